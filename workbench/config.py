@@ -1,0 +1,249 @@
+"""Typed configuration loaded from YAML, with environment overrides.
+
+A bad file raises :class:`ConfigError` naming the file, the key and what is allowed.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from workbench.errors import ConfigError
+from workbench.prompts import GREETING
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+DB_URL_ENV = "WORKBENCH_DB_URL"
+
+ORIGINAL_QUESTION_MARKERS = ["？", "?", "吗", "呢", "么", "什么", "有没有", "多少", "几次", "怎么样"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ModelSource(_Strict):
+    """Where a model's weights come from and how to place them."""
+
+    path: str = Field(description="Hub id (e.g. scutcyr/BianQue-1.0) or a local folder")
+    revision: str | None = Field(None, description="Hub revision; ignored for local folders")
+    device: str = Field("auto", description="cpu, cuda, cuda:N or auto")
+    dtype: Literal["auto", "float32", "bfloat16", "float16"] = Field(
+        "auto", description="float16 only on CUDA; auto = bfloat16/float16 on CUDA, float32 on CPU"
+    )
+    trust_remote_code: bool = Field(False, description="Run code shipped with the checkpoint (never by default)")
+    quantization_bit: Literal[4, 8] | None = Field(None, description="Weight-only quantization (ChatGLM)")
+
+    @field_validator("device")
+    @classmethod
+    def _device(cls, v: str) -> str:
+        if v in ("auto", "cpu", "cuda") or (v.startswith("cuda:") and v[5:].isdigit()):
+            return v
+        raise ValueError("device must be cpu, cuda, cuda:N or auto")
+
+
+class SamplingParams(_Strict):
+    do_sample: bool = True
+    temperature: float = Field(1.0, gt=0)
+    top_p: float = Field(1.0, gt=0, le=1)
+    top_k: int = Field(0, ge=0)
+    repetition_penalty: float = Field(1.0, gt=0)
+
+
+class V1Params(SamplingParams):
+    """BianQue-1.0's original settings."""
+
+    temperature: float = Field(0.7, gt=0)
+    top_p: float = Field(1.0, gt=0, le=1)
+    no_repeat_ngram_size: int = Field(3, ge=0)
+    max_new_tokens: int = Field(512, ge=1)
+    max_input_tokens: int = Field(768, ge=16, description="Oldest turns are dropped beyond this")
+
+
+class V2Params(SamplingParams):
+    """BianQue-2.0's original chat() settings."""
+
+    temperature: float = Field(0.95, gt=0)
+    top_p: float = Field(0.7, gt=0, le=1)
+    max_length: int = Field(2048, ge=2, description="Prompt plus reply, in tokens, as in the original")
+    max_new_tokens: int | None = Field(None, ge=1, description="Overrides max_length when set")
+
+
+class CausalParams(SamplingParams):
+    temperature: float = Field(0.7, gt=0)
+    top_p: float = Field(0.9, gt=0, le=1)
+    max_new_tokens: int = Field(512, ge=1)
+    max_input_tokens: int = Field(2048, ge=16)
+
+
+class OpenAIParams(_Strict):
+    temperature: float = Field(0.7, ge=0)
+    top_p: float = Field(1.0, gt=0, le=1)
+    max_tokens: int = Field(512, ge=1)
+
+
+class _ColumnBase(_Strict):
+    name: str = Field(min_length=1, max_length=60)
+    seed: int | None = Field(1234, description="Sampling seed; null = a fresh random seed per reply")
+    system_prompt: str | None = None
+
+
+class V1Column(_ColumnBase):
+    backend: Literal["bianque-v1"]
+    model: ModelSource
+    generation: V1Params = V1Params()
+    greeting: str | None = Field(GREETING, description="First-turn reply without a model call; null disables")
+
+
+class V2Column(_ColumnBase):
+    backend: Literal["bianque-v2"]
+    model: ModelSource
+    generation: V2Params = V2Params()
+
+
+class HybridRouting(_Strict):
+    max_questions: int = Field(8, ge=0, description="After this many doctor turns, always use v2")
+    question_markers: list[str] = Field(default_factory=lambda: list(ORIGINAL_QUESTION_MARKERS), min_length=1)
+    greeting: str | None = GREETING
+
+
+class HybridColumn(_ColumnBase):
+    backend: Literal["hybrid"]
+    v1_column: str
+    v2_column: str
+    routing: HybridRouting = HybridRouting()
+
+
+class HFCausalColumn(_ColumnBase):
+    backend: Literal["hf-causal"]
+    model: ModelSource
+    generation: CausalParams = CausalParams()
+
+
+class OpenAIColumn(_ColumnBase):
+    backend: Literal["openai-compatible"]
+    base_url: str
+    model_name: str = Field(description="Model name sent to the server")
+    api_key_env: str | None = Field(None, description="NAME of the environment variable holding the key")
+    timeout_s: float = Field(120, gt=0)
+    generation: OpenAIParams = OpenAIParams()
+
+    @field_validator("api_key_env")
+    @classmethod
+    def _env_name(cls, v: str | None) -> str | None:
+        if v is not None and (not v.replace("_", "").isalnum() or v[0].isdigit()):
+            raise ValueError("api_key_env is the NAME of an environment variable, not the key itself")
+        return v
+
+
+ColumnConfig = Annotated[
+    V1Column | V2Column | HybridColumn | HFCausalColumn | OpenAIColumn, Field(discriminator="backend")
+]
+BACKENDS = ("bianque-v1", "bianque-v2", "hybrid", "hf-causal", "openai-compatible")
+
+
+class ServerConfig(_Strict):
+    host: str = "127.0.0.1"
+    port: int = Field(7860, ge=0, le=65535)
+    concurrency_limit: int = Field(8, ge=1)
+
+
+class AnnotationConfig(_Strict):
+    annotators_per_item: int = Field(2, ge=1, description="k: how many annotators rate each item")
+    blind: bool = True
+    rubric: str = "annotations/rubric.yaml"
+    guidelines: str = "annotations/guidelines.md"
+    users_file: str | None = "annotations/users.yaml"
+
+
+class LimitsConfig(_Strict):
+    max_message_chars: int = Field(4000, ge=1, description="Longer patient messages are refused")
+
+
+class WorkbenchConfig(_Strict):
+    database_url: str = "sqlite:///annotations/workbench.db"
+    cache_dir: str = ".cache"
+    demo: bool = Field(False, description="Build the tiny offline demo models on first use")
+    server: ServerConfig = ServerConfig()
+    annotation: AnnotationConfig = AnnotationConfig()
+    limits: LimitsConfig = LimitsConfig()
+    columns: list[ColumnConfig] = Field(min_length=1)
+    source: str | None = Field(None, description="The file this config came from")
+
+    @model_validator(mode="after")
+    def _check_columns(self) -> WorkbenchConfig:
+        names = [c.name for c in self.columns]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"column names must be unique; repeated: {dupes}")
+        by_name = {c.name: c for c in self.columns}
+        for c in self.columns:
+            if isinstance(c, HybridColumn):
+                for key, want in (("v1_column", "bianque-v1"), ("v2_column", "bianque-v2")):
+                    ref = getattr(c, key)
+                    if ref not in by_name:
+                        raise ValueError(f"column {c.name!r}: {key} {ref!r} is not a column; columns are {names}")
+                    if by_name[ref].backend != want:
+                        raise ValueError(f"column {c.name!r}: {key} {ref!r} must be a {want} column")
+        return self
+
+    def column(self, name: str) -> ColumnConfig:
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise ConfigError(f"no column named {name!r}; columns are {[c.name for c in self.columns]}")
+
+    def resolve_path(self, p: str) -> Path:
+        """Relative paths in a config are relative to the repository root."""
+        path = Path(p)
+        return path if path.is_absolute() else REPO_ROOT / path
+
+    @property
+    def effective_database_url(self) -> str:
+        url = os.environ.get(DB_URL_ENV) or self.database_url
+        if url.startswith("sqlite:///") and not url.startswith("sqlite:////"):
+            rel = url[len("sqlite:///") :]
+            if rel and rel != ":memory:":
+                url = "sqlite:///" + str(self.resolve_path(rel))
+        return url
+
+
+def _format_error(source: str, err: ValidationError) -> str:
+    lines = [f"{source}: invalid configuration"]
+    for e in err.errors():
+        loc = ".".join(str(x) for x in e["loc"] if not str(x).startswith("function-")) or "(top level)"
+        msg = e["msg"]
+        if e["type"] == "literal_error" or e["type"] == "union_tag_invalid":
+            msg += f" (allowed: {', '.join(BACKENDS)})" if "backend" in loc or e["type"] == "union_tag_invalid" else ""
+        if e["type"] == "extra_forbidden":
+            msg = "unknown key"
+        lines.append(f"  {loc}: {msg}")
+    return "\n".join(lines)
+
+
+def parse_config(data: Any, source: str = "<config>") -> WorkbenchConfig:
+    if not isinstance(data, dict):
+        raise ConfigError(f"{source}: the top level must be a mapping, got {type(data).__name__}")
+    try:
+        return WorkbenchConfig.model_validate({**data, "source": source})
+    except ValidationError as e:
+        raise ConfigError(_format_error(source, e)) from None
+
+
+def load_config(path: str | Path) -> WorkbenchConfig:
+    """Load and validate a YAML config file."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{p}: config file not found") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise ConfigError(f"{p}: cannot read config: {e}") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        raise ConfigError(f"{p}: not valid YAML: {e}") from None
+    return parse_config(data, str(p))

@@ -1,0 +1,76 @@
+"""The Backend contract: plan what a column would send, and stream a reply.
+
+Modelled on simonw/llm: one small interface whose main method streams.
+``stream`` yields the cumulative reply text and records everything the store
+needs (exact input, token counts, route) on the :class:`Trace` it is given.
+"""
+
+from __future__ import annotations
+
+import threading
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from workbench.dialogue import Dialogue
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What a column would do next, without generating (the ``inspect`` output)."""
+
+    input: str | None  # exact model input, escaping included; None when no model is called
+    route: str  # "greeting", "v1", "v2" or the column's own model kind
+    fallback: str | None = None  # "v2" when the hybrid would hand over if v1's reply is not a new question
+    reason: str = ""
+
+
+@dataclass
+class Trace:
+    """Facts about one generation, filled in by the backend while it streams."""
+
+    input_text: str | None = None
+    route: str | None = None
+    reason: str | None = None
+    prompt_tokens: int | None = None
+    output_tokens: int | None = None
+    model_name: str | None = None
+    model_revision: str | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+    seed: int | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class Backend(ABC):
+    """One configured column."""
+
+    #: the backend name used in configs (``bianque-v1``, ``hybrid``, ...)
+    kind: str = ""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    @abstractmethod
+    def plan(self, dialogue: Dialogue) -> Plan:
+        """What would be sent to the model for the dialogue's pending patient message."""
+
+    @abstractmethod
+    def stream(
+        self, dialogue: Dialogue, trace: Trace, *, seed: int | None, stop: threading.Event | None = None
+    ) -> Iterator[str]:
+        """Yield the reply so far (cumulative text). The last value is the whole reply."""
+
+    def check_ready(self) -> None:  # noqa: B027 - optional hook, most backends need nothing
+        """Raise :class:`ModelLoadError` if the column's models cannot be used."""
+
+    def params(self) -> dict[str, Any]:
+        return {}
+
+    def generate(self, dialogue: Dialogue, *, seed: int | None = None) -> tuple[str, Trace]:
+        """Convenience: run :meth:`stream` to the end."""
+        trace = Trace()
+        text = ""
+        for chunk in self.stream(dialogue, trace, seed=seed):
+            text = chunk
+        return text, trace

@@ -1,0 +1,186 @@
+"""BianQue-1.0: a T5 (ChatYuan-large-v2) fine-tune, reproduced as the original app runs it.
+
+One deliberate fix: when the prompt exceeds ``max_input_tokens`` (768), the
+original tokenizer call cut the *end* of the prompt, so the model never saw
+the latest message. We drop the oldest rounds instead and always keep the
+latest patient message and the trailing ``医生：``.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+
+from workbench.config import ModelSource, V1Params
+from workbench.dialogue import Dialogue
+from workbench.errors import GenerationError, ModelLoadError
+from workbench.models.base import Backend, Plan, Trace
+from workbench.models.hf_sampling import Sampling, make_generator, stream_tokens
+from workbench.models.resources import (
+    LazyResource,
+    fingerprint,
+    require_local_or_hub,
+    resolve_device,
+    resolve_dtype,
+)
+from workbench.prompts import bianque_v1_input, fit_rounds, unescape_v1
+
+
+@dataclass
+class T5Model:
+    tokenizer: Any
+    model: Any
+    device: torch.device
+    revision: str
+
+
+def load_tokenizer(source: ModelSource) -> Any:
+    from transformers import T5Tokenizer
+
+    require_local_or_hub(source.path)
+    try:
+        return T5Tokenizer.from_pretrained(source.path, revision=source.revision)
+    except Exception as e:
+        raise ModelLoadError(f"cannot load the T5 tokenizer from {source.path}: {e}") from e
+
+
+def load_model(source: ModelSource, tokenizer: Any) -> T5Model:
+    from transformers import T5ForConditionalGeneration
+
+    require_local_or_hub(source.path)
+    device = resolve_device(source.device)
+    # The original runs T5 in float32 on GPU too: T5 overflows in float16.
+    dtype = resolve_dtype(source.dtype, device, cuda_auto=torch.float32)
+    try:
+        model = T5ForConditionalGeneration.from_pretrained(
+            source.path, revision=source.revision, dtype=dtype, trust_remote_code=source.trust_remote_code
+        )
+    except torch.OutOfMemoryError as e:
+        raise ModelLoadError(f"out of memory loading {source.path} on {device}") from e
+    except Exception as e:
+        raise ModelLoadError(f"cannot load the T5 model from {source.path}: {e}") from e
+    model.to(device).eval()
+    return T5Model(tokenizer, model, device, fingerprint(source.path, source.revision))
+
+
+class BianQueV1(Backend):
+    kind = "bianque-v1"
+
+    def __init__(
+        self,
+        name: str,
+        source: ModelSource,
+        tokenizer: LazyResource[Any],
+        model: LazyResource[T5Model],
+        params: V1Params,
+        greeting: str | None,
+    ) -> None:
+        super().__init__(name)
+        self.source = source
+        self._tokenizer = tokenizer
+        self._model = model
+        self.gen = params
+        self.greeting = greeting
+
+    def params(self) -> dict[str, Any]:
+        return self.gen.model_dump()
+
+    def check_ready(self) -> None:
+        self._model.get()
+
+    # -- input ---------------------------------------------------------------
+    def count_tokens(self, text: str) -> int:
+        return len(self._tokenizer.get()(text)["input_ids"])
+
+    def model_input(self, rounds: list[tuple[str, str]], last: str) -> tuple[str, str]:
+        """The exact escaped text to encode, and a note on any truncation."""
+        limit = self.gen.max_input_tokens
+        kept, dropped = fit_rounds(rounds, last, bianque_v1_input, self.count_tokens, limit)
+        text = bianque_v1_input(kept, last)
+        note = f"dropped the {dropped} oldest round(s) to fit {limit} tokens" if dropped else ""
+        if self.count_tokens(text) > limit:
+            text, cut = self._cut_message(last, limit)
+            note = f"the latest message alone exceeds {limit} tokens: kept its last {cut} characters"
+        return text, note
+
+    def _cut_message(self, last: str, limit: int) -> tuple[str, int]:
+        # Keep the end of an over-long message (usually the actual question) and the trailing 医生：.
+        lo, hi = 0, len(last)
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            if self.count_tokens(bianque_v1_input([], last[-mid:])) <= limit:
+                lo = mid
+            else:
+                hi = mid - 1
+        return bianque_v1_input([], last[-lo:] if lo else ""), lo
+
+    def plan(self, dialogue: Dialogue) -> Plan:
+        rounds, last = dialogue.pairs()
+        if not rounds and self.greeting is not None:
+            return Plan(None, "greeting", None, "first turn: the original app greets without calling a model")
+        text, note = self.model_input(rounds, last)
+        return Plan(text, "v1", None, note or "BianQue-1.0 (T5)")
+
+    # -- generation ----------------------------------------------------------
+    def sampling(self) -> Sampling:
+        g = self.gen
+        return Sampling(
+            do_sample=g.do_sample,
+            temperature=g.temperature,
+            top_p=g.top_p,
+            top_k=g.top_k,
+            repetition_penalty=g.repetition_penalty,
+            no_repeat_ngram_size=g.no_repeat_ngram_size,
+            max_new_tokens=g.max_new_tokens,
+        )
+
+    def stream(
+        self, dialogue: Dialogue, trace: Trace, *, seed: int | None, stop: threading.Event | None = None
+    ) -> Iterator[str]:
+        plan = self.plan(dialogue)
+        trace.route, trace.reason, trace.seed = plan.route, plan.reason, seed
+        trace.params = self.params()
+        trace.model_name = self.source.path
+        if plan.input is None:
+            trace.input_text = None
+            trace.prompt_tokens = trace.output_tokens = 0
+            yield self.greeting or ""
+            return
+        yield from self.stream_text(plan.input, trace, seed=seed, stop=stop)
+
+    def stream_text(
+        self, text: str, trace: Trace, *, seed: int | None, stop: threading.Event | None = None
+    ) -> Iterator[str]:
+        """Generate from an already-built (escaped) input text."""
+        m = self._model.get()
+        trace.input_text = text
+        trace.model_revision = m.revision
+        enc = m.tokenizer(text, return_tensors="pt")
+        input_ids = enc["input_ids"].to(m.device)
+        trace.prompt_tokens = int(input_ids.shape[1])
+        eos = {m.tokenizer.eos_token_id}
+        new: list[int] = []
+        reply = ""
+        try:
+            for new in stream_tokens(
+                m.model,
+                input_ids,
+                enc.get("attention_mask").to(m.device),
+                self.sampling(),
+                eos_token_ids=eos,
+                generator=make_generator(seed, "cpu" if m.device.type == "cpu" else m.device),
+                stop=stop,
+            ):
+                trace.output_tokens = len(new)
+                reply = unescape_v1(m.tokenizer.decode(new, skip_special_tokens=True))
+                yield reply
+        except torch.OutOfMemoryError as e:
+            raise GenerationError(f"{self.name}: out of memory while generating") from e
+        trace.output_tokens = len(new)
+        if not new:
+            yield ""
+

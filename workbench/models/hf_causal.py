@@ -1,0 +1,154 @@
+"""Any Hugging Face causal LM with a chat template (Qwen, Llama, HuatuoGPT...)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+
+from workbench.config import CausalParams, ModelSource
+from workbench.dialogue import Dialogue
+from workbench.errors import GenerationError, ModelLoadError
+from workbench.models.base import Backend, Plan, Trace
+from workbench.models.hf_sampling import Sampling, make_generator, stream_tokens
+from workbench.models.resources import (
+    LazyResource,
+    fingerprint,
+    require_local_or_hub,
+    resolve_device,
+    resolve_dtype,
+)
+
+
+@dataclass
+class CausalModel:
+    tokenizer: Any
+    model: Any
+    device: torch.device
+    revision: str
+
+
+def load_tokenizer(source: ModelSource) -> Any:
+    from transformers import AutoTokenizer
+
+    require_local_or_hub(source.path)
+    try:
+        tok = AutoTokenizer.from_pretrained(
+            source.path, revision=source.revision, trust_remote_code=source.trust_remote_code
+        )
+    except Exception as e:
+        raise ModelLoadError(f"cannot load the tokenizer from {source.path}: {e}") from e
+    if not getattr(tok, "chat_template", None):
+        raise ModelLoadError(f"{source.path}: the tokenizer has no chat template; use a chat model")
+    return tok
+
+
+def load_model(source: ModelSource, tokenizer: Any) -> CausalModel:
+    from transformers import AutoModelForCausalLM
+
+    device = resolve_device(source.device)
+    dtype = resolve_dtype(source.dtype, device, cuda_auto=torch.bfloat16)
+    try:
+        model = AutoModelForCausalLM.from_pretrained(
+            source.path, revision=source.revision, dtype=dtype, trust_remote_code=source.trust_remote_code
+        )
+    except torch.OutOfMemoryError as e:
+        raise ModelLoadError(f"out of memory loading {source.path} on {device}") from e
+    except Exception as e:
+        raise ModelLoadError(f"cannot load the causal LM from {source.path}: {e}") from e
+    model.to(device).eval()
+    return CausalModel(tokenizer, model, device, fingerprint(source.path, source.revision))
+
+
+def chat_messages(dialogue: Dialogue, system_prompt: str | None) -> list[dict[str, str]]:
+    """Patient -> user, doctor -> assistant; consecutive same-role turns are merged."""
+    msgs: list[dict[str, str]] = [{"role": "system", "content": system_prompt}] if system_prompt else []
+    for t in dialogue.turns:
+        role = "user" if t.role == "patient" else "assistant"
+        if msgs and msgs[-1]["role"] == role:
+            msgs[-1] = {"role": role, "content": msgs[-1]["content"] + "\n" + t.text}
+        else:
+            msgs.append({"role": role, "content": t.text})
+    return msgs
+
+
+class HFCausal(Backend):
+    kind = "hf-causal"
+
+    def __init__(
+        self,
+        name: str,
+        source: ModelSource,
+        tokenizer: LazyResource[Any],
+        model: LazyResource[CausalModel],
+        params: CausalParams,
+        system_prompt: str | None,
+    ) -> None:
+        super().__init__(name)
+        self.source, self._tokenizer, self._model = source, tokenizer, model
+        self.gen, self.system_prompt = params, system_prompt
+
+    def params(self) -> dict[str, Any]:
+        return self.gen.model_dump()
+
+    def check_ready(self) -> None:
+        self._model.get()
+
+    def _render(self, dialogue: Dialogue) -> str:
+        tok = self._tokenizer.get()
+        return tok.apply_chat_template(
+            chat_messages(dialogue, self.system_prompt), tokenize=False, add_generation_prompt=True
+        )
+
+    def model_input(self, dialogue: Dialogue) -> tuple[str, str]:
+        dialogue.require_patient_last()
+        tok = self._tokenizer.get()
+        turns = list(dialogue.turns)
+        dropped = 0
+        text = self._render(dialogue)
+        # Drop the oldest turns (never the pending patient message) until the prompt fits.
+        while len(tok(text, add_special_tokens=False)["input_ids"]) > self.gen.max_input_tokens and len(turns) > 1:
+            turns.pop(0)
+            dropped += 1
+            text = self._render(Dialogue(tuple(turns)))
+        note = f"dropped the {dropped} oldest turn(s) to fit {self.gen.max_input_tokens} tokens" if dropped else ""
+        return text, note
+
+    def plan(self, dialogue: Dialogue) -> Plan:
+        text, note = self.model_input(dialogue)
+        return Plan(text, "hf-causal", None, note or f"chat template of {self.source.path}")
+
+    def stream(
+        self, dialogue: Dialogue, trace: Trace, *, seed: int | None, stop: threading.Event | None = None
+    ) -> Iterator[str]:
+        m = self._model.get()
+        text, note = self.model_input(dialogue)
+        trace.route, trace.reason, trace.seed = "hf-causal", note or None, seed
+        trace.params, trace.input_text = self.params(), text
+        trace.model_name, trace.model_revision = self.source.path, m.revision
+        enc = m.tokenizer(text, return_tensors="pt", add_special_tokens=False)
+        ids = enc["input_ids"].to(m.device)
+        trace.prompt_tokens = int(ids.shape[1])
+        eos = m.tokenizer.eos_token_id
+        eos_ids = set(eos if isinstance(eos, list) else [eos])
+        gen_eos = getattr(getattr(m.model, "generation_config", None), "eos_token_id", None)
+        if gen_eos is not None:
+            eos_ids |= set(gen_eos if isinstance(gen_eos, list) else [gen_eos])
+        g = self.gen
+        sampling = Sampling(g.do_sample, g.temperature, g.top_p, g.top_k, g.repetition_penalty, 0, g.max_new_tokens)
+        new: list[int] = []
+        try:
+            for new in stream_tokens(
+                m.model, ids, enc.get("attention_mask").to(m.device), sampling,
+                eos_token_ids=eos_ids, generator=make_generator(seed, "cpu" if m.device.type == "cpu" else m.device),
+                stop=stop,
+            ):
+                trace.output_tokens = len(new)
+                yield m.tokenizer.decode(new, skip_special_tokens=True)
+        except torch.OutOfMemoryError as e:
+            raise GenerationError(f"{self.name}: out of memory while generating") from e
+        if not new:
+            yield ""

@@ -1,0 +1,122 @@
+"""The v1->v2 hybrid of the original ``bianque_v1_v2_app.py``.
+
+Routing, in the original's order:
+1. no doctor turn yet: the greeting, no model call;
+2. more than ``max_questions`` doctor turns so far: v2 advises;
+3. the second turn, or the last doctor turn was a question: v1 asks; its reply
+   is kept if it is a question not asked before, otherwise v2 answers;
+4. otherwise: v2.
+
+One deliberate fix: in the fallback of rule 3 the original passed v1's
+*escaped* text (literal ``\\n``) to v2. We pass v2 the proper unescaped text.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from workbench.config import HybridRouting
+from workbench.dialogue import Dialogue
+from workbench.models.base import Backend, Plan, Trace
+from workbench.models.bianque_v1 import BianQueV1
+from workbench.models.bianque_v2 import BianQueV2
+
+
+def is_question(text: str, markers: Sequence[str]) -> bool:
+    """The original test: any marker anywhere in the text."""
+    return any(m in text for m in markers)
+
+
+@dataclass(frozen=True)
+class Route:
+    route: Literal["greeting", "v1", "v2"]
+    fallback: Literal["v2"] | None
+    reason: str
+
+
+def route_next(doctor_turns: Sequence[str], routing: HybridRouting) -> Route:
+    """Which model answers next, given the doctor turns so far (greeting included)."""
+    n = len(doctor_turns)
+    if n == 0:
+        if routing.greeting is not None:
+            return Route("greeting", None, "first turn: greeting, no model call")
+        return Route("v1", "v2", "first turn (greeting disabled): v1 asks first")
+    if n > routing.max_questions:
+        return Route("v2", None, f"{n} doctor turns so far > {routing.max_questions}: v2 gives advice")
+    if n == 1:
+        return Route("v1", "v2", "second turn: v1 asks a question")
+    if is_question(doctor_turns[-1], routing.question_markers):
+        return Route("v1", "v2", "the last doctor turn was a question: v1 keeps asking")
+    return Route("v2", None, "the last doctor turn was not a question: v2 gives advice")
+
+
+def accept_v1(reply: str, doctor_turns: Sequence[str], routing: HybridRouting) -> tuple[bool, str]:
+    """Keep v1's reply only if it is a question that was not asked before."""
+    if not is_question(reply, routing.question_markers):
+        return False, "v1's reply is not a question: v2 answers instead"
+    if reply in doctor_turns:
+        return False, "v1 repeated an earlier question: v2 answers instead"
+    return True, "v1 asked a new question"
+
+
+class Hybrid(Backend):
+    kind = "hybrid"
+
+    def __init__(self, name: str, v1: BianQueV1, v2: BianQueV2, routing: HybridRouting) -> None:
+        super().__init__(name)
+        self.v1, self.v2, self.routing = v1, v2, routing
+
+    def params(self) -> dict[str, Any]:
+        return {"routing": self.routing.model_dump(), "v1": self.v1.params(), "v2": self.v2.params()}
+
+    def check_ready(self) -> None:
+        self.v1.check_ready()
+        self.v2.check_ready()
+
+    def plan(self, dialogue: Dialogue) -> Plan:
+        rounds, last = dialogue.pairs()
+        r = route_next([d for _, d in rounds], self.routing)
+        if r.route == "greeting":
+            return Plan(None, "greeting", None, r.reason)
+        if r.route == "v1":
+            text, note = self.v1.model_input(rounds, last)
+            return Plan(text, "v1", r.fallback, r.reason + (f"; {note}" if note else ""))
+        text, note = self.v2.model_input(rounds, last)
+        return Plan(text, "v2", None, r.reason + (f"; {note}" if note else ""))
+
+    def stream(
+        self, dialogue: Dialogue, trace: Trace, *, seed: int | None, stop: threading.Event | None = None
+    ) -> Iterator[str]:
+        plan = self.plan(dialogue)
+        trace.params, trace.seed = self.params(), seed
+        trace.route, trace.reason = plan.route, plan.reason
+        if plan.input is None:
+            trace.input_text, trace.prompt_tokens, trace.output_tokens = None, 0, 0
+            yield self.routing.greeting or ""
+            return
+        if plan.route == "v2":
+            trace.model_name = self.v2.source.path
+            yield from self.v2.stream_text(plan.input, trace, seed=seed, stop=stop)
+            return
+        rounds, last = dialogue.pairs()
+        doctor_turns = [d for _, d in rounds]
+        trace.model_name = self.v1.source.path
+        reply = ""
+        for reply in self.v1.stream_text(plan.input, trace, seed=seed, stop=stop):
+            yield reply
+        if stop is not None and stop.is_set():
+            return
+        ok, why = accept_v1(reply, doctor_turns, self.routing)
+        trace.extra["v1_reply"] = reply
+        trace.extra["v1_input"] = plan.input
+        if ok:
+            trace.reason = f"{plan.reason}; {why}"
+            return
+        v2_input, note = self.v2.model_input(rounds, last)
+        trace.route = "v2"
+        trace.reason = f"{plan.reason}; {why}" + (f"; {note}" if note else "")
+        trace.model_name = self.v2.source.path
+        yield from self.v2.stream_text(v2_input, trace, seed=seed, stop=stop)

@@ -1,0 +1,110 @@
+"""Loaded model resources, shared: each model is loaded once, whatever uses it.
+
+A :class:`LazyResource` loads on first use, under a lock, and remembers a load
+failure so that one broken model fails only the columns that use it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Generic, TypeVar
+
+import torch
+
+from workbench.errors import ConfigError, ModelLoadError
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+WEIGHT_SUFFIXES = (".bin", ".safetensors", ".json", ".model")
+
+
+class LazyResource(Generic[T]):
+    def __init__(self, label: str, loader: Callable[[], T]) -> None:
+        self.label = label
+        self._loader = loader
+        self._value: T | None = None
+        self._error: ModelLoadError | None = None
+        self._lock = threading.Lock()
+
+    def get(self) -> T:
+        if self._value is not None:
+            return self._value
+        with self._lock:
+            if self._value is None:
+                if self._error is not None:
+                    raise self._error
+                try:
+                    self._value = self._loader()
+                except ModelLoadError as e:
+                    self._error = e
+                    raise
+                except Exception as e:  # any loader failure, OOM included, stays with this model
+                    log.exception("loading %s failed", self.label)
+                    self._error = ModelLoadError(f"{self.label}: {type(e).__name__}: {e}")
+                    raise self._error from e
+        return self._value
+
+    @property
+    def loaded(self) -> bool:
+        return self._value is not None
+
+    @property
+    def error(self) -> ModelLoadError | None:
+        return self._error
+
+    def reset(self) -> None:
+        """Forget a failure so the next use retries (after the user fixes a path)."""
+        with self._lock:
+            self._error = None
+
+
+def resolve_device(device: str) -> torch.device:
+    if device == "auto":
+        return torch.device("cuda:0" if torch.cuda.is_available() else "cpu")
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise ModelLoadError(f"device {device!r} requested but CUDA is not available on this machine")
+    return torch.device(device)
+
+
+def resolve_dtype(dtype: str, device: torch.device, *, cuda_auto: torch.dtype = torch.float16) -> torch.dtype:
+    """float16 only on CUDA: half-precision matmuls are broken or very slow on CPU."""
+    if dtype == "auto":
+        return cuda_auto if device.type == "cuda" else torch.float32
+    if dtype == "float16" and device.type != "cuda":
+        raise ConfigError("dtype float16 is only supported on CUDA; use bfloat16 or float32 on CPU")
+    return {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}[dtype]
+
+
+def is_local(path: str) -> bool:
+    return Path(path).expanduser().exists() or path.startswith(("/", "./", "../", "~"))
+
+
+def require_local_or_hub(path: str) -> None:
+    """Fail early with the path named when a local-looking path does not exist."""
+    p = Path(path).expanduser()
+    if path.startswith(("/", "./", "../", "~")) and not p.exists():
+        raise ModelLoadError(f"model path not found: {p}")
+
+
+def fingerprint(path: str, revision: str | None = None) -> str:
+    """A cheap identity for a checkpoint: file names and sizes, plus config content.
+
+    Reading 12 GB of weights to hash them would take minutes; names, sizes and
+    the config change whenever the weights do in practice.
+    """
+    p = Path(path).expanduser()
+    if not p.is_dir():
+        return revision or "main"
+    h = hashlib.sha256()
+    for f in sorted(p.iterdir()):
+        if f.is_file() and f.suffix in WEIGHT_SUFFIXES:
+            h.update(f.name.encode())
+            h.update(str(f.stat().st_size).encode())
+            if f.suffix == ".json" and f.stat().st_size < 1_000_000:
+                h.update(f.read_bytes())
+    return "sha256:" + h.hexdigest()[:16]

@@ -1,0 +1,93 @@
+"""Queries on dialogues, turns and generations. Callers own the session."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from workbench.dialogue import Dialogue as DialogueValue
+from workbench.dialogue import Turn as TurnValue
+from workbench.store.schema import Dialogue, Generation, Turn, utcnow
+
+FINAL_STATUSES = ("ok", "stopped")
+
+
+def create_dialogue(
+    s: Session,
+    turns: Sequence[TurnValue] = (),
+    *,
+    source: str = "live",
+    title: str | None = None,
+    dataset_id: int | None = None,
+    external_id: str | None = None,
+    parent_id: int | None = None,
+    branched_from_generation_id: int | None = None,
+    created_by: int | None = None,
+    meta: dict | None = None,
+    reference: bool = False,
+) -> Dialogue:
+    d = Dialogue(
+        source=source, title=title, dataset_id=dataset_id, external_id=external_id, parent_id=parent_id,
+        branched_from_generation_id=branched_from_generation_id, created_by=created_by, meta=meta or {},
+    )
+    s.add(d)
+    s.flush()
+    for i, t in enumerate(turns):
+        s.add(Turn(dialogue_id=d.id, idx=i, role=t.role, text=t.text, is_reference=reference and t.role == "doctor"))
+    s.flush()
+    return d
+
+
+def add_turn(s: Session, dialogue_id: int, idx: int, role: str, text: str, *, generation_id: int | None = None) -> Turn:
+    t = Turn(dialogue_id=dialogue_id, idx=idx, role=role, text=text, generation_id=generation_id)
+    s.add(t)
+    s.flush()
+    return t
+
+
+def shared_turns(s: Session, dialogue_id: int) -> list[Turn]:
+    return list(s.scalars(select(Turn).where(Turn.dialogue_id == dialogue_id).order_by(Turn.idx)))
+
+
+def start_generation(s: Session, **fields) -> Generation:
+    g = Generation(status="running", **fields)
+    s.add(g)
+    s.flush()
+    return g
+
+
+def latest_generations(s: Session, dialogue_id: int, column: str) -> dict[int, Generation]:
+    """The newest finished (ok or stopped) generation of a column at each position."""
+    rows = s.scalars(
+        select(Generation)
+        .where(Generation.dialogue_id == dialogue_id, Generation.column_name == column,
+               Generation.status.in_(FINAL_STATUSES))
+        .order_by(Generation.id)
+    )
+    return {g.turn_index: g for g in rows}
+
+
+def column_thread(s: Session, dialogue_id: int, column: str) -> DialogueValue:
+    """The dialogue as a column sees it: shared turns plus its own latest replies."""
+    shared = {t.idx: t for t in shared_turns(s, dialogue_id)}
+    mine = latest_generations(s, dialogue_id, column)
+    out: list[TurnValue] = []
+    for idx in sorted(set(shared) | set(mine)):
+        if idx in shared:
+            out.append(TurnValue(shared[idx].role, shared[idx].text))  # type: ignore[arg-type]
+        else:
+            out.append(TurnValue("doctor", mine[idx].output))
+    return DialogueValue(tuple(out))
+
+
+def mark_interrupted(s: Session) -> int:
+    """Generations left 'running' by a crash or restart become errors, never silent partial text."""
+    res = s.execute(
+        update(Generation)
+        .where(Generation.status == "running")
+        .values(status="error", error="interrupted: the server stopped before this reply finished",
+                finished_at=utcnow())
+    )
+    return res.rowcount or 0

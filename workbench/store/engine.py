@@ -1,0 +1,115 @@
+"""Engine and session setup. SQLite gets WAL, a busy timeout and foreign keys."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from workbench.errors import StoreError
+
+log = logging.getLogger(__name__)
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+def _sqlite_pragmas(dbapi_conn, _record) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cur.execute("PRAGMA foreign_keys=ON")
+    try:
+        cur.execute("PRAGMA journal_mode=WAL")
+    except Exception:  # a read-only database cannot switch journal mode; reads still work
+        log.warning("could not enable WAL (read-only database?)")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.close()
+
+
+def make_engine(url: str) -> Engine:
+    """Create an engine for any SQLAlchemy URL; SQLite files get their folder created."""
+    kwargs: dict = {"future": True}
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[1] if "///" in url else ""
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        # Gradio handlers run in a thread pool; each connection is still used by one thread at a time.
+        kwargs["connect_args"] = {"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
+    else:
+        kwargs["pool_pre_ping"] = True
+    engine = create_engine(url, **kwargs)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+        # Take the write lock at BEGIN so that concurrent writers queue on busy_timeout
+        # instead of failing with "database is locked" when a read upgrades to a write.
+        @event.listens_for(engine, "begin")
+        def _begin_immediate(conn) -> None:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+        @event.listens_for(engine, "connect")
+        def _no_pysqlite_begin(dbapi_conn, _record) -> None:
+            dbapi_conn.isolation_level = None
+
+    return engine
+
+
+class Store:
+    """Owns the engine and hands out one session per user action."""
+
+    def __init__(self, url: str) -> None:
+        from workbench.store.migrations import ensure_schema
+
+        self.url = url
+        self.engine = make_engine(url)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        try:
+            ensure_schema(self.engine)
+        except OperationalError as e:
+            raise StoreError(f"cannot open the database at {self.display_url}: {e.orig}") from e
+
+    @property
+    def display_url(self) -> str:
+        return self.engine.url.render_as_string(hide_password=True)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.engine.dialect.name == "sqlite"
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A transaction: committed on success, rolled back on any error.
+
+        Database errors become :class:`StoreError`, so that nothing is
+        acknowledged to the user that was not written.
+        """
+        s = self._sessions()
+        try:
+            yield s
+            s.commit()
+        except SQLAlchemyError as e:
+            s.rollback()
+            raise StoreError(_explain(e)) from e
+        except BaseException:
+            s.rollback()
+            raise
+        finally:
+            s.close()
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def _explain(e: SQLAlchemyError) -> str:
+    msg = str(getattr(e, "orig", e))
+    low = msg.lower()
+    if "readonly" in low or "read-only" in low:
+        return "the database is read-only: nothing was saved"
+    if "disk is full" in low or "database or disk is full" in low:
+        return "the database disk is full: nothing was saved"
+    if "locked" in low:
+        return "the database is busy (locked): nothing was saved; try again"
+    return f"database error: {msg}"

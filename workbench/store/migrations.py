@@ -1,0 +1,56 @@
+"""Append-only schema migrations.
+
+A fresh database is created from the current models and stamped with the
+latest version. An older database gets each missing step in order. To change
+the schema: edit ``schema.py`` *and* append a step here; never edit a step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import inspect, select
+from sqlalchemy.engine import Connection, Engine
+
+from workbench.store.schema import Base, SchemaVersion
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    description: str
+    apply: Callable[[Connection], None]
+
+
+def _initial(conn: Connection) -> None:
+    Base.metadata.create_all(conn)
+
+
+MIGRATIONS: list[Migration] = [
+    Migration(1, "dialogues, turns, generations, suggestions, ratings, preferences, queue, users, datasets", _initial),
+]
+LATEST = MIGRATIONS[-1].version
+
+
+def current_version(conn: Connection) -> int:
+    if not inspect(conn).has_table(SchemaVersion.__tablename__):
+        return 0
+    versions = conn.execute(select(SchemaVersion.version)).scalars().all()
+    return max(versions, default=0)
+
+
+def ensure_schema(engine: Engine) -> int:
+    """Bring the database to the latest schema; returns the version."""
+    with engine.begin() as conn:
+        have = current_version(conn)
+        if have == 0:
+            Base.metadata.create_all(conn)
+            for m in MIGRATIONS:
+                conn.execute(SchemaVersion.__table__.insert().values(version=m.version, description=m.description))
+            return LATEST
+        for m in MIGRATIONS:
+            if m.version > have:
+                m.apply(conn)
+                conn.execute(SchemaVersion.__table__.insert().values(version=m.version, description=m.description))
+    return LATEST

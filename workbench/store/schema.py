@@ -1,0 +1,246 @@
+"""The database schema: SQLAlchemy 2 typed mappings.
+
+Vocabulary follows Argilla: a machine pre-annotation is a *suggestion*
+(agent, score); a human's answer is a *rating* with a status
+(draft, submitted, discarded), one current rating per user and generation,
+with every earlier submitted version kept in ``rating_versions``.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class SchemaVersion(Base):
+    __tablename__ = "schema_version"
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    description: Mapped[str] = mapped_column(String(200))
+    applied_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(300))
+    role: Mapped[str] = mapped_column(String(20), default="annotator")  # annotator | admin
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Dataset(Base):
+    __tablename__ = "datasets"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    format: Mapped[str] = mapped_column(String(40))
+    source: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    meta: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class Dialogue(Base):
+    """A conversation. Its ``turns`` are the shared history every column sees.
+
+    In a live session the doctor positions after the shared turns are filled per
+    column by generations. A branch ("continue from this reply") is a new
+    dialogue with ``parent_id`` set and the chosen reply as a shared turn.
+    """
+
+    __tablename__ = "dialogues"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source: Mapped[str] = mapped_column(String(20), default="live")  # live | dataset | example | branch
+    title: Mapped[str | None] = mapped_column(String(200))
+    dataset_id: Mapped[int | None] = mapped_column(ForeignKey("datasets.id", ondelete="CASCADE"), index=True)
+    external_id: Mapped[str | None] = mapped_column(String(200))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("dialogues.id", ondelete="SET NULL"), index=True)
+    branched_from_generation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("generations.id", ondelete="SET NULL", use_alter=True)
+    )
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    meta: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+    turns: Mapped[list[Turn]] = relationship(
+        back_populates="dialogue", order_by="Turn.idx", cascade="all, delete-orphan"
+    )
+
+
+class Turn(Base):
+    __tablename__ = "turns"
+    __table_args__ = (UniqueConstraint("dialogue_id", "idx"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dialogue_id: Mapped[int] = mapped_column(ForeignKey("dialogues.id", ondelete="CASCADE"))
+    idx: Mapped[int] = mapped_column(Integer)
+    role: Mapped[str] = mapped_column(String(10))  # patient | doctor
+    text: Mapped[str] = mapped_column(Text)
+    is_reference: Mapped[bool] = mapped_column(Boolean, default=False)
+    generation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("generations.id", ondelete="SET NULL", use_alter=True)
+    )
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    dialogue: Mapped[Dialogue] = relationship(back_populates="turns")
+
+
+class BatchRun(Base):
+    __tablename__ = "batch_runs"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dataset_id: Mapped[int] = mapped_column(ForeignKey("datasets.id", ondelete="CASCADE"))
+    columns: Mapped[list[Any]] = mapped_column(default=list)
+    turn_selection: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class Generation(Base):
+    """One model reply at one doctor position of a dialogue, in one column."""
+
+    __tablename__ = "generations"
+    __table_args__ = (Index("ix_generations_position", "dialogue_id", "turn_index", "column_name"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dialogue_id: Mapped[int] = mapped_column(ForeignKey("dialogues.id", ondelete="CASCADE"))
+    turn_index: Mapped[int] = mapped_column(Integer)  # the doctor position this reply fills
+    column_name: Mapped[str] = mapped_column(String(60))
+    backend: Mapped[str] = mapped_column(String(40))
+    model_name: Mapped[str | None] = mapped_column(String(300))  # hub id or path
+    model_revision: Mapped[str | None] = mapped_column(String(200))  # revision or weights fingerprint
+    input_text: Mapped[str | None] = mapped_column(Text)  # exact model input; NULL for the greeting
+    params: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    seed: Mapped[int | None] = mapped_column(Integer)
+    output: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(10), default="running")  # running | ok | error | stopped
+    error: Mapped[str | None] = mapped_column(Text)
+    latency_ms: Mapped[float | None] = mapped_column(Float)
+    ttft_ms: Mapped[float | None] = mapped_column(Float)
+    prompt_tokens: Mapped[int | None] = mapped_column(Integer)
+    output_tokens: Mapped[int | None] = mapped_column(Integer)
+    route: Mapped[str | None] = mapped_column(String(20))  # greeting | v1 | v2 (hybrid and plain)
+    route_reason: Mapped[str | None] = mapped_column(Text)
+    asks_question: Mapped[bool | None] = mapped_column(Boolean)
+    question_count: Mapped[int | None] = mapped_column(Integer)
+    length_chars: Mapped[int | None] = mapped_column(Integer)
+    batch_run_id: Mapped[int | None] = mapped_column(ForeignKey("batch_runs.id", ondelete="SET NULL"), index=True)
+    reference_turn_id: Mapped[int | None] = mapped_column(ForeignKey("turns.id", ondelete="SET NULL"))
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class Suggestion(Base):
+    """A machine pre-annotation of a generation (e.g. the turn-type classifier)."""
+
+    __tablename__ = "suggestions"
+    __table_args__ = (UniqueConstraint("generation_id", "question", "agent"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    generation_id: Mapped[int] = mapped_column(ForeignKey("generations.id", ondelete="CASCADE"), index=True)
+    question: Mapped[str] = mapped_column(String(40))  # e.g. turn_type
+    value: Mapped[str] = mapped_column(String(200))
+    score: Mapped[float | None] = mapped_column(Float)
+    agent: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Rating(Base):
+    """An annotator's current answer for one generation."""
+
+    __tablename__ = "ratings"
+    __table_args__ = (UniqueConstraint("generation_id", "user_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    generation_id: Mapped[int] = mapped_column(ForeignKey("generations.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(12), default="draft")  # draft | submitted | discarded
+    turn_type: Mapped[str | None] = mapped_column(String(20))
+    questioning: Mapped[int | None] = mapped_column(Integer)  # NULL with *_na = not applicable / unset
+    questioning_na: Mapped[bool] = mapped_column(Boolean, default=False)
+    suggestion: Mapped[int | None] = mapped_column(Integer)
+    suggestion_na: Mapped[bool] = mapped_column(Boolean, default=False)
+    safety_flag: Mapped[bool] = mapped_column(Boolean, default=False)
+    comment: Mapped[str | None] = mapped_column(Text)
+    corrected_reply: Mapped[str | None] = mapped_column(Text)
+    rubric_version: Mapped[str | None] = mapped_column(String(80))
+    blind: Mapped[bool] = mapped_column(Boolean, default=True)
+    display_order: Mapped[list[Any]] = mapped_column(default=list)  # column names in the order shown
+    display_slot: Mapped[int | None] = mapped_column(Integer)  # where this reply was shown (0 = A)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class RatingVersion(Base):
+    """Every submitted state of a rating, append-only, so edits never erase history."""
+
+    __tablename__ = "rating_versions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    rating_id: Mapped[int] = mapped_column(ForeignKey("ratings.id", ondelete="CASCADE"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    snapshot: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Preference(Base):
+    """An annotator's judgement across the columns' replies at one doctor position."""
+
+    __tablename__ = "preferences"
+    __table_args__ = (UniqueConstraint("dialogue_id", "turn_index", "user_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dialogue_id: Mapped[int] = mapped_column(ForeignKey("dialogues.id", ondelete="CASCADE"))
+    turn_index: Mapped[int] = mapped_column(Integer)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(12), default="draft")
+    shown: Mapped[list[Any]] = mapped_column(default=list)  # generation ids in display order
+    outcome: Mapped[str | None] = mapped_column(String(12))  # best | tie | all_bad | ranking
+    winner_generation_id: Mapped[int | None] = mapped_column(ForeignKey("generations.id", ondelete="SET NULL"))
+    ranking: Mapped[list[Any] | None] = mapped_column(JSON)  # generation ids, best first
+    rubric_version: Mapped[str | None] = mapped_column(String(80))
+    blind: Mapped[bool] = mapped_column(Boolean, default=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class QueueItem(Base):
+    """A unit of rating work: every column's reply at one doctor position."""
+
+    __tablename__ = "queue_items"
+    __table_args__ = (UniqueConstraint("dialogue_id", "turn_index"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dialogue_id: Mapped[int] = mapped_column(ForeignKey("dialogues.id", ondelete="CASCADE"))
+    turn_index: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Assignment(Base):
+    """Who holds which of an item's k slots. The unique slot stops two annotators taking the same one."""
+
+    __tablename__ = "assignments"
+    __table_args__ = (UniqueConstraint("item_id", "slot"), UniqueConstraint("item_id", "user_id"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("queue_items.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    slot: Mapped[int] = mapped_column(Integer)
+    display_order: Mapped[list[Any]] = mapped_column(default=list)  # counterbalanced column order
+    assigned_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    completed_at: Mapped[datetime | None] = mapped_column(DateTime)
