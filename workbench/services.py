@@ -9,6 +9,7 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
+from workbench.auth import Authenticator
 from workbench.config import WorkbenchConfig
 from workbench.generation import GenerationService
 from workbench.models.base import Backend
@@ -26,6 +27,7 @@ class Services:
     pool: ModelPool
     backends: dict[str, Backend]
     generations: GenerationService
+    auth: Authenticator
 
     @property
     def columns(self) -> list[str]:
@@ -56,8 +58,9 @@ def build_store(config: WorkbenchConfig) -> Store:
     return store
 
 
-def build_services(config: WorkbenchConfig, *, store: Store | None = None) -> Services:
+def build_services(config: WorkbenchConfig, *, store: Store | None = None, auth_enabled: bool = False) -> Services:
+    """Everything the app needs; ``auth_enabled`` = logins required (else one local admin)."""
     store = store or build_store(config)
     pool = ModelPool(Path(config.resolve_path(config.cache_dir)))
     backends = build_backends(config, pool)
-    return Services(config, store, pool, backends, GenerationService(store))
+    return Services(config, store, pool, backends, GenerationService(store), Authenticator(store, enabled=auth_enabled))

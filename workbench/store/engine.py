@@ -34,8 +34,9 @@ def make_engine(url: str) -> Engine:
     """Create an engine for any SQLAlchemy URL; SQLite files get their folder created."""
     kwargs: dict = {"future": True}
     if url.startswith("sqlite"):
-        path = url.split("///", 1)[1] if "///" in url else ""
-        if path and path != ":memory:":
+        path = url.split("///", 1)[1].split("?", 1)[0] if "///" in url else ""
+        path = path.removeprefix("file:")
+        if path and path != ":memory:" and "mode=ro" not in url:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         # Gradio handlers run in a thread pool; each connection is still used by one thread at a time.
         kwargs["connect_args"] = {"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}

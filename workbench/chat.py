@@ -1,0 +1,145 @@
+"""Live chat sessions: one patient, every column answering in its own thread.
+
+Positions are global: the patient message at index ``p`` is a shared turn,
+and every column's reply to it is a generation at index ``p + 1``. A
+column's thread is the shared turns plus its own latest reply at each
+position (:func:`workbench.store.dialogues.column_thread`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from workbench.dialogue import Dialogue, Turn
+from workbench.errors import InputError
+from workbench.generation import ColumnUpdate, Job
+from workbench.services import Services
+from workbench.store.dialogues import (
+    add_turn,
+    column_thread,
+    create_dialogue,
+    latest_generations,
+    shared_turns,
+)
+from workbench.store.schema import Generation
+from workbench.store.schema import Turn as TurnRow
+from workbench.validation import validate_message
+
+EXAMPLES_FILE = Path(__file__).parent / "data" / "examples.json"
+
+
+@dataclass(frozen=True)
+class Example:
+    id: str
+    title: str
+    dialogue: Dialogue
+
+
+@cache
+def examples() -> tuple[Example, ...]:
+    data = json.loads(EXAMPLES_FILE.read_text(encoding="utf-8"))
+    return tuple(Example(e["id"], e["title"], Dialogue.of(e["turns"])) for e in data["examples"])
+
+
+def next_position(svc: Services, dialogue_id: int) -> int:
+    with svc.store.session() as s:
+        a = s.scalar(select(func.max(TurnRow.idx)).where(TurnRow.dialogue_id == dialogue_id))
+        b = s.scalar(select(func.max(Generation.turn_index)).where(Generation.dialogue_id == dialogue_id))
+    return max(-1 if a is None else a, -1 if b is None else b) + 1
+
+
+def new_dialogue(svc: Services, *, user_id: int | None, turns: tuple[Turn, ...] = (), source: str = "live",
+                 title: str | None = None) -> int:
+    with svc.store.session() as s:
+        return create_dialogue(s, turns, source=source, title=title, created_by=user_id).id
+
+
+def load_example(svc: Services, example_id: str, *, user_id: int | None) -> tuple[int, str]:
+    """Store the example's history; return the dialogue and its last patient message to send."""
+    ex = next((e for e in examples() if e.id == example_id), None)
+    if ex is None:
+        raise InputError(f"unknown example {example_id!r}")
+    turns = ex.dialogue.turns
+    history, last = (turns[:-1], turns[-1].text) if turns and turns[-1].role == "patient" else (turns, "")
+    return new_dialogue(svc, user_id=user_id, turns=history, source="example", title=ex.title), last
+
+
+def threads(svc: Services, dialogue_id: int) -> dict[str, Dialogue]:
+    with svc.store.session() as s:
+        return {c: column_thread(s, dialogue_id, c) for c in svc.columns}
+
+
+def _seed(svc: Services, column: str, attempt: int) -> int | None:
+    base = svc.config.column(column).seed
+    # Regenerating with the same seed would repeat the reply; vary it, and store the seed used.
+    return None if base is None else base + attempt
+
+
+def _attempts(svc: Services, dialogue_id: int, position: int, column: str) -> int:
+    with svc.store.session() as s:
+        return s.scalar(
+            select(func.count(Generation.id)).where(
+                Generation.dialogue_id == dialogue_id, Generation.turn_index == position,
+                Generation.column_name == column,
+            )
+        ) or 0
+
+
+def send(svc: Services, dialogue_id: int | None, message: str, *, user_id: int | None) -> tuple[int, int]:
+    """Validate and store a patient message; returns (dialogue id, reply position)."""
+    text = validate_message(message, svc.config.limits.max_message_chars)
+    if dialogue_id is None:
+        dialogue_id = new_dialogue(svc, user_id=user_id)
+    pos = next_position(svc, dialogue_id)
+    with svc.store.session() as s:
+        add_turn(s, dialogue_id, pos, "patient", text)
+    return dialogue_id, pos + 1
+
+
+def jobs_for(svc: Services, dialogue_id: int, position: int, columns: list[str]) -> list[Job]:
+    """One job per column: its own thread before ``position``, ending with the patient message.
+
+    On regeneration the column's earlier reply at ``position`` is not part of its input.
+    """
+    return [
+        Job(c, svc.backends[c], Dialogue(turns_before(svc, dialogue_id, c, position)),
+            _seed(svc, c, _attempts(svc, dialogue_id, position, c)))
+        for c in columns
+    ]
+
+
+def turns_before(svc: Services, dialogue_id: int, column: str, position: int) -> tuple[Turn, ...]:
+    with svc.store.session() as s:
+        shared = {t.idx: t for t in shared_turns(s, dialogue_id)}
+        mine = latest_generations(s, dialogue_id, column)
+    out: list[Turn] = []
+    for idx in sorted(i for i in set(shared) | set(mine) if i < position):
+        out.append(Turn(shared[idx].role, shared[idx].text) if idx in shared  # type: ignore[arg-type]
+                   else Turn("doctor", mine[idx].output))
+    return tuple(out)
+
+
+def run(svc: Services, dialogue_id: int, position: int, jobs: list[Job]) -> Iterator[ColumnUpdate]:
+    yield from svc.generations.run_many(jobs, {j.column: (dialogue_id, position) for j in jobs})
+
+
+def branch(svc: Services, generation_id: int, *, user_id: int | None) -> int:
+    """Make one column's reply the shared history of a new dialogue (kept in the store)."""
+    with svc.store.session() as s:
+        g = s.get(Generation, generation_id)
+        if g is None or g.status not in ("ok", "stopped"):
+            raise InputError("only a finished reply can be continued from")
+        parent, column, position, output = g.dialogue_id, g.column_name, g.turn_index, g.output
+    kept = turns_before(svc, parent, column, position)
+    with svc.store.session() as s:
+        d = create_dialogue(
+            s, kept, source="branch", parent_id=parent, branched_from_generation_id=generation_id, created_by=user_id,
+        )
+        add_turn(s, d.id, len(kept), "doctor", output, generation_id=generation_id)
+        return d.id

@@ -1,0 +1,42 @@
+"""Checks on free text typed by users: messages, comments, corrected replies."""
+
+from __future__ import annotations
+
+import re
+
+from workbench.errors import InputError
+
+# C0/C1 control characters except tab and newline; they break prompts and CSV exports.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def clean_text(text: str) -> str:
+    """Drop control characters and lone surrogates; normalise newlines."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _CONTROL.sub("", text)
+    return _SURROGATE.sub("\ufffd", text)
+
+
+def validate_message(text: object, max_chars: int) -> str:
+    """A patient message ready to store, or an :class:`InputError` that says why not."""
+    if not isinstance(text, str):
+        raise InputError("the message must be text")
+    text = clean_text(text).strip()
+    if not text:
+        raise InputError("the message is empty: type what the patient says")
+    if len(text) > max_chars:
+        raise InputError(f"the message is {len(text)} characters long; the limit is {max_chars}")
+    return text
+
+
+def validate_free_text(text: object, max_chars: int, what: str) -> str | None:
+    """Optional free text (comment, corrected reply): None when empty."""
+    if text is None:
+        return None
+    if not isinstance(text, str):
+        raise InputError(f"the {what} must be text")
+    text = clean_text(text).strip()
+    if len(text) > max_chars:
+        raise InputError(f"the {what} is {len(text)} characters long; the limit is {max_chars}")
+    return text or None
