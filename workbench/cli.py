@@ -8,7 +8,7 @@ import logging
 import sys
 
 from workbench.config import REPO_ROOT, WorkbenchConfig, load_config
-from workbench.errors import WorkbenchError
+from workbench.errors import InputError, WorkbenchError
 
 DEFAULT_CONFIG = REPO_ROOT / "configs" / "default.yaml"
 DEMO_CONFIG = REPO_ROOT / "configs" / "demo.yaml"
@@ -42,17 +42,15 @@ def cmd_inspect(args: argparse.Namespace) -> int:
 
 def cmd_classify(args: argparse.Namespace) -> int:
     """Classify replies: one JSON line in ({"text"}), one out ({"text","turn_type","confidence"})."""
-    from workbench.annotate.classifier import evaluate, run_classify
+    from workbench.annotate.classifier import classify_command
 
-    src = sys.stdin if args.file == "-" else open(args.file, encoding="utf-8")  # noqa: SIM115
-    with src:
-        lines = src.readlines()
-    for row in run_classify(lines):
-        print(json.dumps(row, ensure_ascii=False))
-    if args.evaluate:
-        records = [json.loads(x) for x in lines if x.strip()]
-        print(json.dumps(evaluate(records), ensure_ascii=False), file=sys.stderr)
-    return 0
+    if args.file == "-":
+        return classify_command(sys.stdin, sys.stdout, sys.stderr)
+    try:
+        with open(args.file, encoding="utf-8") as f:
+            return classify_command(f, sys.stdout, sys.stderr)
+    except (OSError, UnicodeDecodeError) as e:
+        raise InputError(f"{args.file}: cannot read: {e}") from None
 
 
 def cmd_build_demo(args: argparse.Namespace) -> int:
@@ -80,7 +78,6 @@ def build_parser() -> argparse.ArgumentParser:
 
     sp = sub.add_parser("classify", help=cmd_classify.__doc__)
     sp.add_argument("file", help="JSONL with one {\"text\": ...} per line, or - for stdin")
-    sp.add_argument("--evaluate", action="store_true", help="lines carry gold turn_type: print accuracy to stderr")
     sp.set_defaults(func=cmd_classify)
 
     sp = sub.add_parser("build-demo", help=cmd_build_demo.__doc__)

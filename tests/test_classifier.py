@@ -1,0 +1,248 @@
+"""Tests for the turn-type classifier, the CoQ measures and the classify command's JSONL handling."""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import json
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from workbench.annotate.classifier import (
+    AGENT,
+    ORIGINAL_MARKERS,
+    TURN_TYPES,
+    TurnTypeSuggestion,
+    classify,
+    classify_command,
+    coq_measures,
+    count_questions,
+    evaluate,
+    is_question_original,
+    read_records,
+    run_classify,
+)
+from workbench.errors import InputError
+
+ROOT = Path(__file__).resolve().parents[1]
+LABELLED = ROOT / "annotations" / "labelled_replies.jsonl"
+HELDOUT = ROOT / "tests" / "data" / "classifier_heldout.jsonl"
+# Written after the rules were first frozen; see the classifier note for the scores measured on first contact.
+LATER_SETS = [ROOT / "tests" / "data" / "classifier_fresh.jsonl", ROOT / "tests" / "data" / "classifier_final.jsonl"]
+
+
+def _load(path: Path) -> list[dict]:
+    with path.open(encoding="utf-8") as f:
+        return list(read_records(f))
+
+
+# ---------------------------------------------------------------- the original baseline
+
+
+def test_original_markers_are_the_hybrids_list() -> None:
+    assert ORIGINAL_MARKERS == ("？", "?", "吗", "呢", "么", "什么", "有没有", "多少", "几次", "怎么样")
+
+
+def test_original_marker_test_is_substring_membership() -> None:
+    assert is_question_original("咳嗽多久了？")
+    assert is_question_original("那么建议多休息。")  # the false positive we set out to fix: 么 in 那么
+    assert not is_question_original("建议多休息。")
+    assert is_question_original("abc", markers=("b",))
+    assert not is_question_original("abc", markers=())
+
+
+# ---------------------------------------------------------------- hard cases, each with its reason
+
+HARD_CASES = [
+    # advice that the marker list calls a question
+    ("那么这种情况下，建议您先去医院做一个血常规检查。", "suggestion"),  # 那么 is a connective
+    ("很多家长会问孩子发烧了怎么办，其实物理降温就可以了。", "suggestion"),  # reported question
+    ("多少有点担心是正常的，这个结节一般是良性的。", "suggestion"),  # 多少 = "somewhat"
+    ("如果疼得厉害呢，可以先吃一片止痛药。", "suggestion"),  # 呢 marks a topic pause
+    ("不管怎么样，先把血糖控制好是最重要的。", "suggestion"),  # 怎么样 inside 不管
+    ("这种情况不能用吗啡类的止痛药。", "suggestion"),  # 吗 inside the drug name 吗啡
+    ("什么时候需要去医院呢？如果出现呼吸困难，就要马上就医。", "suggestion"),  # self-answered
+    ("建议做个B超，明确有没有结石。", "suggestion"),  # embedded question is an instruction
+    # questions without a question mark
+    ("您之前有没有做过胃镜检查", "question"),
+    ("请描述一下疼痛的部位和性质。", "question"),  # a request for information
+    ("您平时血压一般控制在多少", "question"),
+    ("平时抽烟不", "question"),  # colloquial yes/no question
+    # mixed: advice plus a real question
+    ("建议先量一下体温。请问发烧有几天了？", "mixed"),
+    ("可以先冷敷，扭伤是什么时候发生的", "mixed"),
+    ("怎么办？先用清水冲洗眼睛。溅进去的是什么液体？", "mixed"),
+    # other
+    ("以上建议仅供参考，不能代替医生面诊。", "other"),  # a disclaimer is not advice
+    ("您好，有什么可以帮您的吗？", "other"),  # a service question is not CoQ
+    ("不客气，这是我应该做的。", "other"),
+    ("嗯嗯，好的呢。", "other"),
+    ("", "other"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), HARD_CASES)
+def test_hard_cases(text: str, expected: str) -> None:
+    assert classify(text).turn_type == expected
+
+
+def test_original_markers_fail_the_advice_cases_we_fix() -> None:
+    # Makes the hard cases meaningful: the baseline calls these questions.
+    advice = [t for t, label in HARD_CASES if label == "suggestion"]
+    assert all(is_question_original(t) for t in advice)
+
+
+def test_suggestion_value_object() -> None:
+    s = classify("建议多喝水，注意休息。")
+    assert isinstance(s, TurnTypeSuggestion)
+    assert s.agent == AGENT
+    assert 0.0 <= s.confidence <= 1.0
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        s.turn_type = "other"  # type: ignore[misc]
+
+
+def test_confidence_drops_when_cues_conflict() -> None:
+    clear = classify("建议多喝水，注意休息。")
+    # 有没有 and 一般/要 compete: the reply is advice, but with less certainty.
+    conflicted = classify("有没有效果一般要吃两周药才能看出来。")
+    assert clear.turn_type == conflicted.turn_type == "suggestion"
+    assert conflicted.confidence < clear.confidence
+
+
+def test_two_questions_are_more_certain_than_one() -> None:
+    one = classify("咳嗽有痰吗？")
+    two = classify("咳嗽有痰吗？有没有发烧？")
+    assert one.turn_type == two.turn_type == "question"
+    assert two.confidence > one.confidence
+
+
+# ---------------------------------------------------------------- CoQ measures
+
+
+def test_count_questions() -> None:
+    assert count_questions("请问您今年多大年龄，是男性还是女性？") == 2
+    assert count_questions("咳嗽有痰吗？痰是什么颜色的？有没有发烧？") == 3
+    assert count_questions("建议多喝水。") == 0
+    assert count_questions("什么时候需要去医院？如果出现呼吸困难，就要马上就医。") == 0
+    assert count_questions("") == 0
+
+
+def test_coq_measures() -> None:
+    text = "建议先量一下体温。发烧有几天了？"
+    assert coq_measures(text) == {"asks_question": True, "question_count": 1, "length_chars": len(text)}
+    assert coq_measures("  好的。 ") == {"asks_question": False, "question_count": 0, "length_chars": 3}
+
+
+def test_asks_question_agrees_with_turn_type_on_labelled_set() -> None:
+    for rec in _load(LABELLED):
+        s = classify(rec["text"])
+        assert coq_measures(rec["text"])["asks_question"] == (s.turn_type in ("question", "mixed")), rec["text"]
+
+
+# ---------------------------------------------------------------- labelled data and accuracy
+
+
+def test_labelled_set_size_and_balance() -> None:
+    records = _load(LABELLED)
+    counts = Counter(r["turn_type"] for r in records)
+    assert len(records) >= 150
+    assert set(counts) == set(TURN_TYPES)
+    assert min(counts.values()) >= 0.2 * len(records)
+    assert len({r["text"] for r in records}) == len(records)
+
+
+def test_heldout_is_disjoint_from_labelled() -> None:
+    labelled = {r["text"] for r in _load(LABELLED)}
+    heldout = _load(HELDOUT)
+    assert len(heldout) >= 40
+    assert not labelled & {r["text"] for r in heldout}
+    assert all(r["turn_type"] in TURN_TYPES for r in heldout)
+
+
+@pytest.mark.parametrize("path", [LABELLED, HELDOUT, *LATER_SETS], ids=lambda p: p.name)
+def test_accuracy_beats_original_markers(path: Path) -> None:
+    result = evaluate(_load(path))
+    assert result["n"] >= 40
+    assert result["accuracy"] >= 0.85
+    assert result["binary_accuracy"] >= result["original_marker_accuracy"] + 0.05
+
+
+# ---------------------------------------------------------------- evaluate()
+
+
+def test_evaluate_on_a_hand_scored_set() -> None:
+    records = [
+        {"text": "那么今天就聊到这里吧。", "turn_type": "other"},  # baseline: 么 -> question (wrong)
+        {"text": "建议多喝水。", "turn_type": "suggestion"},  # baseline: not a question (right)
+        {"text": "咳嗽多久了？", "turn_type": "question"},  # baseline: ？ (right)
+        {"text": "孩子发烧几天了", "turn_type": "mixed"},  # deliberately mislabelled gold; baseline: no marker
+        {"text": "no gold here"},  # ignored: evaluation needs a gold label
+    ]
+    r = evaluate(records)
+    assert r["n"] == 4
+    # The baseline is right on records 2 and 3 only: "几天" is not among its markers.
+    assert r["original_marker_accuracy"] == 0.5
+    # Ours says question for the last one: wrong on 4 classes, right on the binary mapping.
+    assert r["accuracy"] == 0.75
+    assert r["binary_accuracy"] == 1.0
+    assert r["confusion"]["mixed"]["question"] == 1
+    assert sum(sum(row.values()) for row in r["confusion"].values()) == 4
+
+
+def test_evaluate_needs_gold() -> None:
+    with pytest.raises(InputError):
+        evaluate([{"text": "你好"}])
+    with pytest.raises(InputError, match="turn_type"):
+        evaluate([{"text": "你好", "turn_type": "greeting"}])
+
+
+# ---------------------------------------------------------------- JSONL and the classify command
+
+
+def test_run_classify_outputs_one_line_per_input() -> None:
+    lines = ['{"text": "建议多喝水。"}\n', "\n", '{"text": "咳嗽有痰吗？", "turn_type": "question"}\n']
+    out = list(run_classify(lines))
+    assert [set(o) for o in out] == [{"text", "turn_type", "confidence"}] * 2
+    assert [o["turn_type"] for o in out] == ["suggestion", "question"]
+    assert out[0]["text"] == "建议多喝水。"
+
+
+@pytest.mark.parametrize(
+    ("lines", "message"),
+    [
+        (['{"text": "好"}', "{not json"], "line 2: invalid JSON"),
+        (['{"txt": "好"}'], 'line 1: missing "text"'),
+        (['{"text": 3}'], "line 1: \"text\" must be a string"),
+        (["[1, 2]"], "line 1: expected a JSON object"),
+        (["", '{"text": "好", "turn_type": "greeting"}'], "line 2: turn_type"),
+    ],
+)
+def test_bad_lines_name_the_line(lines: list[str], message: str) -> None:
+    with pytest.raises(InputError, match=message):
+        list(run_classify(lines))
+
+
+def test_classify_command_prints_predictions_and_evaluation() -> None:
+    lines = [json.dumps({"text": t, "turn_type": g}, ensure_ascii=False) for t, g in HARD_CASES[:4]]
+    out, err = io.StringIO(), io.StringIO()
+    assert classify_command(lines, out, err) == 0
+    printed = [json.loads(x) for x in out.getvalue().splitlines()]
+    assert [p["text"] for p in printed] == [t for t, _ in HARD_CASES[:4]]
+    summary = json.loads(err.getvalue())["evaluation"]
+    assert summary["n"] == 4
+
+
+def test_classify_command_without_gold_prints_no_evaluation() -> None:
+    out, err = io.StringIO(), io.StringIO()
+    classify_command(['{"text": "好的"}', '{"text": "建议多喝水", "turn_type": "suggestion"}'], out, err)
+    assert len(out.getvalue().splitlines()) == 2
+    assert err.getvalue() == ""
+
+
+def test_classify_command_validates_before_printing() -> None:
+    out, err = io.StringIO(), io.StringIO()
+    with pytest.raises(InputError, match="line 2"):
+        classify_command(['{"text": "好的"}', "oops"], out, err)
+    assert out.getvalue() == ""

@@ -1,0 +1,489 @@
+"""Turn-type classifier for doctor replies: question, suggestion, mixed or other.
+
+Two classifiers live here:
+
+* :func:`is_question_original` reproduces the BianQue hybrid's test: a reply "is a question" when it
+  contains any of :data:`ORIGINAL_MARKERS`. It is kept as the baseline we measure against.
+* :func:`classify` is a rule-based classifier that works clause by clause. A clause is a question when
+  it carries a strong cue (a final ？, a final 吗, 请问, a request for information) or an interrogative
+  form in a position where it is really asked (A-not-A, 是否, 是…还是, 几/多少/多久/什么/哪 at the end of
+  the clause or in a clause with no advice). It is advice when it carries a modal or imperative (建议,
+  应该, 注意, 避免, 多喝…) or a diagnostic explanation (考虑是, 可能是, 属于…). The false positives of the
+  marker list (那么, 怎么办 in advice, 多少有点, 呢 as a pause, 吗啡…) are handled by position and context.
+
+The confidence is the probability of the chosen class under a small independence model: each clause's
+strongest cue has a fixed strength (roughly its precision), strengths combine by noisy-or into
+P(question present) and P(advice present), and the four classes get q(1-a), (1-q)a, qa, (1-q)(1-a).
+Cues that were seen but overruled keep a residual weight, so ambiguous replies get lower confidence.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, TextIO
+
+from workbench.errors import InputError
+
+AGENT = "coq-rules-v1"
+TURN_TYPES: tuple[str, ...] = ("question", "suggestion", "mixed", "other")
+
+#: The original BianQue hybrid's question markers, kept verbatim as the baseline.
+ORIGINAL_MARKERS: tuple[str, ...] = ("？", "?", "吗", "呢", "么", "什么", "有没有", "多少", "几次", "怎么样")
+
+
+def is_question_original(text: str, markers: Iterable[str] = ORIGINAL_MARKERS) -> bool:
+    """The original hybrid's test: True when ``text`` contains any marker."""
+    return any(m in text for m in markers)
+
+
+@dataclass(frozen=True)
+class TurnTypeSuggestion:
+    """A machine pre-annotation of a reply's turn type (Argilla's *suggestion*)."""
+
+    turn_type: str
+    confidence: float
+    agent: str = AGENT
+    cues: tuple[str, ...] = field(default=(), compare=False)
+
+
+# --------------------------------------------------------------------------------------------------
+# Segmentation
+
+_SENTENCE_END = re.compile(r"([。！？!?；;\n]+|…+|\.{3,})")
+_CLAUSE_SEP = re.compile(r"[，,：:]")
+# Quoted material is someone else's words (a patient's question, a saying); it is not the doctor asking.
+_QUOTED = re.compile(r"“[^”]*”|「[^」]*」|『[^』]*』|\"[^\"]*\"")
+_TRAILING = "啊呀哦哈~～ 　\t"
+
+
+@dataclass(frozen=True)
+class _Clause:
+    text: str
+    sentence: int
+    terminal_question: bool  # last clause of a sentence that ends in ？/?
+
+
+def _clauses(text: str) -> list[_Clause]:
+    text = _QUOTED.sub("某", text)
+    parts = _SENTENCE_END.split(text)
+    out: list[_Clause] = []
+    sentence = 0
+    # re.split with a capturing group alternates body, terminator, body, terminator...
+    for i in range(0, len(parts), 2):
+        body = parts[i]
+        term = parts[i + 1] if i + 1 < len(parts) else ""
+        pieces = [p.strip() for p in _CLAUSE_SEP.split(body)]
+        pieces = [p for p in pieces if p]
+        if not pieces:
+            continue
+        asks = "？" in term or "?" in term
+        for j, piece in enumerate(pieces):
+            out.append(_Clause(piece, sentence, asks and j == len(pieces) - 1))
+        sentence += 1
+    return out
+
+
+# --------------------------------------------------------------------------------------------------
+# Cue lexicon. Strengths are rough precisions of each cue on doctor replies.
+
+_Q_STRONG = 0.95
+_Q_REQUEST = 0.9
+_Q_FORM = 0.85  # A-not-A, 是否, clause-final interrogative word
+_Q_ALT = 0.8  # 是…还是
+_Q_WORD = 0.75  # interrogative word inside a clause with no advice
+_A_STRONG = 0.95
+_A_ACTION = 0.85
+_A_INFO = 0.65
+_RESIDUAL_NONE = 0.03
+_RESIDUAL_OVERRULED = 0.3
+
+_FINAL_PARTICLE = re.compile(r"(吗|(?<![那这怎什多要])么)[呢吧]?$")
+_PLEASE_ASK = re.compile(r"请问|想问一下|问一下您|问一下你")
+_REQUEST_INFO = re.compile(
+    r"(请|麻烦)(您|你)?(再|详细|具体|简单)?地?"
+    r"(描述|说明|说一下|说说|讲一下|讲讲|讲述|告诉|介绍|补充|提供|发一下|发给|上传|拍)"
+)
+_A_NOT_A = re.compile(r"([\u4e00-\u9fff])[不没]\1")
+_PERFECT_NOT = re.compile(r"(过|了)(没有|没)$|^有.{1,10}没有$")
+# Colloquial yes/no question: a predicate followed by a bare 不/没 ("咳嗽带血不", "吃药没").
+_BARE_NOT = re.compile(r"(?<![还也并都再就])(?<=[\u4e00-\u9fff])[不没]$")
+# Elliptical "那X呢": a short topic plus 呢 asks "and what about X?"; discourse openers (其实呢) do not.
+_TOPIC_NE = re.compile(r"^(?!其实|当然|所以|然后|总之|一般|如果|要是|这个|那个)(那|那么)?[^的了]{1,6}呢$")
+_SHIFOU = re.compile(r"是否")
+_ALTERNATIVE = re.compile(r"是.{0,20}还是|^还是")
+_INTERROGATIVE = re.compile(
+    r"(?<![为没不])什么(?![都也的])"
+    r"|哪(?!怕)[里儿个些边种一天位]?"
+    r"|多久|多长时间|多长|多大|多高|多重|多远"
+    r"|多少(?![有会也都还能要得带])"
+    r"|(?<![好十这那前后头近过再隔每])几(?![乎率])[次天岁个点年月周小分斤度片颗回遍号顿口杯支根包](?!之内|内|以内|后|以后|左右)"
+    r"|怎么样|怎么(?![办也都])|为什么|何时|谁"
+)
+# Words that embed a question as an object ("明确是不是感染") or make a clause a condition.
+_EMBEDDING = re.compile(r"明确|确定|判断|了解|知道|看看|看一下|观察|留意|排除|取决于|决定|弄清|查明|评估|鉴别|要看")
+_CONDITIONAL = re.compile(r"^(如果|假如|要是|若|一旦|不管|无论|不论|至于|即使|哪怕)")
+_REPORTED = re.compile(r"(?<!请)问的|会问|常问|有人问|人问|问到|所问|问我")
+# A question about what to do, answered in the next sentence, is a rhetorical device of advice.
+_WHAT_TO_DO = re.compile(
+    r"怎么办|如何|怎么(做|处理|治|预防|缓解|护理|吃)|该(怎么|如何|吃|用|做|去)|需要(注意|做|吃)?什么"
+    r"|(什么时候|何时)(需要|应该|该|要|去|吃|用|复查|就医)|要不要|需不需要|应不应该|效果(最好|更好)|最好"
+    r"|为什么"
+)
+_SECOND_PERSON = re.compile(r"你|您")
+
+_A_STRONG_RE = re.compile(
+    r"建议|推荐|应该(?![的是做])|应当|(?<![还我])需要(?!了解|知道|问|你|您)|必须|一定要|最好|务必|切记|千万"
+    r"|注意|避免|(?<!要)不要|(?<!能)不能|(?<![特区分级类性识辨个告鉴])别(?![人的处])|勿|禁止|禁用|忌"
+    r"|及时|尽快|尽早|立即|立刻|就医|就诊|复诊|复查|急诊|打120|遵医嘱|医生指导|去医院|到医院|来医院"
+    r"|去.{0,6}科|到.{0,6}科|不宜|不可以|防止|预防|警惕|(就|还|必须)得"
+)
+_A_ACTION_RE = re.compile(
+    r"可以|就行|就好了?|就可以"
+    r"|多(喝|吃|休息|运动|饮水|补充|晒|活动)|少(吃|喝|熬夜|食|油|盐|糖|说话|抽|碰|接触|用)"
+    r"|戒烟|戒酒|按时|坚持|保持|控制好|控制(饮食|体重|血压|血糖|情绪)|补充|冷敷|热敷|按摩|泡脚|保湿|保暖"
+    r"|服用|口服|外用|涂(点|上|一些|抹)|(吃|喝|用|含)(点|些|一片|一粒|一颗)"
+    r"|(做|查|测|量|拍)(一?个|一下|一次)|检查一下|(先|暂时)(冷静|休息|观察|停|躺|不要)|停用|停药|换用|试试|试一试|试一下"
+    r"|换(把|个|一种|一下|成)|让(他|她|孩子|宝宝|老人|病人)|按压|止血|包扎|消毒|冲洗|湿敷|垫高|抬高|先把|卧床|休息(一|两|几|\d)"
+    r"|每次\d|每次[一二两三半]|(一天|每天|每日|一日)[一二两三四\d]次|饭[前后].{0,4}(吃|服)"
+    r"|[高低多少大小松]点(?![儿])"
+)
+_A_INFO_RE = re.compile(
+    r"可能(是|为|会|有)|考虑(是|为)|属于|提示|诊断|引起|导致|造成|一般|通常|常见|正常|良性"
+    r"|问题不大|大问题|有助于|会自愈|自愈|愈合|缓解|改善|有关|是因为|主要是|原因|表现|方法(就)?是|办法(就)?是"
+)
+# Pure lead-ins ("请注意：", "温馨提示：") introduce what follows and carry no advice of their own.
+_LEAD_IN = re.compile(r"^(请)?(注意|温馨提示|提示|提醒|特别提醒)$")
+_DISCLAIMER = re.compile(
+    r"仅供参考|仅作参考|不能代替|不能替代|不构成|不作为|以.{0,12}为准|人工智能|AI|ＡＩ|本回复|本回答|本平台|免责|助手"
+)
+_EXPLICIT_ADVICE = re.compile(r"建议(您|你)?(去|到|及时|尽快|多|少|做|查|服用|就医|就诊)|请(及时|尽快)(就医|就诊|到|去)")
+_SOCIAL = re.compile(
+    r"有什么(可以|能|需要)?(帮|为)(你|您)|还有(什么|其他|别的)(问题|疑问|需要)|欢迎(随时)?咨询|应该的|应该做的|别客气|不客气|别谢"
+    r"|^(您|你)?(先)?(别|不要|不用|不必)(太|过于)?(着急|担心|紧张|慌|害怕)$"
+    r"|再说一遍|再说一次|没听清|没看清|没看懂"
+)
+_FIRST_PERSON_CANNOT = re.compile(r"我.{0,6}(不能|无法|没法)")
+
+
+@dataclass
+class _Evidence:
+    question: float = 0.0
+    advice: float = 0.0
+    q_overruled: bool = False
+    a_overruled: bool = False
+    rhetorical: bool = False
+    cues: list[str] = field(default_factory=list)
+
+
+def _advice_strength(text: str, cues: list[str]) -> float:
+    for regex, strength, name in (
+        (_A_STRONG_RE, _A_STRONG, "advice"),
+        (_A_ACTION_RE, _A_ACTION, "action"),
+        (_A_INFO_RE, _A_INFO, "info"),
+    ):
+        m = regex.search(text)
+        if m:
+            cues.append(f"{name}:{m.group(0)}")
+            return strength
+    return 0.0
+
+
+def _question_strength(clause: _Clause, advice_level: float, cues: list[str]) -> tuple[float, bool]:
+    """Return (strength, overruled): overruled means a weak cue was present but discounted."""
+    text = clause.text.rstrip(_TRAILING)
+    has_advice = advice_level > 0
+    # "你一般多久…": an interrogative aimed at the patient is asked even next to a habitual 一般.
+    addressed = bool(_SECOND_PERSON.search(text))
+    if clause.terminal_question:
+        cues.append("q:？")
+        return _Q_STRONG, False
+    m = _FINAL_PARTICLE.search(text)
+    if m:
+        cues.append(f"q:{m.group(0)}")
+        return _Q_STRONG, False
+    m = _PLEASE_ASK.search(text) or _REQUEST_INFO.search(text)
+    if m:
+        cues.append(f"q:{m.group(0)}")
+        return (_Q_STRONG if m.re is _PLEASE_ASK else _Q_REQUEST), False
+
+    forms: list[tuple[re.Match[str], float]] = []
+    for regex, strength in (
+        (_A_NOT_A, _Q_FORM),
+        (_PERFECT_NOT, _Q_FORM),
+        (_BARE_NOT, _Q_FORM),
+        (_TOPIC_NE, _Q_WORD),
+        (_SHIFOU, _Q_FORM),
+        (_ALTERNATIVE, _Q_ALT),
+    ):
+        forms.extend((mm, strength) for mm in regex.finditer(text))
+    forms.extend((mm, _Q_WORD) for mm in _INTERROGATIVE.finditer(text))
+    if not forms:
+        return 0.0, False
+    if _CONDITIONAL.search(text) or _REPORTED.search(text):
+        cues.append("q-overruled:condition/reported")
+        return 0.0, True
+    best = 0.0
+    for mm, strength in forms:
+        if _EMBEDDING.search(text[: mm.start()]):
+            continue  # "观察是否发热": the question is the object of an instruction
+        # An interrogative at the very end of a clause is the thing asked ("血压控制在多少"); in the
+        # middle of a clause with advice it is usually a subject or object ("多久复查要看情况").
+        at_end = len(text) - mm.end() <= 2
+        if at_end and advice_level <= _A_INFO:
+            strength = max(strength, _Q_FORM)
+        elif at_end:
+            continue  # "建议先测一下是否怀孕": the question is what the advised test will answer
+        elif has_advice and not (addressed and advice_level <= _A_INFO):
+            continue
+        if strength > best:
+            best = strength
+            cues.append(f"q:{mm.group(0)}")
+    if best == 0.0:
+        cues.append("q-overruled:embedded/advice")
+        return 0.0, True
+    return best, False
+
+
+def _analyse(text: str) -> _Evidence:
+    ev = _Evidence()
+    clauses = _clauses(text)
+    sentences: dict[int, list[_Clause]] = {}
+    for c in clauses:
+        sentences.setdefault(c.sentence, []).append(c)
+
+    q_strengths: list[float] = []
+    a_strengths: list[float] = []
+    per_sentence: dict[int, tuple[float, float]] = {}
+    for idx, sent in sentences.items():
+        sent_text = "".join(c.text for c in sent)
+        disclaimer = bool(_DISCLAIMER.search(sent_text)) and not _EXPLICIT_ADVICE.search(sent_text)
+        first_person_cannot = bool(_FIRST_PERSON_CANNOT.search(sent_text))
+        sq, sa = 0.0, 0.0
+        for c in sent:
+            if disclaimer or _LEAD_IN.match(c.text) or (first_person_cannot and not _EXPLICIT_ADVICE.search(c.text)):
+                if _advice_strength(c.text, []) > 0:
+                    ev.a_overruled = True
+                continue
+            if _SOCIAL.search(c.text):
+                ev.cues.append("social")
+                continue
+            local: list[str] = []
+            a = _advice_strength(c.text, local)
+            q, overruled = _question_strength(c, a, local)
+            ev.q_overruled |= overruled
+            if q > 0 and a > 0:
+                # A clause that is asked ("目前在服用什么药吗？") is a question; its advice words are topic.
+                a = 0.0
+                ev.a_overruled = True
+            ev.cues.extend(local)
+            sq, sa = max(sq, q), max(sa, a)
+        per_sentence[idx] = (sq, sa)
+
+    order = sorted(per_sentence)
+    for pos, idx in enumerate(order):
+        sq, sa = per_sentence[idx]
+        if sq > 0:
+            sent_text = "".join(c.text for c in sentences[idx])
+            following_advice = any(per_sentence[j][1] > 0 for j in order[pos + 1 :])
+            wtd = _WHAT_TO_DO.search(sent_text)
+            if wtd and following_advice and (wtd.group(0) == "怎么办" or not _SECOND_PERSON.search(sent_text)):
+                ev.rhetorical = True
+                ev.q_overruled = True
+                ev.cues.append(f"rhetorical:{wtd.group(0)}")
+                sq = 0.0
+        if sq > 0:
+            q_strengths.append(sq)
+        if sa > 0:
+            a_strengths.append(sa)
+
+    ev.question = _noisy_or(q_strengths)
+    ev.advice = _noisy_or(a_strengths)
+    return ev
+
+
+def _noisy_or(strengths: Iterable[float]) -> float:
+    miss = 1.0
+    for s in strengths:
+        miss *= 1.0 - s
+    return 1.0 - miss
+
+
+# --------------------------------------------------------------------------------------------------
+# Public API
+
+
+def classify(text: str) -> TurnTypeSuggestion:
+    """Classify one doctor reply into question / suggestion / mixed / other, with a confidence."""
+    if not text or not text.strip(" \t\r\n。…."):
+        return TurnTypeSuggestion("other", 1.0, AGENT, ("empty",))
+    ev = _analyse(text)
+    q = ev.question or (_RESIDUAL_OVERRULED if ev.q_overruled else _RESIDUAL_NONE)
+    # A long reply with no cue at all is more likely unrecognised advice than small talk.
+    length_doubt = min(0.45, _RESIDUAL_NONE + len(text.strip()) / 200)
+    a = ev.advice or max(_RESIDUAL_OVERRULED if ev.a_overruled else _RESIDUAL_NONE, length_doubt)
+    probs = {
+        "question": q * (1 - a),
+        "suggestion": (1 - q) * a,
+        "mixed": q * a,
+        "other": (1 - q) * (1 - a),
+    }
+    turn_type = max(TURN_TYPES, key=lambda t: probs[t])
+    return TurnTypeSuggestion(turn_type, round(probs[turn_type], 4), AGENT, tuple(ev.cues))
+
+
+def count_questions(text: str) -> int:
+    """Number of clauses the doctor actually asks (rhetorical, quoted and embedded ones excluded)."""
+    if not text:
+        return 0
+    clauses = _clauses(text)
+    # Reuse the reply-level analysis clause by clause, then drop rhetorical sentences.
+    count = 0
+    sentences: dict[int, list[_Clause]] = {}
+    for c in clauses:
+        sentences.setdefault(c.sentence, []).append(c)
+    for idx, sent in sentences.items():
+        sent_text = "".join(c.text for c in sent)
+        if _DISCLAIMER.search(sent_text) and not _EXPLICIT_ADVICE.search(sent_text):
+            continue
+        later = "".join(c.text for j, s in sentences.items() if j > idx for c in s)
+        wtd = _WHAT_TO_DO.search(sent_text)
+        if (
+            wtd
+            and later
+            and _analyse(later).advice > 0
+            and (wtd.group(0) == "怎么办" or not _SECOND_PERSON.search(sent_text))
+        ):
+            continue
+        for c in sent:
+            if _SOCIAL.search(c.text):
+                continue
+            a = _advice_strength(c.text, [])
+            q, _ = _question_strength(c, a, [])
+            if q > 0:
+                count += 1
+    return count
+
+
+def coq_measures(text: str) -> dict[str, Any]:
+    """The automatic Chain-of-Questioning measures stored with every generation."""
+    n = count_questions(text)
+    return {"asks_question": n > 0, "question_count": n, "length_chars": len(text.strip())}
+
+
+# --------------------------------------------------------------------------------------------------
+# JSONL input, the classify command and evaluation
+
+
+def read_records(lines: Iterable[str]) -> Iterator[dict[str, Any]]:
+    """Parse JSONL lines into ``{"line", "text", "turn_type"}``; gold ``turn_type`` is None when absent.
+
+    Blank lines are skipped. Raises InputError naming the (1-based) line for invalid JSON, a missing or
+    non-string ``text``, or a gold ``turn_type`` outside the four types.
+    """
+    for number, raw in enumerate(lines, start=1):
+        if not raw.strip():
+            continue
+        try:
+            obj = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            raise InputError(f"line {number}: invalid JSON ({exc.msg} at column {exc.colno})") from exc
+        if not isinstance(obj, dict):
+            raise InputError(f"line {number}: expected a JSON object with a \"text\" field")
+        if "text" not in obj:
+            raise InputError(f"line {number}: missing \"text\" field")
+        if not isinstance(obj["text"], str):
+            raise InputError(f"line {number}: \"text\" must be a string")
+        gold = obj.get("turn_type")
+        if gold is not None and gold not in TURN_TYPES:
+            raise InputError(f"line {number}: turn_type {gold!r} is not one of {', '.join(TURN_TYPES)}")
+        yield {"line": number, "text": obj["text"], "turn_type": gold}
+
+
+def run_classify(lines: Iterable[str]) -> Iterator[dict[str, Any]]:
+    """Classify JSONL lines ``{"text": ...}``; yield ``{"text", "turn_type", "confidence"}`` per input."""
+    for rec in read_records(lines):
+        s = classify(rec["text"])
+        yield {"text": rec["text"], "turn_type": s.turn_type, "confidence": s.confidence}
+
+
+def _binary(turn_type: str) -> bool:
+    return turn_type in ("question", "mixed")
+
+
+def evaluate(records: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+    """Score ours against the original marker list on gold-labelled records ``{"text", "turn_type"}``.
+
+    ``accuracy`` is ours on the four classes; the marker list only says question / not-question, so both
+    are also scored on the binary mapping question+mixed -> question, suggestion+other -> not-question.
+    ``confusion[gold][predicted]`` counts ours on the four classes.
+    """
+    n = correct = bin_ours = bin_orig = 0
+    confusion: dict[str, dict[str, int]] = {g: dict.fromkeys(TURN_TYPES, 0) for g in TURN_TYPES}
+    for rec in records:
+        gold = rec.get("turn_type")
+        if gold is None:
+            continue
+        if gold not in TURN_TYPES:
+            raise InputError(f"gold turn_type {gold!r} is not one of {', '.join(TURN_TYPES)}")
+        pred = classify(rec["text"]).turn_type
+        n += 1
+        correct += pred == gold
+        bin_ours += _binary(pred) == _binary(gold)
+        bin_orig += is_question_original(rec["text"]) == _binary(gold)
+        confusion[gold][pred] += 1
+    if n == 0:
+        raise InputError("no records carry a gold turn_type to evaluate against")
+    per_class = {}
+    for t in TURN_TYPES:
+        tp = confusion[t][t]
+        predicted = sum(confusion[g][t] for g in TURN_TYPES)
+        actual = sum(confusion[t].values())
+        per_class[t] = {
+            "precision": round(tp / predicted, 4) if predicted else None,
+            "recall": round(tp / actual, 4) if actual else None,
+            "support": actual,
+        }
+    return {
+        "n": n,
+        "accuracy": round(correct / n, 4),
+        "binary_accuracy": round(bin_ours / n, 4),
+        "original_marker_accuracy": round(bin_orig / n, 4),
+        "per_class": per_class,
+        "confusion": confusion,
+    }
+
+
+def classify_command(lines: Iterable[str], stdout: TextIO, stderr: TextIO) -> int:
+    """Body of ``python -m workbench classify FILE.jsonl``: predictions to stdout, evaluation to stderr.
+
+    Prints one JSON line per input. If every input line carries a gold ``turn_type``, an evaluation
+    summary (one JSON object) goes to stderr so stdout stays one line per input. Returns the exit code.
+    """
+    records = list(read_records(lines))  # validate the whole file first: no half-printed output
+    for rec in records:
+        s = classify(rec["text"])
+        out = {"text": rec["text"], "turn_type": s.turn_type, "confidence": s.confidence}
+        stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
+    if records and all(r["turn_type"] is not None for r in records):
+        summary = evaluate(records)
+        stderr.write(json.dumps({"evaluation": summary}, ensure_ascii=False) + "\n")
+    return 0
+
+
+__all__ = [
+    "AGENT",
+    "ORIGINAL_MARKERS",
+    "TURN_TYPES",
+    "TurnTypeSuggestion",
+    "classify",
+    "classify_command",
+    "coq_measures",
+    "count_questions",
+    "evaluate",
+    "is_question_original",
+    "read_records",
+    "run_classify",
+]
