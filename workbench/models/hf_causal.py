@@ -113,6 +113,9 @@ class HFCausal(Backend):
         while len(tok(text, add_special_tokens=False)["input_ids"]) > self.gen.max_input_tokens and len(turns) > 1:
             turns.pop(0)
             dropped += 1
+            while len(turns) > 1 and turns[0].role == "doctor":  # chat templates expect a user turn first
+                turns.pop(0)
+                dropped += 1
             text = self._render(Dialogue(tuple(turns)))
         note = f"dropped the {dropped} oldest turn(s) to fit {self.gen.max_input_tokens} tokens" if dropped else ""
         return text, note

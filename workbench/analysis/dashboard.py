@@ -1,0 +1,79 @@
+"""Everything the Compare tab and ``python -m workbench stats`` show, computed in one call."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from workbench.analysis.agreement import agreement_table
+from workbench.analysis.coq import Classifier, coq_curve, label_turns, questions_before_first_suggestion
+from workbench.analysis.filters import Filters
+from workbench.analysis.frames import Frames
+from workbench.analysis.metrics import reference_metrics
+from workbench.analysis.preference import bradley_terry, pairwise_counts, position_bias, tally_preferences
+from workbench.analysis.preference import win_rates as win_rate_matrix
+from workbench.analysis.scores import column_scores, scores_by_slot
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    """Every table of the dashboard (pandas DataFrames; column meanings in each function's docstring)."""
+
+    filters: Filters
+    counts: dict[str, int]  # rows per input frame after filtering
+    scores: pd.DataFrame  # scores.column_scores
+    slot_scores: pd.DataFrame  # scores.scores_by_slot
+    coq: pd.DataFrame  # coq.coq_curve
+    questions_first: pd.DataFrame  # coq.questions_before_first_suggestion(...).summary
+    questions_first_dist: pd.DataFrame  # ... .distribution
+    win_rates: pd.DataFrame  # preference.pairwise_matrix
+    win_counts: pd.DataFrame  # comparisons behind each win rate
+    bradley_terry: pd.DataFrame  # preference.bradley_terry
+    position_bias: pd.DataFrame  # preference.position_bias
+    agreement: pd.DataFrame  # agreement.agreement_table
+    metrics: pd.DataFrame | None = field(default=None)  # metrics.reference_metrics; None when skipped
+
+
+def compute_dashboard(
+    frames: Frames,
+    filters: Filters | None = None,
+    *,
+    metrics: bool = True,
+    classify: Classifier | None = None,
+    n_boot: int = 2000,
+    bt_boot: int = 200,
+    seed: int = 0,
+    all_bad: str = "exclude",
+) -> Dashboard:
+    """Filter the frames, then compute every table.
+
+    ``metrics=False`` skips BLEU/ROUGE/distinct, the one part that must segment every reply's text with
+    jieba (seconds on large sets, against milliseconds for the rest); the UI can compute it on demand.
+    """
+    filters = filters or Filters()
+    f = filters.apply(frames.validate())
+    tally = tally_preferences(f.preferences)  # one pass over the judgements serves all three tables
+    wins, n = pairwise_counts(tally, all_bad=all_bad)
+    turns = label_turns(f.generations, f.references, classify)
+    runs = questions_before_first_suggestion(f.generations, f.references, turns=turns)
+    return Dashboard(
+        filters=filters,
+        counts={
+            "generations": len(f.generations),
+            "ratings": len(f.ratings),
+            "preferences": len(f.preferences),
+            "references": len(f.references),
+        },
+        scores=column_scores(f.generations, f.ratings, n_boot=n_boot, seed=seed),
+        slot_scores=scores_by_slot(f.ratings, n_boot=n_boot, seed=seed),
+        coq=coq_curve(f.generations, f.references, turns=turns),
+        questions_first=runs.summary,
+        questions_first_dist=runs.distribution,
+        win_rates=win_rate_matrix(wins, n),
+        win_counts=n,
+        bradley_terry=bradley_terry(tally, n_boot=bt_boot, seed=seed, all_bad=all_bad),
+        position_bias=position_bias(tally),
+        agreement=agreement_table(f.ratings),
+        metrics=reference_metrics(f.generations, f.references) if metrics else None,
+    )

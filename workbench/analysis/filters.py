@@ -1,0 +1,191 @@
+"""Dashboard filters: annotator, dataset, date range, column and turn type.
+
+What each filter touches (a filter given as ``None`` is off):
+
+- ``annotators``: ratings and preferences. Generations and references have no annotator, so latency,
+  length and CoQ curves stay computed over every stored reply.
+- ``datasets``: all four frames. ``None`` inside the list selects live chats (rows whose dataset is null).
+- ``date_from`` / ``date_to``: ``created_at`` of generations, ratings and preferences (inclusive). A bare
+  date (``datetime.date`` or ``"YYYY-MM-DD"``) as ``date_to`` includes that whole day.
+- ``columns``: generations and ratings by column. A preference is projected onto the kept columns:
+  ``shown`` and ``ranking`` keep only those columns (order preserved); a "best" whose winner is outside
+  the set says nothing about the kept ones and is dropped; rows left with fewer than two shown columns
+  are dropped. Display slots are then positions among the kept columns.
+- ``turn_types``: generations by ``turn_type_auto``; ratings by their human ``turn_type``, or, where the
+  annotator left it empty, by the rated generation's ``turn_type_auto``. References and preferences have
+  no turn type and are unchanged.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+
+import numpy as np
+import pandas as pd
+
+from workbench.analysis.frames import Frames, validate_frame
+from workbench.errors import InputError
+
+DateLike = dt.date | dt.datetime | str | pd.Timestamp | None
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Filter settings as one value (what the UI and CLI pass around)."""
+
+    annotators: tuple[str, ...] | None = None
+    datasets: tuple[str | None, ...] | None = None
+    date_from: DateLike = None
+    date_to: DateLike = None
+    columns: tuple[str, ...] | None = None
+    turn_types: tuple[str, ...] | None = None
+
+    def apply(self, frames: Frames) -> Frames:
+        """Shorthand for :func:`apply_filters` with these settings."""
+        return apply_filters(
+            frames,
+            annotators=self.annotators,
+            datasets=self.datasets,
+            date_from=self.date_from,
+            date_to=self.date_to,
+            columns=self.columns,
+            turn_types=self.turn_types,
+        )
+
+
+def _is_bare_date(value: DateLike) -> bool:
+    if isinstance(value, dt.datetime | pd.Timestamp):
+        return False
+    if isinstance(value, dt.date):
+        return True
+    return isinstance(value, str) and len(value.strip()) == 10
+
+
+def _to_timestamp(value: DateLike, name: str) -> pd.Timestamp:
+    try:
+        ts = pd.Timestamp(value)
+    except (ValueError, TypeError) as exc:
+        raise InputError(f"{name}: not a date: {value!r}") from exc
+    if ts is pd.NaT:
+        raise InputError(f"{name}: not a date: {value!r}")
+    return ts
+
+
+def _match_tz(ts: pd.Timestamp, series: pd.Series) -> pd.Timestamp:
+    """Compare like with like: the store writes naive UTC; a tz-aware side is converted to match."""
+    tz = getattr(series.dt, "tz", None)
+    if tz is None and ts.tzinfo is not None:
+        return ts.tz_convert("UTC").tz_localize(None)
+    if tz is not None and ts.tzinfo is None:
+        return ts.tz_localize("UTC").tz_convert(tz)
+    return ts
+
+
+def _date_mask(
+    created: pd.Series, lo: pd.Timestamp | None, hi: pd.Timestamp | None, hi_exclusive: bool
+) -> np.ndarray:
+    when = pd.to_datetime(created, errors="coerce")
+    mask = np.ones(len(when), dtype=bool)
+    if lo is not None:
+        mask &= (when >= _match_tz(lo, when)).to_numpy(dtype=bool, na_value=False)
+    if hi is not None:
+        bound = _match_tz(hi, when)
+        cmp = when < bound if hi_exclusive else when <= bound
+        mask &= cmp.to_numpy(dtype=bool, na_value=False)
+    return mask
+
+
+def _in(series: pd.Series, allowed: Iterable[object]) -> np.ndarray:
+    allowed = list(allowed)
+    keep_null = any(a is None for a in allowed)
+    values = [a for a in allowed if a is not None]
+    mask = series.isin(values).to_numpy(dtype=bool)
+    if keep_null:
+        mask = mask | series.isna().to_numpy(dtype=bool)
+    return mask
+
+
+def _project_preferences(prefs: pd.DataFrame, columns: set[str]) -> pd.DataFrame:
+    """Restrict each preference to ``columns`` (see module docstring); drops rows left without a contrast."""
+    keep = np.zeros(len(prefs), dtype=bool)
+    shown_out: list[object] = []
+    ranking_out: list[object] = []
+    for i, (shown, outcome, winner, ranking) in enumerate(
+        zip(prefs["shown"], prefs["outcome"], prefs["winner"], prefs["ranking"], strict=True)
+    ):
+        kept = [c for c in (shown if isinstance(shown, list | tuple | np.ndarray) else []) if c in columns]
+        rank = ranking if isinstance(ranking, list | tuple | np.ndarray) else None
+        rank_kept = [c for c in rank if c in columns] if rank is not None else rank
+        ok = len(kept) >= 2
+        if outcome == "best" and winner not in columns:
+            ok = False
+        if outcome == "ranking" and (rank_kept is None or len(rank_kept) < 1):
+            ok = False
+        keep[i] = ok
+        shown_out.append(kept)
+        ranking_out.append(rank_kept)
+    out = prefs.copy()
+    out["shown"] = pd.Series(shown_out, index=prefs.index, dtype=object)
+    out["ranking"] = pd.Series(ranking_out, index=prefs.index, dtype=object)
+    return out[keep]
+
+
+def apply_filters(
+    frames: Frames,
+    annotators: Iterable[str] | None = None,
+    datasets: Iterable[str | None] | None = None,
+    date_from: DateLike = None,
+    date_to: DateLike = None,
+    columns: Iterable[str] | None = None,
+    turn_types: Iterable[str] | None = None,
+) -> Frames:
+    """Return new :class:`Frames` narrowed by the given filters (semantics in the module docstring)."""
+    gens, rats, prefs, refs = frames.generations, frames.ratings, frames.preferences, frames.references
+    validate_frame(
+        gens, "generations", ["generation_id", "dataset", "column", "turn_type_auto", "created_at"]
+    )
+    validate_frame(
+        rats, "ratings", ["generation_id", "annotator", "dataset", "column", "turn_type", "created_at"]
+    )
+    validate_frame(
+        prefs, "preferences", ["annotator", "shown", "outcome", "winner", "ranking", "dataset", "created_at"]
+    )
+    validate_frame(refs, "references", ["dataset"])
+
+    if annotators is not None:
+        ann = list(annotators)
+        rats = rats[_in(rats["annotator"], ann)]
+        prefs = prefs[_in(prefs["annotator"], ann)]
+    if datasets is not None:
+        ds = list(datasets)
+        gens, rats = gens[_in(gens["dataset"], ds)], rats[_in(rats["dataset"], ds)]
+        prefs, refs = prefs[_in(prefs["dataset"], ds)], refs[_in(refs["dataset"], ds)]
+    if date_from is not None or date_to is not None:
+        lo = _to_timestamp(date_from, "date_from") if date_from is not None else None
+        hi = _to_timestamp(date_to, "date_to") if date_to is not None else None
+        exclusive = date_to is not None and _is_bare_date(date_to)
+        if hi is not None and exclusive:
+            hi = hi + pd.Timedelta(days=1)
+        if lo is not None and hi is not None and lo > hi:
+            raise InputError(f"date_from {date_from} is after date_to {date_to}")
+        gens = gens[_date_mask(gens["created_at"], lo, hi, exclusive)]
+        rats = rats[_date_mask(rats["created_at"], lo, hi, exclusive)]
+        prefs = prefs[_date_mask(prefs["created_at"], lo, hi, exclusive)]
+    if columns is not None:
+        cols = set(columns)
+        gens = gens[_in(gens["column"], cols)]
+        rats = rats[_in(rats["column"], cols)]
+        prefs = _project_preferences(prefs, cols)
+    if turn_types is not None:
+        tt = list(turn_types)
+        gens = gens[_in(gens["turn_type_auto"], tt)]
+        auto = frames.generations.drop_duplicates("generation_id").set_index("generation_id")[
+            "turn_type_auto"
+        ]
+        human = rats["turn_type"]
+        has_label = human.notna() & (human.astype(object) != "")
+        label = human.where(has_label, rats["generation_id"].map(auto))
+        rats = rats[_in(label, tt)]
+    return replace(frames, generations=gens, ratings=rats, preferences=prefs, references=refs)

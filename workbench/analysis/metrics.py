@@ -1,0 +1,162 @@
+"""Reference metrics as in the BianQue paper: BLEU-1..4 and ROUGE-1/2/L on jieba-segmented text, plus
+distinct-1/2.
+
+Choices (documented because papers differ):
+
+- Tokens: ``jieba.lcut`` with whitespace tokens dropped, for every metric.
+- BLEU-n: nltk ``corpus_bleu`` (n-gram counts pooled over all pairs of a column, one brevity penalty),
+  *cumulative* (uniform weights over 1..n-grams), with ``SmoothingFunction().method1``, which only changes
+  an order that has zero matches (epsilon 0.1 instead of a zero that would null the geometric mean).
+- ROUGE-1/2/L: ``rouge_chinese.Rouge`` F-scores on the space-joined tokens, averaged over pairs.
+  An empty reply scores 0; a pair whose reference is empty is skipped (nothing to compare with).
+- distinct-n: distinct n-grams / all n-grams over every "ok" reply of the column (corpus level), and the
+  same over the reference texts as the "reference" row.
+
+jieba is imported and its dictionary loaded on first use only (about a second), with its log quiet.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import warnings
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from workbench.analysis.frames import REFERENCE_LABEL, validate_frame
+
+METRIC_COLUMNS = [
+    "column",
+    "n_pairs",
+    "bleu_1",
+    "bleu_2",
+    "bleu_3",
+    "bleu_4",
+    "rouge_1",
+    "rouge_2",
+    "rouge_l",
+    "n_replies",
+    "distinct_1",
+    "distinct_2",
+]
+
+
+@functools.lru_cache(maxsize=1)
+def _jieba() -> Any:
+    import jieba
+
+    jieba.setLogLevel(logging.ERROR)
+    jieba.initialize()
+    return jieba
+
+
+def tokenize(text: str | None) -> list[str]:
+    """jieba tokens of ``text`` without whitespace tokens; [] for empty or missing text."""
+    if not isinstance(text, str) or not text.strip():
+        return []
+    return [t for t in _jieba().lcut(text) if t.strip()]
+
+
+def _tokenize_all(texts: Iterable[object]) -> list[list[str]]:
+    cache: dict[object, list[str]] = {}
+    out = []
+    for t in texts:
+        if t not in cache:
+            cache[t] = tokenize(t if isinstance(t, str) else None)
+        out.append(cache[t])
+    return out
+
+
+def bleu_scores(hyps: Sequence[list[str]], refs: Sequence[list[str]], max_n: int = 4) -> list[float]:
+    """Cumulative corpus BLEU-1..max_n of tokenised hypotheses against one reference each."""
+    from nltk.translate.bleu_score import SmoothingFunction, corpus_bleu
+
+    if not hyps:
+        return [float("nan")] * max_n
+    weights = [tuple([1.0 / n] * n) for n in range(1, max_n + 1)]
+    with warnings.catch_warnings():
+        # nltk warns when an order has no match at all; smoothing already handles it.
+        warnings.simplefilter("ignore")
+        scores = corpus_bleu(
+            [[r] for r in refs], list(hyps), weights=weights, smoothing_function=SmoothingFunction().method1
+        )
+    # nltk returns a bare float when given a single weight tuple.
+    return [float(s) for s in np.atleast_1d(scores)]
+
+
+def rouge_scores(hyps: Sequence[list[str]], refs: Sequence[list[str]]) -> tuple[float, float, float]:
+    """Mean ROUGE-1/2/L F over pairs (rouge_chinese on space-joined tokens); empty replies score 0."""
+    from rouge_chinese import Rouge
+
+    if not hyps:
+        return (float("nan"),) * 3
+    rouge = Rouge()
+    total = np.zeros(3)
+    for h, r in zip(hyps, refs, strict=True):
+        if not h or not r:
+            continue
+        s = rouge.get_scores(" ".join(h), " ".join(r))[0]
+        total += (s["rouge-1"]["f"], s["rouge-2"]["f"], s["rouge-l"]["f"])
+    mean = total / len(hyps)
+    return float(mean[0]), float(mean[1]), float(mean[2])
+
+
+def distinct_n(token_lists: Iterable[list[str]], n: int) -> float:
+    """Distinct n-grams over all n-grams in the given tokenised texts; NaN when there are none."""
+    seen: set[tuple[str, ...]] = set()
+    total = 0
+    for toks in token_lists:
+        grams = [tuple(toks[i : i + n]) for i in range(len(toks) - n + 1)]
+        total += len(grams)
+        seen.update(grams)
+    return len(seen) / total if total else float("nan")
+
+
+def reference_metrics(generations: pd.DataFrame, references: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Per column: BLEU-1..4, ROUGE-1/2/L against the stored reference, distinct-1/2 (module docstring).
+
+    ``references`` (optional) adds a "reference" row with the distinct-n of the gold doctor turns.
+    """
+    validate_frame(generations, "generations", ["column", "output", "status", "reference"])
+    ok = generations[generations["status"] == "ok"]
+    rows = []
+    for col, group in ok.groupby("column", sort=True):
+        out_tokens = _tokenize_all(group["output"])
+        has_ref = (
+            group["reference"].map(lambda t: isinstance(t, str) and bool(t.strip())).to_numpy(dtype=bool)
+        )
+        ref_tokens = _tokenize_all(group["reference"][has_ref])
+        hyps = [t for t, keep in zip(out_tokens, has_ref, strict=True) if keep]
+        pairs = [(h, r) for h, r in zip(hyps, ref_tokens, strict=True) if r]
+        hyp_l, ref_l = [p[0] for p in pairs], [p[1] for p in pairs]
+        b = bleu_scores(hyp_l, ref_l)
+        r1, r2, rl = rouge_scores(hyp_l, ref_l)
+        rows.append(
+            {
+                "column": col,
+                "n_pairs": len(pairs),
+                **{f"bleu_{i + 1}": v for i, v in enumerate(b)},
+                "rouge_1": r1,
+                "rouge_2": r2,
+                "rouge_l": rl,
+                "n_replies": len(group),
+                "distinct_1": distinct_n(out_tokens, 1),
+                "distinct_2": distinct_n(out_tokens, 2),
+            }
+        )
+    if references is not None and len(references):
+        validate_frame(references, "references", ["text"])
+        ref_tokens = _tokenize_all(references["text"])
+        rows.append(
+            {
+                "column": REFERENCE_LABEL,
+                "n_pairs": 0,
+                "n_replies": len(references),
+                "distinct_1": distinct_n(ref_tokens, 1),
+                "distinct_2": distinct_n(ref_tokens, 2),
+            }
+        )
+    return pd.DataFrame(rows, columns=METRIC_COLUMNS)

@@ -1,0 +1,247 @@
+"""Per-column score table with percentile-bootstrap confidence intervals.
+
+Speed: resampling n values with replacement and taking the mean only depends on how many times each
+*distinct* value was drawn, and those counts follow a multinomial law. Scores take a handful of distinct
+values, so drawing ``n_boot`` multinomial count vectors over the distinct values gives exactly the
+bootstrap distribution of the mean at a cost independent of n. The same trick serves the cluster
+bootstrap (resampling generations, each carrying the sum and count of its ratings).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+
+from workbench.analysis.frames import SCORE_AXES, validate_frame
+from workbench.errors import InputError
+
+Stat = Callable[..., float]
+
+# Beyond this many distinct patterns a multinomial draw costs as much as plain index resampling.
+_MAX_PATTERNS = 5000
+# Elements per chunk of index resampling, to bound memory (8 bytes each).
+_CHUNK_ELEMENTS = 4_000_000
+
+
+def _check_ci(ci: float, n_boot: int) -> None:
+    if not 0.0 < ci < 1.0:
+        raise InputError(f"ci must be in (0, 1), got {ci}")
+    if n_boot < 1:
+        raise InputError(f"n_boot must be positive, got {n_boot}")
+
+
+def _percentiles(boot: np.ndarray, ci: float) -> tuple[float, float]:
+    alpha = (1.0 - ci) / 2.0
+    lo, hi = np.quantile(boot, [alpha, 1.0 - alpha])
+    return float(lo), float(hi)
+
+
+def _pattern_counts(n: int, weights: np.ndarray, n_boot: int, rng: np.random.Generator) -> np.ndarray:
+    """(n_boot, k) multinomial counts: how often each pattern is drawn in n draws with replacement."""
+    p = weights / weights.sum()
+    return rng.multinomial(n, p, size=n_boot)
+
+
+def bootstrap_ci(
+    values: np.ndarray | pd.Series | list[float],
+    stat: Stat = np.mean,
+    n_boot: int = 2000,
+    ci: float = 0.95,
+    seed: int = 0,
+) -> tuple[float, float, float]:
+    """Percentile bootstrap: ``(stat(values), lo, hi)``. NaNs are dropped; empty input gives NaNs.
+
+    ``stat`` must be a numpy-style reduction accepting ``axis=`` (``np.mean``, ``np.median``...). The mean
+    (``np.mean``/``np.nanmean``) uses the exact multinomial shortcut described in the module docstring.
+    """
+    _check_ci(ci, n_boot)
+    x = np.asarray(values, dtype=float).ravel()
+    x = x[~np.isnan(x)]
+    n = x.size
+    if n == 0:
+        return (float("nan"),) * 3
+    estimate = float(stat(x))
+    if n == 1:
+        return estimate, estimate, estimate
+    rng = np.random.default_rng(seed)
+    if stat is np.mean or stat is np.nanmean:
+        uniq, counts = np.unique(x, return_counts=True)
+        if uniq.size <= _MAX_PATTERNS:
+            draws = _pattern_counts(n, counts.astype(float), n_boot, rng)
+            boot = draws @ uniq / n
+            return (estimate, *_percentiles(boot, ci))
+    chunk = max(1, _CHUNK_ELEMENTS // n)
+    parts = []
+    for start in range(0, n_boot, chunk):
+        size = min(chunk, n_boot - start)
+        idx = rng.integers(0, n, size=(size, n))
+        parts.append(np.asarray(stat(x[idx], axis=1), dtype=float))
+    boot = np.concatenate(parts)
+    return (estimate, *_percentiles(boot, ci))
+
+
+def _cluster_sums(values: np.ndarray, clusters: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per-cluster sum and count of the non-NaN values (clusters without a value are dropped)."""
+    keep = ~np.isnan(values)
+    codes, _ = pd.factorize(clusters[keep], use_na_sentinel=False)
+    sums = np.bincount(codes, weights=values[keep])
+    counts = np.bincount(codes).astype(float)
+    return sums, counts
+
+
+def _cluster_ci(
+    sums: np.ndarray, counts: np.ndarray, n_boot: int, ci: float, seed: int
+) -> tuple[float, float, float]:
+    if sums.size == 0:
+        return (float("nan"),) * 3
+    estimate = float(sums.sum() / counts.sum())
+    n_clusters = sums.size
+    if n_clusters == 1:
+        return estimate, estimate, estimate
+    rng = np.random.default_rng(seed)
+    patterns = pd.DataFrame({"s": sums, "c": counts}).value_counts(sort=False)
+    if len(patterns) <= _MAX_PATTERNS:
+        p_sums = patterns.index.get_level_values("s").to_numpy(dtype=float)
+        p_cnts = patterns.index.get_level_values("c").to_numpy(dtype=float)
+        draws = _pattern_counts(n_clusters, patterns.to_numpy(dtype=float), n_boot, rng)
+        boot = (draws @ p_sums) / (draws @ p_cnts)
+    else:
+        chunk = max(1, _CHUNK_ELEMENTS // n_clusters)
+        parts = []
+        for start in range(0, n_boot, chunk):
+            size = min(chunk, n_boot - start)
+            idx = rng.integers(0, n_clusters, size=(size, n_clusters))
+            parts.append(sums[idx].sum(axis=1) / counts[idx].sum(axis=1))
+        boot = np.concatenate(parts)
+    return (estimate, *_percentiles(boot, ci))
+
+
+def cluster_bootstrap_mean_ci(
+    values: np.ndarray | pd.Series,
+    clusters: np.ndarray | pd.Series,
+    n_boot: int = 2000,
+    ci: float = 0.95,
+    seed: int = 0,
+) -> tuple[float, float, float]:
+    """Mean of ``values`` with a percentile CI from resampling whole clusters (e.g. generations).
+
+    Several annotators rating one reply are not independent draws; resampling replies keeps them
+    together. Each replicate's estimate is sum(values)/count(values) over the drawn clusters, so with one
+    value per cluster this is exactly :func:`bootstrap_ci` of the mean. NaN values are dropped.
+    """
+    _check_ci(ci, n_boot)
+    v = np.asarray(values, dtype=float).ravel()
+    g = np.asarray(clusters).ravel()
+    if v.size != g.size:
+        raise InputError(f"values ({v.size}) and clusters ({g.size}) differ in length")
+    sums, counts = _cluster_sums(v, g)
+    return _cluster_ci(sums, counts, n_boot, ci, seed)
+
+
+SCORE_TABLE_COLUMNS: tuple[str, ...] = (
+    "column",
+    "n_generations",
+    "error_rate",
+    "n_ratings",
+    "n_questioning",
+    "questioning_mean",
+    "questioning_lo",
+    "questioning_hi",
+    "n_suggestion",
+    "suggestion_mean",
+    "suggestion_lo",
+    "suggestion_hi",
+    "safety_flag_rate",
+    "length_mean",
+    "latency_mean_ms",
+    "latency_median_ms",
+)
+
+
+def column_scores(
+    generations: pd.DataFrame,
+    ratings: pd.DataFrame,
+    n_boot: int = 2000,
+    ci: float = 0.95,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """One row per column: mean questioning/suggestion with bootstrap CIs, counts, safety-flag rate,
+    reply length and latency.
+
+    Scores: mean over ratings (NaN = not applicable is skipped), CI from a cluster bootstrap over
+    generations (see :func:`cluster_bootstrap_mean_ci`). Length and latency: over generations with
+    status "ok" (an error's latency says nothing about the model's speed). ``error_rate``: share of
+    generations whose status is not "ok".
+    """
+    validate_frame(generations, "generations", ["column", "status", "latency_ms", "length_chars"])
+    validate_frame(ratings, "ratings", ["generation_id", "column", "safety_flag", *SCORE_AXES])
+    gen_cols = generations["column"].dropna().unique().tolist()
+    rat_cols = ratings["column"].dropna().unique().tolist()
+    columns = sorted(set(gen_cols) | set(rat_cols), key=str)
+    rows = []
+    gen_groups = dict(tuple(generations.groupby("column", sort=False))) if len(generations) else {}
+    rat_groups = dict(tuple(ratings.groupby("column", sort=False))) if len(ratings) else {}
+    for i, col in enumerate(columns):
+        row: dict[str, object] = {"column": col}
+        g = gen_groups.get(col)
+        if g is not None and len(g):
+            ok = g[g["status"] == "ok"]
+            row["n_generations"] = len(g)
+            row["error_rate"] = float((g["status"] != "ok").mean())
+            row["length_mean"] = float(pd.to_numeric(ok["length_chars"], errors="coerce").mean())
+            lat = pd.to_numeric(ok["latency_ms"], errors="coerce")
+            row["latency_mean_ms"] = float(lat.mean())
+            row["latency_median_ms"] = float(lat.median())
+        else:
+            row.update(n_generations=0, error_rate=np.nan, length_mean=np.nan)
+            row.update(latency_mean_ms=np.nan, latency_median_ms=np.nan)
+        r = rat_groups.get(col)
+        row["n_ratings"] = 0 if r is None else len(r)
+        for j, axis in enumerate(SCORE_AXES):
+            if r is None or not len(r):
+                row.update(
+                    {f"n_{axis}": 0, f"{axis}_mean": np.nan, f"{axis}_lo": np.nan, f"{axis}_hi": np.nan}
+                )
+                continue
+            vals = pd.to_numeric(r[axis], errors="coerce").to_numpy(dtype=float)
+            # Distinct seeds per (column, axis) so intervals are not artificially correlated.
+            est, lo, hi = cluster_bootstrap_mean_ci(
+                vals, r["generation_id"].to_numpy(), n_boot=n_boot, ci=ci, seed=seed + 2 * i + j
+            )
+            row.update({f"n_{axis}": int(np.isfinite(vals).sum()), f"{axis}_mean": est})
+            row.update({f"{axis}_lo": lo, f"{axis}_hi": hi})
+        if r is not None and len(r):
+            row["safety_flag_rate"] = float(r["safety_flag"].fillna(False).astype(bool).mean())
+        else:
+            row["safety_flag_rate"] = np.nan
+        rows.append(row)
+    out = pd.DataFrame(rows, columns=list(SCORE_TABLE_COLUMNS))
+    return out.astype({"n_generations": int, "n_ratings": int, "n_questioning": int, "n_suggestion": int})
+
+
+def scores_by_slot(
+    ratings: pd.DataFrame, n_boot: int = 2000, ci: float = 0.95, seed: int = 0
+) -> pd.DataFrame:
+    """Mean score per display slot and axis, with cluster-bootstrap CIs: the rating side of position bias.
+
+    Columns: axis, slot, n, mean, lo, hi. With counterbalanced order every column visits every slot, so
+    slot means should agree within their intervals when annotators ignore position.
+    """
+    validate_frame(ratings, "ratings", ["generation_id", "display_slot", *SCORE_AXES])
+    rows = []
+    slots = pd.to_numeric(ratings["display_slot"], errors="coerce").to_numpy(dtype=float)
+    gen_ids = ratings["generation_id"].to_numpy()
+    present = np.unique(slots[np.isfinite(slots)])
+    for j, axis in enumerate(SCORE_AXES):
+        vals = pd.to_numeric(ratings[axis], errors="coerce").to_numpy(dtype=float)
+        for slot in present:
+            sel = slots == slot
+            v = vals[sel]
+            est, lo, hi = cluster_bootstrap_mean_ci(
+                v, gen_ids[sel], n_boot=n_boot, ci=ci, seed=seed + 1000 * j + int(slot)
+            )
+            n = int(np.isfinite(v).sum())
+            rows.append({"axis": axis, "slot": int(slot), "n": n, "mean": est, "lo": lo, "hi": hi})
+    return pd.DataFrame(rows, columns=["axis", "slot", "n", "mean", "lo", "hi"])
