@@ -7,3 +7,40 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session")
+def demo_models():
+    """The tiny demo checkpoints, built once into the repository's cache (reused by later runs)."""
+    from workbench.models.demo import DEMO_CACHE_DEFAULT, ensure_demo_models
+
+    return ensure_demo_models(DEMO_CACHE_DEFAULT)
+
+
+@pytest.fixture(scope="session")
+def demo_config(demo_models):
+    from workbench.config import load_config
+
+    return load_config(REPO / "configs" / "demo.yaml")
+
+
+def config_with_db(cfg, url: str):
+    """The same config on another database (configs are immutable)."""
+    return cfg.model_copy(update={"database_url": url})
+
+
+@pytest.fixture
+def services(demo_config, tmp_path, monkeypatch):
+    """A complete workbench on the demo models and a fresh SQLite file."""
+    from workbench.services import build_services
+
+    monkeypatch.delenv("WORKBENCH_DB_URL", raising=False)
+    svc = build_services(config_with_db(demo_config, f"sqlite:///{tmp_path / 'wb.db'}"))
+    yield svc
+    svc.close()

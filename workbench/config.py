@@ -102,6 +102,7 @@ class V2Column(_ColumnBase):
     backend: Literal["bianque-v2"]
     model: ModelSource
     generation: V2Params = V2Params()
+    greeting: str | None = Field(GREETING, description="First-turn reply without a model call (bianque_v2_app.py)")
 
 
 class HybridRouting(_Strict):

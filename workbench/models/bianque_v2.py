@@ -98,12 +98,14 @@ class BianQueV2(Backend):
         tokenizer: LazyResource[Any],
         model: LazyResource[GLMModel],
         params: V2Params,
+        greeting: str | None = None,
     ) -> None:
         super().__init__(name)
         self.source = source
         self._tokenizer = tokenizer
         self._model = model
         self.gen = params
+        self.greeting = greeting
 
     def params(self) -> dict[str, Any]:
         return self.gen.model_dump()
@@ -138,6 +140,8 @@ class BianQueV2(Backend):
 
     def plan(self, dialogue: Dialogue) -> Plan:
         rounds, last = dialogue.pairs()
+        if not rounds and self.greeting is not None:
+            return Plan(None, "greeting", None, "first turn: the original app greets without calling a model")
         text, note = self.model_input(rounds, last)
         return Plan(text, "v2", None, note or "BianQue-2.0 (ChatGLM-6B) chat(history=None)")
 
@@ -148,7 +152,11 @@ class BianQueV2(Backend):
         trace.route, trace.reason, trace.seed = plan.route, plan.reason, seed
         trace.params = self.params()
         trace.model_name = self.source.path
-        yield from self.stream_text(plan.input or "", trace, seed=seed, stop=stop)
+        if plan.input is None:
+            trace.input_text, trace.prompt_tokens, trace.output_tokens = None, 0, 0
+            yield self.greeting or ""
+            return
+        yield from self.stream_text(plan.input, trace, seed=seed, stop=stop)
 
     def stream_text(
         self, query: str, trace: Trace, *, seed: int | None, stop: threading.Event | None = None

@@ -110,7 +110,7 @@ def build_backend(col: Any, pool: ModelPool, built: dict[str, Backend]) -> Backe
 
         return BianQueV2(
             col.name, col.model, pool.tokenizer(col.backend, col.model), pool.model(col.backend, col.model),
-            col.generation,
+            col.generation, col.greeting,
         )
     if isinstance(col, HybridColumn):
         from workbench.models.hybrid import Hybrid
