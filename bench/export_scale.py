@@ -1,0 +1,137 @@
+"""Export benchmark: 100k rated generations written to every export format, timed per format.
+
+Prints each format's time and file size, and the ratio of its time to a baseline measured in the same
+run: ``json.dumps`` of one flat dict per generation (the same texts), one line each. ``--json`` makes
+the last line ``{"rows": ..., "seconds": {format: ...}, "total_seconds": ...}``. Goal: <= 5 s in total.
+
+The synthetic data: dialogues of 5 doctor turns, 4 columns per turn, 1-3 annotators per generation,
+some corrections, preferences and safety flags, and personal data in some patient turns so that the
+de-identification does real work. ``total_seconds`` covers preparation (de-identification, scoring)
+plus every writer.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from workbench.dialogue import Turn  # noqa: E402
+from workbench.export import WRITERS, ExportCandidate, ExportContext, ExportFilters, RatingInfo  # noqa: E402
+from workbench.export.api import write_format  # noqa: E402
+
+COLUMNS = [("bianque1", "BianQue-1.0"), ("bianque2", "BianQue-2.0"), ("hybrid", "hybrid-v1v2"), ("ref", "reference")]
+SYMPTOMS = ["头痛", "咳嗽", "发烧", "腹泻", "失眠", "胸闷", "腰痛", "皮疹"]
+PII = ["我叫张伟，电话13812345678。", "我的邮箱是patient{}@163.com。", "本人刘洋，女。", ""]
+
+
+def synthesize(n_rows: int, seed: int = 0) -> list[ExportCandidate]:
+    """``n_rows`` candidates (5 turns x 4 columns per dialogue)."""
+    rng = random.Random(seed)
+    t0 = datetime(2025, 1, 1)
+    per_dialogue = 5 * len(COLUMNS)
+    out: list[ExportCandidate] = []
+    for d in range((n_rows + per_dialogue - 1) // per_dialogue):
+        sym = rng.choice(SYMPTOMS)
+        history: list[Turn] = []
+        for k in range(5):
+            pii = rng.choice(PII).format(d) if k == 0 else ""
+            history.append(Turn("patient", f"{pii}医生您好，我{sym}已经{rng.randint(1, 14)}天了，第{k + 1}次问诊。\n还有点乏力。"))
+            hist = list(history)
+            gens = []
+            for j, (col, model) in enumerate(COLUMNS):
+                if len(out) + len(gens) >= n_rows:
+                    break
+                ratings = []
+                for a in rng.sample(["ann1", "ann2", "ann3"], rng.randint(1, 3)):
+                    ratings.append(RatingInfo(
+                        annotator=a, questioning=float(rng.randint(1, 5)), suggestion=float(rng.randint(1, 5)),
+                        turn_type=rng.choice(["question", "suggestion"]), safety_flag=rng.random() < 0.02,
+                        comment="回复不错" if rng.random() < 0.1 else None,
+                        corrected_reply="请问您还有其他症状吗？\n比如发热。" if rng.random() < 0.03 else None,
+                        created_at=t0 + timedelta(minutes=len(out)),
+                    ))
+                gens.append(ExportCandidate(
+                    generation_id=f"g{d}-{k}-{j}", dialogue_id=d, dataset="synthetic", turn_index=2 * k + 1,
+                    history=hist, column=col, model=model,
+                    output=f"您好，{sym}持续多久了？\t有没有发热？建议多休息，必要时就医。（{col}）",
+                    turn_type_auto="question" if j % 2 == 0 else "suggestion", ratings=ratings,
+                    agreement=rng.random(), created_at=t0 + timedelta(minutes=len(out)),
+                ))
+            if gens:
+                win = rng.randrange(len(gens))
+                gens = [
+                    ExportCandidate(**{**g.__dict__, "preferred_by": ["ann1"] if i == win else [],
+                                       "dispreferred_by": [] if i == win else ["ann1"]})
+                    for i, g in enumerate(gens)
+                ]
+            out.extend(gens)
+            history.append(Turn("doctor", f"请问{sym}是持续性的吗？第{k + 1}轮。"))
+        if len(out) >= n_rows:
+            break
+    return out
+
+
+def baseline(cands: list[ExportCandidate], path: Path) -> float:
+    """Seconds to write one plain json.dumps line per generation (same texts, no processing)."""
+    t = time.perf_counter()
+    with path.open("w", encoding="utf-8") as f:
+        for c in cands:
+            f.write(json.dumps({"id": c.generation_id, "dialogue_id": c.dialogue_id, "column": c.column,
+                                "model": c.model, "history": [t.text for t in c.history], "output": c.output},
+                               ensure_ascii=False) + "\n")
+    return time.perf_counter() - t
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--rows", type=int, default=100_000)
+    ap.add_argument("--json", action="store_true", help="print a JSON summary as the last line")
+    ap.add_argument("--no-deid", action="store_true", help="skip de-identification")
+    args = ap.parse_args(argv)
+
+    cands = synthesize(args.rows)
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp)
+        base = baseline(cands, out / "baseline.jsonl")
+        base_size = (out / "baseline.jsonl").stat().st_size
+        seconds: dict[str, float] = {}
+        cpu: dict[str, float] = {}  # process CPU time: less sensitive to other load on a shared machine
+        t, c0 = time.perf_counter(), time.process_time()
+        ctx = ExportContext.build(cands, ExportFilters(), deidentify=not args.no_deid)
+        _ = ctx.selected
+        seconds["prepare"] = time.perf_counter() - t
+        cpu["prepare"] = time.process_time() - c0
+        sizes: dict[str, int] = {}
+        rows: dict[str, int] = {}
+        for fmt in WRITERS:
+            t, c0 = time.perf_counter(), time.process_time()
+            rep = write_format(ctx, fmt, out / fmt)
+            seconds[fmt] = time.perf_counter() - t
+            cpu[fmt] = time.process_time() - c0
+            sizes[fmt] = sum(p.stat().st_size for p in rep.files)
+            rows[fmt] = rep.rows
+        total = sum(seconds.values())
+    print(f"{len(cands)} candidates; baseline json.dumps: {base:.3f} s, {base_size / 1e6:.1f} MB")
+    print(f"{'step':<16}{'seconds':>9}{'cpu s':>9}{'x baseline':>12}{'rows':>9}{'MB':>9}")
+    for k, v in seconds.items():
+        print(f"{k:<16}{v:>9.3f}{cpu[k]:>9.3f}{v / base:>12.2f}{rows.get(k, ''):>9}{sizes.get(k, 0) / 1e6:>9.1f}")
+    print(f"total {total:.3f} s wall, {sum(cpu.values()):.3f} s CPU (goal <= 5 s), "
+          f"de-identified: {ctx.deid.total} redactions")
+    if args.json:
+        print(json.dumps({"rows": len(cands), "seconds": {k: round(v, 4) for k, v in seconds.items()},
+                          "total_seconds": round(total, 4), "baseline_seconds": round(base, 4),
+                          "cpu_seconds": round(sum(cpu.values()), 4),
+                          "bytes": sizes}))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

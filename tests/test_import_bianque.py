@@ -1,0 +1,171 @@
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+
+from workbench.datasets import parse_dataset
+from workbench.datasets.bianque import parse_history
+from workbench.dialogue import Turn
+from workbench.errors import DatasetError
+
+DATA = Path(__file__).parent / "data"
+P, D = "patient", "doctor"
+
+
+def write_csv(path: Path, rows: list[list[str]], header=("input", "target"), encoding="utf-8") -> Path:
+    with path.open("w", encoding=encoding, newline="") as f:
+        w = csv.writer(f)
+        w.writerow(header)
+        w.writerows(rows)
+    return path
+
+
+def test_parse_history_literal_and_half_width():
+    assert parse_history("病人：头痛\\n还恶心\\n医生：多久了？\\n病人:三天\\n医生:") == [
+        Turn(P, "头痛\n还恶心"), Turn(D, "多久了？"), Turn(P, "三天")
+    ]
+    assert parse_history("病人：a\\tb\n医生：") == [Turn(P, "a\tb")]
+    for bad, msg in [("病人：头痛", "does not end"), ("头痛\\n医生：", "does not start"), ("医生：", "no patient")]:
+        with pytest.raises(ValueError, match=msg):
+            parse_history(bad)
+
+
+def test_sample_csv_groups_rows_into_dialogues():
+    res = parse_dataset(DATA / "import_bianque_sample.csv")
+    assert res.format == "bianque_csv"
+    assert len(res.dialogues) == 2
+    fever, sleep = res.dialogues
+    assert fever.source_rows == [1, 2, 4]
+    assert [t.role for t in fever.turns] == [P, D, P, D, P, D]
+    assert fever.turns[0].text == "宝宝发烧两天了，38.5℃"
+    assert fever.turns[4].text == "精神还可以\n吃奶少了一点"
+    assert fever.turns[5].text.startswith("建议：\n1. 体温超过38.5℃")
+    # Row 5 uses half-width colons and still continues row 3.
+    assert sleep.source_rows == [3, 5]
+    assert sleep.turns[-1] == Turn(D, "可以先调整作息，睡前不要看手机，必要时到睡眠门诊就诊。")
+
+
+def test_jsonl_gives_the_same_dialogues_as_csv():
+    a = parse_dataset(DATA / "import_bianque_sample.csv")
+    b = parse_dataset(DATA / "import_bianque_sample.jsonl")
+    assert b.format == "bianque_jsonl"
+    assert [d.turns for d in a.dialogues] == [d.turns for d in b.dialogues]
+
+
+def test_every_row_target_is_a_doctor_turn(tmp_path):
+    res = parse_dataset(DATA / "import_bianque_sample.csv")
+    with (DATA / "import_bianque_sample.csv").open(encoding="utf-8") as f:
+        targets = [r["target"].replace("\\n", "\n") for r in csv.DictReader(f)]
+    doctor = [t.text for d in res.dialogues for t in d.turns if t.role == D]
+    assert sorted(doctor) == sorted(targets)
+
+
+def test_explicit_dialogue_id_and_metadata(tmp_path):
+    rows = [
+        ["病人：你好\\n医生：", "您好，哪里不舒服？", "A", "x"],
+        ["病人：你好\\n医生：", "您好，哪里不舒服？", "B", "y"],
+        ["病人：你好\\n医生：您好，哪里不舒服？\\n病人：头痛\\n医生：", "多久了？", "B", "y2"],
+        ["病人：你好\\n医生：您好，哪里不舒服？\\n病人：咳嗽\\n医生：", "有痰吗？", "A", "x2"],
+    ]
+    p = write_csv(tmp_path / "d.csv", rows, header=("input", "target", "dialogue_id", "note"))
+    res = parse_dataset(p)
+    by_id = {d.external_id: d for d in res.dialogues}
+    assert set(by_id) == {"A", "B"}
+    assert by_id["A"].source_rows == [1, 4] and by_id["A"].turns[-1].text == "有痰吗？"
+    assert by_id["B"].source_rows == [2, 3] and by_id["B"].turns[2].text == "头痛"
+    assert by_id["A"].metadata == {"note": ["x", "x2"]}
+
+
+def test_identical_first_rows_of_two_dialogues_without_ids(tmp_path):
+    rows = [
+        ["病人：你好\\n医生：", "您好，哪里不舒服？"],
+        ["病人：你好\\n医生：", "您好，哪里不舒服？"],
+        ["病人：你好\\n医生：您好，哪里不舒服？\\n病人：头痛\\n医生：", "多久了？"],
+        ["病人：你好\\n医生：您好，哪里不舒服？\\n病人：咳嗽\\n医生：", "有痰吗？"],
+    ]
+    res = parse_dataset(write_csv(tmp_path / "d.csv", rows))
+    assert sorted(d.turns[2].text for d in res.dialogues) == sorted(["头痛", "咳嗽"])
+    assert sorted(r for d in res.dialogues for r in d.source_rows) == [1, 2, 3, 4]
+
+
+def test_branch_keeps_the_longest_chain(tmp_path):
+    rows = [
+        ["病人：头痛\\n医生：", "多久了？"],
+        ["病人：头痛\\n医生：多久了？\\n病人：两天\\n医生：", "发烧吗？"],
+        ["病人：头痛\\n医生：多久了？\\n病人：两天\\n医生：发烧吗？\\n病人：不烧\\n医生：", "注意休息。"],
+        ["病人：头痛\\n医生：多久了？\\n病人：一周\\n医生：", "建议就医。"],
+    ]
+    res = parse_dataset(write_csv(tmp_path / "d.csv", rows))
+    assert len(res.dialogues) == 2
+    longest, branch = sorted(res.dialogues, key=lambda d: -len(d.turns))
+    assert longest.source_rows == [1, 2, 3] and len(longest.turns) == 6
+    assert branch.source_rows == [4]
+    assert [t.text for t in branch.turns] == ["头痛", "多久了？", "一周", "建议就医。"]
+
+
+def test_bad_rows_are_all_listed_and_nothing_is_returned():
+    with pytest.raises(DatasetError) as ei:
+        parse_dataset(DATA / "import_bianque_bad.csv")
+    errs = ei.value.row_errors
+    assert errs == [
+        "row 2: input does not end with '医生：'",
+        "row 3: empty target",
+        "row 4: input does not start with '病人：' or '医生：'",
+    ]
+
+
+def test_missing_column_and_invalid_json(tmp_path):
+    with pytest.raises(DatasetError) as ei:
+        parse_dataset(write_csv(tmp_path / "a.csv", [["病人：a\\n医生："]], header=("input",)))
+    assert ei.value.row_errors == ["header: missing column 'target'"]
+    p = tmp_path / "b.jsonl"
+    p.write_text('{"input": "病人：a\\\\n医生：", "target": "b"}\n{"input": "病人：a\\\\n医生："}\nnot json\n',
+                 encoding="utf-8")
+    with pytest.raises(DatasetError) as ei:
+        parse_dataset(p, "bianque_jsonl")
+    assert ei.value.row_errors[0] == "line 2: missing column 'target'"
+    assert ei.value.row_errors[1].startswith("line 3: invalid JSON")
+
+
+def test_bom_and_utf16_are_read(tmp_path):
+    rows = [["病人：头痛\\n医生：", "多久了？"]]
+    for enc in ("utf-8-sig", "utf-16"):
+        res = parse_dataset(write_csv(tmp_path / f"{enc}.csv", rows, encoding=enc))
+        assert res.dialogues[0].turns == [Turn(P, "头痛"), Turn(D, "多久了？")]
+
+
+def test_gbk_file_is_reported(tmp_path):
+    p = write_csv(tmp_path / "gbk.csv", [["病人：头痛\\n医生：", "多久了？"]], encoding="gbk")
+    with pytest.raises(DatasetError, match="GB18030"):
+        parse_dataset(p)
+
+
+def test_empty_files(tmp_path):
+    (tmp_path / "e.csv").write_bytes(b"")
+    with pytest.raises(DatasetError, match="empty"):
+        parse_dataset(tmp_path / "e.csv")
+    (tmp_path / "h.csv").write_text("input,target\n", encoding="utf-8")
+    with pytest.raises(DatasetError) as ei:
+        parse_dataset(tmp_path / "h.csv")
+    assert ei.value.row_errors == ["file: no data rows"]
+
+
+def test_many_rows_stream(tmp_path):
+    # 3000 dialogues x 4 cumulative rows: grouped back exactly.
+    p = tmp_path / "big.jsonl"
+    with p.open("w", encoding="utf-8") as f:
+        for d in range(3000):
+            hist = ""
+            for k in range(4):
+                inp = f"{hist}病人：第{d}号 问题{k}\\n医生："
+                tgt = f"回答{d}-{k}"
+                f.write(json.dumps({"input": inp, "target": tgt}, ensure_ascii=False) + "\n")
+                hist = f"{inp}{tgt}\\n"
+    res = parse_dataset(p)
+    assert len(res.dialogues) == 3000
+    assert all(len(d.turns) == 8 for d in res.dialogues)
+    assert res.dialogues[1234].turns[-1].text == "回答1234-3"
+    assert res.dialogues[1234].source_rows == [4 * 1234 + k + 1 for k in range(4)]

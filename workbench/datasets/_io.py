@@ -1,0 +1,64 @@
+"""Opening dataset files: encoding checks, streaming line iteration, shared error helpers."""
+
+from __future__ import annotations
+
+import codecs
+import io
+from collections.abc import Iterator
+from pathlib import Path
+
+from workbench.errors import DatasetError
+
+MAX_ROW_ERRORS_IN_MESSAGE = 20
+_PROBE = 1 << 16
+
+
+def sniff_encoding(path: Path) -> str:
+    """'utf-8-sig' (also plain UTF-8) or 'utf-16' when the file starts with a UTF-16 BOM."""
+    with path.open("rb") as f:
+        head = f.read(4)
+    if head[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+        return "utf-16"
+    return "utf-8-sig"
+
+
+def open_text(path: str | Path, newline: str | None = None) -> io.TextIOWrapper:
+    """Open ``path`` for streaming text reads; raise DatasetError for a missing or empty file."""
+    p = Path(path)
+    if not p.is_file():
+        raise DatasetError(f"{p}: file not found")
+    if p.stat().st_size == 0:
+        raise DatasetError(f"{p}: the file is empty")
+    return p.open("r", encoding=sniff_encoding(p), errors="strict", newline=newline)
+
+
+def encoding_error(path: Path, err: UnicodeDecodeError, where: str) -> DatasetError:
+    """A DatasetError that says which encoding the file probably has."""
+    hint = ""
+    try:
+        with path.open("rb") as f:
+            f.read(_PROBE).decode("gb18030")
+        hint = " It decodes as GB18030/GBK: re-save it as UTF-8."
+    except UnicodeDecodeError:
+        pass
+    msg = f"{path}: not valid UTF-8 ({where}: {err.reason} at byte {err.start}).{hint}"
+    return DatasetError(msg, row_errors=[f"{where}: not valid UTF-8"])
+
+
+def iter_lines(path: str | Path) -> Iterator[tuple[int, str]]:
+    """Yield (1-based line number, line without newline) lazily, so a huge file is never read whole."""
+    p = Path(path)
+    lineno = 0
+    with open_text(p) as f:
+        try:
+            for lineno, line in enumerate(f, 1):  # noqa: B007 - lineno is used after the loop
+                yield lineno, line.rstrip("\r\n")
+        except UnicodeDecodeError as e:
+            raise encoding_error(p, e, f"line {lineno + 1}") from e
+
+
+def fail(path: str | Path, errors: list[str], what: str = "rows") -> DatasetError:
+    """Build the all-or-nothing error that lists every bad row."""
+    shown = "; ".join(errors[:MAX_ROW_ERRORS_IN_MESSAGE])
+    more = f" (+{len(errors) - MAX_ROW_ERRORS_IN_MESSAGE} more)" if len(errors) > MAX_ROW_ERRORS_IN_MESSAGE else ""
+    return DatasetError(f"{Path(path).name}: {len(errors)} bad {what}, nothing imported: {shown}{more}", errors)

@@ -1,0 +1,280 @@
+"""BianQue training files: CSV or JSONL rows with ``input`` / ``target``.
+
+``input`` is the 病人/医生 transcript ending in ``医生：`` with newlines written as the literal two
+characters ``\\n`` (as in the original training data); half-width ``病人:`` / ``医生:`` are accepted too.
+``target`` is the doctor's reply at that point.
+
+A dialogue with k doctor turns usually appears as k rows, each input extending the previous one.
+Rows are grouped back into dialogues:
+
+* by the ``dialogue_id`` column when the file has one (blank ids fall back to prefix grouping);
+* then, inside a group, by prefix: a row continues an earlier row when its history starts with that
+  row's history + target followed by a patient turn. Histories are compared as parsed turns, so a
+  file that mixes ``：``/``:`` or literal/real newlines still chains.
+
+When a row could continue several earlier rows, the longest match wins, and among equal ones the
+latest row that has no continuation yet. An exact duplicate of a row that has not been continued is
+merged into it. A row that continues no earlier row starts a new dialogue, so a branch (two rows
+continuing the same row) yields two dialogues; rows shared by both are listed in ``source_rows`` of
+the longer one only (ties: the one that appears first). Rows must come in file order: a row can only
+continue a row above it.
+
+Every dialogue's turns are those of its last row's history plus that row's target, so each row's
+target is a doctor turn of its dialogue. Texts are unescaped (``\\n`` -> newline, ``\\t`` -> tab) and
+otherwise kept byte for byte.
+
+Only the digest of each row's turns is kept once a row has been continued, so memory grows with the
+number of dialogues' text, not with the (quadratic) size of the cumulative inputs.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import re
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from workbench.datasets._io import encoding_error, fail, iter_lines, open_text
+from workbench.datasets.base import ImportedDialogue, ImportResult
+from workbench.dialogue import Turn
+from workbench.prompts import unescape_v1
+
+ID_COLUMNS = ("dialogue_id", "dialog_id", "conversation_id")
+_MARK = re.compile(r"(?:\A|\\n|\r?\n)(病人|医生)[：:]")
+
+
+def parse_history(text: str) -> list[Turn]:
+    """Turns of a BianQue ``input`` (without the trailing empty doctor turn); ValueError if malformed."""
+    s = text.strip(" \t\r\n\ufeff")
+    marks = list(_MARK.finditer(s))
+    if not marks or marks[0].start() != 0:
+        raise ValueError("input does not start with '病人：' or '医生：'")
+    turns: list[Turn] = []
+    for i, m in enumerate(marks):
+        end = marks[i + 1].start() if i + 1 < len(marks) else len(s)
+        role = "patient" if m.group(1) == "病人" else "doctor"
+        turns.append(Turn(role, unescape_v1(s[m.end() : end])))
+    last = turns.pop()
+    if last.role != "doctor" or last.text.strip():
+        raise ValueError("input does not end with '医生：'")
+    if not turns:
+        raise ValueError("input has no patient turn before '医生：'")
+    return turns
+
+
+def _turn_bytes(t: Turn) -> bytes:
+    b = t.text.encode("utf-8")
+    return b"%c%d:" % (ord(t.role[0]), len(b)) + b
+
+
+@dataclass(eq=False)
+class _Node:
+    rows: list[int]
+    turns: list[Turn] | None  # dropped once the row is continued: only leaves keep text
+    depth: int
+    extras: list[dict]
+    parent: _Node | None = None
+    children: int = 0
+
+
+@dataclass
+class _Group:
+    nodes: list[_Node] = field(default_factory=list)
+    by_key: dict[bytes, list[_Node]] = field(default_factory=dict)
+
+
+class _Assembler:
+    """Chains rows into dialogues (see the module docstring)."""
+
+    def __init__(self) -> None:
+        self.groups: dict[str | None, _Group] = {}
+
+    def add(self, row: int, history: list[Turn], target: str, group_id: str | None, extras: dict) -> None:
+        g = self.groups.setdefault(group_id, _Group())
+        h = hashlib.blake2b(digest_size=16)
+        prefix_keys: list[bytes | None] = []
+        for i, t in enumerate(history):
+            # A continuation point: a patient turn right after a doctor turn.
+            if i > 0 and t.role == "patient" and history[i - 1].role == "doctor":
+                prefix_keys.append(h.digest())
+            else:
+                prefix_keys.append(None)
+            h.update(_turn_bytes(t))
+        turns = [*history, Turn("doctor", target)]
+        h.update(_turn_bytes(turns[-1]))
+        key = h.digest()
+
+        same = g.by_key.get(key, [])
+        for node in reversed(same):
+            if node.children == 0:
+                node.rows.append(row)
+                node.extras.append(extras)
+                return
+        parent = None
+        for pk in reversed(prefix_keys):
+            if pk is not None and pk in g.by_key:
+                cands = g.by_key[pk]
+                parent = next((n for n in reversed(cands) if n.children == 0), cands[-1])
+                break
+        node = _Node([row], turns, len(turns), [extras], parent)
+        if parent is not None:
+            parent.children += 1
+            parent.turns = None
+        g.nodes.append(node)
+        g.by_key.setdefault(key, []).append(node)
+
+    def dialogues(self) -> tuple[list[ImportedDialogue], list[str]]:
+        out: list[tuple[int, ImportedDialogue]] = []
+        warnings: list[str] = []
+        for gid, g in self.groups.items():
+            leaves = [n for n in g.nodes if n.children == 0]
+            leaves.sort(key=lambda n: (-n.depth, n.rows[0]))
+            claimed: set[int] = set()
+            for k, leaf in enumerate(leaves):
+                path: list[_Node] = []
+                n: _Node | None = leaf
+                while n is not None and id(n) not in claimed:
+                    claimed.add(id(n))
+                    path.append(n)
+                    n = n.parent
+                path.reverse()
+                rows = sorted(r for p in path for r in p.rows)
+                extras = [e for p in path for e in p.extras]
+                ext_id = gid if (gid is None or k == 0) else f"{gid}#{k + 1}"
+                if gid is not None and k > 0:
+                    warnings.append(
+                        f"dialogue_id {gid!r}: rows {rows} do not continue the longest chain; "
+                        f"imported as {ext_id!r}"
+                    )
+                assert leaf.turns is not None
+                out.append((min(rows), ImportedDialogue(ext_id, leaf.turns, _merge_extras(extras), rows)))
+        out.sort(key=lambda x: x[0])
+        return [d for _, d in out], warnings
+
+
+def _merge_extras(extras: list[dict]) -> dict:
+    keys: list[str] = []
+    for e in extras:
+        keys.extend(k for k in e if k not in keys)
+    meta: dict = {}
+    for k in keys:
+        vals = [e.get(k) for e in extras]
+        meta[k] = vals[0] if all(v == vals[0] for v in vals) else vals
+    return meta
+
+
+def _check_row(where: str, inp: object, target: object, errors: list[str]) -> tuple[list[Turn], str] | None:
+    if not isinstance(inp, str):
+        errors.append(f"{where}: 'input' must be a string")
+        return None
+    if not isinstance(target, str):
+        errors.append(f"{where}: 'target' must be a string")
+        return None
+    ok = True
+    try:
+        history = parse_history(inp)
+    except ValueError as e:
+        errors.append(f"{where}: {e}")
+        ok = False
+    if not target.strip():
+        errors.append(f"{where}: empty target")
+        ok = False
+    return (history, unescape_v1(target)) if ok else None
+
+
+def _finish(path: str | Path, asm: _Assembler, errors: list[str], n_rows: int, fmt: str) -> ImportResult:
+    if errors:
+        raise fail(path, errors)
+    if n_rows == 0:
+        raise fail(path, ["file: no data rows"])
+    dialogues, warnings = asm.dialogues()
+    return ImportResult(dialogues, fmt, warnings)
+
+
+def _csv_rows(path: Path, delimiter: str) -> Iterator[tuple[int, list[str]]]:
+    # Cumulative histories make long fields; the csv module's default cap is 128 KiB.
+    csv.field_size_limit(max(csv.field_size_limit(), min(sys.maxsize, 2**31 - 1)))
+    with open_text(path, newline="") as f:
+        reader = csv.reader(f, delimiter=delimiter)
+        n = -1
+        try:
+            for n, rec in enumerate(reader):  # noqa: B007 - n is used in the error below
+                yield n, rec
+        except UnicodeDecodeError as e:
+            raise encoding_error(path, e, f"row {n + 1}") from e
+        except csv.Error as e:
+            raise fail(path, [f"row {n + 1}: {e}"]) from e
+
+
+def parse_csv(path: str | Path) -> ImportResult:
+    """Parse a BianQue training CSV (``.tsv`` is read tab-separated)."""
+    p = Path(path)
+    delimiter = "\t" if p.suffix.lower() == ".tsv" else ","
+    asm = _Assembler()
+    errors: list[str] = []
+    header: list[str] | None = None
+    n_rows = 0
+    idx_in = idx_tg = idx_id = -1
+    for n, rec in _csv_rows(p, delimiter):
+        if header is None:
+            header = [h.strip().lower() for h in rec]
+            missing = [c for c in ("input", "target") if c not in header]
+            if missing:
+                raise fail(p, [f"header: missing column {c!r}" for c in missing])
+            idx_in, idx_tg = header.index("input"), header.index("target")
+            idx_id = next((header.index(c) for c in ID_COLUMNS if c in header), -1)
+            continue
+        if not rec or all(not c.strip() for c in rec):
+            continue
+        n_rows += 1
+        where = f"row {n}"
+        if len(rec) != len(header):
+            errors.append(f"{where}: expected {len(header)} fields, got {len(rec)}")
+            continue
+        checked = _check_row(where, rec[idx_in], rec[idx_tg], errors)
+        if checked is None:
+            continue
+        gid = rec[idx_id].strip() or None if idx_id >= 0 else None
+        extras = {h: v for i, (h, v) in enumerate(zip(header, rec, strict=True)) if i not in (idx_in, idx_tg, idx_id)}
+        asm.add(n, checked[0], checked[1], gid, extras)
+    if header is None:
+        raise fail(p, ["file: no header row"])
+    return _finish(p, asm, errors, n_rows, "bianque_csv")
+
+
+def parse_jsonl(path: str | Path) -> ImportResult:
+    """Parse BianQue rows as JSON Lines: one ``{"input": ..., "target": ...}`` object per line."""
+    p = Path(path)
+    asm = _Assembler()
+    errors: list[str] = []
+    n_rows = 0
+    for lineno, line in iter_lines(p):
+        if not line.strip():
+            continue
+        n_rows += 1
+        where = f"line {lineno}"
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as e:
+            errors.append(f"{where}: invalid JSON: {e.msg} (column {e.colno})")
+            continue
+        if not isinstance(obj, dict):
+            errors.append(f"{where}: expected a JSON object, got {type(obj).__name__}")
+            continue
+        missing = [c for c in ("input", "target") if c not in obj]
+        if missing:
+            errors.extend(f"{where}: missing column {c!r}" for c in missing)
+            continue
+        checked = _check_row(where, obj["input"], obj["target"], errors)
+        if checked is None:
+            continue
+        gid_key = next((c for c in ID_COLUMNS if c in obj), None)
+        gid = obj.get(gid_key) if gid_key else None
+        gid = None if gid is None or str(gid).strip() == "" else str(gid)
+        extras = {k: v for k, v in obj.items() if k not in ("input", "target", gid_key)}
+        asm.add(lineno, checked[0], checked[1], gid, extras)
+    return _finish(p, asm, errors, n_rows, "bianque_jsonl")

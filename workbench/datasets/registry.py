@@ -1,0 +1,84 @@
+"""Dataset formats: name -> parser. A new format is one module plus one line in ``PARSERS``.
+
+Parsers are referenced as ``"module:function"`` strings so that only the one asked for is imported.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+from workbench.datasets._io import encoding_error, open_text
+from workbench.datasets.base import ImportResult
+from workbench.errors import DatasetError
+
+PARSERS: dict[str, str] = {
+    "bianque_csv": "workbench.datasets.bianque:parse_csv",
+    "bianque_jsonl": "workbench.datasets.bianque:parse_jsonl",
+    "messages_jsonl": "workbench.datasets.messages:parse",
+    "turns_json": "workbench.datasets.turns_json:parse",
+}
+ALIASES: dict[str, str] = {"bianque": "bianque_*", "messages": "messages_jsonl", "turns": "turns_json"}
+
+
+def get_parser(name: str) -> Callable[[str | Path], ImportResult]:
+    """The parser function registered under ``name``."""
+    try:
+        module, func = PARSERS[name].split(":")
+    except KeyError:
+        raise DatasetError(f"unknown dataset format {name!r}; known: {', '.join(sorted(PARSERS))}") from None
+    return getattr(importlib.import_module(module), func)
+
+
+def _first_object(path: Path) -> object:
+    """The first non-blank line parsed as JSON, or None when it is not a JSON value on its own."""
+    with open_text(path) as f:
+        try:
+            for line in f:
+                if line.strip():
+                    try:
+                        return json.loads(line)
+                    except json.JSONDecodeError:
+                        return None
+        except UnicodeDecodeError as e:
+            raise encoding_error(path, e, "start of file") from e
+    return None
+
+
+def detect_format(path: str | Path) -> str:
+    """Guess the format from the extension, then from the first record."""
+    p = Path(path)
+    ext = p.suffix.lower()
+    if ext in (".csv", ".tsv"):
+        return "bianque_csv"
+    first = _first_object(p)
+    if isinstance(first, dict):
+        if "messages" in first:
+            return "messages_jsonl"
+        if "input" in first and "target" in first:
+            return "bianque_jsonl"
+        if "turns" in first:
+            return "turns_json"
+    if ext == ".json" or first is None or isinstance(first, list):
+        return "turns_json"
+    raise DatasetError(
+        f"{p.name}: cannot tell the dataset format; pass one of {', '.join(sorted(PARSERS))}",
+        row_errors=["line 1: no 'input'/'target', 'messages' or 'turns' key"],
+    )
+
+
+def resolve_format(path: str | Path, fmt: str | None) -> str:
+    """Canonical format name for ``fmt`` (an alias or None = detect)."""
+    if fmt is None:
+        return detect_format(path)
+    fmt = ALIASES.get(fmt, fmt)
+    if fmt == "bianque_*":
+        return "bianque_csv" if Path(path).suffix.lower() in (".csv", ".tsv") else "bianque_jsonl"
+    return fmt
+
+
+def parse_dataset(path: str | Path, fmt: str | None = None) -> ImportResult:
+    """Parse a dataset file all-or-nothing; raises DatasetError(row_errors=[...]) on any bad row."""
+    return get_parser(resolve_format(path, fmt))(path)

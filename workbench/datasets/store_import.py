@@ -1,0 +1,182 @@
+"""Store a parsed dataset: one Dataset row, its dialogues and their reference turns, all or nothing.
+
+Parsing is done first (``workbench.datasets.parse_dataset``, which rejects a file with any bad row);
+only a fully parsed file reaches the database, and then in one transaction, so a failure at any point
+(a database error, a name clash found late) leaves nothing behind.
+
+Re-importing an existing name is refused unless ``replace=True``. Replacing deletes the old dataset
+with its dialogues, batch runs and generations; it is refused while annotators have ratings or
+preferences on them, because those would be deleted too.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import delete, func, select
+
+from workbench.datasets.registry import parse_dataset, resolve_format
+from workbench.errors import DatasetError
+from workbench.store.engine import Store
+from workbench.store.schema import Dataset, Dialogue, Generation, Preference, Rating, Turn
+
+MAX_NAME_CHARS = 200  # the width of datasets.name
+
+
+@dataclass(frozen=True)
+class ImportSummary:
+    """What an import stored."""
+
+    dataset_id: int
+    name: str
+    format: str
+    dialogues: int
+    turns: int
+    references: int  # doctor turns, stored with is_reference=True
+    replaced: bool = False
+    warnings: list[str] = field(default_factory=list)
+
+    def describe(self) -> str:
+        verb = "replaced" if self.replaced else "imported"
+        return (f"{verb} dataset {self.name!r} ({self.format}): {self.dialogues} dialogues, "
+                f"{self.turns} turns, {self.references} reference doctor turns")
+
+
+def _store_of(svc_or_store: object) -> Store:
+    store = getattr(svc_or_store, "store", svc_or_store)
+    if not isinstance(store, Store):
+        raise TypeError(f"expected Services or Store, got {type(svc_or_store).__name__}")
+    return store
+
+
+def check_name(name: str) -> str:
+    """A dataset name, stripped; DatasetError when empty or too long."""
+    name = (name or "").strip()
+    if not name:
+        raise DatasetError("a dataset needs a non-empty name")
+    if len(name) > MAX_NAME_CHARS:
+        raise DatasetError(f"a dataset name can have at most {MAX_NAME_CHARS} characters")
+    return name
+
+
+def _file_digest(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return "sha256:" + h.hexdigest()
+
+
+def _annotations_on(s, dataset_id: int) -> int:
+    in_dataset = select(Dialogue.id).where(Dialogue.dataset_id == dataset_id)
+    gens = select(Generation.id).where(Generation.dialogue_id.in_(in_dataset))
+    n_ratings = s.scalar(select(func.count()).select_from(Rating).where(Rating.generation_id.in_(gens))) or 0
+    n_prefs = s.scalar(
+        select(func.count()).select_from(Preference).where(Preference.dialogue_id.in_(in_dataset))
+    ) or 0
+    return int(n_ratings) + int(n_prefs)
+
+
+def import_dataset(
+    svc_or_store: object,
+    path: str | Path,
+    name: str | None = None,
+    format: str | None = None,  # noqa: A002 - the CLI flag's name
+    *,
+    replace: bool = False,
+    created_by: int | None = None,
+) -> ImportSummary:
+    """Parse ``path`` and store it as dataset ``name`` (default: the file's stem) in one transaction.
+
+    Raises :class:`DatasetError` (with ``row_errors`` for bad rows) and stores nothing on any problem.
+    """
+    store = _store_of(svc_or_store)
+    p = Path(path)
+    ds_name = check_name(name if name is not None else p.stem)
+    fmt = resolve_format(p, format)
+    with store.session() as s:  # fail fast on a clash before parsing a large file
+        exists = s.scalar(select(Dataset.id).where(Dataset.name == ds_name))
+    if exists is not None and not replace:
+        raise DatasetError(f"a dataset named {ds_name!r} already exists; choose another name or replace it")
+    parsed = parse_dataset(p, fmt)
+    if not parsed.dialogues:
+        raise DatasetError(f"{p}: no dialogues found")
+
+    n_turns = n_refs = 0
+    with store.session() as s:
+        old = s.scalar(select(Dataset).where(Dataset.name == ds_name))
+        replaced = old is not None
+        if old is not None:
+            if not replace:  # created by someone else since the check above
+                raise DatasetError(f"a dataset named {ds_name!r} already exists; choose another name or replace it")
+            n_ann = _annotations_on(s, old.id)
+            if n_ann:
+                raise DatasetError(
+                    f"dataset {ds_name!r} has {n_ann} rating(s)/preference(s); replacing it would delete "
+                    "them, so it was left unchanged. Import under a new name instead."
+                )
+            # Bulk deletes with explicit order, so this works without relying on ON DELETE CASCADE.
+            in_dataset = select(Dialogue.id).where(Dialogue.dataset_id == old.id)
+            s.execute(delete(Turn).where(Turn.dialogue_id.in_(in_dataset)))
+            s.execute(delete(Generation).where(Generation.dialogue_id.in_(in_dataset)))
+            s.execute(delete(Dialogue).where(Dialogue.dataset_id == old.id))
+            s.delete(old)
+            s.flush()
+        ds = Dataset(
+            name=ds_name, format=parsed.format, source=p.name,
+            meta={"file_digest": _file_digest(p), "warnings": list(parsed.warnings),
+                  "dialogues": len(parsed.dialogues)},
+        )
+        s.add(ds)
+        s.flush()
+        rows = []
+        for i, d in enumerate(parsed.dialogues):
+            turns = [
+                Turn(idx=k, role=t.role, text=t.text, is_reference=t.role == "doctor")
+                for k, t in enumerate(d.turns)
+            ]
+            n_turns += len(turns)
+            n_refs += sum(t.is_reference for t in turns)
+            ext = d.external_id if d.external_id is not None else str(i + 1)
+            rows.append(Dialogue(
+                source="dataset", title=f"{ds_name} · {ext}", dataset_id=ds.id, external_id=ext,
+                created_by=created_by, meta={**d.metadata, "source_rows": list(d.source_rows)}, turns=turns,
+            ))
+        s.add_all(rows)
+        s.flush()
+        ds_id = ds.id
+    return ImportSummary(ds_id, ds_name, parsed.format, len(parsed.dialogues), n_turns, n_refs, replaced,
+                         list(parsed.warnings))
+
+
+@dataclass(frozen=True)
+class DatasetInfo:
+    id: int
+    name: str
+    format: str
+    source: str | None
+    dialogues: int
+    references: int
+    created_at: object
+
+
+def list_datasets(svc_or_store: object) -> list[DatasetInfo]:
+    """Every dataset with its dialogue and reference-turn counts (two queries)."""
+    store = _store_of(svc_or_store)
+    with store.session() as s:
+        dcount = dict(s.execute(
+            select(Dialogue.dataset_id, func.count()).where(Dialogue.dataset_id.is_not(None))
+            .group_by(Dialogue.dataset_id)
+        ).tuples().all())
+        rcount = dict(s.execute(
+            select(Dialogue.dataset_id, func.count()).join(Turn, Turn.dialogue_id == Dialogue.id)
+            .where(Dialogue.dataset_id.is_not(None), Turn.is_reference.is_(True))
+            .group_by(Dialogue.dataset_id)
+        ).tuples().all())
+        return [
+            DatasetInfo(d.id, d.name, d.format, d.source, int(dcount.get(d.id, 0)), int(rcount.get(d.id, 0)),
+                        d.created_at)
+            for d in s.scalars(select(Dataset).order_by(Dataset.id))
+        ]

@@ -1,0 +1,114 @@
+"""The export entry points: candidates in, files plus a report and a dataset card out.
+
+De-identification defaults to **on** for every format: each one carries patient text (histories) or
+annotator free text (comments, corrections), which is what the issue asks to protect. Pass
+``deidentify=False`` to export texts exactly as stored.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from workbench.export.card import render_card
+from workbench.export.context import ExportContext, paused_gc
+from workbench.export.records import ExportCandidate, PreferenceOutcome
+from workbench.export.registry import canonical, get_writer
+from workbench.export.selection import ExportFilters
+from workbench.privacy import DeidReport
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+@dataclass
+class ExportReport:
+    format: str
+    out_dir: Path
+    files: list[Path]
+    rows: int
+    by_model: Counter
+    by_turn_type: Counter
+    by_source: Counter
+    filters: dict
+    deid: DeidReport
+    created_at: str
+    seconds: float
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {
+            "format": self.format,
+            "out_dir": str(self.out_dir),
+            "files": [str(p) for p in self.files],
+            "file_sizes": {str(p): p.stat().st_size for p in self.files if p.exists()},
+            "rows": self.rows,
+            "by_model": dict(self.by_model),
+            "by_turn_type": dict(self.by_turn_type),
+            "by_source": dict(self.by_source),
+            "filters": self.filters,
+            "deidentification": self.deid.to_dict(),
+            "created_at": self.created_at,
+            "seconds": round(self.seconds, 4),
+            "notes": self.notes,
+        }
+
+
+def write_format(ctx: ExportContext, fmt: str, out_dir: str | Path) -> ExportReport:
+    """Write one format from a prepared context, plus README.md and deid_report.json."""
+    t0 = time.perf_counter()
+    fmt = canonical(fmt)
+    writer = get_writer(fmt)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    with paused_gc():
+        res = writer(ctx, out)
+    report = ExportReport(fmt, out, list(res.files), res.rows, res.by_model, res.by_turn_type, res.by_source,
+                          ctx.filters.to_dict(), ctx.deid, ctx.created_at.isoformat(timespec="seconds"),
+                          0.0, res.notes)
+    (out / "deid_report.json").write_text(ctx.deid.to_json() + "\n", encoding="utf-8")
+    (out / "README.md").write_text(render_card(report.to_dict(), ctx.deid.to_markdown()), encoding="utf-8")
+    report.files += [out / "README.md", out / "deid_report.json"]
+    report.seconds = time.perf_counter() - t0
+    return report
+
+
+def export(
+    candidates: Sequence[ExportCandidate],
+    format: str,
+    out_dir: str | Path,
+    filters: ExportFilters | None = None,
+    deidentify: bool | None = None,
+    *,
+    preferences: Sequence[PreferenceOutcome] | None = None,
+    tables: dict[str, pd.DataFrame] | None = None,
+    system_prompt: str | None = None,
+) -> ExportReport:
+    """Export ``candidates`` in ``format`` into ``out_dir`` (see :data:`workbench.export.registry.WRITERS`).
+
+    ``preferences``: explicit per-annotator rankings for DPO (default: derived from
+    ``preferred_by``/``dispreferred_by``). ``tables``: DataFrames for the flat-table formats (default:
+    built from the candidates). ``deidentify=None`` means on.
+    """
+    get_writer(format)  # fail on an unknown name before any work
+    ctx = ExportContext.build(candidates, filters, deidentify is not False, preferences, tables, system_prompt)
+    return write_format(ctx, format, out_dir)
+
+
+def export_all(
+    candidates: Sequence[ExportCandidate],
+    formats: Sequence[str],
+    out_dir: str | Path,
+    filters: ExportFilters | None = None,
+    deidentify: bool | None = None,
+    **kwargs,
+) -> dict[str, ExportReport]:
+    """Several formats from one prepared context, each into ``out_dir/<format>/``."""
+    for f in formats:
+        get_writer(f)
+    ctx = ExportContext.build(candidates, filters, deidentify is not False, **kwargs)
+    return {canonical(f): write_format(ctx, f, Path(out_dir) / canonical(f)) for f in formats}

@@ -1,0 +1,48 @@
+"""BianQue training format: ``input`` (escaped 病人/医生 history ending in 医生：) and ``target``.
+
+Both texts are escaped as the original training files are (real newlines/tabs -> literal ``\\n``/``\\t``),
+so the file re-imports through :mod:`workbench.datasets.bianque`. Metadata columns follow.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from workbench.export._json import dumpb
+from workbench.export.context import ExportContext, FormatResult
+from workbench.prompts import escape_v1
+
+META_COLUMNS = ["dialogue_id", "turn_index", "generation_id", "dataset", "column", "model", "target_source",
+                "turn_type", "annotators", "questioning", "suggestion", "n_ratings", "agreement"]
+
+
+def _rows(ctx: ExportContext, res: FormatResult):
+    for s in ctx.selected:
+        meta = s.metadata()
+        res.count(meta["model"], meta["turn_type"], meta["target_source"])
+        yield ctx.bianque_input(s.candidate), escape_v1(s.target), meta
+
+
+def write_csv(ctx: ExportContext, out_dir: Path) -> FormatResult:
+    """``train.csv`` with columns input, target and the metadata columns (annotators joined by ';')."""
+    path = out_dir / "train.csv"
+    res = FormatResult([path], 0)
+    with path.open("w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["input", "target", *META_COLUMNS])
+        w.writerows(
+            [inp, tgt, *(";".join(v) if k == "annotators" else ("" if v is None else v)
+                         for k, v in ((k, meta[k]) for k in META_COLUMNS))]
+            for inp, tgt, meta in _rows(ctx, res)
+        )
+    return res
+
+
+def write_jsonl(ctx: ExportContext, out_dir: Path) -> FormatResult:
+    """``train.jsonl``: one ``{"input", "target", <metadata>}`` object per line."""
+    path = out_dir / "train.jsonl"
+    res = FormatResult([path], 0)
+    with path.open("wb") as f:
+        f.writelines(dumpb({"input": inp, "target": tgt, **meta}) + b"\n" for inp, tgt, meta in _rows(ctx, res))
+    return res

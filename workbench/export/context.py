@@ -1,0 +1,241 @@
+"""Everything the format writers share: de-identified candidates, the selection and rendering caches.
+
+Built once per export (or once for several formats, see :func:`workbench.export.api.export_all`), so
+that de-identification, scoring and history rendering are not repeated per format or per row.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import gc
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from workbench.dialogue import Dialogue, Turn
+from workbench.export._json import dumpb
+from workbench.export.records import ExportCandidate, PreferenceOutcome
+from workbench.export.selection import CandidateStats, ExportFilters, Selected, group_turns, select_turn
+from workbench.privacy import DeidReport, deidentify, find_names, redact
+from workbench.prompts import bianque_context, escape_v1
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+ROLE_TO_CHAT = {"patient": "user", "doctor": "assistant"}
+# Table columns that hold identifiers or categories, never free text: de-identification skips them.
+KEY_COLUMNS = {"id", "dialogue_id", "generation_id", "turn_index", "dataset", "column", "model", "role",
+               "turn_type", "turn_type_auto", "created_at", "annotator", "target_source"}
+
+
+@dataclass
+class FormatResult:
+    """What one writer produced."""
+
+    files: list[Path]
+    rows: int
+    by_model: Counter = field(default_factory=Counter)
+    by_turn_type: Counter = field(default_factory=Counter)
+    by_source: Counter = field(default_factory=Counter)
+    notes: list[str] = field(default_factory=list)
+
+    def count(self, model: str | None, turn_type: str | None, source: str | None) -> None:
+        self.rows += 1
+        self.by_model[model or "-"] += 1
+        self.by_turn_type[turn_type or "-"] += 1
+        if source:
+            self.by_source[source] += 1
+
+
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector while an export builds its objects.
+
+    A large export allocates millions of small acyclic objects (stats, rows, JSON fragments); every
+    allocation burst triggers full collections that walk all of them, which made exports two to three
+    times slower. Reference counting still frees everything; the previous state is restored after.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _with(c: ExportCandidate, changes: dict) -> ExportCandidate:
+    """A copy of a frozen candidate with some fields changed; ``dataclasses.replace`` re-runs __init__,
+    which is several times slower and this runs for most candidates of a large export."""
+    new = object.__new__(ExportCandidate)
+    new.__dict__.update(c.__dict__)
+    new.__dict__.update(changes)
+    return new
+
+
+def _deidentify_candidates(
+    candidates: Sequence[ExportCandidate], report: DeidReport
+) -> list[ExportCandidate]:
+    """Replace personal data in every text; names found anywhere in a dialogue are removed everywhere in it."""
+    by_dialogue: dict[object, list[int]] = {}
+    for i, c in enumerate(candidates):
+        by_dialogue.setdefault(c.dialogue_id, []).append(i)
+    out: list[ExportCandidate] = list(candidates)
+    for idxs in by_dialogue.values():
+        fields: dict[str, str] = {}  # text -> field name of its first occurrence (for the report)
+        histories: dict[tuple[int, int], Sequence[Turn]] = {}
+        for i in idxs:
+            c = candidates[i]
+            histories.setdefault((c.turn_index, len(c.history)), c.history)
+            fields.setdefault(c.output, "output")
+            for r in c.ratings:
+                if r.comment:
+                    fields.setdefault(r.comment, "comment")
+                if r.corrected_reply:
+                    fields.setdefault(r.corrected_reply, "corrected_reply")
+        for h in histories.values():
+            for t in h:
+                fields.setdefault(t.text, "history")
+        spans = {text: find_names(text) for text in fields}
+        names = {text[a:b] for text, sp in spans.items() for a, b in sp if b - a >= 2}
+        clean: dict[str, str] = {}
+        for text, where in fields.items():
+            new, reds = redact(text, spans[text], names)
+            report.add(where, reds)
+            clean[text] = new
+        new_hist: dict[tuple[int, int], Sequence[Turn]] = {}
+        for key, h in histories.items():
+            if any(clean[t.text] != t.text for t in h):
+                new_hist[key] = [Turn(t.role, clean[t.text]) for t in h]
+            else:
+                new_hist[key] = h
+        for i in idxs:
+            c = candidates[i]
+            changes: dict = {}
+            h = new_hist[(c.turn_index, len(c.history))]
+            if h is not c.history:
+                changes["history"] = h
+            if clean[c.output] != c.output:
+                changes["output"] = clean[c.output]
+            dirty = False
+            for r in c.ratings:
+                if (r.comment and clean[r.comment] != r.comment) or (
+                    r.corrected_reply and clean[r.corrected_reply] != r.corrected_reply
+                ):
+                    dirty = True
+                    break
+            if dirty:
+                changes["ratings"] = [
+                    dataclasses.replace(
+                        r,
+                        comment=clean[r.comment] if r.comment else r.comment,
+                        corrected_reply=clean[r.corrected_reply] if r.corrected_reply else r.corrected_reply,
+                    )
+                    for r in c.ratings
+                ]
+            if changes:
+                out[i] = _with(c, changes)
+    return out
+
+
+@dataclass
+class ExportContext:
+    """Prepared input of the writers. Create it with :meth:`build`."""
+
+    candidates: list[ExportCandidate]
+    filters: ExportFilters
+    deid: DeidReport
+    preferences: list[PreferenceOutcome] | None = None
+    tables: dict[str, pd.DataFrame] | None = None
+    system_prompt: str | None = None
+    created_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    memo: dict = field(default_factory=dict, repr=False)  # per-export caches shared by writers (e.g. tables)
+    _bq_cache: dict = field(default_factory=dict, repr=False)
+    _msg_cache: dict = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def build(
+        cls,
+        candidates: Sequence[ExportCandidate],
+        filters: ExportFilters | None = None,
+        deidentify: bool = True,
+        preferences: Sequence[PreferenceOutcome] | None = None,
+        tables: dict[str, pd.DataFrame] | None = None,
+        system_prompt: str | None = None,
+    ) -> ExportContext:
+        report = DeidReport(enabled=deidentify)
+        with paused_gc():
+            cands = _deidentify_candidates(candidates, report) if deidentify else list(candidates)
+        if deidentify and system_prompt:
+            system_prompt = deidentify_text(system_prompt, report, "system_prompt")
+        return cls(cands, filters or ExportFilters(), report, list(preferences) if preferences is not None else None,
+                   tables, system_prompt)
+
+    @cached_property
+    def groups(self) -> dict[tuple, list[tuple[ExportCandidate, CandidateStats]]]:
+        """In-scope candidates with stats per (dialogue, turn), first-seen order."""
+        with paused_gc():
+            return group_turns(self.candidates, self.filters)
+
+    @cached_property
+    def selected(self) -> list[Selected]:
+        """One target per (dialogue, turn) (see :mod:`workbench.export.selection`)."""
+        first_seen: dict = {}
+        for d, _ in self.groups:
+            first_seen.setdefault(d, len(first_seen))
+        out = []
+        for key in sorted(self.groups, key=lambda k: (first_seen[k[0]], k[1])):
+            s = select_turn(self.groups[key], self.filters)
+            if s is not None:
+                out.append(s)
+        return out
+
+    def bianque_input(self, c: ExportCandidate) -> str:
+        """The escaped 病人/医生 history ending in 医生： for a candidate, rendered once per turn."""
+        key = (c.dialogue_id, c.turn_index, len(c.history))
+        got = self._bq_cache.get(key)
+        if got is None:
+            rounds, last = Dialogue(tuple(c.history)).pairs()
+            got = self._bq_cache[key] = escape_v1(bianque_context(rounds, last))
+        return got
+
+    def prompt_json(self, c: ExportCandidate) -> bytes:
+        """The history as a JSON array of chat messages (with the system prompt), rendered once per turn."""
+        key = (c.dialogue_id, c.turn_index, len(c.history))
+        got = self._msg_cache.get(key)
+        if got is None:
+            msgs = [{"role": "system", "content": self.system_prompt}] if self.system_prompt else []
+            msgs.extend({"role": ROLE_TO_CHAT[t.role], "content": t.text} for t in c.history)
+            got = self._msg_cache[key] = dumpb(msgs)
+        return got
+
+    def clean_frame(self, name: str, df: pd.DataFrame) -> pd.DataFrame:
+        """A copy of a lead-supplied table with free-text columns de-identified (when enabled)."""
+        if not self.deid.enabled:
+            return df
+        df = df.copy()
+        for col in df.columns:
+            if col in KEY_COLUMNS or str(col).endswith("_id") or str(col).endswith("_at"):
+                continue
+            if df[col].dtype == object or str(df[col].dtype).startswith("str"):
+                cache: dict[str, str] = {}
+                vals = []
+                for v in df[col].tolist():
+                    if isinstance(v, str):
+                        if v not in cache:
+                            cache[v] = deidentify_text(v, self.deid, f"{name}.{col}")
+                        v = cache[v]
+                    vals.append(v)
+                df[col] = vals
+        return df
+
+
+def deidentify_text(text: str, report: DeidReport, where: str) -> str:
+    new, reds = deidentify(text)
+    report.add(where, reds)
+    return new

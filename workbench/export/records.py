@@ -1,0 +1,77 @@
+"""What export reads: plain records the lead builds from the store. No database, no I/O."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from workbench.dialogue import Turn
+
+GenId = int | str
+DialogueId = int | str
+
+
+@dataclass(frozen=True)
+class RatingInfo:
+    """One annotator's rating of one generation (scores on the rubric scale, default 1-5)."""
+
+    annotator: str
+    questioning: float | None = None
+    suggestion: float | None = None
+    turn_type: str | None = None  # human label, e.g. "question" / "suggestion"
+    safety_flag: bool = False
+    comment: str | None = None
+    corrected_reply: str | None = None
+    created_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class ExportCandidate:
+    """One stored generation at one doctor turn, with everything export needs to judge and trace it.
+
+    Candidates of the same ``(dialogue_id, turn_index)`` must share the same ``history`` (the gold
+    dialogue before the reply, ending with the patient turn): rendered histories are cached by that key.
+    """
+
+    generation_id: GenId
+    dialogue_id: DialogueId
+    dataset: str | None
+    turn_index: int
+    history: list[Turn] | tuple[Turn, ...]
+    column: str
+    model: str
+    output: str
+    turn_type_auto: str | None = None
+    ratings: list[RatingInfo] = field(default_factory=list)
+    agreement: float | None = None
+    preferred_by: list[str] = field(default_factory=list)
+    dispreferred_by: list[str] = field(default_factory=list)
+    created_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class PreferenceOutcome:
+    """One annotator's preference among the replies of one turn.
+
+    ``ranking`` lists tiers best first; replies in one tier are tied. A plain "X wins" vote over
+    Y and Z is ``[[X], [Y, Z]]``. Every reply in a tier is preferred to every reply in later tiers.
+    """
+
+    annotator: str
+    dialogue_id: DialogueId
+    turn_index: int
+    ranking: list[list[GenId]]
+    created_at: datetime | None = None
+
+    @classmethod
+    def winner(cls, annotator: str, dialogue_id: DialogueId, turn_index: int, winner: GenId,
+               losers: list[GenId], created_at: datetime | None = None) -> PreferenceOutcome:
+        return cls(annotator, dialogue_id, turn_index, [[winner], list(losers)], created_at)
+
+    def pairs(self) -> list[tuple[GenId, GenId]]:
+        """(better, worse) generation ids implied by the ranking."""
+        out = []
+        for i, tier in enumerate(self.ranking):
+            for worse_tier in self.ranking[i + 1 :]:
+                out.extend((a, b) for a in tier for b in worse_tier if a != b)
+        return out

@@ -1,0 +1,294 @@
+"""Which reply becomes the training target, and the filters that decide what is exported.
+
+Per (dialogue, turn) the target is, in this order:
+
+1. **a corrected reply** written by an annotator (if ``use_corrections``). Corrections are human
+   text, so the score, agreement and safety filters (which judge the *model* reply) do not apply to
+   them; the dataset, date, annotator and turn-type filters do. Several corrections: the text written
+   by most annotators, then the most recent, then the lowest annotator name.
+2. **the preferred reply** (if ``use_preferences``): the candidate with the highest net preference
+   votes (preferred_by - dispreferred_by, counting only the selected annotators), which must be > 0
+   and must pass every filter. Ties: higher overall score, then more ratings, then first seen.
+3. **a reply above the score threshold**: the candidate with the highest overall score
+   ``>= score_threshold`` that passes every filter. Ties: higher agreement, more ratings, first seen.
+
+Definitions (all computed over the ratings of the selected annotators only):
+
+* axis score = mean over annotators of that axis; ``overall`` = mean of the axis scores present;
+* a ``min_*`` filter fails when that axis has no score; ``min_agreement`` fails when agreement is None;
+* turn type = majority human label; a tie goes to the automatic label when it is among the tied
+  labels, else to the alphabetically first; no human label -> the automatic label;
+* safety-flagged = any selected annotator flagged it;
+* the date range applies to the generation's ``created_at`` (inclusive; a ``date`` bound covers the
+  whole day; timezone-aware datetimes are compared in UTC);
+* scores are on the rubric scale; the default threshold 4.0 assumes 1-5.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timezone
+
+from workbench.export.records import DialogueId, ExportCandidate
+
+TARGET_SOURCES = ("corrected", "preferred", "score")
+
+
+@dataclass(frozen=True)
+class ExportFilters:
+    min_questioning: float | None = None
+    min_suggestion: float | None = None
+    score_threshold: float | None = 4.0
+    min_agreement: float | None = None
+    turn_types: tuple[str, ...] | None = None
+    exclude_safety_flagged: bool = True
+    annotators: tuple[str, ...] | None = None
+    datasets: tuple[str, ...] | None = None
+    date_from: datetime | date | None = None
+    date_to: datetime | date | None = None
+    use_corrections: bool = True
+    use_preferences: bool = True
+    kto_threshold: float | None = None  # None: score_threshold (or 4.0)
+    dpo_low_threshold: float = 2.5  # a reply at or below this overall score is "low-rated"
+
+    def to_dict(self) -> dict:
+        out = {}
+        for f in dataclasses.fields(self):
+            v = getattr(self, f.name)
+            out[f.name] = v.isoformat() if isinstance(v, date) else (list(v) if isinstance(v, tuple) else v)
+        return out
+
+    @property
+    def kto_cut(self) -> float:
+        if self.kto_threshold is not None:
+            return self.kto_threshold
+        return self.score_threshold if self.score_threshold is not None else 4.0
+
+
+@dataclass(slots=True)  # not frozen: frozen __init__ is much slower and this is built per generation
+class CandidateStats:
+    annotators: tuple[str, ...]
+    questioning: float | None
+    suggestion: float | None
+    n_ratings: int
+    overall: float | None
+    turn_type: str | None
+    turn_type_source: str | None  # "human" | "auto" | None
+    safety_flagged: bool
+    agreement: float | None
+    votes_for: tuple[str, ...]
+    votes_against: tuple[str, ...]
+    corrections: tuple[tuple[str, str, datetime | None], ...]  # (annotator, text, created_at)
+
+    @property
+    def net_votes(self) -> int:
+        return len(self.votes_for) - len(self.votes_against)
+
+    def scores(self) -> dict:
+        return {"questioning": self.questioning, "suggestion": self.suggestion, "n_ratings": self.n_ratings}
+
+
+@dataclass(frozen=True)
+class Selected:
+    """One exported target: the candidate whose turn it answers, the text and why it was chosen."""
+
+    candidate: ExportCandidate
+    target: str
+    source: str  # one of TARGET_SOURCES
+    stats: CandidateStats
+    annotators: tuple[str, ...] = field(default=())  # who stands behind the target
+
+    def metadata(self) -> dict:
+        c, s = self.candidate, self.stats
+        return {
+            "dialogue_id": c.dialogue_id,
+            "turn_index": c.turn_index,
+            "generation_id": c.generation_id,
+            "dataset": c.dataset,
+            "column": c.column,
+            "model": c.model,
+            "target_source": self.source,
+            "turn_type": s.turn_type,
+            "annotators": list(self.annotators or s.annotators),
+            "questioning": s.questioning,
+            "suggestion": s.suggestion,
+            "n_ratings": s.n_ratings,
+            "agreement": s.agreement,
+        }
+
+
+def _mean(xs: list[float]) -> float | None:
+    return sum(xs) / len(xs) if xs else None
+
+
+def _majority(labels: list[str], auto: str | None) -> str | None:
+    if not labels:
+        return None
+    if len(labels) == 1:
+        return labels[0]
+    counts: dict[str, int] = {}
+    for lab in labels:
+        counts[lab] = counts.get(lab, 0) + 1
+    top = max(counts.values())
+    tied = sorted(k for k, v in counts.items() if v == top)
+    return auto if auto in tied else tied[0]
+
+
+def candidate_stats(c: ExportCandidate, annotators: frozenset[str] | None = None) -> CandidateStats:
+    """Aggregate a candidate's ratings and votes, counting only ``annotators`` when given."""
+    # One plain loop: this runs once per generation and dominates large exports.
+    who: list[str] = []
+    qs: list[float] = []
+    ss: list[float] = []
+    labels: list[str] = []
+    corrections: list[tuple[str, str, datetime | None]] = []
+    flagged = False
+    n = 0
+    for r in c.ratings:
+        if annotators is not None and r.annotator not in annotators:
+            continue
+        n += 1
+        if r.annotator not in who:
+            who.append(r.annotator)
+        if r.questioning is not None:
+            qs.append(r.questioning)
+        if r.suggestion is not None:
+            ss.append(r.suggestion)
+        if r.turn_type:
+            labels.append(r.turn_type)
+        if r.safety_flag:
+            flagged = True
+        if r.corrected_reply and r.corrected_reply.strip():
+            corrections.append((r.annotator, r.corrected_reply, r.created_at))
+    q = sum(qs) / len(qs) if qs else None
+    s = sum(ss) / len(ss) if ss else None
+    if q is None or s is None:
+        overall = q if s is None else s
+    else:
+        overall = (q + s) / 2
+    human = _majority(labels, c.turn_type_auto)
+    if annotators is None:
+        votes_for, votes_against = tuple(c.preferred_by), tuple(c.dispreferred_by)
+    else:
+        votes_for = tuple(a for a in c.preferred_by if a in annotators)
+        votes_against = tuple(a for a in c.dispreferred_by if a in annotators)
+    return CandidateStats(
+        annotators=tuple(who),
+        questioning=q,
+        suggestion=s,
+        n_ratings=n,
+        overall=overall,
+        turn_type=human if human is not None else c.turn_type_auto,
+        turn_type_source="human" if human is not None else ("auto" if c.turn_type_auto else None),
+        safety_flagged=flagged,
+        agreement=c.agreement,
+        votes_for=votes_for,
+        votes_against=votes_against,
+        corrections=tuple(corrections),
+    )
+
+
+def _as_utc_naive(d: datetime | date, end: bool) -> datetime:
+    if not isinstance(d, datetime):
+        d = datetime.combine(d, time.max if end else time.min)
+    if d.tzinfo is not None:
+        d = d.astimezone(timezone.utc).replace(tzinfo=None)
+    return d
+
+
+def in_scope(c: ExportCandidate, f: ExportFilters) -> bool:
+    """Dataset and date filters: whether a candidate may appear in the export at all."""
+    if f.datasets is not None and c.dataset not in f.datasets:
+        return False
+    if f.date_from is None and f.date_to is None:
+        return True
+    if c.created_at is None:
+        return False
+    t = _as_utc_naive(c.created_at, end=False)
+    if f.date_from is not None and t < _as_utc_naive(f.date_from, end=False):
+        return False
+    return not (f.date_to is not None and t > _as_utc_naive(f.date_to, end=True))
+
+
+def type_ok(s: CandidateStats, f: ExportFilters) -> bool:
+    return f.turn_types is None or s.turn_type in f.turn_types
+
+
+def quality_ok(s: CandidateStats, f: ExportFilters) -> bool:
+    """Score minima, agreement minimum and the safety exclusion."""
+    if f.exclude_safety_flagged and s.safety_flagged:
+        return False
+    if f.min_questioning is not None and (s.questioning is None or s.questioning < f.min_questioning):
+        return False
+    if f.min_suggestion is not None and (s.suggestion is None or s.suggestion < f.min_suggestion):
+        return False
+    return f.min_agreement is None or (s.agreement is not None and s.agreement >= f.min_agreement)
+
+
+def group_turns(
+    candidates: Iterable[ExportCandidate], f: ExportFilters
+) -> dict[tuple[DialogueId, int], list[tuple[ExportCandidate, CandidateStats]]]:
+    """In-scope candidates with their stats, grouped by (dialogue, turn) in first-seen order."""
+    ann = frozenset(f.annotators) if f.annotators is not None else None
+    groups: dict[tuple[DialogueId, int], list[tuple[ExportCandidate, CandidateStats]]] = {}
+    for c in candidates:
+        if in_scope(c, f):
+            groups.setdefault((c.dialogue_id, c.turn_index), []).append((c, candidate_stats(c, ann)))
+    return groups
+
+
+def _pick_correction(group: list[tuple[ExportCandidate, CandidateStats]], f: ExportFilters) -> Selected | None:
+    found = [(c, s, a, t, at) for c, s in group if type_ok(s, f) for a, t, at in s.corrections]
+    if not found:
+        return None
+    by_text = Counter(t for _, _, _, t, _ in found)
+    latest = {t: max((at for *_, tt, at in found if tt == t and at is not None), default=None) for t in by_text}
+
+    def key(x: tuple) -> tuple:
+        t, a = x[3], x[2]
+        ts = latest[t]
+        return (-by_text[t], -(ts.timestamp() if ts else float("-inf")), a)
+
+    c, s, _, text, _ = min(found, key=key)
+    who = tuple(sorted({a for _, _, a, t, _ in found if t == text}))
+    return Selected(c, text, "corrected", s, who)
+
+
+def select_turn(group: list[tuple[ExportCandidate, CandidateStats]], f: ExportFilters) -> Selected | None:
+    """The target for one (dialogue, turn) group, or None when nothing qualifies."""
+    if f.use_corrections:
+        picked = _pick_correction(group, f)
+        if picked is not None:
+            return picked
+    ok = [(i, c, s) for i, (c, s) in enumerate(group) if type_ok(s, f) and quality_ok(s, f)]
+    if f.use_preferences:
+        voted = [x for x in ok if x[2].net_votes > 0]
+        if voted:
+            i, c, s = min(voted, key=lambda x: (-x[2].net_votes, -(x[2].overall or 0.0), -x[2].n_ratings, x[0]))
+            return Selected(c, c.output, "preferred", s, s.votes_for)
+    if f.score_threshold is not None:
+        good = [x for x in ok if x[2].overall is not None and x[2].overall >= f.score_threshold]
+        if good:
+            i, c, s = min(
+                good, key=lambda x: (-(x[2].overall or 0.0), -(x[2].agreement or 0.0), -x[2].n_ratings, x[0])
+            )
+            return Selected(c, c.output, "score", s, s.annotators)
+    return None
+
+
+def select_targets(candidates: Sequence[ExportCandidate], filters: ExportFilters | None = None) -> list[Selected]:
+    """At most one target per (dialogue, turn), ordered by dialogue (first seen) then turn index."""
+    f = filters or ExportFilters()
+    groups = group_turns(candidates, f)
+    first_seen: dict[DialogueId, int] = {}
+    for d, _ in groups:
+        first_seen.setdefault(d, len(first_seen))
+    out = []
+    for key in sorted(groups, key=lambda k: (first_seen[k[0]], k[1])):
+        picked = select_turn(groups[key], f)
+        if picked is not None:
+            out.append(picked)
+    return out
