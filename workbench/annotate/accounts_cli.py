@@ -1,0 +1,69 @@
+"""``python -m workbench users add NAME --role annotator|admin --password-stdin`` and ``users list``.
+
+Passwords are read from stdin (or asked for without echo), never from the command line, where they
+would land in the shell history and the process list; only their scrypt hash is stored.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import sys
+
+from sqlalchemy import select
+
+from workbench.auth import ROLES, upsert_user
+from workbench.config import load_config
+from workbench.errors import InputError
+from workbench.store.engine import Store
+from workbench.store.schema import User
+
+
+def add_users_parser(sub: argparse._SubParsersAction, default_config: str) -> None:
+    """Register the ``users`` command on the CLI's subparsers."""
+    sp = sub.add_parser("users", help="manage annotator and admin accounts")
+    sp.add_argument("--config", default=default_config, help="config whose database holds the accounts")
+    usub = sp.add_subparsers(dest="users_command", required=True)
+    add = usub.add_parser("add", help="create an account, or update its role and password")
+    add.add_argument("name")
+    add.add_argument("--role", choices=ROLES, default="annotator")
+    add.add_argument("--password-stdin", action="store_true", help="read the password from the first line of stdin")
+    ls = usub.add_parser("list", help="list accounts (never passwords)")
+    ls.add_argument("--json", action="store_true", help="one JSON object per line")
+    sp.set_defaults(func=cmd_users)
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        line = sys.stdin.readline()
+        password = line.rstrip("\r\n")
+    else:
+        password = getpass.getpass("password: ")
+        if getpass.getpass("again: ") != password:
+            raise InputError("the passwords do not match")
+    if not password:
+        raise InputError("empty password: pass it on stdin with --password-stdin, or type it when asked")
+    return password
+
+
+def cmd_users(args: argparse.Namespace) -> int:
+    """Add or list accounts in the configured database."""
+    cfg = load_config(args.config)
+    store = Store(cfg.effective_database_url)
+    try:
+        if args.users_command == "add":
+            user = upsert_user(store, args.name, _read_password(args.password_stdin), args.role)
+            print(f"saved {user.username!r} (role {user.role}, id {user.id}) in {store.display_url}")
+            return 0
+        with store.session() as s:
+            rows = [(u.id, u.username, u.role, u.active, u.created_at) for u in s.scalars(select(User).order_by(User.id))]
+        for uid, name, role, active, created in rows:
+            if args.json:
+                print(json.dumps({"id": uid, "username": name, "role": role, "active": active,
+                                  "created_at": created.isoformat()}, ensure_ascii=False))
+            else:
+                print(f"{uid:>4}  {name:<24} {role:<10} {'active' if active else 'disabled'}")
+        return 0
+    finally:
+        store.dispose()

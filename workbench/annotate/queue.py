@@ -1,0 +1,368 @@
+"""The rating queue: items built from stored generations, k annotators per item, progress.
+
+An *item* is one doctor position ``(dialogue_id, turn_index)`` that has at least one finished ``ok``
+generation, from a live session or a batch run. Each item has ``k`` slots; an annotator takes one
+by inserting an :class:`Assignment`. ``UNIQUE(item_id, slot)`` is what stops two annotators from both
+getting the k-th slot at the same moment, and ``UNIQUE(item_id, user_id)`` stops an annotator from
+seeing an item twice: a losing insert raises IntegrityError inside a SAVEPOINT, which is rolled back
+alone, and the taker moves on to another slot or item. This works the same on SQLite and PostgreSQL.
+
+Callers own the session (one per user action, see :meth:`Store.session`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import exists, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from workbench.annotate.blind import counterbalanced_order, slot_label
+from workbench.auth import CurrentUser
+from workbench.errors import AuthError, InputError
+from workbench.store.schema import (
+    Assignment,
+    Generation,
+    Preference,
+    QueueItem,
+    Rating,
+    Suggestion,
+    Turn,
+    utcnow,
+)
+
+TURN_TYPE_QUESTION = "turn_type"
+#: replies that are a fixed greeting (no model call) are not worth an annotator's time on their own
+GREETING_ROUTE = "greeting"
+_MAX_CLAIM_ATTEMPTS = 64
+
+
+@dataclass(frozen=True)
+class MachineSuggestion:
+    """The classifier's pre-annotation of a reply, kept apart from the human's answer."""
+
+    turn_type: str
+    confidence: float | None
+    agent: str
+
+
+@dataclass(frozen=True)
+class ReplyView:
+    """One column's reply as the annotator sees it (``column`` must stay hidden in blind mode)."""
+
+    label: str
+    column: str
+    generation_id: int
+    output: str
+    history: tuple[tuple[str, str], ...]  # this column's own thread before the position: (role, text)
+    suggestion: MachineSuggestion | None
+
+
+@dataclass(frozen=True)
+class ItemView:
+    item_id: int
+    dialogue_id: int
+    turn_index: int
+    slot: int
+    display_order: tuple[str, ...]
+    history: tuple[tuple[str, str], ...]  # shared turns before the position: (role, text)
+    history_diverges: bool  # True when earlier doctor turns differ per column (live sessions)
+    replies: tuple[ReplyView, ...]
+    completed: bool
+
+    def reply_by_label(self, label: str) -> ReplyView:
+        for r in self.replies:
+            if r.label == label:
+                return r
+        raise InputError(f"there is no reply {label!r} in this item; replies are {[r.label for r in self.replies]}")
+
+
+@dataclass(frozen=True)
+class Claim:
+    item_id: int
+    slot: int
+    display_order: tuple[str, ...]
+    resumed: bool
+
+
+@dataclass(frozen=True)
+class Progress:
+    k: int
+    total_items: int
+    mine_completed: int
+    mine_open: int
+    mine_available: int  # items this user could still take
+    slots_completed: int
+    slots_total: int
+    items_completed: int  # items whose k slots are all completed
+
+    @property
+    def overall_fraction(self) -> float:
+        return self.slots_completed / self.slots_total if self.slots_total else 0.0
+
+
+@dataclass(frozen=True)
+class AnnotatorProgress:
+    user_id: int
+    username: str
+    completed: int
+    open: int
+
+
+# --------------------------------------------------------------------------------------------------
+# Building items
+
+
+def _eligible_generations():
+    return select(Generation).where(Generation.status == "ok")
+
+
+def sync_queue(s: Session) -> int:
+    """Create an item for every position with a finished ``ok`` generation and no item yet; idempotent.
+
+    Returns the number of new items. Positions whose only replies are fixed greetings are skipped.
+    """
+    has_item = exists().where(QueueItem.dialogue_id == Generation.dialogue_id,
+                              QueueItem.turn_index == Generation.turn_index)
+    rows = s.execute(
+        select(Generation.dialogue_id, Generation.turn_index)
+        .where(Generation.status == "ok", ~has_item,
+               func.coalesce(Generation.route, "") != GREETING_ROUTE)
+        .distinct()
+        .order_by(Generation.dialogue_id, Generation.turn_index)
+    ).all()
+    added = 0
+    for did, tix in rows:
+        # Another process may sync at the same moment; the unique (dialogue, turn) makes that harmless.
+        try:
+            with s.begin_nested():
+                s.add(QueueItem(dialogue_id=did, turn_index=tix))
+            added += 1
+        except IntegrityError:
+            continue
+    return added
+
+
+def item_columns(s: Session, item: QueueItem) -> list[str]:
+    """Columns with a finished ``ok`` reply at the item's position."""
+    return sorted(set(s.scalars(
+        select(Generation.column_name).where(Generation.dialogue_id == item.dialogue_id,
+                                             Generation.turn_index == item.turn_index,
+                                             Generation.status == "ok")
+    )))
+
+
+def item_generations(s: Session, item: QueueItem, user_id: int | None = None) -> dict[str, Generation]:
+    """column -> the reply to show: the one ``user_id`` already rated, else the newest ``ok`` one.
+
+    Preferring the rated reply keeps an item stable for its annotator if a column is regenerated later.
+    """
+    gens = list(s.scalars(
+        select(Generation).where(Generation.dialogue_id == item.dialogue_id,
+                                 Generation.turn_index == item.turn_index, Generation.status == "ok")
+        .order_by(Generation.id)
+    ))
+    out: dict[str, Generation] = {g.column_name: g for g in gens}  # newest wins
+    if user_id is not None and gens:
+        rated = set(s.scalars(select(Rating.generation_id).where(
+            Rating.user_id == user_id, Rating.generation_id.in_([g.id for g in gens]))))
+        for g in gens:
+            if g.id in rated:
+                out[g.column_name] = g
+    return out
+
+
+# --------------------------------------------------------------------------------------------------
+# Taking items
+
+
+def open_assignment(s: Session, user: CurrentUser) -> Assignment | None:
+    """The item this user holds but has not completed (the oldest, if several)."""
+    return s.scalars(
+        select(Assignment).where(Assignment.user_id == user.id, Assignment.completed_at.is_(None))
+        .order_by(Assignment.assigned_at, Assignment.id).limit(1)
+    ).first()
+
+
+def user_assignment(s: Session, user: CurrentUser, item_id: int) -> Assignment | None:
+    return s.scalars(select(Assignment).where(Assignment.item_id == item_id, Assignment.user_id == user.id)).first()
+
+
+def _try_claim(s: Session, item: QueueItem, user: CurrentUser, slot: int, k: int) -> Assignment | None:
+    order = counterbalanced_order(item_columns(s, item), item.id, slot, k)
+    a = Assignment(item_id=item.id, user_id=user.id, slot=slot, display_order=order)
+    try:
+        with s.begin_nested():
+            s.add(a)
+        return a
+    except IntegrityError:
+        return None
+
+
+def take_next(s: Session, user: CurrentUser, k: int) -> Claim | None:
+    """Resume the user's open item, or claim a free slot on a new one; None when nothing is left.
+
+    Items that other annotators have started come first, so items reach their k ratings early.
+    """
+    if k < 1:
+        raise InputError(f"annotators_per_item must be at least 1, got {k}")
+    held = open_assignment(s, user)
+    if held is not None:
+        return Claim(held.item_id, held.slot, tuple(held.display_order), resumed=True)
+    taken = (select(Assignment.item_id, func.count(Assignment.id).label("n"))
+             .group_by(Assignment.item_id).subquery())
+    n = func.coalesce(taken.c.n, 0)
+    mine = select(Assignment.item_id).where(Assignment.user_id == user.id)
+    attempts = 0
+    while attempts < _MAX_CLAIM_ATTEMPTS:
+        candidates = list(s.scalars(
+            select(QueueItem).outerjoin(taken, taken.c.item_id == QueueItem.id)
+            .where(n < k, QueueItem.id.not_in(mine))
+            .order_by(n.desc(), QueueItem.id).limit(16)
+        ))
+        if not candidates:
+            return None
+        for item in candidates:
+            used = set(s.scalars(select(Assignment.slot).where(Assignment.item_id == item.id)))
+            for slot in (x for x in range(k) if x not in used):
+                attempts += 1
+                a = _try_claim(s, item, user, slot, k)
+                if a is not None:
+                    return Claim(item.id, slot, tuple(a.display_order), resumed=False)
+                if user_assignment(s, user, item.id) is not None:
+                    break  # our own other tab got here first; this item is not available to us again
+    # Only reachable under extreme contention; the caller can simply try again.
+    return None
+
+
+def complete_item(s: Session, user: CurrentUser, item_id: int) -> None:
+    """Mark the user's assignment done once every reply is submitted (and the preference, if >1 reply)."""
+    a = user_assignment(s, user, item_id)
+    if a is None:
+        raise AuthError("you do not hold this item")
+    item = s.get(QueueItem, item_id)
+    assert item is not None
+    gens = item_generations(s, item, user.id)
+    submitted = set(s.scalars(select(Rating.generation_id).where(
+        Rating.user_id == user.id, Rating.status == "submitted",
+        Rating.generation_id.in_([g.id for g in gens.values()]))))
+    missing = [c for c, g in gens.items() if g.id not in submitted]
+    if missing:
+        raise InputError(f"{len(missing)} reply(ies) are not submitted yet")
+    if len(gens) > 1:
+        pref = s.scalars(select(Preference).where(
+            Preference.dialogue_id == item.dialogue_id, Preference.turn_index == item.turn_index,
+            Preference.user_id == user.id)).first()
+        if pref is None or pref.status != "submitted":
+            raise InputError("the preference across replies is not submitted yet")
+    if a.completed_at is None:
+        a.completed_at = utcnow()
+
+
+# --------------------------------------------------------------------------------------------------
+# Reading an item
+
+
+def _suggestion_for(s: Session, g: Generation) -> MachineSuggestion | None:
+    row = s.scalars(
+        select(Suggestion).where(Suggestion.generation_id == g.id, Suggestion.question == TURN_TYPE_QUESTION)
+        .order_by(Suggestion.id.desc()).limit(1)
+    ).first()
+    if row is None:
+        # Replies stored before the classifier existed (or inserted directly) get their suggestion now.
+        from workbench.annotate.classifier import classify
+
+        sug = classify(g.output or "")
+        row = Suggestion(generation_id=g.id, question=TURN_TYPE_QUESTION, value=sug.turn_type,
+                         score=sug.confidence, agent=sug.agent)
+        try:
+            with s.begin_nested():
+                s.add(row)
+        except IntegrityError:
+            return _suggestion_for(s, g)
+    return MachineSuggestion(row.value, row.score, row.agent)
+
+
+def open_item(s: Session, user: CurrentUser, item_id: int) -> ItemView:
+    """The item as its annotator sees it, in their counterbalanced order. Only for a holder of the item."""
+    item = s.get(QueueItem, item_id) if isinstance(item_id, int) else None
+    if item is None:
+        raise InputError(f"no rating item #{item_id}")
+    a = user_assignment(s, user, item.id)
+    if a is None:
+        raise AuthError("you do not hold this item")
+    gens = item_generations(s, item, user.id)
+    order = [c for c in a.display_order if c in gens] + sorted(c for c in gens if c not in a.display_order)
+    shared = {t.idx: t for t in s.scalars(
+        select(Turn).where(Turn.dialogue_id == item.dialogue_id, Turn.idx < item.turn_index).order_by(Turn.idx))}
+    history = tuple((t.role, t.text) for _, t in sorted(shared.items()))
+    # A live session stores only patient turns as shared; earlier doctor turns are each column's own.
+    diverges = any(i not in shared for i in range(item.turn_index))
+    replies = []
+    for pos, column in enumerate(order):
+        g = gens[column]
+        own: tuple[tuple[str, str], ...] = history
+        if diverges:
+            mine = _own_replies(s, item, column)
+            merged = {i: (t.role, t.text) for i, t in shared.items()} | mine
+            own = tuple(merged[i] for i in sorted(merged))
+        replies.append(ReplyView(slot_label(pos), column, g.id, g.output or "", own, _suggestion_for(s, g)))
+    return ItemView(item.id, item.dialogue_id, item.turn_index, a.slot, tuple(order), history, diverges,
+                    tuple(replies), a.completed_at is not None)
+
+
+def _own_replies(s: Session, item: QueueItem, column: str) -> dict[int, tuple[str, str]]:
+    rows = s.scalars(
+        select(Generation).where(Generation.dialogue_id == item.dialogue_id, Generation.column_name == column,
+                                 Generation.turn_index < item.turn_index,
+                                 Generation.status.in_(("ok", "stopped")))
+        .order_by(Generation.id)
+    )
+    return {g.turn_index: ("doctor", g.output or "") for g in rows}
+
+
+def my_items(s: Session, user: CurrentUser) -> list[tuple[int, bool]]:
+    """(item id, completed) for every item the user holds, newest first."""
+    rows = s.execute(select(Assignment.item_id, Assignment.completed_at).where(Assignment.user_id == user.id)
+                     .order_by(Assignment.id.desc())).all()
+    return [(i, c is not None) for i, c in rows]
+
+
+# --------------------------------------------------------------------------------------------------
+# Progress
+
+
+def progress(s: Session, user: CurrentUser, k: int) -> Progress:
+    """The user's own counts and the team's overall counts (no names: safe for every annotator)."""
+    total = s.scalar(select(func.count(QueueItem.id))) or 0
+    mine_done = s.scalar(select(func.count(Assignment.id)).where(
+        Assignment.user_id == user.id, Assignment.completed_at.is_not(None))) or 0
+    mine_open = s.scalar(select(func.count(Assignment.id)).where(
+        Assignment.user_id == user.id, Assignment.completed_at.is_(None))) or 0
+    slots_done = s.scalar(select(func.count(Assignment.id)).where(Assignment.completed_at.is_not(None))) or 0
+    per_item = (select(Assignment.item_id, func.count(Assignment.id).label("n"),
+                       func.count(Assignment.completed_at).label("done"))
+                .group_by(Assignment.item_id).subquery())
+    n_taken = func.coalesce(per_item.c.n, 0)
+    mine = select(Assignment.item_id).where(Assignment.user_id == user.id)
+    available = s.scalar(
+        select(func.count(QueueItem.id)).select_from(QueueItem)
+        .outerjoin(per_item, per_item.c.item_id == QueueItem.id)
+        .where(n_taken < k, QueueItem.id.not_in(mine))) or 0
+    items_done = s.scalar(select(func.count()).select_from(per_item).where(per_item.c.done >= k)) or 0
+    return Progress(k, total, mine_done, mine_open, available, min(slots_done, total * k), total * k, items_done)
+
+
+def annotator_progress(s: Session, user: CurrentUser) -> list[AnnotatorProgress]:
+    """Every annotator's counts; admins only."""
+    if not user.is_admin:
+        raise AuthError("only an admin can see other annotators' progress")
+    from workbench.store.schema import User
+
+    rows = s.execute(
+        select(User.id, User.username, func.count(Assignment.completed_at), func.count(Assignment.id))
+        .outerjoin(Assignment, Assignment.user_id == User.id)
+        .group_by(User.id, User.username).order_by(User.username)
+    ).all()
+    return [AnnotatorProgress(uid, name, done, total - done) for uid, name, done, total in rows]

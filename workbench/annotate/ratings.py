@@ -1,0 +1,417 @@
+"""Ratings and preferences: drafts, submits, versions, discards, validated against the rubric.
+
+Every function takes the :class:`CurrentUser` the *server* resolved. Writes always go to the acting
+user's own rows and need an assignment on the item, whose counterbalanced order is stored with the
+answer (never an order the client sends). Annotators read only their own rows; admins may read anyone's.
+
+Versions: ``Rating.version`` numbers the current answer. Each submit appends a snapshot to
+``rating_versions``; changing an answer whose version is already snapshotted starts the next version, so
+"submit, then edit later" keeps every submitted state. Saving a draft over a submitted answer makes the
+current answer a draft again (Argilla's semantics); its last submitted state stays in the history.
+
+Callers own the session (one per user action).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, fields
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from workbench.annotate.queue import ItemView, complete_item, open_item, user_assignment
+from workbench.annotate.rubric import Rubric
+from workbench.auth import CurrentUser
+from workbench.errors import AuthError, InputError
+from workbench.store.schema import Generation, Preference, QueueItem, Rating, RatingVersion, utcnow
+from workbench.validation import validate_free_text
+
+DEFAULT_COMMENT_CHARS = 2000
+DEFAULT_CORRECTED_CHARS = 4000
+STATUSES = ("draft", "submitted", "discarded")
+
+
+@dataclass(frozen=True)
+class RatingForm:
+    """A human's answer for one reply. A score of None with ``*_na`` False means "not given yet"."""
+
+    turn_type: str | None = None
+    questioning: int | None = None
+    questioning_na: bool = False
+    suggestion: int | None = None
+    suggestion_na: bool = False
+    safety_flag: bool = False
+    comment: str | None = None
+    corrected_reply: str | None = None
+
+
+_FORM_FIELDS = tuple(f.name for f in fields(RatingForm))
+
+
+@dataclass(frozen=True)
+class RatingView:
+    id: int
+    generation_id: int
+    user_id: int
+    status: str
+    form: RatingForm
+    rubric_version: str | None
+    blind: bool
+    display_order: tuple[str, ...]
+    display_slot: int | None
+    version: int
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class PreferenceForm:
+    """``best`` with a winner, ``tie``, ``all_bad``, or ``ranking`` (generation ids, best first)."""
+
+    outcome: str | None = None
+    winner_generation_id: int | None = None
+    ranking: tuple[int, ...] | None = None
+
+
+@dataclass(frozen=True)
+class PreferenceView:
+    id: int
+    dialogue_id: int
+    turn_index: int
+    user_id: int
+    status: str
+    shown: tuple[int, ...]
+    form: PreferenceForm
+    rubric_version: str | None
+    blind: bool
+    version: int
+
+
+# --------------------------------------------------------------------------------------------------
+# Validation (pure)
+
+
+def validate_rating(form: RatingForm, rubric: Rubric, *, final: bool) -> RatingForm:
+    """Normalise a form against the rubric; InputError says what is wrong. ``final`` = on submit."""
+    turn_types = [t.key for t in rubric.turn_types]
+    tt = form.turn_type or None
+    if tt is not None and tt not in turn_types:
+        raise InputError(f"turn type {tt!r} is not one of {', '.join(turn_types)}")
+    if final and tt is None:
+        raise InputError("choose a turn type")
+    scores: dict[str, Any] = {}
+    for axis in rubric.axes:
+        score, na = getattr(form, axis.key), bool(getattr(form, f"{axis.key}_na"))
+        name = axis.name.en.lower()
+        if na:
+            if not axis.allow_na:
+                raise InputError(f"{name}: N/A is not allowed on this axis")
+            if score is not None:
+                raise InputError(f"{name}: give a score or N/A, not both")
+            scores[axis.key], scores[f"{axis.key}_na"] = None, True
+            continue
+        if score is None:
+            if final:
+                allowed = f"{axis.scale.min}-{axis.scale.max}" + (" or N/A" if axis.allow_na else "")
+                raise InputError(f"{name}: missing score (give {allowed})")
+        else:
+            score = axis.validate_score(score)
+        scores[axis.key], scores[f"{axis.key}_na"] = score, False
+    comment = validate_free_text(form.comment, rubric.comment.max_chars or DEFAULT_COMMENT_CHARS, "comment")
+    corrected = validate_free_text(form.corrected_reply,
+                                   rubric.corrected_reply.max_chars or DEFAULT_CORRECTED_CHARS, "corrected reply")
+    if not isinstance(form.safety_flag, bool):
+        raise InputError("the safety flag must be true or false")
+    return RatingForm(turn_type=tt, safety_flag=form.safety_flag, comment=comment, corrected_reply=corrected,
+                      **scores)
+
+
+def validate_preference(form: PreferenceForm, shown: Sequence[int], rubric: Rubric, *, final: bool) -> PreferenceForm:
+    """Check a preference against the replies shown; a draft may hold a partial ranking."""
+    allowed = [o.key for o in rubric.preference.options]
+    outcome = form.outcome or None
+    if outcome is None:
+        if final:
+            raise InputError("choose a preference: best reply, tie, all bad" +
+                             (" or a full ranking" if "ranking" in allowed else ""))
+        return PreferenceForm()
+    if outcome not in allowed:
+        raise InputError(f"preference {outcome!r} is not one of {', '.join(allowed)}")
+    if outcome == "best":
+        if form.winner_generation_id not in shown:
+            raise InputError("best: the winner must be one of the replies shown")
+        return PreferenceForm("best", form.winner_generation_id, None)
+    if outcome == "ranking":
+        ranking = tuple(form.ranking or ())
+        if len(set(ranking)) != len(ranking) or any(g not in shown for g in ranking):
+            raise InputError("ranking: list each reply shown at most once")
+        if final and len(ranking) != len(shown):
+            raise InputError(f"ranking: rank all {len(shown)} replies, best first")
+        return PreferenceForm("ranking", None, ranking)
+    return PreferenceForm(outcome, None, None)
+
+
+_RANK_SPLIT = re.compile(r"[\s>,，、;；]+")
+
+
+def parse_ranking(text: str, labels: Sequence[str]) -> list[str]:
+    """``"B > A > C"`` (or ``"BAC"``, ``"b,a,c"``) -> ``["B", "A", "C"]``; InputError on unknown labels."""
+    raw = (text or "").strip().upper()
+    if not raw:
+        return []
+    parts = [p for p in _RANK_SPLIT.split(raw) if p]
+    if len(parts) == 1 and len(parts[0]) > 1 and all(len(x) == 1 for x in labels):
+        parts = list(parts[0])
+    unknown = [p for p in parts if p not in labels]
+    if unknown:
+        raise InputError(f"ranking: unknown reply label(s) {', '.join(unknown)}; use {' > '.join(labels)}")
+    return parts
+
+
+def preference_from_choice(item: ItemView, choice: str | None, ranking_text: str = "") -> PreferenceForm:
+    """Turn the UI's choice (a label such as "A", or tie / all_bad / ranking) into generation ids."""
+    if not choice:
+        return PreferenceForm()
+    if choice in ("tie", "all_bad"):
+        return PreferenceForm(choice)
+    if choice == "ranking":
+        labels = [r.label for r in item.replies]
+        order = parse_ranking(ranking_text, labels)
+        return PreferenceForm("ranking", None, tuple(item.reply_by_label(x).generation_id for x in order))
+    return PreferenceForm("best", item.reply_by_label(choice).generation_id)
+
+
+# --------------------------------------------------------------------------------------------------
+# Ratings
+
+
+def _view(r: Rating) -> RatingView:
+    form = RatingForm(**{k: getattr(r, k) for k in _FORM_FIELDS})
+    return RatingView(r.id, r.generation_id, r.user_id, r.status, form, r.rubric_version, r.blind,
+                      tuple(r.display_order or ()), r.display_slot, r.version, r.updated_at)
+
+
+def _form_of(r: Rating) -> RatingForm:
+    return RatingForm(**{k: getattr(r, k) for k in _FORM_FIELDS})
+
+
+def _generation_and_order(s: Session, user: CurrentUser, generation_id: int) -> tuple[Generation, list[str]]:
+    g = s.get(Generation, generation_id) if isinstance(generation_id, int) else None
+    if g is None or g.status != "ok":
+        raise InputError(f"no ratable reply #{generation_id}")
+    item = s.scalars(select(QueueItem).where(QueueItem.dialogue_id == g.dialogue_id,
+                                             QueueItem.turn_index == g.turn_index)).first()
+    a = user_assignment(s, user, item.id) if item is not None else None
+    if a is None:
+        raise AuthError("you can only rate replies of items you hold")
+    return g, list(a.display_order or ())
+
+
+def _next_version_if_snapshotted(s: Session, r: Rating) -> None:
+    snap = s.scalars(select(RatingVersion.id).where(RatingVersion.rating_id == r.id,
+                                                    RatingVersion.version == r.version)).first()
+    if snap is not None:
+        r.version += 1
+
+
+def _own_row(s: Session, user: CurrentUser, generation_id: int) -> Rating | None:
+    return s.scalars(select(Rating).where(Rating.generation_id == generation_id,
+                                          Rating.user_id == user.id)).first()
+
+
+def _upsert(s: Session, user: CurrentUser, generation_id: int, form: RatingForm, status: str, *,
+            rubric: Rubric, blind: bool) -> Rating:
+    g, order = _generation_and_order(s, user, generation_id)
+    r = _own_row(s, user, g.id)
+    if r is None:
+        r = Rating(generation_id=g.id, user_id=user.id, status="draft", version=1)
+        try:
+            with s.begin_nested():
+                s.add(r)
+        except IntegrityError:  # the same user's other tab created it a moment ago
+            r = _own_row(s, user, g.id)
+            assert r is not None
+    elif _form_of(r) == form and (r.status == status or (status, r.status) == ("draft", "submitted")) and (
+            status != "submitted" or r.rubric_version == rubric.version_id):
+        # Nothing changed: no new version, no new timestamp. Autosave firing on an untouched submitted
+        # answer must not turn it back into a draft, and a double-clicked submit adds no version.
+        return r
+    else:
+        _next_version_if_snapshotted(s, r)
+    for k, v in asdict(form).items():
+        setattr(r, k, v)
+    r.status = status
+    r.rubric_version = rubric.version_id
+    r.blind = blind
+    r.display_order = order
+    r.display_slot = order.index(g.column_name) if g.column_name in order else None
+    r.updated_at = utcnow()
+    s.flush()
+    if status == "submitted":
+        s.add(RatingVersion(rating_id=r.id, version=r.version, snapshot=_snapshot(r)))
+        s.flush()
+    return r
+
+
+def _snapshot(r: Rating) -> dict[str, Any]:
+    return {**{k: getattr(r, k) for k in _FORM_FIELDS}, "status": r.status, "rubric_version": r.rubric_version,
+            "blind": r.blind, "display_order": list(r.display_order or ()), "display_slot": r.display_slot,
+            "user_id": r.user_id, "generation_id": r.generation_id, "saved_at": r.updated_at.isoformat()}
+
+
+def save_draft(s: Session, user: CurrentUser, generation_id: int, form: RatingForm, *, rubric: Rubric,
+               blind: bool = True) -> RatingView:
+    """Save the user's unfinished answer (partial scores allowed; values still checked)."""
+    return _view(_upsert(s, user, generation_id, validate_rating(form, rubric, final=False), "draft",
+                         rubric=rubric, blind=blind))
+
+
+def submit(s: Session, user: CurrentUser, generation_id: int, form: RatingForm, *, rubric: Rubric,
+           blind: bool = True) -> RatingView:
+    """Submit the user's answer: every axis scored or N/A, a turn type; appends a version snapshot."""
+    return _view(_upsert(s, user, generation_id, validate_rating(form, rubric, final=True), "submitted",
+                         rubric=rubric, blind=blind))
+
+
+def discard(s: Session, user: CurrentUser, generation_id: int) -> RatingView:
+    """Mark the user's own answer discarded (kept, with its history, but no longer current)."""
+    r = _own_row(s, user, generation_id) if isinstance(generation_id, int) else None
+    if r is None:
+        raise InputError(f"you have no rating for reply #{generation_id}")
+    if r.status != "discarded":
+        _next_version_if_snapshotted(s, r)
+        r.status = "discarded"
+        r.updated_at = utcnow()
+    return _view(r)
+
+
+def _target_user(user: CurrentUser, user_id: int | None) -> int:
+    if user_id is None or user_id == user.id:
+        return user.id
+    if not user.is_admin:
+        raise AuthError("you can only read your own ratings")
+    return user_id
+
+
+def get_rating(s: Session, user: CurrentUser, generation_id: int, *, user_id: int | None = None) -> RatingView | None:
+    """The current rating of a reply by the user (admins: by ``user_id``)."""
+    uid = _target_user(user, user_id)
+    r = s.scalars(select(Rating).where(Rating.generation_id == generation_id, Rating.user_id == uid)).first()
+    return _view(r) if r else None
+
+
+def list_ratings(s: Session, user: CurrentUser, *, user_id: int | None = None,
+                 all_users: bool = False) -> list[RatingView]:
+    """The user's ratings; admins may ask for another user's or (``all_users``) everyone's."""
+    q = select(Rating).order_by(Rating.id)
+    if all_users:
+        if not user.is_admin:
+            raise AuthError("only an admin can read everyone's ratings")
+    else:
+        q = q.where(Rating.user_id == _target_user(user, user_id))
+    return [_view(r) for r in s.scalars(q)]
+
+
+def rating_history(s: Session, user: CurrentUser, generation_id: int, *,
+                   user_id: int | None = None) -> list[tuple[int, dict[str, Any]]]:
+    """(version, snapshot) of every submitted state, oldest first."""
+    uid = _target_user(user, user_id)
+    rows = s.execute(
+        select(RatingVersion.version, RatingVersion.snapshot).join(Rating, Rating.id == RatingVersion.rating_id)
+        .where(Rating.generation_id == generation_id, Rating.user_id == uid).order_by(RatingVersion.id)
+    ).all()
+    return [(v, dict(snap)) for v, snap in rows]
+
+
+# --------------------------------------------------------------------------------------------------
+# Preferences
+
+
+def _pref_view(p: Preference) -> PreferenceView:
+    form = PreferenceForm(p.outcome, p.winner_generation_id, tuple(p.ranking) if p.ranking is not None else None)
+    return PreferenceView(p.id, p.dialogue_id, p.turn_index, p.user_id, p.status, tuple(p.shown or ()), form,
+                          p.rubric_version, p.blind, p.version)
+
+
+def save_preference(s: Session, user: CurrentUser, item_id: int, form: PreferenceForm, *, rubric: Rubric,
+                    submit: bool = False, blind: bool = True) -> PreferenceView:
+    """Save (draft) or submit the user's preference across the replies of an item they hold."""
+    item = open_item(s, user, item_id)
+    shown = [r.generation_id for r in item.replies]
+    form = validate_preference(form, shown, rubric, final=submit)
+    status = "submitted" if submit else "draft"
+    p = s.scalars(select(Preference).where(Preference.dialogue_id == item.dialogue_id,
+                                           Preference.turn_index == item.turn_index,
+                                           Preference.user_id == user.id)).first()
+    ranking = list(form.ranking) if form.ranking is not None else None
+    if p is None:
+        p = Preference(dialogue_id=item.dialogue_id, turn_index=item.turn_index, user_id=user.id, version=1)
+        try:
+            with s.begin_nested():
+                s.add(p)
+        except IntegrityError:
+            p = s.scalars(select(Preference).where(Preference.dialogue_id == item.dialogue_id,
+                                                   Preference.turn_index == item.turn_index,
+                                                   Preference.user_id == user.id)).first()
+            assert p is not None
+    else:
+        same = (p.outcome, p.winner_generation_id, p.ranking, p.status, list(p.shown or ())) == (
+            form.outcome, form.winner_generation_id, ranking, status, shown)
+        if same:
+            return _pref_view(p)
+        if p.status == "submitted":
+            p.version += 1
+    p.shown = shown
+    p.outcome, p.winner_generation_id, p.ranking = form.outcome, form.winner_generation_id, ranking
+    p.status = status
+    p.rubric_version = rubric.version_id
+    p.blind = blind
+    p.updated_at = utcnow()
+    s.flush()
+    return _pref_view(p)
+
+
+def get_preference(s: Session, user: CurrentUser, item_id: int, *, user_id: int | None = None) -> PreferenceView | None:
+    uid = _target_user(user, user_id)
+    item = s.get(QueueItem, item_id) if isinstance(item_id, int) else None
+    if item is None:
+        return None
+    p = s.scalars(select(Preference).where(Preference.dialogue_id == item.dialogue_id,
+                                           Preference.turn_index == item.turn_index,
+                                           Preference.user_id == uid)).first()
+    return _pref_view(p) if p else None
+
+
+# --------------------------------------------------------------------------------------------------
+# A whole item at once
+
+
+def submit_item(s: Session, user: CurrentUser, item_id: int, forms: Mapping[int, RatingForm],
+                preference: PreferenceForm | None, *, rubric: Rubric, blind: bool = True) -> ItemView:
+    """Submit every reply's rating and the preference, then complete the assignment, in one transaction.
+
+    ``forms`` maps generation id -> form. Errors name the reply's blind label; nothing is written on error
+    (the caller's session rolls back).
+    """
+    item = open_item(s, user, item_id)
+    for reply in item.replies:
+        form = forms.get(reply.generation_id)
+        if form is None:
+            raise InputError(f"reply {reply.label}: not rated yet")
+        try:
+            submit(s, user, reply.generation_id, form, rubric=rubric, blind=blind)
+        except InputError as e:
+            raise InputError(f"reply {reply.label}: {e}") from None
+    if len(item.replies) > 1:
+        save_preference(s, user, item.item_id, preference or PreferenceForm(), rubric=rubric, submit=True,
+                        blind=blind)
+    complete_item(s, user, item.item_id)
+    return open_item(s, user, item.item_id)
+
+
+def assignment_exists(s: Session, user: CurrentUser, item_id: int) -> bool:
+    return user_assignment(s, user, item_id) is not None
