@@ -6,6 +6,7 @@ Handlers are thin: they resolve the user from the request, call
 
 from __future__ import annotations
 
+import html
 import logging
 import threading
 from collections import defaultdict
@@ -77,13 +78,13 @@ def to_messages(thread, partial: str | None = None) -> list[dict[str, str]]:
     return msgs
 
 
-def _status_md(g: Generation | None) -> str:
+def _status_md(g: Generation | None, blind: bool = False) -> str:
     if g is None:
         return ""
     if g.status == "error":
-        return f"⚠️ **Error** (not model text): {g.error}"
+        return f"⚠️ **Error** (not model text): {_inert(g.error or '')}"
     parts = [f"`{g.status}`"]
-    if g.route:
+    if g.route and not blind:
         parts.append(f"route **{g.route}**")
     if g.latency_ms is not None:
         parts.append(f"{g.latency_ms / 1000:.2f} s")
@@ -92,26 +93,33 @@ def _status_md(g: Generation | None) -> str:
     return " · ".join(parts)
 
 
+def _inert(text: str) -> str:
+    """Escape database text before it goes into Markdown, so that HTML in it stays text."""
+    return html.escape(text).replace("`", "&#96;")
+
+
 def _route_md(g: Generation | None) -> str:
     if g is None:
         return ""
-    return f"**route:** {g.route or '—'}  \n**reason:** {g.route_reason or '—'}  \n**seed:** {g.seed}"
+    return (f"**route:** {g.route or '—'}  \n**reason:** {_inert(g.route_reason or '—')}  \n"
+            f"**seed:** {g.seed}")
 
 
 def build_chat_tab(svc: Services, state: gr.State) -> dict[str, Any]:
     control = RunControl()
     views: list[ColumnView] = []
+    # Headers start blind; page load reveals the names to users allowed to see them (see on_load).
     with gr.Row(equal_height=False):
-        for name in svc.columns:
+        for i, name in enumerate(svc.columns):
             with gr.Column(min_width=260):
-                header = gr.Markdown(f"### {name}", elem_classes=["column-header"])
-                bot = gr.Chatbot(label=name, show_label=False, height=460, elem_classes=["column-chat"],
-                                 feedback_options=None, buttons=["copy"])
+                header = gr.Markdown(f"### Column {chr(65 + i)}", elem_classes=["column-header"])
+                bot = gr.Chatbot(label=f"Column {chr(65 + i)}", show_label=False, height=460,
+                                 elem_classes=["column-chat"], feedback_options=None, buttons=["copy"])
                 status = gr.Markdown("", elem_classes=["column-status"])
                 with gr.Row():
                     regen = gr.Button("↻ Regenerate", size="sm")
                     branch = gr.Button("⤷ Continue from this reply", size="sm")
-                with gr.Accordion("Model input", open=False) as acc:
+                with gr.Accordion("Model input", open=False, visible=False) as acc:
                     model_input = gr.Textbox(label="Exact input of the last reply", lines=4, max_lines=12,
                                              interactive=False, buttons=["copy"])
                     route = gr.Markdown("")
@@ -134,7 +142,14 @@ def build_chat_tab(svc: Services, state: gr.State) -> dict[str, Any]:
     def user_of(request: gr.Request):
         return svc.auth.from_request(request)
 
-    def render(dialogue_id: int | None, partial: dict[str, str] | None = None) -> dict:
+    def blind_for(request: gr.Request) -> bool:
+        """Annotators in blind mode never see model names or routes, here as in the Rate tab."""
+        try:
+            return svc.config.annotation.blind and not user_of(request).is_admin
+        except WorkbenchError:
+            return True
+
+    def render(dialogue_id: int | None, partial: dict[str, str] | None = None, *, blind: bool = True) -> dict:
         out: dict = {}
         if dialogue_id is None:
             for v in views:
@@ -153,9 +168,10 @@ def build_chat_tab(svc: Services, state: gr.State) -> dict[str, Any]:
             p = (partial or {}).get(v.name)
             g = last[v.name]
             out[v.chatbot] = to_messages(threads[v.name], p)
-            out[v.status] = _status_md(g)
-            out[v.model_input] = (g.input_text if g and g.input_text is not None else "(no model call)") if g else ""
-            out[v.route] = _route_md(g)
+            out[v.status] = _status_md(g, blind)
+            if not blind:
+                out[v.model_input] = (g.input_text if g.input_text is not None else "(no model call)") if g else ""
+                out[v.route] = _route_md(g)
         return out
 
     def info_md(dialogue_id: int | None) -> str:
@@ -165,6 +181,7 @@ def build_chat_tab(svc: Services, state: gr.State) -> dict[str, Any]:
         did = st["dialogue_id"]
         session = request.session_hash or ""
         control.add(session, jobs)
+        blind = blind_for(request)
         partial: dict[str, str] = {}
         try:
             for u in chat.run(svc, did, position, jobs):
@@ -172,7 +189,7 @@ def build_chat_tab(svc: Services, state: gr.State) -> dict[str, Any]:
                 view = next(v for v in views if v.name == upd.column)
                 if upd.final:
                     partial.pop(upd.column, None)
-                    out = render(did, partial)
+                    out = render(did, partial, blind=blind)
                     yield {view.chatbot: out[view.chatbot], view.status: out[view.status],
                            view.model_input: out[view.model_input], view.route: out[view.route]}
                 else:
@@ -181,7 +198,7 @@ def build_chat_tab(svc: Services, state: gr.State) -> dict[str, Any]:
                     from workbench.dialogue import Dialogue
 
                     yield {view.chatbot: to_messages(Dialogue(thread), upd.text),
-                           view.status: f"⏳ streaming · route **{upd.route or '…'}**"}
+                           view.status: "⏳ streaming" + ("" if blind else f" · route **{upd.route or '…'}**")}
         finally:
             control.done(session, jobs)
 
@@ -194,7 +211,7 @@ def build_chat_tab(svc: Services, state: gr.State) -> dict[str, Any]:
             yield {msg: message}
             return
         st = {**st, "dialogue_id": did}
-        yield {state: st, msg: "", info: info_md(did), **render(did, {c: "" for c in svc.columns})}
+        yield {state: st, msg: "", info: info_md(did), **render(did, {c: "" for c in svc.columns}, blind=blind_for(request))}
         yield from stream_jobs(st, pos, chat.jobs_for(svc, did, pos, svc.columns), request)
         yield {info: info_md(did)}
 
@@ -241,15 +258,17 @@ def build_chat_tab(svc: Services, state: gr.State) -> dict[str, Any]:
                 return {info: info_md(did)}
             st = {**st, "dialogue_id": new_id}
             return {state: st, info: f"Dialogue **#{new_id}**, branched from #{did} at {column}'s reply",
-                    **render(new_id)}
+                    **render(new_id, blind=blind_for(request))}
         return handler
 
     def on_stop(request: gr.Request):
+        user_of(request)
         n = control.stop(request.session_hash or "")
         if n:
             gr.Info(f"stopping {n} generation(s)")
 
-    def on_new(st: dict):
+    def on_new(st: dict, request: gr.Request):
+        user_of(request)
         return {state: {**st, "dialogue_id": None}, msg: "", info: info_md(None), **render(None)}
 
     def on_example(st: dict, example_id: str | None, request: gr.Request):
@@ -263,11 +282,15 @@ def build_chat_tab(svc: Services, state: gr.State) -> dict[str, Any]:
             gr.Warning(str(e))
             return {msg: gr.update()}
         return {state: {**st, "dialogue_id": did}, msg: last,
-                info: f"Dialogue **#{did}** (example): press Send to get every column's reply", **render(did)}
+                info: f"Dialogue **#{did}** (example): press Send to get every column's reply",
+                **render(did, blind=blind_for(request))}
 
-    def on_preview(st: dict, message: str):
+    def on_preview(st: dict, message: str, request: gr.Request):
         did = st.get("dialogue_id")
         out: dict = {}
+        if blind_for(request):
+            gr.Warning("model inputs are hidden in blind mode")
+            return out
         for v in views:
             try:
                 thread = chat.threads(svc, did)[v.name] if did else None
@@ -282,6 +305,16 @@ def build_chat_tab(svc: Services, state: gr.State) -> dict[str, Any]:
                 out[v.model_input], out[v.route] = "", f"⚠️ {e}"
         return out
 
+    def on_load(request: gr.Request) -> dict:
+        blind = blind_for(request)
+        out: dict = {}
+        for i, v in enumerate(views):
+            label = f"Column {chr(65 + i)}" if blind else v.name
+            out[v.header] = f"### {label}"
+            out[v.chatbot] = gr.update(label=label)
+            out[v.inspect_box] = gr.update(visible=not blind)
+        return out
+
     send_evt = dict(fn=on_send, inputs=[state, msg], outputs=all_outputs, concurrency_limit=None)
     send_btn.click(**send_evt, api_name="send")
     msg.submit(**send_evt, api_name=False)
@@ -293,4 +326,5 @@ def build_chat_tab(svc: Services, state: gr.State) -> dict[str, Any]:
     new_btn.click(on_new, [state], all_outputs, api_name="new_dialogue")
     example_btn.click(on_example, [state, example], all_outputs, api_name="load_example")
     preview_btn.click(on_preview, [state, msg], all_outputs, api_name="preview")
-    return {"views": views, "control": control}
+    load_outputs = [c for v in views for c in (v.header, v.chatbot, v.inspect_box)]
+    return {"views": views, "control": control, "on_load": on_load, "load_outputs": load_outputs}

@@ -1,0 +1,239 @@
+"""Decode speed of the native ChatGLM on a random-weight model, against the bare matrix-vector limit.
+
+    python bench/chatglm_decode.py                 # hidden 1024, 16 heads, 4 layers, inner 4096, fp32, 2 threads
+    python bench/chatglm_decode.py --json          # ... and one JSON object as the last line
+    python bench/chatglm_decode.py --full          # BianQue-2's real size (hidden 4096, 28 layers, bf16)
+    python bench/chatglm_decode.py --full --checkpoint-dir /tmp/glm   # also save fp16 shards and time loading
+
+Decode tokens/s leaves out the prompt pass: (new - 1) / (time of the last token - time of the first token).
+The matvec limit is the time of plain ``torch.mv`` over every weight one decode step reads (all Linear
+layers and the lm_head, the model's own tensors), measured in the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from workbench.models.chatglm import ChatGLMConfig, ChatGLMForConditionalGeneration  # noqa: E402
+from workbench.models.chatglm.loading import current_rss_bytes, peak_rss_bytes  # noqa: E402
+
+REFERENCE = ROOT.parent / "shared" / "fixtures" / "chatglm6b" / "perf_reference_mid.json"
+_DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
+
+
+def build_random_model(config: ChatGLMConfig, dtype: torch.dtype, seed: int) -> ChatGLMForConditionalGeneration:
+    """Random weights created directly in ``dtype`` (no fp32 copy): variance-preserving Linear init."""
+    with torch.device("meta"):
+        model = ChatGLMForConditionalGeneration(config)
+    gen = torch.Generator().manual_seed(seed)
+    model.lm_head.weight = None  # type: ignore[assignment]
+    for module in model.modules():
+        for name, param in list(module._parameters.items()):
+            if param is None:
+                continue
+            t = torch.empty(param.shape, dtype=dtype)
+            if "norm" in type(module).__name__.lower():
+                t.fill_(1.0 if name == "weight" else 0.0)
+            elif param.dim() == 2:
+                t.normal_(0.0, 0.02 if isinstance(module, torch.nn.Embedding) else param.shape[1] ** -0.5,
+                          generator=gen)
+            else:
+                t.normal_(0.0, 0.02, generator=gen)
+            module._parameters[name] = torch.nn.Parameter(t, requires_grad=False)
+    model.tie_weights()
+    return model.eval()
+
+
+def matvec_limit(model: ChatGLMForConditionalGeneration, reps: int) -> float:
+    """Tokens/s of bare torch.mv over every weight matrix one decode step reads."""
+    weights = [
+        m.weight for m in model.modules() if isinstance(m, torch.nn.Linear) and m.weight.dim() == 2
+    ]
+    vectors = {w.shape[1]: torch.randn(w.shape[1], dtype=w.dtype) for w in weights}
+    with torch.inference_mode():
+        for _ in range(2):
+            for w in weights:
+                torch.mv(w, vectors[w.shape[1]])
+        times = []
+        for _ in range(reps):
+            t0 = time.perf_counter()
+            for w in weights:
+                torch.mv(w, vectors[w.shape[1]])
+            times.append(time.perf_counter() - t0)
+    return 1.0 / statistics.median(times)
+
+
+def run_generation(model: ChatGLMForConditionalGeneration, prompt_len: int, new_tokens: int, seed: int) -> dict:
+    cfg = model.config
+    gen = torch.Generator().manual_seed(seed + prompt_len)
+    ids = torch.randint(6, min(cfg.mask_token_id, cfg.vocab_size) - 1, (1, prompt_len), generator=gen)
+    ids[0, -2], ids[0, -1] = cfg.gmask_token_id, cfg.bos_token_id
+    stamps: list[float] = []
+    t0 = time.perf_counter()
+    model.generate(
+        ids, max_new_tokens=new_tokens, min_new_tokens=new_tokens, do_sample=False,
+        on_token=lambda _t: stamps.append(time.perf_counter()),
+    )
+    end = stamps[-1]
+    return {
+        "prefill_s": stamps[0] - t0,
+        "decode_tok_s": (len(stamps) - 1) / (end - stamps[0]) if len(stamps) > 1 else float("nan"),
+        "e2e_tok_s": len(stamps) / (end - t0),
+    }
+
+
+def load_only(folder: str, dtype: str) -> None:
+    """Child process: load a checkpoint and print its memory figures as JSON."""
+    before = current_rss_bytes()
+    t0 = time.perf_counter()
+    model = ChatGLMForConditionalGeneration.from_pretrained(folder, dtype=dtype)
+    seconds = time.perf_counter() - t0
+    size = sum(t.numel() * t.element_size() for t in model.state_dict().values() if t is not model.lm_head.weight)
+    after = current_rss_bytes()
+    print(json.dumps({
+        "load_s": seconds, "model_mb": size / 2**20, "peak_rss_mb": peak_rss_bytes() / 2**20,
+        "rss_before_mb": before.get("VmRSS", 0) / 2**20, "rss_after_mb": after.get("VmRSS", 0) / 2**20,
+        "rss_anon_after_mb": after.get("RssAnon", 0) / 2**20,
+    }))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--hidden", type=int, default=1024)
+    parser.add_argument("--heads", type=int, default=16)
+    parser.add_argument("--layers", type=int, default=4)
+    parser.add_argument("--inner", type=int, default=4096)
+    parser.add_argument("--vocab", type=int, default=1536)
+    parser.add_argument("--dtype", choices=sorted(_DTYPES), default=None)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--prompts", default=None, help="comma-separated prompt lengths (default 64,256,1024)")
+    parser.add_argument("--new-tokens", type=int, default=64)
+    parser.add_argument("--reps", type=int, default=3, help="timed repetitions per prompt (median reported)")
+    parser.add_argument("--quantization-bit", type=int, choices=(4, 8), default=None)
+    parser.add_argument("--full", action="store_true", help="hidden 4096, 32 heads, 28 layers, inner 16384, "
+                        "vocab 130528, bfloat16")
+    parser.add_argument("--checkpoint-dir", default=None, help="save fp16 shards there and time loading them")
+    parser.add_argument("--json", action="store_true", help="print one JSON object as the last line")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--load-only", default=None, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+
+    torch.set_num_threads(args.threads)
+    if args.load_only:
+        load_only(args.load_only, args.dtype or "auto")
+        return 0
+    if args.full:
+        args.hidden, args.heads, args.layers, args.inner, args.vocab = 4096, 32, 28, 16384, 130528
+        args.dtype = args.dtype or "bfloat16"
+        args.prompts = args.prompts or "64,256"
+    dtype = _DTYPES[args.dtype or "float32"]
+    if dtype == torch.float16:
+        parser.error("float16 is not supported on CPU")
+    prompts = [int(p) for p in (args.prompts or "64,256,1024").split(",")]
+    big_vocab = args.vocab > 130000
+    config = ChatGLMConfig(
+        vocab_size=args.vocab, hidden_size=args.hidden, num_layers=args.layers,
+        num_attention_heads=args.heads, inner_hidden_size=args.inner, max_sequence_length=2048,
+        bos_token_id=130004 if big_vocab else 1160, eos_token_id=130005 if big_vocab else 1161,
+        mask_token_id=130000 if big_vocab else 1156, gmask_token_id=130001 if big_vocab else 1157,
+        pad_token_id=3,
+    )
+
+    rss0 = current_rss_bytes().get("VmRSS", 0)
+    t0 = time.perf_counter()
+    model = build_random_model(config, dtype, args.seed)
+    build_s = time.perf_counter() - t0
+    model_bytes = sum(p.numel() * p.element_size() for p in model.parameters())
+    build_rss = current_rss_bytes().get("VmRSS", 0) - rss0
+    print(f"model: hidden {args.hidden}, heads {args.heads}, layers {args.layers}, inner {args.inner}, "
+          f"vocab {args.vocab}, {str(dtype).removeprefix('torch.')}, {args.threads} threads; "
+          f"{model_bytes / 2**20:.0f} MB of weights, built in {build_s:.1f} s (+{build_rss / 2**20:.0f} MB RSS)")
+
+    load_info = None
+    if args.checkpoint_dir:
+        folder = Path(args.checkpoint_dir)
+        _save_fp16_shards(model, folder)
+        del model
+        proc = subprocess.run(
+            [sys.executable, __file__, "--load-only", str(folder), "--dtype", args.dtype or "float32",
+             "--threads", str(args.threads)],
+            capture_output=True, text=True, check=True,
+        )
+        load_info = json.loads(proc.stdout.strip().splitlines()[-1])
+        print(f"load from fp16 shards: {load_info['load_s']:.1f} s, model {load_info['model_mb']:.0f} MB, "
+              f"peak RSS {load_info['peak_rss_mb']:.0f} MB (child process, interpreter included)")
+        model = ChatGLMForConditionalGeneration.from_pretrained(folder, dtype=args.dtype or "float32")
+    if args.quantization_bit:
+        model.quantize(args.quantization_bit)
+
+    limit = None if args.quantization_bit else matvec_limit(model, reps=max(5, 3 * args.reps if not args.full else 3))
+    if limit:
+        print(f"matvec limit: {limit:.1f} tokens/s")
+    # Warm-up: first calls allocate and pick kernels.
+    run_generation(model, min(prompts), min(8, args.new_tokens), args.seed)
+
+    decode: dict[str, float] = {}
+    e2e: dict[str, float] = {}
+    prefill: dict[str, float] = {}
+    for plen in prompts:
+        runs = [run_generation(model, plen, args.new_tokens, args.seed) for _ in range(args.reps)]
+        decode[str(plen)] = statistics.median(r["decode_tok_s"] for r in runs)
+        e2e[str(plen)] = statistics.median(r["e2e_tok_s"] for r in runs)
+        prefill[str(plen)] = statistics.median(r["prefill_s"] for r in runs)
+        ratio = f", {decode[str(plen)] / limit:.2f} of the limit" if limit else ""
+        print(f"prompt {plen:5d}: decode {decode[str(plen)]:7.2f} tok/s{ratio}; end-to-end "
+              f"{e2e[str(plen)]:7.2f} tok/s; prefill {prefill[str(plen)]:.3f} s")
+    ratio_1024_64 = None
+    if "1024" in decode and "64" in decode:
+        ratio_1024_64 = decode["64"] / decode["1024"]
+        print(f"per-token time at 1024 / at 64: {ratio_1024_64:.3f}")
+    peak = peak_rss_bytes() / 2**20
+    print(f"peak RSS: {peak:.0f} MB")
+    if REFERENCE.is_file() and not args.full and args.hidden == 1024 and args.layers == 4:
+        ref = json.loads(REFERENCE.read_text())["runs"]
+        print("original (perf_reference_mid.json, fp32, 2 threads): "
+              + "; ".join(f"prompt {v['prompt_tokens']}: decode {v['decode_tok_s_median']:.1f} tok/s, "
+                          f"e2e {v['e2e_tok_s_median']:.1f} tok/s" for v in ref.values()))
+    if args.json:
+        out = {
+            "decode_tokens_per_s": decode,
+            "end_to_end_tokens_per_s": e2e,
+            "matvec_limit_tokens_per_s": limit,
+            "per_token_ratio_1024_64": ratio_1024_64,
+            "peak_rss_mb": peak,
+            "prefill_s": prefill,
+            "decode_ratio_to_limit": {k: v / limit for k, v in decode.items()} if limit else None,
+            "config": {"hidden": args.hidden, "heads": args.heads, "layers": args.layers, "inner": args.inner,
+                       "vocab": args.vocab, "dtype": str(dtype).removeprefix("torch."), "threads": args.threads,
+                       "new_tokens": args.new_tokens, "reps": args.reps,
+                       "quantization_bit": args.quantization_bit},
+            "load": load_info,
+        }
+        print(json.dumps(out))
+    return 0
+
+
+def _save_fp16_shards(model: ChatGLMForConditionalGeneration, folder: Path) -> None:
+    """Save like the real BianQue-2 checkpoint: float16 .bin shards with an index, one layer at a time."""
+    from workbench.models.chatglm.loading import save_model
+
+    # Converting layer by layer keeps the peak at one extra layer instead of a second full model.
+    for param in model.parameters():
+        param.data = param.data.half()
+    save_model(model, folder, safe_serialization=False, max_shard_bytes=2 * 2**30)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

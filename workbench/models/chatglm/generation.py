@@ -1,0 +1,326 @@
+"""Generation for the native ChatGLM: greedy/sampling with a KV cache, streaming and the original chat().
+
+Length and stopping rules follow transformers 4.33's ``generate`` as recorded in the fixtures: ``max_length``
+counts the prompt, ``max_new_tokens`` does not and wins when both are given, neither means a total of 20,
+at least one token is always generated, ``<eop>`` ends a row (and is kept), and rows that finished early
+are padded with ``pad_token_id`` while the batch goes on.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any
+
+import torch
+from torch import Tensor
+
+from workbench.errors import InputError
+from workbench.models.chatglm.modeling import build_position_ids_and_mask
+from workbench.models.chatglm.process_response import process_response
+
+if TYPE_CHECKING:
+    from workbench.models.chatglm.modeling import ChatGLMForConditionalGeneration
+
+LogitsProcessor = Callable[[Tensor, Tensor], Tensor]
+
+DEFAULT_MAX_LENGTH = 20  # transformers' generation-config default (prompt included)
+INVALID_SCORE_TOKEN = 5  # the original's fallback token ("▁") when scores are NaN/inf
+INVALID_SCORE_VALUE = 5e4
+
+
+def build_chat_prompt(query: str, history: Sequence[Sequence[str]] | None = None) -> str:
+    """The original chat prompt: the raw query without history, else the ``[Round i]`` template."""
+    if not history:
+        return query
+    parts = [f"[Round {i}]\n问：{q}\n答：{r}\n" for i, (q, r) in enumerate(history)]
+    parts.append(f"[Round {len(history)}]\n问：{query}\n答：")
+    return "".join(parts)
+
+
+def resolve_new_token_limit(prompt_length: int, max_length: int | None, max_new_tokens: int | None) -> int:
+    """How many tokens to generate at most (``max_new_tokens`` wins; at least one)."""
+    if max_new_tokens is not None:
+        if max_new_tokens < 1:
+            raise InputError(f"max_new_tokens must be >= 1, got {max_new_tokens}")
+        return int(max_new_tokens)
+    total = DEFAULT_MAX_LENGTH if max_length is None else int(max_length)
+    return max(total - prompt_length, 1)
+
+
+def _repair_invalid_scores(scores: Tensor) -> Tensor:
+    # chat()'s guard: NaN/inf scores would make sampling fail, so the original forces token 5 instead.
+    if not bool(torch.isfinite(scores).all()):
+        scores = torch.zeros_like(scores)
+        scores[..., INVALID_SCORE_TOKEN] = INVALID_SCORE_VALUE
+    return scores
+
+
+def _apply_repetition_penalty(scores: Tensor, seen: Tensor, penalty: float) -> Tensor:
+    picked = scores.gather(1, seen)
+    picked = torch.where(picked < 0, picked * penalty, picked / penalty)
+    return scores.scatter(1, seen, picked)
+
+
+def _top_k(scores: Tensor, k: int) -> Tensor:
+    k = min(k, scores.shape[-1])
+    threshold = torch.topk(scores, k, dim=-1).values[..., -1:]
+    return scores.masked_fill(scores < threshold, float("-inf"))
+
+
+def _top_p(scores: Tensor, top_p: float) -> Tensor:
+    sorted_scores, order = torch.sort(scores, descending=False, dim=-1)
+    cumulative = sorted_scores.softmax(dim=-1).cumsum(dim=-1)
+    remove_sorted = cumulative <= (1 - top_p)
+    remove_sorted[..., -1:] = False  # always keep the most likely token
+    remove = remove_sorted.scatter(1, order, remove_sorted)
+    return scores.masked_fill(remove, float("-inf"))
+
+
+class _Sampler:
+    """Turns one step's logits into token ids, in transformers' processor order."""
+
+    def __init__(
+        self,
+        *,
+        do_sample: bool,
+        temperature: float,
+        top_p: float,
+        top_k: int,
+        repetition_penalty: float,
+        eos_token_id: int | None,
+        min_new_tokens: int,
+        min_length: int,
+        prompt_length: int,
+        logits_processor: Sequence[LogitsProcessor] | None,
+        generator: torch.Generator | None,
+        repair_invalid_scores: bool,
+    ) -> None:
+        if do_sample and temperature <= 0:
+            raise InputError(f"temperature must be > 0 when sampling, got {temperature}")
+        if not 0 < top_p <= 1:
+            raise InputError(f"top_p must be in (0, 1], got {top_p}")
+        if repetition_penalty <= 0:
+            raise InputError(f"repetition_penalty must be > 0, got {repetition_penalty}")
+        self.do_sample = do_sample
+        self.temperature = temperature
+        self.top_p = top_p
+        self.top_k = top_k
+        self.penalty = repetition_penalty
+        self.eos = eos_token_id
+        self.min_new = max(min_new_tokens, 0)
+        self.min_total = max(min_length or 0, 0)
+        self.prompt_length = prompt_length
+        self.processors = list(logits_processor or [])
+        self.generator = generator
+        self.repair = repair_invalid_scores
+
+    def __call__(self, scores: Tensor, ids: Tensor) -> Tensor:
+        cur_len = ids.shape[1]
+        if self.repair:
+            # Done before the min-length rule on purpose: the original checked after it, saw its -inf and
+            # forced token 5 for the first min_new_tokens steps of chat() (a bug we do not reproduce).
+            scores = _repair_invalid_scores(scores)
+        if self.penalty != 1.0:
+            scores = _apply_repetition_penalty(scores, ids, self.penalty)
+        if self.eos is not None and (cur_len - self.prompt_length < self.min_new or cur_len < self.min_total):
+            scores = scores.clone()
+            scores[:, self.eos] = float("-inf")
+        for proc in self.processors:
+            scores = proc(ids, scores)
+        if not self.do_sample:
+            return scores.argmax(dim=-1)
+        if self.temperature != 1.0:
+            scores = scores / self.temperature
+        if self.top_k and self.top_k > 0:
+            scores = _top_k(scores, self.top_k)
+        if self.top_p < 1.0:
+            scores = _top_p(scores, self.top_p)
+        probs = scores.softmax(dim=-1)
+        return torch.multinomial(probs, 1, generator=self.generator).squeeze(1)
+
+
+def _steps(
+    model: ChatGLMForConditionalGeneration,
+    input_ids: Tensor,
+    *,
+    attention_mask: Tensor | None = None,
+    position_ids: Tensor | None = None,
+    max_length: int | None = None,
+    max_new_tokens: int | None = None,
+    min_new_tokens: int = 0,
+    min_length: int = 0,
+    do_sample: bool = False,
+    temperature: float = 1.0,
+    top_p: float = 1.0,
+    top_k: int = 0,
+    repetition_penalty: float = 1.0,
+    eos_token_id: int | None = None,
+    pad_token_id: int | None = None,
+    logits_processor: Sequence[LogitsProcessor] | None = None,
+    generator: torch.Generator | None = None,
+    stop_event: threading.Event | None = None,
+    on_token: Callable[[list[int]], None] | None = None,
+    num_beams: int = 1,
+    repair_invalid_scores: bool = False,
+) -> Iterator[tuple[Tensor, int]]:
+    """Yield (ids buffer, current length) after each generated token.
+
+    Inference mode is entered per step and left before each yield, so a consumer that runs between
+    steps (a UI thread, a test) never finds itself inside inference mode.
+    """
+    if num_beams != 1:
+        raise InputError("beam search (num_beams > 1) is not supported by the native ChatGLM")
+    if input_ids.dim() == 1:
+        input_ids = input_ids[None]
+    config = model.config
+    eos = config.eos_token_id if eos_token_id is None else eos_token_id
+    pad = config.pad_token_id if pad_token_id is None else pad_token_id
+    if pad is None:
+        pad = eos
+    device = model.device
+    bsz, plen = input_ids.shape
+    if plen == 0:
+        raise InputError("the prompt is empty")
+    limit = resolve_new_token_limit(plen, max_length, max_new_tokens)
+    total = plen + limit
+    sampler = _Sampler(
+        do_sample=do_sample, temperature=temperature, top_p=top_p, top_k=top_k,
+        repetition_penalty=repetition_penalty, eos_token_id=eos, min_new_tokens=min_new_tokens,
+        min_length=min_length, prompt_length=plen, logits_processor=logits_processor,
+        generator=generator, repair_invalid_scores=repair_invalid_scores,
+    )
+
+    with torch.inference_mode():
+        input_ids = input_ids.to(device)
+        ids = torch.full((bsz, total), pad if pad is not None else 0, dtype=torch.long, device=device)
+        ids[:, :plen] = input_ids
+        if position_ids is None:
+            position_ids, built_mask = build_position_ids_and_mask(input_ids, config)
+            if attention_mask is None:
+                attention_mask = built_mask
+        position_ids = position_ids.to(device)
+        if attention_mask is not None:
+            attention_mask = attention_mask.to(device)
+            if attention_mask.dim() == 3:
+                attention_mask = attention_mask[:, None]
+            if attention_mask.dtype != torch.bool:
+                attention_mask = attention_mask != 0
+        cache = model.new_cache(bsz, total)
+        out = model(
+            input_ids, position_ids=position_ids, attention_mask=attention_mask,
+            past_key_values=cache, use_cache=True, logits_to_keep=1,
+        )
+        logits = out.logits[:, -1].float()
+        # Each new token keeps the [gMASK] position in row 0 and advances the block position in row 1.
+        step_pos = position_ids[:, :, -1:].clone()
+        # The new token's mask row is the prompt's last row plus visible generated columns.
+        step_mask = None
+        if attention_mask is not None and bool(attention_mask[:, :, -1:].any()):
+            step_mask = torch.zeros(bsz, 1, 1, total, dtype=torch.bool, device=device)
+            step_mask[..., :plen] = attention_mask[:, :, -1:, :plen]
+        unfinished = torch.ones(bsz, dtype=torch.bool, device=device)
+
+    cur = plen
+    while True:
+        with torch.inference_mode():
+            tokens = sampler(logits, ids[:, :cur])
+            if eos is not None:
+                tokens = torch.where(unfinished, tokens, torch.full_like(tokens, pad))
+            ids[:, cur] = tokens
+            cur += 1
+            if eos is not None:
+                unfinished &= tokens != eos
+            done = cur >= total or not bool(unfinished.any())
+        if on_token is not None:
+            on_token(tokens.tolist())
+        yield ids, cur
+        if done or (stop_event is not None and stop_event.is_set()):
+            return
+        with torch.inference_mode():
+            step_pos[:, 1] += 1
+            out = model(
+                tokens[:, None], position_ids=step_pos,
+                attention_mask=None if step_mask is None else step_mask[..., :cur],
+                past_key_values=cache, use_cache=True,
+            )
+            logits = out.logits[:, -1].float()
+
+
+def generate(model: ChatGLMForConditionalGeneration, input_ids: Tensor, **kwargs: Any) -> Tensor:
+    """Generate and return ids [batch, prompt + new] (finished rows padded after ``<eop>``).
+
+    Keyword arguments: attention_mask, position_ids, max_length, max_new_tokens, min_new_tokens,
+    min_length, do_sample, temperature, top_p, top_k, repetition_penalty, eos_token_id, pad_token_id,
+    logits_processor (callables ``(ids, scores) -> scores``), generator, stop_event (stops after the
+    current token), on_token (called with the list of new ids, one per row, after each step), num_beams=1.
+    """
+    final = None
+    for ids, cur in _steps(model, input_ids, **kwargs):
+        final = (ids, cur)
+    assert final is not None
+    ids, cur = final
+    return ids[:, :cur].clone()
+
+
+def stream_generate(model: ChatGLMForConditionalGeneration, input_ids: Tensor, **kwargs: Any) -> Iterator[Tensor]:
+    """Like :func:`generate`, but yield the new ids so far ([batch, n]) after every step."""
+    plen = input_ids.shape[-1]
+    for ids, cur in _steps(model, input_ids, **kwargs):
+        yield ids[:, plen:cur].clone()
+
+
+def _chat_inputs(model: ChatGLMForConditionalGeneration, tokenizer: Any, query: str, history: Any) -> Tensor:
+    prompt = build_chat_prompt(query, history)
+    encoded = tokenizer([prompt], return_tensors="pt")
+    return encoded["input_ids"].to(model.device)
+
+
+def _history_with(history: Any, query: str, response: str) -> list[tuple[str, str]]:
+    return [tuple(turn) for turn in (history or [])] + [(query, response)]  # type: ignore[misc]
+
+
+def chat(
+    model: ChatGLMForConditionalGeneration,
+    tokenizer: Any,
+    query: str,
+    history: Sequence[Sequence[str]] | None = None,
+    max_length: int = 2048,
+    num_beams: int = 1,
+    do_sample: bool = True,
+    top_p: float = 0.7,
+    temperature: float = 0.95,
+    logits_processor: Sequence[LogitsProcessor] | None = None,
+    **kwargs: Any,
+) -> tuple[str, list[tuple[str, str]]]:
+    """The original chat(): (post-processed reply, history + [(query, reply)]). Sampling is on by default."""
+    input_ids = _chat_inputs(model, tokenizer, query, history)
+    out = generate(
+        model, input_ids, max_length=max_length, num_beams=num_beams, do_sample=do_sample, top_p=top_p,
+        temperature=temperature, logits_processor=logits_processor, repair_invalid_scores=True, **kwargs,
+    )
+    response = process_response(tokenizer.decode(out[0, input_ids.shape[1]:].tolist()))
+    return response, _history_with(history, query, response)
+
+
+def stream_chat(
+    model: ChatGLMForConditionalGeneration,
+    tokenizer: Any,
+    query: str,
+    history: Sequence[Sequence[str]] | None = None,
+    max_length: int = 2048,
+    do_sample: bool = True,
+    top_p: float = 0.7,
+    temperature: float = 0.95,
+    logits_processor: Sequence[LogitsProcessor] | None = None,
+    **kwargs: Any,
+) -> Iterator[tuple[str, list[tuple[str, str]]]]:
+    """Yield (reply so far, history) after each token. Unlike the original, the last yield is always the
+    complete reply, equal to chat()'s, also when the run is cut by ``max_length``."""
+    input_ids = _chat_inputs(model, tokenizer, query, history)
+    for new_ids in stream_generate(
+        model, input_ids, max_length=max_length, do_sample=do_sample, top_p=top_p, temperature=temperature,
+        logits_processor=logits_processor, repair_invalid_scores=True, **kwargs,
+    ):
+        response = process_response(tokenizer.decode(new_ids[0].tolist()))
+        yield response, _history_with(history, query, response)

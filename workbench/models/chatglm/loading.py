@@ -1,0 +1,467 @@
+"""Loading and saving ChatGLM-6B checkpoints exactly as published, memory-frugally.
+
+Formats: ``pytorch_model.bin`` (``torch.load(weights_only=True, mmap=True)``), sharded ``.bin`` with
+``pytorch_model.bin.index.json``, ``model.safetensors`` and sharded safetensors with their index.
+
+Memory: the module is built on the ``meta`` device, then every checkpoint tensor is converted on its own
+(dtype, device, optional quantization) and assigned, so no second full copy of the model ever exists, and
+in particular no fp32 copy of an fp16 checkpoint. safetensors files are read tensor by tensor with plain
+file reads (the page cache is not charged to the process); pages of mmapped ``.bin`` files are released
+with ``madvise(MADV_DONTNEED)`` once their tensor is converted (safe: the mapping is private and never
+written, so a later access would just read the file again).
+
+dtype policy: ``"auto"`` takes the checkpoint's ``torch_dtype`` (float32 when absent). float16 is never used
+on CPU (many CPU kernels lack it, and the original's ``.half()`` on CPU is one of the failures this module
+replaces): a float16 request on CPU falls back to bfloat16 (same size, wider range) with a warning.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import hashlib
+import json
+import logging
+import mmap
+import os
+import struct
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import Tensor, nn
+
+from workbench.errors import ModelLoadError, UnsupportedModelError
+from workbench.models.chatglm.configuration import ChatGLMConfig
+from workbench.models.chatglm.modeling import ChatGLMForConditionalGeneration, rotary_inv_freq
+from workbench.models.chatglm.quantization import QuantizedLinear, empty_quantized_layers
+
+logger = logging.getLogger(__name__)
+
+SAFETENSORS_INDEX = "model.safetensors.index.json"
+SAFETENSORS_FILE = "model.safetensors"
+BIN_INDEX = "pytorch_model.bin.index.json"
+BIN_FILE = "pytorch_model.bin"
+
+_DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
+_ST_DTYPES = {
+    "F64": torch.float64, "F32": torch.float32, "F16": torch.float16, "BF16": torch.bfloat16,
+    "I64": torch.int64, "I32": torch.int32, "I16": torch.int16, "I8": torch.int8, "U8": torch.uint8,
+    "BOOL": torch.bool,
+}
+_ST_NAMES = {v: k for k, v in _ST_DTYPES.items()}
+_EMBEDDING_KEYS = ("transformer.word_embeddings.weight", "lm_head.weight")
+
+
+# ---------------------------------------------------------------------------------------------- devices
+def resolve_device(device: str | torch.device = "cpu") -> torch.device:
+    """``"auto"`` is cuda:0 when CUDA is available, else cpu; a CUDA device must exist."""
+    if str(device) == "auto":
+        return torch.device("cuda:0" if torch.cuda.is_available() else "cpu")
+    try:
+        dev = torch.device(device)
+    except (RuntimeError, TypeError) as exc:
+        raise ModelLoadError(f"invalid device {device!r}") from exc
+    if dev.type == "cuda":
+        if not torch.cuda.is_available():
+            raise ModelLoadError(f"device {device!r} requested but CUDA is not available")
+        if dev.index is not None and dev.index >= torch.cuda.device_count():
+            raise ModelLoadError(f"device {device!r} does not exist ({torch.cuda.device_count()} GPUs)")
+    elif dev.type != "cpu":
+        raise ModelLoadError(f"unsupported device {device!r} (use cpu, cuda:N or auto)")
+    return dev
+
+
+def resolve_dtype(dtype: str | torch.dtype, device: torch.device, config: ChatGLMConfig) -> torch.dtype:
+    """Apply the dtype policy in the module docstring (float16 on CPU becomes bfloat16, with a warning)."""
+    if isinstance(dtype, torch.dtype):
+        name = str(dtype).removeprefix("torch.")
+    else:
+        name = str(dtype)
+    if name == "auto":
+        name = config.torch_dtype or "float32"
+        if name == "float16" and device.type == "cpu":
+            name = "bfloat16"  # the documented CPU policy; not a user error, so no warning
+    name = {"half": "float16", "fp16": "float16", "bf16": "bfloat16", "fp32": "float32", "float": "float32"}.get(
+        name, name
+    )
+    if name not in _DTYPES:
+        raise ModelLoadError(f"unsupported dtype {dtype!r} (use auto, float32, bfloat16 or float16)")
+    if name == "float16" and device.type == "cpu":
+        warnings.warn(
+            "float16 is not supported on CPU; using bfloat16 instead", UserWarning, stacklevel=3
+        )
+        name = "bfloat16"
+    return _DTYPES[name]
+
+
+# ---------------------------------------------------------------------------------------------- reading
+def find_weight_files(folder: str | Path) -> list[Path]:
+    """The checkpoint files of ``folder``, preferring safetensors, then ``.bin``; shards via their index."""
+    root = Path(folder)
+    for index_name, single in ((SAFETENSORS_INDEX, SAFETENSORS_FILE), (BIN_INDEX, BIN_FILE)):
+        index = root / index_name
+        if index.is_file():
+            try:
+                weight_map = json.loads(index.read_text(encoding="utf-8"))["weight_map"]
+            except (KeyError, json.JSONDecodeError) as exc:
+                raise ModelLoadError(f"{index} is not a valid checkpoint index: {exc}") from exc
+            files = sorted({root / name for name in weight_map.values()})
+            missing = [f.name for f in files if not f.is_file()]
+            if missing:
+                raise ModelLoadError(f"{index} names missing shard files: {missing}")
+            return files
+        if (root / single).is_file():
+            return [root / single]
+    raise ModelLoadError(
+        f"no weights in {root}: expected {SAFETENSORS_FILE}, {BIN_FILE} or a sharded index"
+    )
+
+
+def read_safetensors_header(path: Path) -> tuple[dict[str, Any], int]:
+    """(header dict, offset of the data section) of a safetensors file."""
+    with open(path, "rb") as fh:
+        raw = fh.read(8)
+        if len(raw) != 8:
+            raise ModelLoadError(f"{path} is not a safetensors file")
+        (size,) = struct.unpack("<Q", raw)
+        if size > 100_000_000:
+            raise ModelLoadError(f"{path} has an implausible safetensors header")
+        header = json.loads(fh.read(size))
+    return header, 8 + size
+
+
+def _iter_safetensors(path: Path) -> Iterator[tuple[str, Tensor]]:
+    header, data_start = read_safetensors_header(path)
+    entries = sorted(
+        ((k, v) for k, v in header.items() if k != "__metadata__"), key=lambda kv: kv[1]["data_offsets"][0]
+    )
+    # One reusable read buffer: fresh per-tensor buffers end up as freed-but-resident heap memory.
+    largest = max((v["data_offsets"][1] - v["data_offsets"][0] for _, v in entries), default=0)
+    scratch = torch.empty(largest, dtype=torch.uint8)
+    with open(path, "rb", buffering=0) as fh:
+        for name, info in entries:
+            dtype = _ST_DTYPES.get(info["dtype"])
+            if dtype is None:
+                raise ModelLoadError(f"{path}: tensor {name} has unsupported dtype {info['dtype']}")
+            begin, end = info["data_offsets"]
+            buf = scratch[: end - begin]
+            if end > begin:
+                fh.seek(data_start + begin)
+                view = memoryview(buf.numpy())
+                got = 0
+                while got < len(view):
+                    n = fh.readinto(view[got:])
+                    if not n:
+                        raise ModelLoadError(f"{path}: truncated data for tensor {name}")
+                    got += n
+            yield name, buf.view(dtype).reshape(info["shape"])
+
+
+_PAGE = mmap.PAGESIZE
+try:
+    _LIBC: Any = ctypes.CDLL(None, use_errno=True)
+    _LIBC.madvise.argtypes = (ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int)
+except (OSError, AttributeError):  # not Linux/glibc: simply keep the pages
+    _LIBC = None
+_MADV_DONTNEED = 4
+
+
+def _release_pages(tensor: Tensor) -> None:
+    """Drop the resident pages of a tensor that lives in a private, read-only file mapping."""
+    if _LIBC is None or tensor.numel() == 0:
+        return
+    start = tensor.data_ptr() & ~(_PAGE - 1)
+    end = tensor.data_ptr() + tensor.numel() * tensor.element_size()
+    length = (end - start + _PAGE - 1) // _PAGE * _PAGE
+    _LIBC.madvise(ctypes.c_void_p(start), ctypes.c_size_t(length), _MADV_DONTNEED)
+
+
+def _iter_bin(path: Path) -> Iterator[tuple[str, Tensor, bool]]:
+    try:
+        state = torch.load(path, map_location="cpu", mmap=True, weights_only=True)
+        mapped = True
+    except RuntimeError:
+        # Legacy (non-zip) files cannot be memory-mapped: read the shard normally.
+        state = torch.load(path, map_location="cpu", weights_only=True)
+        mapped = False
+    except Exception as exc:  # noqa: BLE001 - pickle errors, unsafe globals, corrupt zip
+        raise ModelLoadError(f"cannot read {path}: {exc}") from exc
+    try:
+        for name in list(state):
+            yield name, state.pop(name), mapped
+    finally:
+        del state
+
+
+def iter_checkpoint(folder: str | Path) -> Iterator[tuple[str, Tensor, bool]]:
+    """Yield (key, tensor, is_file_mapped) for every tensor of the checkpoint, shard by shard.
+
+    safetensors tensors are views of a reused buffer: valid only until the next one is yielded.
+    """
+    for path in find_weight_files(folder):
+        if path.suffix == ".safetensors":
+            for name, tensor in _iter_safetensors(path):
+                yield name, tensor, False
+        else:
+            yield from _iter_bin(path)
+
+
+# ---------------------------------------------------------------------------------------------- loading
+def _param_owner(model: nn.Module, key: str) -> tuple[nn.Module, str]:
+    prefix, _, attr = key.rpartition(".")
+    try:
+        module = model.get_submodule(prefix)
+    except AttributeError as exc:
+        raise ModelLoadError(f"unexpected checkpoint key {key!r}") from exc
+    if attr not in module._parameters and attr not in module._buffers:
+        raise ModelLoadError(f"unexpected checkpoint key {key!r}")
+    return module, attr
+
+
+def _set_tensor(module: nn.Module, attr: str, value: Tensor, key: str) -> None:
+    current = module._parameters.get(attr)
+    if current is None:
+        current = module._buffers.get(attr)
+    if current is not None and tuple(current.shape) != tuple(value.shape):
+        raise ModelLoadError(
+            f"checkpoint key {key!r} has shape {tuple(value.shape)}, the config implies {tuple(current.shape)}"
+        )
+    if attr in module._parameters:
+        module._parameters[attr] = nn.Parameter(value, requires_grad=value.is_floating_point())
+    else:
+        module._buffers[attr] = value
+
+
+def load_model(
+    folder: str | Path,
+    *,
+    dtype: str | torch.dtype = "auto",
+    device: str | torch.device = "cpu",
+    quantization_bit: int | None = None,
+) -> ChatGLMForConditionalGeneration:
+    """Load a checkpoint folder (config.json + weights) into a native model in eval mode.
+
+    ``quantization_bit`` (4 or 8) quantizes the blocks' Linear layers while loading; None takes the
+    config's ``quantization_bit``; 0 forces full precision (only possible for a float checkpoint).
+    """
+    folder = Path(folder)
+    config = ChatGLMConfig.from_pretrained(folder)
+    dev = resolve_device(device)
+    target = resolve_dtype(dtype, dev, config)
+    bits = config.quantization_bit if quantization_bit is None else int(quantization_bit)
+    if bits not in (0, 4, 8):
+        raise UnsupportedModelError(f"quantization_bit={bits} is not supported (use 0, 4 or 8)")
+    config.quantization_bit = bits
+
+    with torch.device("meta"):
+        model = ChatGLMForConditionalGeneration(config)
+    if bits:
+        empty_quantized_layers(model, bits, target)
+    # Untie while loading: both embedding keys fill the one embedding weight; the last one read wins,
+    # as in the original.
+    model.lm_head.weight = None  # type: ignore[assignment]
+
+    seen: set[str] = set()
+    for key, tensor, mapped in iter_checkpoint(folder):
+        try:
+            _load_one(model, key, tensor, target, dev, bits, seen)
+        finally:
+            if mapped:
+                _release_pages(tensor)
+            del tensor
+    model.tie_weights()
+    _check_complete(model, seen, bits)
+    config.torch_dtype = str(target).removeprefix("torch.")
+    model.eval()
+    return model
+
+
+def _load_one(
+    model: ChatGLMForConditionalGeneration,
+    key: str,
+    tensor: Tensor,
+    target: torch.dtype,
+    dev: torch.device,
+    bits: int,
+    seen: set[str],
+) -> None:
+    if key.endswith("rotary_emb.inv_freq"):
+        return  # always recomputed (fp16-rounded), as the original does on load
+    if "prefix_encoder" in key:
+        raise UnsupportedModelError(f"checkpoint key {key!r}: P-tuning prefixes are not supported")
+    if key in _EMBEDDING_KEYS:
+        key = _EMBEDDING_KEYS[0]
+    module, attr = _param_owner(model, key)
+    if isinstance(module, QuantizedLinear):
+        if attr == "weight" and tensor.is_floating_point():
+            module.set_float_weight(tensor.to(dev))
+            module.weight_scale = module.weight_scale.to(target)
+            seen.update({key, key + "_scale"})
+            return
+        if attr == "weight" and tensor.dtype != torch.int8:
+            raise ModelLoadError(f"checkpoint key {key!r}: quantized weights must be int8, got {tensor.dtype}")
+        if attr == "weight" and tensor.shape[-1] != module.weight.shape[-1]:
+            raise UnsupportedModelError(
+                f"checkpoint key {key!r} is quantized with another bit width than quantization_bit={bits}"
+            )
+    elif key.endswith("weight_scale"):
+        raise UnsupportedModelError(
+            f"checkpoint key {key!r} holds pre-quantized weights; set quantization_bit in config.json"
+        )
+    if tensor.is_floating_point():
+        value = tensor.to(device=dev, dtype=target, copy=True)
+    else:
+        value = tensor.to(device=dev, copy=True)
+    _set_tensor(module, attr, value, key)
+    seen.add(key)
+
+
+def _check_complete(model: nn.Module, seen: set[str], bits: int) -> None:
+    missing = [
+        name
+        for name, t in list(model.named_parameters()) + list(model.named_buffers())
+        if t.is_meta
+    ]
+    if missing:
+        raise ModelLoadError(f"checkpoint is missing {len(missing)} tensors, e.g. {missing[:5]}")
+
+
+# ---------------------------------------------------------------------------------------------- saving
+def state_dict_for_saving(model: ChatGLMForConditionalGeneration) -> dict[str, Tensor]:
+    """The original key set: both embedding keys, and each layer's ``rotary_emb.inv_freq``."""
+    state: dict[str, Tensor] = {}
+    inv = rotary_inv_freq(model.config.head_dim // 2)
+    for name, tensor in model.state_dict().items():
+        state[name] = tensor.detach()
+    for i in range(model.config.num_layers):
+        state[f"transformer.layers.{i}.attention.rotary_emb.inv_freq"] = inv.to(model.dtype)
+    state["lm_head.weight"] = state["transformer.word_embeddings.weight"]
+    return dict(sorted(state.items(), key=lambda kv: _key_order(kv[0])))
+
+
+def _key_order(key: str) -> tuple[int, int, str]:
+    if key.startswith("transformer.word_embeddings"):
+        return (0, 0, key)
+    if key.startswith("transformer.layers."):
+        return (1, int(key.split(".")[2]), key)
+    if key.startswith("transformer.final_layernorm"):
+        return (2, 0, key)
+    return (3, 0, key)
+
+
+def _write_safetensors(path: Path, tensors: dict[str, Tensor]) -> None:
+    """Stream tensors to a safetensors file one by one (no in-memory copy of the whole model)."""
+    header: dict[str, Any] = {"__metadata__": {"format": "pt"}}
+    offset = 0
+    for name, t in tensors.items():
+        nbytes = t.numel() * t.element_size()
+        header[name] = {"dtype": _ST_NAMES[t.dtype], "shape": list(t.shape), "data_offsets": [offset, offset + nbytes]}
+        offset += nbytes
+    raw = json.dumps(header, separators=(",", ":")).encode()
+    raw += b" " * (-len(raw) % 8)
+    with open(path, "wb") as fh:
+        fh.write(struct.pack("<Q", len(raw)))
+        fh.write(raw)
+        for t in tensors.values():
+            data = t.detach().to("cpu").contiguous()
+            if data.numel():
+                fh.write(memoryview(data.view(-1).view(torch.uint8).numpy()))
+
+
+def save_model(
+    model: ChatGLMForConditionalGeneration,
+    folder: str | Path,
+    *,
+    safe_serialization: bool = True,
+    max_shard_bytes: int | None = None,
+) -> list[Path]:
+    """Write config.json and the weights (original key names); shard with an index when asked."""
+    root = Path(folder)
+    root.mkdir(parents=True, exist_ok=True)
+    config = model.config
+    config.torch_dtype = str(model.dtype).removeprefix("torch.")
+    config.save_pretrained(root)
+    state = state_dict_for_saving(model)
+    shards: list[dict[str, Tensor]] = [{}]
+    size = 0
+    for name, t in state.items():
+        nbytes = t.numel() * t.element_size()
+        if max_shard_bytes and shards[-1] and size + nbytes > max_shard_bytes:
+            shards.append({})
+            size = 0
+        shards[-1][name] = t
+        size += nbytes
+    single, index_name, ext = (
+        (SAFETENSORS_FILE, SAFETENSORS_INDEX, "safetensors") if safe_serialization else (BIN_FILE, BIN_INDEX, "bin")
+    )
+    stem = "model" if safe_serialization else "pytorch_model"
+    for stale in (SAFETENSORS_FILE, SAFETENSORS_INDEX, BIN_FILE, BIN_INDEX):
+        if (root / stale).exists():
+            (root / stale).unlink()
+    paths: list[Path] = []
+    for i, shard in enumerate(shards):
+        name = single if len(shards) == 1 else f"{stem}-{i + 1:05d}-of-{len(shards):05d}.{ext}"
+        path = root / name
+        if safe_serialization:
+            # safetensors refuses shared storages: give lm_head its own (identical) bytes only on disk.
+            _write_safetensors(path, shard)
+        else:
+            torch.save({k: v.to("cpu") for k, v in shard.items()}, path)
+        paths.append(path)
+    if len(shards) > 1:
+        weight_map = {k: p.name for p, shard in zip(paths, shards, strict=True) for k in shard}
+        total = sum(t.numel() * t.element_size() for t in state.values())
+        (root / index_name).write_text(
+            json.dumps({"metadata": {"total_size": total}, "weight_map": weight_map}, indent=2) + "\n",
+            encoding="utf-8",
+        )
+    return paths
+
+
+# ---------------------------------------------------------------------------------------------- revision
+_SAMPLE = 64 * 1024
+
+
+def weights_fingerprint(folder: str | Path) -> str:
+    """A cheap content fingerprint of a checkpoint folder, for use as the model revision.
+
+    Hashes config.json, the names and sizes of the weight files and 64 KiB samples from the start,
+    middle and end of each (safetensors headers and .bin zip directories included), never the whole
+    12 GB. Copies of a folder get the same fingerprint; a retrained checkpoint gets another one.
+    """
+    root = Path(folder)
+    digest = hashlib.sha256()
+    config = root / "config.json"
+    if config.is_file():
+        digest.update(config.read_bytes())
+    for path in find_weight_files(root):
+        size = path.stat().st_size
+        digest.update(f"{path.name}\0{size}\0".encode())
+        with open(path, "rb") as fh:
+            for pos in sorted({0, max(size // 2 - _SAMPLE // 2, 0), max(size - _SAMPLE, 0)}):
+                fh.seek(pos)
+                digest.update(fh.read(_SAMPLE))
+    return "sha256:" + digest.hexdigest()[:16]
+
+
+def peak_rss_bytes() -> int:
+    """This process's peak resident set size (Linux ru_maxrss is in KiB)."""
+    import resource
+
+    return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss) * 1024
+
+
+def current_rss_bytes() -> dict[str, int]:
+    """Current RssAnon / RssFile / VmRSS in bytes from /proc (empty where unavailable)."""
+    out: dict[str, int] = {}
+    try:
+        with open(f"/proc/{os.getpid()}/status", encoding="ascii") as fh:
+            for line in fh:
+                key, _, rest = line.partition(":")
+                if key in ("VmRSS", "RssAnon", "RssFile", "VmHWM"):
+                    out[key] = int(rest.split()[0]) * 1024
+    except OSError:
+        pass
+    return out
