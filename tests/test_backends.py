@@ -58,9 +58,9 @@ def test_v1_sampling_matches_transformers_generate(services):
         s = v1.sampling()
         s = type(s)(**{**s.__dict__, "do_sample": do_sample})
         ids: list[int] = []
-        for ids in stream_tokens(m.model, enc["input_ids"], enc["attention_mask"], s,
-                                 eos_token_ids={m.tokenizer.eos_token_id}, generator=make_generator(11)):
-            pass
+        for step in stream_tokens(m.model, enc["input_ids"], enc["attention_mask"], s,
+                                  eos_token_ids={m.tokenizer.eos_token_id}, generator=make_generator(11)):
+            ids = step
         assert m.tokenizer.decode(ids, skip_special_tokens=True) == want
 
 

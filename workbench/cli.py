@@ -64,6 +64,88 @@ def cmd_build_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _open_store(cfg: WorkbenchConfig):
+    """The store without the server's start-up step: a running server's live generations stay untouched."""
+    from workbench.store.engine import Store
+
+    return Store(cfg.effective_database_url)
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    """Import a dataset file (BianQue CSV/JSONL, messages JSONL, JSON turns) into the store."""
+    from workbench.datasets.store_import import import_dataset
+    from workbench.errors import DatasetError
+
+    store = _open_store(_config(args))
+    try:
+        summary = import_dataset(store, args.file, name=args.name, format=args.format, replace=args.replace)
+    except DatasetError as e:
+        print(f"error: {e}", file=sys.stderr)
+        for line in e.row_errors:
+            print(f"  {line}", file=sys.stderr)
+        return 2
+    finally:
+        store.dispose()
+    print(summary.describe())
+    for w in summary.warnings:
+        print(f"warning: {w}", file=sys.stderr)
+    return 0
+
+
+def cmd_batch(args: argparse.Namespace) -> int:
+    """Generate the columns' replies at a dataset's doctor turns (gold history), resumably."""
+    from tqdm import tqdm
+
+    from workbench.batch import run_batch
+    from workbench.services import build_services
+
+    cfg = _config(args)
+    svc = build_services(cfg, store=_open_store(cfg))
+    bar = tqdm(total=0, unit="reply", file=sys.stderr, dynamic_ncols=True)
+
+    def progress(done: int, total: int, desc: str) -> None:
+        bar.total = total
+        bar.set_description(desc)
+        bar.update(done - bar.n)
+
+    try:
+        summary = run_batch(svc, args.dataset, args.columns, args.turns, seed=args.seed,
+                            batch_size=args.batch_size, progress=progress)
+    finally:
+        bar.close()
+        svc.close()
+    print(summary.describe())
+    return 1 if summary.column_errors else 0
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    """Compute the dashboard (scores, CoQ, win rates, Bradley-Terry, agreement, metrics) and write reports."""
+    from workbench.analysis.dashboard import compute_dashboard
+    from workbench.analysis.filters import Filters
+    from workbench.analysis.from_store import load_frames
+    from workbench.analysis.report import dashboard_markdown, write_report
+
+    store = _open_store(_config(args))
+    try:
+        frames = load_frames(store)
+    finally:
+        store.dispose()
+    datasets = None
+    if args.dataset:
+        datasets = tuple(None if d in ("-", "live") else d for d in args.dataset)
+    filters = Filters(
+        annotators=tuple(args.annotator) if args.annotator else None, datasets=datasets,
+        date_from=args.date_from, date_to=args.date_to,
+        columns=tuple(args.column) if args.column else None,
+        turn_types=tuple(args.turn_type) if args.turn_type else None,
+    )
+    d = compute_dashboard(frames, filters, metrics=not args.no_metrics, n_boot=args.n_boot)
+    paths = write_report(d, args.out)
+    print(dashboard_markdown(d))
+    print(f"wrote {len(paths)} file(s) to {args.out}", file=sys.stderr)
+    return 0
+
+
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -84,6 +166,37 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--config", default=None)
     sp.add_argument("--force", action="store_true")
     sp.set_defaults(func=cmd_build_demo)
+
+    sp = sub.add_parser("import", help=cmd_import.__doc__)
+    sp.add_argument("file", help="dataset file")
+    sp.add_argument("--name", default=None, help="dataset name (default: the file name without extension)")
+    sp.add_argument("--format", default=None,
+                    help="bianque_csv, bianque_jsonl, messages_jsonl, turns_json (default: detect)")
+    sp.add_argument("--replace", action="store_true", help="replace a dataset of the same name (no ratings)")
+    sp.add_argument("--config", default=str(DEFAULT_CONFIG))
+    sp.set_defaults(func=cmd_import)
+
+    sp = sub.add_parser("batch", help=cmd_batch.__doc__)
+    sp.add_argument("--dataset", required=True)
+    sp.add_argument("--columns", nargs="+", default=None, help="column names (default: every column)")
+    sp.add_argument("--turns", default="all", help="all | last | sample:N (default: all)")
+    sp.add_argument("--seed", type=int, default=0, help="seed of the sample:N draw")
+    sp.add_argument("--batch-size", type=int, default=8, help="dialogues per batch for batching backends")
+    sp.add_argument("--config", default=str(DEFAULT_CONFIG))
+    sp.set_defaults(func=cmd_batch)
+
+    sp = sub.add_parser("stats", help=cmd_stats.__doc__)
+    sp.add_argument("--config", default=str(DEFAULT_CONFIG))
+    sp.add_argument("--annotator", nargs="+", default=None)
+    sp.add_argument("--dataset", nargs="+", default=None, help="dataset names; 'live' = live chats")
+    sp.add_argument("--column", nargs="+", default=None)
+    sp.add_argument("--turn-type", nargs="+", default=None, help="question, suggestion, mixed, other")
+    sp.add_argument("--from", dest="date_from", default=None, help="YYYY-MM-DD (inclusive)")
+    sp.add_argument("--to", dest="date_to", default=None, help="YYYY-MM-DD (inclusive)")
+    sp.add_argument("--no-metrics", action="store_true", help="skip BLEU/ROUGE/distinct (faster)")
+    sp.add_argument("--n-boot", type=int, default=2000, help="bootstrap resamples for the CIs")
+    sp.add_argument("--out", required=True, help="folder for report.md and the CSVs")
+    sp.set_defaults(func=cmd_stats)
     return p
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,6 +47,8 @@ class Backend(ABC):
 
     #: the backend name used in configs (``bianque-v1``, ``hybrid``, ...)
     kind: str = ""
+    #: True when :meth:`generate_batch` pads several dialogues into one forward pass
+    batches: bool = False
 
     def __init__(self, name: str) -> None:
         self.name = name
@@ -74,3 +76,14 @@ class Backend(ABC):
         for chunk in self.stream(dialogue, trace, seed=seed):
             text = chunk
         return text, trace
+
+    def generate_batch(self, dialogues: Sequence[Dialogue], *, seed: int | None = None) -> list[tuple[str, Trace]]:
+        """Generate one reply per dialogue: ``[(text, trace), ...]`` in input order.
+
+        The default runs :meth:`generate` one by one, each with ``seed``. Backends that set ``batches``
+        pad the dialogues into one batch; with greedy decoding their replies equal :meth:`generate`'s.
+        When sampling, a batch draws from one generator seeded once with ``seed``, so a reply depends
+        on the batch it was generated in (reproducible for the same batch, not equal to one-by-one).
+        An exception fails the whole call; callers retry one by one to isolate the bad dialogue.
+        """
+        return [self.generate(d, seed=seed) for d in dialogues]

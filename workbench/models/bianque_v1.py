@@ -9,7 +9,7 @@ latest patient message and the trailing ``医生：``.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,7 +19,14 @@ from workbench.config import ModelSource, V1Params
 from workbench.dialogue import Dialogue
 from workbench.errors import GenerationError, ModelLoadError
 from workbench.models.base import Backend, Plan, Trace
-from workbench.models.hf_sampling import Sampling, make_generator, stream_tokens
+from workbench.models.hf_sampling import (
+    Sampling,
+    _cache_kw,
+    _cache_of,
+    _processors,
+    make_generator,
+    stream_tokens,
+)
 from workbench.models.resources import (
     LazyResource,
     fingerprint,
@@ -67,8 +74,60 @@ def load_model(source: ModelSource, tokenizer: Any) -> T5Model:
     return T5Model(tokenizer, model, device, fingerprint(source.path, source.revision))
 
 
+@torch.inference_mode()
+def decode_batch(
+    model: torch.nn.Module,
+    input_ids: torch.Tensor,
+    attention_mask: torch.Tensor,
+    sampling: Sampling,
+    *,
+    eos_token_ids: set[int],
+    pad_token_id: int,
+    generator: torch.Generator,
+) -> list[list[int]]:
+    """The new token ids of each row (eos excluded): ``stream_tokens``'s loop run on a padded batch.
+
+    The encoder sees right-padded inputs with their attention mask, so each row's encoding is that of
+    the row alone. Every row takes the same steps as in ``stream_tokens``; a finished row is fed the pad
+    token until the whole batch ends, and its later tokens are ignored. With ``do_sample`` the rows
+    draw in turn from one generator, so a row's sample depends on its batch.
+    """
+    procs = _processors(sampling)
+    cache_kw = _cache_kw(model)
+    device = input_ids.device
+    bsz = input_ids.shape[0]
+    enc = model.get_encoder()(input_ids=input_ids, attention_mask=attention_mask)
+    seq = torch.full((bsz, 1), model.config.decoder_start_token_id, dtype=torch.long, device=device)
+    feed = seq
+    eos = torch.tensor(sorted(eos_token_ids), dtype=torch.long, device=device)
+    done = torch.zeros(bsz, dtype=torch.bool, device=device)
+    rows: list[list[int]] = [[] for _ in range(bsz)]
+    cache = None
+    for _ in range(sampling.max_new_tokens):
+        out = model(encoder_outputs=enc, attention_mask=attention_mask, decoder_input_ids=feed,
+                    **{cache_kw: cache, "use_cache": True})
+        cache = _cache_of(out)
+        scores = procs(seq, out.logits[:, -1, :].float())
+        if sampling.do_sample:
+            token = torch.multinomial(torch.softmax(scores, dim=-1), 1, generator=generator)
+        else:
+            token = scores.argmax(dim=-1, keepdim=True)
+        ended = torch.isin(token[:, 0], eos)
+        keep = ~done & ~ended
+        token = torch.where(done[:, None], torch.full_like(token, pad_token_id), token)
+        for i in keep.nonzero()[:, 0].tolist():
+            rows[i].append(int(token[i, 0]))
+        done |= ended
+        if bool(done.all()):
+            break
+        seq = torch.cat([seq, token], dim=-1)
+        feed = token
+    return rows
+
+
 class BianQueV1(Backend):
     kind = "bianque-v1"
+    batches = True
 
     def __init__(
         self,
@@ -138,13 +197,16 @@ class BianQueV1(Backend):
             max_new_tokens=g.max_new_tokens,
         )
 
+    def _begin(self, plan: Plan, trace: Trace, seed: int | None) -> None:
+        trace.route, trace.reason, trace.seed = plan.route, plan.reason, seed
+        trace.params = self.params()
+        trace.model_name = self.source.path
+
     def stream(
         self, dialogue: Dialogue, trace: Trace, *, seed: int | None, stop: threading.Event | None = None
     ) -> Iterator[str]:
         plan = self.plan(dialogue)
-        trace.route, trace.reason, trace.seed = plan.route, plan.reason, seed
-        trace.params = self.params()
-        trace.model_name = self.source.path
+        self._begin(plan, trace, seed)
         if plan.input is None:
             trace.input_text = None
             trace.prompt_tokens = trace.output_tokens = 0
@@ -184,3 +246,42 @@ class BianQueV1(Backend):
         if not new:
             yield ""
 
+    def generate_batch(self, dialogues: Sequence[Dialogue], *, seed: int | None = None) -> list[tuple[str, Trace]]:
+        """Replies for several dialogues in one padded batch (greetings need no model call)."""
+        results: list[tuple[str, Trace] | None] = [None] * len(dialogues)
+        pending: list[tuple[int, str, Trace]] = []
+        for i, d in enumerate(dialogues):
+            plan = self.plan(d)
+            trace = Trace()
+            self._begin(plan, trace, seed)
+            if plan.input is None:
+                trace.input_text, trace.prompt_tokens, trace.output_tokens = None, 0, 0
+                results[i] = (self.greeting or "", trace)
+            else:
+                pending.append((i, plan.input, trace))
+        if pending:
+            texts = self.generate_texts([t for _, t, _ in pending], [tr for _, _, tr in pending], seed=seed)
+            for (i, _, trace), text in zip(pending, texts, strict=True):
+                results[i] = (text, trace)
+        return [r for r in results if r is not None]
+
+    def generate_texts(self, texts: Sequence[str], traces: Sequence[Trace], *, seed: int | None) -> list[str]:
+        """Batched :meth:`stream_text` to the end: one reply per already-built (escaped) input."""
+        m = self._model.get()
+        enc = m.tokenizer(list(texts), return_tensors="pt", padding=True, padding_side="right")
+        input_ids, mask = enc["input_ids"].to(m.device), enc["attention_mask"].to(m.device)
+        for trace, text, n in zip(traces, texts, mask.sum(dim=1).tolist(), strict=True):
+            trace.input_text, trace.model_revision, trace.prompt_tokens = text, m.revision, int(n)
+        try:
+            rows = decode_batch(
+                m.model, input_ids, mask, self.sampling(), eos_token_ids={m.tokenizer.eos_token_id},
+                pad_token_id=m.tokenizer.pad_token_id,
+                generator=make_generator(seed, "cpu" if m.device.type == "cpu" else m.device),
+            )
+        except torch.OutOfMemoryError as e:
+            raise GenerationError(f"{self.name}: out of memory while generating a batch of {len(texts)}") from e
+        out = []
+        for trace, ids in zip(traces, rows, strict=True):
+            trace.output_tokens = len(ids)
+            out.append(unescape_v1(m.tokenizer.decode(ids, skip_special_tokens=True)))
+        return out

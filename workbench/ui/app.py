@@ -6,12 +6,18 @@ import gradio as gr
 
 from workbench.services import Services
 from workbench.ui.chat_tab import build_chat_tab
+from workbench.ui.compare_tab import build_compare_tab
+from workbench.ui.data_tab import build_data_tab
+from workbench.ui.rate_tab import RATE_JS, build_rate_tab
 
 CSS = """
 .column-header h3 { margin: 0 0 .25rem 0; }
 .column-status { min-height: 1.5em; font-size: .9em; }
 footer { display: none !important; }
 """
+
+#: passed to ``demo.launch(js=JS)``: page-load scripts (the Rate tab's keyboard shortcuts)
+JS = RATE_JS
 
 TITLE = "BianQue Workbench · 扁鹊健康大模型对比标注台"
 
@@ -22,6 +28,13 @@ def build_app(svc: Services) -> gr.Blocks:
         gr.Markdown(f"## {TITLE}")
         with gr.Tabs():
             with gr.Tab("Chat", id="chat"):
-                build_chat_tab(svc, state)
+                chat = build_chat_tab(svc, state)
+            with gr.Tab("Rate", id="rate"):
+                build_rate_tab(svc)
+            with gr.Tab("Compare", id="compare"):
+                build_compare_tab(svc)
+            with gr.Tab("Data", id="data"):
+                build_data_tab(svc)
+        demo.load(chat["on_load"], None, chat["load_outputs"], api_name=False)
     demo.queue(default_concurrency_limit=svc.config.server.concurrency_limit)
     return demo

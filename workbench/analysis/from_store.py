@@ -1,0 +1,146 @@
+"""Build the analysis :class:`Frames` from the store: five queries, whatever the number of rows.
+
+Choices (the column contracts are in :mod:`workbench.analysis.frames`):
+
+- generations: every stored reply, whatever its status (the analysis keeps the ``ok`` ones where it
+  matters). ``reference`` is the dataset's gold doctor turn at the same position, ``turn_type_auto``
+  the newest ``turn_type`` suggestion of the reply (None when it has none, e.g. an error).
+- ratings: only ``submitted`` ones (drafts and discarded answers are not results). ``created_at`` is
+  the time of the last submission (``updated_at``), since a rating can be edited. Scores marked not
+  applicable, or left empty, are NaN.
+- preferences: only ``submitted`` ones; generation ids in ``shown``/``winner``/``ranking`` become column
+  names. ``winner`` is kept only for ``best``, ``ranking`` only for ``ranking``.
+- references: the reference doctor turns of imported dialogues.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import func, select
+from sqlalchemy.orm import aliased
+
+from workbench.analysis.frames import (
+    GENERATION_COLUMNS,
+    PREFERENCE_COLUMNS,
+    RATING_COLUMNS,
+    REFERENCE_COLUMNS,
+    Frames,
+)
+from workbench.store.engine import Store
+from workbench.store.schema import Dataset, Dialogue, Generation, Preference, Rating, Suggestion, Turn, User
+
+TURN_TYPE_QUESTION = "turn_type"
+
+
+def _frame(rows: Iterable[Any], columns: tuple[str, ...]) -> pd.DataFrame:
+    data = [tuple(r) for r in rows]
+    if not data:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+    return pd.DataFrame.from_records(data, columns=list(columns))
+
+
+def _score(value: int | None, not_applicable: bool) -> float:
+    return float("nan") if value is None or not_applicable else float(value)
+
+
+def _names(ids: object, columns: dict[int, str]) -> list[str] | None:
+    if not isinstance(ids, list):
+        return None
+    return [columns.get(int(i), f"#{i}") for i in ids]
+
+
+def load_frames(svc_or_store: object) -> Frames:
+    """Every generation, submitted rating and preference, and reference turn, as analysis frames."""
+    store: Store = getattr(svc_or_store, "store", svc_or_store)  # type: ignore[assignment]
+    with store.session() as s:
+        newest = (
+            select(func.max(Suggestion.id))
+            .where(Suggestion.question == TURN_TYPE_QUESTION)
+            .group_by(Suggestion.generation_id)
+        )
+        ref = aliased(Turn, name="ref")
+        gens = s.execute(
+            select(
+                Generation.id, Generation.dialogue_id, Dataset.name, Generation.column_name,
+                func.coalesce(Generation.model_name, Generation.backend), Generation.turn_index,
+                Generation.output, Generation.status, Generation.latency_ms, Generation.output_tokens,
+                Generation.asks_question, Generation.question_count, Generation.length_chars,
+                Suggestion.value, ref.text, Generation.created_at,
+            )
+            .join(Dialogue, Dialogue.id == Generation.dialogue_id)
+            .outerjoin(Dataset, Dataset.id == Dialogue.dataset_id)
+            .outerjoin(Suggestion, (Suggestion.generation_id == Generation.id) & Suggestion.id.in_(newest))
+            .outerjoin(ref, (ref.dialogue_id == Generation.dialogue_id) & (ref.idx == Generation.turn_index)
+                       & ref.is_reference.is_(True))
+            .order_by(Generation.id)
+        ).all()
+        ratings = s.execute(
+            select(
+                Rating.id, Rating.generation_id, User.username, Generation.column_name, Dataset.name,
+                Generation.turn_index, Rating.turn_type, Rating.questioning, Rating.questioning_na,
+                Rating.suggestion, Rating.suggestion_na, Rating.safety_flag, Rating.display_slot,
+                Rating.updated_at,
+            )
+            .join(User, User.id == Rating.user_id)
+            .join(Generation, Generation.id == Rating.generation_id)
+            .join(Dialogue, Dialogue.id == Generation.dialogue_id)
+            .outerjoin(Dataset, Dataset.id == Dialogue.dataset_id)
+            .where(Rating.status == "submitted")
+            .order_by(Rating.id)
+        ).all()
+        prefs = s.execute(
+            select(
+                Preference.id, User.username, Preference.dialogue_id, Preference.turn_index, Preference.shown,
+                Preference.outcome, Preference.winner_generation_id, Preference.ranking, Dataset.name,
+                Preference.updated_at,
+            )
+            .join(User, User.id == Preference.user_id)
+            .join(Dialogue, Dialogue.id == Preference.dialogue_id)
+            .outerjoin(Dataset, Dataset.id == Dialogue.dataset_id)
+            .where(Preference.status == "submitted")
+            .order_by(Preference.id)
+        ).all()
+        refs = s.execute(
+            select(Turn.dialogue_id, Dataset.name, Turn.idx, Turn.text)
+            .join(Dialogue, Dialogue.id == Turn.dialogue_id)
+            .join(Dataset, Dataset.id == Dialogue.dataset_id)
+            .where(Turn.is_reference.is_(True), Turn.role == "doctor")
+            .order_by(Turn.dialogue_id, Turn.idx)
+        ).all()
+
+    generations = _frame(gens, GENERATION_COLUMNS)
+    column_of = {int(g[0]): g[3] for g in gens}
+    rating_rows = [
+        (r[0], r[1], r[2], r[3], r[4], r[5], r[6] or None, _score(r[7], r[8]), _score(r[9], r[10]),
+         bool(r[11]), r[12], r[13])
+        for r in ratings
+    ]
+    pref_rows = []
+    for pid, user, did, tix, shown, outcome, winner, ranking, ds, at in prefs:
+        pref_rows.append((
+            pid, user, did, tix, _names(shown, column_of) or [], outcome,
+            column_of.get(int(winner)) if outcome == "best" and winner is not None else None,
+            _names(ranking, column_of) if outcome == "ranking" else None, ds, at,
+        ))
+    frames = Frames(
+        generations=generations,
+        ratings=_frame(rating_rows, RATING_COLUMNS),
+        preferences=_frame(pref_rows, PREFERENCE_COLUMNS),
+        references=_frame(refs, REFERENCE_COLUMNS),
+    )
+    _types(frames)
+    return frames.validate()
+
+
+def _types(f: Frames) -> None:
+    """Numeric columns as numbers and timestamps as datetimes, also for empty frames."""
+    g, r = f.generations, f.ratings
+    for c in ("latency_ms",):
+        g[c] = pd.to_numeric(g[c], errors="coerce").astype(float)
+    for c in ("questioning", "suggestion"):
+        r[c] = pd.to_numeric(r[c], errors="coerce").astype(float)
+    for df in (g, r, f.preferences):
+        df["created_at"] = pd.to_datetime(df["created_at"], errors="coerce")

@@ -1,0 +1,334 @@
+"""Batch generation: every chosen column's reply at chosen doctor turns of a dataset, with gold history.
+
+For a doctor turn at index ``i`` of an imported dialogue, the model sees the dataset's own turns
+``0..i-1`` (the *gold* history, which ends with the patient turn before it), never the column's earlier
+replies. Each reply is stored as a generation at ``turn_index = i`` with ``reference_turn_id`` pointing
+at the gold doctor turn and ``batch_run_id`` at the :class:`BatchRun` of this call.
+
+Turn selection: ``all`` doctor turns, the ``last`` one of each dialogue, or ``sample:N``: N positions
+drawn uniformly from the whole dataset's eligible positions with ``seed``; the draw depends only on the
+dataset and the seed, so a resumed run picks the same positions. A doctor turn is eligible when the
+turn before it is a patient turn.
+
+Resuming: a position (dialogue, turn, column) is skipped when it already has an ``ok`` generation from
+any batch run (a dataset's dialogues belong to it alone, so that means any batch of the same dataset).
+Errors and stopped replies are retried. The check is by column *name*: after changing a column's model,
+give it a new name to generate again. Results are committed chunk by chunk, so a killed run loses at
+most the chunk in flight and never leaves a ``running`` row behind; the check is repeated inside each
+chunk's transaction, so two runs at once on SQLite (which serialises writers) do not store duplicates.
+
+Batching: backends with ``batches`` (BianQue-1.0, BianQue-2.0) get ``batch_size`` dialogues per
+``generate_batch`` call; others go one by one. With greedy settings a batched reply equals the
+one-by-one reply. When sampling, the column's seed seeds each batch's generator once, so a reply
+depends on its batch (see :meth:`Backend.generate_batch`). A batch that fails is retried one by one,
+so one bad dialogue is stored as an error and the rest of the batch still succeeds.
+
+Timing: ``latency_ms`` of a batched reply is the batch's wall time divided by its size (the compute
+spent per reply); ``params["batch"]`` records the batch size and its wall time.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import re
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from sqlalchemy import func, select
+
+from workbench.dialogue import Dialogue as DialogueValue
+from workbench.dialogue import Turn as TurnValue
+from workbench.errors import InputError, WorkbenchError
+from workbench.generation import coq_fields
+from workbench.models.base import Backend, Trace
+from workbench.store.engine import Store
+from workbench.store.schema import BatchRun, Dataset, Dialogue, Generation, Suggestion, Turn, utcnow
+
+log = logging.getLogger(__name__)
+
+DEFAULT_BATCH_SIZE = 8
+ProgressFn = Callable[[int, int, str], None]  # (done, total, description)
+_SPEC = re.compile(r"^\s*(all|last|sample:(\d+))\s*$")
+
+
+@dataclass(frozen=True)
+class TurnSelection:
+    kind: Literal["all", "last", "sample"]
+    n: int | None = None
+    seed: int = 0
+
+    def __str__(self) -> str:
+        return f"sample:{self.n} seed={self.seed}" if self.kind == "sample" else self.kind
+
+
+def parse_turns(spec: str, seed: int = 0) -> TurnSelection:
+    """``all``, ``last`` or ``sample:N`` (N >= 1) -> :class:`TurnSelection`."""
+    m = _SPEC.match(spec or "")
+    if not m:
+        raise InputError(f"--turns must be 'all', 'last' or 'sample:N', got {spec!r}")
+    if m.group(2) is None:
+        return TurnSelection(m.group(1))  # type: ignore[arg-type]
+    n = int(m.group(2))
+    if n < 1:
+        raise InputError("sample:N needs N >= 1")
+    return TurnSelection("sample", n, int(seed))
+
+
+@dataclass(frozen=True)
+class Position:
+    """One doctor turn to fill: the gold history before it and the reference turn itself."""
+
+    dialogue_id: int
+    turn_index: int
+    reference_turn_id: int
+    history: DialogueValue
+
+
+def dataset_positions(s: Any, dataset_id: int) -> list[Position]:
+    """Every eligible doctor turn of a dataset, in dialogue then turn order (one query)."""
+    rows = s.execute(
+        select(Turn.id, Turn.dialogue_id, Turn.idx, Turn.role, Turn.text)
+        .join(Dialogue, Dialogue.id == Turn.dialogue_id)
+        .where(Dialogue.dataset_id == dataset_id)
+        .order_by(Turn.dialogue_id, Turn.idx)
+    ).all()
+    out: list[Position] = []
+    turns: list[TurnValue] = []
+    current = None
+    for tid, did, idx, role, text in rows:
+        if did != current:
+            current, turns = did, []
+        if role == "doctor" and turns and turns[-1].role == "patient":
+            out.append(Position(did, idx, tid, DialogueValue(tuple(turns))))
+        turns.append(TurnValue(role, text))
+    return out
+
+
+def select_positions(positions: Sequence[Position], selection: TurnSelection) -> list[Position]:
+    """The positions a selection keeps, in dialogue then turn order."""
+    if selection.kind == "all":
+        return list(positions)
+    if selection.kind == "last":
+        last: dict[int, Position] = {}
+        for p in positions:
+            last[p.dialogue_id] = p
+        return list(last.values())
+    n = min(selection.n or 0, len(positions))
+    picked = random.Random(selection.seed).sample(range(len(positions)), n)
+    return [positions[i] for i in sorted(picked)]
+
+
+def _done(s: Any, dialogue_ids: Sequence[int], columns: Sequence[str]) -> set[tuple[int, int, str]]:
+    """(dialogue, turn, column) that already have an ok batch generation."""
+    out: set[tuple[int, int, str]] = set()
+    ids = list(dialogue_ids)
+    for i in range(0, len(ids), 500):  # keep the IN list well under every database's parameter limit
+        out.update(s.execute(
+            select(Generation.dialogue_id, Generation.turn_index, Generation.column_name)
+            .where(Generation.dialogue_id.in_(ids[i : i + 500]), Generation.column_name.in_(list(columns)),
+                   Generation.status == "ok", Generation.batch_run_id.is_not(None))
+        ).tuples().all())
+    return out
+
+
+@dataclass
+class BatchSummary:
+    batch_run_id: int | None
+    dataset: str
+    columns: list[str]
+    turns: str
+    positions: int  # doctor turns selected
+    planned: int  # positions x columns
+    skipped: int = 0  # already done by an earlier run
+    generated: int = 0  # stored ok
+    errors: int = 0  # stored as errors
+    column_errors: dict[str, str] = field(default_factory=dict)  # columns whose model could not load
+    stopped: bool = False
+    seconds: float = 0.0
+
+    def describe(self) -> str:
+        parts = [
+            f"dataset {self.dataset!r}, turns {self.turns}: {self.positions} positions x {len(self.columns)} "
+            f"column(s) = {self.planned}",
+            f"skipped (already done) {self.skipped}, generated {self.generated}, errors {self.errors}",
+        ]
+        parts += [f"column {c} not run: {e}" for c, e in self.column_errors.items()]
+        if self.stopped:
+            parts.append("stopped before the end: run again to resume")
+        parts.append(f"{self.seconds:.1f} s")
+        return "; ".join(parts)
+
+
+@dataclass
+class _Result:
+    text: str
+    trace: Trace
+    error: str | None
+    latency_ms: float
+    batch_size: int
+    batch_wall_ms: float
+
+
+def _generate(backend: Backend, chunk: Sequence[Position], seed: int | None) -> list[_Result]:
+    """Generate a chunk in one batch; on failure retry one by one so only the bad dialogue errs."""
+    t0 = time.perf_counter()
+    try:
+        got = backend.generate_batch([p.history for p in chunk], seed=seed)
+        if len(got) != len(chunk):
+            raise WorkbenchError(f"{backend.name}: generate_batch returned {len(got)} replies for {len(chunk)}")
+        wall = (time.perf_counter() - t0) * 1000
+        return [_Result(text, trace, None, wall / len(chunk), len(chunk), wall) for text, trace in got]
+    except Exception as e:
+        if len(chunk) == 1:
+            wall = (time.perf_counter() - t0) * 1000
+            if not isinstance(e, WorkbenchError):  # a model bug: keep the traceback in the log
+                log.exception("column %s failed", backend.name)
+            msg = str(e) if isinstance(e, WorkbenchError) else f"{type(e).__name__}: {e}"
+            return [_Result("", Trace(), msg, wall, 1, wall)]
+        log.warning("column %s: a batch of %d failed (%s); retrying one by one", backend.name, len(chunk), e)
+    return [r for p in chunk for r in _generate(backend, [p], seed)]
+
+
+def _store_chunk(
+    store: Store, run_id: int, column: str, backend: Backend, seed: int | None, chunk: Sequence[Position],
+    results: Sequence[_Result], created_by: int | None,
+) -> tuple[int, int, int]:
+    """Store one chunk's results in one transaction; returns (ok, errors, already done)."""
+    ok = err = dup = 0
+    with store.session() as s:
+        done = _done(s, sorted({p.dialogue_id for p in chunk}), [column])
+        for p, r in zip(chunk, results, strict=True):
+            if (p.dialogue_id, p.turn_index, column) in done:
+                dup += 1  # another run stored it meanwhile
+                continue
+            tr = r.trace
+            params = {**tr.params, **({"hybrid": tr.extra} if tr.extra else {})} or backend.params()
+            params["batch"] = {"size": r.batch_size, "wall_ms": round(r.batch_wall_ms, 3)}
+            g = Generation(
+                dialogue_id=p.dialogue_id, turn_index=p.turn_index, column_name=column, backend=backend.kind,
+                model_name=tr.model_name, model_revision=tr.model_revision, input_text=tr.input_text,
+                params=params, seed=seed, output=r.text, status="error" if r.error else "ok", error=r.error,
+                latency_ms=r.latency_ms, prompt_tokens=tr.prompt_tokens, output_tokens=tr.output_tokens,
+                route=tr.route, route_reason=tr.reason, batch_run_id=run_id, reference_turn_id=p.reference_turn_id,
+                created_by=created_by, finished_at=utcnow(),
+            )
+            sug = None
+            if r.error is None:
+                measures = coq_fields(r.text)
+                sug = measures.pop("_suggestion", None)
+                for k, v in measures.items():
+                    setattr(g, k, v)
+                ok += 1
+            else:
+                err += 1
+            s.add(g)
+            if sug is not None:
+                s.flush()
+                s.add(Suggestion(generation_id=g.id, question="turn_type", value=sug.turn_type,
+                                 score=sug.confidence, agent=sug.agent))
+    return ok, err, dup
+
+
+def run_batch(
+    svc: Any,
+    dataset: str,
+    columns: Sequence[str] | None = None,
+    turns: str | TurnSelection = "all",
+    *,
+    seed: int = 0,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    progress: ProgressFn | None = None,
+    stop: threading.Event | None = None,
+    created_by: int | None = None,
+) -> BatchSummary:
+    """Generate ``columns``' replies (default: every column) at the selected turns of ``dataset``.
+
+    ``seed`` only drives ``sample:N``; each column generates with its configured seed. ``progress`` is
+    called with (done, total, description) after each chunk; ``stop`` ends the run between chunks.
+    """
+    t_start = time.perf_counter()
+    selection = parse_turns(turns, seed) if isinstance(turns, str) else turns
+    cols = list(columns) if columns else list(svc.backends)
+    unknown = [c for c in cols if c not in svc.backends]
+    if unknown:
+        raise InputError(f"unknown column(s) {unknown}; configured: {list(svc.backends)}")
+    cols = list(dict.fromkeys(cols))
+    if batch_size < 1:
+        raise InputError("batch size must be >= 1")
+    store: Store = svc.store
+    with store.session() as s:
+        ds = s.scalar(select(Dataset).where(Dataset.name == dataset))
+        if ds is None:
+            known = list(s.scalars(select(Dataset.name).order_by(Dataset.name)))
+            raise InputError(f"no dataset named {dataset!r}; known: {known or 'none (import one first)'}")
+        chosen = select_positions(dataset_positions(s, ds.id), selection)
+        done = _done(s, sorted({p.dialogue_id for p in chosen}), cols)
+        todo = {c: [p for p in chosen if (p.dialogue_id, p.turn_index, c) not in done] for c in cols}
+        n_todo = sum(len(v) for v in todo.values())
+        run_id = None
+        if n_todo:
+            run = BatchRun(dataset_id=ds.id, columns=cols, turn_selection=str(selection))
+            s.add(run)
+            s.flush()
+            run_id = run.id
+    summary = BatchSummary(run_id, dataset, cols, str(selection), len(chosen), len(chosen) * len(cols),
+                           skipped=len(chosen) * len(cols) - n_todo)
+    report = progress or (lambda _d, _t, _m: None)
+    finished = 0
+    report(0, n_todo, "starting")
+    for col in cols:
+        pending = todo[col]
+        if not pending or summary.stopped:
+            continue
+        backend: Backend = svc.backends[col]
+        try:
+            backend.check_ready()
+        except Exception as e:  # one column's missing weights must not stop the others
+            summary.column_errors[col] = str(e)
+            finished += len(pending)
+            report(finished, n_todo, f"{col}: not ready")
+            continue
+        col_seed = svc.config.column(col).seed
+        size = batch_size if backend.batches else 1
+        for i in range(0, len(pending), size):
+            if stop is not None and stop.is_set():
+                summary.stopped = True
+                break
+            chunk = pending[i : i + size]
+            results = _generate(backend, chunk, col_seed)
+            ok, err, dup = _store_chunk(store, run_id, col, backend, col_seed, chunk, results, created_by)  # type: ignore[arg-type]
+            summary.generated += ok
+            summary.errors += err
+            summary.skipped += dup
+            finished += len(chunk)
+            report(finished, n_todo, col)
+    if run_id is not None and not summary.stopped:
+        with store.session() as s:
+            run = s.get(BatchRun, run_id)
+            if run is not None:
+                run.finished_at = utcnow()
+    summary.seconds = time.perf_counter() - t_start
+    return summary
+
+
+def dataset_progress(store: Store) -> dict[str, dict[str, int]]:
+    """Per dataset name: column -> number of positions with an ok batch generation (one query)."""
+    done = (
+        select(Dataset.name.label("dataset"), Generation.column_name.label("col"), Generation.dialogue_id,
+               Generation.turn_index)
+        .join(Dialogue, Dialogue.dataset_id == Dataset.id)
+        .join(Generation, Generation.dialogue_id == Dialogue.id)
+        .where(Generation.status == "ok", Generation.batch_run_id.is_not(None))
+        .distinct()
+        .subquery()
+    )
+    with store.session() as s:
+        rows = s.execute(select(done.c.dataset, done.c.col, func.count()).group_by(done.c.dataset, done.c.col)).all()
+    out: dict[str, dict[str, int]] = {}
+    for name, col, n in rows:
+        out.setdefault(name, {})[col] = int(n)
+    return out
