@@ -6,14 +6,19 @@ import argparse
 import logging
 import os
 import sys
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 
 from workbench.cli import DEFAULT_CONFIG, DEMO_CONFIG  # noqa: E402
-from workbench.config import load_config  # noqa: E402
-from workbench.errors import WorkbenchError  # noqa: E402
+from workbench.config import WorkbenchConfig, load_config  # noqa: E402
+from workbench.errors import ConfigError, WorkbenchError  # noqa: E402
+
+if TYPE_CHECKING:
+    from workbench.services import Services
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
@@ -32,34 +37,82 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return p.parse_args(argv)
 
 
+SHARE_WARNING = ("WARNING: --share publishes this workbench on a public gradio.live URL. "
+                 "Do not use it with private medical data.")
+
+
+@dataclass(frozen=True)
+class LaunchPlan:
+    """Where and how the server listens, decided before anything is built."""
+
+    host: str
+    port: int
+    share: bool
+    auth_enabled: bool
+    admins: list[tuple[str, str]] = field(default_factory=list)
+    users_file: Path | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+def plan_launch(args: argparse.Namespace, cfg: WorkbenchConfig) -> LaunchPlan:
+    """Apply the safe defaults: loopback unless asked, logins required beyond loopback, share only on request.
+
+    Raises :class:`ConfigError` when the plan is unsafe (a non-loopback host without logins).
+    """
+    from workbench.auth import users_from_env
+
+    host = args.host or cfg.server.host
+    port = args.port if args.port is not None else cfg.server.port
+    admins = [tuple(a.split(":", 1)) for a in args.auth if ":" in a] + users_from_env()
+    users_file = args.users or (cfg.annotation.users_file and str(cfg.resolve_path(cfg.annotation.users_file)))
+    has_users_file = bool(users_file and Path(users_file).exists())
+    if args.users and not has_users_file:
+        raise ConfigError(f"{args.users}: users file not found")
+    auth_enabled = bool(admins) or has_users_file
+    if host not in LOOPBACK and not auth_enabled:
+        raise ConfigError("listening beyond loopback requires logins (--auth USER:PASS or --users FILE)")
+    if args.share and not auth_enabled:
+        raise ConfigError("--share requires logins (--auth USER:PASS or --users FILE)")
+    warnings = [SHARE_WARNING] if args.share else []
+    return LaunchPlan(host, port, bool(args.share), auth_enabled, admins,  # type: ignore[arg-type]
+                      Path(users_file) if has_users_file else None, warnings)
+
+
+def launch_options(plan: LaunchPlan, svc: Services) -> dict[str, Any]:
+    """The keyword arguments for ``Blocks.launch``: exactly what the plan allows."""
+    from workbench.ui.app import CSS, JS
+
+    return dict(
+        server_name=plan.host,
+        server_port=plan.port,
+        share=plan.share,
+        auth=svc.auth.check if plan.auth_enabled else None,
+        auth_message="BianQue Workbench: sign in" if plan.auth_enabled else None,
+        footer_links=[],
+        css=CSS,
+        js=JS,
+        show_error=True,
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     args = parse_args(argv)
-    from workbench.auth import load_users_file, upsert_user, users_from_env
+    from workbench.auth import load_users_file, upsert_user
     from workbench.services import build_services
-    from workbench.ui.app import CSS, build_app
+    from workbench.ui.app import build_app
 
     try:
         cfg = load_config(args.config or (DEMO_CONFIG if args.demo else DEFAULT_CONFIG))
-        host = args.host or cfg.server.host
-        port = args.port if args.port is not None else cfg.server.port
-        admins = [a.split(":", 1) for a in args.auth if ":" in a] + users_from_env()
-        users_file = args.users or (cfg.annotation.users_file and str(cfg.resolve_path(cfg.annotation.users_file)))
-        has_users_file = bool(users_file and Path(users_file).exists())
-        auth_enabled = bool(admins) or has_users_file
-        if host not in LOOPBACK and not auth_enabled:
-            print("error: listening beyond loopback requires logins (--auth USER:PASS or --users FILE)",
-                  file=sys.stderr)
-            return 2
-        svc = build_services(cfg, auth_enabled=auth_enabled)
-        for name, password in admins:
+        plan = plan_launch(args, cfg)
+        svc = build_services(cfg, auth_enabled=plan.auth_enabled)
+        for name, password in plan.admins:
             upsert_user(svc.store, name, password, "admin")
-        if has_users_file:
-            n = load_users_file(svc.store, Path(users_file))
-            print(f"loaded {n} account(s) from {users_file}")
-        if args.share:
-            print("WARNING: --share publishes this workbench on a public gradio.live URL. "
-                  "Do not use it with private medical data.", file=sys.stderr)
+        if plan.users_file is not None:
+            n = load_users_file(svc.store, plan.users_file)
+            print(f"loaded {n} account(s) from {plan.users_file}")
+        for w in plan.warnings:  # printed before anything is published
+            print(w, file=sys.stderr)
         if not args.no_warm_up:
             print("loading models…")
             for column, err in svc.warm_up().items():
@@ -69,17 +122,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {e}", file=sys.stderr)
         return 2
     print(f"database: {svc.store.display_url}")
-    print(f"UI: http://{'[' + host + ']' if ':' in host else host}:{port}")
-    demo.launch(
-        server_name=host,
-        server_port=port,
-        share=bool(args.share),
-        auth=svc.auth.check if auth_enabled else None,
-        auth_message="BianQue Workbench: sign in" if auth_enabled else None,
-        footer_links=[],
-        css=CSS,
-        show_error=True,
-    )
+    host = plan.host
+    print(f"UI: http://{'[' + host + ']' if ':' in host else host}:{plan.port}")
+    demo.launch(**launch_options(plan, svc))
     return 0
 
 

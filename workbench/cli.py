@@ -197,6 +197,10 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--n-boot", type=int, default=2000, help="bootstrap resamples for the CIs")
     sp.add_argument("--out", required=True, help="folder for report.md and the CSVs")
     sp.set_defaults(func=cmd_stats)
+
+    from workbench.annotate.accounts_cli import add_users_parser
+
+    add_users_parser(sub, str(DEFAULT_CONFIG))
     return p
 
 

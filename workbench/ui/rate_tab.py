@@ -12,6 +12,7 @@ Textbox components or escaped before Markdown, so markup in it stays inert.
 from __future__ import annotations
 
 import html
+import json
 import logging
 from dataclasses import dataclass
 from datetime import datetime
@@ -24,7 +25,7 @@ from workbench.annotate.queue import ItemView
 from workbench.annotate.ratings import RatingForm
 from workbench.annotate.rubric import Rubric, load_rubric
 from workbench.auth import CurrentUser
-from workbench.errors import AuthError, WorkbenchError
+from workbench.errors import AuthError, InputError, WorkbenchError
 from workbench.services import Services
 
 log = logging.getLogger(__name__)
@@ -178,6 +179,34 @@ def form_from_values(turn_type: Any, questioning: Any, suggestion: Any, safety: 
     sg, sg_na = _parse_score(suggestion)
     return RatingForm(turn_type=turn_type or None, questioning=q, questioning_na=q_na, suggestion=sg,
                       suggestion_na=sg_na, safety_flag=bool(safety), comment=comment, corrected_reply=corrected)
+
+
+def api_item(item: ItemView | None) -> dict[str, Any] | None:
+    """An item as the JSON API sends it: blind labels and texts, never column names."""
+    if item is None:
+        return None
+    return {"item_id": item.item_id, "turn_index": item.turn_index, "completed": item.completed,
+            "history": [{"role": r, "text": t} for r, t in item.history],
+            "replies": [{"label": r.label, "text": r.output,
+                         "suggested_turn_type": r.suggestion.turn_type if r.suggestion else None}
+                        for r in item.replies]}
+
+
+def parse_api_payload(payload: Any) -> dict[str, Any]:
+    """Check the shape of a ``rate_api_submit`` payload (values are validated against the rubric later)."""
+    if isinstance(payload, str):
+        try:
+            payload = json.loads(payload)
+        except ValueError:
+            raise InputError("the payload must be a JSON object") from None
+    if not isinstance(payload, dict):
+        raise InputError("the payload must be a JSON object with item_id and ratings")
+    item_id = payload.get("item_id")
+    if not isinstance(item_id, int) or isinstance(item_id, bool):
+        raise InputError("item_id must be the number of an item you hold")
+    if not isinstance(payload.get("ratings"), dict):
+        raise InputError("ratings must be an object: {label: {turn_type, questioning, suggestion, ...}}")
+    return payload
 
 
 def build_rate_tab(svc: Services) -> dict[str, Any]:
@@ -464,6 +493,59 @@ def build_rate_tab(svc: Services) -> dict[str, Any]:
             raise gr.Error(str(e)) from None
         return [[r.username, r.completed, r.open] for r in rows]
 
+    # --- JSON API for scripted clients (load tests, annotation tools) ----------------------------------
+    # The same server-side user, queue and validation as the buttons, without rendering 70 components:
+    # ``rate_api_next()`` claims an item; ``rate_api_submit(payload)`` submits it in one transaction and,
+    # with ``"next": true``, claims the next one. A submit is acknowledged (``"ok": true``) only after
+    # its transaction committed; any refusal is an error, never an ``ok``. Model names are never sent.
+    def on_api_next(request: gr.Request) -> str:
+        user = user_of(request)
+        try:
+            return json.dumps({"item": api_claim(user)}, ensure_ascii=False)
+        except WorkbenchError as e:
+            raise gr.Error(html.escape(str(e))) from None
+
+    def api_claim(user: CurrentUser) -> dict[str, Any] | None:
+        with svc.store.session() as s:
+            queue.sync_queue(s)
+        with svc.store.session() as s:
+            claim = queue.take_next(s, user, k)
+        return api_item(load_item(user, claim.item_id)) if claim else None
+
+    def on_api_submit(payload: str, request: gr.Request) -> str:
+        user = user_of(request)
+        try:
+            data = parse_api_payload(payload)
+            item = load_item(user, data["item_id"])
+            assert item is not None
+            forms = {}
+            for reply in item.replies:
+                v = data["ratings"].get(reply.label)
+                if not isinstance(v, dict):
+                    raise InputError(f"reply {reply.label}: not rated (ratings must have an object per label)")
+                forms[reply.generation_id] = form_from_values(
+                    v.get("turn_type"), v.get("questioning"), v.get("suggestion"), v.get("safety_flag", False),
+                    v.get("comment"), v.get("corrected_reply"))
+            pform = (ratings.preference_from_choice(item, data.get("preference"), data.get("ranking") or "")
+                     if len(item.replies) > 1 else None)
+            with svc.store.session() as s:
+                done = ratings.submit_item(s, user, item.item_id, forms, pform, rubric=rubric, blind=cfg.blind)
+                ids = {r.generation_id: ratings.get_rating(s, user, r.generation_id) for r in done.replies}
+            # Committed: from here on the submit may be acknowledged.
+            out: dict[str, Any] = {
+                "ok": True, "item_id": done.item_id,
+                "ratings": [{"label": r.label, "rating_id": ids[r.generation_id].id,
+                             "version": ids[r.generation_id].version} for r in done.replies
+                            if ids.get(r.generation_id) is not None]}
+            if data.get("next"):
+                try:
+                    out["next"] = api_claim(user)
+                except WorkbenchError as e:  # the submit stands; only the next claim failed
+                    out["next"], out["next_error"] = None, str(e)
+            return json.dumps(out, ensure_ascii=False)
+        except WorkbenchError as e:
+            raise gr.Error(html.escape(str(e))) from None
+
     # ---------------------------------------------------------------------------------------------
     gr.on([next_btn.click], on_next, [st], item_outputs, api_name="rate_next", trigger_mode="once")
     reopen_btn.click(on_reopen, [st, mine_dd], item_outputs, api_name="rate_reopen")
@@ -481,5 +563,8 @@ def build_rate_tab(svc: Services) -> dict[str, Any]:
     admin_refresh.click(on_team, None, [team], api_name="rate_team")
     # triggers=None with no inputs = run once when the page loads: restores the open item and its draft.
     gr.on(None, on_load, None, item_outputs + [admin_box, reveal], api_name="rate_load")
+    gr.api(on_api_next, api_name="rate_api_next", api_description="Claim your next item (JSON).")
+    gr.api(on_api_submit, api_name="rate_api_submit",
+           api_description="Submit an item: JSON {item_id, ratings: {label: {...}}, preference, ranking, next}.")
     return {"widgets": widgets, "state": st,
             "admin_box": admin_box, "team": team}
