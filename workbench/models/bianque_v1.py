@@ -15,10 +15,10 @@ from typing import Any
 
 import torch
 
-from workbench.config import ModelSource, V1Params
-from workbench.dialogue import Dialogue
+from workbench.config import ModelSource
 from workbench.errors import GenerationError, ModelLoadError
-from workbench.models.base import Backend, Plan, Trace
+from workbench.models.base import Trace
+from workbench.models.bianque_common import BianQueBackend
 from workbench.models.hf_sampling import (
     Sampling,
     _cache_kw,
@@ -28,13 +28,12 @@ from workbench.models.hf_sampling import (
     stream_tokens,
 )
 from workbench.models.resources import (
-    LazyResource,
     fingerprint,
     require_local_or_hub,
     resolve_device,
     resolve_dtype,
 )
-from workbench.prompts import bianque_v1_input, fit_rounds, unescape_v1
+from workbench.prompts import Rounds, bianque_v1_input, unescape_v1
 
 
 @dataclass
@@ -125,64 +124,16 @@ def decode_batch(
     return rows
 
 
-class BianQueV1(Backend):
+class BianQueV1(BianQueBackend):
     kind = "bianque-v1"
-    batches = True
+    route = "v1"
+    description = "BianQue-1.0 (T5)"
 
-    def __init__(
-        self,
-        name: str,
-        source: ModelSource,
-        tokenizer: LazyResource[Any],
-        model: LazyResource[T5Model],
-        params: V1Params,
-        greeting: str | None,
-    ) -> None:
-        super().__init__(name)
-        self.source = source
-        self._tokenizer = tokenizer
-        self._model = model
-        self.gen = params
-        self.greeting = greeting
+    def render(self, rounds: Rounds, last: str) -> str:
+        return bianque_v1_input(rounds, last)
 
-    def params(self) -> dict[str, Any]:
-        return self.gen.model_dump()
-
-    def check_ready(self) -> None:
-        self._model.get()
-
-    # -- input ---------------------------------------------------------------
-    def count_tokens(self, text: str) -> int:
-        return len(self._tokenizer.get()(text)["input_ids"])
-
-    def model_input(self, rounds: list[tuple[str, str]], last: str) -> tuple[str, str]:
-        """The exact escaped text to encode, and a note on any truncation."""
-        limit = self.gen.max_input_tokens
-        kept, dropped = fit_rounds(rounds, last, bianque_v1_input, self.count_tokens, limit)
-        text = bianque_v1_input(kept, last)
-        note = f"dropped the {dropped} oldest round(s) to fit {limit} tokens" if dropped else ""
-        if self.count_tokens(text) > limit:
-            text, cut = self._cut_message(last, limit)
-            note = f"the latest message alone exceeds {limit} tokens: kept its last {cut} characters"
-        return text, note
-
-    def _cut_message(self, last: str, limit: int) -> tuple[str, int]:
-        # Keep the end of an over-long message (usually the actual question) and the trailing 医生：.
-        lo, hi = 0, len(last)
-        while lo < hi:
-            mid = (lo + hi + 1) // 2
-            if self.count_tokens(bianque_v1_input([], last[-mid:])) <= limit:
-                lo = mid
-            else:
-                hi = mid - 1
-        return bianque_v1_input([], last[-lo:] if lo else ""), lo
-
-    def plan(self, dialogue: Dialogue) -> Plan:
-        rounds, last = dialogue.pairs()
-        if not rounds and self.greeting is not None:
-            return Plan(None, "greeting", None, "first turn: the original app greets without calling a model")
-        text, note = self.model_input(rounds, last)
-        return Plan(text, "v1", None, note or "BianQue-1.0 (T5)")
+    def input_limit(self) -> int:
+        return self.gen.max_input_tokens
 
     # -- generation ----------------------------------------------------------
     def sampling(self) -> Sampling:
@@ -196,23 +147,6 @@ class BianQueV1(Backend):
             no_repeat_ngram_size=g.no_repeat_ngram_size,
             max_new_tokens=g.max_new_tokens,
         )
-
-    def _begin(self, plan: Plan, trace: Trace, seed: int | None) -> None:
-        trace.route, trace.reason, trace.seed = plan.route, plan.reason, seed
-        trace.params = self.params()
-        trace.model_name = self.source.path
-
-    def stream(
-        self, dialogue: Dialogue, trace: Trace, *, seed: int | None, stop: threading.Event | None = None
-    ) -> Iterator[str]:
-        plan = self.plan(dialogue)
-        self._begin(plan, trace, seed)
-        if plan.input is None:
-            trace.input_text = None
-            trace.prompt_tokens = trace.output_tokens = 0
-            yield self.greeting or ""
-            return
-        yield from self.stream_text(plan.input, trace, seed=seed, stop=stop)
 
     def stream_text(
         self, text: str, trace: Trace, *, seed: int | None, stop: threading.Event | None = None
@@ -245,25 +179,6 @@ class BianQueV1(Backend):
         trace.output_tokens = len(new)
         if not new:
             yield ""
-
-    def generate_batch(self, dialogues: Sequence[Dialogue], *, seed: int | None = None) -> list[tuple[str, Trace]]:
-        """Replies for several dialogues in one padded batch (greetings need no model call)."""
-        results: list[tuple[str, Trace] | None] = [None] * len(dialogues)
-        pending: list[tuple[int, str, Trace]] = []
-        for i, d in enumerate(dialogues):
-            plan = self.plan(d)
-            trace = Trace()
-            self._begin(plan, trace, seed)
-            if plan.input is None:
-                trace.input_text, trace.prompt_tokens, trace.output_tokens = None, 0, 0
-                results[i] = (self.greeting or "", trace)
-            else:
-                pending.append((i, plan.input, trace))
-        if pending:
-            texts = self.generate_texts([t for _, t, _ in pending], [tr for _, _, tr in pending], seed=seed)
-            for (i, _, trace), text in zip(pending, texts, strict=True):
-                results[i] = (text, trace)
-        return [r for r in results if r is not None]
 
     def generate_texts(self, texts: Sequence[str], traces: Sequence[Trace], *, seed: int | None) -> list[str]:
         """Batched :meth:`stream_text` to the end: one reply per already-built (escaped) input."""

@@ -22,13 +22,13 @@ from typing import Any
 
 import torch
 
-from workbench.config import ModelSource, V2Params
-from workbench.dialogue import Dialogue
+from workbench.config import ModelSource
 from workbench.errors import GenerationError, ModelLoadError
-from workbench.models.base import Backend, Plan, Trace
+from workbench.models.base import Trace
+from workbench.models.bianque_common import BianQueBackend
 from workbench.models.hf_sampling import make_generator
-from workbench.models.resources import LazyResource, require_local_or_hub, resolve_device
-from workbench.prompts import bianque_v2_input, fit_rounds
+from workbench.models.resources import require_local_or_hub, resolve_device
+from workbench.prompts import Rounds, bianque_v2_input
 
 MIN_REPLY_TOKENS = 128
 
@@ -91,76 +91,17 @@ def load_model(source: ModelSource, tokenizer: Any) -> GLMModel:
     return GLMModel(tokenizer, model, device, weights_fingerprint(folder))
 
 
-class BianQueV2(Backend):
+class BianQueV2(BianQueBackend):
     kind = "bianque-v2"
-    batches = True
+    route = "v2"
+    description = "BianQue-2.0 (ChatGLM-6B) chat(history=None)"
 
-    def __init__(
-        self,
-        name: str,
-        source: ModelSource,
-        tokenizer: LazyResource[Any],
-        model: LazyResource[GLMModel],
-        params: V2Params,
-        greeting: str | None = None,
-    ) -> None:
-        super().__init__(name)
-        self.source = source
-        self._tokenizer = tokenizer
-        self._model = model
-        self.gen = params
-        self.greeting = greeting
+    def render(self, rounds: Rounds, last: str) -> str:
+        return bianque_v2_input(rounds, last)
 
-    def params(self) -> dict[str, Any]:
-        return self.gen.model_dump()
-
-    def check_ready(self) -> None:
-        self._model.get()
-
-    def count_tokens(self, text: str) -> int:
-        return len(self._tokenizer.get()(text)["input_ids"])
-
-    def prompt_limit(self) -> int:
-        return max(16, self.gen.max_length - MIN_REPLY_TOKENS) if self.gen.max_new_tokens is None else max(
-            16, self.gen.max_length - self.gen.max_new_tokens
-        )
-
-    def model_input(self, rounds: list[tuple[str, str]], last: str) -> tuple[str, str]:
-        limit = self.prompt_limit()
-        kept, dropped = fit_rounds(rounds, last, bianque_v2_input, self.count_tokens, limit)
-        text = bianque_v2_input(kept, last)
-        note = f"dropped the {dropped} oldest round(s) to fit {limit} tokens" if dropped else ""
-        if self.count_tokens(text) > limit:
-            lo, hi = 0, len(last)
-            while lo < hi:
-                mid = (lo + hi + 1) // 2
-                if self.count_tokens(bianque_v2_input([], last[-mid:])) <= limit:
-                    lo = mid
-                else:
-                    hi = mid - 1
-            text = bianque_v2_input([], last[-lo:] if lo else "")
-            note = f"the latest message alone exceeds {limit} tokens: kept its last {lo} characters"
-        return text, note
-
-    def plan(self, dialogue: Dialogue) -> Plan:
-        rounds, last = dialogue.pairs()
-        if not rounds and self.greeting is not None:
-            return Plan(None, "greeting", None, "first turn: the original app greets without calling a model")
-        text, note = self.model_input(rounds, last)
-        return Plan(text, "v2", None, note or "BianQue-2.0 (ChatGLM-6B) chat(history=None)")
-
-    def stream(
-        self, dialogue: Dialogue, trace: Trace, *, seed: int | None, stop: threading.Event | None = None
-    ) -> Iterator[str]:
-        plan = self.plan(dialogue)
-        trace.route, trace.reason, trace.seed = plan.route, plan.reason, seed
-        trace.params = self.params()
-        trace.model_name = self.source.path
-        if plan.input is None:
-            trace.input_text, trace.prompt_tokens, trace.output_tokens = None, 0, 0
-            yield self.greeting or ""
-            return
-        yield from self.stream_text(plan.input, trace, seed=seed, stop=stop)
+    def input_limit(self) -> int:
+        reserve = MIN_REPLY_TOKENS if self.gen.max_new_tokens is None else self.gen.max_new_tokens
+        return max(16, self.gen.max_length - reserve)
 
     def stream_text(
         self, query: str, trace: Trace, *, seed: int | None, stop: threading.Event | None = None
@@ -203,31 +144,7 @@ class BianQueV2(Backend):
         if not new:
             yield reply
 
-    def _begin(self, plan: Plan, trace: Trace, seed: int | None) -> None:
-        trace.route, trace.reason, trace.seed = plan.route, plan.reason, seed
-        trace.params = self.params()
-        trace.model_name = self.source.path
-
-    def generate_batch(self, dialogues: Sequence[Dialogue], *, seed: int | None = None) -> list[tuple[str, Trace]]:
-        """Replies for several dialogues in one left-padded batch on the native ChatGLM (greetings need no model)."""
-        results: list[tuple[str, Trace] | None] = [None] * len(dialogues)
-        pending: list[tuple[int, str, Trace]] = []
-        for i, d in enumerate(dialogues):
-            plan = self.plan(d)
-            trace = Trace()
-            self._begin(plan, trace, seed)
-            if plan.input is None:
-                trace.input_text, trace.prompt_tokens, trace.output_tokens = None, 0, 0
-                results[i] = (self.greeting or "", trace)
-            else:
-                pending.append((i, plan.input, trace))
-        if pending:
-            texts = self.generate_queries([q for _, q, _ in pending], [tr for _, _, tr in pending], seed=seed)
-            for (i, _, trace), text in zip(pending, texts, strict=True):
-                results[i] = (text, trace)
-        return [r for r in results if r is not None]
-
-    def generate_queries(self, queries: Sequence[str], traces: Sequence[Trace], *, seed: int | None) -> list[str]:
+    def generate_texts(self, texts: Sequence[str], traces: Sequence[Trace], *, seed: int | None) -> list[str]:
         """Batched :meth:`stream_text` to the end: ``chat(query, history=None)`` for each query.
 
         ``max_length`` counts each row's own prompt, as one by one: the batch runs to the longest
@@ -240,17 +157,17 @@ class BianQueV2(Backend):
         m = self._model.get()
         if m.remote_code:  # the checkpoint's own code: no guarantee it pads correctly, so one by one
             out = []
-            for q, trace in zip(queries, traces, strict=True):
+            for q, trace in zip(texts, traces, strict=True):
                 last = deque(self.stream_text(q, trace, seed=seed), maxlen=1)
                 out.append(last[0] if last else "")
             return out
         tok, g = m.tokenizer, self.gen
-        enc = tok.build_inputs_for_batch(list(queries))
+        enc = tok.build_inputs_for_batch(list(texts))
         ids = enc["input_ids"].to(m.device)
         padded = int(ids.shape[1])
         lengths = (ids != tok.pad_token_id).sum(dim=1).tolist()
         limits = [resolve_new_token_limit(int(n), g.max_length, g.max_new_tokens) for n in lengths]
-        for trace, q, n in zip(traces, queries, lengths, strict=True):
+        for trace, q, n in zip(traces, texts, lengths, strict=True):
             trace.input_text, trace.model_revision, trace.prompt_tokens = q, m.revision, int(n)
         try:
             gen_ids = m.model.generate(
@@ -260,17 +177,17 @@ class BianQueV2(Backend):
                 generator=make_generator(seed, "cpu" if m.device.type == "cpu" else m.device),
             )
         except torch.OutOfMemoryError as e:
-            raise GenerationError(f"{self.name}: out of memory while generating a batch of {len(queries)}") from e
+            raise GenerationError(f"{self.name}: out of memory while generating a batch of {len(texts)}") from e
         eos = m.model.config.eos_token_id
-        texts = []
+        replies = []
         for row, limit, trace in zip(gen_ids[:, padded:].tolist(), limits, traces, strict=True):
             new = row[:limit]
             ended = eos in new
             if ended:  # <eop> ends the row; decoded with it, not counted, as in the one-by-one stream
                 new = new[: new.index(eos) + 1]
             trace.output_tokens = len(new) - (1 if ended else 0)
-            texts.append(process_response(tok.decode(new)))
-        return texts
+            replies.append(process_response(tok.decode(new)))
+        return replies
 
     def _stream_remote(
         self, m: GLMModel, query: str, trace: Trace, seed: int | None, stop: threading.Event | None
