@@ -199,8 +199,10 @@ def build_parser() -> argparse.ArgumentParser:
     sp.set_defaults(func=cmd_stats)
 
     from workbench.annotate.accounts_cli import add_users_parser
+    from workbench.export.cli import add_export_parser
 
     add_users_parser(sub, str(DEFAULT_CONFIG))
+    add_export_parser(sub)
     return p
 
 

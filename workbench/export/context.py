@@ -88,10 +88,11 @@ def _deidentify_candidates(
     out: list[ExportCandidate] = list(candidates)
     for idxs in by_dialogue.values():
         fields: dict[str, str] = {}  # text -> field name of its first occurrence (for the report)
-        histories: dict[tuple[int, int], Sequence[Turn]] = {}
+        histories: dict[tuple[int, tuple[Turn, ...]], Sequence[Turn]] = {}
         for i in idxs:
             c = candidates[i]
-            histories.setdefault((c.turn_index, len(c.history)), c.history)
+            # Keyed by the history itself: live columns have different histories of the same length.
+            histories.setdefault((c.turn_index, tuple(c.history)), c.history)
             fields.setdefault(c.output, "output")
             for r in c.ratings:
                 if r.comment:
@@ -108,7 +109,7 @@ def _deidentify_candidates(
             new, reds = redact(text, spans[text], names)
             report.add(where, reds)
             clean[text] = new
-        new_hist: dict[tuple[int, int], Sequence[Turn]] = {}
+        new_hist: dict[tuple[int, tuple[Turn, ...]], Sequence[Turn]] = {}
         for key, h in histories.items():
             if any(clean[t.text] != t.text for t in h):
                 new_hist[key] = [Turn(t.role, clean[t.text]) for t in h]
@@ -117,7 +118,7 @@ def _deidentify_candidates(
         for i in idxs:
             c = candidates[i]
             changes: dict = {}
-            h = new_hist[(c.turn_index, len(c.history))]
+            h = new_hist[(c.turn_index, tuple(c.history))]
             if h is not c.history:
                 changes["history"] = h
             if clean[c.output] != c.output:
@@ -177,6 +178,14 @@ class ExportContext:
                    tables, system_prompt)
 
     @cached_property
+    def preferences_by_turn(self) -> dict[tuple, list[PreferenceOutcome]]:
+        """Explicit preference outcomes indexed by (dialogue, turn): looked up once per turn, not scanned."""
+        index: dict[tuple, list[PreferenceOutcome]] = {}
+        for p in self.preferences or ():
+            index.setdefault((p.dialogue_id, p.turn_index), []).append(p)
+        return index
+
+    @cached_property
     def groups(self) -> dict[tuple, list[tuple[ExportCandidate, CandidateStats]]]:
         """In-scope candidates with stats per (dialogue, turn), first-seen order."""
         with paused_gc():
@@ -197,7 +206,7 @@ class ExportContext:
 
     def bianque_input(self, c: ExportCandidate) -> str:
         """The escaped 病人/医生 history ending in 医生： for a candidate, rendered once per turn."""
-        key = (c.dialogue_id, c.turn_index, len(c.history))
+        key = (c.dialogue_id, c.turn_index, tuple(c.history))
         got = self._bq_cache.get(key)
         if got is None:
             rounds, last = Dialogue(tuple(c.history)).pairs()
@@ -206,7 +215,7 @@ class ExportContext:
 
     def prompt_json(self, c: ExportCandidate) -> bytes:
         """The history as a JSON array of chat messages (with the system prompt), rendered once per turn."""
-        key = (c.dialogue_id, c.turn_index, len(c.history))
+        key = (c.dialogue_id, c.turn_index, tuple(c.history))
         got = self._msg_cache.get(key)
         if got is None:
             msgs = [{"role": "system", "content": self.system_prompt}] if self.system_prompt else []

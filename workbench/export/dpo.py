@@ -44,8 +44,8 @@ def _outcomes(ctx: ExportContext, key: tuple, group: list) -> dict[str, list[tup
     allowed = set(ctx.filters.annotators) if ctx.filters.annotators is not None else None
     per: dict[str, list[tuple[GenId, GenId]]] = defaultdict(list)
     if ctx.preferences is not None:
-        for p in ctx.preferences:
-            if (p.dialogue_id, p.turn_index) == key and (allowed is None or p.annotator in allowed):
+        for p in ctx.preferences_by_turn.get(tuple(key), ()):
+            if allowed is None or p.annotator in allowed:
                 per[p.annotator].extend(p.pairs())
         return per
     wins: dict[str, list[GenId]] = defaultdict(list)

@@ -29,8 +29,8 @@ class RatingInfo:
 class ExportCandidate:
     """One stored generation at one doctor turn, with everything export needs to judge and trace it.
 
-    Candidates of the same ``(dialogue_id, turn_index)`` must share the same ``history`` (the gold
-    dialogue before the reply, ending with the patient turn): rendered histories are cached by that key.
+    ``history`` is what this reply's column saw before it, ending with the patient turn: the gold
+    dialogue for dataset replies, the column's own thread for live ones.
     """
 
     generation_id: GenId

@@ -8,6 +8,7 @@ from workbench.services import Services
 from workbench.ui.chat_tab import build_chat_tab
 from workbench.ui.compare_tab import build_compare_tab
 from workbench.ui.data_tab import build_data_tab
+from workbench.ui.export_tab import build_export_tab
 from workbench.ui.rate_tab import RATE_JS, build_rate_tab
 
 CSS = """
@@ -35,6 +36,8 @@ def build_app(svc: Services) -> gr.Blocks:
                 build_compare_tab(svc)
             with gr.Tab("Data", id="data"):
                 build_data_tab(svc)
+            with gr.Tab("Export", id="export"):
+                build_export_tab(svc)
         demo.load(chat["on_load"], None, chat["load_outputs"], api_name=False)
     demo.queue(default_concurrency_limit=svc.config.server.concurrency_limit)
     return demo

@@ -1,0 +1,164 @@
+"""``python -m workbench export``: rated dialogues from the store to training files.
+
+Registered by :func:`add_export_parser`; the command reads the database named by the config (or
+``--db``, or the ``WORKBENCH_DB_URL`` environment variable) and never loads a model.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from datetime import date, datetime
+from pathlib import Path
+
+from workbench.config import REPO_ROOT
+from workbench.errors import InputError
+from workbench.export.api import ExportReport
+from workbench.export.registry import ALIASES, WRITERS, canonical
+from workbench.export.selection import ExportFilters
+
+DEFAULT_CONFIG = REPO_ROOT / "configs" / "default.yaml"
+
+
+def parse_formats(text: str) -> list[str]:
+    """``"sft,dpo"`` -> ``["sft", "dpo"]`` (canonical names, in order, once each); ``all`` = every format."""
+    names = [x.strip() for x in (text or "").split(",") if x.strip()]
+    if not names:
+        raise InputError("--format: name at least one format")
+    out: list[str] = []
+    for n in names:
+        expanded = list(WRITERS) if n == "all" else [canonical(n)]
+        for x in expanded:
+            if x not in WRITERS:
+                known = ", ".join([*sorted(WRITERS), *sorted(ALIASES), "all"])
+                raise InputError(f"--format: unknown format {n!r}; known: {known}")
+            if x not in out:
+                out.append(x)
+    return out
+
+
+def parse_when(text: str | None, flag: str) -> date | datetime | None:
+    """An ISO date (a whole day) or date-time; None for empty."""
+    if text is None or not str(text).strip():
+        return None
+    t = str(text).strip()
+    try:
+        return date.fromisoformat(t) if len(t) == 10 else datetime.fromisoformat(t)
+    except ValueError:
+        raise InputError(f"{flag}: expected YYYY-MM-DD or an ISO date-time, got {t!r}") from None
+
+
+def split_names(values: list[str] | None) -> tuple[str, ...] | None:
+    """Repeated and/or comma-separated values -> a tuple (None when none were given)."""
+    if not values:
+        return None
+    out = [x.strip() for v in values for x in str(v).split(",") if x.strip()]
+    return tuple(dict.fromkeys(out)) or None
+
+
+def filters_from_args(args: argparse.Namespace) -> ExportFilters:
+    """The :class:`ExportFilters` the command line asks for."""
+    from workbench.export.from_store import utc_naive  # imports pandas: only when the command runs
+
+    date_from = parse_when(args.date_from, "--from")
+    date_to = parse_when(args.date_to, "--to")
+    if date_from is not None and date_to is not None and \
+            utc_naive(date_from, end=False) > utc_naive(date_to, end=True):
+        raise InputError("--from is after --to")
+    kwargs = {}
+    if args.score_threshold is not None:
+        kwargs["score_threshold"] = args.score_threshold
+    return ExportFilters(
+        min_questioning=args.min_questioning,
+        min_suggestion=args.min_suggestion,
+        min_agreement=args.min_agreement,
+        turn_types=split_names(args.turn_type),
+        exclude_safety_flagged=not args.include_safety_flagged,
+        annotators=split_names(args.annotator),
+        datasets=split_names(args.dataset),
+        date_from=date_from,
+        date_to=date_to,
+        **kwargs,
+    )
+
+
+def describe(reports: dict[str, ExportReport]) -> str:
+    """Human summary: per format the files with sizes, the rows, and what was redacted."""
+    lines = []
+    for fmt, r in reports.items():
+        lines.append(f"{fmt}: {r.rows} rows in {r.seconds:.2f} s -> {r.out_dir}")
+        for p in r.files:
+            size = p.stat().st_size if p.exists() else 0
+            lines.append(f"  {p} ({size} bytes)")
+        if r.by_model:
+            lines.append("  per model: " + ", ".join(f"{k}={v}" for k, v in sorted(r.by_model.items())))
+        if r.by_source:
+            lines.append("  target sources: " + ", ".join(f"{k}={v}" for k, v in sorted(r.by_source.items())))
+        lines.extend(f"  {n}" for n in r.notes)
+    if reports:
+        d = next(iter(reports.values())).deid
+        if d.enabled:
+            kinds = ", ".join(f"{k}={v}" for k, v in sorted(d.by_kind.items())) or "nothing found"
+            lines.append(f"de-identification: on; {d.total} redactions in {d.texts_changed} of {d.texts_seen} "
+                         f"texts ({kinds}); see deid_report.json")
+        else:
+            lines.append("de-identification: OFF (texts exported exactly as stored)")
+    return "\n".join(lines)
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """Export rated generations as training data (BianQue, SFT, DPO, KTO) or flat tables."""
+    from workbench.config import load_config
+    from workbench.export.from_store import export_from_store
+    from workbench.store.engine import Store
+
+    formats = parse_formats(args.format)
+    filters = filters_from_args(args)
+    if args.db:
+        url = args.db
+    else:
+        url = load_config(args.config).effective_database_url
+    store = Store(url)
+    try:
+        reports = export_from_store(store, formats, Path(args.out), filters, deidentify=not args.no_deidentify,
+                                    system_prompt=args.system_prompt or None)
+    finally:
+        store.dispose()
+    if args.json:
+        print(json.dumps({f: r.to_dict() for f, r in reports.items()}, ensure_ascii=False, default=str))
+    else:
+        print(describe(reports))
+    return 0
+
+
+def add_export_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    """Register the ``export`` command on ``python -m workbench``'s subparsers."""
+    sp = subparsers.add_parser("export", help=cmd_export.__doc__, description=cmd_export.__doc__)
+    sp.add_argument("--format", required=True,
+                    help=f"one or more of {', '.join(WRITERS)} (comma-separated; aliases "
+                         f"{', '.join(sorted(ALIASES))}; 'all' = every format). Several formats go to OUT/<format>/")
+    sp.add_argument("--out", required=True, help="output folder (created)")
+    sp.add_argument("--config", default=str(DEFAULT_CONFIG), help="config whose database_url is read")
+    sp.add_argument("--db", default=None, help="database URL (overrides the config and WORKBENCH_DB_URL)")
+    sp.add_argument("--min-questioning", type=float, default=None, help="minimum mean questioning score")
+    sp.add_argument("--min-suggestion", type=float, default=None, help="minimum mean suggestion score")
+    sp.add_argument("--min-agreement", type=float, default=None, help="minimum per-reply agreement (0-1)")
+    sp.add_argument("--score-threshold", type=float, default=None,
+                    help="overall score a reply needs to be a target without a correction or preference (default 4)")
+    sp.add_argument("--turn-type", action="append", default=None, metavar="TYPE",
+                    help="keep only these turn types (question, suggestion, mixed, other); repeat or comma-separate")
+    sp.add_argument("--include-safety-flagged", action="store_true", help="keep replies an annotator flagged unsafe")
+    sp.add_argument("--annotator", action="append", default=None, metavar="NAME",
+                    help="count only these annotators' ratings and preferences; repeat or comma-separate")
+    sp.add_argument("--dataset", action="append", default=None, metavar="NAME",
+                    help="only dialogues of these datasets; repeat or comma-separate")
+    sp.add_argument("--from", dest="date_from", default=None, metavar="DATE",
+                    help="only replies generated on or after (YYYY-MM-DD or ISO date-time, UTC)")
+    sp.add_argument("--to", dest="date_to", default=None, metavar="DATE",
+                    help="only replies generated on or before (a date covers the whole day)")
+    sp.add_argument("--no-deidentify", action="store_true",
+                    help="export texts exactly as stored (default: phones, ID numbers, emails, names redacted)")
+    sp.add_argument("--system-prompt", default=None, metavar="TEXT", help="system message for SFT/DPO/KTO prompts")
+    sp.add_argument("--json", action="store_true", help="print the reports as one JSON line")
+    sp.set_defaults(func=cmd_export)
+    return sp
