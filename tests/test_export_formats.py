@@ -238,3 +238,14 @@ def test_bianque_csv_metadata_columns(exported):
         rows = list(csv.DictReader(f))
     assert {r["column"] for r in rows} == {"v1", "hy"}
     assert all(r["annotators"] for r in rows)
+
+
+def test_dpo_never_pairs_answers_to_different_threads():
+    """In a live chat each column has its own history: v1 and v2 answered different conversations."""
+    cands = [c for c in world() if c.dialogue_id == 2 and c.turn_index == 3 and c.column in ("v1", "v2")]
+    own = [Turn(P, "孩子发烧38.5℃"), Turn(D, "v2 asked something else"), Turn(P, "6岁")]
+    diverged = [cands[0], ExportCandidate(**{**cands[1].__dict__, "history": own})]
+    same = ExportContext.build(cands, ExportFilters(), deidentify=False)
+    split = ExportContext.build(diverged, ExportFilters(), deidentify=False)
+    assert [(p.chosen[0].column, p.rejected[0].column) for p in dpo_pairs(same)] == [("v1", "v2")]
+    assert dpo_pairs(split) == []

@@ -30,7 +30,7 @@ from workbench.export.selection import CandidateStats, quality_ok, type_ok
 class PreferencePair:
     dialogue_id: object
     turn_index: int
-    prompt_candidate: ExportCandidate  # gives the history (all candidates of a turn share it)
+    prompt_candidate: ExportCandidate  # gives the history, which chosen and rejected both answered
     chosen_text: str
     chosen: tuple[ExportCandidate, CandidateStats] | None  # None for a corrected reply
     rejected: tuple[ExportCandidate, CandidateStats]
@@ -79,6 +79,10 @@ def dpo_pairs(ctx: ExportContext) -> list[PreferencePair]:
             ch, rj = by_id[better], by_id[worse]
             if not (type_ok(ch[1], f) and quality_ok(ch[1], f)) or ch[0].output == rj[0].output:
                 continue
+            # In a live chat each column has its own thread: a pair is only a preference between two
+            # answers to the same conversation.
+            if ch[0].history != rj[0].history:
+                continue
             if (ch[0].output, worse) in seen:
                 continue
             seen.add((ch[0].output, worse))
@@ -93,6 +97,7 @@ def dpo_pairs(ctx: ExportContext) -> list[PreferencePair]:
                 losers = [(c, s)] + [
                     x for x in group
                     if x[0] is not c and x[1].overall is not None and x[1].overall <= f.dpo_low_threshold
+                    and x[0].history == c.history
                 ]
                 for rc, rs in losers:
                     if rc.output == text or (text, rc.generation_id) in seen:
