@@ -126,3 +126,30 @@ def test_read_only_database_gives_a_clear_error(tmp_path):
     s.dispose()
     con = sqlite3.connect(path)
     assert con.execute("select count(*) from dialogues").fetchone()[0] == 0
+
+
+def test_read_sessions_do_not_block_writers(tmp_path):
+    """A long read (an export) must not hold SQLite's write lock: a writer commits meanwhile."""
+    import threading
+
+    s = Store(f"sqlite:///{tmp_path / 'r.db'}")
+    with s.session() as se:
+        create_dialogue(se, (Turn("patient", "a"),))
+    wrote = threading.Event()
+    with s.read() as r:
+        assert r.scalar(text("select count(*) from dialogues")) == 1
+
+        def writer():
+            other = Store(s.url)
+            with other.session() as w:
+                create_dialogue(w, (Turn("patient", "b"),))
+            other.dispose()
+            wrote.set()
+
+        t = threading.Thread(target=writer)
+        t.start()
+        assert wrote.wait(10), "the writer waited for the reader"
+        t.join()
+    with s.read() as r:
+        assert r.scalar(text("select count(*) from dialogues")) == 2
+    s.dispose()

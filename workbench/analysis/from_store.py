@@ -55,7 +55,7 @@ def _names(ids: object, columns: dict[int, str]) -> list[str] | None:
 def load_frames(svc_or_store: object) -> Frames:
     """Every generation, submitted rating and preference, and reference turn, as analysis frames."""
     store: Store = getattr(svc_or_store, "store", svc_or_store)  # type: ignore[assignment]
-    with store.session() as s:
+    with store.read() as s:
         newest = (
             select(func.max(Suggestion.id))
             .where(Suggestion.question == TURN_TYPE_QUESTION)

@@ -209,7 +209,7 @@ def _votes(prefs: list[tuple[str, PreferenceOutcome]]) -> tuple[dict[int, list[s
 def load_export(store: Store, filters: ExportFilters | None = None, *, with_tables: bool = False) -> StoreExport:
     """Read candidates, preference outcomes and (``with_tables``) the flat tables in one session."""
     f = filters or ExportFilters()
-    with store.session() as session:
+    with store.read() as session:
         # Plain Core queries on the session's connection: rows come back as tuples, with no ORM
         # bookkeeping per row.
         s = session.connection()

@@ -16,6 +16,7 @@ from workbench.errors import StoreError
 
 log = logging.getLogger(__name__)
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+READ_ONLY = "workbench_read_only"
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
@@ -49,7 +50,8 @@ def make_engine(url: str) -> Engine:
         # instead of failing with "database is locked" when a read upgrades to a write.
         @event.listens_for(engine, "begin")
         def _begin_immediate(conn) -> None:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # Read-only sessions (Store.read) take no write lock, so a long export never blocks a rating.
+            conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE")
 
         @event.listens_for(engine, "connect")
         def _no_pysqlite_begin(dbapi_conn, _record) -> None:
@@ -67,6 +69,7 @@ class Store:
         self.url = url
         self.engine = make_engine(url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._read_sessions = sessionmaker(self.engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False)
         try:
             ensure_schema(self.engine)
         except OperationalError as e:
@@ -97,6 +100,18 @@ class Store:
         except BaseException:
             s.rollback()
             raise
+        finally:
+            s.close()
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A session for reading only: on SQLite it does not take the write lock (WAL readers never wait)."""
+        s = self._read_sessions()
+        try:
+            yield s  # close() ends the transaction and detaches what was loaded, still readable
+        except SQLAlchemyError as e:
+            s.rollback()
+            raise StoreError(_explain(e)) from e
         finally:
             s.close()
 

@@ -156,7 +156,7 @@ def build_chat_tab(svc: Services, state: gr.State) -> dict[str, Any]:
                 out.update({v.chatbot: [], v.status: "", v.model_input: "", v.route: ""})
             return out
         threads = chat.threads(svc, dialogue_id)
-        with svc.store.session() as s:
+        with svc.store.read() as s:
             last = {
                 v.name: s.scalars(
                     select(Generation).where(Generation.dialogue_id == dialogue_id, Generation.column_name == v.name)
@@ -216,7 +216,7 @@ def build_chat_tab(svc: Services, state: gr.State) -> dict[str, Any]:
         yield {info: info_md(did)}
 
     def last_reply_position(did: int) -> int | None:
-        with svc.store.session() as s:
+        with svc.store.read() as s:
             from workbench.store.dialogues import shared_turns
 
             patients = [t.idx for t in shared_turns(s, did) if t.role == "patient"]
@@ -244,7 +244,7 @@ def build_chat_tab(svc: Services, state: gr.State) -> dict[str, Any]:
                 user = user_of(request)
                 if did is None:
                     raise WorkbenchError("nothing to continue from yet")
-                with svc.store.session() as s:
+                with svc.store.read() as s:
                     gid = s.scalar(
                         select(Generation.id).where(Generation.dialogue_id == did, Generation.column_name == column,
                                                     Generation.status.in_(("ok", "stopped")))
