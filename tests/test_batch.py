@@ -260,3 +260,20 @@ def test_a_killed_batch_resumes_without_duplicates(demo_models, tmp_path):
             assert len(runs) == 2 and runs[0].finished_at is None and runs[1].finished_at is not None
     finally:
         st.dispose()
+
+
+def test_hybrid_batch_routes_and_equals_one_by_one(services):
+    """The hybrid batches each model's share; with greedy sub-models it answers exactly as one by one."""
+    from workbench.models.hybrid import Hybrid
+
+    import_dataset(services, SEED_CSV, name="seed")
+    hy = services.backends["Hybrid v1→v2"]
+    greedy = Hybrid(hy.name, _greedy(hy.v1), _greedy(hy.v2), hy.routing)
+    dialogues = _histories(services.store) + [DialogueValue.of([("patient", "头疼")])]
+    batched = greedy.generate_batch(dialogues, seed=5)
+    single = [greedy.generate(d, seed=5) for d in dialogues]
+    assert [t for t, _ in batched] == [t for t, _ in single]
+    for (_, tb), (_, ts) in zip(batched, single, strict=True):
+        assert (tb.route, tb.input_text, tb.reason, tb.extra) == (ts.route, ts.input_text, ts.reason, ts.extra)
+    routes = {tr.route for _, tr in batched}
+    assert "greeting" in routes and routes & {"v1", "v2"}

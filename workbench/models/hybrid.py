@@ -64,6 +64,7 @@ def accept_v1(reply: str, doctor_turns: Sequence[str], routing: HybridRouting) -
 
 class Hybrid(Backend):
     kind = "hybrid"
+    batches = True
 
     def __init__(self, name: str, v1: BianQueV1, v2: BianQueV2, routing: HybridRouting) -> None:
         super().__init__(name)
@@ -120,3 +121,43 @@ class Hybrid(Backend):
         trace.reason = f"{plan.reason}; {why}" + (f"; {note}" if note else "")
         trace.model_name = self.v2.source.path
         yield from self.v2.stream_text(v2_input, trace, seed=seed, stop=stop)
+
+    def generate_batch(self, dialogues: Sequence[Dialogue], *, seed: int | None = None) -> list[tuple[str, Trace]]:
+        """The same routing as :meth:`stream`, with each model's share of the batch run as one batch."""
+        traces = [Trace(params=self.params(), seed=seed) for _ in dialogues]
+        replies: list[str] = [""] * len(dialogues)
+        v1_rows: list[tuple[int, str]] = []
+        v2_rows: list[tuple[int, str]] = []
+        for i, d in enumerate(dialogues):
+            plan = self.plan(d)
+            traces[i].route, traces[i].reason = plan.route, plan.reason
+            if plan.input is None:
+                traces[i].prompt_tokens = traces[i].output_tokens = 0
+                replies[i] = self.routing.greeting or ""
+            elif plan.route == "v1":
+                v1_rows.append((i, plan.input))
+            else:
+                v2_rows.append((i, plan.input))
+        if v1_rows:
+            for i, _ in v1_rows:
+                traces[i].model_name = self.v1.source.path
+            outs = self.v1.generate_texts([t for _, t in v1_rows], [traces[i] for i, _ in v1_rows], seed=seed)
+            for (i, text), reply in zip(v1_rows, outs, strict=True):
+                rounds, last = dialogues[i].pairs()
+                ok, why = accept_v1(reply, [d for _, d in rounds], self.routing)
+                traces[i].extra.update(v1_reply=reply, v1_input=text)
+                traces[i].reason = f"{traces[i].reason}; {why}"
+                if ok:
+                    replies[i] = reply
+                else:
+                    v2_input, note = self.v2.model_input(rounds, last)
+                    traces[i].route = "v2"
+                    traces[i].reason += f"; {note}" if note else ""
+                    v2_rows.append((i, v2_input))
+        if v2_rows:
+            for i, _ in v2_rows:
+                traces[i].model_name = self.v2.source.path
+            outs = self.v2.generate_texts([q for _, q in v2_rows], [traces[i] for i, _ in v2_rows], seed=seed)
+            for (i, _), reply in zip(v2_rows, outs, strict=True):
+                replies[i] = reply
+        return list(zip(replies, traces, strict=True))
