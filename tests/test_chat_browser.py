@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from sqlalchemy import select
 
@@ -30,17 +32,36 @@ def test_type_send_and_see_three_streamed_replies(services):
         for i in range(len(services.columns)):
             expect(bots.nth(i)).to_contain_text(GREETING[:10], timeout=30_000)
             expect(bots.nth(i)).to_contain_text("仅供参考")  # the original disclaimer under the first reply
+        # Record every distinct text each column shows while the reply streams in.
+        page.evaluate("""() => {
+            window.__seen = [...document.querySelectorAll('.column-chat')].map(() => new Set());
+            const cols = [...document.querySelectorAll('.column-chat')];
+            new MutationObserver(() => cols.forEach((c, i) => window.__seen[i].add(c.innerText)))
+                .observe(document.body, {subtree: true, childList: true, characterData: true});
+        }""")
         box.fill("我最近经常失眠，晚上睡不着")
         page.locator("#send").click()
         # Each column streams its own second reply: three assistant messages after the greeting.
         for i in range(len(services.columns)):
             expect(bots.nth(i).get_by_text("我最近经常失眠，晚上睡不着")).to_be_visible(timeout=30_000)
-        page.wait_for_function(
-            "() => [...document.querySelectorAll('.column-status')].filter(e => e.innerText.startsWith('ok')"
-            " && !e.innerText.includes('greeting')).length >= 3", timeout=90_000)
+        second = _wait_for_finished(services, position=3, timeout=120)
+        for i, name in enumerate(services.columns):
+            # The column shows its own stored reply once streaming has ended.
+            expect(bots.nth(i)).to_contain_text(second[name].output[:6], timeout=30_000)
+        seen = page.evaluate("() => window.__seen.map(s => s.size)")
         page.screenshot(path=str(ARTIFACTS / "chat.png"), full_page=True)
         browser.close()
-    with services.store.session() as s:
-        second = s.scalars(select(Generation).where(Generation.turn_index == 3)).all()
-    assert sorted(g.column_name for g in second) == sorted(services.columns)
-    assert all(g.status == "ok" and g.output for g in second), [(g.column_name, g.status, g.output, g.error) for g in second]
+    assert all(g.status == "ok" and g.output for g in second.values())
+    # Streamed: each column went through several partial states, not one final replacement.
+    assert all(n >= 3 for n in seen), seen
+
+
+def _wait_for_finished(services, position: int, timeout: float) -> dict[str, Generation]:
+    deadline = time.monotonic() + timeout
+    while True:
+        with services.store.read() as s:
+            rows = s.scalars(select(Generation).where(Generation.turn_index == position)).all()
+        done = {g.column_name: g for g in rows if g.status != "running"}
+        if len(done) == len(services.columns) or time.monotonic() > deadline:
+            return done
+        time.sleep(0.2)

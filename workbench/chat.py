@@ -94,10 +94,11 @@ def _attempts(svc: Services, dialogue_id: int, position: int, column: str) -> in
 def send(svc: Services, dialogue_id: int | None, message: str, *, user_id: int | None) -> tuple[int, int]:
     """Validate and store a patient message; returns (dialogue id, reply position)."""
     text = validate_message(message, svc.config.limits.max_message_chars)
-    if dialogue_id is None:
-        dialogue_id = new_dialogue(svc, user_id=user_id)
-    pos = next_position(svc, dialogue_id)
+    pos = next_position(svc, dialogue_id) if dialogue_id is not None else 0
+    # One transaction: a failed write (full or read-only database) leaves no empty dialogue behind.
     with svc.store.session() as s:
+        if dialogue_id is None:
+            dialogue_id = create_dialogue(s, (), source="live", created_by=user_id).id
         add_turn(s, dialogue_id, pos, "patient", text)
     return dialogue_id, pos + 1
 

@@ -207,7 +207,8 @@ class WorkbenchConfig(_Strict):
         url = os.environ.get(DB_URL_ENV) or self.database_url
         if url.startswith("sqlite:///") and not url.startswith("sqlite:////"):
             rel = url[len("sqlite:///") :]
-            if rel and rel != ":memory:":
+            # "file:PATH?mode=ro&uri=true" is an SQLite URI (e.g. a read-only database), not a relative path.
+            if rel and rel != ":memory:" and not rel.startswith("file:"):
                 url = "sqlite:///" + str(self.resolve_path(rel))
         return url
 

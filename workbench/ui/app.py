@@ -35,9 +35,10 @@ def build_app(svc: Services) -> gr.Blocks:
             with gr.Tab("Compare", id="compare"):
                 build_compare_tab(svc)
             with gr.Tab("Data", id="data"):
-                build_data_tab(svc)
+                data = build_data_tab(svc)
             with gr.Tab("Export", id="export"):
                 build_export_tab(svc)
         demo.load(chat["on_load"], None, chat["load_outputs"], api_name=False)
+        demo.load(data["on_load"], None, data["load_outputs"], api_name=False)
     demo.queue(default_concurrency_limit=svc.config.server.concurrency_limit)
     return demo

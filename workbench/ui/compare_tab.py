@@ -112,7 +112,9 @@ def require_admin(svc: Services, request: Any) -> None:
 
 
 def build_compare_tab(svc: Services) -> dict[str, Any]:
-    choices = filter_choices(svc)
+    # Annotator, dataset and model names are filled by Refresh, for admins only: the page config is
+    # visible to every logged-in annotator, who must not see model names.
+    choices = {"annotators": [], "datasets": [], "columns": [], "turn_types": list(TURN_TYPES)}
     with gr.Row():
         annotators = gr.Dropdown(choices["annotators"], multiselect=True, label="Annotator", scale=2)
         datasets = gr.Dropdown(choices["datasets"], multiselect=True, label="Dataset", scale=2)

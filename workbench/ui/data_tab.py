@@ -99,8 +99,8 @@ def build_data_tab(svc: Services) -> dict[str, Any]:
             import_msg = gr.Markdown("", elem_id="data-import-result")
         with gr.Column(scale=1):
             gr.Markdown("### Batch generation")
-            ds = gr.Dropdown([d.name for d in list_datasets(svc.store)], label="Dataset")
-            cols = gr.CheckboxGroup(svc.columns, value=svc.columns, label="Columns")
+            ds = gr.Dropdown([], label="Dataset")  # filled per request for admins (on_refresh)
+            cols = gr.CheckboxGroup([], label="Columns")  # model names: filled for admins (on_refresh)
             with gr.Row():
                 mode = gr.Radio(["all", "last", "sample"], value="all", label="Doctor turns")
                 n = gr.Number(value=20, precision=0, minimum=1, label="Sample size")
@@ -109,7 +109,7 @@ def build_data_tab(svc: Services) -> dict[str, Any]:
             run_btn = gr.Button("Run batch generation", variant="primary", elem_id="data-batch")
             run_msg = gr.Markdown("", elem_id="data-batch-result")
     gr.Markdown("### Datasets")
-    table = gr.Dataframe(datasets_table(svc), interactive=False, wrap=True, elem_id="data-datasets")
+    table = gr.Dataframe(datasets_table(svc).iloc[0:0], interactive=False, wrap=True, elem_id="data-datasets")
     refresh = gr.Button("Refresh", size="sm")
 
     def on_import(path: Any, nm: str, f: str, rep: bool, request: gr.Request) -> dict:
@@ -140,10 +140,17 @@ def build_data_tab(svc: Services) -> dict[str, Any]:
         icon = "⚠️" if summary.errors or summary.column_errors else "✅"
         return {run_msg: f"{icon} {html.escape(summary.describe(), quote=False)}", table: datasets_table(svc)}
 
-    def on_refresh() -> dict:
-        return {table: datasets_table(svc), ds: gr.update(choices=[d.name for d in list_datasets(svc.store)])}
+    def on_refresh(request: gr.Request) -> dict:
+        # Dataset names and source paths are for admins only, like import and batch.
+        try:
+            _admin(svc, request)
+        except WorkbenchError:
+            return {table: datasets_table(svc).iloc[0:0], ds: gr.update(choices=[]), cols: gr.update(choices=[])}
+        return {table: datasets_table(svc), ds: gr.update(choices=[d.name for d in list_datasets(svc.store)]),
+                cols: gr.update(choices=svc.columns, value=svc.columns)}
 
     import_btn.click(on_import, [upload, name, fmt, replace], [import_msg, table, ds], api_name="import_dataset")
     run_btn.click(on_run, [ds, cols, mode, n, seed, bsize], [run_msg, table], api_name="batch_generate")
-    refresh.click(on_refresh, None, [table, ds], api_name=False)
-    return {"table": table, "import_msg": import_msg, "run_msg": run_msg}
+    refresh.click(on_refresh, None, [table, ds, cols], api_name=False)
+    return {"table": table, "import_msg": import_msg, "run_msg": run_msg, "on_load": on_refresh,
+            "load_outputs": [table, ds, cols]}
