@@ -100,7 +100,7 @@ def build_data_tab(svc: Services) -> dict[str, Any]:
         with gr.Column(scale=1):
             gr.Markdown("### Batch generation")
             ds = gr.Dropdown([], label="Dataset")  # filled per request for admins (on_refresh)
-            cols = gr.CheckboxGroup([], label="Columns")  # model names: filled for admins (on_refresh)
+            cols = gr.CheckboxGroup([], value=[], label="Columns")  # model names: filled for admins (on_refresh)
             with gr.Row():
                 mode = gr.Radio(["all", "last", "sample"], value="all", label="Doctor turns")
                 n = gr.Number(value=20, precision=0, minimum=1, label="Sample size")
