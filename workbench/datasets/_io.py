@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import io
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -55,6 +56,22 @@ def iter_lines(path: str | Path) -> Iterator[tuple[int, str]]:
                 yield lineno, line.rstrip("\r\n")
         except UnicodeDecodeError as e:
             raise encoding_error(p, e, f"line {lineno + 1}") from e
+
+
+def iter_json_lines(path: str | Path, errors: list[str]) -> Iterator[tuple[int, object, bool]]:
+    """Each non-blank line of a JSON Lines file: (line number, parsed value, parsed ok).
+
+    A line that is not JSON is reported in ``errors`` and yielded with ``ok`` False, so that callers
+    still count it as a row.
+    """
+    for lineno, line in iter_lines(path):
+        if not line.strip():
+            continue
+        try:
+            yield lineno, json.loads(line), True
+        except json.JSONDecodeError as e:
+            errors.append(f"line {lineno}: invalid JSON: {e.msg} (column {e.colno})")
+            yield lineno, None, False
 
 
 def fail(path: str | Path, errors: list[str], what: str = "rows") -> DatasetError:

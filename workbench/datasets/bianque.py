@@ -31,14 +31,13 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import json
 import re
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from workbench.datasets._io import encoding_error, fail, iter_lines, open_text
+from workbench.datasets._io import encoding_error, fail, iter_json_lines, open_text
 from workbench.datasets.base import ImportedDialogue, ImportResult
 from workbench.dialogue import Turn
 from workbench.prompts import unescape_v1
@@ -252,16 +251,11 @@ def parse_jsonl(path: str | Path) -> ImportResult:
     asm = _Assembler()
     errors: list[str] = []
     n_rows = 0
-    for lineno, line in iter_lines(p):
-        if not line.strip():
-            continue
+    for lineno, obj, ok in iter_json_lines(p, errors):
         n_rows += 1
-        where = f"line {lineno}"
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as e:
-            errors.append(f"{where}: invalid JSON: {e.msg} (column {e.colno})")
+        if not ok:
             continue
+        where = f"line {lineno}"
         if not isinstance(obj, dict):
             errors.append(f"{where}: expected a JSON object, got {type(obj).__name__}")
             continue

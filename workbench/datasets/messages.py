@@ -7,10 +7,9 @@ list of ``{"type": "text", "text": ...}`` parts, which are joined.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
-from workbench.datasets._io import fail, iter_lines
+from workbench.datasets._io import fail, iter_json_lines
 from workbench.datasets.base import ImportedDialogue, ImportResult
 from workbench.dialogue import Turn
 
@@ -65,16 +64,11 @@ def parse(path: str | Path) -> ImportResult:
     errors: list[str] = []
     dialogues: list[ImportedDialogue] = []
     n_rows = 0
-    for lineno, line in iter_lines(p):
-        if not line.strip():
-            continue
+    for lineno, obj, ok in iter_json_lines(p, errors):
         n_rows += 1
-        where = f"line {lineno}"
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as e:
-            errors.append(f"{where}: invalid JSON: {e.msg} (column {e.colno})")
+        if not ok:
             continue
+        where = f"line {lineno}"
         if not isinstance(obj, dict) or "messages" not in obj:
             errors.append(f"{where}: missing column 'messages'")
             continue

@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from workbench.datasets._io import encoding_error, fail, iter_lines, open_text
+from workbench.datasets._io import encoding_error, fail, iter_json_lines, open_text
 from workbench.datasets.base import ImportedDialogue, ImportResult
 from workbench.datasets.messages import ROLE_MAP, content_text
 from workbench.dialogue import Turn
@@ -128,13 +128,8 @@ def _single_json_object(line: str) -> bool:
 def _parse_lines(p: Path) -> ImportResult:
     errors: list[str] = []
     dialogues: list[ImportedDialogue] = []
-    for lineno, line in iter_lines(p):
-        if not line.strip():
-            continue
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as e:
-            errors.append(f"line {lineno}: invalid JSON: {e.msg} (column {e.colno})")
+    for lineno, obj, ok in iter_json_lines(p, errors):
+        if not ok:
             continue
         d = _dialogue(f"line {lineno}", lineno, obj, errors)
         if d is not None:
