@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import torch
@@ -27,21 +26,8 @@ from workbench.models.hf_sampling import (
     make_generator,
     stream_tokens,
 )
-from workbench.models.resources import (
-    fingerprint,
-    require_local_or_hub,
-    resolve_device,
-    resolve_dtype,
-)
+from workbench.models.resources import LoadedModel, load_hf_model, require_local_or_hub
 from workbench.prompts import Rounds, bianque_v1_input, unescape_v1
-
-
-@dataclass
-class T5Model:
-    tokenizer: Any
-    model: Any
-    device: torch.device
-    revision: str
 
 
 def load_tokenizer(source: ModelSource) -> Any:
@@ -54,23 +40,11 @@ def load_tokenizer(source: ModelSource) -> Any:
         raise ModelLoadError(f"cannot load the T5 tokenizer from {source.path}: {e}") from e
 
 
-def load_model(source: ModelSource, tokenizer: Any) -> T5Model:
+def load_model(source: ModelSource, tokenizer: Any) -> LoadedModel:
     from transformers import T5ForConditionalGeneration
 
-    require_local_or_hub(source.path)
-    device = resolve_device(source.device)
     # The original runs T5 in float32 on GPU too: T5 overflows in float16.
-    dtype = resolve_dtype(source.dtype, device, cuda_auto=torch.float32)
-    try:
-        model = T5ForConditionalGeneration.from_pretrained(
-            source.path, revision=source.revision, dtype=dtype, trust_remote_code=source.trust_remote_code
-        )
-    except torch.OutOfMemoryError as e:
-        raise ModelLoadError(f"out of memory loading {source.path} on {device}") from e
-    except Exception as e:
-        raise ModelLoadError(f"cannot load the T5 model from {source.path}: {e}") from e
-    model.to(device).eval()
-    return T5Model(tokenizer, model, device, fingerprint(source.path, source.revision))
+    return load_hf_model(T5ForConditionalGeneration, source, tokenizer, cuda_auto=torch.float32, what="T5 model")
 
 
 @torch.inference_mode()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import torch
@@ -14,21 +13,7 @@ from workbench.dialogue import Dialogue
 from workbench.errors import GenerationError, ModelLoadError
 from workbench.models.base import Backend, Plan, Trace
 from workbench.models.hf_sampling import Sampling, make_generator, stream_tokens
-from workbench.models.resources import (
-    LazyResource,
-    fingerprint,
-    require_local_or_hub,
-    resolve_device,
-    resolve_dtype,
-)
-
-
-@dataclass
-class CausalModel:
-    tokenizer: Any
-    model: Any
-    device: torch.device
-    revision: str
+from workbench.models.resources import LazyResource, LoadedModel, load_hf_model, require_local_or_hub
 
 
 def load_tokenizer(source: ModelSource) -> Any:
@@ -46,21 +31,10 @@ def load_tokenizer(source: ModelSource) -> Any:
     return tok
 
 
-def load_model(source: ModelSource, tokenizer: Any) -> CausalModel:
+def load_model(source: ModelSource, tokenizer: Any) -> LoadedModel:
     from transformers import AutoModelForCausalLM
 
-    device = resolve_device(source.device)
-    dtype = resolve_dtype(source.dtype, device, cuda_auto=torch.bfloat16)
-    try:
-        model = AutoModelForCausalLM.from_pretrained(
-            source.path, revision=source.revision, dtype=dtype, trust_remote_code=source.trust_remote_code
-        )
-    except torch.OutOfMemoryError as e:
-        raise ModelLoadError(f"out of memory loading {source.path} on {device}") from e
-    except Exception as e:
-        raise ModelLoadError(f"cannot load the causal LM from {source.path}: {e}") from e
-    model.to(device).eval()
-    return CausalModel(tokenizer, model, device, fingerprint(source.path, source.revision))
+    return load_hf_model(AutoModelForCausalLM, source, tokenizer, cuda_auto=torch.bfloat16, what="causal LM")
 
 
 def chat_messages(dialogue: Dialogue, system_prompt: str | None) -> list[dict[str, str]]:
@@ -83,7 +57,7 @@ class HFCausal(Backend):
         name: str,
         source: ModelSource,
         tokenizer: LazyResource[Any],
-        model: LazyResource[CausalModel],
+        model: LazyResource[LoadedModel],
         params: CausalParams,
         system_prompt: str | None,
     ) -> None:

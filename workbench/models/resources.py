@@ -10,11 +10,13 @@ import hashlib
 import logging
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 import torch
 
+from workbench.config import ModelSource
 from workbench.errors import ConfigError, ModelLoadError
 
 log = logging.getLogger(__name__)
@@ -108,3 +110,31 @@ def fingerprint(path: str, revision: str | None = None) -> str:
             if f.suffix == ".json" and f.stat().st_size < 1_000_000:
                 h.update(f.read_bytes())
     return "sha256:" + h.hexdigest()[:16]
+
+
+@dataclass
+class LoadedModel:
+    """A transformers model with its tokenizer, where it runs, and its identity for the store."""
+
+    tokenizer: Any
+    model: Any
+    device: torch.device
+    revision: str
+
+
+def load_hf_model(model_cls: Any, source: ModelSource, tokenizer: Any, *, cuda_auto: torch.dtype,
+                  what: str) -> LoadedModel:
+    """``model_cls.from_pretrained`` on the configured device and dtype, with failures named clearly."""
+    require_local_or_hub(source.path)
+    device = resolve_device(source.device)
+    dtype = resolve_dtype(source.dtype, device, cuda_auto=cuda_auto)
+    try:
+        model = model_cls.from_pretrained(
+            source.path, revision=source.revision, dtype=dtype, trust_remote_code=source.trust_remote_code
+        )
+    except torch.OutOfMemoryError as e:
+        raise ModelLoadError(f"out of memory loading {source.path} on {device}") from e
+    except Exception as e:
+        raise ModelLoadError(f"cannot load the {what} from {source.path}: {e}") from e
+    model.to(device).eval()
+    return LoadedModel(tokenizer, model, device, fingerprint(source.path, source.revision))
