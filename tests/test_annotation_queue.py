@@ -15,6 +15,7 @@ from workbench.annotate.queue import (
     annotator_progress,
     open_item,
     progress,
+    release_open,
     sync_queue,
     take_next,
 )
@@ -284,3 +285,23 @@ def test_order_does_not_depend_on_input_order():
 def test_labels():
     assert slot_labels(3) == ["A", "B", "C"]
     assert slot_label(25) == "Z" and slot_label(26) == "AA"
+
+
+def test_an_admin_releases_the_slots_of_an_annotator_who_left(store):
+    add_positions(store, 1)
+    with store.session() as s:
+        sync_queue(s)
+    gone, other = make_users(store, "gone", "other")
+    (boss,) = make_users(store, "boss", role="admin")
+    held = _take(store, gone, 1)
+    assert held is not None and _take(store, other, 1) is None  # k = 1: the only slot is taken
+    with pytest.raises(AuthError):
+        with store.session() as s:
+            release_open(s, other, "gone")
+    with store.session() as s:
+        assert release_open(s, boss, "gone") == 1
+    freed = _take(store, other, 1)
+    assert freed is not None and freed.item_id == held.item_id
+    _complete_directly(store, other, freed.item_id)
+    with store.session() as s:
+        assert release_open(s, boss, "other") == 0  # completed work is never released

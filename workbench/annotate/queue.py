@@ -354,6 +354,24 @@ def progress(s: Session, user: CurrentUser, k: int) -> Progress:
     return Progress(k, total, mine_done, mine_open, available, min(slots_done, total * k), total * k, items_done)
 
 
+def release_open(s: Session, admin: CurrentUser, username: str) -> int:
+    """Free the slots an annotator holds but has not completed (someone who left); admins only.
+
+    Their drafts stay in the store, and the items go back to the queue for anyone, them included.
+    """
+    from workbench.store.schema import User
+
+    if not admin.is_admin:
+        raise AuthError("only an admin can release another annotator's items")
+    uid = s.scalar(select(User.id).where(User.username == username.strip()))
+    if uid is None:
+        raise InputError(f"no user named {username.strip()!r}")
+    held = list(s.scalars(select(Assignment).where(Assignment.user_id == uid, Assignment.completed_at.is_(None))))
+    for a in held:
+        s.delete(a)
+    return len(held)
+
+
 def annotator_progress(s: Session, user: CurrentUser) -> list[AnnotatorProgress]:
     """Every annotator's counts; admins only."""
     if not user.is_admin:

@@ -272,6 +272,9 @@ def build_rate_tab(svc: Services) -> dict[str, Any]:
         admin_refresh = gr.Button("Refresh team progress", size="sm")
         team = gr.Dataframe(headers=["annotator", "completed", "open"], datatype=["str", "number", "number"],
                             interactive=False, elem_id="rate-team")
+        with gr.Row():
+            release_user = gr.Textbox(label="Annotator who left", scale=3, elem_id="rate-release-user")
+            release_btn = gr.Button("Release their open items", size="sm", scale=1)
 
     item_outputs: list[Any] = [st, info_md, history, pref, ranking, saved_md, progress_md, mine_dd]
     for w in widgets:
@@ -493,6 +496,20 @@ def build_rate_tab(svc: Services) -> dict[str, Any]:
             raise gr.Error(str(e)) from None
         return [[r.username, r.completed, r.open] for r in rows]
 
+    def on_release(username: str, request: gr.Request):
+        user = user_of(request)
+        try:
+            with svc.store.session() as s:
+                n = queue.release_open(s, user, username or "")
+                rows = queue.annotator_progress(s, user)
+        except AuthError as e:
+            raise gr.Error(str(e)) from None
+        except WorkbenchError as e:
+            gr.Warning(str(e))
+            return gr.update()
+        gr.Info(f"released {n} open item(s) of {username.strip()}")
+        return [[r.username, r.completed, r.open] for r in rows]
+
     # --- JSON API for scripted clients (load tests, annotation tools) ----------------------------------
     # The same server-side user, queue and validation as the buttons, without rendering 70 components:
     # ``rate_api_next()`` claims an item; ``rate_api_submit(payload)`` submits it in one transaction and,
@@ -561,6 +578,7 @@ def build_rate_tab(svc: Services) -> dict[str, Any]:
     submit_btn.click(on_submit, submit_inputs, item_outputs, api_name="rate_submit", trigger_mode="once")
     reveal.input(on_reveal, [st, reveal], item_outputs, api_name="rate_reveal")
     admin_refresh.click(on_team, None, [team], api_name="rate_team")
+    release_btn.click(on_release, [release_user], [team], api_name="rate_release")
     # triggers=None with no inputs = run once when the page loads: restores the open item and its draft.
     gr.on(None, on_load, None, item_outputs + [admin_box, reveal], api_name="rate_load")
     gr.api(on_api_next, api_name="rate_api_next", api_description="Claim your next item (JSON).")
