@@ -277,3 +277,29 @@ def test_hybrid_batch_routes_and_equals_one_by_one(services):
         assert (tb.route, tb.input_text, tb.reason, tb.extra) == (ts.route, ts.input_text, ts.reason, ts.extra)
     routes = {tr.route for _, tr in batched}
     assert "greeting" in routes and routes & {"v1", "v2"}
+
+
+def test_the_data_tab_stops_a_batch_run_between_chunks(services):
+    """Stop ends the run after the current chunk; what was done stays, and a rerun resumes."""
+    from gradio_client import Client
+
+    from tests.ui_server import running_app
+
+    corpus = Path(__file__).resolve().parents[1] / "workbench" / "data" / "demo_dialogues.jsonl"
+    import_dataset(services, corpus, name="big")
+    with running_app(services) as url:
+        client = Client(url, verbose=False, analytics_enabled=False)
+        job = client.submit("big", ["BianQue-2.0"], "all", 20, 0, 4, api_name="/batch_generate")
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            with services.store.read() as s:
+                if s.scalar(select(func.count(Generation.id))):
+                    break
+            time.sleep(0.2)
+        assert "Stopping" in client.predict(api_name="/batch_stop")
+        message = job.result(timeout=120)[0]
+    assert "stopped before the end" in message
+    with services.store.read() as s:
+        done = s.scalar(select(func.count(Generation.id)))
+        positions = len(dataset_positions(s, s.scalar(select(Dataset.id).where(Dataset.name == "big"))))
+    assert 0 < done < positions

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import logging
+import threading
 from typing import Any
 
 import gradio as gr
@@ -99,14 +100,17 @@ def build_data_tab(svc: Services) -> dict[str, Any]:
             import_msg = gr.Markdown("", elem_id="data-import-result")
         with gr.Column(scale=1):
             gr.Markdown("### Batch generation")
-            ds = gr.Dropdown([], label="Dataset")  # filled per request for admins (on_refresh)
-            cols = gr.CheckboxGroup([], value=[], label="Columns")  # model names: filled for admins (on_refresh)
+            # Filled per request for admins (on_refresh); names typed through the API are checked by run_batch.
+            ds = gr.Dropdown([], label="Dataset", allow_custom_value=True)
+            cols = gr.Dropdown([], value=[], multiselect=True, allow_custom_value=True, label="Columns")
             with gr.Row():
                 mode = gr.Radio(["all", "last", "sample"], value="all", label="Doctor turns")
                 n = gr.Number(value=20, precision=0, minimum=1, label="Sample size")
                 seed = gr.Number(value=0, precision=0, label="Sample seed")
                 bsize = gr.Number(value=DEFAULT_BATCH_SIZE, precision=0, minimum=1, maximum=256, label="Batch size")
-            run_btn = gr.Button("Run batch generation", variant="primary", elem_id="data-batch")
+            with gr.Row():
+                run_btn = gr.Button("Run batch generation", variant="primary", elem_id="data-batch")
+                stop_btn = gr.Button("Stop after this chunk", size="sm", elem_id="data-batch-stop")
             run_msg = gr.Markdown("", elem_id="data-batch-result")
     gr.Markdown("### Datasets")
     table = gr.Dataframe(datasets_table(svc).iloc[0:0], interactive=False, wrap=True, elem_id="data-datasets")
@@ -121,6 +125,20 @@ def build_data_tab(svc: Services) -> dict[str, Any]:
         return {import_msg: msg, table: datasets_table(svc),
                 ds: gr.update(choices=[d.name for d in list_datasets(svc.store)])}
 
+    # One stop event per browser session: Stop ends that session's run between chunks (it resumes later).
+    stops: dict[str, threading.Event] = {}
+
+    def on_stop(request: gr.Request) -> dict:
+        try:
+            _admin(svc, request)
+        except WorkbenchError as e:
+            return {run_msg: error_markdown(e)}
+        event = stops.get(request.session_hash or "")
+        if event is None:
+            return {run_msg: "No batch run is going on in this session."}
+        event.set()
+        return {run_msg: "⏹ Stopping after the current chunk; run again to resume."}
+
     def on_run(dataset: str | None, columns: list[str], m: str, k: Any, sd: Any, size: Any,
                request: gr.Request, progress: gr.Progress = gr.Progress()) -> dict:  # noqa: B008 - gradio's API
         try:
@@ -133,8 +151,12 @@ def build_data_tab(svc: Services) -> dict[str, Any]:
             def report(done: int, total: int, desc: str) -> None:
                 progress((done, max(total, 1)), desc=desc, unit="replies")
 
-            summary = run_batch(svc, dataset, columns, turns_spec(m, k), seed=int(sd or 0),
-                                batch_size=int(size or DEFAULT_BATCH_SIZE), progress=report, created_by=uid)
+            stop = stops[request.session_hash or ""] = threading.Event()
+            try:
+                summary = run_batch(svc, dataset, columns, turns_spec(m, k), seed=int(sd or 0), stop=stop,
+                                    batch_size=int(size or DEFAULT_BATCH_SIZE), progress=report, created_by=uid)
+            finally:
+                stops.pop(request.session_hash or "", None)
         except WorkbenchError as e:
             return {run_msg: error_markdown(e)}
         icon = "⚠️" if summary.errors or summary.column_errors else "✅"
@@ -151,6 +173,7 @@ def build_data_tab(svc: Services) -> dict[str, Any]:
 
     import_btn.click(on_import, [upload, name, fmt, replace], [import_msg, table, ds], api_name="import_dataset")
     run_btn.click(on_run, [ds, cols, mode, n, seed, bsize], [run_msg, table], api_name="batch_generate")
+    stop_btn.click(on_stop, None, [run_msg], api_name="batch_stop", queue=False)
     refresh.click(on_refresh, None, [table, ds, cols], api_name=False)
     return {"table": table, "import_msg": import_msg, "run_msg": run_msg, "on_load": on_refresh,
             "load_outputs": [table, ds, cols]}
