@@ -24,8 +24,6 @@ from workbench.store.dialogues import (
     add_turn,
     column_thread,
     create_dialogue,
-    latest_generations,
-    shared_turns,
 )
 from workbench.store.schema import Generation
 from workbench.store.schema import Turn as TurnRow
@@ -116,14 +114,8 @@ def jobs_for(svc: Services, dialogue_id: int, position: int, columns: list[str])
 
 
 def turns_before(svc: Services, dialogue_id: int, column: str, position: int) -> tuple[Turn, ...]:
-    with svc.store.session() as s:
-        shared = {t.idx: t for t in shared_turns(s, dialogue_id)}
-        mine = latest_generations(s, dialogue_id, column)
-    out: list[Turn] = []
-    for idx in sorted(i for i in set(shared) | set(mine) if i < position):
-        out.append(Turn(shared[idx].role, shared[idx].text) if idx in shared  # type: ignore[arg-type]
-                   else Turn("doctor", mine[idx].output))
-    return tuple(out)
+    with svc.store.read() as s:
+        return column_thread(s, dialogue_id, column, before=position).turns
 
 
 def run(svc: Services, dialogue_id: int, position: int, jobs: list[Job]) -> Iterator[ColumnUpdate]:

@@ -69,12 +69,12 @@ def latest_generations(s: Session, dialogue_id: int, column: str) -> dict[int, G
     return {g.turn_index: g for g in rows}
 
 
-def column_thread(s: Session, dialogue_id: int, column: str) -> DialogueValue:
-    """The dialogue as a column sees it: shared turns plus its own latest replies."""
+def column_thread(s: Session, dialogue_id: int, column: str, before: int | None = None) -> DialogueValue:
+    """The dialogue as a column sees it: shared turns plus its own latest replies (positions < ``before``)."""
     shared = {t.idx: t for t in shared_turns(s, dialogue_id)}
     mine = latest_generations(s, dialogue_id, column)
     out: list[TurnValue] = []
-    for idx in sorted(set(shared) | set(mine)):
+    for idx in sorted(i for i in set(shared) | set(mine) if before is None or i < before):
         if idx in shared:
             out.append(TurnValue(shared[idx].role, shared[idx].text))  # type: ignore[arg-type]
         else:

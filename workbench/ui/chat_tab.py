@@ -17,10 +17,12 @@ import gradio as gr
 from sqlalchemy import select
 
 from workbench import chat
+from workbench.dialogue import Dialogue, Turn
 from workbench.errors import WorkbenchError
 from workbench.generation import ColumnUpdate, Job
 from workbench.prompts import DISCLAIMER
 from workbench.services import Services
+from workbench.store.dialogues import shared_turns
 from workbench.store.schema import Generation
 
 log = logging.getLogger(__name__)
@@ -182,6 +184,8 @@ def build_chat_tab(svc: Services, state: gr.State) -> dict[str, Any]:
         session = request.session_hash or ""
         control.add(session, jobs)
         blind = blind_for(request)
+        # Each job's dialogue is exactly the column's thread before this reply: no query per streamed chunk.
+        before = {j.column: j.dialogue for j in jobs}
         partial: dict[str, str] = {}
         try:
             for u in chat.run(svc, did, position, jobs):
@@ -194,10 +198,7 @@ def build_chat_tab(svc: Services, state: gr.State) -> dict[str, Any]:
                            view.model_input: out[view.model_input], view.route: out[view.route]}
                 else:
                     partial[upd.column] = upd.text
-                    thread = chat.turns_before(svc, did, upd.column, position)
-                    from workbench.dialogue import Dialogue
-
-                    yield {view.chatbot: to_messages(Dialogue(thread), upd.text),
+                    yield {view.chatbot: to_messages(before[upd.column], upd.text),
                            view.status: "⏳ streaming" + ("" if blind else f" · route **{upd.route or '…'}**")}
         finally:
             control.done(session, jobs)
@@ -217,8 +218,6 @@ def build_chat_tab(svc: Services, state: gr.State) -> dict[str, Any]:
 
     def last_reply_position(did: int) -> int | None:
         with svc.store.read() as s:
-            from workbench.store.dialogues import shared_turns
-
             patients = [t.idx for t in shared_turns(s, did) if t.role == "patient"]
         return patients[-1] + 1 if patients else None
 
@@ -291,12 +290,14 @@ def build_chat_tab(svc: Services, state: gr.State) -> dict[str, Any]:
         if blind_for(request):
             gr.Warning("model inputs are hidden in blind mode")
             return out
+        try:
+            threads = chat.threads(svc, did) if did else {}
+        except WorkbenchError as e:
+            gr.Warning(str(e))
+            return out
         for v in views:
             try:
-                thread = chat.threads(svc, did)[v.name] if did else None
-                turns = thread.turns if thread else ()
-                from workbench.dialogue import Dialogue, Turn
-
+                turns = threads[v.name].turns if v.name in threads else ()
                 d = Dialogue(tuple(turns) + (Turn("patient", message.strip() or "…"),))
                 p = svc.backends[v.name].plan(d)
                 out[v.model_input] = p.input if p.input is not None else "(no model call)"
