@@ -171,7 +171,9 @@ def apply_rotary(x: Tensor, cos: Tensor, signed_sin: Tensor) -> Tensor:
     """2D rotary on the last dim: each half of the head is rotated (GPT-NeoX rotate_half form)."""
     hd = x.shape[-1]
     swapped = x.unflatten(-1, (2, 2, hd // 4)).flip(-2).flatten(-3)
-    return torch.addcmul(x * cos, swapped, signed_sin)
+    # Two roundings, as the original's (q * cos) + (rotate_half(q) * sin): addcmul fuses into one FMA
+    # and moves keys by an ulp that grows through the layers.
+    return x * cos + swapped * signed_sin
 
 
 def build_position_ids_and_mask(input_ids: Tensor, config: ChatGLMConfig) -> tuple[Tensor, Tensor]:
@@ -217,9 +219,10 @@ class SelfAttention(nn.Module):
         self.hidden_size = config.hidden_size
         self.query_key_value = nn.Linear(config.hidden_size, 3 * config.hidden_size)
         self.dense = nn.Linear(config.hidden_size, config.hidden_size)
-        self._scale = 1.0 / math.sqrt(self.head_dim)
-        # Masked scores of the original end up at -10000 * (layer_id + 1).
-        self._fill = MASK_FILL * (layer_id + 1)
+        # The original divides q by sqrt(hd) * (layer_id + 1), fills masked scores with -10000 and then
+        # multiplies by (layer_id + 1); the same order keeps the scores bit-equal to it.
+        self._coeff = float(layer_id + 1)
+        self._divisor = math.sqrt(self.head_dim) * self._coeff
 
     def forward(
         self,
@@ -247,11 +250,17 @@ class SelfAttention(nn.Module):
         if q.shape[2] > 1:
             # Prompt pass: scores in fp32 as in the original (a one-off upcast of the keys).
             q, k = q.float(), k.float()
-        scores = torch.matmul(q * self._scale, k.transpose(-1, -2))
+        scores = torch.matmul(q / self._divisor, k.transpose(-1, -2))
         if mask is not None:
-            scores = scores.masked_fill(mask, self._fill)
+            scores = scores.masked_fill(mask, MASK_FILL)
+        scores = scores * self._coeff
         probs = torch.softmax(scores, dim=-1, dtype=torch.float32).to(v.dtype)
         return torch.matmul(probs, v)
+
+
+def gelu_tanh(x: Tensor) -> Tensor:
+    """The original's tanh-GELU, written op for op: F.gelu(approximate="tanh") differs by up to 4.8e-7."""
+    return 0.5 * x * (1.0 + torch.tanh(0.7978845608028654 * x * (1.0 + 0.044715 * x * x)))
 
 
 class MLP(nn.Module):
@@ -263,7 +272,7 @@ class MLP(nn.Module):
         self.dense_4h_to_h = nn.Linear(config.ffn_hidden_size, config.hidden_size)
 
     def forward(self, x: Tensor) -> Tensor:
-        return self.dense_4h_to_h(F.gelu(self.dense_h_to_4h(x), approximate="tanh"))
+        return self.dense_4h_to_h(gelu_tanh(self.dense_h_to_4h(x)))
 
 
 class GLMBlock(nn.Module):
@@ -287,9 +296,10 @@ class GLMBlock(nn.Module):
         start: int,
     ) -> Tensor:
         x = self.input_layernorm(h)
-        h = torch.add(self.attention(x, cos, sin, mask, cache, start), x, alpha=ALPHA)
+        # x * ALPHA + f(x), rounded twice as in the original: torch.add(..., alpha=) is one FMA.
+        h = x * ALPHA + self.attention(x, cos, sin, mask, cache, start)
         y = self.post_attention_layernorm(h)
-        return torch.add(self.mlp(y), y, alpha=ALPHA)
+        return y * ALPHA + self.mlp(y)
 
 
 class ChatGLMModel(nn.Module):
