@@ -200,7 +200,6 @@ def build_parser() -> argparse.ArgumentParser:
 
     from workbench.annotate.accounts_cli import add_users_parser
     from workbench.export.cli import add_export_parser
-
     from workbench.privacy_eval import add_deidentify_parser
 
     add_users_parser(sub, str(DEFAULT_CONFIG))
