@@ -131,7 +131,10 @@ _DOB_BEFORE = re.compile(
     r"(?:出生日期|出生年月日?|出生时间|出生于|出生在|出生|生日|生于|DOB|D\.O\.B\.?|[Dd]ate of [Bb]irth)"
     rf"(?:是|为|:|：|\s)*(?P<v>{_DATE}|(?:0?[1-9]|1[0-2])月(?:0?[1-9]|[12]\d|3[01])[日号])"
 )
-_DOB_AFTER = re.compile(rf"(?P<v>{_DATE}) ?(?:出生|生人|生(?=[，,。.；;！!\s]|$))")
+_DOB_AFTER = re.compile(
+    rf"(?P<v>{_DATE}|(?<!\d)\d{{2}}年(?:(?:0?[1-9]|1[0-2])月(?:(?:0?[1-9]|[12]\d|3[01])[日号])?)?) ?"
+    r"(?:出生|生人|生(?=[，,。.；;！!\s]|$))"
+)
 
 # --- addresses -----------------------------------------------------------------------------------------
 
@@ -154,14 +157,15 @@ _CN_NUM = "一二三四五六七八九十百零〇"
 _ADDR_RE = re.compile(
     rf"(?P<prov>{_P}{{2,3}}(?:省|自治区)|北京|上海|天津|重庆|香港|澳门)?"
     rf"(?P<city>(?:{_P}{{1,4}}?市){{1,2}}?)?"
-    rf"(?P<dist>(?:{_P}{{1,5}}?(?:新区|区|县|旗)){{1,2}}?)?"
+    rf"(?P<dist>(?:{_P}{{1,5}}?(?:新区|(?<!小)区|县|旗)){{1,2}}?)?"
     rf"(?P<town>{_P}{{1,5}}?(?:镇|乡|街道))?"
-    rf"(?P<estate>{_P}{{1,6}}?(?:村|社区|小区|花园|公寓|大厦|家园|新村|苑|广场|山庄|大院))?"
-    rf"(?P<road>[{_CN_NUM}\d]*{_P}{{1,8}}?(?:大道|大街|路|街|巷|胡同|道)(?:[{_CN_NUM}\d]+段)?)?"
-    rf"(?P<num>(?:[ \-]?(?:\d+|[{_CN_NUM}]+)(?:号院|号楼|号|弄|栋|幢|座|门|单元|层|楼|室|户|组))+(?:[ \-]?\d{{2,4}}(?!\d))?)?"
+    # Streets and estates in either order: 中关村大街27号院, 幸福小区5栋, 花园路39号.
+    rf"(?P<street>(?:[{_CN_NUM}\d]*{_P}{{1,8}}?(?:大道|大街|路|街|巷|胡同|道)(?:[{_CN_NUM}\d]+段)?"
+    rf"|{_P}{{1,6}}?(?:村|社区|小区|花园|公寓|大厦|家园|新村|苑|园|里|城|庄|府|广场|山庄|大院)){{1,2}})?"
+    rf"(?P<num>(?:[ \-]?(?:\d+|[{_CN_NUM}]+)(?:号院|号楼|号|弄|栋|幢|座|门|单元|层|楼|室|户|组|区|期))+(?:[ \-]?\d{{2,4}}(?!\d))?)?"
 )
 _ADDR_GATE = re.compile(r"[省市区县旗镇乡村苑园路街道巷弄厦寓]")
-_PLACE_PARTS = ("prov", "city", "dist", "town", "estate", "road")
+_PLACE_PARTS = ("prov", "city", "dist", "town", "street")
 
 
 def _addresses(norm: str) -> list[Span]:
@@ -177,9 +181,9 @@ def _addresses(norm: str) -> list[Span]:
             pos = m.end() + 1
             continue
         places = [g for g in _PLACE_PARTS if m.group(g)]
-        # Two place parts (市+区, 路+小区 ...) or a street/estate with a house number: an address.
+        # Two place parts (市+区, 区+路 ...) or a street or estate with a house number: an address.
         # One part alone (朝阳区, 尿路, 病区3号楼) is not enough.
-        if len(places) >= 2 or (places and places[0] in ("road", "estate") and m.group("num")):
+        if len(places) >= 2 or (places == ["street"] and m.group("num")):
             if out and out[-1].end == m.start():  # 河南省周口市 + 项城市王明口镇: one address
                 out[-1] = Span(out[-1].start, m.end(), "address")
             else:
@@ -263,7 +267,7 @@ _NOT_GIVEN = set(
     "血压糖热烧痛疼炎症肿咳嗽吐泻药治疗检查术住院诊感冒烧头胸腹腰背腿脚手眼耳鼻喉口牙"
     "肝脾肺肾胃肠脑骨肤科室号床级期型度性感觉得到被把给让从向于对因为所以但而且如果想要需"
     "已经曾才近去说问答请谢该会能应第叫姓名字龄妈爸爷奶儿母父夫妻亲戚朋事师"
-    "主任教授院先姐阿姨叔看开做吃喝拉睡"
+    "主任教授院先姐阿姨叔看开做吃喝拉睡点工"
 )
 _TITLES = re.compile(
     r"(?:医生|大夫|医师|主任|教授|护士|护士长|院长|主治|药师|技师|老师|先生|女士|小姐|阿姨|叔叔|师傅|同学|经理|博士|总)"
@@ -289,6 +293,9 @@ _COUNTING = set("这那哪每几某一二两三四五六七八九十百半012345
 # Dictionary tags of a two-character word that can be a given name after a cue (海洋, 建国), not of
 # time words, numerals, verbs or function words (夜间, 今年, 出现).
 _GIVEN_WORD_TAGS = {"n", "nr", "nrt", "nrfg", "ns", "nz", "a", "ng", "j"}
+# Characters of transliterated drug, germ and brand names (易瑞沙, 柯萨奇, 卢戈液): a three-character
+# word with one of them is not taken as a name on the tagger's word alone.
+_FOREIGN_SOUNDS = set("斯尔特普拉西诺洛芬唑嗪啶酮胺肽霉素沙奇戈萨莫德维伊米托曲汀坦沙林姆液剂片膏丸散汤氏草菊醇苷酸碱")
 _NAME_CHARS = re.compile(r"[\u4e00-\u9fff]")
 _LATIN_NAME = re.compile(r"[A-Z][a-z]+(?: [A-Z][a-z]+)?")
 _CLAUSE_SPLIT = re.compile(r"[，。,.!?！？；;：:\s、（）()\n\"“”'‘’《》【】\[\]]")
@@ -361,7 +368,14 @@ def _given_ok(s: str) -> bool:
 
 
 def _name_at(text: str, i: int, surname: str, clause: str, c0: int) -> Span | None:
-    """The name starting at ``text[i]`` (a surname), or None. ``clause`` starts at ``c0``."""
+    """The name starting at ``text[i]`` (a surname), or None. ``clause`` starts at ``c0``.
+
+    jieba's dictionary tags many ordinary words as names (安静, 白开水, 谢谢, 麦冬), while most real
+    names are not in it at all (its HMM finds them). So the evidence is weighed: a label or kinship cue,
+    sex and age, or a title make a name of any surname-shaped candidate; a weak cue (我是, 患者) needs the
+    candidate to look like a name to the tagger; with no cue only a three-character name that the HMM
+    (not the dictionary) tags as a person is taken, and it is not propagated through the dialogue.
+    """
     before = text[max(0, i - 12) : i]
     strong = bool(_STRONG_CUE.search(before))
     kin = strong or bool(_KIN_CUE.search(before))
@@ -374,28 +388,24 @@ def _name_at(text: str, i: int, surname: str, clause: str, c0: int) -> Span | No
     if idx is None and not strong:
         return None  # the surname character is inside a word (紧张, 值班, 高大): not a name
     sl = len(surname)
-    # Candidate end: the dictionary word when it is a name, else the surname plus 1-2 one-character tokens.
     end = i + sl
-    common = False
+    in_dict = common = name_word = False  # the candidate is a dictionary word / a frequent one / surname + a name word
     if idx is not None:
         word = toks[idx][1]
         tag, freq = _dict_tag(word)
-        if len(word) > sl and word not in _medical_terms():
-            if tag in _NR_TAGS and _NAME_CHARS.match(word[-1]):
-                end, common = i + len(word), freq >= _COMMON_WORD_FREQ
+        if len(word) > sl:
+            if word in _medical_terms():
+                return None
+            if tag in _NR_TAGS and _given_ok(word[sl:]):
+                end, in_dict, common = i + len(word), True, freq >= _COMMON_WORD_FREQ
                 nxt = toks[idx + 1][1] if idx + 1 < len(toks) else ""
-                if (weak or strong) and len(word) == sl + 1 and len(nxt) == 1 and _given_ok(nxt):
+                if weak and len(word) == sl + 1 and len(nxt) == 1 and _given_ok(nxt):
                     end += 1  # 范文 + 涛: the tokenizer cut a three-character name after the second
             elif tag in _NR_TAGS and _TITLES.fullmatch(word[sl:]):
-                end = i + sl  # 白大夫: a surname and a title in one dictionary word
-            elif not strong:
-                if _TITLES.match(text, i + sl):
-                    end = i + sl  # 高大夫 split as 高大/夫: the title decides
-                else:
-                    return None  # an ordinary word starting with a surname character (方便, 高血压)
-        elif len(word) > sl:
-            return None  # a medical term
-        if end == i + sl and len(word) <= sl:
+                pass  # 白大夫: a surname and a title in one dictionary word
+            elif not strong and not _TITLES.match(text, i + sl):
+                return None  # an ordinary word starting with a surname character (方便, 高血压)
+        else:
             k = idx + 1
             while k < len(toks) and end - i - sl < 2:
                 w = toks[k][1]
@@ -405,13 +415,14 @@ def _name_at(text: str, i: int, surname: str, clause: str, c0: int) -> Span | No
                 if len(w) == 1 and _given_ok(w):
                     end += 1
                     k += 1
-                elif len(w) <= 2 and end == i + sl and _given_ok(w) and (
-                    _dict_tag(w)[0] in _NR_TAGS or kin and _dict_tag(w)[0] in _GIVEN_WORD_TAGS
-                ):
-                    end += len(w)  # 王 + 小宝; after a cue also 于 + 海洋
-                    break
-                else:
-                    break
+                    continue
+                if len(w) == 2 and end == i + sl and _given_ok(w):
+                    w_tag = _dict_tag(w)[0]
+                    if w_tag in _NR_TAGS:
+                        end, name_word = end + 2, True  # 蒋 + 美玲, 王 + 小宝
+                    elif kin and w_tag in _GIVEN_WORD_TAGS:
+                        end += 2  # after a cue also 于 + 海洋
+                break
     if strong and end == i + sl:
         j = i + sl  # after 我叫/姓名： the characters decide, whatever the tokenizer made of them
         while j < len(text) and j - i - sl < 2 and _given_ok(text[j]):
@@ -420,20 +431,23 @@ def _name_at(text: str, i: int, surname: str, clause: str, c0: int) -> Span | No
     if _inside_medical_term(text, i, end):
         return None
     titled = bool(_TITLES.match(text, end))
-    after = bool(_AFTER_NAME.match(text, end))
     demographics = bool(_SEX_AGE.match(text, end))
-    if titled and end > i + sl and not _hmm_confirms(clause, c0, i, end) and not (strong or weak or after):
-        end = i + sl  # 王主任: keep only the surname when the given name is unsure
+    after = demographics or bool(_AFTER_NAME.match(text, end))
     length = end - i
+    tagger_says_name = name_word or (in_dict and not common) or (
+        not in_dict and (_hmm_confirms(clause, c0, i, end) or _hmm_confirms(clause, c0, i + sl, end)))
+    boundary_after = end >= len(text) or not _NAME_CHARS.match(text[end]) or text[end] == "的"
+    if titled and in_dict and common and not strong:
+        return None  # 谢谢医生, 高峰老师: an ordinary word before the title
     if strong and length >= 2:
         return Span(i, end, "name", True)
     if titled:
         return Span(i, end, "name", length >= 2)
     if length < 2:
         return None
-    if kin or demographics or (weak or after) and not common:
+    if demographics or (kin or after) and not common or weak and (tagger_says_name or boundary_after and not in_dict):
         return Span(i, end, "name", True)
-    if not common and length <= 4 and _hmm_confirms(clause, c0, i, end):
+    if length - sl == 2 and not in_dict and tagger_says_name and not _FOREIGN_SOUNDS.intersection(text[i + sl : end]):
         return Span(i, end, "name", False)  # the tagger alone: redacted here, not propagated
     return None
 

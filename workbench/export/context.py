@@ -21,7 +21,7 @@ from workbench.dialogue import Dialogue, Turn
 from workbench.export._json import dumpb
 from workbench.export.records import ExportCandidate, PreferenceOutcome
 from workbench.export.selection import CandidateStats, ExportFilters, Selected, group_turns, select_turn
-from workbench.privacy import DeidReport, deidentify, find_names, redact
+from workbench.privacy import DeidReport, deidentify, names_in
 from workbench.prompts import bianque_context, escape_v1
 
 if TYPE_CHECKING:
@@ -102,11 +102,10 @@ def _deidentify_candidates(
         for h in histories.values():
             for t in h:
                 fields.setdefault(t.text, "history")
-        spans = {text: find_names(text) for text in fields}
-        names = {text[a:b] for text, sp in spans.items() for a, b in sp if b - a >= 2}
+        names = names_in(fields)  # found with high confidence: replaced in all of the dialogue's texts
         clean: dict[str, str] = {}
         for text, where in fields.items():
-            new, reds = redact(text, spans[text], names)
+            new, reds = deidentify(text, names)
             report.add(where, reds)
             clean[text] = new
         new_hist: dict[tuple[int, tuple[Turn, ...]], Sequence[Turn]] = {}
