@@ -382,12 +382,21 @@ def _name_at(text: str, i: int, surname: str, clause: str, c0: int) -> Span | No
     weak = kin or bool(_WEAK_CUE.search(before))
     if not strong and before and before[-1] in _COUNTING:
         return None  # 这张卡, 一张纸, 两条: a classifier, not a surname
+    sl = len(surname)
+    if _inside_medical_term(text, i, i + sl):
+        return None
+    if weak:
+        # Decisive context needs no tokenizer: 我叫/姓名： + a name, or a cue + a name + sex or age.
+        j = i + sl
+        while j < len(text) and j - i - sl < 2 and _given_ok(text[j]):
+            j += 1
+        if j - i >= 2 and not _inside_medical_term(text, i, j) and (strong or _SEX_AGE.match(text, j)):
+            return Span(i, j, "name", True)
     toks = _tokens(clause)
     rel = i - c0
     idx = next((k for k, (p, _) in enumerate(toks) if p == rel), None)
     if idx is None and not strong:
         return None  # the surname character is inside a word (紧张, 值班, 高大): not a name
-    sl = len(surname)
     end = i + sl
     in_dict = common = name_word = False  # the candidate is a dictionary word / a frequent one / surname + a name word
     if idx is not None:
@@ -434,8 +443,11 @@ def _name_at(text: str, i: int, surname: str, clause: str, c0: int) -> Span | No
     demographics = bool(_SEX_AGE.match(text, end))
     after = demographics or bool(_AFTER_NAME.match(text, end))
     length = end - i
-    tagger_says_name = name_word or (in_dict and not common) or (
-        not in_dict and (_hmm_confirms(clause, c0, i, end) or _hmm_confirms(clause, c0, i + sl, end)))
+
+    def tagger_says_name() -> bool:  # lazy: the HMM tagger is the slow part
+        return name_word or (in_dict and not common) or (
+            not in_dict and (_hmm_confirms(clause, c0, i, end) or _hmm_confirms(clause, c0, i + sl, end)))
+
     boundary_after = end >= len(text) or not _NAME_CHARS.match(text[end]) or text[end] == "的"
     if titled and in_dict and common and not strong:
         return None  # 谢谢医生, 高峰老师: an ordinary word before the title
@@ -445,15 +457,17 @@ def _name_at(text: str, i: int, surname: str, clause: str, c0: int) -> Span | No
         return Span(i, end, "name", length >= 2)
     if length < 2:
         return None
-    if demographics or (kin or after) and not common or weak and (tagger_says_name or boundary_after and not in_dict):
+    if demographics or (kin or after) and not common or weak and (boundary_after and not in_dict or tagger_says_name()):
         return Span(i, end, "name", True)
-    if length - sl == 2 and not in_dict and tagger_says_name and not _FOREIGN_SOUNDS.intersection(text[i + sl : end]):
+    if length - sl == 2 and not in_dict and not _FOREIGN_SOUNDS.intersection(text[i + sl : end]) and tagger_says_name():
         return Span(i, end, "name", False)  # the tagger alone: redacted here, not propagated
     return None
 
 
 def _hmm_confirms(clause: str, c0: int, i: int, end: int) -> bool:
-    return (i - c0, end - c0) in _hmm_names(clause)
+    # A window of a few characters around the candidate: the tagger's cost grows with the text.
+    w0 = max(0, i - c0 - 4)
+    return (i - c0 - w0, end - c0 - w0) in _hmm_names(clause[w0 : end - c0 + 4])
 
 
 def _clauses(text: str) -> list[tuple[int, str]]:
@@ -484,8 +498,10 @@ def _name_spans(text: str) -> list[Span]:
                     pos = m.start() + 1
     # Names that do not start with a listed surname: after an explicit label (姓名：小明, 我叫Tom).
     for m in _STRONG_LABEL.finditer(text):
+        if any(s.start <= m.end() < s.end for s in spans):
+            continue
         end = _take_label_value(text, m.end())
-        if end > m.end() and not any(s.start <= m.end() < s.end for s in spans):
+        if end > m.end():
             spans.append(Span(m.end(), end, "name", end - m.end() >= 2))
     return spans
 
@@ -550,10 +566,14 @@ def names_in(texts: Iterable[str]) -> set[str]:
     characters or more: these are also replaced wherever else they occur in the same dialogue."""
     found: set[str] = set()
     for t in texts:
-        for s in detect(t):
-            if s.label == "name" and s.confident and s.end - s.start >= 2:
-                found.add(t[s.start : s.end])
+        found.update(_confident_names(t))
     return found
+
+
+@lru_cache(maxsize=200_000)
+def _confident_names(text: str) -> tuple[str, ...]:
+    return tuple(text[s.start : s.end] for s in detect(text)
+                 if s.label == "name" and s.confident and s.end - s.start >= 2)
 
 
 def _known_name_spans(text: str, known_names: Iterable[str]) -> list[Span]:
@@ -575,10 +595,17 @@ def deidentify(text: str, known_names: Iterable[str] = ()) -> tuple[str, list[Re
     ``known_names`` (names found with high confidence elsewhere in the same dialogue, see
     :func:`names_in`) are also replaced wherever they occur.
     """
-    spans = list(detect(text))
-    if known_names:
-        spans = _resolve(spans + _known_name_spans(text, known_names))
-    return _apply(text, spans)
+    known = [n for n in known_names if len(n) >= 2 and n in text]
+    if not known:
+        clean, reds = _deidentify_alone(text)
+        return clean, list(reds)
+    return _apply(text, _resolve(list(detect(text)) + _known_name_spans(text, known)))
+
+
+@lru_cache(maxsize=200_000)
+def _deidentify_alone(text: str) -> tuple[str, tuple[Redaction, ...]]:
+    clean, reds = _apply(text, list(detect(text)))
+    return clean, tuple(reds)
 
 
 def redact(

@@ -88,11 +88,12 @@ def _deidentify_candidates(
     out: list[ExportCandidate] = list(candidates)
     for idxs in by_dialogue.values():
         fields: dict[str, str] = {}  # text -> field name of its first occurrence (for the report)
-        histories: dict[tuple[int, tuple[Turn, ...]], Sequence[Turn]] = {}
+        histories: dict[int, Sequence[Turn]] = {}
         for i in idxs:
             c = candidates[i]
-            # Keyed by the history itself: live columns have different histories of the same length.
-            histories.setdefault((c.turn_index, tuple(c.history)), c.history)
+            # Keyed by the history object (columns of one turn share it; live columns have their own):
+            # hashing the turns themselves cost more than de-identifying them.
+            histories.setdefault(id(c.history), c.history)
             fields.setdefault(c.output, "output")
             for r in c.ratings:
                 if r.comment:
@@ -108,7 +109,7 @@ def _deidentify_candidates(
             new, reds = deidentify(text, names)
             report.add(where, reds)
             clean[text] = new
-        new_hist: dict[tuple[int, tuple[Turn, ...]], Sequence[Turn]] = {}
+        new_hist: dict[int, Sequence[Turn]] = {}
         for key, h in histories.items():
             if any(clean[t.text] != t.text for t in h):
                 new_hist[key] = [Turn(t.role, clean[t.text]) for t in h]
@@ -117,7 +118,7 @@ def _deidentify_candidates(
         for i in idxs:
             c = candidates[i]
             changes: dict = {}
-            h = new_hist[(c.turn_index, tuple(c.history))]
+            h = new_hist[id(c.history)]
             if h is not c.history:
                 changes["history"] = h
             if clean[c.output] != c.output:
