@@ -426,11 +426,14 @@ def _name_at(text: str, i: int, surname: str, clause: str, c0: int) -> Span | No
                     k += 1
                     continue
                 if len(w) == 2 and end == i + sl and _given_ok(w):
-                    w_tag = _dict_tag(w)[0]
-                    if w_tag in _NR_TAGS:
-                        end, name_word = end + 2, True  # 蒋 + 美玲, 王 + 小宝
-                    elif kin and w_tag in _GIVEN_WORD_TAGS:
-                        end += 2  # after a cue also 于 + 海洋
+                    w_tag, w_freq = _dict_tag(w)
+                    if w_tag in _NR_TAGS and w_freq < _COMMON_WORD_FREQ:
+                        end, name_word = end + 2, True  # 蒋 + 美玲, 冯 + 志远
+                    elif w_tag in _NR_TAGS:
+                        end, in_dict = end + 2, True  # 王 + 小宝, but also 毛 + 过敏: only a cue decides
+                    elif w_tag in _GIVEN_WORD_TAGS:
+                        # 于 + 海洋, 胡 + 建华: a candidate only a cue can confirm (not 猫毛 + 过敏)
+                        end, in_dict = end + 2, True
                 break
     if strong and end == i + sl:
         j = i + sl  # after 我叫/姓名： the characters decide, whatever the tokenizer made of them
