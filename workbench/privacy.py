@@ -262,7 +262,7 @@ _SURNAME_RE = re.compile("|".join(_COMPOUND_SURNAMES) + f"|[{_SINGLE_SURNAMES}]"
 # Characters that (almost) never occur in given names but do in the words around them in medical
 # text: roles, body and medical words, pronouns, function and time words.
 _NOT_GIVEN = set(
-    "的了是在有和与及或不没也都就还又很太更最这那哪什么怎样吗呢吧啊呀嘛哦我你他她它们您"
+    "的了是在有和与及或不没也都就还又很太更最这那哪什么怎样吗呢吧啊呀嘛哦我你他她它们您几多谁啥"
     "医生病患者孕妇护士家属男女岁年日周时分秒今昨前后个次片粒支瓶毫克升"
     "血压糖热烧痛疼炎症肿咳嗽吐泻药治疗检查术住院诊感冒烧头胸腹腰背腿脚手眼耳鼻喉口牙"
     "肝脾肺肾胃肠脑骨肤科室号床级期型度性感觉得到被把给让从向于对因为所以但而且如果想要需"
@@ -281,7 +281,7 @@ _WEAK_CUE = re.compile(r"(?:我是|本人|患者|病人|病患|伤者|产妇|请
 # Kinship, roles and greetings: a word after them is a name even when it is also an ordinary word.
 _KIN_CUE = re.compile(
     r"(?:您好|你好|(?:儿子|女儿|孩子|宝宝|老公|老婆|爱人|丈夫|妻子|媳妇|妈妈|我妈|爸爸|我爸|母亲|父亲|爷爷|奶奶|外婆|外公|姥姥"
-    r"|姥爷|哥哥|姐姐|弟弟|妹妹|同事|朋友|邻居|家属|女婿|儿媳|孙子|孙女|舅舅|姑姑)(?:叫|是|名叫)?)\s*$"
+    r"|姥爷|哥哥|姐姐|弟弟|妹妹|闺女|小孩|同事|朋友|邻居|家属|女婿|儿媳|孙子|孙女|舅舅|姑姑|外甥|侄子|侄女)(?:叫|是|名叫)?)\s*$"
 )
 # ... or by what follows it: a title (王主任), sex and age (张伟，男，45岁) or a greeting (李华您好).
 _AFTER_NAME = re.compile(
