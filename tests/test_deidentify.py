@@ -22,28 +22,21 @@ HELDOUT_SETS = [REPO / "annotations" / "deid_heldout.jsonl", REPO / "annotations
 
 # --- medicine is not a name -----------------------------------------------------------------------
 
-MEDICAL_SENTENCES = [
-    "患者黄疸三天，尿色加深。",
-    "明确黄疸原因后再决定治疗方案。",
-    "白细胞和中性粒细胞升高，提示细菌感染。",
-    "我是程序员，经常熬夜。",
-    "患者安静，呼吸平稳。",
-    "保持安静，多休息。",
+# The old rules took a word after 患者/我是 for a name and then replaced it in the whole dialogue.
+OLD_BAD_CASES = [
+    ("患者黄疸，尿色加深。", "明确黄疸原因后再决定治疗方案。"),
+    ("患者白细胞和中性粒细胞升高。", "白细胞和中性粒细胞升高，提示细菌感染。"),
+    ("我是程序员，经常熬夜。", "程序员久坐，要注意颈椎。"),
+    ("患者安静，呼吸平稳。", "保持安静，多休息。"),
 ]
 
 
-@pytest.mark.parametrize("text", MEDICAL_SENTENCES)
-def test_medical_words_after_cue_words_are_not_names(text):
-    assert deidentify(text) == (text, [])
-
-
-def test_no_medical_word_is_propagated_through_a_dialogue():
-    # Before: 患者黄疸 made 黄疸 a "name", which was then replaced in every other text of the dialogue.
-    dialogue = [*MEDICAL_SENTENCES, "患者白细胞和中性粒细胞升高。", "黄疸和白细胞都要复查。"]
+@pytest.mark.parametrize("dialogue", OLD_BAD_CASES, ids=[c[0][:6] for c in OLD_BAD_CASES])
+def test_medical_words_after_cue_words_are_not_names_anywhere_in_the_dialogue(dialogue):
     names = names_in(dialogue)
     assert names == set()
     for text in dialogue:
-        assert deidentify(text, names)[0] == text
+        assert deidentify(text, names) == (text, [])
 
 
 def test_a_confident_name_is_propagated_but_a_tagger_guess_is_not():
