@@ -44,6 +44,12 @@ TOKENS: dict[str, str] = {
     "ip": "[IP]",
     "other": "[编号]",
 }
+LIMITS = (
+    "Limits: de-identification is automatic and rule-based. It misses personal data it has no pattern for "
+    "(a name mentioned with no cue and known to the tokenizer's dictionary, an address without a street number "
+    "or second place part, an identifier without its cue word such as a bare WeChat id) and may rarely replace "
+    "an ordinary word. Review the data before sharing it beyond the people allowed to see the originals."
+)
 MEDICAL_TERMS_FILE = Path(__file__).resolve().parent / "data" / "medical_terms.txt"
 
 
@@ -682,4 +688,5 @@ class DeidReport:
         ]
         for kind in TOKENS:
             lines.append(f"| {kind} | {TOKENS[kind]} | {self.by_kind.get(kind, 0)} |")
+        lines += ["", LIMITS]
         return "\n".join(lines)
