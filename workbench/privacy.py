@@ -163,13 +163,17 @@ _CN_NUM = "一二三四五六七八九十百零〇"
 _ADDR_RE = re.compile(
     rf"(?P<prov>{_P}{{2,3}}(?:省|自治区)|北京|上海|天津|重庆|香港|澳门)?"
     rf"(?P<city>(?:{_P}{{1,4}}?市){{1,2}}?)?"
-    rf"(?P<dist>(?:{_P}{{1,5}}?(?:新区|(?<!小)区|县|旗)){{1,2}}?)?"
+    rf"(?P<dist>(?:{_P}{{1,5}}?(?:新区|(?<![小病院诊园])区|县|旗)){{1,2}}?)?"
     rf"(?P<town>{_P}{{1,5}}?(?:镇|乡|街道))?"
     # Streets and estates in either order: 中关村大街27号院, 幸福小区5栋, 花园路39号.
     rf"(?P<street>(?:[{_CN_NUM}\d]*{_P}{{1,8}}?(?:大道|大街|路|街|巷|胡同|道)(?:[{_CN_NUM}\d]+段)?"
     rf"|{_P}{{1,6}}?(?:村|社区|小区|花园|公寓|大厦|家园|新村|苑|园|里|城|庄|府|广场|山庄|大院)){{1,2}})?"
     rf"(?P<num>(?:[ \-]?(?:\d+|[{_CN_NUM}]+)(?:号院|号楼|号|弄|栋|幢|座|门|单元|层|楼|室|户|组|区|期))+(?:[ \-]?\d{{2,4}}(?!\d))?)?"
 )
+# After 住址/家住/寄到 one place part is enough (家住阳光花园, 现住朝阳区).
+_ADDR_CUE = re.compile(r"(?:住址|地址|家住|住在|现住|居住在|居住于|寄到|送到|户籍在|老家在)(?:是|为|:|：|\s)*$")
+_GENERIC_PLACES = {"农村", "乡村", "山村", "城中村", "村里", "城里", "城市", "小区", "社区", "郊区", "市区", "县城",
+                   "老城区", "新区", "街道", "马路"}
 _ADDR_GATE = re.compile(r"[省市区县旗镇乡村苑园路街道巷弄厦寓]")
 _PLACE_PARTS = ("prov", "city", "dist", "town", "street")
 
@@ -189,7 +193,9 @@ def _addresses(norm: str) -> list[Span]:
         places = [g for g in _PLACE_PARTS if m.group(g)]
         # Two place parts (市+区, 区+路 ...) or a street or estate with a house number: an address.
         # One part alone (朝阳区, 尿路, 病区3号楼) is not enough.
-        if len(places) >= 2 or (places == ["street"] and m.group("num")):
+        cued = bool(_ADDR_CUE.search(norm, max(0, m.start() - 6), m.start()))
+        if len(places) >= 2 or places and (
+            cued and m.group() not in _GENERIC_PLACES or places == ["street"] and m.group("num")):
             if out and out[-1].end == m.start():  # 河南省周口市 + 项城市王明口镇: one address
                 out[-1] = Span(out[-1].start, m.end(), "address")
             else:
