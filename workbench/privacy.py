@@ -110,12 +110,12 @@ _PLATE_RE = re.compile(rf"[{_PROVINCES}][A-Z][·• ]?[A-HJ-NP-Z0-9]{{5,6}}{_E}"
 _CUE_GAP = r"(?:号码|号|码|ID|id)?(?:是|为|:|：|#|\s)*"
 _CUED: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("record_number", re.compile(
-        r"(?:住院|门诊|急诊|病历|病案|就诊|诊疗|登记|检查|检验|标本|影像|放射|病理|超声|档案|挂号|患者|病人)"
-        r"(?:病历|卡|单|编)?(?:号|ID|id|编号)" + _CUE_GAP
+        r"(?:(?:住院|门诊|急诊|病历|病案|就诊|诊疗|登记|检查|检验|化验|标本|条码|影像|放射|病理|超声|档案|挂号|患者|病人)"
+        r"(?:病历|卡|单|编)?(?:号|ID|id|编号)|ID号|id号)" + _CUE_GAP
         + r"(?P<v>[A-Za-z]{0,4}-?\d[\dA-Za-z\-]{2,24})" + _E)),
     ("account", re.compile(
         r"(?:微信|weixin|WeChat|wechat|VX|vx|WX|wx|QQ|qq|扣扣|支付宝|银行卡|储蓄卡|信用卡|借记卡|卡号|账号|帐号|账户|帐户"
-        r"|医保卡|社保卡|医保|社保|医疗保险|参保|保单|新农合|这张卡)" + _CUE_GAP
+        r"|医保卡|社保卡|医保|社保|医疗保险|参保|保单|新农合|这张卡|加V|加v|V信|v信|薇信|威信)" + _CUE_GAP
         + r"(?P<v>\d{4}(?:[ \-]\d{2,6}){2,4}|[A-Za-z0-9][A-Za-z0-9_\-]{4,29})" + _E)),
     ("id_number", re.compile(
         r"(?:护照|通行证|签证|军官证|驾驶证|驾照|回乡证|台胞证)" + _CUE_GAP
@@ -135,7 +135,8 @@ _DATE = (
 )
 _DOB_BEFORE = re.compile(
     r"(?:出生日期|出生年月日?|出生时间|出生于|出生在|出生|生日|生于|DOB|D\.O\.B\.?|[Dd]ate of [Bb]irth)"
-    rf"(?:是|为|:|：|\s)*(?P<v>{_DATE}|(?:0?[1-9]|1[0-2])月(?:0?[1-9]|[12]\d|3[01])[日号])"
+    rf"(?:是|为|:|：|\s)*(?P<v>{_DATE}|(?:0?[1-9]|1[0-2])月(?:0?[1-9]|[12]\d|3[01])[日号]"
+    r"|(?<!\d)\d{2}年(?:(?:0?[1-9]|1[0-2])月(?:(?:0?[1-9]|[12]\d|3[01])[日号])?)?)"
 )
 _DOB_AFTER = re.compile(
     rf"(?P<v>{_DATE}|(?<!\d)\d{{2}}年(?:(?:0?[1-9]|1[0-2])月(?:(?:0?[1-9]|[12]\d|3[01])[日号])?)?) ?"
@@ -286,7 +287,7 @@ _TITLES = re.compile(
 )
 # A name is introduced by the words right before it ...
 _STRONG_CUE = re.compile(
-    r"(?:我叫|名叫|叫做|名字是|名字叫|姓名(?:是|为)?|联系人|签名|签字|就诊人|称呼|署名"
+    r"(?:我叫|名叫|叫做|名字是|名字叫|姓名(?:是|为)?|联系人|签名|签字|就诊人|称呼|署名|(?:病人|患者|他|她)叫"
     r"|(?:医生|医师|大夫|护士|主任|主治|家属|患者|病人|报告人|审核人|操作者|检查者|记录人)\s*[:：])\s*[:：]?\s*$"
 )
 _WEAK_CUE = re.compile(r"(?:我是|本人|患者|病人|病患|伤者|产妇|请|转给|找|谢谢|感谢|是)\s*$")
@@ -521,7 +522,10 @@ def _name_spans(text: str) -> list[Span]:
     return spans
 
 
-_STRONG_LABEL = re.compile(r"(?:我叫|名叫|名字是|名字叫|姓名(?:是|为)?\s*[:：]?|联系人\s*[:：]?|我姓)\s*")
+_STRONG_LABEL = re.compile(
+    r"(?:我叫|名叫|名字是|名字叫|姓名(?:是|为)?\s*[:：]?|联系人\s*[:：]?|我姓|[Nn]ame\s*(?:is|:|：)"
+    r"|(?:儿子|女儿|孩子|宝宝|闺女|老公|老婆|爱人|丈夫|妻子|病人|患者|他|她)(?:的名字)?叫(?:做)?)\s*"
+)
 
 
 def _take_label_value(text: str, i: int) -> int:
@@ -533,7 +537,7 @@ def _take_label_value(text: str, i: int) -> int:
         m = _SURNAME_RE.match(text, i)
         return m.end() if m else i
     j = i
-    while j < len(text) and j - i < 3 and _NAME_CHARS.match(text[j]) and (j == i or text[j] not in _NOT_GIVEN):
+    while j < len(text) and j - i < 3 and _NAME_CHARS.match(text[j]) and text[j] not in _NOT_GIVEN:
         if text[j] in "的是了不出":
             break
         j += 1
