@@ -170,7 +170,11 @@ def cmd_deidentify(args) -> int:
 
 
 def add_deidentify_parser(sub) -> None:
-    sp = sub.add_parser("deidentify", help=cmd_deidentify.__doc__, description=__doc__.split("\n\n")[0])
+    sp = sub.add_parser(
+        "deidentify", help=cmd_deidentify.__doc__,
+        description="De-identify JSON lines: {\"text\"} in, {\"text\", \"redacted\", \"spans\"} out. With --eval, "
+                    "score the detector against the file's labelled spans: span-level precision and recall per "
+                    "label, a match being the same label and an overlapping span (exact offsets in extra columns).")
     sp.add_argument("file", help='JSONL, one {"text": ...} per line (with "spans" for --eval), or - for stdin')
     sp.add_argument("--out", default=None, help="write the output lines here instead of stdout")
     sp.add_argument("--eval", action="store_true",
