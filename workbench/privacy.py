@@ -77,9 +77,12 @@ _FULLWIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)} | {0x3000: 0x20, 
                                                                    0x2013: 0x2D, 0x2212: 0x2D}
 
 
+_HAS_FULLWIDTH = re.compile("[\uff01-\uff5e\u3000\u2012-\u2014\u2212]")
+
+
 def normalize(text: str) -> str:
     """``text`` with full-width digits, letters and punctuation as ASCII; same length, same offsets."""
-    return text.translate(_FULLWIDTH)
+    return text.translate(_FULLWIDTH) if _HAS_FULLWIDTH.search(text) else text
 
 
 # --- numbers and identifiers -------------------------------------------------------------------------
@@ -162,6 +165,8 @@ def _cjk_class(excluded: set[str]) -> str:
 _P = _cjk_class(_PLACE_STOP)
 _CN_NUM = "一二三四五六七八九十百零〇"
 _ADDR_RE = re.compile(
+    # Only where a place suffix follows within a few characters: lets the search skip the rest in C.
+    r"(?=[^\s，。；;！!？?、,.:：]{1,14}?[省市区县旗镇乡村苑园里城庄府路街道巷弄厦寓])"
     rf"(?P<prov>{_P}{{2,3}}(?:省|自治区)|北京|上海|天津|重庆|香港|澳门)?"
     rf"(?P<city>(?:{_P}{{1,4}}?市){{1,2}}?)?"
     rf"(?P<dist>(?:{_P}{{1,5}}?(?:新区|(?<![小病院诊园])区|县|旗)){{1,2}}?)?"
