@@ -285,7 +285,7 @@ _NOT_GIVEN = set(
     "血压糖热烧痛疼炎症肿咳嗽吐泻药治疗检查术住院诊感冒烧头胸腹腰背腿脚手眼耳鼻喉口牙"
     "肝脾肺肾胃肠脑骨肤科室号床级期型度性感觉得到被把给让从向于对因为所以但而且如果想要需"
     "已经曾才近去说问答请谢该会能应第叫姓名字龄妈爸爷奶儿母父夫妻亲戚朋事师"
-    "主任教授院先姐阿姨叔看开做吃喝拉睡点工"
+    "主任教授院先姐阿姨叔看开做吃喝拉睡点工氏征"
 )
 _TITLES = re.compile(
     r"(?:医生|大夫|医师|主任|教授|护士|护士长|院长|主治|药师|技师|老师|先生|女士|小姐|阿姨|叔叔|师傅|同学|经理|博士|总)"
@@ -437,8 +437,8 @@ def _name_at(text: str, i: int, surname: str, clause: str, c0: int) -> Span | No
             while k < len(toks) and end - i - sl < 2:
                 w = toks[k][1]
                 if w in ("某", "某某") and end == i + sl:
-                    end += len(w)  # 王某某: the usual placeholder for a withheld given name
-                    break
+                    # 王某某: the usual placeholder for a withheld given name; the surname is still personal
+                    return Span(i, end + len(w), "name", False)
                 if len(w) == 1 and _given_ok(w):
                     end += 1
                     k += 1
