@@ -302,11 +302,10 @@ _KIN_CUE = re.compile(
     r"|姥爷|哥哥|姐姐|弟弟|妹妹|闺女|小孩|同事|朋友|邻居|家属|女婿|儿媳|孙子|孙女|舅舅|姑姑|外甥|侄子|侄女)(?:叫|是|名叫)?)\s*$"
 )
 # ... or by what follows it: a title (王主任), sex and age (张伟，男，45岁) or a greeting (李华您好).
-_AFTER_NAME = re.compile(
-    r"(?:\s*[，,、 ]\s*(?:男|女)(?:性)?(?=[，,、 \d。；;]|$)|\s*[，,]\s*\d{1,3}\s*岁|\s*(?:男|女)\s*[，,、]"
-    r"|\s*[，,]?\s*(?:您好|你好)|的(?:家属|家长|丈夫|妻子|妈妈|爸爸|母亲|父亲|儿子|女儿))"
-)
 _SEX_AGE = re.compile(r"\s*[，,、 ]\s*(?:男|女)(?:性)?(?=[，,、 \d。；;]|$)|\s*[，,]\s*\d{1,3}\s*岁|\s*(?:男|女)\s*[，,、]")
+_AFTER_NAME = re.compile(
+    rf"(?:{_SEX_AGE.pattern})|\s*[，,]?\s*(?:您好|你好)|的(?:家属|家长|丈夫|妻子|妈妈|爸爸|母亲|父亲|儿子|女儿)"
+)
 _COUNTING = set("这那哪每几某一二两三四五六七八九十百半0123456789")
 # Dictionary tags of a two-character word that can be a given name after a cue (海洋, 建国), not of
 # time words, numerals, verbs or function words (夜间, 今年, 出现).
