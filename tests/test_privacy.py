@@ -44,14 +44,14 @@ def test_redaction_offsets_point_into_the_input(case):
 def test_kinds_are_reported():
     text = "我叫王小明，手机13912345678，座机010-88886666，身份证110101199003074514，邮箱a.b@qq.com"
     _, reds = deidentify(text)
-    assert [r.kind for r in reds] == ["name", "phone", "phone", "id_card", "email"]
+    assert [r.kind for r in reds] == ["name", "phone", "phone", "id_number", "email"]
     report = DeidReport()
     report.add("history", reds)
     report.add("output", [])
     d = report.to_dict()
-    assert d["by_kind"] == {"email": 1, "id_card": 1, "name": 1, "phone": 2}
+    assert d["by_kind"] == {"email": 1, "id_number": 1, "name": 1, "phone": 2}
     assert d["texts_seen"] == 2 and d["texts_changed"] == 1
-    assert "[身份证]" in report.to_markdown()
+    assert "[证件号]" in report.to_markdown()
     # The report never carries the personal data itself.
     assert "13912345678" not in report.to_json() + report.to_markdown()
 
@@ -61,7 +61,7 @@ def test_id_card_requires_a_birth_date_and_is_not_split_into_a_phone():
     assert deidentify("单号 110101199013071234")[0] == "单号 110101199013071234"
     # 19 digits: not an ID card, and the digits are not eaten piecemeal either.
     assert deidentify("流水号 1101011990030745141")[0] == "流水号 1101011990030745141"
-    assert deidentify("身份证 110101 19900307 4514")[0] == "身份证 [身份证]"
+    assert deidentify("身份证 110101 19900307 4514")[0] == "身份证 [证件号]"
 
 
 def test_phone_inside_longer_numbers_is_not_matched():

@@ -200,9 +200,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     from workbench.annotate.accounts_cli import add_users_parser
     from workbench.export.cli import add_export_parser
+    from workbench.privacy_eval import add_deidentify_parser
 
     add_users_parser(sub, str(DEFAULT_CONFIG))
     add_export_parser(sub)
+    add_deidentify_parser(sub)
     return p
 
 

@@ -1,25 +1,22 @@
-"""De-identification of Chinese medical dialogue text. Pure functions, no I/O.
+"""De-identification of Chinese medical dialogue text. Pure functions, no I/O besides the vocabulary.
 
-What is redacted (token in brackets):
+Every span found has a label from :data:`LABELS` and is replaced by that label's token (:data:`TOKENS`):
 
-* ``phone`` [电话]: mobile numbers ``1[3-9]`` + 9 digits, optionally ``+86``/``0086``/``86`` in front and
-  grouped 3-4-4 with spaces or dashes; landlines ``0`` + 2-3 digit area code (optionally in brackets)
-  + 7-8 digits (optionally split 3/4-4); ``400``/``800`` service numbers.
-* ``id_card`` [身份证]: 18-digit (last may be X) and 15-digit resident ID numbers. A number is only taken
-  when its structure is plausible: first digit 1-9 and an embedded birth date with a real month and
-  day (years 1900-2099 for 18 digits). The checksum is *not* required, because a mistyped ID is still
-  personal data; the date check is what keeps order numbers and other long numbers untouched.
-* ``email`` [邮箱].
-* ``name`` [姓名]: names introduced by a pattern. *Strong* cues (姓名：, 名字是, 联系人：, 我叫, 他叫 ...)
-  take the name that follows; *weak* cues (我是, 本人, 患者, 病人) only take a word that starts with a
-  common surname, avoids characters that occur in medical/role words (医, 病, 孕, 热, 血 ...) and is
-  followed by a boundary (punctuation, digit, 男/女, 的, 今年 ...). So 我是医生, 我是孕妇, 患者自诉,
-  患者于3天前, 本人男 stay unchanged. Names found anywhere can then be replaced elsewhere in the same
-  dialogue via ``known_names`` (see :func:`find_names`).
+* ``phone`` mobile (``1[3-9]`` + 9 digits, spaced, dashed, full-width or with ``+86``), landline, 400/800.
+* ``id_number`` resident ID (18 digits whose birth date is real and whose check digit is right, or any
+  such number after 身份证/证件; 15 digits after a cue), passport and travel-permit numbers after their cue.
+* ``email``, ``ip`` (IPv4 with octets <= 255, full IPv6), ``plate`` (province + letter + 5-6 characters).
+* ``account`` bank cards (16-19 digits passing the Luhn check, or any card number after 卡号/银行卡),
+  WeChat/QQ/Alipay ids and insurance numbers (医保卡号, 社保卡号) after their cue.
+* ``record_number`` hospital numbers after their cue (住院号, 病历号, 门诊号, 病案号, 就诊卡号 ...).
+* ``date_of_birth`` a date after 出生日期/生日/生于, or followed by 出生/生人.
+* ``address`` a chain of at least two place parts (省, 市, 区/县, 镇/乡, 村/小区, 路/街 + 号 ...).
+* ``other`` staff and student numbers after their cue (工号, 学号).
+* ``name`` see :func:`find_names`: jieba's tokens and POS tags, a surname list, context cues and a
+  medical vocabulary (``workbench/data/medical_terms.txt``) that is never taken for a name.
 
-Digits inside medical text (doses, blood pressure, dates, temperatures, lab values) never match,
-because every number pattern requires a digit count and shape those never have and is anchored so it
-cannot start or end inside a longer number.
+Full-width characters are read as their ASCII forms (offsets are unchanged). Each distinct text is
+analysed once per process (a bounded memo), so exports that repeat a text pay for it once.
 """
 
 from __future__ import annotations
@@ -29,13 +26,31 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
 
+LABELS: tuple[str, ...] = ("name", "phone", "id_number", "email", "address", "record_number", "account",
+                           "date_of_birth", "plate", "ip", "other")
 TOKENS: dict[str, str] = {
-    "phone": "[电话]",
-    "id_card": "[身份证]",
-    "email": "[邮箱]",
     "name": "[姓名]",
+    "phone": "[电话]",
+    "id_number": "[证件号]",
+    "email": "[邮箱]",
+    "address": "[地址]",
+    "record_number": "[病历号]",
+    "account": "[账号]",
+    "date_of_birth": "[出生日期]",
+    "plate": "[车牌]",
+    "ip": "[IP]",
+    "other": "[编号]",
 }
+LIMITS = (
+    "Limits: de-identification is automatic and rule-based. It misses personal data it has no pattern for "
+    "(a name mentioned with no cue and known to the tokenizer's dictionary, an address without a street number "
+    "or second place part, an identifier without its cue word such as a bare WeChat id) and may rarely replace "
+    "an ordinary word. Review the data before sharing it beyond the people allowed to see the originals."
+)
+MEDICAL_TERMS_FILE = Path(__file__).resolve().parent / "data" / "medical_terms.txt"
 
 
 @dataclass(frozen=True)
@@ -47,187 +62,597 @@ class Redaction:
     end: int
 
 
-# --- numbers -----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Span:
+    start: int
+    end: int
+    label: str
+    confident: bool = True  # names only: safe to look for elsewhere in the same dialogue
 
-_SEP = r"[ \-]?"
-_MOBILE = rf"(?:(?:\+|00)?86[ \-]?)?1[3-9]\d{_SEP}\d{{4}}{_SEP}\d{{4}}"
-_LANDLINE = r"(?:\(0\d{2,3}\)|（0\d{2,3}）|0\d{2,3})[ \-]?(?:\d{7,8}|\d{3,4}[ \-]\d{4})"
+
+# --- normalisation ---------------------------------------------------------------------------------
+
+# Full-width ASCII (！..～) and the ideographic space map one-to-one onto ASCII: offsets stay valid.
+_FULLWIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)} | {0x3000: 0x20, 0x2014: 0x2D, 0x2012: 0x2D,
+                                                                   0x2013: 0x2D, 0x2212: 0x2D}
+
+
+_HAS_FULLWIDTH = re.compile("[\uff01-\uff5e\u3000\u2012-\u2014\u2212]")
+
+
+def normalize(text: str) -> str:
+    """``text`` with full-width digits, letters and punctuation as ASCII; same length, same offsets."""
+    return text.translate(_FULLWIDTH) if _HAS_FULLWIDTH.search(text) else text
+
+
+# --- numbers and identifiers -------------------------------------------------------------------------
+
+_B = r"(?<![0-9A-Za-z])"  # not inside a longer number or word
+_E = r"(?![0-9A-Za-z])"
+_CN_DIGIT = "零〇一二三四五六七八九幺"
+_MOBILE = r"(?:(?:\+|00)?86[ \-]?)?1[ \-]?[3-9](?:[ \-]?\d){9}"
+_LANDLINE = r"(?:\(0\d{2,3}\)|0\d{2,3})[ \-]?(?:\d{7,8}|\d{3,4}[ \-]\d{4})"
 _SERVICE = r"[48]00[ \-]?\d{3}[ \-]?\d{4}"
+_PHONE_RE = re.compile(
+    rf"(?<![\d.])(?<!\d[ \-])(?:{_MOBILE}|{_LANDLINE}|{_SERVICE})(?![ \-]?\d)"
+    rf"|(?<![{_CN_DIGIT}])[一幺][三四五六七八九][{_CN_DIGIT}]{{9}}(?![{_CN_DIGIT}])"
+)
 _DATE8 = r"(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])"
 _DATE6 = r"\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])"
-_ID18 = rf"[1-9]\d{{5}}{_SEP}{_DATE8}{_SEP}\d{{3}}[\dXx]"
-_ID15 = rf"[1-9]\d{{5}}{_DATE6}\d{{3}}"
-_EMAIL = r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}"
+_ID_RE = re.compile(rf"{_B}(?:[1-9]\d{{5}} ?{_DATE8} ?\d{{3}}[\dXx]|[1-9]\d{{5}}{_DATE6}\d{{3}}){_E}")
+_ID_CUE = re.compile(r"(?:身份证|证件|公民身份|ID ?card|id ?card)[^，。；;！？\n]{0,8}$", re.IGNORECASE)
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_CARD_RE = re.compile(rf"{_B}[3-6]\d{{3}}(?:[ \-]?\d{{4}}){{2}}[ \-]?\d{{4,7}}{_E}")
+_EMAIL_RE = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}", re.ASCII)
+_OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
+_IP_RE = re.compile(rf"(?<![\d.]){_OCTET}(?:\.{_OCTET}){{3}}(?![\d.])|{_B}(?:[0-9A-Fa-f]{{1,4}}:){{7}}[0-9A-Fa-f]{{1,4}}{_E}")
+_PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"
+_PLATE_RE = re.compile(rf"[{_PROVINCES}][A-Z][·• ]?[A-HJ-NP-Z0-9]{{5,6}}{_E}")
 
-# One pass, left to right; at one position the first alternative wins (ID before phone).
-_NUMBER_RE = re.compile(
-    rf"(?<![\w.])(?:(?P<id_card>{_ID18}|{_ID15})|(?P<phone>{_MOBILE}|{_LANDLINE}|{_SERVICE}))(?![\w])",
-    re.ASCII,
+# A cue, optional 号/码/是/:, then the value. One regex per label; the cue itself is never redacted.
+_CUE_GAP = r"(?:号码|号|码|ID|id)?(?:是|为|:|：|#|\s)*"
+_CUED: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("record_number", re.compile(
+        r"(?:(?:住院|门诊|急诊|病历|病案|就诊|诊疗|登记|检查|检验|化验|标本|条码|影像|放射|病理|超声|档案|挂号|患者|病人)"
+        r"(?:病历|卡|单|编)?(?:号|ID|id|编号)|ID号|id号)" + _CUE_GAP
+        + r"(?P<v>[A-Za-z]{0,4}-?\d[\dA-Za-z\-]{2,24})" + _E)),
+    ("account", re.compile(
+        r"(?:微信|weixin|WeChat|wechat|VX|vx|WX|wx|QQ|qq|扣扣|支付宝|银行卡|储蓄卡|信用卡|借记卡|卡号|账号|帐号|账户|帐户"
+        r"|医保卡|社保卡|医保|社保|医疗保险|参保|保单|新农合|这张卡|加V|加v|V信|v信|薇信|威信)" + _CUE_GAP
+        + r"(?P<v>\d{4}(?:[ \-]\d{2,6}){2,4}|[A-Za-z0-9][A-Za-z0-9_\-]{4,29})" + _E)),
+    ("id_number", re.compile(
+        r"(?:护照|通行证|签证|军官证|驾驶证|驾照|回乡证|台胞证)" + _CUE_GAP
+        + r"(?P<v>[A-Za-z]{1,2}\d{7,9}|\d{8,12})" + _E)),
+    ("other", re.compile(
+        r"(?:工号|员工号|职工号|学号|学籍号|会员号|会员卡号|工作证号|车架号)" + _CUE_GAP
+        + r"(?P<v>(?=[A-Za-z\-]{0,8}\d)[A-Za-z0-9][A-Za-z0-9\-]{3,24})" + _E)),
 )
-# Separate, and only run when the text has an "@": trying it at every ASCII character is the slow part.
-_EMAIL_RE = re.compile(_EMAIL, re.ASCII)
 
-# --- names -------------------------------------------------------------------------------------
+# --- dates of birth ------------------------------------------------------------------------------------
+
+_YEAR = r"(?:19|20)\d{2}"
+_DATE = (
+    rf"{_YEAR} ?[年\-/.] ?(?:0?[1-9]|1[0-2]) ?(?:[月\-/.] ?(?:0?[1-9]|[12]\d|3[01]) ?[日号]?|月)?(?!\d)"
+    rf"|{_YEAR}年|{_DATE8}"
+    r"|[一二三四五六七八九〇零]{4}年(?:[一二三四五六七八九十]{1,2}月(?:[一二三四五六七八九十]{1,3}[日号])?)?"
+)
+_DOB_BEFORE = re.compile(
+    r"(?:出生日期|出生年月日?|出生时间|出生于|出生在|出生|生日|生于|DOB|D\.O\.B\.?|[Dd]ate of [Bb]irth)"
+    rf"(?:是|为|:|：|\s)*(?P<v>{_DATE}|(?:0?[1-9]|1[0-2])月(?:0?[1-9]|[12]\d|3[01])[日号]"
+    r"|(?<!\d)\d{2}年(?:(?:0?[1-9]|1[0-2])月(?:(?:0?[1-9]|[12]\d|3[01])[日号])?)?)"
+)
+_DOB_AFTER = re.compile(
+    rf"(?P<v>{_DATE}|(?<!\d)\d{{2}}年(?:(?:0?[1-9]|1[0-2])月(?:(?:0?[1-9]|[12]\d|3[01])[日号])?)?) ?"
+    r"(?:出生|生人|生(?=[，,。.；;！!\s]|$))"
+)
+
+# --- addresses -----------------------------------------------------------------------------------------
+
+# Characters that end a place name on the left: verbs and words that introduce an address (住在, 地址是).
+_PLACE_STOP = set("在住是的到了我你他她它们从去来往于为家址位处搬回离刚请问寄送哪个这那就都也还要想说到里边")
+
+
+def _cjk_class(excluded: set[str]) -> str:
+    """A regex class of CJK ideographs without ``excluded`` (written as ranges: fast to match)."""
+    parts, start = [], 0x4E00
+    for cp in sorted(ord(c) for c in excluded) + [0xA000]:
+        if cp > start:
+            parts.append(f"\\u{start:04x}-\\u{cp - 1:04x}" if cp - 1 > start else f"\\u{start:04x}")
+        start = cp + 1
+    return "[" + "".join(parts) + "]"
+
+
+_P = _cjk_class(_PLACE_STOP)
+_CN_NUM = "一二三四五六七八九十百零〇"
+_ADDR_RE = re.compile(
+    # Only where a place suffix follows within a few characters: lets the search skip the rest in C.
+    r"(?=[^\s，。；;！!？?、,.:：]{1,14}?[省市区县旗镇乡村苑园里城庄府路街道巷弄厦寓])"
+    rf"(?P<prov>{_P}{{2,3}}(?:省|自治区)|北京|上海|天津|重庆|香港|澳门)?"
+    rf"(?P<city>(?:{_P}{{1,4}}?市){{1,2}}?)?"
+    rf"(?P<dist>(?:{_P}{{1,5}}?(?:新区|(?<![小病院诊园])区|县|旗)){{1,2}}?)?"
+    rf"(?P<town>{_P}{{1,5}}?(?:镇|乡|街道))?"
+    # Streets and estates in either order: 中关村大街27号院, 幸福小区5栋, 花园路39号.
+    rf"(?P<street>(?:[{_CN_NUM}\d]*{_P}{{1,8}}?(?:大道|大街|路|街|巷|胡同|道)(?:[{_CN_NUM}\d]+段)?"
+    rf"|{_P}{{1,6}}?(?:村|社区|小区|花园|公寓|大厦|家园|新村|苑|园|里|城|庄|府|广场|山庄|大院)){{1,2}})?"
+    rf"(?P<num>(?:[ \-]?(?:\d+|[{_CN_NUM}]+)(?:号院|号楼|号|弄|栋|幢|座|门|单元|层|楼|室|户|组|区|期))+(?:[ \-]?\d{{2,4}}(?!\d))?)?"
+)
+# After 住址/家住/寄到 one place part is enough (家住阳光花园, 现住朝阳区).
+_ADDR_CUE = re.compile(r"(?:住址|地址|家住|住在|现住|居住在|居住于|寄到|送到|户籍在|老家在)(?:是|为|:|：|\s)*$")
+_GENERIC_PLACES = {"农村", "乡村", "山村", "城中村", "村里", "城里", "城市", "小区", "社区", "郊区", "市区", "县城",
+                   "老城区", "新区", "街道", "马路"}
+_ADDR_GATE = re.compile(r"[省市区县旗镇乡村苑园路街道巷弄厦寓]")
+_PLACE_PARTS = ("prov", "city", "dist", "town", "street")
+
+
+def _addresses(norm: str) -> list[Span]:
+    out: list[Span] = []
+    if not _ADDR_GATE.search(norm):
+        return out
+    pos, n = 0, len(norm)
+    while pos < n:
+        m = _ADDR_RE.search(norm, pos)
+        if m is None:
+            break
+        if m.end() == m.start():
+            pos = m.end() + 1
+            continue
+        places = [g for g in _PLACE_PARTS if m.group(g)]
+        # Two place parts (市+区, 区+路 ...) or a street or estate with a house number: an address.
+        # One part alone (朝阳区, 尿路, 病区3号楼) is not enough.
+        cued = bool(_ADDR_CUE.search(norm, max(0, m.start() - 6), m.start()))
+        if len(places) >= 2 or places and (
+            cued and m.group() not in _GENERIC_PLACES or places == ["street"] and m.group("num")):
+            if out and out[-1].end == m.start():  # 河南省周口市 + 项城市王明口镇: one address
+                out[-1] = Span(out[-1].start, m.end(), "address")
+            else:
+                out.append(Span(m.start(), m.end(), "address"))
+            pos = m.end()
+        else:
+            pos = m.start() + 1
+    return out
+
+
+# --- checks ------------------------------------------------------------------------------------------
+
+
+def _id_checksum_ok(digits: str) -> bool:
+    if len(digits) != 18:
+        return False
+    total = sum(int(c) * w for c, w in zip(digits[:17], _ID_WEIGHTS, strict=True))
+    return "10X98765432"[total % 11] == digits[17].upper()
+
+
+def _luhn_ok(digits: str) -> bool:
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = int(ch)
+        if i % 2 == 1:
+            d = d * 2 - 9 if d * 2 > 9 else d * 2
+        total += d
+    return total % 10 == 0
+
+
+def _number_spans(norm: str) -> list[Span]:
+    spans: list[Span] = []
+    for m in _ID_RE.finditer(norm):
+        digits = m.group().replace(" ", "")
+        cued = bool(_ID_CUE.search(norm, max(0, m.start() - 16), m.start()))
+        if cued or _id_checksum_ok(digits):
+            spans.append(Span(m.start(), m.end(), "id_number"))
+    for label, rx in _CUED:
+        for m in rx.finditer(norm):
+            spans.append(Span(m.start("v"), m.end("v"), label))
+    for m in _CARD_RE.finditer(norm):
+        digits = m.group().replace(" ", "").replace("-", "")
+        if 16 <= len(digits) <= 19 and _luhn_ok(digits):
+            spans.append(Span(m.start(), m.end(), "account"))
+    for m in _PHONE_RE.finditer(norm):
+        spans.append(Span(m.start(), m.end(), "phone"))
+    if "@" in norm:
+        spans.extend(Span(m.start(), m.end(), "email") for m in _EMAIL_RE.finditer(norm))
+    if "." in norm or ":" in norm:
+        spans.extend(Span(m.start(), m.end(), "ip") for m in _IP_RE.finditer(norm))
+    for m in _PLATE_RE.finditer(norm):
+        if m.start() == 0 or not norm[m.start() - 1].isascii() or not norm[m.start() - 1].isalnum():
+            spans.append(Span(m.start(), m.end(), "plate"))
+    if "生" in norm or "DOB" in norm or "irth" in norm:
+        for rx in (_DOB_BEFORE, _DOB_AFTER):
+            spans.extend(Span(m.start("v"), m.end("v"), "date_of_birth") for m in rx.finditer(norm))
+    return spans
+
+
+# --- names ---------------------------------------------------------------------------------------------
 
 _COMPOUND_SURNAMES = (
     "欧阳 司马 诸葛 上官 慕容 东方 令狐 皇甫 尉迟 公孙 夏侯 司徒 长孙 宇文 轩辕 端木 独孤 南宫 西门 "
     "澹台 呼延 百里 东郭 闻人 万俟 申屠 赫连 钟离 第五"
 ).split()
 # Common single-character surnames. Left out on purpose: characters that are far more often function
-# words at the start of a clause (于 和 向 从 有 时 常 过 自 在 也 就 都 还 能 把 被 让).
-_SINGLE_SURNAMES = set(
-    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁"
-    "任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武"
-    "戴莫孔汤易乔赖文庞樊兰殷施洪翟安颜倪严牛温芦季俞章鲁葛伍申尤毕聂焦柴纪齐祝邢岳单杭包卞柯阮"
-    "骆宁蓝甘关梅裴辛霍凌卫耿解滕米柳欧盛童屈喻蒙符窦储岑晏邬宫茅祁计伏舒宣凤麦"
+# words at the start of a clause (和 向 从 有 时 常 过 自 在 也 就 都 还 能 把 被 让 全); 于 任 曾 are kept
+# because a function-word reading (于是, 任何, 曾经) is a dictionary word, which never starts a name.
+_SINGLE_SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭肖田董袁潘蒋蔡余杜叶程苏魏吕丁"
+    "沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武"
+    "戴莫孔汤易乔赖文庞樊兰殷施洪翟安颜倪牛温芦季俞章鲁葛伍申尤毕聂焦柴纪齐祝邢岳单杭包卞柯阮"
+    "骆宁蓝甘关梅裴辛霍凌卫耿解滕米柳欧盛童屈喻蒙符窦储岑晏邬宫茅祁计伏舒宣凤麦萧于任曾"
 )
-
-# Characters that do not occur (or almost never) in given names but do in the words that follow
-# 我是/患者/本人 in medical text: roles, body/medical words, pronouns, function words, time words.
+_SURNAME_RE = re.compile("|".join(_COMPOUND_SURNAMES) + f"|[{_SINGLE_SURNAMES}]")
+# Characters that (almost) never occur in given names but do in the words around them in medical
+# text: roles, body and medical words, pronouns, function and time words.
 _NOT_GIVEN = set(
-    "的了是在有和与及或不没也都就还又很太更最这那哪什么怎样吗呢吧啊呀嘛哦我你他她它们"
-    "医生病患者孕妇护士家属男女岁年月日天周时分秒今昨前后个次片粒支瓶毫克升"
-    "血压糖热烧痛疼炎症肿咳嗽吐泻药治疗检查手术住院门诊感冒发烧过敏头胸腹腰背腿脚手眼耳鼻喉口牙"
-    "心肝脾肺肾胃肠脑骨皮肤科室号床级期型度性感觉得到被把给让从向于对因为所以但而且如果想要需要"
-    "已经曾正刚才近来去说问答请谢该会能可以应该第说叫姓名字龄妈爸爷奶儿母父夫妻亲戚朋友同事学老师"
+    "的了是在有和与及或不没也都就还又很太更最这那哪什么怎样吗呢吧啊呀嘛哦我你他她它们您几多谁啥"
+    "医生病患者孕妇护士家属男女岁年日周时分秒今昨前后个次片粒支瓶毫克升"
+    "血压糖热烧痛疼炎症肿咳嗽吐泻药治疗检查术住院诊感冒烧头胸腹腰背腿脚手眼耳鼻喉口牙"
+    "肝脾肺肾胃肠脑骨肤科室号床级期型度性感觉得到被把给让从向于对因为所以但而且如果想要需"
+    "已经曾才近去说问答请谢该会能应第叫姓名字龄妈爸爷奶儿母父夫妻亲戚朋事师"
+    "主任教授院先姐阿姨叔看开做吃喝拉睡点工氏征"
 )
-_NAME_CHAR = r"[\u4e00-\u9fff]"
-# One regex for both kinds of cue (one scan per text); the group says which kind matched.
-_CUE = re.compile(
-    r"(?P<label>(?:姓名|名字|联系人|真名|全名)(?:是|叫|为)?[：:\s]*)"
-    r"|(?P<surname>我姓)"
-    r"|(?P<strong>(?:我|他|她|孩子|儿子|女儿|宝宝|老公|老婆|爱人|丈夫|妻子|妈妈|爸爸|母亲|父亲)(?:的名字)?叫(?:做)?)"
-    r"|(?P<weak>我是|本人|患者|病人|病患)"
+_TITLES = re.compile(
+    r"(?:医生|大夫|医师|主任|教授|护士|护士长|院长|主治|药师|技师|老师|先生|女士|小姐|阿姨|叔叔|师傅|同学|经理|博士|总)"
 )
-# What may follow a name introduced by a weak cue.
-_WEAK_FOLLOW = set("的今男女是家在来住因现这先同和与说也已从平目近，,。.、；;：:！!？?（(）) \t\n")
-_PLACEHOLDER_GIVEN = "某"
+# A name is introduced by the words right before it ...
+_STRONG_CUE = re.compile(
+    r"(?:我叫|名叫|叫做|名字是|名字叫|姓名(?:是|为)?|联系人|签名|签字|就诊人|称呼|署名|(?:病人|患者|他|她)叫"
+    r"|(?:医生|医师|大夫|护士|主任|主治|家属|患者|病人|报告人|审核人|操作者|检查者|记录人)\s*[:：])\s*[:：]?\s*$"
+)
+_WEAK_CUE = re.compile(r"(?:我是|本人|患者|病人|病患|伤者|产妇|请|转给|找|谢谢|感谢|是)\s*$")
+# Kinship, roles and greetings: a word after them is a name even when it is also an ordinary word.
+_KIN_CUE = re.compile(
+    r"(?:您好|你好|(?:儿子|女儿|孩子|宝宝|老公|老婆|爱人|丈夫|妻子|媳妇|妈妈|我妈|爸爸|我爸|母亲|父亲|爷爷|奶奶|外婆|外公|姥姥"
+    r"|姥爷|哥哥|姐姐|弟弟|妹妹|闺女|小孩|同事|朋友|邻居|家属|女婿|儿媳|孙子|孙女|舅舅|姑姑|外甥|侄子|侄女)(?:叫|是|名叫)?)\s*$"
+)
+# ... or by what follows it: a title (王主任), sex and age (张伟，男，45岁) or a greeting (李华您好).
+_SEX_AGE = re.compile(r"\s*[，,、 ]\s*(?:男|女)(?:性)?(?=[，,、 \d。；;]|$)|\s*[，,]\s*\d{1,3}\s*岁|\s*(?:男|女)\s*[，,、]")
+_AFTER_NAME = re.compile(
+    rf"(?:{_SEX_AGE.pattern})|\s*[，,]?\s*(?:您好|你好)|的(?:家属|家长|丈夫|妻子|妈妈|爸爸|母亲|父亲|儿子|女儿)"
+)
+_COUNTING = set("这那哪每几某一二两三四五六七八九十百半0123456789")
+# Dictionary tags of a two-character word that can be a given name after a cue (海洋, 建国), not of
+# time words, numerals, verbs or function words (夜间, 今年, 出现).
+_GIVEN_WORD_TAGS = {"n", "nr", "nrt", "nrfg", "ns", "nz", "a", "ng", "j"}
+# Characters of transliterated drug, germ and brand names (易瑞沙, 柯萨奇, 卢戈液): a three-character
+# word with one of them is not taken as a name on the tagger's word alone.
+_FOREIGN_SOUNDS = set("斯尔特普拉西诺洛芬唑嗪啶酮胺肽霉素沙奇戈萨莫德维伊米托曲汀坦沙林姆液剂片膏丸散汤氏草菊醇苷酸碱")
+_NAME_CHARS = re.compile(r"[\u4e00-\u9fff]")
 _LATIN_NAME = re.compile(r"[A-Z][a-z]+(?: [A-Z][a-z]+)?")
+_CLAUSE_SPLIT = re.compile(r"[，。,.!?！？；;：:\s、（）()\n\"“”'‘’《》【】\[\]]")
+_COMMON_WORD_FREQ = 50  # a dictionary "nr" word this frequent is an ordinary word (安静, 高峰) unless a cue says otherwise
+_NR_TAGS = ("nr", "nrfg", "nrt")
 
 
-def _surname_len(text: str, i: int) -> int:
-    if text[i : i + 2] in _COMPOUND_SURNAMES:
-        return 2
-    if i < len(text) and text[i] in _SINGLE_SURNAMES:
-        return 1
-    return 0
+@lru_cache(maxsize=1)
+def _medical_terms() -> frozenset[str]:
+    words: set[str] = set()
+    for line in MEDICAL_TERMS_FILE.read_text(encoding="utf-8").splitlines():
+        if not line.startswith("#"):
+            words.update(line.split())
+    return frozenset(words)
 
 
-def _is_cjk(ch: str) -> bool:
-    return "\u4e00" <= ch <= "\u9fff"
+@lru_cache(maxsize=1)
+def _jieba():
+    """jieba's tokenizer, POS tagger and dictionary, loaded on first use (about a second)."""
+    import logging
+
+    import jieba
+    import jieba.posseg
+
+    jieba.setLogLevel(logging.WARNING)
+    jieba.initialize()
+    return jieba.dt, jieba.posseg.dt
 
 
-def _take_name(text: str, i: int, strong: bool) -> int:
-    """End offset of a name starting at ``i``, or ``i`` when there is none."""
-    n = len(text)
-    if i >= n:
-        return i
-    if strong and text[i].isascii():
-        m = _LATIN_NAME.match(text, i)
-        return m.end() if m else i
-    sl = _surname_len(text, i)
-    if sl == 0:
-        # Strong cues also accept the common 小X / 老X / 阿X nicknames; a label like 姓名： takes anything.
-        if strong and text[i] in "小老阿" and i + 1 < n and _is_cjk(text[i + 1]) and text[i + 1] not in _NOT_GIVEN:
-            sl = 1
+@lru_cache(maxsize=65536)
+def _tokens(clause: str) -> tuple[tuple[int, str], ...]:
+    """(offset, word) of jieba's dictionary segmentation of ``clause``."""
+    tk, _ = _jieba()
+    out, pos = [], 0
+    for w in tk.cut(clause, HMM=False):
+        out.append((pos, w))
+        pos += len(w)
+    return tuple(out)
+
+
+@lru_cache(maxsize=65536)
+def _hmm_names(clause: str) -> frozenset[tuple[int, int]]:
+    """Spans that jieba's POS tagger (with its HMM for unknown words) tags as person names."""
+    _, pos_tagger = _jieba()
+    out, pos = set(), 0
+    for pair in pos_tagger.cut(clause):
+        if pair.flag in _NR_TAGS:
+            out.add((pos, pos + len(pair.word)))
+        pos += len(pair.word)
+    return frozenset(out)
+
+
+def _inside_medical_term(text: str, i: int, j: int) -> bool:
+    """Whether a listed medical term overlaps text[i:j]."""
+    terms = _medical_terms()
+    for a in range(max(0, i - 6), j):
+        for b in range(max(a + 2, i + 1), min(len(text), a + 8) + 1):
+            if text[a:b] in terms:
+                return True
+    return False
+
+
+def _dict_tag(word: str) -> tuple[str | None, int]:
+    tk, pos_tagger = _jieba()
+    return pos_tagger.word_tag_tab.get(word), tk.FREQ.get(word, 0)
+
+
+def _given_ok(s: str) -> bool:
+    return all(_NAME_CHARS.match(c) and c not in _NOT_GIVEN for c in s)
+
+
+def _name_at(text: str, i: int, surname: str, clause: str, c0: int) -> Span | None:
+    """The name starting at ``text[i]`` (a surname), or None. ``clause`` starts at ``c0``.
+
+    jieba's dictionary tags many ordinary words as names (安静, 白开水, 谢谢, 麦冬), while most real
+    names are not in it at all (its HMM finds them). So the evidence is weighed: a label or kinship cue,
+    sex and age, or a title make a name of any surname-shaped candidate; a weak cue (我是, 患者) needs the
+    candidate to look like a name to the tagger; with no cue only a three-character name that the HMM
+    (not the dictionary) tags as a person is taken, and it is not propagated through the dialogue.
+    """
+    before = text[max(0, i - 12) : i]
+    strong = bool(_STRONG_CUE.search(before))
+    kin = strong or bool(_KIN_CUE.search(before))
+    weak = kin or bool(_WEAK_CUE.search(before))
+    if not strong and before and before[-1] in _COUNTING:
+        return None  # 这张卡, 一张纸, 两条: a classifier, not a surname
+    sl = len(surname)
+    if _inside_medical_term(text, i, i + sl):
+        return None
+    if weak:
+        # Decisive context needs no tokenizer: 我叫/姓名： + a name, or a cue + a name + sex or age.
+        j = i + sl
+        while j < len(text) and j - i - sl < 2 and _given_ok(text[j]):
+            j += 1
+        if j - i >= 2 and not _inside_medical_term(text, i, j) and (strong or _SEX_AGE.match(text, j)):
+            return Span(i, j, "name", True)
+    toks = _tokens(clause)
+    rel = i - c0
+    idx = next((k for k, (p, _) in enumerate(toks) if p == rel), None)
+    if idx is None and not strong:
+        return None  # the surname character is inside a word (紧张, 值班, 高大): not a name
+    end = i + sl
+    in_dict = common = name_word = False  # the candidate is a dictionary word / a frequent one / surname + a name word
+    if idx is not None:
+        word = toks[idx][1]
+        tag, freq = _dict_tag(word)
+        if len(word) > sl:
+            if word in _medical_terms():
+                return None
+            if tag in _NR_TAGS and _given_ok(word[sl:]):
+                end, in_dict, common = i + len(word), True, freq >= _COMMON_WORD_FREQ
+                nxt = toks[idx + 1][1] if idx + 1 < len(toks) else ""
+                if weak and len(word) == sl + 1 and len(nxt) == 1 and _given_ok(nxt):
+                    end += 1  # 范文 + 涛: the tokenizer cut a three-character name after the second
+            elif tag in _NR_TAGS and _TITLES.fullmatch(word[sl:]):
+                pass  # 白大夫: a surname and a title in one dictionary word
+            elif not strong and not _TITLES.match(text, i + sl):
+                return None  # an ordinary word starting with a surname character (方便, 高血压)
         else:
-            return i
-    j = i + sl
-    # Given name: one or two characters (greedy), or the 某/某某 placeholder.
-    given_end = j
-    while given_end < n and given_end - j < 2 and _is_cjk(text[given_end]) and text[given_end] not in _NOT_GIVEN:
-        given_end += 1
-    if given_end == j:
-        return i
-    if strong:
-        return given_end
-    # Weak cue: the name must be followed by a boundary; try the longer reading first.
-    for end in range(given_end, j, -1):
-        if end >= n or text[end] in _WEAK_FOLLOW or not _is_cjk(text[end]) and not text[end].isalpha():
-            return end
-    return i
+            k = idx + 1
+            while k < len(toks) and end - i - sl < 2:
+                w = toks[k][1]
+                if w in ("某", "某某") and end == i + sl:
+                    # 王某某: the usual placeholder for a withheld given name; the surname is still personal
+                    return Span(i, end + len(w), "name", False)
+                if len(w) == 1 and _given_ok(w):
+                    end += 1
+                    k += 1
+                    continue
+                if len(w) == 2 and end == i + sl and _given_ok(w):
+                    w_tag, w_freq = _dict_tag(w)
+                    if w_tag in _NR_TAGS and w_freq < _COMMON_WORD_FREQ:
+                        end, name_word = end + 2, True  # 蒋 + 美玲, 冯 + 志远
+                    elif w_tag in _NR_TAGS:
+                        end, in_dict = end + 2, True  # 王 + 小宝, but also 毛 + 过敏: only a cue decides
+                    elif w_tag in _GIVEN_WORD_TAGS:
+                        # 于 + 海洋, 胡 + 建华: a candidate only a cue can confirm (not 猫毛 + 过敏)
+                        end, in_dict = end + 2, True
+                break
+    if strong and end == i + sl:
+        j = i + sl  # after 我叫/姓名： the characters decide, whatever the tokenizer made of them
+        while j < len(text) and j - i - sl < 2 and _given_ok(text[j]):
+            j += 1
+        end = j
+    if _inside_medical_term(text, i, end):
+        return None
+    titled = bool(_TITLES.match(text, end))
+    demographics = bool(_SEX_AGE.match(text, end))
+    after = demographics or bool(_AFTER_NAME.match(text, end))
+    length = end - i
+
+    def tagger_says_name() -> bool:  # lazy: the HMM tagger is the slow part
+        return name_word or (in_dict and not common) or (
+            not in_dict and (_hmm_confirms(clause, c0, i, end) or _hmm_confirms(clause, c0, i + sl, end)))
+
+    boundary_after = end >= len(text) or not _NAME_CHARS.match(text[end]) or text[end] == "的"
+    if titled and in_dict and common and not strong:
+        return None  # 谢谢医生, 高峰老师: an ordinary word before the title
+    if strong and length >= 2:
+        return Span(i, end, "name", True)
+    if titled:
+        return Span(i, end, "name", length >= 2)
+    if length < 2:
+        return None
+    if demographics or (kin or after) and not common or weak and (boundary_after and not in_dict or tagger_says_name()):
+        return Span(i, end, "name", True)
+    if length - sl == 2 and not in_dict and not _FOREIGN_SOUNDS.intersection(text[i + sl : end]) and tagger_says_name():
+        return Span(i, end, "name", False)  # the tagger alone: redacted here, not propagated
+    return None
 
 
-def find_names(text: str) -> list[tuple[int, int]]:
-    """Spans of names introduced by a cue in ``text`` (see the module docstring)."""
-    spans: list[tuple[int, int]] = []
-    for m in _CUE.finditer(text):
+def _hmm_confirms(clause: str, c0: int, i: int, end: int) -> bool:
+    # A window of a few characters around the candidate: the tagger's cost grows with the text.
+    w0 = max(0, i - c0 - 4)
+    return (i - c0 - w0, end - c0 - w0) in _hmm_names(clause[w0 : end - c0 + 4])
+
+
+def _clauses(text: str) -> list[tuple[int, str]]:
+    out, start = [], 0
+    for m in _CLAUSE_SPLIT.finditer(text):
+        if m.start() > start:
+            out.append((start, text[start : m.start()]))
         start = m.end()
-        kind = m.lastgroup
-        if kind == "surname":
-            end = start + _surname_len(text, start)
-        elif kind == "label":
-            end = _take_label_value(text, start)
-        else:
-            end = _take_name(text, start, kind == "strong")
-        if end > start:
-            spans.append((start, end))
+    if start < len(text):
+        out.append((start, text[start:]))
+    return out
+
+
+def _name_spans(text: str) -> list[Span]:
+    spans: list[Span] = []
+    if _SURNAME_RE.search(text):
+        for c0, clause in _clauses(text):
+            pos = 0
+            while True:
+                m = _SURNAME_RE.search(clause, pos)
+                if m is None:
+                    break
+                span = _name_at(text, c0 + m.start(), m.group(), clause, c0)
+                if span is not None:
+                    spans.append(span)
+                    pos = span.end - c0
+                else:
+                    pos = m.start() + 1
+    # Names that do not start with a listed surname: after an explicit label (姓名：小明, 我叫Tom).
+    for m in _STRONG_LABEL.finditer(text):
+        if any(s.start <= m.end() < s.end for s in spans):
+            continue
+        end = _take_label_value(text, m.end())
+        if end > m.end():
+            spans.append(Span(m.end(), end, "name", end - m.end() >= 2))
     return spans
 
 
+_STRONG_LABEL = re.compile(
+    r"(?:我叫|名叫|名字是|名字叫|姓名(?:是|为)?\s*[:：]?|联系人\s*[:：]?|我姓|[Nn]ame\s*(?:is|:|：)"
+    r"|(?:儿子|女儿|孩子|宝宝|闺女|老公|老婆|爱人|丈夫|妻子|病人|患者|他|她)(?:的名字)?叫(?:做)?)\s*"
+)
+
+
 def _take_label_value(text: str, i: int) -> int:
-    """After an explicit label (姓名：) any 2-4 CJK characters, or a Latin name, are the name."""
+    """After an explicit label any 2-3 CJK given-name characters (or 小X/阿X) or a Latin name."""
     if i < len(text) and text[i].isascii():
         m = _LATIN_NAME.match(text, i)
         return m.end() if m else i
+    if text[i - 2 : i] == "我姓" or text[i - 3 : i - 1] == "我姓":
+        m = _SURNAME_RE.match(text, i)
+        return m.end() if m else i
     j = i
-    while j < len(text) and j - i < 4 and _is_cjk(text[j]) and text[j] not in "的是，。":
+    while j < len(text) and j - i < 3 and _NAME_CHARS.match(text[j]) and text[j] not in _NOT_GIVEN:
+        if text[j] in "的是了不出":
+            break
         j += 1
-    return j if j - i >= 2 else i
+    if j - i < 2 or _inside_medical_term(text, i, j):
+        return i
+    first = _tokens(text[i:j])[0][1]
+    tag, _ = _dict_tag(first)
+    if len(first) >= 2 and tag is not None and tag not in _NR_TAGS:
+        return i  # 联系人电话, 名字是什么: an ordinary word, not a name
+    return j
+
+
+# --- putting it together -----------------------------------------------------------------------------
+
+
+def _resolve(spans: Iterable[Span]) -> list[Span]:
+    """Non-overlapping spans: earliest start wins, then the longest."""
+    out: list[Span] = []
+    pos = -1
+    for s in sorted(spans, key=lambda s: (s.start, -(s.end - s.start))):
+        if s.start >= pos and s.end > s.start:
+            out.append(s)
+            pos = s.end
+    return out
+
+
+@lru_cache(maxsize=200_000)
+def detect(text: str) -> tuple[Span, ...]:
+    """Every piece of personal data in ``text``, as non-overlapping labelled spans (memoised)."""
+    norm = normalize(text)
+    spans = _number_spans(norm)
+    spans.extend(_addresses(norm))
+    taken = _resolve(spans)
+    names = [s for s in _name_spans(norm) if not any(t.start < s.end and s.start < t.end for t in taken)]
+    return tuple(_resolve(taken + names))
+
+
+def find_names(text: str) -> list[tuple[int, int]]:
+    """Spans of the names found in ``text`` (see :func:`detect`)."""
+    return [(s.start, s.end) for s in detect(text) if s.label == "name"]
+
+
+def names_in(texts: Iterable[str]) -> set[str]:
+    """Names found with high confidence (a cue, a title, sex and age ...) in any of ``texts``, two
+    characters or more: these are also replaced wherever else they occur in the same dialogue."""
+    found: set[str] = set()
+    for t in texts:
+        found.update(_confident_names(t))
+    return found
+
+
+@lru_cache(maxsize=200_000)
+def _confident_names(text: str) -> tuple[str, ...]:
+    return tuple(text[s.start : s.end] for s in detect(text)
+                 if s.label == "name" and s.confident and s.end - s.start >= 2)
+
+
+def _known_name_spans(text: str, known_names: Iterable[str]) -> list[Span]:
+    out: list[Span] = []
+    for name in known_names:
+        if len(name) < 2:
+            continue
+        start = text.find(name)
+        while start != -1:
+            if not _inside_medical_term(text, start, start + len(name)):
+                out.append(Span(start, start + len(name), "name"))
+            start = text.find(name, start + len(name))
+    return out
 
 
 def deidentify(text: str, known_names: Iterable[str] = ()) -> tuple[str, list[Redaction]]:
     """Replace personal data in ``text`` by tokens such as [电话]; return the text and the redactions.
 
-    ``known_names`` (names found elsewhere in the same dialogue, at least two characters) are also
-    replaced wherever they occur.
+    ``known_names`` (names found with high confidence elsewhere in the same dialogue, see
+    :func:`names_in`) are also replaced wherever they occur.
     """
-    return redact(text, find_names(text), known_names)
+    known = [n for n in known_names if len(n) >= 2 and n in text]
+    if not known:
+        clean, reds = _deidentify_alone(text)
+        return clean, list(reds)
+    return _apply(text, _resolve(list(detect(text)) + _known_name_spans(text, known)))
+
+
+@lru_cache(maxsize=200_000)
+def _deidentify_alone(text: str) -> tuple[str, tuple[Redaction, ...]]:
+    clean, reds = _apply(text, list(detect(text)))
+    return clean, tuple(reds)
 
 
 def redact(
-    text: str, name_spans: Iterable[tuple[int, int]], known_names: Iterable[str] = ()
+    text: str, name_spans: Iterable[tuple[int, int]] = (), known_names: Iterable[str] = ()
 ) -> tuple[str, list[Redaction]]:
-    """:func:`deidentify` with the cue-introduced name spans already found (by :func:`find_names`)."""
-    spans: list[tuple[int, int, str]] = []
-    if "@" in text:
-        spans.extend((m.start(), m.end(), "email") for m in _EMAIL_RE.finditer(text))
-    for m in _NUMBER_RE.finditer(text):
-        spans.append((m.start(), m.end(), m.lastgroup or "phone"))
-    for s, e in name_spans:
-        spans.append((s, e, "name"))
-    for name in {n for n in known_names if len(n) >= 2}:
-        start = text.find(name)
-        while start != -1:
-            spans.append((start, start + len(name), "name"))
-            start = text.find(name, start + len(name))
+    """:func:`deidentify` with extra name spans (e.g. from :func:`find_names`)."""
+    extra = [Span(s, e, "name") for s, e in name_spans]
+    return _apply(text, _resolve(list(detect(text)) + extra + _known_name_spans(text, known_names)))
+
+
+def _apply(text: str, spans: list[Span]) -> tuple[str, list[Redaction]]:
     if not spans:
         return text, []
-    # Resolve overlaps: earliest start wins, then the longest span.
-    spans.sort(key=lambda s: (s[0], -(s[1] - s[0])))
     out: list[str] = []
     redactions: list[Redaction] = []
     pos = 0
-    for s, e, kind in spans:
-        if s < pos:
-            continue
-        out.append(text[pos:s])
-        token = TOKENS[kind]
+    for s in spans:
+        token = TOKENS[s.label]
+        out.append(text[pos : s.start])
         out.append(token)
-        redactions.append(Redaction(kind, text[s:e], token, s, e))
-        pos = e
+        redactions.append(Redaction(s.label, text[s.start : s.end], token, s.start, s.end))
+        pos = s.end
     out.append(text[pos:])
     return "".join(out), redactions
-
-
-def names_in(texts: Iterable[str]) -> set[str]:
-    """Every name (two characters or more) introduced by a cue in any of ``texts``."""
-    found: set[str] = set()
-    for t in texts:
-        for s, e in find_names(t):
-            if e - s >= 2:
-                found.add(t[s:e])
-    return found
 
 
 @dataclass
@@ -277,4 +702,5 @@ class DeidReport:
         ]
         for kind in TOKENS:
             lines.append(f"| {kind} | {TOKENS[kind]} | {self.by_kind.get(kind, 0)} |")
+        lines += ["", LIMITS]
         return "\n".join(lines)

@@ -21,7 +21,7 @@ from workbench.dialogue import Dialogue, Turn
 from workbench.export._json import dumpb
 from workbench.export.records import ExportCandidate, PreferenceOutcome
 from workbench.export.selection import CandidateStats, ExportFilters, Selected, group_turns, select_turn
-from workbench.privacy import DeidReport, deidentify, find_names, redact
+from workbench.privacy import DeidReport, deidentify, names_in
 from workbench.prompts import bianque_context, escape_v1
 
 if TYPE_CHECKING:
@@ -88,11 +88,12 @@ def _deidentify_candidates(
     out: list[ExportCandidate] = list(candidates)
     for idxs in by_dialogue.values():
         fields: dict[str, str] = {}  # text -> field name of its first occurrence (for the report)
-        histories: dict[tuple[int, tuple[Turn, ...]], Sequence[Turn]] = {}
+        histories: dict[int, Sequence[Turn]] = {}
         for i in idxs:
             c = candidates[i]
-            # Keyed by the history itself: live columns have different histories of the same length.
-            histories.setdefault((c.turn_index, tuple(c.history)), c.history)
+            # Keyed by the history object (columns of one turn share it; live columns have their own):
+            # hashing the turns themselves cost more than de-identifying them.
+            histories.setdefault(id(c.history), c.history)
             fields.setdefault(c.output, "output")
             for r in c.ratings:
                 if r.comment:
@@ -102,14 +103,13 @@ def _deidentify_candidates(
         for h in histories.values():
             for t in h:
                 fields.setdefault(t.text, "history")
-        spans = {text: find_names(text) for text in fields}
-        names = {text[a:b] for text, sp in spans.items() for a, b in sp if b - a >= 2}
+        names = names_in(fields)  # found with high confidence: replaced in all of the dialogue's texts
         clean: dict[str, str] = {}
         for text, where in fields.items():
-            new, reds = redact(text, spans[text], names)
+            new, reds = deidentify(text, names)
             report.add(where, reds)
             clean[text] = new
-        new_hist: dict[tuple[int, tuple[Turn, ...]], Sequence[Turn]] = {}
+        new_hist: dict[int, Sequence[Turn]] = {}
         for key, h in histories.items():
             if any(clean[t.text] != t.text for t in h):
                 new_hist[key] = [Turn(t.role, clean[t.text]) for t in h]
@@ -118,7 +118,7 @@ def _deidentify_candidates(
         for i in idxs:
             c = candidates[i]
             changes: dict = {}
-            h = new_hist[(c.turn_index, tuple(c.history))]
+            h = new_hist[id(c.history)]
             if h is not c.history:
                 changes["history"] = h
             if clean[c.output] != c.output:

@@ -43,7 +43,7 @@ from workbench.export.context import ExportContext
 from workbench.export.records import ExportCandidate, PreferenceOutcome, RatingInfo
 from workbench.export.registry import canonical, get_writer
 from workbench.export.selection import ExportFilters
-from workbench.privacy import DeidReport, find_names, names_in, redact
+from workbench.privacy import DeidReport, deidentify, names_in
 from workbench.store.engine import Store
 from workbench.store.schema import Dataset, Dialogue, Generation, Preference, Rating, Suggestion, User
 from workbench.store.schema import Turn as TurnRow
@@ -402,7 +402,7 @@ def redact_dialogue_names(tables: dict[str, pd.DataFrame], report: DeidReport) -
             for i, (did, v) in enumerate(zip(dids, values, strict=True)):
                 known = names.get(did)
                 if known and isinstance(v, str) and any(n in v for n in known):
-                    values[i], reds = redact(v, find_names(v), known)
+                    values[i], reds = deidentify(v, known)
                     report.add(f"{name}.{col}", reds)
             df[col] = values
         out[name] = df

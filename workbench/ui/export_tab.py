@@ -208,7 +208,7 @@ def build_export_tab(svc: Services) -> dict[str, Any]:
             turn_types = gr.CheckboxGroup(list(TURN_TYPES), value=[], label="Turn types (none = all)",
                                           elem_id="export-turn-types")
             include_flagged = gr.Checkbox(False, label="Include safety-flagged replies", elem_id="export-flagged")
-            deid = gr.Checkbox(True, label="De-identify (phones, ID numbers, emails, names)", elem_id="export-deid")
+            deid = gr.Checkbox(True, label="De-identify (names, phones, ID and record numbers, addresses, accounts, emails…)", elem_id="export-deid")
         with gr.Row():
             annotators = gr.Dropdown([], value=[], multiselect=True, label="Annotators (none = all)",
                                      elem_id="export-annotators")

@@ -1,0 +1,210 @@
+"""De-identification: medicine is kept, people are caught (issue 12 item 4), the ``deidentify`` command and
+its evaluation, and the exporters' use of it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from workbench.cli import main
+from workbench.dialogue import Turn
+from workbench.export import ExportCandidate, ExportContext
+from workbench.privacy import LABELS, TOKENS, deidentify, detect, names_in
+from workbench.privacy_eval import read_rows, score
+
+REPO = Path(__file__).resolve().parents[1]
+EVAL_SET = REPO / "annotations" / "deid_eval.jsonl"
+HELDOUT_SETS = [REPO / "annotations" / "deid_heldout.jsonl", REPO / "annotations" / "deid_heldout2.jsonl"]
+
+# --- medicine is not a name -----------------------------------------------------------------------
+
+# The old rules took a word after 患者/我是 for a name and then replaced it in the whole dialogue.
+OLD_BAD_CASES = [
+    ("患者黄疸，尿色加深。", "明确黄疸原因后再决定治疗方案。"),
+    ("患者白细胞和中性粒细胞升高。", "白细胞和中性粒细胞升高，提示细菌感染。"),
+    ("我是程序员，经常熬夜。", "程序员久坐，要注意颈椎。"),
+    ("患者安静，呼吸平稳。", "保持安静，多休息。"),
+]
+
+
+@pytest.mark.parametrize("dialogue", OLD_BAD_CASES, ids=[c[0][:6] for c in OLD_BAD_CASES])
+def test_medical_words_after_cue_words_are_not_names_anywhere_in_the_dialogue(dialogue):
+    names = names_in(dialogue)
+    assert names == set()
+    for text in dialogue:
+        assert deidentify(text, names) == (text, [])
+
+
+def test_a_confident_name_is_propagated_but_a_tagger_guess_is_not():
+    first = "医生您好，我叫李建华，头晕三天。"
+    assert names_in([first]) == {"李建华"}
+    assert deidentify("李建华您好，建议测血压。", names_in([first]))[0] == "[姓名]您好，建议测血压。"
+    # 杜仲 and 安静 are tagged as person names by jieba's dictionary: never propagated.
+    assert names_in(["杜仲和牛膝对腰疼有效果吗？", "请保持安静。"]) == set()
+
+
+# --- people and numbers that were missed -----------------------------------------------------------
+
+MISSED = [
+    ("张伟，男，45岁，反复上腹痛。", "[姓名]，男，45岁，反复上腹痛。"),
+    ("我儿子张子轩今年5岁。", "我儿子[姓名]今年5岁。"),
+    ("主治医生：李建国", "主治医生：[姓名]"),
+    ("王主任说下周可以出院。", "[姓名]主任说下周可以出院。"),
+    ("我家在北京市朝阳区建国路88号。", "我家在[地址]。"),
+    ("住在幸福小区5栋3单元201室。", "住在[地址]。"),
+    ("我住在阳光花园，离医院远。", "我住在[地址]，离医院远。"),
+    ("住院号：20231234567", "住院号：[病历号]"),
+    ("病历号ZY2023045678", "病历号[病历号]"),
+    ("微信号：wang_fang1990", "微信号：[账号]"),
+    ("我的QQ是987654321", "我的QQ是[账号]"),
+    ("医保卡号R43098765，能报销吗？", "医保卡号[账号]，能报销吗？"),
+    ("出生日期：1985年3月12日", "出生日期：[出生日期]"),
+    ("我是1979年出生的。", "我是[出生日期]出生的。"),
+    ("车牌京A12345的车主请挪车。", "车牌[车牌]的车主请挪车。"),
+    ("手机１３９１２３４５６７８", "手机[电话]"),
+    ("打我电话1 5 9 0 1 2 3 4 5 6 7就行。", "打我电话[电话]就行。"),
+    ("护照号E12345678", "护照号[证件号]"),
+    ("登录IP是192.168.1.105。", "登录IP是[IP]。"),
+    ("工号A20371，我是护士。", "工号[编号]，我是护士。"),
+    ("化验单号20230601123", "化验单号[病历号]"),
+    ("出生年月：85年3月", "出生年月：[出生日期]"),
+    ("病人叫张三，头疼两天。", "病人叫[姓名]，头疼两天。"),
+    ("Name: Li Hua", "Name: [姓名]"),
+    ("张某某来院复诊。", "[姓名]来院复诊。"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), MISSED, ids=[m[0][:10] for m in MISSED])
+def test_personal_data_without_the_old_cues_is_caught(text, expected):
+    assert deidentify(text)[0] == expected
+
+
+def _id_check_digit(first17: str) -> str:
+    weights = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+    return "10X98765432"[sum(int(c) * w for c, w in zip(first17, weights, strict=True)) % 11]
+
+
+def _luhn_complete(payload: str) -> str:
+    total = 0
+    for i, ch in enumerate(reversed(payload)):
+        d = int(ch) * (2 if i % 2 == 0 else 1)
+        total += d - 9 if d > 9 else d
+    return payload + str((10 - total % 10) % 10)
+
+
+def test_id_numbers_need_a_right_check_digit_unless_named():
+    body = "11010519850312123"
+    good = body + _id_check_digit(body)
+    bad = body + str((int(_id_check_digit(body).replace("X", "0")) + 1) % 10)
+    assert deidentify(f"编号{good}")[0] == "编号[证件号]"
+    assert deidentify(f"编号{bad}")[0] == f"编号{bad}"  # a long number with a date in it, not an ID
+    assert deidentify(f"身份证{bad}")[0] == "身份证[证件号]"  # named as one: a mistyped ID is still personal
+
+
+def test_bank_cards_pass_the_luhn_check_or_are_named():
+    card = _luhn_complete("622202123456789012")
+    wrong = card[:-1] + str((int(card[-1]) + 5) % 10)
+    assert deidentify(f"退款到{card}")[0] == "退款到[账号]"
+    assert deidentify(f"单据{wrong}")[0] == f"单据{wrong}"
+    assert deidentify(f"银行卡号{wrong}")[0] == "银行卡号[账号]"
+
+
+def test_numbers_in_medical_text_are_kept():
+    for text in ["血压150/100mmHg，心率96次/分。", "2023年3月15日做的彩超。", "病区在3号楼12层。",
+                 "尿路感染要多喝水。", "住在心内科病区3床。", "老家在农村，看病不方便。", "批号20230512，有效期到2025年。", "她叫我别担心。", "宝宝叫妈妈了。", "患者柯氏征阳性，墨菲征阳性。", "hCG 13500 mIU/mL，孕6周。"]:
+        assert deidentify(text) == (text, [])
+
+
+def test_redaction_is_idempotent_and_offsets_point_into_the_input():
+    for row in read_rows(EVAL_SET.read_text(encoding="utf-8").splitlines(), str(EVAL_SET)):
+        text = row["text"]
+        clean, reds = deidentify(text)
+        assert deidentify(clean)[0] == clean
+        for r in reds:
+            assert text[r.start : r.end] == r.original and r.replacement == TOKENS[r.kind]
+
+
+# --- the evaluation sets and the command --------------------------------------------------------------
+
+
+def _rows(path: Path) -> list[dict]:
+    return list(read_rows(path.read_text(encoding="utf-8").splitlines(), str(path), need_spans=True))
+
+
+@pytest.mark.parametrize("path", [EVAL_SET, *HELDOUT_SETS], ids=["eval", "heldout", "heldout2"])
+def test_sets_are_large_balanced_and_cover_every_label(path):
+    rows = _rows(path)
+    assert len(rows) >= (300 if path == EVAL_SET else 100)
+    assert sum(not r["spans"] for r in rows) >= len(rows) / 2  # half are medical text with no personal data
+    assert {s["label"] for r in rows for s in r["spans"]} == set(LABELS)
+
+
+@pytest.mark.parametrize("path", HELDOUT_SETS, ids=["heldout", "heldout2"])
+def test_goals_hold_on_the_held_out_sets(path):
+    # Recall >= 0.95 for every label, and (nearly) nothing but personal data replaced.
+    sc = score(_rows(path))
+    for label in LABELS:
+        assert sc.overlap[label].recall >= 0.95, (label, sc.misses)
+    assert sc.overlap["all"].precision >= 0.98, sc.false_alarms
+
+
+def test_deidentify_command_eval_prints_precision_and_recall_per_label(capsys):
+    assert main(["deidentify", str(EVAL_SET), "--eval", "--json"]) == 0
+    scores = json.loads(capsys.readouterr().out)
+    assert scores["sentences"] >= 300 and scores["matching"] == "overlap"
+    assert set(scores["overlap"]) == {*LABELS, "all"}
+    assert all(0 <= v["precision"] <= 1 and 0 <= v["recall"] <= 1 for v in scores["overlap"].values())
+    assert main(["deidentify", str(EVAL_SET), "--eval"]) == 0
+    table = capsys.readouterr().out
+    assert "precision" in table and all(f"\n{label} " in table for label in LABELS)
+
+
+def test_deidentify_command_writes_text_redacted_and_spans(tmp_path):
+    src = tmp_path / "in.jsonl"
+    texts = ["我叫王芳，电话13812345678。", "多喝水，保持安静。", "住院号：20231234567"]
+    src.write_text("".join(json.dumps({"text": t}, ensure_ascii=False) + "\n" for t in texts), encoding="utf-8")
+    proc = subprocess.run([sys.executable, "-m", "workbench", "deidentify", str(src)], cwd=REPO,
+                          capture_output=True, text=True, timeout=300, check=True)
+    out = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert [o["text"] for o in out] == texts
+    assert out[0]["redacted"] == "我叫[姓名]，电话[电话]。"
+    assert out[1] == {"text": texts[1], "redacted": texts[1], "spans": []}
+    for o in out:
+        assert set(o) == {"text", "redacted", "spans"}
+        for s in o["spans"]:
+            assert s["label"] in LABELS and 0 <= s["start"] < s["end"] <= len(o["text"])
+    assert [(s["label"], texts[0][s["start"] : s["end"]]) for s in out[0]["spans"]] == [
+        ("name", "王芳"), ("phone", "13812345678")]
+
+
+def test_deidentify_command_names_the_bad_line(tmp_path, capsys):
+    src = tmp_path / "bad.jsonl"
+    src.write_text('{"text": "头痛"}\n{"text": 3}\n', encoding="utf-8")
+    assert main(["deidentify", str(src)]) == 2
+    assert f"{src}:2" in capsys.readouterr().err
+    src.write_text('{"text": "头痛", "spans": [{"start": 0, "end": 9, "label": "name"}]}\n', encoding="utf-8")
+    assert main(["deidentify", str(src), "--eval"]) == 2
+    assert "offsets inside the text" in capsys.readouterr().err
+
+
+# --- the exporters ------------------------------------------------------------------------------------------
+
+
+def test_export_keeps_medicine_and_replaces_a_name_in_every_text_of_its_dialogue():
+    history = [Turn("patient", "医生您好，我叫赵丽华，黄疸三天了。"), Turn("doctor", "赵丽华您好，小便颜色深吗？"),
+               Turn("patient", "是的，很黄。")]
+    cands = [ExportCandidate(generation_id=f"g{k}", dialogue_id=1, dataset="d", turn_index=3, history=history,
+                             column=f"c{k}", model="m", output=out)
+             for k, out in enumerate(["明确黄疸原因需要查肝功能。", "赵丽华，建议保持安静，尽快就医。"])]
+    ctx = ExportContext.build(cands)
+    texts = [t.text for c in ctx.candidates for t in c.history] + [c.output for c in ctx.candidates]
+    assert "赵丽华" not in "".join(texts)
+    assert ctx.candidates[0].history[1].text == "[姓名]您好，小便颜色深吗？"
+    assert ctx.candidates[0].output == "明确黄疸原因需要查肝功能。"
+    assert ctx.candidates[1].output == "[姓名]，建议保持安静，尽快就医。"
+    assert ctx.deid.by_kind == {"name": 3}
+    assert detect(ctx.candidates[1].output) == ()
