@@ -202,6 +202,9 @@ def build_parser() -> argparse.ArgumentParser:
     from workbench.export.cli import add_export_parser
 
     add_users_parser(sub, str(DEFAULT_CONFIG))
+    from workbench.annotate.gold_cli import add_gold_parser
+
+    add_gold_parser(sub, str(DEFAULT_CONFIG))
     add_export_parser(sub)
     return p
 
