@@ -230,8 +230,14 @@ def claim_gold(s: Session, user: CurrentUser, k: int, rate: float):
 
 
 def gold_accuracy(s: Session, viewer: CurrentUser) -> dict[str, GoldAccuracy]:
-    """Each annotator's submitted answers on gold replies compared with the expected answers."""
-    _require_admin(viewer)
+    """Each annotator's submitted answers on gold replies compared with the expected answers.
+
+    Admins and researchers (the quality view) may see it; the expected answers stay admin-only.
+    """
+    from workbench.annotate.access import can_view_quality
+
+    if not can_view_quality(viewer):
+        raise AuthError("only admins and researchers can see annotators' gold accuracy")
     rows = s.execute(
         select(User.username, Rating, GoldAnswer)
         .join(Rating, Rating.user_id == User.id)
