@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+
+import pandas as pd
 import pytest
 
 from workbench.analysis.aggregation import Answer, aggregate, agreement_with_others, check_method, kappa_with
@@ -140,3 +143,48 @@ def test_simulated_truth_is_what_the_reliable_annotators_mostly_say():
             assert {a.label for a in mine} == {"question"}
     oracle = aggregate([a for a in crowd.answers if a.annotator.startswith("reliable")], "mean")
     assert reliability_rank_correlation(oracle, crowd) < 1.0  # annotators it never saw rank last, tied
+
+
+def _ratings_frame() -> tuple[pd.DataFrame, dict[int, int]]:
+    """Column A's replies truly score 2, B's 4; two lazy annotators give everything 5 and "question"."""
+    rows, truth = [], {}
+    for g in range(60):
+        column = "A" if g % 2 == 0 else "B"
+        score = 2 if column == "A" else 4
+        truth[g] = score
+        tt = ("suggestion", "mixed", "other")[g // 2 % 3]
+        careful = ("good-1", "good-2", "good-3") if g < 36 else (f"good-{1 + (g // 2) % 3}",)
+        for who in careful:
+            rows.append({"generation_id": g, "annotator": who, "column": column, "turn_type": tt,
+                         "questioning": float(score), "suggestion": float("nan")})
+        for who in ("lazy-1", "lazy-2"):
+            rows.append({"generation_id": g, "annotator": who, "column": column, "turn_type": "question",
+                         "questioning": 5.0, "suggestion": float("nan")})
+    return pd.DataFrame(rows), truth
+
+
+def test_aggregated_scores_table_beside_the_plain_mean():
+    from workbench.analysis.aggregate_tables import aggregated_scores, reliability_table
+
+    ratings, _truth = _ratings_frame()
+    table = aggregated_scores(ratings, ("mean", "dawid-skene")).set_index(["column", "aggregate"])
+    plain_a = table.loc[("A", "mean"), "questioning"]
+    assert plain_a > 3.0  # the lazy pair's 5s drag A's 2 upwards
+    assert table.loc[("A", "dawid-skene"), "questioning"] == pytest.approx(2.0, abs=0.05)
+    assert table.loc[("B", "dawid-skene"), "questioning"] == pytest.approx(4.0, abs=0.05)
+    assert table.loc[("A", "dawid-skene"), "turn_type:question"] == pytest.approx(0.0)
+    assert table.loc[("A", "mean"), "turn_type:question"] > 0.3  # thin items: 2 lazy votes beat 1 careful one
+    assert math.isnan(table.loc[("A", "mean"), "suggestion"])  # every suggestion score was N/A
+    assert table.loc[("A", "mean"), "replies"] == 30
+    rel = reliability_table(ratings, "dawid-skene").set_index("annotator")
+    assert rel.loc["good-1", "reliability:questioning"] > 0.9 and rel.loc["lazy-1", "reliability:turn_type"] < 0.1
+
+
+
+def test_aggregated_scores_of_nothing_and_of_a_bad_method():
+    from workbench.analysis.aggregate_tables import aggregated_scores
+
+    ratings, _ = _ratings_frame()
+    assert aggregated_scores(ratings.iloc[0:0]).empty
+    with pytest.raises(InputError, match="unknown aggregation"):
+        aggregated_scores(ratings, ("median",))
