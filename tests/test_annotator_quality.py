@@ -131,3 +131,43 @@ def test_quality_of_an_empty_store(store):
     with store.session() as s:
         df = annotator_quality(s, admin)
     assert isinstance(df, pd.DataFrame) and df.empty and "reliability_turn_type" in df.columns
+
+
+MARKUP_NAME = '<img src=x onerror="window.__pwned=1">'
+
+
+@pytest.mark.browser
+def test_quality_tab_in_chromium_shows_names_as_text(tmp_path):
+    """An account name is untrusted text: the Quality table shows it, and nothing in it runs."""
+    from browser import launch
+    from playwright.sync_api import sync_playwright
+
+    from workbench.store.schema import User
+
+    app = RunningApp(tmp_path)
+    try:
+        add_positions(app.store, 2)
+        make_users(app.store, "boss", role="admin")
+        with app.store.session() as s:
+            odd = User(username=MARKUP_NAME, password_hash="!", role="annotator")
+            s.add(odd)
+            s.flush()
+            gid = s.scalar(select(Generation.id).where(Generation.status == "ok").order_by(Generation.id))
+            s.add(Rating(generation_id=gid, user_id=odd.id, status="submitted", turn_type="question",
+                         questioning=3))
+        with sync_playwright() as pw:
+            browser = launch(pw)
+            page = browser.new_page()
+            page.goto(app.url)
+            page.locator("input[type=text]").first.fill("boss")
+            page.locator("input[type=password]").first.fill("secret-pass-boss")
+            page.get_by_role("button", name="Login").click()
+            page.get_by_role("tab", name="Quality").click()
+            page.locator("#quality-refresh").click()
+            page.locator("#quality-table", has_text="onerror").wait_for(timeout=60_000)
+            pwned = page.evaluate("() => window.__pwned")
+            injected = page.evaluate("() => document.querySelectorAll('[onerror]').length")
+            browser.close()
+        assert pwned is None and injected == 0
+    finally:
+        app.close()
