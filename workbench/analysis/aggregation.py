@@ -184,6 +184,9 @@ def aggregate(answers: Iterable[Answer], method: str = "mean", *, ordinal: bool 
         reliability = _majority_reliability(rows)
     else:
         probabilities, reliability = _fit_crowdkit(rows, method, seed)
+        for it, group in by_item.items():
+            if not probabilities.get(it):  # a degenerate fit (NaN posterior) must not lose the item
+                probabilities[it] = _vote(a.label for a in group)
     labels = {it: _argmax(dist) for it, dist in probabilities.items()}
     scores: dict[Hashable, float] = {}
     if ordinal:
