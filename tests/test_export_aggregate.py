@@ -152,3 +152,12 @@ def test_export_cli_aggregate_on_a_store(tmp_path, capsys):
     assert main(["export", "--format", "kto", "--out", str(tmp_path / "bad"), "--db", url,
                  "--aggregate", "median"]) == 2
     assert "unknown aggregation" in capsys.readouterr().err
+
+
+def test_export_tab_builds_filters_with_the_aggregate():
+    from workbench.ui.export_tab import build_filters
+
+    assert build_filters(aggregate="mace").aggregate == "mace"
+    assert build_filters().aggregate == "mean"
+    with pytest.raises(InputError, match="unknown aggregation"):
+        build_filters(aggregate="<b>median</b>")
