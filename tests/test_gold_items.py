@@ -220,3 +220,42 @@ def test_a_version_1_database_gets_the_gold_table(tmp_path):
             assert len(s.scalars(select(QueueItem)).all()) == 1  # marking also made the item ratable
     finally:
         store.dispose()
+
+
+def test_rate_api_serves_the_gold_item_at_the_configured_rate(tmp_path):
+    """Through the real app: with k = 1 the gold item's slot is taken, yet the Rate API gives it to a
+    second annotator as their 2nd item (gold_rate 0.5), and the item JSON carries nothing about gold."""
+    from gradio_client import Client
+    from rating_fixtures import test_config
+    from ui_server import running_app
+
+    from workbench.services import build_services
+
+    cfg = test_config(tmp_path / "app.db", k=1)
+    cfg = cfg.model_copy(update={"annotation": cfg.annotation.model_copy(update={"gold_rate": 0.5})})
+    svc = build_services(cfg, auth_enabled=True)
+    try:
+        positions = add_positions(svc.store, 4)
+        (admin,) = make_users(svc.store, "boss", role="admin")
+        other, _ann = make_users(svc.store, "other", "ann")
+        gid = _gen_id(svc.store, positions[0])
+        with svc.store.session() as s:
+            sync_queue(s)
+            mark_gold(s, admin, {"generation_id": gid, "turn_type": "question"})
+        with svc.store.session() as s:
+            (gold_item,) = gold_item_ids(s)
+        assert _take_and_complete(svc.store, other, 1, 0.0) == gold_item  # its one slot is gone
+        with running_app(svc, auth=True) as url:
+            client = Client(url, auth=("ann", "secret-pass-ann"), verbose=False, analytics_enabled=False)
+            first = json.loads(client.predict(api_name="/rate_api_next"))["item"]
+            form = {"turn_type": "question", "questioning": 4, "suggestion": "N/A"}
+            labels = [r["label"] for r in first["replies"]]
+            payload = {"item_id": first["item_id"], "ratings": {x: form for x in labels},
+                       "preference": labels[0], "next": True}
+            out = json.loads(client.predict(json.dumps(payload), api_name="/rate_api_submit"))
+        assert out["ok"] and first["item_id"] != gold_item
+        second = out["next"]
+        assert second["item_id"] == gold_item
+        assert set(second) == set(first) and "gold" not in json.dumps(second).lower()
+    finally:
+        svc.close()
