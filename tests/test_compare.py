@@ -223,3 +223,23 @@ def test_stats_cli_rejects_a_bad_date(store, tmp_path, monkeypatch, capsys):
     rc = main(["stats", "--config", str(REPO / "configs" / "demo.yaml"), "--out", str(tmp_path / "x"),
                "--from", "not-a-date"])
     assert rc == 2 and "not a date" in capsys.readouterr().err
+
+
+def test_stats_cli_writes_the_aggregates_beside_the_plain_scores(store, tmp_path, monkeypatch, capsys):
+    from workbench.cli import main
+
+    populate(store)
+    monkeypatch.setenv("WORKBENCH_DB_URL", store.url)
+    cfg = str(REPO / "configs" / "demo.yaml")
+    assert main(["stats", "--config", cfg, "--out", str(tmp_path / "r"), "--no-metrics", "--n-boot", "50"]) == 0
+    assert "aggregated over annotators" in capsys.readouterr().out
+    agg = pd.read_csv(tmp_path / "r" / "aggregated_scores.csv")
+    assert set(agg["aggregate"]) == {"mean", "dawid-skene", "mace"}
+    plain = pd.read_csv(tmp_path / "r" / "scores.csv").set_index("column")
+    mean_a = agg[(agg["column"] == "A") & (agg["aggregate"] == "mean")].iloc[0]
+    assert mean_a["questioning"] == pytest.approx(plain.loc["A", "questioning_mean"])
+    assert main(["stats", "--config", cfg, "--out", str(tmp_path / "n"), "--no-metrics", "--n-boot", "50",
+                 "--aggregate", "none"]) == 0
+    assert not (tmp_path / "n" / "aggregated_scores.csv").exists()
+    assert main(["stats", "--config", cfg, "--out", str(tmp_path / "x"), "--aggregate", "median"]) == 2
+    assert "unknown aggregation" in capsys.readouterr().err

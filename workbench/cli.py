@@ -139,7 +139,11 @@ def cmd_stats(args: argparse.Namespace) -> int:
         columns=tuple(args.column) if args.column else None,
         turn_types=tuple(args.turn_type) if args.turn_type else None,
     )
-    d = compute_dashboard(frames, filters, metrics=not args.no_metrics, n_boot=args.n_boot)
+    from workbench.analysis.aggregation import check_method
+
+    aggregates = tuple(check_method(m) for m in args.aggregate.split(",") if m.strip()) \
+        if args.aggregate.strip().lower() != "none" else ()
+    d = compute_dashboard(frames, filters, metrics=not args.no_metrics, n_boot=args.n_boot, aggregates=aggregates)
     paths = write_report(d, args.out)
     print(dashboard_markdown(d))
     print(f"wrote {len(paths)} file(s) to {args.out}", file=sys.stderr)
@@ -195,6 +199,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--to", dest="date_to", default=None, help="YYYY-MM-DD (inclusive)")
     sp.add_argument("--no-metrics", action="store_true", help="skip BLEU/ROUGE/distinct (faster)")
     sp.add_argument("--n-boot", type=int, default=2000, help="bootstrap resamples for the CIs")
+    sp.add_argument("--aggregate", default="mean,dawid-skene,mace",
+                    help="aggregates shown beside the plain scores, comma-separated, or none (default: all three)")
     sp.add_argument("--out", required=True, help="folder for report.md and the CSVs")
     sp.set_defaults(func=cmd_stats)
 
@@ -203,6 +209,9 @@ def build_parser() -> argparse.ArgumentParser:
     from workbench.privacy_eval import add_deidentify_parser
 
     add_users_parser(sub, str(DEFAULT_CONFIG))
+    from workbench.annotate.gold_cli import add_gold_parser
+
+    add_gold_parser(sub, str(DEFAULT_CONFIG))
     add_export_parser(sub)
     add_deidentify_parser(sub)
     return p

@@ -158,6 +158,8 @@ class AnnotationConfig(_Strict):
     rubric: str = "annotations/rubric.yaml"
     guidelines: str = "annotations/guidelines.md"
     users_file: str | None = "annotations/users.yaml"
+    gold_rate: float = Field(0.1, ge=0.0, le=0.5,
+                             description="Share of each annotator's items drawn from the gold items (0 = none)")
 
 
 class LimitsConfig(_Strict):

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import pandas as pd
 
+from workbench.analysis.aggregate_tables import aggregated_scores
 from workbench.analysis.agreement import agreement_table
 from workbench.analysis.coq import Classifier, coq_curve, label_turns, questions_before_first_suggestion
 from workbench.analysis.filters import Filters
@@ -33,6 +35,7 @@ class Dashboard:
     position_bias: pd.DataFrame  # preference.position_bias
     agreement: pd.DataFrame  # agreement.agreement_table
     metrics: pd.DataFrame | None = field(default=None)  # metrics.reference_metrics; None when skipped
+    aggregated: pd.DataFrame | None = field(default=None)  # aggregate_tables.aggregated_scores; None when skipped
 
 
 def compute_dashboard(
@@ -45,11 +48,14 @@ def compute_dashboard(
     bt_boot: int = 200,
     seed: int = 0,
     all_bad: str = "exclude",
+    aggregates: Sequence[str] = (),
 ) -> Dashboard:
     """Filter the frames, then compute every table.
 
     ``metrics=False`` skips BLEU/ROUGE/distinct, the one part that must segment every reply's text with
     jieba (seconds on large sets, against milliseconds for the rest); the UI can compute it on demand.
+    ``aggregates`` (e.g. ``("mean", "dawid-skene", "mace")``) adds the per-column scores aggregated by each
+    method side by side; the EM methods take seconds on thousands of ratings, so the default is none.
     """
     filters = filters or Filters()
     f = filters.apply(frames.validate())
@@ -76,4 +82,5 @@ def compute_dashboard(
         position_bias=position_bias(tally),
         agreement=agreement_table(f.ratings),
         metrics=reference_metrics(f.generations, f.references) if metrics else None,
+        aggregated=aggregated_scores(f.ratings, aggregates, seed=seed) if aggregates else None,
     )

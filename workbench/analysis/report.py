@@ -30,6 +30,8 @@ SECTIONS: tuple[tuple[str, str, str, bool], ...] = (
     ("position_bias", "Position bias: top choice by display slot", "position_bias", False),
     ("agreement", "Inter-annotator agreement (Krippendorff's alpha)", "agreement", False),
     ("metrics", "Reference metrics (BLEU cumulative corpus, ROUGE F, distinct-n)", "metrics", False),
+    ("aggregated_scores", "Scores aggregated over annotators: plain mean vs reliability-weighted (Dawid-Skene, MACE)",
+     "aggregated", False),
 )
 
 

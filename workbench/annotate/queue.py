@@ -200,16 +200,23 @@ def _try_claim(s: Session, item: QueueItem, user: CurrentUser, slot: int, k: int
         return None
 
 
-def take_next(s: Session, user: CurrentUser, k: int) -> Claim | None:
+def take_next(s: Session, user: CurrentUser, k: int, gold_rate: float = 0.0) -> Claim | None:
     """Resume the user's open item, or claim a free slot on a new one; None when nothing is left.
 
     Items that other annotators have started come first, so items reach their k ratings early.
+    With ``gold_rate`` > 0, that share of the user's items are gold items (see :mod:`workbench.annotate.gold`).
     """
     if k < 1:
         raise InputError(f"annotators_per_item must be at least 1, got {k}")
     held = open_assignment(s, user)
     if held is not None:
         return Claim(held.item_id, held.slot, tuple(held.display_order), resumed=True)
+    if gold_rate > 0:
+        from workbench.annotate.gold import claim_gold
+
+        gold = claim_gold(s, user, k, gold_rate)
+        if gold is not None:
+            return gold
     taken = (select(Assignment.item_id, func.count(Assignment.id).label("n"))
              .group_by(Assignment.item_id).subquery())
     n = func.coalesce(taken.c.n, 0)

@@ -78,6 +78,7 @@ def filters_from_args(args: argparse.Namespace) -> ExportFilters:
         datasets=split_names(args.dataset),
         date_from=date_from,
         date_to=date_to,
+        aggregate=args.aggregate,
         **kwargs,
     )
 
@@ -156,6 +157,10 @@ def add_export_parser(subparsers: argparse._SubParsersAction) -> argparse.Argume
                     help="only replies generated on or after (YYYY-MM-DD or ISO date-time, UTC)")
     sp.add_argument("--to", dest="date_to", default=None, metavar="DATE",
                     help="only replies generated on or before (a date covers the whole day)")
+    sp.add_argument("--aggregate", default="mean", metavar="METHOD",
+                    help="how ratings and preference votes combine for targets, DPO pairs and KTO labels: mean "
+                         "(plain means and vote counts, the default), dawid-skene or mace (weighted by each "
+                         "annotator's estimated reliability)")
     sp.add_argument("--no-deidentify", action="store_true",
                     help="export texts exactly as stored (default: phones, ID numbers, emails, names redacted)")
     sp.add_argument("--system-prompt", default=None, metavar="TEXT", help="system message for SFT/DPO/KTO prompts")

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from workbench.dialogue import Dialogue, Turn
 from workbench.export._json import dumpb
+from workbench.export.aggregated import reweight_groups, vote_weights
 from workbench.export.records import ExportCandidate, PreferenceOutcome
 from workbench.export.selection import CandidateStats, ExportFilters, Selected, group_turns, select_turn
 from workbench.privacy import DeidReport, deidentify, names_in
@@ -186,10 +187,26 @@ class ExportContext:
         return index
 
     @cached_property
-    def groups(self) -> dict[tuple, list[tuple[ExportCandidate, CandidateStats]]]:
-        """In-scope candidates with stats per (dialogue, turn), first-seen order."""
+    def plain_groups(self) -> dict[tuple, list[tuple[ExportCandidate, CandidateStats]]]:
+        """In-scope candidates with their plain stats (means, vote counts) per (dialogue, turn)."""
         with paused_gc():
             return group_turns(self.candidates, self.filters)
+
+    @cached_property
+    def vote_weights(self) -> dict[str, float] | None:
+        """Annotator -> weight of a preference vote under ``filters.aggregate``; None: every vote counts 1."""
+        return vote_weights(self.plain_groups, self.filters.aggregate, self._annotators)
+
+    @property
+    def _annotators(self) -> frozenset[str] | None:
+        return frozenset(self.filters.annotators) if self.filters.annotators is not None else None
+
+    @cached_property
+    def groups(self) -> dict[tuple, list[tuple[ExportCandidate, CandidateStats]]]:
+        """In-scope candidates with stats per (dialogue, turn), first-seen order, aggregated as asked."""
+        if self.filters.aggregate == "mean":
+            return self.plain_groups
+        return reweight_groups(self.plain_groups, self.filters.aggregate, self._annotators, self.vote_weights)
 
     @cached_property
     def selected(self) -> list[Selected]:

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from workbench.export._json import dumpb
+from workbench.export.aggregated import weighted
 from workbench.export.context import ExportContext, FormatResult
 from workbench.export.records import ExportCandidate, GenId
 from workbench.export.selection import CandidateStats, quality_ok, type_ok
@@ -74,7 +75,8 @@ def dpo_pairs(ctx: ExportContext) -> list[PreferencePair]:
                     votes[(better, worse)].add(a)
         for (better, worse), fwd in votes.items():
             back = votes.get((worse, better), set())
-            if len(fwd) <= len(back):
+            # With a reliability-weighted aggregate, a careless annotator's vote weighs less (export/aggregated.py).
+            if weighted(fwd, ctx.vote_weights) <= weighted(back, ctx.vote_weights):
                 continue
             ch, rj = by_id[better], by_id[worse]
             if not (type_ok(ch[1], f) and quality_ok(ch[1], f)) or ch[0].output == rj[0].output:

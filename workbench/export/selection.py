@@ -53,6 +53,12 @@ class ExportFilters:
     use_preferences: bool = True
     kto_threshold: float | None = None  # None: score_threshold (or 4.0)
     dpo_low_threshold: float = 2.5  # a reply at or below this overall score is "low-rated"
+    aggregate: str = "mean"  # mean | dawid-skene | mace: how ratings and votes combine (export/aggregated.py)
+
+    def __post_init__(self) -> None:
+        from workbench.analysis.aggregation import check_method
+
+        object.__setattr__(self, "aggregate", check_method(self.aggregate))
 
     def to_dict(self) -> dict:
         out = {}
@@ -82,9 +88,12 @@ class CandidateStats:
     votes_for: tuple[str, ...]
     votes_against: tuple[str, ...]
     corrections: tuple[tuple[str, str, datetime | None], ...]  # (annotator, text, created_at)
+    net_weight: float | None = None  # reliability-weighted net votes, when an aggregate other than mean is used
 
     @property
-    def net_votes(self) -> int:
+    def net_votes(self) -> float:
+        if self.net_weight is not None:
+            return self.net_weight
         return len(self.votes_for) - len(self.votes_against)
 
     def scores(self) -> dict:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import inspect, select
 from sqlalchemy.engine import Connection, Engine
 
-from workbench.store.schema import Base, SchemaVersion
+from workbench.store.schema import Base, GoldAnswer, SchemaVersion
 
 
 @dataclass(frozen=True)
@@ -27,8 +27,13 @@ def _initial(conn: Connection) -> None:
     Base.metadata.create_all(conn)
 
 
+def _gold_answers(conn: Connection) -> None:
+    GoldAnswer.__table__.create(conn, checkfirst=True)
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "dialogues, turns, generations, suggestions, ratings, preferences, queue, users, datasets", _initial),
+    Migration(2, "gold_answers: expected answers of gold items", _gold_answers),
 ]
 LATEST = MIGRATIONS[-1].version
 

@@ -244,3 +244,21 @@ class Assignment(Base):
     display_order: Mapped[list[Any]] = mapped_column(default=list)  # counterbalanced column order
     assigned_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     completed_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class GoldAnswer(Base):
+    """The expected answer for one reply, set by an admin: items holding such a reply are *gold* items.
+
+    ``answer`` is JSON keyed by question (``turn_type``, an axis key with a score or ``"na"``), as a
+    rating's values are, so a new question needs no migration. Scores count as right within ``tolerance``.
+    Annotators are never told which items are gold.
+    """
+
+    __tablename__ = "gold_answers"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    generation_id: Mapped[int] = mapped_column(ForeignKey("generations.id", ondelete="CASCADE"), unique=True)
+    answer: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    tolerance: Mapped[int] = mapped_column(Integer, default=0)
+    note: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

@@ -9,6 +9,7 @@ from workbench.ui.chat_tab import build_chat_tab
 from workbench.ui.compare_tab import build_compare_tab
 from workbench.ui.data_tab import build_data_tab
 from workbench.ui.export_tab import build_export_tab
+from workbench.ui.quality_tab import build_quality_tab
 from workbench.ui.rate_tab import RATE_JS, build_rate_tab
 
 CSS = """
@@ -34,6 +35,8 @@ def build_app(svc: Services) -> gr.Blocks:
                 build_rate_tab(svc)
             with gr.Tab("Compare", id="compare"):
                 build_compare_tab(svc)
+            with gr.Tab("Quality", id="quality"):
+                build_quality_tab(svc)
             with gr.Tab("Data", id="data"):
                 data = build_data_tab(svc)
             with gr.Tab("Export", id="export"):

@@ -42,7 +42,10 @@ LAYOUT: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
     ("Position bias", ("position_bias", "slot_scores"), ("position_bias",)),
     ("Inter-annotator agreement", ("agreement",), ("agreement",)),
     ("Reference metrics (BLEU / ROUGE / distinct-n)", ("metrics",), ("metrics",)),
+    ("Aggregated over annotators (reliability-weighted)", ("aggregated_scores",), ()),
 )
+#: what the Compare tab shows beside the plain means (see workbench.analysis.aggregation)
+AGGREGATES = ("mean", "dawid-skene", "mace")
 TITLES = {stem: title for stem, title, _attr, _idx in SECTIONS}
 
 
@@ -80,16 +83,16 @@ def make_filters(annotators: Any = None, datasets: Any = None, date_from: Any = 
 
 def _display(stem: str, df: pd.DataFrame | None) -> pd.DataFrame:
     if df is None:
-        return pd.DataFrame({"": ["press “Compute metrics”"]})
+        return pd.DataFrame({"": ["press “Compute metrics”" if stem == "metrics" else "not computed"]})
     keep_index = next(idx for s, _t, _a, idx in SECTIONS if s == stem)
     out = df.reset_index() if keep_index else df.copy()
     return out.round(TABLE_DIGITS) if len(out) else out
 
 
 def compute_view(svc: Services, filters: Filters | None = None, *, metrics: bool = False,
-                 n_boot: int = 1000) -> CompareView:
+                 n_boot: int = 1000, aggregates: tuple[str, ...] = AGGREGATES) -> CompareView:
     """Everything the tab shows for the given filters."""
-    d = compute_dashboard(load_frames(svc.store), filters, metrics=metrics, n_boot=n_boot)
+    d = compute_dashboard(load_frames(svc.store), filters, metrics=metrics, n_boot=n_boot, aggregates=aggregates)
     tables = {stem: _display(stem, getattr(d, attr)) for stem, _t, attr, _i in SECTIONS}
     counts = ", ".join(f"{v} {k}" for k, v in d.counts.items())
     return CompareView(d, tables, dashboard_figures(d), f"**Rows after filtering:** {counts}")
@@ -125,6 +128,8 @@ def build_compare_tab(svc: Services) -> dict[str, Any]:
         date_to = gr.DateTime(label="To (inclusive)", include_time=False, type="string")
         refresh_btn = gr.Button("Refresh", variant="primary", elem_id="compare-refresh")
         metrics_btn = gr.Button("Compute metrics (BLEU/ROUGE, slow)", elem_id="compare-metrics")
+        weighted = gr.Checkbox(True, label="Reliability-weighted aggregates (Dawid-Skene, MACE; seconds)",
+                               elem_id="compare-aggregates")
     summary = gr.Markdown("Press **Refresh** to compute the statistics.", elem_id="compare-summary")
     tables: dict[str, Any] = {}
     plots: dict[str, Any] = {}
@@ -136,14 +141,15 @@ def build_compare_tab(svc: Services) -> dict[str, Any]:
             for stem in stems:
                 tables[stem] = gr.Dataframe(label=TITLES[stem], interactive=False, wrap=True, max_height=320)
 
-    filter_inputs = [annotators, datasets, date_from, date_to, columns, turn_types]
+    filter_inputs = [annotators, datasets, date_from, date_to, columns, turn_types, weighted]
     outputs = [summary, annotators, datasets, columns, *tables.values(), *plots.values()]
 
     def handler(metrics: bool):
-        def run(a: Any, ds: Any, f: Any, t: Any, c: Any, tt: Any, request: gr.Request) -> dict:
+        def run(a: Any, ds: Any, f: Any, t: Any, c: Any, tt: Any, agg: bool, request: gr.Request) -> dict:
             try:
                 require_admin(svc, request)
-                view = compute_view(svc, make_filters(a, ds, f, t, c, tt), metrics=metrics)
+                view = compute_view(svc, make_filters(a, ds, f, t, c, tt), metrics=metrics,
+                                    aggregates=AGGREGATES if agg else ())
             except WorkbenchError as e:
                 raise gr.Error(html.escape(str(e), quote=False)) from None
             fresh = filter_choices(svc)  # datasets and annotators appear while the app runs

@@ -23,6 +23,7 @@ import gradio as gr
 import pandas as pd
 from sqlalchemy import select
 
+from workbench.analysis.aggregation import METHODS as AGGREGATES
 from workbench.auth import CurrentUser
 from workbench.errors import AuthError, InputError, WorkbenchError
 from workbench.export.api import ExportReport
@@ -77,7 +78,8 @@ def _names(v: Any) -> tuple[str, ...] | None:
 def build_filters(min_questioning: Any = None, min_suggestion: Any = None, min_agreement: Any = None,
                   score_threshold: Any = None, turn_types: Sequence[str] | None = None,
                   include_safety_flagged: bool = False, annotators: Sequence[str] | None = None,
-                  datasets: Sequence[str] | None = None, date_from: Any = None, date_to: Any = None) -> ExportFilters:
+                  datasets: Sequence[str] | None = None, date_from: Any = None, date_to: Any = None,
+                  aggregate: str | None = None) -> ExportFilters:
     """ExportFilters from the tab's raw values; InputError names a bad field."""
     from workbench.export.cli import parse_when
     from workbench.export.from_store import utc_naive
@@ -96,7 +98,8 @@ def build_filters(min_questioning: Any = None, min_suggestion: Any = None, min_a
         min_suggestion=_number(min_suggestion, "min suggestion"),
         min_agreement=_number(min_agreement, "min agreement"),
         turn_types=tt, exclude_safety_flagged=not include_safety_flagged,
-        annotators=_names(annotators), datasets=_names(datasets), date_from=start, date_to=end, **extra,
+        annotators=_names(annotators), datasets=_names(datasets), date_from=start, date_to=end,
+        aggregate=aggregate or "mean", **extra,
     )
 
 
@@ -218,6 +221,9 @@ def build_export_tab(svc: Services) -> dict[str, Any]:
             date_to = gr.Textbox("", label="To (YYYY-MM-DD, inclusive)", elem_id="export-to")
         system_prompt = gr.Textbox("", label="System prompt for SFT / DPO / KTO (optional)", lines=2,
                                    elem_id="export-system")
+        aggregate = gr.Dropdown(list(AGGREGATES), value="mean", elem_id="export-aggregate",
+                                label="Combine annotators by (targets, DPO, KTO): mean = plain means and one vote "
+                                      "each; dawid-skene / mace = weighted by estimated reliability")
         run_btn = gr.Button("Export", variant="primary", elem_id="export-run")
         summary = gr.Textbox("", label="Summary", lines=8, interactive=False, elem_id="export-summary")
         preview = gr.Dataframe(pd.DataFrame(), datatype="str", label="Preview (first rows of the first format)",
@@ -233,11 +239,11 @@ def build_export_tab(svc: Services) -> dict[str, Any]:
                 annotators: gr.update(choices=users, value=[]), datasets: gr.update(choices=names, value=[])}
 
     def on_export(request: gr.Request, fmts, q, s, agree, thr, tts, flagged, anns, dss, d_from, d_to, deid_on,
-                  system):
+                  system, agg="mean"):
         # Gradio injects the request only into a positional parameter, hence its place first.
         try:
             actions.admin(request)
-            filters = build_filters(q, s, agree, thr, tts, bool(flagged), anns, dss, d_from, d_to)
+            filters = build_filters(q, s, agree, thr, tts, bool(flagged), anns, dss, d_from, d_to, agg)
             out = actions.run(request, fmts, filters, deidentify=bool(deid_on), system_prompt=system)
         except AuthError as e:
             raise gr.Error(str(e)) from None
@@ -247,7 +253,7 @@ def build_export_tab(svc: Services) -> dict[str, Any]:
         return {summary: out.summary, preview: out.preview, download: str(out.zip_path)}
 
     run_btn.click(on_export, [formats, min_q, min_s, min_agree, threshold, turn_types, include_flagged, annotators,
-                              datasets, date_from, date_to, deid, system_prompt],
+                              datasets, date_from, date_to, deid, system_prompt, aggregate],
                   [summary, preview, download], api_name="export_run", trigger_mode="once")
     gr.on(None, on_load, None, [notice, panel, annotators, datasets], api_name="export_load")
     return {"actions": actions, "notice": notice, "panel": panel, "annotators": annotators, "datasets": datasets,

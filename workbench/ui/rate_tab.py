@@ -399,7 +399,7 @@ def build_rate_tab(svc: Services) -> dict[str, Any]:
             with svc.store.session() as s:
                 queue.sync_queue(s)
             with svc.store.session() as s:
-                claim = queue.take_next(s, user, k)
+                claim = queue.take_next(s, user, k, cfg.gold_rate)
             if claim is None:
                 gr.Info("Nothing left for you to rate. Thank you!")
                 return render(user, {**state, "item_id": None}, None)
@@ -526,7 +526,7 @@ def build_rate_tab(svc: Services) -> dict[str, Any]:
         with svc.store.session() as s:
             queue.sync_queue(s)
         with svc.store.session() as s:
-            claim = queue.take_next(s, user, k)
+            claim = queue.take_next(s, user, k, cfg.gold_rate)
         return api_item(load_item(user, claim.item_id)) if claim else None
 
     def on_api_submit(payload: str, request: gr.Request) -> str:

@@ -1,0 +1,173 @@
+"""The annotator quality view on a real SQLite store, and the Quality tab through gradio_client."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pandas as pd
+import pytest
+from gradio_client import Client
+from rating_fixtures import COLUMNS, RunningApp, add_positions, make_users
+from sqlalchemy import select
+
+from workbench.analysis.annotator_quality import annotator_quality
+from workbench.annotate.access import can_view_quality
+from workbench.annotate.gold import mark_gold
+from workbench.annotate.queue import sync_queue
+from workbench.auth import CurrentUser
+from workbench.errors import AuthError
+from workbench.store.engine import Store
+from workbench.store.schema import Assignment, Generation, QueueItem, Rating, Suggestion, utcnow
+
+TRUTH = ("question", "suggestion", "mixed", "other")
+
+
+@pytest.fixture
+def store(tmp_path):
+    s = Store(f"sqlite:///{tmp_path / 'quality.db'}")
+    yield s
+    s.dispose()
+
+
+def _crowd(store: Store, n: int = 40) -> dict:
+    """good-1 and good-2 always give the true answer; lazy keeps the machine's "question" and scores 5.
+
+    The truth cycles through the four turn types and scores 1-4; each user takes every item, good-1
+    in 10 s, 20 s, 30 s... and lazy in 2 s.
+    """
+    add_positions(store, n, columns=COLUMNS[:1])
+    (admin,) = make_users(store, "boss", role="admin")
+    users = {u.username: u for u in make_users(store, "good-1", "good-2", "lazy")}
+    with store.session() as s:
+        sync_queue(s)
+        items = list(s.scalars(select(QueueItem).order_by(QueueItem.id)))
+        gens = {g.dialogue_id: g.id for g in s.scalars(select(Generation).where(Generation.status == "ok"))}
+        t0 = utcnow() - timedelta(days=1)
+        for i, item in enumerate(items):
+            gid = gens[item.dialogue_id]
+            s.add(Suggestion(generation_id=gid, question="turn_type", value="question", score=0.6, agent="test"))
+            truth, score = TRUTH[i % 4], 1 + i % 4
+            for slot, (name, u) in enumerate(users.items()):
+                lazy = name == "lazy"
+                took = timedelta(seconds=2) if lazy else timedelta(seconds=10 * (i + 1) * (1 + slot))
+                s.add(Assignment(item_id=item.id, user_id=u.id, slot=slot, assigned_at=t0,
+                                 completed_at=t0 + took))
+                s.add(Rating(generation_id=gid, user_id=u.id, status="submitted",
+                             turn_type="question" if lazy else truth, questioning=5 if lazy else score,
+                             suggestion=5 if lazy else score))
+        first_gid = gens[items[1].dialogue_id]  # truth "suggestion", score 2
+    with store.session() as s:
+        mark_gold(s, admin, {"generation_id": first_gid, "turn_type": "suggestion", "questioning": 2})
+    return {"admin": admin, **users}
+
+
+def test_quality_table_by_hand(store):
+    who = _crowd(store)
+    with store.session() as s:
+        df = annotator_quality(s, who["admin"], "dawid-skene").set_index("annotator")
+    assert list(df.index) == ["good-1", "good-2", "lazy"]  # boss took no item
+    assert (df["items_done"] == 40).all()
+    # good-1 took 10, 20, ..., 400 s: median of 40 values = (200 + 210) / 2
+    assert df.loc["good-1", "median_seconds_per_item"] == pytest.approx(205.0)
+    assert df.loc["lazy", "median_seconds_per_item"] == pytest.approx(2.0)
+    # good-1's others: good-2 always agrees, lazy only on the quarter of "question" items
+    assert df.loc["good-1", "agreement_turn_type"] == pytest.approx((1 + 0.25) / 2)
+    assert df.loc["lazy", "agreement_turn_type"] == pytest.approx(0.25)
+    assert df.loc["lazy", "agreement_scores"] == pytest.approx(0.0)  # never a 5 among the careful
+    assert df.loc["good-1", "gold_accuracy"] == 1.0 and df.loc["good-1", "gold_checked"] == 2
+    assert df.loc["lazy", "gold_accuracy"] == 0.0
+    assert df.loc["lazy", "anchoring"] == 1.0 and df.loc["good-2", "anchoring"] == pytest.approx(0.25)
+    for q in ("turn_type", "questioning", "suggestion"):
+        assert df.loc["good-1", f"reliability_{q}"] > 0.9
+        assert df.loc["lazy", f"reliability_{q}"] < 0.1
+
+
+def test_quality_is_for_admins_and_researchers(store):
+    who = _crowd(store, n=8)
+    researcher = CurrentUser(999, "res", "researcher")  # the role another change adds to accounts
+    assert can_view_quality(researcher) and can_view_quality(who["admin"])
+    assert not can_view_quality(who["lazy"])
+    with store.session() as s:
+        assert len(annotator_quality(s, researcher, "mean")) == 3
+        with pytest.raises(AuthError):
+            annotator_quality(s, who["good-1"])
+
+
+def test_quality_tab_through_the_api(tmp_path):
+    app = RunningApp(tmp_path)
+    try:
+        add_positions(app.store, 3)
+        make_users(app.store, "ann")
+        make_users(app.store, "boss", role="admin")
+        with app.store.session() as s:
+            gid = s.scalar(select(Generation.id).where(Generation.status == "ok").order_by(Generation.id))
+        boss = Client(app.url, auth=("boss", "secret-pass-boss"), verbose=False, analytics_enabled=False)
+        msg, gold = boss.predict(gid, "mixed", "", "na", 0, api_name="/gold_mark")
+        assert "gold" in msg and gold["data"][0][0] == gid
+        with pytest.raises(Exception, match="not in the list of choices"):
+            boss.predict(gid, "nonsense-type", "", "", 0, api_name="/gold_mark")
+        msg, _ = boss.predict(10_000, "question", "", "", 0, api_name="/gold_mark")
+        assert "⚠️" in msg and "no reply" in msg
+        msg, _ = boss.predict(gid, "", "9", "", 0, api_name="/gold_mark")
+        assert "whole score 1-5" in msg
+        table, gold = boss.predict("mace", api_name="/quality")
+        assert table["headers"][0] == "annotator" and "anchoring" in table["headers"]
+        assert [row[4] for row in gold["data"]] == ["mixed"]
+        ann = Client(app.url, auth=("ann", "secret-pass-ann"), verbose=False, analytics_enabled=False)
+        with pytest.raises(Exception, match="admins and researchers"):
+            ann.predict("mean", api_name="/quality")
+        msg, _ = ann.predict(gid, "question", "", "", 0, api_name="/gold_mark")
+        assert "admin" in msg
+        with app.store.session() as s:
+            from workbench.store.schema import GoldAnswer
+
+            assert [g.answer for g in s.scalars(select(GoldAnswer))] == [{"turn_type": "mixed", "suggestion": "na"}]
+    finally:
+        app.close()
+
+
+def test_quality_of_an_empty_store(store):
+    (admin,) = make_users(store, "boss", role="admin")
+    with store.session() as s:
+        df = annotator_quality(s, admin)
+    assert isinstance(df, pd.DataFrame) and df.empty and "reliability_turn_type" in df.columns
+
+
+MARKUP_NAME = '<img src=x onerror="window.__pwned=1">'
+
+
+@pytest.mark.browser
+def test_quality_tab_in_chromium_shows_names_as_text(tmp_path):
+    """An account name is untrusted text: the Quality table shows it, and nothing in it runs."""
+    from browser import launch
+    from playwright.sync_api import sync_playwright
+
+    from workbench.store.schema import User
+
+    app = RunningApp(tmp_path)
+    try:
+        add_positions(app.store, 2)
+        make_users(app.store, "boss", role="admin")
+        with app.store.session() as s:
+            odd = User(username=MARKUP_NAME, password_hash="!", role="annotator")
+            s.add(odd)
+            s.flush()
+            gid = s.scalar(select(Generation.id).where(Generation.status == "ok").order_by(Generation.id))
+            s.add(Rating(generation_id=gid, user_id=odd.id, status="submitted", turn_type="question",
+                         questioning=3))
+        with sync_playwright() as pw:
+            browser = launch(pw)
+            page = browser.new_page()
+            page.goto(app.url)
+            page.locator("input[type=text]").first.fill("boss")
+            page.locator("input[type=password]").first.fill("secret-pass-boss")
+            page.get_by_role("button", name="Login").click()
+            page.get_by_role("tab", name="Quality").click()
+            page.locator("#quality-refresh").click()
+            page.locator("#quality-table", has_text="onerror").wait_for(timeout=60_000)
+            pwned = page.evaluate("() => window.__pwned")
+            injected = page.evaluate("() => document.querySelectorAll('[onerror]').length")
+            browser.close()
+        assert pwned is None and injected == 0
+    finally:
+        app.close()

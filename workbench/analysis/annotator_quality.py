@@ -1,0 +1,108 @@
+"""The annotator quality table: how much work, how fast, how consistent, how right, how anchored.
+
+Per annotator (only submitted ratings count):
+
+* ``items_done``: rating items completed; ``median_seconds_per_item``: median time from taking an item
+  to completing it;
+* ``agreement_turn_type`` / ``agreement_scores``: the mean share of the *other* annotators of a reply who
+  gave the same turn type / the same score (both axes pooled);
+* ``gold_accuracy`` over ``gold_checked`` answers on gold replies (see :mod:`workbench.annotate.gold`);
+* ``reliability_*``: the estimated reliability of the chosen aggregation method per question
+  (0 = no information, 1 = always right; see :mod:`workbench.analysis.aggregation`);
+* ``anchoring``: the share of their turn types equal to the machine suggestion shown pre-filled. High
+  anchoring with low agreement or gold accuracy suggests the suggestion is accepted unread.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import defaultdict
+
+import pandas as pd
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from workbench.analysis.aggregation import Answer, aggregate, agreement_with_others, check_method
+from workbench.annotate.access import can_view_quality
+from workbench.annotate.gold import gold_accuracy
+from workbench.auth import CurrentUser
+from workbench.errors import AuthError
+from workbench.store.schema import Assignment, Rating, Suggestion, User
+
+AXES = ("questioning", "suggestion")
+COLUMNS = ("annotator", "items_done", "median_seconds_per_item", "agreement_turn_type", "agreement_scores",
+           "gold_accuracy", "gold_checked", "reliability_turn_type", "reliability_questioning",
+           "reliability_suggestion", "anchoring", "ratings")
+
+
+def _latest_suggestions(s: Session) -> dict[int, str]:
+    newest = select(func.max(Suggestion.id)).where(Suggestion.question == "turn_type").group_by(
+        Suggestion.generation_id)
+    rows = s.execute(select(Suggestion.generation_id, Suggestion.value).where(Suggestion.id.in_(newest)))
+    return {gid: value for gid, value in rows}
+
+
+def annotator_quality(s: Session, viewer: CurrentUser, method: str = "dawid-skene", seed: int = 0) -> pd.DataFrame:
+    """One row per annotator who has taken an item or submitted a rating; admins and researchers only."""
+    if not can_view_quality(viewer):
+        raise AuthError("only admins and researchers can see the annotator quality view")
+    method = check_method(method)
+    ratings = s.execute(
+        select(User.username, Rating.generation_id, Rating.turn_type, Rating.questioning, Rating.questioning_na,
+               Rating.suggestion, Rating.suggestion_na)
+        .join(User, User.id == Rating.user_id).where(Rating.status == "submitted")).all()
+    spans = s.execute(select(User.username, Assignment.assigned_at, Assignment.completed_at)
+                      .join(User, User.id == Assignment.user_id)).all()
+    suggested = _latest_suggestions(s)
+    gold = gold_accuracy(s, viewer)
+
+    names = sorted({r[0] for r in ratings} | {r[0] for r in spans})
+    done: dict[str, int] = defaultdict(int)
+    seconds: dict[str, list[float]] = defaultdict(list)
+    for who, taken, completed in spans:
+        if completed is not None:
+            done[who] += 1
+            if taken is not None:
+                seconds[who].append(max(0.0, (completed - taken).total_seconds()))
+
+    turn_types = [Answer(gid, who, tt) for who, gid, tt, *_ in ratings if tt]
+    scores = {axis: [] for axis in AXES}
+    for who, gid, _tt, q, q_na, sg, sg_na in ratings:
+        if q is not None and not q_na:
+            scores["questioning"].append(Answer(gid, who, q))
+        if sg is not None and not sg_na:
+            scores["suggestion"].append(Answer(gid, who, sg))
+    pooled = [Answer((a.item, axis), a.annotator, a.label) for axis in AXES for a in scores[axis]]
+    agree_tt = agreement_with_others(turn_types)
+    agree_scores = agreement_with_others(pooled)
+    reliability = {"turn_type": aggregate(turn_types, method, seed=seed).reliability}
+    for axis in AXES:
+        reliability[axis] = aggregate(scores[axis], method, ordinal=True, seed=seed).reliability
+
+    anchored: dict[str, list[bool]] = defaultdict(list)
+    for a in turn_types:
+        if a.item in suggested:
+            anchored[a.annotator].append(a.label == suggested[a.item])
+    n_ratings: dict[str, int] = defaultdict(int)
+    for who, *_ in ratings:
+        n_ratings[who] += 1
+
+    nan = float("nan")
+    rows = []
+    for who in names:
+        g = gold.get(who)
+        rows.append({
+            "annotator": who,
+            "items_done": done[who],
+            "median_seconds_per_item": statistics.median(seconds[who]) if seconds[who] else nan,
+            "agreement_turn_type": agree_tt.get(who, nan),
+            "agreement_scores": agree_scores.get(who, nan),
+            "gold_accuracy": g.accuracy if g is not None and g.accuracy is not None else nan,
+            "gold_checked": g.checked if g is not None else 0,
+            "reliability_turn_type": reliability["turn_type"].get(who, nan),
+            "reliability_questioning": reliability["questioning"].get(who, nan),
+            "reliability_suggestion": reliability["suggestion"].get(who, nan),
+            "anchoring": sum(anchored[who]) / len(anchored[who]) if anchored[who] else nan,
+            "ratings": n_ratings[who],
+        })
+    return pd.DataFrame(rows, columns=list(COLUMNS))

@@ -1,0 +1,270 @@
+"""Gold items: replies with an expected answer set by an admin, mixed into every annotator's queue.
+
+A rating item is *gold* when one of its replies has a :class:`GoldAnswer`. Gold items are served to
+every annotator (beyond the item's k slots) at ``annotation.gold_rate`` of the items they take, look
+exactly like any other item, and each annotator's answers on them give their gold accuracy.
+
+Expected answers are keyed by question: ``turn_type`` (one of the rubric's turn types) and each score
+axis (a whole score, or ``"na"``). A score within ``tolerance`` of the expected one counts as right.
+Callers own the session.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from workbench.annotate.rubric import STORED_AXES, TURN_TYPE_KEYS
+from workbench.auth import CurrentUser
+from workbench.errors import AuthError, InputError
+from workbench.store.schema import Assignment, Generation, GoldAnswer, QueueItem, Rating, User
+
+NA = "na"
+SCORE_RANGE = (1, 5)
+MAX_TOLERANCE = 4
+_MAX_GOLD_ATTEMPTS = 16
+_ROW_KEYS = frozenset({"generation_id", "dialogue_id", "turn_index", "column", "tolerance", "note"})
+
+
+@dataclass(frozen=True)
+class GoldAccuracy:
+    username: str
+    checked: int  # answers compared with an expected one (one per question per gold reply)
+    correct: int
+
+    @property
+    def accuracy(self) -> float | None:
+        return self.correct / self.checked if self.checked else None
+
+
+def _require_admin(user: CurrentUser) -> None:
+    if not user.is_admin:
+        raise AuthError("only an admin can set or see gold answers")
+
+
+def clean_answer(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """The expected answer with only known questions and valid values; InputError names what is wrong."""
+    if not isinstance(raw, Mapping):
+        raise InputError("a gold answer must be an object such as {\"turn_type\": \"question\", \"questioning\": 4}")
+    unknown = sorted(set(raw) - {"turn_type", *STORED_AXES})
+    if unknown:
+        raise InputError(f"unknown question(s) {unknown} in a gold answer; use turn_type, {', '.join(STORED_AXES)}")
+    out: dict[str, Any] = {}
+    tt = raw.get("turn_type")
+    if tt not in (None, ""):
+        if tt not in TURN_TYPE_KEYS:
+            raise InputError(f"gold turn type {tt!r} is not one of {', '.join(TURN_TYPE_KEYS)}")
+        out["turn_type"] = tt
+    for axis in STORED_AXES:
+        v = raw.get(axis)
+        if v in (None, ""):
+            continue
+        if isinstance(v, str) and v.strip().lower() in (NA, "n/a"):
+            out[axis] = NA
+            continue
+        try:
+            score = float(v)
+        except (TypeError, ValueError):
+            raise InputError(f"gold {axis} must be a score {SCORE_RANGE[0]}-{SCORE_RANGE[1]} or \"na\", "
+                             f"got {v!r}") from None
+        if isinstance(v, bool) or not math.isfinite(score) or score != int(score) \
+                or not SCORE_RANGE[0] <= score <= SCORE_RANGE[1]:
+            raise InputError(f"gold {axis} must be a whole score {SCORE_RANGE[0]}-{SCORE_RANGE[1]} or \"na\", "
+                             f"got {v!r}")
+        out[axis] = int(score)
+    if not out:
+        raise InputError("a gold answer needs at least one of turn_type, " + ", ".join(STORED_AXES))
+    return out
+
+
+def _generation_for(s: Session, row: Mapping[str, Any]) -> Generation:
+    gid = row.get("generation_id")
+    if gid not in (None, ""):
+        try:
+            g = s.get(Generation, int(gid))
+        except (TypeError, ValueError):
+            raise InputError(f"generation_id must be a number, got {gid!r}") from None
+        if g is None:
+            raise InputError(f"no reply with generation_id {gid}")
+    else:
+        try:
+            did, tix, col = int(row["dialogue_id"]), int(row["turn_index"]), str(row["column"])
+        except (KeyError, TypeError, ValueError):
+            raise InputError("a gold row needs generation_id, or dialogue_id + turn_index + column") from None
+        g = s.scalars(select(Generation).where(
+            Generation.dialogue_id == did, Generation.turn_index == tix, Generation.column_name == col,
+            Generation.status == "ok").order_by(Generation.id.desc()).limit(1)).first()
+        if g is None:
+            raise InputError(f"no finished reply of column {col!r} at dialogue {did}, turn {tix}")
+    if g.status != "ok":
+        raise InputError(f"reply {g.id} is {g.status}; only finished replies can be gold")
+    return g
+
+
+def mark_gold(s: Session, admin: CurrentUser, row: Mapping[str, Any], *, tolerance: int = 0,
+              note: str | None = None) -> GoldAnswer:
+    """Set (or replace) the expected answer of one reply; admins only.
+
+    ``row`` names the reply (``generation_id``, or ``dialogue_id`` + ``turn_index`` + ``column``) and
+    holds the expected values (``turn_type``, ``questioning``, ``suggestion``).
+    """
+    _require_admin(admin)
+    if isinstance(tolerance, bool) or not isinstance(tolerance, int) or not 0 <= tolerance <= MAX_TOLERANCE:
+        raise InputError(f"tolerance must be a whole number 0-{MAX_TOLERANCE}, got {tolerance!r}")
+    if note is not None and not isinstance(note, str):
+        raise InputError(f"a gold note must be text, got {note!r}")
+    g = _generation_for(s, row)
+    # Everything but the reply's address is an answer, so a typo ("questionning") is refused, not ignored.
+    answer = clean_answer({k: v for k, v in row.items() if k not in _ROW_KEYS})
+    gold = s.scalars(select(GoldAnswer).where(GoldAnswer.generation_id == g.id)).first()
+    if gold is None:
+        gold = GoldAnswer(generation_id=g.id)
+        s.add(gold)
+    gold.answer, gold.tolerance, gold.note, gold.created_by = answer, tolerance, note, admin.id
+    s.flush()
+    # A gold reply must be reachable through the queue even before anyone syncs it.
+    try:
+        with s.begin_nested():
+            s.add(QueueItem(dialogue_id=g.dialogue_id, turn_index=g.turn_index))
+    except IntegrityError:
+        pass
+    return gold
+
+
+def unmark_gold(s: Session, admin: CurrentUser, generation_id: int) -> bool:
+    _require_admin(admin)
+    gold = s.scalars(select(GoldAnswer).where(GoldAnswer.generation_id == generation_id)).first()
+    if gold is None:
+        return False
+    s.delete(gold)
+    return True
+
+
+def read_gold_file(path: str | Path) -> list[dict[str, Any]]:
+    """Rows of a gold JSONL file (one object a line); InputError with the line number on a bad line."""
+    p = Path(path)
+    if not p.is_file():
+        raise InputError(f"gold file {str(p)!r} does not exist")
+    rows = []
+    for n, line in enumerate(p.read_text(encoding="utf-8-sig").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as e:
+            raise InputError(f"{p.name} line {n}: not JSON ({e.msg})") from None
+        if not isinstance(row, dict):
+            raise InputError(f"{p.name} line {n}: expected an object")
+        rows.append(row)
+    return rows
+
+
+def import_gold(s: Session, admin: CurrentUser, rows: Iterable[Mapping[str, Any]]) -> int:
+    """Mark every row's reply as gold, all or nothing; InputError lists every bad row (1-based)."""
+    _require_admin(admin)
+    errors = []
+    count = 0
+    # One savepoint around the whole file: all or nothing even if the caller commits after the error.
+    whole = s.begin_nested()
+    for n, row in enumerate(rows, 1):
+        if not isinstance(row, Mapping):
+            errors.append(f"row {n}: expected an object")
+            continue
+        try:
+            with s.begin_nested():
+                mark_gold(s, admin, row, tolerance=row.get("tolerance", 0), note=row.get("note"))
+            count += 1
+        except InputError as e:
+            errors.append(f"row {n}: {e}")
+    if errors:
+        whole.rollback()
+        raise InputError(f"{len(errors)} bad gold row(s); nothing imported:\n" + "\n".join(errors[:20]))
+    whole.commit()
+    return count
+
+
+def gold_item_ids(s: Session) -> set[int]:
+    rows = s.execute(
+        select(QueueItem.id).join(Generation, (Generation.dialogue_id == QueueItem.dialogue_id)
+                                  & (Generation.turn_index == QueueItem.turn_index))
+        .join(GoldAnswer, GoldAnswer.generation_id == Generation.id).distinct()).scalars()
+    return set(rows)
+
+
+def claim_gold(s: Session, user: CurrentUser, k: int, rate: float):
+    """Claim a gold item the user has not seen when their share of gold items is below ``rate``.
+
+    The share is kept at ``floor(rate * items taken)``, so with 0.1 the 10th, 20th... item is gold.
+    Gold items take a slot beyond their k, so every annotator can get each of them. Returns a
+    :class:`~workbench.annotate.queue.Claim` or None.
+    """
+    from workbench.annotate import queue
+
+    if rate <= 0:
+        return None
+    gold_ids = gold_item_ids(s)
+    if not gold_ids:
+        return None
+    mine = list(s.scalars(select(Assignment.item_id).where(Assignment.user_id == user.id)))
+    if sum(1 for i in mine if i in gold_ids) >= math.floor(rate * (len(mine) + 1)):
+        return None
+    unseen = sorted(gold_ids - set(mine))
+    for item_id in unseen[:_MAX_GOLD_ATTEMPTS]:
+        item = s.get(QueueItem, item_id)
+        if item is None:
+            continue
+        slot = (s.scalar(select(func.max(Assignment.slot)).where(Assignment.item_id == item_id)) or 0) + 1
+        a = queue._try_claim(s, item, user, max(slot, k), k)
+        if a is not None:
+            return queue.Claim(item.id, a.slot, tuple(a.display_order), resumed=False)
+    return None
+
+
+def gold_accuracy(s: Session, viewer: CurrentUser) -> dict[str, GoldAccuracy]:
+    """Each annotator's submitted answers on gold replies compared with the expected answers.
+
+    Admins and researchers (the quality view) may see it; the expected answers stay admin-only.
+    """
+    from workbench.annotate.access import can_view_quality
+
+    if not can_view_quality(viewer):
+        raise AuthError("only admins and researchers can see annotators' gold accuracy")
+    rows = s.execute(
+        select(User.username, Rating, GoldAnswer)
+        .join(Rating, Rating.user_id == User.id)
+        .join(GoldAnswer, GoldAnswer.generation_id == Rating.generation_id)
+        .where(Rating.status == "submitted")).all()
+    checked: dict[str, int] = defaultdict(int)
+    correct: dict[str, int] = defaultdict(int)
+    for username, rating, gold in rows:
+        for question, expected in gold.answer.items():
+            checked[username] += 1
+            correct[username] += answer_matches(rating, question, expected, gold.tolerance)
+    return {u: GoldAccuracy(u, checked[u], correct[u]) for u in sorted(checked)}
+
+
+def answer_matches(rating: Rating, question: str, expected: Any, tolerance: int) -> bool:
+    """Whether one rating's answer to one question equals the expected one (scores within ``tolerance``)."""
+    if question == "turn_type":
+        return rating.turn_type == expected
+    value = getattr(rating, question, None)
+    if expected == NA:
+        return bool(getattr(rating, f"{question}_na", False))
+    return value is not None and abs(value - int(expected)) <= tolerance
+
+
+def list_gold(s: Session, viewer: CurrentUser) -> list[dict[str, Any]]:
+    _require_admin(viewer)
+    rows = s.execute(select(GoldAnswer, Generation).join(Generation, Generation.id == GoldAnswer.generation_id)
+                     .order_by(GoldAnswer.id)).all()
+    return [{"generation_id": g.id, "dialogue_id": g.dialogue_id, "turn_index": g.turn_index, "column": g.column_name,
+             **gold.answer, "tolerance": gold.tolerance} for gold, g in rows]
