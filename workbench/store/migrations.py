@@ -27,8 +27,15 @@ def _initial(conn: Connection) -> None:
     Base.metadata.create_all(conn)
 
 
+def _preference_versions(conn: Connection) -> None:
+    from workbench.store.schema import PreferenceVersion
+
+    PreferenceVersion.__table__.create(conn, checkfirst=True)
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "dialogues, turns, generations, suggestions, ratings, preferences, queue, users, datasets", _initial),
+    Migration(2, "preference_versions: the submitted history of preferences", _preference_versions),
 ]
 LATEST = MIGRATIONS[-1].version
 
