@@ -29,6 +29,7 @@ from workbench.annotate.queue import ItemView, complete_item, open_item, user_as
 from workbench.annotate.rubric import Rubric
 from workbench.auth import CurrentUser
 from workbench.errors import AuthError, InputError
+from workbench.store.greetings import GREETING_ROUTE
 from workbench.store.schema import (
     Generation,
     Preference,
@@ -210,7 +211,7 @@ def _form_of(r: Rating) -> RatingForm:
 
 def _generation_and_order(s: Session, user: CurrentUser, generation_id: int) -> tuple[Generation, list[str]]:
     g = s.get(Generation, generation_id) if isinstance(generation_id, int) else None
-    if g is None or g.status != "ok":
+    if g is None or g.status != "ok" or g.route == GREETING_ROUTE:
         raise InputError(f"no ratable reply #{generation_id}")
     item = s.scalars(select(QueueItem).where(QueueItem.dialogue_id == g.dialogue_id,
                                              QueueItem.turn_index == g.turn_index)).first()

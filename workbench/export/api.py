@@ -67,9 +67,10 @@ def write_format(ctx: ExportContext, fmt: str, out_dir: str | Path) -> ExportRep
     out.mkdir(parents=True, exist_ok=True)
     with paused_gc():
         res = writer(ctx, out)
+    notes = [*res.notes, *(f"{what} left out: {n}" for what, n in ctx.excluded.items())]
     report = ExportReport(fmt, out, list(res.files), res.rows, res.by_model, res.by_turn_type, res.by_source,
                           ctx.filters.to_dict(), ctx.deid, ctx.created_at.isoformat(timespec="seconds"),
-                          0.0, res.notes)
+                          0.0, notes)
     (out / "deid_report.json").write_text(ctx.deid.to_json() + "\n", encoding="utf-8")
     (out / "README.md").write_text(render_card(report.to_dict(), ctx.deid.to_markdown()), encoding="utf-8")
     report.files += [out / "README.md", out / "deid_report.json"]

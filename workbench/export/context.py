@@ -156,6 +156,7 @@ class ExportContext:
     system_prompt: str | None = None
     created_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
     memo: dict = field(default_factory=dict, repr=False)  # per-export caches shared by writers (e.g. tables)
+    excluded: dict[str, int] = field(default_factory=dict)  # what was left out on purpose, counted (greetings)
     _bq_cache: dict = field(default_factory=dict, repr=False)
     _msg_cache: dict = field(default_factory=dict, repr=False)
 

@@ -4,7 +4,9 @@ Everything is read in one session (one consistent snapshot), with a fixed number
 the size of the database; nothing is queried per row.
 
 What becomes a candidate: every ``ok`` generation with at least one **submitted** rating (drafts and
-discarded answers never count), by the selected annotators when the filters name some.
+discarded answers never count), by the selected annotators when the filters name some. Greetings (the
+apps' fixed first reply, no model call) are never candidates nor rows of the flat tables; they are
+counted in the report instead (``greetings``).
 
 History: exactly what that column saw before its reply. The shared turns of the dialogue before the
 reply's position, plus, at positions that are not shared (a live session stores only the patient
@@ -45,6 +47,7 @@ from workbench.export.registry import canonical, get_writer
 from workbench.export.selection import ExportFilters
 from workbench.privacy import DeidReport, find_names, names_in, redact
 from workbench.store.engine import Store
+from workbench.store.greetings import is_greeting, not_greeting
 from workbench.store.schema import Dataset, Dialogue, Generation, Preference, Rating, Suggestion, User
 from workbench.store.schema import Turn as TurnRow
 
@@ -60,6 +63,7 @@ class StoreExport:
     candidates: list[ExportCandidate]
     preferences: list[PreferenceOutcome]
     tables: dict[str, pd.DataFrame] | None = None  # only when asked for (with_tables=True)
+    greetings: int = 0  # greeting replies in scope, left out
 
 
 # --------------------------------------------------------------------------------------------------
@@ -215,7 +219,11 @@ def load_export(store: Store, filters: ExportFilters | None = None, *, with_tabl
         s = session.connection()
         scope = (select(Generation.id).join(Dialogue, Dialogue.id == Generation.dialogue_id)
                  .outerjoin(Dataset, Dataset.id == Dialogue.dataset_id)
-                 .where(Generation.status == "ok", *_generation_scope(f)))
+                 .where(Generation.status == "ok", not_greeting(), *_generation_scope(f)))
+        n_greetings = s.execute(
+            select(func.count(Generation.id)).join(Dialogue, Dialogue.id == Generation.dialogue_id)
+            .outerjoin(Dataset, Dataset.id == Dialogue.dataset_id)
+            .where(is_greeting(), *_generation_scope(f))).scalar_one()
         rating_rows = s.execute(
             select(Rating.generation_id, User.username, Rating.questioning, Rating.suggestion, Rating.turn_type,
                    Rating.safety_flag, Rating.comment, Rating.corrected_reply, Rating.updated_at)
@@ -257,7 +265,7 @@ def load_export(store: Store, filters: ExportFilters | None = None, *, with_tabl
             for gid, did, t, col, model, backend, out, at, ds, tt_auto in gen_rows
         ]
         tables = _tables(s, f, agreement, pro, con) if with_tables else None
-    return StoreExport(candidates, [p for _, p in prefs], tables)
+    return StoreExport(candidates, [p for _, p in prefs], tables, int(n_greetings))
 
 
 # --------------------------------------------------------------------------------------------------
@@ -280,7 +288,8 @@ def _tables(s: Connection, f: ExportFilters, agreement: dict, pro: dict, con: di
     dialogue of the selected datasets). No password hashes, ever.
     """
     gen_scope = (select(Generation.id).join(Dialogue, Dialogue.id == Generation.dialogue_id)
-                 .outerjoin(Dataset, Dataset.id == Dialogue.dataset_id).where(*_generation_scope(f)))
+                 .outerjoin(Dataset, Dataset.id == Dialogue.dataset_id)
+                 .where(not_greeting(), *_generation_scope(f)))
     dia_clauses: list = []
     if f.datasets is not None:
         dia_clauses.append(Dataset.name.in_(list(f.datasets)))
@@ -434,6 +443,7 @@ def export_from_store(
     data = load_export(store, filters, with_tables=needs_tables(formats))
     deid = deidentify is not False
     ctx = ExportContext.build(data.candidates, filters, deid, data.preferences, None, system_prompt)
+    ctx.excluded["greeting replies"] = data.greetings
     if data.tables is not None:
         ctx.tables = redact_dialogue_names(data.tables, ctx.deid) if deid else data.tables
     if len(formats) == 1:
