@@ -22,7 +22,7 @@ from workbench.export._json import dumpb
 from workbench.export.records import ExportCandidate, PreferenceOutcome
 from workbench.export.selection import CandidateStats, ExportFilters, Selected, group_turns, select_turn
 from workbench.privacy import DeidReport, deidentify, find_names, redact
-from workbench.prompts import bianque_context, escape_v1
+from workbench.prompts import bianque_context, escape_training_text
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -211,7 +211,7 @@ class ExportContext:
         got = self._bq_cache.get(key)
         if got is None:
             rounds, last = Dialogue(tuple(c.history)).pairs()
-            got = self._bq_cache[key] = escape_v1(bianque_context(rounds, last))
+            got = self._bq_cache[key] = escape_training_text(bianque_context(rounds, last))
         return got
 
     def prompt_json(self, c: ExportCandidate) -> bytes:

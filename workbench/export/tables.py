@@ -12,11 +12,13 @@ from pathlib import Path
 
 import pandas as pd
 
+from workbench.csv_safety import TRIGGERS, neutralise
 from workbench.export.context import ExportContext, FormatResult
 from workbench.export.records import ExportCandidate
 from workbench.export.selection import ExportFilters, in_scope
 
 TABLES = ("dialogues", "generations", "ratings", "annotators")
+_FIRST_CHARS = frozenset(("'", *TRIGGERS))  # cells that neutralise() may change
 
 
 def tables_from_candidates(candidates: list[ExportCandidate], filters: ExportFilters | None = None) -> dict[str, pd.DataFrame]:
@@ -70,12 +72,25 @@ def tables_from_candidates(candidates: list[ExportCandidate], filters: ExportFil
             "annotators": annotators}
 
 
+def _neutralised(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy whose text cells cannot run as spreadsheet formulas (:mod:`workbench.csv_safety`)."""
+    out = df.copy()
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col].dtype):
+            values = out[col].tolist()
+            if any(isinstance(v, str) and v[:1] in _FIRST_CHARS for v in values):
+                out[col] = pd.Series([neutralise(v) for v in values], index=out.index, dtype=object)
+    return out
+
+
 def _to_csv(df: pd.DataFrame, path: Path) -> None:
     """pyarrow's CSV writer is several times faster than ``DataFrame.to_csv``; columns of mixed Python
-    types (possible in lead-supplied frames) cannot become Arrow columns, so pandas writes those."""
+    types (possible in lead-supplied frames) cannot become Arrow columns, so pandas writes those.
+    Text cells are protected against formula injection first."""
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
+    df = _neutralised(df)
     try:
         table = pa.Table.from_pandas(df, preserve_index=False)
     except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
