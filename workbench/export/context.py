@@ -43,6 +43,9 @@ class FormatResult:
     by_turn_type: Counter = field(default_factory=Counter)
     by_source: Counter = field(default_factory=Counter)
     notes: list[str] = field(default_factory=list)
+    #: the card's configs: {"config_name", "path" (relative to the format's folder), "rows"}; when empty,
+    #: one config named after the format for its first file
+    configs: list[dict] = field(default_factory=list)
 
     def count(self, model: str | None, turn_type: str | None, source: str | None) -> None:
         self.rows += 1
@@ -157,6 +160,7 @@ class ExportContext:
     created_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
     memo: dict = field(default_factory=dict, repr=False)  # per-export caches shared by writers (e.g. tables)
     excluded: dict[str, int] = field(default_factory=dict)  # what was left out on purpose, counted (greetings)
+    provenance: dict = field(default_factory=dict)  # for the dataset card: models, datasets, annotation process
     _bq_cache: dict = field(default_factory=dict, repr=False)
     _msg_cache: dict = field(default_factory=dict, repr=False)
 

@@ -11,11 +11,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+import pyarrow.parquet as pq
 
 from workbench.csv_safety import TRIGGERS, neutralise
 from workbench.export.context import ExportContext, FormatResult
 from workbench.export.records import ExportCandidate
 from workbench.export.selection import ExportFilters, in_scope
+from workbench.export.table_schema import to_arrow
 
 TABLES = ("dialogues", "generations", "ratings", "annotators")
 _FIRST_CHARS = frozenset(("'", *TRIGGERS))  # cells that neutralise() may change
@@ -72,12 +74,20 @@ def tables_from_candidates(candidates: list[ExportCandidate], filters: ExportFil
             "annotators": annotators}
 
 
+def _joined(v: object) -> object:
+    return ";".join(str(x) for x in v) if isinstance(v, list | tuple) else v
+
+
 def _neutralised(df: pd.DataFrame) -> pd.DataFrame:
-    """A copy whose text cells cannot run as spreadsheet formulas (:mod:`workbench.csv_safety`)."""
+    """A copy for CSV: id lists joined by ";" (no list: empty), and text cells that cannot run as
+    spreadsheet formulas (:mod:`workbench.csv_safety`)."""
     out = df.copy()
     for col in out.columns:
         if out[col].dtype == object or pd.api.types.is_string_dtype(out[col].dtype):
             values = out[col].tolist()
+            if any(isinstance(v, list | tuple) for v in values):
+                values = [_joined(v) for v in values]
+                out[col] = pd.Series(values, index=out.index, dtype=object)
             if any(isinstance(v, str) and v[:1] in _FIRST_CHARS for v in values):
                 out[col] = pd.Series([neutralise(v) for v in values], index=out.index, dtype=object)
     return out
@@ -115,8 +125,9 @@ def _write(ctx: ExportContext, out_dir: Path, ext: str) -> FormatResult:
         if ext == "csv":
             _to_csv(df, path)
         else:
-            df.to_parquet(path, index=False)
+            pq.write_table(to_arrow(name, df), path)
         res.files.append(path)
+        res.configs.append({"config_name": name, "path": path.name, "rows": len(df)})
         res.notes.append(f"{name}: {len(df)} rows")
         if name == "generations" and "model" in df.columns:
             res.by_model.update(df["model"].fillna("-").astype(str).value_counts().to_dict())
@@ -133,5 +144,5 @@ def write_csv(ctx: ExportContext, out_dir: Path) -> FormatResult:
 
 
 def write_parquet(ctx: ExportContext, out_dir: Path) -> FormatResult:
-    """One Parquet file per table (pyarrow)."""
+    """One Parquet file per table, with the explicit schema of :mod:`workbench.export.table_schema`."""
     return _write(ctx, out_dir, "parquet")
