@@ -115,6 +115,8 @@ def test_store_built_through_the_interfaces_exports_consistent_data(demo_config,
         labels.setdefault((json.dumps(r["prompt"], ensure_ascii=False), r["completion"][0]["content"]),
                           set()).add(r["label"])
     assert kto and all(len(v) == 1 for v in labels.values()) and len(labels) == len(kto)
+    # batch answered the dataset's first doctor turns with the model: they are training rows now
+    assert any(r["metadata"]["turn_index"] == 1 and r["metadata"]["dataset"] == "seed" for r in kto)
     sft = jsonl(out / "sft" / "train.jsonl")
     for r in kto:
         assert r["completion"][0]["content"] != GREETING
