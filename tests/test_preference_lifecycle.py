@@ -86,3 +86,23 @@ def test_every_submit_is_a_version_and_a_changed_draft_keeps_the_history(env, ru
     assert hist[0][1]["outcome"] == "best" and hist[0][1]["winner_generation_id"] == ids[1]
     assert hist[1][1]["ranking"] == [ids[0], ids[2], ids[1]] and hist[1][1]["status"] == "submitted"
     assert current.form.ranking == (ids[0], ids[2], ids[1])
+
+
+def test_a_database_from_before_the_history_gets_the_table(tmp_path):
+    from sqlalchemy import inspect, text
+
+    from workbench.store.migrations import LATEST
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    store = Store(url)
+    with store.engine.begin() as conn:  # as the schema was at version 1
+        conn.execute(text("DROP TABLE preference_versions"))
+        conn.execute(text("DELETE FROM schema_version WHERE version > 1"))
+    store.dispose()
+    store = Store(url)
+    try:
+        assert inspect(store.engine).has_table("preference_versions")
+        with store.engine.connect() as conn:
+            assert conn.execute(text("SELECT max(version) FROM schema_version")).scalar() == LATEST
+    finally:
+        store.dispose()
