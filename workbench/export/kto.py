@@ -19,14 +19,21 @@ from pathlib import Path
 from workbench.export._json import dumpb
 from workbench.export.context import ExportContext, FormatResult
 from workbench.export.records import ExportCandidate
-from workbench.export.selection import candidate_stats, pool_identical, text_turn_type, text_type_ok, type_ok
+from workbench.export.selection import (
+    CandidateStats,
+    candidate_stats,
+    pool_identical,
+    text_turn_type,
+    text_type_ok,
+    type_ok,
+)
 
 
 @dataclass
 class KtoRow:
     prompt_candidate: ExportCandidate
     completion: str
-    rated: list[ExportCandidate] = field(default_factory=list)
+    rated: list[tuple[ExportCandidate, CandidateStats]] = field(default_factory=list)
     corrected_by: list[str] = field(default_factory=list)
 
 
@@ -40,7 +47,7 @@ def kto_rows(ctx: ExportContext) -> tuple[list[tuple[KtoRow, bool, dict]], int]:
         for c, s in group:
             prompt = ctx.prompt_json(c)
             if s.overall is not None and type_ok(s, f_):
-                rows.setdefault((prompt, c.output), KtoRow(c, c.output)).rated.append(c)
+                rows.setdefault((prompt, c.output), KtoRow(c, c.output)).rated.append((c, s))
             if f_.use_corrections:
                 for a, text, _ in s.corrections:
                     if text_type_ok(text, f_):
@@ -51,8 +58,11 @@ def kto_rows(ctx: ExportContext) -> tuple[list[tuple[KtoRow, bool, dict]], int]:
         c = row.prompt_candidate
         base = {"dialogue_id": c.dialogue_id, "turn_index": c.turn_index, "dataset": c.dataset}
         if row.rated:
-            pooled = pool_identical(row.rated)[0] if len(row.rated) > 1 else row.rated[0]
-            s = candidate_stats(pooled, ann)
+            if len(row.rated) == 1:
+                pooled, s = row.rated[0]
+            else:  # the same (prompt, text) at several turns: pool them too
+                pooled = pool_identical([c for c, _ in row.rated])[0]
+                s = candidate_stats(pooled, ann)
             label = s.overall is not None and s.overall >= f_.kto_cut and not s.safety_flagged
             if row.corrected_by and not label:
                 contradictions += 1

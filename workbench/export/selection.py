@@ -264,13 +264,22 @@ def pool_identical(cands: Sequence[ExportCandidate]) -> list[ExportCandidate]:
     prefer it, and those who dispreferred a copy but preferred none disprefer it; ``agreement`` is the
     mean of the copies' agreements.
     """
-    by_key: dict[tuple, list[ExportCandidate]] = {}
+    # By text first, then by history: hashing a history (a tuple of turns) is not cached by Python.
+    by_text: dict[str, list[list[ExportCandidate]]] = {}
+    ordered: list[list[ExportCandidate]] = []  # first-seen order
     for c in cands:
-        by_key.setdefault((tuple(c.history), c.output), []).append(c)
-    if len(by_key) == len(cands):
+        groups = by_text.setdefault(c.output, [])
+        for g in groups:
+            if g[0].history is c.history or g[0].history == c.history:
+                g.append(c)
+                break
+        else:
+            groups.append([c])
+            ordered.append(groups[-1])
+    if len(ordered) == len(cands):
         return list(cands)
     out = []
-    for copies in by_key.values():
+    for copies in ordered:
         if len(copies) == 1:
             out.append(copies[0])
             continue
