@@ -12,7 +12,8 @@ from __future__ import annotations
 import re
 
 TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-_PROTECTED = re.compile(r"'*[=+\-@\t\r]")
+PROTECTED_PATTERN = r"'*[=+\-@\t\r]"  # a cell neutralise() changes starts with this
+_PROTECTED = re.compile(PROTECTED_PATTERN)
 
 
 def neutralise(cell: object) -> object:

@@ -13,14 +13,13 @@ from pathlib import Path
 import pandas as pd
 import pyarrow.parquet as pq
 
-from workbench.csv_safety import TRIGGERS, neutralise
+from workbench.csv_safety import PROTECTED_PATTERN, neutralise
 from workbench.export.context import ExportContext, FormatResult
 from workbench.export.records import ExportCandidate
 from workbench.export.selection import ExportFilters, in_scope
 from workbench.export.table_schema import to_arrow
 
 TABLES = ("dialogues", "generations", "ratings", "annotators")
-_FIRST_CHARS = frozenset(("'", *TRIGGERS))  # cells that neutralise() may change
 
 
 def tables_from_candidates(candidates: list[ExportCandidate], filters: ExportFilters | None = None) -> dict[str, pd.DataFrame]:
@@ -83,13 +82,21 @@ def _neutralised(df: pd.DataFrame) -> pd.DataFrame:
     spreadsheet formulas (:mod:`workbench.csv_safety`)."""
     out = df.copy()
     for col in out.columns:
-        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col].dtype):
-            values = out[col].tolist()
-            if any(isinstance(v, list | tuple) for v in values):
-                values = [_joined(v) for v in values]
-                out[col] = pd.Series(values, index=out.index, dtype=object)
-            if any(isinstance(v, str) and v[:1] in _FIRST_CHARS for v in values):
-                out[col] = pd.Series([neutralise(v) for v in values], index=out.index, dtype=object)
+        series = out[col]
+        if not (series.dtype == object or pd.api.types.is_string_dtype(series.dtype)):
+            continue
+        present = series.dropna()
+        if len(present) and isinstance(present.iloc[0], list | tuple):
+            out[col] = pd.Series([_joined(v) for v in series.tolist()], index=out.index, dtype=object)
+            continue
+        try:
+            risky = series.str.match(PROTECTED_PATTERN, na=False)  # vectorised: most columns have none
+        except AttributeError:  # no text at all (e.g. a column of dates kept as objects)
+            continue
+        if risky.any():
+            out[col] = pd.Series([neutralise(v) if r else v for v, r in zip(series.tolist(), risky.tolist(),
+                                                                           strict=True)],
+                                 index=out.index, dtype=object)
     return out
 
 
