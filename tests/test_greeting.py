@@ -190,3 +190,27 @@ def test_a_users_stop_is_its_own_status_not_a_model_error(store):
     scores = compute_dashboard(load_frames(store), metrics=False, n_boot=20, bt_boot=5).scores.set_index("column")
     assert scores.loc["A", "error_rate"] == pytest.approx(1 / 4)
     assert scores.loc["A", "stopped_rate"] == pytest.approx(2 / 4)
+
+
+def test_stored_preferences_lose_their_greetings(store):
+    """Judgements stored before greetings left the queue: only the model replies are compared."""
+    from workbench.store.schema import Preference
+
+    (ann,) = make_users(store, "ann")
+    with store.session() as s:
+        d = create_dialogue(s, (Turn("patient", "头痛"),), source="live").id
+        greet = _gen(s, d, 1, "A", GREETING, "greeting")
+        b = _gen(s, d, 1, "B", QUESTION, "v1")
+        c = _gen(s, d, 1, "C", ADVICE, "v2")
+        uid = s.scalar(select(User.id).where(User.username == "ann"))
+        s.add(Preference(dialogue_id=d, turn_index=1, user_id=uid, status="submitted", shown=[greet, b, c],
+                         outcome="ranking", ranking=[c, greet, b]))
+        d2 = create_dialogue(s, (Turn("patient", "发烧"),), source="live").id
+        greet2 = _gen(s, d2, 1, "A", GREETING, "greeting")
+        b2 = _gen(s, d2, 1, "B", QUESTION, "v1")
+        s.add(Preference(dialogue_id=d2, turn_index=1, user_id=uid, status="submitted", shown=[greet2, b2],
+                         outcome="best", winner_generation_id=b2))
+    prefs = load_frames(store).preferences
+    assert len(prefs) == 1  # the second one compared a greeting with one reply: nothing is left
+    row = prefs.iloc[0]
+    assert row["shown"] == ["B", "C"] and row["ranking"] == ["C", "B"]

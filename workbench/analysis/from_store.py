@@ -119,8 +119,9 @@ def load_frames(svc_or_store: object) -> Frames:
         greeting_text = greeting_texts(s)
 
     # A model reply compared with a gold greeting measures nothing: no reference there.
-    replies = [(*g[:14], None if isinstance(g[14], str) and g[14].strip() in greeting_text else g[14], g[15])
-               for g in gens if not g[-1]]
+    ref_at = GENERATION_COLUMNS.index("reference")
+    replies = [(*g[:ref_at], None if isinstance(g[ref_at], str) and g[ref_at].strip() in greeting_text
+                else g[ref_at], *g[ref_at + 1 : -1]) for g in gens if not g[-1]]
     generations = _frame(replies, GENERATION_COLUMNS)
     greetings = _frame([g[:-1] for g in gens if g[-1]], GENERATION_COLUMNS)
     refs = [r for r in refs if not (isinstance(r[3], str) and r[3].strip() in greeting_text)]
@@ -133,10 +134,11 @@ def load_frames(svc_or_store: object) -> Frames:
     pref_rows = []
     greeting_ids = {int(g[0]) for g in gens if g[-1]}
     for pid, user, did, tix, shown, outcome, winner, ranking, ds, at in prefs:
-        shown = [g for g in shown if int(g) not in greeting_ids] if isinstance(shown, list) else shown
-        ranking = [g for g in ranking if int(g) not in greeting_ids] if isinstance(ranking, list) else ranking
-        if not isinstance(shown, list) or len(shown) < 2 or (winner is not None and int(winner) in greeting_ids):
-            continue
+        if isinstance(shown, list) and greeting_ids.intersection(int(g) for g in shown):
+            shown = [g for g in shown if int(g) not in greeting_ids]
+            ranking = [g for g in ranking if int(g) not in greeting_ids] if isinstance(ranking, list) else ranking
+            if len(shown) < 2 or (winner is not None and int(winner) in greeting_ids):
+                continue  # no judgement between two model replies is left
         pref_rows.append((
             pid, user, did, tix, _names(shown, column_of) or [], outcome,
             column_of.get(int(winner)) if outcome == "best" and winner is not None else None,
