@@ -29,7 +29,7 @@ from workbench.export.selection import (
 )
 
 
-@dataclass
+@dataclass(slots=True)  # one per exported row
 class KtoRow:
     prompt_candidate: ExportCandidate
     completion: str
