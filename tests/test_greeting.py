@@ -214,3 +214,12 @@ def test_stored_preferences_lose_their_greetings(store):
     assert len(prefs) == 1  # the second one compared a greeting with one reply: nothing is left
     row = prefs.iloc[0]
     assert row["shown"] == ["B", "C"] and row["ranking"] == ["C", "B"]
+
+
+def test_the_compare_tab_says_how_many_greetings_it_left_out(services):
+    from workbench.ui.compare_tab import compute_view
+
+    live_chats(services.store, 2)
+    view = compute_view(services, n_boot=50)
+    assert "4 greeting replies left out" in view.summary
+    assert 1 not in set(view.tables["coq_curve"]["turn_index"])
