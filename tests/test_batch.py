@@ -98,7 +98,9 @@ def test_batch_run_on_the_demo_models_stores_linked_generations(services):
             ref = s.get(Turn, g.reference_turn_id)
             assert ref.dialogue_id == g.dialogue_id and ref.idx == g.turn_index and ref.is_reference
             history = DialogueValue.of([(t.role, t.text) for t in s.get(Dialogue, g.dialogue_id).turns[: g.turn_index]])
-            assert g.input_text == services.backends[g.column_name].plan(history).input  # gold history as context
+            # gold history as context; the first doctor turn calls the model too (no greeting in batch runs)
+            assert g.input_text == services.backends[g.column_name].without_greeting().plan(history).input
+            assert g.route != "greeting" and g.input_text
             assert g.status == "ok" and g.params["batch"]["size"] >= 1 and g.latency_ms > 0
             assert g.seed == services.config.column(g.column_name).seed
             if g.route != "greeting":

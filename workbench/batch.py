@@ -10,8 +10,13 @@ drawn uniformly from the whole dataset's eligible positions with ``seed``; the d
 dataset and the seed, so a resumed run picks the same positions. A doctor turn is eligible when the
 turn before it is a patient turn.
 
+The greeting: the original apps answer a dialogue's first message with a fixed greeting and no model
+call. That is a UI convention, and a dataset's first doctor turn is a real reply, so by default
+(``greeting="model"``) every column calls its model there too. ``greeting="app"`` keeps the apps'
+behaviour (the greeting is stored with route ``greeting``, and is left out of metrics, queue and exports).
+
 Resuming: a position (dialogue, turn, column) is skipped when it already has an ``ok`` generation from
-any batch run (a dataset's dialogues belong to it alone, so that means any batch of the same dataset).
+any batch run (in ``model`` mode a stored greeting does not count: the model is called there) (a dataset's dialogues belong to it alone, so that means any batch of the same dataset).
 Errors and stopped replies are retried. The check is by column *name*: after changing a column's model,
 give it a new name to generate again. Results are committed chunk by chunk, so a killed run loses at
 most the chunk in flight and never leaves a ``running`` row behind; the check is repeated inside each
@@ -46,11 +51,14 @@ from workbench.errors import InputError, WorkbenchError
 from workbench.generation import coq_fields
 from workbench.models.base import Backend, Trace
 from workbench.store.engine import Store
+from workbench.store.greetings import not_greeting
 from workbench.store.schema import BatchRun, Dataset, Dialogue, Generation, Suggestion, Turn, utcnow
 
 log = logging.getLogger(__name__)
 
 DEFAULT_BATCH_SIZE = 8
+GreetingMode = Literal["model", "app"]
+GREETING_MODES: tuple[str, ...] = ("model", "app")
 ProgressFn = Callable[[int, int, str], None]  # (done, total, description)
 _SPEC = re.compile(r"^\s*(all|last|sample:(\d+))\s*$")
 
@@ -122,15 +130,18 @@ def select_positions(positions: Sequence[Position], selection: TurnSelection) ->
     return [positions[i] for i in sorted(picked)]
 
 
-def _done(s: Any, dialogue_ids: Sequence[int], columns: Sequence[str]) -> set[tuple[int, int, str]]:
-    """(dialogue, turn, column) that already have an ok batch generation."""
+def _done(s: Any, dialogue_ids: Sequence[int], columns: Sequence[str],
+          greeting: GreetingMode = "model") -> set[tuple[int, int, str]]:
+    """(dialogue, turn, column) that already have an ok batch generation (a greeting counts only in
+    ``app`` mode)."""
     out: set[tuple[int, int, str]] = set()
     ids = list(dialogue_ids)
+    extra = [] if greeting == "app" else [not_greeting()]
     for i in range(0, len(ids), 500):  # keep the IN list well under every database's parameter limit
         out.update(s.execute(
             select(Generation.dialogue_id, Generation.turn_index, Generation.column_name)
             .where(Generation.dialogue_id.in_(ids[i : i + 500]), Generation.column_name.in_(list(columns)),
-                   Generation.status == "ok", Generation.batch_run_id.is_not(None))
+                   Generation.status == "ok", Generation.batch_run_id.is_not(None), *extra)
         ).tuples().all())
     return out
 
@@ -195,12 +206,12 @@ def _generate(backend: Backend, chunk: Sequence[Position], seed: int | None) -> 
 
 def _store_chunk(
     store: Store, run_id: int, column: str, backend: Backend, seed: int | None, chunk: Sequence[Position],
-    results: Sequence[_Result], created_by: int | None,
+    results: Sequence[_Result], created_by: int | None, greeting: GreetingMode = "model",
 ) -> tuple[int, int, int]:
     """Store one chunk's results in one transaction; returns (ok, errors, already done)."""
     ok = err = dup = 0
     with store.session() as s:
-        done = _done(s, sorted({p.dialogue_id for p in chunk}), [column])
+        done = _done(s, sorted({p.dialogue_id for p in chunk}), [column], greeting)
         for p, r in zip(chunk, results, strict=True):
             if (p.dialogue_id, p.turn_index, column) in done:
                 dup += 1  # another run stored it meanwhile
@@ -244,12 +255,16 @@ def run_batch(
     progress: ProgressFn | None = None,
     stop: threading.Event | None = None,
     created_by: int | None = None,
+    greeting: GreetingMode = "model",
 ) -> BatchSummary:
     """Generate ``columns``' replies (default: every column) at the selected turns of ``dataset``.
 
     ``seed`` only drives ``sample:N``; each column generates with its configured seed. ``progress`` is
     called with (done, total, description) after each chunk; ``stop`` ends the run between chunks.
+    ``greeting``: ``model`` (default) calls the model at first doctor turns; ``app`` greets as the apps do.
     """
+    if greeting not in GREETING_MODES:
+        raise InputError(f"greeting must be one of {', '.join(GREETING_MODES)}, got {greeting!r}")
     t_start = time.perf_counter()
     selection = parse_turns(turns, seed) if isinstance(turns, str) else turns
     cols = list(columns) if columns else list(svc.backends)
@@ -266,7 +281,7 @@ def run_batch(
             known = list(s.scalars(select(Dataset.name).order_by(Dataset.name)))
             raise InputError(f"no dataset named {dataset!r}; known: {known or 'none (import one first)'}")
         chosen = select_positions(dataset_positions(s, ds.id), selection)
-        done = _done(s, sorted({p.dialogue_id for p in chosen}), cols)
+        done = _done(s, sorted({p.dialogue_id for p in chosen}), cols, greeting)
         todo = {c: [p for p in chosen if (p.dialogue_id, p.turn_index, c) not in done] for c in cols}
         n_todo = sum(len(v) for v in todo.values())
         run_id = None
@@ -285,6 +300,8 @@ def run_batch(
         if not pending or summary.stopped:
             continue
         backend: Backend = svc.backends[col]
+        if greeting == "model":
+            backend = backend.without_greeting()
         try:
             backend.check_ready()
         except Exception as e:  # one column's missing weights must not stop the others
@@ -300,7 +317,8 @@ def run_batch(
                 break
             chunk = pending[i : i + size]
             results = _generate(backend, chunk, col_seed)
-            ok, err, dup = _store_chunk(store, run_id, col, backend, col_seed, chunk, results, created_by)  # type: ignore[arg-type]
+            ok, err, dup = _store_chunk(store, run_id, col, backend, col_seed, chunk, results, created_by,  # type: ignore[arg-type]
+                                        greeting)
             summary.generated += ok
             summary.errors += err
             summary.skipped += dup

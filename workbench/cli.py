@@ -110,7 +110,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
 
     try:
         summary = run_batch(svc, args.dataset, args.columns, args.turns, seed=args.seed,
-                            batch_size=args.batch_size, progress=progress)
+                            batch_size=args.batch_size, progress=progress, greeting=args.greeting)
     finally:
         bar.close()
         svc.close()
@@ -186,6 +186,9 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--turns", default="all", help="all | last | sample:N (default: all)")
     sp.add_argument("--seed", type=int, default=0, help="seed of the sample:N draw")
     sp.add_argument("--batch-size", type=int, default=8, help="dialogues per batch for batching backends")
+    sp.add_argument("--greeting", choices=("model", "app"), default="model",
+                    help="model (default): call the model at each dialogue's first doctor turn; app: answer it "
+                         "with the apps' fixed greeting (no model call; left out of metrics, queue and exports)")
     sp.add_argument("--config", default=str(DEFAULT_CONFIG))
     sp.set_defaults(func=cmd_batch)
 

@@ -10,6 +10,7 @@ literal two-character sequences ``\\n`` and ``\\t``, as in its training data.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 
 GREETING = "我是利用人工智能技术，结合大数据训练得到的智能医疗问答模型扁鹊，你可以向我提问。"
@@ -18,6 +19,7 @@ PATIENT = "病人："
 DOCTOR = "医生："
 
 Rounds = Sequence[tuple[str, str]]
+_TRAINING_ESCAPE = re.compile(r"\\(.)", re.S)
 
 
 def escape_v1(text: str) -> str:
@@ -28,6 +30,27 @@ def escape_v1(text: str) -> str:
 def unescape_v1(text: str) -> str:
     """Undo :func:`escape_v1` on a BianQue-1.0 reply."""
     return text.replace("\\n", "\n").replace("\\t", "\t")
+
+
+_TRAINING_ESCAPES = {"\\": "\\", "n": "\n", "t": "\t"}
+
+
+def escape_training_text(text: str) -> str:
+    """Escape a text for a BianQue training file, losslessly: ``\\`` -> ``\\\\``, then newline/tab -> ``\\n``/``\\t``.
+
+    The original files escape only newlines and tabs (what the model saw, :func:`escape_v1`), so a
+    literal backslash-n in a text (``C:\\new``) could not be told from a newline; doubling backslashes
+    first makes every text come back exactly through :func:`unescape_training_text`.
+    """
+    return text.replace("\\", "\\\\").replace("\n", "\\n").replace("\t", "\\t")
+
+
+def unescape_training_text(text: str) -> str:
+    """Undo :func:`escape_training_text` in one left-to-right pass: ``\\\\`` -> ``\\``, ``\\n`` -> newline,
+    ``\\t`` -> tab; any other backslash is kept as it is (the original files never doubled them)."""
+    if "\\" not in text:
+        return text
+    return _TRAINING_ESCAPE.sub(lambda m: _TRAINING_ESCAPES.get(m.group(1), m.group(0)), text)
 
 
 def bianque_context(rounds: Rounds, last_patient: str) -> str:

@@ -36,6 +36,7 @@ class Dashboard:
     agreement: pd.DataFrame  # agreement.agreement_table
     metrics: pd.DataFrame | None = field(default=None)  # metrics.reference_metrics; None when skipped
     aggregated: pd.DataFrame | None = field(default=None)  # aggregate_tables.aggregated_scores; None when skipped
+    greetings: int = 0  # greeting replies after filtering: left out of every table above, counted here
 
 
 def compute_dashboard(
@@ -71,6 +72,7 @@ def compute_dashboard(
             "preferences": len(f.preferences),
             "references": len(f.references),
         },
+        greetings=len(f.greetings),
         scores=column_scores(f.generations, f.ratings, n_boot=n_boot, seed=seed),
         slot_scores=scores_by_slot(f.ratings, n_boot=n_boot, seed=seed),
         coq=coq_curve(f.generations, f.references, turns=turns),

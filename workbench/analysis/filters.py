@@ -11,6 +11,7 @@ What each filter touches (a filter given as ``None`` is off):
   ``shown`` and ``ranking`` keep only those columns (order preserved); a "best" whose winner is outside
   the set says nothing about the kept ones and is dropped; rows left with fewer than two shown columns
   are dropped. Display slots are then positions among the kept columns.
+- greetings (counted apart from every metric) follow the dataset, date and column filters.
 - ``turn_types``: generations by ``turn_type_auto``; ratings by their human ``turn_type``, or, where the
   annotator left it empty, by the rated generation's ``turn_type_auto``. References and preferences have
   no turn type and are unchanged.
@@ -154,6 +155,7 @@ def apply_filters(
     )
     validate_frame(refs, "references", ["dataset"])
 
+    greets = frames.greetings
     if annotators is not None:
         ann = list(annotators)
         rats = rats[_in(rats["annotator"], ann)]
@@ -161,6 +163,7 @@ def apply_filters(
     if datasets is not None:
         ds = list(datasets)
         gens, rats = gens[_in(gens["dataset"], ds)], rats[_in(rats["dataset"], ds)]
+        greets = greets[_in(greets["dataset"], ds)]
         prefs, refs = prefs[_in(prefs["dataset"], ds)], refs[_in(refs["dataset"], ds)]
     if date_from is not None or date_to is not None:
         lo = _to_timestamp(date_from, "date_from") if date_from is not None else None
@@ -171,11 +174,13 @@ def apply_filters(
         if lo is not None and hi is not None and lo > hi:
             raise InputError(f"date_from {date_from} is after date_to {date_to}")
         gens = gens[_date_mask(gens["created_at"], lo, hi, exclusive)]
+        greets = greets[_date_mask(greets["created_at"], lo, hi, exclusive)]
         rats = rats[_date_mask(rats["created_at"], lo, hi, exclusive)]
         prefs = prefs[_date_mask(prefs["created_at"], lo, hi, exclusive)]
     if columns is not None:
         cols = set(columns)
         gens = gens[_in(gens["column"], cols)]
+        greets = greets[_in(greets["column"], cols)]
         rats = rats[_in(rats["column"], cols)]
         prefs = _project_preferences(prefs, cols)
     if turn_types is not None:
@@ -188,4 +193,4 @@ def apply_filters(
         has_label = human.notna() & (human.astype(object) != "")
         label = human.where(has_label, rats["generation_id"].map(auto))
         rats = rats[_in(label, tt)]
-    return replace(frames, generations=gens, ratings=rats, preferences=prefs, references=refs)
+    return replace(frames, generations=gens, ratings=rats, preferences=prefs, references=refs, greetings=greets)

@@ -23,6 +23,9 @@ preferences (one row per annotator judgement across the columns of one turn)
 
 references (the gold doctor turns of imported dialogues)
     dialogue_id, dataset, turn_index, text.
+
+greetings (optional: the fixed greetings, kept out of every frame above and only counted)
+    the generations columns.
 """
 
 from __future__ import annotations
@@ -123,6 +126,7 @@ class Frames:
     ratings: pd.DataFrame = field(default_factory=lambda: empty_frame("ratings"))
     preferences: pd.DataFrame = field(default_factory=lambda: empty_frame("preferences"))
     references: pd.DataFrame = field(default_factory=lambda: empty_frame("references"))
+    greetings: pd.DataFrame = field(default_factory=lambda: empty_frame("generations"))
 
     def validate(self) -> Frames:
         """Raise :class:`InputError` naming every missing column of every frame."""

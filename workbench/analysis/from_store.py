@@ -11,6 +11,11 @@ Choices (the column contracts are in :mod:`workbench.analysis.frames`):
 - preferences: only ``submitted`` ones; generation ids in ``shown``/``winner``/``ranking`` become column
   names. ``winner`` is kept only for ``best``, ``ranking`` only for ``ranking``.
 - references: the reference doctor turns of imported dialogues.
+- greetings: the fixed first replies the apps show without a model call (see
+  :mod:`workbench.store.greetings`). They say nothing about a model, so they are kept out of every other
+  frame: out of generations, ratings on them, preferences (a greeting is dropped from ``shown`` and
+  ``ranking``; a judgement left without two replies, or won by a greeting, is dropped) and references
+  (a gold doctor turn that is a greeting text). They are counted on their own in ``Frames.greetings``.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ from workbench.analysis.frames import (
     Frames,
 )
 from workbench.store.engine import Store
+from workbench.store.greetings import greeting_texts, is_greeting, not_greeting
 from workbench.store.schema import Dataset, Dialogue, Generation, Preference, Rating, Suggestion, Turn, User
 
 TURN_TYPE_QUESTION = "turn_type"
@@ -68,7 +74,7 @@ def load_frames(svc_or_store: object) -> Frames:
                 func.coalesce(Generation.model_name, Generation.backend), Generation.turn_index,
                 Generation.output, Generation.status, Generation.latency_ms, Generation.output_tokens,
                 Generation.asks_question, Generation.question_count, Generation.length_chars,
-                Suggestion.value, ref.text, Generation.created_at,
+                Suggestion.value, ref.text, Generation.created_at, is_greeting(),
             )
             .join(Dialogue, Dialogue.id == Generation.dialogue_id)
             .outerjoin(Dataset, Dataset.id == Dialogue.dataset_id)
@@ -88,7 +94,7 @@ def load_frames(svc_or_store: object) -> Frames:
             .join(Generation, Generation.id == Rating.generation_id)
             .join(Dialogue, Dialogue.id == Generation.dialogue_id)
             .outerjoin(Dataset, Dataset.id == Dialogue.dataset_id)
-            .where(Rating.status == "submitted")
+            .where(Rating.status == "submitted", not_greeting())
             .order_by(Rating.id)
         ).all()
         prefs = s.execute(
@@ -110,16 +116,29 @@ def load_frames(svc_or_store: object) -> Frames:
             .where(Turn.is_reference.is_(True), Turn.role == "doctor")
             .order_by(Turn.dialogue_id, Turn.idx)
         ).all()
+        greeting_text = greeting_texts(s)
 
-    generations = _frame(gens, GENERATION_COLUMNS)
-    column_of = {int(g[0]): g[3] for g in gens}
+    # A model reply compared with a gold greeting measures nothing: no reference there.
+    ref_at = GENERATION_COLUMNS.index("reference")
+    replies = [(*g[:ref_at], None if isinstance(g[ref_at], str) and g[ref_at].strip() in greeting_text
+                else g[ref_at], *g[ref_at + 1 : -1]) for g in gens if not g[-1]]
+    generations = _frame(replies, GENERATION_COLUMNS)
+    greetings = _frame([g[:-1] for g in gens if g[-1]], GENERATION_COLUMNS)
+    refs = [r for r in refs if not (isinstance(r[3], str) and r[3].strip() in greeting_text)]
+    column_of = {int(g[0]): g[3] for g in replies}
     rating_rows = [
         (r[0], r[1], r[2], r[3], r[4], r[5], r[6] or None, _score(r[7], r[8]), _score(r[9], r[10]),
          bool(r[11]), r[12], r[13])
         for r in ratings
     ]
     pref_rows = []
+    greeting_ids = {int(g[0]) for g in gens if g[-1]}
     for pid, user, did, tix, shown, outcome, winner, ranking, ds, at in prefs:
+        if isinstance(shown, list) and greeting_ids.intersection(int(g) for g in shown):
+            shown = [g for g in shown if int(g) not in greeting_ids]
+            ranking = [g for g in ranking if int(g) not in greeting_ids] if isinstance(ranking, list) else ranking
+            if len(shown) < 2 or (winner is not None and int(winner) in greeting_ids):
+                continue  # no judgement between two model replies is left
         pref_rows.append((
             pid, user, did, tix, _names(shown, column_of) or [], outcome,
             column_of.get(int(winner)) if outcome == "best" and winner is not None else None,
@@ -130,6 +149,7 @@ def load_frames(svc_or_store: object) -> Frames:
         ratings=_frame(rating_rows, RATING_COLUMNS),
         preferences=_frame(pref_rows, PREFERENCE_COLUMNS),
         references=_frame(refs, REFERENCE_COLUMNS),
+        greetings=greetings,
     )
     _types(frames)
     return frames.validate()
@@ -142,5 +162,5 @@ def _types(f: Frames) -> None:
         g[c] = pd.to_numeric(g[c], errors="coerce").astype(float)
     for c in ("questioning", "suggestion"):
         r[c] = pd.to_numeric(r[c], errors="coerce").astype(float)
-    for df in (g, r, f.preferences):
+    for df in (g, r, f.preferences, f.greetings):
         df["created_at"] = pd.to_datetime(df["created_at"], errors="coerce")

@@ -84,6 +84,7 @@ def dashboard_markdown(d: Dashboard, title: str = "BianQue Workbench statistics"
     """The whole dashboard as one Markdown document."""
     out = [f"# {title}", "", f"Filters: {_filters_text(d)}", ""]
     out.append("Rows after filtering: " + ", ".join(f"{k} {v}" for k, v in d.counts.items()))
+    out.append(f"Greeting replies (the apps' fixed first reply, no model call) left out of every table: {d.greetings}")
     for _stem, heading, attr, keep_index in SECTIONS:
         table = getattr(d, attr)
         out += ["", f"## {heading}", ""]

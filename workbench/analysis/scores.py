@@ -140,10 +140,12 @@ def cluster_bootstrap_mean_ci(
     return _cluster_ci(sums, counts, n_boot, ci, seed)
 
 
+FINISHED_STATUSES = ("ok", "error", "stopped")
 SCORE_TABLE_COLUMNS: tuple[str, ...] = (
     "column",
     "n_generations",
     "error_rate",
+    "stopped_rate",
     "n_ratings",
     "n_questioning",
     "questioning_mean",
@@ -173,7 +175,8 @@ def column_scores(
     Scores: mean over ratings (NaN = not applicable is skipped), CI from a cluster bootstrap over
     generations (see :func:`cluster_bootstrap_mean_ci`). Length and latency: over generations with
     status "ok" (an error's latency says nothing about the model's speed). ``error_rate``: share of
-    generations whose status is not "ok".
+    finished generations (ok, error or stopped) that failed with a model error; ``stopped_rate``: share a
+    user stopped, which is no fault of the model. Generations still running count in neither.
     """
     validate_frame(generations, "generations", ["column", "status", "latency_ms", "length_chars"])
     validate_frame(ratings, "ratings", ["generation_id", "column", "safety_flag", *SCORE_AXES])
@@ -189,13 +192,15 @@ def column_scores(
         if g is not None and len(g):
             ok = g[g["status"] == "ok"]
             row["n_generations"] = len(g)
-            row["error_rate"] = float((g["status"] != "ok").mean())
+            finished = g[g["status"].isin(FINISHED_STATUSES)]["status"]
+            row["error_rate"] = float((finished == "error").mean()) if len(finished) else np.nan
+            row["stopped_rate"] = float((finished == "stopped").mean()) if len(finished) else np.nan
             row["length_mean"] = float(pd.to_numeric(ok["length_chars"], errors="coerce").mean())
             lat = pd.to_numeric(ok["latency_ms"], errors="coerce")
             row["latency_mean_ms"] = float(lat.mean())
             row["latency_median_ms"] = float(lat.median())
         else:
-            row.update(n_generations=0, error_rate=np.nan, length_mean=np.nan)
+            row.update(n_generations=0, error_rate=np.nan, stopped_rate=np.nan, length_mean=np.nan)
             row.update(latency_mean_ms=np.nan, latency_median_ms=np.nan)
         r = rat_groups.get(col)
         row["n_ratings"] = 0 if r is None else len(r)

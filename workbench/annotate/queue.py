@@ -21,6 +21,8 @@ from sqlalchemy.orm import Session
 from workbench.annotate.blind import counterbalanced_order, slot_label
 from workbench.auth import CurrentUser
 from workbench.errors import AuthError, InputError
+from workbench.store.greetings import GREETING_ROUTE as GREETING_ROUTE  # re-exported for older callers
+from workbench.store.greetings import not_greeting
 from workbench.store.schema import (
     Assignment,
     Generation,
@@ -33,8 +35,6 @@ from workbench.store.schema import (
 )
 
 TURN_TYPE_QUESTION = "turn_type"
-#: replies that are a fixed greeting (no model call) are not worth an annotator's time on their own
-GREETING_ROUTE = "greeting"
 _MAX_CLAIM_ATTEMPTS = 64
 
 
@@ -114,21 +114,17 @@ class AnnotatorProgress:
 # Building items
 
 
-def _eligible_generations():
-    return select(Generation).where(Generation.status == "ok")
-
-
 def sync_queue(s: Session) -> int:
     """Create an item for every position with a finished ``ok`` generation and no item yet; idempotent.
 
-    Returns the number of new items. Positions whose only replies are fixed greetings are skipped.
+    Returns the number of new items. Greetings (a fixed reply, no model call) are never rated: a position
+    whose only replies are greetings gets no item, and an item never shows a greeting.
     """
     has_item = exists().where(QueueItem.dialogue_id == Generation.dialogue_id,
                               QueueItem.turn_index == Generation.turn_index)
     rows = s.execute(
         select(Generation.dialogue_id, Generation.turn_index)
-        .where(Generation.status == "ok", ~has_item,
-               func.coalesce(Generation.route, "") != GREETING_ROUTE)
+        .where(Generation.status == "ok", ~has_item, not_greeting())
         .distinct()
         .order_by(Generation.dialogue_id, Generation.turn_index)
     ).all()
@@ -145,11 +141,11 @@ def sync_queue(s: Session) -> int:
 
 
 def item_columns(s: Session, item: QueueItem) -> list[str]:
-    """Columns with a finished ``ok`` reply at the item's position."""
+    """Columns with a finished ``ok`` reply (not a greeting) at the item's position."""
     return sorted(set(s.scalars(
         select(Generation.column_name).where(Generation.dialogue_id == item.dialogue_id,
                                              Generation.turn_index == item.turn_index,
-                                             Generation.status == "ok")
+                                             Generation.status == "ok", not_greeting())
     )))
 
 
@@ -160,7 +156,8 @@ def item_generations(s: Session, item: QueueItem, user_id: int | None = None) ->
     """
     gens = list(s.scalars(
         select(Generation).where(Generation.dialogue_id == item.dialogue_id,
-                                 Generation.turn_index == item.turn_index, Generation.status == "ok")
+                                 Generation.turn_index == item.turn_index, Generation.status == "ok",
+                                 not_greeting())
         .order_by(Generation.id)
     ))
     out: dict[str, Generation] = {g.column_name: g for g in gens}  # newest wins

@@ -6,8 +6,9 @@ answer (never an order the client sends). Annotators read only their own rows; a
 
 Versions: ``Rating.version`` numbers the current answer. Each submit appends a snapshot to
 ``rating_versions``; changing an answer whose version is already snapshotted starts the next version, so
-"submit, then edit later" keeps every submitted state. Saving a draft over a submitted answer makes the
-current answer a draft again (Argilla's semantics); its last submitted state stays in the history.
+"submit, then edit later" keeps every submitted state. Saving a *changed* draft over a submitted answer
+makes the current answer a draft again (Argilla's semantics); its last submitted state stays in the
+history. Preferences follow the same lifecycle, with their history in ``preference_versions``.
 
 Callers own the session (one per user action).
 """
@@ -28,7 +29,16 @@ from workbench.annotate.queue import ItemView, complete_item, open_item, user_as
 from workbench.annotate.rubric import Rubric
 from workbench.auth import CurrentUser
 from workbench.errors import AuthError, InputError
-from workbench.store.schema import Generation, Preference, QueueItem, Rating, RatingVersion, utcnow
+from workbench.store.greetings import GREETING_ROUTE
+from workbench.store.schema import (
+    Generation,
+    Preference,
+    PreferenceVersion,
+    QueueItem,
+    Rating,
+    RatingVersion,
+    utcnow,
+)
 from workbench.validation import validate_free_text
 
 DEFAULT_COMMENT_CHARS = 2000
@@ -201,7 +211,7 @@ def _form_of(r: Rating) -> RatingForm:
 
 def _generation_and_order(s: Session, user: CurrentUser, generation_id: int) -> tuple[Generation, list[str]]:
     g = s.get(Generation, generation_id) if isinstance(generation_id, int) else None
-    if g is None or g.status != "ok":
+    if g is None or g.status != "ok" or g.route == GREETING_ROUTE:
         raise InputError(f"no ratable reply #{generation_id}")
     item = s.scalars(select(QueueItem).where(QueueItem.dialogue_id == g.dialogue_id,
                                              QueueItem.turn_index == g.turn_index)).first()
@@ -337,34 +347,61 @@ def _pref_view(p: Preference) -> PreferenceView:
                           p.rubric_version, p.blind, p.version)
 
 
+def _own_preference(s: Session, user: CurrentUser, dialogue_id: int, turn_index: int) -> Preference | None:
+    return s.scalars(select(Preference).where(Preference.dialogue_id == dialogue_id,
+                                              Preference.turn_index == turn_index,
+                                              Preference.user_id == user.id)).first()
+
+
+def _pref_state(p: Preference) -> tuple:
+    return (p.outcome, p.winner_generation_id, list(p.ranking) if p.ranking is not None else None,
+            list(p.shown or ()))
+
+
+def _pref_next_version_if_snapshotted(s: Session, p: Preference) -> None:
+    snap = s.scalars(select(PreferenceVersion.id).where(PreferenceVersion.preference_id == p.id,
+                                                        PreferenceVersion.version == p.version)).first()
+    if snap is not None:
+        p.version += 1
+
+
+def _pref_snapshot(p: Preference) -> dict[str, Any]:
+    return {"outcome": p.outcome, "winner_generation_id": p.winner_generation_id,
+            "ranking": list(p.ranking) if p.ranking is not None else None, "shown": list(p.shown or ()),
+            "status": p.status, "rubric_version": p.rubric_version, "blind": p.blind, "user_id": p.user_id,
+            "dialogue_id": p.dialogue_id, "turn_index": p.turn_index, "saved_at": p.updated_at.isoformat()}
+
+
 def save_preference(s: Session, user: CurrentUser, item_id: int, form: PreferenceForm, *, rubric: Rubric,
                     submit: bool = False, blind: bool = True) -> PreferenceView:
-    """Save (draft) or submit the user's preference across the replies of an item they hold."""
+    """Save (draft) or submit the user's preference across the replies of an item they hold.
+
+    The same lifecycle as ratings: an unchanged answer changes nothing (no version, no timestamp), so a
+    draft autosave over an unchanged submitted preference leaves it submitted; a submit appends a
+    snapshot to ``preference_versions``; changing an answer whose version is snapshotted starts the next.
+    """
     item = open_item(s, user, item_id)
     shown = [r.generation_id for r in item.replies]
     form = validate_preference(form, shown, rubric, final=submit)
     status = "submitted" if submit else "draft"
-    p = s.scalars(select(Preference).where(Preference.dialogue_id == item.dialogue_id,
-                                           Preference.turn_index == item.turn_index,
-                                           Preference.user_id == user.id)).first()
     ranking = list(form.ranking) if form.ranking is not None else None
+    p = _own_preference(s, user, item.dialogue_id, item.turn_index)
     if p is None:
         p = Preference(dialogue_id=item.dialogue_id, turn_index=item.turn_index, user_id=user.id, version=1)
         try:
             with s.begin_nested():
                 s.add(p)
-        except IntegrityError:
-            p = s.scalars(select(Preference).where(Preference.dialogue_id == item.dialogue_id,
-                                                   Preference.turn_index == item.turn_index,
-                                                   Preference.user_id == user.id)).first()
+        except IntegrityError:  # the same user's other tab created it a moment ago
+            p = _own_preference(s, user, item.dialogue_id, item.turn_index)
             assert p is not None
+    elif _pref_state(p) == (form.outcome, form.winner_generation_id, ranking, shown) and (
+            p.status == status or (status, p.status) == ("draft", "submitted")) and (
+            status != "submitted" or p.rubric_version == rubric.version_id):
+        # Nothing changed: leaving the ranking box (blur -> draft autosave) must not demote a submitted
+        # preference, and a double-clicked submit adds no version.
+        return _pref_view(p)
     else:
-        same = (p.outcome, p.winner_generation_id, p.ranking, p.status, list(p.shown or ())) == (
-            form.outcome, form.winner_generation_id, ranking, status, shown)
-        if same:
-            return _pref_view(p)
-        if p.status == "submitted":
-            p.version += 1
+        _pref_next_version_if_snapshotted(s, p)
     p.shown = shown
     p.outcome, p.winner_generation_id, p.ranking = form.outcome, form.winner_generation_id, ranking
     p.status = status
@@ -372,7 +409,26 @@ def save_preference(s: Session, user: CurrentUser, item_id: int, form: Preferenc
     p.blind = blind
     p.updated_at = utcnow()
     s.flush()
+    if submit:
+        s.add(PreferenceVersion(preference_id=p.id, version=p.version, snapshot=_pref_snapshot(p)))
+        s.flush()
     return _pref_view(p)
+
+
+def preference_history(s: Session, user: CurrentUser, item_id: int, *,
+                       user_id: int | None = None) -> list[tuple[int, dict[str, Any]]]:
+    """(version, snapshot) of every submitted state of the user's preference on an item, oldest first."""
+    uid = _target_user(user, user_id)
+    item = s.get(QueueItem, item_id) if isinstance(item_id, int) else None
+    if item is None:
+        return []
+    rows = s.execute(
+        select(PreferenceVersion.version, PreferenceVersion.snapshot)
+        .join(Preference, Preference.id == PreferenceVersion.preference_id)
+        .where(Preference.dialogue_id == item.dialogue_id, Preference.turn_index == item.turn_index,
+               Preference.user_id == uid).order_by(PreferenceVersion.id)
+    ).all()
+    return [(v, dict(snap)) for v, snap in rows]
 
 
 def get_preference(s: Session, user: CurrentUser, item_id: int, *, user_id: int | None = None) -> PreferenceView | None:

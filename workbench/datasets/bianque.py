@@ -20,8 +20,10 @@ the longer one only (ties: the one that appears first). Rows must come in file o
 continue a row above it.
 
 Every dialogue's turns are those of its last row's history plus that row's target, so each row's
-target is a doctor turn of its dialogue. Texts are unescaped (``\\n`` -> newline, ``\\t`` -> tab) and
-otherwise kept byte for byte.
+target is a doctor turn of its dialogue. Texts are unescaped in one pass (``\\\\`` -> backslash,
+``\\n`` -> newline, ``\\t`` -> tab; see :func:`workbench.prompts.unescape_training_text`) and otherwise
+kept byte for byte. CSV cells that the export protected against formula injection (a leading ``'``
+before ``= + - @``, tab or carriage return) get that ``'`` removed (:mod:`workbench.csv_safety`).
 
 Only the digest of each row's turns is kept once a row has been continued, so memory grows with the
 number of dialogues' text, not with the (quadratic) size of the cumulative inputs.
@@ -37,26 +39,40 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from workbench.csv_safety import restore
 from workbench.datasets._io import encoding_error, fail, iter_json_lines, open_text
 from workbench.datasets.base import ImportedDialogue, ImportResult
 from workbench.dialogue import Turn
-from workbench.prompts import unescape_v1
+from workbench.prompts import unescape_training_text
 
 ID_COLUMNS = ("dialogue_id", "dialog_id", "conversation_id")
-_MARK = re.compile(r"(?:\A|\\n|\r?\n)(病人|医生)[：:]")
+_FIRST = re.compile(r"(病人|医生)[：:]")
+# A turn boundary: an escaped or real newline, then a role marker. An escaped backslash (two
+# characters) is consumed first, so the "\\n" of "C:\\\\new" (a literal backslash, then n) is no boundary.
+_BOUNDARY = re.compile(r"\\\\|(?:\\n|\r?\n)(病人|医生)[：:]")
+
+
+def _marks(s: str) -> list[tuple[int, int, str]]:
+    """(start, end, role word) of every role marker of an escaped transcript, in order."""
+    first = _FIRST.match(s)
+    if first is None:
+        return []
+    out = [(0, first.end(), first.group(1))]
+    out += [(m.start(), m.end(), m.group(1)) for m in _BOUNDARY.finditer(s, first.end()) if m.group(1)]
+    return out
 
 
 def parse_history(text: str) -> list[Turn]:
     """Turns of a BianQue ``input`` (without the trailing empty doctor turn); ValueError if malformed."""
     s = text.strip(" \t\r\n\ufeff")
-    marks = list(_MARK.finditer(s))
-    if not marks or marks[0].start() != 0:
+    marks = _marks(s)
+    if not marks:
         raise ValueError("input does not start with '病人：' or '医生：'")
     turns: list[Turn] = []
-    for i, m in enumerate(marks):
-        end = marks[i + 1].start() if i + 1 < len(marks) else len(s)
-        role = "patient" if m.group(1) == "病人" else "doctor"
-        turns.append(Turn(role, unescape_v1(s[m.end() : end])))
+    for i, (_start, end_of_mark, word) in enumerate(marks):
+        end = marks[i + 1][0] if i + 1 < len(marks) else len(s)
+        role = "patient" if word == "病人" else "doctor"
+        turns.append(Turn(role, unescape_training_text(s[end_of_mark:end])))
     last = turns.pop()
     if last.role != "doctor" or last.text.strip():
         raise ValueError("input does not end with '医生：'")
@@ -182,7 +198,7 @@ def _check_row(where: str, inp: object, target: object, errors: list[str]) -> tu
     if not target.strip():
         errors.append(f"{where}: empty target")
         ok = False
-    return (history, unescape_v1(target)) if ok else None
+    return (history, unescape_training_text(target)) if ok else None
 
 
 def _finish(path: str | Path, asm: _Assembler, errors: list[str], n_rows: int, fmt: str) -> ImportResult:
@@ -234,6 +250,7 @@ def parse_csv(path: str | Path) -> ImportResult:
         if len(rec) != len(header):
             errors.append(f"{where}: expected {len(header)} fields, got {len(rec)}")
             continue
+        rec = [restore(c) for c in rec]
         checked = _check_row(where, rec[idx_in], rec[idx_tg], errors)
         if checked is None:
             continue

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from workbench.export.card import render_card
+from workbench.export.card import render_card, render_root_card
 from workbench.export.context import ExportContext, paused_gc
 from workbench.export.records import ExportCandidate, PreferenceOutcome
 from workbench.export.registry import canonical, get_writer
@@ -39,6 +39,7 @@ class ExportReport:
     created_at: str
     seconds: float
     notes: list[str] = field(default_factory=list)
+    configs: list[dict] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         return {
@@ -55,6 +56,7 @@ class ExportReport:
             "created_at": self.created_at,
             "seconds": round(self.seconds, 4),
             "notes": self.notes,
+            "configs": self.configs,
         }
 
 
@@ -67,11 +69,14 @@ def write_format(ctx: ExportContext, fmt: str, out_dir: str | Path) -> ExportRep
     out.mkdir(parents=True, exist_ok=True)
     with paused_gc():
         res = writer(ctx, out)
+    notes = [*res.notes, *(f"{what} left out: {n}" for what, n in ctx.excluded.items())]
+    configs = res.configs or [{"config_name": fmt, "path": res.files[0].name, "rows": res.rows}]
     report = ExportReport(fmt, out, list(res.files), res.rows, res.by_model, res.by_turn_type, res.by_source,
                           ctx.filters.to_dict(), ctx.deid, ctx.created_at.isoformat(timespec="seconds"),
-                          0.0, res.notes)
+                          0.0, notes, configs)
     (out / "deid_report.json").write_text(ctx.deid.to_json() + "\n", encoding="utf-8")
-    (out / "README.md").write_text(render_card(report.to_dict(), ctx.deid.to_markdown()), encoding="utf-8")
+    (out / "README.md").write_text(render_card(report.to_dict(), ctx.deid.to_markdown(), ctx.provenance),
+                                   encoding="utf-8")
     report.files += [out / "README.md", out / "deid_report.json"]
     report.seconds = time.perf_counter() - t0
     return report
@@ -111,4 +116,13 @@ def export_all(
     for f in formats:
         get_writer(f)
     ctx = ExportContext.build(candidates, filters, deidentify is not False, **kwargs)
-    return {canonical(f): write_format(ctx, f, Path(out_dir) / canonical(f)) for f in formats}
+    return write_formats(ctx, formats, out_dir)
+
+
+def write_formats(ctx: ExportContext, formats: Sequence[str], out_dir: str | Path) -> dict[str, ExportReport]:
+    """Each format into ``out_dir/<format>/``, plus a root card (README.md) whose configs cover them all."""
+    reports = {canonical(f): write_format(ctx, f, Path(out_dir) / canonical(f)) for f in formats}
+    Path(out_dir, "README.md").write_text(
+        render_root_card({f: r.to_dict() for f, r in reports.items()}, ctx.deid.to_markdown(), ctx.provenance),
+        encoding="utf-8")
+    return reports

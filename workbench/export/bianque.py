@@ -1,7 +1,10 @@
 """BianQue training format: ``input`` (escaped 病人/医生 history ending in 医生：) and ``target``.
 
 Both texts are escaped as the original training files are (real newlines/tabs -> literal ``\\n``/``\\t``),
-so the file re-imports through :mod:`workbench.datasets.bianque`. Metadata columns follow.
+with backslashes doubled first so that the escaping is lossless
+(:func:`workbench.prompts.escape_training_text`); the file re-imports through
+:mod:`workbench.datasets.bianque` into the same texts. Metadata columns follow. The CSV protects
+every text cell against formula injection (:mod:`workbench.csv_safety`); JSONL is verbatim.
 """
 
 from __future__ import annotations
@@ -9,9 +12,10 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+from workbench.csv_safety import neutralise
 from workbench.export._json import dumpb
 from workbench.export.context import ExportContext, FormatResult
-from workbench.prompts import escape_v1
+from workbench.prompts import escape_training_text
 
 META_COLUMNS = ["dialogue_id", "turn_index", "generation_id", "dataset", "column", "model", "target_source",
                 "turn_type", "annotators", "questioning", "suggestion", "n_ratings", "agreement"]
@@ -21,7 +25,7 @@ def _rows(ctx: ExportContext, res: FormatResult):
     for s in ctx.selected:
         meta = s.metadata()
         res.count(meta["model"], meta["turn_type"], meta["target_source"])
-        yield ctx.bianque_input(s.candidate), escape_v1(s.target), meta
+        yield ctx.bianque_input(s.candidate), escape_training_text(s.target), meta
 
 
 def write_csv(ctx: ExportContext, out_dir: Path) -> FormatResult:
@@ -32,8 +36,9 @@ def write_csv(ctx: ExportContext, out_dir: Path) -> FormatResult:
         w = csv.writer(f)
         w.writerow(["input", "target", *META_COLUMNS])
         w.writerows(
-            [inp, tgt, *(";".join(v) if k == "annotators" else ("" if v is None else v)
-                         for k, v in ((k, meta[k]) for k in META_COLUMNS))]
+            [neutralise(inp), neutralise(tgt),
+             *(neutralise(";".join(v)) if k == "annotators" else ("" if v is None else neutralise(v))
+               for k, v in ((k, meta[k]) for k in META_COLUMNS))]
             for inp, tgt, meta in _rows(ctx, res)
         )
     return res

@@ -23,7 +23,7 @@ from workbench.export.aggregated import reweight_groups, vote_weights
 from workbench.export.records import ExportCandidate, PreferenceOutcome
 from workbench.export.selection import CandidateStats, ExportFilters, Selected, group_turns, select_turn
 from workbench.privacy import DeidReport, deidentify, names_in
-from workbench.prompts import bianque_context, escape_v1
+from workbench.prompts import bianque_context, escape_training_text
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -44,6 +44,9 @@ class FormatResult:
     by_turn_type: Counter = field(default_factory=Counter)
     by_source: Counter = field(default_factory=Counter)
     notes: list[str] = field(default_factory=list)
+    #: the card's configs: {"config_name", "path" (relative to the format's folder), "rows"}; when empty,
+    #: one config named after the format for its first file
+    configs: list[dict] = field(default_factory=list)
 
     def count(self, model: str | None, turn_type: str | None, source: str | None) -> None:
         self.rows += 1
@@ -157,8 +160,11 @@ class ExportContext:
     system_prompt: str | None = None
     created_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
     memo: dict = field(default_factory=dict, repr=False)  # per-export caches shared by writers (e.g. tables)
+    excluded: dict[str, int] = field(default_factory=dict)  # what was left out on purpose, counted (greetings)
+    provenance: dict = field(default_factory=dict)  # for the dataset card: models, datasets, annotation process
     _bq_cache: dict = field(default_factory=dict, repr=False)
     _msg_cache: dict = field(default_factory=dict, repr=False)
+    _msg_by_object: dict = field(default_factory=dict, repr=False)
 
     @classmethod
     def build(
@@ -227,17 +233,26 @@ class ExportContext:
         got = self._bq_cache.get(key)
         if got is None:
             rounds, last = Dialogue(tuple(c.history)).pairs()
-            got = self._bq_cache[key] = escape_v1(bianque_context(rounds, last))
+            got = self._bq_cache[key] = escape_training_text(bianque_context(rounds, last))
         return got
 
     def prompt_json(self, c: ExportCandidate) -> bytes:
-        """The history as a JSON array of chat messages (with the system prompt), rendered once per turn."""
-        key = (c.dialogue_id, c.turn_index, tuple(c.history))
+        """The history as a JSON array of chat messages (with the system prompt), rendered once per history.
+
+        Looked up first by the history object itself (candidates of a turn share one): hashing a tuple of
+        turns is not cached by Python and dominated the DPO and KTO writers.
+        """
+        h = c.history
+        fast = self._msg_by_object.get(id(h))
+        if fast is not None and fast[0] is h:
+            return fast[1]
+        key = tuple(h)
         got = self._msg_cache.get(key)
         if got is None:
             msgs = [{"role": "system", "content": self.system_prompt}] if self.system_prompt else []
-            msgs.extend({"role": ROLE_TO_CHAT[t.role], "content": t.text} for t in c.history)
+            msgs.extend({"role": ROLE_TO_CHAT[t.role], "content": t.text} for t in h)
             got = self._msg_cache[key] = dumpb(msgs)
+        self._msg_by_object[id(h)] = (h, got)  # keeps h alive, so its id is never reused meanwhile
         return got
 
     def clean_frame(self, name: str, df: pd.DataFrame) -> pd.DataFrame:

@@ -4,7 +4,9 @@ Everything is read in one session (one consistent snapshot), with a fixed number
 the size of the database; nothing is queried per row.
 
 What becomes a candidate: every ``ok`` generation with at least one **submitted** rating (drafts and
-discarded answers never count), by the selected annotators when the filters name some.
+discarded answers never count), by the selected annotators when the filters name some. Greetings (the
+apps' fixed first reply, no model call) are never candidates nor rows of the flat tables; they are
+counted in the report instead (``greetings``).
 
 History: exactly what that column saw before its reply. The shared turns of the dialogue before the
 reply's position, plus, at positions that are not shared (a live session stores only the patient
@@ -26,7 +28,7 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_left
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timezone
@@ -38,13 +40,14 @@ from sqlalchemy.engine import Connection
 
 from workbench.dialogue import Turn
 from workbench.errors import InputError
-from workbench.export.api import ExportReport, write_format
+from workbench.export.api import ExportReport, write_format, write_formats
 from workbench.export.context import ExportContext
 from workbench.export.records import ExportCandidate, PreferenceOutcome, RatingInfo
 from workbench.export.registry import canonical, get_writer
 from workbench.export.selection import ExportFilters
 from workbench.privacy import DeidReport, deidentify, names_in
 from workbench.store.engine import Store
+from workbench.store.greetings import is_greeting, not_greeting
 from workbench.store.schema import Dataset, Dialogue, Generation, Preference, Rating, Suggestion, User
 from workbench.store.schema import Turn as TurnRow
 
@@ -60,6 +63,7 @@ class StoreExport:
     candidates: list[ExportCandidate]
     preferences: list[PreferenceOutcome]
     tables: dict[str, pd.DataFrame] | None = None  # only when asked for (with_tables=True)
+    greetings: int = 0  # greeting replies in scope, left out
 
 
 # --------------------------------------------------------------------------------------------------
@@ -215,7 +219,11 @@ def load_export(store: Store, filters: ExportFilters | None = None, *, with_tabl
         s = session.connection()
         scope = (select(Generation.id).join(Dialogue, Dialogue.id == Generation.dialogue_id)
                  .outerjoin(Dataset, Dataset.id == Dialogue.dataset_id)
-                 .where(Generation.status == "ok", *_generation_scope(f)))
+                 .where(Generation.status == "ok", not_greeting(), *_generation_scope(f)))
+        n_greetings = s.execute(
+            select(func.count(Generation.id)).join(Dialogue, Dialogue.id == Generation.dialogue_id)
+            .outerjoin(Dataset, Dataset.id == Dialogue.dataset_id)
+            .where(is_greeting(), *_generation_scope(f))).scalar_one()
         rating_rows = s.execute(
             select(Rating.generation_id, User.username, Rating.questioning, Rating.suggestion, Rating.turn_type,
                    Rating.safety_flag, Rating.comment, Rating.corrected_reply, Rating.updated_at)
@@ -257,7 +265,7 @@ def load_export(store: Store, filters: ExportFilters | None = None, *, with_tabl
             for gid, did, t, col, model, backend, out, at, ds, tt_auto in gen_rows
         ]
         tables = _tables(s, f, agreement, pro, con) if with_tables else None
-    return StoreExport(candidates, [p for _, p in prefs], tables)
+    return StoreExport(candidates, [p for _, p in prefs], tables, int(n_greetings))
 
 
 # --------------------------------------------------------------------------------------------------
@@ -268,8 +276,9 @@ def _frame(rows: Sequence, columns: list[str]) -> pd.DataFrame:
     return pd.DataFrame([tuple(r) for r in rows], columns=columns)
 
 
-def _ids(xs) -> str:
-    return ";".join(str(x) for x in xs or [])
+def _id_list(xs) -> list[int] | None:
+    """Generation ids as a list of ints (None stays None: no ranking is not an empty ranking)."""
+    return None if xs is None else [int(x) for x in xs]
 
 
 def _tables(s: Connection, f: ExportFilters, agreement: dict, pro: dict, con: dict) -> dict[str, pd.DataFrame]:
@@ -280,7 +289,8 @@ def _tables(s: Connection, f: ExportFilters, agreement: dict, pro: dict, con: di
     dialogue of the selected datasets). No password hashes, ever.
     """
     gen_scope = (select(Generation.id).join(Dialogue, Dialogue.id == Generation.dialogue_id)
-                 .outerjoin(Dataset, Dataset.id == Dialogue.dataset_id).where(*_generation_scope(f)))
+                 .outerjoin(Dataset, Dataset.id == Dialogue.dataset_id)
+                 .where(not_greeting(), *_generation_scope(f)))
     dia_clauses: list = []
     if f.datasets is not None:
         dia_clauses.append(Dataset.name.in_(list(f.datasets)))
@@ -338,7 +348,7 @@ def _tables(s: Connection, f: ExportFilters, agreement: dict, pro: dict, con: di
         .order_by(Preference.id)
     ).all()
     preferences = _frame(
-        [(pid, who, did, t, _ids(shown), outcome, winner, _ids(ranking), *rest)
+        [(pid, who, did, t, _id_list(shown) or [], outcome, winner, _id_list(ranking), *rest)
          for pid, who, did, t, shown, outcome, winner, ranking, *rest in prefs],
         ["preference_id", "annotator", "dialogue_id", "turn_index", "shown", "outcome", "winner_generation_id",
          "ranking", "rubric_version", "blind", "version", "created_at", "updated_at"])
@@ -434,8 +444,53 @@ def export_from_store(
     data = load_export(store, filters, with_tables=needs_tables(formats))
     deid = deidentify is not False
     ctx = ExportContext.build(data.candidates, filters, deid, data.preferences, None, system_prompt)
+    ctx.excluded["greeting replies"] = data.greetings
     if data.tables is not None:
         ctx.tables = redact_dialogue_names(data.tables, ctx.deid) if deid else data.tables
+    ctx.provenance = read_provenance(store, data.candidates)
     if len(formats) == 1:
         return {formats[0]: write_format(ctx, formats[0], out_dir)}
-    return {f: write_format(ctx, f, Path(out_dir) / f) for f in formats}
+    return write_formats(ctx, formats, out_dir)
+
+
+def read_provenance(store: Store, candidates: Sequence[ExportCandidate]) -> dict:
+    """What the dataset card says about where the data comes from: the exported replies' models, their
+    datasets (with a licence when the import recorded one) and the annotation process."""
+    gen_ids = sorted({g for c in candidates for g in c.generation_ids if isinstance(g, int)})
+    models: set[tuple] = set()
+    ratings: list[tuple] = []
+    with store.read() as session:
+        s = session.connection()
+        for i in range(0, len(gen_ids), 500):  # well under every database's parameter limit
+            chunk = gen_ids[i : i + 500]
+            models.update(s.execute(
+                select(Generation.column_name, Generation.backend, Generation.model_name, Generation.model_revision)
+                .where(Generation.id.in_(chunk)).distinct()).all())
+            ratings += s.execute(
+                select(Rating.generation_id, Rating.user_id, Rating.rubric_version, Rating.blind)
+                .where(Rating.status == "submitted", Rating.generation_id.in_(chunk))).all()
+        datasets = s.execute(
+            select(Dataset.name, Dataset.format, Dataset.source, Dataset.meta)
+            .where(Dataset.name.in_({c.dataset for c in candidates if c.dataset})).order_by(Dataset.name)).all()
+    per_reply = Counter(gid for gid, *_ in ratings)
+    counts = sorted(per_reply.values())
+    return {
+        "models": [{"column": c, "backend": b, "model": m, "revision": r}
+                   for c, b, m, r in sorted(models, key=lambda x: tuple(str(v) for v in x))],
+        "datasets": [{"name": n, "format": fmt, "source": Path(src).name if src else None,
+                      "license": _licence(src, meta)} for n, fmt, src, meta in datasets],
+        "rubric_versions": sorted({v for *_, v, _b in ratings if v}),
+        "annotators_per_reply": ({"min": counts[0], "median": counts[len(counts) // 2], "max": counts[-1]}
+                                 if counts else {}),
+        "n_annotators": len({u for _, u, *_ in ratings}),
+        "blind_share": (sum(bool(b) for *_, b in ratings) / len(ratings)) if ratings else None,
+    }
+
+
+def _licence(source: str | None, meta: dict | None) -> str | None:
+    for key in ("license", "licence"):
+        if isinstance(meta, dict) and meta.get(key):
+            return str(meta[key])
+    if source and Path(source).name == "seed_examples_bianque.csv":
+        return "Apache-2.0 (scutcyr/BianQue examples)"
+    return None

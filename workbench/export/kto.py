@@ -1,52 +1,101 @@
 """KTO in TRL's unpaired format: ``{"prompt": [...], "completion": [assistant], "label": bool}``.
 
-Every in-scope rated candidate (turn-type filter applied) gives one row; ``label`` is True when its
-overall score is >= ``filters.kto_cut`` and no selected annotator flagged it unsafe. Score minima and
-the safety exclusion are *not* applied here: low-rated and unsafe replies are the negative examples.
-Corrected replies (if ``use_corrections``) are added as positive rows.
+One row per distinct (prompt, completion) of the whole export, so a completion never appears with both
+labels. Rated replies (turn-type filter applied) are pooled by (prompt, text): identical replies, at
+one turn or at turns that share a prompt, pool their ratings (see
+:func:`workbench.export.selection.pool_identical`), and ``label`` is True when the pooled overall
+score is >= ``filters.kto_cut`` and no selected annotator flagged it unsafe. Score minima and the
+safety exclusion are *not* applied here: low-rated and unsafe replies are the negative examples.
+Corrected replies (if ``use_corrections``; the turn-type filter on the correction's own text) are
+positive rows; a correction whose text equals a reply the pooled ratings call undesirable is a
+contradiction, and that completion is left out (counted in the notes).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from workbench.export._json import dumpb
 from workbench.export.context import ExportContext, FormatResult
-from workbench.export.selection import type_ok
+from workbench.export.records import ExportCandidate
+from workbench.export.selection import (
+    CandidateStats,
+    candidate_stats,
+    pool_identical,
+    text_turn_type,
+    text_type_ok,
+    type_ok,
+)
+
+
+@dataclass(slots=True)  # one per exported row
+class KtoRow:
+    prompt_candidate: ExportCandidate
+    completion: str
+    rated: list[tuple[ExportCandidate, CandidateStats]] = field(default_factory=list)
+    corrected_by: list[str] = field(default_factory=list)
+
+
+def kto_rows(ctx: ExportContext) -> tuple[list[tuple[KtoRow, bool, dict]], int]:
+    """(row, label, metadata) for every distinct (prompt, completion), and the number of completions
+    left out because the ratings and a correction disagree."""
+    f_ = ctx.filters
+    ann = frozenset(f_.annotators) if f_.annotators is not None else None
+    rows: dict[tuple[bytes, str], KtoRow] = {}
+    for group in ctx.groups.values():
+        for c, s in group:
+            prompt = ctx.prompt_json(c)
+            if s.overall is not None and type_ok(s, f_):
+                rows.setdefault((prompt, c.output), KtoRow(c, c.output)).rated.append((c, s))
+            if f_.use_corrections:
+                for a, text, _ in s.corrections:
+                    if text_type_ok(text, f_):
+                        rows.setdefault((prompt, text), KtoRow(c, text)).corrected_by.append(a)
+    out: list[tuple[KtoRow, bool, dict]] = []
+    contradictions = 0
+    for row in rows.values():
+        c = row.prompt_candidate
+        base = {"dialogue_id": c.dialogue_id, "turn_index": c.turn_index, "dataset": c.dataset}
+        if row.rated:
+            if len(row.rated) == 1:
+                pooled, s = row.rated[0]
+            else:  # the same (prompt, text) at several turns: pool them too
+                pooled = pool_identical([c for c, _ in row.rated])[0]
+                s = candidate_stats(pooled, ann)
+            label = s.overall is not None and s.overall >= f_.kto_cut and not s.safety_flagged
+            if row.corrected_by and not label:
+                contradictions += 1
+                continue
+            meta = {**base, "generation_id": pooled.generation_id, "generation_ids": list(pooled.generation_ids),
+                    "column": pooled.column, "model": pooled.model, "turn_type": s.turn_type,
+                    "questioning": s.questioning, "suggestion": s.suggestion, "n_ratings": s.n_ratings,
+                    "agreement": s.agreement, "target_source": "rated",
+                    "annotators": sorted(set(s.annotators) | set(row.corrected_by))}
+        else:
+            label = True
+            meta = {**base, "generation_id": None, "generation_ids": [], "column": c.column, "model": "corrected",
+                    "turn_type": text_turn_type(row.completion), "questioning": None, "suggestion": None,
+                    "n_ratings": 0, "agreement": None, "target_source": "corrected",
+                    "annotators": sorted(set(row.corrected_by))}
+        out.append((row, label, meta))
+    return out, contradictions
 
 
 def write(ctx: ExportContext, out_dir: Path) -> FormatResult:
     """``train.jsonl`` of labelled completions."""
     path = out_dir / "train.jsonl"
     res = FormatResult([path], 0)
-    f_ = ctx.filters
-    cut = f_.kto_cut
     n_pos = 0
+    rows, contradictions = kto_rows(ctx)
     with path.open("wb") as f:
-        for group in ctx.groups.values():
-            seen: set[str] = set()
-            for c, s in group:
-                if not type_ok(s, f_):
-                    continue
-                base = {"dialogue_id": c.dialogue_id, "turn_index": c.turn_index, "generation_id": c.generation_id,
-                        "dataset": c.dataset, "column": c.column, "model": c.model, "turn_type": s.turn_type,
-                        "questioning": s.questioning, "suggestion": s.suggestion, "n_ratings": s.n_ratings,
-                        "agreement": s.agreement}
-                rows = []
-                if s.overall is not None:
-                    label = s.overall >= cut and not s.safety_flagged
-                    rows.append((c.output, label, "rated", list(s.annotators)))
-                if f_.use_corrections:
-                    for a, text, _ in s.corrections:
-                        if text not in seen:
-                            seen.add(text)
-                            rows.append((text, True, "corrected", [a]))
-                for text, label, source, who in rows:
-                    meta = {**base, "target_source": source, "annotators": who}
-                    res.count(c.model, s.turn_type, source)
-                    n_pos += label
-                    f.write(b'{"prompt":' + ctx.prompt_json(c) + b',"completion":'
-                            + dumpb([{"role": "assistant", "content": text}]) + b',"label":'
-                            + (b"true" if label else b"false") + b',"metadata":' + dumpb(meta) + b"}\n")
-    res.notes.append(f"{n_pos} desirable / {res.rows - n_pos} undesirable (threshold {cut})")
+        for row, label, meta in rows:
+            res.count(meta["model"], meta["turn_type"], meta["target_source"])
+            n_pos += label
+            f.write(b'{"prompt":' + ctx.prompt_json(row.prompt_candidate) + b',"completion":'
+                    + dumpb([{"role": "assistant", "content": row.completion}]) + b',"label":'
+                    + (b"true" if label else b"false") + b',"metadata":' + dumpb(meta) + b"}\n")
+    res.notes.append(f"{n_pos} desirable / {res.rows - n_pos} undesirable (threshold {ctx.filters.kto_cut})")
+    if contradictions:
+        res.notes.append(f"{contradictions} completion(s) left out: a correction equals a reply rated undesirable")
     return res

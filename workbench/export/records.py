@@ -47,6 +47,13 @@ class ExportCandidate:
     preferred_by: list[str] = field(default_factory=list)
     dispreferred_by: list[str] = field(default_factory=list)
     created_at: datetime | None = None
+    #: generation ids of byte-identical replies to the same history at this turn, pooled into this one
+    #: (see :func:`workbench.export.selection.pool_identical`); empty when nothing was pooled
+    pooled_ids: tuple[GenId, ...] = ()
+
+    @property
+    def generation_ids(self) -> tuple[GenId, ...]:
+        return self.pooled_ids or (self.generation_id,)
 
 
 @dataclass(frozen=True)

@@ -1,11 +1,19 @@
 """Which reply becomes the training target, and the filters that decide what is exported.
 
+Identical replies: byte-identical replies to the same history at one (dialogue, turn) (e.g. the
+hybrid's v1 turn and BianQue-1.0 with the same model and seed) are one reply. They are pooled before
+anything else (:func:`pool_identical`): their ratings are pooled, an annotator who preferred any copy
+prefers the text (and does not disprefer it because another copy lost), and the first copy stands for
+all of them (``pooled_ids`` lists every generation id).
+
 Per (dialogue, turn) the target is, in this order:
 
 1. **a corrected reply** written by an annotator (if ``use_corrections``). Corrections are human
    text, so the score, agreement and safety filters (which judge the *model* reply) do not apply to
-   them; the dataset, date, annotator and turn-type filters do. Several corrections: the text written
-   by most annotators, then the most recent, then the lowest annotator name.
+   them; the dataset, date, annotator and turn-type filters do. The turn-type filter applies to the
+   *correction's* own type (the classifier's label of the corrected text), since that is what is
+   exported. Several corrections: the text written by most annotators, then the most recent, then the
+   lowest annotator name.
 2. **the preferred reply** (if ``use_preferences``): the candidate with the highest net preference
    votes (preferred_by - dispreferred_by, counting only the selected annotators), which must be > 0
    and must pass every filter. Ties: higher overall score, then more ratings, then first seen.
@@ -16,8 +24,9 @@ Definitions (all computed over the ratings of the selected annotators only):
 
 * axis score = mean over annotators of that axis; ``overall`` = mean of the axis scores present;
 * a ``min_*`` filter fails when that axis has no score; ``min_agreement`` fails when agreement is None;
-* turn type = majority human label; a tie goes to the automatic label when it is among the tied
-  labels, else to the alphabetically first; no human label -> the automatic label;
+* turn type of a model reply = majority human label; a tie goes to the automatic label when it is
+  among the tied labels, else to the alphabetically first; no human label -> the automatic label;
+  turn type of a corrected reply = the classifier's label of its text (nobody labelled it);
 * safety-flagged = any selected annotator flagged it;
 * the date range applies to the generation's ``created_at`` (inclusive; a ``date`` bound covers the
   whole day; timezone-aware datetimes are compared in UTC);
@@ -27,6 +36,7 @@ Definitions (all computed over the ratings of the selected annotators only):
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -109,6 +119,7 @@ class Selected:
     source: str  # one of TARGET_SOURCES
     stats: CandidateStats
     annotators: tuple[str, ...] = field(default=())  # who stands behind the target
+    turn_type: str | None = None  # the target's own type (a correction's differs from the rated reply's)
 
     def metadata(self) -> dict:
         c, s = self.candidate, self.stats
@@ -120,7 +131,7 @@ class Selected:
             "column": c.column,
             "model": c.model,
             "target_source": self.source,
-            "turn_type": s.turn_type,
+            "turn_type": self.turn_type if self.turn_type is not None else s.turn_type,
             "annotators": list(self.annotators or s.annotators),
             "questioning": s.questioning,
             "suggestion": s.suggestion,
@@ -223,7 +234,21 @@ def in_scope(c: ExportCandidate, f: ExportFilters) -> bool:
 
 
 def type_ok(s: CandidateStats, f: ExportFilters) -> bool:
+    """The turn-type filter on a model reply (its human majority label, else the automatic one)."""
     return f.turn_types is None or s.turn_type in f.turn_types
+
+
+@functools.lru_cache(maxsize=65536)
+def text_turn_type(text: str) -> str:
+    """The classifier's turn type of a text nobody labelled (a corrected reply)."""
+    from workbench.annotate.classifier import classify
+
+    return classify(text).turn_type
+
+
+def text_type_ok(text: str, f: ExportFilters) -> bool:
+    """The turn-type filter on a corrected reply: on what is exported, not on the reply it corrects."""
+    return f.turn_types is None or text_turn_type(text) in f.turn_types
 
 
 def quality_ok(s: CandidateStats, f: ExportFilters) -> bool:
@@ -237,20 +262,62 @@ def quality_ok(s: CandidateStats, f: ExportFilters) -> bool:
     return f.min_agreement is None or (s.agreement is not None and s.agreement >= f.min_agreement)
 
 
+def _unique(xs: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(xs))
+
+
+def pool_identical(cands: Sequence[ExportCandidate]) -> list[ExportCandidate]:
+    """One candidate per distinct (history, reply text) among the candidates of one turn, first-seen order.
+
+    A pooled candidate is its first copy with every copy's ratings; annotators who preferred any copy
+    prefer it, and those who dispreferred a copy but preferred none disprefer it; ``agreement`` is the
+    mean of the copies' agreements.
+    """
+    # By text first, then by history: hashing a history (a tuple of turns) is not cached by Python.
+    by_text: dict[str, list[list[ExportCandidate]]] = {}
+    ordered: list[list[ExportCandidate]] = []  # first-seen order
+    for c in cands:
+        groups = by_text.setdefault(c.output, [])
+        for g in groups:
+            if g[0].history is c.history or g[0].history == c.history:
+                g.append(c)
+                break
+        else:
+            groups.append([c])
+            ordered.append(groups[-1])
+    if len(ordered) == len(cands):
+        return list(cands)
+    out = []
+    for copies in ordered:
+        if len(copies) == 1:
+            out.append(copies[0])
+            continue
+        first = copies[0]
+        pro = _unique(a for c in copies for a in c.preferred_by)
+        con = [a for a in _unique(a for c in copies for a in c.dispreferred_by) if a not in pro]
+        agreements = [c.agreement for c in copies if c.agreement is not None]
+        out.append(dataclasses.replace(
+            first, ratings=[r for c in copies for r in c.ratings], preferred_by=pro, dispreferred_by=con,
+            agreement=sum(agreements) / len(agreements) if agreements else None,
+            pooled_ids=tuple(g for c in copies for g in c.generation_ids)))
+    return out
+
+
 def group_turns(
     candidates: Iterable[ExportCandidate], f: ExportFilters
 ) -> dict[tuple[DialogueId, int], list[tuple[ExportCandidate, CandidateStats]]]:
-    """In-scope candidates with their stats, grouped by (dialogue, turn) in first-seen order."""
+    """In-scope candidates with their stats, grouped by (dialogue, turn) in first-seen order, identical
+    replies pooled (see :func:`pool_identical`)."""
     ann = frozenset(f.annotators) if f.annotators is not None else None
-    groups: dict[tuple[DialogueId, int], list[tuple[ExportCandidate, CandidateStats]]] = {}
+    by_turn: dict[tuple[DialogueId, int], list[ExportCandidate]] = {}
     for c in candidates:
         if in_scope(c, f):
-            groups.setdefault((c.dialogue_id, c.turn_index), []).append((c, candidate_stats(c, ann)))
-    return groups
+            by_turn.setdefault((c.dialogue_id, c.turn_index), []).append(c)
+    return {key: [(c, candidate_stats(c, ann)) for c in pool_identical(cands)] for key, cands in by_turn.items()}
 
 
 def _pick_correction(group: list[tuple[ExportCandidate, CandidateStats]], f: ExportFilters) -> Selected | None:
-    found = [(c, s, a, t, at) for c, s in group if type_ok(s, f) for a, t, at in s.corrections]
+    found = [(c, s, a, t, at) for c, s in group for a, t, at in s.corrections if text_type_ok(t, f)]
     if not found:
         return None
     by_text = Counter(t for _, _, _, t, _ in found)
@@ -263,7 +330,7 @@ def _pick_correction(group: list[tuple[ExportCandidate, CandidateStats]], f: Exp
 
     c, s, _, text, _ = min(found, key=key)
     who = tuple(sorted({a for _, _, a, t, _ in found if t == text}))
-    return Selected(c, text, "corrected", s, who)
+    return Selected(c, text, "corrected", s, who, text_turn_type(text))
 
 
 def select_turn(group: list[tuple[ExportCandidate, CandidateStats]], f: ExportFilters) -> Selected | None:

@@ -11,10 +11,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+import pyarrow.parquet as pq
 
+from workbench.csv_safety import PROTECTED_PATTERN, neutralise
 from workbench.export.context import ExportContext, FormatResult
 from workbench.export.records import ExportCandidate
 from workbench.export.selection import ExportFilters, in_scope
+from workbench.export.table_schema import to_arrow
 
 TABLES = ("dialogues", "generations", "ratings", "annotators")
 
@@ -70,12 +73,41 @@ def tables_from_candidates(candidates: list[ExportCandidate], filters: ExportFil
             "annotators": annotators}
 
 
+def _joined(v: object) -> object:
+    return ";".join(str(x) for x in v) if isinstance(v, list | tuple) else v
+
+
+def _neutralised(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy for CSV: id lists joined by ";" (no list: empty), and text cells that cannot run as
+    spreadsheet formulas (:mod:`workbench.csv_safety`)."""
+    out = df.copy()
+    for col in out.columns:
+        series = out[col]
+        if not (series.dtype == object or pd.api.types.is_string_dtype(series.dtype)):
+            continue
+        present = series.dropna()
+        if len(present) and isinstance(present.iloc[0], list | tuple):
+            out[col] = pd.Series([_joined(v) for v in series.tolist()], index=out.index, dtype=object)
+            continue
+        try:
+            risky = series.str.match(PROTECTED_PATTERN, na=False)  # vectorised: most columns have none
+        except AttributeError:  # no text at all (e.g. a column of dates kept as objects)
+            continue
+        if risky.any():
+            out[col] = pd.Series([neutralise(v) if r else v for v, r in zip(series.tolist(), risky.tolist(),
+                                                                           strict=True)],
+                                 index=out.index, dtype=object)
+    return out
+
+
 def _to_csv(df: pd.DataFrame, path: Path) -> None:
     """pyarrow's CSV writer is several times faster than ``DataFrame.to_csv``; columns of mixed Python
-    types (possible in lead-supplied frames) cannot become Arrow columns, so pandas writes those."""
+    types (possible in lead-supplied frames) cannot become Arrow columns, so pandas writes those.
+    Text cells are protected against formula injection first."""
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
+    df = _neutralised(df)
     try:
         table = pa.Table.from_pandas(df, preserve_index=False)
     except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
@@ -100,8 +132,9 @@ def _write(ctx: ExportContext, out_dir: Path, ext: str) -> FormatResult:
         if ext == "csv":
             _to_csv(df, path)
         else:
-            df.to_parquet(path, index=False)
+            pq.write_table(to_arrow(name, df), path)
         res.files.append(path)
+        res.configs.append({"config_name": name, "path": path.name, "rows": len(df)})
         res.notes.append(f"{name}: {len(df)} rows")
         if name == "generations" and "model" in df.columns:
             res.by_model.update(df["model"].fillna("-").astype(str).value_counts().to_dict())
@@ -118,5 +151,5 @@ def write_csv(ctx: ExportContext, out_dir: Path) -> FormatResult:
 
 
 def write_parquet(ctx: ExportContext, out_dir: Path) -> FormatResult:
-    """One Parquet file per table (pyarrow)."""
+    """One Parquet file per table, with the explicit schema of :mod:`workbench.export.table_schema`."""
     return _write(ctx, out_dir, "parquet")

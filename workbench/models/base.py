@@ -63,6 +63,11 @@ class Backend(ABC):
     ) -> Iterator[str]:
         """Yield the reply so far (cumulative text). The last value is the whole reply."""
 
+    def without_greeting(self) -> Backend:
+        """This column calling its model at the first doctor turn too (batch runs: the greeting is a UI
+        convention). Backends that never greet return themselves."""
+        return self
+
     def check_ready(self) -> None:  # noqa: B027 - optional hook, most backends need nothing
         """Raise :class:`ModelLoadError` if the column's models cannot be used."""
 

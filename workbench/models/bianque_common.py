@@ -8,6 +8,7 @@ the transcript is rendered, how long it may be, and how the model runs.
 
 from __future__ import annotations
 
+import copy
 import threading
 from abc import abstractmethod
 from collections.abc import Iterator, Sequence
@@ -66,6 +67,13 @@ class BianQueBackend(Backend):
         """Batched :meth:`stream_text` to the end, one reply per rendered input."""
 
     # -- shared ---------------------------------------------------------------
+    def without_greeting(self) -> BianQueBackend:
+        if self.greeting is None:
+            return self
+        twin = copy.copy(self)  # shares the loaded tokenizer and model
+        twin.greeting = None
+        return twin
+
     def params(self) -> dict[str, Any]:
         return self.gen.model_dump()
 

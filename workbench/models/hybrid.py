@@ -73,6 +73,11 @@ class Hybrid(Backend):
     def params(self) -> dict[str, Any]:
         return {"routing": self.routing.model_dump(), "v1": self.v1.params(), "v2": self.v2.params()}
 
+    def without_greeting(self) -> Hybrid:
+        if self.routing.greeting is None:
+            return self
+        return Hybrid(self.name, self.v1, self.v2, self.routing.model_copy(update={"greeting": None}))
+
     def check_ready(self) -> None:
         self.v1.check_ready()
         self.v2.check_ready()

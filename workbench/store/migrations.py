@@ -31,9 +31,16 @@ def _gold_answers(conn: Connection) -> None:
     GoldAnswer.__table__.create(conn, checkfirst=True)
 
 
+def _preference_versions(conn: Connection) -> None:
+    from workbench.store.schema import PreferenceVersion
+
+    PreferenceVersion.__table__.create(conn, checkfirst=True)
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "dialogues, turns, generations, suggestions, ratings, preferences, queue, users, datasets", _initial),
     Migration(2, "gold_answers: expected answers of gold items", _gold_answers),
+    Migration(3, "preference_versions: the submitted history of preferences", _preference_versions),
 ]
 LATEST = MIGRATIONS[-1].version
 

@@ -221,6 +221,17 @@ class Preference(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
+class PreferenceVersion(Base):
+    """Every submitted state of a preference, append-only, as :class:`RatingVersion` for ratings."""
+
+    __tablename__ = "preference_versions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    preference_id: Mapped[int] = mapped_column(ForeignKey("preferences.id", ondelete="CASCADE"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    snapshot: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
 class QueueItem(Base):
     """A unit of rating work: every column's reply at one doctor position."""
 

@@ -95,6 +95,7 @@ def compute_view(svc: Services, filters: Filters | None = None, *, metrics: bool
     d = compute_dashboard(load_frames(svc.store), filters, metrics=metrics, n_boot=n_boot, aggregates=aggregates)
     tables = {stem: _display(stem, getattr(d, attr)) for stem, _t, attr, _i in SECTIONS}
     counts = ", ".join(f"{v} {k}" for k, v in d.counts.items())
+    counts += f"; {d.greetings} greeting replies left out of every table"
     return CompareView(d, tables, dashboard_figures(d), f"**Rows after filtering:** {counts}")
 
 

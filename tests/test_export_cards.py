@@ -1,0 +1,97 @@
+"""Exports are Hugging Face datasets: a card with front matter that DatasetCard.load reads, a config for
+every file that datasets.load_dataset loads, and Parquet tables with an explicit typed schema."""
+
+from __future__ import annotations
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from test_export_store import build_world
+
+from workbench.export import WRITERS
+from workbench.export.card import md
+from workbench.export.from_store import export_from_store
+from workbench.store.engine import Store
+
+TABLES = ("dialogues", "generations", "ratings", "preferences", "annotators")
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory):
+    db = tmp_path_factory.mktemp("cards") / "wb.db"
+    store = Store(f"sqlite:///{db}")
+    build_world(store)
+    out = tmp_path_factory.mktemp("cards-out")
+    reports = export_from_store(store, list(WRITERS), out)
+    single = tmp_path_factory.mktemp("cards-single")
+    export_from_store(store, ["tables_parquet"], single)
+    yield out, single, reports
+    store.dispose()
+
+
+def _card(path):
+    from huggingface_hub import DatasetCard
+
+    return DatasetCard.load(path / "README.md").data.to_dict()
+
+
+def test_every_card_has_hub_front_matter(exported):
+    out, single, _reports = exported
+    for folder in [out, single, *(out / f for f in WRITERS)]:
+        meta = _card(folder)
+        assert meta["license"] == "other" and meta["language"] == ["zh"]
+        assert meta["task_categories"] and "medical" in meta["tags"]
+        assert meta["size_categories"] == ["n<1K"] and meta["pretty_name"]
+        for c in meta["configs"]:
+            assert (folder / c["data_files"][0]["path"]).is_file(), (folder, c)
+        text = (folder / "README.md").read_text("utf-8")
+        for section in ("## Provenance", "## Annotation process", "## Intended use", "## Medical disclaimer",
+                        "## De-identification", "Limits:"):
+            assert section in text, (folder, section)
+    # The root card's configs are the JSON Lines formats (datasets reads one file kind per folder); its
+    # body names every other config with the call that loads it from its own folder.
+    root = {c["config_name"] for c in _card(out)["configs"]}
+    assert root == {"sft", "dpo", "kto", "bianque_jsonl"}
+    body = (out / "README.md").read_text("utf-8")
+    assert all(f'`load_dataset(<this folder>/tables_parquet, "{t}")`' in body for t in TABLES)
+    assert '`load_dataset(<this folder>/bianque_csv, "bianque_csv")`' in body
+    assert {c["config_name"] for c in _card(single)["configs"]} == set(TABLES)
+    card = (out / "dpo" / "README.md").read_text("utf-8")
+    assert "| test/BianQue-1.0 |" in card  # the models that wrote the replies, escaped as Markdown text
+    assert "| `prompt` |" in card and "annotators_against" in card
+
+
+def test_load_dataset_works_for_every_config(exported, tmp_path):
+    from datasets import load_dataset
+
+    out, single, reports = exported
+    for folder in (out, single, *(out / f for f in WRITERS)):
+        for c in _card(folder)["configs"]:
+            ds = load_dataset(str(folder), c["config_name"], split="train", cache_dir=str(tmp_path / "hf"))
+            assert len(ds) > 0, c["config_name"]
+    dpo = load_dataset(str(out), "dpo", split="train", cache_dir=str(tmp_path / "hf"))
+    assert len(dpo) == reports["dpo"].rows and {"prompt", "chosen", "rejected"} <= set(dpo.column_names)
+
+
+def test_parquet_tables_have_an_explicit_typed_schema(exported):
+    out, _single, _ = exported
+    folder = out / "tables_parquet"
+    prefs = pq.read_schema(folder / "preferences.parquet")
+    assert prefs.field("shown").type == pa.list_(pa.int64()) and prefs.field("ranking").type == pa.list_(pa.int64())
+    table = pq.read_table(folder / "preferences.parquet").to_pylist()
+    assert all(isinstance(r["shown"], list) and all(isinstance(g, int) for g in r["shown"]) for r in table)
+    assert any(r["ranking"] is None for r in table) and any(r["ranking"] for r in table)  # none is not ""
+    for name in TABLES:
+        schema = pq.read_schema(folder / f"{name}.parquet")
+        assert not [f.name for f in schema if pa.types.is_null(f.type)], name  # no all-empty "null" columns
+        assert all(f.nullable for f in schema)
+    gens = pq.read_schema(folder / "generations.parquet")
+    assert gens.field("ttft_ms").type == pa.float64() and gens.field("model_revision").type == pa.string()
+    assert gens.field("created_at").type == pa.timestamp("us")
+    assert pq.read_schema(folder / "dialogues.parquet").field("title").type == pa.string()
+
+
+def test_card_text_escapes_untrusted_strings():
+    assert md("![b](http://x/b.png)") == "\\!\\[b\\]\\(http://x/b.png\\)"
+    assert md("<img src=x onerror=alert(1)>") == "&lt;img src=x onerror=alert\\(1\\)&gt;"
+    assert "\n" not in md("a\n# b")
