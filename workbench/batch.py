@@ -18,7 +18,8 @@ most the chunk in flight and never leaves a ``running`` row behind; the check is
 chunk's transaction, so two runs at once on SQLite (which serialises writers) do not store duplicates.
 
 Batching: backends with ``batches`` (BianQue-1.0, BianQue-2.0) get ``batch_size`` dialogues per
-``generate_batch`` call; others go one by one. With greedy settings a batched reply equals the
+``generate_batch`` call; OpenAI-compatible columns get chunks they run with ``max_concurrency`` requests
+in flight (``Backend.chunk_size``); others go one by one. With greedy settings a batched reply equals the
 one-by-one reply. When sampling, the column's seed seeds each batch's generator once, so a reply
 depends on its batch (see :meth:`Backend.generate_batch`). A batch that fails is retried one by one,
 so one bad dialogue is stored as an error and the rest of the batch still succeeds.
@@ -293,7 +294,7 @@ def run_batch(
             report(finished, n_todo, f"{col}: not ready")
             continue
         col_seed = svc.config.column(col).seed
-        size = batch_size if backend.batches else 1
+        size = backend.chunk_size(batch_size)  # batching backends pad; OpenAI-compatible ones run concurrently
         for i in range(0, len(pending), size):
             if stop is not None and stop.is_set():
                 summary.stopped = True
