@@ -173,6 +173,12 @@ class OpenAICompatible(Backend):
                 delay = e.after if e.after is not None else BACKOFF_BASE_S * 2**attempt * (1 + random.random())
                 attempt += 1
                 time.sleep(min(BACKOFF_MAX_S, delay))
+            except (httpx.ReadError, httpx.RemoteProtocolError) as e:
+                # A connection dropped before any text (an overloaded server): worth another try.
+                if got_text or attempt >= self.cfg.max_retries:
+                    raise GenerationError(f"{self.name}: cannot reach {self.cfg.base_url}: {type(e).__name__}") from e
+                attempt += 1
+                time.sleep(min(BACKOFF_MAX_S, BACKOFF_BASE_S * 2**attempt * (1 + random.random())))
             except httpx.HTTPError as e:
                 raise GenerationError(f"{self.name}: cannot reach {self.cfg.base_url}: {type(e).__name__}") from e
             except json.JSONDecodeError as e:
