@@ -13,6 +13,8 @@ from fake_openai import FakeOpenAI
 from sqlalchemy import func, select
 
 from workbench.analysis.simulated import consultations_frame
+from workbench.annotate.queue import open_item, sync_queue, take_next
+from workbench.auth import upsert_user
 from workbench.config import OpenAIColumn, parse_config
 from workbench.dialogue import Dialogue
 from workbench.errors import ConfigError
@@ -101,6 +103,14 @@ def test_bearer_token(demo_config, monkeypatch):
     assert resolve_token("0.0.0.0", "WB_TEST_TOKEN") == "abc"
 
 
+def test_serve_command_refuses_the_network_without_a_token(monkeypatch, capsys):
+    from workbench.cli import main
+
+    monkeypatch.delenv("WORKBENCH_SERVE_TOKEN", raising=False)
+    assert main(["serve", "--config", str(REPO / "configs" / "demo.yaml"), "--host", "0.0.0.0"]) == 2
+    assert "needs a bearer token" in capsys.readouterr().err
+
+
 def test_openai_compatible_backend_against_serve(api):
     url, backends = api
     col = OpenAICompatible(OpenAIColumn(**served_column(url, "BianQue-1.0"), max_concurrency=4))
@@ -184,6 +194,15 @@ def test_judge_scores_are_suggestions_and_agreement_is_reported(demo_config, tmp
             assert {a for _q, _v, a in rows} == {"judge:fake-judge"}
             frame = consultations_frame(svc.store)
             assert frame["key_point_coverage_judge"].notna().all()
+            # Annotators rating these replies see the classifier's pre-fill only, never the judge.
+            ann = upsert_user(svc.store, "ann", "secret-pass-ann", "annotator")
+            with svc.store.session() as s:
+                sync_queue(s)
+                claim = take_next(s, ann, 1)
+                item = open_item(s, ann, claim.item_id)
+            assert item.replies and all(r.suggestion is None or not r.suggestion.agent.startswith("judge:")
+                                        for r in item.replies)
+            assert "4" not in json.dumps([r.suggestion.__dict__ for r in item.replies if r.suggestion])
         finally:
             svc.close()
 

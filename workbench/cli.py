@@ -182,7 +182,9 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     from workbench.simulate.run import run_simulation
 
     cfg = _config(args)
-    cases = load_cases(cfg.resolve_path(args.cases))
+    given = Path(args.cases)
+    # A folder given on the command line is relative to where you are; the default is the repository's.
+    cases = load_cases(given if given.is_absolute() or given.exists() else cfg.resolve_path(args.cases))
     svc = build_services(cfg, store=_open_store(cfg))
     bar = tqdm(total=0, unit="consultation", file=sys.stderr, dynamic_ncols=True)
 

@@ -136,7 +136,8 @@ class LLMPatient(Patient):
 
     def reply(self, c: Consultation) -> PatientReply:
         doctor = c.doctor_text
-        text, _trace = self.backend.complete(patient_messages(c.case, c.thread), seed=c.seed)
+        # The patient samples with its own column's seed, not the doctor's.
+        text, _trace = self.backend.complete(patient_messages(c.case, c.thread), seed=self.backend.cfg.seed)
         text = text.strip()
         checked = check_reply(c.case, doctor, text)
         if checked.leaked:
