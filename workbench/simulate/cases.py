@@ -63,7 +63,7 @@ class RedFlag(_Strict):
 
 
 class Case(_Strict):
-    id: str = Field(pattern=_ID_PATTERN)
+    id: str = Field(pattern=_ID_PATTERN, max_length=100, description="unique across the folder")
     title: str = Field(min_length=1)
     category: str = Field(min_length=1)
     opening: str = Field(min_length=1, description="the patient's first message, all they volunteer")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from workbench.dialogue import Dialogue
 from workbench.errors import ConfigError, InputError
@@ -42,8 +42,6 @@ class Consultation:
 
     case: Case
     thread: Dialogue
-    seed: int | None = None
-    extra: dict = field(default_factory=dict)
 
     @property
     def doctor_text(self) -> str:

@@ -283,7 +283,7 @@ def run_simulation(
                 break
             asking = [st for st in active if st.needs_patient]
             if asking:
-                replies = sim_patient.reply_many([Consultation(st.case, st.thread, seed) for st in asking])
+                replies = sim_patient.reply_many([Consultation(st.case, st.thread) for st in asking])
                 summary.leaks += _store_patient(store, asking, replies)
             waiting = [st for st in active if st.status == "running" and not st.needs_patient]
             for i in range(0, len(waiting), size):
