@@ -254,3 +254,31 @@ def test_judge_prompt_and_parser():
     for bad in ("四分", '{"questioning": 9, "suggestion": 1}', '{"questioning": 4}'):
         with pytest.raises(Exception, match="judge|outside|JSON"):
             parse_judgement(bad, rubric.axes)
+
+
+def test_simulate_a_served_column_and_judge_from_the_command_line(demo_config, api, tmp_path, monkeypatch, capsys):
+    """An OpenAI-compatible doctor column (serve's BianQue-2.0) through ``simulate``, then ``judge``."""
+    import yaml
+
+    from workbench.cli import main
+
+    url, _ = api
+    answer = '{"questioning": "NA", "suggestion": 3, "key_points": [], "red_flags": []}'
+    with FakeOpenAI([answer]) as judge:
+        cfg = {"database_url": f"sqlite:///{tmp_path / 'cli.db'}", "cache_dir": str(REPO / ".cache"),
+               "annotation": {"users_file": None},
+               "columns": [served_column(url, "BianQue-2.0", "Doctor", max_concurrency=2),
+                           served_column(judge.base_url, "fake-judge", "Judge")]}
+        path = tmp_path / "cfg.yaml"
+        path.write_text(yaml.safe_dump(cfg, allow_unicode=True), encoding="utf-8")
+        monkeypatch.delenv("WORKBENCH_DB_URL", raising=False)
+        cases = tmp_path / "cases"
+        cases.mkdir()
+        for c in load_cases(REPO / "annotations" / "cases")[:2]:
+            (cases / f"{c.id}.yaml").write_text(yaml.safe_dump(c.model_dump(), allow_unicode=True), encoding="utf-8")
+        assert main(["simulate", "--config", str(path), "--cases", str(cases), "--columns", "Doctor",
+                     "--max-turns", "3"]) == 0
+        assert "advised 2" in capsys.readouterr().out  # the served BianQue-2.0 advises after the greeting
+        assert main(["judge", "--config", str(path), "--judge", "Judge", "--columns", "Doctor"]) == 0
+        # Two replies per consultation (the served greeting is a reply like any other here) and two advices.
+        assert "judged 4, already judged 0, failed 0; simulated advice scored 2" in capsys.readouterr().out
