@@ -15,8 +15,8 @@ answers it with the opening complaint again (as patients do in the BianQue data)
 Resuming: a consultation that advised, or reached the turn limit, is skipped; any other continues from
 its stored thread (an ``error`` one is retried). Cases advance in lockstep, one round at a time, so each
 round is one batch per column (BianQue-1.0/2.0 pad a batch; OpenAI-compatible columns and the LLM
-patient keep ``max_concurrency`` requests in flight). Every round's results are committed at once, so a
-killed run loses at most the round in flight.
+patient keep ``max_concurrency`` requests in flight). The patients' answers of a round are committed
+together, and the doctors' replies chunk by chunk, so a killed run loses at most the work in flight.
 """
 
 from __future__ import annotations
