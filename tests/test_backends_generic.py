@@ -117,7 +117,8 @@ def test_openai_compatible_streams_with_key_from_env(openai_server, monkeypatch,
 
 
 def test_openai_errors_are_errors(openai_server, monkeypatch, tmp_path):
-    col = OpenAIColumn(name="GPT", backend="openai-compatible", base_url=openai_server, model_name="broken")
+    col = OpenAIColumn(name="GPT", backend="openai-compatible", base_url=openai_server, model_name="broken",
+                       max_retries=0)
     with pytest.raises(GenerationError, match="500"):
         list(build_backend(col, ModelPool(tmp_path), {}).stream(DIALOGUE, Trace(), seed=None))
     monkeypatch.delenv("MISSING_KEY_VAR", raising=False)

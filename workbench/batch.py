@@ -18,12 +18,13 @@ behaviour (the greeting is stored with route ``greeting``, and is left out of me
 Resuming: a position (dialogue, turn, column) is skipped when it already has an ``ok`` generation from
 any batch run (in ``model`` mode a stored greeting does not count: the model is called there) (a dataset's dialogues belong to it alone, so that means any batch of the same dataset).
 Errors and stopped replies are retried. The check is by column *name*: after changing a column's model,
-give it a new name to generate again. Results are committed chunk by chunk, so a killed run loses at
-most the chunk in flight and never leaves a ``running`` row behind; the check is repeated inside each
+give it a new name to generate again. Results are committed chunk by chunk (a chunk is written while the
+next one generates), so a killed run loses at most the two chunks in flight and never leaves a ``running`` row behind; the check is repeated inside each
 chunk's transaction, so two runs at once on SQLite (which serialises writers) do not store duplicates.
 
 Batching: backends with ``batches`` (BianQue-1.0, BianQue-2.0) get ``batch_size`` dialogues per
-``generate_batch`` call; others go one by one. With greedy settings a batched reply equals the
+``generate_batch`` call; OpenAI-compatible columns get chunks they run with ``max_concurrency`` requests
+in flight (``Backend.chunk_size``); others go one by one. With greedy settings a batched reply equals the
 one-by-one reply. When sampling, the column's seed seeds each batch's generator once, so a reply
 depends on its batch (see :meth:`Backend.generate_batch`). A batch that fails is retried one by one,
 so one bad dialogue is stored as an error and the rest of the batch still succeeds.
@@ -40,6 +41,7 @@ import re
 import threading
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -210,6 +212,7 @@ def _store_chunk(
 ) -> tuple[int, int, int]:
     """Store one chunk's results in one transaction; returns (ok, errors, already done)."""
     ok = err = dup = 0
+    pending: list[tuple[Generation, Any]] = []
     with store.session() as s:
         done = _done(s, sorted({p.dialogue_id for p in chunk}), [column], greeting)
         for p, r in zip(chunk, results, strict=True):
@@ -238,9 +241,10 @@ def _store_chunk(
                 err += 1
             s.add(g)
             if sug is not None:
-                s.flush()
-                s.add(Suggestion(generation_id=g.id, question="turn_type", value=sug.turn_type,
-                                 score=sug.confidence, agent=sug.agent))
+                pending.append((g, sug))
+        s.flush()  # one batched INSERT for the chunk's generations, then their suggestions
+        s.add_all([Suggestion(generation_id=g.id, question="turn_type", value=sug.turn_type,
+                              score=sug.confidence, agent=sug.agent) for g, sug in pending])
     return ok, err, dup
 
 
@@ -310,20 +314,34 @@ def run_batch(
             report(finished, n_todo, f"{col}: not ready")
             continue
         col_seed = svc.config.column(col).seed
-        size = batch_size if backend.batches else 1
-        for i in range(0, len(pending), size):
-            if stop is not None and stop.is_set():
-                summary.stopped = True
-                break
-            chunk = pending[i : i + size]
-            results = _generate(backend, chunk, col_seed)
-            ok, err, dup = _store_chunk(store, run_id, col, backend, col_seed, chunk, results, created_by,  # type: ignore[arg-type]
-                                        greeting)
-            summary.generated += ok
-            summary.errors += err
-            summary.skipped += dup
-            finished += len(chunk)
-            report(finished, n_todo, col)
+        size = backend.chunk_size(batch_size)  # batching backends pad; OpenAI-compatible ones run concurrently
+        # A chunk is written while the next one generates: the writer never leaves the model (or a
+        # server) idle. Chunks are still written one at a time, in order.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="batch-writer") as writer:
+            writing: Future | None = None
+
+            def account(job: Future, n: int, column: str = col) -> None:
+                nonlocal finished
+                ok, err, dup = job.result()
+                summary.generated += ok
+                summary.errors += err
+                summary.skipped += dup
+                finished += n
+                report(finished, n_todo, column)
+
+            for i in range(0, len(pending), size):
+                if stop is not None and stop.is_set():
+                    summary.stopped = True
+                    break
+                chunk = pending[i : i + size]
+                results = _generate(backend, chunk, col_seed)
+                if writing is not None:
+                    account(writing, size)
+                writing = writer.submit(_store_chunk, store, run_id, col, backend, col_seed, chunk, results,  # type: ignore[arg-type]
+                                        created_by, greeting)
+                written = len(chunk)
+            if writing is not None:
+                account(writing, written)
     if run_id is not None and not summary.stopped:
         with store.session() as s:
             run = s.get(BatchRun, run_id)

@@ -6,6 +6,7 @@ import argparse
 import json
 import logging
 import sys
+from pathlib import Path
 
 from workbench.config import REPO_ROOT, WorkbenchConfig, load_config
 from workbench.errors import InputError, WorkbenchError
@@ -146,8 +147,97 @@ def cmd_stats(args: argparse.Namespace) -> int:
     d = compute_dashboard(frames, filters, metrics=not args.no_metrics, n_boot=args.n_boot, aggregates=aggregates)
     paths = write_report(d, args.out)
     print(dashboard_markdown(d))
+    paths += _simulated_stats(args)
     print(f"wrote {len(paths)} file(s) to {args.out}", file=sys.stderr)
     return 0
+
+
+def _simulated_stats(args: argparse.Namespace) -> list:
+    """The simulated-patient measures and the judge's agreement with the humans, when there are any."""
+    from workbench.analysis.simulated import consultations_frame, summarize, write_simulated_report
+    from workbench.judge import judge_agreement, judge_markdown
+
+    store = _open_store(_config(args))
+    try:
+        datasets = [d for d in args.dataset or [] if d not in ("-", "live")] or None
+        frame = consultations_frame(store, datasets, args.column)
+        agreement = judge_agreement(store, n_boot=args.n_boot)
+    finally:
+        store.dispose()
+    paths = []
+    if not frame.empty:
+        summary = summarize(frame, n_boot=args.n_boot)
+        paths += write_simulated_report(frame, summary, args.out)
+        print(paths[-1].read_text(encoding="utf-8"))
+    if not agreement.empty:
+        out = Path(args.out) / "judge_agreement.csv"
+        agreement.to_csv(out, index=False)
+        paths.append(out)
+        print(judge_markdown(agreement))
+    return paths
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    """Run columns through standardized-patient cases until they advise; store each consultation."""
+    from tqdm import tqdm
+
+    from workbench.services import build_services
+    from workbench.simulate.cases import load_cases
+    from workbench.simulate.run import run_simulation
+
+    cfg = _config(args)
+    given = Path(args.cases)
+    # A folder given on the command line is relative to where you are; the default is the repository's.
+    cases = load_cases(given if given.is_absolute() or given.exists() else cfg.resolve_path(args.cases))
+    svc = build_services(cfg, store=_open_store(cfg))
+    bar = tqdm(total=0, unit="consultation", file=sys.stderr, dynamic_ncols=True)
+
+    def progress(done: int, total: int, desc: str) -> None:
+        bar.total = total
+        bar.set_description(desc)
+        bar.update(done - bar.n)
+
+    try:
+        summary = run_simulation(svc, cases, args.columns, args.patient, max_turns=args.max_turns,
+                                 dataset=args.dataset, batch_size=args.batch_size, progress=progress)
+    finally:
+        bar.close()
+        svc.close()
+    print(summary.describe())
+    return 1 if summary.column_errors or summary.errors else 0
+
+
+def cmd_judge(args: argparse.Namespace) -> int:
+    """Have an OpenAI-compatible column rate stored replies on the rubric's axes (stored as suggestions)."""
+    from tqdm import tqdm
+
+    from workbench.judge import run_judge
+    from workbench.services import build_services
+
+    cfg = _config(args)
+    svc = build_services(cfg, store=_open_store(cfg))
+    bar = tqdm(total=0, unit="reply", file=sys.stderr, dynamic_ncols=True)
+
+    def progress(done: int, total: int, desc: str) -> None:
+        bar.total = total
+        bar.set_description(desc)
+        bar.update(done - bar.n)
+
+    try:
+        summary = run_judge(svc, args.judge, datasets=args.dataset, columns=args.columns, limit=args.limit,
+                            advice=not args.no_advice, progress=progress)
+    finally:
+        bar.close()
+        svc.close()
+    print(summary.describe())
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Serve the configured columns as an OpenAI-compatible API (/v1/chat/completions, /v1/models)."""
+    from workbench.serve import serve
+
+    return serve(_config(args), host=args.host, port=args.port, token_env=args.token_env)
 
 
 
@@ -206,6 +296,33 @@ def build_parser() -> argparse.ArgumentParser:
                     help="aggregates shown beside the plain scores, comma-separated, or none (default: all three)")
     sp.add_argument("--out", required=True, help="folder for report.md and the CSVs")
     sp.set_defaults(func=cmd_stats)
+
+    sp = sub.add_parser("simulate", help=cmd_simulate.__doc__)
+    sp.add_argument("--cases", default="annotations/cases", help="folder of case YAML files")
+    sp.add_argument("--columns", nargs="+", default=None, help="column names (default: every column)")
+    sp.add_argument("--patient", default="rule", help="rule | openai:<column> (an openai-compatible column)")
+    sp.add_argument("--max-turns", type=int, default=10, help="doctor turns per consultation, greeting included")
+    sp.add_argument("--dataset", default="simulated", help="dataset that stores the consultations")
+    sp.add_argument("--batch-size", type=int, default=8, help="cases per batch for batching backends")
+    sp.add_argument("--config", default=str(DEFAULT_CONFIG))
+    sp.set_defaults(func=cmd_simulate)
+
+    sp = sub.add_parser("judge", help=cmd_judge.__doc__)
+    sp.add_argument("--judge", required=True, help="an openai-compatible column of the config")
+    sp.add_argument("--dataset", nargs="+", default=None, help="only these datasets ('live' = live chats)")
+    sp.add_argument("--columns", nargs="+", default=None, help="only replies of these columns")
+    sp.add_argument("--limit", type=int, default=None, help="at most this many replies")
+    sp.add_argument("--no-advice", action="store_true", help="skip scoring simulated advice against its case")
+    sp.add_argument("--config", default=str(DEFAULT_CONFIG))
+    sp.set_defaults(func=cmd_judge)
+
+    sp = sub.add_parser("serve", help=cmd_serve.__doc__)
+    sp.add_argument("--config", default=str(DEFAULT_CONFIG))
+    sp.add_argument("--host", default="127.0.0.1", help="listen address (beyond loopback a token is required)")
+    sp.add_argument("--port", type=int, default=8000)
+    sp.add_argument("--token-env", default="WORKBENCH_SERVE_TOKEN",
+                    help="NAME of the environment variable holding the bearer token")
+    sp.set_defaults(func=cmd_serve)
 
     from workbench.annotate.accounts_cli import add_users_parser
     from workbench.export.cli import add_export_parser

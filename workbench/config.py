@@ -131,6 +131,9 @@ class OpenAIColumn(_ColumnBase):
     api_key_env: str | None = Field(None, description="NAME of the environment variable holding the key")
     timeout_s: float = Field(120, gt=0)
     generation: OpenAIParams = OpenAIParams()
+    max_concurrency: int = Field(16, ge=1, le=1024, description="Requests in flight in batch, simulate and judge")
+    max_retries: int = Field(5, ge=0, le=20, description="Retries of a 429 or 5xx answer, with back-off")
+    requests_per_minute: float | None = Field(None, gt=0, description="Cap on request starts per minute")
 
     @field_validator("api_key_env")
     @classmethod

@@ -74,6 +74,10 @@ class Backend(ABC):
     def params(self) -> dict[str, Any]:
         return {}
 
+    def chunk_size(self, requested: int) -> int:
+        """How many dialogues to hand :meth:`generate_batch` at once (1 when it would only loop)."""
+        return requested if self.batches else 1
+
     def generate(self, dialogue: Dialogue, *, seed: int | None = None) -> tuple[str, Trace]:
         """Convenience: run :meth:`stream` to the end."""
         trace = Trace()

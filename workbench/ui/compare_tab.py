@@ -142,6 +142,9 @@ def build_compare_tab(svc: Services) -> dict[str, Any]:
             for stem in stems:
                 tables[stem] = gr.Dataframe(label=TITLES[stem], interactive=False, wrap=True, max_height=320)
 
+    from workbench.ui.simulated_section import build_simulated_section
+
+    simulated = build_simulated_section(svc, datasets, columns, require_admin)
     filter_inputs = [annotators, datasets, date_from, date_to, columns, turn_types, weighted]
     outputs = [summary, annotators, datasets, columns, *tables.values(), *plots.values()]
 
@@ -168,4 +171,5 @@ def build_compare_tab(svc: Services) -> dict[str, Any]:
 
     refresh_btn.click(handler(False), filter_inputs, outputs, api_name="compare")
     metrics_btn.click(handler(True), filter_inputs, outputs, api_name="compare_metrics")
-    return {"tables": tables, "plots": plots, "summary": summary, "refresh": refresh_btn, "metrics": metrics_btn}
+    return {"tables": tables, "plots": plots, "summary": summary, "refresh": refresh_btn, "metrics": metrics_btn,
+            "simulated": simulated}

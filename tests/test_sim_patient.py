@@ -1,0 +1,123 @@
+"""Fact matching, the rule-based patient, the leak check and the per-consultation measures (no model)."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+
+from workbench.analysis.simulated import consultation_measures, key_point_score, red_flag_score
+from workbench.dialogue import Dialogue
+from workbench.simulate.cases import load_cases, parse_case
+from workbench.simulate.matching import asked_facts, question_part
+from workbench.simulate.patient import UNKNOWN_ANSWER, Consultation, RulePatient, build_patient, check_reply
+
+REPO = Path(__file__).resolve().parents[1]
+
+CASE = parse_case({
+    "id": "test-headache", "title": "头痛", "category": "头痛", "opening": "我头疼。",
+    "facts": [
+        {"id": "duration", "fact": "头痛三天", "patient": "疼了三天了。", "keywords": ["多久", "几天"]},
+        {"id": "vomit", "fact": "吐过两次", "patient": "吐过两次。", "keywords": ["呕吐", "恶心"]},
+        {"id": "bp", "fact": "血压160/100", "patient": "量过血压，160/100。", "keywords": ["血压值"]},
+    ],
+    "advice_key_points": [
+        {"id": "rest", "point": "休息", "keywords": ["休息"]},
+        {"id": "bp", "point": "监测血压", "keywords": ["监测血压", "量血压"]},
+    ],
+    "red_flags": [
+        {"id": "worst", "sign": "突发剧烈头痛", "keywords": ["剧烈头痛"]},
+        {"id": "vomit", "sign": "头痛伴呕吐", "keywords": ["呕吐"], "present": True},
+    ],
+}, "<test>")
+
+
+def _ask(doctor: str, case=CASE):
+    thread = Dialogue.of([("patient", case.opening), ("doctor", doctor)])
+    return RulePatient().reply(Consultation(case, thread))
+
+
+def test_rule_patient_reveals_only_what_is_asked():
+    r = _ask("头疼几天了？")
+    assert r.text == "疼了三天了。" and r.revealed == ("duration",) and r.leaked == ()
+    r = _ask("有没有恶心、呕吐？头疼多久了？")
+    assert r.revealed == ("duration", "vomit") and "三天" in r.text and "两次" in r.text
+    # Matched on jieba tokens too: "血压" is a content word of the keyword "血压值".
+    assert _ask("您量过血压吗？").revealed == ("bp",)
+    # A question about nothing in the case gets "不清楚", never a fact.
+    assert _ask("平时抽烟喝酒吗？").text == UNKNOWN_ANSWER
+    # Generic question words alone reveal nothing.
+    assert _ask("最近情况怎么样？").text == UNKNOWN_ANSWER
+    # A greeting asks nothing: the patient repeats the opening complaint, no more.
+    assert _ask("您好，我是医生。").text == CASE.opening
+    # Advice clauses are not questions: keywords inside them do not count as asking.
+    assert question_part("建议多休息，如果呕吐加重请就医。") == ""
+    assert asked_facts(CASE, "建议多休息，如果呕吐加重请就医。") == ()
+
+
+def test_rule_patient_never_volunteers_on_every_shipped_case():
+    doctor_turns = ["您好", "还有哪里不舒服吗？", "建议多喝水。", "你觉得呢？"]
+    for case in load_cases(REPO / "annotations" / "cases"):
+        for d in doctor_turns:
+            r = _ask(d, case)
+            allowed = {case.opening, UNKNOWN_ANSWER} | {"".join(case.fact(f).patient for f in r.asked)}
+            assert r.text in allowed, (case.id, d, r.text)
+            assert set(r.revealed) == set(r.asked)  # it states exactly the facts it was asked about
+
+
+def test_leaks_of_an_llm_like_reply_are_detected():
+    # Asked about the duration only, the reply also states the vomiting and the blood pressure.
+    r = check_reply(CASE, "头疼几天了？", "三天了，还吐过两次，血压160/100。")
+    assert r.asked == ("duration",) and set(r.revealed) == {"duration", "vomit", "bp"}
+    assert set(r.leaked) == {"vomit", "bp"}
+    assert check_reply(CASE, "头疼几天了？", "三天了。").leaked == ()
+    assert check_reply(CASE, "头疼几天了？", "不清楚").revealed == ()
+
+
+def test_patient_spec_is_checked():
+    assert build_patient("rule", {}).name == "rule"
+    with pytest.raises(Exception, match="no column named 'nope'"):
+        build_patient("openai:nope", {"A": object()})
+    with pytest.raises(Exception, match="rule' or 'openai:<column>'"):
+        build_patient("robot", {})
+    with pytest.raises(Exception, match="openai-compatible column"):
+        build_patient("openai:A", {"A": object()})
+
+
+def test_measures_of_one_consultation():
+    doctor = [
+        (1, "您好，我是扁鹊。"),  # greeting: not a question, not advice
+        (3, "头疼几天了？"),
+        (5, "头疼几天了？"),  # the same question again: a repeat
+        (7, "有没有恶心呕吐？"),
+        (9, "建议多休息，注意监测血压。如果出现剧烈头痛，请马上去医院急诊。"),
+    ]
+    patient = [
+        {"turn_index": 2, "revealed": [], "leaked": []},
+        {"turn_index": 4, "revealed": ["duration"], "leaked": []},
+        {"turn_index": 6, "revealed": ["duration"], "leaked": []},
+        {"turn_index": 8, "revealed": ["vomit"], "leaked": ["bp"]},
+    ]
+    m = consultation_measures(CASE, doctor, patient)
+    assert m["elicitation_recall"] == pytest.approx(2 / 3)
+    assert m["questions_before_advice"] == 3 and m["repeated_questions"] == 1
+    assert m["turns_to_advice"] == 5 and m["advised"] == 1 and m["advice_turn_index"] == 9
+    assert m["key_point_coverage"] == 1.0
+    # Both red flags handled: the warning sign named with a referral, the present one with an urgent referral.
+    assert m["red_flag_handling"] == 1.0
+    assert m["simulator_errors"] == 1
+
+    never = consultation_measures(CASE, doctor[:4], patient[:3])
+    assert never["advised"] == 0 and math.isnan(never["turns_to_advice"])
+    assert math.isnan(never["key_point_coverage"]) and math.isnan(never["red_flag_handling"])
+    assert never["elicitation_recall"] == pytest.approx(1 / 3)
+
+
+def test_advice_scores():
+    assert key_point_score(CASE, "注意休息。") == 0.5
+    # Naming a warning sign without any referral handles nothing; a present sign needs an *urgent* referral.
+    assert red_flag_score(CASE, "注意休息，小心剧烈头痛。") == 0.0
+    assert red_flag_score(CASE, "出现剧烈头痛去医院看看。") == 0.5
+    assert red_flag_score(CASE, "请立即去医院急诊。") == 0.5
+    assert red_flag_score(CASE, "请立即去医院急诊，剧烈头痛时更要马上去。") == 1.0

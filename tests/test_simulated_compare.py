@@ -1,0 +1,33 @@
+"""The Compare tab's simulated-patient section, through the running app's API (gradio_client)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from gradio_client import Client
+from ui_server import running_app
+
+from workbench.simulate.cases import load_cases
+from workbench.simulate.run import run_simulation
+from workbench.ui.simulated_section import compute_simulated_view
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def test_compare_shows_simulated_measures_per_column(services):
+    cases = load_cases(REPO / "annotations" / "cases")[:2]
+    run_simulation(services, cases, ["BianQue-1.0", "BianQue-2.0"], max_turns=3)
+    view = compute_simulated_view(services, n_boot=200)
+    assert list(view.measures["column"]) == ["BianQue-1.0", "BianQue-2.0"]
+    assert "elicitation_recall" in view.measures.columns
+    assert view.measures.set_index("column").loc["BianQue-1.0", "questions_before_advice"].endswith("(n=2)")
+    assert "no reply has both" in view.agreement.iloc[0, 0]  # no judge yet: a note, not an empty grid
+    narrowed = compute_simulated_view(services, columns=["BianQue-2.0"], n_boot=200)
+    assert list(narrowed.measures["column"]) == ["BianQue-2.0"]
+
+    with running_app(services) as url:
+        client = Client(url, verbose=False, analytics_enabled=False)
+        measures, agreement, scores = client.predict([], [], api_name="/compare_simulated")
+    assert [row[0] for row in measures["data"]] == ["BianQue-1.0", "BianQue-2.0"]
+    assert "elicitation_recall" in measures["headers"]
+    assert "no judge scores" in scores["data"][0][0]

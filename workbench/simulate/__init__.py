@@ -1,0 +1,1 @@
+"""Standardized patients: cases, patient simulators, consultations and their measures."""

@@ -1,0 +1,90 @@
+"""Which case facts a doctor's turn asks about, and which facts a patient's reply mentions.
+
+Matching is deliberately simple and inspectable: a fact is *asked* when one of its keywords occurs in
+the questioning part of the doctor's turn, or when a content word of that part (jieba tokens) is one of
+the content words of the fact's keywords. Generic question words (什么, 有没有, 最近...) never match on
+their own, so "最近怎么样？" does not reveal every fact.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from functools import lru_cache
+
+from workbench.simulate.cases import Case, Fact
+
+# Words that occur in almost every question: overlapping on them says nothing about the topic.
+GENERIC_TOKENS = frozenset(
+    "有没有 什么 怎么样 怎么 多少 是不是 是否 现在 最近 情况 一下 您好 你好 平时 时候 感觉 还有 或者 这样 这种 "
+    "那么 一般 需要 可以 已经 一直 的话 其他 哪些 有无 具体 之前 以后 出现 觉得 问题 症状 宝宝 孩子 患者 您 "
+    "请问 能否 能不能 会不会 有点 比较 一些 医生 不是 没有 吃饭 明显".split()
+)
+_CLAUSE_SPLIT = re.compile(r"(?<=[。！？!?；;\n])")
+_QUESTION_CUES = re.compile(r"[？?]|吗|呢|有没有|是不是|是否|多久|多长|多少|几[天次岁个周年度点]|什么|怎么样|哪|有无")
+_PUNCT = re.compile(r"[\s，。！？!?、；;：:,.“”\"'（）()…—-]+")
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+
+
+@lru_cache(maxsize=20000)
+def content_tokens(text: str) -> frozenset[str]:
+    """jieba tokens of two or more characters, generic question words removed."""
+    from workbench.analysis.metrics import tokenize  # jieba, loaded once and quiet
+
+    return frozenset(
+        t for t in tokenize(text) if len(t) >= 2 and t not in GENERIC_TOKENS
+        and not _PUNCT.fullmatch(t)
+    )
+
+
+def question_part(doctor_text: str) -> str:
+    """The clauses of a doctor's turn that ask something (empty when it asks nothing)."""
+    clauses = [c for c in _CLAUSE_SPLIT.split(doctor_text or "") if c.strip()]
+    return "".join(c for c in clauses if _QUESTION_CUES.search(c))
+
+
+def fact_is_asked(fact: Fact, question: str) -> bool:
+    if not question:
+        return False
+    if any(k in question for k in fact.keywords):
+        return True
+    keyword_tokens = frozenset().union(*(content_tokens(k) for k in fact.keywords))
+    return bool(content_tokens(question) & keyword_tokens)
+
+
+def asked_facts(case: Case, doctor_text: str) -> tuple[str, ...]:
+    """Ids of the case's facts that the doctor's turn asks about, in case order."""
+    q = question_part(doctor_text)
+    return tuple(f.id for f in case.facts if fact_is_asked(f, q))
+
+
+def _norm(text: str) -> str:
+    return _PUNCT.sub("", text or "")
+
+
+def fact_is_mentioned(fact: Fact, reply: str, known: str = "") -> bool:
+    """Does ``reply`` state the fact? ``known`` is text already said (the opening, the question):
+    words from it do not count as the patient volunteering anything."""
+    r = _norm(reply)
+    if not r:
+        return False
+    phrase = _norm(fact.patient)
+    if phrase and phrase in r:
+        return True
+    known_tokens = content_tokens(known) if known else frozenset()
+    numbers = set(_NUMBER.findall(fact.fact + fact.patient)) - set(_NUMBER.findall(known))
+    if any(n in _NUMBER.findall(reply) for n in numbers if len(n) >= 2 or "." in n):
+        return True
+    evidence = (content_tokens(fact.fact) | content_tokens(fact.patient)) - known_tokens
+    if not evidence:
+        return False
+    hits = evidence & content_tokens(reply)
+    return len(hits) >= 2 or (len(hits) == 1 and len(evidence) <= 2)
+
+
+def mentioned_facts(case: Case, reply: str, known: str = "") -> tuple[str, ...]:
+    return tuple(f.id for f in case.facts if fact_is_mentioned(f, reply, known))
+
+
+def keyword_hits(keywords: Iterable[str], text: str) -> bool:
+    return any(k in (text or "") for k in keywords)
