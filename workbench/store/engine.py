@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -31,14 +32,35 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur.close()
 
 
+def sqlite_file(url: str) -> Path | None:
+    """The file of a ``sqlite:///…`` URL (None for in-memory databases)."""
+    path = url.split("///", 1)[1].split("?", 1)[0] if "///" in url else ""
+    path = path.removeprefix("file:")
+    return Path(path) if path and path != ":memory:" else None
+
+
+def create_private_file(path: Path) -> None:
+    """Create a new database file readable by its owner only, in folders created 0700.
+
+    SQLite gives its -wal, -shm and journal files the permissions of the database file.
+    """
+    missing = [p for p in (path.parent, *path.parent.parents) if not p.exists()]
+    for folder in reversed(missing):
+        folder.mkdir(mode=0o700)
+    try:
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    except FileExistsError:
+        return
+    os.close(fd)
+
+
 def make_engine(url: str) -> Engine:
-    """Create an engine for any SQLAlchemy URL; SQLite files get their folder created."""
+    """Create an engine for any SQLAlchemy URL; a new SQLite file is created 0600 (folders 0700)."""
     kwargs: dict = {"future": True}
     if url.startswith("sqlite"):
-        path = url.split("///", 1)[1].split("?", 1)[0] if "///" in url else ""
-        path = path.removeprefix("file:")
-        if path and path != ":memory:" and "mode=ro" not in url:
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        path = sqlite_file(url)
+        if path is not None and "mode=ro" not in url and not path.exists():
+            create_private_file(path)
         # Gradio handlers run in a thread pool; each connection is still used by one thread at a time.
         kwargs["connect_args"] = {"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
     else:
