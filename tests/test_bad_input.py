@@ -70,7 +70,9 @@ def _counts(store: Store) -> tuple[int, int, int]:
 
 def _client(url: str, user: str | None = None) -> Client:
     auth = (user, "secret-pass-" + user) if user else None
-    return Client(url, auth=auth, verbose=False, analytics_enabled=False, download_files=False)
+    # Open mode's token travels as a header (ServerURL.headers); with logins it is empty.
+    return Client(url, auth=auth, verbose=False, analytics_enabled=False, download_files=False,
+                  headers=getattr(url, "headers", {}))
 
 
 # --- messages -----------------------------------------------------------------------------------------
@@ -152,9 +154,10 @@ def _raw_send(url: str, fn_index: int, message: str) -> str:
     out = []
     with httpx.Client(timeout=30) as http:
         r = http.post(url.rstrip("/") + "/gradio_api/queue/join", content=body,
-                      headers={"Content-Type": "application/json"})
+                      headers={"Content-Type": "application/json", **getattr(url, "headers", {})})
         assert r.status_code == 200, r.text
-        with http.stream("GET", url.rstrip("/") + "/gradio_api/queue/data", params={"session_hash": session}) as resp:
+        with http.stream("GET", url.rstrip("/") + "/gradio_api/queue/data", params={"session_hash": session},
+                         headers=getattr(url, "headers", {})) as resp:
             for line in resp.iter_lines():
                 if line.startswith("data:"):
                     out.append(line)

@@ -288,7 +288,7 @@ def test_the_data_tab_stops_a_batch_run_between_chunks(services):
     corpus = Path(__file__).resolve().parents[1] / "workbench" / "data" / "demo_dialogues.jsonl"
     import_dataset(services, corpus, name="big")
     with running_app(services) as url:
-        client = Client(url, verbose=False, analytics_enabled=False)
+        client = Client(url, verbose=False, analytics_enabled=False, headers=url.headers)
         job = client.submit("big", ["BianQue-2.0"], "all", 20, 0, 4, api_name="/batch_generate")
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:

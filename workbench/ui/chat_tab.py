@@ -17,8 +17,9 @@ import gradio as gr
 from sqlalchemy import select
 
 from workbench import chat
+from workbench.access import Permission, require_role
 from workbench.dialogue import Dialogue, Turn
-from workbench.errors import WorkbenchError
+from workbench.errors import AuthError, WorkbenchError
 from workbench.generation import ColumnUpdate, Job
 from workbench.prompts import DISCLAIMER
 from workbench.services import Services
@@ -142,12 +143,15 @@ def build_chat_tab(svc: Services, state: gr.State) -> dict[str, Any]:
     all_outputs = [state, msg, info] + [c for v in views for c in (v.chatbot, v.status, v.model_input, v.route)]
 
     def user_of(request: gr.Request):
-        return svc.auth.from_request(request)
+        try:
+            return require_role(svc.auth, request, Permission.CHAT)
+        except AuthError as e:
+            raise gr.Error(str(e)) from None
 
     def blind_for(request: gr.Request) -> bool:
         """Annotators in blind mode never see model names or routes, here as in the Rate tab."""
         try:
-            return svc.config.annotation.blind and not user_of(request).is_admin
+            return svc.config.annotation.blind and not svc.auth.from_request(request).can(Permission.SEE_MODELS)
         except WorkbenchError:
             return True
 

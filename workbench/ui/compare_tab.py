@@ -19,12 +19,13 @@ import gradio as gr
 import pandas as pd
 from sqlalchemy import select
 
+from workbench.access import Permission, require_role
 from workbench.analysis.dashboard import Dashboard, compute_dashboard
 from workbench.analysis.filters import Filters
 from workbench.analysis.from_store import load_frames
 from workbench.analysis.plots import dashboard_figures
 from workbench.analysis.report import SECTIONS
-from workbench.errors import AuthError, InputError, WorkbenchError
+from workbench.errors import InputError, WorkbenchError
 from workbench.services import Services
 from workbench.store.schema import Dataset, Generation, User
 
@@ -106,9 +107,8 @@ def filter_choices(svc: Services) -> dict[str, list[str]]:
 
 
 def require_admin(svc: Services, request: Any) -> None:
-    user = svc.auth.from_request(request)
-    if svc.auth.enabled and not user.is_admin:
-        raise AuthError("only an admin can see the comparison results (annotators rate blind)")
+    """Researchers and admins only (the name stays for callers; the check is the shared one)."""
+    require_role(svc.auth, request, Permission.COMPARE)
 
 
 def build_compare_tab(svc: Services) -> dict[str, Any]:

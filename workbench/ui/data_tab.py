@@ -15,10 +15,11 @@ from typing import Any
 import gradio as gr
 import pandas as pd
 
+from workbench.access import Permission, require_role
 from workbench.batch import DEFAULT_BATCH_SIZE, dataset_progress, run_batch
 from workbench.datasets.registry import PARSERS
 from workbench.datasets.store_import import import_dataset, list_datasets
-from workbench.errors import AuthError, DatasetError, WorkbenchError
+from workbench.errors import DatasetError, WorkbenchError
 from workbench.services import Services
 
 log = logging.getLogger(__name__)
@@ -29,10 +30,7 @@ DATASET_HEADERS = ["dataset", "format", "file", "dialogues", "reference turns", 
 
 def _admin(svc: Services, request: Any) -> int:
     """The acting user's id; AuthError unless an admin (any user when logins are off)."""
-    user = svc.auth.from_request(request)
-    if svc.auth.enabled and not user.is_admin:
-        raise AuthError("only an admin can import datasets or run batch generation")
-    return user.id
+    return require_role(svc.auth, request, Permission.DATA).id
 
 
 def error_markdown(e: WorkbenchError) -> str:

@@ -20,6 +20,7 @@ from typing import Any
 
 import gradio as gr
 
+from workbench.access import Permission, require_role
 from workbench.annotate import queue, ratings
 from workbench.annotate.queue import ItemView
 from workbench.annotate.ratings import RatingForm
@@ -269,26 +270,27 @@ def build_rate_tab(svc: Services) -> dict[str, Any]:
     with gr.Accordion("Admin", open=False, visible=False) as admin_box:
         reveal = gr.Checkbox(label="Reveal model names (your ratings are then stored as not blind)",
                              elem_id="rate-reveal")
-        admin_refresh = gr.Button("Refresh team progress", size="sm")
-        team = gr.Dataframe(headers=["annotator", "completed", "open"], datatype=["str", "number", "number"],
-                            interactive=False, elem_id="rate-team")
-        with gr.Row():
-            release_user = gr.Textbox(label="Annotator who left", scale=3, elem_id="rate-release-user")
-            release_btn = gr.Button("Release their open items", size="sm", scale=1)
+        with gr.Column(visible=False, elem_id="rate-team-box") as team_box:  # admins only
+            admin_refresh = gr.Button("Refresh team progress", size="sm")
+            team = gr.Dataframe(headers=["annotator", "completed", "open"], datatype=["str", "number", "number"],
+                                interactive=False, elem_id="rate-team")
+            with gr.Row():
+                release_user = gr.Textbox(label="Annotator who left", scale=3, elem_id="rate-release-user")
+                release_btn = gr.Button("Release their open items", size="sm", scale=1)
 
     item_outputs: list[Any] = [st, info_md, history, pref, ranking, saved_md, progress_md, mine_dd]
     for w in widgets:
         item_outputs += [w.box, w.header, w.reply, w.own_history, w.suggestion, *w.form_inputs]
 
     # ---------------------------------------------------------------------------------------------
-    def user_of(request: gr.Request) -> CurrentUser:
+    def user_of(request: gr.Request, permission: Permission = Permission.RATE) -> CurrentUser:
         try:
-            return svc.auth.from_request(request)
+            return require_role(svc.auth, request, permission)
         except AuthError as e:
             raise gr.Error(str(e)) from None
 
     def blind_for(user: CurrentUser, state: dict) -> bool:
-        return cfg.blind and not (user.is_admin and state.get("reveal"))
+        return cfg.blind and not (user.can(Permission.SEE_MODELS) and state.get("reveal"))
 
     def progress_text(user: CurrentUser) -> str:
         with svc.store.session() as s:
@@ -311,7 +313,7 @@ def build_rate_tab(svc: Services) -> dict[str, Any]:
             for w in widgets:
                 out[w.box] = gr.update(visible=False)
             return out
-        reveal_names = user.is_admin and state.get("reveal")
+        reveal_names = user.can(Permission.SEE_MODELS) and state.get("reveal")
         with svc.store.session() as s:
             mine = {r.generation_id: ratings.get_rating(s, user, r.generation_id) for r in item.replies}
             p = ratings.get_preference(s, user, item.item_id)
@@ -389,7 +391,8 @@ def build_rate_tab(svc: Services) -> dict[str, Any]:
             gr.Warning(str(e))
             item = None
         out = render(user, state, item, "Restored your open item and its draft." if item else "")
-        out[admin_box] = gr.update(visible=user.is_admin)
+        out[admin_box] = gr.update(visible=user.can(Permission.SEE_MODELS))
+        out[team_box] = gr.update(visible=user.can(Permission.TEAM))
         out[reveal] = False
         return out
 
@@ -476,9 +479,7 @@ def build_rate_tab(svc: Services) -> dict[str, Any]:
         return render(user, state, done, f"✅ Item #{done.item_id} submitted. Press **N** for the next item.")
 
     def on_reveal(state: dict, value: bool, request: gr.Request):
-        user = user_of(request)
-        if not user.is_admin:
-            raise gr.Error("only an admin can reveal model names")
+        user = user_of(request, Permission.SEE_MODELS)
         state = {**state, "reveal": bool(value)}
         try:
             item = load_item(user, state.get("item_id"))
@@ -488,7 +489,7 @@ def build_rate_tab(svc: Services) -> dict[str, Any]:
         return render(user, state, item)
 
     def on_team(request: gr.Request):
-        user = user_of(request)
+        user = user_of(request, Permission.TEAM)
         try:
             with svc.store.session() as s:
                 rows = queue.annotator_progress(s, user)
@@ -497,7 +498,7 @@ def build_rate_tab(svc: Services) -> dict[str, Any]:
         return [[r.username, r.completed, r.open] for r in rows]
 
     def on_release(username: str, request: gr.Request):
-        user = user_of(request)
+        user = user_of(request, Permission.TEAM)
         try:
             with svc.store.session() as s:
                 n = queue.release_open(s, user, username or "")
@@ -580,7 +581,7 @@ def build_rate_tab(svc: Services) -> dict[str, Any]:
     admin_refresh.click(on_team, None, [team], api_name="rate_team")
     release_btn.click(on_release, [release_user], [team], api_name="rate_release")
     # triggers=None with no inputs = run once when the page loads: restores the open item and its draft.
-    gr.on(None, on_load, None, item_outputs + [admin_box, reveal], api_name="rate_load")
+    gr.on(None, on_load, None, item_outputs + [admin_box, team_box, reveal], api_name="rate_load")
     gr.api(on_api_next, api_name="rate_api_next", api_description="Claim your next item (JSON).")
     gr.api(on_api_submit, api_name="rate_api_submit",
            api_description="Submit an item: JSON {item_id, ratings: {label: {...}}, preference, ranking, next}.")
