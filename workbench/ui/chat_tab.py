@@ -28,6 +28,8 @@ from workbench.store.schema import Generation
 
 log = logging.getLogger(__name__)
 DISCLAIMER_BLOCK = "\n\n------------------\n" + DISCLAIMER
+BLIND_PREVIEW_NOTICE = "Model inputs are hidden in blind mode."
+STATUS_WORDS = {"ok": "done"}
 
 
 @dataclass
@@ -86,7 +88,8 @@ def _status_md(g: Generation | None, blind: bool = False) -> str:
         return ""
     if g.status == "error":
         return f"⚠️ **Error** (not model text): {_inert(g.error or '')}"
-    parts = [f"`{g.status}`"]
+    # "done" rather than the store's "ok": the word a user waits for at the end of a stream.
+    parts = [f"`{STATUS_WORDS.get(g.status, g.status)}`"]
     if g.route and not blind:
         parts.append(f"route **{g.route}**")
     if g.latency_ms is not None:
@@ -118,7 +121,7 @@ def build_chat_tab(svc: Services, state: gr.State) -> dict[str, Any]:
                 header = gr.Markdown(f"### Column {chr(65 + i)}", elem_classes=["column-header"])
                 bot = gr.Chatbot(label=f"Column {chr(65 + i)}", show_label=False, height=460,
                                  elem_classes=["column-chat"], feedback_options=None, buttons=["copy"])
-                status = gr.Markdown("", elem_classes=["column-status"])
+                status = gr.Markdown("", elem_classes=["column-status"], elem_id=f"column-status-{i}")
                 with gr.Row():
                     regen = gr.Button("↻ Regenerate", size="sm")
                     branch = gr.Button("⤷ Continue from this reply", size="sm")
@@ -175,9 +178,10 @@ def build_chat_tab(svc: Services, state: gr.State) -> dict[str, Any]:
             g = last[v.name]
             out[v.chatbot] = to_messages(threads[v.name], p)
             out[v.status] = _status_md(g, blind)
-            if not blind:
-                out[v.model_input] = (g.input_text if g.input_text is not None else "(no model call)") if g else ""
-                out[v.route] = _route_md(g)
+            # Blind views get empty inputs and routes: every key exists, whoever renders.
+            out[v.model_input] = "" if blind or g is None else (
+                g.input_text if g.input_text is not None else "(no model call)")
+            out[v.route] = "" if blind else _route_md(g)
         return out
 
     def info_md(dialogue_id: int | None) -> str:
@@ -292,8 +296,8 @@ def build_chat_tab(svc: Services, state: gr.State) -> dict[str, Any]:
         did = st.get("dialogue_id")
         out: dict = {}
         if blind_for(request):
-            gr.Warning("model inputs are hidden in blind mode")
-            return out
+            gr.Info(BLIND_PREVIEW_NOTICE)
+            return {info: gr.update()}  # Gradio needs at least one output; nothing else changes
         try:
             threads = chat.threads(svc, did) if did else {}
         except WorkbenchError as e:
