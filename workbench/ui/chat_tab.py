@@ -28,6 +28,8 @@ from workbench.store.schema import Generation
 
 log = logging.getLogger(__name__)
 DISCLAIMER_BLOCK = "\n\n------------------\n" + DISCLAIMER
+#: the concurrency group of every event that runs the models
+GENERATION_QUEUE = "generation"
 BLIND_PREVIEW_NOTICE = "Model inputs are hidden in blind mode."
 STATUS_WORDS = {"ok": "done"}
 
@@ -324,13 +326,16 @@ def build_chat_tab(svc: Services, state: gr.State) -> dict[str, Any]:
             out[v.inspect_box] = gr.update(visible=not blind)
         return out
 
-    send_evt = dict(fn=on_send, inputs=[state, msg], outputs=all_outputs, concurrency_limit=None)
+    # Every event that generates shares one queue slot pool of server.concurrency_limit: generations on a
+    # GPU stay bounded however many users send, regenerate or press Enter at once.
+    generating = dict(concurrency_id=GENERATION_QUEUE, concurrency_limit=svc.config.server.concurrency_limit)
+    send_evt = dict(fn=on_send, inputs=[state, msg], outputs=all_outputs, **generating)
     send_btn.click(**send_evt, api_name="send")
     msg.submit(**send_evt, api_name=False)
     stop_btn.click(on_stop, None, None, queue=False, api_name="stop")
-    regen_all.click(on_regenerate(svc.columns), [state], all_outputs, api_name="regenerate_all")
+    regen_all.click(on_regenerate(svc.columns), [state], all_outputs, api_name="regenerate_all", **generating)
     for v in views:
-        v.regenerate.click(on_regenerate([v.name]), [state], all_outputs, api_name=False)
+        v.regenerate.click(on_regenerate([v.name]), [state], all_outputs, api_name=False, **generating)
         v.branch.click(on_branch(v.name), [state], all_outputs, api_name=False)
     new_btn.click(on_new, [state], all_outputs, api_name="new_dialogue")
     example_btn.click(on_example, [state, example], all_outputs, api_name="load_example")

@@ -17,7 +17,7 @@ import shutil
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -175,7 +175,7 @@ class ExportActions:
         unknown = [f for f in fmts if f not in WRITERS]
         if unknown:
             raise InputError(f"unknown format(s): {', '.join(unknown)}")
-        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
         work = self.svc.exports.new_workdir()
         folder = work / f"export-{stamp}"
         try:
