@@ -150,4 +150,6 @@ def _explain(e: SQLAlchemyError) -> str:
         return "the database disk is full: nothing was saved"
     if "locked" in low:
         return "the database is busy (locked): nothing was saved; try again"
-    return f"database error: {msg}"
+    # The driver's text names tables, SQL and values: it goes to the log, not to the user.
+    log.error("database error: %s", msg)
+    return "database error: nothing was saved (the details are in the server log)"

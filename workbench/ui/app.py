@@ -16,6 +16,7 @@ from workbench.ui.compare_tab import build_compare_tab
 from workbench.ui.data_tab import build_data_tab
 from workbench.ui.downloads import PREFIX as EXPORT_DOWNLOADS
 from workbench.ui.downloads import ExportDownloads
+from workbench.ui.error_guard import guard_handlers
 from workbench.ui.export_tab import build_export_tab
 from workbench.ui.rate_tab import RATE_JS, build_rate_tab
 from workbench.web_guard import OpenModeGuard, WorkbenchGuard
@@ -65,6 +66,7 @@ def build_app(svc: Services) -> gr.Blocks:
         demo.load(show_tabs, None, list(tabs.values()), api_name=False)
         demo.load(chat["on_load"], None, chat["load_outputs"], api_name=False)
         demo.load(data["on_load"], None, data["load_outputs"], api_name=False)
+    guard_handlers(demo)
     demo.queue(default_concurrency_limit=svc.config.server.concurrency_limit)
     return demo
 
