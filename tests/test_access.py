@@ -260,6 +260,8 @@ def test_throttle_backs_off_exponentially_and_forgets():
 def test_wrong_passwords_lock_the_account_then_the_address(tmp_path):
     app = RunningApp(tmp_path, k=2)
     make_users(app.store, "ann", "boss")
+    # Longer locks than the defaults' first second, so that a loaded machine cannot outwait one mid-test.
+    app.svc.auth.throttle.base_s = app.svc.auth.address_throttle.base_s = 120
     scrypt_runs = []
     real_check = app.svc.auth._verify
     app.svc.auth._verify = lambda u, p: scrypt_runs.append(u) or real_check(u, p)  # counts, changes nothing
@@ -276,6 +278,7 @@ def test_wrong_passwords_lock_the_account_then_the_address(tmp_path):
             # Spraying many names from one address locks the address: 429 before any check runs.
             spray = [http.post("/login", data={"username": f"u{i}", "password": "x"}).status_code for i in range(30)]
             assert spray.count(429) >= 10 and spray[-1] == 429
+            assert app.svc.auth.address_throttle.free_failures == 20
             before = len(scrypt_runs)
             r = http.post("/login", data={"username": "boss", "password": "secret-pass-boss"})
             assert r.status_code == 429 and int(r.headers["retry-after"]) >= 1

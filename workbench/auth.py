@@ -141,10 +141,14 @@ def has_login_accounts(store: Store) -> bool:
 class Authenticator:
     """Checks logins for Gradio and resolves the user of each request."""
 
+    #: per-address back-off: generous, since a whole office may share one address
+    ADDRESS_FREE_FAILURES = 20
+
     def __init__(self, store: Store, *, enabled: bool, throttle: LoginThrottle | None = None) -> None:
         self.store = store
         self.enabled = enabled
-        self.throttle = throttle or LoginThrottle()
+        self.throttle = throttle or LoginThrottle()  # per account, in check()
+        self.address_throttle = LoginThrottle(free_failures=self.ADDRESS_FREE_FAILURES)  # in the HTTP guard
         if not enabled:
             upsert_user(store, LOCAL_USER, None, "admin")
 

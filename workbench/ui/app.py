@@ -9,7 +9,6 @@ from starlette.middleware import Middleware
 
 from workbench.access import TAB_PERMISSIONS, visible_tabs
 from workbench.errors import WorkbenchError
-from workbench.login_throttle import LoginThrottle
 from workbench.services import Services
 from workbench.ui.chat_tab import build_chat_tab
 from workbench.ui.compare_tab import build_compare_tab
@@ -33,8 +32,6 @@ JS = RATE_JS
 TITLE = "BianQue Workbench · 扁鹊健康大模型对比标注台"
 #: tabs every role has: shown from the start; the others appear on page load for the roles allowed
 COMMON_TABS = ("chat", "rate")
-#: per-address login back-off: generous, since a whole office may share one address
-ADDRESS_FREE_FAILURES = 20
 
 
 def build_app(svc: Services) -> gr.Blocks:
@@ -79,7 +76,7 @@ def server_options(svc: Services, *, open_mode: OpenModeGuard | None) -> dict[st
     if (open_mode is None) == (not svc.auth.enabled):
         raise ValueError("open mode (no logins) needs its guard; a server with logins must not have one")
     guard = Middleware(WorkbenchGuard, open_mode=open_mode,
-                       address_throttle=LoginThrottle(free_failures=ADDRESS_FREE_FAILURES) if svc.auth.enabled else None,
+                       address_throttle=svc.auth.address_throttle if svc.auth.enabled else None,
                        routes={EXPORT_DOWNLOADS: ExportDownloads(svc)})
     return dict(
         auth=svc.auth.check if svc.auth.enabled else None,
