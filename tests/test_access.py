@@ -516,3 +516,24 @@ def test_open_mode_checks_host_origin_and_token(tmp_path, monkeypatch):
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+def test_cli_exports_and_launch_uploads_are_private(tmp_path, monkeypatch):
+    db = tmp_path / "e.db"
+    store = Store(f"sqlite:///{db}")
+    add_positions(store, 2)
+    store.dispose()
+    out = tmp_path / "exports" / "run1"
+    env = {**os.environ, "WORKBENCH_DB_URL": f"sqlite:///{db}"}
+    done = subprocess.run([sys.executable, "-m", "workbench", "export", "--format", "tables_csv", "--out", str(out),
+                           "--config", str(REPO_ROOT / "configs" / "demo.yaml")], cwd=REPO_ROOT, env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    files = [p for p in out.rglob("*") if p.is_file()]
+    assert files and all(_mode(p) == 0o600 for p in files)
+    assert all(_mode(p) == 0o700 for p in [out, *(p for p in out.rglob("*") if p.is_dir())])
+    # launch.py's uploads (Gradio's cache) go to a folder of its own, readable by the owner only.
+    monkeypatch.delenv("GRADIO_TEMP_DIR", raising=False)
+    launch.private_gradio_cache()
+    folder = Path(os.environ["GRADIO_TEMP_DIR"])
+    assert folder.is_dir() and _mode(folder) == 0o700
