@@ -127,7 +127,7 @@ def test_researcher_compares_and_exports_but_cannot_import_batch_or_manage_the_t
     ann = _login(roles_app, "ann")
     assert "researchers and admins" in (_refusal(ann, None, None, None, None, None, None, api_name="/compare") or "")
     assert "researchers and admins" in (_refusal(ann, *export_args, api_name="/export_run") or "")
-    assert "blind" in (_refusal(ann, {"item_id": None, "reveal": False}, True, api_name="/rate_reveal") or "")
+    assert "annotators rate blind" in (_refusal(ann, {"item_id": None, "reveal": False}, True, api_name="/rate_reveal") or "")
 
 
 # --- item 9: the export of one user is not another's ----------------------------------------------------
@@ -178,6 +178,10 @@ def test_a_new_database_is_0600_in_a_0700_folder_and_so_is_its_wal(tmp_path):
     for extra in db.parent.glob("wb.db-*"):  # -wal / -shm follow the database file's mode
         assert _mode(extra) == 0o600, extra
     store.dispose()
+    # A database created readable by others (by an older version) is made private when opened.
+    os.chmod(db, 0o644)
+    Store(f"sqlite:///{db}").dispose()
+    assert _mode(db) == 0o600
 
 
 # --- item 3: accounts in the store turn logins on -------------------------------------------------------

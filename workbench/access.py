@@ -41,7 +41,7 @@ TAB_PERMISSIONS: dict[str, Permission] = {
 REFUSALS: dict[Permission, str] = {
     Permission.CHAT: "your account may not chat with the models",
     Permission.RATE: "your account may not rate",
-    Permission.SEE_MODELS: "model names and inputs are hidden from annotators (blind rating)",
+    Permission.SEE_MODELS: "only researchers and admins can see model names and inputs (annotators rate blind)",
     Permission.COMPARE: "only researchers and admins can see the comparison results (annotators rate blind)",
     Permission.EXPORT: "Export is available to researchers and admins only.",
     Permission.DATA: "only an admin can import datasets or run batch generation",

@@ -54,13 +54,28 @@ def create_private_file(path: Path) -> None:
     os.close(fd)
 
 
+def tighten_existing(path: Path) -> None:
+    """A database (and its -wal/-shm) that others can read, made owner-only when this user owns it."""
+    for f in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        try:
+            st = f.stat()
+            if st.st_uid == os.getuid() and st.st_mode & 0o077:
+                os.chmod(f, 0o600)
+                log.warning("%s was readable by other users: now 0600", f)
+        except OSError:  # missing (-wal/-shm) or not ours to change: leave it
+            continue
+
+
 def make_engine(url: str) -> Engine:
     """Create an engine for any SQLAlchemy URL; a new SQLite file is created 0600 (folders 0700)."""
     kwargs: dict = {"future": True}
     if url.startswith("sqlite"):
         path = sqlite_file(url)
-        if path is not None and "mode=ro" not in url and not path.exists():
-            create_private_file(path)
+        if path is not None and "mode=ro" not in url:
+            if path.exists():
+                tighten_existing(path)
+            else:
+                create_private_file(path)
         # Gradio handlers run in a thread pool; each connection is still used by one thread at a time.
         kwargs["connect_args"] = {"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
     else:
