@@ -137,13 +137,20 @@ def private_gradio_cache() -> None:
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     args = parse_args(argv)
+    # Everything the server writes (database, exports, uploads) is readable by this user only.
+    old_umask = os.umask(0o077)
+    try:
+        return serve(args)
+    finally:
+        os.umask(old_umask)
+
+
+def serve(args: argparse.Namespace) -> int:
+    """Build and launch; 2 (with the reason on stderr) when the configuration or arguments are refused."""
     from workbench.auth import load_users_file, upsert_user
     from workbench.services import build_services
     from workbench.ui.app import build_app
 
-    # Everything the server writes (database, exports, uploads) is readable by this user only.
-    os.umask(0o077)
-    private_gradio_cache()
     try:
         cfg = load_config(args.config or (DEMO_CONFIG if args.demo else DEFAULT_CONFIG))
         plan = plan_launch(args, cfg, accounts_in_store=store_has_accounts(cfg))
@@ -159,12 +166,13 @@ def main(argv: list[str] | None = None) -> int:
             print("loading models…")
             for column, err in svc.warm_up().items():
                 print(f"  {column}: {'ready' if err is None else 'NOT READY: ' + err}")
+        private_gradio_cache()
         demo = build_app(svc)
     except WorkbenchError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     print(f"database: {svc.store.display_url}")
-    print("logins: required (accounts in the store)" if plan.auth_enabled
+    print("logins: required" if plan.auth_enabled
           else "logins: off (no accounts): open mode, for this machine only, with the token below")
     print(f"UI: {ui_url(plan)}", flush=True)
     demo.launch(**launch_options(plan, svc))
