@@ -133,7 +133,7 @@ class Store:
             s.commit()
         except SQLAlchemyError as e:
             s.rollback()
-            raise StoreError(_explain(e)) from e
+            raise StoreError(_explain(e), _driver_text(e)) from e
         except BaseException:
             s.rollback()
             raise
@@ -148,7 +148,7 @@ class Store:
             yield s  # close() ends the transaction and detaches what was loaded, still readable
         except SQLAlchemyError as e:
             s.rollback()
-            raise StoreError(_explain(e)) from e
+            raise StoreError(_explain(e), _driver_text(e)) from e
         finally:
             s.close()
 
@@ -156,8 +156,12 @@ class Store:
         self.engine.dispose()
 
 
+def _driver_text(e: SQLAlchemyError) -> str:
+    return str(getattr(e, "orig", e))
+
+
 def _explain(e: SQLAlchemyError) -> str:
-    msg = str(getattr(e, "orig", e))
+    msg = _driver_text(e)
     low = msg.lower()
     if "readonly" in low or "read-only" in low:
         return "the database is read-only: nothing was saved"
