@@ -534,3 +534,39 @@ def test_api_payload_errors_are_clear(tmp_path):
             assert len(str(e.value)) > 10 and "<b>" not in str(e.value), (case, str(e.value))
     assert _ratings(svc.store) == 0
     svc.close()
+
+
+def test_api_refuses_wrong_types_instead_of_coercing_them(tmp_path):
+    """``"safety_flag": "false"`` and ``"questioning": 3.7`` are refused with the field named; nothing is stored.
+
+    The same payload with proper JSON types is then accepted, and stores exactly what was sent.
+    """
+    cfg, svc, item = _rating_app(tmp_path)
+    labels = [r["label"] for r in item["replies"]]
+
+    def payload(**changes: Any) -> str:
+        form = {"turn_type": "question", "questioning": 4, "suggestion": "N/A", "safety_flag": False, **changes}
+        return json.dumps({"item_id": item["item_id"], "ratings": {x: form for x in labels},
+                           "preference": labels[0] if len(labels) > 1 else None})
+
+    wrong = {"safety_flag": ({"safety_flag": "false"}, "safety_flag"),
+             "fractional score": ({"questioning": 3.7}, "questioning"),
+             "score as text": ({"suggestion": "3"}, "suggestion"),
+             "boolean score": ({"questioning": True}, "questioning"),
+             "safety as number": ({"safety_flag": 0}, "safety_flag"),
+             "unknown field": ({"safty_flag": True}, "safty_flag")}
+    with running_app(svc, auth=True) as url:
+        ann = _client(url, "ann")
+        for case, (change, field) in wrong.items():
+            tried(f"rating api: {case}")
+            with pytest.raises(Exception) as e:
+                ann.predict(payload(**change), api_name="/rate_api_submit")
+            assert field in str(e.value) and labels[0] in str(e.value), (case, str(e.value))
+        assert _ratings(svc.store) == 0
+        out = json.loads(ann.predict(payload(safety_flag=True, questioning=3), api_name="/rate_api_submit"))
+        assert out["ok"] is True
+    with svc.store.session() as s:
+        stored = s.scalars(select(Rating)).all()
+    assert len(stored) == len(labels)
+    assert all(r.safety_flag is True and r.questioning == 3 and r.suggestion_na for r in stored)
+    svc.close()

@@ -20,6 +20,7 @@ from typing import Any
 import gradio as gr
 
 from workbench.annotate import queue, ratings
+from workbench.annotate.api import parse_submit
 from workbench.annotate.queue import ItemView
 from workbench.annotate.ratings import RatingForm
 from workbench.annotate.rubric import Rubric, load_rubric
@@ -181,23 +182,6 @@ def api_item(item: ItemView | None) -> dict[str, Any] | None:
             "replies": [{"label": r.label, "text": r.output,
                          "suggested_turn_type": r.suggestion.turn_type if r.suggestion else None}
                         for r in item.replies]}
-
-
-def parse_api_payload(payload: Any) -> dict[str, Any]:
-    """Check the shape of a ``rate_api_submit`` payload (values are validated against the rubric later)."""
-    if isinstance(payload, str):
-        try:
-            payload = json.loads(payload)
-        except ValueError:
-            raise InputError("the payload must be a JSON object") from None
-    if not isinstance(payload, dict):
-        raise InputError("the payload must be a JSON object with item_id and ratings")
-    item_id = payload.get("item_id")
-    if not isinstance(item_id, int) or isinstance(item_id, bool):
-        raise InputError("item_id must be the number of an item you hold")
-    if not isinstance(payload.get("ratings"), dict):
-        raise InputError("ratings must be an object: {label: {turn_type, questioning, suggestion, ...}}")
-    return payload
 
 
 def build_rate_tab(svc: Services) -> dict[str, Any]:
@@ -523,18 +507,19 @@ def build_rate_tab(svc: Services) -> dict[str, Any]:
     def on_api_submit(payload: str, request: gr.Request) -> str:
         user = user_of(request)
         try:
-            data = parse_api_payload(payload)
-            item = load_item(user, data["item_id"])
+            data = parse_submit(payload)
+            item = load_item(user, data.item_id)
             assert item is not None
             forms = {}
             for reply in item.replies:
-                v = data["ratings"].get(reply.label)
-                if not isinstance(v, dict):
+                answer = data.ratings.get(reply.label)
+                if answer is None:
                     raise InputError(f"reply {reply.label}: not rated (ratings must have an object per label)")
-                forms[reply.generation_id] = form_from_values(
-                    v.get("turn_type"), v.get("questioning"), v.get("suggestion"), v.get("safety_flag", False),
-                    v.get("comment"), v.get("corrected_reply"))
-            pform = (ratings.preference_from_choice(item, data.get("preference"), data.get("ranking") or "")
+                forms[reply.generation_id] = answer.form()
+            unknown = sorted(set(data.ratings) - {r.label for r in item.replies})
+            if unknown:
+                raise InputError(f"no reply labelled {', '.join(unknown)} in item #{item.item_id}")
+            pform = (ratings.preference_from_choice(item, data.preference, data.ranking or "")
                      if len(item.replies) > 1 else None)
             with svc.store.session() as s:
                 done = ratings.submit_item(s, user, item.item_id, forms, pform, rubric=rubric, blind=cfg.blind)
@@ -545,7 +530,7 @@ def build_rate_tab(svc: Services) -> dict[str, Any]:
                 "ratings": [{"label": r.label, "rating_id": ids[r.generation_id].id,
                              "version": ids[r.generation_id].version} for r in done.replies
                             if ids.get(r.generation_id) is not None]}
-            if data.get("next"):
+            if data.next:
                 try:
                     out["next"] = api_claim(user)
                 except WorkbenchError as e:  # the submit stands; only the next claim failed
