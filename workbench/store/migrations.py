@@ -27,8 +27,19 @@ def _initial(conn: Connection) -> None:
     Base.metadata.create_all(conn)
 
 
+def _batch_run_status(conn: Connection) -> None:
+    for ddl in ("ALTER TABLE batch_runs ADD COLUMN status VARCHAR(20)",
+                "ALTER TABLE batch_runs ADD COLUMN owner VARCHAR(200)",
+                "ALTER TABLE batch_runs ADD COLUMN heartbeat_at TIMESTAMP"):
+        conn.exec_driver_sql(ddl)
+    # Unfinished runs of before this step get judged (interrupted or not) by the next run.
+    conn.exec_driver_sql("UPDATE batch_runs SET status = CASE WHEN finished_at IS NULL THEN 'running' "
+                         "ELSE 'finished' END, heartbeat_at = created_at")
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "dialogues, turns, generations, suggestions, ratings, preferences, queue, users, datasets", _initial),
+    Migration(2, "batch_runs.status, owner, heartbeat_at: interrupted runs are marked", _batch_run_status),
 ]
 LATEST = MIGRATIONS[-1].version
 

@@ -6,7 +6,6 @@ Handlers are thin: they resolve the user from the request, call
 
 from __future__ import annotations
 
-import html
 import logging
 import threading
 from collections import defaultdict
@@ -25,6 +24,7 @@ from workbench.prompts import DISCLAIMER
 from workbench.services import Services
 from workbench.store.dialogues import shared_turns
 from workbench.store.schema import Generation
+from workbench.ui.text import TEXT_CHATBOT, as_text, as_toast
 
 log = logging.getLogger(__name__)
 DISCLAIMER_BLOCK = "\n\n------------------\n" + DISCLAIMER
@@ -70,18 +70,18 @@ class RunControl:
 
 
 def to_messages(thread, partial: str | None = None) -> list[dict[str, str]]:
-    """Chatbot messages for a column thread; the original disclaimer follows the first reply."""
+    """Chatbot messages for a column thread, shown as text; the original disclaimer follows the first reply."""
     msgs: list[dict[str, str]] = []
     first_reply = True
     for t in thread.turns:
         if t.role == "patient":
-            msgs.append({"role": "user", "content": t.text})
+            msgs.append({"role": "user", "content": as_text(t.text)})
         else:
             text = t.text + (DISCLAIMER_BLOCK if first_reply else "")
             first_reply = False
-            msgs.append({"role": "assistant", "content": text})
+            msgs.append({"role": "assistant", "content": as_text(text)})
     if partial is not None:
-        msgs.append({"role": "assistant", "content": partial + (DISCLAIMER_BLOCK if first_reply else "")})
+        msgs.append({"role": "assistant", "content": as_text(partial + (DISCLAIMER_BLOCK if first_reply else ""))})
     return msgs
 
 
@@ -89,7 +89,7 @@ def _status_md(g: Generation | None, blind: bool = False) -> str:
     if g is None:
         return ""
     if g.status == "error":
-        return f"⚠️ **Error** (not model text): {_inert(g.error or '')}"
+        return f"⚠️ **Error** (not model text): {as_text(g.error or '')}"
     # "done" rather than the store's "ok": the word a user waits for at the end of a stream.
     parts = [f"`{STATUS_WORDS.get(g.status, g.status)}`"]
     if g.route and not blind:
@@ -101,15 +101,10 @@ def _status_md(g: Generation | None, blind: bool = False) -> str:
     return " · ".join(parts)
 
 
-def _inert(text: str) -> str:
-    """Escape database text before it goes into Markdown, so that HTML in it stays text."""
-    return html.escape(text).replace("`", "&#96;")
-
-
 def _route_md(g: Generation | None) -> str:
     if g is None:
         return ""
-    return (f"**route:** {g.route or '—'}  \n**reason:** {_inert(g.route_reason or '—')}  \n"
+    return (f"**route:** {as_text(g.route or '—')}  \n**reason:** {as_text(g.route_reason or '—')}  \n"
             f"**seed:** {g.seed}")
 
 
@@ -122,7 +117,8 @@ def build_chat_tab(svc: Services, state: gr.State) -> dict[str, Any]:
             with gr.Column(min_width=260):
                 header = gr.Markdown(f"### Column {chr(65 + i)}", elem_classes=["column-header"])
                 bot = gr.Chatbot(label=f"Column {chr(65 + i)}", show_label=False, height=460,
-                                 elem_classes=["column-chat"], feedback_options=None, buttons=["copy"])
+                                 elem_classes=["column-chat"], feedback_options=None, buttons=["copy"],
+                                 **TEXT_CHATBOT)
                 status = gr.Markdown("", elem_classes=["column-status"], elem_id=f"column-status-{i}")
                 with gr.Row():
                     regen = gr.Button("↻ Regenerate", size="sm")
@@ -218,7 +214,7 @@ def build_chat_tab(svc: Services, state: gr.State) -> dict[str, Any]:
             user = user_of(request)
             did, pos = chat.send(svc, st.get("dialogue_id"), message, user_id=user.id)
         except WorkbenchError as e:
-            gr.Warning(str(e))
+            gr.Warning(as_toast(e))
             yield {msg: message}
             return
         st = {**st, "dialogue_id": did}
@@ -241,7 +237,7 @@ def build_chat_tab(svc: Services, state: gr.State) -> dict[str, Any]:
             try:
                 user_of(request)
             except WorkbenchError as e:
-                gr.Warning(str(e))
+                gr.Warning(as_toast(e))
                 return
             yield from stream_jobs(st, pos, chat.jobs_for(svc, did, pos, columns), request)
         return handler
@@ -263,7 +259,7 @@ def build_chat_tab(svc: Services, state: gr.State) -> dict[str, Any]:
                     raise WorkbenchError(f"{column} has no finished reply to continue from")
                 new_id = chat.branch(svc, gid, user_id=user.id)
             except WorkbenchError as e:
-                gr.Warning(str(e))
+                gr.Warning(as_toast(e))
                 return {info: info_md(did)}
             st = {**st, "dialogue_id": new_id}
             return {state: st, info: f"Dialogue **#{new_id}**, branched from #{did} at {column}'s reply",
@@ -288,7 +284,7 @@ def build_chat_tab(svc: Services, state: gr.State) -> dict[str, Any]:
             user = user_of(request)
             did, last = chat.load_example(svc, example_id, user_id=user.id)
         except WorkbenchError as e:
-            gr.Warning(str(e))
+            gr.Warning(as_toast(e))
             return {msg: gr.update()}
         return {state: {**st, "dialogue_id": did}, msg: last,
                 info: f"Dialogue **#{did}** (example): press Send to get every column's reply",
@@ -303,7 +299,7 @@ def build_chat_tab(svc: Services, state: gr.State) -> dict[str, Any]:
         try:
             threads = chat.threads(svc, did) if did else {}
         except WorkbenchError as e:
-            gr.Warning(str(e))
+            gr.Warning(as_toast(e))
             return out
         for v in views:
             try:
@@ -311,9 +307,10 @@ def build_chat_tab(svc: Services, state: gr.State) -> dict[str, Any]:
                 d = Dialogue(tuple(turns) + (Turn("patient", message.strip() or "…"),))
                 p = svc.backends[v.name].plan(d)
                 out[v.model_input] = p.input if p.input is not None else "(no model call)"
-                out[v.route] = f"**next route:** {p.route}  \n**fallback:** {p.fallback or '—'}  \n**reason:** {p.reason}"
+                out[v.route] = (f"**next route:** {as_text(p.route)}  \n**fallback:** {as_text(p.fallback or '—')}  \n"
+                                f"**reason:** {as_text(p.reason)}")
             except WorkbenchError as e:
-                out[v.model_input], out[v.route] = "", f"⚠️ {e}"
+                out[v.model_input], out[v.route] = "", f"⚠️ {as_text(e)}"
         return out
 
     def on_load(request: gr.Request) -> dict:

@@ -10,7 +10,6 @@ Only admins see results when logins are on: the tab names the columns, and annot
 from __future__ import annotations
 
 import datetime as dt
-import html
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -28,6 +27,7 @@ from workbench.analysis.report import SECTIONS
 from workbench.errors import InputError, WorkbenchError
 from workbench.services import Services
 from workbench.store.schema import Dataset, Generation, User
+from workbench.ui.text import as_toast
 
 log = logging.getLogger(__name__)
 LIVE = "(live chats)"  # the dataset filter's label for dialogues that come from no dataset
@@ -145,7 +145,7 @@ def build_compare_tab(svc: Services) -> dict[str, Any]:
                 require_admin(svc, request)
                 view = compute_view(svc, make_filters(a, ds, f, t, c, tt), metrics=metrics)
             except WorkbenchError as e:
-                raise gr.Error(html.escape(str(e), quote=False)) from None
+                raise gr.Error(as_toast(e)) from None
             fresh = filter_choices(svc)  # datasets and annotators appear while the app runs
             out: dict[Any, Any] = {
                 summary: view.summary,

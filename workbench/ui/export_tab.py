@@ -33,6 +33,7 @@ from workbench.export.registry import WRITERS
 from workbench.export.selection import ExportFilters
 from workbench.services import Services
 from workbench.store.schema import Dataset, User
+from workbench.ui.text import as_toast
 
 log = logging.getLogger(__name__)
 
@@ -248,9 +249,9 @@ def build_export_tab(svc: Services) -> dict[str, Any]:
             filters = build_filters(q, s, agree, thr, tts, bool(flagged), anns, dss, d_from, d_to)
             out = actions.run(request, fmts, filters, deidentify=bool(deid_on), system_prompt=system)
         except AuthError as e:
-            raise gr.Error(str(e)) from None
+            raise gr.Error(as_toast(e)) from None
         except WorkbenchError as e:
-            gr.Warning(str(e))
+            gr.Warning(as_toast(e))
             return {summary: f"not exported: {e}", preview: pd.DataFrame(), download: ""}
         return {summary: out.summary, preview: out.preview, download: download_link(out)}
 
