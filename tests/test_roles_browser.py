@@ -21,7 +21,8 @@ import pytest
 from sqlalchemy import select
 
 from tests.browser import ARTIFACTS, launch, require_chromium
-from tests.test_chat_blind_browser import BROWSER_TIMEOUT_MS, assert_no_error_badge, wait_all_done
+from tests.ui_login import BROWSER_TIMEOUT_MS, assert_no_error_badge
+from tests.ui_login import wait_columns_done as wait_all_done
 from tests.ui_server import free_port
 from workbench.store.engine import Store
 from workbench.store.schema import Rating, User
