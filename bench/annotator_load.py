@@ -197,6 +197,7 @@ def api_payload(item: dict[str, Any]) -> str:
     """A ``/rate_api_submit`` payload rating every reply of ``item`` and asking for the next item."""
     form = dict(zip(("turn_type", "questioning", "suggestion", "safety_flag", "comment", "corrected_reply"),
                     FORM, strict=True))
+    form["questioning"] = int(form["questioning"])  # the API takes typed JSON (the widgets send strings)
     labels = [r["label"] for r in item["replies"]]
     return json.dumps({"item_id": item["item_id"], "ratings": {x: form for x in labels},
                        "preference": labels[0] if len(labels) > 1 else None, "next": True}, ensure_ascii=False)

@@ -70,7 +70,7 @@ class RunningApp:
 
     def __init__(self, tmp_path, *, k: int = 2) -> None:
         from workbench.services import build_services
-        from workbench.ui.app import CSS, JS, build_app
+        from workbench.ui.app import build_app, server_options
 
         self.db_path = tmp_path / "app.db"
         self.config = test_config(self.db_path, k=k)
@@ -78,8 +78,8 @@ class RunningApp:
         self.store = self.svc.store
         self.demo = build_app(self.svc)
         _app, self.url, _share = self.demo.launch(
-            server_name="127.0.0.1", server_port=free_port(), prevent_thread_lock=True, auth=self.svc.auth.check,
-            css=CSS, js=JS, quiet=True, show_error=True, footer_links=[])
+            server_name="127.0.0.1", server_port=free_port(), prevent_thread_lock=True, quiet=True,
+            **server_options(self.svc, open_mode=None))
         self.url = self.url.rstrip("/")
 
     def close(self) -> None:

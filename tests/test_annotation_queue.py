@@ -305,3 +305,48 @@ def test_an_admin_releases_the_slots_of_an_annotator_who_left(store):
     _complete_directly(store, other, freed.item_id)
     with store.session() as s:
         assert release_open(s, boss, "other") == 0  # completed work is never released
+
+
+def test_an_annotator_never_gets_items_from_their_own_live_chats(services):
+    """Blind leak: in Chat the annotator saw which column wrote each reply, so those items go to others.
+
+    A chats through the real chat path (demo models); a dataset position A imported stays open to A.
+    """
+    from workbench import chat
+
+    ann_a, ann_b = make_users(services.store, "chat_a", "chat_b")
+
+    def chat_turns(user, messages):
+        did = None
+        for m in messages:
+            did, pos = chat.send(services, did, m, user_id=user.id)
+            list(chat.run(services, did, pos, chat.jobs_for(services, did, pos, services.columns)))
+        return did
+
+    own = chat_turns(ann_a, ["你好", "孩子发烧两天了，38度5"])
+    example_id, first = chat.load_example(services, chat.examples()[0].id, user_id=ann_a.id)
+    did, pos = chat.send(services, example_id, first, user_id=ann_a.id)
+    list(chat.run(services, did, pos, chat.jobs_for(services, did, pos, services.columns)))
+    imported = add_positions(services.store, 1)[0][0]
+    with services.store.session() as s:
+        from workbench.store.schema import Dialogue
+
+        s.get(Dialogue, imported).created_by = ann_a.id  # A imported it: importing shows no reply
+        sync_queue(s)
+        items = {i.id: i.dialogue_id for i in s.scalars(select(QueueItem))}
+    assert set(items.values()) == {own, example_id, imported}
+
+    got_a = [c.item_id for c in iter(lambda: _take_and_complete(services.store, ann_a, 2), None)]
+    assert [items[i] for i in got_a] == [imported]
+    with services.store.session() as s:
+        assert progress(s, ann_a, 2).mine_available == 0
+        assert progress(s, ann_b, 2).mine_available == len(items)
+    got_b = [c.item_id for c in iter(lambda: _take_and_complete(services.store, ann_b, 2), None)]
+    assert sorted(got_b) == sorted(items)
+
+
+def _take_and_complete(store, user, k):
+    claim = _take(store, user, k)
+    if claim is not None:
+        _complete_directly(store, user, claim.item_id)
+    return claim

@@ -10,8 +10,8 @@ from gradio_client import Client
 from rating_fixtures import COLUMNS, RunningApp, add_positions, make_users
 from sqlalchemy import select
 
+from workbench.access import can_view_quality
 from workbench.analysis.annotator_quality import annotator_quality
-from workbench.annotate.access import can_view_quality
 from workbench.annotate.gold import mark_gold
 from workbench.annotate.queue import sync_queue
 from workbench.auth import CurrentUser

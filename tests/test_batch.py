@@ -259,9 +259,13 @@ def test_a_killed_batch_resumes_without_duplicates(demo_models, tmp_path):
             assert s.scalar(select(func.count()).select_from(Generation).where(Generation.status == "ok")) == total
             assert s.scalar(select(func.count()).select_from(Generation).where(Generation.status == "running")) == 0
             runs = list(s.scalars(select(BatchRun).order_by(BatchRun.id)))
-            assert len(runs) == 2 and runs[0].finished_at is None and runs[1].finished_at is not None
+            # The killed run is marked interrupted by the run that resumed it, ending at its last heartbeat.
+            assert [r.status for r in runs] == ["interrupted", "finished"]
+            assert runs[0].created_at <= runs[0].finished_at <= runs[1].created_at
+            assert runs[1].finished_at is not None
     finally:
         st.dispose()
+    assert f"resumed interrupted run(s) #{runs[0].id}" in done.stdout
 
 
 def test_hybrid_batch_routes_and_equals_one_by_one(services):
@@ -290,7 +294,7 @@ def test_the_data_tab_stops_a_batch_run_between_chunks(services):
     corpus = Path(__file__).resolve().parents[1] / "workbench" / "data" / "demo_dialogues.jsonl"
     import_dataset(services, corpus, name="big")
     with running_app(services) as url:
-        client = Client(url, verbose=False, analytics_enabled=False)
+        client = Client(url, verbose=False, analytics_enabled=False, headers=url.headers)
         job = client.submit("big", ["BianQue-2.0"], "all", 20, 0, 4, api_name="/batch_generate")
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
@@ -302,6 +306,7 @@ def test_the_data_tab_stops_a_batch_run_between_chunks(services):
         message = job.result(timeout=120)[0]
     assert "stopped before the end" in message
     with services.store.read() as s:
+        assert [r.status for r in s.scalars(select(BatchRun))] == ["stopped"]
         done = s.scalar(select(func.count(Generation.id)))
         positions = len(dataset_positions(s, s.scalar(select(Dataset.id).where(Dataset.name == "big"))))
     assert 0 < done < positions

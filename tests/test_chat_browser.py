@@ -23,7 +23,7 @@ def test_type_send_and_see_three_streamed_replies(services):
     with running_app(services) as url, sync_playwright() as pw:
         browser = launch(pw)
         page = browser.new_page(viewport={"width": 1500, "height": 1000})
-        page.goto(url)
+        page.goto(url.page)  # open mode: the URL with the token, as launch.py prints it
         box = page.locator("#patient-message textarea")
         box.fill("你好")
         page.locator("#send").click()

@@ -14,7 +14,7 @@ from workbench.store.schema import Generation, Turn
 @pytest.fixture
 def client(services):
     with running_app(services) as url:
-        yield Client(url, verbose=False, analytics_enabled=False)
+        yield Client(url, verbose=False, analytics_enabled=False, headers=url.headers)
 
 
 def _generations(svc) -> list[Generation]:

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from workbench.dialogue import Turn
 from workbench.export import ExportCandidate, ExportFilters, RatingInfo, select_targets
@@ -77,7 +77,7 @@ def test_tie_breaks():
 def test_filters():
     q = cand(1, r("a", 5, 2, "question"), r("b", 3, 2, "question"), agreement=0.8, turn=1)
     s = cand(2, r("a", 2, 5, "suggestion"), agreement=0.2, turn=3, dataset="other",
-             created=datetime(2025, 5, 1, tzinfo=timezone.utc))
+             created=datetime(2025, 5, 1, tzinfo=UTC))
     both = [q, s]
     thr = ExportFilters(score_threshold=3.0)
     assert [x.candidate.generation_id for x in select_targets(both, thr)] == [1, 2]

@@ -7,8 +7,10 @@ import argparse
 import csv
 import json
 import os
+import re
 import subprocess
 import sys
+import time
 from collections import defaultdict
 from datetime import date, datetime
 from pathlib import Path
@@ -531,7 +533,10 @@ def test_export_tab_handlers_refuse_non_admins_and_serve_admins(ui):
     assert shown[tab["annotators"]]["choices"] == ["ann_a", "ann_b", "ann_c", "boss"]
     assert shown[tab["datasets"]]["choices"] == ["demo-set"]
     out = tab["on_export"](admin, *values)
-    zpath = Path(out[tab["download"]])
+    key = re.search(r'href="workbench-export/([^"]+)"', out[tab["download"]]).group(1)
+    assert svc.exports.take(key, "ann_a") is None  # bound to the admin who made it
+    zpath = svc.exports.take(key, "boss").path
+    assert zpath.stat().st_mode & 0o777 == 0o600 and zpath.parent.stat().st_mode & 0o777 == 0o700
     with zipfile.ZipFile(zpath) as z:
         names = set(z.namelist())
     assert {"bianque_csv/train.csv", "bianque_csv/README.md", "tables_parquet/generations.parquet"} <= names
@@ -544,30 +549,35 @@ def test_export_tab_handlers_refuse_non_admins_and_serve_admins(ui):
 
 def test_export_endpoint_over_http_admins_only(ui):
     """The real server with logins: an annotator calling the API directly is refused; an admin gets the zip."""
+    import io
     import zipfile
 
-    import gradio as gr
+    import httpx
     from gradio_client import Client
-    from rating_fixtures import free_port
-
-    from workbench.ui.export_tab import build_export_tab
+    from ui_server import running_app
 
     svc, _ = ui
-    with gr.Blocks() as demo:
-        build_export_tab(svc)
-    demo.queue()
-    demo.launch(server_name="127.0.0.1", server_port=free_port(), prevent_thread_lock=True, quiet=True,
-                auth=svc.auth.check)
-    try:
+    with running_app(svc, auth=True) as url:
         args = (["sft"], None, None, None, 4.0, [], False, [], [], "", "", True, "")
-        client = Client(demo.local_url, auth=("ann_a", "secret-pass-ann_a"), verbose=False)
-        with pytest.raises(Exception, match="admins only"):
+        client = Client(url, auth=("ann_a", "secret-pass-ann_a"), verbose=False)
+        with pytest.raises(Exception, match="researchers and admins only"):
             client.predict(*args, api_name="/export_run")
-        admin = Client(demo.local_url, auth=("boss", "secret-pass-boss"), verbose=False)
-        summary, preview, zip_file = admin.predict(*args, api_name="/export_run")
+        admin = Client(url, auth=("boss", "secret-pass-boss"), verbose=False)
+        summary, preview, link = admin.predict(*args, api_name="/export_run")
         assert "sft: 4 rows" in summary
-        with zipfile.ZipFile(zip_file) as z:
+        href = re.search(r'href="([^"]+)"', link).group(1)
+        with httpx.Client(base_url=url, timeout=30) as http:
+            # The annotator's session cannot fetch the admin's export, by its link or anything else.
+            assert http.get(href, cookies=client.cookies).status_code == 403
+            assert http.get(href).status_code == 401
+            got = http.get(href, cookies=admin.cookies)
+            assert got.status_code == 200
+            assert http.get(href, cookies=admin.cookies).status_code == 404  # deleted after the download
+        with zipfile.ZipFile(io.BytesIO(got.content)) as z:
             rows = [json.loads(x) for x in z.read("train.jsonl").decode("utf-8").splitlines()]
         assert len(rows) == 4 and PHONE not in json.dumps(rows, ensure_ascii=False)
-    finally:
-        demo.close()
+        # Nothing left in the vault: the file is deleted once its response has been sent.
+        deadline = time.monotonic() + 20
+        while list(svc.exports.root.iterdir()) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not list(svc.exports.root.iterdir())

@@ -1,13 +1,16 @@
-"""Start the real Gradio app in-process on 127.0.0.1 for client and browser tests."""
+"""Start the real Gradio app in-process on 127.0.0.1 for client and browser tests, as launch.py does:
+the same guard, limits and login back-off (``workbench.ui.app.server_options``)."""
 
 from __future__ import annotations
 
 import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from workbench.services import Services
-from workbench.ui.app import CSS, build_app
+from workbench.ui.app import build_app, server_options
+from workbench.web_guard import OpenModeGuard
 
 
 def free_port() -> int:
@@ -16,20 +19,50 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+class ServerURL(str):
+    """The server's base URL (``http://127.0.0.1:PORT/``), plus what open mode needs: its token.
+
+    ``page`` is the address a browser opens (with ``?token=`` in open mode); ``headers`` go with API calls
+    (``gradio_client.Client(url, headers=url.headers)``, httpx).
+    """
+
+    token: str | None
+
+    def __new__(cls, base: str, token: str | None = None) -> ServerURL:
+        obj = super().__new__(cls, base)
+        obj.token = token
+        return obj
+
+    @property
+    def page(self) -> str:
+        return f"{self}?token={self.token}" if self.token else str(self)
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"token {self.token}"} if self.token else {}
+
+
+def client(url: ServerURL, **kwargs: Any):
+    """A gradio_client for the server, carrying open mode's token."""
+    from gradio_client import Client
+
+    kwargs.setdefault("verbose", False)
+    kwargs.setdefault("analytics_enabled", False)
+    return Client(url, headers={**url.headers, **kwargs.pop("headers", {})}, **kwargs)
+
+
 @contextmanager
-def running_app(svc: Services, *, auth: bool = False) -> Iterator[str]:
+def running_app(svc: Services, *, auth: bool = False) -> Iterator[ServerURL]:
+    """Logins are on when ``svc`` was built with ``auth_enabled=True`` (``auth`` says the test expects it)."""
+    if auth and not svc.auth.enabled:
+        raise ValueError("build the services with auth_enabled=True for a server with logins")
+    auth = svc.auth.enabled
     demo = build_app(svc)
     port = free_port()
-    kwargs = {}
-    try:
-        from workbench.ui.app import JS  # the Rate tab's keyboard shortcuts, when present
-
-        kwargs["js"] = JS
-    except ImportError:
-        pass
+    guard = None if auth else OpenModeGuard.create()
     demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True,
-                auth=svc.auth.check if auth else None, css=CSS, footer_links=[], **kwargs)
+                **server_options(svc, open_mode=guard))
     try:
-        yield f"http://127.0.0.1:{port}/"
+        yield ServerURL(f"http://127.0.0.1:{port}/", guard.token if guard else None)
     finally:
         demo.close()

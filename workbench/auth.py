@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import os
 import secrets
 from dataclasses import dataclass
@@ -16,13 +17,19 @@ from pathlib import Path
 import yaml
 from sqlalchemy import select
 
+from workbench.access import ROLES, Permission, allows
 from workbench.errors import AuthError, ConfigError, InputError
+from workbench.login_throttle import LoginThrottle
 from workbench.store.engine import Store
 from workbench.store.schema import User
 
-ROLES = ("annotator", "admin")
+log = logging.getLogger(__name__)
 LOCAL_USER = "local"  # the single user of a workbench started without logins
+NO_PASSWORD = "!"  # the hash of an account nobody can log into (the local user of open mode)
 _N, _R, _P = 2**14, 8, 1
+# Bounds on the cost parameters read from a stored hash: a crafted hash must not make a login
+# allocate gigabytes (scrypt needs 128*n*r bytes) or spin for minutes.
+_MAX_N, _MAX_R, _MAX_P = 2**20, 32, 16
 
 
 def hash_password(password: str) -> str:
@@ -31,15 +38,35 @@ def hash_password(password: str) -> str:
     return f"scrypt${_N}${_R}${_P}${salt.hex()}${digest.hex()}"
 
 
-def verify_password(password: str, stored: str) -> bool:
+class MalformedHash(ValueError):
+    """A stored password hash that is not ``scrypt$n$r$p$salt$digest`` with sane parameters."""
+
+
+def parse_hash(stored: str) -> tuple[int, int, int, bytes, bytes]:
+    """(n, r, p, salt, digest) of a stored scrypt hash; :class:`MalformedHash` when it is not one."""
+    parts = stored.split("$") if isinstance(stored, str) else []
+    if len(parts) != 6 or parts[0] != "scrypt":
+        raise MalformedHash("expected scrypt$n$r$p$salt$digest")
     try:
-        algo, n, r, p, salt, digest = stored.split("$")
+        n, r, p = (int(x) for x in parts[1:4])
+        salt, digest = bytes.fromhex(parts[4]), bytes.fromhex(parts[5])
     except ValueError:
+        raise MalformedHash("n, r, p must be integers and salt, digest hexadecimal") from None
+    if not (1 < n <= _MAX_N and n & (n - 1) == 0 and 1 <= r <= _MAX_R and 1 <= p <= _MAX_P) or not digest:
+        raise MalformedHash("scrypt parameters out of range")
+    return n, r, p, salt, digest
+
+
+def verify_password(password: str, stored: str) -> bool:
+    """True when ``password`` matches ``stored``; False (and a log line) when the hash is malformed."""
+    try:
+        n, r, p, salt, digest = parse_hash(stored)
+        got = hashlib.scrypt(password.encode("utf-8", "surrogatepass"), salt=salt, n=n, r=r, p=p,
+                             maxmem=256 * n * r + 1024 * 1024, dklen=len(digest))
+    except (MalformedHash, ValueError, MemoryError) as e:
+        log.error("a stored password hash is malformed (%s): the login is refused", e)
         return False
-    if algo != "scrypt":
-        return False
-    got = hashlib.scrypt(password.encode(), salt=bytes.fromhex(salt), n=int(n), r=int(r), p=int(p), dklen=32)
-    return hmac.compare_digest(got.hex(), digest)
+    return hmac.compare_digest(got, digest)
 
 
 @dataclass(frozen=True)
@@ -52,6 +79,9 @@ class CurrentUser:
     def is_admin(self) -> bool:
         return self.role == "admin"
 
+    def can(self, permission: Permission) -> bool:
+        return allows(self.role, permission)
+
 
 def upsert_user(store: Store, username: str, password: str | None, role: str = "annotator", *,
                 password_hash: str | None = None) -> CurrentUser:
@@ -62,7 +92,12 @@ def upsert_user(store: Store, username: str, password: str | None, role: str = "
         raise InputError(f"role must be one of {ROLES}")
     if password is not None and len(password) < 6:
         raise InputError("a password must be at least 6 characters")
-    hashed = password_hash or (hash_password(password) if password is not None else "!")
+    if password_hash:
+        try:
+            parse_hash(password_hash)
+        except MalformedHash as e:
+            raise InputError(f"password_hash is malformed ({e}); create it with `python -m workbench users add`") from None
+    hashed = password_hash or (hash_password(password) if password is not None else NO_PASSWORD)
     with store.session() as s:
         u = s.scalar(select(User).where(User.username == username))
         if u is None:
@@ -96,22 +131,47 @@ def load_users_file(store: Store, path: Path) -> int:
     return len(users)
 
 
+def has_login_accounts(store: Store) -> bool:
+    """True when the store holds any active account one can log into: logins are then required."""
+    with store.read() as s:
+        return s.scalar(select(User.id).where(User.active.is_(True), User.password_hash != NO_PASSWORD)
+                        .limit(1)) is not None
+
+
 class Authenticator:
     """Checks logins for Gradio and resolves the user of each request."""
 
-    def __init__(self, store: Store, *, enabled: bool) -> None:
+    #: per-address back-off: generous, since a whole office may share one address
+    ADDRESS_FREE_FAILURES = 20
+
+    def __init__(self, store: Store, *, enabled: bool, throttle: LoginThrottle | None = None) -> None:
         self.store = store
         self.enabled = enabled
+        self.throttle = throttle or LoginThrottle()  # per account, in check()
+        self.address_throttle = LoginThrottle(free_failures=self.ADDRESS_FREE_FAILURES)  # in the HTTP guard
         if not enabled:
             upsert_user(store, LOCAL_USER, None, "admin")
 
     def check(self, username: str, password: str) -> bool:
+        """Gradio's login check. A locked-out account is refused before any scrypt run."""
+        key = username.strip().lower()
+        if self.throttle.locked(key):
+            log.warning("login refused for %r: too many failed attempts (back-off)", username)
+            return False
+        ok = self._verify(username, password)
+        if ok:
+            self.throttle.succeeded(key)
+        else:
+            self.throttle.failed(key)
+        return ok
+
+    def _verify(self, username: str, password: str) -> bool:
         with self.store.session() as s:
             u = s.scalar(select(User).where(User.username == username, User.active.is_(True)))
             stored = u.password_hash if u else None
-        if stored is None:
+        if stored is None or stored == NO_PASSWORD:
             # Spend the same time as a real check, so timing does not reveal which names exist.
-            verify_password(password, "scrypt$16384$8$1$00$00")
+            hashlib.scrypt(password.encode("utf-8", "surrogatepass"), salt=b"\0" * 16, n=_N, r=_R, p=_P, dklen=32)
             return False
         return verify_password(password, stored)
 
@@ -130,7 +190,19 @@ class Authenticator:
         return self.lookup(getattr(request, "username", None))
 
 
+def parse_credentials(values: list[str], source: str) -> list[tuple[str, str]]:
+    """``user:password`` pairs; anything else is a :class:`ConfigError` (never silently dropped)."""
+    out = []
+    for v in values:
+        name, sep, password = v.partition(":")
+        if not sep or not name.strip() or not password:
+            raise ConfigError(f"{source}: expected USER:PASSWORD, got {name.strip() or v!r}"
+                              f"{'' if sep else ' (no colon)'}")
+        out.append((name.strip(), password))
+    return out
+
+
 def users_from_env() -> list[tuple[str, str]]:
     """``WORKBENCH_AUTH=user:pass,user2:pass2`` for quick setups (admins)."""
     raw = os.environ.get("WORKBENCH_AUTH", "")
-    return [tuple(x.split(":", 1)) for x in raw.split(",") if ":" in x]  # type: ignore[misc]
+    return parse_credentials([x for x in raw.split(",") if x.strip()], "WORKBENCH_AUTH")

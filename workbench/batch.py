@@ -52,9 +52,10 @@ from workbench.dialogue import Turn as TurnValue
 from workbench.errors import InputError, WorkbenchError
 from workbench.generation import coq_fields
 from workbench.models.base import Backend, Trace
+from workbench.store import batch_runs
 from workbench.store.engine import Store
 from workbench.store.greetings import not_greeting
-from workbench.store.schema import BatchRun, Dataset, Dialogue, Generation, Suggestion, Turn, utcnow
+from workbench.store.schema import Dataset, Dialogue, Generation, Suggestion, Turn, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -162,6 +163,7 @@ class BatchSummary:
     column_errors: dict[str, str] = field(default_factory=dict)  # columns whose model could not load
     stopped: bool = False
     seconds: float = 0.0
+    interrupted_runs: list[int] = field(default_factory=list)  # earlier runs found killed, now marked
 
     def describe(self) -> str:
         parts = [
@@ -170,6 +172,8 @@ class BatchSummary:
             f"skipped (already done) {self.skipped}, generated {self.generated}, errors {self.errors}",
         ]
         parts += [f"column {c} not run: {e}" for c, e in self.column_errors.items()]
+        if self.interrupted_runs:
+            parts.append(f"resumed interrupted run(s) {', '.join(f'#{i}' for i in self.interrupted_runs)}")
         if self.stopped:
             parts.append("stopped before the end: run again to resume")
         parts.append(f"{self.seconds:.1f} s")
@@ -288,14 +292,13 @@ def run_batch(
         done = _done(s, sorted({p.dialogue_id for p in chosen}), cols, greeting)
         todo = {c: [p for p in chosen if (p.dialogue_id, p.turn_index, c) not in done] for c in cols}
         n_todo = sum(len(v) for v in todo.values())
-        run_id = None
-        if n_todo:
-            run = BatchRun(dataset_id=ds.id, columns=cols, turn_selection=str(selection))
-            s.add(run)
-            s.flush()
-            run_id = run.id
+        # Runs killed before they could record their end (kill -9, a crash) are judged now.
+        interrupted = batch_runs.mark_interrupted_runs(s, ds.id)
+        run_id = batch_runs.start_run(s, ds.id, cols, str(selection)).id if n_todo else None
+    if interrupted:
+        log.warning("batch runs %s of %r were interrupted; this run resumes them", interrupted, dataset)
     summary = BatchSummary(run_id, dataset, cols, str(selection), len(chosen), len(chosen) * len(cols),
-                           skipped=len(chosen) * len(cols) - n_todo)
+                           skipped=len(chosen) * len(cols) - n_todo, interrupted_runs=interrupted)
     report = progress or (lambda _d, _t, _m: None)
     finished = 0
     report(0, n_todo, "starting")
@@ -327,6 +330,7 @@ def run_batch(
                 summary.errors += err
                 summary.skipped += dup
                 finished += n
+                batch_runs.heartbeat(store, run_id)  # type: ignore[arg-type]
                 report(finished, n_todo, column)
 
             for i in range(0, len(pending), size):
@@ -342,11 +346,8 @@ def run_batch(
                 written = len(chunk)
             if writing is not None:
                 account(writing, written)
-    if run_id is not None and not summary.stopped:
-        with store.session() as s:
-            run = s.get(BatchRun, run_id)
-            if run is not None:
-                run.finished_at = utcnow()
+    if run_id is not None:
+        batch_runs.end_run(store, run_id, batch_runs.STOPPED if summary.stopped else batch_runs.FINISHED)
     summary.seconds = time.perf_counter() - t_start
     return summary
 

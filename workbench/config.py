@@ -153,6 +153,10 @@ class ServerConfig(_Strict):
     host: str = "127.0.0.1"
     port: int = Field(7860, ge=0, le=65535)
     concurrency_limit: int = Field(8, ge=1)
+    allowed_hosts: list[str] = Field(
+        default_factory=list,
+        description="Host names (besides localhost, 127.0.0.1, ::1) a browser may use to reach open mode")
+    max_upload_mb: float = Field(50, gt=0, description="Largest file one upload may send (dataset imports)")
 
 
 class AnnotationConfig(_Strict):

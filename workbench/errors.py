@@ -36,7 +36,14 @@ class DatasetError(WorkbenchError):
 
 
 class StoreError(WorkbenchError):
-    """The database refused a write or read (read-only, full, locked)."""
+    """The database refused a write or read (read-only, full, locked).
+
+    The message is for users; ``detail`` keeps the driver's own text (tables, SQL, values) for the log.
+    """
+
+    def __init__(self, message: str, detail: str = "") -> None:
+        super().__init__(message)
+        self.detail = detail
 
 
 class AuthError(WorkbenchError):

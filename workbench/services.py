@@ -6,11 +6,13 @@ No module-level state: tests build as many independent workbenches as they like.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from workbench.auth import Authenticator
 from workbench.config import WorkbenchConfig
+from workbench.export.vault import ExportVault
 from workbench.generation import GenerationService
 from workbench.models.base import Backend
 from workbench.models.registry import ModelPool, build_backends
@@ -28,6 +30,16 @@ class Services:
     backends: dict[str, Backend]
     generations: GenerationService
     auth: Authenticator
+    _vault: ExportVault | None = field(default=None, repr=False)
+    _vault_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @property
+    def exports(self) -> ExportVault:
+        """The private folder where the UI's export zips wait for their download (created on first use)."""
+        with self._vault_lock:
+            if self._vault is None:
+                self._vault = ExportVault()
+            return self._vault
 
     @property
     def columns(self) -> list[str]:
@@ -46,6 +58,8 @@ class Services:
         return status
 
     def close(self) -> None:
+        if self._vault is not None:
+            self._vault.close()
         self.store.dispose()
 
 

@@ -22,8 +22,8 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from workbench.access import can_view_quality
 from workbench.analysis.aggregation import Answer, aggregate, agreement_with_others, check_method
-from workbench.annotate.access import can_view_quality
 from workbench.annotate.gold import gold_accuracy
 from workbench.auth import CurrentUser
 from workbench.errors import AuthError

@@ -234,7 +234,7 @@ def gold_accuracy(s: Session, viewer: CurrentUser) -> dict[str, GoldAccuracy]:
 
     Admins and researchers (the quality view) may see it; the expected answers stay admin-only.
     """
-    from workbench.annotate.access import can_view_quality
+    from workbench.access import can_view_quality
 
     if not can_view_quality(viewer):
         raise AuthError("only admins and researchers can see annotators' gold accuracy")

@@ -25,6 +25,7 @@ from workbench.store.greetings import GREETING_ROUTE as GREETING_ROUTE  # re-exp
 from workbench.store.greetings import not_greeting
 from workbench.store.schema import (
     Assignment,
+    Dialogue,
     Generation,
     Preference,
     QueueItem,
@@ -197,6 +198,15 @@ def _try_claim(s: Session, item: QueueItem, user: CurrentUser, slot: int, k: int
         return None
 
 
+def not_from_own_chats(user: CurrentUser):
+    """Items outside the dialogues ``user`` held in Chat: there they saw which column wrote each reply.
+
+    Imported datasets (batch replies) are not excluded: importing shows no model output.
+    """
+    own = select(Dialogue.id).where(Dialogue.created_by == user.id, Dialogue.source != "dataset")
+    return QueueItem.dialogue_id.not_in(own)
+
+
 def take_next(s: Session, user: CurrentUser, k: int, gold_rate: float = 0.0) -> Claim | None:
     """Resume the user's open item, or claim a free slot on a new one; None when nothing is left.
 
@@ -222,7 +232,7 @@ def take_next(s: Session, user: CurrentUser, k: int, gold_rate: float = 0.0) -> 
     while attempts < _MAX_CLAIM_ATTEMPTS:
         candidates = list(s.scalars(
             select(QueueItem).outerjoin(taken, taken.c.item_id == QueueItem.id)
-            .where(n < k, QueueItem.id.not_in(mine))
+            .where(n < k, QueueItem.id.not_in(mine), not_from_own_chats(user))
             .order_by(n.desc(), QueueItem.id).limit(16)
         ))
         if not candidates:
@@ -353,7 +363,7 @@ def progress(s: Session, user: CurrentUser, k: int) -> Progress:
     available = s.scalar(
         select(func.count(QueueItem.id)).select_from(QueueItem)
         .outerjoin(per_item, per_item.c.item_id == QueueItem.id)
-        .where(n_taken < k, QueueItem.id.not_in(mine))) or 0
+        .where(n_taken < k, QueueItem.id.not_in(mine), not_from_own_chats(user))) or 0
     items_done = s.scalar(select(func.count()).select_from(per_item).where(per_item.c.done >= k)) or 0
     return Progress(k, total, mine_done, mine_open, available, min(slots_done, total * k), total * k, items_done)
 

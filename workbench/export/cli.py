@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 from datetime import date, datetime
 from pathlib import Path
 
@@ -111,6 +112,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     """Export rated generations as training data (BianQue, SFT, DPO, KTO) or flat tables."""
     from workbench.config import load_config
     from workbench.export.from_store import export_from_store
+    from workbench.export.vault import make_private
     from workbench.store.engine import Store
 
     formats = parse_formats(args.format)
@@ -120,10 +122,14 @@ def cmd_export(args: argparse.Namespace) -> int:
     else:
         url = load_config(args.config).effective_database_url
     store = Store(url)
+    # Exports hold medical dialogues: the folder is the owner's only (0700, files 0600), as in the UI's vault.
+    old_umask = os.umask(0o077)
     try:
         reports = export_from_store(store, formats, Path(args.out), filters, deidentify=not args.no_deidentify,
                                     system_prompt=args.system_prompt or None)
+        make_private(Path(args.out))
     finally:
+        os.umask(old_umask)
         store.dispose()
     if args.json:
         print(json.dumps({f: r.to_dict() for f, r in reports.items()}, ensure_ascii=False, default=str))

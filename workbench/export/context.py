@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -158,7 +158,7 @@ class ExportContext:
     preferences: list[PreferenceOutcome] | None = None
     tables: dict[str, pd.DataFrame] | None = None
     system_prompt: str | None = None
-    created_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    created_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     memo: dict = field(default_factory=dict, repr=False)  # per-export caches shared by writers (e.g. tables)
     excluded: dict[str, int] = field(default_factory=dict)  # what was left out on purpose, counted (greetings)
     provenance: dict = field(default_factory=dict)  # for the dataset card: models, datasets, annotation process

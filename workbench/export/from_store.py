@@ -31,7 +31,7 @@ from bisect import bisect_left
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 
 import pandas as pd
@@ -75,7 +75,7 @@ def utc_naive(d: datetime | date, end: bool) -> datetime:
     if not isinstance(d, datetime):
         d = datetime.combine(d, time.max if end else time.min)
     if d.tzinfo is not None:
-        d = d.astimezone(timezone.utc).replace(tzinfo=None)
+        d = d.astimezone(UTC).replace(tzinfo=None)
     return d
 
 

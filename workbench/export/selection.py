@@ -40,7 +40,7 @@ import functools
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 
 from workbench.export.records import DialogueId, ExportCandidate
 
@@ -215,7 +215,7 @@ def _as_utc_naive(d: datetime | date, end: bool) -> datetime:
     if not isinstance(d, datetime):
         d = datetime.combine(d, time.max if end else time.min)
     if d.tzinfo is not None:
-        d = d.astimezone(timezone.utc).replace(tzinfo=None)
+        d = d.astimezone(UTC).replace(tzinfo=None)
     return d
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,7 +18,7 @@ from typing import Any, Generic, TypeVar
 import torch
 
 from workbench.config import ModelSource
-from workbench.errors import ConfigError, ModelLoadError
+from workbench.errors import ModelLoadError
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -73,12 +74,18 @@ def resolve_device(device: str) -> torch.device:
     return torch.device(device)
 
 
+CPU_FLOAT16_WARNING = "float16 is not supported on CPU; using bfloat16 instead"
+
+
 def resolve_dtype(dtype: str, device: torch.device, *, cuda_auto: torch.dtype = torch.float16) -> torch.dtype:
-    """float16 only on CUDA: half-precision matmuls are broken or very slow on CPU."""
+    """The one dtype policy of every backend (the native ChatGLM loader applies the same one):
+    float16 only on CUDA; asked for on CPU, it becomes bfloat16 (same size, wider range) with a warning."""
     if dtype == "auto":
         return cuda_auto if device.type == "cuda" else torch.float32
     if dtype == "float16" and device.type != "cuda":
-        raise ConfigError("dtype float16 is only supported on CUDA; use bfloat16 or float32 on CPU")
+        warnings.warn(CPU_FLOAT16_WARNING, UserWarning, stacklevel=2)
+        log.warning(CPU_FLOAT16_WARNING)
+        return torch.bfloat16
     return {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}[dtype]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -31,14 +32,50 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur.close()
 
 
+def sqlite_file(url: str) -> Path | None:
+    """The file of a ``sqlite:///…`` URL (None for in-memory databases)."""
+    path = url.split("///", 1)[1].split("?", 1)[0] if "///" in url else ""
+    path = path.removeprefix("file:")
+    return Path(path) if path and path != ":memory:" else None
+
+
+def create_private_file(path: Path) -> None:
+    """Create a new database file readable by its owner only, in folders created 0700.
+
+    SQLite gives its -wal, -shm and journal files the permissions of the database file.
+    """
+    missing = [p for p in (path.parent, *path.parent.parents) if not p.exists()]
+    for folder in reversed(missing):
+        folder.mkdir(mode=0o700)
+    try:
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    except FileExistsError:
+        return
+    os.close(fd)
+
+
+def tighten_existing(path: Path) -> None:
+    """A database (and its -wal/-shm) that others can read, made owner-only when this user owns it."""
+    for f in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        try:
+            st = f.stat()
+            if st.st_uid == os.getuid() and st.st_mode & 0o077:
+                os.chmod(f, 0o600)
+                log.warning("%s was readable by other users: now 0600", f)
+        except OSError:  # missing (-wal/-shm) or not ours to change: leave it
+            continue
+
+
 def make_engine(url: str) -> Engine:
-    """Create an engine for any SQLAlchemy URL; SQLite files get their folder created."""
+    """Create an engine for any SQLAlchemy URL; a new SQLite file is created 0600 (folders 0700)."""
     kwargs: dict = {"future": True}
     if url.startswith("sqlite"):
-        path = url.split("///", 1)[1].split("?", 1)[0] if "///" in url else ""
-        path = path.removeprefix("file:")
-        if path and path != ":memory:" and "mode=ro" not in url:
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        path = sqlite_file(url)
+        if path is not None and "mode=ro" not in url:
+            if path.exists():
+                tighten_existing(path)
+            else:
+                create_private_file(path)
         # Gradio handlers run in a thread pool; each connection is still used by one thread at a time.
         kwargs["connect_args"] = {"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
     else:
@@ -96,7 +133,7 @@ class Store:
             s.commit()
         except SQLAlchemyError as e:
             s.rollback()
-            raise StoreError(_explain(e)) from e
+            raise StoreError(_explain(e), _driver_text(e)) from e
         except BaseException:
             s.rollback()
             raise
@@ -111,7 +148,7 @@ class Store:
             yield s  # close() ends the transaction and detaches what was loaded, still readable
         except SQLAlchemyError as e:
             s.rollback()
-            raise StoreError(_explain(e)) from e
+            raise StoreError(_explain(e), _driver_text(e)) from e
         finally:
             s.close()
 
@@ -119,8 +156,12 @@ class Store:
         self.engine.dispose()
 
 
+def _driver_text(e: SQLAlchemyError) -> str:
+    return str(getattr(e, "orig", e))
+
+
 def _explain(e: SQLAlchemyError) -> str:
-    msg = str(getattr(e, "orig", e))
+    msg = _driver_text(e)
     low = msg.lower()
     if "readonly" in low or "read-only" in low:
         return "the database is read-only: nothing was saved"
@@ -128,4 +169,6 @@ def _explain(e: SQLAlchemyError) -> str:
         return "the database disk is full: nothing was saved"
     if "locked" in low:
         return "the database is busy (locked): nothing was saved; try again"
-    return f"database error: {msg}"
+    # The driver's text names tables, SQL and values: it goes to the log, not to the user.
+    log.error("database error: %s", msg)
+    return "database error: nothing was saved (the details are in the server log)"

@@ -37,10 +37,21 @@ def _preference_versions(conn: Connection) -> None:
     PreferenceVersion.__table__.create(conn, checkfirst=True)
 
 
+def _batch_run_status(conn: Connection) -> None:
+    for ddl in ("ALTER TABLE batch_runs ADD COLUMN status VARCHAR(20)",
+                "ALTER TABLE batch_runs ADD COLUMN owner VARCHAR(200)",
+                "ALTER TABLE batch_runs ADD COLUMN heartbeat_at TIMESTAMP"):
+        conn.exec_driver_sql(ddl)
+    # Unfinished runs of before this step get judged (interrupted or not) by the next run.
+    conn.exec_driver_sql("UPDATE batch_runs SET status = CASE WHEN finished_at IS NULL THEN 'running' "
+                         "ELSE 'finished' END, heartbeat_at = created_at")
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "dialogues, turns, generations, suggestions, ratings, preferences, queue, users, datasets", _initial),
     Migration(2, "gold_answers: expected answers of gold items", _gold_answers),
     Migration(3, "preference_versions: the submitted history of preferences", _preference_versions),
+    Migration(4, "batch_runs.status, owner, heartbeat_at: interrupted runs are marked", _batch_run_status),
 ]
 LATEST = MIGRATIONS[-1].version
 

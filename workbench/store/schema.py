@@ -113,6 +113,10 @@ class BatchRun(Base):
     turn_selection: Mapped[str] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # running | finished | stopped | interrupted (a killed run is marked when the next run starts)
+    status: Mapped[str | None] = mapped_column(String(20), default="running")
+    owner: Mapped[str | None] = mapped_column(String(200))  # "host:pid" of the process running it
+    heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime)  # after each stored chunk
 
 
 class Generation(Base):

@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
-import gradio as gr
+from typing import Any
 
+import gradio as gr
+from starlette.middleware import Middleware
+
+from workbench.access import TAB_PERMISSIONS, visible_tabs
+from workbench.errors import WorkbenchError
 from workbench.services import Services
 from workbench.ui.chat_tab import build_chat_tab
 from workbench.ui.compare_tab import build_compare_tab
 from workbench.ui.data_tab import build_data_tab
+from workbench.ui.downloads import PREFIX as EXPORT_DOWNLOADS
+from workbench.ui.downloads import ExportDownloads
+from workbench.ui.error_guard import guard_handlers
 from workbench.ui.export_tab import build_export_tab
 from workbench.ui.quality_tab import build_quality_tab
 from workbench.ui.rate_tab import RATE_JS, build_rate_tab
+from workbench.web_guard import OpenModeGuard, WorkbenchGuard
 
 CSS = """
 .column-header h3 { margin: 0 0 .25rem 0; }
@@ -22,26 +31,64 @@ footer { display: none !important; }
 JS = RATE_JS
 
 TITLE = "BianQue Workbench · 扁鹊健康大模型对比标注台"
+#: tabs every role has: shown from the start; the others appear on page load for the roles allowed
+COMMON_TABS = ("chat", "rate")
 
 
 def build_app(svc: Services) -> gr.Blocks:
     with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:
         state = gr.State({"dialogue_id": None})
         gr.Markdown(f"## {TITLE}")
+        tabs: dict[str, gr.Tab] = {}
         with gr.Tabs():
-            with gr.Tab("Chat", id="chat"):
+            with gr.Tab("Chat", id="chat", elem_id="tab-chat") as tabs["chat"]:
                 chat = build_chat_tab(svc, state)
-            with gr.Tab("Rate", id="rate"):
+            with gr.Tab("Rate", id="rate", elem_id="tab-rate") as tabs["rate"]:
                 build_rate_tab(svc)
-            with gr.Tab("Compare", id="compare"):
+            with gr.Tab("Compare", id="compare", elem_id="tab-compare", visible=False) as tabs["compare"]:
                 build_compare_tab(svc)
-            with gr.Tab("Quality", id="quality"):
+            with gr.Tab("Quality", id="quality", elem_id="tab-quality", visible=False) as tabs["quality"]:
                 build_quality_tab(svc)
-            with gr.Tab("Data", id="data"):
+            with gr.Tab("Data", id="data", elem_id="tab-data", visible=False) as tabs["data"]:
                 data = build_data_tab(svc)
-            with gr.Tab("Export", id="export"):
+            with gr.Tab("Export", id="export", elem_id="tab-export", visible=False) as tabs["export"]:
                 build_export_tab(svc)
+        assert set(tabs) == set(TAB_PERMISSIONS)
+
+        def show_tabs(request: gr.Request) -> dict:
+            """Each role sees the tabs it may use; the handlers check the role again on every call."""
+            try:
+                allowed = visible_tabs(svc.auth.from_request(request).role)
+            except WorkbenchError:
+                allowed = set()
+            return {tab: gr.update(visible=name in allowed) for name, tab in tabs.items()}
+
+        demo.load(show_tabs, None, list(tabs.values()), api_name=False)
         demo.load(chat["on_load"], None, chat["load_outputs"], api_name=False)
         demo.load(data["on_load"], None, data["load_outputs"], api_name=False)
+    guard_handlers(demo)
     demo.queue(default_concurrency_limit=svc.config.server.concurrency_limit)
     return demo
+
+
+def server_options(svc: Services, *, open_mode: OpenModeGuard | None) -> dict[str, Any]:
+    """The ``Blocks.launch`` keywords every server of this app gets, whoever starts it (launch.py, tests).
+
+    ``open_mode`` is required exactly when logins are off: the token and host checks replace the login.
+    """
+    if (open_mode is None) == (not svc.auth.enabled):
+        raise ValueError("open mode (no logins) needs its guard; a server with logins must not have one")
+    guard = Middleware(WorkbenchGuard, open_mode=open_mode,
+                       address_throttle=svc.auth.address_throttle if svc.auth.enabled else None,
+                       routes={EXPORT_DOWNLOADS: ExportDownloads(svc)})
+    return dict(
+        auth=svc.auth.check if svc.auth.enabled else None,
+        auth_message="BianQue Workbench: sign in" if svc.auth.enabled else None,
+        app_kwargs={"middleware": [guard]},
+        max_file_size=int(svc.config.server.max_upload_mb * 1024 * 1024),
+        footer_links=[],
+        css=CSS,
+        js=JS,
+        # Unexpected errors show a generic message; WorkbenchErrors reach the user through gr.Error/Warning.
+        show_error=False,
+    )

@@ -6,7 +6,6 @@ Handlers are thin: they resolve the user from the request, call
 
 from __future__ import annotations
 
-import html
 import logging
 import threading
 from collections import defaultdict
@@ -17,16 +16,22 @@ import gradio as gr
 from sqlalchemy import select
 
 from workbench import chat
+from workbench.access import Permission, require_role
 from workbench.dialogue import Dialogue, Turn
-from workbench.errors import WorkbenchError
+from workbench.errors import AuthError, WorkbenchError
 from workbench.generation import ColumnUpdate, Job
 from workbench.prompts import DISCLAIMER
 from workbench.services import Services
 from workbench.store.dialogues import shared_turns
 from workbench.store.schema import Generation
+from workbench.ui.text import TEXT_CHATBOT, as_text, as_toast
 
 log = logging.getLogger(__name__)
 DISCLAIMER_BLOCK = "\n\n------------------\n" + DISCLAIMER
+#: the concurrency group of every event that runs the models
+GENERATION_QUEUE = "generation"
+BLIND_PREVIEW_NOTICE = "Model inputs are hidden in blind mode."
+STATUS_WORDS = {"ok": "done"}
 
 
 @dataclass
@@ -65,18 +70,18 @@ class RunControl:
 
 
 def to_messages(thread, partial: str | None = None) -> list[dict[str, str]]:
-    """Chatbot messages for a column thread; the original disclaimer follows the first reply."""
+    """Chatbot messages for a column thread, shown as text; the original disclaimer follows the first reply."""
     msgs: list[dict[str, str]] = []
     first_reply = True
     for t in thread.turns:
         if t.role == "patient":
-            msgs.append({"role": "user", "content": t.text})
+            msgs.append({"role": "user", "content": as_text(t.text)})
         else:
             text = t.text + (DISCLAIMER_BLOCK if first_reply else "")
             first_reply = False
-            msgs.append({"role": "assistant", "content": text})
+            msgs.append({"role": "assistant", "content": as_text(text)})
     if partial is not None:
-        msgs.append({"role": "assistant", "content": partial + (DISCLAIMER_BLOCK if first_reply else "")})
+        msgs.append({"role": "assistant", "content": as_text(partial + (DISCLAIMER_BLOCK if first_reply else ""))})
     return msgs
 
 
@@ -84,8 +89,9 @@ def _status_md(g: Generation | None, blind: bool = False) -> str:
     if g is None:
         return ""
     if g.status == "error":
-        return f"⚠️ **Error** (not model text): {_inert(g.error or '')}"
-    parts = [f"`{g.status}`"]
+        return f"⚠️ **Error** (not model text): {as_text(g.error or '')}"
+    # "done" rather than the store's "ok": the word a user waits for at the end of a stream.
+    parts = [f"`{STATUS_WORDS.get(g.status, g.status)}`"]
     if g.route and not blind:
         parts.append(f"route **{g.route}**")
     if g.latency_ms is not None:
@@ -95,15 +101,10 @@ def _status_md(g: Generation | None, blind: bool = False) -> str:
     return " · ".join(parts)
 
 
-def _inert(text: str) -> str:
-    """Escape database text before it goes into Markdown, so that HTML in it stays text."""
-    return html.escape(text).replace("`", "&#96;")
-
-
 def _route_md(g: Generation | None) -> str:
     if g is None:
         return ""
-    return (f"**route:** {g.route or '—'}  \n**reason:** {_inert(g.route_reason or '—')}  \n"
+    return (f"**route:** {as_text(g.route or '—')}  \n**reason:** {as_text(g.route_reason or '—')}  \n"
             f"**seed:** {g.seed}")
 
 
@@ -116,8 +117,9 @@ def build_chat_tab(svc: Services, state: gr.State) -> dict[str, Any]:
             with gr.Column(min_width=260):
                 header = gr.Markdown(f"### Column {chr(65 + i)}", elem_classes=["column-header"])
                 bot = gr.Chatbot(label=f"Column {chr(65 + i)}", show_label=False, height=460,
-                                 elem_classes=["column-chat"], feedback_options=None, buttons=["copy"])
-                status = gr.Markdown("", elem_classes=["column-status"])
+                                 elem_classes=["column-chat"], feedback_options=None, buttons=["copy"],
+                                 **TEXT_CHATBOT)
+                status = gr.Markdown("", elem_classes=["column-status"], elem_id=f"column-status-{i}")
                 with gr.Row():
                     regen = gr.Button("↻ Regenerate", size="sm")
                     branch = gr.Button("⤷ Continue from this reply", size="sm")
@@ -142,12 +144,15 @@ def build_chat_tab(svc: Services, state: gr.State) -> dict[str, Any]:
     all_outputs = [state, msg, info] + [c for v in views for c in (v.chatbot, v.status, v.model_input, v.route)]
 
     def user_of(request: gr.Request):
-        return svc.auth.from_request(request)
+        try:
+            return require_role(svc.auth, request, Permission.CHAT)
+        except AuthError as e:
+            raise gr.Error(str(e)) from None
 
     def blind_for(request: gr.Request) -> bool:
         """Annotators in blind mode never see model names or routes, here as in the Rate tab."""
         try:
-            return svc.config.annotation.blind and not user_of(request).is_admin
+            return svc.config.annotation.blind and not svc.auth.from_request(request).can(Permission.SEE_MODELS)
         except WorkbenchError:
             return True
 
@@ -171,9 +176,10 @@ def build_chat_tab(svc: Services, state: gr.State) -> dict[str, Any]:
             g = last[v.name]
             out[v.chatbot] = to_messages(threads[v.name], p)
             out[v.status] = _status_md(g, blind)
-            if not blind:
-                out[v.model_input] = (g.input_text if g.input_text is not None else "(no model call)") if g else ""
-                out[v.route] = _route_md(g)
+            # Blind views get empty inputs and routes: every key exists, whoever renders.
+            out[v.model_input] = "" if blind or g is None else (
+                g.input_text if g.input_text is not None else "(no model call)")
+            out[v.route] = "" if blind else _route_md(g)
         return out
 
     def info_md(dialogue_id: int | None) -> str:
@@ -208,7 +214,7 @@ def build_chat_tab(svc: Services, state: gr.State) -> dict[str, Any]:
             user = user_of(request)
             did, pos = chat.send(svc, st.get("dialogue_id"), message, user_id=user.id)
         except WorkbenchError as e:
-            gr.Warning(str(e))
+            gr.Warning(as_toast(e))
             yield {msg: message}
             return
         st = {**st, "dialogue_id": did}
@@ -231,7 +237,7 @@ def build_chat_tab(svc: Services, state: gr.State) -> dict[str, Any]:
             try:
                 user_of(request)
             except WorkbenchError as e:
-                gr.Warning(str(e))
+                gr.Warning(as_toast(e))
                 return
             yield from stream_jobs(st, pos, chat.jobs_for(svc, did, pos, columns), request)
         return handler
@@ -253,7 +259,7 @@ def build_chat_tab(svc: Services, state: gr.State) -> dict[str, Any]:
                     raise WorkbenchError(f"{column} has no finished reply to continue from")
                 new_id = chat.branch(svc, gid, user_id=user.id)
             except WorkbenchError as e:
-                gr.Warning(str(e))
+                gr.Warning(as_toast(e))
                 return {info: info_md(did)}
             st = {**st, "dialogue_id": new_id}
             return {state: st, info: f"Dialogue **#{new_id}**, branched from #{did} at {column}'s reply",
@@ -278,7 +284,7 @@ def build_chat_tab(svc: Services, state: gr.State) -> dict[str, Any]:
             user = user_of(request)
             did, last = chat.load_example(svc, example_id, user_id=user.id)
         except WorkbenchError as e:
-            gr.Warning(str(e))
+            gr.Warning(as_toast(e))
             return {msg: gr.update()}
         return {state: {**st, "dialogue_id": did}, msg: last,
                 info: f"Dialogue **#{did}** (example): press Send to get every column's reply",
@@ -288,12 +294,12 @@ def build_chat_tab(svc: Services, state: gr.State) -> dict[str, Any]:
         did = st.get("dialogue_id")
         out: dict = {}
         if blind_for(request):
-            gr.Warning("model inputs are hidden in blind mode")
-            return out
+            gr.Info(BLIND_PREVIEW_NOTICE)
+            return {info: gr.update()}  # Gradio needs at least one output; nothing else changes
         try:
             threads = chat.threads(svc, did) if did else {}
         except WorkbenchError as e:
-            gr.Warning(str(e))
+            gr.Warning(as_toast(e))
             return out
         for v in views:
             try:
@@ -301,9 +307,10 @@ def build_chat_tab(svc: Services, state: gr.State) -> dict[str, Any]:
                 d = Dialogue(tuple(turns) + (Turn("patient", message.strip() or "…"),))
                 p = svc.backends[v.name].plan(d)
                 out[v.model_input] = p.input if p.input is not None else "(no model call)"
-                out[v.route] = f"**next route:** {p.route}  \n**fallback:** {p.fallback or '—'}  \n**reason:** {p.reason}"
+                out[v.route] = (f"**next route:** {as_text(p.route)}  \n**fallback:** {as_text(p.fallback or '—')}  \n"
+                                f"**reason:** {as_text(p.reason)}")
             except WorkbenchError as e:
-                out[v.model_input], out[v.route] = "", f"⚠️ {e}"
+                out[v.model_input], out[v.route] = "", f"⚠️ {as_text(e)}"
         return out
 
     def on_load(request: gr.Request) -> dict:
@@ -316,13 +323,16 @@ def build_chat_tab(svc: Services, state: gr.State) -> dict[str, Any]:
             out[v.inspect_box] = gr.update(visible=not blind)
         return out
 
-    send_evt = dict(fn=on_send, inputs=[state, msg], outputs=all_outputs, concurrency_limit=None)
+    # Every event that generates shares one queue slot pool of server.concurrency_limit: generations on a
+    # GPU stay bounded however many users send, regenerate or press Enter at once.
+    generating = dict(concurrency_id=GENERATION_QUEUE, concurrency_limit=svc.config.server.concurrency_limit)
+    send_evt = dict(fn=on_send, inputs=[state, msg], outputs=all_outputs, **generating)
     send_btn.click(**send_evt, api_name="send")
     msg.submit(**send_evt, api_name=False)
     stop_btn.click(on_stop, None, None, queue=False, api_name="stop")
-    regen_all.click(on_regenerate(svc.columns), [state], all_outputs, api_name="regenerate_all")
+    regen_all.click(on_regenerate(svc.columns), [state], all_outputs, api_name="regenerate_all", **generating)
     for v in views:
-        v.regenerate.click(on_regenerate([v.name]), [state], all_outputs, api_name=False)
+        v.regenerate.click(on_regenerate([v.name]), [state], all_outputs, api_name=False, **generating)
         v.branch.click(on_branch(v.name), [state], all_outputs, api_name=False)
     new_btn.click(on_new, [state], all_outputs, api_name="new_dialogue")
     example_btn.click(on_example, [state, example], all_outputs, api_name="load_example")

@@ -10,7 +10,6 @@ Only admins see results when logins are on: the tab names the columns, and annot
 from __future__ import annotations
 
 import datetime as dt
-import html
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -19,14 +18,16 @@ import gradio as gr
 import pandas as pd
 from sqlalchemy import select
 
+from workbench.access import Permission, require_role
 from workbench.analysis.dashboard import Dashboard, compute_dashboard
 from workbench.analysis.filters import Filters
 from workbench.analysis.from_store import load_frames
 from workbench.analysis.plots import dashboard_figures
 from workbench.analysis.report import SECTIONS
-from workbench.errors import AuthError, InputError, WorkbenchError
+from workbench.errors import InputError, WorkbenchError
 from workbench.services import Services
 from workbench.store.schema import Dataset, Generation, User
+from workbench.ui.text import as_toast
 
 log = logging.getLogger(__name__)
 LIVE = "(live chats)"  # the dataset filter's label for dialogues that come from no dataset
@@ -110,9 +111,8 @@ def filter_choices(svc: Services) -> dict[str, list[str]]:
 
 
 def require_admin(svc: Services, request: Any) -> None:
-    user = svc.auth.from_request(request)
-    if svc.auth.enabled and not user.is_admin:
-        raise AuthError("only an admin can see the comparison results (annotators rate blind)")
+    """Researchers and admins only (the name stays for callers; the check is the shared one)."""
+    require_role(svc.auth, request, Permission.COMPARE)
 
 
 def build_compare_tab(svc: Services) -> dict[str, Any]:
@@ -155,7 +155,7 @@ def build_compare_tab(svc: Services) -> dict[str, Any]:
                 view = compute_view(svc, make_filters(a, ds, f, t, c, tt), metrics=metrics,
                                     aggregates=AGGREGATES if agg else ())
             except WorkbenchError as e:
-                raise gr.Error(html.escape(str(e), quote=False)) from None
+                raise gr.Error(as_toast(e)) from None
             fresh = filter_choices(svc)  # datasets and annotators appear while the app runs
             out: dict[Any, Any] = {
                 summary: view.summary,

@@ -7,7 +7,6 @@ file's content can never become markup.
 
 from __future__ import annotations
 
-import html
 import logging
 import threading
 from typing import Any
@@ -15,11 +14,13 @@ from typing import Any
 import gradio as gr
 import pandas as pd
 
+from workbench.access import Permission, require_role
 from workbench.batch import DEFAULT_BATCH_SIZE, dataset_progress, run_batch
 from workbench.datasets.registry import PARSERS
 from workbench.datasets.store_import import import_dataset, list_datasets
-from workbench.errors import AuthError, DatasetError, WorkbenchError
+from workbench.errors import DatasetError, WorkbenchError
 from workbench.services import Services
+from workbench.ui.text import as_text
 
 log = logging.getLogger(__name__)
 AUTO = "auto-detect"
@@ -29,19 +30,16 @@ DATASET_HEADERS = ["dataset", "format", "file", "dialogues", "reference turns", 
 
 def _admin(svc: Services, request: Any) -> int:
     """The acting user's id; AuthError unless an admin (any user when logins are off)."""
-    user = svc.auth.from_request(request)
-    if svc.auth.enabled and not user.is_admin:
-        raise AuthError("only an admin can import datasets or run batch generation")
-    return user.id
+    return require_role(svc.auth, request, Permission.DATA).id
 
 
 def error_markdown(e: WorkbenchError) -> str:
     """An error and its row-level details as escaped Markdown."""
-    lines = [f"**Error:** {html.escape(str(e), quote=False)}"]
+    lines = [f"**Error:** {as_text(e)}"]
     rows = getattr(e, "row_errors", None) or []
     if rows:
         lines.append("")
-        lines += [f"- {html.escape(r, quote=False)}" for r in rows[:MAX_ROW_ERRORS_SHOWN]]
+        lines += [f"- {as_text(r)}" for r in rows[:MAX_ROW_ERRORS_SHOWN]]
         if len(rows) > MAX_ROW_ERRORS_SHOWN:
             lines.append(f"- … and {len(rows) - MAX_ROW_ERRORS_SHOWN} more")
         lines += ["", "Nothing was imported."]
@@ -70,8 +68,8 @@ def import_file(svc: Services, user_id: int | None, path: str | None, name: str 
                                  created_by=user_id)
     except WorkbenchError as e:
         return error_markdown(e)
-    msg = [f"✅ {html.escape(summary.describe(), quote=False)}"]
-    msg += [f"- warning: {html.escape(w, quote=False)}" for w in summary.warnings]
+    msg = [f"✅ {as_text(summary.describe())}"]
+    msg += [f"- warning: {as_text(w)}" for w in summary.warnings]
     return "\n".join(msg)
 
 
@@ -160,7 +158,7 @@ def build_data_tab(svc: Services) -> dict[str, Any]:
         except WorkbenchError as e:
             return {run_msg: error_markdown(e)}
         icon = "⚠️" if summary.errors or summary.column_errors else "✅"
-        return {run_msg: f"{icon} {html.escape(summary.describe(), quote=False)}", table: datasets_table(svc)}
+        return {run_msg: f"{icon} {as_text(summary.describe())}", table: datasets_table(svc)}
 
     def on_refresh(request: gr.Request) -> dict:
         # Dataset names and source paths are for admins only, like import and batch.

@@ -1,21 +1,23 @@
-"""The Export tab (admins only): pick formats and filters, preview the first rows, download a zip.
+"""The Export tab (researchers and admins): pick formats and filters, preview the first rows, download a zip.
 
-Every handler resolves the user from the request and re-checks ``is_admin`` on the server, so a
-non-admin who calls the API directly is refused; the page only hides the controls as a courtesy.
+Every handler resolves the user from the request and re-checks the role on the server (``require_role``),
+so an annotator who calls the API directly is refused; the page only hides the tab as a courtesy. The zip
+waits in the private export vault and is served once, to the user who made it, by
+``workbench.ui.downloads`` (never through Gradio's file cache).
 Nothing read from the database is rendered as markup: the preview is a Dataframe of plain-text
 cells and the summary a read-only Textbox.
 """
 
 from __future__ import annotations
 
+import html
 import json
 import logging
 import shutil
-import tempfile
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +25,7 @@ import gradio as gr
 import pandas as pd
 from sqlalchemy import select
 
+from workbench.access import Permission, require_role
 from workbench.analysis.aggregation import METHODS as AGGREGATES
 from workbench.auth import CurrentUser
 from workbench.errors import AuthError, InputError, WorkbenchError
@@ -31,13 +34,14 @@ from workbench.export.registry import WRITERS
 from workbench.export.selection import ExportFilters
 from workbench.services import Services
 from workbench.store.schema import Dataset, User
+from workbench.ui.text import as_toast
 
 log = logging.getLogger(__name__)
 
 PREVIEW_ROWS = 20
 PREVIEW_CELL_CHARS = 400
 TURN_TYPES = ("question", "suggestion", "mixed", "other")
-NOT_ADMIN = "Export is available to admins only."
+NOT_ADMIN = "Export is available to researchers and admins only."
 # Main file of each format, shown in the preview.
 PREVIEW_FILE = {"bianque_csv": "train.csv", "bianque_jsonl": "train.jsonl", "sft": "train.jsonl",
                 "dpo": "train.jsonl", "kto": "train.jsonl", "tables_csv": "generations.csv",
@@ -52,7 +56,8 @@ class ExportRefused(AuthError):
 class ExportRun:
     """What one export from the UI produced."""
 
-    zip_path: Path
+    download_id: str
+    file_name: str
     reports: dict[str, ExportReport]
     summary: str
     preview: pd.DataFrame
@@ -141,21 +146,17 @@ def _zip_folder(folder: Path, zip_path: Path) -> None:
 
 
 class ExportActions:
-    """The tab's server-side actions; each re-checks that the requester is an admin."""
+    """The tab's server-side actions; each re-checks that the requester may export."""
 
     def __init__(self, svc: Services) -> None:
         self.svc = svc
 
     def admin(self, request: Any) -> CurrentUser:
-        """The requesting user if an admin; ExportRefused (an AuthError) otherwise."""
+        """The requesting user if their role may export; ExportRefused (an AuthError) otherwise."""
         try:
-            user = self.svc.auth.from_request(request)
+            return require_role(self.svc.auth, request, Permission.EXPORT)
         except AuthError as e:
             raise ExportRefused(str(e)) from None
-        if not user.is_admin:
-            log.warning("export refused for non-admin %r", user.username)
-            raise ExportRefused(NOT_ADMIN)
-        return user
 
     def choices(self, request: Any) -> tuple[list[str], list[str]]:
         """(annotator names, dataset names) for the filter menus."""
@@ -167,7 +168,7 @@ class ExportActions:
 
     def run(self, request: Any, formats: Sequence[str], filters: ExportFilters, *, deidentify: bool = True,
             system_prompt: str | None = None) -> ExportRun:
-        """Export into a fresh temporary folder and zip it; only for admins."""
+        """Export into a private scratch folder, zip it into the vault; researchers and admins only."""
         from workbench.export.cli import describe
         from workbench.export.from_store import export_from_store
 
@@ -178,8 +179,8 @@ class ExportActions:
         unknown = [f for f in fmts if f not in WRITERS]
         if unknown:
             raise InputError(f"unknown format(s): {', '.join(unknown)}")
-        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-        work = Path(tempfile.mkdtemp(prefix="workbench-export-"))
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+        work = self.svc.exports.new_workdir()
         folder = work / f"export-{stamp}"
         try:
             reports = export_from_store(self.svc.store, fmts, folder, filters, deidentify=deidentify,
@@ -188,12 +189,20 @@ class ExportActions:
             _zip_folder(folder, zip_path)
             preview = preview_frame(next(iter(reports.values())))
             summary = describe(reports).replace(str(folder), folder.name)
-        except BaseException:
-            shutil.rmtree(work, ignore_errors=True)
-            raise
-        shutil.rmtree(folder, ignore_errors=True)  # the zip holds everything; keep only it
+            download_id = self.svc.exports.put(zip_path, user.username)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)  # the vault holds the zip; nothing else is kept
         log.info("export by %s: %s", user.username, ", ".join(f"{k}={r.rows}" for k, r in reports.items()))
-        return ExportRun(zip_path, reports, summary, preview)
+        return ExportRun(download_id, zip_path.name, reports, summary, preview)
+
+
+def download_link(run: ExportRun) -> str:
+    """A link to the zip, relative to the page (so it works behind a proxy's path prefix too)."""
+    from workbench.ui.downloads import PREFIX
+
+    href = html.escape(PREFIX.lstrip("/") + run.download_id)
+    return (f'<a href="{href}" download="{html.escape(run.file_name)}" id="export-download-link">'
+            f"Download {html.escape(run.file_name)}</a> (once; it is deleted after the download or within an hour)")
 
 
 def build_export_tab(svc: Services) -> dict[str, Any]:
@@ -228,7 +237,7 @@ def build_export_tab(svc: Services) -> dict[str, Any]:
         summary = gr.Textbox("", label="Summary", lines=8, interactive=False, elem_id="export-summary")
         preview = gr.Dataframe(pd.DataFrame(), datatype="str", label="Preview (first rows of the first format)",
                                interactive=False, wrap=True, elem_id="export-preview")
-        download = gr.File(label="Download (zip)", interactive=False, elem_id="export-download")
+        download = gr.HTML("", elem_id="export-download")
 
     def on_load(request: gr.Request):
         try:
@@ -246,11 +255,11 @@ def build_export_tab(svc: Services) -> dict[str, Any]:
             filters = build_filters(q, s, agree, thr, tts, bool(flagged), anns, dss, d_from, d_to, agg)
             out = actions.run(request, fmts, filters, deidentify=bool(deid_on), system_prompt=system)
         except AuthError as e:
-            raise gr.Error(str(e)) from None
+            raise gr.Error(as_toast(e)) from None
         except WorkbenchError as e:
-            gr.Warning(str(e))
-            return {summary: f"not exported: {e}", preview: pd.DataFrame(), download: None}
-        return {summary: out.summary, preview: out.preview, download: str(out.zip_path)}
+            gr.Warning(as_toast(e))
+            return {summary: f"not exported: {e}", preview: pd.DataFrame(), download: ""}
+        return {summary: out.summary, preview: out.preview, download: download_link(out)}
 
     run_btn.click(on_export, [formats, min_q, min_s, min_agree, threshold, turn_types, include_flagged, annotators,
                               datasets, date_from, date_to, deid, system_prompt, aggregate],

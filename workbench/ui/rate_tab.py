@@ -11,7 +11,6 @@ Textbox components or escaped before Markdown, so markup in it stays inert.
 
 from __future__ import annotations
 
-import html
 import json
 import logging
 from dataclasses import dataclass
@@ -20,13 +19,16 @@ from typing import Any
 
 import gradio as gr
 
+from workbench.access import Permission, require_role
 from workbench.annotate import queue, ratings
+from workbench.annotate.api import parse_submit
 from workbench.annotate.queue import ItemView
 from workbench.annotate.ratings import RatingForm
 from workbench.annotate.rubric import Rubric, load_rubric
 from workbench.auth import CurrentUser
 from workbench.errors import AuthError, InputError, WorkbenchError
 from workbench.services import Services
+from workbench.ui.text import TEXT_CHATBOT, as_text, as_toast, text_messages
 
 log = logging.getLogger(__name__)
 
@@ -141,15 +143,6 @@ class ReplyWidgets:
         return [self.turn_type, self.questioning, self.suggestion_score, self.safety, self.comment, self.corrected]
 
 
-def _md(text: str) -> str:
-    """Escape database or user text for a Markdown component (markup must stay inert)."""
-    return html.escape(text, quote=True).replace("*", "&#42;").replace("_", "&#95;").replace("`", "&#96;")
-
-
-def _messages(turns: tuple[tuple[str, str], ...]) -> list[dict[str, str]]:
-    return [{"role": "user" if role == "patient" else "assistant", "content": text} for role, text in turns]
-
-
 def _score_choices(rubric: Rubric, key: str) -> list[str]:
     axis = rubric.axis(key)
     return [str(i) for i in range(axis.scale.min, axis.scale.max + 1)] + ([NA] if axis.allow_na else [])
@@ -192,23 +185,6 @@ def api_item(item: ItemView | None) -> dict[str, Any] | None:
                         for r in item.replies]}
 
 
-def parse_api_payload(payload: Any) -> dict[str, Any]:
-    """Check the shape of a ``rate_api_submit`` payload (values are validated against the rubric later)."""
-    if isinstance(payload, str):
-        try:
-            payload = json.loads(payload)
-        except ValueError:
-            raise InputError("the payload must be a JSON object") from None
-    if not isinstance(payload, dict):
-        raise InputError("the payload must be a JSON object with item_id and ratings")
-    item_id = payload.get("item_id")
-    if not isinstance(item_id, int) or isinstance(item_id, bool):
-        raise InputError("item_id must be the number of an item you hold")
-    if not isinstance(payload.get("ratings"), dict):
-        raise InputError("ratings must be an object: {label: {turn_type, questioning, suggestion, ...}}")
-    return payload
-
-
 def build_rate_tab(svc: Services) -> dict[str, Any]:
     """Build the Rate tab inside the current Blocks context."""
     cfg = svc.config.annotation
@@ -218,7 +194,7 @@ def build_rate_tab(svc: Services) -> dict[str, Any]:
     try:
         guidelines = guidelines_path.read_text(encoding="utf-8")
     except OSError as e:
-        guidelines = f"(guidelines not available: {_md(str(e))})"
+        guidelines = f"(guidelines not available: {as_text(str(e))})"
     axis_q, axis_s = rubric.axis("questioning"), rubric.axis("suggestion")
     turn_choices = [(f"{t.zh} {t.en}", t.key) for t in rubric.turn_types]
 
@@ -229,8 +205,8 @@ def build_rate_tab(svc: Services) -> dict[str, Any]:
         next_btn = gr.Button("Next item (N)", elem_id="rate-next", size="sm")
         submit_btn = gr.Button("Submit item (Enter)", variant="primary", elem_id="rate-submit", size="sm")
     info_md = gr.Markdown("Press **Next item** to start.", elem_id="rate-item-info")
-    history = gr.Chatbot(label="Dialogue so far", height=260, elem_id="rate-history", render_markdown=False,
-                         sanitize_html=True, feedback_options=None, buttons=["copy"])
+    history = gr.Chatbot(label="Dialogue so far", height=260, elem_id="rate-history", feedback_options=None,
+                         buttons=["copy"], **TEXT_CHATBOT)
     widgets: list[ReplyWidgets] = []
     with gr.Row(equal_height=False):
         for i in range(MAX_REPLIES):
@@ -238,8 +214,8 @@ def build_rate_tab(svc: Services) -> dict[str, Any]:
                 header = gr.Markdown("", elem_id=f"rate-header-{i}")
                 reply = gr.Textbox(label="Reply", interactive=False, lines=4, max_lines=14, elem_id=f"rate-reply-{i}")
                 with gr.Accordion("This reply's earlier turns", open=False):
-                    own = gr.Chatbot(height=200, render_markdown=False, sanitize_html=True, feedback_options=None,
-                                     show_label=False, elem_id=f"rate-own-{i}")
+                    own = gr.Chatbot(height=200, feedback_options=None, show_label=False, elem_id=f"rate-own-{i}",
+                                     **TEXT_CHATBOT)
                 sug = gr.Markdown("", elem_id=f"rate-sug-{i}")
                 tt = gr.Radio(turn_choices, label="Turn type", elem_id=f"rate-tt-{i}")
                 q = gr.Radio(_score_choices(rubric, "questioning"), label=f"{axis_q.name.zh} {axis_q.name.en}",
@@ -269,26 +245,27 @@ def build_rate_tab(svc: Services) -> dict[str, Any]:
     with gr.Accordion("Admin", open=False, visible=False) as admin_box:
         reveal = gr.Checkbox(label="Reveal model names (your ratings are then stored as not blind)",
                              elem_id="rate-reveal")
-        admin_refresh = gr.Button("Refresh team progress", size="sm")
-        team = gr.Dataframe(headers=["annotator", "completed", "open"], datatype=["str", "number", "number"],
-                            interactive=False, elem_id="rate-team")
-        with gr.Row():
-            release_user = gr.Textbox(label="Annotator who left", scale=3, elem_id="rate-release-user")
-            release_btn = gr.Button("Release their open items", size="sm", scale=1)
+        with gr.Column(visible=False, elem_id="rate-team-box") as team_box:  # admins only
+            admin_refresh = gr.Button("Refresh team progress", size="sm")
+            team = gr.Dataframe(headers=["annotator", "completed", "open"], datatype=["str", "number", "number"],
+                                interactive=False, elem_id="rate-team")
+            with gr.Row():
+                release_user = gr.Textbox(label="Annotator who left", scale=3, elem_id="rate-release-user")
+                release_btn = gr.Button("Release their open items", size="sm", scale=1)
 
     item_outputs: list[Any] = [st, info_md, history, pref, ranking, saved_md, progress_md, mine_dd]
     for w in widgets:
         item_outputs += [w.box, w.header, w.reply, w.own_history, w.suggestion, *w.form_inputs]
 
     # ---------------------------------------------------------------------------------------------
-    def user_of(request: gr.Request) -> CurrentUser:
+    def user_of(request: gr.Request, permission: Permission = Permission.RATE) -> CurrentUser:
         try:
-            return svc.auth.from_request(request)
+            return require_role(svc.auth, request, permission)
         except AuthError as e:
-            raise gr.Error(str(e)) from None
+            raise gr.Error(as_toast(e)) from None
 
     def blind_for(user: CurrentUser, state: dict) -> bool:
-        return cfg.blind and not (user.is_admin and state.get("reveal"))
+        return cfg.blind and not (user.can(Permission.SEE_MODELS) and state.get("reveal"))
 
     def progress_text(user: CurrentUser) -> str:
         with svc.store.session() as s:
@@ -311,7 +288,7 @@ def build_rate_tab(svc: Services) -> dict[str, Any]:
             for w in widgets:
                 out[w.box] = gr.update(visible=False)
             return out
-        reveal_names = user.is_admin and state.get("reveal")
+        reveal_names = user.can(Permission.SEE_MODELS) and state.get("reveal")
         with svc.store.session() as s:
             mine = {r.generation_id: ratings.get_rating(s, user, r.generation_id) for r in item.replies}
             p = ratings.get_preference(s, user, item.item_id)
@@ -319,7 +296,7 @@ def build_rate_tab(svc: Services) -> dict[str, Any]:
         out[info_md] = (f"**Item #{item.item_id}** · turn {item.turn_index} · {len(item.replies)} replies · "
                         f"{status}" + ("  \n*Earlier doctor turns differ per reply: open each reply's "
                                        "\"earlier turns\".*" if item.history_diverges else ""))
-        out[history] = _messages(item.history)
+        out[history] = text_messages(item.history)
         labels = [r.label for r in item.replies]
         choices = [(f"{x} best", x) for x in labels] + [
             (f"{o.zh} {o.en}", o.key) for o in rubric.preference.options if o.key != "best"]
@@ -340,14 +317,14 @@ def build_rate_tab(svc: Services) -> dict[str, Any]:
                 continue
             r = item.replies[i]
             rating = mine.get(r.generation_id)
-            name = f" · `{_md(r.column)}`" if reveal_names else ""
+            name = f" · **{as_text(r.column)}**" if reveal_names else ""
             state_tag = f" — *{rating.status} v{rating.version}*" if rating else ""
             out[w.box] = gr.update(visible=True)
             out[w.header] = f"### Reply {r.label}{name}{state_tag}"
             out[w.reply] = gr.update(value=r.output, label=f"Reply {r.label}")
-            out[w.own_history] = _messages(r.history)
+            out[w.own_history] = text_messages(r.history)
             sug = r.suggestion
-            out[w.suggestion] = (f"🤖 classifier suggests **{_md(sug.turn_type)}**"
+            out[w.suggestion] = (f"🤖 classifier suggests **{as_text(sug.turn_type)}**"
                                  + (f" (confidence {sug.confidence:.2f})" if sug.confidence is not None else "")
                                  if sug else "")
             f = rating.form if rating else None
@@ -386,10 +363,11 @@ def build_rate_tab(svc: Services) -> dict[str, Any]:
             state["item_id"] = held.item_id if held else None
             item = load_item(user, state["item_id"])
         except WorkbenchError as e:
-            gr.Warning(str(e))
+            gr.Warning(as_toast(e))
             item = None
         out = render(user, state, item, "Restored your open item and its draft." if item else "")
-        out[admin_box] = gr.update(visible=user.is_admin)
+        out[admin_box] = gr.update(visible=user.can(Permission.SEE_MODELS))
+        out[team_box] = gr.update(visible=user.can(Permission.TEAM))
         out[reveal] = False
         return out
 
@@ -407,19 +385,19 @@ def build_rate_tab(svc: Services) -> dict[str, Any]:
             note = "Resumed your open item: submit it before taking a new one." if claim.resumed else ""
             return render(user, state, load_item(user, claim.item_id), note)
         except WorkbenchError as e:
-            gr.Warning(str(e))
-            return {}
+            gr.Warning(as_toast(e))
+            return {saved_md: gr.update()}  # Gradio refuses an empty dict of updates
 
     def on_reopen(state: dict, item_id: Any, request: gr.Request):
         user = user_of(request)
         try:
             item = load_item(user, int(item_id) if item_id not in (None, "") else None)
         except (WorkbenchError, ValueError, TypeError) as e:
-            gr.Warning(str(e) if isinstance(e, WorkbenchError) else "choose one of your items")
-            return {}
+            gr.Warning(as_toast(e) if isinstance(e, WorkbenchError) else "choose one of your items")
+            return {saved_md: gr.update()}  # Gradio refuses an empty dict of updates
         if item is None:
             gr.Warning("choose one of your items")
-            return {}
+            return {saved_md: gr.update()}  # Gradio refuses an empty dict of updates
         return render(user, {**state, "item_id": item.item_id}, item)
 
     def make_autosave(i: int):
@@ -430,7 +408,7 @@ def build_rate_tab(svc: Services) -> dict[str, Any]:
             try:
                 item = current_item(user, state)
                 if i >= len(item.replies):
-                    return {}
+                    return {saved_md: gr.update()}  # Gradio refuses an empty dict of updates
                 reply = item.replies[i]
                 with svc.store.session() as s:
                     r = ratings.save_draft(s, user, reply.generation_id, form_from_values(*values), rubric=rubric,
@@ -438,8 +416,8 @@ def build_rate_tab(svc: Services) -> dict[str, Any]:
                 return {saved_md: f"Reply {reply.label}: {r.status} saved at {r.updated_at:%H:%M:%S} UTC "
                                   f"(version {r.version})"}
             except WorkbenchError as e:
-                gr.Warning(str(e))
-                return {saved_md: f"⚠️ not saved: {_md(str(e))}"}
+                gr.Warning(as_toast(e))
+                return {saved_md: f"⚠️ not saved: {as_text(str(e))}"}
         return autosave
 
     def on_pref_change(state: dict, choice: Any, rank_text: Any, request: gr.Request):
@@ -454,7 +432,7 @@ def build_rate_tab(svc: Services) -> dict[str, Any]:
                                             blind=blind_for(user, state))
             return {saved_md: f"Preference {p.status} saved at {datetime.now():%H:%M:%S}"}
         except WorkbenchError as e:
-            return {saved_md: f"⚠️ preference not saved: {_md(str(e))}"}
+            return {saved_md: f"⚠️ preference not saved: {as_text(str(e))}"}
 
     def on_submit(request: gr.Request, state: dict, choice: Any, rank_text: Any, *values: Any):
         # Gradio injects the request only into a positional parameter, hence its place first.
@@ -470,44 +448,42 @@ def build_rate_tab(svc: Services) -> dict[str, Any]:
                 done = ratings.submit_item(s, user, item.item_id, forms, pform, rubric=rubric,
                                            blind=blind_for(user, state))
         except WorkbenchError as e:
-            gr.Warning(str(e))
-            return {saved_md: f"⚠️ not submitted: {_md(str(e))}"}
+            gr.Warning(as_toast(e))
+            return {saved_md: f"⚠️ not submitted: {as_text(str(e))}"}
         gr.Info(f"Item #{done.item_id} submitted.")
         return render(user, state, done, f"✅ Item #{done.item_id} submitted. Press **N** for the next item.")
 
     def on_reveal(state: dict, value: bool, request: gr.Request):
-        user = user_of(request)
-        if not user.is_admin:
-            raise gr.Error("only an admin can reveal model names")
+        user = user_of(request, Permission.SEE_MODELS)
         state = {**state, "reveal": bool(value)}
         try:
             item = load_item(user, state.get("item_id"))
         except WorkbenchError as e:
-            gr.Warning(str(e))
+            gr.Warning(as_toast(e))
             item = None
         return render(user, state, item)
 
     def on_team(request: gr.Request):
-        user = user_of(request)
+        user = user_of(request, Permission.TEAM)
         try:
             with svc.store.session() as s:
                 rows = queue.annotator_progress(s, user)
         except AuthError as e:
-            raise gr.Error(str(e)) from None
+            raise gr.Error(as_toast(e)) from None
         return [[r.username, r.completed, r.open] for r in rows]
 
     def on_release(username: str, request: gr.Request):
-        user = user_of(request)
+        user = user_of(request, Permission.TEAM)
         try:
             with svc.store.session() as s:
                 n = queue.release_open(s, user, username or "")
                 rows = queue.annotator_progress(s, user)
         except AuthError as e:
-            raise gr.Error(str(e)) from None
+            raise gr.Error(as_toast(e)) from None
         except WorkbenchError as e:
-            gr.Warning(str(e))
+            gr.Warning(as_toast(e))
             return gr.update()
-        gr.Info(f"released {n} open item(s) of {username.strip()}")
+        gr.Info(f"released {n} open item(s) of {as_toast(username.strip())}")
         return [[r.username, r.completed, r.open] for r in rows]
 
     # --- JSON API for scripted clients (load tests, annotation tools) ----------------------------------
@@ -520,7 +496,7 @@ def build_rate_tab(svc: Services) -> dict[str, Any]:
         try:
             return json.dumps({"item": api_claim(user)}, ensure_ascii=False)
         except WorkbenchError as e:
-            raise gr.Error(html.escape(str(e))) from None
+            raise gr.Error(as_toast(e)) from None
 
     def api_claim(user: CurrentUser) -> dict[str, Any] | None:
         with svc.store.session() as s:
@@ -532,18 +508,19 @@ def build_rate_tab(svc: Services) -> dict[str, Any]:
     def on_api_submit(payload: str, request: gr.Request) -> str:
         user = user_of(request)
         try:
-            data = parse_api_payload(payload)
-            item = load_item(user, data["item_id"])
+            data = parse_submit(payload)
+            item = load_item(user, data.item_id)
             assert item is not None
             forms = {}
             for reply in item.replies:
-                v = data["ratings"].get(reply.label)
-                if not isinstance(v, dict):
+                answer = data.ratings.get(reply.label)
+                if answer is None:
                     raise InputError(f"reply {reply.label}: not rated (ratings must have an object per label)")
-                forms[reply.generation_id] = form_from_values(
-                    v.get("turn_type"), v.get("questioning"), v.get("suggestion"), v.get("safety_flag", False),
-                    v.get("comment"), v.get("corrected_reply"))
-            pform = (ratings.preference_from_choice(item, data.get("preference"), data.get("ranking") or "")
+                forms[reply.generation_id] = answer.form()
+            unknown = sorted(set(data.ratings) - {r.label for r in item.replies})
+            if unknown:
+                raise InputError(f"no reply labelled {', '.join(unknown)} in item #{item.item_id}")
+            pform = (ratings.preference_from_choice(item, data.preference, data.ranking or "")
                      if len(item.replies) > 1 else None)
             with svc.store.session() as s:
                 done = ratings.submit_item(s, user, item.item_id, forms, pform, rubric=rubric, blind=cfg.blind)
@@ -554,14 +531,14 @@ def build_rate_tab(svc: Services) -> dict[str, Any]:
                 "ratings": [{"label": r.label, "rating_id": ids[r.generation_id].id,
                              "version": ids[r.generation_id].version} for r in done.replies
                             if ids.get(r.generation_id) is not None]}
-            if data.get("next"):
+            if data.next:
                 try:
                     out["next"] = api_claim(user)
                 except WorkbenchError as e:  # the submit stands; only the next claim failed
                     out["next"], out["next_error"] = None, str(e)
             return json.dumps(out, ensure_ascii=False)
         except WorkbenchError as e:
-            raise gr.Error(html.escape(str(e))) from None
+            raise gr.Error(as_toast(e)) from None
 
     # ---------------------------------------------------------------------------------------------
     gr.on([next_btn.click], on_next, [st], item_outputs, api_name="rate_next", trigger_mode="once")
@@ -580,7 +557,7 @@ def build_rate_tab(svc: Services) -> dict[str, Any]:
     admin_refresh.click(on_team, None, [team], api_name="rate_team")
     release_btn.click(on_release, [release_user], [team], api_name="rate_release")
     # triggers=None with no inputs = run once when the page loads: restores the open item and its draft.
-    gr.on(None, on_load, None, item_outputs + [admin_box, reveal], api_name="rate_load")
+    gr.on(None, on_load, None, item_outputs + [admin_box, team_box, reveal], api_name="rate_load")
     gr.api(on_api_next, api_name="rate_api_next", api_description="Claim your next item (JSON).")
     gr.api(on_api_submit, api_name="rate_api_submit",
            api_description="Submit an item: JSON {item_id, ratings: {label: {...}}, preference, ranking, next}.")

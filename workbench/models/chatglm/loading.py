@@ -22,7 +22,6 @@ import hashlib
 import json
 import logging
 import mmap
-import os
 import struct
 import warnings
 from collections.abc import Iterator
@@ -36,6 +35,7 @@ from workbench.errors import ModelLoadError, UnsupportedModelError
 from workbench.models.chatglm.configuration import ChatGLMConfig
 from workbench.models.chatglm.modeling import ChatGLMForConditionalGeneration, rotary_inv_freq
 from workbench.models.chatglm.quantization import QuantizedLinear, empty_quantized_layers
+from workbench.models.resources import CPU_FLOAT16_WARNING
 
 logger = logging.getLogger(__name__)
 
@@ -89,9 +89,9 @@ def resolve_dtype(dtype: str | torch.dtype, device: torch.device, config: ChatGL
     if name not in _DTYPES:
         raise ModelLoadError(f"unsupported dtype {dtype!r} (use auto, float32, bfloat16 or float16)")
     if name == "float16" and device.type == "cpu":
-        warnings.warn(
-            "float16 is not supported on CPU; using bfloat16 instead", UserWarning, stacklevel=3
-        )
+        # The same policy and message as every other backend (workbench.models.resources.resolve_dtype).
+        warnings.warn(CPU_FLOAT16_WARNING, UserWarning, stacklevel=3)
+        logger.warning(CPU_FLOAT16_WARNING)
         name = "bfloat16"
     return _DTYPES[name]
 
@@ -454,14 +454,15 @@ def peak_rss_bytes() -> int:
 
 
 def current_rss_bytes() -> dict[str, int]:
-    """Current RssAnon / RssFile / VmRSS in bytes from /proc (empty where unavailable)."""
-    out: dict[str, int] = {}
+    """Current resident memory in bytes, through psutil: ``VmRSS`` (all), ``RssFile`` (file-backed and
+    shared pages, e.g. mmap'ed weights), ``RssAnon`` (the rest: private copies) and ``VmHWM`` (the peak).
+    Empty where psutil cannot read it."""
+    import psutil
+
     try:
-        with open(f"/proc/{os.getpid()}/status", encoding="ascii") as fh:
-            for line in fh:
-                key, _, rest = line.partition(":")
-                if key in ("VmRSS", "RssAnon", "RssFile", "VmHWM"):
-                    out[key] = int(rest.split()[0]) * 1024
-    except OSError:
-        pass
-    return out
+        mem = psutil.Process().memory_info()
+    except (psutil.Error, OSError):
+        return {}
+    shared = int(getattr(mem, "shared", 0))
+    return {"VmRSS": int(mem.rss), "RssFile": shared, "RssAnon": max(int(mem.rss) - shared, 0),
+            "VmHWM": max(peak_rss_bytes(), int(mem.rss))}

@@ -1,0 +1,543 @@
+"""Logins, roles and server security (issue 11: items 3, 4, 7, 8, 9, 12, 15).
+
+Real components throughout: SQLite files, the Gradio server on 127.0.0.1 (in-process or launch.py as a
+subprocess), real HTTP requests with httpx and gradio_client.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import stat
+import subprocess
+import sys
+import time
+import uuid
+import warnings
+from pathlib import Path
+from types import SimpleNamespace
+
+import httpx
+import pytest
+import torch
+import yaml
+from gradio_client import Client
+from rating_fixtures import RunningApp, add_positions, free_port, make_users
+from rating_fixtures import test_config as rating_config
+
+from workbench.access import Permission, require_role, visible_tabs
+from workbench.auth import Authenticator, has_login_accounts, hash_password, upsert_user, verify_password
+from workbench.config import REPO_ROOT, load_config
+from workbench.errors import AuthError, ConfigError, InputError
+from workbench.login_throttle import LoginThrottle
+from workbench.store.engine import Store
+from workbench.store.schema import User
+
+sys.path.insert(0, str(REPO_ROOT))
+import launch  # noqa: E402
+
+NO_MODEL_COLUMN = {"name": "Remote", "backend": "openai-compatible", "base_url": "http://127.0.0.1:9/v1",
+                   "model_name": "none", "timeout_s": 2}
+
+
+def _config_file(tmp_path: Path, **extra) -> Path:
+    data = {"database_url": f"sqlite:///{tmp_path / 'db' / 'wb.db'}", "columns": [NO_MODEL_COLUMN],
+            "annotation": {"users_file": None}, **extra}
+    p = tmp_path / "cfg.yaml"
+    p.write_text(yaml.safe_dump(data), encoding="utf-8")
+    return p
+
+
+def _mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+# --- item 7: roles ------------------------------------------------------------------------------------
+
+
+def test_each_role_sees_its_tabs_and_require_role_refuses_the_rest(tmp_path):
+    assert visible_tabs("annotator") == {"chat", "rate"}
+    assert visible_tabs("researcher") == {"chat", "rate", "compare", "export"}
+    assert visible_tabs("admin") == {"chat", "rate", "compare", "data", "export"}
+    assert visible_tabs("nonsense") == set()
+    store = Store(f"sqlite:///{tmp_path / 'r.db'}")
+    for name, role in (("ann", "annotator"), ("res", "researcher"), ("boss", "admin")):
+        upsert_user(store, name, "secret-pass-" + name, role)
+    auth = Authenticator(store, enabled=True)
+    refused = {name: sorted(p.value for p in Permission
+                            if _refuses(auth, name, p)) for name in ("ann", "res", "boss")}
+    assert refused == {"ann": ["compare", "data", "export", "see_models", "team"],
+                       "res": ["data", "team"], "boss": []}
+    with pytest.raises(AuthError, match="not logged in"):
+        require_role(auth, SimpleNamespace(username=None), Permission.CHAT)
+    with pytest.raises(InputError, match="role must be one of"):
+        upsert_user(store, "x", "secret-pass-x", "superuser")
+    store.dispose()
+
+
+def _refuses(auth: Authenticator, name: str, permission: Permission) -> bool:
+    try:
+        require_role(auth, SimpleNamespace(username=name), permission)
+    except AuthError:
+        return True
+    return False
+
+
+@pytest.fixture(scope="module")
+def roles_app(tmp_path_factory):
+    running = RunningApp(tmp_path_factory.mktemp("roles"), k=2)
+    add_positions(running.store, 2)
+    make_users(running.store, "ann")
+    make_users(running.store, "res", role="researcher")
+    make_users(running.store, "boss", role="admin")
+    yield running
+    running.close()
+
+
+def _login(app: RunningApp, name: str) -> Client:
+    return Client(app.url, auth=(name, "secret-pass-" + name), verbose=False, analytics_enabled=False,
+                  download_files=False)
+
+
+def _refusal(client: Client, *args, api_name: str) -> str | None:
+    """The error text when the server refuses the call; None when it answered."""
+    try:
+        client.predict(*args, api_name=api_name)
+    except Exception as e:  # gradio_client raises AppError with the server's message
+        return str(e)
+    return None
+
+
+def test_researcher_compares_and_exports_but_cannot_import_batch_or_manage_the_team(roles_app):
+    res = _login(roles_app, "res")
+    assert _refusal(res, None, None, None, None, None, None, api_name="/compare") is None
+    export_args = (["sft"], None, None, None, 4.0, [], False, [], [], "", "", True, "")
+    _summary, _preview, link = res.predict(*export_args, api_name="/export_run")
+    assert "workbench-export/" in link
+    for api_name, args in (("/rate_team", ()), ("/rate_release", ("ann",)), ("/batch_stop", ()),
+                           ("/batch_generate", ("x", [], "all", 1, 0, 4))):
+        msg = _refusal(res, *args, api_name=api_name)
+        if msg is None:  # the Data tab refuses in its message line rather than with a pop-up
+            msg = repr(res.predict(*args, api_name=api_name))
+            assert "Error" in msg, (api_name, msg)
+        assert "only an admin" in msg.lower(), (api_name, msg)
+    # The annotator may not compare or export (the tabs are hidden, and the server refuses anyway).
+    ann = _login(roles_app, "ann")
+    assert "researchers and admins" in (_refusal(ann, None, None, None, None, None, None, api_name="/compare") or "")
+    assert "researchers and admins" in (_refusal(ann, *export_args, api_name="/export_run") or "")
+    assert "annotators rate blind" in (_refusal(ann, {"item_id": None, "reveal": False}, True, api_name="/rate_reveal") or "")
+
+
+# --- item 9: the export of one user is not another's ----------------------------------------------------
+
+
+def test_an_annotator_cannot_fetch_an_export_by_its_link_and_it_is_gone_after_download(roles_app):
+    boss, ann = _login(roles_app, "boss"), _login(roles_app, "ann")
+    export_args = (["tables_csv"], None, None, None, 4.0, [], False, [], [], "", "", True, "")
+    _summary, _preview, link = boss.predict(*export_args, api_name="/export_run")
+    href = re.search(r'href="([^"]+)"', link).group(1)
+    vault = roles_app.svc.exports.root
+    assert _mode(vault) == 0o700 and all(_mode(p) == 0o600 for p in vault.iterdir())
+    with httpx.Client(base_url=roles_app.url + "/", timeout=30) as http:
+        assert http.get(href, cookies=ann.cookies).status_code == 403
+        res = _login(roles_app, "res")  # may export, but did not make this one
+        assert http.get(href, cookies=res.cookies).status_code == 404
+        got = http.get(href, cookies=boss.cookies)
+        assert got.status_code == 200 and got.content[:2] == b"PK"
+        assert http.get(href, cookies=boss.cookies).status_code == 404
+        # Gradio's own file route has no copy of it.
+        assert http.get("/gradio_api/file=" + str(vault / "x.zip"), cookies=boss.cookies).status_code >= 400
+
+
+def test_unfetched_exports_are_swept(tmp_path):
+    from workbench.export.vault import ExportVault
+
+    vault = ExportVault(tmp_path / "vault", ttl_s=10, sweep_every_s=3600)
+    src = tmp_path / "a.zip"
+    src.write_bytes(b"PK")
+    key = vault.put(src, "boss")
+    assert not src.exists() and len(list(vault.root.iterdir())) == 1
+    assert vault.sweep(now=time.monotonic()) == 0
+    assert vault.sweep(now=time.monotonic() + 11) == 1
+    assert vault.take(key, "boss") is None and not list(vault.root.iterdir())
+    vault.close()
+    assert not vault.root.exists()
+
+
+# --- item 9: the database is private --------------------------------------------------------------------
+
+
+def test_a_new_database_is_0600_in_a_0700_folder_and_so_is_its_wal(tmp_path):
+    db = tmp_path / "new" / "deeper" / "wb.db"
+    store = Store(f"sqlite:///{db}")
+    upsert_user(store, "ann", "secret-pass-ann")
+    assert _mode(db) == 0o600
+    assert _mode(db.parent) == 0o700 and _mode(db.parent.parent) == 0o700
+    for extra in db.parent.glob("wb.db-*"):  # -wal / -shm follow the database file's mode
+        assert _mode(extra) == 0o600, extra
+    store.dispose()
+    # A database created readable by others (by an older version) is made private when opened.
+    os.chmod(db, 0o644)
+    Store(f"sqlite:///{db}").dispose()
+    assert _mode(db) == 0o600
+
+
+# --- item 3: accounts in the store turn logins on -------------------------------------------------------
+
+
+def test_accounts_in_the_store_require_logins_without_any_flag(tmp_path, monkeypatch):
+    monkeypatch.delenv("WORKBENCH_AUTH", raising=False)
+    monkeypatch.delenv("WORKBENCH_DB_URL", raising=False)
+    cfg = load_config(_config_file(tmp_path))
+    db = tmp_path / "db" / "wb.db"
+    assert launch.store_has_accounts(cfg) is False and not db.exists()  # asking creates nothing
+    plan = launch.plan_launch(launch.parse_args([]), cfg, accounts_in_store=False)
+    assert not plan.auth_enabled and plan.open_mode is not None
+    # Open mode's own local user is no login account.
+    store = Store(cfg.effective_database_url)
+    Authenticator(store, enabled=False)
+    assert not has_login_accounts(store)
+    upsert_user(store, "alice", "a-long-password", "annotator")
+    assert has_login_accounts(store)
+    store.dispose()
+    assert launch.store_has_accounts(cfg) is True
+    plan = launch.plan_launch(launch.parse_args([]), cfg, accounts_in_store=True)
+    assert plan.auth_enabled and plan.open_mode is None
+    # With accounts, listening beyond loopback is allowed (logins protect it).
+    assert launch.plan_launch(launch.parse_args(["--host", "0.0.0.0"]), cfg, accounts_in_store=True).auth_enabled
+
+
+# --- item 15: --auth without a colon, malformed hashes ----------------------------------------------------
+
+
+def test_auth_without_a_colon_fails_loudly(tmp_path, monkeypatch, capsys):
+    monkeypatch.delenv("WORKBENCH_AUTH", raising=False)
+    cfg_path = _config_file(tmp_path)
+    with pytest.raises(ConfigError, match="USER:PASSWORD"):
+        launch.plan_launch(launch.parse_args(["--auth", "boss"]), load_config(cfg_path))
+    assert launch.main(["--config", str(cfg_path), "--auth", "boss", "--no-warm-up"]) == 2
+    assert "no colon" in capsys.readouterr().err
+    monkeypatch.setenv("WORKBENCH_AUTH", "boss:secret-pass,carol")
+    with pytest.raises(ConfigError, match="WORKBENCH_AUTH"):
+        launch.plan_launch(launch.parse_args([]), load_config(cfg_path))
+
+
+@pytest.mark.parametrize("bad", ["scrypt$16384$8$1$zz$00", "scrypt$x$8$1$00$00", "plain-text-password",
+                                 "scrypt$16384$8$1$00", "scrypt$1099511627776$8$1$00$00", "scrypt$3$8$1$00$00"])
+def test_a_malformed_password_hash_refuses_the_login_and_is_logged(tmp_path, caplog, bad):
+    assert verify_password("whatever", hash_password("whatever"))
+    caplog.set_level(logging.ERROR)
+    assert verify_password("whatever", bad) is False
+    assert "malformed" in caplog.text
+    store = Store(f"sqlite:///{tmp_path / 'h.db'}")
+    with store.session() as s:  # written by hand into the database: still only a refused login
+        s.add(User(username="mal", password_hash=bad, role="admin"))
+    assert Authenticator(store, enabled=True).check("mal", "whatever") is False
+    users = tmp_path / "users.yaml"
+    users.write_text(yaml.safe_dump({"users": [{"username": "x", "password_hash": bad}]}), encoding="utf-8")
+    from workbench.auth import load_users_file
+
+    with pytest.raises(ConfigError, match="users.0: password_hash is malformed"):
+        load_users_file(store, users)
+    store.dispose()
+
+
+# --- item 8: login back-off ------------------------------------------------------------------------------
+
+
+def test_throttle_backs_off_exponentially_and_forgets():
+    now = [1000.0]
+    t = LoginThrottle(free_failures=3, base_s=1, max_s=8, forget_after_s=60, clock=lambda: now[0])
+    locks = [t.failed("k") for _ in range(8)]
+    assert locks == [0, 0, 1, 2, 4, 8, 8, 8]
+    assert t.locked("k") and t.retry_after("k") == 8
+    now[0] += 8.5
+    assert not t.locked("k")
+    now[0] += 120  # quiet for longer than forget_after_s: the count starts again
+    assert t.failed("k") == 0
+    t.succeeded("k")
+    assert t.retry_after("k") == 0
+
+
+def test_wrong_passwords_lock_the_account_then_the_address(tmp_path):
+    app = RunningApp(tmp_path, k=2)
+    make_users(app.store, "ann", "boss")
+    # Longer locks than the defaults' first second, so that a loaded machine cannot outwait one mid-test.
+    app.svc.auth.throttle.base_s = app.svc.auth.address_throttle.base_s = 120
+    scrypt_runs = []
+    real_check = app.svc.auth._verify
+    app.svc.auth._verify = lambda u, p: scrypt_runs.append(u) or real_check(u, p)  # counts, changes nothing
+    try:
+        with httpx.Client(base_url=app.url, timeout=30) as http:
+            codes = [http.post("/login", data={"username": "ann", "password": "wrong"}).status_code
+                     for _ in range(8)]
+            assert set(codes) <= {400}
+            assert len(scrypt_runs) == 5  # after 5 failures the account is locked: no more scrypt runs
+            # Locked: even the right password is refused for now ...
+            assert http.post("/login", data={"username": "ann", "password": "secret-pass-ann"}).status_code == 400
+            # ... but only for that account.
+            assert http.post("/login", data={"username": "boss", "password": "secret-pass-boss"}).status_code == 200
+            # Spraying many names from one address locks the address: 429 before any check runs.
+            spray = [http.post("/login", data={"username": f"u{i}", "password": "x"}).status_code for i in range(30)]
+            assert spray.count(429) >= 10 and spray[-1] == 429
+            assert app.svc.auth.address_throttle.free_failures == 20
+            before = len(scrypt_runs)
+            r = http.post("/login", data={"username": "boss", "password": "secret-pass-boss"})
+            assert r.status_code == 429 and int(r.headers["retry-after"]) >= 1
+            assert len(scrypt_runs) == before
+    finally:
+        app.close()
+
+
+# --- item 8: upload size ---------------------------------------------------------------------------------
+
+
+def test_uploads_over_max_upload_mb_are_refused(tmp_path):
+    from ui_server import running_app
+
+    from workbench.services import build_services
+
+    cfg = rating_config(tmp_path / "u.db")
+    cfg = cfg.model_copy(update={"server": cfg.server.model_copy(update={"max_upload_mb": 1})})
+    svc = build_services(cfg, auth_enabled=True)
+    make_users(svc.store, "ann")
+    try:
+        with running_app(svc, auth=True) as url:
+            ann = Client(url, auth=("ann", "secret-pass-ann"), verbose=False)
+            with httpx.Client(base_url=url, timeout=60, cookies=ann.cookies) as http:
+                big = http.post("/gradio_api/upload", files={"files": ("big.csv", b"x" * (2 * 1024 * 1024))})
+                small = http.post("/gradio_api/upload", files={"files": ("small.csv", b"a,b\n1,2\n")})
+                anonymous = httpx.post(url + "gradio_api/upload", files={"files": ("s.csv", b"a")}, timeout=30)
+            assert big.status_code == 413, big.text[:200]
+            assert small.status_code == 200
+            assert anonymous.status_code in (401, 403)
+    finally:
+        svc.close()
+
+
+# --- item 12: no internals in error pop-ups --------------------------------------------------------------
+
+
+def test_unexpected_errors_show_a_reference_not_internals(roles_app, caplog):
+    caplog.set_level(logging.ERROR)
+    ann = _login(roles_app, "ann")
+    payload = json.dumps({"item_id": 10**30, "ratings": {}})
+    msg = _refusal(ann, payload, api_name="/rate_api_submit")
+    assert msg is not None
+    for internal in ("too large", "SQLite", "Traceback", "OverflowError", "sqlalchemy"):
+        assert internal.lower() not in msg.lower(), msg
+    if "ref " in msg:  # an unexpected error: its details are in the log under that reference
+        ref = re.search(r"ref ([0-9a-f]+)", msg).group(1)
+        assert ref in caplog.text
+
+
+def test_guarded_handlers_keep_user_messages_and_hide_the_rest(caplog):
+    import gradio as gr
+
+    from workbench.ui.error_guard import guarded
+
+    def fails(exc):
+        def handler(request: gr.Request):
+            raise exc
+        return handler
+
+    def streams(request: gr.Request):
+        yield "first"
+        raise ValueError("<gradio.components.Textbox object at 0x7f>")
+
+    caplog.set_level(logging.ERROR)
+    with pytest.raises(gr.Error, match="choose a format"):
+        guarded(fails(InputError("choose a format")))(None)
+    with pytest.raises(gr.Error, match="kept"):
+        guarded(fails(gr.Error("kept")))(None)
+    with pytest.raises(gr.Error) as e:
+        guarded(fails(OverflowError("Python int too large to convert to SQLite INTEGER")))(None)
+    assert "SQLite" not in str(e.value) and "ref " in str(e.value)
+    assert "Python int too large" in caplog.text  # logged, with its traceback
+    gen = guarded(streams)
+    import inspect
+
+    assert inspect.isgeneratorfunction(gen) and "request" in inspect.signature(gen).parameters
+    it = gen(None)
+    assert next(it) == "first"
+    with pytest.raises(gr.Error) as e:
+        next(it)
+    assert "Textbox" not in str(e.value)
+    # The database driver's own text (tables, SQL, values) stays in the log as well.
+    from sqlalchemy.exc import IntegrityError
+
+    from workbench.store.engine import _explain
+
+    text = _explain(IntegrityError("INSERT INTO ratings ...", {}, Exception("UNIQUE constraint failed: ratings.x")))
+    assert "ratings" not in text and "nothing was saved" in text
+
+
+# --- item 15: generation bounded by server.concurrency_limit, one dtype policy ------------------------------
+
+
+def test_every_generating_event_shares_the_server_concurrency_limit(tmp_path):
+    from workbench.services import build_services
+    from workbench.ui.app import build_app
+    from workbench.ui.chat_tab import GENERATION_QUEUE
+
+    cfg = rating_config(tmp_path / "c.db")
+    cfg = cfg.model_copy(update={"server": cfg.server.model_copy(update={"concurrency_limit": 3})})
+    svc = build_services(cfg)
+    try:
+        demo = build_app(svc)
+        by_name = {f.api_name: f for f in demo.fns.values()}
+        generating = [f for f in demo.fns.values() if f.concurrency_id == GENERATION_QUEUE]
+        assert by_name["send"] in generating and by_name["regenerate_all"] in generating
+        assert len(generating) >= 3 + len(svc.columns)  # send, Enter, regenerate all, each column's regenerate
+        assert {f.concurrency_limit for f in generating} == {3}
+        assert all(f.concurrency_limit is not None for f in demo.fns.values() if f.queue)
+    finally:
+        svc.close()
+
+
+def test_float16_on_cpu_is_one_policy_for_every_backend(demo_models, tmp_path):
+    from workbench.config import parse_config
+    from workbench.models.chatglm.configuration import ChatGLMConfig
+    from workbench.models.chatglm.loading import resolve_dtype as chatglm_dtype
+    from workbench.models.resources import CPU_FLOAT16_WARNING, resolve_dtype
+
+    cpu = torch.device("cpu")
+    with pytest.warns(UserWarning, match=CPU_FLOAT16_WARNING):
+        assert resolve_dtype("float16", cpu) == torch.bfloat16  # bianque-v1 and hf-causal
+    with pytest.warns(UserWarning, match=CPU_FLOAT16_WARNING):
+        assert chatglm_dtype("float16", cpu, ChatGLMConfig()) == torch.bfloat16  # bianque-v2
+    # A real column: BianQue-1.0 (T5) asked for float16 on CPU loads in bfloat16 and answers.
+    cfg = load_config(REPO_ROOT / "configs" / "demo.yaml")
+    v1 = cfg.columns[0].model_dump()
+    v1["model"]["dtype"] = "float16"
+    one = parse_config({"database_url": f"sqlite:///{tmp_path / 'd.db'}", "columns": [v1],
+                        "annotation": {"users_file": None}}, "<dtype test>")
+    from workbench.services import build_services
+
+    svc = build_services(one)
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            svc.backends[v1["name"]].check_ready()
+        assert any(CPU_FLOAT16_WARNING in str(w.message) for w in caught)
+        model = svc.pool.all_models()[0]._value
+        params = next(p for obj in vars(model).values() if isinstance(obj, torch.nn.Module)
+                      for p in obj.parameters())
+        assert params.dtype == torch.bfloat16
+    finally:
+        svc.close()
+
+
+def test_packaging_matches_the_code():
+    import tomllib
+
+    py = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())
+    assert py["project"]["requires-python"] == ">=3.11" and py["tool"]["ruff"]["target-version"] == "py311"
+    reqs = {re.split(r"[<>=\[ ]", line)[0].lower() for line in (REPO_ROOT / "requirements.txt").read_text().splitlines()
+            if line and not line.startswith("#")}
+    assert "httpx" in reqs and "psutil" in reqs
+    from workbench.models.chatglm.loading import current_rss_bytes
+
+    rss = current_rss_bytes()
+    assert rss["VmRSS"] > 0 and rss["VmHWM"] >= rss["VmRSS"] and rss["RssAnon"] + rss["RssFile"] == rss["VmRSS"]
+    for path in (REPO_ROOT / "workbench").rglob("*.py"):
+        assert "/proc/" not in path.read_text(encoding="utf-8"), path
+
+
+# --- item 4: open mode against a launched server --------------------------------------------------------
+
+
+def _start(cmd: list[str], env: dict[str, str], cwd: Path, pattern: str, timeout: float = 240):
+    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    lines: list[str] = []
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        if not line:
+            if proc.poll() is not None:
+                break
+            continue
+        lines.append(line)
+        m = re.search(pattern, line)
+        if m:
+            return proc, m, lines
+    proc.kill()
+    raise AssertionError("server did not start:\n" + "".join(lines[-40:]))
+
+
+def _wait_http(url: str, headers: dict[str, str] | None = None, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            httpx.get(url, headers=headers or {}, timeout=5)
+            return
+        except httpx.TransportError:
+            time.sleep(0.3)
+    raise AssertionError(f"{url} did not answer")
+
+
+def _join(base: str, port: int, **kw) -> httpx.Response:
+    body = {"data": [], "fn_index": 0, "session_hash": uuid.uuid4().hex, "event_data": None, "trigger_id": None}
+    return httpx.post(base + "gradio_api/queue/join", json=body, timeout=30, **kw)
+
+
+def test_open_mode_checks_host_origin_and_token(tmp_path, monkeypatch):
+    env = {k: v for k, v in os.environ.items() if k not in ("WORKBENCH_AUTH", "WORKBENCH_DB_URL", "GRADIO_TEMP_DIR")}
+    port = free_port()
+    cfg = _config_file(tmp_path, server={"allowed_hosts": ["workbench.lab.internal"]})
+    proc, m, _lines = _start([sys.executable, "launch.py", "--config", str(cfg), "--port", str(port), "--no-warm-up"],
+                             env, REPO_ROOT, r"UI: (http://127\.0\.0\.1:\d+/)\?token=([A-Za-z0-9_\-]+)")
+    base, token = m.group(1), m.group(2)
+    try:
+        _wait_http(base)
+        good = {"Authorization": f"token {token}"}
+        # DNS rebinding: a foreign Host is refused even with the token.
+        assert _join(base, port, headers={"Host": f"evil.example:{port}", **good}).status_code == 403
+        assert httpx.get(base + "config", headers={"Host": f"evil.example:{port}", **good}).status_code == 403
+        # No token (or a wrong one): 403 for pages and events alike.
+        assert _join(base, port).status_code == 403
+        assert httpx.get(base).status_code == 403
+        assert httpx.get(base, headers={"Authorization": "token nope"}).status_code == 403
+        # A cross-site page's request carries its Origin: refused.
+        assert _join(base, port, headers={"Origin": "http://evil.example", **good}).status_code == 403
+        # The printed URL works: ?token= sets a cookie that carries the session from then on.
+        with httpx.Client(timeout=30) as browser_like:
+            first = browser_like.get(base, params={"token": token})
+            assert first.status_code == 200 and any(c.startswith("workbench-token-") for c in browser_like.cookies)
+            assert browser_like.get(base + "config").status_code == 200
+        # Loopback names and configured host names are accepted.
+        for host in (f"localhost:{port}", f"127.0.0.1:{port}", f"[::1]:{port}", "workbench.lab.internal"):
+            assert httpx.get(base + "config", headers={"Host": host, **good}, timeout=30).status_code == 200, host
+        assert httpx.get(base + "config", headers={"Origin": f"http://localhost:{port}", **good}).status_code == 200
+        # API clients pass the token as a header.
+        client = Client(base, headers=good, verbose=False, analytics_enabled=False)
+        assert "/send" in client.view_api(return_format="dict", print_info=False)["named_endpoints"]
+        # The database the server created is private.
+        db = tmp_path / "db" / "wb.db"
+        assert _mode(db) == 0o600 and _mode(db.parent) == 0o700
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def test_cli_exports_and_launch_uploads_are_private(tmp_path, monkeypatch):
+    db = tmp_path / "e.db"
+    store = Store(f"sqlite:///{db}")
+    add_positions(store, 2)
+    store.dispose()
+    out = tmp_path / "exports" / "run1"
+    env = {**os.environ, "WORKBENCH_DB_URL": f"sqlite:///{db}"}
+    done = subprocess.run([sys.executable, "-m", "workbench", "export", "--format", "tables_csv", "--out", str(out),
+                           "--config", str(REPO_ROOT / "configs" / "demo.yaml")], cwd=REPO_ROOT, env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    files = [p for p in out.rglob("*") if p.is_file()]
+    assert files and all(_mode(p) == 0o600 for p in files)
+    assert all(_mode(p) == 0o700 for p in [out, *(p for p in out.rglob("*") if p.is_dir())])
+    # launch.py's uploads (Gradio's cache) go to a folder of its own, readable by the owner only.
+    monkeypatch.delenv("GRADIO_TEMP_DIR", raising=False)
+    launch.private_gradio_cache()
+    folder = Path(os.environ["GRADIO_TEMP_DIR"])
+    assert folder.is_dir() and _mode(folder) == 0o700

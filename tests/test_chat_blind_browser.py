@@ -1,0 +1,94 @@
+"""An annotator (blind mode, logins on) chats, regenerates and previews in Chromium without an error."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from sqlalchemy import select
+
+from tests.browser import ARTIFACTS, launch, require_chromium
+from tests.ui_login import assert_no_error_badge, login, services_with_logins, wait_columns_done
+from tests.ui_server import running_app
+from workbench.store.schema import Generation
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def blind_services(demo_config, tmp_path, monkeypatch):
+    """The demo workbench with logins required and blind rating on (the default)."""
+    monkeypatch.delenv("WORKBENCH_DB_URL", raising=False)
+    with services_with_logins(demo_config, tmp_path, {"ann": "annotator"}) as svc:
+        assert svc.config.annotation.blind
+        yield svc
+
+
+def stored(svc, position: int) -> list[Generation]:
+    with svc.store.read() as s:
+        return list(s.scalars(select(Generation).where(Generation.turn_index == position)))
+
+
+def wait_stored(svc, position: int, count: int, timeout: float = 120.0) -> list[Generation]:
+    deadline = time.monotonic() + timeout
+    while True:
+        rows = [g for g in stored(svc, position) if g.status != "running"]
+        if len(rows) >= count or time.monotonic() > deadline:
+            return rows
+        time.sleep(0.2)
+
+
+def test_annotator_chats_two_turns_regenerates_and_previews(blind_services):
+    require_chromium()
+    from playwright.sync_api import expect, sync_playwright
+
+    svc = blind_services
+    n = len(svc.columns)
+    with running_app(svc, auth=True) as url, sync_playwright() as pw:
+        browser = launch(pw)
+        page = login(browser, url, "ann")
+        box = page.locator("#patient-message textarea")
+
+        box.fill("孩子发烧两天了，38度5")
+        page.locator("#send").click()
+        wait_columns_done(page, n)
+        box.fill("昨天开始咳嗽，晚上更厉害")
+        page.locator("#send").click()
+        second = wait_stored(svc, 3, n)
+        wait_columns_done(page, n)
+        assert len(second) == n and all(g.status == "ok" for g in second)
+        bots = page.locator(".column-chat")
+        for i in range(n):
+            expect(bots.nth(i)).to_contain_text("昨天开始咳嗽")
+        # The whole reply is shown once the stream ends (the UI used to cut it short).
+        shown = " ".join(bots.nth(i).inner_text() for i in range(n))
+        for g in second:
+            assert g.output.strip()[-8:] in shown, (g.column_name, g.output)
+        assert_no_error_badge(page)
+        assert box.input_value() == ""
+
+        page.get_by_role("button", name="↻ Regenerate all").click()
+        assert len(wait_stored(svc, 3, 2 * n)) == 2 * n
+        wait_columns_done(page, n)
+        page.get_by_role("button", name="↻ Regenerate").first.click()
+        assert len(wait_stored(svc, 3, 2 * n + 1)) == 2 * n + 1
+        wait_columns_done(page, n)
+        assert_no_error_badge(page)
+
+        box.fill("还需要注意什么？")
+        page.get_by_role("button", name="Preview next model inputs").click()
+        expect(page.get_by_text("Model inputs are hidden in blind mode")).to_be_visible()
+        assert_no_error_badge(page)
+        # Nothing about the models leaks: no model input panel, no column name, no route.
+        assert page.get_by_text("Model input", exact=True).count() == 0
+        chat_panel = page.locator("#send").locator("xpath=ancestor::*[@role='tabpanel'][1]").inner_html()
+        for name in svc.columns:
+            assert name not in chat_panel
+        assert "route" not in chat_panel
+        page.screenshot(path=str(_artifacts() / "chat_annotator.png"), full_page=True)
+        browser.close()
+
+
+def _artifacts():
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS

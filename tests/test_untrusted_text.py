@@ -1,0 +1,42 @@
+"""as_text: every character HTML or Markdown acts on becomes a reference; the text reads back unchanged."""
+
+from __future__ import annotations
+
+import html
+import re
+
+import pytest
+
+from workbench.ui.text import as_text, text_messages
+
+HOSTILE = [
+    '<form action="http://x/steal"><input name=password></form>',
+    "<img src=http://x/p.png onerror=alert(1)>",
+    '<a href="javascript:alert(1)">x</a>',
+    '<div style="position:fixed;inset:0">会话已过期</div>',
+    "![b](http://x/b.png) [l](http://x) <http://x> http://x www.x.com a@b.com",
+    "# 标题\n- 列表\n1. 一\n> 引用\n    代码\n```js\nalert(1)\n```\n| a | b |\n---",
+    "$$x^2$$ \\(y\\) &amp; &#60; &lt;script&gt;",
+    "**粗** _斜_ ~~删~~ `code`",
+]
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_hostile_text_becomes_inert_and_reads_back_unchanged(text):
+    out = as_text(text)
+    # The only tag left is our own line break; no character starts Markdown or HTML syntax.
+    assert re.sub(r"<br>", "", out).count("<") == 0 and ">" not in re.sub(r"<br>", "", out)
+    assert not re.search(r"[`*_\[\]()#!|~$\\:-]", re.sub(r"&#?\w+;", "", out))
+    assert "\n" not in out
+    assert html.unescape(out.replace("<br>", "\n")) == text
+
+
+def test_line_endings_none_and_numbers():
+    assert as_text("a\r\nb\rc") == "a<br>b<br>c"
+    assert as_text(None) == "" and as_text(42) == "42"
+    assert as_text("孩子发烧两天了，38度5") == "孩子发烧两天了，38度5"  # plain text passes through
+
+
+def test_messages_map_roles_and_escape():
+    msgs = text_messages([("patient", "<b>x</b>"), ("doctor", "好")])
+    assert msgs == [{"role": "user", "content": "&lt;b&gt;x&lt;&#47;b&gt;"}, {"role": "assistant", "content": "好"}]

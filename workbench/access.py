@@ -1,0 +1,76 @@
+"""Roles and what each may do: one table, one check (``require_role``) used by every handler.
+
+Hiding a tab is a courtesy; the check here is what refuses a direct API call.
+"""
+
+from __future__ import annotations
+
+import logging
+from enum import StrEnum
+from typing import Any
+
+from workbench.errors import AuthError
+
+log = logging.getLogger(__name__)
+
+
+class Permission(StrEnum):
+    CHAT = "chat"            # talk to the models (blind for annotators)
+    RATE = "rate"            # rate the items assigned to oneself
+    SEE_MODELS = "see_models"  # model names, inputs and routes; reveal in the Rate tab
+    COMPARE = "compare"      # statistics over everyone's ratings
+    EXPORT = "export"        # training data and tables, and their downloads
+    DATA = "data"            # import datasets, run batch generation
+    TEAM = "team"            # everyone's progress, release an annotator's items
+    QUALITY = "quality"      # every annotator's quality figures (the Quality tab); gold answers stay admin-only
+
+
+ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
+    "annotator": frozenset({Permission.CHAT, Permission.RATE}),
+    "researcher": frozenset({Permission.CHAT, Permission.RATE, Permission.SEE_MODELS, Permission.COMPARE,
+                             Permission.EXPORT, Permission.QUALITY}),
+    "admin": frozenset(Permission),
+}
+ROLES = tuple(ROLE_PERMISSIONS)
+
+#: the tab each permission opens (tab ids as built in ``workbench.ui.app``)
+TAB_PERMISSIONS: dict[str, Permission] = {
+    "chat": Permission.CHAT, "rate": Permission.RATE, "compare": Permission.COMPARE,
+    "quality": Permission.QUALITY, "data": Permission.DATA, "export": Permission.EXPORT,
+}
+
+REFUSALS: dict[Permission, str] = {
+    Permission.CHAT: "your account may not chat with the models",
+    Permission.RATE: "your account may not rate",
+    Permission.SEE_MODELS: "only researchers and admins can see model names and inputs (annotators rate blind)",
+    Permission.COMPARE: "only researchers and admins can see the comparison results (annotators rate blind)",
+    Permission.EXPORT: "Export is available to researchers and admins only.",
+    Permission.DATA: "only an admin can import datasets or run batch generation",
+    Permission.TEAM: "only an admin can see the team's progress or release an annotator's items",
+    Permission.QUALITY: "only researchers and admins can see annotator quality",
+}
+
+
+def allows(role: str, permission: Permission) -> bool:
+    return permission in ROLE_PERMISSIONS.get(role, frozenset())
+
+
+def can_view_quality(user: Any) -> bool:
+    """Admins and researchers may see every annotator's quality figures."""
+    return allows(getattr(user, "role", ""), Permission.QUALITY)
+
+
+def visible_tabs(role: str) -> set[str]:
+    return {tab for tab, p in TAB_PERMISSIONS.items() if allows(role, p)}
+
+
+def require_role(auth: Any, request: Any, permission: Permission) -> Any:
+    """The server-side user of ``request`` if their role grants ``permission``; :class:`AuthError` otherwise.
+
+    ``auth`` is the :class:`workbench.auth.Authenticator`; without logins the one local user is an admin.
+    """
+    user = auth.from_request(request)
+    if not allows(user.role, permission):
+        log.warning("refused %s to %r (role %s)", permission.value, user.username, user.role)
+        raise AuthError(REFUSALS[permission])
+    return user

@@ -1,0 +1,70 @@
+"""User-facing messages for every handler's errors; internals go to the log only.
+
+Gradio shows an exception's text in a pop-up when ``show_error=True`` ("Python int too large to convert to
+SQLite INTEGER", component reprs). The app launches with ``show_error=False`` and every handler is wrapped
+here: a :class:`gr.Error` passes as it is, a :class:`WorkbenchError` (written for users) becomes one, and
+anything else is logged with its traceback and shown as a short message with a reference to the log line.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import logging
+import secrets
+from collections.abc import Callable
+from typing import Any
+
+import gradio as gr
+
+from workbench.errors import WorkbenchError
+
+log = logging.getLogger(__name__)
+
+
+def user_error(e: BaseException) -> gr.Error:
+    """The pop-up for ``e``: its own text only when it was written for users."""
+    if isinstance(e, gr.Error):
+        return e
+    if isinstance(e, WorkbenchError):
+        return gr.Error(str(e))
+    ref = secrets.token_hex(4)
+    log.error("unexpected error in a UI handler (ref %s)", ref, exc_info=e)
+    return gr.Error(f"Unexpected server error (ref {ref}). Nothing more is shown here; an admin can find "
+                    "the details in the server log.")
+
+
+def guarded(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """``fn`` with its errors turned into :func:`user_error` (generators stay generators)."""
+    if getattr(fn, "__workbench_guarded__", False) or inspect.iscoroutinefunction(fn) \
+            or inspect.isasyncgenfunction(fn):
+        return fn
+    if inspect.isgeneratorfunction(fn):
+        @functools.wraps(fn)
+        def gen_wrapper(*args: Any, **kwargs: Any) -> Any:
+            try:
+                yield from fn(*args, **kwargs)
+            except (GeneratorExit, KeyboardInterrupt):
+                raise
+            except Exception as e:
+                raise user_error(e) from None
+
+        wrapper: Callable[..., Any] = gen_wrapper
+    else:
+        @functools.wraps(fn)
+        def call_wrapper(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return fn(*args, **kwargs)
+            except Exception as e:
+                raise user_error(e) from None
+
+        wrapper = call_wrapper
+    wrapper.__workbench_guarded__ = True  # type: ignore[attr-defined]
+    return wrapper
+
+
+def guard_handlers(demo: gr.Blocks) -> None:
+    """Wrap every event handler of ``demo`` (call once the Blocks are built)."""
+    for block_fn in demo.fns.values():
+        if block_fn.fn is not None:
+            block_fn.fn = guarded(block_fn.fn)

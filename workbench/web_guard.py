@@ -1,0 +1,196 @@
+"""The HTTP guard in front of Gradio: open mode's Host/Origin/token checks and the per-address login back-off.
+
+Open mode (no accounts) has no login, so any web page the user visits could otherwise drive the
+workbench through the browser (DNS rebinding, cross-site requests). As Jupyter does, the server then
+requires a random token printed at start: ``?token=…`` in the URL sets a cookie, and API clients may send
+``Authorization: token …``. Every request must also name a loopback or configured host in ``Host`` and,
+when it has one, in ``Origin``. Anything else gets 403.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import secrets
+from collections.abc import Awaitable, Callable, Iterable, MutableMapping
+from dataclasses import dataclass, field
+from http.cookies import SimpleCookie
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+from workbench.login_throttle import LoginThrottle
+
+log = logging.getLogger(__name__)
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
+TOKEN_PARAM = "token"
+#: Gradio's launch() calls these itself, without a token: its one-time startup events, and a HEAD of the
+#: page to see that the server is up (HEAD sends no body). Both are harmless.
+NO_TOKEN = (("GET", "/gradio_api/startup-events"), ("HEAD", ""))
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def hostname_of(value: str) -> str | None:
+    """The lower-case host name of a ``Host`` header value (``name``, ``name:port``, ``[v6]:port``)."""
+    value = value.strip().lower()
+    if not value:
+        return None
+    try:
+        return urlsplit("//" + value).hostname
+    except ValueError:
+        return None
+
+
+@dataclass(frozen=True)
+class OpenModeGuard:
+    """What open mode accepts: these host names, and this token."""
+
+    token: str
+    allowed_hosts: frozenset[str] = field(default_factory=lambda: frozenset(LOOPBACK_NAMES))
+
+    @classmethod
+    def create(cls, extra_hosts: Iterable[str] = (), token: str | None = None) -> OpenModeGuard:
+        hosts = {h.strip().lower().strip("[]") for h in (*LOOPBACK_NAMES, *extra_hosts) if h and h.strip()}
+        hosts -= {"0.0.0.0", "::"}  # listening addresses, never names a browser should send
+        return cls(token or new_token(), frozenset(hosts))
+
+    @property
+    def cookie_name(self) -> str:
+        # One name per server, so that two workbenches on one machine do not overwrite each other's cookie.
+        return "workbench-token-" + hashlib.sha256(self.token.encode()).hexdigest()[:10]
+
+    def url_with_token(self, base: str) -> str:
+        return f"{base.rstrip('/')}/?{urlencode({TOKEN_PARAM: self.token})}"
+
+    def host_allowed(self, host_header: str | None) -> bool:
+        return hostname_of(host_header or "") in self.allowed_hosts
+
+    def origin_allowed(self, origin: str | None) -> bool:
+        if origin is None:
+            return True  # not a browser's cross-origin request (curl, same-origin GET)
+        try:
+            host = urlsplit(origin.strip().lower()).hostname
+        except ValueError:
+            return False
+        return host in self.allowed_hosts
+
+    def token_matches(self, candidate: str | None) -> bool:
+        return bool(candidate) and hmac.compare_digest(candidate.encode(), self.token.encode())
+
+
+def _headers(scope: Scope) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for k, v in scope.get("headers", []):
+        out.setdefault(k.decode("latin-1").lower(), v.decode("latin-1"))
+    return out
+
+
+async def _reply(send: Send, scope: Scope, status: int, detail: str, headers: list[tuple[bytes, bytes]] = ()) -> None:
+    if scope["type"] == "websocket":
+        await send({"type": "websocket.close", "code": 1008})
+        return
+    body = json.dumps({"detail": detail}).encode()
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+                            *headers]})
+    await send({"type": "http.response.body", "body": body})
+
+
+class WorkbenchGuard:
+    """ASGI middleware (passed to Gradio through ``app_kwargs``); see the module docstring."""
+
+    def __init__(self, app: ASGIApp, *, open_mode: OpenModeGuard | None = None,
+                 address_throttle: LoginThrottle | None = None,
+                 routes: dict[str, Callable[[Scope, Receive, Send], Awaitable[None]]] | None = None) -> None:
+        self.app = app
+        self.open_mode = open_mode
+        self.address_throttle = address_throttle
+        self.routes = routes or {}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        headers = _headers(scope)
+        set_cookie: bytes | None = None
+        if self.open_mode is not None:
+            guard = self.open_mode
+            if not guard.host_allowed(headers.get("host")):
+                log.warning("refused a request for host %r (open mode accepts %s)", headers.get("host"),
+                            ", ".join(sorted(guard.allowed_hosts)))
+                await _reply(send, scope, 403, "Forbidden: this host name is not allowed (open mode)")
+                return
+            if not guard.origin_allowed(headers.get("origin")):
+                log.warning("refused a cross-origin request from %r", headers.get("origin"))
+                await _reply(send, scope, 403, "Forbidden: cross-origin request")
+                return
+            query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
+            cookies = SimpleCookie()
+            try:
+                cookies.load(headers.get("cookie", ""))
+            except Exception:  # a malformed Cookie header is simply no token
+                cookies = SimpleCookie()
+            auth = headers.get("authorization", "")
+            by_header = auth[6:].strip() if auth.lower().startswith("token ") else None
+            by_cookie = cookies[guard.cookie_name].value if guard.cookie_name in cookies else None
+            if guard.token_matches(query.get(TOKEN_PARAM)):
+                set_cookie = (f"{guard.cookie_name}={guard.token}; Path=/; HttpOnly; SameSite=Strict").encode()
+            elif not (guard.token_matches(by_cookie) or guard.token_matches(by_header)
+                      or (scope.get("method"), scope.get("path", "").rstrip("/")) in NO_TOKEN):
+                await _reply(send, scope, 403, "Forbidden: open the URL with ?token=… that the workbench "
+                                               "printed when it started")
+                return
+        path = scope.get("path", "")
+        for prefix, handler in self.routes.items():
+            if path.startswith(prefix) and scope["type"] == "http":
+                await handler(scope, receive, self._with_cookie(send, set_cookie))
+                return
+        if self.address_throttle is not None and scope["type"] == "http" and scope.get("method") == "POST" \
+                and path.rstrip("/").endswith("/login"):
+            await self._login(scope, receive, self._with_cookie(send, set_cookie))
+            return
+        await self.app(scope, receive, self._with_cookie(send, set_cookie))
+
+    async def _login(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Per-address back-off: a locked address is refused before Gradio (and scrypt) sees the request."""
+        assert self.address_throttle is not None
+        address = (scope.get("client") or ("?",))[0]
+        wait = self.address_throttle.retry_after(address)
+        if wait > 0:
+            log.warning("login refused for address %s: too many failed attempts (back-off %.0f s)", address, wait)
+            await _reply(send, scope, 429, f"Too many failed logins: try again in {wait:.0f} s",
+                         [(b"retry-after", str(int(wait) + 1).encode())])
+            return
+        status: list[int] = []
+
+        async def watch(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status.append(message["status"])
+            await send(message)
+
+        await self.app(scope, receive, watch)
+        if status and 400 <= status[0] < 500:
+            self.address_throttle.failed(address)
+
+    @staticmethod
+    def _with_cookie(send: Send, cookie: bytes | None) -> Send:
+        if cookie is None:
+            return send
+
+        async def wrapped(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": [*message.get("headers", []), (b"set-cookie", cookie)]}
+            await send(message)
+
+        return wrapped
