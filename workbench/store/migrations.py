@@ -38,10 +38,13 @@ def _preference_versions(conn: Connection) -> None:
 
 
 def _batch_run_status(conn: Connection) -> None:
-    for ddl in ("ALTER TABLE batch_runs ADD COLUMN status VARCHAR(20)",
-                "ALTER TABLE batch_runs ADD COLUMN owner VARCHAR(200)",
-                "ALTER TABLE batch_runs ADD COLUMN heartbeat_at TIMESTAMP"):
-        conn.exec_driver_sql(ddl)
+    have = {c["name"] for c in inspect(conn).get_columns("batch_runs")}
+    # Only what is missing: a database may already have a column that a later model added.
+    for name, ddl in (("status", "ALTER TABLE batch_runs ADD COLUMN status VARCHAR(20)"),
+                      ("owner", "ALTER TABLE batch_runs ADD COLUMN owner VARCHAR(200)"),
+                      ("heartbeat_at", "ALTER TABLE batch_runs ADD COLUMN heartbeat_at TIMESTAMP")):
+        if name not in have:
+            conn.exec_driver_sql(ddl)
     # Unfinished runs of before this step get judged (interrupted or not) by the next run.
     conn.exec_driver_sql("UPDATE batch_runs SET status = CASE WHEN finished_at IS NULL THEN 'running' "
                          "ELSE 'finished' END, heartbeat_at = created_at")
