@@ -13,9 +13,17 @@ Afterwards the database is read directly:
   (rating, version), an annotator holding an item twice, or an item with more than k annotators;
 - locked_errors: any answer, exception or server log line mentioning "database is locked" / busy.
 
-Usage: python bench/annotator_load.py [--annotators 20] [--ratings 200] [--k 4] [--db-url URL] [--json]
-``--db-url`` may be a PostgreSQL URL (a fresh schema is created for the run). The last line with
-``--json`` is ``{"annotators", "ratings", "lost", "duplicated", "locked_errors", "p50_ms", "p95_ms", ...}``.
+Before the crowd arrives, one annotator works alone on the idle server through the Rate tab's own
+events, as the browser does: ``/rate_submit`` (save, complete the item, render the tab) then
+``/rate_next``. ``solo_p50_ms`` / ``solo_p95_ms`` are that submit's round trip; the baseline is a
+queued event that does no rating work (``/new_dialogue``: one login lookup, an empty render), timed in
+the same loop, so ``solo_ratio`` = solo p50 / baseline p50 separates our work from Gradio's and the
+machine's (the goal: solo p95 <= 300 ms).
+
+Usage: python bench/annotator_load.py [--annotators 20] [--ratings 200] [--k 4] [--solo 40] [--db-url URL]
+[--json]. ``--db-url`` may be a PostgreSQL URL (a fresh schema is created for the run). The last line
+with ``--json`` is ``{"annotators", "ratings", "lost", "duplicated", "locked_errors", "p50_ms", "p95_ms",
+"solo_p50_ms", "solo_p95_ms", ...}``.
 """
 
 from __future__ import annotations
@@ -282,6 +290,38 @@ def _annotate_api(client: Any, n: int, result: AnnotatorResult, stop: threading.
         result.empty += 1
 
 
+def solo_latency(url: str, login: tuple[str, str], n: int, result: AnnotatorResult) -> dict[str, Any]:
+    """One annotator alone on an idle server, through the Rate tab's events (see the module docstring)."""
+    from gradio_client import Client
+
+    client = Client(url, auth=login, verbose=False, analytics_enabled=False, download_files=False)
+    baseline: list[float] = []
+    for _ in range(3):  # warm-up: the first calls compile queries and open connections
+        client.predict(api_name="/new_dialogue")
+    for _ in range(n):
+        t0 = time.perf_counter()
+        client.predict(api_name="/new_dialogue")
+        baseline.append((time.perf_counter() - t0) * 1000)
+        t0 = time.perf_counter()
+        client.predict(api_name="/rate_next")
+        result.next_ms.append((time.perf_counter() - t0) * 1000)
+        t0 = time.perf_counter()
+        out = client.predict(*submit_values(), api_name="/rate_submit")
+        result.submit_ms.append((time.perf_counter() - t0) * 1000)
+        m = ACK.search(saved_message(out))
+        if m:
+            result.acknowledged.append(int(m.group(1)))
+        else:
+            result.errors.append(saved_message(out) or repr(out)[:300])
+    p50 = percentile(result.submit_ms, 50)
+    base50 = percentile(baseline, 50)
+    return {"solo_p50_ms": round(p50, 1), "solo_p95_ms": round(percentile(result.submit_ms, 95), 1),
+            "solo_next_p50_ms": round(percentile(result.next_ms, 50), 1),
+            "solo_next_p95_ms": round(percentile(result.next_ms, 95), 1),
+            "solo_baseline_p50_ms": round(base50, 1), "solo_ratio": round(p50 / base50, 2) if base50 else None,
+            "solo_submits": len(result.acknowledged), "solo_errors": len(result.errors)}
+
+
 def run_annotators(url: str, logins: list[tuple[str, str]], per_annotator: int,
                    endpoint: str = "api") -> tuple[list[AnnotatorResult], float]:
     """Every annotator in its own thread, released together; returns the results and the wall time."""
@@ -368,7 +408,7 @@ def count_locked(results: list[AnnotatorResult], server_log: str) -> int:
 
 
 def run(annotators: int = 20, ratings: int = 200, k: int = 4, db_url: str | None = None,
-        concurrency: int = 8, workdir: Path | None = None, endpoint: str = "api") -> dict[str, Any]:
+        concurrency: int = 8, workdir: Path | None = None, endpoint: str = "api", solo: int = 40) -> dict[str, Any]:
     """The whole load run; returns the summary dict (also what ``--json`` prints)."""
     tmp = None
     if workdir is None:
@@ -379,16 +419,20 @@ def run(annotators: int = 20, ratings: int = 200, k: int = 4, db_url: str | None
             db_url or f"sqlite:///{workdir / 'load.db'}")
         store = Store(url)
         # Enough for every annotator to find `ratings` items it has not taken yet, whoever is fastest.
-        n_items = -(-annotators * ratings // k) + ratings
+        n_items = -(-annotators * ratings // k) + ratings + solo
         seed_items(store, n_items)
         config = write_config(workdir, url, k, concurrency)
-        users, logins = write_users(workdir, annotators)
+        users, logins = write_users(workdir, annotators + (1 if solo else 0))
+        solo_login = logins.pop() if solo else None
         server = start_server(config, users, log_path=workdir / "server.log")
+        solo_result = AnnotatorResult(solo_login[0] if solo_login else "")
         try:
+            solo_out = solo_latency(server.url, solo_login, solo, solo_result) if solo_login else {}
             results, wall = run_annotators(server.url, logins, ratings, endpoint)
         finally:
             server.stop()
         a = audit(store, results, k)
+        solo_audit = audit(store, [solo_result], k) if solo_login else None
         store.dispose()
         submit_ms = [x for r in results for x in r.submit_ms]
         next_ms = [x for r in results for x in r.next_ms]
@@ -404,6 +448,8 @@ def run(annotators: int = 20, ratings: int = 200, k: int = 4, db_url: str | None
             "database": "postgresql" if url.startswith("postgresql") else "sqlite", "endpoint": endpoint,
             "starved": sum(r.empty for r in results),
             "mean_submit_ms": round(statistics.fmean(submit_ms), 1) if submit_ms else None,
+            **solo_out,
+            "solo_lost": solo_audit.lost if solo_audit else None,
         }
     finally:
         if tmp is not None:
@@ -419,9 +465,16 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--db-url", help="SQLAlchemy URL (default: a fresh SQLite file); PostgreSQL gets a new schema")
     p.add_argument("--endpoint", choices=("api", "ui"), default="api",
                    help="api: /rate_api_submit (one call per submit); ui: /rate_next + /rate_submit (the buttons)")
+    p.add_argument("--solo", type=int, default=40,
+                   help="submits of one annotator alone on the idle server, before the load (0: skip)")
     p.add_argument("--json", action="store_true", help="print the summary as one JSON line at the end")
     args = p.parse_args(argv)
-    out = run(args.annotators, args.ratings, args.k, args.db_url, args.concurrency, endpoint=args.endpoint)
+    out = run(args.annotators, args.ratings, args.k, args.db_url, args.concurrency, endpoint=args.endpoint,
+              solo=args.solo)
+    if args.solo:
+        print(f"solo annotator on the idle server (Rate tab submit): p50 {out['solo_p50_ms']} ms, "
+              f"p95 {out['solo_p95_ms']} ms; baseline event p50 {out['solo_baseline_p50_ms']} ms "
+              f"(ratio {out['solo_ratio']}); next item p50 {out['solo_next_p50_ms']} ms")
     print(f"{out['annotators']} annotators x {args.ratings} ratings on {out['database']} via {args.endpoint}: "
           f"{out['ratings']} acknowledged in {out['wall_s']} s ({out['submits_per_s']}/s)")
     print(f"submit latency p50 {out['p50_ms']} ms, p95 {out['p95_ms']} ms "
@@ -429,10 +482,12 @@ def main(argv: list[str] | None = None) -> int:
     print(f"lost {out['lost']}, duplicated {out['duplicated']}, 'database is locked' {out['locked_errors']}, "
           f"other errors {out['errors']}" + (f" (first: {out['first_error']})" if out["first_error"] else ""))
     if args.json:
-        keys = ("annotators", "ratings", "lost", "duplicated", "locked_errors", "p50_ms", "p95_ms")
+        keys = ("annotators", "ratings", "lost", "duplicated", "locked_errors", "p50_ms", "p95_ms", "solo_p50_ms",
+                "solo_p95_ms")
         print(json.dumps({**{k: out[k] for k in keys}, **{k: v for k, v in out.items() if k not in keys}},
                          ensure_ascii=False))
-    ok = out["lost"] == 0 and out["duplicated"] == 0 and out["locked_errors"] == 0 and out["errors"] == 0
+    ok = (out["lost"] == 0 and out["duplicated"] == 0 and out["locked_errors"] == 0 and out["errors"] == 0
+          and not out.get("solo_errors") and not out.get("solo_lost"))
     return 0 if ok else 1
 
 

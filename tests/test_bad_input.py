@@ -222,6 +222,7 @@ def test_markup_in_messages_replies_comments_and_corrections_never_runs(tmp_path
         cfg = _cfg(tmp_path, [_remote(model.base_url)])
         svc = build_services(cfg, auth_enabled=True)
         make_users(svc.store, "boss", role="admin")
+        make_users(svc.store, "rater")  # the chat's author never rates it (blind): another annotator does
         with running_app(svc, auth=True) as url, sync_playwright() as pw:
             browser = launch(pw)
             page = browser.new_page()
@@ -234,16 +235,23 @@ def test_markup_in_messages_replies_comments_and_corrections_never_runs(tmp_path
             page.locator(".column-chat", has_text="回复：").first.wait_for(timeout=30_000)
             page.wait_for_timeout(500)
             views = ["chat"]
-            page.get_by_role("tab", name="Rate").click()
-            page.locator("#rate-next").click()
-            page.locator("#rate-col-0").wait_for(state="visible", timeout=30_000)
-            page.locator("#rate-comment-0 textarea").fill(XSS_TEXT)
-            page.locator("#rate-corrected-0 textarea").fill(XSS_TEXT)
-            page.locator("#rate-tt-0 input[value='question']").click()
-            page.locator("#rate-q-0 input[value='3']").click()
-            page.locator("#rate-s-0 input[value='N/A']").click()
-            page.locator("#rate-submit").click()
-            page.locator("#rate-saved", has_text="submitted").wait_for(timeout=30_000)
+            rater = browser.new_page()
+            rater.goto(url)
+            rater.locator("input[type=text]").first.fill("rater")
+            rater.locator("input[type=password]").first.fill("secret-pass-rater")
+            rater.get_by_role("button", name="Login").click()
+            rater.get_by_role("tab", name="Rate").click()
+            rater.locator("#rate-progress", has_text="Mine:").wait_for(timeout=30_000)
+            rater.locator("#rate-next").click()
+            rater.locator("#rate-col-0").wait_for(state="visible", timeout=30_000)
+            rater.locator("#rate-comment-0 textarea").fill(XSS_TEXT)
+            rater.locator("#rate-corrected-0 textarea").fill(XSS_TEXT)
+            rater.locator("#rate-tt-0 input[value='question']").click()
+            rater.locator("#rate-q-0 input[value='3']").click()
+            rater.locator("#rate-s-0 input[value='N/A']").click()
+            rater.locator("#rate-submit").click()
+            rater.locator("#rate-saved", has_text="submitted").wait_for(timeout=30_000)
+            rater_pwned = rater.evaluate("() => window.__pwned")
             views.append("rate")
             tab_names = [t.strip() for t in page.get_by_role("tab").all_inner_texts()]
             if "Compare" in tab_names:
@@ -268,7 +276,7 @@ def test_markup_in_messages_replies_comments_and_corrections_never_runs(tmp_path
         svc.close()
     print(f"markup checked in views: {', '.join(views)}")
     assert views[:2] == ["chat", "rate"]
-    assert pwned is None, f"a script ran (window.__pwned = {pwned})"
+    assert pwned is None and rater_pwned is None, f"a script ran (window.__pwned = {pwned}, {rater_pwned})"
     assert injected == 0
     assert r.comment == XSS_TEXT and r.corrected_reply == XSS_TEXT  # stored as typed, shown as text
 

@@ -92,3 +92,21 @@ def test_annotator_chats_two_turns_regenerates_and_previews(blind_services):
 def _artifacts():
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+def test_annotator_preview_and_regenerate_through_the_api(blind_services):
+    """The same events without a browser: no error, and a preview reveals no model input or route."""
+    from gradio_client import Client
+
+    from tests.ui_login import password_of
+
+    svc = blind_services
+    with running_app(svc, auth=True) as url:
+        client = Client(url, auth=("ann", password_of("ann")), verbose=False, analytics_enabled=False)
+        client.predict("孩子发烧两天了，38度5", api_name="/send")
+        client.predict("昨天开始咳嗽", api_name="/send")
+        client.predict(api_name="/regenerate_all")
+        preview = client.predict("还需要注意什么？", api_name="/preview")
+    assert len(wait_stored(svc, 3, 2 * len(svc.columns))) == 2 * len(svc.columns)
+    shown = " ".join(str(x) for x in preview)
+    assert "病人：" not in shown and "route" not in shown  # no model input, no route

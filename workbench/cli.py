@@ -76,9 +76,11 @@ def cmd_import(args: argparse.Namespace) -> int:
     from workbench.datasets.store_import import import_dataset
     from workbench.errors import DatasetError
 
-    store = _open_store(_config(args))
+    cfg = _config(args)
+    store = _open_store(cfg)
     try:
-        summary = import_dataset(store, args.file, name=args.name, format=args.format, replace=args.replace)
+        summary = import_dataset(store, args.file, name=args.name, format=args.format, replace=args.replace,
+                                 max_turn_chars=cfg.limits.max_turn_chars)
     except DatasetError as e:
         print(f"error: {e}", file=sys.stderr)
         for line in e.row_errors:

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from workbench.errors import ConfigError
 from workbench.prompts import GREETING
+from workbench.validation import DEFAULT_MAX_TURN_CHARS
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DB_URL_ENV = "WORKBENCH_DB_URL"
@@ -166,6 +167,8 @@ class AnnotationConfig(_Strict):
 
 class LimitsConfig(_Strict):
     max_message_chars: int = Field(4000, ge=1, description="Longer patient messages are refused")
+    max_turn_chars: int = Field(DEFAULT_MAX_TURN_CHARS, ge=1,
+                                description="An imported dataset with a longer turn is refused, naming the row")
 
 
 class WorkbenchConfig(_Strict):

@@ -6,6 +6,9 @@ import re
 
 from workbench.errors import InputError
 
+#: default for ``limits.max_turn_chars``: an imported turn is one utterance, not a whole book
+DEFAULT_MAX_TURN_CHARS = 20_000
+
 # C0/C1 control characters except tab and newline; they break prompts and CSV exports.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")

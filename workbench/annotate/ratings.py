@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, fields, replace
 from datetime import datetime
 from typing import Any
 
@@ -410,7 +410,7 @@ def submit_item(s: Session, user: CurrentUser, item_id: int, forms: Mapping[int,
         save_preference(s, user, item.item_id, preference or PreferenceForm(), rubric=rubric, submit=True,
                         blind=blind)
     complete_item(s, user, item.item_id)
-    return open_item(s, user, item.item_id)
+    return replace(item, completed=True)  # the same replies, now complete: no need to read it again
 
 
 def assignment_exists(s: Session, user: CurrentUser, item_id: int) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import codecs
 import io
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,6 +13,48 @@ from workbench.errors import DatasetError
 
 MAX_ROW_ERRORS_IN_MESSAGE = 20
 _PROBE = 1 << 16
+#: metadata nested deeper than this is refused (deeper still breaks the JSON encoder at insert)
+MAX_JSON_DEPTH = 32
+_UNSTORABLE = re.compile(r"[\x00\ud800-\udfff]")
+
+
+def text_problem(text: str, max_chars: int | None = None) -> str | None:
+    """Why ``text`` cannot be stored (a NUL, a lone surrogate, too long), or None."""
+    if max_chars is not None and len(text) > max_chars:
+        return f"{len(text):,} characters, more than the limit of {max_chars:,} (limits.max_turn_chars)"
+    m = _UNSTORABLE.search(text)
+    if m is None:
+        return None
+    what = "a NUL character" if m.group() == "\x00" else f"a lone surrogate (U+{ord(m.group()):04X})"
+    return f"contains {what} at character {m.start() + 1}"
+
+
+def check_text(where: str, text: str, errors: list[str], max_chars: int | None = None) -> bool:
+    """Append ``where: problem`` to ``errors`` when ``text`` cannot be stored; True when it can."""
+    problem = text_problem(text, max_chars)
+    if problem is not None:
+        errors.append(f"{where}: {problem}")
+    return problem is None
+
+
+def check_json_value(where: str, value: object, errors: list[str]) -> bool:
+    """Metadata must nest at most MAX_JSON_DEPTH levels and hold only storable strings (keys too)."""
+    stack: list[tuple[object, int]] = [(value, 1)]
+    while stack:  # iterative: a recursive walk is what fails on deep input
+        v, depth = stack.pop()
+        if isinstance(v, dict | list) and depth > MAX_JSON_DEPTH:
+            errors.append(f"{where}: metadata nested more than {MAX_JSON_DEPTH} levels deep")
+            return False
+        if isinstance(v, dict):
+            for k, x in v.items():
+                if not check_text(f"{where}: metadata key", str(k), errors):
+                    return False
+                stack.append((x, depth + 1))
+        elif isinstance(v, list):
+            stack.extend((x, depth + 1) for x in v)
+        elif isinstance(v, str) and not check_text(f"{where}: metadata", v, errors):
+            return False
+    return True
 
 
 def sniff_encoding(path: Path) -> str:
@@ -71,6 +114,9 @@ def iter_json_lines(path: str | Path, errors: list[str]) -> Iterator[tuple[int, 
             yield lineno, json.loads(line), True
         except json.JSONDecodeError as e:
             errors.append(f"line {lineno}: invalid JSON: {e.msg} (column {e.colno})")
+            yield lineno, None, False
+        except RecursionError:
+            errors.append(f"line {lineno}: JSON nested too deeply")
             yield lineno, None, False
 
 

@@ -37,10 +37,18 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from workbench.datasets._io import encoding_error, fail, iter_json_lines, open_text
+from workbench.datasets._io import (
+    check_json_value,
+    check_text,
+    encoding_error,
+    fail,
+    iter_json_lines,
+    open_text,
+)
 from workbench.datasets.base import ImportedDialogue, ImportResult
 from workbench.dialogue import Turn
 from workbench.prompts import unescape_v1
+from workbench.validation import DEFAULT_MAX_TURN_CHARS
 
 ID_COLUMNS = ("dialogue_id", "dialog_id", "conversation_id")
 _MARK = re.compile(r"(?:\A|\\n|\r?\n)(病人|医生)[：:]")
@@ -166,7 +174,8 @@ def _merge_extras(extras: list[dict]) -> dict:
     return meta
 
 
-def _check_row(where: str, inp: object, target: object, errors: list[str]) -> tuple[list[Turn], str] | None:
+def _check_row(where: str, inp: object, target: object, errors: list[str],
+               max_turn_chars: int) -> tuple[list[Turn], str] | None:
     if not isinstance(inp, str):
         errors.append(f"{where}: 'input' must be a string")
         return None
@@ -182,7 +191,13 @@ def _check_row(where: str, inp: object, target: object, errors: list[str]) -> tu
     if not target.strip():
         errors.append(f"{where}: empty target")
         ok = False
-    return (history, unescape_v1(target)) if ok else None
+    if not ok:
+        return None
+    reply = unescape_v1(target)
+    fine = [check_text(f"{where}, input turn {j} ({t.role})", t.text, errors, max_turn_chars)
+            for j, t in enumerate(history, 1)]
+    fine.append(check_text(f"{where}, target", reply, errors, max_turn_chars))
+    return (history, reply) if all(fine) else None
 
 
 def _finish(path: str | Path, asm: _Assembler, errors: list[str], n_rows: int, fmt: str) -> ImportResult:
@@ -209,7 +224,7 @@ def _csv_rows(path: Path, delimiter: str) -> Iterator[tuple[int, list[str]]]:
             raise fail(path, [f"row {n + 1}: {e}"]) from e
 
 
-def parse_csv(path: str | Path) -> ImportResult:
+def parse_csv(path: str | Path, *, max_turn_chars: int = DEFAULT_MAX_TURN_CHARS) -> ImportResult:
     """Parse a BianQue training CSV (``.tsv`` is read tab-separated)."""
     p = Path(path)
     delimiter = "\t" if p.suffix.lower() == ".tsv" else ","
@@ -234,18 +249,20 @@ def parse_csv(path: str | Path) -> ImportResult:
         if len(rec) != len(header):
             errors.append(f"{where}: expected {len(header)} fields, got {len(rec)}")
             continue
-        checked = _check_row(where, rec[idx_in], rec[idx_tg], errors)
+        checked = _check_row(where, rec[idx_in], rec[idx_tg], errors, max_turn_chars)
         if checked is None:
             continue
         gid = rec[idx_id].strip() or None if idx_id >= 0 else None
         extras = {h: v for i, (h, v) in enumerate(zip(header, rec, strict=True)) if i not in (idx_in, idx_tg, idx_id)}
+        if not check_json_value(where, extras, errors):
+            continue
         asm.add(n, checked[0], checked[1], gid, extras)
     if header is None:
         raise fail(p, ["file: no header row"])
     return _finish(p, asm, errors, n_rows, "bianque_csv")
 
 
-def parse_jsonl(path: str | Path) -> ImportResult:
+def parse_jsonl(path: str | Path, *, max_turn_chars: int = DEFAULT_MAX_TURN_CHARS) -> ImportResult:
     """Parse BianQue rows as JSON Lines: one ``{"input": ..., "target": ...}`` object per line."""
     p = Path(path)
     asm = _Assembler()
@@ -263,12 +280,14 @@ def parse_jsonl(path: str | Path) -> ImportResult:
         if missing:
             errors.extend(f"{where}: missing column {c!r}" for c in missing)
             continue
-        checked = _check_row(where, obj["input"], obj["target"], errors)
+        checked = _check_row(where, obj["input"], obj["target"], errors, max_turn_chars)
         if checked is None:
             continue
         gid_key = next((c for c in ID_COLUMNS if c in obj), None)
         gid = obj.get(gid_key) if gid_key else None
         gid = None if gid is None or str(gid).strip() == "" else str(gid)
         extras = {k: v for k, v in obj.items() if k not in ("input", "target", gid_key)}
+        if not check_json_value(where, [extras, gid], errors):
+            continue
         asm.add(lineno, checked[0], checked[1], gid, extras)
     return _finish(p, asm, errors, n_rows, "bianque_jsonl")

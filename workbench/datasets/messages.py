@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from workbench.datasets._io import fail, iter_json_lines
+from workbench.datasets._io import check_json_value, check_text, fail, iter_json_lines
 from workbench.datasets.base import ImportedDialogue, ImportResult
 from workbench.dialogue import Turn
+from workbench.validation import DEFAULT_MAX_TURN_CHARS
 
 ROLE_MAP = {"user": "patient", "assistant": "doctor", "patient": "patient", "doctor": "doctor"}
 
@@ -25,7 +26,8 @@ def content_text(content: object) -> str | None:
     return None
 
 
-def parse_messages(where: str, msgs: object, errors: list[str]) -> tuple[list[Turn], list[str]] | None:
+def parse_messages(where: str, msgs: object, errors: list[str],
+                   max_turn_chars: int = DEFAULT_MAX_TURN_CHARS) -> tuple[list[Turn], list[str]] | None:
     """Turns and system texts from a TRL-style message list; appends problems to ``errors``."""
     if not isinstance(msgs, list) or not msgs:
         errors.append(f"{where}: 'messages' must be a non-empty list")
@@ -43,6 +45,9 @@ def parse_messages(where: str, msgs: object, errors: list[str]) -> tuple[list[Tu
         if text is None:
             errors.append(f"{where}: message {j}: 'content' must be a string")
             ok = False
+        elif not check_text(f"{where}: message {j} ({role})", text, errors, max_turn_chars):
+            ok = False
+            continue
         if role == "system":
             if text is not None:
                 system.append(text)
@@ -58,7 +63,7 @@ def parse_messages(where: str, msgs: object, errors: list[str]) -> tuple[list[Tu
     return (turns, system) if ok else None
 
 
-def parse(path: str | Path) -> ImportResult:
+def parse(path: str | Path, *, max_turn_chars: int = DEFAULT_MAX_TURN_CHARS) -> ImportResult:
     """Parse a messages JSONL file."""
     p = Path(path)
     errors: list[str] = []
@@ -72,10 +77,12 @@ def parse(path: str | Path) -> ImportResult:
         if not isinstance(obj, dict) or "messages" not in obj:
             errors.append(f"{where}: missing column 'messages'")
             continue
-        parsed = parse_messages(where, obj["messages"], errors)
+        parsed = parse_messages(where, obj["messages"], errors, max_turn_chars)
         meta = obj.get("metadata", {})
         if not isinstance(meta, dict):
             errors.append(f"{where}: 'metadata' must be an object")
+            continue
+        if not check_json_value(where, [meta, obj.get("id")], errors):
             continue
         if parsed is None:
             continue

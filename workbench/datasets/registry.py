@@ -13,6 +13,7 @@ from pathlib import Path
 from workbench.datasets._io import encoding_error, open_text
 from workbench.datasets.base import ImportResult
 from workbench.errors import DatasetError
+from workbench.validation import DEFAULT_MAX_TURN_CHARS
 
 PARSERS: dict[str, str] = {
     "bianque_csv": "workbench.datasets.bianque:parse_csv",
@@ -23,7 +24,7 @@ PARSERS: dict[str, str] = {
 ALIASES: dict[str, str] = {"bianque": "bianque_*", "messages": "messages_jsonl", "turns": "turns_json"}
 
 
-def get_parser(name: str) -> Callable[[str | Path], ImportResult]:
+def get_parser(name: str) -> Callable[..., ImportResult]:
     """The parser function registered under ``name``."""
     try:
         module, func = PARSERS[name].split(":")
@@ -40,7 +41,7 @@ def _first_object(path: Path) -> object:
                 if line.strip():
                     try:
                         return json.loads(line)
-                    except json.JSONDecodeError:
+                    except (json.JSONDecodeError, RecursionError):
                         return None
         except UnicodeDecodeError as e:
             raise encoding_error(path, e, "start of file") from e
@@ -79,6 +80,10 @@ def resolve_format(path: str | Path, fmt: str | None) -> str:
     return fmt
 
 
-def parse_dataset(path: str | Path, fmt: str | None = None) -> ImportResult:
-    """Parse a dataset file all-or-nothing; raises DatasetError(row_errors=[...]) on any bad row."""
-    return get_parser(resolve_format(path, fmt))(path)
+def parse_dataset(path: str | Path, fmt: str | None = None, *,
+                  max_turn_chars: int = DEFAULT_MAX_TURN_CHARS) -> ImportResult:
+    """Parse a dataset file all-or-nothing; raises DatasetError(row_errors=[...]) on any bad row.
+
+    A turn longer than ``max_turn_chars``, or holding a NUL or a lone surrogate, is a bad row.
+    """
+    return get_parser(resolve_format(path, fmt))(path, max_turn_chars=max_turn_chars)

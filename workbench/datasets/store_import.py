@@ -17,10 +17,12 @@ from pathlib import Path
 
 from sqlalchemy import delete, func, select
 
+from workbench.datasets._io import text_problem
 from workbench.datasets.registry import parse_dataset, resolve_format
 from workbench.errors import DatasetError
 from workbench.store.engine import Store
 from workbench.store.schema import Dataset, Dialogue, Generation, Preference, Rating, Turn
+from workbench.validation import DEFAULT_MAX_TURN_CHARS
 
 MAX_NAME_CHARS = 200  # the width of datasets.name
 
@@ -58,6 +60,9 @@ def check_name(name: str) -> str:
         raise DatasetError("a dataset needs a non-empty name")
     if len(name) > MAX_NAME_CHARS:
         raise DatasetError(f"a dataset name can have at most {MAX_NAME_CHARS} characters")
+    problem = text_problem(name)
+    if problem is not None:
+        raise DatasetError(f"the dataset name {problem}")
     return name
 
 
@@ -87,12 +92,17 @@ def import_dataset(
     *,
     replace: bool = False,
     created_by: int | None = None,
+    max_turn_chars: int | None = None,
 ) -> ImportSummary:
     """Parse ``path`` and store it as dataset ``name`` (default: the file's stem) in one transaction.
 
     Raises :class:`DatasetError` (with ``row_errors`` for bad rows) and stores nothing on any problem.
+    ``max_turn_chars`` defaults to the services' ``limits.max_turn_chars``.
     """
     store = _store_of(svc_or_store)
+    if max_turn_chars is None:
+        config = getattr(svc_or_store, "config", None)
+        max_turn_chars = config.limits.max_turn_chars if config is not None else DEFAULT_MAX_TURN_CHARS
     p = Path(path)
     ds_name = check_name(name if name is not None else p.stem)
     fmt = resolve_format(p, format)
@@ -100,7 +110,7 @@ def import_dataset(
         exists = s.scalar(select(Dataset.id).where(Dataset.name == ds_name))
     if exists is not None and not replace:
         raise DatasetError(f"a dataset named {ds_name!r} already exists; choose another name or replace it")
-    parsed = parse_dataset(p, fmt)
+    parsed = parse_dataset(p, fmt, max_turn_chars=max_turn_chars)
     if not parsed.dialogues:
         raise DatasetError(f"{p}: no dialogues found")
 
@@ -125,7 +135,8 @@ def import_dataset(
             s.delete(old)
             s.flush()
         ds = Dataset(
-            name=ds_name, format=parsed.format, source=p.name,
+            # A file name can hold bytes that are not UTF-8 (surrogate escapes): store a readable form.
+            name=ds_name, format=parsed.format, source=p.name.encode("utf-8", "replace").decode("utf-8"),
             meta={"file_digest": _file_digest(p), "warnings": list(parsed.warnings),
                   "dialogues": len(parsed.dialogues)},
         )

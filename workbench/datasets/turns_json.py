@@ -17,14 +17,22 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from workbench.datasets._io import encoding_error, fail, iter_json_lines, open_text
+from workbench.datasets._io import (
+    check_json_value,
+    check_text,
+    encoding_error,
+    fail,
+    iter_json_lines,
+    open_text,
+)
 from workbench.datasets.base import ImportedDialogue, ImportResult
 from workbench.datasets.messages import ROLE_MAP, content_text
 from workbench.dialogue import Turn
 from workbench.errors import DatasetError
+from workbench.validation import DEFAULT_MAX_TURN_CHARS
 
 
-def _dialogue(where: str, pos: int, obj: object, errors: list[str]) -> ImportedDialogue | None:
+def _dialogue(where: str, pos: int, obj: object, errors: list[str], max_turn_chars: int) -> ImportedDialogue | None:
     ext: str | None = None
     meta: dict = {}
     if isinstance(obj, dict):
@@ -35,6 +43,8 @@ def _dialogue(where: str, pos: int, obj: object, errors: list[str]) -> ImportedD
         meta = obj.get("metadata") or {}
         if not isinstance(meta, dict):
             errors.append(f"{where}: 'metadata' must be an object")
+            return None
+        if not check_json_value(where, [meta, obj.get("id")], errors):
             return None
         meta = dict(meta)
         obj = obj["turns"]
@@ -53,6 +63,9 @@ def _dialogue(where: str, pos: int, obj: object, errors: list[str]) -> ImportedD
         text = content_text(t["text"] if "text" in t else t.get("content"))
         if text is None:
             errors.append(f"{where}, turn {j}: missing or non-string 'text'")
+            ok = False
+            continue
+        if not check_text(f"{where}, turn {j} ({role})", text, errors, max_turn_chars):
             ok = False
             continue
         if role == "system":
@@ -76,7 +89,7 @@ def _is_turn(x: object) -> bool:
     return isinstance(x, dict) and "role" in x and "turns" not in x
 
 
-def parse(path: str | Path) -> ImportResult:
+def parse(path: str | Path, *, max_turn_chars: int = DEFAULT_MAX_TURN_CHARS) -> ImportResult:
     """Parse a JSON (or JSON Lines) file of turns or dialogues."""
     p = Path(path)
     with open_text(p) as f:
@@ -86,7 +99,7 @@ def parse(path: str | Path) -> ImportResult:
             raise encoding_error(p, e, "start of file") from e
     first_line = head.lstrip().split("\n", 1)[0]
     if head.lstrip().startswith("{") and _single_json_object(first_line) and head.lstrip().count("\n") > 0:
-        return _parse_lines(p)
+        return _parse_lines(p, max_turn_chars)
     try:
         with open_text(p) as f:
             data = json.load(f)
@@ -94,6 +107,8 @@ def parse(path: str | Path) -> ImportResult:
         raise encoding_error(p, e, "file") from e
     except json.JSONDecodeError as e:
         raise fail(p, [f"line {e.lineno}: invalid JSON: {e.msg} (column {e.colno})"], "lines") from e
+    except RecursionError:
+        raise fail(p, ["file: JSON nested too deeply"], "lines") from None
     errors: list[str] = []
     if isinstance(data, dict):
         if "dialogues" in data:
@@ -110,7 +125,7 @@ def parse(path: str | Path) -> ImportResult:
         items = data
     dialogues = []
     for i, item in enumerate(items, 1):
-        d = _dialogue(f"dialogue {i}", i, item, errors)
+        d = _dialogue(f"dialogue {i}", i, item, errors, max_turn_chars)
         if d is not None:
             dialogues.append(d)
     if errors:
@@ -121,17 +136,17 @@ def parse(path: str | Path) -> ImportResult:
 def _single_json_object(line: str) -> bool:
     try:
         return isinstance(json.loads(line), dict)
-    except json.JSONDecodeError:
+    except (json.JSONDecodeError, RecursionError):
         return False
 
 
-def _parse_lines(p: Path) -> ImportResult:
+def _parse_lines(p: Path, max_turn_chars: int) -> ImportResult:
     errors: list[str] = []
     dialogues: list[ImportedDialogue] = []
     for lineno, obj, ok in iter_json_lines(p, errors):
         if not ok:
             continue
-        d = _dialogue(f"line {lineno}", lineno, obj, errors)
+        d = _dialogue(f"line {lineno}", lineno, obj, errors, max_turn_chars)
         if d is not None:
             dialogues.append(d)
     if errors:

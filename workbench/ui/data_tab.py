@@ -65,7 +65,7 @@ def import_file(svc: Services, user_id: int | None, path: str | None, name: str 
     try:
         summary = import_dataset(svc.store, path, name=(name or "").strip() or None,
                                  format=None if fmt in (None, "", AUTO) else fmt, replace=bool(replace),
-                                 created_by=user_id)
+                                 created_by=user_id, max_turn_chars=svc.config.limits.max_turn_chars)
     except WorkbenchError as e:
         return error_markdown(e)
     msg = [f"✅ {as_text(summary.describe())}"]

@@ -451,7 +451,11 @@ def build_rate_tab(svc: Services) -> dict[str, Any]:
             gr.Warning(as_toast(e))
             return {saved_md: f"⚠️ not submitted: {as_text(str(e))}"}
         gr.Info(f"Item #{done.item_id} submitted.")
-        return render(user, state, done, f"✅ Item #{done.item_id} submitted. Press **N** for the next item.")
+        # The answers on screen are the ones just stored: send only what a submit changes (status lines,
+        # headers, progress), not the ~70 widgets again; re-rendering them all made a submit slow.
+        out = render(user, state, done, f"✅ Item #{done.item_id} submitted. Press **N** for the next item.")
+        changed = {st, info_md, saved_md, progress_md, mine_dd, *(w.header for w in widgets)}
+        return {c: v for c, v in out.items() if c in changed}
 
     def on_reveal(state: dict, value: bool, request: gr.Request):
         user = user_of(request, Permission.SEE_MODELS)

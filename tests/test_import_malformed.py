@@ -1,0 +1,114 @@
+"""Malformed dataset files: row-level errors naming the row, and nothing stored (issue 11, item 11)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlalchemy import func, select
+
+from workbench.datasets.store_import import import_dataset
+from workbench.errors import DatasetError
+from workbench.store.engine import Store
+from workbench.store.schema import Dataset, Dialogue, Turn
+from workbench.validation import DEFAULT_MAX_TURN_CHARS
+
+GOOD_BIANQUE = {"input": "病人：头痛两天了\\n医生：", "target": "头痛是持续的吗？"}
+GOOD_MESSAGES = {"messages": [{"role": "user", "content": "头痛两天了"}, {"role": "assistant", "content": "持续吗？"}]}
+DEEP = 100_000  # far past Python's recursion limit
+
+
+def _bianque_jsonl(bad_target: str) -> str:
+    return "\n".join(json.dumps(x, ensure_ascii=True) for x in (GOOD_BIANQUE, {**GOOD_BIANQUE, "target": bad_target}))
+
+
+def _messages_jsonl(bad: str) -> str:
+    second = {"messages": [{"role": "user", "content": bad}, {"role": "assistant", "content": "好的"}]}
+    return "\n".join(json.dumps(x, ensure_ascii=True) for x in (GOOD_MESSAGES, second))
+
+
+def _csv(bad_target: str) -> str:
+    return f"input,target\n病人：头痛\\n医生：,多久了？\n病人：发烧\\n医生：,{bad_target}\n"
+
+
+HUGE = "痛" * 2_000_000
+CASES = {
+    # name: (file name, content, words the row error must contain)
+    "deep nesting, messages line": ("deep.jsonl", json.dumps(GOOD_MESSAGES) + "\n" + "[" * DEEP + "]" * DEEP,
+                                    ["line 2", "nested too deeply"]),
+    "deep nesting, turns line": ("deep_turns.jsonl",
+                                 json.dumps({"turns": [{"role": "patient", "text": "你好"}]}) + "\n"
+                                 + '{"turns": ' + "[" * DEEP + "]" * DEEP + "}", ["line 2", "nested too deeply"]),
+    "deep nesting, whole JSON file": ("deep.json", "[" * DEEP + "]" * DEEP, ["nested too deeply"]),
+    "deep metadata (parses, breaks the encoder)": (
+        "deep_meta.jsonl", json.dumps(GOOD_MESSAGES) + "\n"
+        + json.dumps({**GOOD_MESSAGES, "metadata": {"x": json.loads("[" * 900 + "]" * 900)}}),
+        ["line 2", "nested more than"]),
+    "lone surrogate, bianque jsonl": ("sur.jsonl", _bianque_jsonl("好\ud800的"), ["line 2", "target", "surrogate"]),
+    "lone surrogate, messages": ("sur_msgs.jsonl", _messages_jsonl("头\udfff痛"), ["line 2", "message 1", "surrogate"]),
+    "lone surrogate in metadata key": ("sur_meta.jsonl", json.dumps(GOOD_MESSAGES) + "\n"
+                                       + json.dumps({**GOOD_MESSAGES, "metadata": {"k\ud83d": 1}}),
+                                       ["line 2", "surrogate"]),
+    "NUL escaped in JSON": ("nul.jsonl", _bianque_jsonl("好\x00的"), ["line 2", "NUL"]),
+    "NUL byte in CSV": ("nul.csv", _csv("好\x00的"), ["row 2", "NUL"]),
+    "NUL in a turns file": ("nul.json", json.dumps([{"turns": [{"role": "patient", "text": "你好"}]},
+                                                    {"turns": [{"role": "patient", "text": "a\x00b"}]}]),
+                            ["dialogue 2", "turn 1", "NUL"]),
+    "2-million-character turn, CSV": ("huge.csv", _csv(HUGE), ["row 2", "2,000,000 characters", "max_turn_chars"]),
+    "2-million-character turn, messages": ("huge.jsonl", _messages_jsonl(HUGE), ["line 2", "2,000,000 characters"]),
+}
+
+
+@pytest.fixture
+def store(tmp_path):
+    s = Store(f"sqlite:///{tmp_path / 'imp.db'}")
+    yield s
+    s.dispose()
+
+
+def _stored(store) -> tuple[int, int, int]:
+    with store.session() as s:
+        return tuple(s.scalar(select(func.count()).select_from(t)) or 0 for t in (Dataset, Dialogue, Turn))
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_malformed_rows_are_named_and_nothing_is_stored(case, store, tmp_path):
+    name, content, words = CASES[case]
+    path = tmp_path / name
+    path.write_text(content, encoding="utf-8", errors="surrogatepass")
+    with pytest.raises(DatasetError) as e:
+        import_dataset(store, path, name="bad")
+    text = " ".join([str(e.value), *e.value.row_errors])
+    for w in words:
+        assert w in text, (case, text[:500])
+    assert len(text) < 5_000  # the error names the row; it does not echo a 2-million-character turn
+    assert _stored(store) == (0, 0, 0)
+
+
+def test_the_turn_limit_is_configurable_and_the_default_is_sane(store, tmp_path, demo_config):
+    path = tmp_path / "long.jsonl"
+    path.write_text(_messages_jsonl("痛" * 50), encoding="utf-8")
+    with pytest.raises(DatasetError, match="line 2.*50 characters, more than the limit of 40"):
+        import_dataset(store, path, name="long", max_turn_chars=40)
+    assert _stored(store) == (0, 0, 0)
+    assert import_dataset(store, path, name="long").dialogues == 2  # the default allows it
+    assert 4_000 <= DEFAULT_MAX_TURN_CHARS < 2_000_000
+    assert demo_config.limits.max_turn_chars == DEFAULT_MAX_TURN_CHARS
+
+
+def test_the_limit_comes_from_the_services_config(services, tmp_path):
+    limited = services.config.model_copy(update={"limits": services.config.limits.model_copy(
+        update={"max_turn_chars": 30})})
+    path = tmp_path / "cfg.jsonl"
+    path.write_text(_messages_jsonl("痛" * 31), encoding="utf-8")
+    services.config = limited
+    with pytest.raises(DatasetError, match="limit of 30"):
+        import_dataset(services, path, name="cfg")
+
+
+def test_a_dataset_name_with_a_nul_is_refused(store, tmp_path):
+    path = tmp_path / "ok.jsonl"
+    path.write_text(json.dumps(GOOD_MESSAGES), encoding="utf-8")
+    with pytest.raises(DatasetError, match="NUL"):
+        import_dataset(store, path, name="a\x00b")
+    assert _stored(store) == (0, 0, 0)
