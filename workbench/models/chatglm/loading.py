@@ -22,6 +22,7 @@ import hashlib
 import json
 import logging
 import mmap
+import os
 import struct
 import warnings
 from collections.abc import Iterator
@@ -454,15 +455,17 @@ def peak_rss_bytes() -> int:
 
 
 def current_rss_bytes() -> dict[str, int]:
-    """Current resident memory in bytes, through psutil: ``VmRSS`` (all), ``RssFile`` (file-backed and
-    shared pages, e.g. mmap'ed weights), ``RssAnon`` (the rest: private copies) and ``VmHWM`` (the peak).
-    Empty where psutil cannot read it."""
-    import psutil
+    """Current RssAnon / RssFile / VmRSS / VmHWM in bytes from /proc (empty where unavailable).
 
+    Read by hand on purpose: psutil has no VmHWM, and ``ru_maxrss`` keeps a forked parent's peak across exec.
+    """
+    out: dict[str, int] = {}
     try:
-        mem = psutil.Process().memory_info()
-    except (psutil.Error, OSError):
-        return {}
-    shared = int(getattr(mem, "shared", 0))
-    return {"VmRSS": int(mem.rss), "RssFile": shared, "RssAnon": max(int(mem.rss) - shared, 0),
-            "VmHWM": max(peak_rss_bytes(), int(mem.rss))}
+        with open(f"/proc/{os.getpid()}/status", encoding="ascii") as fh:
+            for line in fh:
+                key, _, rest = line.partition(":")
+                if key in ("VmRSS", "RssAnon", "RssFile", "VmHWM"):
+                    out[key] = int(rest.split()[0]) * 1024
+    except OSError:
+        pass
+    return out
