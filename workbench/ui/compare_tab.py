@@ -27,6 +27,7 @@ from workbench.analysis.report import SECTIONS
 from workbench.errors import InputError, WorkbenchError
 from workbench.services import Services
 from workbench.store.schema import Dataset, Generation, User
+from workbench.ui.simulated_section import build_simulated_section
 from workbench.ui.text import as_toast
 
 log = logging.getLogger(__name__)
@@ -141,8 +142,6 @@ def build_compare_tab(svc: Services) -> dict[str, Any]:
                     plots[name] = gr.Plot(label=name, show_label=False)
             for stem in stems:
                 tables[stem] = gr.Dataframe(label=TITLES[stem], interactive=False, wrap=True, max_height=320)
-
-    from workbench.ui.simulated_section import build_simulated_section
 
     simulated = build_simulated_section(svc, datasets, columns, require_admin)
     filter_inputs = [annotators, datasets, date_from, date_to, columns, turn_types, weighted]
