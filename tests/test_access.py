@@ -59,8 +59,8 @@ def _mode(path: Path) -> int:
 
 def test_each_role_sees_its_tabs_and_require_role_refuses_the_rest(tmp_path):
     assert visible_tabs("annotator") == {"chat", "rate"}
-    assert visible_tabs("researcher") == {"chat", "rate", "compare", "export"}
-    assert visible_tabs("admin") == {"chat", "rate", "compare", "data", "export"}
+    assert visible_tabs("researcher") == {"chat", "rate", "compare", "quality", "export"}
+    assert visible_tabs("admin") == {"chat", "rate", "compare", "quality", "data", "export"}
     assert visible_tabs("nonsense") == set()
     store = Store(f"sqlite:///{tmp_path / 'r.db'}")
     for name, role in (("ann", "annotator"), ("res", "researcher"), ("boss", "admin")):
@@ -68,7 +68,7 @@ def test_each_role_sees_its_tabs_and_require_role_refuses_the_rest(tmp_path):
     auth = Authenticator(store, enabled=True)
     refused = {name: sorted(p.value for p in Permission
                             if _refuses(auth, name, p)) for name in ("ann", "res", "boss")}
-    assert refused == {"ann": ["compare", "data", "export", "see_models", "team"],
+    assert refused == {"ann": ["compare", "data", "export", "quality", "see_models", "team"],
                        "res": ["data", "team"], "boss": []}
     with pytest.raises(AuthError, match="not logged in"):
         require_role(auth, SimpleNamespace(username=None), Permission.CHAT)
