@@ -26,7 +26,7 @@ def test_compare_shows_simulated_measures_per_column(services):
     assert list(narrowed.measures["column"]) == ["BianQue-2.0"]
 
     with running_app(services) as url:
-        client = Client(url, verbose=False, analytics_enabled=False)
+        client = Client(url, verbose=False, analytics_enabled=False, headers=url.headers)
         measures, agreement, scores = client.predict([], [], api_name="/compare_simulated")
     assert [row[0] for row in measures["data"]] == ["BianQue-1.0", "BianQue-2.0"]
     assert "elicitation_recall" in measures["headers"]
