@@ -8,7 +8,13 @@ import pytest
 from sqlalchemy import select
 
 from tests.browser import ARTIFACTS, launch, require_chromium
-from tests.ui_login import assert_no_error_badge, login, services_with_logins, wait_columns_done
+from tests.ui_login import (
+    BROWSER_TIMEOUT_MS,
+    assert_no_error_badge,
+    login,
+    services_with_logins,
+    wait_columns_done,
+)
 from tests.ui_server import running_app
 from workbench.store.schema import Generation
 
@@ -59,7 +65,7 @@ def test_annotator_chats_two_turns_regenerates_and_previews(blind_services):
         assert len(second) == n and all(g.status == "ok" for g in second)
         bots = page.locator(".column-chat")
         for i in range(n):
-            expect(bots.nth(i)).to_contain_text("昨天开始咳嗽")
+            expect(bots.nth(i)).to_contain_text("昨天开始咳嗽", timeout=BROWSER_TIMEOUT_MS)
         # The whole reply is shown once the stream ends (the UI used to cut it short).
         shown = " ".join(bots.nth(i).inner_text() for i in range(n))
         for g in second:
@@ -77,7 +83,7 @@ def test_annotator_chats_two_turns_regenerates_and_previews(blind_services):
 
         box.fill("还需要注意什么？")
         page.get_by_role("button", name="Preview next model inputs").click()
-        expect(page.get_by_text("Model inputs are hidden in blind mode")).to_be_visible()
+        expect(page.get_by_text("Model inputs are hidden in blind mode")).to_be_visible(timeout=BROWSER_TIMEOUT_MS)
         assert_no_error_badge(page)
         # Nothing about the models leaks: no model input panel, no column name, no route.
         assert page.get_by_text("Model input", exact=True).count() == 0

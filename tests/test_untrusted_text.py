@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from workbench.ui.text import as_text, text_messages
+from workbench.ui.text import as_text, chat_text, text_messages
 
 HOSTILE = [
     '<form action="http://x/steal"><input name=password></form>',
@@ -39,4 +39,11 @@ def test_line_endings_none_and_numbers():
 
 def test_messages_map_roles_and_escape():
     msgs = text_messages([("patient", "<b>x</b>"), ("doctor", "好")])
-    assert msgs == [{"role": "user", "content": "&lt;b&gt;x&lt;&#47;b&gt;"}, {"role": "assistant", "content": "好"}]
+    assert msgs == [{"role": "user", "content": "&lt;b&gt;x&lt;/b&gt;"}, {"role": "assistant", "content": "好"}]
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_chatbot_text_has_no_tag_and_reads_back_unchanged(text):
+    out = chat_text(text)
+    assert "<" not in out and ">" not in out
+    assert html.unescape(out) == text

@@ -12,7 +12,7 @@ from __future__ import annotations
 import pytest
 
 from tests.browser import ARTIFACTS, launch, require_chromium
-from tests.ui_login import login, services_with_logins, wait_columns_done
+from tests.ui_login import BROWSER_TIMEOUT_MS, login, services_with_logins, wait_columns_done
 from tests.ui_server import running_app
 
 pytestmark = pytest.mark.browser
@@ -26,7 +26,7 @@ HTML_PAYLOAD = (
     'background:white;z-index:9999">会话已过期，请重新登录</div>'
 )
 MARKDOWN_PAYLOAD = (f"还有 ![b](http://{HOST}/md.png) 和 [链接](http://{HOST}/md-link) 以及 http://{HOST}/bare "
-                    "# 标题\n- 列表 **粗体** $x^2$")
+                    "# 标题\n- 列表 **粗体** $x^2$ $$y_1$$")
 DATASET_NAME = f"![b](http://{HOST}/b.png)"
 
 # Elements the payloads would create if they were rendered as markup (none may exist anywhere).
@@ -58,11 +58,11 @@ def test_markup_from_chat_and_dataset_names_stays_text_for_other_users(demo_conf
         for text in (HTML_PAYLOAD, MARKDOWN_PAYLOAD):
             box.fill(text)
             pa.locator("#send").click()
-            expect(pa.locator("#patient-message textarea")).to_have_value("")
+            expect(pa.locator("#patient-message textarea")).to_have_value("", timeout=BROWSER_TIMEOUT_MS)
             wait_columns_done(pa, len(svc.columns))
         # A's own Chat shows the characters it typed.
-        expect(pa.locator(".column-chat").first).to_contain_text("<form action=")
-        expect(pa.locator(".column-chat").first).to_contain_text(f"![b](http://{HOST}/md.png)")
+        expect(pa.locator(".column-chat").first).to_contain_text("<form action=", timeout=BROWSER_TIMEOUT_MS)
+        expect(pa.locator(".column-chat").first).to_contain_text(f"![b](http://{HOST}/md.png)", timeout=BROWSER_TIMEOUT_MS)
         a_hits = pa.evaluate(INJECTED_JS)
 
         pb = login(browser, url, "ann_b")
@@ -70,12 +70,13 @@ def test_markup_from_chat_and_dataset_names_stays_text_for_other_users(demo_conf
         pb.get_by_role("tab", name="Rate").click()
         pb.locator("#rate-progress", has_text="Mine:").wait_for()  # the page-load handler has run
         pb.locator("#rate-next").click()
-        expect(pb.locator("#rate-item-info")).to_contain_text("Item #")
+        expect(pb.locator("#rate-item-info")).to_contain_text("Item #", timeout=BROWSER_TIMEOUT_MS)
         history = pb.locator("#rate-history")
-        expect(history).to_contain_text('<input name="password" placeholder="密码">')
-        expect(history).to_contain_text("会话已过期，请重新登录</div>")
-        expect(history).to_contain_text(f"[链接](http://{HOST}/md-link)")
-        expect(history).to_contain_text("**粗体** $x^2$")
+        expect(history).to_contain_text('<input name="password" placeholder="密码">', timeout=BROWSER_TIMEOUT_MS)
+        expect(history).to_contain_text("会话已过期，请重新登录</div>", timeout=BROWSER_TIMEOUT_MS)
+        expect(history).to_contain_text(f"[链接](http://{HOST}/md-link)", timeout=BROWSER_TIMEOUT_MS)
+        expect(history).to_contain_text("**粗体** $x^2$ $$y_1$$", timeout=BROWSER_TIMEOUT_MS)
+        assert pb.locator("#rate-history .katex").count() == 0  # no LaTeX typesetting either
         b_hits = pb.evaluate(INJECTED_JS)
         pb.screenshot(path=str(_artifacts() / "untrusted_rate.png"), full_page=True)
 
@@ -89,8 +90,8 @@ def test_markup_from_chat_and_dataset_names_stays_text_for_other_users(demo_conf
         admin.get_by_placeholder("default: the file name").fill(DATASET_NAME)
         admin.locator("#data-import").click()
         result = admin.locator("#data-import-result")
-        expect(result).to_contain_text("✅")
-        expect(result).to_contain_text(DATASET_NAME)
+        expect(result).to_contain_text("✅", timeout=BROWSER_TIMEOUT_MS)
+        expect(result).to_contain_text(DATASET_NAME, timeout=BROWSER_TIMEOUT_MS)
         assert result.locator("img").count() == 0
         admin_hits = admin.evaluate(INJECTED_JS)
         browser.close()

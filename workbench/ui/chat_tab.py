@@ -24,7 +24,7 @@ from workbench.prompts import DISCLAIMER
 from workbench.services import Services
 from workbench.store.dialogues import shared_turns
 from workbench.store.schema import Generation
-from workbench.ui.text import TEXT_CHATBOT, as_text, as_toast
+from workbench.ui.text import TEXT_CHATBOT, as_text, as_toast, chat_text
 
 log = logging.getLogger(__name__)
 DISCLAIMER_BLOCK = "\n\n------------------\n" + DISCLAIMER
@@ -75,13 +75,13 @@ def to_messages(thread, partial: str | None = None) -> list[dict[str, str]]:
     first_reply = True
     for t in thread.turns:
         if t.role == "patient":
-            msgs.append({"role": "user", "content": as_text(t.text)})
+            msgs.append({"role": "user", "content": chat_text(t.text)})
         else:
             text = t.text + (DISCLAIMER_BLOCK if first_reply else "")
             first_reply = False
-            msgs.append({"role": "assistant", "content": as_text(text)})
+            msgs.append({"role": "assistant", "content": chat_text(text)})
     if partial is not None:
-        msgs.append({"role": "assistant", "content": as_text(partial + (DISCLAIMER_BLOCK if first_reply else ""))})
+        msgs.append({"role": "assistant", "content": chat_text(partial + (DISCLAIMER_BLOCK if first_reply else ""))})
     return msgs
 
 

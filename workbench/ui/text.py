@@ -1,11 +1,15 @@
 """Untrusted text made inert before it reaches a Chatbot, Markdown, HTML component or a pop-up.
 
-Everything a user types, a dataset holds or a model writes is shown through :func:`as_text`. Gradio
-renders a Chatbot message, a Markdown value and a toast as HTML (and Markdown), and its sanitiser keeps
-forms, inputs, images, links and inline styles. So every character that HTML or Markdown gives a
-meaning to becomes a character reference: the browser shows it as the character and builds no element,
-no link, no image, no LaTeX. Newlines become ``<br>``, so the text is one inline run with no block
-syntax (headings, lists, code blocks) at all.
+Everything a user types, a dataset holds or a model writes goes through this module. Gradio renders a
+Chatbot message, a Markdown value and a toast as HTML, and its sanitiser keeps forms, inputs, images,
+links and inline styles, so text must never reach them as markup:
+
+* :func:`as_text` for Markdown: every character HTML or Markdown gives a meaning to becomes a character
+  reference, which the browser shows as the character while building no element, link, image or LaTeX.
+  Newlines become ``<br>``, so the text is one inline run with no block syntax (headings, lists, code).
+* :func:`chat_text` for Chatbots built with :data:`TEXT_CHATBOT` (no Markdown, no LaTeX pass): only
+  HTML's ``& < >`` need escaping there, so the copy button copies the text nearly as it was written.
+* :func:`as_toast` for ``gr.Info``/``gr.Warning``/``gr.Error``: HTML, never Markdown.
 """
 
 from __future__ import annotations
@@ -20,8 +24,8 @@ _HTML = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#x27;"}
 _MARKDOWN = "\\`*_{}[]()#+-.!|~:=@$%^/"
 _INERT = str.maketrans({**_HTML, **{c: f"&#{ord(c)};" for c in _MARKDOWN}})
 
-#: Chatbot settings for text that is not ours: no Markdown pass at all, Gradio's sanitiser on.
-TEXT_CHATBOT: dict[str, Any] = {"render_markdown": False, "sanitize_html": True}
+#: Chatbot settings for text that is not ours: no Markdown or LaTeX pass at all, Gradio's sanitiser on.
+TEXT_CHATBOT: dict[str, Any] = {"render_markdown": False, "sanitize_html": True, "latex_delimiters": []}
 
 #: Gradio's Chatbot message roles for the two speakers of a medical dialogue
 CHAT_ROLES = {"patient": "user", "doctor": "assistant"}
@@ -43,6 +47,11 @@ def as_toast(value: object) -> str:
     return html.escape("" if value is None else str(value), quote=False)
 
 
+def chat_text(value: object) -> str:
+    """``value`` for a :data:`TEXT_CHATBOT` message (HTML, shown with its newlines): ``& < >`` escaped."""
+    return html.escape("" if value is None else str(value), quote=False)
+
+
 def text_messages(turns: Iterable[tuple[str, str]]) -> list[dict[str, str]]:
-    """Chatbot messages for ``(role, text)`` turns, every text inert."""
-    return [{"role": CHAT_ROLES.get(role, "assistant"), "content": as_text(text)} for role, text in turns]
+    """:data:`TEXT_CHATBOT` messages for ``(role, text)`` turns, every text inert."""
+    return [{"role": CHAT_ROLES.get(role, "assistant"), "content": chat_text(text)} for role, text in turns]
