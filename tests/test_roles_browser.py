@@ -183,8 +183,12 @@ def walk(readme_server, role: str) -> None:
             page.get_by_role("tab", name="Rate", exact=True).click()
             page.locator("#rate-next").click()
             page.locator("#rate-col-0").wait_for(state="visible")
-            n_replies = sum(1 for i in range(N_COLUMNS) if page.locator(f"#rate-col-{i}").is_visible())
+            # The item's own count ("Item #7 · turn 3 · 2 replies · ..."), not a count of boxes still rendering.
+            info = page.locator("#rate-item-info")
+            wait_for(lambda: re.search(r"(\d+) replies", info.inner_text()), "the rating item's header")
+            n_replies = int(re.search(r"(\d+) replies", info.inner_text()).group(1))
             for i in range(n_replies):
+                page.locator(f"#rate-col-{i}").wait_for(state="visible")
                 page.locator(f"#rate-q-{i} input[type=radio][value='3']").click()
                 page.locator(f"#rate-s-{i} input[type=radio][value='N/A']").click()
             if n_replies > 1:
