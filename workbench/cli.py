@@ -95,21 +95,28 @@ def cmd_import(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_batch(args: argparse.Namespace) -> int:
-    """Generate the columns' replies at a dataset's doctor turns (gold history), resumably."""
+def _progress_bar(unit: str):
+    """A tqdm bar on stderr and the ``progress(done, total, desc)`` callback that drives it."""
     from tqdm import tqdm
 
-    from workbench.batch import run_batch
-    from workbench.services import build_services
-
-    cfg = _config(args)
-    svc = build_services(cfg, store=_open_store(cfg))
-    bar = tqdm(total=0, unit="reply", file=sys.stderr, dynamic_ncols=True)
+    bar = tqdm(total=0, unit=unit, file=sys.stderr, dynamic_ncols=True)
 
     def progress(done: int, total: int, desc: str) -> None:
         bar.total = total
         bar.set_description(desc)
         bar.update(done - bar.n)
+
+    return bar, progress
+
+
+def cmd_batch(args: argparse.Namespace) -> int:
+    """Generate the columns' replies at a dataset's doctor turns (gold history), resumably."""
+    from workbench.batch import run_batch
+    from workbench.services import build_services
+
+    cfg = _config(args)
+    svc = build_services(cfg, store=_open_store(cfg))
+    bar, progress = _progress_bar("reply")
 
     try:
         summary = run_batch(svc, args.dataset, args.columns, args.turns, seed=args.seed,
@@ -181,8 +188,6 @@ def _simulated_stats(args: argparse.Namespace) -> list:
 
 def cmd_simulate(args: argparse.Namespace) -> int:
     """Run columns through standardized-patient cases until they advise; store each consultation."""
-    from tqdm import tqdm
-
     from workbench.services import build_services
     from workbench.simulate.cases import load_cases
     from workbench.simulate.run import run_simulation
@@ -192,12 +197,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     # A folder given on the command line is relative to where you are; the default is the repository's.
     cases = load_cases(given if given.is_absolute() or given.exists() else cfg.resolve_path(args.cases))
     svc = build_services(cfg, store=_open_store(cfg))
-    bar = tqdm(total=0, unit="consultation", file=sys.stderr, dynamic_ncols=True)
-
-    def progress(done: int, total: int, desc: str) -> None:
-        bar.total = total
-        bar.set_description(desc)
-        bar.update(done - bar.n)
+    bar, progress = _progress_bar("consultation")
 
     try:
         summary = run_simulation(svc, cases, args.columns, args.patient, max_turns=args.max_turns,
@@ -211,19 +211,12 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 
 def cmd_judge(args: argparse.Namespace) -> int:
     """Have an OpenAI-compatible column rate stored replies on the rubric's axes (stored as suggestions)."""
-    from tqdm import tqdm
-
     from workbench.judge import run_judge
     from workbench.services import build_services
 
     cfg = _config(args)
     svc = build_services(cfg, store=_open_store(cfg))
-    bar = tqdm(total=0, unit="reply", file=sys.stderr, dynamic_ncols=True)
-
-    def progress(done: int, total: int, desc: str) -> None:
-        bar.total = total
-        bar.set_description(desc)
-        bar.update(done - bar.n)
+    bar, progress = _progress_bar("reply")
 
     try:
         summary = run_judge(svc, args.judge, datasets=args.dataset, columns=args.columns, limit=args.limit,
