@@ -113,11 +113,12 @@ def test_two_annotators_rate_concurrently_with_keyboard_and_refresh(tmp_path):
             _wait(lambda: "B 的备注" in pb.locator("#rate-comment-0 textarea").input_value(), what="restored comment")
             assert pb.locator("#rate-q-0 input[value='3']").is_checked()
 
-            # A submits with Enter, then N brings the next item.
+            # A submits with Enter and at once presses N: the next item comes after the submit's answer,
+            # never the submitted item again (the two events run concurrently on the server).
             pa.keyboard.press("Enter")
+            pa.keyboard.press("n")
             _wait(lambda: len(_rows(app.store, ua.id, "submitted")) == 3, what="A's submit")
             first_item = held[ua.id].item_id
-            pa.keyboard.press("n")
             _wait(lambda: f"Item #{first_item}" not in pa.locator("#rate-item-info").inner_text()
                   and "Item #" in pa.locator("#rate-item-info").inner_text(), what="A's next item")
 

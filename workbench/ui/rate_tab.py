@@ -96,6 +96,41 @@ RATE_JS = r"""
     const axis = ev.target.closest && ev.target.closest('.rate-axis');
     if (axis) setFocus(axis);
   });
+  // "Next" right after "Submit" must wait for the submit's answer: events of one page run concurrently,
+  // and a submit answer drawn after the next item would show the old item again.
+  let submitting = null;
+  const submitDrawn = () => {
+    const saved = document.getElementById('rate-saved');
+    const before = saved ? saved.innerText : '';
+    const t0 = Date.now();
+    return new Promise((resolve) => {
+      const poll = () => {
+        const now = document.getElementById('rate-saved');
+        const text = now ? now.innerText : '';
+        if ((text !== before && text.includes('submitted')) || Date.now() - t0 > 15000) resolve();
+        else setTimeout(poll, 25);
+      };
+      setTimeout(poll, 25);
+    });
+  };
+  document.addEventListener('click', (ev) => {
+    const t = ev.target.closest && ev.target;
+    if (!t) return;
+    if (t.closest('#rate-submit')) {
+      const mine = submitDrawn();
+      submitting = mine;
+      mine.then(() => { if (submitting === mine) submitting = null; });
+    } else if (t.closest('#rate-next') && submitting && !ev.__rateReplay) {
+      ev.preventDefault();
+      ev.stopImmediatePropagation();
+      const button = t.closest('#rate-next');
+      submitting.then(() => {
+        const again = new MouseEvent('click', {bubbles: true, cancelable: true});
+        again.__rateReplay = true;
+        button.dispatchEvent(again);
+      });
+    }
+  }, true);
   document.addEventListener('keydown', (ev) => {
     const submit = document.getElementById('rate-submit');
     if (!visible(submit)) return;
@@ -454,7 +489,8 @@ def build_rate_tab(svc: Services) -> dict[str, Any]:
         # The answers on screen are the ones just stored: send only what a submit changes (status lines,
         # headers, progress), not the ~70 widgets again; re-rendering them all made a submit slow.
         out = render(user, state, done, f"✅ Item #{done.item_id} submitted. Press **N** for the next item.")
-        changed = {st, info_md, saved_md, progress_md, mine_dd, *(w.header for w in widgets)}
+        # Not the state: the submit changes nothing in it, and an answer drawn late must not undo a Next.
+        changed = {info_md, saved_md, progress_md, mine_dd, *(w.header for w in widgets)}
         return {c: v for c, v in out.items() if c in changed}
 
     def on_reveal(state: dict, value: bool, request: gr.Request):
