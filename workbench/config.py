@@ -9,12 +9,12 @@ import os
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from workbench.errors import ConfigError
 from workbench.prompts import GREETING
 from workbench.validation import DEFAULT_MAX_TURN_CHARS
+from workbench.yaml_files import read_yaml
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DB_URL_ENV = "WORKBENCH_DB_URL"
@@ -249,15 +249,4 @@ def parse_config(data: Any, source: str = "<config>") -> WorkbenchConfig:
 
 def load_config(path: str | Path) -> WorkbenchConfig:
     """Load and validate a YAML config file."""
-    p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(f"{p}: config file not found") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise ConfigError(f"{p}: cannot read config: {e}") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as e:
-        raise ConfigError(f"{p}: not valid YAML: {e}") from None
-    return parse_config(data, str(p))
+    return parse_config(read_yaml(path, "config"), str(path))

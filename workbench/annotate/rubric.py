@@ -13,10 +13,10 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from workbench.errors import ConfigError, InputError
+from workbench.yaml_files import read_yaml
 
 #: The store has one column pair per axis (``questioning``/``questioning_na`` ...), so the rubric must
 #: define exactly these axes; an extra axis would be rated and then silently lost.
@@ -215,18 +215,7 @@ def parse_rubric(data: Any, source: str = "<rubric>") -> Rubric:
 
 def load_rubric(path: str | Path) -> Rubric:
     """Load and validate a rubric YAML file; ConfigError names the file and the offending key."""
-    p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError as exc:
-        raise ConfigError(f"{p}: rubric file not found") from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{p}: cannot read rubric: {exc}") from exc
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{p}: invalid YAML: {exc}") from exc
-    return parse_rubric(data, str(p))
+    return parse_rubric(read_yaml(path, "rubric", invalid="invalid YAML"), str(path))
 
 
 __all__ = [

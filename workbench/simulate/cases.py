@@ -12,10 +12,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from workbench.errors import InputError
+from workbench.yaml_files import read_yaml
 
 DEFAULT_CASES_DIR = "annotations/cases"
 _ID_PATTERN = r"^[a-z0-9][a-z0-9._-]*$"
@@ -106,18 +106,7 @@ def parse_case(data: Any, source: str = "<case>") -> Case:
 
 
 def load_case(path: str | Path) -> Case:
-    p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise CaseError(f"{p}: case file not found") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise CaseError(f"{p}: cannot read: {e}") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as e:
-        raise CaseError(f"{p}: not valid YAML: {e}") from None
-    return parse_case(data, str(p))
+    return parse_case(read_yaml(path, "case", CaseError), str(path))
 
 
 def load_cases(folder: str | Path) -> list[Case]:
