@@ -518,10 +518,11 @@ def test_export_tab_handlers_refuse_non_admins_and_serve_admins(ui):
     import gradio as gr
 
     from workbench.ui.export_tab import build_export_tab
+    from workbench.ui.i18n import Localizer
 
     svc, _ = ui
     with gr.Blocks():
-        tab = build_export_tab(svc)
+        tab = build_export_tab(svc, Localizer())
     annotator, admin = SimpleNamespace(username="ann_a"), SimpleNamespace(username="boss")
     values = (["bianque_csv", "tables_parquet"], None, None, None, 4.0, [], False, [], [], "", "", True, "")
     with pytest.raises(gr.Error):

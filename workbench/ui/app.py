@@ -17,6 +17,7 @@ from workbench.ui.downloads import PREFIX as EXPORT_DOWNLOADS
 from workbench.ui.downloads import ExportDownloads
 from workbench.ui.error_guard import guard_handlers
 from workbench.ui.export_tab import build_export_tab
+from workbench.ui.i18n import LANGUAGE_NAMES, SWITCH_JS, K, Localizer, language
 from workbench.ui.quality_tab import build_quality_tab
 from workbench.ui.rate_tab import RATE_JS, build_rate_tab
 from workbench.web_guard import OpenModeGuard, WorkbenchGuard
@@ -36,23 +37,35 @@ COMMON_TABS = ("chat", "rate")
 
 
 def build_app(svc: Services) -> gr.Blocks:
+    ui = Localizer()
     with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:
         state = gr.State({"dialogue_id": None})
-        gr.Markdown(f"## {TITLE}")
+        with gr.Row(equal_height=True):
+            gr.Markdown(f"## {TITLE}")
+            # Switching sets the cookie every request carries and reloads: every text, static or computed by
+            # a handler, is then in the new language. `.input`, not `.change`: page load sets the value too.
+            switch = gr.Radio([(name, code) for code, name in LANGUAGE_NAMES.items()], value="en",
+                              show_label=False, container=False, elem_id="language-switch", scale=0,
+                              min_width=160)
+            switch.input(None, [switch], None, js=SWITCH_JS)
         tabs: dict[str, gr.Tab] = {}
         with gr.Tabs():
-            with gr.Tab("Chat", id="chat", elem_id="tab-chat") as tabs["chat"]:
-                chat = build_chat_tab(svc, state)
-            with gr.Tab("Rate", id="rate", elem_id="tab-rate") as tabs["rate"]:
-                build_rate_tab(svc)
-            with gr.Tab("Compare", id="compare", elem_id="tab-compare", visible=False) as tabs["compare"]:
-                build_compare_tab(svc)
-            with gr.Tab("Quality", id="quality", elem_id="tab-quality", visible=False) as tabs["quality"]:
-                build_quality_tab(svc)
-            with gr.Tab("Data", id="data", elem_id="tab-data", visible=False) as tabs["data"]:
-                data = build_data_tab(svc)
-            with gr.Tab("Export", id="export", elem_id="tab-export", visible=False) as tabs["export"]:
-                build_export_tab(svc)
+            with ui.make(gr.Tab, label=K("app.tab.chat"), id="chat", elem_id="tab-chat") as tabs["chat"]:
+                chat = build_chat_tab(svc, state, ui)
+            with ui.make(gr.Tab, label=K("app.tab.rate"), id="rate", elem_id="tab-rate") as tabs["rate"]:
+                build_rate_tab(svc, ui)
+            with ui.make(gr.Tab, label=K("app.tab.compare"), id="compare", elem_id="tab-compare",
+                         visible=False) as tabs["compare"]:
+                build_compare_tab(svc, ui)
+            with ui.make(gr.Tab, label=K("app.tab.quality"), id="quality", elem_id="tab-quality",
+                         visible=False) as tabs["quality"]:
+                build_quality_tab(svc, ui)
+            with ui.make(gr.Tab, label=K("app.tab.data"), id="data", elem_id="tab-data",
+                         visible=False) as tabs["data"]:
+                data = build_data_tab(svc, ui)
+            with ui.make(gr.Tab, label=K("app.tab.export"), id="export", elem_id="tab-export",
+                         visible=False) as tabs["export"]:
+                build_export_tab(svc, ui)
         assert set(tabs) == set(TAB_PERMISSIONS)
 
         def show_tabs(request: gr.Request) -> dict:
@@ -63,6 +76,12 @@ def build_app(svc: Services) -> gr.Blocks:
                 allowed = set()
             return {tab: gr.update(visible=name in allowed) for name, tab in tabs.items()}
 
+        def localize(request: gr.Request) -> dict:
+            """Every bound text in the session's language, and the switch showing it."""
+            lang = language(request)
+            return {switch: lang, **ui.updates(lang)}
+
+        demo.load(localize, None, [switch, *ui.components], api_name=False, queue=False)
         demo.load(show_tabs, None, list(tabs.values()), api_name=False)
         demo.load(chat["on_load"], None, chat["load_outputs"], api_name=False)
         demo.load(data["on_load"], None, data["load_outputs"], api_name=False)
@@ -83,7 +102,7 @@ def server_options(svc: Services, *, open_mode: OpenModeGuard | None) -> dict[st
                        routes={EXPORT_DOWNLOADS: ExportDownloads(svc)})
     return dict(
         auth=svc.auth.check if svc.auth.enabled else None,
-        auth_message="BianQue Workbench: sign in" if svc.auth.enabled else None,
+        auth_message="BianQue Workbench · 扁鹊工作台: sign in · 请登录" if svc.auth.enabled else None,
         app_kwargs={"middleware": [guard]},
         max_file_size=int(svc.config.server.max_upload_mb * 1024 * 1024),
         footer_links=[],

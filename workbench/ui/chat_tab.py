@@ -24,6 +24,7 @@ from workbench.prompts import DISCLAIMER
 from workbench.services import Services
 from workbench.store.dialogues import shared_turns
 from workbench.store.schema import Generation
+from workbench.ui.i18n import Localizer
 from workbench.ui.text import TEXT_CHATBOT, as_text, as_toast, chat_text
 
 log = logging.getLogger(__name__)
@@ -108,7 +109,7 @@ def _route_md(g: Generation | None) -> str:
             f"**seed:** {g.seed}")
 
 
-def build_chat_tab(svc: Services, state: gr.State) -> dict[str, Any]:
+def build_chat_tab(svc: Services, state: gr.State, ui: Localizer) -> dict[str, Any]:
     control = RunControl()
     views: list[ColumnView] = []
     # Headers start blind; page load reveals the names to users allowed to see them (see on_load).

@@ -27,6 +27,7 @@ from workbench.analysis.report import SECTIONS
 from workbench.errors import InputError, WorkbenchError
 from workbench.services import Services
 from workbench.store.schema import Dataset, Generation, User
+from workbench.ui.i18n import Localizer
 from workbench.ui.simulated_section import build_simulated_section
 from workbench.ui.text import as_toast
 
@@ -116,7 +117,7 @@ def require_admin(svc: Services, request: Any) -> None:
     require_role(svc.auth, request, Permission.COMPARE)
 
 
-def build_compare_tab(svc: Services) -> dict[str, Any]:
+def build_compare_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
     # Annotator, dataset and model names are filled by Refresh, for admins only: the page config is
     # visible to every logged-in annotator, who must not see model names.
     choices = {"annotators": [], "datasets": [], "columns": [], "turn_types": list(TURN_TYPES)}

@@ -20,6 +20,7 @@ from workbench.datasets.registry import PARSERS
 from workbench.datasets.store_import import import_dataset, list_datasets
 from workbench.errors import DatasetError, WorkbenchError
 from workbench.services import Services
+from workbench.ui.i18n import Localizer
 from workbench.ui.text import as_text
 
 log = logging.getLogger(__name__)
@@ -83,7 +84,7 @@ def turns_spec(mode: str, n: Any) -> str:
     return mode
 
 
-def build_data_tab(svc: Services) -> dict[str, Any]:
+def build_data_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
     gr.Markdown("Import evaluation dialogues, then have every column reply at their doctor turns "
                 "with the gold history as context. Replies are stored for rating and for the Compare tab.")
     with gr.Row(equal_height=False):

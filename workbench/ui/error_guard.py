@@ -18,6 +18,7 @@ from typing import Any
 import gradio as gr
 
 from workbench.errors import WorkbenchError
+from workbench.ui import i18n
 
 log = logging.getLogger(__name__)
 
@@ -26,12 +27,12 @@ def user_error(e: BaseException) -> gr.Error:
     """The pop-up for ``e``: its own text only when it was written for users."""
     if isinstance(e, gr.Error):
         return e
+    lang = i18n.language()
     if isinstance(e, WorkbenchError):
-        return gr.Error(str(e))
+        return gr.Error(i18n.catalogue().translate(str(e), lang))
     ref = secrets.token_hex(4)
     log.error("unexpected error in a UI handler (ref %s)", ref, exc_info=e)
-    return gr.Error(f"Unexpected server error (ref {ref}). Nothing more is shown here; an admin can find "
-                    "the details in the server log.")
+    return gr.Error(i18n.t("app.error.unexpected", lang, ref=ref))
 
 
 def guarded(fn: Callable[..., Any]) -> Callable[..., Any]:

@@ -34,6 +34,7 @@ from workbench.export.registry import WRITERS
 from workbench.export.selection import ExportFilters
 from workbench.services import Services
 from workbench.store.schema import Dataset, User
+from workbench.ui.i18n import Localizer
 from workbench.ui.text import as_toast
 
 log = logging.getLogger(__name__)
@@ -205,7 +206,7 @@ def download_link(run: ExportRun) -> str:
             f"Download {html.escape(run.file_name)}</a> (once; it is deleted after the download or within an hour)")
 
 
-def build_export_tab(svc: Services) -> dict[str, Any]:
+def build_export_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
     """Build the Export tab inside the current Blocks; returns its components and :class:`ExportActions`."""
     actions = ExportActions(svc)
     notice = gr.Markdown(NOT_ADMIN, elem_id="export-notice")

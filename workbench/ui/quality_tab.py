@@ -18,6 +18,7 @@ from workbench.annotate.gold import import_gold, list_gold, mark_gold, read_gold
 from workbench.annotate.rubric import TURN_TYPE_KEYS
 from workbench.errors import AuthError, InputError, WorkbenchError
 from workbench.services import Services
+from workbench.ui.i18n import Localizer
 
 TABLE_DIGITS = 3
 GOLD_COLUMNS = ["generation_id", "dialogue_id", "turn_index", "column", "turn_type", "questioning", "suggestion",
@@ -50,7 +51,7 @@ def _int(value: Any, name: str, default: int | None = None) -> int:
     return int(number)
 
 
-def build_quality_tab(svc: Services) -> dict[str, Any]:
+def build_quality_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
     gr.Markdown("Per annotator: items done, median time per item, agreement with the others, gold accuracy, "
                 "estimated reliability (0 = no information, 1 = always right) and **anchoring**: the share of "
                 "turn types left as the machine suggested. Admins and researchers only.")

@@ -28,6 +28,7 @@ from workbench.annotate.rubric import Rubric, load_rubric
 from workbench.auth import CurrentUser
 from workbench.errors import AuthError, InputError, WorkbenchError
 from workbench.services import Services
+from workbench.ui.i18n import Localizer
 from workbench.ui.text import TEXT_CHATBOT, as_text, as_toast, text_messages
 
 log = logging.getLogger(__name__)
@@ -220,7 +221,7 @@ def api_item(item: ItemView | None) -> dict[str, Any] | None:
                         for r in item.replies]}
 
 
-def build_rate_tab(svc: Services) -> dict[str, Any]:
+def build_rate_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
     """Build the Rate tab inside the current Blocks context."""
     cfg = svc.config.annotation
     rubric = load_rubric(svc.config.resolve_path(cfg.rubric))

@@ -42,9 +42,15 @@ def as_text(value: object) -> str:
 def as_toast(value: object) -> str:
     """``value`` for a pop-up (``gr.Info``/``gr.Warning``/``gr.Error``): HTML there, never Markdown.
 
-    Only HTML's characters are escaped, so an API client reading the error gets readable text.
+    Only HTML's characters are escaped, so an API client reading the error gets readable text. An error
+    (raised in English below the UI) is translated into the session's language first.
     """
-    return html.escape("" if value is None else str(value), quote=False)
+    text = "" if value is None else str(value)
+    if isinstance(value, BaseException):
+        from workbench.ui import i18n  # the catalogue needs Gradio; keep this module importable without it
+
+        text = i18n.catalogue().translate(text, i18n.language())
+    return html.escape(text, quote=False)
 
 
 def chat_text(value: object) -> str:

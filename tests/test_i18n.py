@@ -1,0 +1,134 @@
+"""The UI's message catalogue, the session language, and the switch in a real browser."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from workbench.errors import ConfigError
+from workbench.ui.i18n import (
+    BUILD_LANGUAGE,
+    LANGUAGES,
+    Catalogue,
+    K,
+    Localizer,
+    catalogue,
+    parse_accept_language,
+    read_catalogue,
+)
+
+UI_SOURCES = sorted(p for p in (Path(__file__).parent.parent / "workbench" / "ui").rglob("*.py") if p.name != "i18n.py")
+#: literal keys in the UI's code: K("…"), t("…"), ui.t("…"), i18n.t("…"), label="…" given to bind()
+KEY_USE = re.compile(r"""(?:\bK|\bt)\(\s*["']([a-z0-9_]+(?:\.[a-z0-9_]+)+)["']""")
+
+
+def test_every_key_has_every_language_with_the_same_fields():
+    cat = catalogue()
+    assert len(cat.messages) > 5
+    for key, entry in cat.messages.items():
+        assert set(entry) == set(LANGUAGES), key
+        assert all(text.strip() for text in entry.values()), key
+    for template, entry in cat.errors.items():
+        assert set(entry) == set(LANGUAGES), template
+
+
+def test_every_key_the_ui_names_exists():
+    cat = catalogue()
+    used = {m for path in UI_SOURCES for m in KEY_USE.findall(path.read_text(encoding="utf-8"))}
+    assert used, "no keys found: the pattern no longer matches the code"
+    missing = sorted(used - set(cat.messages))
+    assert not missing, missing
+
+
+def test_a_broken_catalogue_names_file_and_key(tmp_path):
+    (tmp_path / "a.yaml").write_text("x.one: {en: 'Hello {name}', zh: '你好'}\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"x\.one.*fields"):
+        read_catalogue(tmp_path)
+    (tmp_path / "a.yaml").write_text("x.one: {en: Hello, zh: 你好}\n", encoding="utf-8")
+    (tmp_path / "b.yaml").write_text("x.one: {en: Hi, zh: 嗨}\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="defined twice"):
+        read_catalogue(tmp_path)
+    (tmp_path / "b.yaml").write_text("x.two: {zh: 嗨}\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="no en text"):
+        read_catalogue(tmp_path)
+
+
+def test_translate_formats_and_falls_back():
+    cat = Catalogue({"a.greet": {"en": "Hello {name}", "zh": "你好，{name}"}, "a.only": {"en": "Only"}},
+                    {"{column} has no reply": {"en": "{column} has no reply", "zh": "{column} 没有回复"},
+                     "locked": {"en": "locked", "zh": "已锁定"}})
+    assert cat.t("a.greet", "zh", name="李") == "你好，李"
+    assert cat.t("a.greet", "en", name="Li") == "Hello Li"
+    assert cat.t("a.only", "zh") == "Only"  # missing translation: English, never an empty label
+    assert cat.t("a.nope", "zh") == "a.nope"
+    assert cat.translate("bianque-2 has no reply", "zh") == "bianque-2 没有回复"
+    assert cat.translate("locked", "zh") == "已锁定"
+    assert cat.translate("locked out", "zh") == "locked out"  # whole-message match only
+    assert cat.translate("bianque-2 has no reply", "en") == "bianque-2 has no reply"
+
+
+@pytest.mark.parametrize(("header", "lang"), [
+    ("zh-CN,zh;q=0.9,en;q=0.8", "zh"),
+    ("en-US,en;q=0.9,zh-CN;q=0.8", "en"),
+    ("fr-FR,fr;q=0.9,zh-TW;q=0.5", "zh"),
+    ("fr-FR", None),
+    ("en;q=0.2, zh;q=0.7", "zh"),
+    ("zh;q=0", None),
+    ("", None),
+    (None, None),
+])
+def test_accept_language(header, lang):
+    assert parse_accept_language(header) == lang
+
+
+def test_localizer_binds_and_rewrites():
+    import gradio as gr
+
+    ui = Localizer()
+    with gr.Blocks():
+        tab_label = ui.make(gr.Textbox, label=K("app.tab.chat"), value="typed by a user")
+        radio = ui.make(gr.Radio, choices=[(K("app.tab.rate"), "rate"), (K("app.tab.chat"), "chat")])
+    assert tab_label.label == catalogue().t("app.tab.chat", BUILD_LANGUAGE)
+    assert tab_label.value == "typed by a user"  # a plain value is not a key and is left alone
+    zh = ui.updates("zh")
+    assert zh[tab_label]["label"] == catalogue().t("app.tab.chat", "zh")
+    assert "value" not in zh[tab_label]
+    assert zh[radio]["choices"] == [(catalogue().t("app.tab.rate", "zh"), "rate"),
+                                    (catalogue().t("app.tab.chat", "zh"), "chat")]
+    with pytest.raises(KeyError):
+        ui.bind(tab_label, label="no.such.key")
+
+
+@pytest.mark.browser
+def test_browser_language_follows_accept_language_and_the_switch(services):
+    from playwright.sync_api import expect, sync_playwright
+
+    from tests.browser import launch, require_chromium
+    from tests.ui_server import running_app
+
+    require_chromium()
+    cat = catalogue()
+    with running_app(services) as url, sync_playwright() as pw:
+        browser = launch(pw)
+        zh_ctx = browser.new_context(locale="zh-CN")
+        page = zh_ctx.new_page()
+        page.goto(url.page)
+        # A Chinese browser gets Chinese tabs without asking.
+        expect(page.get_by_role("tab", name=cat.t("app.tab.rate", "zh"))).to_be_visible(timeout=30_000)
+        expect(page.get_by_role("tab", name=cat.t("app.tab.rate", "en"), exact=True)).to_have_count(0)
+        # The switch reloads the page in English and remembers the choice.
+        page.locator("#language-switch").get_by_text("English").click()
+        expect(page.get_by_role("tab", name=cat.t("app.tab.rate", "en"), exact=True)).to_be_visible(
+            timeout=30_000)
+        page.reload()
+        expect(page.get_by_role("tab", name=cat.t("app.tab.rate", "en"), exact=True)).to_be_visible(
+            timeout=30_000)
+        expect(page.locator("#language-switch input[value='en']")).to_be_checked()
+        # An English browser starts in English.
+        en_page = browser.new_context(locale="en-US").new_page()
+        en_page.goto(url.page)
+        expect(en_page.get_by_role("tab", name=cat.t("app.tab.chat", "en"), exact=True)).to_be_visible(
+            timeout=30_000)
+        browser.close()

@@ -1,0 +1,260 @@
+"""The UI's two languages: one message catalogue, the session's language, and labels that follow it.
+
+* The catalogue is data: ``workbench/ui/locales/*.yaml``, one file per area (``chat.yaml``, ``rate.yaml``…),
+  each key holding its text in every language of :data:`LANGUAGES`. Keys are prefixed by their area.
+* A session's language is decided on the server, for every request alike: the ``wb_lang`` cookie set by the
+  language switch, else the browser's ``Accept-Language``, else English. Handlers ask :func:`language`.
+* The Blocks are built once, in English. :class:`Localizer` remembers which property of which component
+  holds which key, and page load (:meth:`Localizer.updates`) rewrites them in the session's language.
+* Error texts written in English deep in the code are translated by pattern (``errors*.yaml``, one per area
+  too): keys there
+  are English templates such as ``"{column} has no finished reply"``; :meth:`Catalogue.translate`
+  matches a message against them. A message with no pattern stays English rather than being lost.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import string
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+from gradio.context import LocalContext
+
+from workbench.errors import ConfigError
+from workbench.yaml_files import read_yaml
+
+log = logging.getLogger(__name__)
+
+LANGUAGES = ("zh", "en")
+#: the language the Blocks are built in and the one a missing translation falls back to
+BUILD_LANGUAGE = "en"
+COOKIE = "wb_lang"
+LOCALES = Path(__file__).parent / "locales"
+#: the switch's choices, each in its own language
+LANGUAGE_NAMES = {"zh": "中文", "en": "English"}
+#: area files named so hold English error templates as keys rather than dotted keys
+ERRORS_PREFIX = "errors"
+
+
+def _fields(template: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """Every UI text in every language. ``messages[key][lang]``; ``errors[english template][lang]``."""
+
+    messages: dict[str, dict[str, str]]
+    errors: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def t(self, key: str, lang: str, **params: Any) -> str:
+        """The text of ``key`` in ``lang`` (English when that language lacks it), formatted with ``params``."""
+        entry = self.messages.get(key)
+        if entry is None:
+            # A missing key is a bug (tests check every literal key), but a user still sees something readable.
+            log.warning("missing UI text %r", key)
+            return key
+        text = entry.get(lang) or entry[BUILD_LANGUAGE]
+        return text.format(**params) if params else text
+
+    def translate(self, message: str, lang: str) -> str:
+        """An English message (an error's text) in ``lang``, by the first matching template of errors.yaml.
+
+        Each message is matched whole; one ending in a template's text plus a detail keeps the detail.
+        """
+        if lang == BUILD_LANGUAGE or not message:
+            return message
+        for pattern, fields, entry in _error_patterns(self):
+            m = pattern.fullmatch(message)
+            if m and lang in entry:
+                return entry[lang].format(**{f: m.group(f) for f in fields})
+        return message
+
+
+@cache
+def _compiled(template: str) -> tuple[re.Pattern[str], tuple[str, ...]]:
+    parts: list[str] = []
+    names: list[str] = []
+    for literal, name, _, _ in string.Formatter().parse(template):
+        parts.append(re.escape(literal))
+        if name:
+            parts.append(f"(?P<{name}>.+?)" if name not in names else f"(?P={name})")
+            names.append(name)
+    return re.compile("".join(parts), re.S), tuple(dict.fromkeys(names))
+
+
+def _error_patterns(cat: Catalogue) -> list[tuple[re.Pattern[str], tuple[str, ...], dict[str, str]]]:
+    out = []
+    for template, entry in cat.errors.items():
+        pattern, names = _compiled(template)
+        out.append((pattern, names, entry))
+    return out
+
+
+def _check_entry(source: str, key: str, entry: Any, english: str | None = None) -> dict[str, str]:
+    if not isinstance(entry, dict) or set(entry) - set(LANGUAGES) or not all(
+            isinstance(v, str) for v in entry.values()):
+        raise ConfigError(f"{source}: {key!r} must map languages {LANGUAGES} to texts")
+    if english is not None:
+        entry = {BUILD_LANGUAGE: english, **entry}
+    if BUILD_LANGUAGE not in entry:
+        raise ConfigError(f"{source}: {key!r} has no {BUILD_LANGUAGE} text")
+    wanted = _fields(entry[BUILD_LANGUAGE])
+    for lang, text in entry.items():
+        if _fields(text) != wanted:
+            raise ConfigError(f"{source}: {key!r} in {lang} has fields {sorted(_fields(text))}, "
+                              f"{BUILD_LANGUAGE} has {sorted(wanted)}")
+    return entry
+
+
+def read_catalogue(directory: Path = LOCALES) -> Catalogue:
+    """Every ``*.yaml`` of ``directory``; a key defined twice or a text missing a ``{field}`` is an error."""
+    messages: dict[str, dict[str, str]] = {}
+    errors: dict[str, dict[str, str]] = {}
+    for path in sorted(directory.glob("*.yaml")):
+        data = read_yaml(path, "UI texts") or {}
+        if not isinstance(data, dict):
+            raise ConfigError(f"{path}: UI texts must be a mapping of keys")
+        for key, entry in data.items():
+            key = str(key)
+            if key in messages or key in errors:
+                raise ConfigError(f"{path}: {key!r} is defined twice")
+            if path.name.startswith(ERRORS_PREFIX):
+                # Keys of errors*.yaml are the English text itself; entries give the other languages.
+                errors[key] = _check_entry(str(path), key, entry, english=key)
+                continue
+            if key in messages:
+                raise ConfigError(f"{path}: {key!r} is defined twice")
+            messages[key] = _check_entry(str(path), key, entry)
+    return Catalogue(messages, errors)
+
+
+@cache
+def catalogue() -> Catalogue:
+    """The packaged catalogue, read once (it is data shipped with the code, not state)."""
+    return read_catalogue()
+
+
+def t(key: str, lang: str, **params: Any) -> str:
+    """Shorthand for ``catalogue().t``."""
+    return catalogue().t(key, lang, **params)
+
+
+def parse_accept_language(header: str | None) -> str | None:
+    """The first of :data:`LANGUAGES` the header asks for, by its ``q`` weights (``zh-CN;q=0.9`` → ``zh``)."""
+    if not header:
+        return None
+    ranked: list[tuple[float, int, str]] = []
+    for i, part in enumerate(header.split(",")):
+        tag, _, params = part.strip().partition(";")
+        q = 1.0
+        m = re.search(r"q=([0-9.]+)", params)
+        if m:
+            try:
+                q = float(m.group(1))
+            except ValueError:
+                q = 0.0
+        base = tag.strip().lower().split("-")[0]
+        if base in LANGUAGES and q > 0:
+            ranked.append((-q, i, base))
+    return min(ranked)[2] if ranked else None
+
+
+def language(request: gr.Request | None = None) -> str:
+    """The session's language: the switch's cookie, else the browser's wish, else English.
+
+    Without ``request``, the request of the event being handled (Gradio keeps it in a context variable),
+    so code with no ``gr.Request`` parameter (the error guard) answers in the same language.
+    """
+    if request is None:
+        request = LocalContext.request.get(None)
+    if request is None:
+        return BUILD_LANGUAGE
+    try:
+        cookie = request.cookies.get(COOKIE)
+        if cookie in LANGUAGES:
+            return cookie
+        return parse_accept_language(request.headers.get("accept-language")) or BUILD_LANGUAGE
+    except AttributeError:  # a request object without headers (an internal call)
+        return BUILD_LANGUAGE
+
+
+#: component properties that hold texts a Localizer may rewrite
+TEXT_PROPS = ("label", "value", "placeholder", "info")
+
+
+class Localizer:
+    """The texts of one app's components: build them in English, rewrite them per session on page load.
+
+    One per ``build_app`` call (never module state): ``ui = Localizer()``; then
+    ``ui.bind(gr.Button(ui.t("chat.send")), value="chat.send")`` or the shorthand
+    ``ui.button("chat.send", ...)``. Choices given as ``(key, value)`` pairs are translated too.
+    """
+
+    def __init__(self, cat: Catalogue | None = None) -> None:
+        self.catalogue = cat or catalogue()
+        self._bound: list[tuple[Any, dict[str, Any]]] = []
+
+    def t(self, key: str, **params: Any) -> str:
+        """``key`` in the build language (for constructing components)."""
+        return self.catalogue.t(key, BUILD_LANGUAGE, **params)
+
+    def bind(self, component: Any, **props: Any) -> Any:
+        """Register ``component``'s ``props`` (``label="rate.axis"``, ``choices=[("key", value)]``)."""
+        for name, key in props.items():
+            if name not in (*TEXT_PROPS, "choices"):
+                raise ValueError(f"cannot translate property {name!r}")
+            keys = [k for k, _ in key] if name == "choices" else [key]
+            for k in keys:
+                if k not in self.catalogue.messages:
+                    raise KeyError(f"no UI text {k!r} in {LOCALES}")
+        self._bound.append((component, props))
+        return component
+
+    def make(self, cls: Any, /, **kwargs: Any) -> Any:
+        """``cls(**kwargs)`` where ``label/value/placeholder/info`` given as ``K("key")`` are keys, bound."""
+        keys = {name: v.key for name, v in kwargs.items() if isinstance(v, K)}
+        if isinstance(kwargs.get("choices"), list) and any(isinstance(c[0], K) for c in kwargs["choices"]
+                                                           if isinstance(c, tuple)):
+            keys["choices"] = [(c[0].key, c[1]) for c in kwargs["choices"]]
+            kwargs["choices"] = [(self.t(k), v) for k, v in keys["choices"]]
+        for name in TEXT_PROPS:
+            if isinstance(kwargs.get(name), K):
+                kwargs[name] = self.t(kwargs[name].key)
+        return self.bind(cls(**kwargs), **keys)
+
+    @property
+    def components(self) -> list[Any]:
+        return [c for c, _ in self._bound]
+
+    def updates(self, lang: str) -> dict[Any, Any]:
+        """Every bound component's texts in ``lang``: the outputs of the page-load event."""
+        out: dict[Any, Any] = {}
+        for component, props in self._bound:
+            values: dict[str, Any] = {}
+            for name, key in props.items():
+                if name == "choices":
+                    values[name] = [(self.catalogue.t(k, lang), v) for k, v in key]
+                else:
+                    values[name] = self.catalogue.t(key, lang)
+            out[component] = gr.update(**values)
+        return out
+
+
+@dataclass(frozen=True)
+class K:
+    """A catalogue key given to :meth:`Localizer.make` in place of a text."""
+
+    key: str
+
+
+SWITCH_JS = f"""(lang) => {{
+  document.cookie = "{COOKIE}=" + lang + "; path=/; max-age=31536000; SameSite=Lax";
+  window.location.reload();
+  return lang;
+}}"""
