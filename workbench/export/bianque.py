@@ -28,6 +28,18 @@ def _rows(ctx: ExportContext, res: FormatResult):
         yield ctx.bianque_input(s.candidate), escape_training_text(s.target), meta
 
 
+_FORMULA_STARTS = frozenset("'=+-@\t\r")  # every cell neutralise() changes starts with one of these
+
+
+def _cell(v: object) -> object:
+    """A CSV cell: None as empty, text protected against formulas (neutralise() only where it can apply)."""
+    if v is None:
+        return ""
+    if v.__class__ is str and v and v[0] in _FORMULA_STARTS:
+        return neutralise(v)
+    return v
+
+
 def write_csv(ctx: ExportContext, out_dir: Path) -> FormatResult:
     """``train.csv`` with columns input, target and the metadata columns (annotators joined by ';')."""
     path = out_dir / "train.csv"
@@ -36,9 +48,8 @@ def write_csv(ctx: ExportContext, out_dir: Path) -> FormatResult:
         w = csv.writer(f)
         w.writerow(["input", "target", *META_COLUMNS])
         w.writerows(
-            [neutralise(inp), neutralise(tgt),
-             *(neutralise(";".join(v)) if k == "annotators" else ("" if v is None else neutralise(v))
-               for k, v in ((k, meta[k]) for k in META_COLUMNS))]
+            [_cell(inp), _cell(tgt),
+             *(_cell(";".join(meta[k])) if k == "annotators" else _cell(meta[k]) for k in META_COLUMNS)]
             for inp, tgt, meta in _rows(ctx, res)
         )
     return res

@@ -160,6 +160,7 @@ def write(ctx: ExportContext, out_dir: Path) -> FormatResult:
     path = out_dir / "train.jsonl"
     res = FormatResult([path], 0)
     sides: dict[int, bytes] = {}  # a reply appears in many pairs: encode its metadata once
+    replies: dict[str, bytes] = {}  # and its text as an assistant message once
 
     def side(x: tuple[ExportCandidate, CandidateStats] | None) -> bytes:
         k = id(x[0]) if x is not None else 0
@@ -168,17 +169,22 @@ def write(ctx: ExportContext, out_dir: Path) -> FormatResult:
             got = sides[k] = dumpb(_side(x))
         return got
 
+    def reply(text: str) -> bytes:
+        got = replies.get(text)
+        if got is None:
+            got = replies[text] = dumpb([{"role": "assistant", "content": text}])
+        return got
+
     with path.open("wb") as f:
         for p in dpo_pairs(ctx):
             c = p.prompt_candidate
             turn_type = p.turn_type
             res.count(p.chosen[0].model if p.chosen else "corrected", turn_type, p.source)
             head = dumpb({"dialogue_id": p.dialogue_id, "turn_index": p.turn_index, "dataset": c.dataset,
-                        "pair_source": p.source, "turn_type": turn_type, "annotators": list(p.votes_for),
-                        "annotators_against": list(p.votes_against)})
-            meta = head[:-1] + b',"chosen":' + side(p.chosen) + b',"rejected":' + side(p.rejected) + b"}"
-            f.write(b'{"prompt":' + ctx.prompt_json(c) + b',"chosen":'
-                    + dumpb([{"role": "assistant", "content": p.chosen_text}]) + b',"rejected":'
-                    + dumpb([{"role": "assistant", "content": p.rejected[0].output}]) + b',"metadata":'
-                    + meta + b"}\n")
+                          "pair_source": p.source, "turn_type": turn_type, "annotators": list(p.votes_for),
+                          "annotators_against": list(p.votes_against)})
+            # One join instead of a chain of +: each + copied the (long) prompt again.
+            f.write(b"".join((b'{"prompt":', ctx.prompt_json(c), b',"chosen":', reply(p.chosen_text),
+                              b',"rejected":', reply(p.rejected[0].output), b',"metadata":', head[:-1],
+                              b',"chosen":', side(p.chosen), b',"rejected":', side(p.rejected), b"}}\n")))
     return res

@@ -47,34 +47,43 @@ def kto_rows(ctx: ExportContext) -> tuple[list[tuple[KtoRow, bool, dict]], int]:
         for c, s in group:
             prompt = ctx.prompt_json(c)
             if s.overall is not None and type_ok(s, f_):
-                rows.setdefault((prompt, c.output), KtoRow(c, c.output)).rated.append((c, s))
+                row = rows.get((prompt, c.output))
+                if row is None:
+                    row = rows[(prompt, c.output)] = KtoRow(c, c.output)
+                row.rated.append((c, s))
             if f_.use_corrections:
                 for a, text, _ in s.corrections:
                     if text_type_ok(text, f_):
-                        rows.setdefault((prompt, text), KtoRow(c, text)).corrected_by.append(a)
+                        row = rows.get((prompt, text))
+                        if row is None:
+                            row = rows[(prompt, text)] = KtoRow(c, text)
+                        row.corrected_by.append(a)
     out: list[tuple[KtoRow, bool, dict]] = []
     contradictions = 0
+    cut = f_.kto_cut
     for row in rows.values():
         c = row.prompt_candidate
-        base = {"dialogue_id": c.dialogue_id, "turn_index": c.turn_index, "dataset": c.dataset}
         if row.rated:
             if len(row.rated) == 1:
                 pooled, s = row.rated[0]
             else:  # the same (prompt, text) at several turns: pool them too
                 pooled = pool_identical([c for c, _ in row.rated])[0]
                 s = candidate_stats(pooled, ann)
-            label = s.overall is not None and s.overall >= f_.kto_cut and not s.safety_flagged
+            label = s.overall is not None and s.overall >= cut and not s.safety_flagged
             if row.corrected_by and not label:
                 contradictions += 1
                 continue
-            meta = {**base, "generation_id": pooled.generation_id, "generation_ids": list(pooled.generation_ids),
+            meta = {"dialogue_id": c.dialogue_id, "turn_index": c.turn_index, "dataset": c.dataset,
+                    "generation_id": pooled.generation_id, "generation_ids": list(pooled.generation_ids),
                     "column": pooled.column, "model": pooled.model, "turn_type": s.turn_type,
                     "questioning": s.questioning, "suggestion": s.suggestion, "n_ratings": s.n_ratings,
                     "agreement": s.agreement, "target_source": "rated",
-                    "annotators": sorted(set(s.annotators) | set(row.corrected_by))}
+                    "annotators": sorted(set(s.annotators).union(row.corrected_by) if row.corrected_by
+                                         else set(s.annotators))}
         else:
             label = True
-            meta = {**base, "generation_id": None, "generation_ids": [], "column": c.column, "model": "corrected",
+            meta = {"dialogue_id": c.dialogue_id, "turn_index": c.turn_index, "dataset": c.dataset,
+                    "generation_id": None, "generation_ids": [], "column": c.column, "model": "corrected",
                     "turn_type": text_turn_type(row.completion), "questioning": None, "suggestion": None,
                     "n_ratings": 0, "agreement": None, "target_source": "corrected",
                     "annotators": sorted(set(row.corrected_by))}
@@ -88,13 +97,16 @@ def write(ctx: ExportContext, out_dir: Path) -> FormatResult:
     res = FormatResult([path], 0)
     n_pos = 0
     rows, contradictions = kto_rows(ctx)
+    replies: dict[str, bytes] = {}  # a completion's assistant message, encoded once per text
     with path.open("wb") as f:
         for row, label, meta in rows:
             res.count(meta["model"], meta["turn_type"], meta["target_source"])
             n_pos += label
-            f.write(b'{"prompt":' + ctx.prompt_json(row.prompt_candidate) + b',"completion":'
-                    + dumpb([{"role": "assistant", "content": row.completion}]) + b',"label":'
-                    + (b"true" if label else b"false") + b',"metadata":' + dumpb(meta) + b"}\n")
+            reply = replies.get(row.completion)
+            if reply is None:
+                reply = replies[row.completion] = dumpb([{"role": "assistant", "content": row.completion}])
+            f.write(b"".join((b'{"prompt":', ctx.prompt_json(row.prompt_candidate), b',"completion":', reply,
+                              b',"label":', b"true" if label else b"false", b',"metadata":', dumpb(meta), b"}\n")))
     res.notes.append(f"{n_pos} desirable / {res.rows - n_pos} undesirable (threshold {ctx.filters.kto_cut})")
     if contradictions:
         res.notes.append(f"{contradictions} completion(s) left out: a correction equals a reply rated undesirable")

@@ -22,6 +22,6 @@ def write(ctx: ExportContext, out_dir: Path) -> FormatResult:
             prompt = ctx.prompt_json(s.candidate)
             reply = dumpb({"role": "assistant", "content": s.target})
             # The cached prompt is a JSON array; splice the reply in rather than re-encoding the history.
-            messages = prompt[:-1] + (b"," if len(prompt) > 2 else b"") + reply + b"]"
-            f.write(b'{"messages":' + messages + b',"metadata":' + dumpb(meta) + b"}\n")
+            f.write(b"".join((b'{"messages":', prompt[:-1], b"," if len(prompt) > 2 else b"", reply,
+                              b'],"metadata":', dumpb(meta), b"}\n")))
     return res

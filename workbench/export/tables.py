@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from workbench.csv_safety import PROTECTED_PATTERN, neutralise
@@ -22,55 +23,78 @@ from workbench.export.table_schema import to_arrow
 TABLES = ("dialogues", "generations", "ratings", "annotators")
 
 
+def _column(values: list) -> object:
+    """A table column from Python values, as ``pd.DataFrame`` would make it: text goes straight into an
+    Arrow-backed string array (pandas' own conversion checks every value in Python first, three times
+    slower on a large export); anything else (numbers, times, mixed or all-missing values) is left to
+    pandas' inference."""
+    try:
+        arr = pa.array(values, type=pa.large_string())
+    except (pa.ArrowException, TypeError, ValueError, UnicodeError):
+        return values
+    if arr.null_count == len(arr):
+        return values  # pandas keeps an all-missing column as objects, not text
+    return pd.arrays.ArrowStringArray(pa.chunked_array([arr]), dtype=_STR)
+
+
+_STR = pd.Series(["x"]).dtype  # pandas' default text dtype, the one pd.DataFrame gives a text column
+_TEXT_COLUMNS = {"dataset", "column", "model", "output", "turn_type_auto", "preferred_by", "dispreferred_by",
+                 "annotator", "turn_type", "comment", "corrected_reply", "role", "text"}
+
+
+def _frame(columns: dict[str, list]) -> pd.DataFrame:
+    return pd.DataFrame({k: _column(v) if k in _TEXT_COLUMNS and v else v for k, v in columns.items()})
+
+
 def tables_from_candidates(candidates: list[ExportCandidate], filters: ExportFilters | None = None) -> dict[str, pd.DataFrame]:
-    """The four flat tables for the candidates in scope. Columns are built as lists, then framed once."""
+    """The four flat tables for the candidates in scope, one list comprehension per column."""
     f = filters or ExportFilters()
     allowed = set(f.annotators) if f.annotators is not None else None
+    no_scope = f.datasets is None and f.date_from is None and f.date_to is None
+    cs = candidates if no_scope else [c for c in candidates if in_scope(c, f)]
     longest: dict[object, tuple[str | None, list]] = {}
-    gen: dict[str, list] = {k: [] for k in ("generation_id", "dialogue_id", "dataset", "turn_index", "column",
-                                            "model", "output", "turn_type_auto", "agreement", "preferred_by",
-                                            "dispreferred_by", "created_at")}
-    rat: dict[str, list] = {k: [] for k in ("generation_id", "annotator", "questioning", "suggestion", "turn_type",
-                                            "safety_flag", "comment", "corrected_reply", "created_at")}
-    # Rows as tuples, transposed once by zip(): far fewer Python-level operations than appending per cell.
-    gen_rows: list[tuple] = []
-    rat_rows: list[tuple] = []
-    for c in candidates:
-        if not in_scope(c, f):
-            continue
+    for c in cs:
         prev = longest.get(c.dialogue_id)
         if prev is None or len(c.history) > len(prev[1]):
-            longest[c.dialogue_id] = (c.dataset, list(c.history))
-        gen_rows.append((c.generation_id, c.dialogue_id, c.dataset, c.turn_index, c.column, c.model, c.output,
-                         c.turn_type_auto, c.agreement, ";".join(c.preferred_by), ";".join(c.dispreferred_by),
-                         c.created_at))
-        gid = c.generation_id
-        rat_rows.extend(
-            (gid, r.annotator, r.questioning, r.suggestion, r.turn_type, r.safety_flag, r.comment,
-             r.corrected_reply, r.created_at)
-            for r in c.ratings if allowed is None or r.annotator in allowed
-        )
-    for cols, rows in ((gen, gen_rows), (rat, rat_rows)):
-        if rows:
-            for k, values in zip(cols, zip(*rows, strict=True), strict=True):
-                cols[k] = list(values)
-    dia: dict[str, list] = {"dialogue_id": [], "dataset": [], "turn_index": [], "role": [], "text": []}
-    for did, (ds, turns) in longest.items():
-        for i, t in enumerate(turns):
-            dia["dialogue_id"].append(did)
-            dia["dataset"].append(ds)
-            dia["turn_index"].append(i)
-            dia["role"].append(t.role)
-            dia["text"].append(t.text)
-    ratings = pd.DataFrame(rat)
+            longest[c.dialogue_id] = (c.dataset, c.history)
+    gen = {
+        "generation_id": [c.generation_id for c in cs],
+        "dialogue_id": [c.dialogue_id for c in cs],
+        "dataset": [c.dataset for c in cs],
+        "turn_index": [c.turn_index for c in cs],
+        "column": [c.column for c in cs],
+        "model": [c.model for c in cs],
+        "output": [c.output for c in cs],
+        "turn_type_auto": [c.turn_type_auto for c in cs],
+        "agreement": [c.agreement for c in cs],
+        "preferred_by": [";".join(c.preferred_by) for c in cs],
+        "dispreferred_by": [";".join(c.dispreferred_by) for c in cs],
+        "created_at": [c.created_at for c in cs],
+    }
+    rated = [(c.generation_id, r) for c in cs for r in c.ratings if allowed is None or r.annotator in allowed]
+    rs = [r for _, r in rated]
+    rat = {
+        "generation_id": [g for g, _ in rated],
+        "annotator": [r.annotator for r in rs],
+        "questioning": [r.questioning for r in rs],
+        "suggestion": [r.suggestion for r in rs],
+        "turn_type": [r.turn_type for r in rs],
+        "safety_flag": [r.safety_flag for r in rs],
+        "comment": [r.comment for r in rs],
+        "corrected_reply": [r.corrected_reply for r in rs],
+        "created_at": [r.created_at for r in rs],
+    }
+    turns = [(did, ds, i, t) for did, (ds, h) in longest.items() for i, t in enumerate(h)]
+    dia = {"dialogue_id": [x[0] for x in turns], "dataset": [x[1] for x in turns], "turn_index": [x[2] for x in turns],
+           "role": [x[3].role for x in turns], "text": [x[3].text for x in turns]}
+    ratings = _frame(rat)
     annotators = (
         ratings.groupby("annotator", sort=True)
         .agg(n_ratings=("generation_id", "size"), first_rating=("created_at", "min"), last_rating=("created_at", "max"))
         .reset_index()
         if len(ratings) else pd.DataFrame({"annotator": [], "n_ratings": [], "first_rating": [], "last_rating": []})
     )
-    return {"dialogues": pd.DataFrame(dia), "generations": pd.DataFrame(gen), "ratings": ratings,
-            "annotators": annotators}
+    return {"dialogues": _frame(dia), "generations": _frame(gen), "ratings": ratings, "annotators": annotators}
 
 
 def _joined(v: object) -> object:
