@@ -14,7 +14,7 @@ from pathlib import Path
 
 from workbench.csv_safety import neutralise
 from workbench.export._json import dumpb
-from workbench.export.context import ExportContext, FormatResult
+from workbench.export.context import WRITE_BUFFER, ExportContext, FormatResult
 from workbench.prompts import escape_training_text
 
 META_COLUMNS = ["dialogue_id", "turn_index", "generation_id", "dataset", "column", "model", "target_source",
@@ -44,7 +44,7 @@ def write_csv(ctx: ExportContext, out_dir: Path) -> FormatResult:
     """``train.csv`` with columns input, target and the metadata columns (annotators joined by ';')."""
     path = out_dir / "train.csv"
     res = FormatResult([path], 0)
-    with path.open("w", encoding="utf-8", newline="") as f:
+    with path.open("w", encoding="utf-8", newline="", buffering=WRITE_BUFFER) as f:
         w = csv.writer(f)
         w.writerow(["input", "target", *META_COLUMNS])
         w.writerows(
@@ -59,6 +59,6 @@ def write_jsonl(ctx: ExportContext, out_dir: Path) -> FormatResult:
     """``train.jsonl``: one ``{"input", "target", <metadata>}`` object per line."""
     path = out_dir / "train.jsonl"
     res = FormatResult([path], 0)
-    with path.open("wb") as f:
+    with path.open("wb", buffering=WRITE_BUFFER) as f:
         f.writelines(dumpb({"input": inp, "target": tgt, **meta}) + b"\n" for inp, tgt, meta in _rows(ctx, res))
     return res

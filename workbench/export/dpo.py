@@ -27,7 +27,7 @@ from pathlib import Path
 
 from workbench.export._json import dumpb
 from workbench.export.aggregated import weighted
-from workbench.export.context import ExportContext, FormatResult
+from workbench.export.context import WRITE_BUFFER, ExportContext, FormatResult
 from workbench.export.records import ExportCandidate, GenId
 from workbench.export.selection import CandidateStats, quality_ok, text_turn_type, text_type_ok, type_ok
 
@@ -92,7 +92,7 @@ def _turn_pairs(ctx: ExportContext, key: tuple, group: list) -> list[tuple[Prefe
         ch, rj = by_id[better], by_id[worse]
         # In a live chat each column has its own thread: a pair is only a preference between two
         # answers to the same conversation.
-        if ch[0].history != rj[0].history or ch[0].output == rj[0].output:
+        if (ch[0].history is not rj[0].history and ch[0].history != rj[0].history) or ch[0].output == rj[0].output:
             continue
         out.append((PreferencePair(key[0], key[1], ch[0], ch[0].output, ch, rj, "preference", (), (),
                                    ch[1].turn_type), sorted(who)))
@@ -102,7 +102,7 @@ def _turn_pairs(ctx: ExportContext, key: tuple, group: list) -> list[tuple[Prefe
                 losers = [(c, s)] + [
                     x for x in group
                     if x[0] is not c and x[1].overall is not None and x[1].overall <= f.dpo_low_threshold
-                    and x[0].history == c.history
+                    and (x[0].history is c.history or x[0].history == c.history)
                 ]
                 for rc, rs in losers:
                     if rc.output != text:
@@ -121,22 +121,34 @@ def _chosen_ok(p: PreferencePair, ctx: ExportContext) -> bool:
 def dpo_pairs(ctx: ExportContext) -> list[PreferencePair]:
     """Every DPO pair of the export, in the order of each pair's first occurrence (dialogue/turn order)."""
     tally: dict[tuple[bytes, frozenset[str]], dict[tuple[str, str], _Direction]] = {}
+    prompt_json = ctx.prompt_json
     for key, group in ctx.groups.items():
         for pair, who in _turn_pairs(ctx, key, group):
-            prompt = ctx.prompt_json(pair.prompt_candidate)
             texts = (pair.chosen_text, pair.rejected[0].output)
-            directions = tally.setdefault((prompt, frozenset(texts)), {})
+            k = (prompt_json(pair.prompt_candidate), frozenset(texts))
+            directions = tally.get(k)
+            if directions is None:
+                tally[k] = {texts: _Direction(pair, who)}  # ``who`` is a fresh list per pair
+                continue
             d = directions.get(texts)
             if d is None:
-                d = directions[texts] = _Direction(pair)
-            d.votes.extend(who)
+                directions[texts] = _Direction(pair, who)
+            else:
+                d.votes.extend(who)
+    weights = ctx.vote_weights
     out: list[PreferencePair] = []
     for directions in tally.values():
-        # With a reliability-weighted aggregate, a careless annotator's vote weighs less (export/aggregated.py).
-        ranked = sorted(directions.values(), key=lambda d: -weighted(d.votes, ctx.vote_weights))
-        win = ranked[0]
-        against = ranked[1].votes if len(ranked) > 1 else []
-        if weighted(win.votes, ctx.vote_weights) <= weighted(against, ctx.vote_weights) or not _chosen_ok(win.first, ctx):
+        if len(directions) == 1 and weights is None:  # one direction, plain counts: at least one vote for it
+            (win,) = directions.values()
+            against: list[str] = []
+        else:
+            # With a reliability-weighted aggregate, a careless annotator's vote weighs less (export/aggregated.py).
+            ranked = sorted(directions.values(), key=lambda d: -weighted(d.votes, weights))
+            win = ranked[0]
+            against = ranked[1].votes if len(ranked) > 1 else []
+            if weighted(win.votes, weights) <= weighted(against, weights):
+                continue
+        if not _chosen_ok(win.first, ctx):
             continue
         p = win.first
         p.votes_for = tuple(sorted(set(win.votes)))
@@ -175,7 +187,7 @@ def write(ctx: ExportContext, out_dir: Path) -> FormatResult:
             got = replies[text] = dumpb([{"role": "assistant", "content": text}])
         return got
 
-    with path.open("wb") as f:
+    with path.open("wb", buffering=WRITE_BUFFER) as f:
         for p in dpo_pairs(ctx):
             c = p.prompt_candidate
             turn_type = p.turn_type

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from workbench.export._json import dumpb
-from workbench.export.context import ExportContext, FormatResult
+from workbench.export.context import WRITE_BUFFER, ExportContext, FormatResult
 from workbench.export.records import ExportCandidate
 from workbench.export.selection import (
     CandidateStats,
@@ -98,7 +98,7 @@ def write(ctx: ExportContext, out_dir: Path) -> FormatResult:
     n_pos = 0
     rows, contradictions = kto_rows(ctx)
     replies: dict[str, bytes] = {}  # a completion's assistant message, encoded once per text
-    with path.open("wb") as f:
+    with path.open("wb", buffering=WRITE_BUFFER) as f:
         for row, label, meta in rows:
             res.count(meta["model"], meta["turn_type"], meta["target_source"])
             n_pos += label

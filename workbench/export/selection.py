@@ -147,8 +147,9 @@ def _mean(xs: list[float]) -> float | None:
 def _majority(labels: list[str], auto: str | None) -> str | None:
     if not labels:
         return None
-    if len(labels) == 1:
-        return labels[0]
+    first = labels[0]
+    if len(labels) == 1 or labels.count(first) == len(labels):  # unanimous: most replies
+        return first
     counts: dict[str, int] = {}
     for lab in labels:
         counts[lab] = counts.get(lab, 0) + 1
@@ -168,11 +169,12 @@ def candidate_stats(c: ExportCandidate, annotators: frozenset[str] | None = None
     flagged = False
     n = 0
     for r in c.ratings:
-        if annotators is not None and r.annotator not in annotators:
+        a = r.annotator
+        if annotators is not None and a not in annotators:
             continue
         n += 1
-        if r.annotator not in who:
-            who.append(r.annotator)
+        if a not in who:
+            who.append(a)
         if r.questioning is not None:
             qs.append(r.questioning)
         if r.suggestion is not None:
@@ -182,33 +184,24 @@ def candidate_stats(c: ExportCandidate, annotators: frozenset[str] | None = None
         if r.safety_flag:
             flagged = True
         if r.corrected_reply and r.corrected_reply.strip():
-            corrections.append((r.annotator, r.corrected_reply, r.created_at))
+            corrections.append((a, r.corrected_reply, r.created_at))
     q = sum(qs) / len(qs) if qs else None
     s = sum(ss) / len(ss) if ss else None
     if q is None or s is None:
         overall = q if s is None else s
     else:
         overall = (q + s) / 2
-    human = _majority(labels, c.turn_type_auto)
+    auto = c.turn_type_auto
+    human = _majority(labels, auto) if labels else None
     if annotators is None:
         votes_for, votes_against = tuple(c.preferred_by), tuple(c.dispreferred_by)
     else:
         votes_for = tuple(a for a in c.preferred_by if a in annotators)
         votes_against = tuple(a for a in c.dispreferred_by if a in annotators)
-    return CandidateStats(
-        annotators=tuple(who),
-        questioning=q,
-        suggestion=s,
-        n_ratings=n,
-        overall=overall,
-        turn_type=human if human is not None else c.turn_type_auto,
-        turn_type_source="human" if human is not None else ("auto" if c.turn_type_auto else None),
-        safety_flagged=flagged,
-        agreement=c.agreement,
-        votes_for=votes_for,
-        votes_against=votes_against,
-        corrections=tuple(corrections),
-    )
+    # Positional: keyword arguments cost noticeably at one call per generation.
+    return CandidateStats(tuple(who), q, s, n, overall, human if human is not None else auto,
+                          "human" if human is not None else ("auto" if auto else None), flagged, c.agreement,
+                          votes_for, votes_against, tuple(corrections))
 
 
 def _as_utc_naive(d: datetime | date, end: bool) -> datetime:
@@ -273,6 +266,8 @@ def pool_identical(cands: Sequence[ExportCandidate]) -> list[ExportCandidate]:
     prefer it, and those who dispreferred a copy but preferred none disprefer it; ``agreement`` is the
     mean of the copies' agreements.
     """
+    if len({c.output for c in cands}) == len(cands):  # no two replies alike: the usual case
+        return list(cands)
     # By text first, then by history: hashing a history (a tuple of turns) is not cached by Python.
     by_text: dict[str, list[list[ExportCandidate]]] = {}
     ordered: list[list[ExportCandidate]] = []  # first-seen order
@@ -310,8 +305,9 @@ def group_turns(
     replies pooled (see :func:`pool_identical`)."""
     ann = frozenset(f.annotators) if f.annotators is not None else None
     by_turn: dict[tuple[DialogueId, int], list[ExportCandidate]] = {}
+    everything = f.datasets is None and f.date_from is None and f.date_to is None
     for c in candidates:
-        if in_scope(c, f):
+        if everything or in_scope(c, f):
             by_turn.setdefault((c.dialogue_id, c.turn_index), []).append(c)
     return {key: [(c, candidate_stats(c, ann)) for c in pool_identical(cands)] for key, cands in by_turn.items()}
 

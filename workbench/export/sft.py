@@ -8,14 +8,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from workbench.export._json import dumpb
-from workbench.export.context import ExportContext, FormatResult
+from workbench.export.context import WRITE_BUFFER, ExportContext, FormatResult
 
 
 def write(ctx: ExportContext, out_dir: Path) -> FormatResult:
     """``train.jsonl`` with one conversation per selected target."""
     path = out_dir / "train.jsonl"
     res = FormatResult([path], 0)
-    with path.open("wb") as f:
+    with path.open("wb", buffering=WRITE_BUFFER) as f:
         for s in ctx.selected:
             meta = s.metadata()
             res.count(meta["model"], meta["turn_type"], meta["target_source"])

@@ -38,7 +38,7 @@ def _column(values: list) -> object:
 
 
 _STR = pd.Series(["x"]).dtype  # pandas' default text dtype, the one pd.DataFrame gives a text column
-_TEXT_COLUMNS = {"dataset", "column", "model", "output", "turn_type_auto", "preferred_by", "dispreferred_by",
+_TEXT_COLUMNS = {"generation_id", "dataset", "column", "model", "output", "turn_type_auto", "preferred_by", "dispreferred_by",
                  "annotator", "turn_type", "comment", "corrected_reply", "role", "text"}
 
 
