@@ -64,7 +64,7 @@ def build_mid(demo_v1: Path, demo_v2: Path, root: Path) -> tuple[Path, Path]:
     """Random mid-size T5 and ChatGLM checkpoints that reuse the demo tokenizers."""
     from transformers import T5Config, T5ForConditionalGeneration
 
-    from workbench.models.chatglm import ChatGLMConfig, ChatGLMForConditionalGeneration
+    from workbench.chatglm import ChatGLMConfig, ChatGLMForConditionalGeneration
 
     torch.manual_seed(0)
     t5_dir, glm_dir = root / "t5-mid", root / "glm-mid"

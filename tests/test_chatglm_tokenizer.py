@@ -20,10 +20,10 @@ import pytest
 import torch
 from sentencepiece import sentencepiece_model_pb2 as sp_pb2
 
+from workbench.chatglm.process_response import process_response
+from workbench.chatglm.tokenization import BatchEncoding, ChatGLMTokenizer, TokenizerInputError
+from workbench.chatglm.tokenizer_builder import build_chatglm_tokenizer, chatglm_layout, layout_size
 from workbench.errors import ConfigError, InputError, ModelLoadError
-from workbench.models.chatglm.process_response import process_response
-from workbench.models.chatglm.tokenization import BatchEncoding, ChatGLMTokenizer, TokenizerInputError
-from workbench.models.chatglm.tokenizer_builder import build_chatglm_tokenizer, chatglm_layout, layout_size
 
 FIXTURES = Path(
     os.environ.get(

@@ -148,7 +148,7 @@ def v1(demo_models):
 
 @pytest.fixture(scope="module")
 def v2(demo_models):
-    from workbench.models.chatglm import ChatGLMForConditionalGeneration, ChatGLMTokenizer
+    from workbench.chatglm import ChatGLMForConditionalGeneration, ChatGLMTokenizer
 
     tok = ChatGLMTokenizer.from_pretrained(demo_models.v2_path)
     model = ChatGLMForConditionalGeneration.from_pretrained(

@@ -6,7 +6,7 @@ Two models of the real architectures, trained briefly on the shipped demo dialog
 * **v1**: a tiny T5 with a locally trained SentencePiece ``spiece.model``, loadable exactly like
   BianQue-1.0 (``T5Tokenizer`` / ``T5ForConditionalGeneration.from_pretrained``). It learns only the
   doctor turns that are *questions*, on the escaped prompt the app sends, so it mostly asks.
-* **v2**: a tiny native ChatGLM-6B (v1 architecture, ``workbench.models.chatglm``) with an
+* **v2**: a tiny native ChatGLM-6B (v1 architecture, ``workbench.chatglm``) with an
   ``ice_text.model`` in the ChatGLM id layout. It learns only the *advice* turns, on the unescaped
   prompt, so it mostly advises.
 
@@ -612,13 +612,10 @@ def build_v2(
     import torch.nn.functional as F
     from torch import Tensor
 
-    from workbench.models.chatglm.configuration import ChatGLMConfig
-    from workbench.models.chatglm.modeling import (
-        ALPHA,
-        ChatGLMForConditionalGeneration,
-        build_position_ids_and_mask,
-    )
-    from workbench.models.chatglm.tokenizer_builder import build_chatglm_tokenizer
+    from workbench.chatglm.configuration import ChatGLMConfig
+    from workbench.chatglm.loading import save_model
+    from workbench.chatglm.modeling import ALPHA, ChatGLM, build_position_ids_and_mask
+    from workbench.chatglm.tokenizer_builder import build_chatglm_tokenizer
 
     _seed_everything(r.seed)
     groups = v2_pairs(train, greeting_variants, earlier_positions)
@@ -656,7 +653,7 @@ def build_v2(
         return row[0], ids.index(sop), pos[0], mask[0, 0]
 
     encoded = [[encode(src, tgt) for src, tgt in g] for g in groups]
-    model = ChatGLMForConditionalGeneration(config)
+    model = ChatGLM(config)
     with torch.no_grad():
         # Small embeddings keep the tied lm_head's first logits near zero instead of ~sqrt(hidden).
         model.transformer.word_embeddings.weight.normal_(0.0, r.embedding_std)
@@ -701,7 +698,7 @@ def build_v2(
         label="v2",
         say=say,
     )
-    model.save_pretrained(out)
+    save_model(model, out)
     return {"train_examples": len(groups), "final_loss": round(loss, 4), "vocab_size": config.vocab_size}
 
 

@@ -30,8 +30,8 @@ from pathlib import Path
 import sentencepiece as spm
 from sentencepiece import sentencepiece_model_pb2 as sp_pb2
 
+from workbench.chatglm.tokenization import MAX_BLANK, ChatGLMTokenizer, encode_whitespace
 from workbench.errors import InputError
-from workbench.models.chatglm.tokenization import MAX_BLANK, ChatGLMTokenizer, encode_whitespace
 
 __all__ = [
     "CONTROL_TOKENS",
