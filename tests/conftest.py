@@ -44,3 +44,10 @@ def services(demo_config, tmp_path, monkeypatch):
     svc = build_services(config_with_db(demo_config, f"sqlite:///{tmp_path / 'wb.db'}"))
     yield svc
     svc.close()
+
+
+def pytest_collection_modifyitems(config, items):
+    """Every browser test is also ``slow``: ``-m "not slow"`` gives a quick run, the plain command runs all."""
+    for item in items:
+        if item.get_closest_marker("browser") is not None and item.get_closest_marker("slow") is None:
+            item.add_marker(pytest.mark.slow)

@@ -24,6 +24,8 @@ from sqlalchemy import select
 from workbench.store.engine import Store
 from workbench.store.schema import Generation
 
+pytestmark = pytest.mark.slow  # starts servers and drives many clients
+
 ANNOTATORS = 4
 K = 2
 

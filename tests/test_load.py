@@ -19,6 +19,8 @@ from server_support import DATABASES, database_url, load_bench
 
 from workbench.store.engine import Store
 
+pytestmark = pytest.mark.slow  # starts servers and drives many clients
+
 ANNOTATORS = 20
 PER_ANNOTATOR = int(os.environ.get("WORKBENCH_LOAD_RATINGS", "12"))
 UI_ANNOTATORS, UI_PER_ANNOTATOR = 6, 2

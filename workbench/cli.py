@@ -30,7 +30,7 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     backends = build_backends(cfg, ModelPool(cfg.resolve_path(cfg.cache_dir)))
     out = []
     for name, b in backends.items():
-        entry = {"name": name, "backend": b.kind}
+        entry: dict[str, str | None] = {"name": name, "backend": b.kind}
         try:
             p = b.plan(dialogue)
             entry.update(input=p.input, route=p.route, fallback=p.fallback, reason=p.reason)

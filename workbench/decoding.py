@@ -18,7 +18,7 @@ from torch import Tensor
 from workbench.sampling import Sampler, Sampling
 
 
-def _cache_keyword(model: torch.nn.Module) -> str:
+def _cache_keyword(model: Any) -> str:
     params = inspect.signature(model.forward).parameters
     return "cache" if "cache" in params else "past_key_values"
 
@@ -29,7 +29,7 @@ def _cache_of(out: Any) -> object:
 
 @torch.inference_mode()
 def decode_steps(
-    model: torch.nn.Module,
+    model: Any,
     input_ids: Tensor,
     attention_mask: Tensor | None,
     sampler: Sampler,
@@ -84,7 +84,7 @@ def decode_steps(
 
 
 def stream_tokens(
-    model: torch.nn.Module,
+    model: Any,
     input_ids: Tensor,
     attention_mask: Tensor | None,
     sampling: Sampling,
@@ -108,7 +108,7 @@ def stream_tokens(
 
 
 def decode_batch(
-    model: torch.nn.Module,
+    model: Any,
     input_ids: Tensor,
     attention_mask: Tensor,
     sampling: Sampling,

@@ -181,7 +181,7 @@ def _chat_inputs(model: ChatGLM, tokenizer: Any, query: str, history: Any) -> Te
 
 
 def _history_with(history: Any, query: str, response: str) -> list[tuple[str, str]]:
-    return [tuple(turn) for turn in (history or [])] + [(query, response)]  # type: ignore[misc]
+    return [tuple(turn) for turn in (history or [])] + [(query, response)]
 
 
 def chat(

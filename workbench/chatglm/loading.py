@@ -82,7 +82,7 @@ def _iter_safetensors(path: Path) -> Iterator[tuple[str, Tensor]]:
             buf = scratch[: end - begin]
             if end > begin:
                 fh.seek(data_start + begin)
-                view = memoryview(buf.numpy())
+                view = buf.numpy().data
                 got = 0
                 while got < len(view):
                     n = fh.readinto(view[got:])
@@ -154,7 +154,7 @@ def _param_owner(model: nn.Module, key: str) -> tuple[nn.Module, str]:
 
 
 def _set_tensor(module: nn.Module, attr: str, value: Tensor, key: str) -> None:
-    current = module._parameters.get(attr)
+    current: Tensor | None = module._parameters.get(attr)
     if current is None:
         current = module._buffers.get(attr)
     if current is not None and tuple(current.shape) != tuple(value.shape):
@@ -301,7 +301,7 @@ def _write_safetensors(path: Path, tensors: dict[str, Tensor]) -> None:
         for t in tensors.values():
             data = t.detach().to("cpu").contiguous()
             if data.numel():
-                fh.write(memoryview(data.view(-1).view(torch.uint8).numpy()))
+                fh.write(data.view(-1).view(torch.uint8).numpy().data)
 
 
 def save_model(

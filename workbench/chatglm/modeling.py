@@ -180,6 +180,7 @@ def build_position_ids_and_mask(input_ids: Tensor, config: ChatGLMConfig) -> tup
     causal = torch.ones(seq, seq).tril_()
     for b, row in enumerate(input_ids.tolist()):
         ctx = _first_index(row, config.bos_token_id, default=seq)
+        assert ctx is not None
         mpos = _first_index(row, config.gmask_token_id, default=None)
         if mpos is None:
             mpos = _first_index(row, config.mask_token_id, default=None)

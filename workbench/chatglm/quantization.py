@@ -156,11 +156,11 @@ extern "C" __global__ void wb_dequant_int4(const signed char* w, const unsigned 
 """
 
     def __init__(self) -> None:
-        self._kernels: dict[str, Any] | None = None
+        self._kernels: dict[int, Any] | None = None
         self._failed = False
         self._verified: set[int] = set()
 
-    def _load(self) -> dict[str, Any] | None:
+    def _load(self) -> dict[int, Any] | None:
         if self._kernels is not None or self._failed:
             return self._kernels
         try:

@@ -14,7 +14,7 @@ from typing import Any
 
 import torch
 
-from workbench.config import ModelSource
+from workbench.config import ModelSource, V1Params
 from workbench.decoding import decode_batch, stream_tokens
 from workbench.errors import GenerationError, ModelLoadError
 from workbench.models.base import Trace
@@ -29,7 +29,7 @@ def load_tokenizer(source: ModelSource) -> Any:
 
     require_local_or_hub(source.path)
     try:
-        return T5Tokenizer.from_pretrained(source.path, revision=source.revision)
+        return T5Tokenizer.from_pretrained(source.path, revision=source.revision or "main")
     except Exception as e:
         raise ModelLoadError(f"cannot load the T5 tokenizer from {source.path}: {e}") from e
 
@@ -41,7 +41,7 @@ def load_model(source: ModelSource, tokenizer: Any) -> LoadedModel:
     return load_hf_model(T5ForConditionalGeneration, source, tokenizer, cuda_auto=torch.float32, what="T5 model")
 
 
-class BianQueV1(BianQueBackend):
+class BianQueV1(BianQueBackend[V1Params]):
     kind = "bianque-v1"
     route = "v1"
     description = "BianQue-1.0 (T5)"

@@ -22,7 +22,7 @@ from typing import Any
 
 import torch
 
-from workbench.config import ModelSource
+from workbench.config import ModelSource, V2Params
 from workbench.devices import resolve_device
 from workbench.errors import GenerationError, ModelLoadError
 from workbench.models.base import Trace
@@ -94,7 +94,7 @@ def load_model(source: ModelSource, tokenizer: Any) -> GLMModel:
     return GLMModel(tokenizer, model, device, weights_fingerprint(folder))
 
 
-class BianQueV2(BianQueBackend):
+class BianQueV2(BianQueBackend[V2Params]):
     kind = "bianque-v2"
     route = "v2"
     description = "BianQue-2.0 (ChatGLM-6B) chat(history=None)"

@@ -274,7 +274,7 @@ def read_stamp(folder: Path) -> dict[str, Any] | None:
 def is_fresh(folder: Path, key: str) -> bool:
     """Whether ``folder`` holds a complete build for ``key``."""
     stamp = read_stamp(folder)
-    return bool(stamp) and stamp.get("hash") == key
+    return stamp is not None and stamp.get("hash") == key
 
 
 @contextlib.contextmanager
@@ -554,7 +554,7 @@ def build_v1(
     if unk:
         raise DemoBuildError(f"the v1 tokenizer maps {unk} training tokens to <unk>")
 
-    config = T5Config(
+    settings: dict[str, Any] = dict(
         vocab_size=len(tok),
         d_model=r.d_model,
         d_ff=r.d_ff,
@@ -569,6 +569,7 @@ def build_v1(
         decoder_start_token_id=tok.pad_token_id,
         tie_word_embeddings=True,
     )
+    config = T5Config(**settings)
     model = T5ForConditionalGeneration(config)
     pad = tok.pad_token_id
 
@@ -614,7 +615,7 @@ def build_v2(
 
     from workbench.chatglm.configuration import ChatGLMConfig
     from workbench.chatglm.loading import save_model
-    from workbench.chatglm.modeling import ALPHA, ChatGLM, build_position_ids_and_mask
+    from workbench.chatglm.modeling import ALPHA, ChatGLM, GLMBlock, build_position_ids_and_mask
     from workbench.chatglm.tokenizer_builder import build_chatglm_tokenizer
 
     _seed_everything(r.seed)
@@ -660,9 +661,10 @@ def build_v2(
         # Each GLM block adds its sublayers to the normalised input times ALPHA = sqrt(56); with default
         # init the sublayers are ~1/25 of that and barely train. Scaling their output projections by
         # ALPHA gives the balance of an ordinary pre-LN transformer.
-        for layer in model.transformer.layers:
-            layer.attention.dense.weight.mul_(ALPHA)
-            layer.mlp.dense_4h_to_h.weight.mul_(ALPHA)
+        for block in model.modules():
+            if isinstance(block, GLMBlock):
+                block.attention.dense.weight.mul_(ALPHA)
+                block.mlp.dense_4h_to_h.weight.mul_(ALPHA)
     pad = tok.pad_token_id
 
     def batch_loss(batch: list[tuple[Tensor, int, Tensor, Tensor]]) -> Tensor:
