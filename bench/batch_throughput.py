@@ -127,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.threads:
         torch.set_num_threads(args.threads)
 
-    from workbench.models.demo import DEMO_CACHE_DEFAULT, ensure_demo_models
+    from workbench.demo import DEMO_CACHE_DEFAULT, ensure_demo_models
 
     demo = ensure_demo_models(DEMO_CACHE_DEFAULT, progress=lambda m: print(m, file=sys.stderr))
     dialogues = histories(args.n)

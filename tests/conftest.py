@@ -18,7 +18,7 @@ REPO = Path(__file__).resolve().parents[1]
 @pytest.fixture(scope="session")
 def demo_models():
     """The tiny demo checkpoints, built once into the repository's cache (reused by later runs)."""
-    from workbench.models.demo import DEMO_CACHE_DEFAULT, ensure_demo_models
+    from workbench.demo import DEMO_CACHE_DEFAULT, ensure_demo_models
 
     return ensure_demo_models(DEMO_CACHE_DEFAULT)
 
