@@ -64,7 +64,7 @@ def build_mid(demo_v1: Path, demo_v2: Path, root: Path) -> tuple[Path, Path]:
     """Random mid-size T5 and ChatGLM checkpoints that reuse the demo tokenizers."""
     from transformers import T5Config, T5ForConditionalGeneration
 
-    from workbench.models.chatglm import ChatGLMConfig, ChatGLMForConditionalGeneration
+    from workbench.chatglm import ChatGLMConfig, ChatGLMForConditionalGeneration
 
     torch.manual_seed(0)
     t5_dir, glm_dir = root / "t5-mid", root / "glm-mid"
@@ -127,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.threads:
         torch.set_num_threads(args.threads)
 
-    from workbench.models.demo import DEMO_CACHE_DEFAULT, ensure_demo_models
+    from workbench.demo import DEMO_CACHE_DEFAULT, ensure_demo_models
 
     demo = ensure_demo_models(DEMO_CACHE_DEFAULT, progress=lambda m: print(m, file=sys.stderr))
     dialogues = histories(args.n)

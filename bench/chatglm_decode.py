@@ -26,8 +26,8 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from workbench.models.chatglm import ChatGLMConfig, ChatGLMForConditionalGeneration  # noqa: E402
-from workbench.models.chatglm.loading import current_rss_bytes, peak_rss_bytes  # noqa: E402
+from workbench.chatglm import ChatGLMConfig, ChatGLMForConditionalGeneration  # noqa: E402
+from workbench.chatglm.loading import current_rss_bytes, peak_rss_bytes  # noqa: E402
 
 REFERENCE = ROOT.parent / "shared" / "fixtures" / "chatglm6b" / "perf_reference_mid.json"
 _DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
@@ -227,7 +227,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _save_fp16_shards(model: ChatGLMForConditionalGeneration, folder: Path) -> None:
     """Save like the real BianQue-2 checkpoint: float16 .bin shards with an index, one layer at a time."""
-    from workbench.models.chatglm.loading import save_model
+    from workbench.chatglm.loading import save_model
 
     # Converting layer by layer keeps the peak at one extra layer instead of a second full model.
     for param in model.parameters():

@@ -45,7 +45,8 @@ def raw_call(backend, input_text: str, seed: int | None) -> int:
     """Bare generate on the loaded model, same input, same settings, same seed; returns new tokens."""
     import torch
 
-    from workbench.models.hf_sampling import make_generator
+    from workbench.chatglm.generation import generate
+    from workbench.sampling import make_generator
 
     if backend.kind == "bianque-v1":
         m = backend._model.get()
@@ -59,7 +60,7 @@ def raw_call(backend, input_text: str, seed: int | None) -> int:
     g = backend.gen
     ids = m.tokenizer(input_text, return_tensors="pt")["input_ids"]
     kw = {"max_new_tokens": g.max_new_tokens} if g.max_new_tokens else {"max_length": g.max_length}
-    out = m.model.generate(ids, do_sample=g.do_sample, top_p=g.top_p, temperature=g.temperature,
+    out = generate(m.model, ids, do_sample=g.do_sample, top_p=g.top_p, temperature=g.temperature,
                            generator=make_generator(seed), **kw)
     return int(out.shape[1] - ids.shape[1])
 

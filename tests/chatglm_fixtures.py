@@ -50,14 +50,14 @@ def tensors(name: str) -> dict[str, Any]:
 @cache
 def model(name: str) -> Any:
     """The fixture model in float32 (the references were computed in fp32, fp16/ included)."""
-    from workbench.models.chatglm import ChatGLMForConditionalGeneration
+    from workbench.chatglm import ChatGLMForConditionalGeneration
 
     return ChatGLMForConditionalGeneration.from_pretrained(fixtures_root() / name, dtype="float32")
 
 
 @cache
 def tokenizer(name: str) -> Any:
-    from workbench.models.chatglm import ChatGLMTokenizer
+    from workbench.chatglm import ChatGLMTokenizer
 
     return ChatGLMTokenizer.from_pretrained(fixtures_root() / name)
 

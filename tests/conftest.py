@@ -18,7 +18,7 @@ REPO = Path(__file__).resolve().parents[1]
 @pytest.fixture(scope="session")
 def demo_models():
     """The tiny demo checkpoints, built once into the repository's cache (reused by later runs)."""
-    from workbench.models.demo import DEMO_CACHE_DEFAULT, ensure_demo_models
+    from workbench.demo import DEMO_CACHE_DEFAULT, ensure_demo_models
 
     return ensure_demo_models(DEMO_CACHE_DEFAULT)
 
@@ -44,3 +44,10 @@ def services(demo_config, tmp_path, monkeypatch):
     svc = build_services(config_with_db(demo_config, f"sqlite:///{tmp_path / 'wb.db'}"))
     yield svc
     svc.close()
+
+
+def pytest_collection_modifyitems(config, items):
+    """Every browser test is also ``slow``: ``-m "not slow"`` gives a quick run, the plain command runs all."""
+    for item in items:
+        if item.get_closest_marker("browser") is not None and item.get_closest_marker("slow") is None:
+            item.add_marker(pytest.mark.slow)

@@ -398,16 +398,15 @@ def test_every_generating_event_shares_the_server_concurrency_limit(tmp_path):
 
 
 def test_float16_on_cpu_is_one_policy_for_every_backend(demo_models, tmp_path):
+    from workbench.chatglm.configuration import ChatGLMConfig
     from workbench.config import parse_config
-    from workbench.models.chatglm.configuration import ChatGLMConfig
-    from workbench.models.chatglm.loading import resolve_dtype as chatglm_dtype
-    from workbench.models.resources import CPU_FLOAT16_WARNING, resolve_dtype
+    from workbench.devices import CPU_FLOAT16_WARNING, resolve_dtype
 
     cpu = torch.device("cpu")
     with pytest.warns(UserWarning, match=CPU_FLOAT16_WARNING):
         assert resolve_dtype("float16", cpu) == torch.bfloat16  # bianque-v1 and hf-causal
     with pytest.warns(UserWarning, match=CPU_FLOAT16_WARNING):
-        assert chatglm_dtype("float16", cpu, ChatGLMConfig()) == torch.bfloat16  # bianque-v2
+        assert resolve_dtype("float16", cpu, auto=ChatGLMConfig().torch_dtype) == torch.bfloat16  # bianque-v2
     # A real column: BianQue-1.0 (T5) asked for float16 on CPU loads in bfloat16 and answers.
     cfg = load_config(REPO_ROOT / "configs" / "demo.yaml")
     v1 = cfg.columns[0].model_dump()

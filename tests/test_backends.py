@@ -54,7 +54,8 @@ def test_v1_sampling_matches_transformers_generate(services):
         ref = m.model.generate(**enc, do_sample=do_sample, top_p=g.top_p, temperature=g.temperature,
                                no_repeat_ngram_size=g.no_repeat_ngram_size, max_new_tokens=g.max_new_tokens)
         want = m.tokenizer.decode(ref[0], skip_special_tokens=True)
-        from workbench.models.hf_sampling import make_generator, stream_tokens
+        from workbench.decoding import stream_tokens
+        from workbench.sampling import make_generator
 
         s = v1.sampling()
         s = type(s)(**{**s.__dict__, "do_sample": do_sample})

@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from tests import chatglm_fixtures as fx
-from workbench.models.chatglm.modeling import build_position_ids_and_mask
+from workbench.chatglm.modeling import build_position_ids_and_mask
 
 CASES = fx.case_params()
 

@@ -14,15 +14,16 @@ import pytest
 import torch
 
 from tests import chatglm_fixtures as fx
-from workbench.errors import ConfigError, ModelLoadError, UnsupportedModelError
-from workbench.models.chatglm import (
+from workbench.chatglm import (
     ChatGLMConfig,
     ChatGLMForConditionalGeneration,
     load_chatglm,
     weights_fingerprint,
 )
-from workbench.models.chatglm.generation import _apply_repetition_penalty, _top_p
-from workbench.models.chatglm.loading import save_model
+from workbench.chatglm.loading import save_model
+from workbench.errors import ConfigError, ModelLoadError, UnsupportedModelError
+from workbench.sampling import apply_repetition_penalty as _apply_repetition_penalty
+from workbench.sampling import keep_top_p as _top_p
 
 REPO = Path(__file__).resolve().parents[1]
 TINY = dict(vocab_size=300, hidden_size=32, num_layers=2, num_attention_heads=4, inner_hidden_size=64,
@@ -185,7 +186,7 @@ def test_float16_never_on_cpu(tmp_path: Path) -> None:
 
 
 def test_device_policy() -> None:
-    from workbench.models.chatglm.loading import resolve_device
+    from workbench.devices import resolve_device
 
     assert resolve_device("auto") == torch.device("cuda:0" if torch.cuda.is_available() else "cpu")
     if not torch.cuda.is_available():
@@ -215,8 +216,8 @@ def test_bfloat16_on_cpu_runs_and_stays_close() -> None:
 # ------------------------------------------------------------------------- memory
 _LOAD_SCRIPT = """
 import json, sys
-from workbench.models.chatglm import ChatGLMForConditionalGeneration
-from workbench.models.chatglm.loading import current_rss_bytes
+from workbench.chatglm import ChatGLMForConditionalGeneration
+from workbench.chatglm.loading import current_rss_bytes
 # Warm up on a tiny checkpoint of the same format, so one-off allocations (thread pools, lazy imports)
 # are not charged to the measured load.
 ChatGLMForConditionalGeneration.from_pretrained(sys.argv[3], dtype=sys.argv[2])
@@ -273,7 +274,7 @@ def test_weights_fingerprint(tmp_path: Path) -> None:
 
 
 def test_import_touches_neither_cuda_kernels_nor_transformers() -> None:
-    code = ("import sys, workbench.models.chatglm as m; m.ChatGLMForConditionalGeneration; "
+    code = ("import sys, workbench.chatglm as m; m.ChatGLMForConditionalGeneration; "
             "print('cpm_kernels' in sys.modules, 'transformers' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]
@@ -282,7 +283,7 @@ def test_import_touches_neither_cuda_kernels_nor_transformers() -> None:
 def test_remote_code_is_opt_in(tmp_path: Path) -> None:
     import inspect
 
-    from workbench.models.chatglm.remote_code import load_remote_code_model
+    from workbench.chatglm.remote_code import load_remote_code_model
 
     assert inspect.signature(load_chatglm).parameters["trust_remote_code"].default is False
     with pytest.raises(ConfigError, match="trust_remote_code"):

@@ -14,7 +14,7 @@ import torch
 from chatglm_wide import FIXTURE, REFERENCE, build_wide_checkpoint
 from safetensors import safe_open
 
-from workbench.models.chatglm.loading import load_model
+from workbench.chatglm.loading import load_model
 
 # Far below what the FMA orders produced (layer-2 keys 4.5e-5, logits 1.9e-5), with room for a GEMM
 # kernel of another CPU; on the reference machine kind the match is exact.
@@ -49,7 +49,7 @@ def test_prompt_pass_matches_the_original_on_a_wide_checkpoint(wide):
 
 
 def test_gelu_is_the_originals_expression():
-    from workbench.models.chatglm.modeling import gelu_tanh
+    from workbench.chatglm.modeling import gelu_tanh
 
     x = torch.linspace(-8, 8, 10001)
     expected = 0.5 * x * (1.0 + torch.tanh(0.7978845608028654 * x * (1.0 + 0.044715 * x * x)))

@@ -18,9 +18,9 @@ import torch
 import torch.nn.functional as F
 
 from tests import chatglm_fixtures as fx
+from workbench.chatglm import ChatGLMConfig, ChatGLMForConditionalGeneration
+from workbench.chatglm import quantization as q
 from workbench.errors import UnsupportedModelError
-from workbench.models.chatglm import ChatGLMConfig, ChatGLMForConditionalGeneration
-from workbench.models.chatglm import quantization as q
 
 
 def _moderate_model() -> ChatGLMForConditionalGeneration:

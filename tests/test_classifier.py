@@ -16,14 +16,11 @@ from workbench.annotate.classifier import (
     TURN_TYPES,
     TurnTypeSuggestion,
     classify,
-    classify_command,
     coq_measures,
     count_questions,
-    evaluate,
     is_question_original,
-    read_records,
-    run_classify,
 )
+from workbench.annotate.classifier_eval import classify_command, evaluate, read_records, run_classify
 from workbench.errors import InputError
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -18,11 +18,13 @@ import time
 import pytest
 from fake_openai import FakeOpenAI
 from gradio_client import Client
-from server_support import load_bench
 from sqlalchemy import select
 
 from workbench.store.engine import Store
 from workbench.store.schema import Generation
+from workbench.testing import load as harness
+
+pytestmark = pytest.mark.slow  # starts servers and drives many clients
 
 ANNOTATORS = 4
 K = 2
@@ -38,16 +40,15 @@ def _wait(cond, timeout: float, what: str) -> None:
 
 @pytest.mark.timeout(180)
 def test_sigkill_mid_stream_loses_nothing_acknowledged(tmp_path):
-    bench = load_bench()
     db = tmp_path / "crash.db"
     url = f"sqlite:///{db}"
     store = Store(url)
-    bench.seed_items(store, 400)
+    harness.seed_items(store, 400)
     store.dispose()
-    users, logins = bench.write_users(tmp_path, ANNOTATORS, admin=True)
+    users, logins = harness.write_users(tmp_path, ANNOTATORS, admin=True)
     with FakeOpenAI([f"第{i}句。" for i in range(400)], delay_s=0.05) as model:
-        config = bench.write_config(tmp_path, url, K, concurrency=8, base_url=model.base_url, timeout_s=60)
-        server = bench.start_server(config, users, log_path=tmp_path / "server1.log")
+        config = harness.write_config(tmp_path, url, K, concurrency=8, base_url=model.base_url, timeout_s=60)
+        server = harness.start_server(config, users, log_path=tmp_path / "server1.log")
         try:
             # A reply starts streaming (the column's model server sends a chunk every 50 ms).
             chat = Client(server.url, auth=("boss", "boss-pass-1"), verbose=False, analytics_enabled=False,
@@ -56,8 +57,8 @@ def test_sigkill_mid_stream_loses_nothing_acknowledged(tmp_path):
             _wait(lambda: model.chunks_sent >= 5, 60, "the reply to start streaming")
             # Annotators write as fast as they can.
             stop = threading.Event()
-            results = [bench.AnnotatorResult(u) for u, _ in logins]
-            threads = [threading.Thread(target=bench.annotate, args=(server.url, u, p, 10_000, None, r, stop, "api"),
+            results = [harness.AnnotatorResult(u) for u, _ in logins]
+            threads = [threading.Thread(target=harness.annotate, args=(server.url, u, p, 10_000, None, r, stop, "api"),
                                         daemon=True) for (u, p), r in zip(logins, results, strict=True)]
             for t in threads:
                 t.start()
@@ -82,21 +83,21 @@ def test_sigkill_mid_stream_loses_nothing_acknowledged(tmp_path):
         assert running == 1, "the streaming reply should have been cut off by the kill"
 
         # Restart on the same database.
-        server = bench.start_server(config, users, log_path=tmp_path / "server2.log")
+        server = harness.start_server(config, users, log_path=tmp_path / "server2.log")
         try:
             store = Store(url)
             lost = [key for key in acked if not _submitted(store, *key)]
             assert not lost, f"acknowledged but missing after the crash: {lost[:5]}"
             with store.session() as s:
-                gens = list(s.scalars(select(Generation).where(Generation.column_name == bench.COLUMN,
+                gens = list(s.scalars(select(Generation).where(Generation.column_name == harness.COLUMN,
                                                                Generation.backend == "openai-compatible")))
             assert len(gens) == 1
             g = gens[0]
             assert g.status == "error" and "interrupted" in (g.error or "")
             assert "interrupted" not in (g.output or "")  # the error is not passed off as model text
             # The restarted server works: one more submit is acknowledged and stored.
-            again = bench.AnnotatorResult(logins[0][0])
-            bench.annotate(server.url, *logins[0], 1, None, again, None, "api")
+            again = harness.AnnotatorResult(logins[0][0])
+            harness.annotate(server.url, *logins[0], 1, None, again, None, "api")
             assert not again.errors and len(again.acknowledged) == 1
             assert _submitted(store, logins[0][0], again.acknowledged[0])
             store.dispose()

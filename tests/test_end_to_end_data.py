@@ -147,7 +147,7 @@ def check_trl_schema(out: Path) -> None:
     from datasets import load_dataset
     from trl.data_utils import is_conversational, maybe_apply_chat_template
 
-    from workbench.models.demo import DEMO_CACHE_DEFAULT
+    from workbench.demo import DEMO_CACHE_DEFAULT
 
     sft = load_dataset("json", data_files=str(out / "sft" / "train.jsonl"), split="train")
     dpo = load_dataset("json", data_files=str(out / "dpo" / "train.jsonl"), split="train")

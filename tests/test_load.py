@@ -15,9 +15,12 @@ from __future__ import annotations
 import os
 
 import pytest
-from server_support import DATABASES, database_url, load_bench
+from server_support import DATABASES, database_url
 
 from workbench.store.engine import Store
+from workbench.testing import load as harness
+
+pytestmark = pytest.mark.slow  # starts servers and drives many clients
 
 ANNOTATORS = 20
 PER_ANNOTATOR = int(os.environ.get("WORKBENCH_LOAD_RATINGS", "12"))
@@ -28,17 +31,16 @@ K = 4
 @pytest.mark.timeout(240)
 @pytest.mark.parametrize("db", DATABASES)
 def test_twenty_annotators_submit_at_once(db, tmp_path):
-    bench = load_bench()
     url = database_url(db, tmp_path)
     store = Store(url)
     demand = ANNOTATORS * PER_ANNOTATOR + UI_ANNOTATORS * UI_PER_ANNOTATOR
-    bench.seed_items(store, -(-demand // K) + PER_ANNOTATOR + UI_PER_ANNOTATOR)
-    config = bench.write_config(tmp_path, url, K, concurrency=8)
-    users, logins = bench.write_users(tmp_path, ANNOTATORS)
-    server = bench.start_server(config, users, log_path=tmp_path / "server.log")
+    harness.seed_items(store, -(-demand // K) + PER_ANNOTATOR + UI_PER_ANNOTATOR)
+    config = harness.write_config(tmp_path, url, K, concurrency=8)
+    users, logins = harness.write_users(tmp_path, ANNOTATORS)
+    server = harness.start_server(config, users, log_path=tmp_path / "server.log")
     try:
-        api_results, _ = bench.run_annotators(server.url, logins, PER_ANNOTATOR, "api")
-        ui_results, _ = bench.run_annotators(server.url, logins[:UI_ANNOTATORS], UI_PER_ANNOTATOR, "ui")
+        api_results, _ = harness.run_annotators(server.url, logins, PER_ANNOTATOR, "api")
+        ui_results, _ = harness.run_annotators(server.url, logins[:UI_ANNOTATORS], UI_PER_ANNOTATOR, "ui")
     finally:
         server.stop()
     results = api_results + ui_results
@@ -48,7 +50,7 @@ def test_twenty_annotators_submit_at_once(db, tmp_path):
         assert len(r.acknowledged) == PER_ANNOTATOR, (r.username, r.acknowledged)
     for r in ui_results:
         assert len(r.acknowledged) == UI_PER_ANNOTATOR, (r.username, r.acknowledged)
-    audit = bench.audit(store, results, K)
+    audit = harness.audit(store, results, K)
     store.dispose()
     assert audit.acknowledged == demand
     assert audit.lost == 0
@@ -56,7 +58,7 @@ def test_twenty_annotators_submit_at_once(db, tmp_path):
     assert audit.over_k_items == 0
     # Every submitted rating in the database was acknowledged to its annotator, and no more.
     assert audit.submitted_in_db == demand
-    assert bench.count_locked(results, server.log()) == 0
+    assert harness.count_locked(results, server.log()) == 0
     # Latency is reported by the bench; here only a sanity bound that catches a serialisation collapse.
     submit_ms = sorted(x for r in api_results for x in r.submit_ms)
-    assert bench.percentile(submit_ms, 50) < 5000
+    assert harness.percentile(submit_ms, 50) < 5000

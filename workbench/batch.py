@@ -43,7 +43,7 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from sqlalchemy import func, select
 
@@ -87,6 +87,13 @@ def parse_turns(spec: str, seed: int = 0) -> TurnSelection:
     if n < 1:
         raise InputError("sample:N needs N >= 1")
     return TurnSelection("sample", n, int(seed))
+
+
+class HasHistory(Protocol):
+    """What a batch generates from: the dialogue before the doctor turn to fill."""
+
+    @property
+    def history(self) -> DialogueValue: ...
 
 
 @dataclass(frozen=True)
@@ -190,7 +197,7 @@ class _Result:
     batch_wall_ms: float
 
 
-def _generate(backend: Backend, chunk: Sequence[Position], seed: int | None) -> list[_Result]:
+def _generate(backend: Backend, chunk: Sequence[HasHistory], seed: int | None) -> list[_Result]:
     """Generate a chunk in one batch; on failure retry one by one so only the bad dialogue errs."""
     t0 = time.perf_counter()
     try:

@@ -30,7 +30,7 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     backends = build_backends(cfg, ModelPool(cfg.resolve_path(cfg.cache_dir)))
     out = []
     for name, b in backends.items():
-        entry = {"name": name, "backend": b.kind}
+        entry: dict[str, str | None] = {"name": name, "backend": b.kind}
         try:
             p = b.plan(dialogue)
             entry.update(input=p.input, route=p.route, fallback=p.fallback, reason=p.reason)
@@ -43,7 +43,7 @@ def cmd_inspect(args: argparse.Namespace) -> int:
 
 def cmd_classify(args: argparse.Namespace) -> int:
     """Classify replies: one JSON line in ({"text"}), one out ({"text","turn_type","confidence"})."""
-    from workbench.annotate.classifier import classify_command
+    from workbench.annotate.classifier_eval import classify_command
 
     if args.file == "-":
         return classify_command(sys.stdin, sys.stdout, sys.stderr)
@@ -56,7 +56,7 @@ def cmd_classify(args: argparse.Namespace) -> int:
 
 def cmd_build_demo(args: argparse.Namespace) -> int:
     """Build (or reuse) the tiny offline demo models."""
-    from workbench.models.demo import ensure_demo_models
+    from workbench.demo import ensure_demo_models
 
     cfg = load_config(args.config or DEMO_CONFIG)
     models = ensure_demo_models(cfg.resolve_path(cfg.cache_dir) / "demo-models", force=args.force,

@@ -23,7 +23,7 @@ import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import pandas as pd
@@ -34,6 +34,9 @@ from workbench.errors import ConfigError, InputError, WorkbenchError
 from workbench.simulate.cases import Case
 from workbench.store.dialogues import column_thread
 from workbench.store.schema import Dataset, Dialogue, Generation, Rating, Suggestion
+
+if TYPE_CHECKING:
+    from workbench.store.engine import Store
 
 log = logging.getLogger(__name__)
 AGENT_PREFIX = "judge:"
@@ -317,7 +320,7 @@ def _boot(a: np.ndarray, b: np.ndarray, fn: Callable[[np.ndarray, np.ndarray], f
 
 def judge_pairs(svc_or_store: object) -> pd.DataFrame:
     """One row per (judge, axis, reply) that both the judge and at least one human scored."""
-    store = getattr(svc_or_store, "store", svc_or_store)
+    store = cast("Store", getattr(svc_or_store, "store", svc_or_store))
     with store.session() as s:
         judged = s.execute(
             select(Suggestion.generation_id, Suggestion.agent, Suggestion.question, Suggestion.score)
@@ -360,7 +363,7 @@ def judge_scores(svc_or_store: object, n_boot: int = 1000, seed: int = 0) -> pd.
     """The judge's mean score per column and axis, with a bootstrap CI and n (all judged replies)."""
     from workbench.analysis.scores import bootstrap_ci
 
-    store = getattr(svc_or_store, "store", svc_or_store)
+    store = cast("Store", getattr(svc_or_store, "store", svc_or_store))
     with store.session() as s:
         rows = s.execute(
             select(Suggestion.agent, Generation.column_name, Suggestion.question, Suggestion.score)

@@ -14,7 +14,7 @@ import hmac
 import json
 import logging
 import secrets
-from collections.abc import Awaitable, Callable, Iterable, MutableMapping
+from collections.abc import Awaitable, Callable, Iterable, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
 from typing import Any
@@ -86,7 +86,9 @@ class OpenModeGuard:
         return host in self.allowed_hosts
 
     def token_matches(self, candidate: str | None) -> bool:
-        return bool(candidate) and hmac.compare_digest(candidate.encode(), self.token.encode())
+        return candidate is not None and bool(candidate) and hmac.compare_digest(
+            candidate.encode(), self.token.encode()
+        )
 
 
 def _headers(scope: Scope) -> dict[str, str]:
@@ -96,7 +98,7 @@ def _headers(scope: Scope) -> dict[str, str]:
     return out
 
 
-async def _reply(send: Send, scope: Scope, status: int, detail: str, headers: list[tuple[bytes, bytes]] = ()) -> None:
+async def _reply(send: Send, scope: Scope, status: int, detail: str, headers: Sequence[tuple[bytes, bytes]] = ()) -> None:
     if scope["type"] == "websocket":
         await send({"type": "websocket.close", "code": 1008})
         return

@@ -24,6 +24,7 @@ import warnings
 from collections import Counter, defaultdict
 from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any, SupportsFloat, cast
 
 from workbench.errors import InputError
 
@@ -87,7 +88,7 @@ def _argmax(dist: Mapping[Hashable, float]) -> Hashable:
     return min(dist, key=lambda lab: (-round(dist[lab], 12), str(lab)))
 
 
-def kappa_with(answers: list[Answer], truth: Mapping[Hashable, Mapping[Hashable, float]]) -> dict[str, float]:
+def kappa_with(answers: list[Answer], truth: Mapping[Any, Mapping[Hashable, float]]) -> dict[str, float]:
     """Cohen's kappa of each annotator's answers with a (soft) truth per item, clipped to 0..1.
 
     Items without a truth distribution are skipped; an annotator with no such item gets no entry.
@@ -148,7 +149,7 @@ def _fit_crowdkit(answers: list[Answer], method: str, seed: int):
         # crowd-kit 1.4 uses pandas idioms that pandas 3 deprecates; the results are unaffected.
         warnings.simplefilter("ignore")
         if method == "dawid-skene":
-            model = DawidSkene(n_iter=_EM_ITERATIONS).fit(df)
+            model: Any = DawidSkene(n_iter=_EM_ITERATIONS).fit(df)
         else:
             model = MACE(n_iter=_MACE_ITERATIONS, n_restarts=_MACE_RESTARTS, random_state=seed).fit(df)
     probas = model.probas_.fillna(0.0)
@@ -191,9 +192,9 @@ def aggregate(answers: Iterable[Answer], method: str = "mean", *, ordinal: bool 
     scores: dict[Hashable, float] = {}
     if ordinal:
         if method == "mean":
-            scores = {it: sum(float(a.label) for a in group) / len(group) for it, group in by_item.items()}
+            scores = {it: sum(float(cast(SupportsFloat, a.label)) for a in group) / len(group) for it, group in by_item.items()}
         else:
-            scores = {it: sum(float(lab) * p for lab, p in dist.items()) / (sum(dist.values()) or 1.0)
+            scores = {it: sum(float(cast(SupportsFloat, lab)) * p for lab, p in dist.items()) / (sum(dist.values()) or 1.0)
                       for it, dist in probabilities.items()}
     for who in {a.annotator for a in rows}:
         reliability.setdefault(who, 0.0)  # no comparable item: nothing shows the annotator is reliable

@@ -8,6 +8,8 @@ which alpha handles natively. Units with fewer than two values cannot be paired 
 
 from __future__ import annotations
 
+from typing import Literal
+
 import krippendorff
 import numpy as np
 import pandas as pd
@@ -15,13 +17,14 @@ import pandas as pd
 from workbench.analysis.frames import SCORE_AXES, validate_frame
 from workbench.errors import InputError
 
+Level = Literal["nominal", "ordinal", "interval", "ratio"]
 # axis -> Krippendorff level of measurement
-AXIS_LEVELS: dict[str, str] = {"questioning": "interval", "suggestion": "interval", "turn_type": "nominal"}
+AXIS_LEVELS: dict[str, Level] = {"questioning": "interval", "suggestion": "interval", "turn_type": "nominal"}
 
 AGREEMENT_COLUMNS = ["axis", "level", "alpha", "n_units", "n_coders", "n_values"]
 
 
-def _check_axis(axis: str) -> str:
+def _check_axis(axis: str) -> Level:
     if axis not in AXIS_LEVELS:
         raise InputError(f"unknown agreement axis {axis!r}; expected one of {sorted(AXIS_LEVELS)}")
     return AXIS_LEVELS[axis]

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import statistics
 from collections import defaultdict
+from typing import Any
 
 import pandas as pd
 from sqlalchemy import func, select
@@ -66,7 +67,7 @@ def annotator_quality(s: Session, viewer: CurrentUser, method: str = "dawid-sken
                 seconds[who].append(max(0.0, (completed - taken).total_seconds()))
 
     turn_types = [Answer(gid, who, tt) for who, gid, tt, *_ in ratings if tt]
-    scores = {axis: [] for axis in AXES}
+    scores: dict[str, list[Any]] = {axis: [] for axis in AXES}
     for who, gid, _tt, q, q_na, sg, sg_na in ratings:
         if q is not None and not q_na:
             scores["questioning"].append(Answer(gid, who, q))

@@ -22,6 +22,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from typing import TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -29,7 +30,7 @@ import pandas as pd
 from workbench.analysis.frames import Frames, validate_frame
 from workbench.errors import InputError
 
-DateLike = dt.date | dt.datetime | str | pd.Timestamp | None
+DateLike: TypeAlias = dt.date | dt.datetime | str | pd.Timestamp | None
 
 
 @dataclass(frozen=True)

@@ -20,8 +20,8 @@ Choices (the column contracts are in :mod:`workbench.analysis.frames`):
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Container, Iterable
+from typing import Any, cast
 
 import pandas as pd
 from sqlalchemy import func, select
@@ -52,6 +52,10 @@ def _score(value: int | None, not_applicable: bool) -> float:
     return float("nan") if value is None or not_applicable else float(value)
 
 
+def _unless_greeting(reference: object, greeting_text: Container[str]) -> object:
+    return None if isinstance(reference, str) and reference.strip() in greeting_text else reference
+
+
 def _names(ids: object, columns: dict[int, str]) -> list[str] | None:
     if not isinstance(ids, list):
         return None
@@ -60,7 +64,7 @@ def _names(ids: object, columns: dict[int, str]) -> list[str] | None:
 
 def load_frames(svc_or_store: object) -> Frames:
     """Every generation, submitted rating and preference, and reference turn, as analysis frames."""
-    store: Store = getattr(svc_or_store, "store", svc_or_store)  # type: ignore[assignment]
+    store = cast(Store, getattr(svc_or_store, "store", svc_or_store))
     with store.read() as s:
         newest = (
             select(func.max(Suggestion.id))
@@ -120,8 +124,8 @@ def load_frames(svc_or_store: object) -> Frames:
 
     # A model reply compared with a gold greeting measures nothing: no reference there.
     ref_at = GENERATION_COLUMNS.index("reference")
-    replies = [(*g[:ref_at], None if isinstance(g[ref_at], str) and g[ref_at].strip() in greeting_text
-                else g[ref_at], *g[ref_at + 1 : -1]) for g in gens if not g[-1]]
+    replies: list[tuple[Any, ...]] = [(*g[:ref_at], _unless_greeting(g[ref_at], greeting_text), *g[ref_at + 1 : -1])
+                                      for g in gens if not g[-1]]
     generations = _frame(replies, GENERATION_COLUMNS)
     greetings = _frame([g[:-1] for g in gens if g[-1]], GENERATION_COLUMNS)
     refs = [r for r in refs if not (isinstance(r[3], str) and r[3].strip() in greeting_text)]

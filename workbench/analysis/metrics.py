@@ -20,28 +20,13 @@ from __future__ import annotations
 import functools
 import logging
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from workbench.analysis.frames import REFERENCE_LABEL, validate_frame
-
-METRIC_COLUMNS = [
-    "column",
-    "n_pairs",
-    "bleu_1",
-    "bleu_2",
-    "bleu_3",
-    "bleu_4",
-    "rouge_1",
-    "rouge_2",
-    "rouge_l",
-    "n_replies",
-    "distinct_1",
-    "distinct_2",
-]
 
 
 @functools.lru_cache(maxsize=1)
@@ -115,10 +100,29 @@ def distinct_n(token_lists: Iterable[list[str]], n: int) -> float:
     return len(seen) / total if total else float("nan")
 
 
-def reference_metrics(generations: pd.DataFrame, references: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Per column: BLEU-1..4, ROUGE-1/2/L against the stored reference, distinct-1/2 (module docstring).
+# The registry: adding a metric is a function (in its own module when it is more than a few lines) plus one
+# line here. Functions receive jieba token lists (see ``tokenize``).
+PairMetric = Callable[[Sequence[list[str]], Sequence[list[str]]], Sequence[float]]
+TextsMetric = Callable[[Sequence[list[str]]], float]
 
-    ``references`` (optional) adds a "reference" row with the distinct-n of the gold doctor turns.
+#: metrics of (reply, reference) pairs: the columns they fill -> f(replies, references)
+PAIR_METRICS: dict[tuple[str, ...], PairMetric] = {
+    ("bleu_1", "bleu_2", "bleu_3", "bleu_4"): bleu_scores,
+    ("rouge_1", "rouge_2", "rouge_l"): rouge_scores,
+}
+#: metrics of a set of texts alone (a column's replies; the references, as the "reference" row)
+TEXTS_METRICS: dict[str, TextsMetric] = {
+    "distinct_1": functools.partial(distinct_n, n=1),
+    "distinct_2": functools.partial(distinct_n, n=2),
+}
+METRIC_COLUMNS = ["column", "n_pairs", *(n for names in PAIR_METRICS for n in names), "n_replies", *TEXTS_METRICS]
+
+
+def reference_metrics(generations: pd.DataFrame, references: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Per column: every registered metric (BLEU-1..4, ROUGE-1/2/L against the stored reference,
+    distinct-1/2; module docstring).
+
+    ``references`` (optional) adds a "reference" row with the texts metrics of the gold doctor turns.
     """
     validate_frame(generations, "generations", ["column", "output", "status", "reference"])
     ok = generations[generations["status"] == "ok"]
@@ -132,31 +136,17 @@ def reference_metrics(generations: pd.DataFrame, references: pd.DataFrame | None
         hyps = [t for t, keep in zip(out_tokens, has_ref, strict=True) if keep]
         pairs = [(h, r) for h, r in zip(hyps, ref_tokens, strict=True) if r]
         hyp_l, ref_l = [p[0] for p in pairs], [p[1] for p in pairs]
-        b = bleu_scores(hyp_l, ref_l)
-        r1, r2, rl = rouge_scores(hyp_l, ref_l)
-        rows.append(
-            {
-                "column": col,
-                "n_pairs": len(pairs),
-                **{f"bleu_{i + 1}": v for i, v in enumerate(b)},
-                "rouge_1": r1,
-                "rouge_2": r2,
-                "rouge_l": rl,
-                "n_replies": len(group),
-                "distinct_1": distinct_n(out_tokens, 1),
-                "distinct_2": distinct_n(out_tokens, 2),
-            }
-        )
+        row: dict[str, Any] = {"column": col, "n_pairs": len(pairs)}
+        for names, pair_metric in PAIR_METRICS.items():
+            row.update(zip(names, pair_metric(hyp_l, ref_l), strict=True))
+        row["n_replies"] = len(group)
+        row.update({name: texts_metric(out_tokens) for name, texts_metric in TEXTS_METRICS.items()})
+        rows.append(row)
     if references is not None and len(references):
         validate_frame(references, "references", ["text"])
         ref_tokens = _tokenize_all(references["text"])
-        rows.append(
-            {
-                "column": REFERENCE_LABEL,
-                "n_pairs": 0,
-                "n_replies": len(references),
-                "distinct_1": distinct_n(ref_tokens, 1),
-                "distinct_2": distinct_n(ref_tokens, 2),
-            }
-        )
+        rows.append({
+            "column": REFERENCE_LABEL, "n_pairs": 0, "n_replies": len(references),
+            **{name: texts_metric(ref_tokens) for name, texts_metric in TEXTS_METRICS.items()},
+        })
     return pd.DataFrame(rows, columns=METRIC_COLUMNS)

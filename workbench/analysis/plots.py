@@ -10,6 +10,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from workbench.analysis.frames import REFERENCE_LABEL, SCORE_AXES
+from workbench.analysis.metrics import METRIC_COLUMNS
 
 if TYPE_CHECKING:
     from workbench.analysis.dashboard import Dashboard
@@ -178,21 +179,11 @@ def agreement_figure(agreement: pd.DataFrame) -> go.Figure:
 
 
 def metrics_figure(metrics: pd.DataFrame | None) -> go.Figure:
-    """Grouped bars: BLEU-1..4, ROUGE-1/2/L and distinct-1/2 per column."""
+    """Grouped bars of every registered metric (BLEU-1..4, ROUGE-1/2/L, distinct-1/2...) per column."""
     title = "Reference metrics"
     if metrics is None or metrics.empty:
         return _empty(title)
-    names = [
-        "bleu_1",
-        "bleu_2",
-        "bleu_3",
-        "bleu_4",
-        "rouge_1",
-        "rouge_2",
-        "rouge_l",
-        "distinct_1",
-        "distinct_2",
-    ]
+    names = [c for c in METRIC_COLUMNS if c not in ("column", "n_pairs", "n_replies")]  # every registered metric
     fig = go.Figure(layout={**_LAYOUT, "title": title, "barmode": "group"})
     for _, row in metrics.iterrows():
         fig.add_bar(x=names, y=[row[n] for n in names], name=str(row["column"]))

@@ -41,7 +41,7 @@ def _cell(value: object, digits: int) -> str:
     if isinstance(value, float | np.floating):
         if math.isnan(value):
             return ""
-        if float(value).is_integer() and abs(value) < 1e15:
+        if float(value).is_integer() and abs(float(value)) < 1e15:
             return str(int(value))
         return (
             f"{value:.{digits}g}"

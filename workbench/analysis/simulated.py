@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import pandas as pd
@@ -33,6 +33,9 @@ from workbench.analysis.scores import bootstrap_ci
 from workbench.annotate.classifier import classify
 from workbench.simulate.cases import Case
 from workbench.simulate.matching import asked_facts, content_tokens, keyword_hits, question_part
+
+if TYPE_CHECKING:
+    from workbench.store.engine import Store
 
 MEASURES = (
     "elicitation_recall", "questions_before_advice", "turns_to_advice", "repeated_questions",
@@ -115,7 +118,7 @@ def consultations_frame(svc_or_store: object, datasets: Sequence[str] | None = N
     from workbench.simulate.run import SIMULATED_SOURCE
     from workbench.store.schema import Dataset, Dialogue, Generation, Suggestion
 
-    store = getattr(svc_or_store, "store", svc_or_store)
+    store = cast("Store", getattr(svc_or_store, "store", svc_or_store))
     rows: list[dict[str, Any]] = []
     with store.session() as s:
         q = (select(Dialogue.id, Dialogue.meta, Dataset.name).join(Dataset, Dataset.id == Dialogue.dataset_id)
@@ -132,7 +135,7 @@ def consultations_frame(svc_or_store: object, datasets: Sequence[str] | None = N
                 .order_by(Generation.id)
             ):
                 gens.setdefault(did, {})[idx] = (gid, text)  # the newest ok reply at each position
-        judged: dict[tuple[int, str], float] = {}
+        judged: dict[tuple[int | None, str], float] = {}
         advice_ids = [g[0] for per in gens.values() for g in per.values()]
         for i in range(0, len(advice_ids), 500):
             for gid, question, value in s.execute(

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -200,33 +200,19 @@ def gold_item_ids(s: Session) -> set[int]:
     return set(rows)
 
 
-def claim_gold(s: Session, user: CurrentUser, k: int, rate: float):
-    """Claim a gold item the user has not seen when their share of gold items is below ``rate``.
-
-    The share is kept at ``floor(rate * items taken)``, so with 0.1 the 10th, 20th... item is gold.
-    Gold items take a slot beyond their k, so every annotator can get each of them. Returns a
-    :class:`~workbench.annotate.queue.Claim` or None.
-    """
-    from workbench.annotate import queue
-
+def gold_items_due(s: Session, user: CurrentUser, rate: float) -> list[int]:
+    """The gold items to offer the user now, best first: none while their share of gold items is at
+    ``floor(rate * items taken)``, else the gold items they have not seen (so with 0.1 the 10th, 20th...
+    item is gold). The queue claims one of them (:func:`workbench.annotate.queue.take_next`)."""
     if rate <= 0:
-        return None
+        return []
     gold_ids = gold_item_ids(s)
     if not gold_ids:
-        return None
+        return []
     mine = list(s.scalars(select(Assignment.item_id).where(Assignment.user_id == user.id)))
     if sum(1 for i in mine if i in gold_ids) >= math.floor(rate * (len(mine) + 1)):
-        return None
-    unseen = sorted(gold_ids - set(mine))
-    for item_id in unseen[:_MAX_GOLD_ATTEMPTS]:
-        item = s.get(QueueItem, item_id)
-        if item is None:
-            continue
-        slot = (s.scalar(select(func.max(Assignment.slot)).where(Assignment.item_id == item_id)) or 0) + 1
-        a = queue._try_claim(s, item, user, max(slot, k), k)
-        if a is not None:
-            return queue.Claim(item.id, a.slot, tuple(a.display_order), resumed=False)
-    return None
+        return []
+    return sorted(gold_ids - set(mine))[:_MAX_GOLD_ATTEMPTS]
 
 
 def gold_accuracy(s: Session, viewer: CurrentUser) -> dict[str, GoldAccuracy]:

@@ -207,6 +207,24 @@ def not_from_own_chats(user: CurrentUser):
     return QueueItem.dialogue_id.not_in(own)
 
 
+def _claim_gold(s: Session, user: CurrentUser, k: int, rate: float) -> Claim | None:
+    """Claim a gold item when one is due (:func:`~workbench.annotate.gold.gold_items_due`).
+
+    Gold items take a slot beyond their k, so every annotator can get each of them.
+    """
+    from workbench.annotate.gold import gold_items_due
+
+    for item_id in gold_items_due(s, user, rate):
+        item = s.get(QueueItem, item_id)
+        if item is None:
+            continue
+        slot = (s.scalar(select(func.max(Assignment.slot)).where(Assignment.item_id == item_id)) or 0) + 1
+        a = _try_claim(s, item, user, max(slot, k), k)
+        if a is not None:
+            return Claim(item.id, a.slot, tuple(a.display_order), resumed=False)
+    return None
+
+
 def take_next(s: Session, user: CurrentUser, k: int, gold_rate: float = 0.0) -> Claim | None:
     """Resume the user's open item, or claim a free slot on a new one; None when nothing is left.
 
@@ -219,9 +237,7 @@ def take_next(s: Session, user: CurrentUser, k: int, gold_rate: float = 0.0) -> 
     if held is not None:
         return Claim(held.item_id, held.slot, tuple(held.display_order), resumed=True)
     if gold_rate > 0:
-        from workbench.annotate.gold import claim_gold
-
-        gold = claim_gold(s, user, k, gold_rate)
+        gold = _claim_gold(s, user, k, gold_rate)
         if gold is not None:
             return gold
     taken = (select(Assignment.item_id, func.count(Assignment.id).label("n"))

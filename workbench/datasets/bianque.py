@@ -49,7 +49,7 @@ from workbench.datasets._io import (
     open_text,
 )
 from workbench.datasets.base import ImportedDialogue, ImportResult
-from workbench.dialogue import Turn
+from workbench.dialogue import Role, Turn
 from workbench.prompts import unescape_training_text
 from workbench.validation import DEFAULT_MAX_TURN_CHARS
 
@@ -79,7 +79,7 @@ def parse_history(text: str) -> list[Turn]:
     turns: list[Turn] = []
     for i, (_start, end_of_mark, word) in enumerate(marks):
         end = marks[i + 1][0] if i + 1 < len(marks) else len(s)
-        role = "patient" if word == "病人" else "doctor"
+        role: Role = "patient" if word == "病人" else "doctor"
         turns.append(Turn(role, unescape_training_text(s[end_of_mark:end])))
     last = turns.pop()
     if last.role != "doctor" or last.text.strip():

@@ -11,10 +11,10 @@ from pathlib import Path
 
 from workbench.datasets._io import check_json_value, check_text, fail, iter_json_lines
 from workbench.datasets.base import ImportedDialogue, ImportResult
-from workbench.dialogue import Turn
+from workbench.dialogue import Role, Turn
 from workbench.validation import DEFAULT_MAX_TURN_CHARS
 
-ROLE_MAP = {"user": "patient", "assistant": "doctor", "patient": "patient", "doctor": "doctor"}
+ROLE_MAP: dict[str, Role] = {"user": "patient", "assistant": "doctor", "patient": "patient", "doctor": "doctor"}
 
 
 def content_text(content: object) -> str | None:

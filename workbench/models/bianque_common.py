@@ -12,7 +12,7 @@ import copy
 import threading
 from abc import abstractmethod
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
 
@@ -22,10 +22,12 @@ from workbench.models.base import Backend, Plan, Trace
 from workbench.models.resources import LazyResource
 from workbench.prompts import Rounds, fit_rounds
 
+ParamsT = TypeVar("ParamsT", bound=BaseModel)
+
 GREETING_REASON = "first turn: the original app greets without calling a model"
 
 
-class BianQueBackend(Backend):
+class BianQueBackend(Backend, Generic[ParamsT]):
     batches = True
     #: the route recorded for this model ("v1" / "v2")
     route: str = ""
@@ -37,7 +39,7 @@ class BianQueBackend(Backend):
         source: ModelSource,
         tokenizer: LazyResource[Any],
         model: LazyResource[Any],
-        params: BaseModel,
+        params: ParamsT,
         greeting: str | None = None,
     ) -> None:
         super().__init__(name)

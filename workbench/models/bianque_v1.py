@@ -14,20 +14,14 @@ from typing import Any
 
 import torch
 
-from workbench.config import ModelSource
+from workbench.config import ModelSource, V1Params
+from workbench.decoding import decode_batch, stream_tokens
 from workbench.errors import GenerationError, ModelLoadError
 from workbench.models.base import Trace
 from workbench.models.bianque_common import BianQueBackend
-from workbench.models.hf_sampling import (
-    Sampling,
-    _cache_kw,
-    _cache_of,
-    _processors,
-    make_generator,
-    stream_tokens,
-)
 from workbench.models.resources import LoadedModel, load_hf_model, require_local_or_hub
 from workbench.prompts import Rounds, bianque_v1_input, unescape_v1
+from workbench.sampling import Sampling, generator_for
 
 
 def load_tokenizer(source: ModelSource) -> Any:
@@ -35,7 +29,7 @@ def load_tokenizer(source: ModelSource) -> Any:
 
     require_local_or_hub(source.path)
     try:
-        return T5Tokenizer.from_pretrained(source.path, revision=source.revision)
+        return T5Tokenizer.from_pretrained(source.path, revision=source.revision or "main")
     except Exception as e:
         raise ModelLoadError(f"cannot load the T5 tokenizer from {source.path}: {e}") from e
 
@@ -47,58 +41,7 @@ def load_model(source: ModelSource, tokenizer: Any) -> LoadedModel:
     return load_hf_model(T5ForConditionalGeneration, source, tokenizer, cuda_auto=torch.float32, what="T5 model")
 
 
-@torch.inference_mode()
-def decode_batch(
-    model: torch.nn.Module,
-    input_ids: torch.Tensor,
-    attention_mask: torch.Tensor,
-    sampling: Sampling,
-    *,
-    eos_token_ids: set[int],
-    pad_token_id: int,
-    generator: torch.Generator,
-) -> list[list[int]]:
-    """The new token ids of each row (eos excluded): ``stream_tokens``'s loop run on a padded batch.
-
-    The encoder sees right-padded inputs with their attention mask, so each row's encoding is that of
-    the row alone. Every row takes the same steps as in ``stream_tokens``; a finished row is fed the pad
-    token until the whole batch ends, and its later tokens are ignored. With ``do_sample`` the rows
-    draw in turn from one generator, so a row's sample depends on its batch.
-    """
-    procs = _processors(sampling)
-    cache_kw = _cache_kw(model)
-    device = input_ids.device
-    bsz = input_ids.shape[0]
-    enc = model.get_encoder()(input_ids=input_ids, attention_mask=attention_mask)
-    seq = torch.full((bsz, 1), model.config.decoder_start_token_id, dtype=torch.long, device=device)
-    feed = seq
-    eos = torch.tensor(sorted(eos_token_ids), dtype=torch.long, device=device)
-    done = torch.zeros(bsz, dtype=torch.bool, device=device)
-    rows: list[list[int]] = [[] for _ in range(bsz)]
-    cache = None
-    for _ in range(sampling.max_new_tokens):
-        out = model(encoder_outputs=enc, attention_mask=attention_mask, decoder_input_ids=feed,
-                    **{cache_kw: cache, "use_cache": True})
-        cache = _cache_of(out)
-        scores = procs(seq, out.logits[:, -1, :].float())
-        if sampling.do_sample:
-            token = torch.multinomial(torch.softmax(scores, dim=-1), 1, generator=generator)
-        else:
-            token = scores.argmax(dim=-1, keepdim=True)
-        ended = torch.isin(token[:, 0], eos)
-        keep = ~done & ~ended
-        token = torch.where(done[:, None], torch.full_like(token, pad_token_id), token)
-        for i in keep.nonzero()[:, 0].tolist():
-            rows[i].append(int(token[i, 0]))
-        done |= ended
-        if bool(done.all()):
-            break
-        seq = torch.cat([seq, token], dim=-1)
-        feed = token
-    return rows
-
-
-class BianQueV1(BianQueBackend):
+class BianQueV1(BianQueBackend[V1Params]):
     kind = "bianque-v1"
     route = "v1"
     description = "BianQue-1.0 (T5)"
@@ -142,7 +85,7 @@ class BianQueV1(BianQueBackend):
                 enc.get("attention_mask").to(m.device),
                 self.sampling(),
                 eos_token_ids=eos,
-                generator=make_generator(seed, "cpu" if m.device.type == "cpu" else m.device),
+                generator=generator_for(seed, m.device),
                 stop=stop,
             ):
                 trace.output_tokens = len(new)
@@ -165,7 +108,7 @@ class BianQueV1(BianQueBackend):
             rows = decode_batch(
                 m.model, input_ids, mask, self.sampling(), eos_token_ids={m.tokenizer.eos_token_id},
                 pad_token_id=m.tokenizer.pad_token_id,
-                generator=make_generator(seed, "cpu" if m.device.type == "cpu" else m.device),
+                generator=generator_for(seed, m.device),
             )
         except torch.OutOfMemoryError as e:
             raise GenerationError(f"{self.name}: out of memory while generating a batch of {len(texts)}") from e

@@ -22,13 +22,14 @@ from typing import Any
 
 import torch
 
-from workbench.config import ModelSource
+from workbench.config import ModelSource, V2Params
+from workbench.devices import resolve_device
 from workbench.errors import GenerationError, ModelLoadError
 from workbench.models.base import Trace
 from workbench.models.bianque_common import BianQueBackend
-from workbench.models.hf_sampling import make_generator
-from workbench.models.resources import require_local_or_hub, resolve_device
+from workbench.models.resources import require_local_or_hub
 from workbench.prompts import Rounds, bianque_v2_input
+from workbench.sampling import generator_for
 
 MIN_REPLY_TOKENS = 128
 
@@ -57,7 +58,7 @@ def local_folder(source: ModelSource) -> Path:
 
 
 def load_tokenizer(source: ModelSource) -> Any:
-    from workbench.models.chatglm import ChatGLMTokenizer
+    from workbench.chatglm import ChatGLMTokenizer
 
     folder = local_folder(source)
     try:
@@ -67,18 +68,20 @@ def load_tokenizer(source: ModelSource) -> Any:
 
 
 def load_model(source: ModelSource, tokenizer: Any) -> GLMModel:
-    from workbench.models.chatglm import ChatGLMForConditionalGeneration, weights_fingerprint
+    from workbench.chatglm import ChatGLMForConditionalGeneration
+    from workbench.checkpoints import weights_fingerprint
 
     folder = local_folder(source)
     device = resolve_device(source.device)
     if source.trust_remote_code:  # only when a config says so explicitly: it executes downloaded code
-        from workbench.models.chatglm.remote_code import load_remote_code_model
+        from workbench.chatglm.remote_code import load_remote_code_model
 
         model, remote_tokenizer = load_remote_code_model(
             folder, trust_remote_code=True, dtype=source.dtype, device=str(device)
         )
         return GLMModel(remote_tokenizer, model, device, weights_fingerprint(folder), remote_code=True)
     try:
+        # The transformers-style class, so that code written for the original (``m.model.chat``) runs on it.
         model = ChatGLMForConditionalGeneration.from_pretrained(
             folder, dtype=source.dtype, device=str(device), quantization_bit=source.quantization_bit
         )
@@ -91,7 +94,7 @@ def load_model(source: ModelSource, tokenizer: Any) -> GLMModel:
     return GLMModel(tokenizer, model, device, weights_fingerprint(folder))
 
 
-class BianQueV2(BianQueBackend):
+class BianQueV2(BianQueBackend[V2Params]):
     kind = "bianque-v2"
     route = "v2"
     description = "BianQue-2.0 (ChatGLM-6B) chat(history=None)"
@@ -107,7 +110,8 @@ class BianQueV2(BianQueBackend):
         self, query: str, trace: Trace, *, seed: int | None, stop: threading.Event | None = None
     ) -> Iterator[str]:
         """Stream ``chat(query, history=None)`` with this column's settings."""
-        from workbench.models.chatglm import process_response
+        from workbench.chatglm import process_response
+        from workbench.chatglm.generation import stream_generate
 
         m = self._model.get()
         trace.input_text = query
@@ -129,12 +133,12 @@ class BianQueV2(BianQueBackend):
         if m.remote_code:
             yield from self._stream_remote(m, query, trace, seed, stop)
             return
-        gen = make_generator(seed, "cpu" if m.device.type == "cpu" else m.device)
+        gen = generator_for(seed, m.device)
         new: list[int] = []
         reply = ""
         eop = m.tokenizer.eos_token_id
         try:
-            for step in m.model.stream_generate(ids, generator=gen, stop_event=stop, **kwargs):
+            for step in stream_generate(m.model, ids, generator=gen, stop_event=stop, **kwargs):
                 new = step[0].tolist()
                 trace.output_tokens = len(new) - (1 if new and new[-1] == eop else 0)
                 reply = process_response(m.tokenizer.decode(new))
@@ -151,8 +155,8 @@ class BianQueV2(BianQueBackend):
         row's budget and each row is cut to its own. Repetition penalty (off in BianQue-2's settings)
         would also see a padded row's pad tokens; it only lowers the pad token's score.
         """
-        from workbench.models.chatglm import process_response
-        from workbench.models.chatglm.generation import resolve_new_token_limit
+        from workbench.chatglm import process_response
+        from workbench.chatglm.generation import generate, resolve_new_token_limit
 
         m = self._model.get()
         if m.remote_code:  # the checkpoint's own code: no guarantee it pads correctly, so one by one
@@ -170,11 +174,11 @@ class BianQueV2(BianQueBackend):
         for trace, q, n in zip(traces, texts, lengths, strict=True):
             trace.input_text, trace.model_revision, trace.prompt_tokens = q, m.revision, int(n)
         try:
-            gen_ids = m.model.generate(
-                ids, attention_mask=enc["attention_mask"].to(m.device), position_ids=enc["position_ids"].to(m.device),
+            gen_ids = generate(
+                m.model, ids, attention_mask=enc["attention_mask"].to(m.device), position_ids=enc["position_ids"].to(m.device),
                 max_new_tokens=max(limits), do_sample=g.do_sample, temperature=g.temperature, top_p=g.top_p,
                 top_k=g.top_k, repetition_penalty=g.repetition_penalty,
-                generator=make_generator(seed, "cpu" if m.device.type == "cpu" else m.device),
+                generator=generator_for(seed, m.device),
             )
         except torch.OutOfMemoryError as e:
             raise GenerationError(f"{self.name}: out of memory while generating a batch of {len(texts)}") from e

@@ -9,11 +9,12 @@ from typing import Any
 import torch
 
 from workbench.config import CausalParams, ModelSource
+from workbench.decoding import stream_tokens
 from workbench.dialogue import Dialogue
 from workbench.errors import GenerationError, ModelLoadError
 from workbench.models.base import Backend, Plan, Trace
-from workbench.models.hf_sampling import Sampling, make_generator, stream_tokens
 from workbench.models.resources import LazyResource, LoadedModel, load_hf_model, require_local_or_hub
+from workbench.sampling import Sampling, generator_for
 
 
 def load_tokenizer(source: ModelSource) -> Any:
@@ -120,7 +121,7 @@ class HFCausal(Backend):
         try:
             for new in stream_tokens(
                 m.model, ids, enc.get("attention_mask").to(m.device), sampling,
-                eos_token_ids=eos_ids, generator=make_generator(seed, "cpu" if m.device.type == "cpu" else m.device),
+                eos_token_ids=eos_ids, generator=generator_for(seed, m.device),
                 stop=stop,
             ):
                 trace.output_tokens = len(new)

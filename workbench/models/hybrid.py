@@ -157,7 +157,7 @@ class Hybrid(Backend):
                 else:
                     v2_input, note = self.v2.model_input(rounds, last)
                     traces[i].route = "v2"
-                    traces[i].reason += f"; {note}" if note else ""
+                    traces[i].reason = (traces[i].reason or "") + (f"; {note}" if note else "")
                     v2_rows.append((i, v2_input))
         if v2_rows:
             for i, _ in v2_rows:

@@ -57,7 +57,7 @@ class ModelPool:
             raise ConfigError(f"unknown demo model {source.path!r}; use demo://v1 or demo://v2")
         with self._lock:
             if self._demo is None:
-                from workbench.models.demo import ensure_demo_models
+                from workbench.demo import ensure_demo_models
 
                 self._demo = ensure_demo_models(self.cache_dir / "demo-models")
         path = self._demo.v1_path if which == "v1" else self._demo.v2_path

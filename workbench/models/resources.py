@@ -6,10 +6,8 @@ failure so that one broken model fails only the columns that use it.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import threading
-import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,13 +15,13 @@ from typing import Any, Generic, TypeVar
 
 import torch
 
+from workbench.checkpoints import model_revision
 from workbench.config import ModelSource
+from workbench.devices import resolve_device, resolve_dtype
 from workbench.errors import ModelLoadError
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-
-WEIGHT_SUFFIXES = (".bin", ".safetensors", ".json", ".model")
 
 
 class LazyResource(Generic[T]):
@@ -66,29 +64,6 @@ class LazyResource(Generic[T]):
             self._error = None
 
 
-def resolve_device(device: str) -> torch.device:
-    if device == "auto":
-        return torch.device("cuda:0" if torch.cuda.is_available() else "cpu")
-    if device.startswith("cuda") and not torch.cuda.is_available():
-        raise ModelLoadError(f"device {device!r} requested but CUDA is not available on this machine")
-    return torch.device(device)
-
-
-CPU_FLOAT16_WARNING = "float16 is not supported on CPU; using bfloat16 instead"
-
-
-def resolve_dtype(dtype: str, device: torch.device, *, cuda_auto: torch.dtype = torch.float16) -> torch.dtype:
-    """The one dtype policy of every backend (the native ChatGLM loader applies the same one):
-    float16 only on CUDA; asked for on CPU, it becomes bfloat16 (same size, wider range) with a warning."""
-    if dtype == "auto":
-        return cuda_auto if device.type == "cuda" else torch.float32
-    if dtype == "float16" and device.type != "cuda":
-        warnings.warn(CPU_FLOAT16_WARNING, UserWarning, stacklevel=2)
-        log.warning(CPU_FLOAT16_WARNING)
-        return torch.bfloat16
-    return {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}[dtype]
-
-
 def is_local(path: str) -> bool:
     return Path(path).expanduser().exists() or path.startswith(("/", "./", "../", "~"))
 
@@ -98,25 +73,6 @@ def require_local_or_hub(path: str) -> None:
     p = Path(path).expanduser()
     if path.startswith(("/", "./", "../", "~")) and not p.exists():
         raise ModelLoadError(f"model path not found: {p}")
-
-
-def fingerprint(path: str, revision: str | None = None) -> str:
-    """A cheap identity for a checkpoint: file names and sizes, plus config content.
-
-    Reading 12 GB of weights to hash them would take minutes; names, sizes and
-    the config change whenever the weights do in practice.
-    """
-    p = Path(path).expanduser()
-    if not p.is_dir():
-        return revision or "main"
-    h = hashlib.sha256()
-    for f in sorted(p.iterdir()):
-        if f.is_file() and f.suffix in WEIGHT_SUFFIXES:
-            h.update(f.name.encode())
-            h.update(str(f.stat().st_size).encode())
-            if f.suffix == ".json" and f.stat().st_size < 1_000_000:
-                h.update(f.read_bytes())
-    return "sha256:" + h.hexdigest()[:16]
 
 
 @dataclass
@@ -134,7 +90,7 @@ def load_hf_model(model_cls: Any, source: ModelSource, tokenizer: Any, *, cuda_a
     """``model_cls.from_pretrained`` on the configured device and dtype, with failures named clearly."""
     require_local_or_hub(source.path)
     device = resolve_device(source.device)
-    dtype = resolve_dtype(source.dtype, device, cuda_auto=cuda_auto)
+    dtype = resolve_dtype(source.dtype, device, auto=cuda_auto if device.type == "cuda" else None)
     try:
         model = model_cls.from_pretrained(
             source.path, revision=source.revision, dtype=dtype, trust_remote_code=source.trust_remote_code
@@ -144,4 +100,4 @@ def load_hf_model(model_cls: Any, source: ModelSource, tokenizer: Any, *, cuda_a
     except Exception as e:
         raise ModelLoadError(f"cannot load the {what} from {source.path}: {e}") from e
     model.to(device).eval()
-    return LoadedModel(tokenizer, model, device, fingerprint(source.path, source.revision))
+    return LoadedModel(tokenizer, model, device, model_revision(source.path, source.revision))

@@ -173,6 +173,7 @@ def _store_patient(store: Store, states: Sequence[_State], replies: Sequence[Pat
         for st, r in zip(states, replies, strict=True):
             idx = len(st.thread)
             d = s.get(Dialogue, st.dialogue_id)
+            assert d is not None  # created by this run and never deleted while it runs
             record = r.record(idx)
             turns = [*(d.meta or {}).get("patient_turns", []), record]
             if r.error:

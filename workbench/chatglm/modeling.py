@@ -14,19 +14,13 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from workbench.chatglm.configuration import RESIDUAL_DEPTH, ChatGLMConfig
 from workbench.errors import InputError
-from workbench.models.chatglm.configuration import RESIDUAL_DEPTH, ChatGLMConfig
-
-if TYPE_CHECKING:
-    import threading
-    from collections.abc import Callable
 
 ALPHA = math.sqrt(2 * RESIDUAL_DEPTH)
 # The original fills masked scores with -10000 before multiplying by (layer_id + 1); a finite value keeps
@@ -186,6 +180,7 @@ def build_position_ids_and_mask(input_ids: Tensor, config: ChatGLMConfig) -> tup
     causal = torch.ones(seq, seq).tril_()
     for b, row in enumerate(input_ids.tolist()):
         ctx = _first_index(row, config.bos_token_id, default=seq)
+        assert ctx is not None
         mpos = _first_index(row, config.gmask_token_id, default=None)
         if mpos is None:
             mpos = _first_index(row, config.mask_token_id, default=None)
@@ -312,8 +307,10 @@ class ChatGLMModel(nn.Module):
         self.final_layernorm = nn.LayerNorm(config.hidden_size, eps=config.layernorm_epsilon)
 
 
-class ChatGLMForConditionalGeneration(nn.Module):
-    """ChatGLM-6B (v1) with its tied lm_head, generation, chat and loading helpers."""
+class ChatGLM(nn.Module):
+    """ChatGLM-6B (v1): the network and its tied lm_head. Generation, loading and quantization are
+    functions that take it (``generation``, ``loading``, ``quantization``); ``compat`` wraps them in the
+    transformers-style class."""
 
     def __init__(self, config: ChatGLMConfig) -> None:
         super().__init__()
@@ -432,94 +429,3 @@ class ChatGLMForConditionalGeneration(nn.Module):
             # Nothing is masked: the original skips masking too, and SDPA's mask-free path is faster.
             return None
         return mask
-
-    # ----------------------------------------------------------------- generation & chat
-    def generate(self, input_ids: Tensor, **kwargs: Any) -> Tensor:
-        """HF-style generation; see :func:`workbench.models.chatglm.generation.generate`."""
-        from workbench.models.chatglm.generation import generate
-
-        return generate(self, input_ids, **kwargs)
-
-    def stream_generate(self, input_ids: Tensor, **kwargs: Any) -> Iterator[Tensor]:
-        """Yield the new ids so far ([batch, n]) after each step; see ``generation.stream_generate``."""
-        from workbench.models.chatglm.generation import stream_generate
-
-        return stream_generate(self, input_ids, **kwargs)
-
-    def chat(
-        self,
-        tokenizer: Any,
-        query: str,
-        history: list[tuple[str, str]] | None = None,
-        max_length: int = 2048,
-        num_beams: int = 1,
-        do_sample: bool = True,
-        top_p: float = 0.7,
-        temperature: float = 0.95,
-        logits_processor: list[Callable[[Tensor, Tensor], Tensor]] | None = None,
-        **kwargs: Any,
-    ) -> tuple[str, list[tuple[str, str]]]:
-        """The original ``chat()``: returns (response, history + [(query, response)])."""
-        from workbench.models.chatglm.generation import chat
-
-        return chat(
-            self, tokenizer, query, history=history, max_length=max_length, num_beams=num_beams,
-            do_sample=do_sample, top_p=top_p, temperature=temperature, logits_processor=logits_processor,
-            **kwargs,
-        )
-
-    def stream_chat(
-        self,
-        tokenizer: Any,
-        query: str,
-        history: list[tuple[str, str]] | None = None,
-        max_length: int = 2048,
-        do_sample: bool = True,
-        top_p: float = 0.7,
-        temperature: float = 0.95,
-        logits_processor: list[Callable[[Tensor, Tensor], Tensor]] | None = None,
-        stop_event: threading.Event | None = None,
-        **kwargs: Any,
-    ) -> Iterator[tuple[str, list[tuple[str, str]]]]:
-        """Yield (response_so_far, history); the last yield always equals ``chat()``'s response."""
-        from workbench.models.chatglm.generation import stream_chat
-
-        return stream_chat(
-            self, tokenizer, query, history=history, max_length=max_length, do_sample=do_sample,
-            top_p=top_p, temperature=temperature, logits_processor=logits_processor,
-            stop_event=stop_event, **kwargs,
-        )
-
-    @staticmethod
-    def build_chat_prompt(query: str, history: list[tuple[str, str]] | None = None) -> str:
-        """The original chat prompt (raw query without history, ``[Round i]`` template with it)."""
-        from workbench.models.chatglm.generation import build_chat_prompt
-
-        return build_chat_prompt(query, history)
-
-    # ----------------------------------------------------------------- loading & saving
-    @classmethod
-    def from_pretrained(
-        cls,
-        folder: str | Path,
-        *,
-        dtype: str | torch.dtype = "auto",
-        device: str | torch.device = "cpu",
-        quantization_bit: int | None = None,
-    ) -> ChatGLMForConditionalGeneration:
-        """Load an original checkpoint folder; see :func:`workbench.models.chatglm.loading.load_model`."""
-        from workbench.models.chatglm.loading import load_model
-
-        return load_model(folder, dtype=dtype, device=device, quantization_bit=quantization_bit)
-
-    def save_pretrained(self, folder: str | Path, safe_serialization: bool = True) -> None:
-        """Write config.json and the weights under the original key names."""
-        from workbench.models.chatglm.loading import save_model
-
-        save_model(self, folder, safe_serialization=safe_serialization)
-
-    def quantize(self, bits: int) -> ChatGLMForConditionalGeneration:
-        """Replace the blocks' Linear layers by weight-only int8/int4 ones, in place."""
-        from workbench.models.chatglm.quantization import quantize_model
-
-        return quantize_model(self, bits)

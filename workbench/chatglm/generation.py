@@ -1,4 +1,5 @@
-"""Generation for the native ChatGLM: greedy/sampling with a KV cache, streaming and the original chat().
+"""Generation for the native ChatGLM: functions that take a model (greedy/sampling with a KV cache,
+streaming and the original chat()); tokens are picked by the project's one sampler (``workbench.sampling``).
 
 Length and stopping rules follow transformers 4.33's ``generate`` as recorded in the fixtures: ``max_length``
 counts the prompt, ``max_new_tokens`` does not and wins when both are given, neither means a total of 20,
@@ -10,23 +11,17 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import torch
 from torch import Tensor
 
+from workbench.chatglm.modeling import ChatGLM, build_position_ids_and_mask
+from workbench.chatglm.process_response import process_response
 from workbench.errors import InputError
-from workbench.models.chatglm.modeling import build_position_ids_and_mask
-from workbench.models.chatglm.process_response import process_response
-
-if TYPE_CHECKING:
-    from workbench.models.chatglm.modeling import ChatGLMForConditionalGeneration
-
-LogitsProcessor = Callable[[Tensor, Tensor], Tensor]
+from workbench.sampling import LogitsProcessor, Sampler, Sampling
 
 DEFAULT_MAX_LENGTH = 20  # transformers' generation-config default (prompt included)
-INVALID_SCORE_TOKEN = 5  # the original's fallback token ("▁") when scores are NaN/inf
-INVALID_SCORE_VALUE = 5e4
 
 
 def build_chat_prompt(query: str, history: Sequence[Sequence[str]] | None = None) -> str:
@@ -48,100 +43,8 @@ def resolve_new_token_limit(prompt_length: int, max_length: int | None, max_new_
     return max(total - prompt_length, 1)
 
 
-def _repair_invalid_scores(scores: Tensor) -> Tensor:
-    # chat()'s guard: NaN/inf scores would make sampling fail, so the original forces token 5 instead.
-    if not bool(torch.isfinite(scores).all()):
-        scores = torch.zeros_like(scores)
-        scores[..., INVALID_SCORE_TOKEN] = INVALID_SCORE_VALUE
-    return scores
-
-
-def _apply_repetition_penalty(scores: Tensor, seen: Tensor, penalty: float) -> Tensor:
-    picked = scores.gather(1, seen)
-    picked = torch.where(picked < 0, picked * penalty, picked / penalty)
-    return scores.scatter(1, seen, picked)
-
-
-def _top_k(scores: Tensor, k: int) -> Tensor:
-    k = min(k, scores.shape[-1])
-    threshold = torch.topk(scores, k, dim=-1).values[..., -1:]
-    return scores.masked_fill(scores < threshold, float("-inf"))
-
-
-def _top_p(scores: Tensor, top_p: float) -> Tensor:
-    sorted_scores, order = torch.sort(scores, descending=False, dim=-1)
-    cumulative = sorted_scores.softmax(dim=-1).cumsum(dim=-1)
-    remove_sorted = cumulative <= (1 - top_p)
-    remove_sorted[..., -1:] = False  # always keep the most likely token
-    remove = remove_sorted.scatter(1, order, remove_sorted)
-    return scores.masked_fill(remove, float("-inf"))
-
-
-class _Sampler:
-    """Turns one step's logits into token ids, in transformers' processor order."""
-
-    def __init__(
-        self,
-        *,
-        do_sample: bool,
-        temperature: float,
-        top_p: float,
-        top_k: int,
-        repetition_penalty: float,
-        eos_token_id: int | None,
-        min_new_tokens: int,
-        min_length: int,
-        prompt_length: int,
-        logits_processor: Sequence[LogitsProcessor] | None,
-        generator: torch.Generator | None,
-        repair_invalid_scores: bool,
-    ) -> None:
-        if do_sample and temperature <= 0:
-            raise InputError(f"temperature must be > 0 when sampling, got {temperature}")
-        if not 0 < top_p <= 1:
-            raise InputError(f"top_p must be in (0, 1], got {top_p}")
-        if repetition_penalty <= 0:
-            raise InputError(f"repetition_penalty must be > 0, got {repetition_penalty}")
-        self.do_sample = do_sample
-        self.temperature = temperature
-        self.top_p = top_p
-        self.top_k = top_k
-        self.penalty = repetition_penalty
-        self.eos = eos_token_id
-        self.min_new = max(min_new_tokens, 0)
-        self.min_total = max(min_length or 0, 0)
-        self.prompt_length = prompt_length
-        self.processors = list(logits_processor or [])
-        self.generator = generator
-        self.repair = repair_invalid_scores
-
-    def __call__(self, scores: Tensor, ids: Tensor) -> Tensor:
-        cur_len = ids.shape[1]
-        if self.repair:
-            # Done before the min-length rule on purpose: the original checked after it, saw its -inf and
-            # forced token 5 for the first min_new_tokens steps of chat() (a bug we do not reproduce).
-            scores = _repair_invalid_scores(scores)
-        if self.penalty != 1.0:
-            scores = _apply_repetition_penalty(scores, ids, self.penalty)
-        if self.eos is not None and (cur_len - self.prompt_length < self.min_new or cur_len < self.min_total):
-            scores = scores.clone()
-            scores[:, self.eos] = float("-inf")
-        for proc in self.processors:
-            scores = proc(ids, scores)
-        if not self.do_sample:
-            return scores.argmax(dim=-1)
-        if self.temperature != 1.0:
-            scores = scores / self.temperature
-        if self.top_k and self.top_k > 0:
-            scores = _top_k(scores, self.top_k)
-        if self.top_p < 1.0:
-            scores = _top_p(scores, self.top_p)
-        probs = scores.softmax(dim=-1)
-        return torch.multinomial(probs, 1, generator=self.generator).squeeze(1)
-
-
 def _steps(
-    model: ChatGLMForConditionalGeneration,
+    model: ChatGLM,
     input_ids: Tensor,
     *,
     attention_mask: Tensor | None = None,
@@ -184,11 +87,12 @@ def _steps(
         raise InputError("the prompt is empty")
     limit = resolve_new_token_limit(plen, max_length, max_new_tokens)
     total = plen + limit
-    sampler = _Sampler(
-        do_sample=do_sample, temperature=temperature, top_p=top_p, top_k=top_k,
-        repetition_penalty=repetition_penalty, eos_token_id=eos, min_new_tokens=min_new_tokens,
+    sampler = Sampler(
+        Sampling(do_sample=do_sample, temperature=temperature, top_p=top_p, top_k=top_k,
+                 repetition_penalty=repetition_penalty, max_new_tokens=limit),
+        generator=generator, eos_token_ids=() if eos is None else (eos,), min_new_tokens=min_new_tokens,
         min_length=min_length, prompt_length=plen, logits_processor=logits_processor,
-        generator=generator, repair_invalid_scores=repair_invalid_scores,
+        repair_invalid_scores=repair_invalid_scores,
     )
 
     with torch.inference_mode():
@@ -247,7 +151,7 @@ def _steps(
             logits = out.logits[:, -1].float()
 
 
-def generate(model: ChatGLMForConditionalGeneration, input_ids: Tensor, **kwargs: Any) -> Tensor:
+def generate(model: ChatGLM, input_ids: Tensor, **kwargs: Any) -> Tensor:
     """Generate and return ids [batch, prompt + new] (finished rows padded after ``<eop>``).
 
     Keyword arguments: attention_mask, position_ids, max_length, max_new_tokens, min_new_tokens,
@@ -263,25 +167,25 @@ def generate(model: ChatGLMForConditionalGeneration, input_ids: Tensor, **kwargs
     return ids[:, :cur].clone()
 
 
-def stream_generate(model: ChatGLMForConditionalGeneration, input_ids: Tensor, **kwargs: Any) -> Iterator[Tensor]:
+def stream_generate(model: ChatGLM, input_ids: Tensor, **kwargs: Any) -> Iterator[Tensor]:
     """Like :func:`generate`, but yield the new ids so far ([batch, n]) after every step."""
     plen = input_ids.shape[-1]
     for ids, cur in _steps(model, input_ids, **kwargs):
         yield ids[:, plen:cur].clone()
 
 
-def _chat_inputs(model: ChatGLMForConditionalGeneration, tokenizer: Any, query: str, history: Any) -> Tensor:
+def _chat_inputs(model: ChatGLM, tokenizer: Any, query: str, history: Any) -> Tensor:
     prompt = build_chat_prompt(query, history)
     encoded = tokenizer([prompt], return_tensors="pt")
     return encoded["input_ids"].to(model.device)
 
 
 def _history_with(history: Any, query: str, response: str) -> list[tuple[str, str]]:
-    return [tuple(turn) for turn in (history or [])] + [(query, response)]  # type: ignore[misc]
+    return [tuple(turn) for turn in (history or [])] + [(query, response)]
 
 
 def chat(
-    model: ChatGLMForConditionalGeneration,
+    model: ChatGLM,
     tokenizer: Any,
     query: str,
     history: Sequence[Sequence[str]] | None = None,
@@ -304,7 +208,7 @@ def chat(
 
 
 def stream_chat(
-    model: ChatGLMForConditionalGeneration,
+    model: ChatGLM,
     tokenizer: Any,
     query: str,
     history: Sequence[Sequence[str]] | None = None,

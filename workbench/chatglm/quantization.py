@@ -15,16 +15,14 @@ from __future__ import annotations
 
 import ctypes
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from workbench.chatglm.modeling import ChatGLM
 from workbench.errors import UnsupportedModelError
-
-if TYPE_CHECKING:
-    from workbench.models.chatglm.modeling import ChatGLMForConditionalGeneration
 
 logger = logging.getLogger(__name__)
 
@@ -158,11 +156,11 @@ extern "C" __global__ void wb_dequant_int4(const signed char* w, const unsigned 
 """
 
     def __init__(self) -> None:
-        self._kernels: dict[str, Any] | None = None
+        self._kernels: dict[int, Any] | None = None
         self._failed = False
         self._verified: set[int] = set()
 
-    def _load(self) -> dict[str, Any] | None:
+    def _load(self) -> dict[int, Any] | None:
         if self._kernels is not None or self._failed:
             return self._kernels
         try:
@@ -285,7 +283,7 @@ class QuantizedLinear(nn.Module):
         return f"in_features={self.in_features}, out_features={self.out_features}, bits={self.bits}"
 
 
-def quantize_model(model: ChatGLMForConditionalGeneration, bits: int) -> ChatGLMForConditionalGeneration:
+def quantize_model(model: ChatGLM, bits: int) -> ChatGLM:
     """Replace every block's Linear layers by :class:`QuantizedLinear` in place; record it in the config."""
     if bits not in _QMAX:
         raise UnsupportedModelError(f"quantization_bit={bits} is not supported (use 4 or 8)")
@@ -305,7 +303,7 @@ def quantize_model(model: ChatGLMForConditionalGeneration, bits: int) -> ChatGLM
     return model
 
 
-def empty_quantized_layers(model: ChatGLMForConditionalGeneration, bits: int, dtype: torch.dtype) -> None:
+def empty_quantized_layers(model: ChatGLM, bits: int, dtype: torch.dtype) -> None:
     """Swap the blocks' Linear layers for empty (meta) QuantizedLinear shells before loading weights."""
     for layer in model.transformer.layers:
         for name in QUANTIZED_LINEARS:

@@ -10,21 +10,18 @@ file reads (the page cache is not charged to the process); pages of mmapped ``.b
 with ``madvise(MADV_DONTNEED)`` once their tensor is converted (safe: the mapping is private and never
 written, so a later access would just read the file again).
 
-dtype policy: ``"auto"`` takes the checkpoint's ``torch_dtype`` (float32 when absent). float16 is never used
-on CPU (many CPU kernels lack it, and the original's ``.half()`` on CPU is one of the failures this module
-replaces): a float16 request on CPU falls back to bfloat16 (same size, wider range) with a warning.
+dtype and device: the project's one policy (``workbench.devices``), with ``"auto"`` meaning the checkpoint's
+``torch_dtype``. float16 is never used on CPU (the original's ``.half()`` on CPU is one of the failures this
+module replaces).
 """
 
 from __future__ import annotations
 
 import ctypes
-import hashlib
 import json
-import logging
 import mmap
 import os
 import struct
-import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -32,20 +29,19 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
+from workbench.chatglm.configuration import ChatGLMConfig
+from workbench.chatglm.modeling import ChatGLM, rotary_inv_freq
+from workbench.chatglm.quantization import QuantizedLinear, empty_quantized_layers
+from workbench.checkpoints import (
+    BIN_FILE,
+    BIN_INDEX,
+    SAFETENSORS_FILE,
+    SAFETENSORS_INDEX,
+    find_weight_files,
+)
+from workbench.devices import resolve_device, resolve_dtype
 from workbench.errors import ModelLoadError, UnsupportedModelError
-from workbench.models.chatglm.configuration import ChatGLMConfig
-from workbench.models.chatglm.modeling import ChatGLMForConditionalGeneration, rotary_inv_freq
-from workbench.models.chatglm.quantization import QuantizedLinear, empty_quantized_layers
-from workbench.models.resources import CPU_FLOAT16_WARNING
 
-logger = logging.getLogger(__name__)
-
-SAFETENSORS_INDEX = "model.safetensors.index.json"
-SAFETENSORS_FILE = "model.safetensors"
-BIN_INDEX = "pytorch_model.bin.index.json"
-BIN_FILE = "pytorch_model.bin"
-
-_DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
 _ST_DTYPES = {
     "F64": torch.float64, "F32": torch.float32, "F16": torch.float16, "BF16": torch.bfloat16,
     "I64": torch.int64, "I32": torch.int32, "I16": torch.int16, "I8": torch.int8, "U8": torch.uint8,
@@ -55,71 +51,7 @@ _ST_NAMES = {v: k for k, v in _ST_DTYPES.items()}
 _EMBEDDING_KEYS = ("transformer.word_embeddings.weight", "lm_head.weight")
 
 
-# ---------------------------------------------------------------------------------------------- devices
-def resolve_device(device: str | torch.device = "cpu") -> torch.device:
-    """``"auto"`` is cuda:0 when CUDA is available, else cpu; a CUDA device must exist."""
-    if str(device) == "auto":
-        return torch.device("cuda:0" if torch.cuda.is_available() else "cpu")
-    try:
-        dev = torch.device(device)
-    except (RuntimeError, TypeError) as exc:
-        raise ModelLoadError(f"invalid device {device!r}") from exc
-    if dev.type == "cuda":
-        if not torch.cuda.is_available():
-            raise ModelLoadError(f"device {device!r} requested but CUDA is not available")
-        if dev.index is not None and dev.index >= torch.cuda.device_count():
-            raise ModelLoadError(f"device {device!r} does not exist ({torch.cuda.device_count()} GPUs)")
-    elif dev.type != "cpu":
-        raise ModelLoadError(f"unsupported device {device!r} (use cpu, cuda:N or auto)")
-    return dev
-
-
-def resolve_dtype(dtype: str | torch.dtype, device: torch.device, config: ChatGLMConfig) -> torch.dtype:
-    """Apply the dtype policy in the module docstring (float16 on CPU becomes bfloat16, with a warning)."""
-    if isinstance(dtype, torch.dtype):
-        name = str(dtype).removeprefix("torch.")
-    else:
-        name = str(dtype)
-    if name == "auto":
-        name = config.torch_dtype or "float32"
-        if name == "float16" and device.type == "cpu":
-            name = "bfloat16"  # the documented CPU policy; not a user error, so no warning
-    name = {"half": "float16", "fp16": "float16", "bf16": "bfloat16", "fp32": "float32", "float": "float32"}.get(
-        name, name
-    )
-    if name not in _DTYPES:
-        raise ModelLoadError(f"unsupported dtype {dtype!r} (use auto, float32, bfloat16 or float16)")
-    if name == "float16" and device.type == "cpu":
-        # The same policy and message as every other backend (workbench.models.resources.resolve_dtype).
-        warnings.warn(CPU_FLOAT16_WARNING, UserWarning, stacklevel=3)
-        logger.warning(CPU_FLOAT16_WARNING)
-        name = "bfloat16"
-    return _DTYPES[name]
-
-
 # ---------------------------------------------------------------------------------------------- reading
-def find_weight_files(folder: str | Path) -> list[Path]:
-    """The checkpoint files of ``folder``, preferring safetensors, then ``.bin``; shards via their index."""
-    root = Path(folder)
-    for index_name, single in ((SAFETENSORS_INDEX, SAFETENSORS_FILE), (BIN_INDEX, BIN_FILE)):
-        index = root / index_name
-        if index.is_file():
-            try:
-                weight_map = json.loads(index.read_text(encoding="utf-8"))["weight_map"]
-            except (KeyError, json.JSONDecodeError) as exc:
-                raise ModelLoadError(f"{index} is not a valid checkpoint index: {exc}") from exc
-            files = sorted({root / name for name in weight_map.values()})
-            missing = [f.name for f in files if not f.is_file()]
-            if missing:
-                raise ModelLoadError(f"{index} names missing shard files: {missing}")
-            return files
-        if (root / single).is_file():
-            return [root / single]
-    raise ModelLoadError(
-        f"no weights in {root}: expected {SAFETENSORS_FILE}, {BIN_FILE} or a sharded index"
-    )
-
-
 def read_safetensors_header(path: Path) -> tuple[dict[str, Any], int]:
     """(header dict, offset of the data section) of a safetensors file."""
     with open(path, "rb") as fh:
@@ -150,7 +82,7 @@ def _iter_safetensors(path: Path) -> Iterator[tuple[str, Tensor]]:
             buf = scratch[: end - begin]
             if end > begin:
                 fh.seek(data_start + begin)
-                view = memoryview(buf.numpy())
+                view = buf.numpy().data
                 got = 0
                 while got < len(view):
                     n = fh.readinto(view[got:])
@@ -222,7 +154,7 @@ def _param_owner(model: nn.Module, key: str) -> tuple[nn.Module, str]:
 
 
 def _set_tensor(module: nn.Module, attr: str, value: Tensor, key: str) -> None:
-    current = module._parameters.get(attr)
+    current: Tensor | None = module._parameters.get(attr)
     if current is None:
         current = module._buffers.get(attr)
     if current is not None and tuple(current.shape) != tuple(value.shape):
@@ -241,7 +173,8 @@ def load_model(
     dtype: str | torch.dtype = "auto",
     device: str | torch.device = "cpu",
     quantization_bit: int | None = None,
-) -> ChatGLMForConditionalGeneration:
+    model_class: type[ChatGLM] = ChatGLM,
+) -> ChatGLM:
     """Load a checkpoint folder (config.json + weights) into a native model in eval mode.
 
     ``quantization_bit`` (4 or 8) quantizes the blocks' Linear layers while loading; None takes the
@@ -250,14 +183,14 @@ def load_model(
     folder = Path(folder)
     config = ChatGLMConfig.from_pretrained(folder)
     dev = resolve_device(device)
-    target = resolve_dtype(dtype, dev, config)
+    target = resolve_dtype(dtype, dev, auto=config.torch_dtype)
     bits = config.quantization_bit if quantization_bit is None else int(quantization_bit)
     if bits not in (0, 4, 8):
         raise UnsupportedModelError(f"quantization_bit={bits} is not supported (use 0, 4 or 8)")
     config.quantization_bit = bits
 
     with torch.device("meta"):
-        model = ChatGLMForConditionalGeneration(config)
+        model = model_class(config)
     if bits:
         empty_quantized_layers(model, bits, target)
     # Untie while loading: both embedding keys fill the one embedding weight; the last one read wins,
@@ -280,7 +213,7 @@ def load_model(
 
 
 def _load_one(
-    model: ChatGLMForConditionalGeneration,
+    model: ChatGLM,
     key: str,
     tensor: Tensor,
     target: torch.dtype,
@@ -330,7 +263,7 @@ def _check_complete(model: nn.Module, seen: set[str], bits: int) -> None:
 
 
 # ---------------------------------------------------------------------------------------------- saving
-def state_dict_for_saving(model: ChatGLMForConditionalGeneration) -> dict[str, Tensor]:
+def state_dict_for_saving(model: ChatGLM) -> dict[str, Tensor]:
     """The original key set: both embedding keys, and each layer's ``rotary_emb.inv_freq``."""
     state: dict[str, Tensor] = {}
     inv = rotary_inv_freq(model.config.head_dim // 2)
@@ -368,11 +301,11 @@ def _write_safetensors(path: Path, tensors: dict[str, Tensor]) -> None:
         for t in tensors.values():
             data = t.detach().to("cpu").contiguous()
             if data.numel():
-                fh.write(memoryview(data.view(-1).view(torch.uint8).numpy()))
+                fh.write(data.view(-1).view(torch.uint8).numpy().data)
 
 
 def save_model(
-    model: ChatGLMForConditionalGeneration,
+    model: ChatGLM,
     folder: str | Path,
     *,
     safe_serialization: bool = True,
@@ -421,32 +354,7 @@ def save_model(
     return paths
 
 
-# ---------------------------------------------------------------------------------------------- revision
-_SAMPLE = 64 * 1024
-
-
-def weights_fingerprint(folder: str | Path) -> str:
-    """A cheap content fingerprint of a checkpoint folder, for use as the model revision.
-
-    Hashes config.json, the names and sizes of the weight files and 64 KiB samples from the start,
-    middle and end of each (safetensors headers and .bin zip directories included), never the whole
-    12 GB. Copies of a folder get the same fingerprint; a retrained checkpoint gets another one.
-    """
-    root = Path(folder)
-    digest = hashlib.sha256()
-    config = root / "config.json"
-    if config.is_file():
-        digest.update(config.read_bytes())
-    for path in find_weight_files(root):
-        size = path.stat().st_size
-        digest.update(f"{path.name}\0{size}\0".encode())
-        with open(path, "rb") as fh:
-            for pos in sorted({0, max(size // 2 - _SAMPLE // 2, 0), max(size - _SAMPLE, 0)}):
-                fh.seek(pos)
-                digest.update(fh.read(_SAMPLE))
-    return "sha256:" + digest.hexdigest()[:16]
-
-
+# ---------------------------------------------------------------------------------------------- memory
 def peak_rss_bytes() -> int:
     """This process's peak resident set size (Linux ru_maxrss is in KiB)."""
     import resource

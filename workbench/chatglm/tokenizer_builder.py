@@ -26,12 +26,13 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import sentencepiece as spm
-from sentencepiece import sentencepiece_model_pb2 as sp_pb2
+from sentencepiece import sentencepiece_model_pb2
 
+from workbench.chatglm.tokenization import MAX_BLANK, ChatGLMTokenizer, encode_whitespace
 from workbench.errors import InputError
-from workbench.models.chatglm.tokenization import MAX_BLANK, ChatGLMTokenizer, encode_whitespace
 
 __all__ = [
     "CONTROL_TOKENS",
@@ -51,7 +52,9 @@ _BYTES = tuple(f"<0x{b:02X}>" for b in range(256))
 _FIXED = len(META_PIECES) + 2 + len(CONTROL_TOKENS) + 1 + len(_BLANKS) + len(_BYTES)
 _TRAIN_CAP = 1_000_000  # "as many as the corpus gives" (hard_vocab_limit is off)
 
-_Piece = sp_pb2.ModelProto.SentencePiece
+# The protobuf classes are generated at import time, so type checkers cannot see them.
+sp_pb2: Any = sentencepiece_model_pb2
+_Piece: Any = sp_pb2.ModelProto.SentencePiece
 
 
 def layout_size(learned_pieces: int) -> int:
@@ -86,7 +89,7 @@ class TokenizerBuild:
         return ChatGLMTokenizer.from_pretrained(self.folder)
 
 
-def _train(texts: list[str], vocab_size: int, character_coverage: float) -> sp_pb2.ModelProto:
+def _train(texts: list[str], vocab_size: int, character_coverage: float) -> Any:
     writer = io.BytesIO()
     with open(os.devnull, "w") as quiet:  # the trainer logs every EM step to stderr otherwise
         spm.SentencePieceTrainer.train(
@@ -116,7 +119,7 @@ def _train(texts: list[str], vocab_size: int, character_coverage: float) -> sp_p
     return proto
 
 
-def _reorder(proto: sp_pb2.ModelProto, learned_pieces: int | None) -> tuple[sp_pb2.ModelProto, int]:
+def _reorder(proto: Any, learned_pieces: int | None) -> tuple[Any, int]:
     by_name = {p.piece: p for p in proto.pieces}
     fixed = {*META_PIECES, _NEWLINE, _SPACE, *CONTROL_TOKENS, _TAB, *_BLANKS, *_BYTES}
     learned = [p for p in proto.pieces if p.piece not in fixed and p.type == _Piece.NORMAL]
@@ -133,7 +136,7 @@ def _reorder(proto: sp_pb2.ModelProto, learned_pieces: int | None) -> tuple[sp_p
             piece=_SPACE, score=min((p.score for p in learned), default=0.0) - 1.0, type=_Piece.NORMAL
         )
 
-    def fixed_piece(name: str, kind: int) -> _Piece:
+    def fixed_piece(name: str, kind: int) -> Any:
         return _Piece(piece=name, score=0.0, type=kind)
 
     ordered = [fixed_piece(META_PIECES[0], _Piece.UNKNOWN)]

@@ -556,12 +556,12 @@ class ChatGLMTokenizer:
         ``return_token_type_ids`` are accepted for compatibility and have no effect, as in the original.
         """
         batched = isinstance(text, (list, tuple))
-        texts = list(text) if batched else [text]
+        texts: list[Any] = list(text) if isinstance(text, (list, tuple)) else [text]
         if not all(isinstance(t, str) for t in texts):
             raise TokenizerInputError("text must be a string or a list of strings")
         pairs: list[str] | None = None
         if text_pair is not None:
-            pairs = list(text_pair) if isinstance(text_pair, (list, tuple)) else [text_pair]
+            pairs = list(text_pair) if isinstance(text_pair, (list, tuple)) else [str(text_pair)]
             if batched != isinstance(text_pair, (list, tuple)) or len(pairs) != len(texts):
                 raise TokenizerInputError(
                     "text_pair must match text: one string each, or lists of equal length"
@@ -604,7 +604,7 @@ class ChatGLMTokenizer:
             ids_out.append(ids)
             masks.append(mask)
             positions.append(pos)
-        data = {"input_ids": ids_out, "attention_mask": masks, "position_ids": positions}
+        data: dict[str, list[Any]] = {"input_ids": ids_out, "attention_mask": masks, "position_ids": positions}
         return self._finish(data, batched, return_tensors)
 
     @staticmethod
