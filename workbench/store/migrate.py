@@ -30,6 +30,7 @@ ALEMBIC_DIR = Path(__file__).with_name("alembic")
 BASELINE = "0001"
 LEGACY_TABLE = "schema_version"
 LEGACY_LATEST = 4
+MIGRATION_LOCK = 0x5EB1A9  # the PostgreSQL advisory lock id held while migrating
 
 
 def alembic_config(connection: Connection | None = None) -> Config:
@@ -60,6 +61,8 @@ def migration_connection(engine: Engine) -> Iterator[Connection]:
             conn.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
         try:
             with conn.begin():
+                if engine.dialect.name == "postgresql":  # two servers starting at once migrate one by one
+                    conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
                 yield conn
                 if sqlite:
                     broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
@@ -75,6 +78,11 @@ def upgrade_to_head(engine: Engine) -> str:
     """Bring the database to the newest revision (adopting a pre-Alembic database); returns it."""
     with migration_connection(engine) as conn:
         adopt_legacy(conn)
+        have = current_revision(conn)
+        script = ScriptDirectory.from_config(alembic_config())
+        if have is not None and have not in {r.revision for r in script.walk_revisions()}:
+            raise StoreError(f"the database is at schema revision {have}, which this workbench does not know "
+                             "(made by a newer version?): nothing was changed")
         command.upgrade(alembic_config(conn), "head")
         return current_revision(conn) or ""
 

@@ -16,6 +16,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from workbench.errors import StoreError
+
 revision: str = "0002"
 down_revision: str | None = "0001"
 branch_labels: str | None = None
@@ -50,7 +52,7 @@ def _refuse_unknown_values(bind: sa.engine.Connection) -> None:
         bad = bind.execute(sa.text(f"SELECT DISTINCT {column} FROM {table} WHERE {column} IS NOT NULL "
                                    f"AND NOT ({_condition(column, allowed)})")).scalars().all()
         if bad:
-            raise RuntimeError(f"{table}.{column} holds {sorted(map(str, bad))[:5]}, outside {list(allowed)}: "
+            raise StoreError(f"cannot upgrade the database: {table}.{column} holds {sorted(map(str, bad))[:5]}, outside {list(allowed)}: "
                                "correct these rows, then start again (nothing was changed)")
 
 
@@ -79,6 +81,9 @@ def upgrade() -> None:
             with op.batch_alter_table(table, recreate="always", naming_convention=NAMING_CONVENTION) as batch:
                 for name, column, allowed in checks:
                     batch.create_check_constraint(name, _condition(column, allowed))
+                if table == "batch_runs":  # step 4 of the former migrations declared it TIMESTAMP
+                    batch.alter_column("heartbeat_at", existing_type=sa.TIMESTAMP(), type_=sa.DateTime(),
+                                       existing_nullable=True)
         else:
             _rename_to_convention(bind, table)
             for name, column, allowed in checks:
