@@ -220,3 +220,47 @@ def test_a_newer_former_schema_version_is_refused(tmp_path):
     raw.close()
     with pytest.raises(StoreError, match="schema version 5"):
         Store(f"sqlite:///{path}")
+
+
+@pytest.mark.skipif(not PG_URL, reason="needs WORKBENCH_TEST_PG_URL (bash .ci/postgres)")
+def test_a_postgresql_database_of_the_baseline_upgrades_keeping_every_row(tmp_path):
+    """PostgreSQL named the baseline's constraints itself (users_pkey ...): the upgrade renames them and
+    adds the CHECKs, with the rows of main's fixture in every table."""
+    from sqlalchemy import MetaData, select
+
+    url = _new_url("postgresql", tmp_path)
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        command.upgrade(alembic_config(conn), BASELINE)
+    source = create_engine(f"sqlite:///{legacy_copy(tmp_path)}")
+    src_meta, dst_meta = MetaData(), MetaData()
+    src_meta.reflect(source)
+    dst_meta.reflect(engine)
+    before: dict[str, list] = {}
+    with source.connect() as src, engine.begin() as dst:
+        dst.exec_driver_sql("SET session_replication_role = replica")  # the dialogues/generations cycle
+        for name, table in dst_meta.tables.items():
+            if name == "alembic_version":
+                continue
+            rows = [dict(r._mapping) for r in src.execute(select(src_meta.tables[name]))]
+            before[name] = sorted(map(repr, rows))
+            dst.execute(table.insert(), rows)
+        for name in before:  # the ids were given: move the sequences past them
+            dst.exec_driver_sql(f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
+                                f"(SELECT coalesce(max(id), 0) + 1 FROM {name}), false)")
+    engine.dispose()
+    store = Store(url)
+    try:
+        _alembic_check(store)
+        names = {c["name"] for c in inspect(store.engine).get_unique_constraints("users")}
+        assert names == {"uq_users_username"}
+        after_meta = MetaData()
+        after_meta.reflect(store.engine)
+        with store.engine.connect() as conn:
+            assert current_revision(conn) == head_revision()
+            for name in before:
+                rows = [dict(r._mapping) for r in conn.execute(select(after_meta.tables[name]))]
+                assert sorted(map(repr, rows)) == before[name], name
+    finally:
+        store.dispose()
+        source.dispose()
