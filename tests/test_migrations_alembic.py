@@ -223,43 +223,47 @@ def test_a_newer_former_schema_version_is_refused(tmp_path):
 
 
 @pytest.mark.skipif(not PG_URL, reason="needs WORKBENCH_TEST_PG_URL (bash .ci/postgres)")
-def test_a_postgresql_database_of_the_baseline_upgrades_keeping_every_row(tmp_path):
-    """PostgreSQL named the baseline's constraints itself (users_pkey ...): the upgrade renames them and
-    adds the CHECKs, with the rows of main's fixture in every table."""
+def test_a_postgresql_database_made_by_main_upgrades_keeping_every_row(tmp_path):
+    """Main's schema on PostgreSQL (its constraints named by PostgreSQL: users_pkey ...), made as main's
+    create_all made it, with the rows of main's fixture: the upgrade keeps them and renames the constraints."""
     from sqlalchemy import MetaData, select
 
+    source = create_engine(f"sqlite:///{legacy_copy(tmp_path)}")
+    legacy_schema = MetaData()  # no naming convention, as on main
+    legacy_schema.reflect(source)
+    for column in (c for t in legacy_schema.tables.values() for c in t.columns):
+        column.type = column.type.as_generic()  # SQLite's DATETIME is PostgreSQL's TIMESTAMP
     url = _new_url("postgresql", tmp_path)
     engine = create_engine(url)
-    with engine.begin() as conn:
-        command.upgrade(alembic_config(conn), BASELINE)
-    source = create_engine(f"sqlite:///{legacy_copy(tmp_path)}")
-    src_meta, dst_meta = MetaData(), MetaData()
-    src_meta.reflect(source)
-    dst_meta.reflect(engine)
-    before: dict[str, list] = {}
+    before: dict[str, list[str]] = {}
     with source.connect() as src, engine.begin() as dst:
+        legacy_schema.create_all(dst)
         dst.exec_driver_sql("SET session_replication_role = replica")  # the dialogues/generations cycle
-        for name, table in dst_meta.tables.items():
-            if name == "alembic_version":
-                continue
-            rows = [dict(r._mapping) for r in src.execute(select(src_meta.tables[name]))]
+        for name, table in legacy_schema.tables.items():
+            rows = [dict(r._mapping) for r in src.execute(select(table))]
             before[name] = sorted(map(repr, rows))
             dst.execute(table.insert(), rows)
         for name in before:  # the ids were given: move the sequences past them
-            dst.exec_driver_sql(f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
-                                f"(SELECT coalesce(max(id), 0) + 1 FROM {name}), false)")
+            if name != "schema_version":
+                dst.exec_driver_sql(f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
+                                    f"(SELECT coalesce(max(id), 0) + 1 FROM {name}), false)")
+        assert "users_username_key" in {c["name"] for c in inspect(dst).get_unique_constraints("users")}
     engine.dispose()
     store = Store(url)
     try:
         _alembic_check(store)
-        names = {c["name"] for c in inspect(store.engine).get_unique_constraints("users")}
-        assert names == {"uq_users_username"}
-        after_meta = MetaData()
-        after_meta.reflect(store.engine)
+        insp = inspect(store.engine)
+        assert {c["name"] for c in insp.get_unique_constraints("users")} == {"uq_users_username"}
+        assert insp.get_pk_constraint("ratings")["name"] == "pk_ratings"
+        assert {fk["name"] for fk in insp.get_foreign_keys("turns")} == {
+            "fk_turns_dialogue_id_dialogues", "fk_turns_generation_id_generations"}
+        after_schema = MetaData()
+        after_schema.reflect(store.engine)
         with store.engine.connect() as conn:
             assert current_revision(conn) == head_revision()
-            for name in before:
-                rows = [dict(r._mapping) for r in conn.execute(select(after_meta.tables[name]))]
+            assert "schema_version" not in after_schema.tables
+            for name in set(before) - {"schema_version"}:
+                rows = [dict(r._mapping) for r in conn.execute(select(after_schema.tables[name]))]
                 assert sorted(map(repr, rows)) == before[name], name
     finally:
         store.dispose()

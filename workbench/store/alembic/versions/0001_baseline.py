@@ -1,7 +1,9 @@
 """Baseline: the schema as the former store/migrations.py left it (schema_version 4, main at e0d258c).
 
 A database made before Alembic is stamped with this revision by workbench.store.migrate, after its
-missing old steps; a new database is created by it. Constraints are unnamed here, as they were.
+missing old steps; a new database is created by it. Such a database has unnamed constraints (main's
+create_all named none); here the constraints get the names of the model's naming convention, which
+Alembic applies to every operation: revision 0002 gives the old databases the same names.
 
 Revision ID: 0001
 Revises:
