@@ -2,14 +2,13 @@
 
 They are string enums, so a member equals its text (``TurnType.QUESTION == "question"``) and JSON,
 CSV and Parquet write the text. The store keeps them as ``Enum(native_enum=False)`` columns with a
-CHECK constraint (:func:`db_enum`), so the database itself refuses a value outside this file.
+CHECK constraint (``store.schema.db_enum``), so the database itself refuses a value outside this file.
+Changing a stored enum's values needs an Alembic revision that replaces its CHECK.
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
-
-from sqlalchemy import Enum
 
 
 class TurnType(StrEnum):
@@ -63,6 +62,12 @@ class BatchRunStatus(StrEnum):
     INTERRUPTED = "interrupted"
 
 
+#: Turn types that give advice / that ask.
+ADVICE_TURN_TYPES: tuple[TurnType, ...] = (TurnType.SUGGESTION, TurnType.MIXED)
+QUESTION_TURN_TYPES: tuple[TurnType, ...] = (TurnType.QUESTION, TurnType.MIXED)
+#: The ``question`` of the turn-type classifier's suggestions (the store's ``suggestions.question``).
+TURN_TYPE_QUESTION = "turn_type"
+
 #: The ``route`` of a reply no model generated (the fixed greeting); other routes are open-ended
 #: (``v1``, ``v2``, a backend's name), so the route is not an enum.
 GREETING_ROUTE = "greeting"
@@ -78,13 +83,10 @@ def values(enum: type[StrEnum]) -> list[str]:
     return [m.value for m in enum]
 
 
-def db_enum(enum: type[StrEnum], name: str, length: int) -> Enum:
-    """A column type storing ``enum``'s values as VARCHAR(length) with a CHECK constraint named ``name``."""
-    return Enum(enum, name=name, native_enum=False, create_constraint=True, length=length,
-                values_callable=values, validate_strings=True)
-
-
 __all__ = [
+    "ADVICE_TURN_TYPES",
+    "QUESTION_TURN_TYPES",
+    "TURN_TYPE_QUESTION",
     "GREETING_ROUTE",
     "ORIGINAL_QUESTION_MARKERS",
     "QUESTION_MARKS",
@@ -94,6 +96,5 @@ __all__ = [
     "PreferenceOutcome",
     "RubricAxis",
     "TurnType",
-    "db_enum",
     "values",
 ]

@@ -28,6 +28,7 @@ import pandas as pd
 
 from workbench.analysis.frames import Frames, validate_frame
 from workbench.errors import InputError
+from workbench.vocab import PreferenceOutcome
 
 DateLike = dt.date | dt.datetime | str | pd.Timestamp | None
 
@@ -120,9 +121,9 @@ def _project_preferences(prefs: pd.DataFrame, columns: set[str]) -> pd.DataFrame
         rank = ranking if isinstance(ranking, list | tuple | np.ndarray) else None
         rank_kept = [c for c in rank if c in columns] if rank is not None else rank
         ok = len(kept) >= 2
-        if outcome == "best" and winner not in columns:
+        if outcome == PreferenceOutcome.BEST and winner not in columns:
             ok = False
-        if outcome == "ranking" and (rank_kept is None or len(rank_kept) < 1):
+        if outcome == PreferenceOutcome.RANKING and (rank_kept is None or len(rank_kept) < 1):
             ok = False
         keep[i] = ok
         shown_out.append(kept)

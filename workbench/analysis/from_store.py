@@ -37,8 +37,7 @@ from workbench.analysis.frames import (
 from workbench.store.engine import Store
 from workbench.store.greetings import greeting_texts, is_greeting, not_greeting
 from workbench.store.schema import Dataset, Dialogue, Generation, Preference, Rating, Suggestion, Turn, User
-
-TURN_TYPE_QUESTION = "turn_type"
+from workbench.vocab import TURN_TYPE_QUESTION, AnswerStatus, PreferenceOutcome
 
 
 def _frame(rows: Iterable[Any], columns: tuple[str, ...]) -> pd.DataFrame:
@@ -94,7 +93,7 @@ def load_frames(svc_or_store: object) -> Frames:
             .join(Generation, Generation.id == Rating.generation_id)
             .join(Dialogue, Dialogue.id == Generation.dialogue_id)
             .outerjoin(Dataset, Dataset.id == Dialogue.dataset_id)
-            .where(Rating.status == "submitted", not_greeting())
+            .where(Rating.status == AnswerStatus.SUBMITTED, not_greeting())
             .order_by(Rating.id)
         ).all()
         prefs = s.execute(
@@ -106,7 +105,7 @@ def load_frames(svc_or_store: object) -> Frames:
             .join(User, User.id == Preference.user_id)
             .join(Dialogue, Dialogue.id == Preference.dialogue_id)
             .outerjoin(Dataset, Dataset.id == Dialogue.dataset_id)
-            .where(Preference.status == "submitted")
+            .where(Preference.status == AnswerStatus.SUBMITTED)
             .order_by(Preference.id)
         ).all()
         refs = s.execute(
@@ -141,8 +140,8 @@ def load_frames(svc_or_store: object) -> Frames:
                 continue  # no judgement between two model replies is left
         pref_rows.append((
             pid, user, did, tix, _names(shown, column_of) or [], outcome,
-            column_of.get(int(winner)) if outcome == "best" and winner is not None else None,
-            _names(ranking, column_of) if outcome == "ranking" else None, ds, at,
+            column_of.get(int(winner)) if outcome == PreferenceOutcome.BEST and winner is not None else None,
+            _names(ranking, column_of) if outcome == PreferenceOutcome.RANKING else None, ds, at,
         ))
     frames = Frames(
         generations=generations,

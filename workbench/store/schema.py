@@ -9,12 +9,14 @@ with every earlier submitted version kept in ``rating_versions``.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     Boolean,
     DateTime,
+    Enum,
     Float,
     ForeignKey,
     Index,
@@ -32,7 +34,7 @@ from workbench.vocab import (
     GenerationStatus,
     PreferenceOutcome,
     TurnType,
-    db_enum,
+    values,
 )
 
 #: Every constraint gets a predictable name, so that a migration can address it (SQLite's batch mode
@@ -45,6 +47,12 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+def db_enum(enum: type[StrEnum], name: str, length: int) -> Enum:
+    """A column type storing ``enum``'s values as VARCHAR(length) with a CHECK constraint named ``name``."""
+    return Enum(enum, name=name, native_enum=False, create_constraint=True, length=length,
+                values_callable=values, validate_strings=True)
 
 
 def utcnow() -> datetime:
