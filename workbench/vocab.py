@@ -62,6 +62,9 @@ class BatchRunStatus(StrEnum):
     INTERRUPTED = "interrupted"
 
 
+#: The statuses of a finished reply a column can go on from (an error is not part of the thread).
+FINAL_STATUSES: tuple[GenerationStatus, ...] = (GenerationStatus.OK, GenerationStatus.STOPPED)
+
 #: Turn types that give advice / that ask.
 ADVICE_TURN_TYPES: tuple[TurnType, ...] = (TurnType.SUGGESTION, TurnType.MIXED)
 QUESTION_TURN_TYPES: tuple[TurnType, ...] = (TurnType.QUESTION, TurnType.MIXED)
@@ -85,6 +88,7 @@ def values(enum: type[StrEnum]) -> list[str]:
 
 __all__ = [
     "ADVICE_TURN_TYPES",
+    "FINAL_STATUSES",
     "QUESTION_TURN_TYPES",
     "TURN_TYPE_QUESTION",
     "GREETING_ROUTE",

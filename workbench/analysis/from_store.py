@@ -37,7 +37,7 @@ from workbench.analysis.frames import (
 from workbench.store.engine import Store
 from workbench.store.greetings import greeting_texts, is_greeting, not_greeting
 from workbench.store.schema import Dataset, Dialogue, Generation, Preference, Rating, Suggestion, Turn, User
-from workbench.vocab import TURN_TYPE_QUESTION, AnswerStatus, PreferenceOutcome
+from workbench.vocab import TURN_TYPE_QUESTION, AnswerStatus, PreferenceOutcome, RubricAxis
 
 
 def _frame(rows: Iterable[Any], columns: tuple[str, ...]) -> pd.DataFrame:
@@ -159,7 +159,7 @@ def _types(f: Frames) -> None:
     g, r = f.generations, f.ratings
     for c in ("latency_ms",):
         g[c] = pd.to_numeric(g[c], errors="coerce").astype(float)
-    for c in ("questioning", "suggestion"):
+    for c in RubricAxis:
         r[c] = pd.to_numeric(r[c], errors="coerce").astype(float)
     for df in (g, r, f.preferences, f.greetings):
         df["created_at"] = pd.to_datetime(df["created_at"], errors="coerce")

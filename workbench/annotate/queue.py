@@ -33,12 +33,15 @@ from workbench.store.schema import (
     Turn,
     utcnow,
 )
-from workbench.vocab import GREETING_ROUTE as GREETING_ROUTE  # re-exported for older callers
-from workbench.vocab import TURN_TYPE_QUESTION, AnswerStatus, GenerationStatus
+from workbench.vocab import (
+    FINAL_STATUSES,
+    TURN_TYPE_QUESTION,
+    AnswerStatus,
+    GenerationStatus,
+)
+from workbench.vocab import GREETING_ROUTE as GREETING_ROUTE  # noqa: I001 (re-exported for older callers)
 
 _MAX_CLAIM_ATTEMPTS = 64
-
-
 @dataclass(frozen=True)
 class MachineSuggestion:
     """The classifier's pre-annotation of a reply, kept apart from the human's answer."""
@@ -330,7 +333,7 @@ def _own_replies(s: Session, item: QueueItem, column: str) -> dict[int, tuple[st
     rows = s.scalars(
         select(Generation).where(Generation.dialogue_id == item.dialogue_id, Generation.column_name == column,
                                  Generation.turn_index < item.turn_index,
-                                 Generation.status.in_((GenerationStatus.OK, GenerationStatus.STOPPED)))
+                                 Generation.status.in_(FINAL_STATUSES))
         .order_by(Generation.id)
     )
     return {g.turn_index: ("doctor", g.output or "") for g in rows}

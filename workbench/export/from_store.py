@@ -46,12 +46,11 @@ from workbench.export.records import ExportCandidate, PreferenceOutcome, RatingI
 from workbench.export.registry import canonical, get_writer
 from workbench.export.selection import ExportFilters
 from workbench.privacy import DeidReport, deidentify, names_in
-from workbench.store.dialogues import FINAL_STATUSES
 from workbench.store.engine import Store
 from workbench.store.greetings import is_greeting, not_greeting
 from workbench.store.schema import Dataset, Dialogue, Generation, Preference, Rating, Suggestion, User
 from workbench.store.schema import Turn as TurnRow
-from workbench.vocab import TURN_TYPE_QUESTION, AnswerStatus, GenerationStatus, RubricAxis
+from workbench.vocab import FINAL_STATUSES, TURN_TYPE_QUESTION, AnswerStatus, GenerationStatus, RubricAxis
 from workbench.vocab import PreferenceOutcome as Outcome  # records.PreferenceOutcome is the export record
 
 SCORE_AXES = tuple(RubricAxis)

@@ -10,9 +10,7 @@ from sqlalchemy.orm import Session
 from workbench.dialogue import Dialogue as DialogueValue
 from workbench.dialogue import Turn as TurnValue
 from workbench.store.schema import Dialogue, Generation, Turn, utcnow
-from workbench.vocab import GenerationStatus
-
-FINAL_STATUSES = (GenerationStatus.OK, GenerationStatus.STOPPED)
+from workbench.vocab import FINAL_STATUSES, GenerationStatus
 
 
 def create_dialogue(
