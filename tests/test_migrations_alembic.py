@@ -72,6 +72,42 @@ def test_a_new_database_is_at_head_and_alembic_check_is_clean(kind, tmp_path):
         store.dispose()
 
 
+def _schema(engine) -> dict[str, dict]:
+    """Everything the database says about its tables: columns, keys, indexes and CHECKs, by name."""
+    insp = inspect(engine)
+    out = {}
+    for t in sorted(set(insp.get_table_names()) - {"alembic_version"}):
+        out[t] = {
+            "columns": [(c["name"], str(c["type"].as_generic()), c["nullable"]) for c in insp.get_columns(t)],
+            "pk": (insp.get_pk_constraint(t)["name"], insp.get_pk_constraint(t)["constrained_columns"]),
+            "uq": sorted((u["name"], u["column_names"]) for u in insp.get_unique_constraints(t)),
+            "fk": sorted((f["name"], f["constrained_columns"], f["referred_table"],
+                          (f.get("options") or {}).get("ondelete")) for f in insp.get_foreign_keys(t)),
+            "ix": sorted((i["name"], i["column_names"], bool(i["unique"])) for i in insp.get_indexes(t)),
+            "ck": sorted((c["name"], "".join(c["sqltext"].split()).replace('"', "'"))
+                         for c in insp.get_check_constraints(t)),
+        }
+    return out
+
+
+@pytest.mark.parametrize("kind", DATABASES)
+def test_the_revisions_build_from_nothing_what_a_new_database_gets(kind, tmp_path):
+    """A new database is made from the model and stamped (fast); replaying every revision on an empty
+    database must give the same schema, constraint names and CHECKs included."""
+    (tmp_path / "a").mkdir()
+    made = Store(_new_url(kind, tmp_path / "a"))
+    (tmp_path / "b").mkdir()
+    replayed = create_engine(_new_url(kind, tmp_path / "b"))
+    try:
+        with replayed.begin() as conn:
+            command.upgrade(alembic_config(conn), "head")
+            assert current_revision(conn) == head_revision()
+        assert _schema(replayed) == _schema(made.engine)
+    finally:
+        made.dispose()
+        replayed.dispose()
+
+
 @pytest.mark.parametrize("kind", DATABASES)
 @pytest.mark.parametrize(("table", "column", "allowed", "check"), ENUM_COLUMNS,
                          ids=[f"{t}.{c}" for t, c, _, _ in ENUM_COLUMNS])
@@ -268,3 +304,18 @@ def test_a_postgresql_database_made_by_main_upgrades_keeping_every_row(tmp_path)
     finally:
         store.dispose()
         source.dispose()
+
+
+@pytest.mark.skipif(not PG_URL, reason="needs WORKBENCH_TEST_PG_URL (bash .ci/postgres)")
+def test_a_sqlite_database_made_after_a_postgresql_one_keeps_every_foreign_key(tmp_path):
+    """Creating the tables on PostgreSQL adds the dialogues/turns -> generations keys by ALTER and marks
+    them so on the model; a SQLite database made next in the same process lost them."""
+    (tmp_path / "pg").mkdir()
+    Store(_new_url("postgresql", tmp_path / "pg")).dispose()
+    store = Store(_new_url("sqlite", tmp_path))
+    try:
+        insp = inspect(store.engine)
+        assert "generations" in {fk["referred_table"] for fk in insp.get_foreign_keys("turns")}
+        assert "generations" in {fk["referred_table"] for fk in insp.get_foreign_keys("dialogues")}
+    finally:
+        store.dispose()
