@@ -8,12 +8,12 @@ import sys
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from workbench.store import batch_runs
 from workbench.store.engine import Store
-from workbench.store.migrations import LATEST
-from workbench.store.schema import BatchRun, Dataset, SchemaVersion, utcnow
+from workbench.store.migrate import current_revision, head_revision
+from workbench.store.schema import BatchRun, Dataset, utcnow
 
 
 @pytest.fixture
@@ -69,22 +69,26 @@ def test_dead_or_silent_runs_are_interrupted_live_ones_are_not(store):
 
 
 def test_migration_adds_the_columns_and_leaves_unfinished_runs_to_be_judged(tmp_path):
-    url = f"sqlite:///{tmp_path / 'old.db'}"
-    store = Store(url)
-    ds = _dataset(store)
-    with store.session() as s:
-        s.add_all([BatchRun(dataset_id=ds, columns=["A"], turn_selection="all"),
-                   BatchRun(dataset_id=ds, columns=["A"], turn_selection="all", finished_at=utcnow())])
-    # Back to the version-1 schema: no status, owner or heartbeat.
-    with store.engine.begin() as c:
-        for col in ("status", "owner", "heartbeat_at"):
-            c.execute(text(f"ALTER TABLE batch_runs DROP COLUMN {col}"))
-        c.execute(text("DELETE FROM schema_version WHERE version > 1"))
-    store.dispose()
+    import sqlite3
+
+    from legacy_db import legacy_copy
+
+    # A database of the version-1 schema (made by the code of then): no status, owner or heartbeat.
+    path = legacy_copy(tmp_path, version=1)
+    raw = sqlite3.connect(path)
+    ds = raw.execute("INSERT INTO datasets (name, format, created_at, meta) VALUES ('d', 'f', '2026-01-01', '{}')"
+                     ).lastrowid
+    now = utcnow().isoformat(sep=" ")
+    for finished in (None, now):
+        raw.execute("INSERT INTO batch_runs (dataset_id, columns, turn_selection, created_at, finished_at) "
+                    "VALUES (?, '[\"A\"]', 'all', ?, ?)", (ds, now, finished))
+    raw.commit()
+    raw.close()
+    url = f"sqlite:///{path}"
     again = Store(url)
     with again.session() as s:
-        assert max(s.scalars(select(SchemaVersion.version))) == LATEST
-        runs = list(s.scalars(select(BatchRun).order_by(BatchRun.id)))
+        assert current_revision(s.connection()) == head_revision()
+        runs = list(s.scalars(select(BatchRun).where(BatchRun.dataset_id == ds).order_by(BatchRun.id)))
         assert [r.status for r in runs] == ["running", "finished"]
         assert all(r.heartbeat_at == r.created_at for r in runs)
         # No owner is known: the old unfinished run counts as interrupted once silent for too long.

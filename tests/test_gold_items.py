@@ -6,13 +6,13 @@ import json
 
 import pytest
 from rating_fixtures import COLUMNS, add_positions, make_users
-from sqlalchemy import create_engine, select
+from sqlalchemy import create_engine, inspect, select
 
 from workbench.annotate.gold import gold_accuracy, gold_item_ids, import_gold, list_gold, mark_gold
 from workbench.annotate.queue import open_item, sync_queue, take_next
 from workbench.errors import AuthError, InputError
 from workbench.store.engine import Store
-from workbench.store.schema import Assignment, Base, Generation, GoldAnswer, QueueItem, Rating, utcnow
+from workbench.store.schema import Assignment, Generation, GoldAnswer, QueueItem, Rating, utcnow
 
 
 @pytest.fixture
@@ -201,13 +201,11 @@ def test_gold_cli_imports_and_lists(store, tmp_path, capsys):
 
 
 def test_a_version_1_database_gets_the_gold_table(tmp_path):
-    url = f"sqlite:///{tmp_path / 'old.db'}"
+    from legacy_db import legacy_copy
+
+    url = f"sqlite:///{legacy_copy(tmp_path, version=1)}"  # made by the code of before gold items
     engine = create_engine(url)
-    tables = [t for name, t in Base.metadata.tables.items() if name != "gold_answers"]
-    Base.metadata.create_all(engine, tables=tables)
-    with engine.begin() as conn:
-        conn.exec_driver_sql("INSERT INTO schema_version (version, description, applied_at) "
-                             "VALUES (1, 'initial', '2026-01-01')")
+    assert "gold_answers" not in inspect(engine).get_table_names()
     engine.dispose()
     store = Store(url)
     try:
@@ -217,7 +215,9 @@ def test_a_version_1_database_gets_the_gold_table(tmp_path):
         with store.session() as s:
             mark_gold(s, admin, {"generation_id": gid, "turn_type": "other"})
         with store.session() as s:
-            assert len(s.scalars(select(QueueItem)).all()) == 1  # marking also made the item ratable
+            items = s.scalars(select(QueueItem).where(QueueItem.dialogue_id == positions[0][0],
+                                                      QueueItem.turn_index == positions[0][1])).all()
+            assert len(items) == 1  # marking also made the item ratable
     finally:
         store.dispose()
 

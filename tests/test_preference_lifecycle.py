@@ -89,20 +89,19 @@ def test_every_submit_is_a_version_and_a_changed_draft_keeps_the_history(env, ru
 
 
 def test_a_database_from_before_the_history_gets_the_table(tmp_path):
-    from sqlalchemy import inspect, text
+    from legacy_db import legacy_copy
+    from sqlalchemy import create_engine, inspect, text
 
-    from workbench.store.migrations import LATEST
+    from workbench.store.migrate import current_revision, head_revision
 
-    url = f"sqlite:///{tmp_path / 'old.db'}"
-    store = Store(url)
-    with store.engine.begin() as conn:  # as the schema was at version 1
-        conn.execute(text("DROP TABLE preference_versions"))
-        conn.execute(text("DELETE FROM schema_version WHERE version > 1"))
-    store.dispose()
+    url = f"sqlite:///{legacy_copy(tmp_path, version=2)}"  # as the schema was before version 3
+    assert not inspect(create_engine(url)).has_table("preference_versions")
     store = Store(url)
     try:
         assert inspect(store.engine).has_table("preference_versions")
         with store.engine.connect() as conn:
-            assert conn.execute(text("SELECT max(version) FROM schema_version")).scalar() == LATEST
+            assert current_revision(conn) == head_revision()
+            assert not inspect(conn).has_table("schema_version")
+            assert conn.execute(text("SELECT count(*) FROM preferences")).scalar() > 0
     finally:
         store.dispose()

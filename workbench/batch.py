@@ -56,6 +56,7 @@ from workbench.store import batch_runs
 from workbench.store.engine import Store
 from workbench.store.greetings import not_greeting
 from workbench.store.schema import Dataset, Dialogue, Generation, Suggestion, Turn, utcnow
+from workbench.vocab import GenerationStatus
 
 log = logging.getLogger(__name__)
 
@@ -151,7 +152,7 @@ def _done(s: Any, dialogue_ids: Sequence[int], columns: Sequence[str],
         out.update(s.execute(
             select(Generation.dialogue_id, Generation.turn_index, Generation.column_name)
             .where(Generation.dialogue_id.in_(ids[i : i + 500]), Generation.column_name.in_(list(columns)),
-                   Generation.status == "ok", Generation.batch_run_id.is_not(None), *extra)
+                   Generation.status == GenerationStatus.OK, Generation.batch_run_id.is_not(None), *extra)
         ).tuples().all())
     return out
 
@@ -236,7 +237,7 @@ def _store_chunk(
             g = Generation(
                 dialogue_id=p.dialogue_id, turn_index=p.turn_index, column_name=column, backend=backend.kind,
                 model_name=tr.model_name, model_revision=tr.model_revision, input_text=tr.input_text,
-                params=params, seed=seed, output=r.text, status="error" if r.error else "ok", error=r.error,
+                params=params, seed=seed, output=r.text, status=GenerationStatus.ERROR if r.error else GenerationStatus.OK, error=r.error,
                 latency_ms=r.latency_ms, prompt_tokens=tr.prompt_tokens, output_tokens=tr.output_tokens,
                 route=tr.route, route_reason=tr.reason, batch_run_id=run_id, reference_turn_id=p.reference_turn_id,
                 created_by=created_by, finished_at=utcnow(),
@@ -366,7 +367,7 @@ def dataset_progress(store: Store) -> dict[str, dict[str, int]]:
                Generation.turn_index)
         .join(Dialogue, Dialogue.dataset_id == Dataset.id)
         .join(Generation, Generation.dialogue_id == Dialogue.id)
-        .where(Generation.status == "ok", Generation.batch_run_id.is_not(None))
+        .where(Generation.status == GenerationStatus.OK, Generation.batch_run_id.is_not(None))
         .distinct()
         .subquery()
     )

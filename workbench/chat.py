@@ -28,6 +28,7 @@ from workbench.store.dialogues import (
 from workbench.store.schema import Generation
 from workbench.store.schema import Turn as TurnRow
 from workbench.validation import validate_message
+from workbench.vocab import FINAL_STATUSES
 
 EXAMPLES_FILE = Path(__file__).parent / "data" / "examples.json"
 
@@ -126,7 +127,7 @@ def branch(svc: Services, generation_id: int, *, user_id: int | None) -> int:
     """Make one column's reply the shared history of a new dialogue (kept in the store)."""
     with svc.store.session() as s:
         g = s.get(Generation, generation_id)
-        if g is None or g.status not in ("ok", "stopped"):
+        if g is None or g.status not in FINAL_STATUSES:
             raise InputError("only a finished reply can be continued from")
         parent, column, position, output = g.dialogue_id, g.column_name, g.turn_index, g.output
     kept = turns_before(svc, parent, column, position)

@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from workbench import vocab
 from workbench.errors import ConfigError
 from workbench.prompts import GREETING
 from workbench.validation import DEFAULT_MAX_TURN_CHARS
@@ -19,7 +20,7 @@ from workbench.yaml_files import read_yaml
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DB_URL_ENV = "WORKBENCH_DB_URL"
 
-ORIGINAL_QUESTION_MARKERS = ["？", "?", "吗", "呢", "么", "什么", "有没有", "多少", "几次", "怎么样"]
+ORIGINAL_QUESTION_MARKERS = list(vocab.ORIGINAL_QUESTION_MARKERS)
 
 
 class _Strict(BaseModel):

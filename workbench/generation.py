@@ -20,6 +20,7 @@ from workbench.errors import WorkbenchError
 from workbench.models.base import Backend, Trace
 from workbench.store.engine import Store
 from workbench.store.schema import Generation, Suggestion, utcnow
+from workbench.vocab import GenerationStatus
 
 log = logging.getLogger(__name__)
 STREAM_INTERVAL_S = 0.05  # coalesce token updates: the browser cannot use more than ~20/s
@@ -69,7 +70,7 @@ class GenerationService:
         with self.store.session() as s:
             g = Generation(
                 dialogue_id=dialogue_id, turn_index=turn_index, column_name=job.column, backend=job.backend.kind,
-                seed=job.seed, status="running", params=job.backend.params(), **extra,
+                seed=job.seed, status=GenerationStatus.RUNNING, params=job.backend.params(), **extra,
             )
             s.add(g)
             s.flush()
@@ -77,12 +78,12 @@ class GenerationService:
 
     def _finish(self, gen_id: int, trace: Trace, text: str, status: str, error: str | None,
                 t0: float, ttft: float | None) -> None:
-        measures = coq_fields(text) if status != "error" else {}
+        measures = coq_fields(text) if status != GenerationStatus.ERROR else {}
         sug = measures.pop("_suggestion", None)
         with self.store.session() as s:
             g = s.get(Generation, gen_id)
             assert g is not None
-            g.output, g.status, g.error = text, status, error
+            g.output, g.status, g.error = text, GenerationStatus(status), error
             g.input_text = trace.input_text
             g.model_name, g.model_revision = trace.model_name, trace.model_revision
             g.params = {**trace.params, **({"hybrid": trace.extra} if trace.extra else {})} or g.params
@@ -102,7 +103,7 @@ class GenerationService:
         """Generate one reply, store it, and report progress through ``emit``."""
         gen_id = self._start(job, dialogue_id, turn_index, **extra)
         trace = Trace()
-        text, status, error = "", "ok", None
+        text, status, error = "", GenerationStatus.OK, None
         t0 = time.perf_counter()
         ttft: float | None = None
         last_emit = 0.0
@@ -115,16 +116,16 @@ class GenerationService:
                     last_emit = now
                     emit(ColumnUpdate(job.column, text, "running", gen_id, route=trace.route))
             if job.stop.is_set():
-                status = "stopped"
+                status = GenerationStatus.STOPPED
         except WorkbenchError as e:
-            status, error = "error", str(e)
+            status, error = GenerationStatus.ERROR, str(e)
         except Exception as e:  # a model bug must fail only its own column
             log.exception("column %s failed", job.column)
-            status, error = "error", f"{type(e).__name__}: {e}"
+            status, error = GenerationStatus.ERROR, f"{type(e).__name__}: {e}"
         try:
             self._finish(gen_id, trace, text, status, error, t0, ttft)
         except WorkbenchError as e:
-            status, error = "error", f"not saved: {e}"
+            status, error = GenerationStatus.ERROR, f"not saved: {e}"
         emit(ColumnUpdate(job.column, text, status, gen_id, error=error, route=trace.route, reason=trace.reason,
                           input_text=trace.input_text, final=True))
         return gen_id

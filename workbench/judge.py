@@ -34,6 +34,7 @@ from workbench.errors import ConfigError, InputError, WorkbenchError
 from workbench.simulate.cases import Case
 from workbench.store.dialogues import column_thread
 from workbench.store.schema import Dataset, Dialogue, Generation, Rating, Suggestion
+from workbench.vocab import GREETING_ROUTE, AnswerStatus, GenerationStatus
 
 if TYPE_CHECKING:
     from workbench.store.engine import Store
@@ -183,7 +184,7 @@ def _items(svc: Any, agent: str, axes: Sequence[str], datasets: Sequence[str] | 
                     Generation.output, Dialogue.source, Dialogue.meta)
              .join(Dialogue, Dialogue.id == Generation.dialogue_id)
              .outerjoin(Dataset, Dataset.id == Dialogue.dataset_id)
-             .where(Generation.status == "ok", Generation.route.is_distinct_from("greeting")))
+             .where(Generation.status == GenerationStatus.OK, Generation.route.is_distinct_from(GREETING_ROUTE)))
         if datasets:
             names = [d for d in datasets if d not in ("live", "-")]
             cond = Dataset.name.in_(names)
@@ -329,7 +330,7 @@ def judge_pairs(svc_or_store: object) -> pd.DataFrame:
         ).all()
         human = s.execute(
             select(Rating.generation_id, Rating.questioning, Rating.questioning_na, Rating.suggestion,
-                   Rating.suggestion_na).where(Rating.status == "submitted")
+                   Rating.suggestion_na).where(Rating.status == AnswerStatus.SUBMITTED)
         ).all()
     rows = []
     for gid, q, q_na, sg, sg_na in human:

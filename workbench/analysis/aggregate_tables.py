@@ -12,9 +12,10 @@ from collections.abc import Sequence
 import pandas as pd
 
 from workbench.analysis.aggregation import Aggregate, Answer, aggregate, check_method
+from workbench.vocab import RubricAxis, TurnType
 
-AXES = ("questioning", "suggestion")
-TURN_TYPES = ("question", "suggestion", "mixed", "other")
+AXES = tuple(RubricAxis)
+TURN_TYPES = tuple(TurnType)
 
 
 def _answers(ratings: pd.DataFrame, field: str) -> list[Answer]:

@@ -29,8 +29,9 @@ from workbench.annotate.gold import gold_accuracy
 from workbench.auth import CurrentUser
 from workbench.errors import AuthError
 from workbench.store.schema import Assignment, Rating, Suggestion, User
+from workbench.vocab import AnswerStatus, RubricAxis
 
-AXES = ("questioning", "suggestion")
+AXES = tuple(RubricAxis)
 COLUMNS = ("annotator", "items_done", "median_seconds_per_item", "agreement_turn_type", "agreement_scores",
            "gold_accuracy", "gold_checked", "reliability_turn_type", "reliability_questioning",
            "reliability_suggestion", "anchoring", "ratings")
@@ -51,7 +52,7 @@ def annotator_quality(s: Session, viewer: CurrentUser, method: str = "dawid-sken
     ratings = s.execute(
         select(User.username, Rating.generation_id, Rating.turn_type, Rating.questioning, Rating.questioning_na,
                Rating.suggestion, Rating.suggestion_na)
-        .join(User, User.id == Rating.user_id).where(Rating.status == "submitted")).all()
+        .join(User, User.id == Rating.user_id).where(Rating.status == AnswerStatus.SUBMITTED)).all()
     spans = s.execute(select(User.username, Assignment.assigned_at, Assignment.completed_at)
                       .join(User, User.id == Assignment.user_id)).all()
     suggested = _latest_suggestions(s)

@@ -16,13 +16,14 @@ import pandas as pd
 from scipy import stats
 
 from workbench.analysis.frames import REFERENCE_LABEL, validate_frame
+from workbench.vocab import QUESTION_MARKS, GenerationStatus
 
 Classifier = Callable[[str], bool]
 
 
 def marker_is_question(text: str) -> bool:
     """Last-resort classifier: a full- or half-width question mark anywhere in the reply."""
-    return "？" in text or "?" in text
+    return any(m in text for m in QUESTION_MARKS)
 
 
 def default_classifier() -> Classifier:
@@ -52,7 +53,7 @@ def label_turns(
     classify = classify or default_classifier()
     validate_frame(generations, "generations", ["column", "dialogue_id", "turn_index", "output", "status"])
     validate_frame(references, "references", ["dialogue_id", "turn_index", "text"])
-    ok = generations[(generations["status"] == "ok") & generations["output"].notna()]
+    ok = generations[(generations["status"] == GenerationStatus.OK) & generations["output"].notna()]
     gen = pd.DataFrame(
         {
             "column": ok["column"].astype(object).to_numpy(),

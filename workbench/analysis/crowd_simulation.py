@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from scipy.stats import spearmanr
 
 from workbench.analysis.aggregation import Aggregate, Answer, aggregate
+from workbench.vocab import TurnType
 
-TURN_TYPES = ("question", "suggestion", "mixed", "other")
+TURN_TYPES = tuple(TurnType)
 #: how often each turn type occurs among doctor replies: questions dominate in a CoQ dialogue
 TURN_TYPE_PRIOR = (0.45, 0.30, 0.15, 0.10)
 

@@ -19,7 +19,6 @@ What each filter touches (a filter given as ``None`` is off):
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import TypeAlias
@@ -28,9 +27,10 @@ import numpy as np
 import pandas as pd
 
 from workbench.analysis.frames import Frames, validate_frame
-from workbench.errors import InputError
+from workbench.dates import DateInput, date_range
+from workbench.vocab import PreferenceOutcome
 
-DateLike: TypeAlias = dt.date | dt.datetime | str | pd.Timestamp | None
+DateLike: TypeAlias = DateInput  # a pandas.Timestamp is a datetime
 
 
 @dataclass(frozen=True)
@@ -57,24 +57,6 @@ class Filters:
         )
 
 
-def _is_bare_date(value: DateLike) -> bool:
-    if isinstance(value, dt.datetime | pd.Timestamp):
-        return False
-    if isinstance(value, dt.date):
-        return True
-    return isinstance(value, str) and len(value.strip()) == 10
-
-
-def _to_timestamp(value: DateLike, name: str) -> pd.Timestamp:
-    try:
-        ts = pd.Timestamp(value)
-    except (ValueError, TypeError) as exc:
-        raise InputError(f"{name}: not a date: {value!r}") from exc
-    if ts is pd.NaT:
-        raise InputError(f"{name}: not a date: {value!r}")
-    return ts
-
-
 def _match_tz(ts: pd.Timestamp, series: pd.Series) -> pd.Timestamp:
     """Compare like with like: the store writes naive UTC; a tz-aware side is converted to match."""
     tz = getattr(series.dt, "tz", None)
@@ -85,17 +67,14 @@ def _match_tz(ts: pd.Timestamp, series: pd.Series) -> pd.Timestamp:
     return ts
 
 
-def _date_mask(
-    created: pd.Series, lo: pd.Timestamp | None, hi: pd.Timestamp | None, hi_exclusive: bool
-) -> np.ndarray:
+def _date_mask(created: pd.Series, lo: pd.Timestamp | None, hi: pd.Timestamp | None) -> np.ndarray:
+    """Rows created within [lo, hi] (both inclusive; None is open)."""
     when = pd.to_datetime(created, errors="coerce")
     mask = np.ones(len(when), dtype=bool)
     if lo is not None:
         mask &= (when >= _match_tz(lo, when)).to_numpy(dtype=bool, na_value=False)
     if hi is not None:
-        bound = _match_tz(hi, when)
-        cmp = when < bound if hi_exclusive else when <= bound
-        mask &= cmp.to_numpy(dtype=bool, na_value=False)
+        mask &= (when <= _match_tz(hi, when)).to_numpy(dtype=bool, na_value=False)
     return mask
 
 
@@ -121,9 +100,9 @@ def _project_preferences(prefs: pd.DataFrame, columns: set[str]) -> pd.DataFrame
         rank = ranking if isinstance(ranking, list | tuple | np.ndarray) else None
         rank_kept = [c for c in rank if c in columns] if rank is not None else rank
         ok = len(kept) >= 2
-        if outcome == "best" and winner not in columns:
+        if outcome == PreferenceOutcome.BEST and winner not in columns:
             ok = False
-        if outcome == "ranking" and (rank_kept is None or len(rank_kept) < 1):
+        if outcome == PreferenceOutcome.RANKING and (rank_kept is None or len(rank_kept) < 1):
             ok = False
         keep[i] = ok
         shown_out.append(kept)
@@ -167,17 +146,13 @@ def apply_filters(
         greets = greets[_in(greets["dataset"], ds)]
         prefs, refs = prefs[_in(prefs["dataset"], ds)], refs[_in(refs["dataset"], ds)]
     if date_from is not None or date_to is not None:
-        lo = _to_timestamp(date_from, "date_from") if date_from is not None else None
-        hi = _to_timestamp(date_to, "date_to") if date_to is not None else None
-        exclusive = date_to is not None and _is_bare_date(date_to)
-        if hi is not None and exclusive:
-            hi = hi + pd.Timedelta(days=1)
-        if lo is not None and hi is not None and lo > hi:
-            raise InputError(f"date_from {date_from} is after date_to {date_to}")
-        gens = gens[_date_mask(gens["created_at"], lo, hi, exclusive)]
-        greets = greets[_date_mask(greets["created_at"], lo, hi, exclusive)]
-        rats = rats[_date_mask(rats["created_at"], lo, hi, exclusive)]
-        prefs = prefs[_date_mask(prefs["created_at"], lo, hi, exclusive)]
+        start, stop = date_range(date_from, date_to)  # naive UTC, inclusive; a day as ``date_to`` is whole
+        lo = pd.Timestamp(start) if start is not None else None
+        hi = pd.Timestamp(stop) if stop is not None else None
+        gens = gens[_date_mask(gens["created_at"], lo, hi)]
+        greets = greets[_date_mask(greets["created_at"], lo, hi)]
+        rats = rats[_date_mask(rats["created_at"], lo, hi)]
+        prefs = prefs[_date_mask(prefs["created_at"], lo, hi)]
     if columns is not None:
         cols = set(columns)
         gens = gens[_in(gens["column"], cols)]

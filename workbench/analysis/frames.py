@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from workbench.errors import InputError
+from workbench.vocab import PreferenceOutcome, RubricAxis
 
 GENERATION_COLUMNS: tuple[str, ...] = (
     "generation_id",
@@ -90,8 +91,8 @@ FRAME_COLUMNS: dict[str, tuple[str, ...]] = {
     "references": REFERENCE_COLUMNS,
 }
 
-SCORE_AXES: tuple[str, ...] = ("questioning", "suggestion")
-PREFERENCE_OUTCOMES: frozenset[str] = frozenset({"best", "tie", "all_bad", "ranking"})
+SCORE_AXES: tuple[str, ...] = tuple(RubricAxis)
+PREFERENCE_OUTCOMES: frozenset[str] = frozenset(PreferenceOutcome)
 REFERENCE_LABEL = "reference"  # the pseudo-column name used for gold turns in CoQ tables
 
 

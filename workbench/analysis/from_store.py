@@ -37,8 +37,7 @@ from workbench.analysis.frames import (
 from workbench.store.engine import Store
 from workbench.store.greetings import greeting_texts, is_greeting, not_greeting
 from workbench.store.schema import Dataset, Dialogue, Generation, Preference, Rating, Suggestion, Turn, User
-
-TURN_TYPE_QUESTION = "turn_type"
+from workbench.vocab import TURN_TYPE_QUESTION, AnswerStatus, PreferenceOutcome, RubricAxis
 
 
 def _frame(rows: Iterable[Any], columns: tuple[str, ...]) -> pd.DataFrame:
@@ -98,7 +97,7 @@ def load_frames(svc_or_store: object) -> Frames:
             .join(Generation, Generation.id == Rating.generation_id)
             .join(Dialogue, Dialogue.id == Generation.dialogue_id)
             .outerjoin(Dataset, Dataset.id == Dialogue.dataset_id)
-            .where(Rating.status == "submitted", not_greeting())
+            .where(Rating.status == AnswerStatus.SUBMITTED, not_greeting())
             .order_by(Rating.id)
         ).all()
         prefs = s.execute(
@@ -110,7 +109,7 @@ def load_frames(svc_or_store: object) -> Frames:
             .join(User, User.id == Preference.user_id)
             .join(Dialogue, Dialogue.id == Preference.dialogue_id)
             .outerjoin(Dataset, Dataset.id == Dialogue.dataset_id)
-            .where(Preference.status == "submitted")
+            .where(Preference.status == AnswerStatus.SUBMITTED)
             .order_by(Preference.id)
         ).all()
         refs = s.execute(
@@ -145,8 +144,8 @@ def load_frames(svc_or_store: object) -> Frames:
                 continue  # no judgement between two model replies is left
         pref_rows.append((
             pid, user, did, tix, _names(shown, column_of) or [], outcome,
-            column_of.get(int(winner)) if outcome == "best" and winner is not None else None,
-            _names(ranking, column_of) if outcome == "ranking" else None, ds, at,
+            column_of.get(int(winner)) if outcome == PreferenceOutcome.BEST and winner is not None else None,
+            _names(ranking, column_of) if outcome == PreferenceOutcome.RANKING else None, ds, at,
         ))
     frames = Frames(
         generations=generations,
@@ -164,7 +163,7 @@ def _types(f: Frames) -> None:
     g, r = f.generations, f.ratings
     for c in ("latency_ms",):
         g[c] = pd.to_numeric(g[c], errors="coerce").astype(float)
-    for c in ("questioning", "suggestion"):
+    for c in RubricAxis:
         r[c] = pd.to_numeric(r[c], errors="coerce").astype(float)
     for df in (g, r, f.preferences, f.greetings):
         df["created_at"] = pd.to_datetime(df["created_at"], errors="coerce")

@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from workbench.analysis.frames import REFERENCE_LABEL, validate_frame
+from workbench.vocab import GenerationStatus
 
 
 @functools.lru_cache(maxsize=1)
@@ -125,7 +126,7 @@ def reference_metrics(generations: pd.DataFrame, references: pd.DataFrame | None
     ``references`` (optional) adds a "reference" row with the texts metrics of the gold doctor turns.
     """
     validate_frame(generations, "generations", ["column", "output", "status", "reference"])
-    ok = generations[generations["status"] == "ok"]
+    ok = generations[generations["status"] == GenerationStatus.OK]
     rows = []
     for col, group in ok.groupby("column", sort=True):
         out_tokens = _tokenize_all(group["output"])

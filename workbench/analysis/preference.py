@@ -28,6 +28,7 @@ from scipy.special import expit
 
 from workbench.analysis.frames import validate_frame
 from workbench.errors import InputError
+from workbench.vocab import PreferenceOutcome
 
 _ALL_BAD_MODES = ("exclude", "tie")
 
@@ -81,13 +82,13 @@ def _tally(preferences: pd.DataFrame | PreferenceTally) -> PreferenceTally:
 def _pairs_of(key: PreferenceKey, all_bad: str) -> tuple[tuple[str, str, float], ...]:
     """The (a, b, score_of_a) results implied by one judgement; empty when it implies none."""
     shown, outcome, winner, ranking = key
-    if outcome == "best":
+    if outcome == PreferenceOutcome.BEST:
         if winner is None or winner not in shown:
             return ()
         return tuple((winner, other, 1.0) for other in shown if other != winner)
-    if outcome == "tie" or (outcome == "all_bad" and all_bad == "tie"):
+    if outcome == PreferenceOutcome.TIE or (outcome == PreferenceOutcome.ALL_BAD and all_bad == "tie"):
         return tuple((a, b, 0.5) for i, a in enumerate(shown) for b in shown[i + 1 :])
-    if outcome == "ranking" and ranking:
+    if outcome == PreferenceOutcome.RANKING and ranking:
         ordered = list(dict.fromkeys(ranking))
         out = [(a, b, 1.0) for i, a in enumerate(ordered) for b in ordered[i + 1 :]]
         out += [(a, b, 1.0) for a in ordered for b in shown if b not in ordered]
@@ -290,9 +291,9 @@ POSITION_COLUMNS = ["n_shown", "slot", "n", "wins", "win_rate", "lo", "hi", "cha
 
 
 def _top_choice(outcome: object, winner: object, ranking: Sequence[str] | None) -> str | None:
-    if outcome == "best" and isinstance(winner, str):
+    if outcome == PreferenceOutcome.BEST and isinstance(winner, str):
         return winner
-    if outcome == "ranking" and ranking:
+    if outcome == PreferenceOutcome.RANKING and ranking:
         return str(ranking[0])
     return None
 

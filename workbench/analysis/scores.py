@@ -16,6 +16,7 @@ import pandas as pd
 
 from workbench.analysis.frames import SCORE_AXES, validate_frame
 from workbench.errors import InputError
+from workbench.vocab import GenerationStatus
 
 Stat = Callable[..., float]
 
@@ -140,7 +141,7 @@ def cluster_bootstrap_mean_ci(
     return _cluster_ci(sums, counts, n_boot, ci, seed)
 
 
-FINISHED_STATUSES = ("ok", "error", "stopped")
+FINISHED_STATUSES = (GenerationStatus.OK, GenerationStatus.ERROR, GenerationStatus.STOPPED)
 SCORE_TABLE_COLUMNS: tuple[str, ...] = (
     "column",
     "n_generations",
@@ -190,7 +191,7 @@ def column_scores(
         row: dict[str, object] = {"column": col}
         g = gen_groups.get(col)
         if g is not None and len(g):
-            ok = g[g["status"] == "ok"]
+            ok = g[g["status"] == GenerationStatus.OK]
             row["n_generations"] = len(g)
             finished = g[g["status"].isin(FINISHED_STATUSES)]["status"]
             row["error_rate"] = float((finished == "error").mean()) if len(finished) else np.nan

@@ -33,6 +33,7 @@ from workbench.analysis.scores import bootstrap_ci
 from workbench.annotate.classifier import classify
 from workbench.simulate.cases import Case
 from workbench.simulate.matching import asked_facts, content_tokens, keyword_hits, question_part
+from workbench.vocab import ADVICE_TURN_TYPES, GenerationStatus
 
 if TYPE_CHECKING:
     from workbench.store.engine import Store
@@ -44,7 +45,7 @@ MEASURES = (
 JUDGE_MEASURES = ("key_point_coverage_judge", "red_flag_handling_judge")
 REFERRAL_CUES = ("就医", "医院", "急诊", "就诊", "120", "看医生", "门诊")
 URGENT_CUES = ("立即", "立刻", "马上", "尽快", "急诊", "120", "及时")
-ADVICE_TYPES = ("suggestion", "mixed")
+ADVICE_TYPES = ADVICE_TURN_TYPES
 REPEAT_JACCARD = 0.6
 SUMMARY_COLUMNS = ["column", "measure", "mean", "ci_low", "ci_high", "n"]
 
@@ -131,7 +132,7 @@ def consultations_frame(svc_or_store: object, datasets: Sequence[str] | None = N
         for i in range(0, len(ids), 500):
             for gid, did, idx, text in s.execute(
                 select(Generation.id, Generation.dialogue_id, Generation.turn_index, Generation.output)
-                .where(Generation.dialogue_id.in_(ids[i : i + 500]), Generation.status == "ok")
+                .where(Generation.dialogue_id.in_(ids[i : i + 500]), Generation.status == GenerationStatus.OK)
                 .order_by(Generation.id)
             ):
                 gens.setdefault(did, {})[idx] = (gid, text)  # the newest ok reply at each position

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from workbench.annotate.ratings import RatingForm
 from workbench.errors import InputError
+from workbench.vocab import RubricAxis
 
 NA = "N/A"
 MAX_PAYLOAD_CHARS = 1_000_000
@@ -73,7 +74,7 @@ def _describe(e: ValidationError) -> str:
         msg = "unknown field" if err["type"] == "extra_forbidden" else err["msg"]
         if where not in seen:  # one message per field: the first branch's reason is the clearest
             seen[where] = f"{where}: {msg}" + (f" (got {got})" if got and err["type"] != "missing" else "")
-    if any(w.split(".")[-1] in ("questioning", "suggestion") for w in seen):
+    if any(w.split(".")[-1] in tuple(RubricAxis) for w in seen):
         seen["scores"] = f"scores are whole numbers, \"{NA}\" or null"
     return "; ".join(seen.values())
 

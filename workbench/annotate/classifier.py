@@ -25,11 +25,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from workbench.vocab import ORIGINAL_QUESTION_MARKERS, QUESTION_MARKS, TurnType
+
 AGENT = "coq-rules-v1"
-TURN_TYPES: tuple[str, ...] = ("question", "suggestion", "mixed", "other")
+TURN_TYPES: tuple[str, ...] = tuple(TurnType)
 
 #: The original BianQue hybrid's question markers, kept verbatim as the baseline.
-ORIGINAL_MARKERS: tuple[str, ...] = ("？", "?", "吗", "呢", "么", "什么", "有没有", "多少", "几次", "怎么样")
+ORIGINAL_MARKERS: tuple[str, ...] = ORIGINAL_QUESTION_MARKERS
 
 
 def is_question_original(text: str, markers: Iterable[str] = ORIGINAL_MARKERS) -> bool:
@@ -77,7 +79,7 @@ def _clauses(text: str) -> list[_Clause]:
         pieces = [p for p in pieces if p]
         if not pieces:
             continue
-        asks = "？" in term or "?" in term
+        asks = any(m in term for m in QUESTION_MARKS)
         for j, piece in enumerate(pieces):
             out.append(_Clause(piece, sentence, asks and j == len(pieces) - 1))
         sentence += 1
@@ -316,17 +318,17 @@ def _noisy_or(strengths: Iterable[float]) -> float:
 def classify(text: str) -> TurnTypeSuggestion:
     """Classify one doctor reply into question / suggestion / mixed / other, with a confidence."""
     if not text or not text.strip(" \t\r\n。…."):
-        return TurnTypeSuggestion("other", 1.0, AGENT, ("empty",))
+        return TurnTypeSuggestion(TurnType.OTHER, 1.0, AGENT, ("empty",))
     ev = _analyse(text)
     q = ev.question or (_RESIDUAL_OVERRULED if ev.q_overruled else _RESIDUAL_NONE)
     # A long reply with no cue at all is more likely unrecognised advice than small talk.
     length_doubt = min(0.45, _RESIDUAL_NONE + len(text.strip()) / 200)
     a = ev.advice or max(_RESIDUAL_OVERRULED if ev.a_overruled else _RESIDUAL_NONE, length_doubt)
-    probs = {
-        "question": q * (1 - a),
-        "suggestion": (1 - q) * a,
-        "mixed": q * a,
-        "other": (1 - q) * (1 - a),
+    probs: dict[str, float] = {
+        TurnType.QUESTION: q * (1 - a),
+        TurnType.SUGGESTION: (1 - q) * a,
+        TurnType.MIXED: q * a,
+        TurnType.OTHER: (1 - q) * (1 - a),
     }
     turn_type = max(TURN_TYPES, key=lambda t: probs[t])
     return TurnTypeSuggestion(turn_type, round(probs[turn_type], 4), AGENT, tuple(ev.cues))

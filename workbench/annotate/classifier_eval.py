@@ -11,6 +11,7 @@ from typing import Any, TextIO
 
 from workbench.annotate.classifier import TURN_TYPES, classify, is_question_original
 from workbench.errors import InputError
+from workbench.vocab import QUESTION_TURN_TYPES
 
 
 def read_records(lines: Iterable[str]) -> Iterator[dict[str, Any]]:
@@ -46,7 +47,7 @@ def run_classify(lines: Iterable[str]) -> Iterator[dict[str, Any]]:
 
 
 def _binary(turn_type: str) -> bool:
-    return turn_type in ("question", "mixed")
+    return turn_type in QUESTION_TURN_TYPES
 
 
 def evaluate(records: Iterable[Mapping[str, Any]]) -> dict[str, Any]:

@@ -27,6 +27,7 @@ from workbench.annotate.rubric import STORED_AXES, TURN_TYPE_KEYS
 from workbench.auth import CurrentUser
 from workbench.errors import AuthError, InputError
 from workbench.store.schema import Assignment, Generation, GoldAnswer, QueueItem, Rating, User
+from workbench.vocab import AnswerStatus, GenerationStatus
 
 NA = "na"
 SCORE_RANGE = (1, 5)
@@ -102,10 +103,10 @@ def _generation_for(s: Session, row: Mapping[str, Any]) -> Generation:
             raise InputError("a gold row needs generation_id, or dialogue_id + turn_index + column") from None
         g = s.scalars(select(Generation).where(
             Generation.dialogue_id == did, Generation.turn_index == tix, Generation.column_name == col,
-            Generation.status == "ok").order_by(Generation.id.desc()).limit(1)).first()
+            Generation.status == GenerationStatus.OK).order_by(Generation.id.desc()).limit(1)).first()
         if g is None:
             raise InputError(f"no finished reply of column {col!r} at dialogue {did}, turn {tix}")
-    if g.status != "ok":
+    if g.status != GenerationStatus.OK:
         raise InputError(f"reply {g.id} is {g.status}; only finished replies can be gold")
     return g
 
@@ -228,7 +229,7 @@ def gold_accuracy(s: Session, viewer: CurrentUser) -> dict[str, GoldAccuracy]:
         select(User.username, Rating, GoldAnswer)
         .join(Rating, Rating.user_id == User.id)
         .join(GoldAnswer, GoldAnswer.generation_id == Rating.generation_id)
-        .where(Rating.status == "submitted")).all()
+        .where(Rating.status == AnswerStatus.SUBMITTED)).all()
     checked: dict[str, int] = defaultdict(int)
     correct: dict[str, int] = defaultdict(int)
     for username, rating, gold in rows:

@@ -21,7 +21,6 @@ from sqlalchemy.orm import Session
 from workbench.annotate.blind import counterbalanced_order, slot_label
 from workbench.auth import CurrentUser
 from workbench.errors import AuthError, InputError
-from workbench.store.greetings import GREETING_ROUTE as GREETING_ROUTE  # re-exported for older callers
 from workbench.store.greetings import not_greeting
 from workbench.store.schema import (
     Assignment,
@@ -34,11 +33,15 @@ from workbench.store.schema import (
     Turn,
     utcnow,
 )
+from workbench.vocab import (
+    FINAL_STATUSES,
+    TURN_TYPE_QUESTION,
+    AnswerStatus,
+    GenerationStatus,
+)
+from workbench.vocab import GREETING_ROUTE as GREETING_ROUTE  # noqa: I001 (re-exported for older callers)
 
-TURN_TYPE_QUESTION = "turn_type"
 _MAX_CLAIM_ATTEMPTS = 64
-
-
 @dataclass(frozen=True)
 class MachineSuggestion:
     """The classifier's pre-annotation of a reply, kept apart from the human's answer."""
@@ -125,7 +128,7 @@ def sync_queue(s: Session) -> int:
                               QueueItem.turn_index == Generation.turn_index)
     rows = s.execute(
         select(Generation.dialogue_id, Generation.turn_index)
-        .where(Generation.status == "ok", ~has_item, not_greeting())
+        .where(Generation.status == GenerationStatus.OK, ~has_item, not_greeting())
         .distinct()
         .order_by(Generation.dialogue_id, Generation.turn_index)
     ).all()
@@ -146,7 +149,7 @@ def item_columns(s: Session, item: QueueItem) -> list[str]:
     return sorted(set(s.scalars(
         select(Generation.column_name).where(Generation.dialogue_id == item.dialogue_id,
                                              Generation.turn_index == item.turn_index,
-                                             Generation.status == "ok", not_greeting())
+                                             Generation.status == GenerationStatus.OK, not_greeting())
     )))
 
 
@@ -157,7 +160,7 @@ def item_generations(s: Session, item: QueueItem, user_id: int | None = None) ->
     """
     gens = list(s.scalars(
         select(Generation).where(Generation.dialogue_id == item.dialogue_id,
-                                 Generation.turn_index == item.turn_index, Generation.status == "ok",
+                                 Generation.turn_index == item.turn_index, Generation.status == GenerationStatus.OK,
                                  not_greeting())
         .order_by(Generation.id)
     ))
@@ -275,7 +278,7 @@ def complete_item(s: Session, user: CurrentUser, item_id: int) -> None:
     assert item is not None
     gens = item_generations(s, item, user.id)
     submitted = set(s.scalars(select(Rating.generation_id).where(
-        Rating.user_id == user.id, Rating.status == "submitted",
+        Rating.user_id == user.id, Rating.status == AnswerStatus.SUBMITTED,
         Rating.generation_id.in_([g.id for g in gens.values()]))))
     missing = [c for c, g in gens.items() if g.id not in submitted]
     if missing:
@@ -284,7 +287,7 @@ def complete_item(s: Session, user: CurrentUser, item_id: int) -> None:
         pref = s.scalars(select(Preference).where(
             Preference.dialogue_id == item.dialogue_id, Preference.turn_index == item.turn_index,
             Preference.user_id == user.id)).first()
-        if pref is None or pref.status != "submitted":
+        if pref is None or pref.status != AnswerStatus.SUBMITTED:
             raise InputError("the preference across replies is not submitted yet")
     if a.completed_at is None:
         a.completed_at = utcnow()
@@ -346,7 +349,7 @@ def _own_replies(s: Session, item: QueueItem, column: str) -> dict[int, tuple[st
     rows = s.scalars(
         select(Generation).where(Generation.dialogue_id == item.dialogue_id, Generation.column_name == column,
                                  Generation.turn_index < item.turn_index,
-                                 Generation.status.in_(("ok", "stopped")))
+                                 Generation.status.in_(FINAL_STATUSES))
         .order_by(Generation.id)
     )
     return {g.turn_index: ("doctor", g.output or "") for g in rows}

@@ -29,7 +29,6 @@ from workbench.annotate.queue import ItemView, complete_item, open_item, user_as
 from workbench.annotate.rubric import Rubric
 from workbench.auth import CurrentUser
 from workbench.errors import AuthError, InputError
-from workbench.store.greetings import GREETING_ROUTE
 from workbench.store.schema import (
     Generation,
     Preference,
@@ -40,10 +39,11 @@ from workbench.store.schema import (
     utcnow,
 )
 from workbench.validation import validate_free_text
+from workbench.vocab import GREETING_ROUTE, AnswerStatus, GenerationStatus, PreferenceOutcome
 
 DEFAULT_COMMENT_CHARS = 2000
 DEFAULT_CORRECTED_CHARS = 4000
-STATUSES = ("draft", "submitted", "discarded")
+STATUSES = tuple(AnswerStatus)
 
 
 @dataclass(frozen=True)
@@ -151,17 +151,17 @@ def validate_preference(form: PreferenceForm, shown: Sequence[int], rubric: Rubr
         return PreferenceForm()
     if outcome not in allowed:
         raise InputError(f"preference {outcome!r} is not one of {', '.join(allowed)}")
-    if outcome == "best":
+    if outcome == PreferenceOutcome.BEST:
         if form.winner_generation_id not in shown:
             raise InputError("best: the winner must be one of the replies shown")
-        return PreferenceForm("best", form.winner_generation_id, None)
-    if outcome == "ranking":
+        return PreferenceForm(PreferenceOutcome.BEST, form.winner_generation_id, None)
+    if outcome == PreferenceOutcome.RANKING:
         ranking = tuple(form.ranking or ())
         if len(set(ranking)) != len(ranking) or any(g not in shown for g in ranking):
             raise InputError("ranking: list each reply shown at most once")
         if final and len(ranking) != len(shown):
             raise InputError(f"ranking: rank all {len(shown)} replies, best first")
-        return PreferenceForm("ranking", None, ranking)
+        return PreferenceForm(PreferenceOutcome.RANKING, None, ranking)
     return PreferenceForm(outcome, None, None)
 
 
@@ -186,13 +186,13 @@ def preference_from_choice(item: ItemView, choice: str | None, ranking_text: str
     """Turn the UI's choice (a label such as "A", or tie / all_bad / ranking) into generation ids."""
     if not choice:
         return PreferenceForm()
-    if choice in ("tie", "all_bad"):
+    if choice in (PreferenceOutcome.TIE, PreferenceOutcome.ALL_BAD):
         return PreferenceForm(choice)
     if choice == "ranking":
         labels = [r.label for r in item.replies]
         order = parse_ranking(ranking_text, labels)
-        return PreferenceForm("ranking", None, tuple(item.reply_by_label(x).generation_id for x in order))
-    return PreferenceForm("best", item.reply_by_label(choice).generation_id)
+        return PreferenceForm(PreferenceOutcome.RANKING, None, tuple(item.reply_by_label(x).generation_id for x in order))
+    return PreferenceForm(PreferenceOutcome.BEST, item.reply_by_label(choice).generation_id)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -211,7 +211,7 @@ def _form_of(r: Rating) -> RatingForm:
 
 def _generation_and_order(s: Session, user: CurrentUser, generation_id: int) -> tuple[Generation, list[str]]:
     g = s.get(Generation, generation_id) if isinstance(generation_id, int) else None
-    if g is None or g.status != "ok" or g.route == GREETING_ROUTE:
+    if g is None or g.status != GenerationStatus.OK or g.route == GREETING_ROUTE:
         raise InputError(f"no ratable reply #{generation_id}")
     item = s.scalars(select(QueueItem).where(QueueItem.dialogue_id == g.dialogue_id,
                                              QueueItem.turn_index == g.turn_index)).first()
@@ -238,15 +238,15 @@ def _upsert(s: Session, user: CurrentUser, generation_id: int, form: RatingForm,
     g, order = _generation_and_order(s, user, generation_id)
     r = _own_row(s, user, g.id)
     if r is None:
-        r = Rating(generation_id=g.id, user_id=user.id, status="draft", version=1)
+        r = Rating(generation_id=g.id, user_id=user.id, status=AnswerStatus.DRAFT, version=1)
         try:
             with s.begin_nested():
                 s.add(r)
         except IntegrityError:  # the same user's other tab created it a moment ago
             r = _own_row(s, user, g.id)
             assert r is not None
-    elif _form_of(r) == form and (r.status == status or (status, r.status) == ("draft", "submitted")) and (
-            status != "submitted" or r.rubric_version == rubric.version_id):
+    elif _form_of(r) == form and (r.status == status or (status, r.status) == (AnswerStatus.DRAFT, AnswerStatus.SUBMITTED)) and (
+            status != AnswerStatus.SUBMITTED or r.rubric_version == rubric.version_id):
         # Nothing changed: no new version, no new timestamp. Autosave firing on an untouched submitted
         # answer must not turn it back into a draft, and a double-clicked submit adds no version.
         return r
@@ -254,14 +254,14 @@ def _upsert(s: Session, user: CurrentUser, generation_id: int, form: RatingForm,
         _next_version_if_snapshotted(s, r)
     for k, v in asdict(form).items():
         setattr(r, k, v)
-    r.status = status
+    r.status = AnswerStatus(status)
     r.rubric_version = rubric.version_id
     r.blind = blind
     r.display_order = order
     r.display_slot = order.index(g.column_name) if g.column_name in order else None
     r.updated_at = utcnow()
     s.flush()
-    if status == "submitted":
+    if status == AnswerStatus.SUBMITTED:
         s.add(RatingVersion(rating_id=r.id, version=r.version, snapshot=_snapshot(r)))
         s.flush()
     return r
@@ -292,9 +292,9 @@ def discard(s: Session, user: CurrentUser, generation_id: int) -> RatingView:
     r = _own_row(s, user, generation_id) if isinstance(generation_id, int) else None
     if r is None:
         raise InputError(f"you have no rating for reply #{generation_id}")
-    if r.status != "discarded":
+    if r.status != AnswerStatus.DISCARDED:
         _next_version_if_snapshotted(s, r)
-        r.status = "discarded"
+        r.status = AnswerStatus.DISCARDED
         r.updated_at = utcnow()
     return _view(r)
 
@@ -383,7 +383,7 @@ def save_preference(s: Session, user: CurrentUser, item_id: int, form: Preferenc
     item = open_item(s, user, item_id)
     shown = [r.generation_id for r in item.replies]
     form = validate_preference(form, shown, rubric, final=submit)
-    status = "submitted" if submit else "draft"
+    status = AnswerStatus.SUBMITTED if submit else AnswerStatus.DRAFT
     ranking = list(form.ranking) if form.ranking is not None else None
     p = _own_preference(s, user, item.dialogue_id, item.turn_index)
     if p is None:
@@ -395,15 +395,16 @@ def save_preference(s: Session, user: CurrentUser, item_id: int, form: Preferenc
             p = _own_preference(s, user, item.dialogue_id, item.turn_index)
             assert p is not None
     elif _pref_state(p) == (form.outcome, form.winner_generation_id, ranking, shown) and (
-            p.status == status or (status, p.status) == ("draft", "submitted")) and (
-            status != "submitted" or p.rubric_version == rubric.version_id):
+            p.status == status or (status, p.status) == (AnswerStatus.DRAFT, AnswerStatus.SUBMITTED)) and (
+            status != AnswerStatus.SUBMITTED or p.rubric_version == rubric.version_id):
         # Nothing changed: leaving the ranking box (blur -> draft autosave) must not demote a submitted
         # preference, and a double-clicked submit adds no version.
         return _pref_view(p)
     else:
         _pref_next_version_if_snapshotted(s, p)
     p.shown = shown
-    p.outcome, p.winner_generation_id, p.ranking = form.outcome, form.winner_generation_id, ranking
+    p.outcome = PreferenceOutcome(form.outcome) if form.outcome is not None else None
+    p.winner_generation_id, p.ranking = form.winner_generation_id, ranking
     p.status = status
     p.rubric_version = rubric.version_id
     p.blind = blind

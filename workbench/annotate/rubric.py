@@ -11,18 +11,19 @@ import json
 from collections.abc import Mapping
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from workbench.errors import ConfigError, InputError
+from workbench.vocab import PreferenceOutcome, RubricAxis, TurnType
 from workbench.yaml_files import read_yaml
 
 #: The store has one column pair per axis (``questioning``/``questioning_na`` ...), so the rubric must
 #: define exactly these axes; an extra axis would be rated and then silently lost.
-STORED_AXES: tuple[str, ...] = ("questioning", "suggestion")
-TURN_TYPE_KEYS: tuple[str, ...] = ("question", "suggestion", "mixed", "other")
-PREFERENCE_KEYS: tuple[str, ...] = ("best", "tie", "all_bad", "ranking")
+STORED_AXES: tuple[str, ...] = tuple(RubricAxis)
+TURN_TYPE_KEYS: tuple[str, ...] = tuple(TurnType)
+PREFERENCE_KEYS: tuple[str, ...] = tuple(PreferenceOutcome)
 
 
 class _Model(BaseModel):
@@ -93,7 +94,7 @@ class Axis(_Model):
 
 
 class TurnTypeOption(Bilingual):
-    key: Literal["question", "suggestion", "mixed", "other"]
+    key: TurnType
     description: Bilingual
 
 
@@ -103,7 +104,7 @@ class FieldSpec(Bilingual):
 
 
 class PreferenceOption(Bilingual):
-    key: Literal["best", "tie", "all_bad", "ranking"]
+    key: PreferenceOutcome
     description: Bilingual | None = None
 
 

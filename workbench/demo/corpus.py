@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from workbench import prompts
-from workbench.demo.recipe import CORPUS_PATH, HOLDOUT_EVERY, QUESTION_MARKS, Rounds
+from workbench.demo.recipe import CORPUS_PATH, HOLDOUT_EVERY, Rounds
 from workbench.errors import DatasetError
+from workbench.vocab import QUESTION_MARKS
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,6 @@ _REPO_ROOT = Path(__file__).resolve().parents[2]
 DEMO_CACHE_DEFAULT = _REPO_ROOT / ".cache" / "demo-models"
 CORPUS_PATH = _REPO_ROOT / "workbench" / "data" / "demo_dialogues.jsonl"
 STAMP_NAME = "demo_stamp.json"
-QUESTION_MARKS = ("？", "?")
 # Every HOLDOUT_EVERY-th dialogue is kept out of training so the demo can be measured on unseen text.
 HOLDOUT_EVERY = 10
 # The build is sized for 2 cores; WORKBENCH_DEMO_THREADS overrides (1 is faster on a crowded machine).

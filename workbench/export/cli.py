@@ -9,10 +9,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
-from datetime import date, datetime
 from pathlib import Path
 
 from workbench.config import REPO_ROOT
+from workbench.dates import parse_when as parse_when  # the tabs and the CLI share it
 from workbench.errors import InputError
 from workbench.export.api import ExportReport
 from workbench.export.registry import ALIASES, WRITERS, canonical
@@ -36,17 +36,6 @@ def parse_formats(text: str) -> list[str]:
             if x not in out:
                 out.append(x)
     return out
-
-
-def parse_when(text: str | None, flag: str) -> date | datetime | None:
-    """An ISO date (a whole day) or date-time; None for empty."""
-    if text is None or not str(text).strip():
-        return None
-    t = str(text).strip()
-    try:
-        return date.fromisoformat(t) if len(t) == 10 else datetime.fromisoformat(t)
-    except ValueError:
-        raise InputError(f"{flag}: expected YYYY-MM-DD or an ISO date-time, got {t!r}") from None
 
 
 def split_names(values: list[str] | None) -> tuple[str, ...] | None:

@@ -50,10 +50,10 @@ from workbench.store.engine import Store
 from workbench.store.greetings import is_greeting, not_greeting
 from workbench.store.schema import Dataset, Dialogue, Generation, Preference, Rating, Suggestion, User
 from workbench.store.schema import Turn as TurnRow
+from workbench.vocab import FINAL_STATUSES, TURN_TYPE_QUESTION, AnswerStatus, GenerationStatus, RubricAxis
+from workbench.vocab import PreferenceOutcome as Outcome  # records.PreferenceOutcome is the export record
 
-FINAL_STATUSES = ("ok", "stopped")  # a reply a column went on from (as workbench.store.dialogues)
-TURN_TYPE_QUESTION = "turn_type"  # the Suggestion.question of the turn-type classifier
-SCORE_AXES = ("questioning", "suggestion")
+SCORE_AXES = tuple(RubricAxis)
 
 
 @dataclass
@@ -175,15 +175,15 @@ def _preferences(s: Connection, dialogue_ids, f: ExportFilters) -> list[tuple[st
         select(User.username, Preference.dialogue_id, Preference.turn_index, Preference.shown, Preference.outcome,
                Preference.winner_generation_id, Preference.ranking, Preference.updated_at)
         .join(User, User.id == Preference.user_id)
-        .where(Preference.status == "submitted", Preference.dialogue_id.in_(dialogue_ids), *_annotator_clause(f))
+        .where(Preference.status == AnswerStatus.SUBMITTED, Preference.dialogue_id.in_(dialogue_ids), *_annotator_clause(f))
         .order_by(Preference.dialogue_id, Preference.turn_index, Preference.id)
     ).all()
     out = []
     for who, did, t, shown, outcome, winner, ranking, at in rows:
         shown = [int(g) for g in (shown or [])]
-        if outcome == "best" and winner is not None:
+        if outcome == Outcome.BEST and winner is not None:
             tiers = [[winner], [g for g in shown if g != winner]]
-        elif outcome == "ranking" and ranking:
+        elif outcome == Outcome.RANKING and ranking:
             ranked = [int(g) for g in ranking]
             rest = [g for g in shown if g not in ranked]
             tiers = [[g] for g in ranked] + [rest]
@@ -198,10 +198,10 @@ def _votes(prefs: list[tuple[str, PreferenceOutcome]]) -> tuple[dict[int, list[s
     pro: dict[int, list[str]] = defaultdict(list)
     con: dict[int, list[str]] = defaultdict(list)
     for outcome, p in prefs:
-        if outcome == "all_bad":
+        if outcome == Outcome.ALL_BAD:
             for g in (g for tier in p.ranking for g in tier):
                 con[g].append(p.annotator)
-        elif outcome in ("best", "ranking") and p.ranking:
+        elif outcome in (Outcome.BEST, Outcome.RANKING) and p.ranking:
             top, *rest = p.ranking
             for g in top:
                 pro[g].append(p.annotator)
@@ -219,7 +219,7 @@ def load_export(store: Store, filters: ExportFilters | None = None, *, with_tabl
         s = session.connection()
         scope = (select(Generation.id).join(Dialogue, Dialogue.id == Generation.dialogue_id)
                  .outerjoin(Dataset, Dataset.id == Dialogue.dataset_id)
-                 .where(Generation.status == "ok", not_greeting(), *_generation_scope(f)))
+                 .where(Generation.status == GenerationStatus.OK, not_greeting(), *_generation_scope(f)))
         n_greetings = s.execute(
             select(func.count(Generation.id)).join(Dialogue, Dialogue.id == Generation.dialogue_id)
             .outerjoin(Dataset, Dataset.id == Dialogue.dataset_id)
@@ -228,7 +228,7 @@ def load_export(store: Store, filters: ExportFilters | None = None, *, with_tabl
             select(Rating.generation_id, User.username, Rating.questioning, Rating.suggestion, Rating.turn_type,
                    Rating.safety_flag, Rating.comment, Rating.corrected_reply, Rating.updated_at)
             .join(User, User.id == Rating.user_id)
-            .where(Rating.status == "submitted", Rating.generation_id.in_(scope), *_annotator_clause(f))
+            .where(Rating.status == AnswerStatus.SUBMITTED, Rating.generation_id.in_(scope), *_annotator_clause(f))
             .order_by(Rating.generation_id, Rating.id)
         ).all()
         ratings: dict[int, list[RatingInfo]] = defaultdict(list)
@@ -237,7 +237,7 @@ def load_export(store: Store, filters: ExportFilters | None = None, *, with_tabl
         agreement = _agreement([(r[0], r[1], r[2], r[3]) for r in rating_rows])
 
         rated = select(Rating.generation_id).join(User, User.id == Rating.user_id).where(
-            Rating.status == "submitted", Rating.generation_id.in_(scope), *_annotator_clause(f))
+            Rating.status == AnswerStatus.SUBMITTED, Rating.generation_id.in_(scope), *_annotator_clause(f))
         auto = (select(Suggestion.generation_id, func.max(Suggestion.id).label("sid"))
                 .where(Suggestion.question == TURN_TYPE_QUESTION).group_by(Suggestion.generation_id).subquery())
         gen_rows = s.execute(
@@ -334,7 +334,7 @@ def _tables(s: Connection, f: ExportFilters, agreement: dict, pro: dict, con: di
                Rating.corrected_reply, Rating.rubric_version, Rating.blind, Rating.display_slot, Rating.version,
                Rating.created_at, Rating.updated_at)
         .join(User, User.id == Rating.user_id)
-        .where(Rating.status == "submitted", Rating.generation_id.in_(gen_scope), *_annotator_clause(f))
+        .where(Rating.status == AnswerStatus.SUBMITTED, Rating.generation_id.in_(gen_scope), *_annotator_clause(f))
         .order_by(Rating.id)
     ).all(), ["rating_id", "generation_id", "annotator", "turn_type", "questioning", "questioning_na", "suggestion",
               "suggestion_na", "safety_flag", "comment", "corrected_reply", "rubric_version", "blind", "display_slot",
@@ -344,7 +344,7 @@ def _tables(s: Connection, f: ExportFilters, agreement: dict, pro: dict, con: di
                Preference.outcome, Preference.winner_generation_id, Preference.ranking, Preference.rubric_version,
                Preference.blind, Preference.version, Preference.created_at, Preference.updated_at)
         .join(User, User.id == Preference.user_id)
-        .where(Preference.status == "submitted", Preference.dialogue_id.in_(dia_scope), *_annotator_clause(f))
+        .where(Preference.status == AnswerStatus.SUBMITTED, Preference.dialogue_id.in_(dia_scope), *_annotator_clause(f))
         .order_by(Preference.id)
     ).all()
     preferences = _frame(
@@ -468,7 +468,7 @@ def read_provenance(store: Store, candidates: Sequence[ExportCandidate]) -> dict
                 .where(Generation.id.in_(chunk)).distinct()).all())
             ratings += s.execute(
                 select(Rating.generation_id, Rating.user_id, Rating.rubric_version, Rating.blind)
-                .where(Rating.status == "submitted", Rating.generation_id.in_(chunk))).all()
+                .where(Rating.status == AnswerStatus.SUBMITTED, Rating.generation_id.in_(chunk))).all()
         datasets = s.execute(
             select(Dataset.name, Dataset.format, Dataset.source, Dataset.meta)
             .where(Dataset.name.in_({c.dataset for c in candidates if c.dataset})).order_by(Dataset.name)).all()

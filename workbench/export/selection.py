@@ -40,8 +40,9 @@ import functools
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime
 
+from workbench.dates import utc_naive
 from workbench.export.records import DialogueId, ExportCandidate
 
 TARGET_SOURCES = ("corrected", "preferred", "score")
@@ -204,14 +205,6 @@ def candidate_stats(c: ExportCandidate, annotators: frozenset[str] | None = None
                           votes_for, votes_against, tuple(corrections))
 
 
-def _as_utc_naive(d: datetime | date, end: bool) -> datetime:
-    if not isinstance(d, datetime):
-        d = datetime.combine(d, time.max if end else time.min)
-    if d.tzinfo is not None:
-        d = d.astimezone(UTC).replace(tzinfo=None)
-    return d
-
-
 def in_scope(c: ExportCandidate, f: ExportFilters) -> bool:
     """Dataset and date filters: whether a candidate may appear in the export at all."""
     if f.datasets is not None and c.dataset not in f.datasets:
@@ -220,10 +213,10 @@ def in_scope(c: ExportCandidate, f: ExportFilters) -> bool:
         return True
     if c.created_at is None:
         return False
-    t = _as_utc_naive(c.created_at, end=False)
-    if f.date_from is not None and t < _as_utc_naive(f.date_from, end=False):
+    t = utc_naive(c.created_at)
+    if f.date_from is not None and t < utc_naive(f.date_from):
         return False
-    return not (f.date_to is not None and t > _as_utc_naive(f.date_to, end=True))
+    return not (f.date_to is not None and t > utc_naive(f.date_to, end=True))
 
 
 def type_ok(s: CandidateStats, f: ExportFilters) -> bool:

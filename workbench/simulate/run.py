@@ -41,11 +41,12 @@ from workbench.simulate.patient import Consultation, Patient, PatientReply, buil
 from workbench.store.dialogues import add_turn, column_thread, create_dialogue
 from workbench.store.engine import Store
 from workbench.store.schema import Dataset, Dialogue, Generation, Suggestion, utcnow
+from workbench.vocab import ADVICE_TURN_TYPES, GenerationStatus
 
 SIMULATED_FORMAT = "simulated"
 SIMULATED_SOURCE = "simulated"
 DEFAULT_DATASET = "simulated"
-ADVICE_TYPES = ("suggestion", "mixed")
+ADVICE_TYPES = ADVICE_TURN_TYPES
 ProgressFn = Callable[[int, int, str], None]
 
 
@@ -203,7 +204,7 @@ def _store_doctor(
             g = Generation(
                 dialogue_id=st.dialogue_id, turn_index=idx, column_name=st.column, backend=backend.kind,
                 model_name=tr.model_name, model_revision=tr.model_revision, input_text=tr.input_text, params=params,
-                seed=seed, output=r.text, status="error" if r.error else "ok", error=r.error,
+                seed=seed, output=r.text, status=GenerationStatus.ERROR if r.error else GenerationStatus.OK, error=r.error,
                 latency_ms=r.latency_ms, prompt_tokens=tr.prompt_tokens, output_tokens=tr.output_tokens,
                 route=tr.route, route_reason=tr.reason, created_by=created_by, finished_at=utcnow(),
             )

@@ -19,8 +19,9 @@ from sqlalchemy.orm import Session
 
 from workbench.store.engine import Store
 from workbench.store.schema import BatchRun, utcnow
+from workbench.vocab import BatchRunStatus
 
-RUNNING, FINISHED, STOPPED, INTERRUPTED = "running", "finished", "stopped", "interrupted"
+RUNNING, FINISHED, STOPPED, INTERRUPTED = BatchRunStatus
 #: how long a run on another host may stay silent before it counts as interrupted
 DEFAULT_STALE_AFTER = timedelta(minutes=30)
 

@@ -10,8 +10,7 @@ from sqlalchemy.orm import Session
 from workbench.dialogue import Dialogue as DialogueValue
 from workbench.dialogue import Turn as TurnValue
 from workbench.store.schema import Dialogue, Generation, Turn, utcnow
-
-FINAL_STATUSES = ("ok", "stopped")
+from workbench.vocab import FINAL_STATUSES, GenerationStatus
 
 
 def create_dialogue(
@@ -52,7 +51,7 @@ def shared_turns(s: Session, dialogue_id: int) -> list[Turn]:
 
 
 def start_generation(s: Session, **fields) -> Generation:
-    g = Generation(status="running", **fields)
+    g = Generation(status=GenerationStatus.RUNNING, **fields)
     s.add(g)
     s.flush()
     return g
@@ -86,8 +85,8 @@ def mark_interrupted(s: Session) -> int:
     """Generations left 'running' by a crash or restart become errors, never silent partial text."""
     res = s.execute(
         update(Generation)
-        .where(Generation.status == "running")
-        .values(status="error", error="interrupted: the server stopped before this reply finished",
+        .where(Generation.status == GenerationStatus.RUNNING)
+        .values(status=GenerationStatus.ERROR, error="interrupted: the server stopped before this reply finished",
                 finished_at=utcnow())
     )
     return res.rowcount or 0

@@ -101,14 +101,14 @@ class Store:
     """Owns the engine and hands out one session per user action."""
 
     def __init__(self, url: str) -> None:
-        from workbench.store.migrations import ensure_schema
+        from workbench.store.migrate import upgrade_to_head
 
         self.url = url
         self.engine = make_engine(url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._read_sessions = sessionmaker(self.engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False)
         try:
-            ensure_schema(self.engine)
+            upgrade_to_head(self.engine)  # Alembic: a new database is created, an older one upgraded
         except OperationalError as e:
             raise StoreError(f"cannot open the database at {self.display_url}: {e.orig}") from e
 

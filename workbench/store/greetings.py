@@ -16,8 +16,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from workbench.prompts import GREETING
 from workbench.store.schema import Generation
-
-GREETING_ROUTE = "greeting"
+from workbench.vocab import GREETING_ROUTE
 
 
 def is_greeting() -> ColumnElement[bool]:

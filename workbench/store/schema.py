@@ -9,21 +9,50 @@ with every earlier submitted version kept in ``rating_versions``.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     Boolean,
     DateTime,
+    Enum,
     Float,
     ForeignKey,
     Index,
     Integer,
+    MetaData,
     String,
     Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from workbench.vocab import (
+    AnswerStatus,
+    BatchRunStatus,
+    GenerationStatus,
+    PreferenceOutcome,
+    TurnType,
+    values,
+)
+
+#: Every constraint gets a predictable name, so that a migration can address it (SQLite's batch mode
+#: recreates tables and needs names; PostgreSQL otherwise invents its own). The Enum CHECKs are named
+#: by ``db_enum``'s ``name``.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def db_enum(enum: type[StrEnum], name: str, length: int) -> Enum:
+    """A column type storing ``enum``'s values as VARCHAR(length) with a CHECK constraint named ``name``."""
+    return Enum(enum, name=name, native_enum=False, create_constraint=True, length=length,
+                values_callable=values, validate_strings=True)
 
 
 def utcnow() -> datetime:
@@ -31,14 +60,8 @@ def utcnow() -> datetime:
 
 
 class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
-
-
-class SchemaVersion(Base):
-    __tablename__ = "schema_version"
-    version: Mapped[int] = mapped_column(Integer, primary_key=True)
-    description: Mapped[str] = mapped_column(String(200))
-    applied_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
 class User(Base):
@@ -113,8 +136,9 @@ class BatchRun(Base):
     turn_selection: Mapped[str] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime)
-    # running | finished | stopped | interrupted (a killed run is marked when the next run starts)
-    status: Mapped[str | None] = mapped_column(String(20), default="running")
+    # a killed run is marked interrupted when the next run starts
+    status: Mapped[BatchRunStatus | None] = mapped_column(db_enum(BatchRunStatus, "batch_run_status", 20),
+                                                          default=BatchRunStatus.RUNNING)
     owner: Mapped[str | None] = mapped_column(String(200))  # "host:pid" of the process running it
     heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime)  # after each stored chunk
 
@@ -135,7 +159,8 @@ class Generation(Base):
     params: Mapped[dict[str, Any]] = mapped_column(default=dict)
     seed: Mapped[int | None] = mapped_column(Integer)
     output: Mapped[str] = mapped_column(Text, default="")
-    status: Mapped[str] = mapped_column(String(10), default="running")  # running | ok | error | stopped
+    status: Mapped[GenerationStatus] = mapped_column(db_enum(GenerationStatus, "generation_status", 10),
+                                                     default=GenerationStatus.RUNNING)
     error: Mapped[str | None] = mapped_column(Text)
     latency_ms: Mapped[float | None] = mapped_column(Float)
     ttft_ms: Mapped[float | None] = mapped_column(Float)
@@ -175,8 +200,9 @@ class Rating(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     generation_id: Mapped[int] = mapped_column(ForeignKey("generations.id", ondelete="CASCADE"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    status: Mapped[str] = mapped_column(String(12), default="draft")  # draft | submitted | discarded
-    turn_type: Mapped[str | None] = mapped_column(String(20))
+    status: Mapped[AnswerStatus] = mapped_column(db_enum(AnswerStatus, "answer_status", 12),
+                                                 default=AnswerStatus.DRAFT)
+    turn_type: Mapped[TurnType | None] = mapped_column(db_enum(TurnType, "turn_type", 20))
     questioning: Mapped[int | None] = mapped_column(Integer)  # NULL with *_na = not applicable / unset
     questioning_na: Mapped[bool] = mapped_column(Boolean, default=False)
     suggestion: Mapped[int | None] = mapped_column(Integer)
@@ -213,9 +239,10 @@ class Preference(Base):
     dialogue_id: Mapped[int] = mapped_column(ForeignKey("dialogues.id", ondelete="CASCADE"))
     turn_index: Mapped[int] = mapped_column(Integer)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    status: Mapped[str] = mapped_column(String(12), default="draft")
+    status: Mapped[AnswerStatus] = mapped_column(db_enum(AnswerStatus, "answer_status", 12),
+                                                 default=AnswerStatus.DRAFT)
     shown: Mapped[list[Any]] = mapped_column(default=list)  # generation ids in display order
-    outcome: Mapped[str | None] = mapped_column(String(12))  # best | tie | all_bad | ranking
+    outcome: Mapped[PreferenceOutcome | None] = mapped_column(db_enum(PreferenceOutcome, "preference_outcome", 12))
     winner_generation_id: Mapped[int | None] = mapped_column(ForeignKey("generations.id", ondelete="SET NULL"))
     ranking: Mapped[list[Any] | None] = mapped_column(JSON)  # generation ids, best first
     rubric_version: Mapped[str | None] = mapped_column(String(80))

@@ -26,6 +26,7 @@ from workbench.store.dialogues import shared_turns
 from workbench.store.schema import Generation
 from workbench.ui.i18n import Localizer
 from workbench.ui.text import TEXT_CHATBOT, as_text, as_toast, chat_text
+from workbench.vocab import FINAL_STATUSES
 
 log = logging.getLogger(__name__)
 DISCLAIMER_BLOCK = "\n\n------------------\n" + DISCLAIMER
@@ -253,7 +254,7 @@ def build_chat_tab(svc: Services, state: gr.State, ui: Localizer) -> dict[str, A
                 with svc.store.read() as s:
                     gid = s.scalar(
                         select(Generation.id).where(Generation.dialogue_id == did, Generation.column_name == column,
-                                                    Generation.status.in_(("ok", "stopped")))
+                                                    Generation.status.in_(FINAL_STATUSES))
                         .order_by(Generation.turn_index.desc(), Generation.id.desc()).limit(1)
                     )
                 if gid is None:

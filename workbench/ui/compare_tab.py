@@ -30,10 +30,11 @@ from workbench.store.schema import Dataset, Generation, User
 from workbench.ui.i18n import Localizer
 from workbench.ui.simulated_section import build_simulated_section
 from workbench.ui.text import as_toast
+from workbench.vocab import TurnType
 
 log = logging.getLogger(__name__)
 LIVE = "(live chats)"  # the dataset filter's label for dialogues that come from no dataset
-TURN_TYPES = ("question", "suggestion", "mixed", "other")
+TURN_TYPES = tuple(TurnType)
 TABLE_DIGITS = 3
 
 #: (section title, table stems from analysis.report.SECTIONS, figure names from dashboard_figures)

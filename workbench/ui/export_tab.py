@@ -36,12 +36,13 @@ from workbench.services import Services
 from workbench.store.schema import Dataset, User
 from workbench.ui.i18n import Localizer
 from workbench.ui.text import as_toast
+from workbench.vocab import TurnType
 
 log = logging.getLogger(__name__)
 
 PREVIEW_ROWS = 20
 PREVIEW_CELL_CHARS = 400
-TURN_TYPES = ("question", "suggestion", "mixed", "other")
+TURN_TYPES = tuple(TurnType)
 NOT_ADMIN = "Export is available to researchers and admins only."
 # Main file of each format, shown in the preview.
 PREVIEW_FILE = {"bianque_csv": "train.csv", "bianque_jsonl": "train.jsonl", "sft": "train.jsonl",

@@ -30,12 +30,13 @@ from workbench.errors import AuthError, InputError, WorkbenchError
 from workbench.services import Services
 from workbench.ui.i18n import Localizer
 from workbench.ui.text import TEXT_CHATBOT, as_text, as_toast, text_messages
+from workbench.vocab import PreferenceOutcome
 
 log = logging.getLogger(__name__)
 
 MAX_REPLIES = 6
 NA = "N/A"
-PREF_TIE, PREF_ALL_BAD, PREF_RANKING = "tie", "all_bad", "ranking"
+PREF_TIE, PREF_ALL_BAD, PREF_RANKING = PreferenceOutcome.TIE, PreferenceOutcome.ALL_BAD, PreferenceOutcome.RANKING
 
 SHORTCUTS_MD = """**Keyboard** (when not typing in a text box; <kbd>Esc</kbd> leaves a text box)
 | key | action |
