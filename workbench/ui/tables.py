@@ -43,12 +43,21 @@ def header(name: object, lang: str, area: str = "compare") -> str:
     return cat.t(key, lang) if key in cat.messages else str(name)
 
 
-def display_view(df: pd.DataFrame, lang: str, *, area: str = "compare", digits: int = DIGITS) -> pd.DataFrame:
-    """``df`` (a :func:`data_view`) rounded, with "n/a (reason)" for undefined statistics and readable headers."""
+def display_view(df: pd.DataFrame, lang: str, *, area: str = "compare", digits: int = DIGITS,
+                 missing_is_na: bool = False) -> pd.DataFrame:
+    """``df`` (a :func:`data_view`) rounded, with "n/a (reason)" for undefined statistics and readable headers.
+
+    ``missing_is_na``: every missing number reads "n/a" (a table where NaN means "cannot be computed").
+    """
     out = df.copy()
     numeric = [c for c in out.columns if pd.api.types.is_float_dtype(out[c])]
     if len(out):
         out[numeric] = out[numeric].round(digits)
+        if missing_is_na:
+            na = catalogue().t("compare.na", lang)
+            for c in numeric:
+                if c not in NA_REASONS and out[c].isna().any():
+                    out[c] = [na if pd.isna(v) else v for v in out[c].astype(object)]
     for value, reason_col in NA_REASONS.items():
         if value in out.columns:
             reasons = out[reason_col] if reason_col in out.columns else pd.Series([None] * len(out), index=out.index)
