@@ -161,7 +161,8 @@ def build_compare_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
         annotators = ui.make(gr.Dropdown, choices=[], multiselect=True, label=K("compare.filter.annotator"), scale=2)
         datasets = ui.make(gr.Dropdown, choices=[], multiselect=True, label=K("compare.filter.dataset"), scale=2)
         columns = ui.make(gr.Dropdown, choices=[], multiselect=True, label=K("compare.filter.column"), scale=2)
-        turn_types = ui.make(gr.Dropdown, choices=list(TURN_TYPES), multiselect=True,
+        turn_types = ui.make(gr.Dropdown, choices=[(K(f"compare.turn_type.{t}"), t) for t in TURN_TYPES],
+                             multiselect=True,
                              label=K("compare.filter.turn_type"), scale=2)
     with gr.Row():
         date_from = ui.make(gr.DateTime, label=K("compare.filter.from"), include_time=False, type="string")

@@ -326,7 +326,8 @@ def build_export_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
             min_agree = ui.make(gr.Number, value=None, label=K("export.min_agree"), elem_id="export-min-agree")
             threshold = ui.make(gr.Number, value=4.0, label=K("export.threshold"), elem_id="export-threshold")
         with gr.Row():
-            turn_types = ui.make(gr.CheckboxGroup, choices=list(TURN_TYPES), value=[], label=K("export.turn_types"),
+            turn_types = ui.make(gr.CheckboxGroup, choices=[(K(f"compare.turn_type.{t}"), t) for t in TURN_TYPES],
+                             value=[], label=K("export.turn_types"),
                                  elem_id="export-turn-types")
             include_flagged = ui.make(gr.Checkbox, value=False, label=K("export.flagged"), elem_id="export-flagged")
             deid = ui.make(gr.Checkbox, value=True, label=K("export.deid"), elem_id="export-deid")
