@@ -41,6 +41,17 @@ TABLE_JS = """(root) => {
 }"""
 
 
+# Headers whose longest word is wider than the header's box (so the browser breaks it mid-word).
+WORDS_FIT_JS = """(root) => {
+  const ctx = document.createElement('canvas').getContext('2d');
+  return [...root.querySelectorAll('thead th span.header')].filter(span => {
+    ctx.font = getComputedStyle(span).font;
+    const widest = Math.max(...span.innerText.split(/\\s+/).map(w => ctx.measureText(w).width));
+    return widest > span.getBoundingClientRect().width + 1;
+  }).map(span => span.innerText);
+}"""
+
+
 def one_rater_store(store) -> None:
     """populate()'s store with only ann1's ratings: every agreement is undefined for want of a second rater."""
     populate(store)
@@ -104,10 +115,11 @@ def test_compare_tab_in_chromium(services, tmp_path, locale):
             assert set(agreement[words["alpha"]]) == {words["na"]}
             expect(page.locator("#compare-plot-agreement")).to_contain_text(words["na"].split("（")[0].split(" (")[0])
 
-            # Readable headers, not data names.
+            # Readable headers, not data names, and no word of a header broken across lines.
             scores = shown_table(page, "scores")
             assert words["generations"] in scores.columns
             assert not any("_" in h for h in scores.columns), scores.columns
+            assert page.locator("#compare-table-scores").evaluate(WORDS_FIT_JS) == []
 
             # Downloads: PNG and SVG of a plot parse; the CSV has the displayed rows.
             png = download(page, "download-position_bias-png", tmp_path)

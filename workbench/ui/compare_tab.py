@@ -36,7 +36,7 @@ from workbench.ui import i18n
 from workbench.ui.downloads import csv_bytes, table_links
 from workbench.ui.i18n import K, Localizer
 from workbench.ui.simulated_section import build_simulated_section
-from workbench.ui.tables import data_view, display_view
+from workbench.ui.tables import data_view, display_view, table_update
 from workbench.ui.text import as_toast
 
 log = logging.getLogger(__name__)
@@ -205,7 +205,7 @@ def build_compare_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
                 datasets: gr.update(choices=fresh["datasets"]),
                 columns: gr.update(choices=fresh["columns"]),
             }
-            out.update({tables[k]: view.shown[k] for k in tables})
+            out.update({tables[k]: table_update(view.shown[k]) for k in tables})
             out.update({plots[k]: view.figures[k] for k in plots})
             out.update({links[key]: download_links(token, figs, stems, lang, view.computed)
                         for key, stems, figs in LAYOUT})

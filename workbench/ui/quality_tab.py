@@ -22,7 +22,7 @@ from workbench.services import Services
 from workbench.ui import i18n
 from workbench.ui.downloads import csv_bytes, table_links
 from workbench.ui.i18n import K, Localizer
-from workbench.ui.tables import display_view, header
+from workbench.ui.tables import display_view, header, table_update
 from workbench.ui.text import as_toast
 
 TABLE_DIGITS = 3
@@ -89,7 +89,7 @@ def build_quality_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
         try:
             user = user_of(request)
             data = quality_table(svc, user, m)
-            out: dict[Any, Any] = {table: display_view(data, lang, area="quality", missing_is_na=True)}
+            out: dict[Any, Any] = {table: table_update(display_view(data, lang, area="quality", missing_is_na=True))}
             try:
                 out[gold] = shown_gold(gold_table(svc, user), lang)
             except AuthError:

@@ -23,7 +23,7 @@ from workbench.services import Services
 from workbench.ui import i18n
 from workbench.ui.downloads import csv_bytes, table_links
 from workbench.ui.i18n import K, Localizer
-from workbench.ui.tables import display_view
+from workbench.ui.tables import display_view, table_update
 from workbench.ui.text import as_toast
 
 DIGITS = 3
@@ -83,7 +83,7 @@ def build_simulated_section(svc: Services, datasets: Any, columns: Any, require_
         files = {f"{stem}.csv": partial(csv_bytes, getattr(view, name))
                  for name, stem, _t in TABLES if name in view.computed}
         token = svc.results.put(user.username, Permission.COMPARE, files)
-        out: dict[Any, Any] = {tables[name]: display_view(getattr(view, name), lang) if name in view.computed
+        out: dict[Any, Any] = {tables[name]: table_update(display_view(getattr(view, name), lang)) if name in view.computed
                                else getattr(view, name) for name, _s, _t in TABLES}
         out[links] = table_links(token, [(f"{stem}.csv", i18n.t(title, lang)) for name, stem, title in TABLES
                                          if name in view.computed], lang)

@@ -71,3 +71,30 @@ def display_view(df: pd.DataFrame, lang: str, *, area: str = "compare", digits: 
 def note_table(text: str, lang: str, area: str = "compare") -> pd.DataFrame:
     """A one-cell table that says why there are no rows."""
     return pd.DataFrame({header("note", lang, area): [text]})
+
+
+def _text_width(text: str) -> int:
+    """Rough pixels of ``text`` in the table font: CJK characters are about twice as wide as Latin ones."""
+    return sum(15 if ord(ch) > 0x2E80 else 8 for ch in text)
+
+
+def column_widths(df: pd.DataFrame, *, min_px: int = 64, max_px: int = 320) -> list[str]:
+    """Widths for a table's columns so that a header wraps between words, never inside one.
+
+    Each column is as wide as its longest header word or, up to ``max_px``, its widest cell: a wide table
+    then scrolls sideways instead of squeezing "Generations" into "Gene/rati/ons".
+    """
+    widths = []
+    for col in df.columns:
+        words = str(col).split() or [""]
+        head = max(_text_width(w) for w in words)
+        cells = max((_text_width(str(v)) for v in df[col].head(50)), default=0)
+        widths.append(f"{max(min_px, min(max_px, max(head, cells)) + 28)}px")
+    return widths
+
+
+def table_update(df: pd.DataFrame) -> dict:
+    """A Dataframe update showing ``df`` with :func:`column_widths`."""
+    import gradio as gr
+
+    return gr.update(value=df, column_widths=column_widths(df))
