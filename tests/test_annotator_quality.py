@@ -110,8 +110,10 @@ def test_quality_tab_through_the_api(tmp_path):
         assert "⚠️" in msg and "no reply" in msg
         msg, _ = boss.predict(gid, "", "9", "", 0, api_name="/gold_mark")
         assert "whole score 1-5" in msg
-        table, gold = boss.predict("mace", api_name="/quality")
-        assert table["headers"][0] == "annotator" and "anchoring" in table["headers"]
+        table, gold, links = boss.predict("mace", api_name="/quality")
+        # readable headers (the data's names are annotator, anchoring; they stay so in the CSV download)
+        assert table["headers"][0] == "Annotator" and "Anchoring (kept the suggestion)" in table["headers"]
+        assert "annotator_quality.csv" in links
         assert [row[4] for row in gold["data"]] == ["mixed"]
         ann = Client(app.url, auth=("ann", "secret-pass-ann"), verbose=False, analytics_enabled=False)
         with pytest.raises(Exception, match="admins and researchers"):

@@ -27,7 +27,8 @@ def test_compare_shows_simulated_measures_per_column(services):
 
     with running_app(services) as url:
         client = Client(url, verbose=False, analytics_enabled=False, headers=url.headers)
-        measures, agreement, scores = client.predict([], [], api_name="/compare_simulated")
+        measures, agreement, scores, links = client.predict([], [], api_name="/compare_simulated")
     assert [row[0] for row in measures["data"]] == ["BianQue-1.0", "BianQue-2.0"]
-    assert "elicitation_recall" in measures["headers"]
+    assert "Elicitation recall" in measures["headers"]  # the readable header of elicitation_recall
     assert "no judge scores" in scores["data"][0][0]
+    assert "simulated_measures.csv" in links and "judge_scores.csv" not in links  # a note has no CSV

@@ -9,6 +9,7 @@ import logging
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from workbench.auth import Authenticator
 from workbench.config import WorkbenchConfig
@@ -32,6 +33,8 @@ class Services:
     auth: Authenticator
     _vault: ExportVault | None = field(default=None, repr=False)
     _vault_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    #: the Compare tab's latest views per user, for their plot and table downloads (workbench.ui.downloads)
+    results: Any = field(default=None, repr=False)
 
     @property
     def exports(self) -> ExportVault:
@@ -40,6 +43,12 @@ class Services:
             if self._vault is None:
                 self._vault = ExportVault()
             return self._vault
+
+    def __post_init__(self) -> None:
+        if self.results is None:
+            from workbench.ui.downloads import ResultShelf  # the UI's module; the CLI never imports it
+
+            self.results = ResultShelf()
 
     @property
     def columns(self) -> list[str]:

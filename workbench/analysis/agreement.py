@@ -21,7 +21,16 @@ Level = Literal["nominal", "ordinal", "interval", "ratio"]
 # axis -> Krippendorff level of measurement
 AXIS_LEVELS: dict[str, Level] = {"questioning": "interval", "suggestion": "interval", "turn_type": "nominal"}
 
-AGREEMENT_COLUMNS = ["axis", "level", "alpha", "n_units", "n_coders", "n_values"]
+AGREEMENT_COLUMNS = ["axis", "level", "alpha", "n_units", "n_coders", "n_values", "undefined_reason"]
+
+#: why alpha is NaN (the ``undefined_reason`` column); None where alpha is a number
+UNDEFINED_REASONS = {
+    "no_ratings": "no ratings on this axis",
+    "one_rater": "one rater",
+    "no_overlap": "no reply rated by two annotators",
+    "one_unit": "only one reply rated by two annotators",
+    "no_variation": "no variation",
+}
 
 
 def _check_axis(axis: str) -> Level:
@@ -102,13 +111,15 @@ def _value_counts(long: pd.DataFrame, nominal: bool) -> tuple[np.ndarray, np.nda
 def krippendorff_alpha(ratings: pd.DataFrame, axis: str, latest: bool = False) -> dict[str, object]:
     """Krippendorff's alpha for one axis (computed by the ``krippendorff`` library).
 
-    Returns axis, level, alpha, n_units (units with >= 2 values), n_coders, n_values (pairable values).
-    alpha is NaN where it is undefined: no unit with two values, or a single value used throughout
-    (no disagreement is expected by chance, so 0/0).
+    Returns axis, level, alpha, n_units (units with >= 2 values), n_coders, n_values (pairable values) and
+    undefined_reason (a key of :data:`UNDEFINED_REASONS`, None where alpha is a number).
+    alpha is NaN where it is undefined: no unit with two values; one such unit only (its observed and
+    expected disagreement are then the same pairs, so alpha is 0 whatever the scores: no information);
+    or a single value used throughout (no disagreement is expected by chance, so 0/0).
     """
     level = _check_axis(axis)
-    long = _long_values(ratings, axis, latest)
-    long = long[long.groupby("unit")["unit"].transform("size") >= 2]
+    every = _long_values(ratings, axis, latest)
+    long = every[every.groupby("unit")["unit"].transform("size") >= 2]
     result: dict[str, object] = {
         "axis": axis,
         "level": level,
@@ -116,14 +127,31 @@ def krippendorff_alpha(ratings: pd.DataFrame, axis: str, latest: bool = False) -
         "n_units": int(long["unit"].nunique()),
         "n_coders": int(long["coder"].nunique()),
         "n_values": len(long),
+        "undefined_reason": None,
     }
-    if long.empty or long["value"].nunique() < 2:
+    reason = _undefined_reason(every, long)
+    if reason is not None:
+        result["undefined_reason"] = reason
         return result
     counts, domain = _value_counts(long, nominal=level == "nominal")
     result["alpha"] = float(
         krippendorff.alpha(value_counts=counts, value_domain=domain, level_of_measurement=level)
     )
     return result
+
+
+def _undefined_reason(every: pd.DataFrame, pairable: pd.DataFrame) -> str | None:
+    if every.empty:
+        return "no_ratings"
+    if every["coder"].nunique() < 2:
+        return "one_rater"
+    if pairable.empty:
+        return "no_overlap"
+    if pairable["unit"].nunique() < 2:
+        return "one_unit"
+    if pairable["value"].nunique() < 2:
+        return "no_variation"
+    return None
 
 
 def agreement_table(

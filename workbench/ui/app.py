@@ -14,7 +14,7 @@ from workbench.ui.chat_tab import build_chat_tab
 from workbench.ui.compare_tab import build_compare_tab
 from workbench.ui.data_tab import build_data_tab
 from workbench.ui.downloads import PREFIX as EXPORT_DOWNLOADS
-from workbench.ui.downloads import ExportDownloads
+from workbench.ui.downloads import RESULTS_PREFIX, ExportDownloads, ResultDownloads
 from workbench.ui.error_guard import guard_handlers
 from workbench.ui.export_tab import build_export_tab
 from workbench.ui.i18n import LANGUAGE_NAMES, SWITCH_JS, K, Localizer, language
@@ -99,7 +99,7 @@ def server_options(svc: Services, *, open_mode: OpenModeGuard | None) -> dict[st
         raise ValueError("open mode (no logins) needs its guard; a server with logins must not have one")
     guard = Middleware(WorkbenchGuard, open_mode=open_mode,
                        address_throttle=svc.auth.address_throttle if svc.auth.enabled else None,
-                       routes={EXPORT_DOWNLOADS: ExportDownloads(svc)})
+                       routes={EXPORT_DOWNLOADS: ExportDownloads(svc), RESULTS_PREFIX: ResultDownloads(svc)})
     return dict(
         auth=svc.auth.check if svc.auth.enabled else None,
         auth_message="BianQue Workbench · 扁鹊工作台: sign in · 请登录" if svc.auth.enabled else None,

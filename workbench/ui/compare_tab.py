@@ -1,7 +1,9 @@
 """The Compare tab: the research dashboard with filters, every statistic table and its plot.
 
 The handler is thin: :func:`compute_view` loads the frames from the store, computes the dashboard
-and its figures; the tab maps them onto components by name. BLEU/ROUGE/distinct segment every reply
+and its figures in the session's language; the tab maps them onto components by name. Every plot can be
+downloaded as PNG and SVG and every table as CSV: the view goes on the services' result shelf, and the
+links fetch its files through ``workbench.ui.downloads`` (same role check as the tab). BLEU/ROUGE/distinct segment every reply
 with jieba, so they are computed only on the "Compute metrics" button.
 
 Only admins see results when logins are on: the tab names the columns, and annotators rate blind.
@@ -11,7 +13,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import gradio as gr
@@ -20,45 +24,49 @@ from sqlalchemy import select
 
 from workbench.access import Permission, require_role
 from workbench.analysis.dashboard import Dashboard, compute_dashboard
+from workbench.analysis.figure_files import FORMATS, figure_bytes
 from workbench.analysis.filters import Filters
 from workbench.analysis.from_store import load_frames
-from workbench.analysis.plots import dashboard_figures
+from workbench.analysis.plots import Translate, dashboard_figures
 from workbench.analysis.report import SECTIONS
 from workbench.errors import InputError, WorkbenchError
 from workbench.services import Services
 from workbench.store.schema import Dataset, Generation, User
-from workbench.ui.i18n import Localizer
+from workbench.ui import i18n
+from workbench.ui.downloads import csv_bytes, table_links
+from workbench.ui.i18n import K, Localizer
 from workbench.ui.simulated_section import build_simulated_section
+from workbench.ui.tables import data_view, display_view, table_update
 from workbench.ui.text import as_toast
 from workbench.vocab import TurnType
 
 log = logging.getLogger(__name__)
 LIVE = "(live chats)"  # the dataset filter's label for dialogues that come from no dataset
 TURN_TYPES = tuple(TurnType)
-TABLE_DIGITS = 3
 
-#: (section title, table stems from analysis.report.SECTIONS, figure names from dashboard_figures)
+#: (section key: compare.section.<key>, table stems from analysis.report.SECTIONS, figure names from
+#: dashboard_figures)
 LAYOUT: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
-    ("Scores per column", ("scores",), ("scores",)),
-    ("Chain of questioning", ("coq_curve", "questions_first", "questions_first_distribution"),
-     ("coq", "questions_first")),
-    ("Preferences", ("win_rates", "win_counts", "bradley_terry"), ("win_matrix", "bradley_terry")),
-    ("Position bias", ("position_bias", "slot_scores"), ("position_bias",)),
-    ("Inter-annotator agreement", ("agreement",), ("agreement",)),
-    ("Reference metrics (BLEU / ROUGE / distinct-n)", ("metrics",), ("metrics",)),
-    ("Aggregated over annotators (reliability-weighted)", ("aggregated_scores",), ()),
+    ("scores", ("scores",), ("scores",)),
+    ("coq", ("coq_curve", "questions_first", "questions_first_distribution"), ("coq", "questions_first")),
+    ("preferences", ("win_rates", "win_counts", "bradley_terry"), ("win_matrix", "bradley_terry")),
+    ("position_bias", ("position_bias", "slot_scores"), ("position_bias",)),
+    ("agreement", ("agreement",), ("agreement",)),
+    ("metrics", ("metrics",), ("metrics",)),
+    ("aggregated", ("aggregated_scores",), ()),
 )
 #: what the Compare tab shows beside the plain means (see workbench.analysis.aggregation)
 AGGREGATES = ("mean", "dawid-skene", "mace")
-TITLES = {stem: title for stem, title, _attr, _idx in SECTIONS}
 
 
 @dataclass(frozen=True)
 class CompareView:
     dashboard: Dashboard
-    tables: dict[str, pd.DataFrame]  # by report stem (analysis.report.SECTIONS)
+    tables: dict[str, pd.DataFrame]  # by report stem, data column names (a note where not computed)
+    shown: dict[str, pd.DataFrame]  # the same tables as the tab shows them: rounded, readable headers
     figures: dict[str, Any]  # by analysis.plots.dashboard_figures name
     summary: str
+    computed: frozenset[str]  # the stems whose table holds data (not a note): those have a CSV
 
 
 def _date(value: Any, name: str) -> str | dt.datetime | None:
@@ -85,22 +93,51 @@ def make_filters(annotators: Any = None, datasets: Any = None, date_from: Any = 
                    date_to=_date(date_to, "to"), columns=sel(columns), turn_types=sel(turn_types))
 
 
-def _display(stem: str, df: pd.DataFrame | None) -> pd.DataFrame:
-    if df is None:
-        return pd.DataFrame({"": ["press “Compute metrics”" if stem == "metrics" else "not computed"]})
-    keep_index = next(idx for s, _t, _a, idx in SECTIONS if s == stem)
-    out = df.reset_index() if keep_index else df.copy()
-    return out.round(TABLE_DIGITS) if len(out) else out
+def translator(lang: str) -> Translate:
+    """The plots' texts in ``lang``."""
+    return lambda key, **fields: i18n.t(key, lang, **fields)
 
 
 def compute_view(svc: Services, filters: Filters | None = None, *, metrics: bool = False,
-                 n_boot: int = 1000, aggregates: tuple[str, ...] = AGGREGATES) -> CompareView:
-    """Everything the tab shows for the given filters."""
+                 n_boot: int = 1000, aggregates: tuple[str, ...] = AGGREGATES, lang: str = "en") -> CompareView:
+    """Everything the tab shows for the given filters, in ``lang``."""
     d = compute_dashboard(load_frames(svc.store), filters, metrics=metrics, n_boot=n_boot, aggregates=aggregates)
-    tables = {stem: _display(stem, getattr(d, attr)) for stem, _t, attr, _i in SECTIONS}
-    counts = ", ".join(f"{v} {k}" for k, v in d.counts.items())
-    counts += f"; {d.greetings} greeting replies left out of every table"
-    return CompareView(d, tables, dashboard_figures(d), f"**Rows after filtering:** {counts}")
+    tables: dict[str, pd.DataFrame] = {}
+    shown: dict[str, pd.DataFrame] = {}
+    for stem, _title, attr, keep_index in SECTIONS:
+        df = getattr(d, attr)
+        if df is None:
+            note = i18n.t("compare.press_metrics" if stem == "metrics" else "compare.not_computed", lang)
+            tables[stem] = pd.DataFrame({"": [note]})
+            shown[stem] = tables[stem]
+        else:
+            tables[stem] = data_view(df, keep_index=keep_index)
+            shown[stem] = display_view(tables[stem], lang)
+    counts = ", ".join(i18n.t(f"compare.count.{k}", lang, n=v) for k, v in d.counts.items())
+    summary = i18n.t("compare.summary", lang, counts=counts, greetings=d.greetings)
+    computed = frozenset(stem for stem, _t, attr, _i in SECTIONS if getattr(d, attr) is not None)
+    return CompareView(d, tables, shown, dashboard_figures(d, translator(lang)), summary, computed)
+
+
+def view_files(view: CompareView) -> dict[str, Callable[[], bytes]]:
+    """The view's downloads, made on request: every figure as PNG and SVG, every computed table as CSV."""
+    files: dict[str, Callable[[], bytes]] = {}
+    for name, fig in view.figures.items():
+        for fmt in FORMATS:
+            files[f"{name}.{fmt}"] = partial(figure_bytes, fig, fmt)
+    for stem in view.computed:
+        files[f"{stem}.csv"] = partial(csv_bytes, view.tables[stem])
+    return files
+
+
+def download_links(token: str, figures: tuple[str, ...], stems: tuple[str, ...], lang: str,
+                   available: frozenset[str] | None = None) -> str:
+    """Links to one section's files on the shelf: each figure as PNG and SVG, each computed table as CSV."""
+    items = [(f"{name}.{fmt}", f"{i18n.t(f'compare.plot.{name}', lang)} · {fmt.upper()}")
+             for name in figures for fmt in FORMATS]
+    items += [(f"{stem}.csv", f"{i18n.t(f'compare.table.{stem}', lang)} · CSV")
+              for stem in stems if available is None or stem in available]
+    return table_links(token, items, lang)
 
 
 def filter_choices(svc: Services) -> dict[str, list[str]]:
@@ -113,50 +150,55 @@ def filter_choices(svc: Services) -> dict[str, list[str]]:
     return {"annotators": users, "datasets": [LIVE, *datasets], "columns": columns, "turn_types": list(TURN_TYPES)}
 
 
-def require_admin(svc: Services, request: Any) -> None:
-    """Researchers and admins only (the name stays for callers; the check is the shared one)."""
-    require_role(svc.auth, request, Permission.COMPARE)
+def require_admin(svc: Services, request: Any) -> Any:
+    """The user if a researcher or admin (the name stays for callers; the check is the shared one)."""
+    return require_role(svc.auth, request, Permission.COMPARE)
 
 
 def build_compare_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
     # Annotator, dataset and model names are filled by Refresh, for admins only: the page config is
     # visible to every logged-in annotator, who must not see model names.
-    choices = {"annotators": [], "datasets": [], "columns": [], "turn_types": list(TURN_TYPES)}
     with gr.Row():
-        annotators = gr.Dropdown(choices["annotators"], multiselect=True, label="Annotator", scale=2)
-        datasets = gr.Dropdown(choices["datasets"], multiselect=True, label="Dataset", scale=2)
-        columns = gr.Dropdown(choices["columns"], multiselect=True, label="Column", scale=2)
-        turn_types = gr.Dropdown(choices["turn_types"], multiselect=True, label="Turn type", scale=2)
+        annotators = ui.make(gr.Dropdown, choices=[], multiselect=True, label=K("compare.filter.annotator"), scale=2)
+        datasets = ui.make(gr.Dropdown, choices=[], multiselect=True, label=K("compare.filter.dataset"), scale=2)
+        columns = ui.make(gr.Dropdown, choices=[], multiselect=True, label=K("compare.filter.column"), scale=2)
+        turn_types = ui.make(gr.Dropdown, choices=[(K(f"compare.turn_type.{t}"), t) for t in TURN_TYPES],
+                             multiselect=True,
+                             label=K("compare.filter.turn_type"), scale=2)
     with gr.Row():
-        date_from = gr.DateTime(label="From (inclusive)", include_time=False, type="string")
-        date_to = gr.DateTime(label="To (inclusive)", include_time=False, type="string")
-        refresh_btn = gr.Button("Refresh", variant="primary", elem_id="compare-refresh")
-        metrics_btn = gr.Button("Compute metrics (BLEU/ROUGE, slow)", elem_id="compare-metrics")
-        weighted = gr.Checkbox(True, label="Reliability-weighted aggregates (Dawid-Skene, MACE; seconds)",
-                               elem_id="compare-aggregates")
-    summary = gr.Markdown("Press **Refresh** to compute the statistics.", elem_id="compare-summary")
+        date_from = ui.make(gr.DateTime, label=K("compare.filter.from"), include_time=False, type="string")
+        date_to = ui.make(gr.DateTime, label=K("compare.filter.to"), include_time=False, type="string")
+        refresh_btn = ui.make(gr.Button, value=K("compare.refresh"), variant="primary", elem_id="compare-refresh")
+        metrics_btn = ui.make(gr.Button, value=K("compare.metrics"), elem_id="compare-metrics")
+        weighted = ui.make(gr.Checkbox, value=True, label=K("compare.weighted"), elem_id="compare-aggregates")
+    summary = ui.make(gr.Markdown, value=K("compare.press_refresh"), elem_id="compare-summary")
     tables: dict[str, Any] = {}
     plots: dict[str, Any] = {}
-    for title, stems, figs in LAYOUT:
-        with gr.Accordion(title, open=True):
+    links: dict[str, Any] = {}
+    for key, stems, figs in LAYOUT:
+        with ui.make(gr.Accordion, label=K(f"compare.section.{key}"), open=True, elem_id=f"compare-section-{key}"):
+            links[key] = gr.HTML("", elem_id=f"compare-downloads-{key}")
             with gr.Row():
                 for name in figs:
-                    plots[name] = gr.Plot(label=name, show_label=False)
+                    plots[name] = gr.Plot(label=name, show_label=False, elem_id=f"compare-plot-{name}")
             for stem in stems:
-                tables[stem] = gr.Dataframe(label=TITLES[stem], interactive=False, wrap=True, max_height=320)
+                tables[stem] = ui.make(gr.Dataframe, label=K(f"compare.table.{stem}"), interactive=False, wrap=True,
+                                       max_height=320, elem_id=f"compare-table-{stem}")
 
-    simulated = build_simulated_section(svc, datasets, columns, require_admin)
+    simulated = build_simulated_section(svc, datasets, columns, require_admin, ui)
     filter_inputs = [annotators, datasets, date_from, date_to, columns, turn_types, weighted]
-    outputs = [summary, annotators, datasets, columns, *tables.values(), *plots.values()]
+    outputs = [summary, annotators, datasets, columns, *tables.values(), *plots.values(), *links.values()]
 
     def handler(metrics: bool):
         def run(a: Any, ds: Any, f: Any, t: Any, c: Any, tt: Any, agg: bool, request: gr.Request) -> dict:
+            lang = i18n.language(request)
             try:
-                require_admin(svc, request)
+                user = require_admin(svc, request)
                 view = compute_view(svc, make_filters(a, ds, f, t, c, tt), metrics=metrics,
-                                    aggregates=AGGREGATES if agg else ())
+                                    aggregates=AGGREGATES if agg else (), lang=lang)
             except WorkbenchError as e:
                 raise gr.Error(as_toast(e)) from None
+            token = svc.results.put(user.username, Permission.COMPARE, view_files(view))
             fresh = filter_choices(svc)  # datasets and annotators appear while the app runs
             out: dict[Any, Any] = {
                 summary: view.summary,
@@ -164,13 +206,15 @@ def build_compare_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
                 datasets: gr.update(choices=fresh["datasets"]),
                 columns: gr.update(choices=fresh["columns"]),
             }
-            out.update({tables[k]: view.tables[k] for k in tables})
+            out.update({tables[k]: table_update(view.shown[k]) for k in tables})
             out.update({plots[k]: view.figures[k] for k in plots})
+            out.update({links[key]: download_links(token, figs, stems, lang, view.computed)
+                        for key, stems, figs in LAYOUT})
             return out
 
         return run
 
     refresh_btn.click(handler(False), filter_inputs, outputs, api_name="compare")
     metrics_btn.click(handler(True), filter_inputs, outputs, api_name="compare_metrics")
-    return {"tables": tables, "plots": plots, "summary": summary, "refresh": refresh_btn, "metrics": metrics_btn,
-            "simulated": simulated}
+    return {"tables": tables, "plots": plots, "links": links, "summary": summary, "refresh": refresh_btn,
+            "metrics": metrics_btn, "simulated": simulated}

@@ -20,7 +20,9 @@ from workbench.datasets.registry import PARSERS
 from workbench.datasets.store_import import import_dataset, list_datasets
 from workbench.errors import DatasetError, WorkbenchError
 from workbench.services import Services
-from workbench.ui.i18n import Localizer
+from workbench.ui import i18n
+from workbench.ui.i18n import K, Localizer
+from workbench.ui.tables import header
 from workbench.ui.text import as_text
 
 log = logging.getLogger(__name__)
@@ -34,17 +36,23 @@ def _admin(svc: Services, request: Any) -> int:
     return require_role(svc.auth, request, Permission.DATA).id
 
 
-def error_markdown(e: WorkbenchError) -> str:
-    """An error and its row-level details as escaped Markdown."""
-    lines = [f"**Error:** {as_text(e)}"]
+def error_markdown(e: WorkbenchError, lang: str = "en") -> str:
+    """An error (translated where the catalogue knows it) and its row-level details as escaped Markdown."""
+    lines = [f"{i18n.t('data.error', lang)} {as_text(i18n.catalogue().translate(str(e), lang))}"]
     rows = getattr(e, "row_errors", None) or []
     if rows:
         lines.append("")
         lines += [f"- {as_text(r)}" for r in rows[:MAX_ROW_ERRORS_SHOWN]]
         if len(rows) > MAX_ROW_ERRORS_SHOWN:
-            lines.append(f"- … and {len(rows) - MAX_ROW_ERRORS_SHOWN} more")
-        lines += ["", "Nothing was imported."]
+            lines.append(f"- {i18n.t('data.more', lang, n=len(rows) - MAX_ROW_ERRORS_SHOWN)}")
+        lines += ["", i18n.t("data.nothing_imported", lang)]
     return "\n".join(lines)
+
+
+def shown_datasets(svc: Services, lang: str, rows: bool = True) -> pd.DataFrame:
+    """The datasets table with its headers in ``lang`` (no rows for someone who may not see them)."""
+    df = datasets_table(svc) if rows else pd.DataFrame(columns=DATASET_HEADERS)
+    return df.rename(columns={c: header(c, lang, "data") for c in df.columns})
 
 
 def datasets_table(svc: Services) -> pd.DataFrame:
@@ -59,18 +67,18 @@ def datasets_table(svc: Services) -> pd.DataFrame:
 
 
 def import_file(svc: Services, user_id: int | None, path: str | None, name: str | None, fmt: str | None,
-                replace: bool) -> str:
+                replace: bool, lang: str = "en") -> str:
     """Import an uploaded file; returns the Markdown message (errors included, never raises WorkbenchError)."""
     if not path:
-        return "**Error:** choose a file first."
+        return i18n.t("data.choose_file", lang)
     try:
         summary = import_dataset(svc.store, path, name=(name or "").strip() or None,
                                  format=None if fmt in (None, "", AUTO) else fmt, replace=bool(replace),
                                  created_by=user_id, max_turn_chars=svc.config.limits.max_turn_chars)
     except WorkbenchError as e:
-        return error_markdown(e)
+        return error_markdown(e, lang)
     msg = [f"✅ {as_text(summary.describe())}"]
-    msg += [f"- warning: {as_text(w)}" for w in summary.warnings]
+    msg += [f"- {i18n.t('data.warning', lang)} {as_text(w)}" for w in summary.warnings]
     return "\n".join(msg)
 
 
@@ -85,58 +93,62 @@ def turns_spec(mode: str, n: Any) -> str:
 
 
 def build_data_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
-    gr.Markdown("Import evaluation dialogues, then have every column reply at their doctor turns "
-                "with the gold history as context. Replies are stored for rating and for the Compare tab.")
+    ui.make(gr.Markdown, value=K("data.intro"))
     with gr.Row(equal_height=False):
         with gr.Column(scale=1):
-            gr.Markdown("### Import a dataset")
-            upload = gr.File(label="Dataset file (.csv, .tsv, .jsonl, .json)", type="filepath",
+            ui.make(gr.Markdown, value=K("data.import.title"))
+            upload = ui.make(gr.File, label=K("data.import.file"), type="filepath",
                              file_types=[".csv", ".tsv", ".jsonl", ".json"])
-            name = gr.Textbox(label="Name", placeholder="default: the file name")
-            fmt = gr.Dropdown([AUTO, *PARSERS], value=AUTO, label="Format")
-            replace = gr.Checkbox(label="Replace a dataset of the same name (refused if it has ratings)")
-            import_btn = gr.Button("Import", variant="primary", elem_id="data-import")
+            name = ui.make(gr.Textbox, label=K("data.import.name"), placeholder=K("data.import.name_hint"))
+            fmt = ui.make(gr.Dropdown, choices=[AUTO, *PARSERS], value=AUTO, label=K("data.import.format"))
+            replace = ui.make(gr.Checkbox, label=K("data.import.replace"))
+            import_btn = ui.make(gr.Button, value=K("data.import.button"), variant="primary", elem_id="data-import")
             import_msg = gr.Markdown("", elem_id="data-import-result")
         with gr.Column(scale=1):
-            gr.Markdown("### Batch generation")
+            ui.make(gr.Markdown, value=K("data.batch.title"))
             # Filled per request for admins (on_refresh); names typed through the API are checked by run_batch.
-            ds = gr.Dropdown([], label="Dataset", allow_custom_value=True)
-            cols = gr.Dropdown([], value=[], multiselect=True, allow_custom_value=True, label="Columns")
+            ds = ui.make(gr.Dropdown, choices=[], label=K("data.batch.dataset"), allow_custom_value=True)
+            cols = ui.make(gr.Dropdown, choices=[], value=[], multiselect=True, allow_custom_value=True,
+                           label=K("data.batch.columns"))
             with gr.Row():
-                mode = gr.Radio(["all", "last", "sample"], value="all", label="Doctor turns")
-                n = gr.Number(value=20, precision=0, minimum=1, label="Sample size")
-                seed = gr.Number(value=0, precision=0, label="Sample seed")
-                bsize = gr.Number(value=DEFAULT_BATCH_SIZE, precision=0, minimum=1, maximum=256, label="Batch size")
+                mode = ui.make(gr.Radio, choices=[(K(f"data.turns.{m}"), m) for m in ("all", "last", "sample")],
+                               value="all", label=K("data.batch.turns"))
+                n = ui.make(gr.Number, value=20, precision=0, minimum=1, label=K("data.batch.sample"))
+                seed = ui.make(gr.Number, value=0, precision=0, label=K("data.batch.seed"))
+                bsize = ui.make(gr.Number, value=DEFAULT_BATCH_SIZE, precision=0, minimum=1, maximum=256,
+                                label=K("data.batch.size"))
             with gr.Row():
-                run_btn = gr.Button("Run batch generation", variant="primary", elem_id="data-batch")
-                stop_btn = gr.Button("Stop after this chunk", size="sm", elem_id="data-batch-stop")
+                run_btn = ui.make(gr.Button, value=K("data.batch.run"), variant="primary", elem_id="data-batch")
+                stop_btn = ui.make(gr.Button, value=K("data.batch.stop"), size="sm", elem_id="data-batch-stop")
             run_msg = gr.Markdown("", elem_id="data-batch-result")
-    gr.Markdown("### Datasets")
+    ui.make(gr.Markdown, value=K("data.datasets.title"))
     table = gr.Dataframe(datasets_table(svc).iloc[0:0], interactive=False, wrap=True, elem_id="data-datasets")
-    refresh = gr.Button("Refresh", size="sm")
+    refresh = ui.make(gr.Button, value=K("data.refresh"), size="sm")
 
     def on_import(path: Any, nm: str, f: str, rep: bool, request: gr.Request) -> dict:
+        lang = i18n.language(request)
         try:
             uid = _admin(svc, request)
         except WorkbenchError as e:
-            return {import_msg: error_markdown(e)}
-        msg = import_file(svc, uid, path, nm, f, rep)
-        return {import_msg: msg, table: datasets_table(svc),
+            return {import_msg: error_markdown(e, lang)}
+        msg = import_file(svc, uid, path, nm, f, rep, lang)
+        return {import_msg: msg, table: shown_datasets(svc, lang),
                 ds: gr.update(choices=[d.name for d in list_datasets(svc.store)])}
 
     # One stop event per browser session: Stop ends that session's run between chunks (it resumes later).
     stops: dict[str, threading.Event] = {}
 
     def on_stop(request: gr.Request) -> dict:
+        lang = i18n.language(request)
         try:
             _admin(svc, request)
         except WorkbenchError as e:
-            return {run_msg: error_markdown(e)}
+            return {run_msg: error_markdown(e, lang)}
         event = stops.get(request.session_hash or "")
         if event is None:
-            return {run_msg: "No batch run is going on in this session."}
+            return {run_msg: i18n.t("data.batch.none", lang)}
         event.set()
-        return {run_msg: "⏹ Stopping after the current chunk; run again to resume."}
+        return {run_msg: i18n.t("data.batch.stopping", lang)}
 
     def on_run(dataset: str | None, columns: list[str], m: str, k: Any, sd: Any, size: Any,
                request: gr.Request, progress: gr.Progress = gr.Progress()) -> dict:  # noqa: B008 - gradio's API
@@ -157,17 +169,19 @@ def build_data_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
             finally:
                 stops.pop(request.session_hash or "", None)
         except WorkbenchError as e:
-            return {run_msg: error_markdown(e)}
+            return {run_msg: error_markdown(e, i18n.language(request))}
         icon = "⚠️" if summary.errors or summary.column_errors else "✅"
-        return {run_msg: f"{icon} {as_text(summary.describe())}", table: datasets_table(svc)}
+        return {run_msg: f"{icon} {as_text(summary.describe())}", table: shown_datasets(svc, i18n.language(request))}
 
     def on_refresh(request: gr.Request) -> dict:
         # Dataset names and source paths are for admins only, like import and batch.
+        lang = i18n.language(request)
         try:
             _admin(svc, request)
         except WorkbenchError:
-            return {table: datasets_table(svc).iloc[0:0], ds: gr.update(choices=[]), cols: gr.update(choices=[])}
-        return {table: datasets_table(svc), ds: gr.update(choices=[d.name for d in list_datasets(svc.store)]),
+            return {table: shown_datasets(svc, lang, rows=False), ds: gr.update(choices=[]),
+                    cols: gr.update(choices=[])}
+        return {table: shown_datasets(svc, lang), ds: gr.update(choices=[d.name for d in list_datasets(svc.store)]),
                 cols: gr.update(choices=svc.columns, value=svc.columns)}
 
     import_btn.click(on_import, [upload, name, fmt, replace], [import_msg, table, ds], api_name="import_dataset")

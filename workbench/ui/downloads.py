@@ -1,4 +1,6 @@
 """``GET /workbench-export/<id>``: an export zip for the user who made it, if their role may still export.
+``GET /workbench-download/<token>/<file>``: a Compare plot (PNG, SVG) or table (CSV) for the user who
+computed it, if their role may still see the comparison (:class:`ResultShelf`, :class:`ResultDownloads`).
 
 Served by :class:`workbench.web_guard.WorkbenchGuard` in front of Gradio, not through Gradio's file cache:
 no copy of an export ever lands where another logged-in user could fetch it by its ``file=`` path.
@@ -6,12 +8,20 @@ no copy of an export ever lands where another logged-in user could fetch it by i
 
 from __future__ import annotations
 
+import html
 import logging
+import re
+import secrets
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from http.cookies import SimpleCookie
 from typing import Any
 
+import anyio.to_thread
 from starlette.background import BackgroundTask
-from starlette.responses import FileResponse, JSONResponse
+from starlette.responses import FileResponse, JSONResponse, Response
 
 from workbench.access import Permission, allows
 from workbench.errors import AuthError
@@ -64,3 +74,119 @@ class ExportDownloads:
         response = FileResponse(item.path, media_type="application/zip", filename=item.name,
                                 background=BackgroundTask(item.path.unlink, missing_ok=True))
         await response(scope, receive, send)
+
+
+#: the Compare tab's figures and tables as files (see :class:`ResultShelf`)
+RESULTS_PREFIX = "/workbench-download/"
+MEDIA_TYPES = {"png": "image/png", "svg": "image/svg+xml", "csv": "text/csv; charset=utf-8"}
+_FILE_NAME = re.compile(r"[A-Za-z0-9_.-]{1,100}")
+
+
+@dataclass(frozen=True)
+class Shelved:
+    """One view's downloadable files, made on request: file name -> function returning its bytes."""
+
+    owner: str
+    permission: Permission
+    created: float
+    files: dict[str, Callable[[], bytes]]
+
+
+class ResultShelf:
+    """The latest views users computed, kept in memory so that their plots and tables can be downloaded.
+
+    Each view gets an unguessable token bound to the user who computed it; only that user, and only while
+    their role still grants ``permission``, can fetch its files. Files are made on request (a PNG takes
+    about a second), not for every refresh. A user's oldest views and those older than ``ttl_s`` go.
+    """
+
+    def __init__(self, *, ttl_s: float = 3600.0, per_owner: int = 4) -> None:
+        self.ttl_s = ttl_s
+        self.per_owner = per_owner
+        self._items: dict[str, Shelved] = {}
+        self._lock = threading.Lock()
+
+    def put(self, owner: str, permission: Permission, files: dict[str, Callable[[], bytes]]) -> str:
+        bad = [name for name in files if not _FILE_NAME.fullmatch(name)]
+        if bad:
+            raise ValueError(f"file names must be plain: {bad}")
+        key = secrets.token_urlsafe(24)
+        now = time.monotonic()
+        with self._lock:
+            for k in [k for k, v in self._items.items() if now - v.created > self.ttl_s]:
+                del self._items[k]
+            mine = sorted((v.created, k) for k, v in self._items.items() if v.owner == owner)
+            for _, k in mine[:max(0, len(mine) - self.per_owner + 1)]:
+                del self._items[k]
+            self._items[key] = Shelved(owner, permission, now, dict(files))
+        return key
+
+    def get(self, key: str, user: str) -> Shelved | None:
+        with self._lock:
+            item = self._items.get(key)
+        if item is None or item.owner != user or time.monotonic() - item.created > self.ttl_s:
+            return None
+        return item
+
+
+class ResultDownloads:
+    """The ASGI handler for :data:`RESULTS_PREFIX`: ``<token>/<file name>`` from the services' shelf."""
+
+    def __init__(self, svc: Any) -> None:
+        self.svc = svc
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        key, _, name = scope.get("path", "")[len(RESULTS_PREFIX):].partition("/")
+        try:
+            user = self.svc.auth.lookup(gradio_username(scope))
+        except AuthError:
+            await JSONResponse({"detail": "Not authenticated"}, status_code=401)(scope, receive, send)
+            return
+        item = self.svc.results.get(key, user.username) if key else None
+        make = item.files.get(name) if item is not None else None
+        if make is None:
+            await JSONResponse({"detail": "Not found (press Refresh again: results are kept an hour)"},
+                               status_code=404)(scope, receive, send)
+            return
+        if not allows(user.role, item.permission):
+            log.warning("result download refused to %r (role %s)", user.username, user.role)
+            await JSONResponse({"detail": "Forbidden"}, status_code=403)(scope, receive, send)
+            return
+        body = await anyio.to_thread.run_sync(make)  # matplotlib takes about a second: off the event loop
+        media = MEDIA_TYPES.get(name.rsplit(".", 1)[-1], "application/octet-stream")
+        await Response(body, media_type=media, headers={
+            "Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store",
+            "X-Content-Type-Options": "nosniff"})(scope, receive, send)
+
+
+def csv_bytes(df: Any) -> bytes:
+    """A table (pandas DataFrame) as CSV: every text cell and header goes through csv_safety (labels and
+    names are untrusted); missing values stay empty, never 0. UTF-8 with a BOM, so spreadsheets read
+    Chinese text right (pandas reads it either way)."""
+    from workbench.csv_safety import neutralise
+
+    safe = df.rename(columns=lambda c: neutralise(str(c))).astype(object).map(neutralise)
+    return safe.to_csv(index=False).encode("utf-8-sig")
+
+
+def links_html(token: str, items: list[tuple[str, str]], lead: str) -> str:
+    """HTML links to shelved files: ``items`` are (file name, link text); ``lead`` is "Download:".
+
+    Links are relative to the page (so they work behind a proxy's path prefix too) and carry the id
+    ``download-<file name with - for .>``.
+    """
+    if not items:
+        return ""
+    parts = []
+    for file, text in items:
+        href = html.escape(f"{RESULTS_PREFIX.lstrip('/')}{token}/{file}")
+        ident = html.escape("download-" + file.replace(".", "-"))
+        parts.append(f'<a href="{href}" download="{html.escape(file)}" id="{ident}">{html.escape(text)}</a>')
+    return f'<div class="result-downloads">{html.escape(lead)} ' + " · ".join(parts) + "</div>"
+
+
+def table_links(token: str, items: list[tuple[str, str]], lang: str) -> str:
+    """:func:`links_html` with its lead in ``lang``."""
+    from workbench.ui.i18n import t
+
+    return links_html(token, items, t("compare.downloads", lang))

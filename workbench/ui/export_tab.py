@@ -18,6 +18,7 @@ import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +35,8 @@ from workbench.export.registry import WRITERS
 from workbench.export.selection import ExportFilters
 from workbench.services import Services
 from workbench.store.schema import Dataset, User
-from workbench.ui.i18n import Localizer
+from workbench.ui import i18n
+from workbench.ui.i18n import K, Localizer
 from workbench.ui.text import as_toast
 from workbench.vocab import TurnType
 
@@ -140,6 +142,90 @@ def preview_frame(report: ExportReport, n: int = PREVIEW_ROWS) -> pd.DataFrame:
     return pd.DataFrame({str(c): [_cell(v) for v in df[c].tolist()] for c in df.columns})
 
 
+def _messages_text(messages: Any) -> str:
+    """Chat messages (TRL format) as ``role: content`` lines, one blank line apart."""
+    if not isinstance(messages, list):
+        return _full(messages)
+    return "\n\n".join(f"{m.get('role', '?')}: {_full(m.get('content'))}" if isinstance(m, dict) else _full(m)
+                       for m in messages)
+
+
+def _full(v: Any) -> str:
+    if v is None or (isinstance(v, float) and pd.isna(v)):
+        return ""
+    return v if isinstance(v, str) else json.dumps(v, ensure_ascii=False, default=str)
+
+
+def input_and_target(row: dict[str, Any]) -> tuple[str, str]:
+    """What a training row gives the model and what it should answer, as text, for any format's row."""
+    if "input" in row and "target" in row:  # bianque_csv / bianque_jsonl
+        return _full(row["input"]), _full(row["target"])
+    if "messages" in row:  # sft: the last assistant message is the target
+        messages = list(row["messages"] or [])
+        return _messages_text(messages[:-1]), _messages_text(messages[-1:])
+    if "chosen" in row:  # dpo
+        return _messages_text(row.get("prompt")), (f"✔ {_messages_text(row['chosen'])}\n\n"
+                                                   f"✘ {_messages_text(row.get('rejected'))}")
+    if "completion" in row:  # kto
+        mark = "✔" if row.get("label") else "✘"
+        return _messages_text(row.get("prompt")), f"{mark} {_messages_text(row['completion'])}"
+    # a table of the store (tables_csv / tables_parquet): the reply's input and output where it has them
+    source = next((k for k in ("input_text", "model_input", "input", "prompt") if k in row), None)
+    target = next((k for k in ("output", "text", "target") if k in row), None)
+    if source or target:
+        return _full(row.get(source)) if source else "", _full(row.get(target)) if target else ""
+    return _full({k: v for k, v in row.items()}), ""
+
+
+def preview_rows(report: ExportReport, n: int = PREVIEW_ROWS) -> list[dict[str, Any]]:
+    """The first ``n`` rows of a format's main file, as dicts (values as read)."""
+    path = report.out_dir / PREVIEW_FILE.get(report.format, "")
+    if not path.is_file():
+        return []
+    if path.suffix == ".csv":
+        return pd.read_csv(path, nrows=n, dtype=str, keep_default_na=False).to_dict("records")
+    if path.suffix == ".parquet":
+        return pd.read_parquet(path).head(n).to_dict("records")
+    rows = []
+    with path.open(encoding="utf-8") as f:
+        for line in f:
+            if len(rows) >= n:
+                break
+            if line.strip():
+                rows.append(json.loads(line))
+    return rows
+
+
+_CELL = ("vertical-align:top;white-space:pre-wrap;overflow-wrap:anywhere;padding:6px;"
+         "border-top:1px solid #ddd;text-align:left")
+
+
+def side_by_side_html(reports: dict[str, ExportReport], lang: str, n: int = PREVIEW_ROWS) -> str:
+    """Each format's first rows as a two-column table, input beside target, wrapped, scrolling past a
+    fixed height. Every value is escaped: nothing from the store becomes markup."""
+    t = partial(i18n.t, lang=lang)
+    parts = []
+    for fmt, report in reports.items():
+        rows = preview_rows(report, n)
+        parts.append(f'<h4 id="export-preview-{html.escape(fmt)}-title">'
+                     f"{html.escape(t('export.preview.format', format=fmt, shown=len(rows), total=report.rows))}</h4>")
+        if not rows:
+            parts.append(f"<p>{html.escape(t('export.preview.no_rows'))}</p>")
+            continue
+        body = "".join(
+            f'<tr class="export-preview-row"><td style="{_CELL}">{html.escape(i)}</td>'
+            f'<td style="{_CELL}">{html.escape(o)}</td></tr>'
+            for i, o in (input_and_target(r) for r in rows))
+        parts.append(
+            f'<div class="export-preview-scroll" style="max-height:420px;overflow:auto;border:1px solid #ddd;'
+            f'border-radius:6px"><table id="export-preview-{html.escape(fmt)}" style="table-layout:fixed;'
+            f'width:100%;border-collapse:collapse"><colgroup><col style="width:50%"><col style="width:50%">'
+            f'</colgroup><thead><tr><th style="{_CELL}">{html.escape(t("export.preview.input"))}</th>'
+            f'<th style="{_CELL}">{html.escape(t("export.preview.target"))}</th></tr></thead>'
+            f"<tbody>{body}</tbody></table></div>")
+    return "".join(parts)
+
+
 def _zip_folder(folder: Path, zip_path: Path) -> None:
     with zipfile.ZipFile(zip_path, "w", compression=zipfile.ZIP_DEFLATED) as z:
         for p in sorted(folder.rglob("*")):
@@ -168,6 +254,31 @@ class ExportActions:
             datasets = list(s.scalars(select(Dataset.name).order_by(Dataset.name)))
         return users, datasets
 
+    def preview(self, request: Any, formats: Sequence[str], filters: ExportFilters, *, deidentify: bool = True,
+                system_prompt: str | None = None, lang: str = "en") -> str:
+        """Export into a private scratch folder, show each format's first rows side by side, keep nothing."""
+        from workbench.export.from_store import export_from_store
+
+        self.admin(request)
+        fmts = self._formats(formats)
+        work = self.svc.exports.new_workdir()
+        try:
+            reports = export_from_store(self.svc.store, fmts, work / "preview", filters, deidentify=deidentify,
+                                        system_prompt=(system_prompt or "").strip() or None)
+            return side_by_side_html(reports, lang)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+
+    @staticmethod
+    def _formats(formats: Sequence[str]) -> list[str]:
+        fmts = [f for f in (formats or []) if f]
+        if not fmts:
+            raise InputError("choose at least one format")
+        unknown = [f for f in fmts if f not in WRITERS]
+        if unknown:
+            raise InputError(f"unknown format(s): {', '.join(unknown)}")
+        return fmts
+
     def run(self, request: Any, formats: Sequence[str], filters: ExportFilters, *, deidentify: bool = True,
             system_prompt: str | None = None) -> ExportRun:
         """Export into a private scratch folder, zip it into the vault; researchers and admins only."""
@@ -175,12 +286,7 @@ class ExportActions:
         from workbench.export.from_store import export_from_store
 
         user = self.admin(request)
-        fmts = [f for f in (formats or []) if f]
-        if not fmts:
-            raise InputError("choose at least one format")
-        unknown = [f for f in fmts if f not in WRITERS]
-        if unknown:
-            raise InputError(f"unknown format(s): {', '.join(unknown)}")
+        fmts = self._formats(formats)
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
         work = self.svc.exports.new_workdir()
         folder = work / f"export-{stamp}"
@@ -198,47 +304,52 @@ class ExportActions:
         return ExportRun(download_id, zip_path.name, reports, summary, preview)
 
 
-def download_link(run: ExportRun) -> str:
+def download_link(run: ExportRun, lang: str = "en") -> str:
     """A link to the zip, relative to the page (so it works behind a proxy's path prefix too)."""
     from workbench.ui.downloads import PREFIX
 
     href = html.escape(PREFIX.lstrip("/") + run.download_id)
     return (f'<a href="{href}" download="{html.escape(run.file_name)}" id="export-download-link">'
-            f"Download {html.escape(run.file_name)}</a> (once; it is deleted after the download or within an hour)")
+            f"{html.escape(i18n.t('export.download', lang, name=run.file_name))}</a> "
+            f"{html.escape(i18n.t('export.download_once', lang))}")
 
 
 def build_export_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
     """Build the Export tab inside the current Blocks; returns its components and :class:`ExportActions`."""
     actions = ExportActions(svc)
-    notice = gr.Markdown(NOT_ADMIN, elem_id="export-notice")
+    notice = ui.make(gr.Markdown, value=K("export.not_allowed"), elem_id="export-notice")
     with gr.Column(visible=False, elem_id="export-panel") as panel:
-        formats = gr.CheckboxGroup(list(WRITERS), value=["bianque_csv"], label="Formats", elem_id="export-formats")
+        formats = ui.make(gr.CheckboxGroup, choices=list(WRITERS), value=["bianque_csv"], label=K("export.formats"),
+                          elem_id="export-formats")
         with gr.Row():
-            min_q = gr.Number(None, label="Min questioning", elem_id="export-min-q")
-            min_s = gr.Number(None, label="Min suggestion", elem_id="export-min-s")
-            min_agree = gr.Number(None, label="Min agreement (0-1)", elem_id="export-min-agree")
-            threshold = gr.Number(4.0, label="Score threshold for a target", elem_id="export-threshold")
+            min_q = ui.make(gr.Number, value=None, label=K("export.min_q"), elem_id="export-min-q")
+            min_s = ui.make(gr.Number, value=None, label=K("export.min_s"), elem_id="export-min-s")
+            min_agree = ui.make(gr.Number, value=None, label=K("export.min_agree"), elem_id="export-min-agree")
+            threshold = ui.make(gr.Number, value=4.0, label=K("export.threshold"), elem_id="export-threshold")
         with gr.Row():
-            turn_types = gr.CheckboxGroup(list(TURN_TYPES), value=[], label="Turn types (none = all)",
-                                          elem_id="export-turn-types")
-            include_flagged = gr.Checkbox(False, label="Include safety-flagged replies", elem_id="export-flagged")
-            deid = gr.Checkbox(True, label="De-identify (names, phones, ID and record numbers, addresses, accounts, emails…)", elem_id="export-deid")
+            turn_types = ui.make(gr.CheckboxGroup, choices=[(K(f"compare.turn_type.{t}"), t) for t in TURN_TYPES],
+                             value=[], label=K("export.turn_types"),
+                                 elem_id="export-turn-types")
+            include_flagged = ui.make(gr.Checkbox, value=False, label=K("export.flagged"), elem_id="export-flagged")
+            deid = ui.make(gr.Checkbox, value=True, label=K("export.deid"), elem_id="export-deid")
         with gr.Row():
-            annotators = gr.Dropdown([], value=[], multiselect=True, label="Annotators (none = all)",
-                                     elem_id="export-annotators")
-            datasets = gr.Dropdown([], value=[], multiselect=True, label="Datasets (none = all)",
-                                   elem_id="export-datasets")
-            date_from = gr.Textbox("", label="From (YYYY-MM-DD, UTC)", elem_id="export-from")
-            date_to = gr.Textbox("", label="To (YYYY-MM-DD, inclusive)", elem_id="export-to")
-        system_prompt = gr.Textbox("", label="System prompt for SFT / DPO / KTO (optional)", lines=2,
-                                   elem_id="export-system")
-        aggregate = gr.Dropdown(list(AGGREGATES), value="mean", elem_id="export-aggregate",
-                                label="Combine annotators by (targets, DPO, KTO): mean = plain means and one vote "
-                                      "each; dawid-skene / mace = weighted by estimated reliability")
-        run_btn = gr.Button("Export", variant="primary", elem_id="export-run")
-        summary = gr.Textbox("", label="Summary", lines=8, interactive=False, elem_id="export-summary")
-        preview = gr.Dataframe(pd.DataFrame(), datatype="str", label="Preview (first rows of the first format)",
-                               interactive=False, wrap=True, elem_id="export-preview")
+            annotators = ui.make(gr.Dropdown, choices=[], value=[], multiselect=True, label=K("export.annotators"),
+                                 elem_id="export-annotators")
+            datasets = ui.make(gr.Dropdown, choices=[], value=[], multiselect=True, label=K("export.datasets"),
+                               elem_id="export-datasets")
+            date_from = ui.make(gr.Textbox, value="", label=K("export.from"), elem_id="export-from")
+            date_to = ui.make(gr.Textbox, value="", label=K("export.to"), elem_id="export-to")
+        system_prompt = ui.make(gr.Textbox, value="", label=K("export.system"), lines=2, elem_id="export-system")
+        aggregate = ui.make(gr.Dropdown, choices=list(AGGREGATES), value="mean", elem_id="export-aggregate",
+                            label=K("export.aggregate"))
+        with gr.Row():
+            preview_btn = ui.make(gr.Button, value=K("export.preview"), elem_id="export-preview-run")
+            run_btn = ui.make(gr.Button, value=K("export.run"), variant="primary", elem_id="export-run")
+        side_by_side = gr.HTML("", elem_id="export-preview-side")
+        summary = ui.make(gr.Textbox, value="", label=K("export.summary"), lines=8, interactive=False,
+                          elem_id="export-summary")
+        preview = ui.make(gr.Dataframe, value=pd.DataFrame(), datatype="str", label=K("export.preview_table"),
+                          interactive=False, wrap=True, elem_id="export-preview", max_height=420)
         download = gr.HTML("", elem_id="export-download")
 
     def on_load(request: gr.Request):
@@ -260,13 +371,31 @@ def build_export_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
             raise gr.Error(as_toast(e)) from None
         except WorkbenchError as e:
             gr.Warning(as_toast(e))
-            return {summary: f"not exported: {e}", preview: pd.DataFrame(), download: ""}
-        return {summary: out.summary, preview: out.preview, download: download_link(out)}
+            return {summary: i18n.t("export.not_exported", i18n.language(request), error=as_toast(e)),
+                    preview: pd.DataFrame(), download: ""}
+        return {summary: out.summary, preview: out.preview, download: download_link(out, i18n.language(request))}
 
+    def on_preview(request: gr.Request, fmts, q, s, agree, thr, tts, flagged, anns, dss, d_from, d_to, deid_on,
+                   system, agg="mean"):
+        lang = i18n.language(request)
+        try:
+            actions.admin(request)
+            filters = build_filters(q, s, agree, thr, tts, bool(flagged), anns, dss, d_from, d_to, agg)
+            return actions.preview(request, fmts, filters, deidentify=bool(deid_on), system_prompt=system, lang=lang)
+        except AuthError as e:
+            raise gr.Error(as_toast(e)) from None
+        except WorkbenchError as e:
+            gr.Warning(as_toast(e))
+            return ""
+
+    preview_btn.click(on_preview, [formats, min_q, min_s, min_agree, threshold, turn_types, include_flagged,
+                                   annotators, datasets, date_from, date_to, deid, system_prompt, aggregate],
+                      [side_by_side], api_name="export_preview", trigger_mode="once")
     run_btn.click(on_export, [formats, min_q, min_s, min_agree, threshold, turn_types, include_flagged, annotators,
                               datasets, date_from, date_to, deid, system_prompt, aggregate],
                   [summary, preview, download], api_name="export_run", trigger_mode="once")
     gr.on(None, on_load, None, [notice, panel, annotators, datasets], api_name="export_load")
     return {"actions": actions, "notice": notice, "panel": panel, "annotators": annotators, "datasets": datasets,
             "summary": summary, "preview": preview, "download": download, "on_load": on_load,
+            "side_by_side": side_by_side, "on_preview": on_preview,
             "on_export": on_export}

@@ -6,19 +6,24 @@ Handlers resolve the user from the request and re-check the role on the server; 
 
 from __future__ import annotations
 
-import html
+from functools import partial
 from typing import Any
 
 import gradio as gr
 import pandas as pd
 
+from workbench.access import Permission
 from workbench.analysis.aggregation import METHODS
 from workbench.analysis.annotator_quality import annotator_quality
 from workbench.annotate.gold import import_gold, list_gold, mark_gold, read_gold_file
 from workbench.annotate.rubric import TURN_TYPE_KEYS
 from workbench.errors import AuthError, InputError, WorkbenchError
 from workbench.services import Services
-from workbench.ui.i18n import Localizer
+from workbench.ui import i18n
+from workbench.ui.downloads import csv_bytes, table_links
+from workbench.ui.i18n import K, Localizer
+from workbench.ui.tables import display_view, header, table_update
+from workbench.ui.text import as_toast
 
 TABLE_DIGITS = 3
 GOLD_COLUMNS = ["generation_id", "dialogue_id", "turn_index", "column", "turn_type", "questioning", "suggestion",
@@ -52,56 +57,67 @@ def _int(value: Any, name: str, default: int | None = None) -> int:
 
 
 def build_quality_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
-    gr.Markdown("Per annotator: items done, median time per item, agreement with the others, gold accuracy, "
-                "estimated reliability (0 = no information, 1 = always right) and **anchoring**: the share of "
-                "turn types left as the machine suggested. Admins and researchers only.")
+    ui.make(gr.Markdown, value=K("quality.intro"))
     with gr.Row():
-        method = gr.Dropdown(list(METHODS), value="dawid-skene", label="Reliability estimated by", scale=2)
-        refresh = gr.Button("Refresh", variant="primary", elem_id="quality-refresh", scale=1)
-    table = gr.Dataframe(label="Annotator quality", interactive=False, wrap=True, elem_id="quality-table")
-    with gr.Accordion("Gold items (admins)", open=False):
-        gr.Markdown("A gold reply has an expected answer. Gold items are mixed into every annotator's queue at "
-                    "`annotation.gold_rate` and look like any other item. Scores: 1-5 or `na`.")
+        method = ui.make(gr.Dropdown, choices=list(METHODS), value="dawid-skene", label=K("quality.method"), scale=2)
+        refresh = ui.make(gr.Button, value=K("quality.refresh"), variant="primary", elem_id="quality-refresh", scale=1)
+    links = gr.HTML("", elem_id="quality-downloads")
+    table = ui.make(gr.Dataframe, label=K("quality.table"), interactive=False, wrap=True, elem_id="quality-table")
+    with ui.make(gr.Accordion, label=K("quality.gold.section"), open=False):
+        ui.make(gr.Markdown, value=K("quality.gold.intro"))
         with gr.Row():
-            gen_id = gr.Number(label="Generation id", precision=0)
-            turn_type = gr.Dropdown(["", *TURN_TYPE_KEYS], value="", label="Expected turn type")
-            questioning = gr.Textbox(label="Expected questioning (1-5, na)")
-            suggestion = gr.Textbox(label="Expected suggestion (1-5, na)")
-            tolerance = gr.Number(value=0, label="Score tolerance", precision=0)
+            gen_id = ui.make(gr.Number, label=K("quality.gold.id"), precision=0)
+            turn_type = ui.make(gr.Dropdown, choices=["", *TURN_TYPE_KEYS], value="", label=K("quality.gold.turn_type"))
+            questioning = ui.make(gr.Textbox, label=K("quality.gold.questioning"))
+            suggestion = ui.make(gr.Textbox, label=K("quality.gold.suggestion"))
+            tolerance = ui.make(gr.Number, value=0, label=K("quality.gold.tolerance"), precision=0)
         with gr.Row():
-            mark = gr.Button("Mark as gold", elem_id="gold-mark")
-            upload = gr.File(label="Import gold JSONL", file_types=[".jsonl"], type="filepath")
-            do_import = gr.Button("Import file", elem_id="gold-import")
+            mark = ui.make(gr.Button, value=K("quality.gold.mark"), elem_id="gold-mark")
+            upload = ui.make(gr.File, label=K("quality.gold.file"), file_types=[".jsonl"], type="filepath")
+            do_import = ui.make(gr.Button, value=K("quality.gold.import"), elem_id="gold-import")
         gold_msg = gr.Markdown(elem_id="gold-msg")
-        gold = gr.Dataframe(label="Gold replies", interactive=False, wrap=True, elem_id="gold-table")
+        gold = ui.make(gr.Dataframe, label=K("quality.gold.table"), interactive=False, wrap=True, elem_id="gold-table")
 
     def user_of(request: gr.Request) -> Any:
         return svc.auth.from_request(request)
 
+    def shown_gold(df: pd.DataFrame, lang: str) -> pd.DataFrame:
+        return df.rename(columns={c: header(c, lang, "quality") for c in df.columns})
+
     def on_refresh(m: str, request: gr.Request) -> dict:
+        lang = i18n.language(request)
         try:
             user = user_of(request)
-            out: dict[Any, Any] = {table: quality_table(svc, user, m)}
+            data = quality_table(svc, user, m)
+            out: dict[Any, Any] = {table: table_update(display_view(data, lang, area="quality", missing_is_na=True))}
             try:
-                out[gold] = gold_table(svc, user)
+                out[gold] = shown_gold(gold_table(svc, user), lang)
             except AuthError:
-                out[gold] = pd.DataFrame(columns=GOLD_COLUMNS)  # researchers see accuracy, not the answers
+                # researchers see accuracy, not the answers
+                out[gold] = shown_gold(pd.DataFrame(columns=GOLD_COLUMNS), lang)
+            token = svc.results.put(user.username, Permission.QUALITY,
+                                    {"annotator_quality.csv": partial(csv_bytes, data)})
+            out[links] = table_links(token, [("annotator_quality.csv", f"{i18n.t('quality.table', lang)} · CSV")],
+                                     lang)
             return out
         except WorkbenchError as e:
-            raise gr.Error(html.escape(str(e), quote=False)) from None
+            raise gr.Error(as_toast(e)) from None
 
     def on_mark(gid: Any, tt: str, q: str, sg: str, tol: Any, request: gr.Request) -> dict:
+        lang = i18n.language(request)
         try:
             user = user_of(request)
             row = {"generation_id": _int(gid, "generation id"), "turn_type": tt or None,
                    "questioning": (q or "").strip() or None, "suggestion": (sg or "").strip() or None}
             with svc.store.session() as s:
                 mark_gold(s, user, row, tolerance=_int(tol, "tolerance", 0))
-            return {gold_msg: f"✅ reply {row['generation_id']} is gold", gold: gold_table(svc, user)}
+            return {gold_msg: i18n.t("quality.gold.marked", lang, id=row["generation_id"]),
+                    gold: shown_gold(gold_table(svc, user), lang)}
         except WorkbenchError as e:
-            return {gold_msg: "⚠️ " + html.escape(str(e), quote=False)}
+            return {gold_msg: "⚠️ " + as_toast(e)}
 
     def on_import(path: str | None, request: gr.Request) -> dict:
+        lang = i18n.language(request)
         try:
             user = user_of(request)
             if not path:
@@ -109,12 +125,12 @@ def build_quality_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
             rows = read_gold_file(path)
             with svc.store.session() as s:
                 n = import_gold(s, user, rows)
-            return {gold_msg: f"✅ {n} reply(ies) marked as gold", gold: gold_table(svc, user)}
+            return {gold_msg: i18n.t("quality.gold.imported", lang, n=n), gold: shown_gold(gold_table(svc, user), lang)}
         except WorkbenchError as e:
-            return {gold_msg: "⚠️ " + html.escape(str(e), quote=False).replace("\n", "  \n")}
+            return {gold_msg: "⚠️ " + as_toast(e).replace("\n", "  \n")}
 
-    refresh.click(on_refresh, [method], [table, gold], api_name="quality")
+    refresh.click(on_refresh, [method], [table, gold, links], api_name="quality")
     mark.click(on_mark, [gen_id, turn_type, questioning, suggestion, tolerance], [gold_msg, gold],
                api_name="gold_mark")
     do_import.click(on_import, [upload], [gold_msg, gold], api_name="gold_import")
-    return {"table": table, "gold": gold, "refresh": refresh, "gold_msg": gold_msg}
+    return {"table": table, "gold": gold, "refresh": refresh, "gold_msg": gold_msg, "links": links}

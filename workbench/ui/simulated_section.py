@@ -3,24 +3,34 @@
 Three tables, computed on their own button (the measures re-classify every consultation's replies):
 the simulated-patient measures per column (``workbench.analysis.simulated``), the machine judge's
 agreement with the humans per axis, and the judge's scores per column (``workbench.judge``). The
-Compare tab is for admins only, so annotators never see the judge's scores.
+Compare tab is for researchers and admins only, so annotators never see the judge's scores. Each table\nwith rows can be downloaded as CSV.
 """
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import gradio as gr
 import pandas as pd
 
+from workbench.access import Permission
 from workbench.analysis.simulated import consultations_frame, summarize, wide_table
 from workbench.errors import WorkbenchError
 from workbench.judge import judge_agreement, judge_scores
 from workbench.services import Services
+from workbench.ui import i18n
+from workbench.ui.downloads import csv_bytes, table_links
+from workbench.ui.i18n import K, Localizer
+from workbench.ui.tables import display_view, table_update
+from workbench.ui.text import as_toast
 
 DIGITS = 3
+#: the section's tables: (SimulatedView field, file stem, catalogue key of its title)
+TABLES = (("measures", "simulated_measures", "compare.sim.measures"),
+          ("agreement", "judge_agreement", "compare.sim.agreement"),
+          ("judge_scores", "judge_scores", "compare.sim.scores"))
 
 
 @dataclass(frozen=True)
@@ -28,6 +38,7 @@ class SimulatedView:
     measures: pd.DataFrame
     agreement: pd.DataFrame
     judge_scores: pd.DataFrame
+    computed: frozenset[str] = frozenset()  # the fields holding data rather than a note
 
 
 def _or_note(df: pd.DataFrame, note: str) -> pd.DataFrame:
@@ -35,35 +46,49 @@ def _or_note(df: pd.DataFrame, note: str) -> pd.DataFrame:
 
 
 def compute_simulated_view(svc: Services, datasets: Any = None, columns: Any = None,
-                           n_boot: int = 1000) -> SimulatedView:
+                           n_boot: int = 1000, lang: str = "en") -> SimulatedView:
     """The section's tables; ``datasets``/``columns`` narrow the consultations (empty = all)."""
     frame = consultations_frame(svc.store, list(datasets) if datasets else None, list(columns) if columns else None)
     measures = wide_table(summarize(frame, n_boot=n_boot)) if len(frame) else pd.DataFrame()
+    agreement = judge_agreement(svc.store, n_boot=n_boot)
+    scores = judge_scores(svc.store, n_boot=n_boot)
+    computed = frozenset(name for name, df in (("measures", measures), ("agreement", agreement),
+                                               ("judge_scores", scores)) if len(df))
     return SimulatedView(
-        _or_note(measures, "no simulated consultations: run python -m workbench simulate"),
-        _or_note(judge_agreement(svc.store, n_boot=n_boot), "no reply has both a judge score and a human rating"),
-        _or_note(judge_scores(svc.store, n_boot=n_boot), "no judge scores: run python -m workbench judge"),
+        _or_note(measures, i18n.t("compare.sim.no_consultations", lang)),
+        _or_note(agreement, i18n.t("compare.sim.no_pairs", lang)),
+        _or_note(scores, i18n.t("compare.sim.no_judge", lang)),
+        computed,
     )
 
 
-def build_simulated_section(svc: Services, datasets: Any, columns: Any, require_admin: Any) -> dict[str, Any]:
+def build_simulated_section(svc: Services, datasets: Any, columns: Any, require_admin: Any,
+                            ui: Localizer) -> dict[str, Any]:
     """The accordion; ``datasets``/``columns`` are the tab's filter dropdowns."""
-    with gr.Accordion("Simulated patients and the machine judge", open=True):
-        button = gr.Button("Compute simulated-patient measures", elem_id="compare-simulated")
-        measures = gr.Dataframe(label="Simulated-patient measures per column: mean [95% CI] (n)",
-                                interactive=False, wrap=True, max_height=320)
-        agreement = gr.Dataframe(label="Machine judge vs humans: Krippendorff's α and Spearman ρ with 95% CIs",
-                                 interactive=False, wrap=True, max_height=320)
-        scores = gr.Dataframe(label="Machine judge scores per column", interactive=False, wrap=True,
-                              max_height=320)
+    tables: dict[str, Any] = {}
+    with ui.make(gr.Accordion, label=K("compare.sim.section"), open=True, elem_id="compare-section-simulated"):
+        button = ui.make(gr.Button, value=K("compare.sim.button"), elem_id="compare-simulated")
+        links = gr.HTML("", elem_id="compare-downloads-simulated")
+        for name, stem, title in TABLES:
+            tables[name] = ui.make(gr.Dataframe, label=K(title), interactive=False, wrap=True, max_height=320,
+                                   elem_id=f"compare-table-{stem}")
 
     def run(ds: Any, cols: Any, request: gr.Request) -> dict:
+        lang = i18n.language(request)
         try:
-            require_admin(svc, request)
-            view = compute_simulated_view(svc, ds, cols)
+            user = require_admin(svc, request)
+            view = compute_simulated_view(svc, ds, cols, lang=lang)
         except WorkbenchError as e:
-            raise gr.Error(html.escape(str(e), quote=False)) from None
-        return {measures: view.measures, agreement: view.agreement, scores: view.judge_scores}
+            raise gr.Error(as_toast(e)) from None
+        files = {f"{stem}.csv": partial(csv_bytes, getattr(view, name))
+                 for name, stem, _t in TABLES if name in view.computed}
+        token = svc.results.put(user.username, Permission.COMPARE, files)
+        out: dict[Any, Any] = {tables[name]: table_update(display_view(getattr(view, name), lang)) if name in view.computed
+                               else getattr(view, name) for name, _s, _t in TABLES}
+        out[links] = table_links(token, [(f"{stem}.csv", i18n.t(title, lang)) for name, stem, title in TABLES
+                                         if name in view.computed], lang)
+        return out
 
-    button.click(run, [datasets, columns], [measures, agreement, scores], api_name="compare_simulated")
-    return {"button": button, "measures": measures, "agreement": agreement, "judge_scores": scores}
+    button.click(run, [datasets, columns], [*tables.values(), links], api_name="compare_simulated")
+    return {"button": button, "measures": tables["measures"], "agreement": tables["agreement"],
+            "judge_scores": tables["judge_scores"], "links": links}

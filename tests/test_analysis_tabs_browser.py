@@ -1,0 +1,71 @@
+"""Quality, Data and Export in Chromium, in Chinese and English: readable headers in the page's language,
+the quality table's CSV download (the rows shown, the data's column names), errors in the language."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from playwright.sync_api import expect, sync_playwright
+from test_compare_browser import download, one_rater_store
+
+from tests.browser import launch
+from tests.ui_login import BROWSER_TIMEOUT_MS
+from tests.ui_server import running_app
+
+pytestmark = pytest.mark.browser
+
+WORDS = {
+    "zh-CN": {"quality": "质量", "data": "数据", "export": "导出", "annotator": "标注员", "items": "完成条目数",
+              "dataset": "数据集", "dialogues": "对话数", "na": "不适用", "no_format": "请至少选择一种格式"},
+    "en-US": {"quality": "Quality", "data": "Data", "export": "Export", "annotator": "Annotator",
+              "items": "Items done", "dataset": "Dataset", "dialogues": "Dialogues", "na": "n/a",
+              "no_format": "choose at least one format"},
+}
+
+
+@pytest.mark.parametrize("locale", ["zh-CN", "en-US"])
+def test_quality_data_export_tabs_speak_the_language(services, tmp_path, locale):
+    one_rater_store(services.store)  # ann1 rated; ann2 only stated preferences: nobody to agree with
+    words = WORDS[locale]
+    with running_app(services) as url, sync_playwright() as p:
+        browser = launch(p)
+        try:
+            ctx = browser.new_context(locale=locale, accept_downloads=True, viewport={"width": 1500, "height": 1100})
+            page = ctx.new_page()
+            page.set_default_timeout(BROWSER_TIMEOUT_MS)
+            page.goto(url.page)
+
+            page.get_by_role("tab", name=words["quality"], exact=True).click()
+            page.locator("#quality-refresh").click()
+            expect(page.locator("#download-annotator_quality-csv")).to_be_attached(timeout=BROWSER_TIMEOUT_MS)
+            quality = _table(page, "#quality-table")
+            assert quality.columns[0] == words["annotator"] and words["items"] in quality.columns
+            assert not any("_" in h for h in quality.columns), quality.columns
+            ann1 = quality.set_index(words["annotator"]).loc["ann1"]
+            assert ann1.str.startswith(words["na"]).any()  # agreement with nobody: n/a, not 0
+            csv = pd.read_csv(download(page, "download-annotator_quality-csv", tmp_path))
+            assert list(csv["annotator"]) == list(quality[words["annotator"]])
+            assert csv.set_index("annotator").loc["ann1", "agreement_scores"] != 0
+
+            page.get_by_role("tab", name=words["data"], exact=True).click()
+            datasets = _table(page, "#data-datasets")
+            assert datasets.columns[0] == words["dataset"] and words["dialogues"] in datasets.columns
+            assert "seed" in set(datasets[words["dataset"]])
+
+            page.get_by_role("tab", name=words["export"], exact=True).click()
+            page.locator("#export-formats").get_by_text("bianque_csv", exact=True).click()  # none left
+            page.locator("#export-preview-run").click()
+            expect(page.get_by_text(words["no_format"]).first).to_be_visible(timeout=BROWSER_TIMEOUT_MS)
+            ctx.close()
+        finally:
+            browser.close()
+
+
+def _table(page, selector: str) -> pd.DataFrame:
+    from test_compare_browser import TABLE_JS
+
+    loc = page.locator(selector)
+    loc.locator("[role=row].virtual-row").first.wait_for(timeout=BROWSER_TIMEOUT_MS)
+    data = loc.evaluate(TABLE_JS)
+    rows = [r for r in data["rows"] if len(r) == len(data["headers"]) and any(r)]
+    return pd.DataFrame(rows, columns=data["headers"])

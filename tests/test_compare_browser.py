@@ -1,0 +1,171 @@
+"""The Compare tab in Chromium, in Chinese and English: slots numbered alike in the chart and the table,
+a CoQ tick at every turn index, "n/a" with its reason on a one-rater store, readable headers, and the
+PNG/SVG/CSV downloads (opened and parsed); plus the downloads' role check."""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from types import SimpleNamespace
+
+import anyio
+import pandas as pd
+import pytest
+from PIL import Image
+from playwright.sync_api import expect, sync_playwright
+from sqlalchemy import delete, select
+from test_compare import populate
+
+from tests.browser import launch
+from tests.ui_login import BROWSER_TIMEOUT_MS
+from tests.ui_server import running_app
+from workbench.access import Permission
+from workbench.store.schema import Rating, User
+from workbench.ui.downloads import RESULTS_PREFIX, ResultDownloads
+
+pytestmark = pytest.mark.browser
+
+TEXTS = {
+    "zh-CN": {"tab": "比较", "slot": r"位置 (\d+)", "na": "不适用（只有一位标注员）", "generations": "生成回复数",
+              "turn": "轮次序号", "slot_header": "位置（1 = 最先显示）", "alpha": "Krippendorff's α"},
+    "en-US": {"tab": "Compare", "slot": r"slot (\d+)", "na": "n/a (one rater)", "generations": "Generations",
+              "turn": "Turn index", "slot_header": "Slot (1 = first shown)", "alpha": "Krippendorff's α"},
+}
+
+# Gradio's virtual table: headers in a header table, the rows as role=row divs below it.
+TABLE_JS = """(root) => {
+  const headers = [...root.querySelector('table thead').querySelectorAll('th')].map(th => th.innerText.trim());
+  const rows = [...root.querySelectorAll('[role=row].virtual-row')].map(
+    row => [...row.querySelectorAll('[role=gridcell]')].map(cell => cell.innerText.trim()));
+  return {headers, rows};
+}"""
+
+
+# Headers whose longest word is wider than the header's box (so the browser breaks it mid-word).
+WORDS_FIT_JS = """(root) => {
+  const ctx = document.createElement('canvas').getContext('2d');
+  return [...root.querySelectorAll('thead th span.header')].filter(span => {
+    ctx.font = getComputedStyle(span).font;
+    const widest = Math.max(...span.innerText.split(/\\s+/).map(w => ctx.measureText(w).width));
+    return widest > span.getBoundingClientRect().width + 1;
+  }).map(span => span.innerText);
+}"""
+
+
+def one_rater_store(store) -> None:
+    """populate()'s store with only ann1's ratings: every agreement is undefined for want of a second rater."""
+    populate(store)
+    with store.session() as s:
+        ann2 = s.scalar(select(User.id).where(User.username == "ann2"))
+        s.execute(delete(Rating).where(Rating.user_id == ann2))
+
+
+def shown_table(page, stem: str) -> pd.DataFrame:
+    loc = page.locator(f"#compare-table-{stem}")
+    data = loc.evaluate(TABLE_JS)
+    rows = [r for r in data["rows"] if len(r) == len(data["headers"]) and any(r)]  # no filler rows
+    return pd.DataFrame(rows, columns=data["headers"])
+
+
+def ticks(page, plot: str) -> list[str]:
+    # SVG text has no innerText
+    return page.locator(f"#compare-plot-{plot} .xtick text").evaluate_all("els => els.map(e => e.textContent)")
+
+
+def download(page, link_id: str, tmp_path):
+    with page.expect_download(timeout=BROWSER_TIMEOUT_MS) as info:
+        page.locator(f"#{link_id}").click()
+    path = tmp_path / info.value.suggested_filename
+    info.value.save_as(path)
+    return path
+
+
+@pytest.mark.parametrize("locale", ["zh-CN", "en-US"])
+def test_compare_tab_in_chromium(services, tmp_path, locale):
+    one_rater_store(services.store)
+    words = TEXTS[locale]
+    with running_app(services) as url, sync_playwright() as p:
+        browser = launch(p)
+        try:
+            ctx = browser.new_context(locale=locale, accept_downloads=True, viewport={"width": 1500, "height": 1100})
+            page = ctx.new_page()
+            page.set_default_timeout(BROWSER_TIMEOUT_MS)
+            page.goto(url.page)
+            page.get_by_role("tab", name=words["tab"], exact=True).click()
+            page.locator("#compare-refresh").click()
+            expect(page.locator("#download-position_bias-png")).to_be_attached(timeout=BROWSER_TIMEOUT_MS)
+            page.locator("#compare-plot-position_bias .xtick text").first.wait_for()
+
+            # Position bias: the chart's slot labels and the table's slot column give the same numbers.
+            pb = shown_table(page, "position_bias")
+            assert words["slot_header"] in pb.columns and "slot" not in pb.columns
+            labels = ticks(page, "position_bias")
+            assert all(re.fullmatch(words["slot"], t) for t in labels), labels
+            chart_slots = sorted(int(re.fullmatch(words["slot"], t).group(1)) for t in labels)
+            assert chart_slots == sorted(int(v) for v in pb[words["slot_header"]].unique()) == [1, 2]
+
+            # CoQ: a tick at every turn index of the table (doctor turns 1, 3 and the reference's 5).
+            coq = shown_table(page, "coq_curve")
+            turns = sorted({int(v) for v in coq[words["turn"]]})
+            page.locator("#compare-plot-coq .xtick text").first.wait_for()
+            assert sorted(int(t) for t in ticks(page, "coq")) == turns and len(turns) >= 3
+
+            # Agreement with one rater: n/a and the reason, never 0.
+            agreement = shown_table(page, "agreement")
+            assert set(agreement[words["alpha"]]) == {words["na"]}
+            expect(page.locator("#compare-plot-agreement")).to_contain_text(words["na"].split("（")[0].split(" (")[0])
+
+            # Readable headers, not data names, and no word of a header broken across lines.
+            scores = shown_table(page, "scores")
+            assert words["generations"] in scores.columns
+            assert not any("_" in h for h in scores.columns), scores.columns
+            assert page.locator("#compare-table-scores").evaluate(WORDS_FIT_JS) == []
+
+            # Downloads: PNG and SVG of a plot parse; the CSV has the displayed rows.
+            png = download(page, "download-position_bias-png", tmp_path)
+            assert Image.open(png).format == "PNG" and Image.open(png).size[0] > 300
+            svg = download(page, "download-position_bias-svg", tmp_path)
+            assert ET.parse(svg).getroot().tag.endswith("svg")
+            csv = pd.read_csv(download(page, "download-position_bias-csv", tmp_path))
+            assert len(csv) == len(pb)
+            assert list(csv["slot"]) == [int(v) for v in pb[words["slot_header"]]]
+            agreement_csv = pd.read_csv(download(page, "download-agreement-csv", tmp_path))
+            assert agreement_csv["alpha"].isna().all()  # missing in the data, not 0
+            assert set(agreement_csv["undefined_reason"]) == {"one_rater"}
+            ctx.close()
+        finally:
+            browser.close()
+
+
+async def _get(app, path: str, username: str | None) -> int:
+    status: list[int] = []
+    headers = [(b"cookie", b"access-token-c=tok")] if username else []
+    scope = {"type": "http", "path": path, "headers": headers,
+             "app": SimpleNamespace(tokens={"tok": username}, cookie_id="c")}
+
+    async def receive():
+        return {"type": "http.request"}
+
+    async def send(message):
+        if message["type"] == "http.response.start":
+            status.append(message["status"])
+
+    await app(scope, receive, send)
+    return status[0]
+
+
+def test_result_downloads_follow_the_role(demo_config, tmp_path):
+    from tests.ui_login import services_with_logins
+
+    users = {"res": "researcher", "ann": "annotator", "other": "researcher"}
+    with services_with_logins(demo_config, tmp_path, users) as svc:
+        route = ResultDownloads(svc)
+        key = svc.results.put("res", Permission.COMPARE, {"t.csv": lambda: b"a\n1\n"})
+        path = f"{RESULTS_PREFIX}{key}/t.csv"
+        assert anyio.run(_get, route, path, "res") == 200
+        assert anyio.run(_get, route, path, "other") == 404  # another researcher cannot use the link
+        assert anyio.run(_get, route, path, None) == 401
+        assert anyio.run(_get, route, f"{RESULTS_PREFIX}{key}/missing.csv", "res") == 404
+        # An account demoted to annotator loses the downloads it made as a researcher.
+        ann_key = svc.results.put("ann", Permission.COMPARE, {"t.csv": lambda: b"a\n1\n"})
+        assert anyio.run(_get, route, f"{RESULTS_PREFIX}{ann_key}/t.csv", "ann") == 403

@@ -1,0 +1,72 @@
+"""The Export tab's preview step in Chromium, in Chinese and English: each selected format's first rows,
+input beside target in a two-column table (wrapped, scrolling), none hiding the other."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect, sync_playwright
+from rating_fixtures import test_config as config_for  # aliased: pytest would collect test_config
+from test_export_store import build_world
+
+from tests.browser import launch
+from tests.ui_login import BROWSER_TIMEOUT_MS
+from tests.ui_server import running_app
+from workbench.store.engine import Store
+
+pytestmark = pytest.mark.browser
+
+WORDS = {"zh-CN": ("导出", "输入", "目标", "预览"), "en-US": ("Export", "Input", "Target", "Preview")}
+
+CELLS_JS = """(table) => [...table.querySelectorAll('tbody tr')].map(tr => [...tr.querySelectorAll('td')].map(td => {
+  const r = td.getBoundingClientRect();
+  return {text: td.innerText, x: r.x, y: r.y, width: r.width};
+}))"""
+
+
+@pytest.fixture(scope="module")
+def export_services(tmp_path_factory):
+    from workbench.services import build_services
+
+    db = tmp_path_factory.mktemp("export-preview") / "wb.db"
+    store = Store(f"sqlite:///{db}")
+    build_world(store)
+    store.dispose()
+    svc = build_services(config_for(db))
+    yield svc
+    svc.close()
+
+
+@pytest.mark.parametrize("locale", ["zh-CN", "en-US"])
+def test_export_preview_shows_input_beside_target(export_services, locale):
+    tab, input_word, target_word, preview_word = WORDS[locale]
+    with running_app(export_services) as url, sync_playwright() as p:
+        browser = launch(p)
+        try:
+            page = browser.new_context(locale=locale, viewport={"width": 1400, "height": 1000}).new_page()
+            page.set_default_timeout(BROWSER_TIMEOUT_MS)
+            page.goto(url.page)
+            page.get_by_role("tab", name=tab, exact=True).click()
+            expect(page.locator("#export-panel")).to_be_visible()
+            page.locator("#export-formats").get_by_text("sft", exact=True).click()
+            expect(page.locator("#export-preview-run")).to_have_text(preview_word)
+            page.locator("#export-preview-run").click()
+            for fmt in ("bianque_csv", "sft"):
+                table = page.locator(f"#export-preview-{fmt}")
+                expect(table).to_be_visible(timeout=BROWSER_TIMEOUT_MS)
+                assert table.locator("thead th").all_inner_texts() == [input_word, target_word]
+                rows = table.evaluate(CELLS_JS)
+                assert rows and all(len(r) == 2 for r in rows)
+                for source, target in rows:
+                    assert target["text"].strip(), "every row shows its target"
+                    assert target["x"] > source["x"] + source["width"] - 2  # beside, not below
+                    assert abs(source["y"] - target["y"]) < 2
+                    assert 0.4 < source["width"] / (source["width"] + target["width"]) < 0.6  # input hides nothing
+                if fmt == "bianque_csv":
+                    assert all(r[0]["text"].rstrip().endswith("医生：") for r in rows)
+                else:
+                    assert all(r[1]["text"].startswith("assistant: ") for r in rows)
+            # The scrolling box keeps a long preview to a fixed height.
+            box = page.locator("#export-preview-side .export-preview-scroll").first.bounding_box()
+            assert box["height"] <= 425
+        finally:
+            browser.close()

@@ -1,0 +1,100 @@
+"""Analysis tables as people read them: headers in the session's language, slots counted from 1, and
+"n/a (reason)" where a statistic cannot be computed.
+
+Two views of one table:
+
+* :func:`data_view` keeps the data's column names and full precision (the CSV download of the table);
+  NaN stays missing there, never 0. The rows are the rows the tab shows, slots numbered as shown.
+* :func:`display_view` is what the tab shows: numbers rounded, headers translated
+  (``<area>.col.<column>`` in the catalogue; a column with no entry, such as a model name, keeps its name).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from workbench.analysis.plots import FIRST_SLOT, not_available
+from workbench.ui.i18n import catalogue
+
+DIGITS = 3
+#: columns holding a stored 0-based display slot
+SLOT_COLUMNS = ("slot",)
+#: the index of a win matrix becomes this column (the row's column name)
+ROW_COLUMN = "row"
+#: a statistic column and the column that says why it is missing (dropped from the display)
+NA_REASONS = {"alpha": "undefined_reason"}
+
+
+def data_view(df: pd.DataFrame, *, keep_index: bool = False) -> pd.DataFrame:
+    """The table with its data column names, as many rows as shown, slots numbered as people count them."""
+    out = df.copy()
+    if keep_index:
+        out = out.rename_axis(ROW_COLUMN).reset_index()
+    for col in SLOT_COLUMNS:
+        if col in out.columns and pd.api.types.is_numeric_dtype(out[col]):
+            out[col] = out[col] + FIRST_SLOT
+    return out
+
+
+def header(name: object, lang: str, area: str = "compare") -> str:
+    """A data column's header in ``lang``; unknown columns (model names, new measures) keep their name."""
+    key = f"{area}.col.{name}"
+    cat = catalogue()
+    return cat.t(key, lang) if key in cat.messages else str(name)
+
+
+def display_view(df: pd.DataFrame, lang: str, *, area: str = "compare", digits: int = DIGITS,
+                 missing_is_na: bool = False) -> pd.DataFrame:
+    """``df`` (a :func:`data_view`) rounded, with "n/a (reason)" for undefined statistics and readable headers.
+
+    ``missing_is_na``: every missing number reads "n/a" (a table where NaN means "cannot be computed").
+    """
+    out = df.copy()
+    numeric = [c for c in out.columns if pd.api.types.is_float_dtype(out[c])]
+    if len(out):
+        out[numeric] = out[numeric].round(digits)
+        if missing_is_na:
+            na = catalogue().t("compare.na", lang)
+            for c in numeric:
+                if c not in NA_REASONS and out[c].isna().any():
+                    out[c] = [na if pd.isna(v) else v for v in out[c].astype(object)]
+    for value, reason_col in NA_REASONS.items():
+        if value in out.columns:
+            reasons = out[reason_col] if reason_col in out.columns else pd.Series([None] * len(out), index=out.index)
+            tr = lambda key, **f: catalogue().t(key, lang, **f)  # noqa: E731 - a one-line adapter
+            out[value] = [not_available(r, tr) if pd.isna(v) else v
+                          for v, r in zip(out[value].astype(object), reasons, strict=True)]
+            out = out.drop(columns=[reason_col], errors="ignore")
+    return out.rename(columns={c: header(c, lang, area) for c in out.columns})
+
+
+def note_table(text: str, lang: str, area: str = "compare") -> pd.DataFrame:
+    """A one-cell table that says why there are no rows."""
+    return pd.DataFrame({header("note", lang, area): [text]})
+
+
+def _text_width(text: str) -> int:
+    """Rough pixels of ``text`` in the table font: CJK characters are about twice as wide as Latin ones."""
+    return sum(15 if ord(ch) > 0x2E80 else 8 for ch in text)
+
+
+def column_widths(df: pd.DataFrame, *, min_px: int = 64, max_px: int = 320) -> list[str]:
+    """Widths for a table's columns so that a header wraps between words, never inside one.
+
+    Each column is as wide as its longest header word or, up to ``max_px``, its widest cell: a wide table
+    then scrolls sideways instead of squeezing "Generations" into "Gene/rati/ons".
+    """
+    widths = []
+    for col in df.columns:
+        words = str(col).split() or [""]
+        head = max(_text_width(w) for w in words)
+        cells = max((_text_width(str(v)) for v in df[col].head(50)), default=0)
+        widths.append(f"{max(min_px, min(max_px, max(head, cells)) + 28)}px")
+    return widths
+
+
+def table_update(df: pd.DataFrame) -> dict:
+    """A Dataframe update showing ``df`` with :func:`column_widths`."""
+    import gradio as gr
+
+    return gr.update(value=df, column_widths=column_widths(df))
