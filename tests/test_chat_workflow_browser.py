@@ -166,7 +166,7 @@ def test_a_stopped_reply_is_marked_and_stays_marked(tmp_path, locale):
 
     lang = LOCALES[locale]
     covered = font_coverage()
-    with (remote_app(tmp_path, [f"第{i}句。" for i in range(400)], delay_s=0.1) as (svc, url, model),
+    with (remote_app(tmp_path, [f"第{i}句。" for i in range(600)], delay_s=0.5) as (svc, url, model),
           sync_playwright() as pw):
         browser = launch(pw)
         page = open_page(browser, url.page, locale)
@@ -198,7 +198,7 @@ def test_a_stopped_reply_is_marked_and_stays_marked(tmp_path, locale):
         page.locator("#new-dialogue").click()
         expect(bubble.locator(".reply-stopped")).to_have_count(0, timeout=BROWSER_TIMEOUT_MS)
         page.locator("#my-dialogues").get_by_text(t("chat.history.title", lang)).click()
-        page.locator("#open-dialogue-number input").fill(str(g.dialogue_id))
+        page.locator("#open-dialogue-number").locator("input, textarea").first.fill(str(g.dialogue_id))
         page.locator("#open-dialogue").click()
         expect(bubble.locator(".reply-stopped")).to_have_text(re.compile(re.escape(marker)),
                                                               timeout=BROWSER_TIMEOUT_MS)
@@ -283,7 +283,7 @@ def test_my_dialogues_annotator_sees_own_researcher_sees_everyones(tmp_path):
         expect(a1.locator("#history-user")).to_be_hidden()
         a1.locator("#new-dialogue").click()
         expect(a1.locator(".column-chat").first).not_to_contain_text("甲的问题", timeout=BROWSER_TIMEOUT_MS)
-        a1.locator("#open-dialogue-number input").fill(str(d_ann2))
+        a1.locator("#open-dialogue-number").locator("input, textarea").first.fill(str(d_ann2))
         a1.locator("#open-dialogue").click()
         expect(a1.get_by_text(f"dialogue #{d_ann2} is not one you may open")).to_be_visible(
             timeout=BROWSER_TIMEOUT_MS)
@@ -324,7 +324,7 @@ def test_my_dialogues_annotator_sees_own_researcher_sees_everyones(tmp_path):
         r.locator("#history-refresh").click()
         expect(r.locator("#dialogue-list")).not_to_contain_text("乙的问题", timeout=BROWSER_TIMEOUT_MS)
         expect(r.locator("#dialogue-list")).to_contain_text("甲的问题：头晕")
-        r.locator("#open-dialogue-number input").fill(str(d_ann2))
+        r.locator("#open-dialogue-number").locator("input, textarea").first.fill(str(d_ann2))
         r.locator("#open-dialogue").click()
         expect(r.locator(".column-chat").first).to_contain_text("乙的问题：胃疼", timeout=BROWSER_TIMEOUT_MS)
         expect(r.locator("#dialogue-info")).to_contain_text("ann2")
