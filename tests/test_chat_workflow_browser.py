@@ -290,7 +290,7 @@ def test_my_dialogues_annotator_sees_own_researcher_sees_everyones(tmp_path):
         assert "乙的问题" not in a1.locator(".column-chat").first.inner_text()
 
         # Reopen by clicking the row, continue it, then branch from a column's reply.
-        a1.locator("#dialogue-list").get_by_text("甲的问题：头晕").click()
+        a1.locator("#dialogue-list").get_by_text("甲的问题：头晕").last.click()
         expect(a1.locator(".column-chat").first).to_contain_text("甲的问题：头晕", timeout=BROWSER_TIMEOUT_MS)
         expect(a1.locator("#dialogue-info")).to_contain_text(f"#{d_ann1}")
         send(a1, "还有点恶心", "en")
@@ -304,7 +304,7 @@ def test_my_dialogues_annotator_sees_own_researcher_sees_everyones(tmp_path):
         # Blind: neither the list nor the columns name a model.
         panel = a1.locator("#send").locator("xpath=ancestor::*[@role='tabpanel'][1]").inner_html()
         assert "Remote-X" not in panel and "Remote-Y" not in panel
-        assert t("chat.column", "en", letter="B") in a1.locator(".column-header").nth(1).inner_text()
+        assert t("chat.column", "en", letter="B") in a1.locator(".column-header h3").nth(1).inner_text()
 
         # A researcher (in Chinese) lists everyone's, filters by user and by text, and opens another's
         # dialogue read-only: sending there is refused, branching makes their own copy.
@@ -314,11 +314,11 @@ def test_my_dialogues_annotator_sees_own_researcher_sees_everyones(tmp_path):
         expect(r.locator("#dialogue-list")).to_contain_text("乙的问题：胃疼", timeout=BROWSER_TIMEOUT_MS)
         expect(r.locator("#dialogue-list")).to_contain_text("甲的问题：头晕")
         expect(r.locator("#dialogue-list")).to_contain_text(t("chat.history.col.first", "zh"))
-        r.locator("#history-user").click()
+        r.locator("#history-user input").click()
         r.get_by_role("option", name="ann2").click()
         expect(r.locator("#dialogue-list")).not_to_contain_text("甲的问题", timeout=BROWSER_TIMEOUT_MS)
         expect(r.locator("#dialogue-list")).to_contain_text("乙的问题：胃疼")
-        r.locator("#history-user").click()
+        r.locator("#history-user input").click()
         r.get_by_role("option", name=t("chat.history.everyone", "zh")).click()
         r.locator("#history-text input, #history-text textarea").first.fill("恶心")
         r.locator("#history-refresh").click()
