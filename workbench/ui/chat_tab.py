@@ -185,6 +185,7 @@ def build_chat_tab(svc: Services, state: gr.State, ui: Localizer) -> dict[str, A
         with gr.Row():
             find_text = ui.make(gr.Textbox, label=K("chat.history.text"), elem_id="history-text", scale=3)
             find_user = ui.make(gr.Dropdown, choices=[], value=None, label=K("chat.history.user"), visible=False,
+                                allow_custom_value=True,
                                 elem_id="history-user", scale=2)
             refresh = ui.make(gr.Button, value=K("chat.history.refresh"), size="sm", elem_id="history-refresh",
                               scale=1)
