@@ -135,8 +135,9 @@ def main(argv: list[str] | None = None) -> int:
 
             rita.get_by_role("tab", name=zh("app.tab.export")).click()
             rita.locator("#export-run").click()
-            rita.locator("#export-preview").filter(has_text="input").or_(
-                rita.locator("#export-preview").filter(has_text="病人")).first.wait_for(timeout=TIMEOUT_MS)
+            # The export's summary (or its refusal) fills the summary box once the preview is ready.
+            rita.wait_for_function("() => (document.querySelector('#export-summary textarea') || {}).value",
+                                   timeout=TIMEOUT_MS)
             settle(rita)
             rita.screenshot(path=str(args.out / "export.png"))
             browser.close()
