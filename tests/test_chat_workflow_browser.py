@@ -335,7 +335,7 @@ def test_my_dialogues_annotator_sees_own_researcher_sees_everyones(tmp_path):
         expect(r.get_by_text(re.compile(f"对话 #{d_ann2} 由 ann2 发起"))).to_be_visible(timeout=BROWSER_TIMEOUT_MS)
         assert patient_turns(svc) == before
         r.get_by_role("button", name=t("chat.branch", "zh")).first.click()
-        expect(r.locator("#dialogue-info")).to_contain_text(f"#{d_ann2}", timeout=BROWSER_TIMEOUT_MS)
+        expect(r.locator("#dialogue-info")).to_contain_text(f"从 #{d_ann2}", timeout=BROWSER_TIMEOUT_MS)
         with svc.store.read() as s:
             copy = s.scalars(select(Dialogue).where(Dialogue.parent_id == d_ann2)).one()
             assert copy.created_by == s.scalar(select(User.id).where(User.username == "rita"))
