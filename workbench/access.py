@@ -23,12 +23,13 @@ class Permission(StrEnum):
     DATA = "data"            # import datasets, run batch generation
     TEAM = "team"            # everyone's progress, release an annotator's items
     QUALITY = "quality"      # every annotator's quality figures (the Quality tab); gold answers stay admin-only
+    ALL_DIALOGUES = "all_dialogues"  # list and open everyone's Chat dialogues (annotators: their own only)
 
 
 ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
     "annotator": frozenset({Permission.CHAT, Permission.RATE}),
     "researcher": frozenset({Permission.CHAT, Permission.RATE, Permission.SEE_MODELS, Permission.COMPARE,
-                             Permission.EXPORT, Permission.QUALITY}),
+                             Permission.EXPORT, Permission.QUALITY, Permission.ALL_DIALOGUES}),
     "admin": frozenset(Permission),
 }
 ROLES = tuple(ROLE_PERMISSIONS)
@@ -48,6 +49,7 @@ REFUSALS: dict[Permission, str] = {
     Permission.DATA: "only an admin can import datasets or run batch generation",
     Permission.TEAM: "only an admin can see the team's progress or release an annotator's items",
     Permission.QUALITY: "only researchers and admins can see annotator quality",
+    Permission.ALL_DIALOGUES: "only researchers and admins can open other users' dialogues",
 }
 
 

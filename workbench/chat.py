@@ -24,6 +24,8 @@ from workbench.store.dialogues import (
     add_turn,
     column_thread,
     create_dialogue,
+    latest_generations,
+    shared_turns,
 )
 from workbench.store.schema import Generation
 from workbench.store.schema import Turn as TurnRow
@@ -31,6 +33,15 @@ from workbench.validation import validate_message
 from workbench.vocab import FINAL_STATUSES
 
 EXAMPLES_FILE = Path(__file__).parent / "data" / "examples.json"
+
+
+@dataclass(frozen=True)
+class ShownTurn:
+    """A turn as a column shows it; ``status`` is its reply's stored status (``ok``, ``stopped``) if any."""
+
+    role: str
+    text: str
+    status: str | None = None
 
 
 @dataclass(frozen=True)
@@ -72,6 +83,30 @@ def load_example(svc: Services, example_id: str, *, user_id: int | None) -> tupl
 def threads(svc: Services, dialogue_id: int) -> dict[str, Dialogue]:
     with svc.store.session() as s:
         return {c: column_thread(s, dialogue_id, c) for c in svc.columns}
+
+
+def shown_threads(svc: Services, dialogue_id: int, before: int | None = None) -> dict[str, list[ShownTurn]]:
+    """Each column's thread as :func:`threads` builds it, every reply with its stored status.
+
+    A stopped reply stays marked wherever it is shown: in its column, and as the shared history of a branch.
+    """
+    with svc.store.read() as s:
+        shared = {t.idx: t for t in shared_turns(s, dialogue_id)}
+        linked = [t.generation_id for t in shared.values() if t.generation_id is not None]
+        shared_status = dict(s.execute(select(Generation.id, Generation.status)
+                                       .where(Generation.id.in_(linked))).all()) if linked else {}
+        out: dict[str, list[ShownTurn]] = {}
+        for column in svc.columns:
+            mine = latest_generations(s, dialogue_id, column)
+            turns: list[ShownTurn] = []
+            for idx in sorted(i for i in set(shared) | set(mine) if before is None or i < before):
+                if idx in shared:
+                    t = shared[idx]
+                    turns.append(ShownTurn(t.role, t.text, shared_status.get(t.generation_id)))
+                else:
+                    turns.append(ShownTurn("doctor", mine[idx].output, mine[idx].status))
+            out[column] = turns
+    return out
 
 
 def _seed(svc: Services, column: str, attempt: int) -> int | None:

@@ -22,10 +22,22 @@ from workbench.ui.quality_tab import build_quality_tab
 from workbench.ui.rate_tab import RATE_JS, build_rate_tab
 from workbench.web_guard import OpenModeGuard, WorkbenchGuard
 
-CSS = """
-.column-header h3 { margin: 0 0 .25rem 0; }
-.column-status { min-height: 1.5em; font-size: .9em; }
-footer { display: none !important; }
+#: one font stack for the whole app. Noto Sans CJK holds Latin letters too, so "Column B" and 标注 share one
+#: face; the theme's own first choice (IBM Plex Sans, fetched from the web) is never there offline, and its
+#: fallback drew the Latin letters of headings in a lighter face than the rest.
+FONT_STACK = '"Noto Sans CJK SC", "Noto Sans SC", "Noto Sans", "DejaVu Sans", sans-serif'
+
+CSS = f"""
+:root, .dark, .gradio-container {{ --font: {FONT_STACK} !important; }}
+body, .gradio-container, .gradio-container :is(h1, h2, h3, h4, h5, h6, p, span, button, label, input, textarea,
+  th, td, li) {{ font-family: var(--font); }}
+.gradio-container :is(code, pre, kbd) {{ font-family: var(--font-mono); }}
+.column-header h3 {{ margin: 0 0 .25rem 0; }}
+.column-status {{ min-height: 1.5em; font-size: .9em; }}
+.reply-stopped {{ display: inline-block; padding: 0 .4em; border-radius: 4px; font-size: .85em;
+  background: var(--color-accent-soft); color: var(--body-text-color-subdued); }}
+#patient-message textarea {{ min-height: 3.2em; }}
+footer {{ display: none !important; }}
 """
 
 #: passed to ``demo.launch(js=JS)``: page-load scripts (the Rate tab's keyboard shortcuts)
@@ -41,7 +53,7 @@ def build_app(svc: Services) -> gr.Blocks:
     with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:
         state = gr.State({"dialogue_id": None})
         with gr.Row(equal_height=True):
-            gr.Markdown(f"## {TITLE}")
+            ui.make(gr.Markdown, value=K("app.title"), elem_id="app-title")
             # Switching sets the cookie every request carries and reloads: every text, static or computed by
             # a handler, is then in the new language. `.input`, not `.change`: page load sets the value too.
             switch = gr.Radio([(name, code) for code, name in LANGUAGE_NAMES.items()], value="en",
@@ -83,7 +95,7 @@ def build_app(svc: Services) -> gr.Blocks:
 
         demo.load(localize, None, [switch, *ui.components], api_name=False, queue=False)
         demo.load(show_tabs, None, list(tabs.values()), api_name=False)
-        demo.load(chat["on_load"], None, chat["load_outputs"], api_name=False)
+        demo.load(chat["on_load"], chat["load_inputs"], chat["load_outputs"], api_name=False)
         demo.load(data["on_load"], None, data["load_outputs"], api_name=False)
     guard_handlers(demo)
     demo.queue(default_concurrency_limit=svc.config.server.concurrency_limit)

@@ -1,7 +1,8 @@
-"""The Chat tab: one patient box, every column streaming side by side.
+"""The Chat tab: one patient box, every column streaming side by side, and "My dialogues".
 
-Handlers are thin: they resolve the user from the request, call
-:mod:`workbench.chat`, and return updates keyed by component.
+Handlers are thin: they resolve the user from the request, check what that user may do with the dialogue
+(:mod:`workbench.chat_dialogues`), call :mod:`workbench.chat`, and return updates keyed by component.
+Every text is in the session's language (:mod:`workbench.ui.i18n`).
 """
 
 from __future__ import annotations
@@ -13,18 +14,22 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import gradio as gr
+import pandas as pd
 from sqlalchemy import select
 
-from workbench import chat
+from workbench import chat, chat_dialogues
 from workbench.access import Permission, require_role
+from workbench.auth import CurrentUser
+from workbench.chat import ShownTurn
 from workbench.dialogue import Dialogue, Turn
-from workbench.errors import AuthError, WorkbenchError
+from workbench.errors import WorkbenchError
 from workbench.generation import ColumnUpdate, Job
 from workbench.prompts import DISCLAIMER
 from workbench.services import Services
 from workbench.store.dialogues import shared_turns
 from workbench.store.schema import Generation
-from workbench.ui.i18n import Localizer
+from workbench.ui import i18n
+from workbench.ui.i18n import K, Localizer
 from workbench.ui.text import TEXT_CHATBOT, as_text, as_toast, chat_text
 from workbench.vocab import FINAL_STATUSES
 
@@ -32,8 +37,11 @@ log = logging.getLogger(__name__)
 DISCLAIMER_BLOCK = "\n\n------------------\n" + DISCLAIMER
 #: the concurrency group of every event that runs the models
 GENERATION_QUEUE = "generation"
-BLIND_PREVIEW_NOTICE = "Model inputs are hidden in blind mode."
-STATUS_WORDS = {"ok": "done"}
+#: the browser remembers the open dialogue under this key, so a reload finds its way back
+BROWSER_KEY = "workbench-chat-dialogue"
+#: store statuses shown by their own word (others, e.g. "error", have their own line)
+STATUS_KEYS = {"ok": "chat.status.done", "stopped": "chat.status.stopped", "running": "chat.status.streaming"}
+HISTORY_COLUMNS = ("id", "started", "by", "messages", "first", "parent")
 
 
 @dataclass
@@ -44,6 +52,8 @@ class ColumnView:
     status: Any
     model_input: Any
     route: Any
+    preview_input: Any
+    preview_route: Any
     inspect_box: Any
     regenerate: Any
     branch: Any
@@ -71,49 +81,71 @@ class RunControl:
             return len(self._jobs[session])
 
 
-def to_messages(thread, partial: str | None = None) -> list[dict[str, str]]:
+def stopped_marker(lang: str) -> str:
+    """The mark a stopped reply carries in its bubble (markup of ours: the reply text is escaped)."""
+    return f'<span class="reply-stopped">■ {chat_text(i18n.t("chat.bubble.stopped", lang))}</span>'
+
+
+def to_messages(turns: list[ShownTurn], partial: str | None = None, lang: str = i18n.BUILD_LANGUAGE,
+                ) -> list[dict[str, str]]:
     """Chatbot messages for a column thread, shown as text; the original disclaimer follows the first reply."""
     msgs: list[dict[str, str]] = []
     first_reply = True
-    for t in thread.turns:
+    for t in turns:
         if t.role == "patient":
             msgs.append({"role": "user", "content": chat_text(t.text)})
-        else:
-            text = t.text + (DISCLAIMER_BLOCK if first_reply else "")
+            continue
+        content = chat_text(t.text)
+        if t.status == "stopped":
+            content += "\n\n" + stopped_marker(lang)
+        if first_reply:
+            content += chat_text(DISCLAIMER_BLOCK)
             first_reply = False
-            msgs.append({"role": "assistant", "content": chat_text(text)})
+        msgs.append({"role": "assistant", "content": content})
     if partial is not None:
         msgs.append({"role": "assistant", "content": chat_text(partial + (DISCLAIMER_BLOCK if first_reply else ""))})
     return msgs
 
 
-def _status_md(g: Generation | None, blind: bool = False) -> str:
+def status_md(g: Generation | None, lang: str, blind: bool = False) -> str:
+    """A column's status line: the reply's state in the session's language, then route, time and tokens."""
     if g is None:
         return ""
     if g.status == "error":
-        return f"⚠️ **Error** (not model text): {as_text(g.error or '')}"
-    # "done" rather than the store's "ok": the word a user waits for at the end of a stream.
-    parts = [f"`{STATUS_WORDS.get(g.status, g.status)}`"]
+        return i18n.t("chat.status.error", lang, error=as_text(i18n.catalogue().translate(g.error or "", lang)))
+    parts = [f"`{i18n.t(STATUS_KEYS.get(g.status, 'chat.status.done'), lang)}`"]
     if g.route and not blind:
-        parts.append(f"route **{g.route}**")
+        parts.append(i18n.t("chat.status.route", lang, route=as_text(g.route)))
     if g.latency_ms is not None:
         parts.append(f"{g.latency_ms / 1000:.2f} s")
     if g.output_tokens is not None:
-        parts.append(f"{g.output_tokens} tokens")
+        parts.append(i18n.t("chat.status.tokens", lang, n=g.output_tokens))
     return " · ".join(parts)
 
 
-def _route_md(g: Generation | None) -> str:
+def route_md(g: Generation | None, lang: str) -> str:
     if g is None:
         return ""
-    return (f"**route:** {as_text(g.route or '—')}  \n**reason:** {as_text(g.route_reason or '—')}  \n"
-            f"**seed:** {g.seed}")
+    return i18n.t("chat.route.last", lang, route=as_text(g.route or "—"), reason=as_text(g.route_reason or "—"),
+                  seed=as_text(g.seed))
+
+
+def column_label(i: int, name: str, blind: bool, lang: str) -> str:
+    return i18n.t("chat.column", lang, letter=chr(65 + i)) if blind else name
+
+
+def history_table(rows: list[chat_dialogues.DialogueSummary], lang: str) -> pd.DataFrame:
+    """The "My dialogues" list with headers in ``lang``; cells are plain text (datatype str)."""
+    headers = [i18n.t(f"chat.history.col.{c}", lang) for c in HISTORY_COLUMNS]
+    data = [[str(r.id), r.created_at.strftime("%Y-%m-%d %H:%M"), r.owner or "—", str(r.patient_messages),
+             r.first_message, f"#{r.parent_id}" if r.parent_id else ""] for r in rows]
+    return pd.DataFrame(data, columns=headers)
 
 
 def build_chat_tab(svc: Services, state: gr.State, ui: Localizer) -> dict[str, Any]:
     control = RunControl()
     views: list[ColumnView] = []
-    # Headers start blind; page load reveals the names to users allowed to see them (see on_load).
+    # Headers start blind; page load names the columns for users allowed to see them (see on_load).
     with gr.Row(equal_height=False):
         for i, name in enumerate(svc.columns):
             with gr.Column(min_width=260):
@@ -123,48 +155,68 @@ def build_chat_tab(svc: Services, state: gr.State, ui: Localizer) -> dict[str, A
                                  **TEXT_CHATBOT)
                 status = gr.Markdown("", elem_classes=["column-status"], elem_id=f"column-status-{i}")
                 with gr.Row():
-                    regen = gr.Button("↻ Regenerate", size="sm")
-                    branch = gr.Button("⤷ Continue from this reply", size="sm")
-                with gr.Accordion("Model input", open=False, visible=False) as acc:
-                    model_input = gr.Textbox(label="Exact input of the last reply", lines=4, max_lines=12,
-                                             interactive=False, buttons=["copy"])
+                    regen = ui.make(gr.Button, value=K("chat.regenerate"), size="sm")
+                    branch = ui.make(gr.Button, value=K("chat.branch"), size="sm")
+                with ui.make(gr.Accordion, label=K("chat.model_input"), open=False, visible=False,
+                             elem_id=f"model-input-{i}") as acc:
+                    model_input = ui.make(gr.Textbox, label=K("chat.last_input"), lines=4, max_lines=12,
+                                          interactive=False, buttons=["copy"], elem_id=f"last-input-{i}")
                     route = gr.Markdown("")
-                views.append(ColumnView(name, header, bot, status, model_input, route, acc, regen, branch))
+                    preview_input = ui.make(gr.Textbox, label=K("chat.preview_input"), lines=4, max_lines=12,
+                                            interactive=False, buttons=["copy"], elem_id=f"preview-input-{i}")
+                    preview_route = gr.Markdown("")
+                views.append(ColumnView(name, header, bot, status, model_input, route, preview_input, preview_route,
+                                        acc, regen, branch))
     with gr.Row():
-        msg = gr.Textbox(placeholder="病人说… (Enter to send, Shift+Enter for a new line)", show_label=False,
-                         lines=2, max_lines=8, scale=6, elem_id="patient-message", autofocus=True)
-        send_btn = gr.Button("Send", variant="primary", scale=1, elem_id="send")
+        # lines=1 with room to grow: Gradio's textarea then sends on Enter and keeps Shift+Enter a new line
+        # (with lines > 1 it is the other way round).
+        msg = ui.make(gr.Textbox, placeholder=K("chat.placeholder"), show_label=False, lines=1, max_lines=8,
+                      scale=6, elem_id="patient-message", autofocus=True)
+        send_btn = ui.make(gr.Button, value=K("chat.send"), variant="primary", scale=1, elem_id="send")
     with gr.Row():
-        stop_btn = gr.Button("■ Stop", size="sm", elem_id="stop")
-        regen_all = gr.Button("↻ Regenerate all", size="sm")
-        new_btn = gr.Button("New dialogue", size="sm", elem_id="new-dialogue")
-        preview_btn = gr.Button("Preview next model inputs", size="sm")
-        example = gr.Dropdown([(e.title, e.id) for e in chat.examples()], label="Example", scale=2)
-        example_btn = gr.Button("Load example", size="sm")
-    info = gr.Markdown("", elem_id="dialogue-info")
+        stop_btn = ui.make(gr.Button, value=K("chat.stop"), size="sm", elem_id="stop")
+        regen_all = ui.make(gr.Button, value=K("chat.regenerate_all"), size="sm", elem_id="regenerate-all")
+        new_btn = ui.make(gr.Button, value=K("chat.new"), size="sm", elem_id="new-dialogue")
+        preview_btn = ui.make(gr.Button, value=K("chat.preview"), size="sm", elem_id="preview")
+        example = ui.make(gr.Dropdown, choices=[(e.title, e.id) for e in chat.examples()], label=K("chat.example"),
+                          scale=2)
+        example_btn = ui.make(gr.Button, value=K("chat.load_example"), size="sm")
+    info = ui.make(gr.Markdown, value=K("chat.info.new"), elem_id="dialogue-info")
+    with ui.make(gr.Accordion, label=K("chat.history.title"), open=False, elem_id="my-dialogues"):
+        with gr.Row():
+            find_text = ui.make(gr.Textbox, label=K("chat.history.text"), elem_id="history-text", scale=3)
+            find_user = ui.make(gr.Dropdown, choices=[], value=None, label=K("chat.history.user"), visible=False,
+                                allow_custom_value=True,
+                                elem_id="history-user", scale=2)
+            refresh = ui.make(gr.Button, value=K("chat.history.refresh"), size="sm", elem_id="history-refresh",
+                              scale=1)
+        table = gr.Dataframe(pd.DataFrame(), datatype="str", interactive=False, wrap=True, max_height=360,
+                             elem_id="dialogue-list")
+        with gr.Row():
+            open_number = ui.make(gr.Textbox, label=K("chat.history.number"), elem_id="open-dialogue-number",
+                                  scale=2)
+            open_btn = ui.make(gr.Button, value=K("chat.history.open"), size="sm", elem_id="open-dialogue", scale=1)
+    remembered = gr.BrowserState(None, storage_key=BROWSER_KEY)
 
-    all_outputs = [state, msg, info] + [c for v in views for c in (v.chatbot, v.status, v.model_input, v.route)]
+    column_outputs = [c for v in views for c in (v.chatbot, v.status, v.model_input, v.route, v.preview_input,
+                                                 v.preview_route)]
+    all_outputs = [state, remembered, msg, info, *column_outputs]
 
-    def user_of(request: gr.Request):
-        try:
-            return require_role(svc.auth, request, Permission.CHAT)
-        except AuthError as e:
-            raise gr.Error(str(e)) from None
+    def user_of(request: gr.Request) -> CurrentUser:
+        return require_role(svc.auth, request, Permission.CHAT)
 
-    def blind_for(request: gr.Request) -> bool:
+    def blind_for(user: CurrentUser) -> bool:
         """Annotators in blind mode never see model names or routes, here as in the Rate tab."""
-        try:
-            return svc.config.annotation.blind and not svc.auth.from_request(request).can(Permission.SEE_MODELS)
-        except WorkbenchError:
-            return True
+        return svc.config.annotation.blind and not user.can(Permission.SEE_MODELS)
 
-    def render(dialogue_id: int | None, partial: dict[str, str] | None = None, *, blind: bool = True) -> dict:
+    def render(dialogue_id: int | None, lang: str, *, blind: bool, partial: dict[str, str] | None = None) -> dict:
         out: dict = {}
         if dialogue_id is None:
             for v in views:
-                out.update({v.chatbot: [], v.status: "", v.model_input: "", v.route: ""})
+                out.update({v.chatbot: [], v.status: "", v.model_input: "", v.route: "", v.preview_input: "",
+                            v.preview_route: ""})
             return out
-        threads = chat.threads(svc, dialogue_id)
+        shown = chat.shown_threads(svc, dialogue_id)
         with svc.store.read() as s:
             last = {
                 v.name: s.scalars(
@@ -174,55 +226,76 @@ def build_chat_tab(svc: Services, state: gr.State, ui: Localizer) -> dict[str, A
                 for v in views
             }
         for v in views:
-            p = (partial or {}).get(v.name)
             g = last[v.name]
-            out[v.chatbot] = to_messages(threads[v.name], p)
-            out[v.status] = _status_md(g, blind)
+            out[v.chatbot] = to_messages(shown[v.name], (partial or {}).get(v.name), lang)
+            out[v.status] = status_md(g, lang, blind)
             # Blind views get empty inputs and routes: every key exists, whoever renders.
             out[v.model_input] = "" if blind or g is None else (
-                g.input_text if g.input_text is not None else "(no model call)")
-            out[v.route] = "" if blind else _route_md(g)
+                g.input_text if g.input_text is not None else i18n.t("chat.no_model_call", lang))
+            out[v.route] = "" if blind else route_md(g, lang)
+            # A preview belongs to the message typed then; a new reply makes it stale.
+            out[v.preview_input], out[v.preview_route] = "", ""
         return out
 
-    def info_md(dialogue_id: int | None) -> str:
-        return f"Dialogue **#{dialogue_id}**" if dialogue_id else "New dialogue: type the patient's first message."
+    def info_md(dialogue_id: int | None, lang: str, acc: chat_dialogues.DialogueAccess | None = None) -> str:
+        if not dialogue_id:
+            return i18n.t("chat.info.new", lang)
+        if acc is not None and not acc.mine:
+            return i18n.t("chat.info.others", lang, id=dialogue_id, owner=as_text(acc.owner or "—"))
+        return i18n.t("chat.info.dialogue", lang, id=dialogue_id)
 
-    def stream_jobs(st: dict, position: int, jobs: list[Job], request: gr.Request):
+    def goto(dialogue_id: int | None, lang: str, *, blind: bool, info_text: str | None = None,
+             acc: chat_dialogues.DialogueAccess | None = None, st: dict | None = None,
+             partial: dict[str, str] | None = None) -> dict:
+        """Show ``dialogue_id`` and remember it, in this session and in the browser (for a reload)."""
+        return {state: {**(st or {}), "dialogue_id": dialogue_id}, remembered: dialogue_id,
+                info: info_text or info_md(dialogue_id, lang, acc),
+                **render(dialogue_id, lang, blind=blind, partial=partial)}
+
+    def stream_jobs(st: dict, position: int, jobs: list[Job], request: gr.Request, user: CurrentUser):
         did = st["dialogue_id"]
         session = request.session_hash or ""
+        lang = i18n.language(request)
+        blind = blind_for(user)
         control.add(session, jobs)
-        blind = blind_for(request)
-        # Each job's dialogue is exactly the column's thread before this reply: no query per streamed chunk.
-        before = {j.column: j.dialogue for j in jobs}
+        # Each column's thread before this reply, read once: no query per streamed chunk.
+        before = chat.shown_threads(svc, did, before=position)
         partial: dict[str, str] = {}
+        streaming = f"● {i18n.t('chat.status.streaming', lang)}"
         try:
             for u in chat.run(svc, did, position, jobs):
                 upd: ColumnUpdate = u
                 view = next(v for v in views if v.name == upd.column)
                 if upd.final:
                     partial.pop(upd.column, None)
-                    out = render(did, partial, blind=blind)
+                    out = render(did, lang, blind=blind, partial=partial)
                     yield {view.chatbot: out[view.chatbot], view.status: out[view.status],
                            view.model_input: out[view.model_input], view.route: out[view.route]}
                 else:
                     partial[upd.column] = upd.text
-                    yield {view.chatbot: to_messages(before[upd.column], upd.text),
-                           view.status: "⏳ streaming" + ("" if blind else f" · route **{upd.route or '…'}**")}
+                    route = "" if blind else " · " + i18n.t("chat.status.route", lang, route=as_text(upd.route or "…"))
+                    yield {view.chatbot: to_messages(before[upd.column], upd.text, lang), view.status: streaming + route}
         finally:
             control.done(session, jobs)
 
     def on_send(st: dict, message: str, request: gr.Request):
+        lang = i18n.language(request)
         try:
             user = user_of(request)
-            did, pos = chat.send(svc, st.get("dialogue_id"), message, user_id=user.id)
+            current = st.get("dialogue_id")
+            if current is not None:
+                chat_dialogues.require_continuable(svc, user, current)
+            did, pos = chat.send(svc, current, message, user_id=user.id)
         except WorkbenchError as e:
             gr.Warning(as_toast(e))
             yield {msg: message}
             return
         st = {**st, "dialogue_id": did}
-        yield {state: st, msg: "", info: info_md(did), **render(did, {c: "" for c in svc.columns}, blind=blind_for(request))}
-        yield from stream_jobs(st, pos, chat.jobs_for(svc, did, pos, svc.columns), request)
-        yield {info: info_md(did)}
+        blind = blind_for(user)
+        # Every column shows the new message with an empty reply bubble waiting under it.
+        yield {**goto(did, lang, blind=blind, st=st, partial={c: "" for c in svc.columns}), msg: ""}
+        yield from stream_jobs(st, pos, chat.jobs_for(svc, did, pos, svc.columns), request, user)
+        yield {info: info_md(did, lang)}
 
     def last_reply_position(did: int) -> int | None:
         with svc.store.read() as s:
@@ -231,56 +304,63 @@ def build_chat_tab(svc: Services, state: gr.State, ui: Localizer) -> dict[str, A
 
     def on_regenerate(columns: list[str]):
         def handler(st: dict, request: gr.Request):
+            lang = i18n.language(request)
             did = st.get("dialogue_id")
-            pos = last_reply_position(did) if did else None
-            if pos is None:
-                gr.Warning("nothing to regenerate yet: send a message first")
-                return
             try:
-                user_of(request)
+                user = user_of(request)
+                if did is not None:
+                    chat_dialogues.require_continuable(svc, user, did)
             except WorkbenchError as e:
                 gr.Warning(as_toast(e))
                 return
-            yield from stream_jobs(st, pos, chat.jobs_for(svc, did, pos, columns), request)
+            pos = last_reply_position(did) if did else None
+            if pos is None:
+                gr.Warning(i18n.t("chat.warn.nothing_to_regenerate", lang))
+                return
+            yield from stream_jobs(st, pos, chat.jobs_for(svc, did, pos, columns), request, user)
         return handler
 
     def on_branch(column: str):
         def handler(st: dict, request: gr.Request):
+            lang = i18n.language(request)
             did = st.get("dialogue_id")
             try:
                 user = user_of(request)
                 if did is None:
                     raise WorkbenchError("nothing to continue from yet")
+                chat_dialogues.access(svc, user, did)
                 with svc.store.read() as s:
                     gid = s.scalar(
                         select(Generation.id).where(Generation.dialogue_id == did, Generation.column_name == column,
                                                     Generation.status.in_(FINAL_STATUSES))
                         .order_by(Generation.turn_index.desc(), Generation.id.desc()).limit(1)
                     )
+                blind = blind_for(user)
+                label = column_label(svc.columns.index(column), column, blind, lang)
                 if gid is None:
-                    raise WorkbenchError(f"{column} has no finished reply to continue from")
+                    raise WorkbenchError(f"{label} has no finished reply to continue from")
                 new_id = chat.branch(svc, gid, user_id=user.id)
             except WorkbenchError as e:
                 gr.Warning(as_toast(e))
-                return {info: info_md(did)}
-            st = {**st, "dialogue_id": new_id}
-            return {state: st, info: f"Dialogue **#{new_id}**, branched from #{did} at {column}'s reply",
-                    **render(new_id, blind=blind_for(request))}
+                return {info: gr.update()}
+            return goto(new_id, lang, blind=blind, st=st,
+                        info_text=i18n.t("chat.info.branched", lang, id=new_id, parent=did, column=as_text(label)))
         return handler
 
     def on_stop(request: gr.Request):
         user_of(request)
         n = control.stop(request.session_hash or "")
         if n:
-            gr.Info(f"stopping {n} generation(s)")
+            gr.Info(i18n.t("chat.info.stopping", i18n.language(request), n=n))
 
     def on_new(st: dict, request: gr.Request):
-        user_of(request)
-        return {state: {**st, "dialogue_id": None}, msg: "", info: info_md(None), **render(None)}
+        user = user_of(request)
+        return {**goto(None, i18n.language(request), blind=blind_for(user), st=st), msg: ""}
 
     def on_example(st: dict, example_id: str | None, request: gr.Request):
+        lang = i18n.language(request)
         if not example_id:
-            gr.Warning("choose an example first")
+            gr.Warning(i18n.t("chat.warn.choose_example", lang))
             return {msg: gr.update()}
         try:
             user = user_of(request)
@@ -288,40 +368,89 @@ def build_chat_tab(svc: Services, state: gr.State, ui: Localizer) -> dict[str, A
         except WorkbenchError as e:
             gr.Warning(as_toast(e))
             return {msg: gr.update()}
-        return {state: {**st, "dialogue_id": did}, msg: last,
-                info: f"Dialogue **#{did}** (example): press Send to get every column's reply",
-                **render(did, blind=blind_for(request))}
+        return {**goto(did, lang, blind=blind_for(user), st=st, info_text=i18n.t("chat.info.example", lang, id=did)),
+                msg: last}
 
     def on_preview(st: dict, message: str, request: gr.Request):
+        lang = i18n.language(request)
         did = st.get("dialogue_id")
-        out: dict = {}
-        if blind_for(request):
-            gr.Info(BLIND_PREVIEW_NOTICE)
+        user = user_of(request)
+        if blind_for(user):
+            gr.Info(i18n.t("chat.info.blind_preview", lang))
             return {info: gr.update()}  # Gradio needs at least one output; nothing else changes
+        out: dict = {}
         try:
+            if did is not None:
+                chat_dialogues.access(svc, user, did)
             threads = chat.threads(svc, did) if did else {}
         except WorkbenchError as e:
             gr.Warning(as_toast(e))
-            return out
+            return {info: gr.update()}
         for v in views:
+            # Only the preview boxes: the last reply's exact input stays what it was.
             try:
                 turns = threads[v.name].turns if v.name in threads else ()
                 d = Dialogue(tuple(turns) + (Turn("patient", message.strip() or "…"),))
                 p = svc.backends[v.name].plan(d)
-                out[v.model_input] = p.input if p.input is not None else "(no model call)"
-                out[v.route] = (f"**next route:** {as_text(p.route)}  \n**fallback:** {as_text(p.fallback or '—')}  \n"
-                                f"**reason:** {as_text(p.reason)}")
+                out[v.preview_input] = p.input if p.input is not None else i18n.t("chat.no_model_call", lang)
+                out[v.preview_route] = i18n.t("chat.route.next", lang, route=as_text(p.route),
+                                              fallback=as_text(p.fallback or "—"), reason=as_text(p.reason))
             except WorkbenchError as e:
-                out[v.model_input], out[v.route] = "", f"⚠️ {as_text(e)}"
+                out[v.preview_input] = ""
+                out[v.preview_route] = "⚠ " + as_text(i18n.catalogue().translate(str(e), lang))
         return out
 
-    def on_load(request: gr.Request) -> dict:
-        blind = blind_for(request)
-        out: dict = {}
+    def list_rows(user: CurrentUser, text: str | None, owner: str | None, lang: str) -> pd.DataFrame:
+        return history_table(chat_dialogues.list_dialogues(svc, user, owner=owner or None, text=text), lang)
+
+    def on_list(text: str | None, owner: str | None, request: gr.Request):
+        user = user_of(request)
+        return {table: list_rows(user, text, owner, i18n.language(request))}
+
+    def open_dialogue(st: dict, number: object, request: gr.Request) -> dict:
+        lang = i18n.language(request)
+        try:
+            user = user_of(request)
+            did = chat_dialogues.parse_dialogue_id(number)
+            acc = chat_dialogues.access(svc, user, did)
+        except WorkbenchError as e:
+            gr.Warning(as_toast(e))
+            return {info: gr.update()}
+        return {**goto(did, lang, blind=blind_for(user), acc=acc, st=st), open_number: str(did)}
+
+    def on_open(st: dict, number: str, request: gr.Request) -> dict:
+        return open_dialogue(st, number, request)
+
+    def on_pick(st: dict, evt: gr.SelectData, request: gr.Request) -> dict:
+        row = evt.row_value or []
+        return open_dialogue(st, row[0] if row else None, request)
+
+    def on_load(last_id: object, request: gr.Request) -> dict:
+        lang = i18n.language(request)
+        try:
+            user = user_of(request)
+        except WorkbenchError:
+            return {}
+        blind = blind_for(user)
+        everyone = user.can(Permission.ALL_DIALOGUES)
+        out: dict = {find_user: gr.update(visible=everyone, value=None,
+                                          choices=[(i18n.t("chat.history.everyone", lang), "")]
+                                          + [(u, u) for u in chat_dialogues.owners(svc, user)]),
+                     table: list_rows(user, None, None, lang)}
+        # After a reload, the dialogue this browser had open, if this user may still open it.
+        try:
+            did = chat_dialogues.parse_dialogue_id(last_id) if last_id else None
+            acc = chat_dialogues.access(svc, user, did) if did else None
+        except WorkbenchError:
+            did, acc = None, None
+        shown = goto(did, lang, blind=blind, acc=acc) if did is not None else {}
+        if did is not None:
+            out.update(shown)
+            out[open_number] = str(did)
         for i, v in enumerate(views):
-            label = f"Column {chr(65 + i)}" if blind else v.name
-            out[v.header] = f"### {label}"
-            out[v.chatbot] = gr.update(label=label)
+            label = column_label(i, v.name, blind, lang)
+            out[v.header] = f"### {as_text(label)}"
+            out[v.chatbot] = gr.update(label=label, **({"value": shown[v.chatbot]} if shown else {}))
             out[v.inspect_box] = gr.update(visible=not blind)
         return out
 
@@ -333,11 +462,23 @@ def build_chat_tab(svc: Services, state: gr.State, ui: Localizer) -> dict[str, A
     msg.submit(**send_evt, api_name=False)
     stop_btn.click(on_stop, None, None, queue=False, api_name="stop")
     regen_all.click(on_regenerate(svc.columns), [state], all_outputs, api_name="regenerate_all", **generating)
+    new_evt = dict(fn=on_new, inputs=[state], outputs=all_outputs)
+    new_btn.click(**new_evt, api_name="new_dialogue")
     for v in views:
         v.regenerate.click(on_regenerate([v.name]), [state], all_outputs, api_name=False, **generating)
         v.branch.click(on_branch(v.name), [state], all_outputs, api_name=False)
-    new_btn.click(on_new, [state], all_outputs, api_name="new_dialogue")
+        # The Chatbot's trash icon clears one column's display only: make it mean "new dialogue" for all,
+        # so what is shown never parts from what the next Send continues.
+        v.chatbot.clear(**new_evt, api_name=False)
     example_btn.click(on_example, [state, example], all_outputs, api_name="load_example")
     preview_btn.click(on_preview, [state, msg], all_outputs, api_name="preview")
-    load_outputs = [c for v in views for c in (v.header, v.chatbot, v.inspect_box)]
-    return {"views": views, "control": control, "on_load": on_load, "load_outputs": load_outputs}
+    refresh.click(on_list, [find_text, find_user], [table], api_name="list_dialogues")
+    find_text.submit(on_list, [find_text, find_user], [table], api_name=False)
+    find_user.input(on_list, [find_text, find_user], [table], api_name=False)
+    open_btn.click(on_open, [state, open_number], [*all_outputs, open_number], api_name="open_dialogue")
+    open_number.submit(on_open, [state, open_number], [*all_outputs, open_number], api_name=False)
+    table.select(on_pick, [state], [*all_outputs, open_number], api_name=False)
+    load_outputs = list(dict.fromkeys([*(c for v in views for c in (v.header, v.inspect_box)), find_user, table,
+                                       open_number, *all_outputs]))
+    return {"views": views, "control": control, "on_load": on_load, "load_inputs": [remembered],
+            "load_outputs": load_outputs}

@@ -1,0 +1,342 @@
+"""Chromium, in Chinese and English: the Chat tab's keys, stopped replies, the trash icon, the preview boxes,
+one font, no missing glyphs, and "My dialogues" for an annotator (their own) and a researcher (everyone's).
+
+The columns are real OpenAI-compatible backends streaming from a local server (``tests/fake_openai.py``):
+fast where speed does not matter, slow where a reply must still be streaming when Stop is pressed.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from tests.browser import launch, require_chromium
+from tests.fake_openai import FakeOpenAI
+from tests.ui_login import BROWSER_TIMEOUT_MS, password_of
+from tests.ui_server import running_app
+from workbench.auth import upsert_user
+from workbench.config import parse_config
+from workbench.services import build_services
+from workbench.store.schema import Dialogue, Generation, Turn, User
+from workbench.ui.i18n import catalogue
+
+pytestmark = pytest.mark.browser
+LOCALES = {"en-US": "en", "zh-CN": "zh"}
+REPLY = ["您好，", "头疼", "多久了？"]
+
+
+def t(key: str, lang: str, **fields: Any) -> str:
+    return catalogue().t(key, lang, **fields)
+
+
+def remote_config(tmp_path: Path, base_url: str, columns: tuple[str, ...] = ("Remote",), **annotation: Any):
+    return parse_config({
+        "database_url": f"sqlite:///{tmp_path / 'chat.db'}",
+        "columns": [{"name": n, "backend": "openai-compatible", "base_url": base_url, "model_name": "fake",
+                     "timeout_s": 60} for n in columns],
+        "annotation": {"users_file": None, "annotators_per_item": 1, **annotation},
+    }, "<chat browser test>")
+
+
+@contextmanager
+def remote_app(tmp_path: Path, chunks: list[str], *, delay_s: float = 0.0, users: dict[str, str] | None = None,
+               columns: tuple[str, ...] = ("Remote",)) -> Iterator[tuple[Any, Any, FakeOpenAI]]:
+    with FakeOpenAI(chunks, delay_s=delay_s) as model:
+        svc = build_services(remote_config(tmp_path, model.base_url, columns), auth_enabled=bool(users))
+        for name, role in (users or {}).items():
+            upsert_user(svc.store, name, password_of(name), role)
+        try:
+            with running_app(svc) as url:
+                yield svc, url, model
+        finally:
+            svc.close()
+
+
+def open_page(browser, url: str, locale: str, username: str | None = None):
+    ctx = browser.new_context(locale=locale, viewport={"width": 1400, "height": 1000})
+    page = ctx.new_page()
+    page.set_default_timeout(BROWSER_TIMEOUT_MS)
+    page.goto(url)
+    if username:
+        page.locator("input[type=text]").first.fill(username)
+        page.locator("input[type=password]").first.fill(password_of(username))
+        page.locator("button", has_text=re.compile("Login|登录")).first.click()
+    page.locator("#send").wait_for(state="visible")
+    return page
+
+
+def wait_loaded(page, lang: str) -> None:
+    """Page load has run: the Send button speaks the session's language."""
+    from playwright.sync_api import expect
+
+    expect(page.locator("#send")).to_have_text(t("chat.send", lang), timeout=BROWSER_TIMEOUT_MS)
+
+
+def patient_turns(svc) -> list[tuple[int, str]]:
+    with svc.store.read() as s:
+        return [(r.dialogue_id, r.text) for r in s.scalars(select(Turn).where(Turn.role == "patient").order_by(Turn.id))]
+
+
+def font_coverage() -> set[int]:
+    """Every code point some installed font has a glyph for (fontconfig's charsets)."""
+    covered: set[int] = set()
+    out = subprocess.run(["fc-list", "--format", "%{charset}\n"], capture_output=True, text=True, check=True).stdout
+    for part in out.split():
+        lo, _, hi = part.partition("-")
+        covered.update(range(int(lo, 16), int(hi or lo, 16) + 1))
+    return covered
+
+
+def missing_glyphs(text: str, covered: set[int]) -> set[str]:
+    # Variation selectors and zero-width characters draw nothing by design.
+    invisible = {0xFE0E, 0xFE0F, 0x200B, 0x200C, 0x200D, 0x2060}
+    return {c for c in text if ord(c) > 0x7F and ord(c) not in covered and ord(c) not in invisible
+            and not c.isspace()}
+
+
+@pytest.mark.parametrize("locale", list(LOCALES))
+def test_enter_sends_shift_enter_adds_a_line_preview_boxes_and_trash(tmp_path, locale):
+    require_chromium()
+    from playwright.sync_api import expect, sync_playwright
+
+    lang = LOCALES[locale]
+    with remote_app(tmp_path, REPLY) as (svc, url, _model), sync_playwright() as pw:
+        browser = launch(pw)
+        page = open_page(browser, url.page, locale)
+        wait_loaded(page, lang)
+        box = page.locator("#patient-message textarea")
+        expect(box).to_have_attribute("placeholder", t("chat.placeholder", lang))
+        box.click()
+        box.type("头疼三天了")
+        box.press("Shift+Enter")
+        box.type("还有点发烧")
+        # Shift+Enter is a new line in the box, not a send.
+        expect(box).to_have_value("头疼三天了\n还有点发烧")
+        assert patient_turns(svc) == []
+        box.press("Enter")
+        expect(box).to_have_value("", timeout=BROWSER_TIMEOUT_MS)
+        expect(page.locator("#column-status-0")).to_contain_text(t("chat.status.done", lang),
+                                                                 timeout=BROWSER_TIMEOUT_MS)
+        assert [text for _, text in patient_turns(svc)] == ["头疼三天了\n还有点发烧"]
+        with svc.store.read() as s:
+            last_input = s.scalars(select(Generation.input_text)).one()
+
+        # Preview: its own box, labelled as a preview; the last reply's exact input stays as it was.
+        page.locator("#model-input-0").get_by_text(t("chat.model_input", lang)).click()
+        last_box = page.locator("#last-input-0")
+        preview_box = page.locator("#preview-input-0")
+        expect(last_box).to_contain_text(t("chat.last_input", lang))
+        expect(preview_box).to_contain_text(t("chat.preview_input", lang))
+        expect(last_box.locator("textarea")).to_have_value(last_input)
+        box.fill("还需要做什么检查？")
+        page.locator("#preview").click()
+        expect(preview_box.locator("textarea")).to_have_value(re.compile("还需要做什么检查"),
+                                                               timeout=BROWSER_TIMEOUT_MS)
+        expect(last_box.locator("textarea")).to_have_value(last_input)
+        assert "还需要做什么检查" not in last_input
+
+        # The Chatbot's trash icon starts a new dialogue: every column is empty and the next message
+        # goes to a new dialogue, not back into the one whose display was cleared.
+        # Gradio's own label of the icon, in its own catalogue: "Clear" / "清空对话".
+        page.locator(".column-chat").first.get_by_role("button", name=re.compile("^(Clear|清空)")).click()
+        expect(page.locator("#dialogue-info")).to_contain_text(t("chat.info.new", lang).split("：")[0].split(":")[0],
+                                                               timeout=BROWSER_TIMEOUT_MS)
+        expect(page.locator(".column-chat").first).not_to_contain_text("头疼三天了")
+        box.fill("嗓子疼")
+        box.press("Enter")
+        expect(page.locator("#column-status-0")).to_contain_text(t("chat.status.done", lang),
+                                                                 timeout=BROWSER_TIMEOUT_MS)
+        turns = patient_turns(svc)
+        assert [text for _, text in turns] == ["头疼三天了\n还有点发烧", "嗓子疼"]
+        assert turns[0][0] != turns[1][0]
+        browser.close()
+
+
+@pytest.mark.parametrize("locale", list(LOCALES))
+def test_a_stopped_reply_is_marked_and_stays_marked(tmp_path, locale):
+    require_chromium()
+    from playwright.sync_api import expect, sync_playwright
+
+    lang = LOCALES[locale]
+    covered = font_coverage()
+    with (remote_app(tmp_path, [f"第{i}句。" for i in range(600)], delay_s=0.5) as (svc, url, model),
+          sync_playwright() as pw):
+        browser = launch(pw)
+        page = open_page(browser, url.page, locale)
+        wait_loaded(page, lang)
+        page.locator("#patient-message textarea").fill("我咳嗽三天了")
+        page.locator("#send").click()
+        status = page.locator("#column-status-0")
+        expect(status).to_contain_text(t("chat.status.streaming", lang), timeout=BROWSER_TIMEOUT_MS)
+        # Nothing on the page while streaming is drawn as a missing-glyph box.
+        assert not missing_glyphs(page.locator("body").inner_text(), covered)
+        assert not missing_glyphs(status.inner_text(), covered), status.inner_text()
+        page.locator("#stop").click()
+        expect(status).to_contain_text(t("chat.status.stopped", lang), timeout=BROWSER_TIMEOUT_MS)
+        marker = t("chat.bubble.stopped", lang)
+        bubble = page.locator(".column-chat").first
+        expect(bubble.locator(".reply-stopped")).to_have_text(re.compile(re.escape(marker)))
+        with svc.store.read() as s:
+            g = s.scalars(select(Generation)).one()
+        assert g.status == "stopped" and 0 < len(g.output) < len("".join(model.chunks))
+
+        # A reload finds the dialogue again, still marked.
+        page.reload()
+        wait_loaded(page, lang)
+        expect(page.locator("#dialogue-info")).to_contain_text(f"#{g.dialogue_id}", timeout=BROWSER_TIMEOUT_MS)
+        expect(bubble.locator(".reply-stopped")).to_have_text(re.compile(re.escape(marker)))
+        expect(status).to_contain_text(t("chat.status.stopped", lang))
+
+        # So does reopening it from "My dialogues" after starting another.
+        page.locator("#new-dialogue").click()
+        expect(bubble.locator(".reply-stopped")).to_have_count(0, timeout=BROWSER_TIMEOUT_MS)
+        page.locator("#my-dialogues").get_by_text(t("chat.history.title", lang)).click()
+        page.locator("#open-dialogue-number").locator("input, textarea").first.fill(str(g.dialogue_id))
+        page.locator("#open-dialogue").click()
+        expect(bubble.locator(".reply-stopped")).to_have_text(re.compile(re.escape(marker)),
+                                                              timeout=BROWSER_TIMEOUT_MS)
+        browser.close()
+
+
+def test_fonts_one_face_for_latin_and_chinese(tmp_path):
+    """A heading's Latin letters are drawn in the body's face (checked on the glyphs Chromium used)."""
+    require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with remote_app(tmp_path, REPLY) as (_svc, url, _model), sync_playwright() as pw:
+        browser = launch(pw)
+        page = open_page(browser, url.page, "zh-CN")
+        wait_loaded(page, "zh")
+        family = page.evaluate("""() => {
+            const f = s => getComputedStyle(document.querySelector(s)).fontFamily;
+            return {body: f('body'), title: f('#app-title h2'), column: f('.column-header h3'),
+                    button: f('#send'), text: f('#patient-message textarea')};
+        }""")
+        assert len(set(family.values())) == 1, family
+        assert family["body"].startswith('"Noto Sans CJK SC"'), family
+        cdp = page.context.new_cdp_session(page)
+        cdp.send("DOM.enable")
+        cdp.send("CSS.enable")
+        root = cdp.send("DOM.getDocument", {"depth": -1})["root"]["nodeId"]
+
+        def faces(selector: str) -> set[str]:
+            node = cdp.send("DOM.querySelector", {"nodeId": root, "selector": selector})["nodeId"]
+            return {f["familyName"] for f in cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]}
+
+        title = page.locator("#app-title h2").inner_text()
+        assert re.search("[A-Za-z]", title) and re.search("[\u4e00-\u9fff]", title)
+        # Every glyph of the title (Latin and Chinese) and of a column heading ("A 栏"/"Remote") comes
+        # from one font, the body's.
+        assert faces("#app-title h2") == {"Noto Sans CJK SC"}
+        assert faces(".column-header h3") == {"Noto Sans CJK SC"}
+        browser.close()
+
+
+def test_my_dialogues_annotator_sees_own_researcher_sees_everyones(tmp_path):
+    require_chromium()
+    from playwright.sync_api import expect, sync_playwright
+
+    users = {"ann1": "annotator", "ann2": "annotator", "rita": "researcher"}
+    with (remote_app(tmp_path, REPLY, users=users, columns=("Remote-X", "Remote-Y")) as (svc, url, _model),
+          sync_playwright() as pw):
+        browser = launch(pw)
+        n = len(svc.columns)
+
+        def send(page, text: str, lang: str) -> None:
+            page.locator("#patient-message textarea").fill(text)
+            page.locator("#send").click()
+            expect(page.locator("#patient-message textarea")).to_have_value("", timeout=BROWSER_TIMEOUT_MS)
+            for i in range(n):
+                expect(page.locator(f"#column-status-{i}")).to_contain_text(t("chat.status.done", lang),
+                                                                            timeout=BROWSER_TIMEOUT_MS)
+
+        def list_text(page) -> str:
+            return page.locator("#dialogue-list").inner_text()
+
+        a2 = open_page(browser, url, "en-US", "ann2")
+        wait_loaded(a2, "en")
+        send(a2, "乙的问题：胃疼", "en")
+        a1 = open_page(browser, url, "en-US", "ann1")
+        wait_loaded(a1, "en")
+        send(a1, "甲的问题：头晕", "en")
+        d_ann1 = next(d for d, text in patient_turns(svc) if text.startswith("甲"))
+        d_ann2 = next(d for d, text in patient_turns(svc) if text.startswith("乙"))
+
+        # A reload keeps the way back: the same dialogue is shown again.
+        a1.reload()
+        wait_loaded(a1, "en")
+        expect(a1.locator("#dialogue-info")).to_contain_text(f"#{d_ann1}", timeout=BROWSER_TIMEOUT_MS)
+        expect(a1.locator(".column-chat").first).to_contain_text("甲的问题：头晕")
+
+        # An annotator lists only their own dialogues, with no user filter, and cannot open another's.
+        a1.locator("#my-dialogues").get_by_text(t("chat.history.title", "en")).click()
+        a1.locator("#history-refresh").click()
+        expect(a1.locator("#dialogue-list")).to_contain_text("甲的问题：头晕", timeout=BROWSER_TIMEOUT_MS)
+        assert "乙的问题" not in list_text(a1)
+        expect(a1.locator("#history-user")).to_be_hidden()
+        a1.locator("#new-dialogue").click()
+        expect(a1.locator(".column-chat").first).not_to_contain_text("甲的问题", timeout=BROWSER_TIMEOUT_MS)
+        a1.locator("#open-dialogue-number").locator("input, textarea").first.fill(str(d_ann2))
+        a1.locator("#open-dialogue").click()
+        expect(a1.get_by_text(f"dialogue #{d_ann2} is not one you may open")).to_be_visible(
+            timeout=BROWSER_TIMEOUT_MS)
+        assert "乙的问题" not in a1.locator(".column-chat").first.inner_text()
+
+        # Reopen by clicking the row, continue it, then branch from a column's reply.
+        a1.locator("#dialogue-list").get_by_text("甲的问题：头晕").last.click()
+        expect(a1.locator(".column-chat").first).to_contain_text("甲的问题：头晕", timeout=BROWSER_TIMEOUT_MS)
+        expect(a1.locator("#dialogue-info")).to_contain_text(f"#{d_ann1}")
+        send(a1, "还有点恶心", "en")
+        assert [text for d, text in patient_turns(svc) if d == d_ann1] == ["甲的问题：头晕", "还有点恶心"]
+        a1.get_by_role("button", name=t("chat.branch", "en")).nth(1).click()
+        expect(a1.locator("#dialogue-info")).to_contain_text(f"branched from #{d_ann1}", timeout=BROWSER_TIMEOUT_MS)
+        with svc.store.read() as s:
+            branch = s.scalars(select(Dialogue).where(Dialogue.parent_id == d_ann1)).one()
+        send(a1, "分支里的新问题", "en")
+        assert [text for d, text in patient_turns(svc) if d == branch.id][-1] == "分支里的新问题"
+        # Blind: neither the list nor the columns name a model.
+        panel = a1.locator("#send").locator("xpath=ancestor::*[@role='tabpanel'][1]").inner_html()
+        assert "Remote-X" not in panel and "Remote-Y" not in panel
+        assert t("chat.column", "en", letter="B") in a1.locator(".column-header h3").nth(1).inner_text()
+
+        # A researcher (in Chinese) lists everyone's, filters by user and by text, and opens another's
+        # dialogue read-only: sending there is refused, branching makes their own copy.
+        r = open_page(browser, url, "zh-CN", "rita")
+        wait_loaded(r, "zh")
+        r.locator("#my-dialogues").get_by_text(t("chat.history.title", "zh")).click()
+        expect(r.locator("#dialogue-list")).to_contain_text("乙的问题：胃疼", timeout=BROWSER_TIMEOUT_MS)
+        expect(r.locator("#dialogue-list")).to_contain_text("甲的问题：头晕")
+        expect(r.locator("#dialogue-list")).to_contain_text(t("chat.history.col.first", "zh"))
+        r.locator("#history-user input").click()
+        r.get_by_role("option", name="ann2").click()
+        expect(r.locator("#dialogue-list")).not_to_contain_text("甲的问题", timeout=BROWSER_TIMEOUT_MS)
+        expect(r.locator("#dialogue-list")).to_contain_text("乙的问题：胃疼")
+        r.locator("#history-user input").click()
+        r.get_by_role("option", name=t("chat.history.everyone", "zh")).click()
+        r.locator("#history-text input, #history-text textarea").first.fill("恶心")
+        r.locator("#history-refresh").click()
+        expect(r.locator("#dialogue-list")).not_to_contain_text("乙的问题", timeout=BROWSER_TIMEOUT_MS)
+        expect(r.locator("#dialogue-list")).to_contain_text("甲的问题：头晕")
+        r.locator("#open-dialogue-number").locator("input, textarea").first.fill(str(d_ann2))
+        r.locator("#open-dialogue").click()
+        expect(r.locator(".column-chat").first).to_contain_text("乙的问题：胃疼", timeout=BROWSER_TIMEOUT_MS)
+        expect(r.locator("#dialogue-info")).to_contain_text("ann2")
+        expect(r.locator(".column-header").first).to_contain_text("Remote-X")  # researchers see model names
+        before = patient_turns(svc)
+        r.locator("#patient-message textarea").fill("研究员想插一句")
+        r.locator("#send").click()
+        expect(r.get_by_text(re.compile(f"对话 #{d_ann2} 由 ann2 发起"))).to_be_visible(timeout=BROWSER_TIMEOUT_MS)
+        assert patient_turns(svc) == before
+        r.get_by_role("button", name=t("chat.branch", "zh")).first.click()
+        expect(r.locator("#dialogue-info")).to_contain_text(f"从 #{d_ann2}", timeout=BROWSER_TIMEOUT_MS)
+        with svc.store.read() as s:
+            copy = s.scalars(select(Dialogue).where(Dialogue.parent_id == d_ann2)).one()
+            assert copy.created_by == s.scalar(select(User.id).where(User.username == "rita"))
+        browser.close()
