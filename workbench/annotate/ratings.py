@@ -191,8 +191,10 @@ def preference_from_choice(item: ItemView, choice: str | None, ranking_text: str
     if choice == "ranking":
         labels = [r.label for r in item.replies]
         order = parse_ranking(ranking_text, labels)
-        return PreferenceForm("ranking", None, tuple(item.reply_by_label(x).generation_id for x in order))
-    return PreferenceForm("best", item.reply_by_label(choice).generation_id)
+        # A label of an identical twin stands for its group: the group is ranked once, where it first appears.
+        ids = (item.representative(x).generation_id for x in order)
+        return PreferenceForm("ranking", None, tuple(dict.fromkeys(ids)))
+    return PreferenceForm("best", item.representative(choice).generation_id)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -381,7 +383,7 @@ def save_preference(s: Session, user: CurrentUser, item_id: int, form: Preferenc
     snapshot to ``preference_versions``; changing an answer whose version is snapshotted starts the next.
     """
     item = open_item(s, user, item_id)
-    shown = [r.generation_id for r in item.replies]
+    shown = [r.generation_id for r in item.preference_replies]  # identical twins are one choice
     form = validate_preference(form, shown, rubric, final=submit)
     status = "submitted" if submit else "draft"
     ranking = list(form.ranking) if form.ranking is not None else None
@@ -462,7 +464,7 @@ def submit_item(s: Session, user: CurrentUser, item_id: int, forms: Mapping[int,
             submit(s, user, reply.generation_id, form, rubric=rubric, blind=blind)
         except InputError as e:
             raise InputError(f"reply {reply.label}: {e}") from None
-    if len(item.replies) > 1:
+    if len(item.groups) > 1:
         save_preference(s, user, item.item_id, preference or PreferenceForm(), rubric=rubric, submit=True,
                         blind=blind)
     complete_item(s, user, item.item_id)

@@ -50,11 +50,21 @@ def _batch_run_status(conn: Connection) -> None:
                          "ELSE 'finished' END, heartbeat_at = created_at")
 
 
+def _assignment_skip_flag(conn: Connection) -> None:
+    have = {c["name"] for c in inspect(conn).get_columns("assignments")}
+    for name, ddl in (("skipped_at", "ALTER TABLE assignments ADD COLUMN skipped_at TIMESTAMP"),
+                      ("flagged_at", "ALTER TABLE assignments ADD COLUMN flagged_at TIMESTAMP"),
+                      ("flag_reason", "ALTER TABLE assignments ADD COLUMN flag_reason TEXT")):
+        if name not in have:
+            conn.exec_driver_sql(ddl)
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "dialogues, turns, generations, suggestions, ratings, preferences, queue, users, datasets", _initial),
     Migration(2, "gold_answers: expected answers of gold items", _gold_answers),
     Migration(3, "preference_versions: the submitted history of preferences", _preference_versions),
     Migration(4, "batch_runs.status, owner, heartbeat_at: interrupted runs are marked", _batch_run_status),
+    Migration(5, "assignments.skipped_at, flagged_at, flag_reason: skip and flag-as-broken", _assignment_skip_flag),
 ]
 LATEST = MIGRATIONS[-1].version
 
