@@ -165,7 +165,7 @@ def validate_preference(form: PreferenceForm, shown: Sequence[int], rubric: Rubr
     return PreferenceForm(outcome, None, None)
 
 
-_RANK_SPLIT = re.compile(r"[\s>,，、;；]+")
+_RANK_SPLIT = re.compile(r"[\s>=,，、;；]+")  # "=" joins identical replies, ranked as one
 
 
 def parse_ranking(text: str, labels: Sequence[str]) -> list[str]:
