@@ -89,7 +89,7 @@ def test_rate_tab_features(tmp_path, lang):
             style = page.locator("#rate-tt-0").evaluate(
                 "e => { const s = getComputedStyle(e); return [parseFloat(s.outlineWidth), s.backgroundColor]; }")
             assert style[0] >= 3 and style[1] not in ("rgba(0, 0, 0, 0)", "transparent"), style
-            for i in range(2):  # Y accepts the suggestion, then a score and N/A
+            for _ in range(2):  # Y accepts the suggestion, then a score and N/A
                 page.keyboard.press("y")
                 page.keyboard.press("4")
                 page.keyboard.press("0")
