@@ -13,7 +13,6 @@ from sqlalchemy import create_engine, inspect, select, text
 from workbench.annotate import queue
 from workbench.annotate.queue import open_item, sync_queue, take_next
 from workbench.annotate.ratings import (
-    PreferenceForm,
     RatingForm,
     get_preference,
     preference_from_choice,
