@@ -390,11 +390,20 @@ def build_rate_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
         assert item is not None
         return item
 
-    def claim_next(user: CurrentUser) -> tuple[ItemView | None, bool]:
-        with svc.store.session() as s:
-            queue.sync_queue(s)
+    def claim_next(user: CurrentUser, *, sync: bool = True) -> tuple[ItemView | None, bool]:
+        # After a submit (sync=False), claim from the items already queued first: new generations are queued
+        # (a scan of the generations) only when none is left, so the next item does not wait for that scan.
+        if sync:
+            with svc.store.session() as s:
+                queue.sync_queue(s)
         with svc.store.session() as s:
             claim = queue.take_next(s, user, k, cfg.gold_rate)
+        if claim is None and not sync:
+            with svc.store.session() as s:
+                added = queue.sync_queue(s)
+            if added:
+                with svc.store.session() as s:
+                    claim = queue.take_next(s, user, k, cfg.gold_rate)
         if claim is None:
             return None, False
         return load_item(user, claim.item_id), claim.resumed
@@ -578,7 +587,7 @@ def build_rate_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
         # Committed: the next item comes in the same answer (one round trip from the key press to the next item).
         note = i18n.t("rate.submitted", lang, item=done.item_id)
         try:
-            nxt, resumed = claim_next(user)
+            nxt, _resumed = claim_next(user, sync=False)
         except WorkbenchError as e:
             warn(e, lang)
             out = render(user, state, done, lang, note, answers=False)
