@@ -382,7 +382,12 @@ def save_preference(s: Session, user: CurrentUser, item_id: int, form: Preferenc
     draft autosave over an unchanged submitted preference leaves it submitted; a submit appends a
     snapshot to ``preference_versions``; changing an answer whose version is snapshotted starts the next.
     """
-    item = open_item(s, user, item_id)
+    return _save_preference_on(s, user, open_item(s, user, item_id), form, rubric=rubric, submit=submit,
+                               blind=blind)
+
+
+def _save_preference_on(s: Session, user: CurrentUser, item: ItemView, form: PreferenceForm, *, rubric: Rubric,
+                        submit: bool, blind: bool) -> PreferenceView:
     shown = [r.generation_id for r in item.preference_replies]  # identical twins are one choice
     form = validate_preference(form, shown, rubric, final=submit)
     status = "submitted" if submit else "draft"
@@ -464,9 +469,8 @@ def submit_item(s: Session, user: CurrentUser, item_id: int, forms: Mapping[int,
             submit(s, user, reply.generation_id, form, rubric=rubric, blind=blind)
         except InputError as e:
             raise InputError(f"reply {reply.label}: {e}") from None
-    if len(item.groups) > 1:
-        save_preference(s, user, item.item_id, preference or PreferenceForm(), rubric=rubric, submit=True,
-                        blind=blind)
+    if len(item.groups) > 1:  # the item just opened: reading it again would double the submit's queries
+        _save_preference_on(s, user, item, preference or PreferenceForm(), rubric=rubric, submit=True, blind=blind)
     complete_item(s, user, item.item_id)
     return replace(item, completed=True)  # the same replies, now complete: no need to read it again
 
