@@ -163,6 +163,10 @@ def build_rate_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
     # Changed by every submit's answer (stored or refused): the page script waits for it before moving on.
     ack = gr.Textbox("0", elem_id="rate-ack", elem_classes=["rate-hidden"], interactive=False, show_label=False,
                      container=False)
+    # The item on screen, sent with every autosave: gr.State is read when an event runs, so an autosave queued
+    # behind a submit would otherwise see the next item's id and file the old item's answers under it.
+    item_ref = gr.Textbox("", elem_id="rate-item-id", elem_classes=["rate-hidden"], interactive=False,
+                          show_label=False, container=False)
     history = ui.make(gr.Chatbot, label=K("rate.history"), height=260, elem_id="rate-history",
                       feedback_options=None, buttons=["copy"], **TURN_BUBBLES)
     diff_toggle = ui.make(gr.Checkbox, label=K("rate.diff_toggle"), elem_id="rate-diff-toggle", value=False)
@@ -226,7 +230,7 @@ def build_rate_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
                 release_btn = ui.make(gr.Button, value=K("rate.release"), size="sm", scale=1)
 
     nav_buttons = [back_btn, skip_btn, submit_btn, flag_btn]
-    item_outputs: list[Any] = [st, info_md, history, pref, ranking, saved_md, progress_md, revealed_md, ack,
+    item_outputs: list[Any] = [st, item_ref, info_md, history, pref, ranking, saved_md, progress_md, revealed_md, ack,
                                *nav_buttons]
     for w in widgets:
         item_outputs += [w.box, w.header, w.reply, w.diff, w.own_history, w.suggestion, w.rank, *w.form_inputs]
@@ -297,7 +301,8 @@ def build_rate_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
         shown_before = int(state.get("shown") or 0)
         groups = item.groups if item is not None else ()
         state = {**state, "item_id": item.item_id if item else None, "shown": len(groups)}
-        out: dict[Any, Any] = {st: state, progress_md: progress_text(user, lang), saved_md: note}
+        out: dict[Any, Any] = {st: state, item_ref: str(state["item_id"] or ""), progress_md: progress_text(user, lang),
+                               saved_md: note}
         out.update({b: gr.update(interactive=item is not None) for b in nav_buttons})
         out[back_btn] = gr.update(interactive=True)
         out[skip_btn] = gr.update(interactive=item is not None and not item.completed)
@@ -382,8 +387,10 @@ def build_rate_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
         with svc.store.session() as s:
             return queue.open_item(s, user, item_id)
 
-    def current_item(user: CurrentUser, state: dict) -> ItemView:
-        item_id = state.get("item_id")
+    def current_item(user: CurrentUser, state: dict, shown: Any = None) -> ItemView:
+        """The item the event is about: the one the page showed when the event was sent (``shown``, from
+        ``item_ref``), else the state's (API callers)."""
+        item_id = int(shown) if isinstance(shown, str) and shown.isdigit() else state.get("item_id")
         if item_id is None:
             raise InputError("no item is open: press Next item")
         item = load_item(user, item_id)
@@ -521,12 +528,12 @@ def build_rate_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
 
     def make_autosave(i: int):
         def autosave(state: dict, turn_type: Any, questioning: Any, suggestion: Any, safety: Any, comment: Any,
-                     corrected: Any, request: gr.Request):
+                     corrected: Any, shown: Any = None, request: gr.Request = None):
             values = (turn_type, questioning, suggestion, safety, comment, corrected)
             user = user_of(request)
             lang = i18n.language(request)
             try:
-                item = current_item(user, state)
+                item = current_item(user, state, shown)
                 if i >= len(item.groups):
                     return {saved_md: gr.update()}  # Gradio refuses an empty dict of updates
                 form = form_from_values(*values)
@@ -541,11 +548,11 @@ def build_rate_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
                 return {saved_md: i18n.t("rate.not_saved", lang, error=as_text(warn(e, lang)))}
         return autosave
 
-    def on_pref_change(state: dict, choice: Any, rank_text: Any, request: gr.Request):
+    def on_pref_change(state: dict, choice: Any, rank_text: Any, shown: Any = None, request: gr.Request = None):
         user = user_of(request)
         lang = i18n.language(request)
         try:
-            item = current_item(user, state)
+            item = current_item(user, state, shown)
             if choice == PREF_RANKING and not (rank_text or "").strip():
                 return {saved_md: i18n.t("rate.rank_needed", lang)}
             form = ratings.preference_from_choice(item, choice, rank_text or "")
@@ -715,14 +722,14 @@ def build_rate_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
         # Leaving a text box saves it again: a keystroke's save can be coalesced away while another runs.
         gr.on([w.turn_type.input, w.questioning.input, w.suggestion_score.input, w.safety.input,
                w.comment.input, w.corrected.input, w.comment.blur, w.corrected.blur],
-              make_autosave(i), [st, *w.form_inputs], [saved_md], api_name=f"rate_autosave_{i}",
+              make_autosave(i), [st, *w.form_inputs, item_ref], [saved_md], api_name=f"rate_autosave_{i}",
               trigger_mode="always_last", show_progress="hidden")
         # Ranking by clicks: appended in the browser (no round trip, so fast clicks keep their order), then saved.
         w.rank.click(None, [ranking, w.rank], [ranking, pref], js=_RANK_APPEND_JS, api_name=False).then(
-            on_pref_change, [st, pref, ranking], [saved_md], api_name=False, show_progress="hidden")
+            on_pref_change, [st, pref, ranking, item_ref], [saved_md], api_name=False, show_progress="hidden")
     rank_clear.click(None, None, [ranking], js="() => ''", api_name=False).then(
-        on_pref_change, [st, pref, ranking], [saved_md], api_name=False, show_progress="hidden")
-    gr.on([pref.input], on_pref_change, [st, pref, ranking], [saved_md],
+        on_pref_change, [st, pref, ranking, item_ref], [saved_md], api_name=False, show_progress="hidden")
+    gr.on([pref.input], on_pref_change, [st, pref, ranking, item_ref], [saved_md],
           api_name="rate_preference", trigger_mode="always_last", show_progress="hidden")
     submit_inputs = [st, pref, ranking] + [c for w in widgets for c in w.form_inputs]
     submit_btn.click(on_submit, submit_inputs, item_outputs, api_name="rate_submit", trigger_mode="once",
