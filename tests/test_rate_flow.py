@@ -224,6 +224,10 @@ def test_the_readme_shows_the_same_keys_as_the_app():
     assert readme[start:start + len(table)] == table
     assert readme[start + len(table)] == ""  # and nothing more: no key the app does not have
     assert all("Tab" not in s.keys for s in SHORTCUTS)  # Tab is the browser's; it is not one of ours
+    from workbench.ui.i18n import catalogue
+
+    keys = [s.action for s in SHORTCUTS] + [f"rate.status.{x}" for x in ("draft", "submitted", "discarded")]
+    assert all(set(catalogue().messages[k]) == {"zh", "en"} for k in keys)  # keys built at run time exist too
     js = (REPO_ROOT / "workbench" / "ui" / "assets" / "rate_keys.js").read_text(encoding="utf-8")
     for s in SHORTCUTS:  # every listed letter is handled by the page script
         for key in s.keys:
