@@ -172,7 +172,11 @@ def test_a_database_made_by_main_upgrades_in_place_keeping_every_row(tmp_path):
     after = table_rows(path)
     assert set(after) == set(before) - {"schema_version"} | {"alembic_version"}
     for table in set(before) - {"schema_version"}:
-        assert after[table] == before[table], table
+        # Later revisions may append nullable columns (0003: assignments' skip and flag): the old columns
+        # keep every value, the new ones start empty.
+        width = len(before[table][0])
+        assert [r[:width] for r in after[table]] == before[table], table
+        assert all(v is None for r in after[table] for v in r[width:]), table
     # the references survived the copies of the tables: deleting a dialogue still cascades
     store = Store(f"sqlite:///{path}")
     try:
@@ -196,7 +200,9 @@ def test_a_database_of_each_former_schema_version_is_finished_and_stamped(versio
         _alembic_check(store)
         after = table_rows(path)
         for table in set(before) - {"schema_version", "batch_runs"}:
-            assert after[table] == before[table], table
+            width = len(before[table][0])  # columns appended by later revisions start empty
+            assert [r[:width] for r in after[table]] == before[table], table
+            assert all(v is None for r in after[table] for v in r[width:]), table
         assert len(after["batch_runs"]) == len(before["batch_runs"])
         if version < 4:  # step 4 judged the runs by finished_at
             raw = sqlite3.connect(path)

@@ -12,7 +12,7 @@ import pytest
 from rating_fixtures import RunningApp, add_positions, make_users
 from sqlalchemy import select
 
-from workbench.store.schema import Assignment, Preference, Rating
+from workbench.store.schema import Assignment, Preference, Rating, Suggestion
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).parent / "artifacts"
@@ -94,12 +94,14 @@ def test_two_annotators_rate_concurrently_with_keyboard_and_refresh(tmp_path):
                     assert column.name not in markup
 
             # B works with the mouse and types a comment with markup; A works from the keyboard meanwhile.
+            _radio(pb, "rate-tt-0", "question")
             _radio(pb, "rate-q-0", "3")
             pb.locator("#rate-comment-0 textarea").fill("B 的备注 " + XSS)
             pb.locator("#rate-comment-0 textarea").blur()
 
-            pa.locator("#rate-q-0").click()  # focus the first axis, as a user would
-            for key in ["4", "0", "3", "2", "5", "0"]:
+            # The turn type is not pre-filled: Y accepts the classifier's suggestion shown beside it.
+            pa.locator("#rate-tt-0").click(position={"x": 5, "y": 5})  # focus the first axis, as a user would
+            for key in ["y", "4", "0", "y", "3", "2", "y", "5", "0"]:
                 pa.keyboard.press(key)
             pa.keyboard.press("b")
             _wait(lambda: len(_rows(app.store, ua.id)) == 3, what="A's autosaved drafts")
@@ -125,6 +127,7 @@ def test_two_annotators_rate_concurrently_with_keyboard_and_refresh(tmp_path):
             # B finishes with the mouse.
             for i in range(3):
                 if i:
+                    _radio(pb, f"rate-tt-{i}", "mixed")
                     _radio(pb, f"rate-q-{i}", "2")
                 _radio(pb, f"rate-s-{i}", "N/A")
             _radio(pb, "rate-pref", "tie")
@@ -151,6 +154,10 @@ def test_two_annotators_rate_concurrently_with_keyboard_and_refresh(tmp_path):
         # A's keyboard answers: 4, N/A, 3, 2, 5, N/A and "B best".
         assert [(r.questioning, r.questioning_na, r.suggestion, r.suggestion_na) for r in ra] == [
             (4, False, None, True), (3, False, 2, False), (5, False, None, True)]
+        with app.store.session() as s:  # Y took the classifier's suggestion, which the store keeps apart
+            suggested = {g.generation_id: g.value for g in s.scalars(select(Suggestion))}
+        assert [r.turn_type for r in ra] == [suggested[r.generation_id] for r in ra]
+        assert [r.turn_type for r in rb] == ["question", "mixed", "mixed"]
         assert prefs[ua.id].outcome == "best" and prefs[ua.id].status == "submitted"
         assert prefs[ua.id].winner_generation_id == prefs[ua.id].shown[1]
         assert prefs[ub.id].outcome == "tie"

@@ -13,6 +13,7 @@ Callers own the session (one per user action, see :meth:`Store.session`).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import exists, func, select
 from sqlalchemy.exc import IntegrityError
@@ -42,6 +43,9 @@ from workbench.vocab import (
 from workbench.vocab import GREETING_ROUTE as GREETING_ROUTE  # noqa: I001 (re-exported for older callers)
 
 _MAX_CLAIM_ATTEMPTS = 64
+FLAG_REASON_CHARS = 1000
+
+
 @dataclass(frozen=True)
 class MachineSuggestion:
     """The classifier's pre-annotation of a reply, kept apart from the human's answer."""
@@ -80,6 +84,28 @@ class ItemView:
             if r.label == label:
                 return r
         raise InputError(f"there is no reply {label!r} in this item; replies are {[r.label for r in self.replies]}")
+
+    @property
+    def groups(self) -> tuple[tuple[ReplyView, ...], ...]:
+        """Replies grouped by byte-identical text, in display order (almost always groups of one).
+
+        BianQue-1.0 and the hybrid's v1 route with one seed write the same bytes: such replies are shown
+        once, one answer is stored for each of them, and they are never preferred over each other.
+        """
+        by_text: dict[str, list[ReplyView]] = {}
+        for r in self.replies:
+            by_text.setdefault(r.output, []).append(r)
+        return tuple(tuple(g) for g in by_text.values())
+
+    @property
+    def preference_replies(self) -> tuple[ReplyView, ...]:
+        """One reply per group: what a preference compares (identical twins are one choice)."""
+        return tuple(g[0] for g in self.groups)
+
+    def representative(self, label: str) -> ReplyView:
+        """The reply standing for ``label``'s group in preferences."""
+        target = self.reply_by_label(label)
+        return next(g[0] for g in self.groups if target in g)
 
 
 @dataclass(frozen=True)
@@ -179,10 +205,19 @@ def item_generations(s: Session, item: QueueItem, user_id: int | None = None) ->
 
 
 def open_assignment(s: Session, user: CurrentUser) -> Assignment | None:
-    """The item this user holds but has not completed (the oldest, if several)."""
+    """The item this user holds and is working on: not completed, skipped or flagged (the oldest)."""
     return s.scalars(
-        select(Assignment).where(Assignment.user_id == user.id, Assignment.completed_at.is_(None))
+        select(Assignment).where(Assignment.user_id == user.id, Assignment.completed_at.is_(None),
+                                 Assignment.skipped_at.is_(None), Assignment.flagged_at.is_(None))
         .order_by(Assignment.assigned_at, Assignment.id).limit(1)
+    ).first()
+
+
+def _oldest_skipped(s: Session, user: CurrentUser) -> Assignment | None:
+    return s.scalars(
+        select(Assignment).where(Assignment.user_id == user.id, Assignment.completed_at.is_(None),
+                                 Assignment.skipped_at.is_not(None), Assignment.flagged_at.is_(None))
+        .order_by(Assignment.skipped_at, Assignment.id).limit(1)
     ).first()
 
 
@@ -255,7 +290,7 @@ def take_next(s: Session, user: CurrentUser, k: int, gold_rate: float = 0.0) -> 
             .order_by(n.desc(), QueueItem.id).limit(16)
         ))
         if not candidates:
-            return None
+            return _resume_skipped(s, user)
         for item in candidates:
             used = set(s.scalars(select(Assignment.slot).where(Assignment.item_id == item.id)))
             for slot in (x for x in range(k) if x not in used):
@@ -267,6 +302,87 @@ def take_next(s: Session, user: CurrentUser, k: int, gold_rate: float = 0.0) -> 
                     break  # our own other tab got here first; this item is not available to us again
     # Only reachable under extreme contention; the caller can simply try again.
     return None
+
+
+def _resume_skipped(s: Session, user: CurrentUser) -> Claim | None:
+    """Nothing new is left: the items the user skipped come back, the longest-skipped first."""
+    a = _oldest_skipped(s, user)
+    if a is None:
+        return None
+    a.skipped_at = None
+    return Claim(a.item_id, a.slot, tuple(a.display_order), resumed=True)
+
+
+def _held_open(s: Session, user: CurrentUser, item_id: int) -> Assignment:
+    a = user_assignment(s, user, item_id) if isinstance(item_id, int) else None
+    if a is None:
+        raise AuthError("you do not hold this item")
+    return a
+
+
+def skip_item(s: Session, user: CurrentUser, item_id: int) -> bool:
+    """Put an open item back for later: the user keeps it (drafts too) and gets it after their new items.
+
+    Returns False (and changes nothing) for an item already submitted: moving on from it loses nothing.
+    """
+    a = _held_open(s, user, item_id)
+    if a.completed_at is not None or a.flagged_at is not None:
+        return False
+    a.skipped_at = utcnow()
+    return True
+
+
+def flag_item(s: Session, user: CurrentUser, item_id: int, reason: str) -> None:
+    """Flag an item as broken with the user's reason: it leaves their queue; admins see the flag."""
+    from workbench.validation import validate_free_text
+
+    text = validate_free_text(reason, FLAG_REASON_CHARS, "reason")
+    if not text or not text.strip():
+        raise InputError("say why the item is broken")
+    a = _held_open(s, user, item_id)
+    a.flagged_at = utcnow()
+    a.flag_reason = text.strip()
+    a.skipped_at = None
+
+
+@dataclass(frozen=True)
+class FlaggedItem:
+    item_id: int
+    dialogue_id: int
+    turn_index: int
+    username: str
+    reason: str
+    flagged_at: datetime
+
+
+def flagged_items(s: Session, user: CurrentUser) -> list[FlaggedItem]:
+    """Every item flagged as broken, newest first, with who flagged it and why; admins only."""
+    from workbench.store.schema import User
+
+    if not user.is_admin:
+        raise AuthError("only an admin can see flagged items")
+    rows = s.execute(
+        select(Assignment.item_id, QueueItem.dialogue_id, QueueItem.turn_index, User.username,
+               Assignment.flag_reason, Assignment.flagged_at)
+        .join(QueueItem, QueueItem.id == Assignment.item_id).join(User, User.id == Assignment.user_id)
+        .where(Assignment.flagged_at.is_not(None)).order_by(Assignment.flagged_at.desc(), Assignment.id.desc())
+    ).all()
+    return [FlaggedItem(i, d, t, u, r or "", f) for i, d, t, u, r, f in rows]
+
+
+def previous_item(s: Session, user: CurrentUser, current_item_id: int | None) -> int | None:
+    """The item the user submitted before ``current_item_id`` (or their last submitted one): "undo/back".
+
+    Submitted items are walked newest first, so pressing back repeatedly goes further back.
+    """
+    done = list(s.scalars(
+        select(Assignment.item_id).where(Assignment.user_id == user.id, Assignment.completed_at.is_not(None),
+                                         Assignment.flagged_at.is_(None))
+        .order_by(Assignment.completed_at.desc(), Assignment.id.desc())))
+    if current_item_id in done:
+        i = done.index(current_item_id)
+        return done[i + 1] if i + 1 < len(done) else None
+    return done[0] if done else None
 
 
 def complete_item(s: Session, user: CurrentUser, item_id: int) -> None:
@@ -283,7 +399,7 @@ def complete_item(s: Session, user: CurrentUser, item_id: int) -> None:
     missing = [c for c, g in gens.items() if g.id not in submitted]
     if missing:
         raise InputError(f"{len(missing)} reply(ies) are not submitted yet")
-    if len(gens) > 1:
+    if len({g.output for g in gens.values()}) > 1:  # identical twins are one choice: see ItemView.groups
         pref = s.scalars(select(Preference).where(
             Preference.dialogue_id == item.dialogue_id, Preference.turn_index == item.turn_index,
             Preference.user_id == user.id)).first()
@@ -291,6 +407,7 @@ def complete_item(s: Session, user: CurrentUser, item_id: int) -> None:
             raise InputError("the preference across replies is not submitted yet")
     if a.completed_at is None:
         a.completed_at = utcnow()
+    a.skipped_at = None
 
 
 # --------------------------------------------------------------------------------------------------
@@ -372,7 +489,7 @@ def progress(s: Session, user: CurrentUser, k: int) -> Progress:
     mine_done = s.scalar(select(func.count(Assignment.id)).where(
         Assignment.user_id == user.id, Assignment.completed_at.is_not(None))) or 0
     mine_open = s.scalar(select(func.count(Assignment.id)).where(
-        Assignment.user_id == user.id, Assignment.completed_at.is_(None))) or 0
+        Assignment.user_id == user.id, Assignment.completed_at.is_(None), Assignment.flagged_at.is_(None))) or 0
     slots_done = s.scalar(select(func.count(Assignment.id)).where(Assignment.completed_at.is_not(None))) or 0
     per_item = (select(Assignment.item_id, func.count(Assignment.id).label("n"),
                        func.count(Assignment.completed_at).label("done"))
@@ -399,7 +516,9 @@ def release_open(s: Session, admin: CurrentUser, username: str) -> int:
     uid = s.scalar(select(User.id).where(User.username == username.strip()))
     if uid is None:
         raise InputError(f"no user named {username.strip()!r}")
-    held = list(s.scalars(select(Assignment).where(Assignment.user_id == uid, Assignment.completed_at.is_(None))))
+    # A flag stays: it is the annotator's report to the admins, not an open item.
+    held = list(s.scalars(select(Assignment).where(Assignment.user_id == uid, Assignment.completed_at.is_(None),
+                                                   Assignment.flagged_at.is_(None))))
     for a in held:
         s.delete(a)
     return len(held)

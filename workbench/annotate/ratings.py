@@ -165,7 +165,7 @@ def validate_preference(form: PreferenceForm, shown: Sequence[int], rubric: Rubr
     return PreferenceForm(outcome, None, None)
 
 
-_RANK_SPLIT = re.compile(r"[\s>,，、;；]+")
+_RANK_SPLIT = re.compile(r"[\s>=,，、;；]+")  # "=" joins identical replies, ranked as one
 
 
 def parse_ranking(text: str, labels: Sequence[str]) -> list[str]:
@@ -191,8 +191,10 @@ def preference_from_choice(item: ItemView, choice: str | None, ranking_text: str
     if choice == "ranking":
         labels = [r.label for r in item.replies]
         order = parse_ranking(ranking_text, labels)
-        return PreferenceForm(PreferenceOutcome.RANKING, None, tuple(item.reply_by_label(x).generation_id for x in order))
-    return PreferenceForm(PreferenceOutcome.BEST, item.reply_by_label(choice).generation_id)
+        # A label of an identical twin stands for its group: the group is ranked once, where it first appears.
+        ids = (item.representative(x).generation_id for x in order)
+        return PreferenceForm(PreferenceOutcome.RANKING, None, tuple(dict.fromkeys(ids)))
+    return PreferenceForm(PreferenceOutcome.BEST, item.representative(choice).generation_id)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -380,8 +382,13 @@ def save_preference(s: Session, user: CurrentUser, item_id: int, form: Preferenc
     draft autosave over an unchanged submitted preference leaves it submitted; a submit appends a
     snapshot to ``preference_versions``; changing an answer whose version is snapshotted starts the next.
     """
-    item = open_item(s, user, item_id)
-    shown = [r.generation_id for r in item.replies]
+    return _save_preference_on(s, user, open_item(s, user, item_id), form, rubric=rubric, submit=submit,
+                               blind=blind)
+
+
+def _save_preference_on(s: Session, user: CurrentUser, item: ItemView, form: PreferenceForm, *, rubric: Rubric,
+                        submit: bool, blind: bool) -> PreferenceView:
+    shown = [r.generation_id for r in item.preference_replies]  # identical twins are one choice
     form = validate_preference(form, shown, rubric, final=submit)
     status = AnswerStatus.SUBMITTED if submit else AnswerStatus.DRAFT
     ranking = list(form.ranking) if form.ranking is not None else None
@@ -463,9 +470,8 @@ def submit_item(s: Session, user: CurrentUser, item_id: int, forms: Mapping[int,
             submit(s, user, reply.generation_id, form, rubric=rubric, blind=blind)
         except InputError as e:
             raise InputError(f"reply {reply.label}: {e}") from None
-    if len(item.replies) > 1:
-        save_preference(s, user, item.item_id, preference or PreferenceForm(), rubric=rubric, submit=True,
-                        blind=blind)
+    if len(item.groups) > 1:  # the item just opened: reading it again would double the submit's queries
+        _save_preference_on(s, user, item, preference or PreferenceForm(), rubric=rubric, submit=True, blind=blind)
     complete_item(s, user, item.item_id)
     return replace(item, completed=True)  # the same replies, now complete: no need to read it again
 

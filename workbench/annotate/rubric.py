@@ -133,6 +133,9 @@ class Rubric(_Model):
     comment: FieldSpec
     corrected_reply: FieldSpec
     preference: PreferenceSpec
+    #: Pre-fill the annotator's turn type with the classifier's guess. Off: a pre-filled answer anchors
+    #: raters (turn-type agreement came out a perfect 1), so the guess is shown beside the field instead.
+    prefill_turn_type: bool = False
 
     @field_validator("axes")
     @classmethod
@@ -153,7 +156,10 @@ class Rubric(_Model):
     @cached_property
     def content_hash(self) -> str:
         """Short hash of the parsed content (formatting and YAML comments do not change it)."""
-        canonical = json.dumps(self.model_dump(mode="json"), ensure_ascii=False, sort_keys=True)
+        data = self.model_dump(mode="json")
+        if not data["prefill_turn_type"]:
+            del data["prefill_turn_type"]  # the default leaves the hash of rubrics written before it as it was
+        canonical = json.dumps(data, ensure_ascii=False, sort_keys=True)
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:8]
 
     @property

@@ -286,6 +286,11 @@ class Assignment(Base):
     display_order: Mapped[list[Any]] = mapped_column(default=list)  # counterbalanced column order
     assigned_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     completed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # Skipped: still held, offered again after the annotator's new items. Flagged as broken (with the
+    # annotator's reason, shown to admins): out of this annotator's queue for good.
+    skipped_at: Mapped[datetime | None] = mapped_column(DateTime)
+    flagged_at: Mapped[datetime | None] = mapped_column(DateTime)
+    flag_reason: Mapped[str | None] = mapped_column(Text)
 
 
 class GoldAnswer(Base):

@@ -5,16 +5,22 @@ Handlers are thin: each resolves the user from the request (never from a client 
 keyed by component. The current item lives in server-side ``gr.State`` and is re-derived from the
 database on page load, so a refresh or a server restart loses nothing that was autosaved.
 
+One box per *distinct* reply: byte-identical replies (``ItemView.groups``) are shown once, marked, rated
+once and stored for each. Submit stores the item and opens the next one in the same answer (one round
+trip instead of two), and sends only what changed.
+
 Text that comes from the database (dialogue turns, replies, comments) is only ever shown in Chatbot /
-Textbox components or escaped before Markdown, so markup in it stays inert.
+Textbox components or escaped (:mod:`workbench.ui.text`) before Markdown or HTML, so markup in it stays inert.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import time
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import gradio as gr
@@ -22,13 +28,16 @@ import gradio as gr
 from workbench.access import Permission, require_role
 from workbench.annotate import queue, ratings
 from workbench.annotate.api import parse_submit
-from workbench.annotate.queue import ItemView
+from workbench.annotate.queue import ItemView, ReplyView
 from workbench.annotate.ratings import RatingForm
 from workbench.annotate.rubric import Rubric, load_rubric
 from workbench.auth import CurrentUser
 from workbench.errors import AuthError, InputError, WorkbenchError
 from workbench.services import Services
-from workbench.ui.i18n import Localizer
+from workbench.ui import i18n
+from workbench.ui.i18n import K, Localizer
+from workbench.ui.rate_shortcuts import shortcuts_help
+from workbench.ui.reply_diff import diff_html
 from workbench.ui.text import TEXT_CHATBOT, as_text, as_toast, text_messages
 from workbench.vocab import PreferenceOutcome
 
@@ -37,128 +46,10 @@ log = logging.getLogger(__name__)
 MAX_REPLIES = 6
 NA = "N/A"
 PREF_TIE, PREF_ALL_BAD, PREF_RANKING = PreferenceOutcome.TIE, PreferenceOutcome.ALL_BAD, PreferenceOutcome.RANKING
-
-SHORTCUTS_MD = """**Keyboard** (when not typing in a text box; <kbd>Esc</kbd> leaves a text box)
-| key | action |
-|---|---|
-| <kbd>1</kbd>–<kbd>5</kbd> | score the focused axis (highlighted), then move to the next axis |
-| <kbd>0</kbd> | N/A on the focused axis |
-| <kbd>[</kbd> / <kbd>]</kbd> | previous / next axis (or click an axis to focus it) |
-| <kbd>A</kbd> <kbd>B</kbd> <kbd>C</kbd> … | preference: that reply is best |
-| <kbd>T</kbd> | preference: tie |
-| <kbd>X</kbd> | preference: all bad |
-| <kbd>Enter</kbd> | submit this item |
-| <kbd>N</kbd> | next item |
-"""
-
-# Runs once on page load (launch(js=...)). Keys act only while the Rate tab is visible and the user is
-# not typing; they click the real radio inputs, so Gradio sees ordinary user input and autosaves.
-RATE_JS = r"""
-() => {
-  if (window.__rateKeys) return;
-  window.__rateKeys = true;
-  const style = document.createElement('style');
-  style.textContent = `.rate-axis.rate-focus { outline: 3px solid #f59e0b; outline-offset: 2px; border-radius: 6px; }
-    .rate-col { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 6px; }`;
-  document.head.appendChild(style);
-  const visible = (el) => el && el.offsetParent !== null;
-  const axes = () => Array.from(document.querySelectorAll('.rate-axis')).filter(visible);
-  let focusId = null;
-  const setFocus = (el) => {
-    document.querySelectorAll('.rate-axis.rate-focus').forEach(e => e.classList.remove('rate-focus'));
-    if (!el) { focusId = null; return; }
-    el.classList.add('rate-focus');
-    focusId = el.id;
-  };
-  const current = () => {
-    const all = axes();
-    const el = focusId && document.getElementById(focusId);
-    if (el && visible(el)) return el;
-    setFocus(all[0] || null);
-    return all[0] || null;
-  };
-  const move = (step) => {
-    const all = axes();
-    if (!all.length) return;
-    const i = all.indexOf(current());
-    setFocus(all[Math.max(0, Math.min(all.length - 1, i + step))]);
-  };
-  const pick = (container, value) => {
-    if (!container) return false;
-    const input = Array.from(container.querySelectorAll('input[type=radio]')).find(x => x.value === value);
-    if (!input) return false;
-    input.click();
-    return true;
-  };
-  document.addEventListener('focusin', (ev) => {
-    const axis = ev.target.closest && ev.target.closest('.rate-axis');
-    if (axis) setFocus(axis);
-  });
-  document.addEventListener('click', (ev) => {
-    const axis = ev.target.closest && ev.target.closest('.rate-axis');
-    if (axis) setFocus(axis);
-  });
-  // "Next" right after "Submit" must wait for the submit's answer: events of one page run concurrently,
-  // and a submit answer drawn after the next item would show the old item again.
-  let submitting = null;
-  const submitDrawn = () => {
-    const saved = document.getElementById('rate-saved');
-    const before = saved ? saved.innerText : '';
-    const t0 = Date.now();
-    return new Promise((resolve) => {
-      const poll = () => {
-        const now = document.getElementById('rate-saved');
-        const text = now ? now.innerText : '';
-        if ((text !== before && text.includes('submitted')) || Date.now() - t0 > 15000) resolve();
-        else setTimeout(poll, 25);
-      };
-      setTimeout(poll, 25);
-    });
-  };
-  document.addEventListener('click', (ev) => {
-    const t = ev.target.closest && ev.target;
-    if (!t) return;
-    if (t.closest('#rate-submit')) {
-      const mine = submitDrawn();
-      submitting = mine;
-      mine.then(() => { if (submitting === mine) submitting = null; });
-    } else if (t.closest('#rate-next') && submitting && !ev.__rateReplay) {
-      ev.preventDefault();
-      ev.stopImmediatePropagation();
-      const button = t.closest('#rate-next');
-      submitting.then(() => {
-        const again = new MouseEvent('click', {bubbles: true, cancelable: true});
-        again.__rateReplay = true;
-        button.dispatchEvent(again);
-      });
-    }
-  }, true);
-  document.addEventListener('keydown', (ev) => {
-    const submit = document.getElementById('rate-submit');
-    if (!visible(submit)) return;
-    const t = ev.target;
-    const tag = (t && t.tagName || '').toLowerCase();
-    const typing = tag === 'textarea' || (tag === 'input' && !['radio', 'checkbox'].includes(t.type)) || (t && t.isContentEditable);
-    if (typing) {
-      if (ev.key === 'Escape') t.blur();
-      return;
-    }
-    if (ev.ctrlKey || ev.metaKey || ev.altKey) return;
-    const k = ev.key;
-    if (/^[1-9]$/.test(k)) {
-      if (pick(current(), k)) { move(1); ev.preventDefault(); }
-    } else if (k === '0') {
-      if (pick(current(), 'N/A')) { move(1); ev.preventDefault(); }
-    } else if (k === ']') { move(1); ev.preventDefault(); }
-    else if (k === '[') { move(-1); ev.preventDefault(); }
-    else if (k === 'Enter') { submit.click(); ev.preventDefault(); }
-    else if (k === 'n' || k === 'N') { const b = document.getElementById('rate-next'); if (b) b.click(); setFocus(null); ev.preventDefault(); }
-    else if (k === 't' || k === 'T') { if (pick(document.getElementById('rate-pref'), 'tie')) ev.preventDefault(); }
-    else if (k === 'x' || k === 'X') { if (pick(document.getElementById('rate-pref'), 'all_bad')) ev.preventDefault(); }
-    else if (/^[a-zA-Z]$/.test(k)) { if (pick(document.getElementById('rate-pref'), k.toUpperCase())) ev.preventDefault(); }
-  });
-}
-"""
+#: page-load script (``launch(js=...)``): the keyboard shortcuts and the focus marking
+RATE_JS = (Path(__file__).parent / "assets" / "rate_keys.js").read_text(encoding="utf-8")
+#: Chatbot settings of the dialogue panes: each stored turn is its own bubble, even two patient turns in a row
+TURN_BUBBLES: dict[str, Any] = {**TEXT_CHATBOT, "group_consecutive_messages": False}
 
 
 @dataclass
@@ -166,6 +57,7 @@ class ReplyWidgets:
     box: Any
     header: Any
     reply: Any
+    diff: Any
     own_history: Any
     suggestion: Any
     turn_type: Any
@@ -174,6 +66,7 @@ class ReplyWidgets:
     safety: Any
     comment: Any
     corrected: Any
+    rank: Any
 
     @property
     def form_inputs(self) -> list[Any]:
@@ -197,8 +90,6 @@ def _parse_score(value: Any) -> tuple[int | None, bool]:
     try:
         return int(value), False
     except (TypeError, ValueError):
-        from workbench.errors import InputError
-
         raise InputError(f"a score must be a number or {NA}, got {value!r}") from None
 
 
@@ -211,13 +102,35 @@ def form_from_values(turn_type: Any, questioning: Any, suggestion: Any, safety: 
                       suggestion_na=sg_na, safety_flag=bool(safety), comment=comment, corrected_reply=corrected)
 
 
+def group_label(group: tuple[ReplyView, ...]) -> str:
+    """``"A"``, or ``"A=C"`` for identical replies: the name of one box, one preference choice, one rank."""
+    return "=".join(r.label for r in group)
+
+
+def _labels_text(group: tuple[ReplyView, ...], lang: str) -> str:
+    labels = [r.label for r in group]
+    joiner = "、" if lang == "zh" else ", "
+    return joiner.join(labels[:-1]) + (" 和 " if lang == "zh" else " and ") + labels[-1]
+
+
+def error_text(e: WorkbenchError, lang: str) -> str:
+    """An error in ``lang``; ``reply X: …`` (how a whole-item submit names the reply) keeps its prefix."""
+    text = str(e)
+    cat = i18n.catalogue()
+    head, sep, rest = text.partition(": ")
+    if sep and head.startswith("reply ") and len(head.split()) == 2:
+        return i18n.t("rate.reply_label", lang, label=head.split()[1]) + ": " + cat.translate(rest, lang)
+    return cat.translate(text, lang)
+
+
 def api_item(item: ItemView | None) -> dict[str, Any] | None:
     """An item as the JSON API sends it: blind labels and texts, never column names."""
     if item is None:
         return None
+    twins = {r.label: [x.label for x in g if x is not r] for g in item.groups for r in g}
     return {"item_id": item.item_id, "turn_index": item.turn_index, "completed": item.completed,
             "history": [{"role": r, "text": t} for r, t in item.history],
-            "replies": [{"label": r.label, "text": r.output,
+            "replies": [{"label": r.label, "text": r.output, "identical_to": twins[r.label],
                          "suggested_turn_type": r.suggestion.turn_type if r.suggestion else None}
                         for r in item.replies]}
 
@@ -229,70 +142,99 @@ def build_rate_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
     k = cfg.annotators_per_item
     guidelines_path = svc.config.resolve_path(cfg.guidelines)
     try:
-        guidelines = guidelines_path.read_text(encoding="utf-8")
+        guidelines: str | None = guidelines_path.read_text(encoding="utf-8")
+        guidelines_error = ""
     except OSError as e:
-        guidelines = f"(guidelines not available: {as_text(str(e))})"
-    axis_q, axis_s = rubric.axis("questioning"), rubric.axis("suggestion")
-    turn_choices = [(f"{t.zh} {t.en}", t.key) for t in rubric.turn_types]
+        guidelines, guidelines_error = None, str(e)
+    turn_keys = {t.key for t in rubric.turn_types}
+    has_ranking = any(o.key == PREF_RANKING for o in rubric.preference.options)
 
-    st = gr.State({"item_id": None, "reveal": False})
+    st = gr.State({"item_id": None, "reveal": False, "diff": False, "shown": 0})
     with gr.Row():
         progress_md = gr.Markdown("", elem_id="rate-progress")
     with gr.Row():
-        next_btn = gr.Button("Next item (N)", elem_id="rate-next", size="sm")
-        submit_btn = gr.Button("Submit item (Enter)", variant="primary", elem_id="rate-submit", size="sm")
-    info_md = gr.Markdown("Press **Next item** to start.", elem_id="rate-item-info")
-    history = gr.Chatbot(label="Dialogue so far", height=260, elem_id="rate-history", feedback_options=None,
-                         buttons=["copy"], **TEXT_CHATBOT)
+        back_btn = ui.make(gr.Button, value=K("rate.back"), elem_id="rate-back", size="sm", interactive=False)
+        skip_btn = ui.make(gr.Button, value=K("rate.skip"), elem_id="rate-skip", size="sm", interactive=False)
+        next_btn = ui.make(gr.Button, value=K("rate.next"), elem_id="rate-next", size="sm")
+        submit_btn = ui.make(gr.Button, value=K("rate.submit"), variant="primary", elem_id="rate-submit",
+                             size="sm", interactive=False)
+    revealed_md = gr.Markdown("", elem_id="rate-revealed")
+    # Not bound to the catalogue: page load writes it (the restored item, or "press Next") in the right language.
+    info_md = gr.Markdown(ui.t("rate.start"), elem_id="rate-item-info")
+    # Changed by every submit's answer (stored or refused): the page script waits for it before moving on.
+    ack = gr.Textbox("0", elem_id="rate-ack", elem_classes=["rate-hidden"], interactive=False, show_label=False,
+                     container=False)
+    # The item on screen, sent with every autosave: gr.State is read when an event runs, so an autosave queued
+    # behind a submit would otherwise see the next item's id and file the old item's answers under it.
+    item_ref = gr.Textbox("", elem_id="rate-item-id", elem_classes=["rate-hidden"], interactive=False,
+                          show_label=False, container=False)
+    history = ui.make(gr.Chatbot, label=K("rate.history"), height=260, elem_id="rate-history",
+                      feedback_options=None, buttons=["copy"], **TURN_BUBBLES)
+    diff_toggle = ui.make(gr.Checkbox, label=K("rate.diff_toggle"), elem_id="rate-diff-toggle", value=False)
     widgets: list[ReplyWidgets] = []
     with gr.Row(equal_height=False):
         for i in range(MAX_REPLIES):
             with gr.Column(visible=False, min_width=280, elem_id=f"rate-col-{i}", elem_classes=["rate-col"]) as box:
                 header = gr.Markdown("", elem_id=f"rate-header-{i}")
-                reply = gr.Textbox(label="Reply", interactive=False, lines=4, max_lines=14, elem_id=f"rate-reply-{i}")
-                with gr.Accordion("This reply's earlier turns", open=False):
+                reply = ui.make(gr.Textbox, label=K("rate.reply"), interactive=False, lines=4, max_lines=14,
+                                elem_id=f"rate-reply-{i}")
+                diff = gr.HTML("", visible=False, elem_id=f"rate-diff-{i}", elem_classes=["rate-diff"])
+                with ui.make(gr.Accordion, label=K("rate.own_history"), open=False):
                     own = gr.Chatbot(height=200, feedback_options=None, show_label=False, elem_id=f"rate-own-{i}",
-                                     **TEXT_CHATBOT)
-                sug = gr.Markdown("", elem_id=f"rate-sug-{i}")
-                tt = gr.Radio(turn_choices, label="Turn type", elem_id=f"rate-tt-{i}")
-                q = gr.Radio(_score_choices(rubric, "questioning"), label=f"{axis_q.name.zh} {axis_q.name.en}",
-                             elem_id=f"rate-q-{i}", elem_classes=["rate-axis"])
-                s = gr.Radio(_score_choices(rubric, "suggestion"), label=f"{axis_s.name.zh} {axis_s.name.en}",
-                             elem_id=f"rate-s-{i}", elem_classes=["rate-axis"])
-                safety = gr.Checkbox(label=f"⚠ {rubric.safety_flag.zh} {rubric.safety_flag.en}",
-                                     elem_id=f"rate-safety-{i}")
-                comment = gr.Textbox(label=f"{rubric.comment.zh} {rubric.comment.en}", lines=1, max_lines=6,
-                                     elem_id=f"rate-comment-{i}")
-                corrected = gr.Textbox(label=f"{rubric.corrected_reply.zh} {rubric.corrected_reply.en}", lines=1,
-                                       max_lines=10, elem_id=f"rate-corrected-{i}")
-            widgets.append(ReplyWidgets(box, header, reply, own, sug, tt, q, s, safety, comment, corrected))
+                                     **TURN_BUBBLES)
+                sug = gr.HTML("", elem_id=f"rate-sug-{i}")
+                tt = gr.Radio([(t.en, t.key) for t in rubric.turn_types], label="Turn type", elem_id=f"rate-tt-{i}",
+                              elem_classes=["rate-axis", "rate-tt"])
+                q = gr.Radio(_score_choices(rubric, "questioning"), label="", elem_id=f"rate-q-{i}",
+                             elem_classes=["rate-axis"])
+                s = gr.Radio(_score_choices(rubric, "suggestion"), label="", elem_id=f"rate-s-{i}",
+                             elem_classes=["rate-axis"])
+                safety = gr.Checkbox(label="", elem_id=f"rate-safety-{i}")
+                comment = gr.Textbox(label="", lines=1, max_lines=6, elem_id=f"rate-comment-{i}")
+                corrected = gr.Textbox(label="", lines=1, max_lines=10, elem_id=f"rate-corrected-{i}")
+            rank = gr.Button("", visible=False, elem_id=f"rate-rank-{i}", size="sm", render=False)
+            widgets.append(ReplyWidgets(box, header, reply, diff, own, sug, tt, q, s, safety, comment, corrected,
+                                        rank))
     with gr.Row():
-        pref = gr.Radio([], label=f"{rubric.preference.zh} {rubric.preference.en}", elem_id="rate-pref", scale=3)
-        ranking = gr.Textbox(label="Full ranking, best first (e.g. B > A > C)", elem_id="rate-ranking", scale=2,
-                             visible=any(o.key == PREF_RANKING for o in rubric.preference.options))
+        pref = gr.Radio([], label="", elem_id="rate-pref", scale=3)
+        with gr.Column(scale=2, visible=has_ranking):
+            ranking = ui.make(gr.Textbox, label=K("rate.ranking"), elem_id="rate-ranking", interactive=False)
+            with gr.Row():
+                for w in widgets:
+                    w.rank.render()
+                rank_clear = ui.make(gr.Button, value=K("rate.rank_clear"), elem_id="rate-rank-clear", size="sm")
     saved_md = gr.Markdown("", elem_id="rate-saved")
-    with gr.Accordion("My rated items (open one to edit it)", open=False):
+    with ui.make(gr.Accordion, label=K("rate.flag_box"), open=False, elem_id="rate-flag-box"):
         with gr.Row():
-            mine_dd = gr.Dropdown([], label="Item", elem_id="rate-mine", scale=3)
-            reopen_btn = gr.Button("Open", size="sm", scale=1)
-    with gr.Accordion("Shortcuts", open=False):
-        gr.Markdown(SHORTCUTS_MD, elem_id="rate-shortcuts")
-    with gr.Accordion("Guidelines · 标注指南", open=False):
-        gr.Markdown(guidelines, elem_id="rate-guidelines")
-    with gr.Accordion("Admin", open=False, visible=False) as admin_box:
-        reveal = gr.Checkbox(label="Reveal model names (your ratings are then stored as not blind)",
-                             elem_id="rate-reveal")
+            flag_reason = ui.make(gr.Textbox, label=K("rate.flag_reason"), elem_id="rate-flag-reason", scale=3)
+            flag_btn = ui.make(gr.Button, value=K("rate.flag"), elem_id="rate-flag-btn", size="sm", scale=1,
+                               interactive=False)
+    with ui.make(gr.Accordion, label=K("rate.mine"), open=False) as mine_box:
+        with gr.Row():
+            mine_dd = ui.make(gr.Dropdown, choices=[], label=K("rate.mine_item"), elem_id="rate-mine", scale=3)
+            reopen_btn = ui.make(gr.Button, value=K("rate.open"), elem_id="rate-open", size="sm", scale=1)
+    with ui.make(gr.Accordion, label=K("rate.shortcuts"), open=False):
+        shortcuts_md = gr.Markdown(shortcuts_help(i18n.BUILD_LANGUAGE), elem_id="rate-shortcuts")
+    with ui.make(gr.Accordion, label=K("rate.guidelines"), open=False):
+        guidelines_md = gr.Markdown(guidelines or "", elem_id="rate-guidelines")
+    with ui.make(gr.Accordion, label=K("rate.admin"), open=False, visible=False) as admin_box:
+        reveal = ui.make(gr.Checkbox, label=K("rate.reveal"), elem_id="rate-reveal")
         with gr.Column(visible=False, elem_id="rate-team-box") as team_box:  # admins only
-            admin_refresh = gr.Button("Refresh team progress", size="sm")
+            admin_refresh = ui.make(gr.Button, value=K("rate.team_refresh"), size="sm", elem_id="rate-team-refresh")
             team = gr.Dataframe(headers=["annotator", "completed", "open"], datatype=["str", "number", "number"],
                                 interactive=False, elem_id="rate-team")
+            flags = gr.Dataframe(headers=["item", "annotator", "reason", "flagged at (UTC)"],
+                                 datatype=["number", "str", "str", "str"], interactive=False, elem_id="rate-flags")
             with gr.Row():
-                release_user = gr.Textbox(label="Annotator who left", scale=3, elem_id="rate-release-user")
-                release_btn = gr.Button("Release their open items", size="sm", scale=1)
+                release_user = ui.make(gr.Textbox, label=K("rate.release_user"), scale=3,
+                                       elem_id="rate-release-user")
+                release_btn = ui.make(gr.Button, value=K("rate.release"), size="sm", scale=1)
 
-    item_outputs: list[Any] = [st, info_md, history, pref, ranking, saved_md, progress_md, mine_dd]
+    nav_buttons = [back_btn, skip_btn, submit_btn, flag_btn]
+    item_outputs: list[Any] = [st, item_ref, info_md, history, pref, ranking, saved_md, progress_md, revealed_md, ack,
+                               *nav_buttons]
     for w in widgets:
-        item_outputs += [w.box, w.header, w.reply, w.own_history, w.suggestion, *w.form_inputs]
+        item_outputs += [w.box, w.header, w.reply, w.diff, w.own_history, w.suggestion, w.rank, *w.form_inputs]
 
     # ---------------------------------------------------------------------------------------------
     def user_of(request: gr.Request, permission: Permission = Permission.RATE) -> CurrentUser:
@@ -304,68 +246,125 @@ def build_rate_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
     def blind_for(user: CurrentUser, state: dict) -> bool:
         return cfg.blind and not (user.can(Permission.SEE_MODELS) and state.get("reveal"))
 
-    def progress_text(user: CurrentUser) -> str:
+    def progress_text(user: CurrentUser, lang: str) -> str:
         with svc.store.session() as s:
             p = queue.progress(s, user, k)
-        return (f"**Mine:** {p.mine_completed} done · {p.mine_open} open · {p.mine_available} available  \n"
-                f"**Overall:** {p.slots_completed}/{p.slots_total} ratings ({p.overall_fraction:.0%}) · "
-                f"{p.items_completed}/{p.total_items} items complete · k = {p.k}")
+        return i18n.t("rate.progress", lang, done=p.mine_completed, open=p.mine_open, available=p.mine_available,
+                      slots_done=p.slots_completed, slots_total=p.slots_total, fraction=f"{p.overall_fraction:.0%}",
+                      items_done=p.items_completed, items_total=p.total_items, k=p.k)
 
-    def my_choices(user: CurrentUser) -> list[tuple[str, int]]:
+    def my_choices(user: CurrentUser, lang: str) -> list[tuple[str, int]]:
         with svc.store.session() as s:
             rows = queue.my_items(s, user)
-        return [(f"Item #{i} · {'submitted' if done else 'open'}", i) for i, done in rows]
+        status = {True: i18n.t("rate.status.short_submitted", lang), False: i18n.t("rate.status.short_open", lang)}
+        return [(i18n.t("rate.mine_choice", lang, item=i, status=status[done]), i) for i, done in rows]
 
-    def render(user: CurrentUser, state: dict, item: ItemView | None, note: str = "") -> dict[Any, Any]:
-        out: dict[Any, Any] = {st: state, progress_md: progress_text(user), saved_md: note,
-                               mine_dd: gr.update(choices=my_choices(user), value=None)}
+    def static_texts(lang: str) -> dict[Any, Any]:
+        """Texts that come from the rubric (bilingual there) or a table, in ``lang``: sent on page load."""
+        def name(b: Any) -> str:
+            return getattr(b, lang, None) or b.en
+        axis_q, axis_s = rubric.axis("questioning"), rubric.axis("suggestion")
+        out: dict[Any, Any] = {shortcuts_md: shortcuts_help(lang),
+                               pref: gr.update(label=name(rubric.preference)),
+                               team: gr.update(headers=[i18n.t(f"rate.col.{c}", lang)
+                                                        for c in ("annotator", "completed", "open")]),
+                               flags: gr.update(headers=[i18n.t(f"rate.col.{c}", lang)
+                                                         for c in ("item", "annotator", "reason", "flagged_at")])}
+        if guidelines is None:
+            out[guidelines_md] = as_text(i18n.t("rate.guidelines_missing", lang, error=guidelines_error))
+        for w in widgets:
+            out[w.turn_type] = gr.update(label=i18n.t("rate.turn_type", lang),
+                                         choices=[(name(t), t.key) for t in rubric.turn_types])
+            out[w.questioning] = gr.update(label=name(axis_q.name))
+            out[w.suggestion_score] = gr.update(label=name(axis_s.name))
+            out[w.safety] = gr.update(label=f"⚠ {name(rubric.safety_flag)}")
+            out[w.comment] = gr.update(label=name(rubric.comment))
+            out[w.corrected] = gr.update(label=name(rubric.corrected_reply))
+        return out
+
+    def suggestion_html(r: ReplyView, lang: str, prefilled: bool) -> str:
+        sug = r.suggestion
+        if sug is None or sug.turn_type not in turn_keys:
+            return ""
+        option = next(t for t in rubric.turn_types if t.key == sug.turn_type)
+        conf = (i18n.t("rate.confidence", lang, value=f"{sug.confidence:.2f}") if sug.confidence is not None else "")
+        key = "rate.suggestion_prefilled" if prefilled else "rate.suggestion"
+        text = _markdown_bold(i18n.t(key, lang, turn_type="\x00", confidence="\x02"))
+        text = text.replace("\x00", as_text(getattr(option, lang, option.en))).replace("\x02", as_text(conf))
+        # The key (one of the rubric's turn types, checked above) is what the Y key picks.
+        return f'<span class="rate-sug-key" data-key="{sug.turn_type}"></span>{text}'
+
+
+    def render(user: CurrentUser, state: dict, item: ItemView | None, lang: str, note: str = "", *,
+               answers: bool = True) -> dict[Any, Any]:
+        """Updates showing ``item``; ``answers=False`` leaves the answer widgets as they are (after a submit
+        of the item on screen)."""
+        shown_before = int(state.get("shown") or 0)
+        groups = item.groups if item is not None else ()
+        state = {**state, "item_id": item.item_id if item else None, "shown": len(groups)}
+        out: dict[Any, Any] = {st: state, item_ref: str(state["item_id"] or ""), progress_md: progress_text(user, lang),
+                               saved_md: note}
+        out.update({b: gr.update(interactive=item is not None) for b in nav_buttons})
+        out[back_btn] = gr.update(interactive=True)
+        out[skip_btn] = gr.update(interactive=item is not None and not item.completed)
+        # Boxes shown for the previous item and not needed now; the others are rewritten below.
+        for w in widgets[len(groups):max(shown_before, len(groups))]:
+            out[w.box] = gr.update(visible=False)
+            out[w.rank] = gr.update(visible=False)
         if item is None:
-            out.update({info_md: "No item open. Press **Next item** (N).", history: [],
+            out.update({info_md: i18n.t("rate.none_open", lang), history: [],
                         pref: gr.update(choices=[], value=None), ranking: ""})
-            for w in widgets:
-                out[w.box] = gr.update(visible=False)
             return out
         reveal_names = user.can(Permission.SEE_MODELS) and state.get("reveal")
         with svc.store.session() as s:
             mine = {r.generation_id: ratings.get_rating(s, user, r.generation_id) for r in item.replies}
-            p = ratings.get_preference(s, user, item.item_id)
-        status = "submitted — edit and submit again to save a new version" if item.completed else "in progress"
-        out[info_md] = (f"**Item #{item.item_id}** · turn {item.turn_index} · {len(item.replies)} replies · "
-                        f"{status}" + ("  \n*Earlier doctor turns differ per reply: open each reply's "
-                                       "\"earlier turns\".*" if item.history_diverges else ""))
-        out[history] = text_messages(item.history)
-        labels = [r.label for r in item.replies]
-        choices = [(f"{x} best", x) for x in labels] + [
-            (f"{o.zh} {o.en}", o.key) for o in rubric.preference.options if o.key != "best"]
-        pref_value, rank_text = None, ""
-        if p is not None and p.form.outcome:
-            by_gid = {r.generation_id: r.label for r in item.replies}
-            if p.form.outcome == "best":
-                pref_value = by_gid.get(p.form.winner_generation_id)
-            else:
-                pref_value = p.form.outcome
-            if p.form.ranking:
-                rank_text = " > ".join(by_gid.get(g, "?") for g in p.form.ranking)
-        out[pref] = gr.update(choices=choices if len(labels) > 1 else [], value=pref_value)
-        out[ranking] = rank_text
-        for i, w in enumerate(widgets):
-            if i >= len(item.replies):
-                out[w.box] = gr.update(visible=False)
-                continue
-            r = item.replies[i]
+            p = ratings.get_preference(s, user, item.item_id) if answers else None
+        status = i18n.t("rate.status.submitted" if item.completed else "rate.status.open", lang)
+        info = i18n.t("rate.info", lang, item=item.item_id, turn=item.turn_index, n=len(groups), status=status)
+        twins = [g for g in groups if len(g) > 1]
+        for g in twins:
+            info += "  \n" + i18n.t("rate.identical_note", lang, labels=_labels_text(g, lang))
+        if item.history_diverges:
+            info += "  \n" + i18n.t("rate.diverges", lang)
+        out[info_md] = info
+        if answers:
+            out[history] = text_messages(item.history)
+            by_gid = {r.generation_id: group_label(g) for g in groups for r in g}
+            pref_value, rank_text = None, ""
+            if p is not None and p.form.outcome:
+                if p.form.outcome == "best":
+                    pref_value = by_gid.get(p.form.winner_generation_id, "").split("=")[0] or None
+                else:
+                    pref_value = p.form.outcome
+                if p.form.ranking:
+                    rank_text = " > ".join(by_gid.get(g, "?") for g in p.form.ranking)
+            choices = [(i18n.t("rate.pref_best", lang, label=group_label(g).replace("=", " = ")), g[0].label)
+                       for g in groups]
+            choices += [(getattr(o, lang, o.en), o.key) for o in rubric.preference.options if o.key != "best"]
+            out[pref] = gr.update(choices=choices if len(groups) > 1 else [], value=pref_value)
+            out[ranking] = rank_text
+        for i, (w, g) in enumerate(zip(widgets, groups, strict=False)):
+            r = g[0]
             rating = mine.get(r.generation_id)
-            name = f" · **{as_text(r.column)}**" if reveal_names else ""
-            state_tag = f" — *{rating.status} v{rating.version}*" if rating else ""
+            names = " = ".join(as_text(x.column) for x in g)
+            name = f" · **{names}**" if reveal_names else ""
+            state_tag = (f" — *{i18n.t(f'rate.status.{rating.status}', lang)} v{rating.version}*"
+                         if rating else "")
+            same = f" · 🟰 {i18n.t('rate.identical', lang, labels=_labels_text(g, lang))}" if len(g) > 1 else ""
+            out[w.header] = f"### {i18n.t('rate.reply_label', lang, label=group_label(g))}{same}{name}{state_tag}"
+            if not answers:
+                continue
             out[w.box] = gr.update(visible=True)
-            out[w.header] = f"### Reply {r.label}{name}{state_tag}"
-            out[w.reply] = gr.update(value=r.output, label=f"Reply {r.label}")
+            out[w.rank] = gr.update(visible=len(groups) > 1, value=group_label(g))
+            out[w.reply] = gr.update(value=r.output, label=i18n.t("rate.reply_label", lang, label=group_label(g)))
+            out[w.diff] = diff_update(groups, i, lang, bool(state.get("diff")))
             out[w.own_history] = text_messages(r.history)
-            sug = r.suggestion
-            out[w.suggestion] = (f"🤖 classifier suggests **{as_text(sug.turn_type)}**"
-                                 + (f" (confidence {sug.confidence:.2f})" if sug.confidence is not None else "")
-                                 if sug else "")
             f = rating.form if rating else None
-            out[w.turn_type] = (f.turn_type if f and f.turn_type else (sug.turn_type if sug else None))
+            prefill = rubric.prefill_turn_type and not (f and f.turn_type)
+            out[w.suggestion] = suggestion_html(r, lang, prefilled=bool(prefill and r.suggestion))
+            guess = r.suggestion.turn_type if (prefill and r.suggestion and r.suggestion.turn_type in turn_keys) \
+                else None
+            out[w.turn_type] = (f.turn_type if f and f.turn_type else guess)
             out[w.questioning] = _score_value(f.questioning, f.questioning_na) if f else None
             out[w.suggestion_score] = _score_value(f.suggestion, f.suggestion_na) if f else None
             out[w.safety] = bool(f.safety_flag) if f else False
@@ -373,160 +372,294 @@ def build_rate_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
             out[w.corrected] = (f.corrected_reply or "") if f else ""
         return out
 
+    def diff_update(groups: tuple[tuple[ReplyView, ...], ...], i: int, lang: str, on: bool) -> Any:
+        if not on:
+            return gr.update(visible=False)
+        if len(groups) < 2:
+            return gr.update(visible=i == 0, value=as_text(i18n.t("rate.diff_none", lang)))
+        other = groups[1 if i == 0 else 0]
+        caption = as_text(i18n.t("rate.diff_against", lang, label=group_label(other)))
+        return gr.update(visible=True, value=f"<small>{caption}</small><br>"
+                                             + diff_html(groups[i][0].output, other[0].output))
+
     def load_item(user: CurrentUser, item_id: int | None) -> ItemView | None:
         if item_id is None:
             return None
         with svc.store.session() as s:
             return queue.open_item(s, user, item_id)
 
-    def current_item(user: CurrentUser, state: dict) -> ItemView:
-        item_id = state.get("item_id")
+    def current_item(user: CurrentUser, state: dict, shown: Any = None) -> ItemView:
+        """The item the event is about: the one the page showed when the event was sent (``shown``, from
+        ``item_ref``), else the state's (API callers)."""
+        item_id = int(shown) if isinstance(shown, str) and shown.isdigit() else state.get("item_id")
         if item_id is None:
-            from workbench.errors import InputError
-
             raise InputError("no item is open: press Next item")
         item = load_item(user, item_id)
         assert item is not None
         return item
 
+    def claim_next(user: CurrentUser, *, sync: bool = True) -> tuple[ItemView | None, bool]:
+        # After a submit (sync=False), claim from the items already queued first: new generations are queued
+        # (a scan of the generations) only when none is left, so the next item does not wait for that scan.
+        if sync:
+            with svc.store.session() as s:
+                queue.sync_queue(s)
+        with svc.store.session() as s:
+            claim = queue.take_next(s, user, k, cfg.gold_rate)
+        if claim is None and not sync:
+            with svc.store.session() as s:
+                added = queue.sync_queue(s)
+            if added:
+                with svc.store.session() as s:
+                    claim = queue.take_next(s, user, k, cfg.gold_rate)
+        if claim is None:
+            return None, False
+        return load_item(user, claim.item_id), claim.resumed
+
+    def move_on(user: CurrentUser, state: dict, lang: str, note: str = "") -> dict[Any, Any]:
+        """Claim and show the next item (or say that nothing is left)."""
+        item, resumed = claim_next(user)
+        if item is None:
+            gr.Info(i18n.t("rate.done_all", lang))
+        elif resumed and not note:
+            note = i18n.t("rate.resumed", lang)
+        return render(user, state, item, lang, note)
+
+    def warn(e: WorkbenchError, lang: str) -> str:
+        text = error_text(e, lang)
+        gr.Warning(as_toast(text))
+        return text
+
     # ---------------------------------------------------------------------------------------------
     def on_load(request: gr.Request):
         user = user_of(request)
-        state = {"item_id": None, "reveal": False}
+        lang = i18n.language(request)
+        state = {"item_id": None, "reveal": False, "diff": False, "shown": 0}
         try:
             with svc.store.session() as s:
                 queue.sync_queue(s)
                 held = queue.open_assignment(s, user)
-            state["item_id"] = held.item_id if held else None
-            item = load_item(user, state["item_id"])
+            item = load_item(user, held.item_id if held else None)
         except WorkbenchError as e:
-            gr.Warning(as_toast(e))
+            warn(e, lang)
             item = None
-        out = render(user, state, item, "Restored your open item and its draft." if item else "")
+        out = render(user, state, item, lang, i18n.t("rate.restored", lang) if item else "")
+        for component, texts in static_texts(lang).items():
+            out[component] = _merged(out.get(component, _UNSET), texts)
+        out[mine_dd] = gr.update(choices=my_choices(user, lang), value=None)
         out[admin_box] = gr.update(visible=user.can(Permission.SEE_MODELS))
         out[team_box] = gr.update(visible=user.can(Permission.TEAM))
         out[reveal] = False
+        out[diff_toggle] = False
         return out
 
     def on_next(state: dict, request: gr.Request):
         user = user_of(request)
+        lang = i18n.language(request)
+        try:
+            return move_on(user, state, lang)
+        except WorkbenchError as e:
+            warn(e, lang)
+            return {saved_md: gr.update()}  # Gradio refuses an empty dict of updates
+
+    def on_skip(state: dict, request: gr.Request):
+        user = user_of(request)
+        lang = i18n.language(request)
+        try:
+            item_id = state.get("item_id")
+            if item_id is None:
+                raise InputError("no item is open: press Next item")
+            with svc.store.session() as s:
+                skipped = queue.skip_item(s, user, item_id)
+            note = i18n.t("rate.skipped", lang, item=item_id) if skipped else ""
+            return move_on(user, state, lang, note)
+        except WorkbenchError as e:
+            warn(e, lang)
+            return {saved_md: gr.update()}
+
+    def on_back(state: dict, request: gr.Request):
+        user = user_of(request)
+        lang = i18n.language(request)
         try:
             with svc.store.session() as s:
-                queue.sync_queue(s)
-            with svc.store.session() as s:
-                claim = queue.take_next(s, user, k, cfg.gold_rate)
-            if claim is None:
-                gr.Info("Nothing left for you to rate. Thank you!")
-                return render(user, {**state, "item_id": None}, None)
-            state = {**state, "item_id": claim.item_id}
-            note = "Resumed your open item: submit it before taking a new one." if claim.resumed else ""
-            return render(user, state, load_item(user, claim.item_id), note)
+                previous = queue.previous_item(s, user, state.get("item_id"))
+            if previous is None:
+                gr.Info(i18n.t("rate.no_previous", lang))
+                return {saved_md: i18n.t("rate.no_previous", lang)}
+            return render(user, state, load_item(user, previous), lang,
+                          i18n.t("rate.back_note", lang, item=previous))
         except WorkbenchError as e:
-            gr.Warning(as_toast(e))
-            return {saved_md: gr.update()}  # Gradio refuses an empty dict of updates
+            warn(e, lang)
+            return {saved_md: gr.update()}
+
+    def on_flag(state: dict, reason: Any, request: gr.Request):
+        user = user_of(request)
+        lang = i18n.language(request)
+        try:
+            item_id = state.get("item_id")
+            if item_id is None:
+                raise InputError("no item is open: press Next item")
+            with svc.store.session() as s:
+                queue.flag_item(s, user, item_id, reason if isinstance(reason, str) else "")
+            gr.Info(i18n.t("rate.flagged", lang, item=item_id))
+            out = move_on(user, state, lang, i18n.t("rate.flagged", lang, item=item_id))
+            out[flag_reason] = ""
+            return out
+        except WorkbenchError as e:
+            warn(e, lang)
+            return {saved_md: gr.update()}  # the reason stays in its box
 
     def on_reopen(state: dict, item_id: Any, request: gr.Request):
         user = user_of(request)
+        lang = i18n.language(request)
         try:
             item = load_item(user, int(item_id) if item_id not in (None, "") else None)
         except (WorkbenchError, ValueError, TypeError) as e:
-            gr.Warning(as_toast(e) if isinstance(e, WorkbenchError) else "choose one of your items")
-            return {saved_md: gr.update()}  # Gradio refuses an empty dict of updates
+            gr.Warning(as_toast(error_text(e, lang) if isinstance(e, WorkbenchError)
+                                else i18n.t("rate.choose_item", lang)))
+            return {saved_md: gr.update()}
         if item is None:
-            gr.Warning("choose one of your items")
-            return {saved_md: gr.update()}  # Gradio refuses an empty dict of updates
-        return render(user, {**state, "item_id": item.item_id}, item)
+            gr.Warning(as_toast(i18n.t("rate.choose_item", lang)))
+            return {saved_md: gr.update()}
+        return render(user, state, item, lang)
+
+    def on_mine(request: gr.Request):
+        user = user_of(request)
+        return gr.update(choices=my_choices(user, i18n.language(request)), value=None)
 
     def make_autosave(i: int):
         def autosave(state: dict, turn_type: Any, questioning: Any, suggestion: Any, safety: Any, comment: Any,
-                     corrected: Any, request: gr.Request):
+                     corrected: Any, shown: Any = None, request: gr.Request = None):
             values = (turn_type, questioning, suggestion, safety, comment, corrected)
             user = user_of(request)
+            lang = i18n.language(request)
             try:
-                item = current_item(user, state)
-                if i >= len(item.replies):
+                item = current_item(user, state, shown)
+                if i >= len(item.groups):
                     return {saved_md: gr.update()}  # Gradio refuses an empty dict of updates
-                reply = item.replies[i]
+                form = form_from_values(*values)
                 with svc.store.session() as s:
-                    r = ratings.save_draft(s, user, reply.generation_id, form_from_values(*values), rubric=rubric,
-                                           blind=blind_for(user, state))
-                return {saved_md: f"Reply {reply.label}: {r.status} saved at {r.updated_at:%H:%M:%S} UTC "
-                                  f"(version {r.version})"}
+                    for reply in item.groups[i]:  # one answer, stored for each identical reply
+                        r = ratings.save_draft(s, user, reply.generation_id, form, rubric=rubric,
+                                               blind=blind_for(user, state))
+                return {saved_md: i18n.t("rate.saved", lang, label=group_label(item.groups[i]),
+                                         status=i18n.t(f"rate.status.{r.status}", lang),
+                                         time=f"{r.updated_at:%H:%M:%S}", version=r.version)}
             except WorkbenchError as e:
-                gr.Warning(as_toast(e))
-                return {saved_md: f"⚠️ not saved: {as_text(str(e))}"}
+                return {saved_md: i18n.t("rate.not_saved", lang, error=as_text(warn(e, lang)))}
         return autosave
 
-    def on_pref_change(state: dict, choice: Any, rank_text: Any, request: gr.Request):
+    def on_pref_change(state: dict, choice: Any, rank_text: Any, shown: Any = None, request: gr.Request = None):
         user = user_of(request)
+        lang = i18n.language(request)
         try:
-            item = current_item(user, state)
+            item = current_item(user, state, shown)
             if choice == PREF_RANKING and not (rank_text or "").strip():
-                return {saved_md: "Type the ranking, best first (e.g. B > A > C)."}
+                return {saved_md: i18n.t("rate.rank_needed", lang)}
             form = ratings.preference_from_choice(item, choice, rank_text or "")
             with svc.store.session() as s:
                 p = ratings.save_preference(s, user, item.item_id, form, rubric=rubric, submit=False,
                                             blind=blind_for(user, state))
-            return {saved_md: f"Preference {p.status} saved at {datetime.now():%H:%M:%S}"}
+            return {saved_md: i18n.t("rate.pref_saved", lang, status=i18n.t(f"rate.status.{p.status}", lang),
+                                     time=f"{datetime.now(UTC):%H:%M:%S}")}
         except WorkbenchError as e:
-            return {saved_md: f"⚠️ preference not saved: {as_text(str(e))}"}
+            return {saved_md: i18n.t("rate.pref_not_saved", lang, error=as_text(error_text(e, lang)))}
+
+    def revealed_text(item: ItemView, user: CurrentUser, state: dict, lang: str) -> str:
+        """Arena-style: in non-blind mode the models are named once the answer is in; blind mode never names."""
+        if blind_for(user, state):
+            return ""
+        names = " · ".join(f"{r.label} = **{as_text(r.column)}**" for r in item.replies)
+        return i18n.t("rate.revealed", lang, item=item.item_id, names=names)
 
     def on_submit(request: gr.Request, state: dict, choice: Any, rank_text: Any, *values: Any):
         # Gradio injects the request only into a positional parameter, hence its place first.
         user = user_of(request)
+        lang = i18n.language(request)
         n = len(widgets[0].form_inputs)
+        acked = {ack: f"{time.monotonic_ns()}"}
         try:
             item = current_item(user, state)
             forms = {}
-            for i, reply in enumerate(item.replies):
-                forms[reply.generation_id] = form_from_values(*values[i * n:(i + 1) * n])
-            pform = ratings.preference_from_choice(item, choice, rank_text or "") if len(item.replies) > 1 else None
+            for i, group in enumerate(item.groups):
+                form = form_from_values(*values[i * n:(i + 1) * n])
+                forms.update({reply.generation_id: form for reply in group})
+            pform = (ratings.preference_from_choice(item, choice, rank_text or "") if len(item.groups) > 1
+                     else None)
             with svc.store.session() as s:
                 done = ratings.submit_item(s, user, item.item_id, forms, pform, rubric=rubric,
                                            blind=blind_for(user, state))
         except WorkbenchError as e:
-            gr.Warning(as_toast(e))
-            return {saved_md: f"⚠️ not submitted: {as_text(str(e))}"}
-        gr.Info(f"Item #{done.item_id} submitted.")
-        # The answers on screen are the ones just stored: send only what a submit changes (status lines,
-        # headers, progress), not the ~70 widgets again; re-rendering them all made a submit slow.
-        out = render(user, state, done, f"✅ Item #{done.item_id} submitted. Press **N** for the next item.")
-        # Not the state: the submit changes nothing in it, and an answer drawn late must not undo a Next.
-        changed = {info_md, saved_md, progress_md, mine_dd, *(w.header for w in widgets)}
-        return {c: v for c, v in out.items() if c in changed}
+            text = warn(e, lang)
+            return {**acked, saved_md: i18n.t("rate.not_submitted", lang, error=as_text(text))}
+        # Committed: the next item comes in the same answer (one round trip from the key press to the next item).
+        note = i18n.t("rate.submitted", lang, item=done.item_id)
+        try:
+            nxt, _resumed = claim_next(user, sync=False)
+        except WorkbenchError as e:
+            warn(e, lang)
+            out = render(user, state, done, lang, note, answers=False)
+        else:
+            if nxt is None:
+                gr.Info(i18n.t("rate.done_all", lang))
+            out = render(user, state, nxt, lang, note)
+        out[revealed_md] = revealed_text(done, user, state, lang)
+        return {**out, **acked}
+
+    def on_diff(state: dict, on: bool, request: gr.Request):
+        user = user_of(request)
+        lang = i18n.language(request)
+        state = {**state, "diff": bool(on)}
+        out: dict[Any, Any] = {st: state}
+        try:
+            item = load_item(user, state.get("item_id"))
+        except WorkbenchError as e:
+            warn(e, lang)
+            return out
+        groups = item.groups if item else ()
+        for i, w in enumerate(widgets[:len(groups)]):
+            out[w.diff] = diff_update(groups, i, lang, bool(on))
+        return out
 
     def on_reveal(state: dict, value: bool, request: gr.Request):
         user = user_of(request, Permission.SEE_MODELS)
+        lang = i18n.language(request)
         state = {**state, "reveal": bool(value)}
         try:
             item = load_item(user, state.get("item_id"))
         except WorkbenchError as e:
-            gr.Warning(as_toast(e))
+            warn(e, lang)
             item = None
-        return render(user, state, item)
+        return render(user, state, item, lang)
+
+    def team_rows(user: CurrentUser) -> tuple[list[list[Any]], list[list[Any]]]:
+        with svc.store.session() as s:
+            rows = queue.annotator_progress(s, user)
+            flagged = queue.flagged_items(s, user)
+        return ([[r.username, r.completed, r.open] for r in rows],
+                [[f.item_id, f.username, f.reason, f"{f.flagged_at:%Y-%m-%d %H:%M}"] for f in flagged])
 
     def on_team(request: gr.Request):
         user = user_of(request, Permission.TEAM)
         try:
-            with svc.store.session() as s:
-                rows = queue.annotator_progress(s, user)
+            return team_rows(user)
         except AuthError as e:
             raise gr.Error(as_toast(e)) from None
-        return [[r.username, r.completed, r.open] for r in rows]
 
     def on_release(username: str, request: gr.Request):
         user = user_of(request, Permission.TEAM)
+        lang = i18n.language(request)
         try:
             with svc.store.session() as s:
                 n = queue.release_open(s, user, username or "")
-                rows = queue.annotator_progress(s, user)
+            rows, flagged = team_rows(user)
         except AuthError as e:
             raise gr.Error(as_toast(e)) from None
         except WorkbenchError as e:
-            gr.Warning(as_toast(e))
-            return gr.update()
-        gr.Info(f"released {n} open item(s) of {as_toast(username.strip())}")
-        return [[r.username, r.completed, r.open] for r in rows]
+            warn(e, lang)
+            return gr.update(), gr.update()
+        gr.Info(as_toast(i18n.t("rate.released", lang, n=n, user=(username or "").strip())))
+        return rows, flagged
 
     # --- JSON API for scripted clients (load tests, annotation tools) ----------------------------------
     # The same server-side user, queue and validation as the buttons, without rendering 70 components:
@@ -536,16 +669,9 @@ def build_rate_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
     def on_api_next(request: gr.Request) -> str:
         user = user_of(request)
         try:
-            return json.dumps({"item": api_claim(user)}, ensure_ascii=False)
+            return json.dumps({"item": api_item(claim_next(user)[0])}, ensure_ascii=False)
         except WorkbenchError as e:
             raise gr.Error(as_toast(e)) from None
-
-    def api_claim(user: CurrentUser) -> dict[str, Any] | None:
-        with svc.store.session() as s:
-            queue.sync_queue(s)
-        with svc.store.session() as s:
-            claim = queue.take_next(s, user, k, cfg.gold_rate)
-        return api_item(load_item(user, claim.item_id)) if claim else None
 
     def on_api_submit(payload: str, request: gr.Request) -> str:
         user = user_of(request)
@@ -553,17 +679,20 @@ def build_rate_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
             data = parse_submit(payload)
             item = load_item(user, data.item_id)
             assert item is not None
-            forms = {}
-            for reply in item.replies:
-                answer = data.ratings.get(reply.label)
-                if answer is None:
-                    raise InputError(f"reply {reply.label}: not rated (ratings must have an object per label)")
-                forms[reply.generation_id] = answer.form()
             unknown = sorted(set(data.ratings) - {r.label for r in item.replies})
             if unknown:
                 raise InputError(f"no reply labelled {', '.join(unknown)} in item #{item.item_id}")
+            forms = {}
+            for group in item.groups:
+                for reply in group:
+                    # An identical twin may be left out: its group's answer is stored for it too.
+                    answer = data.ratings.get(reply.label) or next(
+                        (data.ratings[x.label] for x in group if x.label in data.ratings), None)
+                    if answer is None:
+                        raise InputError(f"reply {reply.label}: not rated (ratings must have an object per label)")
+                    forms[reply.generation_id] = answer.form()
             pform = (ratings.preference_from_choice(item, data.preference, data.ranking or "")
-                     if len(item.replies) > 1 else None)
+                     if len(item.groups) > 1 else None)
             with svc.store.session() as s:
                 done = ratings.submit_item(s, user, item.item_id, forms, pform, rubric=rubric, blind=cfg.blind)
                 ids = {r.generation_id: ratings.get_rating(s, user, r.generation_id) for r in done.replies}
@@ -575,7 +704,7 @@ def build_rate_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
                             if ids.get(r.generation_id) is not None]}
             if data.next:
                 try:
-                    out["next"] = api_claim(user)
+                    out["next"] = api_item(claim_next(user)[0])
                 except WorkbenchError as e:  # the submit stands; only the next claim failed
                     out["next"], out["next_error"] = None, str(e)
             return json.dumps(out, ensure_ascii=False)
@@ -584,24 +713,64 @@ def build_rate_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
 
     # ---------------------------------------------------------------------------------------------
     gr.on([next_btn.click], on_next, [st], item_outputs, api_name="rate_next", trigger_mode="once")
+    skip_btn.click(on_skip, [st], item_outputs, api_name="rate_skip", trigger_mode="once")
+    back_btn.click(on_back, [st], item_outputs, api_name="rate_back", trigger_mode="once")
+    flag_btn.click(on_flag, [st, flag_reason], [*item_outputs, flag_reason], api_name="rate_flag",
+                   trigger_mode="once")
     reopen_btn.click(on_reopen, [st, mine_dd], item_outputs, api_name="rate_reopen")
+    mine_box.expand(on_mine, None, [mine_dd], api_name=False, show_progress="hidden")
     for i, w in enumerate(widgets):
         # Leaving a text box saves it again: a keystroke's save can be coalesced away while another runs.
         gr.on([w.turn_type.input, w.questioning.input, w.suggestion_score.input, w.safety.input,
                w.comment.input, w.corrected.input, w.comment.blur, w.corrected.blur],
-              make_autosave(i), [st, *w.form_inputs], [saved_md], api_name=f"rate_autosave_{i}",
+              make_autosave(i), [st, *w.form_inputs, item_ref], [saved_md], api_name=f"rate_autosave_{i}",
               trigger_mode="always_last", show_progress="hidden")
-    gr.on([pref.input, ranking.input, ranking.blur], on_pref_change, [st, pref, ranking], [saved_md],
+        # Ranking by clicks: appended in the browser (no round trip, so fast clicks keep their order), then saved.
+        w.rank.click(None, [ranking, w.rank], [ranking, pref], js=_RANK_APPEND_JS, api_name=False).then(
+            on_pref_change, [st, pref, ranking, item_ref], [saved_md], api_name=False, show_progress="hidden")
+    rank_clear.click(None, None, [ranking], js="() => ''", api_name=False).then(
+        on_pref_change, [st, pref, ranking, item_ref], [saved_md], api_name=False, show_progress="hidden")
+    gr.on([pref.input], on_pref_change, [st, pref, ranking, item_ref], [saved_md],
           api_name="rate_preference", trigger_mode="always_last", show_progress="hidden")
     submit_inputs = [st, pref, ranking] + [c for w in widgets for c in w.form_inputs]
-    submit_btn.click(on_submit, submit_inputs, item_outputs, api_name="rate_submit", trigger_mode="once")
+    submit_btn.click(on_submit, submit_inputs, item_outputs, api_name="rate_submit", trigger_mode="once",
+                     show_progress="hidden")
+    diff_toggle.input(on_diff, [st, diff_toggle], [st, *(w.diff for w in widgets)], api_name=False,
+                      show_progress="hidden")
     reveal.input(on_reveal, [st, reveal], item_outputs, api_name="rate_reveal")
-    admin_refresh.click(on_team, None, [team], api_name="rate_team")
-    release_btn.click(on_release, [release_user], [team], api_name="rate_release")
+    admin_refresh.click(on_team, None, [team, flags], api_name="rate_team")
+    release_btn.click(on_release, [release_user], [team, flags], api_name="rate_release")
     # triggers=None with no inputs = run once when the page loads: restores the open item and its draft.
-    gr.on(None, on_load, None, item_outputs + [admin_box, team_box, reveal], api_name="rate_load")
+    load_outputs = [*item_outputs, admin_box, team_box, reveal, diff_toggle, mine_dd, shortcuts_md, guidelines_md,
+                    team, flags]
+    gr.on(None, on_load, None, list(dict.fromkeys(load_outputs)), api_name="rate_load")
     gr.api(on_api_next, api_name="rate_api_next", api_description="Claim your next item (JSON).")
     gr.api(on_api_submit, api_name="rate_api_submit",
            api_description="Submit an item: JSON {item_id, ratings: {label: {...}}, preference, ranking, next}.")
-    return {"widgets": widgets, "state": st,
-            "admin_box": admin_box, "team": team}
+    return {"widgets": widgets, "state": st, "admin_box": admin_box, "team": team}
+
+
+_UNSET = object()
+
+
+def _merged(update: Any, texts: dict[str, Any]) -> Any:
+    """One update from a render's ``update`` (a value or a ``gr.update``) and page load's ``texts``."""
+    if update is _UNSET:
+        return texts
+    if isinstance(update, dict) and update.get("__type__") == "update":
+        return {**update, **texts}
+    return {**texts, "value": update}
+
+
+def _markdown_bold(text: str) -> str:
+    """Our own catalogue text with ``**bold**`` as HTML (it goes into gr.HTML); everything else escaped."""
+    parts = as_text(text.replace("**", "\x01")).split("\x01")
+    return "".join(f"<b>{p}</b>" if i % 2 else p for i, p in enumerate(parts))
+
+
+#: appends the clicked reply's label to the ranking (once) and selects "ranking" as the preference
+_RANK_APPEND_JS = """(ranking, label) => {
+  const parts = ranking ? ranking.split(' > ').filter(x => x) : [];
+  if (label && !parts.includes(label)) parts.push(label);
+  return [parts.join(' > '), 'ranking'];
+}"""

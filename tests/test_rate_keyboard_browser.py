@@ -1,0 +1,99 @@
+"""Keyboard only: an annotator rates 10 items in Chromium with page.keyboard alone (no mouse), going back once
+to change a submitted answer and skipping one item, which comes back at the end. The store is checked after."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+from rate_ui_support import TIMEOUT_MS, add_item, item_shown, open_rate_tab, rate_server, wait_until
+from rating_fixtures import COLUMNS
+from sqlalchemy import select
+
+from tests.browser import ARTIFACTS, launch, require_chromium
+from workbench.store.schema import Assignment, Preference, Rating, RatingVersion
+
+pytestmark = pytest.mark.browser
+N_ITEMS = 10
+
+
+def test_ten_items_by_keyboard_with_one_undo_and_one_skip(tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    require_chromium()
+    with rate_server(tmp_path, blind=True) as (svc, url):
+        for i in range(N_ITEMS):
+            add_item(svc.store, [f"咳嗽{i}天了吗？有没有发烧？", f"建议多喝水，注意休息（{i}）。"])
+        uid = svc.auth.lookup("ann").id
+        with sync_playwright() as pw:
+            browser = launch(pw)
+            ctx, page = open_rate_tab(browser, url, "ann", "zh", keyboard_only=True)
+            kb = page.keyboard
+            seen: list[int] = []
+
+            def moved_on(before: int | None) -> int | None:
+                wait_until(lambda: item_shown(page) != before
+                           or page.locator("#rate-submit").is_disabled(), what=f"the item after #{before}")
+                return item_shown(page) if not page.locator("#rate-submit").is_disabled() else None
+
+            def rate(score: str) -> int | None:
+                item = item_shown(page)
+                seen.append(item)
+                for _ in range(2):  # per reply: accept the suggested turn type, a score, N/A
+                    kb.press("y")
+                    kb.press(score)
+                    kb.press("0")
+                kb.press("a")  # reply A is best
+                kb.press("Enter")  # submit and open the next item
+                return moved_on(item)
+
+            kb.press("n")
+            wait_until(lambda: item_shown(page) == 1, what="the first item")
+            rate("4")
+            rate("4")
+            skipped = item_shown(page)
+            kb.press("s")
+            moved_on(skipped)
+            rate("4")
+            back_to = item_shown(page)
+            after_back = rate("4")
+            kb.press("u")  # back to the item just submitted
+            wait_until(lambda: item_shown(page) == back_to, what="the previous item")
+            expect(page.locator("#rate-q-0 input[value='4']")).to_be_checked()
+            kb.press("y")
+            kb.press("2")  # change its first reply's questioning score
+            kb.press("Enter")
+            wait_until(lambda: item_shown(page) == after_back, what="the held item again")
+            while True:
+                if rate("5") is None:
+                    break
+            expect(page.locator("#rate-submit")).to_be_disabled(timeout=TIMEOUT_MS)
+            markup = page.content()
+            assert not any(c in markup for c in COLUMNS)  # blind: never a model name
+            page.screenshot(path=str(ARTIFACTS / "rate_keyboard.png"), full_page=True)
+            ctx.close()
+            browser.close()
+
+        assert sorted(seen) == sorted(set(seen)) == list(range(1, N_ITEMS + 1))
+        assert seen[-1] == skipped  # the skipped item came back after the new ones
+        with svc.store.session() as s:
+            assigns = list(s.scalars(select(Assignment).where(Assignment.user_id == uid)))
+            rows = list(s.scalars(select(Rating).where(Rating.user_id == uid)))
+            prefs = list(s.scalars(select(Preference).where(Preference.user_id == uid)))
+            versions = list(s.scalars(select(RatingVersion)))
+            back_item = next(a for a in assigns if a.item_id == back_to)
+            order = back_item.display_order
+            from workbench.store.schema import Generation, QueueItem
+
+            back_dialogue = s.get(QueueItem, back_to).dialogue_id
+
+            gens = {g.id: g for g in s.scalars(select(Generation))}
+        assert len(assigns) == N_ITEMS and all(a.completed_at and not a.skipped_at for a in assigns)
+        assert max(assigns, key=lambda a: a.completed_at).item_id == skipped
+        assert len(rows) == 2 * N_ITEMS and all(r.status == "submitted" and r.turn_type for r in rows)
+        assert len(prefs) == N_ITEMS and all(p.status == "submitted" and p.outcome == "best" for p in prefs)
+        # The undo: reply A of that item has a second version with the new score; the first is kept.
+        first = next(r for r in rows if gens[r.generation_id].column_name == order[0]
+                     and gens[r.generation_id].dialogue_id == back_dialogue)
+        assert first.questioning == 2 and first.version == 2
+        assert [v.snapshot["questioning"] for v in versions if v.rating_id == first.id] == [4, 2]
+        assert {r.questioning for r in rows if r.id != first.id and gens[r.generation_id].dialogue_id == back_dialogue} == {4}

@@ -1,0 +1,145 @@
+() => {
+  // The Rate tab's keyboard shortcuts (table: workbench/ui/rate_shortcuts.py). Runs once on page load
+  // (launch(js=...)). Keys act only while the Rate tab is visible and the user is not typing; they click the
+  // real inputs and buttons, so Gradio sees ordinary user input (and autosaves).
+  if (window.__rateKeys) return;
+  window.__rateKeys = true;
+  const style = document.createElement('style');
+  style.textContent = `
+    .rate-axis { border-radius: 8px; transition: background-color .1s; }
+    .rate-axis.rate-focus { outline: 4px solid #f59e0b !important; outline-offset: 2px;
+      background-color: rgba(245, 158, 11, .22) !important; box-shadow: 0 0 0 8px rgba(245, 158, 11, .18); }
+    .rate-col { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 6px; }
+    .rate-hidden { display: none !important; }
+    .rate-diff { line-height: 1.7; padding: 4px 6px; border: 1px dashed var(--border-color-primary); border-radius: 6px; }
+    .rate-diff mark.rate-diff-mark { background: #fde047; color: #111; border-radius: 2px; }
+    .rate-sug-key { display: none; }`;
+  document.head.appendChild(style);
+  const visible = (el) => el && el.offsetParent !== null;
+  const axes = () => Array.from(document.querySelectorAll('.rate-axis')).filter(visible);
+  let focusId = null;
+  const setFocus = (el) => {
+    document.querySelectorAll('.rate-axis.rate-focus').forEach(e => e.classList.remove('rate-focus'));
+    if (!el) { focusId = null; return; }
+    el.classList.add('rate-focus');
+    focusId = el.id;
+  };
+  const current = () => {
+    const all = axes();
+    const el = focusId && document.getElementById(focusId);
+    if (el && visible(el)) { el.classList.add('rate-focus'); return el; }
+    setFocus(all[0] || null);
+    return all[0] || null;
+  };
+  const move = (step) => {
+    const all = axes();
+    if (!all.length) return;
+    const i = all.indexOf(current());
+    setFocus(all[Math.max(0, Math.min(all.length - 1, i + step))]);
+  };
+  const radios = (container) => container ? Array.from(container.querySelectorAll('input[type=radio]')) : [];
+  const pick = (container, value) => {
+    const input = radios(container).find(x => x.value === value);
+    if (!input) return false;
+    input.click();
+    return true;
+  };
+  // A digit picks the option of that value (a score), else the n-th option (the turn type's choices).
+  const pickDigit = (container, digit) => {
+    if (pick(container, digit)) return true;
+    const input = radios(container)[Number(digit) - 1];
+    if (!input) return false;
+    input.click();
+    return true;
+  };
+  const ready = (id) => {
+    const b = document.getElementById(id);
+    return b && visible(b) && !b.disabled ? b : null;
+  };
+  document.addEventListener('focusin', (ev) => {
+    const axis = ev.target.closest && ev.target.closest('.rate-axis');
+    if (axis) setFocus(axis);
+  });
+  document.addEventListener('click', (ev) => {
+    const axis = ev.target.closest && ev.target.closest('.rate-axis');
+    if (axis) setFocus(axis);
+  });
+  // Moving on (Next, Skip, Back) right after Submit waits for the submit's answer: events of one page run
+  // concurrently, and an answer drawn after the submit's would show the submitted item again. The submit
+  // handler always changes #rate-ack (stored or refused), so that is what we wait for.
+  const ackValue = () => {
+    const el = document.querySelector('#rate-ack textarea, #rate-ack input');
+    return el ? el.value : '';
+  };
+  let submitting = null;
+  const submitAnswered = () => {
+    const before = ackValue();
+    const t0 = Date.now();
+    return new Promise((resolve) => {
+      const poll = () => {
+        if (ackValue() !== before || Date.now() - t0 > 30000) resolve();
+        else setTimeout(poll, 10);
+      };
+      setTimeout(poll, 10);
+    });
+  };
+  const NAVIGATION = '#rate-next, #rate-skip, #rate-back, #rate-flag-btn, #rate-open';
+  document.addEventListener('click', (ev) => {
+    const t = ev.target;
+    if (!t || !t.closest) return;
+    if (t.closest('#rate-submit')) {
+      setFocus(null);
+      const mine = submitAnswered();
+      submitting = mine;
+      mine.then(() => { if (submitting === mine) submitting = null; });
+    } else if (t.closest(NAVIGATION) && submitting && !ev.__rateReplay) {
+      ev.preventDefault();
+      ev.stopImmediatePropagation();
+      const button = t.closest(NAVIGATION);
+      submitting.then(() => {
+        const again = new MouseEvent('click', {bubbles: true, cancelable: true});
+        again.__rateReplay = true;
+        button.dispatchEvent(again);
+      });
+    } else if (t.closest(NAVIGATION)) {
+      setFocus(null);
+    }
+  }, true);
+  const click = (id) => { const b = ready(id); if (b) b.click(); return !!b; };
+  document.addEventListener('keydown', (ev) => {
+    if (!visible(document.getElementById('rate-submit'))) return;
+    const t = ev.target;
+    const tag = (t && t.tagName || '').toLowerCase();
+    const typing = tag === 'textarea' || (tag === 'input' && !['radio', 'checkbox'].includes(t.type)) || (t && t.isContentEditable);
+    if (typing) {
+      if (ev.key === 'Escape') t.blur();
+      return;
+    }
+    if (ev.ctrlKey || ev.metaKey || ev.altKey || ev.repeat) return;
+    const k = ev.key;
+    let done = true;
+    if (/^[1-9]$/.test(k)) {
+      if (pickDigit(current(), k)) move(1);
+    } else if (k === '0') {
+      if (pick(current(), 'N/A')) move(1);
+    } else if (k === ']') move(1);
+    else if (k === '[') move(-1);
+    else if (k === 'Enter') click('rate-submit');
+    else if (k === 'n' || k === 'N') click('rate-next');
+    else if (k === 'u' || k === 'U') click('rate-back');
+    else if (k === 's' || k === 'S') click('rate-skip');
+    else if (k === 'h' || k === 'H') {
+      const box = document.querySelector('#rate-diff-toggle input[type=checkbox]');
+      if (box) box.click();
+    } else if (k === 'y' || k === 'Y') {
+      const col = current() && current().closest('.rate-col');
+      const sug = col && col.querySelector('.rate-sug-key');
+      const tt = col && col.querySelector('.rate-tt');
+      if (sug && tt && pick(tt, sug.dataset.key) && current() === tt) move(1);
+    } else if (k === 't' || k === 'T') pick(document.getElementById('rate-pref'), 'tie');
+    else if (k === 'x' || k === 'X') pick(document.getElementById('rate-pref'), 'all_bad');
+    else if (/^[a-zA-Z]$/.test(k)) done = pick(document.getElementById('rate-pref'), k.toUpperCase());
+    else done = false;
+    if (done) ev.preventDefault();
+  });
+}
