@@ -386,9 +386,23 @@ def save_preference(s: Session, user: CurrentUser, item_id: int, form: Preferenc
                                blind=blind)
 
 
+def _as_representatives(form: PreferenceForm, item: ItemView) -> PreferenceForm:
+    """``form`` with each identical twin replaced by the reply standing for its group.
+
+    An API client (or an older page) may name either twin; both are one choice, so the winner is the
+    group's reply and a ranking lists each group once, where it first appears.
+    """
+    rep = {r.generation_id: g[0].generation_id for g in item.groups for r in g}
+    winner = rep.get(form.winner_generation_id, form.winner_generation_id) \
+        if form.winner_generation_id is not None else None
+    ranking = tuple(dict.fromkeys(rep.get(g, g) for g in form.ranking)) if form.ranking is not None else None
+    return replace(form, winner_generation_id=winner, ranking=ranking)
+
+
 def _save_preference_on(s: Session, user: CurrentUser, item: ItemView, form: PreferenceForm, *, rubric: Rubric,
                         submit: bool, blind: bool) -> PreferenceView:
     shown = [r.generation_id for r in item.preference_replies]  # identical twins are one choice
+    form = _as_representatives(form, item)
     form = validate_preference(form, shown, rubric, final=submit)
     status = AnswerStatus.SUBMITTED if submit else AnswerStatus.DRAFT
     ranking = list(form.ranking) if form.ranking is not None else None
