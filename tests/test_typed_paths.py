@@ -3,10 +3,12 @@ the behaviour they had must hold, including where a value can really be None."""
 
 from __future__ import annotations
 
+import httpx
 import plotly.graph_objects as go
 import pytest
 
 from tests.test_chat_workflow_browser import remote_config
+from tests.ui_server import running_app
 from workbench import chat
 from workbench.analysis.figure_files import figure_bytes
 from workbench.dialogue import Turn
@@ -50,3 +52,11 @@ def test_gold_turns_with_no_generation_show_without_a_status(svc) -> None:
     for turns in shown.values():
         assert [(t.role, t.text, t.status) for t in turns] == [
             ("patient", "我咳嗽三天了", None), ("doctor", "发烧吗？", None), ("patient", "不发烧", None)]
+
+
+@pytest.mark.parametrize("path", ["workbench-download/nosuchkey/plot.png", "workbench-download/", "workbench-download/x"])
+def test_a_result_download_that_does_not_exist_is_a_clear_404(svc, path: str) -> None:
+    with running_app(svc) as url:
+        r = httpx.get(f"{url}{path}", headers=url.headers, timeout=60)
+    assert r.status_code == 404
+    assert "Not found" in r.json()["detail"]
