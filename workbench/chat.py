@@ -102,7 +102,8 @@ def shown_threads(svc: Services, dialogue_id: int, before: int | None = None) ->
             for idx in sorted(i for i in set(shared) | set(mine) if before is None or i < before):
                 if idx in shared:
                     t = shared[idx]
-                    turns.append(ShownTurn(t.role, t.text, shared_status.get(t.generation_id)))
+                    status = shared_status.get(t.generation_id) if t.generation_id is not None else None
+                    turns.append(ShownTurn(t.role, t.text, status))
                 else:
                     turns.append(ShownTurn("doctor", mine[idx].output, mine[idx].status))
             out[column] = turns

@@ -13,7 +13,7 @@ from __future__ import annotations
 import io
 import re
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import plotly.graph_objects as go
@@ -22,6 +22,9 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
 from workbench.errors import InputError
+
+if TYPE_CHECKING:
+    from matplotlib.typing import RcKeyType
 
 FORMATS = {"png": "image/png", "svg": "image/svg+xml"}
 _CJK_HINTS = ("Noto Sans CJK", "Noto Serif CJK", "Source Han Sans", "WenQuanYi", "Droid Sans Fallback",
@@ -42,7 +45,7 @@ def cjk_font() -> str | None:
     return None
 
 
-def _fonts() -> dict[str, Any]:
+def _fonts() -> dict[RcKeyType, Any]:
     cjk = cjk_font()
     return {"font.family": "sans-serif",
             "font.sans-serif": ([cjk] if cjk else []) + ["DejaVu Sans"],
@@ -122,11 +125,10 @@ def _draw(fig: go.Figure, mfig: Figure) -> None:
             if trace.colorbar is not None and trace.colorbar.title is not None:
                 bar.set_label(_text(trace.colorbar.title.text))
     for shape in layout.shapes or ():
-        style = {"linestyle": ":", "color": "grey"}
         if shape.y0 == shape.y1 and str(shape.xref or "").endswith("domain"):
-            ax.axhline(float(shape.y0), **style)
+            ax.axhline(float(shape.y0), linestyle=":", color="grey")
         elif shape.x0 == shape.x1 and str(shape.yref or "").endswith("domain"):
-            ax.axvline(float(shape.x0), **style)
+            ax.axvline(float(shape.x0), linestyle=":", color="grey")
     for note in layout.annotations or ():
         if note.xref == "paper":
             ax.text(note.x, note.y, _text(note.text), transform=ax.transAxes, ha="center", va="center")

@@ -19,6 +19,7 @@ from __future__ import annotations
 import dataclasses
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 from workbench.analysis.aggregation import Answer, aggregate, check_method
 from workbench.export.records import ExportCandidate
@@ -94,7 +95,7 @@ def reweight_groups(groups: Mapping[tuple, Group], method: str, annotators: froz
             sg = fitted["suggestion"].scores.get(c.generation_id, s.suggestion)
             present = [x for x in (q, sg) if x is not None]
             label = tt.labels.get(c.generation_id)
-            changes = {
+            changes: dict[str, Any] = {
                 "questioning": q,
                 "suggestion": sg,
                 "overall": sum(present) / len(present) if present else None,

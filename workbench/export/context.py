@@ -133,9 +133,9 @@ def _deidentify_candidates(
         for i in idxs:
             c = candidates[i]
             changes: dict = {}
-            h = new_hist.get(id(c.history))
-            if h is not None:
-                changes["history"] = h
+            cleaned_history = new_hist.get(id(c.history))
+            if cleaned_history is not None:
+                changes["history"] = cleaned_history
             if c.output in clean:
                 changes["output"] = clean[c.output]
             if any(r.comment in clean or r.corrected_reply in clean for r in c.ratings):

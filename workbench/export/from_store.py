@@ -33,16 +33,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from pathlib import Path
+from typing import cast
 
 import pandas as pd
 from sqlalchemy import exists, func, select
 from sqlalchemy.engine import Connection
 
-from workbench.dialogue import Turn
+from workbench.dialogue import Role, Turn
 from workbench.errors import InputError
 from workbench.export.api import ExportReport, write_format, write_formats
 from workbench.export.context import ExportContext
-from workbench.export.records import ExportCandidate, PreferenceOutcome, RatingInfo
+from workbench.export.records import ExportCandidate, GenId, PreferenceOutcome, RatingInfo
 from workbench.export.registry import canonical, get_writer
 from workbench.export.selection import ExportFilters
 from workbench.privacy import DeidReport, deidentify, names_in
@@ -134,7 +135,7 @@ def _histories(
         select(TurnRow.dialogue_id, TurnRow.idx, TurnRow.role, TurnRow.text)
         .where(TurnRow.dialogue_id.in_(dialogue_ids)).order_by(TurnRow.dialogue_id, TurnRow.idx)
     ):
-        shared[did].append((idx, Turn(role, text)))
+        shared[did].append((idx, Turn(cast(Role, role), text)))  # Turn itself rejects an unknown role
     # Replies at positions with no shared turn: each column's own thread.
     is_shared = exists().where(TurnRow.dialogue_id == Generation.dialogue_id, TurnRow.idx == Generation.turn_index)
     own: dict[tuple[int, str], dict[int, tuple[list[int], list[Turn]]]] = defaultdict(dict)
@@ -193,10 +194,10 @@ def _preferences(s: Connection, dialogue_ids, f: ExportFilters) -> list[tuple[st
     return out
 
 
-def _votes(prefs: list[tuple[str, PreferenceOutcome]]) -> tuple[dict[int, list[str]], dict[int, list[str]]]:
+def _votes(prefs: list[tuple[str, PreferenceOutcome]]) -> tuple[dict[GenId, list[str]], dict[GenId, list[str]]]:
     """generation id -> annotators preferring it / dispreferring it."""
-    pro: dict[int, list[str]] = defaultdict(list)
-    con: dict[int, list[str]] = defaultdict(list)
+    pro: dict[GenId, list[str]] = defaultdict(list)
+    con: dict[GenId, list[str]] = defaultdict(list)
     for outcome, p in prefs:
         if outcome == Outcome.ALL_BAD:
             for g in (g for tier in p.ranking for g in tier):

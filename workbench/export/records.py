@@ -77,7 +77,7 @@ class PreferenceOutcome:
 
     def pairs(self) -> list[tuple[GenId, GenId]]:
         """(better, worse) generation ids implied by the ranking."""
-        out = []
+        out: list[tuple[GenId, GenId]] = []
         for i, tier in enumerate(self.ranking):
             for worse_tier in self.ranking[i + 1 :]:
                 out.extend((a, b) for a in tier for b in worse_tier if a != b)

@@ -8,13 +8,16 @@ Free-text columns are de-identified when de-identification is on.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from workbench.csv_safety import PROTECTED_PATTERN, neutralise
+from workbench.dialogue import Turn
 from workbench.export.context import ExportContext, FormatResult
 from workbench.export.records import ExportCandidate
 from workbench.export.selection import ExportFilters, in_scope
@@ -52,12 +55,12 @@ def tables_from_candidates(candidates: list[ExportCandidate], filters: ExportFil
     allowed = set(f.annotators) if f.annotators is not None else None
     no_scope = f.datasets is None and f.date_from is None and f.date_to is None
     cs = candidates if no_scope else [c for c in candidates if in_scope(c, f)]
-    longest: dict[object, tuple[str | None, list]] = {}
+    longest: dict[object, tuple[str | None, Sequence[Turn]]] = {}
     for c in cs:
         prev = longest.get(c.dialogue_id)
         if prev is None or len(c.history) > len(prev[1]):
             longest[c.dialogue_id] = (c.dataset, c.history)
-    gen = {
+    gen: dict[str, list[Any]] = {
         "generation_id": [c.generation_id for c in cs],
         "dialogue_id": [c.dialogue_id for c in cs],
         "dataset": [c.dataset for c in cs],
@@ -73,7 +76,7 @@ def tables_from_candidates(candidates: list[ExportCandidate], filters: ExportFil
     }
     rated = [(c.generation_id, r) for c in cs for r in c.ratings if allowed is None or r.annotator in allowed]
     rs = [r for _, r in rated]
-    rat = {
+    rat: dict[str, list[Any]] = {
         "generation_id": [g for g, _ in rated],
         "annotator": [r.annotator for r in rs],
         "questioning": [r.questioning for r in rs],
@@ -85,7 +88,7 @@ def tables_from_candidates(candidates: list[ExportCandidate], filters: ExportFil
         "created_at": [r.created_at for r in rs],
     }
     turns = [(did, ds, i, t) for did, (ds, h) in longest.items() for i, t in enumerate(h)]
-    dia = {"dialogue_id": [x[0] for x in turns], "dataset": [x[1] for x in turns], "turn_index": [x[2] for x in turns],
+    dia: dict[str, list[Any]] = {"dialogue_id": [x[0] for x in turns], "dataset": [x[1] for x in turns], "turn_index": [x[2] for x in turns],
            "role": [x[3].role for x in turns], "text": [x[3].text for x in turns]}
     ratings = _frame(rat)
     annotators = (

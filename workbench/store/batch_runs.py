@@ -66,7 +66,7 @@ def end_run(store: Store, run_id: int, status: str) -> None:
     with store.session() as s:
         run = s.get(BatchRun, run_id)
         if run is not None:
-            run.status, run.finished_at = status, utcnow()
+            run.status, run.finished_at = BatchRunStatus(status), utcnow()
 
 
 def mark_interrupted_runs(s: Session, dataset_id: int, *, now: datetime | None = None,

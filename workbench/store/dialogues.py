@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
 from workbench.dialogue import Dialogue as DialogueValue
@@ -83,10 +84,11 @@ def column_thread(s: Session, dialogue_id: int, column: str, before: int | None 
 
 def mark_interrupted(s: Session) -> int:
     """Generations left 'running' by a crash or restart become errors, never silent partial text."""
-    res = s.execute(
+    # an UPDATE's result is a CursorResult (it has rowcount); Session.execute is typed as the general Result
+    res = cast(CursorResult[Any], s.execute(
         update(Generation)
         .where(Generation.status == GenerationStatus.RUNNING)
         .values(status=GenerationStatus.ERROR, error="interrupted: the server stopped before this reply finished",
                 finished_at=utcnow())
-    )
+    ))
     return res.rowcount or 0

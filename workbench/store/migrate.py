@@ -52,13 +52,21 @@ def current_revision(connection: Connection) -> str | None:
     return MigrationContext.configure(connection).get_current_revision()
 
 
+def _sqlite_pragma(conn: Connection, sql: str) -> None:
+    """Run a pragma on the DBAPI connection itself: SQLAlchemy would open a transaction first."""
+    driver = conn.connection.driver_connection
+    if driver is None:  # only a detached or invalidated connection has none
+        raise StoreError("the database connection was lost during the upgrade; nothing was changed")
+    driver.execute(sql)
+
+
 @contextmanager
 def migration_connection(engine: Engine) -> Iterator[Connection]:
     """A connection for migrating, in one transaction; on SQLite with foreign keys off meanwhile."""
     with engine.connect() as conn:
         sqlite = engine.dialect.name == "sqlite"
         if sqlite:  # only outside a transaction does SQLite accept this pragma
-            conn.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
+            _sqlite_pragma(conn, "PRAGMA foreign_keys=OFF")
         try:
             with conn.begin():
                 if engine.dialect.name == "postgresql":  # two servers starting at once migrate one by one
@@ -71,7 +79,7 @@ def migration_connection(engine: Engine) -> Iterator[Connection]:
                                          f"(first: table {broken[0][0]}); nothing was changed")
         finally:
             if sqlite:
-                conn.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
+                _sqlite_pragma(conn, "PRAGMA foreign_keys=ON")
 
 
 def upgrade_to_head(engine: Engine) -> str:

@@ -314,7 +314,7 @@ def build_chat_tab(svc: Services, state: gr.State, ui: Localizer) -> dict[str, A
                 gr.Warning(as_toast(e))
                 return
             pos = last_reply_position(did) if did else None
-            if pos is None:
+            if did is None or pos is None:
                 gr.Warning(i18n.t("chat.warn.nothing_to_regenerate", lang))
                 return
             yield from stream_jobs(st, pos, chat.jobs_for(svc, did, pos, columns), request, user)
@@ -477,7 +477,7 @@ def build_chat_tab(svc: Services, state: gr.State, ui: Localizer) -> dict[str, A
     find_user.input(on_list, [find_text, find_user], [table], api_name=False)
     open_btn.click(on_open, [state, open_number], [*all_outputs, open_number], api_name="open_dialogue")
     open_number.submit(on_open, [state, open_number], [*all_outputs, open_number], api_name=False)
-    table.select(on_pick, [state], [*all_outputs, open_number], api_name=False)
+    table.select(on_pick, [state], [*all_outputs, open_number], api_visibility="private")
     load_outputs = list(dict.fromkeys([*(c for v in views for c in (v.header, v.inspect_box)), find_user, table,
                                        open_number, *all_outputs]))
     return {"views": views, "control": control, "on_load": on_load, "load_inputs": [remembered],

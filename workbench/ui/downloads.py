@@ -22,6 +22,7 @@ from typing import Any
 import anyio.to_thread
 from starlette.background import BackgroundTask
 from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.types import Receive, Scope, Send
 
 from workbench.access import Permission, allows
 from workbench.errors import AuthError
@@ -30,7 +31,7 @@ log = logging.getLogger(__name__)
 PREFIX = "/workbench-export/"
 
 
-def gradio_username(scope: dict[str, Any]) -> str | None:
+def gradio_username(scope: Scope) -> str | None:
     """The user Gradio's login cookie names (``None`` without a valid one)."""
     app = scope.get("app")
     tokens = getattr(app, "tokens", None)
@@ -55,7 +56,7 @@ class ExportDownloads:
     def __init__(self, svc: Any) -> None:
         self.svc = svc  # the vault is created on the first export, not at start
 
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         key = scope.get("path", "")[len(PREFIX):].strip("/")
         try:
             user = self.svc.auth.lookup(gradio_username(scope))
@@ -135,7 +136,7 @@ class ResultDownloads:
     def __init__(self, svc: Any) -> None:
         self.svc = svc
 
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         key, _, name = scope.get("path", "")[len(RESULTS_PREFIX):].partition("/")
         try:
             user = self.svc.auth.lookup(gradio_username(scope))
@@ -144,7 +145,7 @@ class ResultDownloads:
             return
         item = self.svc.results.get(key, user.username) if key else None
         make = item.files.get(name) if item is not None else None
-        if make is None:
+        if item is None or make is None:
             await JSONResponse({"detail": "Not found (press Refresh again: results are kept an hour)"},
                                status_code=404)(scope, receive, send)
             return

@@ -16,7 +16,7 @@ import logging
 import shutil
 import zipfile
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
@@ -101,15 +101,16 @@ def build_filters(min_questioning: Any = None, min_suggestion: Any = None, min_a
     if unknown:
         raise InputError(f"unknown turn type(s): {', '.join(unknown)}")
     threshold = _number(score_threshold, "score threshold")
-    extra = {"score_threshold": threshold} if threshold is not None else {}
-    return ExportFilters(
+    filters = ExportFilters(
         min_questioning=_number(min_questioning, "min questioning"),
         min_suggestion=_number(min_suggestion, "min suggestion"),
         min_agreement=_number(min_agreement, "min agreement"),
         turn_types=tt, exclude_safety_flagged=not include_safety_flagged,
         annotators=_names(annotators), datasets=_names(datasets), date_from=start, date_to=end,
-        aggregate=aggregate or "mean", **extra,
+        aggregate=aggregate or "mean",
     )
+    # an empty threshold box keeps ExportFilters' own default
+    return filters if threshold is None else replace(filters, score_threshold=threshold)
 
 
 def _cell(v: Any) -> str:
@@ -129,7 +130,7 @@ def preview_frame(report: ExportReport, n: int = PREVIEW_ROWS) -> pd.DataFrame:
     elif path.suffix == ".parquet":
         df = pd.read_parquet(path).head(n)
     else:
-        rows = []
+        rows: list[dict[str, Any]] = []
         with path.open(encoding="utf-8") as f:
             for line in f:
                 if len(rows) >= n:
@@ -186,7 +187,7 @@ def preview_rows(report: ExportReport, n: int = PREVIEW_ROWS) -> list[dict[str, 
         return pd.read_csv(path, nrows=n, dtype=str, keep_default_na=False).to_dict("records")
     if path.suffix == ".parquet":
         return pd.read_parquet(path).head(n).to_dict("records")
-    rows = []
+    rows: list[dict[str, Any]] = []
     with path.open(encoding="utf-8") as f:
         for line in f:
             if len(rows) >= n:

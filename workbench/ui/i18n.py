@@ -218,7 +218,7 @@ class Localizer:
 
     def make(self, cls: Any, /, **kwargs: Any) -> Any:
         """``cls(**kwargs)`` where ``label/value/placeholder/info`` given as ``K("key")`` are keys, bound."""
-        keys = {name: v.key for name, v in kwargs.items() if isinstance(v, K)}
+        keys: dict[str, Any] = {name: v.key for name, v in kwargs.items() if isinstance(v, K)}
         if isinstance(kwargs.get("choices"), list) and any(isinstance(c[0], K) for c in kwargs["choices"]
                                                            if isinstance(c, tuple)):
             keys["choices"] = [(c[0].key, c[1]) for c in kwargs["choices"]]
