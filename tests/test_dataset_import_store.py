@@ -147,7 +147,7 @@ def test_data_tab_import_shows_row_errors_escaped_and_lists_datasets(services, t
     evil.write_text("input,target\n病人：<img src=x onerror=alert(1)>\\n医生：,<script>alert(1)</script>\n",
                     encoding="utf-8")
     ok = import_file(services, None, str(evil), "<b>evil</b>", "bianque_csv", False)
-    assert ok.startswith("✅") and "<b>" not in ok and "<b>evil</b>" in html.unescape(ok)  # shown as text
+    assert ok.startswith("✓") and "<b>" not in ok and "<b>evil</b>" in html.unescape(ok)  # shown as text
     again = import_file(services, None, str(evil), "<b>evil</b>", None, False)
     assert "already exists" in again and "<b>" not in again
     table = datasets_table(services)

@@ -90,7 +90,7 @@ def test_markup_from_chat_and_dataset_names_stays_text_for_other_users(demo_conf
         admin.get_by_placeholder("default: the file name").fill(DATASET_NAME)
         admin.locator("#data-import").click()
         result = admin.locator("#data-import-result")
-        expect(result).to_contain_text("✅", timeout=BROWSER_TIMEOUT_MS)
+        expect(result).to_contain_text("✓", timeout=BROWSER_TIMEOUT_MS)
         expect(result).to_contain_text(DATASET_NAME, timeout=BROWSER_TIMEOUT_MS)
         assert result.locator("img").count() == 0
         admin_hits = admin.evaluate(INJECTED_JS)

@@ -367,7 +367,8 @@ def flagged_items(s: Session, user: CurrentUser) -> list[FlaggedItem]:
         .join(QueueItem, QueueItem.id == Assignment.item_id).join(User, User.id == Assignment.user_id)
         .where(Assignment.flagged_at.is_not(None)).order_by(Assignment.flagged_at.desc(), Assignment.id.desc())
     ).all()
-    return [FlaggedItem(i, d, t, u, r or "", f) for i, d, t, u, r, f in rows]
+    # the query keeps only flagged rows: flagged_at is set on every one
+    return [FlaggedItem(i, d, t, u, r or "", f) for i, d, t, u, r, f in rows if f is not None]
 
 
 def previous_item(s: Session, user: CurrentUser, current_item_id: int | None) -> int | None:

@@ -5,7 +5,7 @@ It starts the REAL server as a subprocess (``python launch.py --config <tmp> --u
 = one rating), drives logged-in gradio_client annotators through ``/rate_next`` + ``/rate_submit`` (the
 Rate tab's own events) or the JSON API, and audits the database afterwards: acknowledged submits that were
 lost, duplicated rows or versions, and "database is locked" errors. A submit counts as *acknowledged*
-only when the server's answer says "✅ Item #N submitted".
+only when the server's answer says "✓ Item #N submitted".
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 COLUMN = "Model-A"
 PASSWORD_PREFIX = "load-pass-"
-ACK = re.compile(r"✅ Item #(\d+) submitted")
+ACK = re.compile(r"✓ Item #(\d+) submitted")
 LOCKED = re.compile(r"database is locked|database is busy|\(locked\)", re.IGNORECASE)
 MAX_REPLIES = 6  # the Rate tab's reply slots (workbench.ui.rate_tab.MAX_REPLIES)
 FORM = ["question", "4", "N/A", False, "负载测试", ""]  # turn type, questioning, suggestion, safety, comment, corrected
@@ -174,7 +174,7 @@ def saved_message(output: Any) -> str:
     """The Rate tab's status line (``rate-saved``) in an endpoint's output tuple."""
     parts = output if isinstance(output, list | tuple) else [output]
     for p in parts:
-        if isinstance(p, str) and (p.startswith("✅") or p.startswith("⚠️")):
+        if isinstance(p, str) and (p.startswith("✓") or p.startswith("⚠")):
             return p
     return ""
 

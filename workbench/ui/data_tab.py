@@ -77,7 +77,7 @@ def import_file(svc: Services, user_id: int | None, path: str | None, name: str 
                                  created_by=user_id, max_turn_chars=svc.config.limits.max_turn_chars)
     except WorkbenchError as e:
         return error_markdown(e, lang)
-    msg = [f"✅ {as_text(summary.describe())}"]
+    msg = [f"✓ {as_text(summary.describe())}"]
     msg += [f"- {i18n.t('data.warning', lang)} {as_text(w)}" for w in summary.warnings]
     return "\n".join(msg)
 
@@ -170,7 +170,7 @@ def build_data_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
                 stops.pop(request.session_hash or "", None)
         except WorkbenchError as e:
             return {run_msg: error_markdown(e, i18n.language(request))}
-        icon = "⚠️" if summary.errors or summary.column_errors else "✅"
+        icon = "⚠" if summary.errors or summary.column_errors else "✓"
         return {run_msg: f"{icon} {as_text(summary.describe())}", table: shown_datasets(svc, i18n.language(request))}
 
     def on_refresh(request: gr.Request) -> dict:

@@ -114,7 +114,7 @@ def build_quality_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
             return {gold_msg: i18n.t("quality.gold.marked", lang, id=row["generation_id"]),
                     gold: shown_gold(gold_table(svc, user), lang)}
         except WorkbenchError as e:
-            return {gold_msg: "⚠️ " + as_toast(e)}
+            return {gold_msg: "⚠ " + as_toast(e)}
 
     def on_import(path: str | None, request: gr.Request) -> dict:
         lang = i18n.language(request)
@@ -127,7 +127,7 @@ def build_quality_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
                 n = import_gold(s, user, rows)
             return {gold_msg: i18n.t("quality.gold.imported", lang, n=n), gold: shown_gold(gold_table(svc, user), lang)}
         except WorkbenchError as e:
-            return {gold_msg: "⚠️ " + as_toast(e).replace("\n", "  \n")}
+            return {gold_msg: "⚠ " + as_toast(e).replace("\n", "  \n")}
 
     refresh.click(on_refresh, [method], [table, gold, links], api_name="quality")
     mark.click(on_mark, [gen_id, turn_type, questioning, suggestion, tolerance], [gold_msg, gold],

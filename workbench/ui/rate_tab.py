@@ -237,7 +237,7 @@ def build_rate_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
         item_outputs += [w.box, w.header, w.reply, w.diff, w.own_history, w.suggestion, w.rank, *w.form_inputs]
 
     # ---------------------------------------------------------------------------------------------
-    def user_of(request: gr.Request, permission: Permission = Permission.RATE) -> CurrentUser:
+    def user_of(request: gr.Request | None, permission: Permission = Permission.RATE) -> CurrentUser:
         try:
             return require_role(svc.auth, request, permission)
         except AuthError as e:
@@ -332,8 +332,9 @@ def build_rate_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
             by_gid = {r.generation_id: group_label(g) for g in groups for r in g}
             pref_value, rank_text = None, ""
             if p is not None and p.form.outcome:
-                if p.form.outcome == "best":
-                    pref_value = by_gid.get(p.form.winner_generation_id, "").split("=")[0] or None
+                winner = p.form.winner_generation_id
+                if p.form.outcome == PreferenceOutcome.BEST and winner is not None:
+                    pref_value = by_gid.get(winner, "").split("=")[0] or None
                 else:
                     pref_value = p.form.outcome
                 if p.form.ranking:
@@ -350,7 +351,7 @@ def build_rate_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
             name = f" · **{names}**" if reveal_names else ""
             state_tag = (f" — *{i18n.t(f'rate.status.{rating.status}', lang)} v{rating.version}*"
                          if rating else "")
-            same = f" · 🟰 {i18n.t('rate.identical', lang, labels=_labels_text(g, lang))}" if len(g) > 1 else ""
+            same = f" · ＝ {i18n.t('rate.identical', lang, labels=_labels_text(g, lang))}" if len(g) > 1 else ""
             out[w.header] = f"### {i18n.t('rate.reply_label', lang, label=group_label(g))}{same}{name}{state_tag}"
             if not answers:
                 continue
@@ -529,7 +530,7 @@ def build_rate_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
 
     def make_autosave(i: int):
         def autosave(state: dict, turn_type: Any, questioning: Any, suggestion: Any, safety: Any, comment: Any,
-                     corrected: Any, shown: Any = None, request: gr.Request = None):
+                     corrected: Any, shown: Any = None, request: gr.Request | None = None):
             values = (turn_type, questioning, suggestion, safety, comment, corrected)
             user = user_of(request)
             lang = i18n.language(request)
@@ -549,7 +550,8 @@ def build_rate_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
                 return {saved_md: i18n.t("rate.not_saved", lang, error=as_text(warn(e, lang)))}
         return autosave
 
-    def on_pref_change(state: dict, choice: Any, rank_text: Any, shown: Any = None, request: gr.Request = None):
+    def on_pref_change(state: dict, choice: Any, rank_text: Any, shown: Any = None,
+                       request: gr.Request | None = None):
         user = user_of(request)
         lang = i18n.language(request)
         try:
@@ -695,13 +697,12 @@ def build_rate_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
                      if len(item.groups) > 1 else None)
             with svc.store.session() as s:
                 done = ratings.submit_item(s, user, item.item_id, forms, pform, rubric=rubric, blind=cfg.blind)
-                ids = {r.generation_id: ratings.get_rating(s, user, r.generation_id) for r in done.replies}
+                stored = {r.generation_id: ratings.get_rating(s, user, r.generation_id) for r in done.replies}
             # Committed: from here on the submit may be acknowledged.
             out: dict[str, Any] = {
                 "ok": True, "item_id": done.item_id,
-                "ratings": [{"label": r.label, "rating_id": ids[r.generation_id].id,
-                             "version": ids[r.generation_id].version} for r in done.replies
-                            if ids.get(r.generation_id) is not None]}
+                "ratings": [{"label": r.label, "rating_id": v.id, "version": v.version} for r in done.replies
+                            if (v := stored.get(r.generation_id)) is not None]}
             if data.next:
                 try:
                     out["next"] = api_item(claim_next(user)[0])
