@@ -566,6 +566,7 @@ def test_export_endpoint_over_http_admins_only(ui):
         admin = Client(url, auth=("boss", "secret-pass-boss"), verbose=False)
         summary, preview, link = admin.predict(*args, api_name="/export_run")
         assert "sft: 4 rows" in summary
+        assert "de-identification: on" in summary and "\n  train.jsonl (" in summary  # named inside the zip
         href = re.search(r'href="([^"]+)"', link).group(1)
         with httpx.Client(base_url=url, timeout=30) as http:
             # The annotator's session cannot fetch the admin's export, by its link or anything else.
@@ -574,6 +575,13 @@ def test_export_endpoint_over_http_admins_only(ui):
             got = http.get(href, cookies=admin.cookies)
             assert got.status_code == 200
             assert http.get(href, cookies=admin.cookies).status_code == 404  # deleted after the download
+            # The same export for a session that chose Chinese: the summary speaks Chinese.
+            zh = Client(url, auth=("boss", "secret-pass-boss"), verbose=False)
+            zh.cookies["wb_lang"] = "zh"  # what the language switch sets in a browser
+            zh_summary, _, zh_link = zh.predict(*args, api_name="/export_run")
+            assert "sft：4 行" in zh_summary and "去标识化：开启" in zh_summary
+            zh_href = re.search(r'href="([^"]+)"', zh_link).group(1)
+            assert http.get(zh_href, cookies=zh.cookies).status_code == 200
         with zipfile.ZipFile(io.BytesIO(got.content)) as z:
             rows = [json.loads(x) for x in z.read("train.jsonl").decode("utf-8").splitlines()]
         assert len(rows) == 4 and PHONE not in json.dumps(rows, ensure_ascii=False)

@@ -132,3 +132,21 @@ def test_browser_language_follows_accept_language_and_the_switch(services):
         expect(en_page.get_by_role("tab", name=cat.t("app.tab.chat", "en"), exact=True)).to_be_visible(
             timeout=30_000)
         browser.close()
+
+
+def test_import_and_batch_summaries_in_both_languages():
+    from workbench.batch import BatchSummary
+    from workbench.datasets.store_import import ImportSummary
+    from workbench.ui.data_tab import batch_summary, import_summary
+
+    imp = ImportSummary(1, "train<b>", "bianque_csv", 3, 12, 6, replaced=True)
+    assert import_summary(imp, "en") == imp.describe()  # the tab says in English what the command line says
+    zh = import_summary(imp, "zh")
+    assert zh.startswith("已替换数据集 'train<b>'") and "3 段对话" in zh and "6 条参考医生回复" in zh
+    run = BatchSummary(7, "demo", ["BianQue-1.0", "BianQue-2.0"], "all", 5, 10, skipped=2, generated=7, errors=1,
+                       column_errors={"BianQue-2.0": "out of memory"}, stopped=True, seconds=3.25,
+                       interrupted_runs=[4])
+    assert batch_summary(run, "en") == run.describe()
+    zh = batch_summary(run, "zh")
+    for part in ("5 个位置 × 2 列 = 10", "新生成 7", "出错 1", "列 BianQue-2.0 未运行", "#4", "再次运行即可继续", "3.2 秒"):
+        assert part in zh, part

@@ -15,9 +15,9 @@ import gradio as gr
 import pandas as pd
 
 from workbench.access import Permission, require_role
-from workbench.batch import DEFAULT_BATCH_SIZE, dataset_progress, run_batch
+from workbench.batch import DEFAULT_BATCH_SIZE, BatchSummary, dataset_progress, run_batch
 from workbench.datasets.registry import PARSERS
-from workbench.datasets.store_import import import_dataset, list_datasets
+from workbench.datasets.store_import import ImportSummary, import_dataset, list_datasets
 from workbench.errors import DatasetError, WorkbenchError
 from workbench.services import Services
 from workbench.ui import i18n
@@ -77,9 +77,32 @@ def import_file(svc: Services, user_id: int | None, path: str | None, name: str 
                                  created_by=user_id, max_turn_chars=svc.config.limits.max_turn_chars)
     except WorkbenchError as e:
         return error_markdown(e, lang)
-    msg = [f"✓ {as_text(summary.describe())}"]
+    msg = [f"✓ {as_text(import_summary(summary, lang))}"]
     msg += [f"- {i18n.t('data.warning', lang)} {as_text(w)}" for w in summary.warnings]
     return "\n".join(msg)
+
+
+def import_summary(summary: ImportSummary, lang: str) -> str:
+    """What an import stored, in ``lang`` (the command line prints ``summary.describe()``)."""
+    key = "data.import.replaced" if summary.replaced else "data.import.imported"
+    return i18n.t(key, lang, name=repr(summary.name), format=summary.format, dialogues=summary.dialogues,
+                  turns=summary.turns, references=summary.references)
+
+
+def batch_summary(summary: BatchSummary, lang: str) -> str:
+    """What a batch run did, in ``lang`` (the command line prints ``summary.describe()``)."""
+    parts = [i18n.t("data.batch.summary", lang, dataset=repr(summary.dataset), turns=summary.turns,
+                    positions=summary.positions, columns=len(summary.columns), planned=summary.planned),
+             i18n.t("data.batch.counts", lang, skipped=summary.skipped, generated=summary.generated,
+                    errors=summary.errors)]
+    parts += [i18n.t("data.batch.column_error", lang, column=c, error=i18n.catalogue().translate(e, lang))
+              for c, e in summary.column_errors.items()]
+    if summary.interrupted_runs:
+        parts.append(i18n.t("data.batch.resumed", lang, runs=", ".join(f"#{i}" for i in summary.interrupted_runs)))
+    if summary.stopped:
+        parts.append(i18n.t("data.batch.stopped_early", lang))
+    parts.append(i18n.t("data.batch.seconds", lang, seconds=f"{summary.seconds:.1f}"))
+    return "; ".join(parts)
 
 
 def turns_spec(mode: str, n: Any) -> str:
@@ -171,7 +194,8 @@ def build_data_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
         except WorkbenchError as e:
             return {run_msg: error_markdown(e, i18n.language(request))}
         icon = "⚠" if summary.errors or summary.column_errors else "✓"
-        return {run_msg: f"{icon} {as_text(summary.describe())}", table: shown_datasets(svc, i18n.language(request))}
+        lang = i18n.language(request)
+        return {run_msg: f"{icon} {as_text(batch_summary(summary, lang))}", table: shown_datasets(svc, lang)}
 
     def on_refresh(request: gr.Request) -> dict:
         # Dataset names and source paths are for admins only, like import and batch.

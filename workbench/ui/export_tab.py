@@ -10,6 +10,7 @@ cells and the summary a read-only Textbox.
 
 from __future__ import annotations
 
+import functools
 import html
 import json
 import logging
@@ -281,9 +282,8 @@ class ExportActions:
         return fmts
 
     def run(self, request: Any, formats: Sequence[str], filters: ExportFilters, *, deidentify: bool = True,
-            system_prompt: str | None = None) -> ExportRun:
+            system_prompt: str | None = None, lang: str = "en") -> ExportRun:
         """Export into a private scratch folder, zip it into the vault; researchers and admins only."""
-        from workbench.export.cli import describe
         from workbench.export.from_store import export_from_store
 
         user = self.admin(request)
@@ -297,12 +297,40 @@ class ExportActions:
             zip_path = work / f"workbench-export-{stamp}.zip"
             _zip_folder(folder, zip_path)
             preview = preview_frame(next(iter(reports.values())))
-            summary = describe(reports).replace(str(folder), folder.name)
+            summary = export_summary(reports, lang, folder)
             download_id = self.svc.exports.put(zip_path, user.username)
         finally:
             shutil.rmtree(work, ignore_errors=True)  # the vault holds the zip; nothing else is kept
         log.info("export by %s: %s", user.username, ", ".join(f"{k}={r.rows}" for k, r in reports.items()))
         return ExportRun(download_id, zip_path.name, reports, summary, preview)
+
+
+def export_summary(reports: dict[str, ExportReport], lang: str, folder: Path) -> str:
+    """Per format the rows, files (named inside the zip) and sources, then the de-identification, in ``lang``.
+
+    The command line prints ``export.cli.describe`` (English, full paths); this is the Export tab's text.
+    """
+    t = functools.partial(i18n.t, lang=lang)
+    counts = lambda c: ", ".join(f"{k}={v}" for k, v in sorted(c.items()))  # noqa: E731
+    lines: list[str] = []
+    for fmt, r in reports.items():
+        lines.append(t("export.sum.format", format=fmt, rows=r.rows, seconds=f"{r.seconds:.2f}"))
+        for p in r.files:
+            name = p.relative_to(folder).as_posix() if p.is_relative_to(folder) else p.name
+            lines.append(t("export.sum.file", name=name, size=p.stat().st_size if p.exists() else 0))
+        if r.by_model:
+            lines.append(t("export.sum.per_model", counts=counts(r.by_model)))
+        if r.by_source:
+            lines.append(t("export.sum.sources", counts=counts(r.by_source)))
+        lines.extend(f"  {i18n.catalogue().translate(n, lang)}" for n in r.notes)
+    if reports:
+        d = next(iter(reports.values())).deid
+        if d.enabled:
+            lines.append(t("export.sum.deid_on", total=d.total, changed=d.texts_changed, seen=d.texts_seen,
+                           kinds=counts(d.by_kind) or t("export.sum.deid_nothing")))
+        else:
+            lines.append(t("export.sum.deid_off"))
+    return "\n".join(lines)
 
 
 def download_link(run: ExportRun, lang: str = "en") -> str:
@@ -367,7 +395,8 @@ def build_export_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
         try:
             actions.admin(request)
             filters = build_filters(q, s, agree, thr, tts, bool(flagged), anns, dss, d_from, d_to, agg)
-            out = actions.run(request, fmts, filters, deidentify=bool(deid_on), system_prompt=system)
+            out = actions.run(request, fmts, filters, deidentify=bool(deid_on), system_prompt=system,
+                              lang=i18n.language(request))
         except AuthError as e:
             raise gr.Error(as_toast(e)) from None
         except WorkbenchError as e:
