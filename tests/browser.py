@@ -21,3 +21,21 @@ def require_chromium() -> None:
 def launch(playwright):
     require_chromium()
     return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+
+
+# Gradio's virtual table: headers in a header table, the rows as role=row divs below it.
+TABLE_JS = """(root) => {
+  const headers = [...root.querySelector('table thead').querySelectorAll('th')].map(th => th.innerText.trim());
+  const rows = [...root.querySelectorAll('[role=row].virtual-row')].map(
+    row => [...row.querySelectorAll('[role=gridcell]')].map(cell => cell.innerText.trim()));
+  return {headers, rows};
+}"""
+
+
+def read_table(loc):
+    """The rows a Gradio Dataframe (``loc``) shows, under its displayed headers, without filler rows."""
+    import pandas as pd
+
+    data = loc.evaluate(TABLE_JS)
+    rows = [r for r in data["rows"] if len(r) == len(data["headers"]) and any(r)]
+    return pd.DataFrame(rows, columns=data["headers"])

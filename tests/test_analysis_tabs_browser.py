@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect, sync_playwright
 from test_compare_browser import download, one_rater_store
 
-from tests.browser import launch
+from tests.browser import launch, read_table
 from tests.ui_login import BROWSER_TIMEOUT_MS
 from tests.ui_server import running_app
 
@@ -62,10 +62,6 @@ def test_quality_data_export_tabs_speak_the_language(services, tmp_path, locale)
 
 
 def _table(page, selector: str) -> pd.DataFrame:
-    from test_compare_browser import TABLE_JS
-
     loc = page.locator(selector)
     loc.locator("[role=row].virtual-row").first.wait_for(timeout=BROWSER_TIMEOUT_MS)
-    data = loc.evaluate(TABLE_JS)
-    rows = [r for r in data["rows"] if len(r) == len(data["headers"]) and any(r)]
-    return pd.DataFrame(rows, columns=data["headers"])
+    return read_table(loc)

@@ -16,7 +16,7 @@ from playwright.sync_api import expect, sync_playwright
 from sqlalchemy import delete, select
 from test_compare import populate
 
-from tests.browser import launch
+from tests.browser import launch, read_table
 from tests.ui_login import BROWSER_TIMEOUT_MS
 from tests.ui_server import running_app
 from workbench.access import Permission
@@ -32,13 +32,6 @@ TEXTS = {
               "turn": "Turn index", "slot_header": "Slot (1 = first shown)", "alpha": "Krippendorff's α"},
 }
 
-# Gradio's virtual table: headers in a header table, the rows as role=row divs below it.
-TABLE_JS = """(root) => {
-  const headers = [...root.querySelector('table thead').querySelectorAll('th')].map(th => th.innerText.trim());
-  const rows = [...root.querySelectorAll('[role=row].virtual-row')].map(
-    row => [...row.querySelectorAll('[role=gridcell]')].map(cell => cell.innerText.trim()));
-  return {headers, rows};
-}"""
 
 
 # Headers whose longest word is wider than the header's box (so the browser breaks it mid-word).
@@ -61,10 +54,7 @@ def one_rater_store(store) -> None:
 
 
 def shown_table(page, stem: str) -> pd.DataFrame:
-    loc = page.locator(f"#compare-table-{stem}")
-    data = loc.evaluate(TABLE_JS)
-    rows = [r for r in data["rows"] if len(r) == len(data["headers"]) and any(r)]  # no filler rows
-    return pd.DataFrame(rows, columns=data["headers"])
+    return read_table(page.locator(f"#compare-table-{stem}"))
 
 
 def ticks(page, plot: str) -> list[str]:
