@@ -58,11 +58,30 @@ def running_app(svc: Services, *, auth: bool = False) -> Iterator[ServerURL]:
         raise ValueError("build the services with auth_enabled=True for a server with logins")
     auth = svc.auth.enabled
     demo = build_app(svc)
-    port = free_port()
     guard = None if auth else OpenModeGuard.create()
-    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True,
-                **server_options(svc, open_mode=guard))
+    port = _launch(demo, svc, guard)
     try:
         yield ServerURL(f"http://127.0.0.1:{port}/", guard.token if guard else None)
     finally:
         demo.close()
+
+
+def _launch(demo: Any, svc: Services, guard: OpenModeGuard | None, *, attempts: int = 3) -> int:
+    """Launch on a free port; returns the port.
+
+    Gradio's launch() checks the server with a HEAD of ``/`` under a 3-second timeout and, when that
+    times out, raises "When localhost is not accessible, a shareable link must be created". On a loaded
+    2-core CI machine the page's first render can miss that timeout although the server is up, so a
+    launch that fails only that check is closed and tried again on a new port.
+    """
+    for attempt in range(attempts):
+        port = free_port()
+        try:
+            demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True,
+                        **server_options(svc, open_mode=guard))
+            return port
+        except ValueError as e:
+            if "shareable link" not in str(e) or attempt == attempts - 1:
+                raise
+            demo.close()
+    raise AssertionError("unreachable")
