@@ -6,13 +6,26 @@ A bad file raises :class:`ConfigError` naming the file, the key and what is allo
 from __future__ import annotations
 
 import os
+from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from types import GenericAlias
+from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    TypeAdapter,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from workbench import vocab
 from workbench.errors import ConfigError
+from workbench.models.catalog import BACKENDS, BackendSpec, resolve
 from workbench.prompts import GREETING
 from workbench.validation import DEFAULT_MAX_TURN_CHARS
 from workbench.yaml_files import read_yaml
@@ -87,10 +100,21 @@ class OpenAIParams(_Strict):
     max_tokens: int = Field(512, ge=1)
 
 
-class _ColumnBase(_Strict):
+class ColumnSettings(_Strict):
+    """What every column has. Each backend's settings subclass this with ``backend: Literal["its-name"]``
+    and are registered in ``workbench/models/catalog.py``."""
+
     name: str = Field(min_length=1, max_length=60)
+    backend: str
     seed: int | None = Field(1234, description="Sampling seed; null = a fresh random seed per reply")
     system_prompt: str | None = None
+
+    def depends_on(self) -> tuple[str, ...]:
+        """Names of the columns this one is built from (they are built first)."""
+        return ()
+
+
+_ColumnBase = ColumnSettings
 
 
 class V1Column(_ColumnBase):
@@ -119,6 +143,9 @@ class HybridColumn(_ColumnBase):
     v2_column: str
     routing: HybridRouting = HybridRouting()
 
+    def depends_on(self) -> tuple[str, ...]:
+        return (self.v1_column, self.v2_column)
+
 
 class HFCausalColumn(_ColumnBase):
     backend: Literal["hf-causal"]
@@ -145,10 +172,25 @@ class OpenAIColumn(_ColumnBase):
         return v
 
 
-ColumnConfig = Annotated[
-    V1Column | V2Column | HybridColumn | HFCausalColumn | OpenAIColumn, Field(discriminator="backend")
-]
-BACKENDS = ("bianque-v1", "bianque-v2", "hybrid", "hf-causal", "openai-compatible")
+ColumnConfig = ColumnSettings
+
+
+def _backend_of(value: Any) -> str | None:
+    return value.get("backend") if isinstance(value, dict) else getattr(value, "backend", None)
+
+
+@lru_cache(maxsize=8)
+def _columns_adapter(specs: tuple[tuple[str, BackendSpec], ...]) -> TypeAdapter[list[ColumnSettings]]:
+    # One discriminated union over the registered backends, built from the registry (cached per registry
+    # state), so a column's errors are located under its backend as pydantic does for a static union.
+    tagged = tuple(Annotated[resolve(spec.settings), Tag(name)] for name, spec in specs)
+    union = Annotated[Union[tagged], Discriminator(_backend_of)]  # noqa: UP007 - built at run time
+    return TypeAdapter(GenericAlias(list, (union,)))
+
+
+def validate_columns(value: Any) -> list[ColumnSettings]:
+    """Each column validated by the settings its ``backend`` names in the registry."""
+    return _columns_adapter(tuple(BACKENDS.items())).validate_python(value)
 
 
 class ServerConfig(_Strict):
@@ -184,8 +226,13 @@ class WorkbenchConfig(_Strict):
     server: ServerConfig = ServerConfig()
     annotation: AnnotationConfig = AnnotationConfig()
     limits: LimitsConfig = LimitsConfig()
-    columns: list[ColumnConfig] = Field(min_length=1)
+    columns: list[ColumnSettings] = Field(min_length=1)
     source: str | None = Field(None, description="The file this config came from")
+
+    @field_validator("columns", mode="before")
+    @classmethod
+    def _registered_backends(cls, value: Any) -> Any:
+        return validate_columns(value) if isinstance(value, list) else value
 
     @model_validator(mode="after")
     def _check_columns(self) -> WorkbenchConfig:
@@ -202,9 +249,13 @@ class WorkbenchConfig(_Strict):
                         raise ValueError(f"column {c.name!r}: {key} {ref!r} is not a column; columns are {names}")
                     if by_name[ref].backend != want:
                         raise ValueError(f"column {c.name!r}: {key} {ref!r} must be a {want} column")
+        for c in self.columns:
+            missing = [ref for ref in c.depends_on() if ref not in by_name]
+            if missing:
+                raise ValueError(f"column {c.name!r}: {missing} are not columns; columns are {names}")
         return self
 
-    def column(self, name: str) -> ColumnConfig:
+    def column(self, name: str) -> ColumnSettings:
         for c in self.columns:
             if c.name == name:
                 return c

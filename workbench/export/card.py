@@ -22,6 +22,8 @@ from typing import Any
 
 import yaml
 
+from workbench.export.registry import describe
+
 LICENSE_NAME = "bianque-workbench-export"
 TAGS = ["medical", "healthcare", "dialogue", "chinese", "chain-of-questioning", "bianque", "human-feedback"]
 FORMAT_TAGS = {"sft": ["sft", "conversational"], "dpo": ["dpo", "preference", "rlhf", "conversational"],
@@ -38,6 +40,14 @@ FORMAT_NOTES = {
     "tables_parquet": "Flat tables (Parquet, explicit typed schema): dialogues (one row per turn), generations, "
                       "ratings, preferences, annotators.",
 }
+
+
+
+def format_note(fmt: str) -> str:
+    """A format's one-line description: the note above, else its writer's docstring (a new format needs
+    no line here)."""
+    return FORMAT_NOTES.get(fmt) or describe(fmt)
+
 
 _META_TARGET = {
     "dialogue_id": "the workbench dialogue the row comes from",
@@ -242,7 +252,7 @@ def render_card(report: Mapping[str, Any], deid_markdown: str, provenance: Mappi
     head = front_matter([fmt], configs, int(report["rows"]), f"BianQue Workbench export ({fmt})")
     lines = [
         f"# BianQue Workbench export: `{fmt}`", "",
-        FORMAT_NOTES.get(fmt, ""), "",
+        format_note(fmt), "",
         f"- Created: {report['created_at']}",
         f"- Rows: {report['rows']}",
         "- Files: " + ", ".join(f"`{md(Path(p).name)}` ({size} bytes)" for p, size in report["file_sizes"].items()),
@@ -299,6 +309,6 @@ def render_root_card(reports: Mapping[str, Mapping[str, Any]], deid_markdown: st
     lines += ["", "The `datasets` library reads one kind of file per folder, so the configs above that live in "
               "another kind of file load from their format's folder, whose own card lists all of its files.", ""]
     for fmt in reports:
-        lines += [f"## Fields: `{fmt}`", "", FORMAT_NOTES.get(fmt, ""), ""] + _fields(fmt)
+        lines += [f"## Fields: `{fmt}`", "", format_note(fmt), ""] + _fields(fmt)
     lines += _provenance(prov) + _annotation(prov) + _USE + _deid(deid_markdown)
     return head + "\n" + "\n".join(lines)

@@ -37,5 +37,11 @@ def get_writer(name: str) -> Callable[[ExportContext, Path], FormatResult]:
     return getattr(importlib.import_module(module), func)
 
 
+def describe(name: str) -> str:
+    """The first paragraph of a format writer's docstring: its card's note when the card has none."""
+    doc = get_writer(name).__doc__ or ""
+    return " ".join(doc.strip().split("\n\n")[0].split())
+
+
 def canonical(name: str) -> str:
     return ALIASES.get(name, name)

@@ -9,16 +9,17 @@ latest patient message and the trailing ``医生：``.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import torch
 
-from workbench.config import ModelSource, V1Params
+from workbench.config import ModelSource, V1Column, V1Params
 from workbench.decoding import decode_batch, stream_tokens
 from workbench.errors import GenerationError, ModelLoadError
-from workbench.models.base import Trace
+from workbench.models.base import Backend, Trace
 from workbench.models.bianque_common import BianQueBackend
+from workbench.models.registry import ModelPool
 from workbench.models.resources import LoadedModel, load_hf_model, require_local_or_hub
 from workbench.prompts import Rounds, bianque_v1_input, unescape_v1
 from workbench.sampling import Sampling, generator_for
@@ -117,3 +118,11 @@ class BianQueV1(BianQueBackend[V1Params]):
             trace.output_tokens = len(ids)
             out.append(unescape_v1(m.tokenizer.decode(ids, skip_special_tokens=True)))
         return out
+
+
+def build(col: V1Column, pool: ModelPool, built: Mapping[str, Backend]) -> BianQueV1:
+    """The registry's builder: the column's tokenizer and weights come from the shared pool."""
+    return BianQueV1(
+        col.name, col.model, pool.tokenizer(col.backend, col.model), pool.model(col.backend, col.model),
+        col.generation, col.greeting,
+    )

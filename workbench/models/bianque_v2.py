@@ -15,18 +15,19 @@ from __future__ import annotations
 
 import threading
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import torch
 
-from workbench.config import ModelSource, V2Params
+from workbench.config import ModelSource, V2Column, V2Params
 from workbench.devices import resolve_device
 from workbench.errors import GenerationError, ModelLoadError
-from workbench.models.base import Trace
+from workbench.models.base import Backend, Trace
 from workbench.models.bianque_common import BianQueBackend
+from workbench.models.registry import ModelPool
 from workbench.models.resources import require_local_or_hub
 from workbench.prompts import Rounds, bianque_v2_input
 from workbench.sampling import generator_for
@@ -209,3 +210,11 @@ class BianQueV2(BianQueBackend[V2Params]):
         trace.output_tokens = len(m.tokenizer.encode(reply, add_special_tokens=False)) if reply else 0
         if not reply:
             yield ""
+
+
+def build(col: V2Column, pool: ModelPool, built: Mapping[str, Backend]) -> BianQueV2:
+    """The registry's builder: the column's tokenizer and weights come from the shared pool."""
+    return BianQueV2(
+        col.name, col.model, pool.tokenizer(col.backend, col.model), pool.model(col.backend, col.model),
+        col.generation, col.greeting,
+    )

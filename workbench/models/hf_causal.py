@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import torch
 
-from workbench.config import CausalParams, ModelSource
+from workbench.config import CausalParams, HFCausalColumn, ModelSource
 from workbench.decoding import stream_tokens
 from workbench.dialogue import Dialogue
 from workbench.errors import GenerationError, ModelLoadError
 from workbench.models.base import Backend, Plan, Trace
+from workbench.models.registry import ModelPool
 from workbench.models.resources import LazyResource, LoadedModel, load_hf_model, require_local_or_hub
 from workbench.sampling import Sampling, generator_for
 
@@ -130,3 +131,11 @@ class HFCausal(Backend):
             raise GenerationError(f"{self.name}: out of memory while generating") from e
         if not new:
             yield ""
+
+
+def build(col: HFCausalColumn, pool: ModelPool, built: Mapping[str, Backend]) -> HFCausal:
+    """The registry's builder: the column's tokenizer and weights come from the shared pool."""
+    return HFCausal(
+        col.name, col.model, pool.tokenizer(col.backend, col.model), pool.model(col.backend, col.model),
+        col.generation, col.system_prompt,
+    )

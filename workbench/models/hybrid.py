@@ -14,15 +14,17 @@ One deliberate fix: in the fallback of rule 3 the original passed v1's
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from workbench.config import HybridRouting
+from workbench.config import HybridColumn, HybridRouting
 from workbench.dialogue import Dialogue
+from workbench.errors import ConfigError
 from workbench.models.base import Backend, Plan, Trace
 from workbench.models.bianque_v1 import BianQueV1
 from workbench.models.bianque_v2 import BianQueV2
+from workbench.models.registry import ModelPool
 
 
 def is_question(text: str, markers: Sequence[str]) -> bool:
@@ -166,3 +168,12 @@ class Hybrid(Backend):
             for (i, _), reply in zip(v2_rows, outs, strict=True):
                 replies[i] = reply
         return list(zip(replies, traces, strict=True))
+
+
+def build(col: HybridColumn, pool: ModelPool, built: Mapping[str, Backend]) -> Hybrid:
+    """The registry's builder: the same v1/v2 backend objects as their own columns, so one model in
+    memory, not two (``built`` holds them: the hybrid depends on both columns)."""
+    v1, v2 = built[col.v1_column], built[col.v2_column]
+    if not isinstance(v1, BianQueV1) or not isinstance(v2, BianQueV2):
+        raise ConfigError(f"column {col.name!r}: v1_column and v2_column must be bianque-v1 and bianque-v2 columns")
+    return Hybrid(col.name, v1, v2, col.routing)

@@ -16,7 +16,7 @@ import os
 import random
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
@@ -27,6 +27,7 @@ from workbench.dialogue import Dialogue
 from workbench.errors import GenerationError, ModelLoadError
 from workbench.models.base import Backend, Plan, Trace
 from workbench.models.hf_causal import chat_messages
+from workbench.models.registry import ModelPool
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -227,3 +228,8 @@ class OpenAICompatible(Backend):
             if isinstance(r, Exception):
                 raise r
         return results  # type: ignore[return-value]
+
+
+def build(col: OpenAIColumn, pool: ModelPool, built: Mapping[str, Backend]) -> OpenAICompatible:
+    """The registry's builder: a remote server needs no local weights."""
+    return OpenAICompatible(col)

@@ -1,9 +1,8 @@
 """Config -> backends. Each model is loaded once and shared by every column that uses it.
 
-Backend modules are named by string and imported only when a column needs
-them (as lm-evaluation-harness does), so a config without ChatGLM never
-imports it. A new backend is one module plus one line in ``MODEL_MODULES``
-(or in ``build_backend`` for backends without local weights).
+Which backends exist is the registry in ``workbench/models/catalog.py`` (name -> settings and builder,
+as ``"module:attribute"`` strings imported only when a column needs them, as lm-evaluation-harness
+does), so a config without ChatGLM never imports it. A new backend is one module plus one line there.
 """
 
 from __future__ import annotations
@@ -11,30 +10,18 @@ from __future__ import annotations
 import importlib
 import logging
 import threading
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
-from workbench.config import (
-    HFCausalColumn,
-    HybridColumn,
-    ModelSource,
-    OpenAIColumn,
-    V1Column,
-    V2Column,
-    WorkbenchConfig,
-)
+from workbench.config import ColumnSettings, ModelSource, WorkbenchConfig
 from workbench.errors import ConfigError
 from workbench.models.base import Backend
+from workbench.models.catalog import BACKENDS, BackendSpec, resolve
 from workbench.models.resources import LazyResource
 
 log = logging.getLogger(__name__)
 
-#: backend -> module providing ``load_tokenizer(source)`` and ``load_model(source, tokenizer)``
-MODEL_MODULES = {
-    "bianque-v1": "workbench.models.bianque_v1",
-    "bianque-v2": "workbench.models.bianque_v2",
-    "hf-causal": "workbench.models.hf_causal",
-}
 DEMO_SCHEME = "demo://"
 
 
@@ -72,7 +59,7 @@ class ModelPool:
         key = self._key(backend, source, weights=False)
         with self._lock:
             if key not in self._tokenizers:
-                module = MODEL_MODULES[backend]
+                module = _spec(backend).module  # it provides load_tokenizer(source), load_model(source, tok)
 
                 def load() -> Any:
                     return importlib.import_module(module).load_tokenizer(self.resolve(source))
@@ -85,7 +72,7 @@ class ModelPool:
         tok = self.tokenizer(backend, source)
         with self._lock:
             if key not in self._models:
-                module = MODEL_MODULES[backend]
+                module = _spec(backend).module  # it provides load_tokenizer(source), load_model(source, tok)
 
                 def load() -> Any:
                     return importlib.import_module(module).load_model(self.resolve(source), tok.get())
@@ -97,43 +84,34 @@ class ModelPool:
         return list(self._models.values())
 
 
-def build_backend(col: Any, pool: ModelPool, built: dict[str, Backend]) -> Backend:
-    if isinstance(col, V1Column):
-        from workbench.models.bianque_v1 import BianQueV1
+class BackendBuilder(Protocol):
+    """The ``build`` function of a backend module."""
 
-        return BianQueV1(
-            col.name, col.model, pool.tokenizer(col.backend, col.model), pool.model(col.backend, col.model),
-            col.generation, col.greeting,
-        )
-    if isinstance(col, V2Column):
-        from workbench.models.bianque_v2 import BianQueV2
+    def __call__(self, col: Any, pool: ModelPool, built: Mapping[str, Backend], /) -> Backend: ...
 
-        return BianQueV2(
-            col.name, col.model, pool.tokenizer(col.backend, col.model), pool.model(col.backend, col.model),
-            col.generation, col.greeting,
-        )
-    if isinstance(col, HybridColumn):
-        from workbench.models.hybrid import Hybrid
 
-        # The same v1/v2 backend objects as their own columns: one model in memory, not two.
-        return Hybrid(col.name, built[col.v1_column], built[col.v2_column], col.routing)  # type: ignore[arg-type]
-    if isinstance(col, HFCausalColumn):
-        from workbench.models.hf_causal import HFCausal
+def _spec(backend: str) -> BackendSpec:
+    try:
+        return BACKENDS[backend]
+    except KeyError:
+        raise ConfigError(f"unknown backend {backend!r} (allowed: {', '.join(BACKENDS)})") from None
 
-        return HFCausal(
-            col.name, col.model, pool.tokenizer(col.backend, col.model), pool.model(col.backend, col.model),
-            col.generation, col.system_prompt,
-        )
-    if isinstance(col, OpenAIColumn):
-        from workbench.models.openai_compat import OpenAICompatible
 
-        return OpenAICompatible(col)
-    raise ConfigError(f"column {col.name!r}: unknown backend {col.backend!r}")
+def build_backend(col: ColumnSettings, pool: ModelPool, built: Mapping[str, Backend]) -> Backend:
+    """One column's backend, by the builder the registry names; ``built`` holds the columns it depends on."""
+    builder: BackendBuilder = resolve(_spec(col.backend).build)
+    return builder(col, pool, built)
 
 
 def build_backends(cfg: WorkbenchConfig, pool: ModelPool) -> dict[str, Backend]:
-    """One backend per column, in config order; hybrids after the columns they chain."""
+    """One backend per column, in config order; a column after the columns it depends on (the hybrid)."""
     built: dict[str, Backend] = {}
-    for col in sorted(cfg.columns, key=lambda c: isinstance(c, HybridColumn)):
-        built[col.name] = build_backend(col, pool, built)
+    pending = list(cfg.columns)
+    while pending:
+        ready = [c for c in pending if all(ref in built for ref in c.depends_on())]
+        if not ready:
+            raise ConfigError(f"columns depend on each other in a cycle: {[c.name for c in pending]}")
+        for col in ready:
+            built[col.name] = build_backend(col, pool, built)
+        pending = [c for c in pending if c.name not in built]
     return {c.name: built[c.name] for c in cfg.columns}

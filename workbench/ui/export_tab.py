@@ -121,9 +121,17 @@ def _cell(v: Any) -> str:
     return s if len(s) <= PREVIEW_CELL_CHARS else s[:PREVIEW_CELL_CHARS] + "…"
 
 
+def main_file(report: ExportReport) -> Path:
+    """The file a format's preview shows: the known main file, else the first file its writer made (so a
+    newly registered format is previewed with no entry here)."""
+    if report.format in PREVIEW_FILE:
+        return report.out_dir / PREVIEW_FILE[report.format]
+    return report.out_dir / report.files[0] if report.files else report.out_dir
+
+
 def preview_frame(report: ExportReport, n: int = PREVIEW_ROWS) -> pd.DataFrame:
     """The first ``n`` rows of a format's main file as plain strings (nested values as JSON)."""
-    path = report.out_dir / PREVIEW_FILE.get(report.format, "")
+    path = main_file(report)
     if not path.is_file():
         return pd.DataFrame({"note": ["no rows"]})
     if path.suffix == ".csv":
@@ -172,7 +180,7 @@ def input_and_target(row: dict[str, Any]) -> tuple[str, str]:
         mark = "✔" if row.get("label") else "✘"
         return _messages_text(row.get("prompt")), f"{mark} {_messages_text(row['completion'])}"
     # a table of the store (tables_csv / tables_parquet): the reply's input and output where it has them
-    source = next((k for k in ("input_text", "model_input", "input", "prompt") if k in row), None)
+    source = next((k for k in ("input_text", "model_input", "input", "prompt", "instruction") if k in row), None)
     target = next((k for k in ("output", "text", "target") if k in row), None)
     if source or target:
         return _full(row.get(source)) if source else "", _full(row.get(target)) if target else ""
@@ -181,7 +189,7 @@ def input_and_target(row: dict[str, Any]) -> tuple[str, str]:
 
 def preview_rows(report: ExportReport, n: int = PREVIEW_ROWS) -> list[dict[str, Any]]:
     """The first ``n`` rows of a format's main file, as dicts (values as read)."""
-    path = report.out_dir / PREVIEW_FILE.get(report.format, "")
+    path = main_file(report)
     if not path.is_file():
         return []
     if path.suffix == ".csv":
