@@ -5,11 +5,11 @@ A bad file raises :class:`ConfigError` naming the file, the key and what is allo
 
 from __future__ import annotations
 
+import operator
 import os
-from functools import lru_cache
+from functools import lru_cache, reduce
 from pathlib import Path
-from types import GenericAlias
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -183,9 +183,10 @@ def _backend_of(value: Any) -> str | None:
 def _columns_adapter(specs: tuple[tuple[str, BackendSpec], ...]) -> TypeAdapter[list[ColumnSettings]]:
     # One discriminated union over the registered backends, built from the registry (cached per registry
     # state), so a column's errors are located under its backend as pydantic does for a static union.
-    tagged = tuple(Annotated[resolve(spec.settings), Tag(name)] for name, spec in specs)
-    union = Annotated[Union[tagged], Discriminator(_backend_of)]  # noqa: UP007 - built at run time
-    return TypeAdapter(GenericAlias(list, (union,)))
+    tagged = [Annotated[resolve(spec.settings), Tag(name)] for name, spec in specs]
+    union: Any = reduce(operator.or_, tagged)
+    column: Any = Annotated[union, Discriminator(_backend_of)]
+    return TypeAdapter[list[ColumnSettings]](list[column])
 
 
 def validate_columns(value: Any) -> list[ColumnSettings]:
