@@ -116,7 +116,16 @@ TEXTS_METRICS: dict[str, TextsMetric] = {
     "distinct_1": functools.partial(distinct_n, n=1),
     "distinct_2": functools.partial(distinct_n, n=2),
 }
-METRIC_COLUMNS = ["column", "n_pairs", *(n for names in PAIR_METRICS for n in names), "n_replies", *TEXTS_METRICS]
+
+
+def metric_names() -> list[str]:
+    """Every registered metric's column, in table order (read at call time: the registries are the list)."""
+    return [*(n for names in PAIR_METRICS for n in names), *TEXTS_METRICS]
+
+
+def metric_columns() -> list[str]:
+    """The columns of :func:`reference_metrics`' table."""
+    return ["column", "n_pairs", *(n for names in PAIR_METRICS for n in names), "n_replies", *TEXTS_METRICS]
 
 
 def reference_metrics(generations: pd.DataFrame, references: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -150,4 +159,4 @@ def reference_metrics(generations: pd.DataFrame, references: pd.DataFrame | None
             "column": REFERENCE_LABEL, "n_pairs": 0, "n_replies": len(references),
             **{name: texts_metric(ref_tokens) for name, texts_metric in TEXTS_METRICS.items()},
         })
-    return pd.DataFrame(rows, columns=METRIC_COLUMNS)
+    return pd.DataFrame(rows, columns=metric_columns())

@@ -16,7 +16,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from workbench.analysis.frames import REFERENCE_LABEL, SCORE_AXES
-from workbench.analysis.metrics import METRIC_COLUMNS
+from workbench.analysis.metrics import metric_names
 
 if TYPE_CHECKING:
     from workbench.analysis.dashboard import Dashboard
@@ -242,9 +242,6 @@ def not_available(reason: object, tr: Translate = english) -> str:
     return tr("compare.na")
 
 
-#: every registered metric (analysis/metrics.py's registries), in the order the table shows them
-METRIC_NAMES = tuple(c for c in METRIC_COLUMNS if c not in ("column", "n_pairs", "n_replies"))
-
 
 def metric_label(name: str, tr: Translate = english) -> str:
     """A metric's display name; a newly registered metric without a catalogue entry shows its own name."""
@@ -258,9 +255,11 @@ def metrics_figure(metrics: pd.DataFrame | None, tr: Translate = english) -> go.
     if metrics is None or metrics.empty:
         return _empty(title, tr)
     fig = go.Figure(layout={**_LAYOUT, "title": title, "barmode": "group"})
-    labels = [metric_label(n, tr) for n in METRIC_NAMES]
+    # every registered metric (analysis/metrics.py's registries), in the order the table shows them
+    names = [n for n in metric_names() if n in metrics.columns]
+    labels = [metric_label(n, tr) for n in names]
     for _, row in metrics.iterrows():
-        fig.add_bar(x=labels, y=[row[n] for n in METRIC_NAMES], name=_column_name(row["column"], tr))
+        fig.add_bar(x=labels, y=[row[n] for n in names], name=_column_name(row["column"], tr))
     fig.update_yaxes(title=tr("compare.plot.metrics.y"))
     return fig
 
