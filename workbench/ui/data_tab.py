@@ -38,11 +38,12 @@ def _admin(svc: Services, request: Any) -> int:
 
 def error_markdown(e: WorkbenchError, lang: str = "en") -> str:
     """An error (translated where the catalogue knows it) and its row-level details as escaped Markdown."""
-    lines = [f"{i18n.t('data.error', lang)} {as_text(i18n.catalogue().translate(str(e), lang))}"]
+    translate = i18n.catalogue().translate
+    lines = [f"{i18n.t('data.error', lang)} {as_text(translate(str(e), lang))}"]
     rows = getattr(e, "row_errors", None) or []
     if rows:
         lines.append("")
-        lines += [f"- {as_text(r)}" for r in rows[:MAX_ROW_ERRORS_SHOWN]]
+        lines += [f"- {as_text(translate(r, lang))}" for r in rows[:MAX_ROW_ERRORS_SHOWN]]
         if len(rows) > MAX_ROW_ERRORS_SHOWN:
             lines.append(f"- {i18n.t('data.more', lang, n=len(rows) - MAX_ROW_ERRORS_SHOWN)}")
         lines += ["", i18n.t("data.nothing_imported", lang)]
@@ -78,7 +79,8 @@ def import_file(svc: Services, user_id: int | None, path: str | None, name: str 
     except WorkbenchError as e:
         return error_markdown(e, lang)
     msg = [f"✓ {as_text(import_summary(summary, lang))}"]
-    msg += [f"- {i18n.t('data.warning', lang)} {as_text(w)}" for w in summary.warnings]
+    msg += [f"- {i18n.t('data.warning', lang)} {as_text(i18n.catalogue().translate(w, lang))}"
+            for w in summary.warnings]
     return "\n".join(msg)
 
 

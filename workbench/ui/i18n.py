@@ -39,6 +39,11 @@ LOCALES = Path(__file__).parent / "locales"
 LANGUAGE_NAMES = {"zh": "中文", "en": "English"}
 #: area files named so hold English error templates as keys rather than dotted keys
 ERRORS_PREFIX = "errors"
+#: how deep messages nest inside messages' fields ("file: 2 bad rows: row 3, turn 1: ...")
+MAX_NESTED_MESSAGES = 4
+#: how the code joins several messages into one, and how each language writes that
+LIST_SEPARATOR = "; "
+LIST_SEPARATORS = {"zh": "；"}
 
 
 def _fields(template: str) -> set[str]:
@@ -62,18 +67,31 @@ class Catalogue:
         text = entry.get(lang) or entry[BUILD_LANGUAGE]
         return text.format(**params) if params else text
 
-    def translate(self, message: str, lang: str) -> str:
+    def translate(self, message: str, lang: str, _depth: int = 0) -> str:
         """An English message (an error's text) in ``lang``, by the first matching template of errors.yaml.
 
-        Each message is matched whole; one ending in a template's text plus a detail keeps the detail.
+        Each message is matched whole; one ending in a template's text plus a detail keeps the detail. A
+        field's text is translated the same way when it is a message itself (a row error inside an
+        import error), and so is each part of a "; "-separated list of messages.
         """
         if lang == BUILD_LANGUAGE or not message:
             return message
         for pattern, fields, entry in _error_patterns(self):
             m = pattern.fullmatch(message)
             if m and lang in entry:
-                return entry[lang].format(**{f: m.group(f) for f in fields})
+                return entry[lang].format(**{f: self._translate_field(m.group(f), lang, _depth) for f in fields})
         return message
+
+    def _translate_field(self, text: str, lang: str, depth: int) -> str:
+        if depth >= MAX_NESTED_MESSAGES:
+            return text
+        if LIST_SEPARATOR in text:
+            # A list of messages, when every part is one; else one message that holds a "; " itself.
+            parts = text.split(LIST_SEPARATOR)
+            translated = [self.translate(part, lang, depth + 1) for part in parts]
+            if all(t != p for t, p in zip(translated, parts, strict=True)):
+                return LIST_SEPARATORS.get(lang, LIST_SEPARATOR).join(translated)
+        return self.translate(text, lang, depth + 1)
 
 
 @cache

@@ -1,0 +1,109 @@
+"""Issue 13 item 1: a broken dataset import reads in Chinese in a Chinese session, row errors included,
+and an error raised deep below the UI that holds another message is translated part by part."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from workbench.ui.data_tab import import_file
+from workbench.ui.i18n import catalogue, read_catalogue
+
+DATA = Path(__file__).parent / "data"
+#: words of the English row-error templates; none may be left in a Chinese message
+ENGLISH = ("row ", "line ", "dialogue ", "turn ", "nothing imported", "bad rows", "bad lines", "must be",
+           "does not", "characters", "contains", "missing", "unknown role", "metadata", "expected", "empty")
+
+
+def _write(tmp_path: Path, name: str, text: str, encoding: str = "utf-8") -> str:
+    path = tmp_path / name
+    path.write_text(text, encoding=encoding)
+    return str(path)
+
+
+def _broken_files(tmp_path: Path) -> dict[str, str]:
+    deep: object = "x"
+    for _ in range(40):
+        deep = [deep]
+    long_text = "头" * 20_001
+    return {
+        "bianque_csv": str(DATA / "import_bianque_bad.csv"),
+        "bianque_csv_fields": _write(tmp_path, "fields.csv", "input,target\n病人：头痛\\n医生：,多久了？,多余\n"),
+        "messages_jsonl": _write(tmp_path, "messages.jsonl", "\n".join(json.dumps(x, ensure_ascii=False) for x in [
+            {"messages": [{"role": "nurse", "content": "你好"}, {"role": "user", "content": 3}]},
+            {"messages": [{"role": "user", "content": long_text}, {"role": "assistant", "content": "好"}]},
+            {"messages": [{"role": "user", "content": "头痛"}], "metadata": deep},
+            {"messages": []},
+        ]) + "\n"),
+        "turns_json": _write(tmp_path, "turns.json", json.dumps([
+            {"turns": [{"role": "patient", "text": "头痛\u0000"}, {"role": "doctor"}]},
+            {"turns": [{"role": "patient", "text": "咳嗽"}, {"role": "doctor", "text": "多久了？"}], "metadata": 3},
+            {"title": "没有轮次"},
+        ], ensure_ascii=False)),
+    }
+
+
+def test_a_broken_import_reads_in_chinese_in_a_chinese_session(services, tmp_path):
+    for fmt, path in _broken_files(tmp_path).items():
+        zh = import_file(services, None, path, "bad", "auto-detect", False, lang="zh")
+        en = import_file(services, None, path, "bad", "auto-detect", False, lang="en")
+        assert zh.startswith("**错误：**") and "未导入任何内容" in zh, (fmt, zh)
+        assert "nothing imported" in en and "Nothing was imported" in en, (fmt, en)  # English unchanged
+        # names from the file format ('metadata', 'input') are quoted data, not English text
+        shown = [re.sub(r"'[^']*'", "", line) for line in html.unescape(zh).split("\n")]
+        leftovers = [w for w in ENGLISH for line in shown if w in line]
+        assert not leftovers, (fmt, leftovers, zh)
+        # one listed line per row error, each in Chinese
+        assert len([line for line in shown if line.startswith("- ")]) == len(
+            [line for line in en.split("\n") if line.startswith("- ")]) > 0
+    bad = html.unescape(import_file(services, None, str(DATA / "import_bianque_bad.csv"), "bad", None, False,
+                                    lang="zh"))
+    assert "- 第 2 行：input 不是以“医生：”结尾" in bad and "- 第 3 行：target 是空的" in bad
+
+
+def test_an_undecodable_file_and_a_taken_name_read_in_chinese(services, tmp_path):
+    gbk = _write(tmp_path, "gbk.csv", "input,target\n病人：头痛\\n医生：,多久了？\n", encoding="gbk")
+    zh = html.unescape(import_file(services, None, gbk, "gbk", None, False, lang="zh"))
+    assert "不是有效的 UTF-8" in zh and "请另存为 UTF-8" in zh and "re-save" not in zh
+    good = _write(tmp_path, "good.csv", "input,target\n病人：头痛\\n医生：,多久了？\n")
+    assert import_file(services, None, good, "同名", None, False, lang="zh").startswith("✓")
+    again = html.unescape(import_file(services, None, good, "同名", None, False, lang="zh"))
+    assert "已有名为 '同名' 的数据集" in again and "already exists" not in again
+
+
+def test_the_data_tab_api_answers_a_chinese_browser_in_chinese(services, tmp_path):
+    from gradio_client import handle_file
+
+    from tests.ui_server import client, running_app
+
+    path = _broken_files(tmp_path)["turns_json"]
+    with running_app(services) as url:
+        zh = client(url, headers={"Accept-Language": "zh-CN,zh;q=0.9"})
+        message = zh.predict(handle_file(path), "bad", "auto-detect", False, api_name="/import_dataset")[0]
+    assert "未导入任何内容" in message and "第 1 段对话" in message and "NUL 字符" in message
+    assert not [w for w in ENGLISH if w in re.sub(r"'[^']*'", "", html.unescape(message))], message
+
+
+@pytest.mark.parametrize("message,expected", [
+    ("f.csv: 2 bad rows, nothing imported: row 3: empty target; row 5, target: contains a NUL character at "
+     "character 4", "f.csv：2 行有误，未导入任何内容：第 3 行：target 是空的；第 5 行，target：第 4 个字符是 NUL 字符"),
+    ("reply B: the safety flag must be true or false", "回复 B：安全标记必须是 true 或 false"),
+    ("the database is read-only: nothing was saved", "数据库是只读的：没有保存任何内容"),
+    ("a message no pattern knows; and another", "a message no pattern knows; and another"),
+])
+def test_nested_messages_are_translated_part_by_part(message, expected):
+    assert catalogue().translate(message, "zh") == expected
+    assert catalogue().translate(message, "en") == message
+
+
+def test_nesting_is_bounded_and_works_for_any_catalogue(tmp_path):
+    (tmp_path / "errors_x.yaml").write_text(
+        '"outer: {inner}": {zh: "外：{inner}"}\n"leaf {n}": {zh: "叶 {n}"}\n', encoding="utf-8")
+    cat = read_catalogue(tmp_path)
+    assert cat.translate("outer: leaf 1; leaf 2", "zh") == "外：叶 1；叶 2"
+    deep = "outer: " * 10 + "leaf 1"
+    assert cat.translate(deep, "zh").startswith("外：外：") and "outer: leaf 1" in cat.translate(deep, "zh")
