@@ -11,7 +11,10 @@ Text handling, in order:
 2. in every remaining chunk ``\\n`` -> ``<n>``, ``\\t`` -> ``<|tab|>``, runs of 2-80 spaces -> ``<|blank_N|>``
    (longest first, so a run of 81 is ``<|blank_80|>`` plus one plain space);
 3. SentencePiece encodes each chunk with its own dummy prefix; ids are shifted by ``num_image_tokens``;
-4. ``[gMASK] <sop>`` is appended (``a + [gMASK, <sop>] + b + [<eop>]`` for a pair).
+4. ``[gMASK] <sop>`` is appended.
+
+Text pairs and truncation strategies (``text_pair=``, ``truncation=``, ``truncation_side``), which the
+workbench never uses, are in :class:`workbench.chatglm.compat.ChatGLMTokenizerCompat`.
 """
 
 from __future__ import annotations
@@ -48,7 +51,7 @@ TOKENIZER_CONFIG_NAME = "tokenizer_config.json"
 MODEL_CONFIG_NAME = "config.json"
 MAX_BLANK = 80
 # transformers' stand-in for "no model_max_length configured".
-_NO_MAX_LENGTH = int(1e30)
+NO_MAX_LENGTH = int(1e30)
 
 _BLANK_TOKENS = tuple(f"<|blank_{k}|>" for k in range(MAX_BLANK + 1))  # index = run length (0, 1 unused)
 _SPACE_RUN = re.compile(" {2,}")
@@ -68,13 +71,6 @@ _CLEANUP_PAIRS = (
 )
 _PADDING_STRATEGIES = {True: "longest", "longest": "longest", "max_length": "max_length"}
 _NO_PADDING = (False, None, "do_not_pad")
-_TRUNCATION_STRATEGIES = {
-    True: "longest_first",
-    "longest_first": "longest_first",
-    "only_first": "only_first",
-    "only_second": "only_second",
-}
-_NO_TRUNCATION = (False, None, "do_not_truncate")
 
 
 class TokenizerInputError(InputError, ValueError):
@@ -191,6 +187,8 @@ class ChatGLMTokenizer:
     """SentencePiece tokenizer of ChatGLM-6B (v1) with the original's text handling and padding API."""
 
     padding_side = "left"
+    #: tokenizer_config.json keys passed to the constructor as they are
+    CONFIG_KEYS: tuple[str, ...] = ("remove_space", "do_lower_case", "model_max_length", "clean_up_tokenization_spaces")
 
     def __init__(
         self,
@@ -209,7 +207,6 @@ class ChatGLMTokenizer:
         num_image_tokens: int = 0,
         model_max_length: int | None = None,
         clean_up_tokenization_spaces: bool = True,
-        truncation_side: str = "right",
         name_or_path: str = "",
         extra_config: dict[str, Any] | None = None,
     ) -> None:
@@ -228,17 +225,14 @@ class ChatGLMTokenizer:
             raise ModelLoadError(f"not a valid SentencePiece model ({vocab_file or 'bytes'}): {exc}") from exc
         if not isinstance(num_image_tokens, int) or num_image_tokens < 0:
             raise ConfigError(f"num_image_tokens must be a non-negative integer, got {num_image_tokens!r}")
-        if truncation_side not in ("left", "right"):
-            raise ConfigError(f"truncation_side must be 'left' or 'right', got {truncation_side!r}")
         self._model_proto = model_proto
         self.num_image_tokens = num_image_tokens
         self.bos_token, self.eos_token, self.end_token = bos_token, eos_token, end_token
         self.mask_token, self.gmask_token = mask_token, gmask_token
         self.pad_token, self.unk_token = pad_token, unk_token
         self.remove_space, self.do_lower_case = bool(remove_space), bool(do_lower_case)
-        self.model_max_length = model_max_length if model_max_length is not None else _NO_MAX_LENGTH
+        self.model_max_length = model_max_length if model_max_length is not None else NO_MAX_LENGTH
         self.clean_up_tokenization_spaces = bool(clean_up_tokenization_spaces)
-        self.truncation_side = truncation_side
         self.name_or_path = name_or_path
         self._extra_config = dict(extra_config or {})
         self._check_layout()
@@ -305,17 +299,11 @@ class ChatGLMTokenizer:
             "unk_token",
         }
         kwargs: dict[str, Any] = {k: _token_text(config[k]) for k in known if config.get(k) is not None}
-        for key in (
-            "remove_space",
-            "do_lower_case",
-            "model_max_length",
-            "clean_up_tokenization_spaces",
-            "truncation_side",
-        ):
+        for key in cls.CONFIG_KEYS:
             if config.get(key) is not None:
                 kwargs[key] = config[key]
         if isinstance(kwargs.get("model_max_length"), float):  # saved as 1e30 by some transformers versions
-            kwargs["model_max_length"] = int(min(kwargs["model_max_length"], _NO_MAX_LENGTH))
+            kwargs["model_max_length"] = int(min(kwargs["model_max_length"], NO_MAX_LENGTH))
         kwargs["num_image_tokens"] = int(image_tokens or 0)
         kwargs["name_or_path"] = str(config.get("name_or_path", folder))
         kwargs["extra_config"] = config
@@ -344,7 +332,7 @@ class ChatGLMTokenizer:
             num_image_tokens=self.num_image_tokens,
             padding_side=self.padding_side,
         )
-        if self.model_max_length != _NO_MAX_LENGTH:
+        if self.model_max_length != NO_MAX_LENGTH:
             config["model_max_length"] = self.model_max_length
         config.pop("auto_map", None)  # never point a saved folder at remote code
         cfg_path = folder / TOKENIZER_CONFIG_NAME
@@ -485,63 +473,20 @@ class ChatGLMTokenizer:
         """Pieces of ``text`` without added special tokens (like transformers' ``tokenize``)."""
         return self.convert_ids_to_tokens(self._encode_texts([text])[0])
 
-    def num_special_tokens_to_add(self, pair: bool = False) -> int:
-        """2 for ``[gMASK] <sop>``; 3 with a pair (``<eop>`` closes the second text)."""
-        return 3 if pair else 2
+    def num_special_tokens_to_add(self) -> int:
+        """2: ``[gMASK] <sop>``."""
+        return 2
 
-    def build_inputs_with_special_tokens(
-        self, token_ids_0: list[int], token_ids_1: list[int] | None = None
-    ) -> list[int]:
-        """``a + [gMASK, <sop>]``, or ``a + [gMASK, <sop>] + b + [<eop>]`` for a pair."""
-        ids = [*token_ids_0, self.gmask_token_id, self.bos_token_id]
-        if token_ids_1 is not None:
-            ids += [*token_ids_1, self.eos_token_id]
-        return ids
-
-    def _truncate(
-        self, a: list[int], b: list[int] | None, max_length: int, strategy: str, n_special: int
-    ) -> tuple[list[int], list[int] | None]:
-        excess = len(a) + (len(b) if b is not None else 0) + n_special - max_length
-        if excess <= 0:
-            return a, b
-        if max_length < n_special:
-            raise TokenizerInputError(
-                f"max_length={max_length} leaves no room for {n_special} special tokens"
-            )
-        cut_a = cut_b = 0
-        if strategy == "only_first" or b is None:
-            if strategy == "only_second":
-                raise TokenizerInputError("truncation='only_second' needs a text pair")
-            cut_a = excess
-        elif strategy == "only_second":
-            cut_b = excess
-        else:  # longest_first: take one id at a time from the longer text (the pair on ties)
-            la, lb = len(a), len(b)
-            for _ in range(excess):
-                if la > lb:
-                    la -= 1
-                else:
-                    lb -= 1
-            cut_a, cut_b = len(a) - la, len(b) - lb
-        if cut_a > len(a) or (b is not None and cut_b > len(b)):
-            raise TokenizerInputError(
-                f"cannot truncate to max_length={max_length}: the text to cut is too short"
-            )
-        return self._cut(a, cut_a), (self._cut(b, cut_b) if b is not None else None)
-
-    def _cut(self, ids: list[int], n: int) -> list[int]:
-        if n == 0:
-            return ids
-        return ids[n:] if self.truncation_side == "left" else ids[:-n]
+    def build_inputs_with_special_tokens(self, token_ids_0: list[int]) -> list[int]:
+        """``ids + [gMASK, <sop>]``."""
+        return [*token_ids_0, self.gmask_token_id, self.bos_token_id]
 
     def __call__(
         self,
         text: str | Sequence[str],
-        text_pair: str | Sequence[str] | None = None,
         *,
         add_special_tokens: bool = True,
         padding: bool | str = False,
-        truncation: bool | str | None = None,
         max_length: int | None = None,
         pad_to_multiple_of: int | None = None,
         return_tensors: str | None = None,
@@ -552,50 +497,46 @@ class ChatGLMTokenizer:
 
         Without padding only ``input_ids`` is returned. Any padding (left, with ``<pad>``) adds
         ``attention_mask`` (bool, True = masked, ``[1, L, L]`` per example) and ``position_ids`` (``[2, L]``),
-        both computed on the unpadded ids and then left-padded. ``return_attention_mask`` and
-        ``return_token_type_ids`` are accepted for compatibility and have no effect, as in the original.
+        both computed on the unpadded ids and then left-padded. ``max_length`` is the length
+        ``padding="max_length"`` pads to; it never truncates here (transformers would: see the compatibility
+        tokenizer). ``return_attention_mask`` and ``return_token_type_ids`` are accepted for compatibility
+        and have no effect, as in the original.
         """
+        batched, texts = self._texts(text)
+        pad_strategy = self._padding_strategy(padding)
+        if max_length is not None and pad_strategy is None:
+            raise TokenizerInputError(
+                "max_length without padding would truncate: use workbench.chatglm.compat.ChatGLMTokenizerCompat"
+            )
+        self._check_tensor_type(return_tensors)
+        rows = [self.build_inputs_with_special_tokens(a) if add_special_tokens else a
+                for a in self._encode_texts(texts)]
+        return self._batch(rows, pad_strategy, max_length, pad_to_multiple_of, batched, return_tensors)
+
+    @staticmethod
+    def _texts(text: str | Sequence[str]) -> tuple[bool, list[str]]:
+        """(batched, the texts) of a call's ``text`` argument."""
         batched = isinstance(text, (list, tuple))
         texts: list[Any] = list(text) if isinstance(text, (list, tuple)) else [text]
         if not all(isinstance(t, str) for t in texts):
             raise TokenizerInputError("text must be a string or a list of strings")
-        pairs: list[str] | None = None
-        if text_pair is not None:
-            pairs = list(text_pair) if isinstance(text_pair, (list, tuple)) else [str(text_pair)]
-            if batched != isinstance(text_pair, (list, tuple)) or len(pairs) != len(texts):
-                raise TokenizerInputError(
-                    "text_pair must match text: one string each, or lists of equal length"
-                )
-            if not all(isinstance(t, str) for t in pairs):
-                raise TokenizerInputError("text_pair must be a string or a list of strings")
+        return batched, texts
 
-        pad_strategy = self._padding_strategy(padding)
-        trunc_strategy = self._truncation_strategy(truncation)
-        if trunc_strategy is None and max_length is not None and pad_strategy is None and truncation is None:
-            # transformers' rule: a max_length without padding or an explicit truncation means longest_first
-            trunc_strategy = "longest_first"
+    @staticmethod
+    def _check_tensor_type(return_tensors: str | None) -> None:
         if return_tensors not in (None, "pt", "np"):
             raise TokenizerInputError(
                 f"return_tensors={return_tensors!r} is not supported (use None, 'pt' or 'np')"
             )
 
-        encoded = self._encode_texts(texts + (pairs or []))
-        firsts, seconds = encoded[: len(texts)], (encoded[len(texts) :] if pairs is not None else None)
-        n_special = self.num_special_tokens_to_add(pairs is not None) if add_special_tokens else 0
-        limit = max_length if max_length is not None else self.model_max_length
-        rows: list[list[int]] = []
-        for i, a in enumerate(firsts):
-            b = seconds[i] if seconds is not None else None
-            if trunc_strategy is not None and limit < _NO_MAX_LENGTH:
-                a, b = self._truncate(a, b, limit, trunc_strategy, n_special)
-            if add_special_tokens:
-                rows.append(self.build_inputs_with_special_tokens(a, b))
-            else:
-                rows.append(a + b if b is not None else a)
-
+    def _batch(
+        self, rows: list[list[int]], pad_strategy: str | None, max_length: int | None, multiple: int | None,
+        batched: bool, return_tensors: str | None,
+    ) -> BatchEncoding:
+        """Rows of ids, padded on the left when asked, with their position ids and masks."""
         if not rows:
             raise TokenizerInputError("nothing to tokenize: the batch is empty")
-        target = self._pad_target(rows, pad_strategy, max_length, pad_to_multiple_of)
+        target = self._pad_target(rows, pad_strategy, max_length, multiple)
         if target is None:
             return self._finish({"input_ids": rows}, batched, return_tensors)
         ids_out, masks, positions = [], [], []
@@ -618,15 +559,6 @@ class ChatGLMTokenizer:
                 f"padding={padding!r} is not one of False, True, 'longest', 'max_length'"
             ) from None
 
-    @staticmethod
-    def _truncation_strategy(truncation: bool | str | None) -> str | None:
-        if truncation in _NO_TRUNCATION:
-            return None
-        try:
-            return _TRUNCATION_STRATEGIES[truncation]
-        except (KeyError, TypeError):
-            raise TokenizerInputError(f"truncation={truncation!r} is not a known strategy") from None
-
     def _pad_target(
         self, rows: list[list[int]], strategy: str | None, max_length: int | None, multiple: int | None
     ) -> int | None:
@@ -636,7 +568,7 @@ class ChatGLMTokenizer:
             target = max(len(r) for r in rows)
         else:
             target = max_length if max_length is not None else self.model_max_length
-            if target >= _NO_MAX_LENGTH:
+            if target >= NO_MAX_LENGTH:
                 logger.warning("padding='max_length' without max_length and no model_max_length: not padding")
                 return None
         if multiple is not None and multiple > 0 and target % multiple:
@@ -679,40 +611,28 @@ class ChatGLMTokenizer:
     def encode(
         self,
         text: str,
-        text_pair: str | None = None,
         *,
         add_special_tokens: bool = True,
-        truncation: bool | str | None = None,
         max_length: int | None = None,
         padding: bool | str = False,
         return_tensors: str | None = None,
     ) -> Any:
-        """The ``input_ids`` of one text (or pair): a list, or a ``[1, L]`` tensor with ``return_tensors``."""
+        """The ``input_ids`` of one text: a list, or a ``[1, L]`` tensor with ``return_tensors``."""
         if not isinstance(text, str):
             raise TokenizerInputError("encode() takes one string; call the tokenizer for a batch")
         out = self(
-            text,
-            text_pair,
-            add_special_tokens=add_special_tokens,
-            truncation=truncation,
-            max_length=max_length,
-            padding=padding,
+            text, add_special_tokens=add_special_tokens, max_length=max_length, padding=padding,
             return_tensors=return_tensors,
         )
         return out["input_ids"]
 
-    def build_inputs_for_batch(
-        self, texts: Sequence[str], *, max_length: int | None = None, truncation: bool | str | None = None
-    ) -> dict[str, Any]:
+    def build_inputs_for_batch(self, texts: Sequence[str]) -> dict[str, Any]:
         """Left-padded batch for generation: ``input_ids`` [B, L] int64, ``position_ids`` [B, 2, L] int64,
         ``attention_mask`` [B, 1, L, L] bool (True = masked). Positions and mask come from the unpadded ids.
         """
         if isinstance(texts, str) or not texts:
             raise TokenizerInputError("build_inputs_for_batch() takes a non-empty list of strings")
-        enc = self(
-            list(texts), padding=True, truncation=truncation, max_length=max_length, return_tensors="pt"
-        )
-        return dict(enc)
+        return dict(self(list(texts), padding=True, return_tensors="pt"))
 
     # ----------------------------------------------------------------------------------------- decoding
     def decode(

@@ -57,10 +57,10 @@ def build_v2(
     )
 
     def encode(src: str, tgt: str) -> tuple[Tensor, int, Tensor, Tensor]:
-        # tokenizer(prompt, target) = prompt ids + [gMASK] <sop> + target ids + <eop>: what chat() feeds
-        # (prompt + [gMASK] <sop>) followed by what it should generate. Positions and the prefix-LM
+        # prompt ids + [gMASK] <sop> + target ids + <eop> (the original tokenizer's text pair): what chat()
+        # feeds (prompt + [gMASK] <sop>) followed by what it should generate. Positions and the prefix-LM
         # mask are those the model builds itself for a single unpadded sequence.
-        ids = tok(src, tgt)["input_ids"]
+        ids = [*tok.encode(src), *tok.encode(tgt, add_special_tokens=False), tok.eos_token_id]
         if len(ids) > r.max_sequence_length:
             raise DemoBuildError(f"a v2 training sequence has {len(ids)} tokens > {r.max_sequence_length}")
         row = torch.tensor([ids])
