@@ -114,17 +114,14 @@ class ColumnSettings(_Strict):
         return ()
 
 
-_ColumnBase = ColumnSettings
-
-
-class V1Column(_ColumnBase):
+class V1Column(ColumnSettings):
     backend: Literal["bianque-v1"]
     model: ModelSource
     generation: V1Params = V1Params()
     greeting: str | None = Field(GREETING, description="First-turn reply without a model call; null disables")
 
 
-class V2Column(_ColumnBase):
+class V2Column(ColumnSettings):
     backend: Literal["bianque-v2"]
     model: ModelSource
     generation: V2Params = V2Params()
@@ -137,7 +134,7 @@ class HybridRouting(_Strict):
     greeting: str | None = GREETING
 
 
-class HybridColumn(_ColumnBase):
+class HybridColumn(ColumnSettings):
     backend: Literal["hybrid"]
     v1_column: str
     v2_column: str
@@ -147,13 +144,13 @@ class HybridColumn(_ColumnBase):
         return (self.v1_column, self.v2_column)
 
 
-class HFCausalColumn(_ColumnBase):
+class HFCausalColumn(ColumnSettings):
     backend: Literal["hf-causal"]
     model: ModelSource
     generation: CausalParams = CausalParams()
 
 
-class OpenAIColumn(_ColumnBase):
+class OpenAIColumn(ColumnSettings):
     backend: Literal["openai-compatible"]
     base_url: str
     model_name: str = Field(description="Model name sent to the server")
@@ -172,6 +169,7 @@ class OpenAIColumn(_ColumnBase):
         return v
 
 
+#: any registered backend's column settings (the name older code imports)
 ColumnConfig = ColumnSettings
 
 
