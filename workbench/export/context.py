@@ -58,6 +58,14 @@ class FormatResult:
         if source:
             self.by_source[source] += 1
 
+    def count_all(self, models: list[str | None], turn_types: list[str | None], sources: list[str | None]) -> None:
+        """:meth:`count` for whole columns at once (the rows of one writer): Counter counts a list in C,
+        first occurrences in the same order as one call per row would give."""
+        self.rows += len(models)
+        self.by_model.update([m or "-" for m in models])
+        self.by_turn_type.update([t or "-" for t in turn_types])
+        self.by_source.update([s for s in sources if s])
+
 
 @contextmanager
 def paused_gc() -> Iterator[None]:
@@ -167,9 +175,7 @@ class ExportContext:
     memo: dict = field(default_factory=dict, repr=False)  # per-export caches shared by writers (e.g. tables)
     excluded: dict[str, int] = field(default_factory=dict)  # what was left out on purpose, counted (greetings)
     provenance: dict = field(default_factory=dict)  # for the dataset card: models, datasets, annotation process
-    _bq_cache: dict = field(default_factory=dict, repr=False)
     _bq_by_object: dict = field(default_factory=dict, repr=False)
-    _msg_cache: dict = field(default_factory=dict, repr=False)
     _msg_by_object: dict = field(default_factory=dict, repr=False)
 
     @classmethod
@@ -236,40 +242,33 @@ class ExportContext:
         return out
 
     def bianque_input(self, c: ExportCandidate) -> str:
-        """The escaped 病人/医生 history ending in 医生： for a candidate, rendered once per turn.
+        """The escaped 病人/医生 history ending in 医生： for a candidate, rendered once per history object.
 
-        Looked up first by the history object (as :meth:`prompt_json`): the text depends on the history only.
+        Keyed by the history object (the columns of a dataset turn share one): the text depends on the
+        history only, and hashing a tuple of turns (Python does not cache it) cost more than rendering
+        the few histories that are equal without being the same object.
         """
         h = c.history
-        fast = self._bq_by_object.get(id(h))
-        if fast is not None and fast[0] is h:
-            return fast[1]
-        key = (c.dialogue_id, c.turn_index, tuple(h))
-        got = self._bq_cache.get(key)
-        if got is None:
-            rounds, last = Dialogue(tuple(h)).pairs()
-            got = self._bq_cache[key] = escape_training_text(bianque_context(rounds, last))
-        self._bq_by_object[id(h)] = (h, got)  # keeps h alive, so its id is never reused meanwhile
-        return got
+        got = self._bq_by_object.get(id(h))
+        if got is not None and got[0] is h:
+            return got[1]
+        rounds, last = Dialogue(tuple(h)).pairs()
+        text = escape_training_text(bianque_context(rounds, last))
+        self._bq_by_object[id(h)] = (h, text)  # keeps h alive, so its id is never reused meanwhile
+        return text
 
     def prompt_json(self, c: ExportCandidate) -> bytes:
-        """The history as a JSON array of chat messages (with the system prompt), rendered once per history.
-
-        Looked up first by the history object itself (candidates of a turn share one): hashing a tuple of
-        turns is not cached by Python and dominated the DPO and KTO writers.
-        """
+        """The history as a JSON array of chat messages (with the system prompt), rendered once per
+        history object (see :meth:`bianque_input`)."""
         h = c.history
-        fast = self._msg_by_object.get(id(h))
-        if fast is not None and fast[0] is h:
-            return fast[1]
-        key = tuple(h)
-        got = self._msg_cache.get(key)
-        if got is None:
-            msgs = [{"role": "system", "content": self.system_prompt}] if self.system_prompt else []
-            msgs.extend({"role": ROLE_TO_CHAT[t.role], "content": t.text} for t in h)
-            got = self._msg_cache[key] = dumpb(msgs)
-        self._msg_by_object[id(h)] = (h, got)  # keeps h alive, so its id is never reused meanwhile
-        return got
+        got = self._msg_by_object.get(id(h))
+        if got is not None and got[0] is h:
+            return got[1]
+        msgs = [{"role": "system", "content": self.system_prompt}] if self.system_prompt else []
+        msgs.extend({"role": ROLE_TO_CHAT[t.role], "content": t.text} for t in h)
+        data = dumpb(msgs)
+        self._msg_by_object[id(h)] = (h, data)  # keeps h alive, so its id is never reused meanwhile
+        return data
 
     def clean_frame(self, name: str, df: pd.DataFrame) -> pd.DataFrame:
         """A copy of a lead-supplied table with free-text columns de-identified (when enabled)."""
