@@ -15,6 +15,8 @@ Every span found has a label from :data:`LABELS` and is replaced by that label's
 * ``name`` see :func:`find_names`: jieba's tokens and POS tags, a surname list, context cues and a
   medical vocabulary (``workbench/data/medical_terms.txt``) that is never taken for a name.
 
+The flat export tables are de-identified here too (:func:`deidentify_table`, :func:`redact_dialogue_names`).
+
 Full-width characters are read as their ASCII forms (offsets are unchanged). Each distinct text is
 analysed once per process (a bounded memo), so exports that repeat a text pay for it once.
 """
@@ -23,11 +25,15 @@ from __future__ import annotations
 
 import json
 import re
-from collections import Counter
-from collections.abc import Iterable
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 LABELS: tuple[str, ...] = ("name", "phone", "id_number", "email", "address", "record_number", "account",
                            "date_of_birth", "plate", "ip", "other")
@@ -665,13 +671,15 @@ class DeidReport:
     by_kind: Counter = field(default_factory=Counter)
     by_field: Counter = field(default_factory=Counter)
 
-    def add(self, field_name: str, redactions: list[Redaction]) -> None:
-        self.texts_seen += 1
+    def add(self, field_name: str, redactions: Sequence[Redaction], times: int = 1) -> None:
+        """Count one text's redactions (``times`` texts with the same redactions: one call for a text
+        that recurs in many dialogues)."""
+        self.texts_seen += times
         if redactions:
-            self.texts_changed += 1
+            self.texts_changed += times
             for r in redactions:
-                self.by_kind[r.kind] += 1
-                self.by_field[field_name] += 1
+                self.by_kind[r.kind] += times
+            self.by_field[field_name] += times * len(redactions)
 
     @property
     def total(self) -> int:
@@ -704,3 +712,87 @@ class DeidReport:
             lines.append(f"| {kind} | {TOKENS[kind]} | {self.by_kind.get(kind, 0)} |")
         lines += ["", LIMITS]
         return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------------------------------
+# Tables: the flat export tables (pandas frames), de-identified column by column
+
+
+def deidentify_text(text: str, report: DeidReport, where: str) -> str:
+    """:func:`deidentify` with the redactions counted in ``report`` under ``where``."""
+    new, reds = deidentify(text)
+    report.add(where, reds)
+    return new
+
+
+# Table columns that hold identifiers or categories, never free text: de-identification skips them.
+TABLE_KEY_COLUMNS = {"id", "dialogue_id", "generation_id", "turn_index", "dataset", "column", "model", "role",
+                     "turn_type", "turn_type_auto", "created_at", "annotator", "target_source"}
+
+
+def deidentify_table(name: str, df: pd.DataFrame, report: DeidReport) -> pd.DataFrame:
+    """A copy of table ``name`` with every free-text column de-identified, each distinct text once
+    (ids, categories and ``*_id`` / ``*_at`` columns are left alone); counted in ``report`` as
+    ``<table>.<column>``."""
+    df = df.copy()
+    for col in df.columns:
+        if col in TABLE_KEY_COLUMNS or str(col).endswith("_id") or str(col).endswith("_at"):
+            continue
+        if df[col].dtype == object or str(df[col].dtype).startswith("str"):
+            cache: dict[str, str] = {}
+            vals = []
+            for v in df[col].tolist():
+                if isinstance(v, str):
+                    if v not in cache:
+                        cache[v] = deidentify_text(v, report, f"{name}.{col}")
+                    v = cache[v]
+                vals.append(v)
+            df[col] = vals
+    return df
+
+
+# Free-text columns of the tables, where a name introduced in one text of a dialogue is looked for in the others.
+TABLE_TEXT_COLUMNS = {"dialogues": ("title", "text"), "generations": ("output", "error", "route_reason"),
+                      "ratings": ("comment", "corrected_reply")}
+
+
+def redact_dialogue_names(tables: dict[str, pd.DataFrame], report: DeidReport) -> dict[str, pd.DataFrame]:
+    """Copies of ``tables`` where every name a cue (我叫…) introduces anywhere in a dialogue is replaced in
+    all of that dialogue's texts, as the candidate formats do.
+
+    The export's own table pass de-identifies each text on its own, so "我叫李明" is caught but a later
+    "李明您好" would not be. Redactions are added to ``report``.
+    """
+    gens = tables["generations"]
+    gen_dialogue = dict(zip(gens["generation_id"].tolist(), gens["dialogue_id"].tolist(), strict=True))
+
+    def dialogue_of(df: pd.DataFrame) -> list:
+        if "dialogue_id" in df.columns:
+            return df["dialogue_id"].tolist()
+        return [gen_dialogue.get(g) for g in df["generation_id"].tolist()]
+
+    texts: dict[object, list[str]] = defaultdict(list)
+    for name, cols in TABLE_TEXT_COLUMNS.items():
+        df = tables[name]
+        dids = dialogue_of(df)
+        for col in cols:
+            for did, v in zip(dids, df[col].tolist(), strict=True):
+                if isinstance(v, str) and v:
+                    texts[did].append(v)
+    names = {did: found for did, ts in texts.items() if (found := names_in(ts))}
+    if not names:
+        return tables
+    out = dict(tables)
+    for name, cols in TABLE_TEXT_COLUMNS.items():
+        df = tables[name].copy()
+        dids = dialogue_of(df)
+        for col in cols:
+            values = df[col].tolist()
+            for i, (did, v) in enumerate(zip(dids, values, strict=True)):
+                known = names.get(did)
+                if known and isinstance(v, str) and any(n in v for n in known):
+                    values[i], reds = deidentify(v, known)
+                    report.add(f"{name}.{col}", reds)
+            df[col] = values
+        out[name] = df
+    return out

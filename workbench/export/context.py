@@ -22,19 +22,16 @@ from workbench.export._json import dumpb
 from workbench.export.aggregated import reweight_groups, vote_weights
 from workbench.export.records import ExportCandidate, PreferenceOutcome
 from workbench.export.selection import CandidateStats, ExportFilters, Selected, group_turns, select_turn
-from workbench.privacy import DeidReport, deidentify, names_in
+from workbench.privacy import DeidReport, deidentify, deidentify_text, names_in
 from workbench.prompts import bianque_context, escape_training_text
 
 if TYPE_CHECKING:
     import pandas as pd
 
 ROLE_TO_CHAT = {"patient": "user", "doctor": "assistant"}
-# Table columns that hold identifiers or categories, never free text: de-identification skips them.
 # Writers' file buffer: the default 8 KiB made one system call per few lines; a large export writes
 # hundreds of MB (every DPO and KTO line repeats its prompt), where 1 MiB writes cost a quarter as much.
 WRITE_BUFFER = 1 << 20
-KEY_COLUMNS = {"id", "dialogue_id", "generation_id", "turn_index", "dataset", "column", "model", "role",
-               "turn_type", "turn_type_auto", "created_at", "annotator", "target_source"}
 
 
 @dataclass
@@ -57,6 +54,14 @@ class FormatResult:
         self.by_turn_type[turn_type or "-"] += 1
         if source:
             self.by_source[source] += 1
+
+    def count_all(self, models: list[str | None], turn_types: list[str | None], sources: list[str | None]) -> None:
+        """:meth:`count` for whole columns at once (the rows of one writer): Counter counts a list in C,
+        first occurrences in the same order as one call per row would give."""
+        self.rows += len(models)
+        self.by_model.update([m or "-" for m in models])
+        self.by_turn_type.update([t or "-" for t in turn_types])
+        self.by_source.update([s for s in sources if s])
 
 
 @contextmanager
@@ -88,16 +93,27 @@ def _with(c: ExportCandidate, changes: dict) -> ExportCandidate:
 def _deidentify_candidates(
     candidates: Sequence[ExportCandidate], report: DeidReport
 ) -> list[ExportCandidate]:
-    """Replace personal data in every text; names found anywhere in a dialogue are removed everywhere in it."""
-    by_dialogue: dict[object, list[int]] = {}
-    for i, c in enumerate(candidates):
-        by_dialogue.setdefault(c.dialogue_id, []).append(i)
-    out: list[ExportCandidate] = list(candidates)
-    for idxs in by_dialogue.values():
+    """Replace personal data in every text; names found anywhere in a dialogue are removed everywhere in it.
+
+    The report counts each distinct text of each dialogue once (as one call per text would). A text in
+    a dialogue without such names is de-identified on its own, so its result is shared by every dialogue
+    it occurs in: it is looked up, and counted in bulk at the end.
+    """
+    by_dialogue: dict[object, list[ExportCandidate]] = {}
+    for c in candidates:
+        got = by_dialogue.get(c.dialogue_id)
+        if got is None:
+            by_dialogue[c.dialogue_id] = [c]
+        else:
+            got.append(c)
+    alone: dict[str, str] = {}  # text -> its de-identified form when de-identified on its own
+    seen_alone: Counter[tuple[str, str]] = Counter()  # (text, field) -> dialogues it was counted in
+    cleaned: dict[int, ExportCandidate] = {}  # id(original) -> cleaned copy
+    for cands in by_dialogue.values():
         fields: dict[str, str] = {}  # text -> field name of its first occurrence (for the report)
         histories: dict[int, Sequence[Turn]] = {}
-        for i in idxs:
-            c = candidates[i]
+        notes = False  # whether any rating has a comment or a correction
+        for c in cands:
             # Keyed by the history object (columns of one turn share it; live columns have their own):
             # hashing the turns themselves cost more than de-identifying them.
             histories.setdefault(id(c.history), c.history)
@@ -105,16 +121,23 @@ def _deidentify_candidates(
             for r in c.ratings:
                 if r.comment:
                     fields.setdefault(r.comment, "comment")
+                    notes = True
                 if r.corrected_reply:
                     fields.setdefault(r.corrected_reply, "corrected_reply")
+                    notes = True
         for h in histories.values():
             for t in h:
                 fields.setdefault(t.text, "history")
         names = names_in(fields)  # found with high confidence: replaced in all of the dialogue's texts
         clean: dict[str, str] = {}  # only the texts that change: most dialogues have none
         for text, where in fields.items():
-            new, reds = deidentify(text, names)
-            report.add(where, reds)
+            if names and any(n in text for n in names if len(n) >= 2):
+                new, reds = deidentify(text, names)
+                report.add(where, reds)
+            else:
+                seen_alone[(text, where)] += 1
+                known = alone.get(text)
+                new = known if known is not None else alone.setdefault(text, deidentify(text)[0])
             if new != text:
                 clean[text] = new
         if not clean:
@@ -130,15 +153,14 @@ def _deidentify_candidates(
                         nt = new_turns[id(t)] = Turn(t.role, clean[t.text]) if t.text in clean else t
                     hist.append(nt)
                 new_hist[key] = hist
-        for i in idxs:
-            c = candidates[i]
+        for c in cands:
             changes: dict = {}
             cleaned_history = new_hist.get(id(c.history))
             if cleaned_history is not None:
                 changes["history"] = cleaned_history
             if c.output in clean:
                 changes["output"] = clean[c.output]
-            if any(r.comment in clean or r.corrected_reply in clean for r in c.ratings):
+            if notes and any(r.comment in clean or r.corrected_reply in clean for r in c.ratings):
                 changes["ratings"] = [
                     dataclasses.replace(
                         r,
@@ -149,8 +171,12 @@ def _deidentify_candidates(
                     for r in c.ratings
                 ]
             if changes:
-                out[i] = _with(c, changes)
-    return out
+                cleaned[id(c)] = _with(c, changes)
+    for (text, where), times in seen_alone.items():
+        report.add(where, deidentify(text)[1], times)
+    if not cleaned:
+        return list(candidates)
+    return [cleaned.get(id(c), c) for c in candidates]
 
 
 @dataclass
@@ -167,9 +193,7 @@ class ExportContext:
     memo: dict = field(default_factory=dict, repr=False)  # per-export caches shared by writers (e.g. tables)
     excluded: dict[str, int] = field(default_factory=dict)  # what was left out on purpose, counted (greetings)
     provenance: dict = field(default_factory=dict)  # for the dataset card: models, datasets, annotation process
-    _bq_cache: dict = field(default_factory=dict, repr=False)
     _bq_by_object: dict = field(default_factory=dict, repr=False)
-    _msg_cache: dict = field(default_factory=dict, repr=False)
     _msg_by_object: dict = field(default_factory=dict, repr=False)
 
     @classmethod
@@ -236,63 +260,30 @@ class ExportContext:
         return out
 
     def bianque_input(self, c: ExportCandidate) -> str:
-        """The escaped 病人/医生 history ending in 医生： for a candidate, rendered once per turn.
+        """The escaped 病人/医生 history ending in 医生： for a candidate, rendered once per history object.
 
-        Looked up first by the history object (as :meth:`prompt_json`): the text depends on the history only.
+        Keyed by the history object (the columns of a dataset turn share one): the text depends on the
+        history only, and hashing a tuple of turns (Python does not cache it) cost more than rendering
+        the few histories that are equal without being the same object.
         """
         h = c.history
-        fast = self._bq_by_object.get(id(h))
-        if fast is not None and fast[0] is h:
-            return fast[1]
-        key = (c.dialogue_id, c.turn_index, tuple(h))
-        got = self._bq_cache.get(key)
-        if got is None:
-            rounds, last = Dialogue(tuple(h)).pairs()
-            got = self._bq_cache[key] = escape_training_text(bianque_context(rounds, last))
-        self._bq_by_object[id(h)] = (h, got)  # keeps h alive, so its id is never reused meanwhile
-        return got
+        got = self._bq_by_object.get(id(h))
+        if got is not None and got[0] is h:
+            return got[1]
+        rounds, last = Dialogue(tuple(h)).pairs()
+        text = escape_training_text(bianque_context(rounds, last))
+        self._bq_by_object[id(h)] = (h, text)  # keeps h alive, so its id is never reused meanwhile
+        return text
 
     def prompt_json(self, c: ExportCandidate) -> bytes:
-        """The history as a JSON array of chat messages (with the system prompt), rendered once per history.
-
-        Looked up first by the history object itself (candidates of a turn share one): hashing a tuple of
-        turns is not cached by Python and dominated the DPO and KTO writers.
-        """
+        """The history as a JSON array of chat messages (with the system prompt), rendered once per
+        history object (see :meth:`bianque_input`)."""
         h = c.history
-        fast = self._msg_by_object.get(id(h))
-        if fast is not None and fast[0] is h:
-            return fast[1]
-        key = tuple(h)
-        got = self._msg_cache.get(key)
-        if got is None:
-            msgs = [{"role": "system", "content": self.system_prompt}] if self.system_prompt else []
-            msgs.extend({"role": ROLE_TO_CHAT[t.role], "content": t.text} for t in h)
-            got = self._msg_cache[key] = dumpb(msgs)
-        self._msg_by_object[id(h)] = (h, got)  # keeps h alive, so its id is never reused meanwhile
-        return got
-
-    def clean_frame(self, name: str, df: pd.DataFrame) -> pd.DataFrame:
-        """A copy of a lead-supplied table with free-text columns de-identified (when enabled)."""
-        if not self.deid.enabled:
-            return df
-        df = df.copy()
-        for col in df.columns:
-            if col in KEY_COLUMNS or str(col).endswith("_id") or str(col).endswith("_at"):
-                continue
-            if df[col].dtype == object or str(df[col].dtype).startswith("str"):
-                cache: dict[str, str] = {}
-                vals = []
-                for v in df[col].tolist():
-                    if isinstance(v, str):
-                        if v not in cache:
-                            cache[v] = deidentify_text(v, self.deid, f"{name}.{col}")
-                        v = cache[v]
-                    vals.append(v)
-                df[col] = vals
-        return df
-
-
-def deidentify_text(text: str, report: DeidReport, where: str) -> str:
-    new, reds = deidentify(text)
-    report.add(where, reds)
-    return new
+        got = self._msg_by_object.get(id(h))
+        if got is not None and got[0] is h:
+            return got[1]
+        msgs = [{"role": "system", "content": self.system_prompt}] if self.system_prompt else []
+        msgs.extend({"role": ROLE_TO_CHAT[t.role], "content": t.text} for t in h)
+        data = dumpb(msgs)
+        self._msg_by_object[id(h)] = (h, data)  # keeps h alive, so its id is never reused meanwhile
+        return data

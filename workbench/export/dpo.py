@@ -21,8 +21,7 @@ text); the rejected one only needs to be in scope (unsafe or poor replies make g
 
 from __future__ import annotations
 
-from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from workbench.export._json import dumpb
@@ -31,6 +30,8 @@ from workbench.export.context import WRITE_BUFFER, ExportContext, FormatResult
 from workbench.export.records import ExportCandidate, GenId
 from workbench.export.selection import CandidateStats, quality_ok, text_turn_type, text_type_ok, type_ok
 
+Entry = tuple[ExportCandidate, CandidateStats]
+
 
 @dataclass(slots=True)
 class PreferencePair:
@@ -38,103 +39,145 @@ class PreferencePair:
     turn_index: int
     prompt_candidate: ExportCandidate  # gives the history, which chosen and rejected both answered
     chosen_text: str
-    chosen: tuple[ExportCandidate, CandidateStats] | None  # None for a corrected reply
-    rejected: tuple[ExportCandidate, CandidateStats]
+    chosen: Entry | None  # None for a corrected reply
+    rejected: Entry
     source: str  # "preference" | "correction"
     votes_for: tuple[str, ...]
     votes_against: tuple[str, ...]
     turn_type: str | None = None
+    prompt: bytes = b""  # the prompt as a JSON array of messages (:meth:`ExportContext.prompt_json`)
 
 
-@dataclass(slots=True)
-class _Direction:
-    """The votes for one direction of a pair, and the first occurrence that stands for it."""
-
-    first: PreferencePair
-    votes: list[str] = field(default_factory=list)
+# A pair proposed by one turn, before the export-wide vote: (turn key, prompt candidate, prompt JSON,
+# chosen text, chosen entry or None, rejected entry, source). Plain tuples: there is one per vote.
+_Proposal = tuple[tuple, ExportCandidate, bytes, str, "Entry | None", Entry, str]
 
 
-def _outcomes(ctx: ExportContext, key: tuple, group: list) -> dict[str, set[tuple[GenId, GenId]]]:
-    """(better, worse) pooled-reply pairs per annotator for one turn, self-contradictions removed."""
-    allowed = set(ctx.filters.annotators) if ctx.filters.annotators is not None else None
-    rep = {g: c.generation_id for c, _ in group for g in c.generation_ids}
-    per: dict[str, set[tuple[GenId, GenId]]] = defaultdict(set)
+class _Surrogates:
+    """The keys under which a turn's replies enter the per-annotator sets of (better, worse) pairs.
+
+    Iterating a set follows the hashes of its items. Integer ids (every store export) hash the same in
+    every process, so they are their own keys and the pair order stays what it always was; any other
+    id (text ids of a caller's own candidates) would follow PYTHONHASHSEED, so it is replaced by a
+    negative integer fixed by its position in the turn (or its first sight, for an id outside it).
+    """
+
+    __slots__ = ("integers", "by_id", "next_free")
+
+    def __init__(self, ids: list[GenId]) -> None:
+        self.integers = all(type(g) is int for g in ids)  # then every integer id is its own key
+        self.by_id: dict[GenId, int] = {} if self.integers else {g: -1 - i for i, g in enumerate(ids)}
+        # Integer turns: ids from outside the turn that are not integers (they can match no reply of
+        # it) get keys far below any real id.
+        self.next_free = -(1 << 62) if self.integers else -1 - len(ids)
+
+    def __call__(self, g: GenId) -> int:
+        if self.integers and type(g) is int:
+            return g
+        k = self.by_id.get(g)
+        if k is None:
+            k = self.by_id[g] = self.next_free
+            self.next_free -= 1
+        return k
+
+
+def _outcomes(ctx: ExportContext, key: tuple, group: list[Entry], sk: _Surrogates) -> dict[str, set[tuple]]:
+    """(better, worse) pooled-reply keys (see :class:`_Surrogates`) per annotator for one turn,
+    self-contradictions removed."""
+    per: dict[str, set[tuple]] = {}
     if ctx.preferences is not None:
+        allowed = set(ctx.filters.annotators) if ctx.filters.annotators is not None else None
+        rep = {g: c.generation_id for c, _ in group for g in c.generation_ids}
         for p in ctx.preferences_by_turn.get(tuple(key), ()):
             if allowed is None or p.annotator in allowed:
-                per[p.annotator].update((rep.get(b, b), rep.get(w, w)) for b, w in p.pairs())
+                prs = per.get(p.annotator)
+                if prs is None:
+                    prs = per[p.annotator] = set()
+                prs.update((sk(rep.get(b, b)), sk(rep.get(w, w))) for b, w in p.pairs())
     else:
-        wins: dict[str, list[GenId]] = defaultdict(list)
-        losses: dict[str, list[GenId]] = defaultdict(list)
+        wins: dict[str, list] = {}
+        losses: dict[str, list] = {}
         for c, s in group:
-            for a in s.votes_for:
-                wins[a].append(c.generation_id)
-            for a in s.votes_against:
-                losses[a].append(c.generation_id)
+            if s.votes_for:
+                g = sk(c.generation_id)
+                for a in s.votes_for:
+                    wins.setdefault(a, []).append(g)
+            if s.votes_against:
+                g = sk(c.generation_id)
+                for a in s.votes_against:
+                    losses.setdefault(a, []).append(g)
         for a, ws in wins.items():
-            per[a].update((w, lo) for w in ws for lo in losses.get(a, []))
-    for a, prs in per.items():
-        per[a] = {(b, w) for b, w in prs if b != w and (w, b) not in prs}
-    return per
+            prs = per[a] = set()
+            prs.update((w, lo) for w in ws for lo in losses.get(a, []))
+    # Built exactly as before the speed work: a set's iteration order depends on how it was filled.
+    return {a: {(b, w) for b, w in prs if b != w and (w, b) not in prs} for a, prs in per.items()}
 
 
-def _turn_pairs(ctx: ExportContext, key: tuple, group: list) -> list[tuple[PreferencePair, list[str]]]:
-    """Every (pair, voters) a turn proposes, before the export-wide vote."""
+def _same_history(a: ExportCandidate, b: ExportCandidate) -> bool:
+    return a.history is b.history or a.history == b.history
+
+
+def _turn_proposals(ctx: ExportContext, key: tuple, group: list[Entry], out: list[tuple[_Proposal, list[str]]]) -> None:
+    """Append every (pair, voters) a turn proposes, before the export-wide vote."""
     f = ctx.filters
-    by_id = {c.generation_id: (c, s) for c, s in group}
-    out: list[tuple[PreferencePair, list[str]]] = []
-    votes: dict[tuple[GenId, GenId], list[str]] = defaultdict(list)
-    for a, prs in _outcomes(ctx, key, group).items():
-        for better, worse in prs:
-            if better in by_id and worse in by_id:
-                votes[(better, worse)].append(a)
+    prompt_json = ctx.prompt_json
+    sk = _Surrogates([c.generation_id for c, _ in group])
+    by_key = {sk(c.generation_id): (c, s) for c, s in group}
+    votes: dict[tuple, list[str]] = {}
+    for a, prs in _outcomes(ctx, key, group, sk).items():
+        for pair in prs:
+            if pair[0] in by_key and pair[1] in by_key:
+                who = votes.get(pair)
+                if who is None:
+                    votes[pair] = [a]
+                else:
+                    who.append(a)
     for (better, worse), who in votes.items():
-        ch, rj = by_id[better], by_id[worse]
+        ch, rj = by_key[better], by_key[worse]
         # In a live chat each column has its own thread: a pair is only a preference between two
         # answers to the same conversation.
-        if (ch[0].history is not rj[0].history and ch[0].history != rj[0].history) or ch[0].output == rj[0].output:
+        if not _same_history(ch[0], rj[0]) or ch[0].output == rj[0].output:
             continue
-        out.append((PreferencePair(key[0], key[1], ch[0], ch[0].output, ch, rj, "preference", (), (),
-                                   ch[1].turn_type), sorted(who)))
+        who.sort()
+        out.append(((key, ch[0], prompt_json(ch[0]), ch[0].output, ch, rj, "preference"), who))
     if f.use_corrections:
+        low = f.dpo_low_threshold
         for c, s in group:
             for a, text, _ in s.corrections:
                 losers = [(c, s)] + [
                     x for x in group
-                    if x[0] is not c and x[1].overall is not None and x[1].overall <= f.dpo_low_threshold
-                    and (x[0].history is c.history or x[0].history == c.history)
+                    if x[0] is not c and x[1].overall is not None and x[1].overall <= low and _same_history(x[0], c)
                 ]
-                for rc, rs in losers:
-                    if rc.output != text:
-                        out.append((PreferencePair(key[0], key[1], c, text, None, (rc, rs), "correction", (), (),
-                                                   text_turn_type(text)), [a]))
-    return out
+                prompt = prompt_json(c)
+                out.extend(((key, c, prompt, text, None, x, "correction"), [a]) for x in losers if x[0].output != text)
 
 
-def _chosen_ok(p: PreferencePair, ctx: ExportContext) -> bool:
+def _chosen_ok(chosen_text: str, chosen: Entry | None, ctx: ExportContext) -> bool:
     f = ctx.filters
-    if p.chosen is None:
-        return text_type_ok(p.chosen_text, f)
-    return type_ok(p.chosen[1], f) and quality_ok(p.chosen[1], f)
+    if chosen is None:
+        return text_type_ok(chosen_text, f)
+    return type_ok(chosen[1], f) and quality_ok(chosen[1], f)
 
 
 def dpo_pairs(ctx: ExportContext) -> list[PreferencePair]:
     """Every DPO pair of the export, in the order of each pair's first occurrence (dialogue/turn order)."""
-    tally: dict[tuple[bytes, frozenset[str]], dict[tuple[str, str], _Direction]] = {}
-    prompt_json = ctx.prompt_json
+    proposals: list[tuple[_Proposal, list[str]]] = []
     for key, group in ctx.groups.items():
-        for pair, who in _turn_pairs(ctx, key, group):
-            texts = (pair.chosen_text, pair.rejected[0].output)
-            k = (prompt_json(pair.prompt_candidate), frozenset(texts))
-            directions = tally.get(k)
-            if directions is None:
-                tally[k] = {texts: _Direction(pair, who)}  # ``who`` is a fresh list per pair
-                continue
-            d = directions.get(texts)
-            if d is None:
-                directions[texts] = _Direction(pair, who)
-            else:
-                d.votes.extend(who)
+        _turn_proposals(ctx, key, group, proposals)
+    # (prompt, {text, text}) -> {(chosen text, rejected text): [first proposal, votes]}
+    tally: dict[tuple[bytes, frozenset[str]], dict[tuple[str, str], list]] = {}
+    for prop, who in proposals:
+        texts = (prop[3], prop[5][0].output)
+        k = (prop[2], frozenset(texts))
+        directions = tally.get(k)
+        if directions is None:
+            tally[k] = {texts: [prop, who]}  # ``who`` is a fresh list per proposal
+            continue
+        d = directions.get(texts)
+        if d is None:
+            directions[texts] = [prop, who]
+        else:
+            d[1].extend(who)
     weights = ctx.vote_weights
     out: list[PreferencePair] = []
     for directions in tally.values():
@@ -143,21 +186,21 @@ def dpo_pairs(ctx: ExportContext) -> list[PreferencePair]:
             against: list[str] = []
         else:
             # With a reliability-weighted aggregate, a careless annotator's vote weighs less (export/aggregated.py).
-            ranked = sorted(directions.values(), key=lambda d: -weighted(d.votes, weights))
+            ranked = sorted(directions.values(), key=lambda d: -weighted(d[1], weights))
             win = ranked[0]
-            against = ranked[1].votes if len(ranked) > 1 else []
-            if weighted(win.votes, weights) <= weighted(against, weights):
+            against = ranked[1][1] if len(ranked) > 1 else []
+            if weighted(win[1], weights) <= weighted(against, weights):
                 continue
-        if not _chosen_ok(win.first, ctx):
+        (key, c, prompt, text, chosen, rejected, source), votes = win
+        if not _chosen_ok(text, chosen, ctx):
             continue
-        p = win.first
-        p.votes_for = tuple(sorted(set(win.votes)))
-        p.votes_against = tuple(sorted(set(against)))
-        out.append(p)
+        turn_type = chosen[1].turn_type if chosen is not None else text_turn_type(text)
+        out.append(PreferencePair(key[0], key[1], c, text, chosen, rejected, source,
+                                  tuple(sorted(set(votes))), tuple(sorted(set(against))), turn_type, prompt))
     return out
 
 
-def _side(x: tuple[ExportCandidate, CandidateStats] | None) -> dict:
+def _side(x: Entry | None) -> dict:
     if x is None:
         return {"generation_id": None, "generation_ids": [], "column": None, "model": "corrected",
                 "questioning": None, "suggestion": None, "n_ratings": 0, "agreement": None}
@@ -171,32 +214,28 @@ def write(ctx: ExportContext, out_dir: Path) -> FormatResult:
     """``train.jsonl`` of preference pairs."""
     path = out_dir / "train.jsonl"
     res = FormatResult([path], 0)
-    sides: dict[int, bytes] = {}  # a reply appears in many pairs: encode its metadata once
+    pairs = dpo_pairs(ctx)
+    res.count_all([p.chosen[0].model if p.chosen else "corrected" for p in pairs], [p.turn_type for p in pairs],
+                  [p.source for p in pairs])
+    sides: dict[int, bytes] = {0: dumpb(_side(None))}  # a reply appears in many pairs: encode its metadata once
     replies: dict[str, bytes] = {}  # and its text as an assistant message once
-
-    def side(x: tuple[ExportCandidate, CandidateStats] | None) -> bytes:
-        k = id(x[0]) if x is not None else 0
-        got = sides.get(k)
-        if got is None:
-            got = sides[k] = dumpb(_side(x))
-        return got
-
-    def reply(text: str) -> bytes:
-        got = replies.get(text)
-        if got is None:
-            got = replies[text] = dumpb([{"role": "assistant", "content": text}])
-        return got
-
+    for p in pairs:
+        for x in (p.chosen, p.rejected):
+            if x is not None and id(x[0]) not in sides:
+                sides[id(x[0])] = dumpb(_side(x))
+        for text in (p.chosen_text, p.rejected[0].output):
+            if text not in replies:
+                replies[text] = dumpb([{"role": "assistant", "content": text}])
     with path.open("wb", buffering=WRITE_BUFFER) as f:
-        for p in dpo_pairs(ctx):
-            c = p.prompt_candidate
-            turn_type = p.turn_type
-            res.count(p.chosen[0].model if p.chosen else "corrected", turn_type, p.source)
-            head = dumpb({"dialogue_id": p.dialogue_id, "turn_index": p.turn_index, "dataset": c.dataset,
-                          "pair_source": p.source, "turn_type": turn_type, "annotators": list(p.votes_for),
-                          "annotators_against": list(p.votes_against)})
-            # One join instead of a chain of +: each + copied the (long) prompt again.
-            f.write(b"".join((b'{"prompt":', ctx.prompt_json(c), b',"chosen":', reply(p.chosen_text),
-                              b',"rejected":', reply(p.rejected[0].output), b',"metadata":', head[:-1],
-                              b',"chosen":', side(p.chosen), b',"rejected":', side(p.rejected), b"}}\n")))
+        # One join per line instead of a chain of +: each + copied the (long) prompt again.
+        f.writelines(
+            b"".join((b'{"prompt":', p.prompt, b',"chosen":', replies[p.chosen_text],
+                      b',"rejected":', replies[p.rejected[0].output], b',"metadata":',
+                      dumpb({"dialogue_id": p.dialogue_id, "turn_index": p.turn_index, "dataset": p.prompt_candidate.dataset,
+                             "pair_source": p.source, "turn_type": p.turn_type, "annotators": list(p.votes_for),
+                             "annotators_against": list(p.votes_against)})[:-1],
+                      b',"chosen":', sides[id(p.chosen[0]) if p.chosen is not None else 0],
+                      b',"rejected":', sides[id(p.rejected[0])], b"}}\n"))
+            for p in pairs
+        )
     return res

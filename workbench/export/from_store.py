@@ -46,7 +46,7 @@ from workbench.export.context import ExportContext
 from workbench.export.records import ExportCandidate, GenId, PreferenceOutcome, RatingInfo
 from workbench.export.registry import canonical, get_writer
 from workbench.export.selection import ExportFilters
-from workbench.privacy import DeidReport, deidentify, names_in
+from workbench.privacy import redact_dialogue_names
 from workbench.store.engine import Store
 from workbench.store.greetings import is_greeting, not_greeting
 from workbench.store.schema import Dataset, Dialogue, Generation, Preference, Rating, Suggestion, User
@@ -371,53 +371,6 @@ def _tables(s: Connection, f: ExportFilters, agreement: dict, pro: dict, con: di
 
 # --------------------------------------------------------------------------------------------------
 # One call: store -> files
-
-
-# Free-text columns of the tables, where a name introduced in one text of a dialogue is looked for in the others.
-TABLE_TEXT_COLUMNS = {"dialogues": ("title", "text"), "generations": ("output", "error", "route_reason"),
-                      "ratings": ("comment", "corrected_reply")}
-
-
-def redact_dialogue_names(tables: dict[str, pd.DataFrame], report: DeidReport) -> dict[str, pd.DataFrame]:
-    """Copies of ``tables`` where every name a cue (我叫…) introduces anywhere in a dialogue is replaced in
-    all of that dialogue's texts, as the candidate formats do.
-
-    The export's own table pass de-identifies each text on its own, so "我叫李明" is caught but a later
-    "李明您好" would not be. Redactions are added to ``report``.
-    """
-    gens = tables["generations"]
-    gen_dialogue = dict(zip(gens["generation_id"].tolist(), gens["dialogue_id"].tolist(), strict=True))
-
-    def dialogue_of(df: pd.DataFrame) -> list:
-        if "dialogue_id" in df.columns:
-            return df["dialogue_id"].tolist()
-        return [gen_dialogue.get(g) for g in df["generation_id"].tolist()]
-
-    texts: dict[object, list[str]] = defaultdict(list)
-    for name, cols in TABLE_TEXT_COLUMNS.items():
-        df = tables[name]
-        dids = dialogue_of(df)
-        for col in cols:
-            for did, v in zip(dids, df[col].tolist(), strict=True):
-                if isinstance(v, str) and v:
-                    texts[did].append(v)
-    names = {did: found for did, ts in texts.items() if (found := names_in(ts))}
-    if not names:
-        return tables
-    out = dict(tables)
-    for name, cols in TABLE_TEXT_COLUMNS.items():
-        df = tables[name].copy()
-        dids = dialogue_of(df)
-        for col in cols:
-            values = df[col].tolist()
-            for i, (did, v) in enumerate(zip(dids, values, strict=True)):
-                known = names.get(did)
-                if known and isinstance(v, str) and any(n in v for n in known):
-                    values[i], reds = deidentify(v, known)
-                    report.add(f"{name}.{col}", reds)
-            df[col] = values
-        out[name] = df
-    return out
 
 
 def needs_tables(formats: Sequence[str]) -> bool:

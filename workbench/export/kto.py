@@ -25,7 +25,6 @@ from workbench.export.selection import (
     pool_identical,
     text_turn_type,
     text_type_ok,
-    type_ok,
 )
 
 
@@ -35,6 +34,35 @@ class KtoRow:
     completion: str
     rated: list[tuple[ExportCandidate, CandidateStats]] = field(default_factory=list)
     corrected_by: list[str] = field(default_factory=list)
+    prompt: bytes = b""  # the prompt as a JSON array of messages (:meth:`ExportContext.prompt_json`)
+
+
+def _distinct_completions(ctx: ExportContext) -> dict[tuple[bytes, str], KtoRow]:
+    """Every (prompt, completion) of the export, first-seen order, with the ratings and corrections behind it."""
+    f_ = ctx.filters
+    types = f_.turn_types
+    corrections = f_.use_corrections
+    prompt_json = ctx.prompt_json
+    rows: dict[tuple[bytes, str], KtoRow] = {}
+    for group in ctx.groups.values():
+        for c, s in group:
+            prompt = prompt_json(c)
+            if s.overall is not None and (types is None or s.turn_type in types):  # type_ok
+                key = (prompt, c.output)
+                row = rows.get(key)
+                if row is None:
+                    rows[key] = KtoRow(c, c.output, [(c, s)], [], prompt)
+                else:
+                    row.rated.append((c, s))
+            if corrections and s.corrections:
+                for a, text, _ in s.corrections:
+                    if text_type_ok(text, f_):
+                        key = (prompt, text)
+                        row = rows.get(key)
+                        if row is None:
+                            row = rows[key] = KtoRow(c, text, [], [], prompt)
+                        row.corrected_by.append(a)
+    return rows
 
 
 def kto_rows(ctx: ExportContext) -> tuple[list[tuple[KtoRow, bool, dict]], int]:
@@ -42,26 +70,10 @@ def kto_rows(ctx: ExportContext) -> tuple[list[tuple[KtoRow, bool, dict]], int]:
     left out because the ratings and a correction disagree."""
     f_ = ctx.filters
     ann = frozenset(f_.annotators) if f_.annotators is not None else None
-    rows: dict[tuple[bytes, str], KtoRow] = {}
-    for group in ctx.groups.values():
-        for c, s in group:
-            prompt = ctx.prompt_json(c)
-            if s.overall is not None and type_ok(s, f_):
-                row = rows.get((prompt, c.output))
-                if row is None:
-                    row = rows[(prompt, c.output)] = KtoRow(c, c.output)
-                row.rated.append((c, s))
-            if f_.use_corrections:
-                for a, text, _ in s.corrections:
-                    if text_type_ok(text, f_):
-                        row = rows.get((prompt, text))
-                        if row is None:
-                            row = rows[(prompt, text)] = KtoRow(c, text)
-                        row.corrected_by.append(a)
     out: list[tuple[KtoRow, bool, dict]] = []
     contradictions = 0
     cut = f_.kto_cut
-    for row in rows.values():
+    for row in _distinct_completions(ctx).values():
         c = row.prompt_candidate
         if row.rated:
             if len(row.rated) == 1:
@@ -95,18 +107,20 @@ def write(ctx: ExportContext, out_dir: Path) -> FormatResult:
     """``train.jsonl`` of labelled completions."""
     path = out_dir / "train.jsonl"
     res = FormatResult([path], 0)
-    n_pos = 0
     rows, contradictions = kto_rows(ctx)
+    metas = [meta for _, _, meta in rows]
+    res.count_all([m["model"] for m in metas], [m["turn_type"] for m in metas], [m["target_source"] for m in metas])
+    n_pos = sum(label for _, label, _ in rows)
     replies: dict[str, bytes] = {}  # a completion's assistant message, encoded once per text
+    for row, _, _ in rows:
+        if row.completion not in replies:
+            replies[row.completion] = dumpb([{"role": "assistant", "content": row.completion}])
     with path.open("wb", buffering=WRITE_BUFFER) as f:
-        for row, label, meta in rows:
-            res.count(meta["model"], meta["turn_type"], meta["target_source"])
-            n_pos += label
-            reply = replies.get(row.completion)
-            if reply is None:
-                reply = replies[row.completion] = dumpb([{"role": "assistant", "content": row.completion}])
-            f.write(b"".join((b'{"prompt":', ctx.prompt_json(row.prompt_candidate), b',"completion":', reply,
-                              b',"label":', b"true" if label else b"false", b',"metadata":', dumpb(meta), b"}\n")))
+        f.writelines(
+            b"".join((b'{"prompt":', row.prompt, b',"completion":', replies[row.completion],
+                      b',"label":', b"true" if label else b"false", b',"metadata":', dumpb(meta), b"}\n"))
+            for row, label, meta in rows
+        )
     res.notes.append(f"{n_pos} desirable / {res.rows - n_pos} undesirable (threshold {ctx.filters.kto_cut})")
     if contradictions:
         res.notes.append(f"{contradictions} completion(s) left out: a correction equals a reply rated undesirable")

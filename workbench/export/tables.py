@@ -22,6 +22,7 @@ from workbench.export.context import ExportContext, FormatResult
 from workbench.export.records import ExportCandidate
 from workbench.export.selection import ExportFilters, in_scope
 from workbench.export.table_schema import to_arrow
+from workbench.privacy import deidentify_table
 
 TABLES = ("dialogues", "generations", "ratings", "annotators")
 
@@ -145,7 +146,9 @@ def _to_csv(df: pd.DataFrame, path: Path) -> None:
 
 def _tables(ctx: ExportContext) -> dict[str, pd.DataFrame]:
     if ctx.tables is not None:
-        return {name: ctx.clean_frame(name, df) for name, df in ctx.tables.items()}
+        if not ctx.deid.enabled:
+            return ctx.tables
+        return {name: deidentify_table(name, df, ctx.deid) for name, df in ctx.tables.items()}
     # Candidates in the context are already de-identified; CSV and Parquet share one build.
     if "tables" not in ctx.memo:
         ctx.memo["tables"] = tables_from_candidates(ctx.candidates, ctx.filters)
