@@ -153,3 +153,88 @@ def test_int4_checkpoint_keeps_the_original_layout(tmp_path: Path) -> None:
     ids = torch.tensor([[10, 20, 30, 40, 1157, 1160]])
     assert torch.equal(again.generate(ids, max_new_tokens=6, eos_token_id=-1),
                        loaded.generate(ids, max_new_tokens=6, eos_token_id=-1))
+
+
+def _force_upcast(monkeypatch, on: bool) -> None:
+    rates = {torch.float32: 50.0, torch.bfloat16: 20.0} if on else {torch.float32: 20.0, torch.bfloat16: 50.0}
+    monkeypatch.setattr(cpu_gemm.GEMM_RATES, "_rates", rates)
+
+
+def _spy_blocks(monkeypatch) -> list[tuple[int, int]]:
+    """Record the weight blocks the upcast path builds (rows, columns)."""
+    blocks: list[tuple[int, int]] = []
+    real = cpu_gemm.blocked_fp32_linear
+
+    def spy(x, out_features, weight_rows, bias, row_align=1):
+        def rows(r0, r1):
+            w = weight_rows(r0, r1)
+            blocks.append(tuple(w.shape))
+            assert w.dtype == torch.float32
+            return w
+        return real(x, out_features, rows, bias, row_align)
+
+    monkeypatch.setattr(cpu_gemm, "blocked_fp32_linear", spy)
+    return blocks
+
+
+def _greedy(model, ids: torch.Tensor, new: int = 12) -> torch.Tensor:
+    return model.generate(ids, max_new_tokens=new, eos_token_id=-1)
+
+
+def test_bf16_prompt_pass_upcasts_bounded_blocks_and_keeps_greedy_output(monkeypatch, demo_models) -> None:
+    models = [ChatGLMForConditionalGeneration.from_pretrained(demo_models.v2_path, dtype="bfloat16"),
+              _random_model(ChatGLMConfig(vocab_size=1536, hidden_size=512, num_layers=4, num_attention_heads=8,
+                                          inner_hidden_size=2048, bos_token_id=1160, eos_token_id=1161,
+                                          mask_token_id=1156, gmask_token_id=1157), seed=4).to(torch.bfloat16)]
+    # Blocks of at most 64k floats: several per weight, so "no full fp32 copy" is really exercised.
+    monkeypatch.setattr(cpu_gemm, "UPCAST_BLOCK_ELEMENTS", 64 * 1024)
+    for model in models:
+        cfg = model.config
+        gen = torch.Generator().manual_seed(7)
+        for length in (cpu_gemm.PREFILL_MIN_ROWS + 9, 70):
+            ids = torch.randint(6, min(cfg.mask_token_id, cfg.vocab_size) - 1, (1, length), generator=gen)
+            ids[0, -2], ids[0, -1] = cfg.gmask_token_id, cfg.bos_token_id
+            _force_upcast(monkeypatch, False)
+            today = _greedy(model, ids)
+            _force_upcast(monkeypatch, True)
+            blocks = _spy_blocks(monkeypatch)
+            upcast = _greedy(model, ids)
+            assert torch.equal(upcast, today), (cfg.hidden_size, length)
+            # Only the prompt pass upcasts (4 Linear layers per block), decode steps stay bf16.
+            widths = {w for _, w in blocks}
+            assert widths == {cfg.hidden_size, cfg.ffn_hidden_size}
+            assert max(r * w for r, w in blocks) <= 64 * 1024
+            assert len(blocks) >= 4 * cfg.num_layers
+            monkeypatch.undo()
+            monkeypatch.setattr(cpu_gemm, "UPCAST_BLOCK_ELEMENTS", 64 * 1024)
+
+
+def test_short_inputs_and_fp32_models_never_upcast(monkeypatch) -> None:
+    _force_upcast(monkeypatch, True)
+    blocks = _spy_blocks(monkeypatch)
+    layer = ChatGLMForConditionalGeneration(_small_config()).transformer.layers[0].mlp.dense_h_to_4h
+    layer(torch.randn(1, cpu_gemm.PREFILL_MIN_ROWS - 1, 256).to(torch.bfloat16).float())  # fp32 weight
+    layer.to(torch.bfloat16)(torch.randn(1, cpu_gemm.PREFILL_MIN_ROWS - 1, 256).to(torch.bfloat16))
+    assert blocks == []
+    x = torch.randn(1, cpu_gemm.PREFILL_MIN_ROWS, 256).to(torch.bfloat16)
+    got = layer(x)
+    assert blocks and got.dtype == torch.bfloat16
+    ref = F.linear(x.float(), layer.weight.float(), layer.bias.float())
+    assert torch.allclose(got.float(), ref, atol=1e-2 * ref.abs().max().item())
+
+
+@pytest.mark.parametrize("bits", [8, 4])
+def test_quantized_prompt_pass_through_dequantized_fp32_blocks(monkeypatch, bits: int) -> None:
+    model = _random_model(_small_config(), seed=2).to(torch.bfloat16)
+    model.quantize(bits)
+    cfg = model.config
+    ids = torch.randint(6, 1150, (1, 40), generator=torch.Generator().manual_seed(3))
+    ids[0, -2], ids[0, -1] = cfg.gmask_token_id, cfg.bos_token_id
+    # Today's path: the kernel (or per-matmul dequantization) for every row count.
+    monkeypatch.setattr(cpu_gemm.GEMM_RATES, "_rates", {torch.float32: 0.0, torch.bfloat16: 0.0})
+    today = _greedy(model, ids)
+    monkeypatch.setattr(cpu_gemm.GEMM_RATES, "_rates", {torch.float32: 1e6, torch.bfloat16: 1.0})
+    blocks = _spy_blocks(monkeypatch)
+    upcast = _greedy(model, ids)
+    assert blocks, "the prompt pass did not use fp32 blocks"
+    assert torch.equal(upcast, today)

@@ -24,14 +24,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from workbench.chatglm.cpu_gemm import (
-    GEMM_RATES,
-    MARGIN,
-    PROBE_ROWS,
-    best_seconds,
-    blocked_fp32_linear,
-    is_prompt_pass,
-)
+from workbench.chatglm import cpu_gemm
+from workbench.chatglm.cpu_gemm import MARGIN, PROBE_ROWS, best_seconds
 from workbench.chatglm.modeling import ChatGLM
 from workbench.errors import UnsupportedModelError
 
@@ -174,7 +168,7 @@ class _CpuKernel:
 
     def dequantized_prefill_is_faster(self) -> bool:
         """Whether fp32 GEMMs on dequantized blocks beat this kernel on a prompt pass here."""
-        return GEMM_RATES.fp32_rate() > MARGIN * self.prefill_gflops()
+        return cpu_gemm.GEMM_RATES.fp32_rate() > MARGIN * self.prefill_gflops()
 
 
 class Int4CpuLayout:
@@ -280,9 +274,9 @@ def _cpu_quantized_linear(x: Tensor, layer: QuantizedLinear) -> Tensor:
     kernel = _KERNELS[layer.bits]
     kernel_ready = layer.bits == 8 or layer.layout == CPU_INT4_LAYOUT
     act = kernel.activation_dtype() if kernel_ready else None
-    if is_prompt_pass(x) and (act is None or kernel.dequantized_prefill_is_faster()):
+    if cpu_gemm.is_prompt_pass(x) and (act is None or kernel.dequantized_prefill_is_faster()):
         align = INT4_LAYOUT.block if layer.layout == CPU_INT4_LAYOUT else 1
-        return blocked_fp32_linear(
+        return cpu_gemm.blocked_fp32_linear(
             x, layer.out_features, lambda r0, r1: _dequantized_rows(layer, r0, r1, torch.float32), layer.bias,
             row_align=align,
         )
