@@ -8,6 +8,13 @@
 Decode tokens/s leaves out the prompt pass: (new - 1) / (time of the last token - time of the first token).
 The matvec limit is the time of plain ``torch.mv`` over every weight one decode step reads (all Linear
 layers and the lm_head, the model's own tensors), measured in the same run.
+
+Prompt pass: ``prefill_tokens_per_s`` per prompt length, against ``prefill_limit_tokens_per_s``, the rate if
+every block Linear ran at this machine's best GEMM rate (the faster of fp32 and bf16 ``F.linear`` on a
+64-row input by an [inner, hidden] weight, measured in the same run; attention and the one-row lm_head
+are left out). With ``--quantization-bit``: ``weight_bytes_per_token`` (every byte one decode step reads:
+quantized weights and their scales, biases, the lm_head), ``memory_read_gb_per_s`` (a plain read of a
+256 MB tensor, same run) and ``bandwidth_limit_tokens_per_s``, their quotient.
 """
 
 from __future__ import annotations
@@ -27,7 +34,10 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from workbench.chatglm import ChatGLMConfig, ChatGLMForConditionalGeneration  # noqa: E402
+from workbench.chatglm.cpu_gemm import best_seconds, linear_gflops  # noqa: E402
 from workbench.chatglm.loading import current_rss_bytes, peak_rss_bytes  # noqa: E402
+from workbench.chatglm.modeling import BlockLinear  # noqa: E402
+from workbench.chatglm.quantization import QuantizedLinear  # noqa: E402
 
 REFERENCE = ROOT.parent / "shared" / "fixtures" / "chatglm6b" / "perf_reference_mid.json"
 _DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
@@ -73,6 +83,42 @@ def matvec_limit(model: ChatGLMForConditionalGeneration, reps: int) -> float:
                 torch.mv(w, vectors[w.shape[1]])
             times.append(time.perf_counter() - t0)
     return 1.0 / statistics.median(times)
+
+
+def prefill_limit(model: ChatGLMForConditionalGeneration, hidden: int, inner: int) -> tuple[float, dict]:
+    """Tokens/s of a prompt pass whose block Linears all run at the best measured 64-row GEMM rate."""
+    rates = {str(dt).removeprefix("torch."): linear_gflops(dt, out_features=inner, in_features=hidden)
+             for dt in (torch.float32, torch.bfloat16)}
+    flops_per_token = 2 * sum(
+        m.in_features * m.out_features for m in model.modules() if isinstance(m, (BlockLinear, QuantizedLinear))
+    )
+    return max(rates.values()) * 1e9 / flops_per_token, rates
+
+
+def memory_read_gb_per_s(reps: int = 5) -> float:
+    """GB/s of a plain read (sum) of a 256 MB tensor."""
+    big = torch.ones(64 * 2**20, dtype=torch.float32)
+    seconds = best_seconds(lambda: big.sum(), reps)
+    return big.numel() * 4 / seconds / 1e9
+
+
+def decode_weight_bytes(model: ChatGLMForConditionalGeneration) -> int:
+    """Bytes one decode step reads from weights: every Linear's tensors (quantized weight, the scales in
+    the form the kernel takes, bias) and the lm_head; LayerNorms and the one embedding row are negligible."""
+    total = 0
+    for m in model.modules():
+        if isinstance(m, QuantizedLinear):
+            total += m.weight.numel() * m.weight.element_size()
+            cached = m._kernel_scale
+            scale = cached[2] if cached is not None else m.weight_scale
+            total += scale.numel() * scale.element_size()
+            if m.bias is not None:
+                total += m.bias.numel() * m.bias.element_size()
+        elif isinstance(m, torch.nn.Linear):
+            for t in (m.weight, m.bias):
+                if t is not None:
+                    total += t.numel() * t.element_size()
+    return total
 
 
 def run_generation(model: ChatGLMForConditionalGeneration, prompt_len: int, new_tokens: int, seed: int) -> dict:
@@ -184,6 +230,18 @@ def main(argv: list[str] | None = None) -> int:
     # Warm-up: first calls allocate and pick kernels.
     run_generation(model, min(prompts), min(8, args.new_tokens), args.seed)
 
+    limit_prefill, gemm_rates = prefill_limit(model, args.hidden, args.inner)
+    print(f"prefill limit: {limit_prefill:.1f} tokens/s (64-row GEMM: "
+          + ", ".join(f"{k} {v:.1f} GFLOP/s" for k, v in gemm_rates.items()) + ")")
+    bandwidth = None
+    if args.quantization_bit:
+        read_rate = memory_read_gb_per_s()
+        weight_bytes = decode_weight_bytes(model)
+        bandwidth = {"weight_bytes_per_token": weight_bytes, "memory_read_gb_per_s": read_rate,
+                     "bandwidth_limit_tokens_per_s": read_rate * 1e9 / weight_bytes}
+        print(f"bandwidth limit: {bandwidth['bandwidth_limit_tokens_per_s']:.1f} tokens/s "
+              f"({weight_bytes / 2**20:.0f} MB per token at {read_rate:.1f} GB/s)")
+
     decode: dict[str, float] = {}
     e2e: dict[str, float] = {}
     prefill: dict[str, float] = {}
@@ -192,9 +250,12 @@ def main(argv: list[str] | None = None) -> int:
         decode[str(plen)] = statistics.median(r["decode_tok_s"] for r in runs)
         e2e[str(plen)] = statistics.median(r["e2e_tok_s"] for r in runs)
         prefill[str(plen)] = statistics.median(r["prefill_s"] for r in runs)
-        ratio = f", {decode[str(plen)] / limit:.2f} of the limit" if limit else ""
+        limit_tok = limit or (bandwidth["bandwidth_limit_tokens_per_s"] if bandwidth else None)
+        ratio = f", {decode[str(plen)] / limit_tok:.2f} of the limit" if limit_tok else ""
+        prefill_rate = plen / prefill[str(plen)]
         print(f"prompt {plen:5d}: decode {decode[str(plen)]:7.2f} tok/s{ratio}; end-to-end "
-              f"{e2e[str(plen)]:7.2f} tok/s; prefill {prefill[str(plen)]:.3f} s")
+              f"{e2e[str(plen)]:7.2f} tok/s; prefill {prefill[str(plen)]:.3f} s = {prefill_rate:.1f} tok/s, "
+              f"{prefill_rate / limit_prefill:.2f} of the prefill limit")
     ratio_1024_64 = None
     if "1024" in decode and "64" in decode:
         ratio_1024_64 = decode["64"] / decode["1024"]
@@ -214,6 +275,14 @@ def main(argv: list[str] | None = None) -> int:
             "per_token_ratio_1024_64": ratio_1024_64,
             "peak_rss_mb": peak,
             "prefill_s": prefill,
+            "prefill_tokens_per_s": {k: int(k) / v for k, v in prefill.items()},
+            "prefill_limit_tokens_per_s": limit_prefill,
+            "prefill_ratio_to_limit": {k: int(k) / v / limit_prefill for k, v in prefill.items()},
+            "gemm_64_rows_gflops": gemm_rates,
+            **(bandwidth or {}),
+            "decode_ratio_to_bandwidth_limit": (
+                {k: v / bandwidth["bandwidth_limit_tokens_per_s"] for k, v in decode.items()} if bandwidth else None
+            ),
             "decode_ratio_to_limit": {k: v / limit for k, v in decode.items()} if limit else None,
             "config": {"hidden": args.hidden, "heads": args.heads, "layers": args.layers, "inner": args.inner,
                        "vocab": args.vocab, "dtype": str(dtype).removeprefix("torch."), "threads": args.threads,
