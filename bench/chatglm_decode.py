@@ -4,6 +4,7 @@
     python bench/chatglm_decode.py --json          # ... and one JSON object as the last line
     python bench/chatglm_decode.py --full          # BianQue-2's real size (hidden 4096, 28 layers, bf16)
     python bench/chatglm_decode.py --full --checkpoint-dir /tmp/glm   # also save fp16 shards and time loading
+    python bench/chatglm_decode.py --checkpoint-dir /tmp/glm --quantization-bit 4   # ... load a pre-quantized copy
 
 Decode tokens/s leaves out the prompt pass: (new - 1) / (time of the last token - time of the first token).
 The matvec limit is the time of plain ``torch.mv`` over every weight one decode step reads (all Linear
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import statistics
 import subprocess
 import sys
@@ -146,12 +148,16 @@ def load_only(folder: str, dtype: str) -> None:
     t0 = time.perf_counter()
     model = ChatGLMForConditionalGeneration.from_pretrained(folder, dtype=dtype)
     seconds = time.perf_counter() - t0
-    size = sum(t.numel() * t.element_size() for t in model.state_dict().values() if t is not model.lm_head.weight)
     after = current_rss_bytes()
+    # The tensors as held (an int4 weight in the kernel's layout), not state_dict(), which converts.
+    tensors = {id(t): t for t in list(model.parameters()) + list(model.buffers())}
+    size = sum(t.numel() * t.element_size() for t in tensors.values())
+    growth = after.get("VmHWM", 0) - before.get("VmRSS", 0)
     print(json.dumps({
         "load_s": seconds, "model_mb": size / 2**20, "peak_rss_mb": peak_rss_bytes() / 2**20,
         "rss_before_mb": before.get("VmRSS", 0) / 2**20, "rss_after_mb": after.get("VmRSS", 0) / 2**20,
         "rss_anon_after_mb": after.get("RssAnon", 0) / 2**20,
+        "load_peak_growth_mb": growth / 2**20, "load_peak_growth_to_model": growth / size if size else None,
     }))
 
 
@@ -212,16 +218,26 @@ def main(argv: list[str] | None = None) -> int:
         folder = Path(args.checkpoint_dir)
         _save_fp16_shards(model, folder)
         del model
+        if args.quantization_bit:
+            # What a laptop loads: the pre-quantized copy written by `python -m workbench quantize`.
+            from workbench.chatglm.prequantize import quantize_checkpoint
+
+            quantized = folder.with_name(f"{folder.name}-int{args.quantization_bit}")
+            if quantized.exists():
+                shutil.rmtree(quantized)
+            quantize_checkpoint(folder, args.quantization_bit, quantized)
+            folder = quantized
         proc = subprocess.run(
             [sys.executable, __file__, "--load-only", str(folder), "--dtype", args.dtype or "float32",
              "--threads", str(args.threads)],
             capture_output=True, text=True, check=True,
         )
         load_info = json.loads(proc.stdout.strip().splitlines()[-1])
-        print(f"load from fp16 shards: {load_info['load_s']:.1f} s, model {load_info['model_mb']:.0f} MB, "
-              f"peak RSS {load_info['peak_rss_mb']:.0f} MB (child process, interpreter included)")
+        print(f"load from {folder.name}: {load_info['load_s']:.1f} s, model {load_info['model_mb']:.0f} MB, "
+              f"peak RSS {load_info['peak_rss_mb']:.0f} MB (child process, interpreter included), "
+              f"peak growth while loading {load_info['load_peak_growth_mb']:.0f} MB")
         model = ChatGLMForConditionalGeneration.from_pretrained(folder, dtype=args.dtype or "float32")
-    if args.quantization_bit:
+    if args.quantization_bit and not model.config.quantization_bit:
         model.quantize(args.quantization_bit)
 
     limit = None if args.quantization_bit else matvec_limit(model, reps=max(5, 3 * args.reps if not args.full else 3))
