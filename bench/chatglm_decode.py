@@ -4,16 +4,25 @@
     python bench/chatglm_decode.py --json          # ... and one JSON object as the last line
     python bench/chatglm_decode.py --full          # BianQue-2's real size (hidden 4096, 28 layers, bf16)
     python bench/chatglm_decode.py --full --checkpoint-dir /tmp/glm   # also save fp16 shards and time loading
+    python bench/chatglm_decode.py --checkpoint-dir /tmp/glm --quantization-bit 4   # ... load a pre-quantized copy
 
 Decode tokens/s leaves out the prompt pass: (new - 1) / (time of the last token - time of the first token).
 The matvec limit is the time of plain ``torch.mv`` over every weight one decode step reads (all Linear
 layers and the lm_head, the model's own tensors), measured in the same run.
+
+Prompt pass: ``prefill_tokens_per_s`` per prompt length, against ``prefill_limit_tokens_per_s``, the rate if
+every block Linear ran at this machine's best GEMM rate (the faster of fp32 and bf16 ``F.linear`` on a
+64-row input by an [inner, hidden] weight, measured in the same run; attention and the one-row lm_head
+are left out). With ``--quantization-bit``: ``weight_bytes_per_token`` (every byte one decode step reads:
+quantized weights and their scales, biases, the lm_head), ``memory_read_gb_per_s`` (a plain read of a
+256 MB tensor, same run) and ``bandwidth_limit_tokens_per_s``, their quotient.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import statistics
 import subprocess
 import sys
@@ -27,7 +36,10 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from workbench.chatglm import ChatGLMConfig, ChatGLMForConditionalGeneration  # noqa: E402
+from workbench.chatglm.cpu_gemm import best_seconds, linear_gflops  # noqa: E402
 from workbench.chatglm.loading import current_rss_bytes, peak_rss_bytes  # noqa: E402
+from workbench.chatglm.modeling import BlockLinear  # noqa: E402
+from workbench.chatglm.quantization import QuantizedLinear  # noqa: E402
 
 REFERENCE = ROOT.parent / "shared" / "fixtures" / "chatglm6b" / "perf_reference_mid.json"
 _DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
@@ -75,6 +87,42 @@ def matvec_limit(model: ChatGLMForConditionalGeneration, reps: int) -> float:
     return 1.0 / statistics.median(times)
 
 
+def prefill_limit(model: ChatGLMForConditionalGeneration, hidden: int, inner: int) -> tuple[float, dict]:
+    """Tokens/s of a prompt pass whose block Linears all run at the best measured 64-row GEMM rate."""
+    rates = {str(dt).removeprefix("torch."): linear_gflops(dt, out_features=inner, in_features=hidden)
+             for dt in (torch.float32, torch.bfloat16)}
+    flops_per_token = 2 * sum(
+        m.in_features * m.out_features for m in model.modules() if isinstance(m, (BlockLinear, QuantizedLinear))
+    )
+    return max(rates.values()) * 1e9 / flops_per_token, rates
+
+
+def memory_read_gb_per_s(reps: int = 5) -> float:
+    """GB/s of a plain read (sum) of a 256 MB tensor."""
+    big = torch.ones(64 * 2**20, dtype=torch.float32)
+    seconds = best_seconds(lambda: big.sum(), reps)
+    return big.numel() * 4 / seconds / 1e9
+
+
+def decode_weight_bytes(model: ChatGLMForConditionalGeneration) -> int:
+    """Bytes one decode step reads from weights: every Linear's tensors (quantized weight, the scales in
+    the form the kernel takes, bias) and the lm_head; LayerNorms and the one embedding row are negligible."""
+    total = 0
+    for m in model.modules():
+        if isinstance(m, QuantizedLinear):
+            total += m.weight.numel() * m.weight.element_size()
+            cached = m._kernel_scale
+            scale = cached[2] if cached is not None else m.weight_scale
+            total += scale.numel() * scale.element_size()
+            if m.bias is not None:
+                total += m.bias.numel() * m.bias.element_size()
+        elif isinstance(m, torch.nn.Linear):
+            for t in (m.weight, m.bias):
+                if t is not None:
+                    total += t.numel() * t.element_size()
+    return total
+
+
 def run_generation(model: ChatGLMForConditionalGeneration, prompt_len: int, new_tokens: int, seed: int) -> dict:
     cfg = model.config
     gen = torch.Generator().manual_seed(seed + prompt_len)
@@ -100,12 +148,16 @@ def load_only(folder: str, dtype: str) -> None:
     t0 = time.perf_counter()
     model = ChatGLMForConditionalGeneration.from_pretrained(folder, dtype=dtype)
     seconds = time.perf_counter() - t0
-    size = sum(t.numel() * t.element_size() for t in model.state_dict().values() if t is not model.lm_head.weight)
     after = current_rss_bytes()
+    # The tensors as held (an int4 weight in the kernel's layout), not state_dict(), which converts.
+    tensors = {id(t): t for t in list(model.parameters()) + list(model.buffers())}
+    size = sum(t.numel() * t.element_size() for t in tensors.values())
+    growth = after.get("VmHWM", 0) - before.get("VmRSS", 0)
     print(json.dumps({
         "load_s": seconds, "model_mb": size / 2**20, "peak_rss_mb": peak_rss_bytes() / 2**20,
         "rss_before_mb": before.get("VmRSS", 0) / 2**20, "rss_after_mb": after.get("VmRSS", 0) / 2**20,
         "rss_anon_after_mb": after.get("RssAnon", 0) / 2**20,
+        "load_peak_growth_mb": growth / 2**20, "load_peak_growth_to_model": growth / size if size else None,
     }))
 
 
@@ -166,16 +218,26 @@ def main(argv: list[str] | None = None) -> int:
         folder = Path(args.checkpoint_dir)
         _save_fp16_shards(model, folder)
         del model
+        if args.quantization_bit:
+            # What a laptop loads: the pre-quantized copy written by `python -m workbench quantize`.
+            from workbench.chatglm.prequantize import quantize_checkpoint
+
+            quantized = folder.with_name(f"{folder.name}-int{args.quantization_bit}")
+            if quantized.exists():
+                shutil.rmtree(quantized)
+            quantize_checkpoint(folder, args.quantization_bit, quantized)
+            folder = quantized
         proc = subprocess.run(
             [sys.executable, __file__, "--load-only", str(folder), "--dtype", args.dtype or "float32",
              "--threads", str(args.threads)],
             capture_output=True, text=True, check=True,
         )
         load_info = json.loads(proc.stdout.strip().splitlines()[-1])
-        print(f"load from fp16 shards: {load_info['load_s']:.1f} s, model {load_info['model_mb']:.0f} MB, "
-              f"peak RSS {load_info['peak_rss_mb']:.0f} MB (child process, interpreter included)")
+        print(f"load from {folder.name}: {load_info['load_s']:.1f} s, model {load_info['model_mb']:.0f} MB, "
+              f"peak RSS {load_info['peak_rss_mb']:.0f} MB (child process, interpreter included), "
+              f"peak growth while loading {load_info['load_peak_growth_mb']:.0f} MB")
         model = ChatGLMForConditionalGeneration.from_pretrained(folder, dtype=args.dtype or "float32")
-    if args.quantization_bit:
+    if args.quantization_bit and not model.config.quantization_bit:
         model.quantize(args.quantization_bit)
 
     limit = None if args.quantization_bit else matvec_limit(model, reps=max(5, 3 * args.reps if not args.full else 3))
@@ -183,6 +245,18 @@ def main(argv: list[str] | None = None) -> int:
         print(f"matvec limit: {limit:.1f} tokens/s")
     # Warm-up: first calls allocate and pick kernels.
     run_generation(model, min(prompts), min(8, args.new_tokens), args.seed)
+
+    limit_prefill, gemm_rates = prefill_limit(model, args.hidden, args.inner)
+    print(f"prefill limit: {limit_prefill:.1f} tokens/s (64-row GEMM: "
+          + ", ".join(f"{k} {v:.1f} GFLOP/s" for k, v in gemm_rates.items()) + ")")
+    bandwidth = None
+    if args.quantization_bit:
+        read_rate = memory_read_gb_per_s()
+        weight_bytes = decode_weight_bytes(model)
+        bandwidth = {"weight_bytes_per_token": weight_bytes, "memory_read_gb_per_s": read_rate,
+                     "bandwidth_limit_tokens_per_s": read_rate * 1e9 / weight_bytes}
+        print(f"bandwidth limit: {bandwidth['bandwidth_limit_tokens_per_s']:.1f} tokens/s "
+              f"({weight_bytes / 2**20:.0f} MB per token at {read_rate:.1f} GB/s)")
 
     decode: dict[str, float] = {}
     e2e: dict[str, float] = {}
@@ -192,9 +266,12 @@ def main(argv: list[str] | None = None) -> int:
         decode[str(plen)] = statistics.median(r["decode_tok_s"] for r in runs)
         e2e[str(plen)] = statistics.median(r["e2e_tok_s"] for r in runs)
         prefill[str(plen)] = statistics.median(r["prefill_s"] for r in runs)
-        ratio = f", {decode[str(plen)] / limit:.2f} of the limit" if limit else ""
+        limit_tok = limit or (bandwidth["bandwidth_limit_tokens_per_s"] if bandwidth else None)
+        ratio = f", {decode[str(plen)] / limit_tok:.2f} of the limit" if limit_tok else ""
+        prefill_rate = plen / prefill[str(plen)]
         print(f"prompt {plen:5d}: decode {decode[str(plen)]:7.2f} tok/s{ratio}; end-to-end "
-              f"{e2e[str(plen)]:7.2f} tok/s; prefill {prefill[str(plen)]:.3f} s")
+              f"{e2e[str(plen)]:7.2f} tok/s; prefill {prefill[str(plen)]:.3f} s = {prefill_rate:.1f} tok/s, "
+              f"{prefill_rate / limit_prefill:.2f} of the prefill limit")
     ratio_1024_64 = None
     if "1024" in decode and "64" in decode:
         ratio_1024_64 = decode["64"] / decode["1024"]
@@ -214,6 +291,14 @@ def main(argv: list[str] | None = None) -> int:
             "per_token_ratio_1024_64": ratio_1024_64,
             "peak_rss_mb": peak,
             "prefill_s": prefill,
+            "prefill_tokens_per_s": {k: int(k) / v for k, v in prefill.items()},
+            "prefill_limit_tokens_per_s": limit_prefill,
+            "prefill_ratio_to_limit": {k: int(k) / v / limit_prefill for k, v in prefill.items()},
+            "gemm_64_rows_gflops": gemm_rates,
+            **(bandwidth or {}),
+            "decode_ratio_to_bandwidth_limit": (
+                {k: v / bandwidth["bandwidth_limit_tokens_per_s"] for k, v in decode.items()} if bandwidth else None
+            ),
             "decode_ratio_to_limit": {k: v / limit for k, v in decode.items()} if limit else None,
             "config": {"hidden": args.hidden, "heads": args.heads, "layers": args.layers, "inner": args.inner,
                        "vocab": args.vocab, "dtype": str(dtype).removeprefix("torch."), "threads": args.threads,

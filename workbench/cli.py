@@ -236,6 +236,17 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 
+def cmd_quantize(args: argparse.Namespace) -> int:
+    """Write a pre-quantized (int8 or int4) copy of a BianQue-2 / ChatGLM-6B checkpoint folder."""
+    from workbench.chatglm.prequantize import quantize_checkpoint
+
+    progress = None if args.quiet else (lambda m: print(m, file=sys.stderr))
+    paths = quantize_checkpoint(args.model, args.bits, args.out, progress=progress)
+    size = sum(p.stat().st_size for p in paths)
+    print(json.dumps({"out": str(args.out), "bits": args.bits, "files": [p.name for p in paths],
+                      "weight_bytes": size}))
+    return 0
+
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m workbench", description=__doc__)
@@ -318,6 +329,13 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--token-env", default="WORKBENCH_SERVE_TOKEN",
                     help="NAME of the environment variable holding the bearer token")
     sp.set_defaults(func=cmd_serve)
+
+    sp = sub.add_parser("quantize", help=cmd_quantize.__doc__)
+    sp.add_argument("--model", required=True, help="checkpoint folder (config.json, tokenizer, weights)")
+    sp.add_argument("--bits", type=int, choices=(8, 4), required=True)
+    sp.add_argument("--out", required=True, help="new folder for the quantized checkpoint")
+    sp.add_argument("--quiet", action="store_true", help="no per-tensor progress on stderr")
+    sp.set_defaults(func=cmd_quantize)
 
     from workbench.annotate.accounts_cli import add_users_parser
     from workbench.export.cli import add_export_parser

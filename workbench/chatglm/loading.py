@@ -249,6 +249,9 @@ def _load_one(
     else:
         value = tensor.to(device=dev, copy=True)
     _set_tensor(module, attr, value, key)
+    if isinstance(module, QuantizedLinear) and attr == "weight":
+        # int4 on CPU: converted to the packed kernel layout here, one tensor at a time.
+        module.set_quantized_weight(module.weight)
     seen.add(key)
 
 

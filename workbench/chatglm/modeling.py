@@ -19,6 +19,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from workbench.chatglm import cpu_gemm
 from workbench.chatglm.configuration import RESIDUAL_DEPTH, ChatGLMConfig
 from workbench.errors import InputError
 
@@ -203,6 +204,22 @@ def _first_index(row: list[int], token: int, default: int | None) -> int | None:
         return default
 
 
+class BlockLinear(nn.Linear):
+    """A block's Linear. On a CPU whose bf16 GEMM is slower than its fp32 GEMM, a bf16 prompt pass runs
+    in fp32 on bounded row blocks of the weight (``cpu_gemm``); decode steps stay bf16 matrix-vector."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        w = self.weight
+        if (
+            w.dtype == torch.bfloat16
+            and w.device.type == "cpu"
+            and cpu_gemm.is_prompt_pass(x)
+            and cpu_gemm.GEMM_RATES.upcast_bf16_prefill()
+        ):
+            return cpu_gemm.upcast_linear(x, w, self.bias)
+        return F.linear(x, w, self.bias)
+
+
 class SelfAttention(nn.Module):
     """Fused per-head [q|k|v] projection, 2D rotary, prefix-LM attention, output projection."""
 
@@ -212,8 +229,8 @@ class SelfAttention(nn.Module):
         self.num_heads = config.num_attention_heads
         self.head_dim = config.head_dim
         self.hidden_size = config.hidden_size
-        self.query_key_value = nn.Linear(config.hidden_size, 3 * config.hidden_size)
-        self.dense = nn.Linear(config.hidden_size, config.hidden_size)
+        self.query_key_value = BlockLinear(config.hidden_size, 3 * config.hidden_size)
+        self.dense = BlockLinear(config.hidden_size, config.hidden_size)
         # The original divides q by sqrt(hd) * (layer_id + 1), fills masked scores with -10000 and then
         # multiplies by (layer_id + 1); the same order keeps the scores bit-equal to it.
         self._coeff = float(layer_id + 1)
@@ -263,8 +280,8 @@ class MLP(nn.Module):
 
     def __init__(self, config: ChatGLMConfig) -> None:
         super().__init__()
-        self.dense_h_to_4h = nn.Linear(config.hidden_size, config.ffn_hidden_size)
-        self.dense_4h_to_h = nn.Linear(config.ffn_hidden_size, config.hidden_size)
+        self.dense_h_to_4h = BlockLinear(config.hidden_size, config.ffn_hidden_size)
+        self.dense_4h_to_h = BlockLinear(config.ffn_hidden_size, config.hidden_size)
 
     def forward(self, x: Tensor) -> Tensor:
         return self.dense_4h_to_h(gelu_tanh(self.dense_h_to_4h(x)))

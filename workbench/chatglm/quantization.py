@@ -4,8 +4,11 @@ Format (the original's, so pre-quantized checkpoints load): ``weight`` int8 with
 output row in ``weight_scale`` (w ~= q * scale, scale = max|w| / 127 or / 7). int4 packs two values per
 byte along the input dimension: the even column in the high nibble, the odd column in the low nibble.
 
-CPU: pure torch. int8 uses ``torch._weight_int8pack_mm`` when this torch has it (checked once against the
-plain path) and otherwise dequantizes row blocks; int4 dequantizes row blocks per matmul. CUDA: fp16
+CPU: pure torch. Decode steps run torch's fused kernels, ``_weight_int8pack_mm`` and
+``_weight_int4pack_mm_for_cpu`` (int4 weights held in its packed layout, converted at load and back when
+saved), with activations in the dtype the kernel is fast in (checked and timed once per process), cast
+back afterwards. A prompt pass runs whichever is faster here: the kernel, or fp32 GEMMs on dequantized
+row blocks (``cpu_gemm``). Without a usable kernel, row blocks are dequantized per matmul. CUDA: fp16
 dequantization kernels compiled at first use through cpm_kernels' NVRTC bindings (cpm_kernels is imported
 lazily and only when CUDA is available, because it raises at import without a driver); any failure, or a
 mismatch with the torch result in the one-time self-check, falls back to dequantizing with torch.
@@ -21,6 +24,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from workbench.chatglm import cpu_gemm
+from workbench.chatglm.cpu_gemm import MARGIN, PROBE_ROWS, best_seconds
 from workbench.chatglm.modeling import ChatGLM
 from workbench.errors import UnsupportedModelError
 
@@ -68,58 +73,241 @@ def dequantize(weight: Tensor, scale: Tensor, bits: int, dtype: torch.dtype | No
     return q.to(dtype) * scale.to(dtype)[:, None]
 
 
-class _Int8PackMM:
-    """Availability of torch's fused CPU int8 weight-only matmul, checked once per dtype."""
+class _CpuKernel:
+    """One of torch's fused CPU weight-only kernels, checked once per process (per machine, in effect).
+
+    ``activation_dtype()`` is the dtype the kernel runs its activations in: among those that give correct
+    results, the fastest on a one-row (decode) input, whatever the model's dtype. On AVX2 machines the
+    kernels are vectorised for bf16 only: fp32 activations were measured 8-15x slower there.
+    ``prefill_gflops()`` is its rate on a 64-row input, to compare with an fp32 GEMM on dequantized blocks.
+    """
+
+    CANDIDATES = (torch.bfloat16, torch.float32)
+
+    def __init__(self, bits: int) -> None:
+        self.bits = bits
+        self._dtype: torch.dtype | None | bool = False  # False = not checked yet
+        self._prefill: float | None = None
+
+    def _op_available(self) -> bool:
+        if self.bits == 8:
+            return hasattr(torch, "_weight_int8pack_mm")
+        return hasattr(torch, "_weight_int4pack_mm_for_cpu") and INT4_LAYOUT.usable()
+
+    def activation_dtype(self) -> torch.dtype | None:
+        if self._dtype is False:
+            self._dtype = self._choose()
+        return self._dtype if isinstance(self._dtype, torch.dtype) else None
+
+    def _probe(self, out_features: int, in_features: int) -> tuple[Tensor, Tensor]:
+        gen = torch.Generator().manual_seed(0)
+        q = torch.randint(-_QMAX[self.bits], _QMAX[self.bits] + 1, (out_features, in_features), dtype=torch.int8,
+                          generator=gen)
+        scale = torch.rand(out_features, generator=gen) / 64 + 1e-3
+        return q, scale
+
+    def run(self, x2: Tensor, weight: Tensor, scale: Tensor) -> Tensor:
+        """The kernel on ``x2`` [rows, in] in the activation dtype; ``weight`` in this kernel's layout and
+        ``scale`` [out] (int4: the [groups, out, 2] scales-and-zeros tensor) in the same dtype."""
+        if self.bits == 8:
+            return torch._weight_int8pack_mm(x2, weight, scale)
+        return torch._weight_int4pack_mm_for_cpu(
+            x2, weight.view(torch.uint8), INT4_LAYOUT.group_size(x2.shape[-1]), scale
+        )
+
+    def kernel_operands(self, q: Tensor, scale: Tensor, dtype: torch.dtype) -> tuple[Tensor, Tensor]:
+        """(weight, scale operand) for a ChatGLM-layout quantized weight ``q`` (tests and probes)."""
+        if self.bits == 8:
+            return q, scale.to(dtype)
+        return INT4_LAYOUT.pack(unpack_int4(q)), INT4_LAYOUT.scales_and_zeros(scale, q.shape[1] * 2, dtype)
+
+    def _choose(self) -> torch.dtype | None:
+        if not self._op_available():
+            return None
+        q, scale = self._probe(256, 512)
+        if self.bits == 4:
+            q = pack_int4(q)
+        x = torch.randn(3, 512, generator=torch.Generator().manual_seed(1))
+        ref = x @ dequantize(q, scale, self.bits, torch.float32).T
+        timings: dict[torch.dtype, float] = {}
+        for dtype in self.CANDIDATES:
+            try:
+                w, s = self.kernel_operands(q, scale, dtype)
+                got = self.run(x.to(dtype), w, s).float()
+                tol = 1e-3 if dtype == torch.float32 else 5e-2
+                if not torch.allclose(got, ref, rtol=tol, atol=tol * ref.abs().max().item()):
+                    continue
+                x1 = x[:1].to(dtype)
+                timings[dtype] = best_seconds(lambda: self.run(x1, w, s))  # noqa: B023 - called right here
+            except Exception:  # noqa: BLE001 - a private op may be missing or reject the dtype
+                continue
+        if not timings:
+            return None
+        best = min(timings, key=lambda d: timings[d])
+        # Prefer bf16 unless fp32 is clearly faster: the timing runs on a machine others may be loading.
+        if torch.bfloat16 in timings and timings[torch.bfloat16] <= MARGIN * timings[best]:
+            return torch.bfloat16
+        return best
+
+    def prefill_gflops(self) -> float:
+        """The kernel's GFLOP/s on a 64-row input (0 when it is unusable)."""
+        if self._prefill is None:
+            dtype = self.activation_dtype()
+            if dtype is None:
+                self._prefill = 0.0
+            else:
+                q, scale = self._probe(2048, 2048)
+                if self.bits == 4:
+                    q = pack_int4(q)
+                w, s = self.kernel_operands(q, scale, dtype)
+                x = torch.randn(PROBE_ROWS, 2048).to(dtype)
+                with torch.inference_mode():
+                    seconds = best_seconds(lambda: self.run(x, w, s))
+                self._prefill = 2.0 * PROBE_ROWS * 2048 * 2048 / seconds / 1e9
+        return self._prefill
+
+    def dequantized_prefill_is_faster(self) -> bool:
+        """Whether fp32 GEMMs on dequantized blocks beat this kernel on a prompt pass here."""
+        return cpu_gemm.GEMM_RATES.fp32_rate() > MARGIN * self.prefill_gflops()
+
+
+class Int4CpuLayout:
+    """torch's packed int4 CPU layout (``_convert_weight_to_int4pack_for_cpu``), learned once per process.
+
+    torch packs rows in blocks of ``block`` (32 on AVX2, 64 on AVX-512): per block, for each input column
+    ``k``, ``block / 2`` bytes whose low and high nibbles hold unsigned values (q + 8) of given rows. The
+    row of each nibble is read off packing probe matrices, and the whole inverse is verified against
+    torch's packing on a random matrix; any mismatch disables the kernel (the dequantizing path runs).
+    Checkpoints keep the original ChatGLM layout: weights are converted at load and back when saved.
+    """
+
+    GROUP_SIZES = (128, 64, 32)
 
     def __init__(self) -> None:
-        self._ok: dict[torch.dtype, bool] = {}
+        self._checked = False
+        self.block = 0
+        self._low_rows = torch.empty(0, dtype=torch.long)
+        self._high_rows = torch.empty(0, dtype=torch.long)
 
-    def usable(self, dtype: torch.dtype) -> bool:
-        if dtype not in self._ok:
-            self._ok[dtype] = self._check(dtype)
-        return self._ok[dtype]
+    def usable(self) -> bool:
+        if not self._checked:
+            self._checked = True
+            try:
+                self._learn()
+            except Exception as exc:  # noqa: BLE001 - a private op may be missing or behave differently
+                logger.info("int4 CPU kernel layout not usable (%s); int4 dequantizes per matmul", exc)
+                self.block = 0
+        return self.block > 0
 
     @staticmethod
-    def _check(dtype: torch.dtype) -> bool:
-        fn = getattr(torch, "_weight_int8pack_mm", None)
-        if fn is None or dtype not in (torch.float32, torch.bfloat16):
-            return False
-        try:
-            gen = torch.Generator().manual_seed(0)
-            q = torch.randint(-127, 128, (48, 64), dtype=torch.int8, generator=gen)
-            s = torch.rand(48, generator=gen).to(dtype)
-            x = torch.randn(3, 64, generator=gen).to(dtype)
-            ref = x.float() @ dequantize(q, s, 8, torch.float32).T
-            got = fn(x, q, s).float()
-            tol = 1e-3 if dtype == torch.float32 else 5e-2
-            return bool(torch.allclose(got, ref, rtol=tol, atol=tol * ref.abs().max().item()))
-        except Exception:  # noqa: BLE001 - a private op may be missing or reject the dtype
-            return False
+    def _torch_pack(unsigned: Tensor) -> Tensor:
+        return torch._convert_weight_to_int4pack_for_cpu(unsigned.to(torch.int32).contiguous(), 2).view(torch.uint8)
+
+    def _learn(self) -> None:
+        if not hasattr(torch, "_convert_weight_to_int4pack_for_cpu"):
+            raise RuntimeError("this torch has no _convert_weight_to_int4pack_for_cpu")
+        n, k = 128, 2
+        rows = torch.arange(n)[:, None].expand(n, k)
+        cols = torch.arange(k)[None].expand(n, k)
+        low_id = self._torch_pack(rows % 16).reshape(-1)
+        high_id = self._torch_pack(rows // 16).reshape(-1)
+        col_id = self._torch_pack(cols).reshape(-1)
+        half = int((col_id & 0xF).ne(0).nonzero()[0])  # bytes per input column in one row block
+        self.block = 2 * half
+        self._low_rows = ((low_id[:half] & 0xF) + 16 * (high_id[:half] & 0xF)).long()
+        self._high_rows = ((low_id[:half] >> 4) + 16 * (high_id[:half] >> 4)).long()
+        probe = torch.randint(0, 16, (4 * self.block, 96), generator=torch.Generator().manual_seed(0))
+        if not torch.equal(self.pack(probe - 8), self._torch_pack(probe)) or not torch.equal(
+            self.unpack(self._torch_pack(probe)), probe - 8
+        ):
+            raise RuntimeError("the learned int4 layout does not reproduce torch's packing")
+
+    def supports(self, out_features: int, in_features: int) -> bool:
+        return self.usable() and out_features % self.block == 0 and in_features % self.GROUP_SIZES[-1] == 0
+
+    def group_size(self, in_features: int) -> int:
+        return next(g for g in self.GROUP_SIZES if in_features % g == 0)
+
+    def pack(self, q: Tensor) -> Tensor:
+        """Signed int4 values [out, in] (int8, [-8, 7]) -> torch's packed layout, uint8 [out, in / 2]."""
+        out_features, in_features = q.shape
+        u = (q.to(torch.int16) + 8).to(torch.uint8).view(out_features // self.block, self.block, in_features)
+        u = u.transpose(1, 2)  # [blocks, in, block]
+        packed = u[..., self._low_rows] | (u[..., self._high_rows] << 4)
+        return packed.reshape(out_features, in_features // 2)
+
+    def unpack(self, packed: Tensor) -> Tensor:
+        """Inverse of :meth:`pack`: signed int8 values [out, in]."""
+        out_features, in_features = packed.shape[0], packed.shape[1] * 2
+        p = packed.view(torch.uint8).view(out_features // self.block, in_features, self.block // 2)
+        u = torch.empty(p.shape[0], in_features, self.block, dtype=torch.uint8, device=packed.device)
+        u[..., self._low_rows] = p & 0xF
+        u[..., self._high_rows] = p >> 4
+        return (u.transpose(1, 2).reshape(out_features, in_features).to(torch.int8) - 8)
+
+    def scales_and_zeros(self, scale: Tensor, in_features: int, dtype: torch.dtype) -> Tensor:
+        """The kernel's [groups, out, 2] (scale, zero) tensor for ChatGLM's one scale per row (zero = 0)."""
+        groups = in_features // self.group_size(in_features)
+        s = scale.to(dtype)
+        return torch.stack((s, torch.zeros_like(s)), dim=-1)[None].expand(groups, -1, -1).contiguous()
 
 
-_INT8_PACK_MM = _Int8PackMM()
+INT4_LAYOUT = Int4CpuLayout()
+_KERNELS = {8: _CpuKernel(8), 4: _CpuKernel(4)}
 
 
-def _cpu_quantized_linear(x: Tensor, weight: Tensor, scale: Tensor, bias: Tensor | None, bits: int) -> Tensor:
+def cpu_kernel_dtype(bits: int) -> torch.dtype | None:
+    """The activation dtype the fused CPU kernel for ``bits`` runs in here (None: no usable kernel)."""
+    return _KERNELS[bits].activation_dtype()
+
+
+def _dequantized_rows(layer: QuantizedLinear, r0: int, r1: int, dtype: torch.dtype) -> Tensor:
+    scale = layer.weight_scale[r0:r1].to(dtype)[:, None]
+    if layer.bits == 8:
+        return layer.weight[r0:r1].to(dtype) * scale
+    if layer.layout == CPU_INT4_LAYOUT:
+        return INT4_LAYOUT.unpack(layer.weight[r0:r1]).to(dtype) * scale
+    return unpack_int4(layer.weight[r0:r1]).to(dtype) * scale
+
+
+def _cpu_quantized_linear(x: Tensor, layer: QuantizedLinear) -> Tensor:
+    kernel = _KERNELS[layer.bits]
+    kernel_ready = layer.bits == 8 or layer.layout == CPU_INT4_LAYOUT
+    act = kernel.activation_dtype() if kernel_ready else None
+    if cpu_gemm.is_prompt_pass(x) and (act is None or kernel.dequantized_prefill_is_faster()):
+        align = INT4_LAYOUT.block if layer.layout == CPU_INT4_LAYOUT else 1
+        return cpu_gemm.blocked_fp32_linear(
+            x, layer.out_features, lambda r0, r1: _dequantized_rows(layer, r0, r1, torch.float32), layer.bias,
+            row_align=align,
+        )
+    if act is not None:
+        x2 = x.reshape(-1, x.shape[-1]).to(act).contiguous()
+        y = kernel.run(x2, layer.weight, layer.kernel_scale(act))
+        if layer.weight_scale.dtype != act:
+            # The kernel ran with unit scales: apply the row scales at the model's precision.
+            y = y.to(layer.weight_scale.dtype) * layer.weight_scale
+        y = y.to(x.dtype)
+        if layer.bias is not None:
+            y = y + layer.bias
+        return y.view(*x.shape[:-1], layer.out_features)
+    # No kernel: dequantize row blocks in the activations' dtype.
+    return _blocked_dequantized_linear(x, layer)
+
+
+def _blocked_dequantized_linear(x: Tensor, layer: QuantizedLinear) -> Tensor:
     x2 = x.reshape(-1, x.shape[-1])
-    out_features = scale.shape[0]
-    if bits == 8 and scale.dtype == x.dtype and _INT8_PACK_MM.usable(x.dtype) and x2.is_contiguous():
-        y = torch._weight_int8pack_mm(x2, weight, scale)
-        if bias is not None:
-            y = y + bias
-        return y.view(*x.shape[:-1], out_features)
-    in_features = x.shape[-1]
-    rows = max(1, _BLOCK_ELEMENTS // in_features)
+    out_features = layer.out_features
+    align = INT4_LAYOUT.block if layer.layout == CPU_INT4_LAYOUT else 1
+    rows = max(align, _BLOCK_ELEMENTS // x.shape[-1] // align * align)
     if rows >= out_features:
-        y = F.linear(x2, dequantize(weight, scale, bits, x.dtype), bias)
+        y = F.linear(x2, _dequantized_rows(layer, 0, out_features, x.dtype), layer.bias)
         return y.view(*x.shape[:-1], out_features)
     y = x2.new_empty(x2.shape[0], out_features)
     for r0 in range(0, out_features, rows):
         r1 = min(r0 + rows, out_features)
-        w = dequantize(weight[r0:r1], scale[r0:r1], bits, x.dtype)
-        y[:, r0:r1] = x2 @ w.T
-    if bias is not None:
-        y += bias
+        y[:, r0:r1] = x2 @ _dequantized_rows(layer, r0, r1, x.dtype).T
+    if layer.bias is not None:
+        y += layer.bias
     return y.view(*x.shape[:-1], out_features)
 
 
@@ -223,16 +411,22 @@ extern "C" __global__ void wb_dequant_int4(const signed char* w, const unsigned 
 _CUDA_DEQUANTIZER = _CudaDequantizer()
 
 
-def quantized_linear(x: Tensor, weight: Tensor, scale: Tensor, bias: Tensor | None, bits: int) -> Tensor:
-    """y = x @ dequant(weight).T + bias."""
-    if x.device.type == "cuda":
-        w = _CUDA_DEQUANTIZER.dequantize(weight, scale, bits).to(x.dtype)
-        return F.linear(x, w, bias)
-    return _cpu_quantized_linear(x, weight, scale, bias, bits)
+def cuda_quantized_linear(x: Tensor, weight: Tensor, scale: Tensor, bias: Tensor | None, bits: int) -> Tensor:
+    """y = x @ dequant(weight).T + bias on CUDA, for a weight in the original ChatGLM layout."""
+    w = _CUDA_DEQUANTIZER.dequantize(weight, scale, bits).to(x.dtype)
+    return F.linear(x, w, bias)
+
+
+CHATGLM_LAYOUT = "chatglm"
+CPU_INT4_LAYOUT = "cpu-int4"
 
 
 class QuantizedLinear(nn.Module):
-    """A weight-only quantized Linear: int8 ``weight`` (packed for int4), ``weight_scale`` and ``bias``."""
+    """A weight-only quantized Linear: int8 ``weight`` (packed for int4), ``weight_scale`` and ``bias``.
+
+    On CPU an int4 weight is held in torch's packed kernel layout (``layout == "cpu-int4"``) when that
+    kernel works here; ``state_dict()`` always gives the original ChatGLM layout, so checkpoints keep it.
+    """
 
     def __init__(
         self,
@@ -251,6 +445,8 @@ class QuantizedLinear(nn.Module):
         self.in_features = in_features
         self.out_features = out_features
         self.bits = bits
+        self.layout = CHATGLM_LAYOUT
+        self._kernel_scale: tuple[Tensor, torch.dtype, Tensor] | None = None
         packed = in_features // 2 if bits == 4 else in_features
         self.register_buffer("weight", torch.empty(out_features, packed, dtype=torch.int8, device=device))
         self.register_buffer("weight_scale", torch.empty(out_features, dtype=dtype, device=device))
@@ -262,7 +458,7 @@ class QuantizedLinear(nn.Module):
         w = linear.weight
         module = cls(linear.in_features, linear.out_features, bits, linear.bias is not None, w.dtype, w.device)
         q, scale = quantize_weight(w, bits)
-        module.weight = q
+        module.set_quantized_weight(q)
         module.weight_scale = scale
         if linear.bias is not None:
             module.bias = nn.Parameter(linear.bias.detach().clone(), requires_grad=False)
@@ -273,11 +469,66 @@ class QuantizedLinear(nn.Module):
         if tuple(weight.shape) != (self.out_features, self.in_features):
             raise ValueError(f"expected weight [{self.out_features}, {self.in_features}], got {tuple(weight.shape)}")
         q, scale = quantize_weight(weight, self.bits)
-        self.weight = q
+        self.set_quantized_weight(q)
         self.weight_scale = scale
 
+    def set_quantized_weight(self, q: Tensor) -> None:
+        """Adopt a weight in the original ChatGLM layout (int8; int4 packed two per byte), converting an
+        int4 one on CPU to the packed kernel layout when that kernel works on this machine."""
+        self.layout = CHATGLM_LAYOUT
+        if (
+            self.bits == 4
+            and q.device.type == "cpu"
+            and INT4_LAYOUT.supports(self.out_features, self.in_features)
+            and cpu_kernel_dtype(4) is not None
+        ):
+            q = self._to_cpu_int4(q)
+            self.layout = CPU_INT4_LAYOUT
+        self.weight = q
+
+    def _to_cpu_int4(self, q: Tensor) -> Tensor:
+        # Row blocks bound the unpacked temporaries (loading must stay near the quantized size).
+        out = torch.empty(q.shape, dtype=torch.int8)
+        step = max(INT4_LAYOUT.block, _BLOCK_ELEMENTS // self.in_features // INT4_LAYOUT.block * INT4_LAYOUT.block)
+        for r0 in range(0, self.out_features, step):
+            r1 = min(r0 + step, self.out_features)
+            out[r0:r1] = INT4_LAYOUT.pack(unpack_int4(q[r0:r1])).view(torch.int8)
+        return out
+
+    def chatglm_weight(self) -> Tensor:
+        """The weight in the original ChatGLM layout (what checkpoints hold)."""
+        if self.layout == CHATGLM_LAYOUT:
+            return self.weight
+        out = torch.empty(self.weight.shape, dtype=torch.int8)
+        step = max(INT4_LAYOUT.block, _BLOCK_ELEMENTS // self.in_features // INT4_LAYOUT.block * INT4_LAYOUT.block)
+        for r0 in range(0, self.out_features, step):
+            r1 = min(r0 + step, self.out_features)
+            out[r0:r1] = pack_int4(INT4_LAYOUT.unpack(self.weight[r0:r1]))
+        return out
+
+    def kernel_scale(self, dtype: torch.dtype) -> Tensor:
+        """The fused kernel's scale operand in ``dtype``, cached: the row scales when the model runs in
+        that dtype, else unit scales (the row scales are then applied afterwards, at full precision)."""
+        cached = self._kernel_scale
+        if cached is not None and cached[0] is self.weight_scale and cached[1] == dtype:
+            return cached[2]
+        scale = self.weight_scale if self.weight_scale.dtype == dtype else torch.ones_like(self.weight_scale)
+        if self.bits == 8:
+            operand = scale.to(dtype)
+        else:
+            operand = INT4_LAYOUT.scales_and_zeros(scale, self.in_features, dtype)
+        self._kernel_scale = (self.weight_scale, dtype, operand)
+        return operand
+
+    def _save_to_state_dict(self, destination: dict[str, Any], prefix: str, keep_vars: bool) -> None:
+        super()._save_to_state_dict(destination, prefix, keep_vars)
+        if self.layout != CHATGLM_LAYOUT:
+            destination[prefix + "weight"] = self.chatglm_weight()
+
     def forward(self, x: Tensor) -> Tensor:
-        return quantized_linear(x, self.weight, self.weight_scale, self.bias, self.bits)
+        if x.device.type == "cuda" or self.weight.device.type == "cuda":
+            return cuda_quantized_linear(x, self.chatglm_weight(), self.weight_scale, self.bias, self.bits)
+        return _cpu_quantized_linear(x, self)
 
     def extra_repr(self) -> str:
         return f"in_features={self.in_features}, out_features={self.out_features}, bits={self.bits}"

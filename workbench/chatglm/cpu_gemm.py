@@ -1,0 +1,104 @@
+"""Which CPU matmul is fastest on this machine for a prompt pass, measured once per process.
+
+On CPUs without native bf16 arithmetic (AVX2, most laptops) a bf16 ``F.linear`` over many rows runs at a
+fraction of the fp32 GEMM rate, while one-row decode steps are bound by memory bandwidth, where bf16's
+half-size weights win. So a prompt pass (at least :data:`PREFILL_MIN_ROWS` rows) of a bf16 Linear upcasts
+its weight to fp32 in bounded row blocks and runs fp32 GEMMs; decode keeps the bf16 matrix-vector path.
+No full fp32 copy of a weight ever exists: the temporary is at most :data:`UPCAST_BLOCK_ELEMENTS` floats.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+# Below this many rows the upcast (a read and a write of every weight) costs more than the GEMM gains.
+PREFILL_MIN_ROWS = 16
+# fp32 rows upcast at once: 16 MB, enough for an efficient GEMM, small next to any weight worth blocking.
+UPCAST_BLOCK_ELEMENTS = 4 * 1024 * 1024
+# A path must be this much faster to be chosen (timings on a busy machine jitter).
+MARGIN = 1.15
+PROBE_ROWS = 64
+
+
+def best_seconds(fn: Callable[[], object], reps: int = 3) -> float:
+    """Shortest of ``reps`` timed calls after one warm-up call."""
+    fn()
+    best = float("inf")
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
+def linear_gflops(dtype: torch.dtype, rows: int = PROBE_ROWS, out_features: int = 2048,
+                  in_features: int = 2048, reps: int = 3) -> float:
+    """GFLOP/s of ``F.linear`` on a ``rows``-row input in ``dtype`` (random data, this process's threads)."""
+    gen = torch.Generator().manual_seed(0)
+    x = torch.randn(rows, in_features, generator=gen).to(dtype)
+    w = torch.randn(out_features, in_features, generator=gen).to(dtype)
+    with torch.inference_mode():
+        seconds = best_seconds(lambda: F.linear(x, w), reps)
+    return 2.0 * rows * out_features * in_features / seconds / 1e9
+
+
+class GemmRates:
+    """fp32 and bf16 GEMM rates on a 64-row input, measured at first use (well under a second)."""
+
+    def __init__(self) -> None:
+        self._rates: dict[torch.dtype, float] | None = None
+
+    def rates(self) -> dict[torch.dtype, float]:
+        if self._rates is None:
+            self._rates = {dt: linear_gflops(dt) for dt in (torch.float32, torch.bfloat16)}
+        return self._rates
+
+    def fp32_rate(self) -> float:
+        return self.rates()[torch.float32]
+
+    def upcast_bf16_prefill(self) -> bool:
+        """Whether a bf16 prompt pass is faster through fp32 GEMMs on this machine."""
+        r = self.rates()
+        return r[torch.float32] > MARGIN * r[torch.bfloat16]
+
+
+GEMM_RATES = GemmRates()
+
+
+def is_prompt_pass(x: Tensor) -> bool:
+    """Many rows at once (a prompt pass), as opposed to a decode step."""
+    return x.numel() // max(x.shape[-1], 1) >= PREFILL_MIN_ROWS
+
+
+def blocked_fp32_linear(
+    x: Tensor,
+    out_features: int,
+    weight_rows: Callable[[int, int], Tensor],
+    bias: Tensor | None,
+    row_align: int = 1,
+) -> Tensor:
+    """``x @ W.T + bias`` computed in fp32, ``W`` produced ``weight_rows(r0, r1)`` (fp32 [r1-r0, in]) one
+    bounded block of output rows at a time; the result has ``x``'s dtype."""
+    in_features = x.shape[-1]
+    x2 = x.reshape(-1, in_features).float()
+    rows = max(row_align, UPCAST_BLOCK_ELEMENTS // max(in_features, 1) // row_align * row_align)
+    if rows >= out_features:
+        y = x2 @ weight_rows(0, out_features).T
+    else:
+        y = torch.empty(x2.shape[0], out_features, dtype=torch.float32, device=x.device)
+        for r0 in range(0, out_features, rows):
+            r1 = min(r0 + rows, out_features)
+            y[:, r0:r1] = x2 @ weight_rows(r0, r1).T
+    if bias is not None:
+        y += bias.float()
+    return y.to(x.dtype).view(*x.shape[:-1], out_features)
+
+
+def upcast_linear(x: Tensor, weight: Tensor, bias: Tensor | None) -> Tensor:
+    """A bf16 Linear's prompt pass through fp32 GEMMs on row blocks of the weight."""
+    return blocked_fp32_linear(x, weight.shape[0], lambda r0, r1: weight[r0:r1].float(), bias)
