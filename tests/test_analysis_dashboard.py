@@ -15,13 +15,14 @@ import pytest
 
 from workbench.analysis.agreement import agreement_table
 from workbench.analysis.dashboard import Dashboard, compute_dashboard
-from workbench.analysis.filters import Filters, apply_filters
+from workbench.analysis.filters import apply_filters
 from workbench.analysis.frames import Frames
 from workbench.analysis.plots import dashboard_figures
 from workbench.analysis.preference import bradley_terry, pairwise_matrix, position_bias
 from workbench.analysis.report import dashboard_markdown, markdown_table, write_report
 from workbench.analysis.scores import column_scores
 from workbench.errors import InputError
+from workbench.scope import Scope
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -58,13 +59,13 @@ def test_dashboard_tables_equal_the_direct_calls(frames, dash):
 
 
 def test_dashboard_applies_filters(frames):
-    f = Filters(columns=("BianQue-1.0", "BianQue-2.0"), annotators=("ann00", "ann01", "ann02", "ann03"))
+    f = Scope(columns=("BianQue-1.0", "BianQue-2.0"), annotators=("ann00", "ann01", "ann02", "ann03"))
     d = compute_dashboard(frames, f, metrics=False, n_boot=200, bt_boot=20)
     filtered = apply_filters(frames, columns=f.columns, annotators=f.annotators)
     assert d.counts["ratings"] == len(filtered.ratings) < len(frames.ratings)
     assert set(d.scores["column"]) == {"BianQue-1.0", "BianQue-2.0"}
     assert set(d.bradley_terry["column"]) == {"BianQue-1.0", "BianQue-2.0"}
-    assert d.metrics is None and d.filters == f
+    assert d.metrics is None and d.scope == f
 
 
 def test_empty_store_gives_empty_tables_not_errors(tmp_path):

@@ -8,9 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from workbench.analysis.filters import Filters, apply_filters
+from workbench.analysis.filters import apply_filters, apply_scope
 from workbench.analysis.frames import FRAME_COLUMNS, Frames, empty_frame, validate_frame, validate_frames
 from workbench.errors import InputError
+from workbench.scope import Scope
 
 
 def make_frames() -> Frames:
@@ -157,7 +158,7 @@ def test_turn_type_filter_uses_human_label_then_auto():
 
 def test_filters_value_object():
     frames = make_frames()
-    f = Filters(annotators=("ann",), columns=("A", "B", "C"))
-    assert f.apply(frames).ratings.equals(
+    f = Scope(annotators=("ann",), columns=("A", "B", "C"))
+    assert apply_scope(frames, f).ratings.equals(
         apply_filters(frames, annotators=["ann"], columns=["A", "B", "C"]).ratings
     )

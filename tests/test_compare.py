@@ -10,11 +10,11 @@ import plotly.graph_objects as go
 import pytest
 from sqlalchemy import event, select
 
-from workbench.analysis.filters import Filters
 from workbench.analysis.from_store import load_frames
 from workbench.analysis.plots import dashboard_figures
 from workbench.analysis.report import SECTIONS
 from workbench.datasets.store_import import import_dataset
+from workbench.scope import Scope
 from workbench.store.engine import Store
 from workbench.store.schema import Dialogue, Generation, Preference, Rating, Suggestion, Turn, User
 
@@ -157,7 +157,7 @@ def test_dashboard_from_store_matches_hand_counts(store):
     assert scores.loc["B", "error_rate"] == pytest.approx(0.5)  # B1 ok, B3 error
     # A wins both submitted judgements (a pick and a ranking); the draft win for B does not count
     assert d.win_rates.loc["A", "B"] == pytest.approx(1.0) and d.win_counts.loc["A", "B"] == 2
-    only_ann2 = compute_dashboard(load_frames(store), Filters(annotators=("ann2",)), metrics=False, n_boot=200)
+    only_ann2 = compute_dashboard(load_frames(store), Scope(annotators=("ann2",)), metrics=False, n_boot=200)
     assert only_ann2.counts["ratings"] == 1 and only_ann2.counts["preferences"] == 1
 
 

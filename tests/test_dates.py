@@ -11,6 +11,7 @@ import pytest
 from workbench.dates import date_range, parse_when, utc_naive
 from workbench.errors import InputError
 from workbench.export.selection import ExportFilters, in_scope
+from workbench.scope import Scope
 
 
 @pytest.mark.parametrize(("value", "expected"), [
@@ -60,7 +61,7 @@ def test_the_dashboard_and_the_export_keep_the_same_instants(date_from, date_to)
 
     lo, hi = date_range(date_from, date_to)
     dashboard = _date_mask(pd.Series(INSTANTS), pd.Timestamp(lo) if lo else None, pd.Timestamp(hi) if hi else None)
-    f = ExportFilters(date_from=parse_when(date_from, "from"), date_to=parse_when(date_to, "to"))
+    f = ExportFilters(scope=Scope(date_from=parse_when(date_from, "from"), date_to=parse_when(date_to, "to")))
 
     class Candidate:
         dataset = None

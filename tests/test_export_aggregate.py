@@ -13,6 +13,7 @@ from workbench.export import ExportCandidate, ExportFilters, RatingInfo
 from workbench.export.context import ExportContext
 from workbench.export.dpo import dpo_pairs
 from workbench.export.kto import write as write_kto
+from workbench.scope import Scope
 
 HIST = [Turn("patient", "我头痛三天了")]
 FULL_TURNS = 36
@@ -102,7 +103,7 @@ def test_kto_labels_by_aggregate(tmp_path):
 
 
 def test_annotator_filter_and_bad_method():
-    only_careful = ExportFilters(use_corrections=False, aggregate="mace", annotators=("c1", "c2", "c3"))
+    only_careful = ExportFilters(scope=Scope(annotators=("c1", "c2", "c3")), use_corrections=False, aggregate="mace")
     ctx = ExportContext.build(crowd(), only_careful)
     assert set(ctx.vote_weights) == {"c1", "c2", "c3"}
     with pytest.raises(InputError, match="unknown aggregation"):

@@ -38,6 +38,7 @@ from workbench.export import (
     export_all,
 )
 from workbench.export.from_store import export_from_store
+from workbench.scope import Scope
 from workbench.store.engine import Store
 from workbench.store.schema import Dataset, Dialogue, Generation, Preference, Rating, Suggestion, User
 from workbench.store.schema import Turn as TurnRow
@@ -148,9 +149,9 @@ OPTIONS: dict[str, dict] = {
     "dawid_skene_system_prompt": {"filters": ExportFilters(aggregate="dawid-skene"),
                                   "system_prompt": "你是医生王大夫的助手，联系电话13700001111。"},
     "mace_filtered": {"filters": ExportFilters(
-        aggregate="mace", annotators=("ann1", "ann2", "ann3"), turn_types=("question", "mixed"), min_agreement=0.2,
-        datasets=("set-a", "set-b"), date_from=date(2025, 2, 3), date_to=datetime(2025, 2, 15, 12, 0),
-        kto_threshold=3.5, exclude_safety_flagged=False, min_questioning=2.0)},
+        scope=Scope(annotators=("ann1", "ann2", "ann3"), turn_types=("question", "mixed"), datasets=("set-a", "set-b"),
+                    date_from=date(2025, 2, 3), date_to=datetime(2025, 2, 15, 12, 0)),
+        aggregate="mace", min_agreement=0.2, kto_threshold=3.5, exclude_safety_flagged=False, min_questioning=2.0)},
     "explicit_preferences_no_corrections": {"filters": ExportFilters(use_corrections=False, score_threshold=None,
                                                                      dpo_low_threshold=3.0),
                                             "explicit_preferences": True},

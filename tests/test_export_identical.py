@@ -12,6 +12,7 @@ import pytest
 from workbench.dialogue import Turn
 from workbench.export import ExportCandidate, ExportFilters, PreferenceOutcome, RatingInfo, export
 from workbench.export.selection import select_targets
+from workbench.scope import Scope
 
 P, D = "patient", "doctor"
 HISTORY = (Turn(P, "孩子发烧两天了，38度5"),)
@@ -162,7 +163,7 @@ def test_turn_type_filters_on_the_exported_target(tmp_path, fmt):
 
     def targets(turn_type: str) -> list[str]:
         out = tmp_path / f"{fmt}-{turn_type}"
-        export(cands, fmt, out, ExportFilters(turn_types=(turn_type,), score_threshold=None), deidentify=False)
+        export(cands, fmt, out, ExportFilters(scope=Scope(turn_types=(turn_type,)), score_threshold=None), deidentify=False)
         got = []
         for r in jsonl(out / "train.jsonl"):
             if fmt == "sft":

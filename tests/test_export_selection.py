@@ -5,6 +5,7 @@ from datetime import UTC, date, datetime
 from workbench.dialogue import Turn
 from workbench.export import ExportCandidate, ExportFilters, RatingInfo, select_targets
 from workbench.export.selection import candidate_stats
+from workbench.scope import Scope
 
 HIST = [Turn("patient", "我头痛三天了")]
 
@@ -81,20 +82,20 @@ def test_filters():
     both = [q, s]
     thr = ExportFilters(score_threshold=3.0)
     assert [x.candidate.generation_id for x in select_targets(both, thr)] == [1, 2]
-    f = ExportFilters(score_threshold=3.0, turn_types=("question",))
+    f = ExportFilters(scope=Scope(turn_types=("question",)), score_threshold=3.0)
     assert [x.candidate.generation_id for x in select_targets(both, f)] == [1]
     f = ExportFilters(score_threshold=3.0, min_questioning=4.0)
     assert [x.candidate.generation_id for x in select_targets(both, f)] == [1]
     f = ExportFilters(score_threshold=3.0, min_agreement=0.5)
     assert [x.candidate.generation_id for x in select_targets(both, f)] == [1]
-    f = ExportFilters(score_threshold=3.0, datasets=("other",))
+    f = ExportFilters(scope=Scope(datasets=("other",)), score_threshold=3.0)
     assert [x.candidate.generation_id for x in select_targets(both, f)] == [2]
-    f = ExportFilters(score_threshold=3.0, date_from=date(2025, 4, 1))
+    f = ExportFilters(scope=Scope(date_from=date(2025, 4, 1)), score_threshold=3.0)
     assert [x.candidate.generation_id for x in select_targets(both, f)] == [2]
-    f = ExportFilters(score_threshold=3.0, date_to=date(2025, 3, 1))  # a date bound covers the whole day
+    f = ExportFilters(scope=Scope(date_to=date(2025, 3, 1)), score_threshold=3.0)  # a date bound covers the whole day
     assert [x.candidate.generation_id for x in select_targets(both, f)] == [1]
     # Annotator filter recomputes the means: with only b, q's overall is 2.5 < 3.
-    f = ExportFilters(score_threshold=3.0, annotators=("b",))
+    f = ExportFilters(scope=Scope(annotators=("b",)), score_threshold=3.0)
     assert select_targets(both, f) == []
     # A min filter fails when the axis has no score at all.
     f = ExportFilters(score_threshold=None, min_suggestion=1.0, use_preferences=False)

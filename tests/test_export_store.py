@@ -32,6 +32,7 @@ from workbench.errors import AuthError
 from workbench.export import WRITERS, ExportFilters
 from workbench.export.cli import add_export_parser, parse_formats
 from workbench.export.from_store import export_from_store, load_export
+from workbench.scope import Scope
 from workbench.store.dialogues import add_turn, column_thread, create_dialogue
 from workbench.store.engine import Store
 from workbench.store.schema import Dataset, Dialogue, Generation, Preference, Rating
@@ -398,17 +399,17 @@ def test_sql_filters_annotator_dataset_dates_and_turn_type(world, tmp_path):
         export_from_store(store, ["sft"], tmp_path / name, ExportFilters(**kw), deidentify=False)
         return [r["metadata"] for r in jsonl(tmp_path / name / "train.jsonl")]
 
-    only_a = sft("ann", annotators=("ann_a",))
+    only_a = sft("ann", scope=Scope(annotators=("ann_a",)))
     assert {a for m in only_a for a in m["annotators"]} == {"ann_a"}
     # Without ann_b, live@3 has one vote for A (now a preference target) and set@3 no correction.
     by_pos = {(m["dialogue_id"], m["turn_index"]): m for m in only_a}
     assert by_pos[(world["live"], 3)]["target_source"] == "preferred"
     assert by_pos[(world["set"], 3)]["target_source"] == "score"
-    assert {m["dataset"] for m in sft("ds", datasets=("demo-set",))} == {"demo-set"}
-    assert {m["dialogue_id"] for m in sft("from", date_from=date(2025, 4, 1))} == {world["set"]}
-    assert {m["dialogue_id"] for m in sft("to", date_to=date(2025, 3, 1))} == {world["live"]}
-    assert sft("none", date_from=datetime(2025, 3, 2), date_to=date(2025, 4, 1)) == []
-    questions = sft("tt", turn_types=("question",))
+    assert {m["dataset"] for m in sft("ds", scope=Scope(datasets=("demo-set",)))} == {"demo-set"}
+    assert {m["dialogue_id"] for m in sft("from", scope=Scope(date_from=date(2025, 4, 1)))} == {world["set"]}
+    assert {m["dialogue_id"] for m in sft("to", scope=Scope(date_to=date(2025, 3, 1)))} == {world["live"]}
+    assert sft("none", scope=Scope(date_from=datetime(2025, 3, 2), date_to=date(2025, 4, 1))) == []
+    questions = sft("tt", scope=Scope(turn_types=("question",)))
     assert sorted((m["dialogue_id"], m["turn_index"]) for m in questions) == [(world["live"], 1), (world["set"], 1)]
     # Score and agreement minima judge model replies; a human correction is exempt from them.
     picked = sft("agree", min_agreement=0.9, min_suggestion=4.5)

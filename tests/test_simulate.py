@@ -19,6 +19,7 @@ from workbench.cli import main
 from workbench.errors import InputError
 from workbench.export.from_store import export_from_store
 from workbench.export.selection import ExportFilters
+from workbench.scope import Scope
 from workbench.simulate.cases import load_cases
 from workbench.simulate.patient import UNKNOWN_ANSWER, RulePatient
 from workbench.simulate.run import run_simulation
@@ -108,7 +109,7 @@ def test_consultations_are_ratable_and_exportable(simulated, tmp_path):
                     PreferenceForm("best", gid), rubric=rubric)
         dialogue = s.get(Dialogue, item.dialogue_id)
         opening = dialogue.meta["case"]["opening"]
-    reports = export_from_store(svc.store, ["sft"], tmp_path, ExportFilters(datasets=("simulated",)),
+    reports = export_from_store(svc.store, ["sft"], tmp_path, ExportFilters(scope=Scope(datasets=("simulated",))),
                                 deidentify=False)
     assert reports["sft"].rows == 1
     row = json.loads((tmp_path / "train.jsonl").read_text(encoding="utf-8").splitlines()[0])

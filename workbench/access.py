@@ -1,5 +1,7 @@
-"""Roles and what each may do: one table, one check (``require_role``) used by every handler.
+"""Roles and what each may do: one table, one check used by every handler, service and command.
 
+``require_role`` refuses a request; ``require_permission`` refuses a user already resolved (a service
+function or a command line) and is what ``require_role`` runs. No other code compares roles.
 Hiding a tab is a courtesy; the check here is what refuses a direct API call.
 """
 
@@ -7,11 +9,12 @@ from __future__ import annotations
 
 import logging
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
 from workbench.errors import AuthError
 
 log = logging.getLogger(__name__)
+U = TypeVar("U")
 
 
 class Permission(StrEnum):
@@ -21,7 +24,7 @@ class Permission(StrEnum):
     COMPARE = "compare"      # statistics over everyone's ratings
     EXPORT = "export"        # training data and tables, and their downloads
     DATA = "data"            # import datasets, run batch generation
-    TEAM = "team"            # everyone's progress, release an annotator's items
+    TEAM = "team"            # everyone's progress, flags, ratings and gold answers; release an annotator's items
     QUALITY = "quality"      # every annotator's quality figures (the Quality tab); gold answers stay admin-only
     ALL_DIALOGUES = "all_dialogues"  # list and open everyone's Chat dialogues (annotators: their own only)
 
@@ -71,8 +74,13 @@ def require_role(auth: Any, request: Any, permission: Permission) -> Any:
 
     ``auth`` is the :class:`workbench.auth.Authenticator`; without logins the one local user is an admin.
     """
-    user = auth.from_request(request)
-    if not allows(user.role, permission):
-        log.warning("refused %s to %r (role %s)", permission.value, user.username, user.role)
-        raise AuthError(REFUSALS[permission])
+    return require_permission(auth.from_request(request), permission)
+
+
+def require_permission(user: U, permission: Permission, refusal: str | None = None) -> U:
+    """``user`` if their role grants ``permission``; :class:`AuthError` (``refusal`` or the usual text) otherwise."""
+    if not allows(getattr(user, "role", ""), permission):
+        log.warning("refused %s to %r (role %s)", permission.value, getattr(user, "username", None),
+                    getattr(user, "role", None))
+        raise AuthError(refusal or REFUSALS[permission])
     return user

@@ -75,10 +75,6 @@ class CurrentUser:
     username: str
     role: str
 
-    @property
-    def is_admin(self) -> bool:
-        return self.role == "admin"
-
     def can(self, permission: Permission) -> bool:
         return allows(self.role, permission)
 

@@ -10,9 +10,11 @@ from pathlib import Path
 
 from workbench.config import REPO_ROOT, WorkbenchConfig, load_config
 from workbench.errors import InputError, WorkbenchError
+from workbench.scope import Scope
 
 DEFAULT_CONFIG = REPO_ROOT / "configs" / "default.yaml"
 DEMO_CONFIG = REPO_ROOT / "configs" / "demo.yaml"
+LIVE_NAMES = ("-", "live")  # how --dataset names the live chats (dialogues of no dataset)
 
 
 def _config(args: argparse.Namespace) -> WorkbenchConfig:
@@ -128,32 +130,30 @@ def cmd_batch(args: argparse.Namespace) -> int:
     return 1 if summary.column_errors else 0
 
 
+def stats_scope(args: argparse.Namespace) -> Scope:
+    """The scope ``stats`` is asked for (``--dataset live`` or ``-``: live chats)."""
+    return Scope.parse(annotators=args.annotator, datasets=args.dataset, date_from=args.date_from,
+                       date_to=args.date_to, columns=args.column, turn_types=args.turn_type,
+                       live_names=LIVE_NAMES, date_names=("--from", "--to"))
+
+
 def cmd_stats(args: argparse.Namespace) -> int:
     """Compute the dashboard (scores, CoQ, win rates, Bradley-Terry, agreement, metrics) and write reports."""
     from workbench.analysis.dashboard import compute_dashboard
-    from workbench.analysis.filters import Filters
     from workbench.analysis.from_store import load_frames
     from workbench.analysis.report import dashboard_markdown, write_report
 
+    scope = stats_scope(args)  # a bad value fails before the store is read
     store = _open_store(_config(args))
     try:
         frames = load_frames(store)
     finally:
         store.dispose()
-    datasets = None
-    if args.dataset:
-        datasets = tuple(None if d in ("-", "live") else d for d in args.dataset)
-    filters = Filters(
-        annotators=tuple(args.annotator) if args.annotator else None, datasets=datasets,
-        date_from=args.date_from, date_to=args.date_to,
-        columns=tuple(args.column) if args.column else None,
-        turn_types=tuple(args.turn_type) if args.turn_type else None,
-    )
     from workbench.analysis.aggregation import check_method
 
     aggregates = tuple(check_method(m) for m in args.aggregate.split(",") if m.strip()) \
         if args.aggregate.strip().lower() != "none" else ()
-    d = compute_dashboard(frames, filters, metrics=not args.no_metrics, n_boot=args.n_boot, aggregates=aggregates)
+    d = compute_dashboard(frames, scope, metrics=not args.no_metrics, n_boot=args.n_boot, aggregates=aggregates)
     paths = write_report(d, args.out)
     print(dashboard_markdown(d))
     paths += _simulated_stats(args)
@@ -168,7 +168,7 @@ def _simulated_stats(args: argparse.Namespace) -> list:
 
     store = _open_store(_config(args))
     try:
-        datasets = [d for d in args.dataset or [] if d not in ("-", "live")] or None
+        datasets = [d for d in args.dataset or [] if d not in LIVE_NAMES] or None
         frame = consultations_frame(store, datasets, args.column)
         agreement = judge_agreement(store, n_boot=args.n_boot)
     finally:

@@ -48,8 +48,14 @@ def utc_naive(when: dt.date | dt.datetime, *, end: bool = False) -> dt.datetime:
 def date_range(date_from: DateInput, date_to: DateInput) -> tuple[dt.datetime | None, dt.datetime | None]:
     """Inclusive bounds (naive UTC, None when open) of a from/to filter; InputError when from is after to."""
     start, stop = parse_when(date_from, "date_from"), parse_when(date_to, "date_to")
+    check_order(start, stop, ("date_from", "date_to"))
     lo = utc_naive(start) if start is not None else None
     hi = utc_naive(stop, end=True) if stop is not None else None
-    if lo is not None and hi is not None and lo > hi:
-        raise InputError(f"date_from {start} is after date_to {stop}")
     return lo, hi
+
+
+def check_order(start: dt.date | dt.datetime | None, stop: dt.date | dt.datetime | None,
+                names: tuple[str, str] = ("from", "to")) -> None:
+    """InputError when the lower bound is after the upper one (a day as the upper bound is whole)."""
+    if start is not None and stop is not None and utc_naive(start) > utc_naive(stop, end=True):
+        raise InputError(f"the '{names[0]}' date is after the '{names[1]}' date")

@@ -23,11 +23,10 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from workbench.access import can_view_quality
+from workbench.access import Permission, require_permission
 from workbench.analysis.aggregation import Answer, aggregate, agreement_with_others, check_method
 from workbench.annotate.gold import gold_accuracy
 from workbench.auth import CurrentUser
-from workbench.errors import AuthError
 from workbench.store.schema import Assignment, Rating, Suggestion, User
 from workbench.vocab import AnswerStatus, RubricAxis
 
@@ -46,8 +45,7 @@ def _latest_suggestions(s: Session) -> dict[int, str]:
 
 def annotator_quality(s: Session, viewer: CurrentUser, method: str = "dawid-skene", seed: int = 0) -> pd.DataFrame:
     """One row per annotator who has taken an item or submitted a rating; admins and researchers only."""
-    if not can_view_quality(viewer):
-        raise AuthError("only admins and researchers can see the annotator quality view")
+    require_permission(viewer, Permission.QUALITY, "only admins and researchers can see the annotator quality view")
     method = check_method(method)
     ratings = s.execute(
         select(User.username, Rating.generation_id, Rating.turn_type, Rating.questioning, Rating.questioning_na,

@@ -10,19 +10,20 @@ import pandas as pd
 from workbench.analysis.aggregate_tables import aggregated_scores
 from workbench.analysis.agreement import agreement_table
 from workbench.analysis.coq import Classifier, coq_curve, label_turns, questions_before_first_suggestion
-from workbench.analysis.filters import Filters
+from workbench.analysis.filters import apply_scope
 from workbench.analysis.frames import Frames
 from workbench.analysis.metrics import reference_metrics
 from workbench.analysis.preference import bradley_terry, pairwise_counts, position_bias, tally_preferences
 from workbench.analysis.preference import win_rates as win_rate_matrix
 from workbench.analysis.scores import column_scores, scores_by_slot
+from workbench.scope import Scope
 
 
 @dataclass(frozen=True)
 class Dashboard:
     """Every table of the dashboard (pandas DataFrames; column meanings in each function's docstring)."""
 
-    filters: Filters
+    scope: Scope  # what the tables were computed over
     counts: dict[str, int]  # rows per input frame after filtering
     scores: pd.DataFrame  # scores.column_scores
     slot_scores: pd.DataFrame  # scores.scores_by_slot
@@ -41,7 +42,7 @@ class Dashboard:
 
 def compute_dashboard(
     frames: Frames,
-    filters: Filters | None = None,
+    scope: Scope | None = None,
     *,
     metrics: bool = True,
     classify: Classifier | None = None,
@@ -58,14 +59,14 @@ def compute_dashboard(
     ``aggregates`` (e.g. ``("mean", "dawid-skene", "mace")``) adds the per-column scores aggregated by each
     method side by side; the EM methods take seconds on thousands of ratings, so the default is none.
     """
-    filters = filters or Filters()
-    f = filters.apply(frames.validate())
+    scope = scope or Scope()
+    f = apply_scope(frames.validate(), scope)
     tally = tally_preferences(f.preferences)  # one pass over the judgements serves all three tables
     wins, n = pairwise_counts(tally, all_bad=all_bad)
     turns = label_turns(f.generations, f.references, classify)
     runs = questions_before_first_suggestion(f.generations, f.references, turns=turns)
     return Dashboard(
-        filters=filters,
+        scope=scope,
         counts={
             "generations": len(f.generations),
             "ratings": len(f.ratings),

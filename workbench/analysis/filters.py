@@ -1,6 +1,6 @@
-"""Dashboard filters: annotator, dataset, date range, column and turn type.
+"""A :class:`workbench.scope.Scope` applied to the dashboard's frames (pandas masks).
 
-What each filter touches (a filter given as ``None`` is off):
+What each field of the scope touches (a field given as ``None`` is off):
 
 - ``annotators``: ratings and preferences. Generations and references have no annotator, so latency,
   length and CoQ curves stay computed over every stored reply.
@@ -20,41 +20,17 @@ What each filter touches (a filter given as ``None`` is off):
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
-from typing import TypeAlias
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
 
 from workbench.analysis.frames import Frames, validate_frame
 from workbench.dates import DateInput, date_range
+from workbench.scope import Scope
 from workbench.vocab import PreferenceOutcome
 
-DateLike: TypeAlias = DateInput  # a pandas.Timestamp is a datetime
-
-
-@dataclass(frozen=True)
-class Filters:
-    """Filter settings as one value (what the UI and CLI pass around)."""
-
-    annotators: tuple[str, ...] | None = None
-    datasets: tuple[str | None, ...] | None = None
-    date_from: DateLike = None
-    date_to: DateLike = None
-    columns: tuple[str, ...] | None = None
-    turn_types: tuple[str, ...] | None = None
-
-    def apply(self, frames: Frames) -> Frames:
-        """Shorthand for :func:`apply_filters` with these settings."""
-        return apply_filters(
-            frames,
-            annotators=self.annotators,
-            datasets=self.datasets,
-            date_from=self.date_from,
-            date_to=self.date_to,
-            columns=self.columns,
-            turn_types=self.turn_types,
-        )
+DateLike = DateInput  # a pandas.Timestamp is a datetime
 
 
 def _match_tz(ts: pd.Timestamp, series: pd.Series) -> pd.Timestamp:
@@ -122,7 +98,16 @@ def apply_filters(
     columns: Iterable[str] | None = None,
     turn_types: Iterable[str] | None = None,
 ) -> Frames:
-    """Return new :class:`Frames` narrowed by the given filters (semantics in the module docstring)."""
+    """:func:`apply_scope` with the scope's fields given one by one."""
+    def listed(values: Iterable | None) -> tuple | None:
+        return tuple(values) if values is not None else None
+
+    return apply_scope(frames, Scope(annotators=listed(annotators), datasets=listed(datasets), date_from=date_from,
+                                     date_to=date_to, columns=listed(columns), turn_types=listed(turn_types)))
+
+
+def apply_scope(frames: Frames, scope: Scope | None) -> Frames:
+    """Return new :class:`Frames` narrowed to ``scope`` (semantics in the module docstring)."""
     gens, rats, prefs, refs = frames.generations, frames.ratings, frames.preferences, frames.references
     validate_frame(
         gens, "generations", ["generation_id", "dataset", "column", "turn_type_auto", "created_at"]
@@ -136,6 +121,9 @@ def apply_filters(
     validate_frame(refs, "references", ["dataset"])
 
     greets = frames.greetings
+    if scope is None:
+        return frames
+    annotators, datasets, columns, turn_types = scope.annotators, scope.datasets, scope.columns, scope.turn_types
     if annotators is not None:
         ann = list(annotators)
         rats = rats[_in(rats["annotator"], ann)]
@@ -145,8 +133,8 @@ def apply_filters(
         gens, rats = gens[_in(gens["dataset"], ds)], rats[_in(rats["dataset"], ds)]
         greets = greets[_in(greets["dataset"], ds)]
         prefs, refs = prefs[_in(prefs["dataset"], ds)], refs[_in(refs["dataset"], ds)]
-    if date_from is not None or date_to is not None:
-        start, stop = date_range(date_from, date_to)  # naive UTC, inclusive; a day as ``date_to`` is whole
+    if scope.has_dates:
+        start, stop = date_range(scope.date_from, scope.date_to)  # naive UTC, inclusive; a day as ``date_to`` is whole
         lo = pd.Timestamp(start) if start is not None else None
         hi = pd.Timestamp(stop) if stop is not None else None
         gens = gens[_date_mask(gens["created_at"], lo, hi)]

@@ -76,7 +76,7 @@ def markdown_table(df: pd.DataFrame, digits: int = 3, index: bool = False) -> st
 
 
 def _filters_text(d: Dashboard) -> str:
-    parts = [f"{name}={value}" for name, value in vars(d.filters).items() if value is not None]
+    parts = [f"{name}={value}" for name, value in vars(d.scope).items() if value is not None]
     return ", ".join(parts) if parts else "none"
 
 

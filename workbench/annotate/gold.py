@@ -23,9 +23,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from workbench.access import Permission, require_permission
 from workbench.annotate.rubric import STORED_AXES, TURN_TYPE_KEYS
 from workbench.auth import CurrentUser
-from workbench.errors import AuthError, InputError
+from workbench.errors import InputError
 from workbench.store.schema import Assignment, Generation, GoldAnswer, QueueItem, Rating, User
 from workbench.vocab import AnswerStatus, GenerationStatus
 
@@ -48,8 +49,7 @@ class GoldAccuracy:
 
 
 def _require_admin(user: CurrentUser) -> None:
-    if not user.is_admin:
-        raise AuthError("only an admin can set or see gold answers")
+    require_permission(user, Permission.TEAM, "only an admin can set or see gold answers")
 
 
 def clean_answer(raw: Mapping[str, Any]) -> dict[str, Any]:
@@ -221,10 +221,7 @@ def gold_accuracy(s: Session, viewer: CurrentUser) -> dict[str, GoldAccuracy]:
 
     Admins and researchers (the quality view) may see it; the expected answers stay admin-only.
     """
-    from workbench.access import can_view_quality
-
-    if not can_view_quality(viewer):
-        raise AuthError("only admins and researchers can see annotators' gold accuracy")
+    require_permission(viewer, Permission.QUALITY, "only admins and researchers can see annotators' gold accuracy")
     rows = s.execute(
         select(User.username, Rating, GoldAnswer)
         .join(Rating, Rating.user_id == User.id)

@@ -12,6 +12,7 @@ import json
 
 from sqlalchemy import select
 
+from workbench.access import Permission, require_permission
 from workbench.annotate.gold import import_gold, list_gold, read_gold_file
 from workbench.auth import LOCAL_USER, CurrentUser, upsert_user
 from workbench.config import load_config
@@ -41,9 +42,9 @@ def _admin(store: Store, name: str) -> CurrentUser:
         found = CurrentUser(u.id, u.username, u.role) if u is not None else None
     if found is None and name == LOCAL_USER:
         return upsert_user(store, LOCAL_USER, None, "admin")  # the single user of a workbench without logins
-    if found is None or not found.is_admin:
+    if found is None:
         raise AuthError(f"{name!r} is not an active admin account")
-    return found
+    return require_permission(found, Permission.TEAM, f"{name!r} is not an active admin account")
 
 
 def cmd_gold(args: argparse.Namespace) -> int:

@@ -19,6 +19,7 @@ from sqlalchemy import exists, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from workbench.access import Permission, require_permission
 from workbench.annotate.blind import counterbalanced_order, slot_label
 from workbench.auth import CurrentUser
 from workbench.errors import AuthError, InputError
@@ -359,8 +360,7 @@ def flagged_items(s: Session, user: CurrentUser) -> list[FlaggedItem]:
     """Every item flagged as broken, newest first, with who flagged it and why; admins only."""
     from workbench.store.schema import User
 
-    if not user.is_admin:
-        raise AuthError("only an admin can see flagged items")
+    require_permission(user, Permission.TEAM, "only an admin can see flagged items")
     rows = s.execute(
         select(Assignment.item_id, QueueItem.dialogue_id, QueueItem.turn_index, User.username,
                Assignment.flag_reason, Assignment.flagged_at)
@@ -512,8 +512,7 @@ def release_open(s: Session, admin: CurrentUser, username: str) -> int:
     """
     from workbench.store.schema import User
 
-    if not admin.is_admin:
-        raise AuthError("only an admin can release another annotator's items")
+    require_permission(admin, Permission.TEAM, "only an admin can release another annotator's items")
     uid = s.scalar(select(User.id).where(User.username == username.strip()))
     if uid is None:
         raise InputError(f"no user named {username.strip()!r}")
@@ -527,8 +526,7 @@ def release_open(s: Session, admin: CurrentUser, username: str) -> int:
 
 def annotator_progress(s: Session, user: CurrentUser) -> list[AnnotatorProgress]:
     """Every annotator's counts; admins only."""
-    if not user.is_admin:
-        raise AuthError("only an admin can see other annotators' progress")
+    require_permission(user, Permission.TEAM, "only an admin can see other annotators' progress")
     from workbench.store.schema import User
 
     rows = s.execute(

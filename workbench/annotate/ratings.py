@@ -25,6 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from workbench.access import Permission, require_permission
 from workbench.annotate.queue import ItemView, complete_item, open_item, user_assignment
 from workbench.annotate.rubric import Rubric
 from workbench.auth import CurrentUser
@@ -304,8 +305,7 @@ def discard(s: Session, user: CurrentUser, generation_id: int) -> RatingView:
 def _target_user(user: CurrentUser, user_id: int | None) -> int:
     if user_id is None or user_id == user.id:
         return user.id
-    if not user.is_admin:
-        raise AuthError("you can only read your own ratings")
+    require_permission(user, Permission.TEAM, "you can only read your own ratings")
     return user_id
 
 
@@ -321,8 +321,7 @@ def list_ratings(s: Session, user: CurrentUser, *, user_id: int | None = None,
     """The user's ratings; admins may ask for another user's or (``all_users``) everyone's."""
     q = select(Rating).order_by(Rating.id)
     if all_users:
-        if not user.is_admin:
-            raise AuthError("only an admin can read everyone's ratings")
+        require_permission(user, Permission.TEAM, "only an admin can read everyone's ratings")
     else:
         q = q.where(Rating.user_id == _target_user(user, user_id))
     return [_view(r) for r in s.scalars(q)]

@@ -12,11 +12,11 @@ import os
 from pathlib import Path
 
 from workbench.config import REPO_ROOT
-from workbench.dates import parse_when as parse_when  # the tabs and the CLI share it
 from workbench.errors import InputError
 from workbench.export.api import ExportReport
 from workbench.export.registry import ALIASES, WRITERS, canonical
 from workbench.export.selection import ExportFilters
+from workbench.scope import Scope
 
 DEFAULT_CONFIG = REPO_ROOT / "configs" / "default.yaml"
 
@@ -48,26 +48,18 @@ def split_names(values: list[str] | None) -> tuple[str, ...] | None:
 
 def filters_from_args(args: argparse.Namespace) -> ExportFilters:
     """The :class:`ExportFilters` the command line asks for."""
-    from workbench.export.from_store import utc_naive  # imports pandas: only when the command runs
-
-    date_from = parse_when(args.date_from, "--from")
-    date_to = parse_when(args.date_to, "--to")
-    if date_from is not None and date_to is not None and \
-            utc_naive(date_from, end=False) > utc_naive(date_to, end=True):
-        raise InputError("--from is after --to")
+    scope = Scope.parse(annotators=split_names(args.annotator), datasets=split_names(args.dataset),
+                        date_from=args.date_from, date_to=args.date_to, turn_types=split_names(args.turn_type),
+                        date_names=("--from", "--to"))
     kwargs = {}
     if args.score_threshold is not None:
         kwargs["score_threshold"] = args.score_threshold
     return ExportFilters(
+        scope=scope,
         min_questioning=args.min_questioning,
         min_suggestion=args.min_suggestion,
         min_agreement=args.min_agreement,
-        turn_types=split_names(args.turn_type),
         exclude_safety_flagged=not args.include_safety_flagged,
-        annotators=split_names(args.annotator),
-        datasets=split_names(args.dataset),
-        date_from=date_from,
-        date_to=date_to,
         aggregate=args.aggregate,
         **kwargs,
     )

@@ -43,23 +43,28 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from workbench.dates import utc_naive
+from workbench.errors import InputError
 from workbench.export.records import DialogueId, ExportCandidate
+from workbench.scope import Scope
 
 TARGET_SOURCES = ("corrected", "preferred", "score")
 
 
 @dataclass(frozen=True)
 class ExportFilters:
+    """The export's options: what part of the store (``scope``) and which replies become targets.
+
+    The scope's annotators, datasets, dates and turn types mean what the module docstring says; an export
+    does not select by column (every column's replies compete for a turn), so a scope naming columns is
+    refused.
+    """
+
+    scope: Scope = field(default_factory=Scope)
     min_questioning: float | None = None
     min_suggestion: float | None = None
     score_threshold: float | None = 4.0
     min_agreement: float | None = None
-    turn_types: tuple[str, ...] | None = None
     exclude_safety_flagged: bool = True
-    annotators: tuple[str, ...] | None = None
-    datasets: tuple[str, ...] | None = None
-    date_from: datetime | date | None = None
-    date_to: datetime | date | None = None
     use_corrections: bool = True
     use_preferences: bool = True
     kto_threshold: float | None = None  # None: score_threshold (or 4.0)
@@ -69,20 +74,49 @@ class ExportFilters:
     def __post_init__(self) -> None:
         from workbench.analysis.aggregation import check_method
 
+        if self.scope.columns is not None:
+            raise InputError("the export does not select by column: leave the scope's columns empty")
         object.__setattr__(self, "aggregate", check_method(self.aggregate))
 
+    # The scope's fields, read where the export selects (one source: the scope).
+    @property
+    def annotators(self) -> tuple[str, ...] | None:
+        return self.scope.annotators
+
+    @property
+    def datasets(self) -> tuple[str | None, ...] | None:
+        return self.scope.datasets
+
+    @property
+    def date_from(self) -> date | datetime | None:
+        return self.scope.date_from
+
+    @property
+    def date_to(self) -> date | datetime | None:
+        return self.scope.date_to
+
+    @property
+    def turn_types(self) -> tuple[str, ...] | None:
+        return self.scope.turn_types
+
     def to_dict(self) -> dict:
-        out = {}
-        for f in dataclasses.fields(self):
-            v = getattr(self, f.name)
-            out[f.name] = v.isoformat() if isinstance(v, date) else (list(v) if isinstance(v, tuple) else v)
-        return out
+        """The options as the dataset card and the report record them (one flat object, as before the scope)."""
+        scope = self.scope.to_dict()
+        own = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "scope"}
+        flat = {name: scope[name] if name in scope else own[name] for name in REPORTED_OPTIONS}
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in flat.items()}
 
     @property
     def kto_cut(self) -> float:
         if self.kto_threshold is not None:
             return self.kto_threshold
         return self.score_threshold if self.score_threshold is not None else 4.0
+
+
+#: the keys of :meth:`ExportFilters.to_dict`, in the order reports and cards have always listed them
+REPORTED_OPTIONS = ("min_questioning", "min_suggestion", "score_threshold", "min_agreement", "turn_types",
+                    "exclude_safety_flagged", "annotators", "datasets", "date_from", "date_to", "use_corrections",
+                    "use_preferences", "kto_threshold", "dpo_low_threshold", "aggregate")
 
 
 @dataclass(slots=True)  # not frozen: frozen __init__ is much slower and this is built per generation
@@ -209,7 +243,7 @@ def in_scope(c: ExportCandidate, f: ExportFilters) -> bool:
     """Dataset and date filters: whether a candidate may appear in the export at all."""
     if f.datasets is not None and c.dataset not in f.datasets:
         return False
-    if f.date_from is None and f.date_to is None:
+    if not f.scope.has_dates:
         return True
     if c.created_at is None:
         return False
@@ -298,7 +332,7 @@ def group_turns(
     replies pooled (see :func:`pool_identical`)."""
     ann = frozenset(f.annotators) if f.annotators is not None else None
     by_turn: dict[tuple[DialogueId, int], list[ExportCandidate]] = {}
-    everything = f.datasets is None and f.date_from is None and f.date_to is None
+    everything = f.datasets is None and not f.scope.has_dates
     for c in candidates:
         if everything or in_scope(c, f):
             by_turn.setdefault((c.dialogue_id, c.turn_index), []).append(c)

@@ -11,7 +11,6 @@ Only admins see results when logins are on: the tab names the columns, and annot
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,18 +19,17 @@ from typing import Any
 
 import gradio as gr
 import pandas as pd
-from sqlalchemy import select
 
 from workbench.access import Permission, require_role
 from workbench.analysis.dashboard import Dashboard, compute_dashboard
 from workbench.analysis.figure_files import FORMATS, figure_bytes
-from workbench.analysis.filters import Filters
 from workbench.analysis.from_store import load_frames
 from workbench.analysis.plots import Translate, dashboard_figures
 from workbench.analysis.report import SECTIONS
-from workbench.errors import InputError, WorkbenchError
+from workbench.errors import WorkbenchError
+from workbench.scope import LIVE_CHATS, Scope
 from workbench.services import Services
-from workbench.store.schema import Dataset, Generation, User
+from workbench.store.choices import scope_choices
 from workbench.ui import i18n
 from workbench.ui.downloads import csv_bytes, table_links
 from workbench.ui.i18n import K, Localizer
@@ -41,7 +39,7 @@ from workbench.ui.text import as_toast
 from workbench.vocab import TurnType
 
 log = logging.getLogger(__name__)
-LIVE = "(live chats)"  # the dataset filter's label for dialogues that come from no dataset
+LIVE = LIVE_CHATS  # the dataset filter's label for dialogues that come from no dataset
 TURN_TYPES = tuple(TurnType)
 
 #: (section key: compare.section.<key>, table stems from analysis.report.SECTIONS, figure names from
@@ -69,28 +67,11 @@ class CompareView:
     computed: frozenset[str]  # the stems whose table holds data (not a note): those have a CSV
 
 
-def _date(value: Any, name: str) -> str | dt.datetime | None:
-    """gr.DateTime gives a string, a timestamp or nothing."""
-    if value in (None, ""):
-        return None
-    if isinstance(value, int | float):
-        return dt.datetime.fromtimestamp(float(value), dt.UTC).replace(tzinfo=None)
-    if isinstance(value, dt.datetime | str):
-        return value
-    raise InputError(f"{name}: not a date: {value!r}")
-
-
 def make_filters(annotators: Any = None, datasets: Any = None, date_from: Any = None, date_to: Any = None,
-                 columns: Any = None, turn_types: Any = None) -> Filters:
-    """Filters from the widgets' values; an empty selection means no filter."""
-    def sel(v: Any) -> tuple | None:
-        return tuple(v) if v else None
-
-    ds = sel(datasets)
-    if ds is not None:
-        ds = tuple(None if d == LIVE else d for d in ds)
-    return Filters(annotators=sel(annotators), datasets=ds, date_from=_date(date_from, "from"),
-                   date_to=_date(date_to, "to"), columns=sel(columns), turn_types=sel(turn_types))
+                 columns: Any = None, turn_types: Any = None) -> Scope:
+    """The scope the widgets select; an empty selection means no filter."""
+    return Scope.parse(annotators=annotators, datasets=datasets, date_from=date_from, date_to=date_to,
+                       columns=columns, turn_types=turn_types, live_names=(LIVE,))
 
 
 def translator(lang: str) -> Translate:
@@ -98,10 +79,10 @@ def translator(lang: str) -> Translate:
     return lambda key, **fields: i18n.t(key, lang, **fields)
 
 
-def compute_view(svc: Services, filters: Filters | None = None, *, metrics: bool = False,
+def compute_view(svc: Services, scope: Scope | None = None, *, metrics: bool = False,
                  n_boot: int = 1000, aggregates: tuple[str, ...] = AGGREGATES, lang: str = "en") -> CompareView:
-    """Everything the tab shows for the given filters, in ``lang``."""
-    d = compute_dashboard(load_frames(svc.store), filters, metrics=metrics, n_boot=n_boot, aggregates=aggregates)
+    """Everything the tab shows for the given scope, in ``lang``."""
+    d = compute_dashboard(load_frames(svc.store), scope, metrics=metrics, n_boot=n_boot, aggregates=aggregates)
     tables: dict[str, pd.DataFrame] = {}
     shown: dict[str, pd.DataFrame] = {}
     for stem, _title, attr, keep_index in SECTIONS:
@@ -141,13 +122,10 @@ def download_links(token: str, figures: tuple[str, ...], stems: tuple[str, ...],
 
 
 def filter_choices(svc: Services) -> dict[str, list[str]]:
-    """Values offered by the filter dropdowns (three small queries)."""
-    with svc.store.session() as s:
-        users = list(s.scalars(select(User.username).order_by(User.username)))
-        datasets = list(s.scalars(select(Dataset.name).order_by(Dataset.name)))
-        stored = set(s.scalars(select(Generation.column_name).distinct()))
-    columns = list(svc.columns) + sorted(stored - set(svc.columns))
-    return {"annotators": users, "datasets": [LIVE, *datasets], "columns": columns, "turn_types": list(TURN_TYPES)}
+    """Values offered by the filter dropdowns."""
+    found = scope_choices(svc.store, svc.columns)
+    return {"annotators": found.annotators, "datasets": [LIVE, *found.datasets], "columns": found.columns,
+            "turn_types": list(TURN_TYPES)}
 
 
 def require_admin(svc: Services, request: Any) -> Any:

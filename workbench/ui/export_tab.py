@@ -25,7 +25,6 @@ from typing import Any
 
 import gradio as gr
 import pandas as pd
-from sqlalchemy import select
 
 from workbench.access import Permission, require_role
 from workbench.analysis.aggregation import METHODS as AGGREGATES
@@ -34,8 +33,9 @@ from workbench.errors import AuthError, InputError, WorkbenchError
 from workbench.export.api import ExportReport
 from workbench.export.registry import WRITERS
 from workbench.export.selection import ExportFilters
+from workbench.scope import Scope
 from workbench.services import Services
-from workbench.store.schema import Dataset, User
+from workbench.store.choices import scope_choices
 from workbench.ui import i18n
 from workbench.ui.i18n import K, Localizer
 from workbench.ui.text import as_toast
@@ -77,37 +77,21 @@ def _number(v: Any, name: str) -> float | None:
         raise InputError(f"{name}: expected a number, got {v!r}") from None
 
 
-def _names(v: Any) -> tuple[str, ...] | None:
-    if not v:
-        return None
-    items = [v] if isinstance(v, str) else list(v)
-    out = tuple(dict.fromkeys(str(x) for x in items if str(x).strip()))
-    return out or None
-
-
 def build_filters(min_questioning: Any = None, min_suggestion: Any = None, min_agreement: Any = None,
                   score_threshold: Any = None, turn_types: Sequence[str] | None = None,
                   include_safety_flagged: bool = False, annotators: Sequence[str] | None = None,
                   datasets: Sequence[str] | None = None, date_from: Any = None, date_to: Any = None,
                   aggregate: str | None = None) -> ExportFilters:
     """ExportFilters from the tab's raw values; InputError names a bad field."""
-    from workbench.export.cli import parse_when
-    from workbench.export.from_store import utc_naive
-
-    start, end = parse_when(date_from, "from"), parse_when(date_to, "to")
-    if start is not None and end is not None and utc_naive(start, end=False) > utc_naive(end, end=True):
-        raise InputError("the 'from' date is after the 'to' date")
-    tt = _names(turn_types)
-    unknown = [t for t in tt or () if t not in TURN_TYPES]
-    if unknown:
-        raise InputError(f"unknown turn type(s): {', '.join(unknown)}")
+    scope = Scope.parse(annotators=annotators, datasets=datasets, date_from=date_from, date_to=date_to,
+                        turn_types=turn_types)
     threshold = _number(score_threshold, "score threshold")
     filters = ExportFilters(
+        scope=scope,
         min_questioning=_number(min_questioning, "min questioning"),
         min_suggestion=_number(min_suggestion, "min suggestion"),
         min_agreement=_number(min_agreement, "min agreement"),
-        turn_types=tt, exclude_safety_flagged=not include_safety_flagged,
-        annotators=_names(annotators), datasets=_names(datasets), date_from=start, date_to=end,
+        exclude_safety_flagged=not include_safety_flagged,
         aggregate=aggregate or "mean",
     )
     # an empty threshold box keeps ExportFilters' own default
@@ -259,10 +243,8 @@ class ExportActions:
     def choices(self, request: Any) -> tuple[list[str], list[str]]:
         """(annotator names, dataset names) for the filter menus."""
         self.admin(request)
-        with self.svc.store.session() as s:
-            users = list(s.scalars(select(User.username).order_by(User.username)))
-            datasets = list(s.scalars(select(Dataset.name).order_by(Dataset.name)))
-        return users, datasets
+        found = scope_choices(self.svc.store)
+        return found.annotators, found.datasets
 
     def preview(self, request: Any, formats: Sequence[str], filters: ExportFilters, *, deidentify: bool = True,
                 system_prompt: str | None = None, lang: str = "en") -> str:

@@ -14,10 +14,10 @@ import pandas as pd
 
 from workbench.access import Permission
 from workbench.analysis.aggregation import METHODS
-from workbench.analysis.annotator_quality import annotator_quality
-from workbench.annotate.gold import import_gold, list_gold, mark_gold, read_gold_file
+from workbench.annotate.gold import read_gold_file
 from workbench.annotate.rubric import TURN_TYPE_KEYS
 from workbench.errors import AuthError, InputError, WorkbenchError
+from workbench.quality import gold_rows, import_gold_rows, mark_gold_reply, quality_frame
 from workbench.services import Services
 from workbench.ui import i18n
 from workbench.ui.downloads import csv_bytes, table_links
@@ -31,14 +31,11 @@ GOLD_COLUMNS = ["generation_id", "dialogue_id", "turn_index", "column", "turn_ty
 
 
 def quality_table(svc: Services, user: Any, method: str) -> pd.DataFrame:
-    with svc.store.session() as s:
-        df = annotator_quality(s, user, method or "dawid-skene")
-    return df.round(TABLE_DIGITS)
+    return quality_frame(svc.store, user, method or "dawid-skene").round(TABLE_DIGITS)
 
 
 def gold_table(svc: Services, user: Any) -> pd.DataFrame:
-    with svc.store.session() as s:
-        rows = list_gold(s, user)
+    rows = gold_rows(svc.store, user)
     return pd.DataFrame(rows, columns=GOLD_COLUMNS).astype(object).where(lambda d: d.notna(), "")
 
 
@@ -109,8 +106,7 @@ def build_quality_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
             user = user_of(request)
             row = {"generation_id": _int(gid, "generation id"), "turn_type": tt or None,
                    "questioning": (q or "").strip() or None, "suggestion": (sg or "").strip() or None}
-            with svc.store.session() as s:
-                mark_gold(s, user, row, tolerance=_int(tol, "tolerance", 0))
+            mark_gold_reply(svc.store, user, row, tolerance=_int(tol, "tolerance", 0))
             return {gold_msg: i18n.t("quality.gold.marked", lang, id=row["generation_id"]),
                     gold: shown_gold(gold_table(svc, user), lang)}
         except WorkbenchError as e:
@@ -123,8 +119,7 @@ def build_quality_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
             if not path:
                 raise InputError("choose a gold JSONL file first")
             rows = read_gold_file(path)
-            with svc.store.session() as s:
-                n = import_gold(s, user, rows)
+            n = import_gold_rows(svc.store, user, rows)
             return {gold_msg: i18n.t("quality.gold.imported", lang, n=n), gold: shown_gold(gold_table(svc, user), lang)}
         except WorkbenchError as e:
             return {gold_msg: "⚠ " + as_toast(e).replace("\n", "  \n")}
