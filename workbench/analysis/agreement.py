@@ -14,7 +14,7 @@ import krippendorff
 import numpy as np
 import pandas as pd
 
-from workbench.analysis.frames import SCORE_AXES, validate_frame
+from workbench.analysis.frames import score_axes, validate_frame
 from workbench.errors import InputError
 
 Level = Literal["nominal", "ordinal", "interval", "ratio"]
@@ -155,9 +155,14 @@ def _undefined_reason(every: pd.DataFrame, pairable: pd.DataFrame) -> str | None
 
 
 def agreement_table(
-    ratings: pd.DataFrame, axes: tuple[str, ...] = (*SCORE_AXES, "turn_type")
+    ratings: pd.DataFrame, axes: tuple[str, ...] | None = None
 ) -> pd.DataFrame:
-    """One row per axis: Krippendorff's alpha with its counts (see :func:`krippendorff_alpha`)."""
+    """One row per axis: Krippendorff's alpha with its counts (see :func:`krippendorff_alpha`).
+
+    By default every score axis of the frame (:func:`score_axes`), then the turn type.
+    """
+    if axes is None:
+        axes = (*score_axes(ratings), "turn_type")
     latest = latest_ratings(ratings)
     rows = [krippendorff_alpha(latest, axis, latest=True) for axis in axes]
     return pd.DataFrame(rows, columns=AGREEMENT_COLUMNS)
