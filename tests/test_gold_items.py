@@ -142,7 +142,7 @@ def test_gold_accuracy_per_annotator(store):
     _rate(store, sloppy, g1, turn_type="suggestion", questioning=2)
     _rate(store, sloppy, g2, turn_type="suggestion", questioning=3)
     with store.session() as s:
-        s.add(Rating(generation_id=g1, user_id=drafty.id, status="draft", turn_type="question", questioning=4))
+        s.add(Rating(generation_id=g1, user_id=drafty.id, status="draft", turn_type="question", scores={"questioning": 4}))
     with store.session() as s:
         acc = gold_accuracy(s, admin)
         with pytest.raises(AuthError):
