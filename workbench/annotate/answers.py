@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -28,19 +28,9 @@ from sqlalchemy.orm import Session
 from workbench.store.schema import utcnow
 from workbench.vocab import AnswerStatus
 
-
-class AnswerRow(Protocol):
-    """What every stored answer has (``Rating``, ``Preference``)."""
-
-    id: int
-    status: AnswerStatus
-    version: int
-    rubric_version: str | None
-    blind: bool
-    updated_at: Any
-
-
-RowT = TypeVar("RowT", bound=AnswerRow)
+#: A stored answer (``Rating``, ``Preference``): it has ``id``, ``status``, ``version``, ``rubric_version``,
+#: ``blind`` and ``updated_at`` columns. (A Protocol would not match SQLAlchemy's ``Mapped`` attributes.)
+RowT = TypeVar("RowT")
 
 
 @dataclass(frozen=True)
@@ -58,13 +48,13 @@ class AnswerKind(Generic[RowT]):
     snapshot: Callable[[RowT], dict[str, Any]]
 
 
-def _has_snapshot(s: Session, kind: AnswerKind[Any], row: AnswerRow) -> bool:
+def _has_snapshot(s: Session, kind: AnswerKind[Any], row: Any) -> bool:
     table = kind.version_table
     return s.scalars(select(table.id).where(getattr(table, kind.parent_column) == row.id,
                                             table.version == row.version)).first() is not None
 
 
-def next_version_if_snapshotted(s: Session, kind: AnswerKind[Any], row: AnswerRow) -> None:
+def next_version_if_snapshotted(s: Session, kind: AnswerKind[Any], row: Any) -> None:
     """Start the next version when the current one is already in the history (it must stay as it was)."""
     if _has_snapshot(s, kind, row):
         row.version += 1
@@ -74,8 +64,9 @@ def is_unchanged(kind: AnswerKind[RowT], row: RowT, values: Any, status: AnswerS
     """True when saving ``values`` with ``status`` would change nothing that matters (see the module rule)."""
     if kind.values(row) != values:
         return False
-    same_status = row.status == status or (status, row.status) == (AnswerStatus.DRAFT, AnswerStatus.SUBMITTED)
-    return same_status and (status != AnswerStatus.SUBMITTED or row.rubric_version == rubric_version)
+    stored: Any = row
+    same_status = stored.status == status or (status, stored.status) == (AnswerStatus.DRAFT, AnswerStatus.SUBMITTED)
+    return same_status and (status != AnswerStatus.SUBMITTED or stored.rubric_version == rubric_version)
 
 
 def save_answer(s: Session, kind: AnswerKind[RowT], row: RowT, values: Any, status: AnswerStatus, *,
@@ -90,28 +81,30 @@ def save_answer(s: Session, kind: AnswerKind[RowT], row: RowT, values: Any, stat
             return False
         next_version_if_snapshotted(s, kind, row)
     kind.write(row, values)
-    row.status = status
-    row.rubric_version = rubric_version
-    row.blind = blind
-    row.updated_at = utcnow()
+    r: Any = row
+    r.status = status
+    r.rubric_version = rubric_version
+    r.blind = blind
+    r.updated_at = utcnow()
     s.flush()
     if status == AnswerStatus.SUBMITTED:
-        snapshot = {**kind.snapshot(row), "status": row.status, "rubric_version": row.rubric_version,
-                    "blind": row.blind, "saved_at": row.updated_at.isoformat()}
-        s.add(kind.version_table(**{kind.parent_column: row.id, "version": row.version, "snapshot": snapshot}))
+        snapshot = {**kind.snapshot(row), "status": r.status, "rubric_version": r.rubric_version,
+                    "blind": r.blind, "saved_at": r.updated_at.isoformat()}
+        s.add(kind.version_table(**{kind.parent_column: r.id, "version": r.version, "snapshot": snapshot}))
         s.flush()
     return True
 
 
 def discard_answer(s: Session, kind: AnswerKind[RowT], row: RowT) -> bool:
     """Mark an answer discarded (kept, with its history); return whether anything was written."""
-    if row.status == AnswerStatus.DISCARDED:
+    r: Any = row
+    if r.status == AnswerStatus.DISCARDED:
         return False
     next_version_if_snapshotted(s, kind, row)
-    row.status = AnswerStatus.DISCARDED
-    row.updated_at = utcnow()
+    r.status = AnswerStatus.DISCARDED
+    r.updated_at = utcnow()
     return True
 
 
-__all__ = ["AnswerKind", "AnswerRow", "discard_answer", "is_unchanged", "next_version_if_snapshotted",
+__all__ = ["AnswerKind", "discard_answer", "is_unchanged", "next_version_if_snapshotted",
            "save_answer"]

@@ -38,7 +38,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 import pandas as pd
 from sqlalchemy import exists, func, select
@@ -149,7 +149,7 @@ def _agreement(ratings: pd.DataFrame, axes: Sequence[str]) -> dict[int, float]:
     return {int(k): float(v) for k, v in mean.items() if not math.isnan(v)}
 
 
-def _none(v: object) -> object:
+def _none(v: Any) -> Any:
     """pandas' missing value (NaN, NaT, NA) as None, as the records have it."""
     return None if v is None or (not isinstance(v, str | list | dict) and pd.isna(v)) else v
 
