@@ -121,6 +121,13 @@ def test_a_third_axis_is_rated_stored_versioned_exported_and_analysed(app, tmp_p
         assert "rate_autosave_0" in api
         claimed = json.loads(client.predict(api_name="/rate_api_next"))["item"]
         labels = [r["label"] for r in claimed["replies"]]
+        # The Rate tab's widgets: one score radio per axis, autosaved as a draft (turn type, three scores,
+        # safety, comment, corrected reply, then the item shown).
+        client.predict("question", "3", "N/A", "2", False, "", "", str(claimed["item_id"]),
+                       api_name="/rate_autosave_0")
+        with svc.store.session() as s:
+            drafts = [r.scores for r in s.scalars(select(Rating).where(Rating.user_id == ann_b.id))]
+        assert drafts and all(d == {"questioning": 3, "suggestion": NA, "empathy": 2} for d in drafts)
 
         def payload(empathy: object) -> str:
             answer = {"turn_type": "suggestion", "questioning": "N/A", "suggestion": 4, "empathy": empathy}
