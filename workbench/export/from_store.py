@@ -149,20 +149,25 @@ def _agreement(ratings: pd.DataFrame, axes: Sequence[str]) -> dict[int, float]:
     return {int(k): float(v) for k, v in mean.items() if not math.isnan(v)}
 
 
-def _none(v: Any) -> Any:
-    """pandas' missing value (NaN, NaT, NA) as None, as the records have it."""
-    return None if v is None or (not isinstance(v, str | list | dict) and pd.isna(v)) else v
+def _values(df: pd.DataFrame, column: str) -> list[Any]:
+    """A column as Python values, pandas' missing values (NaN, NaT, NA) as None, times as datetimes."""
+    values = df[column].astype(object).where(df[column].notna(), None).tolist()
+    return [v.to_pydatetime() if isinstance(v, pd.Timestamp) else v for v in values]
 
 
-def _rating_info(r: dict, axes: Sequence[str]) -> RatingInfo:
-    """One row of the spread ratings frame as the export's record."""
-    q, sg = (_none(r[a]) for a in SCORE_AXES)
-    created = _none(r["created_at"])
-    return RatingInfo(
-        r["annotator"], None if q is None else float(q), None if sg is None else float(sg), _none(r["turn_type"]),
-        bool(r["safety_flag"]), _none(r["comment"]), _none(r["corrected_reply"]),
-        created.to_pydatetime() if isinstance(created, pd.Timestamp) else created,
-        tuple((a, None if (v := _none(r[a])) is None else float(v)) for a in axes if a not in SCORE_AXES))
+def _rating_infos(ratings: pd.DataFrame, axes: Sequence[str]) -> dict[int, list[RatingInfo]]:
+    """generation id -> the export's records of the spread ratings frame, column by column (no per-cell pandas)."""
+    further = [a for a in axes if a not in SCORE_AXES]
+    cols = {c: _values(ratings, c) for c in ("generation_id", "annotator", "turn_type", "safety_flag", "comment",
+                                             "corrected_reply", "created_at")}
+    cols.update({a: [None if v is None else float(v) for v in _values(ratings, a)] for a in axes})
+    out: dict[int, list[RatingInfo]] = defaultdict(list)
+    for i, gid in enumerate(cols["generation_id"]):
+        out[int(gid)].append(RatingInfo(
+            cols["annotator"][i], cols["questioning"][i], cols["suggestion"][i], cols["turn_type"][i],
+            bool(cols["safety_flag"][i]), cols["comment"][i], cols["corrected_reply"][i], cols["created_at"][i],
+            tuple((a, cols[a][i]) for a in further)))
+    return out
 
 
 def _histories(
@@ -276,9 +281,7 @@ def load_export(store: Store, filters: ExportFilters | None = None, *, with_tabl
             .where(Rating.status == AnswerStatus.SUBMITTED, Rating.generation_id.in_(scope), *_annotator_clause(f))
             .order_by(Rating.generation_id, Rating.id)
         )), with_na=False)
-        ratings: dict[int, list[RatingInfo]] = defaultdict(list)
-        for r in rating_frame.to_dict("records"):
-            ratings[int(r["generation_id"])].append(_rating_info(r, axes))
+        ratings = _rating_infos(rating_frame, axes)
         agreement = _agreement(rating_frame, axes)
 
         rated = select(Rating.generation_id).join(User, User.id == Rating.user_id).where(
