@@ -53,8 +53,7 @@ def _crowd(store: Store, n: int = 40) -> dict:
                 s.add(Assignment(item_id=item.id, user_id=u.id, slot=slot, assigned_at=t0,
                                  completed_at=t0 + took))
                 s.add(Rating(generation_id=gid, user_id=u.id, status="submitted",
-                             turn_type="question" if lazy else truth, questioning=5 if lazy else score,
-                             suggestion=5 if lazy else score))
+                             turn_type="question" if lazy else truth, scores={"questioning": 5 if lazy else score, "suggestion": 5 if lazy else score}))
         first_gid = gens[items[1].dialogue_id]  # truth "suggestion", score 2
     with store.session() as s:
         mark_gold(s, admin, {"generation_id": first_gid, "turn_type": "suggestion", "questioning": 2})
@@ -156,8 +155,7 @@ def test_quality_tab_in_chromium_shows_names_as_text(tmp_path):
             s.add(odd)
             s.flush()
             gid = s.scalar(select(Generation.id).where(Generation.status == "ok").order_by(Generation.id))
-            s.add(Rating(generation_id=gid, user_id=odd.id, status="submitted", turn_type="question",
-                         questioning=3))
+            s.add(Rating(generation_id=gid, user_id=odd.id, status="submitted", turn_type="question", scores={"questioning": 3}))
         with sync_playwright() as pw:
             browser = launch(pw)
             page = browser.new_page()

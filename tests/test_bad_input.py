@@ -580,5 +580,5 @@ def test_api_refuses_wrong_types_instead_of_coercing_them(tmp_path):
     with svc.store.session() as s:
         stored = s.scalars(select(Rating)).all()
     assert len(stored) == len(labels)
-    assert all(r.safety_flag is True and r.questioning == 3 and r.suggestion_na for r in stored)
+    assert all(r.safety_flag is True and r.scores == {"questioning": 3, "suggestion": "na"} for r in stored)
     svc.close()

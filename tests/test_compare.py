@@ -13,6 +13,7 @@ from sqlalchemy import event, select
 from workbench.analysis.from_store import load_frames
 from workbench.analysis.plots import dashboard_figures
 from workbench.analysis.report import SECTIONS
+from workbench.annotate.rubric import NA
 from workbench.datasets.store_import import import_dataset
 from workbench.scope import Scope
 from workbench.store.engine import Store
@@ -56,8 +57,7 @@ def populate(store: Store) -> dict:
         s.add(Suggestion(generation_id=gens["B1"].id, question="turn_type", value="suggestion", agent="new"))
 
         def rate(g, u, status, q, q_na=False, slot=0, tt=None):
-            s.add(Rating(generation_id=gens[g].id, user_id=u.id, status=status, questioning=q,
-                         questioning_na=q_na, suggestion=3, display_slot=slot, turn_type=tt))
+            s.add(Rating(generation_id=gens[g].id, user_id=u.id, status=status, scores={"questioning": NA if q_na else q, "suggestion": 3}, display_slot=slot, turn_type=tt))
 
         rate("A1", ann1, "submitted", 4, slot=0, tt="question")
         rate("A1", ann2, "submitted", 2, slot=1)

@@ -119,7 +119,7 @@ def test_replace_is_refused_while_ratings_exist(store):
         u = User(username="ann", password_hash="!")
         s.add_all([g, u])
         s.flush()
-        s.add(Rating(generation_id=g.id, user_id=u.id, status="submitted", questioning=4))
+        s.add(Rating(generation_id=g.id, user_id=u.id, status="submitted", scores={"questioning": 4}))
     before = counts(store)
     with pytest.raises(DatasetError, match="rating"):
         import_dataset(store, SEED_CSV, name="seed", replace=True)

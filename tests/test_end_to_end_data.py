@@ -52,8 +52,7 @@ def rate_everything(svc, names: tuple[str, ...]) -> int:
                     break
                 item = open_item(s, user, claim.item_id)
                 forms = {r.generation_id: RatingForm(
-                    turn_type=rnd.choice(["question", "suggestion", "mixed"]), questioning=rnd.randint(1, 5),
-                    suggestion=rnd.randint(1, 5), safety_flag=rnd.random() < 0.05,
+                    turn_type=rnd.choice(["question", "suggestion", "mixed"]), scores={"questioning": rnd.randint(1, 5), "suggestion": rnd.randint(1, 5)}, safety_flag=rnd.random() < 0.05,
                     corrected_reply=rnd.choice([None] * 6 + [r.output, "建议及时到医院就诊，查血常规。"]))
                     for r in item.replies}
                 ids = [r.generation_id for r in item.replies]

@@ -7,6 +7,7 @@ import random
 
 import pytest
 
+from workbench.annotate.rubric import NA
 from workbench.dialogue import Turn
 from workbench.errors import InputError
 from workbench.export import ExportCandidate, ExportFilters, RatingInfo
@@ -132,10 +133,10 @@ def test_export_cli_aggregate_on_a_store(tmp_path, capsys):
                 careful = ("c1", "c2", "c3") if t < 24 else (f"c{1 + (t // 2) % 3}",)
                 for who in careful:
                     s.add(Rating(generation_id=gid, user_id=users[who].id, status="submitted",
-                                 turn_type=true_type(t), questioning=true, suggestion_na=True))
+                                 turn_type=true_type(t), scores={"questioning": true, "suggestion": NA}))
                 for who in ("l1", "l2"):
                     s.add(Rating(generation_id=gid, user_id=users[who].id, status="submitted",
-                                 turn_type="question", questioning=5, suggestion_na=True))
+                                 turn_type="question", scores={"questioning": 5, "suggestion": NA}))
     finally:
         store.dispose()
     labels = {}

@@ -28,6 +28,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from workbench.annotate.rubric import NA
 from workbench.dialogue import Turn
 from workbench.export import (
     WRITERS,
@@ -234,10 +235,8 @@ def build_store(store: Store, n_dialogues: int = 30, seed: int = 81) -> None:
                         r = _rating(rng, u.username, when)
                         s.add(Rating(generation_id=g.id, user_id=u.id,
                                      status="submitted" if rng.random() < 0.9 else "draft",
-                                     turn_type=r.turn_type, questioning=None if r.questioning is None else int(r.questioning),
-                                     questioning_na=r.questioning is None,
-                                     suggestion=None if r.suggestion is None else int(r.suggestion),
-                                     suggestion_na=r.suggestion is None, safety_flag=r.safety_flag, comment=r.comment,
+                                     turn_type=r.turn_type, scores={"questioning": NA if r.questioning is None else int(r.questioning),
+                                             "suggestion": NA if r.suggestion is None else int(r.suggestion)}, safety_flag=r.safety_flag, comment=r.comment,
                                      corrected_reply=r.corrected_reply, rubric_version="v1", blind=True,
                                      display_slot=rng.randrange(3), created_at=when, updated_at=when + timedelta(hours=1)))
                 shown = [g.id for g in gens]

@@ -22,6 +22,7 @@ from sqlalchemy import func, select
 
 from workbench.annotate.queue import open_item, sync_queue, take_next
 from workbench.annotate.ratings import PreferenceForm, RatingForm, save_draft, submit_item
+from workbench.annotate.rubric import NA as NOT_APPLICABLE
 from workbench.annotate.rubric import load_rubric
 from workbench.auth import upsert_user
 from workbench.config import REPO_ROOT
@@ -117,8 +118,8 @@ def build_world(store: Store) -> dict:
                 forms = {}
                 for r in item.replies:
                     q, sg, tt, flag, corr = RATINGS[name][key][r.column]
-                    forms[r.generation_id] = RatingForm(turn_type=tt, questioning=q, questioning_na=q is None,
-                                                        suggestion=sg, suggestion_na=sg is None, safety_flag=flag,
+                    forms[r.generation_id] = RatingForm(turn_type=tt, scores={"questioning": NOT_APPLICABLE if q is None else q,
+                                                                "suggestion": NOT_APPLICABLE if sg is None else sg}, safety_flag=flag,
                                                         corrected_reply=corr)
                 outcome, arg = PREFS[name][key]
                 by_col = {r.column: r.generation_id for r in item.replies}
@@ -128,7 +129,7 @@ def build_world(store: Store) -> dict:
     with store.session() as s:  # a draft is not an answer: it must never be exported
         claim = take_next(s, users["ann_c"], 3)
         item = open_item(s, users["ann_c"], claim.item_id)
-        save_draft(s, users["ann_c"], item.replies[0].generation_id, RatingForm(questioning=1), rubric=rubric)
+        save_draft(s, users["ann_c"], item.replies[0].generation_id, RatingForm(scores={"questioning": 1}), rubric=rubric)
     return w
 
 
@@ -338,7 +339,7 @@ def test_dpo_uses_every_pair_of_a_full_ranking(tmp_path):
             did = create_dialogue(s, (Turn(P, "咳嗽一周了。"),), source="live").id
             gid = {c: _gen(s, did, 1, c, f"{c}：咳嗽有痰吗？", LIVE_DAY) for c in cols}
             sync_queue(s)
-        form = RatingForm(turn_type="question", questioning=4, suggestion_na=True)
+        form = RatingForm(turn_type="question", scores={"questioning": 4, "suggestion": NOT_APPLICABLE})
         for name, pref in (("ann_a", PreferenceForm("ranking", None, (gid[A], gid[B], gid["Hybrid"]))),
                            ("ann_b", PreferenceForm("best", gid[A]))):
             u = upsert_user(store, name, "secret-pass-" + name)

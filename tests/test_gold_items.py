@@ -136,13 +136,13 @@ def test_gold_accuracy_per_annotator(store):
     with store.session() as s:
         mark_gold(s, admin, {"generation_id": g1, "turn_type": "question", "questioning": 4}, tolerance=1)
         mark_gold(s, admin, {"generation_id": g2, "turn_type": "suggestion", "questioning": "na"})
-    _rate(store, good, g1, turn_type="question", questioning=5)  # 5 is within 1 of 4
-    _rate(store, good, g2, turn_type="suggestion", questioning_na=True)
+    _rate(store, good, g1, turn_type="question", scores={"questioning": 5})  # 5 is within 1 of 4
+    _rate(store, good, g2, turn_type="suggestion", scores={"questioning": "na"})
     _rate(store, good, plain, turn_type="other")  # not gold: never counted
-    _rate(store, sloppy, g1, turn_type="suggestion", questioning=2)
-    _rate(store, sloppy, g2, turn_type="suggestion", questioning=3)
+    _rate(store, sloppy, g1, turn_type="suggestion", scores={"questioning": 2})
+    _rate(store, sloppy, g2, turn_type="suggestion", scores={"questioning": 3})
     with store.session() as s:
-        s.add(Rating(generation_id=g1, user_id=drafty.id, status="draft", turn_type="question", questioning=4))
+        s.add(Rating(generation_id=g1, user_id=drafty.id, status="draft", turn_type="question", scores={"questioning": 4}))
     with store.session() as s:
         acc = gold_accuracy(s, admin)
         with pytest.raises(AuthError):

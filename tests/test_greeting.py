@@ -14,7 +14,7 @@ from workbench.analysis.dashboard import compute_dashboard
 from workbench.analysis.from_store import load_frames
 from workbench.annotate.queue import open_item, sync_queue, take_next
 from workbench.annotate.ratings import RatingForm, submit
-from workbench.annotate.rubric import load_rubric
+from workbench.annotate.rubric import NA, load_rubric
 from workbench.batch import run_batch
 from workbench.config import REPO_ROOT
 from workbench.datasets.store_import import import_dataset
@@ -111,7 +111,7 @@ def test_the_queue_never_shows_or_accepts_a_greeting(store):
         item = open_item(s, ann, take_next(s, ann, 2).item_id)
         assert [r.output for r in item.replies] == [QUESTION]
         with pytest.raises(InputError, match="no ratable reply"):
-            submit(s, ann, greet_a, RatingForm(turn_type="other", questioning_na=True, suggestion_na=True),
+            submit(s, ann, greet_a, RatingForm(turn_type="other", scores={"questioning": NA, "suggestion": NA}),
                    rubric=rubric)
 
 
@@ -122,8 +122,7 @@ def test_exports_leave_greetings_out_and_count_them(store, tmp_path):
         uid = s.scalar(select(User.id).where(User.username == "ann"))
         # ratings stored before greetings were excluded from the queue
         for g in s.scalars(select(Generation).where(Generation.dialogue_id.in_(ids))):
-            s.add(Rating(generation_id=g.id, user_id=uid, status="submitted", turn_type="other", questioning=5,
-                         suggestion=5, display_order=[]))
+            s.add(Rating(generation_id=g.id, user_id=uid, status="submitted", turn_type="other", scores={"questioning": 5, "suggestion": 5}, display_order=[]))
     data = load_export(store)
     assert data.candidates and all(c.output != GREETING for c in data.candidates)
     assert data.greetings == 4

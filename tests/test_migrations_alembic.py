@@ -6,6 +6,7 @@ On SQLite always, on PostgreSQL too when WORKBENCH_TEST_PG_URL is set (``bash .c
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import uuid
@@ -13,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from alembic import command
-from legacy_db import legacy_copy, table_rows
+from legacy_db import LEGACY_DB, legacy_copy, table_rows
 from sqlalchemy import Enum, create_engine, inspect, text
 from sqlalchemy.exc import IntegrityError
 
@@ -135,8 +136,8 @@ def _fill_one_row_per_table(conn) -> None:
         f"VALUES (1, 1, '[]', 'all', {t}, 'running')",
         f"INSERT INTO generations (id, dialogue_id, turn_index, column_name, backend, params, output, status, "
         f"created_at) VALUES (1, 1, 1, 'A', 'demo', '{{}}', 'x', 'ok', {t})",
-        f"INSERT INTO ratings (id, generation_id, user_id, status, questioning_na, suggestion_na, safety_flag, blind, "
-        f"display_order, version, created_at, updated_at) VALUES (1, 1, 1, 'draft', false, false, false, true, '[]', "
+        f"INSERT INTO ratings (id, generation_id, user_id, status, scores, safety_flag, blind, "
+        f"display_order, version, created_at, updated_at) VALUES (1, 1, 1, 'draft', '{{}}', false, true, '[]', "
         f"1, {t}, {t})",
         f"INSERT INTO preferences (id, dialogue_id, turn_index, user_id, status, shown, blind, version, created_at, "
         f"updated_at) VALUES (1, 1, 1, 1, 'draft', '[]', true, 1, {t}, {t})",
@@ -171,12 +172,21 @@ def test_a_database_made_by_main_upgrades_in_place_keeping_every_row(tmp_path):
         store.dispose()
     after = table_rows(path)
     assert set(after) == set(before) - {"schema_version"} | {"alembic_version"}
+    before = _as_after_0004(path, before)
     for table in set(before) - {"schema_version"}:
         # Later revisions may append nullable columns (0003: assignments' skip and flag): the old columns
         # keep every value, the new ones start empty.
         width = len(before[table][0])
         assert [r[:width] for r in after[table]] == before[table], table
         assert all(v is None for r in after[table] for v in r[width:]), table
+    raw = sqlite3.connect(path)
+    scores = sorted(raw.execute("SELECT scores FROM ratings").fetchall())
+    snapshots = [json.loads(x) for (x,) in raw.execute("SELECT snapshot FROM rating_versions ORDER BY id")]
+    raw.close()
+    assert sorted((json.loads(x) for (x,) in scores), key=repr) == sorted(
+        [{}, {"questioning": 4, "suggestion": "na"}, {"questioning": "na", "suggestion": 5}], key=repr)
+    assert snapshots == [{"status": "submitted", "scores": {"questioning": 3}},
+                         {"status": "submitted", "scores": {"questioning": 4}}]
     # the references survived the copies of the tables: deleting a dialogue still cascades
     store = Store(f"sqlite:///{path}")
     try:
@@ -199,6 +209,7 @@ def test_a_database_of_each_former_schema_version_is_finished_and_stamped(versio
             assert current_revision(conn) == head_revision()
         _alembic_check(store)
         after = table_rows(path)
+        before = _as_after_0004(path, before)
         for table in set(before) - {"schema_version", "batch_runs"}:
             width = len(before[table][0])  # columns appended by later revisions start empty
             assert [r[:width] for r in after[table]] == before[table], table
@@ -212,6 +223,68 @@ def test_a_database_of_each_former_schema_version_is_finished_and_stamped(versio
             assert sorted(rows) == [(0, "finished", 1, "text"), (1, "running", 1, "text")]
     finally:
         store.dispose()
+
+
+#: The columns of ratings that revision 0004 folds into ``scores`` (JSON keyed by axis).
+FORMER_AXIS_COLUMNS = ("questioning", "questioning_na", "suggestion", "suggestion_na")
+
+
+def _expected_scores(row: dict) -> dict:
+    """What 0004 makes of one rating's fixed axis columns: a score, "na", or nothing per axis."""
+    out = {}
+    for axis in ("questioning", "suggestion"):
+        if row[f"{axis}_na"]:
+            out[axis] = "na"
+        elif row[axis] is not None:
+            out[axis] = row[axis]
+    return out
+
+
+def _as_after_0004(path: Path, before: dict[str, list[tuple]]) -> dict[str, list[tuple]]:
+    """The rows of a database before the upgrade, as 0004 must leave them: ratings' fixed axis columns
+    moved value for value into ``scores`` (the last column), rating_versions' snapshots likewise."""
+    raw = sqlite3.connect(path)
+    try:
+        rating_cols = [r[1] for r in raw.execute("PRAGMA table_info(ratings)")]
+    finally:
+        raw.close()
+    assert rating_cols[-1] == "scores" and not set(FORMER_AXIS_COLUMNS) & set(rating_cols)
+    legacy = sqlite3.connect(f"file:{LEGACY_DB}?mode=ro", uri=True)
+    try:
+        old_cols = [r[1] for r in legacy.execute("PRAGMA table_info(ratings)")]
+    finally:
+        legacy.close()
+    out = dict(before)
+    ratings = []
+    for row in before["ratings"]:
+        named = dict(zip(old_cols, row, strict=True))
+        kept = tuple(v for c, v in named.items() if c not in FORMER_AXIS_COLUMNS)
+        ratings.append((*kept, json.dumps(_expected_scores(named))))
+    out["ratings"] = sorted(ratings, key=repr)
+    versions = []
+    for row in before["rating_versions"]:
+        *head, snap, created = row
+        old = json.loads(snap)
+        new = {k: v for k, v in old.items() if k not in FORMER_AXIS_COLUMNS}
+        if any(k in old for k in FORMER_AXIS_COLUMNS):
+            new["scores"] = _expected_scores({k: old.get(k) for k in FORMER_AXIS_COLUMNS})
+        versions.append((*head, json.dumps(new), created))
+    out["rating_versions"] = sorted(versions, key=repr)
+    return out
+
+
+def _row_after_0004(table: str, row: dict) -> dict:
+    """One row (a dict) of a database before 0004 as 0004 must leave it (see :func:`_as_after_0004`)."""
+    if table == "ratings":
+        kept = {k: v for k, v in row.items() if k not in FORMER_AXIS_COLUMNS}
+        return {**kept, "scores": _expected_scores(row)}
+    if table == "rating_versions" and isinstance(row.get("snapshot"), dict):
+        snap = row["snapshot"]
+        new = {k: v for k, v in snap.items() if k not in FORMER_AXIS_COLUMNS}
+        if any(k in snap for k in FORMER_AXIS_COLUMNS):
+            new["scores"] = _expected_scores({k: snap.get(k) for k in FORMER_AXIS_COLUMNS})
+        return {**row, "snapshot": new}
+    return row
 
 
 def test_the_baseline_is_the_former_latest_schema(tmp_path):
@@ -283,7 +356,7 @@ def test_a_postgresql_database_made_by_main_upgrades_keeping_every_row(tmp_path)
         dst.exec_driver_sql("SET session_replication_role = replica")  # the dialogues/generations cycle
         for name, table in legacy_schema.tables.items():
             rows = [dict(r._mapping) for r in src.execute(select(table))]
-            before[name] = sorted(map(repr, rows))
+            before[name] = sorted(repr(_row_after_0004(name, r)) for r in rows)
             dst.execute(table.insert(), rows)
         for name in before:  # the ids were given: move the sequences past them
             if name != "schema_version":
@@ -306,7 +379,7 @@ def test_a_postgresql_database_made_by_main_upgrades_keeping_every_row(tmp_path)
             assert "schema_version" not in after_schema.tables
             for name in set(before) - {"schema_version"}:
                 rows = [dict(r._mapping) for r in conn.execute(select(after_schema.tables[name]))]
-                old_columns = legacy_schema.tables[name].columns.keys()
+                old_columns = list(_row_after_0004(name, dict.fromkeys(legacy_schema.tables[name].columns.keys())))
                 # Later revisions may append nullable columns (0003: assignments' skip and flag): the old
                 # columns keep every value, the new ones start empty.
                 assert all(v is None for r in rows for k, v in r.items() if k not in old_columns), name
@@ -330,3 +403,26 @@ def test_a_sqlite_database_made_after_a_postgresql_one_keeps_every_foreign_key(t
         assert "generations" in {fk["referred_table"] for fk in insp.get_foreign_keys("dialogues")}
     finally:
         store.dispose()
+
+
+def test_0004_downgrades_back_to_the_fixed_axis_columns(tmp_path):
+    """Down to 0003 and up again: the two shipped axes' answers come back as they were."""
+    path = legacy_copy(tmp_path)
+    before = table_rows(path)
+    Store(f"sqlite:///{path}").dispose()
+    engine = create_engine(f"sqlite:///{path}")
+    try:
+        with engine.begin() as conn:
+            command.downgrade(alembic_config(conn), "0003")
+        raw = sqlite3.connect(path)
+        axes = raw.execute("SELECT questioning, questioning_na, suggestion, suggestion_na FROM ratings ORDER BY id").fetchall()
+        raw.close()
+        legacy = sqlite3.connect(f"file:{LEGACY_DB}?mode=ro", uri=True)
+        assert axes == legacy.execute(
+            "SELECT questioning, questioning_na, suggestion, suggestion_na FROM ratings ORDER BY id").fetchall()
+        legacy.close()
+        with engine.begin() as conn:
+            command.upgrade(alembic_config(conn), "head")
+    finally:
+        engine.dispose()
+    assert len(table_rows(path)["ratings"]) == len(before["ratings"])

@@ -152,8 +152,9 @@ def test_two_annotators_rate_concurrently_with_keyboard_and_refresh(tmp_path):
         assert assigns[ua.id].display_order != assigns[ub.id].display_order  # counterbalanced between them
         assert {r.generation_id for r in ra} == {r.generation_id for r in rb}
         # A's keyboard answers: 4, N/A, 3, 2, 5, N/A and "B best".
-        assert [(r.questioning, r.questioning_na, r.suggestion, r.suggestion_na) for r in ra] == [
-            (4, False, None, True), (3, False, 2, False), (5, False, None, True)]
+        assert [r.scores for r in ra] == [
+            {"questioning": 4, "suggestion": "na"}, {"questioning": 3, "suggestion": 2},
+            {"questioning": 5, "suggestion": "na"}]
         with app.store.session() as s:  # Y took the classifier's suggestion, which the store keeps apart
             suggested = {g.generation_id: g.value for g in s.scalars(select(Suggestion))}
         assert [r.turn_type for r in ra] == [suggested[r.generation_id] for r in ra]
@@ -161,7 +162,7 @@ def test_two_annotators_rate_concurrently_with_keyboard_and_refresh(tmp_path):
         assert prefs[ua.id].outcome == "best" and prefs[ua.id].status == "submitted"
         assert prefs[ua.id].winner_generation_id == prefs[ua.id].shown[1]
         assert prefs[ub.id].outcome == "tie"
-        assert [r.questioning for r in rb] == [3, 2, 2] and rb[0].comment == "B 的备注 " + XSS
+        assert [r.scores["questioning"] for r in rb] == [3, 2, 2] and rb[0].comment == "B 的备注 " + XSS
         assert assigns[ua.id].completed_at is not None and assigns[ub.id].completed_at is not None
     finally:
         app.close()

@@ -20,7 +20,7 @@ from workbench.annotate.ratings import (
     submit,
     submit_item,
 )
-from workbench.annotate.rubric import load_rubric, parse_rubric
+from workbench.annotate.rubric import NA, load_rubric, parse_rubric
 from workbench.config import REPO_ROOT
 from workbench.errors import AuthError, InputError
 from workbench.store.engine import Store
@@ -29,7 +29,7 @@ from workbench.ui.rate_shortcuts import SHORTCUTS, shortcuts_table
 from workbench.ui.reply_diff import diff_html
 
 RUBRIC = REPO_ROOT / "annotations" / "rubric.yaml"
-FORM = RatingForm(turn_type="question", questioning=4, suggestion_na=True)
+FORM = RatingForm(turn_type="question", scores={"questioning": 4, "suggestion": NA})
 
 
 @pytest.fixture
@@ -166,11 +166,11 @@ def test_back_walks_submitted_items_newest_first_and_a_change_is_a_new_version(s
     item = _open(store, a, done[1])
     assert item.completed
     with store.session() as s:
-        submit(s, a, item.replies[0].generation_id, RatingForm(turn_type="mixed", questioning=2, suggestion=3),
+        submit(s, a, item.replies[0].generation_id, RatingForm(turn_type="mixed", scores={"questioning": 2, "suggestion": 3}),
                rubric=rubric)
     with store.session() as s:
         versions = rating_history(s, a, item.replies[0].generation_id)
-    assert [(v, snap["questioning"]) for v, snap in versions] == [(1, 4), (2, 2)]
+    assert [(v, snap["scores"]["questioning"]) for v, snap in versions] == [(1, 4), (2, 2)]
     assert _claim(store, a) == held  # after going back, the held item is still the one to finish
 
 

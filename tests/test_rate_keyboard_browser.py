@@ -94,6 +94,6 @@ def test_ten_items_by_keyboard_with_one_undo_and_one_skip(tmp_path):
         # The undo: reply A of that item has a second version with the new score; the first is kept.
         first = next(r for r in rows if gens[r.generation_id].column_name == order[0]
                      and gens[r.generation_id].dialogue_id == back_dialogue)
-        assert first.questioning == 2 and first.version == 2
-        assert [v.snapshot["questioning"] for v in versions if v.rating_id == first.id] == [4, 2]
-        assert {r.questioning for r in rows if r.id != first.id and gens[r.generation_id].dialogue_id == back_dialogue} == {4}
+        assert first.scores["questioning"] == 2 and first.version == 2
+        assert [v.snapshot["scores"]["questioning"] for v in versions if v.rating_id == first.id] == [4, 2]
+        assert {r.scores["questioning"] for r in rows if r.id != first.id and gens[r.generation_id].dialogue_id == back_dialogue} == {4}

@@ -107,7 +107,7 @@ def test_rate_tab_features(tmp_path, lang):
                 cols = {g.id: g.column_name for g in s.scalars(select(Generation))}
                 pref = s.scalars(select(Preference)).one()
             for r in twin_rows:
-                by_col[cols[r.generation_id]] = (r.turn_type, r.questioning, r.suggestion_na)
+                by_col[cols[r.generation_id]] = (r.turn_type, r.scores.get("questioning"), r.scores.get("suggestion") == "na")
             assert by_col[COLUMNS[0]] == by_col[COLUMNS[2]] and by_col[COLUMNS[0]][1] == 4
             assert pref.outcome == "tie" and len(pref.shown) == 2
 

@@ -39,7 +39,7 @@ def _client(app: RunningApp, name: str) -> Client:
 def _a_rows(app: RunningApp) -> dict[str, Any]:
     uid = app.svc.auth.lookup("ann_a").id
     with app.store.session() as s:
-        ratings = [(r.id, r.generation_id, r.status, r.questioning, r.suggestion, r.comment, r.version,
+        ratings = [(r.id, r.generation_id, r.status, json.dumps(r.scores, sort_keys=True), r.comment, r.version,
                     r.updated_at, list(r.display_order)) for r in s.scalars(select(Rating).where(Rating.user_id == uid))]
         versions = [(v.rating_id, v.version, json.dumps(v.snapshot, sort_keys=True))
                     for v in s.scalars(select(RatingVersion).join(Rating).where(Rating.user_id == uid))]

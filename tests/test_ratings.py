@@ -23,14 +23,14 @@ from workbench.annotate.ratings import (
     submit_item,
     validate_rating,
 )
-from workbench.annotate.rubric import load_rubric, parse_rubric
+from workbench.annotate.rubric import NA, load_rubric, parse_rubric
 from workbench.config import REPO_ROOT
 from workbench.errors import AuthError, InputError
 from workbench.store.engine import Store
 from workbench.store.schema import Assignment, Preference, Rating, RatingVersion, Suggestion
 
 K = 2
-GOOD = RatingForm(turn_type="question", questioning=4, suggestion_na=True, comment="问得好")
+GOOD = RatingForm(turn_type="question", scores={"questioning": 4, "suggestion": NA}, comment="问得好")
 
 
 @pytest.fixture
@@ -57,8 +57,8 @@ def test_draft_then_submit_then_edit_keeps_versions(env, rubric):
     store, a, _b, _admin, item = env
     gid = item.replies[0].generation_id
     with store.session() as s:
-        d = save_draft(s, a, gid, RatingForm(questioning=3), rubric=rubric)
-    assert (d.status, d.version, d.form.questioning, d.form.suggestion) == ("draft", 1, 3, None)
+        d = save_draft(s, a, gid, RatingForm(scores={"questioning": 3}), rubric=rubric)
+    assert (d.status, d.version, d.form.score("questioning"), d.form.score("suggestion")) == ("draft", 1, 3, None)
     with store.session() as s:
         v1 = submit(s, a, gid, GOOD, rubric=rubric)
     assert (v1.status, v1.version) == ("submitted", 1)
@@ -67,16 +67,16 @@ def test_draft_then_submit_then_edit_keeps_versions(env, rubric):
         submit(s, a, gid, GOOD, rubric=rubric)
     # Edit later: the draft is version 2, the submitted version 1 stays in the history.
     with store.session() as s:
-        e = save_draft(s, a, gid, RatingForm(turn_type="mixed", questioning=2, suggestion=3), rubric=rubric)
+        e = save_draft(s, a, gid, RatingForm(turn_type="mixed", scores={"questioning": 2, "suggestion": 3}), rubric=rubric)
     assert (e.status, e.version) == ("draft", 2)
     with store.session() as s:
-        v2 = submit(s, a, gid, RatingForm(turn_type="mixed", questioning=2, suggestion=3, safety_flag=True), rubric=rubric)
+        v2 = submit(s, a, gid, RatingForm(turn_type="mixed", scores={"questioning": 2, "suggestion": 3}, safety_flag=True), rubric=rubric)
     assert (v2.status, v2.version, v2.form.safety_flag) == ("submitted", 2, True)
     with store.session() as s:
         assert s.scalar(select(func.count(Rating.id))) == 1  # one current answer per annotator and reply
         hist = rating_history(s, a, gid)
     assert [v for v, _ in hist] == [1, 2]
-    assert hist[0][1]["questioning"] == 4 and hist[0][1]["suggestion_na"] is True and hist[0][1]["comment"] == "问得好"
+    assert hist[0][1]["scores"] == {"questioning": 4, "suggestion": NA} and hist[0][1]["comment"] == "问得好"
     assert hist[1][1]["turn_type"] == "mixed" and hist[1][1]["safety_flag"] is True
 
 
@@ -113,15 +113,15 @@ def test_rubric_version_and_blind_order_are_stored(env, rubric):
 @pytest.mark.parametrize(
     ("form", "message"),
     [
-        (RatingForm(turn_type="question", questioning=6, suggestion_na=True), "outside 1..5"),
-        (RatingForm(turn_type="question", questioning=0, suggestion_na=True), "outside 1..5"),
-        (RatingForm(turn_type="question", questioning=2.5, suggestion_na=True), "whole number"),
-        (RatingForm(turn_type="question", questioning=3, questioning_na=True, suggestion_na=True), "not both"),
-        (RatingForm(turn_type="question", questioning=3), "suggestion quality: missing score"),
-        (RatingForm(questioning=3, suggestion=3), "turn type"),
-        (RatingForm(turn_type="chitchat", questioning=3, suggestion=3), "not one of"),
-        (RatingForm(turn_type="question", questioning=3, suggestion=3, comment="x" * 2001), "limit is 2000"),
-        (RatingForm(turn_type="question", questioning=3, suggestion=3, corrected_reply="y" * 4001), "limit is 4000"),
+        (RatingForm(turn_type="question", scores={"questioning": 6, "suggestion": NA}), "outside 1..5"),
+        (RatingForm(turn_type="question", scores={"questioning": 0, "suggestion": NA}), "outside 1..5"),
+        (RatingForm(turn_type="question", scores={"questioning": 2.5, "suggestion": NA}), "whole number"),
+        (RatingForm(turn_type="question", scores={"questioning": 3, "suggestion": NA, "empathy": 4}), "unknown rating axis empathy"),
+        (RatingForm(turn_type="question", scores={"questioning": 3}), "suggestion quality: missing score"),
+        (RatingForm(scores={"questioning": 3, "suggestion": 3}), "turn type"),
+        (RatingForm(turn_type="chitchat", scores={"questioning": 3, "suggestion": 3}), "not one of"),
+        (RatingForm(turn_type="question", scores={"questioning": 3, "suggestion": 3}, comment="x" * 2001), "limit is 2000"),
+        (RatingForm(turn_type="question", scores={"questioning": 3, "suggestion": 3}, corrected_reply="y" * 4001), "limit is 4000"),
     ],
 )
 def test_submit_validation(env, rubric, form, message):
@@ -137,20 +137,20 @@ def test_draft_allows_partial_answers_but_not_bad_values(env, rubric):
     store, a, *_rest, item = env
     gid = item.replies[0].generation_id
     with store.session() as s:
-        d = save_draft(s, a, gid, RatingForm(suggestion_na=True), rubric=rubric)
-    assert d.form.suggestion_na and d.form.questioning is None and d.form.turn_type is None
+        d = save_draft(s, a, gid, RatingForm(scores={"suggestion": NA}), rubric=rubric)
+    assert d.form.is_na("suggestion") and d.form.score("questioning") is None and d.form.turn_type is None
     with pytest.raises(InputError, match="outside"), store.session() as s:
-        save_draft(s, a, gid, RatingForm(questioning=9), rubric=rubric)
+        save_draft(s, a, gid, RatingForm(scores={"questioning": 9}), rubric=rubric)
 
 
 def test_na_is_stored_as_null_score_with_flag(env, rubric):
     store, a, *_rest, item = env
     gid = item.replies[0].generation_id
     with store.session() as s:
-        submit(s, a, gid, RatingForm(turn_type="other", questioning_na=True, suggestion_na=True), rubric=rubric)
+        submit(s, a, gid, RatingForm(turn_type="other", scores={"questioning": NA, "suggestion": NA}), rubric=rubric)
     with store.session() as s:
         row = s.scalars(select(Rating)).one()
-    assert (row.questioning, row.questioning_na, row.suggestion, row.suggestion_na) == (None, True, None, True)
+    assert row.scores == {"questioning": NA, "suggestion": NA}
 
 
 def test_free_text_is_cleaned_and_html_kept_as_text(env, rubric):
@@ -169,7 +169,7 @@ def test_machine_suggestion_is_kept_apart_from_the_human_answer(env, rubric):
     assert reply.suggestion is not None
     human = "other" if reply.suggestion.turn_type != "other" else "question"
     with store.session() as s:
-        submit(s, a, reply.generation_id, RatingForm(turn_type=human, questioning_na=True, suggestion_na=True),
+        submit(s, a, reply.generation_id, RatingForm(turn_type=human, scores={"questioning": NA, "suggestion": NA}),
                rubric=rubric)
     with store.session() as s:
         sug = s.scalars(select(Suggestion).where(Suggestion.generation_id == reply.generation_id)).one()
@@ -206,9 +206,9 @@ def test_isolation_between_annotators(env, rubric):
     # When B holds the same item, B's answer is a separate row; A's is untouched.
     with store.session() as s:
         take_next(s, b, K)
-        submit(s, b, gid, RatingForm(turn_type="other", questioning=1, suggestion=1), rubric=rubric)
+        submit(s, b, gid, RatingForm(turn_type="other", scores={"questioning": 1, "suggestion": 1}), rubric=rubric)
     with store.session() as s:
-        rows = {r.user_id: r.questioning for r in s.scalars(select(Rating))}
+        rows = {r.user_id: r.scores["questioning"] for r in s.scalars(select(Rating))}
     assert rows == {a.id: 4, b.id: 1}
 
 

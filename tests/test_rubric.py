@@ -93,7 +93,8 @@ def test_formatting_and_comments_do_not_change_the_id(tmp_path: Path, rubric: Ru
         (lambda d: d["turn_types"].pop(), r"turn_types"),
         (lambda d: d["turn_types"][0].update(key="greeting"), r"turn_types\[greeting\]\.key"),
         (lambda d: d["preference"]["options"].append({"key": "tie", "zh": "平", "en": "Tie"}), r"options"),
-        (lambda d: d["axes"].append({**d["axes"][0], "key": "empathy"}), r"axes.*store"),
+        (lambda d: d["axes"].append(dict(d["axes"][0])), r"axes.*distinct keys"),
+        (lambda d: d["axes"].append({**d["axes"][0], "key": "turn_type"}), r"axes.*taken by other answers"),
         (lambda d: d["axes"][0]["scale"].update(min=5, max=1), r"axes\[questioning\]\.scale"),
         (lambda d: d["axes"][0].pop("na_label"), r"na_label"),
         (lambda d: d["title"].update(zh=""), r"title\.zh"),
@@ -155,11 +156,15 @@ def test_na_refused_where_not_allowed(data: dict) -> None:
     assert validate_scores(r, {"questioning": None}) == {"questioning": None}
 
 
-def test_stored_axes_match_the_store_columns() -> None:
+def test_a_further_axis_needs_only_the_rubric(data: dict) -> None:
+    """Answers are JSON keyed by axis: the store has no column per axis, so a rubric may add one."""
     from workbench.store.schema import Rating
 
-    for key in STORED_AXES:
-        assert key in Rating.__table__.columns and f"{key}_na" in Rating.__table__.columns
+    data["axes"].append({**data["axes"][0], "key": "empathy"})
+    r = parse_rubric(data)
+    assert r.axis_keys == (*STORED_AXES, "empathy")
+    assert validate_scores(r, {"empathy": 4}) == {"empathy": 4}
+    assert not {f"{k}_na" for k in r.axis_keys} & set(Rating.__table__.columns.keys())
 
 
 # ---------------------------------------------------------------- guidelines

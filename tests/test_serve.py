@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 
 from workbench.analysis.simulated import consultations_frame
 from workbench.annotate.queue import open_item, sync_queue, take_next
+from workbench.annotate.rubric import NA
 from workbench.auth import upsert_user
 from workbench.config import OpenAIColumn, parse_config
 from workbench.dialogue import Dialogue
@@ -227,7 +228,7 @@ def test_judge_human_agreement(tmp_path):
             s.add(Suggestion(generation_id=g.id, question="suggestion", value=str(j), score=float(j),
                              agent="judge:m"))
             for u, h in zip(users, hs, strict=True):
-                s.add(Rating(generation_id=g.id, user_id=u.id, status="submitted", suggestion=h, questioning_na=True))
+                s.add(Rating(generation_id=g.id, user_id=u.id, status="submitted", scores={"questioning": NA, "suggestion": h}))
     table = judge_agreement(store, n_boot=300)
     store.dispose()
     row = table.set_index("axis").loc["suggestion"]

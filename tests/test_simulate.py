@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from workbench.analysis.simulated import consultations_frame, summarize
 from workbench.annotate.queue import open_item, sync_queue, take_next
 from workbench.annotate.ratings import PreferenceForm, RatingForm, submit_item
-from workbench.annotate.rubric import load_rubric
+from workbench.annotate.rubric import NA, load_rubric
 from workbench.auth import upsert_user
 from workbench.cli import main
 from workbench.errors import InputError
@@ -105,7 +105,7 @@ def test_consultations_are_ratable_and_exportable(simulated, tmp_path):
         claim = take_next(s, user, 1)
         item = open_item(s, user, claim.item_id)
         gid = item.replies[0].generation_id
-        submit_item(s, user, item.item_id, {gid: RatingForm(turn_type="question", questioning=5, suggestion_na=True)},
+        submit_item(s, user, item.item_id, {gid: RatingForm(turn_type="question", scores={"questioning": 5, "suggestion": NA})},
                     PreferenceForm("best", gid), rubric=rubric)
         dialogue = s.get(Dialogue, item.dialogue_id)
         opening = dialogue.meta["case"]["opening"]

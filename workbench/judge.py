@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import select
 
-from workbench.annotate.rubric import Axis, Rubric, load_rubric
+from workbench.annotate.rubric import Axis, Rubric, load_rubric, score_number
 from workbench.errors import ConfigError, InputError, WorkbenchError
 from workbench.simulate.cases import Case
 from workbench.store.dialogues import column_thread
@@ -329,15 +329,14 @@ def judge_pairs(svc_or_store: object) -> pd.DataFrame:
                    Suggestion.question.not_in(ADVICE_QUESTIONS))
         ).all()
         human = s.execute(
-            select(Rating.generation_id, Rating.questioning, Rating.questioning_na, Rating.suggestion,
-                   Rating.suggestion_na).where(Rating.status == AnswerStatus.SUBMITTED)
+            select(Rating.generation_id, Rating.scores).where(Rating.status == AnswerStatus.SUBMITTED)
         ).all()
     rows = []
-    for gid, q, q_na, sg, sg_na in human:
-        if q is not None and not q_na:
-            rows.append((gid, "questioning", float(q)))
-        if sg is not None and not sg_na:
-            rows.append((gid, "suggestion", float(sg)))
+    for gid, answers in human:
+        for axis, value in (answers or {}).items():  # every axis the humans answered
+            number = score_number(value)
+            if number is not None:
+                rows.append((gid, axis, number))
     h = pd.DataFrame(rows, columns=["generation_id", "axis", "human"])
     h = h.groupby(["generation_id", "axis"], as_index=False).agg(human=("human", "mean"), n_humans=("human", "size"))
     j = pd.DataFrame(judged, columns=["generation_id", "judge", "axis", "judge_score"])

@@ -47,7 +47,11 @@ class PreferenceOutcome(StrEnum):
 
 
 class RubricAxis(StrEnum):
-    """The rating axes the store has columns for (``questioning``/``questioning_na`` ...)."""
+    """The shipped rubric's two axes: the exports' and analysis frames' fixed columns and gold answers.
+
+    A rubric may add axes of its own (answers are JSON keyed by axis, ``Rating.scores``); those need no
+    entry here.
+    """
 
     QUESTIONING = "questioning"
     SUGGESTION = "suggestion"

@@ -14,7 +14,7 @@ import krippendorff
 import numpy as np
 import pandas as pd
 
-from workbench.analysis.frames import SCORE_AXES, validate_frame
+from workbench.analysis.frames import score_axes, validate_frame
 from workbench.errors import InputError
 
 Level = Literal["nominal", "ordinal", "interval", "ratio"]
@@ -33,10 +33,13 @@ UNDEFINED_REASONS = {
 }
 
 
-def _check_axis(axis: str) -> Level:
-    if axis not in AXIS_LEVELS:
-        raise InputError(f"unknown agreement axis {axis!r}; expected one of {sorted(AXIS_LEVELS)}")
-    return AXIS_LEVELS[axis]
+def _check_axis(axis: str, ratings: pd.DataFrame | None = None) -> Level:
+    """The axis's level of measurement; a further rubric axis of ``ratings`` is a whole-number scale."""
+    if axis in AXIS_LEVELS:
+        return AXIS_LEVELS[axis]
+    if ratings is not None and axis in score_axes(ratings):
+        return "interval"
+    raise InputError(f"unknown agreement axis {axis!r}; expected one of {sorted(AXIS_LEVELS)}")
 
 
 def _time_key(created: pd.Series) -> np.ndarray:
@@ -62,7 +65,7 @@ def _long_values(ratings: pd.DataFrame, axis: str, latest: bool = False) -> pd.D
 
     ``latest=True`` says ``ratings`` already went through :func:`latest_ratings`.
     """
-    level = _check_axis(axis)
+    level = _check_axis(axis, ratings)
     validate_frame(ratings, "ratings", ["generation_id", "annotator", axis])
     if not latest:
         ratings = latest_ratings(ratings)
@@ -89,7 +92,7 @@ def reliability_matrix(ratings: pd.DataFrame, axis: str) -> pd.DataFrame:
     """
     long = _long_values(ratings, axis)
     long = long[long.groupby("unit")["unit"].transform("size") >= 2]
-    if AXIS_LEVELS[axis] == "nominal":
+    if _check_axis(axis, ratings) == "nominal":
         long = long.assign(value=pd.Categorical(long["value"]).codes.astype(float))
     return long.pivot(index="coder", columns="unit", values="value")
 
@@ -117,7 +120,7 @@ def krippendorff_alpha(ratings: pd.DataFrame, axis: str, latest: bool = False) -
     expected disagreement are then the same pairs, so alpha is 0 whatever the scores: no information);
     or a single value used throughout (no disagreement is expected by chance, so 0/0).
     """
-    level = _check_axis(axis)
+    level = _check_axis(axis, ratings)
     every = _long_values(ratings, axis, latest)
     long = every[every.groupby("unit")["unit"].transform("size") >= 2]
     result: dict[str, object] = {
@@ -155,9 +158,14 @@ def _undefined_reason(every: pd.DataFrame, pairable: pd.DataFrame) -> str | None
 
 
 def agreement_table(
-    ratings: pd.DataFrame, axes: tuple[str, ...] = (*SCORE_AXES, "turn_type")
+    ratings: pd.DataFrame, axes: tuple[str, ...] | None = None
 ) -> pd.DataFrame:
-    """One row per axis: Krippendorff's alpha with its counts (see :func:`krippendorff_alpha`)."""
+    """One row per axis: Krippendorff's alpha with its counts (see :func:`krippendorff_alpha`).
+
+    By default every score axis of the frame (:func:`score_axes`), then the turn type.
+    """
+    if axes is None:
+        axes = (*score_axes(ratings), "turn_type")
     latest = latest_ratings(ratings)
     rows = [krippendorff_alpha(latest, axis, latest=True) for axis in axes]
     return pd.DataFrame(rows, columns=AGREEMENT_COLUMNS)
@@ -173,7 +181,7 @@ def item_agreement(ratings: pd.DataFrame, axis: str) -> pd.Series:
     1-5 scale), so 1 = identical scores and 0 = split between the two extremes.
     Turn type: share of annotator pairs giving the same label, sum n_c (n_c - 1) / (n (n - 1)).
     """
-    level = _check_axis(axis)
+    level = _check_axis(axis, ratings)
     long = _long_values(ratings, axis)
     if long.empty:
         return pd.Series(dtype=float, name=f"{axis}_agreement").rename_axis("generation_id")

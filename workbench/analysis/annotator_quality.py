@@ -8,7 +8,8 @@ Per annotator (only submitted ratings count):
   gave the same turn type / the same score (both axes pooled);
 * ``gold_accuracy`` over ``gold_checked`` answers on gold replies (see :mod:`workbench.annotate.gold`);
 * ``reliability_*``: the estimated reliability of the chosen aggregation method per question
-  (0 = no information, 1 = always right; see :mod:`workbench.analysis.aggregation`);
+  (0 = no information, 1 = always right; see :mod:`workbench.analysis.aggregation`): the turn type and
+  every rubric axis answered (an axis beyond the shipped two gets its column after theirs);
 * ``anchoring``: the share of their turn types equal to the machine suggestion shown pre-filled. High
   anchoring with low agreement or gold accuracy suggests the suggestion is accepted unread.
 """
@@ -26,6 +27,7 @@ from sqlalchemy.orm import Session
 from workbench.access import Permission, require_permission
 from workbench.analysis.aggregation import Answer, aggregate, agreement_with_others, check_method
 from workbench.annotate.gold import gold_accuracy
+from workbench.annotate.rubric import axes_in, score_number
 from workbench.auth import CurrentUser
 from workbench.store.schema import Assignment, Rating, Suggestion, User
 from workbench.vocab import AnswerStatus, RubricAxis
@@ -34,6 +36,7 @@ AXES = tuple(RubricAxis)
 COLUMNS = ("annotator", "items_done", "median_seconds_per_item", "agreement_turn_type", "agreement_scores",
            "gold_accuracy", "gold_checked", "reliability_turn_type", "reliability_questioning",
            "reliability_suggestion", "anchoring", "ratings")
+_LAST_RELIABILITY = COLUMNS.index("reliability_suggestion") + 1
 
 
 def _latest_suggestions(s: Session) -> dict[int, str]:
@@ -48,8 +51,7 @@ def annotator_quality(s: Session, viewer: CurrentUser, method: str = "dawid-sken
     require_permission(viewer, Permission.QUALITY, "only admins and researchers can see the annotator quality view")
     method = check_method(method)
     ratings = s.execute(
-        select(User.username, Rating.generation_id, Rating.turn_type, Rating.questioning, Rating.questioning_na,
-               Rating.suggestion, Rating.suggestion_na)
+        select(User.username, Rating.generation_id, Rating.turn_type, Rating.scores)
         .join(User, User.id == Rating.user_id).where(Rating.status == AnswerStatus.SUBMITTED)).all()
     spans = s.execute(select(User.username, Assignment.assigned_at, Assignment.completed_at)
                       .join(User, User.id == Assignment.user_id)).all()
@@ -66,17 +68,18 @@ def annotator_quality(s: Session, viewer: CurrentUser, method: str = "dawid-sken
                 seconds[who].append(max(0.0, (completed - taken).total_seconds()))
 
     turn_types = [Answer(gid, who, tt) for who, gid, tt, *_ in ratings if tt]
-    scores: dict[str, list[Any]] = {axis: [] for axis in AXES}
-    for who, gid, _tt, q, q_na, sg, sg_na in ratings:
-        if q is not None and not q_na:
-            scores["questioning"].append(Answer(gid, who, q))
-        if sg is not None and not sg_na:
-            scores["suggestion"].append(Answer(gid, who, sg))
-    pooled = [Answer((a.item, axis), a.annotator, a.label) for axis in AXES for a in scores[axis]]
+    axes = axes_in((r[3] for r in ratings), first=AXES)
+    scores: dict[str, list[Any]] = {axis: [] for axis in axes}
+    for who, gid, _tt, answers in ratings:
+        for axis, value in (answers or {}).items():
+            number = score_number(value)
+            if number is not None:
+                scores[axis].append(Answer(gid, who, int(number)))
+    pooled = [Answer((a.item, axis), a.annotator, a.label) for axis in axes for a in scores[axis]]
     agree_tt = agreement_with_others(turn_types)
     agree_scores = agreement_with_others(pooled)
     reliability = {"turn_type": aggregate(turn_types, method, seed=seed).reliability}
-    for axis in AXES:
+    for axis in axes:
         reliability[axis] = aggregate(scores[axis], method, ordinal=True, seed=seed).reliability
 
     anchored: dict[str, list[bool]] = defaultdict(list)
@@ -100,9 +103,9 @@ def annotator_quality(s: Session, viewer: CurrentUser, method: str = "dawid-sken
             "gold_accuracy": g.accuracy if g is not None and g.accuracy is not None else nan,
             "gold_checked": g.checked if g is not None else 0,
             "reliability_turn_type": reliability["turn_type"].get(who, nan),
-            "reliability_questioning": reliability["questioning"].get(who, nan),
-            "reliability_suggestion": reliability["suggestion"].get(who, nan),
+            **{f"reliability_{axis}": reliability[axis].get(who, nan) for axis in axes},
             "anchoring": sum(anchored[who]) / len(anchored[who]) if anchored[who] else nan,
             "ratings": n_ratings[who],
         })
-    return pd.DataFrame(rows, columns=list(COLUMNS))
+    extra = [f"reliability_{axis}" for axis in axes if axis not in AXES]
+    return pd.DataFrame(rows, columns=[*COLUMNS[:_LAST_RELIABILITY], *extra, *COLUMNS[_LAST_RELIABILITY:]])

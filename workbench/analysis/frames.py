@@ -92,6 +92,16 @@ FRAME_COLUMNS: dict[str, tuple[str, ...]] = {
 }
 
 SCORE_AXES: tuple[str, ...] = tuple(RubricAxis)
+
+
+def score_axes(ratings: pd.DataFrame) -> tuple[str, ...]:
+    """The score axes of a ratings frame: the contract's two, then each further rubric axis answered.
+
+    The store adds a column per further axis (numbers, NaN = not applicable or not given), after the
+    contract's columns: every column beyond :data:`RATING_COLUMNS` is one. Analyses iterate this, so an
+    axis added to the rubric is analysed with no code change.
+    """
+    return (*SCORE_AXES, *(c for c in ratings.columns if c not in RATING_COLUMNS))
 PREFERENCE_OUTCOMES: frozenset[str] = frozenset(PreferenceOutcome)
 REFERENCE_LABEL = "reference"  # the pseudo-column name used for gold turns in CoQ tables
 

@@ -32,12 +32,15 @@ from workbench.analysis.frames import (
     PREFERENCE_COLUMNS,
     RATING_COLUMNS,
     REFERENCE_COLUMNS,
+    SCORE_AXES,
     Frames,
+    score_axes,
 )
+from workbench.annotate.rubric import axes_in, score_number
 from workbench.store.engine import Store
 from workbench.store.greetings import greeting_texts, is_greeting, not_greeting
 from workbench.store.schema import Dataset, Dialogue, Generation, Preference, Rating, Suggestion, Turn, User
-from workbench.vocab import TURN_TYPE_QUESTION, AnswerStatus, PreferenceOutcome, RubricAxis
+from workbench.vocab import TURN_TYPE_QUESTION, AnswerStatus, PreferenceOutcome
 
 
 def _frame(rows: Iterable[Any], columns: tuple[str, ...]) -> pd.DataFrame:
@@ -47,8 +50,9 @@ def _frame(rows: Iterable[Any], columns: tuple[str, ...]) -> pd.DataFrame:
     return pd.DataFrame.from_records(data, columns=list(columns))
 
 
-def _score(value: int | None, not_applicable: bool) -> float:
-    return float("nan") if value is None or not_applicable else float(value)
+def _score(answers: dict[str, Any] | None, axis: str) -> float:
+    number = score_number((answers or {}).get(axis))
+    return float("nan") if number is None else number
 
 
 def _unless_greeting(reference: object, greeting_text: Container[str]) -> object:
@@ -89,8 +93,7 @@ def load_frames(svc_or_store: object) -> Frames:
         ratings = s.execute(
             select(
                 Rating.id, Rating.generation_id, User.username, Generation.column_name, Dataset.name,
-                Generation.turn_index, Rating.turn_type, Rating.questioning, Rating.questioning_na,
-                Rating.suggestion, Rating.suggestion_na, Rating.safety_flag, Rating.display_slot,
+                Generation.turn_index, Rating.turn_type, Rating.scores, Rating.safety_flag, Rating.display_slot,
                 Rating.updated_at,
             )
             .join(User, User.id == Rating.user_id)
@@ -129,9 +132,11 @@ def load_frames(svc_or_store: object) -> Frames:
     greetings = _frame([g[:-1] for g in gens if g[-1]], GENERATION_COLUMNS)
     refs = [r for r in refs if not (isinstance(r[3], str) and r[3].strip() in greeting_text)]
     column_of = {int(g[0]): g[3] for g in replies}
+    # The contract's two axes in their places, each further axis answered as a column after the contract's.
+    extra_axes = [a for a in axes_in(r[7] for r in ratings) if a not in SCORE_AXES]
     rating_rows = [
-        (r[0], r[1], r[2], r[3], r[4], r[5], r[6] or None, _score(r[7], r[8]), _score(r[9], r[10]),
-         bool(r[11]), r[12], r[13])
+        (r[0], r[1], r[2], r[3], r[4], r[5], r[6] or None, *(_score(r[7], a) for a in SCORE_AXES),
+         bool(r[8]), r[9], r[10], *(_score(r[7], a) for a in extra_axes))
         for r in ratings
     ]
     pref_rows = []
@@ -149,7 +154,7 @@ def load_frames(svc_or_store: object) -> Frames:
         ))
     frames = Frames(
         generations=generations,
-        ratings=_frame(rating_rows, RATING_COLUMNS),
+        ratings=_frame(rating_rows, (*RATING_COLUMNS, *extra_axes)),
         preferences=_frame(pref_rows, PREFERENCE_COLUMNS),
         references=_frame(refs, REFERENCE_COLUMNS),
         greetings=greetings,
@@ -163,7 +168,7 @@ def _types(f: Frames) -> None:
     g, r = f.generations, f.ratings
     for c in ("latency_ms",):
         g[c] = pd.to_numeric(g[c], errors="coerce").astype(float)
-    for c in RubricAxis:
+    for c in score_axes(r):
         r[c] = pd.to_numeric(r[c], errors="coerce").astype(float)
     for df in (g, r, f.preferences, f.greetings):
         df["created_at"] = pd.to_datetime(df["created_at"], errors="coerce")

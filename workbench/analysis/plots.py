@@ -68,9 +68,12 @@ def scores_figure(scores: pd.DataFrame, tr: Translate = english) -> go.Figure:
     if scores.empty:
         return _empty(title, tr)
     fig = go.Figure(layout={**_LAYOUT, "title": title, "barmode": "group"})
-    for axis in SCORE_AXES:
+    # Every axis the table has (a further rubric axis shows under its own key when it has no UI text).
+    axes = [*SCORE_AXES, *(c[2:] for c in scores.columns
+                           if c.startswith("n_") and f"{c[2:]}_lo" in scores.columns and c[2:] not in SCORE_AXES)]
+    for axis in axes:
         mid = scores[f"{axis}_mean"]
-        name = tr(f"compare.axis.{axis}")
+        name = tr(f"compare.axis.{axis}") if axis in SCORE_AXES else axis
         fig.add_bar(
             x=scores["column"].astype(str),
             y=mid,

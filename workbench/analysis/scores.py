@@ -14,7 +14,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from workbench.analysis.frames import SCORE_AXES, validate_frame
+from workbench.analysis.frames import SCORE_AXES, score_axes, validate_frame
 from workbench.errors import InputError
 from workbench.vocab import GenerationStatus
 
@@ -170,8 +170,11 @@ def column_scores(
     ci: float = 0.95,
     seed: int = 0,
 ) -> pd.DataFrame:
-    """One row per column: mean questioning/suggestion with bootstrap CIs, counts, safety-flag rate,
+    """One row per column: mean score per axis with bootstrap CIs, counts, safety-flag rate,
     reply length and latency.
+
+    The axes are the ratings frame's (:func:`score_axes`): a further rubric axis gets its ``n_``, mean,
+    ``_lo`` and ``_hi`` columns after the contract's two axes.
 
     Scores: mean over ratings (NaN = not applicable is skipped), CI from a cluster bootstrap over
     generations (see :func:`cluster_bootstrap_mean_ci`). Length and latency: over generations with
@@ -184,6 +187,7 @@ def column_scores(
     gen_cols = generations["column"].dropna().unique().tolist()
     rat_cols = ratings["column"].dropna().unique().tolist()
     columns = sorted(set(gen_cols) | set(rat_cols), key=str)
+    axes = score_axes(ratings)
     rows = []
     gen_groups = dict(tuple(generations.groupby("column", sort=False))) if len(generations) else {}
     rat_groups = dict(tuple(ratings.groupby("column", sort=False))) if len(ratings) else {}
@@ -205,7 +209,7 @@ def column_scores(
             row.update(latency_mean_ms=np.nan, latency_median_ms=np.nan)
         r = rat_groups.get(col)
         row["n_ratings"] = 0 if r is None else len(r)
-        for j, axis in enumerate(SCORE_AXES):
+        for j, axis in enumerate(axes):
             if r is None or not len(r):
                 row.update(
                     {f"n_{axis}": 0, f"{axis}_mean": np.nan, f"{axis}_lo": np.nan, f"{axis}_hi": np.nan}
@@ -223,8 +227,11 @@ def column_scores(
         else:
             row["safety_flag_rate"] = np.nan
         rows.append(row)
-    out = pd.DataFrame(rows, columns=list(SCORE_TABLE_COLUMNS))
-    return out.astype({"n_generations": int, "n_ratings": int, "n_questioning": int, "n_suggestion": int})
+    after = SCORE_TABLE_COLUMNS.index("suggestion_hi") + 1
+    extra = [f"{p}{axis}{q}" for axis in axes[len(SCORE_AXES):]
+             for p, q in (("n_", ""), ("", "_mean"), ("", "_lo"), ("", "_hi"))]
+    out = pd.DataFrame(rows, columns=[*SCORE_TABLE_COLUMNS[:after], *extra, *SCORE_TABLE_COLUMNS[after:]])
+    return out.astype({"n_generations": int, "n_ratings": int, **{f"n_{axis}": int for axis in axes}})
 
 
 def scores_by_slot(
@@ -236,11 +243,12 @@ def scores_by_slot(
     slot means should agree within their intervals when annotators ignore position.
     """
     validate_frame(ratings, "ratings", ["generation_id", "display_slot", *SCORE_AXES])
+    axes = score_axes(ratings)
     rows = []
     slots = pd.to_numeric(ratings["display_slot"], errors="coerce").to_numpy(dtype=float)
     gen_ids = ratings["generation_id"].to_numpy()
     present = np.unique(slots[np.isfinite(slots)])
-    for j, axis in enumerate(SCORE_AXES):
+    for j, axis in enumerate(axes):
         vals = pd.to_numeric(ratings[axis], errors="coerce").to_numpy(dtype=float)
         for slot in present:
             sel = slots == slot

@@ -3,6 +3,10 @@
 ``"safety_flag": "false"`` is not a boolean and ``"questioning": 3.7`` is not a score: both are
 errors naming the field, so a client bug cannot store a rating nobody gave. Values are then checked
 against the rubric (scales, turn types) by :mod:`workbench.annotate.ratings`, as for the Rate tab.
+
+A reply's answer names each rubric axis as a key of its own (``{"turn_type": "question",
+"questioning": 4, "suggestion": "N/A"}``), whatever axes the rubric has; a key that is neither one of
+the fixed questions nor a rubric axis is refused by the rubric check, naming it.
 """
 
 from __future__ import annotations
@@ -10,11 +14,11 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from workbench.annotate import rubric
 from workbench.annotate.ratings import RatingForm
 from workbench.errors import InputError
-from workbench.vocab import RubricAxis
 
 NA = "N/A"
 MAX_PAYLOAD_CHARS = 1_000_000
@@ -30,23 +34,24 @@ class ReplyRating(_Strict):
     """One reply's answer, keyed by its blind label in :class:`SubmitPayload`."""
 
     turn_type: str | None = None
-    questioning: Score = None
-    suggestion: Score = None
     safety_flag: bool = False
     comment: str | None = None
     corrected_reply: str | None = None
+    #: every other key: a rubric axis and its score
+    scores: dict[str, Score] = Field(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _axes_as_scores(cls, data: Any) -> Any:
+        if not isinstance(data, dict) or "scores" in data:
+            return data  # already in the model's shape
+        fixed = {k: v for k, v in data.items() if k in rubric.FIXED_QUESTIONS}
+        return {**fixed, "scores": {k: v for k, v in data.items() if k not in rubric.FIXED_QUESTIONS}}
 
     def form(self) -> RatingForm:
-        return RatingForm(
-            turn_type=self.turn_type or None,
-            questioning=None if self.questioning == NA else self.questioning,  # type: ignore[arg-type]
-            questioning_na=self.questioning == NA,
-            suggestion=None if self.suggestion == NA else self.suggestion,  # type: ignore[arg-type]
-            suggestion_na=self.suggestion == NA,
-            safety_flag=self.safety_flag,
-            comment=self.comment,
-            corrected_reply=self.corrected_reply,
-        )
+        scores = {axis: rubric.NA if v == NA else v for axis, v in self.scores.items()}
+        return RatingForm(turn_type=self.turn_type or None, scores=scores, safety_flag=self.safety_flag,
+                          comment=self.comment, corrected_reply=self.corrected_reply)
 
 
 class SubmitPayload(_Strict):
@@ -61,7 +66,8 @@ class SubmitPayload(_Strict):
 
 def _where(loc: tuple[Any, ...]) -> str:
     # Union branches add their type names to the location ("int", "literal['N/A']"): not a field.
-    parts = [str(p) for p in loc if not (isinstance(p, str) and (p in ("int", "str", "bool", "none")
+    # "scores" is where the axes are collected, not a key the client wrote.
+    parts = [str(p) for p in loc if not (isinstance(p, str) and (p in ("int", "str", "bool", "none", "scores")
                                                                   or p.startswith(("literal[", "function-"))))]
     return ".".join(parts) or "payload"
 
@@ -74,7 +80,7 @@ def _describe(e: ValidationError) -> str:
         msg = "unknown field" if err["type"] == "extra_forbidden" else err["msg"]
         if where not in seen:  # one message per field: the first branch's reason is the clearest
             seen[where] = f"{where}: {msg}" + (f" (got {got})" if got and err["type"] != "missing" else "")
-    if any(w.split(".")[-1] in tuple(RubricAxis) for w in seen):
+    if any(len(err["loc"]) > 3 and err["loc"][2] == "scores" for err in e.errors(include_url=False)):
         seen["scores"] = f"scores are whole numbers, \"{NA}\" or null"
     return "; ".join(seen.values())
 

@@ -24,13 +24,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from workbench.access import Permission, require_permission
-from workbench.annotate.rubric import STORED_AXES, TURN_TYPE_KEYS
+from workbench.annotate.rubric import NA, STORED_AXES, TURN_TYPE_KEYS, score_number
 from workbench.auth import CurrentUser
 from workbench.errors import InputError
 from workbench.store.schema import Assignment, Generation, GoldAnswer, QueueItem, Rating, User
 from workbench.vocab import AnswerStatus, GenerationStatus
 
-NA = "na"
 SCORE_RANGE = (1, 5)
 MAX_TOLERANCE = 4
 _MAX_GOLD_ATTEMPTS = 16
@@ -240,9 +239,10 @@ def answer_matches(rating: Rating, question: str, expected: Any, tolerance: int)
     """Whether one rating's answer to one question equals the expected one (scores within ``tolerance``)."""
     if question == "turn_type":
         return rating.turn_type == expected
-    value = getattr(rating, question, None)
+    answer = (rating.scores or {}).get(question)
     if expected == NA:
-        return bool(getattr(rating, f"{question}_na", False))
+        return answer == NA
+    value = score_number(answer)
     return value is not None and abs(value - int(expected)) <= tolerance
 
 

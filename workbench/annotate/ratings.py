@@ -4,11 +4,15 @@ Every function takes the :class:`CurrentUser` the *server* resolved. Writes alwa
 user's own rows and need an assignment on the item, whose counterbalanced order is stored with the
 answer (never an order the client sends). Annotators read only their own rows; admins may read anyone's.
 
-Versions: ``Rating.version`` numbers the current answer. Each submit appends a snapshot to
-``rating_versions``; changing an answer whose version is already snapshotted starts the next version, so
-"submit, then edit later" keeps every submitted state. Saving a *changed* draft over a submitted answer
-makes the current answer a draft again (Argilla's semantics); its last submitted state stays in the
-history. Preferences follow the same lifecycle, with their history in ``preference_versions``.
+Ratings and preferences share one lifecycle, :func:`workbench.annotate.answers.save_answer`: an
+unchanged answer writes nothing (nor does a draft over an unchanged submitted one); each submit appends a
+snapshot to ``rating_versions`` / ``preference_versions``; changing an answer whose version is already
+snapshotted starts the next version, so "submit, then edit later" keeps every submitted state. Saving a
+*changed* draft over a submitted answer makes the current answer a draft again (Argilla's semantics); its
+last submitted state stays in the history.
+
+A rating's scores are keyed by rubric axis (``{"questioning": 4, "suggestion": "na"}``), so an axis
+added to the rubric is validated, stored and versioned with no change here.
 
 Callers own the session (one per user action).
 """
@@ -17,7 +21,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -26,8 +30,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from workbench.access import Permission, require_permission
+from workbench.annotate.answers import AnswerKind, discard_answer, save_answer
 from workbench.annotate.queue import ItemView, complete_item, open_item, user_assignment
-from workbench.annotate.rubric import Rubric
+from workbench.annotate.rubric import NA, Rubric
 from workbench.auth import CurrentUser
 from workbench.errors import AuthError, InputError
 from workbench.store.schema import (
@@ -37,10 +42,9 @@ from workbench.store.schema import (
     QueueItem,
     Rating,
     RatingVersion,
-    utcnow,
 )
 from workbench.validation import validate_free_text
-from workbench.vocab import GREETING_ROUTE, AnswerStatus, GenerationStatus, PreferenceOutcome
+from workbench.vocab import GREETING_ROUTE, AnswerStatus, GenerationStatus, PreferenceOutcome, TurnType
 
 DEFAULT_COMMENT_CHARS = 2000
 DEFAULT_CORRECTED_CHARS = 4000
@@ -49,19 +53,25 @@ STATUSES = tuple(AnswerStatus)
 
 @dataclass(frozen=True)
 class RatingForm:
-    """A human's answer for one reply. A score of None with ``*_na`` False means "not given yet"."""
+    """A human's answer for one reply.
+
+    ``scores`` maps a rubric axis to a whole score or :data:`NA`; an axis absent (or None) is "not given
+    yet". Validation returns the scores in the rubric's order with the unanswered axes left out.
+    """
 
     turn_type: str | None = None
-    questioning: int | None = None
-    questioning_na: bool = False
-    suggestion: int | None = None
-    suggestion_na: bool = False
+    scores: Mapping[str, int | str | None] = field(default_factory=dict)
     safety_flag: bool = False
     comment: str | None = None
     corrected_reply: str | None = None
 
+    def score(self, axis: str) -> int | None:
+        """The axis's score; None when it is N/A or not given."""
+        v = self.scores.get(axis)
+        return v if isinstance(v, int) and not isinstance(v, bool) else None
 
-_FORM_FIELDS = tuple(f.name for f in fields(RatingForm))
+    def is_na(self, axis: str) -> bool:
+        return self.scores.get(axis) == NA
 
 
 @dataclass(frozen=True)
@@ -114,31 +124,34 @@ def validate_rating(form: RatingForm, rubric: Rubric, *, final: bool) -> RatingF
         raise InputError(f"turn type {tt!r} is not one of {', '.join(turn_types)}")
     if final and tt is None:
         raise InputError("choose a turn type")
-    scores: dict[str, Any] = {}
+    if not isinstance(form.scores, Mapping):
+        raise InputError("scores must be an object keyed by rating axis")
+    unknown = sorted(str(k) for k in form.scores if k not in rubric.axis_keys)
+    if unknown:
+        raise InputError(f"unknown rating axis {', '.join(unknown)}; the rubric defines {', '.join(rubric.axis_keys)}")
+    scores: dict[str, int | str] = {}
     for axis in rubric.axes:
-        score, na = getattr(form, axis.key), bool(getattr(form, f"{axis.key}_na"))
+        value = form.scores.get(axis.key)
         name = axis.name.en.lower()
-        if na:
+        if value == NA:
             if not axis.allow_na:
                 raise InputError(f"{name}: N/A is not allowed on this axis")
-            if score is not None:
-                raise InputError(f"{name}: give a score or N/A, not both")
-            scores[axis.key], scores[f"{axis.key}_na"] = None, True
-            continue
-        if score is None:
+            scores[axis.key] = NA
+        elif value is None:
             if final:
                 allowed = f"{axis.scale.min}-{axis.scale.max}" + (" or N/A" if axis.allow_na else "")
                 raise InputError(f"{name}: missing score (give {allowed})")
         else:
-            score = axis.validate_score(score)
-        scores[axis.key], scores[f"{axis.key}_na"] = score, False
+            validated = axis.validate_score(value)
+            assert validated is not None  # None was handled above
+            scores[axis.key] = validated
     comment = validate_free_text(form.comment, rubric.comment.max_chars or DEFAULT_COMMENT_CHARS, "comment")
     corrected = validate_free_text(form.corrected_reply,
                                    rubric.corrected_reply.max_chars or DEFAULT_CORRECTED_CHARS, "corrected reply")
     if not isinstance(form.safety_flag, bool):
         raise InputError("the safety flag must be true or false")
-    return RatingForm(turn_type=tt, safety_flag=form.safety_flag, comment=comment, corrected_reply=corrected,
-                      **scores)
+    return RatingForm(turn_type=tt, scores=scores, safety_flag=form.safety_flag, comment=comment,
+                      corrected_reply=corrected)
 
 
 def validate_preference(form: PreferenceForm, shown: Sequence[int], rubric: Rubric, *, final: bool) -> PreferenceForm:
@@ -202,14 +215,31 @@ def preference_from_choice(item: ItemView, choice: str | None, ranking_text: str
 # Ratings
 
 
+def _form_of(r: Rating) -> RatingForm:
+    return RatingForm(turn_type=r.turn_type, scores=dict(r.scores or {}), safety_flag=r.safety_flag,
+                      comment=r.comment, corrected_reply=r.corrected_reply)
+
+
 def _view(r: Rating) -> RatingView:
-    form = RatingForm(**{k: getattr(r, k) for k in _FORM_FIELDS})
-    return RatingView(r.id, r.generation_id, r.user_id, r.status, form, r.rubric_version, r.blind,
+    return RatingView(r.id, r.generation_id, r.user_id, r.status, _form_of(r), r.rubric_version, r.blind,
                       tuple(r.display_order or ()), r.display_slot, r.version, r.updated_at)
 
 
-def _form_of(r: Rating) -> RatingForm:
-    return RatingForm(**{k: getattr(r, k) for k in _FORM_FIELDS})
+def _write_rating(r: Rating, form: RatingForm) -> None:
+    r.turn_type = TurnType(form.turn_type) if form.turn_type else None
+    r.scores = dict(form.scores)
+    r.safety_flag, r.comment, r.corrected_reply = form.safety_flag, form.comment, form.corrected_reply
+
+
+def _rating_snapshot(r: Rating) -> dict[str, Any]:
+    return {"turn_type": r.turn_type, "scores": dict(r.scores or {}), "safety_flag": r.safety_flag,
+            "comment": r.comment, "corrected_reply": r.corrected_reply,
+            "display_order": list(r.display_order or ()), "display_slot": r.display_slot,
+            "user_id": r.user_id, "generation_id": r.generation_id}
+
+
+RATING_ANSWER: AnswerKind[Rating] = AnswerKind(values=_form_of, write=_write_rating, version_table=RatingVersion,
+                                               parent_column="rating_id", snapshot=_rating_snapshot)
 
 
 def _generation_and_order(s: Session, user: CurrentUser, generation_id: int) -> tuple[Generation, list[str]]:
@@ -224,22 +254,16 @@ def _generation_and_order(s: Session, user: CurrentUser, generation_id: int) -> 
     return g, list(a.display_order or ())
 
 
-def _next_version_if_snapshotted(s: Session, r: Rating) -> None:
-    snap = s.scalars(select(RatingVersion.id).where(RatingVersion.rating_id == r.id,
-                                                    RatingVersion.version == r.version)).first()
-    if snap is not None:
-        r.version += 1
-
-
 def _own_row(s: Session, user: CurrentUser, generation_id: int) -> Rating | None:
     return s.scalars(select(Rating).where(Rating.generation_id == generation_id,
                                           Rating.user_id == user.id)).first()
 
 
-def _upsert(s: Session, user: CurrentUser, generation_id: int, form: RatingForm, status: str, *,
+def _upsert(s: Session, user: CurrentUser, generation_id: int, form: RatingForm, status: AnswerStatus, *,
             rubric: Rubric, blind: bool) -> Rating:
     g, order = _generation_and_order(s, user, generation_id)
     r = _own_row(s, user, g.id)
+    is_new = r is None
     if r is None:
         r = Rating(generation_id=g.id, user_id=user.id, status=AnswerStatus.DRAFT, version=1)
         try:
@@ -248,46 +272,31 @@ def _upsert(s: Session, user: CurrentUser, generation_id: int, form: RatingForm,
         except IntegrityError:  # the same user's other tab created it a moment ago
             r = _own_row(s, user, g.id)
             assert r is not None
-    elif _form_of(r) == form and (r.status == status or (status, r.status) == (AnswerStatus.DRAFT, AnswerStatus.SUBMITTED)) and (
-            status != AnswerStatus.SUBMITTED or r.rubric_version == rubric.version_id):
-        # Nothing changed: no new version, no new timestamp. Autosave firing on an untouched submitted
-        # answer must not turn it back into a draft, and a double-clicked submit adds no version.
-        return r
-    else:
-        _next_version_if_snapshotted(s, r)
-    for k, v in asdict(form).items():
-        setattr(r, k, v)
-    r.status = AnswerStatus(status)
-    r.rubric_version = rubric.version_id
-    r.blind = blind
-    r.display_order = order
-    r.display_slot = order.index(g.column_name) if g.column_name in order else None
-    r.updated_at = utcnow()
-    s.flush()
-    if status == AnswerStatus.SUBMITTED:
-        s.add(RatingVersion(rating_id=r.id, version=r.version, snapshot=_snapshot(r)))
-        s.flush()
+            is_new = False
+
+    def write(row: Rating, values: RatingForm) -> None:
+        _write_rating(row, values)
+        # The order is the assignment's, never the client's (counterbalancing is analysed by slot).
+        row.display_order = order
+        row.display_slot = order.index(g.column_name) if g.column_name in order else None
+
+    save_answer(s, replace(RATING_ANSWER, write=write), r, form, status, rubric_version=rubric.version_id,
+                blind=blind, is_new=is_new)
     return r
-
-
-def _snapshot(r: Rating) -> dict[str, Any]:
-    return {**{k: getattr(r, k) for k in _FORM_FIELDS}, "status": r.status, "rubric_version": r.rubric_version,
-            "blind": r.blind, "display_order": list(r.display_order or ()), "display_slot": r.display_slot,
-            "user_id": r.user_id, "generation_id": r.generation_id, "saved_at": r.updated_at.isoformat()}
 
 
 def save_draft(s: Session, user: CurrentUser, generation_id: int, form: RatingForm, *, rubric: Rubric,
                blind: bool = True) -> RatingView:
     """Save the user's unfinished answer (partial scores allowed; values still checked)."""
-    return _view(_upsert(s, user, generation_id, validate_rating(form, rubric, final=False), "draft",
+    return _view(_upsert(s, user, generation_id, validate_rating(form, rubric, final=False), AnswerStatus.DRAFT,
                          rubric=rubric, blind=blind))
 
 
 def submit(s: Session, user: CurrentUser, generation_id: int, form: RatingForm, *, rubric: Rubric,
            blind: bool = True) -> RatingView:
     """Submit the user's answer: every axis scored or N/A, a turn type; appends a version snapshot."""
-    return _view(_upsert(s, user, generation_id, validate_rating(form, rubric, final=True), "submitted",
-                         rubric=rubric, blind=blind))
+    return _view(_upsert(s, user, generation_id, validate_rating(form, rubric, final=True),
+                         AnswerStatus.SUBMITTED, rubric=rubric, blind=blind))
 
 
 def discard(s: Session, user: CurrentUser, generation_id: int) -> RatingView:
@@ -295,10 +304,7 @@ def discard(s: Session, user: CurrentUser, generation_id: int) -> RatingView:
     r = _own_row(s, user, generation_id) if isinstance(generation_id, int) else None
     if r is None:
         raise InputError(f"you have no rating for reply #{generation_id}")
-    if r.status != AnswerStatus.DISCARDED:
-        _next_version_if_snapshotted(s, r)
-        r.status = AnswerStatus.DISCARDED
-        r.updated_at = utcnow()
+    discard_answer(s, RATING_ANSWER, r)
     return _view(r)
 
 
@@ -354,23 +360,26 @@ def _own_preference(s: Session, user: CurrentUser, dialogue_id: int, turn_index:
                                               Preference.user_id == user.id)).first()
 
 
-def _pref_state(p: Preference) -> tuple:
+def _pref_values(p: Preference) -> tuple:
+    """What a preference answers: (outcome, winner, ranking, replies shown)."""
     return (p.outcome, p.winner_generation_id, list(p.ranking) if p.ranking is not None else None,
             list(p.shown or ()))
 
 
-def _pref_next_version_if_snapshotted(s: Session, p: Preference) -> None:
-    snap = s.scalars(select(PreferenceVersion.id).where(PreferenceVersion.preference_id == p.id,
-                                                        PreferenceVersion.version == p.version)).first()
-    if snap is not None:
-        p.version += 1
+def _write_preference(p: Preference, values: tuple) -> None:
+    outcome, p.winner_generation_id, p.ranking, p.shown = values
+    p.outcome = PreferenceOutcome(outcome) if outcome is not None else None
 
 
 def _pref_snapshot(p: Preference) -> dict[str, Any]:
     return {"outcome": p.outcome, "winner_generation_id": p.winner_generation_id,
             "ranking": list(p.ranking) if p.ranking is not None else None, "shown": list(p.shown or ()),
-            "status": p.status, "rubric_version": p.rubric_version, "blind": p.blind, "user_id": p.user_id,
-            "dialogue_id": p.dialogue_id, "turn_index": p.turn_index, "saved_at": p.updated_at.isoformat()}
+            "user_id": p.user_id, "dialogue_id": p.dialogue_id, "turn_index": p.turn_index}
+
+
+PREFERENCE_ANSWER: AnswerKind[Preference] = AnswerKind(
+    values=_pref_values, write=_write_preference, version_table=PreferenceVersion, parent_column="preference_id",
+    snapshot=_pref_snapshot)
 
 
 def save_preference(s: Session, user: CurrentUser, item_id: int, form: PreferenceForm, *, rubric: Rubric,
@@ -406,6 +415,7 @@ def _save_preference_on(s: Session, user: CurrentUser, item: ItemView, form: Pre
     status = AnswerStatus.SUBMITTED if submit else AnswerStatus.DRAFT
     ranking = list(form.ranking) if form.ranking is not None else None
     p = _own_preference(s, user, item.dialogue_id, item.turn_index)
+    is_new = p is None
     if p is None:
         p = Preference(dialogue_id=item.dialogue_id, turn_index=item.turn_index, user_id=user.id, version=1)
         try:
@@ -414,25 +424,11 @@ def _save_preference_on(s: Session, user: CurrentUser, item: ItemView, form: Pre
         except IntegrityError:  # the same user's other tab created it a moment ago
             p = _own_preference(s, user, item.dialogue_id, item.turn_index)
             assert p is not None
-    elif _pref_state(p) == (form.outcome, form.winner_generation_id, ranking, shown) and (
-            p.status == status or (status, p.status) == (AnswerStatus.DRAFT, AnswerStatus.SUBMITTED)) and (
-            status != AnswerStatus.SUBMITTED or p.rubric_version == rubric.version_id):
-        # Nothing changed: leaving the ranking box (blur -> draft autosave) must not demote a submitted
-        # preference, and a double-clicked submit adds no version.
-        return _pref_view(p)
-    else:
-        _pref_next_version_if_snapshotted(s, p)
-    p.shown = shown
-    p.outcome = PreferenceOutcome(form.outcome) if form.outcome is not None else None
-    p.winner_generation_id, p.ranking = form.winner_generation_id, ranking
-    p.status = status
-    p.rubric_version = rubric.version_id
-    p.blind = blind
-    p.updated_at = utcnow()
-    s.flush()
-    if submit:
-        s.add(PreferenceVersion(preference_id=p.id, version=p.version, snapshot=_pref_snapshot(p)))
-        s.flush()
+            is_new = False
+    # Leaving the ranking box (blur -> draft autosave) over an unchanged submitted preference writes
+    # nothing: the shared lifecycle keeps it submitted.
+    save_answer(s, PREFERENCE_ANSWER, p, (form.outcome, form.winner_generation_id, ranking, shown), status,
+                rubric_version=rubric.version_id, blind=blind, is_new=is_new)
     return _pref_view(p)
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -19,9 +19,13 @@ from workbench.errors import ConfigError, InputError
 from workbench.vocab import PreferenceOutcome, RubricAxis, TurnType
 from workbench.yaml_files import read_yaml
 
-#: The store has one column pair per axis (``questioning``/``questioning_na`` ...), so the rubric must
-#: define exactly these axes; an extra axis would be rated and then silently lost.
+#: The axes of the shipped rubric. A rubric may define any axes (answers are stored as JSON keyed by
+#: axis); gold answers and the exports' fixed columns know these two by name.
 STORED_AXES: tuple[str, ...] = tuple(RubricAxis)
+#: An answer's "not applicable", as stored in ``Rating.scores`` and ``GoldAnswer.answer``.
+NA = "na"
+#: Questions every rating has besides the axes: an axis may not take one of these keys.
+FIXED_QUESTIONS: tuple[str, ...] = ("turn_type", "safety_flag", "comment", "corrected_reply")
 TURN_TYPE_KEYS: tuple[str, ...] = tuple(TurnType)
 PREFERENCE_KEYS: tuple[str, ...] = tuple(PreferenceOutcome)
 
@@ -139,10 +143,15 @@ class Rubric(_Model):
 
     @field_validator("axes")
     @classmethod
-    def _stored_axes(cls, axes: list[Axis]) -> list[Axis]:
+    def _distinct_axes(cls, axes: list[Axis]) -> list[Axis]:
+        # Answers are keyed by axis: two axes with one key, or an axis named like another question,
+        # would overwrite each other's answers.
         keys = [a.key for a in axes]
-        if sorted(keys) != sorted(STORED_AXES):
-            raise ValueError(f"axes must be exactly {list(STORED_AXES)} (the store's columns), got {keys}")
+        if not keys or len(set(keys)) != len(keys):
+            raise ValueError(f"axes must be a non-empty list of distinct keys, got {keys}")
+        taken = [k for k in keys if k in FIXED_QUESTIONS or k.endswith("_na")]
+        if taken:
+            raise ValueError(f"axis keys {taken} are taken by other answers ({', '.join(FIXED_QUESTIONS)}, *_na)")
         return axes
 
     @field_validator("turn_types")
@@ -166,6 +175,11 @@ class Rubric(_Model):
     def version_id(self) -> str:
         """What each rating stores, e.g. ``"1.0+3fa2b1c9"``."""
         return f"{self.version}+{self.content_hash}"
+
+    @property
+    def axis_keys(self) -> tuple[str, ...]:
+        """The axes' keys in the rubric's order: what ratings, exports and analyses iterate."""
+        return tuple(a.key for a in self.axes)
 
     def axis(self, key: str) -> Axis:
         """The axis named ``key``; InputError if the rubric has none."""
@@ -191,6 +205,29 @@ def validate_scores(
         if missing:
             raise InputError(f"missing score for {', '.join(missing)} (give a score or N/A)")
     return out
+
+
+def score_number(value: Any) -> float | None:
+    """A stored answer to an axis (``Rating.scores[axis]``) as a number; None for N/A or not answered."""
+    if value is None or value == NA or isinstance(value, bool):
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def axes_in(score_maps: Iterable[Mapping[str, Any] | None], first: Iterable[str] = ()) -> tuple[str, ...]:
+    """The axes answered in ``score_maps``, after ``first`` (usually the rubric's axes, in its order).
+
+    Analyses of stored ratings iterate this, so an axis added to the rubric shows up with no code change,
+    and ratings made under an older rubric keep their axes.
+    """
+    seen = dict.fromkeys(first)
+    for m in score_maps:
+        if isinstance(m, Mapping):
+            seen.update(dict.fromkeys(str(k) for k in m))
+    return tuple(seen)
 
 
 def _format_loc(loc: tuple[Any, ...], data: Any) -> str:
@@ -226,6 +263,8 @@ def load_rubric(path: str | Path) -> Rubric:
 
 
 __all__ = [
+    "FIXED_QUESTIONS",
+    "NA",
     "PREFERENCE_KEYS",
     "STORED_AXES",
     "TURN_TYPE_KEYS",
@@ -233,5 +272,7 @@ __all__ = [
     "Rubric",
     "load_rubric",
     "parse_rubric",
+    "axes_in",
+    "score_number",
     "validate_scores",
 ]

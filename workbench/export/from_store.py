@@ -22,6 +22,11 @@ dispreferred; ``tie`` -> no vote.
 
 The annotator, dataset and date filters of :class:`ExportFilters` are applied in SQL (and again, at no
 cost, by the selection); the score, agreement, turn-type and safety filters are the selection's.
+
+Reads: each table is one ``select()`` whose columns carry the table's column names as labels, loaded with
+``pandas.read_sql``, so a column's name sits next to what it reads. Rating scores are JSON keyed by rubric
+axis: the two shipped axes keep their columns (``questioning``, ``questioning_na``, ...) and every further
+axis answered gets the same pair after ``suggestion_na``.
 """
 
 from __future__ import annotations
@@ -33,12 +38,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 import pandas as pd
 from sqlalchemy import exists, func, select
 from sqlalchemy.engine import Connection
 
+from workbench.annotate.rubric import NA, axes_in, score_number
 from workbench.dialogue import Role, Turn
 from workbench.errors import InputError
 from workbench.export.api import ExportReport, write_format, write_formats
@@ -105,22 +111,63 @@ def _annotator_clause(f: ExportFilters) -> list:
 # Candidates
 
 
-def _score(v: int | None) -> float | None:
-    return None if v is None else float(v)
+def _read(s: Connection, query) -> pd.DataFrame:
+    """A labelled select as a frame: its labels are the frame's columns."""
+    return pd.read_sql(query, s)
 
 
-def _agreement(rows: list[tuple]) -> dict[int, float]:
-    """generation id -> agreement (mean over the axes that have one), from (gid, annotator, q, s) rows."""
+def _score_columns(ratings: pd.DataFrame, *, with_na: bool) -> tuple[pd.DataFrame, tuple[str, ...]]:
+    """``ratings`` with its JSON ``scores`` spread into a column per axis (and ``<axis>_na`` flags).
+
+    The shipped axes always get their columns; a further axis gets its own when some rating answers it.
+    """
+    answers = ratings["scores"].tolist()
+    axes = axes_in(answers, first=SCORE_AXES)
+    columns: dict[str, list] = {}
+    for axis in axes:
+        values = [(a or {}).get(axis) for a in answers]
+        columns[axis] = [score_number(v) for v in values]
+        if with_na:
+            columns[f"{axis}_na"] = [v == NA for v in values]
+    spread = pd.DataFrame(columns, index=ratings.index, columns=list(columns))
+    at = ratings.columns.get_loc("scores")
+    out = pd.concat([ratings.iloc[:, :at], spread, ratings.iloc[:, at + 1 :]], axis=1)
+    return out, axes
+
+
+def _agreement(ratings: pd.DataFrame, axes: Sequence[str]) -> dict[int, float]:
+    """generation id -> agreement (mean over the axes that have one), from the spread ratings frame."""
     from workbench.analysis.agreement import item_agreement
 
-    if not rows:
+    if not len(ratings):
         return {}
-    df = pd.DataFrame(rows, columns=["generation_id", "annotator", *SCORE_AXES])
-    for axis in SCORE_AXES:
+    df = ratings[["generation_id", "annotator", *axes]].copy()
+    for axis in axes:
         df[axis] = pd.to_numeric(df[axis], errors="coerce").astype(float)
-    per_axis = pd.concat([item_agreement(df, axis) for axis in SCORE_AXES], axis=1)
+    per_axis = pd.concat([item_agreement(df, axis) for axis in axes], axis=1)
     mean = per_axis.mean(axis=1, skipna=True)
     return {int(k): float(v) for k, v in mean.items() if not math.isnan(v)}
+
+
+def _values(df: pd.DataFrame, column: str) -> list[Any]:
+    """A column as Python values, pandas' missing values (NaN, NaT, NA) as None, times as datetimes."""
+    values = df[column].astype(object).where(df[column].notna(), None).tolist()
+    return [v.to_pydatetime() if isinstance(v, pd.Timestamp) else v for v in values]
+
+
+def _rating_infos(ratings: pd.DataFrame, axes: Sequence[str]) -> dict[int, list[RatingInfo]]:
+    """generation id -> the export's records of the spread ratings frame, column by column (no per-cell pandas)."""
+    further = [a for a in axes if a not in SCORE_AXES]
+    cols = {c: _values(ratings, c) for c in ("generation_id", "annotator", "turn_type", "safety_flag", "comment",
+                                             "corrected_reply", "created_at")}
+    cols.update({a: [None if v is None else float(v) for v in _values(ratings, a)] for a in axes})
+    out: dict[int, list[RatingInfo]] = defaultdict(list)
+    for i, gid in enumerate(cols["generation_id"]):
+        out[int(gid)].append(RatingInfo(
+            cols["annotator"][i], cols["questioning"][i], cols["suggestion"][i], cols["turn_type"][i],
+            bool(cols["safety_flag"][i]), cols["comment"][i], cols["corrected_reply"][i], cols["created_at"][i],
+            tuple((a, cols[a][i]) for a in further)))
+    return out
 
 
 def _histories(
@@ -225,17 +272,17 @@ def load_export(store: Store, filters: ExportFilters | None = None, *, with_tabl
             select(func.count(Generation.id)).join(Dialogue, Dialogue.id == Generation.dialogue_id)
             .outerjoin(Dataset, Dataset.id == Dialogue.dataset_id)
             .where(is_greeting(), *_generation_scope(f))).scalar_one()
-        rating_rows = s.execute(
-            select(Rating.generation_id, User.username, Rating.questioning, Rating.suggestion, Rating.turn_type,
-                   Rating.safety_flag, Rating.comment, Rating.corrected_reply, Rating.updated_at)
+        rating_frame, axes = _score_columns(_read(s, (
+            select(Rating.generation_id.label("generation_id"), User.username.label("annotator"),
+                   Rating.scores.label("scores"), Rating.turn_type.label("turn_type"),
+                   Rating.safety_flag.label("safety_flag"), Rating.comment.label("comment"),
+                   Rating.corrected_reply.label("corrected_reply"), Rating.updated_at.label("created_at"))
             .join(User, User.id == Rating.user_id)
             .where(Rating.status == AnswerStatus.SUBMITTED, Rating.generation_id.in_(scope), *_annotator_clause(f))
             .order_by(Rating.generation_id, Rating.id)
-        ).all()
-        ratings: dict[int, list[RatingInfo]] = defaultdict(list)
-        for gid, who, q, sg, tt, flag, comment, corrected, at in rating_rows:
-            ratings[gid].append(RatingInfo(who, _score(q), _score(sg), tt, bool(flag), comment, corrected, at))
-        agreement = _agreement([(r[0], r[1], r[2], r[3]) for r in rating_rows])
+        )), with_na=False)
+        ratings = _rating_infos(rating_frame, axes)
+        agreement = _agreement(rating_frame, axes)
 
         rated = select(Rating.generation_id).join(User, User.id == Rating.user_id).where(
             Rating.status == AnswerStatus.SUBMITTED, Rating.generation_id.in_(scope), *_annotator_clause(f))
@@ -303,56 +350,61 @@ def _tables(s: Connection, f: ExportFilters, agreement: dict, pro: dict, con: di
     suggestion = (select(Suggestion.value).where(Suggestion.generation_id == Generation.id,
                                                  Suggestion.question == TURN_TYPE_QUESTION)
                   .order_by(Suggestion.id.desc()).limit(1).scalar_subquery())
-    dialogues = _frame(s.execute(
-        select(Dialogue.id, Dataset.name, Dialogue.source, Dialogue.external_id, Dialogue.title, Dialogue.parent_id,
-               TurnRow.idx, TurnRow.role, TurnRow.text, TurnRow.is_reference, TurnRow.generation_id,
-               Dialogue.created_at)
+    dialogues = _read(s, (
+        select(Dialogue.id.label("dialogue_id"), Dataset.name.label("dataset"), Dialogue.source.label("source"),
+               Dialogue.external_id.label("external_id"), Dialogue.title.label("title"),
+               Dialogue.parent_id.label("parent_id"), TurnRow.idx.label("turn_index"), TurnRow.role.label("role"),
+               TurnRow.text.label("text"), TurnRow.is_reference.label("is_reference"),
+               TurnRow.generation_id.label("generation_id"), Dialogue.created_at.label("created_at"))
         .join(TurnRow, TurnRow.dialogue_id == Dialogue.id)
         .outerjoin(Dataset, Dataset.id == Dialogue.dataset_id)
         .where(Dialogue.id.in_(dia_scope)).order_by(Dialogue.id, TurnRow.idx)
-    ).all(), ["dialogue_id", "dataset", "source", "external_id", "title", "parent_id", "turn_index", "role", "text",
-              "is_reference", "generation_id", "created_at"])
-    gens = s.execute(
-        select(Generation.id, Generation.dialogue_id, Dataset.name, Generation.turn_index, Generation.column_name,
-               Generation.backend, Generation.model_name, Generation.model_revision, Generation.status,
-               Generation.output, Generation.error, Generation.route, Generation.route_reason, Generation.seed,
-               Generation.latency_ms, Generation.ttft_ms, Generation.prompt_tokens, Generation.output_tokens,
-               suggestion, Generation.batch_run_id, Generation.created_at)
+    ))
+    generations = _read(s, (
+        select(Generation.id.label("generation_id"), Generation.dialogue_id.label("dialogue_id"),
+               Dataset.name.label("dataset"), Generation.turn_index.label("turn_index"),
+               Generation.column_name.label("column"), Generation.backend.label("backend"),
+               Generation.model_name.label("model"), Generation.model_revision.label("model_revision"),
+               Generation.status.label("status"), Generation.output.label("output"), Generation.error.label("error"),
+               Generation.route.label("route"), Generation.route_reason.label("route_reason"),
+               Generation.seed.label("seed"), Generation.latency_ms.label("latency_ms"),
+               Generation.ttft_ms.label("ttft_ms"), Generation.prompt_tokens.label("prompt_tokens"),
+               Generation.output_tokens.label("output_tokens"), suggestion.label("turn_type_auto"),
+               Generation.batch_run_id.label("batch_run_id"), Generation.created_at.label("created_at"))
         .join(Dialogue, Dialogue.id == Generation.dialogue_id)
         .outerjoin(Dataset, Dataset.id == Dialogue.dataset_id)
         .where(Generation.id.in_(gen_scope)).order_by(Generation.id)
-    ).all()
-    generations = _frame(
-        [(*r[:-1], agreement.get(r[0]), ";".join(pro.get(r[0], [])), ";".join(con.get(r[0], [])), r[-1])
-         for r in gens],
-        ["generation_id", "dialogue_id", "dataset", "turn_index", "column", "backend", "model", "model_revision",
-         "status", "output", "error", "route", "route_reason", "seed", "latency_ms", "ttft_ms", "prompt_tokens",
-         "output_tokens", "turn_type_auto", "batch_run_id", "agreement", "preferred_by", "dispreferred_by",
-         "created_at"])
-    ratings = _frame(s.execute(
-        select(Rating.id, Rating.generation_id, User.username, Rating.turn_type, Rating.questioning,
-               Rating.questioning_na, Rating.suggestion, Rating.suggestion_na, Rating.safety_flag, Rating.comment,
-               Rating.corrected_reply, Rating.rubric_version, Rating.blind, Rating.display_slot, Rating.version,
-               Rating.created_at, Rating.updated_at)
+    ))
+    ids = generations["generation_id"].tolist()
+    generations.insert(generations.columns.get_loc("created_at"), "agreement",
+                       pd.Series([agreement.get(g) for g in ids], index=generations.index))
+    for name, votes in (("preferred_by", pro), ("dispreferred_by", con)):
+        generations.insert(generations.columns.get_loc("created_at"), name, [";".join(votes.get(g, [])) for g in ids])
+    ratings, _axes = _score_columns(_read(s, (
+        select(Rating.id.label("rating_id"), Rating.generation_id.label("generation_id"),
+               User.username.label("annotator"), Rating.turn_type.label("turn_type"), Rating.scores.label("scores"),
+               Rating.safety_flag.label("safety_flag"), Rating.comment.label("comment"),
+               Rating.corrected_reply.label("corrected_reply"), Rating.rubric_version.label("rubric_version"),
+               Rating.blind.label("blind"), Rating.display_slot.label("display_slot"), Rating.version.label("version"),
+               Rating.created_at.label("created_at"), Rating.updated_at.label("updated_at"))
         .join(User, User.id == Rating.user_id)
         .where(Rating.status == AnswerStatus.SUBMITTED, Rating.generation_id.in_(gen_scope), *_annotator_clause(f))
         .order_by(Rating.id)
-    ).all(), ["rating_id", "generation_id", "annotator", "turn_type", "questioning", "questioning_na", "suggestion",
-              "suggestion_na", "safety_flag", "comment", "corrected_reply", "rubric_version", "blind", "display_slot",
-              "version", "created_at", "updated_at"])
-    prefs = s.execute(
-        select(Preference.id, User.username, Preference.dialogue_id, Preference.turn_index, Preference.shown,
-               Preference.outcome, Preference.winner_generation_id, Preference.ranking, Preference.rubric_version,
-               Preference.blind, Preference.version, Preference.created_at, Preference.updated_at)
+    )), with_na=True)
+    preferences = _read(s, (
+        select(Preference.id.label("preference_id"), User.username.label("annotator"),
+               Preference.dialogue_id.label("dialogue_id"), Preference.turn_index.label("turn_index"),
+               Preference.shown.label("shown"), Preference.outcome.label("outcome"),
+               Preference.winner_generation_id.label("winner_generation_id"), Preference.ranking.label("ranking"),
+               Preference.rubric_version.label("rubric_version"), Preference.blind.label("blind"),
+               Preference.version.label("version"), Preference.created_at.label("created_at"),
+               Preference.updated_at.label("updated_at"))
         .join(User, User.id == Preference.user_id)
         .where(Preference.status == AnswerStatus.SUBMITTED, Preference.dialogue_id.in_(dia_scope), *_annotator_clause(f))
         .order_by(Preference.id)
-    ).all()
-    preferences = _frame(
-        [(pid, who, did, t, _id_list(shown) or [], outcome, winner, _id_list(ranking), *rest)
-         for pid, who, did, t, shown, outcome, winner, ranking, *rest in prefs],
-        ["preference_id", "annotator", "dialogue_id", "turn_index", "shown", "outcome", "winner_generation_id",
-         "ranking", "rubric_version", "blind", "version", "created_at", "updated_at"])
+    ))
+    preferences["shown"] = [_id_list(x) or [] for x in preferences["shown"].tolist()]
+    preferences["ranking"] = [_id_list(x) for x in preferences["ranking"].tolist()]
     n_pref = preferences.groupby("annotator").size() if len(preferences) else pd.Series(dtype=int)
     per_user = (ratings.groupby("annotator").agg(n_ratings=("rating_id", "size"), first_rating=("updated_at", "min"),
                                                  last_rating=("updated_at", "max"))

@@ -23,6 +23,8 @@ class RatingInfo:
     comment: str | None = None
     corrected_reply: str | None = None
     created_at: datetime | None = None
+    #: (axis, score) of every further rubric axis, in the rubric's order (None = N/A or not given)
+    extra_scores: tuple[tuple[str, float | None], ...] = ()
 
 
 @dataclass(frozen=True)

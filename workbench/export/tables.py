@@ -77,11 +77,13 @@ def tables_from_candidates(candidates: list[ExportCandidate], filters: ExportFil
     }
     rated = [(c.generation_id, r) for c in cs for r in c.ratings if allowed is None or r.annotator in allowed]
     rs = [r for _, r in rated]
+    further_axes = list(dict.fromkeys(axis for r in rs for axis, _ in r.extra_scores))  # rubric axes beyond the two
     rat: dict[str, list[Any]] = {
         "generation_id": [g for g, _ in rated],
         "annotator": [r.annotator for r in rs],
         "questioning": [r.questioning for r in rs],
         "suggestion": [r.suggestion for r in rs],
+        **{axis: [dict(r.extra_scores).get(axis) for r in rs] for axis in further_axes},
         "turn_type": [r.turn_type for r in rs],
         "safety_flag": [r.safety_flag for r in rs],
         "comment": [r.comment for r in rs],

@@ -193,7 +193,12 @@ class Suggestion(Base):
 
 
 class Rating(Base):
-    """An annotator's current answer for one generation."""
+    """An annotator's current answer for one generation.
+
+    ``scores`` has the same shape as :attr:`GoldAnswer.answer`'s axis entries (``{"questioning": 4,
+    "suggestion": "na"}``); the other questions (turn type, safety flag, texts) keep typed columns, so the
+    database still checks the turn type against the vocabulary.
+    """
 
     __tablename__ = "ratings"
     __table_args__ = (UniqueConstraint("generation_id", "user_id"),)
@@ -203,10 +208,6 @@ class Rating(Base):
     status: Mapped[AnswerStatus] = mapped_column(db_enum(AnswerStatus, "answer_status", 12),
                                                  default=AnswerStatus.DRAFT)
     turn_type: Mapped[TurnType | None] = mapped_column(db_enum(TurnType, "turn_type", 20))
-    questioning: Mapped[int | None] = mapped_column(Integer)  # NULL with *_na = not applicable / unset
-    questioning_na: Mapped[bool] = mapped_column(Boolean, default=False)
-    suggestion: Mapped[int | None] = mapped_column(Integer)
-    suggestion_na: Mapped[bool] = mapped_column(Boolean, default=False)
     safety_flag: Mapped[bool] = mapped_column(Boolean, default=False)
     comment: Mapped[str | None] = mapped_column(Text)
     corrected_reply: Mapped[str | None] = mapped_column(Text)
@@ -217,6 +218,10 @@ class Rating(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # The answer to each rubric axis: a score or "na" (not applicable); an axis not answered yet is
+    # absent. JSON, as Argilla's Response.values, so a new axis needs no migration. Declared last
+    # because revision 0004 appended it: new and migrated databases have the same column order.
+    scores: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
 
 class RatingVersion(Base):

@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -30,6 +31,7 @@ from workbench.annotate import queue, ratings
 from workbench.annotate.api import parse_submit
 from workbench.annotate.queue import ItemView, ReplyView
 from workbench.annotate.ratings import RatingForm
+from workbench.annotate.rubric import NA as rubric_na
 from workbench.annotate.rubric import Rubric, load_rubric
 from workbench.auth import CurrentUser
 from workbench.errors import AuthError, InputError, WorkbenchError
@@ -61,8 +63,7 @@ class ReplyWidgets:
     own_history: Any
     suggestion: Any
     turn_type: Any
-    questioning: Any
-    suggestion_score: Any
+    scores: dict[str, Any]  # one score radio per rubric axis, in the rubric's order
     safety: Any
     comment: Any
     corrected: Any
@@ -70,7 +71,13 @@ class ReplyWidgets:
 
     @property
     def form_inputs(self) -> list[Any]:
-        return [self.turn_type, self.questioning, self.suggestion_score, self.safety, self.comment, self.corrected]
+        """The answer widgets in the order :func:`form_from_values` reads them (and rate_autosave_i takes them)."""
+        return [self.turn_type, *self.scores.values(), self.safety, self.comment, self.corrected]
+
+
+#: DOM ids of the shipped axes' radios (``rate-q-0``), which the keyboard script and saved pages know;
+#: a further axis is ``rate-<key>-<i>``.
+_AXIS_DOM_IDS = {"questioning": "q", "suggestion": "s"}
 
 
 def _score_choices(rubric: Rubric, key: str) -> list[str]:
@@ -78,28 +85,32 @@ def _score_choices(rubric: Rubric, key: str) -> list[str]:
     return [str(i) for i in range(axis.scale.min, axis.scale.max + 1)] + ([NA] if axis.allow_na else [])
 
 
-def _score_value(score: int | None, na: bool) -> str | None:
-    return NA if na else (str(score) if score is not None else None)
+def _score_value(answer: int | str | None) -> str | None:
+    """A stored answer (a score or the rubric's "na") as the radio's value."""
+    if answer is None:
+        return None
+    return NA if answer == rubric_na else str(answer)
 
 
-def _parse_score(value: Any) -> tuple[int | None, bool]:
+def _parse_score(value: Any) -> int | str | None:
     if value in (None, ""):
-        return None, False
+        return None
     if value == NA:
-        return None, True
+        return rubric_na
     try:
-        return int(value), False
+        return int(value)
     except (TypeError, ValueError):
         raise InputError(f"a score must be a number or {NA}, got {value!r}") from None
 
 
-def form_from_values(turn_type: Any, questioning: Any, suggestion: Any, safety: Any, comment: Any,
-                     corrected: Any) -> RatingForm:
-    """The widgets' values as a :class:`RatingForm` (validated later against the rubric)."""
-    q, q_na = _parse_score(questioning)
-    sg, sg_na = _parse_score(suggestion)
-    return RatingForm(turn_type=turn_type or None, questioning=q, questioning_na=q_na, suggestion=sg,
-                      suggestion_na=sg_na, safety_flag=bool(safety), comment=comment, corrected_reply=corrected)
+def form_from_values(axes: Sequence[str], values: Sequence[Any]) -> RatingForm:
+    """The values of :attr:`ReplyWidgets.form_inputs` as a :class:`RatingForm` (validated later against the rubric)."""
+    turn_type, *scores, safety, comment, corrected = values
+    if len(scores) != len(axes):
+        raise InputError(f"expected {len(axes)} scores ({', '.join(axes)}), got {len(scores)}")
+    return RatingForm(turn_type=turn_type or None,
+                      scores={a: v for a, v in zip(axes, map(_parse_score, scores), strict=True) if v is not None},
+                      safety_flag=bool(safety), comment=comment, corrected_reply=corrected)
 
 
 def group_label(group: tuple[ReplyView, ...]) -> str:
@@ -139,6 +150,7 @@ def build_rate_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
     """Build the Rate tab inside the current Blocks context."""
     cfg = svc.config.annotation
     rubric = load_rubric(svc.config.resolve_path(cfg.rubric))
+    axis_keys = rubric.axis_keys
     k = cfg.annotators_per_item
     guidelines_path = svc.config.resolve_path(cfg.guidelines)
     try:
@@ -185,16 +197,17 @@ def build_rate_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
                 sug = gr.HTML("", elem_id=f"rate-sug-{i}")
                 tt = gr.Radio([(t.en, t.key) for t in rubric.turn_types], label="Turn type", elem_id=f"rate-tt-{i}",
                               elem_classes=["rate-axis", "rate-tt"])
-                q = gr.Radio(_score_choices(rubric, "questioning"), label="", elem_id=f"rate-q-{i}",
-                             elem_classes=["rate-axis"])
-                s = gr.Radio(_score_choices(rubric, "suggestion"), label="", elem_id=f"rate-s-{i}",
-                             elem_classes=["rate-axis"])
+                score_radios = {
+                    axis.key: gr.Radio(_score_choices(rubric, axis.key), label="",
+                                       elem_id=f"rate-{_AXIS_DOM_IDS.get(axis.key, axis.key)}-{i}",
+                                       elem_classes=["rate-axis"])
+                    for axis in rubric.axes}
                 safety = gr.Checkbox(label="", elem_id=f"rate-safety-{i}")
                 comment = gr.Textbox(label="", lines=1, max_lines=6, elem_id=f"rate-comment-{i}")
                 corrected = gr.Textbox(label="", lines=1, max_lines=10, elem_id=f"rate-corrected-{i}")
             rank = gr.Button("", visible=False, elem_id=f"rate-rank-{i}", size="sm", render=False)
-            widgets.append(ReplyWidgets(box, header, reply, diff, own, sug, tt, q, s, safety, comment, corrected,
-                                        rank))
+            widgets.append(ReplyWidgets(box, header, reply, diff, own, sug, tt, score_radios, safety, comment,
+                                        corrected, rank))
     with gr.Row():
         pref = gr.Radio([], label="", elem_id="rate-pref", scale=3)
         with gr.Column(scale=2, visible=has_ranking):
@@ -263,7 +276,6 @@ def build_rate_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
         """Texts that come from the rubric (bilingual there) or a table, in ``lang``: sent on page load."""
         def name(b: Any) -> str:
             return getattr(b, lang, None) or b.en
-        axis_q, axis_s = rubric.axis("questioning"), rubric.axis("suggestion")
         out: dict[Any, Any] = {shortcuts_md: shortcuts_help(lang),
                                pref: gr.update(label=name(rubric.preference)),
                                team: gr.update(headers=[i18n.t(f"rate.col.{c}", lang)
@@ -275,8 +287,8 @@ def build_rate_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
         for w in widgets:
             out[w.turn_type] = gr.update(label=i18n.t("rate.turn_type", lang),
                                          choices=[(name(t), t.key) for t in rubric.turn_types])
-            out[w.questioning] = gr.update(label=name(axis_q.name))
-            out[w.suggestion_score] = gr.update(label=name(axis_s.name))
+            for axis in rubric.axes:
+                out[w.scores[axis.key]] = gr.update(label=name(axis.name))
             out[w.safety] = gr.update(label=f"⚠ {name(rubric.safety_flag)}")
             out[w.comment] = gr.update(label=name(rubric.comment))
             out[w.corrected] = gr.update(label=name(rubric.corrected_reply))
@@ -366,8 +378,8 @@ def build_rate_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
             guess = r.suggestion.turn_type if (prefill and r.suggestion and r.suggestion.turn_type in turn_keys) \
                 else None
             out[w.turn_type] = (f.turn_type if f and f.turn_type else guess)
-            out[w.questioning] = _score_value(f.questioning, f.questioning_na) if f else None
-            out[w.suggestion_score] = _score_value(f.suggestion, f.suggestion_na) if f else None
+            for key, radio in w.scores.items():
+                out[radio] = _score_value(f.scores.get(key)) if f else None
             out[w.safety] = bool(f.safety_flag) if f else False
             out[w.comment] = (f.comment or "") if f else ""
             out[w.corrected] = (f.corrected_reply or "") if f else ""
@@ -529,16 +541,19 @@ def build_rate_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
         return gr.update(choices=my_choices(user, i18n.language(request)), value=None)
 
     def make_autosave(i: int):
-        def autosave(state: dict, turn_type: Any, questioning: Any, suggestion: Any, safety: Any, comment: Any,
-                     corrected: Any, shown: Any = None, request: gr.Request | None = None):
-            values = (turn_type, questioning, suggestion, safety, comment, corrected)
+        n = len(widgets[i].form_inputs)
+
+        def autosave(request: gr.Request, state: dict, *values: Any):
+            # Gradio injects the request only into a positional parameter, hence its place first. The values:
+            # the answer widgets' (one score per rubric axis), then the item shown.
+            values, shown = values[:n], (values[n] if len(values) > n else None)
             user = user_of(request)
             lang = i18n.language(request)
             try:
                 item = current_item(user, state, shown)
                 if i >= len(item.groups):
                     return {saved_md: gr.update()}  # Gradio refuses an empty dict of updates
-                form = form_from_values(*values)
+                form = form_from_values(axis_keys, values)
                 with svc.store.session() as s:
                     for reply in item.groups[i]:  # one answer, stored for each identical reply
                         r = ratings.save_draft(s, user, reply.generation_id, form, rubric=rubric,
@@ -584,7 +599,7 @@ def build_rate_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
             item = current_item(user, state)
             forms = {}
             for i, group in enumerate(item.groups):
-                form = form_from_values(*values[i * n:(i + 1) * n])
+                form = form_from_values(axis_keys, values[i * n:(i + 1) * n])
                 forms.update({reply.generation_id: form for reply in group})
             pform = (ratings.preference_from_choice(item, choice, rank_text or "") if len(item.groups) > 1
                      else None)
@@ -722,7 +737,7 @@ def build_rate_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
     mine_box.expand(on_mine, None, [mine_dd], api_name=False, show_progress="hidden")
     for i, w in enumerate(widgets):
         # Leaving a text box saves it again: a keystroke's save can be coalesced away while another runs.
-        gr.on([w.turn_type.input, w.questioning.input, w.suggestion_score.input, w.safety.input,
+        gr.on([w.turn_type.input, *(radio.input for radio in w.scores.values()), w.safety.input,
                w.comment.input, w.corrected.input, w.comment.blur, w.corrected.blur],
               make_autosave(i), [st, *w.form_inputs, item_ref], [saved_md], api_name=f"rate_autosave_{i}",
               trigger_mode="always_last", show_progress="hidden")
