@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import yaml
 
@@ -85,3 +87,14 @@ def test_api_key_env_must_be_a_name():
                          "model_name": "m", "api_key_env": "sk-abc123"}]}
     with pytest.raises(ConfigError, match="NAME of an environment variable"):
         parse_config(data)
+
+
+def test_a_dumped_config_keeps_every_column_setting_and_parses_back_equal() -> None:
+    """Columns are typed by the backend registry at run time: dumping must keep each backend's own
+    settings (model, generation, greeting...), not only the fields every column has."""
+    from workbench.config import load_config, parse_config
+
+    cfg = load_config(Path(__file__).resolve().parents[1] / "configs" / "demo.yaml")
+    dumped = cfg.model_dump(exclude={"source"}, exclude_none=True)
+    assert all("model" in c or c["backend"] == "hybrid" for c in dumped["columns"])
+    assert parse_config(dumped).columns == cfg.columns

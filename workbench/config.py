@@ -16,6 +16,7 @@ from pydantic import (
     ConfigDict,
     Discriminator,
     Field,
+    SerializeAsAny,
     Tag,
     TypeAdapter,
     ValidationError,
@@ -225,7 +226,7 @@ class WorkbenchConfig(_Strict):
     server: ServerConfig = ServerConfig()
     annotation: AnnotationConfig = AnnotationConfig()
     limits: LimitsConfig = LimitsConfig()
-    columns: list[ColumnSettings] = Field(min_length=1)
+    columns: list[SerializeAsAny[ColumnSettings]] = Field(min_length=1)
     source: str | None = Field(None, description="The file this config came from")
 
     @field_validator("columns", mode="before")
