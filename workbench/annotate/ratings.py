@@ -316,6 +316,13 @@ def get_rating(s: Session, user: CurrentUser, generation_id: int, *, user_id: in
     return _view(r) if r else None
 
 
+def get_ratings(s: Session, user: CurrentUser, generation_ids: Sequence[int]) -> dict[int, RatingView | None]:
+    """The user's own current rating of each reply (None: not rated), in one query."""
+    found = {r.generation_id: _view(r) for r in s.scalars(
+        select(Rating).where(Rating.generation_id.in_(list(generation_ids)), Rating.user_id == user.id))}
+    return {gid: found.get(gid) for gid in generation_ids}
+
+
 def list_ratings(s: Session, user: CurrentUser, *, user_id: int | None = None,
                  all_users: bool = False) -> list[RatingView]:
     """The user's ratings; admins may ask for another user's or (``all_users``) everyone's."""

@@ -51,7 +51,7 @@ def _screen(s: Session, user: CurrentUser, item: ItemView | None, k: int, *, ans
     progress = queue.progress(s, user, k)
     if item is None:
         return Screen(None, progress, resumed=resumed)
-    mine = {r.generation_id: ratings.get_rating(s, user, r.generation_id) for r in item.replies}
+    mine = ratings.get_ratings(s, user, [r.generation_id for r in item.replies])
     pref = ratings.get_preference(s, user, item.item_id) if answers else None
     return Screen(item, progress, mine, pref, resumed)
 
@@ -122,8 +122,7 @@ def submit(store: Store, user: CurrentUser, item_id: int, answers: Answers, *, r
         item = queue.open_item(s, user, item_id)
         forms, pform = answers(item)
         done = ratings.submit_item(s, user, item, forms, pform, rubric=rubric, blind=blind)
-        stored = ({r.generation_id: ratings.get_rating(s, user, r.generation_id) for r in done.replies}
-                  if report else {})
+        stored = ratings.get_ratings(s, user, [r.generation_id for r in done.replies]) if report else {}
         if claim:
             try:
                 with s.begin_nested():
