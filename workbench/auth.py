@@ -162,7 +162,7 @@ class Authenticator:
         return ok
 
     def _verify(self, username: str, password: str) -> bool:
-        with self.store.session() as s:
+        with self.store.read() as s:
             u = s.scalar(select(User).where(User.username == username, User.active.is_(True)))
             stored = u.password_hash if u else None
         if stored is None or stored == NO_PASSWORD:
@@ -175,7 +175,8 @@ class Authenticator:
         name = username if self.enabled else LOCAL_USER
         if not name:
             raise AuthError("not logged in")
-        with self.store.session() as s:
+        # Every event of every tab looks its user up: a read session, so it never queues behind a writer.
+        with self.store.read() as s:
             u = s.scalar(select(User).where(User.username == name, User.active.is_(True)))
             if u is None:
                 raise AuthError(f"unknown or disabled user {name!r}")

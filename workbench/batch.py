@@ -50,12 +50,12 @@ from sqlalchemy import func, select
 from workbench.dialogue import Dialogue as DialogueValue
 from workbench.dialogue import Turn as TurnValue
 from workbench.errors import InputError, WorkbenchError
-from workbench.generation import coq_fields
 from workbench.models.base import Backend, Trace
 from workbench.store import batch_runs
 from workbench.store.engine import Store
+from workbench.store.generations import Reply, record_generation
 from workbench.store.greetings import not_greeting
-from workbench.store.schema import Dataset, Dialogue, Generation, Suggestion, Turn, utcnow
+from workbench.store.schema import Dataset, Dialogue, Generation, Turn
 from workbench.vocab import GenerationStatus
 
 log = logging.getLogger(__name__)
@@ -224,39 +224,25 @@ def _store_chunk(
 ) -> tuple[int, int, int]:
     """Store one chunk's results in one transaction; returns (ok, errors, already done)."""
     ok = err = dup = 0
-    pending: list[tuple[Generation, Any]] = []
     with store.session() as s:
         done = _done(s, sorted({p.dialogue_id for p in chunk}), [column], greeting)
         for p, r in zip(chunk, results, strict=True):
             if (p.dialogue_id, p.turn_index, column) in done:
                 dup += 1  # another run stored it meanwhile
                 continue
-            tr = r.trace
-            params = {**tr.params, **({"hybrid": tr.extra} if tr.extra else {})} or backend.params()
-            params["batch"] = {"size": r.batch_size, "wall_ms": round(r.batch_wall_ms, 3)}
             g = Generation(
                 dialogue_id=p.dialogue_id, turn_index=p.turn_index, column_name=column, backend=backend.kind,
-                model_name=tr.model_name, model_revision=tr.model_revision, input_text=tr.input_text,
-                params=params, seed=seed, output=r.text, status=GenerationStatus.ERROR if r.error else GenerationStatus.OK, error=r.error,
-                latency_ms=r.latency_ms, prompt_tokens=tr.prompt_tokens, output_tokens=tr.output_tokens,
-                route=tr.route, route_reason=tr.reason, batch_run_id=run_id, reference_turn_id=p.reference_turn_id,
-                created_by=created_by, finished_at=utcnow(),
+                params=backend.params(), seed=seed, batch_run_id=run_id, reference_turn_id=p.reference_turn_id,
+                created_by=created_by,
             )
-            sug = None
+            record_generation(s, g, Reply(
+                r.text, r.trace, GenerationStatus.ERROR if r.error else GenerationStatus.OK, r.error, r.latency_ms,
+                batch={"size": r.batch_size, "wall_ms": round(r.batch_wall_ms, 3)}))
             if r.error is None:
-                measures = coq_fields(r.text)
-                sug = measures.pop("_suggestion", None)
-                for k, v in measures.items():
-                    setattr(g, k, v)
                 ok += 1
             else:
                 err += 1
-            s.add(g)
-            if sug is not None:
-                pending.append((g, sug))
-        s.flush()  # one batched INSERT for the chunk's generations, then their suggestions
-        s.add_all([Suggestion(generation_id=g.id, question="turn_type", value=sug.turn_type,
-                              score=sug.confidence, agent=sug.agent) for g, sug in pending])
+        # the commit inserts the chunk's generations in one batched INSERT, then their suggestions
     return ok, err, dup
 
 

@@ -3,7 +3,7 @@
 Positions are global: the patient message at index ``p`` is a shared turn,
 and every column's reply to it is a generation at index ``p + 1``. A
 column's thread is the shared turns plus its own latest reply at each
-position (:func:`workbench.store.dialogues.column_thread`).
+position (:mod:`workbench.store.threads`).
 """
 
 from __future__ import annotations
@@ -20,15 +20,10 @@ from workbench.dialogue import Dialogue, Turn
 from workbench.errors import InputError
 from workbench.generation import ColumnUpdate, Job
 from workbench.services import Services
-from workbench.store.dialogues import (
-    add_turn,
-    column_thread,
-    create_dialogue,
-    latest_generations,
-    shared_turns,
-)
+from workbench.store.dialogues import add_turn, create_dialogue
 from workbench.store.schema import Generation
 from workbench.store.schema import Turn as TurnRow
+from workbench.store.threads import ThreadRequest, columns_threads, read_thread
 from workbench.validation import validate_message
 from workbench.vocab import FINAL_STATUSES
 
@@ -81,8 +76,8 @@ def load_example(svc: Services, example_id: str, *, user_id: int | None) -> tupl
 
 
 def threads(svc: Services, dialogue_id: int) -> dict[str, Dialogue]:
-    with svc.store.session() as s:
-        return {c: column_thread(s, dialogue_id, c) for c in svc.columns}
+    with svc.store.read() as s:
+        return {c: t.dialogue for c, t in columns_threads(s, dialogue_id, list(svc.columns)).items()}
 
 
 def shown_threads(svc: Services, dialogue_id: int, before: int | None = None) -> dict[str, list[ShownTurn]]:
@@ -91,23 +86,9 @@ def shown_threads(svc: Services, dialogue_id: int, before: int | None = None) ->
     A stopped reply stays marked wherever it is shown: in its column, and as the shared history of a branch.
     """
     with svc.store.read() as s:
-        shared = {t.idx: t for t in shared_turns(s, dialogue_id)}
-        linked = [t.generation_id for t in shared.values() if t.generation_id is not None]
-        shared_status = dict(s.execute(select(Generation.id, Generation.status)
-                                       .where(Generation.id.in_(linked))).all()) if linked else {}
-        out: dict[str, list[ShownTurn]] = {}
-        for column in svc.columns:
-            mine = latest_generations(s, dialogue_id, column)
-            turns: list[ShownTurn] = []
-            for idx in sorted(i for i in set(shared) | set(mine) if before is None or i < before):
-                if idx in shared:
-                    t = shared[idx]
-                    status = shared_status.get(t.generation_id) if t.generation_id is not None else None
-                    turns.append(ShownTurn(t.role, t.text, status))
-                else:
-                    turns.append(ShownTurn("doctor", mine[idx].output, mine[idx].status))
-            out[column] = turns
-    return out
+        got = columns_threads(s, dialogue_id, list(svc.columns), before)
+    return {c: [ShownTurn(t.role, t.text, status) for t, status in zip(th.turns, th.statuses, strict=True)]
+            for c, th in got.items()}
 
 
 def _seed(svc: Services, column: str, attempt: int) -> int | None:
@@ -152,7 +133,7 @@ def jobs_for(svc: Services, dialogue_id: int, position: int, columns: list[str])
 
 def turns_before(svc: Services, dialogue_id: int, column: str, position: int) -> tuple[Turn, ...]:
     with svc.store.read() as s:
-        return column_thread(s, dialogue_id, column, before=position).turns
+        return read_thread(s, ThreadRequest(dialogue_id, column, position)).turns
 
 
 def run(svc: Services, dialogue_id: int, position: int, jobs: list[Job]) -> Iterator[ColumnUpdate]:
@@ -173,3 +154,32 @@ def branch(svc: Services, generation_id: int, *, user_id: int | None) -> int:
         )
         add_turn(s, d.id, len(kept), "doctor", output, generation_id=generation_id)
         return d.id
+
+
+def last_generations(svc: Services, dialogue_id: int, columns: list[str]) -> dict[str, Generation | None]:
+    """Each column's newest generation in the dialogue, whatever its status (what its status line shows)."""
+    newest = (select(Generation.column_name, func.max(Generation.id).label("gid"))
+              .where(Generation.dialogue_id == dialogue_id, Generation.column_name.in_(columns))
+              .group_by(Generation.column_name).subquery())
+    with svc.store.read() as s:
+        rows = s.scalars(select(Generation).join(newest, newest.c.gid == Generation.id))
+        found = {g.column_name: g for g in rows}
+    return {c: found.get(c) for c in columns}
+
+
+def last_reply_position(svc: Services, dialogue_id: int) -> int | None:
+    """The position of the reply to the dialogue's last patient message (None without one)."""
+    with svc.store.read() as s:
+        last = s.scalar(select(func.max(TurnRow.idx)).where(TurnRow.dialogue_id == dialogue_id,
+                                                           TurnRow.role == "patient"))
+    return None if last is None else last + 1
+
+
+def latest_finished_reply(svc: Services, dialogue_id: int, column: str) -> int | None:
+    """The id of the column's finished reply at its latest position (what "continue from" branches from)."""
+    with svc.store.read() as s:
+        return s.scalar(
+            select(Generation.id).where(Generation.dialogue_id == dialogue_id, Generation.column_name == column,
+                                        Generation.status.in_(FINAL_STATUSES))
+            .order_by(Generation.turn_index.desc(), Generation.id.desc()).limit(1)
+        )

@@ -19,7 +19,8 @@ from workbench.dialogue import Dialogue
 from workbench.errors import WorkbenchError
 from workbench.models.base import Backend, Trace
 from workbench.store.engine import Store
-from workbench.store.schema import Generation, Suggestion, utcnow
+from workbench.store.generations import Reply, record_generation
+from workbench.store.schema import Generation
 from workbench.vocab import GenerationStatus
 
 log = logging.getLogger(__name__)
@@ -48,18 +49,6 @@ class Job:
     stop: threading.Event = field(default_factory=threading.Event)
 
 
-def coq_fields(text: str) -> dict:
-    """The automatic Chain-of-Questioning measures stored with each generation."""
-    from workbench.annotate.classifier import classify, coq_measures
-
-    m = coq_measures(text)
-    sug = classify(text)
-    return {
-        "asks_question": m["asks_question"], "question_count": m["question_count"],
-        "length_chars": m["length_chars"], "_suggestion": sug,
-    }
-
-
 class GenerationService:
     """Turns (dialogue, column) jobs into stored generations, streaming updates."""
 
@@ -76,27 +65,11 @@ class GenerationService:
             s.flush()
             return g.id
 
-    def _finish(self, gen_id: int, trace: Trace, text: str, status: str, error: str | None,
-                t0: float, ttft: float | None) -> None:
-        measures = coq_fields(text) if status != GenerationStatus.ERROR else {}
-        sug = measures.pop("_suggestion", None)
+    def _finish(self, gen_id: int, reply: Reply) -> None:
         with self.store.session() as s:
             g = s.get(Generation, gen_id)
             assert g is not None
-            g.output, g.status, g.error = text, GenerationStatus(status), error
-            g.input_text = trace.input_text
-            g.model_name, g.model_revision = trace.model_name, trace.model_revision
-            g.params = {**trace.params, **({"hybrid": trace.extra} if trace.extra else {})} or g.params
-            g.route, g.route_reason = trace.route, trace.reason
-            g.prompt_tokens, g.output_tokens = trace.prompt_tokens, trace.output_tokens
-            g.latency_ms = (time.perf_counter() - t0) * 1000
-            g.ttft_ms = ttft
-            g.finished_at = utcnow()
-            for k, v in measures.items():
-                setattr(g, k, v)
-            if sug is not None:
-                s.add(Suggestion(generation_id=gen_id, question="turn_type", value=sug.turn_type,
-                                 score=sug.confidence, agent=sug.agent))
+            record_generation(s, g, reply)
 
     def run_job(self, job: Job, dialogue_id: int, turn_index: int, emit: Callable[[ColumnUpdate], None],
                 **extra) -> int:
@@ -123,7 +96,7 @@ class GenerationService:
             log.exception("column %s failed", job.column)
             status, error = GenerationStatus.ERROR, f"{type(e).__name__}: {e}"
         try:
-            self._finish(gen_id, trace, text, status, error, t0, ttft)
+            self._finish(gen_id, Reply(text, trace, status, error, (time.perf_counter() - t0) * 1000, ttft))
         except WorkbenchError as e:
             status, error = GenerationStatus.ERROR, f"not saved: {e}"
         emit(ColumnUpdate(job.column, text, status, gen_id, error=error, route=trace.route, reason=trace.reason,

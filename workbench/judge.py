@@ -32,8 +32,8 @@ from sqlalchemy import select
 from workbench.annotate.rubric import Axis, Rubric, load_rubric, score_number
 from workbench.errors import ConfigError, InputError, WorkbenchError
 from workbench.simulate.cases import Case
-from workbench.store.dialogues import column_thread
 from workbench.store.schema import Dataset, Dialogue, Generation, Rating, Suggestion
+from workbench.store.threads import ThreadRequest, read_threads
 from workbench.vocab import GREETING_ROUTE, AnswerStatus, GenerationStatus
 
 if TYPE_CHECKING:
@@ -203,6 +203,7 @@ def _items(svc: Any, agent: str, axes: Sequence[str], datasets: Sequence[str] | 
         replies: list[_Item] = []
         advices: list[_Item] = []
         skipped = 0
+        wanted: list[tuple[int, ThreadRequest, str, bool, dict | None]] = []
         for gid, did, idx, col, output, source, meta in rows:
             have = done.get(gid, set())
             need_reply = not set(axes) <= have
@@ -217,11 +218,14 @@ def _items(svc: Any, agent: str, axes: Sequence[str], datasets: Sequence[str] | 
                 need_reply = False
                 if not need_advice:
                     continue
-            history = tuple((t.role, t.text) for t in column_thread(s, did, col, before=idx).turns)
-            if need_reply:
-                replies.append(_Item(gid, history, output))
-            if need_advice:
-                advices.append(_Item(gid, history, output, Case.model_validate(meta["case"])))
+            wanted.append((gid, ThreadRequest(did, col, idx), output, need_reply, meta if need_advice else None))
+        threads = read_threads(s, [w[1] for w in wanted])  # every history in two queries, not two per reply
+    for gid, request, output, need_reply, advice_meta in wanted:
+        history = threads[request].pairs()
+        if need_reply:
+            replies.append(_Item(gid, history, output))
+        if advice_meta is not None:
+            advices.append(_Item(gid, history, output, Case.model_validate(advice_meta["case"])))
     return replies, advices, skipped
 
 

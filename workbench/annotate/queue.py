@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from workbench.access import Permission, require_permission
 from workbench.annotate.blind import counterbalanced_order, slot_label
+from workbench.annotate.classifier import classify
 from workbench.auth import CurrentUser
 from workbench.errors import AuthError, InputError
 from workbench.store.greetings import not_greeting
@@ -32,16 +33,15 @@ from workbench.store.schema import (
     QueueItem,
     Rating,
     Suggestion,
-    Turn,
     utcnow,
 )
+from workbench.store.threads import ThreadRequest, read_threads
+from workbench.vocab import GREETING_ROUTE as GREETING_ROUTE  # noqa: I001 (re-exported for older callers)
 from workbench.vocab import (
-    FINAL_STATUSES,
     TURN_TYPE_QUESTION,
     AnswerStatus,
     GenerationStatus,
 )
-from workbench.vocab import GREETING_ROUTE as GREETING_ROUTE  # noqa: I001 (re-exported for older callers)
 
 _MAX_CLAIM_ATTEMPTS = 64
 FLAG_REASON_CHARS = 1000
@@ -160,6 +160,7 @@ def sync_queue(s: Session) -> int:
         .order_by(Generation.dialogue_id, Generation.turn_index)
     ).all()
     added = 0
+    backfill_suggestions(s)
     for did, tix in rows:
         # Another process may sync at the same moment; the unique (dialogue, turn) makes that harmless.
         try:
@@ -169,6 +170,25 @@ def sync_queue(s: Session) -> int:
         except IntegrityError:
             continue
     return added
+
+
+def backfill_suggestions(s: Session) -> int:
+    """Store the classifier's suggestion for every ratable reply that has none (replies written before
+    suggestions were stored with them, or inserted directly); returns how many were added."""
+    has_suggestion = exists().where(Suggestion.generation_id == Generation.id,
+                                    Suggestion.question == TURN_TYPE_QUESTION)
+    rows = s.execute(select(Generation.id, Generation.output)
+                     .where(Generation.status == GenerationStatus.OK, not_greeting(), ~has_suggestion)).all()
+    if not rows:
+        return 0
+    sugs = [(gid, classify(output or "")) for gid, output in rows]
+    try:  # another process may fill them in at the same moment: then theirs stand
+        with s.begin_nested():
+            s.add_all([Suggestion(generation_id=gid, question=TURN_TYPE_QUESTION, value=sug.turn_type,
+                                  score=sug.confidence, agent=sug.agent) for gid, sug in sugs])
+    except IntegrityError:
+        return 0
+    return len(rows)
 
 
 def item_columns(s: Session, item: QueueItem) -> list[str]:
@@ -386,21 +406,27 @@ def previous_item(s: Session, user: CurrentUser, current_item_id: int | None) ->
     return done[0] if done else None
 
 
-def complete_item(s: Session, user: CurrentUser, item_id: int) -> None:
-    """Mark the user's assignment done once every reply is submitted (and the preference, if >1 reply)."""
+def complete_item(s: Session, user: CurrentUser, item_id: int, view: ItemView | None = None) -> None:
+    """Mark the user's assignment done once every reply is submitted (and the preference, if >1 reply).
+
+    ``view``: the item as opened in this session, whose replies need not be read again.
+    """
     a = user_assignment(s, user, item_id)
     if a is None:
         raise AuthError("you do not hold this item")
     item = s.get(QueueItem, item_id)
     assert item is not None
-    gens = item_generations(s, item, user.id)
+    if view is not None and view.item_id == item_id:
+        replies = {r.generation_id: r.output for r in view.replies}
+    else:
+        replies = {g.id: g.output for g in item_generations(s, item, user.id).values()}
     submitted = set(s.scalars(select(Rating.generation_id).where(
         Rating.user_id == user.id, Rating.status == AnswerStatus.SUBMITTED,
-        Rating.generation_id.in_([g.id for g in gens.values()]))))
-    missing = [c for c, g in gens.items() if g.id not in submitted]
+        Rating.generation_id.in_(list(replies)))))
+    missing = [gid for gid in replies if gid not in submitted]
     if missing:
         raise InputError(f"{len(missing)} reply(ies) are not submitted yet")
-    if len({g.output for g in gens.values()}) > 1:  # identical twins are one choice: see ItemView.groups
+    if len(set(replies.values())) > 1:  # identical twins are one choice: see ItemView.groups
         pref = s.scalars(select(Preference).where(
             Preference.dialogue_id == item.dialogue_id, Preference.turn_index == item.turn_index,
             Preference.user_id == user.id)).first()
@@ -415,62 +441,63 @@ def complete_item(s: Session, user: CurrentUser, item_id: int) -> None:
 # Reading an item
 
 
-def _suggestion_for(s: Session, g: Generation) -> MachineSuggestion | None:
-    row = s.scalars(
-        select(Suggestion).where(Suggestion.generation_id == g.id, Suggestion.question == TURN_TYPE_QUESTION)
-        .order_by(Suggestion.id.desc()).limit(1)
-    ).first()
-    if row is None:
-        # Replies stored before the classifier existed (or inserted directly) get their suggestion now.
-        from workbench.annotate.classifier import classify
+def suggestions_of(s: Session, generation_ids: list[int]) -> dict[int, MachineSuggestion]:
+    """generation id -> its latest turn-type suggestion, in one query; nothing is written.
 
-        sug = classify(g.output or "")
-        row = Suggestion(generation_id=g.id, question=TURN_TYPE_QUESTION, value=sug.turn_type,
-                         score=sug.confidence, agent=sug.agent)
-        try:
-            with s.begin_nested():
-                s.add(row)
-        except IntegrityError:
-            return _suggestion_for(s, g)
-    return MachineSuggestion(row.value, row.score, row.agent)
+    Suggestions are stored with the reply (:func:`workbench.store.generations.record_generation`) and
+    filled in for older replies by :func:`sync_queue`; a reply still without one (a row inserted behind the
+    queue's back) is classified here, in memory, so that the annotator always sees a suggestion.
+    """
+    rows = s.execute(
+        select(Suggestion.generation_id, Suggestion.value, Suggestion.score, Suggestion.agent)
+        .where(Suggestion.generation_id.in_(generation_ids), Suggestion.question == TURN_TYPE_QUESTION)
+        .order_by(Suggestion.id)
+    ).all()
+    return {gid: MachineSuggestion(value, score, agent) for gid, value, score, agent in rows}  # the latest wins
+
+
+def _classified(text: str) -> MachineSuggestion:
+    sug = classify(text)
+    return MachineSuggestion(sug.turn_type, sug.confidence, sug.agent)
 
 
 def open_item(s: Session, user: CurrentUser, item_id: int) -> ItemView:
-    """The item as its annotator sees it, in their counterbalanced order. Only for a holder of the item."""
-    item = s.get(QueueItem, item_id) if isinstance(item_id, int) else None
-    if item is None:
+    """The item as its annotator sees it, in their counterbalanced order. Only for a holder of the item.
+
+    Only reads (a read session will do): four queries for the item, the holder, the replies, the threads
+    and the suggestions, whatever the number of columns.
+    """
+    row = s.execute(
+        select(QueueItem, Assignment).join(Assignment, Assignment.item_id == QueueItem.id)
+        .where(QueueItem.id == item_id, Assignment.user_id == user.id)
+    ).first() if isinstance(item_id, int) else None
+    if row is None:
+        if isinstance(item_id, int) and s.get(QueueItem, item_id) is not None:
+            raise AuthError("you do not hold this item")
         raise InputError(f"no rating item #{item_id}")
-    a = user_assignment(s, user, item.id)
-    if a is None:
-        raise AuthError("you do not hold this item")
+    item, a = row.tuple()
+    return item_view(s, user, item, a)
+
+
+def item_view(s: Session, user: CurrentUser, item: QueueItem, a: Assignment) -> ItemView:
+    """The view of an item whose rows are already loaded (see :func:`open_item`)."""
     gens = item_generations(s, item, user.id)
     order = [c for c in a.display_order if c in gens] + sorted(c for c in gens if c not in a.display_order)
-    shared = {t.idx: t for t in s.scalars(
-        select(Turn).where(Turn.dialogue_id == item.dialogue_id, Turn.idx < item.turn_index).order_by(Turn.idx))}
-    history = tuple((t.role, t.text) for _, t in sorted(shared.items()))
+    shared_request = ThreadRequest(item.dialogue_id, None, item.turn_index)
+    requests = {c: ThreadRequest(item.dialogue_id, c, item.turn_index) for c in order}
+    threads = read_threads(s, [shared_request, *requests.values()])
+    history = threads[shared_request].pairs()
     # A live session stores only patient turns as shared; earlier doctor turns are each column's own.
-    diverges = any(i not in shared for i in range(item.turn_index))
+    diverges = len(history) < item.turn_index
+    stored = suggestions_of(s, [g.id for g in gens.values()])
     replies = []
     for pos, column in enumerate(order):
         g = gens[column]
-        own: tuple[tuple[str, str], ...] = history
-        if diverges:
-            mine = _own_replies(s, item, column)
-            merged = {i: (t.role, t.text) for i, t in shared.items()} | mine
-            own = tuple(merged[i] for i in sorted(merged))
-        replies.append(ReplyView(slot_label(pos), column, g.id, g.output or "", own, _suggestion_for(s, g)))
+        own = threads[requests[column]].pairs() if diverges else history
+        sug = stored.get(g.id) or _classified(g.output or "")
+        replies.append(ReplyView(slot_label(pos), column, g.id, g.output or "", own, sug))
     return ItemView(item.id, item.dialogue_id, item.turn_index, a.slot, tuple(order), history, diverges,
                     tuple(replies), a.completed_at is not None)
-
-
-def _own_replies(s: Session, item: QueueItem, column: str) -> dict[int, tuple[str, str]]:
-    rows = s.scalars(
-        select(Generation).where(Generation.dialogue_id == item.dialogue_id, Generation.column_name == column,
-                                 Generation.turn_index < item.turn_index,
-                                 Generation.status.in_(FINAL_STATUSES))
-        .order_by(Generation.id)
-    )
-    return {g.turn_index: ("doctor", g.output or "") for g in rows}
 
 
 def my_items(s: Session, user: CurrentUser) -> list[tuple[int, bool]]:
@@ -486,22 +513,25 @@ def my_items(s: Session, user: CurrentUser) -> list[tuple[int, bool]]:
 
 def progress(s: Session, user: CurrentUser, k: int) -> Progress:
     """The user's own counts and the team's overall counts (no names: safe for every annotator)."""
-    total = s.scalar(select(func.count(QueueItem.id))) or 0
-    mine_done = s.scalar(select(func.count(Assignment.id)).where(
-        Assignment.user_id == user.id, Assignment.completed_at.is_not(None))) or 0
-    mine_open = s.scalar(select(func.count(Assignment.id)).where(
-        Assignment.user_id == user.id, Assignment.completed_at.is_(None), Assignment.flagged_at.is_(None))) or 0
-    slots_done = s.scalar(select(func.count(Assignment.id)).where(Assignment.completed_at.is_not(None))) or 0
     per_item = (select(Assignment.item_id, func.count(Assignment.id).label("n"),
                        func.count(Assignment.completed_at).label("done"))
                 .group_by(Assignment.item_id).subquery())
     n_taken = func.coalesce(per_item.c.n, 0)
     mine = select(Assignment.item_id).where(Assignment.user_id == user.id)
-    available = s.scalar(
+    # every count as a scalar subquery of one SELECT: one round trip for the progress line
+    row = s.execute(select(
+        select(func.count(QueueItem.id)).scalar_subquery(),
+        select(func.count(Assignment.id)).where(Assignment.user_id == user.id,
+                                                Assignment.completed_at.is_not(None)).scalar_subquery(),
+        select(func.count(Assignment.id)).where(Assignment.user_id == user.id, Assignment.completed_at.is_(None),
+                                                Assignment.flagged_at.is_(None)).scalar_subquery(),
+        select(func.count(Assignment.id)).where(Assignment.completed_at.is_not(None)).scalar_subquery(),
         select(func.count(QueueItem.id)).select_from(QueueItem)
         .outerjoin(per_item, per_item.c.item_id == QueueItem.id)
-        .where(n_taken < k, QueueItem.id.not_in(mine), not_from_own_chats(user))) or 0
-    items_done = s.scalar(select(func.count()).select_from(per_item).where(per_item.c.done >= k)) or 0
+        .where(n_taken < k, QueueItem.id.not_in(mine), not_from_own_chats(user)).scalar_subquery(),
+        select(func.count()).select_from(per_item).where(per_item.c.done >= k).scalar_subquery(),
+    )).one()
+    total, mine_done, mine_open, slots_done, available, items_done = (int(v or 0) for v in row)
     return Progress(k, total, mine_done, mine_open, available, min(slots_done, total * k), total * k, items_done)
 
 

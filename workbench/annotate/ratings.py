@@ -322,6 +322,13 @@ def get_rating(s: Session, user: CurrentUser, generation_id: int, *, user_id: in
     return _view(r) if r else None
 
 
+def get_ratings(s: Session, user: CurrentUser, generation_ids: Sequence[int]) -> dict[int, RatingView | None]:
+    """The user's own current rating of each reply (None: not rated), in one query."""
+    found = {r.generation_id: _view(r) for r in s.scalars(
+        select(Rating).where(Rating.generation_id.in_(list(generation_ids)), Rating.user_id == user.id))}
+    return {gid: found.get(gid) for gid in generation_ids}
+
+
 def list_ratings(s: Session, user: CurrentUser, *, user_id: int | None = None,
                  all_users: bool = False) -> list[RatingView]:
     """The user's ratings; admins may ask for another user's or (``all_users``) everyone's."""
@@ -463,14 +470,14 @@ def get_preference(s: Session, user: CurrentUser, item_id: int, *, user_id: int 
 # A whole item at once
 
 
-def submit_item(s: Session, user: CurrentUser, item_id: int, forms: Mapping[int, RatingForm],
+def submit_item(s: Session, user: CurrentUser, item_id: int | ItemView, forms: Mapping[int, RatingForm],
                 preference: PreferenceForm | None, *, rubric: Rubric, blind: bool = True) -> ItemView:
     """Submit every reply's rating and the preference, then complete the assignment, in one transaction.
 
     ``forms`` maps generation id -> form. Errors name the reply's blind label; nothing is written on error
-    (the caller's session rolls back).
+    (the caller's session rolls back). ``item_id`` may be the item already opened in this session.
     """
-    item = open_item(s, user, item_id)
+    item = item_id if isinstance(item_id, ItemView) else open_item(s, user, item_id)
     for reply in item.replies:
         form = forms.get(reply.generation_id)
         if form is None:
@@ -481,7 +488,7 @@ def submit_item(s: Session, user: CurrentUser, item_id: int, forms: Mapping[int,
             raise InputError(f"reply {reply.label}: {e}") from None
     if len(item.groups) > 1:  # the item just opened: reading it again would double the submit's queries
         _save_preference_on(s, user, item, preference or PreferenceForm(), rubric=rubric, submit=True, blind=blind)
-    complete_item(s, user, item.item_id)
+    complete_item(s, user, item.item_id, item)
     return replace(item, completed=True)  # the same replies, now complete: no need to read it again
 
 

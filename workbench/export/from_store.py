@@ -32,20 +32,19 @@ axis answered gets the same pair after ``suggestion_na``.
 from __future__ import annotations
 
 import math
-from bisect import bisect_left
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import pandas as pd
-from sqlalchemy import exists, func, select
+from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
 from workbench.annotate.rubric import NA, axes_in, score_number
-from workbench.dialogue import Role, Turn
+from workbench.dialogue import Turn
 from workbench.errors import InputError
 from workbench.export.api import ExportReport, write_format, write_formats
 from workbench.export.context import ExportContext
@@ -57,7 +56,8 @@ from workbench.store.engine import Store
 from workbench.store.greetings import is_greeting, not_greeting
 from workbench.store.schema import Dataset, Dialogue, Generation, Preference, Rating, Suggestion, User
 from workbench.store.schema import Turn as TurnRow
-from workbench.vocab import FINAL_STATUSES, TURN_TYPE_QUESTION, AnswerStatus, GenerationStatus, RubricAxis
+from workbench.store.threads import ThreadRequest, read_threads
+from workbench.vocab import TURN_TYPE_QUESTION, AnswerStatus, GenerationStatus, RubricAxis
 from workbench.vocab import PreferenceOutcome as Outcome  # records.PreferenceOutcome is the export record
 
 SCORE_AXES = tuple(RubricAxis)
@@ -170,51 +170,15 @@ def _rating_infos(ratings: pd.DataFrame, axes: Sequence[str]) -> dict[int, list[
     return out
 
 
-def _histories(
-    s: Connection, dialogue_ids, gens: list[tuple]
-) -> dict[int, tuple[Turn, ...]]:
-    """generation id -> the exact history its column saw (see the module docstring).
+def _histories(s: Connection, dialogue_ids, gens: list[tuple]) -> dict[int, tuple[Turn, ...]]:
+    """generation id -> the exact history its column saw when the reply was written (see the module
+    docstring), read by :func:`workbench.store.threads.read_threads`; equal histories share one tuple.
 
-    ``gens`` rows are (id, dialogue_id, turn_index, column). Histories that are equal share one tuple.
+    ``gens`` rows are (id, dialogue_id, turn_index, column).
     """
-    shared: dict[int, list[tuple[int, Turn]]] = defaultdict(list)
-    for did, idx, role, text in s.execute(
-        select(TurnRow.dialogue_id, TurnRow.idx, TurnRow.role, TurnRow.text)
-        .where(TurnRow.dialogue_id.in_(dialogue_ids)).order_by(TurnRow.dialogue_id, TurnRow.idx)
-    ):
-        shared[did].append((idx, Turn(cast(Role, role), text)))  # Turn itself rejects an unknown role
-    # Replies at positions with no shared turn: each column's own thread.
-    is_shared = exists().where(TurnRow.dialogue_id == Generation.dialogue_id, TurnRow.idx == Generation.turn_index)
-    own: dict[tuple[int, str], dict[int, tuple[list[int], list[Turn]]]] = defaultdict(dict)
-    for gid, did, pos, col, out in s.execute(
-        select(Generation.id, Generation.dialogue_id, Generation.turn_index, Generation.column_name,
-               Generation.output)
-        .where(Generation.dialogue_id.in_(dialogue_ids), Generation.status.in_(FINAL_STATUSES), ~is_shared)
-        .order_by(Generation.id)
-    ):
-        ids, turns = own[(did, col)].setdefault(pos, ([], []))
-        ids.append(gid)
-        turns.append(Turn("doctor", out or ""))
-    interned: dict[tuple, tuple[Turn, ...]] = {}
-    out_map: dict[int, tuple[Turn, ...]] = {}
-    no_own: dict = {}
-    for gid, did, t, col in gens:
-        mine = own.get((did, col), no_own)
-        picks: list[tuple[int, int, Turn]] = []  # (position, generation id, turn) of the column's replies
-        for pos, (ids, turns) in mine.items():
-            if pos < t:
-                k = bisect_left(ids, gid) - 1  # the latest reply created before this one
-                if k >= 0:
-                    picks.append((pos, ids[k], turns[k]))
-        key = (did, t, tuple(sorted(p[1] for p in picks))) if picks else (did, t)
-        h = interned.get(key)
-        if h is None:
-            merged = {idx: turn for idx, turn in shared.get(did, ()) if idx < t}
-            for pos, _, turn in picks:
-                merged.setdefault(pos, turn)
-            h = interned[key] = tuple(merged[i] for i in sorted(merged))
-        out_map[gid] = h
-    return out_map
+    requests = {gid: ThreadRequest(did, col, t, as_of=gid) for gid, did, t, col in gens}
+    threads = read_threads(s, requests.values(), dialogue_scope=dialogue_ids)
+    return {gid: threads[r].turns for gid, r in requests.items()}
 
 
 def _preferences(s: Connection, dialogue_ids, f: ExportFilters) -> list[tuple[str, PreferenceOutcome]]:

@@ -34,13 +34,14 @@ from workbench.batch import _generate  # one batch, then one by one on failure: 
 from workbench.dialogue import Dialogue as DialogueValue
 from workbench.dialogue import Turn as TurnValue
 from workbench.errors import InputError
-from workbench.generation import coq_fields
 from workbench.models.base import Backend
 from workbench.simulate.cases import Case
 from workbench.simulate.patient import Consultation, Patient, PatientReply, build_patient
-from workbench.store.dialogues import add_turn, column_thread, create_dialogue
+from workbench.store.dialogues import add_turn, create_dialogue
 from workbench.store.engine import Store
-from workbench.store.schema import Dataset, Dialogue, Generation, Suggestion, utcnow
+from workbench.store.generations import Reply, record_generation
+from workbench.store.schema import Dataset, Dialogue, Generation
+from workbench.store.threads import column_thread
 from workbench.vocab import ADVICE_TURN_TYPES, GenerationStatus
 
 SIMULATED_FORMAT = "simulated"
@@ -198,30 +199,15 @@ def _store_doctor(
     with store.session() as s:
         for st, r in zip(states, results, strict=True):
             idx = len(st.thread)
-            tr = r.trace
-            params = {**tr.params, **({"hybrid": tr.extra} if tr.extra else {})} or backend.params()
-            params["batch"] = {"size": r.batch_size, "wall_ms": round(r.batch_wall_ms, 3)}
-            g = Generation(
-                dialogue_id=st.dialogue_id, turn_index=idx, column_name=st.column, backend=backend.kind,
-                model_name=tr.model_name, model_revision=tr.model_revision, input_text=tr.input_text, params=params,
-                seed=seed, output=r.text, status=GenerationStatus.ERROR if r.error else GenerationStatus.OK, error=r.error,
-                latency_ms=r.latency_ms, prompt_tokens=tr.prompt_tokens, output_tokens=tr.output_tokens,
-                route=tr.route, route_reason=tr.reason, created_by=created_by, finished_at=utcnow(),
-            )
+            g = Generation(dialogue_id=st.dialogue_id, turn_index=idx, column_name=st.column, backend=backend.kind,
+                           params=backend.params(), seed=seed, created_by=created_by)
+            sug = record_generation(s, g, Reply(
+                r.text, r.trace, GenerationStatus.ERROR if r.error else GenerationStatus.OK, r.error, r.latency_ms,
+                batch={"size": r.batch_size, "wall_ms": round(r.batch_wall_ms, 3)}))
             if r.error:
-                s.add(g)
                 st.status = "error"
                 _set_meta(s, st.dialogue_id, status="error", error=f"doctor: {r.error}")
                 continue
-            measures = coq_fields(r.text)
-            sug = measures.pop("_suggestion", None)
-            for k, v in measures.items():
-                setattr(g, k, v)
-            s.add(g)
-            s.flush()
-            if sug is not None:
-                s.add(Suggestion(generation_id=g.id, question="turn_type", value=sug.turn_type, score=sug.confidence,
-                                 agent=sug.agent))
             st.thread = st.thread.append("doctor", r.text)
             if sug is not None and sug.turn_type in ADVICE_TYPES:
                 st.status = "advised"

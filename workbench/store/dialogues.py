@@ -8,10 +8,10 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
-from workbench.dialogue import Dialogue as DialogueValue
 from workbench.dialogue import Turn as TurnValue
 from workbench.store.schema import Dialogue, Generation, Turn, utcnow
-from workbench.vocab import FINAL_STATUSES, GenerationStatus
+from workbench.store.threads import column_thread as column_thread  # the one thread reader, re-exported
+from workbench.vocab import GenerationStatus
 
 
 def create_dialogue(
@@ -56,30 +56,6 @@ def start_generation(s: Session, **fields) -> Generation:
     s.add(g)
     s.flush()
     return g
-
-
-def latest_generations(s: Session, dialogue_id: int, column: str) -> dict[int, Generation]:
-    """The newest finished (ok or stopped) generation of a column at each position."""
-    rows = s.scalars(
-        select(Generation)
-        .where(Generation.dialogue_id == dialogue_id, Generation.column_name == column,
-               Generation.status.in_(FINAL_STATUSES))
-        .order_by(Generation.id)
-    )
-    return {g.turn_index: g for g in rows}
-
-
-def column_thread(s: Session, dialogue_id: int, column: str, before: int | None = None) -> DialogueValue:
-    """The dialogue as a column sees it: shared turns plus its own latest replies (positions < ``before``)."""
-    shared = {t.idx: t for t in shared_turns(s, dialogue_id)}
-    mine = latest_generations(s, dialogue_id, column)
-    out: list[TurnValue] = []
-    for idx in sorted(i for i in set(shared) | set(mine) if before is None or i < before):
-        if idx in shared:
-            out.append(TurnValue(shared[idx].role, shared[idx].text))  # type: ignore[arg-type]
-        else:
-            out.append(TurnValue("doctor", mine[idx].output))
-    return DialogueValue(tuple(out))
 
 
 def mark_interrupted(s: Session) -> int:

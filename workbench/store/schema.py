@@ -191,6 +191,8 @@ class Suggestion(Base):
     agent: Mapped[str] = mapped_column(String(80))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
+    generation: Mapped[Generation] = relationship()
+
 
 class Rating(Base):
     """An annotator's current answer for one generation.

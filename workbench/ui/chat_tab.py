@@ -15,7 +15,6 @@ from typing import Any
 
 import gradio as gr
 import pandas as pd
-from sqlalchemy import select
 
 from workbench import chat, chat_dialogues
 from workbench.access import Permission, require_role
@@ -26,12 +25,10 @@ from workbench.errors import WorkbenchError
 from workbench.generation import ColumnUpdate, Job
 from workbench.prompts import DISCLAIMER
 from workbench.services import Services
-from workbench.store.dialogues import shared_turns
 from workbench.store.schema import Generation
 from workbench.ui import i18n
 from workbench.ui.i18n import K, Localizer
 from workbench.ui.text import TEXT_CHATBOT, as_text, as_toast, chat_text
-from workbench.vocab import FINAL_STATUSES
 
 log = logging.getLogger(__name__)
 DISCLAIMER_BLOCK = "\n\n------------------\n" + DISCLAIMER
@@ -217,14 +214,7 @@ def build_chat_tab(svc: Services, state: gr.State, ui: Localizer) -> dict[str, A
                             v.preview_route: ""})
             return out
         shown = chat.shown_threads(svc, dialogue_id)
-        with svc.store.read() as s:
-            last = {
-                v.name: s.scalars(
-                    select(Generation).where(Generation.dialogue_id == dialogue_id, Generation.column_name == v.name)
-                    .order_by(Generation.id.desc()).limit(1)
-                ).first()
-                for v in views
-            }
+        last = chat.last_generations(svc, dialogue_id, [v.name for v in views])
         for v in views:
             g = last[v.name]
             out[v.chatbot] = to_messages(shown[v.name], (partial or {}).get(v.name), lang)
@@ -297,11 +287,6 @@ def build_chat_tab(svc: Services, state: gr.State, ui: Localizer) -> dict[str, A
         yield from stream_jobs(st, pos, chat.jobs_for(svc, did, pos, svc.columns), request, user)
         yield {info: info_md(did, lang)}
 
-    def last_reply_position(did: int) -> int | None:
-        with svc.store.read() as s:
-            patients = [t.idx for t in shared_turns(s, did) if t.role == "patient"]
-        return patients[-1] + 1 if patients else None
-
     def on_regenerate(columns: list[str]):
         def handler(st: dict, request: gr.Request):
             lang = i18n.language(request)
@@ -313,7 +298,7 @@ def build_chat_tab(svc: Services, state: gr.State, ui: Localizer) -> dict[str, A
             except WorkbenchError as e:
                 gr.Warning(as_toast(e))
                 return
-            pos = last_reply_position(did) if did else None
+            pos = chat.last_reply_position(svc, did) if did else None
             if did is None or pos is None:
                 gr.Warning(i18n.t("chat.warn.nothing_to_regenerate", lang))
                 return
@@ -329,12 +314,7 @@ def build_chat_tab(svc: Services, state: gr.State, ui: Localizer) -> dict[str, A
                 if did is None:
                     raise WorkbenchError("nothing to continue from yet")
                 chat_dialogues.access(svc, user, did)
-                with svc.store.read() as s:
-                    gid = s.scalar(
-                        select(Generation.id).where(Generation.dialogue_id == did, Generation.column_name == column,
-                                                    Generation.status.in_(FINAL_STATUSES))
-                        .order_by(Generation.turn_index.desc(), Generation.id.desc()).limit(1)
-                    )
+                gid = chat.latest_finished_reply(svc, did, column)
                 blind = blind_for(user)
                 label = column_label(svc.columns.index(column), column, blind, lang)
                 if gid is None:

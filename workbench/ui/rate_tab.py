@@ -27,7 +27,7 @@ from typing import Any
 import gradio as gr
 
 from workbench.access import Permission, require_role
-from workbench.annotate import queue, ratings
+from workbench.annotate import queue, ratings, workflow
 from workbench.annotate.api import parse_submit
 from workbench.annotate.queue import ItemView, ReplyView
 from workbench.annotate.ratings import RatingForm
@@ -259,15 +259,13 @@ def build_rate_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
     def blind_for(user: CurrentUser, state: dict) -> bool:
         return cfg.blind and not (user.can(Permission.SEE_MODELS) and state.get("reveal"))
 
-    def progress_text(user: CurrentUser, lang: str) -> str:
-        with svc.store.session() as s:
-            p = queue.progress(s, user, k)
+    def progress_text(p: queue.Progress, lang: str) -> str:
         return i18n.t("rate.progress", lang, done=p.mine_completed, open=p.mine_open, available=p.mine_available,
                       slots_done=p.slots_completed, slots_total=p.slots_total, fraction=f"{p.overall_fraction:.0%}",
                       items_done=p.items_completed, items_total=p.total_items, k=p.k)
 
     def my_choices(user: CurrentUser, lang: str) -> list[tuple[str, int]]:
-        with svc.store.session() as s:
+        with svc.store.read() as s:
             rows = queue.my_items(s, user)
         status = {True: i18n.t("rate.status.short_submitted", lang), False: i18n.t("rate.status.short_open", lang)}
         return [(i18n.t("rate.mine_choice", lang, item=i, status=status[done]), i) for i, done in rows]
@@ -307,14 +305,15 @@ def build_rate_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
         return f'<span class="rate-sug-key" data-key="{sug.turn_type}"></span>{text}'
 
 
-    def render(user: CurrentUser, state: dict, item: ItemView | None, lang: str, note: str = "", *,
+    def render(user: CurrentUser, state: dict, screen: workflow.Screen, lang: str, note: str = "", *,
                answers: bool = True) -> dict[Any, Any]:
-        """Updates showing ``item``; ``answers=False`` leaves the answer widgets as they are (after a submit
-        of the item on screen)."""
+        """Updates showing ``screen``'s item; ``answers=False`` leaves the answer widgets as they are (after
+        a submit of the item on screen)."""
+        item = screen.item
         shown_before = int(state.get("shown") or 0)
         groups = item.groups if item is not None else ()
         state = {**state, "item_id": item.item_id if item else None, "shown": len(groups)}
-        out: dict[Any, Any] = {st: state, item_ref: str(state["item_id"] or ""), progress_md: progress_text(user, lang),
+        out: dict[Any, Any] = {st: state, item_ref: str(state["item_id"] or ""), progress_md: progress_text(screen.progress, lang),
                                saved_md: note}
         out.update({b: gr.update(interactive=item is not None) for b in nav_buttons})
         out[back_btn] = gr.update(interactive=True)
@@ -328,9 +327,7 @@ def build_rate_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
                         pref: gr.update(choices=[], value=None), ranking: ""})
             return out
         reveal_names = user.can(Permission.SEE_MODELS) and state.get("reveal")
-        with svc.store.session() as s:
-            mine = {r.generation_id: ratings.get_rating(s, user, r.generation_id) for r in item.replies}
-            p = ratings.get_preference(s, user, item.item_id) if answers else None
+        mine, p = screen.ratings, screen.preference
         status = i18n.t("rate.status.submitted" if item.completed else "rate.status.open", lang)
         info = i18n.t("rate.info", lang, item=item.item_id, turn=item.turn_index, n=len(groups), status=status)
         twins = [g for g in groups if len(g) > 1]
@@ -396,10 +393,10 @@ def build_rate_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
                                              + diff_html(groups[i][0].output, other[0].output))
 
     def load_item(user: CurrentUser, item_id: int | None) -> ItemView | None:
-        if item_id is None:
-            return None
-        with svc.store.session() as s:
-            return queue.open_item(s, user, item_id)
+        return workflow.open_item(svc.store, user, item_id)
+
+    def load_screen(user: CurrentUser, item_id: int | None, *, answers: bool = True) -> workflow.Screen:
+        return workflow.screen(svc.store, user, item_id, k, answers=answers)
 
     def current_item(user: CurrentUser, state: dict, shown: Any = None) -> ItemView:
         """The item the event is about: the one the page showed when the event was sent (``shown``, from
@@ -411,32 +408,14 @@ def build_rate_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
         assert item is not None
         return item
 
-    def claim_next(user: CurrentUser, *, sync: bool = True) -> tuple[ItemView | None, bool]:
-        # After a submit (sync=False), claim from the items already queued first: new generations are queued
-        # (a scan of the generations) only when none is left, so the next item does not wait for that scan.
-        if sync:
-            with svc.store.session() as s:
-                queue.sync_queue(s)
-        with svc.store.session() as s:
-            claim = queue.take_next(s, user, k, cfg.gold_rate)
-        if claim is None and not sync:
-            with svc.store.session() as s:
-                added = queue.sync_queue(s)
-            if added:
-                with svc.store.session() as s:
-                    claim = queue.take_next(s, user, k, cfg.gold_rate)
-        if claim is None:
-            return None, False
-        return load_item(user, claim.item_id), claim.resumed
-
     def move_on(user: CurrentUser, state: dict, lang: str, note: str = "") -> dict[Any, Any]:
         """Claim and show the next item (or say that nothing is left)."""
-        item, resumed = claim_next(user)
-        if item is None:
+        screen = workflow.next_screen(svc.store, user, k, cfg.gold_rate)
+        if screen.item is None:
             gr.Info(i18n.t("rate.done_all", lang))
-        elif resumed and not note:
+        elif screen.resumed and not note:
             note = i18n.t("rate.resumed", lang)
-        return render(user, state, item, lang, note)
+        return render(user, state, screen, lang, note)
 
     def warn(e: WorkbenchError, lang: str) -> str:
         text = error_text(e, lang)
@@ -449,14 +428,11 @@ def build_rate_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
         lang = i18n.language(request)
         state = {"item_id": None, "reveal": False, "diff": False, "shown": 0}
         try:
-            with svc.store.session() as s:
-                queue.sync_queue(s)
-                held = queue.open_assignment(s, user)
-            item = load_item(user, held.item_id if held else None)
+            screen = workflow.restore(svc.store, user, k)
         except WorkbenchError as e:
             warn(e, lang)
-            item = None
-        out = render(user, state, item, lang, i18n.t("rate.restored", lang) if item else "")
+            screen = load_screen(user, None)
+        out = render(user, state, screen, lang, i18n.t("rate.restored", lang) if screen.item else "")
         for component, texts in static_texts(lang).items():
             out[component] = _merged(out.get(component, _UNSET), texts)
         out[mine_dd] = gr.update(choices=my_choices(user, lang), value=None)
@@ -494,12 +470,12 @@ def build_rate_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
         user = user_of(request)
         lang = i18n.language(request)
         try:
-            with svc.store.session() as s:
+            with svc.store.read() as s:
                 previous = queue.previous_item(s, user, state.get("item_id"))
             if previous is None:
                 gr.Info(i18n.t("rate.no_previous", lang))
                 return {saved_md: i18n.t("rate.no_previous", lang)}
-            return render(user, state, load_item(user, previous), lang,
+            return render(user, state, load_screen(user, previous), lang,
                           i18n.t("rate.back_note", lang, item=previous))
         except WorkbenchError as e:
             warn(e, lang)
@@ -526,15 +502,15 @@ def build_rate_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
         user = user_of(request)
         lang = i18n.language(request)
         try:
-            item = load_item(user, int(item_id) if item_id not in (None, "") else None)
+            screen = load_screen(user, int(item_id) if item_id not in (None, "") else None)
         except (WorkbenchError, ValueError, TypeError) as e:
             gr.Warning(as_toast(error_text(e, lang) if isinstance(e, WorkbenchError)
                                 else i18n.t("rate.choose_item", lang)))
             return {saved_md: gr.update()}
-        if item is None:
+        if screen.item is None:
             gr.Warning(as_toast(i18n.t("rate.choose_item", lang)))
             return {saved_md: gr.update()}
-        return render(user, state, item, lang)
+        return render(user, state, screen, lang)
 
     def on_mine(request: gr.Request):
         user = user_of(request)
@@ -595,31 +571,35 @@ def build_rate_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
         lang = i18n.language(request)
         n = len(widgets[0].form_inputs)
         acked = {ack: f"{time.monotonic_ns()}"}
-        try:
-            item = current_item(user, state)
+        def answers(item: ItemView) -> tuple[dict[int, ratings.RatingForm], ratings.PreferenceForm | None]:
             forms = {}
             for i, group in enumerate(item.groups):
                 form = form_from_values(axis_keys, values[i * n:(i + 1) * n])
                 forms.update({reply.generation_id: form for reply in group})
             pform = (ratings.preference_from_choice(item, choice, rank_text or "") if len(item.groups) > 1
                      else None)
-            with svc.store.session() as s:
-                done = ratings.submit_item(s, user, item.item_id, forms, pform, rubric=rubric,
-                                           blind=blind_for(user, state))
+            return forms, pform
+
+        try:
+            item_id = state.get("item_id")
+            if item_id is None:
+                raise InputError("no item is open: press Next item")
+            # One transaction reads the item, stores every answer and completes it; once committed, the next
+            # item is claimed and comes in the same answer (one round trip from the key press to the next item).
+            result = workflow.submit(svc.store, user, item_id, answers, rubric=rubric, blind=blind_for(user, state),
+                                     k=k, gold_rate=cfg.gold_rate)
         except WorkbenchError as e:
             text = warn(e, lang)
             return {**acked, saved_md: i18n.t("rate.not_submitted", lang, error=as_text(text))}
-        # Committed: the next item comes in the same answer (one round trip from the key press to the next item).
+        done = result.done
         note = i18n.t("rate.submitted", lang, item=done.item_id)
-        try:
-            nxt, _resumed = claim_next(user, sync=False)
-        except WorkbenchError as e:
-            warn(e, lang)
-            out = render(user, state, done, lang, note, answers=False)
+        if result.next is None:
+            warn(result.next_error or InputError("no next item"), lang)
+            out = render(user, state, load_screen(user, done.item_id, answers=False), lang, note, answers=False)
         else:
-            if nxt is None:
+            if result.next.item is None:
                 gr.Info(i18n.t("rate.done_all", lang))
-            out = render(user, state, nxt, lang, note)
+            out = render(user, state, result.next, lang, note)
         out[revealed_md] = revealed_text(done, user, state, lang)
         return {**out, **acked}
 
@@ -643,11 +623,11 @@ def build_rate_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
         lang = i18n.language(request)
         state = {**state, "reveal": bool(value)}
         try:
-            item = load_item(user, state.get("item_id"))
+            screen = load_screen(user, state.get("item_id"))
         except WorkbenchError as e:
             warn(e, lang)
-            item = None
-        return render(user, state, item, lang)
+            screen = load_screen(user, None)
+        return render(user, state, screen, lang)
 
     def team_rows(user: CurrentUser) -> tuple[list[list[Any]], list[list[Any]]]:
         with svc.store.session() as s:
@@ -686,7 +666,9 @@ def build_rate_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
     def on_api_next(request: gr.Request) -> str:
         user = user_of(request)
         try:
-            return json.dumps({"item": api_item(claim_next(user)[0])}, ensure_ascii=False)
+            claim = workflow.claim_next(svc.store, user, k, cfg.gold_rate)
+            item = load_item(user, claim.item_id if claim else None)
+            return json.dumps({"item": api_item(item)}, ensure_ascii=False)
         except WorkbenchError as e:
             raise gr.Error(as_toast(e)) from None
 
@@ -694,25 +676,27 @@ def build_rate_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
         user = user_of(request)
         try:
             data = parse_submit(payload)
-            item = load_item(user, data.item_id)
-            assert item is not None
-            unknown = sorted(set(data.ratings) - {r.label for r in item.replies})
-            if unknown:
-                raise InputError(f"no reply labelled {', '.join(unknown)} in item #{item.item_id}")
-            forms = {}
-            for group in item.groups:
-                for reply in group:
-                    # An identical twin may be left out: its group's answer is stored for it too.
-                    answer = data.ratings.get(reply.label) or next(
-                        (data.ratings[x.label] for x in group if x.label in data.ratings), None)
-                    if answer is None:
-                        raise InputError(f"reply {reply.label}: not rated (ratings must have an object per label)")
-                    forms[reply.generation_id] = answer.form()
-            pform = (ratings.preference_from_choice(item, data.preference, data.ranking or "")
-                     if len(item.groups) > 1 else None)
-            with svc.store.session() as s:
-                done = ratings.submit_item(s, user, item.item_id, forms, pform, rubric=rubric, blind=cfg.blind)
-                stored = {r.generation_id: ratings.get_rating(s, user, r.generation_id) for r in done.replies}
+
+            def answers(item: ItemView) -> tuple[dict[int, ratings.RatingForm], ratings.PreferenceForm | None]:
+                unknown = sorted(set(data.ratings) - {r.label for r in item.replies})
+                if unknown:
+                    raise InputError(f"no reply labelled {', '.join(unknown)} in item #{item.item_id}")
+                forms = {}
+                for group in item.groups:
+                    for reply in group:
+                        # An identical twin may be left out: its group's answer is stored for it too.
+                        answer = data.ratings.get(reply.label) or next(
+                            (data.ratings[x.label] for x in group if x.label in data.ratings), None)
+                        if answer is None:
+                            raise InputError(f"reply {reply.label}: not rated (ratings must have an object per label)")
+                        forms[reply.generation_id] = answer.form()
+                pform = (ratings.preference_from_choice(item, data.preference, data.ranking or "")
+                         if len(item.groups) > 1 else None)
+                return forms, pform
+
+            result = workflow.submit(svc.store, user, data.item_id, answers, rubric=rubric, blind=cfg.blind, k=k,
+                                     claim=False, report=True)
+            done, stored = result.done, result.stored
             # Committed: from here on the submit may be acknowledged.
             out: dict[str, Any] = {
                 "ok": True, "item_id": done.item_id,
@@ -720,7 +704,8 @@ def build_rate_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
                             if (v := stored.get(r.generation_id)) is not None]}
             if data.next:
                 try:
-                    out["next"] = api_item(claim_next(user)[0])
+                    claim = workflow.claim_next(svc.store, user, k, cfg.gold_rate)
+                    out["next"] = api_item(load_item(user, claim.item_id if claim else None))
                 except WorkbenchError as e:  # the submit stands; only the next claim failed
                     out["next"], out["next_error"] = None, str(e)
             return json.dumps(out, ensure_ascii=False)

@@ -1,0 +1,140 @@
+"""The annotator's actions as the Rate tab and the JSON API take them, one store session per action.
+
+Reading what a screen shows (the item, the annotator's own answers, the progress line) uses a read
+session: it takes no write lock, so it never waits behind another annotator's submit. Actions that write
+(claiming, submitting) run in one write transaction each; a submit's transaction commits before the next
+item is claimed, so that nothing is acknowledged that was not stored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from sqlalchemy.orm import Session
+
+from workbench.annotate import queue, ratings
+from workbench.annotate.queue import ItemView, Progress
+from workbench.annotate.ratings import PreferenceForm, PreferenceView, RatingForm, RatingView
+from workbench.annotate.rubric import Rubric
+from workbench.auth import CurrentUser
+from workbench.errors import WorkbenchError
+from workbench.store.engine import Store
+
+#: what the caller makes of the item it submits: (generation id -> form, the preference or None)
+Answers = Callable[[ItemView], tuple[Mapping[int, RatingForm], PreferenceForm | None]]
+
+
+@dataclass(frozen=True)
+class Screen:
+    """Everything the Rate tab shows for an item (``item`` None: nothing is open)."""
+
+    item: ItemView | None
+    progress: Progress
+    ratings: Mapping[int, RatingView | None] = field(default_factory=dict)  # generation id -> own answer
+    preference: PreferenceView | None = None
+    resumed: bool = False
+
+
+@dataclass(frozen=True)
+class Submitted:
+    """A committed submit, and the next screen (or why the next item could not be claimed)."""
+
+    done: ItemView
+    stored: Mapping[int, RatingView | None]
+    next: Screen | None
+    next_error: WorkbenchError | None = None
+
+
+def _screen(s: Session, user: CurrentUser, item: ItemView | None, k: int, *, answers: bool = True,
+            resumed: bool = False) -> Screen:
+    progress = queue.progress(s, user, k)
+    if item is None:
+        return Screen(None, progress, resumed=resumed)
+    mine = ratings.get_ratings(s, user, [r.generation_id for r in item.replies])
+    pref = ratings.get_preference(s, user, item.item_id) if answers else None
+    return Screen(item, progress, mine, pref, resumed)
+
+
+def screen(store: Store, user: CurrentUser, item_id: int | None, k: int, *, answers: bool = True,
+           resumed: bool = False) -> Screen:
+    """The screen of an item the user holds (or of none), read without taking the write lock."""
+    with store.read() as s:
+        item = queue.open_item(s, user, item_id) if item_id is not None else None
+        return _screen(s, user, item, k, answers=answers, resumed=resumed)
+
+
+def open_item(store: Store, user: CurrentUser, item_id: int | None) -> ItemView | None:
+    """An item the user holds, as they see it (a read session)."""
+    if item_id is None:
+        return None
+    with store.read() as s:
+        return queue.open_item(s, user, item_id)
+
+
+def claim_next(store: Store, user: CurrentUser, k: int, gold_rate: float = 0.0, *,
+               sync: bool = True) -> queue.Claim | None:
+    """Resume the user's open item or claim a new one, in one transaction.
+
+    ``sync=False`` (after a submit) claims from the items already queued first: new generations are
+    queued (a scan of the generations) only when none is left, so the next item does not wait for it.
+    """
+    with store.session() as s:
+        return _claim(s, user, k, gold_rate, sync=sync)
+
+
+def _claim(s: Session, user: CurrentUser, k: int, gold_rate: float, *, sync: bool) -> queue.Claim | None:
+    if sync:
+        queue.sync_queue(s)
+    claim = queue.take_next(s, user, k, gold_rate)
+    if claim is None and not sync and queue.sync_queue(s):
+        claim = queue.take_next(s, user, k, gold_rate)
+    return claim
+
+
+def next_screen(store: Store, user: CurrentUser, k: int, gold_rate: float = 0.0, *, sync: bool = True) -> Screen:
+    """Claim (see :func:`claim_next`) and read the screen of the item claimed."""
+    claim = claim_next(store, user, k, gold_rate, sync=sync)
+    if claim is None:
+        return screen(store, user, None, k)
+    return screen(store, user, claim.item_id, k, resumed=claim.resumed)
+
+
+def restore(store: Store, user: CurrentUser, k: int) -> Screen:
+    """Page load: queue new generations and show the item the user was working on, if any."""
+    with store.session() as s:
+        queue.sync_queue(s)
+        held = queue.open_assignment(s, user)
+    return screen(store, user, held.item_id if held else None, k)
+
+
+def submit(store: Store, user: CurrentUser, item_id: int, answers: Answers, *, rubric: Rubric, blind: bool,
+           k: int, gold_rate: float = 0.0, claim: bool = True, report: bool = False) -> Submitted:
+    """Submit every answer of an item and claim the next item, in one transaction; then read the next screen.
+
+    The claim comes after the submit, in the same transaction (one write lock, one commit): a submit that
+    fails claims nothing, and a claim that fails (a :class:`WorkbenchError`) leaves the submit standing.
+    ``report``: also read back the stored answers (``Submitted.stored``), as the JSON API acknowledges them.
+    """
+    next_claim: queue.Claim | None = None
+    next_error: WorkbenchError | None = None
+    with store.session() as s:
+        item = queue.open_item(s, user, item_id)
+        forms, pform = answers(item)
+        done = ratings.submit_item(s, user, item, forms, pform, rubric=rubric, blind=blind)
+        stored = ratings.get_ratings(s, user, [r.generation_id for r in done.replies]) if report else {}
+        if claim:
+            try:
+                with s.begin_nested():
+                    next_claim = _claim(s, user, k, gold_rate, sync=False)
+            except WorkbenchError as e:
+                next_error = e
+    # Committed: from here on the submit may be acknowledged.
+    if not claim or next_error is not None:
+        return Submitted(done, stored, None, next_error)
+    try:
+        nxt = screen(store, user, next_claim.item_id if next_claim else None, k,
+                     resumed=next_claim.resumed if next_claim else False)
+    except WorkbenchError as e:  # the submit stands; only reading the next item failed
+        return Submitted(done, stored, None, e)
+    return Submitted(done, stored, nxt)
