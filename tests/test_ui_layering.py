@@ -12,8 +12,6 @@ from pathlib import Path
 import pytest
 
 UI = Path(__file__).resolve().parents[1] / "workbench" / "ui"
-#: being cleaned in parallel (branch i14-write); the lead removes this list after the merge
-ALLOWED = {"rate_tab.py", "chat_tab.py"}
 
 
 def sql_uses(source: str) -> list[str]:
@@ -38,8 +36,6 @@ def sql_uses(source: str) -> list[str]:
 
 @pytest.mark.parametrize("path", sorted(UI.glob("*.py")), ids=lambda p: p.name)
 def test_no_sql_in_the_ui(path: Path):
-    if path.name in ALLOWED:
-        pytest.skip("cleaned on another branch (i14-write)")
     assert sql_uses(path.read_text(encoding="utf-8")) == [], f"{path.name} reaches the database itself"
 
 

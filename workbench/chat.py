@@ -25,7 +25,7 @@ from workbench.store.schema import Generation
 from workbench.store.schema import Turn as TurnRow
 from workbench.store.threads import ThreadRequest, columns_threads, read_thread
 from workbench.validation import validate_message
-from workbench.vocab import FINAL_STATUSES
+from workbench.vocab import FINAL_STATUSES, GenerationStatus
 
 EXAMPLES_FILE = Path(__file__).parent / "data" / "examples.json"
 
@@ -156,14 +156,32 @@ def branch(svc: Services, generation_id: int, *, user_id: int | None) -> int:
         return d.id
 
 
-def last_generations(svc: Services, dialogue_id: int, columns: list[str]) -> dict[str, Generation | None]:
+@dataclass(frozen=True)
+class ReplyStatus:
+    """What a column's status line shows of its newest reply."""
+
+    status: GenerationStatus
+    error: str | None
+    input_text: str | None  # the exact model input; None when no model was called (the greeting)
+    route: str | None
+    route_reason: str | None
+    latency_ms: float | None
+    output_tokens: int | None
+    seed: int | None
+
+    @classmethod
+    def of(cls, g: Generation) -> ReplyStatus:
+        return cls(g.status, g.error, g.input_text, g.route, g.route_reason, g.latency_ms, g.output_tokens, g.seed)
+
+
+def last_generations(svc: Services, dialogue_id: int, columns: list[str]) -> dict[str, ReplyStatus | None]:
     """Each column's newest generation in the dialogue, whatever its status (what its status line shows)."""
     newest = (select(Generation.column_name, func.max(Generation.id).label("gid"))
               .where(Generation.dialogue_id == dialogue_id, Generation.column_name.in_(columns))
               .group_by(Generation.column_name).subquery())
     with svc.store.read() as s:
         rows = s.scalars(select(Generation).join(newest, newest.c.gid == Generation.id))
-        found = {g.column_name: g for g in rows}
+        found = {g.column_name: ReplyStatus.of(g) for g in rows}
     return {c: found.get(c) for c in columns}
 
 

@@ -138,3 +138,56 @@ def submit(store: Store, user: CurrentUser, item_id: int, answers: Answers, *, r
     except WorkbenchError as e:  # the submit stands; only reading the next item failed
         return Submitted(done, stored, None, e)
     return Submitted(done, stored, nxt)
+
+
+def skip(store: Store, user: CurrentUser, item_id: int) -> bool:
+    """Put the open item back: it comes again after the annotator's new items (False: it was not open)."""
+    with store.session() as s:
+        return queue.skip_item(s, user, item_id)
+
+
+def flag(store: Store, user: CurrentUser, item_id: int, reason: str) -> None:
+    """Flag the open item as broken, with the annotator's reason: out of this annotator's queue for good."""
+    with store.session() as s:
+        queue.flag_item(s, user, item_id, reason)
+
+
+def save_group_draft(store: Store, user: CurrentUser, generation_ids: list[int], form: RatingForm, *,
+                     rubric: Rubric, blind: bool) -> RatingView:
+    """Autosave one answer for a group of identical replies (stored for each); returns the last one stored."""
+    if not generation_ids:
+        raise ValueError("a group has at least one reply")
+    with store.session() as s:
+        for gid in generation_ids:
+            stored = ratings.save_draft(s, user, gid, form, rubric=rubric, blind=blind)
+    return stored
+
+
+def save_preference_draft(store: Store, user: CurrentUser, item_id: int, form: PreferenceForm, *,
+                          rubric: Rubric, blind: bool) -> PreferenceView:
+    with store.session() as s:
+        return ratings.save_preference(s, user, item_id, form, rubric=rubric, submit=False, blind=blind)
+
+
+def team(store: Store, user: CurrentUser) -> tuple[list[queue.AnnotatorProgress], list[queue.FlaggedItem]]:
+    """The team view (admins): each annotator's progress, and the items flagged as broken."""
+    with store.read() as s:
+        return queue.annotator_progress(s, user), queue.flagged_items(s, user)
+
+
+def release_open(store: Store, admin: CurrentUser, username: str) -> int:
+    """Hand an annotator's open items back to the pool; returns how many."""
+    with store.session() as s:
+        return queue.release_open(s, admin, username)
+
+
+def my_items(store: Store, user: CurrentUser) -> list[tuple[int, bool]]:
+    """The annotator's items, newest first, as (item id, submitted)."""
+    with store.read() as s:
+        return queue.my_items(s, user)
+
+
+def previous_item(store: Store, user: CurrentUser, current_item_id: int | None) -> int | None:
+    """The item the annotator held before ``current_item_id`` (for Back), or None."""
+    with store.read() as s:
+        return queue.previous_item(s, user, current_item_id)

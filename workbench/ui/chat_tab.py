@@ -25,7 +25,6 @@ from workbench.errors import WorkbenchError
 from workbench.generation import ColumnUpdate, Job
 from workbench.prompts import DISCLAIMER
 from workbench.services import Services
-from workbench.store.schema import Generation
 from workbench.ui import i18n
 from workbench.ui.i18n import K, Localizer
 from workbench.ui.text import TEXT_CHATBOT, as_text, as_toast, chat_text
@@ -104,7 +103,7 @@ def to_messages(turns: list[ShownTurn], partial: str | None = None, lang: str = 
     return msgs
 
 
-def status_md(g: Generation | None, lang: str, blind: bool = False) -> str:
+def status_md(g: chat.ReplyStatus | None, lang: str, blind: bool = False) -> str:
     """A column's status line: the reply's state in the session's language, then route, time and tokens."""
     if g is None:
         return ""
@@ -120,7 +119,7 @@ def status_md(g: Generation | None, lang: str, blind: bool = False) -> str:
     return " · ".join(parts)
 
 
-def route_md(g: Generation | None, lang: str) -> str:
+def route_md(g: chat.ReplyStatus | None, lang: str) -> str:
     if g is None:
         return ""
     return i18n.t("chat.route.last", lang, route=as_text(g.route or "—"), reason=as_text(g.route_reason or "—"),

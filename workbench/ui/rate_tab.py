@@ -265,8 +265,7 @@ def build_rate_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
                       items_done=p.items_completed, items_total=p.total_items, k=p.k)
 
     def my_choices(user: CurrentUser, lang: str) -> list[tuple[str, int]]:
-        with svc.store.read() as s:
-            rows = queue.my_items(s, user)
+        rows = workflow.my_items(svc.store, user)
         status = {True: i18n.t("rate.status.short_submitted", lang), False: i18n.t("rate.status.short_open", lang)}
         return [(i18n.t("rate.mine_choice", lang, item=i, status=status[done]), i) for i, done in rows]
 
@@ -458,8 +457,7 @@ def build_rate_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
             item_id = state.get("item_id")
             if item_id is None:
                 raise InputError("no item is open: press Next item")
-            with svc.store.session() as s:
-                skipped = queue.skip_item(s, user, item_id)
+            skipped = workflow.skip(svc.store, user, item_id)
             note = i18n.t("rate.skipped", lang, item=item_id) if skipped else ""
             return move_on(user, state, lang, note)
         except WorkbenchError as e:
@@ -470,8 +468,7 @@ def build_rate_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
         user = user_of(request)
         lang = i18n.language(request)
         try:
-            with svc.store.read() as s:
-                previous = queue.previous_item(s, user, state.get("item_id"))
+            previous = workflow.previous_item(svc.store, user, state.get("item_id"))
             if previous is None:
                 gr.Info(i18n.t("rate.no_previous", lang))
                 return {saved_md: i18n.t("rate.no_previous", lang)}
@@ -488,8 +485,7 @@ def build_rate_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
             item_id = state.get("item_id")
             if item_id is None:
                 raise InputError("no item is open: press Next item")
-            with svc.store.session() as s:
-                queue.flag_item(s, user, item_id, reason if isinstance(reason, str) else "")
+            workflow.flag(svc.store, user, item_id, reason if isinstance(reason, str) else "")
             gr.Info(i18n.t("rate.flagged", lang, item=item_id))
             out = move_on(user, state, lang, i18n.t("rate.flagged", lang, item=item_id))
             out[flag_reason] = ""
@@ -530,10 +526,9 @@ def build_rate_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
                 if i >= len(item.groups):
                     return {saved_md: gr.update()}  # Gradio refuses an empty dict of updates
                 form = form_from_values(axis_keys, values)
-                with svc.store.session() as s:
-                    for reply in item.groups[i]:  # one answer, stored for each identical reply
-                        r = ratings.save_draft(s, user, reply.generation_id, form, rubric=rubric,
-                                               blind=blind_for(user, state))
+                # one answer, stored for each identical reply
+                r = workflow.save_group_draft(svc.store, user, [reply.generation_id for reply in item.groups[i]],
+                                              form, rubric=rubric, blind=blind_for(user, state))
                 return {saved_md: i18n.t("rate.saved", lang, label=group_label(item.groups[i]),
                                          status=i18n.t(f"rate.status.{r.status}", lang),
                                          time=f"{r.updated_at:%H:%M:%S}", version=r.version)}
@@ -550,9 +545,8 @@ def build_rate_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
             if choice == PREF_RANKING and not (rank_text or "").strip():
                 return {saved_md: i18n.t("rate.rank_needed", lang)}
             form = ratings.preference_from_choice(item, choice, rank_text or "")
-            with svc.store.session() as s:
-                p = ratings.save_preference(s, user, item.item_id, form, rubric=rubric, submit=False,
-                                            blind=blind_for(user, state))
+            p = workflow.save_preference_draft(svc.store, user, item.item_id, form, rubric=rubric,
+                                               blind=blind_for(user, state))
             return {saved_md: i18n.t("rate.pref_saved", lang, status=i18n.t(f"rate.status.{p.status}", lang),
                                      time=f"{datetime.now(UTC):%H:%M:%S}")}
         except WorkbenchError as e:
@@ -630,9 +624,7 @@ def build_rate_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
         return render(user, state, screen, lang)
 
     def team_rows(user: CurrentUser) -> tuple[list[list[Any]], list[list[Any]]]:
-        with svc.store.session() as s:
-            rows = queue.annotator_progress(s, user)
-            flagged = queue.flagged_items(s, user)
+        rows, flagged = workflow.team(svc.store, user)
         return ([[r.username, r.completed, r.open] for r in rows],
                 [[f.item_id, f.username, f.reason, f"{f.flagged_at:%Y-%m-%d %H:%M}"] for f in flagged])
 
@@ -647,8 +639,7 @@ def build_rate_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
         user = user_of(request, Permission.TEAM)
         lang = i18n.language(request)
         try:
-            with svc.store.session() as s:
-                n = queue.release_open(s, user, username or "")
+            n = workflow.release_open(svc.store, user, username or "")
             rows, flagged = team_rows(user)
         except AuthError as e:
             raise gr.Error(as_toast(e)) from None
