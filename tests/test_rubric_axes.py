@@ -168,3 +168,42 @@ def test_a_third_axis_is_rated_stored_versioned_exported_and_analysed(app, tmp_p
     with svc.store.session() as s:
         quality = annotator_quality(s, admin)
     assert "reliability_empathy" in quality.columns
+
+
+def test_a_third_axis_can_be_gold_and_counts_in_gold_accuracy(app, tmp_path):
+    """Gold answers are checked against the configured rubric: its new axis is accepted on its own scale
+    (and with its own N/A rule), a typo is still refused, and an annotator's empathy answer is scored."""
+    from workbench.annotate.gold import gold_accuracy, mark_gold
+    from workbench.quality import gold_rows, import_gold_rows
+
+    svc, rubric = app
+    ann, admin = make_users(svc.store, "ann_g")[0], make_users(svc.store, "boss_g", role="admin")[0]
+    with svc.store.session() as s:
+        sync_queue(s)
+    with svc.store.session() as s:
+        item_id = take_next(s, ann, 2).item_id
+    with svc.store.session() as s:
+        item = open_item(s, ann, item_id)
+    gid = item.replies[0].generation_id
+
+    for bad, why in (({"empathy": 6}, "empathy must be a whole score 1-5"),
+                     ({"empathy": "na"}, "N/A is not allowed"),
+                     ({"empathie": 3}, "unknown question")):
+        with pytest.raises(InputError, match=why), svc.store.session() as s:
+            mark_gold(s, admin, {"generation_id": gid, **bad}, rubric=rubric)
+    # Without the configured rubric only the two stored axes exist: the new axis is unknown there.
+    with pytest.raises(InputError, match="unknown question"), svc.store.session() as s:
+        mark_gold(s, admin, {"generation_id": gid, "empathy": 4})
+
+    assert import_gold_rows(svc.store, admin, [{"generation_id": gid, "empathy": 4, "questioning": 3}],
+                            rubric=rubric) == 1
+    assert [(r["generation_id"], r["empathy"], r["questioning"]) for r in gold_rows(svc.store, admin)] == [(gid, 4, 3)]
+
+    forms = {r.generation_id: RatingForm(turn_type="question",
+                                         scores={"questioning": 3, "suggestion": NA, "empathy": 2})
+             for r in item.replies}
+    with svc.store.session() as s:
+        submit_item(s, ann, item_id, forms, preference_from_choice(item, "tie"), rubric=rubric)
+    with svc.store.session() as s:
+        acc = gold_accuracy(s, admin)["ann_g"]
+    assert (acc.checked, acc.correct) == (2, 1)  # questioning right, empathy wrong

@@ -13,6 +13,7 @@ import pandas as pd
 
 from workbench.analysis.annotator_quality import annotator_quality
 from workbench.annotate.gold import import_gold, list_gold, mark_gold
+from workbench.annotate.rubric import Rubric
 from workbench.auth import CurrentUser
 from workbench.store.engine import Store
 
@@ -29,13 +30,15 @@ def gold_rows(store: Store, viewer: CurrentUser) -> list[dict[str, Any]]:
         return list_gold(s, viewer)
 
 
-def mark_gold_reply(store: Store, admin: CurrentUser, row: Mapping[str, Any], *, tolerance: int = 0) -> None:
-    """Mark one reply as gold with its expected answers (admins only)."""
+def mark_gold_reply(store: Store, admin: CurrentUser, row: Mapping[str, Any], *, tolerance: int = 0,
+                    rubric: Rubric | None = None) -> None:
+    """Mark one reply as gold with its expected answers to ``rubric``'s questions (admins only)."""
     with store.session() as s:
-        mark_gold(s, admin, row, tolerance=tolerance)
+        mark_gold(s, admin, row, tolerance=tolerance, rubric=rubric)
 
 
-def import_gold_rows(store: Store, admin: CurrentUser, rows: Iterable[Mapping[str, Any]]) -> int:
+def import_gold_rows(store: Store, admin: CurrentUser, rows: Iterable[Mapping[str, Any]], *,
+                     rubric: Rubric | None = None) -> int:
     """Mark every row's reply as gold, all or nothing (admins only); returns how many."""
     with store.session() as s:
-        return import_gold(s, admin, rows)
+        return import_gold(s, admin, rows, rubric=rubric)

@@ -24,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from workbench.access import Permission, require_permission
-from workbench.annotate.rubric import NA, STORED_AXES, TURN_TYPE_KEYS, score_number
+from workbench.annotate.rubric import NA, STORED_AXES, TURN_TYPE_KEYS, Rubric, score_number
 from workbench.auth import CurrentUser
 from workbench.errors import InputError
 from workbench.store.schema import Assignment, Generation, GoldAnswer, QueueItem, Rating, User
@@ -51,38 +51,53 @@ def _require_admin(user: CurrentUser) -> None:
     require_permission(user, Permission.TEAM, "only an admin can set or see gold answers")
 
 
-def clean_answer(raw: Mapping[str, Any]) -> dict[str, Any]:
-    """The expected answer with only known questions and valid values; InputError names what is wrong."""
+#: (key, lowest, highest, N/A allowed) of each score question, when no rubric is given: the stored axes on 1-5
+_DEFAULT_SCALES = tuple((axis, SCORE_RANGE[0], SCORE_RANGE[1], True) for axis in STORED_AXES)
+
+
+def _scales(rubric: Rubric | None) -> tuple[tuple[str, int, int, bool], ...]:
+    """The score questions a gold answer may hold: the rubric's axes (any number, each with its scale)."""
+    if rubric is None:
+        return _DEFAULT_SCALES
+    return tuple((a.key, a.scale.min, a.scale.max, a.allow_na) for a in rubric.axes)
+
+
+def clean_answer(raw: Mapping[str, Any], rubric: Rubric | None = None) -> dict[str, Any]:
+    """The expected answer with only known questions and valid values; InputError names what is wrong.
+
+    The questions are ``turn_type`` and the rubric's axes, so an axis added to the rubric can be gold too.
+    """
     if not isinstance(raw, Mapping):
         raise InputError("a gold answer must be an object such as {\"turn_type\": \"question\", \"questioning\": 4}")
-    unknown = sorted(set(raw) - {"turn_type", *STORED_AXES})
+    scales = _scales(rubric)
+    axes = [key for key, *_ in scales]
+    unknown = sorted(set(raw) - {"turn_type", *axes})
     if unknown:
-        raise InputError(f"unknown question(s) {unknown} in a gold answer; use turn_type, {', '.join(STORED_AXES)}")
+        raise InputError(f"unknown question(s) {unknown} in a gold answer; use turn_type, {', '.join(axes)}")
     out: dict[str, Any] = {}
     tt = raw.get("turn_type")
     if tt not in (None, ""):
         if tt not in TURN_TYPE_KEYS:
             raise InputError(f"gold turn type {tt!r} is not one of {', '.join(TURN_TYPE_KEYS)}")
         out["turn_type"] = tt
-    for axis in STORED_AXES:
+    for axis, lo, hi, allow_na in scales:
         v = raw.get(axis)
         if v in (None, ""):
             continue
         if isinstance(v, str) and v.strip().lower() in (NA, "n/a"):
+            if not allow_na:
+                raise InputError(f"gold {axis} must be a score {lo}-{hi} (N/A is not allowed on this axis)")
             out[axis] = NA
             continue
         try:
             score = float(v)
         except (TypeError, ValueError):
-            raise InputError(f"gold {axis} must be a score {SCORE_RANGE[0]}-{SCORE_RANGE[1]} or \"na\", "
-                             f"got {v!r}") from None
-        if isinstance(v, bool) or not math.isfinite(score) or score != int(score) \
-                or not SCORE_RANGE[0] <= score <= SCORE_RANGE[1]:
-            raise InputError(f"gold {axis} must be a whole score {SCORE_RANGE[0]}-{SCORE_RANGE[1]} or \"na\", "
-                             f"got {v!r}")
+            raise InputError(f"gold {axis} must be a score {lo}-{hi} or \"na\", got {v!r}") from None
+        if isinstance(v, bool) or not math.isfinite(score) or score != int(score) or not lo <= score <= hi:
+            raise InputError(f"gold {axis} must be a whole score {lo}-{hi} or \"na\", got {v!r}")
         out[axis] = int(score)
     if not out:
-        raise InputError("a gold answer needs at least one of turn_type, " + ", ".join(STORED_AXES))
+        raise InputError("a gold answer needs at least one of turn_type, " + ", ".join(axes))
     return out
 
 
@@ -111,11 +126,12 @@ def _generation_for(s: Session, row: Mapping[str, Any]) -> Generation:
 
 
 def mark_gold(s: Session, admin: CurrentUser, row: Mapping[str, Any], *, tolerance: int = 0,
-              note: str | None = None) -> GoldAnswer:
+              note: str | None = None, rubric: Rubric | None = None) -> GoldAnswer:
     """Set (or replace) the expected answer of one reply; admins only.
 
     ``row`` names the reply (``generation_id``, or ``dialogue_id`` + ``turn_index`` + ``column``) and
-    holds the expected values (``turn_type``, ``questioning``, ``suggestion``).
+    holds the expected values (``turn_type`` and each axis of ``rubric``; without a rubric, ``questioning``
+    and ``suggestion`` on 1-5).
     """
     _require_admin(admin)
     if isinstance(tolerance, bool) or not isinstance(tolerance, int) or not 0 <= tolerance <= MAX_TOLERANCE:
@@ -124,7 +140,7 @@ def mark_gold(s: Session, admin: CurrentUser, row: Mapping[str, Any], *, toleran
         raise InputError(f"a gold note must be text, got {note!r}")
     g = _generation_for(s, row)
     # Everything but the reply's address is an answer, so a typo ("questionning") is refused, not ignored.
-    answer = clean_answer({k: v for k, v in row.items() if k not in _ROW_KEYS})
+    answer = clean_answer({k: v for k, v in row.items() if k not in _ROW_KEYS}, rubric)
     gold = s.scalars(select(GoldAnswer).where(GoldAnswer.generation_id == g.id)).first()
     if gold is None:
         gold = GoldAnswer(generation_id=g.id)
@@ -168,7 +184,8 @@ def read_gold_file(path: str | Path) -> list[dict[str, Any]]:
     return rows
 
 
-def import_gold(s: Session, admin: CurrentUser, rows: Iterable[Mapping[str, Any]]) -> int:
+def import_gold(s: Session, admin: CurrentUser, rows: Iterable[Mapping[str, Any]], *,
+                rubric: Rubric | None = None) -> int:
     """Mark every row's reply as gold, all or nothing; InputError lists every bad row (1-based)."""
     _require_admin(admin)
     errors = []
@@ -181,7 +198,7 @@ def import_gold(s: Session, admin: CurrentUser, rows: Iterable[Mapping[str, Any]
             continue
         try:
             with s.begin_nested():
-                mark_gold(s, admin, row, tolerance=row.get("tolerance", 0), note=row.get("note"))
+                mark_gold(s, admin, row, tolerance=row.get("tolerance", 0), note=row.get("note"), rubric=rubric)
             count += 1
         except InputError as e:
             errors.append(f"row {n}: {e}")

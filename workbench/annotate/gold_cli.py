@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from workbench.access import Permission, require_permission
 from workbench.annotate.gold import import_gold, list_gold, read_gold_file
+from workbench.annotate.rubric import load_rubric
 from workbench.auth import LOCAL_USER, CurrentUser, upsert_user
 from workbench.config import load_config
 from workbench.errors import AuthError
@@ -55,7 +56,7 @@ def cmd_gold(args: argparse.Namespace) -> int:
         if args.gold_command == "import":
             rows = read_gold_file(args.file)
             with store.session() as s:
-                n = import_gold(s, admin, rows)
+                n = import_gold(s, admin, rows, rubric=load_rubric(cfg.resolve_path(cfg.annotation.rubric)))
             print(f"marked {n} reply(ies) as gold")
         else:
             with store.session() as s:

@@ -15,7 +15,7 @@ import pandas as pd
 from workbench.access import Permission
 from workbench.analysis.aggregation import METHODS
 from workbench.annotate.gold import read_gold_file
-from workbench.annotate.rubric import TURN_TYPE_KEYS
+from workbench.annotate.rubric import TURN_TYPE_KEYS, Rubric, load_rubric
 from workbench.errors import AuthError, InputError, WorkbenchError
 from workbench.quality import gold_rows, import_gold_rows, mark_gold_reply, quality_frame
 from workbench.services import Services
@@ -26,17 +26,20 @@ from workbench.ui.tables import display_view, header, table_update
 from workbench.ui.text import as_toast
 
 TABLE_DIGITS = 3
-GOLD_COLUMNS = ["generation_id", "dialogue_id", "turn_index", "column", "turn_type", "questioning", "suggestion",
-                "tolerance"]
+
+
+def gold_columns(rubric: Rubric) -> list[str]:
+    """The gold table's columns: the reply's address, then one per question of the rubric."""
+    return ["generation_id", "dialogue_id", "turn_index", "column", "turn_type", *rubric.axis_keys, "tolerance"]
 
 
 def quality_table(svc: Services, user: Any, method: str) -> pd.DataFrame:
     return quality_frame(svc.store, user, method or "dawid-skene").round(TABLE_DIGITS)
 
 
-def gold_table(svc: Services, user: Any) -> pd.DataFrame:
+def gold_table(svc: Services, user: Any, rubric: Rubric) -> pd.DataFrame:
     rows = gold_rows(svc.store, user)
-    return pd.DataFrame(rows, columns=GOLD_COLUMNS).astype(object).where(lambda d: d.notna(), "")
+    return pd.DataFrame(rows, columns=gold_columns(rubric)).astype(object).where(lambda d: d.notna(), "")
 
 
 def _int(value: Any, name: str, default: int | None = None) -> int:
@@ -54,6 +57,8 @@ def _int(value: Any, name: str, default: int | None = None) -> int:
 
 
 def build_quality_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
+    # Gold answers are checked against the same rubric the Rate tab asks, so an added axis can be gold too.
+    rubric = load_rubric(svc.config.resolve_path(svc.config.annotation.rubric))
     ui.make(gr.Markdown, value=K("quality.intro"))
     with gr.Row():
         method = ui.make(gr.Dropdown, choices=list(METHODS), value="dawid-skene", label=K("quality.method"), scale=2)
@@ -88,10 +93,10 @@ def build_quality_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
             data = quality_table(svc, user, m)
             out: dict[Any, Any] = {table: table_update(display_view(data, lang, area="quality", missing_is_na=True))}
             try:
-                out[gold] = shown_gold(gold_table(svc, user), lang)
+                out[gold] = shown_gold(gold_table(svc, user, rubric), lang)
             except AuthError:
                 # researchers see accuracy, not the answers
-                out[gold] = shown_gold(pd.DataFrame(columns=GOLD_COLUMNS), lang)
+                out[gold] = shown_gold(pd.DataFrame(columns=gold_columns(rubric)), lang)
             token = svc.results.put(user.username, Permission.QUALITY,
                                     {"annotator_quality.csv": partial(csv_bytes, data)})
             out[links] = table_links(token, [("annotator_quality.csv", f"{i18n.t('quality.table', lang)} · CSV")],
@@ -106,9 +111,9 @@ def build_quality_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
             user = user_of(request)
             row = {"generation_id": _int(gid, "generation id"), "turn_type": tt or None,
                    "questioning": (q or "").strip() or None, "suggestion": (sg or "").strip() or None}
-            mark_gold_reply(svc.store, user, row, tolerance=_int(tol, "tolerance", 0))
+            mark_gold_reply(svc.store, user, row, tolerance=_int(tol, "tolerance", 0), rubric=rubric)
             return {gold_msg: i18n.t("quality.gold.marked", lang, id=row["generation_id"]),
-                    gold: shown_gold(gold_table(svc, user), lang)}
+                    gold: shown_gold(gold_table(svc, user, rubric), lang)}
         except WorkbenchError as e:
             return {gold_msg: "⚠ " + as_toast(e)}
 
@@ -119,8 +124,8 @@ def build_quality_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
             if not path:
                 raise InputError("choose a gold JSONL file first")
             rows = read_gold_file(path)
-            n = import_gold_rows(svc.store, user, rows)
-            return {gold_msg: i18n.t("quality.gold.imported", lang, n=n), gold: shown_gold(gold_table(svc, user), lang)}
+            n = import_gold_rows(svc.store, user, rows, rubric=rubric)
+            return {gold_msg: i18n.t("quality.gold.imported", lang, n=n), gold: shown_gold(gold_table(svc, user, rubric), lang)}
         except WorkbenchError as e:
             return {gold_msg: "⚠ " + as_toast(e).replace("\n", "  \n")}
 
