@@ -156,6 +156,16 @@ def test_a_third_axis_is_rated_stored_versioned_exported_and_analysed(app, tmp_p
     assert "empathy" in pd.read_csv(csv).columns
     candidates = load_export(svc.store).candidates
     assert {dict(r.extra_scores)["empathy"] for c in candidates for r in c.ratings} >= {4.0, 5.0}
+    # ... and in the training formats' metadata, beside questioning and suggestion (each side of a DPO pair).
+    export_from_store(svc.store, ["sft", "kto", "dpo"], tmp_path / "train")
+    for fmt in ("sft", "kto", "dpo"):
+        (path,) = (tmp_path / "train").rglob(f"{fmt}/train.jsonl")
+        rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+        metas = [m for r in rows for m in ([r["metadata"]["chosen"], r["metadata"]["rejected"]] if fmt == "dpo"
+                                           else [r["metadata"]])]
+        rated = [m for m in metas if m.get("n_ratings")]
+        assert rated, fmt
+        assert all(isinstance(m["empathy"], float) and 1 <= m["empathy"] <= 5 for m in rated), fmt
 
     # 4. Analysed: Compare's scores, agreement and slot tables and the quality view iterate the axis.
     frames = load_frames(svc.store)

@@ -206,8 +206,8 @@ def _side(x: Entry | None) -> dict:
                 "questioning": None, "suggestion": None, "n_ratings": 0, "agreement": None}
     c, s = x
     return {"generation_id": c.generation_id, "generation_ids": list(c.generation_ids), "column": c.column,
-            "model": c.model, "questioning": s.questioning, "suggestion": s.suggestion, "n_ratings": s.n_ratings,
-            "agreement": s.agreement}
+            "model": c.model, "questioning": s.questioning, "suggestion": s.suggestion, **dict(s.extra),
+            "n_ratings": s.n_ratings, "agreement": s.agreement}
 
 
 def write(ctx: ExportContext, out_dir: Path) -> FormatResult:

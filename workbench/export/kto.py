@@ -88,7 +88,8 @@ def kto_rows(ctx: ExportContext) -> tuple[list[tuple[KtoRow, bool, dict]], int]:
             meta = {"dialogue_id": c.dialogue_id, "turn_index": c.turn_index, "dataset": c.dataset,
                     "generation_id": pooled.generation_id, "generation_ids": list(pooled.generation_ids),
                     "column": pooled.column, "model": pooled.model, "turn_type": s.turn_type,
-                    "questioning": s.questioning, "suggestion": s.suggestion, "n_ratings": s.n_ratings,
+                    "questioning": s.questioning, "suggestion": s.suggestion, **dict(s.extra),
+                    "n_ratings": s.n_ratings,
                     "agreement": s.agreement, "target_source": "rated",
                     "annotators": sorted(set(s.annotators).union(row.corrected_by) if row.corrected_by
                                          else set(s.annotators))}

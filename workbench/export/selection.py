@@ -134,6 +134,8 @@ class CandidateStats:
     votes_against: tuple[str, ...]
     corrections: tuple[tuple[str, str, datetime | None], ...]  # (annotator, text, created_at)
     net_weight: float | None = None  # reliability-weighted net votes, when an aggregate other than mean is used
+    #: (axis, mean score) of each rubric axis beyond questioning and suggestion, in the rubric's order
+    extra: tuple[tuple[str, float | None], ...] = ()
 
     @property
     def net_votes(self) -> float:
@@ -142,7 +144,8 @@ class CandidateStats:
         return len(self.votes_for) - len(self.votes_against)
 
     def scores(self) -> dict:
-        return {"questioning": self.questioning, "suggestion": self.suggestion, "n_ratings": self.n_ratings}
+        return {"questioning": self.questioning, "suggestion": self.suggestion, **dict(self.extra),
+                "n_ratings": self.n_ratings}
 
 
 @dataclass(frozen=True)
@@ -170,6 +173,7 @@ class Selected:
             "annotators": list(self.annotators or s.annotators),
             "questioning": s.questioning,
             "suggestion": s.suggestion,
+            **dict(s.extra),
             "n_ratings": s.n_ratings,
             "agreement": s.agreement,
         }
@@ -203,6 +207,7 @@ def candidate_stats(c: ExportCandidate, annotators: frozenset[str] | None = None
     corrections: list[tuple[str, str, datetime | None]] = []
     flagged = False
     n = 0
+    extra: dict[str, list[float]] | None = None  # only when the rubric has further axes
     for r in c.ratings:
         a = r.annotator
         if annotators is not None and a not in annotators:
@@ -220,6 +225,13 @@ def candidate_stats(c: ExportCandidate, annotators: frozenset[str] | None = None
             flagged = True
         if r.corrected_reply and r.corrected_reply.strip():
             corrections.append((a, r.corrected_reply, r.created_at))
+        if r.extra_scores:
+            if extra is None:
+                extra = {}
+            for axis, score in r.extra_scores:
+                got = extra.setdefault(axis, [])
+                if score is not None:
+                    got.append(score)
     q = sum(qs) / len(qs) if qs else None
     s = sum(ss) / len(ss) if ss else None
     if q is None or s is None:
@@ -234,9 +246,12 @@ def candidate_stats(c: ExportCandidate, annotators: frozenset[str] | None = None
         votes_for = tuple(a for a in c.preferred_by if a in annotators)
         votes_against = tuple(a for a in c.dispreferred_by if a in annotators)
     # Positional: keyword arguments cost noticeably at one call per generation.
-    return CandidateStats(tuple(who), q, s, n, overall, human if human is not None else auto,
-                          "human" if human is not None else ("auto" if auto else None), flagged, c.agreement,
-                          votes_for, votes_against, tuple(corrections))
+    stats = CandidateStats(tuple(who), q, s, n, overall, human if human is not None else auto,
+                           "human" if human is not None else ("auto" if auto else None), flagged, c.agreement,
+                           votes_for, votes_against, tuple(corrections))
+    if extra is not None:
+        stats.extra = tuple((axis, _mean(scores)) for axis, scores in extra.items())
+    return stats
 
 
 def in_scope(c: ExportCandidate, f: ExportFilters) -> bool:
