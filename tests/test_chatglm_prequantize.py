@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import torch
 
+from tests.chatglm_random import random_chatglm
 from workbench.chatglm import ChatGLMConfig, ChatGLMForConditionalGeneration, modeling
 from workbench.chatglm import quantization as q
 from workbench.chatglm.loading import read_safetensors_header
@@ -23,18 +24,7 @@ def _model(seed: int = 0) -> ChatGLMForConditionalGeneration:
     config = ChatGLMConfig(vocab_size=1536, hidden_size=256, num_layers=3, num_attention_heads=4,
                            inner_hidden_size=1024, bos_token_id=1160, eos_token_id=1161, mask_token_id=1156,
                            gmask_token_id=1157)
-    torch.manual_seed(seed)
-    model = ChatGLMForConditionalGeneration(config)
-    gen = torch.Generator().manual_seed(seed + 1)
-    with torch.no_grad():
-        for name, p in model.named_parameters():
-            if "layernorm" in name:
-                p.normal_(1.0 if name.endswith("weight") else 0.0, 0.1, generator=gen)
-            elif p.dim() == 2:
-                p.normal_(0, 1.0 if "word_embeddings" in name else p.shape[1] ** -0.5, generator=gen)
-            else:
-                p.normal_(0, 0.05, generator=gen)
-    return model.eval()
+    return random_chatglm(config, seed)
 
 
 def _ids(config: ChatGLMConfig, length: int = 30) -> torch.Tensor:

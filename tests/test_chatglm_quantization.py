@@ -18,6 +18,7 @@ import torch
 import torch.nn.functional as F
 
 from tests import chatglm_fixtures as fx
+from tests.chatglm_random import random_chatglm
 from workbench.chatglm import ChatGLMConfig, ChatGLMForConditionalGeneration
 from workbench.chatglm import quantization as q
 from workbench.errors import UnsupportedModelError
@@ -27,18 +28,7 @@ def _moderate_model() -> ChatGLMForConditionalGeneration:
     config = ChatGLMConfig(vocab_size=1536, hidden_size=512, num_layers=4, num_attention_heads=8,
                            inner_hidden_size=2048, bos_token_id=1160, eos_token_id=1161, mask_token_id=1156,
                            gmask_token_id=1157)
-    torch.manual_seed(0)
-    model = ChatGLMForConditionalGeneration(config)
-    gen = torch.Generator().manual_seed(1)
-    with torch.no_grad():
-        for name, p in model.named_parameters():
-            if "layernorm" in name:
-                p.normal_(1.0 if name.endswith("weight") else 0.0, 0.1, generator=gen)
-            elif p.dim() == 2:
-                p.normal_(0, 1.0 if "word_embeddings" in name else p.shape[1] ** -0.5, generator=gen)
-            else:
-                p.normal_(0, 0.05, generator=gen)
-    return model.eval()
+    return random_chatglm(config, 0)
 
 
 def _prompts(config: ChatGLMConfig, n: int = 3, length: int = 40) -> torch.Tensor:
