@@ -21,11 +21,15 @@ META_COLUMNS = ["dialogue_id", "turn_index", "generation_id", "dataset", "column
                 "turn_type", "annotators", "questioning", "suggestion", "n_ratings", "agreement"]
 
 
-def _rows(ctx: ExportContext, res: FormatResult):
-    for s in ctx.selected:
-        meta = s.metadata()
-        res.count(meta["model"], meta["turn_type"], meta["target_source"])
-        yield ctx.bianque_input(s.candidate), escape_training_text(s.target), meta
+def _texts(ctx: ExportContext) -> tuple[list[str], list[str]]:
+    """(inputs, targets) of the selected targets, escaped; built once for the CSV and the JSONL."""
+    got = ctx.memo.get("bianque_texts")
+    if got is None:
+        selected = ctx.selected
+        render = ctx.bianque_input
+        got = ctx.memo["bianque_texts"] = ([render(s.candidate) for s in selected],
+                                           [escape_training_text(s.target) for s in selected])
+    return got
 
 
 _FORMULA_STARTS = frozenset("'=+-@\t\r")  # every cell neutralise() changes starts with one of these
@@ -40,18 +44,30 @@ def _cell(v: object) -> object:
     return v
 
 
+def _text_column(values: list) -> list:
+    """:func:`_cell` over a column: most text cells need no protection, so only those that might are touched."""
+    return [_cell(v) if v is None or (v.__class__ is str and v and v[0] in _FORMULA_STARTS) else v for v in values]
+
+
 def write_csv(ctx: ExportContext, out_dir: Path) -> FormatResult:
     """``train.csv`` with columns input, target and the metadata columns (annotators joined by ';')."""
     path = out_dir / "train.csv"
     res = FormatResult([path], 0)
+    rows = ctx.selected_rows
+    rows.count_into(res)
+    inputs, targets = _texts(ctx)
+    metas = rows.metadata
+    # Column by column (each cell exactly as _cell() makes it), then one writerows over the zipped columns.
+    columns = [_text_column(inputs), _text_column(targets)]
+    for k in META_COLUMNS:
+        if k == "annotators":
+            columns.append([_cell(";".join(m[k])) for m in metas])
+        else:
+            columns.append(_text_column([m[k] for m in metas]))
     with path.open("w", encoding="utf-8", newline="", buffering=WRITE_BUFFER) as f:
         w = csv.writer(f)
         w.writerow(["input", "target", *META_COLUMNS])
-        w.writerows(
-            [_cell(inp), _cell(tgt),
-             *(_cell(";".join(meta[k])) if k == "annotators" else _cell(meta[k]) for k in META_COLUMNS)]
-            for inp, tgt, meta in _rows(ctx, res)
-        )
+        w.writerows(zip(*columns, strict=True))
     return res
 
 
@@ -59,6 +75,13 @@ def write_jsonl(ctx: ExportContext, out_dir: Path) -> FormatResult:
     """``train.jsonl``: one ``{"input", "target", <metadata>}`` object per line."""
     path = out_dir / "train.jsonl"
     res = FormatResult([path], 0)
+    rows = ctx.selected_rows
+    rows.count_into(res)
+    inputs, targets = _texts(ctx)
     with path.open("wb", buffering=WRITE_BUFFER) as f:
-        f.writelines(dumpb({"input": inp, "target": tgt, **meta}) + b"\n" for inp, tgt, meta in _rows(ctx, res))
+        # The metadata's JSON is shared with SFT: spliced in after the two texts (its '{' dropped), unless
+        # a rubric axis is named like one of them (then the dict merge decides, as it always did).
+        f.writelines(b"".join((b'{"input":', dumpb(i), b',"target":', dumpb(t), b",", j[1:], b"\n"))
+                     if "input" not in m and "target" not in m else dumpb({"input": i, "target": t, **m}) + b"\n"
+                     for i, t, m, j in zip(inputs, targets, rows.metadata, rows.metadata_json, strict=True))
     return res

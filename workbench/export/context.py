@@ -179,6 +179,26 @@ def _deidentify_candidates(
     return [cleaned.get(id(c), c) for c in candidates]
 
 
+@dataclass(slots=True)
+class SelectedRows:
+    """Column-wise view of :attr:`ExportContext.selected`: one list per field, row ``i`` in each."""
+
+    metadata: list[dict]
+    metadata_json: list[bytes]  # ``dumpb(metadata[i])``
+    models: list[str | None]
+    turn_types: list[str | None]
+    sources: list[str]
+
+    @classmethod
+    def build(cls, ctx: ExportContext) -> SelectedRows:
+        metas = [s.metadata() for s in ctx.selected]
+        return cls(metas, [dumpb(m) for m in metas], [m["model"] for m in metas], [m["turn_type"] for m in metas],
+                   [m["target_source"] for m in metas])
+
+    def count_into(self, res: FormatResult) -> None:
+        res.count_all(self.models, self.turn_types, self.sources)
+
+
 @dataclass
 class ExportContext:
     """Prepared input of the writers. Create it with :meth:`build`."""
@@ -258,6 +278,13 @@ class ExportContext:
                 if s is not None:
                     out.append(s)
         return out
+
+    @cached_property
+    def selected_rows(self) -> SelectedRows:
+        """The selected targets' metadata, its JSON and the BianQue texts, built once for the SFT and
+        BianQue formats (they export the same targets)."""
+        with paused_gc():
+            return SelectedRows.build(self)
 
     def bianque_input(self, c: ExportCandidate) -> str:
         """The escaped 病人/医生 history ending in 医生： for a candidate, rendered once per history object.

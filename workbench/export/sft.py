@@ -15,13 +15,13 @@ def write(ctx: ExportContext, out_dir: Path) -> FormatResult:
     """``train.jsonl`` with one conversation per selected target."""
     path = out_dir / "train.jsonl"
     res = FormatResult([path], 0)
+    rows = ctx.selected_rows
+    rows.count_into(res)
+    prompt_json = ctx.prompt_json
     with path.open("wb", buffering=WRITE_BUFFER) as f:
-        for s in ctx.selected:
-            meta = s.metadata()
-            res.count(meta["model"], meta["turn_type"], meta["target_source"])
-            prompt = ctx.prompt_json(s.candidate)
-            reply = dumpb({"role": "assistant", "content": s.target})
-            # The cached prompt is a JSON array; splice the reply in rather than re-encoding the history.
-            f.write(b"".join((b'{"messages":', prompt[:-1], b"," if len(prompt) > 2 else b"", reply,
-                              b'],"metadata":', dumpb(meta), b"}\n")))
+        # The cached prompt is a JSON array; splice the reply in rather than re-encoding the history.
+        for s, meta in zip(ctx.selected, rows.metadata_json, strict=True):
+            prompt = prompt_json(s.candidate)
+            f.write(b"".join((b'{"messages":', prompt[:-1], b"," if len(prompt) > 2 else b"",
+                              b'{"role":"assistant","content":', dumpb(s.target), b'}],"metadata":', meta, b"}\n")))
     return res
