@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from workbench.export._json import dumpb
 from workbench.export.aggregated import weighted
@@ -81,9 +82,15 @@ class _Surrogates:
         return k
 
 
-def _outcomes(ctx: ExportContext, key: tuple, group: list[Entry], sk: _Surrogates) -> dict[str, set[tuple]]:
+def _keys(sk: _Surrogates, ids: list[GenId]) -> list[int]:
+    """Each id's key (see :class:`_Surrogates`), in order; integer ids are their own keys."""
+    return ids if sk.integers else [sk(g) for g in ids]
+
+
+def _outcomes(ctx: ExportContext, key: tuple, group: list[Entry], sk: _Surrogates,
+              keys: list[int]) -> dict[str, set[tuple]]:
     """(better, worse) pooled-reply keys (see :class:`_Surrogates`) per annotator for one turn,
-    self-contradictions removed."""
+    self-contradictions removed. ``keys``: the key of each reply of ``group``."""
     per: dict[str, set[tuple]] = {}
     if ctx.preferences is not None:
         allowed = set(ctx.filters.annotators) if ctx.filters.annotators is not None else None
@@ -97,18 +104,26 @@ def _outcomes(ctx: ExportContext, key: tuple, group: list[Entry], sk: _Surrogate
     else:
         wins: dict[str, list] = {}
         losses: dict[str, list] = {}
-        for c, s in group:
+        for (_, s), g in zip(group, keys, strict=True):
             if s.votes_for:
-                g = sk(c.generation_id)
                 for a in s.votes_for:
-                    wins.setdefault(a, []).append(g)
+                    got = wins.get(a)
+                    if got is None:
+                        wins[a] = [g]
+                    else:
+                        got.append(g)
             if s.votes_against:
-                g = sk(c.generation_id)
                 for a in s.votes_against:
-                    losses.setdefault(a, []).append(g)
+                    got = losses.get(a)
+                    if got is None:
+                        losses[a] = [g]
+                    else:
+                        got.append(g)
+        if not wins:
+            return per
         for a, ws in wins.items():
             prs = per[a] = set()
-            prs.update((w, lo) for w in ws for lo in losses.get(a, []))
+            prs.update((w, lo) for w in ws for lo in losses.get(a, ()))
     # Built exactly as before the speed work: a set's iteration order depends on how it was filled.
     return {a: {(b, w) for b, w in prs if b != w and (w, b) not in prs} for a, prs in per.items()}
 
@@ -121,28 +136,34 @@ def _turn_proposals(ctx: ExportContext, key: tuple, group: list[Entry], out: lis
     """Append every (pair, voters) a turn proposes, before the export-wide vote."""
     f = ctx.filters
     prompt_json = ctx.prompt_json
-    sk = _Surrogates([c.generation_id for c, _ in group])
-    by_key = {sk(c.generation_id): (c, s) for c, s in group}
-    votes: dict[tuple, list[str]] = {}
-    for a, prs in _outcomes(ctx, key, group, sk).items():
-        for pair in prs:
-            if pair[0] in by_key and pair[1] in by_key:
-                who = votes.get(pair)
-                if who is None:
-                    votes[pair] = [a]
-                else:
-                    who.append(a)
-    for (better, worse), who in votes.items():
-        ch, rj = by_key[better], by_key[worse]
-        # In a live chat each column has its own thread: a pair is only a preference between two
-        # answers to the same conversation.
-        if not _same_history(ch[0], rj[0]) or ch[0].output == rj[0].output:
-            continue
-        who.sort()
-        out.append(((key, ch[0], prompt_json(ch[0]), ch[0].output, ch, rj, "preference"), who))
+    ids = [c.generation_id for c, _ in group]
+    sk = _Surrogates(ids)
+    keys = _keys(sk, ids)
+    outcomes = _outcomes(ctx, key, group, sk, keys)
+    if outcomes:
+        by_key = dict(zip(keys, group, strict=True))
+        votes: dict[tuple, list[str]] = {}
+        for a, prs in outcomes.items():
+            for pair in prs:
+                if pair[0] in by_key and pair[1] in by_key:
+                    who = votes.get(pair)
+                    if who is None:
+                        votes[pair] = [a]
+                    else:
+                        who.append(a)
+        for (better, worse), who in votes.items():
+            ch, rj = by_key[better], by_key[worse]
+            # In a live chat each column has its own thread: a pair is only a preference between two
+            # answers to the same conversation.
+            if not _same_history(ch[0], rj[0]) or ch[0].output == rj[0].output:
+                continue
+            who.sort()
+            out.append(((key, ch[0], prompt_json(ch[0]), ch[0].output, ch, rj, "preference"), who))
     if f.use_corrections:
         low = f.dpo_low_threshold
         for c, s in group:
+            if not s.corrections:
+                continue
             for a, text, _ in s.corrections:
                 losers = [(c, s)] + [
                     x for x in group
@@ -217,25 +238,39 @@ def write(ctx: ExportContext, out_dir: Path) -> FormatResult:
     pairs = dpo_pairs(ctx)
     res.count_all([p.chosen[0].model if p.chosen else "corrected" for p in pairs], [p.turn_type for p in pairs],
                   [p.source for p in pairs])
-    sides: dict[int, bytes] = {0: dumpb(_side(None))}  # a reply appears in many pairs: encode its metadata once
-    replies: dict[str, bytes] = {}  # and its text as an assistant message once
-    for p in pairs:
-        for x in (p.chosen, p.rejected):
-            if x is not None and id(x[0]) not in sides:
-                sides[id(x[0])] = dumpb(_side(x))
-        for text in (p.chosen_text, p.rejected[0].output):
-            if text not in replies:
-                replies[text] = dumpb([{"role": "assistant", "content": text}])
     with path.open("wb", buffering=WRITE_BUFFER) as f:
-        # One join per line instead of a chain of +: each + copied the (long) prompt again.
-        f.writelines(
-            b"".join((b'{"prompt":', p.prompt, b',"chosen":', replies[p.chosen_text],
-                      b',"rejected":', replies[p.rejected[0].output], b',"metadata":',
-                      dumpb({"dialogue_id": p.dialogue_id, "turn_index": p.turn_index, "dataset": p.prompt_candidate.dataset,
-                             "pair_source": p.source, "turn_type": p.turn_type, "annotators": list(p.votes_for),
-                             "annotators_against": list(p.votes_against)})[:-1],
-                      b',"chosen":', sides[id(p.chosen[0]) if p.chosen is not None else 0],
-                      b',"rejected":', sides[id(p.rejected[0])], b"}}\n"))
-            for p in pairs
-        )
+        _write_pairs(f, pairs)
     return res
+
+
+def _write_pairs(f: BinaryIO, pairs: list[PreferencePair]) -> None:
+    """One JSON line per pair; each reply's metadata and message are encoded once."""
+    none_side = dumpb(_side(None))
+    sides: dict[int, bytes] = {}  # a reply appears in many pairs: encode its metadata once
+    replies: dict[str, bytes] = {}  # and its text as an assistant message once
+    write = f.write
+    for p in pairs:
+        chosen, rejected = p.chosen, p.rejected
+        if chosen is None:
+            chosen_side = none_side
+        else:
+            chosen_side = sides.get(id(chosen[0]))
+            if chosen_side is None:
+                chosen_side = sides[id(chosen[0])] = dumpb(_side(chosen))
+        rejected_side = sides.get(id(rejected[0]))
+        if rejected_side is None:
+            rejected_side = sides[id(rejected[0])] = dumpb(_side(rejected))
+        chosen_msg = replies.get(p.chosen_text)
+        if chosen_msg is None:
+            chosen_msg = replies[p.chosen_text] = dumpb([{"role": "assistant", "content": p.chosen_text}])
+        rejected_text = rejected[0].output
+        rejected_msg = replies.get(rejected_text)
+        if rejected_msg is None:
+            rejected_msg = replies[rejected_text] = dumpb([{"role": "assistant", "content": rejected_text}])
+        meta = dumpb({"dialogue_id": p.dialogue_id, "turn_index": p.turn_index, "dataset": p.prompt_candidate.dataset,
+                      "pair_source": p.source, "turn_type": p.turn_type, "annotators": list(p.votes_for),
+                      "annotators_against": list(p.votes_against)})
+        # One join per line instead of a chain of +: each + copied the (long) prompt again.
+        write(b"".join((b'{"prompt":', p.prompt, b',"chosen":', chosen_msg, b',"rejected":', rejected_msg,
+                    b',"metadata":', meta[:-1], b',"chosen":', chosen_side, b',"rejected":',
+                    rejected_side, b"}}\n")))
