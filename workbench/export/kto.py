@@ -85,14 +85,24 @@ def kto_rows(ctx: ExportContext) -> tuple[list[tuple[KtoRow, bool, dict]], int]:
             if row.corrected_by and not label:
                 contradictions += 1
                 continue
-            meta = {"dialogue_id": c.dialogue_id, "turn_index": c.turn_index, "dataset": c.dataset,
-                    "generation_id": pooled.generation_id, "generation_ids": list(pooled.generation_ids),
-                    "column": pooled.column, "model": pooled.model, "turn_type": s.turn_type,
-                    "questioning": s.questioning, "suggestion": s.suggestion, **dict(s.extra),
-                    "n_ratings": s.n_ratings,
-                    "agreement": s.agreement, "target_source": "rated",
-                    "annotators": sorted(set(s.annotators).union(row.corrected_by) if row.corrected_by
-                                         else set(s.annotators))}
+            corrected_by = row.corrected_by
+            # s.annotators lists each annotator once: sorting it is sorting its set.
+            annotators = sorted(set(s.annotators).union(corrected_by)) if corrected_by else sorted(s.annotators)
+            ids = pooled.pooled_ids
+            if s.extra:
+                meta = {"dialogue_id": c.dialogue_id, "turn_index": c.turn_index, "dataset": c.dataset,
+                        "generation_id": pooled.generation_id, "generation_ids": list(pooled.generation_ids),
+                        "column": pooled.column, "model": pooled.model, "turn_type": s.turn_type,
+                        "questioning": s.questioning, "suggestion": s.suggestion, **dict(s.extra),
+                        "n_ratings": s.n_ratings, "agreement": s.agreement, "target_source": "rated",
+                        "annotators": annotators}
+            else:  # the same keys without the further axes, built in one step (most exports)
+                meta = {"dialogue_id": c.dialogue_id, "turn_index": c.turn_index, "dataset": c.dataset,
+                        "generation_id": pooled.generation_id,
+                        "generation_ids": list(ids) if ids else [pooled.generation_id],
+                        "column": pooled.column, "model": pooled.model, "turn_type": s.turn_type,
+                        "questioning": s.questioning, "suggestion": s.suggestion, "n_ratings": s.n_ratings,
+                        "agreement": s.agreement, "target_source": "rated", "annotators": annotators}
         else:
             label = True
             meta = {"dialogue_id": c.dialogue_id, "turn_index": c.turn_index, "dataset": c.dataset,

@@ -286,6 +286,13 @@ def text_type_ok(text: str, f: ExportFilters) -> bool:
     return f.turn_types is None or text_turn_type(text) in f.turn_types
 
 
+def _filtered(f: ExportFilters) -> bool:
+    """Whether any filter of :func:`type_ok` and :func:`quality_ok` besides the safety exclusion is set
+    (when none is, a turn's replies are checked inline: this runs for every reply of a large export)."""
+    return (f.turn_types is not None or f.min_questioning is not None or f.min_suggestion is not None
+            or f.min_agreement is not None)
+
+
 def quality_ok(s: CandidateStats, f: ExportFilters) -> bool:
     """Score minima, agreement minimum and the safety exclusion."""
     if f.exclude_safety_flagged and s.safety_flagged:
@@ -373,11 +380,12 @@ def _pick_correction(group: list[tuple[ExportCandidate, CandidateStats]], f: Exp
 
 def select_turn(group: list[tuple[ExportCandidate, CandidateStats]], f: ExportFilters) -> Selected | None:
     """The target for one (dialogue, turn) group, or None when nothing qualifies."""
-    if f.use_corrections:
+    if f.use_corrections and any(s.corrections for _, s in group):
         picked = _pick_correction(group, f)
         if picked is not None:
             return picked
-    ok = [(i, c, s) for i, (c, s) in enumerate(group) if type_ok(s, f) and quality_ok(s, f)]
+    ok = [(i, c, s) for i, (c, s) in enumerate(group) if type_ok(s, f) and quality_ok(s, f)] if _filtered(f) else \
+        [(i, c, s) for i, (c, s) in enumerate(group) if not s.safety_flagged or not f.exclude_safety_flagged]
     if f.use_preferences:
         voted = [x for x in ok if x[2].net_votes > 0]
         if voted:
