@@ -187,7 +187,7 @@ class SelectedRows:
     metadata_json: list[bytes]  # ``dumpb(metadata[i])``
     models: list[str | None]
     turn_types: list[str | None]
-    sources: list[str]
+    sources: list[str | None]
 
     @classmethod
     def build(cls, ctx: ExportContext) -> SelectedRows:

@@ -82,13 +82,13 @@ class _Surrogates:
         return k
 
 
-def _keys(sk: _Surrogates, ids: list[GenId]) -> list[int]:
+def _keys(sk: _Surrogates, ids: list[GenId]) -> list[GenId]:
     """Each id's key (see :class:`_Surrogates`), in order; integer ids are their own keys."""
     return ids if sk.integers else [sk(g) for g in ids]
 
 
 def _outcomes(ctx: ExportContext, key: tuple, group: list[Entry], sk: _Surrogates,
-              keys: list[int]) -> dict[str, set[tuple]]:
+              keys: list[GenId]) -> dict[str, set[tuple]]:
     """(better, worse) pooled-reply keys (see :class:`_Surrogates`) per annotator for one turn,
     self-contradictions removed. ``keys``: the key of each reply of ``group``."""
     per: dict[str, set[tuple]] = {}
@@ -251,12 +251,10 @@ def _write_pairs(f: BinaryIO, pairs: list[PreferencePair]) -> None:
     write = f.write
     for p in pairs:
         chosen, rejected = p.chosen, p.rejected
-        if chosen is None:
-            chosen_side = none_side
-        else:
-            chosen_side = sides.get(id(chosen[0]))
-            if chosen_side is None:
-                chosen_side = sides[id(chosen[0])] = dumpb(_side(chosen))
+        chosen_side = none_side
+        if chosen is not None:
+            known = sides.get(id(chosen[0]))
+            chosen_side = known if known is not None else sides.setdefault(id(chosen[0]), dumpb(_side(chosen)))
         rejected_side = sides.get(id(rejected[0]))
         if rejected_side is None:
             rejected_side = sides[id(rejected[0])] = dumpb(_side(rejected))
