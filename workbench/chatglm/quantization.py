@@ -317,12 +317,14 @@ def _cpu_quantized_linear(x: Tensor, layer: QuantizedLinear) -> Tensor:
     if act is not None:
         x2 = x.reshape(-1, x.shape[-1]).to(act).contiguous()
         y = kernel.run(x2, layer.weight, layer.kernel_scale(act))
-        if layer.weight_scale.dtype != act:
-            # The kernel ran with unit scales: apply the row scales at the model's precision.
-            y = y.to(layer.weight_scale.dtype) * layer.weight_scale
+        scale = layer.weight_scale
+        if scale.dtype != act:
+            # The kernel ran with unit scales: apply the row scales at the model's precision. A mixed
+            # multiply upcasts exactly on the fly when the scales are the wider dtype (one op, no copy).
+            y = torch.mul(y, scale) if torch.promote_types(act, scale.dtype) == scale.dtype else y.to(scale.dtype) * scale
         y = y.to(x.dtype)
         if layer.bias is not None:
-            y = y + layer.bias
+            y.add_(layer.bias)  # y is this call's own tensor
         return y.view(*x.shape[:-1], layer.out_features)
     # No kernel: dequantize row blocks in the activations' dtype.
     return _blocked_dequantized_linear(x, layer)
