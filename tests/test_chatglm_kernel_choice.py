@@ -116,3 +116,17 @@ def test_pick_fastest_keeps_the_preferred_option_within_the_margin() -> None:
     assert machine_choice.pick_fastest({"bfloat16": 1.1, "float32": 1.0}, ("bfloat16",), 1.15) == "bfloat16"
     assert machine_choice.pick_fastest({"bfloat16": 1.2, "float32": 1.0}, ("bfloat16",), 1.15) == "float32"
     assert machine_choice.pick_fastest({"bfloat16": 3.0, "float32": 1.0}, (), 1.15) == "float32"
+
+
+@pytest.mark.skipif(q.cpu_kernel_dtype(8) is None, reason="no fused int8 CPU kernel here")
+def test_a_bf16_model_with_fp32_activations_rounds_the_scaled_rows_to_bf16(monkeypatch) -> None:
+    # The row scales are applied at the model's precision: here the scales (bf16) are the narrower dtype,
+    # so the kernel's fp32 output is rounded to bf16 before they are applied, as it always was.
+    monkeypatch.setattr(q._KERNELS[8], "_dtype", torch.float32)
+    torch.manual_seed(0)
+    layer = q.QuantizedLinear.from_linear(torch.nn.Linear(128, 96).to(torch.bfloat16), 8)
+    x = torch.randn(1, 1, 128, generator=torch.Generator().manual_seed(3)).to(torch.bfloat16)
+    raw = torch._weight_int8pack_mm(x.reshape(1, 128).float(), layer.weight, torch.ones(96))
+    expected = (raw.to(torch.bfloat16) * layer.weight_scale + layer.bias).view(1, 1, 96)
+    got = layer(x)
+    assert got.dtype == torch.bfloat16 and torch.equal(got, expected)
