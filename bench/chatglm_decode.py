@@ -15,7 +15,9 @@ every block Linear ran at this machine's best GEMM rate (the faster of fp32 and 
 64-row input by an [inner, hidden] weight, measured in the same run; attention and the one-row lm_head
 are left out). With ``--quantization-bit``: ``weight_bytes_per_token`` (every byte one decode step reads:
 quantized weights and their scales, biases, the lm_head), ``memory_read_gb_per_s`` (a plain read of a
-256 MB tensor, same run) and ``bandwidth_limit_tokens_per_s``, their quotient.
+256 MB tensor, same run) and ``bandwidth_limit_tokens_per_s``, their quotient; beside them
+``kv_cache_read_bytes_per_token`` per prompt length (what a step reads from the KV cache half-way through
+the generated tokens, not counted in the limit) and ``decode_ratio_to_bandwidth_limit_with_kv``.
 """
 
 from __future__ import annotations
@@ -121,6 +123,13 @@ def decode_weight_bytes(model: ChatGLMForConditionalGeneration) -> int:
                 if t is not None:
                     total += t.numel() * t.element_size()
     return total
+
+
+def kv_cache_read_bytes(model: ChatGLMForConditionalGeneration, context: int) -> int:
+    """Bytes one decode step reads from the KV cache at ``context`` positions (keys and values of every
+    layer, batch 1): left out of ``weight_bytes_per_token``, so reported beside it."""
+    c = model.config
+    return 2 * c.num_layers * c.num_attention_heads * c.head_dim * context * model.dtype.itemsize
 
 
 def run_generation(model: ChatGLMForConditionalGeneration, prompt_len: int, new_tokens: int, seed: int) -> dict:
@@ -272,6 +281,16 @@ def main(argv: list[str] | None = None) -> int:
         print(f"prompt {plen:5d}: decode {decode[str(plen)]:7.2f} tok/s{ratio}; end-to-end "
               f"{e2e[str(plen)]:7.2f} tok/s; prefill {prefill[str(plen)]:.3f} s = {prefill_rate:.1f} tok/s, "
               f"{prefill_rate / limit_prefill:.2f} of the prefill limit")
+    kv_bytes: dict[str, int] = {}
+    if bandwidth:
+        # The KV cache read grows with the context (taken at the middle of the generated tokens); the
+        # limit above counts weights only, so this is how much of the gap the cache read explains.
+        kv_bytes = {str(p): kv_cache_read_bytes(model, p + args.new_tokens // 2) for p in prompts}
+        for p, kv in kv_bytes.items():
+            with_kv = bandwidth["memory_read_gb_per_s"] * 1e9 / (bandwidth["weight_bytes_per_token"] + kv)
+            print(f"prompt {int(p):5d}: KV cache read {kv / 2**20:.1f} MB per token "
+                  f"({kv / bandwidth['weight_bytes_per_token']:.0%} of the weights); limit with it "
+                  f"{with_kv:.1f} tokens/s, decode {decode[p] / with_kv:.2f} of that")
     ratio_1024_64 = None
     if "1024" in decode and "64" in decode:
         ratio_1024_64 = decode["64"] / decode["1024"]
@@ -300,6 +319,11 @@ def main(argv: list[str] | None = None) -> int:
                 {k: v / bandwidth["bandwidth_limit_tokens_per_s"] for k, v in decode.items()} if bandwidth else None
             ),
             "decode_ratio_to_limit": {k: v / limit for k, v in decode.items()} if limit else None,
+            "kv_cache_read_bytes_per_token": kv_bytes or None,
+            "decode_ratio_to_bandwidth_limit_with_kv": (
+                {k: v * (bandwidth["weight_bytes_per_token"] + kv_bytes[k]) / bandwidth["memory_read_gb_per_s"] / 1e9
+                 for k, v in decode.items()} if bandwidth else None
+            ),
             "config": {"hidden": args.hidden, "heads": args.heads, "layers": args.layers, "inner": args.inner,
                        "vocab": args.vocab, "dtype": str(dtype).removeprefix("torch."), "threads": args.threads,
                        "new_tokens": args.new_tokens, "reps": args.reps,

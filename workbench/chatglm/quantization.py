@@ -18,13 +18,14 @@ from __future__ import annotations
 
 import ctypes
 import logging
+from collections.abc import Callable
 from typing import Any
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from workbench.chatglm import cpu_gemm
+from workbench.chatglm import cpu_gemm, machine_choice
 from workbench.chatglm.cpu_gemm import MARGIN, PROBE_ROWS, best_seconds
 from workbench.chatglm.modeling import ChatGLM
 from workbench.errors import UnsupportedModelError
@@ -73,12 +74,23 @@ def dequantize(weight: Tensor, scale: Tensor, bits: int, dtype: torch.dtype | No
     return q.to(dtype) * scale.to(dtype)[:, None]
 
 
+_TIMING_PROBE = 4096
+_DTYPE_BY_NAME = {"bfloat16": torch.bfloat16, "float32": torch.float32}
+
+
+def _dtype_name(dtype: torch.dtype) -> str:
+    return str(dtype).removeprefix("torch.")
+
+
 class _CpuKernel:
-    """One of torch's fused CPU weight-only kernels, checked once per process (per machine, in effect).
+    """One of torch's fused CPU weight-only kernels: correctness checked once per process, speed once per
+    machine.
 
     ``activation_dtype()`` is the dtype the kernel runs its activations in: among those that give correct
-    results, the fastest on a one-row (decode) input, whatever the model's dtype. On AVX2 machines the
-    kernels are vectorised for bf16 only: fp32 activations were measured 8-15x slower there.
+    results in this process, the fastest on a one-row (decode) input, whatever the model's dtype, timed
+    once per machine (``machine_choice``: median of interleaved rounds, bf16 kept within a margin, saved
+    in the cache directory). On AVX2 machines the kernels are vectorised for bf16 only: fp32 activations
+    were measured 8-15x slower there.
     ``prefill_gflops()`` is its rate on a 64-row input, to compare with an fp32 GEMM on dequantized blocks.
     """
 
@@ -88,6 +100,7 @@ class _CpuKernel:
         self.bits = bits
         self._dtype: torch.dtype | None | bool = False  # False = not checked yet
         self._prefill: float | None = None
+        self.choice_source = ""  # "saved" (this machine's file) or "measured" (timed in this process)
 
     def _op_available(self) -> bool:
         if self.bits == 8:
@@ -124,30 +137,51 @@ class _CpuKernel:
     def _choose(self) -> torch.dtype | None:
         if not self._op_available():
             return None
+        correct = self._correct_candidates()
+        if not correct:
+            return None
+        # Timing on a decode-shaped input, once per machine: a saved pick is reused while the CPU, torch
+        # and the thread count stay the same (``machine_choice``); correctness is checked above per process.
+        # A 16 MB weight: the dtypes' compute gap (8-15x on AVX2) then dwarfs the milliseconds that waking
+        # a thread can take on a loaded machine, which made a 1 MB probe a coin toss.
+        q, scale = self._probe(_TIMING_PROBE, _TIMING_PROBE)
+        if self.bits == 4:
+            q = pack_int4(q)
+        x = torch.randn(1, _TIMING_PROBE, generator=torch.Generator().manual_seed(2))
+        runs = {}
+        for dtype in correct:
+            w, s = self.kernel_operands(q, scale, dtype)
+            runs[_dtype_name(dtype)] = self._timed_call(x.to(dtype), w, s)
+        # Prefer bf16 unless fp32 is clearly faster: on AVX2 the kernels are vectorised for bf16 only.
+        name, self.choice_source = machine_choice.choose_once_per_machine(
+            f"int{self.bits}_activation_dtype", runs, preferred=("bfloat16",), margin=MARGIN
+        )
+        return _DTYPE_BY_NAME[name]
+
+    def _timed_call(self, x1: Tensor, w: Tensor, s: Tensor) -> Callable[[], object]:
+        def call() -> object:
+            with torch.inference_mode():
+                return self.run(x1, w, s)
+        return call
+
+    def _correct_candidates(self) -> list[torch.dtype]:
+        """The candidate dtypes whose results match the fp32 reference on a small probe (every process)."""
         q, scale = self._probe(256, 512)
         if self.bits == 4:
             q = pack_int4(q)
         x = torch.randn(3, 512, generator=torch.Generator().manual_seed(1))
         ref = x @ dequantize(q, scale, self.bits, torch.float32).T
-        timings: dict[torch.dtype, float] = {}
+        correct = []
         for dtype in self.CANDIDATES:
             try:
                 w, s = self.kernel_operands(q, scale, dtype)
                 got = self.run(x.to(dtype), w, s).float()
-                tol = 1e-3 if dtype == torch.float32 else 5e-2
-                if not torch.allclose(got, ref, rtol=tol, atol=tol * ref.abs().max().item()):
-                    continue
-                x1 = x[:1].to(dtype)
-                timings[dtype] = best_seconds(lambda: self.run(x1, w, s))  # noqa: B023 - called right here
             except Exception:  # noqa: BLE001 - a private op may be missing or reject the dtype
                 continue
-        if not timings:
-            return None
-        best = min(timings, key=lambda d: timings[d])
-        # Prefer bf16 unless fp32 is clearly faster: the timing runs on a machine others may be loading.
-        if torch.bfloat16 in timings and timings[torch.bfloat16] <= MARGIN * timings[best]:
-            return torch.bfloat16
-        return best
+            tol = 1e-3 if dtype == torch.float32 else 5e-2
+            if torch.allclose(got, ref, rtol=tol, atol=tol * ref.abs().max().item()):
+                correct.append(dtype)
+        return correct
 
     def prefill_gflops(self) -> float:
         """The kernel's GFLOP/s on a 64-row input (0 when it is unusable)."""
@@ -283,12 +317,14 @@ def _cpu_quantized_linear(x: Tensor, layer: QuantizedLinear) -> Tensor:
     if act is not None:
         x2 = x.reshape(-1, x.shape[-1]).to(act).contiguous()
         y = kernel.run(x2, layer.weight, layer.kernel_scale(act))
-        if layer.weight_scale.dtype != act:
-            # The kernel ran with unit scales: apply the row scales at the model's precision.
-            y = y.to(layer.weight_scale.dtype) * layer.weight_scale
+        scale = layer.weight_scale
+        if scale.dtype != act:
+            # The kernel ran with unit scales: apply the row scales at the model's precision. A mixed
+            # multiply upcasts exactly on the fly when the scales are the wider dtype (one op, no copy).
+            y = torch.mul(y, scale) if torch.promote_types(act, scale.dtype) == scale.dtype else y.to(scale.dtype) * scale
         y = y.to(x.dtype)
         if layer.bias is not None:
-            y = y + layer.bias
+            y.add_(layer.bias)  # y is this call's own tensor
         return y.view(*x.shape[:-1], layer.out_features)
     # No kernel: dequantize row blocks in the activations' dtype.
     return _blocked_dequantized_linear(x, layer)

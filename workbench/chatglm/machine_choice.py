@@ -1,0 +1,158 @@
+"""Choices measured once per machine (which dtype a CPU kernel is fast in), kept in a small JSON file.
+
+A timing taken while others load the machine can pick the slow path, and every process would pay the
+probe again. So a choice is measured robustly (the median of several interleaved rounds, with a margin
+for the preferred option), saved under a key that names what it depends on (CPU model and flags, torch
+version, thread count), and reused by later processes while that key holds; a changed key re-probes.
+A missing, unreadable or corrupt file is ignored (the choice is measured again and the file rewritten).
+Correctness is never taken from the file: callers check their candidates in every process first.
+
+The file is ``cpu-kernels.json`` in the workbench cache directory: ``$WORKBENCH_CACHE_DIR`` when set,
+else the repository's ``.cache`` (the default config's ``cache_dir``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import platform
+import statistics
+import tempfile
+import time
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import torch
+
+logger = logging.getLogger(__name__)
+
+CACHE_DIR_ENV = "WORKBENCH_CACHE_DIR"
+FILE_NAME = "cpu-kernels.json"
+_FORMAT = 1
+_DEFAULT_CACHE_DIR = Path(__file__).resolve().parents[2] / ".cache"
+
+
+def choice_file() -> Path:
+    """Where machine choices are kept (``$WORKBENCH_CACHE_DIR`` or the repository's ``.cache``)."""
+    configured = os.environ.get(CACHE_DIR_ENV)
+    return (Path(configured) if configured else _DEFAULT_CACHE_DIR) / FILE_NAME
+
+
+def _cpu_identity() -> dict[str, str]:
+    model, flags = "", ""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as f:
+            for line in f:
+                name, _, value = line.partition(":")
+                name = name.strip()
+                if name == "model name" and not model:
+                    model = value.strip()
+                elif name in ("flags", "Features") and not flags:
+                    flags = " ".join(sorted(value.split()))
+                if model and flags:
+                    break
+    except OSError:
+        pass  # not Linux: the processor name from platform, no flags
+    return {"cpu": model or platform.processor(), "cpu_flags": hashlib.sha256(flags.encode()).hexdigest()[:16]}
+
+
+def machine_key(threads: int | None = None) -> dict[str, str]:
+    """What a timing depends on: CPU model and flags (hashed), torch version, thread count."""
+    return {
+        **_cpu_identity(),
+        "machine": platform.machine(),
+        "torch": torch.__version__,
+        "threads": str(torch.get_num_threads() if threads is None else threads),
+    }
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError) as exc:
+        logger.info("ignoring the unreadable machine-choice file %s (%s); measuring again", path, exc)
+        return {}
+    if not isinstance(data, dict) or data.get("format") != _FORMAT or not isinstance(data.get("choices"), dict):
+        logger.info("ignoring the machine-choice file %s (unknown content); measuring again", path)
+        return {}
+    return data
+
+
+def load_choice(name: str, key: Mapping[str, str], path: Path | None = None) -> str | None:
+    """The value saved for ``name`` under exactly ``key``, or None (no file, corrupt, other key)."""
+    entry = _read(path or choice_file()).get("choices", {}).get(name)
+    if not isinstance(entry, dict) or entry.get("key") != dict(key) or not isinstance(entry.get("value"), str):
+        return None
+    return entry["value"]
+
+
+def save_choice(name: str, key: Mapping[str, str], value: str, timings: Mapping[str, float],
+                path: Path | None = None) -> None:
+    """Record ``value`` for ``name`` (other names are kept); written atomically, failures only logged."""
+    path = path or choice_file()
+    data = _read(path) or {"format": _FORMAT, "choices": {}}
+    data["choices"][name] = {
+        "key": dict(key), "value": value, "median_seconds": dict(timings),
+        "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # A unique temporary file and an atomic rename: concurrent processes never see half a file.
+        fd, tmp = tempfile.mkstemp(prefix=f".{FILE_NAME}.", dir=path.parent)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(data, f, indent=1, sort_keys=True)
+        os.replace(tmp, path)
+    except OSError as exc:
+        logger.info("could not save the machine choice to %s (%s); it will be measured again", path, exc)
+
+
+def median_seconds(candidates: Mapping[str, Callable[[], object]], rounds: int = 7) -> dict[str, float]:
+    """Median time of each candidate over ``rounds`` interleaved rounds (after one warm-up call each):
+    interleaving spreads a burst of load from other processes over all candidates alike."""
+    times: dict[str, list[float]] = {name: [] for name in candidates}
+    for fn in candidates.values():
+        fn()
+    for _ in range(rounds):
+        for name, fn in candidates.items():
+            t0 = time.perf_counter()
+            fn()
+            times[name].append(time.perf_counter() - t0)
+    return {name: statistics.median(ts) for name, ts in times.items()}
+
+
+def pick_fastest(timings: Mapping[str, float], preferred: Sequence[str], margin: float) -> str:
+    """The fastest option, except that the first of ``preferred`` within ``margin`` of it wins."""
+    best = min(timings, key=lambda name: timings[name])
+    for name in preferred:
+        if name in timings and timings[name] <= margin * timings[best]:
+            return name
+    return best
+
+
+def choose_once_per_machine(
+    name: str,
+    candidates: Mapping[str, Callable[[], object]],
+    preferred: Sequence[str],
+    margin: float,
+    path: Path | None = None,
+) -> tuple[str, str]:
+    """(choice, "saved" or "measured") among ``candidates`` (already checked correct by the caller).
+
+    A saved choice for this machine's key that is still a candidate is reused; otherwise each candidate
+    is timed (:func:`median_seconds`), the pick saved, and returned. One candidate is returned untimed.
+    """
+    if len(candidates) == 1:
+        return next(iter(candidates)), "measured"
+    key = machine_key()
+    saved = load_choice(name, key, path)
+    if saved is not None and saved in candidates:
+        return saved, "saved"
+    timings = median_seconds(candidates)
+    value = pick_fastest(timings, preferred, margin)
+    save_choice(name, key, value, timings, path)
+    return value, "measured"
