@@ -245,6 +245,13 @@ class Int4CpuLayout:
         u[..., self._high_rows] = p >> 4
         return (u.transpose(1, 2).reshape(out_features, in_features).to(torch.int8) - 8)
 
+    def halves_split(self) -> bool:
+        """Whether each row block's first half sits in the low nibbles and its second in the high ones."""
+        half = self.block // 2
+        return bool(
+            torch.equal(self._low_rows, torch.arange(half)) and torch.equal(self._high_rows, torch.arange(half, self.block))
+        )
+
     def scales_and_zeros(self, scale: Tensor, in_features: int, dtype: torch.dtype) -> Tensor:
         """The kernel's [groups, out, 2] (scale, zero) tensor for ChatGLM's one scale per row (zero = 0)."""
         groups = in_features // self.group_size(in_features)
@@ -270,6 +277,44 @@ def _dequantized_rows(layer: QuantizedLinear, r0: int, r1: int, dtype: torch.dty
     return unpack_int4(layer.weight[r0:r1]).to(dtype) * scale
 
 
+def _dequantize_rows_into(buffer: Tensor, layer: QuantizedLinear, r0: int, r1: int) -> Tensor:
+    """Rows r0:r1 of the weight, dequantized to fp32 in ``buffer`` (a :data:`cpu_gemm.BlockFill`): the same
+    values as :func:`_dequantized_rows` (q * scale, one rounding), written in place with no temporary
+    larger than the packed rows."""
+    rows, in_features = r1 - r0, layer.in_features
+    scale = layer.weight_scale[r0:r1]
+    if layer.bits == 8:
+        w = buffer.view(rows, in_features).copy_(layer.weight[r0:r1])
+        return w.mul_(scale[:, None])
+    packed = layer.weight[r0:r1]
+    if layer.layout == CPU_INT4_LAYOUT:
+        return _unpack_cpu_int4_into(buffer, packed, scale, in_features)
+    # The ChatGLM layout: even column in the high nibble, odd in the low one.
+    pairs = buffer.view(rows, in_features // 2, 2)
+    pairs[..., 0].copy_(packed >> 4)  # arithmetic shift keeps the sign
+    pairs[..., 1].copy_(((packed & 0xF) ^ 8) - 8)
+    return buffer.view(rows, in_features).mul_(scale[:, None])
+
+
+def _unpack_cpu_int4_into(buffer: Tensor, packed: Tensor, scale: Tensor, in_features: int) -> Tensor:
+    """Rows in torch's packed int4 CPU layout, dequantized into ``buffer``. Where the layout puts the first
+    half of each row block in the low nibbles and the second half in the high ones (AVX2 and AVX-512
+    alike), each nibble plane is already the block's transpose: two contiguous copies give [blocks, in,
+    block] with no transpose, which ``blocked_fp32_linear`` multiplies batched."""
+    block = INT4_LAYOUT.block
+    half = block // 2
+    rows = packed.shape[0]
+    if not INT4_LAYOUT.halves_split():
+        w = buffer.view(rows, in_features).copy_(INT4_LAYOUT.unpack(packed))
+        return w.mul_(scale[:, None])
+    planes = packed.view(torch.uint8).view(rows // block, in_features, half)
+    u = buffer.view(rows // block, in_features, block)
+    u[..., :half].copy_(planes & 0xF)
+    u[..., half:].copy_(planes >> 4)
+    # (u - 8) is exact in fp32, so this is q * scale with one rounding, as elsewhere.
+    return u.sub_(8).mul_(scale.view(rows // block, 1, block))
+
+
 def _cpu_quantized_linear(x: Tensor, layer: QuantizedLinear) -> Tensor:
     kernel = _KERNELS[layer.bits]
     kernel_ready = layer.bits == 8 or layer.layout == CPU_INT4_LAYOUT
@@ -277,8 +322,8 @@ def _cpu_quantized_linear(x: Tensor, layer: QuantizedLinear) -> Tensor:
     if cpu_gemm.is_prompt_pass(x) and (act is None or kernel.dequantized_prefill_is_faster()):
         align = INT4_LAYOUT.block if layer.layout == CPU_INT4_LAYOUT else 1
         return cpu_gemm.blocked_fp32_linear(
-            x, layer.out_features, lambda r0, r1: _dequantized_rows(layer, r0, r1, torch.float32), layer.bias,
-            row_align=align,
+            x, layer.out_features, lambda buffer, r0, r1: _dequantize_rows_into(buffer, layer, r0, r1),
+            layer.bias, row_align=align,
         )
     if act is not None:
         x2 = x.reshape(-1, x.shape[-1]).to(act).contiguous()
