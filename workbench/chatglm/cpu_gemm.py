@@ -19,8 +19,10 @@ from torch import Tensor
 
 # Below this many rows the upcast (a read and a write of every weight) costs more than the GEMM gains.
 PREFILL_MIN_ROWS = 16
-# fp32 rows upcast at once: 16 MB, enough for an efficient GEMM, small next to any weight worth blocking.
-UPCAST_BLOCK_ELEMENTS = 4 * 1024 * 1024
+# fp32 weight elements per block: 4 MB. Measured on a 2-core AVX2 machine: 1-4 MB blocks gave the fastest
+# upcast + GEMM (the block is multiplied while it is still in cache); smaller ones lose GEMM efficiency and,
+# on a loaded machine, pay a thread barrier per block; 16 MB ones spill out of cache.
+UPCAST_BLOCK_ELEMENTS = 1024 * 1024
 # A path must be this much faster to be chosen (timings on a busy machine jitter).
 MARGIN = 1.15
 PROBE_ROWS = 64
@@ -69,6 +71,11 @@ class GemmRates:
 
 
 GEMM_RATES = GemmRates()
+
+
+def upcast_bf16_prompt(t: Tensor) -> bool:
+    """Whether a prompt pass's matmul on bf16 ``t`` runs faster in fp32 here (a CPU without fast bf16)."""
+    return t.dtype == torch.bfloat16 and t.device.type == "cpu" and GEMM_RATES.upcast_bf16_prefill()
 
 
 def is_prompt_pass(x: Tensor) -> bool:
