@@ -124,12 +124,18 @@ def blocked_fp32_linear(
     x2 = x.reshape(-1, in_features).float()
     n = x2.shape[0]
     rows = block_rows(in_features, out_features, row_align)
-    buffer = _WORKSPACE.get(rows * in_features)
+    # Autograd cannot follow writes into a reused buffer or out= products: with gradients on (a loss
+    # being trained), each block gets a fresh buffer and a plain product; inference reuses one.
+    differentiable = torch.is_grad_enabled()
+    buffer = _WORKSPACE.get(0 if differentiable else rows * in_features)
     y = torch.empty(n, out_features, dtype=torch.float32, device=x.device)
     for r0 in range(0, out_features, rows):
         r1 = min(r0 + rows, out_features)
-        w = fill(buffer[: (r1 - r0) * in_features], r0, r1)
-        if w.dim() == 2:
+        size = (r1 - r0) * in_features
+        w = fill(torch.empty(size, device=x.device) if differentiable else buffer[:size], r0, r1)
+        if w.dim() == 2 and differentiable:
+            y[:, r0:r1] = x2 @ w.T
+        elif w.dim() == 2:
             torch.mm(x2, w.T, out=y[:, r0:r1])
         else:
             # [groups, n, g] -> the block's columns of y, in row order.
