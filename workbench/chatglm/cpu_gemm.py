@@ -98,7 +98,10 @@ class _Workspace(threading.local):
 
     def get(self, numel: int) -> Tensor:
         if self.buffer.numel() < numel:
-            self.buffer = torch.empty(numel, dtype=torch.float32)
+            # A normal tensor even when first needed inside inference_mode: an inference tensor could not
+            # be written later under plain no_grad (evaluation code outside generate()).
+            with torch.inference_mode(False):
+                self.buffer = torch.empty(numel, dtype=torch.float32)
         return self.buffer[:numel]
 
 
