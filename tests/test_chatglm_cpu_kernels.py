@@ -160,11 +160,12 @@ def _spy_blocks(monkeypatch) -> list[tuple[int, int]]:
     blocks: list[tuple[int, int]] = []
     real = cpu_gemm.blocked_fp32_linear
 
-    def spy(x, out_features, weight_rows, bias, row_align=1):
-        def rows(r0, r1):
-            w = weight_rows(r0, r1)
-            blocks.append(tuple(w.shape))
-            assert w.dtype == torch.float32
+    def spy(x, out_features, fill, bias, row_align=1):
+        def rows(buffer, r0, r1):
+            w = fill(buffer, r0, r1)
+            blocks.append((r1 - r0, x.shape[-1]))
+            assert w.dtype == torch.float32 and w.numel() == (r1 - r0) * x.shape[-1]
+            assert w.data_ptr() == buffer.data_ptr()  # written into the reused buffer, not a new tensor
             return w
         return real(x, out_features, rows, bias, row_align)
 
@@ -226,9 +227,10 @@ def test_quantized_prompt_pass_through_dequantized_fp32_blocks(monkeypatch, bits
     ids = torch.randint(6, 1150, (1, 40), generator=torch.Generator().manual_seed(3))
     ids[0, -2], ids[0, -1] = cfg.gmask_token_id, cfg.bos_token_id
     # Today's path: the kernel (or per-matmul dequantization) for every row count.
-    monkeypatch.setattr(cpu_gemm.GEMM_RATES, "_rates", {torch.float32: 0.0, torch.bfloat16: 0.0})
+    kernel = q._KERNELS[bits]
+    monkeypatch.setattr(kernel, "_prefill_fits", ((0.0, 0.0), (1.0, 1.0)))
     today = _greedy(model, ids)
-    monkeypatch.setattr(cpu_gemm.GEMM_RATES, "_rates", {torch.float32: 1e6, torch.bfloat16: 1.0})
+    monkeypatch.setattr(kernel, "_prefill_fits", ((1.0, 1.0), (0.0, 0.0)))
     blocks = _spy_blocks(monkeypatch)
     upcast = _greedy(model, ids)
     assert blocks, "the prompt pass did not use fp32 blocks"

@@ -9,6 +9,7 @@ No full fp32 copy of a weight ever exists: the temporary is at most :data:`UPCAS
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 
@@ -18,8 +19,10 @@ from torch import Tensor
 
 # Below this many rows the upcast (a read and a write of every weight) costs more than the GEMM gains.
 PREFILL_MIN_ROWS = 16
-# fp32 rows upcast at once: 16 MB, enough for an efficient GEMM, small next to any weight worth blocking.
-UPCAST_BLOCK_ELEMENTS = 4 * 1024 * 1024
+# fp32 weight elements per block: 4 MB. Measured on a 2-core AVX2 machine: 1-4 MB blocks gave the fastest
+# upcast + GEMM (the block is multiplied while it is still in cache); smaller ones lose GEMM efficiency and,
+# on a loaded machine, pay a thread barrier per block; 16 MB ones spill out of cache.
+UPCAST_BLOCK_ELEMENTS = 1024 * 1024
 # A path must be this much faster to be chosen (timings on a busy machine jitter).
 MARGIN = 1.15
 PROBE_ROWS = 64
@@ -70,35 +73,86 @@ class GemmRates:
 GEMM_RATES = GemmRates()
 
 
+def upcast_bf16_prompt(t: Tensor) -> bool:
+    """Whether a prompt pass's matmul on bf16 ``t`` runs faster in fp32 here (a CPU without fast bf16)."""
+    return t.dtype == torch.bfloat16 and t.device.type == "cpu" and GEMM_RATES.upcast_bf16_prefill()
+
+
 def is_prompt_pass(x: Tensor) -> bool:
     """Many rows at once (a prompt pass), as opposed to a decode step."""
     return x.numel() // max(x.shape[-1], 1) >= PREFILL_MIN_ROWS
 
 
+def block_rows(in_features: int, out_features: int, row_align: int = 1) -> int:
+    """Weight rows per block: at most :data:`UPCAST_BLOCK_ELEMENTS` floats, a multiple of ``row_align``."""
+    rows = max(row_align, UPCAST_BLOCK_ELEMENTS // max(in_features, 1) // row_align * row_align)
+    return min(rows, out_features)
+
+
+class _Workspace(threading.local):
+    """One reusable fp32 block buffer per thread: no allocation (and page faults) per block, and two
+    generations running in different threads never share it."""
+
+    def __init__(self) -> None:
+        self.buffer = torch.empty(0, dtype=torch.float32)
+
+    def get(self, numel: int) -> Tensor:
+        if self.buffer.numel() < numel:
+            # A normal tensor even when first needed inside inference_mode: an inference tensor could not
+            # be written later under plain no_grad (evaluation code outside generate()).
+            with torch.inference_mode(False):
+                self.buffer = torch.empty(numel, dtype=torch.float32)
+        return self.buffer[:numel]
+
+
+_WORKSPACE = _Workspace()
+
+# ``fill(buffer, r0, r1)`` writes weight rows r0:r1 in fp32 into ``buffer`` (flat, (r1 - r0) * in floats) and
+# returns them as a view of it: [r1 - r0, in], or [groups, in, g] whose row r0 + i * g + j is [i, :, j]
+# (torch's packed int4 layout unpacks into that without a transpose).
+BlockFill = Callable[[Tensor, int, int], Tensor]
+
+
 def blocked_fp32_linear(
     x: Tensor,
     out_features: int,
-    weight_rows: Callable[[int, int], Tensor],
+    fill: BlockFill,
     bias: Tensor | None,
     row_align: int = 1,
 ) -> Tensor:
-    """``x @ W.T + bias`` computed in fp32, ``W`` produced ``weight_rows(r0, r1)`` (fp32 [r1-r0, in]) one
-    bounded block of output rows at a time; the result has ``x``'s dtype."""
+    """``x @ W.T + bias`` computed in fp32 one bounded block of weight rows at a time, each block written
+    by ``fill`` into a reused per-thread buffer and multiplied while it is still in cache; the result has
+    ``x``'s dtype."""
     in_features = x.shape[-1]
     x2 = x.reshape(-1, in_features).float()
-    rows = max(row_align, UPCAST_BLOCK_ELEMENTS // max(in_features, 1) // row_align * row_align)
-    if rows >= out_features:
-        y = x2 @ weight_rows(0, out_features).T
-    else:
-        y = torch.empty(x2.shape[0], out_features, dtype=torch.float32, device=x.device)
-        for r0 in range(0, out_features, rows):
-            r1 = min(r0 + rows, out_features)
-            y[:, r0:r1] = x2 @ weight_rows(r0, r1).T
+    n = x2.shape[0]
+    rows = block_rows(in_features, out_features, row_align)
+    # Autograd cannot follow writes into a reused buffer or out= products: with gradients on (a loss
+    # being trained), each block gets a fresh buffer and a plain product; inference reuses one.
+    differentiable = torch.is_grad_enabled()
+    buffer = _WORKSPACE.get(0 if differentiable else rows * in_features)
+    y = torch.empty(n, out_features, dtype=torch.float32, device=x.device)
+    for r0 in range(0, out_features, rows):
+        r1 = min(r0 + rows, out_features)
+        size = (r1 - r0) * in_features
+        w = fill(torch.empty(size, device=x.device) if differentiable else buffer[:size], r0, r1)
+        if w.dim() == 2 and differentiable:
+            y[:, r0:r1] = x2 @ w.T
+        elif w.dim() == 2:
+            torch.mm(x2, w.T, out=y[:, r0:r1])
+        else:
+            # [groups, n, g] -> the block's columns of y, in row order.
+            y[:, r0:r1].view(n, w.shape[0], w.shape[2]).copy_(torch.matmul(x2, w).transpose(0, 1))
     if bias is not None:
-        y += bias.float()
+        y += bias
     return y.to(x.dtype).view(*x.shape[:-1], out_features)
 
 
 def upcast_linear(x: Tensor, weight: Tensor, bias: Tensor | None) -> Tensor:
     """A bf16 Linear's prompt pass through fp32 GEMMs on row blocks of the weight."""
-    return blocked_fp32_linear(x, weight.shape[0], lambda r0, r1: weight[r0:r1].float(), bias)
+    in_features = weight.shape[1]
+
+    def fill(buffer: Tensor, r0: int, r1: int) -> Tensor:
+        return buffer.view(r1 - r0, in_features).copy_(weight[r0:r1])
+
+    return blocked_fp32_linear(x, weight.shape[0], fill, bias)

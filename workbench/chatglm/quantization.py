@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import ctypes
 import logging
+import time
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import torch
@@ -26,7 +28,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from workbench.chatglm import cpu_gemm, machine_choice
-from workbench.chatglm.cpu_gemm import MARGIN, PROBE_ROWS, best_seconds
+from workbench.chatglm.cpu_gemm import MARGIN, PROBE_ROWS
 from workbench.chatglm.modeling import ChatGLM
 from workbench.errors import UnsupportedModelError
 
@@ -91,7 +93,8 @@ class _CpuKernel:
     once per machine (``machine_choice``: median of interleaved rounds, bf16 kept within a margin, saved
     in the cache directory). On AVX2 machines the kernels are vectorised for bf16 only: fp32 activations
     were measured 8-15x slower there.
-    ``prefill_gflops()`` is its rate on a 64-row input, to compare with an fp32 GEMM on dequantized blocks.
+    ``dequantized_prefill_is_faster(rows)`` says whether a prompt pass runs faster through fp32 GEMMs on
+    dequantized blocks than through the kernel (timed once; on AVX2 the GEMMs win, by far for long prompts).
     """
 
     CANDIDATES = (torch.bfloat16, torch.float32)
@@ -99,7 +102,7 @@ class _CpuKernel:
     def __init__(self, bits: int) -> None:
         self.bits = bits
         self._dtype: torch.dtype | None | bool = False  # False = not checked yet
-        self._prefill: float | None = None
+        self._prefill_fits: tuple[tuple[float, float], tuple[float, float]] | None = None
         self.choice_source = ""  # "saved" (this machine's file) or "measured" (timed in this process)
 
     def _op_available(self) -> bool:
@@ -183,26 +186,60 @@ class _CpuKernel:
                 correct.append(dtype)
         return correct
 
-    def prefill_gflops(self) -> float:
-        """The kernel's GFLOP/s on a 64-row input (0 when it is unusable)."""
-        if self._prefill is None:
-            dtype = self.activation_dtype()
-            if dtype is None:
-                self._prefill = 0.0
-            else:
-                q, scale = self._probe(2048, 2048)
-                if self.bits == 4:
-                    q = pack_int4(q)
-                w, s = self.kernel_operands(q, scale, dtype)
-                x = torch.randn(PROBE_ROWS, 2048).to(dtype)
-                with torch.inference_mode():
-                    seconds = best_seconds(lambda: self.run(x, w, s))
-                self._prefill = 2.0 * PROBE_ROWS * 2048 * 2048 / seconds / 1e9
-        return self._prefill
+    def dequantized_prefill_is_faster(self, rows: int) -> bool:
+        """Whether fp32 GEMMs on dequantized blocks beat this kernel on a ``rows``-row prompt pass here.
 
-    def dequantized_prefill_is_faster(self) -> bool:
-        """Whether fp32 GEMMs on dequantized blocks beat this kernel on a prompt pass here."""
-        return cpu_gemm.GEMM_RATES.fp32_rate() > MARGIN * self.prefill_gflops()
+        The kernel's time grows with the rows as a matrix-vector product's does; the dequantized path pays
+        a fixed dequantization, then gains from the GEMM's reuse. Both are timed once, on 64 and 256 rows,
+        and compared by their straight-line fits; the kernel must be clearly faster to be chosen.
+        """
+        if self._prefill_fits is None:
+            self._prefill_fits = self._time_prefill_paths()
+        (kernel_a, kernel_b), (dequantized_a, dequantized_b) = self._prefill_fits
+        return not (kernel_a + kernel_b * rows) * MARGIN < dequantized_a + dequantized_b * rows
+
+    def _time_prefill_paths(self) -> tuple[tuple[float, float], tuple[float, float]]:
+        """(intercept, seconds per row) of the kernel and of the dequantized path, as the prompt pass runs
+        them. The two are timed in turn, so that a machine others are loading slows both alike (timed
+        minutes apart, a kernel 2x slower on 256 rows was once chosen)."""
+        dtype = self.activation_dtype()
+        if dtype is None:
+            return (float("inf"), 0.0), (0.0, 0.0)
+        out_features, in_features = 512, 2048
+        q, scale = self._probe(out_features, in_features)
+        probe = QuantizedLinear(in_features, out_features, self.bits, bias=False)
+        probe.set_quantized_weight(pack_int4(q) if self.bits == 4 else q)
+        probe.weight_scale = scale
+        if self.bits == 4 and probe.layout != CPU_INT4_LAYOUT:
+            return (float("inf"), 0.0), (0.0, 0.0)
+        operand = probe.kernel_scale(dtype)
+        align = INT4_LAYOUT.block if probe.layout == CPU_INT4_LAYOUT else 1
+        gen = torch.Generator().manual_seed(2)
+        sizes = (PROBE_ROWS, 4 * PROBE_ROWS)
+        inputs = [torch.randn(n, in_features, generator=gen) for n in sizes]
+        kernel_s = [float("inf")] * len(sizes)
+        dequantized_s = [float("inf")] * len(sizes)
+        def fill(buffer: Tensor, r0: int, r1: int) -> Tensor:
+            return _dequantize_rows_into(buffer, probe, r0, r1)
+
+        def kernel(x: Tensor) -> Tensor:
+            return self.run(x.to(dtype), probe.weight, operand).float() * scale
+
+        def dequantized(x: Tensor) -> Tensor:
+            return cpu_gemm.blocked_fp32_linear(x, out_features, fill, None, row_align=align)
+
+        with torch.inference_mode():
+            kernel(inputs[0]), dequantized(inputs[0])  # warm-up: first calls allocate
+            for _ in range(2):
+                for i, x in enumerate(inputs):
+                    kernel_s[i] = min(kernel_s[i], _seconds(partial(kernel, x)))
+                    dequantized_s[i] = min(dequantized_s[i], _seconds(partial(dequantized, x)))
+
+        def fit(times: list[float]) -> tuple[float, float]:
+            per_row = (times[1] - times[0]) / (sizes[1] - sizes[0])
+            return times[0] - per_row * sizes[0], per_row
+
+        return fit(kernel_s), fit(dequantized_s)
 
 
 class Int4CpuLayout:
@@ -279,6 +316,13 @@ class Int4CpuLayout:
         u[..., self._high_rows] = p >> 4
         return (u.transpose(1, 2).reshape(out_features, in_features).to(torch.int8) - 8)
 
+    def halves_split(self) -> bool:
+        """Whether each row block's first half sits in the low nibbles and its second in the high ones."""
+        half = self.block // 2
+        return bool(
+            torch.equal(self._low_rows, torch.arange(half)) and torch.equal(self._high_rows, torch.arange(half, self.block))
+        )
+
     def scales_and_zeros(self, scale: Tensor, in_features: int, dtype: torch.dtype) -> Tensor:
         """The kernel's [groups, out, 2] (scale, zero) tensor for ChatGLM's one scale per row (zero = 0)."""
         groups = in_features // self.group_size(in_features)
@@ -288,6 +332,12 @@ class Int4CpuLayout:
 
 INT4_LAYOUT = Int4CpuLayout()
 _KERNELS = {8: _CpuKernel(8), 4: _CpuKernel(4)}
+
+
+def _seconds(fn: Callable[[], object]) -> float:
+    t0 = time.perf_counter()
+    fn()
+    return time.perf_counter() - t0
 
 
 def cpu_kernel_dtype(bits: int) -> torch.dtype | None:
@@ -304,15 +354,55 @@ def _dequantized_rows(layer: QuantizedLinear, r0: int, r1: int, dtype: torch.dty
     return unpack_int4(layer.weight[r0:r1]).to(dtype) * scale
 
 
+def _dequantize_rows_into(buffer: Tensor, layer: QuantizedLinear, r0: int, r1: int) -> Tensor:
+    """Rows r0:r1 of the weight, dequantized to fp32 in ``buffer`` (a :data:`cpu_gemm.BlockFill`): the same
+    values as :func:`_dequantized_rows` (q * scale, one rounding), written in place with no temporary
+    larger than the packed rows."""
+    rows, in_features = r1 - r0, layer.in_features
+    scale = layer.weight_scale[r0:r1]
+    if layer.bits == 8:
+        w = buffer.view(rows, in_features).copy_(layer.weight[r0:r1])
+        return w.mul_(scale[:, None])
+    packed = layer.weight[r0:r1]
+    if layer.layout == CPU_INT4_LAYOUT:
+        return _unpack_cpu_int4_into(buffer, packed, scale, in_features)
+    # The ChatGLM layout: even column in the high nibble, odd in the low one.
+    pairs = buffer.view(rows, in_features // 2, 2)
+    pairs[..., 0].copy_(packed >> 4)  # arithmetic shift keeps the sign
+    pairs[..., 1].copy_(((packed & 0xF) ^ 8) - 8)
+    return buffer.view(rows, in_features).mul_(scale[:, None])
+
+
+def _unpack_cpu_int4_into(buffer: Tensor, packed: Tensor, scale: Tensor, in_features: int) -> Tensor:
+    """Rows in torch's packed int4 CPU layout, dequantized into ``buffer``. Where the layout puts the first
+    half of each row block in the low nibbles and the second half in the high ones (AVX2 and AVX-512
+    alike), each nibble plane is already the block's transpose: two contiguous copies give [blocks, in,
+    block] with no transpose, which ``blocked_fp32_linear`` multiplies batched."""
+    block = INT4_LAYOUT.block
+    half = block // 2
+    rows = packed.shape[0]
+    if not INT4_LAYOUT.halves_split():
+        w = buffer.view(rows, in_features).copy_(INT4_LAYOUT.unpack(packed))
+        return w.mul_(scale[:, None])
+    # A nibble holds q + 8; xor 0x88 turns both nibbles of a byte into q's 4-bit two's complement, which
+    # arithmetic shifts sign-extend (measured 2x faster than masking, subtracting and a transpose).
+    signed = packed.view(rows // block, in_features, half) ^ -0x78
+    u = buffer.view(rows // block, in_features, block)
+    u[..., half:].copy_(signed >> 4)
+    signed <<= 4
+    u[..., :half].copy_(signed >> 4)
+    return u.mul_(scale.view(rows // block, 1, block))
+
+
 def _cpu_quantized_linear(x: Tensor, layer: QuantizedLinear) -> Tensor:
     kernel = _KERNELS[layer.bits]
     kernel_ready = layer.bits == 8 or layer.layout == CPU_INT4_LAYOUT
     act = kernel.activation_dtype() if kernel_ready else None
-    if cpu_gemm.is_prompt_pass(x) and (act is None or kernel.dequantized_prefill_is_faster()):
+    if cpu_gemm.is_prompt_pass(x) and (act is None or kernel.dequantized_prefill_is_faster(x.numel() // x.shape[-1])):
         align = INT4_LAYOUT.block if layer.layout == CPU_INT4_LAYOUT else 1
         return cpu_gemm.blocked_fp32_linear(
-            x, layer.out_features, lambda r0, r1: _dequantized_rows(layer, r0, r1, torch.float32), layer.bias,
-            row_align=align,
+            x, layer.out_features, lambda buffer, r0, r1: _dequantize_rows_into(buffer, layer, r0, r1),
+            layer.bias, row_align=align,
         )
     if act is not None:
         x2 = x.reshape(-1, x.shape[-1]).to(act).contiguous()

@@ -1,0 +1,197 @@
+"""The CPU prompt pass: weight blocks upcast or dequantized into one reused fp32 buffer, int4 unpacked from
+torch's kernel layout without a transpose, bf16 attention values multiplied in fp32, and the choice between
+the fused kernel and dequantized blocks by prompt length. Correctness and memory only: speed is measured
+by bench/chatglm_decode.py.
+"""
+
+from __future__ import annotations
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from tests.chatglm_random import random_chatglm
+from workbench.chatglm import ChatGLMConfig, ChatGLMForConditionalGeneration, cpu_gemm
+from workbench.chatglm import quantization as q
+from workbench.chatglm.loading import current_rss_bytes
+
+MID = ChatGLMConfig(vocab_size=1536, hidden_size=1024, num_layers=4, num_attention_heads=16, inner_hidden_size=4096,
+                    bos_token_id=1160, eos_token_id=1161, mask_token_id=1156, gmask_token_id=1157)
+needs_int8_kernel = pytest.mark.skipif(q.cpu_kernel_dtype(8) is None, reason="no fused int8 CPU kernel here")
+
+
+def _quantized(out_features: int, in_features: int, bits: int, dtype: torch.dtype, layout: str) -> q.QuantizedLinear:
+    torch.manual_seed(out_features + bits)
+    layer = q.QuantizedLinear.from_linear(torch.nn.Linear(in_features, out_features).to(dtype), bits)
+    if layout == q.CHATGLM_LAYOUT and layer.layout != q.CHATGLM_LAYOUT:
+        layer.weight, layer.layout = layer.chatglm_weight(), q.CHATGLM_LAYOUT
+    assert layer.layout == layout
+    return layer
+
+
+def _layouts() -> list[tuple[int, str]]:
+    cases = [(8, q.CHATGLM_LAYOUT), (4, q.CHATGLM_LAYOUT)]
+    if q.cpu_kernel_dtype(4) is not None:
+        cases.append((4, q.CPU_INT4_LAYOUT))
+    return cases
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16])
+@pytest.mark.parametrize(("bits", "layout"), _layouts())
+def test_dequantizing_into_the_buffer_gives_the_dequantized_rows_bit_for_bit(bits: int, layout: str,
+                                                                             dtype: torch.dtype) -> None:
+    layer = _quantized(128, 96, bits, dtype, layout)
+    for r0, r1 in ((0, 128), (32, 96), (64, 128)):
+        buffer = torch.full(((r1 - r0) * 96,), float("nan"))
+        got = q._dequantize_rows_into(buffer, layer, r0, r1)
+        assert got.data_ptr() == buffer.data_ptr()
+        rows = got if got.dim() == 2 else got.permute(0, 2, 1).reshape(r1 - r0, 96)  # [groups, in, g] -> rows
+        expected = q.dequantize(layer.chatglm_weight()[r0:r1], layer.weight_scale[r0:r1], bits, torch.float32)
+        assert torch.equal(rows, expected), (r0, r1)
+
+
+@pytest.mark.parametrize(("bits", "layout"), _layouts())
+def test_blocked_prompt_pass_equals_the_dequantized_linear(monkeypatch, bits: int, layout: str) -> None:
+    layer = _quantized(256, 128, bits, torch.float32, layout)
+    monkeypatch.setattr(cpu_gemm, "UPCAST_BLOCK_ELEMENTS", 64 * 128)  # four blocks
+    x = torch.randn(2, 24, 128)
+    align = q.INT4_LAYOUT.block if layout == q.CPU_INT4_LAYOUT else 1
+    with torch.inference_mode():
+        got = cpu_gemm.blocked_fp32_linear(x, 256, lambda b, r0, r1: q._dequantize_rows_into(b, layer, r0, r1),
+                                           layer.bias, row_align=align)
+    expected = F.linear(x, q.dequantize(layer.chatglm_weight(), layer.weight_scale, bits, torch.float32), layer.bias)
+    assert got.shape == expected.shape
+    assert torch.allclose(got, expected, rtol=1e-5, atol=1e-5)
+
+
+def test_gradients_flow_through_the_blocked_prompt_pass(monkeypatch) -> None:
+    monkeypatch.setattr(cpu_gemm, "UPCAST_BLOCK_ELEMENTS", 16 * 64)
+    w = torch.randn(64, 64).to(torch.bfloat16).requires_grad_()
+    x = torch.randn(20, 64).to(torch.bfloat16).requires_grad_()
+    cpu_gemm.upcast_linear(x, w, None).float().square().sum().backward()
+    w_ref, x_ref = w.detach().float().requires_grad_(), x.detach().float().requires_grad_()
+    F.linear(x_ref, w_ref).to(torch.bfloat16).float().square().sum().backward()
+    assert torch.allclose(w.grad.float(), w_ref.grad, rtol=2e-2, atol=1e-1)
+    assert torch.allclose(x.grad.float(), x_ref.grad, rtol=2e-2, atol=1e-1)
+
+
+def _peak_growth_mb(fn) -> float:
+    try:
+        with open("/proc/self/clear_refs", "w", encoding="ascii") as fh:
+            fh.write("5")  # resets this process's VmHWM
+    except OSError:
+        pytest.skip("cannot reset the peak RSS here")
+    before = current_rss_bytes().get("VmRSS", 0)
+    fn()
+    return (current_rss_bytes().get("VmHWM", 0) - before) / 2**20
+
+
+@pytest.mark.parametrize("kind", ["bf16", "int8", "int4"])
+def test_prompt_pass_peak_memory_is_bounded_by_the_block_not_the_weight(kind: str) -> None:
+    out_features = in_features = 4096
+    torch.manual_seed(0)
+    linear = torch.nn.Linear(in_features, out_features).to(torch.bfloat16).requires_grad_(False)
+    layer = linear if kind == "bf16" else q.QuantizedLinear.from_linear(linear, 8 if kind == "int8" else 4)
+    x = torch.randn(1, 64, in_features).to(torch.bfloat16)
+
+    def prompt_pass() -> None:
+        with torch.inference_mode():
+            if kind == "bf16":
+                cpu_gemm.upcast_linear(x, layer.weight, layer.bias)
+            else:
+                cpu_gemm.blocked_fp32_linear(
+                    x, out_features, lambda b, r0, r1: q._dequantize_rows_into(b, layer, r0, r1), layer.bias,
+                    row_align=q.INT4_LAYOUT.block if layer.layout == q.CPU_INT4_LAYOUT else 1)
+
+    prompt_pass()  # the per-thread buffer exists from here on
+    growth = _peak_growth_mb(prompt_pass)
+    full_fp32_mb = out_features * in_features * 4 / 2**20  # 64 MB
+    block_mb = cpu_gemm.UPCAST_BLOCK_ELEMENTS * 4 / 2**20
+    activations_mb = 64 * (in_features + 2 * out_features) * 4 / 2**20
+    assert growth <= block_mb + activations_mb + 8, (growth, full_fp32_mb)
+    assert growth < full_fp32_mb / 4
+
+
+@needs_int8_kernel
+def test_the_kernel_or_dequantized_blocks_by_prompt_length(monkeypatch) -> None:
+    layer = _quantized(256, 128, 8, torch.float32, q.CHATGLM_LAYOUT)
+    # The kernel costs 1 per row, the blocks 100 up front and 0.1 per row; the kernel must be 15% faster
+    # to be chosen, so the blocks run from 96 rows on.
+    monkeypatch.setattr(q._KERNELS[8], "_prefill_fits", ((0.0, 1.0), (100.0, 0.1)))
+    blocked: list[int] = []
+    real = cpu_gemm.blocked_fp32_linear
+
+    def spy(x, *args, **kwargs):
+        blocked.append(x.shape[-2])
+        return real(x, *args, **kwargs)
+
+    monkeypatch.setattr(cpu_gemm, "blocked_fp32_linear", spy)
+    for rows in (cpu_gemm.PREFILL_MIN_ROWS, 64, 100, 130, 300):
+        with torch.inference_mode():
+            layer(torch.randn(1, rows, 128))
+    assert blocked == [100, 130, 300]
+
+
+def _greedy(model: ChatGLMForConditionalGeneration, length: int, seed: int, new: int = 10) -> torch.Tensor:
+    cfg = model.config
+    gen = torch.Generator().manual_seed(seed)
+    ids = torch.randint(6, min(cfg.mask_token_id, cfg.vocab_size) - 1, (1, length), generator=gen)
+    ids[0, -2], ids[0, -1] = cfg.gmask_token_id, cfg.bos_token_id
+    return model.generate(ids, max_new_tokens=new, eos_token_id=-1)
+
+
+def _dequantized_copy(model: ChatGLMForConditionalGeneration) -> ChatGLMForConditionalGeneration:
+    """The same model with every QuantizedLinear replaced by an fp32 Linear holding its dequantized weight."""
+    import copy
+
+    ref = copy.deepcopy(model)
+    for layer in ref.transformer.layers:
+        for name in q.QUANTIZED_LINEARS:
+            parent_name, _, attr = name.rpartition(".")
+            parent = layer.get_submodule(parent_name)
+            ql = getattr(parent, attr)
+            linear = torch.nn.Linear(ql.in_features, ql.out_features, bias=ql.bias is not None)
+            with torch.no_grad():
+                linear.weight.copy_(q.dequantize(ql.chatglm_weight(), ql.weight_scale, ql.bits, torch.float32))
+                if ql.bias is not None:
+                    linear.bias.copy_(ql.bias.float())
+            setattr(parent, attr, linear.to(ql.weight_scale.dtype))
+    return ref
+
+
+def _models(demo_models) -> list[ChatGLMForConditionalGeneration]:
+    return [ChatGLMForConditionalGeneration.from_pretrained(demo_models.v2_path), random_chatglm(MID, seed=5)]
+
+
+@pytest.mark.parametrize("bits", [8, 4])
+def test_quantized_prompt_pass_keeps_the_greedy_output_of_the_dequantized_model(monkeypatch, demo_models,
+                                                                                bits: int) -> None:
+    monkeypatch.setattr(cpu_gemm, "UPCAST_BLOCK_ELEMENTS", 256 * 1024)  # several blocks per weight
+    for model in _models(demo_models):
+        model.quantize(bits)
+        monkeypatch.setattr(q._KERNELS[bits], "_prefill_fits", ((1.0, 1.0), (0.0, 0.0)))  # always the blocks
+        reference = _dequantized_copy(model)
+        for length, seed in ((cpu_gemm.PREFILL_MIN_ROWS + 7, 1), (90, 2)):
+            assert torch.equal(_greedy(model, length, seed), _greedy(reference, length, seed)), (bits, length)
+
+
+def test_bf16_prompt_attention_in_fp32_keeps_greedy_output(monkeypatch, demo_models) -> None:
+    for model in _models(demo_models):
+        model = model.to(torch.bfloat16)
+        for length, seed in ((cpu_gemm.PREFILL_MIN_ROWS + 7, 3), (120, 4)):
+            monkeypatch.setattr(cpu_gemm.GEMM_RATES, "_rates", {torch.float32: 1.0, torch.bfloat16: 50.0})
+            today = _greedy(model, length, seed)  # bf16 GEMMs and bf16 attention throughout
+            monkeypatch.setattr(cpu_gemm.GEMM_RATES, "_rates", {torch.float32: 50.0, torch.bfloat16: 1.0})
+            assert cpu_gemm.upcast_bf16_prompt(torch.zeros(1, dtype=torch.bfloat16))
+            assert torch.equal(_greedy(model, length, seed), today), (model.config.hidden_size, length)
+
+
+def test_the_buffer_first_filled_in_inference_mode_serves_no_grad_callers_too() -> None:
+    w = torch.randn(64, 48).to(torch.bfloat16)
+    x = torch.randn(20, 48).to(torch.bfloat16)
+    cpu_gemm._WORKSPACE.buffer = torch.empty(0)  # this thread's buffer is created by the next call
+    with torch.inference_mode():
+        first = cpu_gemm.upcast_linear(x, w, None)
+    with torch.no_grad():
+        again = cpu_gemm.upcast_linear(x, w, None)
+    assert torch.equal(first, again)
