@@ -406,14 +406,13 @@ def _flagged_assignment(s: Session, item_id: int, username: str) -> Assignment:
 
 def _rater(s: Session, username: str, item_id: int) -> int:
     """The id of the annotator an item may be handed to; :class:`InputError` saying why not otherwise."""
-    from workbench.access import allows
     from workbench.store.schema import User
 
     name = username.strip()
     row = s.execute(select(User.id, User.role, User.active).where(User.username == name)).first()
     if row is None:
         raise InputError(f"no user named {name}")
-    if not row.active or not allows(row.role, Permission.RATE):
+    if not row.active or not CurrentUser(row.id, name, row.role).can(Permission.RATE):
         raise InputError(f"{name} may not rate")
     if s.scalar(select(Assignment.id).where(Assignment.item_id == item_id, Assignment.user_id == row.id)):
         raise InputError(f"{name} already has item #{item_id}")
