@@ -244,8 +244,9 @@ def build_rate_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
                 release_btn = ui.make(gr.Button, value=K("rate.release"), size="sm", scale=1)
             # Settle a flag: hand the item to an annotator, put it back in the pool, or retire it.
             with gr.Row():
+                # Custom values reach the handler, which checks them itself (and the role first).
                 review_pick = ui.make(gr.Dropdown, choices=[], value=None, label=K("rate.flag_review.pick"),
-                                      elem_id="rate-review-pick", scale=3)
+                                      allow_custom_value=True, elem_id="rate-review-pick", scale=3)
                 review_user = ui.make(gr.Textbox, label=K("rate.flag_review.target"), elem_id="rate-review-user",
                                       scale=2)
             with gr.Row():
