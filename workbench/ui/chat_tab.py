@@ -447,9 +447,10 @@ def build_chat_tab(svc: Services, state: gr.State, ui: Localizer) -> dict[str, A
     send_evt = dict(fn=on_send, inputs=[state, msg], outputs=all_outputs, **generating)
     send_btn.click(**send_evt, api_name="send")
     msg.submit(**send_evt, api_name=False)
-    # Queued (its own unlimited group, so it never waits behind a generation): Gradio shows a handler's
+    # Queued, in a group of its own so it never waits behind a generation: Gradio shows a handler's
     # gr.Info only for queued events, and the notice is how the user learns the Stop took.
-    stop_btn.click(on_stop, None, None, api_name="stop", concurrency_id="stop", concurrency_limit=None)
+    stop_btn.click(on_stop, None, None, api_name="stop", concurrency_id="stop",
+                   concurrency_limit=svc.config.server.concurrency_limit)
     regen_all.click(on_regenerate(svc.columns), [state], all_outputs, api_name="regenerate_all", **generating)
     new_evt = dict(fn=on_new, inputs=[state], outputs=all_outputs)
     new_btn.click(**new_evt, api_name="new_dialogue")

@@ -783,7 +783,7 @@ def build_rate_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
     admin_refresh.click(on_team, None, [team, flags], api_name="rate_team")
     release_btn.click(on_release, [release_user], [team, flags], api_name="rate_release")
     # The choices follow the flags table however it was filled (page load, Refresh, a release, a review).
-    flags.change(on_review_list, None, [review_pick], api_name=False, show_progress="hidden")
+    flags.change(on_review_list, None, [review_pick], api_visibility="private", show_progress="hidden")
     for action, button in review_buttons.items():
         button.click(on_review(action), [review_pick, review_user], [team, flags, review_pick],
                      api_name=f"rate_team_review_{action}")
