@@ -66,6 +66,14 @@ class BatchRunStatus(StrEnum):
     INTERRUPTED = "interrupted"
 
 
+class FlagAction(StrEnum):
+    """What an admin did with an item an annotator flagged as broken (``flag_reviews.action``)."""
+
+    REASSIGNED = "reassigned"  # handed to another annotator
+    POOL = "pool"              # back to the queue, for anyone but who flagged it
+    RETIRED = "retired"        # out of the rating queue for everyone
+
+
 #: The statuses of a finished reply a column can go on from (an error is not part of the thread).
 FINAL_STATUSES: tuple[GenerationStatus, ...] = (GenerationStatus.OK, GenerationStatus.STOPPED)
 

@@ -28,6 +28,7 @@ from workbench.store.greetings import not_greeting
 from workbench.store.schema import (
     Assignment,
     Dialogue,
+    FlagReview,
     Generation,
     Preference,
     QueueItem,
@@ -40,6 +41,7 @@ from workbench.vocab import GREETING_ROUTE as GREETING_ROUTE  # noqa: I001 (re-e
 from workbench.vocab import (
     TURN_TYPE_QUESTION,
     AnswerStatus,
+    FlagAction,
     GenerationStatus,
 )
 
@@ -307,7 +309,7 @@ def take_next(s: Session, user: CurrentUser, k: int, gold_rate: float = 0.0) -> 
     while attempts < _MAX_CLAIM_ATTEMPTS:
         candidates = list(s.scalars(
             select(QueueItem).outerjoin(taken, taken.c.item_id == QueueItem.id)
-            .where(n < k, QueueItem.id.not_in(mine), not_from_own_chats(user))
+            .where(n < k, QueueItem.id.not_in(mine), not_from_own_chats(user), not_offered_to(user))
             .order_by(n.desc(), QueueItem.id).limit(16)
         ))
         if not candidates:
@@ -389,6 +391,73 @@ def flagged_items(s: Session, user: CurrentUser) -> list[FlaggedItem]:
     ).all()
     # the query keeps only flagged rows: flagged_at is set on every one
     return [FlaggedItem(i, d, t, u, r or "", f) for i, d, t, u, r, f in rows if f is not None]
+
+
+def _flagged_assignment(s: Session, item_id: int, username: str) -> Assignment:
+    from workbench.store.schema import User
+
+    a = s.scalars(select(Assignment).join(User, User.id == Assignment.user_id)
+                  .where(Assignment.item_id == item_id, User.username == username.strip(),
+                         Assignment.flagged_at.is_not(None))).first()
+    if a is None:
+        raise InputError(f"item #{item_id} has no open flag by {username.strip()}")
+    return a
+
+
+def _rater(s: Session, username: str, item_id: int) -> int:
+    """The id of the annotator an item may be handed to; :class:`InputError` saying why not otherwise."""
+    from workbench.store.schema import User
+
+    name = username.strip()
+    row = s.execute(select(User.id, User.role, User.active).where(User.username == name)).first()
+    if row is None:
+        raise InputError(f"no user named {name}")
+    if not row.active or not CurrentUser(row.id, name, row.role).can(Permission.RATE):
+        raise InputError(f"{name} may not rate")
+    if s.scalar(select(Assignment.id).where(Assignment.item_id == item_id, Assignment.user_id == row.id)):
+        raise InputError(f"{name} already has item #{item_id}")
+    author = s.scalar(select(Dialogue.created_by).join(QueueItem, QueueItem.dialogue_id == Dialogue.id)
+                      .where(QueueItem.id == item_id, Dialogue.source != "dataset"))
+    if author == row.id:
+        raise InputError(f"{name} held this dialogue in Chat and cannot rate it blind")
+    return row.id
+
+
+def review_flag(s: Session, admin: CurrentUser, item_id: int, flagged_by: str, action: FlagAction,
+                assign_to: str | None = None) -> FlagReview:
+    """Settle a flag: hand the item to ``assign_to``, put it back in the pool, or retire it; admins only.
+
+    The flag (who, why, when) moves to a :class:`FlagReview` with the decision, and the flagged slot is
+    freed: the new annotator takes that slot (in its counterbalanced order), or anyone may (the pool). The
+    one who flagged it never gets it again, and a retired item is given to nobody.
+    """
+    require_permission(admin, Permission.TEAM, "only an admin can review flagged items")
+    action = FlagAction(action)
+    a = _flagged_assignment(s, item_id, flagged_by)
+    target = _rater(s, assign_to or "", item_id) if action == FlagAction.REASSIGNED else None
+    review = FlagReview(item_id=item_id, flagged_by=a.user_id, reason=a.flag_reason or "",
+                        flagged_at=a.flagged_at, action=action, assigned_to=target, reviewed_by=admin.id)
+    slot, order = a.slot, list(a.display_order)
+    s.add(review)
+    s.delete(a)
+    s.flush()  # the slot is free before the new annotator takes it
+    if target is not None:
+        s.add(Assignment(item_id=item_id, user_id=target, slot=slot, display_order=order))
+    if action == FlagAction.RETIRED:
+        # Nobody rates it any more: open (unsubmitted) holds go; submitted answers and drafts stay stored.
+        for held in s.scalars(select(Assignment).where(Assignment.item_id == item_id,
+                                                       Assignment.completed_at.is_(None),
+                                                       Assignment.flagged_at.is_(None))):
+            s.delete(held)
+    s.flush()
+    return review
+
+
+def not_offered_to(user: CurrentUser):
+    """Items never offered to ``user``: retired ones, and the ones they flagged as broken (once settled)."""
+    settled = select(FlagReview.item_id).where((FlagReview.action == FlagAction.RETIRED)
+                                               | (FlagReview.flagged_by == user.id))
+    return QueueItem.id.not_in(settled)
 
 
 def previous_item(s: Session, user: CurrentUser, current_item_id: int | None) -> int | None:
@@ -528,7 +597,8 @@ def progress(s: Session, user: CurrentUser, k: int) -> Progress:
         select(func.count(Assignment.id)).where(Assignment.completed_at.is_not(None)).scalar_subquery(),
         select(func.count(QueueItem.id)).select_from(QueueItem)
         .outerjoin(per_item, per_item.c.item_id == QueueItem.id)
-        .where(n_taken < k, QueueItem.id.not_in(mine), not_from_own_chats(user)).scalar_subquery(),
+        .where(n_taken < k, QueueItem.id.not_in(mine), not_from_own_chats(user), not_offered_to(user))
+        .scalar_subquery(),
         select(func.count()).select_from(per_item).where(per_item.c.done >= k).scalar_subquery(),
     )).one()
     total, mine_done, mine_open, slots_done, available, items_done = (int(v or 0) for v in row)

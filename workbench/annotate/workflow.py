@@ -20,6 +20,7 @@ from workbench.annotate.rubric import Rubric
 from workbench.auth import CurrentUser
 from workbench.errors import WorkbenchError
 from workbench.store.engine import Store
+from workbench.vocab import FlagAction
 
 #: what the caller makes of the item it submits: (generation id -> form, the preference or None)
 Answers = Callable[[ItemView], tuple[Mapping[int, RatingForm], PreferenceForm | None]]
@@ -173,6 +174,13 @@ def team(store: Store, user: CurrentUser) -> tuple[list[queue.AnnotatorProgress]
     """The team view (admins): each annotator's progress, and the items flagged as broken."""
     with store.read() as s:
         return queue.annotator_progress(s, user), queue.flagged_items(s, user)
+
+
+def review_flag(store: Store, admin: CurrentUser, item_id: int, flagged_by: str, action: FlagAction,
+                assign_to: str | None = None) -> FlagAction:
+    """Settle the flag ``flagged_by`` raised on an item (see :func:`queue.review_flag`); admins only."""
+    with store.session() as s:
+        return queue.review_flag(s, admin, item_id, flagged_by, action, assign_to).action
 
 
 def release_open(store: Store, admin: CurrentUser, username: str) -> int:

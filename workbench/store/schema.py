@@ -31,6 +31,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from workbench.vocab import (
     AnswerStatus,
     BatchRunStatus,
+    FlagAction,
     GenerationStatus,
     PreferenceOutcome,
     TurnType,
@@ -298,6 +299,22 @@ class Assignment(Base):
     skipped_at: Mapped[datetime | None] = mapped_column(DateTime)
     flagged_at: Mapped[datetime | None] = mapped_column(DateTime)
     flag_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class FlagReview(Base):
+    """An admin's decision on a flagged item, keeping the flag itself (who, why, when) once the flagged
+    assignment is gone: the item went to ``assigned_to``, back to the pool, or was retired."""
+
+    __tablename__ = "flag_reviews"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("queue_items.id", ondelete="CASCADE"), index=True)
+    flagged_by: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    reason: Mapped[str] = mapped_column(Text)
+    flagged_at: Mapped[datetime] = mapped_column(DateTime)
+    action: Mapped[FlagAction] = mapped_column(db_enum(FlagAction, "flag_action", 20))
+    assigned_to: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    reviewed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    reviewed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
 class GoldAnswer(Base):

@@ -7,6 +7,7 @@ Every text is in the session's language (:mod:`workbench.ui.i18n`).
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
 from collections import defaultdict
@@ -75,6 +76,11 @@ class RunControl:
             for j in self._jobs[session]:
                 j.stop.set()
             return len(self._jobs[session])
+
+
+def browser_key(database_url: str) -> str:
+    """The key the browser's remembered dialogue number is encrypted with: one per store, across restarts."""
+    return hashlib.sha256(f"{BROWSER_KEY}\0{database_url}".encode()).hexdigest()
 
 
 def stopped_marker(lang: str) -> str:
@@ -192,7 +198,9 @@ def build_chat_tab(svc: Services, state: gr.State, ui: Localizer) -> dict[str, A
             open_number = ui.make(gr.Textbox, label=K("chat.history.number"), elem_id="open-dialogue-number",
                                   scale=2)
             open_btn = ui.make(gr.Button, value=K("chat.history.open"), size="sm", elem_id="open-dialogue", scale=1)
-    remembered = gr.BrowserState(None, storage_key=BROWSER_KEY)
+    # The number is no secret (every load checks the user may open it, chat_dialogues.access): a key that is
+    # stable for the store, rather than Gradio's random one per start, keeps it readable after a restart.
+    remembered = gr.BrowserState(None, storage_key=BROWSER_KEY, secret=browser_key(svc.config.effective_database_url))
 
     column_outputs = [c for v in views for c in (v.chatbot, v.status, v.model_input, v.route, v.preview_input,
                                                  v.preview_route)]
@@ -439,7 +447,10 @@ def build_chat_tab(svc: Services, state: gr.State, ui: Localizer) -> dict[str, A
     send_evt = dict(fn=on_send, inputs=[state, msg], outputs=all_outputs, **generating)
     send_btn.click(**send_evt, api_name="send")
     msg.submit(**send_evt, api_name=False)
-    stop_btn.click(on_stop, None, None, queue=False, api_name="stop")
+    # Queued, in a group of its own so it never waits behind a generation: Gradio shows a handler's
+    # gr.Info only for queued events, and the notice is how the user learns the Stop took.
+    stop_btn.click(on_stop, None, None, api_name="stop", concurrency_id="stop",
+                   concurrency_limit=svc.config.server.concurrency_limit)
     regen_all.click(on_regenerate(svc.columns), [state], all_outputs, api_name="regenerate_all", **generating)
     new_evt = dict(fn=on_new, inputs=[state], outputs=all_outputs)
     new_btn.click(**new_evt, api_name="new_dialogue")

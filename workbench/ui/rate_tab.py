@@ -41,7 +41,7 @@ from workbench.ui.i18n import K, Localizer
 from workbench.ui.rate_shortcuts import shortcuts_help
 from workbench.ui.reply_diff import diff_html
 from workbench.ui.text import TEXT_CHATBOT, as_text, as_toast, text_messages
-from workbench.vocab import PreferenceOutcome
+from workbench.vocab import FlagAction, PreferenceOutcome
 
 log = logging.getLogger(__name__)
 
@@ -242,6 +242,17 @@ def build_rate_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
                 release_user = ui.make(gr.Textbox, label=K("rate.release_user"), scale=3,
                                        elem_id="rate-release-user")
                 release_btn = ui.make(gr.Button, value=K("rate.release"), size="sm", scale=1)
+            # Settle a flag: hand the item to an annotator, put it back in the pool, or retire it.
+            with gr.Row():
+                # Custom values reach the handler, which checks them itself (and the role first).
+                review_pick = ui.make(gr.Dropdown, choices=[], value=None, label=K("rate.flag_review.pick"),
+                                      allow_custom_value=True, elem_id="rate-review-pick", scale=3)
+                review_user = ui.make(gr.Textbox, label=K("rate.flag_review.target"), elem_id="rate-review-user",
+                                      scale=2)
+            with gr.Row():
+                review_buttons = {action: ui.make(gr.Button, value=K(f"rate.flag_review.{action}"), size="sm",
+                                                  elem_id=f"rate-review-{action}")
+                                  for action in FlagAction}
 
     nav_buttons = [back_btn, skip_btn, submit_btn, flag_btn]
     item_outputs: list[Any] = [st, item_ref, info_md, history, pref, ranking, saved_md, progress_md, revealed_md, ack,
@@ -624,7 +635,10 @@ def build_rate_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
         return render(user, state, screen, lang)
 
     def team_rows(user: CurrentUser) -> tuple[list[list[Any]], list[list[Any]]]:
-        rows, flagged = workflow.team(svc.store, user)
+        return team_tables(*workflow.team(svc.store, user))
+
+    def team_tables(rows: list[queue.AnnotatorProgress], flagged: list[queue.FlaggedItem],
+                    ) -> tuple[list[list[Any]], list[list[Any]]]:
         return ([[r.username, r.completed, r.open] for r in rows],
                 [[f.item_id, f.username, f.reason, f"{f.flagged_at:%Y-%m-%d %H:%M}"] for f in flagged])
 
@@ -634,6 +648,42 @@ def build_rate_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
             return team_rows(user)
         except AuthError as e:
             raise gr.Error(as_toast(e)) from None
+
+    def review_choices(flagged: list[queue.FlaggedItem], lang: str) -> list[tuple[str, str]]:
+        """One choice per open flag; the value names the item and who flagged it (``"12:ann"``)."""
+        return [(i18n.t("rate.flag_review.choice", lang, item=f.item_id, user=f.username,
+                        reason=f.reason if len(f.reason) <= 40 else f.reason[:39] + "…"),
+                 f"{f.item_id}:{f.username}") for f in flagged]
+
+    def on_review_list(request: gr.Request):
+        user = user_of(request, Permission.TEAM)
+        try:
+            _rows, flagged = workflow.team(svc.store, user)
+        except AuthError as e:
+            raise gr.Error(as_toast(e)) from None
+        return gr.update(choices=review_choices(flagged, i18n.language(request)), value=None)
+
+    def on_review(action: FlagAction):
+        def handler(choice: str | None, target: str | None, request: gr.Request):
+            user = user_of(request, Permission.TEAM)
+            lang = i18n.language(request)
+            item_text, _, flagged_by = (choice or "").partition(":")
+            if not item_text.isdigit() or not flagged_by:
+                gr.Warning(as_toast(i18n.t("rate.flag_review.none", lang)))
+                return gr.update(), gr.update(), gr.update()
+            try:
+                workflow.review_flag(svc.store, user, int(item_text), flagged_by, action, target)
+                progress_rows, open_flags = workflow.team(svc.store, user)
+            except AuthError as e:
+                raise gr.Error(as_toast(e)) from None
+            except WorkbenchError as e:
+                warn(e, lang)
+                return gr.update(), gr.update(), gr.update()
+            gr.Info(as_toast(i18n.t(f"rate.flag_review.done.{action}", lang, item=item_text,
+                                    user=(target or "").strip())))
+            return (*team_tables(progress_rows, open_flags),
+                    gr.update(choices=review_choices(open_flags, lang), value=None))
+        return handler
 
     def on_release(username: str, request: gr.Request):
         user = user_of(request, Permission.TEAM)
@@ -732,6 +782,11 @@ def build_rate_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
     reveal.input(on_reveal, [st, reveal], item_outputs, api_name="rate_reveal")
     admin_refresh.click(on_team, None, [team, flags], api_name="rate_team")
     release_btn.click(on_release, [release_user], [team, flags], api_name="rate_release")
+    # The choices follow the flags table however it was filled (page load, Refresh, a release, a review).
+    flags.change(on_review_list, None, [review_pick], api_visibility="private", show_progress="hidden")
+    for action, button in review_buttons.items():
+        button.click(on_review(action), [review_pick, review_user], [team, flags, review_pick],
+                     api_name=f"rate_team_review_{action}")
     # triggers=None with no inputs = run once when the page loads: restores the open item and its draft.
     load_outputs = [*item_outputs, admin_box, team_box, reveal, diff_toggle, mine_dd, shortcuts_md, guidelines_md,
                     team, flags]

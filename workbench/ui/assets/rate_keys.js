@@ -105,6 +105,29 @@
       setFocus(null);
     }
   }, true);
+  // A reply's letter: identical replies share one box, headed by the whole group ("Reply A=C"), and one
+  // preference choice valued by the group's first letter, so every member's letter must find the group.
+  const groupOf = (letter) => {
+    for (let i = 0; ; i++) {
+      const col = document.getElementById('rate-col-' + i);
+      if (!col) return null;
+      const header = document.getElementById('rate-header-' + i);
+      if (!visible(col) || !header) continue;
+      const label = header.innerText.match(/(?:^|\s)([A-Z](?:=[A-Z])*)(?=\s|$)/);
+      const members = label ? label[1].split('=') : [];
+      if (members.includes(letter)) return {col, members};
+    }
+  };
+  const preferReply = (letter) => {
+    const group = groupOf(letter);
+    const pref = document.getElementById('rate-pref');
+    const picked = group ? group.members.some(m => pick(pref, m)) : pick(pref, letter);
+    if (!group) return picked;
+    // Then rate that reply: its first axis takes the focus.
+    const first = Array.from(group.col.querySelectorAll('.rate-axis')).find(visible);
+    if (first) setFocus(first);
+    return true;
+  };
   const click = (id) => { const b = ready(id); if (b) b.click(); return !!b; };
   document.addEventListener('keydown', (ev) => {
     if (!visible(document.getElementById('rate-submit'))) return;
@@ -138,7 +161,7 @@
       if (sug && tt && pick(tt, sug.dataset.key) && current() === tt) move(1);
     } else if (k === 't' || k === 'T') pick(document.getElementById('rate-pref'), 'tie');
     else if (k === 'x' || k === 'X') pick(document.getElementById('rate-pref'), 'all_bad');
-    else if (/^[a-zA-Z]$/.test(k)) done = pick(document.getElementById('rate-pref'), k.toUpperCase());
+    else if (/^[a-zA-Z]$/.test(k)) done = preferReply(k.toUpperCase());
     else done = false;
     if (done) ev.preventDefault();
   });

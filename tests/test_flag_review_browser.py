@@ -1,0 +1,100 @@
+"""Chromium, in Chinese and English: an admin sees the flagged items with their reasons in the Rate tab's team
+panel and hands one to another annotator, puts one back in the pool, retires one; an annotator has no such
+panel, and the server refuses their direct call."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+from rate_ui_support import TIMEOUT_MS, add_item, open_rate_tab, rate_server
+from sqlalchemy import select
+
+from tests.browser import launch, require_chromium
+from tests.ui_server import client
+from workbench.annotate import workflow
+from workbench.auth import CurrentUser
+from workbench.store.schema import Assignment, FlagReview, User
+from workbench.ui import i18n
+from workbench.vocab import FlagAction
+
+pytestmark = pytest.mark.browser
+
+
+def _user(svc, name: str) -> CurrentUser:
+    with svc.store.read() as s:
+        u = s.scalars(select(User).where(User.username == name)).one()
+        return CurrentUser(u.id, u.username, u.role)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_an_admin_settles_flags_an_annotator_cannot(tmp_path, lang):
+    from playwright.sync_api import sync_playwright
+
+    require_chromium()
+    t = lambda key, **f: i18n.t(key, lang, **f)  # noqa: E731
+    with rate_server(tmp_path, users=("ann", "bob"), admins=("boss",)) as (svc, url):
+        for i in range(3):
+            add_item(svc.store, [f"回复{i}甲", f"回复{i}乙"])
+        ann = _user(svc, "ann")
+        # ann takes and flags all three items (through the same service the Flag button calls).
+        items = []
+        for i in range(3):
+            claim = workflow.claim_next(svc.store, ann, 1)
+            assert claim is not None
+            workflow.flag(svc.store, ann, claim.item_id, f"第{i}条回复被截断 <b>x</b>")
+            items.append(claim.item_id)
+
+        with sync_playwright() as pw:
+            browser = launch(pw)
+            # An annotator: no admin panel, and the server refuses the review endpoint.
+            actx, annotator = open_rate_tab(browser, url, "bob", lang)
+            expect(annotator.locator("#rate-review-pick")).to_have_count(0)
+            expect(annotator.locator("#rate-team-box")).to_have_count(0)
+            actx.close()
+            bob_client = client(url, auth=("bob", "secret-pass-bob"))
+            with pytest.raises(Exception, match="only an admin"):
+                bob_client.predict(f"{items[0]}:ann", "bob", api_name="/rate_team_review_reassigned")
+
+            ctx, admin = open_rate_tab(browser, url, "boss", lang)
+            if not admin.locator("#rate-team-refresh").is_visible():
+                admin.get_by_text(t("rate.admin"), exact=True).click()
+            admin.locator("#rate-team-refresh").click()
+            flags = admin.locator("#rate-flags")
+            for i in range(3):
+                expect(flags).to_contain_text(f"第{i}条回复被截断", timeout=TIMEOUT_MS)
+
+            def pick(item_id: int) -> None:
+                admin.locator("#rate-review-pick input").click()
+                admin.get_by_role("option", name=f"#{item_id} · ann").click()
+
+            # Hand the first to bob: he holds it now, in ann's freed slot.
+            pick(items[0])
+            admin.locator("#rate-review-user input, #rate-review-user textarea").first.fill("bob")
+            admin.locator("#rate-review-reassigned").click()
+            expect(admin.get_by_text(t("rate.flag_review.done.reassigned", item=items[0], user="bob"))).to_be_visible(
+                timeout=TIMEOUT_MS)
+            expect(flags).not_to_contain_text("第0条", timeout=TIMEOUT_MS)
+            # An unknown annotator is refused with a message in the session's language, and nothing changes.
+            pick(items[1])
+            admin.locator("#rate-review-user input, #rate-review-user textarea").first.fill("nobody")
+            admin.locator("#rate-review-reassigned").click()
+            refusal = i18n.catalogue().translate("no user named nobody", lang)
+            expect(admin.get_by_text(refusal)).to_be_visible(timeout=TIMEOUT_MS)
+            expect(flags).to_contain_text("第1条")
+            # Back to the pool, and retire.
+            pick(items[1])
+            admin.locator("#rate-review-pool").click()
+            expect(flags).not_to_contain_text("第1条", timeout=TIMEOUT_MS)
+            pick(items[2])
+            admin.locator("#rate-review-retired").click()
+            expect(flags).not_to_contain_text("第2条", timeout=TIMEOUT_MS)
+            ctx.close()
+            browser.close()
+
+        with svc.store.read() as s:
+            bob_id = _user(svc, "bob").id
+            held = {a.item_id: a.user_id for a in s.scalars(select(Assignment))}
+            decisions = {r.item_id: (r.action, r.assigned_to) for r in s.scalars(select(FlagReview))}
+        assert held == {items[0]: bob_id}
+        assert decisions == {items[0]: (FlagAction.REASSIGNED, bob_id), items[1]: (FlagAction.POOL, None),
+                             items[2]: (FlagAction.RETIRED, None)}
