@@ -5,7 +5,9 @@ three replies each, signs one annotator in with Debian's Chromium and rates ever
 annotator does: per reply Y (accept the suggested turn type), a score and N/A, then A (best) and Enter.
 
 * ``key_to_next_item_ms``: from the Enter keydown (a capturing listener's ``performance.now()``) to the first
-  animation frame whose item line shows another item: the submit stored, the next item claimed, sent and drawn.
+  animation frame whose item line shows another item number: the submit stored, the next item claimed, sent and
+  drawn. (Until this was fixed the probe compared the line's whole text, so the timer of a progress overlay
+  drawn into the line counted as "the next item": earlier figures measured that overlay, not the item.)
 * baseline, measured in the same run and page: the H key (highlight differences) to the first frame showing
   the diff: one round trip of a light event through the same queue, login check and item read, so
   ``ratio_p50`` = key-to-next p50 / baseline p50 separates the submit's own work from the page and the machine.
@@ -36,7 +38,7 @@ from rate_ui_support import add_item, item_shown, open_rate_tab, rate_server, wa
 from tests.browser import launch  # noqa: E402
 
 #: installed in the page: keydown times (capture phase, before the app's own handler) and frame polling
-PROBE_JS = """() => {
+PROBE_JS = r"""() => {
   if (window.__probe) return;
   window.__probe = {samples: {next: [], diff: []}};
   const text = (sel) => { const e = document.querySelector(sel); return e ? e.innerText : ''; };
@@ -51,8 +53,10 @@ PROBE_JS = """() => {
   };
   document.addEventListener('keydown', (ev) => {
     if (ev.key === 'Enter') {
-      const before = text('#rate-item-info');
-      watch('next', () => text('#rate-item-info') !== before);
+      // The item's number, not the whole line: a progress overlay's running timer also changes the line's text.
+      const item = () => (text('#rate-item-info').match(/#(\d+)/) || [])[1];
+      const before = item();
+      watch('next', () => item() !== before);
     } else if (ev.key === 'h') {
       const before = shown('#rate-diff-0');
       watch('diff', () => shown('#rate-diff-0') !== before);

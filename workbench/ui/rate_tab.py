@@ -259,6 +259,8 @@ def build_rate_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
                                *nav_buttons]
     for w in widgets:
         item_outputs += [w.box, w.header, w.reply, w.diff, w.own_history, w.suggestion, w.rank, *w.form_inputs]
+    #: what the annotator changes on the page (so what this session last sent says nothing of what it shows)
+    answer_widgets = {pref, ranking, *(c for w in widgets for c in w.form_inputs)}
 
     # ---------------------------------------------------------------------------------------------
     def user_of(request: gr.Request | None, permission: Permission = Permission.RATE) -> CurrentUser:
@@ -316,9 +318,10 @@ def build_rate_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
 
 
     def render(user: CurrentUser, state: dict, screen: workflow.Screen, lang: str, note: str = "", *,
-               answers: bool = True) -> dict[Any, Any]:
+               answers: bool = True, typed: dict[Any, Any] | None = None) -> dict[Any, Any]:
         """Updates showing ``screen``'s item; ``answers=False`` leaves the answer widgets as they are (after
-        a submit of the item on screen)."""
+        a submit of the item on screen). Only what the page does not show already is sent (:func:`changed_only`);
+        ``typed``: the answer widgets' values on the page (a submit's inputs)."""
         item = screen.item
         shown_before = int(state.get("shown") or 0)
         groups = item.groups if item is not None else ()
@@ -335,7 +338,7 @@ def build_rate_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
         if item is None:
             out.update({info_md: i18n.t("rate.none_open", lang), history: [],
                         pref: gr.update(choices=[], value=None), ranking: ""})
-            return out
+            return changed_only(out, state, typed)
         reveal_names = user.can(Permission.SEE_MODELS) and state.get("reveal")
         mine, p = screen.ratings, screen.preference
         status = i18n.t("rate.status.submitted" if item.completed else "rate.status.open", lang)
@@ -390,7 +393,32 @@ def build_rate_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
             out[w.safety] = bool(f.safety_flag) if f else False
             out[w.comment] = (f.comment or "") if f else ""
             out[w.corrected] = (f.corrected_reply or "") if f else ""
-        return out
+        return changed_only(out, state, typed)
+
+    def changed_only(out: dict[Any, Any], state: dict, typed: dict[Any, Any] | None) -> dict[Any, Any]:
+        """``out`` less the updates the page already shows; records in ``state`` (``out[st]``) what it shows.
+
+        The page applies each update one component at a time: a submit that rewrote ~60 components took
+        seconds to draw under load, where the next item usually changes a third of them. Display-only
+        components are compared with what this session last sent them; the answer widgets (which the
+        annotator changes) with ``typed``, their values on the page, and are always sent without it.
+        """
+        sent = dict(state.get("sent") or {})
+        kept: dict[Any, Any] = {}
+        for component, update in out.items():
+            if component is st:
+                kept[component] = update
+                continue
+            fingerprint = json.dumps(update, sort_keys=True, default=repr, ensure_ascii=False)
+            if component in answer_widgets:
+                if typed is None or component not in typed or isinstance(update, dict) \
+                        or typed[component] != update:
+                    kept[component] = update
+            elif sent.get(component._id) != fingerprint:
+                kept[component] = update
+                sent[component._id] = fingerprint
+        state["sent"] = sent
+        return kept
 
     def diff_update(groups: tuple[tuple[ReplyView, ...], ...], i: int, lang: str, on: bool) -> Any:
         if not on:
@@ -604,7 +632,11 @@ def build_rate_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
         else:
             if result.next.item is None:
                 gr.Info(i18n.t("rate.done_all", lang))
-            out = render(user, state, result.next, lang, note)
+            # The answer widgets' values on the page are the ones just submitted: only those that differ
+            # from the next item's are sent.
+            typed = {pref: choice, ranking: rank_text,
+                     **dict(zip((c for w in widgets for c in w.form_inputs), values, strict=False))}
+            out = render(user, state, result.next, lang, note, typed=typed)
         out[revealed_md] = revealed_text(done, user, state, lang)
         return {**out, **acked}
 
@@ -621,7 +653,7 @@ def build_rate_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
         groups = item.groups if item else ()
         for i, w in enumerate(widgets[:len(groups)]):
             out[w.diff] = diff_update(groups, i, lang, bool(on))
-        return out
+        return changed_only(out, state, None)
 
     def on_reveal(state: dict, value: bool, request: gr.Request):
         user = user_of(request, Permission.SEE_MODELS)
@@ -754,12 +786,16 @@ def build_rate_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
             raise gr.Error(as_toast(e)) from None
 
     # ---------------------------------------------------------------------------------------------
-    gr.on([next_btn.click], on_next, [st], item_outputs, api_name="rate_next", trigger_mode="once")
-    skip_btn.click(on_skip, [st], item_outputs, api_name="rate_skip", trigger_mode="once")
-    back_btn.click(on_back, [st], item_outputs, api_name="rate_back", trigger_mode="once")
+    # No progress overlay on the item's components, for any event that writes them: the page keeps one
+    # overlay setting per component (the last event registered wins), and ~35 overlays with running timers
+    # kept the page's main thread busy enough to delay the submit's own request by hundreds of milliseconds.
+    quiet = {"show_progress": "hidden", "show_progress_on": [ack]}
+    gr.on([next_btn.click], on_next, [st], item_outputs, api_name="rate_next", trigger_mode="once", **quiet)
+    skip_btn.click(on_skip, [st], item_outputs, api_name="rate_skip", trigger_mode="once", **quiet)
+    back_btn.click(on_back, [st], item_outputs, api_name="rate_back", trigger_mode="once", **quiet)
     flag_btn.click(on_flag, [st, flag_reason], [*item_outputs, flag_reason], api_name="rate_flag",
-                   trigger_mode="once")
-    reopen_btn.click(on_reopen, [st, mine_dd], item_outputs, api_name="rate_reopen")
+                   trigger_mode="once", **quiet)
+    reopen_btn.click(on_reopen, [st, mine_dd], item_outputs, api_name="rate_reopen", **quiet)
     mine_box.expand(on_mine, None, [mine_dd], api_name=False, show_progress="hidden")
     for i, w in enumerate(widgets):
         # Leaving a text box saves it again: a keystroke's save can be coalesced away while another runs.
@@ -775,11 +811,10 @@ def build_rate_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
     gr.on([pref.input], on_pref_change, [st, pref, ranking, item_ref], [saved_md],
           api_name="rate_preference", trigger_mode="always_last", show_progress="hidden")
     submit_inputs = [st, pref, ranking] + [c for w in widgets for c in w.form_inputs]
-    submit_btn.click(on_submit, submit_inputs, item_outputs, api_name="rate_submit", trigger_mode="once",
-                     show_progress="hidden")
+    submit_btn.click(on_submit, submit_inputs, item_outputs, api_name="rate_submit", trigger_mode="once", **quiet)
     diff_toggle.input(on_diff, [st, diff_toggle], [st, *(w.diff for w in widgets)], api_name=False,
                       show_progress="hidden")
-    reveal.input(on_reveal, [st, reveal], item_outputs, api_name="rate_reveal")
+    reveal.input(on_reveal, [st, reveal], item_outputs, api_name="rate_reveal", **quiet)
     admin_refresh.click(on_team, None, [team, flags], api_name="rate_team")
     release_btn.click(on_release, [release_user], [team, flags], api_name="rate_release")
     # The choices follow the flags table however it was filled (page load, Refresh, a release, a review).
@@ -790,7 +825,7 @@ def build_rate_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
     # triggers=None with no inputs = run once when the page loads: restores the open item and its draft.
     load_outputs = [*item_outputs, admin_box, team_box, reveal, diff_toggle, mine_dd, shortcuts_md, guidelines_md,
                     team, flags]
-    gr.on(None, on_load, None, list(dict.fromkeys(load_outputs)), api_name="rate_load")
+    gr.on(None, on_load, None, list(dict.fromkeys(load_outputs)), api_name="rate_load", **quiet)
     gr.api(on_api_next, api_name="rate_api_next", api_description="Claim your next item (JSON).")
     gr.api(on_api_submit, api_name="rate_api_submit",
            api_description="Submit an item: JSON {item_id, ratings: {label: {...}}, preference, ranking, next}.")
