@@ -69,27 +69,17 @@ class RunningApp:
     """The real app on 127.0.0.1 with logins, started in-process."""
 
     def __init__(self, tmp_path, *, k: int = 2) -> None:
+        from tests.ui_server import launch_app
         from workbench.services import build_services
-        from workbench.ui.app import build_app, server_options
+        from workbench.ui.app import build_app
 
         self.db_path = tmp_path / "app.db"
         self.config = test_config(self.db_path, k=k)
         self.svc = build_services(self.config, auth_enabled=True)
         self.store = self.svc.store
         self.demo = build_app(self.svc)
-        _app, self.url, _share = self.demo.launch(
-            server_name="127.0.0.1", server_port=free_port(), prevent_thread_lock=True, quiet=True,
-            **server_options(self.svc, open_mode=None))
-        self.url = self.url.rstrip("/")
+        self.url = f"http://127.0.0.1:{launch_app(self.demo, self.svc, None)}"
 
     def close(self) -> None:
         self.demo.close()
         self.svc.close()
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]

@@ -24,9 +24,10 @@ import pytest
 import torch
 import yaml
 from gradio_client import Client
-from rating_fixtures import RunningApp, add_positions, free_port, make_users
+from rating_fixtures import RunningApp, add_positions, make_users
 from rating_fixtures import test_config as rating_config
 
+from tests.ui_server import free_port
 from workbench.access import Permission, require_role, visible_tabs
 from workbench.auth import Authenticator, has_login_accounts, hash_password, upsert_user, verify_password
 from workbench.config import REPO_ROOT, load_config

@@ -26,10 +26,10 @@ from tests.test_chat_workflow_browser import (
     wait_loaded,
 )
 from tests.ui_login import BROWSER_TIMEOUT_MS
-from tests.ui_server import ServerURL, free_port
+from tests.ui_server import ServerURL, free_port, launch_app
 from workbench.services import build_services
 from workbench.store.schema import Dialogue
-from workbench.ui.app import build_app, server_options
+from workbench.ui.app import build_app
 from workbench.web_guard import OpenModeGuard
 
 pytestmark = pytest.mark.browser
@@ -67,8 +67,7 @@ def serving(svc, port: int, guard: OpenModeGuard) -> Iterator[ServerURL]:
     """The app on a fixed port, as a restarted server comes back on its configured one (same origin, so the
     browser keeps what it stored)."""
     demo = build_app(svc)
-    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True,
-                **server_options(svc, open_mode=guard))
+    launch_app(demo, svc, guard, port=port)
     try:
         yield ServerURL(f"http://127.0.0.1:{port}/", guard.token)
     finally:

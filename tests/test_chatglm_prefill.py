@@ -132,12 +132,15 @@ def test_the_kernel_or_dequantized_blocks_by_prompt_length(monkeypatch) -> None:
     assert blocked == [100, 130, 300]
 
 
-def _greedy(model: ChatGLMForConditionalGeneration, length: int, seed: int, new: int = 10) -> torch.Tensor:
-    cfg = model.config
+def _prompt_ids(cfg, length: int, seed: int) -> torch.Tensor:
     gen = torch.Generator().manual_seed(seed)
     ids = torch.randint(6, min(cfg.mask_token_id, cfg.vocab_size) - 1, (1, length), generator=gen)
     ids[0, -2], ids[0, -1] = cfg.gmask_token_id, cfg.bos_token_id
-    return model.generate(ids, max_new_tokens=new, eos_token_id=-1)
+    return ids
+
+
+def _greedy(model: ChatGLMForConditionalGeneration, length: int, seed: int, new: int = 10) -> torch.Tensor:
+    return model.generate(_prompt_ids(model.config, length, seed), max_new_tokens=new, eos_token_id=-1)
 
 
 def _dequantized_copy(model: ChatGLMForConditionalGeneration) -> ChatGLMForConditionalGeneration:
@@ -166,13 +169,21 @@ def _models(demo_models) -> list[ChatGLMForConditionalGeneration]:
 @pytest.mark.parametrize("bits", [8, 4])
 def test_quantized_prompt_pass_keeps_the_greedy_output_of_the_dequantized_model(monkeypatch, demo_models,
                                                                                 bits: int) -> None:
+    # Only the prompt pass is under test: the decode steps after it run the fused kernel with activations
+    # in the dtype this machine was found fast in (bf16 on some CPUs), so later tokens may legitimately
+    # differ from an fp32 reference. The prompt pass decides the logits at every prompt position and the
+    # first generated token.
     monkeypatch.setattr(cpu_gemm, "UPCAST_BLOCK_ELEMENTS", 256 * 1024)  # several blocks per weight
     for model in _models(demo_models):
         model.quantize(bits)
         monkeypatch.setattr(q._KERNELS[bits], "_prefill_fits", ((1.0, 1.0), (0.0, 0.0)))  # always the blocks
         reference = _dequantized_copy(model)
         for length, seed in ((cpu_gemm.PREFILL_MIN_ROWS + 7, 1), (90, 2)):
-            assert torch.equal(_greedy(model, length, seed), _greedy(reference, length, seed)), (bits, length)
+            ids = _prompt_ids(model.config, length, seed)
+            with torch.inference_mode():
+                got, want = model(ids).logits, reference(ids).logits
+            torch.testing.assert_close(got, want, rtol=1e-5, atol=1e-5, msg=f"int{bits}, {length} tokens")
+            assert torch.equal(_greedy(model, length, seed, new=1), _greedy(reference, length, seed, new=1))
 
 
 def test_bf16_prompt_attention_in_fp32_keeps_greedy_output(monkeypatch, demo_models) -> None:

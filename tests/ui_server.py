@@ -59,27 +59,28 @@ def running_app(svc: Services, *, auth: bool = False) -> Iterator[ServerURL]:
     auth = svc.auth.enabled
     demo = build_app(svc)
     guard = None if auth else OpenModeGuard.create()
-    port = _launch(demo, svc, guard)
+    port = launch_app(demo, svc, guard)
     try:
         yield ServerURL(f"http://127.0.0.1:{port}/", guard.token if guard else None)
     finally:
         demo.close()
 
 
-def _launch(demo: Any, svc: Services, guard: OpenModeGuard | None, *, attempts: int = 3) -> int:
-    """Launch on a free port; returns the port.
+def launch_app(demo: Any, svc: Services, guard: OpenModeGuard | None, *, port: int | None = None,
+               attempts: int = 3) -> int:
+    """Launch ``demo`` as launch.py does (on ``port``, or a free one); returns the port.
 
     Gradio's launch() checks the server with a HEAD of ``/`` under a 3-second timeout and, when that
     times out, raises "When localhost is not accessible, a shareable link must be created". On a loaded
     2-core CI machine the page's first render can miss that timeout although the server is up, so a
-    launch that fails only that check is closed and tried again on a new port.
+    launch that fails only that check is closed and tried again (on a new port unless one was given).
     """
     for attempt in range(attempts):
-        port = free_port()
+        chosen = port or free_port()
         try:
-            demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True,
+            demo.launch(server_name="127.0.0.1", server_port=chosen, prevent_thread_lock=True, quiet=True,
                         **server_options(svc, open_mode=guard))
-            return port
+            return chosen
         except ValueError as e:
             if "shareable link" not in str(e) or attempt == attempts - 1:
                 raise
