@@ -163,7 +163,8 @@ def load_only(folder: str, dtype: str) -> None:
     size = sum(t.numel() * t.element_size() for t in tensors.values())
     growth = after.get("VmHWM", 0) - before.get("VmRSS", 0)
     print(json.dumps({
-        "load_s": seconds, "model_mb": size / 2**20, "peak_rss_mb": peak_rss_bytes() / 2**20,
+        # VmHWM, not ru_maxrss: the latter keeps the forked parent's peak (the bf16 model) across exec.
+        "load_s": seconds, "model_mb": size / 2**20, "peak_rss_mb": after.get("VmHWM", 0) / 2**20,
         "rss_before_mb": before.get("VmRSS", 0) / 2**20, "rss_after_mb": after.get("VmRSS", 0) / 2**20,
         "rss_anon_after_mb": after.get("RssAnon", 0) / 2**20,
         "load_peak_growth_mb": growth / 2**20, "load_peak_growth_to_model": growth / size if size else None,

@@ -5,8 +5,10 @@ Formats: ``pytorch_model.bin`` (``torch.load(weights_only=True, mmap=True)``), s
 
 Memory: the module is built on the ``meta`` device, then every checkpoint tensor is converted on its own
 (dtype, device, optional quantization) and assigned, so no second full copy of the model ever exists, and
-in particular no fp32 copy of an fp16 checkpoint. safetensors files are read tensor by tensor with plain
-file reads (the page cache is not charged to the process); pages of mmapped ``.bin`` files are released
+in particular no fp32 copy of an fp16 checkpoint. safetensors tensors are read with plain file reads
+straight into the tensor that keeps them (a dtype conversion goes through a 64 MB buffer; the page cache is
+not charged to the process), so loading peaks at the model plus one quantization layer, not plus the largest
+tensor; pages of mmapped ``.bin`` files are released
 with ``madvise(MADV_DONTNEED)`` once their tensor is converted (safe: the mapping is private and never
 written, so a later access would just read the file again).
 
@@ -65,31 +67,96 @@ def read_safetensors_header(path: Path) -> tuple[dict[str, Any], int]:
     return header, 8 + size
 
 
-def _iter_safetensors(path: Path) -> Iterator[tuple[str, Tensor]]:
+_CHUNK_BYTES = 64 * 2**20
+
+
+class TensorSource:
+    """One checkpoint tensor, not yet read: the loader reads it when it has made room for it.
+
+    ``read_into`` fills a preallocated tensor of any dtype (converting in bounded chunks), so loading never
+    holds a second copy of the largest tensor; ``read`` returns a fresh tensor in the file's dtype.
+    """
+
+    shape: tuple[int, ...]
+    dtype: torch.dtype
+
+    def read_into(self, dest: Tensor) -> None:
+        raise NotImplementedError
+
+    def read(self) -> Tensor:
+        out = torch.empty(self.shape, dtype=self.dtype)
+        self.read_into(out)
+        return out
+
+    def release(self) -> None:
+        """Drop whatever the source still holds (mapped pages)."""
+
+
+class _SafetensorsSource(TensorSource):
+    def __init__(self, fh: Any, path: Path, name: str, info: dict[str, Any], data_start: int) -> None:
+        dtype = _ST_DTYPES.get(info["dtype"])
+        if dtype is None:
+            raise ModelLoadError(f"{path}: tensor {name} has unsupported dtype {info['dtype']}")
+        self.fh, self.path, self.name, self.dtype = fh, path, name, dtype
+        self.shape = tuple(info["shape"])
+        begin, end = info["data_offsets"]
+        self.offset, self.nbytes = data_start + begin, end - begin
+
+    def _read_exactly(self, view: memoryview) -> None:
+        got = 0
+        while got < len(view):
+            n = self.fh.readinto(view[got:])
+            if not n:
+                raise ModelLoadError(f"{self.path}: truncated data for tensor {self.name}")
+            got += n
+
+    def read_into(self, dest: Tensor) -> None:
+        if tuple(dest.shape) != self.shape or not dest.is_contiguous() or dest.device.type != "cpu":
+            raise ValueError(f"cannot read {self.name} {self.shape} into {tuple(dest.shape)} on {dest.device}")
+        if self.nbytes == 0:
+            return
+        self.fh.seek(self.offset)
+        flat = dest.reshape(-1)
+        if dest.dtype == self.dtype:  # straight from the file into the tensor: no buffer at all
+            self._read_exactly(flat.view(torch.uint8).numpy().data)
+            return
+        # Another dtype: convert chunk by chunk through a small buffer.
+        item = torch.empty(0, dtype=self.dtype).element_size()
+        per_chunk = max(1, _CHUNK_BYTES // item)
+        scratch = torch.empty(min(per_chunk, flat.numel()) * item, dtype=torch.uint8)
+        for first in range(0, flat.numel(), per_chunk):
+            count = min(per_chunk, flat.numel() - first)
+            raw = scratch[: count * item]
+            self._read_exactly(raw.numpy().data)
+            flat[first:first + count].copy_(raw.view(self.dtype))
+
+
+class _MappedSource(TensorSource):
+    """A tensor of a ``.bin`` shard (memory-mapped when the file allows it)."""
+
+    def __init__(self, tensor: Tensor, mapped: bool) -> None:
+        self.tensor, self.mapped = tensor, mapped
+        self.shape, self.dtype = tuple(tensor.shape), tensor.dtype
+
+    def read_into(self, dest: Tensor) -> None:
+        dest.copy_(self.tensor)
+
+    def read(self) -> Tensor:
+        return self.tensor.clone() if self.mapped else self.tensor
+
+    def release(self) -> None:
+        if self.mapped:
+            _release_pages(self.tensor)
+
+
+def _iter_safetensors(path: Path) -> Iterator[tuple[str, TensorSource]]:
     header, data_start = read_safetensors_header(path)
     entries = sorted(
         ((k, v) for k, v in header.items() if k != "__metadata__"), key=lambda kv: kv[1]["data_offsets"][0]
     )
-    # One reusable read buffer: fresh per-tensor buffers end up as freed-but-resident heap memory.
-    largest = max((v["data_offsets"][1] - v["data_offsets"][0] for _, v in entries), default=0)
-    scratch = torch.empty(largest, dtype=torch.uint8)
     with open(path, "rb", buffering=0) as fh:
         for name, info in entries:
-            dtype = _ST_DTYPES.get(info["dtype"])
-            if dtype is None:
-                raise ModelLoadError(f"{path}: tensor {name} has unsupported dtype {info['dtype']}")
-            begin, end = info["data_offsets"]
-            buf = scratch[: end - begin]
-            if end > begin:
-                fh.seek(data_start + begin)
-                view = buf.numpy().data
-                got = 0
-                while got < len(view):
-                    n = fh.readinto(view[got:])
-                    if not n:
-                        raise ModelLoadError(f"{path}: truncated data for tensor {name}")
-                    got += n
-            yield name, buf.view(dtype).reshape(info["shape"])
+            yield name, _SafetensorsSource(fh, path, name, info, data_start)
 
 
 _PAGE = mmap.PAGESIZE
@@ -111,7 +178,7 @@ def _release_pages(tensor: Tensor) -> None:
     _LIBC.madvise(ctypes.c_void_p(start), ctypes.c_size_t(length), _MADV_DONTNEED)
 
 
-def _iter_bin(path: Path) -> Iterator[tuple[str, Tensor, bool]]:
+def _iter_bin(path: Path) -> Iterator[tuple[str, TensorSource]]:
     try:
         state = torch.load(path, map_location="cpu", mmap=True, weights_only=True)
         mapped = True
@@ -123,22 +190,32 @@ def _iter_bin(path: Path) -> Iterator[tuple[str, Tensor, bool]]:
         raise ModelLoadError(f"cannot read {path}: {exc}") from exc
     try:
         for name in list(state):
-            yield name, state.pop(name), mapped
+            yield name, _MappedSource(state.pop(name), mapped)
     finally:
         del state
 
 
-def iter_checkpoint(folder: str | Path) -> Iterator[tuple[str, Tensor, bool]]:
-    """Yield (key, tensor, is_file_mapped) for every tensor of the checkpoint, shard by shard.
+def iter_checkpoint_sources(folder: str | Path) -> Iterator[tuple[str, TensorSource]]:
+    """Yield (key, source) for every tensor of the checkpoint, shard by shard, in file order.
 
-    safetensors tensors are views of a reused buffer: valid only until the next one is yielded.
+    A source is valid only until the next one is yielded; call ``release()`` when done with it.
     """
     for path in find_weight_files(folder):
         if path.suffix == ".safetensors":
-            for name, tensor in _iter_safetensors(path):
-                yield name, tensor, False
+            yield from _iter_safetensors(path)
         else:
             yield from _iter_bin(path)
+
+
+def iter_checkpoint(folder: str | Path) -> Iterator[tuple[str, Tensor]]:
+    """Yield (key, tensor) for every tensor of the checkpoint, each read fresh in the file's dtype."""
+    for key, source in iter_checkpoint_sources(folder):
+        try:
+            tensor = source.read()
+        finally:
+            source.release()
+        yield key, tensor
+        del tensor
 
 
 # ---------------------------------------------------------------------------------------------- loading
@@ -154,13 +231,7 @@ def _param_owner(model: nn.Module, key: str) -> tuple[nn.Module, str]:
 
 
 def _set_tensor(module: nn.Module, attr: str, value: Tensor, key: str) -> None:
-    current: Tensor | None = module._parameters.get(attr)
-    if current is None:
-        current = module._buffers.get(attr)
-    if current is not None and tuple(current.shape) != tuple(value.shape):
-        raise ModelLoadError(
-            f"checkpoint key {key!r} has shape {tuple(value.shape)}, the config implies {tuple(current.shape)}"
-        )
+    _check_shape(module, attr, tuple(value.shape), key)
     if attr in module._parameters:
         module._parameters[attr] = nn.Parameter(value, requires_grad=value.is_floating_point())
     else:
@@ -198,13 +269,11 @@ def load_model(
     model.lm_head.weight = None  # type: ignore[assignment]
 
     seen: set[str] = set()
-    for key, tensor, mapped in iter_checkpoint(folder):
+    for key, source in iter_checkpoint_sources(folder):
         try:
-            _load_one(model, key, tensor, target, dev, bits, seen)
+            _load_one(model, key, source, target, dev, bits, seen)
         finally:
-            if mapped:
-                _release_pages(tensor)
-            del tensor
+            source.release()
     model.tie_weights()
     _check_complete(model, seen, bits)
     config.torch_dtype = str(target).removeprefix("torch.")
@@ -215,7 +284,7 @@ def load_model(
 def _load_one(
     model: ChatGLM,
     key: str,
-    tensor: Tensor,
+    source: TensorSource,
     target: torch.dtype,
     dev: torch.device,
     bits: int,
@@ -228,15 +297,16 @@ def _load_one(
     if key in _EMBEDDING_KEYS:
         key = _EMBEDDING_KEYS[0]
     module, attr = _param_owner(model, key)
+    floating = source.dtype.is_floating_point
     if isinstance(module, QuantizedLinear):
-        if attr == "weight" and tensor.is_floating_point():
-            module.set_float_weight(tensor.to(dev))
+        if attr == "weight" and floating:
+            module.set_float_weight(source.read().to(dev))
             module.weight_scale = module.weight_scale.to(target)
             seen.update({key, key + "_scale"})
             return
-        if attr == "weight" and tensor.dtype != torch.int8:
-            raise ModelLoadError(f"checkpoint key {key!r}: quantized weights must be int8, got {tensor.dtype}")
-        if attr == "weight" and tensor.shape[-1] != module.weight.shape[-1]:
+        if attr == "weight" and source.dtype != torch.int8:
+            raise ModelLoadError(f"checkpoint key {key!r}: quantized weights must be int8, got {source.dtype}")
+        if attr == "weight" and source.shape[-1] != module.weight.shape[-1]:
             raise UnsupportedModelError(
                 f"checkpoint key {key!r} is quantized with another bit width than quantization_bit={bits}"
             )
@@ -244,15 +314,41 @@ def _load_one(
         raise UnsupportedModelError(
             f"checkpoint key {key!r} holds pre-quantized weights; set quantization_bit in config.json"
         )
-    if tensor.is_floating_point():
-        value = tensor.to(device=dev, dtype=target, copy=True)
-    else:
-        value = tensor.to(device=dev, copy=True)
-    _set_tensor(module, attr, value, key)
+    _check_shape(module, attr, source.shape, key)
+    # The second embedding key replaces the first (the last one read wins, as in the original): free the
+    # first before reading, so the two never coexist with a read buffer (2 GB at full size).
+    _drop_loaded(module, attr)
+    value = torch.empty(source.shape, dtype=target if floating else source.dtype)
+    source.read_into(value)
+    _set_tensor(module, attr, value.to(dev), key)
     if isinstance(module, QuantizedLinear) and attr == "weight":
         # int4 on CPU: converted to the packed kernel layout here, one tensor at a time.
         module.set_quantized_weight(module.weight)
     seen.add(key)
+
+
+def _current(module: nn.Module, attr: str) -> Tensor | None:
+    current: Tensor | None = module._parameters.get(attr)
+    return module._buffers.get(attr) if current is None else current
+
+
+def _check_shape(module: nn.Module, attr: str, shape: tuple[int, ...], key: str) -> None:
+    current = _current(module, attr)
+    if current is not None and tuple(current.shape) != tuple(shape):
+        raise ModelLoadError(
+            f"checkpoint key {key!r} has shape {tuple(shape)}, the config implies {tuple(current.shape)}"
+        )
+
+
+def _drop_loaded(module: nn.Module, attr: str) -> None:
+    current = _current(module, attr)
+    if current is None or current.is_meta:
+        return
+    placeholder = torch.empty(current.shape, dtype=current.dtype, device="meta")
+    if attr in module._parameters:
+        module._parameters[attr] = nn.Parameter(placeholder, requires_grad=False)
+    else:
+        module._buffers[attr] = placeholder
 
 
 def _check_complete(model: nn.Module, seen: set[str], bits: int) -> None:

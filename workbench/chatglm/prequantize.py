@@ -19,7 +19,7 @@ import torch
 from torch import Tensor
 
 from workbench.chatglm.configuration import ChatGLMConfig
-from workbench.chatglm.loading import _release_pages, _write_safetensors, iter_checkpoint
+from workbench.chatglm.loading import _write_safetensors, iter_checkpoint
 from workbench.chatglm.quantization import _BLOCK_ELEMENTS, QUANTIZED_LINEARS, quantize_weight
 from workbench.checkpoints import SAFETENSORS_FILE, SAFETENSORS_INDEX, find_weight_files
 from workbench.errors import InputError, UnsupportedModelError
@@ -72,20 +72,15 @@ def quantize_checkpoint(
             shard, size = {}, 0
 
     total = 0
-    for key, tensor, mapped in iter_checkpoint(src):
-        try:
-            if _LINEAR_WEIGHT.match(key) and tensor.is_floating_point():
-                q, scale = _quantize_rows(tensor, bits)
-                items = {key: q, key + "_scale": scale}
-                if progress:
-                    progress(f"quantized {key} {tuple(tensor.shape)} -> int{bits}")
-            else:
-                # safetensors tensors are views of a reused read buffer: keep a copy.
-                items = {key: tensor.clone()}
-        finally:
-            if mapped:
-                _release_pages(tensor)
-            del tensor
+    for key, tensor in iter_checkpoint(src):
+        if _LINEAR_WEIGHT.match(key) and tensor.is_floating_point():
+            q, scale = _quantize_rows(tensor, bits)
+            items = {key: q, key + "_scale": scale}
+            if progress:
+                progress(f"quantized {key} {tuple(tensor.shape)} -> int{bits}")
+        else:
+            items = {key: tensor}  # a fresh tensor of its own: kept as read
+        del tensor
         for name, t in items.items():
             nbytes = t.numel() * t.element_size()
             if shard and size + nbytes > max_shard_bytes:
