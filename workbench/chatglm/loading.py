@@ -168,6 +168,12 @@ except (OSError, AttributeError):  # not Linux/glibc: simply keep the pages
 _MADV_DONTNEED = 4
 
 
+def release_free_heap() -> None:
+    """Return the C heap's free pages to the system (glibc ``malloc_trim``; a no-op elsewhere)."""
+    if _LIBC is not None and hasattr(_LIBC, "malloc_trim"):
+        _LIBC.malloc_trim(0)
+
+
 def _release_pages(tensor: Tensor) -> None:
     """Drop the resident pages of a tensor that lives in a private, read-only file mapping."""
     if _LIBC is None or tensor.numel() == 0:
@@ -275,6 +281,7 @@ def load_model(
         finally:
             source.release()
     model.tie_weights()
+    release_free_heap()
     _check_complete(model, seen, bits)
     config.torch_dtype = str(target).removeprefix("torch.")
     model.eval()
@@ -324,6 +331,9 @@ def _load_one(
     if isinstance(module, QuantizedLinear) and attr == "weight":
         # int4 on CPU: converted to the packed kernel layout here, one tensor at a time.
         module.set_quantized_weight(module.weight)
+        # The conversion's temporaries (tens of MB, under glibc's mmap threshold) leave holes in the heap
+        # between weights that stay: hand their pages back now, or loading peaks 15% above the model.
+        release_free_heap()
     seen.add(key)
 
 
