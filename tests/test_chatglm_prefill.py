@@ -182,7 +182,9 @@ def test_quantized_prompt_pass_keeps_the_greedy_output_of_the_dequantized_model(
             ids = _prompt_ids(model.config, length, seed)
             with torch.inference_mode():
                 got, want = model(ids).logits, reference(ids).logits
-            torch.testing.assert_close(got, want, rtol=1e-5, atol=1e-5, msg=f"int{bits}, {length} tokens")
+            # Summation order differs (blocks vs one GEMM): a few fp32 ulps at the logits' scale (~1e3).
+            scale = want.abs().max().item()
+            assert (got - want).abs().max().item() <= 1e-6 * scale, (bits, length)
             assert torch.equal(_greedy(model, length, seed, new=1), _greedy(reference, length, seed, new=1))
 
 
