@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from workbench.annotate import queue, workflow
 from workbench.annotate.gold import gold_item_ids, gold_items_due, mark_gold
+from workbench.annotate.queue import sync_queue
 from workbench.errors import InputError
 from workbench.store.schema import Assignment, Dialogue, Generation, QueueItem, utcnow
 from workbench.ui.i18n import catalogue
@@ -55,6 +56,8 @@ def _everything_offered(store, user, k: int, gold_rate: float) -> list[int]:
 @pytest.mark.parametrize("gold_rate", [0.0, 0.5, 1.0])
 def test_a_retired_gold_item_is_offered_to_nobody(store, gold_rate):
     positions = add_positions(store, 5)
+    with store.session() as s:
+        sync_queue(s)
     (boss,) = make_users(store, "boss", role="admin")
     ann, bob, cat = make_users(store, "ann", "bob", "cat")
     retired = _mark_gold(store, boss, positions[0])
