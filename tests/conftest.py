@@ -36,6 +36,16 @@ def config_with_db(cfg, url: str):
 
 
 @pytest.fixture
+def store(tmp_path):
+    """A fresh store on its own SQLite file (a module needing another kind defines its own ``store``)."""
+    from workbench.store.engine import Store
+
+    store = Store(f"sqlite:///{tmp_path / 'store.db'}")
+    yield store
+    store.dispose()
+
+
+@pytest.fixture
 def services(demo_config, tmp_path, monkeypatch):
     """A complete workbench on the demo models and a fresh SQLite file."""
     from workbench.services import build_services

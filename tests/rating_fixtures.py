@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from workbench.annotate.queue import sync_queue, take_next
 from workbench.auth import CurrentUser, upsert_user
 from workbench.dialogue import Turn
 from workbench.store.dialogues import create_dialogue
@@ -52,6 +53,15 @@ def add_positions(store: Store, n: int, columns: tuple[str, ...] = COLUMNS, *, l
 
 def make_users(store: Store, *names: str, role: str = "annotator") -> list[CurrentUser]:
     return [upsert_user(store, n, "secret-pass-" + n, role) for n in names]
+
+
+def claim(store: Store, user: CurrentUser, k: int = 1, gold_rate: float = 0.0) -> int | None:
+    """Queue every ratable position, then give ``user`` their next item (its id) as the Rate tab does."""
+    with store.session() as s:
+        sync_queue(s)
+    with store.session() as s:
+        c = take_next(s, user, k, gold_rate)
+        return c.item_id if c else None
 
 
 def test_config(db_path, *, k: int = 2, blind: bool = True):

@@ -7,8 +7,8 @@ import pytest
 from gradio_client import Client
 from sqlalchemy import select
 
+from tests.chat_browser_support import remote_config
 from tests.fake_openai import FakeOpenAI
-from tests.test_chat_workflow_browser import remote_config
 from tests.ui_login import password_of
 from tests.ui_server import running_app
 from workbench import chat, chat_dialogues

@@ -9,79 +9,32 @@ from __future__ import annotations
 
 import re
 import subprocess
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
-from typing import Any
 
 import pytest
 from sqlalchemy import select
 
 from tests.browser import launch, require_chromium
-from tests.fake_openai import FakeOpenAI
-from tests.ui_login import BROWSER_TIMEOUT_MS, password_of
-from tests.ui_server import running_app
-from workbench.auth import upsert_user
-from workbench.config import parse_config
-from workbench.services import build_services
-from workbench.store.schema import Dialogue, Generation, Turn, User
-from workbench.ui.i18n import catalogue
+from tests.chat_browser_support import (
+    LOCALES,
+    SLOW_CHUNKS,
+    SLOW_DELAY_S,
+    first_column,
+    open_dialogue_number,
+    open_page,
+    patient_turns,
+    remote_app,
+    send_and_wait,
+    send_then_stop,
+    show_my_dialogues,
+    t,
+    wait_done,
+    wait_loaded,
+)
+from tests.ui_login import BROWSER_TIMEOUT_MS
+from workbench.store.schema import Dialogue, Generation, User
 
 pytestmark = pytest.mark.browser
-LOCALES = {"en-US": "en", "zh-CN": "zh"}
 REPLY = ["您好，", "头疼", "多久了？"]
-
-
-def t(key: str, lang: str, **fields: Any) -> str:
-    return catalogue().t(key, lang, **fields)
-
-
-def remote_config(tmp_path: Path, base_url: str, columns: tuple[str, ...] = ("Remote",), **annotation: Any):
-    return parse_config({
-        "database_url": f"sqlite:///{tmp_path / 'chat.db'}",
-        "columns": [{"name": n, "backend": "openai-compatible", "base_url": base_url, "model_name": "fake",
-                     "timeout_s": 60} for n in columns],
-        "annotation": {"users_file": None, "annotators_per_item": 1, **annotation},
-    }, "<chat browser test>")
-
-
-@contextmanager
-def remote_app(tmp_path: Path, chunks: list[str], *, delay_s: float = 0.0, users: dict[str, str] | None = None,
-               columns: tuple[str, ...] = ("Remote",)) -> Iterator[tuple[Any, Any, FakeOpenAI]]:
-    with FakeOpenAI(chunks, delay_s=delay_s) as model:
-        svc = build_services(remote_config(tmp_path, model.base_url, columns), auth_enabled=bool(users))
-        for name, role in (users or {}).items():
-            upsert_user(svc.store, name, password_of(name), role)
-        try:
-            with running_app(svc) as url:
-                yield svc, url, model
-        finally:
-            svc.close()
-
-
-def open_page(browser, url: str, locale: str, username: str | None = None):
-    ctx = browser.new_context(locale=locale, viewport={"width": 1400, "height": 1000})
-    page = ctx.new_page()
-    page.set_default_timeout(BROWSER_TIMEOUT_MS)
-    page.goto(url)
-    if username:
-        page.locator("input[type=text]").first.fill(username)
-        page.locator("input[type=password]").first.fill(password_of(username))
-        page.locator("button", has_text=re.compile("Login|登录")).first.click()
-    page.locator("#send").wait_for(state="visible")
-    return page
-
-
-def wait_loaded(page, lang: str) -> None:
-    """Page load has run: the Send button speaks the session's language."""
-    from playwright.sync_api import expect
-
-    expect(page.locator("#send")).to_have_text(t("chat.send", lang), timeout=BROWSER_TIMEOUT_MS)
-
-
-def patient_turns(svc) -> list[tuple[int, str]]:
-    with svc.store.read() as s:
-        return [(r.dialogue_id, r.text) for r in s.scalars(select(Turn).where(Turn.role == "patient").order_by(Turn.id))]
 
 
 def font_coverage() -> set[int]:
@@ -122,8 +75,7 @@ def test_enter_sends_shift_enter_adds_a_line_preview_boxes_and_trash(tmp_path, l
         assert patient_turns(svc) == []
         box.press("Enter")
         expect(box).to_have_value("", timeout=BROWSER_TIMEOUT_MS)
-        expect(page.locator("#column-status-0")).to_contain_text(t("chat.status.done", lang),
-                                                                 timeout=BROWSER_TIMEOUT_MS)
+        wait_done(page, lang)
         assert [text for _, text in patient_turns(svc)] == ["头疼三天了\n还有点发烧"]
         with svc.store.read() as s:
             last_input = s.scalars(select(Generation.input_text)).one()
@@ -145,14 +97,13 @@ def test_enter_sends_shift_enter_adds_a_line_preview_boxes_and_trash(tmp_path, l
         # The Chatbot's trash icon starts a new dialogue: every column is empty and the next message
         # goes to a new dialogue, not back into the one whose display was cleared.
         # Gradio's own label of the icon, in its own catalogue: "Clear" / "清空对话".
-        page.locator(".column-chat").first.get_by_role("button", name=re.compile("^(Clear|清空)")).click()
+        first_column(page).get_by_role("button", name=re.compile("^(Clear|清空)")).click()
         expect(page.locator("#dialogue-info")).to_contain_text(t("chat.info.new", lang).split("：")[0].split(":")[0],
                                                                timeout=BROWSER_TIMEOUT_MS)
-        expect(page.locator(".column-chat").first).not_to_contain_text("头疼三天了")
+        expect(first_column(page)).not_to_contain_text("头疼三天了")
         box.fill("嗓子疼")
         box.press("Enter")
-        expect(page.locator("#column-status-0")).to_contain_text(t("chat.status.done", lang),
-                                                                 timeout=BROWSER_TIMEOUT_MS)
+        wait_done(page, lang)
         turns = patient_turns(svc)
         assert [text for _, text in turns] == ["头疼三天了\n还有点发烧", "嗓子疼"]
         assert turns[0][0] != turns[1][0]
@@ -166,22 +117,21 @@ def test_a_stopped_reply_is_marked_and_stays_marked(tmp_path, locale):
 
     lang = LOCALES[locale]
     covered = font_coverage()
-    with (remote_app(tmp_path, [f"第{i}句。" for i in range(600)], delay_s=0.5) as (svc, url, model),
+    with (remote_app(tmp_path, SLOW_CHUNKS, delay_s=SLOW_DELAY_S) as (svc, url, model),
           sync_playwright() as pw):
         browser = launch(pw)
         page = open_page(browser, url.page, locale)
         wait_loaded(page, lang)
-        page.locator("#patient-message textarea").fill("我咳嗽三天了")
-        page.locator("#send").click()
-        status = page.locator("#column-status-0")
-        expect(status).to_contain_text(t("chat.status.streaming", lang), timeout=BROWSER_TIMEOUT_MS)
-        # Nothing on the page while streaming is drawn as a missing-glyph box.
-        assert not missing_glyphs(page.locator("body").inner_text(), covered)
-        assert not missing_glyphs(status.inner_text(), covered), status.inner_text()
-        page.locator("#stop").click()
-        expect(status).to_contain_text(t("chat.status.stopped", lang), timeout=BROWSER_TIMEOUT_MS)
+
+        def no_missing_glyphs_while_streaming() -> None:
+            status = page.locator("#column-status-0")
+            # Nothing on the page while streaming is drawn as a missing-glyph box.
+            assert not missing_glyphs(page.locator("body").inner_text(), covered)
+            assert not missing_glyphs(status.inner_text(), covered), status.inner_text()
+
+        status = send_then_stop(page, lang, while_streaming=no_missing_glyphs_while_streaming)
         marker = t("chat.bubble.stopped", lang)
-        bubble = page.locator(".column-chat").first
+        bubble = first_column(page)
         expect(bubble.locator(".reply-stopped")).to_have_text(re.compile(re.escape(marker)))
         with svc.store.read() as s:
             g = s.scalars(select(Generation)).one()
@@ -197,9 +147,8 @@ def test_a_stopped_reply_is_marked_and_stays_marked(tmp_path, locale):
         # So does reopening it from "My dialogues" after starting another.
         page.locator("#new-dialogue").click()
         expect(bubble.locator(".reply-stopped")).to_have_count(0, timeout=BROWSER_TIMEOUT_MS)
-        page.locator("#my-dialogues").get_by_text(t("chat.history.title", lang)).click()
-        page.locator("#open-dialogue-number").locator("input, textarea").first.fill(str(g.dialogue_id))
-        page.locator("#open-dialogue").click()
+        show_my_dialogues(page, lang)
+        open_dialogue_number(page, g.dialogue_id)
         expect(bubble.locator(".reply-stopped")).to_have_text(re.compile(re.escape(marker)),
                                                               timeout=BROWSER_TIMEOUT_MS)
         browser.close()
@@ -250,12 +199,7 @@ def test_my_dialogues_annotator_sees_own_researcher_sees_everyones(tmp_path):
         n = len(svc.columns)
 
         def send(page, text: str, lang: str) -> None:
-            page.locator("#patient-message textarea").fill(text)
-            page.locator("#send").click()
-            expect(page.locator("#patient-message textarea")).to_have_value("", timeout=BROWSER_TIMEOUT_MS)
-            for i in range(n):
-                expect(page.locator(f"#column-status-{i}")).to_contain_text(t("chat.status.done", lang),
-                                                                            timeout=BROWSER_TIMEOUT_MS)
+            send_and_wait(page, text, lang, columns=n)
 
         def list_text(page) -> str:
             return page.locator("#dialogue-list").inner_text()
@@ -273,25 +217,24 @@ def test_my_dialogues_annotator_sees_own_researcher_sees_everyones(tmp_path):
         a1.reload()
         wait_loaded(a1, "en")
         expect(a1.locator("#dialogue-info")).to_contain_text(f"#{d_ann1}", timeout=BROWSER_TIMEOUT_MS)
-        expect(a1.locator(".column-chat").first).to_contain_text("甲的问题：头晕")
+        expect(first_column(a1)).to_contain_text("甲的问题：头晕")
 
         # An annotator lists only their own dialogues, with no user filter, and cannot open another's.
-        a1.locator("#my-dialogues").get_by_text(t("chat.history.title", "en")).click()
+        show_my_dialogues(a1, "en")
         a1.locator("#history-refresh").click()
         expect(a1.locator("#dialogue-list")).to_contain_text("甲的问题：头晕", timeout=BROWSER_TIMEOUT_MS)
         assert "乙的问题" not in list_text(a1)
         expect(a1.locator("#history-user")).to_be_hidden()
         a1.locator("#new-dialogue").click()
-        expect(a1.locator(".column-chat").first).not_to_contain_text("甲的问题", timeout=BROWSER_TIMEOUT_MS)
-        a1.locator("#open-dialogue-number").locator("input, textarea").first.fill(str(d_ann2))
-        a1.locator("#open-dialogue").click()
+        expect(first_column(a1)).not_to_contain_text("甲的问题", timeout=BROWSER_TIMEOUT_MS)
+        open_dialogue_number(a1, d_ann2)
         expect(a1.get_by_text(f"dialogue #{d_ann2} is not one you may open")).to_be_visible(
             timeout=BROWSER_TIMEOUT_MS)
-        assert "乙的问题" not in a1.locator(".column-chat").first.inner_text()
+        assert "乙的问题" not in first_column(a1).inner_text()
 
         # Reopen by clicking the row, continue it, then branch from a column's reply.
         a1.locator("#dialogue-list").get_by_text("甲的问题：头晕").last.click()
-        expect(a1.locator(".column-chat").first).to_contain_text("甲的问题：头晕", timeout=BROWSER_TIMEOUT_MS)
+        expect(first_column(a1)).to_contain_text("甲的问题：头晕", timeout=BROWSER_TIMEOUT_MS)
         expect(a1.locator("#dialogue-info")).to_contain_text(f"#{d_ann1}")
         send(a1, "还有点恶心", "en")
         assert [text for d, text in patient_turns(svc) if d == d_ann1] == ["甲的问题：头晕", "还有点恶心"]
@@ -310,7 +253,7 @@ def test_my_dialogues_annotator_sees_own_researcher_sees_everyones(tmp_path):
         # dialogue read-only: sending there is refused, branching makes their own copy.
         r = open_page(browser, url, "zh-CN", "rita")
         wait_loaded(r, "zh")
-        r.locator("#my-dialogues").get_by_text(t("chat.history.title", "zh")).click()
+        show_my_dialogues(r, "zh")
         expect(r.locator("#dialogue-list")).to_contain_text("乙的问题：胃疼", timeout=BROWSER_TIMEOUT_MS)
         expect(r.locator("#dialogue-list")).to_contain_text("甲的问题：头晕")
         expect(r.locator("#dialogue-list")).to_contain_text(t("chat.history.col.first", "zh"))
@@ -324,9 +267,8 @@ def test_my_dialogues_annotator_sees_own_researcher_sees_everyones(tmp_path):
         r.locator("#history-refresh").click()
         expect(r.locator("#dialogue-list")).not_to_contain_text("乙的问题", timeout=BROWSER_TIMEOUT_MS)
         expect(r.locator("#dialogue-list")).to_contain_text("甲的问题：头晕")
-        r.locator("#open-dialogue-number").locator("input, textarea").first.fill(str(d_ann2))
-        r.locator("#open-dialogue").click()
-        expect(r.locator(".column-chat").first).to_contain_text("乙的问题：胃疼", timeout=BROWSER_TIMEOUT_MS)
+        open_dialogue_number(r, d_ann2)
+        expect(first_column(r)).to_contain_text("乙的问题：胃疼", timeout=BROWSER_TIMEOUT_MS)
         expect(r.locator("#dialogue-info")).to_contain_text("ann2")
         expect(r.locator(".column-header").first).to_contain_text("Remote-X")  # researchers see model names
         before = patient_turns(svc)

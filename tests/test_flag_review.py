@@ -8,30 +8,13 @@ from typing import cast
 
 import pytest
 from rate_ui_support import add_item
-from rating_fixtures import make_users
+from rating_fixtures import claim, make_users
 from sqlalchemy import select
 
 from workbench.annotate import queue, workflow
-from workbench.annotate.queue import sync_queue, take_next
 from workbench.errors import AuthError, InputError
-from workbench.store.engine import Store
 from workbench.store.schema import Assignment, Dialogue, FlagReview, QueueItem
 from workbench.vocab import FlagAction
-
-
-@pytest.fixture
-def store(tmp_path):
-    store = Store(f"sqlite:///{tmp_path / 'flags.db'}")
-    yield store
-    store.dispose()
-
-
-def _claim(store, user, k=1):
-    with store.session() as s:
-        sync_queue(s)
-    with store.session() as s:
-        c = take_next(s, user, k)
-        return c.item_id if c else None
 
 
 def _flag(store, user, item_id, reason="回复被截断了"):
@@ -49,7 +32,7 @@ def test_reassign_hands_the_flagged_slot_to_another_annotator_and_keeps_the_flag
     ann, bob, cat = make_users(store, "ann", "bob", "cat")
     (boss,) = make_users(store, "boss", role="admin")
     add_item(store, ["回复甲", "回复乙"])
-    item = _claim(store, ann)
+    item = claim(store, ann)
     with store.read() as s:
         order = s.scalars(select(Assignment.display_order).where(Assignment.user_id == ann.id)).one()
     _flag(store, ann, item)
@@ -66,22 +49,22 @@ def test_reassign_hands_the_flagged_slot_to_another_annotator_and_keeps_the_flag
     assert (review.item_id, review.flagged_by, review.reason, review.action, review.assigned_to,
             review.reviewed_by) == (item, ann.id, "回复被截断了", FlagAction.REASSIGNED, bob.id, boss.id)
     assert review.flagged_at is not None and review.reviewed_at >= review.flagged_at
-    assert _claim(store, bob) == item
+    assert claim(store, bob) == item
     # The one who flagged it never gets it back; nobody else takes the slot bob holds.
-    assert _claim(store, ann) is None and _claim(store, cat) is None
+    assert claim(store, ann) is None and claim(store, cat) is None
 
 
 def test_back_to_the_pool_frees_the_slot_for_anyone_but_who_flagged_it(store):
     ann, bob = make_users(store, "ann", "bob")
     (boss,) = make_users(store, "boss", role="admin")
     add_item(store, ["回复甲", "回复乙"])
-    item = _claim(store, ann)
+    item = claim(store, ann)
     _flag(store, ann, item)
-    assert _claim(store, bob) is None  # k = 1: the flagged slot is still taken
+    assert claim(store, bob) is None  # k = 1: the flagged slot is still taken
     workflow.review_flag(store, boss, item, "ann", FlagAction.POOL)
     assert _holders(store, item) == {}
-    assert _claim(store, ann) is None
-    assert _claim(store, bob) == item
+    assert claim(store, ann) is None
+    assert claim(store, bob) == item
     with store.read() as s:
         assert queue.progress(s, ann, 1).mine_available == 0
 
@@ -90,13 +73,13 @@ def test_retire_takes_the_item_from_everyone(store):
     ann, bob, cat = make_users(store, "ann", "bob", "cat")
     (boss,) = make_users(store, "boss", role="admin")
     add_item(store, ["回复甲", "回复乙"])
-    item = _claim(store, ann, k=3)
-    assert _claim(store, bob, k=3) == item  # bob holds it open
+    item = claim(store, ann, k=3)
+    assert claim(store, bob, k=3) == item  # bob holds it open
     _flag(store, ann, item)
     workflow.review_flag(store, boss, item, "ann", FlagAction.RETIRED)
     assert _holders(store, item) == {}  # bob's open hold went too
     for user in (ann, bob, cat):
-        assert _claim(store, user, k=3) is None
+        assert claim(store, user, k=3) is None
         with store.read() as s:
             assert queue.progress(s, user, 3).mine_available == 0
 
@@ -107,7 +90,7 @@ def test_only_admins_review_and_bad_requests_change_nothing(store):
     (boss,) = make_users(store, "boss", role="admin")
     (viewer,) = make_users(store, "vera", role="annotator")
     add_item(store, ["回复甲", "回复乙"])
-    item = _claim(store, ann)
+    item = claim(store, ann)
     _flag(store, ann, item)
     before = _holders(store, item)
     for who in (bob, rita):

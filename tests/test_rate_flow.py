@@ -7,11 +7,11 @@ import re
 
 import pytest
 from rate_ui_support import add_item
-from rating_fixtures import make_users
+from rating_fixtures import claim, make_users
 from sqlalchemy import inspect, select
 
 from workbench.annotate import queue
-from workbench.annotate.queue import open_item, sync_queue, take_next
+from workbench.annotate.queue import open_item
 from workbench.annotate.ratings import (
     RatingForm,
     get_preference,
@@ -37,21 +37,6 @@ def rubric():
     return load_rubric(RUBRIC)
 
 
-@pytest.fixture
-def store(tmp_path):
-    store = Store(f"sqlite:///{tmp_path / 'flow.db'}")
-    yield store
-    store.dispose()
-
-
-def _claim(store, user, k=1):
-    with store.session() as s:
-        sync_queue(s)
-    with store.session() as s:
-        c = take_next(s, user, k)
-        return c.item_id if c else None
-
-
 def _open(store, user, item_id):
     with store.session() as s:
         return open_item(s, user, item_id)
@@ -68,7 +53,7 @@ def _submit(store, user, item_id, rubric, choice="tie"):
 def test_identical_replies_are_one_group_and_one_preference_choice(store, rubric):
     (a,) = make_users(store, "ann")
     add_item(store, ["同一句话。", "另一句话？", "同一句话。"])
-    item = _open(store, a, _claim(store, a))
+    item = _open(store, a, claim(store, a))
     assert sorted(len(g) for g in item.groups) == [1, 2]
     twin = next(g for g in item.groups if len(g) == 2)
     assert {r.column for r in twin} == {"BianQue-1.0", "Hybrid v1→v2"}
@@ -90,7 +75,7 @@ def test_identical_replies_are_one_group_and_one_preference_choice(store, rubric
 def test_an_item_of_only_identical_replies_needs_no_preference(store, rubric):
     (a,) = make_users(store, "ann")
     add_item(store, ["一模一样", "一模一样"])
-    item_id = _claim(store, a)
+    item_id = claim(store, a)
     item = _open(store, a, item_id)
     assert len(item.groups) == 1
     with store.session() as s:
@@ -104,17 +89,17 @@ def test_a_skipped_item_comes_back_after_the_new_ones_with_its_draft(store, rubr
     (a,) = make_users(store, "ann")
     for i in range(3):
         add_item(store, [f"回复{i}", f"另一个回复{i}"])
-    first = _claim(store, a)
+    first = claim(store, a)
     with store.session() as s:
         assert queue.skip_item(s, a, first)
-    second = _claim(store, a)
+    second = claim(store, a)
     assert second != first
     _submit(store, a, second, rubric)
-    third = _claim(store, a)
+    third = claim(store, a)
     _submit(store, a, third, rubric)
-    assert _claim(store, a) == first  # nothing new left: the skipped item is back, not lost
+    assert claim(store, a) == first  # nothing new left: the skipped item is back, not lost
     _submit(store, a, first, rubric)
-    assert _claim(store, a) is None
+    assert claim(store, a) is None
     with store.session() as s:
         assert queue.progress(s, a, 1).mine_completed == 3
         assert not queue.skip_item(s, a, first)  # skipping a submitted item changes nothing
@@ -126,17 +111,17 @@ def test_a_flagged_item_leaves_the_queue_and_admins_see_why(store, rubric):
     (boss,) = make_users(store, "boss", role="admin")
     for i in range(2):
         add_item(store, [f"回复{i}", f"另一个回复{i}"])
-    broken = _claim(store, a)
+    broken = claim(store, a)
     with store.session() as s, pytest.raises(InputError, match="say why"):
         queue.flag_item(s, a, broken, "   ")
     with store.session() as s, pytest.raises(AuthError):
         queue.flag_item(s, b, broken, "not mine")
     with store.session() as s:
         queue.flag_item(s, a, broken, "回复被截断了 <b>x</b>")
-    nxt = _claim(store, a)
+    nxt = claim(store, a)
     assert nxt not in (broken, None)
     _submit(store, a, nxt, rubric)
-    assert _claim(store, a) is None  # the flagged item never comes back to this annotator
+    assert claim(store, a) is None  # the flagged item never comes back to this annotator
     with store.session() as s:
         flagged = queue.flagged_items(s, boss)
         assert [(f.item_id, f.username, f.reason) for f in flagged] == [(broken, "ann", "回复被截断了 <b>x</b>")]
@@ -155,10 +140,10 @@ def test_back_walks_submitted_items_newest_first_and_a_change_is_a_new_version(s
         add_item(store, [f"回复{i}", f"另一个回复{i}"])
     done = []
     for _ in range(2):
-        item_id = _claim(store, a)
+        item_id = claim(store, a)
         _submit(store, a, item_id, rubric)
         done.append(item_id)
-    held = _claim(store, a)
+    held = claim(store, a)
     with store.session() as s:
         assert queue.previous_item(s, a, held) == done[1]
         assert queue.previous_item(s, a, done[1]) == done[0]
@@ -171,7 +156,7 @@ def test_back_walks_submitted_items_newest_first_and_a_change_is_a_new_version(s
     with store.session() as s:
         versions = rating_history(s, a, item.replies[0].generation_id)
     assert [(v, snap["scores"]["questioning"]) for v, snap in versions] == [(1, 4), (2, 2)]
-    assert _claim(store, a) == held  # after going back, the held item is still the one to finish
+    assert claim(store, a) == held  # after going back, the held item is still the one to finish
 
 
 # --- pre-fill option -----------------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ import httpx
 import plotly.graph_objects as go
 import pytest
 
-from tests.test_chat_workflow_browser import remote_config
+from tests.chat_browser_support import remote_config
 from tests.ui_server import running_app
 from workbench import chat
 from workbench.analysis.figure_files import figure_bytes

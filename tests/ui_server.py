@@ -52,14 +52,18 @@ def client(url: ServerURL, **kwargs: Any):
 
 
 @contextmanager
-def running_app(svc: Services, *, auth: bool = False) -> Iterator[ServerURL]:
-    """Logins are on when ``svc`` was built with ``auth_enabled=True`` (``auth`` says the test expects it)."""
+def running_app(svc: Services, *, auth: bool = False, port: int | None = None) -> Iterator[ServerURL]:
+    """Logins are on when ``svc`` was built with ``auth_enabled=True`` (``auth`` says the test expects it).
+
+    ``port``: serve there, as a restarted server comes back on its configured port (same origin, so a browser
+    keeps what it stored); a free port otherwise. Open mode gets a new token on every start.
+    """
     if auth and not svc.auth.enabled:
         raise ValueError("build the services with auth_enabled=True for a server with logins")
     auth = svc.auth.enabled
     demo = build_app(svc)
     guard = None if auth else OpenModeGuard.create()
-    port = launch_app(demo, svc, guard)
+    port = launch_app(demo, svc, guard, port=port)
     try:
         yield ServerURL(f"http://127.0.0.1:{port}/", guard.token if guard else None)
     finally:

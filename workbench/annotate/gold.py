@@ -19,11 +19,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from workbench.access import Permission, require_permission
+from workbench.annotate.offer import live, offerable_to
 from workbench.annotate.rubric import NA, STORED_AXES, TURN_TYPE_KEYS, Rubric, score_number
 from workbench.auth import CurrentUser
 from workbench.errors import InputError
@@ -209,27 +210,35 @@ def import_gold(s: Session, admin: CurrentUser, rows: Iterable[Mapping[str, Any]
     return count
 
 
+def _gold_items() -> Select[int]:
+    return (select(QueueItem.id).join(Generation, (Generation.dialogue_id == QueueItem.dialogue_id)
+                                      & (Generation.turn_index == QueueItem.turn_index))
+            .join(GoldAnswer, GoldAnswer.generation_id == Generation.id).where(live(QueueItem.id)).distinct())
+
+
 def gold_item_ids(s: Session) -> set[int]:
-    rows = s.execute(
-        select(QueueItem.id).join(Generation, (Generation.dialogue_id == QueueItem.dialogue_id)
-                                  & (Generation.turn_index == QueueItem.turn_index))
-        .join(GoldAnswer, GoldAnswer.generation_id == Generation.id).distinct()).scalars()
-    return set(rows)
+    """The items holding a gold reply, retired items excepted (they are offered to nobody)."""
+    return set(s.scalars(_gold_items()))
 
 
 def gold_items_due(s: Session, user: CurrentUser, rate: float) -> list[int]:
     """The gold items to offer the user now, best first: none while their share of gold items is at
     ``floor(rate * items taken)``, else the gold items they have not seen (so with 0.1 the 10th, 20th...
-    item is gold). The queue claims one of them (:func:`workbench.annotate.queue.take_next`)."""
+    item is gold). The queue claims one of them (:func:`workbench.annotate.queue.take_next`).
+
+    Only items the queue itself may offer the user count or are offered (:mod:`workbench.annotate.offer`):
+    never a retired item, one from their own chats, or one they flagged once the flag was settled.
+    """
     if rate <= 0:
         return []
     gold_ids = gold_item_ids(s)
     if not gold_ids:
         return []
-    mine = list(s.scalars(select(Assignment.item_id).where(Assignment.user_id == user.id)))
-    if sum(1 for i in mine if i in gold_ids) >= math.floor(rate * (len(mine) + 1)):
+    mine = set(s.scalars(select(Assignment.item_id).where(Assignment.user_id == user.id, live(Assignment.item_id))))
+    if len(mine & gold_ids) >= math.floor(rate * (len(mine) + 1)):
         return []
-    return sorted(gold_ids - set(mine))[:_MAX_GOLD_ATTEMPTS]
+    offered = s.scalars(_gold_items().where(QueueItem.id.not_in(mine), offerable_to(user)))
+    return sorted(offered)[:_MAX_GOLD_ATTEMPTS]
 
 
 def gold_accuracy(s: Session, viewer: CurrentUser) -> dict[str, GoldAccuracy]:

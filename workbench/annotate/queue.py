@@ -15,13 +15,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import and_, case, exists, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from workbench.access import Permission, require_permission
 from workbench.annotate.blind import counterbalanced_order, slot_label
 from workbench.annotate.classifier import classify
+from workbench.annotate.offer import is_retired, live, offerable_to
+from workbench.annotate.offer import not_from_own_chats as not_from_own_chats  # re-exported for older callers
+from workbench.annotate.offer import not_offered_to as not_offered_to  # re-exported for older callers
 from workbench.auth import CurrentUser
 from workbench.errors import AuthError, InputError
 from workbench.store.greetings import not_greeting
@@ -231,7 +234,8 @@ def open_assignment(s: Session, user: CurrentUser) -> Assignment | None:
     """The item this user holds and is working on: not completed, skipped or flagged (the oldest)."""
     return s.scalars(
         select(Assignment).where(Assignment.user_id == user.id, Assignment.completed_at.is_(None),
-                                 Assignment.skipped_at.is_(None), Assignment.flagged_at.is_(None))
+                                 Assignment.skipped_at.is_(None), Assignment.flagged_at.is_(None),
+                                 live(Assignment.item_id))
         .order_by(Assignment.assigned_at, Assignment.id).limit(1)
     ).first()
 
@@ -239,7 +243,8 @@ def open_assignment(s: Session, user: CurrentUser) -> Assignment | None:
 def _oldest_skipped(s: Session, user: CurrentUser) -> Assignment | None:
     return s.scalars(
         select(Assignment).where(Assignment.user_id == user.id, Assignment.completed_at.is_(None),
-                                 Assignment.skipped_at.is_not(None), Assignment.flagged_at.is_(None))
+                                 Assignment.skipped_at.is_not(None), Assignment.flagged_at.is_(None),
+                                 live(Assignment.item_id))
         .order_by(Assignment.skipped_at, Assignment.id).limit(1)
     ).first()
 
@@ -257,15 +262,6 @@ def _try_claim(s: Session, item: QueueItem, user: CurrentUser, slot: int, k: int
         return a
     except IntegrityError:
         return None
-
-
-def not_from_own_chats(user: CurrentUser):
-    """Items outside the dialogues ``user`` held in Chat: there they saw which column wrote each reply.
-
-    Imported datasets (batch replies) are not excluded: importing shows no model output.
-    """
-    own = select(Dialogue.id).where(Dialogue.created_by == user.id, Dialogue.source != "dataset")
-    return QueueItem.dialogue_id.not_in(own)
 
 
 def _claim_gold(s: Session, user: CurrentUser, k: int, rate: float) -> Claim | None:
@@ -309,7 +305,7 @@ def take_next(s: Session, user: CurrentUser, k: int, gold_rate: float = 0.0) -> 
     while attempts < _MAX_CLAIM_ATTEMPTS:
         candidates = list(s.scalars(
             select(QueueItem).outerjoin(taken, taken.c.item_id == QueueItem.id)
-            .where(n < k, QueueItem.id.not_in(mine), not_from_own_chats(user), not_offered_to(user))
+            .where(n < k, QueueItem.id.not_in(mine), offerable_to(user))
             .order_by(n.desc(), QueueItem.id).limit(16)
         ))
         if not candidates:
@@ -434,6 +430,8 @@ def review_flag(s: Session, admin: CurrentUser, item_id: int, flagged_by: str, a
     require_permission(admin, Permission.TEAM, "only an admin can review flagged items")
     action = FlagAction(action)
     a = _flagged_assignment(s, item_id, flagged_by)
+    if action == FlagAction.REASSIGNED and is_retired(s, item_id):
+        raise InputError(f"item #{item_id} is retired: it cannot be handed to anyone")
     target = _rater(s, assign_to or "", item_id) if action == FlagAction.REASSIGNED else None
     review = FlagReview(item_id=item_id, flagged_by=a.user_id, reason=a.flag_reason or "",
                         flagged_at=a.flagged_at, action=action, assigned_to=target, reviewed_by=admin.id)
@@ -453,13 +451,6 @@ def review_flag(s: Session, admin: CurrentUser, item_id: int, flagged_by: str, a
     return review
 
 
-def not_offered_to(user: CurrentUser):
-    """Items never offered to ``user``: retired ones, and the ones they flagged as broken (once settled)."""
-    settled = select(FlagReview.item_id).where((FlagReview.action == FlagAction.RETIRED)
-                                               | (FlagReview.flagged_by == user.id))
-    return QueueItem.id.not_in(settled)
-
-
 def previous_item(s: Session, user: CurrentUser, current_item_id: int | None) -> int | None:
     """The item the user submitted before ``current_item_id`` (or their last submitted one): "undo/back".
 
@@ -467,7 +458,7 @@ def previous_item(s: Session, user: CurrentUser, current_item_id: int | None) ->
     """
     done = list(s.scalars(
         select(Assignment.item_id).where(Assignment.user_id == user.id, Assignment.completed_at.is_not(None),
-                                         Assignment.flagged_at.is_(None))
+                                         Assignment.flagged_at.is_(None), live(Assignment.item_id))
         .order_by(Assignment.completed_at.desc(), Assignment.id.desc())))
     if current_item_id in done:
         i = done.index(current_item_id)
@@ -570,8 +561,9 @@ def item_view(s: Session, user: CurrentUser, item: QueueItem, a: Assignment) -> 
 
 
 def my_items(s: Session, user: CurrentUser) -> list[tuple[int, bool]]:
-    """(item id, completed) for every item the user holds, newest first."""
-    rows = s.execute(select(Assignment.item_id, Assignment.completed_at).where(Assignment.user_id == user.id)
+    """(item id, completed) for every item the user holds, newest first (retired items are gone)."""
+    rows = s.execute(select(Assignment.item_id, Assignment.completed_at)
+                     .where(Assignment.user_id == user.id, live(Assignment.item_id))
                      .order_by(Assignment.id.desc())).all()
     return [(i, c is not None) for i, c in rows]
 
@@ -580,24 +572,29 @@ def my_items(s: Session, user: CurrentUser) -> list[tuple[int, bool]]:
 # Progress
 
 
+#: an assignment still to do (skipped ones included): not submitted, not flagged as broken
+_OPEN = (Assignment.completed_at.is_(None), Assignment.flagged_at.is_(None))
+
+
 def progress(s: Session, user: CurrentUser, k: int) -> Progress:
     """The user's own counts and the team's overall counts (no names: safe for every annotator)."""
+    # A retired item counts nowhere: not in the total, not in anyone's done or open counts.
+    counted = live(Assignment.item_id)
     per_item = (select(Assignment.item_id, func.count(Assignment.id).label("n"),
                        func.count(Assignment.completed_at).label("done"))
-                .group_by(Assignment.item_id).subquery())
+                .where(counted).group_by(Assignment.item_id).subquery())
     n_taken = func.coalesce(per_item.c.n, 0)
     mine = select(Assignment.item_id).where(Assignment.user_id == user.id)
     # every count as a scalar subquery of one SELECT: one round trip for the progress line
     row = s.execute(select(
-        select(func.count(QueueItem.id)).scalar_subquery(),
-        select(func.count(Assignment.id)).where(Assignment.user_id == user.id,
+        select(func.count(QueueItem.id)).where(live(QueueItem.id)).scalar_subquery(),
+        select(func.count(Assignment.id)).where(Assignment.user_id == user.id, counted,
                                                 Assignment.completed_at.is_not(None)).scalar_subquery(),
-        select(func.count(Assignment.id)).where(Assignment.user_id == user.id, Assignment.completed_at.is_(None),
-                                                Assignment.flagged_at.is_(None)).scalar_subquery(),
-        select(func.count(Assignment.id)).where(Assignment.completed_at.is_not(None)).scalar_subquery(),
+        select(func.count(Assignment.id)).where(Assignment.user_id == user.id, counted, *_OPEN).scalar_subquery(),
+        select(func.count(Assignment.id)).where(counted, Assignment.completed_at.is_not(None)).scalar_subquery(),
         select(func.count(QueueItem.id)).select_from(QueueItem)
         .outerjoin(per_item, per_item.c.item_id == QueueItem.id)
-        .where(n_taken < k, QueueItem.id.not_in(mine), not_from_own_chats(user), not_offered_to(user))
+        .where(n_taken < k, QueueItem.id.not_in(mine), offerable_to(user))
         .scalar_subquery(),
         select(func.count()).select_from(per_item).where(per_item.c.done >= k).scalar_subquery(),
     )).one()
@@ -629,9 +626,13 @@ def annotator_progress(s: Session, user: CurrentUser) -> list[AnnotatorProgress]
     require_permission(user, Permission.TEAM, "only an admin can see other annotators' progress")
     from workbench.store.schema import User
 
+    # The same counts as each annotator's own progress line (:func:`progress`): live items only, and a
+    # flagged item is neither done nor open (it waits for an admin).
+    is_open = and_(*_OPEN)
     rows = s.execute(
-        select(User.id, User.username, func.count(Assignment.completed_at), func.count(Assignment.id))
-        .outerjoin(Assignment, Assignment.user_id == User.id)
+        select(User.id, User.username, func.count(Assignment.completed_at),
+               func.count(case((is_open, Assignment.id))))
+        .outerjoin(Assignment, (Assignment.user_id == User.id) & live(Assignment.item_id))
         .group_by(User.id, User.username).order_by(User.username)
     ).all()
-    return [AnnotatorProgress(uid, name, done, total - done) for uid, name, done, total in rows]
+    return [AnnotatorProgress(uid, name, done, n_open) for uid, name, done, n_open in rows]

@@ -265,7 +265,7 @@ class ChatGLMTokenizer:
             raise ModelLoadError(f"tokenizer folder not found: {folder}")
         vocab = folder / VOCAB_FILE_NAME
         if not vocab.is_file():
-            raise ModelLoadError(f"{folder} has no {VOCAB_FILE_NAME}")
+            raise ModelLoadError(f"{folder} has no {VOCAB_FILE_NAME}: it is not a ChatGLM-6B checkpoint")
         config = _read_json(folder / TOKENIZER_CONFIG_NAME)
         model_config = _read_json(folder / MODEL_CONFIG_NAME)
         tokenizer_class = config.get("tokenizer_class")
