@@ -792,7 +792,7 @@ def build_rate_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
     # Every event of the tab also tracks its progress on ``ack`` alone: the page rewrites the loading status of
     # every progress target of every event it has run, on each status message of any event (a tree search of
     # the whole app each), so the targets must not grow with the item's components (a submit cost seconds).
-    quiet = {"show_progress": "hidden", "show_progress_on": [ack]}
+    quiet: dict[str, Any] = {"show_progress": "hidden", "show_progress_on": [ack]}
     gr.on([next_btn.click], on_next, [st], item_outputs, api_name="rate_next", trigger_mode="once", **quiet)
     skip_btn.click(on_skip, [st], item_outputs, api_name="rate_skip", trigger_mode="once", **quiet)
     back_btn.click(on_back, [st], item_outputs, api_name="rate_back", trigger_mode="once", **quiet)
