@@ -1,7 +1,7 @@
 """Where the time of one Rate submit goes, from the Enter key to the next item on screen, in Chromium.
 
 The same set-up and keys as ``bench/rate_ui_latency.py`` (the real app with logins, one annotator rating from the
-keyboard), with clocks at each hop. Browser and server run on one machine, so their epoch clocks agree:
+keyboard: ``bench/rate_probe.py``), with clocks at each hop. Browser and server run on one machine, so their epoch clocks agree:
 
 * ``key_to_request_ms``: Enter keydown to the ``queue/join`` request leaving the page (the key script, Gradio's
   client collecting the inputs);
@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import functools
 import json
-import os
 import statistics
 import sys
 import tempfile
@@ -32,15 +31,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
-sys.path.insert(0, str(REPO / "tests"))
-sys.path.insert(0, str(REPO / "bench"))
-for name, value in {"GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1", "HF_HUB_DISABLE_TELEMETRY": "1"}.items():
-    os.environ.setdefault(name, value)
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from rate_ui_latency import PROBE_JS, percentile  # noqa: E402
-from rate_ui_support import add_item, item_shown, open_rate_tab, wait_until  # noqa: E402
+from rate_probe import open_first_item, percentile, rate_and_submit, samples, seed_items, summary  # noqa: E402
 
 from tests.browser import launch  # noqa: E402
 
@@ -125,7 +118,7 @@ def instrument_queue(demo: Any, clocks: Clocks) -> None:
 def run(n_items: int) -> dict:
     from playwright.sync_api import sync_playwright
     from rating_fixtures import make_users, test_config
-    from ui_server import _launch
+    from ui_server import launch_app
 
     from workbench.services import build_services
     from workbench.ui.app import build_app
@@ -134,56 +127,34 @@ def run(n_items: int) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         svc = build_services(test_config(Path(tmp) / "rate.db", k=1, blind=True), auth_enabled=True)
         make_users(svc.store, "ann")
-        for i in range(n_items + 1):
-            add_item(svc.store, [f"咳嗽{i}天了吗？有没有发烧？", f"考虑上呼吸道感染，建议多喝水（{i}）。",
-                                 f"建议先量体温。咳嗽有痰吗？（{i}）"])
+        seed_items(svc.store, n_items + 1)
         demo = build_app(svc)
         instrument(demo, clocks)
-        port = _launch(demo, svc, None)
+        port = launch_app(demo, svc, None)
         instrument_queue(demo, clocks)
-        url = f"http://127.0.0.1:{port}/"
         try:
             with sync_playwright() as pw:
                 browser = launch(pw)
-                ctx, page = open_rate_tab(browser, url, "ann", "en", keyboard_only=True)
-                page.evaluate(PROBE_JS)
+                ctx, page = open_first_item(browser, f"http://127.0.0.1:{port}/")
                 page.evaluate(FETCH_JS)
-                kb = page.keyboard
-                kb.press("n")
-                wait_until(lambda: item_shown(page) == 1, what="the first item")
                 shown_at: list[float] = []
+                joins: list[float | None] = []
                 for _ in range(n_items):
-                    item = item_shown(page)
-                    for key in ("h", "h"):
-                        before = len(page.evaluate("window.__probe.samples.diff"))
-                        kb.press(key)
-                        wait_until(lambda b=before: len(page.evaluate("window.__probe.samples.diff")) > b,
-                                   what="the diff toggle")
-                    for _ in range(3):
-                        for key in ("y", "4", "0"):
-                            kb.press(key)
-                    kb.press("a")
-                    before = len(page.evaluate("window.__probe.samples.next"))
                     joins_before = len(page.evaluate("window.__joins"))
-                    kb.press("Enter")
-                    wait_until(lambda b=before, old=item: len(page.evaluate("window.__probe.samples.next")) > b
-                               and item_shown(page) != old, what="the next item")
+                    rate_and_submit(page)
                     keys = page.evaluate("window.__keys")
-                    shown_at.append(keys[-1] + page.evaluate("window.__probe.samples.next")[-1])
-                    joins = page.evaluate("window.__joins")[joins_before:]
+                    shown_at.append(keys[-1] + samples(page, "next")[-1])
                     # the submit's join is the first one sent after the key
-                    page.evaluate("(j) => { window.__submitJoins = (window.__submitJoins || []).concat([j]); }",
-                                  next((j for j in joins if j >= keys[-1]), None))
-                samples = page.evaluate("window.__probe.samples")
+                    joins.append(next((j for j in page.evaluate("window.__joins")[joins_before:] if j >= keys[-1]),
+                                      None))
+                overall = summary(page)
                 keys = page.evaluate("window.__keys")
-                joins = page.evaluate("window.__submitJoins")
                 ctx.close()
                 browser.close()
         finally:
             demo.close()
             svc.close()
-    n = min(len(keys), len(joins), len(clocks.handler), len(shown_at))
-    n = min(n, len(clocks.sent))
+    n = min(len(keys), len(joins), len(clocks.handler), len(shown_at), len(clocks.sent))
     hops: dict[str, list[float]] = {"key_to_request_ms": [], "request_to_handler_ms": [], "handler_ms": [],
                                     "handler_to_sent_ms": [], "sent_to_screen_ms": []}
     for key, join, (h0, h1), sent, shown in zip(keys[-n:], joins[-n:], clocks.handler[-n:], clocks.sent[-n:],
@@ -195,15 +166,9 @@ def run(n_items: int) -> dict:
         hops["handler_ms"].append(h1 - h0)
         hops["handler_to_sent_ms"].append(sent - h1)
         hops["sent_to_screen_ms"].append(shown - sent)
-    nxt, base = samples["next"], samples["diff"]
     out: dict[str, Any] = {name: round(percentile(v, 50), 1) for name, v in hops.items()}
     out.update({"store_ms": round(percentile(clocks.store, 50), 1),
-                "payload_bytes": int(statistics.median(clocks.payload)) if clocks.payload else None,
-                "key_to_next_item_ms": {"p50": round(percentile(nxt, 50), 1), "p95": round(percentile(nxt, 95), 1)},
-                "baseline_round_trip_ms": {"p50": round(percentile(base, 50), 1),
-                                           "p95": round(percentile(base, 95), 1)},
-                "ratio_p50": round(statistics.median(nxt) / statistics.median(base), 2) if base else None,
-                "items": len(nxt), "load_average": round(os.getloadavg()[0], 2)})
+                "payload_bytes": int(statistics.median(clocks.payload)) if clocks.payload else None, **overall})
     return out
 
 

@@ -97,9 +97,24 @@ def build_app(svc: Services) -> gr.Blocks:
         demo.load(show_tabs, None, list(tabs.values()), api_name=False)
         demo.load(chat["on_load"], chat["load_inputs"], chat["load_outputs"], api_name=False)
         demo.load(data["on_load"], None, data["load_outputs"], api_name=False)
+        track_load_progress_on(demo, switch)
     guard_handlers(demo)
     demo.queue(default_concurrency_limit=svc.config.server.concurrency_limit)
     return demo
+
+
+def track_load_progress_on(demo: gr.Blocks, sink: Any) -> None:
+    """Every page-load event tracks its progress on ``sink`` alone (and draws no overlay).
+
+    Gradio's page keeps a loading status for each progress target of every event it has run, and on each
+    status message of *any* later event rewrites every one of them: a tree search of the whole app each, and
+    for a layout block (a tab, a panel) a copy of every component inside it. The page-load events write most
+    of the app (every localized text, the tabs, whole panels), so left as they were, each Rate keystroke's
+    autosave and each submit paid for the whole app several times over (seconds per submit in Chromium).
+    """
+    for fn in demo.fns.values():
+        if any(event == "load" for _block, event in fn.targets):
+            fn.show_progress, fn.show_progress_on = "hidden", [sink]
 
 
 def server_options(svc: Services, *, open_mode: OpenModeGuard | None) -> dict[str, Any]:

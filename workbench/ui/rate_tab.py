@@ -789,36 +789,38 @@ def build_rate_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
     # No progress overlay on the item's components, for any event that writes them: the page keeps one
     # overlay setting per component (the last event registered wins), and ~35 overlays with running timers
     # kept the page's main thread busy enough to delay the submit's own request by hundreds of milliseconds.
-    quiet = {"show_progress": "hidden", "show_progress_on": [ack]}
+    # Every event of the tab also tracks its progress on ``ack`` alone: the page rewrites the loading status of
+    # every progress target of every event it has run, on each status message of any event (a tree search of
+    # the whole app each), so the targets must not grow with the item's components (a submit cost seconds).
+    quiet: dict[str, Any] = {"show_progress": "hidden", "show_progress_on": [ack]}
     gr.on([next_btn.click], on_next, [st], item_outputs, api_name="rate_next", trigger_mode="once", **quiet)
     skip_btn.click(on_skip, [st], item_outputs, api_name="rate_skip", trigger_mode="once", **quiet)
     back_btn.click(on_back, [st], item_outputs, api_name="rate_back", trigger_mode="once", **quiet)
     flag_btn.click(on_flag, [st, flag_reason], [*item_outputs, flag_reason], api_name="rate_flag",
                    trigger_mode="once", **quiet)
     reopen_btn.click(on_reopen, [st, mine_dd], item_outputs, api_name="rate_reopen", **quiet)
-    mine_box.expand(on_mine, None, [mine_dd], api_name=False, show_progress="hidden")
+    mine_box.expand(on_mine, None, [mine_dd], api_name=False, **quiet)
     for i, w in enumerate(widgets):
         # Leaving a text box saves it again: a keystroke's save can be coalesced away while another runs.
         gr.on([w.turn_type.input, *(radio.input for radio in w.scores.values()), w.safety.input,
                w.comment.input, w.corrected.input, w.comment.blur, w.corrected.blur],
               make_autosave(i), [st, *w.form_inputs, item_ref], [saved_md], api_name=f"rate_autosave_{i}",
-              trigger_mode="always_last", show_progress="hidden")
+              trigger_mode="always_last", **quiet)
         # Ranking by clicks: appended in the browser (no round trip, so fast clicks keep their order), then saved.
         w.rank.click(None, [ranking, w.rank], [ranking, pref], js=_RANK_APPEND_JS, api_name=False).then(
-            on_pref_change, [st, pref, ranking, item_ref], [saved_md], api_name=False, show_progress="hidden")
+            on_pref_change, [st, pref, ranking, item_ref], [saved_md], api_name=False, **quiet)
     rank_clear.click(None, None, [ranking], js="() => ''", api_name=False).then(
-        on_pref_change, [st, pref, ranking, item_ref], [saved_md], api_name=False, show_progress="hidden")
+        on_pref_change, [st, pref, ranking, item_ref], [saved_md], api_name=False, **quiet)
     gr.on([pref.input], on_pref_change, [st, pref, ranking, item_ref], [saved_md],
-          api_name="rate_preference", trigger_mode="always_last", show_progress="hidden")
+          api_name="rate_preference", trigger_mode="always_last", **quiet)
     submit_inputs = [st, pref, ranking] + [c for w in widgets for c in w.form_inputs]
     submit_btn.click(on_submit, submit_inputs, item_outputs, api_name="rate_submit", trigger_mode="once", **quiet)
-    diff_toggle.input(on_diff, [st, diff_toggle], [st, *(w.diff for w in widgets)], api_name=False,
-                      show_progress="hidden")
+    diff_toggle.input(on_diff, [st, diff_toggle], [st, *(w.diff for w in widgets)], api_name=False, **quiet)
     reveal.input(on_reveal, [st, reveal], item_outputs, api_name="rate_reveal", **quiet)
     admin_refresh.click(on_team, None, [team, flags], api_name="rate_team")
     release_btn.click(on_release, [release_user], [team, flags], api_name="rate_release")
     # The choices follow the flags table however it was filled (page load, Refresh, a release, a review).
-    flags.change(on_review_list, None, [review_pick], api_visibility="private", show_progress="hidden")
+    flags.change(on_review_list, None, [review_pick], api_visibility="private", **quiet)
     for action, button in review_buttons.items():
         button.click(on_review(action), [review_pick, review_user], [team, flags, review_pick],
                      api_name=f"rate_team_review_{action}")
