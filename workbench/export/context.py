@@ -138,8 +138,8 @@ def _deidentify_candidates(
                 new, reds = deidentify(text, names)
                 report.add(where, reds)
             else:
-                key = (text, where)
-                seen_alone[key] = seen_alone.get(key, 0) + 1
+                counted = (text, where)
+                seen_alone[counted] = seen_alone.get(counted, 0) + 1
                 known = alone.get(text)
                 new = known if known is not None else alone.setdefault(text, deidentify(text)[0])
             if new != text:
