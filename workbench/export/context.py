@@ -107,7 +107,8 @@ def _deidentify_candidates(
         else:
             got.append(c)
     alone: dict[str, str] = {}  # text -> its de-identified form when de-identified on its own
-    seen_alone: Counter[tuple[str, str]] = Counter()  # (text, field) -> dialogues it was counted in
+    # (text, field) -> dialogues it was counted in; a plain dict: Counter's += on a new key runs Python code
+    seen_alone: dict[tuple[str, str], int] = {}
     cleaned: dict[int, ExportCandidate] = {}  # id(original) -> cleaned copy
     for cands in by_dialogue.values():
         fields: dict[str, str] = {}  # text -> field name of its first occurrence (for the report)
@@ -129,13 +130,16 @@ def _deidentify_candidates(
             for t in h:
                 fields.setdefault(t.text, "history")
         names = names_in(fields)  # found with high confidence: replaced in all of the dialogue's texts
+        long_names = [n for n in names if len(n) >= 2]
+        only_name = long_names[0] if len(long_names) == 1 else None  # the usual case: one test per text
         clean: dict[str, str] = {}  # only the texts that change: most dialogues have none
         for text, where in fields.items():
-            if names and any(n in text for n in names if len(n) >= 2):
+            if long_names and (only_name in text if only_name is not None else any(n in text for n in long_names)):
                 new, reds = deidentify(text, names)
                 report.add(where, reds)
             else:
-                seen_alone[(text, where)] += 1
+                counted = (text, where)
+                seen_alone[counted] = seen_alone.get(counted, 0) + 1
                 known = alone.get(text)
                 new = known if known is not None else alone.setdefault(text, deidentify(text)[0])
             if new != text:

@@ -244,9 +244,10 @@ def write(ctx: ExportContext, out_dir: Path) -> FormatResult:
 
 
 def _write_pairs(f: BinaryIO, pairs: list[PreferencePair]) -> None:
-    """One JSON line per pair; each reply's metadata and message are encoded once."""
-    none_side = dumpb(_side(None))
-    sides: dict[int, bytes] = {}  # a reply appears in many pairs: encode its metadata once
+    """One JSON line per pair: the metadata (with both replies' sides) is one encoding call, each reply's
+    side is built once and its text encoded as an assistant message once."""
+    none_side = _side(None)
+    sides: dict[int, dict] = {}  # a reply appears in several pairs: build its metadata once
     replies: dict[str, bytes] = {}  # and its text as an assistant message once
     write = f.write
     for p in pairs:
@@ -254,10 +255,10 @@ def _write_pairs(f: BinaryIO, pairs: list[PreferencePair]) -> None:
         chosen_side = none_side
         if chosen is not None:
             known = sides.get(id(chosen[0]))
-            chosen_side = known if known is not None else sides.setdefault(id(chosen[0]), dumpb(_side(chosen)))
+            chosen_side = known if known is not None else sides.setdefault(id(chosen[0]), _side(chosen))
         rejected_side = sides.get(id(rejected[0]))
         if rejected_side is None:
-            rejected_side = sides[id(rejected[0])] = dumpb(_side(rejected))
+            rejected_side = sides[id(rejected[0])] = _side(rejected)
         chosen_msg = replies.get(p.chosen_text)
         if chosen_msg is None:
             chosen_msg = replies[p.chosen_text] = dumpb([{"role": "assistant", "content": p.chosen_text}])
@@ -267,8 +268,7 @@ def _write_pairs(f: BinaryIO, pairs: list[PreferencePair]) -> None:
             rejected_msg = replies[rejected_text] = dumpb([{"role": "assistant", "content": rejected_text}])
         meta = dumpb({"dialogue_id": p.dialogue_id, "turn_index": p.turn_index, "dataset": p.prompt_candidate.dataset,
                       "pair_source": p.source, "turn_type": p.turn_type, "annotators": list(p.votes_for),
-                      "annotators_against": list(p.votes_against)})
+                      "annotators_against": list(p.votes_against), "chosen": chosen_side, "rejected": rejected_side})
         # One join per line instead of a chain of +: each + copied the (long) prompt again.
         write(b"".join((b'{"prompt":', p.prompt, b',"chosen":', chosen_msg, b',"rejected":', rejected_msg,
-                    b',"metadata":', meta[:-1], b',"chosen":', chosen_side, b',"rejected":',
-                    rejected_side, b"}}\n")))
+                        b',"metadata":', meta, b"}\n")))

@@ -22,6 +22,7 @@ from workbench.export.records import ExportCandidate
 from workbench.export.selection import (
     CandidateStats,
     candidate_stats,
+    pool_copies,
     pool_identical,
     text_turn_type,
     text_type_ok,
@@ -79,7 +80,13 @@ def kto_rows(ctx: ExportContext) -> tuple[list[tuple[KtoRow, bool, dict]], int]:
             if len(row.rated) == 1:
                 pooled, s = row.rated[0]
             else:  # the same (prompt, text) at several turns: pool them too
-                pooled = pool_identical([c for c, _ in row.rated])[0]
+                # One prompt renders one history (roles and texts), so the rows' replies are copies of one
+                # reply: pooled as pool_identical() would, without comparing their histories turn by turn
+                # (unless a list and a tuple of the same turns meet, which pool_identical() keeps apart).
+                copies = [c for c, _ in row.rated]
+                kind = type(copies[0].history)
+                pooled = (pool_copies(copies) if all(type(x.history) is kind for x in copies)
+                          else pool_identical(copies)[0])
                 s = candidate_stats(pooled, ann)
             label = s.overall is not None and s.overall >= cut and not s.safety_flagged
             if row.corrected_by and not label:

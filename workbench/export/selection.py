@@ -187,8 +187,12 @@ def _majority(labels: list[str], auto: str | None) -> str | None:
     if not labels:
         return None
     first = labels[0]
-    if len(labels) == 1 or labels.count(first) == len(labels):  # unanimous: most replies
+    n = len(labels)
+    if n == 1 or labels.count(first) == n:  # unanimous: most replies
         return first
+    if n == 2:  # two different labels: a tie between them (the general count below, without its dict)
+        second = labels[1]
+        return auto if auto == first or auto == second else min(first, second)
     counts: dict[str, int] = {}
     for lab in labels:
         counts[lab] = counts.get(lab, 0) + 1
@@ -331,20 +335,20 @@ def pool_identical(cands: Sequence[ExportCandidate]) -> list[ExportCandidate]:
             ordered.append(groups[-1])
     if len(ordered) == len(cands):
         return list(cands)
-    out = []
-    for copies in ordered:
-        if len(copies) == 1:
-            out.append(copies[0])
-            continue
-        first = copies[0]
-        pro = _unique(a for c in copies for a in c.preferred_by)
-        con = [a for a in _unique(a for c in copies for a in c.dispreferred_by) if a not in pro]
-        agreements = [c.agreement for c in copies if c.agreement is not None]
-        out.append(dataclasses.replace(
-            first, ratings=[r for c in copies for r in c.ratings], preferred_by=pro, dispreferred_by=con,
-            agreement=sum(agreements) / len(agreements) if agreements else None,
-            pooled_ids=tuple(g for c in copies for g in c.generation_ids)))
-    return out
+    return [copies[0] if len(copies) == 1 else pool_copies(copies) for copies in ordered]
+
+
+def pool_copies(copies: Sequence[ExportCandidate]) -> ExportCandidate:
+    """Several copies of one reply (same text, same history) as one candidate (see :func:`pool_identical`);
+    for callers that know their candidates are copies, without comparing their histories again."""
+    first = copies[0]
+    pro = _unique(a for c in copies for a in c.preferred_by)
+    con = [a for a in _unique(a for c in copies for a in c.dispreferred_by) if a not in pro]
+    agreements = [c.agreement for c in copies if c.agreement is not None]
+    return dataclasses.replace(
+        first, ratings=[r for c in copies for r in c.ratings], preferred_by=pro, dispreferred_by=con,
+        agreement=sum(agreements) / len(agreements) if agreements else None,
+        pooled_ids=tuple(g for c in copies for g in c.generation_ids))
 
 
 def group_turns(

@@ -75,11 +75,17 @@ def tables_from_candidates(candidates: list[ExportCandidate], filters: ExportFil
         "dispreferred_by": [";".join(c.dispreferred_by) for c in cs],
         "created_at": [c.created_at for c in cs],
     }
-    rated = [(c.generation_id, r) for c in cs for r in c.ratings if allowed is None or r.annotator in allowed]
-    rs = [r for _, r in rated]
-    further_axes = list(dict.fromkeys(axis for r in rs for axis, _ in r.extra_scores))  # rubric axes beyond the two
+    if allowed is None:  # every rating: no (id, rating) pairs to build and take apart again
+        rs = [r for c in cs for r in c.ratings]
+        rated_ids = [c.generation_id for c in cs for _ in c.ratings]
+    else:
+        rated = [(c.generation_id, r) for c in cs for r in c.ratings if r.annotator in allowed]
+        rs = [r for _, r in rated]
+        rated_ids = [g for g, _ in rated]
+    # rubric axes beyond the two (the ratings that have any are picked out first: most have none)
+    further_axes = list(dict.fromkeys(axis for r in [r for r in rs if r.extra_scores] for axis, _ in r.extra_scores))
     rat: dict[str, list[Any]] = {
-        "generation_id": [g for g, _ in rated],
+        "generation_id": rated_ids,
         "annotator": [r.annotator for r in rs],
         "questioning": [r.questioning for r in rs],
         "suggestion": [r.suggestion for r in rs],
