@@ -14,7 +14,8 @@ Prompt pass: ``prefill_tokens_per_s`` per prompt length, against ``prefill_limit
 every block Linear ran at this machine's best GEMM rate (the faster of fp32 and bf16 ``F.linear`` on a
 64-row input by an [inner, hidden] weight, measured in the same run; attention and the one-row lm_head
 are left out). With ``--quantization-bit``: ``weight_bytes_per_token`` (every byte one decode step reads:
-quantized weights and their scales, biases, the lm_head), ``memory_read_gb_per_s`` (a plain read of a
+quantized weights and their scales, biases, the lm_head), ``decode_kernel`` (what decode steps run:
+"native", "torch-<activation dtype>" or "dequantize"), ``memory_read_gb_per_s`` (a plain read of a
 256 MB tensor, same run) and ``bandwidth_limit_tokens_per_s``, their quotient; beside them
 ``kv_cache_read_bytes_per_token`` per prompt length (what a step reads from the KV cache half-way through
 the generated tokens, not counted in the limit) and ``decode_ratio_to_bandwidth_limit_with_kv``.
@@ -41,7 +42,7 @@ from workbench.chatglm import ChatGLMConfig, ChatGLMForConditionalGeneration  # 
 from workbench.chatglm.cpu_gemm import best_seconds, linear_gflops  # noqa: E402
 from workbench.chatglm.loading import current_rss_bytes, peak_rss_bytes  # noqa: E402
 from workbench.chatglm.modeling import BlockLinear  # noqa: E402
-from workbench.chatglm.quantization import QuantizedLinear  # noqa: E402
+from workbench.chatglm.quantization import _KERNELS, QuantizedLinear  # noqa: E402
 
 REFERENCE = ROOT.parent / "shared" / "fixtures" / "chatglm6b" / "perf_reference_mid.json"
 _DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
@@ -260,13 +261,15 @@ def main(argv: list[str] | None = None) -> int:
     print(f"prefill limit: {limit_prefill:.1f} tokens/s (64-row GEMM: "
           + ", ".join(f"{k} {v:.1f} GFLOP/s" for k, v in gemm_rates.items()) + ")")
     bandwidth = None
+    decode_kernel = None
     if args.quantization_bit:
         read_rate = memory_read_gb_per_s()
         weight_bytes = decode_weight_bytes(model)
         bandwidth = {"weight_bytes_per_token": weight_bytes, "memory_read_gb_per_s": read_rate,
                      "bandwidth_limit_tokens_per_s": read_rate * 1e9 / weight_bytes}
+        decode_kernel = _KERNELS[args.quantization_bit].decode_kernel_name()
         print(f"bandwidth limit: {bandwidth['bandwidth_limit_tokens_per_s']:.1f} tokens/s "
-              f"({weight_bytes / 2**20:.0f} MB per token at {read_rate:.1f} GB/s)")
+              f"({weight_bytes / 2**20:.0f} MB per token at {read_rate:.1f} GB/s); decode kernel: {decode_kernel}")
 
     decode: dict[str, float] = {}
     e2e: dict[str, float] = {}
@@ -316,6 +319,7 @@ def main(argv: list[str] | None = None) -> int:
             "prefill_ratio_to_limit": {k: int(k) / v / limit_prefill for k, v in prefill.items()},
             "gemm_64_rows_gflops": gemm_rates,
             **(bandwidth or {}),
+            "decode_kernel": decode_kernel,
             "decode_ratio_to_bandwidth_limit": (
                 {k: v / bandwidth["bandwidth_limit_tokens_per_s"] for k, v in decode.items()} if bandwidth else None
             ),

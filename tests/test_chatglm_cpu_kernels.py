@@ -13,6 +13,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from tests.chatglm_kernels import break_bf16, use_native_decode
 from tests.chatglm_random import random_chatglm
 from workbench.chatglm import ChatGLMConfig, ChatGLMForConditionalGeneration, cpu_gemm
 from workbench.chatglm import quantization as q
@@ -32,7 +33,8 @@ def _reference(layer: q.QuantizedLinear, x: torch.Tensor) -> torch.Tensor:
 
 
 @needs_int8_kernel
-def test_int8_decode_runs_the_kernel_in_its_dtype_and_casts_back() -> None:
+def test_int8_decode_runs_the_kernel_in_its_dtype_and_casts_back(monkeypatch) -> None:
+    use_native_decode(monkeypatch, False)  # torch's kernels are under test
     act = q.cpu_kernel_dtype(8)
     layer = q.QuantizedLinear.from_linear(_linear(96, 128, torch.float32), 8)
     x = torch.randn(1, 1, 128, generator=torch.Generator().manual_seed(3))
@@ -54,13 +56,7 @@ def test_int8_decode_runs_the_kernel_in_its_dtype_and_casts_back() -> None:
 
 def test_kernel_dtype_is_verified_before_it_is_used(monkeypatch) -> None:
     kernel = q._CpuKernel(8)
-    real_run = kernel.run
-
-    def wrong_in_bf16(x2, weight, scale):
-        out = real_run(x2, weight, scale)
-        return out * 1.5 if x2.dtype == torch.bfloat16 else out
-
-    monkeypatch.setattr(kernel, "run", wrong_in_bf16)
+    break_bf16(monkeypatch, kernel)
     assert kernel.activation_dtype() != torch.bfloat16
     calls = []
     monkeypatch.setattr(kernel, "_choose", lambda: calls.append(1))
@@ -81,7 +77,8 @@ def test_int4_layout_matches_torch_packing_both_ways() -> None:
 
 @needs_int4_kernel
 @pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16])
-def test_int4_linear_uses_the_kernel_layout_and_keeps_the_original_in_state_dict(dtype: torch.dtype) -> None:
+def test_int4_linear_uses_the_kernel_layout_and_keeps_the_original_in_state_dict(dtype: torch.dtype, monkeypatch) -> None:
+    use_native_decode(monkeypatch, False)  # torch's kernels are under test
     linear = _linear(128, 256, dtype)
     layer = q.QuantizedLinear.from_linear(linear, 4)
     assert layer.layout == q.CPU_INT4_LAYOUT
@@ -100,6 +97,7 @@ def test_int4_linear_uses_the_kernel_layout_and_keeps_the_original_in_state_dict
 
 @needs_int4_kernel
 def test_int4_falls_back_to_dequantizing_where_the_kernel_is_missing(monkeypatch) -> None:
+    use_native_decode(monkeypatch, False)  # torch's kernels are under test
     linear = _linear(128, 256, torch.float32)
     with_kernel = q.QuantizedLinear.from_linear(linear, 4)
     monkeypatch.setattr(q._KERNELS[4], "_dtype", None)
@@ -132,7 +130,8 @@ def _safetensors_tensor(path: Path, key: str) -> torch.Tensor:
 
 
 @needs_int4_kernel
-def test_int4_checkpoint_keeps_the_original_layout(tmp_path: Path) -> None:
+def test_int4_checkpoint_keeps_the_original_layout(tmp_path: Path, monkeypatch) -> None:
+    use_native_decode(monkeypatch, False)  # torch's kernels are under test
     model = _random_model(_small_config())
     model.save_pretrained(tmp_path / "fp")
     loaded = ChatGLMForConditionalGeneration.from_pretrained(tmp_path / "fp", quantization_bit=4)

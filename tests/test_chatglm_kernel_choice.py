@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import torch
 
+from tests.chatglm_kernels import break_bf16, use_native_decode
 from workbench.chatglm import machine_choice
 from workbench.chatglm import quantization as q
 
@@ -92,13 +93,7 @@ def test_a_saved_choice_that_fails_the_correctness_check_is_not_used(tmp_path: P
     monkeypatch.setenv(machine_choice.CACHE_DIR_ENV, str(tmp_path))
     _plant(tmp_path / machine_choice.FILE_NAME, machine_choice.machine_key(), "bfloat16")
     kernel = q._CpuKernel(8)
-    real_run = kernel.run
-
-    def wrong_in_bf16(x2, weight, scale):
-        out = real_run(x2, weight, scale)
-        return out * 1.5 if x2.dtype == torch.bfloat16 else out
-
-    monkeypatch.setattr(kernel, "run", wrong_in_bf16)
+    break_bf16(monkeypatch, kernel)
     assert kernel.activation_dtype() != torch.bfloat16
 
 
@@ -123,6 +118,7 @@ def test_a_bf16_model_with_fp32_activations_rounds_the_scaled_rows_to_bf16(monke
     # The row scales are applied at the model's precision: here the scales (bf16) are the narrower dtype,
     # so the kernel's fp32 output is rounded to bf16 before they are applied, as it always was.
     monkeypatch.setattr(q._KERNELS[8], "_dtype", torch.float32)
+    use_native_decode(monkeypatch, False)
     torch.manual_seed(0)
     layer = q.QuantizedLinear.from_linear(torch.nn.Linear(128, 96).to(torch.bfloat16), 8)
     x = torch.randn(1, 1, 128, generator=torch.Generator().manual_seed(3)).to(torch.bfloat16)

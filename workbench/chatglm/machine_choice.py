@@ -35,13 +35,23 @@ _FORMAT = 1
 _DEFAULT_CACHE_DIR = Path(__file__).resolve().parents[2] / ".cache"
 
 
-def choice_file() -> Path:
-    """Where machine choices are kept (``$WORKBENCH_CACHE_DIR`` or the repository's ``.cache``)."""
+def cache_dir() -> Path:
+    """The workbench cache directory: ``$WORKBENCH_CACHE_DIR`` or the repository's ``.cache``."""
     configured = os.environ.get(CACHE_DIR_ENV)
-    return (Path(configured) if configured else _DEFAULT_CACHE_DIR) / FILE_NAME
+    return Path(configured) if configured else _DEFAULT_CACHE_DIR
 
 
-def _cpu_identity() -> dict[str, str]:
+def choice_file() -> Path:
+    """Where machine choices are kept (in :func:`cache_dir`)."""
+    return cache_dir() / FILE_NAME
+
+
+def cpu_flags() -> frozenset[str]:
+    """The CPU's feature flags from /proc/cpuinfo (empty where there is none)."""
+    return frozenset(_cpu_model_and_flags()[1].split())
+
+
+def _cpu_model_and_flags() -> tuple[str, str]:
     model, flags = "", ""
     try:
         with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as f:
@@ -56,6 +66,11 @@ def _cpu_identity() -> dict[str, str]:
                     break
     except OSError:
         pass  # not Linux: the processor name from platform, no flags
+    return model, flags
+
+
+def _cpu_identity() -> dict[str, str]:
+    model, flags = _cpu_model_and_flags()
     return {"cpu": model or platform.processor(), "cpu_flags": hashlib.sha256(flags.encode()).hexdigest()[:16]}
 
 

@@ -4,11 +4,12 @@ Format (the original's, so pre-quantized checkpoints load): ``weight`` int8 with
 output row in ``weight_scale`` (w ~= q * scale, scale = max|w| / 127 or / 7). int4 packs two values per
 byte along the input dimension: the even column in the high nibble, the odd column in the low nibble.
 
-CPU: pure torch. Decode steps run torch's fused kernels, ``_weight_int8pack_mm`` and
-``_weight_int4pack_mm_for_cpu`` (int4 weights held in its packed layout, converted at load and back when
-saved), with activations in the dtype the kernel is fast in (checked and timed once per process), cast
-back afterwards. A prompt pass runs whichever is faster here: the kernel, or fp32 GEMMs on dequantized
-row blocks (``cpu_gemm``). Without a usable kernel, row blocks are dequantized per matmul. CUDA: fp16
+CPU: decode steps (few rows) run the fastest correct kernel of three, timed once per machine: a small C
+kernel compiled at first use (``native_gemv``: int8, and int4 in the layout above, read as stored), or
+torch's fused kernels ``_weight_int8pack_mm`` and ``_weight_int4pack_mm_for_cpu`` (int4 weights then held
+in its packed layout, converted at load and back when saved) with activations in the dtype they are fast
+in (checked and timed once per process), cast back afterwards. A prompt pass runs whichever is faster
+here: torch's kernel, or fp32 GEMMs on dequantized row blocks (``cpu_gemm``). Without a usable kernel, row blocks are dequantized per matmul. CUDA: fp16
 dequantization kernels compiled at first use through cpm_kernels' NVRTC bindings (cpm_kernels is imported
 lazily and only when CUDA is available, because it raises at import without a driver); any failure, or a
 mismatch with the torch result in the one-time self-check, falls back to dequantizing with torch.
@@ -30,6 +31,7 @@ from torch import Tensor, nn
 from workbench.chatglm import cpu_gemm, machine_choice
 from workbench.chatglm.cpu_gemm import MARGIN, PROBE_ROWS
 from workbench.chatglm.modeling import ChatGLM
+from workbench.chatglm.native_gemv import NATIVE_GEMV
 from workbench.errors import UnsupportedModelError
 
 logger = logging.getLogger(__name__)
@@ -102,8 +104,10 @@ class _CpuKernel:
     def __init__(self, bits: int) -> None:
         self.bits = bits
         self._dtype: torch.dtype | None | bool = False  # False = not checked yet
+        self._native: bool | None = None  # None = not chosen yet
         self._prefill_fits: tuple[tuple[float, float], tuple[float, float]] | None = None
         self.choice_source = ""  # "saved" (this machine's file) or "measured" (timed in this process)
+        self.native_choice_source = ""
 
     def _op_available(self) -> bool:
         if self.bits == 8:
@@ -160,6 +164,46 @@ class _CpuKernel:
             f"int{self.bits}_activation_dtype", runs, preferred=("bfloat16",), margin=MARGIN
         )
         return _DTYPE_BY_NAME[name]
+
+    def native_decode(self) -> bool:
+        """Whether decode steps run the compiled kernel (``native_gemv``) rather than torch's path here:
+        only when it compiled and passed its correctness check in this process, and was clearly faster
+        than torch's path (its kernel in :meth:`activation_dtype`, or per-matmul dequantization) on a
+        decode-shaped input, timed once per machine."""
+        if self._native is None:
+            self._native = self._choose_native()
+        return self._native
+
+    def _choose_native(self) -> bool:
+        if not NATIVE_GEMV.available():
+            return False
+        q, scale = self._probe(_TIMING_PROBE, _TIMING_PROBE)
+        stored = pack_int4(q) if self.bits == 4 else q
+        x = torch.randn(1, _TIMING_PROBE, generator=torch.Generator().manual_seed(2))
+        act = self.activation_dtype()
+        if act is not None:
+            w, s = self.kernel_operands(stored, scale, act)
+            torch_path = self._timed_call(x.to(act), w, s)
+        else:
+            def torch_path() -> object:
+                return x @ dequantize(stored, scale, self.bits, torch.float32).T
+
+        def native() -> object:
+            return NATIVE_GEMV.linear(x, stored, scale, None, self.bits)
+
+        name, self.native_choice_source = machine_choice.choose_once_per_machine(
+            f"int{self.bits}_decode_kernel", {"torch": torch_path, "native": native}, preferred=("torch",),
+            margin=MARGIN,
+        )
+        logger.info("int%d decode steps run the %s kernel (%s)", self.bits, name, self.native_choice_source)
+        return name == "native"
+
+    def decode_kernel_name(self) -> str:
+        """What decode steps run here: "native", "torch-<activation dtype>" or "dequantize"."""
+        if self.native_decode():
+            return "native"
+        act = self.activation_dtype()
+        return "dequantize" if act is None else f"torch-{_dtype_name(act)}"
 
     def _timed_call(self, x1: Tensor, w: Tensor, s: Tensor) -> Callable[[], object]:
         def call() -> object:
@@ -396,6 +440,13 @@ def _unpack_cpu_int4_into(buffer: Tensor, packed: Tensor, scale: Tensor, in_feat
 
 def _cpu_quantized_linear(x: Tensor, layer: QuantizedLinear) -> Tensor:
     kernel = _KERNELS[layer.bits]
+    # The compiled kernel has no backward: a differentiable input keeps torch's path.
+    if (layer.layout == CHATGLM_LAYOUT and not cpu_gemm.is_prompt_pass(x) and not x.requires_grad
+            and kernel.native_decode()):
+        x2 = x.reshape(-1, x.shape[-1]).float()
+        scale, bias = layer.native_operands()
+        y = NATIVE_GEMV.linear(x2, layer.weight, scale, bias, layer.bits)
+        return y.to(x.dtype).view(*x.shape[:-1], layer.out_features)
     kernel_ready = layer.bits == 8 or layer.layout == CPU_INT4_LAYOUT
     act = kernel.activation_dtype() if kernel_ready else None
     if cpu_gemm.is_prompt_pass(x) and (act is None or kernel.dequantized_prefill_is_faster(x.numel() // x.shape[-1])):
@@ -573,6 +624,7 @@ class QuantizedLinear(nn.Module):
         self.bits = bits
         self.layout = CHATGLM_LAYOUT
         self._kernel_scale: tuple[Tensor, torch.dtype, Tensor] | None = None
+        self._native_operands: tuple[Tensor, Tensor | None, Tensor, Tensor | None] | None = None
         packed = in_features // 2 if bits == 4 else in_features
         self.register_buffer("weight", torch.empty(out_features, packed, dtype=torch.int8, device=device))
         self.register_buffer("weight_scale", torch.empty(out_features, dtype=dtype, device=device))
@@ -607,6 +659,7 @@ class QuantizedLinear(nn.Module):
             and q.device.type == "cpu"
             and INT4_LAYOUT.supports(self.out_features, self.in_features)
             and cpu_kernel_dtype(4) is not None
+            and not _KERNELS[4].native_decode()  # the compiled kernel reads the original layout
         ):
             q = self._to_cpu_int4(q)
             self.layout = CPU_INT4_LAYOUT
@@ -645,6 +698,16 @@ class QuantizedLinear(nn.Module):
             operand = INT4_LAYOUT.scales_and_zeros(scale, self.in_features, dtype)
         self._kernel_scale = (self.weight_scale, dtype, operand)
         return operand
+
+    def native_operands(self) -> tuple[Tensor, Tensor | None]:
+        """(scale, bias) in float32 for the compiled kernel, cached while the tensors stay the same."""
+        cached = self._native_operands
+        if cached is not None and cached[0] is self.weight_scale and cached[1] is self.bias:
+            return cached[2], cached[3]
+        scale32 = self.weight_scale.float().contiguous()
+        bias32 = None if self.bias is None else self.bias.detach().float().contiguous()
+        self._native_operands = (self.weight_scale, self.bias, scale32, bias32)
+        return scale32, bias32
 
     def _save_to_state_dict(self, destination: dict[str, Any], prefix: str, keep_vars: bool) -> None:
         super()._save_to_state_dict(destination, prefix, keep_vars)

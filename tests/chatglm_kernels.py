@@ -1,0 +1,31 @@
+"""Shared helpers for the CPU quantized-kernel tests: a torch kernel that is wrong in bf16, and forcing
+which decode kernel runs (the compiled one or torch's)."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from workbench.chatglm import quantization as q
+
+
+def break_bf16(monkeypatch: pytest.MonkeyPatch, kernel: q._CpuKernel) -> None:
+    """Make ``kernel`` give wrong results (x1.5) whenever its activations are bf16."""
+    real_run = kernel.run
+
+    def wrong_in_bf16(x2, weight, scale):
+        out = real_run(x2, weight, scale)
+        return out * 1.5 if x2.dtype == torch.bfloat16 else out
+
+    monkeypatch.setattr(kernel, "run", wrong_in_bf16)
+
+
+def use_native_decode(monkeypatch: pytest.MonkeyPatch, on: bool) -> None:
+    """Decode steps run the compiled kernel (``on``) or torch's path, whatever this machine chose; set it
+    before building int4 layers (the choice decides their layout)."""
+    for kernel in q._KERNELS.values():
+        monkeypatch.setattr(kernel, "_native", on)
+
+
+needs_native = pytest.mark.skipif(not q.NATIVE_GEMV.available(),
+                                  reason=f"the compiled decode kernel is not usable here: {q.NATIVE_GEMV.reason}")

@@ -1,0 +1,241 @@
+"""The compiled int8/int4 decode kernel (workbench/chatglm/native_gemv.c): results against the dequantized
+fp32 reference on odd shapes, the fallback to torch's path when it cannot be built, loaded or trusted, the
+once-per-machine choice, and greedy output equal to torch's path. Speed: bench/quantized_gemv.py."""
+
+from __future__ import annotations
+
+import logging
+import stat
+from pathlib import Path
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from tests.chatglm_kernels import needs_native, use_native_decode
+from workbench.chatglm import ChatGLMForConditionalGeneration, machine_choice, native_gemv
+from workbench.chatglm import quantization as q
+
+REAL_CC = native_gemv.shutil.which("gcc")
+
+
+def _operands(bits: int, out_features: int, in_features: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """(weight as checkpoints store it, float32 scales) of a random quantized layer."""
+    gen = torch.Generator().manual_seed(seed)
+    w = torch.randn(out_features, in_features, generator=gen)
+    stored, scale = q.quantize_weight(w, bits)
+    return stored, scale
+
+
+def _activations(rows: int, in_features: int, seed: int) -> torch.Tensor:
+    gen = torch.Generator().manual_seed(seed)
+    x = torch.randn(rows, in_features, generator=gen)
+    x[:, in_features // 3] *= 60.0  # an outlier column, as LayerNorm outputs have
+    return x
+
+
+def _reference(x: torch.Tensor, stored: torch.Tensor, scale: torch.Tensor, bias: torch.Tensor | None,
+               bits: int) -> torch.Tensor:
+    w = q.dequantize(stored, scale, bits, torch.float64)
+    return F.linear(x.double(), w, None if bias is None else bias.double())
+
+
+def _rounding_bound(x: torch.Tensor, stored: torch.Tensor, scale: torch.Tensor, bits: int) -> torch.Tensor:
+    """[rows, out]: the most that rounding each activation to int16 (half a step of its block's scale,
+    one scale per ``ACTIVATION_BLOCK`` columns) can change each output."""
+    w = q.dequantize(stored, scale, bits, torch.float64).abs()
+    bound = torch.zeros(x.shape[0], w.shape[0], dtype=torch.float64)
+    block = native_gemv.ACTIVATION_BLOCK
+    for c0 in range(0, x.shape[1], block):
+        half_step = x[:, c0:c0 + block].double().abs().amax(dim=1) / 32767 / 2
+        bound += half_step[:, None] * w[:, c0:c0 + block].sum(dim=1)[None]
+    return bound
+
+
+@needs_native
+@pytest.mark.parametrize("bits", [8, 4])
+@pytest.mark.parametrize("shape", [(37, 300), (5, 1030), (259, 4098), (64, 2), (1, 70)])
+@pytest.mark.parametrize("rows", [1, 3, 15])
+def test_kernel_equals_the_dequantized_reference(bits: int, shape: tuple[int, int], rows: int) -> None:
+    out_features, in_features = shape
+    stored, scale = _operands(bits, out_features, in_features, seed=out_features + in_features)
+    bias = torch.randn(out_features, generator=torch.Generator().manual_seed(9))
+    x = _activations(rows, in_features, seed=rows)
+    for b in (bias, None):
+        got = q.NATIVE_GEMV.linear(x, stored, scale, b, bits)
+        ref = _reference(x, stored, scale, b, bits)
+        assert got.shape == (rows, out_features) and got.dtype == torch.float32
+        error = (got.double() - ref).abs()
+        bound = _rounding_bound(x, stored, scale, bits)
+        # Within the int16 rounding of the activations (plus float32 sums), and far below int8 weights' own
+        # quantization error: a wrong nibble, block or scale would break this by orders of magnitude.
+        assert (error <= 1.01 * bound + 1e-5 * ref.abs().max()).all(), (bits, shape, rows)
+        assert error.max() < 1e-3 * ref.abs().max(), (bits, shape, rows)
+
+
+@needs_native
+@pytest.mark.parametrize("bits", [8, 4])
+def test_non_finite_activations_give_nan_like_a_float_product(bits: int) -> None:
+    stored, scale = _operands(bits, 8, 512, seed=1)
+    x = torch.randn(2, 512, generator=torch.Generator().manual_seed(0))
+    x[0, 300] = float("nan")
+    x[1, 10] = float("inf")
+    got = q.NATIVE_GEMV.linear(x, stored, scale, None, bits)
+    assert got.isnan().all()
+
+
+@needs_native
+@pytest.mark.parametrize("bits", [8, 4])
+@pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16])
+def test_quantized_linear_decodes_through_the_kernel_in_the_stored_layout(monkeypatch, bits: int,
+                                                                          dtype: torch.dtype) -> None:
+    use_native_decode(monkeypatch, True)
+    torch.manual_seed(0)
+    linear = torch.nn.Linear(256, 96).to(dtype)
+    layer = q.QuantizedLinear.from_linear(linear, bits)
+    stored, _ = q.quantize_weight(linear.weight, bits)
+    assert layer.layout == q.CHATGLM_LAYOUT and torch.equal(layer.weight, stored)  # read as checkpoints hold it
+    x = torch.randn(1, 2, 256, generator=torch.Generator().manual_seed(3)).to(dtype)
+    got = layer(x)
+    assert got.dtype == dtype and got.shape == (1, 2, 96)
+    direct = q.NATIVE_GEMV.linear(x.reshape(2, 256).float(), layer.weight, layer.weight_scale.float(),
+                                  layer.bias.float(), bits)
+    assert torch.equal(got, direct.to(dtype).view(1, 2, 96))
+
+
+def _fake_compiler(path: Path, body: str) -> str:
+    """A C compiler stand-in: ``--version`` answers, compiling runs ``body`` (sh) with "$@"."""
+    path.write_text("#!/bin/sh\nif [ \"$1\" = --version ]; then echo fake-cc 1.0; exit 0; fi\n" + body + "\n")
+    path.chmod(path.stat().st_mode | stat.S_IXUSR)
+    return str(path)
+
+
+def _fresh(monkeypatch, tmp_path: Path, cc: str) -> native_gemv.NativeGemv:
+    monkeypatch.setenv(machine_choice.CACHE_DIR_ENV, str(tmp_path / "cache"))
+    monkeypatch.setenv(native_gemv.COMPILER_ENV, cc)
+    return native_gemv.NativeGemv()
+
+
+def _assert_fallback(monkeypatch, kernel: native_gemv.NativeGemv, caplog, said: str) -> None:
+    with caplog.at_level(logging.WARNING, logger=native_gemv.__name__):
+        assert not kernel.available()
+    assert said in kernel.reason
+    assert any("not used" in r.getMessage() and said in r.getMessage() for r in caplog.records)
+    # Decoding keeps torch's path, and computes what it computed before.
+    monkeypatch.setattr(q, "NATIVE_GEMV", kernel)
+    choice = q._CpuKernel(8)
+    monkeypatch.setitem(q._KERNELS, 8, choice)
+    assert not choice.native_decode() and choice.decode_kernel_name() != "native"
+    layer = q.QuantizedLinear.from_linear(torch.nn.Linear(128, 64), 8)
+    x = torch.randn(1, 128, generator=torch.Generator().manual_seed(0))
+    act = choice.activation_dtype()
+    if act is not None:
+        raw = torch._weight_int8pack_mm(x.to(act), layer.weight, layer.kernel_scale(act))
+        expected = (raw.float() * (1 if act == torch.float32 else layer.weight_scale)) + layer.bias
+        assert torch.allclose(layer(x), expected)
+
+
+def test_a_missing_compiler_falls_back_and_says_so(monkeypatch, tmp_path: Path, caplog) -> None:
+    kernel = _fresh(monkeypatch, tmp_path, str(tmp_path / "no-such-dir" / "gcc"))
+    _assert_fallback(monkeypatch, kernel, caplog, "not found")
+
+
+def test_a_compile_error_falls_back_and_says_so(monkeypatch, tmp_path: Path, caplog) -> None:
+    cc = _fake_compiler(tmp_path / "cc", 'echo "native_gemv.c:1: error: broken" >&2; exit 1')
+    _assert_fallback(monkeypatch, _fresh(monkeypatch, tmp_path, cc), caplog, "compiling native_gemv.c failed")
+
+
+def test_a_corrupt_library_is_rebuilt_and_falls_back_when_that_fails(monkeypatch, tmp_path: Path, caplog) -> None:
+    # The "compiler" writes garbage: the corrupt cached library is rebuilt, into garbage again.
+    cc = _fake_compiler(tmp_path / "cc", 'while [ "$1" != -o ]; do shift; done; echo garbage > "$2"')
+    kernel = _fresh(monkeypatch, tmp_path, cc)
+    target = native_gemv.library_path(cc, "fake-cc 1.0", native_gemv.SOURCE.read_bytes())
+    target.parent.mkdir(parents=True)
+    target.write_bytes(b"\x7fELF corrupt")
+    _assert_fallback(monkeypatch, kernel, caplog, "does not load")
+    assert any("rebuilding" in r.getMessage() for r in caplog.records)
+
+
+@pytest.mark.skipif(REAL_CC is None, reason="no gcc here")
+def test_a_corrupt_cached_library_is_rebuilt(monkeypatch, tmp_path: Path, caplog) -> None:
+    kernel = _fresh(monkeypatch, tmp_path, str(REAL_CC))
+    cc = native_gemv._compiler()
+    target = native_gemv.library_path(cc, native_gemv._compiler_version(cc), native_gemv.SOURCE.read_bytes())
+    target.parent.mkdir(parents=True)
+    target.write_bytes(b"not a shared library")
+    with caplog.at_level(logging.WARNING, logger=native_gemv.__name__):
+        assert kernel.available(), kernel.reason
+    assert any("rebuilding" in r.getMessage() for r in caplog.records)
+    assert target.read_bytes()[:4] == b"\x7fELF"
+
+
+@pytest.mark.skipif(REAL_CC is None, reason="no gcc here")
+def test_a_kernel_with_wrong_results_is_not_used(monkeypatch, tmp_path: Path, caplog) -> None:
+    # A real build of a subtly broken source (the scale applied 1% too large) must fail the self-check.
+    broken = tmp_path / "native_gemv.c"
+    source = native_gemv.SOURCE.read_text()
+    assert "d * scale[o]" in source
+    broken.write_text(source.replace("d * scale[o]", "d * scale[o] * 1.01f"))
+    cc = _fake_compiler(tmp_path / "cc", f'for a; do shift; if [ "$a" = "{native_gemv.SOURCE}" ]; then '
+                        f'set -- "$@" "{broken}"; else set -- "$@" "$a"; fi; done; exec {REAL_CC} "$@"')
+    _assert_fallback(monkeypatch, _fresh(monkeypatch, tmp_path, cc), caplog, "wrong results")
+
+
+def test_the_library_is_cached_by_source_compiler_and_flags(monkeypatch, tmp_path: Path) -> None:
+    monkeypatch.setenv(machine_choice.CACHE_DIR_ENV, str(tmp_path))
+    base = native_gemv.library_path("/usr/bin/gcc", "gcc 12", b"source")
+    assert base.parent == tmp_path / "native"
+    assert base == native_gemv.library_path("/usr/bin/gcc", "gcc 12", b"source")
+    others = {native_gemv.library_path("/usr/bin/gcc", "gcc 12", b"source 2"),
+              native_gemv.library_path("/usr/bin/clang", "gcc 12", b"source"),
+              native_gemv.library_path("/usr/bin/gcc", "gcc 13", b"source")}
+    assert base not in others and len(others) == 3
+    monkeypatch.setattr(native_gemv, "FLAGS", (*native_gemv.FLAGS, "-g"))
+    assert native_gemv.library_path("/usr/bin/gcc", "gcc 12", b"source") != base
+
+
+@needs_native
+@pytest.mark.parametrize("saved", ["torch", "native"])
+def test_the_decode_kernel_is_chosen_once_per_machine(monkeypatch, tmp_path: Path, saved: str) -> None:
+    monkeypatch.setenv(machine_choice.CACHE_DIR_ENV, str(tmp_path))
+    machine_choice.save_choice("int8_decode_kernel", machine_choice.machine_key(), saved, {})
+    kernel = q._CpuKernel(8)
+    assert kernel.native_decode() == (saved == "native") and kernel.native_choice_source == "saved"
+    # Measured when nothing is saved: whichever wins is recorded for the next process.
+    (tmp_path / machine_choice.FILE_NAME).unlink()
+    measured = q._CpuKernel(8)
+    chosen = measured.native_decode()
+    assert measured.native_choice_source == "measured"
+    expected = "native" if chosen else "torch"
+    assert machine_choice.load_choice("int8_decode_kernel", machine_choice.machine_key()) == expected
+
+
+def test_an_unusable_kernel_is_never_chosen_even_if_saved(monkeypatch, tmp_path: Path) -> None:
+    monkeypatch.setenv(machine_choice.CACHE_DIR_ENV, str(tmp_path))
+    machine_choice.save_choice("int8_decode_kernel", machine_choice.machine_key(), "native", {})
+    monkeypatch.setenv(native_gemv.COMPILER_ENV, str(tmp_path / "missing-cc"))
+    monkeypatch.setattr(q, "NATIVE_GEMV", native_gemv.NativeGemv())
+    assert not q._CpuKernel(8).native_decode()
+
+
+@needs_native
+@pytest.mark.parametrize("bits", [8, 4])
+def test_greedy_output_with_the_kernel_equals_torch_path(monkeypatch, demo_models, bits: int) -> None:
+    outputs = {}
+    for native in (True, False):
+        with monkeypatch.context() as m:
+            use_native_decode(m, native)
+            model = ChatGLMForConditionalGeneration.from_pretrained(demo_models.v2_path, quantization_bit=bits)
+            layer = model.transformer.layers[0].mlp.dense_h_to_4h
+            assert (layer.layout == q.CHATGLM_LAYOUT) or not native
+            cfg = model.config
+            gen = torch.Generator().manual_seed(5)
+            runs = []
+            for length in (6, 23):
+                ids = torch.randint(6, min(cfg.mask_token_id, cfg.vocab_size) - 1, (1, length), generator=gen)
+                ids[0, -2], ids[0, -1] = cfg.gmask_token_id, cfg.bos_token_id
+                runs.append(model.generate(ids, max_new_tokens=24, eos_token_id=-1))
+            outputs[native] = runs
+    for with_kernel, with_torch in zip(outputs[True], outputs[False], strict=True):
+        assert torch.equal(with_kernel, with_torch)
+
