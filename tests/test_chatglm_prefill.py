@@ -25,6 +25,9 @@ def _quantized(out_features: int, in_features: int, bits: int, dtype: torch.dtyp
     layer = q.QuantizedLinear.from_linear(torch.nn.Linear(in_features, out_features).to(dtype), bits)
     if layout == q.CHATGLM_LAYOUT and layer.layout != q.CHATGLM_LAYOUT:
         layer.weight, layer.layout = layer.chatglm_weight(), q.CHATGLM_LAYOUT
+    if layout == q.CPU_INT4_LAYOUT and layer.layout != q.CPU_INT4_LAYOUT:
+        # Where the compiled decode kernel was chosen, int4 layers keep the ChatGLM layout: convert.
+        layer.weight, layer.layout = layer._to_cpu_int4(layer.weight), q.CPU_INT4_LAYOUT
     assert layer.layout == layout
     return layer
 
