@@ -8,6 +8,7 @@ which records the messages each request carried: the continuation's prompt must 
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 from sqlalchemy import select
@@ -67,6 +68,18 @@ def _send_and_read_prompt(page, model: FakeOpenAI, text: str, lang: str) -> str:
     return _prompt(model, before)
 
 
+def _wait_for_branch(page, svc, parent_id: int) -> Dialogue:
+    """The branch of ``parent_id`` once the server has stored it (the page is polled, not slept on)."""
+    deadline = time.monotonic() + BROWSER_TIMEOUT_MS / 1000
+    while True:
+        with svc.store.read() as s:
+            branch = s.scalars(select(Dialogue).where(Dialogue.parent_id == parent_id)).one_or_none()
+        if branch is not None or time.monotonic() > deadline:
+            assert branch is not None, f"no branch of dialogue #{parent_id} was stored"
+            return branch
+        page.wait_for_timeout(100)
+
+
 @pytest.mark.parametrize("locale", list(LOCALES))
 def test_a_dialogue_reopens_continues_and_branches_after_a_server_restart(tmp_path, locale):
     require_chromium()
@@ -118,10 +131,11 @@ def test_a_dialogue_reopens_continues_and_branches_after_a_server_restart(tmp_pa
 
                 # Branching from the reopened dialogue works too, and its history is the parent's.
                 page.get_by_role("button", name=t("chat.branch", lang)).first.click()
-                expect(page.locator("#dialogue-info")).to_contain_text(re.compile(rf"#{dialogue_id}\b"),
+                # The info line named the parent before the click too: wait for the branch row itself.
+                branch = _wait_for_branch(page, svc, dialogue_id)
+                expect(page.locator("#dialogue-info")).to_contain_text(re.compile(rf"#{branch.id}\b"),
                                                                        timeout=BROWSER_TIMEOUT_MS)
-                with svc.store.read() as s:
-                    branch = s.scalars(select(Dialogue).where(Dialogue.parent_id == dialogue_id)).one()
+                expect(page.locator("#dialogue-info")).to_contain_text(re.compile(rf"#{dialogue_id}\b"))
                 prompt = _send_and_read_prompt(page, model, "需要吃药吗", lang)
                 assert [text for d, text in patient_turns(svc) if d == branch.id][-1] == "需要吃药吗"
                 assert FIRST_MESSAGE in prompt and "有黄痰" in prompt and "需要吃药吗" in prompt
