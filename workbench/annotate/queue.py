@@ -30,7 +30,6 @@ from workbench.errors import AuthError, InputError
 from workbench.store.greetings import not_greeting
 from workbench.store.schema import (
     Assignment,
-    Dialogue,
     FlagReview,
     Generation,
     Preference,
@@ -408,13 +407,12 @@ def _rater(s: Session, username: str, item_id: int) -> int:
     row = s.execute(select(User.id, User.role, User.active).where(User.username == name)).first()
     if row is None:
         raise InputError(f"no user named {name}")
-    if not row.active or not CurrentUser(row.id, name, row.role).can(Permission.RATE):
+    rater = CurrentUser(row.id, name, row.role)
+    if not row.active or not rater.can(Permission.RATE):
         raise InputError(f"{name} may not rate")
     if s.scalar(select(Assignment.id).where(Assignment.item_id == item_id, Assignment.user_id == row.id)):
         raise InputError(f"{name} already has item #{item_id}")
-    author = s.scalar(select(Dialogue.created_by).join(QueueItem, QueueItem.dialogue_id == Dialogue.id)
-                      .where(QueueItem.id == item_id, Dialogue.source != "dataset"))
-    if author == row.id:
+    if s.scalar(select(QueueItem.id).where(QueueItem.id == item_id, ~not_from_own_chats(rater))):
         raise InputError(f"{name} held this dialogue in Chat and cannot rate it blind")
     return row.id
 

@@ -236,8 +236,8 @@ def _param_owner(model: nn.Module, key: str) -> tuple[nn.Module, str]:
     return module, attr
 
 
-def _set_tensor(module: nn.Module, attr: str, value: Tensor, key: str) -> None:
-    _check_shape(module, attr, tuple(value.shape), key)
+def _set_tensor(module: nn.Module, attr: str, value: Tensor) -> None:
+    """Assign a loaded tensor (its shape was checked against the module before it was read)."""
     if attr in module._parameters:
         module._parameters[attr] = nn.Parameter(value, requires_grad=value.is_floating_point())
     else:
@@ -327,7 +327,7 @@ def _load_one(
     _drop_loaded(module, attr)
     value = torch.empty(source.shape, dtype=target if floating else source.dtype)
     source.read_into(value)
-    _set_tensor(module, attr, value.to(dev), key)
+    _set_tensor(module, attr, value.to(dev))
     if isinstance(module, QuantizedLinear) and attr == "weight":
         # int4 on CPU: converted to the packed kernel layout here, one tensor at a time.
         module.set_quantized_weight(module.weight)
