@@ -9,13 +9,11 @@ every text cell against formula injection (:mod:`workbench.csv_safety`); JSONL i
 
 from __future__ import annotations
 
-import csv
-import io
 from pathlib import Path
 
-from workbench.csv_safety import neutralise
 from workbench.export._json import dumpb
 from workbench.export.context import WRITE_BUFFER, ExportContext, FormatResult
+from workbench.export.csv_columns import csv_bytes
 from workbench.prompts import escape_training_text
 
 META_COLUMNS = ["dialogue_id", "turn_index", "generation_id", "dataset", "column", "model", "target_source",
@@ -33,24 +31,6 @@ def _texts(ctx: ExportContext) -> tuple[list[str], list[str]]:
     return got
 
 
-_FORMULA_STARTS = frozenset("'=+-@\t\r")  # every cell neutralise() changes starts with one of these
-_FORMULA_PREFIXES = tuple(_FORMULA_STARTS)  # for str.startswith, which takes no set (and copies no character)
-
-
-def _cell(v: object) -> object:
-    """A CSV cell: None as empty, text protected against formulas (neutralise() only where it can apply)."""
-    if v is None:
-        return ""
-    if v.__class__ is str and v and v[0] in _FORMULA_STARTS:
-        return neutralise(v)
-    return v
-
-
-def _text_column(values: list) -> list:
-    """:func:`_cell` over a column: most text cells need no protection, so only those that might are touched."""
-    return [_cell(v) if v is None or (v.__class__ is str and v.startswith(_FORMULA_PREFIXES)) else v for v in values]
-
-
 def write_csv(ctx: ExportContext, out_dir: Path) -> FormatResult:
     """``train.csv`` with columns input, target and the metadata columns (annotators joined by ';')."""
     path = out_dir / "train.csv"
@@ -59,20 +39,11 @@ def write_csv(ctx: ExportContext, out_dir: Path) -> FormatResult:
     rows.count_into(res)
     inputs, targets = _texts(ctx)
     metas = rows.metadata
-    # Column by column (each cell exactly as _cell() makes it), then one writerows over the zipped columns.
-    columns = [_text_column(inputs), _text_column(targets)]
-    for k in META_COLUMNS:
-        if k == "annotators":
-            columns.append([_cell(";".join(m[k])) for m in metas])
-        else:
-            columns.append(_text_column([m[k] for m in metas]))
-    # Into memory, then one UTF-8 encoding and one write: the csv writer's one write per row through a
-    # text file cost more than the rows themselves (each was encoded on its own).
-    buf = io.StringIO(newline="")
-    w = csv.writer(buf)
-    w.writerow(["input", "target", *META_COLUMNS])
-    w.writerows(zip(*columns, strict=True))
-    path.write_bytes(buf.getvalue().encode("utf-8"))
+    # Column by column: every text cell protected against formulas, then the bytes csv.writer would write
+    # (workbench/export/csv_columns.py), one write.
+    columns = [inputs, targets, *([";".join(m[k]) for m in metas] if k == "annotators" else [m[k] for m in metas]
+                                  for k in META_COLUMNS)]
+    path.write_bytes(csv_bytes(["input", "target", *META_COLUMNS], columns, protect=True))
     return res
 
 
