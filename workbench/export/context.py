@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from workbench.dialogue import Dialogue, Turn
 from workbench.export._json import dumpb
 from workbench.export.aggregated import reweight_groups, vote_weights
-from workbench.export.records import ExportCandidate, PreferenceOutcome
+from workbench.export.records import ExportCandidate, PreferenceOutcome, copy_with
 from workbench.export.selection import CandidateStats, ExportFilters, Selected, group_turns, select_turn
 from workbench.privacy import DeidReport, deidentify, deidentify_text, names_in
 from workbench.prompts import bianque_context, escape_training_text
@@ -79,15 +79,6 @@ def paused_gc() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
-
-
-def _with(c: ExportCandidate, changes: dict) -> ExportCandidate:
-    """A copy of a frozen candidate with some fields changed; ``dataclasses.replace`` re-runs __init__,
-    which is several times slower and this runs for most candidates of a large export."""
-    new = object.__new__(ExportCandidate)
-    new.__dict__.update(c.__dict__)
-    new.__dict__.update(changes)
-    return new
 
 
 def _deidentify_candidates(
@@ -175,7 +166,7 @@ def _deidentify_candidates(
                     for r in c.ratings
                 ]
             if changes:
-                cleaned[id(c)] = _with(c, changes)
+                cleaned[id(c)] = copy_with(c, changes)
     for (text, where), times in seen_alone.items():
         report.add(where, deidentify(text)[1], times)
     if not cleaned:
@@ -219,6 +210,7 @@ class ExportContext:
     provenance: dict = field(default_factory=dict)  # for the dataset card: models, datasets, annotation process
     _bq_by_object: dict = field(default_factory=dict, repr=False)
     _msg_by_object: dict = field(default_factory=dict, repr=False)
+    _msg_by_turn: dict = field(default_factory=dict, repr=False)
 
     @classmethod
     def build(
@@ -313,8 +305,15 @@ class ExportContext:
         got = self._msg_by_object.get(id(h))
         if got is not None and got[0] is h:
             return got[1]
-        msgs = [{"role": "system", "content": self.system_prompt}] if self.system_prompt else []
-        msgs.extend({"role": ROLE_TO_CHAT[t.role], "content": t.text} for t in h)
-        data = dumpb(msgs)
+        # Each turn's message is encoded once (the histories of one dialogue share their turns) and the
+        # array is joined from them: the bytes of encoding the list of messages at once.
+        by_turn = self._msg_by_turn
+        parts = [dumpb({"role": "system", "content": self.system_prompt})] if self.system_prompt else []
+        for t in h:
+            known = by_turn.get(id(t))
+            if known is None or known[0] is not t:
+                known = by_turn[id(t)] = (t, dumpb({"role": ROLE_TO_CHAT[t.role], "content": t.text}))
+            parts.append(known[1])
+        data = b"[" + b",".join(parts) + b"]"
         self._msg_by_object[id(h)] = (h, data)  # keeps h alive, so its id is never reused meanwhile
         return data

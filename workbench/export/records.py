@@ -58,6 +58,16 @@ class ExportCandidate:
         return self.pooled_ids or (self.generation_id,)
 
 
+def copy_with(c: ExportCandidate, changes: dict) -> ExportCandidate:
+    """A copy of a frozen candidate with some fields changed. ``dataclasses.replace`` re-runs the frozen
+    ``__init__`` (one ``object.__setattr__`` per field), several times slower; this runs for most
+    candidates of a large export (de-identified copies, pooled replies)."""
+    new = object.__new__(type(c))
+    new.__dict__.update(c.__dict__)
+    new.__dict__.update(changes)
+    return new
+
+
 @dataclass(frozen=True)
 class PreferenceOutcome:
     """One annotator's preference among the replies of one turn.

@@ -44,7 +44,7 @@ from datetime import date, datetime
 
 from workbench.dates import utc_naive
 from workbench.errors import InputError
-from workbench.export.records import DialogueId, ExportCandidate
+from workbench.export.records import DialogueId, ExportCandidate, copy_with
 from workbench.scope import Scope
 
 TARGET_SOURCES = ("corrected", "preferred", "score")
@@ -161,6 +161,12 @@ class Selected:
 
     def metadata(self) -> dict:
         c, s = self.candidate, self.stats
+        if not s.extra:  # the same keys without the further axes, built in one step (most exports)
+            return {"dialogue_id": c.dialogue_id, "turn_index": c.turn_index, "generation_id": c.generation_id,
+                    "dataset": c.dataset, "column": c.column, "model": c.model, "target_source": self.source,
+                    "turn_type": self.turn_type if self.turn_type is not None else s.turn_type,
+                    "annotators": list(self.annotators or s.annotators), "questioning": s.questioning,
+                    "suggestion": s.suggestion, "n_ratings": s.n_ratings, "agreement": s.agreement}
         return {
             "dialogue_id": c.dialogue_id,
             "turn_index": c.turn_index,
@@ -345,10 +351,10 @@ def pool_copies(copies: Sequence[ExportCandidate]) -> ExportCandidate:
     pro = _unique(a for c in copies for a in c.preferred_by)
     con = [a for a in _unique(a for c in copies for a in c.dispreferred_by) if a not in pro]
     agreements = [c.agreement for c in copies if c.agreement is not None]
-    return dataclasses.replace(
-        first, ratings=[r for c in copies for r in c.ratings], preferred_by=pro, dispreferred_by=con,
-        agreement=sum(agreements) / len(agreements) if agreements else None,
-        pooled_ids=tuple(g for c in copies for g in c.generation_ids))
+    return copy_with(first, {
+        "ratings": [r for c in copies for r in c.ratings], "preferred_by": pro, "dispreferred_by": con,
+        "agreement": sum(agreements) / len(agreements) if agreements else None,
+        "pooled_ids": tuple(g for c in copies for g in c.generation_ids)})
 
 
 def group_turns(
