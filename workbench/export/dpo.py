@@ -83,8 +83,9 @@ class _Surrogates:
 
 
 def _keys(sk: _Surrogates, ids: list[GenId]) -> list[GenId]:
-    """Each id's key (see :class:`_Surrogates`), in order; integer ids are their own keys."""
-    return ids if sk.integers else [sk(g) for g in ids]
+    """Each id's key (see :class:`_Surrogates`), in order; integer ids are their own keys. ``ids`` are the
+    turn's own, so each has its key already (no call of ``sk`` per id)."""
+    return ids if sk.integers else list(map(sk.by_id.__getitem__, ids))
 
 
 def _outcomes(ctx: ExportContext, key: tuple, group: list[Entry], sk: _Surrogates,
@@ -136,10 +137,13 @@ def _turn_proposals(ctx: ExportContext, key: tuple, group: list[Entry], out: lis
     """Append every (pair, voters) a turn proposes, before the export-wide vote."""
     f = ctx.filters
     prompt_json = ctx.prompt_json
-    ids = [c.generation_id for c, _ in group]
-    sk = _Surrogates(ids)
-    keys = _keys(sk, ids)
-    outcomes = _outcomes(ctx, key, group, sk, keys)
+    if ctx.preferences is None and not any(s.votes_for for _, s in group):
+        outcomes: dict[str, set[tuple]] = {}  # what _outcomes() finds without a vote for any reply
+    else:
+        ids = [c.generation_id for c, _ in group]
+        sk = _Surrogates(ids)
+        keys = _keys(sk, ids)
+        outcomes = _outcomes(ctx, key, group, sk, keys)
     if outcomes:
         by_key = dict(zip(keys, group, strict=True))
         votes: dict[tuple, list[str]] = {}
