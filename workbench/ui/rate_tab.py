@@ -146,8 +146,9 @@ def api_item(item: ItemView | None) -> dict[str, Any] | None:
                         for r in item.replies]}
 
 
-def build_rate_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
-    """Build the Rate tab inside the current Blocks context."""
+def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str, Any]:
+    """Build the Rate tab inside the current Blocks context; its events track their progress on
+    ``progress_sink`` (a hidden component first in the page: :func:`workbench.ui.app.track_load_progress_on`)."""
     cfg = svc.config.annotation
     rubric = load_rubric(svc.config.resolve_path(cfg.rubric))
     axis_keys = rubric.axis_keys
@@ -789,10 +790,10 @@ def build_rate_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
     # No progress overlay on the item's components, for any event that writes them: the page keeps one
     # overlay setting per component (the last event registered wins), and ~35 overlays with running timers
     # kept the page's main thread busy enough to delay the submit's own request by hundreds of milliseconds.
-    # Every event of the tab also tracks its progress on ``ack`` alone: the page rewrites the loading status of
-    # every progress target of every event it has run, on each status message of any event (a tree search of
-    # the whole app each), so the targets must not grow with the item's components (a submit cost seconds).
-    quiet: dict[str, Any] = {"show_progress": "hidden", "show_progress_on": [ack]}
+    # Every event of the tab also tracks its progress on ``progress_sink`` alone: the page rewrites the loading
+    # status of every progress target of every event it has run, on each status message of any event (a tree
+    # search and a snapshot each), so the targets must be few, first in the tree and not drawn.
+    quiet: dict[str, Any] = {"show_progress": "hidden", "show_progress_on": [progress_sink]}
     gr.on([next_btn.click], on_next, [st], item_outputs, api_name="rate_next", trigger_mode="once", **quiet)
     skip_btn.click(on_skip, [st], item_outputs, api_name="rate_skip", trigger_mode="once", **quiet)
     back_btn.click(on_back, [st], item_outputs, api_name="rate_back", trigger_mode="once", **quiet)
