@@ -192,7 +192,8 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
                 header = gr.Markdown("", elem_id=f"rate-header-{i}")
                 reply = ui.make(gr.Textbox, label=K("rate.reply"), interactive=False, lines=4, max_lines=14,
                                 elem_id=f"rate-reply-{i}")
-                diff = gr.HTML("", visible=False, elem_id=f"rate-diff-{i}", elem_classes=["rate-diff"])
+                # Shown while it holds a diff (CSS: rate_keys.js): a value, never a visibility update (below).
+                diff = gr.HTML("", elem_id=f"rate-diff-{i}", elem_classes=["rate-diff"])
                 with ui.make(gr.Accordion, label=K("rate.own_history"), open=False):
                     own = gr.Chatbot(height=200, feedback_options=None, show_label=False, elem_id=f"rate-own-{i}",
                                      **TURN_BUBBLES)
@@ -323,10 +324,9 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
 
 
     def render(user: CurrentUser, state: dict, screen: workflow.Screen, lang: str, note: str = "", *,
-               answers: bool = True, typed: dict[Any, Any] | None = None) -> dict[Any, Any]:
+               answers: bool = True) -> dict[Any, Any]:
         """Updates showing ``screen``'s item; ``answers=False`` leaves the answer widgets as they are (after
-        a submit of the item on screen). Only what the page does not show already is sent (:func:`changed_only`);
-        ``typed``: the answer widgets' values on the page (a submit's inputs)."""
+        a submit of the item on screen). Property updates the page already shows are left out (:func:`changed_only`)."""
         item = screen.item
         shown_before = int(state.get("shown") or 0)
         groups = item.groups if item is not None else ()
@@ -341,10 +341,15 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
         for w in widgets[len(groups):max(shown_before, len(groups))]:
             out[w.box] = gr.update(visible=False)
             out[w.rank] = gr.update(visible=False)
+        if answers:
+            # Boxes not used by this item get their (empty) values: cheaper for Gradio than leaving them out.
+            for w in widgets[len(groups):]:
+                out.update({w.header: "", w.reply: "", w.diff: "", w.own_history: [], w.suggestion: "",
+                            **dict.fromkeys(w.form_inputs[:-3]), w.safety: False, w.comment: "", w.corrected: ""})
         if item is None:
             out.update({info_md: i18n.t("rate.none_open", lang), history: [],
                         pref: gr.update(choices=[], value=None), ranking: ""})
-            return changed_only(out, state, typed)
+            return changed_only(out, state)
         reveal_names = user.can(Permission.SEE_MODELS) and state.get("reveal")
         mine, p = screen.ratings, screen.preference
         status = i18n.t("rate.status.submitted" if item.completed else "rate.status.open", lang)
@@ -385,7 +390,8 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
                 continue
             out[w.box] = gr.update(visible=True)
             out[w.rank] = gr.update(visible=len(groups) > 1, value=group_label(g))
-            out[w.reply] = gr.update(value=r.output, label=i18n.t("rate.reply_label", lang, label=group_label(g)))
+            out[w.reply] = r.output
+            out[(w.reply, "label")] = gr.update(label=i18n.t("rate.reply_label", lang, label=group_label(g)))
             out[w.diff] = diff_update(groups, i, lang, bool(state.get("diff")))
             out[w.own_history] = text_messages(r.history)
             f = rating.form if rating else None
@@ -399,42 +405,47 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
             out[w.safety] = bool(f.safety_flag) if f else False
             out[w.comment] = (f.comment or "") if f else ""
             out[w.corrected] = (f.corrected_reply or "") if f else ""
-        return changed_only(out, state, typed)
+        return changed_only(out, state)
 
-    def changed_only(out: dict[Any, Any], state: dict, typed: dict[Any, Any] | None) -> dict[Any, Any]:
-        """``out`` less the updates the page already shows; records in ``state`` (``out[st]``) what it shows.
+    def changed_only(out: dict[Any, Any], state: dict) -> dict[Any, Any]:
+        """``out`` less the property updates the page already shows; records in ``state`` (``out[st]``) what
+        this session sent.
 
-        The page applies each update one component at a time: a submit that rewrote ~60 components took
-        seconds to draw under load, where the next item usually changes a third of them. Display-only
-        components are compared with what this session last sent them; the answer widgets (which the
-        annotator changes) with ``typed``, their values on the page, and are always sent without it.
+        Plain values are always sent: for an output left out (or given a property update) Gradio builds a new
+        component and its config twice (~15 ms for an HTML or a Chatbot), a value costs it almost nothing, and
+        the page applies a value cheaply. A property update (visibility, choices, a label) is sent when it
+        differs from the last one sent; the answer widgets' (which the annotator changes) always.
         """
         sent = dict(state.get("sent") or {})
         kept: dict[Any, Any] = {}
-        for component, update in out.items():
-            if component is st:
+        for key, update in out.items():
+            # (component, "label"): a property update sent only when it changed, beside the component's value
+            component, part = key if isinstance(key, tuple) else (key, "")
+            if component is st or not isinstance(update, dict):
+                # A plain value costs Gradio less than leaving the output out (that builds a new component).
                 kept[component] = update
                 continue
             fingerprint = json.dumps(update, sort_keys=True, default=repr, ensure_ascii=False)
-            if component in answer_widgets:
-                if typed is None or component not in typed or isinstance(update, dict) \
-                        or typed[component] != update:
-                    kept[component] = update
-            elif sent.get(component._id) != fingerprint:
+            if component in answer_widgets or sent.get(f"{component._id}{part}") != fingerprint:
+                if part and component in kept:
+                    update = {**update, "value": kept[component]}
                 kept[component] = update
-                sent[component._id] = fingerprint
+                sent[f"{component._id}{part}"] = fingerprint
         state["sent"] = sent
         return kept
 
-    def diff_update(groups: tuple[tuple[ReplyView, ...], ...], i: int, lang: str, on: bool) -> Any:
-        if not on:
-            return gr.update(visible=False)
+    def diff_update(groups: tuple[tuple[ReplyView, ...], ...], i: int, lang: str, on: bool) -> str:
+        """Box i's diff as HTML, or "" (the box hides itself: rate_keys.js). A value, not a visibility update:
+        Gradio builds a new component for every property update (or left-out output), ~15 ms for an HTML."""
+        if not on or i >= len(groups) or (len(groups) < 2 and i > 0):
+            return ""
         if len(groups) < 2:
-            return gr.update(visible=i == 0, value=as_text(i18n.t("rate.diff_none", lang)))
-        other = groups[1 if i == 0 else 0]
-        caption = as_text(i18n.t("rate.diff_against", lang, label=group_label(other)))
-        return gr.update(visible=True, value=f"<small>{caption}</small><br>"
-                                             + diff_html(groups[i][0].output, other[0].output))
+            body = as_text(i18n.t("rate.diff_none", lang))
+        else:
+            other = groups[1 if i == 0 else 0]
+            caption = as_text(i18n.t("rate.diff_against", lang, label=group_label(other)))
+            body = f"<small>{caption}</small><br>" + diff_html(groups[i][0].output, other[0].output)
+        return f'<div class="rate-diff-body">{body}</div>'
 
     def load_item(user: CurrentUser, item_id: int | None) -> ItemView | None:
         return workflow.open_item(svc.store, user, item_id)
@@ -673,13 +684,7 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
         else:
             if result.next.item is None:
                 gr.Info(i18n.t("rate.done_all", lang))
-            # The answer widgets' values on the page are the ones just submitted: only those that differ
-            # from the next item's are sent.
-            typed: dict[Any, Any] = {pref: page.preference, ranking: page.ranking}
-            for w, values in zip(widgets, page.answers, strict=False):
-                if values is not None:
-                    typed.update(zip(w.form_inputs, values, strict=True))
-            out = render(user, state, result.next, lang, note, typed=typed)
+            out = render(user, state, result.next, lang, note)
         out[revealed_md] = revealed_text(done, user, state, lang)
         return {**out, **acked}
 
@@ -694,9 +699,9 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
             warn(e, lang)
             return out
         groups = item.groups if item else ()
-        for i, w in enumerate(widgets[:len(groups)]):
+        for i, w in enumerate(widgets):
             out[w.diff] = diff_update(groups, i, lang, bool(on))
-        return changed_only(out, state, None)
+        return changed_only(out, state)
 
     def on_reveal(state: dict, value: bool, request: gr.Request):
         user = user_of(request, Permission.SEE_MODELS)

@@ -11,6 +11,7 @@
       background-color: rgba(245, 158, 11, .22) !important; box-shadow: 0 0 0 8px rgba(245, 158, 11, .18); }
     .rate-col { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 6px; }
     .rate-hidden { display: none !important; }
+    .rate-diff:not(:has(.rate-diff-body)) { display: none !important; }
     .rate-diff { line-height: 1.7; padding: 4px 6px; border: 1px dashed var(--border-color-primary); border-radius: 6px; }
     .rate-diff mark.rate-diff-mark { background: #fde047; color: #111; border-radius: 2px; }
     .rate-sug-key { display: none; }`;
