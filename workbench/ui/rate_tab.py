@@ -228,7 +228,7 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
             flag_reason = ui.make(gr.Textbox, label=K("rate.flag_reason"), elem_id="rate-flag-reason", scale=3)
             flag_btn = ui.make(gr.Button, value=K("rate.flag"), elem_id="rate-flag-btn", size="sm", scale=1,
                                interactive=False)
-    with ui.make(gr.Accordion, label=K("rate.mine"), open=False):
+    with ui.make(gr.Accordion, label=K("rate.mine"), open=False) as mine_box:
         with gr.Row():
             mine_dd = ui.make(gr.Dropdown, choices=[], label=K("rate.mine_item"), elem_id="rate-mine", scale=3)
             reopen_btn = ui.make(gr.Button, value=K("rate.open"), elem_id="rate-open", size="sm", scale=1)
@@ -847,9 +847,7 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
     flag_btn.click(on_flag, [st, flag_reason], [*item_outputs, flag_reason], api_name="rate_flag",
                    trigger_mode="once", **quiet)
     reopen_btn.click(on_reopen, [st, mine_dd], item_outputs, api_name="rate_reopen", **quiet)
-    # The list is refreshed when the annotator goes to pick from it. Not on the accordion's expand: Gradio's page
-    # fires that again whenever an item's updates reach the panel (two events more per submit).
-    mine_dd.focus(on_mine, None, [mine_dd], api_name=False, **quiet)
+    mine_box.expand(on_mine, None, [mine_dd], api_name=False, **quiet)
     # The answer events take the item reference as their one input besides the state, and the page script sends
     # in its place the answers read from the page as JSON (workbench/ui/rate_payload.py says why).
     answers_in = [st, item_ref]
