@@ -197,9 +197,9 @@ class _CpuKernel:
         }
         if NATIVE_GEMV.q8_available():
             candidates[NATIVE_INT8] = partial(NATIVE_GEMV.linear, x, stored, scale, None, self.bits, 8)
-        # Each newer path must be clearly faster than the one before it to be chosen.
+        # torch's path stays unless a compiled one is clearly faster; then the faster compiled one runs.
         name, self.native_choice_source = machine_choice.choose_once_per_machine(
-            f"int{self.bits}_decode_path", candidates, preferred=("torch", NATIVE_INT16), margin=MARGIN,
+            f"int{self.bits}_decode_path", candidates, preferred=("torch",), margin=MARGIN,
         )
         logger.info("int%d decode steps run the %s kernel (%s)", self.bits, name, self.native_choice_source)
         self._native_activations = 8 if name == NATIVE_INT8 else 16
