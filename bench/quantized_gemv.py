@@ -61,12 +61,17 @@ def _time_dequantizers(bits: int, stored: torch.Tensor, scale: torch.Tensor, in_
         pairs[..., 1].copy_(((block & 0xF) ^ 8) - 8)
         return buffer.mul_(block_scale[:, None])
 
+    calls: dict[str, Callable[[], object]] = {
+        "torch": with_torch, "native": lambda: NATIVE_GEMV.dequantize(block, block_scale, buffer, bits)}
+    if bits == 4 and q.INT4_LAYOUT.supports(rows, in_features):
+        # torch's packed int4 layout, what the prompt pass reads when torch's int4 kernel decodes
+        packed = q.INT4_LAYOUT.pack(q.unpack_int4(block)).view(torch.int8)
+        calls["torch-packed-layout"] = lambda: q._unpack_cpu_int4_into(buffer, packed, block_scale, in_features)
     with torch.inference_mode():
-        seconds = median_seconds({"torch": with_torch,
-                                  "native": lambda: NATIVE_GEMV.dequantize(block, block_scale, buffer, bits)},
-                                 rounds=rounds)
-    print(f"int{bits} dequantize a {rows}x{in_features} block: torch {seconds['torch'] * 1e3:.2f} ms, "
-          f"native {seconds['native'] * 1e3:.2f} ms ({seconds['torch'] / seconds['native']:.2f}x)")
+        seconds = median_seconds(calls, rounds=rounds)
+    print(f"int{bits} dequantize a {rows}x{in_features} block: "
+          + ", ".join(f"{name} {sec * 1e3:.2f} ms" for name, sec in seconds.items())
+          + f" (native {seconds['torch'] / seconds['native']:.2f}x faster than torch)")
     result[f"int{bits}_dequantize_block_seconds"] = seconds
 
 
