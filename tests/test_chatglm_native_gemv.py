@@ -1,6 +1,7 @@
-"""The compiled int8/int4 decode kernel (workbench/chatglm/native_gemv.c): results against the dequantized
-fp32 reference on odd shapes, the fallback to torch's path when it cannot be built, loaded or trusted, the
-once-per-machine choice, and greedy output equal to torch's path. Speed: bench/quantized_gemv.py."""
+"""The compiled int8/int4 decode kernel (workbench/chatglm/native_gemv.c), on int8 and on int16 activations:
+results against the dequantized fp32 reference on odd shapes, the fallback to the path before it when one
+cannot be built, loaded or trusted, the once-per-machine choice, greedy output equal to torch's path, and
+the prompt pass's dequantizer (torch's bits exactly). Speed: bench/quantized_gemv.py."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from tests.chatglm_kernels import needs_native, use_native_decode
+from tests.chatglm_kernels import needs_native, needs_q8, use_native_decode
 from workbench.chatglm import ChatGLMForConditionalGeneration, machine_choice, native_gemv
 from workbench.chatglm import quantization as q
 
@@ -52,17 +53,56 @@ def _rounding_bound(x: torch.Tensor, stored: torch.Tensor, scale: torch.Tensor, 
     return bound
 
 
+def _q8_rounding_bound(x: torch.Tensor, stored: torch.Tensor, scale: torch.Tensor, bits: int) -> torch.Tensor:
+    """[rows, out]: the most that rounding each activation to int8 (half a step, 1/254 of its 32-column
+    block's largest value) can change each output."""
+    w = q.dequantize(stored, scale, bits, torch.float64).abs()
+    bound = torch.zeros(x.shape[0], w.shape[0], dtype=torch.float64)
+    block = native_gemv.Q8_BLOCK
+    for c0 in range(0, x.shape[1], block):
+        half_step = x[:, c0:c0 + block].double().abs().amax(dim=1) / 127 / 2
+        bound += half_step[:, None] * w[:, c0:c0 + block].sum(dim=1)[None]
+    return bound
+
+
+ODD_SHAPES = [(37, 300), (5, 1030), (259, 4098), (64, 2), (1, 70), (6, 130), (3, 64), (2, 4160), (7, 96)]
+
+
+@needs_q8
+@pytest.mark.parametrize("bits", [8, 4])
+@pytest.mark.parametrize("shape", ODD_SHAPES)
+@pytest.mark.parametrize("rows", [1, 3, 15])
+def test_int8_activation_kernel_equals_the_reference(bits: int, shape: tuple[int, int], rows: int) -> None:
+    out_features, in_features = shape
+    stored, scale = _operands(bits, out_features, in_features, seed=out_features + in_features)
+    if bits == 8:
+        stored[0, :: 3] = -128  # the full int8 range (a foreign checkpoint's) is exact too
+    bias = torch.randn(out_features, generator=torch.Generator().manual_seed(9))
+    x = _activations(rows, in_features, seed=rows)
+    for b in (bias, None):
+        got = q.NATIVE_GEMV.linear(x, stored, scale, b, bits, activations=8)
+        assert got.shape == (rows, out_features) and got.dtype == torch.float32
+        # Exact but for fp32 summation, on the activations as the kernel rounds them ...
+        on_rounded = _reference(native_gemv.quantize_activations_q8(x).float(), stored, scale, b, bits)
+        excess = (got.double() - on_rounded).abs() - native_gemv.q8_error_bound(x, stored, scale, bits)
+        assert excess.max() <= 1e-6, (bits, shape, rows)
+        # ... and within that rounding (1/254 of a 32-column block's largest value) of the float product.
+        error = (got.double() - _reference(x, stored, scale, b, bits)).abs()
+        assert (error <= 1.01 * _q8_rounding_bound(x, stored, scale, bits) + 1e-5).all()
+
+
 @needs_native
 @pytest.mark.parametrize("bits", [8, 4])
 @pytest.mark.parametrize("shape", [(37, 300), (5, 1030), (259, 4098), (64, 2), (1, 70)])
 @pytest.mark.parametrize("rows", [1, 3, 15])
-def test_kernel_equals_the_dequantized_reference(bits: int, shape: tuple[int, int], rows: int) -> None:
+def test_int16_activation_kernel_equals_the_dequantized_reference(bits: int, shape: tuple[int, int],
+                                                                  rows: int) -> None:
     out_features, in_features = shape
     stored, scale = _operands(bits, out_features, in_features, seed=out_features + in_features)
     bias = torch.randn(out_features, generator=torch.Generator().manual_seed(9))
     x = _activations(rows, in_features, seed=rows)
     for b in (bias, None):
-        got = q.NATIVE_GEMV.linear(x, stored, scale, b, bits)
+        got = q.NATIVE_GEMV.linear(x, stored, scale, b, bits, activations=16)
         ref = _reference(x, stored, scale, b, bits)
         assert got.shape == (rows, out_features) and got.dtype == torch.float32
         error = (got.double() - ref).abs()
@@ -73,14 +113,16 @@ def test_kernel_equals_the_dequantized_reference(bits: int, shape: tuple[int, in
         assert error.max() < 1e-3 * ref.abs().max(), (bits, shape, rows)
 
 
-@needs_native
+@needs_q8
 @pytest.mark.parametrize("bits", [8, 4])
-def test_non_finite_activations_give_nan_like_a_float_product(bits: int) -> None:
-    stored, scale = _operands(bits, 8, 512, seed=1)
-    x = torch.randn(2, 512, generator=torch.Generator().manual_seed(0))
+@pytest.mark.parametrize("activations", [8, 16])
+def test_non_finite_activations_give_nan_like_a_float_product(bits: int, activations: int) -> None:
+    stored, scale = _operands(bits, 8, 520, seed=1)
+    x = torch.randn(3, 520, generator=torch.Generator().manual_seed(0))
     x[0, 300] = float("nan")
     x[1, 10] = float("inf")
-    got = q.NATIVE_GEMV.linear(x, stored, scale, None, bits)
+    x[2, 517] = float("-inf")  # in the tail past the last full 64-column group
+    got = q.NATIVE_GEMV.linear(x, stored, scale, None, bits, activations)
     assert got.isnan().all()
 
 
@@ -99,7 +141,7 @@ def test_quantized_linear_decodes_through_the_kernel_in_the_stored_layout(monkey
     got = layer(x)
     assert got.dtype == dtype and got.shape == (1, 2, 96)
     direct = q.NATIVE_GEMV.linear(x.reshape(2, 256).float(), layer.weight, layer.weight_scale.float(),
-                                  layer.bias.float(), bits)
+                                  layer.bias.float(), bits, q._KERNELS[bits].native_activation_bits())
     assert torch.equal(got, direct.to(dtype).view(1, 2, 96))
 
 
@@ -169,16 +211,62 @@ def test_a_corrupt_cached_library_is_rebuilt(monkeypatch, tmp_path: Path, caplog
     assert target.read_bytes()[:4] == b"\x7fELF"
 
 
+def _broken_build(tmp_path: Path, old: str, new: str) -> str:
+    """A compiler that really builds native_gemv.c with ``old`` replaced by ``new``."""
+    broken = tmp_path / "native_gemv.c"
+    source = native_gemv.SOURCE.read_text()
+    assert old in source
+    broken.write_text(source.replace(old, new))
+    return _fake_compiler(tmp_path / "cc", f'for a; do shift; if [ "$a" = "{native_gemv.SOURCE}" ]; then '
+                          f'set -- "$@" "{broken}"; else set -- "$@" "$a"; fi; done; exec {REAL_CC} "$@"')
+
+
 @pytest.mark.skipif(REAL_CC is None, reason="no gcc here")
 def test_a_kernel_with_wrong_results_is_not_used(monkeypatch, tmp_path: Path, caplog) -> None:
     # A real build of a subtly broken source (the scale applied 1% too large) must fail the self-check.
-    broken = tmp_path / "native_gemv.c"
-    source = native_gemv.SOURCE.read_text()
-    assert "d * scale[o]" in source
-    broken.write_text(source.replace("d * scale[o]", "d * scale[o] * 1.01f"))
-    cc = _fake_compiler(tmp_path / "cc", f'for a; do shift; if [ "$a" = "{native_gemv.SOURCE}" ]; then '
-                        f'set -- "$@" "{broken}"; else set -- "$@" "$a"; fi; done; exec {REAL_CC} "$@"')
+    cc = _broken_build(tmp_path, "d * scale[o]", "d * scale[o] * 1.01f")
     _assert_fallback(monkeypatch, _fresh(monkeypatch, tmp_path, cc), caplog, "wrong results")
+
+
+@pytest.mark.skipif(REAL_CC is None, reason="no gcc here")
+@pytest.mark.parametrize("bits", [8, 4])
+def test_a_wrong_int8_activation_path_falls_back_to_the_int16_one(monkeypatch, tmp_path: Path, caplog,
+                                                                  bits: int) -> None:
+    # Only the new path is broken (its int4 offset, or its int8 sums, 1e-3 off): the int16 path stays in use.
+    old, new = {4: ("const float d = dot[i] - offset[r];", "const float d = dot[i] - offset[r] * 1.001f;"),
+                8: ("dot[r] = hsum_ps(acc[r]);\n        if (nb", "dot[r] = hsum_ps(acc[r]) * 1.001f;\n        if (nb")}[bits]
+    kernel = _fresh(monkeypatch, tmp_path, _broken_build(tmp_path, old, new))
+    with caplog.at_level(logging.WARNING, logger=native_gemv.__name__):
+        assert kernel.available() and not kernel.q8_available()
+    assert "wrong results" in kernel.q8_reason and f"int{bits}" in kernel.q8_reason
+    assert any("int8-activation decode path not used" in r.getMessage() for r in caplog.records)
+    with pytest.raises(RuntimeError, match="not available"):
+        kernel.linear(torch.zeros(1, 64), torch.zeros(4, 64, dtype=torch.int8), torch.ones(4), None, 8, activations=8)
+    monkeypatch.setattr(q, "NATIVE_GEMV", kernel)
+    choice = q._CpuKernel(bits)
+    monkeypatch.setitem(q._KERNELS, bits, choice)
+    assert choice.decode_kernel_name() in ("native-int16", "dequantize") or choice.decode_kernel_name().startswith("torch")
+    assert choice.native_activation_bits() == 16
+
+
+@pytest.mark.skipif(REAL_CC is None, reason="no gcc here")
+def test_a_wrong_dequantizer_is_not_used(monkeypatch, tmp_path: Path, caplog) -> None:
+    cc = _broken_build(tmp_path, "o[c] = (float)wr[c] * scale[r];", "o[c] = (float)wr[c] * scale[r] * 1.0001f;")
+    kernel = _fresh(monkeypatch, tmp_path, cc)
+    with caplog.at_level(logging.WARNING, logger=native_gemv.__name__):
+        assert kernel.available() and not kernel.dequantize_available()
+    assert "differs from torch's" in kernel.dequantize_reason
+    assert any("dequantizer not used" in r.getMessage() for r in caplog.records)
+    monkeypatch.setattr(q, "NATIVE_GEMV", kernel)
+    monkeypatch.setattr(q, "_DEQUANTIZER_CHOICE", {})
+    assert not q._native_dequantizer(8)
+
+
+def test_a_cpu_without_avx2_falls_back_and_says_so(monkeypatch, tmp_path: Path, caplog) -> None:
+    monkeypatch.setattr(machine_choice, "cpu_flags", lambda: frozenset({"sse2", "fma"}))
+    kernel = _fresh(monkeypatch, tmp_path, REAL_CC or "gcc")
+    _assert_fallback(monkeypatch, kernel, caplog, "this CPU lacks avx2")
+    assert not kernel.q8_available() and not kernel.dequantize_available()
 
 
 def test_the_library_is_cached_by_source_compiler_and_flags(monkeypatch, tmp_path: Path) -> None:
@@ -194,37 +282,44 @@ def test_the_library_is_cached_by_source_compiler_and_flags(monkeypatch, tmp_pat
     assert native_gemv.library_path("/usr/bin/gcc", "gcc 12", b"source") != base
 
 
-@needs_native
-@pytest.mark.parametrize("saved", ["torch", "native"])
+@needs_q8
+@pytest.mark.parametrize("saved", ["torch", "native-int16", "native"])
 def test_the_decode_kernel_is_chosen_once_per_machine(monkeypatch, tmp_path: Path, saved: str) -> None:
     monkeypatch.setenv(machine_choice.CACHE_DIR_ENV, str(tmp_path))
-    machine_choice.save_choice("int8_decode_kernel", machine_choice.machine_key(), saved, {})
+    machine_choice.save_choice("int8_decode_path", machine_choice.machine_key(), saved, {})
     kernel = q._CpuKernel(8)
-    assert kernel.native_decode() == (saved == "native") and kernel.native_choice_source == "saved"
+    assert kernel.native_decode() == (saved != "torch") and kernel.native_choice_source == "saved"
+    if saved != "torch":
+        assert kernel.decode_kernel_name() == saved
+        assert kernel.native_activation_bits() == (8 if saved == "native" else 16)
     # Measured when nothing is saved: whichever wins is recorded for the next process.
     (tmp_path / machine_choice.FILE_NAME).unlink()
     measured = q._CpuKernel(8)
-    chosen = measured.native_decode()
+    measured.native_decode()
     assert measured.native_choice_source == "measured"
-    expected = "native" if chosen else "torch"
-    assert machine_choice.load_choice("int8_decode_kernel", machine_choice.machine_key()) == expected
+    name = measured.decode_kernel_name()
+    expected = name if name.startswith("native") else "torch"
+    assert machine_choice.load_choice("int8_decode_path", machine_choice.machine_key()) == expected
 
 
-def test_an_unusable_kernel_is_never_chosen_even_if_saved(monkeypatch, tmp_path: Path) -> None:
+@pytest.mark.parametrize("saved", ["native", "native-int16"])
+def test_an_unusable_kernel_is_never_chosen_even_if_saved(monkeypatch, tmp_path: Path, saved: str) -> None:
     monkeypatch.setenv(machine_choice.CACHE_DIR_ENV, str(tmp_path))
-    machine_choice.save_choice("int8_decode_kernel", machine_choice.machine_key(), "native", {})
+    machine_choice.save_choice("int8_decode_path", machine_choice.machine_key(), saved, {})
     monkeypatch.setenv(native_gemv.COMPILER_ENV, str(tmp_path / "missing-cc"))
     monkeypatch.setattr(q, "NATIVE_GEMV", native_gemv.NativeGemv())
     assert not q._CpuKernel(8).native_decode()
 
 
-@needs_native
+@needs_q8
 @pytest.mark.parametrize("bits", [8, 4])
-def test_greedy_output_with_the_kernel_equals_torch_path(monkeypatch, demo_models, bits: int) -> None:
+@pytest.mark.parametrize("activations", [8, 16])
+def test_greedy_output_with_the_kernel_equals_torch_path(monkeypatch, demo_models, bits: int,
+                                                         activations: int) -> None:
     outputs = {}
     for native in (True, False):
         with monkeypatch.context() as m:
-            use_native_decode(m, native)
+            use_native_decode(m, native, activations if native else None)
             model = ChatGLMForConditionalGeneration.from_pretrained(demo_models.v2_path, quantization_bit=bits)
             layer = model.transformer.layers[0].mlp.dense_h_to_4h
             assert (layer.layout == q.CHATGLM_LAYOUT) or not native
@@ -239,7 +334,7 @@ def test_greedy_output_with_the_kernel_equals_torch_path(monkeypatch, demo_model
     for with_kernel, with_torch in zip(outputs[True], outputs[False], strict=True):
         if torch.equal(with_kernel, with_torch):
             continue
-        # The two paths round activations differently (int16 blocks here, the machine's chosen dtype in
+        # The two paths round activations differently (int8 or int16 blocks here, the machine's chosen dtype in
         # torch's kernel, bf16 on some CPUs), so greedy decoding may part at a near-tie, never elsewhere:
         # every token the kernel chose is (within 1% of the logits' scale) the best under torch's path.
         with monkeypatch.context() as m:
@@ -253,3 +348,40 @@ def test_greedy_output_with_the_kernel_equals_torch_path(monkeypatch, demo_model
             chosen = int(with_kernel[0, pos])
             assert row[chosen] >= row.max() - 0.01 * row.abs().max(), (bits, pos, chosen, int(row.argmax()))
 
+
+
+@needs_native
+@pytest.mark.parametrize("bits", [8, 4])
+@pytest.mark.parametrize("shape", [(1, 2), (3, 70), (37, 618), (5, 4098), (8, 64)])
+def test_the_dequantizer_gives_torch_bits_exactly(bits: int, shape: tuple[int, int]) -> None:
+    assert q.NATIVE_GEMV.dequantize_available(), q.NATIVE_GEMV.dequantize_reason
+    out_features, in_features = shape
+    gen = torch.Generator().manual_seed(out_features * in_features)
+    values = torch.randint(-128 if bits == 8 else -8, 128 if bits == 8 else 8, shape, dtype=torch.int8, generator=gen)
+    stored = values if bits == 8 else q.pack_int4(values)
+    scale = (torch.rand(out_features, generator=gen) * 3).to(torch.bfloat16).float()  # a bf16 model's scales
+    got = q.NATIVE_GEMV.dequantize(stored, scale, torch.empty(shape), bits)
+    assert torch.equal(got, q.dequantize(stored, scale, bits, torch.float32))
+
+
+@needs_native
+@pytest.mark.parametrize("bits", [8, 4])
+@pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16])
+def test_the_prompt_pass_with_the_compiled_dequantizer_is_unchanged(monkeypatch, bits: int, dtype: torch.dtype) -> None:
+    use_native_decode(monkeypatch, True)  # int4 weights stay in the ChatGLM layout
+    monkeypatch.setattr(q._KERNELS[bits], "dequantized_prefill_is_faster", lambda rows: True)
+    calls = []
+    real = q.NATIVE_GEMV.dequantize
+    monkeypatch.setattr(q.NATIVE_GEMV, "dequantize", lambda *a: calls.append(a) or real(*a))
+    torch.manual_seed(1)
+    layer = q.QuantizedLinear.from_linear(torch.nn.Linear(4160, 300).to(dtype), bits)
+    assert layer.layout == q.CHATGLM_LAYOUT
+    x = torch.randn(1, 40, 4160, generator=torch.Generator().manual_seed(2)).to(dtype)
+    results = {}
+    for native in (True, False):
+        monkeypatch.setattr(q, "_DEQUANTIZER_CHOICE", {bits: native})
+        with torch.inference_mode():
+            results[native] = layer(x)
+        assert bool(calls) == native
+        calls.clear()
+    assert results[True].shape == (1, 40, 300) and torch.equal(results[True], results[False])

@@ -191,13 +191,293 @@ static int gemv(const float *x, int rows, int n, const int8_t *w, int out, const
 
 /* x: float [rows, n]; w: int8 [out, n]; scale, bias (may be NULL): float [out]; y: float [rows, out].
  * Returns 0, -1 when out of memory, -2 for a bad shape. */
-int wb_gemv_int8(const float *x, int rows, int n, const int8_t *w, int out, const float *scale, const float *bias,
+int wb_gemv16_int8(const float *x, int rows, int n, const int8_t *w, int out, const float *scale, const float *bias,
                  float *y, int threads) {
     return gemv(x, rows, n, w, out, scale, bias, y, threads, 8);
 }
 
-/* As wb_gemv_int8 with w int4 packed [out, n / 2] (n even). */
-int wb_gemv_int4(const float *x, int rows, int n, const int8_t *w, int out, const float *scale, const float *bias,
+/* As wb_gemv16_int8 with w int4 packed [out, n / 2] (n even). */
+int wb_gemv16_int4(const float *x, int rows, int n, const int8_t *w, int out, const float *scale, const float *bias,
                  float *y, int threads) {
     return gemv(x, rows, n, w, out, scale, bias, y, threads, 4);
+}
+
+/* ---- The decode path: activations in int8 blocks (as llama.cpp's Q8_0) --------------------------------------
+ *
+ * Each activation row is quantized once per call to int8 (|q| <= 127) with one fp32 scale per QB columns.
+ * vpmaddubsw then multiplies 32 unsigned by 32 signed bytes into 16 int16 pair sums and vpmaddwd with ones
+ * adds those into 8 int32: 32 multiply-adds per instruction pair, twice vpmaddwd's 16 on int16. Each block's
+ * int32 sums are converted and scaled by the block's scale in fp32.
+ * - int8 weights: |w| is the unsigned operand and the activation takes w's sign (vpsignb), so a weight of
+ *   -128 is exact too; a pair sum is at most 2 * 128 * 127 = 32512, below int16 saturation.
+ * - int4 weights: a nibble n holds q in two's complement, so n ^ 8 = q + 8 in [0, 15] is the unsigned
+ *   operand, read with an and / a shift (no shuffle); the activation row is stored once per call in the
+ *   nibbles' order (per 64 columns: evens, then odds), and the extra 8 * sum(activations) is the same for
+ *   every output row, so it is subtracted once per row at the end. Pair sums are at most 2 * 15 * 127.
+ * Four output rows are done per pass, so each activation load serves four weight rows. Software prefetch
+ * 256-4096 bytes ahead was measured on a 2-core AVX2 machine and gave no consistent gain over the hardware's. */
+#define QB 32 /* activation columns per int8 scale */
+#define ROWS_PER_PASS 4
+
+/* Quantize x[0:n] to int8 in q with one scale (block max / 127) per QB columns in d: per column the error
+ * is at most half a step, 1/254 of its block's largest value. With permute (int4 weights), each full 64-column
+ * group is stored as its 32 even columns then its 32 odd ones (the weights' high then low nibbles); columns
+ * past the last full group keep their place. A NaN or infinity makes its block's scale NaN (values 0), so
+ * the output is NaN, as a float product would be. */
+static void quantize_row_q8(const float *x, int n, int8_t *q, float *d, int permute) {
+    const __m256 abs_mask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
+    const __m256i order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+    const int groups_end = permute ? n / 64 * 64 : 0;
+    for (int b = 0, c0 = 0; c0 < n; ++b, c0 += QB) {
+        const int c1 = min_int(c0 + QB, n);
+        const int full = c1 - c0 == QB;
+        float amax = 0.f;
+        int nonfinite = 0;
+        __m256 v[4];
+        if (full) {
+            __m256 m = _mm256_setzero_ps(), bad = _mm256_setzero_ps();
+            for (int k = 0; k < 4; ++k) {
+                v[k] = _mm256_loadu_ps(x + c0 + 8 * k);
+                m = _mm256_max_ps(m, _mm256_and_ps(v[k], abs_mask));
+                bad = _mm256_or_ps(bad, _mm256_cmp_ps(v[k], v[k], _CMP_UNORD_Q));
+            }
+            float lanes[8];
+            _mm256_storeu_ps(lanes, m);
+            for (int i = 0; i < 8; ++i) amax = lanes[i] > amax ? lanes[i] : amax;
+            nonfinite = _mm256_movemask_ps(bad) != 0;
+        } else {
+            for (int c = c0; c < c1; ++c) {
+                const float a = fabsf(x[c]);
+                if (a != a) nonfinite = 1;
+                amax = a > amax ? a : amax;
+            }
+        }
+        int8_t tmp[QB];
+        if (nonfinite || isinf(amax)) {
+            d[b] = NAN;
+            memset(tmp, 0, sizeof tmp);
+        } else {
+            d[b] = amax / 127.f;
+            const float inv = amax > 0.f ? 127.f / amax : 0.f;
+            if (full) {
+                /* Round to nearest even, as torch.round; |x * inv| <= 127 after rounding, so packs never clip. */
+                const __m256 vinv = _mm256_set1_ps(inv);
+                __m256i i[4];
+                for (int k = 0; k < 4; ++k) i[k] = _mm256_cvtps_epi32(_mm256_mul_ps(v[k], vinv));
+                const __m256i packed = _mm256_packs_epi16(_mm256_packs_epi32(i[0], i[1]), _mm256_packs_epi32(i[2], i[3]));
+                _mm256_storeu_si256((__m256i *)tmp, _mm256_permutevar8x32_epi32(packed, order));
+            } else {
+                for (int c = c0; c < c1; ++c) {
+                    float r = nearbyintf(x[c] * inv);
+                    r = r > 127.f ? 127.f : (r < -127.f ? -127.f : r);
+                    tmp[c - c0] = (int8_t)r;
+                }
+            }
+        }
+        for (int c = c0; c < c1; ++c) {
+            const int j = c & 63;
+            q[c < groups_end ? (c & ~63) + (j & 1) * 32 + (j >> 1) : c] = tmp[c - c0];
+        }
+    }
+}
+
+/* dot[r] = sum over columns of w[r] * activation, for R consecutive int8 weight rows (stride bytes apart). */
+static inline __attribute__((always_inline)) void dots_q8_int8(const int8_t *w, size_t stride, const int R,
+                                                               const int8_t *xq, const float *xd, int n,
+                                                               float *dot) {
+    __m256 acc[ROWS_PER_PASS];
+    const __m256i ones = _mm256_set1_epi16(1);
+    const int nb = n / QB;
+#pragma GCC unroll 4
+    for (int r = 0; r < R; ++r) acc[r] = _mm256_setzero_ps();
+    for (int b = 0; b < nb; ++b) {
+        const __m256i a = _mm256_loadu_si256((const __m256i *)(xq + (size_t)b * QB));
+        const __m256 db = _mm256_broadcast_ss(xd + b);
+#pragma GCC unroll 4
+        for (int r = 0; r < R; ++r) {
+            const __m256i wv = _mm256_loadu_si256((const __m256i *)(w + r * stride + (size_t)b * QB));
+            const __m256i p = _mm256_maddubs_epi16(_mm256_abs_epi8(wv), _mm256_sign_epi8(a, wv));
+            acc[r] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_madd_epi16(p, ones)), db, acc[r]);
+        }
+    }
+#pragma GCC unroll 4
+    for (int r = 0; r < R; ++r) {
+        dot[r] = hsum_ps(acc[r]);
+        if (nb * QB < n) { /* the last, partial block */
+            int32_t s = 0;
+            for (int c = nb * QB; c < n; ++c) s += (int32_t)w[r * stride + c] * xq[c];
+            dot[r] += (float)s * xd[nb];
+        }
+    }
+}
+
+/* As dots_q8_int8 for int4 weight rows, against the permuted activation row; xd8 holds each 64-column group's
+ * two block scales, each repeated 4 times (the int32 lanes of the group's two 32-column halves). Full groups
+ * give sum (q + 8) * a: the caller subtracts 8 * sum(a) (q8_int4_offset). */
+static inline __attribute__((always_inline)) void dots_q8_int4(const int8_t *w, size_t stride, const int R,
+                                                               const int8_t *xq, const float *xd8,
+                                                               const float *xd, int n, float *dot) {
+    __m256 acc[ROWS_PER_PASS];
+    const __m256i ones = _mm256_set1_epi16(1);
+    const __m256i low4 = _mm256_set1_epi8(0x0F);
+    const __m256i flip = _mm256_set1_epi8((char)0x88);
+    const int groups = n / 64;
+#pragma GCC unroll 4
+    for (int r = 0; r < R; ++r) acc[r] = _mm256_setzero_ps();
+    for (int g = 0; g < groups; ++g) {
+        const __m256i even = _mm256_loadu_si256((const __m256i *)(xq + (size_t)g * 64));
+        const __m256i odd = _mm256_loadu_si256((const __m256i *)(xq + (size_t)g * 64 + 32));
+        const __m256 dd = _mm256_loadu_ps(xd8 + (size_t)g * 8);
+#pragma GCC unroll 4
+        for (int r = 0; r < R; ++r) {
+            const __m256i u = _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)(w + r * stride + (size_t)g * 32)), flip);
+            const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(u, 4), low4);
+            const __m256i lo = _mm256_and_si256(u, low4);
+            const __m256i p = _mm256_add_epi16(_mm256_maddubs_epi16(hi, even), _mm256_maddubs_epi16(lo, odd));
+            acc[r] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_madd_epi16(p, ones)), dd, acc[r]);
+        }
+    }
+#pragma GCC unroll 4
+    for (int r = 0; r < R; ++r) {
+        dot[r] = hsum_ps(acc[r]);
+        /* Columns past the last full group: signed nibbles, natural order, block by block. */
+        for (int c0 = groups * 64; c0 < n; c0 += QB) {
+            const int c1 = min_int(c0 + QB, n);
+            int32_t s = 0;
+            for (int c = c0; c < c1; c += 2) {
+                const int8_t byte = w[r * stride + c / 2];
+                s += (int32_t)(byte >> 4) * xq[c] + (int32_t)(((byte & 0xF) ^ 8) - 8) * xq[c + 1];
+            }
+            dot[r] += (float)s * xd[c0 / QB];
+        }
+    }
+}
+
+/* 8 * sum of the activations over full 64-column groups, each 32-column block times its scale. In the
+ * permuted order a group's first block is at [0, 16) and [32, 48), its second at [16, 32) and [48, 64). */
+static float q8_int4_offset(const int8_t *xq, const float *xd, int n) {
+    double total = 0.0;
+    for (int g = 0; g < n / 64; ++g) {
+        int32_t first = 0, second = 0;
+        for (int c = 0; c < 16; ++c) {
+            const int8_t *p = xq + (size_t)g * 64 + c;
+            first += p[0] + p[32];
+            second += p[16] + p[48];
+        }
+        total += 8.0 * ((double)first * xd[2 * g] + (double)second * xd[2 * g + 1]);
+    }
+    return (float)total;
+}
+
+static int gemv_q8(const float *x, int rows, int n, const int8_t *w, int out, const float *scale, const float *bias,
+                   float *y, int threads, int bits) {
+    if (rows <= 0 || n <= 0 || out <= 0 || (bits == 4 && n % 2)) return -2;
+    const int blocks = (n + QB - 1) / QB;
+    const int groups = n / 64;
+    int8_t *xq = malloc((size_t)rows * (size_t)n + 32);
+    float *xd = malloc(sizeof(float) * (size_t)rows * (size_t)blocks);
+    float *xd8 = malloc(sizeof(float) * ((size_t)rows * (size_t)groups * 8 + 1));
+    float *offset = malloc(sizeof(float) * (size_t)rows);
+    if (!xq || !xd || !xd8 || !offset) {
+        free(xq);
+        free(xd);
+        free(xd8);
+        free(offset);
+        return -1;
+    }
+    for (int r = 0; r < rows; ++r) {
+        int8_t *qr = xq + (size_t)r * n;
+        float *dr = xd + (size_t)r * blocks;
+        quantize_row_q8(x + (size_t)r * n, n, qr, dr, bits == 4);
+        offset[r] = 0.f;
+        if (bits == 4) {
+            for (int g = 0; g < groups; ++g)
+                for (int k = 0; k < 8; ++k) xd8[((size_t)r * groups + g) * 8 + k] = dr[2 * g + k / 4];
+            offset[r] = q8_int4_offset(qr, dr, n);
+        }
+    }
+    const size_t row_bytes = bits == 4 ? (size_t)n / 2 : (size_t)n;
+    const int passes = (out + ROWS_PER_PASS - 1) / ROWS_PER_PASS;
+#pragma omp parallel for num_threads(threads) schedule(static)
+    for (int t = 0; t < passes; ++t) {
+        const int o0 = t * ROWS_PER_PASS;
+        const int count = min_int(ROWS_PER_PASS, out - o0);
+        const int8_t *wo = w + (size_t)o0 * row_bytes;
+        for (int r = 0; r < rows; ++r) {
+            const int8_t *qr = xq + (size_t)r * n;
+            const float *dr = xd + (size_t)r * blocks;
+            const float *d8 = xd8 + (size_t)r * groups * 8;
+            float dot[ROWS_PER_PASS];
+            if (count == ROWS_PER_PASS) {
+                if (bits == 4) dots_q8_int4(wo, row_bytes, ROWS_PER_PASS, qr, d8, dr, n, dot);
+                else dots_q8_int8(wo, row_bytes, ROWS_PER_PASS, qr, dr, n, dot);
+            } else {
+                for (int i = 0; i < count; ++i) {
+                    if (bits == 4) dots_q8_int4(wo + i * row_bytes, row_bytes, 1, qr, d8, dr, n, dot + i);
+                    else dots_q8_int8(wo + i * row_bytes, row_bytes, 1, qr, dr, n, dot + i);
+                }
+            }
+            for (int i = 0; i < count; ++i) {
+                const int o = o0 + i;
+                const float d = dot[i] - offset[r];
+                y[(size_t)r * out + o] = d * scale[o] + (bias ? bias[o] : 0.f);
+            }
+        }
+    }
+    free(xq);
+    free(xd);
+    free(xd8);
+    free(offset);
+    return 0;
+}
+
+/* As wb_gemv16_int8 with the activations in int8 blocks of QB columns (the decode path). */
+int wb_gemv_int8(const float *x, int rows, int n, const int8_t *w, int out, const float *scale, const float *bias,
+                 float *y, int threads) {
+    return gemv_q8(x, rows, n, w, out, scale, bias, y, threads, 8);
+}
+
+/* As wb_gemv16_int4 with the activations in int8 blocks of QB columns (the decode path). */
+int wb_gemv_int4(const float *x, int rows, int n, const int8_t *w, int out, const float *scale, const float *bias,
+                 float *y, int threads) {
+    return gemv_q8(x, rows, n, w, out, scale, bias, y, threads, 4);
+}
+
+/* ---- The prompt pass: weight rows dequantized to fp32 ------------------------------------------------------
+ * out [rows, n] = q * scale[row] with one fp32 rounding, the same bits as torch's q.float() * scale. w: int8
+ * [rows, n], or int4 [rows, n / 2] in the ChatGLM layout (even column in the high nibble). */
+void wb_dequantize(const int8_t *w, int rows, int n, const float *scale, float *out, int threads, int bits) {
+    const size_t row_bytes = bits == 4 ? (size_t)n / 2 : (size_t)n;
+#pragma omp parallel for num_threads(threads) schedule(static)
+    for (int r = 0; r < rows; ++r) {
+        const int8_t *wr = w + (size_t)r * row_bytes;
+        float *o = out + (size_t)r * n;
+        const __m256 s = _mm256_set1_ps(scale[r]);
+        int c = 0;
+        if (bits == 8) {
+            for (; c + 8 <= n; c += 8) {
+                const __m256i q = _mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *)(wr + c)));
+                _mm256_storeu_ps(o + c, _mm256_mul_ps(_mm256_cvtepi32_ps(q), s));
+            }
+            for (; c < n; ++c) o[c] = (float)wr[c] * scale[r];
+            continue;
+        }
+        for (; c + 32 <= n; c += 32) {
+            const __m256i v = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(wr + c / 2)));
+            const __m256i hi = _mm256_srai_epi16(v, 4);
+            const __m256i lo = _mm256_srai_epi16(_mm256_slli_epi16(v, 12), 12);
+            /* Per 128-bit lane: a = columns 0-7 and 16-23, b = columns 8-15 and 24-31 of these 32. */
+            const __m256i a = _mm256_unpacklo_epi16(hi, lo), b = _mm256_unpackhi_epi16(hi, lo);
+            const __m256i parts[4] = {a, b, _mm256_permute2x128_si256(a, a, 0x11), _mm256_permute2x128_si256(b, b, 0x11)};
+            for (int k = 0; k < 4; ++k) {
+                const __m256 f = _mm256_cvtepi32_ps(_mm256_cvtepi16_epi32(_mm256_castsi256_si128(parts[k])));
+                _mm256_storeu_ps(o + c + 8 * k, _mm256_mul_ps(f, s));
+            }
+        }
+        for (; c < n; c += 2) {
+            const int8_t byte = wr[c / 2];
+            o[c] = (float)(byte >> 4) * scale[r];
+            o[c + 1] = (float)(((byte & 0xF) ^ 8) - 8) * scale[r];
+        }
+    }
 }

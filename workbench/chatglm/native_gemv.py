@@ -4,16 +4,27 @@ compiled its CPU kernels: plain C through ctypes, built at first use with the sy
 torch's fused weight-only kernels are compute-bound on AVX2 CPUs without VNNI (about 22 G int8 and 13 G
 int4 weights/s on two cores, against a memory read rate of ~28 GB/s), so a decode step cannot reach the
 memory limit through them. This kernel reads the weights as checkpoints hold them (int8, or int4 two per
-byte) and multiplies them with the activations quantized to int16 per 256-column block, with OpenMP over
-output rows on torch's thread count.
+byte) and runs on torch's thread count, OpenMP over output rows. It has two activation precisions:
+
+- ``activations=8`` (the decode path): each activation row is quantized to int8 with one scale per
+  :data:`Q8_BLOCK` columns (as llama.cpp's Q8_0 blocks) and multiplied with ``vpmaddubsw``, 32
+  multiply-adds per instruction pair. Per column the rounding is at most 1/254 of its block's largest
+  value, as fine as an int8 weight's own rounding.
+- ``activations=16``: int16 per :data:`ACTIVATION_BLOCK` columns and ``vpmaddwd`` (2^-16 of a block's
+  largest value; half the arithmetic rate). Used where the int8 path failed its check or is not faster.
+
+``dequantize`` writes weight rows as fp32 for the prompt pass's GEMMs, the same bits as torch's
+``q.float() * scale``.
 
 The library is compiled once into ``<cache dir>/native/`` (``$WORKBENCH_CACHE_DIR``, else ``.cache``),
 named by a hash of the source, the compiler and its flags, so a changed source or compiler builds a new
 one. It is used only on CPUs with AVX2 and FMA (then ``-march=native``), and only after a correctness
-check in every process against the dequantized fp32 reference on random layers of odd shapes. Any failure
-(no compiler, ``$CC`` not found, a compile error, a library that does not load, wrong results) is logged
-with its reason and the callers keep torch's path; a cached library that does not load is rebuilt once.
-Nothing here touches CUDA.
+check of each path in every process: the int16 products against the dequantized fp32 reference on random
+layers of odd shapes; the int8-activation products against that reference computed on the activations as
+the kernel rounds them (:func:`quantize_activations_q8`); the dequantizer bit for bit. Any failure (no
+compiler, ``$CC`` not found, a compile error, a library that does not load, wrong results) is logged with
+its reason and the callers keep the path before it (the int16 kernel, or torch's); a cached library that
+does not load is rebuilt once. Nothing here touches CUDA.
 """
 
 from __future__ import annotations
@@ -39,10 +50,14 @@ COMPILER_ENV = "CC"
 REQUIRED_CPU_FLAGS = ("avx2", "fma")
 FLAGS = ("-O3", "-fPIC", "-fopenmp", "-shared", "-march=native")
 ACTIVATION_BLOCK = 256  # columns per int16 activation scale: BLOCK in native_gemv.c
+Q8_BLOCK = 32  # columns per int8 activation scale: QB in native_gemv.c
 _COMPILE_TIMEOUT_S = 180
 # Max |error| / max |reference| accepted by the self-check: int16 activations per 256-column block are
 # exact to ~2^-16 of a block's largest value; a wrong kernel is off by orders of magnitude more.
 TOLERANCE = 2e-4
+# The int8-activation path is checked against the reference on its own rounded activations, so only fp32
+# summation separates them: max |error| / sum |terms| (a 1% wrong scale is 1e-2).
+Q8_TOLERANCE = 1e-5
 
 
 class NativeKernelError(RuntimeError):
@@ -91,23 +106,55 @@ def _compile(cc: str, source: Path, target: Path) -> None:
 
 def _bind(path: Path) -> ctypes.CDLL:
     lib = ctypes.CDLL(str(path))
-    for name in ("wb_gemv_int8", "wb_gemv_int4"):
+    for name in ("wb_gemv_int8", "wb_gemv_int4", "wb_gemv16_int8", "wb_gemv16_int4"):
         fn = getattr(lib, name)
         fn.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_int, ctypes.c_void_p, ctypes.c_int,
                        ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int]
         fn.restype = ctypes.c_int
+    lib.wb_dequantize.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p,
+                                  ctypes.c_int, ctypes.c_int]
+    lib.wb_dequantize.restype = None
     return lib
 
 
+def _unpacked(weight: Tensor, bits: int) -> Tensor:
+    if bits == 8:
+        return weight
+    return torch.stack((weight >> 4, ((weight & 0xF) ^ 8) - 8), dim=-1).flatten(-2)
+
+
 def _reference(x: Tensor, weight: Tensor, scale: Tensor, bias: Tensor | None, bits: int) -> Tensor:
-    if bits == 4:
-        hi = weight >> 4
-        lo = ((weight & 0xF) ^ 8) - 8
-        q = torch.stack((hi, lo), dim=-1).flatten(-2)
-    else:
-        q = weight
-    y = x.double() @ (q.double() * scale.double()[:, None]).T
+    y = x.double() @ (_unpacked(weight, bits).double() * scale.double()[:, None]).T
     return (y if bias is None else y + bias.double()).float()
+
+
+def quantize_activations_q8(x: Tensor) -> Tensor:
+    """float64 [rows, n]: ``x`` as the int8-activation kernel rounds it (q * block scale, both as it
+    computes them in fp32: scale = block max / 127, q = round-half-even(x * (127 / block max))); a block
+    holding a NaN or an infinity is NaN."""
+    rows, n = x.shape
+    blocks = -(-n // Q8_BLOCK)
+    padded = torch.zeros(rows, blocks * Q8_BLOCK, dtype=torch.float32)
+    padded[:, :n] = x
+    v = padded.view(rows, blocks, Q8_BLOCK)
+    amax = v.abs().amax(dim=-1, keepdim=True)
+    scale = amax / 127
+    inv = torch.where(amax > 0, 127 / amax, torch.zeros_like(amax))
+    q = (v * inv).round().clamp(-127, 127)
+    out = q.double() * scale.double()
+    out = torch.where(v.isfinite().all(dim=-1, keepdim=True), out, torch.full_like(out, float("nan")))
+    return out.view(rows, -1)[:, :n]
+
+
+def q8_error_bound(x: Tensor, weight: Tensor, scale: Tensor, bits: int) -> Tensor:
+    """[rows, out]: how far fp32 summation may put the int8-activation kernel from the float64 product
+    on its rounded activations: Q8_TOLERANCE of the sum of the terms' magnitudes (for int4 weights the
+    kernel adds (q + 8) * a, so 8 |a| more per term)."""
+    xa = quantize_activations_q8(x).abs().nan_to_num(0.0)
+    wa = _unpacked(weight, bits).double().abs()
+    if bits == 4:
+        wa = wa + 8
+    return Q8_TOLERANCE * (xa @ wa.T) * scale.double().abs()[None]
 
 
 class NativeGemv:
@@ -117,6 +164,10 @@ class NativeGemv:
         self._lib: ctypes.CDLL | None = None
         self._checked = False
         self.reason = ""  # why it is not used, when it is not
+        self.q8_reason = ""  # why the int8-activation path is not used, when the library is
+        self.dequantize_reason = ""  # why the dequantizer is not used, when the library is
+        self._q8_ok = False
+        self._dequantize_ok = False
         self.path: Path | None = None
 
     def available(self) -> bool:
@@ -128,6 +179,14 @@ class NativeGemv:
                 self.reason = str(exc)
                 logger.warning("native int8/int4 decode kernel not used (%s); decoding keeps torch's path", exc)
         return self._lib is not None
+
+    def q8_available(self) -> bool:
+        """Whether the int8-activation products (``activations=8``) passed their check in this process."""
+        return self.available() and self._q8_ok
+
+    def dequantize_available(self) -> bool:
+        """Whether :meth:`dequantize` passed its check (torch's bits exactly) in this process."""
+        return self.available() and self._dequantize_ok
 
     def _build_and_check(self) -> ctypes.CDLL:
         missing = [f for f in REQUIRED_CPU_FLAGS if f not in machine_choice.cpu_flags()]
@@ -152,22 +211,68 @@ class NativeGemv:
             except (OSError, AttributeError) as again:
                 raise NativeKernelError(f"the compiled kernel {path} does not load ({again})") from again
         self._self_check(lib)
+        try:
+            self._self_check_q8(lib)
+            self._q8_ok = True
+        except NativeKernelError as exc:
+            self.q8_reason = str(exc)
+            logger.warning("native int8-activation decode path not used (%s); the int16 one runs", exc)
+        try:
+            self._self_check_dequantize(lib)
+            self._dequantize_ok = True
+        except NativeKernelError as exc:
+            self.dequantize_reason = str(exc)
+            logger.warning("native dequantizer not used (%s); the prompt pass dequantizes with torch", exc)
         logger.info("native int8/int4 decode kernel ready (%s)", path)
         return lib
+
+    @staticmethod
+    def _check_operands(gen: torch.Generator, bits: int, out_features: int,
+                        in_features: int) -> tuple[Tensor, Tensor, Tensor]:
+        """(stored weight with the full range, -128 and -8 included; scale; bias) of a random layer."""
+        qmax = 127 if bits == 8 else 7
+        q = torch.randint(-qmax - 1, qmax + 1, (out_features, in_features), dtype=torch.int8, generator=gen)
+        weight = q if bits == 8 else ((q[:, 0::2] << 4) | (q[:, 1::2] & 0xF)).to(torch.int8)
+        return weight, torch.rand(out_features, generator=gen) + 0.01, torch.randn(out_features, generator=gen)
+
+    def _self_check_q8(self, lib: ctypes.CDLL) -> None:
+        """Odd shapes (partial 32-column blocks and 64-column groups, row counts not a multiple of 4)."""
+        gen = torch.Generator().manual_seed(12)
+        for bits, out_features, in_features in ((8, 37, 300), (8, 6, 1043), (4, 29, 618), (4, 3, 70), (4, 9, 128)):
+            weight, scale, bias = self._check_operands(gen, bits, out_features, in_features)
+            for rows in (1, 3):
+                x = torch.randn(rows, in_features, generator=gen) * torch.rand(1, in_features, generator=gen) * 4
+                try:
+                    got = self._run(lib, x, weight, scale, bias, bits, threads=2, activations=8)
+                except RuntimeError as exc:
+                    raise NativeKernelError(f"the int8-activation kernel failed its self-check ({exc})") from exc
+                ref = _reference(quantize_activations_q8(x), weight, scale, bias, bits).double()
+                excess = (got.double() - ref).abs() - q8_error_bound(x, weight, scale, bits)
+                if not excess.max().item() <= 1e-6:
+                    raise NativeKernelError(
+                        f"the int8-activation kernel gives wrong results (int{bits}, {rows}x{in_features} by "
+                        f"{out_features}: off by {excess.max().item():.2e} beyond fp32 summation)"
+                    )
+
+    def _self_check_dequantize(self, lib: ctypes.CDLL) -> None:
+        gen = torch.Generator().manual_seed(13)
+        for bits, out_features, in_features in ((8, 7, 300), (4, 5, 618), (4, 2, 64)):
+            weight, scale, _ = self._check_operands(gen, bits, out_features, in_features)
+            expected = _unpacked(weight, bits).float() * scale[:, None]
+            got = torch.empty(out_features, in_features)
+            self._dequantize(lib, weight, scale, got, bits, threads=2)
+            if not torch.equal(got, expected):
+                raise NativeKernelError(f"the dequantizer differs from torch's (int{bits}, {out_features}x{in_features})")
 
     def _self_check(self, lib: ctypes.CDLL) -> None:
         """Odd shapes (partial 256-column blocks, partial 16/32-column groups), one row and a few."""
         gen = torch.Generator().manual_seed(11)
         for bits, out_features, in_features in ((8, 37, 300), (8, 5, 1043), (4, 29, 618), (4, 3, 70)):
-            qmax = 127 if bits == 8 else 7
-            q = torch.randint(-qmax - 1, qmax + 1, (out_features, in_features), dtype=torch.int8, generator=gen)
-            weight = q if bits == 8 else ((q[:, 0::2] << 4) | (q[:, 1::2] & 0xF)).to(torch.int8)
-            scale = torch.rand(out_features, generator=gen) + 0.01
-            bias = torch.randn(out_features, generator=gen)
+            weight, scale, bias = self._check_operands(gen, bits, out_features, in_features)
             for rows in (1, 3):
                 x = torch.randn(rows, in_features, generator=gen) * torch.rand(1, in_features, generator=gen) * 4
                 try:
-                    got = self._run(lib, x, weight, scale, bias, bits, threads=2)
+                    got = self._run(lib, x, weight, scale, bias, bits, threads=2, activations=16)
                 except RuntimeError as exc:
                     raise NativeKernelError(f"the kernel failed its self-check ({exc})") from exc
                 ref = _reference(x, weight, scale, bias, bits)
@@ -180,7 +285,7 @@ class NativeGemv:
 
     @staticmethod
     def _run(lib: ctypes.CDLL, x: Tensor, weight: Tensor, scale: Tensor, bias: Tensor | None, bits: int,
-             threads: int) -> Tensor:
+             threads: int, activations: int) -> Tensor:
         rows, in_features = x.shape
         out_features = weight.shape[0]
         if (x.dtype, weight.dtype, scale.dtype) != (torch.float32, torch.int8, torch.float32):
@@ -190,22 +295,47 @@ class NativeGemv:
         x, weight, scale = x.contiguous(), weight.contiguous(), scale.contiguous()
         bias = None if bias is None else bias.contiguous()
         y = torch.empty(rows, out_features, dtype=torch.float32)
-        fn = lib.wb_gemv_int8 if bits == 8 else lib.wb_gemv_int4
+        if activations == 8:
+            fn = lib.wb_gemv_int8 if bits == 8 else lib.wb_gemv_int4
+        else:
+            fn = lib.wb_gemv16_int8 if bits == 8 else lib.wb_gemv16_int4
         rc = fn(x.data_ptr(), rows, in_features, weight.data_ptr(), out_features, scale.data_ptr(),
                 None if bias is None else bias.data_ptr(), y.data_ptr(), threads)
         if rc != 0:
             raise RuntimeError("out of memory" if rc == -1 else f"bad operands (code {rc})")
         return y
 
-    def linear(self, x: Tensor, weight: Tensor, scale: Tensor, bias: Tensor | None, bits: int) -> Tensor:
+    @staticmethod
+    def _dequantize(lib: ctypes.CDLL, weight: Tensor, scale: Tensor, out: Tensor, bits: int, threads: int) -> None:
+        rows, in_features = out.shape
+        if (weight.dtype, scale.dtype, out.dtype) != (torch.int8, torch.float32, torch.float32):
+            raise TypeError("native dequantizer operands: int8 weight, float32 scale and out")
+        if not (weight.is_contiguous() and scale.is_contiguous() and out.is_contiguous()):
+            raise ValueError("native dequantizer operands must be contiguous")
+        if weight.shape[0] != rows or scale.shape[0] != rows or weight.shape[1] * (2 if bits == 4 else 1) != in_features:
+            raise ValueError("native dequantizer operands disagree in shape")
+        lib.wb_dequantize(weight.data_ptr(), rows, in_features, scale.data_ptr(), out.data_ptr(), threads, bits)
+
+    def linear(self, x: Tensor, weight: Tensor, scale: Tensor, bias: Tensor | None, bits: int,
+               activations: int = 8) -> Tensor:
         """float32 [rows, out] = x @ dequant(weight).T * scale + bias, on torch's thread count.
 
         ``x`` float32 [rows, in]; ``weight`` int8 [out, in], or int4 packed two per byte [out, in / 2] in
-        the ChatGLM layout; ``scale`` and ``bias`` (or None) float32 [out]. Call :meth:`available` first.
+        the ChatGLM layout; ``scale`` and ``bias`` (or None) float32 [out]; ``activations`` 8 or 16 (see the
+        module). Call :meth:`available` (and :meth:`q8_available` for 8) first.
         """
-        if self._lib is None:
-            raise RuntimeError("the native kernel is not available")
-        return self._run(self._lib, x, weight, scale, bias, bits, torch.get_num_threads())
+        if self._lib is None or (activations == 8 and not self._q8_ok):
+            raise RuntimeError(f"the native kernel with int{activations} activations is not available")
+        return self._run(self._lib, x, weight, scale, bias, bits, torch.get_num_threads(), activations)
+
+    def dequantize(self, weight: Tensor, scale: Tensor, out: Tensor, bits: int) -> Tensor:
+        """``out`` (float32 [rows, in], contiguous) = dequant(weight) * scale, torch's bits exactly, on
+        torch's thread count; ``weight`` int8 [rows, in] or int4 [rows, in / 2] (ChatGLM layout), ``scale``
+        float32 [rows]. Call :meth:`dequantize_available` first."""
+        if self._lib is None or not self._dequantize_ok:
+            raise RuntimeError("the native dequantizer is not available")
+        self._dequantize(self._lib, weight, scale, out, bits, torch.get_num_threads())
+        return out
 
 
 NATIVE_GEMV = NativeGemv()

@@ -79,6 +79,8 @@ def dequantize(weight: Tensor, scale: Tensor, bits: int, dtype: torch.dtype | No
 
 
 _TIMING_PROBE = 4096
+NATIVE_INT8 = "native"  # the compiled kernel on int8 activations
+NATIVE_INT16 = "native-int16"  # ... on int16 activations
 _DTYPE_BY_NAME = {"bfloat16": torch.bfloat16, "float32": torch.float32}
 
 
@@ -105,6 +107,7 @@ class _CpuKernel:
         self.bits = bits
         self._dtype: torch.dtype | None | bool = False  # False = not checked yet
         self._native: bool | None = None  # None = not chosen yet
+        self._native_activations: int | None = None  # 8 or 16 once chosen (see native_activation_bits)
         self._prefill_fits: tuple[tuple[float, float], tuple[float, float]] | None = None
         self.choice_source = ""  # "saved" (this machine's file) or "measured" (timed in this process)
         self.native_choice_source = ""
@@ -188,20 +191,32 @@ class _CpuKernel:
             def torch_path() -> object:
                 return x @ dequantize(stored, scale, self.bits, torch.float32).T
 
-        def native() -> object:
-            return NATIVE_GEMV.linear(x, stored, scale, None, self.bits)
-
+        candidates: dict[str, Callable[[], object]] = {
+            "torch": torch_path,
+            NATIVE_INT16: partial(NATIVE_GEMV.linear, x, stored, scale, None, self.bits, 16),
+        }
+        if NATIVE_GEMV.q8_available():
+            candidates[NATIVE_INT8] = partial(NATIVE_GEMV.linear, x, stored, scale, None, self.bits, 8)
+        # torch's path stays unless a compiled one is clearly faster; then the faster compiled one runs.
         name, self.native_choice_source = machine_choice.choose_once_per_machine(
-            f"int{self.bits}_decode_kernel", {"torch": torch_path, "native": native}, preferred=("torch",),
-            margin=MARGIN,
+            f"int{self.bits}_decode_path", candidates, preferred=("torch",), margin=MARGIN,
         )
         logger.info("int%d decode steps run the %s kernel (%s)", self.bits, name, self.native_choice_source)
-        return name == "native"
+        self._native_activations = 8 if name == NATIVE_INT8 else 16
+        return name != "torch"
+
+    def native_activation_bits(self) -> int:
+        """The activation precision of the compiled kernel's decode path: 8 when chosen (or, with the kernel
+        forced on, whenever the int8-activation path passed its check), else 16."""
+        if self._native_activations is None:
+            return 8 if NATIVE_GEMV.q8_available() else 16
+        return self._native_activations
 
     def decode_kernel_name(self) -> str:
-        """What decode steps run here: "native", "torch-<activation dtype>" or "dequantize"."""
+        """What decode steps run here: "native" (the compiled kernel, int8 activations), "native-int16",
+        "torch-<activation dtype>" or "dequantize"."""
         if self.native_decode():
-            return "native"
+            return NATIVE_INT8 if self.native_activation_bits() == 8 else NATIVE_INT16
         act = self.activation_dtype()
         return "dequantize" if act is None else f"torch-{_dtype_name(act)}"
 
@@ -403,6 +418,10 @@ def _dequantize_rows_into(buffer: Tensor, layer: QuantizedLinear, r0: int, r1: i
     values as :func:`_dequantized_rows` (q * scale, one rounding), written in place with no temporary
     larger than the packed rows."""
     rows, in_features = r1 - r0, layer.in_features
+    if layer.layout == CHATGLM_LAYOUT and _native_dequantizer(layer.bits):
+        scale32, _ = layer.native_operands()
+        w = buffer.view(rows, in_features)
+        return NATIVE_GEMV.dequantize(layer.weight[r0:r1], scale32[r0:r1], w, layer.bits)
     scale = layer.weight_scale[r0:r1]
     if layer.bits == 8:
         w = buffer.view(rows, in_features).copy_(layer.weight[r0:r1])
@@ -415,6 +434,45 @@ def _dequantize_rows_into(buffer: Tensor, layer: QuantizedLinear, r0: int, r1: i
     pairs[..., 0].copy_(packed >> 4)  # arithmetic shift keeps the sign
     pairs[..., 1].copy_(((packed & 0xF) ^ 8) - 8)
     return buffer.view(rows, in_features).mul_(scale[:, None])
+
+
+_DEQUANTIZER_CHOICE: dict[int, bool] = {}
+
+
+def _native_dequantizer(bits: int) -> bool:
+    """Whether the prompt pass dequantizes ChatGLM-layout rows with the compiled dequantizer: it passed its
+    bit-for-bit check in this process and was clearly faster than torch's ops here (timed once per machine
+    on a 4 MB block, as the prompt pass fills them)."""
+    if bits not in _DEQUANTIZER_CHOICE:
+        _DEQUANTIZER_CHOICE[bits] = NATIVE_GEMV.dequantize_available() and _time_dequantizers(bits) == "native"
+    return _DEQUANTIZER_CHOICE[bits]
+
+
+def _time_dequantizers(bits: int) -> str:
+    in_features = 4096
+    rows = cpu_gemm.UPCAST_BLOCK_ELEMENTS // in_features
+    gen = torch.Generator().manual_seed(3)
+    q = torch.randint(-_QMAX[bits], _QMAX[bits] + 1, (rows, in_features), dtype=torch.int8, generator=gen)
+    stored = pack_int4(q) if bits == 4 else q
+    scale = torch.rand(rows, generator=gen) + 0.01
+    buffer = torch.empty(rows, in_features)
+
+    def with_torch() -> object:
+        if bits == 8:
+            return buffer.copy_(stored).mul_(scale[:, None])
+        pairs = buffer.view(rows, in_features // 2, 2)
+        pairs[..., 0].copy_(stored >> 4)
+        pairs[..., 1].copy_(((stored & 0xF) ^ 8) - 8)
+        return buffer.mul_(scale[:, None])
+
+    with torch.inference_mode():
+        name, source = machine_choice.choose_once_per_machine(
+            f"int{bits}_prompt_dequantizer",
+            {"torch": with_torch, "native": partial(NATIVE_GEMV.dequantize, stored, scale, buffer, bits)},
+            preferred=("torch",), margin=MARGIN,
+        )
+    logger.info("int%d prompt passes dequantize with %s (%s)", bits, name, source)
+    return name
 
 
 def _unpack_cpu_int4_into(buffer: Tensor, packed: Tensor, scale: Tensor, in_features: int) -> Tensor:
@@ -445,7 +503,7 @@ def _cpu_quantized_linear(x: Tensor, layer: QuantizedLinear) -> Tensor:
             and kernel.native_decode()):
         x2 = x.reshape(-1, x.shape[-1]).float()
         scale, bias = layer.native_operands()
-        y = NATIVE_GEMV.linear(x2, layer.weight, scale, bias, layer.bits)
+        y = NATIVE_GEMV.linear(x2, layer.weight, scale, bias, layer.bits, kernel.native_activation_bits())
         return y.to(x.dtype).view(*x.shape[:-1], layer.out_features)
     kernel_ready = layer.bits == 8 or layer.layout == CPU_INT4_LAYOUT
     act = kernel.activation_dtype() if kernel_ready else None
