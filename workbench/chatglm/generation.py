@@ -16,6 +16,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
+from workbench.chatglm import native_step
 from workbench.chatglm.modeling import ChatGLM, build_position_ids_and_mask
 from workbench.chatglm.process_response import process_response
 from workbench.errors import InputError
@@ -124,6 +125,10 @@ def _steps(
             step_mask = torch.zeros(bsz, 1, 1, total, dtype=torch.bool, device=device)
             step_mask[..., :plen] = attention_mask[:, :, -1:, :plen]
         unfinished = torch.ones(bsz, dtype=torch.bool, device=device)
+        # One sequence of a quantized fp32 model: whole steps in C (None where a condition fails).
+        fast = native_step.decoder_for(model, cache) if bsz == 1 and step_mask is None else None
+        if fast is not None:
+            fast_pos = [int(p) for p in step_pos[0, :, 0].tolist()]
 
     cur = plen
     while True:
@@ -142,6 +147,10 @@ def _steps(
         if done or (stop_event is not None and stop_event.is_set()):
             return
         with torch.inference_mode():
+            if fast is not None:
+                fast_pos[1] += 1
+                logits = fast.step(int(tokens[0]), fast_pos[0], fast_pos[1])
+                continue
             step_pos[:, 1] += 1
             out = model(
                 tokens[:, None], position_ids=step_pos,
