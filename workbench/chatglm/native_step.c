@@ -18,6 +18,9 @@
 
 #include <omp.h>
 
+/* Multiply-adds of one layer's attention above which it runs on several threads. */
+#define ATTENTION_PARALLEL_MIN (1 << 19)
+
 /* Pointers per layer, in this order (bias pointers may be NULL). */
 enum {
     P_LN1_W, P_LN1_B,
@@ -156,21 +159,30 @@ static void attend_head(const float *q, const float *keys, const float *values, 
     }
 }
 
+/* y[o] = w[o] . x for a float32 weight [out, n] (the lm_head, tied to the word embeddings). */
+static void f32_gemv(const float *x, int n, const float *w, int out, float *y, int threads) {
+#pragma omp parallel for num_threads(threads) schedule(static)
+    for (int o = 0; o < out; ++o) y[o] = dot_f32(w + (size_t)o * n, x, n);
+}
+
 static int qlinear(const float *x, int n, const void *w, int out, const float *scale, const float *bias,
                    float *y, int threads, int bits) {
     return bits == 4 ? wb_gemv_int4(x, 1, n, (const int8_t *)w, out, scale, bias, y, threads)
                      : wb_gemv_int8(x, 1, n, (const int8_t *)w, out, scale, bias, y, threads);
 }
 
-/* h: float [hidden], the new token's embedding on entry, the final LayerNorm's output on return.
- * ptrs: P_PER_LAYER pointers per layer, then the final LayerNorm's weight and bias. cos0/sin0 and
+/* h: float [hidden] scratch (the final LayerNorm's output on return); logits: float [vocab], out.
+ * ptrs: P_PER_LAYER pointers per layer, then the final LayerNorm's weight and bias, the word embeddings
+ * and the lm_head weight (float [vocab, hidden], usually the same tensor). cos0/sin0 and
  * cos1/sin1: the rotary tables' rows (hd / 2 floats each, sin signed as modeling.RotaryTables keeps it)
  * for the token's two positions. The token is written at cache row `start`; attention covers rows
  * [0, start]. Returns 0, -1 when out of memory, -2 for bad sizes, or a product's error code. */
-int wb_glm_decode_step(void *const *ptrs, int layers, int hidden, int heads, int inner, int bits, float *h,
-                       const float *cos0, const float *sin0, const float *cos1, const float *sin1, int start,
+int wb_glm_decode_step(void *const *ptrs, int layers, int hidden, int heads, int inner, int vocab, int bits,
+                       int token, float *h, float *logits, const float *cos0, const float *sin0, const float *cos1, const float *sin1, int start,
                        int capacity, float eps, float alpha, int threads) {
-    if (layers <= 0 || hidden <= 0 || heads <= 0 || hidden % heads || start < 0 || start >= capacity) return -2;
+    if (layers <= 0 || hidden <= 0 || heads <= 0 || hidden % heads || start < 0 || start >= capacity ||
+        token < 0 || token >= vocab)
+        return -2;
     const int hd = hidden / heads;
     if (hd > 2048 || hd % 4) return -2;
     const int length = start + 1;
@@ -183,6 +195,8 @@ int wb_glm_decode_step(void *const *ptrs, int layers, int hidden, int heads, int
     }
     float *qkv = x + hidden, *ctx = qkv + 3 * hidden, *proj = ctx + hidden, *up = proj + hidden;
     int rc = 0;
+    void *const *fin = ptrs + (size_t)layers * P_PER_LAYER;
+    memcpy(h, (const float *)fin[2] + (size_t)token * hidden, sizeof(float) * (size_t)hidden);
     for (int l = 0; l < layers && rc == 0; ++l) {
         void *const *p = ptrs + (size_t)l * P_PER_LAYER;
         const float coeff = (float)(l + 1);
@@ -191,7 +205,10 @@ int wb_glm_decode_step(void *const *ptrs, int layers, int hidden, int heads, int
         layer_norm(h, p[P_LN1_W], p[P_LN1_B], x, hidden, eps);
         rc = qlinear(x, hidden, p[P_QKV_W], 3 * hidden, p[P_QKV_S], p[P_QKV_B], qkv, threads, bits);
         if (rc) break;
-#pragma omp parallel for num_threads(threads) schedule(static)
+        /* Threads only for long contexts: a short attention costs less than waking a thread, which on a
+         * loaded machine can take a scheduler time slice. */
+        const int attention_threads = (size_t)heads * (size_t)length * (size_t)hd >= ATTENTION_PARALLEL_MIN ? threads : 1;
+#pragma omp parallel for num_threads(attention_threads) schedule(static)
         for (int head = 0; head < heads; ++head) {
             float *q = qkv + (size_t)head * 3 * hd, *k = q + hd, *v = k + hd;
             rotary(q, hd, cos0, sin0, cos1, sin1);
@@ -221,9 +238,9 @@ int wb_glm_decode_step(void *const *ptrs, int layers, int hidden, int heads, int
         }
     }
     if (rc == 0) {
-        void *const *fin = ptrs + (size_t)layers * P_PER_LAYER;
         memcpy(x, h, sizeof(float) * (size_t)hidden);
         layer_norm(x, fin[0], fin[1], h, hidden, eps);
+        f32_gemv(h, hidden, fin[3], vocab, logits, threads);
     }
     free(x);
     free(scores);

@@ -23,17 +23,23 @@ import logging
 import os
 import subprocess
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
 import torch
-import torch.nn.functional as F
-from torch import Tensor
+from torch import Tensor, nn
 
-from workbench.chatglm import machine_choice, native_gemv
+from workbench.chatglm import machine_choice, native_gemv, quantization
 from workbench.chatglm.configuration import ChatGLMConfig
-from workbench.chatglm.modeling import ALPHA, ChatGLM, ChatGLMCache
+from workbench.chatglm.modeling import ALPHA, ChatGLM, ChatGLMCache, GLMBlock
 from workbench.chatglm.native_gemv import NativeKernelError
-from workbench.chatglm.quantization import _KERNELS, CHATGLM_LAYOUT, QuantizedLinear, quantize_model
+from workbench.chatglm.quantization import (
+    _KERNELS,
+    CHATGLM_LAYOUT,
+    QuantizedLinear,
+    dequantize,
+    quantize_weight,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -77,7 +83,7 @@ def _bind(path: Path) -> ctypes.CDLL:
     lib = ctypes.CDLL(str(path))
     fn = lib.wb_glm_decode_step
     fn.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_int,
-                   ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p,
+                   ctypes.c_int, ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p,
                    ctypes.c_int, ctypes.c_int, ctypes.c_float, ctypes.c_float, ctypes.c_int]
     fn.restype = ctypes.c_int
     return lib
@@ -114,8 +120,9 @@ class NativeStep:
         return self._lib
 
     def _build(self) -> ctypes.CDLL:
-        if not native_gemv.NATIVE_GEMV.available():
-            raise NativeKernelError(f"the quantized kernel is not usable ({native_gemv.NATIVE_GEMV.reason})")
+        kernel = quantization.NATIVE_GEMV
+        if not kernel.available():
+            raise NativeKernelError(f"the quantized kernel is not usable ({kernel.reason})")
         cc = native_gemv._compiler()
         self.path = path = library_path(cc, native_gemv._compiler_version(cc))
         if not path.is_file():
@@ -132,50 +139,61 @@ class NativeStep:
                 raise NativeKernelError(f"the compiled step {path} does not load ({again})") from again
 
     def _self_check(self) -> None:
-        """A small random model, int8 and int4, odd sizes: C steps against the model's forward."""
+        """A small random model with odd sizes, int8 and int4: C steps against the float forward of the
+        same model with dequantized weights (what the products compute, up to the int16 activations)."""
+        lib = self.library()
         for bits in (8, 4):
             config = ChatGLMConfig(vocab_size=300, hidden_size=96, num_layers=2, num_attention_heads=4,
                                    inner_hidden_size=200, max_sequence_length=64, bos_token_id=290,
                                    eos_token_id=291, mask_token_id=288, gmask_token_id=289, pad_token_id=3)
-            torch.manual_seed(0)
             gen = torch.Generator().manual_seed(bits)
-            model = ChatGLM(config).eval()
+            with torch.device("meta"):
+                model = ChatGLM(config)
+            model = model.to_empty(device="cpu").eval()
+            model.tie_weights()
+            operands = []
             with torch.no_grad():
-                for p in model.parameters():
-                    p.normal_(0.0, 0.3, generator=gen)
-            quantize_model(model, bits)
-            if not _quantized_native(model):
-                raise NativeKernelError("the self-check model does not decode through the compiled kernel")
+                for name, p in model.named_parameters():
+                    mean = 1.0 if "layernorm" in name and name.endswith("weight") else 0.0
+                    p.normal_(mean, 0.3 if p.dim() == 1 else p.shape[-1] ** -0.5, generator=gen)
+                for linears in _block_linears(model):
+                    quantized = []
+                    for lin in linears:
+                        assert isinstance(lin, nn.Linear)
+                        q, scale = quantize_weight(lin.weight, bits)
+                        lin.weight.copy_(dequantize(q, scale, bits, torch.float32))
+                        quantized.append((q, scale, lin.bias))
+                    operands.append(quantized)
             ids = torch.randint(6, 280, (1, 9), generator=gen)
             ids[0, -2], ids[0, -1] = config.gmask_token_id, config.bos_token_id
             with torch.inference_mode():
-                prompt = model(ids, use_cache=True)
-                cache = prompt.past_key_values
+                cache = model(ids, use_cache=True).past_key_values
                 assert cache is not None
-                ours = cache_copy = ChatGLMCache.from_legacy(cache.to_legacy(), extra_capacity=4)
-                decoder = NativeDecoder(self.library(), model, ours)
-                pos = [[8, 1]]
-                for token in (17, 250, 40):
-                    pos[0][1] += 1
-                    step_pos = torch.tensor(pos).view(1, 2, 1)
-                    ref = model(torch.tensor([[token]]), position_ids=step_pos, past_key_values=cache,
-                                use_cache=True).logits[0, -1]
-                    got = decoder.step(token, pos[0][0], pos[0][1])[0]
+                decoder = NativeDecoder(lib, model, ChatGLMCache.from_legacy(cache.to_legacy(), 4), bits, operands)
+                for step, token in enumerate((17, 250, 40)):
+                    pos0, pos1 = 7, 2 + step  # [gMASK] at 7; the block position after <sop>'s 1
+                    ref = model(torch.tensor([[token]]), position_ids=torch.tensor([[[pos0], [pos1]]]),
+                                past_key_values=cache, use_cache=True).logits[0, -1]
+                    got = decoder.step(token, pos0, pos1)[0]
                     error = (got - ref).abs().max().item() / max(ref.abs().max().item(), 1e-30)
                     if not error <= TOLERANCE:
                         raise NativeKernelError(
                             f"the step gives wrong results (int{bits}: relative error {error:.2e} > {TOLERANCE:.0e})"
                         )
-                del cache_copy
 
 
 NATIVE_STEP = NativeStep()
 
 
-def _block_linears(model: ChatGLM) -> list[list[object]]:
+def _blocks(model: ChatGLM) -> list[GLMBlock]:
+    return [layer for layer in model.transformer.layers if isinstance(layer, GLMBlock)]
+
+
+def _block_linears(model: ChatGLM) -> list[list[nn.Module]]:
+    """Per block: query_key_value, dense, dense_h_to_4h, dense_4h_to_h (float or quantized)."""
     return [
-        [layer.attention.query_key_value, layer.attention.dense, layer.mlp.dense_h_to_4h, layer.mlp.dense_4h_to_h]
-        for layer in model.transformer.layers
+        [block.attention.query_key_value, block.attention.dense, block.mlp.dense_h_to_4h, block.mlp.dense_4h_to_h]
+        for block in _blocks(model)
     ]
 
 
@@ -205,24 +223,36 @@ def decoder_for(model: ChatGLM, cache: ChatGLMCache) -> NativeDecoder | None:
         or model.dtype != torch.float32
         or model.device.type != "cpu"
         or cache.batch_size != 1
+        # Every token the lm_head can produce must have an embedding row.
+        or model.transformer.word_embeddings.weight.shape[0] < model.lm_head.weight.shape[0]
         or not _quantized_native(model)
         or not NATIVE_STEP.available()
     ):
         return None
-    return NativeDecoder(NATIVE_STEP.library(), model, cache)
+    bits = _quantized_native(model)
+    operands = [
+        [(lin.weight, *lin.native_operands()) for lin in linears if isinstance(lin, QuantizedLinear)]
+        for linears in _block_linears(model)
+    ]
+    return NativeDecoder(NATIVE_STEP.library(), model, cache, bits, operands)
 
 
 class NativeDecoder:
     """Decode steps of one sequence through the C step, writing into ``cache`` as the forward would."""
 
-    def __init__(self, lib: ctypes.CDLL, model: ChatGLM, cache: ChatGLMCache) -> None:
+    def __init__(self, lib: ctypes.CDLL, model: ChatGLM, cache: ChatGLMCache, bits: int,
+                 operands: Sequence[Sequence[tuple[Tensor, Tensor, Tensor | None]]]) -> None:
+        """``operands``: per layer, (weight as checkpoints hold it, float32 scale, float32 bias or None) of
+        query_key_value, dense, dense_h_to_4h and dense_4h_to_h."""
         c = model.config
         self._fn = lib.wb_glm_decode_step
         self._model = model
         self._cache = cache
-        self._bits = _quantized_native(model)
+        self._bits = bits
+        self._linears = operands
         self._config = c
         self._h = torch.empty(c.hidden_size, dtype=torch.float32)
+        self._vocab = model.lm_head.weight.shape[0]
         # Keep every operand alive while its address sits in the pointer table.
         self._operands: list[Tensor] = []
         self._pointers: ctypes.Array[ctypes.c_void_p] | None = None
@@ -245,26 +275,23 @@ class NativeDecoder:
             operands.append(t)
             addresses.append(t.data_ptr())
 
-        for i, layer in enumerate(self._model.transformer.layers):
+        for i, layer in enumerate(_blocks(self._model)):
+            qkv, dense, up, down = self._linears[i]
             add(layer.input_layernorm.weight)
             add(layer.input_layernorm.bias)
-            for lin in (layer.attention.query_key_value, layer.attention.dense):
-                scale, bias = lin.native_operands()
-                add(lin.weight)
-                add(scale)
-                add(bias)
+            for t in (*qkv, *dense):
+                add(t)
             add(layer.post_attention_layernorm.weight)
             add(layer.post_attention_layernorm.bias)
-            for lin in (layer.mlp.dense_h_to_4h, layer.mlp.dense_4h_to_h):
-                scale, bias = lin.native_operands()
-                add(lin.weight)
-                add(scale)
-                add(bias)
+            for t in (*up, *down):
+                add(t)
             add(cache._keys[i])
             add(cache._values[i])
         final = self._model.transformer.final_layernorm
         add(final.weight)
         add(final.bias)
+        add(self._model.transformer.word_embeddings.weight)
+        add(self._model.lm_head.weight)
         self._operands = operands
         self._pointers = (ctypes.c_void_p * len(addresses))(*addresses)
         self._pointer_capacity = cache.capacity
@@ -278,16 +305,15 @@ class NativeDecoder:
         cache.reserve(start + 1)
         pointers = self._pointer_table()
         cos_t, sin_t = model.rotary.tables(max(pos0, pos1) + 1, model.device)
-        width = cos_t.shape[1]
-        self._h.copy_(model.transformer.word_embeddings.weight[token])
-        row = width * cos_t.element_size()
+        row = cos_t.shape[1] * cos_t.element_size()
+        logits = torch.empty(1, self._vocab, dtype=torch.float32)
         rc = self._fn(
-            pointers, c.num_layers, c.hidden_size, c.num_attention_heads, c.ffn_hidden_size, self._bits,
-            self._h.data_ptr(), cos_t.data_ptr() + pos0 * row, sin_t.data_ptr() + pos0 * row,
+            pointers, c.num_layers, c.hidden_size, c.num_attention_heads, c.ffn_hidden_size, self._vocab,
+            self._bits, token, self._h.data_ptr(), logits.data_ptr(), cos_t.data_ptr() + pos0 * row, sin_t.data_ptr() + pos0 * row,
             cos_t.data_ptr() + pos1 * row, sin_t.data_ptr() + pos1 * row, start, cache.capacity,
             c.layernorm_epsilon, ALPHA, torch.get_num_threads(),
         )
         if rc != 0:
             raise RuntimeError("out of memory" if rc == -1 else f"native decode step failed (code {rc})")
         cache.length = start + 1
-        return F.linear(self._h[None], model.lm_head.weight)
+        return logits
