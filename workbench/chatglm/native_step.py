@@ -23,6 +23,7 @@ import logging
 import os
 import subprocess
 import tempfile
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -95,23 +96,22 @@ class NativeStep:
     def __init__(self) -> None:
         self._lib: ctypes.CDLL | None = None
         self._checked = False
-        self._checking = False
+        self._lock = threading.Lock()  # columns generate in threads: one build and check, none half-done
         self.reason = ""
         self.path: Path | None = None
 
     def available(self) -> bool:
-        if not self._checked and not self._checking:
-            self._checking = True  # the self-check decodes through this library itself
-            try:
-                self._lib = self._build()
-                self._self_check()
-            except NativeKernelError as exc:
-                self._lib = None
-                self.reason = str(exc)
-                logger.warning("native decode step not used (%s); decoding keeps the model's forward", exc)
-            finally:
-                self._checking = False
-                self._checked = True
+        with self._lock:
+            if not self._checked:
+                try:
+                    lib = self._build()
+                    self._self_check(lib)
+                    self._lib = lib
+                except Exception as exc:  # noqa: BLE001 - any failure (build, load, check) keeps the forward
+                    self.reason = str(exc)
+                    logger.warning("native decode step not used (%s); decoding keeps the model's forward", exc)
+                finally:
+                    self._checked = True
         return self._lib is not None
 
     def library(self) -> ctypes.CDLL:
@@ -138,10 +138,9 @@ class NativeStep:
             except (OSError, AttributeError) as again:
                 raise NativeKernelError(f"the compiled step {path} does not load ({again})") from again
 
-    def _self_check(self) -> None:
+    def _self_check(self, lib: ctypes.CDLL) -> None:
         """A small random model with odd sizes, int8 and int4: C steps against the float forward of the
         same model with dequantized weights (what the products compute, up to the int16 activations)."""
-        lib = self.library()
         for bits in (8, 4):
             config = ChatGLMConfig(vocab_size=300, hidden_size=96, num_layers=2, num_attention_heads=4,
                                    inner_hidden_size=200, max_sequence_length=64, bos_token_id=290,
