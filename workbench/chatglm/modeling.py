@@ -266,9 +266,15 @@ class SelfAttention(nn.Module):
             # Prompt pass: scores in fp32 as in the original (a one-off upcast of the keys).
             q, k = q.float(), k.float()
         scores = torch.matmul(q / self._divisor, k.transpose(-1, -2))
-        if mask is not None:
-            scores = scores.masked_fill(mask, MASK_FILL)
-        scores = scores * self._coeff
+        if torch.is_grad_enabled():
+            if mask is not None:
+                scores = scores.masked_fill(mask, MASK_FILL)
+            scores = scores * self._coeff
+        else:
+            # Inference: the same values written into the product's own [heads, S, T] buffer.
+            if mask is not None:
+                scores.masked_fill_(mask, MASK_FILL)
+            scores.mul_(self._coeff)
         probs = torch.softmax(scores, dim=-1, dtype=torch.float32).to(v.dtype)
         if q.shape[2] > 1 and cpu_gemm.upcast_bf16_prompt(v):
             # The same bf16 probabilities and values, multiplied in fp32: a bf16 batched matmul over a
