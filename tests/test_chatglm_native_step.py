@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from tests.chatglm_kernels import needs_native, use_native_decode
+from tests.chatglm_kernels import needs_native, needs_q8, use_native_decode
 from tests.chatglm_random import random_chatglm
 from workbench.chatglm import ChatGLMConfig, machine_choice, native_gemv, native_step
 
@@ -53,13 +53,25 @@ def _without_fast_path(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @needs_native
+@pytest.mark.parametrize("activations", [16, pytest.param(8, marks=needs_q8)])
 @pytest.mark.parametrize("bits", [8, 4])
-def test_greedy_tokens_equal_the_forward_path(monkeypatch, bits: int) -> None:
-    use_native_decode(monkeypatch, True)
+def test_greedy_tokens_equal_the_forward_path(monkeypatch, bits: int, activations: int) -> None:
+    # The step's products take the activation precision this machine chose for the forward's.
+    use_native_decode(monkeypatch, True, activations)
+    native_step.NATIVE_STEP.available()  # its self-check's decoders are not counted
+    seen: list[int] = []
+    real_init = native_step.NativeDecoder.__init__
+
+    def init(decoder, *args, **kwargs) -> None:
+        real_init(decoder, *args, **kwargs)
+        seen.append(decoder._activations)
+
+    monkeypatch.setattr(native_step.NativeDecoder, "__init__", init)
     model = _model(bits)
     count = _Count(monkeypatch)
     fast = [model.generate(_prompt(n, n), max_new_tokens=40, eos_token_id=-1) for n in (5, 37)]
     assert count.steps == 2 * 39  # every step after the prompt pass ran in C
+    assert seen == [activations, activations]
     with monkeypatch.context() as m:
         _without_fast_path(m)
         slow = [model.generate(_prompt(n, n), max_new_tokens=40, eos_token_id=-1) for n in (5, 37)]
@@ -178,6 +190,31 @@ def test_a_step_with_wrong_results_is_not_used_and_says_why(monkeypatch, tmp_pat
     count = _Count(monkeypatch)
     model.generate(_prompt(5, 8), max_new_tokens=4, eos_token_id=-1)
     assert count.steps == 0
+
+
+@needs_q8
+def test_steps_on_int8_activations_that_fail_their_check_keep_the_forward_for_those_models_only(
+        monkeypatch, tmp_path: Path, caplog) -> None:
+    monkeypatch.setenv(machine_choice.CACHE_DIR_ENV, str(tmp_path / "cache"))
+    step = native_step.NativeStep()
+    real = native_step.NativeDecoder.step
+
+    def wrong_on_int8_activations(decoder, token: int, pos0: int, pos1: int) -> torch.Tensor:
+        logits = real(decoder, token, pos0, pos1)
+        return logits * 1.01 if decoder._activations == 8 else logits
+
+    monkeypatch.setattr(native_step.NativeDecoder, "step", wrong_on_int8_activations)
+    with caplog.at_level(logging.WARNING, logger=native_step.__name__):
+        assert step.available()
+        assert not step.q8_available()
+    assert any("int8 activations not used" in r.getMessage() for r in caplog.records)
+    monkeypatch.setattr(native_step, "NATIVE_STEP", step)
+    model = _model(8)
+    for activations, steps in ((8, 0), (16, 3)):
+        use_native_decode(monkeypatch, True, activations)
+        count = _Count(monkeypatch)
+        model.generate(_prompt(5, 8), max_new_tokens=4, eos_token_id=-1)
+        assert count.steps == steps
 
 
 @needs_native  # the per-Linear kernel is built and checked already: only the step's compilation fails

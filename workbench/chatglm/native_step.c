@@ -165,10 +165,15 @@ static void f32_gemv(const float *x, int n, const float *w, int out, float *y, i
     for (int o = 0; o < out; ++o) y[o] = dot_f32(w + (size_t)o * n, x, n);
 }
 
+/* activations: 8 runs the int8-activation products, 16 the int16 ones (whichever this machine chose). */
 static int qlinear(const float *x, int n, const void *w, int out, const float *scale, const float *bias,
-                   float *y, int threads, int bits) {
-    return bits == 4 ? wb_gemv_int4(x, 1, n, (const int8_t *)w, out, scale, bias, y, threads)
-                     : wb_gemv_int8(x, 1, n, (const int8_t *)w, out, scale, bias, y, threads);
+                   float *y, int threads, int bits, int activations) {
+    const int8_t *q = (const int8_t *)w;
+    if (activations == 16)
+        return bits == 4 ? wb_gemv16_int4(x, 1, n, q, out, scale, bias, y, threads)
+                         : wb_gemv16_int8(x, 1, n, q, out, scale, bias, y, threads);
+    return bits == 4 ? wb_gemv_int4(x, 1, n, q, out, scale, bias, y, threads)
+                     : wb_gemv_int8(x, 1, n, q, out, scale, bias, y, threads);
 }
 
 /* h: float [hidden] scratch (the final LayerNorm's output on return); logits: float [vocab], out.
@@ -178,6 +183,7 @@ static int qlinear(const float *x, int n, const void *w, int out, const float *s
  * for the token's two positions. The token is written at cache row `start`; attention covers rows
  * [0, start]. Returns 0, -1 when out of memory, -2 for bad sizes, or a product's error code. */
 int wb_glm_decode_step(void *const *ptrs, int layers, int hidden, int heads, int inner, int vocab, int bits,
+                       int activations,
                        int token, float *h, float *logits, const float *cos0, const float *sin0, const float *cos1, const float *sin1, int start,
                        int capacity, float eps, float alpha, int threads) {
     if (layers <= 0 || hidden <= 0 || heads <= 0 || hidden % heads || start < 0 || start >= capacity ||
@@ -203,7 +209,7 @@ int wb_glm_decode_step(void *const *ptrs, int layers, int hidden, int heads, int
         const float divisor = (float)(sqrt((double)hd) * (double)(l + 1));
         float *keys = p[P_KEYS], *values = p[P_VALUES];
         layer_norm(h, p[P_LN1_W], p[P_LN1_B], x, hidden, eps);
-        rc = qlinear(x, hidden, p[P_QKV_W], 3 * hidden, p[P_QKV_S], p[P_QKV_B], qkv, threads, bits);
+        rc = qlinear(x, hidden, p[P_QKV_W], 3 * hidden, p[P_QKV_S], p[P_QKV_B], qkv, threads, bits, activations);
         if (rc) break;
         /* Threads only for long contexts: a short attention costs less than waking a thread, which on a
          * loaded machine can take a scheduler time slice. */
@@ -220,17 +226,17 @@ int wb_glm_decode_step(void *const *ptrs, int layers, int hidden, int heads, int
             attend_head(q, keys + (size_t)head * capacity * hd, values + (size_t)head * capacity * hd, length, hd,
                         divisor, coeff, scores + (size_t)head * length, ctx + (size_t)head * hd);
         }
-        rc = qlinear(ctx, hidden, p[P_DENSE_W], hidden, p[P_DENSE_S], p[P_DENSE_B], proj, threads, bits);
+        rc = qlinear(ctx, hidden, p[P_DENSE_W], hidden, p[P_DENSE_S], p[P_DENSE_B], proj, threads, bits, activations);
         if (rc) break;
         for (int i = 0; i < hidden; ++i) {
             const float scaled = x[i] * alpha;
             h[i] = scaled + proj[i];
         }
         layer_norm(h, p[P_LN2_W], p[P_LN2_B], x, hidden, eps);
-        rc = qlinear(x, hidden, p[P_UP_W], inner, p[P_UP_S], p[P_UP_B], up, threads, bits);
+        rc = qlinear(x, hidden, p[P_UP_W], inner, p[P_UP_S], p[P_UP_B], up, threads, bits, activations);
         if (rc) break;
         gelu_tanh(up, inner);
-        rc = qlinear(up, inner, p[P_DOWN_W], hidden, p[P_DOWN_S], p[P_DOWN_B], proj, threads, bits);
+        rc = qlinear(up, inner, p[P_DOWN_W], hidden, p[P_DOWN_S], p[P_DOWN_B], proj, threads, bits, activations);
         if (rc) break;
         for (int i = 0; i < hidden; ++i) {
             const float scaled = x[i] * alpha;

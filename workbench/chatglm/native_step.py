@@ -48,10 +48,11 @@ SOURCE = Path(__file__).with_name("native_step.c")
 # -ffp-contract=off: products that torch rounds before adding (rotary, residuals) must not become FMAs.
 FLAGS = ("-O3", "-fPIC", "-fopenmp", "-shared", "-march=native", "-ffp-contract=off")
 POINTERS_PER_LAYER = 18  # P_PER_LAYER in native_step.c
-# Max |logit difference| / max |logit| accepted by the self-check against the model's forward: both
-# round activations to int16 per block in the same kernel; the C step's LayerNorm, softmax and tanh round
-# differently by float ulps only, and a wrong step is off by orders of magnitude more.
-TOLERANCE = 1e-3
+# Max |logit difference| / max |logit| accepted by the self-check against the float forward of the same
+# dequantized model, per activation precision of the products. int16 (2^-16 of a 256-column block): the
+# rest differs by float ulps (the C LayerNorm, softmax and tanh), 3e-6 measured. int8 (1/254 of a
+# 32-column block): 8e-4 measured on the check's model. A wrong step is off by orders of magnitude more.
+TOLERANCE = {16: 1e-4, 8: 5e-3}
 _COMPILE_TIMEOUT_S = 180
 
 
@@ -84,7 +85,7 @@ def _bind(path: Path) -> ctypes.CDLL:
     lib = ctypes.CDLL(str(path))
     fn = lib.wb_glm_decode_step
     fn.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_int,
-                   ctypes.c_int, ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p,
+                   ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p,
                    ctypes.c_int, ctypes.c_int, ctypes.c_float, ctypes.c_float, ctypes.c_int]
     fn.restype = ctypes.c_int
     return lib
@@ -96,6 +97,7 @@ class NativeStep:
     def __init__(self) -> None:
         self._lib: ctypes.CDLL | None = None
         self._checked = False
+        self._q8_ok = False
         self._lock = threading.Lock()  # columns generate in threads: one build and check, none half-done
         self.reason = ""
         self.path: Path | None = None
@@ -105,14 +107,30 @@ class NativeStep:
             if not self._checked:
                 try:
                     lib = self._build()
-                    self._self_check(lib)
+                    self._self_check(lib, activations=16)
                     self._lib = lib
+                    self._q8_ok = self._check_q8(lib)
                 except Exception as exc:  # noqa: BLE001 - any failure (build, load, check) keeps the forward
                     self.reason = str(exc)
                     logger.warning("native decode step not used (%s); decoding keeps the model's forward", exc)
                 finally:
                     self._checked = True
         return self._lib is not None
+
+    def q8_available(self) -> bool:
+        """Whether steps whose products take int8 activations passed their check in this process."""
+        return self.available() and self._q8_ok
+
+    def _check_q8(self, lib: ctypes.CDLL) -> bool:
+        if not quantization.NATIVE_GEMV.q8_available():
+            return False
+        try:
+            self._self_check(lib, activations=8)
+        except Exception as exc:  # noqa: BLE001 - models on int8 activations keep the forward
+            logger.warning("native decode step with int8 activations not used (%s); those models keep the "
+                           "forward", exc)
+            return False
+        return True
 
     def library(self) -> ctypes.CDLL:
         if self._lib is None:
@@ -138,7 +156,7 @@ class NativeStep:
             except (OSError, AttributeError) as again:
                 raise NativeKernelError(f"the compiled step {path} does not load ({again})") from again
 
-    def _self_check(self, lib: ctypes.CDLL) -> None:
+    def _self_check(self, lib: ctypes.CDLL, activations: int) -> None:
         """A small random model with odd sizes, int8 and int4: C steps against the float forward of the
         same model with dequantized weights (what the products compute, up to the int16 activations)."""
         for bits in (8, 4):
@@ -168,16 +186,19 @@ class NativeStep:
             with torch.inference_mode():
                 cache = model(ids, use_cache=True).past_key_values
                 assert cache is not None
-                decoder = NativeDecoder(lib, model, ChatGLMCache.from_legacy(cache.to_legacy(), 4), bits, operands)
+                decoder = NativeDecoder(lib, model, ChatGLMCache.from_legacy(cache.to_legacy(), 4), bits, operands,
+                                        activations)
                 for step, token in enumerate((17, 250, 40)):
                     pos0, pos1 = 7, 2 + step  # [gMASK] at 7; the block position after <sop>'s 1
                     ref = model(torch.tensor([[token]]), position_ids=torch.tensor([[[pos0], [pos1]]]),
                                 past_key_values=cache, use_cache=True).logits[0, -1]
                     got = decoder.step(token, pos0, pos1)[0]
                     error = (got - ref).abs().max().item() / max(ref.abs().max().item(), 1e-30)
-                    if not error <= TOLERANCE:
+                    tolerance = TOLERANCE[activations]
+                    if not error <= tolerance:
                         raise NativeKernelError(
-                            f"the step gives wrong results (int{bits}: relative error {error:.2e} > {TOLERANCE:.0e})"
+                            f"the step gives wrong results (int{bits}, int{activations} activations: relative "
+                            f"error {error:.2e} > {tolerance:.0e})"
                         )
 
 
@@ -229,25 +250,30 @@ def decoder_for(model: ChatGLM, cache: ChatGLMCache) -> NativeDecoder | None:
     ):
         return None
     bits = _quantized_native(model)
+    activations = _KERNELS[bits].native_activation_bits()
+    if activations == 8 and not NATIVE_STEP.q8_available():
+        return None
     operands = [
         [(lin.weight, *lin.native_operands()) for lin in linears if isinstance(lin, QuantizedLinear)]
         for linears in _block_linears(model)
     ]
-    return NativeDecoder(NATIVE_STEP.library(), model, cache, bits, operands)
+    return NativeDecoder(NATIVE_STEP.library(), model, cache, bits, operands, activations)
 
 
 class NativeDecoder:
     """Decode steps of one sequence through the C step, writing into ``cache`` as the forward would."""
 
     def __init__(self, lib: ctypes.CDLL, model: ChatGLM, cache: ChatGLMCache, bits: int,
-                 operands: Sequence[Sequence[tuple[Tensor, Tensor, Tensor | None]]]) -> None:
+                 operands: Sequence[Sequence[tuple[Tensor, Tensor, Tensor | None]]], activations: int) -> None:
         """``operands``: per layer, (weight as checkpoints hold it, float32 scale, float32 bias or None) of
-        query_key_value, dense, dense_h_to_4h and dense_4h_to_h."""
+        query_key_value, dense, dense_h_to_4h and dense_4h_to_h; ``activations``: 8 or 16, the products'
+        activation precision (``native_gemv``'s two decode paths)."""
         c = model.config
         self._fn = lib.wb_glm_decode_step
         self._model = model
         self._cache = cache
         self._bits = bits
+        self._activations = activations
         self._linears = operands
         self._config = c
         self._h = torch.empty(c.hidden_size, dtype=torch.float32)
@@ -308,7 +334,7 @@ class NativeDecoder:
         logits = torch.empty(1, self._vocab, dtype=torch.float32)
         rc = self._fn(
             pointers, c.num_layers, c.hidden_size, c.num_attention_heads, c.ffn_hidden_size, self._vocab,
-            self._bits, token, self._h.data_ptr(), logits.data_ptr(), cos_t.data_ptr() + pos0 * row, sin_t.data_ptr() + pos0 * row,
+            self._bits, self._activations, token, self._h.data_ptr(), logits.data_ptr(), cos_t.data_ptr() + pos0 * row, sin_t.data_ptr() + pos0 * row,
             cos_t.data_ptr() + pos1 * row, sin_t.data_ptr() + pos1 * row, start, cache.capacity,
             c.layernorm_epsilon, ALPHA, torch.get_num_threads(),
         )
