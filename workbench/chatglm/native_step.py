@@ -20,9 +20,6 @@ from __future__ import annotations
 import ctypes
 import hashlib
 import logging
-import os
-import subprocess
-import tempfile
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -53,7 +50,6 @@ POINTERS_PER_LAYER = 18  # P_PER_LAYER in native_step.c
 # rest differs by float ulps (the C LayerNorm, softmax and tanh), 3e-6 measured. int8 (1/254 of a
 # 32-column block): 8e-4 measured on the check's model. A wrong step is off by orders of magnitude more.
 TOLERANCE = {16: 1e-4, 8: 5e-3}
-_COMPILE_TIMEOUT_S = 180
 
 
 def library_path(cc: str, version: str) -> Path:
@@ -62,23 +58,6 @@ def library_path(cc: str, version: str) -> Path:
              " ".join(FLAGS).encode()]
     key = hashlib.sha256(b"\0".join(parts))
     return machine_choice.cache_dir() / "native" / f"step-{key.hexdigest()[:16]}.so"
-
-
-def _compile(cc: str, target: Path) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".step-", suffix=".so", dir=target.parent)
-    os.close(fd)
-    try:
-        out = subprocess.run([cc, *FLAGS, str(SOURCE), "-o", tmp, "-lm"], capture_output=True, text=True,
-                             timeout=_COMPILE_TIMEOUT_S)
-        if out.returncode != 0:
-            raise NativeKernelError(f"compiling {SOURCE.name} failed: {out.stderr.strip()[-600:]}")
-        os.replace(tmp, target)
-    except (OSError, subprocess.SubprocessError) as exc:
-        raise NativeKernelError(f"compiling {SOURCE.name} failed ({exc})") from exc
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
 
 
 def _bind(path: Path) -> ctypes.CDLL:
@@ -144,14 +123,14 @@ class NativeStep:
         cc = native_gemv._compiler()
         self.path = path = library_path(cc, native_gemv._compiler_version(cc))
         if not path.is_file():
-            _compile(cc, path)
+            native_gemv.compile_library(cc, SOURCE, path, FLAGS)
         try:
             return _bind(path)
         except (OSError, AttributeError) as exc:
             logger.warning("the cached native step %s does not load (%s); rebuilding it", path, exc)
             try:
                 path.unlink()
-                _compile(cc, path)
+                native_gemv.compile_library(cc, SOURCE, path, FLAGS)
                 return _bind(path)
             except (OSError, AttributeError) as again:
                 raise NativeKernelError(f"the compiled step {path} does not load ({again})") from again
