@@ -36,6 +36,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import torch
@@ -235,24 +236,33 @@ class NativeGemv:
         weight = q if bits == 8 else ((q[:, 0::2] << 4) | (q[:, 1::2] & 0xF)).to(torch.int8)
         return weight, torch.rand(out_features, generator=gen) + 0.01, torch.randn(out_features, generator=gen)
 
-    def _self_check_q8(self, lib: ctypes.CDLL) -> None:
-        """Odd shapes (partial 32-column blocks and 64-column groups, row counts not a multiple of 4)."""
-        gen = torch.Generator().manual_seed(12)
-        for bits, out_features, in_features in ((8, 37, 300), (8, 6, 1043), (4, 29, 618), (4, 3, 70), (4, 9, 128)):
-            weight, scale, bias = self._check_operands(gen, bits, out_features, in_features)
+    @classmethod
+    def _check_cases(cls, seed: int, shapes: tuple[tuple[int, int, int], ...]
+                     ) -> Iterator[tuple[int, Tensor, Tensor, Tensor, Tensor]]:
+        """(bits, activations, weight, scale, bias) per (bits, out, in) shape, with one row and three rows of
+        activations of uneven magnitude per column, all drawn from one generator seeded with ``seed``."""
+        gen = torch.Generator().manual_seed(seed)
+        for bits, out_features, in_features in shapes:
+            weight, scale, bias = cls._check_operands(gen, bits, out_features, in_features)
             for rows in (1, 3):
                 x = torch.randn(rows, in_features, generator=gen) * torch.rand(1, in_features, generator=gen) * 4
-                try:
-                    got = self._run(lib, x, weight, scale, bias, bits, threads=2, activations=8)
-                except RuntimeError as exc:
-                    raise NativeKernelError(f"the int8-activation kernel failed its self-check ({exc})") from exc
-                ref = _reference(quantize_activations_q8(x), weight, scale, bias, bits).double()
-                excess = (got.double() - ref).abs() - q8_error_bound(x, weight, scale, bits)
-                if not excess.max().item() <= 1e-6:
-                    raise NativeKernelError(
-                        f"the int8-activation kernel gives wrong results (int{bits}, {rows}x{in_features} by "
-                        f"{out_features}: off by {excess.max().item():.2e} beyond fp32 summation)"
-                    )
+                yield bits, x, weight, scale, bias
+
+    def _self_check_q8(self, lib: ctypes.CDLL) -> None:
+        """Odd shapes (partial 32-column blocks and 64-column groups, row counts not a multiple of 4)."""
+        shapes = ((8, 37, 300), (8, 6, 1043), (4, 29, 618), (4, 3, 70), (4, 9, 128))
+        for bits, x, weight, scale, bias in self._check_cases(12, shapes):
+            try:
+                got = self._run(lib, x, weight, scale, bias, bits, threads=2, activations=8)
+            except RuntimeError as exc:
+                raise NativeKernelError(f"the int8-activation kernel failed its self-check ({exc})") from exc
+            ref = _reference(quantize_activations_q8(x), weight, scale, bias, bits).double()
+            excess = (got.double() - ref).abs() - q8_error_bound(x, weight, scale, bits)
+            if not excess.max().item() <= 1e-6:
+                raise NativeKernelError(
+                    f"the int8-activation kernel gives wrong results (int{bits}, {x.shape[0]}x{x.shape[1]} by "
+                    f"{weight.shape[0]}: off by {excess.max().item():.2e} beyond fp32 summation)"
+                )
 
     def _self_check_dequantize(self, lib: ctypes.CDLL) -> None:
         gen = torch.Generator().manual_seed(13)
@@ -266,22 +276,18 @@ class NativeGemv:
 
     def _self_check(self, lib: ctypes.CDLL) -> None:
         """Odd shapes (partial 256-column blocks, partial 16/32-column groups), one row and a few."""
-        gen = torch.Generator().manual_seed(11)
-        for bits, out_features, in_features in ((8, 37, 300), (8, 5, 1043), (4, 29, 618), (4, 3, 70)):
-            weight, scale, bias = self._check_operands(gen, bits, out_features, in_features)
-            for rows in (1, 3):
-                x = torch.randn(rows, in_features, generator=gen) * torch.rand(1, in_features, generator=gen) * 4
-                try:
-                    got = self._run(lib, x, weight, scale, bias, bits, threads=2, activations=16)
-                except RuntimeError as exc:
-                    raise NativeKernelError(f"the kernel failed its self-check ({exc})") from exc
-                ref = _reference(x, weight, scale, bias, bits)
-                error = (got - ref).abs().max().item() / max(ref.abs().max().item(), 1e-30)
-                if not error <= TOLERANCE:
-                    raise NativeKernelError(
-                        f"the kernel gives wrong results (int{bits}, {rows}x{in_features} by {out_features}: "
-                        f"relative error {error:.2e} > {TOLERANCE:.0e})"
-                    )
+        for bits, x, weight, scale, bias in self._check_cases(11, ((8, 37, 300), (8, 5, 1043), (4, 29, 618), (4, 3, 70))):
+            try:
+                got = self._run(lib, x, weight, scale, bias, bits, threads=2, activations=16)
+            except RuntimeError as exc:
+                raise NativeKernelError(f"the kernel failed its self-check ({exc})") from exc
+            ref = _reference(x, weight, scale, bias, bits)
+            error = (got - ref).abs().max().item() / max(ref.abs().max().item(), 1e-30)
+            if not error <= TOLERANCE:
+                raise NativeKernelError(
+                    f"the kernel gives wrong results (int{bits}, {x.shape[0]}x{x.shape[1]} by {weight.shape[0]}: "
+                    f"relative error {error:.2e} > {TOLERANCE:.0e})"
+                )
 
     @staticmethod
     def _run(lib: ctypes.CDLL, x: Tensor, weight: Tensor, scale: Tensor, bias: Tensor | None, bits: int,
