@@ -189,11 +189,12 @@ def dpo_pairs(ctx: ExportContext) -> list[PreferencePair]:
     proposals: list[tuple[_Proposal, list[str]]] = []
     for key, group in ctx.groups.items():
         _turn_proposals(ctx, key, group, proposals)
-    # (prompt, {text, text}) -> {(chosen text, rejected text): [first proposal, votes]}
-    tally: dict[tuple[bytes, frozenset[str]], dict[tuple[str, str], list]] = {}
+    # (prompt, the two texts in sorted order) -> {(chosen text, rejected text): [first proposal, votes]};
+    # the sorted pair is the unordered pair {text, text} without building a frozenset per proposal
+    tally: dict[tuple[bytes, str, str], dict[tuple[str, str], list]] = {}
     for prop, who in proposals:
-        texts = (prop[3], prop[5][0].output)
-        k = (prop[2], frozenset(texts))
+        a, b = texts = (prop[3], prop[5][0].output)
+        k = (prop[2], a, b) if a <= b else (prop[2], b, a)
         directions = tally.get(k)
         if directions is None:
             tally[k] = {texts: [prop, who]}  # ``who`` is a fresh list per proposal
