@@ -15,7 +15,8 @@ every block Linear ran at this machine's best GEMM rate (the faster of fp32 and 
 64-row input by an [inner, hidden] weight, measured in the same run; attention and the one-row lm_head
 are left out). With ``--quantization-bit``: ``weight_bytes_per_token`` (every byte one decode step reads:
 quantized weights and their scales, biases, the lm_head), ``decode_kernel`` (what decode steps run:
-"native", "torch-<activation dtype>" or "dequantize"), ``memory_read_gb_per_s`` (a plain read of a
+"native", "torch-<activation dtype>" or "dequantize"), ``decode_step`` (how a one-sequence step runs:
+"native-step", the whole step in one C call, or "forward", the model's torch forward), ``memory_read_gb_per_s`` (a plain read of a
 256 MB tensor, same run) and ``bandwidth_limit_tokens_per_s``, their quotient; beside them
 ``kv_cache_read_bytes_per_token`` per prompt length (what a step reads from the KV cache half-way through
 the generated tokens, not counted in the limit) and ``decode_ratio_to_bandwidth_limit_with_kv``.
@@ -25,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import statistics
 import subprocess
@@ -38,7 +40,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from workbench.chatglm import ChatGLMConfig, ChatGLMForConditionalGeneration  # noqa: E402
+from workbench.chatglm import ChatGLMConfig, ChatGLMForConditionalGeneration, native_step  # noqa: E402
 from workbench.chatglm.cpu_gemm import best_seconds, linear_gflops  # noqa: E402
 from workbench.chatglm.loading import current_rss_bytes, peak_rss_bytes  # noqa: E402
 from workbench.chatglm.modeling import BlockLinear  # noqa: E402
@@ -152,6 +154,12 @@ def run_generation(model: ChatGLMForConditionalGeneration, prompt_len: int, new_
     }
 
 
+def decode_step_path(model: ChatGLMForConditionalGeneration) -> str:
+    """What a one-sequence decode step runs: "native-step" (the whole step in C) or "forward"."""
+    with torch.inference_mode():
+        return "native-step" if native_step.decoder_for(model, model.new_cache(1, 8)) is not None else "forward"
+
+
 def load_only(folder: str, dtype: str) -> None:
     """Child process: load a checkpoint and print its memory figures as JSON."""
     before = current_rss_bytes()
@@ -257,6 +265,8 @@ def main(argv: list[str] | None = None) -> int:
     # Warm-up: first calls allocate and pick kernels.
     run_generation(model, min(prompts), min(8, args.new_tokens), args.seed)
 
+    step_path = decode_step_path(model)
+    print(f"decode steps run: {step_path}")
     limit_prefill, gemm_rates = prefill_limit(model, args.hidden, args.inner)
     print(f"prefill limit: {limit_prefill:.1f} tokens/s (64-row GEMM: "
           + ", ".join(f"{k} {v:.1f} GFLOP/s" for k, v in gemm_rates.items()) + ")")
@@ -301,6 +311,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"per-token time at 1024 / at 64: {ratio_1024_64:.3f}")
     peak = peak_rss_bytes() / 2**20
     print(f"peak RSS: {peak:.0f} MB")
+    # Ratios are measured in one run, but others' load still moves them: report it beside them.
+    load_average = os.getloadavg()
+    print("load average: " + ", ".join(f"{v:.2f}" for v in load_average))
     if REFERENCE.is_file() and not args.full and args.hidden == 1024 and args.layers == 4:
         ref = json.loads(REFERENCE.read_text())["runs"]
         print("original (perf_reference_mid.json, fp32, 2 threads): "
@@ -320,6 +333,8 @@ def main(argv: list[str] | None = None) -> int:
             "gemm_64_rows_gflops": gemm_rates,
             **(bandwidth or {}),
             "decode_kernel": decode_kernel,
+            "decode_step": step_path,
+            "load_average": list(load_average),
             "decode_ratio_to_bandwidth_limit": (
                 {k: v / bandwidth["bandwidth_limit_tokens_per_s"] for k, v in decode.items()} if bandwidth else None
             ),

@@ -65,3 +65,35 @@ def _wait_for_finished(services, position: int, timeout: float) -> dict[str, Gen
         if len(done) == len(services.columns) or time.monotonic() > deadline:
             return done
         time.sleep(0.2)
+
+
+def test_send_while_replies_stream_is_sent_after_them(services):
+    """A second Send pressed while the first message's replies still stream is not dropped: it goes next."""
+    require_chromium()
+    from playwright.sync_api import expect, sync_playwright
+
+    with running_app(services) as url, sync_playwright() as pw:
+        browser = launch(pw)
+        page = browser.new_page(viewport={"width": 1500, "height": 1000})
+        page.goto(url.page)
+        box = page.locator("#patient-message textarea")
+        bots = page.locator(".column-chat")
+        box.fill("你好")
+        page.locator("#send").click()
+        for i in range(len(services.columns)):
+            expect(bots.nth(i)).to_contain_text(GREETING[:10], timeout=30_000)
+        _wait_for_finished(services, position=1, timeout=60)
+        box.fill("我最近经常失眠，晚上睡不着")
+        page.locator("#send").click()
+        # The first message is on screen (the send's first update), its replies not yet stored: still pending.
+        expect(bots.nth(0).get_by_text("我最近经常失眠，晚上睡不着")).to_be_visible(timeout=30_000)
+        pending = len(_wait_for_finished(services, position=3, timeout=0)) < len(services.columns)
+        box.fill("白天也很困，需要吃药吗")
+        page.locator("#send").click()
+        for i in range(len(services.columns)):
+            expect(bots.nth(i).get_by_text("白天也很困，需要吃药吗")).to_be_visible(timeout=60_000)
+        third = _wait_for_finished(services, position=5, timeout=120)
+        expect(box).to_have_value("")
+        browser.close()
+    assert pending, "the second Send was pressed after the first send's replies were stored: nothing tested"
+    assert len(third) == len(services.columns) and all(g.status == "ok" for g in third.values())

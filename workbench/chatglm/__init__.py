@@ -2,7 +2,8 @@
 
 ``configuration`` -> ``tokenization`` / ``process_response`` -> ``machine_choice`` (choices timed once per
 machine, saved in the cache directory) -> ``cpu_gemm`` (which CPU matmul is fastest here) -> ``modeling`` (the network only) ->
-``quantization`` -> ``loading`` / ``generation`` (functions that take a model) -> ``compat`` (the
+``quantization`` -> ``native_step`` (whole decode steps in C for quantized fp32 models) -> ``loading`` /
+``generation`` (functions that take a model) -> ``compat`` (the
 transformers-style class with ``chat``, ``from_pretrained``, ``quantize``). ``remote_code`` is the opt-in
 path through the checkpoint's own code; ``tokenizer_builder`` builds tokenizers for tests and demos.
 

@@ -16,6 +16,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
+from workbench.chatglm import native_step
 from workbench.chatglm.modeling import ChatGLM, build_position_ids_and_mask
 from workbench.chatglm.process_response import process_response
 from workbench.errors import InputError
@@ -124,24 +125,41 @@ def _steps(
             step_mask = torch.zeros(bsz, 1, 1, total, dtype=torch.bool, device=device)
             step_mask[..., :plen] = attention_mask[:, :, -1:, :plen]
         unfinished = torch.ones(bsz, dtype=torch.bool, device=device)
+        # One sequence of a quantized fp32 model: whole steps in C (None where a condition fails).
+        fast = native_step.decoder_for(model, cache) if bsz == 1 and step_mask is None else None
+        if fast is not None:
+            fast_pos = [int(p) for p in step_pos[0, :, 0].tolist()]
 
     cur = plen
     while True:
         with torch.inference_mode():
             tokens = sampler(logits, ids[:, :cur])
-            if eos is not None:
-                tokens = torch.where(unfinished, tokens, torch.full_like(tokens, pad))
-            ids[:, cur] = tokens
-            cur += 1
-            if eos is not None:
-                unfinished &= tokens != eos
-            done = cur >= total or not bool(unfinished.any())
+            if bsz == 1:
+                # One row is unfinished while the loop runs (its <eop> ends it): no padding to apply, and
+                # Python ints spare the per-step tensor ops of the batch bookkeeping below.
+                new_ids = tokens.tolist()
+                ids[0, cur] = new_ids[0]
+                cur += 1
+                done = cur >= total or new_ids[0] == eos
+            else:
+                if eos is not None:
+                    tokens = torch.where(unfinished, tokens, torch.full_like(tokens, pad))
+                ids[:, cur] = tokens
+                cur += 1
+                if eos is not None:
+                    unfinished &= tokens != eos
+                done = cur >= total or not bool(unfinished.any())
+                new_ids = tokens.tolist()
         if on_token is not None:
-            on_token(tokens.tolist())
+            on_token(new_ids)
         yield ids, cur
         if done or (stop_event is not None and stop_event.is_set()):
             return
         with torch.inference_mode():
+            if fast is not None:
+                fast_pos[1] += 1
+                logits = fast.step(new_ids[0], fast_pos[0], fast_pos[1])
+                continue
             step_pos[:, 1] += 1
             out = model(
                 tokens[:, None], position_ids=step_pos,

@@ -87,13 +87,14 @@ def library_path(cc: str, version: str, source: bytes) -> Path:
     return machine_choice.cache_dir() / "native" / f"gemv-{key.hexdigest()[:16]}.so"
 
 
-def _compile(cc: str, source: Path, target: Path) -> None:
+def compile_library(cc: str, source: Path, target: Path, flags: tuple[str, ...] = FLAGS) -> None:
+    """Compile ``source`` into the shared library ``target`` (this kernel's, or another that includes it)."""
     target.parent.mkdir(parents=True, exist_ok=True)
     # Build beside the target and rename: a concurrent process never loads half a library.
-    fd, tmp = tempfile.mkstemp(prefix=".gemv-", suffix=".so", dir=target.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{source.stem}-", suffix=".so", dir=target.parent)
     os.close(fd)
     try:
-        out = subprocess.run([cc, *FLAGS, str(source), "-o", tmp, "-lm"], capture_output=True, text=True,
+        out = subprocess.run([cc, *flags, str(source), "-o", tmp, "-lm"], capture_output=True, text=True,
                              timeout=_COMPILE_TIMEOUT_S)
         if out.returncode != 0:
             raise NativeKernelError(f"compiling {source.name} failed: {out.stderr.strip()[-600:]}")
@@ -197,7 +198,7 @@ class NativeGemv:
         source = SOURCE.read_bytes()
         self.path = path = library_path(cc, _compiler_version(cc), source)
         if not path.is_file():
-            _compile(cc, SOURCE, path)
+            compile_library(cc, SOURCE, path)
         try:
             lib = _bind(path)
         except (OSError, AttributeError) as exc:
@@ -206,7 +207,7 @@ class NativeGemv:
                 path.unlink()
             except OSError as unlink_error:
                 raise NativeKernelError(f"cannot replace the unloadable {path} ({unlink_error})") from exc
-            _compile(cc, SOURCE, path)
+            compile_library(cc, SOURCE, path)
             try:
                 lib = _bind(path)
             except (OSError, AttributeError) as again:

@@ -125,6 +125,11 @@ def status_md(g: chat.ReplyStatus | None, lang: str, blind: bool = False) -> str
     return " · ".join(parts)
 
 
+def pending_status(lang: str) -> str:
+    """The status line of a column whose new reply is on its way (queued, in its prompt pass or streaming)."""
+    return f"● {i18n.t('chat.status.streaming', lang)}"
+
+
 def route_md(g: chat.ReplyStatus | None, lang: str) -> str:
     if g is None:
         return ""
@@ -225,7 +230,8 @@ def build_chat_tab(svc: Services, state: gr.State, ui: Localizer) -> dict[str, A
         for v in views:
             g = last[v.name]
             out[v.chatbot] = to_messages(shown[v.name], (partial or {}).get(v.name), lang)
-            out[v.status] = status_md(g, lang, blind)
+            # A column waiting for its new reply must not show the previous reply's "done".
+            out[v.status] = pending_status(lang) if v.name in (partial or {}) else status_md(g, lang, blind)
             # Blind views get empty inputs and routes: every key exists, whoever renders.
             out[v.model_input] = "" if blind or g is None else (
                 g.input_text if g.input_text is not None else i18n.t("chat.no_model_call", lang))
@@ -258,8 +264,10 @@ def build_chat_tab(svc: Services, state: gr.State, ui: Localizer) -> dict[str, A
         # Each column's thread before this reply, read once: no query per streamed chunk.
         before = chat.shown_threads(svc, did, before=position)
         partial: dict[str, str] = {}
-        streaming = f"● {i18n.t('chat.status.streaming', lang)}"
+        streaming = pending_status(lang)
         try:
+            # Before the first chunk (a prompt pass, a queue): the previous reply's "done" must not stay.
+            yield {v.status: streaming for v in views if any(j.column == v.name for j in jobs)}
             for u in chat.run(svc, did, position, jobs):
                 upd: ColumnUpdate = u
                 view = next(v for v in views if v.name == upd.column)
@@ -444,7 +452,10 @@ def build_chat_tab(svc: Services, state: gr.State, ui: Localizer) -> dict[str, A
     # Every event that generates shares one queue slot pool of server.concurrency_limit: generations on a
     # GPU stay bounded however many users send, regenerate or press Enter at once.
     generating = dict(concurrency_id=GENERATION_QUEUE, concurrency_limit=svc.config.server.concurrency_limit)
-    send_evt = dict(fn=on_send, inputs=[state, msg], outputs=all_outputs, **generating)
+    # "always_last": a Send pressed while the previous send still runs (its last update is on its way) waits
+    # for it and then goes, instead of being dropped by Gradio's default "once" with the text left unsent.
+    send_evt = dict(fn=on_send, inputs=[state, msg], outputs=all_outputs, trigger_mode="always_last",
+                    **generating)
     send_btn.click(**send_evt, api_name="send")
     msg.submit(**send_evt, api_name=False)
     # Queued, in a group of its own so it never waits behind a generation: Gradio shows a handler's

@@ -1,0 +1,254 @@
+/* One ChatGLM-6B decode step (one sequence, one new token) in C, for fp32 models whose block Linears are
+ * int8 / int4 weights in the original ChatGLM layout (loaded by workbench/chatglm/native_step.py).
+ *
+ * A decode step at BianQue-2's layer shapes is a few hundred small torch operations around 4 matrix-vector
+ * products per layer; in eager torch each costs microseconds of dispatch, so at the mid size the step took
+ * ~7 ms while its weights need ~1 ms to read. Here the whole stack of layers runs in one call: LayerNorm,
+ * the fused QKV product, 2D rotary, the KV-cache write, attention over the cache, the output product,
+ * the scaled residuals, tanh-GELU and the MLP, then the final LayerNorm. The quantized products are the
+ * exported entry points of native_gemv.c (included below, so its kernels are the same ones the per-Linear
+ * path runs).
+ *
+ * Arithmetic follows modeling.py operation by operation where it is cheap to (rotary, residual scaling,
+ * score scaling, GELU's roundings; built with -ffp-contract=off so no product is fused into an FMA that
+ * torch would round twice); reductions (LayerNorm moments, dot products, softmax sums) and tanh/exp differ
+ * from torch's by float rounding only, far below the int16 rounding of the quantized products' inputs.
+ */
+#include "native_gemv.c"
+
+#include <omp.h>
+
+/* Multiply-adds of one layer's attention above which it runs on several threads. */
+#define ATTENTION_PARALLEL_MIN (1 << 19)
+
+/* Pointers per layer, in this order (bias pointers may be NULL). */
+enum {
+    P_LN1_W, P_LN1_B,
+    P_QKV_W, P_QKV_S, P_QKV_B,
+    P_DENSE_W, P_DENSE_S, P_DENSE_B,
+    P_LN2_W, P_LN2_B,
+    P_UP_W, P_UP_S, P_UP_B,
+    P_DOWN_W, P_DOWN_S, P_DOWN_B,
+    P_KEYS, P_VALUES, /* float [heads, capacity, head_dim] */
+    P_PER_LAYER
+};
+
+/* exp on 8 floats: Cephes' expf (range reduction by ln 2, degree-6 polynomial), about 1 ulp. NaN stays NaN
+ * (min/max keep their second operand when either is NaN). */
+static inline __m256 exp256(__m256 x) {
+    x = _mm256_min_ps(_mm256_set1_ps(88.3762626647949f), x);
+    x = _mm256_max_ps(_mm256_set1_ps(-87.3365478515625f), x);
+    __m256 fx = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)),
+                                _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    x = _mm256_fnmadd_ps(fx, _mm256_set1_ps(0.693359375f), x);
+    x = _mm256_fnmadd_ps(fx, _mm256_set1_ps(-2.12194440e-4f), x);
+    __m256 p = _mm256_set1_ps(1.9875691500e-4f);
+    p = _mm256_fmadd_ps(p, x, _mm256_set1_ps(1.3981999507e-3f));
+    p = _mm256_fmadd_ps(p, x, _mm256_set1_ps(8.3334519073e-3f));
+    p = _mm256_fmadd_ps(p, x, _mm256_set1_ps(4.1665795894e-2f));
+    p = _mm256_fmadd_ps(p, x, _mm256_set1_ps(1.6666665459e-1f));
+    p = _mm256_fmadd_ps(p, x, _mm256_set1_ps(5.0000001201e-1f));
+    p = _mm256_fmadd_ps(p, _mm256_mul_ps(x, x), _mm256_add_ps(x, _mm256_set1_ps(1.f)));
+    const __m256i e = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(fx), _mm256_set1_epi32(127)), 23);
+    return _mm256_mul_ps(p, _mm256_castsi256_ps(e));
+}
+
+/* tanh(u) = sign(u) (1 - 2 / (exp(2|u|) + 1)): absolute error ~1e-7, which is what 1 + tanh in GELU keeps. */
+static inline __m256 tanh256(__m256 u) {
+    const __m256 sign = _mm256_and_ps(u, _mm256_castsi256_ps(_mm256_set1_epi32((int)0x80000000u)));
+    const __m256 a = _mm256_andnot_ps(_mm256_castsi256_ps(_mm256_set1_epi32((int)0x80000000u)), u);
+    const __m256 e = exp256(_mm256_add_ps(a, a));
+    const __m256 t = _mm256_sub_ps(_mm256_set1_ps(1.f),
+                                   _mm256_div_ps(_mm256_set1_ps(2.f), _mm256_add_ps(e, _mm256_set1_ps(1.f))));
+    return _mm256_or_ps(t, sign);
+}
+
+/* The original's GELU, rounding as torch evaluates 0.5 * x * (1.0 + tanh(0.79788456 * x * (1.0 + 0.044715 * x * x))). */
+static void gelu_tanh(float *x, int n) {
+    int i = 0;
+    const __m256 half = _mm256_set1_ps(0.5f), one = _mm256_set1_ps(1.f);
+    const __m256 c0 = _mm256_set1_ps(0.7978845608028654f), c1 = _mm256_set1_ps(0.044715f);
+    for (; i + 8 <= n; i += 8) {
+        const __m256 v = _mm256_loadu_ps(x + i);
+        const __m256 inner = _mm256_add_ps(one, _mm256_mul_ps(_mm256_mul_ps(c1, v), v));
+        const __m256 t = tanh256(_mm256_mul_ps(_mm256_mul_ps(c0, v), inner));
+        _mm256_storeu_ps(x + i, _mm256_mul_ps(_mm256_mul_ps(half, v), _mm256_add_ps(one, t)));
+    }
+    for (; i < n; ++i) {
+        const float v = x[i];
+        const float inner = 1.f + (0.044715f * v) * v;
+        x[i] = (0.5f * v) * (1.f + tanhf((0.7978845608028654f * v) * inner));
+    }
+}
+
+static void layer_norm(const float *x, const float *w, const float *b, float *y, int n, float eps) {
+    double sum = 0.0;
+    for (int i = 0; i < n; ++i) sum += x[i];
+    const float mean = (float)(sum / n);
+    double sq = 0.0;
+    for (int i = 0; i < n; ++i) {
+        const float d = x[i] - mean;
+        sq += (double)d * d;
+    }
+    const float rstd = 1.f / sqrtf((float)(sq / n) + eps);
+    for (int i = 0; i < n; ++i) y[i] = (x[i] - mean) * rstd * w[i] + b[i];
+}
+
+static inline float dot_f32(const float *a, const float *b, int n) {
+    __m256 acc = _mm256_setzero_ps();
+    int i = 0;
+    for (; i + 8 <= n; i += 8) acc = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), acc);
+    float s = hsum_ps(acc);
+    for (; i < n; ++i) s += a[i] * b[i];
+    return s;
+}
+
+/* 2D rotary on one head's q or k (head_dim hd): each half rotated by its own position's row of the
+ * tables (rotary_dim = hd / 2 entries), out = x * cos + swap_quarters(x) * signed_sin, rounded twice. */
+static void rotary(float *x, int hd, const float *cos0, const float *sin0, const float *cos1, const float *sin1) {
+    const int rd = hd / 2, quarter = rd / 2;
+    float tmp[2048];
+    memcpy(tmp, x, sizeof(float) * (size_t)hd);
+    for (int half = 0; half < 2; ++half) {
+        const float *c = half ? cos1 : cos0, *s = half ? sin1 : sin0;
+        const float *src = tmp + half * rd;
+        float *dst = x + half * rd;
+        for (int j = 0; j < rd; ++j) {
+            const float swapped = src[j < quarter ? j + quarter : j - quarter];
+            const float a = src[j] * c[j];
+            const float b = swapped * s[j];
+            dst[j] = a + b;
+        }
+    }
+}
+
+/* Attention of one head's rotated, scaled query over positions [0, length) of its cache rows. */
+static void attend_head(const float *q, const float *keys, const float *values, int length, int hd,
+                        float divisor, float coeff, float *scores, float *out) {
+    float qs[2048];
+    for (int d = 0; d < hd; ++d) qs[d] = q[d] / divisor;
+    float mx = -INFINITY;
+    for (int t = 0; t < length; ++t) {
+        const float s = dot_f32(qs, keys + (size_t)t * hd, hd) * coeff;
+        scores[t] = s;
+        mx = s > mx ? s : mx;
+    }
+    int t = 0;
+    __m256 vsum = _mm256_setzero_ps();
+    const __m256 vmx = _mm256_set1_ps(mx);
+    for (; t + 8 <= length; t += 8) {
+        const __m256 e = exp256(_mm256_sub_ps(_mm256_loadu_ps(scores + t), vmx));
+        _mm256_storeu_ps(scores + t, e);
+        vsum = _mm256_add_ps(vsum, e);
+    }
+    float sum = hsum_ps(vsum);
+    for (; t < length; ++t) {
+        scores[t] = expf(scores[t] - mx);
+        sum += scores[t];
+    }
+    const float inv = 1.f / sum;
+    for (int d = 0; d < hd; ++d) out[d] = 0.f;
+    for (t = 0; t < length; ++t) {
+        const float p = scores[t] * inv;
+        const float *v = values + (size_t)t * hd;
+        int d = 0;
+        const __m256 vp = _mm256_set1_ps(p);
+        for (; d + 8 <= hd; d += 8)
+            _mm256_storeu_ps(out + d, _mm256_fmadd_ps(vp, _mm256_loadu_ps(v + d), _mm256_loadu_ps(out + d)));
+        for (; d < hd; ++d) out[d] += p * v[d];
+    }
+}
+
+/* y[o] = w[o] . x for a float32 weight [out, n] (the lm_head, tied to the word embeddings). */
+static void f32_gemv(const float *x, int n, const float *w, int out, float *y, int threads) {
+#pragma omp parallel for num_threads(threads) schedule(static)
+    for (int o = 0; o < out; ++o) y[o] = dot_f32(w + (size_t)o * n, x, n);
+}
+
+/* activations: 8 runs the int8-activation products, 16 the int16 ones (whichever this machine chose). */
+static int qlinear(const float *x, int n, const void *w, int out, const float *scale, const float *bias,
+                   float *y, int threads, int bits, int activations) {
+    const int8_t *q = (const int8_t *)w;
+    if (activations == 16)
+        return bits == 4 ? wb_gemv16_int4(x, 1, n, q, out, scale, bias, y, threads)
+                         : wb_gemv16_int8(x, 1, n, q, out, scale, bias, y, threads);
+    return bits == 4 ? wb_gemv_int4(x, 1, n, q, out, scale, bias, y, threads)
+                     : wb_gemv_int8(x, 1, n, q, out, scale, bias, y, threads);
+}
+
+/* h: float [hidden] scratch (the final LayerNorm's output on return); logits: float [vocab], out.
+ * ptrs: P_PER_LAYER pointers per layer, then the final LayerNorm's weight and bias, the word embeddings
+ * and the lm_head weight (float [vocab, hidden], usually the same tensor). cos0/sin0 and
+ * cos1/sin1: the rotary tables' rows (hd / 2 floats each, sin signed as modeling.RotaryTables keeps it)
+ * for the token's two positions. The token is written at cache row `start`; attention covers rows
+ * [0, start]. Returns 0, -1 when out of memory, -2 for bad sizes, or a product's error code. */
+int wb_glm_decode_step(void *const *ptrs, int layers, int hidden, int heads, int inner, int vocab, int bits,
+                       int activations,
+                       int token, float *h, float *logits, const float *cos0, const float *sin0, const float *cos1, const float *sin1, int start,
+                       int capacity, float eps, float alpha, int threads) {
+    if (layers <= 0 || hidden <= 0 || heads <= 0 || hidden % heads || start < 0 || start >= capacity ||
+        token < 0 || token >= vocab)
+        return -2;
+    const int hd = hidden / heads;
+    if (hd > 2048 || hd % 4) return -2;
+    const int length = start + 1;
+    float *x = malloc(sizeof(float) * (size_t)(6 * hidden + inner));
+    float *scores = malloc(sizeof(float) * (size_t)heads * (size_t)length);
+    if (!x || !scores) {
+        free(x);
+        free(scores);
+        return -1;
+    }
+    float *qkv = x + hidden, *ctx = qkv + 3 * hidden, *proj = ctx + hidden, *up = proj + hidden;
+    int rc = 0;
+    void *const *fin = ptrs + (size_t)layers * P_PER_LAYER;
+    memcpy(h, (const float *)fin[2] + (size_t)token * hidden, sizeof(float) * (size_t)hidden);
+    for (int l = 0; l < layers && rc == 0; ++l) {
+        void *const *p = ptrs + (size_t)l * P_PER_LAYER;
+        const float coeff = (float)(l + 1);
+        const float divisor = (float)(sqrt((double)hd) * (double)(l + 1));
+        float *keys = p[P_KEYS], *values = p[P_VALUES];
+        layer_norm(h, p[P_LN1_W], p[P_LN1_B], x, hidden, eps);
+        rc = qlinear(x, hidden, p[P_QKV_W], 3 * hidden, p[P_QKV_S], p[P_QKV_B], qkv, threads, bits, activations);
+        if (rc) break;
+        /* Threads only for long contexts: a short attention costs less than waking a thread, which on a
+         * loaded machine can take a scheduler time slice. */
+        const int attention_threads = (size_t)heads * (size_t)length * (size_t)hd >= ATTENTION_PARALLEL_MIN ? threads : 1;
+#pragma omp parallel for num_threads(attention_threads) schedule(static)
+        for (int head = 0; head < heads; ++head) {
+            float *q = qkv + (size_t)head * 3 * hd, *k = q + hd, *v = k + hd;
+            rotary(q, hd, cos0, sin0, cos1, sin1);
+            rotary(k, hd, cos0, sin0, cos1, sin1);
+            float *krow = keys + ((size_t)head * capacity + start) * hd;
+            float *vrow = values + ((size_t)head * capacity + start) * hd;
+            memcpy(krow, k, sizeof(float) * (size_t)hd);
+            memcpy(vrow, v, sizeof(float) * (size_t)hd);
+            attend_head(q, keys + (size_t)head * capacity * hd, values + (size_t)head * capacity * hd, length, hd,
+                        divisor, coeff, scores + (size_t)head * length, ctx + (size_t)head * hd);
+        }
+        rc = qlinear(ctx, hidden, p[P_DENSE_W], hidden, p[P_DENSE_S], p[P_DENSE_B], proj, threads, bits, activations);
+        if (rc) break;
+        for (int i = 0; i < hidden; ++i) {
+            const float scaled = x[i] * alpha;
+            h[i] = scaled + proj[i];
+        }
+        layer_norm(h, p[P_LN2_W], p[P_LN2_B], x, hidden, eps);
+        rc = qlinear(x, hidden, p[P_UP_W], inner, p[P_UP_S], p[P_UP_B], up, threads, bits, activations);
+        if (rc) break;
+        gelu_tanh(up, inner);
+        rc = qlinear(up, inner, p[P_DOWN_W], hidden, p[P_DOWN_S], p[P_DOWN_B], proj, threads, bits, activations);
+        if (rc) break;
+        for (int i = 0; i < hidden; ++i) {
+            const float scaled = x[i] * alpha;
+            h[i] = scaled + proj[i];
+        }
+    }
+    if (rc == 0) {
+        memcpy(x, h, sizeof(float) * (size_t)hidden);
+        layer_norm(x, fin[0], fin[1], h, hidden, eps);
+        f32_gemv(h, hidden, fin[3], vocab, logits, threads);
+    }
+    free(x);
+    free(scores);
+    return rc;
+}

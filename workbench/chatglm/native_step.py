@@ -1,0 +1,323 @@
+"""Whole decode steps in C (``native_step.c``) for fp32 ChatGLM models with int8 / int4 block Linears.
+
+A decode step runs a few hundred small torch operations (LayerNorms, rotary, the cache write, attention,
+GELU, residuals) around the quantized products; at the mid size each step spent ~5 ms in them against
+~1-2 ms of weight reads. Where every condition holds, :func:`decoder_for` returns a :class:`NativeDecoder`
+that runs a step of one sequence in one C call (the quantized products are ``native_gemv.c``'s, included
+in the same library) and the lm_head in one torch product; elsewhere it returns None and the model's own
+forward runs. The conditions: a CPU model in float32 whose every block Linear is a quantized layer in the
+original ChatGLM layout that decodes through the compiled kernel (``native_gemv``), one sequence, no mask
+on the new token, no gradients, and a library that compiled, loaded and passed its check in this process
+against the model's own forward on a small random model.
+
+The library is cached like ``native_gemv``'s, in ``native/`` of the cache directory, named by a hash of
+both sources, the compiler and the flags; any failure is logged once with its reason and decoding keeps
+the model's forward.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import hashlib
+import logging
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+import torch
+from torch import Tensor, nn
+
+from workbench.chatglm import machine_choice, native_gemv, quantization
+from workbench.chatglm.configuration import ChatGLMConfig
+from workbench.chatglm.modeling import ALPHA, ChatGLM, ChatGLMCache, GLMBlock
+from workbench.chatglm.native_gemv import NativeKernelError
+from workbench.chatglm.quantization import (
+    _KERNELS,
+    CHATGLM_LAYOUT,
+    QuantizedLinear,
+    dequantize,
+    quantize_weight,
+)
+
+logger = logging.getLogger(__name__)
+
+SOURCE = Path(__file__).with_name("native_step.c")
+# -ffp-contract=off: products that torch rounds before adding (rotary, residuals) must not become FMAs.
+FLAGS = ("-O3", "-fPIC", "-fopenmp", "-shared", "-march=native", "-ffp-contract=off")
+POINTERS_PER_LAYER = 18  # P_PER_LAYER in native_step.c
+# Max |logit difference| / max |logit| accepted by the self-check against the float forward of the same
+# dequantized model, per activation precision of the products. int16 (2^-16 of a 256-column block): the
+# rest differs by float ulps (the C LayerNorm, softmax and tanh), 3e-6 measured. int8 (1/254 of a
+# 32-column block): 8e-4 measured on the check's model. A wrong step is off by orders of magnitude more.
+TOLERANCE = {16: 1e-4, 8: 5e-3}
+
+
+def library_path(cc: str, version: str) -> Path:
+    """Where the step library built from both sources by ``cc`` (``version``) with :data:`FLAGS` is cached."""
+    parts = [SOURCE.read_bytes(), native_gemv.SOURCE.read_bytes(), cc.encode(), version.encode(),
+             " ".join(FLAGS).encode()]
+    key = hashlib.sha256(b"\0".join(parts))
+    return machine_choice.cache_dir() / "native" / f"step-{key.hexdigest()[:16]}.so"
+
+
+def _bind(path: Path) -> ctypes.CDLL:
+    lib = ctypes.CDLL(str(path))
+    fn = lib.wb_glm_decode_step
+    fn.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_int,
+                   ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p,
+                   ctypes.c_int, ctypes.c_int, ctypes.c_float, ctypes.c_float, ctypes.c_int]
+    fn.restype = ctypes.c_int
+    return lib
+
+
+class NativeStep:
+    """The compiled step library, built, loaded and checked at first use (once per process)."""
+
+    def __init__(self) -> None:
+        self._lib: ctypes.CDLL | None = None
+        self._checked = False
+        self._q8_ok = False
+        self._lock = threading.Lock()  # columns generate in threads: one build and check, none half-done
+        self.reason = ""
+        self.path: Path | None = None
+
+    def available(self) -> bool:
+        with self._lock:
+            if not self._checked:
+                try:
+                    lib = self._build()
+                    self._self_check(lib, activations=16)
+                    self._lib = lib
+                    self._q8_ok = self._check_q8(lib)
+                except Exception as exc:  # noqa: BLE001 - any failure (build, load, check) keeps the forward
+                    self.reason = str(exc)
+                    logger.warning("native decode step not used (%s); decoding keeps the model's forward", exc)
+                finally:
+                    self._checked = True
+        return self._lib is not None
+
+    def q8_available(self) -> bool:
+        """Whether steps whose products take int8 activations passed their check in this process."""
+        return self.available() and self._q8_ok
+
+    def _check_q8(self, lib: ctypes.CDLL) -> bool:
+        if not quantization.NATIVE_GEMV.q8_available():
+            return False
+        try:
+            self._self_check(lib, activations=8)
+        except Exception as exc:  # noqa: BLE001 - models on int8 activations keep the forward
+            logger.warning("native decode step with int8 activations not used (%s); those models keep the "
+                           "forward", exc)
+            return False
+        return True
+
+    def library(self) -> ctypes.CDLL:
+        if self._lib is None:
+            raise RuntimeError("the native decode step is not available")
+        return self._lib
+
+    def _build(self) -> ctypes.CDLL:
+        kernel = quantization.NATIVE_GEMV
+        if not kernel.available():
+            raise NativeKernelError(f"the quantized kernel is not usable ({kernel.reason})")
+        cc = native_gemv._compiler()
+        self.path = path = library_path(cc, native_gemv._compiler_version(cc))
+        if not path.is_file():
+            native_gemv.compile_library(cc, SOURCE, path, FLAGS)
+        try:
+            return _bind(path)
+        except (OSError, AttributeError) as exc:
+            logger.warning("the cached native step %s does not load (%s); rebuilding it", path, exc)
+            try:
+                path.unlink()
+                native_gemv.compile_library(cc, SOURCE, path, FLAGS)
+                return _bind(path)
+            except (OSError, AttributeError) as again:
+                raise NativeKernelError(f"the compiled step {path} does not load ({again})") from again
+
+    def _self_check(self, lib: ctypes.CDLL, activations: int) -> None:
+        """A small random model with odd sizes, int8 and int4: C steps against the float forward of the
+        same model with dequantized weights (what the products compute, up to the int16 activations)."""
+        for bits in (8, 4):
+            config = ChatGLMConfig(vocab_size=300, hidden_size=96, num_layers=2, num_attention_heads=4,
+                                   inner_hidden_size=200, max_sequence_length=64, bos_token_id=290,
+                                   eos_token_id=291, mask_token_id=288, gmask_token_id=289, pad_token_id=3)
+            gen = torch.Generator().manual_seed(bits)
+            with torch.device("meta"):
+                model = ChatGLM(config)
+            model = model.to_empty(device="cpu").eval()
+            model.tie_weights()
+            operands = []
+            with torch.no_grad():
+                for name, p in model.named_parameters():
+                    mean = 1.0 if "layernorm" in name and name.endswith("weight") else 0.0
+                    p.normal_(mean, 0.3 if p.dim() == 1 else p.shape[-1] ** -0.5, generator=gen)
+                for linears in _block_linears(model):
+                    quantized = []
+                    for lin in linears:
+                        assert isinstance(lin, nn.Linear)
+                        q, scale = quantize_weight(lin.weight, bits)
+                        lin.weight.copy_(dequantize(q, scale, bits, torch.float32))
+                        quantized.append((q, scale, lin.bias))
+                    operands.append(quantized)
+            ids = torch.randint(6, 280, (1, 9), generator=gen)
+            ids[0, -2], ids[0, -1] = config.gmask_token_id, config.bos_token_id
+            with torch.inference_mode():
+                cache = model(ids, use_cache=True).past_key_values
+                assert cache is not None
+                decoder = NativeDecoder(lib, model, ChatGLMCache.from_legacy(cache.to_legacy(), 4), bits, operands,
+                                        activations)
+                for step, token in enumerate((17, 250, 40)):
+                    pos0, pos1 = 7, 2 + step  # [gMASK] at 7; the block position after <sop>'s 1
+                    ref = model(torch.tensor([[token]]), position_ids=torch.tensor([[[pos0], [pos1]]]),
+                                past_key_values=cache, use_cache=True).logits[0, -1]
+                    got = decoder.step(token, pos0, pos1)[0]
+                    error = (got - ref).abs().max().item() / max(ref.abs().max().item(), 1e-30)
+                    tolerance = TOLERANCE[activations]
+                    if not error <= tolerance:
+                        raise NativeKernelError(
+                            f"the step gives wrong results (int{bits}, int{activations} activations: relative "
+                            f"error {error:.2e} > {tolerance:.0e})"
+                        )
+
+
+NATIVE_STEP = NativeStep()
+
+
+def _blocks(model: ChatGLM) -> list[GLMBlock]:
+    return [layer for layer in model.transformer.layers if isinstance(layer, GLMBlock)]
+
+
+def _block_linears(model: ChatGLM) -> list[list[nn.Module]]:
+    """Per block: query_key_value, dense, dense_h_to_4h, dense_4h_to_h (float or quantized)."""
+    return [
+        [block.attention.query_key_value, block.attention.dense, block.mlp.dense_h_to_4h, block.mlp.dense_4h_to_h]
+        for block in _blocks(model)
+    ]
+
+
+def _quantized_native(model: ChatGLM) -> int:
+    """The bits of the model's block Linears when all of them decode through the compiled kernel in the
+    original layout with float32 scales; 0 otherwise."""
+    bits = set()
+    for linears in _block_linears(model):
+        for lin in linears:
+            if not isinstance(lin, QuantizedLinear) or lin.layout != CHATGLM_LAYOUT:
+                return 0
+            if lin.weight.device.type != "cpu" or lin.weight_scale.dtype != torch.float32:
+                return 0
+            if lin.bias is not None and lin.bias.dtype != torch.float32:
+                return 0
+            bits.add(lin.bits)
+    if len(bits) != 1:
+        return 0
+    (b,) = bits
+    return b if _KERNELS[b].native_decode() else 0
+
+
+def decoder_for(model: ChatGLM, cache: ChatGLMCache) -> NativeDecoder | None:
+    """A C decoder for ``model`` and ``cache`` when every condition of the fast path holds, else None."""
+    if (
+        torch.is_grad_enabled()
+        or model.dtype != torch.float32
+        or model.device.type != "cpu"
+        or cache.batch_size != 1
+        # Every token the lm_head can produce must have an embedding row.
+        or model.transformer.word_embeddings.weight.shape[0] < model.lm_head.weight.shape[0]
+        or not _quantized_native(model)
+        or not NATIVE_STEP.available()
+    ):
+        return None
+    bits = _quantized_native(model)
+    activations = _KERNELS[bits].native_activation_bits()
+    if activations == 8 and not NATIVE_STEP.q8_available():
+        return None
+    operands = [
+        [(lin.weight, *lin.native_operands()) for lin in linears if isinstance(lin, QuantizedLinear)]
+        for linears in _block_linears(model)
+    ]
+    return NativeDecoder(NATIVE_STEP.library(), model, cache, bits, operands, activations)
+
+
+class NativeDecoder:
+    """Decode steps of one sequence through the C step, writing into ``cache`` as the forward would."""
+
+    def __init__(self, lib: ctypes.CDLL, model: ChatGLM, cache: ChatGLMCache, bits: int,
+                 operands: Sequence[Sequence[tuple[Tensor, Tensor, Tensor | None]]], activations: int) -> None:
+        """``operands``: per layer, (weight as checkpoints hold it, float32 scale, float32 bias or None) of
+        query_key_value, dense, dense_h_to_4h and dense_4h_to_h; ``activations``: 8 or 16, the products'
+        activation precision (``native_gemv``'s two decode paths)."""
+        c = model.config
+        self._fn = lib.wb_glm_decode_step
+        self._model = model
+        self._cache = cache
+        self._bits = bits
+        self._activations = activations
+        self._linears = operands
+        self._config = c
+        self._h = torch.empty(c.hidden_size, dtype=torch.float32)
+        self._vocab = model.lm_head.weight.shape[0]
+        # Keep every operand alive while its address sits in the pointer table.
+        self._operands: list[Tensor] = []
+        self._pointers: ctypes.Array[ctypes.c_void_p] | None = None
+        self._pointer_capacity = -1
+
+    def _pointer_table(self) -> ctypes.Array[ctypes.c_void_p]:
+        cache = self._cache
+        if self._pointers is not None and self._pointer_capacity == cache.capacity:
+            return self._pointers
+        operands: list[Tensor] = []
+        addresses: list[int | None] = []
+
+        def add(t: Tensor | None) -> None:
+            if t is None:
+                addresses.append(None)
+                return
+            t = t.detach()
+            if not t.is_contiguous() or t.dtype not in (torch.float32, torch.int8):
+                raise RuntimeError("native step operand is not a contiguous float32 / int8 tensor")
+            operands.append(t)
+            addresses.append(t.data_ptr())
+
+        for i, layer in enumerate(_blocks(self._model)):
+            qkv, dense, up, down = self._linears[i]
+            add(layer.input_layernorm.weight)
+            add(layer.input_layernorm.bias)
+            for t in (*qkv, *dense):
+                add(t)
+            add(layer.post_attention_layernorm.weight)
+            add(layer.post_attention_layernorm.bias)
+            for t in (*up, *down):
+                add(t)
+            add(cache._keys[i])
+            add(cache._values[i])
+        final = self._model.transformer.final_layernorm
+        add(final.weight)
+        add(final.bias)
+        add(self._model.transformer.word_embeddings.weight)
+        add(self._model.lm_head.weight)
+        self._operands = operands
+        self._pointers = (ctypes.c_void_p * len(addresses))(*addresses)
+        self._pointer_capacity = cache.capacity
+        return self._pointers
+
+    def step(self, token: int, pos0: int, pos1: int) -> Tensor:
+        """Logits [1, vocab] (float32) of the next token after ``token`` at positions (``pos0``, ``pos1``);
+        the cache grows by one row, as a forward with ``use_cache=True`` would."""
+        c, cache, model = self._config, self._cache, self._model
+        start = cache.length
+        cache.reserve(start + 1)
+        pointers = self._pointer_table()
+        cos_t, sin_t = model.rotary.tables(max(pos0, pos1) + 1, model.device)
+        row = cos_t.shape[1] * cos_t.element_size()
+        logits = torch.empty(1, self._vocab, dtype=torch.float32)
+        rc = self._fn(
+            pointers, c.num_layers, c.hidden_size, c.num_attention_heads, c.ffn_hidden_size, self._vocab,
+            self._bits, self._activations, token, self._h.data_ptr(), logits.data_ptr(), cos_t.data_ptr() + pos0 * row, sin_t.data_ptr() + pos0 * row,
+            cos_t.data_ptr() + pos1 * row, sin_t.data_ptr() + pos1 * row, start, cache.capacity,
+            c.layernorm_epsilon, ALPHA, torch.get_num_threads(),
+        )
+        if rc != 0:
+            raise RuntimeError("out of memory" if rc == -1 else f"native decode step failed (code {rc})")
+        cache.length = start + 1
+        return logits
