@@ -33,6 +33,18 @@ def test_a_submit_and_an_autosave_are_read_box_by_box() -> None:
     (json.dumps({"answers": [[["question"], "4", "N/A", False, "", ""]]}), "must be text, got list"),
     (json.dumps({"preference": {"best": "A"}}), "the preference must be text"),
     ("x" * 400_001, "more than 400000 characters"),
+    # hostile: nesting deeper than the JSON parser's stack, an item that is not a number (a superscript digit
+    # passes str.isdigit but not int()), forged or unknown fields, an oversized choice, NaN
+    ("[" * 200_000 + "]" * 200_000, "not valid JSON"),
+    (json.dumps({"item": "²"}), "the item must be an item number"),
+    (json.dumps({"item": "12; DROP TABLE ratings"}), "the item must be an item number"),
+    (json.dumps({"item": "1" * 40}), "the item must be an item number"),
+    (json.dumps({"item": True}), "the item must be text, got bool"),
+    (json.dumps({"item": "3", "user_id": 1}), "unknown field user_id"),
+    (json.dumps({"answer": None, "answers": []}), "either answers or answer"),
+    (json.dumps({"answers": [["q" * 65, "4", "N/A", False, "", ""]]}), "box 1's choice is longer than 64"),
+    ('{"answers": [[NaN, "4", "N/A", false, "", ""]]}', "must be text, got float"),
+    (json.dumps({"answers": {"0": None}}), "at most 6 boxes"),
 ])
 def test_malformed_answers_are_refused_with_what_was_wrong(payload, says) -> None:
     with pytest.raises(InputError, match=says):
@@ -47,3 +59,14 @@ def test_the_item_reference_says_whether_the_page_showed_the_item_submitted() ->
     assert (shown.item_ref, shown.shown_submitted) == ("7", True)
     open_ = parse_page_answers(json.dumps({"item": item_reference(7, False), "answer": None}), N, n_boxes=6)
     assert (open_.item_ref, open_.shown_submitted) == ("7", False)
+
+
+def test_the_refusals_are_translated() -> None:
+    from workbench.ui import i18n
+
+    for payload in (json.dumps({"item": "²"}), json.dumps({"item": "1", "who": 2}), "[" * 100_000,
+                    json.dumps({"answer": None, "answers": []}),
+                    json.dumps({"answers": [["q" * 65, "4", "N/A", False, "", ""]]})):
+        with pytest.raises(InputError) as e:
+            parse_page_answers(payload, N, n_boxes=6)
+        assert i18n.catalogue().translate(str(e.value), "zh").startswith("评分答案："), str(e.value)

@@ -29,6 +29,9 @@ from workbench.errors import InputError
 MAX_PAYLOAD_CHARS = 400_000
 
 
+#: the longest choice (a turn type or a score) accepted: the page's radios send a few characters
+MAX_CHOICE_CHARS = 64
+
 #: how the item reference marks an item the page shows as already submitted (``"12:submitted"``)
 SUBMITTED_MARK = ":submitted"
 
@@ -56,6 +59,23 @@ def _text(value: Any, what: str) -> str | None:
     raise InputError(f"rate answers: {what} must be text, got {type(value).__name__}")
 
 
+def _choice(value: Any, index: int) -> str | None:
+    text = _text(value, f"box {index + 1}'s choice")
+    if text is not None and len(text) > MAX_CHOICE_CHARS:
+        raise InputError(f"rate answers: box {index + 1}'s choice is longer than {MAX_CHOICE_CHARS} characters")
+    return text
+
+
+def _item(value: Any) -> str | None:
+    """The item reference: an item id (ASCII digits), optionally marked as submitted, or empty."""
+    ref = _text(value, "the item")
+    if ref:
+        digits = ref.removesuffix(SUBMITTED_MARK)
+        if not (digits.isascii() and digits.isdigit() and len(digits) <= 18):
+            raise InputError("rate answers: the item must be an item number (reload the page)")
+    return ref or None
+
+
 def _box(value: Any, n_values: int, index: int) -> tuple[Any, ...] | None:
     if value is None:
         return None
@@ -64,8 +84,12 @@ def _box(value: Any, n_values: int, index: int) -> tuple[Any, ...] | None:
     *choices, safety, comment, corrected = value
     if not isinstance(safety, bool):
         raise InputError(f"rate answers: box {index + 1}'s safety flag must be true or false")
-    return (*(_text(c, f"box {index + 1}'s choice") for c in choices), safety,
+    return (*(_choice(c, index) for c in choices), safety,
             _text(comment, "a comment") or "", _text(corrected, "a corrected reply") or "")
+
+
+#: the fields a payload may hold (the module's docstring)
+_KEYS = frozenset({"item", "preference", "ranking", "answers", "answer"})
 
 
 def parse_page_answers(payload: Any, n_values: int, *, n_boxes: int) -> PageAnswers:
@@ -76,14 +100,19 @@ def parse_page_answers(payload: Any, n_values: int, *, n_boxes: int) -> PageAnsw
         raise InputError(f"rate answers: more than {MAX_PAYLOAD_CHARS} characters")
     try:
         data = json.loads(payload)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nesting deeper than the parser's stack
         raise InputError("rate answers: not valid JSON (reload the page)") from None
     if not isinstance(data, dict):
         raise InputError("rate answers: expected a JSON object")
+    unknown = sorted(set(data) - _KEYS)
+    if unknown:
+        raise InputError(f"rate answers: unknown field {unknown[0][:40]}")
+    if "answers" in data and "answer" in data:
+        raise InputError("rate answers: send either answers or answer, not both")
     boxes = data.get("answers", [data["answer"]] if "answer" in data else [])
     if not isinstance(boxes, list) or len(boxes) > n_boxes:
         raise InputError(f"rate answers: at most {n_boxes} boxes")
-    ref = _text(data.get("item"), "the item")
+    ref = _item(data.get("item"))
     shown_submitted = ref is not None and ref.endswith(SUBMITTED_MARK)
     return PageAnswers(item_ref=ref.removesuffix(SUBMITTED_MARK) if ref is not None else None,
                        shown_submitted=shown_submitted,
