@@ -330,7 +330,9 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
         item = screen.item
         shown_before = int(state.get("shown") or 0)
         groups = item.groups if item is not None else ()
-        state = {**state, "item_id": item.item_id if item else None, "shown": len(groups)}
+        # The boxes' reply ids and labels: an autosave of the item on screen needs no other read of the item.
+        state = {**state, "item_id": item.item_id if item else None, "shown": len(groups),
+                 "boxes": [([r.generation_id for r in g], group_label(g)) for g in groups]}
         out: dict[Any, Any] = {st: state, item_ref: item_reference(state["item_id"], bool(item and item.completed)),
                                progress_md: progress_text(screen.progress, lang),
                                saved_md: note}
@@ -453,13 +455,17 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
     def load_screen(user: CurrentUser, item_id: int | None, *, answers: bool = True) -> workflow.Screen:
         return workflow.screen(svc.store, user, item_id, k, answers=answers)
 
-    def current_item(user: CurrentUser, state: dict, shown: Any = None) -> ItemView:
-        """The item the event is about: the one the page showed when the event was sent (``shown``, from
-        ``item_ref``), else the state's (API callers)."""
+    def shown_item_id(state: dict, shown: Any = None) -> int:
+        """The id of the item the event is about: the one the page showed when the event was sent (``shown``,
+        from ``item_ref``), else the state's (API callers)."""
         item_id = int(shown) if isinstance(shown, str) and shown.isdigit() else state.get("item_id")
         if item_id is None:
             raise InputError("no item is open: press Next item")
-        item = load_item(user, item_id)
+        return item_id
+
+    def current_item(user: CurrentUser, state: dict, shown: Any = None) -> ItemView:
+        """The item the event is about (:func:`shown_item_id`), as its annotator sees it."""
+        item = load_item(user, shown_item_id(state, shown))
         assert item is not None
         return item
 
@@ -601,17 +607,28 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
                 page = page_answers(payload)
                 if moved_on(state, page):
                     return {saved_md: gr.update()}  # Gradio refuses an empty dict of updates
-                item = current_item(user, state, page.item_ref)
-                if i >= len(item.groups):
-                    return {saved_md: gr.update()}  # Gradio refuses an empty dict of updates
                 form = form_from_values(axis_keys, box_values(page, 0))  # an autosave sends its box alone
+                shown = state.get("item_id")
+                if "boxes" in state and shown is not None and page.item_ref in (None, str(shown)):
+                    # The item on screen: its replies as rendered (no read of the whole item, a third of an
+                    # autosave's time, and autosaves come in bursts just before a submit); still held is
+                    # checked where the draft is written.
+                    if i >= len(state["boxes"]):
+                        return {saved_md: gr.update()}  # Gradio refuses an empty dict of updates
+                    gids, label = state["boxes"][i]
+                    held, unless = shown, None if page.shown_submitted else shown
+                else:
+                    item = current_item(user, state, page.item_ref)
+                    if i >= len(item.groups):
+                        return {saved_md: gr.update()}  # Gradio refuses an empty dict of updates
+                    gids, label = [reply.generation_id for reply in item.groups[i]], group_label(item.groups[i])
+                    held, unless = None, open_when_read(item, page)
                 # one answer, stored for each identical reply
-                r = workflow.save_group_draft(svc.store, user, [reply.generation_id for reply in item.groups[i]],
-                                              form, rubric=rubric, blind=blind_for(user, state),
-                                              unless_submitted=open_when_read(item, page))
+                r = workflow.save_group_draft(svc.store, user, gids, form, rubric=rubric, blind=blind_for(user, state),
+                                              unless_submitted=unless, held_item=held)
                 if r is None:
                     return {saved_md: gr.update()}
-                return {saved_md: i18n.t("rate.saved", lang, label=group_label(item.groups[i]),
+                return {saved_md: i18n.t("rate.saved", lang, label=label,
                                          status=i18n.t(f"rate.status.{r.status}", lang),
                                          time=f"{r.updated_at:%H:%M:%S}", version=r.version)}
             except WorkbenchError as e:
@@ -626,13 +643,14 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
             if moved_on(state, page):
                 return {saved_md: gr.update()}
             choice, rank_text = page.preference, page.ranking
-            item = current_item(user, state, page.item_ref)
             if choice == PREF_RANKING and not (rank_text or "").strip():
                 return {saved_md: i18n.t("rate.rank_needed", lang)}
-            form = ratings.preference_from_choice(item, choice, rank_text or "")
-            p = workflow.save_preference_draft(svc.store, user, item.item_id, form, rubric=rubric,
-                                               blind=blind_for(user, state),
-                                               unless_submitted=open_when_read(item, page) is not None)
+            # The item is read once, where the preference is written (it comes just before a submit, in the
+            # same burst of keys): the choice names replies by their labels.
+            p = workflow.save_preference_draft(
+                svc.store, user, shown_item_id(state, page.item_ref),
+                lambda item: ratings.preference_from_choice(item, choice, rank_text or ""), rubric=rubric,
+                blind=blind_for(user, state), unless_submitted=not page.shown_submitted)
             if p is None:
                 return {saved_md: gr.update()}
             return {saved_md: i18n.t("rate.pref_saved", lang, status=i18n.t(f"rate.status.{p.status}", lang),
