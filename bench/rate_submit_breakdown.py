@@ -12,7 +12,9 @@ keyboard: ``bench/rate_probe.py``), with clocks at each hop. Browser and server 
   (postprocess, the queue);
 * ``sent_to_screen_ms``: from there to the first frame showing the next item (the stream, the page applying
   every update and drawing);
-* ``payload_bytes``: the size of the submit's answer as sent (its updates, JSON).
+* ``payload_bytes``: the size of the submit's answer as sent (its updates, JSON);
+* ``autosave_handler_ms``, ``preference_handler_ms``: the p50 of the burst's own handlers (the autosaves and the
+  preference the keys send just before Enter, which share the server with the submit).
 
 Usage: python bench/rate_submit_breakdown.py [--items 20] [--json]; with ``--json`` the last line is one JSON
 object with the p50 of each hop, ``key_to_next_item_ms`` {p50, p95}, a baseline (the H key's light round trip,
@@ -63,6 +65,7 @@ class Clocks:
         self.store: list[float] = []
         self.payload: list[int] = []
         self.sent: list[float] = []  # the submit's process_completed message handed to the page's stream
+        self.burst: dict[str, list[float]] = {"autosave": [], "preference": []}  # the burst's handlers (ms)
 
 
 def instrument(demo: Any, clocks: Clocks) -> None:
@@ -91,6 +94,18 @@ def instrument(demo: Any, clocks: Clocks) -> None:
                     clocks.handler.append((t0, time.time() * 1000))
 
             fn.fn = timed
+        elif fn.api_name and (fn.api_name.startswith("rate_autosave_") or fn.api_name == "rate_preference"):
+            kind = "preference" if fn.api_name == "rate_preference" else "autosave"
+
+            @functools.wraps(fn.fn)  # Gradio reads the signature to pass the request
+            def timed_burst(*args: Any, _inner: Any = fn.fn, _kind: str = kind, **kwargs: Any) -> Any:
+                t0 = time.perf_counter()
+                try:
+                    return _inner(*args, **kwargs)
+                finally:
+                    clocks.burst[_kind].append((time.perf_counter() - t0) * 1000)
+
+            fn.fn = timed_burst
     process0 = demo.process_api
 
     async def measured(block_fn: Any, *args: Any, **kwargs: Any) -> Any:
@@ -168,7 +183,8 @@ def run(n_items: int) -> dict:
         hops["sent_to_screen_ms"].append(shown - sent)
     out: dict[str, Any] = {name: round(percentile(v, 50), 1) for name, v in hops.items()}
     out.update({"store_ms": round(percentile(clocks.store, 50), 1),
-                "payload_bytes": int(statistics.median(clocks.payload)) if clocks.payload else None, **overall})
+                "payload_bytes": int(statistics.median(clocks.payload)) if clocks.payload else None,
+                **{f"{kind}_handler_ms": round(percentile(v, 50), 1) for kind, v in clocks.burst.items()}, **overall})
     return out
 
 
@@ -184,7 +200,8 @@ def main() -> None:
     print("p50 per hop: key -> request {key_to_request_ms} ms, request -> handler {request_to_handler_ms} ms, "
           "handler {handler_ms} ms (store {store_ms} ms), handler -> answer sent {handler_to_sent_ms} ms, "
           "sent -> screen {sent_to_screen_ms} ms; "
-          "answer {payload_bytes} bytes".format(**r))
+          "answer {payload_bytes} bytes; the burst's handlers: autosave {autosave_handler_ms} ms, "
+          "preference {preference_handler_ms} ms".format(**r))
     if args.json:
         print(json.dumps(r))
 

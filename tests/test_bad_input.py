@@ -485,7 +485,9 @@ def test_read_only_database_gives_a_clear_message_and_acknowledges_nothing(tmp_p
             ann.predict(_payload(item), api_name="/rate_api_submit")
         # The Rate tab's own submit button says the same, in the tab.
         ann.predict(api_name="/rate_load")
-        out = ann.predict(None, "", "question", "4", "N/A", False, "c", "", *([None] * 30), api_name="/rate_submit")
+        # The page sends the answers on screen as JSON (workbench/ui/rate_payload.py): box A rated, no preference.
+        answers = json.dumps({"answers": [["question", "4", "N/A", False, "c", ""]]})
+        out = ann.predict(answers, api_name="/rate_submit")
         # The Markdown holds the message as inert text (character references): compare what it displays.
         assert any(isinstance(x, str) and "not submitted" in x and "read-only" in html.unescape(x) for x in out)
         # Reading still works: the item is shown.

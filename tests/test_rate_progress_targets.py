@@ -43,3 +43,28 @@ def test_page_loads_and_rate_events_track_progress_on_one_small_component(tmp_pa
     # one for the page loads, one for the Rate tab; no layout block among them
     assert len(targets) <= 2, targets
     assert not {kinds[t] for t in targets} & {"row", "column", "tabitem", "tabs", "accordion", "group", "form"}
+
+
+def test_no_backend_event_takes_the_answer_widgets_as_inputs(tmp_path: Path) -> None:
+    """The page also updates a loading status for every input of every event it has run, on each status message
+    of any event: the answer events take the state and one JSON text (workbench/ui/rate_payload.py), never the
+    ~40 answer widgets (with them as inputs, a submit spent most of its time there)."""
+    import re
+
+    svc = build_services(rate_config(tmp_path / "rate.db", k=1, blind=True), auth_enabled=True)
+    try:
+        config = build_app(svc).get_config_file()
+    finally:
+        svc.close()
+    elem_ids = {c["id"]: c["props"].get("elem_id") or "" for c in config["components"]}
+    answer_widget = re.compile(r"^rate-((tt|q|s|safety|comment|corrected)-\d+|pref|ranking)$")
+    assert sum(bool(answer_widget.match(e)) for e in elem_ids.values()) >= 6 * 6 + 2
+    backend = [d for d in config["dependencies"] if d.get("backend_fn")]
+    answer_events = [d for d in backend if str(d.get("api_name") or "").startswith(
+        ("rate_autosave", "rate_submit", "rate_preference"))]
+    assert len(answer_events) >= 8
+    for dep in answer_events:
+        assert [elem_ids[i] for i in dep["inputs"]] == ["", "rate-item-id"], dep["api_name"]  # the state, the JSON
+    for dep in backend:
+        taken = [elem_ids[i] for i in dep["inputs"] if answer_widget.match(elem_ids[i])]
+        assert not taken, (dep.get("api_name"), taken)

@@ -34,11 +34,12 @@ def counting(engine):
         event.remove(engine, "before_cursor_execute", record)
 
 
-def _submit_values(n_params: int) -> list:
-    values: list = ["tie", ""]
-    for _ in range((n_params - 2) // 6):  # per reply box: turn type, two scores, safety, comment, correction
-        values += ["question", "4", "3", False, "", ""]
-    return values
+def _submit_values() -> list:
+    """The submit's one input as the page sends it (workbench/ui/rate_payload.py): per reply box the turn type,
+    two scores, safety, comment and correction, then the preference."""
+    import json
+
+    return [json.dumps({"preference": "tie", "ranking": "", "answers": [["question", "4", "3", False, "", ""]] * 3})]
 
 
 def test_submit_and_next_through_the_real_tab_stays_within_its_query_budget(tmp_path):
@@ -52,12 +53,11 @@ def test_submit_and_next_through_the_real_tab_stays_within_its_query_budget(tmp_
     try:
         with running_app(svc) as url:
             c = client(url)
-            params = c.view_api(return_format="dict", print_info=False)["named_endpoints"]["/rate_submit"]["parameters"]
             c.predict(api_name="/rate_next")
             counts = []
             for _ in range(2):
                 with counting(svc.store.engine) as statements:
-                    out = c.predict(*_submit_values(len(params)), api_name="/rate_submit")
+                    out = c.predict(*_submit_values(), api_name="/rate_submit")
                 counts.append(len(statements))
                 shown = next(v for v in out if isinstance(v, str) and v.isdigit())  # the item reference box
                 assert any(s.startswith("INSERT INTO RATING_VERSIONS") for s in statements)  # it did submit

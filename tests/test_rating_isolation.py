@@ -49,14 +49,23 @@ def _a_rows(app: RunningApp) -> dict[str, Any]:
     return {"ratings": ratings, "versions": versions, "prefs": prefs, "assignments": assigns}
 
 
+#: the named endpoints that read the page's answers as JSON (workbench/ui/rate_payload.py), besides the autosaves
+PAGE_ENDPOINTS = {"/rate_submit", "/rate_preference"}
+
+
+def _page(item: Any = None, **fields: Any) -> str:
+    """A Rate event's one input as the page sends it (workbench/ui/rate_payload.py)."""
+    return json.dumps({"item": None if item is None else str(item), **fields})
+
+
 def _a_rates(app: RunningApp) -> dict[str, Any]:
     a = _client(app, "ann_a")
     a.predict(api_name="/rate_next")
     per_reply = ["question", "4", "N/A", False, f"{SECRET} comment", f"{SECRET} corrected"]
-    a.predict(*per_reply, api_name="/rate_autosave_0")
-    a.predict("A", "", *(per_reply * 3), *([None] * 6 * 3), api_name="/rate_submit")
+    a.predict(_page(answer=per_reply), api_name="/rate_autosave_0")
+    a.predict(_page(preference="A", ranking="", answers=[per_reply] * 3), api_name="/rate_submit")
     a.predict(api_name="/rate_next")
-    a.predict("mixed", "2", "3", True, f"{SECRET} draft", "", api_name="/rate_autosave_1")
+    a.predict(_page(answer=["mixed", "2", "3", True, f"{SECRET} draft", ""]), api_name="/rate_autosave_1")
     rows = _a_rows(app)
     assert any(r[2] == "submitted" for r in rows["ratings"]) and any(r[2] == "draft" for r in rows["ratings"])
     assert rows["versions"] and rows["prefs"]
@@ -70,6 +79,18 @@ def _probe_values(app: RunningApp) -> list[Any]:
         items = list(s.scalars(select(Assignment.item_id).where(Assignment.user_id == uid)))
         gens = list(s.scalars(select(Rating.generation_id).where(Rating.user_id == uid)))
     return items + gens + [str(items[0])]
+
+
+def _forged_pages(items: list[int]) -> list[str]:
+    """The JSON the page sends, naming A's items (open and as submitted), with B's answers and preferences."""
+    box = ["other", "1", "1", True, "B forged", "B forged"]
+    pages = []
+    for item in items:
+        for ref in (str(item), f"{item}:submitted"):
+            pages += [json.dumps({"item": ref, "answer": box}),
+                      json.dumps({"item": ref, "preference": "B", "ranking": "", "answers": [box] * 3}),
+                      json.dumps({"item": ref, "preference": "ranking", "ranking": "C > B > A"})]
+    return pages
 
 
 def _raw_call(url: str, cookies: dict[str, str], fn_index: int, data: list[Any], timeout: float = 30) -> str:
@@ -97,6 +118,7 @@ def test_b_cannot_read_or_change_a_through_any_endpoint(app):
     before = _a_rates(app)
     probes = _probe_values(app)
     b = _client(app, "ann_b")
+    forged = _forged_pages(probes[:2])
     seen: list[str] = []
     named = b.view_api(return_format="dict", print_info=False)["named_endpoints"]
     assert {"/rate_next", "/rate_submit", "/rate_autosave_0", "/rate_preference", "/rate_reopen",
@@ -107,6 +129,8 @@ def test_b_cannot_read_or_change_a_through_any_endpoint(app):
             n_params = len(named[name]["parameters"])
             # The Rate endpoints get every probe; the other tabs' endpoints empty values and one id each.
             values = probes if name.startswith("/rate") else probes[:1]
+            if name in PAGE_ENDPOINTS or name.startswith("/rate_autosave_"):
+                values = values + forged  # the endpoints that read the page's answers as JSON
             attempts = [[None] * n_params] + [[p] * n_params for p in values]
             for args in attempts:
                 try:
@@ -115,13 +139,15 @@ def test_b_cannot_read_or_change_a_through_any_endpoint(app):
                     seen.append(repr(e))
         if rounds == 0:
             b.predict(api_name="/rate_next")
-            b.predict("other", "1", "1", False, "B's own comment", "", api_name="/rate_autosave_0")
+            b.predict(_page(answer=["other", "1", "1", False, "B's own comment", ""]), api_name="/rate_autosave_0")
     # Every event handler, including those without an API name, through the raw protocol.
     deps = b.config["dependencies"]
     components = {c["id"]: c for c in b.config["components"]}
+    page_input = next(c["id"] for c in b.config["components"] if c.get("props", {}).get("elem_id") == "rate-item-id")
     for fn_index, dep in enumerate(deps):
         n_inputs = len(dep["inputs"])
-        for probe in [None, probes[0]]:
+        # Those that take the page's answers (the item reference's place) also get the forged JSON, unnamed too.
+        for probe in [None, probes[0], *(forged if page_input in dep["inputs"] else [])]:
             data = [None if components.get(i, {}).get("type") == "state" else probe for i in dep["inputs"]]
             seen.append(_raw_call(app.url, b.cookies, fn_index, data[:n_inputs]))
     leaked = [x for x in seen if SECRET in x]
@@ -132,6 +158,8 @@ def test_b_cannot_read_or_change_a_through_any_endpoint(app):
     with app.store.session() as s:
         b_rows = list(s.scalars(select(Rating).where(Rating.user_id == b_id)))
     assert b_rows and all(SECRET not in (r.comment or "") for r in b_rows)
+    # The forged pages were read, not all refused: naming an item B holds, they changed B's own rows.
+    assert any(r.comment == "B forged" for r in b_rows)
 
 
 def test_model_names_never_reach_an_annotator(app):

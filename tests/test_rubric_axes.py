@@ -121,9 +121,10 @@ def test_a_third_axis_is_rated_stored_versioned_exported_and_analysed(app, tmp_p
         assert "rate_autosave_0" in api
         claimed = json.loads(client.predict(api_name="/rate_api_next"))["item"]
         labels = [r["label"] for r in claimed["replies"]]
-        # The Rate tab's widgets: one score radio per axis, autosaved as a draft (turn type, three scores,
-        # safety, comment, corrected reply, then the item shown).
-        client.predict("question", "3", "N/A", "2", False, "", "", str(claimed["item_id"]),
+        # The Rate tab's widgets: one score radio per axis, autosaved as a draft (the item shown, then the box's
+        # turn type, three scores, safety, comment and corrected reply, as the page sends them: JSON).
+        client.predict(json.dumps({"item": str(claimed["item_id"]),
+                                   "answer": ["question", "3", "N/A", "2", False, "", ""]}),
                        api_name="/rate_autosave_0")
         with svc.store.session() as s:
             drafts = [r.scores for r in s.scalars(select(Rating).where(Rating.user_id == ann_b.id))]

@@ -20,7 +20,7 @@ Callers own the session (one per user action).
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -389,16 +389,20 @@ PREFERENCE_ANSWER: AnswerKind[Preference] = AnswerKind(
     snapshot=_pref_snapshot)
 
 
-def save_preference(s: Session, user: CurrentUser, item_id: int, form: PreferenceForm, *, rubric: Rubric,
+def save_preference(s: Session, user: CurrentUser, item_id: int,
+                    form: PreferenceForm | Callable[[ItemView], PreferenceForm], *, rubric: Rubric,
                     submit: bool = False, blind: bool = True) -> PreferenceView:
     """Save (draft) or submit the user's preference across the replies of an item they hold.
 
     The same lifecycle as ratings: an unchanged answer changes nothing (no version, no timestamp), so a
     draft autosave over an unchanged submitted preference leaves it submitted; a submit appends a
     snapshot to ``preference_versions``; changing an answer whose version is snapshotted starts the next.
+    ``form`` may be made from the item as opened here (the page's choice names replies by their labels), so
+    that the item is read once.
     """
-    return _save_preference_on(s, user, open_item(s, user, item_id), form, rubric=rubric, submit=submit,
-                               blind=blind)
+    item = open_item(s, user, item_id)
+    return _save_preference_on(s, user, item, form(item) if callable(form) else form, rubric=rubric,
+                               submit=submit, blind=blind)
 
 
 def _as_representatives(form: PreferenceForm, item: ItemView) -> PreferenceForm:

@@ -18,7 +18,7 @@ from workbench.annotate.queue import ItemView, Progress
 from workbench.annotate.ratings import PreferenceForm, PreferenceView, RatingForm, RatingView
 from workbench.annotate.rubric import Rubric
 from workbench.auth import CurrentUser
-from workbench.errors import WorkbenchError
+from workbench.errors import AuthError, WorkbenchError
 from workbench.store.engine import Store
 from workbench.vocab import FlagAction
 
@@ -153,20 +153,41 @@ def flag(store: Store, user: CurrentUser, item_id: int, reason: str) -> None:
         queue.flag_item(s, user, item_id, reason)
 
 
+def _submitted(s: Session, user: CurrentUser, item_id: int | None) -> bool:
+    a = queue.user_assignment(s, user, item_id) if item_id is not None else None
+    return a is not None and a.completed_at is not None
+
+
 def save_group_draft(store: Store, user: CurrentUser, generation_ids: list[int], form: RatingForm, *,
-                     rubric: Rubric, blind: bool) -> RatingView:
-    """Autosave one answer for a group of identical replies (stored for each); returns the last one stored."""
+                     rubric: Rubric, blind: bool, unless_submitted: int | None = None,
+                     held_item: int | None = None) -> RatingView | None:
+    """Autosave one answer for a group of identical replies (stored for each); returns the last one stored.
+
+    ``unless_submitted``: an item id; the draft was read while that item was open, so once the item is submitted
+    it is stale (it ran after the submit: events run concurrently) and nothing is saved (None). Checked in the
+    write transaction, so that a submit cannot commit between the check and the draft.
+    ``held_item``: the item the replies were read from earlier (the Rate tab keeps their ids in the session);
+    the annotator must still hold it (:class:`AuthError` otherwise), checked in the same transaction."""
     if not generation_ids:
         raise ValueError("a group has at least one reply")
     with store.session() as s:
+        if held_item is not None and queue.user_assignment(s, user, held_item) is None:
+            raise AuthError("you do not hold this item")
+        if _submitted(s, user, unless_submitted):
+            return None
         for gid in generation_ids:
             stored = ratings.save_draft(s, user, gid, form, rubric=rubric, blind=blind)
     return stored
 
 
-def save_preference_draft(store: Store, user: CurrentUser, item_id: int, form: PreferenceForm, *,
-                          rubric: Rubric, blind: bool) -> PreferenceView:
+def save_preference_draft(store: Store, user: CurrentUser, item_id: int,
+                          form: PreferenceForm | Callable[[ItemView], PreferenceForm], *,
+                          rubric: Rubric, blind: bool, unless_submitted: bool = False) -> PreferenceView | None:
+    """Autosave the preference; ``unless_submitted``: not once the item is submitted (see save_group_draft).
+    ``form``: the preference, or how to make it from the item (opened once, in the write transaction)."""
     with store.session() as s:
+        if unless_submitted and _submitted(s, user, item_id):
+            return None
         return ratings.save_preference(s, user, item_id, form, rubric=rubric, submit=False, blind=blind)
 
 

@@ -35,7 +35,6 @@ COLUMN = "Model-A"
 PASSWORD_PREFIX = "load-pass-"
 ACK = re.compile(r"✓ Item #(\d+) submitted")
 LOCKED = re.compile(r"database is locked|database is busy|\(locked\)", re.IGNORECASE)
-MAX_REPLIES = 6  # the Rate tab's reply slots (workbench.ui.rate_tab.MAX_REPLIES)
 FORM = ["question", "4", "N/A", False, "负载测试", ""]  # turn type, questioning, suggestion, safety, comment, corrected
 
 
@@ -166,8 +165,9 @@ class AnnotatorResult:
 
 
 def submit_values() -> list[Any]:
-    """``/rate_submit`` arguments for an item with one reply: preference, ranking, then 6 fields per slot."""
-    return [None, "", *FORM, *([None] * 6 * (MAX_REPLIES - 1))]
+    """``/rate_submit``'s one argument for an item with one reply, as the page sends it (JSON, see
+    workbench/ui/rate_payload.py): no preference, the one reply box's 6 fields."""
+    return [json.dumps({"preference": None, "ranking": "", "answers": [FORM]}, ensure_ascii=False)]
 
 
 def saved_message(output: Any) -> str:

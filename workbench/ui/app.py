@@ -52,6 +52,9 @@ def build_app(svc: Services) -> gr.Blocks:
     ui = Localizer()
     with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:
         state = gr.State({"dialogue_id": None})
+        # First in the page, never drawn: where page loads and Rate events track their progress (see
+        # track_load_progress_on).
+        progress_sink = gr.Textbox(visible=False, elem_id="progress-sink")
         with gr.Row(equal_height=True):
             ui.make(gr.Markdown, value=K("app.title"), elem_id="app-title")
             # Switching sets the cookie every request carries and reloads: every text, static or computed by
@@ -65,7 +68,7 @@ def build_app(svc: Services) -> gr.Blocks:
             with ui.make(gr.Tab, label=K("app.tab.chat"), id="chat", elem_id="tab-chat") as tabs["chat"]:
                 chat = build_chat_tab(svc, state, ui)
             with ui.make(gr.Tab, label=K("app.tab.rate"), id="rate", elem_id="tab-rate") as tabs["rate"]:
-                build_rate_tab(svc, ui)
+                build_rate_tab(svc, ui, progress_sink)
             with ui.make(gr.Tab, label=K("app.tab.compare"), id="compare", elem_id="tab-compare",
                          visible=False) as tabs["compare"]:
                 build_compare_tab(svc, ui)
@@ -97,7 +100,7 @@ def build_app(svc: Services) -> gr.Blocks:
         demo.load(show_tabs, None, list(tabs.values()), api_name=False)
         demo.load(chat["on_load"], chat["load_inputs"], chat["load_outputs"], api_name=False)
         demo.load(data["on_load"], None, data["load_outputs"], api_name=False)
-        track_load_progress_on(demo, switch)
+        track_load_progress_on(demo, progress_sink)
     guard_handlers(demo)
     demo.queue(default_concurrency_limit=svc.config.server.concurrency_limit)
     return demo
@@ -107,10 +110,12 @@ def track_load_progress_on(demo: gr.Blocks, sink: Any) -> None:
     """Every page-load event tracks its progress on ``sink`` alone (and draws no overlay).
 
     Gradio's page keeps a loading status for each progress target of every event it has run, and on each
-    status message of *any* later event rewrites every one of them: a tree search of the whole app each, and
-    for a layout block (a tab, a panel) a copy of every component inside it. The page-load events write most
-    of the app (every localized text, the tabs, whole panels), so left as they were, each Rate keystroke's
+    status message of *any* later event rewrites every one of them: a depth-first search of the component tree
+    each, then a snapshot of the target's properties and of everything inside it. The page-load events write
+    most of the app (every localized text, the tabs, whole panels), so left as they were, each Rate keystroke's
     autosave and each submit paid for the whole app several times over (seconds per submit in Chromium).
+    ``sink`` is the page's first component and never drawn: the search ends at once and there is nothing
+    mounted to snapshot.
     """
     for fn in demo.fns.values():
         if any(event == "load" for _block, event in fn.targets):
@@ -133,6 +138,10 @@ def server_options(svc: Services, *, open_mode: OpenModeGuard | None) -> dict[st
         app_kwargs={"middleware": [guard]},
         max_file_size=int(svc.config.server.max_upload_mb * 1024 * 1024),
         footer_links=[],
+        # Gradio's run history copies every event's inputs and outputs (dialogues, ratings) into the browser's
+        # localStorage (or a Hugging Face bucket): private data kept outside the store, and re-parsed and
+        # rewritten on every status message of every event (most of a Rate submit's time in Chromium).
+        run_history=False,
         css=CSS,
         js=JS,
         # Unexpected errors show a generic message; WorkbenchErrors reach the user through gr.Error/Warning.

@@ -38,6 +38,7 @@ from workbench.errors import AuthError, InputError, WorkbenchError
 from workbench.services import Services
 from workbench.ui import i18n
 from workbench.ui.i18n import K, Localizer
+from workbench.ui.rate_payload import PageAnswers, item_reference, parse_page_answers
 from workbench.ui.rate_shortcuts import shortcuts_help
 from workbench.ui.reply_diff import diff_html
 from workbench.ui.text import TEXT_CHATBOT, as_text, as_toast, text_messages
@@ -146,8 +147,9 @@ def api_item(item: ItemView | None) -> dict[str, Any] | None:
                         for r in item.replies]}
 
 
-def build_rate_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
-    """Build the Rate tab inside the current Blocks context."""
+def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str, Any]:
+    """Build the Rate tab inside the current Blocks context; its events track their progress on
+    ``progress_sink`` (a hidden component first in the page: :func:`workbench.ui.app.track_load_progress_on`)."""
     cfg = svc.config.annotation
     rubric = load_rubric(svc.config.resolve_path(cfg.rubric))
     axis_keys = rubric.axis_keys
@@ -190,26 +192,30 @@ def build_rate_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
                 header = gr.Markdown("", elem_id=f"rate-header-{i}")
                 reply = ui.make(gr.Textbox, label=K("rate.reply"), interactive=False, lines=4, max_lines=14,
                                 elem_id=f"rate-reply-{i}")
-                diff = gr.HTML("", visible=False, elem_id=f"rate-diff-{i}", elem_classes=["rate-diff"])
+                # Shown while it holds a diff (CSS: rate_keys.js): a value, never a visibility update (below).
+                diff = gr.HTML("", elem_id=f"rate-diff-{i}", elem_classes=["rate-diff"])
                 with ui.make(gr.Accordion, label=K("rate.own_history"), open=False):
                     own = gr.Chatbot(height=200, feedback_options=None, show_label=False, elem_id=f"rate-own-{i}",
                                      **TURN_BUBBLES)
                 sug = gr.HTML("", elem_id=f"rate-sug-{i}")
+                # interactive=True: no event takes the answer widgets as inputs (the page sends their values as
+                # JSON), and Gradio draws a component that is no event's input as read-only.
                 tt = gr.Radio([(t.en, t.key) for t in rubric.turn_types], label="Turn type", elem_id=f"rate-tt-{i}",
-                              elem_classes=["rate-axis", "rate-tt"])
+                              elem_classes=["rate-axis", "rate-tt"], interactive=True)
                 score_radios = {
                     axis.key: gr.Radio(_score_choices(rubric, axis.key), label="",
                                        elem_id=f"rate-{_AXIS_DOM_IDS.get(axis.key, axis.key)}-{i}",
-                                       elem_classes=["rate-axis"])
+                                       elem_classes=["rate-axis"], interactive=True)
                     for axis in rubric.axes}
-                safety = gr.Checkbox(label="", elem_id=f"rate-safety-{i}")
-                comment = gr.Textbox(label="", lines=1, max_lines=6, elem_id=f"rate-comment-{i}")
-                corrected = gr.Textbox(label="", lines=1, max_lines=10, elem_id=f"rate-corrected-{i}")
+                safety = gr.Checkbox(label="", elem_id=f"rate-safety-{i}", interactive=True)
+                comment = gr.Textbox(label="", lines=1, max_lines=6, elem_id=f"rate-comment-{i}", interactive=True)
+                corrected = gr.Textbox(label="", lines=1, max_lines=10, elem_id=f"rate-corrected-{i}",
+                                       interactive=True)
             rank = gr.Button("", visible=False, elem_id=f"rate-rank-{i}", size="sm", render=False)
             widgets.append(ReplyWidgets(box, header, reply, diff, own, sug, tt, score_radios, safety, comment,
                                         corrected, rank))
     with gr.Row():
-        pref = gr.Radio([], label="", elem_id="rate-pref", scale=3)
+        pref = gr.Radio([], label="", elem_id="rate-pref", scale=3, interactive=True)
         with gr.Column(scale=2, visible=has_ranking):
             ranking = ui.make(gr.Textbox, label=K("rate.ranking"), elem_id="rate-ranking", interactive=False)
             with gr.Row():
@@ -318,15 +324,17 @@ def build_rate_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
 
 
     def render(user: CurrentUser, state: dict, screen: workflow.Screen, lang: str, note: str = "", *,
-               answers: bool = True, typed: dict[Any, Any] | None = None) -> dict[Any, Any]:
+               answers: bool = True) -> dict[Any, Any]:
         """Updates showing ``screen``'s item; ``answers=False`` leaves the answer widgets as they are (after
-        a submit of the item on screen). Only what the page does not show already is sent (:func:`changed_only`);
-        ``typed``: the answer widgets' values on the page (a submit's inputs)."""
+        a submit of the item on screen). Property updates the page already shows are left out (:func:`changed_only`)."""
         item = screen.item
         shown_before = int(state.get("shown") or 0)
         groups = item.groups if item is not None else ()
-        state = {**state, "item_id": item.item_id if item else None, "shown": len(groups)}
-        out: dict[Any, Any] = {st: state, item_ref: str(state["item_id"] or ""), progress_md: progress_text(screen.progress, lang),
+        # The boxes' reply ids and labels: an autosave of the item on screen needs no other read of the item.
+        state = {**state, "item_id": item.item_id if item else None, "shown": len(groups),
+                 "boxes": [([r.generation_id for r in g], group_label(g)) for g in groups]}
+        out: dict[Any, Any] = {st: state, item_ref: item_reference(state["item_id"], bool(item and item.completed)),
+                               progress_md: progress_text(screen.progress, lang),
                                saved_md: note}
         out.update({b: gr.update(interactive=item is not None) for b in nav_buttons})
         out[back_btn] = gr.update(interactive=True)
@@ -335,10 +343,15 @@ def build_rate_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
         for w in widgets[len(groups):max(shown_before, len(groups))]:
             out[w.box] = gr.update(visible=False)
             out[w.rank] = gr.update(visible=False)
+        if answers:
+            # Boxes not used by this item get their (empty) values: cheaper for Gradio than leaving them out.
+            for w in widgets[len(groups):]:
+                out.update({w.header: "", w.reply: "", w.diff: "", w.own_history: [], w.suggestion: "",
+                            **dict.fromkeys(w.form_inputs[:-3]), w.safety: False, w.comment: "", w.corrected: ""})
         if item is None:
             out.update({info_md: i18n.t("rate.none_open", lang), history: [],
                         pref: gr.update(choices=[], value=None), ranking: ""})
-            return changed_only(out, state, typed)
+            return changed_only(out, state)
         reveal_names = user.can(Permission.SEE_MODELS) and state.get("reveal")
         mine, p = screen.ratings, screen.preference
         status = i18n.t("rate.status.submitted" if item.completed else "rate.status.open", lang)
@@ -379,7 +392,8 @@ def build_rate_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
                 continue
             out[w.box] = gr.update(visible=True)
             out[w.rank] = gr.update(visible=len(groups) > 1, value=group_label(g))
-            out[w.reply] = gr.update(value=r.output, label=i18n.t("rate.reply_label", lang, label=group_label(g)))
+            out[w.reply] = r.output
+            out[(w.reply, "label")] = gr.update(label=i18n.t("rate.reply_label", lang, label=group_label(g)))
             out[w.diff] = diff_update(groups, i, lang, bool(state.get("diff")))
             out[w.own_history] = text_messages(r.history)
             f = rating.form if rating else None
@@ -393,42 +407,47 @@ def build_rate_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
             out[w.safety] = bool(f.safety_flag) if f else False
             out[w.comment] = (f.comment or "") if f else ""
             out[w.corrected] = (f.corrected_reply or "") if f else ""
-        return changed_only(out, state, typed)
+        return changed_only(out, state)
 
-    def changed_only(out: dict[Any, Any], state: dict, typed: dict[Any, Any] | None) -> dict[Any, Any]:
-        """``out`` less the updates the page already shows; records in ``state`` (``out[st]``) what it shows.
+    def changed_only(out: dict[Any, Any], state: dict) -> dict[Any, Any]:
+        """``out`` less the property updates the page already shows; records in ``state`` (``out[st]``) what
+        this session sent.
 
-        The page applies each update one component at a time: a submit that rewrote ~60 components took
-        seconds to draw under load, where the next item usually changes a third of them. Display-only
-        components are compared with what this session last sent them; the answer widgets (which the
-        annotator changes) with ``typed``, their values on the page, and are always sent without it.
+        Plain values are always sent: for an output left out (or given a property update) Gradio builds a new
+        component and its config twice (~15 ms for an HTML or a Chatbot), a value costs it almost nothing, and
+        the page applies a value cheaply. A property update (visibility, choices, a label) is sent when it
+        differs from the last one sent; the answer widgets' (which the annotator changes) always.
         """
         sent = dict(state.get("sent") or {})
         kept: dict[Any, Any] = {}
-        for component, update in out.items():
-            if component is st:
+        for key, update in out.items():
+            # (component, "label"): a property update sent only when it changed, beside the component's value
+            component, part = key if isinstance(key, tuple) else (key, "")
+            if component is st or not isinstance(update, dict):
+                # A plain value costs Gradio less than leaving the output out (that builds a new component).
                 kept[component] = update
                 continue
             fingerprint = json.dumps(update, sort_keys=True, default=repr, ensure_ascii=False)
-            if component in answer_widgets:
-                if typed is None or component not in typed or isinstance(update, dict) \
-                        or typed[component] != update:
-                    kept[component] = update
-            elif sent.get(component._id) != fingerprint:
+            if component in answer_widgets or sent.get(f"{component._id}{part}") != fingerprint:
+                if part and component in kept:
+                    update = {**update, "value": kept[component]}
                 kept[component] = update
-                sent[component._id] = fingerprint
+                sent[f"{component._id}{part}"] = fingerprint
         state["sent"] = sent
         return kept
 
-    def diff_update(groups: tuple[tuple[ReplyView, ...], ...], i: int, lang: str, on: bool) -> Any:
-        if not on:
-            return gr.update(visible=False)
+    def diff_update(groups: tuple[tuple[ReplyView, ...], ...], i: int, lang: str, on: bool) -> str:
+        """Box i's diff as HTML, or "" (the box hides itself: rate_keys.js). A value, not a visibility update:
+        Gradio builds a new component for every property update (or left-out output), ~15 ms for an HTML."""
+        if not on or i >= len(groups) or (len(groups) < 2 and i > 0):
+            return ""
         if len(groups) < 2:
-            return gr.update(visible=i == 0, value=as_text(i18n.t("rate.diff_none", lang)))
-        other = groups[1 if i == 0 else 0]
-        caption = as_text(i18n.t("rate.diff_against", lang, label=group_label(other)))
-        return gr.update(visible=True, value=f"<small>{caption}</small><br>"
-                                             + diff_html(groups[i][0].output, other[0].output))
+            body = as_text(i18n.t("rate.diff_none", lang))
+        else:
+            other = groups[1 if i == 0 else 0]
+            caption = as_text(i18n.t("rate.diff_against", lang, label=group_label(other)))
+            body = f"<small>{caption}</small><br>" + diff_html(groups[i][0].output, other[0].output)
+        return f'<div class="rate-diff-body">{body}</div>'
 
     def load_item(user: CurrentUser, item_id: int | None) -> ItemView | None:
         return workflow.open_item(svc.store, user, item_id)
@@ -436,13 +455,17 @@ def build_rate_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
     def load_screen(user: CurrentUser, item_id: int | None, *, answers: bool = True) -> workflow.Screen:
         return workflow.screen(svc.store, user, item_id, k, answers=answers)
 
-    def current_item(user: CurrentUser, state: dict, shown: Any = None) -> ItemView:
-        """The item the event is about: the one the page showed when the event was sent (``shown``, from
-        ``item_ref``), else the state's (API callers)."""
+    def shown_item_id(state: dict, shown: Any = None) -> int:
+        """The id of the item the event is about: the one the page showed when the event was sent (``shown``,
+        from ``item_ref``), else the state's (API callers)."""
         item_id = int(shown) if isinstance(shown, str) and shown.isdigit() else state.get("item_id")
         if item_id is None:
             raise InputError("no item is open: press Next item")
-        item = load_item(user, item_id)
+        return item_id
+
+    def current_item(user: CurrentUser, state: dict, shown: Any = None) -> ItemView:
+        """The item the event is about (:func:`shown_item_id`), as its annotator sees it."""
+        item = load_item(user, shown_item_id(state, shown))
         assert item is not None
         return item
 
@@ -551,41 +574,85 @@ def build_rate_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
         user = user_of(request)
         return gr.update(choices=my_choices(user, i18n.language(request)), value=None)
 
-    def make_autosave(i: int):
-        n = len(widgets[i].form_inputs)
+    n_values = len(widgets[0].form_inputs)
 
-        def autosave(request: gr.Request, state: dict, *values: Any):
-            # Gradio injects the request only into a positional parameter, hence its place first. The values:
-            # the answer widgets' (one score per rubric axis), then the item shown.
-            values, shown = values[:n], (values[n] if len(values) > n else None)
+    def page_answers(payload: Any) -> PageAnswers:
+        return parse_page_answers(payload, n_values, n_boxes=MAX_REPLIES)
+
+    def box_values(page: PageAnswers, i: int) -> tuple[Any, ...]:
+        """Box ``i``'s answer values as sent, or an empty answer for a box the page did not send."""
+        values = page.answers[i] if i < len(page.answers) else None
+        return values if values is not None else (*([None] * (n_values - 3)), False, "", "")
+
+    def moved_on(state: dict, page: PageAnswers) -> bool:
+        """The page was read while it changed items: its item reference is not the item this session shows now.
+
+        A draft read from the page while a submit's answer was being drawn can pair the submitted item with the
+        next one's emptied widgets; saved, it would turn the submitted answer back into an empty draft."""
+        shown = state.get("item_id")
+        return shown is not None and page.item_ref is not None and page.item_ref != str(shown)
+
+    def open_when_read(item: ItemView, page: PageAnswers) -> int | None:
+        """The item's id when the page showed it open: a draft read then that reaches the server after the
+        item's submit (events run concurrently) must not turn the submitted answer back into a draft of
+        earlier values (checked where the draft is written: ``workflow.save_group_draft``)."""
+        return None if page.shown_submitted else item.item_id
+
+    def make_autosave(i: int):
+        def autosave(state: dict, payload: Any, request: gr.Request):
+            # ``payload``: box i's answer and the item shown, as JSON (workbench/ui/rate_payload.py)
             user = user_of(request)
             lang = i18n.language(request)
             try:
-                item = current_item(user, state, shown)
-                if i >= len(item.groups):
+                page = page_answers(payload)
+                if moved_on(state, page):
                     return {saved_md: gr.update()}  # Gradio refuses an empty dict of updates
-                form = form_from_values(axis_keys, values)
+                form = form_from_values(axis_keys, box_values(page, 0))  # an autosave sends its box alone
+                shown = state.get("item_id")
+                if "boxes" in state and shown is not None and page.item_ref in (None, str(shown)):
+                    # The item on screen: its replies as rendered (no read of the whole item, a third of an
+                    # autosave's time, and autosaves come in bursts just before a submit); still held is
+                    # checked where the draft is written.
+                    if i >= len(state["boxes"]):
+                        return {saved_md: gr.update()}  # Gradio refuses an empty dict of updates
+                    gids, label = state["boxes"][i]
+                    held, unless = shown, None if page.shown_submitted else shown
+                else:
+                    item = current_item(user, state, page.item_ref)
+                    if i >= len(item.groups):
+                        return {saved_md: gr.update()}  # Gradio refuses an empty dict of updates
+                    gids, label = [reply.generation_id for reply in item.groups[i]], group_label(item.groups[i])
+                    held, unless = None, open_when_read(item, page)
                 # one answer, stored for each identical reply
-                r = workflow.save_group_draft(svc.store, user, [reply.generation_id for reply in item.groups[i]],
-                                              form, rubric=rubric, blind=blind_for(user, state))
-                return {saved_md: i18n.t("rate.saved", lang, label=group_label(item.groups[i]),
+                r = workflow.save_group_draft(svc.store, user, gids, form, rubric=rubric, blind=blind_for(user, state),
+                                              unless_submitted=unless, held_item=held)
+                if r is None:
+                    return {saved_md: gr.update()}
+                return {saved_md: i18n.t("rate.saved", lang, label=label,
                                          status=i18n.t(f"rate.status.{r.status}", lang),
                                          time=f"{r.updated_at:%H:%M:%S}", version=r.version)}
             except WorkbenchError as e:
                 return {saved_md: i18n.t("rate.not_saved", lang, error=as_text(warn(e, lang)))}
         return autosave
 
-    def on_pref_change(state: dict, choice: Any, rank_text: Any, shown: Any = None,
-                       request: gr.Request | None = None):
+    def on_pref_change(state: dict, payload: Any, request: gr.Request):
         user = user_of(request)
         lang = i18n.language(request)
         try:
-            item = current_item(user, state, shown)
+            page = page_answers(payload)
+            if moved_on(state, page):
+                return {saved_md: gr.update()}
+            choice, rank_text = page.preference, page.ranking
             if choice == PREF_RANKING and not (rank_text or "").strip():
                 return {saved_md: i18n.t("rate.rank_needed", lang)}
-            form = ratings.preference_from_choice(item, choice, rank_text or "")
-            p = workflow.save_preference_draft(svc.store, user, item.item_id, form, rubric=rubric,
-                                               blind=blind_for(user, state))
+            # The item is read once, where the preference is written (it comes just before a submit, in the
+            # same burst of keys): the choice names replies by their labels.
+            p = workflow.save_preference_draft(
+                svc.store, user, shown_item_id(state, page.item_ref),
+                lambda item: ratings.preference_from_choice(item, choice, rank_text or ""), rubric=rubric,
+                blind=blind_for(user, state), unless_submitted=not page.shown_submitted)
+            if p is None:
+                return {saved_md: gr.update()}
             return {saved_md: i18n.t("rate.pref_saved", lang, status=i18n.t(f"rate.status.{p.status}", lang),
                                      time=f"{datetime.now(UTC):%H:%M:%S}")}
         except WorkbenchError as e:
@@ -598,22 +665,25 @@ def build_rate_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
         names = " · ".join(f"{r.label} = **{as_text(r.column)}**" for r in item.replies)
         return i18n.t("rate.revealed", lang, item=item.item_id, names=names)
 
-    def on_submit(request: gr.Request, state: dict, choice: Any, rank_text: Any, *values: Any):
-        # Gradio injects the request only into a positional parameter, hence its place first.
+    def on_submit(state: dict, payload: Any, request: gr.Request):
+        # ``payload``: every box's answer, the preference and the ranking, as JSON (workbench/ui/rate_payload.py)
         user = user_of(request)
         lang = i18n.language(request)
-        n = len(widgets[0].form_inputs)
         acked = {ack: f"{time.monotonic_ns()}"}
+        page: PageAnswers | None = None
+
         def answers(item: ItemView) -> tuple[dict[int, ratings.RatingForm], ratings.PreferenceForm | None]:
+            assert page is not None
             forms = {}
             for i, group in enumerate(item.groups):
-                form = form_from_values(axis_keys, values[i * n:(i + 1) * n])
+                form = form_from_values(axis_keys, box_values(page, i))
                 forms.update({reply.generation_id: form for reply in group})
-            pform = (ratings.preference_from_choice(item, choice, rank_text or "") if len(item.groups) > 1
+            pform = (ratings.preference_from_choice(item, page.preference, page.ranking) if len(item.groups) > 1
                      else None)
             return forms, pform
 
         try:
+            page = page_answers(payload)
             item_id = state.get("item_id")
             if item_id is None:
                 raise InputError("no item is open: press Next item")
@@ -632,11 +702,7 @@ def build_rate_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
         else:
             if result.next.item is None:
                 gr.Info(i18n.t("rate.done_all", lang))
-            # The answer widgets' values on the page are the ones just submitted: only those that differ
-            # from the next item's are sent.
-            typed = {pref: choice, ranking: rank_text,
-                     **dict(zip((c for w in widgets for c in w.form_inputs), values, strict=False))}
-            out = render(user, state, result.next, lang, note, typed=typed)
+            out = render(user, state, result.next, lang, note)
         out[revealed_md] = revealed_text(done, user, state, lang)
         return {**out, **acked}
 
@@ -651,9 +717,9 @@ def build_rate_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
             warn(e, lang)
             return out
         groups = item.groups if item else ()
-        for i, w in enumerate(widgets[:len(groups)]):
+        for i, w in enumerate(widgets):
             out[w.diff] = diff_update(groups, i, lang, bool(on))
-        return changed_only(out, state, None)
+        return changed_only(out, state)
 
     def on_reveal(state: dict, value: bool, request: gr.Request):
         user = user_of(request, Permission.SEE_MODELS)
@@ -789,10 +855,10 @@ def build_rate_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
     # No progress overlay on the item's components, for any event that writes them: the page keeps one
     # overlay setting per component (the last event registered wins), and ~35 overlays with running timers
     # kept the page's main thread busy enough to delay the submit's own request by hundreds of milliseconds.
-    # Every event of the tab also tracks its progress on ``ack`` alone: the page rewrites the loading status of
-    # every progress target of every event it has run, on each status message of any event (a tree search of
-    # the whole app each), so the targets must not grow with the item's components (a submit cost seconds).
-    quiet: dict[str, Any] = {"show_progress": "hidden", "show_progress_on": [ack]}
+    # Every event of the tab also tracks its progress on ``progress_sink`` alone: the page rewrites the loading
+    # status of every progress target of every event it has run, on each status message of any event (a tree
+    # search and a snapshot each), so the targets must be few, first in the tree and not drawn.
+    quiet: dict[str, Any] = {"show_progress": "hidden", "show_progress_on": [progress_sink]}
     gr.on([next_btn.click], on_next, [st], item_outputs, api_name="rate_next", trigger_mode="once", **quiet)
     skip_btn.click(on_skip, [st], item_outputs, api_name="rate_skip", trigger_mode="once", **quiet)
     back_btn.click(on_back, [st], item_outputs, api_name="rate_back", trigger_mode="once", **quiet)
@@ -800,21 +866,24 @@ def build_rate_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
                    trigger_mode="once", **quiet)
     reopen_btn.click(on_reopen, [st, mine_dd], item_outputs, api_name="rate_reopen", **quiet)
     mine_box.expand(on_mine, None, [mine_dd], api_name=False, **quiet)
+    # The answer events take the item reference as their one input besides the state, and the page script sends
+    # in its place the answers read from the page as JSON (workbench/ui/rate_payload.py says why).
+    answers_in = [st, item_ref]
     for i, w in enumerate(widgets):
         # Leaving a text box saves it again: a keystroke's save can be coalesced away while another runs.
         gr.on([w.turn_type.input, *(radio.input for radio in w.scores.values()), w.safety.input,
                w.comment.input, w.corrected.input, w.comment.blur, w.corrected.blur],
-              make_autosave(i), [st, *w.form_inputs, item_ref], [saved_md], api_name=f"rate_autosave_{i}",
-              trigger_mode="always_last", **quiet)
+              make_autosave(i), answers_in, [saved_md], api_name=f"rate_autosave_{i}",
+              js=f"(state, ref) => [state, window.rateForm.box({i}, ref)]", trigger_mode="always_last", **quiet)
         # Ranking by clicks: appended in the browser (no round trip, so fast clicks keep their order), then saved.
         w.rank.click(None, [ranking, w.rank], [ranking, pref], js=_RANK_APPEND_JS, api_name=False).then(
-            on_pref_change, [st, pref, ranking, item_ref], [saved_md], api_name=False, **quiet)
+            on_pref_change, answers_in, [saved_md], api_name=False, js=_PREFERENCE_JS, **quiet)
     rank_clear.click(None, None, [ranking], js="() => ''", api_name=False).then(
-        on_pref_change, [st, pref, ranking, item_ref], [saved_md], api_name=False, **quiet)
-    gr.on([pref.input], on_pref_change, [st, pref, ranking, item_ref], [saved_md],
-          api_name="rate_preference", trigger_mode="always_last", **quiet)
-    submit_inputs = [st, pref, ranking] + [c for w in widgets for c in w.form_inputs]
-    submit_btn.click(on_submit, submit_inputs, item_outputs, api_name="rate_submit", trigger_mode="once", **quiet)
+        on_pref_change, answers_in, [saved_md], api_name=False, js=_PREFERENCE_JS, **quiet)
+    gr.on([pref.input], on_pref_change, answers_in, [saved_md], api_name="rate_preference",
+          js=_PREFERENCE_JS, trigger_mode="always_last", **quiet)
+    submit_btn.click(on_submit, answers_in, item_outputs, api_name="rate_submit", trigger_mode="once",
+                     js="(state, ref) => [state, window.rateForm.all(ref)]", **quiet)
     diff_toggle.input(on_diff, [st, diff_toggle], [st, *(w.diff for w in widgets)], api_name=False, **quiet)
     reveal.input(on_reveal, [st, reveal], item_outputs, api_name="rate_reveal", **quiet)
     admin_refresh.click(on_team, None, [team, flags], api_name="rate_team")
@@ -851,6 +920,9 @@ def _markdown_bold(text: str) -> str:
     parts = as_text(text.replace("**", "\x01")).split("\x01")
     return "".join(f"<b>{p}</b>" if i % 2 else p for i, p in enumerate(parts))
 
+
+#: a preference event's input: the preference and the ranking on the page (``window.rateForm``, rate_keys.js)
+_PREFERENCE_JS = "(state, ref) => [state, window.rateForm.preference(ref)]"
 
 #: appends the clicked reply's label to the ranking (once) and selects "ranking" as the preference
 _RANK_APPEND_JS = """(ranking, label) => {

@@ -11,10 +11,42 @@
       background-color: rgba(245, 158, 11, .22) !important; box-shadow: 0 0 0 8px rgba(245, 158, 11, .18); }
     .rate-col { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 6px; }
     .rate-hidden { display: none !important; }
+    .rate-diff:not(:has(.rate-diff-body)) { display: none !important; }
     .rate-diff { line-height: 1.7; padding: 4px 6px; border: 1px dashed var(--border-color-primary); border-radius: 6px; }
     .rate-diff mark.rate-diff-mark { background: #fde047; color: #111; border-radius: 2px; }
     .rate-sug-key { display: none; }`;
   document.head.appendChild(style);
+  // The answers on the page as the Rate events send them: one JSON text in place of the item reference
+  // (workbench/ui/rate_payload.py), read from the widgets when the event is sent. Gradio's page updates a
+  // loading status for every input of every event it has run, on every status message: ~40 answer widgets
+  // as inputs made that most of a submit's time.
+  const inputValue = (sel) => {
+    const x = document.querySelector(`${sel} textarea, ${sel} input:not([type=radio]):not([type=checkbox])`);
+    return x ? x.value : '';
+  };
+  const box = (i) => {
+    const col = document.getElementById('rate-col-' + i);
+    const axes = col ? Array.from(col.querySelectorAll('.rate-axis')) : [];
+    if (!axes.length) return null;  // not on the page
+    const choices = axes.map(a => { const x = a.querySelector('input:checked'); return x ? x.value : null; });
+    const safety = document.querySelector(`#rate-safety-${i} input[type=checkbox]`);
+    return [...choices, !!(safety && safety.checked), inputValue('#rate-comment-' + i),
+            inputValue('#rate-corrected-' + i)];
+  };
+  const preference = () => {
+    const x = document.querySelector('#rate-pref input:checked');
+    return {preference: x ? x.value : null, ranking: inputValue('#rate-ranking')};
+  };
+  const boxes = () => {
+    const out = [];
+    for (let i = 0; document.getElementById('rate-col-' + i); i++) out.push(box(i));
+    return out;
+  };
+  window.rateForm = {
+    box: (i, ref) => JSON.stringify({item: ref, answer: box(i)}),
+    preference: (ref) => JSON.stringify({item: ref, ...preference()}),
+    all: (ref) => JSON.stringify({item: ref, ...preference(), answers: boxes()}),
+  };
   const visible = (el) => el && el.offsetParent !== null;
   const axes = () => Array.from(document.querySelectorAll('.rate-axis')).filter(visible);
   let focusId = null;

@@ -1,0 +1,64 @@
+"""The Rate tab's draft writes on a real SQLite store: an autosave of the item on screen names its replies from
+the session (no read of the whole item) yet is refused once the annotator no longer holds the item, and a
+preference draft is made from the item as opened in its own write transaction."""
+
+from __future__ import annotations
+
+import pytest
+from rate_ui_support import add_item
+from rating_fixtures import claim, make_users
+from sqlalchemy import select
+
+from workbench.annotate import workflow
+from workbench.annotate.queue import open_item
+from workbench.annotate.ratings import RatingForm, preference_from_choice
+from workbench.annotate.rubric import NA, load_rubric
+from workbench.config import REPO_ROOT
+from workbench.errors import AuthError, InputError
+from workbench.store.schema import Preference, Rating
+
+RUBRIC = load_rubric(REPO_ROOT / "annotations" / "rubric.yaml")
+FORM = RatingForm(turn_type="question", scores={"questioning": 4, "suggestion": NA})
+
+
+def test_a_draft_for_a_held_item_is_stored_and_refused_once_the_item_is_released(store):
+    ann, boss = make_users(store, "ann") + make_users(store, "boss", role="admin")
+    add_item(store, ["咳嗽几天了？", "多喝水。"])
+    item_id = claim(store, ann)
+    with store.read() as s:
+        gids = [r.generation_id for r in open_item(s, ann, item_id).groups[0]]
+    r = workflow.save_group_draft(store, ann, gids, FORM, rubric=RUBRIC, blind=True, unless_submitted=item_id,
+                                  held_item=item_id)
+    assert r is not None and r.status == "draft"
+    assert workflow.release_open(store, boss, "ann") == 1
+    with pytest.raises(AuthError, match="do not hold"):
+        workflow.save_group_draft(store, ann, gids, RatingForm(turn_type="mixed"), rubric=RUBRIC, blind=True,
+                                  unless_submitted=item_id, held_item=item_id)
+    with store.read() as s:
+        assert [row.turn_type for row in s.scalars(select(Rating))] == ["question"]  # the refused one changed nothing
+
+
+def test_a_preference_draft_is_made_from_the_item_opened_in_its_transaction(store):
+    ann, other = make_users(store, "ann", "other")
+    add_item(store, ["咳嗽几天了？", "多喝水。"])
+    item_id = claim(store, ann)
+    seen = []
+
+    def choice(item):
+        seen.append(item.item_id)
+        return preference_from_choice(item, "B")
+
+    p = workflow.save_preference_draft(store, ann, item_id, choice, rubric=RUBRIC, blind=True, unless_submitted=True)
+    with store.read() as s:
+        b = next(r.generation_id for r in open_item(s, ann, item_id).replies if r.label == "B")
+        rows = [(x.user_id, x.winner_generation_id) for x in s.scalars(select(Preference))]
+    assert p is not None and seen == [item_id] and rows == [(ann.id, b)]
+    # not held: refused before the form is made; a bad choice: refused with what was wrong, nothing stored
+    with pytest.raises(AuthError, match="do not hold"):
+        workflow.save_preference_draft(store, other, item_id, choice, rubric=RUBRIC, blind=True)
+    with pytest.raises(InputError):
+        workflow.save_preference_draft(store, ann, item_id, lambda item: preference_from_choice(item, "Z"),
+                                       rubric=RUBRIC, blind=True)
+    assert seen == [item_id]
+    with store.read() as s:
+        assert [(x.user_id, x.winner_generation_id) for x in s.scalars(select(Preference))] == [(ann.id, b)]
