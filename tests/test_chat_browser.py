@@ -89,7 +89,7 @@ def test_send_while_replies_stream_is_sent_after_them(services):
         expect(bots.nth(0).get_by_text("我最近经常失眠，晚上睡不着")).to_be_visible(timeout=30_000)
         pending = len(_wait_for_finished(services, position=3, timeout=0)) < len(services.columns)
         box.fill("白天也很困，需要吃药吗")
-        page.locator("#send").click()
+        box.press("Enter")  # Enter while the button's send runs: the same event, so it waits for it
         for i in range(len(services.columns)):
             expect(bots.nth(i).get_by_text("白天也很困，需要吃药吗")).to_be_visible(timeout=60_000)
         third = _wait_for_finished(services, position=5, timeout=120)
@@ -97,3 +97,8 @@ def test_send_while_replies_stream_is_sent_after_them(services):
         browser.close()
     assert pending, "the second Send was pressed after the first send's replies were stored: nothing tested"
     assert len(third) == len(services.columns) and all(g.status == "ok" for g in third.values())
+    second = _wait_for_finished(services, position=3, timeout=0)
+    for name, g in third.items():
+        # The third reply was generated after the second was stored: its input holds that reply (T5 escapes).
+        reply = second[name].output.strip()[:8]
+        assert reply and (reply in g.input_text or reply.replace("\n", "\\n") in g.input_text), name

@@ -452,12 +452,11 @@ def build_chat_tab(svc: Services, state: gr.State, ui: Localizer) -> dict[str, A
     # Every event that generates shares one queue slot pool of server.concurrency_limit: generations on a
     # GPU stay bounded however many users send, regenerate or press Enter at once.
     generating = dict(concurrency_id=GENERATION_QUEUE, concurrency_limit=svc.config.server.concurrency_limit)
-    # "always_last": a Send pressed while the previous send still runs (its last update is on its way) waits
-    # for it and then goes, instead of being dropped by Gradio's default "once" with the text left unsent.
-    send_evt = dict(fn=on_send, inputs=[state, msg], outputs=all_outputs, trigger_mode="always_last",
-                    **generating)
-    send_btn.click(**send_evt, api_name="send")
-    msg.submit(**send_evt, api_name=False)
+    # One event for the button and Enter, so a send from either waits for a send from the other. "always_last":
+    # a Send pressed while the previous send still runs (its last update is on its way) waits for it and then
+    # goes, instead of being dropped by Gradio's default "once" with the text left unsent.
+    gr.on([send_btn.click, msg.submit], fn=on_send, inputs=[state, msg], outputs=all_outputs,
+          trigger_mode="always_last", api_name="send", **generating)
     # Queued, in a group of its own so it never waits behind a generation: Gradio shows a handler's
     # gr.Info only for queued events, and the notice is how the user learns the Stop took.
     stop_btn.click(on_stop, None, None, api_name="stop", concurrency_id="stop",
