@@ -277,7 +277,8 @@ class NativeGemv:
 
     def _self_check(self, lib: ctypes.CDLL) -> None:
         """Odd shapes (partial 256-column blocks, partial 16/32-column groups), one row and a few."""
-        for bits, x, weight, scale, bias in self._check_cases(11, ((8, 37, 300), (8, 5, 1043), (4, 29, 618), (4, 3, 70))):
+        shapes = ((8, 37, 300), (8, 5, 1043), (4, 29, 618), (4, 3, 70))
+        for bits, x, weight, scale, bias in self._check_cases(11, shapes):
             try:
                 got = self._run(lib, x, weight, scale, bias, bits, threads=2, activations=16)
             except RuntimeError as exc:
