@@ -22,7 +22,7 @@ from workbench.access import Permission, require_role
 from workbench.auth import CurrentUser
 from workbench.chat import ShownTurn
 from workbench.dialogue import Dialogue, Turn
-from workbench.errors import WorkbenchError
+from workbench.errors import InputError, WorkbenchError
 from workbench.generation import ColumnUpdate, Job
 from workbench.prompts import DISCLAIMER
 from workbench.services import Services
@@ -56,12 +56,32 @@ class ColumnView:
     branch: Any
 
 
+BUSY = "dialogue #{id} is still generating replies: wait for them, or press Stop"
+
+
 @dataclass
 class RunControl:
-    """Stop events of the generations running for each browser session."""
+    """Stop events of the generations running for each browser session, and which dialogues are generating."""
 
     _jobs: dict[str, list[Job]] = field(default_factory=lambda: defaultdict(list))
+    _busy: set[int] = field(default_factory=set)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def claim(self, dialogue_id: int) -> None:
+        """Mark a dialogue as generating; refused while another send or regeneration of it runs.
+
+        Without it a Regenerate pressed during a send (or a send from a second tab) would generate a reply from a
+        thread that lacks the reply still streaming. A set, not a lock: Gradio may resume a generator on
+        another thread, and the release happens wherever it ends.
+        """
+        with self._lock:
+            if dialogue_id in self._busy:
+                raise InputError(BUSY.format(id=dialogue_id))
+            self._busy.add(dialogue_id)
+
+    def release(self, dialogue_id: int) -> None:
+        with self._lock:
+            self._busy.discard(dialogue_id)
 
     def add(self, session: str, jobs: list[Job]) -> None:
         with self._lock:
@@ -290,17 +310,28 @@ def build_chat_tab(svc: Services, state: gr.State, ui: Localizer) -> dict[str, A
             current = st.get("dialogue_id")
             if current is not None:
                 chat_dialogues.require_continuable(svc, user, current)
-            did, pos = chat.send(svc, current, message, user_id=user.id)
+                control.claim(current)
+            try:
+                did, pos = chat.send(svc, current, message, user_id=user.id)
+            except WorkbenchError:
+                if current is not None:
+                    control.release(current)
+                raise
+            if current is None:
+                control.claim(did)  # a new dialogue: nobody else can be generating in it
         except WorkbenchError as e:
             gr.Warning(as_toast(e))
             yield {msg: message}
             return
-        st = {**st, "dialogue_id": did}
-        blind = blind_for(user)
-        # Every column shows the new message with an empty reply bubble waiting under it.
-        yield {**goto(did, lang, blind=blind, st=st, partial={c: "" for c in svc.columns}), msg: ""}
-        yield from stream_jobs(st, pos, chat.jobs_for(svc, did, pos, svc.columns), request, user)
-        yield {info: info_md(did, lang)}
+        try:
+            st = {**st, "dialogue_id": did}
+            blind = blind_for(user)
+            # Every column shows the new message with an empty reply bubble waiting under it.
+            yield {**goto(did, lang, blind=blind, st=st, partial={c: "" for c in svc.columns}), msg: ""}
+            yield from stream_jobs(st, pos, chat.jobs_for(svc, did, pos, svc.columns), request, user)
+            yield {info: info_md(did, lang)}
+        finally:
+            control.release(did)
 
     def on_regenerate(columns: list[str]):
         def handler(st: dict, request: gr.Request):
@@ -310,14 +341,21 @@ def build_chat_tab(svc: Services, state: gr.State, ui: Localizer) -> dict[str, A
                 user = user_of(request)
                 if did is not None:
                     chat_dialogues.require_continuable(svc, user, did)
+                    control.claim(did)
             except WorkbenchError as e:
                 gr.Warning(as_toast(e))
                 return
-            pos = chat.last_reply_position(svc, did) if did else None
-            if did is None or pos is None:
+            if did is None:
                 gr.Warning(i18n.t("chat.warn.nothing_to_regenerate", lang))
                 return
-            yield from stream_jobs(st, pos, chat.jobs_for(svc, did, pos, columns), request, user)
+            try:
+                pos = chat.last_reply_position(svc, did)
+                if pos is None:
+                    gr.Warning(i18n.t("chat.warn.nothing_to_regenerate", lang))
+                    return
+                yield from stream_jobs(st, pos, chat.jobs_for(svc, did, pos, columns), request, user)
+            finally:
+                control.release(did)
         return handler
 
     def on_branch(column: str):
