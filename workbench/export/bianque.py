@@ -10,6 +10,7 @@ every text cell against formula injection (:mod:`workbench.csv_safety`); JSONL i
 from __future__ import annotations
 
 from collections.abc import Callable
+from operator import itemgetter
 from pathlib import Path
 
 from workbench.export._json import dumpb
@@ -96,8 +97,8 @@ def write_csv(ctx: ExportContext, out_dir: Path) -> FormatResult:
     metas = rows.metadata
     # Column by column: every text cell protected against formulas, then the bytes csv.writer would write
     # (workbench/export/csv_columns.py), one write.
-    columns = [inputs, targets, *([";".join(m[k]) for m in metas] if k == "annotators" else [m[k] for m in metas]
-                                  for k in META_COLUMNS)]
+    columns = [inputs, targets, *(list(map(";".join, map(itemgetter(k), metas))) if k == "annotators"
+                                  else list(map(itemgetter(k), metas)) for k in META_COLUMNS)]
     path.write_bytes(csv_bytes(["input", "target", *META_COLUMNS], columns, protect=True))
     return res
 
