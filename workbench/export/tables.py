@@ -14,6 +14,7 @@ table with unusual values (mixed types, time zones) still goes through pandas
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from operator import attrgetter
 from pathlib import Path
@@ -213,6 +214,8 @@ class ArrowTable:
             # e.g. text ids in an integer column: pandas hands pyarrow its Arrow text column, which casts
             # it ("12" -> 12) or, when a value does not parse, keeps it as text
             try:
+                if arr[0].is_valid:
+                    arr.slice(0, 1).cast(typ)  # ids like "g12": the whole cast fails if the first does, sooner
                 return arr.cast(typ)
             except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
                 return arr
@@ -256,30 +259,42 @@ def _tables(ctx: ExportContext) -> dict[str, pd.DataFrame | ArrowTable]:
 
 def _write(ctx: ExportContext, out_dir: Path, ext: str) -> FormatResult:
     res = FormatResult([], 0)
-    for name, table in _tables(ctx).items():
-        path = out_dir / f"{name}.{ext}"
-        if isinstance(table, ArrowTable):
-            if ext == "csv":
-                pacsv.write_csv(table.csv_table(), path)
-            else:
-                pq.write_table(table.parquet_table(), path)
-            counted = _frame({k: table.values[k] for k in ("model", "turn_type_auto") if k in table.values})
-        else:
-            if ext == "csv":
-                _to_csv(table, path)
-            else:
-                pq.write_table(to_arrow(name, table), path)
-            counted = table
-        res.files.append(path)
-        res.configs.append({"config_name": name, "path": path.name, "rows": len(table)})
-        res.notes.append(f"{name}: {len(table)} rows")
-        if name == "generations" and "model" in counted.columns:
-            res.by_model.update(counted["model"].fillna("-").astype(str).value_counts().to_dict())
-            col = "turn_type_auto" if "turn_type_auto" in counted.columns else None
-            if col:
-                res.by_turn_type.update(counted[col].fillna("-").astype(str).value_counts().to_dict())
-        res.rows += len(table)
+    # Arrow encodes and writes a file without holding the GIL: two tables' files are written at a time
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        writes = [_write_table(out_dir, ext, name, table, res, pool) for name, table in _tables(ctx).items()]
+        for w in writes:
+            if w is not None:
+                w.result()  # a failed write raises here
     return res
+
+
+def _write_table(out_dir: Path, ext: str, name: str, table: pd.DataFrame | ArrowTable,
+                 res: FormatResult, pool: ThreadPoolExecutor) -> Future | None:
+    """Write one table (an Arrow table in ``pool``) and count it into ``res``."""
+    path = out_dir / f"{name}.{ext}"
+    written = None
+    if isinstance(table, ArrowTable):
+        if ext == "csv":
+            written = pool.submit(pacsv.write_csv, table.csv_table(), path)
+        else:
+            written = pool.submit(pq.write_table, table.parquet_table(), path)
+        counted = _frame({k: table.values[k] for k in ("model", "turn_type_auto") if k in table.values})
+    else:
+        if ext == "csv":
+            _to_csv(table, path)
+        else:
+            pq.write_table(to_arrow(name, table), path)
+        counted = table
+    res.files.append(path)
+    res.configs.append({"config_name": name, "path": path.name, "rows": len(table)})
+    res.notes.append(f"{name}: {len(table)} rows")
+    if name == "generations" and "model" in counted.columns:
+        res.by_model.update(counted["model"].fillna("-").astype(str).value_counts().to_dict())
+        col = "turn_type_auto" if "turn_type_auto" in counted.columns else None
+        if col:
+            res.by_turn_type.update(counted[col].fillna("-").astype(str).value_counts().to_dict())
+    res.rows += len(table)
+    return written
 
 
 def write_csv(ctx: ExportContext, out_dir: Path) -> FormatResult:
