@@ -53,3 +53,15 @@ def test_a_formula_is_protected_only_in_text_cells():
 
 def test_no_rows_is_the_header_alone():
     assert csv_bytes(["a", "b"], [[], []]) == b"a,b\r\n"
+
+
+def test_float_scores_rendered_once_per_value_keep_their_exact_text():
+    """A column of floats that repeat (scores) renders each distinct value once: the cells must still be
+    each value's own repr (0.0 and -0.0 are equal as keys but not as text; NaN is never equal to itself)."""
+    rng = random.Random(3)
+    for _ in range(100):
+        n = rng.randint(4, 40)
+        pool = rng.sample([1.0, 2.5, 1 / 3, 5.0, 1e20, 1e-7, float("nan"), float("inf"), 0.0, -0.0, None], 4)
+        columns = [[rng.choice(pool) for _ in range(n)], [rng.choice(pool) for _ in range(n)]]
+        assert csv_bytes(["a", "b"], columns) == _reference(["a", "b"], columns, False)
+    assert csv_bytes(["a", "b"], [[0.0, -0.0] * 4, [1.0] * 8]) == b"a,b\r\n" + b"0.0,1.0\r\n-0.0,1.0\r\n" * 4

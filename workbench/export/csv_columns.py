@@ -22,7 +22,9 @@ _NEEDS_QUOTES = r'[,"\r\n]'
 _FORMULA = "^" + PROTECTED_PATTERN
 # The join kernels want every argument of one type; large strings: a big column can pass 2 GiB.
 _NUMBERS = {int, float, type(None)}  # exact types: a subclass (bool, an enum) may render otherwise
-_QUOTE, _COMMA, _EMPTY, _APOSTROPHE = (pa.scalar(x, type=pa.large_string()) for x in ('"', ",", "", "'"))
+_QUOTE, _COMMA, _EMPTY, _APOSTROPHE, _NONE = (pa.scalar(x, type=pa.large_string()) for x in ('"', ",", "", "'", "None"))
+_LINE_END = "\r\n"
+_LINE_END_SCALAR = pa.scalar(_LINE_END, type=pa.large_string())
 
 
 def _text(v: object) -> str:
@@ -30,6 +32,18 @@ def _text(v: object) -> str:
     if v is None:
         return ""
     return repr(v) if isinstance(v, float) else str(v)
+
+
+def _number_texts(values: Sequence[object], kinds: set[type]) -> list[str]:
+    """``repr`` of every value (a float's repr is slow). Scores repeat a few values, so a column of floats
+    renders each distinct value once, unless it holds a zero: 0.0 and -0.0 are one dict key but two texts."""
+    if kinds <= {float, type(None)}:
+        distinct = dict.fromkeys(values)
+        if len(distinct) * 4 <= len(values) and 0.0 not in distinct:
+            for v in distinct:
+                distinct[v] = repr(v)
+            return list(map(distinct.__getitem__, values))
+    return list(map(repr, values))
 
 
 def _rendered(values: Sequence[object], protect: bool) -> pa.Array:
@@ -41,7 +55,9 @@ def _rendered(values: Sequence[object], protect: bool) -> pa.Array:
             if pc.any(risky).as_py():
                 arr = pc.if_else(risky, pc.binary_join_element_wise(_APOSTROPHE, arr, _EMPTY), arr)
     elif kinds <= _NUMBERS:  # never protected (only text is); repr is str for an int
-        arr = pa.array([repr(v) if v is not None else "" for v in values], type=pa.large_string())
+        arr = pa.array(_number_texts(values, kinds), type=pa.large_string())
+        if type(None) in kinds:  # None's "None" (no number renders so) is the empty cell
+            arr = pc.if_else(pc.equal(arr, _NONE), _EMPTY, arr)
     else:  # mixed values
         if protect and str in kinds:
             values = [neutralise(v) for v in values]
@@ -60,8 +76,22 @@ def csv_bytes(header: Sequence[str], columns: Sequence[Sequence[object]], protec
         raise ValueError("csv_bytes needs two columns or more")  # one empty cell alone is quoted by csv
     if len(columns) != len(header) or len({len(c) for c in columns}) > 1:
         raise ValueError("one column per header name, all of one length")
-    lines = [",".join(_rendered(list(header), False).to_pylist())]
-    if len(columns[0]):
-        lines.extend(pc.binary_join_element_wise(*(_rendered(c, protect) for c in columns), _COMMA).to_pylist())
-    lines.append("")
-    return "\r\n".join(lines).encode("utf-8")
+    head = (",".join(_rendered(list(header), False).to_pylist()) + _LINE_END).encode("utf-8")
+    if not len(columns[0]):
+        return head
+    rows = pc.binary_join_element_wise(*(_rendered(c, protect) for c in columns), _COMMA)
+    # every line with its end, then the Arrow column's text buffer as it is: no Python string per line
+    return head + _text_bytes(pc.binary_join_element_wise(rows, _EMPTY, _LINE_END_SCALAR))
+
+
+def _text_bytes(arr: pa.Array) -> bytes:
+    """The UTF-8 bytes of a large-string column's cells one after the other (the span of its data buffer
+    that its offsets cover)."""
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    if arr.null_count:  # not expected (every cell is rendered text): take the slow, obvious way
+        return "".join(arr.fill_null("").to_pylist()).encode("utf-8")
+    _, offsets, data = arr.buffers()
+    bounds = memoryview(offsets).cast("q")  # large_string: 64-bit offsets
+    start, end = bounds[arr.offset], bounds[arr.offset + len(arr)]
+    return data.slice(start, end - start).to_pybytes()

@@ -38,7 +38,9 @@ TABLE_TYPES: dict[str, dict[str, pa.DataType]] = {
 }
 
 
-def _column(values, typ: pa.DataType | None) -> pa.Array:
+def typed_column(values, typ: pa.DataType | None) -> pa.Array:
+    """A column (pandas or Python values) as an Arrow array of type ``typ`` when its values convert,
+    else as inferred (text: ``string``)."""
     if typ is not None:
         try:
             return pa.array(values, type=typ, from_pandas=True)
@@ -53,6 +55,6 @@ def _column(values, typ: pa.DataType | None) -> pa.Array:
 def to_arrow(name: str, df: DataFrame) -> pa.Table:
     """The table with its declared types (see the module docstring), every field nullable."""
     types = TABLE_TYPES.get(name, {})
-    arrays = [_column(df[c], types.get(str(c))) for c in df.columns]
+    arrays = [typed_column(df[c], types.get(str(c))) for c in df.columns]
     fields = [pa.field(str(c), a.type, nullable=True) for c, a in zip(df.columns, arrays, strict=True)]
     return pa.Table.from_arrays(arrays, schema=pa.schema(fields))

@@ -1,27 +1,37 @@
-"""Flat tables through pandas: dialogues (one row per turn), generations, ratings, annotators.
+"""Flat tables: dialogues (one row per turn), generations, ratings, annotators, as CSV and Parquet.
 
 The lead may pass its own DataFrames (``tables=`` in :func:`workbench.export.api.export`, e.g. read
 straight from SQL); otherwise they are built from the candidates. Built tables honour the dataset,
 date and annotator filters only: flat tables are for analysis, so nothing is dropped for its scores.
 Free-text columns are de-identified when de-identification is on.
+
+Tables built from candidates go straight to Arrow (:class:`ArrowTable`, shared by the CSV and the
+Parquet writer), typed as the pandas frames they used to be were typed, so the files are the same; a
+table with unusual values (mixed types, time zones) still goes through pandas
+(:func:`tables_from_candidates`, also the reference the tests compare with).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from workbench.csv_safety import PROTECTED_PATTERN, neutralise
 from workbench.dialogue import Turn
+from workbench.export.arrow_columns import annotator_summary, inferred, protected
 from workbench.export.context import ExportContext, FormatResult
 from workbench.export.records import ExportCandidate
 from workbench.export.selection import ExportFilters, in_scope
-from workbench.export.table_schema import to_arrow
+from workbench.export.table_schema import STR, TABLE_TYPES, to_arrow, typed_column
 from workbench.privacy import deidentify_table
 
 TABLES = ("dialogues", "generations", "ratings", "annotators")
@@ -50,8 +60,11 @@ def _frame(columns: dict[str, list]) -> pd.DataFrame:
     return pd.DataFrame({k: _column(v) if k in _TEXT_COLUMNS and v else v for k, v in columns.items()})
 
 
-def tables_from_candidates(candidates: list[ExportCandidate], filters: ExportFilters | None = None) -> dict[str, pd.DataFrame]:
-    """The four flat tables for the candidates in scope, one list comprehension per column."""
+def table_columns(candidates: list[ExportCandidate], filters: ExportFilters | None = None
+                  ) -> dict[str, dict[str, list]]:
+    """The columns (Python values) of the dialogues, generations and ratings tables for the candidates in
+    scope; the annotators table is computed from the ratings. Attributes are pulled a table at a time
+    (``attrgetter`` over every object, then transposed): one C loop per table, not one per column."""
     f = filters or ExportFilters()
     allowed = set(f.annotators) if f.annotators is not None else None
     no_scope = f.datasets is None and f.date_from is None and f.date_to is None
@@ -61,19 +74,14 @@ def tables_from_candidates(candidates: list[ExportCandidate], filters: ExportFil
         prev = longest.get(c.dialogue_id)
         if prev is None or len(c.history) > len(prev[1]):
             longest[c.dialogue_id] = (c.dataset, c.history)
+    gen_fields = ("generation_id", "dialogue_id", "dataset", "turn_index", "column", "model", "output",
+                  "turn_type_auto", "agreement")
+    pulled = _transposed(cs, gen_fields)
     gen: dict[str, list[Any]] = {
-        "generation_id": [c.generation_id for c in cs],
-        "dialogue_id": [c.dialogue_id for c in cs],
-        "dataset": [c.dataset for c in cs],
-        "turn_index": [c.turn_index for c in cs],
-        "column": [c.column for c in cs],
-        "model": [c.model for c in cs],
-        "output": [c.output for c in cs],
-        "turn_type_auto": [c.turn_type_auto for c in cs],
-        "agreement": [c.agreement for c in cs],
-        "preferred_by": [";".join(c.preferred_by) for c in cs],
-        "dispreferred_by": [";".join(c.dispreferred_by) for c in cs],
-        "created_at": [c.created_at for c in cs],
+        **dict(zip(gen_fields, pulled, strict=True)),
+        "preferred_by": list(map(";".join, map(attrgetter("preferred_by"), cs))),
+        "dispreferred_by": list(map(";".join, map(attrgetter("dispreferred_by"), cs))),
+        "created_at": list(map(attrgetter("created_at"), cs)),
     }
     if allowed is None:  # every rating: no (id, rating) pairs to build and take apart again
         rs = [r for c in cs for r in c.ratings]
@@ -84,29 +92,47 @@ def tables_from_candidates(candidates: list[ExportCandidate], filters: ExportFil
         rated_ids = [g for g, _ in rated]
     # rubric axes beyond the two (the ratings that have any are picked out first: most have none)
     further_axes = list(dict.fromkeys(axis for r in [r for r in rs if r.extra_scores] for axis, _ in r.extra_scores))
+    rating_fields = ("annotator", "questioning", "suggestion", "turn_type", "safety_flag", "comment",
+                     "corrected_reply", "created_at")
+    by_field = dict(zip(rating_fields, _transposed(rs, rating_fields), strict=True))
     rat: dict[str, list[Any]] = {
         "generation_id": rated_ids,
-        "annotator": [r.annotator for r in rs],
-        "questioning": [r.questioning for r in rs],
-        "suggestion": [r.suggestion for r in rs],
+        "annotator": by_field["annotator"],
+        "questioning": by_field["questioning"],
+        "suggestion": by_field["suggestion"],
         **{axis: [dict(r.extra_scores).get(axis) for r in rs] for axis in further_axes},
-        "turn_type": [r.turn_type for r in rs],
-        "safety_flag": [r.safety_flag for r in rs],
-        "comment": [r.comment for r in rs],
-        "corrected_reply": [r.corrected_reply for r in rs],
-        "created_at": [r.created_at for r in rs],
+        **{k: by_field[k] for k in rating_fields[3:]},
     }
     turns = [(did, ds, i, t) for did, (ds, h) in longest.items() for i, t in enumerate(h)]
     dia: dict[str, list[Any]] = {"dialogue_id": [x[0] for x in turns], "dataset": [x[1] for x in turns], "turn_index": [x[2] for x in turns],
            "role": [x[3].role for x in turns], "text": [x[3].text for x in turns]}
-    ratings = _frame(rat)
-    annotators = (
-        ratings.groupby("annotator", sort=True)
-        .agg(n_ratings=("generation_id", "size"), first_rating=("created_at", "min"), last_rating=("created_at", "max"))
-        .reset_index()
-        if len(ratings) else pd.DataFrame({"annotator": [], "n_ratings": [], "first_rating": [], "last_rating": []})
-    )
-    return {"dialogues": _frame(dia), "generations": _frame(gen), "ratings": ratings, "annotators": annotators}
+    return {"dialogues": dia, "generations": gen, "ratings": rat}
+
+
+def _transposed(objects: Sequence[object], names: Sequence[str]) -> list[list]:
+    """One list per attribute in ``names``, in the objects' order."""
+    if not objects:
+        return [[] for _ in names]
+    return [list(col) for col in zip(*map(attrgetter(*names), objects), strict=True)]
+
+
+def annotators_frame(ratings: pd.DataFrame) -> pd.DataFrame:
+    """Per annotator: number of ratings, first and last rating time, sorted by name."""
+    if not len(ratings):
+        return pd.DataFrame({"annotator": [], "n_ratings": [], "first_rating": [], "last_rating": []})
+    return (ratings.groupby("annotator", sort=True)
+            .agg(n_ratings=("generation_id", "size"), first_rating=("created_at", "min"),
+                 last_rating=("created_at", "max"))
+            .reset_index())
+
+
+def tables_from_candidates(candidates: list[ExportCandidate], filters: ExportFilters | None = None) -> dict[str, pd.DataFrame]:
+    """The four flat tables for the candidates in scope, as pandas frames (the reference the Arrow
+    tables of :mod:`workbench.export.table_columns` are checked against, and their fallback)."""
+    cols = table_columns(candidates, filters)
+    ratings = _frame(cols["ratings"])
+    return {"dialogues": _frame(cols["dialogues"]), "generations": _frame(cols["generations"]), "ratings": ratings,
+            "annotators": annotators_frame(ratings)}
 
 
 def _joined(v: object) -> object:
@@ -152,35 +178,123 @@ def _to_csv(df: pd.DataFrame, path: Path) -> None:
     pacsv.write_csv(table, path)
 
 
-def _tables(ctx: ExportContext) -> dict[str, pd.DataFrame]:
+@dataclass
+class ArrowTable:
+    """A flat table built from candidates as Arrow arrays (:mod:`workbench.export.arrow_columns`), the
+    arrays ``pa.Table.from_pandas`` would give for its pandas frame; ``values`` keeps the Python values
+    a column is made from, for the rare Parquet column whose declared type needs pandas' conversion."""
+
+    name: str
+    arrays: dict[str, pa.Array]
+    values: dict[str, list] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(next(iter(self.arrays.values())))
+
+    def csv_table(self) -> pa.Table:
+        """The table as the CSV shows it: text cells protected against formulas."""
+        return pa.Table.from_arrays([protected(a) for a in self.arrays.values()], names=list(self.arrays))
+
+    def parquet_table(self) -> pa.Table:
+        """The table with the declared types of :mod:`workbench.export.table_schema`, as ``to_arrow``
+        gives them for the pandas frame."""
+        types = TABLE_TYPES.get(self.name, {})
+        arrays = [self._declared(col, arr, types.get(col)) for col, arr in self.arrays.items()]
+        fields = [pa.field(col, a.type, nullable=True) for col, a in zip(self.arrays, arrays, strict=True)]
+        return pa.Table.from_arrays(arrays, schema=pa.schema(fields))
+
+    def _declared(self, col: str, arr: pa.Array, typ: pa.DataType | None) -> pa.Array:
+        if pa.types.is_null(arr.type):
+            return pa.nulls(len(arr), typ or STR)
+        if typ is None:
+            return arr.cast(STR) if pa.types.is_large_string(arr.type) else arr
+        if arr.type == typ or (typ == STR and pa.types.is_string(arr.type)):
+            return arr
+        if pa.types.is_string(arr.type):
+            # e.g. text ids in an integer column: pandas hands pyarrow its Arrow text column, which casts
+            # it ("12" -> 12) or, when a value does not parse, keeps it as text
+            try:
+                if arr[0].is_valid:
+                    arr.slice(0, 1).cast(typ)  # ids like "g12": the whole cast fails if the first does, sooner
+                return arr.cast(typ)
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
+                return arr
+        # anything else (whole numbers declared as floats...): pandas' own conversion decides
+        values = self.values[col] if col in self.values else arr.to_pylist()
+        return typed_column(pd.Series(_column(values) if col in _TEXT_COLUMNS else values), typ)
+
+
+def arrow_tables(candidates: list[ExportCandidate], filters: ExportFilters | None = None
+                 ) -> dict[str, ArrowTable | pd.DataFrame]:
+    """The four flat tables as :class:`ArrowTable`; a table with a column :func:`inferred` is unsure
+    of (mixed or unusual values) or without rows is a pandas frame, exactly as before."""
+    cols = table_columns(candidates, filters)
+    out: dict[str, ArrowTable | pd.DataFrame] = {}
+    for name, columns in cols.items():
+        arrays = dict(zip(columns, map(inferred, columns.values()), strict=True))
+        if any(a is None for a in arrays.values()) or not len(next(iter(arrays.values()))):
+            out[name] = _frame(columns)
+        else:
+            out[name] = ArrowTable(name, arrays, columns)
+    ratings = out["ratings"]
+    summary = (annotator_summary(ratings.arrays["annotator"], ratings.arrays["created_at"])
+               if isinstance(ratings, ArrowTable) else None)
+    if summary is None:
+        out["annotators"] = annotators_frame(ratings if isinstance(ratings, pd.DataFrame) else _frame(cols["ratings"]))
+    else:
+        out["annotators"] = ArrowTable("annotators", dict(zip(summary.column_names, summary.columns, strict=True)))
+    return out
+
+
+def _tables(ctx: ExportContext) -> dict[str, pd.DataFrame | ArrowTable]:
     if ctx.tables is not None:
         if not ctx.deid.enabled:
             return ctx.tables
         return {name: deidentify_table(name, df, ctx.deid) for name, df in ctx.tables.items()}
     # Candidates in the context are already de-identified; CSV and Parquet share one build.
     if "tables" not in ctx.memo:
-        ctx.memo["tables"] = tables_from_candidates(ctx.candidates, ctx.filters)
+        ctx.memo["tables"] = arrow_tables(ctx.candidates, ctx.filters)
     return ctx.memo["tables"]
 
 
 def _write(ctx: ExportContext, out_dir: Path, ext: str) -> FormatResult:
     res = FormatResult([], 0)
-    for name, df in _tables(ctx).items():
-        path = out_dir / f"{name}.{ext}"
-        if ext == "csv":
-            _to_csv(df, path)
-        else:
-            pq.write_table(to_arrow(name, df), path)
-        res.files.append(path)
-        res.configs.append({"config_name": name, "path": path.name, "rows": len(df)})
-        res.notes.append(f"{name}: {len(df)} rows")
-        if name == "generations" and "model" in df.columns:
-            res.by_model.update(df["model"].fillna("-").astype(str).value_counts().to_dict())
-            col = "turn_type_auto" if "turn_type_auto" in df.columns else None
-            if col:
-                res.by_turn_type.update(df[col].fillna("-").astype(str).value_counts().to_dict())
-        res.rows += len(df)
+    # Arrow encodes and writes a file without holding the GIL: two tables' files are written at a time
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        writes = [_write_table(out_dir, ext, name, table, res, pool) for name, table in _tables(ctx).items()]
+        for w in writes:
+            if w is not None:
+                w.result()  # a failed write raises here
     return res
+
+
+def _write_table(out_dir: Path, ext: str, name: str, table: pd.DataFrame | ArrowTable,
+                 res: FormatResult, pool: ThreadPoolExecutor) -> Future | None:
+    """Write one table (an Arrow table in ``pool``) and count it into ``res``."""
+    path = out_dir / f"{name}.{ext}"
+    written = None
+    if isinstance(table, ArrowTable):
+        if ext == "csv":
+            written = pool.submit(pacsv.write_csv, table.csv_table(), path)
+        else:
+            written = pool.submit(pq.write_table, table.parquet_table(), path)
+        counted = _frame({k: table.values[k] for k in ("model", "turn_type_auto") if k in table.values})
+    else:
+        if ext == "csv":
+            _to_csv(table, path)
+        else:
+            pq.write_table(to_arrow(name, table), path)
+        counted = table
+    res.files.append(path)
+    res.configs.append({"config_name": name, "path": path.name, "rows": len(table)})
+    res.notes.append(f"{name}: {len(table)} rows")
+    if name == "generations" and "model" in counted.columns:
+        res.by_model.update(counted["model"].fillna("-").astype(str).value_counts().to_dict())
+        col = "turn_type_auto" if "turn_type_auto" in counted.columns else None
+        if col:
+            res.by_turn_type.update(counted[col].fillna("-").astype(str).value_counts().to_dict())
+    res.rows += len(table)
+    return written
 
 
 def write_csv(ctx: ExportContext, out_dir: Path) -> FormatResult:
