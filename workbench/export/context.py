@@ -18,17 +18,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from workbench.dialogue import Dialogue, Turn
-from workbench.export._json import dumpb
+from workbench.export._json import dumpb_kept
 from workbench.export.aggregated import reweight_groups, vote_weights
 from workbench.export.records import ExportCandidate, PreferenceOutcome, copy_with
 from workbench.export.selection import CandidateStats, ExportFilters, Selected, group_turns, select_turn
 from workbench.privacy import DeidReport, deidentify, deidentify_text, names_in
-from workbench.prompts import bianque_context, escape_training_text
+from workbench.prompts import DOCTOR, PATIENT, bianque_context, escape_training_text
 
 if TYPE_CHECKING:
     import pandas as pd
 
 ROLE_TO_CHAT = {"patient": "user", "doctor": "assistant"}
+_SPEAKER = {"patient": PATIENT, "doctor": DOCTOR}
+_ESCAPED_DOCTOR_CUE = escape_training_text("\n" + DOCTOR)
 # Writers' file buffer: the default 8 KiB made one system call per few lines; a large export writes
 # hundreds of MB (every DPO and KTO line repeats its prompt), where 1 MiB writes cost a quarter as much.
 WRITE_BUFFER = 1 << 20
@@ -179,7 +181,7 @@ class SelectedRows:
     """Column-wise view of :attr:`ExportContext.selected`: one list per field, row ``i`` in each."""
 
     metadata: list[dict]
-    metadata_json: list[bytes]  # ``dumpb(metadata[i])``
+    metadata_json: list[bytes]  # the JSON of ``metadata[i]``
     models: list[str | None]
     turn_types: list[str | None]
     sources: list[str | None]
@@ -187,7 +189,7 @@ class SelectedRows:
     @classmethod
     def build(cls, ctx: ExportContext) -> SelectedRows:
         metas = [s.metadata() for s in ctx.selected]
-        return cls(metas, [dumpb(m) for m in metas], [m["model"] for m in metas], [m["turn_type"] for m in metas],
+        return cls(metas, [dumpb_kept(m) for m in metas], [m["model"] for m in metas], [m["turn_type"] for m in metas],
                    [m["target_source"] for m in metas])
 
     def count_into(self, res: FormatResult) -> None:
@@ -209,8 +211,10 @@ class ExportContext:
     excluded: dict[str, int] = field(default_factory=dict)  # what was left out on purpose, counted (greetings)
     provenance: dict = field(default_factory=dict)  # for the dataset card: models, datasets, annotation process
     _bq_by_object: dict = field(default_factory=dict, repr=False)
+    _bq_by_turn: dict = field(default_factory=dict, repr=False)
     _msg_by_object: dict = field(default_factory=dict, repr=False)
     _msg_by_turn: dict = field(default_factory=dict, repr=False)
+    _kept: list = field(default_factory=list, repr=False)  # the objects whose ids key the caches above
 
     @classmethod
     def build(
@@ -289,31 +293,62 @@ class ExportContext:
         history only, and hashing a tuple of turns (Python does not cache it) cost more than rendering
         the few histories that are equal without being the same object.
         """
-        h = c.history
-        got = self._bq_by_object.get(id(h))
-        if got is not None and got[0] is h:
-            return got[1]
-        rounds, last = Dialogue(tuple(h)).pairs()
-        text = escape_training_text(bianque_context(rounds, last))
-        self._bq_by_object[id(h)] = (h, text)  # keeps h alive, so its id is never reused meanwhile
+        got = self._bq_by_object.get(id(c.history))
+        return got if got is not None else self._render_bianque(c.history)
+
+    def _render_bianque(self, h: Sequence[Turn]) -> str:
+        roles = [t.role for t in h]
+        patients, doctors = roles[0::2], roles[1::2]
+        if len(roles) % 2 and patients.count("patient") == len(patients) and doctors.count("doctor") == len(doctors):
+            # Patient and doctor alternate (every dataset and live history): the transcript is each turn as
+            # "病人：…" / "医生：…" joined by newlines, plus "\n医生：", and escaping maps character by
+            # character, so each turn's escaped line is made once (a dialogue's histories share turns).
+            lines = self._bq_by_turn
+            parts = []
+            for t in h:
+                known = lines.get(id(t))
+                if known is None:
+                    known = lines[id(t)] = escape_training_text(_SPEAKER[t.role] + t.text)
+                    self._kept.append(t)
+                parts.append(known)
+            text = "\\n".join(parts) + _ESCAPED_DOCTOR_CUE
+        else:  # consecutive patient turns are joined, a leading doctor turn gets an empty patient message
+            rounds, last = Dialogue(tuple(h)).pairs()
+            text = escape_training_text(bianque_context(rounds, last))
+        self._bq_by_object[id(h)] = text
+        self._kept.append(h)
         return text
 
     def prompt_json(self, c: ExportCandidate) -> bytes:
         """The history as a JSON array of chat messages (with the system prompt), rendered once per
         history object (see :meth:`bianque_input`)."""
-        h = c.history
-        got = self._msg_by_object.get(id(h))
-        if got is not None and got[0] is h:
-            return got[1]
+        got = self._msg_by_object.get(id(c.history))
+        return got if got is not None else self._render_prompt(c.history)
+
+    def prompts(self, candidates: Sequence[ExportCandidate]) -> list[bytes]:
+        """:meth:`prompt_json` of every candidate, in order: looked up in bulk (a writer needs the prompt
+        of every reply of the export, and a method call per reply cost more than the look-up)."""
+        histories = [c.history for c in candidates]
+        out = list(map(self._msg_by_object.get, map(id, histories)))
+        if None in out:
+            render = self._render_prompt
+            for i, got in enumerate(out):
+                if got is None:
+                    out[i] = render(histories[i])
+        return out
+
+    def _render_prompt(self, h: Sequence[Turn]) -> bytes:
         # Each turn's message is encoded once (the histories of one dialogue share their turns) and the
-        # array is joined from them: the bytes of encoding the list of messages at once.
+        # array is joined from them: the bytes of encoding the list of messages at once. Both caches are
+        # keyed by object id; ``_kept`` keeps the objects alive, so that an id is never reused meanwhile.
         by_turn = self._msg_by_turn
-        parts = [dumpb({"role": "system", "content": self.system_prompt})] if self.system_prompt else []
+        parts = [dumpb_kept({"role": "system", "content": self.system_prompt})] if self.system_prompt else []
         for t in h:
             known = by_turn.get(id(t))
-            if known is None or known[0] is not t:
-                known = by_turn[id(t)] = (t, dumpb({"role": ROLE_TO_CHAT[t.role], "content": t.text}))
-            parts.append(known[1])
-        data = b"[" + b",".join(parts) + b"]"
-        self._msg_by_object[id(h)] = (h, data)  # keeps h alive, so its id is never reused meanwhile
+            if known is None:
+                known = by_turn[id(t)] = dumpb_kept({"role": ROLE_TO_CHAT[t.role], "content": t.text})
+                self._kept.append(t)
+            parts.append(known)
+        data = self._msg_by_object[id(h)] = b"[" + b",".join(parts) + b"]"
+        self._kept.append(h)
         return data

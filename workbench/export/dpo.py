@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from workbench.export._json import dumpb
+from workbench.export._json import dumpb, dumpb_kept
 from workbench.export.aggregated import weighted
 from workbench.export.context import WRITE_BUFFER, ExportContext, FormatResult
 from workbench.export.records import ExportCandidate, GenId
@@ -190,26 +190,38 @@ def dpo_pairs(ctx: ExportContext) -> list[PreferencePair]:
     for key, group in ctx.groups.items():
         _turn_proposals(ctx, key, group, proposals)
     # (prompt, the two texts in sorted order) -> {(chosen text, rejected text): [first proposal, votes]};
-    # the sorted pair is the unordered pair {text, text} without building a frozenset per proposal
-    tally: dict[tuple[bytes, str, str], dict[tuple[str, str], list]] = {}
-    for prop, who in proposals:
-        a, b = texts = (prop[3], prop[5][0].output)
+    # the sorted pair is the unordered pair {text, text} without building a frozenset per proposal. A pair
+    # proposed once (most of them) stays its (proposal, votes) tuple and becomes a dict of directions only
+    # when proposed again: a dict and a list per proposal cost more than the tally's look-ups.
+    tally: dict[tuple[bytes, str, str], tuple | dict[tuple[str, str], list]] = {}
+    for entry in proposals:
+        prop = entry[0]
+        a = prop[3]
+        b = prop[5][0].output
         k = (prop[2], a, b) if a <= b else (prop[2], b, a)
         directions = tally.get(k)
         if directions is None:
-            tally[k] = {texts: [prop, who]}  # ``who`` is a fresh list per proposal
+            tally[k] = entry
             continue
+        if type(directions) is tuple:  # the second proposal of this pair: now count by direction
+            first = directions[0]
+            directions = tally[k] = {(first[3], first[5][0].output): [first, directions[1]]}
+        texts = (a, b)
         d = directions.get(texts)
         if d is None:
-            directions[texts] = [prop, who]
+            directions[texts] = [prop, entry[1]]  # ``who`` is a fresh list per proposal
         else:
-            d[1].extend(who)
+            d[1].extend(entry[1])
     weights = ctx.vote_weights
     out: list[PreferencePair] = []
     for directions in tally.values():
-        if len(directions) == 1 and weights is None:  # one direction, plain counts: at least one vote for it
+        if type(directions) is tuple:  # one proposal: with plain counts, at least one vote for it
+            win, against = directions, []
+            if weights is not None and weighted(win[1], weights) <= 0.0:
+                continue
+        elif len(directions) == 1 and weights is None:  # one direction, plain counts: at least one vote for it
             (win,) = directions.values()
-            against: list[str] = []
+            against = []
         else:
             # With a reliability-weighted aggregate, a careless annotator's vote weighs less (export/aggregated.py).
             ranked = sorted(directions.values(), key=lambda d: -weighted(d[1], weights))
@@ -266,11 +278,11 @@ def _write_pairs(f: BinaryIO, pairs: list[PreferencePair]) -> None:
             rejected_side = sides[id(rejected[0])] = _side(rejected)
         chosen_msg = replies.get(p.chosen_text)
         if chosen_msg is None:
-            chosen_msg = replies[p.chosen_text] = dumpb([{"role": "assistant", "content": p.chosen_text}])
+            chosen_msg = replies[p.chosen_text] = dumpb_kept([{"role": "assistant", "content": p.chosen_text}])
         rejected_text = rejected[0].output
         rejected_msg = replies.get(rejected_text)
         if rejected_msg is None:
-            rejected_msg = replies[rejected_text] = dumpb([{"role": "assistant", "content": rejected_text}])
+            rejected_msg = replies[rejected_text] = dumpb_kept([{"role": "assistant", "content": rejected_text}])
         meta = dumpb({"dialogue_id": p.dialogue_id, "turn_index": p.turn_index, "dataset": p.prompt_candidate.dataset,
                       "pair_source": p.source, "turn_type": p.turn_type, "annotators": list(p.votes_for),
                       "annotators_against": list(p.votes_against), "chosen": chosen_side, "rejected": rejected_side})

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from workbench.export._json import dumpb
+from workbench.export._json import dumpb, dumpb_kept
 from workbench.export.context import WRITE_BUFFER, ExportContext, FormatResult
 from workbench.export.records import ExportCandidate
 from workbench.export.selection import (
@@ -43,26 +43,24 @@ def _distinct_completions(ctx: ExportContext) -> dict[tuple[bytes, str], KtoRow]
     f_ = ctx.filters
     types = f_.turn_types
     corrections = f_.use_corrections
-    prompt_json = ctx.prompt_json
+    entries = [e for group in ctx.groups.values() for e in group]
     rows: dict[tuple[bytes, str], KtoRow] = {}
-    for group in ctx.groups.values():
-        for c, s in group:
-            prompt = prompt_json(c)
-            if s.overall is not None and (types is None or s.turn_type in types):  # type_ok
-                key = (prompt, c.output)
-                row = rows.get(key)
-                if row is None:
-                    rows[key] = KtoRow(c, c.output, [(c, s)], [], prompt)
-                else:
-                    row.rated.append((c, s))
-            if corrections and s.corrections:
-                for a, text, _ in s.corrections:
-                    if text_type_ok(text, f_):
-                        key = (prompt, text)
-                        row = rows.get(key)
-                        if row is None:
-                            row = rows[key] = KtoRow(c, text, [], [], prompt)
-                        row.corrected_by.append(a)
+    for (c, s), prompt in zip(entries, ctx.prompts([c for c, _ in entries]), strict=True):
+        if s.overall is not None and (types is None or s.turn_type in types):  # type_ok
+            key = (prompt, c.output)
+            row = rows.get(key)
+            if row is None:
+                rows[key] = KtoRow(c, c.output, [(c, s)], [], prompt)
+            else:
+                row.rated.append((c, s))
+        if corrections and s.corrections:
+            for a, text, _ in s.corrections:
+                if text_type_ok(text, f_):
+                    key = (prompt, text)
+                    row = rows.get(key)
+                    if row is None:
+                        row = rows[key] = KtoRow(c, text, [], [], prompt)
+                    row.corrected_by.append(a)
     return rows
 
 
@@ -132,7 +130,7 @@ def write(ctx: ExportContext, out_dir: Path) -> FormatResult:
     replies: dict[str, bytes] = {}  # a completion's assistant message, encoded once per text
     for row, _, _ in rows:
         if row.completion not in replies:
-            replies[row.completion] = dumpb([{"role": "assistant", "content": row.completion}])
+            replies[row.completion] = dumpb_kept([{"role": "assistant", "content": row.completion}])
     with path.open("wb", buffering=WRITE_BUFFER) as f:
         f.writelines(
             b"".join((b'{"prompt":', row.prompt, b',"completion":', replies[row.completion],

@@ -44,7 +44,7 @@ from datetime import date, datetime
 
 from workbench.dates import utc_naive
 from workbench.errors import InputError
-from workbench.export.records import DialogueId, ExportCandidate, copy_with
+from workbench.export.records import DialogueId, ExportCandidate, RatingInfo, copy_with
 from workbench.scope import Scope
 
 TARGET_SOURCES = ("corrected", "preferred", "score")
@@ -209,6 +209,9 @@ def _majority(labels: list[str], auto: str | None) -> str | None:
 
 def candidate_stats(c: ExportCandidate, annotators: frozenset[str] | None = None) -> CandidateStats:
     """Aggregate a candidate's ratings and votes, counting only ``annotators`` when given."""
+    rs = c.ratings
+    if annotators is None and len(rs) == 1 and not rs[0].extra_scores:
+        return _one_rating_stats(c, rs[0])
     # One plain loop: this runs once per generation and dominates large exports.
     who: list[str] = []
     qs: list[float] = []
@@ -262,6 +265,28 @@ def candidate_stats(c: ExportCandidate, annotators: frozenset[str] | None = None
     if extra is not None:
         stats.extra = tuple((axis, _mean(scores)) for axis, scores in extra.items())
     return stats
+
+
+def _one_rating_stats(c: ExportCandidate, r: RatingInfo) -> CandidateStats:
+    """:func:`candidate_stats` of a reply with one rating, every annotator counted (most replies of a
+    store): the same values without the lists of the general loop. ``0.0 + x`` is what ``sum([x])``
+    computes (a float sum starts from 0.0: -0.0 becomes 0.0), and ``/ 1`` what dividing by the count does."""
+    q, sg = r.questioning, r.suggestion
+    if q is not None:
+        q = (0.0 + q) / 1
+    if sg is not None:
+        sg = (0.0 + sg) / 1
+    if q is None or sg is None:
+        overall = q if sg is None else sg
+    else:
+        overall = (q + sg) / 2
+    auto = c.turn_type_auto
+    human = r.turn_type or None  # a single label is its own majority
+    fix = r.corrected_reply
+    return CandidateStats((r.annotator,), q, sg, 1, overall, human if human is not None else auto,
+                          "human" if human is not None else ("auto" if auto else None), bool(r.safety_flag),
+                          c.agreement, tuple(c.preferred_by), tuple(c.dispreferred_by),
+                          ((r.annotator, fix, r.created_at),) if fix and fix.strip() else ())
 
 
 def in_scope(c: ExportCandidate, f: ExportFilters) -> bool:

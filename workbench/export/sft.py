@@ -17,11 +17,11 @@ def write(ctx: ExportContext, out_dir: Path) -> FormatResult:
     res = FormatResult([path], 0)
     rows = ctx.selected_rows
     rows.count_into(res)
-    prompt_json = ctx.prompt_json
+    selected = ctx.selected
     with path.open("wb", buffering=WRITE_BUFFER) as f:
         # The cached prompt is a JSON array; splice the reply in rather than re-encoding the history.
-        for s, meta in zip(ctx.selected, rows.metadata_json, strict=True):
-            prompt = prompt_json(s.candidate)
+        for s, meta, prompt in zip(selected, rows.metadata_json, ctx.prompts([s.candidate for s in selected]),
+                                   strict=True):
             f.write(b"".join((b'{"messages":', prompt[:-1], b"," if len(prompt) > 2 else b"",
                               b'{"role":"assistant","content":', dumpb(s.target), b'}],"metadata":', meta, b"}\n")))
     return res
