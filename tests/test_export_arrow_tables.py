@@ -15,10 +15,9 @@ from datetime import UTC, datetime, timedelta
 import pyarrow.parquet as pq
 import pytest
 
-from workbench.dialogue import Turn
+from workbench.dialogue import Dialogue, Turn
 from workbench.errors import InputError
 from workbench.export import ExportCandidate, ExportContext, ExportFilters, RatingInfo
-from workbench.export.bianque import InputRenderer
 from workbench.export.table_schema import to_arrow
 from workbench.export.tables import (
     ArrowTable,
@@ -27,6 +26,7 @@ from workbench.export.tables import (
     write_csv,
     write_parquet,
 )
+from workbench.prompts import bianque_context, escape_training_text
 from workbench.scope import Scope
 
 PIECES = ("a", ",", '"', "\r", "\n", " ", "\t", "医", "'", "=", "\\", "“", "-", "+", "@", "😀", "12", ";")
@@ -136,23 +136,25 @@ def _history(rng: random.Random) -> list[Turn]:
             for r in roles]
 
 
-def test_the_joined_bianque_input_is_the_contexts_rendering():
+def test_the_bianque_input_is_the_dialogues_rendering_escaped():
+    """The context joins each turn's escaped line (once per turn): the same text as escaping the whole
+    transcript that Dialogue.pairs() and bianque_context render, or the same error."""
     rng = random.Random(9)
     ctx = ExportContext.build([], ExportFilters(), deidentify=False)
-    render = InputRenderer(ctx.bianque_input)
     shared = _history(rng)
-    seen_fallback = seen_joined = 0
+    seen_error = seen_text = 0
     for i in range(600):
         history = shared + _history(rng) if i % 3 == 0 else _history(rng)
         c = ExportCandidate(i, 1, None, len(history), history, "c", "m", "out")
         try:
-            want = ctx.bianque_input(c)
+            rounds, last = Dialogue(tuple(history)).pairs()
+            want = escape_training_text(bianque_context(rounds, last))
         except InputError:  # a history that does not end with the patient: the same error, not a text
             with pytest.raises(InputError):
-                render(c)
-            seen_fallback += 1
+                ctx.bianque_input(c)
+            seen_error += 1
             continue
-        assert render(c) == want, history
-        assert render(c) == want  # the second time from the cache
-        seen_joined += 1
-    assert seen_joined > 150 and seen_fallback > 50
+        assert ctx.bianque_input(c) == want, history
+        assert ctx.bianque_input(c) == want  # the second time from the cache
+        seen_text += 1
+    assert seen_text > 150 and seen_error > 50

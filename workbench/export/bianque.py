@@ -9,71 +9,16 @@ every text cell against formula injection (:mod:`workbench.csv_safety`); JSONL i
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from operator import itemgetter
 from pathlib import Path
 
 from workbench.export._json import dumpb
 from workbench.export.context import WRITE_BUFFER, ExportContext, FormatResult
 from workbench.export.csv_columns import csv_bytes
-from workbench.export.records import ExportCandidate
-from workbench.prompts import DOCTOR, PATIENT, escape_training_text
+from workbench.prompts import escape_training_text
 
 META_COLUMNS = ["dialogue_id", "turn_index", "generation_id", "dataset", "column", "model", "target_source",
                 "turn_type", "annotators", "questioning", "suggestion", "n_ratings", "agreement"]
-
-
-class InputRenderer:
-    """The escaped BianQue input of a candidate (:meth:`ExportContext.bianque_input`'s text), joined from
-    pieces: every distinct turn text is escaped once, and each history is its turns' escaped texts
-    between the 病人/医生 labels (escaping maps each character on its own, so the escaped whole is the
-    escaped parts joined). Rendering each history from scratch re-split and re-escaped the turns it
-    shares with the dialogue's earlier histories. A history this does not expect (one that does not end
-    with a patient turn, an unknown role) goes to ``fallback``, which renders it or says what is wrong.
-    """
-
-    # What goes before a turn, by (previous role, this role); a doctor turn with no patient turn before
-    # it pairs with an empty patient message, as Dialogue.pairs() does.
-    _BEFORE = {(None, "patient"): PATIENT, ("doctor", "patient"): f"\\n{PATIENT}", ("patient", "patient"): "\\n",
-               ("patient", "doctor"): f"\\n{DOCTOR}", (None, "doctor"): f"{PATIENT}\\n{DOCTOR}",
-               ("doctor", "doctor"): f"\\n{PATIENT}\\n{DOCTOR}"}
-    _END = f"\\n{DOCTOR}"
-
-    def __init__(self, fallback: Callable[[ExportCandidate], str]) -> None:
-        self._fallback = fallback
-        self._escaped: dict[str, str] = {}
-        self._by_history: dict[int, tuple[object, str]] = {}
-
-    def __call__(self, c: ExportCandidate) -> str:
-        h = c.history
-        got = self._by_history.get(id(h))
-        if got is not None and got[0] is h:
-            return got[1]
-        text = self._joined(h)
-        if text is None:
-            text = self._fallback(c)
-        self._by_history[id(h)] = (h, text)  # keeps h alive, so its id is never reused meanwhile
-        return text
-
-    def _joined(self, history) -> str | None:
-        escaped, before = self._escaped, self._BEFORE
-        parts = []
-        previous = None
-        for t in history:
-            text = t.text
-            prefix = before.get((previous, t.role))
-            if prefix is None or text.__class__ is not str:
-                return None
-            e = escaped.get(text)
-            if e is None:
-                e = escaped[text] = escape_training_text(text)
-            parts.append(prefix)
-            parts.append(e)
-            previous = t.role
-        if previous != "patient":
-            return None
-        parts.append(self._END)
-        return "".join(parts)
 
 
 def _texts(ctx: ExportContext) -> tuple[list[str], list[str]]:
@@ -81,7 +26,7 @@ def _texts(ctx: ExportContext) -> tuple[list[str], list[str]]:
     got = ctx.memo.get("bianque_texts")
     if got is None:
         selected = ctx.selected
-        render = InputRenderer(ctx.bianque_input)
+        render = ctx.bianque_input
         got = ctx.memo["bianque_texts"] = ([render(s.candidate) for s in selected],
                                            [escape_training_text(s.target) for s in selected])
     return got
