@@ -233,7 +233,7 @@ def test_a_kernel_with_wrong_results_is_not_used(monkeypatch, tmp_path: Path, ca
 def test_a_wrong_int8_activation_path_falls_back_to_the_int16_one(monkeypatch, tmp_path: Path, caplog,
                                                                   bits: int) -> None:
     # Only the new path is broken (its int4 offset, or its int8 sums, 1e-3 off): the int16 path stays in use.
-    old, new = {4: ("const float d = dot[i] - offset[r];", "const float d = dot[i] - offset[r] * 1.001f;"),
+    old, new = {4: ("const float d = dot[i] - a->offset;", "const float d = dot[i] - a->offset * 1.001f;"),
                 8: ("dot[r] = hsum_ps(acc[r]);\n        if (nb", "dot[r] = hsum_ps(acc[r]) * 1.001f;\n        if (nb")}[bits]
     kernel = _fresh(monkeypatch, tmp_path, _broken_build(tmp_path, old, new))
     with caplog.at_level(logging.WARNING, logger=native_gemv.__name__):

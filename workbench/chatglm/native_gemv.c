@@ -161,6 +161,22 @@ static float dot_int4(const int8_t *w, const int16_t *xq, const float *xs, int n
     return total;
 }
 
+/* Output rows [o0, o1) of the int16-activation product, from activations quantize_row has prepared. */
+static void gemv16_rows(const int16_t *xq, const float *xs, int rows, int n, const int8_t *w, const float *scale,
+                        const float *bias, float *y, int out, int bits, int o0, int o1) {
+    const int blocks = (n + BLOCK - 1) / BLOCK;
+    const size_t row_bytes = bits == 4 ? (size_t)n / 2 : (size_t)n;
+    for (int o = o0; o < o1; ++o) {
+        const int8_t *wo = w + (size_t)o * row_bytes;
+        for (int r = 0; r < rows; ++r) {
+            const int16_t *xr = xq + (size_t)r * n;
+            const float *sr = xs + (size_t)r * blocks;
+            const float d = bits == 4 ? dot_int4(wo, xr, sr, n) : dot_int8(wo, xr, sr, n);
+            y[(size_t)r * out + o] = d * scale[o] + (bias ? bias[o] : 0.f);
+        }
+    }
+}
+
 static int gemv(const float *x, int rows, int n, const int8_t *w, int out, const float *scale, const float *bias,
                 float *y, int threads, int bits) {
     if (rows <= 0 || n <= 0 || out <= 0 || (bits == 4 && n % 2)) return -2;
@@ -173,17 +189,8 @@ static int gemv(const float *x, int rows, int n, const int8_t *w, int out, const
         return -1;
     }
     for (int r = 0; r < rows; ++r) quantize_row(x + (size_t)r * n, n, xq + (size_t)r * n, xs + (size_t)r * blocks, bits == 4);
-    const size_t row_bytes = bits == 4 ? (size_t)n / 2 : (size_t)n;
 #pragma omp parallel for num_threads(threads) schedule(static)
-    for (int o = 0; o < out; ++o) {
-        const int8_t *wo = w + (size_t)o * row_bytes;
-        for (int r = 0; r < rows; ++r) {
-            const int16_t *xr = xq + (size_t)r * n;
-            const float *sr = xs + (size_t)r * blocks;
-            const float d = bits == 4 ? dot_int4(wo, xr, sr, n) : dot_int8(wo, xr, sr, n);
-            y[(size_t)r * out + o] = d * scale[o] + (bias ? bias[o] : 0.f);
-        }
-    }
+    for (int o = 0; o < out; ++o) gemv16_rows(xq, xs, rows, n, w, scale, bias, y, out, bits, o, o + 1);
     free(xq);
     free(xs);
     return 0;
@@ -369,65 +376,84 @@ static float q8_int4_offset(const int8_t *xq, const float *xd, int n) {
     return (float)total;
 }
 
-static int gemv_q8(const float *x, int rows, int n, const int8_t *w, int out, const float *scale, const float *bias,
-                   float *y, int threads, int bits) {
-    if (rows <= 0 || n <= 0 || out <= 0 || (bits == 4 && n % 2)) return -2;
-    const int blocks = (n + QB - 1) / QB;
-    const int groups = n / 64;
-    int8_t *xq = malloc((size_t)rows * (size_t)n + 32);
-    float *xd = malloc(sizeof(float) * (size_t)rows * (size_t)blocks);
-    float *xd8 = malloc(sizeof(float) * ((size_t)rows * (size_t)groups * 8 + 1));
-    float *offset = malloc(sizeof(float) * (size_t)rows);
-    if (!xq || !xd || !xd8 || !offset) {
-        free(xq);
-        free(xd);
-        free(xd8);
-        free(offset);
-        return -1;
+/* One activation row of the int8-activation path as the products read it (see quantize_row_q8). */
+typedef struct {
+    int8_t *xq;    /* [n (+ 32 of slack)] */
+    float *xd;     /* [ceil(n / QB)] block scales */
+    float *xd8;    /* [n / 64 * 8 (+ 1)] for int4: each group's two scales, four times each */
+    float offset;  /* for int4: 8 * sum of the activations over full groups (q8_int4_offset) */
+} q8_row;
+
+static size_t q8_row_floats(int n) { return (size_t)(n + QB - 1) / QB + (size_t)(n / 64) * 8 + 1; }
+
+/* Quantize x[0:n] into row, whose buffers hold n + 32 bytes and q8_row_floats(n) floats. */
+static void q8_prepare(const float *x, int n, int bits, int8_t *bytes, float *floats, q8_row *row) {
+    const int blocks = (n + QB - 1) / QB, groups = n / 64;
+    row->xq = bytes;
+    row->xd = floats;
+    row->xd8 = floats + blocks;
+    quantize_row_q8(x, n, row->xq, row->xd, bits == 4);
+    row->offset = 0.f;
+    if (bits == 4) {
+        for (int g = 0; g < groups; ++g)
+            for (int k = 0; k < 8; ++k) row->xd8[(size_t)g * 8 + k] = row->xd[2 * g + k / 4];
+        row->offset = q8_int4_offset(row->xq, row->xd, n);
     }
-    for (int r = 0; r < rows; ++r) {
-        int8_t *qr = xq + (size_t)r * n;
-        float *dr = xd + (size_t)r * blocks;
-        quantize_row_q8(x + (size_t)r * n, n, qr, dr, bits == 4);
-        offset[r] = 0.f;
-        if (bits == 4) {
-            for (int g = 0; g < groups; ++g)
-                for (int k = 0; k < 8; ++k) xd8[((size_t)r * groups + g) * 8 + k] = dr[2 * g + k / 4];
-            offset[r] = q8_int4_offset(qr, dr, n);
-        }
-    }
+}
+
+/* Output rows [o0, o1) of the int8-activation product for `rows` prepared activation rows (y: [rows, out]);
+ * o0 is a multiple of ROWS_PER_PASS. */
+static void gemv_q8_rows(const q8_row *xr, int rows, int n, const int8_t *w, const float *scale, const float *bias,
+                         float *y, int out, int bits, int o0, int o1) {
     const size_t row_bytes = bits == 4 ? (size_t)n / 2 : (size_t)n;
-    const int passes = (out + ROWS_PER_PASS - 1) / ROWS_PER_PASS;
-#pragma omp parallel for num_threads(threads) schedule(static)
-    for (int t = 0; t < passes; ++t) {
-        const int o0 = t * ROWS_PER_PASS;
-        const int count = min_int(ROWS_PER_PASS, out - o0);
-        const int8_t *wo = w + (size_t)o0 * row_bytes;
+    for (int p0 = o0; p0 < o1; p0 += ROWS_PER_PASS) {
+        const int count = min_int(ROWS_PER_PASS, o1 - p0);
+        const int8_t *wo = w + (size_t)p0 * row_bytes;
         for (int r = 0; r < rows; ++r) {
-            const int8_t *qr = xq + (size_t)r * n;
-            const float *dr = xd + (size_t)r * blocks;
-            const float *d8 = xd8 + (size_t)r * groups * 8;
+            const q8_row *a = xr + r;
             float dot[ROWS_PER_PASS];
             if (count == ROWS_PER_PASS) {
-                if (bits == 4) dots_q8_int4(wo, row_bytes, ROWS_PER_PASS, qr, d8, dr, n, dot);
-                else dots_q8_int8(wo, row_bytes, ROWS_PER_PASS, qr, dr, n, dot);
+                if (bits == 4) dots_q8_int4(wo, row_bytes, ROWS_PER_PASS, a->xq, a->xd8, a->xd, n, dot);
+                else dots_q8_int8(wo, row_bytes, ROWS_PER_PASS, a->xq, a->xd, n, dot);
             } else {
                 for (int i = 0; i < count; ++i) {
-                    if (bits == 4) dots_q8_int4(wo + i * row_bytes, row_bytes, 1, qr, d8, dr, n, dot + i);
-                    else dots_q8_int8(wo + i * row_bytes, row_bytes, 1, qr, dr, n, dot + i);
+                    if (bits == 4) dots_q8_int4(wo + i * row_bytes, row_bytes, 1, a->xq, a->xd8, a->xd, n, dot + i);
+                    else dots_q8_int8(wo + i * row_bytes, row_bytes, 1, a->xq, a->xd, n, dot + i);
                 }
             }
             for (int i = 0; i < count; ++i) {
-                const int o = o0 + i;
-                const float d = dot[i] - offset[r];
+                const int o = p0 + i;
+                const float d = dot[i] - a->offset;
                 y[(size_t)r * out + o] = d * scale[o] + (bias ? bias[o] : 0.f);
             }
         }
     }
-    free(xq);
-    free(xd);
-    free(xd8);
-    free(offset);
+}
+
+static int gemv_q8(const float *x, int rows, int n, const int8_t *w, int out, const float *scale, const float *bias,
+                   float *y, int threads, int bits) {
+    if (rows <= 0 || n <= 0 || out <= 0 || (bits == 4 && n % 2)) return -2;
+    const size_t nf = q8_row_floats(n);
+    int8_t *bytes = malloc((size_t)rows * ((size_t)n + 32));
+    float *floats = malloc(sizeof(float) * (size_t)rows * nf);
+    q8_row *xr = malloc(sizeof(q8_row) * (size_t)rows);
+    if (!bytes || !floats || !xr) {
+        free(bytes);
+        free(floats);
+        free(xr);
+        return -1;
+    }
+    for (int r = 0; r < rows; ++r)
+        q8_prepare(x + (size_t)r * n, n, bits, bytes + (size_t)r * ((size_t)n + 32), floats + (size_t)r * nf, xr + r);
+    const int passes = (out + ROWS_PER_PASS - 1) / ROWS_PER_PASS;
+#pragma omp parallel for num_threads(threads) schedule(static)
+    for (int t = 0; t < passes; ++t) {
+        const int o0 = t * ROWS_PER_PASS;
+        gemv_q8_rows(xr, rows, n, w, scale, bias, y, out, bits, o0, min_int(o0 + ROWS_PER_PASS, out));
+    }
+    free(bytes);
+    free(floats);
+    free(xr);
     return 0;
 }
 
