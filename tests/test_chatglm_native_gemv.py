@@ -92,6 +92,26 @@ def test_int8_activation_kernel_equals_the_reference(bits: int, shape: tuple[int
 
 
 @needs_native
+@pytest.mark.parametrize("activations", [16, pytest.param(8, marks=needs_q8)])
+@pytest.mark.parametrize("bits", [8, 4])
+def test_any_number_of_threads_gives_the_same_bits(bits: int, activations: int) -> None:
+    # Output rows go out in chunks to whichever thread claims them first; each row is computed the same
+    # way whoever runs it. 1037 rows of 2050 columns: many chunks, the last one partial.
+    stored, scale = _operands(bits, 1037, 2050, seed=21)
+    bias = torch.randn(1037, generator=torch.Generator().manual_seed(22))
+    q.NATIVE_GEMV.available()
+    lib = q.NATIVE_GEMV._lib
+    for rows in (1, 3):
+        x = _activations(rows, 2050, seed=23)
+        outs = [native_gemv.NativeGemv._run(lib, x, stored, scale, bias, bits, threads=t, activations=activations)
+                for t in (1, 2, 3, 1, 2)]
+        ref = _reference(x, stored, scale, bias, bits)
+        assert ((outs[0].double() - ref).abs() <= 1e-2 * ref.abs().max()).all()
+        for got in outs[1:]:
+            assert torch.equal(got, outs[0])
+
+
+@needs_native
 @pytest.mark.parametrize("bits", [8, 4])
 @pytest.mark.parametrize("shape", [(37, 300), (5, 1030), (259, 4098), (64, 2), (1, 70)])
 @pytest.mark.parametrize("rows", [1, 3, 15])
@@ -233,7 +253,7 @@ def test_a_kernel_with_wrong_results_is_not_used(monkeypatch, tmp_path: Path, ca
 def test_a_wrong_int8_activation_path_falls_back_to_the_int16_one(monkeypatch, tmp_path: Path, caplog,
                                                                   bits: int) -> None:
     # Only the new path is broken (its int4 offset, or its int8 sums, 1e-3 off): the int16 path stays in use.
-    old, new = {4: ("const float d = dot[i] - offset[r];", "const float d = dot[i] - offset[r] * 1.001f;"),
+    old, new = {4: ("const float d = dot[i] - a->offset;", "const float d = dot[i] - a->offset * 1.001f;"),
                 8: ("dot[r] = hsum_ps(acc[r]);\n        if (nb", "dot[r] = hsum_ps(acc[r]) * 1.001f;\n        if (nb")}[bits]
     kernel = _fresh(monkeypatch, tmp_path, _broken_build(tmp_path, old, new))
     with caplog.at_level(logging.WARNING, logger=native_gemv.__name__):

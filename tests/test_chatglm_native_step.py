@@ -121,6 +121,41 @@ def test_steps_write_the_cache_and_logits_of_the_forward(monkeypatch, bits: int)
             assert torch.allclose(v, rv, rtol=0, atol=2e-5 * rv.abs().max().item())
 
 
+# Wide enough that every product, the lm_head and attention are cut into several chunks, the last ones partial.
+WIDE = dict(CONFIG, vocab_size=700, hidden_size=256, num_attention_heads=4, inner_hidden_size=1000, num_layers=2)
+
+
+@needs_native
+@pytest.mark.parametrize("activations", [16, pytest.param(8, marks=needs_q8)])
+@pytest.mark.parametrize("bits", [8, 4])
+def test_steps_give_the_same_bits_on_any_number_of_threads(monkeypatch, bits: int, activations: int) -> None:
+    # Chunks are shared out among the calling thread and its helpers as they come: whoever runs a chunk,
+    # each output is computed the same way, so logits and cache are bit-equal for 1, 2 and 3 threads.
+    use_native_decode(monkeypatch, True, activations)
+    model = random_chatglm(ChatGLMConfig(**WIDE), seed=4)
+    model.quantize(bits)
+    ids = _prompt(30, 5)
+    threads = torch.get_num_threads()
+    results = []
+    try:
+        for count in (1, 2, 3):
+            torch.set_num_threads(count)
+            with torch.inference_mode():
+                cache = model(ids, use_cache=True).past_key_values
+                decoder = native_step.decoder_for(model, cache)
+                assert decoder is not None and decoder._activations == activations
+                logits = [decoder.step(token, 28, 2 + i) for i, token in enumerate((7, 300, 42, 650))]
+                results.append((torch.cat(logits), [(k.clone(), v.clone()) for k, v in cache]))
+    finally:
+        torch.set_num_threads(threads)
+    (logits1, cache1), *others = results
+    assert logits1.isfinite().all() and logits1.abs().max() > 0
+    for logits, cache in others:
+        assert torch.equal(logits, logits1)
+        for (k, v), (k1, v1) in zip(cache, cache1, strict=True):
+            assert torch.equal(k, k1) and torch.equal(v, v1)
+
+
 @needs_native
 def test_a_cache_that_grows_moves_the_steps_to_its_new_buffers(monkeypatch) -> None:
     use_native_decode(monkeypatch, True)

@@ -12,10 +12,17 @@
  * converted and scaled into fp32: 16 (int8) or 8 (int4) steps of 2 * 32767 * 127 cannot overflow.
  */
 #include <immintrin.h>
+#include <linux/futex.h>
 #include <math.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
 
 #define BLOCK 256 /* activation columns per int16 scale: a multiple of 32 */
 
@@ -79,6 +86,177 @@ static void quantize_row(const float *x, int n, int16_t *q, float *scales, int d
             q[dst] = tmp[c - c0];
         }
     }
+}
+
+/* ---- Work sharing without waiting for threads that have not started -------------------------------------
+ *
+ * The machine this runs on is often shared: with OpenMP, each of a step's ~20 parallel loops ends at a
+ * barrier that waits for every thread, and a helper thread that the scheduler has not run yet costs the
+ * whole step a time slice (2-thread steps measured 24-36 ms against 3.7 ms on one thread with the load
+ * average at 4 on 2 cores). Here a loop is cut into chunks that the calling thread and its helpers claim
+ * one at a time from one atomic word; the caller waits only for chunks a helper has claimed, so a helper
+ * that is not running simply does no chunk. Helpers spin briefly between loops (a step's loops follow each
+ * other within microseconds) and then sleep on a futex. Each calling thread has its own helpers, so
+ * columns that generate in several threads at once never share a loop. */
+
+#define POOL_MAX_HELPERS 63
+/* An idle helper looks for the next loop this long before sleeping: a step's loops follow each other within
+ * microseconds, while between steps (Python, the sampler) it would only take CPU time from other work. */
+#define POOL_SPIN_NS 50000
+/* A caller waiting for a helper's chunk yields its core every this many pauses (the helper may need it). */
+#define POOL_YIELD_SPINS 64
+/* The claim word: generation (24 bits) | chunk count (20 bits) | next chunk (20 bits). */
+#define CHUNK_BITS 20
+#define CHUNK_MASK ((1ull << CHUNK_BITS) - 1)
+#define POOL_MAX_CHUNKS ((int)CHUNK_MASK)
+
+typedef void (*chunk_fn)(const void *job, int chunk);
+
+typedef struct {
+    _Atomic uint64_t word;
+    _Atomic int done;      /* chunks finished in the current generation */
+    _Atomic uint32_t wake; /* futex: bumped when a loop is published while a helper sleeps */
+    _Atomic int sleepers;
+    _Atomic int quit;
+    chunk_fn fn; /* the current loop, written before its word is published */
+    const void *job;
+    int helpers;
+    pthread_t threads[POOL_MAX_HELPERS];
+} pool_t;
+
+static long futex(_Atomic uint32_t *addr, int op, uint32_t value) {
+    return syscall(SYS_futex, (uint32_t *)addr, op, value, NULL, NULL, 0);
+}
+
+static uint64_t now_ns(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
+}
+
+/* Claim and run one chunk of the published loop; 0 when none is left. A claim succeeds only while the
+ * word is unchanged, so the loop cannot end (nor fn / job change) before the claimed chunk is done. */
+static int pool_work_one(pool_t *p) {
+    uint64_t w = atomic_load(&p->word);
+    for (;;) {
+        const uint64_t next = w & CHUNK_MASK, total = (w >> CHUNK_BITS) & CHUNK_MASK;
+        if (next >= total) return 0;
+        if (atomic_compare_exchange_weak(&p->word, &w, w + 1)) {
+            p->fn(p->job, (int)next);
+            atomic_fetch_add(&p->done, 1);
+            return 1;
+        }
+    }
+}
+
+static void *pool_helper(void *arg) {
+    pool_t *p = arg;
+    while (!atomic_load(&p->quit)) {
+        if (pool_work_one(p)) continue;
+        const uint64_t t0 = now_ns();
+        int found = 0;
+        while (!found && !atomic_load(&p->quit)) {
+            for (int i = 0; i < 64 && !found; ++i) {
+                _mm_pause();
+                const uint64_t w = atomic_load_explicit(&p->word, memory_order_relaxed);
+                found = (w & CHUNK_MASK) < ((w >> CHUNK_BITS) & CHUNK_MASK);
+            }
+            if (!found && now_ns() - t0 > POOL_SPIN_NS) break;
+        }
+        if (found) continue;
+        /* Sleep until the next loop: announce it, then look once more (the publisher checks sleepers
+         * after its word is stored, so one of the two sees the other). */
+        const uint32_t seen = atomic_load(&p->wake);
+        atomic_fetch_add(&p->sleepers, 1);
+        const uint64_t w = atomic_load(&p->word);
+        if ((w & CHUNK_MASK) >= ((w >> CHUNK_BITS) & CHUNK_MASK) && !atomic_load(&p->quit))
+            futex(&p->wake, FUTEX_WAIT_PRIVATE, seen);
+        atomic_fetch_sub(&p->sleepers, 1);
+    }
+    return NULL;
+}
+
+static void pool_destroy(pool_t *p) {
+    if (!p) return;
+    atomic_store(&p->quit, 1);
+    atomic_fetch_add(&p->wake, 1);
+    futex(&p->wake, FUTEX_WAKE_PRIVATE, INT32_MAX);
+    for (int i = 0; i < p->helpers; ++i) pthread_join(p->threads[i], NULL);
+    free(p);
+}
+
+static pthread_key_t pool_key;
+static pthread_once_t pool_key_once = PTHREAD_ONCE_INIT;
+
+static void pool_key_destructor(void *p) { pool_destroy(p); }
+static void pool_make_key(void) { pthread_key_create(&pool_key, pool_key_destructor); }
+
+/* This thread's pool with `helpers` helper threads (made at first use, remade if the count changes);
+ * NULL when none is wanted or none can be started (the caller then runs every chunk itself). */
+static pool_t *pool_for_thread(int helpers) {
+    if (helpers <= 0) return NULL;
+    if (helpers > POOL_MAX_HELPERS) helpers = POOL_MAX_HELPERS;
+    pthread_once(&pool_key_once, pool_make_key);
+    pool_t *p = pthread_getspecific(pool_key);
+    if (p && p->helpers == helpers) return p;
+    pool_destroy(p);
+    pthread_setspecific(pool_key, NULL);
+    p = calloc(1, sizeof *p);
+    if (!p) return NULL;
+    for (int i = 0; i < helpers; ++i) {
+        if (pthread_create(&p->threads[i], NULL, pool_helper, p) != 0) break;
+        p->helpers = i + 1;
+    }
+    pthread_setspecific(pool_key, p);
+    return p;
+}
+
+/* fn(job, c) for every c in [0, chunks), on the calling thread and whichever helpers are running. */
+static void pool_run(pool_t *p, chunk_fn fn, const void *job, int chunks) {
+    if (chunks <= 0) return;
+    if (!p || p->helpers == 0 || chunks == 1 || chunks > POOL_MAX_CHUNKS) {
+        for (int c = 0; c < chunks; ++c) fn(job, c);
+        return;
+    }
+    p->fn = fn;
+    p->job = job;
+    atomic_store(&p->done, 0);
+    const uint64_t generation = ((atomic_load(&p->word) >> (2 * CHUNK_BITS)) + 1) & 0xFFFFFFull;
+    atomic_store(&p->word, (generation << (2 * CHUNK_BITS)) | ((uint64_t)chunks << CHUNK_BITS));
+    if (atomic_load(&p->sleepers) > 0) {
+        atomic_fetch_add(&p->wake, 1);
+        futex(&p->wake, FUTEX_WAKE_PRIVATE, INT32_MAX);
+    }
+    while (pool_work_one(p)) {
+    }
+    /* Only chunks a helper claimed and has not finished are left: wait for those (yielding now and then,
+     * in case that helper waits for this core). */
+    for (int spins = 0; atomic_load(&p->done) < chunks; ++spins) {
+        _mm_pause();
+        if (spins % POOL_YIELD_SPINS == POOL_YIELD_SPINS - 1) sched_yield();
+    }
+}
+
+/* Pointers per layer, in this order (bias pointers may be NULL). */
+enum {
+    P_LN1_W, P_LN1_B,
+    P_QKV_W, P_QKV_S, P_QKV_B,
+    P_DENSE_W, P_DENSE_S, P_DENSE_B,
+    P_LN2_W, P_LN2_B,
+    P_UP_W, P_UP_S, P_UP_B,
+    P_DOWN_W, P_DOWN_S, P_DOWN_B,
+    P_KEYS, P_VALUES, /* float [heads, capacity, head_dim] */
+    P_PER_LAYER
+};
+
+/* Bytes of weights per chunk of a product: small enough that a chunk a descheduled helper holds costs
+ * little, large enough that claiming one (an atomic on a shared line) is noise. */
+#define CHUNK_BYTES 32768
+
+static int chunk_rows(size_t row_bytes, int out) {
+    int rows = (int)(CHUNK_BYTES / (row_bytes ? row_bytes : 1));
+    rows = rows < 8 ? 8 : rows / 8 * 8;
+    return rows < out ? rows : out;
 }
 
 static inline int32_t hsum_epi32(__m256i v) {
@@ -161,6 +339,39 @@ static float dot_int4(const int8_t *w, const int16_t *xq, const float *xs, int n
     return total;
 }
 
+/* Output rows [o0, o1) of the int16-activation product, from activations quantize_row has prepared. */
+static void gemv16_rows(const int16_t *xq, const float *xs, int rows, int n, const int8_t *w, const float *scale,
+                        const float *bias, float *y, int out, int bits, int o0, int o1) {
+    const int blocks = (n + BLOCK - 1) / BLOCK;
+    const size_t row_bytes = bits == 4 ? (size_t)n / 2 : (size_t)n;
+    for (int o = o0; o < o1; ++o) {
+        const int8_t *wo = w + (size_t)o * row_bytes;
+        for (int r = 0; r < rows; ++r) {
+            const int16_t *xr = xq + (size_t)r * n;
+            const float *sr = xs + (size_t)r * blocks;
+            const float d = bits == 4 ? dot_int4(wo, xr, sr, n) : dot_int8(wo, xr, sr, n);
+            y[(size_t)r * out + o] = d * scale[o] + (bias ? bias[o] : 0.f);
+        }
+    }
+}
+
+typedef struct {
+    const int16_t *xq;
+    const float *xs;
+    int rows, n;
+    const int8_t *w;
+    const float *scale, *bias;
+    float *y;
+    int out, bits, rows_per_chunk;
+} gemv16_job;
+
+static void gemv16_chunk(const void *arg, int c) {
+    const gemv16_job *j = arg;
+    const int o0 = c * j->rows_per_chunk;
+    gemv16_rows(j->xq, j->xs, j->rows, j->n, j->w, j->scale, j->bias, j->y, j->out, j->bits, o0,
+                min_int(o0 + j->rows_per_chunk, j->out));
+}
+
 static int gemv(const float *x, int rows, int n, const int8_t *w, int out, const float *scale, const float *bias,
                 float *y, int threads, int bits) {
     if (rows <= 0 || n <= 0 || out <= 0 || (bits == 4 && n % 2)) return -2;
@@ -173,17 +384,9 @@ static int gemv(const float *x, int rows, int n, const int8_t *w, int out, const
         return -1;
     }
     for (int r = 0; r < rows; ++r) quantize_row(x + (size_t)r * n, n, xq + (size_t)r * n, xs + (size_t)r * blocks, bits == 4);
-    const size_t row_bytes = bits == 4 ? (size_t)n / 2 : (size_t)n;
-#pragma omp parallel for num_threads(threads) schedule(static)
-    for (int o = 0; o < out; ++o) {
-        const int8_t *wo = w + (size_t)o * row_bytes;
-        for (int r = 0; r < rows; ++r) {
-            const int16_t *xr = xq + (size_t)r * n;
-            const float *sr = xs + (size_t)r * blocks;
-            const float d = bits == 4 ? dot_int4(wo, xr, sr, n) : dot_int8(wo, xr, sr, n);
-            y[(size_t)r * out + o] = d * scale[o] + (bias ? bias[o] : 0.f);
-        }
-    }
+    const gemv16_job job = {xq, xs, rows, n, w, scale, bias, y, out, bits,
+                            chunk_rows(bits == 4 ? (size_t)n / 2 : (size_t)n, out)};
+    pool_run(pool_for_thread(threads - 1), gemv16_chunk, &job, (out + job.rows_per_chunk - 1) / job.rows_per_chunk);
     free(xq);
     free(xs);
     return 0;
@@ -369,65 +572,98 @@ static float q8_int4_offset(const int8_t *xq, const float *xd, int n) {
     return (float)total;
 }
 
-static int gemv_q8(const float *x, int rows, int n, const int8_t *w, int out, const float *scale, const float *bias,
-                   float *y, int threads, int bits) {
-    if (rows <= 0 || n <= 0 || out <= 0 || (bits == 4 && n % 2)) return -2;
-    const int blocks = (n + QB - 1) / QB;
-    const int groups = n / 64;
-    int8_t *xq = malloc((size_t)rows * (size_t)n + 32);
-    float *xd = malloc(sizeof(float) * (size_t)rows * (size_t)blocks);
-    float *xd8 = malloc(sizeof(float) * ((size_t)rows * (size_t)groups * 8 + 1));
-    float *offset = malloc(sizeof(float) * (size_t)rows);
-    if (!xq || !xd || !xd8 || !offset) {
-        free(xq);
-        free(xd);
-        free(xd8);
-        free(offset);
-        return -1;
+/* One activation row of the int8-activation path as the products read it (see quantize_row_q8). */
+typedef struct {
+    int8_t *xq;    /* [n (+ 32 of slack)] */
+    float *xd;     /* [ceil(n / QB)] block scales */
+    float *xd8;    /* [n / 64 * 8 (+ 1)] for int4: each group's two scales, four times each */
+    float offset;  /* for int4: 8 * sum of the activations over full groups (q8_int4_offset) */
+} q8_row;
+
+static size_t q8_row_floats(int n) { return (size_t)(n + QB - 1) / QB + (size_t)(n / 64) * 8 + 1; }
+
+/* Quantize x[0:n] into row, whose buffers hold n + 32 bytes and q8_row_floats(n) floats. */
+static void q8_prepare(const float *x, int n, int bits, int8_t *bytes, float *floats, q8_row *row) {
+    const int blocks = (n + QB - 1) / QB, groups = n / 64;
+    row->xq = bytes;
+    row->xd = floats;
+    row->xd8 = floats + blocks;
+    quantize_row_q8(x, n, row->xq, row->xd, bits == 4);
+    row->offset = 0.f;
+    if (bits == 4) {
+        for (int g = 0; g < groups; ++g)
+            for (int k = 0; k < 8; ++k) row->xd8[(size_t)g * 8 + k] = row->xd[2 * g + k / 4];
+        row->offset = q8_int4_offset(row->xq, row->xd, n);
     }
-    for (int r = 0; r < rows; ++r) {
-        int8_t *qr = xq + (size_t)r * n;
-        float *dr = xd + (size_t)r * blocks;
-        quantize_row_q8(x + (size_t)r * n, n, qr, dr, bits == 4);
-        offset[r] = 0.f;
-        if (bits == 4) {
-            for (int g = 0; g < groups; ++g)
-                for (int k = 0; k < 8; ++k) xd8[((size_t)r * groups + g) * 8 + k] = dr[2 * g + k / 4];
-            offset[r] = q8_int4_offset(qr, dr, n);
-        }
-    }
+}
+
+/* Output rows [o0, o1) of the int8-activation product for `rows` prepared activation rows (y: [rows, out]);
+ * o0 is a multiple of ROWS_PER_PASS. */
+static void gemv_q8_rows(const q8_row *xr, int rows, int n, const int8_t *w, const float *scale, const float *bias,
+                         float *y, int out, int bits, int o0, int o1) {
     const size_t row_bytes = bits == 4 ? (size_t)n / 2 : (size_t)n;
-    const int passes = (out + ROWS_PER_PASS - 1) / ROWS_PER_PASS;
-#pragma omp parallel for num_threads(threads) schedule(static)
-    for (int t = 0; t < passes; ++t) {
-        const int o0 = t * ROWS_PER_PASS;
-        const int count = min_int(ROWS_PER_PASS, out - o0);
-        const int8_t *wo = w + (size_t)o0 * row_bytes;
+    for (int p0 = o0; p0 < o1; p0 += ROWS_PER_PASS) {
+        const int count = min_int(ROWS_PER_PASS, o1 - p0);
+        const int8_t *wo = w + (size_t)p0 * row_bytes;
         for (int r = 0; r < rows; ++r) {
-            const int8_t *qr = xq + (size_t)r * n;
-            const float *dr = xd + (size_t)r * blocks;
-            const float *d8 = xd8 + (size_t)r * groups * 8;
+            const q8_row *a = xr + r;
             float dot[ROWS_PER_PASS];
             if (count == ROWS_PER_PASS) {
-                if (bits == 4) dots_q8_int4(wo, row_bytes, ROWS_PER_PASS, qr, d8, dr, n, dot);
-                else dots_q8_int8(wo, row_bytes, ROWS_PER_PASS, qr, dr, n, dot);
+                if (bits == 4) dots_q8_int4(wo, row_bytes, ROWS_PER_PASS, a->xq, a->xd8, a->xd, n, dot);
+                else dots_q8_int8(wo, row_bytes, ROWS_PER_PASS, a->xq, a->xd, n, dot);
             } else {
                 for (int i = 0; i < count; ++i) {
-                    if (bits == 4) dots_q8_int4(wo + i * row_bytes, row_bytes, 1, qr, d8, dr, n, dot + i);
-                    else dots_q8_int8(wo + i * row_bytes, row_bytes, 1, qr, dr, n, dot + i);
+                    if (bits == 4) dots_q8_int4(wo + i * row_bytes, row_bytes, 1, a->xq, a->xd8, a->xd, n, dot + i);
+                    else dots_q8_int8(wo + i * row_bytes, row_bytes, 1, a->xq, a->xd, n, dot + i);
                 }
             }
             for (int i = 0; i < count; ++i) {
-                const int o = o0 + i;
-                const float d = dot[i] - offset[r];
+                const int o = p0 + i;
+                const float d = dot[i] - a->offset;
                 y[(size_t)r * out + o] = d * scale[o] + (bias ? bias[o] : 0.f);
             }
         }
     }
-    free(xq);
-    free(xd);
-    free(xd8);
-    free(offset);
+}
+
+typedef struct {
+    const q8_row *xr;
+    int rows, n;
+    const int8_t *w;
+    const float *scale, *bias;
+    float *y;
+    int out, bits, rows_per_chunk;
+} gemv_q8_job;
+
+/* Output rows [c * rows_per_chunk, ...) (a multiple of 8, so of ROWS_PER_PASS). */
+static void gemv_q8_chunk(const void *arg, int c) {
+    const gemv_q8_job *j = arg;
+    const int o0 = c * j->rows_per_chunk;
+    gemv_q8_rows(j->xr, j->rows, j->n, j->w, j->scale, j->bias, j->y, j->out, j->bits, o0,
+                 min_int(o0 + j->rows_per_chunk, j->out));
+}
+
+static int gemv_q8(const float *x, int rows, int n, const int8_t *w, int out, const float *scale, const float *bias,
+                   float *y, int threads, int bits) {
+    if (rows <= 0 || n <= 0 || out <= 0 || (bits == 4 && n % 2)) return -2;
+    const size_t nf = q8_row_floats(n);
+    int8_t *bytes = malloc((size_t)rows * ((size_t)n + 32));
+    float *floats = malloc(sizeof(float) * (size_t)rows * nf);
+    q8_row *xr = malloc(sizeof(q8_row) * (size_t)rows);
+    if (!bytes || !floats || !xr) {
+        free(bytes);
+        free(floats);
+        free(xr);
+        return -1;
+    }
+    for (int r = 0; r < rows; ++r)
+        q8_prepare(x + (size_t)r * n, n, bits, bytes + (size_t)r * ((size_t)n + 32), floats + (size_t)r * nf, xr + r);
+    const gemv_q8_job job = {xr, rows, n, w, scale, bias, y, out, bits,
+                             chunk_rows(bits == 4 ? (size_t)n / 2 : (size_t)n, out)};
+    pool_run(pool_for_thread(threads - 1), gemv_q8_chunk, &job, (out + job.rows_per_chunk - 1) / job.rows_per_chunk);
+    free(bytes);
+    free(floats);
+    free(xr);
     return 0;
 }
 

@@ -4,7 +4,8 @@ compiled its CPU kernels: plain C through ctypes, built at first use with the sy
 torch's fused weight-only kernels are compute-bound on AVX2 CPUs without VNNI (about 22 G int8 and 13 G
 int4 weights/s on two cores, against a memory read rate of ~28 GB/s), so a decode step cannot reach the
 memory limit through them. This kernel reads the weights as checkpoints hold them (int8, or int4 two per
-byte) and runs on torch's thread count, OpenMP over output rows. It has two activation precisions:
+byte) and runs on torch's thread count, its output rows shared out by a work pool that never waits for a
+thread the scheduler has not run (see ``native_gemv.c``). It has two activation precisions:
 
 - ``activations=8`` (the decode path): each activation row is quantized to int8 with one scale per
   :data:`Q8_BLOCK` columns (as llama.cpp's Q8_0 blocks) and multiplied with ``vpmaddubsw``, 32

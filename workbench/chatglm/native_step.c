@@ -5,9 +5,10 @@
  * products per layer; in eager torch each costs microseconds of dispatch, so at the mid size the step took
  * ~7 ms while its weights need ~1 ms to read. Here the whole stack of layers runs in one call: LayerNorm,
  * the fused QKV product, 2D rotary, the KV-cache write, attention over the cache, the output product,
- * the scaled residuals, tanh-GELU and the MLP, then the final LayerNorm. The quantized products are the
- * exported entry points of native_gemv.c (included below, so its kernels are the same ones the per-Linear
- * path runs).
+ * the scaled residuals, tanh-GELU and the MLP, then the final LayerNorm. The quantized products run
+ * native_gemv.c's row loops (included below, so its kernels are the same ones the per-Linear path runs).
+ * The step's loops (the products' output rows, attention's heads, the lm_head's rows) are shared out
+ * by the work pool below rather than by OpenMP, whose barriers stall whole steps on a busy machine.
  *
  * Arithmetic follows modeling.py operation by operation where it is cheap to (rotary, residual scaling,
  * score scaling, GELU's roundings; built with -ffp-contract=off so no product is fused into an FMA that
@@ -15,23 +16,6 @@
  * from torch's by float rounding only, far below the int16 rounding of the quantized products' inputs.
  */
 #include "native_gemv.c"
-
-#include <omp.h>
-
-/* Multiply-adds of one layer's attention above which it runs on several threads. */
-#define ATTENTION_PARALLEL_MIN (1 << 19)
-
-/* Pointers per layer, in this order (bias pointers may be NULL). */
-enum {
-    P_LN1_W, P_LN1_B,
-    P_QKV_W, P_QKV_S, P_QKV_B,
-    P_DENSE_W, P_DENSE_S, P_DENSE_B,
-    P_LN2_W, P_LN2_B,
-    P_UP_W, P_UP_S, P_UP_B,
-    P_DOWN_W, P_DOWN_S, P_DOWN_B,
-    P_KEYS, P_VALUES, /* float [heads, capacity, head_dim] */
-    P_PER_LAYER
-};
 
 /* exp on 8 floats: Cephes' expf (range reduction by ln 2, degree-6 polynomial), about 1 ulp. NaN stays NaN
  * (min/max keep their second operand when either is NaN). */
@@ -159,21 +143,84 @@ static void attend_head(const float *q, const float *keys, const float *values, 
     }
 }
 
-/* y[o] = w[o] . x for a float32 weight [out, n] (the lm_head, tied to the word embeddings). */
-static void f32_gemv(const float *x, int n, const float *w, int out, float *y, int threads) {
-#pragma omp parallel for num_threads(threads) schedule(static)
-    for (int o = 0; o < out; ++o) y[o] = dot_f32(w + (size_t)o * n, x, n);
+/* One quantized product y = x @ W.T * scale + bias (one activation row, prepared by product_prepare). */
+typedef struct {
+    int bits, activations, n, out, rows_per_chunk, gelu;
+    const int8_t *w;
+    const float *scale, *bias;
+    float *y;
+    q8_row q8;            /* activations == 8 */
+    const int16_t *xq16;  /* activations == 16 */
+    const float *xs16;
+} product_job;
+
+/* Output rows [c * rows_per_chunk, ...): a multiple of 8 each, so GELU on a chunk rounds as on the whole. */
+static void product_chunk(const void *arg, int c) {
+    const product_job *j = arg;
+    const int o0 = c * j->rows_per_chunk, o1 = min_int(o0 + j->rows_per_chunk, j->out);
+    if (j->activations == 16) gemv16_rows(j->xq16, j->xs16, 1, j->n, j->w, j->scale, j->bias, j->y, j->out, j->bits, o0, o1);
+    else gemv_q8_rows(&j->q8, 1, j->n, j->w, j->scale, j->bias, j->y, j->out, j->bits, o0, o1);
+    if (j->gelu) gelu_tanh(j->y + o0, o1 - o0);
 }
 
-/* activations: 8 runs the int8-activation products, 16 the int16 ones (whichever this machine chose). */
-static int qlinear(const float *x, int n, const void *w, int out, const float *scale, const float *bias,
-                   float *y, int threads, int bits, int activations) {
-    const int8_t *q = (const int8_t *)w;
-    if (activations == 16)
-        return bits == 4 ? wb_gemv16_int4(x, 1, n, q, out, scale, bias, y, threads)
-                         : wb_gemv16_int8(x, 1, n, q, out, scale, bias, y, threads);
-    return bits == 4 ? wb_gemv_int4(x, 1, n, q, out, scale, bias, y, threads)
-                     : wb_gemv_int8(x, 1, n, q, out, scale, bias, y, threads);
+/* Scratch for the products' quantized activations, per call (columns decode in several threads at once). */
+typedef struct {
+    int8_t *bytes;   /* n + 32 */
+    float *floats;   /* q8_row_floats(n) */
+    int16_t *q16;    /* n */
+    float *s16;      /* ceil(n / BLOCK) */
+} activation_scratch;
+
+/* y = x @ W.T * scale + bias (then GELU when gelu), x quantized as this machine's products take it
+ * (activations: 8 or 16), output rows shared out by the pool. */
+static void qlinear(pool_t *pool, const activation_scratch *scratch, const float *x, int n, const void *w, int out,
+                    const float *scale, const float *bias, float *y, int bits, int activations, int gelu) {
+    product_job j = {.bits = bits, .activations = activations, .n = n, .out = out, .gelu = gelu,
+                     .w = (const int8_t *)w, .scale = scale, .bias = bias, .y = y};
+    if (activations == 16) {
+        quantize_row(x, n, scratch->q16, scratch->s16, bits == 4);
+        j.xq16 = scratch->q16;
+        j.xs16 = scratch->s16;
+    } else {
+        q8_prepare(x, n, bits, scratch->bytes, scratch->floats, &j.q8);
+    }
+    j.rows_per_chunk = chunk_rows(bits == 4 ? (size_t)n / 2 : (size_t)n, out);
+    pool_run(pool, product_chunk, &j, (out + j.rows_per_chunk - 1) / j.rows_per_chunk);
+}
+
+/* Attention of one layer, one head per chunk: rotary on q and k, the cache write, attention over [0, start]. */
+typedef struct {
+    float *qkv, *ctx, *keys, *values, *scores;
+    const float *cos0, *sin0, *cos1, *sin1;
+    int hd, start, length, capacity;
+    float divisor, coeff;
+} attention_job;
+
+static void attention_chunk(const void *arg, int head) {
+    const attention_job *j = arg;
+    const int hd = j->hd;
+    float *q = j->qkv + (size_t)head * 3 * hd, *k = q + hd, *v = k + hd;
+    rotary(q, hd, j->cos0, j->sin0, j->cos1, j->sin1);
+    rotary(k, hd, j->cos0, j->sin0, j->cos1, j->sin1);
+    float *krow = j->keys + ((size_t)head * j->capacity + j->start) * hd;
+    float *vrow = j->values + ((size_t)head * j->capacity + j->start) * hd;
+    memcpy(krow, k, sizeof(float) * (size_t)hd);
+    memcpy(vrow, v, sizeof(float) * (size_t)hd);
+    attend_head(q, j->keys + (size_t)head * j->capacity * hd, j->values + (size_t)head * j->capacity * hd, j->length,
+                hd, j->divisor, j->coeff, j->scores + (size_t)head * j->length, j->ctx + (size_t)head * hd);
+}
+
+/* y[o] = w[o] . x for a float32 weight [out, n] (the lm_head, tied to the word embeddings). */
+typedef struct {
+    const float *x, *w;
+    float *y;
+    int n, out, rows_per_chunk;
+} f32_job;
+
+static void f32_chunk(const void *arg, int c) {
+    const f32_job *j = arg;
+    const int o1 = min_int((c + 1) * j->rows_per_chunk, j->out);
+    for (int o = c * j->rows_per_chunk; o < o1; ++o) j->y[o] = dot_f32(j->w + (size_t)o * j->n, j->x, j->n);
 }
 
 /* h: float [hidden] scratch (the final LayerNorm's output on return); logits: float [vocab], out.
@@ -181,74 +228,75 @@ static int qlinear(const float *x, int n, const void *w, int out, const float *s
  * and the lm_head weight (float [vocab, hidden], usually the same tensor). cos0/sin0 and
  * cos1/sin1: the rotary tables' rows (hd / 2 floats each, sin signed as modeling.RotaryTables keeps it)
  * for the token's two positions. The token is written at cache row `start`; attention covers rows
- * [0, start]. Returns 0, -1 when out of memory, -2 for bad sizes, or a product's error code. */
+ * [0, start]. Returns 0, -1 when out of memory, -2 for bad sizes. */
 int wb_glm_decode_step(void *const *ptrs, int layers, int hidden, int heads, int inner, int vocab, int bits,
                        int activations,
                        int token, float *h, float *logits, const float *cos0, const float *sin0, const float *cos1, const float *sin1, int start,
                        int capacity, float eps, float alpha, int threads) {
     if (layers <= 0 || hidden <= 0 || heads <= 0 || hidden % heads || start < 0 || start >= capacity ||
-        token < 0 || token >= vocab)
+        token < 0 || token >= vocab || (bits != 8 && bits != 4) || (activations != 8 && activations != 16) ||
+        (bits == 4 && (hidden % 2 || inner % 2)))
         return -2;
     const int hd = hidden / heads;
     if (hd > 2048 || hd % 4) return -2;
     const int length = start + 1;
+    const int widest = hidden > inner ? hidden : inner;
     float *x = malloc(sizeof(float) * (size_t)(6 * hidden + inner));
     float *scores = malloc(sizeof(float) * (size_t)heads * (size_t)length);
-    if (!x || !scores) {
+    activation_scratch scratch = {
+        .bytes = malloc((size_t)widest + 32),
+        .floats = malloc(sizeof(float) * q8_row_floats(widest)),
+        .q16 = malloc(sizeof(int16_t) * (size_t)widest),
+        .s16 = malloc(sizeof(float) * (size_t)((widest + BLOCK - 1) / BLOCK)),
+    };
+    if (!x || !scores || !scratch.bytes || !scratch.floats || !scratch.q16 || !scratch.s16) {
         free(x);
         free(scores);
+        free(scratch.bytes);
+        free(scratch.floats);
+        free(scratch.q16);
+        free(scratch.s16);
         return -1;
     }
+    pool_t *pool = pool_for_thread(threads - 1);
     float *qkv = x + hidden, *ctx = qkv + 3 * hidden, *proj = ctx + hidden, *up = proj + hidden;
-    int rc = 0;
     void *const *fin = ptrs + (size_t)layers * P_PER_LAYER;
     memcpy(h, (const float *)fin[2] + (size_t)token * hidden, sizeof(float) * (size_t)hidden);
-    for (int l = 0; l < layers && rc == 0; ++l) {
+    for (int l = 0; l < layers; ++l) {
         void *const *p = ptrs + (size_t)l * P_PER_LAYER;
         const float coeff = (float)(l + 1);
         const float divisor = (float)(sqrt((double)hd) * (double)(l + 1));
-        float *keys = p[P_KEYS], *values = p[P_VALUES];
         layer_norm(h, p[P_LN1_W], p[P_LN1_B], x, hidden, eps);
-        rc = qlinear(x, hidden, p[P_QKV_W], 3 * hidden, p[P_QKV_S], p[P_QKV_B], qkv, threads, bits, activations);
-        if (rc) break;
-        /* Threads only for long contexts: a short attention costs less than waking a thread, which on a
-         * loaded machine can take a scheduler time slice. */
-        const int attention_threads = (size_t)heads * (size_t)length * (size_t)hd >= ATTENTION_PARALLEL_MIN ? threads : 1;
-#pragma omp parallel for num_threads(attention_threads) schedule(static)
-        for (int head = 0; head < heads; ++head) {
-            float *q = qkv + (size_t)head * 3 * hd, *k = q + hd, *v = k + hd;
-            rotary(q, hd, cos0, sin0, cos1, sin1);
-            rotary(k, hd, cos0, sin0, cos1, sin1);
-            float *krow = keys + ((size_t)head * capacity + start) * hd;
-            float *vrow = values + ((size_t)head * capacity + start) * hd;
-            memcpy(krow, k, sizeof(float) * (size_t)hd);
-            memcpy(vrow, v, sizeof(float) * (size_t)hd);
-            attend_head(q, keys + (size_t)head * capacity * hd, values + (size_t)head * capacity * hd, length, hd,
-                        divisor, coeff, scores + (size_t)head * length, ctx + (size_t)head * hd);
-        }
-        rc = qlinear(ctx, hidden, p[P_DENSE_W], hidden, p[P_DENSE_S], p[P_DENSE_B], proj, threads, bits, activations);
-        if (rc) break;
+        qlinear(pool, &scratch, x, hidden, p[P_QKV_W], 3 * hidden, p[P_QKV_S], p[P_QKV_B], qkv, bits, activations, 0);
+        const attention_job attention = {
+            .qkv = qkv, .ctx = ctx, .keys = p[P_KEYS], .values = p[P_VALUES], .scores = scores,
+            .cos0 = cos0, .sin0 = sin0, .cos1 = cos1, .sin1 = sin1,
+            .hd = hd, .start = start, .length = length, .capacity = capacity, .divisor = divisor, .coeff = coeff,
+        };
+        pool_run(pool, attention_chunk, &attention, heads);
+        qlinear(pool, &scratch, ctx, hidden, p[P_DENSE_W], hidden, p[P_DENSE_S], p[P_DENSE_B], proj, bits, activations, 0);
         for (int i = 0; i < hidden; ++i) {
             const float scaled = x[i] * alpha;
             h[i] = scaled + proj[i];
         }
         layer_norm(h, p[P_LN2_W], p[P_LN2_B], x, hidden, eps);
-        rc = qlinear(x, hidden, p[P_UP_W], inner, p[P_UP_S], p[P_UP_B], up, threads, bits, activations);
-        if (rc) break;
-        gelu_tanh(up, inner);
-        rc = qlinear(up, inner, p[P_DOWN_W], hidden, p[P_DOWN_S], p[P_DOWN_B], proj, threads, bits, activations);
-        if (rc) break;
+        qlinear(pool, &scratch, x, hidden, p[P_UP_W], inner, p[P_UP_S], p[P_UP_B], up, bits, activations, 1);
+        qlinear(pool, &scratch, up, inner, p[P_DOWN_W], hidden, p[P_DOWN_S], p[P_DOWN_B], proj, bits, activations, 0);
         for (int i = 0; i < hidden; ++i) {
             const float scaled = x[i] * alpha;
             h[i] = scaled + proj[i];
         }
     }
-    if (rc == 0) {
-        memcpy(x, h, sizeof(float) * (size_t)hidden);
-        layer_norm(x, fin[0], fin[1], h, hidden, eps);
-        f32_gemv(h, hidden, fin[3], vocab, logits, threads);
-    }
+    memcpy(x, h, sizeof(float) * (size_t)hidden);
+    layer_norm(x, fin[0], fin[1], h, hidden, eps);
+    const f32_job head = {.x = h, .w = fin[3], .y = logits, .n = hidden, .out = vocab,
+                          .rows_per_chunk = chunk_rows(sizeof(float) * (size_t)hidden, vocab)};
+    pool_run(pool, f32_chunk, &head, (vocab + head.rows_per_chunk - 1) / head.rows_per_chunk);
     free(x);
     free(scores);
-    return rc;
+    free(scratch.bytes);
+    free(scratch.floats);
+    free(scratch.q16);
+    free(scratch.s16);
+    return 0;
 }
