@@ -19,6 +19,7 @@ from torch import Tensor
 from workbench.chatglm import native_step
 from workbench.chatglm.modeling import ChatGLM, build_position_ids_and_mask
 from workbench.chatglm.process_response import process_response
+from workbench.chatglm.quantization import table_is_quantized
 from workbench.errors import InputError
 from workbench.sampling import LogitsProcessor, Sampler, Sampling
 
@@ -125,8 +126,10 @@ def _steps(
             step_mask = torch.zeros(bsz, 1, 1, total, dtype=torch.bool, device=device)
             step_mask[..., :plen] = attention_mask[:, :, -1:, :plen]
         unfinished = torch.ones(bsz, dtype=torch.bool, device=device)
-        # One sequence of a quantized fp32 model: whole steps in C (None where a condition fails).
-        fast = native_step.decoder_for(model, cache) if bsz == 1 and step_mask is None else None
+        # One sequence of a quantized fp32 model: whole steps in C (None where a condition fails). The C
+        # step reads the embedding table as floats: a quantized table runs the forward path instead.
+        fast = (native_step.decoder_for(model, cache)
+                if bsz == 1 and step_mask is None and not table_is_quantized(model) else None)
         if fast is not None:
             fast_pos = [int(p) for p in step_pos[0, :, 0].tolist()]
 
