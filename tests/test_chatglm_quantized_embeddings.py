@@ -226,3 +226,36 @@ def test_loading_never_materialises_the_table_in_float(tmp_path: Path, bits: int
     assert table_int8 < figures["size"] < 2 * table_int8  # the int8 table is the model's largest part
     growth = figures["peak"] - figures["before"]
     assert growth <= 1.10 * figures["size"] + 24 * 2**20, (bits, growth / 2**20, figures["size"] / 2**20)
+
+
+def test_an_int4_table_as_chatglm_6b_int4_qe_stores_it_loads(tmp_path: Path, demo_models) -> None:
+    """THUDM's qe checkpoint packs the table at the model's bit width (int4, two per byte): the loader
+    builds an int4 table from the stored shape, and it matches quantizing the float table to int4."""
+    from workbench.chatglm.loading import _write_safetensors, iter_checkpoint
+
+    quantize_checkpoint(demo_models.v2_path, 4, tmp_path / "qe8", quantize_embeddings=True)
+    (tmp_path / "qe4").mkdir()
+    float_table = dict(iter_checkpoint(demo_models.v2_path))[TABLE]
+    packed, scale = q.quantize_weight(float_table, 4)
+    tensors = {}
+    for key, t in iter_checkpoint(tmp_path / "qe8"):
+        if key in (TABLE, "lm_head.weight"):
+            t = packed
+        elif key in (TABLE + "_scale", "lm_head.weight_scale"):
+            t = scale
+        tensors[key] = t
+    _write_safetensors(tmp_path / "qe4" / "model.safetensors", tensors)
+    for item in (tmp_path / "qe8").iterdir():
+        if item.suffix != ".safetensors":
+            (tmp_path / "qe4" / item.name).write_bytes(item.read_bytes())
+    loaded = ChatGLMForConditionalGeneration.from_pretrained(tmp_path / "qe4")
+    table = loaded.transformer.word_embeddings
+    assert isinstance(table, q.QuantizedEmbedding) and table.bits == 4 and loaded.lm_head.bits == 4
+    assert loaded.lm_head.weight is table.weight
+    reference = ChatGLMForConditionalGeneration.from_pretrained(demo_models.v2_path).quantize(4)
+    q.quantize_table(reference, 4)
+    ids = _prompt(loaded.config)
+    assert torch.equal(loaded(ids).logits, reference(ids).logits)
+    new = 6
+    assert torch.equal(loaded.generate(ids, max_new_tokens=new, eos_token_id=-1),
+                       reference.generate(ids, max_new_tokens=new, eos_token_id=-1))
