@@ -787,8 +787,6 @@ def quantize_model(model: ChatGLM, bits: int, embeddings: bool = False) -> ChatG
     ``embeddings`` also quantizes the tied embedding / lm_head table (int8 per row)."""
     if bits not in _QMAX:
         raise UnsupportedModelError(f"quantization_bit={bits} is not supported (use 4 or 8)")
-    if embeddings:
-        quantize_table(model)
     for layer in model.transformer.layers:
         for name in QUANTIZED_LINEARS:
             parent_name, _, attr = name.rpartition(".")
@@ -802,14 +800,21 @@ def quantize_model(model: ChatGLM, bits: int, embeddings: bool = False) -> ChatG
                 continue
             setattr(parent, attr, QuantizedLinear.from_linear(current, bits))
     model.config.quantization_bit = bits
+    if embeddings:  # after the blocks: their float weights are gone before the table's are read
+        quantize_table(model)
     return model
 
 
 def quantize_rows(weight: Tensor, bits: int) -> tuple[Tensor, Tensor]:
     """:func:`quantize_weight` on bounded row blocks: the fp32 temporary stays small for a 130528-row table."""
     rows = max(1, _BLOCK_ELEMENTS // max(weight.shape[1], 1))
-    parts = [quantize_weight(weight[r0:r0 + rows], bits) for r0 in range(0, weight.shape[0], rows)]
-    return torch.cat([p[0] for p in parts]), torch.cat([p[1] for p in parts])
+    # Filled in place: a list of blocks joined at the end would hold the quantized table twice.
+    q = torch.empty(weight.shape[0], weight.shape[1] // 2 if bits == 4 else weight.shape[1], dtype=torch.int8,
+                    device=weight.device)
+    scale = torch.empty(weight.shape[0], dtype=weight.dtype, device=weight.device)
+    for r0 in range(0, weight.shape[0], rows):
+        q[r0:r0 + rows], scale[r0:r0 + rows] = quantize_weight(weight[r0:r0 + rows], bits)
+    return q, scale
 
 
 # The tied word-embedding / lm_head table, when quantized ("quantization_embeddings", as THUDM's
