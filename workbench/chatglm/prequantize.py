@@ -4,7 +4,8 @@ The source checkpoint is read tensor by tensor and each block Linear weight is q
 the full-precision model is never held; the output is safetensors shards in the original ChatGLM
 quantized layout (``weight`` int8, int4 packed two per byte, ``weight_scale`` per row) with
 ``quantization_bit`` in config.json. Loading it builds empty quantized layers and fills them directly:
-no full-precision layer is ever built and start-up does not quantize again.
+no full-precision layer is ever built and start-up does not quantize again. ``--quantize-embeddings``
+writes the tied embedding / lm_head table int8 per row too (``quantization_embeddings`` in config.json).
 """
 
 from __future__ import annotations
