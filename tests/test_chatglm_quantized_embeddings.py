@@ -96,6 +96,11 @@ def test_quantizing_while_loading_or_in_place_gives_the_same_model(tmp_path: Pat
     for name, t in pre.state_dict().items():
         assert torch.equal(at_load.state_dict()[name], t), name
         assert torch.equal(in_place.state_dict()[name], t), name
+    # A dtype conversion keeps the one table (and its one scale) shared by the lookup and the lm_head.
+    converted = ChatGLMForConditionalGeneration.from_pretrained(tmp_path / "qe").to(torch.bfloat16)
+    table = converted.transformer.word_embeddings
+    assert converted.dtype == torch.bfloat16 and table.weight_scale.dtype == torch.bfloat16
+    assert converted.lm_head.weight is table.weight and converted.lm_head.weight_scale is table.weight_scale
     # Saving a model with a quantized table writes a checkpoint that loads back the same.
     pre.save_pretrained(tmp_path / "saved")
     again = ChatGLMForConditionalGeneration.from_pretrained(tmp_path / "saved")

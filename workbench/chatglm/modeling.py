@@ -373,6 +373,14 @@ class ChatGLM(nn.Module):
         else:  # a quantized table (``quantization.QuantizedEmbedding``) ties its quantized lm_head itself
             embeddings.tie(self.lm_head)
 
+    def _apply(self, fn, recurse=True):
+        out = super()._apply(fn, recurse)
+        if not isinstance(self.transformer.word_embeddings, nn.Embedding):
+            # ``.to()`` converts each module's buffers on its own: tie the quantized table's again, or
+            # the lm_head would keep a second copy after a move to another device.
+            self.tie_weights()
+        return out
+
     @property
     def dtype(self) -> torch.dtype:
         # The LayerNorm, not the embedding: a quantized table is int8 while the model computes in this dtype.
