@@ -339,6 +339,8 @@ def _load_one(
     if key == _EMBEDDING_KEYS[0] and isinstance(embeddings, QuantizedEmbedding):
         if floating:  # a float checkpoint quantized while loading: one float table at a time, then freed
             embeddings.set_float_weight(source.read())
+            embeddings.weight = embeddings.weight.to(dev)
+            embeddings.weight_scale = embeddings.weight_scale.to(dev)
             embeddings.tie(model.lm_head)
             seen.update({key, _EMBEDDING_SCALE_KEYS[0]})
             return
