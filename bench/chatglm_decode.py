@@ -5,6 +5,7 @@
     python bench/chatglm_decode.py --full          # BianQue-2's real size (hidden 4096, 28 layers, bf16)
     python bench/chatglm_decode.py --full --checkpoint-dir /tmp/glm   # also save fp16 shards and time loading
     python bench/chatglm_decode.py --checkpoint-dir /tmp/glm --quantization-bit 4   # ... load a pre-quantized copy
+    python bench/chatglm_decode.py --quantization-bit 4 --quantize-embeddings   # ... the tied table int8 too
 
 Decode tokens/s leaves out the prompt pass: (new - 1) / (time of the last token - time of the first token).
 The matvec limit is the time of plain ``torch.mv`` over every weight one decode step reads (all Linear
@@ -20,6 +21,9 @@ quantized weights and their scales, biases, the lm_head), ``decode_kernel`` (wha
 256 MB tensor, same run) and ``bandwidth_limit_tokens_per_s``, their quotient; beside them
 ``kv_cache_read_bytes_per_token`` per prompt length (what a step reads from the KV cache half-way through
 the generated tokens, not counted in the limit) and ``decode_ratio_to_bandwidth_limit_with_kv``.
+``model_mb`` and ``rss_mb``: the model's tensors as held and this process's resident memory once the model is
+ready (quantized, or loaded from the checkpoint); with ``--checkpoint-dir`` the child's load figures are in
+``load``.
 """
 
 from __future__ import annotations
@@ -40,9 +44,10 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from workbench.chatglm import ChatGLMConfig, ChatGLMForConditionalGeneration, native_step  # noqa: E402
+from workbench.chatglm import ChatGLMConfig, ChatGLMForConditionalGeneration  # noqa: E402
 from workbench.chatglm.cpu_gemm import best_seconds, linear_gflops  # noqa: E402
-from workbench.chatglm.loading import current_rss_bytes, peak_rss_bytes  # noqa: E402
+from workbench.chatglm.generation import whole_step_decoder  # noqa: E402
+from workbench.chatglm.loading import current_rss_bytes, peak_rss_bytes, release_free_heap  # noqa: E402
 from workbench.chatglm.modeling import BlockLinear  # noqa: E402
 from workbench.chatglm.quantization import _KERNELS, QuantizedLinear  # noqa: E402
 
@@ -157,7 +162,7 @@ def run_generation(model: ChatGLMForConditionalGeneration, prompt_len: int, new_
 def decode_step_path(model: ChatGLMForConditionalGeneration) -> str:
     """What a one-sequence decode step runs: "native-step" (the whole step in C) or "forward"."""
     with torch.inference_mode():
-        return "native-step" if native_step.decoder_for(model, model.new_cache(1, 8)) is not None else "forward"
+        return "native-step" if whole_step_decoder(model, model.new_cache(1, 8)) is not None else "forward"
 
 
 def load_only(folder: str, dtype: str) -> None:
@@ -193,6 +198,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--new-tokens", type=int, default=64)
     parser.add_argument("--reps", type=int, default=3, help="timed repetitions per prompt (median reported)")
     parser.add_argument("--quantization-bit", type=int, choices=(4, 8), default=None)
+    parser.add_argument("--quantize-embeddings", action="store_true",
+                        help="with --quantization-bit: the tied embedding / lm_head table int8 too")
     parser.add_argument("--full", action="store_true", help="hidden 4096, 32 heads, 28 layers, inner 16384, "
                         "vocab 130528, bfloat16")
     parser.add_argument("--checkpoint-dir", default=None, help="save fp16 shards there and time loading them")
@@ -205,6 +212,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.load_only:
         load_only(args.load_only, args.dtype or "auto")
         return 0
+    if args.quantize_embeddings and not args.quantization_bit:
+        parser.error("--quantize-embeddings needs --quantization-bit")
     if args.full:
         args.hidden, args.heads, args.layers, args.inner, args.vocab = 4096, 32, 28, 16384, 130528
         args.dtype = args.dtype or "bfloat16"
@@ -241,10 +250,12 @@ def main(argv: list[str] | None = None) -> int:
             # What a laptop loads: the pre-quantized copy written by `python -m workbench quantize`.
             from workbench.chatglm.prequantize import quantize_checkpoint
 
-            quantized = folder.with_name(f"{folder.name}-int{args.quantization_bit}")
+            suffix = "-qe" if args.quantize_embeddings else ""
+            quantized = folder.with_name(f"{folder.name}-int{args.quantization_bit}{suffix}")
             if quantized.exists():
                 shutil.rmtree(quantized)
-            quantize_checkpoint(folder, args.quantization_bit, quantized)
+            quantize_checkpoint(folder, args.quantization_bit, quantized,
+                                quantize_embeddings=args.quantize_embeddings)
             folder = quantized
         proc = subprocess.run(
             [sys.executable, __file__, "--load-only", str(folder), "--dtype", args.dtype or "float32",
@@ -257,7 +268,13 @@ def main(argv: list[str] | None = None) -> int:
               f"peak growth while loading {load_info['load_peak_growth_mb']:.0f} MB")
         model = ChatGLMForConditionalGeneration.from_pretrained(folder, dtype=args.dtype or "float32")
     if args.quantization_bit and not model.config.quantization_bit:
-        model.quantize(args.quantization_bit)
+        model.quantize(args.quantization_bit, embeddings=args.quantize_embeddings)
+    # The tensors as held (an int4 weight in the kernel's layout; the tied table once).
+    held = {id(t): t for t in [*model.parameters(), *model.buffers()]}
+    model_mb = sum(t.numel() * t.element_size() for t in held.values()) / 2**20
+    release_free_heap()
+    rss_mb = current_rss_bytes().get("VmRSS", 0) / 2**20
+    print(f"model as held: {model_mb:.0f} MB; resident now: {rss_mb:.0f} MB")
 
     limit = None if args.quantization_bit else matvec_limit(model, reps=max(5, 3 * args.reps if not args.full else 3))
     if limit:
@@ -326,6 +343,8 @@ def main(argv: list[str] | None = None) -> int:
             "matvec_limit_tokens_per_s": limit,
             "per_token_ratio_1024_64": ratio_1024_64,
             "peak_rss_mb": peak,
+            "model_mb": model_mb,
+            "rss_mb": rss_mb,
             "prefill_s": prefill,
             "prefill_tokens_per_s": {k: int(k) / v for k, v in prefill.items()},
             "prefill_limit_tokens_per_s": limit_prefill,
@@ -347,7 +366,8 @@ def main(argv: list[str] | None = None) -> int:
             "config": {"hidden": args.hidden, "heads": args.heads, "layers": args.layers, "inner": args.inner,
                        "vocab": args.vocab, "dtype": str(dtype).removeprefix("torch."), "threads": args.threads,
                        "new_tokens": args.new_tokens, "reps": args.reps,
-                       "quantization_bit": args.quantization_bit},
+                       "quantization_bit": args.quantization_bit,
+                       "quantize_embeddings": args.quantize_embeddings},
             "load": load_info,
         }
         print(json.dumps(out))

@@ -241,10 +241,11 @@ def cmd_quantize(args: argparse.Namespace) -> int:
     from workbench.chatglm.prequantize import quantize_checkpoint
 
     progress = None if args.quiet else (lambda m: print(m, file=sys.stderr))
-    paths = quantize_checkpoint(args.model, args.bits, args.out, progress=progress)
+    paths = quantize_checkpoint(args.model, args.bits, args.out, quantize_embeddings=args.quantize_embeddings,
+                                progress=progress)
     size = sum(p.stat().st_size for p in paths)
-    print(json.dumps({"out": str(args.out), "bits": args.bits, "files": [p.name for p in paths],
-                      "weight_bytes": size}))
+    print(json.dumps({"out": str(args.out), "bits": args.bits, "quantize_embeddings": args.quantize_embeddings,
+                      "files": [p.name for p in paths], "weight_bytes": size}))
     return 0
 
 
@@ -334,6 +335,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--model", required=True, help="checkpoint folder (config.json, tokenizer, weights)")
     sp.add_argument("--bits", type=int, choices=(8, 4), required=True)
     sp.add_argument("--out", required=True, help="new folder for the quantized checkpoint")
+    sp.add_argument("--quantize-embeddings", action="store_true",
+                    help="also quantize the tied embedding / lm_head table (int8 per row: half the bf16 bytes)")
     sp.add_argument("--quiet", action="store_true", help="no per-tensor progress on stderr")
     sp.set_defaults(func=cmd_quantize)
 

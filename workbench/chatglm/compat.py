@@ -88,9 +88,11 @@ class ChatGLMForConditionalGeneration(ChatGLM):
         dtype: str | torch.dtype = "auto",
         device: str | torch.device = "cpu",
         quantization_bit: int | None = None,
+        quantize_embeddings: bool | None = None,
     ) -> Self:
         """Load an original checkpoint folder; see :func:`workbench.chatglm.loading.load_model`."""
-        model = load_model(folder, dtype=dtype, device=device, quantization_bit=quantization_bit, model_class=cls)
+        model = load_model(folder, dtype=dtype, device=device, quantization_bit=quantization_bit,
+                           quantize_embeddings=quantize_embeddings, model_class=cls)
         assert isinstance(model, cls)
         return model
 
@@ -98,9 +100,10 @@ class ChatGLMForConditionalGeneration(ChatGLM):
         """Write config.json and the weights under the original key names."""
         save_model(self, folder, safe_serialization=safe_serialization)
 
-    def quantize(self, bits: int) -> Self:
-        """Replace the blocks' Linear layers by weight-only int8/int4 ones, in place."""
-        quantize_model(self, bits)
+    def quantize(self, bits: int, embeddings: bool = False) -> Self:
+        """Replace the blocks' Linear layers by weight-only int8/int4 ones, in place (``embeddings``: the
+        tied embedding / lm_head table too, int8 per row)."""
+        quantize_model(self, bits, embeddings=embeddings)
         return self
 
 

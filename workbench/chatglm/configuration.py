@@ -47,6 +47,20 @@ class ChatGLMConfig:
         self.validate()
 
     @property
+    def quantization_embeddings(self) -> bool:
+        """Whether the tied embedding / lm_head table is quantized (THUDM's ``chatglm-6b-int4-qe`` key).
+
+        Kept in ``extra`` so that config.json of every other checkpoint stays exactly as it was."""
+        return bool(self.extra.get("quantization_embeddings", False))
+
+    @quantization_embeddings.setter
+    def quantization_embeddings(self, value: bool) -> None:
+        if value:
+            self.extra["quantization_embeddings"] = True
+        else:
+            self.extra.pop("quantization_embeddings", None)
+
+    @property
     def head_dim(self) -> int:
         return self.hidden_size // self.num_attention_heads
 
@@ -68,6 +82,11 @@ class ChatGLMConfig:
                 f"quantization_bit={self.quantization_bit} is not supported (use 0, 4 or 8)"
             )
         self.quantization_bit = bits
+        flag = self.extra.get("quantization_embeddings", False)
+        if not isinstance(flag, bool):
+            raise ConfigError(f"quantization_embeddings must be true or false, got {flag!r}")
+        if flag and not bits:
+            raise UnsupportedModelError("quantization_embeddings=true needs quantization_bit 4 or 8")
         for name in ("hidden_size", "num_layers", "num_attention_heads", "vocab_size"):
             value = getattr(self, name)
             if not isinstance(value, int) or value <= 0:

@@ -33,7 +33,13 @@ from torch import Tensor, nn
 
 from workbench.chatglm.configuration import ChatGLMConfig
 from workbench.chatglm.modeling import ChatGLM, rotary_inv_freq
-from workbench.chatglm.quantization import QuantizedLinear, empty_quantized_layers
+from workbench.chatglm.quantization import (
+    EMBEDDING_BITS,
+    QuantizedEmbedding,
+    QuantizedLinear,
+    empty_quantized_layers,
+    use_quantized_table,
+)
 from workbench.checkpoints import (
     BIN_FILE,
     BIN_INDEX,
@@ -51,6 +57,7 @@ _ST_DTYPES = {
 }
 _ST_NAMES = {v: k for k, v in _ST_DTYPES.items()}
 _EMBEDDING_KEYS = ("transformer.word_embeddings.weight", "lm_head.weight")
+_EMBEDDING_SCALE_KEYS = ("transformer.word_embeddings.weight_scale", "lm_head.weight_scale")
 
 
 # ---------------------------------------------------------------------------------------------- reading
@@ -250,12 +257,16 @@ def load_model(
     dtype: str | torch.dtype = "auto",
     device: str | torch.device = "cpu",
     quantization_bit: int | None = None,
+    quantize_embeddings: bool | None = None,
     model_class: type[ChatGLM] = ChatGLM,
 ) -> ChatGLM:
     """Load a checkpoint folder (config.json + weights) into a native model in eval mode.
 
     ``quantization_bit`` (4 or 8) quantizes the blocks' Linear layers while loading; None takes the
     config's ``quantization_bit``; 0 forces full precision (only possible for a float checkpoint).
+    ``quantize_embeddings`` (with quantization_bit) quantizes the tied embedding / lm_head table too (int8
+    per row); None takes the config's ``quantization_embeddings``. A checkpoint whose table is stored
+    quantized is read straight into it (no float copy of the table is ever made).
     """
     folder = Path(folder)
     config = ChatGLMConfig.from_pretrained(folder)
@@ -264,15 +275,29 @@ def load_model(
     bits = config.quantization_bit if quantization_bit is None else int(quantization_bit)
     if bits not in (0, 4, 8):
         raise UnsupportedModelError(f"quantization_bit={bits} is not supported (use 0, 4 or 8)")
+    stored_table = config.quantization_embeddings
+    table = stored_table if quantize_embeddings is None else bool(quantize_embeddings)
+    if stored_table and not table:
+        raise UnsupportedModelError(
+            f"{folder} stores its embedding table quantized (quantization_embeddings): it cannot be loaded "
+            "with a full-precision table"
+        )
+    if table and not bits:
+        raise UnsupportedModelError("quantize_embeddings needs quantization_bit 4 or 8")
     config.quantization_bit = bits
+    config.quantization_embeddings = table
 
     with torch.device("meta"):
         model = model_class(config)
     if bits:
         empty_quantized_layers(model, bits, target)
-    # Untie while loading: both embedding keys fill the one embedding weight; the last one read wins,
-    # as in the original.
+    if table:
+        use_quantized_table(model, EMBEDDING_BITS, target, "meta")
+    # Untie while loading: both embedding keys fill the one embedding weight (and, quantized, its scale);
+    # the last one read wins, as in the original.
     model.lm_head.weight = None  # type: ignore[assignment]
+    if table:
+        model.lm_head.weight_scale = None  # type: ignore[assignment]
 
     seen: set[str] = set()
     for key, source in iter_checkpoint_sources(folder):
@@ -303,8 +328,30 @@ def _load_one(
         raise UnsupportedModelError(f"checkpoint key {key!r}: P-tuning prefixes are not supported")
     if key in _EMBEDDING_KEYS:
         key = _EMBEDDING_KEYS[0]
-    module, attr = _param_owner(model, key)
+    elif key in _EMBEDDING_SCALE_KEYS:
+        key = _EMBEDDING_SCALE_KEYS[0]
+    embeddings = model.transformer.word_embeddings
     floating = source.dtype.is_floating_point
+    if key in _EMBEDDING_SCALE_KEYS and not isinstance(embeddings, QuantizedEmbedding):
+        raise UnsupportedModelError(
+            f"checkpoint key {key!r} holds a quantized embedding table; set quantization_embeddings in config.json"
+        )
+    if key == _EMBEDDING_KEYS[0] and isinstance(embeddings, QuantizedEmbedding):
+        if floating:  # a float checkpoint quantized while loading: one float table at a time, then freed
+            embeddings.set_float_weight(source.read())
+            embeddings.weight = embeddings.weight.to(dev)
+            embeddings.weight_scale = embeddings.weight_scale.to(dev)
+            embeddings.tie(model.lm_head)
+            seen.update({key, _EMBEDDING_SCALE_KEYS[0]})
+            return
+        if source.dtype != torch.int8:
+            raise ModelLoadError(f"checkpoint key {key!r}: a quantized table must be int8, got {source.dtype}")
+        _adopt_table_bits(model, source.shape, key)
+    elif key == _EMBEDDING_KEYS[0] and not floating:
+        raise UnsupportedModelError(
+            f"checkpoint key {key!r} holds a quantized embedding table; set quantization_embeddings in config.json"
+        )
+    module, attr = _param_owner(model, key)
     if isinstance(module, QuantizedLinear):
         if attr == "weight" and floating:
             module.set_float_weight(source.read().to(dev))
@@ -317,17 +364,23 @@ def _load_one(
             raise UnsupportedModelError(
                 f"checkpoint key {key!r} is quantized with another bit width than quantization_bit={bits}"
             )
-    elif key.endswith("weight_scale"):
+    elif key.endswith("weight_scale") and not isinstance(module, QuantizedEmbedding):
         raise UnsupportedModelError(
             f"checkpoint key {key!r} holds pre-quantized weights; set quantization_bit in config.json"
         )
     _check_shape(module, attr, source.shape, key)
+    if isinstance(module, QuantizedEmbedding):
+        # The lm_head shares the table: let go of it too, or the replaced table stays alive beside the new.
+        model.lm_head.weight = None  # type: ignore[assignment]
+        model.lm_head.weight_scale = None  # type: ignore[assignment]
     # The second embedding key replaces the first (the last one read wins, as in the original): free the
     # first before reading, so the two never coexist with a read buffer (2 GB at full size).
     _drop_loaded(module, attr)
     value = torch.empty(source.shape, dtype=target if floating else source.dtype)
     source.read_into(value)
     _set_tensor(module, attr, value.to(dev))
+    if isinstance(module, QuantizedEmbedding):
+        module.tie(model.lm_head)
     if isinstance(module, QuantizedLinear) and attr == "weight":
         # int4 on CPU: converted to the packed kernel layout here, one tensor at a time.
         module.set_quantized_weight(module.weight)
@@ -335,6 +388,27 @@ def _load_one(
         # between weights that stay: hand their pages back now, or loading peaks 15% above the model.
         release_free_heap()
     seen.add(key)
+
+
+def _adopt_table_bits(model: ChatGLM, shape: tuple[int, ...], key: str) -> None:
+    """Rebuild the empty quantized table for int4 when the stored one is packed two per byte (the original
+    chatglm-6b-int4-qe layout); our own checkpoints store it as int8."""
+    table = model.transformer.word_embeddings
+    assert isinstance(table, QuantizedEmbedding)
+    hidden = model.config.hidden_size
+    if len(shape) != 2 or shape[0] != model.config.vocab_size or shape[1] not in (hidden, hidden // 2):
+        raise ModelLoadError(
+            f"checkpoint key {key!r} has shape {tuple(shape)}, the config implies {(model.config.vocab_size, hidden)}"
+        )
+    bits = 8 if shape[1] == hidden else 4
+    if bits != table.bits:
+        dtype, device = table.weight_scale.dtype, table.weight_scale.device
+        scale = None if table.weight_scale.is_meta else table.weight_scale
+        use_quantized_table(model, bits, dtype, "meta")
+        model.lm_head.weight = None  # type: ignore[assignment]
+        model.lm_head.weight_scale = None  # type: ignore[assignment]
+        if scale is not None:  # the scale key was read first: keep it
+            model.transformer.word_embeddings.weight_scale = scale.to(device)
 
 
 def _current(module: nn.Module, attr: str) -> Tensor | None:

@@ -367,15 +367,28 @@ class ChatGLM(nn.Module):
     # ----------------------------------------------------------------- basics
     def tie_weights(self) -> None:
         """Share lm_head.weight with the word embeddings (the original always ties them)."""
-        self.lm_head.weight = self.transformer.word_embeddings.weight
+        embeddings = self.transformer.word_embeddings
+        if isinstance(embeddings, nn.Embedding):
+            self.lm_head.weight = embeddings.weight
+        else:  # a quantized table (``quantization.QuantizedEmbedding``) ties its quantized lm_head itself
+            embeddings.tie(self.lm_head)
+
+    def _apply(self, fn, recurse=True):
+        out = super()._apply(fn, recurse)
+        if not isinstance(self.transformer.word_embeddings, nn.Embedding):
+            # ``.to()`` converts each module's buffers on its own: tie the quantized table's again, or
+            # the lm_head would keep a second copy after a move to another device.
+            self.tie_weights()
+        return out
 
     @property
     def dtype(self) -> torch.dtype:
-        return self.transformer.word_embeddings.weight.dtype
+        # The LayerNorm, not the embedding: a quantized table is int8 while the model computes in this dtype.
+        return self.transformer.final_layernorm.weight.dtype
 
     @property
     def device(self) -> torch.device:
-        return self.transformer.word_embeddings.weight.device
+        return self.transformer.final_layernorm.weight.device
 
     def new_cache(self, batch_size: int, capacity: int) -> ChatGLMCache:
         """An empty KV cache for ``capacity`` positions (it grows if needed)."""

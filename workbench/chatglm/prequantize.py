@@ -4,7 +4,8 @@ The source checkpoint is read tensor by tensor and each block Linear weight is q
 the full-precision model is never held; the output is safetensors shards in the original ChatGLM
 quantized layout (``weight`` int8, int4 packed two per byte, ``weight_scale`` per row) with
 ``quantization_bit`` in config.json. Loading it builds empty quantized layers and fills them directly:
-no full-precision layer is ever built and start-up does not quantize again.
+no full-precision layer is ever built and start-up does not quantize again. ``--quantize-embeddings``
+writes the tied embedding / lm_head table int8 per row too (``quantization_embeddings`` in config.json).
 """
 
 from __future__ import annotations
@@ -15,26 +16,19 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
-import torch
 from torch import Tensor
 
 from workbench.chatglm.configuration import ChatGLMConfig
 from workbench.chatglm.loading import _write_safetensors, iter_checkpoint
-from workbench.chatglm.quantization import _BLOCK_ELEMENTS, QUANTIZED_LINEARS, quantize_weight
+from workbench.chatglm.quantization import EMBEDDING_BITS, QUANTIZED_LINEARS, quantize_rows
 from workbench.checkpoints import SAFETENSORS_FILE, SAFETENSORS_INDEX, find_weight_files
 from workbench.errors import InputError, UnsupportedModelError
 
 DEFAULT_SHARD_BYTES = 1 << 30
+_TABLE_KEYS = ("transformer.word_embeddings.weight", "lm_head.weight")
 _LINEAR_WEIGHT = re.compile(
     r"^transformer\.layers\.\d+\.(" + "|".join(re.escape(n) for n in QUANTIZED_LINEARS) + r")\.weight$"
 )
-
-
-def _quantize_rows(weight: Tensor, bits: int) -> tuple[Tensor, Tensor]:
-    """quantize_weight on bounded row blocks: the fp32 temporary stays small for 16384-row weights."""
-    rows = max(1, _BLOCK_ELEMENTS // max(weight.shape[1], 1))
-    parts = [quantize_weight(weight[r0:r0 + rows], bits) for r0 in range(0, weight.shape[0], rows)]
-    return torch.cat([p[0] for p in parts]), torch.cat([p[1] for p in parts])
 
 
 def quantize_checkpoint(
@@ -43,9 +37,14 @@ def quantize_checkpoint(
     out_dir: str | Path,
     *,
     max_shard_bytes: int = DEFAULT_SHARD_BYTES,
+    quantize_embeddings: bool = False,
     progress: Callable[[str], None] | None = None,
 ) -> list[Path]:
-    """Write a pre-quantized copy of ``model_dir`` to ``out_dir``; returns the weight files written."""
+    """Write a pre-quantized copy of ``model_dir`` to ``out_dir``; returns the weight files written.
+
+    ``quantize_embeddings`` also writes the tied embedding / lm_head table quantized (int8, one scale per
+    row: ``<key>`` and ``<key>_scale`` for both of the original's keys, as chatglm-6b-int4-qe has them) and
+    sets ``quantization_embeddings`` in config.json."""
     src, out = Path(model_dir), Path(out_dir)
     if bits not in (4, 8):
         raise UnsupportedModelError(f"quantization_bit={bits} is not supported (use 4 or 8)")
@@ -74,10 +73,15 @@ def quantize_checkpoint(
     total = 0
     for key, tensor in iter_checkpoint(src):
         if _LINEAR_WEIGHT.match(key) and tensor.is_floating_point():
-            q, scale = _quantize_rows(tensor, bits)
+            q, scale = quantize_rows(tensor, bits)
             items = {key: q, key + "_scale": scale}
             if progress:
                 progress(f"quantized {key} {tuple(tensor.shape)} -> int{bits}")
+        elif quantize_embeddings and key in _TABLE_KEYS and tensor.is_floating_point():
+            q, scale = quantize_rows(tensor, EMBEDDING_BITS)
+            items = {key: q, key + "_scale": scale}
+            if progress:
+                progress(f"quantized {key} {tuple(tensor.shape)} -> int{EMBEDDING_BITS}")
         else:
             items = {key: tensor}  # a fresh tensor of its own: kept as read
         del tensor
@@ -103,6 +107,7 @@ def quantize_checkpoint(
             encoding="utf-8",
         )
     config.quantization_bit = bits
+    config.quantization_embeddings = quantize_embeddings
     config.save_pretrained(out)
     # Tokenizer and other side files travel along; weights and config.json were written above.
     skip = {p.name for p in weight_files} | {"config.json", "pytorch_model.bin.index.json", SAFETENSORS_INDEX}

@@ -781,8 +781,10 @@ class QuantizedLinear(nn.Module):
         return f"in_features={self.in_features}, out_features={self.out_features}, bits={self.bits}"
 
 
-def quantize_model(model: ChatGLM, bits: int) -> ChatGLM:
-    """Replace every block's Linear layers by :class:`QuantizedLinear` in place; record it in the config."""
+def quantize_model(model: ChatGLM, bits: int, embeddings: bool = False) -> ChatGLM:
+    """Replace every block's Linear layers by :class:`QuantizedLinear` in place; record it in the config.
+
+    ``embeddings`` also quantizes the tied embedding / lm_head table (int8 per row)."""
     if bits not in _QMAX:
         raise UnsupportedModelError(f"quantization_bit={bits} is not supported (use 4 or 8)")
     for layer in model.transformer.layers:
@@ -798,6 +800,107 @@ def quantize_model(model: ChatGLM, bits: int) -> ChatGLM:
                 continue
             setattr(parent, attr, QuantizedLinear.from_linear(current, bits))
     model.config.quantization_bit = bits
+    if embeddings:  # after the blocks: their float weights are gone before the table's are read
+        quantize_table(model)
+    return model
+
+
+def quantize_rows(weight: Tensor, bits: int) -> tuple[Tensor, Tensor]:
+    """:func:`quantize_weight` on bounded row blocks: the fp32 temporary stays small for a 130528-row table."""
+    rows = max(1, _BLOCK_ELEMENTS // max(weight.shape[1], 1))
+    # Filled in place: a list of blocks joined at the end would hold the quantized table twice.
+    q = torch.empty(weight.shape[0], weight.shape[1] // 2 if bits == 4 else weight.shape[1], dtype=torch.int8,
+                    device=weight.device)
+    scale = torch.empty(weight.shape[0], dtype=weight.dtype, device=weight.device)
+    for r0 in range(0, weight.shape[0], rows):
+        q[r0:r0 + rows], scale[r0:r0 + rows] = quantize_weight(weight[r0:r0 + rows], bits)
+    return q, scale
+
+
+# The tied word-embedding / lm_head table, when quantized ("quantization_embeddings", as THUDM's
+# chatglm-6b-int4-qe): int8 with one scale per row by default. The lm_head reads the whole table every
+# token, and int8 keeps its logits close to the float table's at half the bf16 bytes.
+EMBEDDING_BITS = 8
+
+
+class QuantizedEmbedding(nn.Module):
+    """The word-embedding table quantized per row: ``weight`` int8 [vocab, hidden] (int4: packed two per
+    byte, the original qe layout), ``weight_scale`` [vocab]. A lookup dequantizes only the rows it needs;
+    :meth:`tie` shares the same tensors with a :class:`QuantizedLinear` lm_head, so no float copy exists."""
+
+    def __init__(self, num_embeddings: int, embedding_dim: int, bits: int = EMBEDDING_BITS,
+                 dtype: torch.dtype = torch.float32, device: torch.device | str | None = None) -> None:
+        super().__init__()
+        if bits not in _QMAX:
+            raise UnsupportedModelError(f"embedding quantization to {bits} bits is not supported (use 4 or 8)")
+        if bits == 4 and embedding_dim % 2:
+            raise UnsupportedModelError(f"int4 quantization needs an even hidden size, got {embedding_dim}")
+        self.num_embeddings, self.embedding_dim, self.bits = num_embeddings, embedding_dim, bits
+        packed = embedding_dim // 2 if bits == 4 else embedding_dim
+        self.register_buffer("weight", torch.empty(num_embeddings, packed, dtype=torch.int8, device=device))
+        self.register_buffer("weight_scale", torch.empty(num_embeddings, dtype=dtype, device=device))
+
+    @classmethod
+    def from_embedding(cls, embedding: nn.Embedding, bits: int = EMBEDDING_BITS) -> QuantizedEmbedding:
+        w = embedding.weight
+        module = cls(embedding.num_embeddings, embedding.embedding_dim, bits, w.dtype, w.device)
+        module.set_float_weight(w)
+        return module
+
+    def set_float_weight(self, weight: Tensor) -> None:
+        """Quantize a float table [vocab, hidden] into this module, in bounded row blocks."""
+        if tuple(weight.shape) != (self.num_embeddings, self.embedding_dim):
+            raise ValueError(f"expected table [{self.num_embeddings}, {self.embedding_dim}], "
+                             f"got {tuple(weight.shape)}")
+        dtype: torch.dtype = self._buffers["weight_scale"].dtype  # type: ignore[union-attr]
+        q, scale = quantize_rows(weight.detach(), self.bits)
+        self.weight = q
+        self.weight_scale = scale.to(dtype)
+
+    def forward(self, input_ids: Tensor) -> Tensor:
+        flat = input_ids.reshape(-1)
+        rows = dequantize(self.weight[flat], self.weight_scale[flat], self.bits)
+        return rows.view(*input_ids.shape, self.embedding_dim)
+
+    def tie(self, lm_head: nn.Module) -> None:
+        """Make ``lm_head`` (a QuantizedLinear [vocab, hidden] without bias) read this table in place."""
+        if not isinstance(lm_head, QuantizedLinear) or lm_head.bits != self.bits:
+            raise UnsupportedModelError("a quantized embedding table needs a quantized lm_head of the same bits")
+        lm_head.weight = self.weight
+        lm_head.weight_scale = self.weight_scale
+        lm_head.layout = CHATGLM_LAYOUT  # the table's own layout: no second, converted copy
+
+    def extra_repr(self) -> str:
+        return f"{self.num_embeddings}, {self.embedding_dim}, bits={self.bits}"
+
+
+def table_is_quantized(model: ChatGLM) -> bool:
+    """Whether the model's tied embedding / lm_head table is quantized."""
+    return isinstance(model.transformer.word_embeddings, QuantizedEmbedding)
+
+
+def use_quantized_table(model: ChatGLM, bits: int, dtype: torch.dtype, device: torch.device | str | None) -> None:
+    """Swap the embedding and lm_head for empty quantized ones sharing one table (before loading weights)."""
+    c = model.config
+    # The attributes are typed as the float modules that every other model has.
+    model.transformer.word_embeddings = QuantizedEmbedding(  # type: ignore[assignment]
+        c.vocab_size, c.hidden_size, bits, dtype, device)
+    model.lm_head = QuantizedLinear(  # type: ignore[assignment]
+        c.hidden_size, c.vocab_size, bits, bias=False, dtype=dtype, device=device)
+    model.tie_weights()
+
+
+def quantize_table(model: ChatGLM, bits: int = EMBEDDING_BITS) -> ChatGLM:
+    """Quantize a float model's tied table in place (the blocks are left as they are)."""
+    if table_is_quantized(model):
+        return model
+    table = QuantizedEmbedding.from_embedding(model.transformer.word_embeddings, bits)
+    model.transformer.word_embeddings = table  # type: ignore[assignment]
+    model.lm_head = QuantizedLinear(  # type: ignore[assignment]
+        model.config.hidden_size, model.config.vocab_size, bits, bias=False,
+        dtype=table.weight_scale.dtype, device=table.weight.device)
+    model.tie_weights()
+    model.config.quantization_embeddings = True
     return model
 
 
