@@ -295,9 +295,7 @@ def load_model(
         use_quantized_table(model, EMBEDDING_BITS, target, "meta")
     # Untie while loading: both embedding keys fill the one embedding weight (and, quantized, its scale);
     # the last one read wins, as in the original.
-    model.lm_head.weight = None  # type: ignore[assignment]
-    if table:
-        model.lm_head.weight_scale = None  # type: ignore[assignment]
+    _untie_lm_head(model)
 
     seen: set[str] = set()
     for key, source in iter_checkpoint_sources(folder):
@@ -371,11 +369,14 @@ def _load_one(
     _check_shape(module, attr, source.shape, key)
     if isinstance(module, QuantizedEmbedding):
         # The lm_head shares the table: let go of it too, or the replaced table stays alive beside the new.
-        model.lm_head.weight = None  # type: ignore[assignment]
-        model.lm_head.weight_scale = None  # type: ignore[assignment]
+        _untie_lm_head(model)
     # The second embedding key replaces the first (the last one read wins, as in the original): free the
     # first before reading, so the two never coexist with a read buffer (2 GB at full size).
     _drop_loaded(module, attr)
+    if isinstance(module, QuantizedEmbedding):
+        # The freed first table can stay in the C heap (seen in about one load in three): hand its pages
+        # back before the second is read, or both count in the peak.
+        release_free_heap()
     value = torch.empty(source.shape, dtype=target if floating else source.dtype)
     source.read_into(value)
     _set_tensor(module, attr, value.to(dev))
@@ -405,10 +406,19 @@ def _adopt_table_bits(model: ChatGLM, shape: tuple[int, ...], key: str) -> None:
         dtype, device = table.weight_scale.dtype, table.weight_scale.device
         scale = None if table.weight_scale.is_meta else table.weight_scale
         use_quantized_table(model, bits, dtype, "meta")
-        model.lm_head.weight = None  # type: ignore[assignment]
-        model.lm_head.weight_scale = None  # type: ignore[assignment]
+        _untie_lm_head(model)
         if scale is not None:  # the scale key was read first: keep it
             model.transformer.word_embeddings.weight_scale = scale.to(device)
+
+
+def _untie_lm_head(model: nn.Module) -> None:
+    """Let the lm_head drop its tied tensors (weight, and a quantized table's scale); loading ties it again."""
+    head = model.get_submodule("lm_head")
+    for name in ("weight", "weight_scale"):
+        if name in head._parameters:
+            head.register_parameter(name, None)
+        elif name in head._buffers:
+            head.register_buffer(name, None)
 
 
 def _current(module: nn.Module, attr: str) -> Tensor | None:

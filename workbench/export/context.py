@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from workbench.dialogue import Dialogue, Turn
 from workbench.export._json import dumpb_kept
@@ -335,7 +335,7 @@ class ExportContext:
             for i, got in enumerate(out):
                 if got is None:
                     out[i] = render(histories[i])
-        return out
+        return cast(list[bytes], out)  # every missing one was rendered just above
 
     def _render_prompt(self, h: Sequence[Turn]) -> bytes:
         # Each turn's message is encoded once (the histories of one dialogue share their turns) and the

@@ -40,9 +40,8 @@ def _number_texts(values: Sequence[object], kinds: set[type]) -> list[str]:
     if kinds <= {float, type(None)}:
         distinct = dict.fromkeys(values)
         if len(distinct) * 4 <= len(values) and 0.0 not in distinct:
-            for v in distinct:
-                distinct[v] = repr(v)
-            return list(map(distinct.__getitem__, values))
+            rendered = {v: repr(v) for v in distinct}
+            return list(map(rendered.__getitem__, values))
     return list(map(repr, values))
 
 

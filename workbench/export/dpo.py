@@ -203,7 +203,7 @@ def dpo_pairs(ctx: ExportContext) -> list[PreferencePair]:
         if directions is None:
             tally[k] = entry
             continue
-        if type(directions) is tuple:  # the second proposal of this pair: now count by direction
+        if isinstance(directions, tuple):  # the second proposal of this pair: now count by direction
             first = directions[0]
             directions = tally[k] = {(first[3], first[5][0].output): [first, directions[1]]}
         texts = (a, b)
@@ -214,8 +214,10 @@ def dpo_pairs(ctx: ExportContext) -> list[PreferencePair]:
             d[1].extend(entry[1])
     weights = ctx.vote_weights
     out: list[PreferencePair] = []
+    win: tuple | list  # (proposal, voters): a tuple as proposed, a list once tallied
+    against: list
     for directions in tally.values():
-        if type(directions) is tuple:  # one proposal: with plain counts, at least one vote for it
+        if isinstance(directions, tuple):  # one proposal: with plain counts, at least one vote for it
             win, against = directions, []
             if weights is not None and weighted(win[1], weights) <= 0.0:
                 continue

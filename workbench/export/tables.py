@@ -232,7 +232,8 @@ def arrow_tables(candidates: list[ExportCandidate], filters: ExportFilters | Non
     out: dict[str, ArrowTable | pd.DataFrame] = {}
     for name, columns in cols.items():
         arrays = dict(zip(columns, map(inferred, columns.values()), strict=True))
-        if any(a is None for a in arrays.values()) or not len(next(iter(arrays.values()))):
+        first = next(iter(arrays.values()))
+        if first is None or not len(first) or any(a is None for a in arrays.values()):
             out[name] = _frame(columns)
         else:
             out[name] = ArrowTable(name, arrays, columns)
