@@ -44,9 +44,8 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from workbench.chatglm import ChatGLMConfig, ChatGLMForConditionalGeneration  # noqa: E402
+from workbench.chatglm import ChatGLMConfig, ChatGLMForConditionalGeneration, native_step  # noqa: E402
 from workbench.chatglm.cpu_gemm import best_seconds, linear_gflops  # noqa: E402
-from workbench.chatglm.generation import whole_step_decoder  # noqa: E402
 from workbench.chatglm.loading import current_rss_bytes, peak_rss_bytes, release_free_heap  # noqa: E402
 from workbench.chatglm.modeling import BlockLinear  # noqa: E402
 from workbench.chatglm.quantization import _KERNELS, QuantizedLinear  # noqa: E402
@@ -162,7 +161,7 @@ def run_generation(model: ChatGLMForConditionalGeneration, prompt_len: int, new_
 def decode_step_path(model: ChatGLMForConditionalGeneration) -> str:
     """What a one-sequence decode step runs: "native-step" (the whole step in C) or "forward"."""
     with torch.inference_mode():
-        return "native-step" if whole_step_decoder(model, model.new_cache(1, 8)) is not None else "forward"
+        return "native-step" if native_step.decoder_for(model, model.new_cache(1, 8)) is not None else "forward"
 
 
 def load_only(folder: str, dtype: str) -> None:

@@ -17,23 +17,12 @@ import torch
 from torch import Tensor
 
 from workbench.chatglm import native_step
-from workbench.chatglm.modeling import ChatGLM, ChatGLMCache, build_position_ids_and_mask
+from workbench.chatglm.modeling import ChatGLM, build_position_ids_and_mask
 from workbench.chatglm.process_response import process_response
-from workbench.chatglm.quantization import table_is_quantized
 from workbench.errors import InputError
 from workbench.sampling import LogitsProcessor, Sampler, Sampling
 
 DEFAULT_MAX_LENGTH = 20  # transformers' generation-config default (prompt included)
-
-
-def whole_step_decoder(model: ChatGLM, cache: ChatGLMCache) -> native_step.NativeDecoder | None:
-    """The C decoder for whole decode steps of ``model`` writing ``cache``, or None where the forward runs.
-
-    The C step reads the embedding table as floats: a quantized table (``quantization_embeddings``) always
-    runs the forward."""
-    if table_is_quantized(model):
-        return None
-    return native_step.decoder_for(model, cache)
 
 
 def build_chat_prompt(query: str, history: Sequence[Sequence[str]] | None = None) -> str:
@@ -137,7 +126,7 @@ def _steps(
             step_mask[..., :plen] = attention_mask[:, :, -1:, :plen]
         unfinished = torch.ones(bsz, dtype=torch.bool, device=device)
         # One sequence of a quantized fp32 model: whole steps in C (None where a condition fails).
-        fast = whole_step_decoder(model, cache) if bsz == 1 and step_mask is None else None
+        fast = native_step.decoder_for(model, cache) if bsz == 1 and step_mask is None else None
         if fast is not None:
             fast_pos = [int(p) for p in step_pos[0, :, 0].tolist()]
 

@@ -373,10 +373,6 @@ def _load_one(
     # The second embedding key replaces the first (the last one read wins, as in the original): free the
     # first before reading, so the two never coexist with a read buffer (2 GB at full size).
     _drop_loaded(module, attr)
-    if isinstance(module, QuantizedEmbedding):
-        # The freed first table can stay in the C heap (seen in about one load in three): hand its pages
-        # back before the second is read, or both count in the peak.
-        release_free_heap()
     value = torch.empty(source.shape, dtype=target if floating else source.dtype)
     source.read_into(value)
     _set_tensor(module, attr, value.to(dev))
@@ -439,10 +435,14 @@ def _drop_loaded(module: nn.Module, attr: str) -> None:
     if current is None or current.is_meta:
         return
     placeholder = torch.empty(current.shape, dtype=current.dtype, device="meta")
+    del current  # the last reference here: the tensor is freed when the module lets go of it
     if attr in module._parameters:
         module._parameters[attr] = nn.Parameter(placeholder, requires_grad=False)
     else:
         module._buffers[attr] = placeholder
+    # The freed tensor can stay in the C heap (a quantized table did in about half the loads): hand its pages
+    # back before the replacement is read, or both count in the peak.
+    release_free_heap()
 
 
 def _check_complete(model: nn.Module, seen: set[str], bits: int) -> None:

@@ -37,6 +37,7 @@ from workbench.chatglm.quantization import (
     QuantizedLinear,
     dequantize,
     quantize_weight,
+    table_is_quantized,
 )
 
 logger = logging.getLogger(__name__)
@@ -222,6 +223,8 @@ def decoder_for(model: ChatGLM, cache: ChatGLMCache) -> NativeDecoder | None:
         or model.dtype != torch.float32
         or model.device.type != "cpu"
         or cache.batch_size != 1
+        # The step reads the embedding table as floats: a quantized table runs the forward.
+        or table_is_quantized(model)
         # Every token the lm_head can produce must have an embedding row.
         or model.transformer.word_embeddings.weight.shape[0] < model.lm_head.weight.shape[0]
         or not _quantized_native(model)
