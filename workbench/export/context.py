@@ -352,10 +352,13 @@ class ExportContext:
         histories = [c.history for c in candidates]
         out = list(map(self._msg_by_object.get, map(id, histories)))
         if None in out:
-            render = self._render_prompt
+            # The columns of a turn share a history: look again, else each would render it anew.
+            render, known = self._render_prompt, self._msg_by_object
             for i, got in enumerate(out):
                 if got is None:
-                    out[i] = render(histories[i])
+                    h = histories[i]
+                    got = known.get(id(h))
+                    out[i] = got if got is not None else render(h)
         return cast(list[bytes], out)  # every missing one was rendered just above
 
     def _render_prompt(self, h: Sequence[Turn]) -> bytes:
