@@ -210,8 +210,11 @@ def _majority(labels: list[str], auto: str | None) -> str | None:
 def candidate_stats(c: ExportCandidate, annotators: frozenset[str] | None = None) -> CandidateStats:
     """Aggregate a candidate's ratings and votes, counting only ``annotators`` when given."""
     rs = c.ratings
-    if annotators is None and len(rs) == 1 and not rs[0].extra_scores:
-        return _one_rating_stats(c, rs[0])
+    if annotators is None:
+        if len(rs) == 1 and not rs[0].extra_scores:
+            return _one_rating_stats(c, rs[0])
+        if len(rs) == 2 and not rs[0].extra_scores and not rs[1].extra_scores:
+            return _two_rating_stats(c, rs[0], rs[1])
     # One plain loop: this runs once per generation and dominates large exports.
     who: list[str] = []
     qs: list[float] = []
@@ -287,6 +290,42 @@ def _one_rating_stats(c: ExportCandidate, r: RatingInfo) -> CandidateStats:
                           "human" if human is not None else ("auto" if auto else None), bool(r.safety_flag),
                           c.agreement, tuple(c.preferred_by), tuple(c.dispreferred_by),
                           ((r.annotator, fix, r.created_at),) if fix and fix.strip() else ())
+
+
+def _two_rating_stats(c: ExportCandidate, r1: RatingInfo, r2: RatingInfo) -> CandidateStats:
+    """:func:`candidate_stats` of a reply with two ratings, every annotator counted: the same values
+    without the general loop's lists. ``sum([x, y])`` is ``(0 + x) + y`` in that order, which
+    ``0.0 + x + y`` computes (see :func:`_one_rating_stats`)."""
+    q1, q2 = r1.questioning, r2.questioning
+    if q1 is None:
+        q = None if q2 is None else (0.0 + q2) / 1
+    else:
+        q = (0.0 + q1) / 1 if q2 is None else (0.0 + q1 + q2) / 2
+    s1, s2 = r1.suggestion, r2.suggestion
+    if s1 is None:
+        sg = None if s2 is None else (0.0 + s2) / 1
+    else:
+        sg = (0.0 + s1) / 1 if s2 is None else (0.0 + s1 + s2) / 2
+    if q is None or sg is None:
+        overall = q if sg is None else sg
+    else:
+        overall = (q + sg) / 2
+    auto = c.turn_type_auto
+    t1, t2 = r1.turn_type, r2.turn_type
+    if t1 and t2:  # _majority of two labels: the same one, else a tie
+        human = t1 if t1 == t2 else (auto if auto == t1 or auto == t2 else min(t1, t2))
+    else:
+        human = t1 or t2 or None
+    a1, a2 = r1.annotator, r2.annotator
+    f1, f2 = r1.corrected_reply, r2.corrected_reply
+    fixes: tuple = ()
+    if f1 or f2:
+        fixes = tuple((r.annotator, r.corrected_reply, r.created_at) for r in (r1, r2)
+                      if r.corrected_reply and r.corrected_reply.strip())
+    return CandidateStats((a1,) if a1 == a2 else (a1, a2), q, sg, 2, overall, human if human is not None else auto,
+                          "human" if human is not None else ("auto" if auto else None),
+                          bool(r1.safety_flag or r2.safety_flag), c.agreement, tuple(c.preferred_by),
+                          tuple(c.dispreferred_by), fixes)
 
 
 def in_scope(c: ExportCandidate, f: ExportFilters) -> bool:
