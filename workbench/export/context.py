@@ -21,7 +21,7 @@ from workbench.dialogue import Dialogue, Turn
 from workbench.export._json import dumpb_kept
 from workbench.export.aggregated import reweight_groups, vote_weights
 from workbench.export.records import ExportCandidate, PreferenceOutcome
-from workbench.export.selection import CandidateStats, ExportFilters, Selected, group_turns, select_turn
+from workbench.export.selection import CandidateStats, ExportFilters, Selected, group_turns, select_turns
 from workbench.privacy import DeidReport, deidentify, deidentify_text, names_in
 from workbench.prompts import DOCTOR, PATIENT, bianque_context, escape_training_text
 
@@ -291,14 +291,10 @@ class ExportContext:
         first_seen: dict = {}
         for d, _ in self.groups:
             first_seen.setdefault(d, len(first_seen))
-        out = []
         with paused_gc():
             groups = self.groups
-            for key in sorted(groups, key=lambda k: (first_seen[k[0]], k[1])):
-                s = select_turn(groups[key], self.filters)
-                if s is not None:
-                    out.append(s)
-        return out
+            return select_turns([groups[key] for key in sorted(groups, key=lambda k: (first_seen[k[0]], k[1]))],
+                                self.filters)
 
     @cached_property
     def selected_rows(self) -> SelectedRows:

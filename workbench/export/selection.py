@@ -475,6 +475,59 @@ def select_turn(group: list[tuple[ExportCandidate, CandidateStats]], f: ExportFi
     return None
 
 
+def select_turns(groups: Iterable[list[tuple[ExportCandidate, CandidateStats]]], f: ExportFilters) -> list[Selected]:
+    """:func:`select_turn` of each group, in order, the turns without a target left out.
+
+    Without score minima, agreement minimum and turn-type filter (most exports), one pass over a turn's
+    replies finds the preferred one (and a second, only when none is, the best-scored one): the same
+    choice as ``min`` over the filtered lists, with the options read once for all turns.
+    """
+    if _filtered(f):
+        return [picked for group in groups if (picked := select_turn(group, f)) is not None]
+    corrections, preferences = f.use_corrections, f.use_preferences
+    threshold, skip_flagged = f.score_threshold, f.exclude_safety_flagged
+    out: list[Selected] = []
+    for group in groups:
+        if corrections:
+            picked = None
+            for _, s in group:
+                if s.corrections:
+                    picked = _pick_correction(group, f)
+                    break
+            if picked is not None:
+                out.append(picked)
+                continue
+        best: tuple | None = None  # (key, candidate, stats) with the lowest key, as min() keeps it
+        if preferences:
+            for i, (c, s) in enumerate(group):
+                if skip_flagged and s.safety_flagged:
+                    continue
+                net = s.net_weight
+                if net is None:
+                    net = len(s.votes_for) - len(s.votes_against)
+                if net > 0:
+                    key = (-net, -(s.overall or 0.0), -s.n_ratings, i)
+                    if best is None or key < best[0]:
+                        best = (key, c, s)
+            if best is not None:
+                _, c, s = best
+                out.append(Selected(c, c.output, "preferred", s, s.votes_for))
+                continue
+        if threshold is not None:
+            for i, (c, s) in enumerate(group):
+                if skip_flagged and s.safety_flagged:
+                    continue
+                overall = s.overall
+                if overall is not None and overall >= threshold:
+                    key = (-(overall or 0.0), -(s.agreement or 0.0), -s.n_ratings, i)
+                    if best is None or key < best[0]:
+                        best = (key, c, s)
+            if best is not None:
+                _, c, s = best
+                out.append(Selected(c, c.output, "score", s, s.annotators))
+    return out
+
+
 def select_targets(candidates: Sequence[ExportCandidate], filters: ExportFilters | None = None) -> list[Selected]:
     """At most one target per (dialogue, turn), ordered by dialogue (first seen) then turn index."""
     f = filters or ExportFilters()
@@ -482,9 +535,4 @@ def select_targets(candidates: Sequence[ExportCandidate], filters: ExportFilters
     first_seen: dict[DialogueId, int] = {}
     for d, _ in groups:
         first_seen.setdefault(d, len(first_seen))
-    out = []
-    for key in sorted(groups, key=lambda k: (first_seen[k[0]], k[1])):
-        picked = select_turn(groups[key], f)
-        if picked is not None:
-            out.append(picked)
-    return out
+    return select_turns([groups[key] for key in sorted(groups, key=lambda k: (first_seen[k[0]], k[1]))], f)
