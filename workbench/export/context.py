@@ -163,8 +163,8 @@ def _deidentify_candidates(
         notes = any(t in clean for t in note_texts)  # usually not: then no rating is looked at
         get_history, get_output = new_hist.get, clean.get
         for c in cands:
-            h = get_history(id(c.history))
-            o = get_output(c.output)
+            cleaned_history = get_history(id(c.history))
+            cleaned_output = get_output(c.output)
             if notes and any(r.comment in clean or r.corrected_reply in clean for r in c.ratings):
                 ratings = [
                     dataclasses.replace(
@@ -175,7 +175,7 @@ def _deidentify_candidates(
                     )
                     for r in c.ratings
                 ]
-            elif h is None and o is None:
+            elif cleaned_history is None and cleaned_output is None:
                 continue
             else:
                 ratings = None
@@ -183,10 +183,10 @@ def _deidentify_candidates(
             copy = make(type(c))
             data = copy.__dict__
             data.update(c.__dict__)
-            if h is not None:
-                data["history"] = h
-            if o is not None:
-                data["output"] = o
+            if cleaned_history is not None:
+                data["history"] = cleaned_history
+            if cleaned_output is not None:
+                data["output"] = cleaned_output
             if ratings is not None:
                 data["ratings"] = ratings
             cleaned[id(c)] = copy

@@ -314,6 +314,7 @@ def _two_rating_stats(c: ExportCandidate, r1: RatingInfo, r2: RatingInfo) -> Can
         overall = (q + sg) / 2
     auto = c.turn_type_auto
     t1, t2 = r1.turn_type, r2.turn_type
+    human: str | None
     if t1 and t2:  # _majority of two labels: the same one, else a tie
         human = t1 if t1 == t2 else (auto if auto == t1 or auto == t2 else min(t1, t2))
     else:
