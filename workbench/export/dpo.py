@@ -190,7 +190,7 @@ def _turn_proposals(ctx: ExportContext, key: tuple, group: list[Entry], out: lis
 
 def _sorted_once(names: list[str]) -> bool:
     """Whether ``names`` is sorted without repeats (then ``tuple(sorted(set(names)))`` is ``tuple(names)``)."""
-    return len(names) == 1 or all(a < b for a, b in zip(names, names[1:]))
+    return len(names) == 1 or all(a < b for a, b in zip(names, names[1:], strict=False))
 
 
 def dpo_pairs(ctx: ExportContext) -> list[PreferencePair]:
@@ -310,12 +310,10 @@ def _write_pairs(f: BinaryIO, pairs: list[PreferencePair]) -> None:
     write = f.write
     for p in pairs:
         chosen, rejected = p.chosen, p.rejected
-        if chosen is None:
-            chosen_side = none_side
-        else:
-            chosen_side = sides.get(id(chosen[0]))
-            if chosen_side is None:
-                chosen_side = sides[id(chosen[0])] = dumpb_kept(_side(chosen))
+        chosen_side = none_side
+        if chosen is not None:
+            known = sides.get(id(chosen[0]))
+            chosen_side = known if known is not None else sides.setdefault(id(chosen[0]), dumpb_kept(_side(chosen)))
         rejected_side = sides.get(id(rejected[0]))
         if rejected_side is None:
             rejected_side = sides[id(rejected[0])] = dumpb_kept(_side(rejected))
