@@ -11,14 +11,17 @@ answers ``None`` and the caller builds that table through pandas as before, so t
 from __future__ import annotations
 
 from datetime import datetime
+from operator import attrgetter
 
 import pyarrow as pa
+import pyarrow.acero  # noqa: F401  (Table.group_by's engine: imported with the writers, not in an export)
 import pyarrow.compute as pc
 
 from workbench.csv_safety import PROTECTED_PATTERN
 
 TIME = pa.timestamp("us")  # pandas keeps Python datetimes at microseconds
 _NONE = type(None)
+_TZINFO = attrgetter("tzinfo")
 _FORMULA = "^" + PROTECTED_PATTERN
 _APOSTROPHE, _EMPTY = pa.scalar("'"), pa.scalar("")
 _CONVERSION_ERRORS = (pa.ArrowException, OverflowError, TypeError, ValueError)
@@ -43,7 +46,8 @@ def inferred(values: list) -> pa.Array | None:
             return pa.array(values, type=pa.int64())  # beyond int64 pandas differs: OverflowError
         if kind is bool and not has_none:  # with None pandas keeps objects
             return pa.array(values, type=pa.bool_())
-        if kind is datetime and all(v.tzinfo is None for v in values if v is not None):
+        # every time naive (a datetime is never falsy: filter(None, ...) drops exactly the Nones)
+        if kind is datetime and set(map(_TZINFO, filter(None, values))) == {None}:
             return pa.array(values, type=TIME)
     except _CONVERSION_ERRORS:  # e.g. a lone surrogate in a text
         return None

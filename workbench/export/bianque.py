@@ -27,8 +27,11 @@ def _texts(ctx: ExportContext) -> tuple[list[str], list[str]]:
     if got is None:
         selected = ctx.selected
         render = ctx.bianque_input
+        targets = [s.target for s in selected]
+        # Targets repeat (a model's stock replies, corrections): each distinct text is escaped once.
+        escaped = {t: escape_training_text(t) for t in dict.fromkeys(targets)}
         got = ctx.memo["bianque_texts"] = ([render(s.candidate) for s in selected],
-                                           [escape_training_text(s.target) for s in selected])
+                                           list(map(escaped.__getitem__, targets)))
     return got
 
 

@@ -21,6 +21,7 @@ text); the rejected one only needs to be in scope (unsafe or poor replies make g
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -146,23 +147,33 @@ def _turn_proposals(ctx: ExportContext, key: tuple, group: list[Entry], out: lis
         outcomes = _outcomes(ctx, key, group, sk, keys)
     if outcomes:
         by_key = dict(zip(keys, group, strict=True))
-        votes: dict[tuple, list[str]] = {}
-        for a, prs in outcomes.items():
-            for pair in prs:
-                if pair[0] in by_key and pair[1] in by_key:
-                    who = votes.get(pair)
-                    if who is None:
-                        votes[pair] = [a]
-                    else:
-                        who.append(a)
-        for (better, worse), who in votes.items():
+        if len(outcomes) == 1:  # one voter (the usual): the pairs in the order of its set, one voter each
+            ((a, prs),) = outcomes.items()
+            voted: Iterable[tuple[tuple, list[str]]] = [(pair, [a]) for pair in prs
+                                                         if pair[0] in by_key and pair[1] in by_key]
+        else:
+            votes: dict[tuple, list[str]] = {}
+            for a, prs in outcomes.items():
+                for pair in prs:
+                    if pair[0] in by_key and pair[1] in by_key:
+                        who = votes.get(pair)
+                        if who is None:
+                            votes[pair] = [a]
+                        else:
+                            who.append(a)
+            voted = votes.items()
+        history, prompt = None, b""  # a turn's replies mostly share their history object: one look-up
+        for (better, worse), who in voted:
             ch, rj = by_key[better], by_key[worse]
+            c, other = ch[0], rj[0]
             # In a live chat each column has its own thread: a pair is only a preference between two
             # answers to the same conversation.
-            if not _same_history(ch[0], rj[0]) or ch[0].output == rj[0].output:
+            if not (c.history is other.history or c.history == other.history) or c.output == other.output:
                 continue
+            if c.history is not history:
+                history, prompt = c.history, prompt_json(c)
             who.sort()
-            out.append(((key, ch[0], prompt_json(ch[0]), ch[0].output, ch, rj, "preference"), who))
+            out.append(((key, c, prompt, c.output, ch, rj, "preference"), who))
     if f.use_corrections:
         low = f.dpo_low_threshold
         for c, s in group:
@@ -177,11 +188,9 @@ def _turn_proposals(ctx: ExportContext, key: tuple, group: list[Entry], out: lis
                 out.extend(((key, c, prompt, text, None, x, "correction"), [a]) for x in losers if x[0].output != text)
 
 
-def _chosen_ok(chosen_text: str, chosen: Entry | None, ctx: ExportContext) -> bool:
-    f = ctx.filters
-    if chosen is None:
-        return text_type_ok(chosen_text, f)
-    return type_ok(chosen[1], f) and quality_ok(chosen[1], f)
+def _sorted_once(names: list[str]) -> bool:
+    """Whether ``names`` is sorted without repeats (then ``tuple(sorted(set(names)))`` is ``tuple(names)``)."""
+    return len(names) == 1 or all(a < b for a, b in zip(names, names[1:], strict=False))
 
 
 def dpo_pairs(ctx: ExportContext) -> list[PreferencePair]:
@@ -214,29 +223,49 @@ def dpo_pairs(ctx: ExportContext) -> list[PreferencePair]:
             d[1].extend(entry[1])
     weights = ctx.vote_weights
     out: list[PreferencePair] = []
+    append = out.append
+    f = ctx.filters
+    # Whether a chosen reply passes the filters depends on its stats only: judged once per reply (a turn's
+    # winner is chosen over each of the others), keyed by the stats object, which the groups keep alive.
+    ok_by_stats: dict[int, bool] = {}
     win: tuple | list  # (proposal, voters): a tuple as proposed, a list once tallied
     against: list
     for directions in tally.values():
         if isinstance(directions, tuple):  # one proposal: with plain counts, at least one vote for it
-            win, against = directions, []
+            win = directions
             if weights is not None and weighted(win[1], weights) <= 0.0:
                 continue
-        elif len(directions) == 1 and weights is None:  # one direction, plain counts: at least one vote for it
-            (win,) = directions.values()
-            against = []
+            (key, c, prompt, text, chosen, rejected, source), votes = win
+            # a turn proposes a pair with its voters sorted and each once (one correction: one voter)
+            voters: tuple[str, ...] = tuple(votes) if _sorted_once(votes) else tuple(sorted(set(votes)))
+            voters_against: tuple[str, ...] = ()
         else:
-            # With a reliability-weighted aggregate, a careless annotator's vote weighs less (export/aggregated.py).
-            ranked = sorted(directions.values(), key=lambda d: -weighted(d[1], weights))
-            win = ranked[0]
-            against = ranked[1][1] if len(ranked) > 1 else []
-            if weighted(win[1], weights) <= weighted(against, weights):
+            if len(directions) == 1 and weights is None:  # one direction, plain counts: at least one vote for it
+                (win,) = directions.values()
+                against = []
+            else:
+                # With a reliability-weighted aggregate, a careless annotator's vote weighs less (export/aggregated.py).
+                ranked = sorted(directions.values(), key=lambda d: -weighted(d[1], weights))
+                win = ranked[0]
+                against = ranked[1][1] if len(ranked) > 1 else []
+                if weighted(win[1], weights) <= weighted(against, weights):
+                    continue
+            (key, c, prompt, text, chosen, rejected, source), votes = win
+            voters, voters_against = tuple(sorted(set(votes))), tuple(sorted(set(against)))
+        if chosen is None:
+            if not text_type_ok(text, f):
                 continue
-        (key, c, prompt, text, chosen, rejected, source), votes = win
-        if not _chosen_ok(text, chosen, ctx):
-            continue
-        turn_type = chosen[1].turn_type if chosen is not None else text_turn_type(text)
-        out.append(PreferencePair(key[0], key[1], c, text, chosen, rejected, source,
-                                  tuple(sorted(set(votes))), tuple(sorted(set(against))), turn_type, prompt))
+            turn_type = text_turn_type(text)
+        else:
+            stats = chosen[1]
+            ok = ok_by_stats.get(id(stats))
+            if ok is None:
+                ok = ok_by_stats[id(stats)] = type_ok(stats, f) and quality_ok(stats, f)
+            if not ok:
+                continue
+            turn_type = stats.turn_type
+        append(PreferencePair(key[0], key[1], c, text, chosen, rejected, source, voters, voters_against, turn_type,
+                              prompt))
     return out
 
 
@@ -245,6 +274,10 @@ def _side(x: Entry | None) -> dict:
         return {"generation_id": None, "generation_ids": [], "column": None, "model": "corrected",
                 "questioning": None, "suggestion": None, "n_ratings": 0, "agreement": None}
     c, s = x
+    if not s.extra:  # the same keys without the further axes, built in one step (most exports)
+        return {"generation_id": c.generation_id, "generation_ids": list(c.generation_ids),
+                "column": c.column, "model": c.model, "questioning": s.questioning, "suggestion": s.suggestion,
+                "n_ratings": s.n_ratings, "agreement": s.agreement}
     return {"generation_id": c.generation_id, "generation_ids": list(c.generation_ids), "column": c.column,
             "model": c.model, "questioning": s.questioning, "suggestion": s.suggestion, **dict(s.extra),
             "n_ratings": s.n_ratings, "agreement": s.agreement}
@@ -263,21 +296,27 @@ def write(ctx: ExportContext, out_dir: Path) -> FormatResult:
 
 
 def _write_pairs(f: BinaryIO, pairs: list[PreferencePair]) -> None:
-    """One JSON line per pair: the metadata (with both replies' sides) is one encoding call, each reply's
-    side is built once and its text encoded as an assistant message once."""
-    none_side = _side(None)
-    sides: dict[int, dict] = {}  # a reply appears in several pairs: build its metadata once
-    replies: dict[str, bytes] = {}  # and its text as an assistant message once
+    """One JSON line per pair, spliced from JSON pieces that are each encoded once: a reply's side
+    (per candidate), its text as an assistant message (per text), the metadata's head (per prompt
+    candidate: dialogue, turn, dataset), each annotator list and turn type. orjson's (and the fallback's)
+    compact output of a dict is the concatenation of its members' encodings, so the lines are the bytes
+    of encoding each line's dict at once, as this writer used to (the golden export checks it)."""
+    none_side = dumpb_kept(_side(None))
+    sides: dict[int, bytes] = {}  # id(candidate) -> its side's JSON; a reply appears in several pairs
+    replies: dict[str, bytes] = {}  # text -> [{"role": "assistant", "content": text}]
+    heads: dict[tuple, bytes] = {}  # (id(prompt candidate), dialogue, turn) -> the metadata up to "pair_source":
+    names: dict[tuple, bytes] = {}  # annotator names -> their JSON list (only all-str tuples: 1 == True)
+    words: dict[str | None, bytes] = {}  # a source or plain-str turn type -> its JSON
     write = f.write
     for p in pairs:
         chosen, rejected = p.chosen, p.rejected
         chosen_side = none_side
         if chosen is not None:
             known = sides.get(id(chosen[0]))
-            chosen_side = known if known is not None else sides.setdefault(id(chosen[0]), _side(chosen))
+            chosen_side = known if known is not None else sides.setdefault(id(chosen[0]), dumpb_kept(_side(chosen)))
         rejected_side = sides.get(id(rejected[0]))
         if rejected_side is None:
-            rejected_side = sides[id(rejected[0])] = _side(rejected)
+            rejected_side = sides[id(rejected[0])] = dumpb_kept(_side(rejected))
         chosen_msg = replies.get(p.chosen_text)
         if chosen_msg is None:
             chosen_msg = replies[p.chosen_text] = dumpb_kept([{"role": "assistant", "content": p.chosen_text}])
@@ -285,9 +324,35 @@ def _write_pairs(f: BinaryIO, pairs: list[PreferencePair]) -> None:
         rejected_msg = replies.get(rejected_text)
         if rejected_msg is None:
             rejected_msg = replies[rejected_text] = dumpb_kept([{"role": "assistant", "content": rejected_text}])
-        meta = dumpb({"dialogue_id": p.dialogue_id, "turn_index": p.turn_index, "dataset": p.prompt_candidate.dataset,
-                      "pair_source": p.source, "turn_type": p.turn_type, "annotators": list(p.votes_for),
-                      "annotators_against": list(p.votes_against), "chosen": chosen_side, "rejected": rejected_side})
-        # One join per line instead of a chain of +: each + copied the (long) prompt again.
+        head_key = (id(p.prompt_candidate), p.dialogue_id, p.turn_index)
+        head = heads.get(head_key)
+        if head is None:
+            head = heads[head_key] = b"".join((
+                b'{"dialogue_id":', dumpb(p.dialogue_id), b',"turn_index":', dumpb(p.turn_index),
+                b',"dataset":', dumpb(p.prompt_candidate.dataset), b',"pair_source":'))
         write(b"".join((b'{"prompt":', p.prompt, b',"chosen":', chosen_msg, b',"rejected":', rejected_msg,
-                        b',"metadata":', meta, b"}\n")))
+                        b',"metadata":', head, _word(words, p.source), b',"turn_type":', _word(words, p.turn_type),
+                        b',"annotators":', _names(names, p.votes_for),
+                        b',"annotators_against":', _names(names, p.votes_against),
+                        b',"chosen":', chosen_side, b',"rejected":', rejected_side, b"}}\n")))
+
+
+def _word(cache: dict[str | None, bytes], value: str | None) -> bytes:
+    """The JSON of a short text (a pair source, a turn type), cached when it is a plain ``str`` or None
+    (a ``TurnType`` equals its text as a key; its encoding is left to the encoder)."""
+    got = cache.get(value) if value is None or type(value) is str else None
+    if got is None:
+        got = dumpb_kept(value)
+        if value is None or type(value) is str:
+            cache[value] = got
+    return got
+
+
+def _names(cache: dict[tuple, bytes], names: tuple[str, ...]) -> bytes:
+    """The JSON list of annotator names, cached per tuple of plain ``str`` names."""
+    got = cache.get(names)
+    if got is None:
+        got = dumpb_kept(list(names))
+        if all(type(n) is str for n in names):
+            cache[names] = got
+    return got

@@ -16,7 +16,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from operator import attrgetter
+from itertools import chain, repeat
+from operator import attrgetter, itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -76,16 +77,16 @@ def table_columns(candidates: list[ExportCandidate], filters: ExportFilters | No
             longest[c.dialogue_id] = (c.dataset, c.history)
     gen_fields = ("generation_id", "dialogue_id", "dataset", "turn_index", "column", "model", "output",
                   "turn_type_auto", "agreement")
-    pulled = _transposed(cs, gen_fields)
     gen: dict[str, list[Any]] = {
-        **dict(zip(gen_fields, pulled, strict=True)),
+        **_fields(cs, gen_fields),
         "preferred_by": list(map(";".join, map(attrgetter("preferred_by"), cs))),
         "dispreferred_by": list(map(";".join, map(attrgetter("dispreferred_by"), cs))),
         "created_at": list(map(attrgetter("created_at"), cs)),
     }
-    if allowed is None:  # every rating: no (id, rating) pairs to build and take apart again
-        rs = [r for c in cs for r in c.ratings]
-        rated_ids = [c.generation_id for c in cs for _ in c.ratings]
+    if allowed is None:  # every rating: each candidate's id repeated once per rating, in C loops
+        per_candidate = list(map(attrgetter("ratings"), cs))
+        rs = list(chain.from_iterable(per_candidate))
+        rated_ids = list(chain.from_iterable(map(repeat, gen["generation_id"], map(len, per_candidate))))
     else:
         rated = [(c.generation_id, r) for c in cs for r in c.ratings if r.annotator in allowed]
         rs = [r for _, r in rated]
@@ -94,7 +95,7 @@ def table_columns(candidates: list[ExportCandidate], filters: ExportFilters | No
     further_axes = list(dict.fromkeys(axis for r in [r for r in rs if r.extra_scores] for axis, _ in r.extra_scores))
     rating_fields = ("annotator", "questioning", "suggestion", "turn_type", "safety_flag", "comment",
                      "corrected_reply", "created_at")
-    by_field = dict(zip(rating_fields, _transposed(rs, rating_fields), strict=True))
+    by_field = _fields(rs, rating_fields)
     rat: dict[str, list[Any]] = {
         "generation_id": rated_ids,
         "annotator": by_field["annotator"],
@@ -109,11 +110,15 @@ def table_columns(candidates: list[ExportCandidate], filters: ExportFilters | No
     return {"dialogues": dia, "generations": gen, "ratings": rat}
 
 
-def _transposed(objects: Sequence[object], names: Sequence[str]) -> list[list]:
-    """One list per attribute in ``names``, in the objects' order."""
-    if not objects:
-        return [[] for _ in names]
-    return [list(col) for col in zip(*map(attrgetter(*names), objects), strict=True)]
+def _fields(objects: Sequence[object], names: Sequence[str]) -> dict[str, list]:
+    """Each attribute in ``names`` as a list, in the objects' order. Read from each object's ``__dict__``
+    (the records are plain dataclasses): an item look-up is cheaper than an attribute look-up, which
+    first searches the class; one C loop per field over the dicts, made once."""
+    try:
+        dicts = list(map(vars, objects))
+        return {name: list(map(itemgetter(name), dicts)) for name in names}
+    except (TypeError, KeyError):  # an object without a __dict__, or a field that is not stored in it
+        return {name: list(map(attrgetter(name), objects)) for name in names}
 
 
 def annotators_frame(ratings: pd.DataFrame) -> pd.DataFrame:
