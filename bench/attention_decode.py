@@ -59,8 +59,9 @@ def main(argv: list[str] | None = None) -> int:
     layer = torch.randn(4096, 4096, generator=gen)
     vector = torch.randn(4096, generator=gen)
     divisor, coeff = 128 ** 0.5 * 14, 14.0
+    per_length: dict[str, dict[str, float]] = {}
     result: dict[str, object] = {"threads": args.threads, "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY"),
-                                 "lengths": {}}
+                                 "lengths": per_length}
     with torch.inference_mode():
         for length in (int(x) for x in args.lengths.split(",")):
             k, v = keys[:, :, :length], values[:, :, :length]
@@ -79,9 +80,9 @@ def main(argv: list[str] | None = None) -> int:
             ref, got = paths["torch"](), paths["native"]()
             assert got is not None
             ulps = _ulps(got.contiguous(), ref.contiguous())
-            entry = {"torch_ms": ms["torch"], "native_ms": ms["native"], "speedup": ms["torch"] / ms["native"],
+            entry: dict[str, float] = {"torch_ms": ms["torch"], "native_ms": ms["native"], "speedup": ms["torch"] / ms["native"],
                      "max_ulps": int(ulps.max()), "equal_fraction": float((ulps == 0).float().mean())}
-            result["lengths"][str(length)] = entry  # type: ignore[index]
+            per_length[str(length)] = entry
             print(f"T {length:5d}: torch {ms['torch']:.3f} ms, native {ms['native']:.3f} ms "
                   f"({entry['speedup']:.1f}x); outputs equal {entry['equal_fraction']:.1%}, "
                   f"max {entry['max_ulps']} ulp")
