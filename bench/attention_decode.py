@@ -78,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
                     times[name].append(time.perf_counter() - t0)
             ms = {name: statistics.median(ts) * 1e3 for name, ts in times.items()}
             ref, got = paths["torch"](), paths["native"]()
-            assert got is not None
+            assert ref is not None and got is not None
             ulps = _ulps(got.contiguous(), ref.contiguous())
             entry: dict[str, float] = {"torch_ms": ms["torch"], "native_ms": ms["native"], "speedup": ms["torch"] / ms["native"],
                      "max_ulps": int(ulps.max()), "equal_fraction": float((ulps == 0).float().mean())}
