@@ -5,6 +5,8 @@
     python bench/chatglm_decode.py --full          # BianQue-2's real size (hidden 4096, 28 layers, bf16)
     python bench/chatglm_decode.py --full --checkpoint-dir /tmp/glm   # also save fp16 shards and time loading
     python bench/chatglm_decode.py --checkpoint-dir /tmp/glm --quantization-bit 4   # ... load a pre-quantized copy
+    python bench/chatglm_decode.py --full --checkpoint-dir /tmp/glm --reuse-checkpoint --quantization-bit 8
+                                                   # ... from the shards an earlier run saved (no rebuild)
     python bench/chatglm_decode.py --quantization-bit 4 --quantize-embeddings   # ... the tied table int8 too
 
 Decode tokens/s leaves out the prompt pass: (new - 1) / (time of the last token - time of the first token).
@@ -202,6 +204,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--full", action="store_true", help="hidden 4096, 32 heads, 28 layers, inner 16384, "
                         "vocab 130528, bfloat16")
     parser.add_argument("--checkpoint-dir", default=None, help="save fp16 shards there and time loading them")
+    parser.add_argument("--reuse-checkpoint", action="store_true",
+                        help="with --checkpoint-dir: load the fp16 shards an earlier run saved there (no random "
+                        "model is built or saved)")
+    parser.add_argument("--quantized-dir", default=None,
+                        help="with --checkpoint-dir and --quantization-bit: where the pre-quantized copy is written "
+                        "(default: beside the checkpoint, <dir>-int<bits>[-qe])")
     parser.add_argument("--json", action="store_true", help="print one JSON object as the last line")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--load-only", default=None, help=argparse.SUPPRESS)
@@ -230,27 +238,35 @@ def main(argv: list[str] | None = None) -> int:
         pad_token_id=3,
     )
 
-    rss0 = current_rss_bytes().get("VmRSS", 0)
-    t0 = time.perf_counter()
-    model = build_random_model(config, dtype, args.seed)
-    build_s = time.perf_counter() - t0
-    model_bytes = sum(p.numel() * p.element_size() for p in model.parameters())
-    build_rss = current_rss_bytes().get("VmRSS", 0) - rss0
-    print(f"model: hidden {args.hidden}, heads {args.heads}, layers {args.layers}, inner {args.inner}, "
-          f"vocab {args.vocab}, {str(dtype).removeprefix('torch.')}, {args.threads} threads; "
-          f"{model_bytes / 2**20:.0f} MB of weights, built in {build_s:.1f} s (+{build_rss / 2**20:.0f} MB RSS)")
+    reuse = bool(args.checkpoint_dir and args.reuse_checkpoint)
+    if args.reuse_checkpoint and not (args.checkpoint_dir and (Path(args.checkpoint_dir) / "config.json").is_file()):
+        parser.error("--reuse-checkpoint needs a --checkpoint-dir holding a saved checkpoint")
+    if reuse:
+        print(f"model: the fp16 checkpoint in {args.checkpoint_dir} (reused), {args.threads} threads")
+    else:
+        rss0 = current_rss_bytes().get("VmRSS", 0)
+        t0 = time.perf_counter()
+        model = build_random_model(config, dtype, args.seed)
+        build_s = time.perf_counter() - t0
+        model_bytes = sum(p.numel() * p.element_size() for p in model.parameters())
+        build_rss = current_rss_bytes().get("VmRSS", 0) - rss0
+        print(f"model: hidden {args.hidden}, heads {args.heads}, layers {args.layers}, inner {args.inner}, "
+              f"vocab {args.vocab}, {str(dtype).removeprefix('torch.')}, {args.threads} threads; "
+              f"{model_bytes / 2**20:.0f} MB of weights, built in {build_s:.1f} s (+{build_rss / 2**20:.0f} MB RSS)")
 
     load_info = None
     if args.checkpoint_dir:
         folder = Path(args.checkpoint_dir)
-        _save_fp16_shards(model, folder)
-        del model
+        if not reuse:
+            _save_fp16_shards(model, folder)
+            del model
         if args.quantization_bit:
             # What a laptop loads: the pre-quantized copy written by `python -m workbench quantize`.
             from workbench.chatglm.prequantize import quantize_checkpoint
 
             suffix = "-qe" if args.quantize_embeddings else ""
-            quantized = folder.with_name(f"{folder.name}-int{args.quantization_bit}{suffix}")
+            quantized = (Path(args.quantized_dir) if args.quantized_dir
+                         else folder.with_name(f"{folder.name}-int{args.quantization_bit}{suffix}"))
             if quantized.exists():
                 shutil.rmtree(quantized)
             quantize_checkpoint(folder, args.quantization_bit, quantized,
