@@ -114,9 +114,14 @@ def probe_copies(weight_bytes: int) -> int:
     return min(_PROBE_MAX_COPIES, max(_PROBE_MIN_COPIES, wanted))
 
 
-def _rotating(calls: list[Callable[[], object]], turn: Iterator[int]) -> Callable[[], object]:
-    """A call that runs the next of ``calls`` on the shared rotation ``turn``."""
+def _rotating(build: Callable[[], list[Callable[[], object]]], turn: Iterator[int]) -> Callable[[], object]:
+    """A call that runs the next of the calls ``build`` returns, on the shared rotation ``turn``. They are
+    built at the first call: a pick saved for this machine times nothing, so it copies nothing either."""
+    calls: list[Callable[[], object]] = []
+
     def call() -> object:
+        if not calls:
+            calls.extend(build())
         return calls[next(turn) % len(calls)]()
     return call
 
@@ -198,8 +203,10 @@ class _CpuKernel:
         runs = {}
         count, turn = probe_copies(q.numel()), itertools.count()
         for dtype in correct:
-            w, s = self.kernel_operands(q, scale, dtype)
-            runs[_dtype_name(dtype)] = _rotating([self._timed_call(x.to(dtype), c, s) for c in _copies(w, count)], turn)
+            def build(dtype: torch.dtype = dtype) -> list[Callable[[], object]]:
+                w, s = self.kernel_operands(q, scale, dtype)
+                return [self._timed_call(x.to(dtype), c, s) for c in _copies(w, count)]
+            runs[_dtype_name(dtype)] = _rotating(build, turn)
         # Prefer bf16 unless fp32 is clearly faster: on AVX2 the kernels are vectorised for bf16 only.
         name, self.choice_source = machine_choice.choose_once_per_machine(
             activation_dtype_choice(self.bits), runs, preferred=("bfloat16",), margin=MARGIN
@@ -223,18 +230,24 @@ class _CpuKernel:
         x = torch.randn(1, _TIMING_PROBE, generator=torch.Generator().manual_seed(2))
         act = self.activation_dtype()
         count, turn = probe_copies(stored.numel()), itertools.count()
-        copies = _copies(stored, count)
-        if act is not None:
+        copies: list[Tensor] = []
+
+        def stored_copies() -> list[Tensor]:
+            if not copies:
+                copies.extend(_copies(stored, count))
+            return copies
+
+        def torch_calls() -> list[Callable[[], object]]:
+            if act is None:
+                return [partial(_dequantized_product, x, c, scale, self.bits) for c in stored_copies()]
             w, s = self.kernel_operands(stored, scale, act)
-            torch_path = _rotating([self._timed_call(x.to(act), c, s) for c in _copies(w, count)], turn)
-        else:
-            torch_path = _rotating(
-                [partial(_dequantized_product, x, c, scale, self.bits) for c in copies], turn)
+            return [self._timed_call(x.to(act), c, s) for c in _copies(w, count)]
 
         def native(activations: int) -> Callable[[], object]:
-            return _rotating([partial(NATIVE_GEMV.linear, x, c, scale, None, self.bits, activations)
-                              for c in copies], turn)
+            return _rotating(lambda: [partial(NATIVE_GEMV.linear, x, c, scale, None, self.bits, activations)
+                                      for c in stored_copies()], turn)
 
+        torch_path = _rotating(torch_calls, turn)
         candidates: dict[str, Callable[[], object]] = {"torch": torch_path, NATIVE_INT16: native(16)}
         if NATIVE_GEMV.q8_available():
             candidates[NATIVE_INT8] = native(8)
