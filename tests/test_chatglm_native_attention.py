@@ -88,6 +88,18 @@ def test_a_masked_position_is_left_out() -> None:
 
 
 @needs_native_attention
+@pytest.mark.parametrize("dtype", [torch.bfloat16, torch.float16])
+def test_a_nan_in_the_cache_gives_nan_where_torch_does(dtype) -> None:
+    q_, k, v, _ = _operands(dtype, 1, 3, 10, 16, False, seed=5)
+    v[0, 1, 4, 2] = float("nan")  # head 1, position 4, column 2
+    k[0, 2, 6, 0] = float("nan")  # head 2: every score of the row's softmax
+    ref, got = _both(q_, k, v, None, threads=2)
+    assert torch.equal(got.isnan(), ref.isnan()) and got.isnan().any()
+    finite = ~ref.isnan()
+    assert (_ordered(got[finite]) - _ordered(ref[finite])).abs().max().item() <= 2
+
+
+@needs_native_attention
 def test_it_applies_only_to_16_bit_inference_decode_steps() -> None:
     q_, k, v, _ = _operands(torch.bfloat16, 1, 2, 5, 16, False, seed=4)
     with torch.inference_mode():

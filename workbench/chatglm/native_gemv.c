@@ -755,8 +755,9 @@ static inline __m256 round16_ps(__m256 x, int kind) {
     const __m256i lsb = _mm256_and_si256(_mm256_srli_epi32(u, 16), _mm256_set1_epi32(1));
     __m256i r = _mm256_add_epi32(u, _mm256_add_epi32(_mm256_set1_epi32(0x7FFF), lsb));
     r = _mm256_and_si256(r, _mm256_set1_epi32((int)0xFFFF0000u));
+    /* A NaN becomes bf16's quiet NaN, as torch rounds it (its payload may sit in the dropped half). */
     const __m256 nan = _mm256_cmp_ps(x, x, _CMP_UNORD_Q);
-    return _mm256_blendv_ps(_mm256_castsi256_ps(r), x, nan);
+    return _mm256_blendv_ps(_mm256_castsi256_ps(r), _mm256_castsi256_ps(_mm256_set1_epi32(0x7FC00000)), nan);
 }
 
 static inline float round16(float x, int kind) {
