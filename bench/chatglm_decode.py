@@ -5,6 +5,8 @@
     python bench/chatglm_decode.py --full          # BianQue-2's real size (hidden 4096, 28 layers, bf16)
     python bench/chatglm_decode.py --full --checkpoint-dir /tmp/glm   # also save fp16 shards and time loading
     python bench/chatglm_decode.py --checkpoint-dir /tmp/glm --quantization-bit 4   # ... load a pre-quantized copy
+    python bench/chatglm_decode.py --full --checkpoint-dir /tmp/glm --reuse-checkpoint --quantization-bit 8
+                                                   # ... from the shards an earlier run saved (no rebuild)
     python bench/chatglm_decode.py --quantization-bit 4 --quantize-embeddings   # ... the tied table int8 too
 
 Decode tokens/s leaves out the prompt pass: (new - 1) / (time of the last token - time of the first token).
@@ -21,6 +23,9 @@ quantized weights and their scales, biases, the lm_head), ``decode_kernel`` (wha
 256 MB tensor, same run) and ``bandwidth_limit_tokens_per_s``, their quotient; beside them
 ``kv_cache_read_bytes_per_token`` per prompt length (what a step reads from the KV cache half-way through
 the generated tokens, not counted in the limit) and ``decode_ratio_to_bandwidth_limit_with_kv``.
+With ``--torch-attention-baseline`` each prompt is timed again with the decode steps' attention in torch's
+batched products (the path before ``native_attention``'s C routine), same model and run:
+``decode_tokens_per_s_torch_attention`` and ``decode_speedup_over_torch_attention``.
 ``model_mb`` and ``rss_mb``: the model's tensors as held and this process's resident memory once the model is
 ready (quantized, or loaded from the checkpoint); with ``--checkpoint-dir`` the child's load figures are in
 ``load``.
@@ -37,6 +42,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from unittest import mock
 
 import torch
 
@@ -44,7 +50,12 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from workbench.chatglm import ChatGLMConfig, ChatGLMForConditionalGeneration, native_step  # noqa: E402
+from workbench.chatglm import (  # noqa: E402
+    ChatGLMConfig,
+    ChatGLMForConditionalGeneration,
+    native_attention,
+    native_step,
+)
 from workbench.chatglm.cpu_gemm import best_seconds, linear_gflops  # noqa: E402
 from workbench.chatglm.loading import current_rss_bytes, peak_rss_bytes, release_free_heap  # noqa: E402
 from workbench.chatglm.modeling import BlockLinear  # noqa: E402
@@ -202,6 +213,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--full", action="store_true", help="hidden 4096, 32 heads, 28 layers, inner 16384, "
                         "vocab 130528, bfloat16")
     parser.add_argument("--checkpoint-dir", default=None, help="save fp16 shards there and time loading them")
+    parser.add_argument("--reuse-checkpoint", action="store_true",
+                        help="with --checkpoint-dir: load the fp16 shards an earlier run saved there (no random "
+                        "model is built or saved), and the pre-quantized copy in --quantized-dir when it has one")
+    parser.add_argument("--torch-attention-baseline", action="store_true",
+                        help="also time decoding with the attention in torch's products (the path before the C "
+                        "routine), same model and run")
+    parser.add_argument("--quantized-dir", default=None,
+                        help="with --checkpoint-dir and --quantization-bit: where the pre-quantized copy is written "
+                        "(default: beside the checkpoint, <dir>-int<bits>[-qe])")
     parser.add_argument("--json", action="store_true", help="print one JSON object as the last line")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--load-only", default=None, help=argparse.SUPPRESS)
@@ -230,31 +250,40 @@ def main(argv: list[str] | None = None) -> int:
         pad_token_id=3,
     )
 
-    rss0 = current_rss_bytes().get("VmRSS", 0)
-    t0 = time.perf_counter()
-    model = build_random_model(config, dtype, args.seed)
-    build_s = time.perf_counter() - t0
-    model_bytes = sum(p.numel() * p.element_size() for p in model.parameters())
-    build_rss = current_rss_bytes().get("VmRSS", 0) - rss0
-    print(f"model: hidden {args.hidden}, heads {args.heads}, layers {args.layers}, inner {args.inner}, "
-          f"vocab {args.vocab}, {str(dtype).removeprefix('torch.')}, {args.threads} threads; "
-          f"{model_bytes / 2**20:.0f} MB of weights, built in {build_s:.1f} s (+{build_rss / 2**20:.0f} MB RSS)")
+    reuse = bool(args.checkpoint_dir and args.reuse_checkpoint)
+    if args.reuse_checkpoint and not (args.checkpoint_dir and (Path(args.checkpoint_dir) / "config.json").is_file()):
+        parser.error("--reuse-checkpoint needs a --checkpoint-dir holding a saved checkpoint")
+    if reuse:
+        print(f"model: the fp16 checkpoint in {args.checkpoint_dir} (reused), {args.threads} threads")
+    else:
+        rss0 = current_rss_bytes().get("VmRSS", 0)
+        t0 = time.perf_counter()
+        model = build_random_model(config, dtype, args.seed)
+        build_s = time.perf_counter() - t0
+        model_bytes = sum(p.numel() * p.element_size() for p in model.parameters())
+        build_rss = current_rss_bytes().get("VmRSS", 0) - rss0
+        print(f"model: hidden {args.hidden}, heads {args.heads}, layers {args.layers}, inner {args.inner}, "
+              f"vocab {args.vocab}, {str(dtype).removeprefix('torch.')}, {args.threads} threads; "
+              f"{model_bytes / 2**20:.0f} MB of weights, built in {build_s:.1f} s (+{build_rss / 2**20:.0f} MB RSS)")
 
     load_info = None
     if args.checkpoint_dir:
         folder = Path(args.checkpoint_dir)
-        _save_fp16_shards(model, folder)
-        del model
+        if not reuse:
+            _save_fp16_shards(model, folder)
+            del model
         if args.quantization_bit:
             # What a laptop loads: the pre-quantized copy written by `python -m workbench quantize`.
             from workbench.chatglm.prequantize import quantize_checkpoint
 
             suffix = "-qe" if args.quantize_embeddings else ""
-            quantized = folder.with_name(f"{folder.name}-int{args.quantization_bit}{suffix}")
-            if quantized.exists():
-                shutil.rmtree(quantized)
-            quantize_checkpoint(folder, args.quantization_bit, quantized,
-                                quantize_embeddings=args.quantize_embeddings)
+            quantized = (Path(args.quantized_dir) if args.quantized_dir
+                         else folder.with_name(f"{folder.name}-int{args.quantization_bit}{suffix}"))
+            if not (reuse and (quantized / "config.json").is_file()):
+                if quantized.exists():
+                    shutil.rmtree(quantized)
+                quantize_checkpoint(folder, args.quantization_bit, quantized,
+                                    quantize_embeddings=args.quantize_embeddings)
             folder = quantized
         proc = subprocess.run(
             [sys.executable, __file__, "--load-only", str(folder), "--dtype", args.dtype or "float32",
@@ -311,6 +340,16 @@ def main(argv: list[str] | None = None) -> int:
         print(f"prompt {plen:5d}: decode {decode[str(plen)]:7.2f} tok/s{ratio}; end-to-end "
               f"{e2e[str(plen)]:7.2f} tok/s; prefill {prefill[str(plen)]:.3f} s = {prefill_rate:.1f} tok/s, "
               f"{prefill_rate / limit_prefill:.2f} of the prefill limit")
+    torch_attention: dict[str, float] = {}
+    if args.torch_attention_baseline:
+        # The same model and run with decode attention in torch's batched products (the path before the C
+        # routine): the ratio is measured under the same load.
+        with mock.patch.object(native_attention, "attend_decode", lambda *_args: None):
+            for plen in prompts:
+                runs = [run_generation(model, plen, args.new_tokens, args.seed) for _ in range(args.reps)]
+                torch_attention[str(plen)] = statistics.median(r["decode_tok_s"] for r in runs)
+                print(f"prompt {plen:5d}: decode with torch's attention products {torch_attention[str(plen)]:7.2f} "
+                      f"tok/s; with the C attention {decode[str(plen)] / torch_attention[str(plen)]:.2f}x that")
     kv_bytes: dict[str, int] = {}
     if bandwidth:
         # The KV cache read grows with the context (taken at the middle of the generated tokens); the
@@ -351,6 +390,10 @@ def main(argv: list[str] | None = None) -> int:
             "gemm_64_rows_gflops": gemm_rates,
             **(bandwidth or {}),
             "decode_kernel": decode_kernel,
+            "decode_tokens_per_s_torch_attention": torch_attention or None,
+            "decode_speedup_over_torch_attention": (
+                {k: decode[k] / v for k, v in torch_attention.items()} if torch_attention else None
+            ),
             "decode_step": step_path,
             "load_average": list(load_average),
             "decode_ratio_to_bandwidth_limit": (

@@ -18,7 +18,7 @@ from workbench.chatglm import machine_choice
 from workbench.chatglm import quantization as q
 
 REPO = Path(__file__).resolve().parents[1]
-NAME = "int8_activation_dtype"
+NAME = q.activation_dtype_choice(8)
 _CHILD = (
     "import json, torch\n"
     "torch.set_num_threads(2)\n"
@@ -79,8 +79,8 @@ def test_a_changed_machine_key_measures_again(tmp_path: Path, changed: str) -> N
 
 
 @needs_two_correct_dtypes
-@pytest.mark.parametrize("content", ["{not json", "", "[1, 2]", '{"format": 1, "choices": {"int8_activation_dtype": 5}}',
-                                     '{"format": 1, "choices": {"int8_activation_dtype": {"key": {}, "value": 3}}}'])
+@pytest.mark.parametrize("content", ["{not json", "", "[1, 2]", json.dumps({"format": 1, "choices": {NAME: 5}}),
+                                     json.dumps({"format": 1, "choices": {NAME: {"key": {}, "value": 3}}})])
 def test_a_corrupt_file_is_ignored_and_rewritten(tmp_path: Path, content: str) -> None:
     path = tmp_path / machine_choice.FILE_NAME
     path.write_text(content)

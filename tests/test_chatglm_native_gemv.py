@@ -306,7 +306,7 @@ def test_the_library_is_cached_by_source_compiler_and_flags(monkeypatch, tmp_pat
 @pytest.mark.parametrize("saved", ["torch", "native-int16", "native"])
 def test_the_decode_kernel_is_chosen_once_per_machine(monkeypatch, tmp_path: Path, saved: str) -> None:
     monkeypatch.setenv(machine_choice.CACHE_DIR_ENV, str(tmp_path))
-    machine_choice.save_choice("int8_decode_path", machine_choice.machine_key(), saved, {})
+    machine_choice.save_choice(q.decode_path_choice(8), machine_choice.machine_key(), saved, {})
     kernel = q._CpuKernel(8)
     assert kernel.native_decode() == (saved != "torch") and kernel.native_choice_source == "saved"
     if saved != "torch":
@@ -319,13 +319,13 @@ def test_the_decode_kernel_is_chosen_once_per_machine(monkeypatch, tmp_path: Pat
     assert measured.native_choice_source == "measured"
     name = measured.decode_kernel_name()
     expected = name if name.startswith("native") else "torch"
-    assert machine_choice.load_choice("int8_decode_path", machine_choice.machine_key()) == expected
+    assert machine_choice.load_choice(q.decode_path_choice(8), machine_choice.machine_key()) == expected
 
 
 @pytest.mark.parametrize("saved", ["native", "native-int16"])
 def test_an_unusable_kernel_is_never_chosen_even_if_saved(monkeypatch, tmp_path: Path, saved: str) -> None:
     monkeypatch.setenv(machine_choice.CACHE_DIR_ENV, str(tmp_path))
-    machine_choice.save_choice("int8_decode_path", machine_choice.machine_key(), saved, {})
+    machine_choice.save_choice(q.decode_path_choice(8), machine_choice.machine_key(), saved, {})
     monkeypatch.setenv(native_gemv.COMPILER_ENV, str(tmp_path / "missing-cc"))
     monkeypatch.setattr(q, "NATIVE_GEMV", native_gemv.NativeGemv())
     assert not q._CpuKernel(8).native_decode()

@@ -51,6 +51,27 @@ def cpu_flags() -> frozenset[str]:
     return frozenset(_cpu_model_and_flags()[1].split())
 
 
+_DEFAULT_LLC_BYTES = 32 * 2**20
+_SIZE_SUFFIXES = {"K": 2**10, "M": 2**20, "G": 2**30}
+
+
+def last_level_cache_bytes(root: Path = Path("/sys/devices/system/cpu/cpu0/cache")) -> int:
+    """The largest data or unified cache of CPU 0 (sysfs), or 32 MB where that cannot be read."""
+    sizes = []
+    for index in root.glob("index*"):
+        try:
+            if (index / "type").read_text().strip() == "Instruction":
+                continue
+            text = (index / "size").read_text().strip()
+        except OSError:
+            continue
+        unit = _SIZE_SUFFIXES.get(text[-1:].upper(), 1)
+        digits = text.rstrip("KkMmGg")
+        if digits.isdigit():
+            sizes.append(int(digits) * unit)
+    return max(sizes, default=_DEFAULT_LLC_BYTES)
+
+
 def _cpu_model_and_flags() -> tuple[str, str]:
     model, flags = "", ""
     try:

@@ -717,3 +717,207 @@ void wb_dequantize(const int8_t *w, int rows, int n, const float *scale, float *
         }
     }
 }
+
+/* exp on 8 floats: Cephes' expf (range reduction by ln 2, degree-6 polynomial), about 1 ulp. NaN stays NaN
+ * (min/max keep their second operand when either is NaN). */
+static inline __m256 exp256(__m256 x) {
+    x = _mm256_min_ps(_mm256_set1_ps(88.3762626647949f), x);
+    x = _mm256_max_ps(_mm256_set1_ps(-87.3365478515625f), x);
+    __m256 fx = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)),
+                                _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    x = _mm256_fnmadd_ps(fx, _mm256_set1_ps(0.693359375f), x);
+    x = _mm256_fnmadd_ps(fx, _mm256_set1_ps(-2.12194440e-4f), x);
+    __m256 p = _mm256_set1_ps(1.9875691500e-4f);
+    p = _mm256_fmadd_ps(p, x, _mm256_set1_ps(1.3981999507e-3f));
+    p = _mm256_fmadd_ps(p, x, _mm256_set1_ps(8.3334519073e-3f));
+    p = _mm256_fmadd_ps(p, x, _mm256_set1_ps(4.1665795894e-2f));
+    p = _mm256_fmadd_ps(p, x, _mm256_set1_ps(1.6666665459e-1f));
+    p = _mm256_fmadd_ps(p, x, _mm256_set1_ps(5.0000001201e-1f));
+    p = _mm256_fmadd_ps(p, _mm256_mul_ps(x, x), _mm256_add_ps(x, _mm256_set1_ps(1.f)));
+    const __m256i e = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(fx), _mm256_set1_epi32(127)), 23);
+    return _mm256_mul_ps(p, _mm256_castsi256_ps(e));
+}
+
+/* ---- Decode-time attention over a 16-bit KV cache ----------------------------------------------------------
+ * One query token per sequence against T cached positions, for bf16 or fp16 caches (kind 0 / 1). torch runs
+ * this as two batched bf16 products, which on CPUs without bf16 arithmetic are slow and, with sleeping OpenMP
+ * threads, pay a wake-up each (measured 3.3 ms a product at --full, against 0.2 ms of arithmetic). Here each
+ * head reads its keys and values straight from the cache, widened to fp32 on load (bf16 -> fp32 is a 16-bit
+ * shift, fp16 one vcvtph2ps), and the heads are shared out by the work pool.
+ * The roundings follow modeling.py's torch path: q / divisor, each score, score * coeff, the probabilities
+ * and the output are rounded to the cache's dtype where torch rounds them; the sums run in fp32 (in another
+ * order than torch's, so a value may differ by one 16-bit ulp), softmax in fp32 as torch.softmax(dtype=fp32). */
+
+/* fp32 -> the 16-bit kind and back (round to nearest even; NaN stays NaN). */
+static inline __m256 round16_ps(__m256 x, int kind) {
+    if (kind) return _mm256_cvtph_ps(_mm256_cvtps_ph(x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+    const __m256i u = _mm256_castps_si256(x);
+    const __m256i lsb = _mm256_and_si256(_mm256_srli_epi32(u, 16), _mm256_set1_epi32(1));
+    __m256i r = _mm256_add_epi32(u, _mm256_add_epi32(_mm256_set1_epi32(0x7FFF), lsb));
+    r = _mm256_and_si256(r, _mm256_set1_epi32((int)0xFFFF0000u));
+    /* A NaN becomes bf16's quiet NaN, as torch rounds it (its payload may sit in the dropped half). */
+    const __m256 nan = _mm256_cmp_ps(x, x, _CMP_UNORD_Q);
+    return _mm256_blendv_ps(_mm256_castsi256_ps(r), _mm256_castsi256_ps(_mm256_set1_epi32(0x7FC00000)), nan);
+}
+
+static inline float round16(float x, int kind) {
+    float lanes[8];
+    _mm256_storeu_ps(lanes, round16_ps(_mm256_set1_ps(x), kind));
+    return lanes[0];
+}
+
+static inline __m256 load16_ps(const uint16_t *p, int kind) {
+    const __m128i h = _mm_loadu_si128((const __m128i *)p);
+    if (kind) return _mm256_cvtph_ps(h);
+    return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(h), 16));
+}
+
+static inline float load16(const uint16_t *p, int kind) {
+    if (kind) return _cvtsh_ss(*p);
+    const uint32_t u = (uint32_t)*p << 16;
+    float f;
+    memcpy(&f, &u, sizeof f);
+    return f;
+}
+
+static inline void store16_ps(uint16_t *p, __m256 x, int kind) {
+    if (kind) {
+        _mm_storeu_si128((__m128i *)p, _mm256_cvtps_ph(x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+        return;
+    }
+    /* x is already rounded to bf16: its high halves are the bf16 values. */
+    const __m256i hi = _mm256_srli_epi32(_mm256_castps_si256(x), 16);
+    const __m128i packed = _mm_packus_epi32(_mm256_castsi256_si128(hi), _mm256_extracti128_si256(hi, 1));
+    _mm_storeu_si128((__m128i *)p, packed);
+}
+
+static inline void store16(uint16_t *p, float x, int kind) {
+    if (kind) {
+        *p = _cvtss_sh(x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+        return;
+    }
+    uint32_t u;
+    memcpy(&u, &x, sizeof u);
+    *p = (uint16_t)(u >> 16);
+}
+
+#define ATTEND_MAX_HD 512
+
+typedef struct {
+    const uint16_t *q, *keys, *values;
+    const uint8_t *mask; /* [batch, length], nonzero = masked; or NULL */
+    uint16_t *out;       /* [batch, heads, hd] */
+    float *scores;       /* [batch * heads, length] scratch */
+    long q_batch, q_head, k_batch, k_head, k_pos, v_batch, v_head, v_pos;
+    int heads, length, hd, kind;
+    float divisor, coeff, fill;
+} attend_job;
+
+static void attend_chunk(const void *arg, int c) {
+    const attend_job *j = arg;
+    const int b = c / j->heads, h = c % j->heads, hd = j->hd, kind = j->kind, T = j->length;
+    const uint16_t *q = j->q + b * j->q_batch + h * j->q_head;
+    const uint16_t *keys = j->keys + b * j->k_batch + h * j->k_head;
+    const uint16_t *values = j->values + b * j->v_batch + h * j->v_head;
+    const uint8_t *mask = j->mask ? j->mask + (size_t)b * T : NULL;
+    float *scores = j->scores + (size_t)c * T;
+    float qs[ATTEND_MAX_HD] __attribute__((aligned(32)));
+    const __m256 vdiv = _mm256_set1_ps(j->divisor);
+    for (int d = 0; d < hd; d += 8)
+        _mm256_store_ps(qs + d, round16_ps(_mm256_div_ps(load16_ps(q + d, kind), vdiv), kind));
+    /* Scores, four positions at a time (four independent sums). */
+    const float fill = round16(j->fill, kind);
+    int t = 0;
+    for (; t + 4 <= T; t += 4) {
+        __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
+        const uint16_t *k0 = keys + (long)t * j->k_pos;
+        for (int d = 0; d < hd; d += 8) {
+            const __m256 qd = _mm256_load_ps(qs + d);
+            for (int r = 0; r < 4; ++r) acc[r] = _mm256_fmadd_ps(qd, load16_ps(k0 + r * j->k_pos + d, kind), acc[r]);
+        }
+        for (int r = 0; r < 4; ++r) scores[t + r] = hsum_ps(acc[r]);
+    }
+    for (; t < T; ++t) {
+        __m256 acc = _mm256_setzero_ps();
+        const uint16_t *k0 = keys + (long)t * j->k_pos;
+        for (int d = 0; d < hd; d += 8) acc = _mm256_fmadd_ps(_mm256_load_ps(qs + d), load16_ps(k0 + d, kind), acc);
+        scores[t] = hsum_ps(acc);
+    }
+    /* The product's rounding, the mask, the coefficient's rounding; then softmax in fp32. */
+    float mx = -INFINITY;
+    const __m256 vcoeff = _mm256_set1_ps(j->coeff);
+    for (t = 0; t + 8 <= T; t += 8) {
+        __m256 s = round16_ps(_mm256_loadu_ps(scores + t), kind);
+        if (mask) {
+            const __m256i m = _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(mask + t)));
+            const __m256 masked = _mm256_castsi256_ps(_mm256_cmpgt_epi32(m, _mm256_setzero_si256()));
+            s = _mm256_blendv_ps(s, _mm256_set1_ps(fill), masked);
+        }
+        _mm256_storeu_ps(scores + t, round16_ps(_mm256_mul_ps(s, vcoeff), kind));
+    }
+    for (; t < T; ++t) {
+        float s = round16(scores[t], kind);
+        if (mask && mask[t]) s = fill;
+        scores[t] = round16(s * j->coeff, kind);
+    }
+    for (t = 0; t < T; ++t) mx = scores[t] > mx ? scores[t] : mx;
+    const __m256 vmx = _mm256_set1_ps(mx);
+    __m256 vsum = _mm256_setzero_ps();
+    for (t = 0; t + 8 <= T; t += 8) {
+        const __m256 e = exp256(_mm256_sub_ps(_mm256_loadu_ps(scores + t), vmx));
+        _mm256_storeu_ps(scores + t, e);
+        vsum = _mm256_add_ps(vsum, e);
+    }
+    float sum = hsum_ps(vsum);
+    for (; t < T; ++t) {
+        scores[t] = expf(scores[t] - mx);
+        sum += scores[t];
+    }
+    const float inv = 1.f / sum;
+    const __m256 vinv = _mm256_set1_ps(inv);
+    for (t = 0; t + 8 <= T; t += 8)
+        _mm256_storeu_ps(scores + t, round16_ps(_mm256_mul_ps(_mm256_loadu_ps(scores + t), vinv), kind));
+    for (; t < T; ++t) scores[t] = round16(scores[t] * inv, kind);
+    /* probabilities x values, hd outputs accumulated in fp32, two positions per pass. */
+    float acc[ATTEND_MAX_HD] __attribute__((aligned(32)));
+    for (int d = 0; d < hd; d += 8) _mm256_store_ps(acc + d, _mm256_setzero_ps());
+    for (t = 0; t + 2 <= T; t += 2) {
+        const __m256 p0 = _mm256_set1_ps(scores[t]), p1 = _mm256_set1_ps(scores[t + 1]);
+        const uint16_t *v0 = values + (long)t * j->v_pos, *v1 = v0 + j->v_pos;
+        for (int d = 0; d < hd; d += 8) {
+            __m256 a = _mm256_fmadd_ps(p0, load16_ps(v0 + d, kind), _mm256_load_ps(acc + d));
+            _mm256_store_ps(acc + d, _mm256_fmadd_ps(p1, load16_ps(v1 + d, kind), a));
+        }
+    }
+    for (; t < T; ++t) {
+        const __m256 p = _mm256_set1_ps(scores[t]);
+        const uint16_t *v = values + (long)t * j->v_pos;
+        for (int d = 0; d < hd; d += 8)
+            _mm256_store_ps(acc + d, _mm256_fmadd_ps(p, load16_ps(v + d, kind), _mm256_load_ps(acc + d)));
+    }
+    uint16_t *out = j->out + ((size_t)b * j->heads + h) * hd;
+    for (int d = 0; d < hd; d += 8) store16_ps(out + d, round16_ps(_mm256_load_ps(acc + d), kind), kind);
+}
+
+/* out[b, h] = softmax(round(round(q[b, h] / divisor) . K[b, h]^T) * coeff (masked: fill)) . V[b, h] for one query
+ * token. q, keys, values, out: 16-bit (kind 0 bf16, 1 fp16), element strides as given (the head dimension
+ * contiguous); mask: uint8 [batch, length] or NULL; out: contiguous [batch, heads, hd]. Returns 0, -1 when out
+ * of memory, -2 for bad sizes. */
+int wb_attend_decode(const uint16_t *q, long q_batch, long q_head, const uint16_t *keys, long k_batch, long k_head,
+                     long k_pos, const uint16_t *values, long v_batch, long v_head, long v_pos, const uint8_t *mask,
+                     uint16_t *out, int batch, int heads, int length, int hd, float divisor, float coeff, float fill,
+                     int kind, int threads) {
+    if (batch <= 0 || heads <= 0 || length <= 0 || hd <= 0 || hd % 8 || hd > ATTEND_MAX_HD || (kind != 0 && kind != 1))
+        return -2;
+    float *scores = malloc(sizeof(float) * (size_t)batch * (size_t)heads * (size_t)length);
+    if (!scores) return -1;
+    const attend_job job = {
+        .q = q, .keys = keys, .values = values, .mask = mask, .out = out, .scores = scores,
+        .q_batch = q_batch, .q_head = q_head, .k_batch = k_batch, .k_head = k_head, .k_pos = k_pos,
+        .v_batch = v_batch, .v_head = v_head, .v_pos = v_pos,
+        .heads = heads, .length = length, .hd = hd, .kind = kind, .divisor = divisor, .coeff = coeff, .fill = fill,
+    };
+    pool_run(pool_for_thread(threads - 1), attend_chunk, &job, batch * heads);
+    free(scores);
+    return 0;
+}

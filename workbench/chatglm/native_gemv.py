@@ -49,7 +49,7 @@ logger = logging.getLogger(__name__)
 
 SOURCE = Path(__file__).with_name("native_gemv.c")
 COMPILER_ENV = "CC"
-REQUIRED_CPU_FLAGS = ("avx2", "fma")
+REQUIRED_CPU_FLAGS = ("avx2", "fma", "f16c")  # f16c: the fp16 KV-cache loads (every AVX2 CPU has it)
 FLAGS = ("-O3", "-fPIC", "-fopenmp", "-shared", "-march=native")
 ACTIVATION_BLOCK = 256  # columns per int16 activation scale: BLOCK in native_gemv.c
 Q8_BLOCK = 32  # columns per int8 activation scale: QB in native_gemv.c
@@ -186,6 +186,10 @@ class NativeGemv:
     def q8_available(self) -> bool:
         """Whether the int8-activation products (``activations=8``) passed their check in this process."""
         return self.available() and self._q8_ok
+
+    def library(self) -> ctypes.CDLL | None:
+        """The loaded library once :meth:`available` (for routines with checks of their own), else None."""
+        return self._lib if self.available() else None
 
     def dequantize_available(self) -> bool:
         """Whether :meth:`dequantize` passed its check (torch's bits exactly) in this process."""

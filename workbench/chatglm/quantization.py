@@ -18,9 +18,10 @@ mismatch with the torch result in the one-time self-check, falls back to dequant
 from __future__ import annotations
 
 import ctypes
+import itertools
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import partial
 from typing import Any
 
@@ -79,6 +80,14 @@ def dequantize(weight: Tensor, scale: Tensor, bits: int, dtype: torch.dtype | No
 
 
 _TIMING_PROBE = 4096
+# A decode step streams gigabytes of weights, so kernels are timed on weights read from memory: each call
+# of a probe takes the next of several copies of the 4096 x 4096 probe weight (16 MB int8, 8 MB int4), all
+# the candidates of one choice taking turns on one rotation, with enough copies that the copy a call reads
+# has been evicted from the last-level cache since its last use. A weight that fit the cache compared
+# kernels on cached weights and, at full size, kept torch's kernel where the C kernel streams faster.
+_PROBE_CACHE_MULTIPLE = 2  # the copies together hold at least this many last-level caches
+_PROBE_MIN_COPIES = 3
+_PROBE_MAX_COPIES = 16
 NATIVE_INT8 = "native"  # the compiled kernel on int8 activations
 NATIVE_INT16 = "native-int16"  # ... on int16 activations
 _DTYPE_BY_NAME = {"bfloat16": torch.bfloat16, "float32": torch.float32}
@@ -86,6 +95,39 @@ _DTYPE_BY_NAME = {"bfloat16": torch.bfloat16, "float32": torch.float32}
 
 def _dtype_name(dtype: torch.dtype) -> str:
     return str(dtype).removeprefix("torch.")
+
+
+def decode_path_choice(bits: int) -> str:
+    """The machine-choice name of the int``bits`` decode kernel pick (streamed probe; earlier picks, timed
+    on a cached probe, are not reused)."""
+    return f"int{bits}_decode_path_streamed"
+
+
+def activation_dtype_choice(bits: int) -> str:
+    """The machine-choice name of the int``bits`` fused kernel's activation dtype pick (streamed probe)."""
+    return f"int{bits}_activation_dtype_streamed"
+
+
+def probe_copies(weight_bytes: int) -> int:
+    """How many copies of a ``weight_bytes`` probe weight a timing rotates through (see _TIMING_PROBE)."""
+    wanted = -(-_PROBE_CACHE_MULTIPLE * machine_choice.last_level_cache_bytes() // max(weight_bytes, 1))
+    return min(_PROBE_MAX_COPIES, max(_PROBE_MIN_COPIES, wanted))
+
+
+def _rotating(build: Callable[[], list[Callable[[], object]]], turn: Iterator[int]) -> Callable[[], object]:
+    """A call that runs the next of the calls ``build`` returns, on the shared rotation ``turn``. They are
+    built at the first call: a pick saved for this machine times nothing, so it copies nothing either."""
+    calls: list[Callable[[], object]] = []
+
+    def call() -> object:
+        if not calls:
+            calls.extend(build())
+        return calls[next(turn) % len(calls)]()
+    return call
+
+
+def _copies(t: Tensor, count: int) -> list[Tensor]:
+    return [t] + [t.clone() for _ in range(count - 1)]
 
 
 class _CpuKernel:
@@ -159,12 +201,15 @@ class _CpuKernel:
             q = pack_int4(q)
         x = torch.randn(1, _TIMING_PROBE, generator=torch.Generator().manual_seed(2))
         runs = {}
+        count, turn = probe_copies(q.numel()), itertools.count()
         for dtype in correct:
-            w, s = self.kernel_operands(q, scale, dtype)
-            runs[_dtype_name(dtype)] = self._timed_call(x.to(dtype), w, s)
+            def build(dtype: torch.dtype = dtype) -> list[Callable[[], object]]:
+                w, s = self.kernel_operands(q, scale, dtype)
+                return [self._timed_call(x.to(dtype), c, s) for c in _copies(w, count)]
+            runs[_dtype_name(dtype)] = _rotating(build, turn)
         # Prefer bf16 unless fp32 is clearly faster: on AVX2 the kernels are vectorised for bf16 only.
         name, self.choice_source = machine_choice.choose_once_per_machine(
-            f"int{self.bits}_activation_dtype", runs, preferred=("bfloat16",), margin=MARGIN
+            activation_dtype_choice(self.bits), runs, preferred=("bfloat16",), margin=MARGIN
         )
         return _DTYPE_BY_NAME[name]
 
@@ -184,22 +229,31 @@ class _CpuKernel:
         stored = pack_int4(q) if self.bits == 4 else q
         x = torch.randn(1, _TIMING_PROBE, generator=torch.Generator().manual_seed(2))
         act = self.activation_dtype()
-        if act is not None:
-            w, s = self.kernel_operands(stored, scale, act)
-            torch_path = self._timed_call(x.to(act), w, s)
-        else:
-            def torch_path() -> object:
-                return x @ dequantize(stored, scale, self.bits, torch.float32).T
+        count, turn = probe_copies(stored.numel()), itertools.count()
+        copies: list[Tensor] = []
 
-        candidates: dict[str, Callable[[], object]] = {
-            "torch": torch_path,
-            NATIVE_INT16: partial(NATIVE_GEMV.linear, x, stored, scale, None, self.bits, 16),
-        }
+        def stored_copies() -> list[Tensor]:
+            if not copies:
+                copies.extend(_copies(stored, count))
+            return copies
+
+        def torch_calls() -> list[Callable[[], object]]:
+            if act is None:
+                return [partial(_dequantized_product, x, c, scale, self.bits) for c in stored_copies()]
+            w, s = self.kernel_operands(stored, scale, act)
+            return [self._timed_call(x.to(act), c, s) for c in _copies(w, count)]
+
+        def native(activations: int) -> Callable[[], object]:
+            return _rotating(lambda: [partial(NATIVE_GEMV.linear, x, c, scale, None, self.bits, activations)
+                                      for c in stored_copies()], turn)
+
+        torch_path = _rotating(torch_calls, turn)
+        candidates: dict[str, Callable[[], object]] = {"torch": torch_path, NATIVE_INT16: native(16)}
         if NATIVE_GEMV.q8_available():
-            candidates[NATIVE_INT8] = partial(NATIVE_GEMV.linear, x, stored, scale, None, self.bits, 8)
+            candidates[NATIVE_INT8] = native(8)
         # torch's path stays unless a compiled one is clearly faster; then the faster compiled one runs.
         name, self.native_choice_source = machine_choice.choose_once_per_machine(
-            f"int{self.bits}_decode_path", candidates, preferred=("torch",), margin=MARGIN,
+            decode_path_choice(self.bits), candidates, preferred=("torch",), margin=MARGIN,
         )
         logger.info("int%d decode steps run the %s kernel (%s)", self.bits, name, self.native_choice_source)
         self._native_activations = 8 if name == NATIVE_INT8 else 16
@@ -391,6 +445,10 @@ class Int4CpuLayout:
 
 INT4_LAYOUT = Int4CpuLayout()
 _KERNELS = {8: _CpuKernel(8), 4: _CpuKernel(4)}
+
+
+def _dequantized_product(x: Tensor, stored: Tensor, scale: Tensor, bits: int) -> Tensor:
+    return x @ dequantize(stored, scale, bits, torch.float32).T
 
 
 def _seconds(fn: Callable[[], object]) -> float:
