@@ -109,7 +109,7 @@ def test_arrow_tables_write_the_files_the_pandas_frames_wrote(tmp_path, hostile)
             want.mkdir()
             try:
                 _reference(ctx.candidates, filters, want, ext)
-            except Exception as e:  # e.g. ids of two types: the writer fails as it always did
+            except Exception as e:  # an input the reference cannot write: the writer fails the same way
                 with pytest.raises(type(e)):
                     writer(ctx, got)
                 continue
@@ -158,3 +158,23 @@ def test_the_bianque_input_is_the_dialogues_rendering_escaped():
         assert ctx.bianque_input(c) == want  # the second time from the cache
         seen_text += 1
     assert seen_text > 150 and seen_error > 50
+
+
+def test_ids_of_two_kinds_are_written_to_parquet_as_the_text_the_csv_holds(tmp_path):
+    """A caller's own candidates may mix integer and text ids: Parquet keeps them as text, and the export does
+    not fail (it raised ``ArrowInvalid`` before)."""
+    cands = _candidates(random.Random(3), hostile=False)
+    mixed = [ExportCandidate(**{**c.__dict__, "generation_id": 7 + i if i % 2 else f"g-{i}",
+                                "dialogue_id": i if i % 3 else f"d{i}"}) for i, c in enumerate(cands)]
+    assert len(mixed) >= 3
+    ctx = ExportContext.build(mixed, ExportFilters(), deidentify=False)
+    (tmp_path / "pq").mkdir()
+    (tmp_path / "csv").mkdir()
+    parquet = write_parquet(ctx, tmp_path / "pq")
+    csv = write_csv(ctx, tmp_path / "csv")
+    gens = pq.read_table(next(p for p in parquet.files if p.name == "generations.parquet")).to_pylist()
+    assert [r["generation_id"] for r in gens] == [str(c.generation_id) for c in mixed]
+    assert [r["dialogue_id"] for r in gens] == [str(c.dialogue_id) for c in mixed]
+    import pandas as pd
+    frame = pd.read_csv(next(p for p in csv.files if p.name == "generations.csv"), dtype=str, keep_default_na=False)
+    assert frame["generation_id"].tolist() == [r["generation_id"] for r in gens]

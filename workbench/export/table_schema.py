@@ -46,10 +46,19 @@ def typed_column(values, typ: pa.DataType | None) -> pa.Array:
             return pa.array(values, type=typ, from_pandas=True)
         except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
             pass  # e.g. text ids from a caller's own candidates: keep what they are
-    arr = pa.array(values, from_pandas=True)
+    try:
+        arr = pa.array(values, from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        # Values of two kinds (e.g. integer and text ids from a caller's own candidates): Parquet holds them
+        # as the text the CSV writes, rather than failing the whole export.
+        arr = pa.array([None if _missing(v) else str(v) for v in values], type=STR)
     if pa.types.is_null(arr.type) or pa.types.is_large_string(arr.type):
         return arr.cast(STR)
     return arr
+
+
+def _missing(value) -> bool:
+    return value is None or (isinstance(value, float) and value != value)
 
 
 def to_arrow(name: str, df: DataFrame) -> pa.Table:
