@@ -4,13 +4,11 @@ and booleans, in text, numeric and mixed columns."""
 
 from __future__ import annotations
 
-import csv
-import io
 import random
 
 import pytest
 
-from workbench.csv_safety import neutralise
+from tests.csv_reference import csv_writer_bytes
 from workbench.export.csv_columns import csv_bytes
 
 PIECES = ("a", ",", '"', "\r", "\n", " ", "\t", "医", "'", "=", "\\", "“", "-", "+", "@")
@@ -27,14 +25,6 @@ def _value(rng: random.Random, kind: str) -> object:
     return rng.choice([True, False, 2.5, "x"])
 
 
-def _reference(header: list[str], columns: list[list], protect: bool) -> bytes:
-    buf = io.StringIO(newline="")
-    writer = csv.writer(buf)
-    writer.writerow(header)
-    writer.writerows([neutralise(v) if protect else v for v in row] for row in zip(*columns, strict=True))
-    return buf.getvalue().encode("utf-8")
-
-
 @pytest.mark.parametrize("protect", [False, True])
 def test_random_columns_are_written_as_csv_writer_writes_them(protect):
     rng = random.Random(7)
@@ -43,7 +33,7 @@ def test_random_columns_are_written_as_csv_writer_writes_them(protect):
         columns = [[_value(rng, kind) for _ in range(n_rows)]
                    for kind in (rng.choice(["text", "numbers", "mixed"]) for _ in range(n_cols))]
         header = [f"h{i}" for i in range(n_cols)]
-        assert csv_bytes(header, columns, protect) == _reference(header, columns, protect)
+        assert csv_bytes(header, columns, protect) == csv_writer_bytes(header, columns, protect)
 
 
 def test_a_formula_is_protected_only_in_text_cells():
@@ -63,5 +53,5 @@ def test_float_scores_rendered_once_per_value_keep_their_exact_text():
         n = rng.randint(4, 40)
         pool = rng.sample([1.0, 2.5, 1 / 3, 5.0, 1e20, 1e-7, float("nan"), float("inf"), 0.0, -0.0, None], 4)
         columns = [[rng.choice(pool) for _ in range(n)], [rng.choice(pool) for _ in range(n)]]
-        assert csv_bytes(["a", "b"], columns) == _reference(["a", "b"], columns, False)
+        assert csv_bytes(["a", "b"], columns) == csv_writer_bytes(["a", "b"], columns, False)
     assert csv_bytes(["a", "b"], [[0.0, -0.0] * 4, [1.0] * 8]) == b"a,b\r\n" + b"0.0,1.0\r\n-0.0,1.0\r\n" * 4

@@ -13,7 +13,6 @@ Each output is also read back as its consumers read it (pandas, ``datasets``).
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import random
@@ -22,6 +21,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from tests.csv_reference import csv_writer_bytes
 from workbench.csv_safety import neutralise
 from workbench.dialogue import Turn
 from workbench.export import ExportCandidate, ExportContext, ExportFilters, RatingInfo, dpo, tables
@@ -109,14 +109,6 @@ def test_dpo_lines_spliced_from_pieces_equal_one_encoding_per_line(tmp_path):
     assert row["chosen"][0]["content"] == pairs[0].chosen_text
 
 
-def _csv_reference(header: list[str], columns: list[list], protect: bool) -> bytes:
-    buf = io.StringIO(newline="")
-    writer = csv.writer(buf)
-    writer.writerow(header)
-    writer.writerows([neutralise(v) if protect else v for v in row] for row in zip(*columns, strict=True))
-    return buf.getvalue().encode("utf-8")
-
-
 def test_large_hostile_csv_columns_are_written_as_csv_writer_writes_them(tmp_path):
     rng = random.Random(11)
     n = 3000
@@ -141,7 +133,7 @@ def test_large_hostile_csv_columns_are_written_as_csv_writer_writes_them(tmp_pat
     header = [f"h{i}" for i in range(len(columns) - 1)] + ["a,\"b\""]
     for protect in (False, True):
         got = csv_bytes(header, columns, protect)
-        assert got == _csv_reference(header, columns, protect)
+        assert got == csv_writer_bytes(header, columns, protect)
     path = tmp_path / "t.csv"
     path.write_bytes(got)
     back = pd.read_csv(path, keep_default_na=False, dtype=str)

@@ -738,6 +738,25 @@ static inline __m256 exp256(__m256 x) {
     return _mm256_mul_ps(p, _mm256_castsi256_ps(e));
 }
 
+/* scores[t] = exp(scores[t] - mx) for t in [0, n), returning their sum: a softmax's middle, shared by the
+ * whole-step decode (native_step.c) and the 16-bit cache attention below. */
+static inline float exp_shifted_in_place(float *scores, int n, float mx) {
+    int t = 0;
+    __m256 vsum = _mm256_setzero_ps();
+    const __m256 vmx = _mm256_set1_ps(mx);
+    for (; t + 8 <= n; t += 8) {
+        const __m256 e = exp256(_mm256_sub_ps(_mm256_loadu_ps(scores + t), vmx));
+        _mm256_storeu_ps(scores + t, e);
+        vsum = _mm256_add_ps(vsum, e);
+    }
+    float sum = hsum_ps(vsum);
+    for (; t < n; ++t) {
+        scores[t] = expf(scores[t] - mx);
+        sum += scores[t];
+    }
+    return sum;
+}
+
 /* ---- Decode-time attention over a 16-bit KV cache ----------------------------------------------------------
  * One query token per sequence against T cached positions, for bf16 or fp16 caches (kind 0 / 1). torch runs
  * this as two batched bf16 products, which on CPUs without bf16 arithmetic are slow and, with sleeping OpenMP
@@ -861,18 +880,7 @@ static void attend_chunk(const void *arg, int c) {
         scores[t] = round16(s * j->coeff, kind);
     }
     for (t = 0; t < T; ++t) mx = scores[t] > mx ? scores[t] : mx;
-    const __m256 vmx = _mm256_set1_ps(mx);
-    __m256 vsum = _mm256_setzero_ps();
-    for (t = 0; t + 8 <= T; t += 8) {
-        const __m256 e = exp256(_mm256_sub_ps(_mm256_loadu_ps(scores + t), vmx));
-        _mm256_storeu_ps(scores + t, e);
-        vsum = _mm256_add_ps(vsum, e);
-    }
-    float sum = hsum_ps(vsum);
-    for (; t < T; ++t) {
-        scores[t] = expf(scores[t] - mx);
-        sum += scores[t];
-    }
+    const float sum = exp_shifted_in_place(scores, T, mx);
     const float inv = 1.f / sum;
     const __m256 vinv = _mm256_set1_ps(inv);
     for (t = 0; t + 8 <= T; t += 8)

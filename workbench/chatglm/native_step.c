@@ -97,22 +97,9 @@ static void attend_head(const float *q, const float *keys, const float *values, 
         scores[t] = s;
         mx = s > mx ? s : mx;
     }
-    int t = 0;
-    __m256 vsum = _mm256_setzero_ps();
-    const __m256 vmx = _mm256_set1_ps(mx);
-    for (; t + 8 <= length; t += 8) {
-        const __m256 e = exp256(_mm256_sub_ps(_mm256_loadu_ps(scores + t), vmx));
-        _mm256_storeu_ps(scores + t, e);
-        vsum = _mm256_add_ps(vsum, e);
-    }
-    float sum = hsum_ps(vsum);
-    for (; t < length; ++t) {
-        scores[t] = expf(scores[t] - mx);
-        sum += scores[t];
-    }
-    const float inv = 1.f / sum;
+    const float inv = 1.f / exp_shifted_in_place(scores, length, mx);
     for (int d = 0; d < hd; ++d) out[d] = 0.f;
-    for (t = 0; t < length; ++t) {
+    for (int t = 0; t < length; ++t) {
         const float p = scores[t] * inv;
         const float *v = values + (size_t)t * hd;
         int d = 0;
