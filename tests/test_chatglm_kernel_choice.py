@@ -1,5 +1,5 @@
 """The fused CPU kernels' activation dtype is timed once per machine and saved: a new process reuses the
-saved pick, a changed machine key (CPU, torch, threads) or a corrupt file makes it measure again.
+saved pick, a changed machine key (CPU, torch, threads, OpenMP's wait policy) or a corrupt file makes it measure again.
 Correctness is still checked in every process (tests/test_chatglm_cpu_kernels.py)."""
 
 from __future__ import annotations
@@ -34,8 +34,8 @@ needs_two_correct_dtypes = pytest.mark.skipif(
 )
 
 
-def _new_process(cache_dir: Path) -> dict:
-    env = {**os.environ, machine_choice.CACHE_DIR_ENV: str(cache_dir)}
+def _new_process(cache_dir: Path, **extra_env: str) -> dict:
+    env = {**os.environ, machine_choice.CACHE_DIR_ENV: str(cache_dir), **extra_env}
     out = subprocess.run([sys.executable, "-c", _CHILD], cwd=REPO, env=env, capture_output=True, text=True,
                          check=True, timeout=300)
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -67,7 +67,7 @@ def test_a_new_process_reuses_the_saved_choice(tmp_path: Path) -> None:
 
 
 @needs_two_correct_dtypes
-@pytest.mark.parametrize("changed", ["torch", "threads", "cpu", "cpu_flags"])
+@pytest.mark.parametrize("changed", ["torch", "threads", "cpu", "cpu_flags", "omp_wait_policy"])
 def test_a_changed_machine_key_measures_again(tmp_path: Path, changed: str) -> None:
     path = tmp_path / machine_choice.FILE_NAME
     stale = {**_child_key(), changed: "something else"}
@@ -76,6 +76,17 @@ def test_a_changed_machine_key_measures_again(tmp_path: Path, changed: str) -> N
     assert got["source"] == "measured"
     entry = json.loads(path.read_text())["choices"][NAME]
     assert entry["key"] == _child_key() and entry["value"] == got["dtype"]
+
+
+@needs_two_correct_dtypes
+def test_a_pick_timed_with_spinning_threads_is_not_reused_with_sleeping_ones(tmp_path: Path) -> None:
+    """The app runs with ``OMP_WAIT_POLICY=PASSIVE``; a bench run without it must not decide for the app."""
+    spinning = _new_process(tmp_path, OMP_WAIT_POLICY="ACTIVE")
+    assert spinning["source"] == "measured"
+    assert _new_process(tmp_path, OMP_WAIT_POLICY="active") == {**spinning, "source": "saved"}
+    assert _new_process(tmp_path, OMP_WAIT_POLICY="PASSIVE")["source"] == "measured"
+    entry = json.loads((tmp_path / machine_choice.FILE_NAME).read_text())["choices"][NAME]
+    assert entry["key"]["omp_wait_policy"] == "PASSIVE"
 
 
 @needs_two_correct_dtypes

@@ -3,7 +3,7 @@
 A timing taken while others load the machine can pick the slow path, and every process would pay the
 probe again. So a choice is measured robustly (the median of several interleaved rounds, with a margin
 for the preferred option), saved under a key that names what it depends on (CPU model and flags, torch
-version, thread count), and reused by later processes while that key holds; a changed key re-probes.
+version, thread count, OpenMP's wait policy), and reused by later processes while that key holds; a changed key re-probes.
 A missing, unreadable or corrupt file is ignored (the choice is measured again and the file rewritten).
 Correctness is never taken from the file: callers check their candidates in every process first.
 
@@ -96,12 +96,15 @@ def _cpu_identity() -> dict[str, str]:
 
 
 def machine_key(threads: int | None = None) -> dict[str, str]:
-    """What a timing depends on: CPU model and flags (hashed), torch version, thread count."""
+    """What a timing depends on: CPU model and flags (hashed), torch version, thread count, and whether
+    OpenMP's threads sleep between parallel regions (``OMP_WAIT_POLICY``: the app runs PASSIVE, a bench may
+    not; a kernel that wakes sleeping threads on every call loses by far more under PASSIVE)."""
     return {
         **_cpu_identity(),
         "machine": platform.machine(),
         "torch": torch.__version__,
         "threads": str(torch.get_num_threads() if threads is None else threads),
+        "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY", "").strip().upper(),
     }
 
 
