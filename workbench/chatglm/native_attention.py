@@ -25,7 +25,7 @@ from collections.abc import Callable
 import torch
 from torch import Tensor
 
-from workbench.chatglm.native_gemv import NATIVE_GEMV, NativeKernelError
+from workbench.chatglm.native_gemv import NATIVE_GEMV, NativeKernelError, relative_error
 
 logger = logging.getLogger(__name__)
 
@@ -104,7 +104,7 @@ class NativeAttention:
                 ref = reference_attend_decode(q, k, v, mask, 4.0, 2.0, -10000.0).float()
                 for threads in (1, 2):
                     got = self._run(fn, q, k, v, mask, 4.0, 2.0, -10000.0, threads).float()
-                    error = (got - ref).abs().max().item() / max(ref.abs().max().item(), 1e-30)
+                    error = relative_error(got, ref)
                     if not error <= TOLERANCE:
                         raise NativeKernelError(
                             f"the decode attention gives wrong results ({dtype}, batch {batch}, {heads} heads, "

@@ -126,6 +126,11 @@ def _unpacked(weight: Tensor, bits: int) -> Tensor:
     return torch.stack((weight >> 4, ((weight & 0xF) ^ 8) - 8), dim=-1).flatten(-2)
 
 
+def relative_error(got: Tensor, ref: Tensor) -> float:
+    """max |got - ref| / max |ref|: what every native self-check compares with its tolerance."""
+    return (got - ref).abs().max().item() / max(ref.abs().max().item(), 1e-30)
+
+
 def _reference(x: Tensor, weight: Tensor, scale: Tensor, bias: Tensor | None, bits: int) -> Tensor:
     y = x.double() @ (_unpacked(weight, bits).double() * scale.double()[:, None]).T
     return (y if bias is None else y + bias.double()).float()
@@ -289,7 +294,7 @@ class NativeGemv:
             except RuntimeError as exc:
                 raise NativeKernelError(f"the kernel failed its self-check ({exc})") from exc
             ref = _reference(x, weight, scale, bias, bits)
-            error = (got - ref).abs().max().item() / max(ref.abs().max().item(), 1e-30)
+            error = relative_error(got, ref)
             if not error <= TOLERANCE:
                 raise NativeKernelError(
                     f"the kernel gives wrong results (int{bits}, {x.shape[0]}x{x.shape[1]} by {weight.shape[0]}: "
