@@ -9,18 +9,20 @@ from __future__ import annotations
 import dataclasses
 import gc
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
+from itertools import chain, groupby
+from operator import attrgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
 from workbench.dialogue import Dialogue, Turn
 from workbench.export._json import dumpb_kept
 from workbench.export.aggregated import reweight_groups, vote_weights
-from workbench.export.records import ExportCandidate, PreferenceOutcome
+from workbench.export.records import ExportCandidate, PreferenceOutcome, RatingInfo
 from workbench.export.selection import CandidateStats, ExportFilters, Selected, group_turns, select_turns
 from workbench.privacy import DeidReport, deidentify, deidentify_text, names_in
 from workbench.prompts import DOCTOR, PATIENT, bianque_context, escape_training_text
@@ -92,6 +94,61 @@ def paused_gc() -> Iterator[None]:
             gc.enable()
 
 
+_DIALOGUE_ID = attrgetter("dialogue_id")
+_HISTORY = attrgetter("history")
+_OUTPUT = attrgetter("output")
+_RATINGS = attrgetter("ratings")
+_COMMENT = attrgetter("comment")
+_CORRECTED = attrgetter("corrected_reply")
+_TEXT = attrgetter("text")
+
+
+def _by_dialogue(candidates: Sequence[ExportCandidate]) -> tuple[dict[object, list[ExportCandidate]], bool]:
+    """The candidates per dialogue (first-seen order) and whether each dialogue's candidates came in one run.
+
+    A store lists a dialogue's candidates together: ``groupby`` finds the runs in C, one dict look-up per run.
+    """
+    groups: dict[object, list[ExportCandidate]] = {}
+    contiguous = True
+    for did, run in groupby(candidates, _DIALOGUE_ID):
+        got = groups.get(did)
+        if got is None:
+            groups[did] = list(run)
+        else:
+            got.extend(run)
+            contiguous = False
+    return groups, contiguous
+
+
+def _text_fields(cands: list[ExportCandidate], outputs: list[str], histories: Iterable[Sequence[Turn]],
+                 ratings: list[RatingInfo]) -> dict[str, str]:
+    """Each distinct text of a dialogue -> the field of its first occurrence (for the report): per candidate
+    its reply, then its ratings' comments and corrections, in order; then the history turns.
+
+    When no text is both a reply, a comment or a correction (the usual case), the field follows from the
+    kind of text alone, so the dict is built from whole columns; otherwise in the order above.
+    """
+    fields = dict.fromkeys(outputs, "output")
+    comments = list(filter(None, map(_COMMENT, ratings)))
+    fixes = list(filter(None, map(_CORRECTED, ratings)))
+    if comments or fixes:
+        keys = fields.keys()
+        if keys.isdisjoint(comments) and keys.isdisjoint(fixes) and set(comments).isdisjoint(fixes):
+            fields.update(dict.fromkeys(comments, "comment"))
+            fields.update(dict.fromkeys(fixes, "corrected_reply"))
+        else:
+            fields = {}
+            for c in cands:
+                fields.setdefault(c.output, "output")
+                for r in c.ratings:
+                    if r.comment:
+                        fields.setdefault(r.comment, "comment")
+                    if r.corrected_reply:
+                        fields.setdefault(r.corrected_reply, "corrected_reply")
+    # History texts that are no reply or note, in the turns' order (values from ``fields`` win).
+    return {**dict.fromkeys(map(_TEXT, chain.from_iterable(histories)), "history"), **fields}
+
+
 def _deidentify_candidates(
     candidates: Sequence[ExportCandidate], report: DeidReport
 ) -> list[ExportCandidate]:
@@ -100,53 +157,55 @@ def _deidentify_candidates(
     The report counts each distinct text of each dialogue once (as one call per text would). A text in
     a dialogue without such names is de-identified on its own, so its result is shared by every dialogue
     it occurs in: it is looked up, and counted in bulk at the end.
+
+    Most texts contain no personal data: the texts de-identified on their own are kept in two sets (seen,
+    and changed with their new form), so a dialogue with no names and no changed text costs a few set
+    operations over its texts, and its candidates stay the same objects.
     """
-    by_dialogue: dict[object, list[ExportCandidate]] = {}
-    for c in candidates:
-        got = by_dialogue.get(c.dialogue_id)
-        if got is None:
-            by_dialogue[c.dialogue_id] = [c]
-        else:
-            got.append(c)
-    alone: dict[str, str] = {}  # text -> its de-identified form when de-identified on its own
-    # (text, field) -> dialogues it was counted in; a plain dict: Counter's += on a new key runs Python code
-    seen_alone: dict[tuple[str, str], int] = {}
-    cleaned: dict[int, ExportCandidate] = {}  # id(original) -> cleaned copy
+    by_dialogue, contiguous = _by_dialogue(candidates)
+    changed_alone: dict[str, str] = {}  # text -> its de-identified form on its own, only the texts that change
+    known_alone: set[str] = set()  # texts de-identified on their own so far
+    # (text, field) -> dialogues it was counted in; a Counter counts an iterable in C
+    seen_alone: Counter[tuple[str, str]] = Counter()
+    cleaned: dict[int, ExportCandidate] = {}  # id(original) -> cleaned copy, when dialogues were not contiguous
     make = object.__new__
     for cands in by_dialogue.values():
-        fields: dict[str, str] = {}  # text -> field name of its first occurrence (for the report)
-        histories: dict[int, Sequence[Turn]] = {}
-        note_texts: list[str] = []  # the ratings' comments and corrections
-        for c in cands:
-            # Keyed by the history object (columns of one turn share it; live columns have their own):
-            # hashing the turns themselves cost more than de-identifying them.
-            histories.setdefault(id(c.history), c.history)
-            fields.setdefault(c.output, "output")
-            for r in c.ratings:
-                if r.comment:
-                    fields.setdefault(r.comment, "comment")
-                    note_texts.append(r.comment)
-                if r.corrected_reply:
-                    fields.setdefault(r.corrected_reply, "corrected_reply")
-                    note_texts.append(r.corrected_reply)
-        for h in histories.values():
-            for t in h:
-                fields.setdefault(t.text, "history")
+        hist_of = list(map(_HISTORY, cands))
+        # Keyed by the history object (columns of one turn share it; live columns have their own):
+        # hashing the turns themselves cost more than de-identifying them.
+        histories: dict[int, Sequence[Turn]] = dict(zip(map(id, hist_of), hist_of, strict=True))
+        outputs = list(map(_OUTPUT, cands))
+        ratings = list(chain.from_iterable(map(_RATINGS, cands)))
+        fields = _text_fields(cands, outputs, histories.values(), ratings)
         names = names_in(fields)  # found with high confidence: replaced in all of the dialogue's texts
         long_names = [n for n in names if len(n) >= 2]
-        only_name = long_names[0] if len(long_names) == 1 else None  # the usual case: one test per text
-        clean: dict[str, str] = {}  # only the texts that change: most dialogues have none
-        for text, where in fields.items():
-            if long_names and (only_name in text if only_name is not None else any(n in text for n in long_names)):
-                new, reds = deidentify(text, names)
-                report.add(where, reds)
+        if long_names:
+            only_name = long_names[0] if len(long_names) == 1 else None  # the usual case: one test per text
+            clean: dict[str, str] = {}  # only the texts that change: most dialogues have none
+            for text, where in fields.items():
+                if only_name in text if only_name is not None else any(n in text for n in long_names):
+                    new, reds = deidentify(text, names)
+                    report.add(where, reds)
+                    if new != text:
+                        clean[text] = new
+                else:
+                    seen_alone[(text, where)] += 1
+                    if text not in known_alone:
+                        _learn_alone(text, known_alone, changed_alone)
+                    new = changed_alone.get(text)
+                    if new is not None:
+                        clean[text] = new
+        else:
+            seen_alone.update(fields.items())
+            for text in fields.keys() - known_alone:
+                _learn_alone(text, known_alone, changed_alone)
+            if changed_alone:
+                hit = fields.keys() & changed_alone.keys()
+                if not hit:
+                    continue
+                clean = {t: changed_alone[t] for t in hit}
             else:
-                counted = (text, where)
-                seen_alone[counted] = seen_alone.get(counted, 0) + 1
-                known = alone.get(text)
-                new = known if known is not None else alone.setdefault(text, deidentify(text)[0])
-            if new != text:
-                clean[text] = new
+                continue
         if not clean:
             continue
         new_turns: dict[int, Turn] = {}  # a turn object is shared by the histories that contain it
@@ -160,13 +219,16 @@ def _deidentify_candidates(
                         nt = new_turns[id(t)] = Turn(t.role, clean[t.text]) if t.text in clean else t
                     hist.append(nt)
                 new_hist[key] = hist
-        notes = any(t in clean for t in note_texts)  # usually not: then no rating is looked at
-        get_history, get_output = new_hist.get, clean.get
-        for c in cands:
-            cleaned_history = get_history(id(c.history))
-            cleaned_output = get_output(c.output)
+        notes = bool(ratings) and any(
+            (r.comment in clean if r.comment else False) or (r.corrected_reply in clean if r.corrected_reply else False)
+            for r in ratings)  # usually not: then no rating is looked at again
+        cleaned_histories = list(map(new_hist.get, map(id, hist_of)))
+        cleaned_outputs = list(map(clean.get, outputs))
+        for i, c in enumerate(cands):
+            cleaned_history = cleaned_histories[i]
+            cleaned_output = cleaned_outputs[i]
             if notes and any(r.comment in clean or r.corrected_reply in clean for r in c.ratings):
-                ratings = [
+                new_ratings = [
                     dataclasses.replace(
                         r,
                         comment=clean.get(r.comment, r.comment) if r.comment else r.comment,
@@ -178,7 +240,7 @@ def _deidentify_candidates(
             elif cleaned_history is None and cleaned_output is None:
                 continue
             else:
-                ratings = None
+                new_ratings = None
             # copy_with, inlined: this runs for most candidates of a dialogue with personal data in its history
             copy = make(type(c))
             data = copy.__dict__
@@ -187,14 +249,24 @@ def _deidentify_candidates(
                 data["history"] = cleaned_history
             if cleaned_output is not None:
                 data["output"] = cleaned_output
-            if ratings is not None:
-                data["ratings"] = ratings
-            cleaned[id(c)] = copy
+            if new_ratings is not None:
+                data["ratings"] = new_ratings
+            cands[i] = copy  # the group list is this function's own
+            if not contiguous:
+                cleaned[id(c)] = copy
     for (text, where), times in seen_alone.items():
         report.add(where, deidentify(text)[1], times)
-    if not cleaned:
-        return list(candidates)
-    return [cleaned.get(id(c), c) for c in candidates]
+    if contiguous:
+        return list(chain.from_iterable(by_dialogue.values()))
+    return [cleaned.get(id(c), c) for c in candidates] if cleaned else list(candidates)
+
+
+def _learn_alone(text: str, known: set[str], changed: dict[str, str]) -> None:
+    """De-identify ``text`` on its own once; keep its new form only when it differs."""
+    known.add(text)
+    new = deidentify(text)[0]
+    if new != text:
+        changed[text] = new
 
 
 @dataclass(slots=True)

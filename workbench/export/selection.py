@@ -41,7 +41,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from itertools import chain
+from itertools import chain, groupby
 from operator import attrgetter
 
 from workbench.dates import utc_naive
@@ -217,6 +217,8 @@ def candidate_stats(c: ExportCandidate, annotators: frozenset[str] | None = None
             return _one_rating_stats(c, rs[0])
         if len(rs) == 2 and not rs[0].extra_scores and not rs[1].extra_scores:
             return _two_rating_stats(c, rs[0], rs[1])
+        if len(rs) == 3 and not (rs[0].extra_scores or rs[1].extra_scores or rs[2].extra_scores):
+            return _three_rating_stats(c, rs[0], rs[1], rs[2])
     # One plain loop: this runs once per generation and dominates large exports.
     who: list[str] = []
     qs: list[float] = []
@@ -331,6 +333,49 @@ def _two_rating_stats(c: ExportCandidate, r1: RatingInfo, r2: RatingInfo) -> Can
                           tuple(c.dispreferred_by), fixes)
 
 
+def _three_rating_stats(c: ExportCandidate, r1: RatingInfo, r2: RatingInfo, r3: RatingInfo) -> CandidateStats:
+    """:func:`candidate_stats` of a reply with three ratings, every annotator counted: the same values
+    without the general loop's lists (the means are ``sum`` over the scores given, in order, as there)."""
+    q1, q2, q3 = r1.questioning, r2.questioning, r3.questioning
+    if q1 is not None and q2 is not None and q3 is not None:
+        q: float | None = sum((q1, q2, q3)) / 3
+    else:
+        qs = [x for x in (q1, q2, q3) if x is not None]
+        q = sum(qs) / len(qs) if qs else None
+    s1, s2, s3 = r1.suggestion, r2.suggestion, r3.suggestion
+    if s1 is not None and s2 is not None and s3 is not None:
+        sg: float | None = sum((s1, s2, s3)) / 3
+    else:
+        ss = [x for x in (s1, s2, s3) if x is not None]
+        sg = sum(ss) / len(ss) if ss else None
+    if q is None or sg is None:
+        overall = q if sg is None else sg
+    else:
+        overall = (q + sg) / 2
+    auto = c.turn_type_auto
+    t1, t2, t3 = r1.turn_type, r2.turn_type, r3.turn_type
+    human: str | None
+    if t1 and t2 and t3:  # _majority of three labels: two or three alike win, else a three-way tie
+        if t1 == t2 or t1 == t3:
+            human = t1
+        elif t2 == t3:
+            human = t2
+        else:
+            human = auto if auto == t1 or auto == t2 or auto == t3 else min(t1, t2, t3)
+    else:
+        human = _majority([t for t in (t1, t2, t3) if t], auto)
+    a1, a2, a3 = r1.annotator, r2.annotator, r3.annotator
+    who = (a1, a2, a3) if a1 != a2 and a1 != a3 and a2 != a3 else tuple(dict.fromkeys((a1, a2, a3)))
+    fixes: tuple = ()
+    if r1.corrected_reply or r2.corrected_reply or r3.corrected_reply:
+        fixes = tuple((r.annotator, r.corrected_reply, r.created_at) for r in (r1, r2, r3)
+                      if r.corrected_reply and r.corrected_reply.strip())
+    return CandidateStats(who, q, sg, 3, overall, human if human is not None else auto,
+                          "human" if human is not None else ("auto" if auto else None),
+                          bool(r1.safety_flag or r2.safety_flag or r3.safety_flag), c.agreement,
+                          tuple(c.preferred_by), tuple(c.dispreferred_by), fixes)
+
+
 def in_scope(c: ExportCandidate, f: ExportFilters) -> bool:
     """Dataset and date filters: whether a candidate may appear in the export at all."""
     if f.datasets is not None and c.dataset not in f.datasets:
@@ -388,7 +433,7 @@ def pool_identical(cands: Sequence[ExportCandidate]) -> list[ExportCandidate]:
     prefer it, and those who dispreferred a copy but preferred none disprefer it; ``agreement`` is the
     mean of the copies' agreements.
     """
-    if len({c.output for c in cands}) == len(cands):  # no two replies alike: the usual case
+    if len(set(map(_OUTPUT, cands))) == len(cands):  # no two replies alike: the usual case
         return list(cands)
     # By text first, then by history: hashing a history (a tuple of turns) is not cached by Python.
     by_text: dict[str, list[list[ExportCandidate]]] = {}
@@ -424,6 +469,7 @@ def pool_copies(copies: Sequence[ExportCandidate]) -> ExportCandidate:
 _PREFERRED_BY = attrgetter("preferred_by")
 _DISPREFERRED_BY = attrgetter("dispreferred_by")
 _RATINGS = attrgetter("ratings")
+_OUTPUT = attrgetter("output")
 _GENERATION_IDS = attrgetter("generation_ids")
 
 
@@ -435,10 +481,22 @@ def group_turns(
     ann = frozenset(f.annotators) if f.annotators is not None else None
     by_turn: dict[tuple[DialogueId, int], list[ExportCandidate]] = {}
     everything = f.datasets is None and not f.scope.has_dates
-    for c in candidates:
-        if everything or in_scope(c, f):
-            by_turn.setdefault((c.dialogue_id, c.turn_index), []).append(c)
-    return {key: [(c, candidate_stats(c, ann)) for c in pool_identical(cands)] for key, cands in by_turn.items()}
+    # A turn's candidates come in one run (as a store lists them): one look-up per run, runs found in C.
+    for key, run in groupby(candidates if everything else (c for c in candidates if in_scope(c, f)), _TURN_KEY):
+        got = by_turn.get(key)
+        if got is None:
+            by_turn[key] = list(run)
+        else:
+            got.extend(run)
+    stats = candidate_stats if ann is None else functools.partial(candidate_stats, annotators=ann)
+    out = {}
+    for key, cands in by_turn.items():
+        pooled = pool_identical(cands)
+        out[key] = list(zip(pooled, map(stats, pooled), strict=True))
+    return out
+
+
+_TURN_KEY = attrgetter("dialogue_id", "turn_index")
 
 
 def _pick_correction(group: list[tuple[ExportCandidate, CandidateStats]], f: ExportFilters) -> Selected | None:
