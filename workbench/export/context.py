@@ -22,9 +22,9 @@ from typing import TYPE_CHECKING, cast
 from workbench.dialogue import Dialogue, Turn
 from workbench.export._json import dumpb_kept
 from workbench.export.aggregated import reweight_groups, vote_weights
-from workbench.export.records import ExportCandidate, PreferenceOutcome, RatingInfo
+from workbench.export.records import ExportCandidate, PreferenceOutcome
 from workbench.export.selection import CandidateStats, ExportFilters, Selected, group_turns, select_turns
-from workbench.privacy import DeidReport, deidentify, deidentify_text, names_in
+from workbench.privacy import DeidReport, Redaction, deidentify, deidentify_text, names_in
 from workbench.prompts import DOCTOR, PATIENT, bianque_context, escape_training_text
 
 if TYPE_CHECKING:
@@ -120,33 +120,92 @@ def _by_dialogue(candidates: Sequence[ExportCandidate]) -> tuple[dict[object, li
     return groups, contiguous
 
 
-def _text_fields(cands: list[ExportCandidate], outputs: list[str], histories: Iterable[Sequence[Turn]],
-                 ratings: list[RatingInfo]) -> dict[str, str]:
-    """Each distinct text of a dialogue -> the field of its first occurrence (for the report): per candidate
-    its reply, then its ratings' comments and corrections, in order; then the history turns.
+def _first_field(text: str, cands: list[ExportCandidate], outputs: set[str], comments: set[str],
+                 fixes: set[str]) -> str:
+    """The field of a text's first occurrence in a dialogue (for the report): per candidate its reply, then
+    its ratings' comments and corrections, in order; then the history turns."""
+    kinds = (text in outputs) + (text in comments) + (text in fixes)
+    if kinds == 0:
+        return "history"
+    if kinds == 1:
+        return "output" if text in outputs else ("comment" if text in comments else "corrected_reply")
+    for c in cands:  # a text that is a reply and a note too: the order decides
+        if c.output == text:
+            return "output"
+        for r in c.ratings:
+            if r.comment and r.comment == text:
+                return "comment"
+            if r.corrected_reply and r.corrected_reply == text:
+                return "corrected_reply"
+    raise AssertionError("unreachable: the text occurs in one of the sets")
 
-    When no text is both a reply, a comment or a correction (the usual case), the field follows from the
-    kind of text alone, so the dict is built from whole columns; otherwise in the order above.
+
+class _Deidentifier:
+    """What one export learns about its texts, so that each distinct text is analysed once.
+
+    Most texts contain no personal data and no name: a dialogue whose texts are all known to have none
+    costs a few set operations over its texts. Only texts with redactions are counted by field; the others
+    only add to the number of texts seen (which is all the report records of them).
     """
-    fields = dict.fromkeys(outputs, "output")
-    comments = list(filter(None, map(_COMMENT, ratings)))
-    fixes = list(filter(None, map(_CORRECTED, ratings)))
-    if comments or fixes:
-        keys = fields.keys()
-        if keys.isdisjoint(comments) and keys.isdisjoint(fixes) and set(comments).isdisjoint(fixes):
-            fields.update(dict.fromkeys(comments, "comment"))
-            fields.update(dict.fromkeys(fixes, "corrected_reply"))
-        else:
-            fields = {}
-            for c in cands:
-                fields.setdefault(c.output, "output")
-                for r in c.ratings:
-                    if r.comment:
-                        fields.setdefault(r.comment, "comment")
-                    if r.corrected_reply:
-                        fields.setdefault(r.corrected_reply, "corrected_reply")
-    # History texts that are no reply or note, in the turns' order (values from ``fields`` win).
-    return {**dict.fromkeys(map(_TEXT, chain.from_iterable(histories)), "history"), **fields}
+
+    def __init__(self, report: DeidReport) -> None:
+        self.report = report
+        self.known: set[str] = set()  # texts analysed on their own so far
+        self.redacted: dict[str, list[Redaction]] = {}  # text -> its redactions on its own (only non-empty)
+        self.changed: dict[str, str] = {}  # text -> its de-identified form on its own (only when it differs)
+        self.named: dict[str, set[str]] = {}  # text -> the names found in it with high confidence (non-empty)
+        self.with_names: dict[tuple[str, frozenset[str]], tuple[str, list[Redaction]]] = {}
+        self.plain_seen = 0  # texts counted without redactions
+        self.seen_alone: Counter[tuple[str, str]] = Counter()  # (text, field) -> dialogues it was counted in
+
+    def learn(self, texts: Iterable[str]) -> None:
+        for text in texts:
+            self.known.add(text)
+            new, reds = deidentify(text)
+            if reds:
+                self.redacted[text] = reds
+                if new != text:
+                    self.changed[text] = new
+            found = names_in((text,))
+            if found:
+                self.named[text] = found
+
+    def dialogue(self, texts: set[str], cands: list[ExportCandidate], outputs: set[str], comments: set[str],
+                 fixes: set[str]) -> dict[str, str]:
+        """Count a dialogue's distinct texts (its candidates' replies, comments, corrections and history
+        texts); return the changed ones with their new form."""
+        self.learn(texts - self.known)
+        named = texts & self.named.keys()
+        clean: dict[str, str] = {}
+        if named:
+            names: set[str] = set().union(*map(self.named.__getitem__, named))
+            long_names = frozenset(n for n in names if len(n) >= 2)
+            if long_names:
+                with_names = [t for t in texts if any(n in t for n in long_names)]
+                for text in with_names:
+                    key = (text, long_names)
+                    got = self.with_names.get(key)
+                    if got is None:
+                        got = self.with_names[key] = deidentify(text, names)
+                    new, reds = got
+                    self.report.add(_first_field(text, cands, outputs, comments, fixes), reds)
+                    if new != text:
+                        clean[text] = new
+                texts = texts.difference(with_names)
+        hit = texts & self.redacted.keys()
+        self.plain_seen += len(texts) - len(hit)
+        for text in hit:
+            self.seen_alone[(text, _first_field(text, cands, outputs, comments, fixes))] += 1
+            new = self.changed.get(text)
+            if new is not None:
+                clean[text] = new
+        return clean
+
+    def finish(self) -> None:
+        report = self.report
+        for (text, where), times in self.seen_alone.items():
+            report.add(where, self.redacted[text], times)
+        report.texts_seen += self.plain_seen
 
 
 def _deidentify_candidates(
@@ -156,72 +215,38 @@ def _deidentify_candidates(
 
     The report counts each distinct text of each dialogue once (as one call per text would). A text in
     a dialogue without such names is de-identified on its own, so its result is shared by every dialogue
-    it occurs in: it is looked up, and counted in bulk at the end.
-
-    Most texts contain no personal data: the texts de-identified on their own are kept in two sets (seen,
-    and changed with their new form), so a dialogue with no names and no changed text costs a few set
-    operations over its texts, and its candidates stay the same objects.
+    it occurs in (see :class:`_Deidentifier`). Candidates whose texts do not change stay the same objects.
     """
     by_dialogue, contiguous = _by_dialogue(candidates)
-    changed_alone: dict[str, str] = {}  # text -> its de-identified form on its own, only the texts that change
-    known_alone: set[str] = set()  # texts de-identified on their own so far
-    # (text, field) -> dialogues it was counted in; a Counter counts an iterable in C
-    seen_alone: Counter[tuple[str, str]] = Counter()
+    deid = _Deidentifier(report)
     cleaned: dict[int, ExportCandidate] = {}  # id(original) -> cleaned copy, when dialogues were not contiguous
-    make = object.__new__
+    make, set_dict = object.__new__, object.__setattr__
     for cands in by_dialogue.values():
         hist_of = list(map(_HISTORY, cands))
         # Keyed by the history object (columns of one turn share it; live columns have their own):
         # hashing the turns themselves cost more than de-identifying them.
         histories: dict[int, Sequence[Turn]] = dict(zip(map(id, hist_of), hist_of, strict=True))
+        turns = list(chain.from_iterable(histories.values()))
         outputs = list(map(_OUTPUT, cands))
         ratings = list(chain.from_iterable(map(_RATINGS, cands)))
-        fields = _text_fields(cands, outputs, histories.values(), ratings)
-        names = names_in(fields)  # found with high confidence: replaced in all of the dialogue's texts
-        long_names = [n for n in names if len(n) >= 2]
-        if long_names:
-            only_name = long_names[0] if len(long_names) == 1 else None  # the usual case: one test per text
-            clean: dict[str, str] = {}  # only the texts that change: most dialogues have none
-            for text, where in fields.items():
-                if only_name in text if only_name is not None else any(n in text for n in long_names):
-                    new, reds = deidentify(text, names)
-                    report.add(where, reds)
-                    if new != text:
-                        clean[text] = new
-                else:
-                    seen_alone[(text, where)] += 1
-                    if text not in known_alone:
-                        _learn_alone(text, known_alone, changed_alone)
-                    new = changed_alone.get(text)
-                    if new is not None:
-                        clean[text] = new
-        else:
-            seen_alone.update(fields.items())
-            for text in fields.keys() - known_alone:
-                _learn_alone(text, known_alone, changed_alone)
-            if changed_alone:
-                hit = fields.keys() & changed_alone.keys()
-                if not hit:
-                    continue
-                clean = {t: changed_alone[t] for t in hit}
-            else:
-                continue
+        comments = set(filter(None, map(_COMMENT, ratings)))
+        fixes = set(filter(None, map(_CORRECTED, ratings)))
+        output_set = set(outputs)
+        texts = set(map(_TEXT, turns))
+        texts.update(output_set, comments, fixes)
+        clean = deid.dialogue(texts, cands, output_set, comments, fixes)
         if not clean:
             continue
-        new_turns: dict[int, Turn] = {}  # a turn object is shared by the histories that contain it
+        # A turn object is shared by the histories that contain it: each changed one is made once.
+        new_turns = {id(t): Turn(t.role, clean[t.text]) for t in turns if t.text in clean}
         new_hist: dict[int, Sequence[Turn]] = {}
-        for key, h in histories.items():
-            if any(t.text in clean for t in h):
-                hist = []
-                for t in h:
-                    nt = new_turns.get(id(t))
-                    if nt is None:
-                        nt = new_turns[id(t)] = Turn(t.role, clean[t.text]) if t.text in clean else t
-                    hist.append(nt)
-                new_hist[key] = hist
-        notes = bool(ratings) and any(
-            (r.comment in clean if r.comment else False) or (r.corrected_reply in clean if r.corrected_reply else False)
-            for r in ratings)  # usually not: then no rating is looked at again
+        if new_turns:
+            keep = dict(zip(map(id, turns), turns, strict=True))
+            keep.update(new_turns)
+            for key, h in histories.items():
+                if not new_turns.keys().isdisjoint(map(id, h)):
+                    new_hist[key] = list(map(keep.__getitem__, map(id, h)))
+        notes = (not comments.isdisjoint(clean) or not fixes.isdisjoint(clean))  # usually not
         cleaned_histories = list(map(new_hist.get, map(id, hist_of)))
         cleaned_outputs = list(map(clean.get, outputs))
         for i, c in enumerate(cands):
@@ -241,32 +266,24 @@ def _deidentify_candidates(
                 continue
             else:
                 new_ratings = None
-            # copy_with, inlined: this runs for most candidates of a dialogue with personal data in its history
-            copy = make(type(c))
-            data = copy.__dict__
-            data.update(c.__dict__)
+            # copy_with, inlined (a copy of the field dict set as the new object's): this runs for most
+            # candidates of a dialogue with personal data in its history
+            data = c.__dict__.copy()
             if cleaned_history is not None:
                 data["history"] = cleaned_history
             if cleaned_output is not None:
                 data["output"] = cleaned_output
             if new_ratings is not None:
                 data["ratings"] = new_ratings
+            copy = make(type(c))
+            set_dict(copy, "__dict__", data)
             cands[i] = copy  # the group list is this function's own
             if not contiguous:
                 cleaned[id(c)] = copy
-    for (text, where), times in seen_alone.items():
-        report.add(where, deidentify(text)[1], times)
+    deid.finish()
     if contiguous:
         return list(chain.from_iterable(by_dialogue.values()))
     return [cleaned.get(id(c), c) for c in candidates] if cleaned else list(candidates)
-
-
-def _learn_alone(text: str, known: set[str], changed: dict[str, str]) -> None:
-    """De-identify ``text`` on its own once; keep its new form only when it differs."""
-    known.add(text)
-    new = deidentify(text)[0]
-    if new != text:
-        changed[text] = new
 
 
 @dataclass(slots=True)
