@@ -181,7 +181,11 @@ class _Deidentifier:
             names: set[str] = set().union(*map(self.named.__getitem__, named))
             long_names = frozenset(n for n in names if len(n) >= 2)
             if long_names:
-                with_names = [t for t in texts if any(n in t for n in long_names)]
+                if len(long_names) == 1:  # the usual case: one test per text
+                    (name,) = long_names
+                    with_names = [t for t in texts if name in t]
+                else:
+                    with_names = [t for t in texts if any(n in t for n in long_names)]
                 for text in with_names:
                     key = (text, long_names)
                     got = self.with_names.get(key)
@@ -238,16 +242,30 @@ def _deidentify_candidates(
         if not clean:
             continue
         # A turn object is shared by the histories that contain it: each changed one is made once.
-        new_turns = {id(t): Turn(t.role, clean[t.text]) for t in turns if t.text in clean}
+        keep = dict(zip(map(id, turns), turns, strict=True))  # each distinct turn object once
+        new_turns = {key: Turn(t.role, clean[t.text]) for key, t in keep.items() if t.text in clean}
         new_hist: dict[int, Sequence[Turn]] = {}
         if new_turns:
-            keep = dict(zip(map(id, turns), turns, strict=True))
             keep.update(new_turns)
             for key, h in histories.items():
                 if not new_turns.keys().isdisjoint(map(id, h)):
                     new_hist[key] = list(map(keep.__getitem__, map(id, h)))
         notes = (not comments.isdisjoint(clean) or not fixes.isdisjoint(clean))  # usually not
         cleaned_histories = list(map(new_hist.get, map(id, hist_of)))
+        if not notes and clean.keys().isdisjoint(outputs):
+            # Only histories change (personal data in a patient turn, the usual case): copy the candidates
+            # whose history changed, the field dict copied and set as the new object's (copy_with, inlined).
+            for i, cleaned_history in enumerate(cleaned_histories):
+                if cleaned_history is not None:
+                    c = cands[i]
+                    data = c.__dict__.copy()
+                    data["history"] = cleaned_history
+                    copy = make(type(c))
+                    set_dict(copy, "__dict__", data)
+                    cands[i] = copy  # the group list is this function's own
+                    if not contiguous:
+                        cleaned[id(c)] = copy
+            continue
         cleaned_outputs = list(map(clean.get, outputs))
         for i, c in enumerate(cands):
             cleaned_history = cleaned_histories[i]
@@ -266,8 +284,6 @@ def _deidentify_candidates(
                 continue
             else:
                 new_ratings = None
-            # copy_with, inlined (a copy of the field dict set as the new object's): this runs for most
-            # candidates of a dialogue with personal data in its history
             data = c.__dict__.copy()
             if cleaned_history is not None:
                 data["history"] = cleaned_history
@@ -277,7 +293,7 @@ def _deidentify_candidates(
                 data["ratings"] = new_ratings
             copy = make(type(c))
             set_dict(copy, "__dict__", data)
-            cands[i] = copy  # the group list is this function's own
+            cands[i] = copy
             if not contiguous:
                 cleaned[id(c)] = copy
     deid.finish()
