@@ -200,9 +200,9 @@ class _Deidentifier:
         self.plain_seen += len(texts) - len(hit)
         for text in hit:
             self.seen_alone[(text, _first_field(text, cands, outputs, comments, fixes))] += 1
-            new = self.changed.get(text)
-            if new is not None:
-                clean[text] = new
+            alone = self.changed.get(text)
+            if alone is not None:
+                clean[text] = alone
         return clean
 
     def finish(self) -> None:
