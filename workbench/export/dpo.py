@@ -165,13 +165,14 @@ def _flag_votes(ctx: ExportContext, key: tuple, group: list[Entry], memo: dict[t
     (most turns of a large export share a few patterns). Integer ids are their own keys: a set of them
     iterates in an order that depends on the ids, so those turns are computed each time."""
     ids = [c.generation_id for c, _ in group]
-    sk = _Surrogates(ids)
     pattern = None
-    if not sk.integers and len(sk.by_id) == len(ids):  # distinct ids: keys -1, -2, ... by position
+    # Keys by position when not every id is an integer (see _Surrogates), one per reply when the ids differ.
+    if (type(ids[0]) is not int or not all(type(g) is int for g in ids)) and len(set(ids)) == len(ids):
         pattern = tuple([(s.votes_for, s.votes_against) for _, s in group])
         got = memo.get(pattern)
         if got is not None:
             return got
+    sk = _Surrogates(ids)
     keys = _keys(sk, ids)
     voted = _voted(_outcomes(ctx, key, group, sk, keys), keys)
     if pattern is not None:
@@ -201,8 +202,8 @@ def _turn_proposals(ctx: ExportContext, key: tuple, group: list[Entry], out: lis
         c, other = ch[0], rj[0]
         # In a live chat each column has its own thread: a pair is only a preference between two
         # answers to the same conversation.
-        if not _same_history(c, other) or c.output == other.output:
-            continue
+        if not (c.history is other.history or c.history == other.history) or c.output == other.output:
+            continue  # (_same_history, inline: it runs for every pair)
         if c.history is not history:
             history, prompt = c.history, prompt_json(c)
         out.append(((key, c, prompt, c.output, ch, rj, "preference"), list(who)))  # a fresh list: the tally extends it
@@ -270,7 +271,8 @@ def dpo_pairs(ctx: ExportContext) -> list[PreferencePair]:
                 continue
             (key, c, prompt, text, chosen, rejected, source), votes = win
             # a turn proposes a pair with its voters sorted and each once (one correction: one voter)
-            voters: tuple[str, ...] = tuple(votes) if _sorted_once(votes) else tuple(sorted(set(votes)))
+            voters: tuple[str, ...] = tuple(votes) if len(votes) == 1 or _sorted_once(votes) \
+                else tuple(sorted(set(votes)))
             voters_against: tuple[str, ...] = ()
         else:
             if len(directions) == 1 and weights is None:  # one direction, plain counts: at least one vote for it
