@@ -13,13 +13,15 @@ contradiction, and that completion is left out (counted in the notes).
 
 from __future__ import annotations
 
+from itertools import chain
+from operator import attrgetter
 from pathlib import Path
 
-from workbench.export._json import dumpb, dumpb_kept
+from workbench.export._json import dumpb
 from workbench.export.context import WRITE_BUFFER, ExportContext, FormatResult
+from workbench.export.records import ExportCandidate, copy_with
 from workbench.export.selection import (
     candidate_stats,
-    pool_copies,
     pool_identical,
     text_turn_type,
     text_type_ok,
@@ -60,6 +62,21 @@ def _distinct_completions(ctx: ExportContext) -> dict[tuple[bytes, str], Complet
     return rows
 
 
+def _pooled_ratings(copies: list[ExportCandidate]) -> ExportCandidate:
+    """:func:`pool_copies` for what a KTO row reads of the pooled reply: the first copy with every copy's
+    ratings, generation ids and mean agreement. Without the preference votes, which a row does not show
+    (the pooled stats' votes stay empty): merging them cost as much as the rest of the pooling."""
+    agreements = [c.agreement for c in copies if c.agreement is not None]
+    return copy_with(copies[0], {
+        "ratings": list(chain.from_iterable(map(_RATINGS, copies))), "preferred_by": [], "dispreferred_by": [],
+        "agreement": sum(agreements) / len(agreements) if agreements else None,
+        "pooled_ids": tuple(chain.from_iterable(map(_GENERATION_IDS, copies)))})
+
+
+_RATINGS = attrgetter("ratings")
+_GENERATION_IDS = attrgetter("generation_ids")
+
+
 def kto_rows(ctx: ExportContext) -> tuple[list[tuple[bytes, str, bool, dict]], int]:
     """(prompt JSON, completion, label, metadata) for every distinct (prompt, completion), and the number of
     completions left out because the ratings and a correction disagree."""
@@ -79,7 +96,7 @@ def kto_rows(ctx: ExportContext) -> tuple[list[tuple[bytes, str, bool, dict]], i
                 # (unless a list and a tuple of the same turns meet, which pool_identical() keeps apart).
                 copies = [c for c, _ in rated]
                 kind = type(copies[0].history)
-                pooled = (pool_copies(copies) if all(type(x.history) is kind for x in copies)
+                pooled = (_pooled_ratings(copies) if all(type(x.history) is kind for x in copies)
                           else pool_identical(copies)[0])
                 s = candidate_stats(pooled, ann)
             overall = s.overall
@@ -124,19 +141,20 @@ def write(ctx: ExportContext, out_dir: Path) -> FormatResult:
     path = out_dir / "train.jsonl"
     res = FormatResult([path], 0)
     rows, contradictions = kto_rows(ctx)
-    metas = [meta for *_, meta in rows]
+    metas = [row[3] for row in rows]
     res.count_all([m["model"] for m in metas], [m["turn_type"] for m in metas], [m["target_source"] for m in metas])
-    n_pos = sum(label for _, _, label, _ in rows)
-    replies: dict[str, bytes] = {}  # a completion's assistant message, encoded once per text
-    for _, completion, _, _ in rows:
-        if completion not in replies:
-            replies[completion] = dumpb_kept([{"role": "assistant", "content": completion}])
+    n_pos = sum([row[2] for row in rows])
+    # What lies between a line's prompt and its metadata, encoded once per completion text and label
+    # (completions repeat across prompts): ',"completion":[{"role":"assistant",…}],"label":…,"metadata":'.
+    middles: dict[tuple[str, bool], bytes] = {}
+    for _, completion, label, _ in rows:
+        if (completion, label) not in middles:
+            middles[(completion, label)] = b"".join((
+                b',"completion":', dumpb([{"role": "assistant", "content": completion}]),
+                b',"label":', b"true" if label else b"false", b',"metadata":'))
     with path.open("wb", buffering=WRITE_BUFFER) as f:
-        f.writelines(
-            b"".join((b'{"prompt":', prompt, b',"completion":', replies[completion],
-                      b',"label":', b"true" if label else b"false", b',"metadata":', dumpb(meta), b"}\n"))
-            for prompt, completion, label, meta in rows
-        )
+        f.writelines(b"".join((b'{"prompt":', prompt, middles[(completion, label)], dumpb(meta), b"}\n"))
+                     for prompt, completion, label, meta in rows)
     res.notes.append(f"{n_pos} desirable / {res.rows - n_pos} undesirable (threshold {ctx.filters.kto_cut})")
     if contradictions:
         res.notes.append(f"{contradictions} completion(s) left out: a correction equals a reply rated undesirable")
