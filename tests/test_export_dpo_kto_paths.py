@@ -99,7 +99,7 @@ def test_kto_pooled_rows_equal_pool_copies():
         for annotators in (None, ("ann1", "x,y", "😀")):
             ctx = ExportContext.build(_world(seed), ExportFilters(scope=Scope(annotators=annotators)), deidentify=False)
             ann = frozenset(annotators) if annotators else None
-            pooled_rows = [rated for _, rated, _ in kto._distinct_completions(ctx).values() if len(rated) > 1]
+            pooled_rows = [row[1] for row in kto._distinct_completions(ctx).values() if len(row) == 3 and len(row[1]) > 1]
             assert len(pooled_rows) > 10, "rows pooled across turns are exercised"
             for rated in pooled_rows:
                 copies = [c for c, _ in rated]

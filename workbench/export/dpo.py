@@ -310,7 +310,8 @@ def _side(x: Entry | None) -> dict:
                 "questioning": None, "suggestion": None, "n_ratings": 0, "agreement": None}
     c, s = x
     if not s.extra:  # the same keys without the further axes, built in one step (most exports)
-        return {"generation_id": c.generation_id, "generation_ids": list(c.generation_ids),
+        ids = c.pooled_ids  # c.generation_ids without the property's call
+        return {"generation_id": c.generation_id, "generation_ids": list(ids) if ids else [c.generation_id],
                 "column": c.column, "model": c.model, "questioning": s.questioning, "suggestion": s.suggestion,
                 "n_ratings": s.n_ratings, "agreement": s.agreement}
     return {"generation_id": c.generation_id, "generation_ids": list(c.generation_ids), "column": c.column,

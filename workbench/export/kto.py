@@ -27,38 +27,50 @@ from workbench.export.selection import (
     text_type_ok,
 )
 
-#: one distinct (prompt, completion): [the candidate whose prompt it is, the rated replies (candidate, stats)
-#: with that text, the annotators who wrote it as a correction (None: nobody)]; a list, made once per row
+#: one distinct (prompt, completion) rated more than once or written as a correction: [the candidate whose
+#: prompt it is, the rated replies (candidate, stats) with that text, the annotators who wrote it as a
+#: correction (None: nobody)]
 Completion = list
+#: a row of :func:`_distinct_completions`: the group's own (candidate, stats) entry when one rated reply is
+#: all there is behind it (most rows: no list is made for them), else a :data:`Completion`
+Row = tuple | Completion
 
 
-def _distinct_completions(ctx: ExportContext) -> dict[tuple[bytes, str], Completion]:
+def _distinct_completions(ctx: ExportContext) -> dict[tuple[bytes, str], Row]:
     """Every (prompt, completion) of the export, first-seen order, with the ratings and corrections behind it.
     The key's prompt is the prompt as a JSON array of messages (:meth:`ExportContext.prompt_json`)."""
     f_ = ctx.filters
     types = f_.turn_types
     corrections = f_.use_corrections
     entries = [e for group in ctx.groups.values() for e in group]
-    rows: dict[tuple[bytes, str], Completion] = {}
+    rows: dict[tuple[bytes, str], Row] = {}
     get = rows.get
-    for (c, s), prompt in zip(entries, ctx.prompts([c for c, _ in entries]), strict=True):
+    for e, prompt in zip(entries, ctx.prompts([c for c, _ in entries]), strict=True):
+        c, s = e
         if s.overall is not None and (types is None or s.turn_type in types):  # type_ok
             key = (prompt, c.output)
             row = get(key)
             if row is None:
-                rows[key] = [c, [(c, s)], None]
+                rows[key] = e
+            elif len(row) == 2:  # a second reply with this text and prompt
+                rows[key] = [row[0], [row, e], None]
             else:
-                row[1].append((c, s))
+                row[1].append(e)
         if corrections and s.corrections:
             for a, text, _ in s.corrections:
                 if text_type_ok(text, f_):
                     key = (prompt, text)
                     row = get(key)
+                    comp: Completion
                     if row is None:
-                        row = rows[key] = [c, [], None]
-                    if row[2] is None:
-                        row[2] = []
-                    row[2].append(a)
+                        comp = rows[key] = [c, [], None]
+                    elif isinstance(row, list) and len(row) == 3:
+                        comp = row
+                    else:  # one rated reply so far
+                        comp = rows[key] = [row[0], [row], None]
+                    if comp[2] is None:
+                        comp[2] = []
+                    comp[2].append(a)
     return rows
 
 
@@ -86,7 +98,11 @@ def kto_rows(ctx: ExportContext) -> tuple[list[tuple[bytes, str, bool, dict]], i
     append = out.append
     contradictions = 0
     cut = f_.kto_cut
-    for (prompt, completion), (c, rated, corrected_by) in _distinct_completions(ctx).items():
+    for (prompt, completion), row in _distinct_completions(ctx).items():
+        if len(row) == 2:  # one rated reply, no correction (see Row)
+            c, rated, corrected_by = row[0], (row,), None
+        else:
+            c, rated, corrected_by = row
         if rated:
             if len(rated) == 1:
                 pooled, s = rated[0]
