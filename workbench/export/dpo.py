@@ -202,8 +202,8 @@ def _turn_proposals(ctx: ExportContext, key: tuple, group: list[Entry], out: lis
         c, other = ch[0], rj[0]
         # In a live chat each column has its own thread: a pair is only a preference between two
         # answers to the same conversation.
-        if not (c.history is other.history or c.history == other.history) or c.output == other.output:
-            continue  # (_same_history, inline: it runs for every pair)
+        if not _same_history(c, other) or c.output == other.output:
+            continue
         if c.history is not history:
             history, prompt = c.history, prompt_json(c)
         out.append(((key, c, prompt, c.output, ch, rj, "preference"), list(who)))  # a fresh list: the tally extends it
