@@ -21,12 +21,11 @@ text); the rejected one only needs to be in scope (unsafe or poor replies make g
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from workbench.export._json import dumpb, dumpb_kept
+from workbench.export._json import dumpb
 from workbench.export.aggregated import weighted
 from workbench.export.context import WRITE_BUFFER, ExportContext, FormatResult
 from workbench.export.records import ExportCandidate, GenId
@@ -134,46 +133,80 @@ def _same_history(a: ExportCandidate, b: ExportCandidate) -> bool:
     return a.history is b.history or a.history == b.history
 
 
-def _turn_proposals(ctx: ExportContext, key: tuple, group: list[Entry], out: list[tuple[_Proposal, list[str]]]) -> None:
-    """Append every (pair, voters) a turn proposes, before the export-wide vote."""
+#: (i, j, voters): the reply at index i of a turn beats the one at index j, by ``voters`` (sorted)
+_Voted = list[tuple[int, int, tuple[str, ...]]]
+
+
+def _voted(outcomes: dict[str, set[tuple]], keys: list[GenId]) -> _Voted:
+    """The (better, worse) pairs of a turn's outcomes with their voters, in the order the pairs are proposed:
+    each annotator's set in turn (the first annotator to vote a pair places it); pairs of keys outside the
+    turn are dropped. Indices into the turn's replies (the last reply of a repeated key, as a dict keeps it)."""
+    index = {k: i for i, k in enumerate(keys)}
+    if len(outcomes) == 1:  # one voter (the usual): the pairs in the order of its set, one voter each
+        ((a, prs),) = outcomes.items()
+        return [(index[b], index[w], (a,)) for b, w in prs if b in index and w in index]
+    votes: dict[tuple, list[str]] = {}
+    for a, prs in outcomes.items():
+        for pair in prs:
+            if pair[0] in index and pair[1] in index:
+                who = votes.get(pair)
+                if who is None:
+                    votes[pair] = [a]
+                else:
+                    who.append(a)
+    return [(index[b], index[w], tuple(sorted(who))) for (b, w), who in votes.items()]
+
+
+def _flag_votes(ctx: ExportContext, key: tuple, group: list[Entry], memo: dict[tuple, _Voted]) -> _Voted:
+    """:func:`_voted` of a turn's outcomes, for the turns whose votes come from the replies' flags.
+
+    Turns with ids other than integers (keys fixed by position, see :class:`_Surrogates`) and the same
+    flags give the same pairs in the same order, so their outcome is computed once per pattern of flags
+    (most turns of a large export share a few patterns). Integer ids are their own keys: a set of them
+    iterates in an order that depends on the ids, so those turns are computed each time."""
+    ids = [c.generation_id for c, _ in group]
+    pattern = None
+    # Keys by position when not every id is an integer (see _Surrogates), one per reply when the ids differ.
+    if (type(ids[0]) is not int or not all(type(g) is int for g in ids)) and len(set(ids)) == len(ids):
+        pattern = tuple([(s.votes_for, s.votes_against) for _, s in group])
+        got = memo.get(pattern)
+        if got is not None:
+            return got
+    sk = _Surrogates(ids)
+    keys = _keys(sk, ids)
+    voted = _voted(_outcomes(ctx, key, group, sk, keys), keys)
+    if pattern is not None:
+        memo[pattern] = voted
+    return voted
+
+
+def _turn_proposals(ctx: ExportContext, key: tuple, group: list[Entry], out: list[tuple[_Proposal, list[str]]],
+                    memo: dict[tuple, _Voted] | None = None) -> None:
+    """Append every (pair, voters) a turn proposes, before the export-wide vote. ``memo``: the pairs of the
+    patterns of flags seen so far (see :func:`_flag_votes`), shared by the turns of one export."""
     f = ctx.filters
     prompt_json = ctx.prompt_json
-    if ctx.preferences is None and not any(s.votes_for for _, s in group):
-        outcomes: dict[str, set[tuple]] = {}  # what _outcomes() finds without a vote for any reply
+    voted: _Voted
+    if ctx.preferences is None:
+        # Without a vote for any reply, _outcomes() finds no pair.
+        voted = _flag_votes(ctx, key, group, {} if memo is None else memo) if any(s.votes_for for _, s in group) \
+            else []
     else:
         ids = [c.generation_id for c, _ in group]
         sk = _Surrogates(ids)
         keys = _keys(sk, ids)
-        outcomes = _outcomes(ctx, key, group, sk, keys)
-    if outcomes:
-        by_key = dict(zip(keys, group, strict=True))
-        if len(outcomes) == 1:  # one voter (the usual): the pairs in the order of its set, one voter each
-            ((a, prs),) = outcomes.items()
-            voted: Iterable[tuple[tuple, list[str]]] = [(pair, [a]) for pair in prs
-                                                         if pair[0] in by_key and pair[1] in by_key]
-        else:
-            votes: dict[tuple, list[str]] = {}
-            for a, prs in outcomes.items():
-                for pair in prs:
-                    if pair[0] in by_key and pair[1] in by_key:
-                        who = votes.get(pair)
-                        if who is None:
-                            votes[pair] = [a]
-                        else:
-                            who.append(a)
-            voted = votes.items()
-        history, prompt = None, b""  # a turn's replies mostly share their history object: one look-up
-        for (better, worse), who in voted:
-            ch, rj = by_key[better], by_key[worse]
-            c, other = ch[0], rj[0]
-            # In a live chat each column has its own thread: a pair is only a preference between two
-            # answers to the same conversation.
-            if not _same_history(c, other) or c.output == other.output:
-                continue
-            if c.history is not history:
-                history, prompt = c.history, prompt_json(c)
-            who.sort()
-            out.append(((key, c, prompt, c.output, ch, rj, "preference"), who))
+        voted = _voted(_outcomes(ctx, key, group, sk, keys), keys)
+    history, prompt = None, b""  # a turn's replies mostly share their history object: one look-up
+    for better, worse, who in voted:
+        ch, rj = group[better], group[worse]
+        c, other = ch[0], rj[0]
+        # In a live chat each column has its own thread: a pair is only a preference between two
+        # answers to the same conversation.
+        if not _same_history(c, other) or c.output == other.output:
+            continue
+        if c.history is not history:
+            history, prompt = c.history, prompt_json(c)
+        out.append(((key, c, prompt, c.output, ch, rj, "preference"), list(who)))  # a fresh list: the tally extends it
     if f.use_corrections:
         low = f.dpo_low_threshold
         for c, s in group:
@@ -196,8 +229,9 @@ def _sorted_once(names: list[str]) -> bool:
 def dpo_pairs(ctx: ExportContext) -> list[PreferencePair]:
     """Every DPO pair of the export, in the order of each pair's first occurrence (dialogue/turn order)."""
     proposals: list[tuple[_Proposal, list[str]]] = []
+    memo: dict[tuple, _Voted] = {}
     for key, group in ctx.groups.items():
-        _turn_proposals(ctx, key, group, proposals)
+        _turn_proposals(ctx, key, group, proposals, memo)
     # (prompt, the two texts in sorted order) -> {(chosen text, rejected text): [first proposal, votes]};
     # the sorted pair is the unordered pair {text, text} without building a frozenset per proposal. A pair
     # proposed once (most of them) stays its (proposal, votes) tuple and becomes a dict of directions only
@@ -237,7 +271,8 @@ def dpo_pairs(ctx: ExportContext) -> list[PreferencePair]:
                 continue
             (key, c, prompt, text, chosen, rejected, source), votes = win
             # a turn proposes a pair with its voters sorted and each once (one correction: one voter)
-            voters: tuple[str, ...] = tuple(votes) if _sorted_once(votes) else tuple(sorted(set(votes)))
+            voters: tuple[str, ...] = tuple(votes) if len(votes) == 1 or _sorted_once(votes) \
+                else tuple(sorted(set(votes)))
             voters_against: tuple[str, ...] = ()
         else:
             if len(directions) == 1 and weights is None:  # one direction, plain counts: at least one vote for it
@@ -275,7 +310,8 @@ def _side(x: Entry | None) -> dict:
                 "questioning": None, "suggestion": None, "n_ratings": 0, "agreement": None}
     c, s = x
     if not s.extra:  # the same keys without the further axes, built in one step (most exports)
-        return {"generation_id": c.generation_id, "generation_ids": list(c.generation_ids),
+        ids = c.pooled_ids  # c.generation_ids without the property's call
+        return {"generation_id": c.generation_id, "generation_ids": list(ids) if ids else [c.generation_id],
                 "column": c.column, "model": c.model, "questioning": s.questioning, "suggestion": s.suggestion,
                 "n_ratings": s.n_ratings, "agreement": s.agreement}
     return {"generation_id": c.generation_id, "generation_ids": list(c.generation_ids), "column": c.column,
@@ -296,63 +332,67 @@ def write(ctx: ExportContext, out_dir: Path) -> FormatResult:
 
 
 def _write_pairs(f: BinaryIO, pairs: list[PreferencePair]) -> None:
-    """One JSON line per pair, spliced from JSON pieces that are each encoded once: a reply's side
-    (per candidate), its text as an assistant message (per text), the metadata's head (per prompt
-    candidate: dialogue, turn, dataset), each annotator list and turn type. orjson's (and the fallback's)
-    compact output of a dict is the concatenation of its members' encodings, so the lines are the bytes
-    of encoding each line's dict at once, as this writer used to (the golden export checks it)."""
-    none_side = dumpb_kept(_side(None))
-    sides: dict[int, bytes] = {}  # id(candidate) -> its side's JSON; a reply appears in several pairs
-    replies: dict[str, bytes] = {}  # text -> [{"role": "assistant", "content": text}]
-    heads: dict[tuple, bytes] = {}  # (id(prompt candidate), dialogue, turn) -> the metadata up to "pair_source":
-    names: dict[tuple, bytes] = {}  # annotator names -> their JSON list (only all-str tuples: 1 == True)
-    words: dict[str | None, bytes] = {}  # a source or plain-str turn type -> its JSON
+    """One JSON line per pair, joined from six pieces that are each built once and reused by every pair that
+    shares them: the prompt with the chosen message (per prompt and chosen text), the rejected message (per
+    text), the metadata's head up to the annotators (per prompt candidate, dialogue, turn, source and turn
+    type), the annotator lists, and each reply's side (per candidate). orjson's (and the fallback's) compact
+    output of a dict is the concatenation of its members' encodings, so the lines are the bytes of encoding
+    each line's dict at once, as this writer used to (the golden export and a test against that check it)."""
+    openings: dict[tuple[int, str], bytes] = {}  # (id(prompt), chosen text) -> '{"prompt":…,"chosen":[…]'
+    rejections: dict[str, bytes] = {}  # rejected text -> ',"rejected":[…],"metadata":'
+    heads: dict[tuple, bytes] = {}  # (id(prompt candidate), dialogue, turn, source, turn type) -> head
+    names: dict[tuple, bytes] = {}  # (for, against) -> '[…],"annotators_against":[…],"chosen":' (only plain str)
+    chosen_sides: dict[int, bytes] = {}  # id(candidate) -> '{…side…},"rejected":' (0: a corrected reply)
+    rejected_sides: dict[int, bytes] = {}  # id(candidate) -> '{…side…}}}\n'
     write = f.write
     for p in pairs:
         chosen, rejected = p.chosen, p.rejected
-        chosen_side = none_side
-        if chosen is not None:
-            known = sides.get(id(chosen[0]))
-            chosen_side = known if known is not None else sides.setdefault(id(chosen[0]), dumpb_kept(_side(chosen)))
-        rejected_side = sides.get(id(rejected[0]))
-        if rejected_side is None:
-            rejected_side = sides[id(rejected[0])] = dumpb_kept(_side(rejected))
-        chosen_msg = replies.get(p.chosen_text)
-        if chosen_msg is None:
-            chosen_msg = replies[p.chosen_text] = dumpb_kept([{"role": "assistant", "content": p.chosen_text}])
+        opening = openings.get((id(p.prompt), p.chosen_text))
+        if opening is None:
+            opening = openings[(id(p.prompt), p.chosen_text)] = b"".join((
+                b'{"prompt":', p.prompt, b',"chosen":', dumpb([{"role": "assistant", "content": p.chosen_text}])))
         rejected_text = rejected[0].output
-        rejected_msg = replies.get(rejected_text)
-        if rejected_msg is None:
-            rejected_msg = replies[rejected_text] = dumpb_kept([{"role": "assistant", "content": rejected_text}])
-        head_key = (id(p.prompt_candidate), p.dialogue_id, p.turn_index)
-        head = heads.get(head_key)
-        if head is None:
-            head = heads[head_key] = b"".join((
-                b'{"dialogue_id":', dumpb(p.dialogue_id), b',"turn_index":', dumpb(p.turn_index),
-                b',"dataset":', dumpb(p.prompt_candidate.dataset), b',"pair_source":'))
-        write(b"".join((b'{"prompt":', p.prompt, b',"chosen":', chosen_msg, b',"rejected":', rejected_msg,
-                        b',"metadata":', head, _word(words, p.source), b',"turn_type":', _word(words, p.turn_type),
-                        b',"annotators":', _names(names, p.votes_for),
-                        b',"annotators_against":', _names(names, p.votes_against),
-                        b',"chosen":', chosen_side, b',"rejected":', rejected_side, b"}}\n")))
+        rejection = rejections.get(rejected_text)
+        if rejection is None:
+            rejection = rejections[rejected_text] = b"".join((
+                b',"rejected":', dumpb([{"role": "assistant", "content": rejected_text}]), b',"metadata":'))
+        head = _head(heads, p)
+        voters = _voters(names, p.votes_for, p.votes_against)
+        chosen_key = id(chosen[0]) if chosen is not None else 0  # no object has id 0
+        chosen_side = chosen_sides.get(chosen_key)
+        if chosen_side is None:
+            chosen_side = chosen_sides[chosen_key] = dumpb(_side(chosen)) + b',"rejected":'
+        rejected_side = rejected_sides.get(id(rejected[0]))
+        if rejected_side is None:
+            rejected_side = rejected_sides[id(rejected[0])] = dumpb(_side(rejected)) + b"}}\n"
+        write(b"".join((opening, rejection, head, voters, chosen_side, rejected_side)))
 
 
-def _word(cache: dict[str | None, bytes], value: str | None) -> bytes:
-    """The JSON of a short text (a pair source, a turn type), cached when it is a plain ``str`` or None
-    (a ``TurnType`` equals its text as a key; its encoding is left to the encoder)."""
-    got = cache.get(value) if value is None or type(value) is str else None
+def _head(cache: dict[tuple, bytes], p: PreferencePair) -> bytes:
+    """The metadata from its start to the annotators' list: dialogue, turn, dataset, source and turn type,
+    cached unless the source or turn type is not a plain ``str`` or None (a ``TurnType`` equals its text as a
+    key; its encoding is left to the encoder)."""
+    source, turn_type = p.source, p.turn_type
+    plain = (type(source) is str or source is None) and (type(turn_type) is str or turn_type is None)
+    key = (id(p.prompt_candidate), p.dialogue_id, p.turn_index, source, turn_type)
+    got = cache.get(key) if plain else None
     if got is None:
-        got = dumpb_kept(value)
-        if value is None or type(value) is str:
-            cache[value] = got
+        got = b"".join((b'{"dialogue_id":', dumpb(p.dialogue_id), b',"turn_index":', dumpb(p.turn_index),
+                        b',"dataset":', dumpb(p.prompt_candidate.dataset), b',"pair_source":', dumpb(source),
+                        b',"turn_type":', dumpb(turn_type), b',"annotators":'))
+        if plain:
+            cache[key] = got
     return got
 
 
-def _names(cache: dict[tuple, bytes], names: tuple[str, ...]) -> bytes:
-    """The JSON list of annotator names, cached per tuple of plain ``str`` names."""
-    got = cache.get(names)
+def _voters(cache: dict[tuple, bytes], votes_for: tuple[str, ...], votes_against: tuple[str, ...]) -> bytes:
+    """The annotators for and against as JSON lists, up to the chosen side; cached per pair of tuples of
+    plain ``str`` names (``1 == True``: other values could share a key and not an encoding)."""
+    key = (votes_for, votes_against)
+    got = cache.get(key)
     if got is None:
-        got = dumpb_kept(list(names))
-        if all(type(n) is str for n in names):
-            cache[names] = got
+        got = b"".join((dumpb(list(votes_for)), b',"annotators_against":', dumpb(list(votes_against)),
+                        b',"chosen":'))
+        if all(type(n) is str for n in votes_for) and all(type(n) is str for n in votes_against):
+            cache[key] = got
     return got

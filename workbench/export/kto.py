@@ -13,51 +13,80 @@ contradiction, and that completion is left out (counted in the notes).
 
 from __future__ import annotations
 
+from itertools import chain
+from operator import attrgetter
 from pathlib import Path
 
-from workbench.export._json import dumpb, dumpb_kept
+from workbench.export._json import dumpb
 from workbench.export.context import WRITE_BUFFER, ExportContext, FormatResult
+from workbench.export.records import ExportCandidate, copy_with
 from workbench.export.selection import (
     candidate_stats,
-    pool_copies,
     pool_identical,
     text_turn_type,
     text_type_ok,
 )
 
-#: one distinct (prompt, completion): [the candidate whose prompt it is, the rated replies (candidate, stats)
-#: with that text, the annotators who wrote it as a correction (None: nobody)]; a list, made once per row
+#: one distinct (prompt, completion) rated more than once or written as a correction: [the candidate whose
+#: prompt it is, the rated replies (candidate, stats) with that text, the annotators who wrote it as a
+#: correction (None: nobody)]
 Completion = list
+#: a row of :func:`_distinct_completions`: the group's own (candidate, stats) entry when one rated reply is
+#: all there is behind it (most rows: no list is made for them), else a :data:`Completion`
+Row = tuple | Completion
 
 
-def _distinct_completions(ctx: ExportContext) -> dict[tuple[bytes, str], Completion]:
+def _distinct_completions(ctx: ExportContext) -> dict[tuple[bytes, str], Row]:
     """Every (prompt, completion) of the export, first-seen order, with the ratings and corrections behind it.
     The key's prompt is the prompt as a JSON array of messages (:meth:`ExportContext.prompt_json`)."""
     f_ = ctx.filters
     types = f_.turn_types
     corrections = f_.use_corrections
     entries = [e for group in ctx.groups.values() for e in group]
-    rows: dict[tuple[bytes, str], Completion] = {}
+    rows: dict[tuple[bytes, str], Row] = {}
     get = rows.get
-    for (c, s), prompt in zip(entries, ctx.prompts([c for c, _ in entries]), strict=True):
+    for e, prompt in zip(entries, ctx.prompts([c for c, _ in entries]), strict=True):
+        c, s = e
         if s.overall is not None and (types is None or s.turn_type in types):  # type_ok
             key = (prompt, c.output)
             row = get(key)
             if row is None:
-                rows[key] = [c, [(c, s)], None]
+                rows[key] = e
+            elif len(row) == 2:  # a second reply with this text and prompt
+                rows[key] = [row[0], [row, e], None]
             else:
-                row[1].append((c, s))
+                row[1].append(e)
         if corrections and s.corrections:
             for a, text, _ in s.corrections:
                 if text_type_ok(text, f_):
                     key = (prompt, text)
                     row = get(key)
+                    comp: Completion
                     if row is None:
-                        row = rows[key] = [c, [], None]
-                    if row[2] is None:
-                        row[2] = []
-                    row[2].append(a)
+                        comp = rows[key] = [c, [], None]
+                    elif isinstance(row, list) and len(row) == 3:
+                        comp = row
+                    else:  # one rated reply so far
+                        comp = rows[key] = [row[0], [row], None]
+                    if comp[2] is None:
+                        comp[2] = []
+                    comp[2].append(a)
     return rows
+
+
+def _pooled_ratings(copies: list[ExportCandidate]) -> ExportCandidate:
+    """:func:`pool_copies` for what a KTO row reads of the pooled reply: the first copy with every copy's
+    ratings, generation ids and mean agreement. Without the preference votes, which a row does not show
+    (the pooled stats' votes stay empty): merging them cost as much as the rest of the pooling."""
+    agreements = [c.agreement for c in copies if c.agreement is not None]
+    return copy_with(copies[0], {
+        "ratings": list(chain.from_iterable(map(_RATINGS, copies))), "preferred_by": [], "dispreferred_by": [],
+        "agreement": sum(agreements) / len(agreements) if agreements else None,
+        "pooled_ids": tuple(chain.from_iterable(map(_GENERATION_IDS, copies)))})
+
+
+_RATINGS = attrgetter("ratings")
+_GENERATION_IDS = attrgetter("generation_ids")
 
 
 def kto_rows(ctx: ExportContext) -> tuple[list[tuple[bytes, str, bool, dict]], int]:
@@ -69,7 +98,11 @@ def kto_rows(ctx: ExportContext) -> tuple[list[tuple[bytes, str, bool, dict]], i
     append = out.append
     contradictions = 0
     cut = f_.kto_cut
-    for (prompt, completion), (c, rated, corrected_by) in _distinct_completions(ctx).items():
+    for (prompt, completion), row in _distinct_completions(ctx).items():
+        if len(row) == 2:  # one rated reply, no correction (see Row)
+            c, rated, corrected_by = row[0], (row,), None
+        else:
+            c, rated, corrected_by = row
         if rated:
             if len(rated) == 1:
                 pooled, s = rated[0]
@@ -79,7 +112,7 @@ def kto_rows(ctx: ExportContext) -> tuple[list[tuple[bytes, str, bool, dict]], i
                 # (unless a list and a tuple of the same turns meet, which pool_identical() keeps apart).
                 copies = [c for c, _ in rated]
                 kind = type(copies[0].history)
-                pooled = (pool_copies(copies) if all(type(x.history) is kind for x in copies)
+                pooled = (_pooled_ratings(copies) if all(type(x.history) is kind for x in copies)
                           else pool_identical(copies)[0])
                 s = candidate_stats(pooled, ann)
             overall = s.overall
@@ -124,19 +157,20 @@ def write(ctx: ExportContext, out_dir: Path) -> FormatResult:
     path = out_dir / "train.jsonl"
     res = FormatResult([path], 0)
     rows, contradictions = kto_rows(ctx)
-    metas = [meta for *_, meta in rows]
+    metas = [row[3] for row in rows]
     res.count_all([m["model"] for m in metas], [m["turn_type"] for m in metas], [m["target_source"] for m in metas])
-    n_pos = sum(label for _, _, label, _ in rows)
-    replies: dict[str, bytes] = {}  # a completion's assistant message, encoded once per text
-    for _, completion, _, _ in rows:
-        if completion not in replies:
-            replies[completion] = dumpb_kept([{"role": "assistant", "content": completion}])
+    n_pos = sum([row[2] for row in rows])
+    # What lies between a line's prompt and its metadata, encoded once per completion text and label
+    # (completions repeat across prompts): ',"completion":[{"role":"assistant",…}],"label":…,"metadata":'.
+    middles: dict[tuple[str, bool], bytes] = {}
+    for _, completion, label, _ in rows:
+        if (completion, label) not in middles:
+            middles[(completion, label)] = b"".join((
+                b',"completion":', dumpb([{"role": "assistant", "content": completion}]),
+                b',"label":', b"true" if label else b"false", b',"metadata":'))
     with path.open("wb", buffering=WRITE_BUFFER) as f:
-        f.writelines(
-            b"".join((b'{"prompt":', prompt, b',"completion":', replies[completion],
-                      b',"label":', b"true" if label else b"false", b',"metadata":', dumpb(meta), b"}\n"))
-            for prompt, completion, label, meta in rows
-        )
+        f.writelines(b"".join((b'{"prompt":', prompt, middles[(completion, label)], dumpb(meta), b"}\n"))
+                     for prompt, completion, label, meta in rows)
     res.notes.append(f"{n_pos} desirable / {res.rows - n_pos} undesirable (threshold {ctx.filters.kto_cut})")
     if contradictions:
         res.notes.append(f"{contradictions} completion(s) left out: a correction equals a reply rated undesirable")
