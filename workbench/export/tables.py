@@ -236,7 +236,7 @@ def arrow_tables(candidates: list[ExportCandidate], filters: ExportFilters | Non
     cols = table_columns(candidates, filters)
     out: dict[str, ArrowTable | pd.DataFrame] = {}
     for name, columns in cols.items():
-        arrays = dict(zip(columns, map(inferred, columns.values()), strict=True))
+        arrays = {k: inferred(v, k in _TEXT_COLUMNS) for k, v in columns.items()}
         first = next(iter(arrays.values()))
         if first is None or not len(first) or any(a is None for a in arrays.values()):
             out[name] = _frame(columns)
