@@ -21,8 +21,7 @@ import pyarrow.parquet as pq
 
 from workbench.csv_safety import PROTECTED_PATTERN
 from workbench.dialogue import Turn
-from workbench.export import ExportCandidate, ExportContext, ExportFilters, RatingInfo
-from workbench.export import arrow_columns
+from workbench.export import ExportCandidate, ExportContext, ExportFilters, RatingInfo, arrow_columns
 from workbench.export.arrow_columns import inferred, protected
 from workbench.export.table_schema import to_arrow
 from workbench.export.tables import _frame, _to_csv, tables_from_candidates, write_csv, write_parquet

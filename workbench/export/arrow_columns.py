@@ -99,7 +99,7 @@ def _from_distinct(values: list) -> pa.Array:
     distinct = dict.fromkeys(values)
     if len(distinct) * 2 > len(values):
         return pa.array(values, type=pa.string())
-    index = dict(zip(distinct, range(len(distinct))))
+    index = dict(zip(distinct, range(len(distinct)), strict=True))
     codes = pa.array(list(map(index.__getitem__, values)), type=pa.int32())
     return pa.array(list(distinct), type=pa.string()).take(codes)
 
