@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from operator import itemgetter
 from typing import cast
 
 from workbench.csv_safety import PROTECTED_PATTERN, neutralise
@@ -26,6 +27,7 @@ _FORMULA_STARTS = frozenset("'=+-@\t\r")  # the first character of every cell _P
 _NONE = type(None)
 _NUMBERS = {int, float, _NONE}  # exact types: a subclass (bool, an enum) may render otherwise
 _LINE_END = "\r\n"
+_FIRST_CHARACTER = itemgetter(slice(0, 1))  # "" for an empty cell
 
 
 def _text(v: object) -> str:
@@ -53,6 +55,9 @@ def _protected(cells: list[str]) -> list[str]:
     """The cells with a ``'`` before each that a spreadsheet would run as a formula; the regex runs only
     on cells that start with one of its characters."""
     starts = _FORMULA_STARTS
+    # the first characters of all cells in one C loop: most columns have no cell to look at
+    if starts.isdisjoint(map(_FIRST_CHARACTER, cells)):
+        return cells
     risky = [i for i, v in enumerate(cells) if v[:1] in starts and _PROTECTED.match(v)]
     if risky:
         cells = list(cells)

@@ -16,11 +16,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from itertools import chain, repeat
+from itertools import chain, count, repeat
 from operator import attrgetter, itemgetter
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
@@ -229,27 +230,127 @@ class ArrowTable:
         return typed_column(pd.Series(_column(values) if col in _TEXT_COLUMNS else values), typ)
 
 
+_GEN_FIELDS = ("generation_id", "dialogue_id", "dataset", "turn_index", "column", "model", "output", "turn_type_auto",
+               "agreement")
+_RATING_FIELDS = ("annotator", "questioning", "suggestion", "turn_type", "safety_flag", "comment", "corrected_reply",
+                  "created_at")
+
+
+@dataclass
+class _Repeated:
+    """A column of another column's values picked by row (each rating's generation id): taken from that
+    column's Arrow array (no second conversion of 200k Python values), or converted from the values when
+    that column has none."""
+
+    values: list
+    array: pa.Array | None
+    rows: np.ndarray
+
+    def to_list(self) -> list:
+        return list(map(self.values.__getitem__, self.rows.tolist()))
+
+    def to_arrow(self, text: bool) -> pa.Array | None:
+        if self.array is None:
+            return inferred(self.to_list(), text)
+        taken = self.array.take(pa.array(self.rows))
+        # picked values of one kind are converted as the whole column was, unless none is present
+        return pa.nulls(len(taken)) if taken.null_count == len(taken) else taken
+
+
 def arrow_tables(candidates: list[ExportCandidate], filters: ExportFilters | None = None
                  ) -> dict[str, ArrowTable | pd.DataFrame]:
     """The four flat tables as :class:`ArrowTable`; a table with a column :func:`inferred` is unsure
-    of (mixed or unusual values) or without rows is a pandas frame, exactly as before."""
-    cols = table_columns(candidates, filters)
+    of (mixed or unusual values) or without rows is a pandas frame, exactly as before.
+
+    The same columns as :func:`table_columns` (the reference), built with fewer passes over the objects:
+    every candidate field read in one pass, the ratings' generation ids taken from the generations'
+    array, the dialogues' columns repeated and chained in C."""
+    f = filters or ExportFilters()
+    allowed = set(f.annotators) if f.annotators is not None else None
+    no_scope = f.datasets is None and f.date_from is None and f.date_to is None
+    cs = candidates if no_scope else [c for c in candidates if in_scope(c, f)]
+    got = _fields(cs, (*_GEN_FIELDS, "preferred_by", "dispreferred_by", "created_at", "history", "ratings"))
+    gen: dict[str, Any] = {
+        **{k: got[k] for k in _GEN_FIELDS},
+        "preferred_by": list(map(";".join, got["preferred_by"])),
+        "dispreferred_by": list(map(";".join, got["dispreferred_by"])),
+        "created_at": got["created_at"],
+    }
+    gen_arrays = {k: inferred(v, k in _TEXT_COLUMNS) for k, v in gen.items()}
+    cols = {"dialogues": _dialogue_columns(got["dialogue_id"], got["dataset"], got["history"]),
+            "generations": gen,
+            "ratings": _rating_columns(cs, got["ratings"], gen["generation_id"], gen_arrays["generation_id"], allowed)}
     out: dict[str, ArrowTable | pd.DataFrame] = {}
     for name, columns in cols.items():
-        arrays = dict(zip(columns, map(inferred, columns.values()), strict=True))
-        first = next(iter(arrays.values()))
-        if first is None or not len(first) or any(a is None for a in arrays.values()):
-            out[name] = _frame(columns)
+        if name == "generations":
+            arrays = gen_arrays
         else:
-            out[name] = ArrowTable(name, arrays, columns)
+            arrays = {k: v.to_arrow(k in _TEXT_COLUMNS) if isinstance(v, _Repeated) else inferred(v, k in _TEXT_COLUMNS)
+                      for k, v in columns.items()}
+        first = next(iter(arrays.values()))
+        plain = {k: v for k, v in columns.items() if not isinstance(v, _Repeated)}
+        if first is None or not len(first) or any(a is None for a in arrays.values()):
+            out[name] = _frame(_listed(columns))
+        else:
+            out[name] = ArrowTable(name, arrays, plain)
     ratings = out["ratings"]
     summary = (annotator_summary(ratings.arrays["annotator"], ratings.arrays["created_at"])
                if isinstance(ratings, ArrowTable) else None)
     if summary is None:
-        out["annotators"] = annotators_frame(ratings if isinstance(ratings, pd.DataFrame) else _frame(cols["ratings"]))
+        out["annotators"] = annotators_frame(ratings if isinstance(ratings, pd.DataFrame)
+                                             else _frame(_listed(cols["ratings"])))
     else:
         out["annotators"] = ArrowTable("annotators", dict(zip(summary.column_names, summary.columns, strict=True)))
     return out
+
+
+def _listed(columns: dict[str, Any]) -> dict[str, list]:
+    return {k: v.to_list() if isinstance(v, _Repeated) else v for k, v in columns.items()}
+
+
+def _rating_columns(cs: list[ExportCandidate], per_candidate: list, gen_ids: list, gen_id_array: pa.Array | None,
+                    allowed: set[str] | None) -> dict[str, Any]:
+    """The ratings table's columns (as :func:`table_columns` builds them), with the generation ids
+    :class:`_Repeated` from the generations' when every rating is in."""
+    rated_ids: list | _Repeated
+    if allowed is None:
+        rs = list(chain.from_iterable(per_candidate))
+        rows = np.repeat(np.arange(len(per_candidate)), np.fromiter(map(len, per_candidate), np.int64, len(per_candidate)))
+        rated_ids = _Repeated(gen_ids, gen_id_array, rows)
+    else:
+        rated = [(c.generation_id, r) for c in cs for r in c.ratings if r.annotator in allowed]
+        rs = [r for _, r in rated]
+        rated_ids = [g for g, _ in rated]
+    by_field = _fields(rs, (*_RATING_FIELDS, "extra_scores"))
+    # rubric axes beyond the two (the ratings that have any are picked out first: most have none)
+    with_axes = [r for r, e in zip(rs, by_field["extra_scores"], strict=True) if e] if any(by_field["extra_scores"]) else []
+    further_axes = list(dict.fromkeys(axis for r in with_axes for axis, _ in r.extra_scores))
+    return {
+        "generation_id": rated_ids,
+        "annotator": by_field["annotator"],
+        "questioning": by_field["questioning"],
+        "suggestion": by_field["suggestion"],
+        **{axis: [dict(r.extra_scores).get(axis) for r in rs] for axis in further_axes},
+        **{k: by_field[k] for k in _RATING_FIELDS[3:]},
+    }
+
+
+def _dialogue_columns(dialogue_ids: list, datasets: list, histories: list) -> dict[str, list]:
+    """The dialogues table (as :func:`table_columns` builds it): each dialogue's longest history (the first
+    of equal length), its turns one row each; the id is the one the dialogue was first seen with."""
+    longest: dict[object, tuple[int, int]] = {}
+    get = longest.get
+    for did, n, i in zip(dialogue_ids, map(len, histories), count()):
+        prev = get(did)
+        if prev is None or n > prev[0]:
+            longest[did] = (n, i)
+    lengths = [n for n, _ in longest.values()]
+    chosen = [i for _, i in longest.values()]
+    turns = list(chain.from_iterable(map(histories.__getitem__, chosen)))
+    return {"dialogue_id": list(chain.from_iterable(map(repeat, longest, lengths))),
+            "dataset": list(chain.from_iterable(map(repeat, map(datasets.__getitem__, chosen), lengths))),
+            "turn_index": list(chain.from_iterable(map(range, lengths))),
+            "role": list(map(attrgetter("role"), turns)), "text": list(map(attrgetter("text"), turns))}
 
 
 def _tables(ctx: ExportContext) -> dict[str, pd.DataFrame | ArrowTable]:
