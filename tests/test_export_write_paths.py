@@ -184,7 +184,8 @@ def test_the_bianque_csv_reads_back_with_pandas(tmp_path: Path):
 
     bianque.write_csv(ctx, tmp_path)
     back = pd.read_csv(tmp_path / "train.csv", keep_default_na=False, dtype=str)
-    inputs, targets = bianque._texts(ctx)
+    rows = bianque._rows(ctx)
+    inputs, targets = rows.inputs, rows.targets
     assert len(back) == len(inputs) > 10
     assert back["target"].tolist() == [str(neutralise(t)) for t in targets]
     assert back["input"].tolist() == [str(neutralise(t)) for t in inputs]

@@ -40,7 +40,7 @@ import functools
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from itertools import chain, groupby
 from operator import attrgetter
 
@@ -504,12 +504,15 @@ def _pick_correction(group: list[tuple[ExportCandidate, CandidateStats]], f: Exp
     if not found:
         return None
     by_text = Counter(t for _, _, _, t, _ in found)
-    latest = {t: max((at for *_, tt, at in found if tt == t and at is not None), default=None) for t in by_text}
+    # Times as the store keeps them (naive UTC): a caller's candidates may mix naive and aware times,
+    # which Python refuses to compare.
+    latest = {t: max((utc_naive(at) for *_, tt, at in found if tt == t and at is not None), default=None)
+              for t in by_text}
 
     def key(x: tuple) -> tuple:
         t, a = x[3], x[2]
         ts = latest[t]
-        return (-by_text[t], -(ts.timestamp() if ts else float("-inf")), a)
+        return (-by_text[t], -(ts.replace(tzinfo=UTC).timestamp() if ts else float("-inf")), a)
 
     c, s, _, text, _ = min(found, key=key)
     who = tuple(sorted({a for _, _, a, t, _ in found if t == text}))

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import datetime
 from itertools import chain, count, repeat
 from operator import attrgetter, itemgetter
 from pathlib import Path
@@ -28,6 +29,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from workbench.csv_safety import PROTECTED_PATTERN, neutralise
+from workbench.dates import utc_naive
 from workbench.dialogue import Turn
 from workbench.export.arrow_columns import annotator_summary, inferred, protected
 from workbench.export.context import ExportContext, FormatResult
@@ -126,6 +128,16 @@ def annotators_frame(ratings: pd.DataFrame) -> pd.DataFrame:
     """Per annotator: number of ratings, first and last rating time, sorted by name."""
     if not len(ratings):
         return pd.DataFrame({"annotator": [], "n_ratings": [], "first_rating": [], "last_rating": []})
+    try:
+        return _annotator_times(ratings)
+    except TypeError:
+        # Naive and aware times mixed (a caller's candidates): Python cannot compare them, so the summary
+        # compares them as the store keeps times, naive UTC, rather than failing the whole export.
+        times = ratings["created_at"].map(lambda v: utc_naive(v) if isinstance(v, datetime) else v)
+        return _annotator_times(ratings.assign(created_at=times))
+
+
+def _annotator_times(ratings: pd.DataFrame) -> pd.DataFrame:
     return (ratings.groupby("annotator", sort=True)
             .agg(n_ratings=("generation_id", "size"), first_rating=("created_at", "min"),
                  last_rating=("created_at", "max"))
