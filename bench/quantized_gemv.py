@@ -1,6 +1,7 @@
 """Raw speed of one decode-shaped quantized product (one activation row by a [4096, 16384] layer): the
-compiled kernel (workbench/chatglm/native_gemv.c) on int8 activations ("native") and on int16 ones
-("native-int16", the path before it), and torch's fused kernel, against a plain memory read; and the
+compiled kernel (workbench/chatglm/native_gemv.c) on int8 activations ("native"; for int4 also on weights
+interleaved by row blocks, "native-interleaved") and on int16 ones ("native-int16", the path before it),
+and torch's fused kernel, against a plain memory read; and the
 prompt pass's dequantization of a 4 MB block of ChatGLM-layout rows, compiled against torch's ops.
 
     python bench/quantized_gemv.py            # int8 and int4, 2 threads
@@ -32,7 +33,7 @@ if str(ROOT) not in sys.path:
 from bench.chatglm_decode import memory_read_gb_per_s  # noqa: E402
 from workbench.chatglm import quantization as q  # noqa: E402
 from workbench.chatglm.machine_choice import median_seconds  # noqa: E402
-from workbench.chatglm.native_gemv import NATIVE_GEMV  # noqa: E402
+from workbench.chatglm.native_gemv import NATIVE_GEMV, interleave_int4  # noqa: E402
 
 _COPIES = 3  # weight copies taken in turn, so that no call finds its weights still in cache
 
@@ -107,9 +108,15 @@ def main(argv: list[str] | None = None) -> int:
                    sc: torch.Tensor = scale, turn: itertools.count = turn) -> torch.Tensor:
             return NATIVE_GEMV.linear(x, copies[next(turn) % _COPIES], sc, None, b, activations)
 
+        def interleaved(copies: list[torch.Tensor], sc: torch.Tensor = scale,
+                        turn: itertools.count = turn) -> torch.Tensor:
+            return NATIVE_GEMV.linear(x, copies[next(turn) % _COPIES], sc, None, 4, 8, interleaved=True)
+
         calls: dict[str, Callable[[], object]] = {}
         if native_ok and NATIVE_GEMV.q8_available():
             calls["native"] = partial(native, 8)
+        if bits == 4 and native_ok and NATIVE_GEMV.interleaved_available():
+            calls["native-interleaved"] = partial(interleaved, [interleave_int4(c) for c in copies])
         if native_ok:
             calls["native-int16"] = partial(native, 16)
         if act is not None:
