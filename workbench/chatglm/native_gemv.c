@@ -642,6 +642,13 @@ static void q8_prepare(const float *x, int n, int bits, int8_t *bytes, float *fl
     }
 }
 
+/* y[i] = (dot[i] - offset) * scale[i] + bias[i] for count outputs: one copy of this code for both weight
+ * layouts, so that the compiler's choice of contracting it into FMAs cannot make their results differ. */
+static __attribute__((noinline)) void finish_outputs(const float *dot, int count, float offset, const float *scale,
+                                                     const float *bias, float *y) {
+    for (int i = 0; i < count; ++i) y[i] = (dot[i] - offset) * scale[i] + (bias ? bias[i] : 0.f);
+}
+
 /* Output rows [o0, o1) of the int8-activation product for `rows` prepared activation rows (y: [rows, out]);
  * o0 is a multiple of ROWS_PER_PASS, and of INTERLEAVE with interleaved (int4) weights. */
 static void gemv_q8_rows(const q8_row *xr, int rows, int n, const int8_t *w, const float *scale, const float *bias,
@@ -655,10 +662,7 @@ static void gemv_q8_rows(const q8_row *xr, int rows, int n, const int8_t *w, con
                 const q8_row *a = xr + r;
                 float dot[INTERLEAVE];
                 dots_q8_int4_interleaved(wo, a->xq, a->xd8, n, dot);
-                for (int i = 0; i < INTERLEAVE; ++i) {
-                    const int o = o0 + i;
-                    y[(size_t)r * out + o] = (dot[i] - a->offset) * scale[o] + (bias ? bias[o] : 0.f);
-                }
+                finish_outputs(dot, INTERLEAVE, a->offset, scale + o0, bias ? bias + o0 : NULL, y + (size_t)r * out + o0);
             }
         }
         /* The rows past the last full block are in the ChatGLM layout: the loop below. */
@@ -678,11 +682,7 @@ static void gemv_q8_rows(const q8_row *xr, int rows, int n, const int8_t *w, con
                     else dots_q8_int8(wo + i * row_bytes, row_bytes, 1, a->xq, a->xd, n, dot + i);
                 }
             }
-            for (int i = 0; i < count; ++i) {
-                const int o = p0 + i;
-                const float d = dot[i] - a->offset;
-                y[(size_t)r * out + o] = d * scale[o] + (bias ? bias[o] : 0.f);
-            }
+            finish_outputs(dot, count, a->offset, scale + p0, bias ? bias + p0 : NULL, y + (size_t)r * out + p0);
         }
     }
 }

@@ -139,13 +139,14 @@ typedef struct {
 } activation_scratch;
 
 /* y = x @ W.T * scale + bias (then GELU when gelu), x quantized as this machine's products take it
- * (activations: 8 or 16; interleaved: int4 weights in native_gemv.c's interleaved layout, with 8), output
- * rows shared out by the pool. */
+ * (activations: 8 or 16; interleaved: the model's int4 weights of whole 64-column groups and at least
+ * INTERLEAVE rows are in native_gemv.c's interleaved layout, with 8), output rows shared out by the pool. */
 static void qlinear(pool_t *pool, const activation_scratch *scratch, const float *x, int n, const void *w, int out,
                     const float *scale, const float *bias, float *y, int bits, int activations, int interleaved,
                     int gelu) {
-    product_job j = {.bits = bits, .activations = activations, .interleaved = interleaved, .n = n, .out = out,
-                     .gelu = gelu,
+    /* Layers held interleaved are those native_gemv.interleave_supported takes (whole groups, a full block). */
+    product_job j = {.bits = bits, .activations = activations,
+                     .interleaved = interleaved && n % 64 == 0 && out >= INTERLEAVE, .n = n, .out = out, .gelu = gelu,
                      .w = (const int8_t *)w, .scale = scale, .bias = bias, .y = y};
     if (activations == 16) {
         quantize_row(x, n, scratch->q16, scratch->s16, bits == 4);
@@ -206,7 +207,7 @@ int wb_glm_decode_step(void *const *ptrs, int layers, int hidden, int heads, int
     if (layers <= 0 || hidden <= 0 || heads <= 0 || hidden % heads || start < 0 || start >= capacity ||
         token < 0 || token >= vocab || (bits != 8 && bits != 4) || (activations != 8 && activations != 16) ||
         (bits == 4 && (hidden % 2 || inner % 2)) ||
-        (interleaved && (bits != 4 || activations != 8 || hidden % 64 || inner % 64)))
+        (interleaved && (bits != 4 || activations != 8)))
         return -2;
     const int hd = hidden / heads;
     if (hd > 2048 || hd % 4) return -2;

@@ -6,7 +6,7 @@ GELU, residuals) around the quantized products; at the mid size each step spent 
 that runs a step of one sequence in one C call (the quantized products are ``native_gemv.c``'s, included
 in the same library) and the lm_head in one torch product; elsewhere it returns None and the model's own
 forward runs. The conditions: a CPU model in float32 whose every block Linear is a quantized layer in the
-original ChatGLM layout (or, all of them, int4 interleaved by row blocks: ``native_gemv``) that decodes
+original ChatGLM layout (int4: or interleaved by row blocks where the shape allows, ``native_gemv``) that decodes
 through the compiled kernel (``native_gemv``), one sequence, no mask
 on the new token, no gradients, and a library that compiled, loaded and passed its check in this process
 against the model's own forward on a small random model.
@@ -158,10 +158,10 @@ class NativeStep:
     def _self_check(self, lib: ctypes.CDLL, activations: int, interleaved: bool = False) -> None:
         """A small random model with odd sizes, int8 and int4: C steps against the float forward of the
         same model with dequantized weights (what the products compute, up to the int16 activations).
-        ``interleaved``: int4 only, weights in that layout (sizes in whole 64-column groups)."""
+        ``interleaved``: int4 only, weights in that layout where their shape allows (all but dense_4h_to_h)."""
         for bits in (4,) if interleaved else (8, 4):
             config = ChatGLMConfig(vocab_size=300, hidden_size=128 if interleaved else 96, num_layers=2,
-                                   num_attention_heads=4, inner_hidden_size=320 if interleaved else 200,
+                                   num_attention_heads=4, inner_hidden_size=200,
                                    max_sequence_length=64, bos_token_id=290,
                                    eos_token_id=291, mask_token_id=288, gmask_token_id=289, pad_token_id=3)
             gen = torch.Generator().manual_seed(bits)
@@ -180,7 +180,9 @@ class NativeStep:
                         assert isinstance(lin, nn.Linear)
                         q, scale = quantize_weight(lin.weight, bits)
                         lin.weight.copy_(dequantize(q, scale, bits, torch.float32))
-                        quantized.append((native_gemv.interleave_int4(q) if interleaved else q, scale, lin.bias))
+                        if interleaved and native_gemv.interleave_supported(*lin.weight.shape):
+                            q = native_gemv.interleave_int4(q)
+                        quantized.append((q, scale, lin.bias))
                     operands.append(quantized)
             ids = torch.randint(6, 280, (1, 9), generator=gen)
             ids[0, -2], ids[0, -1] = config.gmask_token_id, config.bos_token_id
@@ -219,22 +221,31 @@ def _block_linears(model: ChatGLM) -> list[list[nn.Module]]:
     ]
 
 
+def _interleaved(model: ChatGLM) -> bool:
+    """Whether the model's int4 block Linears are held interleaved (those of shapes that layout takes)."""
+    return any(isinstance(lin, QuantizedLinear) and lin.layout == INTERLEAVED_INT4_LAYOUT
+               for linears in _block_linears(model) for lin in linears)
+
+
 def _quantized_native(model: ChatGLM) -> int:
-    """The bits of the model's block Linears when all of them decode through the compiled kernel in one
-    layout it reads (the original, or int4 interleaved) with float32 scales; 0 otherwise."""
+    """The bits of the model's block Linears when all of them decode through the compiled kernel in the
+    layouts the step reads (the original; or, int4, interleaved wherever the shape allows, as loading
+    converts them) with float32 scales; 0 otherwise."""
     bits = set()
-    layouts = set()
+    interleaved = _interleaved(model)
     for linears in _block_linears(model):
         for lin in linears:
-            if not isinstance(lin, QuantizedLinear) or lin.layout not in (CHATGLM_LAYOUT, INTERLEAVED_INT4_LAYOUT):
+            if not isinstance(lin, QuantizedLinear):
                 return 0
-            layouts.add(lin.layout)
+            shaped = interleaved and native_gemv.interleave_supported(lin.out_features, lin.in_features)
+            if lin.layout != (INTERLEAVED_INT4_LAYOUT if shaped else CHATGLM_LAYOUT):
+                return 0
             if lin.weight.device.type != "cpu" or lin.weight_scale.dtype != torch.float32:
                 return 0
             if lin.bias is not None and lin.bias.dtype != torch.float32:
                 return 0
             bits.add(lin.bits)
-    if len(bits) != 1 or len(layouts) != 1:
+    if len(bits) != 1:
         return 0
     (b,) = bits
     return b if _KERNELS[b].native_decode() else 0
@@ -257,8 +268,7 @@ def decoder_for(model: ChatGLM, cache: ChatGLMCache) -> NativeDecoder | None:
         return None
     bits = _quantized_native(model)
     activations = _KERNELS[bits].native_activation_bits()
-    interleaved = any(isinstance(lin, QuantizedLinear) and lin.layout == INTERLEAVED_INT4_LAYOUT
-                      for linears in _block_linears(model) for lin in linears)
+    interleaved = _interleaved(model)
     if interleaved:
         activations = 8  # the only products that read that layout
     if (activations == 8 and not NATIVE_STEP.q8_available()) or (interleaved and not NATIVE_STEP.interleaved_available()):
