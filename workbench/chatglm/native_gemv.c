@@ -747,6 +747,39 @@ int wb_gemv_int4_interleaved(const float *x, int rows, int n, const int8_t *w, i
     return gemv_q8(x, rows, n, w, out, scale, bias, y, threads, 4, 1);
 }
 
+/* ---- A plain read through the same work pool (benches: the memory limit the products are measured against) -- */
+typedef struct {
+    const int8_t *p;
+    size_t bytes;
+    _Atomic uint64_t sum;
+} read_job;
+
+#define READ_CHUNK_BYTES (1 << 20)
+
+static void read_chunk(const void *arg, int c) {
+    const read_job *j = arg;
+    const size_t c0 = (size_t)c * READ_CHUNK_BYTES;
+    const size_t c1 = c0 + READ_CHUNK_BYTES < j->bytes ? c0 + READ_CHUNK_BYTES : j->bytes;
+    __m256i a = _mm256_setzero_si256(), b = a;
+    size_t i = c0;
+    for (; i + 64 <= c1; i += 64) {
+        a = _mm256_xor_si256(a, _mm256_loadu_si256((const __m256i *)(j->p + i)));
+        b = _mm256_xor_si256(b, _mm256_loadu_si256((const __m256i *)(j->p + i + 32)));
+    }
+    uint64_t lanes[4];
+    _mm256_storeu_si256((__m256i *)lanes, _mm256_xor_si256(a, b));
+    uint64_t sum = lanes[0] ^ lanes[1] ^ lanes[2] ^ lanes[3];
+    for (; i < c1; ++i) sum ^= (uint8_t)j->p[i];
+    atomic_fetch_xor(&((read_job *)j)->sum, sum);
+}
+
+/* Reads bytes from p once (1 MB chunks on the pool, as the products share out rows); returns an xor of them. */
+uint64_t wb_read(const int8_t *p, size_t bytes, int threads) {
+    read_job job = {p, bytes, 0};
+    pool_run(pool_for_thread(threads - 1), read_chunk, &job, (int)((bytes + READ_CHUNK_BYTES - 1) / READ_CHUNK_BYTES));
+    return atomic_load(&job.sum);
+}
+
 /* ---- The prompt pass: weight rows dequantized to fp32 ------------------------------------------------------
  * out [rows, n] = q * scale[row] with one fp32 rounding, the same bits as torch's q.float() * scale. w: int8
  * [rows, n], or int4 [rows, n / 2] in the ChatGLM layout (even column in the high nibble). */

@@ -125,6 +125,8 @@ def _bind(path: Path) -> ctypes.CDLL:
     lib.wb_dequantize.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p,
                                   ctypes.c_int, ctypes.c_int]
     lib.wb_dequantize.restype = None
+    lib.wb_read.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
+    lib.wb_read.restype = ctypes.c_uint64
     return lib
 
 
@@ -420,6 +422,13 @@ class NativeGemv:
             raise RuntimeError(f"the native kernel with int{activations} activations is not available"
                                + (" on interleaved weights" if interleaved else ""))
         return self._run(self._lib, x, weight, scale, bias, bits, torch.get_num_threads(), activations, interleaved)
+
+    def read(self, t: Tensor) -> int:
+        """Read the bytes of the contiguous CPU tensor ``t`` once through the products' work pool, on torch's
+        thread count (benches time it as the memory limit); returns an xor of them. Call :meth:`available`."""
+        if self._lib is None or not t.is_contiguous() or t.device.type != "cpu":
+            raise RuntimeError("the native read needs the library and a contiguous CPU tensor")
+        return int(self._lib.wb_read(t.data_ptr(), t.numel() * t.element_size(), torch.get_num_threads()))
 
     def dequantize(self, weight: Tensor, scale: Tensor, out: Tensor, bits: int) -> Tensor:
         """``out`` (float32 [rows, in], contiguous) = dequant(weight) * scale, torch's bits exactly, on
