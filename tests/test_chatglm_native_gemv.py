@@ -253,7 +253,7 @@ def test_a_kernel_with_wrong_results_is_not_used(monkeypatch, tmp_path: Path, ca
 def test_a_wrong_int8_activation_path_falls_back_to_the_int16_one(monkeypatch, tmp_path: Path, caplog,
                                                                   bits: int) -> None:
     # Only the new path is broken (its int4 offset, or its int8 sums, 1e-3 off): the int16 path stays in use.
-    old, new = {4: ("const float d = dot[i] - a->offset;", "const float d = dot[i] - a->offset * 1.001f;"),
+    old, new = {4: ("y[i] = (dot[i] - offset) *", "y[i] = (dot[i] - offset * 1.001f) *"),
                 8: ("dot[r] = hsum_ps(acc[r]);\n        if (nb", "dot[r] = hsum_ps(acc[r]) * 1.001f;\n        if (nb")}[bits]
     kernel = _fresh(monkeypatch, tmp_path, _broken_build(tmp_path, old, new))
     with caplog.at_level(logging.WARNING, logger=native_gemv.__name__):
@@ -556,3 +556,25 @@ def test_greedy_output_with_interleaved_weights_equals_the_stored_layout(monkeyp
             outputs[interleaved] = runs
     for a, b in zip(outputs[True], outputs[False], strict=True):
         assert torch.equal(a, b)
+
+
+@needs_interleaved
+def test_a_model_held_interleaved_saves_and_reloads_the_chatglm_layout(monkeypatch, demo_models,
+                                                                       tmp_path: Path) -> None:
+    use_native_decode(monkeypatch, True, 8, interleaved=True)
+    model = ChatGLMForConditionalGeneration.from_pretrained(demo_models.v2_path, quantization_bit=4)
+    qkv = model.transformer.layers[0].attention.query_key_value
+    assert qkv.layout == q.INTERLEAVED_INT4_LAYOUT
+    model.save_pretrained(tmp_path / "q")
+    with monkeypatch.context() as m:
+        use_native_decode(m, True, 8)  # read back as stored: the bytes on disk are the ChatGLM layout's
+        stored = ChatGLMForConditionalGeneration.from_pretrained(tmp_path / "q")
+        stored_qkv = stored.transformer.layers[0].attention.query_key_value
+        assert stored_qkv.layout == q.CHATGLM_LAYOUT and torch.equal(stored_qkv.weight, qkv.chatglm_weight())
+    again = ChatGLMForConditionalGeneration.from_pretrained(tmp_path / "q")
+    assert again.transformer.layers[0].attention.query_key_value.layout == q.INTERLEAVED_INT4_LAYOUT
+    cfg = model.config
+    ids = torch.tensor([[10, 20, 30, 40, cfg.gmask_token_id, cfg.bos_token_id]])
+    expected = model.generate(ids, max_new_tokens=8, eos_token_id=-1)
+    assert torch.equal(again.generate(ids, max_new_tokens=8, eos_token_id=-1), expected)
+    assert torch.equal(stored.generate(ids, max_new_tokens=8, eos_token_id=-1), expected)
