@@ -2,7 +2,8 @@
  *
  * Loaded by workbench/chatglm/native_gemv.py (compiled at first use with -O3 -fopenmp -march=native on
  * AVX2+FMA machines). Weights stay as checkpoints store them: int8 [out, in], or int4 packed two per byte
- * along the input (even column in the high nibble, odd in the low one), one float scale per output row.
+ * along the input (even column in the high nibble, odd in the low one), one float scale per output row; int4
+ * ones may also be held with their row blocks interleaved (wb_gemv_int4_interleaved, built once at load).
  *
  * Decoding reads every weight once per token, so the loop must keep up with memory (0.5-1 byte per
  * weight). Each activation row is therefore quantized to int16 once per call, with one scale per BLOCK

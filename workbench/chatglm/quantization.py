@@ -288,7 +288,8 @@ class _CpuKernel:
         return self._native_activations
 
     def decode_kernel_name(self) -> str:
-        """What decode steps run here: "native" (the compiled kernel, int8 activations), "native-int16",
+        """What decode steps run here: "native" (the compiled kernel, int8 activations), "native-interleaved"
+        (the same on int4 weights interleaved by row blocks), "native-int16",
         "torch-<activation dtype>" or "dequantize"."""
         if self.native_interleaved():
             return NATIVE_INTERLEAVED
