@@ -514,6 +514,10 @@ def test_a_layer_is_held_interleaved_only_where_the_kernel_reads_that_layout(mon
     linear = torch.nn.Linear(4160, 300)
     use_native_decode(monkeypatch, True, 8, interleaved=True)
     assert q.QuantizedLinear.from_linear(torch.nn.Linear(100, 300), 4).layout == q.CHATGLM_LAYOUT  # partial group
+    long_rows = native_gemv.INTERLEAVE_MAX_COLUMNS + 64  # long rows already stream well as stored
+    assert q.QuantizedLinear.from_linear(torch.nn.Linear(long_rows, 16), 4).layout == q.CHATGLM_LAYOUT
+    assert q.QuantizedLinear.from_linear(torch.nn.Linear(native_gemv.INTERLEAVE_MAX_COLUMNS, 16), 4).layout == (
+        q.INTERLEAVED_INT4_LAYOUT)
     assert q.QuantizedLinear.from_linear(linear, 8).layout == q.CHATGLM_LAYOUT  # int8 reads rows as stored
     monkeypatch.setattr(q.NATIVE_GEMV, "_interleaved_ok", False)  # failed its check in this process
     assert q.QuantizedLinear.from_linear(linear, 4).layout == q.CHATGLM_LAYOUT

@@ -277,11 +277,16 @@ def test_the_library_is_built_once_into_the_cache_by_its_sources(monkeypatch, tm
     assert again.available() and again.path == step.path and step.path.stat().st_mtime_ns == built
 
 
+# dense_4h_to_h's rows longer than native_gemv.INTERLEAVE_MAX_COLUMNS: stored as is, the other layers interleaved.
+LONG_ROWS = dict(CONFIG, inner_hidden_size=native_gemv.INTERLEAVE_MAX_COLUMNS + 64, num_layers=2)
+
+
 @needs_interleaved
-@pytest.mark.parametrize("config", [CONFIG, WIDE])
+@pytest.mark.parametrize("config", [CONFIG, WIDE, LONG_ROWS])
 def test_steps_on_interleaved_int4_weights_equal_the_forward_on_any_number_of_threads(monkeypatch, config) -> None:
     # int4 weights held interleaved wherever their shape allows (dense_4h_to_h's 344 or 1000 input columns
-    # are not whole 64-column groups: those stay as stored): the step reads both, as the forward does.
+    # are not whole 64-column groups, and 8256 are more than the layout takes: those stay as stored): the
+    # step reads both, as the forward does.
     use_native_decode(monkeypatch, True, 8, interleaved=True)
     model = random_chatglm(ChatGLMConfig(**config), seed=6)
     model.quantize(4)

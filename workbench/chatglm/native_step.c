@@ -17,6 +17,8 @@
  */
 #include "native_gemv.c"
 
+#define INTERLEAVE_MAX_COLUMNS 8192 /* native_gemv.INTERLEAVE_MAX_COLUMNS */
+
 /* tanh(u) = sign(u) (1 - 2 / (exp(2|u|) + 1)): absolute error ~1e-7, which is what 1 + tanh in GELU keeps. */
 static inline __m256 tanh256(__m256 u) {
     const __m256 sign = _mm256_and_ps(u, _mm256_castsi256_ps(_mm256_set1_epi32((int)0x80000000u)));
@@ -144,9 +146,11 @@ typedef struct {
 static void qlinear(pool_t *pool, const activation_scratch *scratch, const float *x, int n, const void *w, int out,
                     const float *scale, const float *bias, float *y, int bits, int activations, int interleaved,
                     int gelu) {
-    /* Layers held interleaved are those native_gemv.interleave_supported takes (whole groups, a full block). */
+    /* Layers held interleaved are those native_gemv.interleave_supported takes (whole groups, rows of at most
+     * INTERLEAVE_MAX_COLUMNS, a full block). */
     product_job j = {.bits = bits, .activations = activations,
-                     .interleaved = interleaved && n % 64 == 0 && out >= INTERLEAVE, .n = n, .out = out, .gelu = gelu,
+                     .interleaved = interleaved && n % 64 == 0 && n <= INTERLEAVE_MAX_COLUMNS && out >= INTERLEAVE,
+                     .n = n, .out = out, .gelu = gelu,
                      .w = (const int8_t *)w, .scale = scale, .bias = bias, .y = y};
     if (activations == 16) {
         quantize_row(x, n, scratch->q16, scratch->s16, bits == 4);
