@@ -1,6 +1,7 @@
 """Raw speed of one decode-shaped quantized product (one activation row by a [4096, 16384] layer): the
-compiled kernel (workbench/chatglm/native_gemv.c) on int8 activations ("native") and on int16 ones
-("native-int16", the path before it), and torch's fused kernel, against a plain memory read; and the
+compiled kernel (workbench/chatglm/native_gemv.c) on int8 activations ("native"; for int4 also on weights
+interleaved by row blocks, "native-interleaved") and on int16 ones ("native-int16", the path before it),
+and torch's fused kernel, against a plain memory read; and the
 prompt pass's dequantization of a 4 MB block of ChatGLM-layout rows, compiled against torch's ops.
 
     python bench/quantized_gemv.py            # int8 and int4, 2 threads
@@ -10,7 +11,9 @@ Weights/s = weights / the median call time (interleaved rounds). The weights are
 call: each call takes the next of three copies (64 MB int8, 32 MB int4 each), so the last-level cache (32 MB
 on the reference machine) never still holds the copy a call reads, as it would if the candidates took turns
 on one; bytes/s against ``memory_read_gb_per_s`` (a plain read of a 256 MB tensor, same run) then says how
-close a kernel is to the memory limit.
+close a kernel is to the memory limit. ``..._ratio_to_interleaved_read`` is against a plain read of the same
+bytes timed in the same rounds (``NativeGemv.read``, on the products' work pool): on a loaded machine the read
+rate moves within seconds, so quote that one.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ if str(ROOT) not in sys.path:
 from bench.chatglm_decode import memory_read_gb_per_s  # noqa: E402
 from workbench.chatglm import quantization as q  # noqa: E402
 from workbench.chatglm.machine_choice import median_seconds  # noqa: E402
-from workbench.chatglm.native_gemv import NATIVE_GEMV  # noqa: E402
+from workbench.chatglm.native_gemv import NATIVE_GEMV, interleave_int4  # noqa: E402
 
 _COPIES = 3  # weight copies taken in turn, so that no call finds its weights still in cache
 
@@ -107,11 +110,25 @@ def main(argv: list[str] | None = None) -> int:
                    sc: torch.Tensor = scale, turn: itertools.count = turn) -> torch.Tensor:
             return NATIVE_GEMV.linear(x, copies[next(turn) % _COPIES], sc, None, b, activations)
 
+        def interleaved(copies: list[torch.Tensor], sc: torch.Tensor = scale,
+                        turn: itertools.count = turn) -> torch.Tensor:
+            return NATIVE_GEMV.linear(x, copies[next(turn) % _COPIES], sc, None, 4, 8, interleaved=True)
+
         calls: dict[str, Callable[[], object]] = {}
         if native_ok and NATIVE_GEMV.q8_available():
             calls["native"] = partial(native, 8)
+        if bits == 4 and native_ok and NATIVE_GEMV.interleaved_available():
+            calls["native-interleaved"] = partial(interleaved, [interleave_int4(c) for c in copies])
         if native_ok:
             calls["native-int16"] = partial(native, 16)
+        # A plain read of the same bytes (the next copy) in the same rounds, through the products' work pool:
+        # the loaded machine's read rate moves within seconds, so a rate measured once misstates ratios (and
+        # torch's OpenMP sum waits for a descheduled thread where the pool does not).
+        if native_ok:
+            calls["read"] = lambda c=copies, turn=turn: NATIVE_GEMV.read(c[next(turn) % _COPIES])
+        else:
+            reads = [torch.ones(c.numel() // 4) for c in copies]
+            calls["read"] = lambda reads=reads, turn=turn: reads[next(turn) % _COPIES].sum()
         if act is not None:
             operands = [kernel.kernel_operands(c, scale, act) for c in copies]
             torch_calls = [kernel._timed_call(x.to(act), w, s) for w, s in operands]
@@ -121,13 +138,19 @@ def main(argv: list[str] | None = None) -> int:
             seconds = median_seconds(calls, rounds=args.rounds)
         bytes_per_weight = 1.0 if bits == 8 else 0.5
         reference = _reference(x, stored, scale, bits) if native_ok else None
+        read_seconds = seconds.pop("read")
+        interleaved_read = weights * bytes_per_weight / read_seconds / 1e9
+        print(f"int{bits} the same bytes read in the same rounds: {interleaved_read:.1f} GB/s")
+        result[f"int{bits}_interleaved_read_gb_per_s"] = interleaved_read
         for name, sec in seconds.items():
             rate = weights / sec
             gbs = rate * bytes_per_weight / 1e9
             print(f"int{bits} {name:>15}: {rate / 1e9:6.1f} G weights/s = {gbs:5.1f} GB/s, "
-                  f"{gbs / read_rate:.2f} of the memory read rate ({sec * 1e3:.2f} ms per call)")
+                  f"{gbs / read_rate:.2f} of the memory read rate, {read_seconds / sec:.2f} of the same rounds' "
+                  f"read ({sec * 1e3:.2f} ms per call)")
             result[f"int{bits}_{name}_weights_per_s"] = rate
             result[f"int{bits}_{name}_ratio_to_memory_read"] = gbs / read_rate
+            result[f"int{bits}_{name}_ratio_to_interleaved_read"] = read_seconds / sec
             if reference is not None and name.startswith("native"):
                 # max |error| / max |output| against the float64 product of the dequantized weights
                 error = (calls[name]().double() - reference).abs().max().item() / reference.abs().max().item()

@@ -20,16 +20,21 @@ def break_bf16(monkeypatch: pytest.MonkeyPatch, kernel: q._CpuKernel) -> None:
     monkeypatch.setattr(kernel, "run", wrong_in_bf16)
 
 
-def use_native_decode(monkeypatch: pytest.MonkeyPatch, on: bool, activations: int | None = None) -> None:
+def use_native_decode(monkeypatch: pytest.MonkeyPatch, on: bool, activations: int | None = None,
+                      interleaved: bool = False) -> None:
     """Decode steps run the compiled kernel (``on``; on int8 or int16 ``activations``, default: int8 where
-    that path passed its check) or torch's path, whatever this machine chose; set it before building int4
-    layers (the choice decides their layout)."""
+    that path passed its check; int4 weights ``interleaved`` by row blocks, on int8 activations) or torch's
+    path, whatever this machine chose; set it before building int4 layers (the choice decides their layout)."""
     for kernel in q._KERNELS.values():
         monkeypatch.setattr(kernel, "_native", on)
-        monkeypatch.setattr(kernel, "_native_activations", activations)
+        monkeypatch.setattr(kernel, "_native_activations", 8 if interleaved else activations)
+        monkeypatch.setattr(kernel, "_native_interleaved", interleaved and kernel.bits == 4)
 
 
 needs_q8 = pytest.mark.skipif(not q.NATIVE_GEMV.q8_available(),
                               reason=f"the int8-activation path is not usable here: {q.NATIVE_GEMV.q8_reason}")
+needs_interleaved = pytest.mark.skipif(
+    not q.NATIVE_GEMV.interleaved_available(),
+    reason=f"the interleaved int4 path is not usable here: {q.NATIVE_GEMV.interleaved_reason or q.NATIVE_GEMV.q8_reason}")
 needs_native = pytest.mark.skipif(not q.NATIVE_GEMV.available(),
                                   reason=f"the compiled decode kernel is not usable here: {q.NATIVE_GEMV.reason}")

@@ -13,7 +13,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from tests.chatglm_kernels import needs_native, needs_q8, use_native_decode
+from tests.chatglm_kernels import needs_interleaved, needs_native, needs_q8, use_native_decode
 from workbench.chatglm import ChatGLMForConditionalGeneration, machine_choice, native_gemv
 from workbench.chatglm import quantization as q
 
@@ -253,7 +253,7 @@ def test_a_kernel_with_wrong_results_is_not_used(monkeypatch, tmp_path: Path, ca
 def test_a_wrong_int8_activation_path_falls_back_to_the_int16_one(monkeypatch, tmp_path: Path, caplog,
                                                                   bits: int) -> None:
     # Only the new path is broken (its int4 offset, or its int8 sums, 1e-3 off): the int16 path stays in use.
-    old, new = {4: ("const float d = dot[i] - a->offset;", "const float d = dot[i] - a->offset * 1.001f;"),
+    old, new = {4: ("y[i] = (dot[i] - offset) *", "y[i] = (dot[i] - offset * 1.001f) *"),
                 8: ("dot[r] = hsum_ps(acc[r]);\n        if (nb", "dot[r] = hsum_ps(acc[r]) * 1.001f;\n        if (nb")}[bits]
     kernel = _fresh(monkeypatch, tmp_path, _broken_build(tmp_path, old, new))
     with caplog.at_level(logging.WARNING, logger=native_gemv.__name__):
@@ -405,3 +405,180 @@ def test_the_prompt_pass_with_the_compiled_dequantizer_is_unchanged(monkeypatch,
         assert bool(calls) == native
         calls.clear()
     assert results[True].shape == (1, 40, 300) and torch.equal(results[True], results[False])
+
+
+# ---- int4 weights interleaved by row blocks (native_gemv.interleave_int4) -------------------------------------
+
+INTERLEAVED_SHAPES = [(37, 640), (8, 64), (3, 64), (259, 4096), (17, 128), (64, 192)]
+
+
+@pytest.mark.parametrize("shape", [*INTERLEAVED_SHAPES, (1, 64), (15, 128)])
+def test_interleaving_keeps_the_bytes_and_gives_any_rows_back_in_the_chatglm_layout(shape: tuple[int, int]) -> None:
+    out_features, in_features = shape
+    stored, _ = _operands(4, out_features, in_features, seed=out_features)
+    held = native_gemv.interleave_int4(stored)
+    assert held.shape == stored.shape and held.dtype == torch.int8
+    assert torch.equal(held.view(-1).sort().values, stored.view(-1).sort().values)  # the same bytes, reordered
+    if out_features >= 2 * native_gemv.INTERLEAVE:
+        assert not torch.equal(held, stored)
+        # Row 1's first group follows row 0's: one block is one stream.
+        assert torch.equal(held[0, 32:64], stored[1, :32])
+    assert torch.equal(native_gemv.deinterleave_int4(held), stored)
+    for r0, r1 in ((0, out_features), (3, out_features - 1), (8, 16), (out_features - 3, out_features), (2, 2)):
+        r0, r1 = max(0, min(r0, out_features)), max(0, min(r1, out_features))
+        assert torch.equal(native_gemv.deinterleave_int4(held, r0, r1), stored[r0:r1]), (shape, r0, r1)
+
+
+@needs_interleaved
+@pytest.mark.parametrize("shape", INTERLEAVED_SHAPES)
+@pytest.mark.parametrize("rows", [1, 3, 15])
+def test_the_interleaved_kernel_gives_the_bits_of_the_stored_layout(shape: tuple[int, int], rows: int) -> None:
+    # The same sums in the same order per output row as the ChatGLM-layout kernel on int8 activations (which
+    # test_int8_activation_kernel_equals_the_reference holds to the reference), so the same bits; also within
+    # the activations' rounding of the float product here.
+    out_features, in_features = shape
+    stored, scale = _operands(4, out_features, in_features, seed=out_features + in_features)
+    held = native_gemv.interleave_int4(stored)
+    bias = torch.randn(out_features, generator=torch.Generator().manual_seed(9))
+    x = _activations(rows, in_features, seed=rows)
+    for b in (bias, None):
+        got = q.NATIVE_GEMV.linear(x, held, scale, b, 4, 8, interleaved=True)
+        assert got.shape == (rows, out_features) and got.dtype == torch.float32
+        assert torch.equal(got, q.NATIVE_GEMV.linear(x, stored, scale, b, 4, 8))
+        error = (got.double() - _reference(x, stored, scale, b, 4)).abs()
+        assert (error <= 1.01 * _q8_rounding_bound(x, stored, scale, 4) + 1e-5).all()
+
+
+@needs_interleaved
+def test_the_interleaved_kernel_gives_the_same_bits_on_any_number_of_threads() -> None:
+    # 1037 rows: many chunks of whole blocks, then a partial block past the last full one.
+    stored, scale = _operands(4, 1037, 2048, seed=31)
+    held = native_gemv.interleave_int4(stored)
+    bias = torch.randn(1037, generator=torch.Generator().manual_seed(32))
+    lib = q.NATIVE_GEMV.library()
+    for rows in (1, 3):
+        x = _activations(rows, 2048, seed=33)
+        outs = [native_gemv.NativeGemv._run(lib, x, held, scale, bias, 4, threads=t, activations=8, interleaved=True)
+                for t in (1, 2, 3, 1, 2)]
+        assert torch.equal(outs[0], q.NATIVE_GEMV.linear(x, stored, scale, bias, 4, 8))
+        for got in outs[1:]:
+            assert torch.equal(got, outs[0])
+
+
+@needs_interleaved
+def test_the_interleaved_kernel_gives_nan_for_non_finite_activations_and_refuses_partial_groups() -> None:
+    stored, scale = _operands(4, 19, 576, seed=1)
+    held = native_gemv.interleave_int4(stored)
+    x = torch.randn(3, 576, generator=torch.Generator().manual_seed(0))
+    x[0, 300] = float("nan")
+    x[1, 10] = float("inf")
+    x[2, 575] = float("-inf")
+    assert q.NATIVE_GEMV.linear(x, held, scale, None, 4, 8, interleaved=True).isnan().all()
+    odd, odd_scale = _operands(4, 16, 96, seed=2)  # 96 columns: a partial 64-column group
+    with pytest.raises(RuntimeError, match="bad operands"):
+        q.NATIVE_GEMV.linear(torch.randn(1, 96), odd, odd_scale, None, 4, 8, interleaved=True)
+    with pytest.raises(ValueError, match="int4 weights on int8 activations"):
+        q.NATIVE_GEMV.linear(torch.randn(1, 576), held, scale, None, 4, 16, interleaved=True)
+
+
+@needs_interleaved
+@pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16])
+def test_an_int4_layer_held_interleaved_decodes_prefills_and_saves_as_the_stored_layout(monkeypatch,
+                                                                                        dtype: torch.dtype) -> None:
+    torch.manual_seed(0)
+    linear = torch.nn.Linear(4160, 300).to(dtype)
+    layers = {}
+    for interleaved in (True, False):
+        with monkeypatch.context() as m:
+            use_native_decode(m, True, 8, interleaved=interleaved)
+            layers[interleaved] = q.QuantizedLinear.from_linear(linear, 4)
+    held, stored = layers[True], layers[False]
+    assert held.layout == q.INTERLEAVED_INT4_LAYOUT and stored.layout == q.CHATGLM_LAYOUT
+    assert not torch.equal(held.weight, stored.weight)
+    assert torch.equal(held.chatglm_weight(), stored.weight)
+    assert torch.equal(held.state_dict()["weight"], stored.state_dict()["weight"])  # checkpoints keep the layout
+    use_native_decode(monkeypatch, True, 8, interleaved=True)
+    decode = torch.randn(1, 2, 4160, generator=torch.Generator().manual_seed(3)).to(dtype)
+    prompt = torch.randn(1, 40, 4160, generator=torch.Generator().manual_seed(4)).to(dtype)
+    monkeypatch.setattr(q._KERNELS[4], "dequantized_prefill_is_faster", lambda rows: True)
+    with torch.inference_mode():
+        for x in (decode, prompt):
+            assert torch.equal(held(x), stored(x))
+    # A differentiable input takes the dequantizing path, which reads the rows back in the ChatGLM layout.
+    grad_x = decode.detach().requires_grad_(True)
+    assert torch.equal(held(grad_x), stored(grad_x))
+
+
+@needs_interleaved
+def test_a_layer_is_held_interleaved_only_where_the_kernel_reads_that_layout(monkeypatch) -> None:
+    linear = torch.nn.Linear(4160, 300)
+    use_native_decode(monkeypatch, True, 8, interleaved=True)
+    assert q.QuantizedLinear.from_linear(torch.nn.Linear(100, 300), 4).layout == q.CHATGLM_LAYOUT  # partial group
+    long_rows = native_gemv.INTERLEAVE_MAX_COLUMNS + 64  # long rows already stream well as stored
+    assert q.QuantizedLinear.from_linear(torch.nn.Linear(long_rows, 16), 4).layout == q.CHATGLM_LAYOUT
+    assert q.QuantizedLinear.from_linear(torch.nn.Linear(native_gemv.INTERLEAVE_MAX_COLUMNS, 16), 4).layout == (
+        q.INTERLEAVED_INT4_LAYOUT)
+    assert q.QuantizedLinear.from_linear(linear, 8).layout == q.CHATGLM_LAYOUT  # int8 reads rows as stored
+    monkeypatch.setattr(q.NATIVE_GEMV, "_interleaved_ok", False)  # failed its check in this process
+    assert q.QuantizedLinear.from_linear(linear, 4).layout == q.CHATGLM_LAYOUT
+
+
+@needs_interleaved
+@pytest.mark.parametrize("saved", ["native-interleaved", "native"])
+def test_the_int4_decode_pick_weighs_the_interleaved_layout(monkeypatch, tmp_path: Path, saved: str) -> None:
+    monkeypatch.setenv(machine_choice.CACHE_DIR_ENV, str(tmp_path))
+    assert q.decode_path_choice(4) != "int4_decode_path_streamed"  # picks made without it are not reused
+    machine_choice.save_choice(q.decode_path_choice(4), machine_choice.machine_key(), saved, {})
+    kernel = q._CpuKernel(4)
+    assert kernel.native_decode() and kernel.native_choice_source == "saved"
+    assert kernel.native_interleaved() == (saved == "native-interleaved")
+    assert kernel.decode_kernel_name() == saved and kernel.native_activation_bits() == 8
+    # Where that path failed its check, a saved pick of it is not used: the kernels are timed again.
+    monkeypatch.setattr(q.NATIVE_GEMV, "_interleaved_ok", False)
+    again = q._CpuKernel(4)
+    again.native_decode()
+    assert not again.native_interleaved()
+    assert (again.native_choice_source == "measured") == (saved == "native-interleaved")
+
+
+@needs_interleaved
+def test_greedy_output_with_interleaved_weights_equals_the_stored_layout(monkeypatch, demo_models) -> None:
+    outputs = {}
+    for interleaved in (True, False):
+        with monkeypatch.context() as m:
+            use_native_decode(m, True, 8, interleaved=interleaved)
+            model = ChatGLMForConditionalGeneration.from_pretrained(demo_models.v2_path, quantization_bit=4)
+            layouts = {lin.layout for lin in model.modules() if isinstance(lin, q.QuantizedLinear)}
+            assert layouts == {q.INTERLEAVED_INT4_LAYOUT if interleaved else q.CHATGLM_LAYOUT}
+            cfg = model.config
+            gen = torch.Generator().manual_seed(5)
+            runs = []
+            for length in (6, 23):
+                ids = torch.randint(6, min(cfg.mask_token_id, cfg.vocab_size) - 1, (1, length), generator=gen)
+                ids[0, -2], ids[0, -1] = cfg.gmask_token_id, cfg.bos_token_id
+                runs.append(model.generate(ids, max_new_tokens=24, eos_token_id=-1))
+            outputs[interleaved] = runs
+    for a, b in zip(outputs[True], outputs[False], strict=True):
+        assert torch.equal(a, b)
+
+
+@needs_interleaved
+def test_a_model_held_interleaved_saves_and_reloads_the_chatglm_layout(monkeypatch, demo_models,
+                                                                       tmp_path: Path) -> None:
+    use_native_decode(monkeypatch, True, 8, interleaved=True)
+    model = ChatGLMForConditionalGeneration.from_pretrained(demo_models.v2_path, quantization_bit=4)
+    qkv = model.transformer.layers[0].attention.query_key_value
+    assert qkv.layout == q.INTERLEAVED_INT4_LAYOUT
+    model.save_pretrained(tmp_path / "q")
+    with monkeypatch.context() as m:
+        use_native_decode(m, True, 8)  # read back as stored: the bytes on disk are the ChatGLM layout's
+        stored = ChatGLMForConditionalGeneration.from_pretrained(tmp_path / "q")
+        stored_qkv = stored.transformer.layers[0].attention.query_key_value
+        assert stored_qkv.layout == q.CHATGLM_LAYOUT and torch.equal(stored_qkv.weight, qkv.chatglm_weight())
+    again = ChatGLMForConditionalGeneration.from_pretrained(tmp_path / "q")
+    assert again.transformer.layers[0].attention.query_key_value.layout == q.INTERLEAVED_INT4_LAYOUT
+    cfg = model.config
+    ids = torch.tensor([[10, 20, 30, 40, cfg.gmask_token_id, cfg.bos_token_id]])
+    expected = model.generate(ids, max_new_tokens=8, eos_token_id=-1)
+    assert torch.equal(again.generate(ids, max_new_tokens=8, eos_token_id=-1), expected)
+    assert torch.equal(stored.generate(ids, max_new_tokens=8, eos_token_id=-1), expected)

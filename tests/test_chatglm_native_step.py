@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 import torch
 
-from tests.chatglm_kernels import needs_native, needs_q8, use_native_decode
+from tests.chatglm_kernels import needs_interleaved, needs_native, needs_q8, use_native_decode
 from tests.chatglm_random import random_chatglm
 from workbench.chatglm import ChatGLMConfig, machine_choice, native_gemv, native_step
+from workbench.chatglm import quantization as q
 
 CONFIG = dict(vocab_size=400, hidden_size=128, num_layers=3, num_attention_heads=4, inner_hidden_size=344,
               max_sequence_length=512, bos_token_id=390, eos_token_id=391, mask_token_id=388, gmask_token_id=389,
@@ -274,3 +275,54 @@ def test_the_library_is_built_once_into_the_cache_by_its_sources(monkeypatch, tm
     built = step.path.stat().st_mtime_ns
     again = native_step.NativeStep()
     assert again.available() and again.path == step.path and step.path.stat().st_mtime_ns == built
+
+
+# dense_4h_to_h's rows longer than native_gemv.INTERLEAVE_MAX_COLUMNS: stored as is, the other layers interleaved.
+LONG_ROWS = dict(CONFIG, inner_hidden_size=native_gemv.INTERLEAVE_MAX_COLUMNS + 64, num_layers=2)
+
+
+@needs_interleaved
+@pytest.mark.parametrize("config", [CONFIG, WIDE, LONG_ROWS])
+def test_steps_on_interleaved_int4_weights_equal_the_forward_on_any_number_of_threads(monkeypatch, config) -> None:
+    # int4 weights held interleaved wherever their shape allows (dense_4h_to_h's 344 or 1000 input columns
+    # are not whole 64-column groups, and 8256 are more than the layout takes: those stay as stored): the
+    # step reads both, as the forward does.
+    use_native_decode(monkeypatch, True, 8, interleaved=True)
+    model = random_chatglm(ChatGLMConfig(**config), seed=6)
+    model.quantize(4)
+    layouts = [lin.layout for lin in native_step._block_linears(model)[0]]
+    assert layouts == [q.INTERLEAVED_INT4_LAYOUT] * 3 + [q.CHATGLM_LAYOUT]
+    count = _Count(monkeypatch)
+    fast = [model.generate(_prompt(n, n), max_new_tokens=30, eos_token_id=-1) for n in (5, 37)]
+    assert count.steps == 2 * 29
+    with monkeypatch.context() as m:
+        _without_fast_path(m)
+        slow = [model.generate(_prompt(n, n), max_new_tokens=30, eos_token_id=-1) for n in (5, 37)]
+    for a, b in zip(fast, slow, strict=True):
+        assert torch.equal(a, b)
+    threads = torch.get_num_threads()
+    results = []
+    try:
+        for n in (1, 2, 3):
+            torch.set_num_threads(n)
+            with torch.inference_mode():
+                cache = model(_prompt(30, 5), use_cache=True).past_key_values
+                decoder = native_step.decoder_for(model, cache)
+                assert decoder is not None and decoder._interleaved and decoder._activations == 8
+                results.append(torch.cat([decoder.step(token, 28, 2 + i) for i, token in enumerate((7, 300, 42))]))
+    finally:
+        torch.set_num_threads(threads)
+    assert results[0].isfinite().all()
+    assert all(torch.equal(r, results[0]) for r in results[1:])
+
+
+@needs_interleaved
+def test_a_model_whose_layouts_disagree_with_its_shapes_keeps_the_forward(monkeypatch) -> None:
+    use_native_decode(monkeypatch, True, 8, interleaved=True)
+    model = random_chatglm(ChatGLMConfig(**CONFIG), seed=7)
+    model.quantize(4)
+    lin = native_step._block_linears(model)[1][0]
+    assert isinstance(lin, q.QuantizedLinear)
+    lin.weight, lin.layout = lin.chatglm_weight(), q.CHATGLM_LAYOUT  # one layer as stored, the rest interleaved
+    with torch.inference_mode():
+        assert native_step.decoder_for(model, model(_prompt(9, 1), use_cache=True).past_key_values) is None

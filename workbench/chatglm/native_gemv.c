@@ -2,7 +2,8 @@
  *
  * Loaded by workbench/chatglm/native_gemv.py (compiled at first use with -O3 -fopenmp -march=native on
  * AVX2+FMA machines). Weights stay as checkpoints store them: int8 [out, in], or int4 packed two per byte
- * along the input (even column in the high nibble, odd in the low one), one float scale per output row.
+ * along the input (even column in the high nibble, odd in the low one), one float scale per output row; int4
+ * ones may also be held with their row blocks interleaved (wb_gemv_int4_interleaved, built once at load).
  *
  * Decoding reads every weight once per token, so the loop must keep up with memory (0.5-1 byte per
  * weight). Each activation row is therefore quantized to int16 once per call, with one scale per BLOCK
@@ -556,6 +557,51 @@ static inline __attribute__((always_inline)) void dots_q8_int4(const int8_t *w, 
     }
 }
 
+/* ---- int4 weights interleaved by row blocks (built once at load time from the ChatGLM layout) -------------
+ *
+ * With the rows as stored, a pass over ROWS_PER_PASS rows reads that many streams n / 2 bytes apart, and on a
+ * 2-core AVX2 machine (Zen 3) the products streamed at 0.55-0.85 of a plain read however far ahead they
+ * prefetched. Stored interleaved, a block of INTERLEAVE rows is one contiguous stream: per 64-column group g,
+ * row i's 32 bytes (its ChatGLM bytes, unchanged) at (g * INTERLEAVE + i) * 32 in the block; the rows past the
+ * last full block keep the ChatGLM layout after it. Only for n a multiple of 64 (no partial group). The bytes of
+ * a block of rows [r0, r0 + INTERLEAVE) start where the ChatGLM layout starts row r0, so row blocks, chunks and
+ * the rows past the last block are found as before. Measured on that machine (one [16384, 4096] and one
+ * [4096, 16384] product streamed from memory): 0.82-0.98 of the same run's read rate against 0.45-0.85. */
+#define INTERLEAVE 8
+/* Bytes ahead of the current group that each block pass prefetches (2 KB measured best of 0.5-2 KB). */
+#define INTERLEAVE_PREFETCH 2048
+
+/* dot[i] = sum over columns of (q + 8) * activation for the INTERLEAVE rows of one interleaved block. */
+static void dots_q8_int4_interleaved(const int8_t *w, const int8_t *xq, const float *xd8, int n, float *dot) {
+    __m256 acc[INTERLEAVE];
+    const __m256i ones = _mm256_set1_epi16(1);
+    const __m256i low4 = _mm256_set1_epi8(0x0F);
+    const __m256i flip = _mm256_set1_epi8((char)0x88);
+    const int groups = n / 64;
+#pragma GCC unroll 8
+    for (int r = 0; r < INTERLEAVE; ++r) acc[r] = _mm256_setzero_ps();
+    for (int g = 0; g < groups; ++g) {
+        const int8_t *wg = w + (size_t)g * INTERLEAVE * 32;
+        const __m256i even = _mm256_loadu_si256((const __m256i *)(xq + (size_t)g * 64));
+        const __m256i odd = _mm256_loadu_si256((const __m256i *)(xq + (size_t)g * 64 + 32));
+        const __m256 dd = _mm256_loadu_ps(xd8 + (size_t)g * 8);
+        /* One prefetch per cache line; past the matrix's end it is a no-op. */
+#pragma GCC unroll 8
+        for (int line = 0; line < INTERLEAVE * 32; line += 64)
+            _mm_prefetch((const char *)(wg + INTERLEAVE_PREFETCH + line), _MM_HINT_T0);
+#pragma GCC unroll 8
+        for (int r = 0; r < INTERLEAVE; ++r) {
+            const __m256i u = _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)(wg + r * 32)), flip);
+            const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(u, 4), low4);
+            const __m256i lo = _mm256_and_si256(u, low4);
+            const __m256i p = _mm256_add_epi16(_mm256_maddubs_epi16(hi, even), _mm256_maddubs_epi16(lo, odd));
+            acc[r] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_madd_epi16(p, ones)), dd, acc[r]);
+        }
+    }
+#pragma GCC unroll 8
+    for (int r = 0; r < INTERLEAVE; ++r) dot[r] = hsum_ps(acc[r]);
+}
+
 /* 8 * sum of the activations over full 64-column groups, each 32-column block times its scale. In the
  * permuted order a group's first block is at [0, 16) and [32, 48), its second at [16, 32) and [48, 64). */
 static float q8_int4_offset(const int8_t *xq, const float *xd, int n) {
@@ -597,11 +643,31 @@ static void q8_prepare(const float *x, int n, int bits, int8_t *bytes, float *fl
     }
 }
 
+/* y[i] = (dot[i] - offset) * scale[i] + bias[i] for count outputs: one copy of this code for both weight
+ * layouts, so that the compiler's choice of contracting it into FMAs cannot make their results differ. */
+static __attribute__((noinline)) void finish_outputs(const float *dot, int count, float offset, const float *scale,
+                                                     const float *bias, float *y) {
+    for (int i = 0; i < count; ++i) y[i] = (dot[i] - offset) * scale[i] + (bias ? bias[i] : 0.f);
+}
+
 /* Output rows [o0, o1) of the int8-activation product for `rows` prepared activation rows (y: [rows, out]);
- * o0 is a multiple of ROWS_PER_PASS. */
+ * o0 is a multiple of ROWS_PER_PASS, and of INTERLEAVE with interleaved (int4) weights. */
 static void gemv_q8_rows(const q8_row *xr, int rows, int n, const int8_t *w, const float *scale, const float *bias,
-                         float *y, int out, int bits, int o0, int o1) {
+                         float *y, int out, int bits, int interleaved, int o0, int o1) {
     const size_t row_bytes = bits == 4 ? (size_t)n / 2 : (size_t)n;
+    if (interleaved) {
+        const int blocks_end = min_int(o1, out / INTERLEAVE * INTERLEAVE);
+        for (; o0 + INTERLEAVE <= blocks_end; o0 += INTERLEAVE) {
+            const int8_t *wo = w + (size_t)o0 * row_bytes;
+            for (int r = 0; r < rows; ++r) {
+                const q8_row *a = xr + r;
+                float dot[INTERLEAVE];
+                dots_q8_int4_interleaved(wo, a->xq, a->xd8, n, dot);
+                finish_outputs(dot, INTERLEAVE, a->offset, scale + o0, bias ? bias + o0 : NULL, y + (size_t)r * out + o0);
+            }
+        }
+        /* The rows past the last full block are in the ChatGLM layout: the loop below. */
+    }
     for (int p0 = o0; p0 < o1; p0 += ROWS_PER_PASS) {
         const int count = min_int(ROWS_PER_PASS, o1 - p0);
         const int8_t *wo = w + (size_t)p0 * row_bytes;
@@ -617,11 +683,7 @@ static void gemv_q8_rows(const q8_row *xr, int rows, int n, const int8_t *w, con
                     else dots_q8_int8(wo + i * row_bytes, row_bytes, 1, a->xq, a->xd, n, dot + i);
                 }
             }
-            for (int i = 0; i < count; ++i) {
-                const int o = p0 + i;
-                const float d = dot[i] - a->offset;
-                y[(size_t)r * out + o] = d * scale[o] + (bias ? bias[o] : 0.f);
-            }
+            finish_outputs(dot, count, a->offset, scale + p0, bias ? bias + p0 : NULL, y + (size_t)r * out + p0);
         }
     }
 }
@@ -632,20 +694,21 @@ typedef struct {
     const int8_t *w;
     const float *scale, *bias;
     float *y;
-    int out, bits, rows_per_chunk;
+    int out, bits, interleaved, rows_per_chunk;
 } gemv_q8_job;
 
 /* Output rows [c * rows_per_chunk, ...) (a multiple of 8, so of ROWS_PER_PASS). */
 static void gemv_q8_chunk(const void *arg, int c) {
     const gemv_q8_job *j = arg;
     const int o0 = c * j->rows_per_chunk;
-    gemv_q8_rows(j->xr, j->rows, j->n, j->w, j->scale, j->bias, j->y, j->out, j->bits, o0,
+    gemv_q8_rows(j->xr, j->rows, j->n, j->w, j->scale, j->bias, j->y, j->out, j->bits, j->interleaved, o0,
                  min_int(o0 + j->rows_per_chunk, j->out));
 }
 
 static int gemv_q8(const float *x, int rows, int n, const int8_t *w, int out, const float *scale, const float *bias,
-                   float *y, int threads, int bits) {
-    if (rows <= 0 || n <= 0 || out <= 0 || (bits == 4 && n % 2)) return -2;
+                   float *y, int threads, int bits, int interleaved) {
+    if (rows <= 0 || n <= 0 || out <= 0 || (bits == 4 && n % 2) || (interleaved && (bits != 4 || n % 64)))
+        return -2;
     const size_t nf = q8_row_floats(n);
     int8_t *bytes = malloc((size_t)rows * ((size_t)n + 32));
     float *floats = malloc(sizeof(float) * (size_t)rows * nf);
@@ -658,7 +721,7 @@ static int gemv_q8(const float *x, int rows, int n, const int8_t *w, int out, co
     }
     for (int r = 0; r < rows; ++r)
         q8_prepare(x + (size_t)r * n, n, bits, bytes + (size_t)r * ((size_t)n + 32), floats + (size_t)r * nf, xr + r);
-    const gemv_q8_job job = {xr, rows, n, w, scale, bias, y, out, bits,
+    const gemv_q8_job job = {xr, rows, n, w, scale, bias, y, out, bits, interleaved,
                              chunk_rows(bits == 4 ? (size_t)n / 2 : (size_t)n, out)};
     pool_run(pool_for_thread(threads - 1), gemv_q8_chunk, &job, (out + job.rows_per_chunk - 1) / job.rows_per_chunk);
     free(bytes);
@@ -670,13 +733,52 @@ static int gemv_q8(const float *x, int rows, int n, const int8_t *w, int out, co
 /* As wb_gemv16_int8 with the activations in int8 blocks of QB columns (the decode path). */
 int wb_gemv_int8(const float *x, int rows, int n, const int8_t *w, int out, const float *scale, const float *bias,
                  float *y, int threads) {
-    return gemv_q8(x, rows, n, w, out, scale, bias, y, threads, 8);
+    return gemv_q8(x, rows, n, w, out, scale, bias, y, threads, 8, 0);
 }
 
 /* As wb_gemv16_int4 with the activations in int8 blocks of QB columns (the decode path). */
 int wb_gemv_int4(const float *x, int rows, int n, const int8_t *w, int out, const float *scale, const float *bias,
                  float *y, int threads) {
-    return gemv_q8(x, rows, n, w, out, scale, bias, y, threads, 4);
+    return gemv_q8(x, rows, n, w, out, scale, bias, y, threads, 4, 0);
+}
+
+/* As wb_gemv_int4 with w interleaved by blocks of INTERLEAVE rows (n a multiple of 64; see above). */
+int wb_gemv_int4_interleaved(const float *x, int rows, int n, const int8_t *w, int out, const float *scale,
+                             const float *bias, float *y, int threads) {
+    return gemv_q8(x, rows, n, w, out, scale, bias, y, threads, 4, 1);
+}
+
+/* ---- A plain read through the same work pool (benches: the memory limit the products are measured against) -- */
+typedef struct {
+    const int8_t *p;
+    size_t bytes;
+    _Atomic uint64_t sum;
+} read_job;
+
+#define READ_CHUNK_BYTES (1 << 20)
+
+static void read_chunk(const void *arg, int c) {
+    const read_job *j = arg;
+    const size_t c0 = (size_t)c * READ_CHUNK_BYTES;
+    const size_t c1 = c0 + READ_CHUNK_BYTES < j->bytes ? c0 + READ_CHUNK_BYTES : j->bytes;
+    __m256i a = _mm256_setzero_si256(), b = a;
+    size_t i = c0;
+    for (; i + 64 <= c1; i += 64) {
+        a = _mm256_xor_si256(a, _mm256_loadu_si256((const __m256i *)(j->p + i)));
+        b = _mm256_xor_si256(b, _mm256_loadu_si256((const __m256i *)(j->p + i + 32)));
+    }
+    uint64_t lanes[4];
+    _mm256_storeu_si256((__m256i *)lanes, _mm256_xor_si256(a, b));
+    uint64_t sum = lanes[0] ^ lanes[1] ^ lanes[2] ^ lanes[3];
+    for (; i < c1; ++i) sum ^= (uint8_t)j->p[i];
+    atomic_fetch_xor(&((read_job *)j)->sum, sum);
+}
+
+/* Reads bytes from p once (1 MB chunks on the pool, as the products share out rows); returns an xor of them. */
+uint64_t wb_read(const int8_t *p, size_t bytes, int threads) {
+    read_job job = {p, bytes, 0};
+    pool_run(pool_for_thread(threads - 1), read_chunk, &job, (int)((bytes + READ_CHUNK_BYTES - 1) / READ_CHUNK_BYTES));
+    return atomic_load(&job.sum);
 }
 
 /* ---- The prompt pass: weight rows dequantized to fp32 ------------------------------------------------------

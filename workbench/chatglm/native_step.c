@@ -17,6 +17,8 @@
  */
 #include "native_gemv.c"
 
+#define INTERLEAVE_MAX_COLUMNS 8192 /* native_gemv.INTERLEAVE_MAX_COLUMNS */
+
 /* tanh(u) = sign(u) (1 - 2 / (exp(2|u|) + 1)): absolute error ~1e-7, which is what 1 + tanh in GELU keeps. */
 static inline __m256 tanh256(__m256 u) {
     const __m256 sign = _mm256_and_ps(u, _mm256_castsi256_ps(_mm256_set1_epi32((int)0x80000000u)));
@@ -112,7 +114,7 @@ static void attend_head(const float *q, const float *keys, const float *values, 
 
 /* One quantized product y = x @ W.T * scale + bias (one activation row, prepared by product_prepare). */
 typedef struct {
-    int bits, activations, n, out, rows_per_chunk, gelu;
+    int bits, activations, interleaved, n, out, rows_per_chunk, gelu;
     const int8_t *w;
     const float *scale, *bias;
     float *y;
@@ -126,7 +128,7 @@ static void product_chunk(const void *arg, int c) {
     const product_job *j = arg;
     const int o0 = c * j->rows_per_chunk, o1 = min_int(o0 + j->rows_per_chunk, j->out);
     if (j->activations == 16) gemv16_rows(j->xq16, j->xs16, 1, j->n, j->w, j->scale, j->bias, j->y, j->out, j->bits, o0, o1);
-    else gemv_q8_rows(&j->q8, 1, j->n, j->w, j->scale, j->bias, j->y, j->out, j->bits, o0, o1);
+    else gemv_q8_rows(&j->q8, 1, j->n, j->w, j->scale, j->bias, j->y, j->out, j->bits, j->interleaved, o0, o1);
     if (j->gelu) gelu_tanh(j->y + o0, o1 - o0);
 }
 
@@ -139,10 +141,16 @@ typedef struct {
 } activation_scratch;
 
 /* y = x @ W.T * scale + bias (then GELU when gelu), x quantized as this machine's products take it
- * (activations: 8 or 16), output rows shared out by the pool. */
+ * (activations: 8 or 16; interleaved: the model's int4 weights of whole 64-column groups and at least
+ * INTERLEAVE rows are in native_gemv.c's interleaved layout, with 8), output rows shared out by the pool. */
 static void qlinear(pool_t *pool, const activation_scratch *scratch, const float *x, int n, const void *w, int out,
-                    const float *scale, const float *bias, float *y, int bits, int activations, int gelu) {
-    product_job j = {.bits = bits, .activations = activations, .n = n, .out = out, .gelu = gelu,
+                    const float *scale, const float *bias, float *y, int bits, int activations, int interleaved,
+                    int gelu) {
+    /* Layers held interleaved are those native_gemv.interleave_supported takes (whole groups, rows of at most
+     * INTERLEAVE_MAX_COLUMNS, a full block). */
+    product_job j = {.bits = bits, .activations = activations,
+                     .interleaved = interleaved && n % 64 == 0 && n <= INTERLEAVE_MAX_COLUMNS && out >= INTERLEAVE,
+                     .n = n, .out = out, .gelu = gelu,
                      .w = (const int8_t *)w, .scale = scale, .bias = bias, .y = y};
     if (activations == 16) {
         quantize_row(x, n, scratch->q16, scratch->s16, bits == 4);
@@ -197,12 +205,13 @@ static void f32_chunk(const void *arg, int c) {
  * for the token's two positions. The token is written at cache row `start`; attention covers rows
  * [0, start]. Returns 0, -1 when out of memory, -2 for bad sizes. */
 int wb_glm_decode_step(void *const *ptrs, int layers, int hidden, int heads, int inner, int vocab, int bits,
-                       int activations,
+                       int activations, int interleaved,
                        int token, float *h, float *logits, const float *cos0, const float *sin0, const float *cos1, const float *sin1, int start,
                        int capacity, float eps, float alpha, int threads) {
     if (layers <= 0 || hidden <= 0 || heads <= 0 || hidden % heads || start < 0 || start >= capacity ||
         token < 0 || token >= vocab || (bits != 8 && bits != 4) || (activations != 8 && activations != 16) ||
-        (bits == 4 && (hidden % 2 || inner % 2)))
+        (bits == 4 && (hidden % 2 || inner % 2)) ||
+        (interleaved && (bits != 4 || activations != 8)))
         return -2;
     const int hd = hidden / heads;
     if (hd > 2048 || hd % 4) return -2;
@@ -234,21 +243,21 @@ int wb_glm_decode_step(void *const *ptrs, int layers, int hidden, int heads, int
         const float coeff = (float)(l + 1);
         const float divisor = (float)(sqrt((double)hd) * (double)(l + 1));
         layer_norm(h, p[P_LN1_W], p[P_LN1_B], x, hidden, eps);
-        qlinear(pool, &scratch, x, hidden, p[P_QKV_W], 3 * hidden, p[P_QKV_S], p[P_QKV_B], qkv, bits, activations, 0);
+        qlinear(pool, &scratch, x, hidden, p[P_QKV_W], 3 * hidden, p[P_QKV_S], p[P_QKV_B], qkv, bits, activations, interleaved, 0);
         const attention_job attention = {
             .qkv = qkv, .ctx = ctx, .keys = p[P_KEYS], .values = p[P_VALUES], .scores = scores,
             .cos0 = cos0, .sin0 = sin0, .cos1 = cos1, .sin1 = sin1,
             .hd = hd, .start = start, .length = length, .capacity = capacity, .divisor = divisor, .coeff = coeff,
         };
         pool_run(pool, attention_chunk, &attention, heads);
-        qlinear(pool, &scratch, ctx, hidden, p[P_DENSE_W], hidden, p[P_DENSE_S], p[P_DENSE_B], proj, bits, activations, 0);
+        qlinear(pool, &scratch, ctx, hidden, p[P_DENSE_W], hidden, p[P_DENSE_S], p[P_DENSE_B], proj, bits, activations, interleaved, 0);
         for (int i = 0; i < hidden; ++i) {
             const float scaled = x[i] * alpha;
             h[i] = scaled + proj[i];
         }
         layer_norm(h, p[P_LN2_W], p[P_LN2_B], x, hidden, eps);
-        qlinear(pool, &scratch, x, hidden, p[P_UP_W], inner, p[P_UP_S], p[P_UP_B], up, bits, activations, 1);
-        qlinear(pool, &scratch, up, inner, p[P_DOWN_W], hidden, p[P_DOWN_S], p[P_DOWN_B], proj, bits, activations, 0);
+        qlinear(pool, &scratch, x, hidden, p[P_UP_W], inner, p[P_UP_S], p[P_UP_B], up, bits, activations, interleaved, 1);
+        qlinear(pool, &scratch, up, inner, p[P_DOWN_W], hidden, p[P_DOWN_S], p[P_DOWN_B], proj, bits, activations, interleaved, 0);
         for (int i = 0; i < hidden; ++i) {
             const float scaled = x[i] * alpha;
             h[i] = scaled + proj[i];

@@ -6,7 +6,8 @@ GELU, residuals) around the quantized products; at the mid size each step spent 
 that runs a step of one sequence in one C call (the quantized products are ``native_gemv.c``'s, included
 in the same library) and the lm_head in one torch product; elsewhere it returns None and the model's own
 forward runs. The conditions: a CPU model in float32 whose every block Linear is a quantized layer in the
-original ChatGLM layout that decodes through the compiled kernel (``native_gemv``), one sequence, no mask
+original ChatGLM layout (int4: or interleaved by row blocks where the shape allows, ``native_gemv``) that decodes
+through the compiled kernel (``native_gemv``), one sequence, no mask
 on the new token, no gradients, and a library that compiled, loaded and passed its check in this process
 against the model's own forward on a small random model.
 
@@ -34,6 +35,7 @@ from workbench.chatglm.native_gemv import NativeKernelError
 from workbench.chatglm.quantization import (
     _KERNELS,
     CHATGLM_LAYOUT,
+    INTERLEAVED_INT4_LAYOUT,
     QuantizedLinear,
     dequantize,
     quantize_weight,
@@ -65,7 +67,7 @@ def _bind(path: Path) -> ctypes.CDLL:
     lib = ctypes.CDLL(str(path))
     fn = lib.wb_glm_decode_step
     fn.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_int,
-                   ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p,
+                   ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p,
                    ctypes.c_int, ctypes.c_int, ctypes.c_float, ctypes.c_float, ctypes.c_int]
     fn.restype = ctypes.c_int
     return lib
@@ -78,6 +80,7 @@ class NativeStep:
         self._lib: ctypes.CDLL | None = None
         self._checked = False
         self._q8_ok = False
+        self._interleaved_ok = False
         self._lock = threading.Lock()  # columns generate in threads: one build and check, none half-done
         self.reason = ""
         self.path: Path | None = None
@@ -90,6 +93,7 @@ class NativeStep:
                     self._self_check(lib, activations=16)
                     self._lib = lib
                     self._q8_ok = self._check_q8(lib)
+                    self._interleaved_ok = self._q8_ok and self._check_interleaved(lib)
                 except Exception as exc:  # noqa: BLE001 - any failure (build, load, check) keeps the forward
                     self.reason = str(exc)
                     logger.warning("native decode step not used (%s); decoding keeps the model's forward", exc)
@@ -100,6 +104,21 @@ class NativeStep:
     def q8_available(self) -> bool:
         """Whether steps whose products take int8 activations passed their check in this process."""
         return self.available() and self._q8_ok
+
+    def interleaved_available(self) -> bool:
+        """Whether steps on int4 weights in ``native_gemv``'s interleaved layout passed their check here."""
+        return self.q8_available() and self._interleaved_ok
+
+    def _check_interleaved(self, lib: ctypes.CDLL) -> bool:
+        if not quantization.NATIVE_GEMV.interleaved_available():
+            return False
+        try:
+            self._self_check(lib, activations=8, interleaved=True)
+        except Exception as exc:  # noqa: BLE001 - models in that layout keep the forward
+            logger.warning("native decode step on interleaved int4 weights not used (%s); those models keep the "
+                           "forward", exc)
+            return False
+        return True
 
     def _check_q8(self, lib: ctypes.CDLL) -> bool:
         if not quantization.NATIVE_GEMV.q8_available():
@@ -136,12 +155,14 @@ class NativeStep:
             except (OSError, AttributeError) as again:
                 raise NativeKernelError(f"the compiled step {path} does not load ({again})") from again
 
-    def _self_check(self, lib: ctypes.CDLL, activations: int) -> None:
+    def _self_check(self, lib: ctypes.CDLL, activations: int, interleaved: bool = False) -> None:
         """A small random model with odd sizes, int8 and int4: C steps against the float forward of the
-        same model with dequantized weights (what the products compute, up to the int16 activations)."""
-        for bits in (8, 4):
-            config = ChatGLMConfig(vocab_size=300, hidden_size=96, num_layers=2, num_attention_heads=4,
-                                   inner_hidden_size=200, max_sequence_length=64, bos_token_id=290,
+        same model with dequantized weights (what the products compute, up to the int16 activations).
+        ``interleaved``: int4 only, weights in that layout where their shape allows (all but dense_4h_to_h)."""
+        for bits in (4,) if interleaved else (8, 4):
+            config = ChatGLMConfig(vocab_size=300, hidden_size=128 if interleaved else 96, num_layers=2,
+                                   num_attention_heads=4, inner_hidden_size=200,
+                                   max_sequence_length=64, bos_token_id=290,
                                    eos_token_id=291, mask_token_id=288, gmask_token_id=289, pad_token_id=3)
             gen = torch.Generator().manual_seed(bits)
             with torch.device("meta"):
@@ -159,6 +180,8 @@ class NativeStep:
                         assert isinstance(lin, nn.Linear)
                         q, scale = quantize_weight(lin.weight, bits)
                         lin.weight.copy_(dequantize(q, scale, bits, torch.float32))
+                        if interleaved and native_gemv.interleave_supported(*lin.weight.shape):
+                            q = native_gemv.interleave_int4(q)
                         quantized.append((q, scale, lin.bias))
                     operands.append(quantized)
             ids = torch.randint(6, 280, (1, 9), generator=gen)
@@ -167,7 +190,7 @@ class NativeStep:
                 cache = model(ids, use_cache=True).past_key_values
                 assert cache is not None
                 decoder = NativeDecoder(lib, model, ChatGLMCache.from_legacy(cache.to_legacy(), 4), bits, operands,
-                                        activations)
+                                        activations, interleaved)
                 for step, token in enumerate((17, 250, 40)):
                     pos0, pos1 = 7, 2 + step  # [gMASK] at 7; the block position after <sop>'s 1
                     ref = model(torch.tensor([[token]]), position_ids=torch.tensor([[[pos0], [pos1]]]),
@@ -177,7 +200,8 @@ class NativeStep:
                     tolerance = TOLERANCE[activations]
                     if not error <= tolerance:
                         raise NativeKernelError(
-                            f"the step gives wrong results (int{bits}, int{activations} activations: relative "
+                            f"the step gives wrong results ({'interleaved ' if interleaved else ''}int{bits}, "
+                            f"int{activations} activations: relative "
                             f"error {error:.2e} > {tolerance:.0e})"
                         )
 
@@ -197,13 +221,24 @@ def _block_linears(model: ChatGLM) -> list[list[nn.Module]]:
     ]
 
 
+def _interleaved(model: ChatGLM) -> bool:
+    """Whether the model's int4 block Linears are held interleaved (those of shapes that layout takes)."""
+    return any(isinstance(lin, QuantizedLinear) and lin.layout == INTERLEAVED_INT4_LAYOUT
+               for linears in _block_linears(model) for lin in linears)
+
+
 def _quantized_native(model: ChatGLM) -> int:
     """The bits of the model's block Linears when all of them decode through the compiled kernel in the
-    original layout with float32 scales; 0 otherwise."""
+    layouts the step reads (the original; or, int4, interleaved wherever the shape allows, as loading
+    converts them) with float32 scales; 0 otherwise."""
     bits = set()
+    interleaved = _interleaved(model)
     for linears in _block_linears(model):
         for lin in linears:
-            if not isinstance(lin, QuantizedLinear) or lin.layout != CHATGLM_LAYOUT:
+            if not isinstance(lin, QuantizedLinear):
+                return 0
+            shaped = interleaved and native_gemv.interleave_supported(lin.out_features, lin.in_features)
+            if lin.layout != (INTERLEAVED_INT4_LAYOUT if shaped else CHATGLM_LAYOUT):
                 return 0
             if lin.weight.device.type != "cpu" or lin.weight_scale.dtype != torch.float32:
                 return 0
@@ -233,29 +268,34 @@ def decoder_for(model: ChatGLM, cache: ChatGLMCache) -> NativeDecoder | None:
         return None
     bits = _quantized_native(model)
     activations = _KERNELS[bits].native_activation_bits()
-    if activations == 8 and not NATIVE_STEP.q8_available():
+    interleaved = _interleaved(model)
+    if interleaved:
+        activations = 8  # the only products that read that layout
+    if (activations == 8 and not NATIVE_STEP.q8_available()) or (interleaved and not NATIVE_STEP.interleaved_available()):
         return None
     operands = [
         [(lin.weight, *lin.native_operands()) for lin in linears if isinstance(lin, QuantizedLinear)]
         for linears in _block_linears(model)
     ]
-    return NativeDecoder(NATIVE_STEP.library(), model, cache, bits, operands, activations)
+    return NativeDecoder(NATIVE_STEP.library(), model, cache, bits, operands, activations, interleaved)
 
 
 class NativeDecoder:
     """Decode steps of one sequence through the C step, writing into ``cache`` as the forward would."""
 
     def __init__(self, lib: ctypes.CDLL, model: ChatGLM, cache: ChatGLMCache, bits: int,
-                 operands: Sequence[Sequence[tuple[Tensor, Tensor, Tensor | None]]], activations: int) -> None:
-        """``operands``: per layer, (weight as checkpoints hold it, float32 scale, float32 bias or None) of
-        query_key_value, dense, dense_h_to_4h and dense_4h_to_h; ``activations``: 8 or 16, the products'
-        activation precision (``native_gemv``'s two decode paths)."""
+                 operands: Sequence[Sequence[tuple[Tensor, Tensor, Tensor | None]]], activations: int,
+                 interleaved: bool = False) -> None:
+        """``operands``: per layer, (weight as checkpoints hold it, or int4 interleaved with ``interleaved``;
+        float32 scale, float32 bias or None) of query_key_value, dense, dense_h_to_4h and dense_4h_to_h;
+        ``activations``: 8 or 16, the products' activation precision (``native_gemv``'s two decode paths)."""
         c = model.config
         self._fn = lib.wb_glm_decode_step
         self._model = model
         self._cache = cache
         self._bits = bits
         self._activations = activations
+        self._interleaved = interleaved
         self._linears = operands
         self._config = c
         self._h = torch.empty(c.hidden_size, dtype=torch.float32)
@@ -316,7 +356,7 @@ class NativeDecoder:
         logits = torch.empty(1, self._vocab, dtype=torch.float32)
         rc = self._fn(
             pointers, c.num_layers, c.hidden_size, c.num_attention_heads, c.ffn_hidden_size, self._vocab,
-            self._bits, self._activations, token, self._h.data_ptr(), logits.data_ptr(), cos_t.data_ptr() + pos0 * row, sin_t.data_ptr() + pos0 * row,
+            self._bits, self._activations, int(self._interleaved), token, self._h.data_ptr(), logits.data_ptr(), cos_t.data_ptr() + pos0 * row, sin_t.data_ptr() + pos0 * row,
             cos_t.data_ptr() + pos1 * row, sin_t.data_ptr() + pos1 * row, start, cache.capacity,
             c.layernorm_epsilon, ALPHA, torch.get_num_threads(),
         )

@@ -5,7 +5,8 @@ output row in ``weight_scale`` (w ~= q * scale, scale = max|w| / 127 or / 7). in
 byte along the input dimension: the even column in the high nibble, the odd column in the low nibble.
 
 CPU: decode steps (few rows) run the fastest correct kernel of three, timed once per machine: a small C
-kernel compiled at first use (``native_gemv``: int8, and int4 in the layout above, read as stored), or
+kernel compiled at first use (``native_gemv``: int8, and int4 in the layout above, read as stored or held
+interleaved by row blocks, converted at load and back when saved), or
 torch's fused kernels ``_weight_int8pack_mm`` and ``_weight_int4pack_mm_for_cpu`` (int4 weights then held
 in its packed layout, converted at load and back when saved) with activations in the dtype they are fast
 in (checked and timed once per process), cast back afterwards. A prompt pass runs whichever is faster
@@ -32,7 +33,12 @@ from torch import Tensor, nn
 from workbench.chatglm import cpu_gemm, machine_choice
 from workbench.chatglm.cpu_gemm import MARGIN, PROBE_ROWS
 from workbench.chatglm.modeling import ChatGLM
-from workbench.chatglm.native_gemv import NATIVE_GEMV
+from workbench.chatglm.native_gemv import (
+    NATIVE_GEMV,
+    deinterleave_int4,
+    interleave_int4,
+    interleave_supported,
+)
 from workbench.errors import UnsupportedModelError
 
 logger = logging.getLogger(__name__)
@@ -90,6 +96,7 @@ _PROBE_MIN_COPIES = 3
 _PROBE_MAX_COPIES = 16
 NATIVE_INT8 = "native"  # the compiled kernel on int8 activations
 NATIVE_INT16 = "native-int16"  # ... on int16 activations
+NATIVE_INTERLEAVED = "native-interleaved"  # ... on int8 activations, int4 weights interleaved by row blocks
 _DTYPE_BY_NAME = {"bfloat16": torch.bfloat16, "float32": torch.float32}
 
 
@@ -99,8 +106,9 @@ def _dtype_name(dtype: torch.dtype) -> str:
 
 def decode_path_choice(bits: int) -> str:
     """The machine-choice name of the int``bits`` decode kernel pick (streamed probe; earlier picks, timed
-    on a cached probe, are not reused)."""
-    return f"int{bits}_decode_path_streamed"
+    on a cached probe, are not reused; int4's also weighs the interleaved layout, so picks made without it
+    are not reused either)."""
+    return "int4_decode_path_interleaved" if bits == 4 else f"int{bits}_decode_path_streamed"
 
 
 def activation_dtype_choice(bits: int) -> str:
@@ -150,6 +158,7 @@ class _CpuKernel:
         self._dtype: torch.dtype | None | bool = False  # False = not checked yet
         self._native: bool | None = None  # None = not chosen yet
         self._native_activations: int | None = None  # 8 or 16 once chosen (see native_activation_bits)
+        self._native_interleaved = False  # int4: the interleaved layout was chosen (see native_interleaved)
         self._prefill_fits: tuple[tuple[float, float], tuple[float, float]] | None = None
         self.choice_source = ""  # "saved" (this machine's file) or "measured" (timed in this process)
         self.native_choice_source = ""
@@ -247,17 +256,29 @@ class _CpuKernel:
             return _rotating(lambda: [partial(NATIVE_GEMV.linear, x, c, scale, None, self.bits, activations)
                                       for c in stored_copies()], turn)
 
+        def interleaved() -> list[Callable[[], object]]:
+            return [partial(NATIVE_GEMV.linear, x, interleave_int4(c), scale, None, 4, 8, interleaved=True)
+                    for c in stored_copies()]
+
         torch_path = _rotating(torch_calls, turn)
         candidates: dict[str, Callable[[], object]] = {"torch": torch_path, NATIVE_INT16: native(16)}
         if NATIVE_GEMV.q8_available():
             candidates[NATIVE_INT8] = native(8)
+        if self.bits == 4 and NATIVE_GEMV.interleaved_available():
+            candidates[NATIVE_INTERLEAVED] = _rotating(interleaved, turn)
         # torch's path stays unless a compiled one is clearly faster; then the faster compiled one runs.
         name, self.native_choice_source = machine_choice.choose_once_per_machine(
             decode_path_choice(self.bits), candidates, preferred=("torch",), margin=MARGIN,
         )
         logger.info("int%d decode steps run the %s kernel (%s)", self.bits, name, self.native_choice_source)
-        self._native_activations = 8 if name == NATIVE_INT8 else 16
+        self._native_activations = 8 if name in (NATIVE_INT8, NATIVE_INTERLEAVED) else 16
+        self._native_interleaved = name == NATIVE_INTERLEAVED
         return name != "torch"
+
+    def native_interleaved(self) -> bool:
+        """Whether int4 decode steps run the compiled kernel on weights interleaved by row blocks (layers
+        then hold that layout, built at load: :data:`INTERLEAVED_INT4_LAYOUT`)."""
+        return self.native_decode() and self._native_interleaved and NATIVE_GEMV.interleaved_available()
 
     def native_activation_bits(self) -> int:
         """The activation precision of the compiled kernel's decode path: 8 when chosen (or, with the kernel
@@ -267,8 +288,11 @@ class _CpuKernel:
         return self._native_activations
 
     def decode_kernel_name(self) -> str:
-        """What decode steps run here: "native" (the compiled kernel, int8 activations), "native-int16",
+        """What decode steps run here: "native" (the compiled kernel, int8 activations), "native-interleaved"
+        (the same on int4 weights interleaved by row blocks), "native-int16",
         "torch-<activation dtype>" or "dequantize"."""
+        if self.native_interleaved():
+            return NATIVE_INTERLEAVED
         if self.native_decode():
             return NATIVE_INT8 if self.native_activation_bits() == 8 else NATIVE_INT16
         act = self.activation_dtype()
@@ -468,7 +492,7 @@ def _dequantized_rows(layer: QuantizedLinear, r0: int, r1: int, dtype: torch.dty
         return layer.weight[r0:r1].to(dtype) * scale
     if layer.layout == CPU_INT4_LAYOUT:
         return INT4_LAYOUT.unpack(layer.weight[r0:r1]).to(dtype) * scale
-    return unpack_int4(layer.weight[r0:r1]).to(dtype) * scale
+    return unpack_int4(layer.chatglm_rows(r0, r1)).to(dtype) * scale
 
 
 def _dequantize_rows_into(buffer: Tensor, layer: QuantizedLinear, r0: int, r1: int) -> Tensor:
@@ -476,17 +500,17 @@ def _dequantize_rows_into(buffer: Tensor, layer: QuantizedLinear, r0: int, r1: i
     values as :func:`_dequantized_rows` (q * scale, one rounding), written in place with no temporary
     larger than the packed rows."""
     rows, in_features = r1 - r0, layer.in_features
-    if layer.layout == CHATGLM_LAYOUT and _native_dequantizer(layer.bits):
+    if layer.layout != CPU_INT4_LAYOUT and _native_dequantizer(layer.bits):
         scale32, _ = layer.native_operands()
         w = buffer.view(rows, in_features)
-        return NATIVE_GEMV.dequantize(layer.weight[r0:r1], scale32[r0:r1], w, layer.bits)
+        return NATIVE_GEMV.dequantize(layer.chatglm_rows(r0, r1), scale32[r0:r1], w, layer.bits)
     scale = layer.weight_scale[r0:r1]
     if layer.bits == 8:
         w = buffer.view(rows, in_features).copy_(layer.weight[r0:r1])
         return w.mul_(scale[:, None])
-    packed = layer.weight[r0:r1]
     if layer.layout == CPU_INT4_LAYOUT:
-        return _unpack_cpu_int4_into(buffer, packed, scale, in_features)
+        return _unpack_cpu_int4_into(buffer, layer.weight[r0:r1], scale, in_features)
+    packed = layer.chatglm_rows(r0, r1)
     # The ChatGLM layout: even column in the high nibble, odd in the low one.
     pairs = buffer.view(rows, in_features // 2, 2)
     pairs[..., 0].copy_(packed >> 4)  # arithmetic shift keeps the sign
@@ -557,11 +581,14 @@ def _unpack_cpu_int4_into(buffer: Tensor, packed: Tensor, scale: Tensor, in_feat
 def _cpu_quantized_linear(x: Tensor, layer: QuantizedLinear) -> Tensor:
     kernel = _KERNELS[layer.bits]
     # The compiled kernel has no backward: a differentiable input keeps torch's path.
-    if (layer.layout == CHATGLM_LAYOUT and not cpu_gemm.is_prompt_pass(x) and not x.requires_grad
+    if (layer.layout != CPU_INT4_LAYOUT and not cpu_gemm.is_prompt_pass(x) and not x.requires_grad
             and kernel.native_decode()):
         x2 = x.reshape(-1, x.shape[-1]).float()
         scale, bias = layer.native_operands()
-        y = NATIVE_GEMV.linear(x2, layer.weight, scale, bias, layer.bits, kernel.native_activation_bits())
+        if layer.layout == INTERLEAVED_INT4_LAYOUT:
+            y = NATIVE_GEMV.linear(x2, layer.weight, scale, bias, 4, 8, interleaved=True)
+        else:
+            y = NATIVE_GEMV.linear(x2, layer.weight, scale, bias, layer.bits, kernel.native_activation_bits())
         return y.to(x.dtype).view(*x.shape[:-1], layer.out_features)
     kernel_ready = layer.bits == 8 or layer.layout == CPU_INT4_LAYOUT
     act = kernel.activation_dtype() if kernel_ready else None
@@ -712,13 +739,15 @@ def cuda_quantized_linear(x: Tensor, weight: Tensor, scale: Tensor, bias: Tensor
 
 CHATGLM_LAYOUT = "chatglm"
 CPU_INT4_LAYOUT = "cpu-int4"
+INTERLEAVED_INT4_LAYOUT = "interleaved-int4"  # native_gemv.interleave_int4: the same bytes, row blocks interleaved
 
 
 class QuantizedLinear(nn.Module):
     """A weight-only quantized Linear: int8 ``weight`` (packed for int4), ``weight_scale`` and ``bias``.
 
     On CPU an int4 weight is held in torch's packed kernel layout (``layout == "cpu-int4"``) when that
-    kernel works here; ``state_dict()`` always gives the original ChatGLM layout, so checkpoints keep it.
+    kernel works here, or interleaved by row blocks (``"interleaved-int4"``) when the compiled kernel decodes
+    on that layout here; ``state_dict()`` always gives the original ChatGLM layout, so checkpoints keep it.
     """
 
     def __init__(
@@ -768,9 +797,18 @@ class QuantizedLinear(nn.Module):
 
     def set_quantized_weight(self, q: Tensor) -> None:
         """Adopt a weight in the original ChatGLM layout (int8; int4 packed two per byte), converting an
-        int4 one on CPU to the packed kernel layout when that kernel works on this machine."""
+        int4 one on CPU to the layout its decode kernel reads on this machine (torch's packed one, or the
+        compiled kernel's interleaved one: a new tensor in place of ``q``, never a second resident copy)."""
         self.layout = CHATGLM_LAYOUT
         if (
+            self.bits == 4
+            and q.device.type == "cpu"
+            and interleave_supported(self.out_features, self.in_features)
+            and _KERNELS[4].native_interleaved()
+        ):
+            q = interleave_int4(q)
+            self.layout = INTERLEAVED_INT4_LAYOUT
+        elif (
             self.bits == 4
             and q.device.type == "cpu"
             and INT4_LAYOUT.supports(self.out_features, self.in_features)
@@ -790,10 +828,21 @@ class QuantizedLinear(nn.Module):
             out[r0:r1] = INT4_LAYOUT.pack(unpack_int4(q[r0:r1])).view(torch.int8)
         return out
 
+    def chatglm_rows(self, r0: int, r1: int) -> Tensor:
+        """Rows [r0, r1) of the weight in the original ChatGLM layout (a view when it is held so); not for
+        torch's packed layout, whose rows the callers unpack themselves."""
+        if self.layout == INTERLEAVED_INT4_LAYOUT:
+            return deinterleave_int4(self.weight, r0, r1)
+        if self.layout != CHATGLM_LAYOUT:
+            raise ValueError(f"rows of a {self.layout} weight are not in the ChatGLM layout")
+        return self.weight[r0:r1]
+
     def chatglm_weight(self) -> Tensor:
         """The weight in the original ChatGLM layout (what checkpoints hold)."""
         if self.layout == CHATGLM_LAYOUT:
             return self.weight
+        if self.layout == INTERLEAVED_INT4_LAYOUT:
+            return deinterleave_int4(self.weight)
         out = torch.empty(self.weight.shape, dtype=torch.int8)
         step = max(INT4_LAYOUT.block, _BLOCK_ELEMENTS // self.in_features // INT4_LAYOUT.block * INT4_LAYOUT.block)
         for r0 in range(0, self.out_features, step):
