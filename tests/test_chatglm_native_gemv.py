@@ -331,6 +331,18 @@ def test_an_unusable_kernel_is_never_chosen_even_if_saved(monkeypatch, tmp_path:
     assert not q._CpuKernel(8).native_decode()
 
 
+def _greedy_runs(model) -> list[torch.Tensor]:
+    """Greedy continuations of two random prompts (6 and 23 tokens), the same prompts on every call."""
+    cfg = model.config
+    gen = torch.Generator().manual_seed(5)
+    runs = []
+    for length in (6, 23):
+        ids = torch.randint(6, min(cfg.mask_token_id, cfg.vocab_size) - 1, (1, length), generator=gen)
+        ids[0, -2], ids[0, -1] = cfg.gmask_token_id, cfg.bos_token_id
+        runs.append(model.generate(ids, max_new_tokens=24, eos_token_id=-1))
+    return runs
+
+
 @needs_q8
 @pytest.mark.parametrize("bits", [8, 4])
 @pytest.mark.parametrize("activations", [8, 16])
@@ -343,14 +355,7 @@ def test_greedy_output_with_the_kernel_equals_torch_path(monkeypatch, demo_model
             model = ChatGLMForConditionalGeneration.from_pretrained(demo_models.v2_path, quantization_bit=bits)
             layer = model.transformer.layers[0].mlp.dense_h_to_4h
             assert (layer.layout == q.CHATGLM_LAYOUT) or not native
-            cfg = model.config
-            gen = torch.Generator().manual_seed(5)
-            runs = []
-            for length in (6, 23):
-                ids = torch.randint(6, min(cfg.mask_token_id, cfg.vocab_size) - 1, (1, length), generator=gen)
-                ids[0, -2], ids[0, -1] = cfg.gmask_token_id, cfg.bos_token_id
-                runs.append(model.generate(ids, max_new_tokens=24, eos_token_id=-1))
-            outputs[native] = runs
+            outputs[native] = _greedy_runs(model)
     for with_kernel, with_torch in zip(outputs[True], outputs[False], strict=True):
         if torch.equal(with_kernel, with_torch):
             continue
@@ -550,14 +555,7 @@ def test_greedy_output_with_interleaved_weights_equals_the_stored_layout(monkeyp
             model = ChatGLMForConditionalGeneration.from_pretrained(demo_models.v2_path, quantization_bit=4)
             layouts = {lin.layout for lin in model.modules() if isinstance(lin, q.QuantizedLinear)}
             assert layouts == {q.INTERLEAVED_INT4_LAYOUT if interleaved else q.CHATGLM_LAYOUT}
-            cfg = model.config
-            gen = torch.Generator().manual_seed(5)
-            runs = []
-            for length in (6, 23):
-                ids = torch.randint(6, min(cfg.mask_token_id, cfg.vocab_size) - 1, (1, length), generator=gen)
-                ids[0, -2], ids[0, -1] = cfg.gmask_token_id, cfg.bos_token_id
-                runs.append(model.generate(ids, max_new_tokens=24, eos_token_id=-1))
-            outputs[interleaved] = runs
+            outputs[interleaved] = _greedy_runs(model)
     for a, b in zip(outputs[True], outputs[False], strict=True):
         assert torch.equal(a, b)
 

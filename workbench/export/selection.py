@@ -333,21 +333,19 @@ def _two_rating_stats(c: ExportCandidate, r1: RatingInfo, r2: RatingInfo) -> Can
                           tuple(c.dispreferred_by), fixes)
 
 
+def _mean_of_three(a: float | None, b: float | None, c: float | None) -> float | None:
+    """The mean of the scores given (``sum`` over them in order, as :func:`candidate_stats` takes it)."""
+    if a is not None and b is not None and c is not None:
+        return sum((a, b, c)) / 3
+    given = [x for x in (a, b, c) if x is not None]
+    return sum(given) / len(given) if given else None
+
+
 def _three_rating_stats(c: ExportCandidate, r1: RatingInfo, r2: RatingInfo, r3: RatingInfo) -> CandidateStats:
     """:func:`candidate_stats` of a reply with three ratings, every annotator counted: the same values
     without the general loop's lists (the means are ``sum`` over the scores given, in order, as there)."""
-    q1, q2, q3 = r1.questioning, r2.questioning, r3.questioning
-    if q1 is not None and q2 is not None and q3 is not None:
-        q: float | None = sum((q1, q2, q3)) / 3
-    else:
-        qs = [x for x in (q1, q2, q3) if x is not None]
-        q = sum(qs) / len(qs) if qs else None
-    s1, s2, s3 = r1.suggestion, r2.suggestion, r3.suggestion
-    if s1 is not None and s2 is not None and s3 is not None:
-        sg: float | None = sum((s1, s2, s3)) / 3
-    else:
-        ss = [x for x in (s1, s2, s3) if x is not None]
-        sg = sum(ss) / len(ss) if ss else None
+    q = _mean_of_three(r1.questioning, r2.questioning, r3.questioning)
+    sg = _mean_of_three(r1.suggestion, r2.suggestion, r3.suggestion)
     if q is None or sg is None:
         overall = q if sg is None else sg
     else:
