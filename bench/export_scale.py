@@ -25,6 +25,7 @@ one ``str.translate`` pass over the same text.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import gc
 import json
 import random
@@ -153,9 +154,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rows", type=int, default=100_000)
     ap.add_argument("--json", action="store_true", help="print a JSON summary as the last line")
     ap.add_argument("--no-deid", action="store_true", help="skip de-identification")
+    ap.add_argument("--integer-ids", action="store_true",
+                    help="number the generations 1, 2, ... as the store does (default: text ids 'g<dialogue>-<turn>-<column>', "
+                         "as a caller's own candidates may have)")
     args = ap.parse_args(argv)
 
     cands = synthesize(args.rows)
+    if args.integer_ids:
+        # Python orders a set of integer ids by their values and of text ids by PYTHONHASHSEED, so some writers
+        # take other paths for each (DPO's pair order, see workbench/export/dpo.py): a store export has these.
+        cands = [dataclasses.replace(c, generation_id=i) for i, c in enumerate(cands, start=1)]
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp)
         c0 = time.process_time()
@@ -197,7 +205,7 @@ def main(argv: list[str] | None = None) -> int:
           f"= {deid['chars_per_s']:,.0f} chars/s ({deid['seconds'] / deid['baseline_seconds']:.1f} x one "
           f"str.translate pass); from scratch, every text analysed: {deid['cold_chars_per_s']:,.0f} chars/s")
     if args.json:
-        print(json.dumps({"rows": len(cands), "seconds": {k: round(v, 4) for k, v in seconds.items()},
+        print(json.dumps({"rows": len(cands), "ids": "integer" if args.integer_ids else "text", "seconds": {k: round(v, 4) for k, v in seconds.items()},
                           "total_seconds": round(total, 4), "baseline_seconds": round(base, 4),
                           "cpu_seconds": round(total_cpu, 4), "cpu": {k: round(v, 4) for k, v in cpu.items()},
                           "baseline_cpu_seconds": round(base_cpu, 4), "total_ratio": round(total / base, 2),
