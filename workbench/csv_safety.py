@@ -13,6 +13,9 @@ import re
 
 TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 PROTECTED_PATTERN = r"'*[=+\-@\t\r]"  # a cell neutralise() changes starts with this
+#: every first character of a cell that PROTECTED_PATTERN matches (a quote or a trigger): columns whose cells
+#: start with none of them need no regex
+FORMULA_FIRST_CHARACTERS = frozenset("'" + "".join(TRIGGERS))
 _PROTECTED = re.compile(PROTECTED_PATTERN)
 
 

@@ -18,16 +18,16 @@ import pyarrow as pa
 import pyarrow.acero  # noqa: F401  (Table.group_by's engine: imported with the writers, not in an export)
 import pyarrow.compute as pc
 
-from workbench.csv_safety import PROTECTED_PATTERN, TRIGGERS
+from workbench.csv_safety import FORMULA_FIRST_CHARACTERS, PROTECTED_PATTERN
 
 TIME = pa.timestamp("us")  # pandas keeps Python datetimes at microseconds
 _NONE = type(None)
 _TZINFO = attrgetter("tzinfo")
 _FORMULA = "^" + PROTECTED_PATTERN
 _APOSTROPHE, _EMPTY = pa.scalar("'"), pa.scalar("")
-# every first byte _FORMULA can match: "'" or a trigger of workbench.csv_safety (all ASCII)
+# every first byte _FORMULA can match (all ASCII), as a table indexed by byte
 _FORMULA_STARTS = np.zeros(256, dtype=bool)
-_FORMULA_STARTS[list(("'" + "".join(TRIGGERS)).encode("ascii"))] = True
+_FORMULA_STARTS[list("".join(FORMULA_FIRST_CHARACTERS).encode("ascii"))] = True
 _CONVERSION_ERRORS = (pa.ArrowException, OverflowError, TypeError, ValueError)
 _SAMPLE = 256  # values looked at to decide how a text column is converted (speed only, never the result)
 

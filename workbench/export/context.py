@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, cast
 from workbench.dialogue import Dialogue, Turn
 from workbench.export._json import dumpb_kept
 from workbench.export.aggregated import reweight_groups, vote_weights
-from workbench.export.records import ExportCandidate, PreferenceOutcome
+from workbench.export.records import ExportCandidate, PreferenceOutcome, copy_with
 from workbench.export.selection import CandidateStats, ExportFilters, Selected, group_turns, select_turns
 from workbench.privacy import DeidReport, Redaction, deidentify, deidentify_text, names_in
 from workbench.prompts import DOCTOR, PATIENT, bianque_context, escape_training_text
@@ -224,7 +224,6 @@ def _deidentify_candidates(
     by_dialogue, contiguous = _by_dialogue(candidates)
     deid = _Deidentifier(report)
     cleaned: dict[int, ExportCandidate] = {}  # id(original) -> cleaned copy, when dialogues were not contiguous
-    make, set_dict = object.__new__, object.__setattr__
     for cands in by_dialogue.values():
         hist_of = list(map(_HISTORY, cands))
         # Keyed by the history object (columns of one turn share it; live columns have their own):
@@ -254,14 +253,11 @@ def _deidentify_candidates(
         cleaned_histories = list(map(new_hist.get, map(id, hist_of)))
         if not notes and clean.keys().isdisjoint(outputs):
             # Only histories change (personal data in a patient turn, the usual case): copy the candidates
-            # whose history changed, the field dict copied and set as the new object's (copy_with, inlined).
+            # whose history changed.
             for i, cleaned_history in enumerate(cleaned_histories):
                 if cleaned_history is not None:
                     c = cands[i]
-                    data = c.__dict__.copy()
-                    data["history"] = cleaned_history
-                    copy = make(type(c))
-                    set_dict(copy, "__dict__", data)
+                    copy = copy_with(c, {"history": cleaned_history})
                     cands[i] = copy  # the group list is this function's own
                     if not contiguous:
                         cleaned[id(c)] = copy
@@ -284,15 +280,14 @@ def _deidentify_candidates(
                 continue
             else:
                 new_ratings = None
-            data = c.__dict__.copy()
+            changes: dict[str, object] = {}
             if cleaned_history is not None:
-                data["history"] = cleaned_history
+                changes["history"] = cleaned_history
             if cleaned_output is not None:
-                data["output"] = cleaned_output
+                changes["output"] = cleaned_output
             if new_ratings is not None:
-                data["ratings"] = new_ratings
-            copy = make(type(c))
-            set_dict(copy, "__dict__", data)
+                changes["ratings"] = new_ratings
+            copy = copy_with(c, changes)
             cands[i] = copy
             if not contiguous:
                 cleaned[id(c)] = copy

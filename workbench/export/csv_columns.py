@@ -19,11 +19,10 @@ from collections.abc import Sequence
 from operator import itemgetter
 from typing import cast
 
-from workbench.csv_safety import PROTECTED_PATTERN, neutralise
+from workbench.csv_safety import FORMULA_FIRST_CHARACTERS, PROTECTED_PATTERN, neutralise
 
 _NEEDS_QUOTES = (",", '"', "\r", "\n")
 _PROTECTED = re.compile(PROTECTED_PATTERN)
-_FORMULA_STARTS = frozenset("'=+-@\t\r")  # the first character of every cell _PROTECTED matches
 _NONE = type(None)
 _NUMBERS = {int, float, _NONE}  # exact types: a subclass (bool, an enum) may render otherwise
 _LINE_END = "\r\n"
@@ -54,7 +53,7 @@ def _number_texts(values: Sequence[object], kinds: set[type]) -> list[str]:
 def _protected(cells: list[str]) -> list[str]:
     """The cells with a ``'`` before each that a spreadsheet would run as a formula; the regex runs only
     on cells that start with one of its characters."""
-    starts = _FORMULA_STARTS
+    starts = FORMULA_FIRST_CHARACTERS
     # the first characters of all cells in one C loop: most columns have no cell to look at
     if starts.isdisjoint(map(_FIRST_CHARACTER, cells)):
         return cells

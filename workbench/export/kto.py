@@ -13,15 +13,13 @@ contradiction, and that completion is left out (counted in the notes).
 
 from __future__ import annotations
 
-from itertools import chain
-from operator import attrgetter
 from pathlib import Path
 
 from workbench.export._json import dumpb
 from workbench.export.context import WRITE_BUFFER, ExportContext, FormatResult
-from workbench.export.records import ExportCandidate, copy_with
 from workbench.export.selection import (
     candidate_stats,
+    pool_copies,
     pool_identical,
     text_turn_type,
     text_type_ok,
@@ -74,21 +72,6 @@ def _distinct_completions(ctx: ExportContext) -> dict[tuple[bytes, str], Row]:
     return rows
 
 
-def _pooled_ratings(copies: list[ExportCandidate]) -> ExportCandidate:
-    """:func:`pool_copies` for what a KTO row reads of the pooled reply: the first copy with every copy's
-    ratings, generation ids and mean agreement. Without the preference votes, which a row does not show
-    (the pooled stats' votes stay empty): merging them cost as much as the rest of the pooling."""
-    agreements = [c.agreement for c in copies if c.agreement is not None]
-    return copy_with(copies[0], {
-        "ratings": list(chain.from_iterable(map(_RATINGS, copies))), "preferred_by": [], "dispreferred_by": [],
-        "agreement": sum(agreements) / len(agreements) if agreements else None,
-        "pooled_ids": tuple(chain.from_iterable(map(_GENERATION_IDS, copies)))})
-
-
-_RATINGS = attrgetter("ratings")
-_GENERATION_IDS = attrgetter("generation_ids")
-
-
 def kto_rows(ctx: ExportContext) -> tuple[list[tuple[bytes, str, bool, dict]], int]:
     """(prompt JSON, completion, label, metadata) for every distinct (prompt, completion), and the number of
     completions left out because the ratings and a correction disagree."""
@@ -112,7 +95,7 @@ def kto_rows(ctx: ExportContext) -> tuple[list[tuple[bytes, str, bool, dict]], i
                 # (unless a list and a tuple of the same turns meet, which pool_identical() keeps apart).
                 copies = [c for c, _ in rated]
                 kind = type(copies[0].history)
-                pooled = (_pooled_ratings(copies) if all(type(x.history) is kind for x in copies)
+                pooled = (pool_copies(copies, votes=False) if all(type(x.history) is kind for x in copies)
                           else pool_identical(copies)[0])
                 s = candidate_stats(pooled, ann)
             overall = s.overall

@@ -62,9 +62,10 @@ def copy_with(c: ExportCandidate, changes: dict) -> ExportCandidate:
     """A copy of a frozen candidate with some fields changed. ``dataclasses.replace`` re-runs the frozen
     ``__init__`` (one ``object.__setattr__`` per field), several times slower; this runs for most
     candidates of a large export (de-identified copies, pooled replies)."""
+    data = c.__dict__.copy()
+    data.update(changes)
     new = object.__new__(type(c))
-    new.__dict__.update(c.__dict__)
-    new.__dict__.update(changes)
+    object.__setattr__(new, "__dict__", data)  # the copied dict becomes the new object's, not copied again
     return new
 
 

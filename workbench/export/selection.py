@@ -450,13 +450,18 @@ def pool_identical(cands: Sequence[ExportCandidate]) -> list[ExportCandidate]:
     return [copies[0] if len(copies) == 1 else pool_copies(copies) for copies in ordered]
 
 
-def pool_copies(copies: Sequence[ExportCandidate]) -> ExportCandidate:
+def pool_copies(copies: Sequence[ExportCandidate], votes: bool = True) -> ExportCandidate:
     """Several copies of one reply (same text, same history) as one candidate (see :func:`pool_identical`);
-    for callers that know their candidates are copies, without comparing their histories again."""
+    for callers that know their candidates are copies, without comparing their histories again.
+    ``votes=False``: the preference votes are left empty, for callers that never show them (KTO rows):
+    merging them cost as much as the rest of the pooling."""
     # Chained in C: KTO pools thousands of rows of a few copies each, where generator loops cost most.
     first = copies[0]
-    pro = list(dict.fromkeys(chain.from_iterable(map(_PREFERRED_BY, copies))))
-    con = [a for a in dict.fromkeys(chain.from_iterable(map(_DISPREFERRED_BY, copies))) if a not in pro]
+    pro: list[str] = []
+    con: list[str] = []
+    if votes:
+        pro = list(dict.fromkeys(chain.from_iterable(map(_PREFERRED_BY, copies))))
+        con = [a for a in dict.fromkeys(chain.from_iterable(map(_DISPREFERRED_BY, copies))) if a not in pro]
     agreements = [c.agreement for c in copies if c.agreement is not None]
     return copy_with(first, {
         "ratings": list(chain.from_iterable(map(_RATINGS, copies))), "preferred_by": pro, "dispreferred_by": con,
