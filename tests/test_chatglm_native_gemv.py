@@ -423,11 +423,17 @@ def test_interleaving_keeps_the_bytes_and_gives_any_rows_back_in_the_chatglm_lay
     stored, _ = _operands(4, out_features, in_features, seed=out_features)
     held = native_gemv.interleave_int4(stored)
     assert held.shape == stored.shape and held.dtype == torch.int8
-    assert torch.equal(held.view(-1).sort().values, stored.view(-1).sort().values)  # the same bytes, reordered
+    # The same bytes, reordered; those of whole row blocks with both nibbles offset by 8 (q + 8, 0..15).
+    full = out_features // native_gemv.INTERLEAVE * native_gemv.INTERLEAVE
+    unflipped = torch.cat([held[:full] ^ native_gemv.INTERLEAVE_NIBBLE_FLIP, held[full:]])
+    assert torch.equal(unflipped.view(-1).sort().values, stored.view(-1).sort().values)
+    assert torch.equal(held[full:], stored[full:])
     if out_features >= 2 * native_gemv.INTERLEAVE:
         assert not torch.equal(held, stored)
         # Row 1's first group follows row 0's: one block is one stream.
-        assert torch.equal(held[0, 32:64], stored[1, :32])
+        assert torch.equal(held[0, 32:64] ^ native_gemv.INTERLEAVE_NIBBLE_FLIP, stored[1, :32])
+        assert torch.equal((held[0, 32:64] >> 4) & 0xF, (stored[1, :32] >> 4) + 8)  # q held as q + 8
+        assert torch.equal(held[0, 32:64] & 0xF, ((stored[1, :32] & 0xF) ^ 8) - 8 + 8)
     assert torch.equal(native_gemv.deinterleave_int4(held), stored)
     for r0, r1 in ((0, out_features), (3, out_features - 1), (8, 16), (out_features - 3, out_features), (2, 2)):
         r0, r1 = max(0, min(r0, out_features)), max(0, min(r1, out_features))
@@ -580,3 +586,47 @@ def test_a_model_held_interleaved_saves_and_reloads_the_chatglm_layout(monkeypat
     expected = model.generate(ids, max_new_tokens=8, eos_token_id=-1)
     assert torch.equal(again.generate(ids, max_new_tokens=8, eos_token_id=-1), expected)
     assert torch.equal(stored.generate(ids, max_new_tokens=8, eos_token_id=-1), expected)
+
+
+@needs_interleaved
+@pytest.mark.parametrize("shape", [(37, 640), (8, 64), (3, 64), (259, 4096), (17, 128)])
+def test_the_dequantizer_reads_interleaved_rows_in_place_with_torch_bits(shape: tuple[int, int]) -> None:
+    assert q.NATIVE_GEMV.dequantize_available(), q.NATIVE_GEMV.dequantize_reason
+    out_features, in_features = shape
+    stored, scale = _operands(4, out_features, in_features, seed=out_features + 5)
+    held = native_gemv.interleave_int4(stored)
+    expected = q.dequantize(stored, scale, 4, torch.float32)
+    threads = torch.get_num_threads()
+    try:
+        for count in (1, 2):
+            torch.set_num_threads(count)
+            for r0, r1 in ((0, out_features), (1, out_features - 1), (8, 16), (out_features - 2, out_features), (5, 5)):
+                r0, r1 = max(0, min(r0, out_features)), max(0, min(r1, out_features))
+                got = q.NATIVE_GEMV.dequantize_interleaved(held, r0, r1, scale[r0:r1].contiguous(),
+                                                           torch.full((r1 - r0, in_features), float("nan")))
+                assert torch.equal(got, expected[r0:r1]), (shape, r0, r1, count)
+    finally:
+        torch.set_num_threads(threads)
+    with pytest.raises(ValueError, match="disagree in shape"):
+        q.NATIVE_GEMV.dequantize_interleaved(held, 0, 2, scale[:3].contiguous(), torch.empty(2, in_features))
+
+
+@needs_interleaved
+def test_the_prompt_pass_on_an_interleaved_layer_reads_it_in_place_and_is_unchanged(monkeypatch) -> None:
+    monkeypatch.setattr(q._KERNELS[4], "dequantized_prefill_is_faster", lambda rows: True)
+    torch.manual_seed(3)
+    linear = torch.nn.Linear(4096, 300)
+    layers = {}
+    for interleaved in (True, False):
+        with monkeypatch.context() as m:
+            use_native_decode(m, True, 8, interleaved=interleaved)
+            layers[interleaved] = q.QuantizedLinear.from_linear(linear, 4)
+    assert layers[True].layout == q.INTERLEAVED_INT4_LAYOUT and layers[False].layout == q.CHATGLM_LAYOUT
+    calls = []
+    real = q.NATIVE_GEMV.dequantize_interleaved
+    monkeypatch.setattr(q.NATIVE_GEMV, "dequantize_interleaved", lambda *a: calls.append(a) or real(*a))
+    monkeypatch.setattr(q, "_DEQUANTIZER_CHOICE", {4: True})
+    x = torch.randn(1, 40, 4096, generator=torch.Generator().manual_seed(4))
+    with torch.inference_mode():
+        got, want = layers[True](x), layers[False](x)
+    assert calls and torch.equal(got, want)

@@ -422,6 +422,11 @@ int wb_gemv16_int4(const float *x, int rows, int n, const int8_t *w, int out, co
  * 256-4096 bytes ahead was measured on a 2-core AVX2 machine and gave no consistent gain over the hardware's. */
 #define QB 32 /* activation columns per int8 scale */
 #define ROWS_PER_PASS 4
+/* Weight rows shorter than this take one row per pass: ROWS_PER_PASS streams a few hundred bytes apart
+ * streamed from memory at 0.39-0.54 of a read against 0.53-0.75 one row at a time (int8 [3072 | 1024 | 4096,
+ * 1024] on a 2-core Zen 3, cold weights, same-run medians); rows of 4 KB and more keep the four (0.80-0.82
+ * against 0.73-0.76). A row's sums are accumulated in the same order either way, so the bits do not change. */
+#define ROWS_PER_PASS_MIN_BYTES 4096
 
 /* Quantize x[0:n] to int8 in q with one scale (block max / 127) per QB columns in d: per column the error
  * is at most half a step, 1/254 of its block's largest value. With permute (int4 weights), each full 64-column
@@ -562,8 +567,8 @@ static inline __attribute__((always_inline)) void dots_q8_int4(const int8_t *w, 
  * With the rows as stored, a pass over ROWS_PER_PASS rows reads that many streams n / 2 bytes apart, and on a
  * 2-core AVX2 machine (Zen 3) the products streamed at 0.55-0.85 of a plain read however far ahead they
  * prefetched. Stored interleaved, a block of INTERLEAVE rows is one contiguous stream: per 64-column group g,
- * row i's 32 bytes (its ChatGLM bytes, unchanged) at (g * INTERLEAVE + i) * 32 in the block; the rows past the
- * last full block keep the ChatGLM layout after it. Only for n a multiple of 64 (no partial group). The bytes of
+ * row i's 32 bytes (its ChatGLM bytes XOR 0x88: each nibble q held as q + 8, as the products take it) at
+ * (g * INTERLEAVE + i) * 32 in the block; the rows past the last full block keep the ChatGLM layout after it. Only for n a multiple of 64 (no partial group). The bytes of
  * a block of rows [r0, r0 + INTERLEAVE) start where the ChatGLM layout starts row r0, so row blocks, chunks and
  * the rows past the last block are found as before. Measured on that machine (one [16384, 4096] and one
  * [4096, 16384] product streamed from memory): 0.82-0.98 of the same run's read rate against 0.45-0.85. */
@@ -571,12 +576,12 @@ static inline __attribute__((always_inline)) void dots_q8_int4(const int8_t *w, 
 /* Bytes ahead of the current group that each block pass prefetches (2 KB measured best of 0.5-2 KB). */
 #define INTERLEAVE_PREFETCH 2048
 
-/* dot[i] = sum over columns of (q + 8) * activation for the INTERLEAVE rows of one interleaved block. */
+/* dot[i] = sum over columns of (q + 8) * activation for the INTERLEAVE rows of one interleaved block, whose
+ * nibbles are held as q + 8 already (XOR 0x88 at the repack: one vector op fewer per 32 bytes). */
 static void dots_q8_int4_interleaved(const int8_t *w, const int8_t *xq, const float *xd8, int n, float *dot) {
     __m256 acc[INTERLEAVE];
     const __m256i ones = _mm256_set1_epi16(1);
     const __m256i low4 = _mm256_set1_epi8(0x0F);
-    const __m256i flip = _mm256_set1_epi8((char)0x88);
     const int groups = n / 64;
 #pragma GCC unroll 8
     for (int r = 0; r < INTERLEAVE; ++r) acc[r] = _mm256_setzero_ps();
@@ -591,7 +596,7 @@ static void dots_q8_int4_interleaved(const int8_t *w, const int8_t *xq, const fl
             _mm_prefetch((const char *)(wg + INTERLEAVE_PREFETCH + line), _MM_HINT_T0);
 #pragma GCC unroll 8
         for (int r = 0; r < INTERLEAVE; ++r) {
-            const __m256i u = _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)(wg + r * 32)), flip);
+            const __m256i u = _mm256_loadu_si256((const __m256i *)(wg + r * 32)); /* offset at the repack */
             const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(u, 4), low4);
             const __m256i lo = _mm256_and_si256(u, low4);
             const __m256i p = _mm256_add_epi16(_mm256_maddubs_epi16(hi, even), _mm256_maddubs_epi16(lo, odd));
@@ -674,7 +679,7 @@ static void gemv_q8_rows(const q8_row *xr, int rows, int n, const int8_t *w, con
         for (int r = 0; r < rows; ++r) {
             const q8_row *a = xr + r;
             float dot[ROWS_PER_PASS];
-            if (count == ROWS_PER_PASS) {
+            if (count == ROWS_PER_PASS && row_bytes >= ROWS_PER_PASS_MIN_BYTES) {
                 if (bits == 4) dots_q8_int4(wo, row_bytes, ROWS_PER_PASS, a->xq, a->xd8, a->xd, n, dot);
                 else dots_q8_int8(wo, row_bytes, ROWS_PER_PASS, a->xq, a->xd, n, dot);
             } else {
@@ -784,6 +789,48 @@ uint64_t wb_read(const int8_t *p, size_t bytes, int threads) {
 /* ---- The prompt pass: weight rows dequantized to fp32 ------------------------------------------------------
  * out [rows, n] = q * scale[row] with one fp32 rounding, the same bits as torch's q.float() * scale. w: int8
  * [rows, n], or int4 [rows, n / 2] in the ChatGLM layout (even column in the high nibble). */
+
+/* o[0:32] = the 32 columns of 16 ChatGLM-layout int4 bytes times s. */
+static inline void dequantize_int4_32(const __m128i bytes, const __m256 s, float *o) {
+    const __m256i v = _mm256_cvtepi8_epi16(bytes);
+    const __m256i hi = _mm256_srai_epi16(v, 4);
+    const __m256i lo = _mm256_srai_epi16(_mm256_slli_epi16(v, 12), 12);
+    /* Per 128-bit lane: a = columns 0-7 and 16-23, b = columns 8-15 and 24-31 of these 32. */
+    const __m256i a = _mm256_unpacklo_epi16(hi, lo), b = _mm256_unpackhi_epi16(hi, lo);
+    const __m256i parts[4] = {a, b, _mm256_permute2x128_si256(a, a, 0x11), _mm256_permute2x128_si256(b, b, 0x11)};
+    for (int k = 0; k < 4; ++k) {
+        const __m256 f = _mm256_cvtepi32_ps(_mm256_cvtepi16_epi32(_mm256_castsi256_si128(parts[k])));
+        _mm256_storeu_ps(o + 8 * k, _mm256_mul_ps(f, s));
+    }
+}
+
+/* As wb_dequantize (int4) for rows [r0, r1) of an int4 weight of `out` rows held interleaved (see
+ * wb_gemv_int4_interleaved; n a multiple of 64), read in place: the prompt pass no longer copies the rows back
+ * into the ChatGLM layout first. scale and out hold rows [r0, r1) only. */
+void wb_dequantize_int4_interleaved(const int8_t *w, int out_rows, int r0, int r1, int n, const float *scale,
+                                    float *out, int threads) {
+    const size_t row_bytes = (size_t)n / 2;
+    const int full = out_rows / INTERLEAVE * INTERLEAVE;
+#pragma omp parallel for num_threads(threads) schedule(static)
+    for (int r = r0; r < r1; ++r) {
+        float *o = out + (size_t)(r - r0) * n;
+        const __m256 s = _mm256_set1_ps(scale[r - r0]);
+        if (r >= full) { /* past the last full block: the ChatGLM layout */
+            for (int c = 0; c < n; c += 32)
+                dequantize_int4_32(_mm_loadu_si128((const __m128i *)(w + (size_t)r * row_bytes + c / 2)), s, o + c);
+            continue;
+        }
+        /* Row r's 32 bytes of group g sit at (g * INTERLEAVE + r % INTERLEAVE) * 32 in its block, offset by 0x88. */
+        const int8_t *block = w + (size_t)(r - r % INTERLEAVE) * row_bytes + (size_t)(r % INTERLEAVE) * 32;
+        const __m128i flip = _mm_set1_epi8((char)0x88);
+        for (int c = 0; c < n; c += 64) {
+            const int8_t *g = block + (size_t)(c / 64) * INTERLEAVE * 32;
+            dequantize_int4_32(_mm_xor_si128(_mm_loadu_si128((const __m128i *)g), flip), s, o + c);
+            dequantize_int4_32(_mm_xor_si128(_mm_loadu_si128((const __m128i *)(g + 16)), flip), s, o + c + 32);
+        }
+    }
+}
+
 void wb_dequantize(const int8_t *w, int rows, int n, const float *scale, float *out, int threads, int bits) {
     const size_t row_bytes = bits == 4 ? (size_t)n / 2 : (size_t)n;
 #pragma omp parallel for num_threads(threads) schedule(static)
@@ -800,18 +847,7 @@ void wb_dequantize(const int8_t *w, int rows, int n, const float *scale, float *
             for (; c < n; ++c) o[c] = (float)wr[c] * scale[r];
             continue;
         }
-        for (; c + 32 <= n; c += 32) {
-            const __m256i v = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(wr + c / 2)));
-            const __m256i hi = _mm256_srai_epi16(v, 4);
-            const __m256i lo = _mm256_srai_epi16(_mm256_slli_epi16(v, 12), 12);
-            /* Per 128-bit lane: a = columns 0-7 and 16-23, b = columns 8-15 and 24-31 of these 32. */
-            const __m256i a = _mm256_unpacklo_epi16(hi, lo), b = _mm256_unpackhi_epi16(hi, lo);
-            const __m256i parts[4] = {a, b, _mm256_permute2x128_si256(a, a, 0x11), _mm256_permute2x128_si256(b, b, 0x11)};
-            for (int k = 0; k < 4; ++k) {
-                const __m256 f = _mm256_cvtepi32_ps(_mm256_cvtepi16_epi32(_mm256_castsi256_si128(parts[k])));
-                _mm256_storeu_ps(o + c + 8 * k, _mm256_mul_ps(f, s));
-            }
-        }
+        for (; c + 32 <= n; c += 32) dequantize_int4_32(_mm_loadu_si128((const __m128i *)(wr + c / 2)), s, o + c);
         for (; c < n; c += 2) {
             const int8_t byte = wr[c / 2];
             o[c] = (float)(byte >> 4) * scale[r];

@@ -15,13 +15,13 @@ thread the scheduler has not run (see ``native_gemv.c``). It has two activation 
   largest value; half the arithmetic rate). Used where the int8 path failed its check or is not faster.
 
 int4 weights can also be held interleaved by blocks of :data:`INTERLEAVE` rows (:func:`interleave_int4`,
-built once at load time in place of the ChatGLM layout, the same bytes reordered): a block is then one
-contiguous stream, which the int8-activation path reads at close to the memory's rate where the ChatGLM
-layout's several row streams reached 0.55-0.85 of it (see ``native_gemv.c``). :func:`deinterleave_int4`
-gives the ChatGLM layout back (checkpoints, the prompt pass).
+built once at load time in place of the ChatGLM layout, the same bytes reordered with their nibbles offset by
+8): a block is then one contiguous stream, which the int8-activation path reads at close to the memory's rate
+where the ChatGLM layout's several row streams reached 0.55-0.85 of it (see ``native_gemv.c``).
+:func:`deinterleave_int4` gives the ChatGLM layout back (checkpoints, the differentiable path).
 
 ``dequantize`` writes weight rows as fp32 for the prompt pass's GEMMs, the same bits as torch's
-``q.float() * scale``.
+``q.float() * scale``; ``dequantize_interleaved`` the same from interleaved rows, read in place.
 
 The library is compiled once into ``<cache dir>/native/`` (``$WORKBENCH_CACHE_DIR``, else ``.cache``),
 named by a hash of the source, the compiler and its flags, so a changed source or compiler builds a new
@@ -61,6 +61,9 @@ ACTIVATION_BLOCK = 256  # columns per int16 activation scale: BLOCK in native_ge
 Q8_BLOCK = 32  # columns per int8 activation scale: QB in native_gemv.c
 INTERLEAVE = 8  # rows per block of the interleaved int4 layout: INTERLEAVE in native_gemv.c
 INTERLEAVE_GROUP_BYTES = 32  # a row's bytes per 64-column group
+# Interleaved bytes are held with both nibbles offset by 8 (signed q as q + 8, 0..15): the kernel's inner loop
+# then needs no XOR per 32 bytes (native_gemv.c). As int8, 0x88 is -120.
+INTERLEAVE_NIBBLE_FLIP = -120
 # Rows longer than this stay as stored: measured on a quiet 2-core Zen 3, [4096, 16384] streamed at 0.85-0.98 of
 # a plain read in the ChatGLM layout against 0.73-0.87 interleaved, while the 4096-column products gained
 # (0.52-0.72 -> 0.68-0.91 on 2 threads). INTERLEAVE_MAX_COLUMNS in native_step.c.
@@ -129,6 +132,9 @@ def _bind(path: Path) -> ctypes.CDLL:
     lib.wb_dequantize.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p,
                                   ctypes.c_int, ctypes.c_int]
     lib.wb_dequantize.restype = None
+    lib.wb_dequantize_int4_interleaved.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_int, ctypes.c_int,
+                                                   ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int]
+    lib.wb_dequantize_int4_interleaved.restype = None
     lib.wb_read.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
     lib.wb_read.restype = ctypes.c_uint64
     return lib
@@ -154,13 +160,16 @@ def _interleave_view(weight: Tensor, blocks: int) -> Tensor:
 
 def interleave_int4(weight: Tensor) -> Tensor:
     """A ChatGLM-layout int4 weight [out, in / 2] in the interleaved layout (a new tensor of the same shape):
-    per block of :data:`INTERLEAVE` rows, group by group, each row's 32 bytes; the rows past the last full
-    block as they were. See :func:`interleave_supported`."""
+    per block of :data:`INTERLEAVE` rows, group by group, each row's 32 bytes with both nibbles offset
+    (XOR :data:`INTERLEAVE_NIBBLE_FLIP`); the rows past the last full block as they were. See
+    :func:`interleave_supported`."""
     out = torch.empty_like(weight)
     blocks = weight.shape[0] // INTERLEAVE
     groups = weight.shape[1] // INTERLEAVE_GROUP_BYTES
-    out[:blocks * INTERLEAVE].view(blocks, groups, INTERLEAVE, INTERLEAVE_GROUP_BYTES).copy_(
+    held = out[:blocks * INTERLEAVE]
+    held.view(blocks, groups, INTERLEAVE, INTERLEAVE_GROUP_BYTES).copy_(
         _interleave_view(weight, blocks).transpose(1, 2))
+    held.bitwise_xor_(INTERLEAVE_NIBBLE_FLIP)
     out[blocks * INTERLEAVE:] = weight[blocks * INTERLEAVE:]
     return out
 
@@ -175,7 +184,9 @@ def deinterleave_int4(weight: Tensor, r0: int = 0, r1: int | None = None) -> Ten
     if b1 > b0:
         groups = weight.shape[1] // INTERLEAVE_GROUP_BYTES
         block_rows = weight[b0 * INTERLEAVE:b1 * INTERLEAVE].view(b1 - b0, groups, INTERLEAVE, INTERLEAVE_GROUP_BYTES)
-        rows = block_rows.transpose(1, 2).reshape((b1 - b0) * INTERLEAVE, weight.shape[1])
+        rows = torch.empty((b1 - b0) * INTERLEAVE, weight.shape[1], dtype=weight.dtype, device=weight.device)
+        rows.view(b1 - b0, INTERLEAVE, groups, INTERLEAVE_GROUP_BYTES).copy_(block_rows.transpose(1, 2))
+        rows.bitwise_xor_(INTERLEAVE_NIBBLE_FLIP)  # a new tensor: the held weight is not touched
         parts.append(rows[r0 - b0 * INTERLEAVE:min(r1, full) - b0 * INTERLEAVE])
     if r1 > full:
         parts.append(weight[max(r0, full):r1])
@@ -221,6 +232,14 @@ def q8_error_bound(x: Tensor, weight: Tensor, scale: Tensor, bits: int) -> Tenso
     if bits == 4:
         wa = wa + 8
     return Q8_TOLERANCE * (xa @ wa.T) * scale.double().abs()[None]
+
+
+def _check_dequantizer_operands(weight: Tensor, scale: Tensor, out: Tensor) -> None:
+    """The dtypes and memory layout both compiled dequantizers read (each checks its own shapes)."""
+    if (weight.dtype, scale.dtype, out.dtype) != (torch.int8, torch.float32, torch.float32):
+        raise TypeError("native dequantizer operands: int8 weight, float32 scale and out")
+    if not (weight.is_contiguous() and scale.is_contiguous() and out.is_contiguous()):
+        raise ValueError("native dequantizer operands must be contiguous")
 
 
 class NativeGemv:
@@ -360,6 +379,15 @@ class NativeGemv:
             self._dequantize(lib, weight, scale, got, bits, threads=2)
             if not torch.equal(got, expected):
                 raise NativeKernelError(f"the dequantizer differs from torch's (int{bits}, {out_features}x{in_features})")
+        # Interleaved int4 rows read in place: row ranges inside, across and past the full blocks.
+        weight, scale, _ = self._check_operands(gen, 4, 19, 192)
+        expected = _unpacked(weight, 4).float() * scale[:, None]
+        held = interleave_int4(weight)
+        for r0, r1 in ((0, 19), (3, 11), (8, 16), (15, 19), (17, 18)):
+            got = torch.empty(r1 - r0, 192)
+            self._dequantize_interleaved(lib, held, r0, r1, scale[r0:r1].contiguous(), got, threads=2)
+            if not torch.equal(got, expected[r0:r1]):
+                raise NativeKernelError(f"the interleaved dequantizer differs from torch's (rows {r0}-{r1} of 19x192)")
 
     def _self_check(self, lib: ctypes.CDLL) -> None:
         """Odd shapes (partial 256-column blocks, partial 16/32-column groups), one row and a few."""
@@ -406,10 +434,7 @@ class NativeGemv:
     @staticmethod
     def _dequantize(lib: ctypes.CDLL, weight: Tensor, scale: Tensor, out: Tensor, bits: int, threads: int) -> None:
         rows, in_features = out.shape
-        if (weight.dtype, scale.dtype, out.dtype) != (torch.int8, torch.float32, torch.float32):
-            raise TypeError("native dequantizer operands: int8 weight, float32 scale and out")
-        if not (weight.is_contiguous() and scale.is_contiguous() and out.is_contiguous()):
-            raise ValueError("native dequantizer operands must be contiguous")
+        _check_dequantizer_operands(weight, scale, out)
         if weight.shape[0] != rows or scale.shape[0] != rows or weight.shape[1] * (2 if bits == 4 else 1) != in_features:
             raise ValueError("native dequantizer operands disagree in shape")
         lib.wb_dequantize(weight.data_ptr(), rows, in_features, scale.data_ptr(), out.data_ptr(), threads, bits)
@@ -434,6 +459,26 @@ class NativeGemv:
         if self._lib is None or not t.is_contiguous() or t.device.type != "cpu":
             raise RuntimeError("the native read needs the library and a contiguous CPU tensor")
         return int(self._lib.wb_read(t.data_ptr(), t.numel() * t.element_size(), torch.get_num_threads()))
+
+    @staticmethod
+    def _dequantize_interleaved(lib: ctypes.CDLL, weight: Tensor, r0: int, r1: int, scale: Tensor, out: Tensor,
+                                threads: int) -> None:
+        out_features, in_features = weight.shape[0], weight.shape[1] * 2
+        _check_dequantizer_operands(weight, scale, out)
+        if (in_features % 64 or not 0 <= r0 <= r1 <= out_features or scale.shape[0] != r1 - r0
+                or tuple(out.shape) != (r1 - r0, in_features)):
+            raise ValueError("native dequantizer operands disagree in shape")
+        lib.wb_dequantize_int4_interleaved(weight.data_ptr(), out_features, r0, r1, in_features, scale.data_ptr(),
+                                           out.data_ptr(), threads)
+
+    def dequantize_interleaved(self, weight: Tensor, r0: int, r1: int, scale: Tensor, out: Tensor) -> Tensor:
+        """As :meth:`dequantize` for rows [r0, r1) of an int4 weight held interleaved (:func:`interleave_int4`),
+        read in place; ``scale``: float32 [r1 - r0], ``out``: float32 [r1 - r0, in]. Call
+        :meth:`dequantize_available` first (its check covers this layout too)."""
+        if self._lib is None or not self._dequantize_ok:
+            raise RuntimeError("the native dequantizer is not available")
+        self._dequantize_interleaved(self._lib, weight, r0, r1, scale, out, torch.get_num_threads())
+        return out
 
     def dequantize(self, weight: Tensor, scale: Tensor, out: Tensor, bits: int) -> Tensor:
         """``out`` (float32 [rows, in], contiguous) = dequant(weight) * scale, torch's bits exactly, on
