@@ -202,7 +202,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--layers", type=int, default=4)
     parser.add_argument("--inner", type=int, default=4096)
     parser.add_argument("--vocab", type=int, default=1536)
-    parser.add_argument("--dtype", choices=sorted(_DTYPES), default=None)
+    parser.add_argument("--dtype", choices=[*sorted(_DTYPES), "auto"], default=None,
+                        help="default float32; --full: bfloat16 for the random model, and a saved checkpoint loads "
+                             "as the app's dtype 'auto' loads it (auto: that, also for the random model's float32)")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--prompts", default=None, help="comma-separated prompt lengths (default 64,256,1024)")
     parser.add_argument("--new-tokens", type=int, default=64)
@@ -233,6 +235,11 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.quantize_embeddings and not args.quantization_bit:
         parser.error("--quantize-embeddings needs --quantization-bit")
+    # --full's saved checkpoint loads in the dtype asked for, else as the app loads it ("auto", see
+    # workbench.chatglm.loading.auto_dtype: bfloat16, or float32 when quantized with the table).
+    load_dtype = args.dtype or ("auto" if args.full else "float32")
+    if args.dtype == "auto":
+        args.dtype = None
     if args.full:
         args.hidden, args.heads, args.layers, args.inner, args.vocab = 4096, 32, 28, 16384, 130528
         args.dtype = args.dtype or "bfloat16"
@@ -286,7 +293,7 @@ def main(argv: list[str] | None = None) -> int:
                                     quantize_embeddings=args.quantize_embeddings)
             folder = quantized
         proc = subprocess.run(
-            [sys.executable, __file__, "--load-only", str(folder), "--dtype", args.dtype or "float32",
+            [sys.executable, __file__, "--load-only", str(folder), "--dtype", load_dtype,
              "--threads", str(args.threads)],
             capture_output=True, text=True, check=True,
         )
@@ -294,7 +301,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"load from {folder.name}: {load_info['load_s']:.1f} s, model {load_info['model_mb']:.0f} MB, "
               f"peak RSS {load_info['peak_rss_mb']:.0f} MB (child process, interpreter included), "
               f"peak growth while loading {load_info['load_peak_growth_mb']:.0f} MB")
-        model = ChatGLMForConditionalGeneration.from_pretrained(folder, dtype=args.dtype or "float32")
+        model = ChatGLMForConditionalGeneration.from_pretrained(folder, dtype=load_dtype)
+        dtype = model.dtype
     if args.quantization_bit and not model.config.quantization_bit:
         model.quantize(args.quantization_bit, embeddings=args.quantize_embeddings)
     # The tensors as held (an int4 weight in the kernel's layout; the tied table once).

@@ -53,6 +53,19 @@ def _without_fast_path(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(native_step, "decoder_for", lambda model, cache: None)
 
 
+def _assert_c_steps_give_the_forwards_tokens(monkeypatch: pytest.MonkeyPatch, model, new_tokens: int) -> None:
+    """Greedy generation on two prompts runs every step after the prompt pass in C, and gives exactly the
+    tokens of the same model with the C step turned off."""
+    count = _Count(monkeypatch)
+    fast = [model.generate(_prompt(n, n), max_new_tokens=new_tokens, eos_token_id=-1) for n in (5, 37)]
+    assert count.steps == 2 * (new_tokens - 1)
+    with monkeypatch.context() as m:
+        _without_fast_path(m)
+        slow = [model.generate(_prompt(n, n), max_new_tokens=new_tokens, eos_token_id=-1) for n in (5, 37)]
+    for a, b in zip(fast, slow, strict=True):
+        assert torch.equal(a, b)
+
+
 @needs_native
 @pytest.mark.parametrize("activations", [16, pytest.param(8, marks=needs_q8)])
 @pytest.mark.parametrize("bits", [8, 4])
@@ -69,15 +82,8 @@ def test_greedy_tokens_equal_the_forward_path(monkeypatch, bits: int, activation
 
     monkeypatch.setattr(native_step.NativeDecoder, "__init__", init)
     model = _model(bits)
-    count = _Count(monkeypatch)
-    fast = [model.generate(_prompt(n, n), max_new_tokens=40, eos_token_id=-1) for n in (5, 37)]
-    assert count.steps == 2 * 39  # every step after the prompt pass ran in C
+    _assert_c_steps_give_the_forwards_tokens(monkeypatch, model, 40)
     assert seen == [activations, activations]
-    with monkeypatch.context() as m:
-        _without_fast_path(m)
-        slow = [model.generate(_prompt(n, n), max_new_tokens=40, eos_token_id=-1) for n in (5, 37)]
-    for a, b in zip(fast, slow, strict=True):
-        assert torch.equal(a, b)
 
 
 @needs_native
@@ -292,14 +298,7 @@ def test_steps_on_interleaved_int4_weights_equal_the_forward_on_any_number_of_th
     model.quantize(4)
     layouts = [lin.layout for lin in native_step._block_linears(model)[0]]
     assert layouts == [q.INTERLEAVED_INT4_LAYOUT] * 3 + [q.CHATGLM_LAYOUT]
-    count = _Count(monkeypatch)
-    fast = [model.generate(_prompt(n, n), max_new_tokens=30, eos_token_id=-1) for n in (5, 37)]
-    assert count.steps == 2 * 29
-    with monkeypatch.context() as m:
-        _without_fast_path(m)
-        slow = [model.generate(_prompt(n, n), max_new_tokens=30, eos_token_id=-1) for n in (5, 37)]
-    for a, b in zip(fast, slow, strict=True):
-        assert torch.equal(a, b)
+    _assert_c_steps_give_the_forwards_tokens(monkeypatch, model, 30)
     threads = torch.get_num_threads()
     results = []
     try:
@@ -326,3 +325,41 @@ def test_a_model_whose_layouts_disagree_with_its_shapes_keeps_the_forward(monkey
     lin.weight, lin.layout = lin.chatglm_weight(), q.CHATGLM_LAYOUT  # one layer as stored, the rest interleaved
     with torch.inference_mode():
         assert native_step.decoder_for(model, model(_prompt(9, 1), use_cache=True).past_key_values) is None
+
+
+@needs_native
+@pytest.mark.parametrize(("bits", "table_bits", "interleaved"),
+                         [(8, 8, False), (4, 8, False), (4, 4, False),
+                          pytest.param(4, 8, True, marks=needs_interleaved)])
+def test_a_quantized_table_decodes_in_the_step_with_the_forwards_tokens_logits_and_cache(
+        monkeypatch, bits: int, table_bits: int, interleaved: bool) -> None:
+    # --quantize-embeddings: the step reads the token's dequantized row and the quantized lm_head runs on its
+    # final LayerNorm output, as the forward's does.
+    use_native_decode(monkeypatch, True, 8 if interleaved else None, interleaved=interleaved)
+    model = random_chatglm(ChatGLMConfig(**WIDE), seed=8)
+    model.quantize(bits)
+    q.quantize_table(model, table_bits)
+    assert q.table_is_quantized(model) and model.lm_head.weight is model.transformer.word_embeddings.weight
+    _assert_c_steps_give_the_forwards_tokens(monkeypatch, model, 25)
+    ids = _prompt(20, 3)
+    with torch.inference_mode():
+        ref_cache = model(ids, use_cache=True).past_key_values
+        ours = model(ids, use_cache=True).past_key_values
+        decoder = native_step.decoder_for(model, ours)
+        assert decoder is not None and decoder._table_quantized and decoder._interleaved == interleaved
+        pos0, pos1 = 18, 1
+        for token in (7, 650, 42, 42, 0):  # the table's first row and a late one
+            pos1 += 1
+            ref = model(torch.tensor([[token]]), position_ids=torch.tensor([[[pos0], [pos1]]]),
+                        past_key_values=ref_cache, use_cache=True).logits[:, -1]
+            got = decoder.step(token, pos0, pos1)
+            assert got.shape == ref.shape == (1, WIDE["vocab_size"]) and got.dtype == torch.float32
+            assert got.isfinite().all() and ref.abs().max() > 0
+            # Float rounding, as for a float table; on int8 activations a rounding difference in the C
+            # LayerNorm may move an activation to its neighbouring int8 step (5e-4 measured): the self-check's
+            # bound for that precision. A wrong row or a missing lm_head is off by orders of magnitude more.
+            assert (got - ref).abs().max() <= native_step.TOLERANCE[decoder._activations] * ref.abs().max()
+        tolerance = native_step.TOLERANCE[decoder._activations]
+        for (k, v), (rk, rv) in zip(ours, ref_cache, strict=True):
+            assert torch.allclose(k, rk, rtol=0, atol=tolerance * rk.abs().max().item())
+            assert torch.allclose(v, rv, rtol=0, atol=tolerance * rv.abs().max().item())

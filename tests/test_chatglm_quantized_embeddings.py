@@ -201,9 +201,10 @@ def test_the_app_loads_such_a_folder(tmp_path: Path, demo_models) -> None:
 
 
 @needs_native
-def test_whole_c_steps_decline_a_quantized_table(demo_models, monkeypatch) -> None:
-    """The C decode step reads the table as floats: with a quantized table generation runs the forward
-    path (no C step), and gives exactly the tokens that path gives."""
+def test_whole_c_steps_run_with_a_quantized_table_and_give_the_forwards_tokens(demo_models, monkeypatch) -> None:
+    """The C decode step leaves a quantized table to torch (the token's row dequantized before it, the
+    quantized lm_head after it): generation runs C steps with a quantized table too, and gives exactly the
+    tokens the forward path gives."""
     use_native_decode(monkeypatch, True)
     count = _Count(monkeypatch)
     float_table = ChatGLMForConditionalGeneration.from_pretrained(demo_models.v2_path, quantization_bit=8)
@@ -215,7 +216,7 @@ def test_whole_c_steps_decline_a_quantized_table(demo_models, monkeypatch) -> No
     model = ChatGLMForConditionalGeneration.from_pretrained(demo_models.v2_path, quantization_bit=8,
                                                             quantize_embeddings=True)
     out = model.generate(ids, max_new_tokens=new, eos_token_id=-1)[0, -new:].tolist()
-    assert count.steps == 0
+    assert count.steps == new - 1
     monkeypatch.setattr(native_step, "decoder_for", lambda *_a: None)
     assert out == model.generate(ids, max_new_tokens=new, eos_token_id=-1)[0, -new:].tolist()
 
@@ -276,3 +277,49 @@ def test_an_int4_table_as_chatglm_6b_int4_qe_stores_it_loads(tmp_path: Path, dem
     new = 6
     assert torch.equal(loaded.generate(ids, max_new_tokens=new, eos_token_id=-1),
                        reference.generate(ids, max_new_tokens=new, eos_token_id=-1))
+
+
+def _labelled_float16(tmp_path: Path, demo_models) -> Path:
+    """The demo BianQue-2 folder with ``torch_dtype: float16`` in its config, as the real checkpoint's."""
+    import shutil
+
+    folder = tmp_path / "fp16-labelled"
+    shutil.copytree(demo_models.v2_path, folder)
+    config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+    (folder / "config.json").write_text(json.dumps({**config, "torch_dtype": "float16"}), encoding="utf-8")
+    return folder
+
+
+def test_auto_dtype_on_cpu_is_float32_only_when_the_table_is_quantized_too(tmp_path: Path, demo_models) -> None:
+    """``dtype="auto"`` takes the checkpoint's dtype (float16, so bfloat16 on CPU), except for a model quantized
+    with its table, where float32 lets decode steps run in C; an explicit dtype always wins."""
+    from workbench.chatglm.loading import auto_dtype
+
+    folder = _labelled_float16(tmp_path, demo_models)
+    load = ChatGLMForConditionalGeneration.from_pretrained
+    assert load(folder).dtype == torch.bfloat16
+    assert load(folder, quantization_bit=4).dtype == torch.bfloat16
+    assert load(folder, quantization_bit=4, quantize_embeddings=True).dtype == torch.float32
+    assert load(folder, quantization_bit=8, quantize_embeddings=True, dtype="bfloat16").dtype == torch.bfloat16
+    quantize_checkpoint(folder, 4, tmp_path / "qe", quantize_embeddings=True)  # the flag read from its config
+    assert load(tmp_path / "qe").dtype == torch.float32
+    # On CUDA the checkpoint's dtype stands (no C step there).
+    assert auto_dtype("float16", torch.device("cuda"), 4, True) == "float16"
+
+
+@needs_native
+def test_the_app_runs_c_steps_for_a_quantized_table_folder_under_auto(tmp_path: Path, demo_models,
+                                                                       monkeypatch) -> None:
+    """models.yaml's default ``dtype: auto`` on a float16-labelled, int4 + table folder: float32, C decode steps."""
+    from workbench.config import ModelSource
+    from workbench.models import bianque_v2
+
+    use_native_decode(monkeypatch, True)
+    count = _Count(monkeypatch)
+    quantize_checkpoint(_labelled_float16(tmp_path, demo_models), 4, tmp_path / "qe", quantize_embeddings=True)
+    source = ModelSource(path=str(tmp_path / "qe"), device="cpu")
+    model = bianque_v2.load_model(source, bianque_v2.load_tokenizer(source)).model
+    assert model.dtype == torch.float32
+    new = 6
+    model.generate(_prompt(model.config), max_new_tokens=new, eos_token_id=-1)
+    assert count.steps == new - 1

@@ -48,7 +48,10 @@ class ModelSource(_Strict):
     revision: str | None = Field(None, description="Hub revision; ignored for local folders")
     device: str = Field("auto", description="cpu, cuda, cuda:N or auto")
     dtype: Literal["auto", "float32", "bfloat16", "float16"] = Field(
-        "auto", description="float16 only on CUDA; auto = bfloat16/float16 on CUDA, float32 on CPU"
+        "auto",
+        description="float16 only on CUDA; auto = bfloat16/float16 on CUDA, float32 on CPU, except BianQue-2, which "
+                    "takes its checkpoint's dtype (bfloat16 on CPU for float16 weights; float32 on CPU when quantized "
+                    "with its embedding table)",
     )
     trust_remote_code: bool = Field(False, description="Run code shipped with the checkpoint (never by default)")
     quantization_bit: Literal[4, 8] | None = Field(None, description="Weight-only quantization (ChatGLM)")

@@ -13,8 +13,8 @@ with ``madvise(MADV_DONTNEED)`` once their tensor is converted (safe: the mappin
 written, so a later access would just read the file again).
 
 dtype and device: the project's one policy (``workbench.devices``), with ``"auto"`` meaning the checkpoint's
-``torch_dtype``. float16 is never used on CPU (the original's ``.half()`` on CPU is one of the failures this
-module replaces).
+``torch_dtype`` (float32 on CPU for a model quantized with its embedding table: :func:`auto_dtype`). float16
+is never used on CPU (the original's ``.half()`` on CPU is one of the failures this module replaces).
 """
 
 from __future__ import annotations
@@ -251,6 +251,18 @@ def _set_tensor(module: nn.Module, attr: str, value: Tensor) -> None:
         module._buffers[attr] = value
 
 
+def auto_dtype(checkpoint_dtype: str | torch.dtype | None, device: torch.device, bits: int, table: bool
+               ) -> str | torch.dtype | None:
+    """What ``dtype="auto"`` means for a model: the checkpoint's ``torch_dtype``, except on CPU for a model
+    quantized throughout (its blocks and its embedding table), which runs in float32. What is left unquantized
+    there is small (LayerNorms, biases, the KV cache), the prompt pass upcasts its weights to float32 anyway, and
+    a decode step then runs as one C call (``native_step``, float32 models only): 1.2-1.3x faster per token at
+    BianQue-2's size than the bfloat16 forward (bench/NOTES.md, s29). ChatGLM's own CPU recipe is ``.float()``."""
+    if device.type == "cpu" and bits and table:
+        return "float32"
+    return checkpoint_dtype
+
+
 def load_model(
     folder: str | Path,
     *,
@@ -271,12 +283,12 @@ def load_model(
     folder = Path(folder)
     config = ChatGLMConfig.from_pretrained(folder)
     dev = resolve_device(device)
-    target = resolve_dtype(dtype, dev, auto=config.torch_dtype)
     bits = config.quantization_bit if quantization_bit is None else int(quantization_bit)
     if bits not in (0, 4, 8):
         raise UnsupportedModelError(f"quantization_bit={bits} is not supported (use 0, 4 or 8)")
     stored_table = config.quantization_embeddings
     table = stored_table if quantize_embeddings is None else bool(quantize_embeddings)
+    target = resolve_dtype(dtype, dev, auto=auto_dtype(config.torch_dtype, dev, bits, table))
     if stored_table and not table:
         raise UnsupportedModelError(
             f"{folder} stores its embedding table quantized (quantization_embeddings): it cannot be loaded "

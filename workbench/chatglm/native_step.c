@@ -200,7 +200,9 @@ static void f32_chunk(const void *arg, int c) {
 
 /* h: float [hidden] scratch (the final LayerNorm's output on return); logits: float [vocab], out.
  * ptrs: P_PER_LAYER pointers per layer, then the final LayerNorm's weight and bias, the word embeddings
- * and the lm_head weight (float [vocab, hidden], usually the same tensor). cos0/sin0 and
+ * and the lm_head weight (float [vocab, hidden], usually the same tensor). A quantized table is not read
+ * here: the caller passes the token's dequantized row as the embeddings (token 0) and NULL as the lm_head,
+ * then runs the quantized lm_head on h itself (logits are left untouched). cos0/sin0 and
  * cos1/sin1: the rotary tables' rows (hd / 2 floats each, sin signed as modeling.RotaryTables keeps it)
  * for the token's two positions. The token is written at cache row `start`; attention covers rows
  * [0, start]. Returns 0, -1 when out of memory, -2 for bad sizes. */
@@ -265,9 +267,11 @@ int wb_glm_decode_step(void *const *ptrs, int layers, int hidden, int heads, int
     }
     memcpy(x, h, sizeof(float) * (size_t)hidden);
     layer_norm(x, fin[0], fin[1], h, hidden, eps);
-    const f32_job head = {.x = h, .w = fin[3], .y = logits, .n = hidden, .out = vocab,
-                          .rows_per_chunk = chunk_rows(sizeof(float) * (size_t)hidden, vocab)};
-    pool_run(pool, f32_chunk, &head, (vocab + head.rows_per_chunk - 1) / head.rows_per_chunk);
+    if (fin[3]) {
+        const f32_job head = {.x = h, .w = fin[3], .y = logits, .n = hidden, .out = vocab,
+                              .rows_per_chunk = chunk_rows(sizeof(float) * (size_t)hidden, vocab)};
+        pool_run(pool, f32_chunk, &head, (vocab + head.rows_per_chunk - 1) / head.rows_per_chunk);
+    }
     free(x);
     free(scores);
     free(scratch.bytes);
