@@ -9,15 +9,30 @@ from __future__ import annotations
 import dataclasses
 import random
 from collections import Counter
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from workbench import privacy
+from workbench.dates import utc_naive
 from workbench.dialogue import Turn
-from workbench.export import ExportCandidate, ExportFilters, RatingInfo
+from workbench.export import ExportCandidate, ExportContext, ExportFilters, RatingInfo
 from workbench.export.context import _deidentify_candidates
-from workbench.export.selection import CandidateStats, _majority, candidate_stats, group_turns, pool_identical
-from workbench.privacy import DeidReport, deidentify, names_in
+from workbench.export.selection import (
+    CandidateStats,
+    Selected,
+    _majority,
+    _pick_correction,
+    _selected,
+    candidate_stats,
+    group_turns,
+    pool_identical,
+    select_targets,
+    text_turn_type,
+    text_type_ok,
+)
+from workbench.privacy import DeidReport, Span, deidentify, names_in
+from workbench.scope import Scope
 
 PIECES = ["我叫王小明，电话13812345678。", "本人刘洋，女，34岁。", "邮箱a.b@163.com", "身份证号11010519491231002X",
           "住在北京市海淀区中关村大街5号", "张伟", "王小明您好", "刘洋", "=SUM(A1)", "\t", "\n", "", " ", "🙂", "头痛",
@@ -175,3 +190,124 @@ def test_grouping_by_runs_equals_grouping_each_candidate(seed):
         pooled = pool_identical(want[key])
         assert [c.generation_ids for c, _ in group] == [c.generation_ids for c in pooled]
         assert all(same_stats(s, candidate_stats(c)) for c, s in group)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_three_rating_means_add_as_sum(seed):
+    """Three scores given: their mean is added from int 0, in order, as ``sum`` adds (-0.0, ints, huge ints)."""
+    rng = random.Random(seed)
+    scores = [None, -0.0, 0.0, 1, 3, 2**60 + 1, 0.1, 0.2, 0.7, 1e308, 4.5]
+    for _ in range(2000):
+        c = ExportCandidate(1, 1, None, 1, (), "c", "m", "x", None,
+                            [RatingInfo(f"a{i}", rng.choice(scores), rng.choice(scores)) for i in range(3)])
+        assert same_stats(candidate_stats(c), general_stats(c)), c
+
+
+def general_correction(group: list, f: ExportFilters):
+    """_pick_correction's general choice, written out: most annotators' text, then the latest, then the name."""
+    found = [(c, s, a, t, at) for c, s in group for a, t, at in s.corrections if text_type_ok(t, f)]
+    if not found:
+        return None
+    by_text = Counter(t for *_, t, _ in found)
+    latest = {t: max((utc_naive(at) for *_, tt, at in found if tt == t and at is not None), default=None)
+              for t in by_text}
+    c, s, _, text_, _ = min(found, key=lambda x: (-by_text[x[3]], -(latest[x[3]].replace(tzinfo=UTC).timestamp()
+                                                                       if latest[x[3]] else float("-inf")), x[2]))
+    who = tuple(sorted({a for _, _, a, t, _ in found if t == text_}))
+    return (c.generation_id, text_, "corrected", who, text_turn_type(text_))
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_one_correction_shortcut_equals_the_general_choice(seed):
+    rng = random.Random(seed)
+    cands = candidates(seed, 80)
+    filters = [ExportFilters(), ExportFilters(scope=Scope(turn_types=("question",)))]
+    groups = group_turns(cands, ExportFilters())
+    sizes = Counter()
+    for f in filters:
+        for group in groups.values():
+            n = sum(len(s.corrections) for _, s in group)
+            sizes[min(n, 2)] += 1
+            got = _pick_correction(group, f)
+            want = general_correction(group, f)
+            assert (None if got is None else (got.candidate.generation_id, got.target, got.source, got.annotators,
+                                              got.turn_type)) == want
+    assert sizes[1] > 10 and sizes[2] > 10
+    # a time that is not one fails on either path
+    bad = [(ExportCandidate(1, 1, None, 1, (), "c", "m", "x"), candidate_stats(ExportCandidate(
+        1, 1, None, 1, (), "c", "m", "x", ratings=[RatingInfo("a", corrected_reply="请问", created_at=rng.choice(
+            ["yesterday", 5]))])))]
+    with pytest.raises((TypeError, AttributeError)):
+        general_correction(bad, ExportFilters())
+    with pytest.raises((TypeError, AttributeError)):
+        _pick_correction(bad, ExportFilters())
+
+
+def every_number_span(norm: str) -> list:
+    """privacy._number_spans as it was before each regex got its own test of whether a match could be there."""
+    spans = []
+    for m in privacy._ID_RE.finditer(norm):
+        digits = m.group().replace(" ", "")
+        if privacy._ID_CUE.search(norm, max(0, m.start() - 16), m.start()) or privacy._id_checksum_ok(digits):
+            spans.append(Span(m.start(), m.end(), "id_number"))
+    for label, rx in privacy._CUED:
+        spans.extend(Span(m.start("v"), m.end("v"), label) for m in rx.finditer(norm))
+    for m in privacy._CARD_RE.finditer(norm):
+        digits = m.group().replace(" ", "").replace("-", "")
+        if 16 <= len(digits) <= 19 and privacy._luhn_ok(digits):
+            spans.append(Span(m.start(), m.end(), "account"))
+    spans.extend(Span(m.start(), m.end(), "phone") for m in privacy._PHONE_RE.finditer(norm))
+    spans.extend(Span(m.start(), m.end(), "email") for m in privacy._EMAIL_RE.finditer(norm))
+    if "." in norm or ":" in norm:
+        spans.extend(Span(m.start(), m.end(), "ip") for m in privacy._IP_RE.finditer(norm))
+    for m in privacy._PLATE_RE.finditer(norm):
+        if m.start() == 0 or not norm[m.start() - 1].isascii() or not norm[m.start() - 1].isalnum():
+            spans.append(Span(m.start(), m.end(), "plate"))
+    if "生" in norm or "DOB" in norm or "irth" in norm:  # the cues' gate as it was (D.O.B alone does not pass)
+        for rx in (privacy._DOB_BEFORE, privacy._DOB_AFTER):
+            spans.extend(Span(m.start("v"), m.end("v"), "date_of_birth") for m in rx.finditer(norm))
+    return spans
+
+
+NUMBER_PIECES = ["192.168.1.10", "10.0.0", "1.2.3.4.5", "fe80:0:0:0:0:0:0:1", "a:b:c:d:e:f:1:2", "::", ":", ".", "。",
+                 "1990年3月5日出生", "1990-03-05生", "九〇年生人", "八九年", "85年5月出生", "出生于1985年", "生日：3月5日",
+                 "DOB 1990/01/02", "D.O.B. 2001-1-1", "Date of birth: 1999年", "医生", "生", "年", "18", "19", "20",
+                 "２０００年", "１９２.１６８.０.１", "١٩٩٠", "٣.٤", "7.5", "v1.2", "邮箱a.b@163.com", "13812345678",
+                 "身份证11010519491231002X", "微信号abc_12345", "京A12345", "，", " ", "\n", "abc", "生。", "2020 年生",
+                 "010-12345678", "(0755)1234 5678", "400-123-4567", "800 1234567", "+86 138 1234 5678", "0086-139",
+                 "一三八一二三四五六七八", "幺三九零零零零一一一一", "1-3-8-1-2-3-4-5-6-7-8", "12", "0", "5678", "７"]
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_number_regex_gates_equal_running_every_regex(seed):
+    rng = random.Random(seed)
+    hits = Counter()
+    for _ in range(3000):
+        norm = privacy.normalize("".join(rng.choice(NUMBER_PIECES) for _ in range(rng.randint(1, 6))))
+        want = every_number_span(norm)
+        assert privacy._number_spans(norm) == want, norm
+        hits.update(s.label for s in want)
+    assert hits["ip"] > 50 and hits["date_of_birth"] > 50 and hits["phone"] > 50
+
+
+def test_selected_without_init_equals_the_dataclass():
+    c = candidates(0, 3)[0]
+    s = candidate_stats(c)
+    for args in [(c, "t", "score", s, ("a",)), (c, c.output, "corrected", s, (), "question")]:
+        made, want = _selected(*args), Selected(*args)
+        assert made == want and repr(made) == repr(want) and dataclasses.asdict(made) == dataclasses.asdict(want)
+        assert vars(made) == vars(want) and list(vars(made)) == list(vars(want))
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            setattr(made, "target", "x")  # noqa: B010 (the frozen dataclass refuses it)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_selected_order_equals_sorting_every_turn(seed):
+    """The context's selection keeps the groups' order when it is already by dialogue then turn, else sorts:
+    either way the order of select_targets (which always sorts)."""
+    cands = candidates(seed, 80)
+    for variant in (cands, cands[::-1], sorted(cands, key=lambda c: c.turn_index)):
+        ctx = ExportContext.build(variant, ExportFilters(), deidentify=False)
+        got = [(s.candidate.generation_id, s.target, s.source) for s in ctx.selected]
+        want = [(s.candidate.generation_id, s.target, s.source) for s in select_targets(variant, ExportFilters())]
+        assert got == want and len(got) > 20

@@ -103,6 +103,10 @@ _PHONE_RE = re.compile(
     rf"(?<![\d.])(?<!\d[ \-])(?:{_MOBILE}|{_LANDLINE}|{_SERVICE})(?![ \-]?\d)"
     rf"|(?<![{_CN_DIGIT}])[一幺][三四五六七八九][{_CN_DIGIT}]{{9}}(?![{_CN_DIGIT}])"
 )
+# What every phone number _PHONE_RE takes contains (a mobile's 1 and second digit, a landline's or service
+# number's 0 and the digit after it, the spelt-out 一/幺 and second digit): _PHONE_RE itself starts with
+# look-behinds, which leave the regex engine no first character to skip ahead to.
+_PHONE_GATE = re.compile(r"1[ \-]?[3-9]|0\d|[一幺][三四五六七八九]")
 _DATE8 = r"(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])"
 _DATE6 = r"\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])"
 _ID_RE = re.compile(rf"{_B}(?:[1-9]\d{{5}} ?{_DATE8} ?\d{{3}}[\dXx]|[1-9]\d{{5}}{_DATE6}\d{{3}}){_E}")
@@ -113,6 +117,7 @@ _EMAIL_RE = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\
 _OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
 _IP_RE = re.compile(rf"(?<![\d.]){_OCTET}(?:\.{_OCTET}){{3}}(?![\d.])|{_B}(?:[0-9A-Fa-f]{{1,4}}:){{7}}[0-9A-Fa-f]{{1,4}}{_E}")
 _PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"
+_DIGIT_DOT_DIGIT = re.compile(r"\d\.\d")  # in every IPv4 address _IP_RE takes (octets are digits)
 _PLATE_RE = re.compile(rf"[{_PROVINCES}][A-Z][·• ]?[A-HJ-NP-Z0-9]{{5,6}}{_E}")
 
 # A cue, optional 号/码/是/:, then the value. One regex per label; the cue itself is never redacted.
@@ -252,18 +257,22 @@ def _number_spans(norm: str) -> list[Span]:
         digits = m.group().replace(" ", "").replace("-", "")
         if 16 <= len(digits) <= 19 and _luhn_ok(digits):
             spans.append(Span(m.start(), m.end(), "account"))
-    for m in _PHONE_RE.finditer(norm):
-        spans.append(Span(m.start(), m.end(), "phone"))
+    if _PHONE_GATE.search(norm):
+        spans.extend(Span(m.start(), m.end(), "phone") for m in _PHONE_RE.finditer(norm))
     if "@" in norm:
         spans.extend(Span(m.start(), m.end(), "email") for m in _EMAIL_RE.finditer(norm))
-    if "." in norm or ":" in norm:
+    # The regexes below run only where a match could be (an IPv4 address has a digit, a dot and a digit, an
+    # IPv6 one seven colons): each scanned every text with an e-mail address or a 医生 in it.
+    if ("." in norm and _DIGIT_DOT_DIGIT.search(norm)) or norm.count(":") >= 7:
         spans.extend(Span(m.start(), m.end(), "ip") for m in _IP_RE.finditer(norm))
     for m in _PLATE_RE.finditer(norm):
         if m.start() == 0 or not norm[m.start() - 1].isascii() or not norm[m.start() - 1].isalnum():
             spans.append(Span(m.start(), m.end(), "plate"))
-    if "生" in norm or "DOB" in norm or "irth" in norm:
-        for rx in (_DOB_BEFORE, _DOB_AFTER):
-            spans.extend(Span(m.start("v"), m.end("v"), "date_of_birth") for m in rx.finditer(norm))
+    if "生" in norm or "DOB" in norm or "irth" in norm:  # 医生 in most texts: each regex has its own test
+        if "出生" in norm or "生日" in norm or "生于" in norm or "DOB" in norm or "D.O.B" in norm or "irth" in norm:
+            spans.extend(Span(m.start("v"), m.end("v"), "date_of_birth") for m in _DOB_BEFORE.finditer(norm))
+        if "年" in norm or "19" in norm or "20" in norm or "18" in norm:  # what every date it takes has
+            spans.extend(Span(m.start("v"), m.end("v"), "date_of_birth") for m in _DOB_AFTER.finditer(norm))
     return spans
 
 

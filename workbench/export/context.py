@@ -14,8 +14,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
-from itertools import chain, groupby
-from operator import attrgetter
+from itertools import chain, groupby, islice
+from operator import attrgetter, itemgetter, lt
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
@@ -101,6 +101,8 @@ _RATINGS = attrgetter("ratings")
 _COMMENT = attrgetter("comment")
 _CORRECTED = attrgetter("corrected_reply")
 _TEXT = attrgetter("text")
+_FIRST = itemgetter(0)
+_SECOND = itemgetter(1)
 
 
 def _by_dialogue(candidates: Sequence[ExportCandidate]) -> tuple[dict[object, list[ExportCandidate]], bool]:
@@ -387,14 +389,19 @@ class ExportContext:
 
     @cached_property
     def selected(self) -> list[Selected]:
-        """One target per (dialogue, turn) (see :mod:`workbench.export.selection`)."""
-        first_seen: dict = {}
-        for d, _ in self.groups:
-            first_seen.setdefault(d, len(first_seen))
+        """One target per (dialogue, turn) (see :mod:`workbench.export.selection`), ordered by dialogue (first
+        seen) then turn index."""
+        groups = self.groups
+        keys = list(groups)
+        dialogues = list(map(_FIRST, keys))
+        rank = {d: i for i, d in enumerate(dict.fromkeys(dialogues))}
+        order = list(zip(map(rank.__getitem__, dialogues), map(_SECOND, keys), strict=True))
         with paused_gc():
-            groups = self.groups
-            return select_turns([groups[key] for key in sorted(groups, key=lambda k: (first_seen[k[0]], k[1]))],
-                                self.filters)
+            if all(map(lt, order, islice(order, 1, None))):  # already in that order (a store's turns are)
+                ordered = list(groups.values())
+            else:  # (rank, turn) pairs are distinct: the index breaks no tie, it carries the key along
+                ordered = [groups[keys[i]] for *_, i in sorted((*o, i) for i, o in enumerate(order))]
+            return select_turns(ordered, self.filters)
 
     @cached_property
     def selected_rows(self) -> SelectedRows:

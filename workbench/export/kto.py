@@ -13,6 +13,7 @@ contradiction, and that completion is left out (counted in the notes).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 from workbench.export._json import dumpb
@@ -75,11 +76,17 @@ def _distinct_completions(ctx: ExportContext) -> dict[tuple[bytes, str], Row]:
 def kto_rows(ctx: ExportContext) -> tuple[list[tuple[bytes, str, bool, dict]], int]:
     """(prompt JSON, completion, label, metadata) for every distinct (prompt, completion), and the number of
     completions left out because the ratings and a correction disagree."""
+    left_out = [0]
+    rows = list(_rows(ctx, left_out))
+    return rows, left_out[0]
+
+
+def _rows(ctx: ExportContext, left_out: list[int]) -> Iterator[tuple[bytes, str, bool, dict]]:
+    """The rows of :func:`kto_rows` one at a time (a writer encodes each and drops it: kept all together, the
+    80k metadata dicts of a large export cost more in memory traffic than building them), counting the
+    completions left out in ``left_out[0]``."""
     f_ = ctx.filters
     ann = frozenset(f_.annotators) if f_.annotators is not None else None
-    out: list[tuple[bytes, str, bool, dict]] = []
-    append = out.append
-    contradictions = 0
     cut = f_.kto_cut
     for (prompt, completion), row in _distinct_completions(ctx).items():
         if len(row) == 2:  # one rated reply, no correction (see Row)
@@ -102,7 +109,7 @@ def kto_rows(ctx: ExportContext) -> tuple[list[tuple[bytes, str, bool, dict]], i
             label = overall is not None and overall >= cut and not s.safety_flagged
             if corrected_by:
                 if not label:
-                    contradictions += 1
+                    left_out[0] += 1
                     continue
                 # s.annotators lists each annotator once: sorting it is sorting its set.
                 annotators = sorted(set(s.annotators).union(corrected_by))
@@ -131,30 +138,41 @@ def kto_rows(ctx: ExportContext) -> tuple[list[tuple[bytes, str, bool, dict]], i
                     "turn_type": text_turn_type(completion), "questioning": None, "suggestion": None,
                     "n_ratings": 0, "agreement": None, "target_source": "corrected",
                     "annotators": sorted(set(corrected_by))}
-        append((prompt, completion, label, meta))
-    return out, contradictions
+        yield prompt, completion, label, meta
 
 
 def write(ctx: ExportContext, out_dir: Path) -> FormatResult:
     """``train.jsonl`` of labelled completions."""
     path = out_dir / "train.jsonl"
     res = FormatResult([path], 0)
-    rows, contradictions = kto_rows(ctx)
-    metas = [row[3] for row in rows]
-    res.count_all([m["model"] for m in metas], [m["turn_type"] for m in metas], [m["target_source"] for m in metas])
-    n_pos = sum([row[2] for row in rows])
+    models: list[str | None] = []
+    turn_types: list[str | None] = []
+    sources: list[str | None] = []
+    desirable = [0]
+    left_out = [0]
     # What lies between a line's prompt and its metadata, encoded once per completion text and label
     # (completions repeat across prompts): ',"completion":[{"role":"assistant",…}],"label":…,"metadata":'.
     middles: dict[tuple[str, bool], bytes] = {}
-    for _, completion, label, _ in rows:
-        if (completion, label) not in middles:
-            middles[(completion, label)] = b"".join((
-                b',"completion":', dumpb([{"role": "assistant", "content": completion}]),
-                b',"label":', b"true" if label else b"false", b',"metadata":'))
+
+    def lines() -> Iterator[bytes]:
+        for prompt, completion, label, meta in _rows(ctx, left_out):
+            models.append(meta["model"])
+            turn_types.append(meta["turn_type"])
+            sources.append(meta["target_source"])
+            middle = middles.get((completion, label))
+            if middle is None:
+                middle = middles[(completion, label)] = b"".join((
+                    b',"completion":', dumpb([{"role": "assistant", "content": completion}]),
+                    b',"label":', b"true" if label else b"false", b',"metadata":'))
+            if label:
+                desirable[0] += 1
+            yield b"".join((b'{"prompt":', prompt, middle, dumpb(meta), b"}\n"))
+
     with path.open("wb", buffering=WRITE_BUFFER) as f:
-        f.writelines(b"".join((b'{"prompt":', prompt, middles[(completion, label)], dumpb(meta), b"}\n"))
-                     for prompt, completion, label, meta in rows)
+        f.writelines(lines())
+    res.count_all(models, turn_types, sources)
+    n_pos = desirable[0]
     res.notes.append(f"{n_pos} desirable / {res.rows - n_pos} undesirable (threshold {ctx.filters.kto_cut})")
-    if contradictions:
-        res.notes.append(f"{contradictions} completion(s) left out: a correction equals a reply rated undesirable")
+    if left_out[0]:
+        res.notes.append(f"{left_out[0]} completion(s) left out: a correction equals a reply rated undesirable")
     return res

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TypeVar
 
 from workbench.dialogue import Turn
 
 GenId = int | str
 DialogueId = int | str
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -64,8 +66,14 @@ def copy_with(c: ExportCandidate, changes: dict) -> ExportCandidate:
     candidates of a large export (de-identified copies, pooled replies)."""
     data = c.__dict__.copy()
     data.update(changes)
-    new = object.__new__(type(c))
-    object.__setattr__(new, "__dict__", data)  # the copied dict becomes the new object's, not copied again
+    return with_fields(type(c), data)
+
+
+def with_fields(cls: type[_T], fields: dict) -> _T:
+    """An instance of the frozen dataclass ``cls`` holding ``fields`` (every field, by name) without its
+    ``__init__`` (one ``object.__setattr__`` per field): ``fields`` becomes the object's ``__dict__``, not copied."""
+    new = object.__new__(cls)
+    object.__setattr__(new, "__dict__", fields)
     return new
 
 

@@ -46,7 +46,7 @@ from operator import attrgetter
 
 from workbench.dates import utc_naive
 from workbench.errors import InputError
-from workbench.export.records import DialogueId, ExportCandidate, RatingInfo, copy_with
+from workbench.export.records import DialogueId, ExportCandidate, RatingInfo, copy_with, with_fields
 from workbench.scope import Scope
 
 TARGET_SOURCES = ("corrected", "preferred", "score")
@@ -187,6 +187,14 @@ class Selected:
         }
 
 
+def _selected(c: ExportCandidate, target: str, source: str, stats: CandidateStats, annotators: tuple[str, ...],
+              turn_type: str | None = None) -> Selected:
+    """``Selected(c, target, source, stats, annotators, turn_type)`` without the frozen ``__init__`` (twice the
+    cost, once per exported turn)."""
+    return with_fields(Selected, {"candidate": c, "target": target, "source": source, "stats": stats,
+                                  "annotators": annotators, "turn_type": turn_type})
+
+
 def _mean(xs: list[float]) -> float | None:
     return sum(xs) / len(xs) if xs else None
 
@@ -213,11 +221,12 @@ def candidate_stats(c: ExportCandidate, annotators: frozenset[str] | None = None
     """Aggregate a candidate's ratings and votes, counting only ``annotators`` when given."""
     rs = c.ratings
     if annotators is None:
-        if len(rs) == 1 and not rs[0].extra_scores:
+        n_rs = len(rs)
+        if n_rs == 1 and not rs[0].extra_scores:
             return _one_rating_stats(c, rs[0])
-        if len(rs) == 2 and not rs[0].extra_scores and not rs[1].extra_scores:
+        if n_rs == 2 and not rs[0].extra_scores and not rs[1].extra_scores:
             return _two_rating_stats(c, rs[0], rs[1])
-        if len(rs) == 3 and not (rs[0].extra_scores or rs[1].extra_scores or rs[2].extra_scores):
+        if n_rs == 3 and not (rs[0].extra_scores or rs[1].extra_scores or rs[2].extra_scores):
             return _three_rating_stats(c, rs[0], rs[1], rs[2])
     # One plain loop: this runs once per generation and dominates large exports.
     who: list[str] = []
@@ -344,8 +353,10 @@ def _mean_of_three(a: float | None, b: float | None, c: float | None) -> float |
 def _three_rating_stats(c: ExportCandidate, r1: RatingInfo, r2: RatingInfo, r3: RatingInfo) -> CandidateStats:
     """:func:`candidate_stats` of a reply with three ratings, every annotator counted: the same values
     without the general loop's lists (the means are ``sum`` over the scores given, in order, as there)."""
-    q = _mean_of_three(r1.questioning, r2.questioning, r3.questioning)
-    sg = _mean_of_three(r1.suggestion, r2.suggestion, r3.suggestion)
+    q1, q2, q3, s1, s2, s3 = r1.questioning, r2.questioning, r3.questioning, r1.suggestion, r2.suggestion, r3.suggestion
+    # Every score given (most ratings): ``0 + a + b + c`` adds as ``sum`` does (from int 0, in order).
+    q = (0 + q1 + q2 + q3) / 3 if q1 is not None and q2 is not None and q3 is not None else _mean_of_three(q1, q2, q3)
+    sg = (0 + s1 + s2 + s3) / 3 if s1 is not None and s2 is not None and s3 is not None else _mean_of_three(s1, s2, s3)
     if q is None or sg is None:
         overall = q if sg is None else sg
     else:
@@ -506,6 +517,11 @@ def _pick_correction(group: list[tuple[ExportCandidate, CandidateStats]], f: Exp
     found = [(c, s, a, t, at) for c, s in group for a, t, at in s.corrections if text_type_ok(t, f)]
     if not found:
         return None
+    if len(found) == 1:  # one correction (most turns that have any): it wins, written by its annotator alone
+        c, s, a, text, at = found[0]
+        if at is not None:
+            utc_naive(at)  # the general path below reads the time: the same error for a value that is not one
+        return _selected(c, text, "corrected", s, (a,), text_turn_type(text))
     by_text = Counter(t for _, _, _, t, _ in found)
     # Times as the store keeps them (naive UTC): a caller's candidates may mix naive and aware times,
     # which Python refuses to compare.
@@ -519,7 +535,7 @@ def _pick_correction(group: list[tuple[ExportCandidate, CandidateStats]], f: Exp
 
     c, s, _, text, _ = min(found, key=key)
     who = tuple(sorted({a for _, _, a, t, _ in found if t == text}))
-    return Selected(c, text, "corrected", s, who, text_turn_type(text))
+    return _selected(c, text, "corrected", s, who, text_turn_type(text))
 
 
 def select_turn(group: list[tuple[ExportCandidate, CandidateStats]], f: ExportFilters) -> Selected | None:
@@ -534,14 +550,14 @@ def select_turn(group: list[tuple[ExportCandidate, CandidateStats]], f: ExportFi
         voted = [x for x in ok if x[2].net_votes > 0]
         if voted:
             i, c, s = min(voted, key=lambda x: (-x[2].net_votes, -(x[2].overall or 0.0), -x[2].n_ratings, x[0]))
-            return Selected(c, c.output, "preferred", s, s.votes_for)
+            return _selected(c, c.output, "preferred", s, s.votes_for)
     if f.score_threshold is not None:
         good = [x for x in ok if x[2].overall is not None and x[2].overall >= f.score_threshold]
         if good:
             i, c, s = min(
                 good, key=lambda x: (-(x[2].overall or 0.0), -(x[2].agreement or 0.0), -x[2].n_ratings, x[0])
             )
-            return Selected(c, c.output, "score", s, s.annotators)
+            return _selected(c, c.output, "score", s, s.annotators)
     return None
 
 
@@ -581,7 +597,7 @@ def select_turns(groups: Iterable[list[tuple[ExportCandidate, CandidateStats]]],
                         best = (key, c, s)
             if best is not None:
                 _, c, s = best
-                out.append(Selected(c, c.output, "preferred", s, s.votes_for))
+                out.append(_selected(c, c.output, "preferred", s, s.votes_for))
                 continue
         if threshold is not None:
             for i, (c, s) in enumerate(group):
@@ -594,7 +610,7 @@ def select_turns(groups: Iterable[list[tuple[ExportCandidate, CandidateStats]]],
                         best = (key, c, s)
             if best is not None:
                 _, c, s = best
-                out.append(Selected(c, c.output, "score", s, s.annotators))
+                out.append(_selected(c, c.output, "score", s, s.annotators))
     return out
 
 

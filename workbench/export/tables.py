@@ -67,8 +67,9 @@ def _frame(columns: dict[str, list]) -> pd.DataFrame:
 def table_columns(candidates: list[ExportCandidate], filters: ExportFilters | None = None
                   ) -> dict[str, dict[str, list]]:
     """The columns (Python values) of the dialogues, generations and ratings tables for the candidates in
-    scope; the annotators table is computed from the ratings. Attributes are pulled a table at a time
-    (``attrgetter`` over every object, then transposed): one C loop per table, not one per column."""
+    scope; the annotators table is computed from the ratings. The reference :func:`arrow_tables` is
+    checked against: every attribute read by name (``attrgetter``, one C loop per field), none of the
+    faster paths' shortcuts."""
     f = filters or ExportFilters()
     allowed = set(f.annotators) if f.annotators is not None else None
     no_scope = f.datasets is None and f.date_from is None and f.date_to is None
@@ -81,7 +82,7 @@ def table_columns(candidates: list[ExportCandidate], filters: ExportFilters | No
     gen_fields = ("generation_id", "dialogue_id", "dataset", "turn_index", "column", "model", "output",
                   "turn_type_auto", "agreement")
     gen: dict[str, list[Any]] = {
-        **_fields(cs, gen_fields),
+        **_attributes(cs, gen_fields),
         "preferred_by": list(map(";".join, map(attrgetter("preferred_by"), cs))),
         "dispreferred_by": list(map(";".join, map(attrgetter("dispreferred_by"), cs))),
         "created_at": list(map(attrgetter("created_at"), cs)),
@@ -98,7 +99,7 @@ def table_columns(candidates: list[ExportCandidate], filters: ExportFilters | No
     further_axes = list(dict.fromkeys(axis for r in [r for r in rs if r.extra_scores] for axis, _ in r.extra_scores))
     rating_fields = ("annotator", "questioning", "suggestion", "turn_type", "safety_flag", "comment",
                      "corrected_reply", "created_at")
-    by_field = _fields(rs, rating_fields)
+    by_field = _attributes(rs, rating_fields)
     rat: dict[str, list[Any]] = {
         "generation_id": rated_ids,
         "annotator": by_field["annotator"],
@@ -114,14 +115,42 @@ def table_columns(candidates: list[ExportCandidate], filters: ExportFilters | No
 
 
 def _fields(objects: Sequence[object], names: Sequence[str]) -> dict[str, list]:
-    """Each attribute in ``names`` as a list, in the objects' order. Read from each object's ``__dict__``
-    (the records are plain dataclasses): an item look-up is cheaper than an attribute look-up, which
-    first searches the class; one C loop per field over the dicts, made once."""
+    """Each attribute in ``names`` as a list, in the objects' order, read from each object's ``__dict__``
+    (the records are plain dataclasses). Every value is touched once more for each list it is copied
+    into, and on a large export that memory traffic, not the look-ups, is the cost: so the values of
+    all the dicts are first laid end to end in one C pass and each field sliced out of that
+    (:func:`_sliced_fields`); dicts that are not all laid out alike are read a field at a time."""
     try:
         dicts = list(map(vars, objects))
-        return {name: list(map(itemgetter(name), dicts)) for name in names}
+        return _sliced_fields(dicts, names) or {name: list(map(itemgetter(name), dicts)) for name in names}
     except (TypeError, KeyError):  # an object without a __dict__, or a field that is not stored in it
         return {name: list(map(attrgetter(name), objects)) for name in names}
+
+
+def _attributes(objects: Sequence[object], names: Sequence[str]) -> dict[str, list]:
+    """Each attribute in ``names`` as a list, one C pass per field. For objects that never had their
+    ``__dict__`` asked for (Python 3.11 keeps a fresh instance's attributes inline and makes the dict
+    on demand, as :func:`_fields` would, one allocation per object): the ratings."""
+    return {name: list(map(attrgetter(name), objects)) for name in names}
+
+
+def _sliced_fields(dicts: list[dict], names: Sequence[str]) -> dict[str, list] | None:
+    """The fields as :func:`_fields` gives them, or None unless every dict holds the same number of
+    keys and each name at the same position (objects made by one dataclass ``__init__``, or copies of
+    them, do): then dict ``j`` fills slots ``j * width`` to ``(j + 1) * width`` of the chained values,
+    and a field is every ``width``-th value from its position."""
+    if not dicts:
+        return None
+    layout = list(dicts[0])
+    width = len(layout)
+    if any(name not in layout for name in names) or set(map(len, dicts)) != {width}:
+        return None
+    keys = list(chain.from_iterable(dicts))
+    positions = [layout.index(name) for name in names]
+    if any(keys[p::width].count(name) != len(dicts) for name, p in zip(names, positions, strict=True)):
+        return None
+    values = list(chain.from_iterable(map(dict.values, dicts)))
+    return {name: values[p::width] for name, p in zip(names, positions, strict=True)}
 
 
 def annotators_frame(ratings: pd.DataFrame) -> pd.DataFrame:
@@ -208,6 +237,17 @@ class ArrowTable:
 
     def __len__(self) -> int:
         return len(next(iter(self.arrays.values())))
+
+    def counted_frame(self) -> pd.DataFrame:
+        """The ``model`` and ``turn_type_auto`` columns as :func:`_frame` makes them of the values (what
+        the report counts), a text column taken from its Arrow array rather than converted again."""
+        return pd.DataFrame({k: self._text_series(k) for k in ("model", "turn_type_auto") if k in self.values})
+
+    def _text_series(self, col: str) -> object:
+        arr = self.arrays[col]
+        if pa.types.is_string(arr.type):  # _column's Arrow-backed text (never all-missing: that is null)
+            return pd.arrays.ArrowStringArray(pa.chunked_array([arr.cast(pa.large_string())]), dtype=_STR)
+        return _frame({col: self.values[col]})[col]
 
     def csv_table(self) -> pa.Table:
         """The table as the CSV shows it: text cells protected against formulas."""
@@ -333,7 +373,7 @@ def _rating_columns(cs: list[ExportCandidate], per_candidate: list, gen_ids: lis
         rated = [(c.generation_id, r) for c in cs for r in c.ratings if r.annotator in allowed]
         rs = [r for _, r in rated]
         rated_ids = [g for g, _ in rated]
-    by_field = _fields(rs, (*_RATING_FIELDS, "extra_scores"))
+    by_field = _attributes(rs, (*_RATING_FIELDS, "extra_scores"))
     # rubric axes beyond the two (the ratings that have any are picked out first: most have none)
     with_axes = [r for r, e in zip(rs, by_field["extra_scores"], strict=True) if e] if any(by_field["extra_scores"]) else []
     further_axes = list(dict.fromkeys(axis for r in with_axes for axis, _ in r.extra_scores))
@@ -397,7 +437,7 @@ def _write_table(out_dir: Path, ext: str, name: str, table: pd.DataFrame | Arrow
             written = pool.submit(pacsv.write_csv, table.csv_table(), path)
         else:
             written = pool.submit(pq.write_table, table.parquet_table(), path)
-        counted = _frame({k: table.values[k] for k in ("model", "turn_type_auto") if k in table.values})
+        counted = table.counted_frame() if name == "generations" else pd.DataFrame()
     else:
         if ext == "csv":
             _to_csv(table, path)
