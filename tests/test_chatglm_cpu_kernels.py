@@ -54,6 +54,33 @@ def test_int8_decode_runs_the_kernel_in_its_dtype_and_casts_back(monkeypatch) ->
     assert torch.allclose(got, ref, atol=0.02 * ref.abs().max().item())
 
 
+@needs_int8_kernel
+@pytest.mark.parametrize("in_features", [344, 200, 4104])
+@pytest.mark.parametrize("dtype", [torch.bfloat16, torch.float32])
+def test_int8_layers_whose_inputs_are_not_a_multiple_of_16_never_reach_torchs_kernel(
+        monkeypatch, in_features: int, dtype: torch.dtype) -> None:
+    # torch 2.13's AVX-512 int8 kernel crashed the process (or summed wrong) on these shapes with bfloat16
+    # activations and 2+ rows: such layers take the dequantized path, whatever this machine's choices.
+    use_native_decode(monkeypatch, False)
+    kernel = q._KERNELS[8]
+    assert not kernel.supports(in_features) and kernel.supports(4096)
+    calls: list[int] = []
+    real = kernel.run
+    monkeypatch.setattr(kernel, "run", lambda x2, w, s: calls.append(x2.shape[-1]) or real(x2, w, s))
+    layer = q.QuantizedLinear.from_linear(_linear(64, in_features, dtype), 8)
+    for rows in (1, 2, 5, 37):
+        x = torch.randn(1, rows, in_features, generator=torch.Generator().manual_seed(rows)).to(dtype)
+        got = layer(x)
+        ref = _reference(layer, x)
+        assert got.shape == (1, rows, 64) and torch.isfinite(got).all()
+        assert torch.allclose(got.float(), ref, atol=0.02 * ref.abs().max().item())
+    assert not calls
+    # A multiple of 16 still runs the kernel (where this machine has one in a correct dtype).
+    wide = q.QuantizedLinear.from_linear(_linear(64, 4096, dtype), 8)
+    wide(torch.randn(1, 1, 4096).to(dtype))
+    assert calls == [4096]
+
+
 def test_kernel_dtype_is_verified_before_it_is_used(monkeypatch) -> None:
     kernel = q._CpuKernel(8)
     break_bf16(monkeypatch, kernel)

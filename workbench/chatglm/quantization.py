@@ -168,6 +168,16 @@ class _CpuKernel:
             return hasattr(torch, "_weight_int8pack_mm")
         return hasattr(torch, "_weight_int4pack_mm_for_cpu") and INT4_LAYOUT.usable()
 
+    def supports(self, in_features: int) -> bool:
+        """Whether torch's kernel may run on a layer with ``in_features`` inputs. int8: only a multiple of 16.
+        torch 2.13's AVX-512 int8 kernel reads past the row with bfloat16 activations otherwise: with two rows
+        or more it crashed the process (SIGSEGV) or returned wrong sums, and with one row of 4,104 columns
+        wrong sums (every K not a multiple of 16 from 8 to 4,104, 2-37 rows, on a Zen 4 EPYC; fp32 and fp16
+        activations and every multiple of 16 were right). A crash cannot be probed for in the process, so the
+        rule is by shape; ChatGLM's own layers (4,096 and 16,384 inputs) are multiples. int4's layout has its
+        own rule (``Int4CpuLayout.supports``)."""
+        return self.bits != 8 or in_features % 16 == 0
+
     def activation_dtype(self) -> torch.dtype | None:
         if self._dtype is False:
             self._dtype = self._choose()
@@ -592,7 +602,7 @@ def _cpu_quantized_linear(x: Tensor, layer: QuantizedLinear) -> Tensor:
         else:
             y = NATIVE_GEMV.linear(x2, layer.weight, scale, bias, layer.bits, kernel.native_activation_bits())
         return y.to(x.dtype).view(*x.shape[:-1], layer.out_features)
-    kernel_ready = (layer.bits == 8 or layer.layout == CPU_INT4_LAYOUT)
+    kernel_ready = (layer.bits == 8 or layer.layout == CPU_INT4_LAYOUT) and kernel.supports(layer.in_features)
     act = kernel.activation_dtype() if kernel_ready else None
     if cpu_gemm.is_prompt_pass(x) and (act is None or kernel.dequantized_prefill_is_faster(x.numel() // x.shape[-1])):
         align = INT4_LAYOUT.block if layer.layout == CPU_INT4_LAYOUT else 1
