@@ -268,11 +268,13 @@ def _number_spans(norm: str) -> list[Span]:
     for m in _PLATE_RE.finditer(norm):
         if m.start() == 0 or not norm[m.start() - 1].isascii() or not norm[m.start() - 1].isalnum():
             spans.append(Span(m.start(), m.end(), "plate"))
-    if "生" in norm or "DOB" in norm or "irth" in norm:  # 医生 in most texts: each regex has its own test
-        if "出生" in norm or "生日" in norm or "生于" in norm or "DOB" in norm or "D.O.B" in norm or "irth" in norm:
-            spans.extend(Span(m.start("v"), m.end("v"), "date_of_birth") for m in _DOB_BEFORE.finditer(norm))
-        if "年" in norm or "19" in norm or "20" in norm or "18" in norm:  # what every date it takes has
-            spans.extend(Span(m.start("v"), m.end("v"), "date_of_birth") for m in _DOB_AFTER.finditer(norm))
+    # Each regex runs only where its cue can be (医生 is in most texts, so "生" alone is no test): every cue of
+    # _DOB_BEFORE contains one of these (its "D.O.B" has no "DOB": once left out, it was never found).
+    if "出生" in norm or "生日" in norm or "生于" in norm or "DOB" in norm or "D.O.B" in norm or "irth" in norm:
+        spans.extend(Span(m.start("v"), m.end("v"), "date_of_birth") for m in _DOB_BEFORE.finditer(norm))
+    # _DOB_AFTER: a 生 cue after a date, and every date it takes has 年 or a year starting 18, 19 or 20.
+    if "生" in norm and ("年" in norm or "19" in norm or "20" in norm or "18" in norm):
+        spans.extend(Span(m.start("v"), m.end("v"), "date_of_birth") for m in _DOB_AFTER.finditer(norm))
     return spans
 
 
