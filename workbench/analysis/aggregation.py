@@ -153,13 +153,21 @@ def _fit_crowdkit(answers: list[Answer], method: str, seed: int):
         else:
             model = MACE(n_iter=_MACE_ITERATIONS, n_restarts=_MACE_RESTARTS, random_state=seed).fit(df)
     probas = model.probas_.fillna(0.0)
+    # To 10 significant digits: the fit's sums run in numpy and BLAS, whose vector width depends on the CPU
+    # (AVX2 or AVX-512), so the last bits of a posterior differed between two machines (1.6895719915638867
+    # against ...865) and so did every score, label and export derived from it. Rounded, the same answers
+    # give the same results on either (a difference of a few ulps crosses a 1e-10 step about once in 10^5).
     probabilities = {
-        item_of[task]: {label_of[col]: float(p) for col, p in row.items() if float(p) > 0.0}
+        item_of[task]: {label_of[col]: _significant(p) for col, p in row.items() if float(p) > 0.0}
         for task, row in probas.iterrows()
     }
     # MACE's own trustworthiness is not chance-corrected: an annotator who always gives the most common
     # label looks half-trustworthy to it. Kappa against the posterior puts every method on one scale.
     return probabilities, kappa_with(answers, probabilities)
+
+
+def _significant(p: SupportsFloat, digits: int = 10) -> float:
+    return float(f"{float(p):.{digits}g}")
 
 
 def aggregate(answers: Iterable[Answer], method: str = "mean", *, ordinal: bool = False, seed: int = 0) -> Aggregate:
