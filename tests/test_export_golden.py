@@ -276,6 +276,12 @@ def test_every_export_file_is_byte_identical_to_the_recorded_one(tmp_path):
         GOLDEN.write_text(json.dumps({"pyarrow": pa.__version__, **got}, indent=1, sort_keys=True) + "\n",
                           encoding="utf-8")
         pytest.skip("golden digests recorded")
+    assert_golden(got)
+
+
+def assert_golden(got: dict[str, dict[str, str]]) -> None:
+    """``got`` (:func:`digests` of a :func:`run_golden` folder) is the recorded export, file for file
+    (Parquet files by their contents when another pyarrow wrote the record)."""
     want = json.loads(GOLDEN.read_text(encoding="utf-8"))
     assert sorted(got["files"]) == sorted(want["files"]), "a different set of files was written"
     same_writer = want["pyarrow"] == pa.__version__
@@ -308,3 +314,20 @@ def test_the_golden_inputs_exercise_what_the_export_must_keep(tmp_path):
     assert any(len(v) > 1 for v in dialogues_per_history.values()), "no prompt shared between dialogues"
     csv_text = (tmp_path / "bianque_csv" / "train.csv").read_text("utf-8")
     assert "'=HYPERLINK" in csv_text or "'-先测" in csv_text
+
+
+def test_every_format_of_one_store_export_reports_the_same_deidentification(tmp_path):
+    """The store's tables are de-identified with the rest, before any writer: each format's report is the
+    whole export's (the table writers used to add the tables to it as they ran, each once more)."""
+    store = Store(f"sqlite:///{tmp_path / 'golden.db'}")
+    try:
+        build_store(store)
+        reports = export_from_store(store, FORMATS, tmp_path / "out")
+    finally:
+        store.dispose()
+    texts = {f: (tmp_path / "out" / f / "deid_report.json").read_text("utf-8") for f in FORMATS}
+    assert len(set(texts.values())) == 1, {f: hashlib.sha256(t.encode()).hexdigest()[:8] for f, t in texts.items()}
+    report = json.loads(texts["sft"])
+    table_fields = {k for k in report["by_field"] if k.split(".")[0] in ("dialogues", "generations", "ratings")}
+    assert table_fields, "the tables' texts are in the report"
+    assert all(r.deid.to_dict() == reports["sft"].deid.to_dict() for r in reports.values())

@@ -762,6 +762,11 @@ def deidentify_table(name: str, df: pd.DataFrame, report: DeidReport) -> pd.Data
     return df
 
 
+def deidentify_tables(tables: dict[str, pd.DataFrame], report: DeidReport) -> dict[str, pd.DataFrame]:
+    """:func:`deidentify_table` of each table, counted once in ``report``."""
+    return {name: deidentify_table(name, df, report) for name, df in tables.items()}
+
+
 # Free-text columns of the tables, where a name introduced in one text of a dialogue is looked for in the others.
 TABLE_TEXT_COLUMNS = {"dialogues": ("title", "text"), "generations": ("output", "error", "route_reason"),
                       "ratings": ("comment", "corrected_reply")}

@@ -24,7 +24,7 @@ from workbench.export._json import dumpb_kept
 from workbench.export.aggregated import reweight_groups, vote_weights
 from workbench.export.records import ExportCandidate, PreferenceOutcome, copy_with
 from workbench.export.selection import CandidateStats, ExportFilters, Selected, group_turns, select_turns
-from workbench.privacy import DeidReport, Redaction, deidentify, deidentify_text, names_in
+from workbench.privacy import DeidReport, Redaction, deidentify, deidentify_tables, deidentify_text, names_in
 from workbench.prompts import DOCTOR, PATIENT, bianque_context, escape_training_text
 
 if TYPE_CHECKING:
@@ -354,6 +354,10 @@ class ExportContext:
             cands = _deidentify_candidates(candidates, report) if deidentify else list(candidates)
         if deidentify and system_prompt:
             system_prompt = deidentify_text(system_prompt, report, "system_prompt")
+        if deidentify and tables is not None:
+            # Now, not by the table writers: each of them counted the tables again in the report, and the
+            # formats written before them showed a report without the tables.
+            tables = deidentify_tables(tables, report)
         return cls(cands, filters or ExportFilters(), report, list(preferences) if preferences is not None else None,
                    tables, system_prompt)
 

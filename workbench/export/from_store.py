@@ -51,7 +51,7 @@ from workbench.export.context import ExportContext
 from workbench.export.records import ExportCandidate, GenId, PreferenceOutcome, RatingInfo
 from workbench.export.registry import canonical, get_writer
 from workbench.export.selection import ExportFilters
-from workbench.privacy import redact_dialogue_names
+from workbench.privacy import deidentify_tables, redact_dialogue_names
 from workbench.store.engine import Store
 from workbench.store.greetings import is_greeting, not_greeting
 from workbench.store.schema import Dataset, Dialogue, Generation, Preference, Rating, Suggestion, User
@@ -416,7 +416,8 @@ def export_from_store(
     ctx = ExportContext.build(data.candidates, filters, deid, data.preferences, None, system_prompt)
     ctx.excluded["greeting replies"] = data.greetings
     if data.tables is not None:
-        ctx.tables = redact_dialogue_names(data.tables, ctx.deid) if deid else data.tables
+        # De-identified here, before any writer: every format's deid_report.json is then the whole export's.
+        ctx.tables = deidentify_tables(redact_dialogue_names(data.tables, ctx.deid), ctx.deid) if deid else data.tables
     ctx.provenance = read_provenance(store, data.candidates)
     if len(formats) == 1:
         return {formats[0]: write_format(ctx, formats[0], out_dir)}

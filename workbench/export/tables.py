@@ -36,7 +36,6 @@ from workbench.export.context import ExportContext, FormatResult
 from workbench.export.records import ExportCandidate
 from workbench.export.selection import ExportFilters, in_scope
 from workbench.export.table_schema import STR, TABLE_TYPES, to_arrow, typed_column
-from workbench.privacy import deidentify_table
 
 TABLES = ("dialogues", "generations", "ratings", "annotators")
 
@@ -406,10 +405,8 @@ def _dialogue_columns(dialogue_ids: list, datasets: list, histories: list) -> di
 
 
 def _tables(ctx: ExportContext) -> dict[str, pd.DataFrame | ArrowTable]:
-    if ctx.tables is not None:
-        if not ctx.deid.enabled:
-            return ctx.tables
-        return {name: deidentify_table(name, df, ctx.deid) for name, df in ctx.tables.items()}
+    if ctx.tables is not None:  # de-identified with the rest of the context (ExportContext.build, from_store)
+        return ctx.tables
     # Candidates in the context are already de-identified; CSV and Parquet share one build.
     if "tables" not in ctx.memo:
         ctx.memo["tables"] = arrow_tables(ctx.candidates, ctx.filters)
