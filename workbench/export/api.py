@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from workbench.export.card import render_card, render_root_card
 from workbench.export.context import ExportContext, paused_gc
+from workbench.export.lanes import write_in_lanes
 from workbench.export.records import ExportCandidate, PreferenceOutcome
 from workbench.export.registry import canonical, get_writer
 from workbench.export.selection import ExportFilters
@@ -119,9 +120,13 @@ def export_all(
     return write_formats(ctx, formats, out_dir)
 
 
-def write_formats(ctx: ExportContext, formats: Sequence[str], out_dir: str | Path) -> dict[str, ExportReport]:
-    """Each format into ``out_dir/<format>/``, plus a root card (README.md) whose configs cover them all."""
-    reports = {canonical(f): write_format(ctx, f, Path(out_dir) / canonical(f)) for f in formats}
+def write_formats(ctx: ExportContext, formats: Sequence[str], out_dir: str | Path, *,
+                  parallel: bool | None = None) -> dict[str, ExportReport]:
+    """Each format into ``out_dir/<format>/``, plus a root card (README.md) whose configs cover them all.
+    A large export writes them on two cores (:mod:`workbench.export.lanes`; ``parallel`` forces the choice),
+    with the same files."""
+    names = list(dict.fromkeys(map(canonical, formats)))
+    reports = write_in_lanes(ctx, names, lambda f: write_format(ctx, f, Path(out_dir) / f), parallel=parallel)
     Path(out_dir, "README.md").write_text(
         render_root_card({f: r.to_dict() for f, r in reports.items()}, ctx.deid.to_markdown(), ctx.provenance),
         encoding="utf-8")
