@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import sys
+import tempfile
 from pathlib import Path
 
 import torch
@@ -55,3 +57,33 @@ def build_wide_checkpoint(out: Path) -> Path:
     for name in ("tokenizer_config.json", "ice_text.model"):
         shutil.copy(FIXTURE / name, out / name)
     return out
+
+
+def differences(folder: Path) -> dict[str, dict[str, float]]:
+    """Per reference prompt: the largest absolute difference from the reference of each layer's cached key
+    (``layer0``...) and of the last position's logits, for the workbench's float32 model on ``folder``."""
+    from safetensors import safe_open
+
+    from workbench.chatglm.loading import load_model
+
+    model = load_model(folder, dtype="float32")
+    with safe_open(REFERENCE, "pt") as f:
+        prompts = json.loads(f.metadata()["prompts"])
+        reference = {k: f.get_tensor(k) for k in f.keys()}  # noqa: SIM118
+    out: dict[str, dict[str, float]] = {}
+    for name, ids in prompts.items():
+        with torch.no_grad():
+            result = model(torch.tensor([ids]), use_cache=True)
+        got = {}
+        for layer in range(model.config.num_layers):
+            ours, ref = result.past_key_values[layer][0][:, 0], reference[f"{name}.layer{layer}.key"]
+            got[f"layer{layer}"] = (ours - ref).abs().max().item() if ours.shape == ref.shape else float("inf")
+        got["logits"] = (result.logits[0, -1] - reference[f"{name}.logits"]).abs().max().item()
+        out[name] = got
+    return out
+
+
+if __name__ == "__main__":  # python tests/chatglm_wide.py: the differences as one JSON line
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    with tempfile.TemporaryDirectory() as tmp:
+        print(json.dumps(differences(build_wide_checkpoint(Path(tmp)))))
