@@ -43,8 +43,13 @@ def _layouts() -> list[tuple[int, str]]:
 @pytest.mark.parametrize(("bits", "layout"), _layouts())
 def test_dequantizing_into_the_buffer_gives_the_dequantized_rows_bit_for_bit(bits: int, layout: str,
                                                                              dtype: torch.dtype) -> None:
-    layer = _quantized(128, 96, bits, dtype, layout)
-    for r0, r1 in ((0, 128), (32, 96), (64, 128)):
+    # cpu-int4 rows slice out in whole blocks of torch's packing (32 rows on AVX2, 64 on AVX-512).
+    b = q.INT4_LAYOUT.block if layout == q.CPU_INT4_LAYOUT else 32
+    layer = _quantized(4 * b, 96, bits, dtype, layout)
+    if layout == q.CPU_INT4_LAYOUT:
+        with pytest.raises(ValueError, match="blocks"):
+            q._dequantize_rows_into(torch.empty(b * 96), layer, b // 2, b // 2 + b)
+    for r0, r1 in ((0, 4 * b), (b, 3 * b), (2 * b, 4 * b)):
         buffer = torch.full(((r1 - r0) * 96,), float("nan"))
         got = q._dequantize_rows_into(buffer, layer, r0, r1)
         assert got.data_ptr() == buffer.data_ptr()

@@ -521,6 +521,11 @@ def _dequantize_rows_into(buffer: Tensor, layer: QuantizedLinear, r0: int, r1: i
         w = buffer.view(rows, in_features).copy_(layer.weight[r0:r1])
         return w.mul_(scale[:, None])
     if layer.layout == CPU_INT4_LAYOUT:
+        # torch's packing interleaves the rows of each block (32 or 64 of them, by the CPU: 64 on AVX-512),
+        # so only whole blocks slice out; blocked_fp32_linear asks for those (row_align).
+        block = INT4_LAYOUT.block
+        if r0 % block or (r1 % block and r1 != layer.out_features):
+            raise ValueError(f"rows {r0}:{r1} of a cpu-int4 weight must start and end on {block}-row blocks")
         return _unpack_cpu_int4_into(buffer, layer.weight[r0:r1], scale, in_features)
     packed = layer.chatglm_rows(r0, r1)
     # The ChatGLM layout: even column in the high nibble, odd in the low one.
