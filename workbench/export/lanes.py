@@ -106,6 +106,7 @@ def _forked(child: Sequence[str], write: Callable[[str], _R], here: Sequence[str
     if pid == 0:  # pragma: no cover - the child; coverage does not follow it
         _run_child(read_end, write_end, child, write)
     os.close(write_end)
+    logger.info("export: %s in a second process (pid %d), %s here", ", ".join(child), pid, ", ".join(here))
     results: dict[str, _R] = {}
     status: int | None = None
     payload: bytes | None = b""
