@@ -37,8 +37,7 @@ FORK_SAFE = frozenset({"bianque_csv", "bianque_jsonl", "sft", "dpo", "kto"})
 # only to split the formats into two lanes of about equal work. Unknown formats count as 1.
 COST = {"dpo": 1.5, "tables_csv": 1.1, "kto": 1.0, "bianque_csv": 0.8, "sft": 0.25, "tables_parquet": 0.25,
         "bianque_jsonl": 0.1}
-# The context's cached parts each writer reads: those that both lanes need are built before the fork
-# (once, not once per lane).
+# The context's cached parts each writer reads: the child's are built before the fork (see _build_for_child).
 NEEDS = {"dpo": ("groups",), "kto": ("groups",), "sft": ("selected", "selected_rows"),
          "bianque_csv": ("selected", "selected_rows"), "bianque_jsonl": ("selected", "selected_rows")}
 # How long the child may take after this lane is done: this many times this lane's time, and at least
@@ -137,9 +136,11 @@ def _read(fd: int, timeout_s: float) -> bytes | None:
     ``timeout_s`` passed first."""
     chunks: list[bytes] = []
     deadline = time.monotonic() + timeout_s
+    poller = select.poll()  # not select.select: a busy server's descriptors may be numbered past 1024
+    poller.register(fd, select.POLLIN | select.POLLHUP)
     while True:
         left = deadline - time.monotonic()
-        if left <= 0 or not select.select([fd], [], [], left)[0]:
+        if left <= 0 or not poller.poll(left * 1000):
             return None
         chunk = os.read(fd, 1 << 16)
         if not chunk:
