@@ -52,8 +52,10 @@ def _files(root: Path) -> dict[str, bytes]:
 
 
 def _report_fields(reports: dict) -> dict:
-    return {f: {k: v for k, v in r.to_dict().items() if k not in ("seconds", "out_dir", "files", "file_sizes")}
-            for f, r in reports.items()}
+    """What a report says of its format, without where and when it was written (two contexts built a second
+    apart differ in ``created_at``) or how long it took."""
+    skip = ("seconds", "out_dir", "files", "file_sizes", "created_at")
+    return {f: {k: v for k, v in r.to_dict().items() if k not in skip} for f, r in reports.items()}
 
 
 @needs_fork
