@@ -141,12 +141,11 @@ def _timed_export(cands: list[ExportCandidate], no_deid: bool, out: Path, lanes_
             reports[fmt] = write_format(ctx, fmt, out / fmt)
             seconds[fmt], cpu[fmt] = time.perf_counter() - t1, _cpu_with_children() - c1
     writers_s, cpu["writers"] = time.perf_counter() - t, _cpu_with_children() - c0
-    _, child = lanes.split(list(WRITERS))
-    forked = lanes_on and len(ctx.candidates) >= lanes.MIN_CANDIDATES and lanes.can_fork()
+    _, child = lanes.plan(ctx, list(WRITERS)) if lanes_on else ([], [])
     return {"ctx": ctx, "seconds": seconds, "cpu": cpu, "rows": {fmt: rep.rows for fmt, rep in reports.items()},
             "sizes": {fmt: sum(p.stat().st_size for p in rep.files) for fmt, rep in reports.items()},
             "total": seconds["prepare"] + writers_s, "total_cpu": cpu["prepare"] + cpu["writers"],
-            "child": child if forked else []}
+            "child": child}
 
 
 def _cpu_with_children() -> float:

@@ -69,15 +69,24 @@ def can_fork() -> bool:
     return hasattr(os, "fork") and hasattr(os, "waitpid")
 
 
-def write_in_lanes(ctx: ExportContext, formats: Sequence[str], write: Callable[[str], _R],
-                   *, parallel: bool | None = None) -> dict[str, _R]:
-    """``{format: write(format)}`` for ``formats`` in their order, written in two lanes where it pays
-    (``parallel=None``: several formats, at least :data:`MIN_CANDIDATES` candidates and a system that can
-    fork; True or False forces the choice, True still needing a fork). ``write``'s result must pickle."""
+def plan(ctx: ExportContext, formats: Sequence[str], parallel: bool | None = None) -> tuple[list[str], list[str]]:
+    """(this process's formats, the forked child's) as :func:`write_in_lanes` will write them: the child's
+    list is empty where one lane runs (``parallel=None``: several formats, at least :data:`MIN_CANDIDATES`
+    candidates and a system that can fork; True or False forces the choice, True still needing a fork)."""
     here, child = split(formats)
     if parallel is None:
         parallel = len(ctx.candidates) >= MIN_CANDIDATES
     if not (parallel and child and here and can_fork()):
+        return list(formats), []
+    return here, child
+
+
+def write_in_lanes(ctx: ExportContext, formats: Sequence[str], write: Callable[[str], _R],
+                   *, parallel: bool | None = None) -> dict[str, _R]:
+    """``{format: write(format)}`` for ``formats`` in their order, written in two lanes where it pays
+    (:func:`plan`). ``write``'s result must pickle."""
+    here, child = plan(ctx, formats, parallel)
+    if not child:
         return {f: write(f) for f in formats}
     _build_for_child(ctx, child)
     results = _forked(child, write, here)
