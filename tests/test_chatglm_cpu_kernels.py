@@ -184,18 +184,19 @@ def _force_upcast(monkeypatch, on: bool) -> None:
 def _spy_blocks(monkeypatch) -> list[tuple[int, int]]:
     """Record the weight blocks the upcast path builds (rows, columns)."""
     blocks: list[tuple[int, int]] = []
-    real = cpu_gemm.blocked_fp32_linear
+    real = cpu_gemm.blocked_linear
 
-    def spy(x, out_features, fill, bias, row_align=1):
+    def spy(x, out_features, fill, bias, row_align=1, dtype=torch.float32):
+        assert dtype == torch.float32
         def rows(buffer, r0, r1):
             w = fill(buffer, r0, r1)
             blocks.append((r1 - r0, x.shape[-1]))
             assert w.dtype == torch.float32 and w.numel() == (r1 - r0) * x.shape[-1]
             assert w.data_ptr() == buffer.data_ptr()  # written into the reused buffer, not a new tensor
             return w
-        return real(x, out_features, rows, bias, row_align)
+        return real(x, out_features, rows, bias, row_align, dtype)
 
-    monkeypatch.setattr(cpu_gemm, "blocked_fp32_linear", spy)
+    monkeypatch.setattr(cpu_gemm, "blocked_linear", spy)
     return blocks
 
 
@@ -252,11 +253,13 @@ def test_quantized_prompt_pass_through_dequantized_fp32_blocks(monkeypatch, bits
     cfg = model.config
     ids = torch.randint(6, 1150, (1, 40), generator=torch.Generator().manual_seed(3))
     ids[0, -2], ids[0, -1] = cfg.gmask_token_id, cfg.bos_token_id
-    # Today's path: the kernel (or per-matmul dequantization) for every row count.
+    # Today's path: the kernel (or per-matmul dequantization) for every row count. fp32 GEMMs, as on a CPU
+    # without fast bf16 (bf16 blocks are tested in test_chatglm_prefill.py).
+    _force_upcast(monkeypatch, True)
     kernel = q._KERNELS[bits]
-    monkeypatch.setattr(kernel, "_prefill_fits", ((0.0, 0.0), (1.0, 1.0)))
+    monkeypatch.setattr(kernel, "_prefill_fits", {torch.float32: ((0.0, 0.0), (1.0, 1.0))})
     today = _greedy(model, ids)
-    monkeypatch.setattr(kernel, "_prefill_fits", ((1.0, 1.0), (0.0, 0.0)))
+    monkeypatch.setattr(kernel, "_prefill_fits", {torch.float32: ((1.0, 1.0), (0.0, 0.0))})
     blocks = _spy_blocks(monkeypatch)
     upcast = _greedy(model, ids)
     assert blocks, "the prompt pass did not use fp32 blocks"

@@ -270,8 +270,14 @@ def test_a_wrong_int8_activation_path_falls_back_to_the_int16_one(monkeypatch, t
 
 
 @pytest.mark.skipif(REAL_CC is None, reason="no gcc here")
-def test_a_wrong_dequantizer_is_not_used(monkeypatch, tmp_path: Path, caplog) -> None:
-    cc = _broken_build(tmp_path, "o[c] = (float)wr[c] * scale[r];", "o[c] = (float)wr[c] * scale[r] * 1.0001f;")
+@pytest.mark.parametrize(("old", "new"), [
+    # a wrong value in the scalar tail (int8 rows whose width is not a multiple of 8)
+    ("store1(out, o + c, (float)wr[c] * scale[r], bf16)", "store1(out, o + c, (float)wr[c] * scale[r] * 1.0001f, bf16)"),
+    # bf16 rows truncated instead of rounded to nearest even
+    ("_mm256_add_epi32(odd, _mm256_set1_epi32(0x7FFF))", "_mm256_setzero_si256()"),
+])
+def test_a_wrong_dequantizer_is_not_used(monkeypatch, tmp_path: Path, caplog, old: str, new: str) -> None:
+    cc = _broken_build(tmp_path, old, new)
     kernel = _fresh(monkeypatch, tmp_path, cc)
     with caplog.at_level(logging.WARNING, logger=native_gemv.__name__):
         assert kernel.available() and not kernel.dequantize_available()
@@ -378,15 +384,19 @@ def test_greedy_output_with_the_kernel_equals_torch_path(monkeypatch, demo_model
 @needs_native
 @pytest.mark.parametrize("bits", [8, 4])
 @pytest.mark.parametrize("shape", [(1, 2), (3, 70), (37, 618), (5, 4098), (8, 64)])
-def test_the_dequantizer_gives_torch_bits_exactly(bits: int, shape: tuple[int, int]) -> None:
+@pytest.mark.parametrize("out_dtype", [torch.float32, torch.bfloat16])
+def test_the_dequantizer_gives_torch_bits_exactly(bits: int, shape: tuple[int, int], out_dtype: torch.dtype) -> None:
     assert q.NATIVE_GEMV.dequantize_available(), q.NATIVE_GEMV.dequantize_reason
     out_features, in_features = shape
     gen = torch.Generator().manual_seed(out_features * in_features)
     values = torch.randint(-128 if bits == 8 else -8, 128 if bits == 8 else 8, shape, dtype=torch.int8, generator=gen)
     stored = values if bits == 8 else q.pack_int4(values)
     scale = (torch.rand(out_features, generator=gen) * 3).to(torch.bfloat16).float()  # a bf16 model's scales
-    got = q.NATIVE_GEMV.dequantize(stored, scale, torch.empty(shape), bits)
-    assert torch.equal(got, q.dequantize(stored, scale, bits, torch.float32))
+    got = q.NATIVE_GEMV.dequantize(stored, scale, torch.empty(shape, dtype=out_dtype), bits)
+    assert got.dtype == out_dtype
+    assert torch.equal(got, q.dequantize(stored, scale, bits, torch.float32).to(out_dtype))
+    if out_dtype == torch.bfloat16:  # for a bf16 model's scales, q * scale is rounded once
+        assert torch.equal(got, q.dequantize(stored, scale.to(torch.bfloat16), bits, torch.bfloat16))
 
 
 @needs_native
@@ -394,7 +404,7 @@ def test_the_dequantizer_gives_torch_bits_exactly(bits: int, shape: tuple[int, i
 @pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16])
 def test_the_prompt_pass_with_the_compiled_dequantizer_is_unchanged(monkeypatch, bits: int, dtype: torch.dtype) -> None:
     use_native_decode(monkeypatch, True)  # int4 weights stay in the ChatGLM layout
-    monkeypatch.setattr(q._KERNELS[bits], "dequantized_prefill_is_faster", lambda rows: True)
+    monkeypatch.setattr(q._KERNELS[bits], "dequantized_prefill_is_faster", lambda rows, dtype=None: True)
     calls = []
     real = q.NATIVE_GEMV.dequantize
     monkeypatch.setattr(q.NATIVE_GEMV, "dequantize", lambda *a: calls.append(a) or real(*a))
@@ -511,7 +521,7 @@ def test_an_int4_layer_held_interleaved_decodes_prefills_and_saves_as_the_stored
     use_native_decode(monkeypatch, True, 8, interleaved=True)
     decode = torch.randn(1, 2, 4160, generator=torch.Generator().manual_seed(3)).to(dtype)
     prompt = torch.randn(1, 40, 4160, generator=torch.Generator().manual_seed(4)).to(dtype)
-    monkeypatch.setattr(q._KERNELS[4], "dequantized_prefill_is_faster", lambda rows: True)
+    monkeypatch.setattr(q._KERNELS[4], "dequantized_prefill_is_faster", lambda rows, dtype=None: True)
     with torch.inference_mode():
         for x in (decode, prompt):
             assert torch.equal(held(x), stored(x))
@@ -590,12 +600,14 @@ def test_a_model_held_interleaved_saves_and_reloads_the_chatglm_layout(monkeypat
 
 @needs_interleaved
 @pytest.mark.parametrize("shape", [(37, 640), (8, 64), (3, 64), (259, 4096), (17, 128)])
-def test_the_dequantizer_reads_interleaved_rows_in_place_with_torch_bits(shape: tuple[int, int]) -> None:
+@pytest.mark.parametrize("out_dtype", [torch.float32, torch.bfloat16])
+def test_the_dequantizer_reads_interleaved_rows_in_place_with_torch_bits(shape: tuple[int, int],
+                                                                         out_dtype: torch.dtype) -> None:
     assert q.NATIVE_GEMV.dequantize_available(), q.NATIVE_GEMV.dequantize_reason
     out_features, in_features = shape
     stored, scale = _operands(4, out_features, in_features, seed=out_features + 5)
     held = native_gemv.interleave_int4(stored)
-    expected = q.dequantize(stored, scale, 4, torch.float32)
+    expected = q.dequantize(stored, scale, 4, torch.float32).to(out_dtype)
     threads = torch.get_num_threads()
     try:
         for count in (1, 2):
@@ -603,7 +615,8 @@ def test_the_dequantizer_reads_interleaved_rows_in_place_with_torch_bits(shape: 
             for r0, r1 in ((0, out_features), (1, out_features - 1), (8, 16), (out_features - 2, out_features), (5, 5)):
                 r0, r1 = max(0, min(r0, out_features)), max(0, min(r1, out_features))
                 got = q.NATIVE_GEMV.dequantize_interleaved(held, r0, r1, scale[r0:r1].contiguous(),
-                                                           torch.full((r1 - r0, in_features), float("nan")))
+                                                           torch.full((r1 - r0, in_features), float("nan"),
+                                                                      dtype=out_dtype))
                 assert torch.equal(got, expected[r0:r1]), (shape, r0, r1, count)
     finally:
         torch.set_num_threads(threads)
@@ -613,7 +626,7 @@ def test_the_dequantizer_reads_interleaved_rows_in_place_with_torch_bits(shape: 
 
 @needs_interleaved
 def test_the_prompt_pass_on_an_interleaved_layer_reads_it_in_place_and_is_unchanged(monkeypatch) -> None:
-    monkeypatch.setattr(q._KERNELS[4], "dequantized_prefill_is_faster", lambda rows: True)
+    monkeypatch.setattr(q._KERNELS[4], "dequantized_prefill_is_faster", lambda rows, dtype=None: True)
     torch.manual_seed(3)
     linear = torch.nn.Linear(4096, 300)
     layers = {}

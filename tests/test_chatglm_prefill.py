@@ -39,10 +39,16 @@ def _layouts() -> list[tuple[int, str]]:
     return cases
 
 
+@pytest.mark.parametrize("native", [True, False])
+@pytest.mark.parametrize("buffer_dtype", [torch.float32, torch.bfloat16])
 @pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16])
 @pytest.mark.parametrize(("bits", "layout"), _layouts())
-def test_dequantizing_into_the_buffer_gives_the_dequantized_rows_bit_for_bit(bits: int, layout: str,
-                                                                             dtype: torch.dtype) -> None:
+def test_dequantizing_into_the_buffer_gives_the_dequantized_rows_bit_for_bit(
+        monkeypatch, bits: int, layout: str, dtype: torch.dtype, buffer_dtype: torch.dtype, native: bool) -> None:
+    # The compiled dequantizer where it passed its check here, and torch's ops: the same bits, fp32 or bf16.
+    if native and not q.NATIVE_GEMV.dequantize_available():
+        pytest.skip("no compiled dequantizer here")
+    monkeypatch.setattr(q, "_DEQUANTIZER_CHOICE", {bits: native})
     # cpu-int4 rows slice out in whole blocks of torch's packing (32 rows on AVX2, 64 on AVX-512).
     b = q.INT4_LAYOUT.block if layout == q.CPU_INT4_LAYOUT else 32
     layer = _quantized(4 * b, 96, bits, dtype, layout)
@@ -50,12 +56,12 @@ def test_dequantizing_into_the_buffer_gives_the_dequantized_rows_bit_for_bit(bit
         with pytest.raises(ValueError, match="blocks"):
             q._dequantize_rows_into(torch.empty(b * 96), layer, b // 2, b // 2 + b)
     for r0, r1 in ((0, 4 * b), (b, 3 * b), (2 * b, 4 * b)):
-        buffer = torch.full(((r1 - r0) * 96,), float("nan"))
+        buffer = torch.full(((r1 - r0) * 96,), float("nan"), dtype=buffer_dtype)
         got = q._dequantize_rows_into(buffer, layer, r0, r1)
-        assert got.data_ptr() == buffer.data_ptr()
+        assert got.data_ptr() == buffer.data_ptr() and got.dtype == buffer_dtype
         rows = got if got.dim() == 2 else got.permute(0, 2, 1).reshape(r1 - r0, 96)  # [groups, in, g] -> rows
         expected = q.dequantize(layer.chatglm_weight()[r0:r1], layer.weight_scale[r0:r1], bits, torch.float32)
-        assert torch.equal(rows, expected), (r0, r1)
+        assert torch.equal(rows, expected.to(buffer_dtype)), (r0, r1)
 
 
 @pytest.mark.parametrize(("bits", "layout"), _layouts())
@@ -65,11 +71,34 @@ def test_blocked_prompt_pass_equals_the_dequantized_linear(monkeypatch, bits: in
     x = torch.randn(2, 24, 128)
     align = q.INT4_LAYOUT.block if layout == q.CPU_INT4_LAYOUT else 1
     with torch.inference_mode():
-        got = cpu_gemm.blocked_fp32_linear(x, 256, lambda b, r0, r1: q._dequantize_rows_into(b, layer, r0, r1),
-                                           layer.bias, row_align=align)
+        got = cpu_gemm.blocked_linear(x, 256, lambda b, r0, r1: q._dequantize_rows_into(b, layer, r0, r1),
+                                      layer.bias, row_align=align)
     expected = F.linear(x, q.dequantize(layer.chatglm_weight(), layer.weight_scale, bits, torch.float32), layer.bias)
     assert got.shape == expected.shape
     assert torch.allclose(got, expected, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize(("bits", "layout"), _layouts())
+def test_bf16_blocks_round_each_weight_and_each_output_once(monkeypatch, bits: int, layout: str) -> None:
+    # A bf16 model's prompt pass in bf16 GEMMs computes with q * scale rounded once to bf16 (the weight the
+    # model holds when dequantized in its own dtype) and rounds each output once, bias included.
+    layer = _quantized(256, 128, bits, torch.bfloat16, layout)
+    layer.bias = torch.nn.Parameter(torch.randn(256).to(torch.bfloat16) * 8, requires_grad=False)
+    monkeypatch.setattr(cpu_gemm, "UPCAST_BLOCK_ELEMENTS", 64 * 128)  # four blocks
+    x = torch.randn(2, 24, 128, generator=torch.Generator().manual_seed(5)).to(torch.bfloat16)
+    align = q.INT4_LAYOUT.block if layout == q.CPU_INT4_LAYOUT else 1
+    with torch.inference_mode():
+        got = cpu_gemm.blocked_linear(x, 256, lambda b, r0, r1: q._dequantize_rows_into(b, layer, r0, r1),
+                                      layer.bias, row_align=align, dtype=torch.bfloat16)
+    w = q.dequantize(layer.chatglm_weight(), layer.weight_scale, bits, torch.bfloat16)
+    want = (x.float() @ w.float().T + layer.bias.float()).to(torch.bfloat16)
+    assert got.dtype == torch.bfloat16 and got.shape == want.shape
+    # Only the summation order differs: a handful of outputs one bf16 ulp apart (two roundings, or fp32
+    # weights, would put a large share of them off).
+    off = got != want
+    assert off.float().mean().item() < 0.01, off.float().mean().item()
+    ulp = want.float().abs().clamp_min(1e-30) * 2.0**-7
+    assert ((got.float() - want.float()).abs() <= ulp).all()
 
 
 def test_gradients_flow_through_the_blocked_prompt_pass(monkeypatch) -> None:
@@ -94,8 +123,10 @@ def _peak_growth_mb(fn) -> float:
     return (current_rss_bytes().get("VmHWM", 0) - before) / 2**20
 
 
-@pytest.mark.parametrize("kind", ["bf16", "int8", "int4"])
-def test_prompt_pass_peak_memory_is_bounded_by_the_block_not_the_weight(kind: str) -> None:
+@pytest.mark.parametrize(("kind", "gemm_dtype"), [("bf16", torch.float32), ("int8", torch.float32),
+                                                 ("int4", torch.float32), ("int8", torch.bfloat16),
+                                                 ("int4", torch.bfloat16)])
+def test_prompt_pass_peak_memory_is_bounded_by_the_block_not_the_weight(kind: str, gemm_dtype: torch.dtype) -> None:
     out_features = in_features = 4096
     torch.manual_seed(0)
     linear = torch.nn.Linear(in_features, out_features).to(torch.bfloat16).requires_grad_(False)
@@ -107,9 +138,9 @@ def test_prompt_pass_peak_memory_is_bounded_by_the_block_not_the_weight(kind: st
             if kind == "bf16":
                 cpu_gemm.upcast_linear(x, layer.weight, layer.bias)
             else:
-                cpu_gemm.blocked_fp32_linear(
+                cpu_gemm.blocked_linear(
                     x, out_features, lambda b, r0, r1: q._dequantize_rows_into(b, layer, r0, r1), layer.bias,
-                    row_align=q.INT4_LAYOUT.block if layer.layout == q.CPU_INT4_LAYOUT else 1)
+                    row_align=q.INT4_LAYOUT.block if layer.layout == q.CPU_INT4_LAYOUT else 1, dtype=gemm_dtype)
 
     prompt_pass()  # the per-thread buffer exists from here on
     growth = _peak_growth_mb(prompt_pass)
@@ -125,15 +156,15 @@ def test_the_kernel_or_dequantized_blocks_by_prompt_length(monkeypatch) -> None:
     layer = _quantized(256, 128, 8, torch.float32, q.CHATGLM_LAYOUT)
     # The kernel costs 1 per row, the blocks 100 up front and 0.1 per row; the kernel must be 15% faster
     # to be chosen, so the blocks run from 96 rows on.
-    monkeypatch.setattr(q._KERNELS[8], "_prefill_fits", ((0.0, 1.0), (100.0, 0.1)))
+    monkeypatch.setattr(q._KERNELS[8], "_prefill_fits", {torch.float32: ((0.0, 1.0), (100.0, 0.1))})
     blocked: list[int] = []
-    real = cpu_gemm.blocked_fp32_linear
+    real = cpu_gemm.blocked_linear
 
     def spy(x, *args, **kwargs):
         blocked.append(x.shape[-2])
         return real(x, *args, **kwargs)
 
-    monkeypatch.setattr(cpu_gemm, "blocked_fp32_linear", spy)
+    monkeypatch.setattr(cpu_gemm, "blocked_linear", spy)
     for rows in (cpu_gemm.PREFILL_MIN_ROWS, 64, 100, 130, 300):
         with torch.inference_mode():
             layer(torch.randn(1, rows, 128))
@@ -184,7 +215,7 @@ def test_quantized_prompt_pass_keeps_the_greedy_output_of_the_dequantized_model(
     monkeypatch.setattr(cpu_gemm, "UPCAST_BLOCK_ELEMENTS", 256 * 1024)  # several blocks per weight
     for model in _models(demo_models):
         model.quantize(bits)
-        monkeypatch.setattr(q._KERNELS[bits], "_prefill_fits", ((1.0, 1.0), (0.0, 0.0)))  # always the blocks
+        monkeypatch.setattr(q._KERNELS[bits], "_prefill_fits", {torch.float32: ((1.0, 1.0), (0.0, 0.0))})  # blocks
         reference = _dequantized_copy(model)
         for length, seed in ((cpu_gemm.PREFILL_MIN_ROWS + 7, 1), (90, 2)):
             ids = _prompt_ids(model.config, length, seed)
@@ -194,6 +225,37 @@ def test_quantized_prompt_pass_keeps_the_greedy_output_of_the_dequantized_model(
             scale = want.abs().max().item()
             assert (got - want).abs().max().item() <= 1e-6 * scale, (bits, length)
             assert torch.equal(_greedy(model, length, seed, new=1), _greedy(reference, length, seed, new=1))
+
+
+@pytest.mark.parametrize("bits", [8, 4])
+def test_bf16_quantized_prompt_pass_in_bf16_blocks_keeps_the_dequantized_bf16_model(monkeypatch, demo_models,
+                                                                                     bits: int) -> None:
+    # Where bf16 GEMMs are the fast ones (AVX512_BF16, AMX), a bf16 quantized model's prompt pass runs them
+    # on bf16 blocks: it then computes as the same model dequantized to bf16 does with plain bf16 Linears.
+    monkeypatch.setattr(cpu_gemm, "UPCAST_BLOCK_ELEMENTS", 256 * 1024)  # several blocks per weight
+    monkeypatch.setattr(cpu_gemm.GEMM_RATES, "_rates", {torch.float32: 1.0, torch.bfloat16: 50.0})
+    gemm_dtypes: list[torch.dtype] = []
+    real = cpu_gemm.blocked_linear
+
+    def spy(x, *args, dtype=torch.float32, **kwargs):
+        gemm_dtypes.append(dtype)
+        return real(x, *args, dtype=dtype, **kwargs)
+
+    monkeypatch.setattr(cpu_gemm, "blocked_linear", spy)
+    for model in _models(demo_models):
+        model = model.to(torch.bfloat16)
+        model.quantize(bits)
+        monkeypatch.setattr(q._KERNELS[bits], "_prefill_fits", {torch.bfloat16: ((1.0, 1.0), (0.0, 0.0))})
+        reference = _dequantized_copy(model)
+        for length, seed in ((cpu_gemm.PREFILL_MIN_ROWS + 7, 1), (90, 2)):
+            ids = _prompt_ids(model.config, length, seed)
+            gemm_dtypes.clear()
+            with torch.inference_mode():
+                got, want = model(ids).logits.float(), reference(ids).logits.float()
+            assert gemm_dtypes and set(gemm_dtypes) == {torch.bfloat16}
+            scale = want.abs().max().item()
+            assert (got - want).abs().max().item() <= 2e-2 * scale, (bits, length)
+            assert torch.equal(got[0, -1].argmax(), want[0, -1].argmax())
 
 
 def test_bf16_prompt_attention_in_fp32_keeps_greedy_output(monkeypatch, demo_models) -> None:

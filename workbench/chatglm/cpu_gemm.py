@@ -69,8 +69,24 @@ class GemmRates:
         r = self.rates()
         return r[torch.float32] > MARGIN * r[torch.bfloat16]
 
+    def bf16_prefill(self) -> bool:
+        """Whether bf16 GEMMs are clearly faster than fp32 ones here (a CPU with native bf16 arithmetic,
+        such as AVX512_BF16 or AMX)."""
+        r = self.rates()
+        return r[torch.bfloat16] > MARGIN * r[torch.float32]
+
 
 GEMM_RATES = GemmRates()
+
+
+def prompt_gemm_dtype(x: Tensor) -> torch.dtype:
+    """The dtype a prompt pass's blocked GEMMs on dequantized weights run in for activations ``x``: bf16
+    where ``x`` is bf16 and bf16 GEMMs are clearly faster here, else fp32. A bf16 block holds
+    ``q * scale`` rounded once to bf16, the weight a bf16 model computes with when dequantized in its own
+    dtype (as ChatGLM's original kernels do on GPUs); fp32 models stay in fp32."""
+    if x.dtype == torch.bfloat16 and x.device.type == "cpu" and GEMM_RATES.bf16_prefill():
+        return torch.bfloat16
+    return torch.float32
 
 
 def upcast_bf16_prompt(t: Tensor) -> bool:
@@ -90,60 +106,74 @@ def block_rows(in_features: int, out_features: int, row_align: int = 1) -> int:
 
 
 class _Workspace(threading.local):
-    """One reusable fp32 block buffer per thread: no allocation (and page faults) per block, and two
-    generations running in different threads never share it."""
+    """Reusable block buffers per thread (one per GEMM dtype): no allocation (and page faults) per block,
+    and two generations running in different threads never share them."""
 
     def __init__(self) -> None:
         self.buffer = torch.empty(0, dtype=torch.float32)
+        self.bf16_buffer = torch.empty(0, dtype=torch.bfloat16)
 
-    def get(self, numel: int) -> Tensor:
-        if self.buffer.numel() < numel:
+    def get(self, numel: int, dtype: torch.dtype = torch.float32) -> Tensor:
+        name = "buffer" if dtype == torch.float32 else "bf16_buffer"
+        buffer = getattr(self, name)
+        if buffer.numel() < numel:
             # A normal tensor even when first needed inside inference_mode: an inference tensor could not
             # be written later under plain no_grad (evaluation code outside generate()).
             with torch.inference_mode(False):
-                self.buffer = torch.empty(numel, dtype=torch.float32)
-        return self.buffer[:numel]
+                buffer = torch.empty(numel, dtype=dtype)
+            setattr(self, name, buffer)
+        return buffer[:numel]
 
 
 _WORKSPACE = _Workspace()
 
-# ``fill(buffer, r0, r1)`` writes weight rows r0:r1 in fp32 into ``buffer`` (flat, (r1 - r0) * in floats) and
-# returns them as a view of it: [r1 - r0, in], or [groups, in, g] whose row r0 + i * g + j is [i, :, j]
+# ``fill(buffer, r0, r1)`` writes weight rows r0:r1 into ``buffer`` (flat, (r1 - r0) * in values, fp32 or
+# bf16: the GEMMs' dtype) and returns them as a view of it: [r1 - r0, in], or [groups, in, g] whose row r0 + i * g + j is [i, :, j]
 # (torch's packed int4 layout unpacks into that without a transpose).
 BlockFill = Callable[[Tensor, int, int], Tensor]
 
 
-def blocked_fp32_linear(
+def blocked_linear(
     x: Tensor,
     out_features: int,
     fill: BlockFill,
     bias: Tensor | None,
     row_align: int = 1,
+    dtype: torch.dtype = torch.float32,
 ) -> Tensor:
-    """``x @ W.T + bias`` computed in fp32 one bounded block of weight rows at a time, each block written
-    by ``fill`` into a reused per-thread buffer and multiplied while it is still in cache; the result has
-    ``x``'s dtype."""
+    """``x @ W.T + bias`` computed one bounded block of weight rows at a time, each block written by
+    ``fill`` into a reused per-thread buffer and multiplied while it is still in cache; the result has
+    ``x``'s dtype. ``dtype`` is the GEMMs' (and the blocks') dtype: fp32, or bf16 (see
+    :func:`prompt_gemm_dtype`), whose GEMMs add the bias before the one rounding of each output."""
     in_features = x.shape[-1]
-    x2 = x.reshape(-1, in_features).float()
+    x2 = x.reshape(-1, in_features).to(dtype)
     n = x2.shape[0]
     rows = block_rows(in_features, out_features, row_align)
     # Autograd cannot follow writes into a reused buffer or out= products: with gradients on (a loss
     # being trained), each block gets a fresh buffer and a plain product; inference reuses one.
     differentiable = torch.is_grad_enabled()
-    buffer = _WORKSPACE.get(0 if differentiable else rows * in_features)
-    y = torch.empty(n, out_features, dtype=torch.float32, device=x.device)
+    buffer = _WORKSPACE.get(0 if differentiable else rows * in_features, dtype)
+    y = torch.empty(n, out_features, dtype=dtype, device=x.device)
+    # bf16 GEMMs add the bias in their fp32 accumulators, so each output is rounded to bf16 once.
+    bias_in_gemm = bias is not None and dtype != torch.float32 and not differentiable
     for r0 in range(0, out_features, rows):
         r1 = min(r0 + rows, out_features)
         size = (r1 - r0) * in_features
-        w = fill(torch.empty(size, device=x.device) if differentiable else buffer[:size], r0, r1)
+        w = fill(torch.empty(size, dtype=dtype, device=x.device) if differentiable else buffer[:size], r0, r1)
+        b = bias[r0:r1].to(dtype) if bias_in_gemm else None
         if w.dim() == 2 and differentiable:
             y[:, r0:r1] = x2 @ w.T
+        elif w.dim() == 2 and b is not None:
+            torch.addmm(b, x2, w.T, out=y[:, r0:r1])
         elif w.dim() == 2:
             torch.mm(x2, w.T, out=y[:, r0:r1])
         else:
             # [groups, n, g] -> the block's columns of y, in row order.
-            y[:, r0:r1].view(n, w.shape[0], w.shape[2]).copy_(torch.matmul(x2, w).transpose(0, 1))
-    if bias is not None:
+            groups, g = w.shape[0], w.shape[2]
+            product = (torch.matmul(x2, w) if b is None
+                       else torch.baddbmm(b.view(groups, 1, g), x2.expand(groups, n, in_features), w))
+            y[:, r0:r1].view(n, groups, g).copy_(product.transpose(0, 1))
+    if bias is not None and not bias_in_gemm:
         y += bias
     return y.to(x.dtype).view(*x.shape[:-1], out_features)
 
@@ -155,4 +185,4 @@ def upcast_linear(x: Tensor, weight: Tensor, bias: Tensor | None) -> Tensor:
     def fill(buffer: Tensor, r0: int, r1: int) -> Tensor:
         return buffer.view(r1 - r0, in_features).copy_(weight[r0:r1])
 
-    return blocked_fp32_linear(x, weight.shape[0], fill, bias)
+    return blocked_linear(x, weight.shape[0], fill, bias)

@@ -786,12 +786,44 @@ uint64_t wb_read(const int8_t *p, size_t bytes, int threads) {
     return atomic_load(&job.sum);
 }
 
-/* ---- The prompt pass: weight rows dequantized to fp32 ------------------------------------------------------
- * out [rows, n] = q * scale[row] with one fp32 rounding, the same bits as torch's q.float() * scale. w: int8
- * [rows, n], or int4 [rows, n / 2] in the ChatGLM layout (even column in the high nibble). */
+/* ---- The prompt pass: weight rows dequantized to fp32 or bf16 -----------------------------------------------
+ * out [rows, n] = q * scale[row] with one fp32 rounding, the same bits as torch's q.float() * scale; with bf16
+ * out, that fp32 value rounded to nearest even once more, as torch's .to(torch.bfloat16) rounds it (q * scale
+ * is exact in fp32 for bf16 scales, so a bf16 model's weights are rounded once). w: int8 [rows, n], or int4
+ * [rows, n / 2] in the ChatGLM layout (even column in the high nibble). */
 
-/* o[0:32] = the 32 columns of 16 ChatGLM-layout int4 bytes times s. */
-static inline void dequantize_int4_32(const __m128i bytes, const __m256 s, float *o) {
+/* 8 floats to bf16, rounded to nearest even (finite values; NaN stays NaN unless its payload is in the low
+ * 16 bits only, which q * scale never gives). */
+static inline __m128i bf16_round8(const __m256 v) {
+    __m256i b = _mm256_castps_si256(v);
+    const __m256i odd = _mm256_and_si256(_mm256_srli_epi32(b, 16), _mm256_set1_epi32(1));
+    b = _mm256_srli_epi32(_mm256_add_epi32(b, _mm256_add_epi32(odd, _mm256_set1_epi32(0x7FFF))), 16);
+    return _mm_packus_epi32(_mm256_castsi256_si128(b), _mm256_extracti128_si256(b, 1));
+}
+
+static inline uint16_t bf16_round1(const float f) {
+    uint32_t b;
+    memcpy(&b, &f, sizeof b);
+    return (uint16_t)((b + 0x7FFF + ((b >> 16) & 1)) >> 16);
+}
+
+/* out[i:i+8] = v, as fp32 or (bf16 != 0) bf16. */
+static inline void store8(void *out, const size_t i, const __m256 v, const int bf16) {
+    if (bf16)
+        _mm_storeu_si128((__m128i *)((uint16_t *)out + i), bf16_round8(v));
+    else
+        _mm256_storeu_ps((float *)out + i, v);
+}
+
+static inline void store1(void *out, const size_t i, const float v, const int bf16) {
+    if (bf16)
+        ((uint16_t *)out)[i] = bf16_round1(v);
+    else
+        ((float *)out)[i] = v;
+}
+
+/* out[o:o+32] = the 32 columns of 16 ChatGLM-layout int4 bytes times s. */
+static inline void dequantize_int4_32(const __m128i bytes, const __m256 s, void *out, const size_t o, const int bf16) {
     const __m256i v = _mm256_cvtepi8_epi16(bytes);
     const __m256i hi = _mm256_srai_epi16(v, 4);
     const __m256i lo = _mm256_srai_epi16(_mm256_slli_epi16(v, 12), 12);
@@ -800,7 +832,7 @@ static inline void dequantize_int4_32(const __m128i bytes, const __m256 s, float
     const __m256i parts[4] = {a, b, _mm256_permute2x128_si256(a, a, 0x11), _mm256_permute2x128_si256(b, b, 0x11)};
     for (int k = 0; k < 4; ++k) {
         const __m256 f = _mm256_cvtepi32_ps(_mm256_cvtepi16_epi32(_mm256_castsi256_si128(parts[k])));
-        _mm256_storeu_ps(o + 8 * k, _mm256_mul_ps(f, s));
+        store8(out, o + 8 * k, _mm256_mul_ps(f, s), bf16);
     }
 }
 
@@ -808,16 +840,17 @@ static inline void dequantize_int4_32(const __m128i bytes, const __m256 s, float
  * wb_gemv_int4_interleaved; n a multiple of 64), read in place: the prompt pass no longer copies the rows back
  * into the ChatGLM layout first. scale and out hold rows [r0, r1) only. */
 void wb_dequantize_int4_interleaved(const int8_t *w, int out_rows, int r0, int r1, int n, const float *scale,
-                                    float *out, int threads) {
+                                    void *out, int threads, int bf16) {
     const size_t row_bytes = (size_t)n / 2;
     const int full = out_rows / INTERLEAVE * INTERLEAVE;
 #pragma omp parallel for num_threads(threads) schedule(static)
     for (int r = r0; r < r1; ++r) {
-        float *o = out + (size_t)(r - r0) * n;
+        const size_t o = (size_t)(r - r0) * n;
         const __m256 s = _mm256_set1_ps(scale[r - r0]);
         if (r >= full) { /* past the last full block: the ChatGLM layout */
             for (int c = 0; c < n; c += 32)
-                dequantize_int4_32(_mm_loadu_si128((const __m128i *)(w + (size_t)r * row_bytes + c / 2)), s, o + c);
+                dequantize_int4_32(_mm_loadu_si128((const __m128i *)(w + (size_t)r * row_bytes + c / 2)), s, out,
+                                   o + c, bf16);
             continue;
         }
         /* Row r's 32 bytes of group g sit at (g * INTERLEAVE + r % INTERLEAVE) * 32 in its block, offset by 0x88. */
@@ -825,33 +858,34 @@ void wb_dequantize_int4_interleaved(const int8_t *w, int out_rows, int r0, int r
         const __m128i flip = _mm_set1_epi8((char)0x88);
         for (int c = 0; c < n; c += 64) {
             const int8_t *g = block + (size_t)(c / 64) * INTERLEAVE * 32;
-            dequantize_int4_32(_mm_xor_si128(_mm_loadu_si128((const __m128i *)g), flip), s, o + c);
-            dequantize_int4_32(_mm_xor_si128(_mm_loadu_si128((const __m128i *)(g + 16)), flip), s, o + c + 32);
+            dequantize_int4_32(_mm_xor_si128(_mm_loadu_si128((const __m128i *)g), flip), s, out, o + c, bf16);
+            dequantize_int4_32(_mm_xor_si128(_mm_loadu_si128((const __m128i *)(g + 16)), flip), s, out, o + c + 32,
+                               bf16);
         }
     }
 }
 
-void wb_dequantize(const int8_t *w, int rows, int n, const float *scale, float *out, int threads, int bits) {
+void wb_dequantize(const int8_t *w, int rows, int n, const float *scale, void *out, int threads, int bits, int bf16) {
     const size_t row_bytes = bits == 4 ? (size_t)n / 2 : (size_t)n;
 #pragma omp parallel for num_threads(threads) schedule(static)
     for (int r = 0; r < rows; ++r) {
         const int8_t *wr = w + (size_t)r * row_bytes;
-        float *o = out + (size_t)r * n;
+        const size_t o = (size_t)r * n;
         const __m256 s = _mm256_set1_ps(scale[r]);
         int c = 0;
         if (bits == 8) {
             for (; c + 8 <= n; c += 8) {
                 const __m256i q = _mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *)(wr + c)));
-                _mm256_storeu_ps(o + c, _mm256_mul_ps(_mm256_cvtepi32_ps(q), s));
+                store8(out, o + c, _mm256_mul_ps(_mm256_cvtepi32_ps(q), s), bf16);
             }
-            for (; c < n; ++c) o[c] = (float)wr[c] * scale[r];
+            for (; c < n; ++c) store1(out, o + c, (float)wr[c] * scale[r], bf16);
             continue;
         }
-        for (; c + 32 <= n; c += 32) dequantize_int4_32(_mm_loadu_si128((const __m128i *)(wr + c / 2)), s, o + c);
+        for (; c + 32 <= n; c += 32) dequantize_int4_32(_mm_loadu_si128((const __m128i *)(wr + c / 2)), s, out, o + c, bf16);
         for (; c < n; c += 2) {
             const int8_t byte = wr[c / 2];
-            o[c] = (float)(byte >> 4) * scale[r];
-            o[c + 1] = (float)(((byte & 0xF) ^ 8) - 8) * scale[r];
+            store1(out, o + c, (float)(byte >> 4) * scale[r], bf16);
+            store1(out, o + c + 1, (float)(((byte & 0xF) ^ 8) - 8) * scale[r], bf16);
         }
     }
 }

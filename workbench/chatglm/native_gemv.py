@@ -20,8 +20,9 @@ built once at load time in place of the ChatGLM layout, the same bytes reordered
 where the ChatGLM layout's several row streams reached 0.55-0.85 of it (see ``native_gemv.c``).
 :func:`deinterleave_int4` gives the ChatGLM layout back (checkpoints, the differentiable path).
 
-``dequantize`` writes weight rows as fp32 for the prompt pass's GEMMs, the same bits as torch's
-``q.float() * scale``; ``dequantize_interleaved`` the same from interleaved rows, read in place.
+``dequantize`` writes weight rows as fp32 (or bf16) for the prompt pass's GEMMs, the same bits as torch's
+``q.float() * scale`` (``.to(torch.bfloat16)``); ``dequantize_interleaved`` the same from interleaved rows,
+read in place.
 
 The library is compiled once into ``<cache dir>/native/`` (``$WORKBENCH_CACHE_DIR``, else ``.cache``),
 named by a hash of the source, the compiler and its flags, so a changed source or compiler builds a new
@@ -130,10 +131,11 @@ def _bind(path: Path) -> ctypes.CDLL:
                        ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int]
         fn.restype = ctypes.c_int
     lib.wb_dequantize.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p,
-                                  ctypes.c_int, ctypes.c_int]
+                                  ctypes.c_int, ctypes.c_int, ctypes.c_int]
     lib.wb_dequantize.restype = None
     lib.wb_dequantize_int4_interleaved.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_int, ctypes.c_int,
-                                                   ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int]
+                                                   ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int,
+                                                   ctypes.c_int]
     lib.wb_dequantize_int4_interleaved.restype = None
     lib.wb_read.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
     lib.wb_read.restype = ctypes.c_uint64
@@ -234,10 +236,13 @@ def q8_error_bound(x: Tensor, weight: Tensor, scale: Tensor, bits: int) -> Tenso
     return Q8_TOLERANCE * (xa @ wa.T) * scale.double().abs()[None]
 
 
+_DEQUANTIZED_DTYPES = (torch.float32, torch.bfloat16)
+
+
 def _check_dequantizer_operands(weight: Tensor, scale: Tensor, out: Tensor) -> None:
     """The dtypes and memory layout both compiled dequantizers read (each checks its own shapes)."""
-    if (weight.dtype, scale.dtype, out.dtype) != (torch.int8, torch.float32, torch.float32):
-        raise TypeError("native dequantizer operands: int8 weight, float32 scale and out")
+    if (weight.dtype, scale.dtype) != (torch.int8, torch.float32) or out.dtype not in _DEQUANTIZED_DTYPES:
+        raise TypeError("native dequantizer operands: int8 weight, float32 scale, float32 or bfloat16 out")
     if not (weight.is_contiguous() and scale.is_contiguous() and out.is_contiguous()):
         raise ValueError("native dequantizer operands must be contiguous")
 
@@ -372,22 +377,25 @@ class NativeGemv:
 
     def _self_check_dequantize(self, lib: ctypes.CDLL) -> None:
         gen = torch.Generator().manual_seed(13)
-        for bits, out_features, in_features in ((8, 7, 300), (4, 5, 618), (4, 2, 64)):
-            weight, scale, _ = self._check_operands(gen, bits, out_features, in_features)
-            expected = _unpacked(weight, bits).float() * scale[:, None]
-            got = torch.empty(out_features, in_features)
-            self._dequantize(lib, weight, scale, got, bits, threads=2)
-            if not torch.equal(got, expected):
-                raise NativeKernelError(f"the dequantizer differs from torch's (int{bits}, {out_features}x{in_features})")
-        # Interleaved int4 rows read in place: row ranges inside, across and past the full blocks.
-        weight, scale, _ = self._check_operands(gen, 4, 19, 192)
-        expected = _unpacked(weight, 4).float() * scale[:, None]
-        held = interleave_int4(weight)
-        for r0, r1 in ((0, 19), (3, 11), (8, 16), (15, 19), (17, 18)):
-            got = torch.empty(r1 - r0, 192)
-            self._dequantize_interleaved(lib, held, r0, r1, scale[r0:r1].contiguous(), got, threads=2)
-            if not torch.equal(got, expected[r0:r1]):
-                raise NativeKernelError(f"the interleaved dequantizer differs from torch's (rows {r0}-{r1} of 19x192)")
+        for dtype in _DEQUANTIZED_DTYPES:
+            for bits, out_features, in_features in ((8, 7, 300), (4, 5, 618), (4, 2, 64)):
+                weight, scale, _ = self._check_operands(gen, bits, out_features, in_features)
+                expected = (_unpacked(weight, bits).float() * scale[:, None]).to(dtype)
+                got = torch.empty(out_features, in_features, dtype=dtype)
+                self._dequantize(lib, weight, scale, got, bits, threads=2)
+                if not torch.equal(got, expected):
+                    raise NativeKernelError(f"the dequantizer differs from torch's (int{bits} to {dtype}, "
+                                            f"{out_features}x{in_features})")
+            # Interleaved int4 rows read in place: row ranges inside, across and past the full blocks.
+            weight, scale, _ = self._check_operands(gen, 4, 19, 192)
+            expected = (_unpacked(weight, 4).float() * scale[:, None]).to(dtype)
+            held = interleave_int4(weight)
+            for r0, r1 in ((0, 19), (3, 11), (8, 16), (15, 19), (17, 18)):
+                got = torch.empty(r1 - r0, 192, dtype=dtype)
+                self._dequantize_interleaved(lib, held, r0, r1, scale[r0:r1].contiguous(), got, threads=2)
+                if not torch.equal(got, expected[r0:r1]):
+                    raise NativeKernelError(f"the interleaved dequantizer differs from torch's (to {dtype}, "
+                                            f"rows {r0}-{r1} of 19x192)")
 
     def _self_check(self, lib: ctypes.CDLL) -> None:
         """Odd shapes (partial 256-column blocks, partial 16/32-column groups), one row and a few."""
@@ -437,7 +445,8 @@ class NativeGemv:
         _check_dequantizer_operands(weight, scale, out)
         if weight.shape[0] != rows or scale.shape[0] != rows or weight.shape[1] * (2 if bits == 4 else 1) != in_features:
             raise ValueError("native dequantizer operands disagree in shape")
-        lib.wb_dequantize(weight.data_ptr(), rows, in_features, scale.data_ptr(), out.data_ptr(), threads, bits)
+        lib.wb_dequantize(weight.data_ptr(), rows, in_features, scale.data_ptr(), out.data_ptr(), threads, bits,
+                          int(out.dtype == torch.bfloat16))
 
     def linear(self, x: Tensor, weight: Tensor, scale: Tensor, bias: Tensor | None, bits: int,
                activations: int = 8, interleaved: bool = False) -> Tensor:
@@ -469,11 +478,11 @@ class NativeGemv:
                 or tuple(out.shape) != (r1 - r0, in_features)):
             raise ValueError("native dequantizer operands disagree in shape")
         lib.wb_dequantize_int4_interleaved(weight.data_ptr(), out_features, r0, r1, in_features, scale.data_ptr(),
-                                           out.data_ptr(), threads)
+                                           out.data_ptr(), threads, int(out.dtype == torch.bfloat16))
 
     def dequantize_interleaved(self, weight: Tensor, r0: int, r1: int, scale: Tensor, out: Tensor) -> Tensor:
         """As :meth:`dequantize` for rows [r0, r1) of an int4 weight held interleaved (:func:`interleave_int4`),
-        read in place; ``scale``: float32 [r1 - r0], ``out``: float32 [r1 - r0, in]. Call
+        read in place; ``scale``: float32 [r1 - r0], ``out``: float32 or bfloat16 [r1 - r0, in]. Call
         :meth:`dequantize_available` first (its check covers this layout too)."""
         if self._lib is None or not self._dequantize_ok:
             raise RuntimeError("the native dequantizer is not available")
@@ -481,7 +490,7 @@ class NativeGemv:
         return out
 
     def dequantize(self, weight: Tensor, scale: Tensor, out: Tensor, bits: int) -> Tensor:
-        """``out`` (float32 [rows, in], contiguous) = dequant(weight) * scale, torch's bits exactly, on
+        """``out`` (float32 or bfloat16 [rows, in], contiguous) = dequant(weight) * scale, torch's bits exactly, on
         torch's thread count; ``weight`` int8 [rows, in] or int4 [rows, in / 2] (ChatGLM layout), ``scale``
         float32 [rows]. Call :meth:`dequantize_available` first."""
         if self._lib is None or not self._dequantize_ok:

@@ -147,8 +147,9 @@ class _CpuKernel:
     once per machine (``machine_choice``: median of interleaved rounds, bf16 kept within a margin, saved
     in the cache directory). On AVX2 machines the kernels are vectorised for bf16 only: fp32 activations
     were measured 8-15x slower there.
-    ``dequantized_prefill_is_faster(rows)`` says whether a prompt pass runs faster through fp32 GEMMs on
-    dequantized blocks than through the kernel (timed once; on AVX2 the GEMMs win, by far for long prompts).
+    ``dequantized_prefill_is_faster(rows, dtype)`` says whether a prompt pass runs faster through GEMMs in
+    ``dtype`` on dequantized blocks than through the kernel (timed once per dtype; on AVX2 the fp32 GEMMs
+    win, by far for long prompts).
     """
 
     CANDIDATES = (torch.bfloat16, torch.float32)
@@ -159,7 +160,8 @@ class _CpuKernel:
         self._native: bool | None = None  # None = not chosen yet
         self._native_activations: int | None = None  # 8 or 16 once chosen (see native_activation_bits)
         self._native_interleaved = False  # int4: the interleaved layout was chosen (see native_interleaved)
-        self._prefill_fits: tuple[tuple[float, float], tuple[float, float]] | None = None
+        # Per GEMM dtype: ((intercept, s per row) of the kernel, the same of the dequantized blocks).
+        self._prefill_fits: dict[torch.dtype, tuple[tuple[float, float], tuple[float, float]]] = {}
         self.choice_source = ""  # "saved" (this machine's file) or "measured" (timed in this process)
         self.native_choice_source = ""
 
@@ -333,19 +335,19 @@ class _CpuKernel:
                 correct.append(dtype)
         return correct
 
-    def dequantized_prefill_is_faster(self, rows: int) -> bool:
-        """Whether fp32 GEMMs on dequantized blocks beat this kernel on a ``rows``-row prompt pass here.
+    def dequantized_prefill_is_faster(self, rows: int, dtype: torch.dtype = torch.float32) -> bool:
+        """Whether GEMMs in ``dtype`` on dequantized blocks beat this kernel on a ``rows``-row prompt pass.
 
         The kernel's time grows with the rows as a matrix-vector product's does; the dequantized path pays
         a fixed dequantization, then gains from the GEMM's reuse. Both are timed once, on 64 and 256 rows,
         and compared by their straight-line fits; the kernel must be clearly faster to be chosen.
         """
-        if self._prefill_fits is None:
-            self._prefill_fits = self._time_prefill_paths()
-        (kernel_a, kernel_b), (dequantized_a, dequantized_b) = self._prefill_fits
+        if dtype not in self._prefill_fits:
+            self._prefill_fits[dtype] = self._time_prefill_paths(dtype)
+        (kernel_a, kernel_b), (dequantized_a, dequantized_b) = self._prefill_fits[dtype]
         return not (kernel_a + kernel_b * rows) * MARGIN < dequantized_a + dequantized_b * rows
 
-    def _time_prefill_paths(self) -> tuple[tuple[float, float], tuple[float, float]]:
+    def _time_prefill_paths(self, gemm_dtype: torch.dtype) -> tuple[tuple[float, float], tuple[float, float]]:
         """(intercept, seconds per row) of the kernel and of the dequantized path, as the prompt pass runs
         them. The two are timed in turn, so that a machine others are loading slows both alike (timed
         minutes apart, a kernel 2x slower on 256 rows was once chosen)."""
@@ -363,7 +365,7 @@ class _CpuKernel:
         align = INT4_LAYOUT.block if probe.layout == CPU_INT4_LAYOUT else 1
         gen = torch.Generator().manual_seed(2)
         sizes = (PROBE_ROWS, 4 * PROBE_ROWS)
-        inputs = [torch.randn(n, in_features, generator=gen) for n in sizes]
+        inputs = [torch.randn(n, in_features, generator=gen).to(gemm_dtype) for n in sizes]
         kernel_s = [float("inf")] * len(sizes)
         dequantized_s = [float("inf")] * len(sizes)
         def fill(buffer: Tensor, r0: int, r1: int) -> Tensor:
@@ -373,7 +375,7 @@ class _CpuKernel:
             return self.run(x.to(dtype), probe.weight, operand).float() * scale
 
         def dequantized(x: Tensor) -> Tensor:
-            return cpu_gemm.blocked_fp32_linear(x, out_features, fill, None, row_align=align)
+            return cpu_gemm.blocked_linear(x, out_features, fill, None, row_align=align, dtype=gemm_dtype)
 
         with torch.inference_mode():
             kernel(inputs[0]), dequantized(inputs[0])  # warm-up: first calls allocate
@@ -506,9 +508,10 @@ def _dequantized_rows(layer: QuantizedLinear, r0: int, r1: int, dtype: torch.dty
 
 
 def _dequantize_rows_into(buffer: Tensor, layer: QuantizedLinear, r0: int, r1: int) -> Tensor:
-    """Rows r0:r1 of the weight, dequantized to fp32 in ``buffer`` (a :data:`cpu_gemm.BlockFill`): the same
-    values as :func:`_dequantized_rows` (q * scale, one rounding), written in place with no temporary
-    larger than the packed rows."""
+    """Rows r0:r1 of the weight, dequantized in ``buffer``'s dtype (a :data:`cpu_gemm.BlockFill`): in fp32
+    the same values as :func:`_dequantized_rows` (q * scale, one rounding), in bf16 those rounded to bf16
+    (one rounding for a bf16 model's scales), written in place with no temporary larger than the packed
+    rows."""
     rows, in_features = r1 - r0, layer.in_features
     if layer.layout != CPU_INT4_LAYOUT and _native_dequantizer(layer.bits):
         scale32, _ = layer.native_operands()
@@ -522,7 +525,7 @@ def _dequantize_rows_into(buffer: Tensor, layer: QuantizedLinear, r0: int, r1: i
         return w.mul_(scale[:, None])
     if layer.layout == CPU_INT4_LAYOUT:
         # torch's packing interleaves the rows of each block (32 or 64 of them, by the CPU: 64 on AVX-512),
-        # so only whole blocks slice out; blocked_fp32_linear asks for those (row_align).
+        # so only whole blocks slice out; blocked_linear asks for those (row_align).
         block = INT4_LAYOUT.block
         if r0 % block or (r1 % block and r1 != layer.out_features):
             raise ValueError(f"rows {r0}:{r1} of a cpu-int4 weight must start and end on {block}-row blocks")
@@ -578,7 +581,7 @@ def _unpack_cpu_int4_into(buffer: Tensor, packed: Tensor, scale: Tensor, in_feat
     """Rows in torch's packed int4 CPU layout, dequantized into ``buffer``. Where the layout puts the first
     half of each row block in the low nibbles and the second half in the high ones (AVX2 and AVX-512
     alike), each nibble plane is already the block's transpose: two contiguous copies give [blocks, in,
-    block] with no transpose, which ``blocked_fp32_linear`` multiplies batched."""
+    block] with no transpose, which ``blocked_linear`` multiplies batched."""
     block = INT4_LAYOUT.block
     half = block // 2
     rows = packed.shape[0]
@@ -609,11 +612,13 @@ def _cpu_quantized_linear(x: Tensor, layer: QuantizedLinear) -> Tensor:
         return y.to(x.dtype).view(*x.shape[:-1], layer.out_features)
     kernel_ready = (layer.bits == 8 or layer.layout == CPU_INT4_LAYOUT) and kernel.supports(layer.in_features)
     act = kernel.activation_dtype() if kernel_ready else None
-    if cpu_gemm.is_prompt_pass(x) and (act is None or kernel.dequantized_prefill_is_faster(x.numel() // x.shape[-1])):
+    gemm_dtype = cpu_gemm.prompt_gemm_dtype(x)
+    if cpu_gemm.is_prompt_pass(x) and (
+            act is None or kernel.dequantized_prefill_is_faster(x.numel() // x.shape[-1], gemm_dtype)):
         align = INT4_LAYOUT.block if layer.layout == CPU_INT4_LAYOUT else 1
-        return cpu_gemm.blocked_fp32_linear(
+        return cpu_gemm.blocked_linear(
             x, layer.out_features, lambda buffer, r0, r1: _dequantize_rows_into(buffer, layer, r0, r1),
-            layer.bias, row_align=align,
+            layer.bias, row_align=align, dtype=gemm_dtype,
         )
     if act is not None:
         x2 = x.reshape(-1, x.shape[-1]).to(act).contiguous()
