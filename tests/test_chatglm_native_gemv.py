@@ -328,6 +328,25 @@ def test_the_decode_kernel_is_chosen_once_per_machine(monkeypatch, tmp_path: Pat
     assert machine_choice.load_choice(q.decode_path_choice(8), machine_choice.machine_key()) == expected
 
 
+@needs_q8
+@pytest.mark.parametrize(("timings", "expected"), [
+    ({"torch": 1.0, "native-int16": 1.04, "native": 1.5}, "native-int16"),  # within the margin: compiled
+    ({"torch": 1.0, "native-int16": 1.12, "native": 1.1}, "native"),  # the faster compiled one
+    ({"torch": 1.0, "native-int16": 1.3, "native": 1.4}, "torch"),  # torch's clearly faster
+    ({"torch": 2.0, "native-int16": 1.0, "native": 1.1}, "native-int16"),
+])
+def test_a_compiled_decode_path_wins_unless_torch_is_clearly_faster(monkeypatch, tmp_path: Path,
+                                                                   timings: dict, expected: str) -> None:
+    # The product-only timing cannot see that a compiled path also runs whole decode steps in C.
+    monkeypatch.setenv(machine_choice.CACHE_DIR_ENV, str(tmp_path))
+    # (the activation dtype pick, timed first, gets equal times)
+    monkeypatch.setattr(machine_choice, "median_seconds", lambda candidates: {k: timings.get(k, 1.0) for k in candidates})
+    kernel = q._CpuKernel(8)
+    assert kernel.native_decode() == (expected != "torch")
+    assert kernel.native_choice_source == "measured"
+    assert machine_choice.load_choice(q.decode_path_choice(8), machine_choice.machine_key()) == expected
+
+
 @pytest.mark.parametrize("saved", ["native", "native-int16"])
 def test_an_unusable_kernel_is_never_chosen_even_if_saved(monkeypatch, tmp_path: Path, saved: str) -> None:
     monkeypatch.setenv(machine_choice.CACHE_DIR_ENV, str(tmp_path))

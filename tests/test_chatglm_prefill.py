@@ -32,6 +32,16 @@ def _quantized(out_features: int, in_features: int, bits: int, dtype: torch.dtyp
     return layer
 
 
+def _fp32_gemms(monkeypatch) -> None:
+    """As on a CPU without fast bf16 arithmetic: quantized prompt passes run fp32 GEMMs."""
+    monkeypatch.setattr(cpu_gemm.GEMM_RATES, "_rates", {torch.float32: 50.0, torch.bfloat16: 20.0})
+
+
+def _bf16_gemms(monkeypatch) -> None:
+    """As on a CPU with AVX512_BF16 or AMX: quantized prompt passes run bf16 GEMMs."""
+    monkeypatch.setattr(cpu_gemm.GEMM_RATES, "_rates", {torch.float32: 1.0, torch.bfloat16: 50.0})
+
+
 def _layouts() -> list[tuple[int, str]]:
     cases = [(8, q.CHATGLM_LAYOUT), (4, q.CHATGLM_LAYOUT)]
     if q.cpu_kernel_dtype(4) is not None:
@@ -156,6 +166,7 @@ def test_the_kernel_or_dequantized_blocks_by_prompt_length(monkeypatch) -> None:
     layer = _quantized(256, 128, 8, torch.float32, q.CHATGLM_LAYOUT)
     # The kernel costs 1 per row, the blocks 100 up front and 0.1 per row; the kernel must be 15% faster
     # to be chosen, so the blocks run from 96 rows on.
+    _fp32_gemms(monkeypatch)
     monkeypatch.setattr(q._KERNELS[8], "_prefill_fits", {torch.float32: ((0.0, 1.0), (100.0, 0.1))})
     blocked: list[int] = []
     real = cpu_gemm.blocked_linear
@@ -213,6 +224,7 @@ def test_quantized_prompt_pass_keeps_the_greedy_output_of_the_dequantized_model(
     # differ from an fp32 reference. The prompt pass decides the logits at every prompt position and the
     # first generated token.
     monkeypatch.setattr(cpu_gemm, "UPCAST_BLOCK_ELEMENTS", 256 * 1024)  # several blocks per weight
+    _fp32_gemms(monkeypatch)  # a CPU without fast bf16 (bf16 GEMMs: the tests below)
     for model in _models(demo_models):
         model.quantize(bits)
         monkeypatch.setattr(q._KERNELS[bits], "_prefill_fits", {torch.float32: ((1.0, 1.0), (0.0, 0.0))})  # blocks
@@ -233,7 +245,7 @@ def test_bf16_quantized_prompt_pass_in_bf16_blocks_keeps_the_dequantized_bf16_mo
     # Where bf16 GEMMs are the fast ones (AVX512_BF16, AMX), a bf16 quantized model's prompt pass runs them
     # on bf16 blocks: it then computes as the same model dequantized to bf16 does with plain bf16 Linears.
     monkeypatch.setattr(cpu_gemm, "UPCAST_BLOCK_ELEMENTS", 256 * 1024)  # several blocks per weight
-    monkeypatch.setattr(cpu_gemm.GEMM_RATES, "_rates", {torch.float32: 1.0, torch.bfloat16: 50.0})
+    _bf16_gemms(monkeypatch)
     gemm_dtypes: list[torch.dtype] = []
     real = cpu_gemm.blocked_linear
 
@@ -256,6 +268,35 @@ def test_bf16_quantized_prompt_pass_in_bf16_blocks_keeps_the_dequantized_bf16_mo
             scale = want.abs().max().item()
             assert (got - want).abs().max().item() <= 2e-2 * scale, (bits, length)
             assert torch.equal(got[0, -1].argmax(), want[0, -1].argmax())
+
+
+@pytest.mark.parametrize("bits", [8, 4])
+def test_fp32_quantized_prompt_pass_in_bf16_blocks_stays_within_bf16_rounding(monkeypatch, demo_models,
+                                                                             bits: int) -> None:
+    # A float32 quantized model (the app loads one so on CPU when its table is quantized too) also takes
+    # bf16 GEMMs where they are the fast ones: its activations rounded to bf16 for the products, its bias
+    # added in fp32. Its logits stay within bf16 rounding of the fp32 pass, and each position's choice
+    # scores as the fp32 pass's best does, to that rounding.
+    monkeypatch.setattr(cpu_gemm, "UPCAST_BLOCK_ELEMENTS", 256 * 1024)
+    for model in _models(demo_models):
+        model.quantize(bits)
+        monkeypatch.setattr(q._KERNELS[bits], "_prefill_fits", {dt: ((1.0, 1.0), (0.0, 0.0))
+                                                                 for dt in (torch.float32, torch.bfloat16)})
+        for length, seed in ((cpu_gemm.PREFILL_MIN_ROWS + 7, 1), (90, 2)):
+            ids = _prompt_ids(model.config, length, seed)
+            _fp32_gemms(monkeypatch)
+            with torch.inference_mode():
+                want = model(ids).logits
+            _bf16_gemms(monkeypatch)
+            with torch.inference_mode():
+                got = model(ids).logits
+            assert got.dtype == torch.float32
+            scale = want.abs().max().item()
+            err = (got - want).abs().max().item() / scale
+            assert 0 < err <= 1.5e-2, (bits, length, err)  # 0: the bf16 path did not run
+            chosen = got[0].argmax(-1)
+            picked = want[0].gather(-1, chosen[:, None])[:, 0]
+            assert (picked >= want[0].max(-1).values - 1.5e-2 * scale).all()
 
 
 def test_bf16_prompt_attention_in_fp32_keeps_greedy_output(monkeypatch, demo_models) -> None:

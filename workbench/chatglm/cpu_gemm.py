@@ -79,12 +79,15 @@ class GemmRates:
 GEMM_RATES = GemmRates()
 
 
-def prompt_gemm_dtype(x: Tensor) -> torch.dtype:
-    """The dtype a prompt pass's blocked GEMMs on dequantized weights run in for activations ``x``: bf16
-    where ``x`` is bf16 and bf16 GEMMs are clearly faster here, else fp32. A bf16 block holds
+def quantized_prompt_gemm_dtype(x: Tensor) -> torch.dtype:
+    """The dtype of a quantized layer's prompt-pass GEMMs on dequantized blocks, for activations ``x``: bf16
+    where bf16 GEMMs are clearly faster here (AVX512_BF16, AMX), whatever the model's dtype, as decode
+    steps run their activations in whatever their kernel is fast in; fp32 elsewhere. A bf16 block holds
     ``q * scale`` rounded once to bf16, the weight a bf16 model computes with when dequantized in its own
-    dtype (as ChatGLM's original kernels do on GPUs); fp32 models stay in fp32."""
-    if x.dtype == torch.bfloat16 and x.device.type == "cpu" and GEMM_RATES.bf16_prefill():
+    dtype (as ChatGLM's original kernels do on GPUs); an fp32 model's activations are rounded to bf16 for
+    these products (2^-9 relative, finer than the 1/254 of a block's largest value that decode steps'
+    int8 activations keep) and its bias is added in fp32."""
+    if x.device.type == "cpu" and x.dtype in (torch.float32, torch.bfloat16) and GEMM_RATES.bf16_prefill():
         return torch.bfloat16
     return torch.float32
 
@@ -144,7 +147,7 @@ def blocked_linear(
     """``x @ W.T + bias`` computed one bounded block of weight rows at a time, each block written by
     ``fill`` into a reused per-thread buffer and multiplied while it is still in cache; the result has
     ``x``'s dtype. ``dtype`` is the GEMMs' (and the blocks') dtype: fp32, or bf16 (see
-    :func:`prompt_gemm_dtype`), whose GEMMs add the bias before the one rounding of each output."""
+    :func:`quantized_prompt_gemm_dtype`), whose GEMMs add a bf16 bias before the one rounding of each output."""
     in_features = x.shape[-1]
     x2 = x.reshape(-1, in_features).to(dtype)
     n = x2.shape[0]
@@ -154,8 +157,9 @@ def blocked_linear(
     differentiable = torch.is_grad_enabled()
     buffer = _WORKSPACE.get(0 if differentiable else rows * in_features, dtype)
     y = torch.empty(n, out_features, dtype=dtype, device=x.device)
-    # bf16 GEMMs add the bias in their fp32 accumulators, so each output is rounded to bf16 once.
-    bias_in_gemm = bias is not None and dtype != torch.float32 and not differentiable
+    # bf16 GEMMs add a bf16 bias in their fp32 accumulators, so each output is rounded to bf16 once; a
+    # wider bias is added after, in the output's dtype.
+    bias_in_gemm = bias is not None and dtype != torch.float32 and bias.dtype == dtype and not differentiable
     for r0 in range(0, out_features, rows):
         r1 = min(r0 + rows, out_features)
         size = (r1 - r0) * in_features
@@ -174,6 +178,7 @@ def blocked_linear(
                        else torch.baddbmm(b.view(groups, 1, g), x2.expand(groups, n, in_features), w))
             y[:, r0:r1].view(n, groups, g).copy_(product.transpose(0, 1))
     if bias is not None and not bias_in_gemm:
+        y = y.float()  # the same tensor after fp32 GEMMs: the bias is added before the output's one rounding
         y += bias
     return y.to(x.dtype).view(*x.shape[:-1], out_features)
 

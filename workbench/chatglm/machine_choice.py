@@ -176,7 +176,7 @@ def pick_fastest(timings: Mapping[str, float], preferred: Sequence[str], margin:
 def choose_once_per_machine(
     name: str,
     candidates: Mapping[str, Callable[[], object]],
-    preferred: Sequence[str],
+    preferred: Sequence[str] | Callable[[Mapping[str, float]], Sequence[str]],
     margin: float,
     path: Path | None = None,
 ) -> tuple[str, str]:
@@ -184,6 +184,7 @@ def choose_once_per_machine(
 
     A saved choice for this machine's key that is still a candidate is reused; otherwise each candidate
     is timed (:func:`median_seconds`), the pick saved, and returned. One candidate is returned untimed.
+    ``preferred`` (see :func:`pick_fastest`) may be a function of the timings.
     """
     if len(candidates) == 1:
         return next(iter(candidates)), "measured"
@@ -192,6 +193,6 @@ def choose_once_per_machine(
     if saved is not None and saved in candidates:
         return saved, "saved"
     timings = median_seconds(candidates)
-    value = pick_fastest(timings, preferred, margin)
+    value = pick_fastest(timings, preferred(timings) if callable(preferred) else preferred, margin)
     save_choice(name, key, value, timings, path)
     return value, "measured"

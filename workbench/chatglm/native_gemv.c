@@ -420,6 +420,38 @@ int wb_gemv16_int4(const float *x, int rows, int n, const int8_t *w, int out, co
  *   every output row, so it is subtracted once per row at the end. Pair sums are at most 2 * 15 * 127.
  * Four output rows are done per pass, so each activation load serves four weight rows. Software prefetch
  * 256-4096 bytes ahead was measured on a 2-core AVX2 machine and gave no consistent gain over the hardware's. */
+/* With VNNI (AVX512_VNNI with AVX512VL, as on Zen 4 and Ice Lake on, or AVX-VNNI), vpdpbusd does a
+ * vpmaddubsw, a vpmaddwd with ones and the add in one instruction. The int32 sums are the same integers
+ * (the pair sums above never saturate), so the results are bit-identical to the AVX2 path. */
+#if defined(__AVX512VNNI__) && defined(__AVX512VL__)
+#define WB_VNNI 1
+#define dpbusd256(acc, u, s) _mm256_dpbusd_epi32((acc), (u), (s))
+#elif defined(__AVXVNNI__)
+#define WB_VNNI 1
+#define dpbusd256(acc, u, s) _mm256_dpbusd_avx_epi32((acc), (u), (s))
+#else
+#define WB_VNNI 0
+#endif
+
+/* The 8 int32 sums of 4 adjacent u * s byte products each, plus those of v * t (int4: the high and the low
+ * nibbles). Without VNNI the two products' int16 pair sums are added before the one widening vpmaddwd. */
+static inline __m256i dot_u8s8_2(const __m256i u, const __m256i s, const __m256i v, const __m256i t) {
+#if WB_VNNI
+    return dpbusd256(dpbusd256(_mm256_setzero_si256(), u, s), v, t);
+#else
+    return _mm256_madd_epi16(_mm256_add_epi16(_mm256_maddubs_epi16(u, s), _mm256_maddubs_epi16(v, t)),
+                             _mm256_set1_epi16(1));
+#endif
+}
+
+static inline __m256i dot_u8s8(const __m256i u, const __m256i s) {
+#if WB_VNNI
+    return dpbusd256(_mm256_setzero_si256(), u, s);
+#else
+    return _mm256_madd_epi16(_mm256_maddubs_epi16(u, s), _mm256_set1_epi16(1));
+#endif
+}
+
 #define QB 32 /* activation columns per int8 scale */
 #define ROWS_PER_PASS 4
 /* Weight rows shorter than this take one row per pass: ROWS_PER_PASS streams a few hundred bytes apart
@@ -495,7 +527,6 @@ static inline __attribute__((always_inline)) void dots_q8_int8(const int8_t *w, 
                                                                const int8_t *xq, const float *xd, int n,
                                                                float *dot) {
     __m256 acc[ROWS_PER_PASS];
-    const __m256i ones = _mm256_set1_epi16(1);
     const int nb = n / QB;
 #pragma GCC unroll 4
     for (int r = 0; r < R; ++r) acc[r] = _mm256_setzero_ps();
@@ -505,8 +536,8 @@ static inline __attribute__((always_inline)) void dots_q8_int8(const int8_t *w, 
 #pragma GCC unroll 4
         for (int r = 0; r < R; ++r) {
             const __m256i wv = _mm256_loadu_si256((const __m256i *)(w + r * stride + (size_t)b * QB));
-            const __m256i p = _mm256_maddubs_epi16(_mm256_abs_epi8(wv), _mm256_sign_epi8(a, wv));
-            acc[r] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_madd_epi16(p, ones)), db, acc[r]);
+            const __m256i p = dot_u8s8(_mm256_abs_epi8(wv), _mm256_sign_epi8(a, wv));
+            acc[r] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p), db, acc[r]);
         }
     }
 #pragma GCC unroll 4
@@ -527,7 +558,6 @@ static inline __attribute__((always_inline)) void dots_q8_int4(const int8_t *w, 
                                                                const int8_t *xq, const float *xd8,
                                                                const float *xd, int n, float *dot) {
     __m256 acc[ROWS_PER_PASS];
-    const __m256i ones = _mm256_set1_epi16(1);
     const __m256i low4 = _mm256_set1_epi8(0x0F);
     const __m256i flip = _mm256_set1_epi8((char)0x88);
     const int groups = n / 64;
@@ -542,8 +572,8 @@ static inline __attribute__((always_inline)) void dots_q8_int4(const int8_t *w, 
             const __m256i u = _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)(w + r * stride + (size_t)g * 32)), flip);
             const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(u, 4), low4);
             const __m256i lo = _mm256_and_si256(u, low4);
-            const __m256i p = _mm256_add_epi16(_mm256_maddubs_epi16(hi, even), _mm256_maddubs_epi16(lo, odd));
-            acc[r] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_madd_epi16(p, ones)), dd, acc[r]);
+            const __m256i p = dot_u8s8_2(hi, even, lo, odd);
+            acc[r] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p), dd, acc[r]);
         }
     }
 #pragma GCC unroll 4
@@ -580,7 +610,6 @@ static inline __attribute__((always_inline)) void dots_q8_int4(const int8_t *w, 
  * nibbles are held as q + 8 already (XOR 0x88 at the repack: one vector op fewer per 32 bytes). */
 static void dots_q8_int4_interleaved(const int8_t *w, const int8_t *xq, const float *xd8, int n, float *dot) {
     __m256 acc[INTERLEAVE];
-    const __m256i ones = _mm256_set1_epi16(1);
     const __m256i low4 = _mm256_set1_epi8(0x0F);
     const int groups = n / 64;
 #pragma GCC unroll 8
@@ -599,8 +628,8 @@ static void dots_q8_int4_interleaved(const int8_t *w, const int8_t *xq, const fl
             const __m256i u = _mm256_loadu_si256((const __m256i *)(wg + r * 32)); /* offset at the repack */
             const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(u, 4), low4);
             const __m256i lo = _mm256_and_si256(u, low4);
-            const __m256i p = _mm256_add_epi16(_mm256_maddubs_epi16(hi, even), _mm256_maddubs_epi16(lo, odd));
-            acc[r] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_madd_epi16(p, ones)), dd, acc[r]);
+            const __m256i p = dot_u8s8_2(hi, even, lo, odd);
+            acc[r] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p), dd, acc[r]);
         }
     }
 #pragma GCC unroll 8

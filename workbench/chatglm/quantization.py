@@ -105,10 +105,10 @@ def _dtype_name(dtype: torch.dtype) -> str:
 
 
 def decode_path_choice(bits: int) -> str:
-    """The machine-choice name of the int``bits`` decode kernel pick (streamed probe; earlier picks, timed
-    on a cached probe, are not reused; int4's also weighs the interleaved layout, so picks made without it
-    are not reused either; and since its nibbles are held offset, a faster kernel, neither are picks made before)."""
-    return "int4_decode_path_interleaved_offset" if bits == 4 else f"int{bits}_decode_path_streamed"
+    """The machine-choice name of the int``bits`` decode kernel pick. Picks made under an earlier rule are
+    not reused: timed on a cached probe; int4's without the interleaved layout or before its nibbles were
+    held offset; and any made while torch's kernel was kept unless a compiled one was clearly faster."""
+    return f"int{bits}_decode_path_prefer_compiled"
 
 
 def activation_dtype_choice(bits: int) -> str:
@@ -278,9 +278,13 @@ class _CpuKernel:
             candidates[NATIVE_INT8] = native(8)
         if self.bits == 4 and NATIVE_GEMV.interleaved_available():
             candidates[NATIVE_INTERLEAVED] = _rotating(interleaved, turn)
-        # torch's path stays unless a compiled one is clearly faster; then the faster compiled one runs.
+        # The fastest compiled path runs unless torch's is clearly faster: a compiled product also lets
+        # whole decode steps run in C (native_step), whose saved per-token overhead this product-only
+        # timing does not see (a Zen 4 machine timed torch's int8 kernel 4% faster than the int16 path and
+        # then decoded through the torch forward at 0.17 of the bandwidth limit, against 0.55 in C steps).
         name, self.native_choice_source = machine_choice.choose_once_per_machine(
-            decode_path_choice(self.bits), candidates, preferred=("torch",), margin=MARGIN,
+            decode_path_choice(self.bits), candidates, margin=MARGIN,
+            preferred=lambda timings: sorted((n for n in timings if n != "torch"), key=timings.__getitem__),
         )
         logger.info("int%d decode steps run the %s kernel (%s)", self.bits, name, self.native_choice_source)
         self._native_activations = 8 if name in (NATIVE_INT8, NATIVE_INTERLEAVED) else 16
@@ -612,7 +616,7 @@ def _cpu_quantized_linear(x: Tensor, layer: QuantizedLinear) -> Tensor:
         return y.to(x.dtype).view(*x.shape[:-1], layer.out_features)
     kernel_ready = (layer.bits == 8 or layer.layout == CPU_INT4_LAYOUT) and kernel.supports(layer.in_features)
     act = kernel.activation_dtype() if kernel_ready else None
-    gemm_dtype = cpu_gemm.prompt_gemm_dtype(x)
+    gemm_dtype = cpu_gemm.quantized_prompt_gemm_dtype(x)
     if cpu_gemm.is_prompt_pass(x) and (
             act is None or kernel.dequantized_prefill_is_faster(x.numel() // x.shape[-1], gemm_dtype)):
         align = INT4_LAYOUT.block if layer.layout == CPU_INT4_LAYOUT else 1
