@@ -273,8 +273,10 @@ def test_a_wrong_int8_activation_path_falls_back_to_the_int16_one(monkeypatch, t
 @pytest.mark.parametrize(("old", "new"), [
     # a wrong value in the scalar tail (int8 rows whose width is not a multiple of 8)
     ("store1(out, o + c, (float)wr[c] * scale[r], bf16)", "store1(out, o + c, (float)wr[c] * scale[r] * 1.0001f, bf16)"),
-    # bf16 rows truncated instead of rounded to nearest even
-    ("_mm256_add_epi32(odd, _mm256_set1_epi32(0x7FFF))", "_mm256_setzero_si256()"),
+    # bf16 rows truncated instead of rounded to nearest even (whichever rounding this CPU compiles)
+    ("_mm_storeu_si128((__m128i *)((uint16_t *)out + i), bf16_round8(v));",
+     "{ const __m256i t = _mm256_srli_epi32(_mm256_castps_si256(v), 16); _mm_storeu_si128((__m128i *)((uint16_t *)"
+     "out + i), _mm_packus_epi32(_mm256_castsi256_si128(t), _mm256_extracti128_si256(t, 1))); }"),
 ])
 def test_a_wrong_dequantizer_is_not_used(monkeypatch, tmp_path: Path, caplog, old: str, new: str) -> None:
     cc = _broken_build(tmp_path, old, new)
@@ -340,7 +342,8 @@ def test_a_compiled_decode_path_wins_unless_torch_is_clearly_faster(monkeypatch,
     # The product-only timing cannot see that a compiled path also runs whole decode steps in C.
     monkeypatch.setenv(machine_choice.CACHE_DIR_ENV, str(tmp_path))
     # (the activation dtype pick, timed first, gets equal times)
-    monkeypatch.setattr(machine_choice, "median_seconds", lambda candidates: {k: timings.get(k, 1.0) for k in candidates})
+    monkeypatch.setattr(machine_choice, "median_seconds",
+                        lambda candidates: {k: timings.get(k, 1.0) for k in candidates})
     kernel = q._CpuKernel(8)
     assert kernel.native_decode() == (expected != "torch")
     assert kernel.native_choice_source == "measured"

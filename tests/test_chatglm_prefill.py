@@ -95,6 +95,7 @@ def test_bf16_blocks_round_each_weight_and_each_output_once(monkeypatch, bits: i
     layer = _quantized(256, 128, bits, torch.bfloat16, layout)
     layer.bias = torch.nn.Parameter(torch.randn(256).to(torch.bfloat16) * 8, requires_grad=False)
     monkeypatch.setattr(cpu_gemm, "UPCAST_BLOCK_ELEMENTS", 64 * 128)  # four blocks
+    monkeypatch.setattr(cpu_gemm, "BF16_BLOCK_ELEMENTS", 64 * 128)
     x = torch.randn(2, 24, 128, generator=torch.Generator().manual_seed(5)).to(torch.bfloat16)
     align = q.INT4_LAYOUT.block if layout == q.CPU_INT4_LAYOUT else 1
     with torch.inference_mode():
@@ -155,7 +156,8 @@ def test_prompt_pass_peak_memory_is_bounded_by_the_block_not_the_weight(kind: st
     prompt_pass()  # the per-thread buffer exists from here on
     growth = _peak_growth_mb(prompt_pass)
     full_fp32_mb = out_features * in_features * 4 / 2**20  # 64 MB
-    block_mb = cpu_gemm.UPCAST_BLOCK_ELEMENTS * 4 / 2**20
+    block_mb = (cpu_gemm.UPCAST_BLOCK_ELEMENTS * 4 if gemm_dtype == torch.float32
+                else cpu_gemm.BF16_BLOCK_ELEMENTS * 2) / 2**20
     activations_mb = 64 * (in_features + 2 * out_features) * 4 / 2**20
     assert growth <= block_mb + activations_mb + 8, (growth, full_fp32_mb)
     assert growth < full_fp32_mb / 4
@@ -245,6 +247,7 @@ def test_bf16_quantized_prompt_pass_in_bf16_blocks_keeps_the_dequantized_bf16_mo
     # Where bf16 GEMMs are the fast ones (AVX512_BF16, AMX), a bf16 quantized model's prompt pass runs them
     # on bf16 blocks: it then computes as the same model dequantized to bf16 does with plain bf16 Linears.
     monkeypatch.setattr(cpu_gemm, "UPCAST_BLOCK_ELEMENTS", 256 * 1024)  # several blocks per weight
+    monkeypatch.setattr(cpu_gemm, "BF16_BLOCK_ELEMENTS", 256 * 1024)
     _bf16_gemms(monkeypatch)
     gemm_dtypes: list[torch.dtype] = []
     real = cpu_gemm.blocked_linear
@@ -278,6 +281,7 @@ def test_fp32_quantized_prompt_pass_in_bf16_blocks_stays_within_bf16_rounding(mo
     # added in fp32. Its logits stay within bf16 rounding of the fp32 pass, and each position's choice
     # scores as the fp32 pass's best does, to that rounding.
     monkeypatch.setattr(cpu_gemm, "UPCAST_BLOCK_ELEMENTS", 256 * 1024)
+    monkeypatch.setattr(cpu_gemm, "BF16_BLOCK_ELEMENTS", 256 * 1024)
     for model in _models(demo_models):
         model.quantize(bits)
         monkeypatch.setattr(q._KERNELS[bits], "_prefill_fits", {dt: ((1.0, 1.0), (0.0, 0.0))
