@@ -815,6 +815,54 @@ uint64_t wb_read(const int8_t *p, size_t bytes, int threads) {
     return atomic_load(&job.sum);
 }
 
+/* ---- A bf16 weight times one fp32 row (a bf16 model's lm_head in decode steps) ------------------------------
+ * y[o] = sum_k w[o][k] * x[k]: the bf16 weights widened exactly to fp32 as they load, summed in fp32 (four
+ * 8-lane accumulators, then their lanes), one row at a time; rows shared out over the work pool in chunks as
+ * the products' are. On a 2-core Zen 4 (AVX512_BF16) torch's one-row bf16 product read the 6B model's 1.07 GB
+ * table at 14-20 GB/s, this loop at 24-27 GB/s, a plain read at 29-33 GB/s. */
+typedef struct {
+    const float *x;
+    const uint16_t *w;
+    float *y;
+    int n, out, rows_per_chunk;
+} bf16_job;
+
+static inline __m256 load_bf16x8(const uint16_t *p) {
+    return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)p)), 16));
+}
+
+static void gemv_bf16_chunk(const void *arg, int c) {
+    const bf16_job *j = arg;
+    const int o1 = min_int((c + 1) * j->rows_per_chunk, j->out);
+    for (int o = c * j->rows_per_chunk; o < o1; ++o) {
+        const uint16_t *w = j->w + (size_t)o * j->n;
+        __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps(), a2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps();
+        int k = 0;
+        for (; k + 32 <= j->n; k += 32) {
+            a0 = _mm256_fmadd_ps(load_bf16x8(w + k), _mm256_loadu_ps(j->x + k), a0);
+            a1 = _mm256_fmadd_ps(load_bf16x8(w + k + 8), _mm256_loadu_ps(j->x + k + 8), a1);
+            a2 = _mm256_fmadd_ps(load_bf16x8(w + k + 16), _mm256_loadu_ps(j->x + k + 16), a2);
+            a3 = _mm256_fmadd_ps(load_bf16x8(w + k + 24), _mm256_loadu_ps(j->x + k + 24), a3);
+        }
+        for (; k + 8 <= j->n; k += 8) a0 = _mm256_fmadd_ps(load_bf16x8(w + k), _mm256_loadu_ps(j->x + k), a0);
+        float s = hsum_ps(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)));
+        for (; k < j->n; ++k) {
+            const uint32_t bits = (uint32_t)w[k] << 16;
+            float f;
+            memcpy(&f, &bits, sizeof f);
+            s += f * j->x[k];
+        }
+        j->y[o] = s;
+    }
+}
+
+int wb_gemv_bf16(const float *x, int n, const uint16_t *w, int out, float *y, int threads) {
+    if (n <= 0 || out <= 0) return -2;
+    const bf16_job job = {x, w, y, n, out, chunk_rows((size_t)n * 2, out)};
+    pool_run(pool_for_thread(threads - 1), gemv_bf16_chunk, &job, (out + job.rows_per_chunk - 1) / job.rows_per_chunk);
+    return 0;
+}
+
 /* ---- The prompt pass: weight rows dequantized to fp32 or bf16 -----------------------------------------------
  * out [rows, n] = q * scale[row] with one fp32 rounding, the same bits as torch's q.float() * scale; with bf16
  * out, that fp32 value rounded to nearest even once more, as torch's .to(torch.bfloat16) rounds it (q * scale

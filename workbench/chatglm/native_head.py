@@ -1,0 +1,115 @@
+"""A bf16 model's lm_head on one decode row in C (``wb_gemv_bf16`` in ``native_gemv.c``), for CPU inference.
+
+A decode step reads every weight once, and at BianQue-2's size the tied embedding table is 1.07 GB of them.
+torch's one-row bf16 product read it at 14-20 GB/s on a 2-core Zen 4 (AVX512_BF16), this routine at 24-27 GB/s,
+a plain read at 29-33 GB/s: the lm_head took ~55-75 of a bf16-table int4 step's ~215 ms. The C routine reads the bf16
+rows as stored, widens them exactly to fp32 and sums in fp32 (torch's product also accumulates in fp32, in
+another order); the logits are rounded to bf16, as torch's are.
+
+It runs only where :func:`lm_head_decode` can use it: a CPU bf16 weight, contiguous, one row to multiply, no
+gradients, and a library that loaded and passed its check in this process against torch's product (odd sizes,
+one and two threads). Elsewhere it returns None and the caller keeps torch's ``F.linear``.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import logging
+import threading
+from collections.abc import Callable
+
+import torch
+from torch import Tensor
+
+from workbench.chatglm.native_gemv import NATIVE_GEMV, NativeKernelError
+
+logger = logging.getLogger(__name__)
+
+# Max |difference| / sum |terms| accepted by the self-check: fp32 sums of the same exact products in another
+# order stay far below it; a wrong row, stride or widening is off by the size of the outputs.
+TOLERANCE = 1e-5
+
+
+class NativeHead:
+    """``wb_gemv_bf16`` bound and checked at first use (once per process)."""
+
+    def __init__(self) -> None:
+        self._fn: Callable[..., int] | None = None
+        self._checked = False
+        self._lock = threading.Lock()  # columns generate in threads: one check, none half-done
+        self.reason = ""
+
+    def available(self) -> bool:
+        if not self._checked:
+            with self._lock:
+                if not self._checked:
+                    try:
+                        self._fn = self._bind_and_check()
+                    except NativeKernelError as exc:
+                        self.reason = str(exc)
+                        logger.warning("native bf16 lm_head not used (%s); torch's product runs", exc)
+                    finally:
+                        self._checked = True
+        return self._fn is not None
+
+    def _bind_and_check(self) -> Callable[..., int]:
+        lib = NATIVE_GEMV.library()
+        if lib is None:
+            raise NativeKernelError(f"the native library is not usable ({NATIVE_GEMV.reason})")
+        try:
+            fn = lib.wb_gemv_bf16
+        except AttributeError as exc:
+            raise NativeKernelError(f"the native library has no bf16 product ({exc})") from exc
+        fn.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_void_p, ctypes.c_int, ctypes.c_void_p, ctypes.c_int]
+        fn.restype = ctypes.c_int
+        self._self_check(fn)
+        return fn
+
+    def _self_check(self, fn: Callable[..., int]) -> None:
+        """Odd widths (a tail past the 16-column steps) and row counts, one and two threads."""
+        gen = torch.Generator().manual_seed(23)
+        for out, n in ((1, 16), (37, 70), (1000, 4096), (3, 5)):
+            w = (torch.randn(out, n, generator=gen) * 3).to(torch.bfloat16)
+            x = torch.randn(n, generator=gen)
+            terms = (w.double().abs() @ x.double().abs()).clamp_min(1e-30)
+            ref = w.double() @ x.double()
+            for threads in (1, 2):
+                got = self._run(fn, x, w, threads).double()
+                error = ((got - ref).abs() / terms).max().item()
+                if not error <= TOLERANCE:
+                    raise NativeKernelError(f"the bf16 product gives wrong results ({out}x{n}, {threads} threads: "
+                                            f"relative error {error:.2e} > {TOLERANCE:.0e})")
+
+    @staticmethod
+    def _run(fn: Callable[..., int], x: Tensor, w: Tensor, threads: int) -> Tensor:
+        out, n = w.shape
+        x32 = x.reshape(n).float().contiguous()
+        y = torch.empty(out, dtype=torch.float32)
+        rc = fn(x32.data_ptr(), n, w.data_ptr(), out, y.data_ptr(), threads)
+        if rc != 0:
+            raise RuntimeError(f"native bf16 product failed (code {rc})")
+        return y
+
+    def linear(self, hidden: Tensor, weight: Tensor) -> Tensor | None:
+        """``F.linear(hidden, weight)`` for one row of a bf16 model, or None where it does not apply."""
+        if not _applies(hidden, weight) or not self.available():
+            return None
+        assert self._fn is not None
+        y = self._run(self._fn, hidden, weight, torch.get_num_threads())
+        return y.to(hidden.dtype).view(*hidden.shape[:-1], weight.shape[0])
+
+
+def _applies(hidden: Tensor, weight: Tensor) -> bool:
+    if torch.is_grad_enabled() or weight.dtype != torch.bfloat16 or hidden.dtype != torch.bfloat16:
+        return False
+    if weight.device.type != "cpu" or hidden.device.type != "cpu" or weight.dim() != 2 or not weight.is_contiguous():
+        return False
+    return hidden.shape[-1] == weight.shape[1] and hidden.numel() == weight.shape[1]
+
+
+NATIVE_HEAD = NativeHead()
+
+
+def lm_head_decode(hidden: Tensor, weight: Tensor) -> Tensor | None:
+    """The logits of one bf16 row from the C routine, or None where it does not apply here."""
+    return NATIVE_HEAD.linear(hidden, weight)
