@@ -1,5 +1,5 @@
-"""Shared helpers for the CPU quantized-kernel tests: a torch kernel that is wrong in bf16, and forcing
-which decode kernel runs (the compiled one or torch's)."""
+"""Shared helpers for the CPU kernel tests: a torch kernel that is wrong in bf16, forcing which decode kernel
+runs (the compiled one or torch's), and recording whether a C routine applied."""
 
 from __future__ import annotations
 
@@ -38,3 +38,18 @@ needs_interleaved = pytest.mark.skipif(
     reason=f"the interleaved int4 path is not usable here: {q.NATIVE_GEMV.interleaved_reason or q.NATIVE_GEMV.q8_reason}")
 needs_native = pytest.mark.skipif(not q.NATIVE_GEMV.available(),
                                   reason=f"the compiled decode kernel is not usable here: {q.NATIVE_GEMV.reason}")
+
+
+def record_applied(monkeypatch: pytest.MonkeyPatch, routine: object, method: str) -> list[bool]:
+    """Wrap ``routine.method`` (a C routine's entry, None where it does not apply) to record per call
+    whether it applied."""
+    calls: list[bool] = []
+    original = getattr(routine, method)
+
+    def recorded(*args):
+        out = original(*args)
+        calls.append(out is not None)
+        return out
+
+    monkeypatch.setattr(routine, method, recorded)
+    return calls

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import torch
 
+from tests.chatglm_kernels import record_applied
 from tests.chatglm_random import random_chatglm
 from workbench.chatglm import ChatGLMConfig, machine_choice, native_attention
 from workbench.chatglm import quantization as q
@@ -144,16 +145,8 @@ def test_a_bf16_models_greedy_tokens_are_unchanged(monkeypatch) -> None:
     gen = torch.Generator().manual_seed(11)
     ids = torch.randint(6, 380, (1, 19), generator=gen)
     ids[0, -2], ids[0, -1] = CONFIG.gmask_token_id, CONFIG.bos_token_id
-    calls = []
-    original = native_attention.NATIVE_ATTENTION.attend
-
-    def counted(*args):
-        out = original(*args)
-        calls.append(out is not None)
-        return out
-
     with monkeypatch.context() as m:
-        m.setattr(native_attention.NATIVE_ATTENTION, "attend", counted)
+        calls = record_applied(m, native_attention.NATIVE_ATTENTION, "attend")
         with_c = generate(model, ids, max_new_tokens=24, do_sample=False)
     assert calls and all(calls), "the decode steps did not run the C attention"
     with monkeypatch.context() as m:

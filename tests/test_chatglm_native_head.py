@@ -10,6 +10,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from tests.chatglm_kernels import record_applied
 from tests.chatglm_random import random_chatglm
 from tests.test_chatglm_native_gemv import REAL_CC, _broken_build, _fresh
 from workbench.chatglm import ChatGLMConfig, native_head
@@ -64,16 +65,8 @@ def test_a_bf16_models_greedy_tokens_are_unchanged(monkeypatch) -> None:
     model = random_chatglm(CONFIG, seed=7).to(torch.bfloat16)
     ids = torch.randint(6, 380, (1, 19), generator=torch.Generator().manual_seed(13))
     ids[0, -2], ids[0, -1] = CONFIG.gmask_token_id, CONFIG.bos_token_id
-    calls = []
-    original = native_head.NATIVE_HEAD.linear
-
-    def counted(*args):
-        out = original(*args)
-        calls.append(out is not None)
-        return out
-
     with monkeypatch.context() as m:
-        m.setattr(native_head.NATIVE_HEAD, "linear", counted)
+        calls = record_applied(m, native_head.NATIVE_HEAD, "linear")
         with_c = generate(model, ids, max_new_tokens=24, do_sample=False)
     assert calls.count(True) >= 24, "the decode steps did not run the C lm_head"
     with monkeypatch.context() as m:
@@ -87,8 +80,7 @@ def test_a_product_with_wrong_sums_is_not_used(monkeypatch, tmp_path: Path, capl
     cc = _broken_build(tmp_path, "        j->y[o] = s;\n", "        j->y[o] = s * 1.001f;\n")
     kernel = _fresh(monkeypatch, tmp_path, cc)
     assert kernel.available()
-    monkeypatch.setattr(native_head, "NATIVE_GEMV", kernel)
-    head = native_head.NativeHead()
+    head = native_head.NativeHead(kernel)
     assert not head.available()
     assert "wrong results" in head.reason
     with torch.inference_mode():

@@ -18,16 +18,12 @@ None and the caller keeps torch's products.
 from __future__ import annotations
 
 import ctypes
-import logging
-import threading
 from collections.abc import Callable
 
 import torch
 from torch import Tensor
 
-from workbench.chatglm.native_gemv import NATIVE_GEMV, NativeKernelError, relative_error
-
-logger = logging.getLogger(__name__)
+from workbench.chatglm.native_gemv import CheckedRoutine, NativeKernelError, relative_error
 
 _KINDS = {torch.bfloat16: 0, torch.float16: 1}
 MAX_HEAD_DIM = 512  # ATTEND_MAX_HD in native_gemv.c
@@ -49,42 +45,17 @@ def reference_attend_decode(q: Tensor, k: Tensor, v: Tensor, mask: Tensor | None
     return torch.matmul(probs, v)
 
 
-class NativeAttention:
+class NativeAttention(CheckedRoutine):
     """``wb_attend_decode`` bound and checked at first use (once per process)."""
 
-    def __init__(self) -> None:
-        self._fn: Callable[..., int] | None = None
-        self._checked = False
-        self._lock = threading.Lock()  # columns generate in threads: one check, none half-done
-        self.reason = ""
-
-    def available(self) -> bool:
-        if not self._checked:
-            with self._lock:
-                if not self._checked:
-                    try:
-                        self._fn = self._bind_and_check()
-                    except NativeKernelError as exc:
-                        self.reason = str(exc)
-                        logger.warning("native decode attention not used (%s); torch's products run", exc)
-                    finally:
-                        self._checked = True
-        return self._fn is not None
-
-    def _bind_and_check(self) -> Callable[..., int]:
-        lib = NATIVE_GEMV.library()
-        if lib is None:
-            raise NativeKernelError(f"the native library is not usable ({NATIVE_GEMV.reason})")
-        try:
-            fn = lib.wb_attend_decode
-        except AttributeError as exc:
-            raise NativeKernelError(f"the native library has no decode attention ({exc})") from exc
-        long, i32, ptr = ctypes.c_long, ctypes.c_int, ctypes.c_void_p
-        fn.argtypes = [ptr, long, long, ptr, long, long, long, ptr, long, long, long, ptr, ptr,
-                       i32, i32, i32, i32, ctypes.c_float, ctypes.c_float, ctypes.c_float, i32, i32]
-        fn.restype = i32
-        self._self_check(fn)
-        return fn
+    SYMBOL = "wb_attend_decode"
+    ARGTYPES = (ctypes.c_void_p, ctypes.c_long, ctypes.c_long,
+                ctypes.c_void_p, ctypes.c_long, ctypes.c_long, ctypes.c_long,
+                ctypes.c_void_p, ctypes.c_long, ctypes.c_long, ctypes.c_long, ctypes.c_void_p, ctypes.c_void_p,
+                ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_int,
+                ctypes.c_float, ctypes.c_float, ctypes.c_float, ctypes.c_int, ctypes.c_int)
+    WHAT = "decode attention"
+    FALLBACK = "torch's products run"
 
     def _self_check(self, fn: Callable[..., int]) -> None:
         """Odd lengths (1, 7, 133), several heads and a batch of 2 with a mask, both 16-bit dtypes, one and

@@ -44,7 +44,8 @@ import os
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import torch
@@ -500,3 +501,52 @@ class NativeGemv:
 
 
 NATIVE_GEMV = NativeGemv()
+
+
+class CheckedRoutine:
+    """One more function of the native library (``SYMBOL``, called with ``ARGTYPES``), bound and checked
+    against torch at first use, once per process: :meth:`available` is False where the library is not usable,
+    lacks it, or it fails :meth:`_self_check` (which raises :class:`NativeKernelError`); ``reason`` says why
+    and the log says what runs instead (``FALLBACK``)."""
+
+    SYMBOL = ""
+    ARGTYPES: tuple[type, ...] = ()
+    WHAT = ""  # what it computes, for the messages
+    FALLBACK = ""  # what runs where it is not available
+
+    def __init__(self, kernel: NativeGemv | None = None) -> None:
+        self._kernel = kernel  # None: the process's NATIVE_GEMV (tests pass a library built otherwise)
+        self._fn: Callable[..., int] | None = None
+        self._checked = False
+        self._lock = threading.Lock()  # columns generate in threads: one check, none half-done
+        self.reason = ""
+
+    def available(self) -> bool:
+        if not self._checked:
+            with self._lock:
+                if not self._checked:
+                    try:
+                        self._fn = self._bind_and_check()
+                    except NativeKernelError as exc:
+                        self.reason = str(exc)
+                        logger.warning("native %s not used (%s); %s", self.WHAT, exc, self.FALLBACK)
+                    finally:
+                        self._checked = True
+        return self._fn is not None
+
+    def _bind_and_check(self) -> Callable[..., int]:
+        kernel = self._kernel or NATIVE_GEMV
+        lib = kernel.library()
+        if lib is None:
+            raise NativeKernelError(f"the native library is not usable ({kernel.reason})")
+        try:
+            fn = getattr(lib, self.SYMBOL)
+        except AttributeError as exc:
+            raise NativeKernelError(f"the native library has no {self.WHAT} ({exc})") from exc
+        fn.argtypes = list(self.ARGTYPES)
+        fn.restype = ctypes.c_int
+        self._self_check(fn)
+        return fn
+
+    def _self_check(self, fn: Callable[..., int]) -> None:
+        raise NotImplementedError

@@ -14,59 +14,28 @@ one and two threads). Elsewhere it returns None and the caller keeps torch's ``F
 from __future__ import annotations
 
 import ctypes
-import logging
-import threading
 from collections.abc import Callable
 
 import torch
 from torch import Tensor
 
-from workbench.chatglm.native_gemv import NATIVE_GEMV, NativeKernelError
-
-logger = logging.getLogger(__name__)
+from workbench.chatglm.native_gemv import CheckedRoutine, NativeKernelError
 
 # Max |difference| / sum |terms| accepted by the self-check: fp32 sums of the same exact products in another
 # order stay far below it; a wrong row, stride or widening is off by the size of the outputs.
 TOLERANCE = 1e-5
 
 
-class NativeHead:
+class NativeHead(CheckedRoutine):
     """``wb_gemv_bf16`` bound and checked at first use (once per process)."""
 
-    def __init__(self) -> None:
-        self._fn: Callable[..., int] | None = None
-        self._checked = False
-        self._lock = threading.Lock()  # columns generate in threads: one check, none half-done
-        self.reason = ""
-
-    def available(self) -> bool:
-        if not self._checked:
-            with self._lock:
-                if not self._checked:
-                    try:
-                        self._fn = self._bind_and_check()
-                    except NativeKernelError as exc:
-                        self.reason = str(exc)
-                        logger.warning("native bf16 lm_head not used (%s); torch's product runs", exc)
-                    finally:
-                        self._checked = True
-        return self._fn is not None
-
-    def _bind_and_check(self) -> Callable[..., int]:
-        lib = NATIVE_GEMV.library()
-        if lib is None:
-            raise NativeKernelError(f"the native library is not usable ({NATIVE_GEMV.reason})")
-        try:
-            fn = lib.wb_gemv_bf16
-        except AttributeError as exc:
-            raise NativeKernelError(f"the native library has no bf16 product ({exc})") from exc
-        fn.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_void_p, ctypes.c_int, ctypes.c_void_p, ctypes.c_int]
-        fn.restype = ctypes.c_int
-        self._self_check(fn)
-        return fn
+    SYMBOL = "wb_gemv_bf16"
+    ARGTYPES = (ctypes.c_void_p, ctypes.c_int, ctypes.c_void_p, ctypes.c_int, ctypes.c_void_p, ctypes.c_int)
+    WHAT = "bf16 lm_head"
+    FALLBACK = "torch's product runs"
 
     def _self_check(self, fn: Callable[..., int]) -> None:
-        """Odd widths (a tail past the 16-column steps) and row counts, one and two threads."""
+        """Odd widths (tails past the 32- and 8-column steps) and row counts, one and two threads."""
         gen = torch.Generator().manual_seed(23)
         for out, n in ((1, 16), (37, 70), (1000, 4096), (3, 5)):
             w = (torch.randn(out, n, generator=gen) * 3).to(torch.bfloat16)
