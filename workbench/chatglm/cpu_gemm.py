@@ -174,7 +174,7 @@ def blocked_linear(
         r1 = min(r0 + rows, out_features)
         size = (r1 - r0) * in_features
         w = fill(torch.empty(size, dtype=dtype, device=x.device) if differentiable else buffer[:size], r0, r1)
-        b = bias[r0:r1].to(dtype) if bias_in_gemm else None
+        b = bias[r0:r1].to(dtype) if bias is not None and bias_in_gemm else None
         if w.dim() == 2 and differentiable:
             y[:, r0:r1] = x2 @ w.T
         elif w.dim() == 2 and b is not None:
