@@ -236,7 +236,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.quantize_embeddings and not args.quantization_bit:
         parser.error("--quantize-embeddings needs --quantization-bit")
     # --full's saved checkpoint loads in the dtype asked for, else as the app loads it ("auto", see
-    # workbench.chatglm.loading.auto_dtype: bfloat16, or float32 when quantized with the table).
+    # workbench.chatglm.loading.auto_dtype: bfloat16, or float32 when quantized, a float table kept bfloat16).
     load_dtype = args.dtype or ("auto" if args.full else "float32")
     if args.dtype == "auto":
         args.dtype = None

@@ -25,3 +25,12 @@ def random_chatglm(config: ChatGLMConfig, seed: int = 0) -> ChatGLMForConditiona
             else:
                 p.normal_(0, 0.05, generator=gen)
     return model.eval()
+
+
+def hold_table_in_bf16(model: ChatGLMForConditionalGeneration) -> ChatGLMForConditionalGeneration:
+    """The tied embedding / lm_head table in bf16 under a float32 model, as loading holds a quantized model's
+    float table on CPU under "auto" (``loading.float_table_dtype``)."""
+    embeddings = model.transformer.word_embeddings
+    embeddings.weight = torch.nn.Parameter(embeddings.weight.detach().to(torch.bfloat16), requires_grad=False)
+    model.tie_weights()
+    return model

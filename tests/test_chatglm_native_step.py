@@ -12,7 +12,7 @@ import pytest
 import torch
 
 from tests.chatglm_kernels import needs_interleaved, needs_native, needs_q8, use_native_decode
-from tests.chatglm_random import random_chatglm
+from tests.chatglm_random import hold_table_in_bf16, random_chatglm
 from workbench.chatglm import ChatGLMConfig, machine_choice, native_gemv, native_step
 from workbench.chatglm import quantization as q
 
@@ -330,23 +330,30 @@ def test_a_model_whose_layouts_disagree_with_its_shapes_keeps_the_forward(monkey
 @needs_native
 @pytest.mark.parametrize(("bits", "table_bits", "interleaved"),
                          [(8, 8, False), (4, 8, False), (4, 4, False),
-                          pytest.param(4, 8, True, marks=needs_interleaved)])
-def test_a_quantized_table_decodes_in_the_step_with_the_forwards_tokens_logits_and_cache(
+                          pytest.param(4, 8, True, marks=needs_interleaved),
+                          (8, 16, False), (4, 16, False), pytest.param(4, 16, True, marks=needs_interleaved)])
+def test_a_table_outside_the_step_decodes_with_the_forwards_tokens_logits_and_cache(
         monkeypatch, bits: int, table_bits: int, interleaved: bool) -> None:
-    # --quantize-embeddings: the step reads the token's dequantized row and the quantized lm_head runs on its
-    # final LayerNorm output, as the forward's does.
+    # --quantize-embeddings (table_bits 8 or 4), or a float table held in bf16 under a float32 model (16, as
+    # quantized models load on CPU): the step reads the token's widened row and the model's lm_head runs on
+    # its final LayerNorm output, as the forward's does.
     use_native_decode(monkeypatch, True, 8 if interleaved else None, interleaved=interleaved)
     model = random_chatglm(ChatGLMConfig(**WIDE), seed=8)
     model.quantize(bits)
-    q.quantize_table(model, table_bits)
-    assert q.table_is_quantized(model) and model.lm_head.weight is model.transformer.word_embeddings.weight
+    if table_bits == 16:
+        hold_table_in_bf16(model)
+        assert model.dtype == torch.float32 and model.lm_head.weight.dtype == torch.bfloat16
+    else:
+        q.quantize_table(model, table_bits)
+        assert q.table_is_quantized(model)
+    assert model.lm_head.weight is model.transformer.word_embeddings.weight
     _assert_c_steps_give_the_forwards_tokens(monkeypatch, model, 25)
     ids = _prompt(20, 3)
     with torch.inference_mode():
         ref_cache = model(ids, use_cache=True).past_key_values
         ours = model(ids, use_cache=True).past_key_values
         decoder = native_step.decoder_for(model, ours)
-        assert decoder is not None and decoder._table_quantized and decoder._interleaved == interleaved
+        assert decoder is not None and decoder._table_outside and decoder._interleaved == interleaved
         pos0, pos1 = 18, 1
         for token in (7, 650, 42, 42, 0):  # the table's first row and a late one
             pos1 += 1

@@ -290,21 +290,42 @@ def _labelled_float16(tmp_path: Path, demo_models) -> Path:
     return folder
 
 
-def test_auto_dtype_on_cpu_is_float32_only_when_the_table_is_quantized_too(tmp_path: Path, demo_models) -> None:
-    """``dtype="auto"`` takes the checkpoint's dtype (float16, so bfloat16 on CPU), except for a model quantized
-    with its table, where float32 lets decode steps run in C; an explicit dtype always wins."""
+def _table_dtype(model) -> torch.dtype:
+    table = model.transformer.word_embeddings.weight
+    assert model.lm_head.weight is table  # tied: one table, whatever its dtype
+    return table.dtype
+
+
+def test_auto_dtype_on_cpu_is_float32_for_a_quantized_model_with_its_float_table_kept_16_bit(
+        tmp_path: Path, demo_models) -> None:
+    """``dtype="auto"`` takes the checkpoint's dtype (float16, so bfloat16 on CPU), except for a quantized model,
+    which computes in float32 so that decode steps run in C, its float table held in bf16 (not doubled); an
+    explicit dtype always wins, table included."""
     from workbench.chatglm.loading import auto_dtype
 
     folder = _labelled_float16(tmp_path, demo_models)
     load = ChatGLMForConditionalGeneration.from_pretrained
-    assert load(folder).dtype == torch.bfloat16
-    assert load(folder, quantization_bit=4).dtype == torch.bfloat16
+    plain = load(folder)
+    assert plain.dtype == _table_dtype(plain) == torch.bfloat16
+    int4 = load(folder, quantization_bit=4)
+    assert (int4.dtype, _table_dtype(int4)) == (torch.float32, torch.bfloat16)
+    assert int4.transformer.layers[0].input_layernorm.weight.dtype == torch.float32
     assert load(folder, quantization_bit=4, quantize_embeddings=True).dtype == torch.float32
     assert load(folder, quantization_bit=8, quantize_embeddings=True, dtype="bfloat16").dtype == torch.bfloat16
+    explicit = load(folder, quantization_bit=8, dtype="float32")
+    assert explicit.dtype == _table_dtype(explicit) == torch.float32
     quantize_checkpoint(folder, 4, tmp_path / "qe", quantize_embeddings=True)  # the flag read from its config
     assert load(tmp_path / "qe").dtype == torch.float32
+    quantize_checkpoint(folder, 8, tmp_path / "q8")
+    q8 = load(tmp_path / "q8")
+    assert (q8.dtype, _table_dtype(q8)) == (torch.float32, torch.bfloat16)
+    # Saved again, it is labelled by its table, so it loads back the same (not with a float32 table).
+    q8.save_pretrained(tmp_path / "q8-again")
+    again = load(tmp_path / "q8-again")
+    assert (again.dtype, _table_dtype(again)) == (torch.float32, torch.bfloat16)
+    assert torch.equal(again.transformer.word_embeddings.weight, q8.transformer.word_embeddings.weight)
     # On CUDA the checkpoint's dtype stands (no C step there).
-    assert auto_dtype("float16", torch.device("cuda"), 4, True) == "float16"
+    assert auto_dtype("float16", torch.device("cuda"), 4) == "float16"
 
 
 @needs_native
@@ -323,3 +344,28 @@ def test_the_app_runs_c_steps_for_a_quantized_table_folder_under_auto(tmp_path: 
     new = 6
     model.generate(_prompt(model.config), max_new_tokens=new, eos_token_id=-1)
     assert count.steps == new - 1
+
+
+@needs_native
+@pytest.mark.parametrize("bits", [8, 4])
+def test_the_app_runs_c_steps_for_a_quantized_folder_with_a_float_table_under_auto(
+        tmp_path: Path, demo_models, monkeypatch, bits: int) -> None:
+    """The same without --quantize-embeddings: float32 blocks, the bf16 table read outside the C step, and the
+    tokens of the same model whose table was widened to float32 beforehand (the step's rows and logits are
+    the exact widening of the bf16 table's, summed in fp32)."""
+    from workbench.config import ModelSource
+    from workbench.models import bianque_v2
+
+    use_native_decode(monkeypatch, True)
+    quantize_checkpoint(_labelled_float16(tmp_path, demo_models), bits, tmp_path / "q")
+    source = ModelSource(path=str(tmp_path / "q"), device="cpu")
+    model = bianque_v2.load_model(source, bianque_v2.load_tokenizer(source)).model
+    assert (model.dtype, _table_dtype(model)) == (torch.float32, torch.bfloat16)
+    new, prompt = 8, _prompt(model.config)
+    count = _Count(monkeypatch)
+    ours = model.generate(prompt, max_new_tokens=new, eos_token_id=-1)
+    assert count.steps == new - 1
+    model.float()
+    assert _table_dtype(model) == torch.float32
+    use_native_decode(monkeypatch, False)
+    assert torch.equal(model.generate(prompt, max_new_tokens=new, eos_token_id=-1), ours)

@@ -3,8 +3,9 @@
 * Devices: ``auto`` is cuda:0 when CUDA is available, else cpu; a CUDA device must exist; nothing else runs.
 * dtypes: ``auto`` takes the checkpoint's or backend's preferred dtype, float32 when it has none.
   float16 runs only on CUDA (many CPU kernels lack it): ``auto`` silently picks bfloat16 on CPU (same
-  size, wider range), an explicit float16 request gets bfloat16 with a warning. A ChatGLM model quantized
-  with its embedding table runs in float32 on CPU under ``auto`` (``workbench.chatglm.loading.auto_dtype``).
+  size, wider range), an explicit float16 request gets bfloat16 with a warning. A quantized ChatGLM model
+  runs in float32 on CPU under ``auto``, a float embedding table kept 16-bit
+  (``workbench.chatglm.loading.auto_dtype``, ``float_table_dtype``).
 """
 
 from __future__ import annotations

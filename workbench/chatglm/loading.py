@@ -13,7 +13,8 @@ with ``madvise(MADV_DONTNEED)`` once their tensor is converted (safe: the mappin
 written, so a later access would just read the file again).
 
 dtype and device: the project's one policy (``workbench.devices``), with ``"auto"`` meaning the checkpoint's
-``torch_dtype`` (float32 on CPU for a model quantized with its embedding table: :func:`auto_dtype`). float16
+``torch_dtype`` (on CPU a quantized model computes in float32 and keeps a float embedding table in its 16-bit
+precision: :func:`auto_dtype`, :func:`float_table_dtype`). float16
 is never used on CPU (the original's ``.half()`` on CPU is one of the failures this module replaces).
 """
 
@@ -251,16 +252,30 @@ def _set_tensor(module: nn.Module, attr: str, value: Tensor) -> None:
         module._buffers[attr] = value
 
 
-def auto_dtype(checkpoint_dtype: str | torch.dtype | None, device: torch.device, bits: int, table: bool
+def auto_dtype(checkpoint_dtype: str | torch.dtype | None, device: torch.device, bits: int
                ) -> str | torch.dtype | None:
-    """What ``dtype="auto"`` means for a model: the checkpoint's ``torch_dtype``, except on CPU for a model
-    quantized throughout (its blocks and its embedding table), which runs in float32. What is left unquantized
-    there is small (LayerNorms, biases, the KV cache), the prompt pass upcasts its weights to float32 anyway, and
-    a decode step then runs as one C call (``native_step``, float32 models only): 1.2-1.3x faster per token at
-    BianQue-2's size than the bfloat16 forward (bench/NOTES.md, s29). ChatGLM's own CPU recipe is ``.float()``."""
-    if device.type == "cpu" and bits and table:
+    """What ``dtype="auto"`` means for a model: the checkpoint's ``torch_dtype``, except on CPU for a quantized
+    model, which computes in float32. What is left unquantized there is small (LayerNorms, biases, the KV cache;
+    a float embedding table keeps its 16-bit precision, :func:`float_table_dtype`), the prompt pass dequantizes
+    its weights anyway, and a decode step then runs as one C call (``native_step``, float32 models only):
+    1.2-1.3x faster per token at BianQue-2's size than the bfloat16 forward (bench/NOTES.md, s29 and s32).
+    ChatGLM's own CPU recipe is ``.float()``."""
+    if device.type == "cpu" and bits:
         return "float32"
     return checkpoint_dtype
+
+
+def float_table_dtype(dtype: str | torch.dtype, checkpoint_dtype: str | torch.dtype | None, device: torch.device,
+                      bits: int, target: torch.dtype) -> torch.dtype:
+    """The dtype an unquantized embedding / lm_head table is held in: the model's (``target``), except where
+    :func:`auto_dtype` chose float32 for a quantized CPU model over a 16-bit checkpoint. Its table then stays
+    16-bit (bf16 on CPU): float32 would double BianQue-2's largest tensor (1.07 to 2.14 GB, more than the int4
+    blocks' 1.6 GB) and the bytes every decode step reads through the lm_head. Rows widen exactly for the
+    blocks (``ChatGLM.embed``); the lm_head sums exact products in fp32 (``ChatGLM.logits``)."""
+    if str(dtype).strip().lower() != "auto" or auto_dtype(checkpoint_dtype, device, bits) != "float32":
+        return target
+    stored = resolve_dtype("auto", device, auto=checkpoint_dtype)
+    return stored if stored.itemsize < target.itemsize else target
 
 
 def load_model(
@@ -288,7 +303,8 @@ def load_model(
         raise UnsupportedModelError(f"quantization_bit={bits} is not supported (use 0, 4 or 8)")
     stored_table = config.quantization_embeddings
     table = stored_table if quantize_embeddings is None else bool(quantize_embeddings)
-    target = resolve_dtype(dtype, dev, auto=auto_dtype(config.torch_dtype, dev, bits, table))
+    target = resolve_dtype(dtype, dev, auto=auto_dtype(config.torch_dtype, dev, bits))
+    table_dtype = float_table_dtype(dtype, config.torch_dtype, dev, bits, target)
     if stored_table and not table:
         raise UnsupportedModelError(
             f"{folder} stores its embedding table quantized (quantization_embeddings): it cannot be loaded "
@@ -312,7 +328,7 @@ def load_model(
     seen: set[str] = set()
     for key, source in iter_checkpoint_sources(folder):
         try:
-            _load_one(model, key, source, target, dev, bits, seen)
+            _load_one(model, key, source, target, dev, bits, seen, table_dtype)
         finally:
             source.release()
     model.tie_weights()
@@ -331,6 +347,7 @@ def _load_one(
     dev: torch.device,
     bits: int,
     seen: set[str],
+    table_dtype: torch.dtype,
 ) -> None:
     if key.endswith("rotary_emb.inv_freq"):
         return  # always recomputed (fp16-rounded), as the original does on load
@@ -385,7 +402,13 @@ def _load_one(
     # The second embedding key replaces the first (the last one read wins, as in the original): free the
     # first before reading, so the two never coexist with a read buffer (2 GB at full size).
     _drop_loaded(module, attr)
-    value = torch.empty(source.shape, dtype=target if floating else source.dtype)
+    if not floating:
+        kept = source.dtype
+    elif key == _EMBEDDING_KEYS[0] and not isinstance(module, QuantizedEmbedding):
+        kept = table_dtype
+    else:
+        kept = target
+    value = torch.empty(source.shape, dtype=kept)
     source.read_into(value)
     _set_tensor(module, attr, value.to(dev))
     if isinstance(module, QuantizedEmbedding):
@@ -509,6 +532,15 @@ def _write_safetensors(path: Path, tensors: dict[str, Tensor]) -> None:
                 fh.write(data.view(-1).view(torch.uint8).numpy().data)
 
 
+def stored_dtype(model: ChatGLM) -> torch.dtype:
+    """The ``torch_dtype`` a saved model is labelled with: its float table's where that is narrower than the
+    model (a quantized CPU model under "auto"), so loading it again holds the same table; else the model's."""
+    table = model.transformer.word_embeddings.weight
+    if table.is_floating_point() and table.dtype.itemsize < model.dtype.itemsize:
+        return table.dtype
+    return model.dtype
+
+
 def save_model(
     model: ChatGLM,
     folder: str | Path,
@@ -520,7 +552,7 @@ def save_model(
     root = Path(folder)
     root.mkdir(parents=True, exist_ok=True)
     config = model.config
-    config.torch_dtype = str(model.dtype).removeprefix("torch.")
+    config.torch_dtype = str(stored_dtype(model)).removeprefix("torch.")
     config.save_pretrained(root)
     state = state_dict_for_saving(model)
     shards: list[dict[str, Tensor]] = [{}]

@@ -403,6 +403,27 @@ class ChatGLM(nn.Module):
             c.num_layers, batch_size, c.num_attention_heads, c.head_dim, capacity, self.dtype, self.device
         )
 
+    def embed(self, input_ids: Tensor) -> Tensor:
+        """The tokens' rows of the embedding table, in the dtype the model computes in."""
+        # Under "auto" a quantized CPU model computes in float32 but keeps its float table in bf16
+        # (``loading.float_table_dtype``): widening a bf16 row to float32 is exact.
+        return self.transformer.word_embeddings(input_ids).to(self.dtype)
+
+    def logits(self, hidden: Tensor) -> Tensor:
+        """The lm_head's product with (final-LayerNorm) ``hidden``, in ``hidden``'s dtype."""
+        head = self.lm_head
+        if isinstance(head, nn.Linear) and head.bias is None:
+            # A decode row on a bf16 table in C: torch's one-row bf16 product reads the 1 GB table well below
+            # memory speed. The routine widens the table exactly and sums in fp32.
+            logits = native_head.lm_head_decode(hidden, head.weight)
+            if logits is not None:
+                return logits
+            if head.weight.dtype != hidden.dtype:
+                # Several rows on a table held narrower than the model: the product in the table's precision,
+                # as a model of that dtype computes it (no widened copy of the 1 GB table).
+                return F.linear(hidden.to(head.weight.dtype), head.weight).to(hidden.dtype)
+        return head(hidden)
+
     # ----------------------------------------------------------------- forward
     def forward(
         self,
@@ -443,7 +464,7 @@ class ChatGLM(nn.Module):
 
         if cache is not None:
             cache.reserve(start + seq)
-        hidden = self.transformer.word_embeddings(input_ids)
+        hidden = self.embed(input_ids)
         cos, sin = self.rotary.cos_sin(position_ids, hidden.dtype)
         all_hidden: list[Tensor] = [hidden] if output_hidden_states else []
         layers = self.transformer.layers
@@ -458,12 +479,7 @@ class ChatGLM(nn.Module):
             all_hidden.append(hidden)
         if logits_to_keep:
             hidden = hidden[:, -logits_to_keep:]
-        logits = None
-        if isinstance(self.lm_head, nn.Linear) and self.lm_head.bias is None:
-            # A bf16 decode row in C: torch's one-row bf16 product reads the 1 GB table well below memory speed.
-            logits = native_head.lm_head_decode(hidden, self.lm_head.weight)
-        if logits is None:
-            logits = self.lm_head(hidden)
+        logits = self.logits(hidden)
 
         loss = None
         if labels is not None:

@@ -1,12 +1,13 @@
-"""A bf16 model's lm_head on one decode row in C (``wb_gemv_bf16`` in ``native_gemv.c``), for CPU inference.
+"""A bf16 lm_head on one decode row in C (``wb_gemv_bf16`` in ``native_gemv.c``), for CPU inference.
 
 A decode step reads every weight once, and at BianQue-2's size the tied embedding table is 1.07 GB of them.
 torch's one-row bf16 product read it at 14-20 GB/s on a 2-core Zen 4 (AVX512_BF16), this routine at 24-27 GB/s,
 a plain read at 29-33 GB/s: the lm_head took ~55-75 of a bf16-table int4 step's ~215 ms. The C routine reads the bf16
 rows as stored, widens them exactly to fp32 and sums in fp32 (torch's product also accumulates in fp32, in
-another order); the logits are rounded to bf16, as torch's are.
+another order); the logits are rounded to the row's dtype (bf16, as torch's are; or kept float32).
 
-It runs only where :func:`lm_head_decode` can use it: a CPU bf16 weight, contiguous, one row to multiply, no
+It runs only where :func:`lm_head_decode` can use it: a CPU bf16 weight, contiguous, one bf16 or float32 row (a
+float32 model holding its table in bf16, as quantized models load on CPU) to multiply, no
 gradients, and a library that loaded and passed its check in this process against torch's product (odd sizes,
 one and two threads). Elsewhere it returns None and the caller keeps torch's ``F.linear``.
 """
@@ -60,7 +61,8 @@ class NativeHead(CheckedRoutine):
         return y
 
     def linear(self, hidden: Tensor, weight: Tensor) -> Tensor | None:
-        """``F.linear(hidden, weight)`` for one row of a bf16 model, or None where it does not apply."""
+        """``F.linear(hidden, weight)`` for one row on a bf16 table, in ``hidden``'s dtype (bf16 or float32),
+        or None where it does not apply."""
         if not _applies(hidden, weight) or not self.available():
             return None
         assert self._fn is not None
@@ -68,8 +70,13 @@ class NativeHead(CheckedRoutine):
         return y.to(hidden.dtype).view(*hidden.shape[:-1], weight.shape[0])
 
 
+# A bf16 model's rows, or a float32 model's whose table is held in bf16 (``loading.float_table_dtype``): its
+# logits stay float32, the exact products summed in fp32.
+_ACTIVATIONS = (torch.bfloat16, torch.float32)
+
+
 def _applies(hidden: Tensor, weight: Tensor) -> bool:
-    if torch.is_grad_enabled() or weight.dtype != torch.bfloat16 or hidden.dtype != torch.bfloat16:
+    if torch.is_grad_enabled() or weight.dtype != torch.bfloat16 or hidden.dtype not in _ACTIVATIONS:
         return False
     if weight.device.type != "cpu" or hidden.device.type != "cpu" or weight.dim() != 2 or not weight.is_contiguous():
         return False
@@ -80,5 +87,5 @@ NATIVE_HEAD = NativeHead()
 
 
 def lm_head_decode(hidden: Tensor, weight: Tensor) -> Tensor | None:
-    """The logits of one bf16 row from the C routine, or None where it does not apply here."""
+    """The logits of one row on a bf16 table from the C routine, or None where it does not apply here."""
     return NATIVE_HEAD.linear(hidden, weight)

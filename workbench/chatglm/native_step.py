@@ -5,8 +5,9 @@ GELU, residuals) around the quantized products; at the mid size each step spent 
 ~1-2 ms of weight reads. Where every condition holds, :func:`decoder_for` returns a :class:`NativeDecoder`
 that runs a step of one sequence in one C call (the quantized products are ``native_gemv.c``'s, included
 in the same library) and the lm_head in one torch product; elsewhere it returns None and the model's own
-forward runs. A quantized tied table (``--quantize-embeddings``) is read outside the C call: the token's row
-is dequantized before it and the quantized lm_head runs on its final LayerNorm output after it. The
+forward runs. A quantized tied table (``--quantize-embeddings``), or a float one held in bf16 (as quantized
+models load on CPU), is read outside the C call: the token's row is widened before it and the lm_head (the
+model's own, ``ChatGLM.logits``) runs on its final LayerNorm output after it. The
 conditions: a CPU model in float32 whose every block Linear is a quantized layer in the
 original ChatGLM layout (int4: or interleaved by row blocks where the shape allows, ``native_gemv``) that decodes
 through the compiled kernel (``native_gemv``), one sequence, no mask
@@ -300,11 +301,12 @@ class NativeDecoder:
         self._config = c
         self._h = torch.empty(c.hidden_size, dtype=torch.float32)
         self._vocab = model.lm_head.weight.shape[0]
-        # A quantized table (int8 per row, --quantize-embeddings) stays out of the C step: its token's row is
-        # dequantized into this buffer before the step, and its lm_head (the compiled int8 product, as in the
-        # forward) runs on the step's final LayerNorm output after it. Without this the whole step ran the
-        # forward: at BianQue-2's size, ~28 x 4 products plus a few hundred small torch operations per token.
-        self._table_quantized = table_is_quantized(model)
+        # A table the C step cannot read (int8 per row with --quantize-embeddings, or float held in bf16, as a
+        # quantized model loads on CPU) stays out of it: its token's row is widened into this buffer before
+        # the step, and its lm_head (the compiled int8 product, or the bf16 one, as in the forward) runs on the
+        # step's final LayerNorm output after it. Without this the whole step ran the forward: at BianQue-2's
+        # size, ~28 x 4 products plus a few hundred small torch operations per token.
+        self._table_outside = table_is_quantized(model) or model.lm_head.weight.dtype != torch.float32
         self._row = torch.empty(c.hidden_size, dtype=torch.float32)
         # Keep every operand alive while its address sits in the pointer table.
         self._operands: list[Tensor] = []
@@ -343,7 +345,7 @@ class NativeDecoder:
         final = self._model.transformer.final_layernorm
         add(final.weight)
         add(final.bias)
-        if self._table_quantized:
+        if self._table_outside:
             add(self._row)
             add(None)
         else:
@@ -364,8 +366,8 @@ class NativeDecoder:
         cos_t, sin_t = model.rotary.tables(max(pos0, pos1) + 1, model.device)
         row = cos_t.shape[1] * cos_t.element_size()
         logits = torch.empty(1, self._vocab, dtype=torch.float32)
-        if self._table_quantized:
-            self._row.copy_(model.transformer.word_embeddings(torch.tensor([token])).view(-1))
+        if self._table_outside:
+            self._row.copy_(model.embed(torch.tensor([token])).view(-1))
             token = 0  # the row the C step reads is self._row
         rc = self._fn(
             pointers, c.num_layers, c.hidden_size, c.num_attention_heads, c.ffn_hidden_size, self._vocab,
@@ -376,6 +378,6 @@ class NativeDecoder:
         if rc != 0:
             raise RuntimeError("out of memory" if rc == -1 else f"native decode step failed (code {rc})")
         cache.length = start + 1
-        if self._table_quantized:
-            return model.lm_head(self._h.view(1, -1)).float()
+        if self._table_outside:
+            return model.logits(self._h.view(1, -1)).float()
         return logits
