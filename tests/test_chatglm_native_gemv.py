@@ -113,7 +113,7 @@ def test_any_number_of_threads_gives_the_same_bits(bits: int, activations: int) 
 
 @needs_native
 @pytest.mark.parametrize("bits", [8, 4])
-@pytest.mark.parametrize("shape", [(37, 300), (5, 1030), (259, 4098), (64, 2), (1, 70)])
+@pytest.mark.parametrize("shape", [(37, 300), (5, 1030), (259, 4098), (64, 2), (1, 70), (7, 8200), (9, 16384)])
 @pytest.mark.parametrize("rows", [1, 3, 15])
 def test_int16_activation_kernel_equals_the_dequantized_reference(bits: int, shape: tuple[int, int],
                                                                   rows: int) -> None:
@@ -131,6 +131,24 @@ def test_int16_activation_kernel_equals_the_dequantized_reference(bits: int, sha
         # quantization error: a wrong nibble, block or scale would break this by orders of magnitude.
         assert (error <= 1.01 * bound + 1e-5 * ref.abs().max()).all(), (bits, shape, rows)
         assert error.max() < 1e-3 * ref.abs().max(), (bits, shape, rows)
+
+
+@needs_native
+@pytest.mark.parametrize("in_features", [8192, 8200, 16384])
+def test_long_int8_rows_give_the_same_bits_in_a_group_of_four_as_alone(in_features: int) -> None:
+    # Rows of 8,192 columns and more go four per pass on int16 activations; the rows left over go one by one.
+    # Row 0 (first of a group) and row 4 (the one left over) hold the same weights, scale and bias: each row's
+    # sums are taken in the same order either way, so their outputs are the same bits.
+    stored, scale = _operands(8, 5, in_features, seed=in_features)
+    stored[4], scale[4] = stored[0], scale[0]
+    bias = torch.randn(5, generator=torch.Generator().manual_seed(3))
+    bias[4] = bias[0]
+    x = _activations(3, in_features, seed=5)
+    lib = q.NATIVE_GEMV.library()
+    assert lib is not None
+    for threads in (1, 2):
+        got = native_gemv.NativeGemv._run(lib, x, stored, scale, bias, 8, threads=threads, activations=16)
+        assert torch.equal(got[:, 4], got[:, 0]) and not torch.equal(got[:, 1], got[:, 0])
 
 
 @needs_q8
@@ -244,7 +262,7 @@ def _broken_build(tmp_path: Path, old: str, new: str) -> str:
 @pytest.mark.skipif(REAL_CC is None, reason="no gcc here")
 def test_a_kernel_with_wrong_results_is_not_used(monkeypatch, tmp_path: Path, caplog) -> None:
     # A real build of a subtly broken source (the scale applied 1% too large) must fail the self-check.
-    cc = _broken_build(tmp_path, "d * scale[o]", "d * scale[o] * 1.01f")
+    cc = _broken_build(tmp_path, "y[i] = dot[i] * scale[i]", "y[i] = dot[i] * scale[i] * 1.01f")
     _assert_fallback(monkeypatch, _fresh(monkeypatch, tmp_path, cc), caplog, "wrong results")
 
 

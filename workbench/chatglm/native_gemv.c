@@ -274,6 +274,31 @@ static inline float hsum_ps(__m256 v) {
     return _mm_cvtss_f32(s);
 }
 
+/* acc + the 8 int32 pair sums of a * b (int16). VNNI's vpdpwssd does vpmaddwd and the add in one instruction,
+ * with the same integers (a pair sum of int8 or int4 weights by int16 activations never overflows), so the
+ * bits are the AVX2 path's. */
+#if defined(__AVX512VNNI__) && defined(__AVX512VL__)
+#define madd16_add(acc, a, b) _mm256_dpwssd_epi32((acc), (a), (b))
+#elif defined(__AVXVNNI__)
+#define madd16_add(acc, a, b) _mm256_dpwssd_avx_epi32((acc), (a), (b))
+#else
+#define madd16_add(acc, a, b) _mm256_add_epi32((acc), _mm256_madd_epi16((a), (b)))
+#endif
+
+/* The last, partial activation block of an int8 row (columns [c, n), scale xs[full]): its product, returned
+ * as a float of its own (noinline: the caller's add is never contracted with it, whichever caller). */
+static __attribute__((noinline)) float dot_int8_tail(const int8_t *w, const int16_t *xq, const float *xs, int n,
+                                                     int c, int full) {
+    __m256i sum = _mm256_setzero_si256();
+    for (; c + 16 <= n; c += 16) {
+        const __m256i wv = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(w + c)));
+        sum = madd16_add(sum, wv, _mm256_loadu_si256((const __m256i *)(xq + c)));
+    }
+    int32_t s = hsum_epi32(sum);
+    for (; c < n; ++c) s += (int32_t)w[c] * xq[c];
+    return (float)s * xs[full];
+}
+
 /* One int8 weight row dotted with one quantized activation row. */
 static float dot_int8(const int8_t *w, const int16_t *xq, const float *xs, int n) {
     __m256 acc = _mm256_setzero_ps();
@@ -283,23 +308,45 @@ static float dot_int8(const int8_t *w, const int16_t *xq, const float *xs, int n
         __m256i sum = _mm256_setzero_si256();
         for (int j = 0; j < BLOCK; j += 16, c += 16) {
             const __m256i wv = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(w + c)));
-            const __m256i xv = _mm256_loadu_si256((const __m256i *)(xq + c));
-            sum = _mm256_add_epi32(sum, _mm256_madd_epi16(wv, xv));
+            sum = madd16_add(sum, wv, _mm256_loadu_si256((const __m256i *)(xq + c)));
         }
         acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sum), _mm256_set1_ps(xs[b]), acc);
     }
     float total = hsum_ps(acc);
-    if (c < n) { /* the last, partial block */
-        __m256i sum = _mm256_setzero_si256();
-        for (; c + 16 <= n; c += 16) {
-            const __m256i wv = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(w + c)));
-            sum = _mm256_add_epi32(sum, _mm256_madd_epi16(wv, _mm256_loadu_si256((const __m256i *)(xq + c))));
-        }
-        int32_t s = hsum_epi32(sum);
-        for (; c < n; ++c) s += (int32_t)w[c] * xq[c];
-        total += (float)s * xs[full];
-    }
+    if (c < n) total += dot_int8_tail(w, xq, xs, n, c, full);
     return total;
+}
+
+#define ROWS16 4
+/* Rows at least this long take ROWS16 weight rows per pass. One row at a time re-reads the whole int16
+ * activation row per weight row, and at 16,384 columns (32 KB, all of L1) that came from L2: [4096, 16384] read
+ * its weights at 9 GB/s on one Zen 4 core against 16-22 for [16384, 4096], and at 14 against 22-23 GB/s on
+ * two; four rows per pass took it to 15 and 22.5 GB/s. Shorter rows stay one per pass: [16384, 4096] was
+ * as fast that way on two cores, and slower on one (12-13 against 16-18 GB/s). */
+#define ROWS16_MIN_COLUMNS 8192
+/* dot_int8 of ROWS16 weight rows row_bytes apart with the same activations into d: each activation load serves
+ * all of them. Each row's sums are dot_int8's, in its order, so the bits are the same. */
+static void dot_int8_rows(const int8_t *w, size_t row_bytes, const int16_t *xq, const float *xs, int n, float *d) {
+    __m256 acc[ROWS16];
+    for (int k = 0; k < ROWS16; ++k) acc[k] = _mm256_setzero_ps();
+    const int full = n / BLOCK;
+    int c = 0;
+    for (int b = 0; b < full; ++b) {
+        __m256i sum[ROWS16];
+        for (int k = 0; k < ROWS16; ++k) sum[k] = _mm256_setzero_si256();
+        for (int j = 0; j < BLOCK; j += 16, c += 16) {
+            const __m256i xv = _mm256_loadu_si256((const __m256i *)(xq + c));
+            for (int k = 0; k < ROWS16; ++k)
+                sum[k] = madd16_add(sum[k], _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(w + k * row_bytes + c))),
+                                    xv);
+        }
+        const __m256 scale = _mm256_set1_ps(xs[b]);
+        for (int k = 0; k < ROWS16; ++k) acc[k] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sum[k]), scale, acc[k]);
+    }
+    for (int k = 0; k < ROWS16; ++k) {
+        d[k] = hsum_ps(acc[k]);
+        if (c < n) d[k] += dot_int8_tail(w + k * row_bytes, xq, xs, n, c, full);
+    }
 }
 
 /* One int4 weight row (n / 2 bytes) dotted with one quantized activation row (deinterleaved). */
@@ -315,8 +362,8 @@ static float dot_int4(const int8_t *w, const int16_t *xq, const float *xs, int n
             const __m256i bytes = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(w + c / 2)));
             const __m256i even = _mm256_srai_epi16(bytes, 4);
             const __m256i odd = _mm256_srai_epi16(_mm256_slli_epi16(bytes, 12), 12);
-            sum = _mm256_add_epi32(sum, _mm256_madd_epi16(even, _mm256_loadu_si256((const __m256i *)(xq + c))));
-            sum = _mm256_add_epi32(sum, _mm256_madd_epi16(odd, _mm256_loadu_si256((const __m256i *)(xq + c + 16))));
+            sum = madd16_add(sum, even, _mm256_loadu_si256((const __m256i *)(xq + c)));
+            sum = madd16_add(sum, odd, _mm256_loadu_si256((const __m256i *)(xq + c + 16)));
         }
         acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sum), _mm256_set1_ps(xs[b]), acc);
     }
@@ -327,8 +374,8 @@ static float dot_int4(const int8_t *w, const int16_t *xq, const float *xs, int n
             const __m256i bytes = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(w + c / 2)));
             const __m256i even = _mm256_srai_epi16(bytes, 4);
             const __m256i odd = _mm256_srai_epi16(_mm256_slli_epi16(bytes, 12), 12);
-            sum = _mm256_add_epi32(sum, _mm256_madd_epi16(even, _mm256_loadu_si256((const __m256i *)(xq + c))));
-            sum = _mm256_add_epi32(sum, _mm256_madd_epi16(odd, _mm256_loadu_si256((const __m256i *)(xq + c + 16))));
+            sum = madd16_add(sum, even, _mm256_loadu_si256((const __m256i *)(xq + c)));
+            sum = madd16_add(sum, odd, _mm256_loadu_si256((const __m256i *)(xq + c + 16)));
         }
         int32_t s = hsum_epi32(sum);
         for (; c < n; c += 2) { /* columns past the last full 32-group keep their natural order */
@@ -340,19 +387,33 @@ static float dot_int4(const int8_t *w, const int16_t *xq, const float *xs, int n
     return total;
 }
 
-/* Output rows [o0, o1) of the int16-activation product, from activations quantize_row has prepared. */
+/* y[i] = dot[i] * scale[i] + bias[i] for count outputs: one copy of this code for one and for ROWS16 rows at a
+ * time, so that the compiler's choice of contracting it into an FMA cannot make their results differ. */
+static __attribute__((noinline)) void finish16(const float *dot, int count, const float *scale, const float *bias,
+                                               float *y) {
+    for (int i = 0; i < count; ++i) y[i] = dot[i] * scale[i] + (bias ? bias[i] : 0.f);
+}
+
+/* Output rows [o0, o1) of the int16-activation product, from activations quantize_row has prepared; long int8
+ * weight rows ROWS16 at a time where that many are left. */
 static void gemv16_rows(const int16_t *xq, const float *xs, int rows, int n, const int8_t *w, const float *scale,
                         const float *bias, float *y, int out, int bits, int o0, int o1) {
     const int blocks = (n + BLOCK - 1) / BLOCK;
     const size_t row_bytes = bits == 4 ? (size_t)n / 2 : (size_t)n;
-    for (int o = o0; o < o1; ++o) {
+    float d[ROWS16];
+    for (int o = o0; o < o1;) {
+        const int group = bits == 8 && n >= ROWS16_MIN_COLUMNS && o + ROWS16 <= o1 ? ROWS16 : 1;
         const int8_t *wo = w + (size_t)o * row_bytes;
-        for (int r = 0; r < rows; ++r) {
+        for (int r = 0; r < rows; ++r) { /* the group's weight rows stay in cache across activation rows */
             const int16_t *xr = xq + (size_t)r * n;
             const float *sr = xs + (size_t)r * blocks;
-            const float d = bits == 4 ? dot_int4(wo, xr, sr, n) : dot_int8(wo, xr, sr, n);
-            y[(size_t)r * out + o] = d * scale[o] + (bias ? bias[o] : 0.f);
+            if (group == ROWS16)
+                dot_int8_rows(wo, row_bytes, xr, sr, n, d);
+            else
+                d[0] = bits == 4 ? dot_int4(wo, xr, sr, n) : dot_int8(wo, xr, sr, n);
+            finish16(d, group, scale + o, bias ? bias + o : NULL, y + (size_t)r * out + o);
         }
+        o += group;
     }
 }
 

@@ -399,8 +399,9 @@ class NativeGemv:
                                             f"rows {r0}-{r1} of 19x192)")
 
     def _self_check(self, lib: ctypes.CDLL) -> None:
-        """Odd shapes (partial 256-column blocks, partial 16/32-column groups), one row and a few."""
-        shapes = ((8, 37, 300), (8, 5, 1043), (4, 29, 618), (4, 3, 70))
+        """Odd shapes (partial 256-column blocks, partial 16/32-column groups; int8 rows long enough to go four
+        at a time, and the rows left over), one row and a few."""
+        shapes = ((8, 37, 300), (8, 5, 1043), (4, 29, 618), (4, 3, 70), (8, 7, 8200))
         for bits, x, weight, scale, bias in self._check_cases(11, shapes):
             try:
                 got = self._run(lib, x, weight, scale, bias, bits, threads=2, activations=16)
