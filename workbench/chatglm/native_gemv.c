@@ -979,6 +979,33 @@ static inline void dequantize_int4_32(const __m128i bytes, const __m256 s, void 
     }
 }
 
+#if defined(__AVX512BW__)
+/* bf16 blocks from interleaved int4 by table lookup: a row's nibbles take 16 values, u = q + 8 in [0, 15]
+ * (stored offset by 8), so its 16 bf16 products are computed once per row (rounded by store8, as the
+ * arithmetic path rounds each weight: the same bits) and vpermw looks 32 of them up at a time. Per 64 weights
+ * that is about a dozen instructions against some fifty: the fill of a 64-row prompt pass took ~0.8 of a
+ * `--full` int4 pass's ~3.9 s. */
+static inline __m512i int4_row_table(const float s) {
+    static const float offsets[16] = {-8, -7, -6, -5, -4, -3, -2, -1, 0, 1, 2, 3, 4, 5, 6, 7};
+    uint16_t table[16];
+    const __m256 vs = _mm256_set1_ps(s);
+    store8(table, 0, _mm256_mul_ps(_mm256_loadu_ps(offsets), vs), 1);
+    store8(table, 8, _mm256_mul_ps(_mm256_loadu_ps(offsets + 8), vs), 1);
+    return _mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)table));
+}
+
+/* out[0:64] = the 64 columns of 32 stored (offset) int4 bytes, looked up in table: byte i holds column 2i in
+ * its high nibble and 2i + 1 in its low one. */
+static inline void lookup_int4_64(const __m256i bytes, const __m512i table, uint16_t *out) {
+    const __m512i w = _mm512_cvtepu8_epi16(bytes);
+    const __m512i hi = _mm512_srli_epi16(w, 4), lo = _mm512_and_si512(w, _mm512_set1_epi16(0xF));
+    const __m512i columns = _mm512_or_si512(hi, _mm512_slli_epi16(lo, 8)); /* as bytes: hi0 lo0 hi1 lo1 ... */
+    _mm512_storeu_si512(out, _mm512_permutexvar_epi16(_mm512_cvtepu8_epi16(_mm512_castsi512_si256(columns)), table));
+    _mm512_storeu_si512(out + 32,
+                        _mm512_permutexvar_epi16(_mm512_cvtepu8_epi16(_mm512_extracti64x4_epi64(columns, 1)), table));
+}
+#endif
+
 /* As wb_dequantize (int4) for rows [r0, r1) of an int4 weight of `out` rows held interleaved (see
  * wb_gemv_int4_interleaved; n a multiple of 64), read in place: the prompt pass no longer copies the rows back
  * into the ChatGLM layout first. scale and out hold rows [r0, r1) only. */
@@ -998,6 +1025,15 @@ void wb_dequantize_int4_interleaved(const int8_t *w, int out_rows, int r0, int r
         }
         /* Row r's 32 bytes of group g sit at (g * INTERLEAVE + r % INTERLEAVE) * 32 in its block, offset by 0x88. */
         const int8_t *block = w + (size_t)(r - r % INTERLEAVE) * row_bytes + (size_t)(r % INTERLEAVE) * 32;
+#if defined(__AVX512BW__)
+        if (bf16) {
+            const __m512i table = int4_row_table(scale[r - r0]);
+            for (int c = 0; c < n; c += 64)
+                lookup_int4_64(_mm256_loadu_si256((const __m256i *)(block + (size_t)(c / 64) * INTERLEAVE * 32)), table,
+                               (uint16_t *)out + o + c);
+            continue;
+        }
+#endif
         const __m128i flip = _mm_set1_epi8((char)0x88);
         for (int c = 0; c < n; c += 64) {
             const int8_t *g = block + (size_t)(c / 64) * INTERLEAVE * 32;
@@ -1017,6 +1053,15 @@ void wb_dequantize(const int8_t *w, int rows, int n, const float *scale, void *o
         const __m256 s = _mm256_set1_ps(scale[r]);
         int c = 0;
         if (bits == 8) {
+#if defined(__AVX512BF16__)
+            /* 16 weights per instruction where one instruction rounds 16 floats to bf16 (the same rounding). */
+            if (bf16)
+                for (; c + 16 <= n; c += 16) {
+                    const __m512 f = _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(wr + c))));
+                    _mm256_storeu_si256((__m256i *)((uint16_t *)out + o + c),
+                                        (__m256i)_mm512_cvtneps_pbh(_mm512_mul_ps(f, _mm512_set1_ps(scale[r]))));
+                }
+#endif
             for (; c + 8 <= n; c += 8) {
                 const __m256i q = _mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *)(wr + c)));
                 store8(out, o + c, _mm256_mul_ps(_mm256_cvtepi32_ps(q), s), bf16);
