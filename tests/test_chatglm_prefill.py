@@ -317,7 +317,7 @@ def test_bf16_prompt_attention_in_fp32_keeps_greedy_output(monkeypatch, demo_mod
 def test_the_buffer_first_filled_in_inference_mode_serves_no_grad_callers_too() -> None:
     w = torch.randn(64, 48).to(torch.bfloat16)
     x = torch.randn(20, 48).to(torch.bfloat16)
-    cpu_gemm._WORKSPACE.buffer = torch.empty(0)  # this thread's buffer is created by the next call
+    cpu_gemm._WORKSPACE.buffers.clear()  # this thread's buffers are created by the next call
     with torch.inference_mode():
         first = cpu_gemm.upcast_linear(x, w, None)
     with torch.no_grad():

@@ -123,18 +123,16 @@ class _Workspace(threading.local):
     and two generations running in different threads never share them."""
 
     def __init__(self) -> None:
-        self.buffer = torch.empty(0, dtype=torch.float32)
-        self.bf16_buffer = torch.empty(0, dtype=torch.bfloat16)
+        self.buffers: dict[torch.dtype, Tensor] = {}
 
     def get(self, numel: int, dtype: torch.dtype = torch.float32) -> Tensor:
-        name = "buffer" if dtype == torch.float32 else "bf16_buffer"
-        buffer = getattr(self, name)
-        if buffer.numel() < numel:
+        buffer = self.buffers.get(dtype)
+        if buffer is None or buffer.numel() < numel:
             # A normal tensor even when first needed inside inference_mode: an inference tensor could not
             # be written later under plain no_grad (evaluation code outside generate()).
             with torch.inference_mode(False):
                 buffer = torch.empty(numel, dtype=dtype)
-            setattr(self, name, buffer)
+            self.buffers[dtype] = buffer
         return buffer[:numel]
 
 

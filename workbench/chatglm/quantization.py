@@ -616,14 +616,14 @@ def _cpu_quantized_linear(x: Tensor, layer: QuantizedLinear) -> Tensor:
         return y.to(x.dtype).view(*x.shape[:-1], layer.out_features)
     kernel_ready = (layer.bits == 8 or layer.layout == CPU_INT4_LAYOUT) and kernel.supports(layer.in_features)
     act = kernel.activation_dtype() if kernel_ready else None
-    gemm_dtype = cpu_gemm.quantized_prompt_gemm_dtype(x)
-    if cpu_gemm.is_prompt_pass(x) and (
-            act is None or kernel.dequantized_prefill_is_faster(x.numel() // x.shape[-1], gemm_dtype)):
-        align = INT4_LAYOUT.block if layer.layout == CPU_INT4_LAYOUT else 1
-        return cpu_gemm.blocked_linear(
-            x, layer.out_features, lambda buffer, r0, r1: _dequantize_rows_into(buffer, layer, r0, r1),
-            layer.bias, row_align=align, dtype=gemm_dtype,
-        )
+    if cpu_gemm.is_prompt_pass(x):
+        gemm_dtype = cpu_gemm.quantized_prompt_gemm_dtype(x)
+        if act is None or kernel.dequantized_prefill_is_faster(x.numel() // x.shape[-1], gemm_dtype):
+            align = INT4_LAYOUT.block if layer.layout == CPU_INT4_LAYOUT else 1
+            return cpu_gemm.blocked_linear(
+                x, layer.out_features, lambda buffer, r0, r1: _dequantize_rows_into(buffer, layer, r0, r1),
+                layer.bias, row_align=align, dtype=gemm_dtype,
+            )
     if act is not None:
         x2 = x.reshape(-1, x.shape[-1]).to(act).contiguous()
         y = kernel.run(x2, layer.weight, layer.kernel_scale(act))
