@@ -983,7 +983,7 @@ static inline void dequantize_int4_32(const __m128i bytes, const __m256 s, void 
 /* bf16 blocks from interleaved int4 by table lookup: a row's nibbles take 16 values, u = q + 8 in [0, 15]
  * (stored offset by 8), so its 16 bf16 products are computed once per row (rounded by store8, as the
  * arithmetic path rounds each weight: the same bits) and vpermw looks 32 of them up at a time. Per 64 weights
- * that is about a dozen instructions against some fifty: the fill of a 64-row prompt pass took ~0.8 of a
+ * that is about a dozen instructions against some fifty: the fill of a 64-row prompt pass took ~0.8 s of a
  * `--full` int4 pass's ~3.9 s. */
 static inline __m512i int4_row_table(const float s) {
     static const float offsets[16] = {-8, -7, -6, -5, -4, -3, -2, -1, 0, 1, 2, 3, 4, 5, 6, 7};
