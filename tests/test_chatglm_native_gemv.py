@@ -14,7 +14,7 @@ import torch
 import torch.nn.functional as F
 
 from tests.chatglm_kernels import needs_interleaved, needs_native, needs_q8, use_native_decode
-from workbench.chatglm import ChatGLMForConditionalGeneration, machine_choice, native_gemv
+from workbench.chatglm import ChatGLMForConditionalGeneration, machine_choice, native_gemv, native_prompt
 from workbench.chatglm import quantization as q
 
 REAL_CC = native_gemv.shutil.which("gcc")
@@ -290,7 +290,7 @@ def test_a_wrong_int8_activation_path_falls_back_to_the_int16_one(monkeypatch, t
 @pytest.mark.skipif(REAL_CC is None, reason="no gcc here")
 @pytest.mark.parametrize(("old", "new"), [
     # a wrong value in the scalar tail (int8 rows whose width is not a multiple of 8)
-    ("store1(out, o + c, (float)wr[c] * scale[r], bf16)", "store1(out, o + c, (float)wr[c] * scale[r] * 1.0001f, bf16)"),
+    ("store1(out, o + c, (float)wr[c] * s, bf16)", "store1(out, o + c, (float)wr[c] * s * 1.0001f, bf16)"),
     # bf16 rows truncated instead of rounded to nearest even (whichever rounding this CPU compiles)
     ("_mm_storeu_si128((__m128i *)((uint16_t *)out + i), bf16_round8(v));",
      "{ const __m256i t = _mm256_srli_epi32(_mm256_castps_si256(v), 16); _mm_storeu_si128((__m128i *)((uint16_t *)"
@@ -306,6 +306,9 @@ def test_a_wrong_dequantizer_is_not_used(monkeypatch, tmp_path: Path, caplog, ol
     monkeypatch.setattr(q, "NATIVE_GEMV", kernel)
     monkeypatch.setattr(q, "_DEQUANTIZER_CHOICE", {})
     assert not q._native_dequantizer(8)
+    # The fused prompt product dequantizes with the same row routines: refused with them.
+    fused = native_prompt.NativePromptGemm(kernel)
+    assert not fused.available() and "dequantizer" in fused.reason
 
 
 def test_a_cpu_without_avx2_falls_back_and_says_so(monkeypatch, tmp_path: Path, caplog) -> None:
@@ -445,6 +448,7 @@ def test_the_dequantizer_gives_torch_bits_exactly(bits: int, shape: tuple[int, i
 def test_the_prompt_pass_with_the_compiled_dequantizer_is_unchanged(monkeypatch, bits: int, dtype: torch.dtype) -> None:
     use_native_decode(monkeypatch, True)  # int4 weights stay in the ChatGLM layout
     monkeypatch.setattr(q._KERNELS[bits], "dequantized_prefill_is_faster", lambda rows, dtype=None: True)
+    monkeypatch.setattr(q, "_FUSED_PROMPT_CHOICE", {8: False, 4: False})  # the blocks' fill is under test
     calls = []
     real = q.NATIVE_GEMV.dequantize
     monkeypatch.setattr(q.NATIVE_GEMV, "dequantize", lambda *a: calls.append(a) or real(*a))
@@ -679,7 +683,14 @@ def test_the_prompt_pass_on_an_interleaved_layer_reads_it_in_place_and_is_unchan
     real = q.NATIVE_GEMV.dequantize_interleaved
     monkeypatch.setattr(q.NATIVE_GEMV, "dequantize_interleaved", lambda *a: calls.append(a) or real(*a))
     monkeypatch.setattr(q, "_DEQUANTIZER_CHOICE", {4: True})
+    monkeypatch.setattr(q, "_FUSED_PROMPT_CHOICE", {4: False})  # the blocks' fill
     x = torch.randn(1, 40, 4096, generator=torch.Generator().manual_seed(4))
     with torch.inference_mode():
         got, want = layers[True](x), layers[False](x)
     assert calls and torch.equal(got, want)
+    if q.NATIVE_PROMPT_GEMM.available():  # the fused product reads both layouts' rows to the same bits
+        monkeypatch.setattr(q, "_FUSED_PROMPT_CHOICE", {4: True})
+        calls.clear()
+        with torch.inference_mode():
+            got, want = layers[True](x), layers[False](x)
+        assert not calls and torch.equal(got, want)

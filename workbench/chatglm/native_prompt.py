@@ -1,0 +1,121 @@
+"""Prompt-pass products of quantized Linear layers in C, fused with their dequantization
+(``wb_prompt_gemm_bf16`` in ``native_gemv.c``), for CPUs with native bf16 arithmetic (AVX512_BF16).
+
+Where bf16 GEMMs are the fast ones (:func:`cpu_gemm.quantized_prompt_gemm_dtype`), a quantized layer's prompt
+pass used to dequantize its weight into bf16 row blocks and hand each to torch's GEMM: every weight was written
+to a buffer and read back, and the GEMM repacked it once more. At BianQue-2's size on a 2-core Zen 4, that fill
+took ~0.5-0.7 s of a ~3.3 s 64-token int4 prompt pass. The C routine dequantizes a few weight rows at a time into
+a small per-thread buffer, with the same row routines as the blocked path's fill (each weight rounded to bf16
+once, the same bits), and multiplies them at once with ``vdpbf16ps``: exact products of the bf16 weights and the
+activations rounded to bf16, summed in fp32 (torch's bf16 GEMM sums them in fp32 too, in another order). The
+bias is added in fp32 and the output keeps fp32 until the caller rounds it to the activations' dtype once.
+
+It runs only where :meth:`NativePromptGemm.linear` applies: CPU tensors, no gradients, weights in the ChatGLM
+layout (int8, int4) or interleaved int4, an even width (a multiple of 64 interleaved), a library built with
+AVX512_BF16 that passed its check in this process (odd shapes, every layout, with and without a bias, one and
+two threads), and a machine where it was timed faster than the blocked path (:func:`fused_is_faster`, once per
+machine). Elsewhere the caller keeps the blocked path.
+"""
+
+from __future__ import annotations
+
+import ctypes
+from collections.abc import Callable
+
+import torch
+from torch import Tensor
+
+from workbench.chatglm.native_gemv import NATIVE_GEMV, CheckedRoutine, NativeKernelError, interleave_int4
+
+# Layout codes of wb_prompt_gemm_bf16 (PG_* in native_gemv.c).
+BF16, INT8, INT4, INT4_INTERLEAVED = 0, 1, 2, 3
+# Max |difference| / sum |terms| accepted by the self-check: fp32 sums of the same exact products in another
+# order stay far below it; a wrong row, pair, scale or tile is off by the size of the outputs.
+TOLERANCE = 1e-5
+_NOT_BUILT = -3
+
+
+def _packed_int4(q: Tensor) -> Tensor:
+    """int4 values [rows, in] packed two per byte in the ChatGLM layout (even column in the high nibble)."""
+    return ((q[:, 0::2] << 4) | (q[:, 1::2] & 0xF)).to(torch.int8)
+
+
+class NativePromptGemm(CheckedRoutine):
+    """``wb_prompt_gemm_bf16`` bound and checked at first use (once per process)."""
+
+    SYMBOL = "wb_prompt_gemm_bf16"
+    ARGTYPES = (ctypes.c_void_p, ctypes.c_int, ctypes.c_int, ctypes.c_void_p, ctypes.c_int, ctypes.c_int,
+                ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int)
+    WHAT = "fused prompt-pass product"
+    FALLBACK = "quantized prompt passes dequantize into blocks for torch's GEMMs"
+
+    def _bind_and_check(self) -> Callable[..., int]:
+        kernel = self._kernel or NATIVE_GEMV
+        if kernel.library() is not None and not kernel.dequantize_available():
+            # Its weights come from the dequantizer's row routines, which failed their bit-for-bit check.
+            raise NativeKernelError(f"it shares the dequantizer that failed its check ({kernel.dequantize_reason})")
+        return super()._bind_and_check()
+
+    def _self_check(self, fn: Callable[..., int]) -> None:
+        """Row counts below, at and past a 64-row block and a 16-row step, weight rows not a multiple of the
+        6-row tile, widths with partial 32- and 16-column steps, every layout, with and without a bias."""
+        gen = torch.Generator().manual_seed(29)
+        for rows, n, out in ((1, 64, 1), (17, 128, 7), (64, 70, 13), (70, 640, 37), (130, 192, 19)):
+            q8 = torch.randint(-128, 128, (out, n), dtype=torch.int8, generator=gen)
+            q4 = torch.randint(-8, 8, (out, n), dtype=torch.int8, generator=gen)
+            scale = torch.rand(out, generator=gen) + 0.01
+            bias = torch.randn(out, generator=gen)
+            x = (torch.randn(rows, n, generator=gen) * 3).to(torch.bfloat16)
+            w8 = (q8.float() * scale[:, None]).to(torch.bfloat16)
+            w4 = (q4.float() * scale[:, None]).to(torch.bfloat16)
+            cases: list[tuple[int, Tensor, Tensor]] = [(BF16, w8, w8), (INT8, q8, w8), (INT4, _packed_int4(q4), w4)]
+            if n % 64 == 0:
+                cases.append((INT4_INTERLEAVED, interleave_int4(_packed_int4(q4)), w4))
+            for layout, stored, dequantized in cases:
+                for b in (None, bias):
+                    ref = x.double() @ dequantized.double().T + (0.0 if b is None else b.double())
+                    terms = (x.double().abs() @ dequantized.double().abs().T).clamp_min(1e-30)
+                    for threads in (1, 2):
+                        try:
+                            got = self._run(fn, x, stored, layout, out, scale, b, threads).double()
+                        except RuntimeError as exc:
+                            raise NativeKernelError(str(exc)) from exc
+                        error = ((got - ref).abs() / terms).max().item()
+                        if not error <= TOLERANCE:
+                            raise NativeKernelError(
+                                f"the fused product gives wrong results (layout {layout}, {rows}x{n} by {out}, "
+                                f"{threads} threads: relative error {error:.2e} > {TOLERANCE:.0e})")
+
+    @staticmethod
+    def _run(fn: Callable[..., int], x: Tensor, weight: Tensor, layout: int, out_features: int, scale: Tensor,
+             bias: Tensor | None, threads: int) -> Tensor:
+        rows, n = x.shape
+        if x.dtype != torch.bfloat16 or not x.is_contiguous() or not weight.is_contiguous():
+            raise TypeError("fused product operands: contiguous bf16 activations and weight")
+        if scale.dtype != torch.float32 or (bias is not None and bias.dtype != torch.float32):
+            raise TypeError("fused product operands: float32 scale and bias")
+        y = torch.empty(rows, out_features, dtype=torch.float32)
+        rc = fn(x.data_ptr(), rows, n, weight.data_ptr(), layout, out_features, scale.contiguous().data_ptr(),
+                None if bias is None else bias.contiguous().data_ptr(), y.data_ptr(), threads)
+        if rc == _NOT_BUILT:
+            raise RuntimeError("the library was built without AVX512_BF16 (this CPU lacks it)")
+        if rc != 0:
+            raise RuntimeError("out of memory" if rc == -1 else f"bad operands (code {rc})")
+        return y
+
+    def linear(self, x: Tensor, weight: Tensor, layout: int, scale: Tensor, bias: Tensor | None) -> Tensor | None:
+        """float32 ``x @ W.T + bias`` for W ``weight`` held as ``layout`` (int8 [out, in]; int4 [out, in / 2] in
+        the ChatGLM or the interleaved layout) times ``scale`` (float32 [out]), ``bias`` float32 [out] or None;
+        ``x`` is rounded to bf16 first. None where it does not apply here (the caller keeps its own path)."""
+        in_features = x.shape[-1]
+        if (torch.is_grad_enabled() and x.requires_grad) or x.device.type != "cpu" or weight.device.type != "cpu":
+            return None
+        if in_features % 2 or (layout == INT4_INTERLEAVED and in_features % 64) or not self.available():
+            return None
+        assert self._fn is not None
+        x2 = x.reshape(-1, in_features).to(torch.bfloat16).contiguous()
+        y = self._run(self._fn, x2, weight, layout, scale.shape[0], scale, bias, torch.get_num_threads())
+        return y.view(*x.shape[:-1], scale.shape[0])
+
+
+NATIVE_PROMPT_GEMM = NativePromptGemm()
