@@ -193,3 +193,37 @@ def test_a_build_without_avx512_bf16_is_refused_and_says_so(monkeypatch, tmp_pat
     fused = native_prompt.NativePromptGemm(kernel)
     assert not fused.available()
     assert "AVX512_BF16" in fused.reason
+
+
+@needs_fused
+def test_a_bf16_models_prompt_pass_runs_fused_and_keeps_torchs_logits(monkeypatch) -> None:
+    monkeypatch.setattr(cpu_gemm.GEMM_RATES, "_rates", {torch.float32: 1.0, torch.bfloat16: 50.0})  # bf16 GEMMs
+    model = random_chatglm(MID, seed=12).to(torch.bfloat16)
+    ids = torch.randint(6, 1150, (1, 70), generator=torch.Generator().manual_seed(6))
+    ids[0, -2], ids[0, -1] = MID.gmask_token_id, MID.bos_token_id
+    monkeypatch.setattr(native_prompt.BF16_CHOICE, "_chosen", False)
+    with torch.inference_mode():
+        with_torch = model(ids).logits.float()
+    monkeypatch.setattr(native_prompt.BF16_CHOICE, "_chosen", True)
+    calls = record_applied(monkeypatch, NATIVE_PROMPT_GEMM, "linear")
+    with torch.inference_mode():
+        fused = model(ids).logits.float()
+    assert calls.count(True) == 4 * MID.num_layers, "the prompt pass did not run the fused product"
+    # Both round each output to bf16 once after fp32 sums in different orders: one bf16 ulp here and there,
+    # carried through three layers.
+    scale = with_torch.abs().max().item()
+    assert 0 < (fused - with_torch).abs().max().item() <= 2e-2 * scale
+    assert torch.equal(fused[0, -1].argmax(), with_torch[0, -1].argmax())
+
+
+def test_a_bf16_linear_goes_fused_only_for_bf16_inference(monkeypatch) -> None:
+    monkeypatch.setattr(native_prompt.BF16_CHOICE, "_chosen", True)
+    w = torch.nn.Parameter(torch.randn(32, 64).to(torch.bfloat16))
+    x = torch.randn(20, 64).to(torch.bfloat16)
+    with torch.enable_grad():  # trainable weights: torch's differentiable product
+        assert native_prompt.bf16_prompt_linear(x, w, None) is None
+    with torch.inference_mode():
+        assert native_prompt.bf16_prompt_linear(x.float(), w, None) is None  # a float32 model's rows
+        assert native_prompt.bf16_prompt_linear(x, w.T.contiguous().T, None) is None  # a strided weight
+        monkeypatch.setattr(native_prompt.BF16_CHOICE, "_chosen", False)  # timed slower here
+        assert native_prompt.bf16_prompt_linear(x, w, None) is None

@@ -19,7 +19,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from workbench.chatglm import cpu_gemm, native_attention, native_head
+from workbench.chatglm import cpu_gemm, native_attention, native_head, native_prompt
 from workbench.chatglm.configuration import RESIDUAL_DEPTH, ChatGLMConfig
 from workbench.errors import InputError
 
@@ -209,17 +209,17 @@ def _first_index(row: list[int], token: int, default: int | None) -> int | None:
 
 class BlockLinear(nn.Linear):
     """A block's Linear. On a CPU whose bf16 GEMM is slower than its fp32 GEMM, a bf16 prompt pass runs
-    in fp32 on bounded row blocks of the weight (``cpu_gemm``); decode steps stay bf16 matrix-vector."""
+    in fp32 on bounded row blocks of the weight (``cpu_gemm``); on one with native bf16 arithmetic it runs the
+    C product where that was timed faster (``native_prompt``); decode steps stay bf16 matrix-vector."""
 
     def forward(self, x: Tensor) -> Tensor:
         w = self.weight
-        if (
-            w.dtype == torch.bfloat16
-            and w.device.type == "cpu"
-            and cpu_gemm.is_prompt_pass(x)
-            and cpu_gemm.GEMM_RATES.upcast_bf16_prefill()
-        ):
-            return cpu_gemm.upcast_linear(x, w, self.bias)
+        if w.dtype == torch.bfloat16 and w.device.type == "cpu" and cpu_gemm.is_prompt_pass(x):
+            if cpu_gemm.GEMM_RATES.upcast_bf16_prefill():
+                return cpu_gemm.upcast_linear(x, w, self.bias)
+            fused = native_prompt.bf16_prompt_linear(x, w, self.bias)
+            if fused is not None:
+                return fused
         return F.linear(x, w, self.bias)
 
 

@@ -1,5 +1,6 @@
 """Prompt-pass products of quantized Linear layers in C, fused with their dequantization
-(``wb_prompt_gemm_bf16`` in ``native_gemv.c``), for CPUs with native bf16 arithmetic (AVX512_BF16).
+(``wb_prompt_gemm_bf16`` in ``native_gemv.c``), for CPUs with native bf16 arithmetic (AVX512_BF16); the same
+routine multiplies a bf16 model's Linears (:func:`bf16_prompt_linear`).
 
 Where bf16 GEMMs are the fast ones (:func:`cpu_gemm.quantized_prompt_gemm_dtype`), a quantized layer's prompt
 pass used to dequantize its weight into bf16 row blocks and hand each to torch's GEMM: every weight was written
@@ -13,18 +14,26 @@ bias is added in fp32 and the output keeps fp32 until the caller rounds it to th
 It runs only where :meth:`NativePromptGemm.linear` applies: CPU tensors, no gradients, weights in the ChatGLM
 layout (int8, int4) or interleaved int4, an even width (a multiple of 64 interleaved), a library built with
 AVX512_BF16 that passed its check in this process (odd shapes, every layout, with and without a bias, one and
-two threads), and a machine where it was timed faster than the blocked path (:func:`fused_is_faster`, once per
-machine). Elsewhere the caller keeps the blocked path.
+two threads), and a machine where it was timed faster than the blocked path (``quantization``, once per machine
+and bit width). Elsewhere the caller keeps the blocked path.
+
+A bf16 model's prompt pass (bf16 weights read as stored, no dequantization) runs it where it was timed faster
+than torch's bf16 ``F.linear`` once per machine: on a 2-core Zen 4, 1.15-1.3x on the 6B model's layers (torch's
+GEMM repacks the weight on every call). Both add the bias in fp32 and round each output to bf16 once.
 """
 
 from __future__ import annotations
 
 import ctypes
+import logging
 from collections.abc import Callable
 
 import torch
+import torch.nn.functional as F
 from torch import Tensor
 
+from workbench.chatglm import machine_choice
+from workbench.chatglm.cpu_gemm import MARGIN, PROBE_ROWS
 from workbench.chatglm.native_gemv import NATIVE_GEMV, CheckedRoutine, NativeKernelError, interleave_int4
 
 # Layout codes of wb_prompt_gemm_bf16 (PG_* in native_gemv.c).
@@ -33,6 +42,8 @@ BF16, INT8, INT4, INT4_INTERLEAVED = 0, 1, 2, 3
 # order stay far below it; a wrong row, pair, scale or tile is off by the size of the outputs.
 TOLERANCE = 1e-5
 _NOT_BUILT = -3
+
+logger = logging.getLogger(__name__)
 
 
 def _packed_int4(q: Tensor) -> Tensor:
@@ -119,3 +130,49 @@ class NativePromptGemm(CheckedRoutine):
 
 
 NATIVE_PROMPT_GEMM = NativePromptGemm()
+
+
+class _Bf16Choice:
+    """Whether a bf16 model's prompt pass runs the fused routine here: it passed its check in this process and
+    was clearly faster than torch's bf16 ``F.linear`` on a 64-row pass of a 4096 x 4096 layer, timed once per
+    machine (``machine_choice``)."""
+
+    def __init__(self) -> None:
+        self._chosen: bool | None = None
+
+    def chosen(self) -> bool:
+        if self._chosen is None:
+            self._chosen = NATIVE_PROMPT_GEMM.available() and self._time() == "fused"
+        return self._chosen
+
+    @staticmethod
+    def _time() -> str:
+        gen = torch.Generator().manual_seed(5)
+        x = torch.randn(PROBE_ROWS, 4096, generator=gen).to(torch.bfloat16)
+        w = torch.randn(4096, 4096, generator=gen).to(torch.bfloat16)
+        ones = torch.ones(4096)
+        with torch.inference_mode():
+            name, source = machine_choice.choose_once_per_machine(
+                "bf16_prompt_product",
+                {"torch": lambda: F.linear(x, w), "fused": lambda: NATIVE_PROMPT_GEMM.linear(x, w, BF16, ones, None)},
+                preferred=("torch",), margin=MARGIN,
+            )
+        logger.info("bf16 prompt passes run %s (%s)", name, source)
+        return name
+
+
+BF16_CHOICE = _Bf16Choice()
+
+
+def bf16_prompt_linear(x: Tensor, weight: Tensor, bias: Tensor | None) -> Tensor | None:
+    """``F.linear(x, weight, bias)`` for a bf16 model's prompt rows through the fused routine, in bf16, or None
+    where it does not apply or was not chosen here."""
+    if x.dtype != torch.bfloat16 or weight.dtype != torch.bfloat16 or weight.dim() != 2 or not weight.is_contiguous():
+        return None
+    if torch.is_grad_enabled() and (weight.requires_grad or x.requires_grad or (bias is not None and bias.requires_grad)):
+        return None
+    if not BF16_CHOICE.chosen():
+        return None
+    scale = torch.ones(weight.shape[0])  # bf16 weights carry no scale (the routine reads none for them)
+    y = NATIVE_PROMPT_GEMM.linear(x, weight, BF16, scale, None if bias is None else bias.detach().float())
+    return None if y is None else y.to(torch.bfloat16)
