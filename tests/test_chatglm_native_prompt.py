@@ -167,8 +167,8 @@ def test_the_choice_saved_for_this_machine_is_honoured(monkeypatch, tmp_path: Pa
 
 @pytest.mark.skipif(REAL_CC is None, reason="no gcc here")
 def test_a_fused_product_with_wrong_sums_is_not_used(monkeypatch, tmp_path: Path, caplog) -> None:
-    old = "bias ? c[r * PG_BLOCK + i] + bias[n0 + r] : c[r * PG_BLOCK + i];"
-    cc = _broken_build(tmp_path, old, old.replace("c[r * PG_BLOCK + i];", "c[r * PG_BLOCK + i] * 1.0001f;"))
+    old = "j->bias ? tile[r * PG_BLOCK + i] + j->bias[n0 + r] : tile[r * PG_BLOCK + i];"
+    cc = _broken_build(tmp_path, old, old.replace("tile[r * PG_BLOCK + i];", "tile[r * PG_BLOCK + i] * 1.0001f;"))
     kernel = _fresh(monkeypatch, tmp_path, cc)
     assert kernel.available()
     fused = native_prompt.NativePromptGemm(kernel)

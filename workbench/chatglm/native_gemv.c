@@ -1146,20 +1146,95 @@ static void pg_tile_rows(const int J, const uint32_t *a, const uint32_t *const *
     }
 }
 
-/* Rows [0, rows) of x (bf16 [.., k]) packed as [block][k / 2][PG_BLOCK] pairs, zero past `rows`. */
-static void pg_pack_block(const uint16_t *x, const int rows, const int k, uint32_t *a) {
-    const int pairs = k / 2;
-    for (int p = 0; p < pairs; ++p)
+/* Rows [0, rows) of x (bf16 [.., k]), pairs [p0, p1), into a block packed as [k / 2][PG_BLOCK] pairs, zero past
+ * `rows`. */
+static void pg_pack_block(const uint16_t *x, const int rows, const int k, const int p0, const int p1, uint32_t *a) {
+    for (int p = p0; p < p1; ++p)
         for (int i = 0; i < PG_BLOCK; ++i) {
             uint32_t v = 0;
             if (i < rows) memcpy(&v, x + (size_t)i * k + 2 * p, sizeof v);
             a[(size_t)p * PG_BLOCK + i] = v;
         }
 }
+
+/* Pairs per packing chunk, and tiles per product chunk (24 weight rows: a chunk a descheduled helper holds
+ * costs little, and claiming one is noise beside its ~0.1 ms of products at k = 4096). */
+#define PG_PACK_PAIRS 512
+#define PG_TILES_PER_CHUNK 4
+
+typedef struct {
+    const uint16_t *x; /* this pass's first activation row */
+    int rows, k, pairs, blocks, layout, n;
+    const void *w;
+    const float *scale, *bias;
+    float *y; /* this pass's first output row */
+    uint32_t *a;
+    _Atomic int failed;
+} pg_job;
+
+static void pg_pack_chunk(const void *arg, const int c) {
+    const pg_job *j = arg;
+    const int per_block = (j->pairs + PG_PACK_PAIRS - 1) / PG_PACK_PAIRS, b = c / per_block;
+    const int p0 = (c % per_block) * PG_PACK_PAIRS;
+    pg_pack_block(j->x + (size_t)b * PG_BLOCK * j->k, min_int(PG_BLOCK, j->rows - b * PG_BLOCK), j->k, p0,
+                  min_int(p0 + PG_PACK_PAIRS, j->pairs), j->a + (size_t)b * j->pairs * PG_BLOCK);
+}
+
+/* A thread's buffer for one tile's dequantized rows, kept for its next calls (helpers live as long as their
+ * caller's pool); NULL when it cannot grow. */
+static __thread uint16_t *pg_rows_buffer;
+static __thread size_t pg_rows_bytes;
+
+static uint16_t *pg_buffer(const size_t bytes) {
+    if (bytes <= pg_rows_bytes) return pg_rows_buffer;
+    free(pg_rows_buffer);
+    pg_rows_buffer = aligned_alloc(64, bytes);
+    pg_rows_bytes = pg_rows_buffer ? bytes : 0;
+    return pg_rows_buffer;
+}
+
+static void pg_tile_chunk(const void *arg, const int c) {
+    pg_job *j = (pg_job *)arg;
+    const int k = j->k;
+    uint16_t *buffer = NULL;
+    if (j->layout != PG_BF16 && !(buffer = pg_buffer(((size_t)PG_ROWS * k * 2 + 63) / 64 * 64))) {
+        atomic_store(&j->failed, 1);
+        return;
+    }
+    float tile[PG_ROWS * PG_BLOCK] __attribute__((aligned(64)));
+    const int t_end = min_int((c + 1) * PG_TILES_PER_CHUNK, (j->n + PG_ROWS - 1) / PG_ROWS);
+    for (int t = c * PG_TILES_PER_CHUNK; t < t_end; ++t) {
+        const int n0 = t * PG_ROWS, tile_rows = min_int(PG_ROWS, j->n - n0);
+        const uint32_t *wr[PG_ROWS];
+        for (int r = 0; r < PG_ROWS; ++r) {
+            const int row = n0 + min_int(r, tile_rows - 1); /* a short last tile repeats its last row */
+            if (j->layout == PG_BF16) {
+                wr[r] = (const uint32_t *)((const uint16_t *)j->w + (size_t)row * k);
+                continue;
+            }
+            wr[r] = (const uint32_t *)(buffer + (size_t)min_int(r, tile_rows - 1) * k);
+            if (r >= tile_rows) continue;
+            if (j->layout == PG_INT4_INTERLEAVED)
+                dequantize_interleaved_row(j->w, j->n, row, k, j->scale[row], buffer, (size_t)r * k, 1);
+            else
+                dequantize_row((const int8_t *)j->w + (size_t)row * (j->layout == PG_INT8 ? k : k / 2), k,
+                               j->scale[row], buffer, (size_t)r * k, j->layout == PG_INT8 ? 8 : 4, 1);
+        }
+        for (int b = 0; b < j->blocks; ++b) {
+            const int block_rows = min_int(PG_BLOCK, j->rows - b * PG_BLOCK);
+            pg_tile_rows((block_rows + 15) / 16, j->a + (size_t)b * j->pairs * PG_BLOCK, wr, j->pairs, tile);
+            float *yb = j->y + (size_t)b * PG_BLOCK * j->n + n0;
+            for (int i = 0; i < block_rows; ++i)
+                for (int r = 0; r < tile_rows; ++r)
+                    yb[(size_t)i * j->n + r] = j->bias ? tile[r * PG_BLOCK + i] + j->bias[n0 + r] : tile[r * PG_BLOCK + i];
+        }
+    }
+}
 #endif
 
 /* Returns 0; -1 out of memory; -2 bad operands; -3 not built here (no AVX512_BF16). scale: float32 [n] (unused for
- * PG_BF16), bias: float32 [n] or NULL. */
+ * PG_BF16), bias: float32 [n] or NULL. Runs on the calling thread and its work pool's helpers, as the decode
+ * products do: a helper the scheduler has not run holds up no barrier. */
 int wb_prompt_gemm_bf16(const uint16_t *x, int m, int k, const void *w, int layout, int n, const float *scale,
                         const float *bias, float *y, int threads) {
 #if !(defined(__AVX512BF16__) && defined(__AVX512BW__))
@@ -1173,62 +1248,22 @@ int wb_prompt_gemm_bf16(const uint16_t *x, int m, int k, const void *w, int layo
     int pass_rows = (int)(PG_PASS_BYTES / ((size_t)k * 2) / PG_BLOCK * PG_BLOCK);
     if (pass_rows < PG_BLOCK) pass_rows = PG_BLOCK;
     const int pass_blocks = (min_int(m, pass_rows) + PG_BLOCK - 1) / PG_BLOCK;
-    const size_t a_bytes = (size_t)pass_blocks * pairs * PG_BLOCK * 4;
-    uint32_t *a = aligned_alloc(64, a_bytes);
+    uint32_t *a = aligned_alloc(64, (size_t)pass_blocks * pairs * PG_BLOCK * 4);
     if (!a) return -1;
-    const size_t buffer_bytes = ((size_t)PG_ROWS * k * 2 + 63) / 64 * 64;
-    const int tiles = (n + PG_ROWS - 1) / PG_ROWS;
-    int failed = 0;
-#pragma omp parallel num_threads(threads)
-    {
-        uint16_t *buffer = layout == PG_BF16 ? NULL : aligned_alloc(64, buffer_bytes);
-        float c[PG_ROWS * PG_BLOCK] __attribute__((aligned(64)));
-        if (layout != PG_BF16 && !buffer) {
-#pragma omp atomic write
-            failed = 1;
-        }
-#pragma omp barrier
-        int stop;
-#pragma omp atomic read
-        stop = failed;
-        for (int m0 = 0; !stop && m0 < m; m0 += pass_rows) {
-            const int rows = min_int(pass_rows, m - m0), blocks = (rows + PG_BLOCK - 1) / PG_BLOCK;
-#pragma omp for schedule(static)
-            for (int b = 0; b < blocks; ++b)
-                pg_pack_block(x + (size_t)(m0 + b * PG_BLOCK) * k, min_int(PG_BLOCK, rows - b * PG_BLOCK), k,
-                              a + (size_t)b * pairs * PG_BLOCK);
-#pragma omp for schedule(static)
-            for (int t = 0; t < tiles; ++t) {
-                const int n0 = t * PG_ROWS, tile_rows = min_int(PG_ROWS, n - n0);
-                const uint32_t *wr[PG_ROWS];
-                for (int r = 0; r < PG_ROWS; ++r) {
-                    const int row = n0 + min_int(r, tile_rows - 1); /* a short last tile repeats its last row */
-                    if (layout == PG_BF16) {
-                        wr[r] = (const uint32_t *)((const uint16_t *)w + (size_t)row * k);
-                        continue;
-                    }
-                    wr[r] = (const uint32_t *)(buffer + (size_t)min_int(r, tile_rows - 1) * k);
-                    if (r >= tile_rows) continue;
-                    if (layout == PG_INT4_INTERLEAVED)
-                        dequantize_interleaved_row(w, n, row, k, scale[row], buffer, (size_t)r * k, 1);
-                    else
-                        dequantize_row((const int8_t *)w + (size_t)row * (layout == PG_INT8 ? k : k / 2), k, scale[row],
-                                       buffer, (size_t)r * k, layout == PG_INT8 ? 8 : 4, 1);
-                }
-                for (int b = 0; b < blocks; ++b) {
-                    const int block_rows = min_int(PG_BLOCK, rows - b * PG_BLOCK);
-                    pg_tile_rows((block_rows + 15) / 16, a + (size_t)b * pairs * PG_BLOCK, wr, pairs, c);
-                    float *yb = y + (size_t)(m0 + b * PG_BLOCK) * n + n0;
-                    for (int i = 0; i < block_rows; ++i)
-                        for (int r = 0; r < tile_rows; ++r)
-                            yb[(size_t)i * n + r] = bias ? c[r * PG_BLOCK + i] + bias[n0 + r] : c[r * PG_BLOCK + i];
-                }
-            }
-        }
-        free(buffer);
+    pool_t *pool = pool_for_thread(threads - 1);
+    pg_job job = {.k = k, .pairs = pairs, .layout = layout, .n = n, .w = w, .scale = scale, .bias = bias, .a = a};
+    atomic_init(&job.failed, 0);
+    for (int m0 = 0; m0 < m && !atomic_load(&job.failed); m0 += pass_rows) {
+        job.x = x + (size_t)m0 * k;
+        job.y = y + (size_t)m0 * n;
+        job.rows = min_int(pass_rows, m - m0);
+        job.blocks = (job.rows + PG_BLOCK - 1) / PG_BLOCK;
+        pool_run(pool, pg_pack_chunk, &job, job.blocks * ((pairs + PG_PACK_PAIRS - 1) / PG_PACK_PAIRS));
+        const int tiles = (n + PG_ROWS - 1) / PG_ROWS;
+        pool_run(pool, pg_tile_chunk, &job, (tiles + PG_TILES_PER_CHUNK - 1) / PG_TILES_PER_CHUNK);
     }
     free(a);
-    return failed ? -1 : 0;
+    return atomic_load(&job.failed) ? -1 : 0;
 #endif
 }
 
