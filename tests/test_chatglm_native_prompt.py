@@ -7,6 +7,7 @@ Speed is measured by bench/chatglm_decode.py."""
 from __future__ import annotations
 
 import logging
+import threading
 from pathlib import Path
 
 import pytest
@@ -98,6 +99,37 @@ def test_the_products_are_fp32_sums_of_the_blocked_paths_terms(bits: int, layout
     products = exact - layer.bias.double()
     assert ((blocked.double() - exact).abs() <= products.abs() * 2.0**-8 + 1e-6 * terms).all()
     assert not torch.equal(got, blocked)
+
+
+@needs_fused
+def test_outputs_are_the_same_bits_on_any_thread_count_and_from_concurrent_callers() -> None:
+    # Each output is summed inside one tile whichever thread runs it; callers in several threads (columns
+    # generating at once) each get their own helpers and row buffers.
+    layer = _layer(4, 37, 640, q.CHATGLM_LAYOUT, seed=9)
+    x = torch.randn(2, 70, 640, generator=torch.Generator().manual_seed(9))
+    before = torch.get_num_threads()
+    results: dict[str, torch.Tensor | None] = {}
+    try:
+        with torch.inference_mode():
+            for threads in (1, 2, 3):
+                torch.set_num_threads(threads)
+                results[f"{threads} threads"] = _product(layer, x)
+
+            def call(name: str) -> None:
+                with torch.inference_mode():
+                    for _ in range(5):
+                        results[name] = _product(layer, x)
+
+            workers = [threading.Thread(target=call, args=(f"caller {i}",)) for i in range(4)]
+            for worker in workers:
+                worker.start()
+            for worker in workers:
+                worker.join()
+    finally:
+        torch.set_num_threads(before)
+    reference = results.pop("1 threads")
+    assert reference is not None and len(results) == 6
+    assert all(got is not None and torch.equal(got, reference) for got in results.values())
 
 
 def test_it_applies_only_where_it_can(monkeypatch) -> None:

@@ -6,7 +6,8 @@ half-size weights win. So a prompt pass (at least :data:`PREFILL_MIN_ROWS` rows)
 its weight to fp32 in bounded row blocks and runs fp32 GEMMs; decode keeps the bf16 matrix-vector path.
 No full fp32 copy of a weight ever exists: the temporary is at most :data:`UPCAST_BLOCK_ELEMENTS` floats.
 Quantized layers' prompt passes dequantize into such blocks too, bf16 ones of at most
-:data:`BF16_BLOCK_ELEMENTS` where bf16 GEMMs are the fast ones (:func:`quantized_prompt_gemm_dtype`).
+:data:`BF16_BLOCK_ELEMENTS` where bf16 GEMMs are the fast ones (:func:`quantized_prompt_gemm_dtype`), unless
+``native_prompt``'s C product, which dequantizes a few rows at a time as it multiplies, runs them instead.
 """
 
 from __future__ import annotations

@@ -1180,17 +1180,37 @@ static void pg_pack_chunk(const void *arg, const int c) {
                   min_int(p0 + PG_PACK_PAIRS, j->pairs), j->a + (size_t)b * j->pairs * PG_BLOCK);
 }
 
-/* A thread's buffer for one tile's dequantized rows, kept for its next calls (helpers live as long as their
- * caller's pool); NULL when it cannot grow. */
-static __thread uint16_t *pg_rows_buffer;
-static __thread size_t pg_rows_bytes;
+/* A thread's buffer for one tile's dequantized rows, kept for its next calls and freed when the thread ends
+ * (helpers end with their caller's pool; callers may be short-lived threads). */
+typedef struct {
+    size_t bytes;
+    uint16_t *data;
+} pg_rows;
 
+static pthread_key_t pg_rows_key;
+static pthread_once_t pg_rows_once = PTHREAD_ONCE_INIT;
+
+static void pg_rows_free(void *p) {
+    if (!p) return;
+    free(((pg_rows *)p)->data);
+    free(p);
+}
+static void pg_rows_make_key(void) { pthread_key_create(&pg_rows_key, pg_rows_free); }
+
+/* This thread's buffer of at least `bytes`, or NULL when it cannot grow. */
 static uint16_t *pg_buffer(const size_t bytes) {
-    if (bytes <= pg_rows_bytes) return pg_rows_buffer;
-    free(pg_rows_buffer);
-    pg_rows_buffer = aligned_alloc(64, bytes);
-    pg_rows_bytes = pg_rows_buffer ? bytes : 0;
-    return pg_rows_buffer;
+    pthread_once(&pg_rows_once, pg_rows_make_key);
+    pg_rows *rows = pthread_getspecific(pg_rows_key);
+    if (!rows) {
+        if (!(rows = calloc(1, sizeof *rows))) return NULL;
+        pthread_setspecific(pg_rows_key, rows);
+    }
+    if (bytes > rows->bytes) {
+        free(rows->data);
+        rows->data = aligned_alloc(64, bytes);
+        rows->bytes = rows->data ? bytes : 0;
+    }
+    return rows->data;
 }
 
 static void pg_tile_chunk(const void *arg, const int c) {

@@ -103,6 +103,10 @@ class NativePromptGemm(CheckedRoutine):
         rows, n = x.shape
         if x.dtype != torch.bfloat16 or not x.is_contiguous() or not weight.is_contiguous():
             raise TypeError("fused product operands: contiguous bf16 activations and weight")
+        stored = n // 2 if layout in (INT4, INT4_INTERLEAVED) else n
+        if tuple(weight.shape) != (out_features, stored) or weight.element_size() != (2 if layout == BF16 else 1):
+            raise ValueError(f"fused product operands disagree: weight {tuple(weight.shape)} {weight.dtype} for "
+                             f"layout {layout}, {out_features} x {n}")
         if scale.dtype != torch.float32 or (bias is not None and bias.dtype != torch.float32):
             raise TypeError("fused product operands: float32 scale and bias")
         y = torch.empty(rows, out_features, dtype=torch.float32)
@@ -121,7 +125,9 @@ class NativePromptGemm(CheckedRoutine):
         in_features = x.shape[-1]
         if (torch.is_grad_enabled() and x.requires_grad) or x.device.type != "cpu" or weight.device.type != "cpu":
             return None
-        if in_features % 2 or (layout == INT4_INTERLEAVED and in_features % 64) or not self.available():
+        if in_features % 2 or (layout == INT4_INTERLEAVED and in_features % 64) or not weight.is_contiguous():
+            return None
+        if not self.available():
             return None
         assert self._fn is not None
         x2 = x.reshape(-1, in_features).to(torch.bfloat16).contiguous()
