@@ -676,9 +676,9 @@ def _fused_prompt_chosen(bits: int) -> bool:
 
 
 def _time_prompt_products(bits: int) -> str:
-    # A layer of the 6B model's hidden size: on smaller ones each call's thread wake-ups weigh more than the
-    # products (with OMP_WAIT_POLICY=PASSIVE, a 2048 x 1024 layer ran the two paths alike on a 2-core Zen 4, a
-    # 4096 x 4096 one 1.25-1.3x faster fused, the model's layers 1.2-1.5x).
+    # A layer of the 6B model's hidden size, where the choice matters most: on small ones the threads' wake-ups
+    # weigh as much as the products (on a 2-core Zen 4 a 4096 x 4096 layer ran 1.25-1.45x faster fused, the
+    # model's layers 1.2-1.5x).
     in_features, out_features = 4096, 4096
     gen = torch.Generator().manual_seed(4)
     probe = QuantizedLinear(in_features, out_features, bits, bias=False)
@@ -691,9 +691,11 @@ def _time_prompt_products(bits: int) -> str:
     scale32, _ = probe.native_operands()
     x = torch.randn(PROBE_ROWS, in_features, generator=gen).to(torch.bfloat16)
 
+    def fill(buffer: Tensor, r0: int, r1: int) -> Tensor:
+        return _dequantize_rows_into(buffer, probe, r0, r1)
+
     def blocks() -> object:
-        return cpu_gemm.blocked_linear(x, out_features, lambda buffer, r0, r1: _dequantize_rows_into(buffer, probe, r0, r1),
-                                       None, dtype=torch.bfloat16)
+        return cpu_gemm.blocked_linear(x, out_features, fill, None, dtype=torch.bfloat16)
 
     with torch.inference_mode():
         name, source = machine_choice.choose_once_per_machine(
