@@ -188,6 +188,23 @@ def test_a_quantized_prompt_pass_runs_fused_and_keeps_the_blocked_paths_logits(m
 
 
 @needs_fused
+@pytest.mark.skipif(q.cpu_kernel_dtype(8) is None, reason="no fused int8 CPU kernel in this torch")
+def test_torchs_int8_kernel_is_timed_against_the_fused_product_where_that_was_chosen(monkeypatch) -> None:
+    # A prompt pass takes torch's int8 kernel only where it beats the path that would run instead.
+    kernel = q._KERNELS[8]
+    calls = record_applied(monkeypatch, NATIVE_PROMPT_GEMM, "linear")
+    blocked: list[int] = []
+    real = cpu_gemm.blocked_linear
+    monkeypatch.setattr(cpu_gemm, "blocked_linear", lambda *a, **k: blocked.append(1) or real(*a, **k))
+    for chosen in (True, False):
+        monkeypatch.setattr(q, "_FUSED_PROMPT_CHOICE", {8: chosen})
+        calls.clear()
+        blocked.clear()
+        kernel._time_prefill_paths(torch.bfloat16)
+        assert (bool(calls) and all(calls), bool(blocked)) == (chosen, not chosen)
+
+
+@needs_fused
 def test_the_choice_saved_for_this_machine_is_honoured(monkeypatch, tmp_path: Path) -> None:
     monkeypatch.setenv(machine_choice.CACHE_DIR_ENV, str(tmp_path))
     timings = {"blocks": 1.0, "fused": 2.0}

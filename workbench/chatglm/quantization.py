@@ -354,8 +354,10 @@ class _CpuKernel:
 
     def _time_prefill_paths(self, gemm_dtype: torch.dtype) -> tuple[tuple[float, float], tuple[float, float]]:
         """(intercept, seconds per row) of the kernel and of the dequantized path, as the prompt pass runs
-        them. The two are timed in turn, so that a machine others are loading slows both alike (timed
-        minutes apart, a kernel 2x slower on 256 rows was once chosen)."""
+        them: bf16 prompt passes through the fused C product where it was chosen over blocks here (timed
+        against blocks alone, the kernel was once chosen at 4.5 ms a mid-size layer where the fused product
+        took 1.3), else blocks. The two are timed in turn, so that a machine others are loading slows both
+        alike (timed minutes apart, a kernel 2x slower on 256 rows was once chosen)."""
         dtype = self.activation_dtype()
         if dtype is None:
             return (float("inf"), 0.0), (0.0, 0.0)
@@ -379,7 +381,13 @@ class _CpuKernel:
         def kernel(x: Tensor) -> Tensor:
             return self.run(x.to(dtype), probe.weight, operand).float() * scale
 
-        def dequantized(x: Tensor) -> Tensor:
+        fused_layout = _fused_prompt_layout(probe) if gemm_dtype == torch.bfloat16 else None
+        fused = fused_layout is not None and _fused_prompt_chosen(self.bits)
+        scale32, _ = probe.native_operands()
+
+        def dequantized(x: Tensor) -> Tensor | None:
+            if fused:
+                return NATIVE_PROMPT_GEMM.linear(x, probe.weight, fused_layout, scale32, None)
             return cpu_gemm.blocked_linear(x, out_features, fill, None, row_align=align, dtype=gemm_dtype)
 
         with torch.inference_mode():
