@@ -386,7 +386,7 @@ class _CpuKernel:
         scale32, _ = probe.native_operands()
 
         def dequantized(x: Tensor) -> Tensor | None:
-            if fused:
+            if fused and fused_layout is not None:
                 return NATIVE_PROMPT_GEMM.linear(x, probe.weight, fused_layout, scale32, None)
             return cpu_gemm.blocked_linear(x, out_features, fill, None, row_align=align, dtype=gemm_dtype)
 
