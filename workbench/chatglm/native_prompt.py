@@ -88,7 +88,7 @@ class NativePromptGemm(CheckedRoutine):
                     terms = (x.double().abs() @ dequantized.double().abs().T).clamp_min(1e-30)
                     for threads in (1, 2):
                         try:
-                            got = self._run(fn, x, stored, layout, out, scale, b, threads).double()
+                            got = self._run(fn, x, stored, layout, scale, b, threads).double()
                         except RuntimeError as exc:
                             raise NativeKernelError(str(exc)) from exc
                         error = ((got - ref).abs() / terms).max().item()
@@ -98,30 +98,40 @@ class NativePromptGemm(CheckedRoutine):
                                 f"{threads} threads: relative error {error:.2e} > {TOLERANCE:.0e})")
 
     @staticmethod
-    def _run(fn: Callable[..., int], x: Tensor, weight: Tensor, layout: int, out_features: int, scale: Tensor,
+    def _run(fn: Callable[..., int], x: Tensor, weight: Tensor, layout: int, scale: Tensor | None,
              bias: Tensor | None, threads: int) -> Tensor:
         rows, n = x.shape
+        out_features = weight.shape[0]
         if x.dtype != torch.bfloat16 or not x.is_contiguous() or not weight.is_contiguous():
             raise TypeError("fused product operands: contiguous bf16 activations and weight")
         stored = n // 2 if layout in (INT4, INT4_INTERLEAVED) else n
-        if tuple(weight.shape) != (out_features, stored) or weight.element_size() != (2 if layout == BF16 else 1):
+        if weight.shape[1:] != (stored,) or weight.element_size() != (2 if layout == BF16 else 1):
             raise ValueError(f"fused product operands disagree: weight {tuple(weight.shape)} {weight.dtype} for "
-                             f"layout {layout}, {out_features} x {n}")
-        if scale.dtype != torch.float32 or (bias is not None and bias.dtype != torch.float32):
-            raise TypeError("fused product operands: float32 scale and bias")
+                             f"layout {layout} and {n} columns")
+        # Held in locals: the routine reads them after this line, so no temporary may be freed before it.
+        scale = None if layout == BF16 or scale is None else scale.contiguous()
+        bias = None if bias is None else bias.contiguous()
+        if (scale is None) != (layout == BF16):
+            raise ValueError("fused product operands: quantized weights need their scales, bf16 ones have none")
+        for t in (scale, bias):
+            if t is not None and (t.dtype != torch.float32 or tuple(t.shape) != (out_features,)):
+                raise TypeError(f"fused product operands: float32 scale and bias of {out_features} values")
         y = torch.empty(rows, out_features, dtype=torch.float32)
-        rc = fn(x.data_ptr(), rows, n, weight.data_ptr(), layout, out_features, scale.contiguous().data_ptr(),
-                None if bias is None else bias.contiguous().data_ptr(), y.data_ptr(), threads)
+        rc = fn(x.data_ptr(), rows, n, weight.data_ptr(), layout, out_features,
+                None if scale is None else scale.data_ptr(), None if bias is None else bias.data_ptr(), y.data_ptr(),
+                threads)
         if rc == _NOT_BUILT:
             raise RuntimeError("the library was built without AVX512_BF16 (this CPU lacks it)")
         if rc != 0:
             raise RuntimeError("out of memory" if rc == -1 else f"bad operands (code {rc})")
         return y
 
-    def linear(self, x: Tensor, weight: Tensor, layout: int, scale: Tensor, bias: Tensor | None) -> Tensor | None:
+    def linear(self, x: Tensor, weight: Tensor, layout: int, scale: Tensor | None,
+               bias: Tensor | None) -> Tensor | None:
         """float32 ``x @ W.T + bias`` for W ``weight`` held as ``layout`` (int8 [out, in]; int4 [out, in / 2] in
-        the ChatGLM or the interleaved layout) times ``scale`` (float32 [out]), ``bias`` float32 [out] or None;
-        ``x`` is rounded to bf16 first. None where it does not apply here (the caller keeps its own path)."""
+        the ChatGLM or the interleaved layout, times ``scale``, float32 [out]; bf16 [out, in], no scale), ``bias``
+        float32 [out] or None; ``x`` is rounded to bf16 first. None where it does not apply here (the caller
+        keeps its own path)."""
         in_features = x.shape[-1]
         if (torch.is_grad_enabled() and x.requires_grad) or x.device.type != "cpu" or weight.device.type != "cpu":
             return None
@@ -131,8 +141,8 @@ class NativePromptGemm(CheckedRoutine):
             return None
         assert self._fn is not None
         x2 = x.reshape(-1, in_features).to(torch.bfloat16).contiguous()
-        y = self._run(self._fn, x2, weight, layout, scale.shape[0], scale, bias, torch.get_num_threads())
-        return y.view(*x.shape[:-1], scale.shape[0])
+        y = self._run(self._fn, x2, weight, layout, scale, bias, torch.get_num_threads())
+        return y.view(*x.shape[:-1], weight.shape[0])
 
 
 NATIVE_PROMPT_GEMM = NativePromptGemm()
@@ -156,11 +166,10 @@ class _Bf16Choice:
         gen = torch.Generator().manual_seed(5)
         x = torch.randn(PROBE_ROWS, 4096, generator=gen).to(torch.bfloat16)
         w = torch.randn(4096, 4096, generator=gen).to(torch.bfloat16)
-        ones = torch.ones(4096)
         with torch.inference_mode():
             name, source = machine_choice.choose_once_per_machine(
                 "bf16_prompt_product",
-                {"torch": lambda: F.linear(x, w), "fused": lambda: NATIVE_PROMPT_GEMM.linear(x, w, BF16, ones, None)},
+                {"torch": lambda: F.linear(x, w), "fused": lambda: NATIVE_PROMPT_GEMM.linear(x, w, BF16, None, None)},
                 preferred=("torch",), margin=MARGIN,
             )
         logger.info("bf16 prompt passes run %s (%s)", name, source)
@@ -179,6 +188,5 @@ def bf16_prompt_linear(x: Tensor, weight: Tensor, bias: Tensor | None) -> Tensor
         return None
     if not BF16_CHOICE.chosen():
         return None
-    scale = torch.ones(weight.shape[0])  # bf16 weights carry no scale (the routine reads none for them)
-    y = NATIVE_PROMPT_GEMM.linear(x, weight, BF16, scale, None if bias is None else bias.detach().float())
+    y = NATIVE_PROMPT_GEMM.linear(x, weight, BF16, None, None if bias is None else bias.detach().float())
     return None if y is None else y.to(torch.bfloat16)

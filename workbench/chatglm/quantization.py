@@ -688,16 +688,15 @@ def _time_prompt_products(bits: int) -> str:
     # weigh as much as the products (on a 2-core Zen 4 a 4096 x 4096 layer ran 1.25-1.45x faster fused, the
     # model's layers 1.2-1.5x).
     in_features, out_features = 4096, 4096
-    gen = torch.Generator().manual_seed(4)
+    q, scale = _KERNELS[bits]._probe(out_features, in_features)
     probe = QuantizedLinear(in_features, out_features, bits, bias=False)
-    q = torch.randint(-_QMAX[bits], _QMAX[bits] + 1, (out_features, in_features), dtype=torch.int8, generator=gen)
     probe.set_quantized_weight(pack_int4(q) if bits == 4 else q)
-    probe.weight_scale = torch.rand(out_features, generator=gen) + 0.01
+    probe.weight_scale = scale
     layout = _fused_prompt_layout(probe)
     if layout is None:
         return "blocks"
     scale32, _ = probe.native_operands()
-    x = torch.randn(PROBE_ROWS, in_features, generator=gen).to(torch.bfloat16)
+    x = torch.randn(PROBE_ROWS, in_features, generator=torch.Generator().manual_seed(4)).to(torch.bfloat16)
 
     def fill(buffer: Tensor, r0: int, r1: int) -> Tensor:
         return _dequantize_rows_into(buffer, probe, r0, r1)
