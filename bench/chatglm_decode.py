@@ -26,6 +26,10 @@ the generated tokens, not counted in the limit) and ``decode_ratio_to_bandwidth_
 With ``--torch-attention-baseline`` each prompt is timed again with the decode steps' attention in torch's
 batched products (the path before ``native_attention``'s C routine), same model and run:
 ``decode_tokens_per_s_torch_attention`` and ``decode_speedup_over_torch_attention``.
+``torch_ops_calling_thread_max_elements``: the widest prompt pass (elements of its largest tensor) whose torch
+ops run on the calling thread here (``torch_threads``, measured once per machine); with
+``--torch-threads-baseline`` each prompt pass is timed again with torch's ops on its own threads, same model
+and run: ``prefill_s_torch_threads`` and ``prefill_speedup_over_torch_threads``.
 ``model_mb`` and ``rss_mb``: the model's tensors as held and this process's resident memory once the model is
 ready (quantized, or loaded from the checkpoint); with ``--checkpoint-dir`` the child's load figures are in
 ``load``.
@@ -55,6 +59,7 @@ from workbench.chatglm import (  # noqa: E402
     ChatGLMForConditionalGeneration,
     native_attention,
     native_step,
+    torch_threads,
 )
 from workbench.chatglm.cpu_gemm import best_seconds, linear_gflops  # noqa: E402
 from workbench.chatglm.loading import current_rss_bytes, peak_rss_bytes, release_free_heap  # noqa: E402
@@ -218,6 +223,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reuse-checkpoint", action="store_true",
                         help="with --checkpoint-dir: load the fp16 shards an earlier run saved there (no random "
                         "model is built or saved), and the pre-quantized copy in --quantized-dir when it has one")
+    parser.add_argument("--torch-threads-baseline", action="store_true",
+                        help="time each prompt pass again with torch's ops on its own threads in every pass")
     parser.add_argument("--torch-attention-baseline", action="store_true",
                         help="also time decoding with the attention in torch's products (the path before the C "
                         "routine), same model and run")
@@ -358,6 +365,22 @@ def main(argv: list[str] | None = None) -> int:
                 torch_attention[str(plen)] = statistics.median(r["decode_tok_s"] for r in runs)
                 print(f"prompt {plen:5d}: decode with torch's attention products {torch_attention[str(plen)]:7.2f} "
                       f"tok/s; with the C attention {decode[str(plen)] / torch_attention[str(plen)]:.2f}x that")
+    calling_limit = torch_threads.LIMIT.get()
+    print(f"prompt passes up to {calling_limit} elements wide run torch's ops on the calling thread")
+    torch_threads_prefill: dict[str, float] = {}
+    if args.torch_threads_baseline:
+        # The same prompts with torch's ops on its own threads in every pass (the path before calling-thread
+        # passes), timed in this run and under the same load.
+        torch_threads.LIMIT.pin(0)
+        try:
+            for plen in prompts:
+                runs = [run_generation(model, plen, args.new_tokens, args.seed) for _ in range(args.reps)]
+                torch_threads_prefill[str(plen)] = statistics.median(r["prefill_s"] for r in runs)
+                print(f"prompt {plen:5d}: prefill with torch's ops on its threads "
+                      f"{torch_threads_prefill[str(plen)]:.3f} s; now {torch_threads_prefill[str(plen)] / prefill[str(plen)]:.2f}x "
+                      "as fast")
+        finally:
+            torch_threads.LIMIT.pin(calling_limit)
     kv_bytes: dict[str, int] = {}
     if bandwidth:
         # The KV cache read grows with the context (taken at the middle of the generated tokens); the
@@ -403,6 +426,11 @@ def main(argv: list[str] | None = None) -> int:
                 {k: decode[k] / v for k, v in torch_attention.items()} if torch_attention else None
             ),
             "decode_step": step_path,
+            "torch_ops_calling_thread_max_elements": calling_limit,
+            "prefill_s_torch_threads": torch_threads_prefill or None,
+            "prefill_speedup_over_torch_threads": (
+                {k: v / prefill[k] for k, v in torch_threads_prefill.items()} if torch_threads_prefill else None
+            ),
             "load_average": list(load_average),
             "decode_ratio_to_bandwidth_limit": (
                 {k: v / bandwidth["bandwidth_limit_tokens_per_s"] for k, v in decode.items()} if bandwidth else None

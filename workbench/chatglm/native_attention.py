@@ -23,6 +23,7 @@ from collections.abc import Callable
 import torch
 from torch import Tensor
 
+from workbench.chatglm import torch_threads
 from workbench.chatglm.native_gemv import CheckedRoutine, NativeKernelError, relative_error
 
 _KINDS = {torch.bfloat16: 0, torch.float16: 1}
@@ -108,7 +109,7 @@ class NativeAttention(CheckedRoutine):
         if not _applies(q, k, v, mask) or not self.available():
             return None
         assert self._fn is not None
-        return self._run(self._fn, q, k, v, mask, divisor, coeff, fill, torch.get_num_threads())
+        return self._run(self._fn, q, k, v, mask, divisor, coeff, fill, torch_threads.product_threads())
 
 
 def _applies(q: Tensor, k: Tensor, v: Tensor, mask: Tensor | None) -> bool:

@@ -51,7 +51,7 @@ from pathlib import Path
 import torch
 from torch import Tensor
 
-from workbench.chatglm import machine_choice
+from workbench.chatglm import machine_choice, torch_threads
 
 logger = logging.getLogger(__name__)
 
@@ -462,14 +462,14 @@ class NativeGemv:
         if self._lib is None or (activations == 8 and not self._q8_ok) or (interleaved and not self._interleaved_ok):
             raise RuntimeError(f"the native kernel with int{activations} activations is not available"
                                + (" on interleaved weights" if interleaved else ""))
-        return self._run(self._lib, x, weight, scale, bias, bits, torch.get_num_threads(), activations, interleaved)
+        return self._run(self._lib, x, weight, scale, bias, bits, torch_threads.product_threads(), activations, interleaved)
 
     def read(self, t: Tensor) -> int:
         """Read the bytes of the contiguous CPU tensor ``t`` once through the products' work pool, on torch's
         thread count (benches time it as the memory limit); returns an xor of them. Call :meth:`available`."""
         if self._lib is None or not t.is_contiguous() or t.device.type != "cpu":
             raise RuntimeError("the native read needs the library and a contiguous CPU tensor")
-        return int(self._lib.wb_read(t.data_ptr(), t.numel() * t.element_size(), torch.get_num_threads()))
+        return int(self._lib.wb_read(t.data_ptr(), t.numel() * t.element_size(), torch_threads.product_threads()))
 
     @staticmethod
     def _dequantize_interleaved(lib: ctypes.CDLL, weight: Tensor, r0: int, r1: int, scale: Tensor, out: Tensor,
@@ -488,7 +488,7 @@ class NativeGemv:
         :meth:`dequantize_available` first (its check covers this layout too)."""
         if self._lib is None or not self._dequantize_ok:
             raise RuntimeError("the native dequantizer is not available")
-        self._dequantize_interleaved(self._lib, weight, r0, r1, scale, out, torch.get_num_threads())
+        self._dequantize_interleaved(self._lib, weight, r0, r1, scale, out, torch_threads.product_threads())
         return out
 
     def dequantize(self, weight: Tensor, scale: Tensor, out: Tensor, bits: int) -> Tensor:
@@ -497,7 +497,7 @@ class NativeGemv:
         float32 [rows]. Call :meth:`dequantize_available` first."""
         if self._lib is None or not self._dequantize_ok:
             raise RuntimeError("the native dequantizer is not available")
-        self._dequantize(self._lib, weight, scale, out, bits, torch.get_num_threads())
+        self._dequantize(self._lib, weight, scale, out, bits, torch_threads.product_threads())
         return out
 
 

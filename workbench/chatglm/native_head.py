@@ -20,6 +20,7 @@ from collections.abc import Callable
 import torch
 from torch import Tensor
 
+from workbench.chatglm import torch_threads
 from workbench.chatglm.native_gemv import CheckedRoutine, NativeKernelError
 
 # Max |difference| / sum |terms| accepted by the self-check: fp32 sums of the same exact products in another
@@ -66,7 +67,7 @@ class NativeHead(CheckedRoutine):
         if not _applies(hidden, weight) or not self.available():
             return None
         assert self._fn is not None
-        y = self._run(self._fn, hidden, weight, torch.get_num_threads())
+        y = self._run(self._fn, hidden, weight, torch_threads.product_threads())
         return y.to(hidden.dtype).view(*hidden.shape[:-1], weight.shape[0])
 
 

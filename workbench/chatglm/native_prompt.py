@@ -32,7 +32,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from workbench.chatglm import machine_choice
+from workbench.chatglm import machine_choice, torch_threads
 from workbench.chatglm.cpu_gemm import MARGIN, PROBE_ROWS
 from workbench.chatglm.native_gemv import NATIVE_GEMV, CheckedRoutine, NativeKernelError, interleave_int4
 
@@ -141,7 +141,7 @@ class NativePromptGemm(CheckedRoutine):
             return None
         assert self._fn is not None
         x2 = x.reshape(-1, in_features).to(torch.bfloat16).contiguous()
-        y = self._run(self._fn, x2, weight, layout, scale, bias, torch.get_num_threads())
+        y = self._run(self._fn, x2, weight, layout, scale, bias, torch_threads.product_threads())
         return y.view(*x.shape[:-1], weight.shape[0])
 
 

@@ -31,7 +31,7 @@ from pathlib import Path
 import torch
 from torch import Tensor, nn
 
-from workbench.chatglm import machine_choice, native_gemv, quantization
+from workbench.chatglm import machine_choice, native_gemv, quantization, torch_threads
 from workbench.chatglm.configuration import ChatGLMConfig
 from workbench.chatglm.modeling import ALPHA, ChatGLM, ChatGLMCache, GLMBlock
 from workbench.chatglm.native_gemv import NativeKernelError
@@ -373,7 +373,7 @@ class NativeDecoder:
             pointers, c.num_layers, c.hidden_size, c.num_attention_heads, c.ffn_hidden_size, self._vocab,
             self._bits, self._activations, int(self._interleaved), token, self._h.data_ptr(), logits.data_ptr(), cos_t.data_ptr() + pos0 * row, sin_t.data_ptr() + pos0 * row,
             cos_t.data_ptr() + pos1 * row, sin_t.data_ptr() + pos1 * row, start, cache.capacity,
-            c.layernorm_epsilon, ALPHA, torch.get_num_threads(),
+            c.layernorm_epsilon, ALPHA, torch_threads.product_threads(),
         )
         if rc != 0:
             raise RuntimeError("out of memory" if rc == -1 else f"native decode step failed (code {rc})")

@@ -30,7 +30,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from workbench.chatglm import cpu_gemm, machine_choice, native_prompt
+from workbench.chatglm import cpu_gemm, machine_choice, native_prompt, torch_threads
 from workbench.chatglm.cpu_gemm import MARGIN, PROBE_ROWS
 from workbench.chatglm.modeling import ChatGLM
 from workbench.chatglm.native_gemv import (
@@ -632,13 +632,15 @@ def _cpu_quantized_linear(x: Tensor, layer: QuantizedLinear) -> Tensor:
             if fused is not None:
                 return fused
             align = INT4_LAYOUT.block if layer.layout == CPU_INT4_LAYOUT else 1
-            return cpu_gemm.blocked_linear(
-                x, layer.out_features, lambda buffer, r0, r1: _dequantize_rows_into(buffer, layer, r0, r1),
-                layer.bias, row_align=align, dtype=gemm_dtype,
-            )
+            with torch_threads.products_on_all_threads():
+                return cpu_gemm.blocked_linear(
+                    x, layer.out_features, lambda buffer, r0, r1: _dequantize_rows_into(buffer, layer, r0, r1),
+                    layer.bias, row_align=align, dtype=gemm_dtype,
+                )
     if act is not None:
         x2 = x.reshape(-1, x.shape[-1]).to(act).contiguous()
-        y = kernel.run(x2, layer.weight, layer.kernel_scale(act))
+        with torch_threads.products_on_all_threads():
+            y = kernel.run(x2, layer.weight, layer.kernel_scale(act))
         scale = layer.weight_scale
         if scale.dtype != act:
             # The kernel ran with unit scales: apply the row scales at the model's precision. A mixed
@@ -649,7 +651,8 @@ def _cpu_quantized_linear(x: Tensor, layer: QuantizedLinear) -> Tensor:
             y.add_(layer.bias)  # y is this call's own tensor
         return y.view(*x.shape[:-1], layer.out_features)
     # No kernel: dequantize row blocks in the activations' dtype.
-    return _blocked_dequantized_linear(x, layer)
+    with torch_threads.products_on_all_threads():
+        return _blocked_dequantized_linear(x, layer)
 
 
 def _fused_prompt_layout(layer: QuantizedLinear) -> int | None:
