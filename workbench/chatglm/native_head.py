@@ -1,15 +1,18 @@
-"""A bf16 lm_head on one decode row in C (``wb_gemv_bf16`` in ``native_gemv.c``), for CPU inference.
+"""A bf16 weight times one decode row in C (``wb_gemv_bf16`` in ``native_gemv.c``), for CPU inference: the lm_head
+on a bf16 table, and a bf16 model's block Linears.
 
 A decode step reads every weight once, and at BianQue-2's size the tied embedding table is 1.07 GB of them.
 torch's one-row bf16 product read it at 14-20 GB/s on a 2-core Zen 4 (AVX512_BF16), this routine at 24-27 GB/s,
-a plain read at 29-33 GB/s: the lm_head took ~55-75 of a bf16-table int4 step's ~215 ms. The C routine reads the bf16
-rows as stored, widens them exactly to fp32 and sums in fp32 (torch's product also accumulates in fp32, in
-another order); the logits are rounded to the row's dtype (bf16, as torch's are; or kept float32).
+a plain read at 29-33 GB/s: the lm_head took ~55-75 of a bf16-table int4 step's ~215 ms. A bf16 model's block
+Linears are the other 10.7 GB of its step, read by torch's product at the same ~15 GB/s (1.3 tokens/s where a
+plain read ran at 50-60 GB/s). The C routine reads the bf16 rows as stored, widens them exactly to fp32 and sums
+in fp32 (torch's product also accumulates in fp32, in another order), adds the bias in fp32, and rounds once to
+the row's dtype (bf16, as torch's output is; or keeps float32).
 
-It runs only where :func:`lm_head_decode` can use it: a CPU bf16 weight, contiguous, one bf16 or float32 row (a
-float32 model holding its table in bf16, as quantized models load on CPU) to multiply, no
-gradients, and a library that loaded and passed its check in this process against torch's product (odd sizes,
-one and two threads). Elsewhere it returns None and the caller keeps torch's ``F.linear``.
+It runs only where :func:`lm_head_decode` / :func:`bf16_decode_linear` can use it: a CPU bf16 weight,
+contiguous, one bf16 or float32 row (a float32 model holding its table in bf16, as quantized models load on CPU)
+to multiply, no gradients, and a library that loaded and passed its check in this process against an exact
+product (odd sizes, one and two threads). Elsewhere it returns None and the caller keeps torch's ``F.linear``.
 """
 
 from __future__ import annotations
@@ -61,13 +64,17 @@ class NativeHead(CheckedRoutine):
             raise RuntimeError(f"native bf16 product failed (code {rc})")
         return y
 
-    def linear(self, hidden: Tensor, weight: Tensor) -> Tensor | None:
-        """``F.linear(hidden, weight)`` for one row on a bf16 table, in ``hidden``'s dtype (bf16 or float32),
-        or None where it does not apply."""
-        if not _applies(hidden, weight) or not self.available():
+    def linear(self, hidden: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor | None:
+        """``F.linear(hidden, weight, bias)`` for one row on a bf16 weight, in ``hidden``'s dtype (bf16 or
+        float32), or None where it does not apply."""
+        if not _applies(hidden, weight) or (bias is not None and bias.shape != (weight.shape[0],)):
+            return None
+        if not self.available():
             return None
         assert self._fn is not None
         y = self._run(self._fn, hidden, weight, torch_threads.product_threads())
+        if bias is not None:
+            y.add_(bias.detach().float())  # in fp32, before the one rounding (as torch's product adds it)
         return y.to(hidden.dtype).view(*hidden.shape[:-1], weight.shape[0])
 
 
@@ -90,3 +97,9 @@ NATIVE_HEAD = NativeHead()
 def lm_head_decode(hidden: Tensor, weight: Tensor) -> Tensor | None:
     """The logits of one row on a bf16 table from the C routine, or None where it does not apply here."""
     return NATIVE_HEAD.linear(hidden, weight)
+
+
+def bf16_decode_linear(x: Tensor, weight: Tensor, bias: Tensor | None) -> Tensor | None:
+    """A bf16 block Linear on one decode row from the C routine (inference only), or None where it does not
+    apply here."""
+    return NATIVE_HEAD.linear(x, weight, bias)
