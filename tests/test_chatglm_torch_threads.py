@@ -91,15 +91,21 @@ def test_the_count_is_the_calling_threads_alone_and_comes_back(two_threads) -> N
 
 
 @needs_openmp
-@pytest.mark.parametrize(("case", "widest"), [("grad", 100_000), ("tiny", 1000), ("over the limit", 2**21),
-                                              ("over the probed range", 2**23)])
-def test_it_applies_only_where_it_was_measured_to_help(two_threads, case: str, widest: int) -> None:
-    torch_threads.LIMIT.pin(2**20)
+@pytest.mark.parametrize(("case", "widest", "limit"), [
+    ("grad", 100_000, 2**20), ("over the limit", 2**21, 2**20), ("over the probed range", 2**23, 2**23),
+    ("one thread measured faster nowhere", 1000, 0),
+])
+def test_it_applies_only_where_it_was_measured_to_help(two_threads, case: str, widest: int, limit: int) -> None:
+    torch_threads.LIMIT.pin(limit)
     x = torch.zeros(1)
     with torch.set_grad_enabled(case == "grad"):
         with torch_threads.small_pass_on_calling_thread(x, widest) as on:
             assert not on
             assert torch.get_num_threads() == THREADS
+    torch_threads.LIMIT.pin(2**20)
+    # Narrower than the probe's smallest width: its verdict holds (LayerNorm splits even a few rows).
+    with torch.inference_mode(), torch_threads.small_pass_on_calling_thread(x, 1000) as on:
+        assert on
     with torch.inference_mode(), torch_threads.small_pass_on_calling_thread(x, 100_000) as on:
         assert on
         with torch_threads.small_pass_on_calling_thread(x, 100_000) as nested:

@@ -1,8 +1,8 @@
 """A small prompt pass's torch ops on the calling thread; its products on all threads.
 
 Between a block's products a prompt pass runs about fifteen torch ops (LayerNorms, rotary, the attention's
-small products and softmax, GELU, residuals). Torch hands each op of more than 32,768 elements to its OpenMP
-threads. Under ``OMP_WAIT_POLICY=PASSIVE``, which the app sets, those threads sleep between ops, so each op
+small products and softmax, GELU, residuals). Torch hands each elementwise op of more than 32,768 elements
+to its OpenMP threads, and LayerNorm and softmax their rows however few. Under ``OMP_WAIT_POLICY=PASSIVE``, which the app sets, those threads sleep between ops, so each op
 pays for waking them, and right after a C product (``native_prompt``) they also meet the work pool's helpers
 still spinning for the next one. On small tensors that costs more than the work it shares: a mid-size
 (hidden 1,024, 4 layers) int4 pass over 64 tokens took 32-40 ms with torch's ops on two threads against
@@ -38,8 +38,7 @@ from workbench.chatglm import machine_choice
 
 logger = logging.getLogger(__name__)
 
-# Probe sizes (elements of the largest tensor of a pass): 32K (torch's grain: below it an op runs on one thread
-# anyway) to 4M (a 6B-model pass of 256 tokens is 4M wide; there two threads won by 1.5x on a 2-core Zen 4).
+# Probe sizes (elements of the largest tensor of a pass): 32K (torch's grain for elementwise ops) to 4M (a 6B-model pass of 256 tokens is 4M wide; there two threads won by 1.5x on a 2-core Zen 4).
 PROBE_MIN_ELEMENTS = 2**15
 PROBE_MAX_ELEMENTS = 2**22
 PROBE_WIDTH = 1024
@@ -201,9 +200,11 @@ def small_pass_on_calling_thread(x: Tensor, widest_elements: int) -> Iterator[bo
     """Run torch's ops inside on the calling thread where a pass whose widest tensor has ``widest_elements``
     elements was measured faster so (CPU inference only); yields whether it does. Torch's products inside
     go in :func:`products_on_all_threads`; C routines take their count from :func:`product_threads`."""
-    # Below PROBE_MIN_ELEMENTS torch runs every op on the calling thread anyway (a tiny model never measures).
+    # No lower bound: LayerNorm, softmax and others split rows over the threads however few there are (a [64, 64]
+    # LayerNorm took 73 us on two threads against 8 on one), so a pass narrower than the probe's smallest width
+    # follows that width's verdict.
     if (x.device.type != "cpu" or torch.is_grad_enabled() or getattr(_SCOPE, "threads", None) is not None
-            or not PROBE_MIN_ELEMENTS <= widest_elements <= PROBE_MAX_ELEMENTS):
+            or widest_elements > PROBE_MAX_ELEMENTS):
         yield False
         return
     lib = OPENMP.lib()
