@@ -27,6 +27,10 @@ the generated tokens, not counted in the limit) and ``decode_ratio_to_bandwidth_
 With ``--torch-attention-baseline`` each prompt is timed again with the decode steps' attention in torch's
 batched products (the path before ``native_attention``'s C routine), same model and run:
 ``decode_tokens_per_s_torch_attention`` and ``decode_speedup_over_torch_attention``.
+``prompt_pass`` per prompt length: "native" where the whole pass ran in one C call (``native_step``: a
+quantized fp32 model, one sequence, a pass short enough that attention weighs little), else "forward"; with
+``--forward-prompt-baseline`` those passes are timed again through the model's forward, same model and run:
+``prefill_s_forward`` and ``prefill_speedup_over_forward``.
 ``torch_ops_calling_thread_max_elements``: the widest prompt pass (elements of its largest tensor) whose torch
 ops run on the calling thread here (``torch_threads``, measured once per machine); with
 ``--torch-threads-baseline`` each prompt pass is timed again with torch's ops on its own threads, same model
@@ -64,7 +68,7 @@ from workbench.chatglm import (  # noqa: E402
 )
 from workbench.chatglm.cpu_gemm import best_seconds, linear_gflops  # noqa: E402
 from workbench.chatglm.loading import current_rss_bytes, peak_rss_bytes, release_free_heap  # noqa: E402
-from workbench.chatglm.modeling import BlockLinear  # noqa: E402
+from workbench.chatglm.modeling import BlockLinear, build_position_ids_and_mask  # noqa: E402
 from workbench.chatglm.quantization import _KERNELS, QuantizedLinear  # noqa: E402
 
 REFERENCE = ROOT.parent / "shared" / "fixtures" / "chatglm6b" / "perf_reference_mid.json"
@@ -181,6 +185,21 @@ def decode_step_path(model: ChatGLMForConditionalGeneration) -> str:
         return "native-step" if native_step.decoder_for(model, model.new_cache(1, 8)) is not None else "forward"
 
 
+def prompt_pass_paths(model: ChatGLMForConditionalGeneration, prompts: list[int]) -> dict[str, str]:
+    """What each prompt length's pass runs: "native" (the whole pass in one C call) or "forward"."""
+    cfg = model.config
+    paths = {}
+    with torch.inference_mode():
+        for plen in prompts:
+            decoder = native_step.decoder_for(model, model.new_cache(1, plen))
+            ids = torch.full((1, plen), 6)
+            ids[0, -2], ids[0, -1] = cfg.gmask_token_id, cfg.bos_token_id
+            _, mask = build_position_ids_and_mask(ids, cfg)
+            applies = decoder is not None and decoder.prompt_context(plen, mask) is not None
+            paths[str(plen)] = "native" if applies else "forward"
+    return paths
+
+
 def load_only(folder: str, dtype: str) -> None:
     """Child process: load a checkpoint and print its memory figures as JSON."""
     before = current_rss_bytes()
@@ -224,6 +243,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reuse-checkpoint", action="store_true",
                         help="with --checkpoint-dir: load the fp16 shards an earlier run saved there (no random "
                         "model is built or saved), and the pre-quantized copy in --quantized-dir when it has one")
+    parser.add_argument("--forward-prompt-baseline", action="store_true",
+                        help="time each prompt pass again through the model's forward where it ran in one C call")
     parser.add_argument("--torch-threads-baseline", action="store_true",
                         help="time each prompt pass again with torch's ops on its own threads in every pass")
     parser.add_argument("--torch-attention-baseline", action="store_true",
@@ -367,6 +388,17 @@ def main(argv: list[str] | None = None) -> int:
                 torch_attention[str(plen)] = statistics.median(r["decode_tok_s"] for r in runs)
                 print(f"prompt {plen:5d}: decode with torch's attention products {torch_attention[str(plen)]:7.2f} "
                       f"tok/s; with the C attention {decode[str(plen)] / torch_attention[str(plen)]:.2f}x that")
+    prompt_paths = prompt_pass_paths(model, prompts)
+    print("prompt passes run: " + ", ".join(f"{p} tokens {path}" for p, path in prompt_paths.items()))
+    forward_prefill: dict[str, float] = {}
+    if args.forward_prompt_baseline and "native" in prompt_paths.values():
+        # The same prompts through the model's forward (the path before whole C passes), same model and run.
+        with mock.patch.object(native_step.NativeDecoder, "prompt", lambda *_args: None):
+            for plen in (p for p in prompts if prompt_paths[str(p)] == "native"):
+                runs = [run_generation(model, plen, args.new_tokens, args.seed) for _ in range(args.reps)]
+                forward_prefill[str(plen)] = statistics.median(r["prefill_s"] for r in runs)
+                print(f"prompt {plen:5d}: prefill through the forward {forward_prefill[str(plen)]:.3f} s; in one C "
+                      f"call {forward_prefill[str(plen)] / prefill[str(plen)]:.2f}x as fast")
     calling_limit = torch_threads.LIMIT.get()
     print(f"prompt passes up to {calling_limit} elements wide run torch's ops on the calling thread")
     torch_threads_prefill: dict[str, float] = {}
@@ -428,6 +460,11 @@ def main(argv: list[str] | None = None) -> int:
                 {k: decode[k] / v for k, v in torch_attention.items()} if torch_attention else None
             ),
             "decode_step": step_path,
+            "prompt_pass": prompt_paths,
+            "prefill_s_forward": forward_prefill or None,
+            "prefill_speedup_over_forward": (
+                {k: v / prefill[k] for k, v in forward_prefill.items()} if forward_prefill else None
+            ),
             "torch_ops_calling_thread_max_elements": calling_limit,
             "prefill_s_torch_threads": torch_threads_prefill or None,
             "prefill_speedup_over_torch_threads": (

@@ -112,11 +112,6 @@ def _steps(
             if attention_mask.dtype != torch.bool:
                 attention_mask = attention_mask != 0
         cache = model.new_cache(bsz, total)
-        out = model(
-            input_ids, position_ids=position_ids, attention_mask=attention_mask,
-            past_key_values=cache, use_cache=True, logits_to_keep=1,
-        )
-        logits = out.logits[:, -1].float()
         # Each new token keeps the [gMASK] position in row 0 and advances the block position in row 1.
         step_pos = position_ids[:, :, -1:].clone()
         # The new token's mask row is the prompt's last row plus visible generated columns.
@@ -125,8 +120,16 @@ def _steps(
             step_mask = torch.zeros(bsz, 1, 1, total, dtype=torch.bool, device=device)
             step_mask[..., :plen] = attention_mask[:, :, -1:, :plen]
         unfinished = torch.ones(bsz, dtype=torch.bool, device=device)
-        # One sequence of a quantized fp32 model: whole steps in C (None where a condition fails).
+        # One sequence of a quantized fp32 model: whole steps in C (None where a condition fails), and a short
+        # prompt pass too where it applies.
         fast = native_step.decoder_for(model, cache) if bsz == 1 and step_mask is None else None
+        logits = fast.prompt(input_ids, position_ids, attention_mask) if fast is not None else None
+        if logits is None:
+            out = model(
+                input_ids, position_ids=position_ids, attention_mask=attention_mask,
+                past_key_values=cache, use_cache=True, logits_to_keep=1,
+            )
+            logits = out.logits[:, -1].float()
         if fast is not None:
             fast_pos = [int(p) for p in step_pos[0, :, 0].tolist()]
 

@@ -280,3 +280,218 @@ int wb_glm_decode_step(void *const *ptrs, int layers, int hidden, int heads, int
     free(scratch.s16);
     return 0;
 }
+
+/* ---- A whole prompt pass of one sequence ----------------------------------------------------------------
+ * A short prompt pass spends as long in torch's small operations and the Python around them as in its
+ * products (a mid-size 64-token pass: ~20 ms of products, ~7-10 ms of LayerNorms, rotary, attention, GELU and
+ * residuals, ~4 ms of dispatch). Here the whole stack runs in one call: the products are wb_prompt_gemm_bf16's
+ * (the same routine, so the same bits, as the forward's per-Linear fused products), the rest is the decode
+ * step's row arithmetic applied to every row, with attention over the prompt's own keys (prefix-LM mask: the
+ * first `context` rows see each other, each later row sees the rows up to itself). */
+
+/* Whether a product of this shape reads weights held interleaved (native_gemv.interleave_supported). */
+static int held_interleaved(int interleaved, int n, int out) {
+    return interleaved && n % 64 == 0 && n <= INTERLEAVE_MAX_COLUMNS && out >= INTERLEAVE;
+}
+
+/* LayerNorm of rows (after the scaled residual h = x * alpha + add, where add is not NULL), the output in fp32
+ * (x) and rounded to bf16 (xb, when not NULL) for the next product. */
+typedef struct {
+    float *h, *x;
+    const float *add, *w, *b;
+    uint16_t *xb;
+    int hidden, rows, rows_per_chunk;
+    float eps, alpha;
+} norm_job;
+
+static void norm_chunk(const void *arg, int c) {
+    const norm_job *j = arg;
+    const int n = j->hidden, r1 = min_int((c + 1) * j->rows_per_chunk, j->rows);
+    for (int r = c * j->rows_per_chunk; r < r1; ++r) {
+        float *h = j->h + (size_t)r * n, *x = j->x + (size_t)r * n;
+        if (j->add) {
+            const float *a = j->add + (size_t)r * n;
+            for (int i = 0; i < n; ++i) {
+                const float scaled = x[i] * j->alpha;
+                h[i] = scaled + a[i];
+            }
+        }
+        layer_norm(h, j->w, j->b, x, n, j->eps);
+        if (j->xb)
+            for (int i = 0; i < n; ++i) j->xb[(size_t)r * n + i] = bf16_round1(x[i]);
+    }
+}
+
+/* GELU on rows of the MLP's up projection, then its bf16 copy for the down projection. */
+typedef struct {
+    float *y;
+    uint16_t *yb;
+    int inner, rows, rows_per_chunk;
+} gelu_job;
+
+static void gelu_chunk(const void *arg, int c) {
+    const gelu_job *j = arg;
+    const int n = j->inner, r1 = min_int((c + 1) * j->rows_per_chunk, j->rows);
+    for (int r = c * j->rows_per_chunk; r < r1; ++r) {
+        float *y = j->y + (size_t)r * n;
+        gelu_tanh(y, n);
+        for (int i = 0; i < n; ++i) j->yb[(size_t)r * n + i] = bf16_round1(y[i]);
+    }
+}
+
+/* s[t] = q . k_t for t < length, keys transposed (kt[d * stride + t]); each score one FMA chain over d in
+ * order, in the vector blocks and the tail alike. */
+static void prompt_scores(const float *q, const float *kt, int stride, int hd, int length, float *s) {
+    int t = 0;
+    for (; t + 32 <= length; t += 32) {
+        __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+        for (int d = 0; d < hd; ++d) {
+            const __m256 qd = _mm256_set1_ps(q[d]);
+            const float *k = kt + (size_t)d * stride + t;
+            a0 = _mm256_fmadd_ps(qd, _mm256_loadu_ps(k), a0);
+            a1 = _mm256_fmadd_ps(qd, _mm256_loadu_ps(k + 8), a1);
+            a2 = _mm256_fmadd_ps(qd, _mm256_loadu_ps(k + 16), a2);
+            a3 = _mm256_fmadd_ps(qd, _mm256_loadu_ps(k + 24), a3);
+        }
+        _mm256_storeu_ps(s + t, a0);
+        _mm256_storeu_ps(s + t + 8, a1);
+        _mm256_storeu_ps(s + t + 16, a2);
+        _mm256_storeu_ps(s + t + 24, a3);
+    }
+    for (; t + 8 <= length; t += 8) {
+        __m256 a = _mm256_setzero_ps();
+        for (int d = 0; d < hd; ++d) a = _mm256_fmadd_ps(_mm256_set1_ps(q[d]), _mm256_loadu_ps(kt + (size_t)d * stride + t), a);
+        _mm256_storeu_ps(s + t, a);
+    }
+    for (; t < length; ++t) {
+        float a = 0.f;
+        for (int d = 0; d < hd; ++d) a = fmaf(q[d], kt[(size_t)d * stride + t], a);
+        s[t] = a;
+    }
+}
+
+/* out[0:hd] = sum over t < length of p[t] * v_t (value rows hd apart); hd a multiple of 8. */
+static void prompt_weighted_sum(const float *p, const float *values, int hd, int length, float *out) {
+    for (int d0 = 0; d0 < hd; d0 += 32) {
+        const int vectors = min_int(32, hd - d0) / 8;
+        __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
+        for (int t = 0; t < length; ++t) {
+            const __m256 pt = _mm256_set1_ps(p[t]);
+            const float *v = values + (size_t)t * hd + d0;
+            for (int k = 0; k < vectors; ++k) acc[k] = _mm256_fmadd_ps(pt, _mm256_loadu_ps(v + 8 * k), acc[k]);
+        }
+        for (int k = 0; k < vectors; ++k) _mm256_storeu_ps(out + d0 + 8 * k, acc[k]);
+    }
+}
+
+/* One layer's attention over the prompt, one head per chunk: rotary on every row's q and k, the cache rows
+ * [0, rows) written, then each row's attention over the rows its mask leaves visible. */
+typedef struct {
+    const float *qkv, *cos, *sin; /* cos, sin: [rows, hd], each row's two positions' halves side by side */
+    float *ctx, *keys, *values, *scratch;
+    int rows, hd, hidden, context, capacity;
+    float divisor, coeff;
+} prompt_attention_job;
+
+static void prompt_attention_chunk(const void *arg, int head) {
+    const prompt_attention_job *j = arg;
+    const int hd = j->hd, rows = j->rows, rd = hd / 2;
+    float *qs = j->scratch + (size_t)head * (2 * (size_t)rows * hd + rows), *kt = qs + (size_t)rows * hd;
+    float *scores = kt + (size_t)rows * hd;
+    float *keys = j->keys + (size_t)head * j->capacity * hd, *values = j->values + (size_t)head * j->capacity * hd;
+    for (int i = 0; i < rows; ++i) {
+        const float *src = j->qkv + (size_t)i * 3 * j->hidden + (size_t)head * 3 * hd;
+        const float *c = j->cos + (size_t)i * hd, *s = j->sin + (size_t)i * hd;
+        float *q = qs + (size_t)i * hd, *k = keys + (size_t)i * hd;
+        memcpy(q, src, sizeof(float) * (size_t)hd);
+        memcpy(k, src + hd, sizeof(float) * (size_t)hd);
+        memcpy(values + (size_t)i * hd, src + 2 * hd, sizeof(float) * (size_t)hd);
+        rotary(q, hd, c, s, c + rd, s + rd);
+        rotary(k, hd, c, s, c + rd, s + rd);
+        for (int d = 0; d < hd; ++d) {
+            q[d] = q[d] / j->divisor;
+            kt[(size_t)d * rows + i] = k[d];
+        }
+    }
+    for (int i = 0; i < rows; ++i) {
+        const int length = i < j->context ? j->context : i + 1;
+        prompt_scores(qs + (size_t)i * hd, kt, rows, hd, length, scores);
+        float mx = -INFINITY;
+        for (int t = 0; t < length; ++t) {
+            scores[t] *= j->coeff;
+            mx = scores[t] > mx ? scores[t] : mx;
+        }
+        const float inv = 1.f / exp_shifted_in_place(scores, length, mx);
+        for (int t = 0; t < length; ++t) scores[t] *= inv;
+        prompt_weighted_sum(scores, values, hd, length, j->ctx + (size_t)i * j->hidden + (size_t)head * hd);
+    }
+}
+
+/* h: float [rows, hidden], the prompt's embeddings on entry, the final LayerNorm's output on return. ptrs: as
+ * wb_glm_decode_step's (the embeddings and lm_head entries are not read). cos, sin: float [rows, hd] (each row's
+ * two positions' table rows side by side, sin signed as modeling.RotaryTables keeps it). Rows [0, context) see
+ * each other; a later row sees the rows up to itself. The cache rows [0, rows) are written. Returns 0, -1 when
+ * out of memory, -2 for bad sizes, -3 where the products are not built (no AVX512_BF16). */
+int wb_glm_prompt_pass(void *const *ptrs, int layers, int hidden, int heads, int inner, int bits, int interleaved,
+                       int rows, float *h, const float *cos, const float *sin, int context, int capacity, float eps,
+                       float alpha, int threads) {
+    if (layers <= 0 || hidden <= 0 || heads <= 0 || hidden % heads || rows <= 0 || rows > capacity ||
+        context < 1 || context > rows || (bits != 8 && bits != 4) || hidden % 2 || inner % 2 ||
+        (interleaved && bits != 4))
+        return -2;
+    const int hd = hidden / heads;
+    if (hd > 2048 || hd % 8) return -2;
+    const size_t r = (size_t)rows, widest = (size_t)(3 * hidden > inner ? 3 * hidden : inner);
+    float *x = malloc(sizeof(float) * r * hidden), *qkv = malloc(sizeof(float) * r * widest);
+    float *ctx = malloc(sizeof(float) * r * hidden), *proj = malloc(sizeof(float) * r * hidden);
+    float *scratch = malloc(sizeof(float) * (size_t)heads * (2 * r * hd + r));
+    uint16_t *xb = malloc(sizeof(uint16_t) * r * widest);
+    int rc = (x && qkv && ctx && proj && scratch && xb) ? 0 : -1;
+    pool_t *pool = pool_for_thread(threads - 1);
+    const int layout = bits == 8 ? PG_INT8 : PG_INT4;
+#define PRODUCT(in, k, w, n, s, b, y) \
+    (rc = rc ? rc : wb_prompt_gemm_bf16((in), rows, (k), (w), held_interleaved(interleaved, (k), (n)) ? PG_INT4_INTERLEAVED : layout, \
+                                        (n), (s), (b), (y), threads))
+    const int per_chunk = rows < 16 ? 1 : rows / 16;
+    const int norm_chunks = (rows + per_chunk - 1) / per_chunk;
+    norm_job norm = {.h = h, .x = x, .xb = xb, .hidden = hidden, .rows = rows, .rows_per_chunk = per_chunk,
+                     .eps = eps, .alpha = alpha};
+    for (int l = 0; l < layers && !rc; ++l) {
+        void *const *p = ptrs + (size_t)l * P_PER_LAYER;
+        if (l == 0) {
+            norm.add = NULL, norm.w = p[P_LN1_W], norm.b = p[P_LN1_B];
+            pool_run(pool, norm_chunk, &norm, norm_chunks);
+        }
+        PRODUCT(xb, hidden, p[P_QKV_W], 3 * hidden, p[P_QKV_S], p[P_QKV_B], qkv);
+        if (rc) break;
+        const prompt_attention_job attention = {
+            .qkv = qkv, .cos = cos, .sin = sin, .ctx = ctx, .keys = p[P_KEYS], .values = p[P_VALUES],
+            .scratch = scratch, .rows = rows, .hd = hd, .hidden = hidden, .context = context, .capacity = capacity,
+            .divisor = (float)(sqrt((double)hd) * (double)(l + 1)), .coeff = (float)(l + 1),
+        };
+        pool_run(pool, prompt_attention_chunk, &attention, heads);
+        for (size_t i = 0; i < r * hidden; ++i) xb[i] = bf16_round1(ctx[i]);
+        PRODUCT(xb, hidden, p[P_DENSE_W], hidden, p[P_DENSE_S], p[P_DENSE_B], proj);
+        norm.add = proj, norm.w = p[P_LN2_W], norm.b = p[P_LN2_B];
+        pool_run(pool, norm_chunk, &norm, norm_chunks);
+        PRODUCT(xb, hidden, p[P_UP_W], inner, p[P_UP_S], p[P_UP_B], qkv);
+        if (rc) break;
+        const gelu_job gelu = {.y = qkv, .yb = xb, .inner = inner, .rows = rows, .rows_per_chunk = per_chunk};
+        pool_run(pool, gelu_chunk, &gelu, norm_chunks);
+        PRODUCT(xb, inner, p[P_DOWN_W], hidden, p[P_DOWN_S], p[P_DOWN_B], proj);
+        /* The residual, then the next layer's input LayerNorm (the final one after the last layer). */
+        void *const *next = l + 1 < layers ? p + P_PER_LAYER : ptrs + (size_t)layers * P_PER_LAYER;
+        norm.add = proj, norm.w = next[l + 1 < layers ? P_LN1_W : 0], norm.b = next[l + 1 < layers ? P_LN1_B : 1];
+        norm.xb = l + 1 < layers ? xb : NULL;
+        pool_run(pool, norm_chunk, &norm, norm_chunks);
+    }
+#undef PRODUCT
+    if (!rc) memcpy(h, x, sizeof(float) * r * hidden);
+    free(x);
+    free(qkv);
+    free(ctx);
+    free(proj);
+    free(scratch);
+    free(xb);
+    return rc;
+}

@@ -14,6 +14,12 @@ through the compiled kernel (``native_gemv``), one sequence, no mask
 on the new token, no gradients, and a library that compiled, loaded and passed its check in this process
 against the model's own forward on a small random model.
 
+The prompt pass of the same models runs in one C call too (``wb_glm_prompt_pass``, :meth:`NativeDecoder.prompt`)
+where the forward would run every block Linear through the fused bf16 product (``native_prompt``; the same routine
+is called, so the products are the same bits), the mask is ChatGLM's prefix mask (or none), the cache is empty and
+attention weighs little beside the products (:func:`_attention_is_minor`). It is checked once per process on its
+own (:meth:`NativeStep.prompt_available`); a failure leaves prompt passes on the forward and decode steps in C.
+
 The library is cached like ``native_gemv``'s, in ``native/`` of the cache directory, named by a hash of
 both sources, the compiler and the flags; any failure is logged once with its reason and decoding keeps
 the model's forward.
@@ -31,9 +37,9 @@ from pathlib import Path
 import torch
 from torch import Tensor, nn
 
-from workbench.chatglm import machine_choice, native_gemv, quantization, torch_threads
+from workbench.chatglm import machine_choice, native_gemv, native_prompt, quantization, torch_threads
 from workbench.chatglm.configuration import ChatGLMConfig
-from workbench.chatglm.modeling import ALPHA, ChatGLM, ChatGLMCache, GLMBlock
+from workbench.chatglm.modeling import ALPHA, ChatGLM, ChatGLMCache, GLMBlock, build_position_ids_and_mask
 from workbench.chatglm.native_gemv import NativeKernelError
 from workbench.chatglm.quantization import (
     _KERNELS,
@@ -56,6 +62,11 @@ POINTERS_PER_LAYER = 18  # P_PER_LAYER in native_step.c
 # rest differs by float ulps (the C LayerNorm, softmax and tanh), 3e-6 measured. int8 (1/254 of a
 # 32-column block): 8e-4 measured on the check's model. A wrong step is off by orders of magnitude more.
 TOLERANCE = {16: 1e-4, 8: 5e-3}
+# The same for a whole prompt pass, against the forward whose block Linears multiply the bf16-rounded inputs
+# and weights exactly (the fused products' arithmetic): what differs is float rounding in LayerNorm, softmax,
+# tanh and the order of sums (~2e-7 measured), and the rare activation that this moves across a bf16 rounding
+# boundary (then up to ~2e-4 in a cache row); a wrong mask row or rotary half is off by 1e-2 or more.
+PROMPT_TOLERANCE = 2e-3
 
 
 def library_path(cc: str, version: str) -> Path:
@@ -73,6 +84,10 @@ def _bind(path: Path) -> ctypes.CDLL:
                    ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p,
                    ctypes.c_int, ctypes.c_int, ctypes.c_float, ctypes.c_float, ctypes.c_int]
     fn.restype = ctypes.c_int
+    prompt = lib.wb_glm_prompt_pass
+    prompt.argtypes = [ctypes.c_void_p, *[ctypes.c_int] * 7, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p,
+                       ctypes.c_int, ctypes.c_int, ctypes.c_float, ctypes.c_float, ctypes.c_int]
+    prompt.restype = ctypes.c_int
     return lib
 
 
@@ -85,7 +100,9 @@ class NativeStep:
         self._q8_ok = False
         self._interleaved_ok = False
         self._lock = threading.Lock()  # columns generate in threads: one build and check, none half-done
+        self._prompt_ok: bool | None = None
         self.reason = ""
+        self.prompt_reason = ""
         self.path: Path | None = None
 
     def available(self) -> bool:
@@ -134,6 +151,67 @@ class NativeStep:
             return False
         return True
 
+    def prompt_available(self) -> bool:
+        """Whether whole prompt passes in C passed their check in this process (checked at first call)."""
+        if not self.available():
+            return False
+        interleaved = self.interleaved_available()  # before the lock, which that takes too
+        with self._lock:
+            if self._prompt_ok is None:
+                try:
+                    self._check_prompt(self.library(), interleaved)
+                    self._prompt_ok = True
+                except Exception as exc:  # noqa: BLE001 - any failure keeps the forward's prompt pass
+                    self._prompt_ok = False
+                    self.prompt_reason = str(exc)
+                    logger.warning("native prompt pass not used (%s); prompt passes keep the model's forward", exc)
+        return self._prompt_ok
+
+    def _check_prompt(self, lib: ctypes.CDLL, interleaved_ok: bool) -> None:
+        """Whole prompt passes against the float forward of the same model whose block Linears take bf16-rounded
+        inputs and weights (what the fused products multiply, exactly, summed in fp32): int8, int4 and
+        interleaved int4, with the prefix-LM mask and with none; the last row's logits and every cache row."""
+        if not native_prompt.NATIVE_PROMPT_GEMM.available():
+            raise NativeKernelError(f"the fused prompt product is not usable ({native_prompt.NATIVE_PROMPT_GEMM.reason})")
+        for bits, interleaved in ((8, False), (4, False), (4, True)):
+            if interleaved and not interleaved_ok:
+                continue
+            model, operands = _check_model(bits, interleaved, hidden=128 if interleaved else 96)
+            with torch.no_grad():
+                for linears in _block_linears(model):
+                    for lin in linears:
+                        assert isinstance(lin, nn.Linear)
+                        lin.weight.copy_(lin.weight.to(torch.bfloat16))
+                        lin.register_forward_pre_hook(lambda _m, args: (args[0].to(torch.bfloat16).float(),))
+            gen = torch.Generator().manual_seed(11 + bits)
+            ids = torch.randint(6, 280, (1, 19), generator=gen)
+            ids[0, -2], ids[0, -1] = model.config.gmask_token_id, model.config.bos_token_id
+            for masked in (True, False):
+                with torch.inference_mode():
+                    position_ids, mask = build_position_ids_and_mask(ids, model.config)
+                    context = _prefix_context(mask if masked else None, ids.shape[1])
+                    assert context is not None and (context < ids.shape[1]) == masked
+                    ref = model(ids, position_ids=position_ids, attention_mask=mask if masked else None,
+                                use_cache=True, output_hidden_states=True)
+                    cache = model.new_cache(1, ids.shape[1] + 2)
+                    decoder = NativeDecoder(lib, model, cache, bits, operands, 8 if interleaved else 16, interleaved)
+                    got = decoder.prompt_hidden(ids, position_ids, context)
+                assert ref.hidden_states is not None and ref.past_key_values is not None
+                what = f"{'interleaved ' if interleaved else ''}int{bits}, {'prefix' if masked else 'no'} mask"
+                # Row by row: a row that sees one row too many or too few is off in that row only.
+                for row, (a, b) in enumerate(zip(got, ref.hidden_states[-1][0], strict=True)):
+                    error = native_gemv.relative_error(a, b)
+                    if not error <= PROMPT_TOLERANCE:
+                        raise NativeKernelError(f"the prompt pass gives wrong outputs ({what}, row {row}: relative "
+                                                f"error {error:.2e} > {PROMPT_TOLERANCE:.0e})")
+                for layer, (k_ref, v_ref) in enumerate(ref.past_key_values.to_legacy()):
+                    k, v = cache.to_legacy()[layer]
+                    for name, a, b in (("keys", k, k_ref), ("values", v, v_ref)):
+                        error = native_gemv.relative_error(a, b)
+                        if not error <= PROMPT_TOLERANCE:
+                            raise NativeKernelError(f"the prompt pass writes wrong {name} ({what}, layer {layer}: "
+                                                    f"relative error {error:.2e} > {PROMPT_TOLERANCE:.0e})")
+
     def library(self) -> ctypes.CDLL:
         if self._lib is None:
             raise RuntimeError("the native decode step is not available")
@@ -163,30 +241,9 @@ class NativeStep:
         same model with dequantized weights (what the products compute, up to the int16 activations).
         ``interleaved``: int4 only, weights in that layout where their shape allows (all but dense_4h_to_h)."""
         for bits in (4,) if interleaved else (8, 4):
-            config = ChatGLMConfig(vocab_size=300, hidden_size=128 if interleaved else 96, num_layers=2,
-                                   num_attention_heads=4, inner_hidden_size=200,
-                                   max_sequence_length=64, bos_token_id=290,
-                                   eos_token_id=291, mask_token_id=288, gmask_token_id=289, pad_token_id=3)
+            model, operands = _check_model(bits, interleaved, hidden=128 if interleaved else 96)
+            config = model.config
             gen = torch.Generator().manual_seed(bits)
-            with torch.device("meta"):
-                model = ChatGLM(config)
-            model = model.to_empty(device="cpu").eval()
-            model.tie_weights()
-            operands = []
-            with torch.no_grad():
-                for name, p in model.named_parameters():
-                    mean = 1.0 if "layernorm" in name and name.endswith("weight") else 0.0
-                    p.normal_(mean, 0.3 if p.dim() == 1 else p.shape[-1] ** -0.5, generator=gen)
-                for linears in _block_linears(model):
-                    quantized = []
-                    for lin in linears:
-                        assert isinstance(lin, nn.Linear)
-                        q, scale = quantize_weight(lin.weight, bits)
-                        lin.weight.copy_(dequantize(q, scale, bits, torch.float32))
-                        if interleaved and native_gemv.interleave_supported(*lin.weight.shape):
-                            q = native_gemv.interleave_int4(q)
-                        quantized.append((q, scale, lin.bias))
-                    operands.append(quantized)
             ids = torch.randint(6, 280, (1, 9), generator=gen)
             ids[0, -2], ids[0, -1] = config.gmask_token_id, config.bos_token_id
             with torch.inference_mode():
@@ -207,6 +264,36 @@ class NativeStep:
                             f"int{activations} activations: relative "
                             f"error {error:.2e} > {tolerance:.0e})"
                         )
+
+
+def _check_model(bits: int, interleaved: bool, hidden: int) -> tuple[ChatGLM, list[list[tuple[Tensor, Tensor, Tensor | None]]]]:
+    """A small random float model with odd sizes whose block Linears hold their ``bits``-bit quantized weights
+    dequantized, and per layer those Linears' (quantized weight, scale, bias); ``interleaved``: int4 weights in
+    that layout where their shape allows (all but dense_4h_to_h)."""
+    config = ChatGLMConfig(vocab_size=300, hidden_size=hidden, num_layers=2, num_attention_heads=4,
+                           inner_hidden_size=200, max_sequence_length=64, bos_token_id=290,
+                           eos_token_id=291, mask_token_id=288, gmask_token_id=289, pad_token_id=3)
+    gen = torch.Generator().manual_seed(bits)
+    with torch.device("meta"):
+        model = ChatGLM(config)
+    model = model.to_empty(device="cpu").eval()
+    model.tie_weights()
+    operands: list[list[tuple[Tensor, Tensor, Tensor | None]]] = []
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            mean = 1.0 if "layernorm" in name and name.endswith("weight") else 0.0
+            p.normal_(mean, 0.3 if p.dim() == 1 else p.shape[-1] ** -0.5, generator=gen)
+        for linears in _block_linears(model):
+            quantized: list[tuple[Tensor, Tensor, Tensor | None]] = []
+            for lin in linears:
+                assert isinstance(lin, nn.Linear)
+                q, scale = quantize_weight(lin.weight, bits)
+                lin.weight.copy_(dequantize(q, scale, bits, torch.float32))
+                if interleaved and native_gemv.interleave_supported(*lin.weight.shape):
+                    q = native_gemv.interleave_int4(q)
+                quantized.append((q, scale, lin.bias))
+            operands.append(quantized)
+    return model, operands
 
 
 NATIVE_STEP = NativeStep()
@@ -292,6 +379,7 @@ class NativeDecoder:
         ``activations``: 8 or 16, the products' activation precision (``native_gemv``'s two decode paths)."""
         c = model.config
         self._fn = lib.wb_glm_decode_step
+        self._fn_prompt = lib.wb_glm_prompt_pass
         self._model = model
         self._cache = cache
         self._bits = bits
@@ -381,3 +469,80 @@ class NativeDecoder:
         if self._table_outside:
             return model.logits(self._h.view(1, -1)).float()
         return logits
+
+    def prompt(self, input_ids: Tensor, position_ids: Tensor, mask: Tensor | None) -> Tensor | None:
+        """Logits [1, vocab] (float32) of the token after the prompt ``input_ids`` [1, S] (``position_ids`` [1, 2,
+        S], ``mask`` bool [1, 1, S, S] with True = masked, or None) from one C call, the cache filled as the
+        forward fills it; None where the whole pass does not apply here (the caller runs the forward):
+        a cache with content, a mask other than the prefix-LM one, a pass whose products the forward would not
+        run through the fused product, or one so long that attention weighs (:func:`_attention_is_minor`)."""
+        rows = input_ids.shape[-1]
+        context = self.prompt_context(rows, mask) if input_ids.shape == (1, rows) else None
+        if context is None:
+            return None
+        return self._model.logits(self.prompt_hidden(input_ids, position_ids, context)[-1:]).float()
+
+    def prompt_context(self, rows: int, mask: Tensor | None) -> int | None:
+        """The rows that see each other in a C pass of ``rows`` tokens under ``mask``, or None where such a pass
+        does not apply here (see :meth:`prompt`)."""
+        c = self._config
+        if self._cache.length or c.head_dim % 8 or c.head_dim > 2048:
+            return None
+        context = _prefix_context(mask, rows)
+        if context is None or not (_attention_is_minor(c, rows) and self._prompt_products_fused(rows)):
+            return None
+        return context if NATIVE_STEP.prompt_available() else None
+
+    def prompt_hidden(self, input_ids: Tensor, position_ids: Tensor, context: int) -> Tensor:
+        """The C prompt pass itself, wherever it is asked for: the final LayerNorm's output of every row
+        (float32 [S, hidden]); rows [0, ``context``) see each other. The cache must be empty."""
+        c, cache, model = self._config, self._cache, self._model
+        rows = input_ids.shape[-1]
+        cache.reserve(rows)
+        pointers = self._pointer_table()
+        h = model.embed(input_ids).view(rows, c.hidden_size).float().contiguous()
+        cos, sin = model.rotary.cos_sin(position_ids, torch.float32)
+        cos = cos.reshape(rows, c.head_dim).contiguous()
+        sin = sin.reshape(rows, c.head_dim).contiguous()
+        rc = self._fn_prompt(
+            pointers, c.num_layers, c.hidden_size, c.num_attention_heads, c.ffn_hidden_size, self._bits,
+            int(self._interleaved), rows, h.data_ptr(), cos.data_ptr(), sin.data_ptr(), context, cache.capacity,
+            c.layernorm_epsilon, ALPHA, torch_threads.product_threads(),
+        )
+        if rc != 0:
+            raise RuntimeError("out of memory" if rc == -1 else f"native prompt pass failed (code {rc})")
+        cache.length = rows
+        return h
+
+    def _prompt_products_fused(self, rows: int) -> bool:
+        return all(
+            isinstance(lin, QuantizedLinear) and quantization.prompt_pass_is_fused(lin, rows, torch.float32)
+            for linears in _block_linears(self._model) for lin in linears
+        )
+
+
+def _prefix_context(mask: Tensor | None, rows: int) -> int | None:
+    """The rows that see each other under ``mask`` (bool [1, 1, rows, rows], True = masked) when it is the
+    prefix-LM mask (those rows see each other, each later row the rows up to itself): ``rows`` for no mask,
+    None for any other mask."""
+    if mask is None:
+        return rows
+    if mask.shape != (1, 1, rows, rows) or mask.dtype != torch.bool:
+        return None
+    context = rows - int(mask[0, 0, 0].sum())
+    if context < 1:
+        return None
+    visible = torch.ones(rows, rows, dtype=torch.bool).tril_()
+    visible[:, :context] = True
+    return context if torch.equal(mask[0, 0], ~visible) else None
+
+
+def _attention_is_minor(config: ChatGLMConfig, rows: int) -> bool:
+    """Whether a pass of ``rows`` tokens spends at most a tenth as many FLOPs in attention (``4 rows^2 hidden`` a
+    layer at most) as in its products (``2 rows`` times a layer's weights). The C pass's attention is plain
+    vector code, which on long prompts falls behind torch's batched products: on a 2-core Zen 4, int4, the mid
+    size (hidden 1,024, a ratio of 1/6 at 1,024 tokens) ran 1.35x / 1.16x / 1.06x / 0.98x the forward's speed
+    at 64 / 256 / 512 / 1,024 tokens; the 6B shapes 1.08x / 1.09x at 64 / 256."""
+    h = config.hidden_size
+    weights = 3 * h * h + h * h + 2 * h * config.ffn_hidden_size
+    return 10 * 4 * rows * rows * h <= 2 * rows * weights

@@ -623,11 +623,10 @@ def _cpu_quantized_linear(x: Tensor, layer: QuantizedLinear) -> Tensor:
         else:
             y = NATIVE_GEMV.linear(x2, layer.weight, scale, bias, layer.bits, kernel.native_activation_bits())
         return y.to(x.dtype).view(*x.shape[:-1], layer.out_features)
-    kernel_ready = (layer.bits == 8 or layer.layout == CPU_INT4_LAYOUT) and kernel.supports(layer.in_features)
-    act = kernel.activation_dtype() if kernel_ready else None
+    act = _kernel_activation_dtype(layer)
     if cpu_gemm.is_prompt_pass(x):
         gemm_dtype = cpu_gemm.quantized_prompt_gemm_dtype(x)
-        if act is None or kernel.dequantized_prefill_is_faster(x.numel() // x.shape[-1], gemm_dtype):
+        if _prompt_pass_dequantizes(layer, x.numel() // x.shape[-1], gemm_dtype):
             fused = _fused_prompt_product(x, layer) if gemm_dtype == torch.bfloat16 else None
             if fused is not None:
                 return fused
@@ -653,6 +652,37 @@ def _cpu_quantized_linear(x: Tensor, layer: QuantizedLinear) -> Tensor:
     # No kernel: dequantize row blocks in the activations' dtype.
     with torch_threads.products_on_all_threads():
         return _blocked_dequantized_linear(x, layer)
+
+
+def _kernel_activation_dtype(layer: QuantizedLinear) -> torch.dtype | None:
+    """The activations' dtype of torch's packed kernel for ``layer``, or None where it cannot run it."""
+    kernel = _KERNELS[layer.bits]
+    kernel_ready = (layer.bits == 8 or layer.layout == CPU_INT4_LAYOUT) and kernel.supports(layer.in_features)
+    return kernel.activation_dtype() if kernel_ready else None
+
+
+def _prompt_pass_dequantizes(layer: QuantizedLinear, rows: int, gemm_dtype: torch.dtype) -> bool:
+    """Whether a CPU prompt pass of ``rows`` rows dequantizes ``layer``'s weights (fused or into blocks) rather
+    than running torch's packed kernel."""
+    return (_kernel_activation_dtype(layer) is None
+            or _KERNELS[layer.bits].dequantized_prefill_is_faster(rows, gemm_dtype))
+
+
+def prompt_pass_is_fused(layer: QuantizedLinear, rows: int, dtype: torch.dtype) -> bool:
+    """Whether the forward's CPU prompt pass of ``rows`` rows of activations in ``dtype`` multiplies ``layer``
+    through the fused C product (the path ``_cpu_quantized_linear`` takes; ``native_step`` runs whole prompt
+    passes only where every layer does)."""
+    if layer.weight.device.type != "cpu" or rows < cpu_gemm.PREFILL_MIN_ROWS:
+        return False
+    # cpu_gemm.quantized_prompt_gemm_dtype's rule for CPU activations in ``dtype``
+    if dtype not in (torch.float32, torch.bfloat16) or not cpu_gemm.GEMM_RATES.bf16_prefill():
+        return False
+    layout = _fused_prompt_layout(layer)
+    if layout is None or layer.in_features % 2 or not layer.weight.is_contiguous():
+        return False
+    if layout == native_prompt.INT4_INTERLEAVED and layer.in_features % 64:
+        return False
+    return _prompt_pass_dequantizes(layer, rows, torch.bfloat16) and _fused_prompt_chosen(layer.bits)
 
 
 def _fused_prompt_layout(layer: QuantizedLinear) -> int | None:
