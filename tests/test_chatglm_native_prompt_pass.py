@@ -228,3 +228,18 @@ def test_a_cpu_without_the_fused_product_keeps_the_forward(monkeypatch, tmp_path
     step = native_step.NativeStep()
     assert step.available() and not step.prompt_available()
     assert "AVX512_BF16" in step.prompt_reason
+
+
+@needs_prompt_pass
+def test_a_pass_that_cannot_allocate_reports_running_out_of_memory(monkeypatch, fused_prompt_passes) -> None:
+    # The models turn torch.OutOfMemoryError into their "out of memory while generating" message.
+    real_init = native_step.NativeDecoder.__init__
+
+    def failing(decoder, *args, **kwargs):
+        real_init(decoder, *args, **kwargs)
+        decoder._fn_prompt = lambda *_args: -1  # what wb_glm_prompt_pass returns when an allocation fails
+
+    monkeypatch.setattr(native_step.NativeDecoder, "__init__", failing)
+    model = _model(monkeypatch, 8)
+    with pytest.raises(torch.OutOfMemoryError, match="native prompt pass: out of memory"):
+        model.generate(_ids(), max_new_tokens=2, eos_token_id=-1)

@@ -464,7 +464,7 @@ class NativeDecoder:
             c.layernorm_epsilon, ALPHA, torch_threads.product_threads(),
         )
         if rc != 0:
-            raise RuntimeError("out of memory" if rc == -1 else f"native decode step failed (code {rc})")
+            _raise_for(rc, "native decode step")
         cache.length = start + 1
         if self._table_outside:
             return model.logits(self._h.view(1, -1)).float()
@@ -510,7 +510,7 @@ class NativeDecoder:
             c.layernorm_epsilon, ALPHA, torch_threads.product_threads(),
         )
         if rc != 0:
-            raise RuntimeError("out of memory" if rc == -1 else f"native prompt pass failed (code {rc})")
+            _raise_for(rc, "native prompt pass")
         cache.length = rows
         return h
 
@@ -519,6 +519,14 @@ class NativeDecoder:
             isinstance(lin, QuantizedLinear) and quantization.prompt_pass_is_fused(lin, rows, torch.float32)
             for linears in _block_linears(self._model) for lin in linears
         )
+
+
+def _raise_for(rc: int, what: str) -> None:
+    """The error for a C call's failure code: -1 is a failed allocation, which the models report as running
+    out of memory (as they do torch's own)."""
+    if rc == -1:
+        raise torch.OutOfMemoryError(f"{what}: out of memory")
+    raise RuntimeError(f"{what} failed (code {rc})")
 
 
 def _prefix_context(mask: Tensor | None, rows: int) -> int | None:
