@@ -389,6 +389,7 @@ static void prompt_weighted_sum(const float *p, const float *values, int hd, int
 typedef struct {
     const float *qkv, *cos, *sin; /* cos, sin: [rows, hd], each row's two positions' halves side by side */
     float *ctx, *keys, *values, *scratch;
+    uint16_t *ctxb; /* ctx rounded to bf16 */
     int rows, hd, hidden, context, capacity;
     float divisor, coeff;
 } prompt_attention_job;
@@ -423,7 +424,9 @@ static void prompt_attention_chunk(const void *arg, int head) {
         }
         const float inv = 1.f / exp_shifted_in_place(scores, length, mx);
         for (int t = 0; t < length; ++t) scores[t] *= inv;
-        prompt_weighted_sum(scores, values, hd, length, j->ctx + (size_t)i * j->hidden + (size_t)head * hd);
+        const size_t at = (size_t)i * j->hidden + (size_t)head * hd;
+        prompt_weighted_sum(scores, values, hd, length, j->ctx + at);
+        for (int d = 0; d < hd; ++d) j->ctxb[at + d] = bf16_round1(j->ctx[at + d]); /* the output product's input */
     }
 }
 
@@ -450,8 +453,8 @@ int wb_glm_prompt_pass(void *const *ptrs, int layers, int hidden, int heads, int
     pool_t *pool = pool_for_thread(threads - 1);
     const int layout = bits == 8 ? PG_INT8 : PG_INT4;
 #define PRODUCT(in, k, w, n, s, b, y) \
-    (rc = rc ? rc : wb_prompt_gemm_bf16((in), rows, (k), (w), held_interleaved(interleaved, (k), (n)) ? PG_INT4_INTERLEAVED : layout, \
-                                        (n), (s), (b), (y), threads))
+    (rc = wb_prompt_gemm_bf16((in), rows, (k), (w), held_interleaved(interleaved, (k), (n)) ? PG_INT4_INTERLEAVED : layout, \
+                              (n), (s), (b), (y), threads))
     const int per_chunk = rows < 16 ? 1 : rows / 16;
     const int norm_chunks = (rows + per_chunk - 1) / per_chunk;
     norm_job norm = {.h = h, .x = x, .xb = xb, .hidden = hidden, .rows = rows, .rows_per_chunk = per_chunk,
@@ -465,13 +468,13 @@ int wb_glm_prompt_pass(void *const *ptrs, int layers, int hidden, int heads, int
         PRODUCT(xb, hidden, p[P_QKV_W], 3 * hidden, p[P_QKV_S], p[P_QKV_B], qkv);
         if (rc) break;
         const prompt_attention_job attention = {
-            .qkv = qkv, .cos = cos, .sin = sin, .ctx = ctx, .keys = p[P_KEYS], .values = p[P_VALUES],
+            .qkv = qkv, .cos = cos, .sin = sin, .ctx = ctx, .ctxb = xb, .keys = p[P_KEYS], .values = p[P_VALUES],
             .scratch = scratch, .rows = rows, .hd = hd, .hidden = hidden, .context = context, .capacity = capacity,
             .divisor = (float)(sqrt((double)hd) * (double)(l + 1)), .coeff = (float)(l + 1),
         };
         pool_run(pool, prompt_attention_chunk, &attention, heads);
-        for (size_t i = 0; i < r * hidden; ++i) xb[i] = bf16_round1(ctx[i]);
         PRODUCT(xb, hidden, p[P_DENSE_W], hidden, p[P_DENSE_S], p[P_DENSE_B], proj);
+        if (rc) break;
         norm.add = proj, norm.w = p[P_LN2_W], norm.b = p[P_LN2_B];
         pool_run(pool, norm_chunk, &norm, norm_chunks);
         PRODUCT(xb, hidden, p[P_UP_W], inner, p[P_UP_S], p[P_UP_B], qkv);
@@ -479,6 +482,7 @@ int wb_glm_prompt_pass(void *const *ptrs, int layers, int hidden, int heads, int
         const gelu_job gelu = {.y = qkv, .yb = xb, .inner = inner, .rows = rows, .rows_per_chunk = per_chunk};
         pool_run(pool, gelu_chunk, &gelu, norm_chunks);
         PRODUCT(xb, inner, p[P_DOWN_W], hidden, p[P_DOWN_S], p[P_DOWN_B], proj);
+        if (rc) break;
         /* The residual, then the next layer's input LayerNorm (the final one after the last layer). */
         void *const *next = l + 1 < layers ? p + P_PER_LAYER : ptrs + (size_t)layers * P_PER_LAYER;
         norm.add = proj, norm.w = next[l + 1 < layers ? P_LN1_W : 0], norm.b = next[l + 1 < layers ? P_LN1_B : 1];
