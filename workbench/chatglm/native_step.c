@@ -370,11 +370,39 @@ static void prompt_scores(const float *q, const float *kt, int stride, int hd, i
     }
 }
 
-/* out[0:hd] = sum over t < length of p[t] * v_t (value rows hd apart); hd a multiple of 8. */
+/* Scores of four consecutive query rows (hd apart) over keys [0, length), row r's at s + r * sstride: each key
+ * block is loaded once for the four rows (the single-row loop is load-bound), and each score is the same FMA
+ * chain over d as prompt_scores', bit for bit. */
+static void prompt_scores4(const float *q, const float *kt, int stride, int hd, int length, float *s, int sstride) {
+    int t = 0;
+    for (; t + 16 <= length; t += 16) {
+        __m256 a[4][2];
+        for (int r = 0; r < 4; ++r) a[r][0] = a[r][1] = _mm256_setzero_ps();
+        for (int d = 0; d < hd; ++d) {
+            const float *k = kt + (size_t)d * stride + t;
+            const __m256 k0 = _mm256_loadu_ps(k), k1 = _mm256_loadu_ps(k + 8);
+            for (int r = 0; r < 4; ++r) {
+                const __m256 qd = _mm256_set1_ps(q[(size_t)r * hd + d]);
+                a[r][0] = _mm256_fmadd_ps(qd, k0, a[r][0]);
+                a[r][1] = _mm256_fmadd_ps(qd, k1, a[r][1]);
+            }
+        }
+        for (int r = 0; r < 4; ++r) {
+            _mm256_storeu_ps(s + (size_t)r * sstride + t, a[r][0]);
+            _mm256_storeu_ps(s + (size_t)r * sstride + t + 8, a[r][1]);
+        }
+    }
+    if (t < length)
+        for (int r = 0; r < 4; ++r) prompt_scores(q + (size_t)r * hd, kt + t, stride, hd, length - t, s + (size_t)r * sstride + t);
+}
+
+/* out[0:hd] = sum over t < length of p[t] * v_t (value rows hd apart); hd a multiple of 8. Up to 64 outputs per
+ * sweep over the values (8 accumulators), so a head of 64 reads them once. */
 static void prompt_weighted_sum(const float *p, const float *values, int hd, int length, float *out) {
-    for (int d0 = 0; d0 < hd; d0 += 32) {
-        const int vectors = min_int(32, hd - d0) / 8;
-        __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
+    for (int d0 = 0; d0 < hd; d0 += 64) {
+        const int vectors = min_int(64, hd - d0) / 8;
+        __m256 acc[8];
+        for (int k = 0; k < 8; ++k) acc[k] = _mm256_setzero_ps();
         for (int t = 0; t < length; ++t) {
             const __m256 pt = _mm256_set1_ps(p[t]);
             const float *v = values + (size_t)t * hd + d0;
@@ -382,6 +410,16 @@ static void prompt_weighted_sum(const float *p, const float *values, int hd, int
         }
         for (int k = 0; k < vectors; ++k) _mm256_storeu_ps(out + d0 + 8 * k, acc[k]);
     }
+}
+
+/* Floats between one dimension's transposed keys and the next: the rows, padded so that a stride of a multiple
+ * of 4 KB (1,024 rows) does not map every dimension's keys to the same L1 sets. */
+static int prompt_key_stride(int rows) { return (rows + 7) / 8 * 8 + 8; }
+
+/* Floats of one head's scratch: scaled queries [rows, hd], transposed keys [hd, stride], four rows' scores
+ * [4, rows]. */
+static size_t prompt_head_scratch(int rows, int hd) {
+    return (size_t)rows * hd + (size_t)prompt_key_stride(rows) * hd + 4 * (size_t)rows;
 }
 
 /* One layer's attention over the prompt, one head per chunk: rotary on every row's q and k, the cache rows
@@ -396,9 +434,9 @@ typedef struct {
 
 static void prompt_attention_chunk(const void *arg, int head) {
     const prompt_attention_job *j = arg;
-    const int hd = j->hd, rows = j->rows, rd = hd / 2;
-    float *qs = j->scratch + (size_t)head * (2 * (size_t)rows * hd + rows), *kt = qs + (size_t)rows * hd;
-    float *scores = kt + (size_t)rows * hd;
+    const int hd = j->hd, rows = j->rows, rd = hd / 2, stride = prompt_key_stride(rows);
+    float *qs = j->scratch + (size_t)head * prompt_head_scratch(rows, hd), *kt = qs + (size_t)rows * hd;
+    float *scores = kt + (size_t)stride * hd;
     float *keys = j->keys + (size_t)head * j->capacity * hd, *values = j->values + (size_t)head * j->capacity * hd;
     for (int i = 0; i < rows; ++i) {
         const float *src = j->qkv + (size_t)i * 3 * j->hidden + (size_t)head * 3 * hd;
@@ -411,21 +449,29 @@ static void prompt_attention_chunk(const void *arg, int head) {
         rotary(k, hd, c, s, c + rd, s + rd);
         for (int d = 0; d < hd; ++d) {
             q[d] = q[d] / j->divisor;
-            kt[(size_t)d * rows + i] = k[d];
+            kt[(size_t)d * stride + i] = k[d];
         }
     }
+    const int grouped = rows - rows % 4; /* rows in whole groups of four */
     for (int i = 0; i < rows; ++i) {
         const int length = i < j->context ? j->context : i + 1;
-        prompt_scores(qs + (size_t)i * hd, kt, rows, hd, length, scores);
+        float *row = scores + (size_t)(i < grouped ? i % 4 : 0) * rows;
+        if (i >= grouped) {
+            prompt_scores(qs + (size_t)i * hd, kt, stride, hd, length, row);
+        } else if (i % 4 == 0) {
+            /* Four rows at once, to the longest of their lengths (a later row's is never shorter). */
+            const int last = i + 3, longest = last < j->context ? j->context : last + 1;
+            prompt_scores4(qs + (size_t)i * hd, kt, stride, hd, longest, scores, rows);
+        }
         float mx = -INFINITY;
         for (int t = 0; t < length; ++t) {
-            scores[t] *= j->coeff;
-            mx = scores[t] > mx ? scores[t] : mx;
+            row[t] *= j->coeff;
+            mx = row[t] > mx ? row[t] : mx;
         }
-        const float inv = 1.f / exp_shifted_in_place(scores, length, mx);
-        for (int t = 0; t < length; ++t) scores[t] *= inv;
+        const float inv = 1.f / exp_shifted_in_place(row, length, mx);
+        for (int t = 0; t < length; ++t) row[t] *= inv;
         const size_t at = (size_t)i * j->hidden + (size_t)head * hd;
-        prompt_weighted_sum(scores, values, hd, length, j->ctx + at);
+        prompt_weighted_sum(row, values, hd, length, j->ctx + at);
         for (int d = 0; d < hd; ++d) j->ctxb[at + d] = bf16_round1(j->ctx[at + d]); /* the output product's input */
     }
 }
@@ -447,7 +493,7 @@ int wb_glm_prompt_pass(void *const *ptrs, int layers, int hidden, int heads, int
     const size_t r = (size_t)rows, widest = (size_t)(3 * hidden > inner ? 3 * hidden : inner);
     float *x = malloc(sizeof(float) * r * hidden), *qkv = malloc(sizeof(float) * r * widest);
     float *ctx = malloc(sizeof(float) * r * hidden), *proj = malloc(sizeof(float) * r * hidden);
-    float *scratch = malloc(sizeof(float) * (size_t)heads * (2 * r * hd + r));
+    float *scratch = malloc(sizeof(float) * (size_t)heads * prompt_head_scratch(rows, hd));
     uint16_t *xb = malloc(sizeof(uint16_t) * r * widest);
     int rc = (x && qkv && ctx && proj && scratch && xb) ? 0 : -1;
     pool_t *pool = pool_for_thread(threads - 1);
