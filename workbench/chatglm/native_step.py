@@ -550,11 +550,12 @@ def _prefix_context(mask: Tensor | None, rows: int) -> int | None:
 
 
 def _attention_is_minor(config: ChatGLMConfig, rows: int) -> bool:
-    """Whether a pass of ``rows`` tokens spends at most a tenth as many FLOPs in attention (``4 rows^2 hidden`` a
-    layer at most) as in its products (``2 rows`` times a layer's weights). The C pass's attention is plain
-    vector code, which on long prompts falls behind torch's batched products: on a 2-core Zen 4, int4, the mid
-    size (hidden 1,024, a ratio of 1/6 at 1,024 tokens) ran 1.35x / 1.16x / 1.06x / 0.98x the forward's speed
-    at 64 / 256 / 512 / 1,024 tokens; the 6B shapes 1.08x / 1.09x at 64 / 256."""
+    """Whether a pass of ``rows`` tokens spends at most a third as many FLOPs in attention (``4 rows^2 hidden`` a
+    layer at most) as in its products (``2 rows`` times a layer's weights): up to 2,048 tokens at the bench's mid
+    size (hidden 1,024), 8,192 at BianQue-2's shapes. The C pass's attention is plain AVX2 code; measured faster
+    than the forward that far on a 2-core Zen 4 (int4, mid size, alternating in one process: 1.35x / 1.24x /
+    1.17x / 1.44x / 1.42x / 1.38x at 64 / 256 / 512 / 1,024 / 1,536 / 2,040 tokens; the 6B shapes 1.08x / 1.09x at
+    64 / 256), and not measured past it."""
     h = config.hidden_size
     weights = 3 * h * h + h * h + 2 * h * config.ffn_hidden_size
-    return 10 * 4 * rows * rows * h <= 2 * rows * weights
+    return 3 * 4 * rows * rows * h <= 2 * rows * weights
