@@ -415,16 +415,14 @@ def main(argv: list[str] | None = None) -> int:
                       "as fast")
         finally:
             torch_threads.LIMIT.pin(calling_limit)
-    kv_bytes: dict[str, int] = {}
-    if bandwidth:
-        # The KV cache read grows with the context (taken at the middle of the generated tokens); the
-        # limit above counts weights only, so this is how much of the gap the cache read explains.
-        kv_bytes = {str(p): kv_cache_read_bytes(model, p + args.new_tokens // 2) for p in prompts}
-        for p, kv in kv_bytes.items():
-            with_kv = bandwidth["memory_read_gb_per_s"] * 1e9 / (bandwidth["weight_bytes_per_token"] + kv)
-            print(f"prompt {int(p):5d}: KV cache read {kv / 2**20:.1f} MB per token "
-                  f"({kv / bandwidth['weight_bytes_per_token']:.0%} of the weights); limit with it "
-                  f"{with_kv:.1f} tokens/s, decode {decode[p] / with_kv:.2f} of that")
+    # The KV cache read grows with the context (taken at the middle of the generated tokens); the
+    # limit above counts weights only, so this is how much of the gap the cache read explains.
+    kv_bytes = {str(p): kv_cache_read_bytes(model, p + args.new_tokens // 2) for p in prompts}
+    for p, kv in kv_bytes.items():
+        with_kv = bandwidth["memory_read_gb_per_s"] * 1e9 / (bandwidth["weight_bytes_per_token"] + kv)
+        print(f"prompt {int(p):5d}: KV cache read {kv / 2**20:.1f} MB per token "
+              f"({kv / bandwidth['weight_bytes_per_token']:.0%} of the weights); limit with it "
+              f"{with_kv:.1f} tokens/s, decode {decode[p] / with_kv:.2f} of that")
     ratio_1024_64 = None
     if "1024" in decode and "64" in decode:
         ratio_1024_64 = decode["64"] / decode["1024"]
@@ -453,7 +451,7 @@ def main(argv: list[str] | None = None) -> int:
             "prefill_limit_tokens_per_s": limit_prefill,
             "prefill_ratio_to_limit": {k: int(k) / v / limit_prefill for k, v in prefill.items()},
             "gemm_64_rows_gflops": gemm_rates,
-            **(bandwidth or {}),
+            **bandwidth,
             "decode_kernel": decode_kernel,
             "decode_tokens_per_s_torch_attention": torch_attention or None,
             "decode_speedup_over_torch_attention": (
@@ -471,15 +469,15 @@ def main(argv: list[str] | None = None) -> int:
                 {k: v / prefill[k] for k, v in torch_threads_prefill.items()} if torch_threads_prefill else None
             ),
             "load_average": list(load_average),
-            "decode_ratio_to_bandwidth_limit": (
-                {k: v / bandwidth["bandwidth_limit_tokens_per_s"] for k, v in decode.items()} if bandwidth else None
-            ),
+            "decode_ratio_to_bandwidth_limit": {
+                k: v / bandwidth["bandwidth_limit_tokens_per_s"] for k, v in decode.items()
+            },
             "decode_ratio_to_limit": {k: v / limit for k, v in decode.items()} if limit else None,
             "kv_cache_read_bytes_per_token": kv_bytes or None,
-            "decode_ratio_to_bandwidth_limit_with_kv": (
-                {k: v * (bandwidth["weight_bytes_per_token"] + kv_bytes[k]) / bandwidth["memory_read_gb_per_s"] / 1e9
-                 for k, v in decode.items()} if bandwidth else None
-            ),
+            "decode_ratio_to_bandwidth_limit_with_kv": {
+                k: v * (bandwidth["weight_bytes_per_token"] + kv_bytes[k]) / bandwidth["memory_read_gb_per_s"] / 1e9
+                for k, v in decode.items()
+            },
             "config": {"hidden": args.hidden, "heads": args.heads, "layers": args.layers, "inner": args.inner,
                        "vocab": args.vocab, "dtype": str(dtype).removeprefix("torch."), "threads": args.threads,
                        "new_tokens": args.new_tokens, "reps": args.reps,

@@ -126,6 +126,13 @@ class NativePromptGemm(CheckedRoutine):
             raise RuntimeError("out of memory" if rc == -1 else f"bad operands (code {rc})")
         return y
 
+    @staticmethod
+    def takes(weight: Tensor, layout: int, in_features: int) -> bool:
+        """Whether the routine multiplies ``weight`` held as ``layout`` with ``in_features`` columns: a contiguous
+        CPU weight, an even width, a multiple of 64 interleaved."""
+        return (weight.device.type == "cpu" and weight.is_contiguous() and in_features % 2 == 0
+                and not (layout == INT4_INTERLEAVED and in_features % 64))
+
     def linear(self, x: Tensor, weight: Tensor, layout: int, scale: Tensor | None,
                bias: Tensor | None) -> Tensor | None:
         """float32 ``x @ W.T + bias`` for W ``weight`` held as ``layout`` (int8 [out, in]; int4 [out, in / 2] in
@@ -133,11 +140,9 @@ class NativePromptGemm(CheckedRoutine):
         float32 [out] or None; ``x`` is rounded to bf16 first. None where it does not apply here (the caller
         keeps its own path)."""
         in_features = x.shape[-1]
-        if (torch.is_grad_enabled() and x.requires_grad) or x.device.type != "cpu" or weight.device.type != "cpu":
+        if (torch.is_grad_enabled() and x.requires_grad) or x.device.type != "cpu":
             return None
-        if in_features % 2 or (layout == INT4_INTERLEAVED and in_features % 64) or not weight.is_contiguous():
-            return None
-        if not self.available():
+        if not self.takes(weight, layout, in_features) or not self.available():
             return None
         assert self._fn is not None
         x2 = x.reshape(-1, in_features).to(torch.bfloat16).contiguous()

@@ -426,8 +426,8 @@ static size_t prompt_head_scratch(int rows, int hd) {
  * [0, rows) written, then each row's attention over the rows its mask leaves visible. */
 typedef struct {
     const float *qkv, *cos, *sin; /* cos, sin: [rows, hd], each row's two positions' halves side by side */
-    float *ctx, *keys, *values, *scratch;
-    uint16_t *ctxb; /* ctx rounded to bf16 */
+    float *keys, *values, *scratch;
+    uint16_t *ctxb; /* attention's output [rows, hidden], rounded to bf16 for the output product */
     int rows, hd, hidden, context, capacity;
     float divisor, coeff;
 } prompt_attention_job;
@@ -471,8 +471,9 @@ static void prompt_attention_chunk(const void *arg, int head) {
         const float inv = 1.f / exp_shifted_in_place(row, length, mx);
         for (int t = 0; t < length; ++t) row[t] *= inv;
         const size_t at = (size_t)i * j->hidden + (size_t)head * hd;
-        prompt_weighted_sum(row, values, hd, length, j->ctx + at);
-        for (int d = 0; d < hd; ++d) j->ctxb[at + d] = bf16_round1(j->ctx[at + d]); /* the output product's input */
+        float out[2048];
+        prompt_weighted_sum(row, values, hd, length, out);
+        for (int d = 0; d < hd; ++d) j->ctxb[at + d] = bf16_round1(out[d]);
     }
 }
 
@@ -492,10 +493,10 @@ int wb_glm_prompt_pass(void *const *ptrs, int layers, int hidden, int heads, int
     if (hd > 2048 || hd % 8) return -2;
     const size_t r = (size_t)rows, widest = (size_t)(3 * hidden > inner ? 3 * hidden : inner);
     float *x = malloc(sizeof(float) * r * hidden), *qkv = malloc(sizeof(float) * r * widest);
-    float *ctx = malloc(sizeof(float) * r * hidden), *proj = malloc(sizeof(float) * r * hidden);
+    float *proj = malloc(sizeof(float) * r * hidden);
     float *scratch = malloc(sizeof(float) * (size_t)heads * prompt_head_scratch(rows, hd));
     uint16_t *xb = malloc(sizeof(uint16_t) * r * widest);
-    int rc = (x && qkv && ctx && proj && scratch && xb) ? 0 : -1;
+    int rc = (x && qkv && proj && scratch && xb) ? 0 : -1;
     pool_t *pool = pool_for_thread(threads - 1);
     const int layout = bits == 8 ? PG_INT8 : PG_INT4;
 #define PRODUCT(in, k, w, n, s, b, y) \
@@ -514,7 +515,7 @@ int wb_glm_prompt_pass(void *const *ptrs, int layers, int hidden, int heads, int
         PRODUCT(xb, hidden, p[P_QKV_W], 3 * hidden, p[P_QKV_S], p[P_QKV_B], qkv);
         if (rc) break;
         const prompt_attention_job attention = {
-            .qkv = qkv, .cos = cos, .sin = sin, .ctx = ctx, .ctxb = xb, .keys = p[P_KEYS], .values = p[P_VALUES],
+            .qkv = qkv, .cos = cos, .sin = sin, .ctxb = xb, .keys = p[P_KEYS], .values = p[P_VALUES],
             .scratch = scratch, .rows = rows, .hd = hd, .hidden = hidden, .context = context, .capacity = capacity,
             .divisor = (float)(sqrt((double)hd) * (double)(l + 1)), .coeff = (float)(l + 1),
         };
@@ -539,7 +540,6 @@ int wb_glm_prompt_pass(void *const *ptrs, int layers, int hidden, int heads, int
     if (!rc) memcpy(h, x, sizeof(float) * r * hidden);
     free(x);
     free(qkv);
-    free(ctx);
     free(proj);
     free(scratch);
     free(xb);

@@ -204,8 +204,9 @@ class NativeStep:
                     if not error <= PROMPT_TOLERANCE:
                         raise NativeKernelError(f"the prompt pass gives wrong outputs ({what}, row {row}: relative "
                                                 f"error {error:.2e} > {PROMPT_TOLERANCE:.0e})")
-                for layer, (k_ref, v_ref) in enumerate(ref.past_key_values.to_legacy()):
-                    k, v = cache.to_legacy()[layer]
+                written = cache.to_legacy()
+                for layer, ((k, v), (k_ref, v_ref)) in enumerate(zip(written, ref.past_key_values.to_legacy(),
+                                                                     strict=True)):
                     for name, a, b in (("keys", k, k_ref), ("values", v, v_ref)):
                         error = native_gemv.relative_error(a, b)
                         if not error <= PROMPT_TOLERANCE:

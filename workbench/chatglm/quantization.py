@@ -672,15 +672,13 @@ def prompt_pass_is_fused(layer: QuantizedLinear, rows: int, dtype: torch.dtype) 
     """Whether the forward's CPU prompt pass of ``rows`` rows of activations in ``dtype`` multiplies ``layer``
     through the fused C product (the path ``_cpu_quantized_linear`` takes; ``native_step`` runs whole prompt
     passes only where every layer does)."""
-    if layer.weight.device.type != "cpu" or rows < cpu_gemm.PREFILL_MIN_ROWS:
+    if rows < cpu_gemm.PREFILL_MIN_ROWS:
         return False
     # cpu_gemm.quantized_prompt_gemm_dtype's rule for CPU activations in ``dtype``
     if dtype not in (torch.float32, torch.bfloat16) or not cpu_gemm.GEMM_RATES.bf16_prefill():
         return False
     layout = _fused_prompt_layout(layer)
-    if layout is None or layer.in_features % 2 or not layer.weight.is_contiguous():
-        return False
-    if layout == native_prompt.INT4_INTERLEAVED and layer.in_features % 64:
+    if layout is None or not NATIVE_PROMPT_GEMM.takes(layer.weight, layout, layer.in_features):
         return False
     return _prompt_pass_dequantizes(layer, rows, torch.bfloat16) and _fused_prompt_chosen(layer.bits)
 
