@@ -16,7 +16,10 @@ layers and the lm_head, the model's own tensors), measured in the same run.
 Prompt pass: ``prefill_tokens_per_s`` per prompt length, against ``prefill_limit_tokens_per_s``, the rate if
 every block Linear ran at this machine's best GEMM rate (the faster of fp32 and bf16 ``F.linear`` on a
 64-row input by an [inner, hidden] weight, measured in the same run; attention and the one-row lm_head
-are left out). For every model: ``weight_bytes_per_token`` (every byte one decode step reads: the block
+are left out). The GEMM rates and the memory read are probed before the timed runs and again before each
+prompt length's runs, and the limits take the best probe of the run: one probe taken in a slow moment
+otherwise moved every ratio of the run (fp32 probes of 34-113 GFLOP/s within two minutes on a quiet 2-core
+Zen 3). ``gemm_probes_gflops`` and ``memory_read_probes_gb_per_s`` list every probe. For every model: ``weight_bytes_per_token`` (every byte one decode step reads: the block
 weights, quantized with their scales or not, biases, the lm_head), with ``--quantization-bit``
 ``decode_kernel`` (what decode steps run:
 "native", "torch-<activation dtype>" or "dequantize"), ``decode_step`` (how a one-sequence step runs:
@@ -125,6 +128,32 @@ def prefill_limit(model: ChatGLMForConditionalGeneration, hidden: int, inner: in
         m.in_features * m.out_features for m in model.modules() if isinstance(m, (BlockLinear, QuantizedLinear))
     )
     return max(rates.values()) * 1e9 / flops_per_token, rates
+
+
+class MachineProbes:
+    """The GEMM rates and the memory read, probed at several moments of a run; the limits take the best."""
+
+    def __init__(self, model: ChatGLMForConditionalGeneration, hidden: int, inner: int) -> None:
+        self._model, self._hidden, self._inner = model, hidden, inner
+        self._flops_per_token = 0
+        self.gemm: dict[str, list[float]] = {}
+        self.reads: list[float] = []
+
+    def take(self) -> None:
+        limit, rates = prefill_limit(self._model, self._hidden, self._inner)
+        self._flops_per_token = max(rates.values()) * 1e9 / limit
+        for name, rate in rates.items():
+            self.gemm.setdefault(name, []).append(rate)
+        self.reads.append(memory_read_gb_per_s())
+
+    def gemm_rates(self) -> dict[str, float]:
+        return {name: max(rates) for name, rates in self.gemm.items()}
+
+    def prefill_limit(self) -> float:
+        return max(self.gemm_rates().values()) * 1e9 / self._flops_per_token
+
+    def read_rate(self) -> float:
+        return max(self.reads)
 
 
 def memory_read_gb_per_s(reps: int = 5) -> float:
@@ -349,35 +378,45 @@ def main(argv: list[str] | None = None) -> int:
 
     step_path = decode_step_path(model)
     print(f"decode steps run: {step_path}")
-    limit_prefill, gemm_rates = prefill_limit(model, args.hidden, args.inner)
-    print(f"prefill limit: {limit_prefill:.1f} tokens/s (64-row GEMM: "
-          + ", ".join(f"{k} {v:.1f} GFLOP/s" for k, v in gemm_rates.items()) + ")")
-    # Every model gets the bandwidth limit (a bf16 model's decode no longer runs torch.mv's rate, the matvec
-    # limit); the printed ratio stays against the matvec limit where there is one.
-    read_rate = memory_read_gb_per_s()
+    probes = MachineProbes(model, args.hidden, args.inner)
+    probes.take()
+    print(f"prefill limit: {probes.prefill_limit():.1f} tokens/s (64-row GEMM: "
+          + ", ".join(f"{k} {v:.1f} GFLOP/s" for k, v in probes.gemm_rates().items()) + ")")
     weight_bytes = decode_weight_bytes(model)
-    bandwidth = {"weight_bytes_per_token": weight_bytes, "memory_read_gb_per_s": read_rate,
-                 "bandwidth_limit_tokens_per_s": read_rate * 1e9 / weight_bytes}
     decode_kernel = _KERNELS[args.quantization_bit].decode_kernel_name() if args.quantization_bit else None
-    print(f"bandwidth limit: {bandwidth['bandwidth_limit_tokens_per_s']:.1f} tokens/s "
-          f"({weight_bytes / 2**20:.0f} MB per token at {read_rate:.1f} GB/s); decode kernel: {decode_kernel}")
+    print(f"bandwidth limit: {probes.read_rate() * 1e9 / weight_bytes:.1f} tokens/s "
+          f"({weight_bytes / 2**20:.0f} MB per token at {probes.read_rate():.1f} GB/s); decode kernel: {decode_kernel}")
 
     decode: dict[str, float] = {}
     e2e: dict[str, float] = {}
     prefill: dict[str, float] = {}
     for plen in prompts:
+        probes.take()
         runs = [run_generation(model, plen, args.new_tokens, args.seed) for _ in range(args.reps)]
         decode[str(plen)] = statistics.median(r["decode_tok_s"] for r in runs)
         e2e[str(plen)] = statistics.median(r["e2e_tok_s"] for r in runs)
         prefill[str(plen)] = statistics.median(r["prefill_s"] for r in runs)
+        print(f"prompt {plen:5d}: decode {decode[str(plen)]:7.2f} tok/s; end-to-end {e2e[str(plen)]:7.2f} tok/s; "
+              f"prefill {prefill[str(plen)]:.3f} s = {plen / prefill[str(plen)]:.1f} tok/s")
+    # Ratios against the best probe of the whole run, once every probe is in.
+    limit_prefill, gemm_rates = probes.prefill_limit(), probes.gemm_rates()
+    read_rate = probes.read_rate()
+    # Every model gets the bandwidth limit (a bf16 model's decode no longer runs torch.mv's rate, the matvec
+    # limit); the printed ratio stays against the matvec limit where there is one.
+    bandwidth = {"weight_bytes_per_token": weight_bytes, "memory_read_gb_per_s": read_rate,
+                 "bandwidth_limit_tokens_per_s": read_rate * 1e9 / weight_bytes}
+    print(f"limits, best probe of the run: prefill {limit_prefill:.1f} tokens/s (64-row GEMM: "
+          + ", ".join(f"{k} {v:.1f} GFLOP/s of probes " + "/".join(f"{r:.0f}" for r in probes.gemm[k])
+                      for k, v in gemm_rates.items())
+          + f"); bandwidth {bandwidth['bandwidth_limit_tokens_per_s']:.1f} tokens/s at {read_rate:.1f} GB/s "
+          "(probes " + "/".join(f"{r:.1f}" for r in probes.reads) + ")")
+    for plen in prompts:
         limit_tok = limit or bandwidth["bandwidth_limit_tokens_per_s"]
-        ratio = f", {decode[str(plen)] / limit_tok:.2f} of the limit" if limit_tok else ""
+        ratio = f"{decode[str(plen)] / limit_tok:.2f} of the limit"
         if limit:
             ratio += f" ({decode[str(plen)] / bandwidth['bandwidth_limit_tokens_per_s']:.2f} of the bandwidth limit)"
-        prefill_rate = plen / prefill[str(plen)]
-        print(f"prompt {plen:5d}: decode {decode[str(plen)]:7.2f} tok/s{ratio}; end-to-end "
-              f"{e2e[str(plen)]:7.2f} tok/s; prefill {prefill[str(plen)]:.3f} s = {prefill_rate:.1f} tok/s, "
-              f"{prefill_rate / limit_prefill:.2f} of the prefill limit")
+        print(f"prompt {plen:5d}: decode {ratio}; prefill {plen / prefill[str(plen)] / limit_prefill:.2f} of the "
+              "prefill limit")
     torch_attention: dict[str, float] = {}
     if args.torch_attention_baseline:
         # The same model and run with decode attention in torch's batched products (the path before the C
@@ -451,6 +490,8 @@ def main(argv: list[str] | None = None) -> int:
             "prefill_limit_tokens_per_s": limit_prefill,
             "prefill_ratio_to_limit": {k: int(k) / v / limit_prefill for k, v in prefill.items()},
             "gemm_64_rows_gflops": gemm_rates,
+            "gemm_probes_gflops": probes.gemm,
+            "memory_read_probes_gb_per_s": probes.reads,
             **bandwidth,
             "decode_kernel": decode_kernel,
             "decode_tokens_per_s_torch_attention": torch_attention or None,
