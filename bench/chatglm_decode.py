@@ -19,7 +19,8 @@ every block Linear ran at this machine's best GEMM rate (the faster of fp32 and 
 are left out). The GEMM rates and the memory read are probed before the timed runs and again before each
 prompt length's runs, and the limits take the best probe of the run: one probe taken in a slow moment
 otherwise moved every ratio of the run (fp32 probes of 34-113 GFLOP/s within two minutes on a quiet 2-core
-Zen 3). ``gemm_probes_gflops`` and ``memory_read_probes_gb_per_s`` list every probe. For every model: ``weight_bytes_per_token`` (every byte one decode step reads: the block
+Zen 3). ``gemm_probes_gflops`` and ``memory_read_probes_gb_per_s`` list every probe. For every model:
+``weight_bytes_per_token`` (every byte one decode step reads: the block
 weights, quantized with their scales or not, biases, the lm_head), with ``--quantization-bit``
 ``decode_kernel`` (what decode steps run:
 "native", "torch-<activation dtype>" or "dequantize"), ``decode_step`` (how a one-sequence step runs:
@@ -120,36 +121,30 @@ def matvec_limit(model: ChatGLMForConditionalGeneration, reps: int) -> float:
     return 1.0 / statistics.median(times)
 
 
-def prefill_limit(model: ChatGLMForConditionalGeneration, hidden: int, inner: int) -> tuple[float, dict]:
-    """Tokens/s of a prompt pass whose block Linears all run at the best measured 64-row GEMM rate."""
-    rates = {str(dt).removeprefix("torch."): linear_gflops(dt, out_features=inner, in_features=hidden)
-             for dt in (torch.float32, torch.bfloat16)}
-    flops_per_token = 2 * sum(
-        m.in_features * m.out_features for m in model.modules() if isinstance(m, (BlockLinear, QuantizedLinear))
-    )
-    return max(rates.values()) * 1e9 / flops_per_token, rates
-
-
 class MachineProbes:
-    """The GEMM rates and the memory read, probed at several moments of a run; the limits take the best."""
+    """The 64-row GEMM rates (fp32 and bf16 ``F.linear`` by an [inner, hidden] weight) and the memory read,
+    probed at several moments of a run; the limits take the best probe."""
 
     def __init__(self, model: ChatGLMForConditionalGeneration, hidden: int, inner: int) -> None:
-        self._model, self._hidden, self._inner = model, hidden, inner
-        self._flops_per_token = 0
+        self._hidden, self._inner = hidden, inner
+        # A prompt pass's FLOPs per token in the block Linears (attention and the one-row lm_head left out).
+        self._flops_per_token = 2 * sum(
+            m.in_features * m.out_features for m in model.modules() if isinstance(m, (BlockLinear, QuantizedLinear))
+        )
         self.gemm: dict[str, list[float]] = {}
         self.reads: list[float] = []
 
     def take(self) -> None:
-        limit, rates = prefill_limit(self._model, self._hidden, self._inner)
-        self._flops_per_token = max(rates.values()) * 1e9 / limit
-        for name, rate in rates.items():
-            self.gemm.setdefault(name, []).append(rate)
+        for dt in (torch.float32, torch.bfloat16):
+            rate = linear_gflops(dt, out_features=self._inner, in_features=self._hidden)
+            self.gemm.setdefault(str(dt).removeprefix("torch."), []).append(rate)
         self.reads.append(memory_read_gb_per_s())
 
     def gemm_rates(self) -> dict[str, float]:
         return {name: max(rates) for name, rates in self.gemm.items()}
 
     def prefill_limit(self) -> float:
+        """Tokens/s of a prompt pass whose block Linears all run at the best GEMM rate probed."""
         return max(self.gemm_rates().values()) * 1e9 / self._flops_per_token
 
     def read_rate(self) -> float:
