@@ -1,5 +1,6 @@
 """Shared helpers for the CPU kernel tests: a torch kernel that is wrong in bf16, forcing which decode kernel
-runs (the compiled one or torch's), and recording whether a C routine applied."""
+runs (the compiled one or torch's) and whether prompt passes take the fused products, and recording whether a C
+routine applied."""
 
 from __future__ import annotations
 
@@ -38,6 +39,13 @@ needs_interleaved = pytest.mark.skipif(
     reason=f"the interleaved int4 path is not usable here: {q.NATIVE_GEMV.interleaved_reason or q.NATIVE_GEMV.q8_reason}")
 needs_native = pytest.mark.skipif(not q.NATIVE_GEMV.available(),
                                   reason=f"the compiled decode kernel is not usable here: {q.NATIVE_GEMV.reason}")
+
+
+def choose_fused_prompt(monkeypatch: pytest.MonkeyPatch, chosen: bool, bits: tuple[int, ...] = (8, 4)) -> None:
+    """Quantized prompt passes take (``chosen``) or leave the fused C products, in bf16 and in fp32, whatever this
+    machine measured."""
+    monkeypatch.setattr(q, "_FUSED_PROMPT_CHOICE",
+                        {(b, dtype): chosen for b in bits for dtype in (torch.bfloat16, torch.float32)})
 
 
 def record_applied(monkeypatch: pytest.MonkeyPatch, routine: object, method: str) -> list[bool]:

@@ -13,7 +13,13 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from tests.chatglm_kernels import needs_interleaved, needs_native, needs_q8, use_native_decode
+from tests.chatglm_kernels import (
+    choose_fused_prompt,
+    needs_interleaved,
+    needs_native,
+    needs_q8,
+    use_native_decode,
+)
 from workbench.chatglm import ChatGLMForConditionalGeneration, machine_choice, native_gemv, native_prompt
 from workbench.chatglm import quantization as q
 
@@ -448,7 +454,7 @@ def test_the_dequantizer_gives_torch_bits_exactly(bits: int, shape: tuple[int, i
 def test_the_prompt_pass_with_the_compiled_dequantizer_is_unchanged(monkeypatch, bits: int, dtype: torch.dtype) -> None:
     use_native_decode(monkeypatch, True)  # int4 weights stay in the ChatGLM layout
     monkeypatch.setattr(q._KERNELS[bits], "dequantized_prefill_is_faster", lambda rows, dtype=None: True)
-    monkeypatch.setattr(q, "_FUSED_PROMPT_CHOICE", {8: False, 4: False})  # the blocks' fill is under test
+    choose_fused_prompt(monkeypatch, False)  # the blocks' fill is under test
     calls = []
     real = q.NATIVE_GEMV.dequantize
     monkeypatch.setattr(q.NATIVE_GEMV, "dequantize", lambda *a: calls.append(a) or real(*a))
@@ -683,13 +689,13 @@ def test_the_prompt_pass_on_an_interleaved_layer_reads_it_in_place_and_is_unchan
     real = q.NATIVE_GEMV.dequantize_interleaved
     monkeypatch.setattr(q.NATIVE_GEMV, "dequantize_interleaved", lambda *a: calls.append(a) or real(*a))
     monkeypatch.setattr(q, "_DEQUANTIZER_CHOICE", {4: True})
-    monkeypatch.setattr(q, "_FUSED_PROMPT_CHOICE", {4: False})  # the blocks' fill
+    choose_fused_prompt(monkeypatch, False, bits=(4,))  # the blocks' fill
     x = torch.randn(1, 40, 4096, generator=torch.Generator().manual_seed(4))
     with torch.inference_mode():
         got, want = layers[True](x), layers[False](x)
     assert calls and torch.equal(got, want)
     if q.NATIVE_PROMPT_GEMM.available():  # the fused product reads both layouts' rows to the same bits
-        monkeypatch.setattr(q, "_FUSED_PROMPT_CHOICE", {4: True})
+        choose_fused_prompt(monkeypatch, True, bits=(4,))
         calls.clear()
         with torch.inference_mode():
             got, want = layers[True](x), layers[False](x)

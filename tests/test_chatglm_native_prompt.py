@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from tests.chatglm_kernels import record_applied, use_native_decode
+from tests.chatglm_kernels import choose_fused_prompt, record_applied, use_native_decode
 from tests.chatglm_random import random_chatglm
 from tests.test_chatglm_native_gemv import REAL_CC, _broken_build, _fake_compiler, _fresh
 from workbench.chatglm import ChatGLMConfig, cpu_gemm, machine_choice, native_prompt, native_step
@@ -168,10 +168,10 @@ def test_a_quantized_prompt_pass_runs_fused_and_keeps_the_blocked_paths_logits(m
     gen = torch.Generator().manual_seed(bits)
     ids = torch.randint(6, 1150, (1, 70), generator=gen)
     ids[0, -2], ids[0, -1] = MID.gmask_token_id, MID.bos_token_id
-    monkeypatch.setattr(q, "_FUSED_PROMPT_CHOICE", {8: False, 4: False})
+    choose_fused_prompt(monkeypatch, False)
     with torch.inference_mode():
         blocked = model(ids).logits.float()
-    monkeypatch.setattr(q, "_FUSED_PROMPT_CHOICE", {8: True, 4: True})
+    choose_fused_prompt(monkeypatch, True)
     calls = record_applied(monkeypatch, NATIVE_PROMPT_GEMM, "linear")
     with torch.inference_mode():
         fused = model(ids).logits.float()
@@ -199,7 +199,7 @@ def test_torchs_int8_kernel_is_timed_against_the_fused_product_where_that_was_ch
     real = cpu_gemm.blocked_linear
     monkeypatch.setattr(cpu_gemm, "blocked_linear", lambda *a, **k: blocked.append(1) or real(*a, **k))
     for chosen in (True, False):
-        monkeypatch.setattr(q, "_FUSED_PROMPT_CHOICE", {8: chosen})
+        choose_fused_prompt(monkeypatch, chosen, bits=(8,))
         calls.clear()
         blocked.clear()
         kernel._time_prefill_paths(torch.bfloat16)
@@ -213,7 +213,7 @@ def test_the_choice_saved_for_this_machine_is_honoured(monkeypatch, tmp_path: Pa
     for saved, chosen in (("blocks", False), ("fused", True)):
         machine_choice.save_choice("int8_prompt_product", machine_choice.machine_key(), saved, timings)
         monkeypatch.setattr(q, "_FUSED_PROMPT_CHOICE", {})
-        assert q._fused_prompt_chosen(8) is chosen
+        assert q._fused_prompt_chosen(8, torch.bfloat16) is chosen
 
 
 @pytest.mark.skipif(REAL_CC is None, reason="no gcc here")

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from tests.chatglm_kernels import use_native_decode
+from tests.chatglm_kernels import choose_fused_prompt, use_native_decode
 from tests.chatglm_random import random_chatglm
 from workbench.chatglm import ChatGLMConfig, cpu_gemm, machine_choice, native_gemv, native_step
 from workbench.chatglm import quantization as q
@@ -42,7 +42,7 @@ def fused_prompt_passes(monkeypatch):
     monkeypatch.setattr(cpu_gemm.GEMM_RATES, "_rates", {torch.float32: 1.0, torch.bfloat16: 50.0})
     for bits in (8, 4):
         monkeypatch.setattr(q._KERNELS[bits], "_prefill_fits", {torch.bfloat16: ((1.0, 1.0), (0.0, 0.0))})
-    monkeypatch.setattr(q, "_FUSED_PROMPT_CHOICE", {8: True, 4: True})
+    choose_fused_prompt(monkeypatch, True)
 
 
 class _Passes:
@@ -180,7 +180,7 @@ def test_the_forward_runs_the_prompt_where_a_condition_fails(monkeypatch, fused_
     short_pos, short_mask = build_position_ids_and_mask(short, CONFIG)
     assert not pass_applies(short, short_pos, short_mask)  # a decode-sized pass
     with monkeypatch.context() as m:
-        m.setattr(q, "_FUSED_PROMPT_CHOICE", {8: False, 4: False})
+        choose_fused_prompt(m, False)
         assert not pass_applies()  # the forward would not run the fused products
     with monkeypatch.context() as m:
         m.setattr(q._KERNELS[8], "_prefill_fits", {torch.bfloat16: ((0.0, 0.0), (1.0, 1.0))})

@@ -10,6 +10,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from tests.chatglm_kernels import choose_fused_prompt
 from tests.chatglm_random import random_chatglm
 from workbench.chatglm import ChatGLMConfig, ChatGLMForConditionalGeneration, cpu_gemm
 from workbench.chatglm import quantization as q
@@ -35,13 +36,14 @@ def _quantized(out_features: int, in_features: int, bits: int, dtype: torch.dtyp
 def _fp32_gemms(monkeypatch) -> None:
     """As on a CPU without fast bf16 arithmetic: quantized prompt passes run fp32 GEMMs."""
     monkeypatch.setattr(cpu_gemm.GEMM_RATES, "_rates", {torch.float32: 50.0, torch.bfloat16: 20.0})
+    choose_fused_prompt(monkeypatch, False)  # the blocks (the fused fp32 product: test_chatglm_native_prompt)
 
 
 def _bf16_gemms(monkeypatch) -> None:
     """As on a CPU with AVX512_BF16 or AMX: quantized prompt passes run bf16 GEMMs, here on dequantized blocks
     (the fused C product that replaces them where it was timed faster: test_chatglm_native_prompt)."""
     monkeypatch.setattr(cpu_gemm.GEMM_RATES, "_rates", {torch.float32: 1.0, torch.bfloat16: 50.0})
-    monkeypatch.setattr(q, "_FUSED_PROMPT_CHOICE", {8: False, 4: False})
+    choose_fused_prompt(monkeypatch, False)
 
 
 def _layouts() -> list[tuple[int, str]]:

@@ -13,7 +13,7 @@ import pytest
 import torch
 from torch.overrides import TorchFunctionMode
 
-from tests.chatglm_kernels import use_native_decode
+from tests.chatglm_kernels import choose_fused_prompt, use_native_decode
 from tests.chatglm_random import random_chatglm
 from workbench.chatglm import ChatGLMConfig, cpu_gemm, machine_choice, native_prompt, torch_threads
 from workbench.chatglm import quantization as q
@@ -135,7 +135,7 @@ def test_a_small_pass_runs_its_ops_on_the_calling_thread_and_its_products_on_all
         monkeypatch.setattr(cpu_gemm.GEMM_RATES, "_rates", {torch.float32: 1.0, torch.bfloat16: 50.0})
         use_native_decode(monkeypatch, True)
         monkeypatch.setattr(q._KERNELS[bits], "_prefill_fits", {torch.bfloat16: ((1.0, 1.0), (0.0, 0.0))})
-        monkeypatch.setattr(q, "_FUSED_PROMPT_CHOICE", {8: True, 4: True})
+        choose_fused_prompt(monkeypatch, True)
     model = random_chatglm(SMALL, seed=3)
     if bits:
         model.quantize(bits)

@@ -211,21 +211,21 @@ def _first_index(row: list[int], token: int, default: int | None) -> int | None:
 
 
 class BlockLinear(nn.Linear):
-    """A block's Linear. On a CPU whose bf16 GEMM is slower than its fp32 GEMM, a bf16 prompt pass runs
-    in fp32 on bounded row blocks of the weight (``cpu_gemm``); on one with native bf16 arithmetic it runs the
-    C product where that was timed faster (``native_prompt``). A bf16 decode row runs the C matrix-vector
-    product that streams the weight at memory speed (``native_head``), torch's elsewhere."""
+    """A block's Linear. A bf16 prompt pass runs the C product (``native_prompt``) where that was timed faster:
+    in bf16 on a CPU with native bf16 arithmetic, in fp32 on one whose bf16 GEMM is slower than its fp32 GEMM,
+    which otherwise runs fp32 GEMMs on bounded row blocks of the weight (``cpu_gemm``). A bf16 decode row runs
+    the C matrix-vector product that streams the weight at memory speed (``native_head``), torch's elsewhere."""
 
     def forward(self, x: Tensor) -> Tensor:
         w = self.weight
         if w.dtype == torch.bfloat16 and w.device.type == "cpu":
             if cpu_gemm.is_prompt_pass(x):
-                if cpu_gemm.GEMM_RATES.upcast_bf16_prefill():
-                    with torch_threads.products_on_all_threads():
-                        return cpu_gemm.upcast_linear(x, w, self.bias)
                 fused = native_prompt.bf16_prompt_linear(x, w, self.bias)
                 if fused is not None:
                     return fused
+                if cpu_gemm.GEMM_RATES.upcast_bf16_prefill():
+                    with torch_threads.products_on_all_threads():
+                        return cpu_gemm.upcast_linear(x, w, self.bias)
             else:
                 row = native_head.bf16_decode_linear(x, w, self.bias)
                 if row is not None:

@@ -1120,6 +1120,44 @@ void wb_dequantize(const int8_t *w, int rows, int n, const float *scale, void *o
 #define PG_PASS_BYTES (8u << 20)
 enum { PG_BF16 = 0, PG_INT8 = 1, PG_INT4 = 2, PG_INT4_INTERLEAVED = 3 };
 
+/* Pairs per packing chunk, and tiles per product chunk (24 weight rows: a chunk a descheduled helper holds
+ * costs little, and claiming one is noise beside its ~0.1 ms of products at k = 4096). */
+#define PG_PACK_PAIRS 512
+#define PG_TILES_PER_CHUNK 4
+
+/* A thread's buffer for one tile's dequantized rows, kept for its next calls and freed when the thread ends
+ * (helpers end with their caller's pool; callers may be short-lived threads). */
+typedef struct {
+    size_t bytes;
+    void *data;
+} pg_rows;
+
+static pthread_key_t pg_rows_key;
+static pthread_once_t pg_rows_once = PTHREAD_ONCE_INIT;
+
+static void pg_rows_free(void *p) {
+    if (!p) return;
+    free(((pg_rows *)p)->data);
+    free(p);
+}
+static void pg_rows_make_key(void) { pthread_key_create(&pg_rows_key, pg_rows_free); }
+
+/* This thread's buffer of at least `bytes`, or NULL when it cannot grow. */
+static void *pg_buffer(const size_t bytes) {
+    pthread_once(&pg_rows_once, pg_rows_make_key);
+    pg_rows *rows = pthread_getspecific(pg_rows_key);
+    if (!rows) {
+        if (!(rows = calloc(1, sizeof *rows))) return NULL;
+        pthread_setspecific(pg_rows_key, rows);
+    }
+    if (bytes > rows->bytes) {
+        free(rows->data);
+        rows->data = aligned_alloc(64, bytes);
+        rows->bytes = rows->data ? bytes : 0;
+    }
+    return rows->data;
+}
+
 #if defined(__AVX512BF16__) && defined(__AVX512BW__)
 /* c[r][0:16 * J] = the J x 16 activation rows of one packed block times weight rows wr[r], r < PG_ROWS. */
 static inline __attribute__((always_inline)) void pg_tile(const int J, const uint32_t *a, const uint32_t *const *wr,
@@ -1166,10 +1204,6 @@ static void pg_pack_block(const uint16_t *x, const int rows, const int k, const 
         }
 }
 
-/* Pairs per packing chunk, and tiles per product chunk (24 weight rows: a chunk a descheduled helper holds
- * costs little, and claiming one is noise beside its ~0.1 ms of products at k = 4096). */
-#define PG_PACK_PAIRS 512
-#define PG_TILES_PER_CHUNK 4
 
 typedef struct {
     const uint16_t *x; /* this pass's first activation row */
@@ -1187,39 +1221,6 @@ static void pg_pack_chunk(const void *arg, const int c) {
     const int p0 = (c % per_block) * PG_PACK_PAIRS;
     pg_pack_block(j->x + (size_t)b * PG_BLOCK * j->k, min_int(PG_BLOCK, j->rows - b * PG_BLOCK), j->k, p0,
                   min_int(p0 + PG_PACK_PAIRS, j->pairs), j->a + (size_t)b * j->pairs * PG_BLOCK);
-}
-
-/* A thread's buffer for one tile's dequantized rows, kept for its next calls and freed when the thread ends
- * (helpers end with their caller's pool; callers may be short-lived threads). */
-typedef struct {
-    size_t bytes;
-    uint16_t *data;
-} pg_rows;
-
-static pthread_key_t pg_rows_key;
-static pthread_once_t pg_rows_once = PTHREAD_ONCE_INIT;
-
-static void pg_rows_free(void *p) {
-    if (!p) return;
-    free(((pg_rows *)p)->data);
-    free(p);
-}
-static void pg_rows_make_key(void) { pthread_key_create(&pg_rows_key, pg_rows_free); }
-
-/* This thread's buffer of at least `bytes`, or NULL when it cannot grow. */
-static uint16_t *pg_buffer(const size_t bytes) {
-    pthread_once(&pg_rows_once, pg_rows_make_key);
-    pg_rows *rows = pthread_getspecific(pg_rows_key);
-    if (!rows) {
-        if (!(rows = calloc(1, sizeof *rows))) return NULL;
-        pthread_setspecific(pg_rows_key, rows);
-    }
-    if (bytes > rows->bytes) {
-        free(rows->data);
-        rows->data = aligned_alloc(64, bytes);
-        rows->bytes = rows->data ? bytes : 0;
-    }
-    return rows->data;
 }
 
 static void pg_tile_chunk(const void *arg, const int c) {
@@ -1294,6 +1295,153 @@ int wb_prompt_gemm_bf16(const uint16_t *x, int m, int k, const void *w, int layo
     free(a);
     return atomic_load(&job.failed) ? -1 : 0;
 #endif
+}
+
+/* The same fused product in fp32, for CPUs without native bf16 arithmetic (AVX2 and FMA): y [m, n] (fp32) =
+ * x @ W.T + bias for fp32 activations x [m, k], each weight dequantized to fp32 as wb_dequantize writes it
+ * (q * scale, one rounding; a bf16 weight widened exactly), every product and sum in fp32: torch's fp32 GEMM on
+ * the blocked path's dequantized blocks sums the same products in another order.
+ *
+ * On such CPUs a quantized layer's prompt pass dequantized its weight into 4 MB fp32 blocks for torch's GEMM,
+ * which wrote every weight out as fp32, read it back and packed it again. Here a tile of PF_ROWS weight rows is
+ * dequantized into a per-thread buffer (L1/L2) and each fp32 weight is broadcast against 16 packed activation
+ * rows (two FMAs): PF_ROWS x 2 accumulators, the 6 x 16 register tile of fp32 GEMM kernels. The activations are
+ * packed once per pass as [16-row block][k][16] floats, at most PG_PASS_BYTES at a time, and streamed from
+ * cache by every tile. */
+#define PF_ROWS 6
+#define PF_BLOCK 16
+#define PF_PACK_COLUMNS 1024
+
+/* c[r][0:8 * J] = the 8 * J activation rows of one packed block times weight rows wr[r], r < PF_ROWS. */
+static inline __attribute__((always_inline)) void pf_tile(const int J, const float *a, const float *const *wr,
+                                                          const int k, float *c) {
+    __m256 acc[PF_ROWS][2];
+#pragma GCC unroll 6
+    for (int r = 0; r < PF_ROWS; ++r)
+#pragma GCC unroll 2
+        for (int j = 0; j < J; ++j) acc[r][j] = _mm256_setzero_ps();
+    for (int p = 0; p < k; ++p) {
+        __m256 av[2];
+#pragma GCC unroll 2
+        for (int j = 0; j < J; ++j) av[j] = _mm256_load_ps(a + (size_t)p * PF_BLOCK + 8 * j);
+#pragma GCC unroll 6
+        for (int r = 0; r < PF_ROWS; ++r) {
+            const __m256 b = _mm256_broadcast_ss(wr[r] + p);
+#pragma GCC unroll 2
+            for (int j = 0; j < J; ++j) acc[r][j] = _mm256_fmadd_ps(av[j], b, acc[r][j]);
+        }
+    }
+#pragma GCC unroll 6
+    for (int r = 0; r < PF_ROWS; ++r)
+#pragma GCC unroll 2
+        for (int j = 0; j < J; ++j) _mm256_storeu_ps(c + r * PF_BLOCK + 8 * j, acc[r][j]);
+}
+
+/* Rows [0, rows) of x (fp32 [.., k]), columns [p0, p1), into a block packed as [k][PF_BLOCK], zero past `rows`. */
+static void pf_pack_block(const float *x, const int rows, const int k, const int p0, const int p1, float *a) {
+    for (int p = p0; p < p1; ++p)
+        for (int i = 0; i < PF_BLOCK; ++i) a[(size_t)p * PF_BLOCK + i] = i < rows ? x[(size_t)i * k + p] : 0.0f;
+}
+
+typedef struct {
+    const float *x; /* this pass's first activation row */
+    int rows, k, blocks, layout, n;
+    const void *w;
+    const float *scale, *bias;
+    float *y; /* this pass's first output row */
+    float *a;
+    _Atomic int failed;
+} pf_job;
+
+static void pf_pack_chunk(const void *arg, const int c) {
+    const pf_job *j = arg;
+    const int per_block = (j->k + PF_PACK_COLUMNS - 1) / PF_PACK_COLUMNS, b = c / per_block;
+    const int p0 = (c % per_block) * PF_PACK_COLUMNS;
+    pf_pack_block(j->x + (size_t)b * PF_BLOCK * j->k, min_int(PF_BLOCK, j->rows - b * PF_BLOCK), j->k, p0,
+                  min_int(p0 + PF_PACK_COLUMNS, j->k), j->a + (size_t)b * j->k * PF_BLOCK);
+}
+
+/* Row `row` of W as fp32 into out[0:k]. */
+static void pf_weight_row(const pf_job *j, const int row, float *out) {
+    const int k = j->k;
+    if (j->layout == PG_BF16) {
+        const uint16_t *wr = (const uint16_t *)j->w + (size_t)row * k;
+        int c = 0;
+        for (; c + 8 <= k; c += 8)
+            _mm256_storeu_ps(out + c, _mm256_castsi256_ps(_mm256_slli_epi32(
+                                          _mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)(wr + c))), 16)));
+        for (; c < k; ++c) {
+            const uint32_t bits = (uint32_t)wr[c] << 16;
+            memcpy(out + c, &bits, sizeof bits);
+        }
+    } else if (j->layout == PG_INT4_INTERLEAVED) {
+        dequantize_interleaved_row(j->w, j->n, row, k, j->scale[row], out, 0, 0);
+    } else {
+        dequantize_row((const int8_t *)j->w + (size_t)row * (j->layout == PG_INT8 ? k : k / 2), k, j->scale[row],
+                       out, 0, j->layout == PG_INT8 ? 8 : 4, 0);
+    }
+}
+
+static void pf_tile_chunk(const void *arg, const int c) {
+    pf_job *j = (pf_job *)arg;
+    const int k = j->k;
+    const size_t row_floats = ((size_t)k + 15) / 16 * 16; /* rows start 64-byte aligned */
+    float *buffer = pg_buffer(PF_ROWS * row_floats * sizeof(float));
+    if (!buffer) {
+        atomic_store(&j->failed, 1);
+        return;
+    }
+    float tile[PF_ROWS * PF_BLOCK] __attribute__((aligned(64)));
+    const int t_end = min_int((c + 1) * PG_TILES_PER_CHUNK, (j->n + PF_ROWS - 1) / PF_ROWS);
+    for (int t = c * PG_TILES_PER_CHUNK; t < t_end; ++t) {
+        const int n0 = t * PF_ROWS, tile_rows = min_int(PF_ROWS, j->n - n0);
+        const float *wr[PF_ROWS];
+        for (int r = 0; r < PF_ROWS; ++r) {
+            wr[r] = buffer + (size_t)min_int(r, tile_rows - 1) * row_floats; /* a short last tile repeats its last row */
+            if (r < tile_rows) pf_weight_row(j, n0 + r, buffer + (size_t)r * row_floats);
+        }
+        for (int b = 0; b < j->blocks; ++b) {
+            const int block_rows = min_int(PF_BLOCK, j->rows - b * PF_BLOCK);
+            const float *a = j->a + (size_t)b * k * PF_BLOCK;
+            if (block_rows > 8)
+                pf_tile(2, a, wr, k, tile);
+            else
+                pf_tile(1, a, wr, k, tile);
+            float *yb = j->y + (size_t)b * PF_BLOCK * j->n + n0;
+            for (int i = 0; i < block_rows; ++i)
+                for (int r = 0; r < tile_rows; ++r)
+                    yb[(size_t)i * j->n + r] = j->bias ? tile[r * PF_BLOCK + i] + j->bias[n0 + r] : tile[r * PF_BLOCK + i];
+        }
+    }
+}
+
+/* Returns 0; -1 out of memory; -2 bad operands. As wb_prompt_gemm_bf16 with fp32 activations; built on every CPU
+ * the library is (AVX2 and FMA). */
+int wb_prompt_gemm_f32(const float *x, int m, int k, const void *w, int layout, int n, const float *scale,
+                       const float *bias, float *y, int threads) {
+    if (m <= 0 || n <= 0 || k <= 0 || layout < PG_BF16 || layout > PG_INT4_INTERLEAVED ||
+        (layout == PG_INT4_INTERLEAVED && k % 64) || ((layout == PG_INT4 || layout == PG_INT4_INTERLEAVED) && k % 2) ||
+        (layout != PG_BF16 && !scale))
+        return -2;
+    int pass_rows = (int)(PG_PASS_BYTES / ((size_t)k * sizeof(float)) / PF_BLOCK * PF_BLOCK);
+    if (pass_rows < PF_BLOCK) pass_rows = PF_BLOCK;
+    const int pass_blocks = (min_int(m, pass_rows) + PF_BLOCK - 1) / PF_BLOCK;
+    float *a = aligned_alloc(64, (size_t)pass_blocks * k * PF_BLOCK * sizeof(float));
+    if (!a) return -1;
+    pool_t *pool = pool_for_thread(threads - 1);
+    pf_job job = {.k = k, .layout = layout, .n = n, .w = w, .scale = scale, .bias = bias, .a = a};
+    atomic_init(&job.failed, 0);
+    for (int m0 = 0; m0 < m && !atomic_load(&job.failed); m0 += pass_rows) {
+        job.x = x + (size_t)m0 * k;
+        job.y = y + (size_t)m0 * n;
+        job.rows = min_int(pass_rows, m - m0);
+        job.blocks = (job.rows + PF_BLOCK - 1) / PF_BLOCK;
+        pool_run(pool, pf_pack_chunk, &job, job.blocks * ((k + PF_PACK_COLUMNS - 1) / PF_PACK_COLUMNS));
+        const int tiles = (n + PF_ROWS - 1) / PF_ROWS;
+        pool_run(pool, pf_tile_chunk, &job, (tiles + PG_TILES_PER_CHUNK - 1) / PG_TILES_PER_CHUNK);
+    }
+    free(a);
+    return atomic_load(&job.failed) ? -1 : 0;
 }
 
 /* exp on 8 floats: Cephes' expf (range reduction by ln 2, degree-6 polynomial), about 1 ulp. NaN stays NaN

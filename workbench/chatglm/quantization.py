@@ -354,7 +354,7 @@ class _CpuKernel:
 
     def _time_prefill_paths(self, gemm_dtype: torch.dtype) -> tuple[tuple[float, float], tuple[float, float]]:
         """(intercept, seconds per row) of the kernel and of the dequantized path, as the prompt pass runs
-        them: bf16 prompt passes through the fused C product where it was chosen over blocks here (timed
+        them: through the fused C product in the GEMMs' dtype where it was chosen over blocks here (timed
         against blocks alone, the kernel was once chosen at 4.5 ms a mid-size layer where the fused product
         took 1.3), else blocks. The two are timed in turn, so that a machine others are loading slows both
         alike (timed minutes apart, a kernel 2x slower on 256 rows was once chosen)."""
@@ -381,13 +381,14 @@ class _CpuKernel:
         def kernel(x: Tensor) -> Tensor:
             return self.run(x.to(dtype), probe.weight, operand).float() * scale
 
-        fused_layout = _fused_prompt_layout(probe) if gemm_dtype == torch.bfloat16 else None
-        fused = fused_layout is not None and _fused_prompt_chosen(self.bits)
+        fused_layout = _fused_prompt_layout(probe)
+        fused = fused_layout is not None and _fused_prompt_chosen(self.bits, gemm_dtype)
+        routine = native_prompt.prompt_gemm(gemm_dtype)
         scale32, _ = probe.native_operands()
 
         def dequantized(x: Tensor) -> Tensor | None:
             if fused and fused_layout is not None:
-                return NATIVE_PROMPT_GEMM.linear(x, probe.weight, fused_layout, scale32, None)
+                return routine.linear(x, probe.weight, fused_layout, scale32, None)
             return cpu_gemm.blocked_linear(x, out_features, fill, None, row_align=align, dtype=gemm_dtype)
 
         with torch.inference_mode():
@@ -627,7 +628,7 @@ def _cpu_quantized_linear(x: Tensor, layer: QuantizedLinear) -> Tensor:
     if cpu_gemm.is_prompt_pass(x):
         gemm_dtype = cpu_gemm.quantized_prompt_gemm_dtype(x)
         if _prompt_pass_dequantizes(layer, x.numel() // x.shape[-1], gemm_dtype):
-            fused = _fused_prompt_product(x, layer) if gemm_dtype == torch.bfloat16 else None
+            fused = _fused_prompt_product(x, layer, gemm_dtype)
             if fused is not None:
                 return fused
             align = INT4_LAYOUT.block if layer.layout == CPU_INT4_LAYOUT else 1
@@ -670,8 +671,8 @@ def _prompt_pass_dequantizes(layer: QuantizedLinear, rows: int, gemm_dtype: torc
 
 def prompt_pass_is_fused(layer: QuantizedLinear, rows: int, dtype: torch.dtype) -> bool:
     """Whether the forward's CPU prompt pass of ``rows`` rows of activations in ``dtype`` multiplies ``layer``
-    through the fused C product (the path ``_cpu_quantized_linear`` takes; ``native_step`` runs whole prompt
-    passes only where every layer does)."""
+    through the fused bf16 C product (the path ``_cpu_quantized_linear`` takes; ``native_step``, whose C prompt
+    pass calls that routine, runs whole prompt passes only where every layer does)."""
     if rows < cpu_gemm.PREFILL_MIN_ROWS:
         return False
     # cpu_gemm.quantized_prompt_gemm_dtype's rule for CPU activations in ``dtype``
@@ -680,7 +681,7 @@ def prompt_pass_is_fused(layer: QuantizedLinear, rows: int, dtype: torch.dtype) 
     layout = _fused_prompt_layout(layer)
     if layout is None or not NATIVE_PROMPT_GEMM.takes(layer.weight, layout, layer.in_features):
         return False
-    return _prompt_pass_dequantizes(layer, rows, torch.bfloat16) and _fused_prompt_chosen(layer.bits)
+    return _prompt_pass_dequantizes(layer, rows, torch.bfloat16) and _fused_prompt_chosen(layer.bits, torch.bfloat16)
 
 
 def _fused_prompt_layout(layer: QuantizedLinear) -> int | None:
@@ -692,32 +693,36 @@ def _fused_prompt_layout(layer: QuantizedLinear) -> int | None:
     return None
 
 
-def _fused_prompt_product(x: Tensor, layer: QuantizedLinear) -> Tensor | None:
-    """A bf16 prompt pass through the fused C product (:mod:`native_prompt`) where it applies and was timed
-    faster than the blocked path on this machine, in ``x``'s dtype; None elsewhere."""
+def _fused_prompt_product(x: Tensor, layer: QuantizedLinear, dtype: torch.dtype) -> Tensor | None:
+    """A prompt pass through the fused C product whose products run in ``dtype`` (bf16 or fp32, the dtype the
+    blocked path's GEMMs would run in; :mod:`native_prompt`) where it applies and was timed faster than the
+    blocked path on this machine, in ``x``'s dtype; None elsewhere."""
     layout = _fused_prompt_layout(layer)
-    if layout is None or not _fused_prompt_chosen(layer.bits):
+    if layout is None or not _fused_prompt_chosen(layer.bits, dtype):
         return None
     scale32, bias32 = layer.native_operands()
-    y = NATIVE_PROMPT_GEMM.linear(x, layer.weight, layout, scale32, bias32)
+    y = native_prompt.prompt_gemm(dtype).linear(x, layer.weight, layout, scale32, bias32)
     return None if y is None else y.to(x.dtype)
 
 
-_FUSED_PROMPT_CHOICE: dict[int, bool] = {}
+# (bits, the products' dtype) -> whether the fused product runs prompt passes here.
+_FUSED_PROMPT_CHOICE: dict[tuple[int, torch.dtype], bool] = {}
 
 
-def _fused_prompt_chosen(bits: int) -> bool:
-    """Whether the fused product passed its check in this process and was clearly faster than the blocked
-    path (bf16 blocks and torch's GEMMs) on a 64-row pass here, timed once per machine."""
-    if bits not in _FUSED_PROMPT_CHOICE:
-        _FUSED_PROMPT_CHOICE[bits] = NATIVE_PROMPT_GEMM.available() and _time_prompt_products(bits) == "fused"
-    return _FUSED_PROMPT_CHOICE[bits]
+def _fused_prompt_chosen(bits: int, dtype: torch.dtype) -> bool:
+    """Whether the fused product in ``dtype`` passed its check in this process and was clearly faster than the
+    blocked path (blocks in ``dtype`` and torch's GEMMs) on a 64-row pass here, timed once per machine."""
+    key = (bits, dtype)
+    if key not in _FUSED_PROMPT_CHOICE:
+        _FUSED_PROMPT_CHOICE[key] = (native_prompt.prompt_gemm(dtype).available()
+                                     and _time_prompt_products(bits, dtype) == "fused")
+    return _FUSED_PROMPT_CHOICE[key]
 
 
-def _time_prompt_products(bits: int) -> str:
+def _time_prompt_products(bits: int, dtype: torch.dtype) -> str:
     # A layer of the 6B model's hidden size, where the choice matters most: on small ones the threads' wake-ups
-    # weigh as much as the products (on a 2-core Zen 4 a 4096 x 4096 layer ran 1.25-1.45x faster fused, the
-    # model's layers 1.2-1.5x).
+    # weigh as much as the products (on a 2-core Zen 4 a 4096 x 4096 layer ran 1.25-1.45x faster fused in bf16,
+    # the model's layers 1.2-1.5x; an AVX2 build's fp32 products ran 1.7-2x the fp32 blocks' rate).
     in_features, out_features = 4096, 4096
     q, scale = _KERNELS[bits]._probe(out_features, in_features)
     probe = QuantizedLinear(in_features, out_features, bits, bias=False)
@@ -727,21 +732,23 @@ def _time_prompt_products(bits: int) -> str:
     if layout is None:
         return "blocks"
     scale32, _ = probe.native_operands()
-    x = torch.randn(PROBE_ROWS, in_features, generator=torch.Generator().manual_seed(4)).to(torch.bfloat16)
+    x = torch.randn(PROBE_ROWS, in_features, generator=torch.Generator().manual_seed(4)).to(dtype)
+    routine = native_prompt.prompt_gemm(dtype)
 
     def fill(buffer: Tensor, r0: int, r1: int) -> Tensor:
         return _dequantize_rows_into(buffer, probe, r0, r1)
 
     def blocks() -> object:
-        return cpu_gemm.blocked_linear(x, out_features, fill, None, dtype=torch.bfloat16)
+        return cpu_gemm.blocked_linear(x, out_features, fill, None, dtype=dtype)
 
+    # The bf16 choice keeps the name it was saved under before the fp32 routine existed.
+    key = f"int{bits}_prompt_product" + ("" if dtype == torch.bfloat16 else "_f32")
     with torch.inference_mode():
         name, source = machine_choice.choose_once_per_machine(
-            f"int{bits}_prompt_product",
-            {"blocks": blocks, "fused": partial(NATIVE_PROMPT_GEMM.linear, x, probe.weight, layout, scale32, None)},
+            key, {"blocks": blocks, "fused": partial(routine.linear, x, probe.weight, layout, scale32, None)},
             preferred=("blocks",), margin=MARGIN,
         )
-    logger.info("int%d prompt passes run %s (%s)", bits, name, source)
+    logger.info("int%d prompt passes with %s products run %s (%s)", bits, dtype, name, source)
     return name
 
 
