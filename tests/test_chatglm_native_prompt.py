@@ -18,7 +18,7 @@ from tests.chatglm_random import random_chatglm
 from tests.test_chatglm_native_gemv import REAL_CC, _broken_build, _fake_compiler, _fresh
 from workbench.chatglm import ChatGLMConfig, cpu_gemm, machine_choice, native_prompt, native_step
 from workbench.chatglm import quantization as q
-from workbench.chatglm.native_prompt import NATIVE_PROMPT_GEMM
+from workbench.chatglm.native_prompt import NATIVE_PROMPT_GEMM, NATIVE_PROMPT_GEMM_F32
 
 needs_fused = pytest.mark.skipif(not NATIVE_PROMPT_GEMM.available(),
                                  reason=f"the fused prompt product is not usable here: {NATIVE_PROMPT_GEMM.reason}")
@@ -101,24 +101,32 @@ def test_the_products_are_fp32_sums_of_the_blocked_paths_terms(bits: int, layout
     assert not torch.equal(got, blocked)
 
 
-@needs_fused
-def test_outputs_are_the_same_bits_on_any_thread_count_and_from_concurrent_callers() -> None:
+@pytest.mark.parametrize("routine", [NATIVE_PROMPT_GEMM, NATIVE_PROMPT_GEMM_F32], ids=["bf16", "fp32"])
+def test_outputs_are_the_same_bits_on_any_thread_count_and_from_concurrent_callers(
+        routine: native_prompt.NativePromptGemm) -> None:
     # Each output is summed inside one tile whichever thread runs it; callers in several threads (columns
     # generating at once) each get their own helpers and row buffers.
+    if not routine.available():
+        pytest.skip(f"the {routine.WHAT} is not usable here: {routine.reason}")
     layer = _layer(4, 37, 640, q.CHATGLM_LAYOUT, seed=9)
     x = torch.randn(2, 70, 640, generator=torch.Generator().manual_seed(9))
+    scale32, bias32 = layer.native_operands()
+
+    def product() -> torch.Tensor | None:
+        return routine.linear(x, layer.weight, native_prompt.INT4, scale32, bias32)
+
     before = torch.get_num_threads()
     results: dict[str, torch.Tensor | None] = {}
     try:
         with torch.inference_mode():
             for threads in (1, 2, 3):
                 torch.set_num_threads(threads)
-                results[f"{threads} threads"] = _product(layer, x)
+                results[f"{threads} threads"] = product()
 
             def call(name: str) -> None:
                 with torch.inference_mode():
                     for _ in range(5):
-                        results[name] = _product(layer, x)
+                        results[name] = product()
 
             workers = [threading.Thread(target=call, args=(f"caller {i}",)) for i in range(4)]
             for worker in workers:

@@ -1158,6 +1158,43 @@ static void *pg_buffer(const size_t bytes) {
     return rows->data;
 }
 
+/* One fused product's operands and its current pass (both routines' chunk functions read it). */
+typedef struct {
+    const void *x; /* this pass's first activation row */
+    int rows, k, blocks, layout, n;
+    const void *w;
+    const float *scale, *bias;
+    float *y;      /* this pass's first output row */
+    void *a;       /* this pass's packed activations */
+    _Atomic int failed;
+} pg_job;
+
+/* Both routines' passes: at most PG_PASS_BYTES of activations (`row_bytes` a row packed) are packed at a time, in
+ * blocks of `block` rows (`pack_chunks` chunks per block), then every `tile_rows` weight rows (PG_TILES_PER_CHUNK
+ * tiles a chunk) are multiplied with them, on the calling thread and its work pool's helpers. Returns 0, or -1
+ * out of memory. */
+static int pg_run(pg_job *job, const void *x, const int m, const size_t row_bytes, const int block,
+                  const int pack_chunks, const chunk_fn pack, const int tile_rows, const chunk_fn multiply, float *y,
+                  const int threads) {
+    int pass_rows = (int)(PG_PASS_BYTES / row_bytes / block * block);
+    if (pass_rows < block) pass_rows = block;
+    const int pass_blocks = (min_int(m, pass_rows) + block - 1) / block;
+    if (!(job->a = aligned_alloc(64, (size_t)pass_blocks * block * row_bytes))) return -1;
+    pool_t *pool = pool_for_thread(threads - 1);
+    atomic_init(&job->failed, 0);
+    const int tiles = (job->n + tile_rows - 1) / tile_rows;
+    for (int m0 = 0; m0 < m && !atomic_load(&job->failed); m0 += pass_rows) {
+        job->x = (const char *)x + (size_t)m0 * row_bytes;
+        job->y = y + (size_t)m0 * job->n;
+        job->rows = min_int(pass_rows, m - m0);
+        job->blocks = (job->rows + block - 1) / block;
+        pool_run(pool, pack, job, job->blocks * pack_chunks);
+        pool_run(pool, multiply, job, (tiles + PG_TILES_PER_CHUNK - 1) / PG_TILES_PER_CHUNK);
+    }
+    free(job->a);
+    return atomic_load(&job->failed) ? -1 : 0;
+}
+
 #if defined(__AVX512BF16__) && defined(__AVX512BW__)
 /* c[r][0:16 * J] = the J x 16 activation rows of one packed block times weight rows wr[r], r < PG_ROWS. */
 static inline __attribute__((always_inline)) void pg_tile(const int J, const uint32_t *a, const uint32_t *const *wr,
@@ -1205,22 +1242,13 @@ static void pg_pack_block(const uint16_t *x, const int rows, const int k, const 
 }
 
 
-typedef struct {
-    const uint16_t *x; /* this pass's first activation row */
-    int rows, k, pairs, blocks, layout, n;
-    const void *w;
-    const float *scale, *bias;
-    float *y; /* this pass's first output row */
-    uint32_t *a;
-    _Atomic int failed;
-} pg_job;
 
 static void pg_pack_chunk(const void *arg, const int c) {
     const pg_job *j = arg;
-    const int per_block = (j->pairs + PG_PACK_PAIRS - 1) / PG_PACK_PAIRS, b = c / per_block;
+    const int pairs = j->k / 2, per_block = (pairs + PG_PACK_PAIRS - 1) / PG_PACK_PAIRS, b = c / per_block;
     const int p0 = (c % per_block) * PG_PACK_PAIRS;
-    pg_pack_block(j->x + (size_t)b * PG_BLOCK * j->k, min_int(PG_BLOCK, j->rows - b * PG_BLOCK), j->k, p0,
-                  min_int(p0 + PG_PACK_PAIRS, j->pairs), j->a + (size_t)b * j->pairs * PG_BLOCK);
+    pg_pack_block((const uint16_t *)j->x + (size_t)b * PG_BLOCK * j->k, min_int(PG_BLOCK, j->rows - b * PG_BLOCK),
+                  j->k, p0, min_int(p0 + PG_PACK_PAIRS, pairs), (uint32_t *)j->a + (size_t)b * pairs * PG_BLOCK);
 }
 
 static void pg_tile_chunk(const void *arg, const int c) {
@@ -1252,7 +1280,8 @@ static void pg_tile_chunk(const void *arg, const int c) {
         }
         for (int b = 0; b < j->blocks; ++b) {
             const int block_rows = min_int(PG_BLOCK, j->rows - b * PG_BLOCK);
-            pg_tile_rows((block_rows + 15) / 16, j->a + (size_t)b * j->pairs * PG_BLOCK, wr, j->pairs, tile);
+            pg_tile_rows((block_rows + 15) / 16, (const uint32_t *)j->a + (size_t)b * (k / 2) * PG_BLOCK, wr, k / 2,
+                         tile);
             float *yb = j->y + (size_t)b * PG_BLOCK * j->n + n0;
             for (int i = 0; i < block_rows; ++i)
                 for (int r = 0; r < tile_rows; ++r)
@@ -1274,26 +1303,9 @@ int wb_prompt_gemm_bf16(const uint16_t *x, int m, int k, const void *w, int layo
     if (m <= 0 || n <= 0 || k <= 0 || k % 2 || layout < PG_BF16 || layout > PG_INT4_INTERLEAVED ||
         (layout == PG_INT4_INTERLEAVED && k % 64) || (layout != PG_BF16 && !scale))
         return -2;
-    const int pairs = k / 2;
-    int pass_rows = (int)(PG_PASS_BYTES / ((size_t)k * 2) / PG_BLOCK * PG_BLOCK);
-    if (pass_rows < PG_BLOCK) pass_rows = PG_BLOCK;
-    const int pass_blocks = (min_int(m, pass_rows) + PG_BLOCK - 1) / PG_BLOCK;
-    uint32_t *a = aligned_alloc(64, (size_t)pass_blocks * pairs * PG_BLOCK * 4);
-    if (!a) return -1;
-    pool_t *pool = pool_for_thread(threads - 1);
-    pg_job job = {.k = k, .pairs = pairs, .layout = layout, .n = n, .w = w, .scale = scale, .bias = bias, .a = a};
-    atomic_init(&job.failed, 0);
-    for (int m0 = 0; m0 < m && !atomic_load(&job.failed); m0 += pass_rows) {
-        job.x = x + (size_t)m0 * k;
-        job.y = y + (size_t)m0 * n;
-        job.rows = min_int(pass_rows, m - m0);
-        job.blocks = (job.rows + PG_BLOCK - 1) / PG_BLOCK;
-        pool_run(pool, pg_pack_chunk, &job, job.blocks * ((pairs + PG_PACK_PAIRS - 1) / PG_PACK_PAIRS));
-        const int tiles = (n + PG_ROWS - 1) / PG_ROWS;
-        pool_run(pool, pg_tile_chunk, &job, (tiles + PG_TILES_PER_CHUNK - 1) / PG_TILES_PER_CHUNK);
-    }
-    free(a);
-    return atomic_load(&job.failed) ? -1 : 0;
+    pg_job job = {.k = k, .layout = layout, .n = n, .w = w, .scale = scale, .bias = bias};
+    return pg_run(&job, x, m, (size_t)k * 2, PG_BLOCK, (k / 2 + PG_PACK_PAIRS - 1) / PG_PACK_PAIRS, pg_pack_chunk,
+                  PG_ROWS, pg_tile_chunk, y, threads);
 #endif
 }
 
@@ -1343,26 +1355,16 @@ static void pf_pack_block(const float *x, const int rows, const int k, const int
         for (int i = 0; i < PF_BLOCK; ++i) a[(size_t)p * PF_BLOCK + i] = i < rows ? x[(size_t)i * k + p] : 0.0f;
 }
 
-typedef struct {
-    const float *x; /* this pass's first activation row */
-    int rows, k, blocks, layout, n;
-    const void *w;
-    const float *scale, *bias;
-    float *y; /* this pass's first output row */
-    float *a;
-    _Atomic int failed;
-} pf_job;
-
 static void pf_pack_chunk(const void *arg, const int c) {
-    const pf_job *j = arg;
+    const pg_job *j = arg;
     const int per_block = (j->k + PF_PACK_COLUMNS - 1) / PF_PACK_COLUMNS, b = c / per_block;
     const int p0 = (c % per_block) * PF_PACK_COLUMNS;
-    pf_pack_block(j->x + (size_t)b * PF_BLOCK * j->k, min_int(PF_BLOCK, j->rows - b * PF_BLOCK), j->k, p0,
-                  min_int(p0 + PF_PACK_COLUMNS, j->k), j->a + (size_t)b * j->k * PF_BLOCK);
+    pf_pack_block((const float *)j->x + (size_t)b * PF_BLOCK * j->k, min_int(PF_BLOCK, j->rows - b * PF_BLOCK), j->k,
+                  p0, min_int(p0 + PF_PACK_COLUMNS, j->k), (float *)j->a + (size_t)b * j->k * PF_BLOCK);
 }
 
 /* Row `row` of W as fp32 into out[0:k]. */
-static void pf_weight_row(const pf_job *j, const int row, float *out) {
+static void pf_weight_row(const pg_job *j, const int row, float *out) {
     const int k = j->k;
     if (j->layout == PG_BF16) {
         const uint16_t *wr = (const uint16_t *)j->w + (size_t)row * k;
@@ -1383,7 +1385,7 @@ static void pf_weight_row(const pf_job *j, const int row, float *out) {
 }
 
 static void pf_tile_chunk(const void *arg, const int c) {
-    pf_job *j = (pf_job *)arg;
+    pg_job *j = (pg_job *)arg;
     const int k = j->k;
     const size_t row_floats = ((size_t)k + 15) / 16 * 16; /* rows start 64-byte aligned */
     float *buffer = pg_buffer(PF_ROWS * row_floats * sizeof(float));
@@ -1402,7 +1404,7 @@ static void pf_tile_chunk(const void *arg, const int c) {
         }
         for (int b = 0; b < j->blocks; ++b) {
             const int block_rows = min_int(PF_BLOCK, j->rows - b * PF_BLOCK);
-            const float *a = j->a + (size_t)b * k * PF_BLOCK;
+            const float *a = (const float *)j->a + (size_t)b * k * PF_BLOCK;
             if (block_rows > 8)
                 pf_tile(2, a, wr, k, tile);
             else
@@ -1423,25 +1425,9 @@ int wb_prompt_gemm_f32(const float *x, int m, int k, const void *w, int layout, 
         (layout == PG_INT4_INTERLEAVED && k % 64) || ((layout == PG_INT4 || layout == PG_INT4_INTERLEAVED) && k % 2) ||
         (layout != PG_BF16 && !scale))
         return -2;
-    int pass_rows = (int)(PG_PASS_BYTES / ((size_t)k * sizeof(float)) / PF_BLOCK * PF_BLOCK);
-    if (pass_rows < PF_BLOCK) pass_rows = PF_BLOCK;
-    const int pass_blocks = (min_int(m, pass_rows) + PF_BLOCK - 1) / PF_BLOCK;
-    float *a = aligned_alloc(64, (size_t)pass_blocks * k * PF_BLOCK * sizeof(float));
-    if (!a) return -1;
-    pool_t *pool = pool_for_thread(threads - 1);
-    pf_job job = {.k = k, .layout = layout, .n = n, .w = w, .scale = scale, .bias = bias, .a = a};
-    atomic_init(&job.failed, 0);
-    for (int m0 = 0; m0 < m && !atomic_load(&job.failed); m0 += pass_rows) {
-        job.x = x + (size_t)m0 * k;
-        job.y = y + (size_t)m0 * n;
-        job.rows = min_int(pass_rows, m - m0);
-        job.blocks = (job.rows + PF_BLOCK - 1) / PF_BLOCK;
-        pool_run(pool, pf_pack_chunk, &job, job.blocks * ((k + PF_PACK_COLUMNS - 1) / PF_PACK_COLUMNS));
-        const int tiles = (n + PF_ROWS - 1) / PF_ROWS;
-        pool_run(pool, pf_tile_chunk, &job, (tiles + PG_TILES_PER_CHUNK - 1) / PG_TILES_PER_CHUNK);
-    }
-    free(a);
-    return atomic_load(&job.failed) ? -1 : 0;
+    pg_job job = {.k = k, .layout = layout, .n = n, .w = w, .scale = scale, .bias = bias};
+    return pg_run(&job, x, m, (size_t)k * sizeof(float), PF_BLOCK, (k + PF_PACK_COLUMNS - 1) / PF_PACK_COLUMNS,
+                  pf_pack_chunk, PF_ROWS, pf_tile_chunk, y, threads);
 }
 
 /* exp on 8 floats: Cephes' expf (range reduction by ln 2, degree-6 polynomial), about 1 ulp. NaN stays NaN
