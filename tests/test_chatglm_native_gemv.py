@@ -694,7 +694,7 @@ def test_the_prompt_pass_on_an_interleaved_layer_reads_it_in_place_and_is_unchan
     with torch.inference_mode():
         got, want = layers[True](x), layers[False](x)
     assert calls and torch.equal(got, want)
-    if q.NATIVE_PROMPT_GEMM.available():  # the fused product reads both layouts' rows to the same bits
+    if native_prompt.NATIVE_PROMPT_GEMM.available():  # the fused product reads both layouts' rows to the same bits
         choose_fused_prompt(monkeypatch, True, bits=(4,))
         calls.clear()
         with torch.inference_mode():

@@ -1,4 +1,5 @@
-"""Whole prompt passes in C (``wb_glm_prompt_pass`` in workbench/chatglm/native_step.c) for quantized fp32 models:
+"""Whole prompt passes in C (``wb_glm_prompt_pass`` in workbench/chatglm/native_step.c) for quantized fp32 models,
+with bf16 products (AVX512_BF16) or fp32 ones (CPUs without native bf16):
 the forward's greedy tokens, its cache and last-row logits within float rounding, the same bits on any number of
 threads, the forward kept wherever a condition fails, and a library whose pass is wrong refused with its reason.
 Speed: bench/chatglm_decode.py --quantization-bit 8|4 (prompt passes of 64 tokens)."""
@@ -25,7 +26,7 @@ CONFIG = ChatGLMConfig(vocab_size=400, hidden_size=128, num_layers=3, num_attent
 ROWS = 40
 
 needs_prompt_pass = pytest.mark.skipif(
-    not native_step.NATIVE_STEP.prompt_available(),
+    not any(native_step.NATIVE_STEP.prompt_available(dt) for dt in (torch.bfloat16, torch.float32)),
     reason=f"the C prompt pass is not usable here: {native_step.NATIVE_STEP.prompt_reason or native_step.NATIVE_STEP.reason}")
 
 
@@ -35,14 +36,20 @@ def _ids(rows: int = ROWS, seed: int = 0) -> torch.Tensor:
     return ids
 
 
-@pytest.fixture
-def fused_prompt_passes(monkeypatch):
-    """The forward's prompt passes take the fused product (bf16 GEMMs faster, the fused product chosen over the
-    blocks and torch's int8 kernel), whatever this machine measured."""
-    monkeypatch.setattr(cpu_gemm.GEMM_RATES, "_rates", {torch.float32: 1.0, torch.bfloat16: 50.0})
+@pytest.fixture(params=[torch.bfloat16, torch.float32], ids=["bf16", "fp32"])
+def fused_prompt_passes(request, monkeypatch) -> torch.dtype:
+    """The forward's prompt passes take the fused products in bf16 (as with AVX512_BF16) or in fp32 (as on a CPU
+    without native bf16): that dtype's GEMMs faster, the fused product chosen over the blocks and torch's int8
+    kernel, whatever this machine measured. Skips where the C pass with those products is not usable here."""
+    products = request.param
+    if not native_step.NATIVE_STEP.prompt_available(products):
+        pytest.skip(f"the C prompt pass is not usable here: {native_step.NATIVE_STEP.prompt_reason}")
+    slow = torch.float32 if products == torch.bfloat16 else torch.bfloat16
+    monkeypatch.setattr(cpu_gemm.GEMM_RATES, "_rates", {slow: 1.0, products: 50.0})
     for bits in (8, 4):
-        monkeypatch.setattr(q._KERNELS[bits], "_prefill_fits", {torch.bfloat16: ((1.0, 1.0), (0.0, 0.0))})
+        monkeypatch.setattr(q._KERNELS[bits], "_prefill_fits", {products: ((1.0, 1.0), (0.0, 0.0))})
     choose_fused_prompt(monkeypatch, True)
+    return products
 
 
 class _Passes:
@@ -52,9 +59,9 @@ class _Passes:
         self.count = 0
         real = native_step.NativeDecoder.prompt_hidden
 
-        def counted(decoder, input_ids, position_ids, context):
+        def counted(decoder, input_ids, position_ids, context, products=None):
             self.count += 1
-            return real(decoder, input_ids, position_ids, context)
+            return real(decoder, input_ids, position_ids, context, products)
 
         monkeypatch.setattr(native_step.NativeDecoder, "prompt_hidden", counted)
 
@@ -183,7 +190,7 @@ def test_the_forward_runs_the_prompt_where_a_condition_fails(monkeypatch, fused_
         choose_fused_prompt(m, False)
         assert not pass_applies()  # the forward would not run the fused products
     with monkeypatch.context() as m:
-        m.setattr(q._KERNELS[8], "_prefill_fits", {torch.bfloat16: ((0.0, 0.0), (1.0, 1.0))})
+        m.setattr(q._KERNELS[8], "_prefill_fits", {fused_prompt_passes: ((0.0, 0.0), (1.0, 1.0))})
         if q._kernel_activation_dtype(next(m for m in model.modules() if isinstance(m, q.QuantizedLinear))):
             assert not pass_applies()  # torch's int8 kernel was chosen for prompt passes
     # Attention's FLOPs at most a third of the products': 3 * 4 * rows^2 * 128 <= 2 * rows * 153,600, rows <= 200.
@@ -200,17 +207,17 @@ def test_a_wrong_pass_is_not_used_and_says_why(monkeypatch, fused_prompt_passes,
     monkeypatch.setenv(machine_choice.CACHE_DIR_ENV, str(tmp_path / "cache"))
     real = native_step.NativeDecoder.prompt_hidden
 
-    def wrong(decoder, input_ids, position_ids, context):
+    def wrong(decoder, input_ids, position_ids, context, products=None):
         if fault == "scaled":
-            return real(decoder, input_ids, position_ids, context) * 1.01
+            return real(decoder, input_ids, position_ids, context, products) * 1.01
         # one row sees one row too few (the last context row) or, without a mask, the last row sees one less
-        return real(decoder, input_ids, position_ids, context - 1)
+        return real(decoder, input_ids, position_ids, context - 1, products)
 
     monkeypatch.setattr(native_step.NativeDecoder, "prompt_hidden", wrong)
     step = native_step.NativeStep()
     with caplog.at_level(logging.WARNING, logger=native_step.__name__):
         assert step.available()  # decode steps are checked on their own
-        assert not step.prompt_available()
+        assert not step.prompt_available(fused_prompt_passes)
     assert "wrong outputs" in step.prompt_reason
     assert any("prompt passes keep the model's forward" in r.getMessage() for r in caplog.records)
     monkeypatch.setattr(native_step, "NATIVE_STEP", step)

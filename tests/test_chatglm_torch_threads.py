@@ -136,18 +136,20 @@ def test_a_small_pass_runs_its_ops_on_the_calling_thread_and_its_products_on_all
         use_native_decode(monkeypatch, True)
         monkeypatch.setattr(q._KERNELS[bits], "_prefill_fits", {torch.bfloat16: ((1.0, 1.0), (0.0, 0.0))})
         choose_fused_prompt(monkeypatch, True)
+    else:
+        choose_fused_prompt(monkeypatch, False)  # whatever this machine chose
     model = random_chatglm(SMALL, seed=3)
     if bits:
         model.quantize(bits)
     ids = _ids(bits)
     threads_given: list[int] = []
-    real_run = native_prompt.NativePromptGemm._run
+    real_run = native_prompt.NativePromptGemm._run.__func__
 
-    def run(fn, x, weight, layout, scale, bias, threads):
+    def run(cls, fn, x, weight, layout, scale, bias, threads):
         threads_given.append(threads)
-        return real_run(fn, x, weight, layout, scale, bias, threads)
+        return real_run(cls, fn, x, weight, layout, scale, bias, threads)
 
-    monkeypatch.setattr(native_prompt.NativePromptGemm, "_run", staticmethod(run))
+    monkeypatch.setattr(native_prompt.NativePromptGemm, "_run", classmethod(run))
     torch_threads.LIMIT.pin(0)
     with torch.inference_mode():
         everywhere = model(ids).logits

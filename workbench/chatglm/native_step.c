@@ -322,7 +322,8 @@ static void norm_chunk(const void *arg, int c) {
     }
 }
 
-/* GELU on rows of the MLP's up projection, then its bf16 copy for the down projection. */
+/* GELU on rows of the MLP's up projection, in place, then its bf16 copy for the down projection (yb; none for
+ * fp32 products, which read y). */
 typedef struct {
     float *y;
     uint16_t *yb;
@@ -335,7 +336,8 @@ static void gelu_chunk(const void *arg, int c) {
     for (int r = c * j->rows_per_chunk; r < r1; ++r) {
         float *y = j->y + (size_t)r * n;
         gelu_tanh(y, n);
-        for (int i = 0; i < n; ++i) j->yb[(size_t)r * n + i] = bf16_round1(y[i]);
+        if (j->yb)
+            for (int i = 0; i < n; ++i) j->yb[(size_t)r * n + i] = bf16_round1(y[i]);
     }
 }
 
@@ -427,7 +429,8 @@ static size_t prompt_head_scratch(int rows, int hd) {
 typedef struct {
     const float *qkv, *cos, *sin; /* cos, sin: [rows, hd], each row's two positions' halves side by side */
     float *keys, *values, *scratch;
-    uint16_t *ctxb; /* attention's output [rows, hidden], rounded to bf16 for the output product */
+    uint16_t *ctxb; /* attention's output [rows, hidden], rounded to bf16 for the output product, */
+    float *ctx;     /* or kept in fp32 for fp32 products (the other one NULL) */
     int rows, hd, hidden, context, capacity;
     float divisor, coeff;
 } prompt_attention_job;
@@ -473,18 +476,23 @@ static void prompt_attention_chunk(const void *arg, int head) {
         const size_t at = (size_t)i * j->hidden + (size_t)head * hd;
         float out[2048];
         prompt_weighted_sum(row, values, hd, length, out);
-        for (int d = 0; d < hd; ++d) j->ctxb[at + d] = bf16_round1(out[d]);
+        if (j->ctxb)
+            for (int d = 0; d < hd; ++d) j->ctxb[at + d] = bf16_round1(out[d]);
+        else
+            memcpy(j->ctx + at, out, sizeof(float) * (size_t)hd);
     }
 }
 
 /* h: float [rows, hidden], the prompt's embeddings on entry, the final LayerNorm's output on return. ptrs: as
  * wb_glm_decode_step's (the embeddings and lm_head entries are not read). cos, sin: float [rows, hd] (each row's
  * two positions' table rows side by side, sin signed as modeling.RotaryTables keeps it). Rows [0, context) see
- * each other; a later row sees the rows up to itself. The cache rows [0, rows) are written. Returns 0, -1 when
- * out of memory, -2 for bad sizes, -3 where the products are not built (no AVX512_BF16). */
+ * each other; a later row sees the rows up to itself. The cache rows [0, rows) are written. f32: the products
+ * are wb_prompt_gemm_f32's on the fp32 activations (CPUs without native bf16), else wb_prompt_gemm_bf16's on
+ * them rounded to bf16. Returns 0, -1 when out of memory, -2 for bad sizes, -3 where the bf16 products are not
+ * built (no AVX512_BF16). */
 int wb_glm_prompt_pass(void *const *ptrs, int layers, int hidden, int heads, int inner, int bits, int interleaved,
                        int rows, float *h, const float *cos, const float *sin, int context, int capacity, float eps,
-                       float alpha, int threads) {
+                       float alpha, int f32, int threads) {
     if (layers <= 0 || hidden <= 0 || heads <= 0 || hidden % heads || rows <= 0 || rows > capacity ||
         context < 1 || context > rows || (bits != 8 && bits != 4) || hidden % 2 || inner % 2 ||
         (interleaved && bits != 4))
@@ -495,13 +503,20 @@ int wb_glm_prompt_pass(void *const *ptrs, int layers, int hidden, int heads, int
     float *x = malloc(sizeof(float) * r * hidden), *qkv = malloc(sizeof(float) * r * widest);
     float *proj = malloc(sizeof(float) * r * hidden);
     float *scratch = malloc(sizeof(float) * (size_t)heads * prompt_head_scratch(rows, hd));
-    uint16_t *xb = malloc(sizeof(uint16_t) * r * widest);
-    int rc = (x && qkv && proj && scratch && xb) ? 0 : -1;
+    /* The products' inputs: bf16 copies, or for fp32 products attention's fp32 output (the others read x and
+     * qkv as they are). */
+    uint16_t *xb = f32 ? NULL : malloc(sizeof(uint16_t) * r * widest);
+    float *ctx = f32 ? malloc(sizeof(float) * r * hidden) : NULL;
+    int rc = (x && qkv && proj && scratch && (f32 ? ctx != NULL : xb != NULL)) ? 0 : -1;
     pool_t *pool = pool_for_thread(threads - 1);
     const int layout = bits == 8 ? PG_INT8 : PG_INT4;
-#define PRODUCT(in, k, w, n, s, b, y) \
-    (rc = wb_prompt_gemm_bf16((in), rows, (k), (w), held_interleaved(interleaved, (k), (n)) ? PG_INT4_INTERLEAVED : layout, \
-                              (n), (s), (b), (y), threads))
+#define PRODUCT(in32, in16, k, w, n, s, b, y) \
+    (rc = f32 ? wb_prompt_gemm_f32((in32), rows, (k), (w), \
+                                   held_interleaved(interleaved, (k), (n)) ? PG_INT4_INTERLEAVED : layout, (n), (s), \
+                                   (b), (y), threads) \
+              : wb_prompt_gemm_bf16((in16), rows, (k), (w), \
+                                    held_interleaved(interleaved, (k), (n)) ? PG_INT4_INTERLEAVED : layout, (n), \
+                                    (s), (b), (y), threads))
     const int per_chunk = rows < 16 ? 1 : rows / 16;
     const int norm_chunks = (rows + per_chunk - 1) / per_chunk;
     norm_job norm = {.h = h, .x = x, .xb = xb, .hidden = hidden, .rows = rows, .rows_per_chunk = per_chunk,
@@ -512,28 +527,28 @@ int wb_glm_prompt_pass(void *const *ptrs, int layers, int hidden, int heads, int
             norm.add = NULL, norm.w = p[P_LN1_W], norm.b = p[P_LN1_B];
             pool_run(pool, norm_chunk, &norm, norm_chunks);
         }
-        PRODUCT(xb, hidden, p[P_QKV_W], 3 * hidden, p[P_QKV_S], p[P_QKV_B], qkv);
+        PRODUCT(x, xb, hidden, p[P_QKV_W], 3 * hidden, p[P_QKV_S], p[P_QKV_B], qkv);
         if (rc) break;
         const prompt_attention_job attention = {
-            .qkv = qkv, .cos = cos, .sin = sin, .ctxb = xb, .keys = p[P_KEYS], .values = p[P_VALUES],
+            .qkv = qkv, .cos = cos, .sin = sin, .ctxb = xb, .ctx = ctx, .keys = p[P_KEYS], .values = p[P_VALUES],
             .scratch = scratch, .rows = rows, .hd = hd, .hidden = hidden, .context = context, .capacity = capacity,
             .divisor = (float)(sqrt((double)hd) * (double)(l + 1)), .coeff = (float)(l + 1),
         };
         pool_run(pool, prompt_attention_chunk, &attention, heads);
-        PRODUCT(xb, hidden, p[P_DENSE_W], hidden, p[P_DENSE_S], p[P_DENSE_B], proj);
+        PRODUCT(ctx, xb, hidden, p[P_DENSE_W], hidden, p[P_DENSE_S], p[P_DENSE_B], proj);
         if (rc) break;
         norm.add = proj, norm.w = p[P_LN2_W], norm.b = p[P_LN2_B];
         pool_run(pool, norm_chunk, &norm, norm_chunks);
-        PRODUCT(xb, hidden, p[P_UP_W], inner, p[P_UP_S], p[P_UP_B], qkv);
+        PRODUCT(x, xb, hidden, p[P_UP_W], inner, p[P_UP_S], p[P_UP_B], qkv);
         if (rc) break;
         const gelu_job gelu = {.y = qkv, .yb = xb, .inner = inner, .rows = rows, .rows_per_chunk = per_chunk};
         pool_run(pool, gelu_chunk, &gelu, norm_chunks);
-        PRODUCT(xb, inner, p[P_DOWN_W], hidden, p[P_DOWN_S], p[P_DOWN_B], proj);
+        PRODUCT(qkv, xb, inner, p[P_DOWN_W], hidden, p[P_DOWN_S], p[P_DOWN_B], proj);
         if (rc) break;
         /* The residual, then the next layer's input LayerNorm (the final one after the last layer). */
         void *const *next = l + 1 < layers ? p + P_PER_LAYER : ptrs + (size_t)layers * P_PER_LAYER;
         norm.add = proj, norm.w = next[l + 1 < layers ? P_LN1_W : 0], norm.b = next[l + 1 < layers ? P_LN1_B : 1];
-        norm.xb = l + 1 < layers ? xb : NULL;
+        norm.xb = l + 1 < layers ? xb : NULL; /* NULL throughout for fp32 products */
         pool_run(pool, norm_chunk, &norm, norm_chunks);
     }
 #undef PRODUCT
@@ -543,5 +558,6 @@ int wb_glm_prompt_pass(void *const *ptrs, int layers, int hidden, int heads, int
     free(proj);
     free(scratch);
     free(xb);
+    free(ctx);
     return rc;
 }

@@ -15,10 +15,12 @@ on the new token, no gradients, and a library that compiled, loaded and passed i
 against the model's own forward on a small random model.
 
 The prompt pass of the same models runs in one C call too (``wb_glm_prompt_pass``, :meth:`NativeDecoder.prompt`)
-where the forward would run every block Linear through the fused bf16 product (``native_prompt``; the same routine
-is called, so the products are the same bits), the mask is ChatGLM's prefix mask (or none), the cache is empty and
+where the forward would run every block Linear through the same fused product (``native_prompt``: bf16 with
+AVX512_BF16, fp32 on CPUs without native bf16; the same routine is called, so the products are the same bits), the
+mask is ChatGLM's prefix mask (or none), the cache is empty and
 attention weighs little beside the products (:func:`_attention_is_minor`). It is checked once per process on its
-own (:meth:`NativeStep.prompt_available`); a failure leaves prompt passes on the forward and decode steps in C.
+own, per products' dtype (:meth:`NativeStep.prompt_available`); a failure leaves prompt passes on the forward and
+decode steps in C.
 
 The library is cached like ``native_gemv``'s, in ``native/`` of the cache directory, named by a hash of
 both sources, the compiler and the flags; any failure is logged once with its reason and decoding keeps
@@ -37,7 +39,14 @@ from pathlib import Path
 import torch
 from torch import Tensor, nn
 
-from workbench.chatglm import machine_choice, native_gemv, native_prompt, quantization, torch_threads
+from workbench.chatglm import (
+    cpu_gemm,
+    machine_choice,
+    native_gemv,
+    native_prompt,
+    quantization,
+    torch_threads,
+)
 from workbench.chatglm.configuration import ChatGLMConfig
 from workbench.chatglm.modeling import ALPHA, ChatGLM, ChatGLMCache, GLMBlock, build_position_ids_and_mask
 from workbench.chatglm.native_gemv import NativeKernelError
@@ -86,7 +95,7 @@ def _bind(path: Path) -> ctypes.CDLL:
     fn.restype = ctypes.c_int
     prompt = lib.wb_glm_prompt_pass
     prompt.argtypes = [ctypes.c_void_p, *[ctypes.c_int] * 7, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p,
-                       ctypes.c_int, ctypes.c_int, ctypes.c_float, ctypes.c_float, ctypes.c_int]
+                       ctypes.c_int, ctypes.c_int, ctypes.c_float, ctypes.c_float, ctypes.c_int, ctypes.c_int]
     prompt.restype = ctypes.c_int
     return lib
 
@@ -100,9 +109,9 @@ class NativeStep:
         self._q8_ok = False
         self._interleaved_ok = False
         self._lock = threading.Lock()  # columns generate in threads: one build and check, none half-done
-        self._prompt_ok: bool | None = None
+        self._prompt_ok: dict[torch.dtype, bool] = {}  # per products' dtype
+        self._prompt_reasons: dict[torch.dtype, str] = {}
         self.reason = ""
-        self.prompt_reason = ""
         self.path: Path | None = None
 
     def available(self) -> bool:
@@ -151,34 +160,43 @@ class NativeStep:
             return False
         return True
 
-    def prompt_available(self) -> bool:
-        """Whether whole prompt passes in C passed their check in this process (checked at first call)."""
+    def prompt_available(self, products: torch.dtype = torch.bfloat16) -> bool:
+        """Whether whole prompt passes in C with ``products`` (bf16 or fp32) passed their check in this process
+        (checked at first call)."""
         if not self.available():
             return False
         interleaved = self.interleaved_available()  # before the lock, which that takes too
         with self._lock:
-            if self._prompt_ok is None:
+            if products not in self._prompt_ok:
                 try:
-                    self._check_prompt(self.library(), interleaved)
-                    self._prompt_ok = True
+                    self._check_prompt(self.library(), interleaved, products)
+                    self._prompt_ok[products] = True
                 except Exception as exc:  # noqa: BLE001 - any failure keeps the forward's prompt pass
-                    self._prompt_ok = False
-                    self.prompt_reason = str(exc)
-                    logger.warning("native prompt pass not used (%s); prompt passes keep the model's forward", exc)
-        return self._prompt_ok
+                    self._prompt_ok[products] = False
+                    self._prompt_reasons[products] = str(exc)
+                    logger.warning("native prompt pass with %s products not used (%s); prompt passes keep the "
+                                   "model's forward", products, exc)
+        return self._prompt_ok[products]
 
-    def _check_prompt(self, lib: ctypes.CDLL, interleaved_ok: bool) -> None:
-        """Whole prompt passes against the float forward of the same model whose block Linears take bf16-rounded
-        inputs and weights (what the fused products multiply, exactly, summed in fp32): int8, int4 and
-        interleaved int4, with the prefix-LM mask and with none; every row's final hidden state and every cache row."""
-        if not native_prompt.NATIVE_PROMPT_GEMM.available():
-            raise NativeKernelError(f"the fused prompt product is not usable ({native_prompt.NATIVE_PROMPT_GEMM.reason})")
+    @property
+    def prompt_reason(self) -> str:
+        """Why whole prompt passes in C are not used here, per products' dtype checked ("" where none failed)."""
+        return "; ".join(f"{str(dt).removeprefix('torch.')}: {why}" for dt, why in self._prompt_reasons.items())
+
+    def _check_prompt(self, lib: ctypes.CDLL, interleaved_ok: bool, products: torch.dtype) -> None:
+        """Whole prompt passes against the float forward of the same model (with bf16 products, its block Linears
+        taking bf16-rounded inputs and weights: what those products multiply, exactly, summed in fp32): int8, int4
+        and interleaved int4, with the prefix-LM mask and with none; every row's final hidden state and every cache
+        row."""
+        routine = native_prompt.prompt_gemm(products)
+        if not routine.available():
+            raise NativeKernelError(f"the {routine.WHAT} is not usable ({routine.reason})")
         for bits, interleaved in ((8, False), (4, False), (4, True)):
             if interleaved and not interleaved_ok:
                 continue
             model, operands = _check_model(bits, interleaved, hidden=128 if interleaved else 96)
             with torch.no_grad():
-                for linears in _block_linears(model):
+                for linears in _block_linears(model) if products == torch.bfloat16 else ():
                     for lin in linears:
                         assert isinstance(lin, nn.Linear)
                         lin.weight.copy_(lin.weight.to(torch.bfloat16))
@@ -195,9 +213,10 @@ class NativeStep:
                                 use_cache=True, output_hidden_states=True)
                     cache = model.new_cache(1, ids.shape[1] + 2)
                     decoder = NativeDecoder(lib, model, cache, bits, operands, 8 if interleaved else 16, interleaved)
-                    got = decoder.prompt_hidden(ids, position_ids, context)
+                    got = decoder.prompt_hidden(ids, position_ids, context, products)
                 assert ref.hidden_states is not None and ref.past_key_values is not None
-                what = f"{'interleaved ' if interleaved else ''}int{bits}, {'prefix' if masked else 'no'} mask"
+                what = (f"{'interleaved ' if interleaved else ''}int{bits}, {'prefix' if masked else 'no'} mask, "
+                        f"{str(products).removeprefix('torch.')} products")
                 # Row by row: a row that sees one row too many or too few is off in that row only.
                 for row, (a, b) in enumerate(zip(got, ref.hidden_states[-1][0], strict=True)):
                     error = native_gemv.relative_error(a, b)
@@ -485,7 +504,8 @@ class NativeDecoder:
         context = self.prompt_context(rows, mask) if input_ids.shape == (1, rows) else None
         if context is None:
             return None
-        return self._model.logits(self.prompt_hidden(input_ids, position_ids, context)[-1:]).float()
+        return self._model.logits(
+            self.prompt_hidden(input_ids, position_ids, context, self._prompt_products(rows))[-1:]).float()
 
     def prompt_context(self, rows: int, mask: Tensor | None) -> int | None:
         """The rows that see each other in a C pass of ``rows`` tokens under ``mask``, or None where such a pass
@@ -494,13 +514,18 @@ class NativeDecoder:
         if self._cache.length or c.head_dim % 8 or c.head_dim > 2048:
             return None
         context = _prefix_context(mask, rows)
-        if context is None or not (_attention_is_minor(c, rows) and self._prompt_products_fused(rows)):
+        products = self._prompt_products(rows)
+        if context is None or products is None or not _attention_is_minor(c, rows):
             return None
-        return context if NATIVE_STEP.prompt_available() else None
+        return context if NATIVE_STEP.prompt_available(products) else None
 
-    def prompt_hidden(self, input_ids: Tensor, position_ids: Tensor, context: int) -> Tensor:
+    def prompt_hidden(self, input_ids: Tensor, position_ids: Tensor, context: int,
+                      products: torch.dtype | None = None) -> Tensor:
         """The C prompt pass itself, wherever it is asked for: the final LayerNorm's output of every row
-        (float32 [S, hidden]); rows [0, ``context``) see each other. The cache must be empty."""
+        (float32 [S, hidden]); rows [0, ``context``) see each other; ``products``: bf16 or fp32 (default: the
+        dtype this machine's prompt passes multiply in). The cache must be empty."""
+        if products is None:
+            products = torch.bfloat16 if cpu_gemm.GEMM_RATES.bf16_prefill() else torch.float32
         c, cache, model = self._config, self._cache, self._model
         rows = input_ids.shape[-1]
         cache.reserve(rows)
@@ -512,18 +537,21 @@ class NativeDecoder:
         rc = self._fn_prompt(
             pointers, c.num_layers, c.hidden_size, c.num_attention_heads, c.ffn_hidden_size, self._bits,
             int(self._interleaved), rows, h.data_ptr(), cos.data_ptr(), sin.data_ptr(), context, cache.capacity,
-            c.layernorm_epsilon, ALPHA, torch_threads.product_threads(),
+            c.layernorm_epsilon, ALPHA, int(products == torch.float32), torch_threads.product_threads(),
         )
         if rc != 0:
             _raise_for(rc, "native prompt pass")
         cache.length = rows
         return h
 
-    def _prompt_products_fused(self, rows: int) -> bool:
-        return all(
-            isinstance(lin, QuantizedLinear) and quantization.prompt_pass_is_fused(lin, rows, torch.float32)
+    def _prompt_products(self, rows: int) -> torch.dtype | None:
+        """The dtype of the fused products through which the forward would multiply every block Linear in a pass
+        of ``rows`` rows, or None where some layer takes another path (or they differ)."""
+        products = {
+            quantization.fused_prompt_products(lin, rows, torch.float32) if isinstance(lin, QuantizedLinear) else None
             for linears in _block_linears(self._model) for lin in linears
-        )
+        }
+        return products.pop() if len(products) == 1 else None
 
 
 def _raise_for(rc: int, what: str) -> None:

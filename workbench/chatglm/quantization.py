@@ -39,7 +39,6 @@ from workbench.chatglm.native_gemv import (
     interleave_int4,
     interleave_supported,
 )
-from workbench.chatglm.native_prompt import NATIVE_PROMPT_GEMM
 from workbench.errors import UnsupportedModelError
 
 logger = logging.getLogger(__name__)
@@ -669,19 +668,20 @@ def _prompt_pass_dequantizes(layer: QuantizedLinear, rows: int, gemm_dtype: torc
             or _KERNELS[layer.bits].dequantized_prefill_is_faster(rows, gemm_dtype))
 
 
-def prompt_pass_is_fused(layer: QuantizedLinear, rows: int, dtype: torch.dtype) -> bool:
-    """Whether the forward's CPU prompt pass of ``rows`` rows of activations in ``dtype`` multiplies ``layer``
-    through the fused bf16 C product (the path ``_cpu_quantized_linear`` takes; ``native_step``, whose C prompt
-    pass calls that routine, runs whole prompt passes only where every layer does)."""
-    if rows < cpu_gemm.PREFILL_MIN_ROWS:
-        return False
+def fused_prompt_products(layer: QuantizedLinear, rows: int, dtype: torch.dtype) -> torch.dtype | None:
+    """The dtype of the fused C products (bf16 or fp32) through which the forward's CPU prompt pass of ``rows``
+    rows of activations in ``dtype`` multiplies ``layer`` (the path ``_cpu_quantized_linear`` takes), or None where
+    it takes another path; ``native_step`` runs whole prompt passes, calling the same routine from C, only where
+    every layer takes the same one."""
+    if rows < cpu_gemm.PREFILL_MIN_ROWS or dtype not in (torch.float32, torch.bfloat16):
+        return None
     # cpu_gemm.quantized_prompt_gemm_dtype's rule for CPU activations in ``dtype``
-    if dtype not in (torch.float32, torch.bfloat16) or not cpu_gemm.GEMM_RATES.bf16_prefill():
-        return False
+    gemm = torch.bfloat16 if cpu_gemm.GEMM_RATES.bf16_prefill() else torch.float32
     layout = _fused_prompt_layout(layer)
-    if layout is None or not NATIVE_PROMPT_GEMM.takes(layer.weight, layout, layer.in_features):
-        return False
-    return _prompt_pass_dequantizes(layer, rows, torch.bfloat16) and _fused_prompt_chosen(layer.bits, torch.bfloat16)
+    if layout is None or not native_prompt.prompt_gemm(gemm).takes(layer.weight, layout, layer.in_features):
+        return None
+    fused = _prompt_pass_dequantizes(layer, rows, gemm) and _fused_prompt_chosen(layer.bits, gemm)
+    return gemm if fused else None
 
 
 def _fused_prompt_layout(layer: QuantizedLinear) -> int | None:
