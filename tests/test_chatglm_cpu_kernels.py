@@ -13,9 +13,9 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from tests.chatglm_kernels import break_bf16, use_native_decode
+from tests.chatglm_kernels import break_bf16, choose_fused_prompt, use_native_decode
 from tests.chatglm_random import random_chatglm
-from workbench.chatglm import ChatGLMConfig, ChatGLMForConditionalGeneration, cpu_gemm
+from workbench.chatglm import ChatGLMConfig, ChatGLMForConditionalGeneration, cpu_gemm, native_prompt
 from workbench.chatglm import quantization as q
 
 needs_int8_kernel = pytest.mark.skipif(q.cpu_kernel_dtype(8) is None, reason="no fused int8 CPU kernel here")
@@ -177,8 +177,12 @@ def test_int4_checkpoint_keeps_the_original_layout(tmp_path: Path, monkeypatch) 
 
 
 def _force_upcast(monkeypatch, on: bool) -> None:
+    """fp32 GEMMs the fast ones (``on``: a CPU without native bf16) or bf16 ones; prompt passes on the blocks
+    either way, whatever this machine chose (the fused products: test_chatglm_native_prompt*)."""
     rates = {torch.float32: 50.0, torch.bfloat16: 20.0} if on else {torch.float32: 20.0, torch.bfloat16: 50.0}
     monkeypatch.setattr(cpu_gemm.GEMM_RATES, "_rates", rates)
+    monkeypatch.setattr(native_prompt.BF16_UPCAST_CHOICE, "_chosen", False)
+    choose_fused_prompt(monkeypatch, False)
 
 
 def _spy_blocks(monkeypatch) -> list[tuple[int, int]]:

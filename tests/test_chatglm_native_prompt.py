@@ -275,8 +275,15 @@ def test_a_bf16_models_prompt_pass_runs_fused_and_keeps_torchs_logits(monkeypatc
     assert torch.equal(fused[0, -1].argmax(), with_torch[0, -1].argmax())
 
 
-def test_a_bf16_linear_goes_fused_only_for_bf16_inference(monkeypatch) -> None:
-    monkeypatch.setattr(native_prompt.BF16_CHOICE, "_chosen", True)
+@pytest.mark.parametrize("fast", [torch.bfloat16, torch.float32])
+def test_a_bf16_linear_goes_fused_only_for_bf16_inference(monkeypatch, fast: torch.dtype) -> None:
+    # The routine in the dtype whose GEMMs are the fast ones here, each with its own per-machine choice.
+    slow = torch.float32 if fast == torch.bfloat16 else torch.bfloat16
+    monkeypatch.setattr(cpu_gemm.GEMM_RATES, "_rates", {slow: 1.0, fast: 50.0})
+    choice = native_prompt.BF16_CHOICE if fast == torch.bfloat16 else native_prompt.BF16_UPCAST_CHOICE
+    other = native_prompt.BF16_UPCAST_CHOICE if fast == torch.bfloat16 else native_prompt.BF16_CHOICE
+    monkeypatch.setattr(choice, "_chosen", True)
+    monkeypatch.setattr(other, "_chosen", True)
     w = torch.nn.Parameter(torch.randn(32, 64).to(torch.bfloat16))
     x = torch.randn(20, 64).to(torch.bfloat16)
     with torch.enable_grad():  # trainable weights: torch's differentiable product
@@ -284,5 +291,8 @@ def test_a_bf16_linear_goes_fused_only_for_bf16_inference(monkeypatch) -> None:
     with torch.inference_mode():
         assert native_prompt.bf16_prompt_linear(x.float(), w, None) is None  # a float32 model's rows
         assert native_prompt.bf16_prompt_linear(x, w.T.contiguous().T, None) is None  # a strided weight
-        monkeypatch.setattr(native_prompt.BF16_CHOICE, "_chosen", False)  # timed slower here
+        if native_prompt.prompt_gemm(fast).available():
+            got = native_prompt.bf16_prompt_linear(x, w, None)
+            assert got is not None and got.dtype == torch.bfloat16
+        monkeypatch.setattr(choice, "_chosen", False)  # timed slower here: the other dtype's choice is not asked
         assert native_prompt.bf16_prompt_linear(x, w, None) is None
