@@ -325,6 +325,38 @@ def test_import_touches_neither_cuda_kernels_nor_transformers() -> None:
     assert out.stdout.split() == ["False", "False"]
 
 
+_SYMBOLIC_SCRIPT = """
+import sys, torch
+from workbench.chatglm import ChatGLMForConditionalGeneration, native_step
+m = ChatGLMForConditionalGeneration.from_pretrained(sys.argv[1], dtype="float32", quantization_bit=4)
+ids = torch.arange(10, 19)[None]
+ids[0, -2], ids[0, -1] = m.config.gmask_token_id, m.config.bos_token_id
+m.generate(ids, max_new_tokens=3, min_new_tokens=3, do_sample=False)
+native_step.NATIVE_STEP.available()  # its self-check builds a model of its own, whatever this one took
+print(sorted(name for name in ("sympy", "torch._dynamo") if name in sys.modules))
+"""
+
+
+def test_loading_and_generating_leave_torch_symbolic_machinery_unloaded(tmp_path: Path) -> None:
+    """A checkpoint's skeleton on the meta device, and the C step's self-check model, take no torch reference
+    implementation: the first one imports torch._dynamo and sympy, ~70 MB resident for the process's life, which
+    took BianQue-2 int4 over its 4 GB (4,027 -> 3,957 MB after loading, 4,003 -> 3,969 after a reply)."""
+    random_model(hidden_size=128, inner_hidden_size=256).save_pretrained(tmp_path / "model")
+    out = subprocess.run([sys.executable, "-c", _SYMBOLIC_SCRIPT, str(tmp_path / "model")], cwd=REPO,
+                         capture_output=True, text=True, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_random_init_is_unchanged_by_the_skeleton_path() -> None:
+    """The word embeddings draw what nn.Embedding's own init drew, in the same order (seeded tiny models)."""
+    torch.manual_seed(3)
+    model = ChatGLMForConditionalGeneration(ChatGLMConfig(**TINY))
+    torch.manual_seed(3)
+    reference = torch.nn.Embedding(TINY["vocab_size"], TINY["hidden_size"])
+    assert torch.equal(model.transformer.word_embeddings.weight, reference.weight)
+    assert model.lm_head.weight is model.transformer.word_embeddings.weight
+
+
 def test_remote_code_is_opt_in(tmp_path: Path) -> None:
     import inspect
 

@@ -363,7 +363,12 @@ class ChatGLMModel(nn.Module):
 
     def __init__(self, config: ChatGLMConfig) -> None:
         super().__init__()
-        self.word_embeddings = nn.Embedding(config.vocab_size, config.hidden_size)
+        weight = torch.empty(config.vocab_size, config.hidden_size)
+        # Not on the meta device (a checkpoint's skeleton): there torch's normal_ runs its reference
+        # implementation, whose first call imports torch._dynamo and sympy, ~65 MB resident for good.
+        if weight.device.type != "meta":
+            nn.init.normal_(weight)  # what nn.Embedding's own init draws, in the same order
+        self.word_embeddings = nn.Embedding(config.vocab_size, config.hidden_size, _weight=weight)
         self.layers = nn.ModuleList(GLMBlock(config, i) for i in range(config.num_layers))
         self.final_layernorm = nn.LayerNorm(config.hidden_size, eps=config.layernorm_epsilon)
 

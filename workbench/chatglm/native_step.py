@@ -298,10 +298,10 @@ def _check_model(bits: int, interleaved: bool, hidden: int) -> tuple[ChatGLM, Op
                            inner_hidden_size=200, max_sequence_length=64, bos_token_id=290,
                            eos_token_id=291, mask_token_id=288, gmask_token_id=289, pad_token_id=3)
     gen = torch.Generator().manual_seed(bits)
-    with torch.device("meta"):
-        model = ChatGLM(config)
-    model = model.to_empty(device="cpu").eval()
-    model.tie_weights()
+    # Built on the CPU, not on the meta device: to_empty from meta runs torch's reference empty_like, which
+    # imports sympy (~40 MB resident for good). Its own init must not move the caller's random stream.
+    with torch.random.fork_rng(devices=[]):
+        model = ChatGLM(config).eval()
     operands: Operands = []
     with torch.no_grad():
         for name, p in model.named_parameters():
