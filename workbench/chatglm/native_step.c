@@ -398,11 +398,40 @@ static void prompt_scores4(const float *q, const float *kt, int stride, int hd, 
         for (int r = 0; r < 4; ++r) prompt_scores(q + (size_t)r * hd, kt + t, stride, hd, length - t, s + (size_t)r * sstride + t);
 }
 
+/* out[0:64] = sum over t < length of p[t] * v_t[0:64] (value rows hd apart): the eight accumulators named, so they
+ * stay in registers (an array indexed by a run-time count was kept on the stack, a store and a compare per FMA). */
+static inline void prompt_weighted_sum64(const float *p, const float *v, int hd, int length, float *out) {
+    __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+    for (int t = 0; t < length; ++t, v += hd) {
+        const __m256 pt = _mm256_set1_ps(p[t]);
+        a0 = _mm256_fmadd_ps(pt, _mm256_loadu_ps(v), a0);
+        a1 = _mm256_fmadd_ps(pt, _mm256_loadu_ps(v + 8), a1);
+        a2 = _mm256_fmadd_ps(pt, _mm256_loadu_ps(v + 16), a2);
+        a3 = _mm256_fmadd_ps(pt, _mm256_loadu_ps(v + 24), a3);
+        a4 = _mm256_fmadd_ps(pt, _mm256_loadu_ps(v + 32), a4);
+        a5 = _mm256_fmadd_ps(pt, _mm256_loadu_ps(v + 40), a5);
+        a6 = _mm256_fmadd_ps(pt, _mm256_loadu_ps(v + 48), a6);
+        a7 = _mm256_fmadd_ps(pt, _mm256_loadu_ps(v + 56), a7);
+    }
+    _mm256_storeu_ps(out, a0);
+    _mm256_storeu_ps(out + 8, a1);
+    _mm256_storeu_ps(out + 16, a2);
+    _mm256_storeu_ps(out + 24, a3);
+    _mm256_storeu_ps(out + 32, a4);
+    _mm256_storeu_ps(out + 40, a5);
+    _mm256_storeu_ps(out + 48, a6);
+    _mm256_storeu_ps(out + 56, a7);
+}
+
 /* out[0:hd] = sum over t < length of p[t] * v_t (value rows hd apart); hd a multiple of 8. Up to 64 outputs per
- * sweep over the values (8 accumulators), so a head of 64 reads them once. */
+ * sweep over the values, so a head of 64 reads them once; each output one FMA chain over t in order. */
 static void prompt_weighted_sum(const float *p, const float *values, int hd, int length, float *out) {
     for (int d0 = 0; d0 < hd; d0 += 64) {
         const int vectors = min_int(64, hd - d0) / 8;
+        if (vectors == 8) {
+            prompt_weighted_sum64(p, values + d0, hd, length, out + d0);
+            continue;
+        }
         __m256 acc[8];
         for (int k = 0; k < 8; ++k) acc[k] = _mm256_setzero_ps();
         for (int t = 0; t < length; ++t) {
@@ -412,6 +441,67 @@ static void prompt_weighted_sum(const float *p, const float *values, int hd, int
         }
         for (int k = 0; k < vectors; ++k) _mm256_storeu_ps(out + d0 + 8 * k, acc[k]);
     }
+}
+
+/* Two rows' weighted sums at once (p0 over length0 values, p1 over length1 >= length0), 32 outputs per sweep:
+ * each value vector loaded once for both rows. Each output is the same FMA chain over t as
+ * prompt_weighted_sum's, bit for bit (the second row finishes its longer tail alone). hd a multiple of 32. */
+static void prompt_weighted_sum_pair(const float *p0, const float *p1, const float *values, int hd, int length0,
+                                     int length1, float *out0, float *out1) {
+    for (int d0 = 0; d0 < hd; d0 += 32) {
+        __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+        const float *v = values + d0;
+        int t = 0;
+        for (; t < length0; ++t, v += hd) {
+            const __m256 v0 = _mm256_loadu_ps(v), v1 = _mm256_loadu_ps(v + 8);
+            const __m256 v2 = _mm256_loadu_ps(v + 16), v3 = _mm256_loadu_ps(v + 24);
+            const __m256 x = _mm256_set1_ps(p0[t]), y = _mm256_set1_ps(p1[t]);
+            a0 = _mm256_fmadd_ps(x, v0, a0);
+            a1 = _mm256_fmadd_ps(x, v1, a1);
+            a2 = _mm256_fmadd_ps(x, v2, a2);
+            a3 = _mm256_fmadd_ps(x, v3, a3);
+            b0 = _mm256_fmadd_ps(y, v0, b0);
+            b1 = _mm256_fmadd_ps(y, v1, b1);
+            b2 = _mm256_fmadd_ps(y, v2, b2);
+            b3 = _mm256_fmadd_ps(y, v3, b3);
+        }
+        for (; t < length1; ++t, v += hd) {
+            const __m256 y = _mm256_set1_ps(p1[t]);
+            b0 = _mm256_fmadd_ps(y, _mm256_loadu_ps(v), b0);
+            b1 = _mm256_fmadd_ps(y, _mm256_loadu_ps(v + 8), b1);
+            b2 = _mm256_fmadd_ps(y, _mm256_loadu_ps(v + 16), b2);
+            b3 = _mm256_fmadd_ps(y, _mm256_loadu_ps(v + 24), b3);
+        }
+        _mm256_storeu_ps(out0 + d0, a0);
+        _mm256_storeu_ps(out0 + d0 + 8, a1);
+        _mm256_storeu_ps(out0 + d0 + 16, a2);
+        _mm256_storeu_ps(out0 + d0 + 24, a3);
+        _mm256_storeu_ps(out1 + d0, b0);
+        _mm256_storeu_ps(out1 + d0 + 8, b1);
+        _mm256_storeu_ps(out1 + d0 + 16, b2);
+        _mm256_storeu_ps(out1 + d0 + 24, b3);
+    }
+}
+
+/* Scales row[0:n] by coeff in place and returns its maximum, as the scalar loop
+ * "row[t] *= coeff; mx = row[t] > mx ? row[t] : mx" would: max_ps(x, m) is exactly x > m ? x : m. */
+static float scale_and_max(float *row, int n, float coeff) {
+    const __m256 vc = _mm256_set1_ps(coeff);
+    __m256 vm = _mm256_set1_ps(-INFINITY);
+    int t = 0;
+    for (; t + 8 <= n; t += 8) {
+        const __m256 x = _mm256_mul_ps(_mm256_loadu_ps(row + t), vc);
+        _mm256_storeu_ps(row + t, x);
+        vm = _mm256_max_ps(x, vm);
+    }
+    float m[8], mx = -INFINITY;
+    _mm256_storeu_ps(m, vm);
+    for (int k = 0; k < 8; ++k) mx = m[k] > mx ? m[k] : mx;
+    for (; t < n; ++t) {
+        row[t] *= coeff;
+        mx = row[t] > mx ? row[t] : mx;
+    }
+    return mx;
 }
 
 /* Floats between one dimension's transposed keys and the next: the rows, padded so that a stride of a multiple
@@ -456,30 +546,41 @@ static void prompt_attention_chunk(const void *arg, int head) {
         }
     }
     const int grouped = rows - rows % 4; /* rows in whole groups of four */
-    for (int i = 0; i < rows; ++i) {
-        const int length = i < j->context ? j->context : i + 1;
-        float *row = scores + (size_t)(i < grouped ? i % 4 : 0) * rows;
-        if (i >= grouped) {
-            prompt_scores(qs + (size_t)i * hd, kt, stride, hd, length, row);
-        } else if (i % 4 == 0) {
-            /* Four rows at once, to the longest of their lengths (a later row's is never shorter). */
-            const int last = i + 3, longest = last < j->context ? j->context : last + 1;
-            prompt_scores4(qs + (size_t)i * hd, kt, stride, hd, longest, scores, rows);
-        }
-        float mx = -INFINITY;
-        for (int t = 0; t < length; ++t) {
-            row[t] *= j->coeff;
-            mx = row[t] > mx ? row[t] : mx;
-        }
-        const float inv = 1.f / exp_shifted_in_place(row, length, mx);
-        for (int t = 0; t < length; ++t) row[t] *= inv;
-        const size_t at = (size_t)i * j->hidden + (size_t)head * hd;
-        float out[2048];
-        prompt_weighted_sum(row, values, hd, length, out);
-        if (j->ctxb)
-            for (int d = 0; d < hd; ++d) j->ctxb[at + d] = bf16_round1(out[d]);
+    const int paired = hd % 32 == 0;
+    float out[4][2048];
+    for (int i = 0; i < rows;) {
+        /* Four rows at once, to the longest of their lengths (a later row's is never shorter); the rest alone. */
+        const int n = i < grouped ? 4 : 1;
+        int length[4];
+        for (int r = 0; r < n; ++r) length[r] = i + r < j->context ? j->context : i + r + 1;
+        if (n == 4)
+            prompt_scores4(qs + (size_t)i * hd, kt, stride, hd, length[3], scores, rows);
         else
-            memcpy(j->ctx + at, out, sizeof(float) * (size_t)hd);
+            prompt_scores(qs + (size_t)i * hd, kt, stride, hd, length[0], scores);
+        for (int r = 0; r < n; ++r) {
+            float *row = scores + (size_t)r * rows;
+            const float mx = scale_and_max(row, length[r], j->coeff);
+            const float inv = 1.f / exp_shifted_in_place(row, length[r], mx);
+            for (int t = 0; t < length[r]; ++t) row[t] *= inv;
+        }
+        for (int r = 0; r < n;) {
+            const float *row = scores + (size_t)r * rows;
+            if (paired && r + 1 < n) {
+                prompt_weighted_sum_pair(row, row + rows, values, hd, length[r], length[r + 1], out[r], out[r + 1]);
+                r += 2;
+            } else {
+                prompt_weighted_sum(row, values, hd, length[r], out[r]);
+                r += 1;
+            }
+        }
+        for (int r = 0; r < n; ++r) {
+            const size_t at = (size_t)(i + r) * j->hidden + (size_t)head * hd;
+            if (j->ctxb)
+                for (int d = 0; d < hd; ++d) j->ctxb[at + d] = bf16_round1(out[r][d]);
+            else
+                memcpy(j->ctx + at, out[r], sizeof(float) * (size_t)hd);
+        }
+        i += n;
     }
 }
 
