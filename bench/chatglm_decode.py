@@ -27,7 +27,10 @@ weights, quantized with their scales or not, biases, the lm_head), with ``--quan
 "native-step", the whole step in one C call, or "forward", the model's torch forward), ``memory_read_gb_per_s`` (a plain read of a
 256 MB tensor, same run) and ``bandwidth_limit_tokens_per_s``, their quotient; beside them
 ``kv_cache_read_bytes_per_token`` per prompt length (what a step reads from the KV cache half-way through
-the generated tokens, not counted in the limit) and ``decode_ratio_to_bandwidth_limit_with_kv``.
+the generated tokens, not counted in the limit) and ``decode_ratio_to_bandwidth_limit_with_kv``; likewise
+``prompt_attention_flops`` per prompt length (attention's products over the positions each row sees, not counted
+in the prefill limit), ``prefill_limit_with_attention_tokens_per_s`` (the limit with them at the same best rate)
+and ``prefill_ratio_to_limit_with_attention``.
 With ``--torch-attention-baseline`` each prompt is timed again with the decode steps' attention in torch's
 batched products (the path before ``native_attention``'s C routine), same model and run:
 ``decode_tokens_per_s_torch_attention`` and ``decode_speedup_over_torch_attention``.
@@ -128,7 +131,7 @@ class MachineProbes:
     def __init__(self, model: ChatGLMForConditionalGeneration, hidden: int, inner: int) -> None:
         self._hidden, self._inner = hidden, inner
         # A prompt pass's FLOPs per token in the block Linears (attention and the one-row lm_head left out).
-        self._flops_per_token = 2 * sum(
+        self.flops_per_token = 2 * sum(
             m.in_features * m.out_features for m in model.modules() if isinstance(m, (BlockLinear, QuantizedLinear))
         )
         self.gemm: dict[str, list[float]] = {}
@@ -145,7 +148,7 @@ class MachineProbes:
 
     def prefill_limit(self) -> float:
         """Tokens/s of a prompt pass whose block Linears all run at the best GEMM rate probed."""
-        return max(self.gemm_rates().values()) * 1e9 / self._flops_per_token
+        return max(self.gemm_rates().values()) * 1e9 / self.flops_per_token
 
     def read_rate(self) -> float:
         return max(self.reads)
@@ -175,6 +178,17 @@ def decode_weight_bytes(model: ChatGLMForConditionalGeneration) -> int:
                 if t is not None:
                     total += t.numel() * t.element_size()
     return total
+
+
+def prompt_attention_flops(model: ChatGLMForConditionalGeneration, prompt_len: int) -> int:
+    """FLOPs of a prompt pass's attention products (scores and weighted sums, every layer) over the positions
+    each row of the bench's prompt may see: left out of the prefill limit, which counts the Linears only."""
+    c = model.config
+    ids = torch.full((1, prompt_len), 6)
+    ids[0, -2], ids[0, -1] = c.gmask_token_id, c.bos_token_id
+    _, mask = build_position_ids_and_mask(ids, c)
+    seen = int((~mask).sum()) if mask is not None else prompt_len * prompt_len
+    return 2 * 2 * c.num_layers * c.hidden_size * seen
 
 
 def kv_cache_read_bytes(model: ChatGLMForConditionalGeneration, context: int) -> int:
@@ -457,6 +471,16 @@ def main(argv: list[str] | None = None) -> int:
         print(f"prompt {int(p):5d}: KV cache read {kv / 2**20:.1f} MB per token "
               f"({kv / bandwidth['weight_bytes_per_token']:.0%} of the weights); limit with it "
               f"{with_kv:.1f} tokens/s, decode {decode[p] / with_kv:.2f} of that")
+    # Likewise the prompt pass's attention grows with the square of the prompt, and the prefill limit counts
+    # Linears only: this is the limit if attention's products ran at the same best rate too.
+    attention_flops = {str(p): prompt_attention_flops(model, p) for p in prompts}
+    limit_with_attention = {
+        k: limit_prefill / (1 + f / (int(k) * probes.flops_per_token)) for k, f in attention_flops.items()
+    }
+    for p, f in attention_flops.items():
+        print(f"prompt {int(p):5d}: attention {f / 1e9:.2f} GFLOP ({f / (int(p) * probes.flops_per_token):.0%} of the "
+              f"Linears'); prefill limit with it {limit_with_attention[p]:.1f} tokens/s, prefill "
+              f"{int(p) / prefill[p] / limit_with_attention[p]:.2f} of that")
     ratio_1024_64 = None
     if "1024" in decode and "64" in decode:
         ratio_1024_64 = decode["64"] / decode["1024"]
@@ -509,6 +533,11 @@ def main(argv: list[str] | None = None) -> int:
                 k: v / bandwidth["bandwidth_limit_tokens_per_s"] for k, v in decode.items()
             },
             "decode_ratio_to_limit": {k: v / limit for k, v in decode.items()} if limit else None,
+            "prompt_attention_flops": attention_flops,
+            "prefill_limit_with_attention_tokens_per_s": limit_with_attention,
+            "prefill_ratio_to_limit_with_attention": {
+                k: int(k) / v / limit_with_attention[k] for k, v in prefill.items()
+            },
             "kv_cache_read_bytes_per_token": kv_bytes or None,
             "decode_ratio_to_bandwidth_limit_with_kv": {
                 k: v * (bandwidth["weight_bytes_per_token"] + kv_bytes[k]) / bandwidth["memory_read_gb_per_s"] / 1e9
