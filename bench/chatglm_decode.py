@@ -184,9 +184,7 @@ def prompt_attention_flops(model: ChatGLMForConditionalGeneration, prompt_len: i
     """FLOPs of a prompt pass's attention products (scores and weighted sums, every layer) over the positions
     each row of the bench's prompt may see: left out of the prefill limit, which counts the Linears only."""
     c = model.config
-    ids = torch.full((1, prompt_len), 6)
-    ids[0, -2], ids[0, -1] = c.gmask_token_id, c.bos_token_id
-    _, mask = build_position_ids_and_mask(ids, c)
+    mask = prompt_mask(model, prompt_len)
     seen = int((~mask).sum()) if mask is not None else prompt_len * prompt_len
     return 2 * 2 * c.num_layers * c.hidden_size * seen
 
@@ -223,17 +221,21 @@ def decode_step_path(model: ChatGLMForConditionalGeneration) -> str:
         return "native-step" if native_step.decoder_for(model, model.new_cache(1, 8)) is not None else "forward"
 
 
+def prompt_mask(model: ChatGLMForConditionalGeneration, prompt_len: int) -> torch.Tensor | None:
+    """The attention mask of a bench prompt of ``prompt_len`` tokens (ending [gMASK] <sop>, as run_generation's)."""
+    cfg = model.config
+    ids = torch.full((1, prompt_len), 6)
+    ids[0, -2], ids[0, -1] = cfg.gmask_token_id, cfg.bos_token_id
+    return build_position_ids_and_mask(ids, cfg)[1]
+
+
 def prompt_pass_paths(model: ChatGLMForConditionalGeneration, prompts: list[int]) -> dict[str, str]:
     """What each prompt length's pass runs: "native" (the whole pass in one C call) or "forward"."""
-    cfg = model.config
     paths = {}
     with torch.inference_mode():
         for plen in prompts:
             decoder = native_step.decoder_for(model, model.new_cache(1, plen))
-            ids = torch.full((1, plen), 6)
-            ids[0, -2], ids[0, -1] = cfg.gmask_token_id, cfg.bos_token_id
-            _, mask = build_position_ids_and_mask(ids, cfg)
-            applies = decoder is not None and decoder.prompt_context(plen, mask) is not None
+            applies = decoder is not None and decoder.prompt_context(plen, prompt_mask(model, plen)) is not None
             paths[str(plen)] = "native" if applies else "forward"
     return paths
 
@@ -474,11 +476,10 @@ def main(argv: list[str] | None = None) -> int:
     # Likewise the prompt pass's attention grows with the square of the prompt, and the prefill limit counts
     # Linears only: this is the limit if attention's products ran at the same best rate too.
     attention_flops = {str(p): prompt_attention_flops(model, p) for p in prompts}
-    limit_with_attention = {
-        k: limit_prefill / (1 + f / (int(k) * probes.flops_per_token)) for k, f in attention_flops.items()
-    }
+    attention_share = {k: f / (int(k) * probes.flops_per_token) for k, f in attention_flops.items()}
+    limit_with_attention = {k: limit_prefill / (1 + share) for k, share in attention_share.items()}
     for p, f in attention_flops.items():
-        print(f"prompt {int(p):5d}: attention {f / 1e9:.2f} GFLOP ({f / (int(p) * probes.flops_per_token):.0%} of the "
+        print(f"prompt {int(p):5d}: attention {f / 1e9:.2f} GFLOP ({attention_share[p]:.0%} of the "
               f"Linears'); prefill limit with it {limit_with_attention[p]:.1f} tokens/s, prefill "
               f"{int(p) / prefill[p] / limit_with_attention[p]:.2f} of that")
     ratio_1024_64 = None

@@ -398,40 +398,12 @@ static void prompt_scores4(const float *q, const float *kt, int stride, int hd, 
         for (int r = 0; r < 4; ++r) prompt_scores(q + (size_t)r * hd, kt + t, stride, hd, length - t, s + (size_t)r * sstride + t);
 }
 
-/* out[0:64] = sum over t < length of p[t] * v_t[0:64] (value rows hd apart): the eight accumulators named, so they
- * stay in registers (an array indexed by a run-time count was kept on the stack, a store and a compare per FMA). */
-static inline void prompt_weighted_sum64(const float *p, const float *v, int hd, int length, float *out) {
-    __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
-    for (int t = 0; t < length; ++t, v += hd) {
-        const __m256 pt = _mm256_set1_ps(p[t]);
-        a0 = _mm256_fmadd_ps(pt, _mm256_loadu_ps(v), a0);
-        a1 = _mm256_fmadd_ps(pt, _mm256_loadu_ps(v + 8), a1);
-        a2 = _mm256_fmadd_ps(pt, _mm256_loadu_ps(v + 16), a2);
-        a3 = _mm256_fmadd_ps(pt, _mm256_loadu_ps(v + 24), a3);
-        a4 = _mm256_fmadd_ps(pt, _mm256_loadu_ps(v + 32), a4);
-        a5 = _mm256_fmadd_ps(pt, _mm256_loadu_ps(v + 40), a5);
-        a6 = _mm256_fmadd_ps(pt, _mm256_loadu_ps(v + 48), a6);
-        a7 = _mm256_fmadd_ps(pt, _mm256_loadu_ps(v + 56), a7);
-    }
-    _mm256_storeu_ps(out, a0);
-    _mm256_storeu_ps(out + 8, a1);
-    _mm256_storeu_ps(out + 16, a2);
-    _mm256_storeu_ps(out + 24, a3);
-    _mm256_storeu_ps(out + 32, a4);
-    _mm256_storeu_ps(out + 40, a5);
-    _mm256_storeu_ps(out + 48, a6);
-    _mm256_storeu_ps(out + 56, a7);
-}
-
 /* out[0:hd] = sum over t < length of p[t] * v_t (value rows hd apart); hd a multiple of 8. Up to 64 outputs per
- * sweep over the values, so a head of 64 reads them once; each output one FMA chain over t in order. */
+ * sweep over the values (8 accumulators), so a head of 64 reads them once; each output one FMA chain over t in
+ * order. Rows that have a partner take prompt_weighted_sum_pair. */
 static void prompt_weighted_sum(const float *p, const float *values, int hd, int length, float *out) {
     for (int d0 = 0; d0 < hd; d0 += 64) {
         const int vectors = min_int(64, hd - d0) / 8;
-        if (vectors == 8) {
-            prompt_weighted_sum64(p, values + d0, hd, length, out + d0);
-            continue;
-        }
         __m256 acc[8];
         for (int k = 0; k < 8; ++k) acc[k] = _mm256_setzero_ps();
         for (int t = 0; t < length; ++t) {
