@@ -52,6 +52,17 @@ class LatencyOpenAI:
                     srv.statuses.append(status)
                     srv.in_flight += 1
                     srv.peak_in_flight = max(srv.peak_in_flight, srv.in_flight)
+                counted = True
+
+                def leave() -> None:
+                    # Before the last bytes go out: once the client holds the whole reply it may send its next
+                    # request, and a count still held here would read as one request too many in flight.
+                    nonlocal counted
+                    if counted:
+                        counted = False
+                        with srv._lock:
+                            srv.in_flight -= 1
+
                 try:
                     time.sleep(srv.latency_s)
                     if status != 200:
@@ -61,6 +72,7 @@ class LatencyOpenAI:
                             self.send_header("Retry-After", str(srv.retry_after))
                         self.send_header("Content-Length", str(len(payload)))
                         self.end_headers()
+                        leave()
                         self.wfile.write(payload)
                         return
                     pieces = list(srv.reply) if srv.reply is not None else ["字"] * srv.tokens
@@ -73,12 +85,12 @@ class LatencyOpenAI:
                     self.send_header("Content-Type", "text/event-stream")
                     self.send_header("Content-Length", str(len(payload)))
                     self.end_headers()
+                    leave()
                     self.wfile.write(payload)
                 except (BrokenPipeError, ConnectionResetError):
                     pass
                 finally:
-                    with srv._lock:
-                        srv.in_flight -= 1
+                    leave()
 
         self._server = _Server(("127.0.0.1", 0), Handler)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
