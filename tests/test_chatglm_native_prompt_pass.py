@@ -149,6 +149,38 @@ def test_the_pass_gives_the_same_bits_on_any_number_of_threads(monkeypatch, fuse
             assert torch.equal(k, k0) and torch.equal(v, v0)
 
 
+
+@needs_prompt_pass
+@pytest.mark.parametrize("heads", [4, 2], ids=["head_dim 32", "head_dim 64"])
+def test_a_rows_bits_do_not_depend_on_the_rows_after_it(monkeypatch, fused_prompt_passes, heads: int) -> None:
+    """Rows after the context see only the rows before them, so a longer prompt must leave every earlier row's
+    hidden state and cache row as they were, to the bit: whichever group of query rows, panel of keys or block of
+    product rows a row falls in (attention takes rows in groups and the rest alone; the products in blocks)."""
+    use_native_decode(monkeypatch, True)
+    config = ChatGLMConfig(vocab_size=400, hidden_size=128, num_layers=3, num_attention_heads=heads,
+                           inner_hidden_size=344, max_sequence_length=512, bos_token_id=390, eos_token_id=391,
+                           mask_token_id=388, gmask_token_id=389, pad_token_id=3)
+    model = random_chatglm(config, seed=heads)
+    model.quantize(4)
+    context = 14
+    ids = torch.randint(6, 380, (1, 40), generator=torch.Generator().manual_seed(heads))
+    ids[0, context - 1], ids[0, context] = config.gmask_token_id, config.bos_token_id
+    passes = {}
+    for rows in (17, 18, 20, 23, 29, 33, 40):  # the last rows alone or in a group; 16-key panels crossed
+        position_ids, mask = build_position_ids_and_mask(ids[:, :rows], config)
+        assert native_step._prefix_context(mask, rows) == context
+        cache = model.new_cache(1, rows)
+        with torch.inference_mode():
+            decoder = native_step.decoder_for(model, cache)
+            assert decoder is not None
+            passes[rows] = (decoder.prompt_hidden(ids[:, :rows], position_ids, context, fused_prompt_passes),
+                            cache.to_legacy())
+    longest, (hidden, layers) = max(passes.items())
+    for rows, (h, cached) in passes.items():
+        assert torch.equal(h, hidden[:rows]), rows
+        for (k, v), (k_all, v_all) in zip(cached, layers, strict=True):
+            assert torch.equal(k, k_all[:rows]) and torch.equal(v, v_all[:rows]), rows  # [seq, batch, heads, hd]
+
 def test_the_prefix_mask_gives_its_context_and_any_other_mask_none() -> None:
     ids = _ids(12)
     _, mask = build_position_ids_and_mask(ids, CONFIG)

@@ -341,66 +341,63 @@ static void gelu_chunk(const void *arg, int c) {
     }
 }
 
-/* s[t] = q . k_t for t < length, keys transposed (kt[d * stride + t]); each score one FMA chain over d in
- * order, in the vector blocks and the tail alike. */
-static void prompt_scores(const float *q, const float *kt, int stride, int hd, int length, float *s) {
-    int t = 0;
-    for (; t + 32 <= length; t += 32) {
-        __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
-        for (int d = 0; d < hd; ++d) {
-            const __m256 qd = _mm256_set1_ps(q[d]);
-            const float *k = kt + (size_t)d * stride + t;
-            a0 = _mm256_fmadd_ps(qd, _mm256_loadu_ps(k), a0);
-            a1 = _mm256_fmadd_ps(qd, _mm256_loadu_ps(k + 8), a1);
-            a2 = _mm256_fmadd_ps(qd, _mm256_loadu_ps(k + 16), a2);
-            a3 = _mm256_fmadd_ps(qd, _mm256_loadu_ps(k + 24), a3);
-        }
-        _mm256_storeu_ps(s + t, a0);
-        _mm256_storeu_ps(s + t + 8, a1);
-        _mm256_storeu_ps(s + t + 16, a2);
-        _mm256_storeu_ps(s + t + 24, a3);
-    }
-    for (; t + 8 <= length; t += 8) {
-        __m256 a = _mm256_setzero_ps();
-        for (int d = 0; d < hd; ++d) a = _mm256_fmadd_ps(_mm256_set1_ps(q[d]), _mm256_loadu_ps(kt + (size_t)d * stride + t), a);
-        _mm256_storeu_ps(s + t, a);
-    }
-    for (; t < length; ++t) {
-        float a = 0.f;
-        for (int d = 0; d < hd; ++d) a = fmaf(q[d], kt[(size_t)d * stride + t], a);
-        s[t] = a;
-    }
-}
+/* Keys per panel: the keys are held as panels of KEY_PANEL positions, each panel [hd][KEY_PANEL] (one key
+ * dimension's 16 positions in one 64-byte line), so a score block reads its keys as one sequential 4 KB stream
+ * (hd 64) that the prefetcher follows; a transposed [hd][rows] layout took one stream per dimension. */
+#define KEY_PANEL 16
 
-/* Scores of four consecutive query rows (hd apart) over keys [0, length), row r's at s + r * sstride: each key
- * block is loaded once for the four rows (the single-row loop is load-bound), and each score is the same FMA
- * chain over d as prompt_scores', bit for bit. */
-static void prompt_scores4(const float *q, const float *kt, int stride, int hd, int length, float *s, int sstride) {
-    int t = 0;
-    for (; t + 16 <= length; t += 16) {
-        __m256 a[4][2];
-        for (int r = 0; r < 4; ++r) a[r][0] = a[r][1] = _mm256_setzero_ps();
-        for (int d = 0; d < hd; ++d) {
-            const float *k = kt + (size_t)d * stride + t;
+/* Query rows per group: each key vector is loaded once for the group's rows (one row alone is load-bound). Six
+ * rows of two 8-key vectors are 12 accumulators, 2 key vectors and a broadcast: 15 of AVX2's 16 registers. */
+#define PROMPT_GROUP 6
+_Static_assert(PROMPT_GROUP % 3 == 0, "a group's weighted sums go three rows at a time");
+
+/* s[r * sstride + t] = q_r . k_t for the R query rows q_r (hd apart) and t < length: each score one FMA chain over
+ * d in order, whichever lane and group it falls in, so R does not change its bits. Panels past the last key are
+ * zero-padded; only scores below length are written. */
+static inline __attribute__((always_inline)) void prompt_scores_rows(const int R, const float *q, const float *panels,
+                                                                     int hd, int length, float *s, int sstride) {
+    for (int t = 0; t < length; t += KEY_PANEL) {
+        __m256 a[PROMPT_GROUP][2];
+#pragma GCC unroll 6
+        for (int r = 0; r < R; ++r) a[r][0] = a[r][1] = _mm256_setzero_ps();
+        const float *k = panels + (size_t)t * hd;
+        for (int d = 0; d < hd; ++d, k += KEY_PANEL) {
             const __m256 k0 = _mm256_loadu_ps(k), k1 = _mm256_loadu_ps(k + 8);
-            for (int r = 0; r < 4; ++r) {
+#pragma GCC unroll 6
+            for (int r = 0; r < R; ++r) {
                 const __m256 qd = _mm256_set1_ps(q[(size_t)r * hd + d]);
                 a[r][0] = _mm256_fmadd_ps(qd, k0, a[r][0]);
                 a[r][1] = _mm256_fmadd_ps(qd, k1, a[r][1]);
             }
         }
-        for (int r = 0; r < 4; ++r) {
-            _mm256_storeu_ps(s + (size_t)r * sstride + t, a[r][0]);
-            _mm256_storeu_ps(s + (size_t)r * sstride + t + 8, a[r][1]);
+        if (t + KEY_PANEL <= length) {
+#pragma GCC unroll 6
+            for (int r = 0; r < R; ++r) {
+                _mm256_storeu_ps(s + (size_t)r * sstride + t, a[r][0]);
+                _mm256_storeu_ps(s + (size_t)r * sstride + t + 8, a[r][1]);
+            }
+        } else {
+            float last[KEY_PANEL];
+            for (int r = 0; r < R; ++r) {
+                _mm256_storeu_ps(last, a[r][0]);
+                _mm256_storeu_ps(last + 8, a[r][1]);
+                memcpy(s + (size_t)r * sstride + t, last, sizeof(float) * (size_t)(length - t));
+            }
         }
     }
-    if (t < length)
-        for (int r = 0; r < 4; ++r) prompt_scores(q + (size_t)r * hd, kt + t, stride, hd, length - t, s + (size_t)r * sstride + t);
+}
+
+/* One row's scores, and a group's (see prompt_scores_rows). */
+static void prompt_scores(const float *q, const float *panels, int hd, int length, float *s) {
+    prompt_scores_rows(1, q, panels, hd, length, s, 0);
+}
+static void prompt_scores_group(const float *q, const float *panels, int hd, int length, float *s, int sstride) {
+    prompt_scores_rows(PROMPT_GROUP, q, panels, hd, length, s, sstride);
 }
 
 /* out[0:hd] = sum over t < length of p[t] * v_t (value rows hd apart); hd a multiple of 8. Up to 64 outputs per
  * sweep over the values (8 accumulators), so a head of 64 reads them once; each output one FMA chain over t in
- * order. Rows that have a partner take prompt_weighted_sum_pair. */
+ * order. Rows in a group take prompt_weighted_sum_triple. */
 static void prompt_weighted_sum(const float *p, const float *values, int hd, int length, float *out) {
     for (int d0 = 0; d0 < hd; d0 += 64) {
         const int vectors = min_int(64, hd - d0) / 8;
@@ -415,43 +412,38 @@ static void prompt_weighted_sum(const float *p, const float *values, int hd, int
     }
 }
 
-/* Two rows' weighted sums at once (p0 over length0 values, p1 over length1 >= length0), 32 outputs per sweep:
- * each value vector loaded once for both rows. Each output is the same FMA chain over t as
- * prompt_weighted_sum's, bit for bit (the second row finishes its longer tail alone). hd a multiple of 32. */
-static void prompt_weighted_sum_pair(const float *p0, const float *p1, const float *values, int hd, int length0,
-                                     int length1, float *out0, float *out1) {
+/* acc[r][0:4] += p[r][t] * v[0:32] for rows r in [r0, 3) (p[r][t] broadcast, v's four vectors loaded once). */
+static inline __attribute__((always_inline)) void weighted_rows_step(const int r0, __m256 acc[3][4],
+                                                                     const float *const *p, int t, const float *v) {
+    const __m256 v0 = _mm256_loadu_ps(v), v1 = _mm256_loadu_ps(v + 8);
+    const __m256 v2 = _mm256_loadu_ps(v + 16), v3 = _mm256_loadu_ps(v + 24);
+#pragma GCC unroll 3
+    for (int r = r0; r < 3; ++r) {
+        const __m256 x = _mm256_set1_ps(p[r][t]);
+        acc[r][0] = _mm256_fmadd_ps(x, v0, acc[r][0]);
+        acc[r][1] = _mm256_fmadd_ps(x, v1, acc[r][1]);
+        acc[r][2] = _mm256_fmadd_ps(x, v2, acc[r][2]);
+        acc[r][3] = _mm256_fmadd_ps(x, v3, acc[r][3]);
+    }
+}
+
+/* Three rows' weighted sums at once (row r over length[r] values, length[0] <= length[1] <= length[2]), 32
+ * outputs per sweep: 12 accumulators, each value vector loaded once for the three rows. Each output is the same
+ * FMA chain over t as prompt_weighted_sum's, bit for bit (the later rows finish their longer tails alone). hd a
+ * multiple of 32. */
+static void prompt_weighted_sum_triple(const float *const *p, const float *values, int hd, const int *length,
+                                       float *const *out) {
     for (int d0 = 0; d0 < hd; d0 += 32) {
-        __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+        __m256 acc[3][4];
+        for (int r = 0; r < 3; ++r)
+            for (int k = 0; k < 4; ++k) acc[r][k] = _mm256_setzero_ps();
         const float *v = values + d0;
         int t = 0;
-        for (; t < length0; ++t, v += hd) {
-            const __m256 v0 = _mm256_loadu_ps(v), v1 = _mm256_loadu_ps(v + 8);
-            const __m256 v2 = _mm256_loadu_ps(v + 16), v3 = _mm256_loadu_ps(v + 24);
-            const __m256 x = _mm256_set1_ps(p0[t]), y = _mm256_set1_ps(p1[t]);
-            a0 = _mm256_fmadd_ps(x, v0, a0);
-            a1 = _mm256_fmadd_ps(x, v1, a1);
-            a2 = _mm256_fmadd_ps(x, v2, a2);
-            a3 = _mm256_fmadd_ps(x, v3, a3);
-            b0 = _mm256_fmadd_ps(y, v0, b0);
-            b1 = _mm256_fmadd_ps(y, v1, b1);
-            b2 = _mm256_fmadd_ps(y, v2, b2);
-            b3 = _mm256_fmadd_ps(y, v3, b3);
-        }
-        for (; t < length1; ++t, v += hd) {
-            const __m256 y = _mm256_set1_ps(p1[t]);
-            b0 = _mm256_fmadd_ps(y, _mm256_loadu_ps(v), b0);
-            b1 = _mm256_fmadd_ps(y, _mm256_loadu_ps(v + 8), b1);
-            b2 = _mm256_fmadd_ps(y, _mm256_loadu_ps(v + 16), b2);
-            b3 = _mm256_fmadd_ps(y, _mm256_loadu_ps(v + 24), b3);
-        }
-        _mm256_storeu_ps(out0 + d0, a0);
-        _mm256_storeu_ps(out0 + d0 + 8, a1);
-        _mm256_storeu_ps(out0 + d0 + 16, a2);
-        _mm256_storeu_ps(out0 + d0 + 24, a3);
-        _mm256_storeu_ps(out1 + d0, b0);
-        _mm256_storeu_ps(out1 + d0 + 8, b1);
-        _mm256_storeu_ps(out1 + d0 + 16, b2);
-        _mm256_storeu_ps(out1 + d0 + 24, b3);
+        for (; t < length[0]; ++t, v += hd) weighted_rows_step(0, acc, p, t, v);
+        for (; t < length[1]; ++t, v += hd) weighted_rows_step(1, acc, p, t, v);
+        for (; t < length[2]; ++t, v += hd) weighted_rows_step(2, acc, p, t, v);
+        for (int r = 0; r < 3; ++r)
+            for (int k = 0; k < 4; ++k) _mm256_storeu_ps(out[r] + d0 + 8 * k, acc[r][k]);
     }
 }
 
@@ -476,14 +468,13 @@ static float scale_and_max(float *row, int n, float coeff) {
     return mx;
 }
 
-/* Floats between one dimension's transposed keys and the next: the rows, padded so that a stride of a multiple
- * of 4 KB (1,024 rows) does not map every dimension's keys to the same L1 sets. */
-static int prompt_key_stride(int rows) { return (rows + 7) / 8 * 8 + 8; }
+/* Positions of the key panels: the rows rounded up to whole panels. */
+static int prompt_key_positions(int rows) { return (rows + KEY_PANEL - 1) / KEY_PANEL * KEY_PANEL; }
 
-/* Floats of one head's scratch: scaled queries [rows, hd], transposed keys [hd, stride], four rows' scores
- * [4, rows]. */
+/* Floats of one head's scratch: scaled queries [rows, hd], key panels [positions / KEY_PANEL][hd][KEY_PANEL], a
+ * group's scores [PROMPT_GROUP, rows]. */
 static size_t prompt_head_scratch(int rows, int hd) {
-    return (size_t)rows * hd + (size_t)prompt_key_stride(rows) * hd + 4 * (size_t)rows;
+    return (size_t)rows * hd + (size_t)prompt_key_positions(rows) * hd + PROMPT_GROUP * (size_t)rows;
 }
 
 /* One layer's attention over the prompt, one head per chunk: rotary on every row's q and k, the cache rows
@@ -499,9 +490,9 @@ typedef struct {
 
 static void prompt_attention_chunk(const void *arg, int head) {
     const prompt_attention_job *j = arg;
-    const int hd = j->hd, rows = j->rows, rd = hd / 2, stride = prompt_key_stride(rows);
+    const int hd = j->hd, rows = j->rows, rd = hd / 2, positions = prompt_key_positions(rows);
     float *qs = j->scratch + (size_t)head * prompt_head_scratch(rows, hd), *kt = qs + (size_t)rows * hd;
-    float *scores = kt + (size_t)stride * hd;
+    float *scores = kt + (size_t)positions * hd;
     float *keys = j->keys + (size_t)head * j->capacity * hd, *values = j->values + (size_t)head * j->capacity * hd;
     for (int i = 0; i < rows; ++i) {
         const float *src = j->qkv + (size_t)i * 3 * j->hidden + (size_t)head * 3 * hd;
@@ -514,21 +505,24 @@ static void prompt_attention_chunk(const void *arg, int head) {
         rotary(k, hd, c, s, c + rd, s + rd);
         for (int d = 0; d < hd; ++d) {
             q[d] = q[d] / j->divisor;
-            kt[(size_t)d * stride + i] = k[d];
+            kt[(size_t)(i / KEY_PANEL * hd + d) * KEY_PANEL + i % KEY_PANEL] = k[d];
         }
     }
-    const int grouped = rows - rows % 4; /* rows in whole groups of four */
-    const int paired = hd % 32 == 0;
-    float out[4][2048];
+    for (int i = rows; i < positions; ++i) /* the last panel's padding: scores never stored, but no NaN either */
+        for (int d = 0; d < hd; ++d) kt[(size_t)(i / KEY_PANEL * hd + d) * KEY_PANEL + i % KEY_PANEL] = 0.f;
+    const int grouped = rows - rows % PROMPT_GROUP; /* rows in whole groups */
+    const int triples = hd % 32 == 0; /* a group's weighted sums three rows at a time */
+    float out[PROMPT_GROUP][2048];
     for (int i = 0; i < rows;) {
-        /* Four rows at once, to the longest of their lengths (a later row's is never shorter); the rest alone. */
-        const int n = i < grouped ? 4 : 1;
-        int length[4];
+        /* A group of rows at once, to the longest of their lengths (a later row's is never shorter); the rest
+         * alone. */
+        const int n = i < grouped ? PROMPT_GROUP : 1;
+        int length[PROMPT_GROUP];
         for (int r = 0; r < n; ++r) length[r] = i + r < j->context ? j->context : i + r + 1;
-        if (n == 4)
-            prompt_scores4(qs + (size_t)i * hd, kt, stride, hd, length[3], scores, rows);
+        if (n == PROMPT_GROUP)
+            prompt_scores_group(qs + (size_t)i * hd, kt, hd, length[n - 1], scores, rows);
         else
-            prompt_scores(qs + (size_t)i * hd, kt, stride, hd, length[0], scores);
+            prompt_scores(qs + (size_t)i * hd, kt, hd, length[0], scores);
         for (int r = 0; r < n; ++r) {
             float *row = scores + (size_t)r * rows;
             const float mx = scale_and_max(row, length[r], j->coeff);
@@ -537,9 +531,11 @@ static void prompt_attention_chunk(const void *arg, int head) {
         }
         for (int r = 0; r < n;) {
             const float *row = scores + (size_t)r * rows;
-            if (paired && r + 1 < n) {
-                prompt_weighted_sum_pair(row, row + rows, values, hd, length[r], length[r + 1], out[r], out[r + 1]);
-                r += 2;
+            if (triples && n == PROMPT_GROUP) {
+                const float *const p3[3] = {row, row + rows, row + 2 * (size_t)rows};
+                float *const o3[3] = {out[r], out[r + 1], out[r + 2]};
+                prompt_weighted_sum_triple(p3, values, hd, length + r, o3);
+                r += 3;
             } else {
                 prompt_weighted_sum(row, values, hd, length[r], out[r]);
                 r += 1;
