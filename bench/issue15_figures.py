@@ -84,7 +84,10 @@ def run_bench(config: Config, run: int, out: Path, as_avx2: bool) -> dict[str, A
     if proc.returncode != 0 or not lines:
         tail = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or ["no output"]
         return {"error": f"exit {proc.returncode}: {tail[0]}", "log": str(out / f"{stem}.log")}
-    result = json.loads(lines[-1])
+    try:
+        result = json.loads(lines[-1])
+    except ValueError:
+        return {"error": f"no JSON on the last line: {lines[-1][:200]}", "log": str(out / f"{stem}.log")}
     (out / f"{stem}.json").write_text(lines[-1] + "\n", encoding="utf-8")
     result["wall_s"] = time.perf_counter() - t0
     return result
