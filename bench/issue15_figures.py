@@ -30,7 +30,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import subprocess
 import sys
 import tempfile
@@ -40,6 +39,11 @@ from pathlib import Path
 from typing import Any
 
 BENCH_DIR = Path(__file__).resolve().parent
+if str(BENCH_DIR.parent) not in sys.path:
+    sys.path.insert(0, str(BENCH_DIR.parent))
+
+from workbench.chatglm import machine_choice  # noqa: E402
+
 PROMPT_GOAL = 0.7
 DECODE_GOAL = 0.6
 RESIDENT_GOAL_MB = {8: 7000.0, 4: 4000.0}
@@ -153,16 +157,8 @@ def print_tables(results: dict[str, list[dict[str, Any]]], configs: list[Config]
 
 def machine() -> dict[str, Any]:
     """The CPU these figures belong to (the issue's goals were set on a 2-core AVX2 CPU without AVX-512)."""
-    model, flags = "", set()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name") and not model:
-                model = line.split(":", 1)[1].strip()
-            elif line.startswith("flags") and not flags:
-                flags = set(line.split(":", 1)[1].split())
-    except OSError:
-        pass
-    return {"cpu": model or platform.processor(), "cpus": os.cpu_count(),
+    flags = machine_choice.cpu_flags()
+    return {"cpu": machine_choice.cpu_model(), "cpus": os.cpu_count(),
             "flags": {f: f in flags for f in ("avx2", "fma", "avx512f", "avx512_bf16", "avx512_vnni")}}
 
 

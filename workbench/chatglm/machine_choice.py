@@ -46,6 +46,11 @@ def choice_file() -> Path:
     return cache_dir() / FILE_NAME
 
 
+def cpu_model() -> str:
+    """The CPU's model name from /proc/cpuinfo, else the platform's processor string."""
+    return _cpu_model_and_flags()[0] or platform.processor()
+
+
 def cpu_flags() -> frozenset[str]:
     """The CPU's feature flags from /proc/cpuinfo (empty where there is none)."""
     return frozenset(_cpu_model_and_flags()[1].split())
