@@ -3,6 +3,8 @@ input beside target in a two-column table (wrapped, scrolling), none hiding the 
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect, sync_playwright
 from rating_fixtures import test_config as config_for  # aliased: pytest would collect test_config
@@ -68,5 +70,46 @@ def test_export_preview_shows_input_beside_target(export_services, locale):
             # The scrolling box keeps a long preview to a fixed height.
             box = page.locator("#export-preview-side .export-preview-scroll").first.bounding_box()
             assert box["height"] <= 425
+        finally:
+            browser.close()
+
+
+def test_export_with_the_tab_defaults_keeps_the_rows_the_command_line_keeps(export_services, tmp_path):
+    """The minimum boxes start empty and an empty box is no minimum: an export with the tab as it loads has the
+    command line's default rows. (An empty gr.Number showed and sent 0, which drops every reply with an N/A axis
+    or a single rater: this world has both, checked below, so a zero minimum fails the test.)"""
+    from dataclasses import replace
+
+    from workbench.export.from_store import export_from_store
+    from workbench.export.selection import ExportFilters
+
+    fmts = ("bianque_csv", "sft", "dpo")
+    expected = {f: r.rows for f, r in export_from_store(export_services.store, fmts, tmp_path / "cli").items()}
+    zero = replace(ExportFilters(), min_questioning=0.0, min_suggestion=0.0, min_agreement=0.0)
+    zeroed = export_from_store(export_services.store, fmts, tmp_path / "zero", zero)
+    assert any(zeroed[f].rows < expected[f] for f in fmts), "the world must tell no minimum from a zero one"
+    with running_app(export_services) as url, sync_playwright() as p:
+        browser = launch(p)
+        try:
+            page = browser.new_context(locale="en-US", viewport={"width": 1400, "height": 1000}).new_page()
+            page.set_default_timeout(BROWSER_TIMEOUT_MS)
+            page.goto(url.page)
+            page.get_by_role("tab", name="Export", exact=True).click()
+            expect(page.locator("#export-panel")).to_be_visible()
+            for box in ("#export-min-q", "#export-min-s", "#export-min-agree"):
+                field = page.locator(f"{box} textarea, {box} input").first
+                assert field.input_value() == ""
+                assert field.get_attribute("placeholder") == "empty = no minimum"
+            for fmt in ("sft", "dpo"):
+                page.locator("#export-formats").get_by_text(fmt, exact=True).click()
+            page.locator("#export-run").click()
+            expect(page.locator("#export-download-link")).to_be_visible(timeout=BROWSER_TIMEOUT_MS)
+            summary = page.locator("#export-summary textarea").input_value()
+            shown = {f: int(re.search(rf"^{f}: (\d+) rows", summary, re.M).group(1)) for f in fmts}
+            assert shown == expected
+            # A box that is not a number is refused by name, and nothing is exported.
+            page.locator("#export-min-agree textarea, #export-min-agree input").first.fill("nan")
+            page.locator("#export-preview-run").click()
+            expect(page.get_by_text("min agreement: expected a number")).to_be_visible(timeout=BROWSER_TIMEOUT_MS)
         finally:
             browser.close()

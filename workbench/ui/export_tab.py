@@ -14,6 +14,7 @@ import functools
 import html
 import json
 import logging
+import math
 import shutil
 import zipfile
 from collections.abc import Sequence
@@ -72,9 +73,12 @@ def _number(v: Any, name: str) -> float | None:
     if v is None or (isinstance(v, str) and not v.strip()):
         return None
     try:
-        return float(v)
+        number = float(v)
     except (TypeError, ValueError):
+        number = math.nan
+    if not math.isfinite(number):  # "nan" would drop every row without a word
         raise InputError(f"{name}: expected a number, got {v!r}") from None
+    return number
 
 
 def build_filters(min_questioning: Any = None, min_suggestion: Any = None, min_agreement: Any = None,
@@ -341,9 +345,14 @@ def build_export_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
         formats = ui.make(gr.CheckboxGroup, choices=list(WRITERS), value=["bianque_csv"], label=K("export.formats"),
                           elem_id="export-formats")
         with gr.Row():
-            min_q = ui.make(gr.Number, value=None, label=K("export.min_q"), elem_id="export-min-q")
-            min_s = ui.make(gr.Number, value=None, label=K("export.min_s"), elem_id="export-min-s")
-            min_agree = ui.make(gr.Number, value=None, label=K("export.min_agree"), elem_id="export-min-agree")
+            # Text, not gr.Number: an empty Number shows and sends 0, and a minimum of 0 drops every reply with
+            # an N/A axis or a single rater (no agreement). Empty here means no minimum, as on the command line.
+            min_q = ui.make(gr.Textbox, value="", label=K("export.min_q"), placeholder=K("export.no_minimum"),
+                            elem_id="export-min-q")
+            min_s = ui.make(gr.Textbox, value="", label=K("export.min_s"), placeholder=K("export.no_minimum"),
+                            elem_id="export-min-s")
+            min_agree = ui.make(gr.Textbox, value="", label=K("export.min_agree"), placeholder=K("export.no_minimum"),
+                                elem_id="export-min-agree")
             threshold = ui.make(gr.Number, value=4.0, label=K("export.threshold"), elem_id="export-threshold")
         with gr.Row():
             turn_types = ui.make(gr.CheckboxGroup, choices=[(K(f"compare.turn_type.{t}"), t) for t in TURN_TYPES],
