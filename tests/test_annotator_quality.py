@@ -81,6 +81,28 @@ def test_quality_table_by_hand(store):
         assert df.loc["lazy", f"reliability_{q}"] < 0.1
 
 
+@pytest.mark.parametrize("method", ["mean", "dawid-skene", "mace"])
+def test_reliability_without_another_annotator_reads_nan_not_zero(store, method):
+    """An annotator nobody else rated the same replies with has no reliability figure (n/a, like agreement):
+    0 would say their answers carry no information. Beside them, a shared reply gives figures again."""
+    add_positions(store, 6, columns=COLUMNS[:1])
+    (admin,) = make_users(store, "boss", role="admin")
+    solo, pair_a, pair_b = make_users(store, "solo", "pair-a", "pair-b")
+    with store.session() as s:
+        gens = list(s.scalars(select(Generation).where(Generation.status == "ok").order_by(Generation.id)))
+        for i, g in enumerate(gens):
+            raters = (solo,) if i < 3 else (pair_a, pair_b)
+            for u in raters:
+                s.add(Rating(generation_id=g.id, user_id=u.id, status="submitted", turn_type=TRUTH[i % 4],
+                             scores={"questioning": 1 + i % 4, "suggestion": 1 + (i + 1) % 4}))
+    with store.session() as s:
+        df = annotator_quality(s, admin, method).set_index("annotator")
+    columns = ["reliability_turn_type", "reliability_questioning", "reliability_suggestion"]
+    assert df.loc["solo", columns].isna().all()
+    assert df.loc["solo", ["agreement_turn_type", "agreement_scores"]].isna().all()
+    assert df.loc[["pair-a", "pair-b"], columns].notna().all().all()
+
+
 def test_quality_is_for_admins_and_researchers(store):
     who = _crowd(store, n=8)
     researcher = CurrentUser(999, "res", "researcher")  # the role another change adds to accounts

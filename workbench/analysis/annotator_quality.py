@@ -8,7 +8,8 @@ Per annotator (only submitted ratings count):
   gave the same turn type / the same score (both axes pooled);
 * ``gold_accuracy`` over ``gold_checked`` answers on gold replies (see :mod:`workbench.annotate.gold`);
 * ``reliability_*``: the estimated reliability of the chosen aggregation method per question
-  (0 = no information, 1 = always right; see :mod:`workbench.analysis.aggregation`): the turn type and
+  (0 = no information, 1 = always right, NaN without a reply shared with another annotator; see
+  :mod:`workbench.analysis.aggregation`): the turn type and
   every rubric axis answered (an axis beyond the shipped two gets its column after theirs);
 * ``anchoring``: the share of their turn types equal to the machine suggestion shown pre-filled. High
   anchoring with low agreement or gold accuracy suggests the suggestion is accepted unread.
@@ -38,6 +39,17 @@ COLUMNS = ("annotator", "items_done", "median_seconds_per_item", "agreement_turn
            "reliability_suggestion", "anchoring", "ratings")
 _LAST_RELIABILITY = COLUMNS.index("reliability_suggestion") + 1
 
+
+
+def _shown_reliability(reliability: dict[str, float], answers: list[Answer]) -> dict[str, float]:
+    """The estimates of the annotators who share a reply with another on this question. The aggregation
+    gives the others 0 (nothing shows them reliable, so their votes weigh nothing), but the table would then
+    read "no information" where there is no figure at all: they read n/a, as agreement does."""
+    by_item: dict[Any, set[str]] = defaultdict(set)
+    for a in answers:
+        by_item[a.item].add(a.annotator)
+    compared = {who for group in by_item.values() if len(group) > 1 for who in group}
+    return {who: r for who, r in reliability.items() if who in compared}
 
 def _latest_suggestions(s: Session) -> dict[int, str]:
     newest = select(func.max(Suggestion.id)).where(Suggestion.question == "turn_type").group_by(
@@ -78,9 +90,10 @@ def annotator_quality(s: Session, viewer: CurrentUser, method: str = "dawid-sken
     pooled = [Answer((a.item, axis), a.annotator, a.label) for axis in axes for a in scores[axis]]
     agree_tt = agreement_with_others(turn_types)
     agree_scores = agreement_with_others(pooled)
-    reliability = {"turn_type": aggregate(turn_types, method, seed=seed).reliability}
+    reliability = {"turn_type": _shown_reliability(aggregate(turn_types, method, seed=seed).reliability, turn_types)}
     for axis in axes:
-        reliability[axis] = aggregate(scores[axis], method, ordinal=True, seed=seed).reliability
+        reliability[axis] = _shown_reliability(
+            aggregate(scores[axis], method, ordinal=True, seed=seed).reliability, scores[axis])
 
     anchored: dict[str, list[bool]] = defaultdict(list)
     for a in turn_types:
