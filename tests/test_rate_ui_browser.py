@@ -80,6 +80,9 @@ def test_rate_tab_features(tmp_path, lang):
             expect(history.get_by_text("医生你好")).to_be_visible()
             bubbles = history.locator(".message.user, [data-testid='user']")
             assert bubbles.count() >= 2, history.inner_html()[:2000]
+            # A transcript for reference: copy buttons, but no trash icon to wipe it (Gradio draws one by default).
+            expect(history.get_by_role("button", name=re.compile("^(Clear|清空对话)$"))).to_have_count(0)
+            expect(history.get_by_role("button", name=re.compile("Copy|复制")).first).to_be_attached()
             # The classifier's guess is beside the field, not in it.
             expect(page.locator("#rate-sug-0")).to_contain_text(t("rate.suggestion", turn_type="", confidence="")
                                                                .split("**")[0].strip())

@@ -38,6 +38,8 @@ body, .gradio-container, .gradio-container :is(h1, h2, h3, h4, h5, h6, p, span, 
   background: var(--color-accent-soft); color: var(--body-text-color-subdued); }}
 #patient-message textarea {{ min-height: 3.2em; }}
 footer {{ display: none !important; }}
+/* Gradio's Chatbot always draws a trash icon in its top panel; a transcript shown for reference has none. */
+.read-only-chat .icon-button-wrapper.top-panel {{ display: none !important; }}
 """
 
 #: passed to ``demo.launch(js=JS)``: page-load scripts (the Rate tab's keyboard shortcuts)

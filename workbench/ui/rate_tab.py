@@ -182,8 +182,9 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
     # behind a submit would otherwise see the next item's id and file the old item's answers under it.
     item_ref = gr.Textbox("", elem_id="rate-item-id", elem_classes=["rate-hidden"], interactive=False,
                           show_label=False, container=False)
+    # read-only-chat: no trash icon (app.CSS), which would wipe the context the rater needs until a reload
     history = ui.make(gr.Chatbot, label=K("rate.history"), height=260, elem_id="rate-history",
-                      feedback_options=None, buttons=["copy"], **TURN_BUBBLES)
+                      elem_classes=["read-only-chat"], feedback_options=None, buttons=["copy"], **TURN_BUBBLES)
     diff_toggle = ui.make(gr.Checkbox, label=K("rate.diff_toggle"), elem_id="rate-diff-toggle", value=False)
     widgets: list[ReplyWidgets] = []
     with gr.Row(equal_height=False):
@@ -196,7 +197,7 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
                 diff = gr.HTML("", elem_id=f"rate-diff-{i}", elem_classes=["rate-diff"])
                 with ui.make(gr.Accordion, label=K("rate.own_history"), open=False):
                     own = gr.Chatbot(height=200, feedback_options=None, show_label=False, elem_id=f"rate-own-{i}",
-                                     **TURN_BUBBLES)
+                                     elem_classes=["read-only-chat"], **TURN_BUBBLES)
                 sug = gr.HTML("", elem_id=f"rate-sug-{i}")
                 # interactive=True: no event takes the answer widgets as inputs (the page sends their values as
                 # JSON), and Gradio draws a component that is no event's input as read-only.
