@@ -281,3 +281,42 @@ def test_submit_item_is_all_or_nothing_and_completes(env, rubric):
         nxt = take_next(s, a, K)
     assert p.mine_completed == 1 and p.mine_open == 0
     assert nxt is not None and nxt.item_id != item.item_id and not nxt.resumed
+
+
+@pytest.mark.parametrize("change", ["rating", "preference", "discard"])
+def test_a_submitted_item_whose_answer_becomes_a_draft_is_open_again(env, rubric, change):
+    """Editing an answer of a submitted item (Back, My items) makes it a draft: analysis and exports no longer
+    count it, so the item is open again (item list, progress, team table, a reload's resume) until the next
+    submit, never "submitted" while its answers are not. An unchanged autosave leaves it submitted."""
+    from workbench.annotate.queue import annotator_progress, my_items
+
+    store, a, _b, admin, item = env
+    forms = {r.generation_id: GOOD for r in item.replies}
+    gid = item.replies[1].generation_id
+    with store.session() as s:
+        submit_item(s, a, item.item_id, forms, preference_from_choice(item, "A"), rubric=rubric)
+    with store.session() as s:
+        nxt = take_next(s, a, K)  # the annotator moves on to a new item
+        assert nxt is not None and nxt.item_id != item.item_id
+        save_draft(s, a, gid, GOOD, rubric=rubric)  # untouched: a blur's autosave
+        save_preference(s, a, item.item_id, preference_from_choice(item, "A"), rubric=rubric)
+        assert dict(my_items(s, a))[item.item_id] is True
+    with store.session() as s:
+        if change == "rating":
+            save_draft(s, a, gid, RatingForm(turn_type="mixed", scores={"questioning": 2}), rubric=rubric)
+        elif change == "preference":
+            save_preference(s, a, item.item_id, preference_from_choice(item, "B"), rubric=rubric)
+        else:
+            discard(s, a, gid)
+    with store.session() as s:
+        assert dict(my_items(s, a))[item.item_id] is False
+        p = progress(s, a, K)
+        assert (p.mine_completed, p.mine_open) == (0, 2)
+        team = {row.username: row for row in annotator_progress(s, admin)}
+        assert (team["ann_a"].completed, team["ann_a"].open) == (0, 2)
+        resumed = take_next(s, a, K)
+    assert resumed is not None and resumed.item_id == item.item_id and resumed.resumed  # the older open item
+    with store.session() as s:
+        again = submit_item(s, a, item.item_id, forms, preference_from_choice(item, "A"), rubric=rubric)
+        assert again.completed and dict(my_items(s, a))[item.item_id] is True
+        assert s.scalar(select(func.count(Rating.id)).where(Rating.status == "submitted")) == 3

@@ -36,6 +36,7 @@ from workbench.annotate.rubric import NA, Rubric
 from workbench.auth import CurrentUser
 from workbench.errors import AuthError, InputError
 from workbench.store.schema import (
+    Assignment,
     Generation,
     Preference,
     PreferenceVersion,
@@ -242,16 +243,28 @@ RATING_ANSWER: AnswerKind[Rating] = AnswerKind(values=_form_of, write=_write_rat
                                                parent_column="rating_id", snapshot=_rating_snapshot)
 
 
-def _generation_and_order(s: Session, user: CurrentUser, generation_id: int) -> tuple[Generation, list[str]]:
+def _generation_and_assignment(s: Session, user: CurrentUser, generation_id: int) -> tuple[Generation, Assignment]:
     g = s.get(Generation, generation_id) if isinstance(generation_id, int) else None
     if g is None or g.status != GenerationStatus.OK or g.route == GREETING_ROUTE:
         raise InputError(f"no ratable reply #{generation_id}")
-    item = s.scalars(select(QueueItem).where(QueueItem.dialogue_id == g.dialogue_id,
-                                             QueueItem.turn_index == g.turn_index)).first()
-    a = user_assignment(s, user, item.id) if item is not None else None
+    a = _assignment_of(s, user, g)
     if a is None:
         raise AuthError("you can only rate replies of items you hold")
-    return g, list(a.display_order or ())
+    return g, a
+
+
+def _assignment_of(s: Session, user: CurrentUser, g: Generation) -> Assignment | None:
+    item = s.scalars(select(QueueItem).where(QueueItem.dialogue_id == g.dialogue_id,
+                                             QueueItem.turn_index == g.turn_index)).first()
+    return user_assignment(s, user, item.id) if item is not None else None
+
+
+def _reopen_if_withdrawn(a: Assignment | None, was: AnswerStatus | None, now: AnswerStatus) -> None:
+    """A submitted answer changed into a draft (or discarded) leaves its item unfinished again, so the item
+    list, the progress counts, the team table and a reload's resume all show it open until the next submit
+    completes it; left completed, they said "submitted" while analysis and exports no longer counted it."""
+    if a is not None and was == AnswerStatus.SUBMITTED and now != AnswerStatus.SUBMITTED:
+        a.completed_at = None
 
 
 def _own_row(s: Session, user: CurrentUser, generation_id: int) -> Rating | None:
@@ -261,7 +274,8 @@ def _own_row(s: Session, user: CurrentUser, generation_id: int) -> Rating | None
 
 def _upsert(s: Session, user: CurrentUser, generation_id: int, form: RatingForm, status: AnswerStatus, *,
             rubric: Rubric, blind: bool) -> Rating:
-    g, order = _generation_and_order(s, user, generation_id)
+    g, assignment = _generation_and_assignment(s, user, generation_id)
+    order = list(assignment.display_order or ())
     r = _own_row(s, user, g.id)
     is_new = r is None
     if r is None:
@@ -280,8 +294,10 @@ def _upsert(s: Session, user: CurrentUser, generation_id: int, form: RatingForm,
         row.display_order = order
         row.display_slot = order.index(g.column_name) if g.column_name in order else None
 
+    was = None if is_new else AnswerStatus(r.status)
     save_answer(s, replace(RATING_ANSWER, write=write), r, form, status, rubric_version=rubric.version_id,
                 blind=blind, is_new=is_new)
+    _reopen_if_withdrawn(assignment, was, AnswerStatus(r.status))
     return r
 
 
@@ -304,7 +320,10 @@ def discard(s: Session, user: CurrentUser, generation_id: int) -> RatingView:
     r = _own_row(s, user, generation_id) if isinstance(generation_id, int) else None
     if r is None:
         raise InputError(f"you have no rating for reply #{generation_id}")
+    was = AnswerStatus(r.status)
     discard_answer(s, RATING_ANSWER, r)
+    g = s.get(Generation, r.generation_id)
+    _reopen_if_withdrawn(_assignment_of(s, user, g) if g is not None else None, was, AnswerStatus(r.status))
     return _view(r)
 
 
@@ -438,8 +457,10 @@ def _save_preference_on(s: Session, user: CurrentUser, item: ItemView, form: Pre
             is_new = False
     # Leaving the ranking box (blur -> draft autosave) over an unchanged submitted preference writes
     # nothing: the shared lifecycle keeps it submitted.
+    was = None if is_new else AnswerStatus(p.status)
     save_answer(s, PREFERENCE_ANSWER, p, (form.outcome, form.winner_generation_id, ranking, shown), status,
                 rubric_version=rubric.version_id, blind=blind, is_new=is_new)
+    _reopen_if_withdrawn(user_assignment(s, user, item.item_id), was, AnswerStatus(p.status))
     return _pref_view(p)
 
 

@@ -599,6 +599,10 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
         earlier values (checked where the draft is written: ``workflow.save_group_draft``)."""
         return None if page.shown_submitted else item.item_id
 
+    def reopened_note(page: PageAnswers, status: str, lang: str) -> str:
+        """A draft over an answer of an item shown submitted makes the item open again (``ratings``): say so."""
+        return " " + i18n.t("rate.reopened", lang) if page.shown_submitted and status == "draft" else ""
+
     def make_autosave(i: int):
         def autosave(state: dict, payload: Any, request: gr.Request):
             # ``payload``: box i's answer and the item shown, as JSON (workbench/ui/rate_payload.py)
@@ -631,7 +635,8 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
                     return {saved_md: gr.update()}
                 return {saved_md: i18n.t("rate.saved", lang, label=label,
                                          status=i18n.t(f"rate.status.{r.status}", lang),
-                                         time=f"{r.updated_at:%H:%M:%S}", version=r.version)}
+                                         time=f"{r.updated_at:%H:%M:%S}", version=r.version)
+                        + reopened_note(page, r.status, lang)}
             except WorkbenchError as e:
                 return {saved_md: i18n.t("rate.not_saved", lang, error=as_text(warn(e, lang)))}
         return autosave
@@ -655,7 +660,7 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
             if p is None:
                 return {saved_md: gr.update()}
             return {saved_md: i18n.t("rate.pref_saved", lang, status=i18n.t(f"rate.status.{p.status}", lang),
-                                     time=f"{datetime.now(UTC):%H:%M:%S}")}
+                                     time=f"{datetime.now(UTC):%H:%M:%S}") + reopened_note(page, p.status, lang)}
         except WorkbenchError as e:
             return {saved_md: i18n.t("rate.pref_not_saved", lang, error=as_text(error_text(e, lang)))}
 

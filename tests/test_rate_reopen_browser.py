@@ -1,0 +1,54 @@
+"""Back to a submitted item, change an answer, reload: in Chromium with logins on, the item is open again
+everywhere the page shows it (restored on reload, "open" in My items), as the store now counts it."""
+
+from __future__ import annotations
+
+import pytest
+from rate_ui_support import add_item, item_shown, open_rate_tab, rate_server, wait_until
+from sqlalchemy import select
+
+from tests.browser import launch, require_chromium
+from workbench.store.schema import Assignment, Rating
+from workbench.ui import i18n
+
+pytestmark = pytest.mark.browser
+
+
+def test_a_changed_answer_on_a_submitted_item_reopens_it_and_a_reload_restores_it(tmp_path):
+    from playwright.sync_api import expect, sync_playwright
+
+    require_chromium()
+    with rate_server(tmp_path, blind=True) as (svc, url):
+        for i in range(3):
+            add_item(svc.store, [f"咳嗽有痰吗？（{i}）", f"多喝水（{i}）。", f"先量体温（{i}）。"])
+        with sync_playwright() as pw:
+            browser = launch(pw)
+            ctx, page = open_rate_tab(browser, url, "ann", "en", keyboard_only=True)
+            kb = page.keyboard
+            kb.press("n")
+            wait_until(lambda: item_shown(page) == 1, what="the first item")
+            for _ in range(3):
+                for key in ("y", "4", "0"):
+                    kb.press(key)
+            kb.press("a")
+            kb.press("Enter")
+            wait_until(lambda: item_shown(page) == 2, what="the next item")
+            page.locator("#rate-back").click()
+            wait_until(lambda: item_shown(page) == 1, what="item 1 again")
+            expect(page.locator("#rate-item-info")).to_contain_text(i18n.t("rate.status.submitted", "en"))
+            # A comment on reply A: its autosave (on blur) turns the answer into a draft of version 2.
+            comment = page.locator("#rate-comment-0 textarea")
+            comment.fill("再想想")
+            page.locator("#rate-item-info").click()
+            expect(page.locator("#rate-saved")).to_contain_text(i18n.t("rate.reopened", "en"))
+            with svc.store.session() as s:
+                a1 = s.scalars(select(Assignment).where(Assignment.item_id == 1)).one()
+                assert a1.completed_at is None
+                assert "draft" in s.scalars(select(Rating.status)).all()
+            page.reload()
+            page.get_by_role("tab", name=i18n.t("app.tab.rate", "en"), exact=True).click()
+            page.locator("#rate-next").wait_for(state="visible")
+            wait_until(lambda: item_shown(page) == 1, what="the reopened item restored")
+            expect(page.locator("#rate-comment-0 textarea")).to_have_value("再想想")
+            ctx.close()
+            browser.close()
