@@ -153,7 +153,8 @@ def pending_status(lang: str) -> str:
 def route_md(g: chat.ReplyStatus | None, lang: str) -> str:
     if g is None:
         return ""
-    return i18n.t("chat.route.last", lang, route=as_text(g.route or "—"), reason=as_text(g.route_reason or "—"),
+    reason = i18n.catalogue().translate(g.route_reason or "", lang) or "—"  # stored in English
+    return i18n.t("chat.route.last", lang, route=as_text(g.route or "—"), reason=as_text(reason),
                   seed=as_text(g.seed))
 
 
@@ -427,7 +428,8 @@ def build_chat_tab(svc: Services, state: gr.State, ui: Localizer) -> dict[str, A
                 p = svc.backends[v.name].plan(d)
                 out[v.preview_input] = p.input if p.input is not None else i18n.t("chat.no_model_call", lang)
                 out[v.preview_route] = i18n.t("chat.route.next", lang, route=as_text(p.route),
-                                              fallback=as_text(p.fallback or "—"), reason=as_text(p.reason))
+                                              fallback=as_text(p.fallback or "—"),
+                                              reason=as_text(i18n.catalogue().translate(p.reason, lang)))
             except WorkbenchError as e:
                 out[v.preview_input] = ""
                 out[v.preview_route] = "⚠ " + as_text(i18n.catalogue().translate(str(e), lang))

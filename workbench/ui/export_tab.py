@@ -39,6 +39,7 @@ from workbench.services import Services
 from workbench.store.choices import scope_choices
 from workbench.ui import i18n
 from workbench.ui.i18n import K, Localizer
+from workbench.ui.tables import note_table
 from workbench.ui.text import as_toast
 from workbench.vocab import TurnType
 
@@ -117,11 +118,12 @@ def main_file(report: ExportReport) -> Path:
     return report.out_dir / report.files[0] if report.files else report.out_dir
 
 
-def preview_frame(report: ExportReport, n: int = PREVIEW_ROWS) -> pd.DataFrame:
-    """The first ``n`` rows of a format's main file as plain strings (nested values as JSON)."""
+def preview_frame(report: ExportReport, n: int = PREVIEW_ROWS, lang: str = "en") -> pd.DataFrame:
+    """The first ``n`` rows of a format's main file as plain strings (nested values as JSON); without rows, a
+    note in ``lang``."""
     path = main_file(report)
     if not path.is_file():
-        return pd.DataFrame({"note": ["no rows"]})
+        return note_table(i18n.t("export.preview.no_rows", lang), lang)
     if path.suffix == ".csv":
         df = pd.read_csv(path, nrows=n, dtype=str, keep_default_na=False)
     elif path.suffix == ".parquet":
@@ -136,7 +138,7 @@ def preview_frame(report: ExportReport, n: int = PREVIEW_ROWS) -> pd.DataFrame:
                     rows.append(json.loads(line))
         df = pd.DataFrame(rows)
     if df.empty:
-        return pd.DataFrame({"note": ["no rows"]})
+        return note_table(i18n.t("export.preview.no_rows", lang), lang)
     return pd.DataFrame({str(c): [_cell(v) for v in df[c].tolist()] for c in df.columns})
 
 
@@ -290,7 +292,7 @@ class ExportActions:
                                         system_prompt=(system_prompt or "").strip() or None)
             zip_path = work / f"workbench-export-{stamp}.zip"
             _zip_folder(folder, zip_path)
-            preview = preview_frame(next(iter(reports.values())))
+            preview = preview_frame(next(iter(reports.values())), lang=lang)
             summary = export_summary(reports, lang, folder)
             download_id = self.svc.exports.put(zip_path, user.username)
         finally:

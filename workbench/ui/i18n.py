@@ -80,18 +80,27 @@ class Catalogue:
             m = pattern.fullmatch(message)
             if m and lang in entry:
                 return entry[lang].format(**{f: self._translate_field(m.group(f), lang, _depth) for f in fields})
+        if LIST_SEPARATOR in message and _depth < MAX_NESTED_MESSAGES:
+            return self._translate_list(message, lang, _depth) or message  # e.g. a hybrid route's reasons
         return message
 
     def _translate_field(self, text: str, lang: str, depth: int) -> str:
         if depth >= MAX_NESTED_MESSAGES:
             return text
         if LIST_SEPARATOR in text:
-            # A list of messages, when every part is one; else one message that holds a "; " itself.
-            parts = text.split(LIST_SEPARATOR)
-            translated = [self.translate(part, lang, depth + 1) for part in parts]
-            if all(t != p for t, p in zip(translated, parts, strict=True)):
-                return LIST_SEPARATORS.get(lang, LIST_SEPARATOR).join(translated)
+            listed = self._translate_list(text, lang, depth)
+            if listed is not None:
+                return listed
         return self.translate(text, lang, depth + 1)
+
+    def _translate_list(self, text: str, lang: str, depth: int) -> str | None:
+        """A "; "-separated list of messages in ``lang`` when every part is one; else None (one message that
+        holds a "; " itself)."""
+        parts = text.split(LIST_SEPARATOR)
+        translated = [self.translate(part, lang, depth + 1) for part in parts]
+        if all(t != p for t, p in zip(translated, parts, strict=True)):
+            return LIST_SEPARATORS.get(lang, LIST_SEPARATOR).join(translated)
+        return None
 
 
 @cache
