@@ -154,8 +154,14 @@ def test_rate_tab_features(tmp_path, lang):
             page.screenshot(path=str(ARTIFACTS / f"rate_features_{lang}.png"), full_page=True)
 
             actx, admin = open_rate_tab(browser, url, "boss", lang)
-            admin.locator("#rate-team-refresh").click() if admin.locator("#rate-team-refresh").is_visible() else (
-                admin.get_by_text(t("rate.admin"), exact=True).click(), admin.locator("#rate-team-refresh").click())
+            if not admin.locator("#rate-team-refresh").is_visible():
+                admin.get_by_text(t("rate.admin"), exact=True).click()
+            # Headed in the page's language from page load on, before any refresh.
+            for table, keys in (("#rate-team", ("annotator", "completed", "open")),
+                                ("#rate-flags", ("item", "annotator", "reason", "flagged_at"))):
+                heads = admin.locator(f"{table} thead th").all_inner_texts()
+                assert [h.strip() for h in heads if h.strip()] == [t(f"rate.col.{k}") for k in keys], heads
+            admin.locator("#rate-team-refresh").click()
             expect(admin.locator("#rate-flags")).to_contain_text("回复被截断", timeout=TIMEOUT_MS)
             assert admin.evaluate("window.__xss") is None
             actx.close()

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import gradio as gr
+import pandas as pd
 
 from workbench.access import Permission, require_role
 from workbench.annotate import queue, ratings, workflow
@@ -295,10 +296,9 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
             return getattr(b, lang, None) or b.en
         out: dict[Any, Any] = {shortcuts_md: shortcuts_help(lang),
                                pref: gr.update(label=name(rubric.preference)),
-                               team: gr.update(headers=[i18n.t(f"rate.col.{c}", lang)
-                                                        for c in ("annotator", "completed", "open")]),
-                               flags: gr.update(headers=[i18n.t(f"rate.col.{c}", lang)
-                                                         for c in ("item", "annotator", "reason", "flagged_at")])}
+                               # Empty tables with the headers as columns: Gradio ignores a headers update
+                               # on an empty Dataframe, which kept the English ones (or showed 1 2 3).
+                               **dict(zip((team, flags), team_tables([], [], lang), strict=True))}
         if guidelines is None:
             out[guidelines_md] = as_text(i18n.t("rate.guidelines_missing", lang, error=guidelines_error))
         for w in widgets:
@@ -738,18 +738,23 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
             screen = load_screen(user, None)
         return render(user, state, screen, lang)
 
-    def team_rows(user: CurrentUser) -> tuple[list[list[Any]], list[list[Any]]]:
-        return team_tables(*workflow.team(svc.store, user))
+    def team_rows(user: CurrentUser, lang: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+        return team_tables(*workflow.team(svc.store, user), lang)
 
-    def team_tables(rows: list[queue.AnnotatorProgress], flagged: list[queue.FlaggedItem],
-                    ) -> tuple[list[list[Any]], list[list[Any]]]:
-        return ([[r.username, r.completed, r.open] for r in rows],
-                [[f.item_id, f.username, f.reason, f"{f.flagged_at:%Y-%m-%d %H:%M}"] for f in flagged])
+    def team_tables(rows: list[queue.AnnotatorProgress], flagged: list[queue.FlaggedItem], lang: str,
+                    ) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """The team and flag tables, headed in ``lang``."""
+        def heads(*keys: str) -> list[str]:
+            return [i18n.t(f"rate.col.{c}", lang) for c in keys]
+        return (pd.DataFrame([[r.username, r.completed, r.open] for r in rows],
+                             columns=heads("annotator", "completed", "open")),
+                pd.DataFrame([[f.item_id, f.username, f.reason, f"{f.flagged_at:%Y-%m-%d %H:%M}"] for f in flagged],
+                             columns=heads("item", "annotator", "reason", "flagged_at")))
 
     def on_team(request: gr.Request):
         user = user_of(request, Permission.TEAM)
         try:
-            return team_rows(user)
+            return team_rows(user, i18n.language(request))
         except AuthError as e:
             raise gr.Error(as_toast(e)) from None
 
@@ -785,7 +790,7 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
                 return gr.update(), gr.update(), gr.update()
             gr.Info(as_toast(i18n.t(f"rate.flag_review.done.{action}", lang, item=item_text,
                                     user=(target or "").strip())))
-            return (*team_tables(progress_rows, open_flags),
+            return (*team_tables(progress_rows, open_flags, lang),
                     gr.update(choices=review_choices(open_flags, lang), value=None))
         return handler
 
@@ -794,7 +799,7 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
         lang = i18n.language(request)
         try:
             n = workflow.release_open(svc.store, user, username or "")
-            rows, flagged = team_rows(user)
+            rows, flagged = team_rows(user, lang)
         except AuthError as e:
             raise gr.Error(as_toast(e)) from None
         except WorkbenchError as e:
