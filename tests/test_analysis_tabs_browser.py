@@ -15,9 +15,9 @@ from tests.ui_server import running_app
 pytestmark = pytest.mark.browser
 
 WORDS = {
-    "zh-CN": {"quality": "质量", "data": "数据", "export": "导出", "annotator": "标注员", "items": "完成条目数",
+    "zh-CN": {"compare": "比较", "quality": "质量", "data": "数据", "export": "导出", "annotator": "标注员", "items": "完成条目数",
               "dataset": "数据集", "dialogues": "对话数", "na": "不适用", "no_format": "请至少选择一种格式"},
-    "en-US": {"quality": "Quality", "data": "Data", "export": "Export", "annotator": "Annotator",
+    "en-US": {"compare": "Compare", "quality": "Quality", "data": "Data", "export": "Export", "annotator": "Annotator",
               "items": "Items done", "dataset": "Dataset", "dialogues": "Dialogues", "na": "n/a",
               "no_format": "choose at least one format"},
 }
@@ -35,7 +35,13 @@ def test_quality_data_export_tabs_speak_the_language(services, tmp_path, locale)
             page.set_default_timeout(BROWSER_TIMEOUT_MS)
             page.goto(url.page)
 
+            # Before any refresh the tables are empty, without Gradio's placeholder headers "1 2 3".
+            page.get_by_role("tab", name=words["compare"], exact=True).click()
             page.get_by_role("tab", name=words["quality"], exact=True).click()
+            expect(page.locator("#quality-table")).to_be_visible()
+            heads = page.locator("[id^=compare-table-] thead th, #quality-table thead th, #gold-table thead th")
+            assert heads.count() >= 3
+            assert not {h.strip() for h in heads.all_inner_texts()} & {"1", "2", "3"}
             page.locator("#quality-refresh").click()
             expect(page.locator("#download-annotator_quality-csv")).to_be_attached(timeout=BROWSER_TIMEOUT_MS)
             quality = _table(page, "#quality-table")

@@ -28,6 +28,7 @@ from workbench.prompts import DISCLAIMER
 from workbench.services import Services
 from workbench.ui import i18n
 from workbench.ui.i18n import K, Localizer
+from workbench.ui.tables import blank_table
 from workbench.ui.text import TEXT_CHATBOT, as_text, as_toast, chat_text
 
 log = logging.getLogger(__name__)
@@ -218,7 +219,7 @@ def build_chat_tab(svc: Services, state: gr.State, ui: Localizer) -> dict[str, A
                                 elem_id="history-user", scale=2)
             refresh = ui.make(gr.Button, value=K("chat.history.refresh"), size="sm", elem_id="history-refresh",
                               scale=1)
-        table = gr.Dataframe(pd.DataFrame(), datatype="str", interactive=False, wrap=True, max_height=360,
+        table = gr.Dataframe(blank_table(), datatype="str", interactive=False, wrap=True, max_height=360,
                              elem_id="dialogue-list")
         with gr.Row():
             open_number = ui.make(gr.Textbox, label=K("chat.history.number"), elem_id="open-dialogue-number",

@@ -34,7 +34,7 @@ from workbench.ui import i18n
 from workbench.ui.downloads import csv_bytes, table_links
 from workbench.ui.i18n import K, Localizer
 from workbench.ui.simulated_section import build_simulated_section
-from workbench.ui.tables import data_view, display_view, table_update
+from workbench.ui.tables import blank_table, data_view, display_view, table_update
 from workbench.ui.text import as_toast
 from workbench.vocab import TurnType
 
@@ -160,7 +160,8 @@ def build_compare_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
                 for name in figs:
                     plots[name] = gr.Plot(label=name, show_label=False, elem_id=f"compare-plot-{name}")
             for stem in stems:
-                tables[stem] = ui.make(gr.Dataframe, label=K(f"compare.table.{stem}"), interactive=False, wrap=True,
+                tables[stem] = ui.make(gr.Dataframe, value=blank_table(), label=K(f"compare.table.{stem}"),
+                                       interactive=False, wrap=True,
                                        max_height=320, elem_id=f"compare-table-{stem}")
 
     simulated = build_simulated_section(svc, datasets, columns, require_admin, ui)

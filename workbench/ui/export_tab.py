@@ -39,7 +39,7 @@ from workbench.services import Services
 from workbench.store.choices import scope_choices
 from workbench.ui import i18n
 from workbench.ui.i18n import K, Localizer
-from workbench.ui.tables import note_table
+from workbench.ui.tables import blank_table, note_table
 from workbench.ui.text import as_toast
 from workbench.vocab import TurnType
 
@@ -378,7 +378,7 @@ def build_export_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
         side_by_side = gr.HTML("", elem_id="export-preview-side")
         summary = ui.make(gr.Textbox, value="", label=K("export.summary"), lines=8, interactive=False,
                           elem_id="export-summary")
-        preview = ui.make(gr.Dataframe, value=pd.DataFrame(), datatype="str", label=K("export.preview_table"),
+        preview = ui.make(gr.Dataframe, value=blank_table(), datatype="str", label=K("export.preview_table"),
                           interactive=False, wrap=True, elem_id="export-preview", max_height=420)
         download = gr.HTML("", elem_id="export-download")
 

@@ -22,7 +22,7 @@ from workbench.services import Services
 from workbench.ui import i18n
 from workbench.ui.downloads import csv_bytes, table_links
 from workbench.ui.i18n import K, Localizer
-from workbench.ui.tables import display_view, header, table_update
+from workbench.ui.tables import blank_table, display_view, header, table_update
 from workbench.ui.text import as_toast
 
 TABLE_DIGITS = 3
@@ -64,7 +64,7 @@ def build_quality_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
         method = ui.make(gr.Dropdown, choices=list(METHODS), value="dawid-skene", label=K("quality.method"), scale=2)
         refresh = ui.make(gr.Button, value=K("quality.refresh"), variant="primary", elem_id="quality-refresh", scale=1)
     links = gr.HTML("", elem_id="quality-downloads")
-    table = ui.make(gr.Dataframe, label=K("quality.table"), interactive=False, wrap=True, elem_id="quality-table")
+    table = ui.make(gr.Dataframe, value=blank_table(), label=K("quality.table"), interactive=False, wrap=True, elem_id="quality-table")
     with ui.make(gr.Accordion, label=K("quality.gold.section"), open=False):
         ui.make(gr.Markdown, value=K("quality.gold.intro"))
         with gr.Row():
@@ -78,7 +78,7 @@ def build_quality_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
             upload = ui.make(gr.File, label=K("quality.gold.file"), file_types=[".jsonl"], type="filepath")
             do_import = ui.make(gr.Button, value=K("quality.gold.import"), elem_id="gold-import")
         gold_msg = gr.Markdown(elem_id="gold-msg")
-        gold = ui.make(gr.Dataframe, label=K("quality.gold.table"), interactive=False, wrap=True, elem_id="gold-table")
+        gold = ui.make(gr.Dataframe, value=blank_table(), label=K("quality.gold.table"), interactive=False, wrap=True, elem_id="gold-table")
 
     def user_of(request: gr.Request) -> Any:
         return svc.auth.from_request(request)

@@ -23,7 +23,7 @@ from workbench.services import Services
 from workbench.ui import i18n
 from workbench.ui.downloads import csv_bytes, table_links
 from workbench.ui.i18n import K, Localizer
-from workbench.ui.tables import display_view, table_update
+from workbench.ui.tables import blank_table, display_view, table_update
 from workbench.ui.text import as_toast
 
 DIGITS = 3
@@ -70,7 +70,7 @@ def build_simulated_section(svc: Services, datasets: Any, columns: Any, require_
         button = ui.make(gr.Button, value=K("compare.sim.button"), elem_id="compare-simulated")
         links = gr.HTML("", elem_id="compare-downloads-simulated")
         for name, stem, title in TABLES:
-            tables[name] = ui.make(gr.Dataframe, label=K(title), interactive=False, wrap=True, max_height=320,
+            tables[name] = ui.make(gr.Dataframe, value=blank_table(), label=K(title), interactive=False, wrap=True, max_height=320,
                                    elem_id=f"compare-table-{stem}")
 
     def run(ds: Any, cols: Any, request: gr.Request) -> dict:

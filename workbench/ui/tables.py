@@ -68,6 +68,12 @@ def display_view(df: pd.DataFrame, lang: str, *, area: str = "compare", digits: 
     return out.rename(columns={c: header(c, lang, area) for c in out.columns})
 
 
+def blank_table() -> pd.DataFrame:
+    """A table's value before anything is computed: no rows and one empty header (Gradio draws "1 2 3" as the
+    headers of a Dataframe without columns)."""
+    return pd.DataFrame(columns=[""])
+
+
 def note_table(text: str, lang: str, area: str = "compare") -> pd.DataFrame:
     """A one-cell table that says why there are no rows."""
     return pd.DataFrame({header("note", lang, area): [text]})
