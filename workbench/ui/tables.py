@@ -23,6 +23,9 @@ SLOT_COLUMNS = ("slot",)
 ROW_COLUMN = "row"
 #: a statistic column and the column that says why it is missing (dropped from the display)
 NA_REASONS = {"alpha": "undefined_reason"}
+#: text columns whose values are vocabulary (rubric axes, measurement levels, aggregation methods): shown as
+#: ``<prefix>.<value>`` in the session's language where the catalogue has it
+VALUE_KEYS = {"axis": "compare.axis", "level": "compare.level", "aggregate": "compare.method"}
 
 
 def data_view(df: pd.DataFrame, *, keep_index: bool = False) -> pd.DataFrame:
@@ -58,6 +61,10 @@ def display_view(df: pd.DataFrame, lang: str, *, area: str = "compare", digits: 
             for c in numeric:
                 if c not in NA_REASONS and out[c].isna().any():
                     out[c] = [na if pd.isna(v) else v for v in out[c].astype(object)]
+    cat = catalogue()
+    for col, prefix in VALUE_KEYS.items():
+        if col in out.columns and len(out):
+            out[col] = [cat.t(f"{prefix}.{v}", lang) if f"{prefix}.{v}" in cat.messages else v for v in out[col]]
     for value, reason_col in NA_REASONS.items():
         if value in out.columns:
             reasons = out[reason_col] if reason_col in out.columns else pd.Series([None] * len(out), index=out.index)
