@@ -179,3 +179,22 @@ def test_turn_type_filters_on_the_exported_target(tmp_path, fmt):
 
     assert SUGGESTION not in targets("question")
     assert SUGGESTION in targets("suggestion")
+
+
+def test_one_annotators_answer_on_identical_replies_counts_once(tmp_path):
+    """The Rate tab stores one answer for every identical copy: pooled, each annotator is one rating (the
+    latest where they rated the copies apart), so n_ratings counts people and a mean weighs each once."""
+    from datetime import datetime
+
+    early, late = datetime(2026, 12, 1, 9), datetime(2026, 12, 1, 10)
+    cands = [cand(1, "d", "BianQue-1.0", SAME, rating("ann1", 5), RatingInfo("ann2", 1, 1, "question",
+                                                                            created_at=early)),
+             cand(2, "d", "Hybrid", SAME, rating("ann1", 5), RatingInfo("ann2", 3, 3, "question", created_at=late)),
+             cand(3, "d", "BianQue-2.0", OTHER, rating("ann1", 1), rating("ann2", 1))]
+    export(cands, "kto", tmp_path, deidentify=False)
+    same = [r for r in jsonl(tmp_path / "train.jsonl") if r["completion"][0]["content"] == SAME]
+    assert len(same) == 1
+    meta = same[0]["metadata"]
+    assert meta["n_ratings"] == 2 and meta["generation_ids"] == [1, 2]
+    assert meta["questioning"] == pytest.approx((5 + 3) / 2)  # ann2's later rating stands; ann1 counts once
+    assert same[0]["label"] is True

@@ -64,7 +64,7 @@ _META_TARGET = {
     "annotators": "the annotators who stand behind the row",
     "questioning": "mean questioning score (rubric scale, default 1-5; null = not applicable)",
     "suggestion": "mean suggestion score (rubric scale; null = not applicable)",
-    "n_ratings": "number of submitted ratings pooled",
+    "n_ratings": "number of annotators whose submitted ratings are pooled (one each, identical copies included)",
     "agreement": "per-reply agreement (mean over axes of the item agreement, 0-1; null under two ratings)",
 }
 FIELDS: dict[str, dict[str, str]] = {

@@ -475,9 +475,24 @@ def pool_copies(copies: Sequence[ExportCandidate], votes: bool = True) -> Export
         con = [a for a in dict.fromkeys(chain.from_iterable(map(_DISPREFERRED_BY, copies))) if a not in pro]
     agreements = [c.agreement for c in copies if c.agreement is not None]
     return copy_with(first, {
-        "ratings": list(chain.from_iterable(map(_RATINGS, copies))), "preferred_by": pro, "dispreferred_by": con,
+        "ratings": one_per_annotator(list(chain.from_iterable(map(_RATINGS, copies)))),
+        "preferred_by": pro, "dispreferred_by": con,
         "agreement": sum(agreements) / len(agreements) if agreements else None,
         "pooled_ids": tuple(chain.from_iterable(map(_GENERATION_IDS, copies)))})
+
+
+def one_per_annotator(ratings: list[RatingInfo]) -> list[RatingInfo]:
+    """The ratings of one pooled reply, each annotator counted once: the Rate tab stores one answer for every
+    identical copy, and one answer is one judgement (``n_ratings`` counted it once per copy). Where an
+    annotator rated copies apart, their latest rating stands."""
+    if len({r.annotator for r in ratings}) == len(ratings):
+        return ratings
+    kept: dict[str, RatingInfo] = {}
+    for r in ratings:
+        old = kept.get(r.annotator)
+        if old is None or (r.created_at is not None and (old.created_at is None or r.created_at > old.created_at)):
+            kept[r.annotator] = r
+    return list(kept.values())
 
 
 _PREFERRED_BY = attrgetter("preferred_by")
