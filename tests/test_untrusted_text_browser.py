@@ -93,6 +93,10 @@ def test_markup_from_chat_and_dataset_names_stays_text_for_other_users(demo_conf
         expect(result).to_contain_text("✓", timeout=BROWSER_TIMEOUT_MS)
         expect(result).to_contain_text(DATASET_NAME, timeout=BROWSER_TIMEOUT_MS)
         assert result.locator("img").count() == 0
+        # Stored: the box is empty for the next file, the name and "replace" cleared with it.
+        expect(admin.get_by_placeholder("default: the file name")).to_have_value("", timeout=BROWSER_TIMEOUT_MS)
+        expect(admin.locator("#data-import").locator("xpath=ancestor::*[contains(@class,'column')][1]")
+               .get_by_text("cases.jsonl")).to_have_count(0)
         admin_hits = admin.evaluate(INJECTED_JS)
         browser.close()
 

@@ -67,6 +67,10 @@ def datasets_table(svc: Services) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=DATASET_HEADERS)
 
 
+#: the first character of :func:`import_file`'s message when the file was stored
+IMPORTED = "✓"
+
+
 def import_file(svc: Services, user_id: int | None, path: str | None, name: str | None, fmt: str | None,
                 replace: bool, lang: str = "en") -> str:
     """Import an uploaded file; returns the Markdown message (errors included, never raises WorkbenchError)."""
@@ -78,7 +82,7 @@ def import_file(svc: Services, user_id: int | None, path: str | None, name: str 
                                  created_by=user_id, max_turn_chars=svc.config.limits.max_turn_chars)
     except WorkbenchError as e:
         return error_markdown(e, lang)
-    msg = [f"✓ {as_text(import_summary(summary, lang))}"]
+    msg = [f"{IMPORTED} {as_text(import_summary(summary, lang))}"]
     msg += [f"- {i18n.t('data.warning', lang)} {as_text(i18n.catalogue().translate(w, lang))}"
             for w in summary.warnings]
     return "\n".join(msg)
@@ -157,8 +161,12 @@ def build_data_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
         except WorkbenchError as e:
             return {import_msg: error_markdown(e, lang)}
         msg = import_file(svc, uid, path, nm, f, rep, lang)
-        return {import_msg: msg, table: shown_datasets(svc, lang),
-                ds: gr.update(choices=[d.name for d in list_datasets(svc.store)])}
+        out = {import_msg: msg, table: shown_datasets(svc, lang),
+               ds: gr.update(choices=[d.name for d in list_datasets(svc.store)])}
+        if msg.startswith(IMPORTED):
+            # Stored: the next import starts from an empty box, so a new name never goes to the old file.
+            out.update({upload: None, name: "", replace: False})
+        return out
 
     # One stop event per browser session: Stop ends that session's run between chunks (it resumes later).
     stops: dict[str, threading.Event] = {}
@@ -210,7 +218,8 @@ def build_data_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
         return {table: shown_datasets(svc, lang), ds: gr.update(choices=[d.name for d in list_datasets(svc.store)]),
                 cols: gr.update(choices=svc.columns, value=svc.columns)}
 
-    import_btn.click(on_import, [upload, name, fmt, replace], [import_msg, table, ds], api_name="import_dataset")
+    import_btn.click(on_import, [upload, name, fmt, replace], [import_msg, table, ds, upload, name, replace],
+                     api_name="import_dataset")
     run_btn.click(on_run, [ds, cols, mode, n, seed, bsize], [run_msg, table], api_name="batch_generate")
     stop_btn.click(on_stop, None, [run_msg], api_name="batch_stop", queue=False)
     refresh.click(on_refresh, None, [table, ds, cols], api_name=False)
