@@ -541,3 +541,18 @@ def test_cli_exports_and_launch_uploads_are_private(tmp_path, monkeypatch):
     launch.private_gradio_cache()
     folder = Path(os.environ["GRADIO_TEMP_DIR"])
     assert folder.is_dir() and _mode(folder) == 0o700
+
+
+def test_an_annotators_page_load_is_not_logged_as_a_refused_attempt(roles_app, caplog):
+    """Every role's page load asks the Export tab what to draw: an annotator is shown the notice, and only an
+    action they are refused (an export) is logged as one, so the log's refusals mean something."""
+    import logging
+
+    ann = _login(roles_app, "ann")
+    with caplog.at_level(logging.WARNING, logger="workbench.access"):
+        loaded = ann.predict(api_name="/export_load")
+        assert not [r for r in caplog.records if r.name == "workbench.access"], caplog.text
+        export_args = (["sft"], None, None, None, 4.0, [], False, [], [], "", "", True, "")
+        assert _refusal(ann, *export_args, api_name="/export_run")
+    assert any(r.name == "workbench.access" and "'ann'" in r.getMessage() for r in caplog.records)
+    assert loaded[0].get("visible") is True  # the notice "only researchers and admins" shows instead

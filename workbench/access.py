@@ -77,6 +77,16 @@ def require_role(auth: Any, request: Any, permission: Permission) -> Any:
     return require_permission(auth.from_request(request), permission)
 
 
+def may(auth: Any, request: Any, permission: Permission) -> bool:
+    """Whether the user of ``request`` holds ``permission``, asked without a refusal: for what a page draws on
+    load (every role loads every tab), where :func:`require_role` would log each annotator's page load as a
+    refused attempt."""
+    try:
+        return allows(auth.from_request(request).role, permission)
+    except AuthError:
+        return False
+
+
 def require_permission(user: U, permission: Permission, refusal: str | None = None) -> U:
     """``user`` if their role grants ``permission``; :class:`AuthError` (``refusal`` or the usual text) otherwise."""
     if not allows(getattr(user, "role", ""), permission):

@@ -27,7 +27,7 @@ from typing import Any
 import gradio as gr
 import pandas as pd
 
-from workbench.access import Permission, require_role
+from workbench.access import Permission, may, require_role
 from workbench.analysis.aggregation import METHODS as AGGREGATES
 from workbench.auth import CurrentUser
 from workbench.errors import AuthError, InputError, WorkbenchError
@@ -383,6 +383,9 @@ def build_export_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
         download = gr.HTML("", elem_id="export-download")
 
     def on_load(request: gr.Request):
+        # Every page load asks: a role without exports is told so, not logged as a refused attempt.
+        if not may(svc.auth, request, Permission.EXPORT):
+            return {notice: gr.update(visible=True), panel: gr.update(visible=False)}
         try:
             users, names = actions.choices(request)
         except AuthError:
