@@ -113,3 +113,19 @@ def test_export_with_the_tab_defaults_keeps_the_rows_the_command_line_keeps(expo
             expect(page.get_by_text("min agreement: expected a number")).to_be_visible(timeout=BROWSER_TIMEOUT_MS)
         finally:
             browser.close()
+
+
+def test_a_store_table_row_names_its_reply_in_the_input_column(export_services, tmp_path):
+    """tables_csv / tables_parquet preview generations.*, which has no input column: the left cell names the
+    reply (dialogue, turn, column, model, status) instead of staying empty; the right one is its output."""
+    from workbench.export.from_store import export_from_store
+    from workbench.ui.export_tab import input_and_target, preview_rows
+
+    for fmt in ("tables_csv", "tables_parquet"):
+        report = export_from_store(export_services.store, [fmt], tmp_path / fmt)[fmt]
+        rows = preview_rows(report)
+        assert rows
+        for row in rows:
+            left, right = input_and_target(row)
+            assert f"dialogue_id: {row['dialogue_id']}" in left and f"column: {row['column']}" in left
+            assert right == ("" if row["output"] is None or row["output"] != row["output"] else str(row["output"]))

@@ -55,6 +55,10 @@ PREVIEW_FILE = {"bianque_csv": "train.csv", "bianque_jsonl": "train.jsonl", "sft
                 "tables_parquet": "generations.parquet"}
 
 
+#: what names a row of a store table (tables_csv / tables_parquet) in the preview's input column
+TABLE_ROW_KEYS = ("dialogue_id", "turn_index", "column", "model", "status")
+
+
 class ExportRefused(AuthError):
     """The user may not export."""
 
@@ -172,8 +176,11 @@ def input_and_target(row: dict[str, Any]) -> tuple[str, str]:
     # a table of the store (tables_csv / tables_parquet): the reply's input and output where it has them
     source = next((k for k in ("input_text", "model_input", "input", "prompt", "instruction") if k in row), None)
     target = next((k for k in ("output", "text", "target") if k in row), None)
-    if source or target:
-        return _full(row.get(source)) if source else "", _full(row.get(target)) if target else ""
+    if source:
+        return _full(row.get(source)), _full(row.get(target)) if target else ""
+    if target:  # a generations row has no input column: say which reply it is instead of an empty cell
+        where = [f"{k}: {_full(row[k])}" for k in TABLE_ROW_KEYS if _full(row.get(k)).strip()]
+        return "\n".join(where), _full(row.get(target))
     return _full({k: v for k, v in row.items()}), ""
 
 
