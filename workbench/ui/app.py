@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 import gradio as gr
@@ -10,6 +11,7 @@ from starlette.middleware import Middleware
 from workbench.access import TAB_PERMISSIONS, visible_tabs
 from workbench.errors import WorkbenchError
 from workbench.services import Services
+from workbench.ui import i18n
 from workbench.ui.chat_tab import build_chat_tab
 from workbench.ui.compare_tab import build_compare_tab
 from workbench.ui.data_tab import build_data_tab
@@ -65,6 +67,8 @@ def build_app(svc: Services) -> gr.Blocks:
                               show_label=False, container=False, elem_id="language-switch", scale=0,
                               min_width=160)
             switch.input(None, [switch], None, js=SWITCH_JS)
+            # Who is signed in, and a way out (Gradio's /logout, this browser only): filled on page load.
+            account = gr.HTML("", elem_id="account", container=False, min_width=160)
         tabs: dict[str, gr.Tab] = {}
         with gr.Tabs():
             with ui.make(gr.Tab, label=K("app.tab.chat"), id="chat", elem_id="tab-chat") as tabs["chat"]:
@@ -98,7 +102,19 @@ def build_app(svc: Services) -> gr.Blocks:
             lang = language(request)
             return {switch: lang, **ui.updates(lang)}
 
+        def account_html(request: gr.Request) -> str:
+            if not svc.auth.enabled:
+                return ""
+            try:
+                name = svc.auth.from_request(request).username
+            except WorkbenchError:
+                return ""
+            return (f'<span class="account-name">{html.escape(name)}</span> · '
+                    f'<a href="logout?all_session=false" id="logout-link">'
+                    f'{html.escape(i18n.t("app.logout", language(request)))}</a>')
+
         demo.load(localize, None, [switch, *ui.components], api_name=False, queue=False)
+        demo.load(account_html, None, [account], api_name=False, queue=False)
         demo.load(show_tabs, None, list(tabs.values()), api_name=False)
         demo.load(chat["on_load"], chat["load_inputs"], chat["load_outputs"], api_name=False)
         demo.load(data["on_load"], None, data["load_outputs"], api_name=False)
