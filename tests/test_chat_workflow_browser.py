@@ -240,6 +240,8 @@ def test_my_dialogues_annotator_sees_own_researcher_sees_everyones(tmp_path):
         assert [text for d, text in patient_turns(svc) if d == d_ann1] == ["甲的问题：头晕", "还有点恶心"]
         a1.get_by_role("button", name=t("chat.branch", "en")).nth(1).click()
         expect(a1.locator("#dialogue-info")).to_contain_text(f"branched from #{d_ann1}", timeout=BROWSER_TIMEOUT_MS)
+        # My dialogues lists the branch at once (no refresh): its row names the dialogue it branched from.
+        expect(a1.locator("#dialogue-list")).to_contain_text(f"#{d_ann1}", timeout=BROWSER_TIMEOUT_MS)
         with svc.store.read() as s:
             branch = s.scalars(select(Dialogue).where(Dialogue.parent_id == d_ann1)).one()
         send(a1, "分支里的新问题", "en")

@@ -496,8 +496,10 @@ def build_chat_tab(svc: Services, state: gr.State, ui: Localizer) -> dict[str, A
     # One event for the button and Enter, so a send from either waits for a send from the other. "always_last":
     # a Send pressed while the previous send still runs (its last update is on its way) waits for it and then
     # goes, instead of being dropped by Gradio's default "once" with the text left unsent.
+    # A send, a branch or an example may start a dialogue: My dialogues lists it at once.
+    relist = dict(fn=on_list, inputs=[find_text, find_user], outputs=[table], api_name=False, show_progress="hidden")
     gr.on([send_btn.click, msg.submit], fn=on_send, inputs=[state, msg], outputs=all_outputs,
-          trigger_mode="always_last", api_name="send", **generating)
+          trigger_mode="always_last", api_name="send", **generating).then(**relist)
     # Queued, in a group of its own so it never waits behind a generation: Gradio shows a handler's
     # gr.Info only for queued events, and the notice is how the user learns the Stop took.
     stop_btn.click(on_stop, None, None, api_name="stop", concurrency_id="stop",
@@ -507,11 +509,11 @@ def build_chat_tab(svc: Services, state: gr.State, ui: Localizer) -> dict[str, A
     new_btn.click(**new_evt, api_name="new_dialogue")
     for v in views:
         v.regenerate.click(on_regenerate([v.name]), [state], all_outputs, api_name=False, **generating)
-        v.branch.click(on_branch(v.name), [state], all_outputs, api_name=False)
+        v.branch.click(on_branch(v.name), [state], all_outputs, api_name=False).then(**relist)
         # The Chatbot's trash icon clears one column's display only: make it mean "new dialogue" for all,
         # so what is shown never parts from what the next Send continues.
         v.chatbot.clear(**new_evt, api_name=False)
-    example_btn.click(on_example, [state, example], all_outputs, api_name="load_example")
+    example_btn.click(on_example, [state, example], all_outputs, api_name="load_example").then(**relist)
     preview_btn.click(on_preview, [state, msg], all_outputs, api_name="preview")
     refresh.click(on_list, [find_text, find_user], [table], api_name="list_dialogues")
     find_text.submit(on_list, [find_text, find_user], [table], api_name=False)
