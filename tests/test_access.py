@@ -556,3 +556,16 @@ def test_an_annotators_page_load_is_not_logged_as_a_refused_attempt(roles_app, c
         assert _refusal(ann, *export_args, api_name="/export_run")
     assert any(r.name == "workbench.access" and "'ann'" in r.getMessage() for r in caplog.records)
     assert loaded[0].get("visible") is True  # the notice "only researchers and admins" shows instead
+
+
+def test_a_refused_call_is_one_log_line_not_a_traceback(roles_app, capfd, caplog):
+    """A refusal is a message for the user and one warning in the log; Gradio printed a traceback for each
+    (an annotator's scripted calls filled the log with stack traces that looked like crashes)."""
+    ann = _login(roles_app, "ann")
+    capfd.readouterr()
+    with caplog.at_level(logging.WARNING, logger="workbench.access"):
+        assert "researchers and admins" in (_refusal(ann, None, None, None, None, None, None, api_name="/compare")
+                                            or "")
+    out, err = capfd.readouterr()
+    assert "Traceback" not in out + err, err[-2000:]
+    assert [r for r in caplog.records if r.name == "workbench.access" and "'ann'" in r.getMessage()]

@@ -24,15 +24,20 @@ log = logging.getLogger(__name__)
 
 
 def user_error(e: BaseException) -> gr.Error:
-    """The pop-up for ``e``: its own text only when it was written for users."""
+    """The pop-up for ``e``: its own text only when it was written for users.
+
+    None of them makes Gradio print a traceback: a message for users (a refusal, a bad value) is no fault of
+    the server (a refusal is logged in one line where it is decided), and an unexpected error is logged
+    here, with its traceback, under the reference the user is shown."""
     if isinstance(e, gr.Error):
+        e.print_exception = False
         return e
     lang = i18n.language()
     if isinstance(e, WorkbenchError):
-        return gr.Error(i18n.catalogue().translate(str(e), lang))
+        return gr.Error(i18n.catalogue().translate(str(e), lang), print_exception=False)
     ref = secrets.token_hex(4)
     log.error("unexpected error in a UI handler (ref %s)", ref, exc_info=e)
-    return gr.Error(i18n.t("app.error.unexpected", lang, ref=ref))
+    return gr.Error(i18n.t("app.error.unexpected", lang, ref=ref), print_exception=False)
 
 
 def guarded(fn: Callable[..., Any]) -> Callable[..., Any]:
