@@ -492,6 +492,7 @@ class ChatGLMTokenizer:
         return_tensors: str | None = None,
         return_attention_mask: bool | None = None,
         return_token_type_ids: bool | None = None,
+        verbose: bool = True,
     ) -> BatchEncoding:
         """Tokenize one text or a batch, the way the original does through transformers 4.33.
 
@@ -499,8 +500,8 @@ class ChatGLMTokenizer:
         ``attention_mask`` (bool, True = masked, ``[1, L, L]`` per example) and ``position_ids`` (``[2, L]``),
         both computed on the unpadded ids and then left-padded. ``max_length`` is the length
         ``padding="max_length"`` pads to; it never truncates here (transformers would: see the compatibility
-        tokenizer). ``return_attention_mask`` and ``return_token_type_ids`` are accepted for compatibility
-        and have no effect, as in the original.
+        tokenizer). ``return_attention_mask``, ``return_token_type_ids`` and ``verbose`` (this tokenizer has no
+        length warning to silence) are accepted for compatibility and have no effect, as in the original.
         """
         batched, texts = self._texts(text)
         pad_strategy = self._padding_strategy(padding)

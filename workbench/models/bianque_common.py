@@ -83,7 +83,9 @@ class BianQueBackend(Backend, Generic[ParamsT]):
         self._model.get()
 
     def count_tokens(self, text: str) -> int:
-        return len(self._tokenizer.get()(text)["input_ids"])
+        # verbose=False: measuring a message longer than the model takes is how truncation decides, not a
+        # mistake to warn about ("Token indices sequence length is longer than ...") on every long message.
+        return len(self._tokenizer.get()(text, verbose=False)["input_ids"])
 
     def model_input(self, rounds: Rounds, last: str) -> tuple[str, str]:
         """The exact input, and a note on any truncation: oldest rounds go first, the latest message never."""
