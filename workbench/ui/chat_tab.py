@@ -294,6 +294,8 @@ def build_chat_tab(svc: Services, state: gr.State, ui: Localizer) -> dict[str, A
                 upd: ColumnUpdate = u
                 view = next(v for v in views if v.name == upd.column)
                 if upd.final:
+                    # Finished: a Stop now counts (and stops) only the columns still generating.
+                    control.done(session, [j for j in jobs if j.column == upd.column])
                     partial.pop(upd.column, None)
                     out = render(did, lang, blind=blind, partial=partial)
                     yield {view.chatbot: out[view.chatbot], view.status: out[view.status],
