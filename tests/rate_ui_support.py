@@ -88,3 +88,18 @@ def item_shown(page) -> int | None:
 
     m = re.search(r"#(\d+)", page.locator("#rate-item-info").inner_text())
     return int(m.group(1)) if m else None
+
+
+def take_first_item(page) -> None:
+    """Press N on a freshly opened Rate tab and wait for item #1."""
+    page.keyboard.press("n")
+    wait_until(lambda: item_shown(page) == 1, what="the first item")
+
+
+def answer_every_box(page, boxes: int = 3, keys: tuple[str, ...] = ("y", "4", "0"), preference: str = "a") -> None:
+    """Answer each of ``boxes`` reply boxes by keys (accept the suggested turn type, questioning 4, suggestion
+    N/A by default), then the preference."""
+    for _ in range(boxes):
+        for key in keys:
+            page.keyboard.press(key)
+    page.keyboard.press(preference)

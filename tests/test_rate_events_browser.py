@@ -7,7 +7,15 @@ from __future__ import annotations
 import json
 
 import pytest
-from rate_ui_support import add_item, item_shown, open_rate_tab, rate_server, wait_until
+from rate_ui_support import (
+    add_item,
+    answer_every_box,
+    item_shown,
+    open_rate_tab,
+    rate_server,
+    take_first_item,
+    wait_until,
+)
 
 from tests.browser import launch, require_chromium
 
@@ -38,12 +46,8 @@ def test_a_submit_sends_one_event_and_its_answer_fires_none(tmp_path):
             ctx, page = open_rate_tab(browser, url, "ann", "en", keyboard_only=True)
             page.evaluate(JOINS_JS)
             kb = page.keyboard
-            kb.press("n")
-            wait_until(lambda: item_shown(page) == 1, what="the first item")
-            for _ in range(3):
-                for key in ("y", "4", "0"):
-                    kb.press(key)
-            kb.press("a")
+            take_first_item(page)
+            answer_every_box(page)
             before = len(page.evaluate("window.__joins"))
             kb.press("Enter")
             wait_until(lambda: item_shown(page) == 2, what="the next item")

@@ -4,7 +4,15 @@ everywhere the page shows it (restored on reload, "open" in My items), as the st
 from __future__ import annotations
 
 import pytest
-from rate_ui_support import add_item, item_shown, open_rate_tab, rate_server, wait_until
+from rate_ui_support import (
+    add_item,
+    answer_every_box,
+    item_shown,
+    open_rate_tab,
+    rate_server,
+    take_first_item,
+    wait_until,
+)
 from sqlalchemy import select
 
 from tests.browser import launch, require_chromium
@@ -24,14 +32,9 @@ def test_a_changed_answer_on_a_submitted_item_reopens_it_and_a_reload_restores_i
         with sync_playwright() as pw:
             browser = launch(pw)
             ctx, page = open_rate_tab(browser, url, "ann", "en", keyboard_only=True)
-            kb = page.keyboard
-            kb.press("n")
-            wait_until(lambda: item_shown(page) == 1, what="the first item")
-            for _ in range(3):
-                for key in ("y", "4", "0"):
-                    kb.press(key)
-            kb.press("a")
-            kb.press("Enter")
+            take_first_item(page)
+            answer_every_box(page)
+            page.keyboard.press("Enter")
             wait_until(lambda: item_shown(page) == 2, what="the next item")
             page.locator("#rate-back").click()
             wait_until(lambda: item_shown(page) == 1, what="item 1 again")
