@@ -174,8 +174,10 @@ class ChatGLMTokenizerCompat(ChatGLMTokenizer):
         return_tensors: str | None = None,
         return_attention_mask: bool | None = None,
         return_token_type_ids: bool | None = None,
+        verbose: bool = True,
     ) -> BatchEncoding:
-        """As the original through transformers 4.33, pairs and truncation included."""
+        """As the original through transformers 4.33, pairs and truncation included (``verbose`` is accepted
+        and has no effect: this tokenizer never warns about lengths)."""
         batched, texts = self._texts(text)
         pairs: list[str] | None = None
         if text_pair is not None:
