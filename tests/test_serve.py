@@ -254,7 +254,12 @@ def test_judge_prompt_and_parser():
     assert msgs[1]["content"].endswith("多久了？") and "病人：头疼" in msgs[1]["content"]
     assert parse_judgement('{"questioning": 4, "suggestion": "NA"}', rubric.axes) == {"questioning": 4,
                                                                                       "suggestion": None}
-    for bad in ("四分", '{"questioning": 9, "suggestion": 1}', '{"questioning": 4}'):
+    # A reasoning model's braces before its answer: the last top-level object is the answer.
+    thought = '<think>先看{问诊}是否充分，再看 {"建议": 1} 的部分</think>{"questioning": 3, "suggestion": {"x": 1}}'
+    with pytest.raises(Exception, match="whole number"):
+        parse_judgement(thought, rubric.axes)  # the inner {"x": 1} is not taken for the answer
+    assert parse_judgement(thought.replace('{"x": 1}', "2"), rubric.axes) == {"questioning": 3, "suggestion": 2}
+    for bad in ("四分", '{"questioning": 9, "suggestion": 1}', '{"questioning": 4}', "{问诊", '{"a": 1'):
         with pytest.raises(Exception, match="judge|outside|JSON"):
             parse_judgement(bad, rubric.axes)
 
@@ -282,6 +287,11 @@ def test_simulate_a_served_column_and_judge_from_the_command_line(demo_config, a
         assert main(["simulate", "--config", str(path), "--cases", str(cases), "--columns", "Doctor",
                      "--max-turns", "3"]) == 0
         assert "advised 2" in capsys.readouterr().out  # the served BianQue-2.0 advises after the greeting
+        # --limit caps the replies judged (and so the requests sent), whatever else is wanted.
+        assert main(["judge", "--config", str(path), "--judge", "Judge", "--columns", "Doctor", "--limit", "1",
+                     "--no-advice"]) == 0
+        assert "1 repl(ies) to judge, judged 1, already judged 0, failed 0" in capsys.readouterr().out
+        assert len(judge.requests) == 1
         assert main(["judge", "--config", str(path), "--judge", "Judge", "--columns", "Doctor"]) == 0
         # Two replies per consultation (the served greeting is a reply like any other here) and two advices.
-        assert "judged 4, already judged 0, failed 0; simulated advice scored 2" in capsys.readouterr().out
+        assert "judged 3, already judged 1, failed 0; simulated advice scored 2" in capsys.readouterr().out

@@ -20,7 +20,6 @@ from __future__ import annotations
 import json
 import logging
 import math
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
@@ -45,7 +44,6 @@ ADVICE_QUESTIONS = ("key_point_coverage", "red_flag_handling")
 GUIDELINES_MAX_CHARS = 6000  # keeps the prompt within a small model's context
 NA_VALUES = ("NA", "N/A", "na", "n/a", None)
 ProgressFn = Callable[[int, int, str], None]
-_JSON_OBJECT = re.compile(r"\{.*\}", re.DOTALL)
 
 
 class JudgeParseError(WorkbenchError):
@@ -77,16 +75,27 @@ def judge_messages(rubric: Rubric, guidelines: str, history: Sequence[tuple[str,
 
 
 def _json_object(text: str) -> dict:
-    m = _JSON_OBJECT.search(text or "")
-    if not m:
-        raise JudgeParseError(f"no JSON object in the judge's answer: {text[:120]!r}")
-    try:
-        data = json.loads(m.group(0))
-    except json.JSONDecodeError as e:
-        raise JudgeParseError(f"the judge's answer is not valid JSON ({e}): {text[:120]!r}") from None
-    if not isinstance(data, dict):
-        raise JudgeParseError("the judge's answer is not a JSON object")
-    return data
+    """The last top-level JSON object in the answer: reasoning models think aloud (with braces) first."""
+    text = text or ""
+    decoder = json.JSONDecoder()
+    found: dict | None = None
+    error: json.JSONDecodeError | None = None
+    pos = text.find("{")
+    while pos != -1:
+        try:
+            obj, end = decoder.raw_decode(text, pos)
+        except json.JSONDecodeError as e:
+            error = error or e
+            pos = text.find("{", pos + 1)
+            continue
+        if isinstance(obj, dict):
+            found = obj
+        pos = text.find("{", end)  # an object's own inner braces are not candidates
+    if found is not None:
+        return found
+    if error is not None:
+        raise JudgeParseError(f"the judge's answer is not valid JSON ({error}): {text[:120]!r}")
+    raise JudgeParseError(f"no JSON object in the judge's answer: {text[:120]!r}")
 
 
 def parse_judgement(text: str, axes: Sequence[Axis]) -> dict[str, int | None]:
@@ -160,7 +169,9 @@ class JudgeSummary:
     def describe(self) -> str:
         text = (f"judge {self.judge}: {self.planned} repl(ies) to judge, judged {self.judged}, already judged "
                 f"{self.skipped}, failed {self.failed}; simulated advice scored {self.advice_judged}")
-        return text + "".join(f"\n  {e}" for e in self.errors[:5])
+        shown = self.errors[:5]
+        more = len(self.errors) - len(shown)
+        return text + "".join(f"\n  {e}" for e in shown) + (f"\n  … and {more} more" if more else "")
 
 
 def _judge_backend(svc: Any, column: str) -> Any:
@@ -204,6 +215,7 @@ def _items(svc: Any, agent: str, axes: Sequence[str], datasets: Sequence[str] | 
         advices: list[_Item] = []
         skipped = 0
         wanted: list[tuple[int, ThreadRequest, str, bool, dict | None]] = []
+        n_replies = 0  # replies wanted so far: --limit counts these (the items are built after the loop)
         for gid, did, idx, col, output, source, meta in rows:
             have = done.get(gid, set())
             need_reply = not set(axes) <= have
@@ -214,10 +226,11 @@ def _items(svc: Any, agent: str, axes: Sequence[str], datasets: Sequence[str] | 
                 skipped += 1
             if not (need_reply or need_advice):
                 continue
-            if need_reply and limit is not None and len(replies) >= limit:
+            if need_reply and limit is not None and n_replies >= limit:
                 need_reply = False
                 if not need_advice:
                     continue
+            n_replies += need_reply
             wanted.append((gid, ThreadRequest(did, col, idx), output, need_reply, meta if need_advice else None))
         threads = read_threads(s, [w[1] for w in wanted])  # every history in two queries, not two per reply
     for gid, request, output, need_reply, advice_meta in wanted:
