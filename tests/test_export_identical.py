@@ -198,3 +198,19 @@ def test_one_annotators_answer_on_identical_replies_counts_once(tmp_path):
     assert meta["n_ratings"] == 2 and meta["generation_ids"] == [1, 2]
     assert meta["questioning"] == pytest.approx((5 + 3) / 2)  # ann2's later rating stands; ann1 counts once
     assert same[0]["label"] is True
+
+
+def test_a_correction_on_one_identical_copy_is_kept_when_the_copies_were_rated_apart(tmp_path):
+    """An older store may hold different answers for the two copies (the submit refuses that now). The
+    correction is the rater's explicit word: it stands over a later answer without one."""
+    from datetime import datetime
+
+    early, late = datetime(2026, 12, 1, 9), datetime(2026, 12, 1, 10)
+    fixed = "请问咳嗽有痰吗？"
+    cands = [cand(1, "d", "BianQue-1.0", SAME, RatingInfo("ann1", 2, 2, "question", corrected_reply=fixed,
+                                                           created_at=early)),
+             cand(2, "d", "Hybrid", SAME, RatingInfo("ann1", 4, 4, "question", created_at=late)),
+             cand(3, "d", "BianQue-2.0", OTHER, rating("ann1", 1))]
+    export(cands, "sft", tmp_path, deidentify=False)
+    targets = [r["messages"][-1]["content"] for r in jsonl(tmp_path / "train.jsonl")]
+    assert targets == [fixed]

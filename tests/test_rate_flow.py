@@ -84,6 +84,29 @@ def test_an_item_of_only_identical_replies_needs_no_preference(store, rubric):
         assert queue.user_assignment(s, a, item_id).completed_at is not None
 
 
+def test_identical_replies_given_different_answers_are_refused_and_nothing_is_stored(store, rubric):
+    """The submit API can name each twin; two answers for one judgement would leave one unused by the
+    exports (which pool the twins), so the submit refuses them and stores nothing."""
+    (a,) = make_users(store, "ann")
+    add_item(store, ["同一句话。", "另一句话？", "同一句话。"])
+    item_id = claim(store, a)
+    item = _open(store, a, item_id)
+    twin = next(g for g in item.groups if len(g) == 2)
+    forms = {r.generation_id: FORM for r in item.replies}
+    forms[twin[1].generation_id] = RatingForm(turn_type="question", scores={"questioning": 4, "suggestion": NA},
+                                              corrected_reply="更好的提问？")
+    with store.session() as s, pytest.raises(InputError, match=f"{twin[0].label}={twin[1].label} are identical"):
+        submit_item(s, a, item_id, forms, preference_from_choice(item, "tie"), rubric=rubric)
+    with store.session() as s:
+        assert queue.user_assignment(s, a, item_id).completed_at is None
+        assert all(rating_history(s, a, r.generation_id) == [] for r in item.replies)
+    forms[twin[0].generation_id] = forms[twin[1].generation_id]  # one answer for both: accepted
+    with store.session() as s:
+        submit_item(s, a, item_id, forms, preference_from_choice(item, "tie"), rubric=rubric)
+    with store.session() as s:
+        assert queue.user_assignment(s, a, item_id).completed_at is not None
+
+
 # --- skip ----------------------------------------------------------------------------------------------------
 def test_a_skipped_item_comes_back_after_the_new_ones_with_its_draft(store, rubric):
     (a,) = make_users(store, "ann")

@@ -503,6 +503,12 @@ def submit_item(s: Session, user: CurrentUser, item_id: int | ItemView, forms: M
     (the caller's session rolls back). ``item_id`` may be the item already opened in this session.
     """
     item = item_id if isinstance(item_id, ItemView) else open_item(s, user, item_id)
+    for group in item.groups:
+        # Identical replies are one judgement (the exports pool them): two answers would leave one unused.
+        given = [(r, forms[r.generation_id]) for r in group if r.generation_id in forms]
+        if any(form != given[0][1] for _, form in given[1:]):
+            labels = "=".join(r.label for r, _ in given)
+            raise InputError(f"replies {labels} are identical: give them one answer, not {len(given)} different ones")
     for reply in item.replies:
         form = forms.get(reply.generation_id)
         if form is None:

@@ -484,15 +484,20 @@ def pool_copies(copies: Sequence[ExportCandidate], votes: bool = True) -> Export
 def one_per_annotator(ratings: list[RatingInfo]) -> list[RatingInfo]:
     """The ratings of one pooled reply, each annotator counted once: the Rate tab stores one answer for every
     identical copy, and one answer is one judgement (``n_ratings`` counted it once per copy). Where an
-    annotator rated copies apart, their latest rating stands."""
+    annotator rated copies apart (the submit refuses that now; older stores may hold it), their latest
+    rating with a correction stands, else their latest: a written correction is never dropped."""
     if len({r.annotator for r in ratings}) == len(ratings):
         return ratings
     kept: dict[str, RatingInfo] = {}
     for r in ratings:
         old = kept.get(r.annotator)
-        if old is None or (r.created_at is not None and (old.created_at is None or r.created_at > old.created_at)):
+        if old is None or _standing(r) > _standing(old):
             kept[r.annotator] = r
     return list(kept.values())
+
+
+def _standing(r: RatingInfo) -> tuple[bool, bool, datetime]:
+    return bool(r.corrected_reply and r.corrected_reply.strip()), r.created_at is not None, r.created_at or datetime.min
 
 
 _PREFERRED_BY = attrgetter("preferred_by")
