@@ -19,6 +19,9 @@ from workbench.privacy_eval import read_rows, score
 REPO = Path(__file__).resolve().parents[1]
 EVAL_SET = REPO / "annotations" / "deid_eval.jsonl"
 HELDOUT_SETS = [REPO / "annotations" / "deid_heldout.jsonl", REPO / "annotations" / "deid_heldout2.jsonl"]
+# Written blind to the rules in session 41; scored once before they changed (name recall 0.717), then used to
+# improve them: it no longer measures unseen text, and its name goal is lower (bare names with no cue remain).
+HELDOUT3 = REPO / "annotations" / "deid_heldout3.jsonl"
 
 # --- medicine is not a name -----------------------------------------------------------------------
 
@@ -85,6 +88,46 @@ def test_personal_data_without_the_old_cues_is_caught(text, expected):
     assert deidentify(text)[0] == expected
 
 
+# Session 41's walk: names the dictionary knows as frequent words after a kinship word, a title, a role word
+# or a greeting; rarer surnames; place names cut at 都/家; a room in a building; compressed IPv6.
+KNOWN_NAMES_IN_CONTEXT = [
+    ("我妻子李娜怀孕了。", "我妻子[姓名]怀孕了。"),
+    ("李娜医生说没事", "[姓名]医生说没事"),
+    ("谢谢李强医生。", "谢谢[姓名]医生。"),
+    ("我爸陈建生高血压十年了。", "我爸[姓名]高血压十年了。"),
+    ("徐克俊主任看过片子。", "[姓名]主任看过片子。"),
+    ("我是张三丰，胃疼。", "我是[姓名]，胃疼。"),
+    ("我是你的主治医生刘洋。", "我是你的主治医生[姓名]。"),
+    ("张建国，13800001111", "[姓名]，[电话]"),
+    ("张欣怡小朋友平时胃口怎么样？", "[姓名]小朋友平时胃口怎么样？"),
+    ("何欣怡您好，报告出来了", "[姓名]您好，报告出来了"),
+    ("昨天跟杨帆一起去复查的", "昨天跟[姓名]一起去复查的"),
+    ("我老婆宓晓岚孕32周", "我老婆[姓名]孕32周"),
+    ("住址：成都市锦江区春熙路", "住址：[地址]"),
+    ("河北省石家庄市长安区中山东路398号", "[地址]"),
+    ("地址：广州市花都区新华路5号", "地址：[地址]"),
+    ("家住江苏省扬州市江都区", "家住[地址]"),
+    ("我住在广州市天河区体育西路191号中石化大厦B座1203室", "我住在[地址]"),
+    ("登录地址是2408:8207:2460:5a10::1f", "登录地址是[IP]"),
+    ("就诊卡号 6100 2345 7788 挂的明天的号", "就诊卡号 [病历号] 挂的明天的号"),
+    ("宝宝2023年11月2日生的，黄疸没退", "宝宝[出生日期]生的，黄疸没退"),
+]
+# The same contexts around ordinary words the dictionary tags as names, and a lab value of 11 digits.
+ORDINARY_IN_CONTEXT = ["我妈安静下来了", "谢谢医生", "顾问医生建议手术", "医生高度怀疑是阑尾炎", "医生于是让我住院",
+                       "护士长说明天出院", "我儿子胡萝卜过敏", "和牛奶一起吃可以吗", "我女儿卓越", "医生钱收了吗",
+                       "我们都在医院", "我去成都看病了", "乙肝病毒载量15800000000拷贝/ml", "时间是10:30到11:45"]
+
+
+@pytest.mark.parametrize(("text", "expected"), KNOWN_NAMES_IN_CONTEXT, ids=[m[0][:10] for m in KNOWN_NAMES_IN_CONTEXT])
+def test_known_names_and_places_in_context_are_caught(text, expected):
+    assert deidentify(text)[0] == expected
+
+
+@pytest.mark.parametrize("text", ORDINARY_IN_CONTEXT)
+def test_ordinary_words_in_the_same_contexts_are_kept(text):
+    assert deidentify(text) == (text, [])
+
+
 def _id_check_digit(first17: str) -> str:
     weights = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
     return "10X98765432"[sum(int(c) * w for c, w in zip(first17, weights, strict=True)) % 11]
@@ -137,7 +180,7 @@ def _rows(path: Path) -> list[dict]:
     return list(read_rows(path.read_text(encoding="utf-8").splitlines(), str(path), need_spans=True))
 
 
-@pytest.mark.parametrize("path", [EVAL_SET, *HELDOUT_SETS], ids=["eval", "heldout", "heldout2"])
+@pytest.mark.parametrize("path", [EVAL_SET, *HELDOUT_SETS, HELDOUT3], ids=["eval", "heldout", "heldout2", "heldout3"])
 def test_sets_are_large_balanced_and_cover_every_label(path):
     rows = _rows(path)
     assert len(rows) >= (300 if path == EVAL_SET else 100)
@@ -145,12 +188,12 @@ def test_sets_are_large_balanced_and_cover_every_label(path):
     assert {s["label"] for r in rows for s in r["spans"]} == set(LABELS)
 
 
-@pytest.mark.parametrize("path", HELDOUT_SETS, ids=["heldout", "heldout2"])
+@pytest.mark.parametrize("path", [*HELDOUT_SETS, HELDOUT3], ids=["heldout", "heldout2", "heldout3"])
 def test_goals_hold_on_the_held_out_sets(path):
-    # Recall >= 0.95 for every label, and (nearly) nothing but personal data replaced.
+    # Recall >= 0.95 for every label (names 0.85 on the third set), and (nearly) nothing but personal data replaced.
     sc = score(_rows(path))
     for label in LABELS:
-        assert sc.overlap[label].recall >= 0.95, (label, sc.misses)
+        assert sc.overlap[label].recall >= (0.85 if path == HELDOUT3 and label == "name" else 0.95), (label, sc.misses)
     assert sc.overlap["all"].precision >= 0.98, sc.false_alarms
 
 

@@ -57,6 +57,7 @@ LIMITS = (
     "an ordinary word. Review the data before sharing it beyond the people allowed to see the originals."
 )
 MEDICAL_TERMS_FILE = Path(__file__).resolve().parent / "data" / "medical_terms.txt"
+ORDINARY_NAME_WORDS_FILE = Path(__file__).resolve().parent / "data" / "ordinary_name_words.txt"
 
 
 @dataclass(frozen=True)
@@ -99,8 +100,10 @@ _CN_DIGIT = "零〇一二三四五六七八九幺"
 _MOBILE = r"(?:(?:\+|00)?86[ \-]?)?1[ \-]?[3-9](?:[ \-]?\d){9}"
 _LANDLINE = r"(?:\(0\d{2,3}\)|0\d{2,3})[ \-]?(?:\d{7,8}|\d{3,4}[ \-]\d{4})"
 _SERVICE = r"[48]00[ \-]?\d{3}[ \-]?\d{4}"
+# A unit right after the digits makes them a measurement (载量15800000000拷贝/ml), not a phone number.
+_MEASURE_UNIT = r"(?:拷贝|copies|IU/|IU\s*/|iu/|U/|个/|/m[lL]|/L|mg|ml|mL|μg|ng/|pg/|mmol|%)"
 _PHONE_RE = re.compile(
-    rf"(?<![\d.])(?<!\d[ \-])(?:{_MOBILE}|{_LANDLINE}|{_SERVICE})(?![ \-]?\d)"
+    rf"(?<![\d.])(?<!\d[ \-])(?:{_MOBILE}|{_LANDLINE}|{_SERVICE})(?![ \-]?\d)(?!\s*{_MEASURE_UNIT})"
     rf"|(?<![{_CN_DIGIT}])[一幺][三四五六七八九][{_CN_DIGIT}]{{9}}(?![{_CN_DIGIT}])"
 )
 # What every phone number _PHONE_RE takes contains (a mobile's 1 and second digit, a landline's or service
@@ -115,7 +118,10 @@ _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CARD_RE = re.compile(rf"{_B}[3-6]\d{{3}}(?:[ \-]?\d{{4}}){{2}}[ \-]?\d{{4,7}}{_E}")
 _EMAIL_RE = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}", re.ASCII)
 _OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
-_IP_RE = re.compile(rf"(?<![\d.]){_OCTET}(?:\.{_OCTET}){{3}}(?![\d.])|{_B}(?:[0-9A-Fa-f]{{1,4}}:){{7}}[0-9A-Fa-f]{{1,4}}{_E}")
+_IP_RE = re.compile(rf"(?<![\d.]){_OCTET}(?:\.{_OCTET}){{3}}(?![\d.])|{_B}(?:[0-9A-Fa-f]{{1,4}}:){{7}}[0-9A-Fa-f]{{1,4}}{_E}"
+                    # compressed (2408:8207::1f): "::" and at least three groups
+                    rf"|{_B}(?:[0-9A-Fa-f]{{1,4}}:){{2,6}}(?::[0-9A-Fa-f]{{1,4}}){{1,5}}{_E}"
+                    rf"|{_B}(?:[0-9A-Fa-f]{{1,4}}:){{1,6}}(?::[0-9A-Fa-f]{{1,4}}){{2,5}}{_E}")
 _PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"
 _DIGIT_DOT_DIGIT = re.compile(r"\d\.\d")  # in every IPv4 address _IP_RE takes (octets are digits)
 _PLATE_RE = re.compile(rf"[{_PROVINCES}][A-Z][·• ]?[A-HJ-NP-Z0-9]{{5,6}}{_E}")
@@ -126,7 +132,7 @@ _CUED: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("record_number", re.compile(
         r"(?:(?:住院|门诊|急诊|病历|病案|就诊|诊疗|登记|检查|检验|化验|标本|条码|影像|放射|病理|超声|档案|挂号|患者|病人)"
         r"(?:病历|卡|单|编)?(?:号|ID|id|编号)|ID号|id号)" + _CUE_GAP
-        + r"(?P<v>[A-Za-z]{0,4}-?\d[\dA-Za-z\-]{2,24})" + _E)),
+        + r"(?P<v>\d{3,6}(?: \d{2,6}){1,4}|[A-Za-z]{0,4}-?\d[\dA-Za-z\-]{2,24})" + _E)),
     ("account", re.compile(
         r"(?:微信|weixin|WeChat|wechat|VX|vx|WX|wx|QQ|qq|扣扣|支付宝|银行卡|储蓄卡|信用卡|借记卡|卡号|账号|帐号|账户|帐户"
         r"|医保卡|社保卡|医保|社保|医疗保险|参保|保单|新农合|这张卡|加V|加v|V信|v信|薇信|威信)" + _CUE_GAP
@@ -154,7 +160,7 @@ _DOB_BEFORE = re.compile(
 )
 _DOB_AFTER = re.compile(
     rf"(?P<v>{_DATE}|(?<!\d)\d{{2}}年(?:(?:0?[1-9]|1[0-2])月(?:(?:0?[1-9]|[12]\d|3[01])[日号])?)?) ?"
-    r"(?:出生|生人|生(?=[，,。.；;！!\s]|$))"
+    r"(?:出生|生人|生的|生(?=[，,。.；;！!\s]|$))"
 )
 
 # --- addresses -----------------------------------------------------------------------------------------
@@ -185,7 +191,7 @@ _ADDR_RE = re.compile(
     # Streets and estates in either order: 中关村大街27号院, 幸福小区5栋, 花园路39号.
     rf"(?P<street>(?:[{_CN_NUM}\d]*{_P}{{1,8}}?(?:大道|大街|路|街|巷|胡同|道)(?:[{_CN_NUM}\d]+段)?"
     rf"|{_P}{{1,6}}?(?:村|社区|小区|花园|公寓|大厦|家园|新村|苑|园|里|城|庄|府|广场|山庄|大院)){{1,2}})?"
-    rf"(?P<num>(?:[ \-]?(?:\d+|[{_CN_NUM}]+)(?:号院|号楼|号|弄|栋|幢|座|门|单元|层|楼|室|户|组|区|期))+(?:[ \-]?\d{{2,4}}(?!\d))?)?"
+    rf"(?P<num>(?:[ \-]?(?:\d+|[{_CN_NUM}]+|[A-Za-z])(?:号院|号楼|号|弄|栋|幢|座|门|单元|层|楼|室|户|组|区|期))+(?:[ \-]?\d{{2,4}}(?!\d))?)?"
 )
 # After 住址/家住/寄到 one place part is enough (家住阳光花园, 现住朝阳区).
 _ADDR_CUE = re.compile(r"(?:住址|地址|家住|住在|现住|居住在|居住于|寄到|送到|户籍在|老家在)(?:是|为|:|：|\s)*$")
@@ -193,6 +199,38 @@ _GENERIC_PLACES = {"农村", "乡村", "山村", "城中村", "村里", "城里"
                    "老城区", "新区", "街道", "马路"}
 _ADDR_GATE = re.compile(r"[省市区县旗镇乡村苑园路街道巷弄厦寓]")
 _PLACE_PARTS = ("prov", "city", "dist", "town", "street")
+
+
+_PLACE_TAIL = set("省市区县")
+_PLACE_WORD_TAGS = ("ns", "nr", "nz")
+
+
+def _place_word(norm: str, a: int, b: int) -> bool:
+    """Whether norm[a:b] is a dictionary place name (成都, 花都), or a dictionary name right before 市/区/县/省
+    (石家庄市, 张家界市: jieba tags some cities as person names)."""
+    tag, _ = _dict_tag(norm[a:b])
+    return tag == "ns" or tag in _PLACE_WORD_TAGS and b < len(norm) and norm[b] in _PLACE_TAIL
+
+
+def _extend_place(norm: str, start: int, end: int) -> tuple[int, int]:
+    """``start, end`` grown over place names whose characters the address pattern stops at (成都, 石家庄,
+    张家口, 江都: 都 and 家 also end the words that introduce an address)."""
+    grown = True
+    while grown:
+        grown = False
+        for k in (4, 3, 2, 1):  # a place name ending inside the match, or right before it
+            if start - k < 0 or not all(_NAME_CHARS.match(c) for c in norm[start - k : start]):
+                continue
+            if any(_place_word(norm, start - k, start + m) for m in range(0, 4) if k + m >= 2):
+                start, grown = start - k, True
+                break
+    while end < len(norm):  # a place name and its 区/县/市 right after the match (扬州市 + 江都区)
+        hit = next((m for m in (4, 3, 2) if end + m < len(norm) and norm[end + m] in _PLACE_TAIL
+                    and _place_word(norm, end, end + m)), None)
+        if hit is None:
+            break
+        end += hit + 1
+    return start, end
 
 
 def _addresses(norm: str) -> list[Span]:
@@ -210,14 +248,16 @@ def _addresses(norm: str) -> list[Span]:
         places = [g for g in _PLACE_PARTS if m.group(g)]
         # Two place parts (市+区, 区+路 ...) or a street or estate with a house number: an address.
         # One part alone (朝阳区, 尿路, 病区3号楼) is not enough.
-        cued = bool(_ADDR_CUE.search(norm, max(0, m.start() - 6), m.start()))
+        start, end = _extend_place(norm, m.start(), m.end())
+        # After an address cue, or right after another address (扬州市 + 江都区), one place part is enough.
+        cued = bool(_ADDR_CUE.search(norm, max(0, start - 6), start)) or bool(out and out[-1].end == start)
         if len(places) >= 2 or places and (
             cued and m.group() not in _GENERIC_PLACES or places == ["street"] and m.group("num")):
-            if out and out[-1].end == m.start():  # 河南省周口市 + 项城市王明口镇: one address
-                out[-1] = Span(out[-1].start, m.end(), "address")
+            if out and out[-1].end >= start:  # 河南省周口市 + 项城市王明口镇: one address
+                out[-1] = Span(out[-1].start, end, "address")
             else:
-                out.append(Span(m.start(), m.end(), "address"))
-            pos = m.end()
+                out.append(Span(start, end, "address"))
+            pos = end
         else:
             pos = m.start() + 1
     return out
@@ -263,7 +303,7 @@ def _number_spans(norm: str) -> list[Span]:
         spans.extend(Span(m.start(), m.end(), "email") for m in _EMAIL_RE.finditer(norm))
     # The regexes below run only where a match could be (an IPv4 address has a digit, a dot and a digit, an
     # IPv6 one seven colons): each scanned every text with an e-mail address or a 医生 in it.
-    if ("." in norm and _DIGIT_DOT_DIGIT.search(norm)) or norm.count(":") >= 7:
+    if ("." in norm and _DIGIT_DOT_DIGIT.search(norm)) or norm.count(":") >= 7 or "::" in norm:
         spans.extend(Span(m.start(), m.end(), "ip") for m in _IP_RE.finditer(norm))
     for m in _PLATE_RE.finditer(norm):
         if m.start() == 0 or not norm[m.start() - 1].isascii() or not norm[m.start() - 1].isalnum():
@@ -292,6 +332,9 @@ _SINGLE_SURNAMES = (
     "沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武"
     "戴莫孔汤易乔赖文庞樊兰殷施洪翟安颜倪牛温芦季俞章鲁葛伍申尤毕聂焦柴纪齐祝邢岳单杭包卞柯阮"
     "骆宁蓝甘关梅裴辛霍凌卫耿解滕米柳欧盛童屈喻蒙符窦储岑晏邬宫茅祁计伏舒宣凤麦萧于任曾"
+    # rarer ones: a name after a cue starts with any of these as often as with a common one
+    "佘逯宓帅禤蒯仇庄宗阎薄桑桂濮寿扈燕冀郏晁敖訾阚饶鞠巢竺荆桓仉缑亢况蔺屠蒲邰鄂索郁胥苍莘贡逄姬冉郦雍"
+    "璩邝甄栾冼芮惠詹厉奚封靳糜粟虞卓隋迟佟钮邴暴汲"
 )
 _SURNAME_RE = re.compile("|".join(_COMPOUND_SURNAMES) + f"|[{_SINGLE_SURNAMES}]")
 # Characters that (almost) never occur in given names but do in the words around them in medical
@@ -305,7 +348,7 @@ _NOT_GIVEN = set(
     "主任教授院先姐阿姨叔看开做吃喝拉睡点工氏征"
 )
 _TITLES = re.compile(
-    r"(?:医生|大夫|医师|主任|教授|护士|护士长|院长|主治|药师|技师|老师|先生|女士|小姐|阿姨|叔叔|师傅|同学|经理|博士|总)"
+    r"(?:医生|大夫|医师|主任|教授|护士|护士长|院长|主治|药师|技师|老师|先生|女士|小姐|阿姨|叔叔|师傅|小朋友|同学|经理|博士|总)"
 )
 # A name is introduced by the words right before it ...
 _STRONG_CUE = re.compile(
@@ -316,13 +359,23 @@ _WEAK_CUE = re.compile(r"(?:我是|本人|患者|病人|病患|伤者|产妇|请
 # Kinship, roles and greetings: a word after them is a name even when it is also an ordinary word.
 _KIN_CUE = re.compile(
     r"(?:您好|你好|(?:儿子|女儿|孩子|宝宝|老公|老婆|爱人|丈夫|妻子|媳妇|妈妈|我妈|爸爸|我爸|母亲|父亲|爷爷|奶奶|外婆|外公|姥姥"
-    r"|姥爷|哥哥|姐姐|弟弟|妹妹|闺女|小孩|同事|朋友|邻居|家属|女婿|儿媳|孙子|孙女|舅舅|姑姑|外甥|侄子|侄女)(?:叫|是|名叫)?)\s*$"
+    r"|姥爷|哥哥|姐姐|弟弟|妹妹|闺女|小孩|同事|朋友|邻居|家属|女婿|儿媳|孙子|孙女|舅舅|姑姑|外甥|侄子|侄女"
+    r"|我妹|我哥|我姐|我弟|老妈|老爸|对象|男朋友|女朋友|男友|女友"
+    r")(?:叫|是|名叫)?)\s*$"
 )
+# A role word right before a name (主治医生刘洋, 护士王芳): weaker than kinship, since an ordinary word often
+# follows one (医生说, 医生高度怀疑).
+_ROLE_CUE = re.compile(r"(?:医生|医师|大夫|护士|护士长|主任|教授|院长|老师)\s*$")
 # ... or by what follows it: a title (王主任), sex and age (张伟，男，45岁) or a greeting (李华您好).
 _SEX_AGE = re.compile(r"\s*[，,、 ]\s*(?:男|女)(?:性)?(?=[，,、 \d。；;]|$)|\s*[，,]\s*\d{1,3}\s*岁|\s*(?:男|女)\s*[，,、]")
 _AFTER_NAME = re.compile(
     rf"(?:{_SEX_AGE.pattern})|\s*[，,]?\s*(?:您好|你好)|的(?:家属|家长|丈夫|妻子|妈妈|爸爸|母亲|父亲|儿子|女儿)"
+    # contact data right after: 张建国，13800001111 / 张建国 电话：…
+    r"|\s*[，,、:：]?\s*(?:(?:联系)?电话|手机(?:号)?)\s*[:：]?|\s*[，,、:：]?\s*(?:\+?86[ \-]?)?1[3-9]\d(?:[ \-]?\d){8}(?!\d)"
 )
+# 跟杨帆一起, 和王芳一块: a person one goes somewhere with.
+_COMPANION_BEFORE = re.compile(r"(?:跟|和|与|同|陪|陪着|带着)\s*$")
+_COMPANION_AFTER = re.compile(r"\s*(?:一起|一块)")
 _COUNTING = set("这那哪每几某一二两三四五六七八九十百半0123456789")
 # Dictionary tags of a two-character word that can be a given name after a cue (海洋, 建国), not of
 # time words, numerals, verbs or function words (夜间, 今年, 出现).
@@ -337,13 +390,32 @@ _COMMON_WORD_FREQ = 50  # a dictionary "nr" word this frequent is an ordinary wo
 _NR_TAGS = ("nr", "nrfg", "nrt")
 
 
-@lru_cache(maxsize=1)
-def _medical_terms() -> frozenset[str]:
+def _word_list(path: Path) -> frozenset[str]:
     words: set[str] = set()
-    for line in MEDICAL_TERMS_FILE.read_text(encoding="utf-8").splitlines():
+    for line in path.read_text(encoding="utf-8").splitlines():
         if not line.startswith("#"):
             words.update(line.split())
     return frozenset(words)
+
+
+@lru_cache(maxsize=1)
+def _medical_terms() -> frozenset[str]:
+    return _word_list(MEDICAL_TERMS_FILE)
+
+
+@lru_cache(maxsize=1)
+def _ordinary_name_words() -> frozenset[str]:
+    return _word_list(ORDINARY_NAME_WORDS_FILE)
+
+
+# The last character of a dictionary "name" that is a place or a thing (屈家岭, 钟祥市, 黄金周), rarely of a
+# given name.
+_PLACE_SUFFIXES = set("市县区河湖楼桥庙郡岭周镇村路街省岛港寺殿塔洲浦冲卜科堡馆站")
+
+
+def _ordinary(word: str) -> bool:
+    """Whether a frequent dictionary "name" is an ordinary word even after a kinship word or a title."""
+    return word in _ordinary_name_words() or len(word) >= 3 and word[-1] in _PLACE_SUFFIXES
 
 
 @lru_cache(maxsize=1)
@@ -397,8 +469,13 @@ def _dict_tag(word: str) -> tuple[str | None, int]:
     return pos_tagger.word_tag_tab.get(word), tk.FREQ.get(word, 0)
 
 
-def _given_ok(s: str) -> bool:
-    return all(_NAME_CHARS.match(c) and c not in _NOT_GIVEN for c in s)
+# Characters of _NOT_GIVEN that do occur in given names the dictionary knows (陈建生, 徐克俊, 万永年).
+_GIVEN_IN_DICTIONARY_NAMES = set("生克年才先")
+
+
+def _given_ok(s: str, *, in_dictionary_name: bool = False) -> bool:
+    allowed = _GIVEN_IN_DICTIONARY_NAMES if in_dictionary_name else ()
+    return all(_NAME_CHARS.match(c) and (c not in _NOT_GIVEN or c in allowed) for c in s)
 
 
 def _name_at(text: str, i: int, surname: str, clause: str, c0: int) -> Span | None:
@@ -413,7 +490,8 @@ def _name_at(text: str, i: int, surname: str, clause: str, c0: int) -> Span | No
     before = text[max(0, i - 12) : i]
     strong = bool(_STRONG_CUE.search(before))
     kin = strong or bool(_KIN_CUE.search(before))
-    weak = kin or bool(_WEAK_CUE.search(before))
+    role = not kin and bool(_ROLE_CUE.search(before))
+    weak = kin or role or bool(_WEAK_CUE.search(before))
     if not strong and before and before[-1] in _COUNTING:
         return None  # 这张卡, 一张纸, 两条: a classifier, not a surname
     sl = len(surname)
@@ -432,20 +510,23 @@ def _name_at(text: str, i: int, surname: str, clause: str, c0: int) -> Span | No
     if idx is None and not strong:
         return None  # the surname character is inside a word (紧张, 值班, 高大): not a name
     end = i + sl
-    in_dict = common = name_word = False  # the candidate is a dictionary word / a frequent one / surname + a name word
+    # The candidate is a dictionary word / a frequent one / a frequent one that is an ordinary word even after
+    # a kinship word or title (安静, 谢谢; not 李娜) / surname + a name word.
+    in_dict = common = ordinary = name_word = False
     if idx is not None:
         word = toks[idx][1]
         tag, freq = _dict_tag(word)
         if len(word) > sl:
             if word in _medical_terms():
                 return None
-            if tag in _NR_TAGS and _given_ok(word[sl:]):
+            if tag in _NR_TAGS and _TITLES.fullmatch(word[sl:]):
+                pass  # 白大夫: a surname and a title in one dictionary word
+            elif tag in _NR_TAGS and _given_ok(word[sl:], in_dictionary_name=True):
                 end, in_dict, common = i + len(word), True, freq >= _COMMON_WORD_FREQ
+                ordinary = common and _ordinary(word)
                 nxt = toks[idx + 1][1] if idx + 1 < len(toks) else ""
                 if weak and len(word) == sl + 1 and len(nxt) == 1 and _given_ok(nxt):
                     end += 1  # 范文 + 涛: the tokenizer cut a three-character name after the second
-            elif tag in _NR_TAGS and _TITLES.fullmatch(word[sl:]):
-                pass  # 白大夫: a surname and a title in one dictionary word
             elif not strong and not _TITLES.match(text, i + sl):
                 return None  # an ordinary word starting with a surname character (方便, 高血压)
         else:
@@ -469,6 +550,13 @@ def _name_at(text: str, i: int, surname: str, clause: str, c0: int) -> Span | No
                         # 于 + 海洋, 胡 + 建华: a candidate only a cue can confirm (not 猫毛 + 过敏)
                         end, in_dict = end + 2, True
                 break
+    if end == i + sl and not strong and not _TITLES.match(text, end) and not _AFTER_NAME.match(text, end):
+        # 张 + 欣怡 + 小朋友 / 何 + 欣怡 + 您好: one or two characters the tokenizer did not join, then a title
+        # or what follows a name
+        for g in (2, 1):
+            if _given_ok(text[end : end + g]) and (_TITLES.match(text, end + g) or _AFTER_NAME.match(text, end + g)):
+                end += g
+                break
     if strong and end == i + sl:
         j = i + sl  # after 我叫/姓名： the characters decide, whatever the tokenizer made of them
         while j < len(text) and j - i - sl < 2 and _given_ok(text[j]):
@@ -477,24 +565,26 @@ def _name_at(text: str, i: int, surname: str, clause: str, c0: int) -> Span | No
     if _inside_medical_term(text, i, end):
         return None
     titled = bool(_TITLES.match(text, end))
+    companion = bool(_COMPANION_BEFORE.search(before) and _COMPANION_AFTER.match(text, end))
     demographics = bool(_SEX_AGE.match(text, end))
     after = demographics or bool(_AFTER_NAME.match(text, end))
     length = end - i
 
     def tagger_says_name() -> bool:  # lazy: the HMM tagger is the slow part
-        return name_word or (in_dict and not common) or (
+        # A frequent dictionary name of three characters (张三丰) is a name after 我是 too; of two (高明) not.
+        return name_word or (in_dict and (not common or length - sl == 2 and not ordinary)) or (
             not in_dict and (_hmm_confirms(clause, c0, i, end) or _hmm_confirms(clause, c0, i + sl, end)))
 
     boundary_after = end >= len(text) or not _NAME_CHARS.match(text[end]) or text[end] == "的"
-    if titled and in_dict and common and not strong:
-        return None  # 谢谢医生, 高峰老师: an ordinary word before the title
+    if titled and ordinary and not strong:
+        return None  # 谢谢医生, 顾问医生: an ordinary word before the title
     if strong and length >= 2:
         return Span(i, end, "name", True)
     if titled:
         return Span(i, end, "name", length >= 2)
     if length < 2:
         return None
-    if demographics or (kin or after) and not common or weak and (boundary_after and not in_dict or tagger_says_name()):
+    if demographics or (kin or after or companion) and not ordinary or role and in_dict and not ordinary or weak and (boundary_after and not in_dict or tagger_says_name()):
         return Span(i, end, "name", True)
     if length - sl == 2 and not in_dict and not _FOREIGN_SOUNDS.intersection(text[i + sl : end]) and tagger_says_name():
         return Span(i, end, "name", False)  # the tagger alone: redacted here, not propagated
