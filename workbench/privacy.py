@@ -527,6 +527,7 @@ def _name_at(text: str, i: int, surname: str, clause: str, c0: int) -> Span | No
                 nxt = toks[idx + 1][1] if idx + 1 < len(toks) else ""
                 if weak and len(word) == sl + 1 and len(nxt) == 1 and _given_ok(nxt):
                     end += 1  # 范文 + 涛: the tokenizer cut a three-character name after the second
+                    ordinary = False  # 王子 + 轩: no longer the ordinary word
             elif not strong and not _TITLES.match(text, i + sl):
                 return None  # an ordinary word starting with a surname character (方便, 高血压)
         else:
@@ -546,8 +547,9 @@ def _name_at(text: str, i: int, surname: str, clause: str, c0: int) -> Span | No
                         end, name_word = end + 2, True  # 蒋 + 美玲, 冯 + 志远
                     elif w_tag in _NR_TAGS:
                         end, in_dict = end + 2, True  # 王 + 小宝, but also 毛 + 过敏: only a cue decides
-                    elif w_tag in _GIVEN_WORD_TAGS:
-                        # 于 + 海洋, 胡 + 建华: a candidate only a cue can confirm (not 猫毛 + 过敏)
+                    elif w_tag in _GIVEN_WORD_TAGS or kin and w_freq < _COMMON_WORD_FREQ:
+                        # 于 + 海洋, 胡 + 建华: a candidate only a cue can confirm (not 猫毛 + 过敏); after a
+                        # kinship word also a rare word of any kind (我女儿张 + 欣怡)
                         end, in_dict = end + 2, True
                 break
     if end == i + sl and not strong and not _TITLES.match(text, end) and not _AFTER_NAME.match(text, end):
