@@ -31,3 +31,37 @@ def test_sign_out_ends_this_browsers_session_only(tmp_path, lang, word):
         ctx.close()
         other_ctx.close()
         browser.close()
+
+
+def test_a_page_whose_sign_in_ended_says_so_and_works_again_after_signing_in(tmp_path):
+    """Sign out in one tab: the other tab's next event gets 401. Gradio shows nothing for it, so answers typed
+    there looked saved; the page now shows a notice that stays, and after signing in again (in another tab)
+    the same page's events go through."""
+    from playwright.sync_api import expect, sync_playwright
+
+    require_chromium()
+    with rate_server(tmp_path, users=("ann",)) as (_svc, url), sync_playwright() as pw:
+        browser = launch(pw)
+        ctx, page = open_rate_tab(browser, url, "ann", "en")
+        notice = page.locator("#session-ended")
+        other = ctx.new_page()  # a second tab of the same browser: the same sign-in cookie
+        other.goto(str(url))
+        other.locator("#account").get_by_role("link", name="Sign out").click()
+        expect(other.locator("input[type=password]").first).to_be_visible(timeout=TIMEOUT_MS)
+        expect(notice).to_have_count(0)
+        page.locator("#rate-next").click()  # an event of the page signed out elsewhere
+        expect(notice).to_be_visible(timeout=TIMEOUT_MS)
+        expect(notice).to_contain_text("Your sign-in has ended")
+        expect(notice.locator("#session-ended-login")).to_have_attribute("target", "_blank")
+        # Sign in again in the other tab; close the notice; the first page's events work again.
+        other.locator("input[type=text]").first.fill("ann")
+        other.locator("input[type=password]").first.fill("secret-pass-ann")
+        other.locator("input[type=password]").first.press("Enter")
+        expect(other.locator("#account")).to_contain_text("ann", timeout=TIMEOUT_MS)
+        notice.locator("#session-ended-close").click()
+        expect(notice).to_have_count(0)
+        page.locator("#rate-next").click()
+        page.wait_for_timeout(1500)
+        expect(notice).to_have_count(0)
+        ctx.close()
+        browser.close()

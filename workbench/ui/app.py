@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from pathlib import Path
 from typing import Any
 
 import gradio as gr
@@ -44,8 +45,10 @@ footer {{ display: none !important; }}
 .read-only-chat .icon-button-wrapper.top-panel {{ display: none !important; }}
 """
 
-#: passed to ``demo.launch(js=JS)``: page-load scripts (the Rate tab's keyboard shortcuts)
-JS = RATE_JS
+SESSION_GUARD_JS = (Path(__file__).parent / "assets" / "session_guard.js").read_text(encoding="utf-8")
+#: passed to ``demo.launch(js=JS)``: page-load scripts (the notice that a sign-in has ended, the Rate tab's
+#: keyboard shortcuts), each an arrow function run once
+JS = f"() => {{ ({SESSION_GUARD_JS.strip()})(); ({RATE_JS.strip()})(); }}"
 
 TITLE = "BianQue Workbench · 扁鹊健康大模型对比标注台"
 #: tabs every role has: shown from the start; the others appear on page load for the roles allowed

@@ -1,0 +1,39 @@
+() => {
+  // A page whose sign-in has ended (Sign out in another tab, or a server restart: sign-ins live in server
+  // memory) gets 401 for every event, and Gradio shows nothing, so answers typed since look saved. Say so
+  // in a notice that stays until closed. The text is fixed here: nothing from the server is drawn.
+  if (window.__sessionGuard) return;
+  window.__sessionGuard = true;
+  const show = () => {
+    if (document.getElementById('session-ended')) return;
+    const box = document.createElement('div');
+    box.id = 'session-ended';
+    box.setAttribute('role', 'alertdialog');
+    box.style.cssText = 'position:fixed;inset:0;z-index:10000;display:flex;align-items:center;'
+      + 'justify-content:center;background:rgba(0,0,0,.45)';
+    box.innerHTML = `
+      <div style="max-width:36em;background:var(--background-fill-primary,#fff);color:var(--body-text-color,#111);
+                  border-radius:10px;padding:20px 24px;box-shadow:0 8px 30px rgba(0,0,0,.35);line-height:1.6">
+        <p style="font-weight:600;margin:0 0 8px">登录已失效 · Your sign-in has ended</p>
+        <p style="margin:0 0 6px">已在其他标签页退出，或服务器已重启。重新登录之前，本页的操作都不会保存；页面上的答案仍在。
+          请在新标签页重新登录，然后回到这里重做最后一步（例如再按一次提交）。</p>
+        <p style="margin:0 0 12px">You signed out in another tab, or the server restarted. Nothing you do on this page
+          is saved until you sign in again; the answers on the page are still here. Sign in in a new tab, then come
+          back and repeat your last step (for example, submit again).</p>
+        <a id="session-ended-login" href="./" target="_blank" rel="noopener">重新登录 · Sign in again</a>
+        <button id="session-ended-close" style="float:right">关闭 · Close</button>
+      </div>`;
+    document.body.appendChild(box);
+    box.querySelector('#session-ended-close').onclick = () => box.remove();
+  };
+  const originalFetch = window.fetch.bind(window);
+  window.fetch = async (...args) => {
+    const response = await originalFetch(...args);
+    if (response.status === 401) {
+      const target = args[0];
+      const url = String((target && target.url) || target);
+      if (url.includes('/gradio_api/')) show();
+    }
+    return response;
+  };
+}
