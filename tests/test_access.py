@@ -198,7 +198,7 @@ def test_accounts_in_the_store_require_logins_without_any_flag(tmp_path, monkeyp
     assert not plan.auth_enabled and plan.open_mode is not None
     # Open mode's own local user is no login account.
     store = Store(cfg.effective_database_url)
-    Authenticator(store, enabled=False)
+    Authenticator(store, enabled=False).lookup(None)
     assert not has_login_accounts(store)
     upsert_user(store, "alice", "a-long-password", "annotator")
     assert has_login_accounts(store)
@@ -208,6 +208,26 @@ def test_accounts_in_the_store_require_logins_without_any_flag(tmp_path, monkeyp
     assert plan.auth_enabled and plan.open_mode is None
     # With accounts, listening beyond loopback is allowed (logins protect it).
     assert launch.plan_launch(launch.parse_args(["--host", "0.0.0.0"]), cfg, accounts_in_store=True).auth_enabled
+
+
+def test_services_built_without_logins_add_no_user_until_one_is_needed(tmp_path):
+    """The command line (batch, simulate, judge) builds services without logins on a team's store: that must
+    not add a passwordless admin named local to the team's accounts, filters and progress tables."""
+    from sqlalchemy import select
+
+    from workbench.store.schema import User
+
+    store = Store(f"sqlite:///{tmp_path / 'team.db'}")
+    upsert_user(store, "alice", "a-long-password", "annotator")
+    auth = Authenticator(store, enabled=False)
+    with store.read() as s:
+        assert s.scalars(select(User.username)).all() == ["alice"]
+    local = auth.lookup(None)  # the open workbench's single user, made at its first use
+    assert (local.username, local.role) == ("local", "admin")
+    assert auth.lookup(None).id == local.id
+    with store.read() as s:
+        assert sorted(s.scalars(select(User.username))) == ["alice", "local"]
+    store.dispose()
 
 
 # --- item 15: --auth without a colon, malformed hashes ----------------------------------------------------
