@@ -47,3 +47,24 @@ def test_chatbot_text_has_no_tag_and_reads_back_unchanged(text):
     out = chat_text(text)
     assert "<" not in out and ">" not in out
     assert html.unescape(out) == text
+
+
+def test_bidirectional_controls_are_shown_not_obeyed():
+    """U+202E and its kin reorder what follows them even as character references: one user's text could
+    show another user words in an order nobody typed. Every way text is shown names them instead."""
+    import pandas as pd
+
+    from workbench.ui.chat_tab import history_table
+    from workbench.ui.text import as_toast, plain
+
+    spoof = "live \u202eevil\u202c and \u2067isolate\u2069, marks \u200f kept"
+    for shown in (as_text(spoof), chat_text(spoof), as_toast(spoof), plain(spoof)):
+        assert not re.search("[\u202a-\u202e\u2066-\u2069]", html.unescape(shown))
+        assert "[U+202E]evil[U+202C]" in html.unescape(shown) and "\u200f" in html.unescape(shown)
+    from datetime import datetime
+    from types import SimpleNamespace
+
+    row = SimpleNamespace(id=1, created_at=datetime(2026, 12, 3), owner="ann\u202e", patient_messages=1,
+                          first_message=spoof, parent_id=None)
+    table: pd.DataFrame = history_table([row], "en")
+    assert "[U+202E]evil" in table.iloc[0, 4] and table.iloc[0, 2] == "ann[U+202E]"

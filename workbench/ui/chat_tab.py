@@ -29,7 +29,7 @@ from workbench.services import Services
 from workbench.ui import i18n
 from workbench.ui.i18n import K, Localizer
 from workbench.ui.tables import blank_table
-from workbench.ui.text import TEXT_CHATBOT, as_text, as_toast, chat_text
+from workbench.ui.text import TEXT_CHATBOT, as_text, as_toast, chat_text, plain
 
 log = logging.getLogger(__name__)
 DISCLAIMER_BLOCK = "\n\n------------------\n" + DISCLAIMER
@@ -166,8 +166,8 @@ def column_label(i: int, name: str, blind: bool, lang: str) -> str:
 def history_table(rows: list[chat_dialogues.DialogueSummary], lang: str) -> pd.DataFrame:
     """The "My dialogues" list with headers in ``lang``; cells are plain text (datatype str)."""
     headers = [i18n.t(f"chat.history.col.{c}", lang) for c in HISTORY_COLUMNS]
-    data = [[str(r.id), r.created_at.strftime("%Y-%m-%d %H:%M"), r.owner or "—", str(r.patient_messages),
-             r.first_message, f"#{r.parent_id}" if r.parent_id else ""] for r in rows]
+    data = [[str(r.id), r.created_at.strftime("%Y-%m-%d %H:%M"), plain(r.owner) or "—", str(r.patient_messages),
+             plain(r.first_message), f"#{r.parent_id}" if r.parent_id else ""] for r in rows]
     return pd.DataFrame(data, columns=headers)
 
 

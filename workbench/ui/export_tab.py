@@ -40,7 +40,7 @@ from workbench.store.choices import scope_choices
 from workbench.ui import i18n
 from workbench.ui.i18n import K, Localizer
 from workbench.ui.tables import blank_table, note_table
-from workbench.ui.text import as_toast
+from workbench.ui.text import as_toast, plain
 from workbench.vocab import TurnType
 
 log = logging.getLogger(__name__)
@@ -143,7 +143,7 @@ def preview_frame(report: ExportReport, n: int = PREVIEW_ROWS, lang: str = "en")
         df = pd.DataFrame(rows)
     if df.empty:
         return note_table(i18n.t("export.preview.no_rows", lang), lang)
-    return pd.DataFrame({str(c): [_cell(v) for v in df[c].tolist()] for c in df.columns})
+    return pd.DataFrame({plain(c): [plain(_cell(v)) for v in df[c].tolist()] for c in df.columns})
 
 
 def _messages_text(messages: Any) -> str:
@@ -220,8 +220,8 @@ def side_by_side_html(reports: dict[str, ExportReport], lang: str, n: int = PREV
             parts.append(f"<p>{html.escape(t('export.preview.no_rows'))}</p>")
             continue
         body = "".join(
-            f'<tr class="export-preview-row"><td style="{_CELL}">{html.escape(i)}</td>'
-            f'<td style="{_CELL}">{html.escape(o)}</td></tr>'
+            f'<tr class="export-preview-row"><td style="{_CELL}">{html.escape(plain(i))}</td>'
+            f'<td style="{_CELL}">{html.escape(plain(o))}</td></tr>'
             for i, o in (input_and_target(r) for r in rows))
         parts.append(
             f'<div class="export-preview-scroll" style="max-height:420px;overflow:auto;border:1px solid #ddd;'

@@ -42,7 +42,7 @@ from workbench.ui.i18n import K, Localizer
 from workbench.ui.rate_payload import PageAnswers, item_reference, parse_page_answers
 from workbench.ui.rate_shortcuts import shortcuts_help
 from workbench.ui.reply_diff import diff_html
-from workbench.ui.text import TEXT_CHATBOT, as_text, as_toast, text_messages
+from workbench.ui.text import TEXT_CHATBOT, as_text, as_toast, plain, text_messages
 from workbench.vocab import FlagAction, PreferenceOutcome
 
 log = logging.getLogger(__name__)
@@ -748,7 +748,7 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
             return [i18n.t(f"rate.col.{c}", lang) for c in keys]
         return (pd.DataFrame([[r.username, r.completed, r.open] for r in rows],
                              columns=heads("annotator", "completed", "open")),
-                pd.DataFrame([[f.item_id, f.username, f.reason, f"{f.flagged_at:%Y-%m-%d %H:%M}"] for f in flagged],
+                pd.DataFrame([[f.item_id, plain(f.username), plain(f.reason), f"{f.flagged_at:%Y-%m-%d %H:%M}"] for f in flagged],
                              columns=heads("item", "annotator", "reason", "flagged_at")))
 
     def on_team(request: gr.Request):
@@ -761,7 +761,7 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
     def review_choices(flagged: list[queue.FlaggedItem], lang: str) -> list[tuple[str, str]]:
         """One choice per open flag; the value names the item and who flagged it (``"12:ann"``)."""
         return [(i18n.t("rate.flag_review.choice", lang, item=f.item_id, user=f.username,
-                        reason=f.reason if len(f.reason) <= 40 else f.reason[:39] + "…"),
+                        reason=plain(f.reason if len(f.reason) <= 40 else f.reason[:39] + "…")),
                  f"{f.item_id}:{f.username}") for f in flagged]
 
     def on_review_list(request: gr.Request):

@@ -24,6 +24,11 @@ _HTML = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#x27;"}
 _MARKDOWN = "\\`*_{}[]()#+-.!|~:=@$%^/"
 _INERT = str.maketrans({**_HTML, **{c: f"&#{ord(c)};" for c in _MARKDOWN}})
 
+# Bidirectional embedding, override and isolate controls: escaped or not, they reorder the characters after
+# them, so one user's text could show another user words in an order nobody typed (U+202E "evil" -> "live").
+# They are shown as visible names instead; the marks U+200E/U+200F only set a direction and are kept.
+_BIDI_CONTROLS = {cp: f"[U+{cp:04X}]" for cp in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))}
+
 #: Chatbot settings for text that is not ours: no Markdown or LaTeX pass at all, Gradio's sanitiser on.
 TEXT_CHATBOT: dict[str, Any] = {"render_markdown": False, "sanitize_html": True, "latex_delimiters": []}
 
@@ -31,11 +36,16 @@ TEXT_CHATBOT: dict[str, Any] = {"render_markdown": False, "sanitize_html": True,
 CHAT_ROLES = {"patient": "user", "doctor": "assistant"}
 
 
+def plain(value: object) -> str:
+    """``value`` as text for a plain-text place (a Dataframe cell): bidirectional controls made visible."""
+    return "" if value is None else str(value).translate(_BIDI_CONTROLS)
+
+
 def as_text(value: object) -> str:
     """``value`` as inert HTML/Markdown that displays exactly as the characters it holds."""
     if value is None:
         return ""
-    text = str(value).replace("\r\n", "\n").replace("\r", "\n")
+    text = plain(value).replace("\r\n", "\n").replace("\r", "\n")
     return text.translate(_INERT).replace("\n", "<br>")
 
 
@@ -50,12 +60,12 @@ def as_toast(value: object) -> str:
         from workbench.ui import i18n  # the catalogue needs Gradio; keep this module importable without it
 
         text = i18n.catalogue().translate(text, i18n.language())
-    return html.escape(text, quote=False)
+    return html.escape(plain(text), quote=False)
 
 
 def chat_text(value: object) -> str:
     """``value`` for a :data:`TEXT_CHATBOT` message (HTML, shown with its newlines): ``& < >`` escaped."""
-    return html.escape("" if value is None else str(value), quote=False)
+    return html.escape(plain(value), quote=False)
 
 
 def text_messages(turns: Iterable[tuple[str, str]]) -> list[dict[str, str]]:
