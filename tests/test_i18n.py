@@ -150,3 +150,14 @@ def test_import_and_batch_summaries_in_both_languages():
     zh = batch_summary(run, "zh")
     for part in ("5 个位置 × 2 列 = 10", "新生成 7", "出错 1", "列 BianQue-2.0 未运行", "#4", "再次运行即可继续", "3.2 秒"):
         assert part in zh, part
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_stored_answers_status_is_a_word_not_the_items_instruction(lang):
+    # The reply headers and autosave lines read "submitted v2", not "submitted: edit and press Enter… v2".
+    from workbench.ui.i18n import t
+    from workbench.ui.rate_tab import status_word
+
+    assert status_word("submitted", lang) == t("rate.status.short_submitted", lang)
+    assert status_word("draft", lang) == t("rate.status.draft", lang)
+    assert "Enter" not in status_word("submitted", lang)

@@ -115,6 +115,12 @@ def form_from_values(axes: Sequence[str], values: Sequence[Any]) -> RatingForm:
                       safety_flag=bool(safety), comment=comment, corrected_reply=corrected)
 
 
+def status_word(status: str, lang: str) -> str:
+    """A stored answer's status as one word ("submitted", "draft"): rate.status.submitted is the long
+    instruction shown for the whole item."""
+    return i18n.t("rate.status.short_submitted" if status == "submitted" else f"rate.status.{status}", lang)
+
+
 def group_label(group: tuple[ReplyView, ...]) -> str:
     """``"A"``, or ``"A=C"`` for identical replies: the name of one box, one preference choice, one rank."""
     return "=".join(r.label for r in group)
@@ -385,7 +391,7 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
             rating = mine.get(r.generation_id)
             names = " = ".join(as_text(x.column) for x in g)
             name = f" · **{names}**" if reveal_names else ""
-            state_tag = (f" — *{i18n.t(f'rate.status.{rating.status}', lang)} v{rating.version}*"
+            state_tag = (f" — *{status_word(rating.status, lang)} v{rating.version}*"
                          if rating else "")
             same = f" · ＝ {i18n.t('rate.identical', lang, labels=_labels_text(g, lang))}" if len(g) > 1 else ""
             out[w.header] = f"### {i18n.t('rate.reply_label', lang, label=group_label(g))}{same}{name}{state_tag}"
@@ -634,7 +640,7 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
                 if r is None:
                     return {saved_md: gr.update()}
                 return {saved_md: i18n.t("rate.saved", lang, label=label,
-                                         status=i18n.t(f"rate.status.{r.status}", lang),
+                                         status=status_word(r.status, lang),
                                          time=f"{r.updated_at:%H:%M:%S}", version=r.version)
                         + reopened_note(page, r.status, lang)}
             except WorkbenchError as e:
@@ -659,7 +665,7 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
                 blind=blind_for(user, state), unless_submitted=not page.shown_submitted)
             if p is None:
                 return {saved_md: gr.update()}
-            return {saved_md: i18n.t("rate.pref_saved", lang, status=i18n.t(f"rate.status.{p.status}", lang),
+            return {saved_md: i18n.t("rate.pref_saved", lang, status=status_word(p.status, lang),
                                      time=f"{datetime.now(UTC):%H:%M:%S}") + reopened_note(page, p.status, lang)}
         except WorkbenchError as e:
             return {saved_md: i18n.t("rate.pref_not_saved", lang, error=as_text(error_text(e, lang)))}
