@@ -446,6 +446,30 @@ def test_cli_parser_builds_filters():
         parse_formats("nope")
 
 
+@pytest.mark.parametrize(("flag", "value", "message"), [
+    ("--min-questioning", "nan", "min-questioning must be a number of at least 0"),
+    ("--min-suggestion", "-3", "min-suggestion must be a number of at least 0"),
+    ("--min-agreement", "7", "min-agreement must be between 0 and 1"),
+    ("--score-threshold", "inf", "score-threshold must be a number of at least 0"),
+])
+def test_cli_refuses_minimums_that_would_silently_filter_nothing_or_everything(flag, value, message):
+    from workbench.errors import InputError
+    from workbench.export.cli import filters_from_args
+
+    args = parser().parse_args(["export", "--format", "sft", "--out", "x", flag, value])
+    with pytest.raises(InputError, match=message):
+        filters_from_args(args)
+
+
+def test_an_unknown_annotator_is_refused_by_name_not_exported_as_nothing(world, tmp_path):
+    from workbench.errors import InputError
+
+    with pytest.raises(InputError, match="unknown annotator\\(s\\): nobody; the store has: "):
+        export_from_store(world["store"], ["sft"], tmp_path / "out",
+                          ExportFilters(scope=Scope.parse(annotators=("nobody",))))
+    assert not (tmp_path / "out").exists()
+
+
 def test_cmd_export_end_to_end(world, tmp_path, capsys):
     out = tmp_path / "out"
     args = parser().parse_args(["export", "--format", "bianque_csv,kto", "--out", str(out),

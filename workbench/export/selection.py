@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -79,6 +80,19 @@ class ExportFilters:
         if self.scope.columns is not None:
             raise InputError("the export does not select by column: leave the scope's columns empty")
         object.__setattr__(self, "aggregate", check_method(self.aggregate))
+        # A NaN minimum silently filters nothing (x < nan is never true); an agreement above 1 keeps only
+        # corrections; a negative score minimum is a typo. Each is refused by name.
+        for name, value, low, high in (("min_questioning", self.min_questioning, 0.0, None),
+                                       ("min_suggestion", self.min_suggestion, 0.0, None),
+                                       ("min_agreement", self.min_agreement, 0.0, 1.0),
+                                       ("score_threshold", self.score_threshold, 0.0, None),
+                                       ("kto_threshold", self.kto_threshold, 0.0, None),
+                                       ("dpo_low_threshold", self.dpo_low_threshold, 0.0, None)):
+            if value is None:
+                continue
+            if not math.isfinite(value) or value < low or (high is not None and value > high):
+                span = f"between {low:g} and {high:g}" if high is not None else f"a number of at least {low:g}"
+                raise InputError(f"{name.replace('_', '-')} must be {span}, got {value!r}")
 
     # The scope's fields, read where the export selects (one source: the scope).
     @property
