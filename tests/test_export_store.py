@@ -461,13 +461,15 @@ def test_cli_refuses_minimums_that_would_silently_filter_nothing_or_everything(f
         filters_from_args(args)
 
 
-def test_an_unknown_annotator_is_refused_by_name_not_exported_as_nothing(world, tmp_path):
+def test_an_unknown_annotator_or_dataset_is_refused_by_name_not_exported_as_nothing(world, tmp_path):
     from workbench.errors import InputError
 
     with pytest.raises(InputError, match="unknown annotator\\(s\\): nobody; the store has: "):
         export_from_store(world["store"], ["sft"], tmp_path / "out",
                           ExportFilters(scope=Scope.parse(annotators=("nobody",))))
     assert not (tmp_path / "out").exists()
+    with pytest.raises(InputError, match="unknown dataset\\(s\\): nope; the store has: "):
+        export_from_store(world["store"], ["sft"], tmp_path / "out", ExportFilters(scope=Scope.parse(datasets=("nope",))))
 
 
 def test_cmd_export_end_to_end(world, tmp_path, capsys):

@@ -95,6 +95,17 @@ def test_stats_cli_refuses_an_unknown_turn_type_instead_of_an_empty_report(tmp_p
     assert not (tmp_path / "out").exists()  # refused before anything was computed or written
 
 
+def test_stats_cli_refuses_an_unknown_dataset_and_annotator_naming_what_the_store_has(tmp_path, monkeypatch, capsys):
+    from workbench.cli import main
+
+    monkeypatch.setenv("WORKBENCH_DB_URL", f"sqlite:///{tmp_path / 'w.db'}")
+    rc = main(["stats", "--config", str(DEMO_CONFIG), "--out", str(tmp_path / "out"), "--dataset", "nope",
+               "--annotator", "nobody", "--no-metrics", "--n-boot", "10"])
+    err = capsys.readouterr().err
+    assert rc == 2 and "unknown annotator(s): nobody" in err and "unknown dataset(s): nope; the store has: none" in err
+    assert not (tmp_path / "out").exists()
+
+
 def test_a_scope_is_one_normal_value():
     loose = Scope(annotators=["a"], datasets=["s", None], date_from="2025-03-02", columns="A", turn_types=["other"])
     assert loose == Scope(annotators=("a",), datasets=("s", None), date_from=dt.date(2025, 3, 2), columns=("A",),

@@ -142,10 +142,12 @@ def cmd_stats(args: argparse.Namespace) -> int:
     from workbench.analysis.dashboard import compute_dashboard
     from workbench.analysis.from_store import load_frames
     from workbench.analysis.report import dashboard_markdown, write_report
+    from workbench.store.scope_names import check_scope_names
 
     scope = stats_scope(args)  # a bad value fails before the store is read
     store = _open_store(_config(args))
     try:
+        check_scope_names(store, scope)
         frames = load_frames(store)
     finally:
         store.dispose()

@@ -56,6 +56,7 @@ from workbench.store.engine import Store
 from workbench.store.greetings import is_greeting, not_greeting
 from workbench.store.schema import Dataset, Dialogue, Generation, Preference, Rating, Suggestion, User
 from workbench.store.schema import Turn as TurnRow
+from workbench.store.scope_names import check_scope_names
 from workbench.store.threads import ThreadRequest, read_threads
 from workbench.vocab import TURN_TYPE_QUESTION, AnswerStatus, GenerationStatus, RubricAxis
 from workbench.vocab import PreferenceOutcome as Outcome  # records.PreferenceOutcome is the export record
@@ -393,17 +394,6 @@ def needs_tables(formats: Sequence[str]) -> bool:
     return any(canonical(f).startswith("tables") for f in formats)
 
 
-def _check_annotators(store: Store, filters: ExportFilters | None) -> None:
-    """A misspelt annotator name would silently give an empty export: refuse it, naming who exists."""
-    if filters is None or not filters.annotators:
-        return
-    with store.read() as s:
-        known = set(s.scalars(select(User.username)))
-    unknown = [a for a in filters.annotators if a not in known]
-    if unknown:
-        raise InputError(f"unknown annotator(s): {', '.join(unknown)}; the store has: {', '.join(sorted(known)) or 'none'}")
-
-
 def export_from_store(
     store: Store,
     formats: Sequence[str],
@@ -422,7 +412,7 @@ def export_from_store(
         raise InputError("choose at least one export format")
     for x in formats:
         get_writer(x)  # an unknown name fails before the database is read
-    _check_annotators(store, filters)
+    check_scope_names(store, filters.scope if filters is not None else None)
     data = load_export(store, filters, with_tables=needs_tables(formats))
     deid = deidentify is not False
     ctx = ExportContext.build(data.candidates, filters, deid, data.preferences, None, system_prompt)
