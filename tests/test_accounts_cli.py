@@ -55,3 +55,27 @@ def test_empty_password_is_refused(config, monkeypatch):
         _run(["users", "add", "carol", "--password-stdin"], config, monkeypatch, "\n")
     with pytest.raises(InputError, match="at least 6"):
         _run(["users", "add", "carol", "--password-stdin"], config, monkeypatch, "abc\n")
+
+
+def test_a_password_reset_keeps_the_role_and_the_last_admin_stays_admin(config, tmp_path, monkeypatch, capsys):
+    """`users add NAME` on an existing account resets its password: it used to make every account an
+    annotator again (the --role default), so resetting the only admin's password locked everyone out of Data,
+    Export and the team's progress."""
+    assert _run(["users", "add", "boss", "--role", "admin", "--password-stdin"], config, monkeypatch, "first-pass\n") == 0
+    assert "created 'boss' (role admin" in capsys.readouterr().out
+    # --config after the subcommand, as every other command takes it
+    assert _run(["users", "add", "boss", "--password-stdin", "--config", str(config)], config, monkeypatch,
+                "second-pass\n") == 0
+    assert "updated 'boss': new password, role admin kept" in capsys.readouterr().out
+    with pytest.raises(InputError, match="only active admin"):
+        _run(["users", "add", "boss", "--role", "annotator", "--password-stdin"], config, monkeypatch, "third-pass\n")
+    assert _run(["users", "add", "second", "--role", "admin", "--password-stdin"], config, monkeypatch, "other-pass\n") == 0
+    assert _run(["users", "add", "boss", "--role", "annotator", "--password-stdin"], config, monkeypatch,
+                "third-pass\n") == 0
+    assert "role admin -> annotator" in capsys.readouterr().out
+    store = Store(f"sqlite:///{tmp_path / 'users.db'}")
+    auth = Authenticator(store, enabled=True)
+    assert auth.check("boss", "third-pass") and auth.lookup("boss").role == "annotator"
+    store.dispose()
+    with pytest.raises(InputError, match="not UTF-8"):
+        _run(["users", "add", "q", "--password-stdin"], config, monkeypatch, "\udcff\udcfepassword\n")

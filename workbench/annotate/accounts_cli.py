@@ -11,7 +11,7 @@ import getpass
 import json
 import sys
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from workbench.auth import ROLES, upsert_user
 from workbench.config import load_config
@@ -24,12 +24,16 @@ def add_users_parser(sub: argparse._SubParsersAction, default_config: str) -> No
     """Register the ``users`` command on the CLI's subparsers."""
     sp = sub.add_parser("users", help="manage annotator and admin accounts")
     sp.add_argument("--config", default=default_config, help="config whose database holds the accounts")
+    # --config also after the subcommand, as every other command takes it (users add NAME --config …)
+    config = argparse.ArgumentParser(add_help=False)
+    config.add_argument("--config", default=argparse.SUPPRESS, help="config whose database holds the accounts")
     usub = sp.add_subparsers(dest="users_command", required=True)
-    add = usub.add_parser("add", help="create an account, or update its role and password")
+    add = usub.add_parser("add", parents=[config], help="create an account, or update its password (and role)")
     add.add_argument("name")
-    add.add_argument("--role", choices=ROLES, default="annotator")
+    add.add_argument("--role", choices=ROLES, default=None,
+                     help="a new account's role (default annotator); for an existing one, changes it")
     add.add_argument("--password-stdin", action="store_true", help="read the password from the first line of stdin")
-    ls = usub.add_parser("list", help="list accounts (never passwords)")
+    ls = usub.add_parser("list", parents=[config], help="list accounts (never passwords)")
     ls.add_argument("--json", action="store_true", help="one JSON object per line")
     sp.set_defaults(func=cmd_users)
 
@@ -44,7 +48,23 @@ def _read_password(from_stdin: bool) -> str:
             raise InputError("the passwords do not match")
     if not password:
         raise InputError("empty password: pass it on stdin with --password-stdin, or type it when asked")
+    try:
+        password.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InputError("the password is not UTF-8 text: type it again, or fix the terminal's encoding") from None
     return password
+
+
+def _role_for(store: Store, name: str, asked: str | None) -> tuple[str, str | None]:
+    """The role to save for ``name`` and its current role (None for a new account). Refuses to demote the
+    last active admin: nobody could then reach Data, Export or the team's progress."""
+    with store.read() as s:
+        current = s.scalar(select(User.role).where(User.username == name.strip()))
+        admins = s.scalar(select(func.count()).select_from(User).where(User.role == "admin", User.active.is_(True)))
+    role = asked or current or "annotator"
+    if current == "admin" and role != "admin" and admins <= 1:
+        raise InputError(f"{name.strip()!r} is the only active admin: add another admin before changing its role")
+    return role, current
 
 
 def cmd_users(args: argparse.Namespace) -> int:
@@ -53,8 +73,13 @@ def cmd_users(args: argparse.Namespace) -> int:
     store = Store(cfg.effective_database_url)
     try:
         if args.users_command == "add":
-            user = upsert_user(store, args.name, _read_password(args.password_stdin), args.role)
-            print(f"saved {user.username!r} (role {user.role}, id {user.id}) in {store.display_url}")
+            role, current = _role_for(store, args.name, args.role)
+            user = upsert_user(store, args.name, _read_password(args.password_stdin), role)
+            if current is None:
+                print(f"created {user.username!r} (role {user.role}, id {user.id}) in {store.display_url}")
+            else:
+                change = f"role {current} -> {user.role}" if current != user.role else f"role {user.role} kept"
+                print(f"updated {user.username!r}: new password, {change} (id {user.id}) in {store.display_url}")
             return 0
         with store.session() as s:
             rows = [(u.id, u.username, u.role, u.active, u.created_at) for u in s.scalars(select(User).order_by(User.id))]
