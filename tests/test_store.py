@@ -154,3 +154,20 @@ def test_read_sessions_do_not_block_writers(tmp_path):
     with s.read() as r:
         assert r.scalar(text("select count(*) from dialogues")) == 2
     s.dispose()
+
+
+def test_a_url_that_is_no_database_is_refused_in_words(tmp_path, capsys, monkeypatch):
+    """A typo in WORKBENCH_DB_URL or a URL naming a CSV gave SQLAlchemy's traceback in every command."""
+    from workbench.cli import main
+    from workbench.errors import StoreError
+
+    with pytest.raises(StoreError, match="'garbage' is not a database URL"):
+        Store("garbage")
+    csv = tmp_path / "data.csv"
+    csv.write_text("input,target\n", encoding="utf-8")
+    with pytest.raises(StoreError, match="is not a database this workbench can open: file is not a database"):
+        Store(f"sqlite:///{csv}")
+    assert csv.read_text(encoding="utf-8") == "input,target\n"  # untouched
+    monkeypatch.setenv("WORKBENCH_DB_URL", "garbage")
+    assert main(["users", "list"]) != 0
+    assert "error: 'garbage' is not a database URL" in capsys.readouterr().err

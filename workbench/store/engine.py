@@ -10,7 +10,7 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, DatabaseError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from workbench.errors import StoreError
@@ -104,13 +104,19 @@ class Store:
         from workbench.store.migrate import upgrade_to_head
 
         self.url = url
-        self.engine = make_engine(url)
+        try:
+            self.engine = make_engine(url)
+        except ArgumentError:
+            raise StoreError(f"{url!r} is not a database URL (e.g. sqlite:///annotations/workbench.db)") from None
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._read_sessions = sessionmaker(self.engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False)
         try:
             upgrade_to_head(self.engine)  # Alembic: a new database is created, an older one upgraded
         except OperationalError as e:
             raise StoreError(f"cannot open the database at {self.display_url}: {e.orig}") from e
+        except DatabaseError as e:  # "file is not a database": a CSV or any other file named by the URL
+            self.engine.dispose()
+            raise StoreError(f"{self.display_url} is not a database this workbench can open: {e.orig}") from e
 
     @property
     def display_url(self) -> str:
