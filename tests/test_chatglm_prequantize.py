@@ -94,6 +94,12 @@ def test_quantize_refuses_what_it_cannot_do(tmp_path: Path) -> None:
     quantize_checkpoint(tmp_path / "fp", 8, tmp_path / "q8")
     with pytest.raises(UnsupportedModelError):
         quantize_checkpoint(tmp_path / "q8", 4, tmp_path / "q4")
+    # Another model's folder (a T5: BianQue-1.0) is refused, not written out as a ChatGLM.
+    config = json.loads((tmp_path / "fp" / "config.json").read_text(encoding="utf-8"))
+    (tmp_path / "fp" / "config.json").write_text(json.dumps({**config, "model_type": "t5"}), encoding="utf-8")
+    with pytest.raises(UnsupportedModelError, match="not a ChatGLM checkpoint \\(model_type 't5'\\)"):
+        quantize_checkpoint(tmp_path / "fp", 4, tmp_path / "t5q")
+    assert not (tmp_path / "t5q").exists()
 
 
 def test_quantize_command_line(tmp_path: Path, demo_models, capsys) -> None:

@@ -49,6 +49,10 @@ def quantize_checkpoint(
     if bits not in (4, 8):
         raise UnsupportedModelError(f"quantization_bit={bits} is not supported (use 4 or 8)")
     config = ChatGLMConfig.from_pretrained(src)
+    model_type = config.extra.get("model_type", "chatglm")
+    if model_type != "chatglm":  # a T5 or any other model would be written out as a bogus ChatGLM
+        raise UnsupportedModelError(f"{src} is not a ChatGLM checkpoint (model_type {model_type!r}): "
+                                    "quantize takes BianQue-2.0 / ChatGLM-6B folders")
     if config.quantization_bit:
         raise UnsupportedModelError(f"{src} is already quantized to {config.quantization_bit} bits")
     if out.resolve() == src.resolve():
