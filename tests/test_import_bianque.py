@@ -139,13 +139,17 @@ def test_bom_and_utf16_are_read(tmp_path):
 
 def test_gbk_file_is_reported(tmp_path):
     p = write_csv(tmp_path / "gbk.csv", [["病人：头痛\\n医生：", "多久了？"]], encoding="gbk")
-    with pytest.raises(DatasetError, match="GB18030"):
+    with pytest.raises(DatasetError, match="GB18030") as ei:
         parse_dataset(p)
+    # The file's own name (an upload's path is the server's temporary folder) and the line the bad bytes are on:
+    # the header is line 1, the GBK text starts line 2 (the decoder's read-ahead had said "row 0").
+    assert str(ei.value).startswith("gbk.csv: not valid UTF-8 (line 2, byte 1 of that line") and str(tmp_path) not in str(ei.value)
+    assert ei.value.row_errors == ["line 2: not valid UTF-8"]
 
 
 def test_empty_files(tmp_path):
     (tmp_path / "e.csv").write_bytes(b"")
-    with pytest.raises(DatasetError, match="empty"):
+    with pytest.raises(DatasetError, match="^e.csv: the file is empty$"):
         parse_dataset(tmp_path / "e.csv")
     (tmp_path / "h.csv").write_text("input,target\n", encoding="utf-8")
     with pytest.raises(DatasetError) as ei:

@@ -72,7 +72,7 @@ def open_text(path: str | Path, newline: str | None = None) -> io.TextIOWrapper:
     if not p.is_file():
         raise DatasetError(f"{p}: file not found")
     if p.stat().st_size == 0:
-        raise DatasetError(f"{p}: the file is empty")
+        raise DatasetError(f"{p.name}: the file is empty")
     return p.open("r", encoding=sniff_encoding(p), errors="strict", newline=newline)
 
 
@@ -85,8 +85,28 @@ def encoding_error(path: Path, err: UnicodeDecodeError, where: str) -> DatasetEr
         hint = " It decodes as GB18030/GBK: re-save it as UTF-8."
     except UnicodeDecodeError:
         pass
-    msg = f"{path}: not valid UTF-8 ({where}: {err.reason} at byte {err.start}).{hint}"
+    found = _first_undecodable_line(path)
+    if found is not None:  # the decoder reads ahead in chunks: its position names no row
+        where = f"line {found[0]}"
+        detail = f"{where}, byte {found[1] + 1} of that line: {err.reason}"
+    else:
+        detail = f"{where}: {err.reason} at byte {err.start}"
+    # The file's name only: an upload's path is the server's temporary folder, nothing the user knows.
+    msg = f"{path.name}: not valid UTF-8 ({detail}).{hint}"
     return DatasetError(msg, row_errors=[f"{where}: not valid UTF-8"])
+
+
+def _first_undecodable_line(path: Path) -> tuple[int, int] | None:
+    """(1-based line, 0-based byte in it) of the first line that is not UTF-8; None for UTF-16 files."""
+    if sniff_encoding(path) != "utf-8-sig":
+        return None
+    with path.open("rb") as f:
+        for lineno, line in enumerate(f, 1):
+            try:
+                line.decode("utf-8")
+            except UnicodeDecodeError as e:
+                return lineno, e.start
+    return None
 
 
 def iter_lines(path: str | Path) -> Iterator[tuple[int, str]]:
