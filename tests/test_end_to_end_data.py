@@ -51,10 +51,15 @@ def rate_everything(svc, names: tuple[str, ...]) -> int:
                 if claim is None:
                     break
                 item = open_item(s, user, claim.item_id)
-                forms = {r.generation_id: RatingForm(
-                    turn_type=rnd.choice(["question", "suggestion", "mixed"]), scores={"questioning": rnd.randint(1, 5), "suggestion": rnd.randint(1, 5)}, safety_flag=rnd.random() < 0.05,
-                    corrected_reply=rnd.choice([None] * 6 + [r.output, "建议及时到医院就诊，查血常规。"]))
-                    for r in item.replies}
+                # One answer per group of identical replies, as the Rate tab stores it (the submit refuses two).
+                forms = {}
+                for group in item.groups:
+                    form = RatingForm(
+                        turn_type=rnd.choice(["question", "suggestion", "mixed"]),
+                        scores={"questioning": rnd.randint(1, 5), "suggestion": rnd.randint(1, 5)},
+                        safety_flag=rnd.random() < 0.05,
+                        corrected_reply=rnd.choice([None] * 6 + [group[0].output, "建议及时到医院就诊，查血常规。"]))
+                    forms.update({r.generation_id: form for r in group})
                 ids = [r.generation_id for r in item.replies]
                 outcome = rnd.choice(["best", "ranking", "tie", "all_bad"])
                 rnd.shuffle(ids)
