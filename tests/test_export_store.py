@@ -506,6 +506,13 @@ def test_python_m_workbench_export(world, tmp_path):
     bad = subprocess.run([sys.executable, "-m", "workbench", "export", "--format", "nope", "--out", str(out)],
                          cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert bad.returncode == 2 and "unknown format" in bad.stderr
+    # Into the same folder again, or onto a file: refused in words, the old export left as it was.
+    before = (out / "train.jsonl").read_bytes()
+    for target, message in ((out, "is not empty"), (out / "train.jsonl", "is a file")):
+        again = subprocess.run([sys.executable, "-m", "workbench", "export", "--format", "dpo", "--out", str(target)],
+                               cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=120)
+        assert again.returncode == 2 and message in again.stderr and "Traceback" not in again.stderr
+    assert (out / "train.jsonl").read_bytes() == before and not (out / "dpo").exists()
 
 
 # --------------------------------------------------------------------------------------------------

@@ -98,6 +98,12 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     formats = parse_formats(args.format)
     filters = filters_from_args(args)
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise InputError(f"--out {out} is a file: name a new folder")
+    if out.is_dir() and any(out.iterdir()):
+        # An export into an old one would leave the old formats' folders beside a card that no longer names them.
+        raise InputError(f"--out {out} is not empty: name a new folder, or empty this one first")
     if args.db:
         url = args.db
     else:
