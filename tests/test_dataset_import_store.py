@@ -126,7 +126,7 @@ def test_replace_is_refused_while_ratings_exist(store):
     assert counts(store) == before
 
 
-@pytest.mark.parametrize("name", ["", "   ", "x" * 201])
+@pytest.mark.parametrize("name", ["", "   ", "x" * 201, "a\n---\nlicense: mit", "tab\there"])
 def test_bad_names_are_refused(store, name):
     with pytest.raises(DatasetError, match="name"):
         import_dataset(store, SEED_CSV, name=name)

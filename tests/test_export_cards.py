@@ -92,6 +92,9 @@ def test_parquet_tables_have_an_explicit_typed_schema(exported):
 
 
 def test_card_text_escapes_untrusted_strings():
-    assert md("![b](http://x/b.png)") == "\\!\\[b\\]\\(http://x/b.png\\)"
+    assert md("![b](http://x/b.png)") == "\\!\\[b\\]\\(http&#58;//x/b.png\\)"
+    # Bare URLs, www. addresses and e-mails would be live links on the Hub: shown the same, linking nothing.
+    assert md("see https://evil.example or www.evil.example, mail a@b.cn") == (
+        "see https&#58;//evil.example or www&#46;evil.example, mail a&#64;b.cn")
     assert md("<img src=x onerror=alert(1)>") == "&lt;img src=x onerror=alert\\(1\\)&gt;"
     assert "\n" not in md("a\n# b")

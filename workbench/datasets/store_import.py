@@ -12,6 +12,7 @@ preferences on them, because those would be deleted too.
 from __future__ import annotations
 
 import hashlib
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -64,6 +65,8 @@ def check_name(name: str) -> str:
     problem = text_problem(name)
     if problem is not None:
         raise DatasetError(f"the dataset name {problem}")
+    if any(unicodedata.category(c) == "Cc" for c in name):  # a name is one line: lists, cards, file names
+        raise DatasetError("the dataset name has a line break, tab or other control character")
     return name
 
 

@@ -106,13 +106,19 @@ TABLE_FIELDS = {
 
 # Inline specials only: md() output never starts a line, so + - . need no escape there.
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#!|>~])")
+_URL_SCHEME = re.compile(r"(?i)\b([a-z][a-z0-9+.\-]*):(?=//)")
+_WWW = re.compile(r"(?i)\b(www)\.")
 
 
 def md(text: object) -> str:
     """A user-, dataset- or model-supplied string as inert Markdown text on one line."""
     s = " ".join(str(text).split())
     s = s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return _MD_SPECIAL.sub(r"\\\1", s)
+    s = _MD_SPECIAL.sub(r"\\\1", s)
+    # GitHub-style renderers (the Hub's too) turn a bare URL, www. address or e-mail into a live link: the
+    # character reference shows the same text and links nothing.
+    s = _URL_SCHEME.sub(r"\1&#58;", s)
+    return _WWW.sub(r"\1&#46;", s).replace("@", "&#64;")
 
 
 def size_category(n: int) -> str:
