@@ -79,3 +79,11 @@ def test_a_password_reset_keeps_the_role_and_the_last_admin_stays_admin(config, 
     store.dispose()
     with pytest.raises(InputError, match="not UTF-8"):
         _run(["users", "add", "q", "--password-stdin"], config, monkeypatch, "\udcff\udcfepassword\n")
+
+
+@pytest.mark.parametrize(("name", "message"), [("u\tx", "tabs, line breaks"), ("a\u202eb", "control characters"),
+                                               ("Boss", "already exists: names differ in more than letter case")])
+def test_account_names_are_one_visible_line_and_unique_whatever_the_case(config, monkeypatch, name, message):
+    assert _run(["users", "add", "boss", "--password-stdin"], config, monkeypatch, "first-pass\n") == 0
+    with pytest.raises(InputError, match=message):
+        _run(["users", "add", name, "--password-stdin"], config, monkeypatch, "other-pass\n")

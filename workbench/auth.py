@@ -11,11 +11,12 @@ import hmac
 import logging
 import os
 import secrets
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from workbench.access import ROLES, Permission, allows
 from workbench.errors import AuthError, ConfigError, InputError
@@ -84,6 +85,8 @@ def upsert_user(store: Store, username: str, password: str | None, role: str = "
     username = username.strip()
     if not username or len(username) > 80:
         raise InputError("a username must be 1-80 characters")
+    if any(unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") or c.isspace() and c != " " for c in username):
+        raise InputError("a username cannot hold tabs, line breaks or invisible control characters")
     if role not in ROLES:
         raise InputError(f"role must be one of {ROLES}")
     if password is not None and len(password) < 6:
@@ -97,6 +100,10 @@ def upsert_user(store: Store, username: str, password: str | None, role: str = "
     with store.session() as s:
         u = s.scalar(select(User).where(User.username == username))
         if u is None:
+            # Sign-in throttling counts failures per lower-cased name: Boss beside boss would share a lock-out.
+            twin = s.scalar(select(User.username).where(func.lower(User.username) == username.lower()))
+            if twin is not None:
+                raise InputError(f"the account {twin!r} already exists: names differ in more than letter case")
             u = User(username=username, password_hash=hashed, role=role)
             s.add(u)
         else:
