@@ -175,8 +175,12 @@ def test_compare_handler_returns_every_table_and_figure(services):
     assert {"A"} <= set(metrics["column"])  # A's ok replies have references to be scored against
     assert not view.tables["scores"].empty and not view.tables["coq_curve"].empty
 
+    from workbench.auth import upsert_user
+
+    upsert_user(services.store, "idle", "idle-password", "admin")  # no answers: nothing to filter by
     choices = filter_choices(services)
     assert {"ann1", "ann2"} <= set(choices["annotators"]) and "seed" in choices["datasets"]
+    assert "idle" not in choices["annotators"]
     narrowed = compute_view(services, make_filters(columns=["A"], datasets=["seed"]), n_boot=200)
     assert set(narrowed.tables["scores"]["column"]) == {"A"}
     assert narrowed.tables["metrics"].iloc[0, 0] == "press “Compute metrics”"  # not computed by default

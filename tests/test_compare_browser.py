@@ -82,6 +82,12 @@ def test_compare_tab_in_chromium(services, tmp_path, locale):
             page.set_default_timeout(BROWSER_TIMEOUT_MS)
             page.goto(url.page)
             page.get_by_role("tab", name=words["tab"], exact=True).click()
+            # The filter menus are filled when the tab opens, before any Refresh, with the people who rated
+            # (ann1, not open mode's local user, who has no answers).
+            page.locator("#compare-filter-annotator input").click()
+            expect(page.get_by_role("option", name="ann1")).to_be_visible(timeout=BROWSER_TIMEOUT_MS)
+            expect(page.get_by_role("option", name="local")).to_have_count(0)
+            page.keyboard.press("Escape")
             page.locator("#compare-refresh").click()
             expect(page.locator("#download-position_bias-png")).to_be_attached(timeout=BROWSER_TIMEOUT_MS)
             page.locator("#compare-plot-position_bias .xtick text").first.wait_for()

@@ -80,7 +80,7 @@ def build_app(svc: Services) -> gr.Blocks:
                 build_rate_tab(svc, ui, progress_sink)
             with ui.make(gr.Tab, label=K("app.tab.compare"), id="compare", elem_id="tab-compare",
                          visible=False) as tabs["compare"]:
-                build_compare_tab(svc, ui)
+                compare = build_compare_tab(svc, ui)
             with ui.make(gr.Tab, label=K("app.tab.quality"), id="quality", elem_id="tab-quality",
                          visible=False) as tabs["quality"]:
                 build_quality_tab(svc, ui)
@@ -121,6 +121,7 @@ def build_app(svc: Services) -> gr.Blocks:
         demo.load(show_tabs, None, list(tabs.values()), api_name=False)
         demo.load(chat["on_load"], chat["load_inputs"], chat["load_outputs"], api_name=False)
         demo.load(data["on_load"], None, data["load_outputs"], api_name=False)
+        tabs["compare"].select(compare["fill_choices"], None, compare["choice_outputs"], api_name=False)
         track_load_progress_on(demo, progress_sink)
     guard_handlers(demo)
     demo.queue(default_concurrency_limit=svc.config.server.concurrency_limit)

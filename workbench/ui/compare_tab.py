@@ -20,7 +20,7 @@ from typing import Any
 import gradio as gr
 import pandas as pd
 
-from workbench.access import Permission, require_role
+from workbench.access import Permission, may, require_role
 from workbench.analysis.dashboard import Dashboard, compute_dashboard
 from workbench.analysis.figure_files import FORMATS, figure_bytes
 from workbench.analysis.from_store import load_frames
@@ -137,7 +137,8 @@ def build_compare_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
     # Annotator, dataset and model names are filled by Refresh, for admins only: the page config is
     # visible to every logged-in annotator, who must not see model names.
     with gr.Row():
-        annotators = ui.make(gr.Dropdown, choices=[], multiselect=True, label=K("compare.filter.annotator"), scale=2)
+        annotators = ui.make(gr.Dropdown, choices=[], multiselect=True, label=K("compare.filter.annotator"), scale=2,
+                             elem_id="compare-filter-annotator")
         datasets = ui.make(gr.Dropdown, choices=[], multiselect=True, label=K("compare.filter.dataset"), scale=2)
         columns = ui.make(gr.Dropdown, choices=[], multiselect=True, label=K("compare.filter.column"), scale=2)
         turn_types = ui.make(gr.Dropdown, choices=[(K(f"compare.turn_type.{t}"), t) for t in TURN_TYPES],
@@ -193,7 +194,16 @@ def build_compare_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
 
         return run
 
+    def fill_choices(request: gr.Request) -> dict:
+        """The filter menus' values when the tab is opened: a researcher filters before the first Refresh."""
+        if not may(svc.auth, request, Permission.COMPARE):
+            return {annotators: gr.update(), datasets: gr.update(), columns: gr.update()}
+        fresh = filter_choices(svc)
+        return {annotators: gr.update(choices=fresh["annotators"]), datasets: gr.update(choices=fresh["datasets"]),
+                columns: gr.update(choices=fresh["columns"])}
+
     refresh_btn.click(handler(False), filter_inputs, outputs, api_name="compare")
     metrics_btn.click(handler(True), filter_inputs, outputs, api_name="compare_metrics")
     return {"tables": tables, "plots": plots, "links": links, "summary": summary, "refresh": refresh_btn,
-            "metrics": metrics_btn, "simulated": simulated}
+            "metrics": metrics_btn, "simulated": simulated, "fill_choices": fill_choices,
+            "choice_outputs": [annotators, datasets, columns]}
