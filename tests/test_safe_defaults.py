@@ -202,6 +202,22 @@ def test_a_column_without_the_flag_never_runs_checkpoint_code(tmp_path, monkeypa
     assert marker.exists()
 
 
+def test_a_checkpoint_that_needs_its_own_code_says_how_to_allow_it(tmp_path, monkeypatch):
+    """transformers' own advice names an argument a user cannot pass and a hub URL made of a local path."""
+    from workbench.models import hf_causal
+
+    monkeypatch.setenv("HF_MODULES_CACHE", str(tmp_path / "modules"))
+    marker = tmp_path / "REMOTE_CODE_RAN"
+    ckpt = _tiny_causal_checkpoint(tmp_path / "ckpt", marker)
+    cfg = json.loads((ckpt / "config.json").read_text())
+    (ckpt / "config.json").write_text(json.dumps({**cfg, "model_type": "evil-unknown"}), encoding="utf-8")
+    col = {"name": "Tiny", "backend": "hf-causal", "model": {"path": str(ckpt), "device": "cpu", "dtype": "float32"}}
+    source = parse_config({"columns": [col]}, "<test>").columns[0].model
+    with pytest.raises(ModelLoadError, match="needs its own model code.*trust_remote_code: true") as e:
+        hf_causal.load_model(source, hf_causal.load_tokenizer(source))
+    assert "hf.co" not in str(e.value) and not marker.exists()
+
+
 # --- API keys -----------------------------------------------------------------------------------------
 
 

@@ -14,7 +14,13 @@ from workbench.dialogue import Dialogue
 from workbench.errors import GenerationError, ModelLoadError
 from workbench.models.base import Backend, Plan, Trace
 from workbench.models.registry import ModelPool
-from workbench.models.resources import LazyResource, LoadedModel, load_hf_model, require_local_or_hub
+from workbench.models.resources import (
+    LazyResource,
+    LoadedModel,
+    load_error,
+    load_hf_model,
+    require_local_or_hub,
+)
 from workbench.sampling import Sampling, generator_for
 
 
@@ -27,7 +33,7 @@ def load_tokenizer(source: ModelSource) -> Any:
             source.path, revision=source.revision, trust_remote_code=source.trust_remote_code
         )
     except Exception as e:
-        raise ModelLoadError(f"cannot load the tokenizer from {source.path}: {e}") from e
+        raise load_error(source, "tokenizer", e) from e
     if not getattr(tok, "chat_template", None):
         raise ModelLoadError(f"{source.path}: the tokenizer has no chat template; use a chat model")
     return tok

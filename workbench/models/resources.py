@@ -85,6 +85,16 @@ class LoadedModel:
     revision: str
 
 
+def load_error(source: Any, what: str, error: Exception) -> ModelLoadError:
+    """The error of a failed load; a checkpoint that needs its own code says how to allow it, not transformers'
+    advice (which names an argument the user cannot pass and a hub URL built from a local path)."""
+    if "trust_remote_code" in str(error) and not getattr(source, "trust_remote_code", False):
+        return ModelLoadError(
+            f"{source.path} needs its own model code, which the workbench runs only when the column's model "
+            "block says trust_remote_code: true (read that code first: it runs with your data)")
+    return ModelLoadError(f"cannot load the {what} from {source.path}: {error}")
+
+
 def load_hf_model(model_cls: Any, source: ModelSource, tokenizer: Any, *, cuda_auto: torch.dtype,
                   what: str) -> LoadedModel:
     """``model_cls.from_pretrained`` on the configured device and dtype, with failures named clearly."""
@@ -98,6 +108,6 @@ def load_hf_model(model_cls: Any, source: ModelSource, tokenizer: Any, *, cuda_a
     except torch.OutOfMemoryError as e:
         raise ModelLoadError(f"out of memory loading {source.path} on {device}") from e
     except Exception as e:
-        raise ModelLoadError(f"cannot load the {what} from {source.path}: {e}") from e
+        raise load_error(source, what, e) from e
     model.to(device).eval()
     return LoadedModel(tokenizer, model, device, model_revision(source.path, source.revision))
