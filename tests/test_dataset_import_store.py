@@ -136,6 +136,9 @@ def test_bad_names_are_refused(store, name):
 def test_missing_file_is_a_clear_error(store, tmp_path):
     with pytest.raises(DatasetError, match="not found"):
         import_dataset(store, tmp_path / "nope.csv", name="x")
+    (tmp_path / "folder.csv").mkdir()
+    with pytest.raises(DatasetError, match="a folder, not a file"):
+        import_dataset(store, tmp_path / "folder.csv", name="x")
 
 
 def test_data_tab_import_shows_row_errors_escaped_and_lists_datasets(services, tmp_path):

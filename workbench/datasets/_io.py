@@ -69,6 +69,8 @@ def sniff_encoding(path: Path) -> str:
 def open_text(path: str | Path, newline: str | None = None) -> io.TextIOWrapper:
     """Open ``path`` for streaming text reads; raise DatasetError for a missing or empty file."""
     p = Path(path)
+    if p.is_dir():
+        raise DatasetError(f"{p}: a folder, not a file: name the dataset file inside it")
     if not p.is_file():
         raise DatasetError(f"{p}: file not found")
     if p.stat().st_size == 0:
