@@ -250,3 +250,17 @@ def test_stats_cli_writes_the_aggregates_beside_the_plain_scores(store, tmp_path
     assert not (tmp_path / "n" / "aggregated_scores.csv").exists()
     assert main(["stats", "--config", cfg, "--out", str(tmp_path / "x"), "--aggregate", "median"]) == 2
     assert "unknown aggregation" in capsys.readouterr().err
+
+
+def test_menus_show_words_not_data_keys(services):
+    """The Quality tab's method menu offered mean / dawid-skene / mace, and the gold turn type its raw keys."""
+    import gradio as gr
+
+    from workbench.ui.app import build_app
+    from workbench.ui.i18n import t
+
+    demo = build_app(services)
+    menus = {b.label: [name for name, _ in b.choices] for b in demo.blocks.values() if isinstance(b, gr.Dropdown)}
+    assert menus[t("quality.method", "en")] == [t(f"compare.method.{m}", "en") for m in ("mean", "dawid-skene", "mace")]
+    assert menus[t("quality.gold.turn_type", "en")][1:] == [t(f"compare.turn_type.{k}", "en")
+                                                            for k in ("question", "suggestion", "mixed", "other")]

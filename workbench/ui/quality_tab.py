@@ -61,7 +61,8 @@ def build_quality_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
     rubric = load_rubric(svc.config.resolve_path(svc.config.annotation.rubric))
     ui.make(gr.Markdown, value=K("quality.intro"))
     with gr.Row():
-        method = ui.make(gr.Dropdown, choices=list(METHODS), value="dawid-skene", label=K("quality.method"), scale=2)
+        method = ui.make(gr.Dropdown, choices=[(K(f"compare.method.{m}"), m) for m in METHODS], value="dawid-skene",
+                         label=K("quality.method"), scale=2)
         refresh = ui.make(gr.Button, value=K("quality.refresh"), variant="primary", elem_id="quality-refresh", scale=1)
     links = gr.HTML("", elem_id="quality-downloads")
     table = ui.make(gr.Dataframe, value=blank_table(), label=K("quality.table"), interactive=False, wrap=True, elem_id="quality-table")
@@ -69,7 +70,9 @@ def build_quality_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
         ui.make(gr.Markdown, value=K("quality.gold.intro"))
         with gr.Row():
             gen_id = ui.make(gr.Number, label=K("quality.gold.id"), precision=0)
-            turn_type = ui.make(gr.Dropdown, choices=["", *TURN_TYPE_KEYS], value="", label=K("quality.gold.turn_type"))
+            turn_type = ui.make(gr.Dropdown, choices=[(K("quality.gold.turn_type.none"), ""),
+                                                      *((K(f"compare.turn_type.{t}"), str(t)) for t in TURN_TYPE_KEYS)],
+                                value="", label=K("quality.gold.turn_type"))
             questioning = ui.make(gr.Textbox, label=K("quality.gold.questioning"))
             suggestion = ui.make(gr.Textbox, label=K("quality.gold.suggestion"))
             tolerance = ui.make(gr.Number, value=0, label=K("quality.gold.tolerance"), precision=0)
