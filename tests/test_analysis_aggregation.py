@@ -181,6 +181,19 @@ def test_aggregated_scores_table_beside_the_plain_mean():
 
 
 
+def test_a_tied_turn_type_vote_counts_half_to_each_type():
+    """Two annotators, one says question and one suggestion: the mean method's share was 100 % question (the
+    label that sorts first took the tie)."""
+    from workbench.analysis.aggregate_tables import aggregated_scores
+
+    rows = [{"generation_id": g, "annotator": who, "column": "A", "turn_type": tt, "questioning": 3.0,
+             "suggestion": 3.0} for g in range(4) for who, tt in (("a1", "question"), ("a2", "suggestion"))]
+    table = aggregated_scores(pd.DataFrame(rows), ("mean",)).set_index(["column", "aggregate"])
+    assert table.loc[("A", "mean"), "turn_type:question"] == pytest.approx(0.5)
+    assert table.loc[("A", "mean"), "turn_type:suggestion"] == pytest.approx(0.5)
+    assert table.loc[("A", "mean"), "turn_type:mixed"] == 0.0
+
+
 def test_aggregated_scores_of_nothing_and_of_a_bad_method():
     from workbench.analysis.aggregate_tables import aggregated_scores
 

@@ -7,6 +7,7 @@ its turn type is aggregated as a category and each score axis as an ordinal answ
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Sequence
 
 import pandas as pd
@@ -41,7 +42,7 @@ def aggregated_scores(ratings: pd.DataFrame, methods: Sequence[str] = ("mean", "
     """Per column and method: mean aggregated score per axis and the share of each aggregated turn type.
 
     Columns: column, aggregate, replies (rated replies), questioning, suggestion, then one
-    ``turn_type:<label>`` share per turn type. With ``mean`` the scores equal the mean of each reply's
+    ``turn_type:<label>`` share per turn type (a reply whose aggregated type is tied counts equally to each). With ``mean`` the scores equal the mean of each reply's
     plain mean score.
     """
     cols = ["column", "aggregate", "replies", *AXES, *(f"turn_type:{t}" for t in TURN_TYPES)]
@@ -57,9 +58,17 @@ def aggregated_scores(ratings: pd.DataFrame, methods: Sequence[str] = ("mean", "
             for axis in AXES:
                 vals = [v for g, v in fitted[axis].scores.items() if g in gens]
                 row[axis] = sum(vals) / len(vals) if vals else float("nan")
-            labels = [lab for g, lab in fitted["turn_type"].labels.items() if g in gens]
+            # Each reply's aggregated type; a tie (a 1:1 vote) counts equally to each tied type, where the label
+            # alone gave it all to the type that sorts first.
+            shares: Counter[str] = Counter()
+            dists = [dist for g, dist in fitted["turn_type"].probabilities.items() if g in gens and dist]
+            for d in dists:
+                top = max(d.values())
+                tied = [t for t, p in d.items() if abs(p - top) <= 1e-12]
+                for t in tied:
+                    shares[str(t)] += 1 / len(tied)
             for t in TURN_TYPES:
-                row[f"turn_type:{t}"] = labels.count(t) / len(labels) if labels else float("nan")
+                row[f"turn_type:{t}"] = shares[t] / len(dists) if dists else float("nan")
             rows.append(row)
     return pd.DataFrame(rows, columns=cols)
 
