@@ -7,7 +7,6 @@ its turn type is aggregated as a category and each score axis as an ordinal answ
 from __future__ import annotations
 
 import math
-from collections import Counter
 from collections.abc import Sequence
 
 import pandas as pd
@@ -60,13 +59,13 @@ def aggregated_scores(ratings: pd.DataFrame, methods: Sequence[str] = ("mean", "
                 row[axis] = sum(vals) / len(vals) if vals else float("nan")
             # Each reply's aggregated type; a tie (a 1:1 vote) counts equally to each tied type, where the label
             # alone gave it all to the type that sorts first.
-            shares: Counter[str] = Counter()
+            shares: dict[str, float] = dict.fromkeys(TURN_TYPES, 0.0)
             dists = [dist for g, dist in fitted["turn_type"].probabilities.items() if g in gens and dist]
             for d in dists:
                 top = max(d.values())
                 tied = [t for t, p in d.items() if abs(p - top) <= 1e-12]
                 for t in tied:
-                    shares[str(t)] += 1 / len(tied)
+                    shares[str(t)] = shares.get(str(t), 0.0) + 1 / len(tied)
             for t in TURN_TYPES:
                 row[f"turn_type:{t}"] = shares[t] / len(dists) if dists else float("nan")
             rows.append(row)

@@ -60,7 +60,7 @@ def _role_for(store: Store, name: str, asked: str | None) -> tuple[str, str | No
     last active admin: nobody could then reach Data, Export or the team's progress."""
     with store.read() as s:
         current = s.scalar(select(User.role).where(User.username == name.strip()))
-        admins = s.scalar(select(func.count()).select_from(User).where(User.role == "admin", User.active.is_(True)))
+        admins = s.scalar(select(func.count()).select_from(User).where(User.role == "admin", User.active.is_(True))) or 0
     role = asked or current or "annotator"
     if current == "admin" and role != "admin" and admins <= 1:
         raise InputError(f"{name.strip()!r} is the only active admin: add another admin before changing its role")

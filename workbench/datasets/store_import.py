@@ -165,7 +165,7 @@ def import_dataset(
             if turns:
                 s.execute(insert(Turn), turns)
             n_turns += len(turns)
-            n_refs += sum(t["is_reference"] for t in turns)
+            n_refs += sum(t.role == "doctor" for d in chunk for t in d.turns)
         ds_id = ds.id
     return ImportSummary(ds_id, ds_name, parsed.format, len(parsed.dialogues), n_turns, n_refs, replaced,
                          list(parsed.warnings))

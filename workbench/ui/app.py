@@ -121,7 +121,7 @@ def build_app(svc: Services) -> gr.Blocks:
         demo.load(show_tabs, None, list(tabs.values()), api_name=False)
         demo.load(chat["on_load"], chat["load_inputs"], chat["load_outputs"], api_name=False)
         demo.load(data["on_load"], None, data["load_outputs"], api_name=False)
-        tabs["compare"].select(compare["fill_choices"], None, compare["choice_outputs"], api_name=False)
+        tabs["compare"].select(compare["fill_choices"], None, compare["choice_outputs"], api_visibility="private")
         track_load_progress_on(demo, progress_sink)
     guard_handlers(demo)
     demo.queue(default_concurrency_limit=svc.config.server.concurrency_limit)
