@@ -55,3 +55,39 @@ def test_a_changed_answer_on_a_submitted_item_reopens_it_and_a_reload_restores_i
             expect(page.locator("#rate-comment-0 textarea")).to_have_value("再想想")
             ctx.close()
             browser.close()
+
+
+def test_a_second_tab_on_an_item_submitted_in_the_first_says_its_answers_are_not_saved(tmp_path):
+    """Two tabs of one annotator on the same item: after the first submits, the second tab's changes were
+    dropped without a word (its status line still looked fine). It now says they are not saved and why; the
+    first tab's own submit never shows that note."""
+    from playwright.sync_api import expect, sync_playwright
+
+    require_chromium()
+    stale = i18n.t("rate.not_saved_stale", "en", item=1).split(":")[0]  # "⚠ not saved"
+    with rate_server(tmp_path, blind=True) as (svc, url):
+        for i in range(2):
+            add_item(svc.store, [f"咳嗽有痰吗？（{i}）", f"多喝水（{i}）。", f"先量体温（{i}）。"])
+        with sync_playwright() as pw:
+            browser = launch(pw)
+            ctx, first = open_rate_tab(browser, url, "ann", "en", keyboard_only=True)
+            take_first_item(first)
+            second = ctx.new_page()  # the same browser: the same sign-in, the same open item on load
+            second.goto(str(url))
+            second.get_by_role("tab", name=i18n.t("app.tab.rate", "en"), exact=True).click()
+            second.locator("#rate-next").wait_for(state="visible")
+            wait_until(lambda: item_shown(second) == 1, what="item 1 in the second tab")
+            first.bring_to_front()
+            answer_every_box(first)
+            first.keyboard.press("Enter")
+            wait_until(lambda: item_shown(first) == 2, what="the next item in the first tab")
+            expect(first.locator("#rate-saved")).not_to_contain_text(stale)
+            second.bring_to_front()
+            second.locator("#rate-comment-0 textarea").fill("另一个标签页")
+            second.locator("#rate-item-info").click()  # blur: the comment's autosave
+            expect(second.locator("#rate-saved")).to_contain_text(stale)
+            with svc.store.session() as s:
+                assert "另一个标签页" not in [c for c in s.scalars(select(Rating.comment)) if c]
+                assert s.scalars(select(Assignment).where(Assignment.item_id == 1)).one().completed_at is not None
+            ctx.close()
+            browser.close()

@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -154,6 +156,27 @@ def api_item(item: ItemView | None) -> dict[str, Any] | None:
                         for r in item.replies]}
 
 
+class RecentSubmitters:
+    """The Gradio session that last submitted each (user, item), for the most recent submits only."""
+
+    LIMIT = 10_000
+
+    def __init__(self) -> None:
+        self._by: OrderedDict[tuple[int, str], str | None] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def mark(self, user_id: int, item_id: Any, session: str | None) -> None:
+        with self._lock:
+            self._by[(user_id, str(item_id))] = session
+            self._by.move_to_end((user_id, str(item_id)))
+            while len(self._by) > self.LIMIT:
+                self._by.popitem(last=False)
+
+    def by(self, user_id: int, item_id: Any) -> str | None:
+        with self._lock:
+            return self._by.get((user_id, str(item_id)))
+
+
 def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str, Any]:
     """Build the Rate tab inside the current Blocks context; its events track their progress on
     ``progress_sink`` (a hidden component first in the page: :func:`workbench.ui.app.track_load_progress_on`)."""
@@ -161,6 +184,9 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
     rubric = load_rubric(svc.config.resolve_path(cfg.rubric))
     axis_keys = rubric.axis_keys
     k = cfg.annotators_per_item
+    # Which page (Gradio session) submitted an item: a draft that arrives after its own page's submit is a
+    # race and dropped quietly; after another page's submit (a second tab) it is stale, and the page says so.
+    submitters = RecentSubmitters()
     guidelines_path = svc.config.resolve_path(cfg.guidelines)
     try:
         guidelines: str | None = guidelines_path.read_text(encoding="utf-8")
@@ -638,7 +664,11 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
                 r = workflow.save_group_draft(svc.store, user, gids, form, rubric=rubric, blind=blind_for(user, state),
                                               unless_submitted=unless, held_item=held)
                 if r is None:
-                    return {saved_md: gr.update()}
+                    item_id = shown or page.item_ref
+                    if submitters.by(user.id, item_id) == request.session_hash:
+                        return {saved_md: gr.update()}  # this page's own submit overtook the draft
+                    # this page is stale: the item was submitted or released elsewhere (another tab, an admin)
+                    return {saved_md: i18n.t("rate.not_saved_stale", lang, item=item_id or "")}
                 return {saved_md: i18n.t("rate.saved", lang, label=label,
                                          status=status_word(r.status, lang),
                                          time=f"{r.updated_at:%H:%M:%S}", version=r.version)
@@ -664,7 +694,10 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
                 lambda item: ratings.preference_from_choice(item, choice, rank_text or ""), rubric=rubric,
                 blind=blind_for(user, state), unless_submitted=not page.shown_submitted)
             if p is None:
-                return {saved_md: gr.update()}
+                item_id = state.get("item_id") or page.item_ref
+                if submitters.by(user.id, item_id) == request.session_hash:
+                    return {saved_md: gr.update()}  # this page's own submit overtook the draft
+                return {saved_md: i18n.t("rate.not_saved_stale", lang, item=item_id or "")}
             return {saved_md: i18n.t("rate.pref_saved", lang, status=status_word(p.status, lang),
                                      time=f"{datetime.now(UTC):%H:%M:%S}") + reopened_note(page, p.status, lang)}
         except WorkbenchError as e:
@@ -701,6 +734,7 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
                 raise InputError("no item is open: press Next item")
             # One transaction reads the item, stores every answer and completes it; once committed, the next
             # item is claimed and comes in the same answer (one round trip from the key press to the next item).
+            submitters.mark(user.id, item_id, request.session_hash)  # before the commit a draft may see
             result = workflow.submit(svc.store, user, item_id, answers, rubric=rubric, blind=blind_for(user, state),
                                      k=k, gold_rate=cfg.gold_rate)
         except WorkbenchError as e:
