@@ -113,11 +113,20 @@ KNOWN_NAMES_IN_CONTEXT = [
     ("登录地址是2408:8207:2460:5a10::1f", "登录地址是[IP]"),
     ("就诊卡号 6100 2345 7788 挂的明天的号", "就诊卡号 [病历号] 挂的明天的号"),
     ("宝宝2023年11月2日生的，黄疸没退", "宝宝[出生日期]生的，黄疸没退"),
+    ("亓洪涛 男 58岁", "[姓名] 男 58岁"),
+    # English: North American phones, titles, a labelled patient, SSN, MRN, a date of birth with slashes
+    ("Tel: (415) 555-0132", "Tel: [电话]"),
+    ("call me at +1 415 555 0132", "call me at [电话]"),
+    ("Dr. Emily Chen prescribed amoxicillin", "Dr. [姓名] prescribed amoxicillin"),
+    ("Patient: John Smith, 45 y/o male", "Patient: [姓名], 45 y/o male"),
+    ("SSN 123-45-6789, MRN: 00123456", "SSN [证件号], MRN: [病历号]"),
+    ("DOB 04/12/1975, chest pain", "DOB [出生日期], chest pain"),
 ]
 # The same contexts around ordinary words the dictionary tags as names, and a lab value of 11 digits.
 ORDINARY_IN_CONTEXT = ["我妈安静下来了", "谢谢医生", "顾问医生建议手术", "医生高度怀疑是阑尾炎", "医生于是让我住院",
                        "护士长说明天出院", "我儿子胡萝卜过敏", "和牛奶一起吃可以吗", "我女儿卓越", "医生钱收了吗",
-                       "我们都在医院", "我去成都看病了", "我儿子王子也来了", "我儿子高烧不退", "乙肝病毒载量15800000000拷贝/ml", "时间是10:30到11:45"]
+                       "我们都在医院", "我去成都看病了", "我儿子王子也来了", "我儿子高烧不退", "乙肝病毒载量15800000000拷贝/ml", "时间是10:30到11:45",
+                       "blood pressure 140/90, 3 days", "Patient history: fever", "take 500 mg 3 times a day"]
 
 
 @pytest.mark.parametrize(("text", "expected"), KNOWN_NAMES_IN_CONTEXT, ids=[m[0][:10] for m in KNOWN_NAMES_IN_CONTEXT])

@@ -102,14 +102,17 @@ _LANDLINE = r"(?:\(0\d{2,3}\)|0\d{2,3})[ \-]?(?:\d{7,8}|\d{3,4}[ \-]\d{4})"
 _SERVICE = r"[48]00[ \-]?\d{3}[ \-]?\d{4}"
 # A unit right after the digits makes them a measurement (载量15800000000拷贝/ml), not a phone number.
 _MEASURE_UNIT = r"(?:拷贝|copies|IU/|IU\s*/|iu/|U/|个/|/m[lL]|/L|mg|ml|mL|μg|ng/|pg/|mmol|%)"
+# North American numbers: (415) 555-0132, 415-555-0132, +1 415 555 0132 (separators required: a bare ten-digit
+# number is left to the rules above).
+_NANP = r"(?:\+?1[ .\-]?)?(?:\([2-9]\d{2}\) ?|[2-9]\d{2}[ .\-])\d{3}[ .\-]\d{4}"
 _PHONE_RE = re.compile(
-    rf"(?<![\d.])(?<!\d[ \-])(?:{_MOBILE}|{_LANDLINE}|{_SERVICE})(?![ \-]?\d)(?!\s*{_MEASURE_UNIT})"
+    rf"(?<![\d.])(?<!\d[ \-])(?:{_MOBILE}|{_LANDLINE}|{_SERVICE}|{_NANP})(?![ \-]?\d)(?!\s*{_MEASURE_UNIT})"
     rf"|(?<![{_CN_DIGIT}])[一幺][三四五六七八九][{_CN_DIGIT}]{{9}}(?![{_CN_DIGIT}])"
 )
 # What every phone number _PHONE_RE takes contains (a mobile's 1 and second digit, a landline's or service
 # number's 0 and the digit after it, the spelt-out 一/幺 and second digit): _PHONE_RE itself starts with
 # look-behinds, which leave the regex engine no first character to skip ahead to.
-_PHONE_GATE = re.compile(r"1[ \-]?[3-9]|0\d|[一幺][三四五六七八九]")
+_PHONE_GATE = re.compile(r"1[ \-]?[3-9]|0\d|[一幺][三四五六七八九]|[2-9]\d{2}[ .\-)]")
 _DATE8 = r"(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])"
 _DATE6 = r"\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])"
 _ID_RE = re.compile(rf"{_B}(?:[1-9]\d{{5}} ?{_DATE8} ?\d{{3}}[\dXx]|[1-9]\d{{5}}{_DATE6}\d{{3}}){_E}")
@@ -131,15 +134,15 @@ _CUE_GAP = r"(?:号码|号|码|ID|id)?(?:是|为|:|：|#|\s)*"
 _CUED: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("record_number", re.compile(
         r"(?:(?:住院|门诊|急诊|病历|病案|就诊|诊疗|登记|检查|检验|化验|标本|条码|影像|放射|病理|超声|档案|挂号|患者|病人)"
-        r"(?:病历|卡|单|编)?(?:号|ID|id|编号)|ID号|id号)" + _CUE_GAP
+        r"(?:病历|卡|单|编)?(?:号|ID|id|编号)|ID号|id号|\bMRN|[Mm]edical record (?:number|no\.?))" + _CUE_GAP
         + r"(?P<v>\d{3,6}(?: \d{2,6}){1,4}|[A-Za-z]{0,4}-?\d[\dA-Za-z\-]{2,24})" + _E)),
     ("account", re.compile(
         r"(?:微信|weixin|WeChat|wechat|VX|vx|WX|wx|QQ|qq|扣扣|支付宝|银行卡|储蓄卡|信用卡|借记卡|卡号|账号|帐号|账户|帐户"
         r"|医保卡|社保卡|医保|社保|医疗保险|参保|保单|新农合|这张卡|加V|加v|V信|v信|薇信|威信)" + _CUE_GAP
         + r"(?P<v>\d{4}(?:[ \-]\d{2,6}){2,4}|[A-Za-z0-9][A-Za-z0-9_\-]{4,29})" + _E)),
     ("id_number", re.compile(
-        r"(?:护照|通行证|签证|军官证|驾驶证|驾照|回乡证|台胞证)" + _CUE_GAP
-        + r"(?P<v>[A-Za-z]{1,2}\d{7,9}|\d{8,12})" + _E)),
+        r"(?:护照|通行证|签证|军官证|驾驶证|驾照|回乡证|台胞证|\bSSN|[Ss]ocial [Ss]ecurity (?:number|no\.?))" + _CUE_GAP
+        + r"(?P<v>[A-Za-z]{1,2}\d{7,9}|\d{8,12}|\d{3}-\d{2}-\d{4})" + _E)),
     ("other", re.compile(
         r"(?:工号|员工号|职工号|学号|学籍号|会员号|会员卡号|工作证号|车架号)" + _CUE_GAP
         + r"(?P<v>(?=[A-Za-z\-]{0,8}\d)[A-Za-z0-9][A-Za-z0-9\-]{3,24})" + _E)),
@@ -155,7 +158,8 @@ _DATE = (
 )
 _DOB_BEFORE = re.compile(
     r"(?:出生日期|出生年月日?|出生时间|出生于|出生在|出生|生日|生于|DOB|D\.O\.B\.?|[Dd]ate of [Bb]irth)"
-    rf"(?:是|为|:|：|\s)*(?P<v>{_DATE}|(?:0?[1-9]|1[0-2])月(?:0?[1-9]|[12]\d|3[01])[日号]"
+    rf"(?:是|为|:|：|\s)*(?P<v>{_DATE}|(?:0?[1-9]|[12]\d|3[01])[/.\-](?:0?[1-9]|[12]\d|3[01])[/.\-](?:19|20)\d{{2}}"
+    r"|(?:0?[1-9]|1[0-2])月(?:0?[1-9]|[12]\d|3[01])[日号]"
     r"|(?<!\d)\d{2}年(?:(?:0?[1-9]|1[0-2])月(?:(?:0?[1-9]|[12]\d|3[01])[日号])?)?)"
 )
 _DOB_AFTER = re.compile(
@@ -334,7 +338,7 @@ _SINGLE_SURNAMES = (
     "骆宁蓝甘关梅裴辛霍凌卫耿解滕米柳欧盛童屈喻蒙符窦储岑晏邬宫茅祁计伏舒宣凤麦萧于任曾"
     # rarer ones: a name after a cue starts with any of these as often as with a common one
     "佘逯宓帅禤蒯仇庄宗阎薄桑桂濮寿扈燕冀郏晁敖訾阚饶鞠巢竺荆桓仉缑亢况蔺屠蒲邰鄂索郁胥苍莘贡逄姬冉郦雍"
-    "璩邝甄栾冼芮惠詹厉奚封靳糜粟虞卓隋迟佟钮邴暴汲"
+    "璩邝甄栾冼芮惠詹厉奚封靳糜粟虞卓隋迟佟钮邴暴汲亓阙"
 )
 _SURNAME_RE = re.compile("|".join(_COMPOUND_SURNAMES) + f"|[{_SINGLE_SURNAMES}]")
 # Characters that (almost) never occur in given names but do in the words around them in medical
@@ -637,6 +641,7 @@ def _name_spans(text: str) -> list[Span]:
 
 _STRONG_LABEL = re.compile(
     r"(?:我叫|名叫|名字是|名字叫|姓名(?:是|为)?\s*[:：]?|联系人\s*[:：]?|我姓|[Nn]ame\s*(?:is|:|：)"
+    r"|\b(?:Dr|Mr|Mrs|Ms|Prof)\.?(?=\s+[A-Z])|\bMiss(?=\s+[A-Z])|\b[Pp]atient\s*[:：]"
     r"|(?:儿子|女儿|孩子|宝宝|闺女|老公|老婆|爱人|丈夫|妻子|病人|患者|他|她)(?:的名字)?叫(?:做)?)\s*"
 )
 
