@@ -114,6 +114,20 @@ def upsert_user(store: Store, username: str, password: str | None, role: str = "
         return CurrentUser(u.id, u.username, u.role)
 
 
+def role_to_save(store: Store, name: str, asked: str | None) -> tuple[str, str | None]:
+    """The role to save for account ``name`` (``asked``, else its current one, else annotator) and its current
+    role (None for a new account). Refuses to demote the only active admin: nobody could then reach Data,
+    Export or the team's progress."""
+    with store.read() as s:
+        current = s.scalar(select(User.role).where(User.username == name.strip()))
+        admins = s.scalar(select(func.count()).select_from(User)
+                          .where(User.role == "admin", User.active.is_(True))) or 0
+    role = asked or current or "annotator"
+    if current == "admin" and role != "admin" and admins <= 1:
+        raise InputError(f"{name.strip()!r} is the only active admin: add another admin before changing its role")
+    return role, current
+
+
 def load_users_file(store: Store, path: Path) -> int:
     """Create or update accounts from YAML: ``users: [{username, password | password_hash, role}]``."""
     try:

@@ -11,9 +11,9 @@ import getpass
 import json
 import sys
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from workbench.auth import ROLES, upsert_user
+from workbench.auth import ROLES, role_to_save, upsert_user
 from workbench.config import load_config
 from workbench.errors import InputError
 from workbench.store.engine import Store
@@ -55,25 +55,13 @@ def _read_password(from_stdin: bool) -> str:
     return password
 
 
-def _role_for(store: Store, name: str, asked: str | None) -> tuple[str, str | None]:
-    """The role to save for ``name`` and its current role (None for a new account). Refuses to demote the
-    last active admin: nobody could then reach Data, Export or the team's progress."""
-    with store.read() as s:
-        current = s.scalar(select(User.role).where(User.username == name.strip()))
-        admins = s.scalar(select(func.count()).select_from(User).where(User.role == "admin", User.active.is_(True))) or 0
-    role = asked or current or "annotator"
-    if current == "admin" and role != "admin" and admins <= 1:
-        raise InputError(f"{name.strip()!r} is the only active admin: add another admin before changing its role")
-    return role, current
-
-
 def cmd_users(args: argparse.Namespace) -> int:
     """Add or list accounts in the configured database."""
     cfg = load_config(args.config)
     store = Store(cfg.effective_database_url)
     try:
         if args.users_command == "add":
-            role, current = _role_for(store, args.name, args.role)
+            role, current = role_to_save(store, args.name, args.role)
             user = upsert_user(store, args.name, _read_password(args.password_stdin), role)
             if current is None:
                 print(f"created {user.username!r} (role {user.role}, id {user.id}) in {store.display_url}")
