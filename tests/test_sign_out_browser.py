@@ -65,3 +65,24 @@ def test_a_page_whose_sign_in_ended_says_so_and_works_again_after_signing_in(tmp
         expect(notice).to_have_count(0)
         ctx.close()
         browser.close()
+
+
+def test_an_annotator_switching_language_gets_no_refusal(tmp_path, caplog):
+    """The language switch retitles every table, and the Rate flag table's change event asked for the team's
+    flags: an annotator got "only admins can view team progress" and the log a refused attempt."""
+    import logging
+
+    from playwright.sync_api import expect, sync_playwright
+
+    require_chromium()
+    with rate_server(tmp_path, users=("ann",)) as (_svc, url), sync_playwright() as pw:
+        browser = launch(pw)
+        ctx, page = open_rate_tab(browser, url, "ann", "en")
+        with caplog.at_level(logging.WARNING, logger="workbench.access"):
+            page.locator("#language-switch").get_by_text("中文").click()
+            expect(page.locator("#account")).to_contain_text("退出登录", timeout=TIMEOUT_MS)
+            page.wait_for_timeout(3000)  # the retitled tables' change events
+        assert page.locator(".toast-body").count() == 0, page.locator(".toast-body").all_inner_texts()
+        assert not [r for r in caplog.records if "refused" in r.getMessage()]
+        ctx.close()
+        browser.close()

@@ -29,7 +29,7 @@ from typing import Any
 import gradio as gr
 import pandas as pd
 
-from workbench.access import Permission, require_role
+from workbench.access import Permission, may, require_role
 from workbench.annotate import queue, ratings, workflow
 from workbench.annotate.api import parse_submit
 from workbench.annotate.queue import ItemView, ReplyView
@@ -805,6 +805,10 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
                  f"{f.item_id}:{f.username}") for f in flagged]
 
     def on_review_list(request: gr.Request):
+        # Runs whenever the flag table changes, also when a language switch retitles it on every role's page:
+        # asked, not required, so an annotator's switch is no refusal.
+        if not may(svc.auth, request, Permission.TEAM):
+            return gr.update()
         user = user_of(request, Permission.TEAM)
         try:
             _rows, flagged = workflow.team(svc.store, user)
