@@ -67,9 +67,10 @@ def test_a_page_whose_sign_in_ended_says_so_and_works_again_after_signing_in(tmp
         browser.close()
 
 
-def test_an_annotator_switching_language_gets_no_refusal(tmp_path, caplog):
+def test_an_annotator_switching_language_stays_on_rate_and_gets_no_refusal(tmp_path, caplog):
     """The language switch retitles every table, and the Rate flag table's change event asked for the team's
-    flags: an annotator got "only admins can view team progress" and the log a refused attempt."""
+    flags: an annotator got "only admins can view team progress" and the log a refused attempt. The switch's
+    reload also put everyone back on the Chat tab."""
     import logging
 
     from playwright.sync_api import expect, sync_playwright
@@ -84,5 +85,8 @@ def test_an_annotator_switching_language_gets_no_refusal(tmp_path, caplog):
             page.wait_for_timeout(3000)  # the retitled tables' change events
         assert page.locator(".toast-body").count() == 0, page.locator(".toast-body").all_inner_texts()
         assert not [r for r in caplog.records if "refused" in r.getMessage()]
+        # The page reloads in the new language on the tab it was on, not on Chat.
+        expect(page.locator("#tab-rate-button")).to_have_attribute("aria-selected", "true", timeout=TIMEOUT_MS)
+        expect(page.locator("#rate-next")).to_be_visible()
         ctx.close()
         browser.close()

@@ -46,9 +46,10 @@ footer {{ display: none !important; }}
 """
 
 SESSION_GUARD_JS = (Path(__file__).parent / "assets" / "session_guard.js").read_text(encoding="utf-8")
-#: passed to ``demo.launch(js=JS)``: page-load scripts (the notice that a sign-in has ended, the Rate tab's
-#: keyboard shortcuts), each an arrow function run once
-JS = f"() => {{ ({SESSION_GUARD_JS.strip()})(); ({RATE_JS.strip()})(); }}"
+KEEP_TAB_JS = (Path(__file__).parent / "assets" / "keep_tab.js").read_text(encoding="utf-8")
+#: passed to ``demo.launch(js=JS)``: page-load scripts (the notice that a sign-in has ended, the tab kept across
+#: a language switch, the Rate tab's keyboard shortcuts), each an arrow function run once
+JS = (f"() => {{ ({SESSION_GUARD_JS.strip()})(); ({KEEP_TAB_JS.strip()})(); ({RATE_JS.strip()})(); }}")
 
 TITLE = "BianQue Workbench · 扁鹊健康大模型对比标注台"
 #: tabs every role has: shown from the start; the others appear on page load for the roles allowed

@@ -282,6 +282,8 @@ class K:
 
 SWITCH_JS = f"""(lang) => {{
   document.cookie = "{COOKIE}=" + lang + "; path=/; max-age=31536000; SameSite=Lax";
+  const open = document.querySelector('[role=tab][aria-selected=true]');  // reopened after the reload
+  if (open && open.id) sessionStorage.setItem("workbench-tab", open.id);
   window.location.reload();
   return lang;
 }}"""
