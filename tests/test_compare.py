@@ -264,3 +264,12 @@ def test_menus_show_words_not_data_keys(services):
     assert menus[t("quality.method", "en")] == [t(f"compare.method.{m}", "en") for m in ("mean", "dawid-skene", "mace")]
     assert menus[t("quality.gold.turn_type", "en")][1:] == [t(f"compare.turn_type.{k}", "en")
                                                             for k in ("question", "suggestion", "mixed", "other")]
+
+
+def test_the_dataset_menu_names_live_chats_in_the_language_and_shows_controls():
+    from workbench.scope import LIVE_CHATS
+    from workbench.ui.compare_tab import dataset_menu
+
+    assert dataset_menu([LIVE_CHATS, "seed", "bad\u202ename"], "zh") == [
+        ("（实时对话）", LIVE_CHATS), ("seed", "seed"), ("bad[U+202E]name", "bad\u202ename")]
+    assert dataset_menu([LIVE_CHATS], "en") == [("(live chats)", LIVE_CHATS)]

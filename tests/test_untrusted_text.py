@@ -68,3 +68,20 @@ def test_bidirectional_controls_are_shown_not_obeyed():
                           first_message=spoof, parent_id=None)
     table: pd.DataFrame = history_table([row], "en")
     assert "[U+202E]evil" in table.iloc[0, 4] and table.iloc[0, 2] == "ann[U+202E]"
+
+
+def test_the_datasets_table_shows_bidirectional_controls(tmp_path):
+    from rating_fixtures import test_config
+
+    from workbench.datasets.store_import import import_dataset
+    from workbench.services import build_services
+    from workbench.ui.data_tab import datasets_table
+
+    svc = build_services(test_config(tmp_path / "t.db"))
+    try:
+        src = tmp_path / "d.csv"
+        src.write_text("input,target\n病人：头痛\\n医生：,多久了？\n", encoding="utf-8")
+        import_dataset(svc, src, name="hostile\u202eevil")
+        assert datasets_table(svc).iloc[0, 0] == "hostile[U+202E]evil"
+    finally:
+        svc.close()

@@ -35,7 +35,7 @@ from workbench.ui.downloads import csv_bytes, table_links
 from workbench.ui.i18n import K, Localizer
 from workbench.ui.simulated_section import build_simulated_section
 from workbench.ui.tables import blank_table, data_view, display_view, table_update
-from workbench.ui.text import as_toast
+from workbench.ui.text import as_toast, plain
 from workbench.vocab import TurnType
 
 log = logging.getLogger(__name__)
@@ -121,6 +121,12 @@ def download_links(token: str, figures: tuple[str, ...], stems: tuple[str, ...],
     return table_links(token, items, lang)
 
 
+def dataset_menu(names: list[str], lang: str) -> list[tuple[str, str]]:
+    """The dataset filter's (label, value) pairs: live chats named in ``lang``, names with their bidirectional
+    controls made visible (the value stays the name)."""
+    return [(i18n.t("compare.filter.live", lang) if n == LIVE else plain(n), n) for n in names]
+
+
 def filter_choices(svc: Services) -> dict[str, list[str]]:
     """Values offered by the filter dropdowns."""
     found = scope_choices(svc.store, svc.columns)
@@ -183,7 +189,7 @@ def build_compare_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
             out: dict[Any, Any] = {
                 summary: view.summary,
                 annotators: gr.update(choices=fresh["annotators"]),
-                datasets: gr.update(choices=fresh["datasets"]),
+                datasets: gr.update(choices=dataset_menu(fresh["datasets"], lang)),
                 columns: gr.update(choices=fresh["columns"]),
             }
             out.update({tables[k]: table_update(view.shown[k]) for k in tables})
@@ -199,7 +205,8 @@ def build_compare_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
         if not may(svc.auth, request, Permission.COMPARE):
             return {annotators: gr.update(), datasets: gr.update(), columns: gr.update()}
         fresh = filter_choices(svc)
-        return {annotators: gr.update(choices=fresh["annotators"]), datasets: gr.update(choices=fresh["datasets"]),
+        return {annotators: gr.update(choices=fresh["annotators"]),
+                datasets: gr.update(choices=dataset_menu(fresh["datasets"], i18n.language(request))),
                 columns: gr.update(choices=fresh["columns"])}
 
     refresh_btn.click(handler(False), filter_inputs, outputs, api_name="compare")

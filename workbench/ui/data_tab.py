@@ -23,7 +23,7 @@ from workbench.services import Services
 from workbench.ui import i18n
 from workbench.ui.i18n import K, Localizer
 from workbench.ui.tables import header
-from workbench.ui.text import as_text
+from workbench.ui.text import as_text, plain
 
 log = logging.getLogger(__name__)
 AUTO = "auto-detect"
@@ -59,7 +59,7 @@ def shown_datasets(svc: Services, lang: str, rows: bool = True) -> pd.DataFrame:
 def datasets_table(svc: Services) -> pd.DataFrame:
     progress = dataset_progress(svc.store)
     rows = [
-        [d.name, d.format, d.source or "", d.dialogues, d.references,
+        [plain(d.name), d.format, plain(d.source), d.dialogues, d.references,
          ", ".join(f"{c}: {n}" for c, n in sorted(progress.get(d.name, {}).items())) or "—",
          f"{d.created_at:%Y-%m-%d %H:%M}" if d.created_at else ""]
         for d in list_datasets(svc.store)
@@ -162,7 +162,7 @@ def build_data_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
             return {import_msg: error_markdown(e, lang)}
         msg = import_file(svc, uid, path, nm, f, rep, lang)
         out = {import_msg: msg, table: shown_datasets(svc, lang),
-               ds: gr.update(choices=[d.name for d in list_datasets(svc.store)])}
+               ds: gr.update(choices=[(plain(d.name), d.name) for d in list_datasets(svc.store)])}
         if msg.startswith(IMPORTED):
             # Stored: the next import starts from an empty box, so a new name never goes to the old file.
             out.update({upload: None, name: "", replace: False})
@@ -214,7 +214,8 @@ def build_data_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
         if not may(svc.auth, request, Permission.DATA):
             return {table: shown_datasets(svc, lang, rows=False), ds: gr.update(choices=[]),
                     cols: gr.update(choices=[])}
-        return {table: shown_datasets(svc, lang), ds: gr.update(choices=[d.name for d in list_datasets(svc.store)]),
+        return {table: shown_datasets(svc, lang),
+                ds: gr.update(choices=[(plain(d.name), d.name) for d in list_datasets(svc.store)]),
                 cols: gr.update(choices=svc.columns, value=svc.columns)}
 
     import_btn.click(on_import, [upload, name, fmt, replace], [import_msg, table, ds, upload, name, replace],
