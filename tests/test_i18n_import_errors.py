@@ -68,7 +68,7 @@ def test_a_broken_import_reads_in_chinese_in_a_chinese_session(services, tmp_pat
 def test_an_undecodable_file_and_a_taken_name_read_in_chinese(services, tmp_path):
     gbk = _write(tmp_path, "gbk.csv", "input,target\n病人：头痛\\n医生：,多久了？\n", encoding="gbk")
     zh = html.unescape(import_file(services, None, gbk, "gbk", None, False, lang="zh"))
-    assert "不是有效的 UTF-8" in zh and "请另存为 UTF-8" in zh and "re-save" not in zh and "第 2 行，该行第 1 字节" in zh
+    assert "不是有效的 UTF-8" in zh and "请另存为 UTF-8" in zh and "re-save" not in zh and "第 2 行，该行第 1 字节：无效的" in zh
     good = _write(tmp_path, "good.csv", "input,target\n病人：头痛\\n医生：,多久了？\n")
     assert import_file(services, None, good, "同名", None, False, lang="zh").startswith("✓")
     again = html.unescape(import_file(services, None, good, "同名", None, False, lang="zh"))
