@@ -635,6 +635,13 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
         """A draft over an answer of an item shown submitted makes the item open again (``ratings``): say so."""
         return " " + i18n.t("rate.reopened", lang) if page.shown_submitted and status == "draft" else ""
 
+    def not_saved_note(user: CurrentUser, item_id: Any, request: gr.Request, lang: str) -> Any:
+        """What a draft the store refused (its item submitted or released since the page showed it) leaves on
+        the page: nothing after this page's own submit (a race it lost), else that the page is stale."""
+        if submitters.by(user.id, item_id) == request.session_hash:
+            return gr.update()
+        return i18n.t("rate.not_saved_stale", lang, item=item_id or "")
+
     def make_autosave(i: int):
         def autosave(state: dict, payload: Any, request: gr.Request):
             # ``payload``: box i's answer and the item shown, as JSON (workbench/ui/rate_payload.py)
@@ -664,11 +671,7 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
                 r = workflow.save_group_draft(svc.store, user, gids, form, rubric=rubric, blind=blind_for(user, state),
                                               unless_submitted=unless, held_item=held)
                 if r is None:
-                    item_id = shown or page.item_ref
-                    if submitters.by(user.id, item_id) == request.session_hash:
-                        return {saved_md: gr.update()}  # this page's own submit overtook the draft
-                    # this page is stale: the item was submitted or released elsewhere (another tab, an admin)
-                    return {saved_md: i18n.t("rate.not_saved_stale", lang, item=item_id or "")}
+                    return {saved_md: not_saved_note(user, shown or page.item_ref, request, lang)}
                 return {saved_md: i18n.t("rate.saved", lang, label=label,
                                          status=status_word(r.status, lang),
                                          time=f"{r.updated_at:%H:%M:%S}", version=r.version)
@@ -694,10 +697,7 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
                 lambda item: ratings.preference_from_choice(item, choice, rank_text or ""), rubric=rubric,
                 blind=blind_for(user, state), unless_submitted=not page.shown_submitted)
             if p is None:
-                item_id = state.get("item_id") or page.item_ref
-                if submitters.by(user.id, item_id) == request.session_hash:
-                    return {saved_md: gr.update()}  # this page's own submit overtook the draft
-                return {saved_md: i18n.t("rate.not_saved_stale", lang, item=item_id or "")}
+                return {saved_md: not_saved_note(user, state.get("item_id") or page.item_ref, request, lang)}
             return {saved_md: i18n.t("rate.pref_saved", lang, status=status_word(p.status, lang),
                                      time=f"{datetime.now(UTC):%H:%M:%S}") + reopened_note(page, p.status, lang)}
         except WorkbenchError as e:
