@@ -175,6 +175,13 @@ def build_compare_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
     filter_inputs = [annotators, datasets, date_from, date_to, columns, turn_types, weighted]
     outputs = [summary, annotators, datasets, columns, *tables.values(), *plots.values(), *links.values()]
 
+    def menu_updates(lang: str) -> dict[Any, Any]:
+        """The filter menus' current values (datasets and annotators appear while the app runs)."""
+        fresh = filter_choices(svc)
+        return {annotators: gr.update(choices=fresh["annotators"]),
+                datasets: gr.update(choices=dataset_menu(fresh["datasets"], lang)),
+                columns: gr.update(choices=fresh["columns"])}
+
     def handler(metrics: bool):
         def run(a: Any, ds: Any, f: Any, t: Any, c: Any, tt: Any, agg: bool, request: gr.Request) -> dict:
             lang = i18n.language(request)
@@ -185,13 +192,7 @@ def build_compare_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
             except WorkbenchError as e:
                 raise gr.Error(as_toast(e)) from None
             token = svc.results.put(user.username, Permission.COMPARE, view_files(view))
-            fresh = filter_choices(svc)  # datasets and annotators appear while the app runs
-            out: dict[Any, Any] = {
-                summary: view.summary,
-                annotators: gr.update(choices=fresh["annotators"]),
-                datasets: gr.update(choices=dataset_menu(fresh["datasets"], lang)),
-                columns: gr.update(choices=fresh["columns"]),
-            }
+            out: dict[Any, Any] = {summary: view.summary, **menu_updates(lang)}
             out.update({tables[k]: table_update(view.shown[k]) for k in tables})
             out.update({plots[k]: view.figures[k] for k in plots})
             out.update({links[key]: download_links(token, figs, stems, lang, view.computed)
@@ -204,10 +205,7 @@ def build_compare_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
         """The filter menus' values when the tab is opened: a researcher filters before the first Refresh."""
         if not may(svc.auth, request, Permission.COMPARE):
             return {annotators: gr.update(), datasets: gr.update(), columns: gr.update()}
-        fresh = filter_choices(svc)
-        return {annotators: gr.update(choices=fresh["annotators"]),
-                datasets: gr.update(choices=dataset_menu(fresh["datasets"], i18n.language(request))),
-                columns: gr.update(choices=fresh["columns"])}
+        return menu_updates(i18n.language(request))
 
     refresh_btn.click(handler(False), filter_inputs, outputs, api_name="compare")
     metrics_btn.click(handler(True), filter_inputs, outputs, api_name="compare_metrics")

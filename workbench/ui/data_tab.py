@@ -56,6 +56,11 @@ def shown_datasets(svc: Services, lang: str, rows: bool = True) -> pd.DataFrame:
     return df.rename(columns={c: header(c, lang, "data") for c in df.columns})
 
 
+def dataset_choices(svc: Services) -> list[tuple[str, str]]:
+    """The batch menu's (label, value) per dataset: bidirectional controls shown in the label, not obeyed."""
+    return [(plain(d.name), d.name) for d in list_datasets(svc.store)]
+
+
 def datasets_table(svc: Services) -> pd.DataFrame:
     progress = dataset_progress(svc.store)
     rows = [
@@ -162,7 +167,7 @@ def build_data_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
             return {import_msg: error_markdown(e, lang)}
         msg = import_file(svc, uid, path, nm, f, rep, lang)
         out = {import_msg: msg, table: shown_datasets(svc, lang),
-               ds: gr.update(choices=[(plain(d.name), d.name) for d in list_datasets(svc.store)])}
+               ds: gr.update(choices=dataset_choices(svc))}
         if msg.startswith(IMPORTED):
             # Stored: the next import starts from an empty box, so a new name never goes to the old file.
             out.update({upload: None, name: "", replace: False})
@@ -215,7 +220,7 @@ def build_data_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
             return {table: shown_datasets(svc, lang, rows=False), ds: gr.update(choices=[]),
                     cols: gr.update(choices=[])}
         return {table: shown_datasets(svc, lang),
-                ds: gr.update(choices=[(plain(d.name), d.name) for d in list_datasets(svc.store)]),
+                ds: gr.update(choices=dataset_choices(svc)),
                 cols: gr.update(choices=svc.columns, value=svc.columns)}
 
     import_btn.click(on_import, [upload, name, fmt, replace], [import_msg, table, ds, upload, name, replace],
