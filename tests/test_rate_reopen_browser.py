@@ -60,7 +60,8 @@ def test_a_changed_answer_on_a_submitted_item_reopens_it_and_a_reload_restores_i
 def test_a_second_tab_on_an_item_submitted_in_the_first_says_its_answers_are_not_saved(tmp_path):
     """Two tabs of one annotator on the same item: after the first submits, the second tab's changes were
     dropped without a word (its status line still looked fine). It now says they are not saved and why; the
-    first tab's own submit never shows that note."""
+    first tab's own submit never shows that note, and the second tab's submit is refused (it replaced the first
+    tab's answer)."""
     from playwright.sync_api import expect, sync_playwright
 
     require_chromium()
@@ -89,5 +90,12 @@ def test_a_second_tab_on_an_item_submitted_in_the_first_says_its_answers_are_not
             with svc.store.session() as s:
                 assert "另一个标签页" not in [c for c in s.scalars(select(Rating.comment)) if c]
                 assert s.scalars(select(Assignment).where(Assignment.item_id == 1)).one().completed_at is not None
+                first_answers = sorted((r.generation_id, r.version, r.comment) for r in s.scalars(select(Rating)))
+            # Its submit would replace the first tab's answer with answers given without seeing it: refused.
+            answer_every_box(second)
+            second.locator("#rate-submit").click()
+            expect(second.locator("#rate-saved")).to_contain_text("submitted in another tab")
+            with svc.store.session() as s:
+                assert sorted((r.generation_id, r.version, r.comment) for r in s.scalars(select(Rating))) == first_answers
             ctx.close()
             browser.close()

@@ -156,6 +156,10 @@ def api_item(item: ItemView | None) -> dict[str, Any] | None:
                         for r in item.replies]}
 
 
+STALE_SUBMIT = ("item #{item} was submitted in another tab meanwhile: nothing from this page was saved; "
+                "reload the page to see the stored answer, then change it there")
+
+
 class RecentSubmitters:
     """The Gradio session that last submitted each (user, item), for the most recent submits only."""
 
@@ -716,9 +720,14 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
         lang = i18n.language(request)
         acked = {ack: f"{time.monotonic_ns()}"}
         page: PageAnswers | None = None
+        submitted_by: str | None = None  # the page that last submitted this item, read before this submit
 
         def answers(item: ItemView) -> tuple[dict[int, ratings.RatingForm], ratings.PreferenceForm | None]:
             assert page is not None
+            if item.completed and not page.shown_submitted and submitted_by != request.session_hash:
+                # Submitted from another page since this one showed it open: a second submit would replace
+                # that answer with answers given without seeing it (a page's own double submit passes).
+                raise InputError(STALE_SUBMIT.format(item=item.item_id))
             forms = {}
             for i, group in enumerate(item.groups):
                 form = form_from_values(axis_keys, box_values(page, i))
@@ -734,6 +743,7 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
                 raise InputError("no item is open: press Next item")
             # One transaction reads the item, stores every answer and completes it; once committed, the next
             # item is claimed and comes in the same answer (one round trip from the key press to the next item).
+            submitted_by = submitters.by(user.id, item_id)
             submitters.mark(user.id, item_id, request.session_hash)  # before the commit a draft may see
             result = workflow.submit(svc.store, user, item_id, answers, rubric=rubric, blind=blind_for(user, state),
                                      k=k, gold_rate=cfg.gold_rate)
