@@ -219,6 +219,20 @@ def test_deidentify_command_eval_prints_precision_and_recall_per_label(capsys):
     assert "precision" in table and all(f"\n{label} " in table for label in LABELS)
 
 
+def test_deidentify_command_eval_scores_a_set_with_only_some_labels(tmp_path, capsys):
+    # A team's own set rarely holds every label: the labels it lacks, and nothing predicted, get no row.
+    src = tmp_path / "few.jsonl"
+    rows = [{"text": "我叫王芳，头痛三天。", "spans": [{"start": 2, "end": 4, "label": "name"}]},
+            {"text": "多喝水，保持安静。", "spans": []}]
+    src.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    assert main(["deidentify", str(src), "--eval", "--json"]) == 0
+    scores = json.loads(capsys.readouterr().out)
+    assert set(scores["overlap"]) == set(scores["exact"]) == {"name", "all"}
+    assert scores["overlap"]["name"]["recall"] == 1.0
+    assert main(["deidentify", str(src), "--eval", "--errors"]) == 0
+    assert "\nname " in capsys.readouterr().out
+
+
 def test_deidentify_command_writes_text_redacted_and_spans(tmp_path):
     src = tmp_path / "in.jsonl"
     texts = ["我叫王芳，电话13812345678。", "多喝水，保持安静。", "住院号：20231234567"]

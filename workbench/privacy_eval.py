@@ -96,10 +96,10 @@ def score(rows: Iterable[dict]) -> Scores:
             if not any(_overlaps((s, e), (a, b)) for s, e, _ in gold):
                 sc.false_alarms.append({"text": text, "redacted": text[a:b], "label": label})
     # Only labels that occur in the data or were predicted are worth a row.
+    unused = [key for key in LABELS if not (sc.overlap[key].gold or sc.overlap[key].predicted)]
     for table in (sc.overlap, sc.exact):
-        for key in list(table):
-            if key != "all" and not (sc.overlap[key].gold or sc.overlap[key].predicted):
-                del table[key]
+        for key in unused:
+            del table[key]
     return sc
 
 
