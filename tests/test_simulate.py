@@ -7,6 +7,7 @@ import threading
 from pathlib import Path
 
 import pytest
+import yaml
 from conftest import config_with_db
 from sqlalchemy import func, select
 
@@ -131,6 +132,50 @@ def test_a_second_run_resumes_without_duplicates(simulated):
 
     with pytest.raises(InputError, match="was simulated with patient rule; to use openai:Other, choose another"):
         run_simulation(svc, CASES, COLUMNS, OtherPatient())
+
+
+def test_a_failed_consultation_is_named_and_measures_nothing(demo_config, tmp_path):
+    """A column whose server is down measured nothing: its consultations were counted as real ones with
+    recall 0 and never advised, and the run said "errors 2" without which or why."""
+    from workbench.config import load_config
+    from workbench.services import build_services
+
+    raw = yaml.safe_load((REPO / "configs" / "demo.yaml").read_text(encoding="utf-8"))
+    raw["database_url"] = f"sqlite:///{tmp_path / 'dead.db'}"
+    raw["cache_dir"] = str(demo_config.resolve_path(demo_config.cache_dir))
+    raw["columns"] = [c for c in raw["columns"] if c["name"] == "BianQue-2.0"] + [
+        {"name": "Dead", "backend": "openai-compatible", "base_url": "http://127.0.0.1:9/v1", "model_name": "none",
+         "max_retries": 0}]
+    path = tmp_path / "dead.yaml"
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    svc = build_services(load_config(path))
+    try:
+        summary = run_simulation(svc, CASES[:2], ["BianQue-2.0", "Dead"], max_turns=3)
+        frame = consultations_frame(svc.store)
+    finally:
+        svc.close()
+    assert summary.errors == 2
+    assert [f.split(":")[0] for f in summary.failures] == [f"case {c.id} on Dead" for c in CASES[:2]]
+    assert "127.0.0.1:9" in summary.describe()
+    table = summarize(frame, n_boot=100).set_index(["column", "measure"])
+    assert table.loc[("Dead", "finished"), "mean"] == 0.0 and table.loc[("Dead", "finished"), "n"] == 2
+    assert table.loc[("BianQue-2.0", "finished"), "mean"] == 1.0
+    assert table.loc[("Dead", "elicitation_recall"), "n"] == 0  # nothing measured, not a recall of 0
+    assert table.loc[("BianQue-2.0", "elicitation_recall"), "n"] == 2
+
+
+def test_a_case_edited_since_its_simulation_is_refused_in_the_same_dataset(services):
+    """Editing a case and running again mixed two patients in one dataset: the columns already run kept the
+    old case, a column added later got the new one, and the two were compared as if alike."""
+    case = CASES[0]
+    run_simulation(services, [case], ["BianQue-2.0"], max_turns=2, dataset="edits")
+    edited = case.model_copy(update={"opening": case.opening + "还发烧39度。"})
+    with pytest.raises(InputError, match=f"case\\(s\\) {case.id} changed since dataset 'edits' simulated them"):
+        run_simulation(services, [edited], ["BianQue-1.0"], max_turns=2, dataset="edits")
+    again = run_simulation(services, [case], ["BianQue-2.0"], max_turns=2, dataset="edits")
+    assert again.skipped == 1  # the unchanged case still resumes
+    other = run_simulation(services, [edited], ["BianQue-1.0"], max_turns=2, dataset="edits-2")
+    assert other.skipped == 0 and other.errors == 0
 
 
 def test_stopped_run_resumes_to_the_same_consultations(services):

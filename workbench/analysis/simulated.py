@@ -13,6 +13,10 @@ Per consultation (one case through one column, see ``workbench.simulate.run``):
   flags or advice;
 - ``advised`` (0/1) and ``simulator_errors`` (facts the patient leaked unasked).
 
+A consultation that ended in an error (a doctor or patient model that failed) or is still running measured
+nothing about the column: the measures count finished ones only (advised, or out of turns), and ``finished``
+says which share of a column's consultations that is.
+
 When a machine judge scored the advice (``workbench.judge``), ``key_point_coverage_judge`` and
 ``red_flag_handling_judge`` sit beside the keyword versions. Turn types come from the project's
 classifier, recomputed here, so stored consultations are measured by the current classifier.
@@ -48,6 +52,7 @@ URGENT_CUES = ("立即", "立刻", "马上", "尽快", "急诊", "120", "及时"
 ADVICE_TYPES = ADVICE_TURN_TYPES
 REPEAT_JACCARD = 0.6
 SUMMARY_COLUMNS = ["column", "measure", "mean", "ci_low", "ci_high", "n"]
+FINISHED_STATUSES = ("advised", "max_turns")
 
 
 def _repeats(question: str, asked: tuple[str, ...], earlier: list[tuple[str, frozenset[str], tuple[str, ...]]]) -> bool:
@@ -174,7 +179,12 @@ def summarize(frame: pd.DataFrame, n_boot: int = 2000, seed: int = 0) -> pd.Data
     out: list[dict[str, Any]] = []
     if frame.empty:
         return pd.DataFrame(columns=SUMMARY_COLUMNS)
-    for col, g in frame.groupby("column", sort=False):
+    for col, every in frame.groupby("column", sort=False):
+        ended = every["status"].isin(FINISHED_STATUSES).to_numpy(dtype=float)
+        mean, lo, hi = bootstrap_ci(ended, n_boot=n_boot, seed=seed)
+        out.append({"column": col, "measure": "finished", "mean": mean, "ci_low": lo, "ci_high": hi,
+                    "n": int(ended.size)})
+        g = every[ended == 1]
         for measure in (*MEASURES, *JUDGE_MEASURES):
             values = pd.to_numeric(g[measure], errors="coerce").dropna().to_numpy(dtype=float)
             if measure in JUDGE_MEASURES and not values.size:
@@ -197,7 +207,7 @@ def wide_table(summary: pd.DataFrame, digits: int = 2) -> pd.DataFrame:
 
     t = summary.assign(cell=summary.apply(cell, axis=1))
     wide = t.pivot(index="column", columns="measure", values="cell")
-    order = [m for m in (*MEASURES, *JUDGE_MEASURES) if m in wide.columns]
+    order = [m for m in ("finished", *MEASURES, *JUDGE_MEASURES) if m in wide.columns]
     return wide[order].reindex(list(dict.fromkeys(summary["column"]))).reset_index()
 
 

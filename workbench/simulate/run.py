@@ -67,6 +67,7 @@ class _State:
     column: str
     thread: DialogueValue
     status: str
+    error: str = ""  # why the consultation failed, when its status is "error"
 
     @property
     def doctor_turns(self) -> int:
@@ -95,6 +96,7 @@ class SimulationSummary:
     errors: int = 0
     leaks: int = 0  # facts the patient volunteered unasked (simulator errors)
     column_errors: dict[str, str] = field(default_factory=dict)
+    failures: list[str] = field(default_factory=list)  # "case on column: why", one per consultation in error
     stopped: bool = False
     seconds: float = 0.0
 
@@ -106,6 +108,9 @@ class SimulationSummary:
             f"{self.max_turns}, errors {self.errors}, simulator leaks {self.leaks}",
         ]
         parts += [f"column {c} not run: {e}" for c, e in self.column_errors.items()]
+        parts += [f"error: {f}" for f in self.failures[:10]]
+        if len(self.failures) > 10:
+            parts.append(f"… and {len(self.failures) - 10} more error(s), each in its dialogue's meta")
         if self.stopped:
             parts.append("stopped before the end: run again to resume")
         parts.append(f"{self.seconds:.1f} s")
@@ -138,6 +143,13 @@ def _load_states(
     with store.session() as s:
         ds = _dataset(s, dataset, patient, {"max_turns": max_turns})
         existing = {d.external_id: d for d in s.scalars(select(Dialogue).where(Dialogue.dataset_id == ds.id))}
+        # One dataset compares columns on the same patients: a case edited since it was simulated there
+        # would give the new columns another patient than the old ones.
+        simulated = {(d.meta or {}).get("case_id"): (d.meta or {}).get("case") for d in existing.values()}
+        changed = [c.id for c in cases if simulated.get(c.id) not in (None, c.model_dump(mode="json"))]
+        if changed:
+            raise InputError(f"case(s) {', '.join(changed)} changed since dataset {dataset!r} simulated them: "
+                             "simulate the new version into another --dataset, or give the case a new id")
         for col in columns:
             for case in cases:
                 key = consultation_id(case.id, col)
@@ -179,8 +191,8 @@ def _store_patient(store: Store, states: Sequence[_State], replies: Sequence[Pat
             record = r.record(idx)
             turns = [*(d.meta or {}).get("patient_turns", []), record]
             if r.error:
-                st.status = "error"
-                _set_meta(s, st.dialogue_id, patient_turns=turns, status="error", error=f"patient: {r.error}")
+                st.status, st.error = "error", f"patient: {r.error}"
+                _set_meta(s, st.dialogue_id, patient_turns=turns, status="error", error=st.error)
                 continue
             add_turn(s, st.dialogue_id, idx, "patient", r.text)
             leaks += len(r.leaked)
@@ -205,8 +217,8 @@ def _store_doctor(
                 r.text, r.trace, GenerationStatus.ERROR if r.error else GenerationStatus.OK, r.error, r.latency_ms,
                 batch={"size": r.batch_size, "wall_ms": round(r.batch_wall_ms, 3)}))
             if r.error:
-                st.status = "error"
-                _set_meta(s, st.dialogue_id, status="error", error=f"doctor: {r.error}")
+                st.status, st.error = "error", f"doctor: {r.error}"
+                _set_meta(s, st.dialogue_id, status="error", error=st.error)
                 continue
             st.thread = st.thread.append("doctor", r.text)
             if sug is not None and sug.turn_type in ADVICE_TYPES:
@@ -286,6 +298,7 @@ def run_simulation(
                     summary.max_turns += 1
                 else:
                     summary.errors += 1
+                    summary.failures.append(f"case {st.case.id} on {st.column}: {st.error}")
             done += len(ended)
             active = [st for st in active if st.status == "running"]
             report(done, total, f"{col}: {len(active)} consultation(s) still asking")
