@@ -22,6 +22,7 @@ HELDOUT_SETS = [REPO / "annotations" / "deid_heldout.jsonl", REPO / "annotations
 # Written blind to the rules in session 41; scored once before they changed (name recall 0.717), then used to
 # improve them: it no longer measures unseen text, and its name goal is lower (bare names with no cue remain).
 HELDOUT3 = REPO / "annotations" / "deid_heldout3.jsonl"
+HELDOUT4 = REPO / "annotations" / "deid_heldout4.jsonl"
 
 # --- medicine is not a name -----------------------------------------------------------------------
 
@@ -122,6 +123,43 @@ KNOWN_NAMES_IN_CONTEXT = [
     ("SSN 123-45-6789, MRN: 00123456", "SSN [证件号], MRN: [病历号]"),
     ("DOB 04/12/1975, chest pain", "DOB [出生日期], chest pain"),
 ]
+# Session 42, from a new blind set's misses (the sentences here are new ones): nicknames after a cue or
+# before a verb of telling, a list of names after one, a doubled pet name after a kinship word, the rare
+# surname 柏, English kinship cues and "X and I", SSN after "is", a dotted mobile, an estate whose name holds
+# 里, a building after the street's number, a village after 庄, and no space after a date of birth.
+NAMES_AND_PLACES_S42 = [
+    ("护士小陈说要空腹", "护士[姓名]说要空腹"),
+    ("叫我老郑就行", "叫我[姓名]就行"),
+    ("我跟小吴一起来的", "我跟[姓名]一起来的"),
+    ("李哥说这个药伤胃", "[姓名]说这个药伤胃"),
+    ("朋友张磊、刘畅和王静都咳嗽", "朋友[姓名]、[姓名]和[姓名]都咳嗽"),
+    ("我儿子豆豆三岁", "我儿子[姓名]三岁"),
+    ("请柏医生看一下", "请[姓名]医生看一下"),
+    ("My daughter Emily has a rash", "My daughter [姓名] has a rash"),
+    ("Mike and I share a flat", "[姓名] and I share a flat"),
+    ("SSN is 987-65-4321", "SSN is [证件号]"),
+    ("电话138.1234.5678", "电话[电话]"),
+    ("家住明月里小区3栋1单元502", "家住[地址]"),
+    ("地址：长沙市岳麓区麓山南路2号新民广场1栋808", "地址：[地址]"),
+    ("老家在河南省周口市西华县李庄村", "老家在[地址]"),
+    ("生日是2019-03-08 最近老咳嗽", "生日是[出生日期] 最近老咳嗽"),
+]
+ORDINARY_S42 = ["大便墨绿色正常吗", "痰是黄绿色的", "孩子天天哭", "小米粥可以吃吗", "老毛病又犯了", "小叶增生要紧吗",
+                "大便像柏油一样黑", "我和小孩一起去", "小苏打水漱口", "表哥说要查血", "我和老伴都高血压", "儿子宝宝",
+                "咳嗽和小关节痛", "跟小龙虾一起吃", "社区卫生服务中心可以建档", "住在城里", "柏子仁能吃吗",
+                "My son has a rash", "Then my wife and I went home", "Yesterday I took aspirin"]
+
+
+@pytest.mark.parametrize(("text", "expected"), NAMES_AND_PLACES_S42, ids=[m[0][:10] for m in NAMES_AND_PLACES_S42])
+def test_nicknames_lists_and_estates_are_caught(text, expected):
+    assert deidentify(text)[0] == expected
+
+
+@pytest.mark.parametrize("text", ORDINARY_S42)
+def test_colours_foods_and_kin_words_are_kept(text):
+    assert deidentify(text) == (text, [])
+
+
 # The same contexts around ordinary words the dictionary tags as names, and a lab value of 11 digits.
 ORDINARY_IN_CONTEXT = ["我妈安静下来了", "谢谢医生", "顾问医生建议手术", "医生高度怀疑是阑尾炎", "医生于是让我住院",
                        "护士长说明天出院", "我儿子胡萝卜过敏", "和牛奶一起吃可以吗", "我女儿卓越", "医生钱收了吗",
@@ -206,6 +244,17 @@ def test_goals_hold_on_the_held_out_sets(path):
     for label in LABELS:
         assert sc.overlap[label].recall >= (0.85 if path == HELDOUT3 and label == "name" else 0.95), (label, sc.misses)
     assert sc.overlap["all"].precision >= 0.98, sc.false_alarms
+
+
+def test_goals_hold_on_the_fourth_set():
+    # Written blind in session 42 (no IP address in it): first scored name recall 0.600, all labels 0.753,
+    # precision 0.984; then used to improve the rules, so it no longer measures unseen text.
+    sc = score(_rows(HELDOUT4))
+    assert sc.overlap["name"].recall >= 0.80, sc.misses
+    for label in set(sc.overlap) - {"name", "all"}:
+        assert sc.overlap[label].recall >= 0.95, (label, sc.misses)
+    assert sc.overlap["all"].precision >= 0.98, sc.false_alarms
+    assert len(_rows(HELDOUT4)) >= 140
 
 
 def test_deidentify_command_eval_prints_precision_and_recall_per_label(capsys):

@@ -97,7 +97,7 @@ def normalize(text: str) -> str:
 _B = r"(?<![0-9A-Za-z])"  # not inside a longer number or word
 _E = r"(?![0-9A-Za-z])"
 _CN_DIGIT = "零〇一二三四五六七八九幺"
-_MOBILE = r"(?:(?:\+|00)?86[ \-]?)?1[ \-]?[3-9](?:[ \-]?\d){9}"
+_MOBILE = r"(?:(?:\+|00)?86[ \-]?)?1[ \-]?[3-9](?:[ \-]?\d){9}|1[3-9]\d\.\d{4}\.\d{4}"  # also 159.8765.4321
 _LANDLINE = r"(?:\(0\d{2,3}\)|0\d{2,3})[ \-]?(?:\d{7,8}|\d{3,4}[ \-]\d{4})"
 _SERVICE = r"[48]00[ \-]?\d{3}[ \-]?\d{4}"
 # A unit right after the digits makes them a measurement (载量15800000000拷贝/ml), not a phone number.
@@ -130,7 +130,7 @@ _DIGIT_DOT_DIGIT = re.compile(r"\d\.\d")  # in every IPv4 address _IP_RE takes (
 _PLATE_RE = re.compile(rf"[{_PROVINCES}][A-Z][·• ]?[A-HJ-NP-Z0-9]{{5,6}}{_E}")
 
 # A cue, optional 号/码/是/:, then the value. One regex per label; the cue itself is never redacted.
-_CUE_GAP = r"(?:号码|号|码|ID|id)?(?:是|为|:|：|#|\s)*"
+_CUE_GAP = r"(?:号码|号|码|ID|id)?(?:是|为|:|：|#|\s|\bis\b)*"
 _CUED: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("record_number", re.compile(
         r"(?:(?:住院|门诊|急诊|病历|病案|就诊|诊疗|登记|检查|检验|化验|标本|条码|影像|放射|病理|超声|档案|挂号|患者|病人)"
@@ -152,7 +152,8 @@ _CUED: tuple[tuple[str, re.Pattern[str]], ...] = (
 
 _YEAR = r"(?:19|20)\d{2}"
 _DATE = (
-    rf"{_YEAR} ?[年\-/.] ?(?:0?[1-9]|1[0-2]) ?(?:[月\-/.] ?(?:0?[1-9]|[12]\d|3[01]) ?[日号]?|月)?(?!\d)"
+    # Spaces only between parts: a space after the date is not part of it.
+    rf"{_YEAR} ?[年\-/.] ?(?:0?[1-9]|1[0-2])(?: ?(?:[月\-/.] ?(?:0?[1-9]|[12]\d|3[01])(?: ?[日号])?|月))?(?!\d)"
     rf"|{_YEAR}年|{_DATE8}"
     r"|[一二三四五六七八九〇零]{4}年(?:[一二三四五六七八九十]{1,2}月(?:[一二三四五六七八九十]{1,3}[日号])?)?"
 )
@@ -184,7 +185,12 @@ def _cjk_class(excluded: set[str]) -> str:
 
 
 _P = _cjk_class(_PLACE_STOP)
+_P_INNER = _cjk_class(_PLACE_STOP - set("里"))  # 幸福里小区: 里 ends a place on the left (城里), not inside one
 _CN_NUM = "一二三四五六七八九十百零〇"
+_ESTATE = "村|社区|小区|花园|公寓|大厦|家园|新村|苑|园|里|城|庄|府|广场|山庄|大院"
+_ESTATE_WORD = "小区|社区|花园|公寓|大厦|家园|新村|广场|山庄|大院"  # 幸福里 + 小区: one name
+_HOUSE_NUMBER = (rf"(?:[ \-]?(?:\d+|[{_CN_NUM}]+|[A-Za-z])(?:号院|号楼|号|弄|栋|幢|座|门|单元|层|楼|室|户|组|区|期))+"
+                 r"(?:[ \-]?\d{2,4}(?!\d))?")
 _ADDR_RE = re.compile(
     # Only where a place suffix follows within a few characters: lets the search skip the rest in C.
     r"(?=[^\s，。；;！!？?、,.:：]{1,14}?[省市区县旗镇乡村苑园里城庄府路街道巷弄厦寓])"
@@ -194,8 +200,10 @@ _ADDR_RE = re.compile(
     rf"(?P<town>{_P}{{1,5}}?(?:镇|乡|街道))?"
     # Streets and estates in either order: 中关村大街27号院, 幸福小区5栋, 花园路39号.
     rf"(?P<street>(?:[{_CN_NUM}\d]*{_P}{{1,8}}?(?:大道|大街|路|街|巷|胡同|道)(?:[{_CN_NUM}\d]+段)?"
-    rf"|{_P}{{1,6}}?(?:村|社区|小区|花园|公寓|大厦|家园|新村|苑|园|里|城|庄|府|广场|山庄|大院)){{1,2}})?"
-    rf"(?P<num>(?:[ \-]?(?:\d+|[{_CN_NUM}]+|[A-Za-z])(?:号院|号楼|号|弄|栋|幢|座|门|单元|层|楼|室|户|组|区|期))+(?:[ \-]?\d{{2,4}}(?!\d))?)?"
+    rf"|{_P}{_P_INNER}{{0,5}}?(?:{_ESTATE})(?!{_ESTATE_WORD})(?:村)?){{1,2}})?"
+    rf"(?P<num>{_HOUSE_NUMBER})?"
+    # a building or estate after the street's number, with its own number (…126号百隆广场2单元1103)
+    rf"(?:(?<=[号弄])(?P<estate>{_P}{_P_INNER}{{0,5}}?(?:{_ESTATE})(?!{_ESTATE_WORD}){_HOUSE_NUMBER}))?"
 )
 # After 住址/家住/寄到 one place part is enough (家住阳光花园, 现住朝阳区).
 _ADDR_CUE = re.compile(r"(?:住址|地址|家住|住在|现住|居住在|居住于|寄到|送到|户籍在|老家在)(?:是|为|:|：|\s)*$")
@@ -338,7 +346,7 @@ _SINGLE_SURNAMES = (
     "骆宁蓝甘关梅裴辛霍凌卫耿解滕米柳欧盛童屈喻蒙符窦储岑晏邬宫茅祁计伏舒宣凤麦萧于任曾"
     # rarer ones: a name after a cue starts with any of these as often as with a common one
     "佘逯宓帅禤蒯仇庄宗阎薄桑桂濮寿扈燕冀郏晁敖訾阚饶鞠巢竺荆桓仉缑亢况蔺屠蒲邰鄂索郁胥苍莘贡逄姬冉郦雍"
-    "璩邝甄栾冼芮惠詹厉奚封靳糜粟虞卓隋迟佟钮邴暴汲亓阙"
+    "璩邝甄栾冼芮惠詹厉奚封靳糜粟虞卓隋迟佟钮邴暴汲亓阙柏"
 )
 _SURNAME_RE = re.compile("|".join(_COMPOUND_SURNAMES) + f"|[{_SINGLE_SURNAMES}]")
 # Characters that (almost) never occur in given names but do in the words around them in medical
@@ -614,6 +622,95 @@ def _clauses(text: str) -> list[tuple[int, str]]:
     return out
 
 
+# 小王, 老李, 王姐: what colleagues and neighbours are called. Taken after a cue (护士小刘, 叫我小金, 我和老周)
+# or, at the start of a clause, before a verb of telling (小王说, 王姐介绍).
+_NICKNAME_RE = re.compile(f"(?P<pre>[小老阿])(?P<s>[{_SINGLE_SURNAMES}])|(?P<s2>[{_SINGLE_SURNAMES}])(?P<post>[姐哥姨叔嫂])")
+_NICKNAME_CUE = re.compile(r"(?:叫我|喊我|叫他|叫她|是)\s*$")
+_TELLING_AFTER = re.compile(r"(?:说|讲|告诉|介绍|推荐|建议|让|叫|提醒|也|和|跟|他|她)")
+# A list of names after one found: 同事赵磊、孙婷婷、周一凡.
+_LIST_JOIN = re.compile(r"\s*(?:、|和|与|及|跟)\s*$")
+# 女儿欣欣, 儿子乐乐: a doubled character after a kinship word is the child's (pet) name.
+_DOUBLED_TAGS = {"a", "n", "nr", "nz", "ng", None}
+_KIN_DOUBLES = set("宝宝 娃娃 哥哥 姐姐 弟弟 妹妹 叔叔 舅舅 姑姑 婶婶 伯伯 婆婆 公公 嫂嫂 姥姥 乖乖 宝贝 猫猫 狗狗".split())
+# English: My wife Sarah, our son Tom Miller; John and I.
+_EN_KIN = re.compile(
+    r"\b(?:[Mm]y|[Oo]ur|[Hh]is|[Hh]er) (?:wife|husband|son|daughter|mother|mom|mum|father|dad|brother|sister|"
+    r"friend|colleague|partner|boyfriend|girlfriend|fianc[eé]e?|grandson|granddaughter|grandmother|grandma|"
+    r"grandfather|grandpa|aunt|uncle|niece|nephew|cousin|neighbou?r|roommate|boss|baby|child|kid)(?:,)? "
+    r"(?=[A-Z][a-z])")
+_EN_AND_I = re.compile(r"(?:^|(?<=[.!?]\s))(?P<n>[A-Z][a-z]+) and I\b")
+
+
+def _token_ends_at(clause: str, rel: int) -> bool:
+    """Whether jieba's segmentation of ``clause`` has a word boundary at ``rel``."""
+    return rel >= len(clause) or any(p == rel for p, _ in _tokens(clause))
+
+
+def _nickname_spans(text: str, taken: list[Span]) -> list[Span]:
+    out: list[Span] = []
+    for c0, clause in _clauses(text):
+        for m in _NICKNAME_RE.finditer(clause):
+            i, j = c0 + m.start(), c0 + m.end()
+            # Not inside a word (小米粥, 老毛病): a word starts at the nickname and another at its surname (小|陈说)
+            # or after it (老周|是).
+            if any(t.start < j and i < t.end for t in (*taken, *out)) or _inside_medical_term(text, i, j):
+                continue
+            if not _token_ends_at(clause, m.start()) or not (
+                    _token_ends_at(clause, m.end()) or m.group("pre") and _token_ends_at(clause, m.start() + 1)):
+                continue
+            before = text[max(0, i - 12) : i]
+            cued = bool(_KIN_CUE.search(before) or _ROLE_CUE.search(before) or _NICKNAME_CUE.search(before)
+                         or _COMPANION_BEFORE.search(before) and _NAME_CHARS.match(before[-2:-1] or "x") is not None)
+            if cued or m.start() == 0 and _TELLING_AFTER.match(clause, m.end()):
+                out.append(Span(i, j, "name", False))
+    return out
+
+
+def _listed_names(text: str, spans: list[Span]) -> list[Span]:
+    """Names listed after a confident one (赵磊、孙婷婷、周一凡), each shaped like a surname and a given name."""
+    out: list[Span] = []
+    for first in sorted((s for s in spans if s.confident), key=lambda s: s.start):
+        prev = first
+        while True:
+            m = re.compile(r"\s*(?:、|和|与|及|跟)\s*").match(text, prev.end)
+            if m is None:
+                break
+            sm = _SURNAME_RE.match(text, m.end())
+            if sm is None:
+                break
+            j = sm.end()
+            while j < len(text) and j - sm.end() < 2 and _given_ok(text[j]):
+                j += 1
+            if j - sm.end() < 1 or j < len(text) and _NAME_CHARS.match(text[j]) and text[j] not in "等都也和跟与及的":
+                break  # not followed by the end of the list: 和医生, 及时
+            if _inside_medical_term(text, m.end(), j) or any(s.start < j and m.end() < s.end for s in spans):
+                break
+            prev = Span(m.end(), j, "name", True)
+            out.append(prev)
+    return out
+
+
+def _doubled_names(text: str) -> list[Span]:
+    out: list[Span] = []
+    for m in re.finditer(r"([\u4e00-\u9fff])\1", text):
+        c = m.group(1)
+        if c in _NOT_GIVEN or m.group() in _KIN_DOUBLES or not _KIN_CUE.search(text[max(0, m.start() - 12) : m.start()]):
+            continue
+        tag, _ = _dict_tag(m.group())
+        if tag in _DOUBLED_TAGS:
+            out.append(Span(m.start(), m.end(), "name", False))
+    return out
+
+
+def _english_names(text: str) -> list[Span]:
+    out = [Span(m.start("n"), m.end("n"), "name", True) for m in _EN_AND_I.finditer(text)]
+    for m in _EN_KIN.finditer(text):
+        n = _LATIN_NAME.match(text, m.end())
+        if n:
+            out.append(Span(n.start(), n.end(), "name", True))
+    return out
+
+
 def _name_spans(text: str) -> list[Span]:
     spans: list[Span] = []
     if _SURNAME_RE.search(text):
@@ -629,6 +726,11 @@ def _name_spans(text: str) -> list[Span]:
                     pos = span.end - c0
                 else:
                     pos = m.start() + 1
+        spans += _listed_names(text, spans)
+        spans += _nickname_spans(text, spans)
+    spans += _doubled_names(text)
+    if text.isascii() or any(c.isascii() and c.isalpha() for c in text):
+        spans += _english_names(text)
     # Names that do not start with a listed surname: after an explicit label (姓名：小明, 我叫Tom).
     for m in _STRONG_LABEL.finditer(text):
         if any(s.start <= m.end() < s.end for s in spans):
