@@ -156,6 +156,31 @@ def test_a_flagged_item_leaves_the_queue_and_admins_see_why(store, rubric):
         assert s.scalars(select(Assignment.flag_reason).where(Assignment.item_id == broken)).one()
 
 
+def test_a_flagged_item_can_no_longer_be_opened_or_answered_by_who_flagged_it(store, rubric):
+    """It was listed as "open" under My rated items, could be opened there, rated and submitted, and then counted
+    and exported as a normal item while its flag still waited for an admin."""
+    from workbench.annotate.ratings import save_draft
+
+    (a,) = make_users(store, "ann")
+    for i in range(2):
+        add_item(store, [f"回复{i}", f"另一个回复{i}"])
+    broken = claim(store, a)
+    item = _open(store, a, broken)
+    with store.session() as s:
+        queue.flag_item(s, a, broken, "回复被截断了")
+    with store.read() as s:
+        assert broken not in [i for i, _done in queue.my_items(s, a)]
+    with pytest.raises(InputError, match=f"item #{broken} is flagged as broken"):
+        _open(store, a, broken)
+    with store.session() as s, pytest.raises(InputError, match="flagged as broken"):
+        submit_item(s, a, broken, {r.generation_id: FORM for r in item.replies}, None, rubric=rubric)
+    with store.session() as s, pytest.raises(InputError, match="flagged as broken"):
+        save_draft(s, a, item.replies[0].generation_id, FORM, rubric=rubric)
+    with store.read() as s:
+        a_row = s.scalars(select(Assignment).where(Assignment.item_id == broken)).one()
+        assert a_row.completed_at is None and a_row.flagged_at is not None
+
+
 # --- back / undo ---------------------------------------------------------------------------------------------
 def test_back_walks_submitted_items_newest_first_and_a_change_is_a_new_version(store, rubric):
     (a,) = make_users(store, "ann")

@@ -534,7 +534,15 @@ def open_item(s: Session, user: CurrentUser, item_id: int) -> ItemView:
             raise AuthError("you do not hold this item")
         raise InputError(f"no rating item #{item_id}")
     item, a = row.tuple()
+    refuse_flagged(a)
     return item_view(s, user, item, a)
+
+
+def refuse_flagged(a: Assignment) -> None:
+    """An item its annotator flagged as broken waits for an admin: it is neither shown to them nor rated by them
+    (answered anyway, it counted and exported as if the flag had never been raised)."""
+    if a.flagged_at is not None:
+        raise InputError(f"item #{a.item_id} is flagged as broken: it waits for an admin's review")
 
 
 def item_view(s: Session, user: CurrentUser, item: QueueItem, a: Assignment) -> ItemView:
@@ -559,9 +567,10 @@ def item_view(s: Session, user: CurrentUser, item: QueueItem, a: Assignment) -> 
 
 
 def my_items(s: Session, user: CurrentUser) -> list[tuple[int, bool]]:
-    """(item id, completed) for every item the user holds, newest first (retired items are gone)."""
+    """(item id, completed) for every item the user holds, newest first (retired items and the user's flagged
+    ones are left out)."""
     rows = s.execute(select(Assignment.item_id, Assignment.completed_at)
-                     .where(Assignment.user_id == user.id, live(Assignment.item_id))
+                     .where(Assignment.user_id == user.id, live(Assignment.item_id), Assignment.flagged_at.is_(None))
                      .order_by(Assignment.id.desc())).all()
     return [(i, c is not None) for i, c in rows]
 

@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 
 from workbench.access import Permission, require_permission
 from workbench.annotate.answers import AnswerKind, discard_answer, save_answer
-from workbench.annotate.queue import ItemView, complete_item, open_item, user_assignment
+from workbench.annotate.queue import ItemView, complete_item, open_item, refuse_flagged, user_assignment
 from workbench.annotate.rubric import NA, Rubric
 from workbench.auth import CurrentUser
 from workbench.errors import AuthError, InputError
@@ -250,6 +250,7 @@ def _generation_and_assignment(s: Session, user: CurrentUser, generation_id: int
     a = _assignment_of(s, user, g)
     if a is None:
         raise AuthError("you can only rate replies of items you hold")
+    refuse_flagged(a)
     return g, a
 
 
