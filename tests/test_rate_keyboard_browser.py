@@ -97,3 +97,32 @@ def test_ten_items_by_keyboard_with_one_undo_and_one_skip(tmp_path):
         assert first.scores["questioning"] == 2 and first.version == 2
         assert [v.snapshot["scores"]["questioning"] for v in versions if v.rating_id == first.id] == [4, 2]
         assert {r.scores["questioning"] for r in rows if r.id != first.id and gens[r.generation_id].dialogue_id == back_dialogue} == {4}
+
+
+def test_the_axis_keys_rate_is_scrolled_into_view_on_a_laptop_screen(tmp_path):
+    """At 1280x720 the replies start below the fold: digits rated an axis nobody could see."""
+    from playwright.sync_api import sync_playwright
+
+    require_chromium()
+    with rate_server(tmp_path, blind=True) as (svc, url):
+        add_item(svc.store, [f"咳嗽几天了？有没有发烧？（{c}）" for c in COLUMNS])
+        with sync_playwright() as pw:
+            browser = launch(pw)
+            ctx, page = open_rate_tab(browser, url, "ann", "en", keyboard_only=True)
+            page.set_viewport_size({"width": 1280, "height": 720})
+            page.keyboard.press("n")
+            wait_until(lambda: item_shown(page) == 1, what="the first item")
+
+            def framed_in_view() -> bool:
+                return page.evaluate("""() => {
+                    const el = document.querySelector('.rate-axis.rate-focus');
+                    if (!el) return false;
+                    const r = el.getBoundingClientRect();
+                    return r.top >= -1 && r.bottom <= window.innerHeight + 1;  // layout rounds to fractions of a pixel
+                }""")
+
+            for key in ["y", "]", "]", "]", "]", "]", "]"]:  # down the axes of every reply
+                page.keyboard.press(key)
+                wait_until(framed_in_view, timeout=10, what=f"the framed axis in view after {key!r}")
+            ctx.close()
+            browser.close()

@@ -55,6 +55,8 @@
     if (!el) { focusId = null; return; }
     el.classList.add('rate-focus');
     focusId = el.id;
+    // Keys rate the framed axis: on a laptop screen it may sit below the fold, where nobody sees what a digit did.
+    el.scrollIntoView({block: 'nearest', inline: 'nearest'});
   };
   const current = () => {
     const all = axes();
