@@ -268,6 +268,18 @@ def test_the_readme_shows_the_same_keys_as_the_app():
                 assert f"k === '{key}'" in js, key
 
 
+def test_the_guidelines_list_the_keys_the_app_has():
+    """The guidelines (shown in the Rate tab) told annotators Tab and arrows move between axes, and left out half
+    the keys: every key of the app is in their shortcut section, and Tab is not given as one."""
+    text = (REPO_ROOT / "annotations" / "guidelines.md").read_text(encoding="utf-8")
+    section = text[text.index("键盘快捷键 · Keyboard shortcuts"):]
+    section = section[: section.index("\n## ")]
+    rows = [line for line in section.splitlines() if line.startswith("| `")]
+    keys = {k for line in rows for k in re.findall(r"`([^`]+)`", line.split("|")[1])}
+    assert keys == {k for s in SHORTCUTS for k in s.keys if k not in "–/…"}
+    assert "Tab`" not in "".join(rows)
+
+
 def test_the_diff_marks_changed_characters_and_keeps_markup_inert():
     html = diff_html("建议多喝热水<img src=x>。", "建议多喝水。")
     assert '<mark class="rate-diff-mark">热</mark>' in html

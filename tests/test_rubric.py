@@ -176,6 +176,5 @@ def test_guidelines_cover_axes_types_and_shortcuts(rubric: Rubric) -> None:
         assert axis.name.zh in text and axis.name.en in text
     for option in rubric.turn_types:
         assert option.key in text
-    for key in ("`1`–`5`", "`Tab`", "`A` / `B` / `C`", "`T`", "`Enter`", "`N`"):
-        assert key in text
+    # the keys themselves: tests/test_rate_flow.py::test_the_guidelines_list_the_keys_the_app_has
     assert "N/A" in text and "盲评" in text
