@@ -126,3 +126,31 @@ def test_the_axis_keys_rate_is_scrolled_into_view_on_a_laptop_screen(tmp_path):
                 wait_until(framed_in_view, timeout=10, what=f"the framed axis in view after {key!r}")
             ctx.close()
             browser.close()
+
+
+def test_next_on_the_open_item_says_why_it_stays_and_keeps_what_is_answered(tmp_path):
+    """N (Next item) on an open item did nothing visible: the same item stayed, with no word why."""
+    from playwright.sync_api import sync_playwright
+
+    from workbench.ui import i18n
+
+    require_chromium()
+    with rate_server(tmp_path, blind=True) as (svc, url):
+        for i in range(2):
+            add_item(svc.store, [f"咳嗽几天了？（{i}）", f"多喝水（{i}）。"])
+        with sync_playwright() as pw:
+            browser = launch(pw)
+            ctx, page = open_rate_tab(browser, url, "ann", "en", keyboard_only=True)
+            page.keyboard.press("n")
+            wait_until(lambda: item_shown(page) == 1, what="the first item")
+            page.keyboard.press("y")
+            page.keyboard.press("4")  # the first reply's questioning
+            checked = "#rate-col-0 input[type=radio][value='4']:checked"
+            page.locator(checked).first.wait_for()
+            page.keyboard.press("n")
+            still = i18n.t("rate.still_open", "en", item=1).split(":")[0]
+            expect(page.locator("#rate-saved")).to_contain_text(still)
+            assert item_shown(page) == 1
+            assert page.locator(checked).count() == 1  # the answer given stays on the page
+            ctx.close()
+            browser.close()

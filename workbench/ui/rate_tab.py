@@ -511,6 +511,11 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
         screen = workflow.next_screen(svc.store, user, k, cfg.gold_rate)
         if screen.item is None:
             gr.Info(i18n.t("rate.done_all", lang))
+        elif screen.item.item_id == state.get("item_id") and not note:
+            # Next on the open item keeps it (one open item at a time): say so, and leave what is typed alone.
+            note = i18n.t("rate.still_open", lang, item=screen.item.item_id)
+            gr.Info(note)
+            return render(user, state, screen, lang, note, answers=False)
         elif screen.resumed and not note:
             note = i18n.t("rate.resumed", lang)
         return render(user, state, screen, lang, note)
