@@ -194,3 +194,35 @@ def test_quality_tab_in_chromium_shows_names_as_text(tmp_path):
         assert pwned is None and injected == 0
     finally:
         app.close()
+
+
+@pytest.mark.browser
+def test_the_gold_section_is_shown_to_admins_only(tmp_path):
+    """A researcher saw the gold controls, and every press there was refused: only admins set gold answers."""
+    from browser import launch
+    from playwright.sync_api import expect, sync_playwright
+
+    app = RunningApp(tmp_path)
+    try:
+        make_users(app.store, "boss", role="admin")
+        make_users(app.store, "rita", role="researcher")
+        with sync_playwright() as pw:
+            browser = launch(pw)
+            for name, shown in (("boss", True), ("rita", False)):
+                page = browser.new_context().new_page()
+                page.goto(app.url)
+                page.locator("input[type=text]").first.fill(name)
+                page.locator("input[type=password]").first.fill(f"secret-pass-{name}")
+                page.get_by_role("button", name="Login").click()
+                page.get_by_role("tab", name="Quality").click()
+                expect(page.locator("#quality-table")).to_be_visible()
+                section = page.locator("#quality-gold-section")
+                if shown:
+                    expect(section).to_be_visible()
+                else:
+                    page.wait_for_timeout(1000)  # the page-load event has had its time to show it
+                    expect(section).to_be_hidden()
+                    expect(page.locator("#gold-mark")).to_be_hidden()
+            browser.close()
+    finally:
+        app.close()

@@ -66,7 +66,9 @@ def build_quality_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
         refresh = ui.make(gr.Button, value=K("quality.refresh"), variant="primary", elem_id="quality-refresh", scale=1)
     links = gr.HTML("", elem_id="quality-downloads")
     table = ui.make(gr.Dataframe, value=blank_table(), label=K("quality.table"), interactive=False, wrap=True, elem_id="quality-table")
-    with ui.make(gr.Accordion, label=K("quality.gold.section"), open=False):
+    # Gold answers are the admins' (Permission.TEAM): shown to nobody else, whose every action there was refused.
+    with ui.make(gr.Accordion, label=K("quality.gold.section"), open=False, visible=False,
+                 elem_id="quality-gold-section") as gold_section:
         ui.make(gr.Markdown, value=K("quality.gold.intro"))
         with gr.Row():
             gen_id = ui.make(gr.Number, label=K("quality.gold.id"), precision=0)
@@ -85,6 +87,11 @@ def build_quality_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
 
     def user_of(request: gr.Request) -> Any:
         return svc.auth.from_request(request)
+
+    def on_load(request: gr.Request) -> Any:
+        return gr.update(visible=user_of(request).can(Permission.TEAM))
+
+    gr.on(None, on_load, None, [gold_section], api_name=False, show_progress="hidden")
 
     def shown_gold(df: pd.DataFrame, lang: str) -> pd.DataFrame:
         return df.rename(columns={c: header(c, lang, "quality") for c in df.columns})
