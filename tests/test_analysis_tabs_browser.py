@@ -71,3 +71,30 @@ def _table(page, selector: str) -> pd.DataFrame:
     loc = page.locator(selector)
     loc.locator("[role=row].virtual-row").first.wait_for(timeout=BROWSER_TIMEOUT_MS)
     return read_table(loc)
+
+
+def test_a_new_batch_run_clears_the_last_result_at_once(services):
+    """The last run's result stayed on screen under the new run's progress, and read as the new run's result."""
+    with running_app(services) as url, sync_playwright() as p:
+        browser = launch(p)
+        try:
+            page = browser.new_page(viewport={"width": 1500, "height": 1100})
+            page.set_default_timeout(BROWSER_TIMEOUT_MS)
+            page.goto(url.page)
+            page.get_by_role("tab", name="Data", exact=True).click()
+            result = page.locator("#data-batch-result")
+            page.locator("#data-batch").click()  # no dataset chosen: refused, in words
+            expect(result).to_contain_text("choose a dataset first")
+            # Every text the result shows from now on, recorded in the page as it changes.
+            page.evaluate("""() => {
+                const el = document.querySelector('#data-batch-result');
+                window.__shown = [];
+                new MutationObserver(() => window.__shown.push(el.innerText.trim()))
+                    .observe(el, {subtree: true, childList: true, characterData: true});
+            }""")
+            page.locator("#data-batch").click()
+            page.wait_for_function("() => window.__shown.some(t => t.includes('choose a dataset first'))")
+            shown = page.evaluate("() => window.__shown")
+            assert "" in shown[: shown.index(next(t for t in shown if "choose a dataset first" in t))], shown
+        finally:
+            browser.close()

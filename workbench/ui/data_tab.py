@@ -225,6 +225,8 @@ def build_data_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
 
     import_btn.click(on_import, [upload, name, fmt, replace], [import_msg, table, ds, upload, name, replace],
                      api_name="import_dataset")
+    # The last run's result goes at once (in the page): left under the new run's progress it read as the new result.
+    run_btn.click(None, None, [run_msg], js="() => ''", api_name=False, queue=False)
     run_btn.click(on_run, [ds, cols, mode, n, seed, bsize], [run_msg, table], api_name="batch_generate")
     stop_btn.click(on_stop, None, [run_msg], api_name="batch_stop", queue=False)
     refresh.click(on_refresh, None, [table, ds, cols], api_name=False)
