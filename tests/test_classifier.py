@@ -27,7 +27,10 @@ ROOT = Path(__file__).resolve().parents[1]
 LABELLED = ROOT / "annotations" / "labelled_replies.jsonl"
 HELDOUT = ROOT / "tests" / "data" / "classifier_heldout.jsonl"
 # Written after the rules were first frozen; see the classifier note for the scores measured on first contact.
-LATER_SETS = [ROOT / "tests" / "data" / "classifier_fresh.jsonl", ROOT / "tests" / "data" / "classifier_final.jsonl"]
+# classifier_s42: 150 replies written blind in session 42; 0.920 on first contact (original markers 0.707),
+# then its misses were read and the rules widened (0.987): it is no longer unseen.
+LATER_SETS = [ROOT / "tests" / "data" / "classifier_fresh.jsonl", ROOT / "tests" / "data" / "classifier_final.jsonl",
+              ROOT / "tests" / "data" / "classifier_s42.jsonl"]
 
 
 def _load(path: Path) -> list[dict]:
@@ -78,6 +81,29 @@ HARD_CASES = [
     ("嗯嗯，好的呢。", "other"),
     ("", "other"),
 ]
+# Session 42 (a blind set's misses, in new sentences): 没有 after 过/有 earlier in the clause, requests,
+# A-not-A of two characters and after an advice-looking word, "what is good to eat" answered at once.
+CASES_S42 = [
+    ("你测过体温没有", "question"),
+    ("最近还有别的不舒服没有", "question"),
+    ("麻烦把检查报告拍给我看看", "question"),
+    ("说一下你的症状", "question"),
+    ("我想了解一下孩子平时的饮食", "question"),
+    ("按压的时候痛不痛", "question"),
+    ("先用冰袋冷敷，肿得厉害不厉害", "mixed"),
+    ("请问还有什么想问的吗", "other"),
+    ("其实关键在于控制饮食", "suggestion"),
+    ("不是什么大毛病，注意休息", "suggestion"),
+    ("糖尿病人喝什么好呢，白开水最好", "suggestion"),
+    ("发烧几天了，吃什么好呢，多喝水", "mixed"),
+    ("吃了药没有效果", "other"),
+]
+
+
+
+@pytest.mark.parametrize(("text", "expected"), CASES_S42, ids=[t[:8] for t, _ in CASES_S42])
+def test_session_42_cases(text: str, expected: str) -> None:
+    assert classify(text).turn_type == expected, classify(text).cues
 
 
 @pytest.mark.parametrize(("text", "expected"), HARD_CASES)
@@ -233,9 +259,22 @@ def test_classify_command_prints_predictions_and_evaluation() -> None:
 
 def test_classify_command_without_gold_prints_no_evaluation() -> None:
     out, err = io.StringIO(), io.StringIO()
-    classify_command(['{"text": "好的"}', '{"text": "建议多喝水", "turn_type": "suggestion"}'], out, err)
+    classify_command(['{"text": "好的"}', '{"text": "建议多喝水"}'], out, err)
     assert len(out.getvalue().splitlines()) == 2
     assert err.getvalue() == ""
+
+
+def test_classify_command_scores_the_labelled_lines_and_lists_its_errors() -> None:
+    """A file with some lines unlabelled printed no evaluation at all, without a word; and the misclassified
+    replies could only be found by diffing the output against the file."""
+    lines = ['{"text": "好的"}', '{"text": "建议多喝水", "turn_type": "suggestion"}',
+             '{"text": "建议多喝水", "turn_type": "question"}']
+    out, err = io.StringIO(), io.StringIO()
+    classify_command(lines, out, err, errors=True)
+    assert len(out.getvalue().splitlines()) == 3
+    summary = json.loads(err.getvalue())["evaluation"]
+    assert (summary["n"], summary["unlabelled"], summary["accuracy"]) == (2, 1, 0.5)
+    assert summary["errors"] == [{"line": 3, "text": "建议多喝水", "gold": "question", "predicted": "suggestion"}]
 
 
 def test_classify_command_validates_before_printing() -> None:

@@ -48,10 +48,10 @@ def cmd_classify(args: argparse.Namespace) -> int:
     from workbench.annotate.classifier_eval import classify_command
 
     if args.file == "-":
-        return classify_command(sys.stdin, sys.stdout, sys.stderr)
+        return classify_command(sys.stdin, sys.stdout, sys.stderr, errors=args.errors)
     try:
         with open(args.file, encoding="utf-8") as f:
-            return classify_command(f, sys.stdout, sys.stderr)
+            return classify_command(f, sys.stdout, sys.stderr, errors=args.errors)
     except (OSError, UnicodeDecodeError) as e:
         raise InputError(f"{args.file}: cannot read: {e}") from None
 
@@ -263,6 +263,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     sp = sub.add_parser("classify", help=cmd_classify.__doc__)
     sp.add_argument("file", help="JSONL with one {\"text\": ...} per line, or - for stdin")
+    sp.add_argument("--errors", action="store_true",
+                    help="with gold turn_type labels: also list every reply classified otherwise")
     sp.set_defaults(func=cmd_classify)
 
     sp = sub.add_parser("build-demo", help=cmd_build_demo.__doc__)

@@ -101,13 +101,16 @@ _RESIDUAL_NONE = 0.03
 _RESIDUAL_OVERRULED = 0.3
 
 _FINAL_PARTICLE = re.compile(r"(吗|(?<![那这怎什多要])么)[呢吧]?$")
-_PLEASE_ASK = re.compile(r"请问|想问一下|问一下您|问一下你")
+_PLEASE_ASK = re.compile(r"请问|想问一下|问一下您|问一下你|^(我)?想(了解|问|知道)一下")
 _REQUEST_INFO = re.compile(
     r"(请|麻烦)(您|你)?(再|详细|具体|简单)?地?"
     r"(描述|说明|说一下|说说|讲一下|讲讲|讲述|告诉|介绍|补充|提供|发一下|发给|上传|拍)"
+    # 麻烦把化验单拍给我看一下, 说一下症状: a request for what the doctor needs to know
+    r"|(请|麻烦).{0,10}(拍|发|传)(给我|过来|一下)|^(再|先)?(说|讲|描述|介绍)一下"
 )
-_A_NOT_A = re.compile(r"([\u4e00-\u9fff])[不没]\1")
-_PERFECT_NOT = re.compile(r"(过|了)(没有|没)$|^有.{1,10}没有$")
+_A_NOT_A = re.compile(r"([\u4e00-\u9fff]{1,2})[不没]\1")  # 疼不疼, 厉害不厉害
+# 吃药了没, 数过脉搏没有, 还有别的症状没有: a perfective or 有 earlier in the clause, then 没(有) at its end
+_PERFECT_NOT = re.compile(r"(过|了).{0,10}(没有|没)$|有.{1,10}没有$")
 # Colloquial yes/no question: a predicate followed by a bare 不/没 ("咳嗽带血不", "吃药没").
 _BARE_NOT = re.compile(r"(?<![还也并都再就])(?<=[\u4e00-\u9fff])[不没]$")
 # Elliptical "那X呢": a short topic plus 呢 asks "and what about X?"; discourse openers (其实呢) do not.
@@ -115,7 +118,7 @@ _TOPIC_NE = re.compile(r"^(?!其实|当然|所以|然后|总之|一般|如果|�
 _SHIFOU = re.compile(r"是否")
 _ALTERNATIVE = re.compile(r"是.{0,20}还是|^还是")
 _INTERROGATIVE = re.compile(
-    r"(?<![为没不])什么(?![都也的])"
+    r"(?<![为没不])(?<!不是)什么(?![都也的])"
     r"|哪(?!怕)[里儿个些边种一天位]?"
     r"|多久|多长时间|多长|多大|多高|多重|多远"
     r"|多少(?![有会也都还能要得带])"
@@ -130,6 +133,7 @@ _REPORTED = re.compile(r"(?<!请)问的|会问|常问|有人问|人问|问到|�
 _WHAT_TO_DO = re.compile(
     r"怎么办|如何|怎么(做|处理|治|预防|缓解|护理|吃)|该(怎么|如何|吃|用|做|去)|需要(注意|做|吃)?什么"
     r"|(什么时候|何时)(需要|应该|该|要|去|吃|用|复查|就医)|要不要|需不需要|应不应该|效果(最好|更好)|最好"
+    r"|(吃|喝|用|做)什么(好|比较好|合适)|什么情况下"
     r"|为什么"
 )
 _SECOND_PERSON = re.compile(r"你|您")
@@ -145,14 +149,15 @@ _A_ACTION_RE = re.compile(
     r"|多(喝|吃|休息|运动|饮水|补充|晒|活动)|少(吃|喝|熬夜|食|油|盐|糖|说话|抽|碰|接触|用)"
     r"|戒烟|戒酒|按时|坚持|保持|控制好|控制(饮食|体重|血压|血糖|情绪)|补充|冷敷|热敷|按摩|泡脚|保湿|保暖"
     r"|服用|口服|外用|涂(点|上|一些|抹)|(吃|喝|用|含)(点|些|一片|一粒|一颗)"
-    r"|(做|查|测|量|拍)(一?个|一下|一次)|检查一下|(先|暂时)(冷静|休息|观察|停|躺|不要)|停用|停药|换用|试试|试一试|试一下"
-    r"|换(把|个|一种|一下|成)|让(他|她|孩子|宝宝|老人|病人)|按压|止血|包扎|消毒|冲洗|湿敷|垫高|抬高|先把|卧床|休息(一|两|几|\d)"
+    r"|(做|查|测|量|拍)(一?个|一下|一次)|检查一下|(先|暂时)(用|吃|喝|服|涂|冷静|休息|观察|停|躺|不要|去|做|查|量|测)|停用|停药|换用|试试|试一试|试一下"
+    r"|换(把|个|一种|一下|成)|让(他|她|孩子|宝宝|老人|病人)|按压(?!的时候|时|后|痛|疼)|止血|物理降温|包扎|消毒|冲洗|湿敷|垫高|抬高|先把|卧床|休息(一|两|几|\d)"
     r"|每次\d|每次[一二两三半]|(一天|每天|每日|一日)[一二两三四\d]次|饭[前后].{0,4}(吃|服)"
     r"|[高低多少大小松]点(?![儿])"
 )
 _A_INFO_RE = re.compile(
     r"可能(是|为|会|有)|考虑(是|为)|属于|提示|诊断|引起|导致|造成|一般|通常|常见|正常|良性"
     r"|问题不大|大问题|有助于|会自愈|自愈|愈合|缓解|改善|有关|是因为|主要是|原因|表现|方法(就)?是|办法(就)?是"
+    r"|关键(是|在于)"
 )
 # Pure lead-ins ("请注意：", "温馨提示：") introduce what follows and carry no advice of their own.
 _LEAD_IN = re.compile(r"^(请)?(注意|温馨提示|提示|提醒|特别提醒)$")
@@ -161,7 +166,7 @@ _DISCLAIMER = re.compile(
 )
 _EXPLICIT_ADVICE = re.compile(r"建议(您|你)?(去|到|及时|尽快|多|少|做|查|服用|就医|就诊)|请(及时|尽快)(就医|就诊|到|去)")
 _SOCIAL = re.compile(
-    r"有什么(可以|能|需要)?(帮|为)(你|您)|还有(什么|其他|别的)(问题|疑问|需要)|欢迎(随时)?咨询|应该的|应该做的|别客气|不客气|别谢"
+    r"有什么(可以|能|需要)?(帮|为)(你|您)|还有(什么|其他|别的)(问题|疑问|需要|想咨询|要咨询|想问|想了解)|欢迎(随时)?咨询|应该的|应该做的|别客气|不客气|别谢"
     r"|^(您|你)?(先)?(别|不要|不用|不必)(太|过于)?(着急|担心|紧张|慌|害怕)$"
     r"|再说一遍|再说一次|没听清|没看清|没看懂"
 )
@@ -262,6 +267,7 @@ def _analyse(text: str) -> _Evidence:
         disclaimer = bool(_DISCLAIMER.search(sent_text)) and not _EXPLICIT_ADVICE.search(sent_text)
         first_person_cannot = bool(_FIRST_PERSON_CANNOT.search(sent_text))
         sq, sa = 0.0, 0.0
+        what_to_do = 0.0  # "吃什么好呢，多吃蔬菜": asked, then answered in the same sentence (rhetorical)
         for c in sent:
             if disclaimer or _LEAD_IN.match(c.text) or (first_person_cannot and not _EXPLICIT_ADVICE.search(c.text)):
                 if _advice_strength(c.text, []) > 0:
@@ -278,8 +284,15 @@ def _analyse(text: str) -> _Evidence:
                 # A clause that is asked ("目前在服用什么药吗？") is a question; its advice words are topic.
                 a = 0.0
                 ev.a_overruled = True
+            if q > 0 and not c.terminal_question and _WHAT_TO_DO.search(c.text) and not _SECOND_PERSON.search(c.text):
+                what_to_do, q = max(what_to_do, q), 0.0
+            elif a > 0 and what_to_do > 0:
+                ev.rhetorical = ev.q_overruled = True
+                local.append("rhetorical:same sentence")
+                what_to_do = 0.0
             ev.cues.extend(local)
             sq, sa = max(sq, q), max(sa, a)
+        sq = max(sq, what_to_do)  # not answered in its sentence: still asked (a later sentence may answer it)
         per_sentence[idx] = (sq, sa)
 
     order = sorted(per_sentence)

@@ -50,18 +50,21 @@ def _binary(turn_type: str) -> bool:
     return turn_type in QUESTION_TURN_TYPES
 
 
-def evaluate(records: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+def evaluate(records: Iterable[Mapping[str, Any]], *, errors: bool = False) -> dict[str, Any]:
     """Score ours against the original marker list on gold-labelled records ``{"text", "turn_type"}``.
 
     ``accuracy`` is ours on the four classes; the marker list only says question / not-question, so both
     are also scored on the binary mapping question+mixed -> question, suggestion+other -> not-question.
-    ``confusion[gold][predicted]`` counts ours on the four classes.
+    ``confusion[gold][predicted]`` counts ours on the four classes. Records without a gold label are left
+    out and counted in ``unlabelled``; ``errors=True`` adds every misclassified record (``errors``).
     """
-    n = correct = bin_ours = bin_orig = 0
+    n = correct = bin_ours = bin_orig = unlabelled = 0
     confusion: dict[str, dict[str, int]] = {g: dict.fromkeys(TURN_TYPES, 0) for g in TURN_TYPES}
+    wrong: list[dict[str, Any]] = []
     for rec in records:
         gold = rec.get("turn_type")
         if gold is None:
+            unlabelled += 1
             continue
         if gold not in TURN_TYPES:
             raise InputError(f"gold turn_type {gold!r} is not one of {', '.join(TURN_TYPES)}")
@@ -71,6 +74,8 @@ def evaluate(records: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
         bin_ours += _binary(pred) == _binary(gold)
         bin_orig += is_question_original(rec["text"]) == _binary(gold)
         confusion[gold][pred] += 1
+        if errors and pred != gold:
+            wrong.append({"line": rec.get("line"), "text": rec["text"], "gold": gold, "predicted": pred})
     if n == 0:
         raise InputError("no records carry a gold turn_type to evaluate against")
     per_class = {}
@@ -85,27 +90,30 @@ def evaluate(records: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
         }
     return {
         "n": n,
+        "unlabelled": unlabelled,
         "accuracy": round(correct / n, 4),
         "binary_accuracy": round(bin_ours / n, 4),
         "original_marker_accuracy": round(bin_orig / n, 4),
         "per_class": per_class,
         "confusion": confusion,
+        **({"errors": wrong} if errors else {}),
     }
 
 
-def classify_command(lines: Iterable[str], stdout: TextIO, stderr: TextIO) -> int:
+def classify_command(lines: Iterable[str], stdout: TextIO, stderr: TextIO, *, errors: bool = False) -> int:
     """Body of ``python -m workbench classify FILE.jsonl``: predictions to stdout, evaluation to stderr.
 
-    Prints one JSON line per input. If every input line carries a gold ``turn_type``, an evaluation
-    summary (one JSON object) goes to stderr so stdout stays one line per input. Returns the exit code.
+    Prints one JSON line per input. If any input line carries a gold ``turn_type``, an evaluation summary
+    of those lines (one JSON object, saying how many had no label) goes to stderr so stdout stays one line
+    per input; ``errors`` lists the misclassified ones in it. Returns the exit code.
     """
     records = list(read_records(lines))  # validate the whole file first: no half-printed output
     for rec in records:
         s = classify(rec["text"])
         out = {"text": rec["text"], "turn_type": s.turn_type, "confidence": s.confidence}
         stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
-    if records and all(r["turn_type"] is not None for r in records):
-        summary = evaluate(records)
+    if any(r["turn_type"] is not None for r in records):
+        summary = evaluate(records, errors=errors)
         stderr.write(json.dumps({"evaluation": summary}, ensure_ascii=False) + "\n")
     return 0
 
