@@ -23,7 +23,7 @@ from workbench.ui.i18n import catalogue
 ROOT = Path(__file__).resolve().parents[1]
 #: where the messages are built, and the loaders that wrap them on their way to the UI
 MODULES = [*sorted((ROOT / "workbench" / "chatglm").glob("*.py")), *sorted((ROOT / "workbench" / "demo").glob("*.py")),
-           *(ROOT / "workbench" / p for p in ("models/bianque_v2.py", "models/resources.py", "models/registry.py",
+           *(ROOT / "workbench" / p for p in ("models/bianque_v1.py", "models/bianque_v2.py", "models/resources.py", "models/registry.py",
                                               "checkpoints.py", "devices.py"))]
 #: never shown in the UI: forward()'s argument checks fire only when code calls the network wrongly, and
 #: prequantize is a command-line tool whose messages go to a terminal

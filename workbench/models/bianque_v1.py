@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import torch
@@ -20,24 +21,67 @@ from workbench.errors import GenerationError, ModelLoadError
 from workbench.models.base import Backend, Trace
 from workbench.models.bianque_common import BianQueBackend
 from workbench.models.registry import ModelPool
-from workbench.models.resources import LoadedModel, load_hf_model, require_local_or_hub
+from workbench.models.resources import (
+    LoadedModel,
+    hub_file,
+    hub_where,
+    load_error,
+    load_hf_model,
+    require_local_or_hub,
+)
 from workbench.prompts import Rounds, bianque_v1_input, unescape_v1
 from workbench.sampling import Sampling, generator_for
+
+#: a T5 tokenizer needs one of these; without them transformers 5 builds an empty 4-token tokenizer
+#: that encodes every prompt to [3, 2, 1], and replies are stored as if the model had read the prompt
+TOKENIZER_FILES = ("spiece.model", "tokenizer.json")
+
+
+def _require_tokenizer_file(source: ModelSource) -> None:
+    folder = Path(source.path).expanduser()
+    if folder.is_dir():
+        if not any((folder / name).is_file() for name in TOKENIZER_FILES):
+            raise ModelLoadError(f"no spiece.model or tokenizer.json in {folder}: not a T5 tokenizer folder")
+    elif hub_file(source, TOKENIZER_FILES) is None:
+        raise ModelLoadError(f"no spiece.model or tokenizer.json for {source.path} found on {hub_where()}")
 
 
 def load_tokenizer(source: ModelSource) -> Any:
     from transformers import T5Tokenizer
 
     require_local_or_hub(source.path)
+    _require_tokenizer_file(source)
     try:
         return T5Tokenizer.from_pretrained(source.path, revision=source.revision or "main")
     except Exception as e:
         raise ModelLoadError(f"cannot load the T5 tokenizer from {source.path}: {e}") from e
 
 
+def _t5_config(source: ModelSource) -> dict[str, Any]:
+    """The checkpoint's config.json, read before any weight is."""
+    from transformers import PretrainedConfig
+
+    try:
+        config, _ = PretrainedConfig.get_config_dict(source.path, revision=source.revision)
+    except Exception as e:
+        raise load_error(source, "T5 config", e) from e
+    return config
+
+
+def _check_vocabulary(source: ModelSource, tokenizer: Any, vocab_size: int) -> None:
+    """A tokenizer with more pieces than the model has embedding rows is another checkpoint's: every reply
+    would fail with an IndexError, so refuse it at load."""
+    if len(tokenizer) > vocab_size:
+        raise ModelLoadError(
+            f"{source.path}: the tokenizer has {len(tokenizer)} pieces but the model's vocab_size is {vocab_size}: "
+            "they do not belong together")
+
+
 def load_model(source: ModelSource, tokenizer: Any) -> LoadedModel:
     from transformers import T5ForConditionalGeneration
 
+    config = _t5_config(source)
+    _check_vocabulary(source, tokenizer, int(config.get("vocab_size", 32128)))
     # The original runs T5 in float32 on GPU too: T5 overflows in float16.
     return load_hf_model(T5ForConditionalGeneration, source, tokenizer, cuda_auto=torch.float32, what="T5 model")
 

@@ -75,6 +75,27 @@ def require_local_or_hub(path: str) -> None:
         raise ModelLoadError(f"model path not found: {p}")
 
 
+def hub_file(source: ModelSource, names: tuple[str, ...]) -> str | None:
+    """The first of ``names`` that the hub repository ``source.path`` holds, downloaded (offline: from the local
+    cache); None when it holds none of them, or cannot be reached."""
+    from huggingface_hub import hf_hub_download
+    from huggingface_hub.errors import EntryNotFoundError, HFValidationError, RepositoryNotFoundError
+
+    for name in names:
+        try:
+            return str(hf_hub_download(source.path, name, revision=source.revision))
+        except (EntryNotFoundError, RepositoryNotFoundError, HFValidationError):
+            continue
+    return None
+
+
+def hub_where() -> str:
+    """Where a hub look-up searched, for an error message."""
+    from huggingface_hub.constants import is_offline_mode
+
+    return "the hub (offline: its local cache only)" if is_offline_mode() else "the hub"
+
+
 @dataclass
 class LoadedModel:
     """A transformers model with its tokenizer, where it runs, and its identity for the store."""

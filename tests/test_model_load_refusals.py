@@ -1,0 +1,97 @@
+"""Checkpoints that cannot give real replies are refused when they load, with the reason named, instead of
+loading "successfully" and storing meaningless replies as ``ok`` (audit h2). Built from the demo checkpoints,
+loaded through the real loaders (transformers, the native ChatGLM)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from workbench.config import ModelSource
+from workbench.errors import ModelLoadError
+from workbench.models import bianque_v1
+
+
+def _copy(folder: Path, tmp_path: Path, name: str) -> Path:
+    out = tmp_path / name
+    shutil.copytree(folder, out)
+    return out
+
+
+def _source(path: Path | str) -> ModelSource:
+    return ModelSource(path=str(path), device="cpu", dtype="float32")
+
+
+# ------------------------------------------------------------------------------------- T5 tokenizer files
+def test_a_t5_folder_without_a_tokenizer_file_is_refused(demo_models, tmp_path):
+    folder = _copy(demo_models.v1_path, tmp_path, "t5-notok")
+    (folder / "spiece.model").unlink()
+    with pytest.raises(ModelLoadError, match=r"no spiece\.model or tokenizer\.json in .*t5-notok"):
+        bianque_v1.load_tokenizer(_source(folder))
+
+
+def test_a_t5_folder_with_only_tokenizer_json_still_loads(demo_models, tmp_path):
+    reference = bianque_v1.load_tokenizer(_source(demo_models.v1_path))
+    folder = _copy(demo_models.v1_path, tmp_path, "t5-json")
+    reference.save_pretrained(folder)
+    (folder / "spiece.model").unlink()
+    assert (folder / "tokenizer.json").is_file()
+    tok = bianque_v1.load_tokenizer(_source(folder))
+    text = "病人：我最近经常失眠\\n医生："
+    assert tok(text)["input_ids"] == reference(text)["input_ids"]
+    assert len(tok(text)["input_ids"]) > 3
+
+
+def test_a_t5_column_on_a_chatglm_folder_is_refused(demo_models):
+    with pytest.raises(ModelLoadError, match=str(demo_models.v2_path)):
+        bianque_v1.load_tokenizer(_source(demo_models.v2_path))
+
+
+def test_an_unreachable_hub_id_is_refused_offline():
+    with pytest.raises(ModelLoadError, match=r"nobody-f1/no-such-model.*hub"):
+        bianque_v1.load_tokenizer(_source("nobody-f1/no-such-model"))
+
+
+def test_a_tokenizer_larger_than_the_model_vocabulary_is_refused(demo_models, tmp_path):
+    import torch
+    from transformers import T5Config, T5ForConditionalGeneration
+
+    folder = _copy(demo_models.v1_path, tmp_path, "t5-smallvocab")
+    config = json.loads((folder / "config.json").read_text())
+    config["vocab_size"] = 200
+    (folder / "model.safetensors").unlink()
+    torch.manual_seed(0)
+    T5ForConditionalGeneration(T5Config.from_dict(config)).save_pretrained(folder)
+    source = _source(folder)
+    tok = bianque_v1.load_tokenizer(source)
+    assert len(tok) > 200
+    with pytest.raises(ModelLoadError, match=rf"tokenizer has {len(tok)} pieces .* vocab_size is 200"):
+        bianque_v1.load_model(source, tok)
+
+
+def test_a_broken_t5_column_stores_an_error_not_a_reply(services, demo_models, tmp_path):
+    """Through the generation service: the column's reply is stored with status error and the reason."""
+    from workbench.config import V1Column
+    from workbench.dialogue import Dialogue
+    from workbench.generation import Job
+    from workbench.models.registry import build_backend
+    from workbench.store.dialogues import create_dialogue
+    from workbench.store.schema import Generation
+
+    folder = _copy(demo_models.v1_path, tmp_path, "t5-notok")
+    (folder / "spiece.model").unlink()
+    column = V1Column(name="NoTok", backend="bianque-v1", model={"path": str(folder), "device": "cpu"})
+    backend = build_backend(column, services.pool, {})
+    dialogue = Dialogue.of([("patient", "你好"), ("doctor", "你好，请问有什么可以帮您？"), ("patient", "头疼")])
+    with services.store.session() as s:
+        did = create_dialogue(s, dialogue.turns).id
+    finals = [u for u in services.generations.run_many([Job("NoTok", backend, dialogue, 1)], {"NoTok": (did, 3)})
+              if u.final]
+    assert [u.status for u in finals] == ["error"]
+    assert "no spiece.model or tokenizer.json" in finals[0].error
+    with services.store.session() as s:
+        row = s.query(Generation).filter_by(column_name="NoTok").one()
+        assert row.status == "error" and row.output == "" and "no spiece.model" in row.error
