@@ -95,3 +95,37 @@ def test_a_broken_t5_column_stores_an_error_not_a_reply(services, demo_models, t
     with services.store.session() as s:
         row = s.query(Generation).filter_by(column_name="NoTok").one()
         assert row.status == "error" and row.output == "" and "no spiece.model" in row.error
+
+
+# ------------------------------------------------------------------------------------- T5 weights
+def test_a_t5_checkpoint_with_missing_tensors_is_refused(demo_models, tmp_path):
+    """Renamed keys used to load as random weights that "replied" with status ok."""
+    from safetensors.torch import load_file, save_file
+
+    folder = _copy(demo_models.v1_path, tmp_path, "t5-renamed")
+    state = load_file(str(folder / "model.safetensors"))
+    renamed = {("xx." + k if ".block." in k else k): v.contiguous() for k, v in state.items()}
+    save_file(renamed, str(folder / "model.safetensors"), metadata={"format": "pt"})
+    source = _source(folder)
+    tok = bianque_v1.load_tokenizer(source)
+    with pytest.raises(ModelLoadError, match=r"t5-renamed: checkpoint is missing \d+ tensors, e\.g\. \['decoder\.block"
+                       r".*holds \d+ it does not use, e\.g\. \['xx\.decoder\.block"):
+        bianque_v1.load_model(source, tok)
+
+
+def test_a_tied_t5_checkpoint_without_its_derived_tensors_loads(demo_models, tmp_path):
+    """A tied checkpoint stores the shared embedding once: lm_head and the encoder's and decoder's
+    embed_tokens are filled by transformers, not missing."""
+    import torch
+    from safetensors.torch import load_file, save_file
+
+    folder = _copy(demo_models.v1_path, tmp_path, "t5-tied")
+    state = load_file(str(folder / "model.safetensors"))
+    derived = ("lm_head.weight", "encoder.embed_tokens.weight", "decoder.embed_tokens.weight")
+    kept = {k: v.contiguous() for k, v in state.items() if k not in derived}
+    assert "shared.weight" in kept
+    save_file(kept, str(folder / "model.safetensors"), metadata={"format": "pt"})
+    source = _source(folder)
+    loaded = bianque_v1.load_model(source, bianque_v1.load_tokenizer(source))
+    assert torch.equal(loaded.model.lm_head.weight, state["shared.weight"])
+    assert torch.equal(loaded.model.decoder.embed_tokens.weight, state["shared.weight"])

@@ -116,6 +116,21 @@ def load_error(source: Any, what: str, error: Exception) -> ModelLoadError:
     return ModelLoadError(f"cannot load the {what} from {source.path}: {error}")
 
 
+def check_loading_info(path: str, info: dict[str, Any]) -> None:
+    """Refuse a model that transformers built with tensors the checkpoint lacks: they stay random, and the model
+    would "reply" with noise. Tensors transformers fills legitimately (tied embeddings and lm_head, buffers it
+    computes) are not in ``missing_keys``."""
+    missing = sorted(info.get("missing_keys") or ())
+    if not missing:
+        return
+    unused = sorted(info.get("unexpected_keys") or ())
+    if unused:  # most often the same tensors under other names
+        raise ModelLoadError(
+            f"{path}: checkpoint is missing {len(missing)} tensors, e.g. {missing[:3]} "
+            f"(and holds {len(unused)} it does not use, e.g. {unused[:3]})")
+    raise ModelLoadError(f"{path}: checkpoint is missing {len(missing)} tensors, e.g. {missing[:5]}")
+
+
 def load_hf_model(model_cls: Any, source: ModelSource, tokenizer: Any, *, cuda_auto: torch.dtype,
                   what: str) -> LoadedModel:
     """``model_cls.from_pretrained`` on the configured device and dtype, with failures named clearly."""
@@ -123,12 +138,14 @@ def load_hf_model(model_cls: Any, source: ModelSource, tokenizer: Any, *, cuda_a
     device = resolve_device(source.device)
     dtype = resolve_dtype(source.dtype, device, auto=cuda_auto if device.type == "cuda" else None)
     try:
-        model = model_cls.from_pretrained(
-            source.path, revision=source.revision, dtype=dtype, trust_remote_code=source.trust_remote_code
+        model, info = model_cls.from_pretrained(
+            source.path, revision=source.revision, dtype=dtype, trust_remote_code=source.trust_remote_code,
+            output_loading_info=True,
         )
     except torch.OutOfMemoryError as e:
         raise ModelLoadError(f"out of memory loading {source.path} on {device}") from e
     except Exception as e:
         raise load_error(source, what, e) from e
+    check_loading_info(source.path, info)
     model.to(device).eval()
     return LoadedModel(tokenizer, model, device, model_revision(source.path, source.revision))
