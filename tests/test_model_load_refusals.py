@@ -129,3 +129,16 @@ def test_a_tied_t5_checkpoint_without_its_derived_tensors_loads(demo_models, tmp
     loaded = bianque_v1.load_model(source, bianque_v1.load_tokenizer(source))
     assert torch.equal(loaded.model.lm_head.weight, state["shared.weight"])
     assert torch.equal(loaded.model.decoder.embed_tokens.weight, state["shared.weight"])
+
+
+def test_a_t5_column_on_another_architecture_names_its_model_type(demo_models, tmp_path):
+    """A ChatGLM folder or a BERT config built a random T5 whose replies all failed (decoder_start_token_id)."""
+    tok = bianque_v1.load_tokenizer(_source(demo_models.v1_path))
+    for loader in (bianque_v1.load_tokenizer, lambda source: bianque_v1.load_model(source, tok)):
+        with pytest.raises(ModelLoadError, match=r"holds a model of type 'chatglm' \(config\.json\), not T5"):
+            loader(_source(demo_models.v2_path))
+    folder = _copy(demo_models.v1_path, tmp_path, "t5-bertcfg")
+    (folder / "config.json").write_text(json.dumps({"model_type": "bert", "architectures": ["BertModel"],
+                                                    "vocab_size": 1111, "hidden_size": 96}))
+    with pytest.raises(ModelLoadError, match=r"t5-bertcfg holds a model of type 'bert'"):
+        bianque_v1.load_model(_source(folder), tok)

@@ -50,6 +50,8 @@ def load_tokenizer(source: ModelSource) -> Any:
     from transformers import T5Tokenizer
 
     require_local_or_hub(source.path)
+    if (Path(source.path).expanduser() / "config.json").is_file():
+        _t5_config(source)  # another model's folder is named as such, not as one that lacks a T5 tokenizer
     _require_tokenizer_file(source)
     try:
         return T5Tokenizer.from_pretrained(source.path, revision=source.revision or "main")
@@ -57,14 +59,24 @@ def load_tokenizer(source: ModelSource) -> Any:
         raise ModelLoadError(f"cannot load the T5 tokenizer from {source.path}: {e}") from e
 
 
+#: what T5ForConditionalGeneration runs; any other model_type (a ChatGLM folder, a BERT) it would build as a
+#: random T5 whose every reply fails
+T5_MODEL_TYPES = ("t5", "mt5")
+
+
 def _t5_config(source: ModelSource) -> dict[str, Any]:
-    """The checkpoint's config.json, read before any weight is."""
+    """The checkpoint's config.json, read before any weight is; refused unless it describes a T5."""
     from transformers import PretrainedConfig
 
     try:
         config, _ = PretrainedConfig.get_config_dict(source.path, revision=source.revision)
     except Exception as e:
         raise load_error(source, "T5 config", e) from e
+    model_type = config.get("model_type")
+    if model_type not in T5_MODEL_TYPES:
+        raise ModelLoadError(
+            f"{source.path} holds a model of type {model_type!r} (config.json), not T5: a bianque-v1 column needs "
+            "a T5 checkpoint such as BianQue-1.0")
     return config
 
 
