@@ -125,6 +125,41 @@ def test_embedding_keys_tie_and_last_one_wins(tmp_path: Path) -> None:
     assert torch.equal(loaded.lm_head.weight, state["transformer.word_embeddings.weight"])
 
 
+def test_an_untied_checkpoint_keeps_its_own_lm_head(tmp_path: Path) -> None:
+    """tie_word_embeddings: false keeps two tables: the logits are the reference network's final hidden states
+    times the file's lm_head, whichever key comes last (one table used to take the last one for both)."""
+    import torch.nn.functional as F
+
+    reference = random_model()
+    state = {k: v.clone() for k, v in reference.state_dict().items()}
+    head = torch.randn_like(state["lm_head.weight"])
+    ordered = {k: v for k, v in state.items() if k != "lm_head.weight"}
+    ordered["lm_head.weight"] = head  # read last: wins for nothing but the lm_head
+    config = ChatGLMConfig(**{**TINY, "tie_word_embeddings": False})
+    ids = prompt(config)
+    with torch.no_grad():
+        expected = F.linear(reference(ids, output_hidden_states=True).hidden_states[-1], head)
+    for order in (ordered, {"lm_head.weight": head, **ordered}):
+        loaded = ChatGLMForConditionalGeneration.from_pretrained(_write(tmp_path, order, config), dtype="float32")
+        assert torch.equal(loaded.transformer.word_embeddings.weight, state["transformer.word_embeddings.weight"])
+        assert torch.equal(loaded.lm_head.weight, head)
+        assert torch.allclose(logits(loaded, ids), expected, atol=1e-5, rtol=1e-5)
+    # It saves and loads again as two tables; a checkpoint without its lm_head is refused, not tied silently.
+    loaded.save_pretrained(tmp_path / "again")
+    again = ChatGLMForConditionalGeneration.from_pretrained(tmp_path / "again", dtype="float32")
+    assert torch.equal(again.lm_head.weight, head) and again.lm_head.weight is not again.transformer.word_embeddings.weight
+    del ordered["lm_head.weight"]
+    with pytest.raises(ModelLoadError, match=r"missing 1 tensors, e\.g\. \['lm_head\.weight'\]"):
+        ChatGLMForConditionalGeneration.from_pretrained(_write(tmp_path / "nohead", ordered, config), dtype="float32")
+    # Quantized blocks keep the untied head too; one quantized table for both cannot hold two tables.
+    quantized = ChatGLMForConditionalGeneration.from_pretrained(tmp_path / "again", dtype="float32",
+                                                                quantization_bit=8)
+    assert torch.equal(quantized.lm_head.weight, head)
+    with pytest.raises(UnsupportedModelError, match="tie_word_embeddings: true"):
+        ChatGLMForConditionalGeneration.from_pretrained(tmp_path / "again", dtype="float32", quantization_bit=8,
+                                                        quantize_embeddings=True)
+
+
 def _write(tmp_path: Path, state: dict, config: ChatGLMConfig) -> Path:
     config.save_pretrained(tmp_path)
     torch.save(state, tmp_path / "pytorch_model.bin")

@@ -321,9 +321,10 @@ def load_model(
         empty_quantized_layers(model, bits, target)
     if table:
         use_quantized_table(model, EMBEDDING_BITS, target, "meta")
-    # Untie while loading: both embedding keys fill the one embedding weight (and, quantized, its scale);
-    # the last one read wins, as in the original.
-    _untie_lm_head(model)
+    if config.tie_word_embeddings:
+        # Untie while loading: both embedding keys fill the one embedding weight (and, quantized, its scale);
+        # the last one read wins, as in the original. Untied, each key fills its own table.
+        _untie_lm_head(model)
 
     seen: set[str] = set()
     for key, source in iter_checkpoint_sources(folder):
@@ -353,9 +354,10 @@ def _load_one(
         return  # always recomputed (fp16-rounded), as the original does on load
     if "prefix_encoder" in key:
         raise UnsupportedModelError(f"checkpoint key {key!r}: P-tuning prefixes are not supported")
-    if key in _EMBEDDING_KEYS:
+    tied = model.config.tie_word_embeddings
+    if tied and key in _EMBEDDING_KEYS:
         key = _EMBEDDING_KEYS[0]
-    elif key in _EMBEDDING_SCALE_KEYS:
+    elif tied and key in _EMBEDDING_SCALE_KEYS:
         key = _EMBEDDING_SCALE_KEYS[0]
     embeddings = model.transformer.word_embeddings
     floating = source.dtype.is_floating_point
@@ -404,8 +406,8 @@ def _load_one(
     _drop_loaded(module, attr)
     if not floating:
         kept = source.dtype
-    elif key == _EMBEDDING_KEYS[0] and not isinstance(module, QuantizedEmbedding):
-        kept = table_dtype
+    elif key in _EMBEDDING_KEYS and not isinstance(module, QuantizedEmbedding):
+        kept = table_dtype  # an untied lm_head is as large as the embedding table: held alike
     else:
         kept = target
     value = torch.empty(source.shape, dtype=kept)
@@ -499,7 +501,8 @@ def state_dict_for_saving(model: ChatGLM) -> dict[str, Tensor]:
         state[name] = tensor.detach()
     for i in range(model.config.num_layers):
         state[f"transformer.layers.{i}.attention.rotary_emb.inv_freq"] = inv.to(model.dtype)
-    state["lm_head.weight"] = state["transformer.word_embeddings.weight"]
+    if model.config.tie_word_embeddings:
+        state["lm_head.weight"] = state["transformer.word_embeddings.weight"]
     return dict(sorted(state.items(), key=lambda kv: _key_order(kv[0])))
 
 

@@ -3,7 +3,8 @@
 Numerics follow the original as documented in the shared fixtures README: pre-LayerNorm GLM blocks whose
 residual is the *normalised* input times sqrt(2*28), per-head interleaved fused QKV, 2D rotary embeddings
 with an fp16-rounded ``inv_freq``, prefix-LM attention with a finite mask fill, tanh-GELU MLP, final
-LayerNorm and an lm_head tied to the word embeddings.
+LayerNorm and an lm_head tied to the word embeddings (a checkpoint whose config says ``tie_word_embeddings: false``
+keeps its own lm_head).
 
 Internally tensors are batch-first ([batch, seq, hidden]); the public KV-cache view keeps the original's
 seq-first layout ([seq, batch, heads, head_dim], keys after rotary).
@@ -374,7 +375,7 @@ class ChatGLMModel(nn.Module):
 
 
 class ChatGLM(nn.Module):
-    """ChatGLM-6B (v1): the network and its tied lm_head. Generation, loading and quantization are
+    """ChatGLM-6B (v1): the network and its lm_head, tied unless the config says otherwise. Generation, loading and quantization are
     functions that take it (``generation``, ``loading``, ``quantization``); ``compat`` wraps them in the
     transformers-style class."""
 
@@ -388,7 +389,10 @@ class ChatGLM(nn.Module):
 
     # ----------------------------------------------------------------- basics
     def tie_weights(self) -> None:
-        """Share lm_head.weight with the word embeddings (the original always ties them)."""
+        """Share lm_head.weight with the word embeddings, as the original does; with ``tie_word_embeddings:
+        false`` the lm_head keeps its own table."""
+        if not self.config.tie_word_embeddings:
+            return
         embeddings = self.transformer.word_embeddings
         if isinstance(embeddings, nn.Embedding):
             self.lm_head.weight = embeddings.weight

@@ -1119,6 +1119,13 @@ class QuantizedEmbedding(nn.Module):
         return f"{self.num_embeddings}, {self.embedding_dim}, bits={self.bits}"
 
 
+def _require_tied(config: Any) -> None:
+    if not config.tie_word_embeddings:
+        raise UnsupportedModelError(
+            "a quantized embedding table (quantization_embeddings) is one table for the embeddings and the lm_head: "
+            "it needs tie_word_embeddings: true")
+
+
 def table_is_quantized(model: ChatGLM) -> bool:
     """Whether the model's tied embedding / lm_head table is quantized."""
     return isinstance(model.transformer.word_embeddings, QuantizedEmbedding)
@@ -1127,6 +1134,7 @@ def table_is_quantized(model: ChatGLM) -> bool:
 def use_quantized_table(model: ChatGLM, bits: int, dtype: torch.dtype, device: torch.device | str | None) -> None:
     """Swap the embedding and lm_head for empty quantized ones sharing one table (before loading weights)."""
     c = model.config
+    _require_tied(c)
     # The attributes are typed as the float modules that every other model has.
     model.transformer.word_embeddings = QuantizedEmbedding(  # type: ignore[assignment]
         c.vocab_size, c.hidden_size, bits, dtype, device)
@@ -1139,6 +1147,7 @@ def quantize_table(model: ChatGLM, bits: int = EMBEDDING_BITS) -> ChatGLM:
     """Quantize a float model's tied table in place (the blocks are left as they are)."""
     if table_is_quantized(model):
         return model
+    _require_tied(model.config)
     table = QuantizedEmbedding.from_embedding(model.transformer.word_embeddings, bits)
     model.transformer.word_embeddings = table  # type: ignore[assignment]
     model.lm_head = QuantizedLinear(  # type: ignore[assignment]
