@@ -25,6 +25,21 @@ _DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torc
 _ALIASES = {"half": "float16", "fp16": "float16", "bf16": "bfloat16", "fp32": "float32", "float": "float32"}
 
 
+#: how torch's CPU allocator words a failed allocation (a plain RuntimeError, not torch.OutOfMemoryError), and
+#: how the native ChatGLM kernels word theirs
+_CPU_ALLOCATION_FAILED = "DefaultCPUAllocator: can't allocate memory"
+_NATIVE_ALLOCATION_FAILED = "out of memory"
+
+
+def is_out_of_memory(error: BaseException) -> bool:
+    """Whether ``error`` is a failed allocation: CUDA's ``torch.OutOfMemoryError``, or the RuntimeError that a
+    CPU allocation raises (``[enforce fail at alloc_cpu.cpp:...] DefaultCPUAllocator: can't allocate memory``)."""
+    if isinstance(error, torch.OutOfMemoryError):
+        return True
+    return isinstance(error, RuntimeError) and (
+        _CPU_ALLOCATION_FAILED in str(error) or str(error) == _NATIVE_ALLOCATION_FAILED)
+
+
 def resolve_device(device: str | torch.device = "cpu") -> torch.device:
     """The torch device for a config's ``device`` (cpu, cuda, cuda:N or auto)."""
     if str(device) == "auto":

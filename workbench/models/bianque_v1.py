@@ -17,6 +17,7 @@ import torch
 
 from workbench.config import ModelSource, V1Column, V1Params
 from workbench.decoding import decode_batch, stream_tokens
+from workbench.devices import is_out_of_memory
 from workbench.errors import GenerationError, ModelLoadError
 from workbench.models.base import Backend, Trace
 from workbench.models.bianque_common import BianQueBackend
@@ -148,7 +149,9 @@ class BianQueV1(BianQueBackend[V1Params]):
                 trace.output_tokens = len(new)
                 reply = unescape_v1(m.tokenizer.decode(new, skip_special_tokens=True))
                 yield reply
-        except torch.OutOfMemoryError as e:
+        except RuntimeError as e:  # torch.OutOfMemoryError is one; so is a failed CPU allocation
+            if not is_out_of_memory(e):
+                raise
             raise GenerationError(f"{self.name}: out of memory while generating") from e
         trace.output_tokens = len(new)
         if not new:
@@ -167,7 +170,9 @@ class BianQueV1(BianQueBackend[V1Params]):
                 pad_token_id=m.tokenizer.pad_token_id,
                 generator=generator_for(seed, m.device),
             )
-        except torch.OutOfMemoryError as e:
+        except RuntimeError as e:  # torch.OutOfMemoryError is one; so is a failed CPU allocation
+            if not is_out_of_memory(e):
+                raise
             raise GenerationError(f"{self.name}: out of memory while generating a batch of {len(texts)}") from e
         out = []
         for trace, ids in zip(traces, rows, strict=True):

@@ -23,7 +23,7 @@ from typing import Any
 import torch
 
 from workbench.config import ModelSource, V2Column, V2Params
-from workbench.devices import resolve_device
+from workbench.devices import is_out_of_memory, resolve_device
 from workbench.errors import GenerationError, ModelLoadError
 from workbench.models.base import Backend, Trace
 from workbench.models.bianque_common import BianQueBackend
@@ -88,9 +88,9 @@ def load_model(source: ModelSource, tokenizer: Any) -> GLMModel:
         )
     except ModelLoadError:
         raise
-    except torch.OutOfMemoryError as e:
-        raise ModelLoadError(f"out of memory loading {folder} on {device}") from e
     except Exception as e:
+        if is_out_of_memory(e):
+            raise ModelLoadError(f"out of memory loading {folder} on {device}") from e
         raise ModelLoadError(f"cannot load the ChatGLM model from {folder}: {type(e).__name__}: {e}") from e
     return GLMModel(tokenizer, model, device, weights_fingerprint(folder))
 
@@ -144,7 +144,9 @@ class BianQueV2(BianQueBackend[V2Params]):
                 trace.output_tokens = len(new) - (1 if new and new[-1] == eop else 0)
                 reply = process_response(m.tokenizer.decode(new))
                 yield reply
-        except torch.OutOfMemoryError as e:
+        except RuntimeError as e:  # torch.OutOfMemoryError is one; so is a failed CPU allocation
+            if not is_out_of_memory(e):
+                raise
             raise GenerationError(f"{self.name}: out of memory while generating") from e
         if not new:
             yield reply
@@ -181,7 +183,9 @@ class BianQueV2(BianQueBackend[V2Params]):
                 top_k=g.top_k, repetition_penalty=g.repetition_penalty,
                 generator=generator_for(seed, m.device),
             )
-        except torch.OutOfMemoryError as e:
+        except RuntimeError as e:  # torch.OutOfMemoryError is one; so is a failed CPU allocation
+            if not is_out_of_memory(e):
+                raise
             raise GenerationError(f"{self.name}: out of memory while generating a batch of {len(texts)}") from e
         eos = m.model.config.eos_token_id
         replies = []

@@ -10,6 +10,7 @@ import torch
 
 from workbench.config import CausalParams, HFCausalColumn, ModelSource
 from workbench.decoding import stream_tokens
+from workbench.devices import is_out_of_memory
 from workbench.dialogue import Dialogue
 from workbench.errors import GenerationError, ModelLoadError
 from workbench.models.base import Backend, Plan, Trace
@@ -133,7 +134,9 @@ class HFCausal(Backend):
             ):
                 trace.output_tokens = len(new)
                 yield m.tokenizer.decode(new, skip_special_tokens=True)
-        except torch.OutOfMemoryError as e:
+        except RuntimeError as e:  # torch.OutOfMemoryError is one; so is a failed CPU allocation
+            if not is_out_of_memory(e):
+                raise
             raise GenerationError(f"{self.name}: out of memory while generating") from e
         if not new:
             yield ""

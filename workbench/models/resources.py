@@ -17,7 +17,7 @@ import torch
 
 from workbench.checkpoints import model_revision
 from workbench.config import ModelSource
-from workbench.devices import resolve_device, resolve_dtype
+from workbench.devices import is_out_of_memory, resolve_device, resolve_dtype
 from workbench.errors import ModelLoadError
 
 log = logging.getLogger(__name__)
@@ -142,9 +142,9 @@ def load_hf_model(model_cls: Any, source: ModelSource, tokenizer: Any, *, cuda_a
             source.path, revision=source.revision, dtype=dtype, trust_remote_code=source.trust_remote_code,
             output_loading_info=True,
         )
-    except torch.OutOfMemoryError as e:
-        raise ModelLoadError(f"out of memory loading {source.path} on {device}") from e
     except Exception as e:
+        if is_out_of_memory(e):
+            raise ModelLoadError(f"out of memory loading {source.path} on {device}") from e
         raise load_error(source, what, e) from e
     check_loading_info(source.path, info)
     model.to(device).eval()

@@ -1,0 +1,63 @@
+"""A failed CPU allocation is reported as running out of memory, like CUDA's torch.OutOfMemoryError: torch's CPU
+allocator raises a plain RuntimeError ("[enforce fail at alloc_cpu.cpp:...] DefaultCPUAllocator: can't allocate
+memory"), which the backends passed on raw. Each failure here is a real allocation far beyond any machine's
+memory, refused at once by the allocator (nothing is touched)."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from workbench.devices import is_out_of_memory
+from workbench.dialogue import Dialogue
+
+
+def test_a_failed_cpu_allocation_is_out_of_memory():
+    with pytest.raises(RuntimeError) as caught:
+        torch.empty(2**50, dtype=torch.uint8)
+    assert not isinstance(caught.value, torch.OutOfMemoryError)
+    assert is_out_of_memory(caught.value)
+    assert is_out_of_memory(torch.OutOfMemoryError("CUDA out of memory"))
+    assert not is_out_of_memory(RuntimeError("shape mismatch"))
+    assert not is_out_of_memory(ValueError("DefaultCPUAllocator: can't allocate memory"))
+
+
+def _run(services, column, dialogue: Dialogue):
+    from workbench.generation import Job
+    from workbench.models.registry import build_backend
+    from workbench.store.dialogues import create_dialogue
+    from workbench.store.schema import Generation
+
+    backend = build_backend(column, services.pool, {})
+    with services.store.session() as s:
+        did = create_dialogue(s, dialogue.turns).id
+    turn = len(dialogue.turns)
+    finals = [u for u in services.generations.run_many([Job(column.name, backend, dialogue, 1)],
+                                                        {column.name: (did, turn)}) if u.final]
+    with services.store.session() as s:
+        row = s.query(Generation).filter_by(column_name=column.name).one()
+        return finals, (row.status, row.output, row.error)
+
+
+def test_bianque_v1_out_of_cpu_memory_is_stored_as_out_of_memory(services, demo_models):
+    """A prompt of 300,000 tokens (a column allowed that many): T5's relative positions alone would take 720 GB."""
+    from workbench.config import V1Column
+
+    column = V1Column(name="HugeV1", backend="bianque-v1", model={"path": str(demo_models.v1_path), "device": "cpu"},
+                      generation={"max_input_tokens": 1_000_000})
+    dialogue = Dialogue.of([("patient", "你好"), ("doctor", "请问有什么可以帮您？"), ("patient", "头疼，" * 100_000)])
+    finals, row = _run(services, column, dialogue)
+    assert [(u.status, u.error) for u in finals] == [("error", "HugeV1: out of memory while generating")]
+    assert row == ("error", "", "HugeV1: out of memory while generating")
+
+
+def test_bianque_v2_out_of_cpu_memory_is_stored_as_out_of_memory(services, demo_models):
+    """2**40 new tokens: the native ChatGLM's token buffer alone would take 8 TB."""
+    from workbench.config import V2Column
+
+    column = V2Column(name="HugeV2", backend="bianque-v2", model={"path": str(demo_models.v2_path), "device": "cpu"},
+                      generation={"max_new_tokens": 2**40})
+    dialogue = Dialogue.of([("patient", "你好"), ("doctor", "请问有什么可以帮您？"), ("patient", "我最近经常失眠")])
+    finals, row = _run(services, column, dialogue)
+    assert [(u.status, u.error) for u in finals] == [("error", "HugeV2: out of memory while generating")]
+    assert row == ("error", "", "HugeV2: out of memory while generating")
