@@ -69,10 +69,26 @@ def is_local(path: str) -> bool:
 
 
 def require_local_or_hub(path: str) -> None:
-    """Fail early with the path named when a local-looking path does not exist."""
+    """Fail early, with the path named, when ``path`` is neither an existing local path nor a hub id that can be
+    reached: a missing relative path (``models/BianQue-2``) is otherwise taken for a hub id, and the user reads
+    transformers' "Repo id must be in the form..." or the hub's offline advice."""
     p = Path(path).expanduser()
-    if path.startswith(("/", "./", "../", "~")) and not p.exists():
+    if p.exists():
+        return
+    if path.startswith(("/", "./", "../", "~")):
         raise ModelLoadError(f"model path not found: {p}")
+    from huggingface_hub.constants import HF_HUB_CACHE, is_offline_mode
+    from huggingface_hub.errors import HFValidationError
+    from huggingface_hub.file_download import repo_folder_name
+    from huggingface_hub.utils import validate_repo_id
+
+    try:
+        validate_repo_id(path)
+    except HFValidationError:
+        raise ModelLoadError(f"not a local folder, and not a hub id (owner/name): {path}") from None
+    if is_offline_mode() and not (Path(HF_HUB_CACHE) / repo_folder_name(repo_id=path, repo_type="model")).is_dir():
+        raise ModelLoadError(
+            f"not a local folder, and not found on the hub (offline: only its local cache was searched): {path}")
 
 
 def hub_file(source: ModelSource, names: tuple[str, ...]) -> str | None:
