@@ -54,6 +54,15 @@ CASES = {
     "NUL in a turns file": ("nul.json", json.dumps([{"turns": [{"role": "patient", "text": "你好"}]},
                                                     {"turns": [{"role": "patient", "text": "a\x00b"}]}]),
                             ["dialogue 2", "turn 1", "NUL"]),
+    # An empty turn: an empty reference reply counted as a reference, an empty patient turn made a bare 病人：.
+    "empty patient turn, CSV": ("empty.csv", "input,target\n病人：头痛\\n医生：,多久了？\n病人： \\n医生：好的\\n病人：疼\\n医生：,嗯\n",
+                                ["row 2", "input turn 1 (patient)", "empty turn"]),
+    "empty reference reply, messages": ("empty.jsonl", json.dumps(GOOD_MESSAGES) + "\n" + json.dumps(
+        {"messages": [{"role": "user", "content": "头痛"}, {"role": "assistant", "content": "  "}]}),
+        ["line 2", "message 2 (assistant)", "empty turn"]),
+    "empty turn, turns file": ("empty.json", json.dumps([{"turns": [{"role": "patient", "text": "你好"}]},
+                                                         {"turns": [{"role": "patient", "text": ""}]}]),
+                               ["dialogue 2", "turn 1", "empty turn"]),
     "2-million-character turn, CSV": ("huge.csv", _csv(HUGE), ["row 2", "2,000,000 characters", "max_turn_chars"]),
     "2-million-character turn, messages": ("huge.jsonl", _messages_jsonl(HUGE), ["line 2", "2,000,000 characters"]),
 }

@@ -37,6 +37,15 @@ def check_text(where: str, text: str, errors: list[str], max_chars: int | None =
     return problem is None
 
 
+def check_turn(where: str, text: str, errors: list[str], max_chars: int | None = None) -> bool:
+    """:func:`check_text` for a patient or doctor turn, which also may not be empty: an empty reference reply
+    counted as a reference in Compare, and an empty patient turn became a bare "病人：" in every prompt."""
+    if not text.strip():
+        errors.append(f"{where}: empty turn")
+        return False
+    return check_text(where, text, errors, max_chars)
+
+
 def check_json_value(where: str, value: object, errors: list[str]) -> bool:
     """Metadata must nest at most MAX_JSON_DEPTH levels and hold only storable strings (keys too)."""
     stack: list[tuple[object, int]] = [(value, 1)]

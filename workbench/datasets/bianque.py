@@ -43,6 +43,7 @@ from workbench.csv_safety import restore
 from workbench.datasets._io import (
     check_json_value,
     check_text,
+    check_turn,
     encoding_error,
     fail,
     iter_json_lines,
@@ -210,7 +211,7 @@ def _check_row(where: str, inp: object, target: object, errors: list[str],
     if not ok:
         return None
     reply = unescape_training_text(target)
-    fine = [check_text(f"{where}, input turn {j} ({t.role})", t.text, errors, max_turn_chars)
+    fine = [check_turn(f"{where}, input turn {j} ({t.role})", t.text, errors, max_turn_chars)
             for j, t in enumerate(history, 1)]
     fine.append(check_text(f"{where}, target", reply, errors, max_turn_chars))
     return (history, reply) if all(fine) else None

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from workbench.datasets._io import check_json_value, check_text, fail, iter_json_lines
+from workbench.datasets._io import check_json_value, check_text, check_turn, fail, iter_json_lines
 from workbench.datasets.base import ImportedDialogue, ImportResult
 from workbench.dialogue import Role, Turn
 from workbench.validation import DEFAULT_MAX_TURN_CHARS
@@ -45,7 +45,8 @@ def parse_messages(where: str, msgs: object, errors: list[str],
         if text is None:
             errors.append(f"{where}: message {j}: 'content' must be a string")
             ok = False
-        elif not check_text(f"{where}: message {j} ({role})", text, errors, max_turn_chars):
+        elif not (check_turn if role in ROLE_MAP else check_text)(f"{where}: message {j} ({role})", text, errors,
+                                                                     max_turn_chars):
             ok = False
             continue
         if role == "system":

@@ -20,6 +20,7 @@ from pathlib import Path
 from workbench.datasets._io import (
     check_json_value,
     check_text,
+    check_turn,
     encoding_error,
     fail,
     iter_json_lines,
@@ -65,7 +66,8 @@ def _dialogue(where: str, pos: int, obj: object, errors: list[str], max_turn_cha
             errors.append(f"{where}, turn {j}: missing or non-string 'text'")
             ok = False
             continue
-        if not check_text(f"{where}, turn {j} ({role})", text, errors, max_turn_chars):
+        if not (check_turn if role in ROLE_MAP else check_text)(f"{where}, turn {j} ({role})", text, errors,
+                                                                 max_turn_chars):
             ok = False
             continue
         if role == "system":
