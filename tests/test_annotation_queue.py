@@ -210,6 +210,13 @@ def test_progress_mine_and_overall(store):
             annotator_progress(s, a)
         rows = {r.username: (r.completed, r.open) for r in annotator_progress(s, admin)}
     assert rows["pa"] == (1, 1) and rows["pb"] == (0, 0)
+    # An admin or researcher with nothing rated is not a row of 0 / 0 among the annotators; once rating, is.
+    (rita,) = make_users(store, "rita", role="researcher")
+    with store.session() as s:
+        assert set(r.username for r in annotator_progress(s, admin)) == {"pa", "pb"}
+    _take(store, rita, 2)
+    with store.session() as s:
+        assert {r.username: (r.completed, r.open) for r in annotator_progress(s, admin)}["rita"] == (0, 1)
 
 
 def test_open_item_is_only_for_its_holder_and_hides_nothing_it_needs(store):

@@ -637,9 +637,12 @@ def annotator_progress(s: Session, user: CurrentUser) -> list[AnnotatorProgress]
     # flagged item is neither done nor open (it waits for an admin).
     is_open = and_(*_OPEN)
     rows = s.execute(
-        select(User.id, User.username, func.count(Assignment.completed_at),
+        select(User.id, User.username, User.role, func.count(Assignment.id), func.count(Assignment.completed_at),
                func.count(case((is_open, Assignment.id))))
         .outerjoin(Assignment, (Assignment.user_id == User.id) & live(Assignment.item_id))
-        .group_by(User.id, User.username).order_by(User.username)
+        .group_by(User.id, User.username, User.role).order_by(User.username)
     ).all()
-    return [AnnotatorProgress(uid, name, done, n_open) for uid, name, done, n_open in rows]
+    # Researchers and admins may rate too, but are listed only once they have: rows of 0 / 0 for every
+    # account that only analyses or administers hid the annotators among them.
+    return [AnnotatorProgress(uid, name, done, n_open) for uid, name, role, held, done, n_open in rows
+            if held or not CurrentUser(uid, name, role).can(Permission.COMPARE)]
