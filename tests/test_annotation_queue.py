@@ -285,6 +285,74 @@ def test_counterbalanced_order_balances_positions_over_items_and_slots(columns, 
         assert len({tuple(o) for o in orders}) == period
 
 
+def _dialogues_with_turns(store, n_dialogues, turns_per):
+    """Dataset dialogues with ``turns_per`` rated doctor turns each, every column answering at each one,
+    queued dialogue by dialogue and turn by turn (the audit's k2 scenario)."""
+    from workbench.dialogue import Turn
+    from workbench.store.dialogues import create_dialogue
+    from workbench.store.schema import Generation
+
+    with store.session() as s:
+        for d in range(n_dialogues):
+            turns = []
+            for t in range(turns_per):
+                turns += [Turn("patient", f"患者消息{d}-{t}"), Turn("doctor", f"医生参考{d}-{t}")]
+            dlg = create_dialogue(s, tuple(turns), source="dataset", reference=True)
+            for t in range(turns_per):
+                for c in COLUMNS:
+                    s.add(Generation(dialogue_id=dlg.id, turn_index=2 * t + 1, column_name=c, backend="test",
+                                     model_name=f"test/{c}", output=f"{c} 回复 {d}-{t}？", status="ok"))
+    with store.session() as s:
+        sync_queue(s)
+
+
+def test_blind_positions_are_balanced_at_every_turn_index(store):
+    # Items are numbered dialogue x turn; an order tied to the item id put one column first at every first turn
+    # (k=2, 3 turns per dialogue), which confounds position bias with quality changing by turn.
+    _dialogues_with_turns(store, 30, 3)
+    users = make_users(store, "p1", "p2")
+    k = 2
+    active = list(users)
+    while active:
+        for u in list(active):
+            c = _take(store, u, k)
+            if c is None:
+                active.remove(u)
+                continue
+            _complete_directly(store, u, c.item_id)
+    with store.session() as s:
+        rows = s.execute(select(QueueItem.turn_index, Assignment.display_order)
+                         .join(Assignment, Assignment.item_id == QueueItem.id)).all()
+    assert len(rows) == 30 * 3 * k
+    by_turn: dict[int, Counter] = {}
+    for turn, order in rows:
+        for pos, column in enumerate(order):
+            by_turn.setdefault(turn, Counter())[(column, pos)] += 1
+    assert sorted(by_turn) == [1, 3, 5]
+    for turn, counts in by_turn.items():
+        # 60 orders per turn: each column in each of the 3 positions exactly 20 times.
+        assert counts == Counter({(c, p): 20 for c in COLUMNS for p in range(3)}), (turn, counts)
+    # Two annotators of one item never see the same order.
+    with store.session() as s:
+        per_item: dict[int, list[tuple[str, ...]]] = {}
+        for item_id, order in s.execute(select(Assignment.item_id, Assignment.display_order)):
+            per_item.setdefault(item_id, []).append(tuple(order))
+    assert all(len(set(v)) == len(v) for v in per_item.values())
+
+
+def test_a_stored_order_keeps_its_meaning(store):
+    # Orders are stored with the assignment: an item resumed later shows the order it was given.
+    _dialogues_with_turns(store, 2, 2)
+    (u,) = make_users(store, "p1")
+    first = _take(store, u, 1)
+    with store.session() as s:
+        a = s.scalars(select(Assignment).where(Assignment.item_id == first.item_id)).one()
+        a.display_order = list(reversed(a.display_order))
+        stored = tuple(a.display_order)
+    again = _take(store, u, 1)
+    assert again.resumed and again.display_order == stored
+
+
 def test_order_does_not_depend_on_input_order():
     assert counterbalanced_order(["c", "a", "b"], 7, 1, 2) == counterbalanced_order(["b", "c", "a"], 7, 1, 2)
 

@@ -3,7 +3,14 @@
 Columns are shown as A/B/C… in an order taken from a balanced Latin square (Williams design): over
 consecutive (item, slot) pairs every column appears equally often in every position, and every column
 precedes every other one equally often, so neither position nor neighbour bias favours one model.
-Pure functions: the same (columns, item, slot) always give the same order.
+
+The running number of an item is counted *per doctor turn index* (the queue passes the item's rank among
+the items at the same turn, see :func:`workbench.annotate.queue.turn_rank`), not its id: ids run
+dialogue by dialogue, turn by turn, so with 3 rated turns per dialogue and k=2 the id alone put the same
+column first at every first turn and never at the later ones, and a model's quality changing with the
+turn then looked like position bias. Counted per turn, every column visits every position equally often
+at each turn index, and an item's k annotators get k consecutive (different) rows.
+Pure functions: the same (columns, rank, slot) always give the same order.
 """
 
 from __future__ import annotations
@@ -55,13 +62,14 @@ def williams_square(n: int) -> list[list[int]]:
     return rows
 
 
-def order_index(item_id: int, slot: int, k: int) -> int:
+def order_index(rank: int, slot: int, k: int) -> int:
     """The running index of (item, slot): consecutive items and their k slots get consecutive numbers."""
-    return item_id * max(k, 1) + slot
+    return rank * max(k, 1) + slot
 
 
-def counterbalanced_order(columns: Sequence[str], item_id: int, slot: int, k: int) -> list[str]:
-    """The column order shown to the annotator holding ``slot`` (0..k-1) of item ``item_id``.
+def counterbalanced_order(columns: Sequence[str], rank: int, slot: int, k: int) -> list[str]:
+    """The column order shown to the annotator holding ``slot`` (0..k-1) of the item numbered ``rank``
+    among the items at its turn index (0, 1, 2 … in the order they were queued).
 
     Columns are first put in a canonical (sorted) order so the result depends only on the set of
     columns, not on the order the database returned them in.
@@ -70,5 +78,5 @@ def counterbalanced_order(columns: Sequence[str], item_id: int, slot: int, k: in
     if len(canon) <= 1:
         return canon
     rows = williams_square(len(canon))
-    row = rows[order_index(item_id, slot, k) % len(rows)]
+    row = rows[order_index(rank, slot, k) % len(rows)]
     return [canon[i] for i in row]

@@ -252,8 +252,20 @@ def user_assignment(s: Session, user: CurrentUser, item_id: int) -> Assignment |
     return s.scalars(select(Assignment).where(Assignment.item_id == item_id, Assignment.user_id == user.id)).first()
 
 
+def turn_rank(s: Session, item: QueueItem) -> int:
+    """How many items at the item's turn index were queued before it: its running number in the blind order.
+
+    Counted per turn index (not by item id, which runs dialogue by dialogue), so that every column shows
+    in every position equally often at each turn (see :mod:`workbench.annotate.blind`). Only earlier
+    items count, so an item's number never changes when new ones are queued; orders already given are
+    stored with their assignment and keep their meaning whatever this returns later.
+    """
+    return int(s.scalar(select(func.count(QueueItem.id)).where(
+        QueueItem.turn_index == item.turn_index, QueueItem.id < item.id)) or 0)
+
+
 def _try_claim(s: Session, item: QueueItem, user: CurrentUser, slot: int, k: int) -> Assignment | None:
-    order = counterbalanced_order(item_columns(s, item), item.id, slot, k)
+    order = counterbalanced_order(item_columns(s, item), turn_rank(s, item), slot, k)
     a = Assignment(item_id=item.id, user_id=user.id, slot=slot, display_order=order)
     try:
         with s.begin_nested():
