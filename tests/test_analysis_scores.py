@@ -11,15 +11,23 @@ from workbench.analysis.scores import (
     bootstrap_ci,
     cluster_bootstrap_mean_ci,
     column_scores,
+    proportion_ci,
     scores_by_slot,
 )
 from workbench.errors import InputError
 
 
+def _no_interval(result, estimate):
+    est, lo, hi = result
+    return est == pytest.approx(estimate) and np.isnan(lo) and np.isnan(hi)
+
+
 def test_bootstrap_degenerate_cases():
-    # Every resample of identical values has the same mean, so the interval collapses onto it.
-    assert bootstrap_ci([3.0, 3.0, 3.0]) == (3.0, 3.0, 3.0)
-    assert bootstrap_ci([4.0]) == (4.0, 4.0, 4.0)
+    # Every resample of identical values (or of one value) has the same mean: a zero-width interval would
+    # read as certainty, so there is none (NaN bounds, "n/a" in the tab).
+    assert _no_interval(bootstrap_ci([3.0, 3.0, 3.0]), 3.0)
+    assert _no_interval(bootstrap_ci([4.0]), 4.0)
+    assert _no_interval(bootstrap_ci([1.0, 1.0, 1.0, 1.0, 1.0, 1.0]), 1.0)
     est, lo, hi = bootstrap_ci([])
     assert np.isnan(est) and np.isnan(lo) and np.isnan(hi)
     # NaN (= not applicable) is dropped, not counted as a value.
@@ -142,13 +150,13 @@ def test_column_scores_by_hand():
     assert a["latency_mean_ms"] == 200.0 and a["latency_median_ms"] == 200.0
     assert a["length_mean"] == 15.0
     assert a["n_generations"] == 3 and a["error_rate"] == pytest.approx(1 / 3)
-    # B: questioning (5 + 5) / 2 = 5 with a degenerate interval; suggestion (1 + 2 + 3) / 3 = 2.
-    assert (b["questioning_mean"], b["questioning_lo"], b["questioning_hi"]) == (5.0, 5.0, 5.0)
+    # B: questioning (5 + 5) / 2 = 5, all equal: no interval; suggestion (1 + 2 + 3) / 3 = 2.
+    assert _no_interval((b["questioning_mean"], b["questioning_lo"], b["questioning_hi"]), 5.0)
     assert b["suggestion_mean"] == pytest.approx(2.0)
-    assert b["questioning_lo"] <= b["questioning_mean"] <= b["questioning_hi"]
+    assert b["suggestion_lo"] <= b["suggestion_mean"] <= b["suggestion_hi"]
     # A's replies: #1 rated 4 and 2 (sum 6, n 2), #2 rated 3 (sum 3, n 1). Drawing two replies gives
-    # 12/4, 6/2 or 9/3: always 3, so even the cluster interval is degenerate.
-    assert (a["questioning_lo"], a["questioning_hi"]) == (3.0, 3.0)
+    # 12/4, 6/2 or 9/3: always 3, so the cluster interval would be [3, 3]: none is shown.
+    assert _no_interval((a["questioning_mean"], a["questioning_lo"], a["questioning_hi"]), 3.0)
     assert b["n_ratings"] == 3 and b["latency_median_ms"] == 60.0
 
 
@@ -174,3 +182,77 @@ def test_scores_by_slot_by_hand():
     assert q.loc[1, "mean"] == 3.5 and q.loc[2, "mean"] == 5.0
     s = table[table["axis"] == "suggestion"].set_index("slot")
     assert s.loc[0, "mean"] == 2.0 and s.loc[1, "mean"] == 1.0 and s.loc[2, "mean"] == 3.0
+
+
+def test_one_cluster_or_one_value_gives_no_interval():
+    assert _no_interval(cluster_bootstrap_mean_ci([2.0, 4.0, 5.0], [7, 7, 7]), 11 / 3)
+    assert _no_interval(cluster_bootstrap_mean_ci([2.0], [1]), 2.0)
+    # Clusters with equal means (sum/count) give the same mean in every resample.
+    assert _no_interval(cluster_bootstrap_mean_ci([2.0, 4.0, 3.0], [1, 1, 2]), 3.0)
+
+
+def test_proportion_ci_is_wilson_not_a_point():
+    share, lo, hi = proportion_ci(6, 6)
+    assert share == 1.0 and hi == pytest.approx(1.0) and lo == pytest.approx(0.6097, abs=1e-4)
+    share, lo, hi = proportion_ci(0, 6)
+    assert share == 0.0 and lo == pytest.approx(0.0, abs=1e-12) and hi == pytest.approx(0.3903, abs=1e-4)
+    # Wilson by hand for 3 of 10: centre (0.3 + z^2/20) / (1 + z^2/10), half-width as in coq.wilson_interval.
+    z = stats.norm.ppf(0.975)
+    centre = (0.3 + z**2 / 20) / (1 + z**2 / 10)
+    half = z / (1 + z**2 / 10) * np.sqrt(0.3 * 0.7 / 10 + z**2 / 400)
+    assert proportion_ci(3, 10)[1:] == pytest.approx((centre - half, centre + half))
+    assert all(np.isnan(v) for v in proportion_ci(0, 0))
+
+
+def _between_dialogue_frames(n_dialogues=12, replies_per=5):
+    """One column; every reply of a dialogue gets the same score, dialogues differ: all variation is
+    between dialogues, so the replies of one dialogue are one draw, not ``replies_per``."""
+    rng = np.random.default_rng(4)
+    level = rng.integers(1, 6, size=n_dialogues).astype(float)
+    did = np.repeat(np.arange(100, 100 + n_dialogues), replies_per)
+    gid = np.arange(1, did.size + 1)
+    gens = pd.DataFrame({"generation_id": gid, "dialogue_id": did, "column": "A", "status": "ok",
+                         "latency_ms": 10.0, "length_chars": 5})
+    ratings = pd.DataFrame({"rating_id": gid, "generation_id": gid, "annotator": "u1", "column": "A",
+                            "questioning": np.repeat(level, replies_per), "suggestion": np.nan,
+                            "safety_flag": False, "display_slot": 0})
+    return gens, ratings, did
+
+
+def test_column_scores_resample_dialogues():
+    gens, ratings, did = _between_dialogue_frames()
+    row = column_scores(gens, ratings, n_boot=3000, seed=5).iloc[0]
+    values = ratings["questioning"].to_numpy()
+    # The same draws as a hand-made dialogue-level bootstrap (column 0, axis 0: seed + 0).
+    by_dialogue = cluster_bootstrap_mean_ci(values, did, n_boot=3000, seed=5)
+    assert (row["questioning_mean"], row["questioning_lo"], row["questioning_hi"]) == pytest.approx(by_dialogue)
+    by_reply = cluster_bootstrap_mean_ci(values, ratings["generation_id"].to_numpy(), n_boot=3000, seed=5)
+    # 12 independent draws, not 60: about sqrt(5) = 2.2 times as wide.
+    assert (by_dialogue[2] - by_dialogue[1]) > 1.7 * (by_reply[2] - by_reply[1])
+    # Slot scores resample the same units when given the dialogues.
+    slot = scores_by_slot(ratings, n_boot=3000, seed=5, dialogues=gens).set_index("axis").loc["questioning"]
+    assert (slot["lo"], slot["hi"]) == pytest.approx(
+        cluster_bootstrap_mean_ci(values, did, n_boot=3000, seed=5)[1:])
+
+
+def test_dashboard_clusters_by_dialogue_through_a_filter():
+    # A turn-type filter keeps a rating by its human label even where it drops the rated reply from the
+    # generations: its dialogue still comes from the store's frame.
+    from workbench.analysis.dashboard import compute_dashboard
+    from workbench.analysis.frames import Frames, empty_frame
+    from workbench.scope import Scope
+
+    gens, ratings, did = _between_dialogue_frames()
+    full_g = empty_frame("generations").iloc[:0]
+    g = pd.concat([full_g, gens.assign(turn_index=1, turn_type_auto="suggestion", dataset="d",
+                                       created_at=pd.Timestamp("2024-01-01"))], ignore_index=True)
+    r = pd.concat([empty_frame("ratings").iloc[:0],
+                   ratings.assign(turn_type="question", dataset="d", turn_index=1,
+                                  created_at=pd.Timestamp("2024-01-02"))], ignore_index=True)
+    for c in ("questioning", "suggestion", "generation_id"):
+        r[c] = pd.to_numeric(r[c])
+    d = compute_dashboard(Frames(generations=g, ratings=r), Scope(turn_types=("question",)), metrics=False,
+                          n_boot=3000, seed=5)
+    row = d.scores.set_index("column").loc["A"]
+    expected = cluster_bootstrap_mean_ci(ratings["questioning"].to_numpy(), did, n_boot=3000, seed=5)
+    assert (row["questioning_lo"], row["questioning_hi"]) == pytest.approx(expected[1:])

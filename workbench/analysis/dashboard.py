@@ -65,6 +65,10 @@ def compute_dashboard(
     wins, n = pairwise_counts(tally, all_bad=all_bad)
     turns = label_turns(f.generations, f.references, classify)
     runs = questions_before_first_suggestion(f.generations, f.references, turns=turns)
+    # Score CIs resample dialogues: take each reply's dialogue from the unfiltered frame, since a rating
+    # kept by a filter (its human turn type, its date) may rate a reply the filter left out.
+    gens = frames.generations
+    dialogues = gens.drop_duplicates("generation_id").set_index("generation_id")["dialogue_id"]
     return Dashboard(
         scope=scope,
         counts={
@@ -74,8 +78,8 @@ def compute_dashboard(
             "references": len(f.references),
         },
         greetings=len(f.greetings),
-        scores=column_scores(f.generations, f.ratings, n_boot=n_boot, seed=seed),
-        slot_scores=scores_by_slot(f.ratings, n_boot=n_boot, seed=seed),
+        scores=column_scores(f.generations, f.ratings, n_boot=n_boot, seed=seed, dialogues=dialogues),
+        slot_scores=scores_by_slot(f.ratings, n_boot=n_boot, seed=seed, dialogues=dialogues),
         coq=coq_curve(f.generations, f.references, turns=turns),
         questions_first=runs.summary,
         questions_first_dist=runs.distribution,

@@ -1,5 +1,15 @@
 """Per-column score table with percentile-bootstrap confidence intervals.
 
+Clustering: the score CIs resample whole *dialogues*. The ratings of one reply are not independent draws
+(several annotators, one reply), and neither are the replies of one dialogue (one patient, one case: an
+easy or hard dialogue lifts or lowers every reply in it). Resampling replies alone gave nominal 95%
+intervals that covered the truth ~69% of the time when dialogues differ (``bench/score_ci_coverage.py``).
+
+Degenerate intervals: with one value (or one dialogue), or no variation between the resampled units, every
+resample gives the same mean and the percentile interval collapses to a point, which reads as certainty.
+Those intervals are NaN ("n/a"): the data say nothing about the spread. A 0/1 share uses
+:func:`proportion_ci` (Wilson) instead, which stays honest at 6 of 6.
+
 Speed: resampling n values with replacement and taking the mean only depends on how many times each
 *distinct* value was drawn, and those counts follow a multinomial law. Scores take a handful of distinct
 values, so drawing ``n_boot`` multinomial count vectors over the distinct values gives exactly the
@@ -45,6 +55,26 @@ def _pattern_counts(n: int, weights: np.ndarray, n_boot: int, rng: np.random.Gen
     return rng.multinomial(n, p, size=n_boot)
 
 
+def _no_spread(x: np.ndarray) -> bool:
+    """True when every value is the same (up to float rounding): every resample then has one mean."""
+    return bool(np.ptp(x) <= 1e-12 * max(1.0, float(np.abs(x).max())))
+
+
+def proportion_ci(successes: int, n: int, ci: float = 0.95) -> tuple[float, float, float]:
+    """A 0/1 share with its Wilson score interval: ``(share, lo, hi)``; NaNs when ``n`` is 0.
+
+    Unlike a bootstrap it gives 6 of 6 the interval [0.61, 1] rather than [1, 1]; the CoQ table uses the same.
+    """
+    from workbench.analysis.coq import wilson_interval
+
+    _check_ci(ci, 1)
+    if n <= 0:
+        return (float("nan"),) * 3
+    lo, hi = wilson_interval(np.array([successes]), np.array([n]), ci)
+    # the ends are exact at 0 and n (the formula leaves float dust there)
+    return successes / n, 0.0 if successes <= 0 else float(lo[0]), 1.0 if successes >= n else float(hi[0])
+
+
 def bootstrap_ci(
     values: np.ndarray | pd.Series | list[float],
     stat: Stat = np.mean,
@@ -53,6 +83,8 @@ def bootstrap_ci(
     seed: int = 0,
 ) -> tuple[float, float, float]:
     """Percentile bootstrap: ``(stat(values), lo, hi)``. NaNs are dropped; empty input gives NaNs.
+
+    One value, or values all equal, give the estimate with NaN bounds: no interval, not a zero-width one.
 
     ``stat`` must be a numpy-style reduction accepting ``axis=`` (``np.mean``, ``np.median``...). The mean
     (``np.mean``/``np.nanmean``) uses the exact multinomial shortcut described in the module docstring.
@@ -64,8 +96,8 @@ def bootstrap_ci(
     if n == 0:
         return (float("nan"),) * 3
     estimate = float(stat(x))
-    if n == 1:
-        return estimate, estimate, estimate
+    if n == 1 or _no_spread(x):
+        return estimate, float("nan"), float("nan")
     rng = np.random.default_rng(seed)
     if stat is np.mean or stat is np.nanmean:
         uniq, counts = np.unique(x, return_counts=True)
@@ -99,8 +131,8 @@ def _cluster_ci(
         return (float("nan"),) * 3
     estimate = float(sums.sum() / counts.sum())
     n_clusters = sums.size
-    if n_clusters == 1:
-        return estimate, estimate, estimate
+    if n_clusters == 1 or _no_spread(sums / counts):
+        return estimate, float("nan"), float("nan")
     rng = np.random.default_rng(seed)
     patterns = pd.DataFrame({"s": sums, "c": counts}).value_counts(sort=False)
     if len(patterns) <= _MAX_PATTERNS:
@@ -126,11 +158,12 @@ def cluster_bootstrap_mean_ci(
     ci: float = 0.95,
     seed: int = 0,
 ) -> tuple[float, float, float]:
-    """Mean of ``values`` with a percentile CI from resampling whole clusters (e.g. generations).
+    """Mean of ``values`` with a percentile CI from resampling whole clusters (e.g. dialogues).
 
-    Several annotators rating one reply are not independent draws; resampling replies keeps them
-    together. Each replicate's estimate is sum(values)/count(values) over the drawn clusters, so with one
-    value per cluster this is exactly :func:`bootstrap_ci` of the mean. NaN values are dropped.
+    Several annotators rating one reply, or the replies of one dialogue, are not independent draws;
+    resampling whole clusters keeps them together. Each replicate's estimate is sum(values)/count(values)
+    over the drawn clusters, so with one value per cluster this is exactly :func:`bootstrap_ci` of the
+    mean. NaN values are dropped. One cluster, or clusters whose means are all equal, give NaN bounds.
     """
     _check_ci(ci, n_boot)
     v = np.asarray(values, dtype=float).ravel()
@@ -139,6 +172,28 @@ def cluster_bootstrap_mean_ci(
         raise InputError(f"values ({v.size}) and clusters ({g.size}) differ in length")
     sums, counts = _cluster_sums(v, g)
     return _cluster_ci(sums, counts, n_boot, ci, seed)
+
+
+def dialogue_clusters(ratings: pd.DataFrame, dialogues: pd.Series | pd.DataFrame | None) -> np.ndarray:
+    """The resampling unit of each rating: the dialogue of the rated reply (integer codes).
+
+    ``dialogues`` maps generation id to dialogue id: a Series indexed by generation id, or a generations
+    frame (``generation_id``, ``dialogue_id``). A reply whose dialogue is not known is a cluster of its own.
+    """
+    gids = ratings["generation_id"].to_numpy()
+    if isinstance(dialogues, pd.DataFrame):
+        have = {"generation_id", "dialogue_id"} <= set(dialogues.columns)
+        dialogues = (dialogues.drop_duplicates("generation_id").set_index("generation_id")["dialogue_id"]
+                     if have else None)
+    did = (pd.Series(gids).map(dialogues) if dialogues is not None and len(dialogues)
+           else pd.Series([np.nan] * len(gids), dtype=object))
+    known = did.notna().to_numpy()
+    codes = np.empty(len(gids), dtype=np.int64)
+    d_codes, d_uniq = pd.factorize(did[known], use_na_sentinel=False)
+    codes[known] = d_codes
+    g_codes, _ = pd.factorize(pd.Series(gids[~known]), use_na_sentinel=False)
+    codes[~known] = len(d_uniq) + g_codes
+    return codes
 
 
 FINISHED_STATUSES = (GenerationStatus.OK, GenerationStatus.ERROR, GenerationStatus.STOPPED)
@@ -169,6 +224,7 @@ def column_scores(
     n_boot: int = 2000,
     ci: float = 0.95,
     seed: int = 0,
+    dialogues: pd.Series | None = None,
 ) -> pd.DataFrame:
     """One row per column: mean score per axis with bootstrap CIs, counts, safety-flag rate,
     reply length and latency.
@@ -177,7 +233,8 @@ def column_scores(
     ``_lo`` and ``_hi`` columns after the contract's two axes.
 
     Scores: mean over ratings (NaN = not applicable is skipped), CI from a cluster bootstrap over
-    generations (see :func:`cluster_bootstrap_mean_ci`). Length and latency: over generations with
+    dialogues (see :func:`cluster_bootstrap_mean_ci`; ``dialogues`` maps generation id to dialogue id, by
+    default from ``generations``; see :func:`dialogue_clusters`). NaN bounds where no interval can be had. Length and latency: over generations with
     status "ok" (an error's latency says nothing about the model's speed). ``error_rate``: share of
     finished generations (ok, error or stopped) that failed with a model error; ``stopped_rate``: share a
     user stopped, which is no fault of the model. Generations still running count in neither.
@@ -190,7 +247,9 @@ def column_scores(
     axes = score_axes(ratings)
     rows = []
     gen_groups = dict(tuple(generations.groupby("column", sort=False))) if len(generations) else {}
-    rat_groups = dict(tuple(ratings.groupby("column", sort=False))) if len(ratings) else {}
+    rat_pos = ratings.groupby("column", sort=False).indices if len(ratings) else {}
+    rat_groups = {c: ratings.iloc[pos] for c, pos in rat_pos.items()}
+    clusters = dialogue_clusters(ratings, generations if dialogues is None else dialogues)
     for i, col in enumerate(columns):
         row: dict[str, object] = {"column": col}
         g = gen_groups.get(col)
@@ -218,7 +277,7 @@ def column_scores(
             vals = pd.to_numeric(r[axis], errors="coerce").to_numpy(dtype=float)
             # Distinct seeds per (column, axis) so intervals are not artificially correlated.
             est, lo, hi = cluster_bootstrap_mean_ci(
-                vals, r["generation_id"].to_numpy(), n_boot=n_boot, ci=ci, seed=seed + 2 * i + j
+                vals, clusters[rat_pos[col]], n_boot=n_boot, ci=ci, seed=seed + 2 * i + j
             )
             row.update({f"n_{axis}": int(np.isfinite(vals).sum()), f"{axis}_mean": est})
             row.update({f"{axis}_lo": lo, f"{axis}_hi": hi})
@@ -235,9 +294,13 @@ def column_scores(
 
 
 def scores_by_slot(
-    ratings: pd.DataFrame, n_boot: int = 2000, ci: float = 0.95, seed: int = 0
+    ratings: pd.DataFrame, n_boot: int = 2000, ci: float = 0.95, seed: int = 0,
+    dialogues: pd.Series | pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Mean score per display slot and axis, with cluster-bootstrap CIs: the rating side of position bias.
+
+    Resampled by dialogue as :func:`column_scores` (``dialogues``: see :func:`dialogue_clusters`; without
+    it every reply is its own cluster).
 
     Columns: axis, slot, n, mean, lo, hi. With counterbalanced order every column visits every slot, so
     slot means should agree within their intervals when annotators ignore position.
@@ -246,7 +309,7 @@ def scores_by_slot(
     axes = score_axes(ratings)
     rows = []
     slots = pd.to_numeric(ratings["display_slot"], errors="coerce").to_numpy(dtype=float)
-    gen_ids = ratings["generation_id"].to_numpy()
+    gen_ids = dialogue_clusters(ratings, dialogues)
     present = np.unique(slots[np.isfinite(slots)])
     for j, axis in enumerate(axes):
         vals = pd.to_numeric(ratings[axis], errors="coerce").to_numpy(dtype=float)
