@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import select
 
-from workbench.analysis.scores import bootstrap_ci
+from workbench.analysis.scores import bootstrap_ci, proportion_ci
 from workbench.annotate.classifier import classify
 from workbench.simulate.cases import Case
 from workbench.simulate.matching import asked_facts, content_tokens, keyword_hits, question_part
@@ -53,6 +53,8 @@ ADVICE_TYPES = ADVICE_TURN_TYPES
 REPEAT_JACCARD = 0.6
 SUMMARY_COLUMNS = ["column", "measure", "mean", "ci_low", "ci_high", "n"]
 FINISHED_STATUSES = ("advised", "max_turns")
+#: 0/1 measures: a share with a Wilson interval (a bootstrap of 6 of 6 gives [1, 1])
+BINARY_MEASURES = ("finished", "advised")
 
 
 def _repeats(question: str, asked: tuple[str, ...], earlier: list[tuple[str, frozenset[str], tuple[str, ...]]]) -> bool:
@@ -174,14 +176,24 @@ def consultations_frame(svc_or_store: object, datasets: Sequence[str] | None = N
     return pd.DataFrame(rows)
 
 
+def _interval(measure: str, values: np.ndarray, n_boot: int, seed: int) -> tuple[float, float, float]:
+    if measure in BINARY_MEASURES:
+        return proportion_ci(int(np.count_nonzero(values)), int(values.size))
+    return bootstrap_ci(values, n_boot=n_boot, seed=seed)
+
+
 def summarize(frame: pd.DataFrame, n_boot: int = 2000, seed: int = 0) -> pd.DataFrame:
-    """Per column and measure: mean with a 95% bootstrap CI over consultations, and n."""
+    """Per column and measure: mean with a 95% CI over consultations, and n.
+
+    The 0/1 measures (:data:`BINARY_MEASURES`) get a Wilson interval; the others a percentile bootstrap,
+    which has no interval (NaN bounds) for one consultation or values all equal.
+    """
     out: list[dict[str, Any]] = []
     if frame.empty:
         return pd.DataFrame(columns=SUMMARY_COLUMNS)
     for col, every in frame.groupby("column", sort=False):
         ended = every["status"].isin(FINISHED_STATUSES).to_numpy(dtype=float)
-        mean, lo, hi = bootstrap_ci(ended, n_boot=n_boot, seed=seed)
+        mean, lo, hi = _interval("finished", ended, n_boot, seed)
         out.append({"column": col, "measure": "finished", "mean": mean, "ci_low": lo, "ci_high": hi,
                     "n": int(ended.size)})
         g = every[ended == 1]
@@ -189,20 +201,23 @@ def summarize(frame: pd.DataFrame, n_boot: int = 2000, seed: int = 0) -> pd.Data
             values = pd.to_numeric(g[measure], errors="coerce").dropna().to_numpy(dtype=float)
             if measure in JUDGE_MEASURES and not values.size:
                 continue
-            mean, lo, hi = bootstrap_ci(values, n_boot=n_boot, seed=seed)
+            mean, lo, hi = _interval(measure, values, n_boot, seed)
             out.append({"column": col, "measure": measure, "mean": mean, "ci_low": lo, "ci_high": hi,
                         "n": int(values.size)})
     return pd.DataFrame(out, columns=SUMMARY_COLUMNS)
 
 
 def wide_table(summary: pd.DataFrame, digits: int = 2) -> pd.DataFrame:
-    """One row per column, one cell per measure: ``mean [lo, hi]`` (n)."""
+    """One row per column, one cell per measure: ``mean [lo, hi] (n)``; ``mean (n)`` where there is no
+    interval (one consultation, or values all equal)."""
     if summary.empty:
         return pd.DataFrame(columns=["column"])
 
     def cell(r: pd.Series) -> str:
         if math.isnan(r["mean"]):
             return "–"
+        if math.isnan(r["ci_low"]) or math.isnan(r["ci_high"]):
+            return f"{r['mean']:.{digits}f} (n={r['n']})"
         return f"{r['mean']:.{digits}f} [{r['ci_low']:.{digits}f}, {r['ci_high']:.{digits}f}] (n={r['n']})"
 
     t = summary.assign(cell=summary.apply(cell, axis=1))
