@@ -202,14 +202,15 @@ def test_position_bias_by_hand():
     # Exact two-sided test of 6/10 against p = 1/3: P(X = k), k = 0..10, are 0.01734, 0.08671, 0.19509,
     # 0.26012, 0.22761, 0.13656, 0.05690, 0.01626, 0.00305, 0.00034, 0.00002. Outcomes no likelier
     # than P(X = 6) = 0.05690 are k = 0 and k = 6..10: p = 0.01734 + 0.07656 = 0.0939.
-    assert pb.loc[0, "p_value"] == pytest.approx(0.0939, abs=2e-4)
-    assert pb.loc[0, "p_value"] == pytest.approx(stats.binomtest(6, 10, 1 / 3).pvalue)
-    assert pb.loc[2, "p_value"] == pytest.approx(stats.binomtest(1, 10, 1 / 3).pvalue)
+    assert list(pb.index) == [1, 2, 3]  # slots counted from 1, as A, B, C
+    assert pb.loc[1, "p_value"] == pytest.approx(0.0939, abs=2e-4)
+    assert pb.loc[1, "p_value"] == pytest.approx(stats.binomtest(6, 10, 1 / 3).pvalue)
+    assert pb.loc[3, "p_value"] == pytest.approx(stats.binomtest(1, 10, 1 / 3).pvalue)
     # Chi-square vs uniform: expected 10/3 each; (6-10/3)^2/(10/3) + (3-10/3)^2/(10/3) + (1-10/3)^2/(10/3)
     # = 2.1333 + 0.0333 + 1.6333 = 3.8 with 2 df, p = exp(-3.8 / 2) = 0.1496.
-    assert pb.loc[0, "uniform_p"] == pytest.approx(math.exp(-1.9))
+    assert pb.loc[1, "uniform_p"] == pytest.approx(math.exp(-1.9))
     ci = stats.binomtest(6, 10, 1 / 3).proportion_ci(method="exact")
-    assert (pb.loc[0, "lo"], pb.loc[0, "hi"]) == pytest.approx((ci.low, ci.high))
+    assert (pb.loc[1, "lo"], pb.loc[1, "hi"]) == pytest.approx((ci.low, ci.high))
 
 
 def test_position_bias_groups_by_number_shown():
@@ -217,8 +218,8 @@ def test_position_bias_groups_by_number_shown():
     pb = position_bias(prefs(rows))
     two = pb[pb["n_shown"] == 2].set_index("slot")
     three = pb[pb["n_shown"] == 3].set_index("slot")
-    assert list(two["wins"]) == [0, 4] and two.loc[1, "chance"] == 0.5
-    assert list(three["wins"]) == [0, 0, 2] and three.loc[2, "win_rate"] == 1.0
+    assert list(two["wins"]) == [0, 4] and two.loc[2, "chance"] == 0.5
+    assert list(three["wins"]) == [0, 0, 2] and three.loc[3, "win_rate"] == 1.0
 
 
 def test_position_bias_on_random_data_matches_scipy():
@@ -230,10 +231,10 @@ def test_position_bias_on_random_data_matches_scipy():
         slot = rng.choice(3, p=[0.4, 0.35, 0.25])
         rows.append((shown, "best", shown[slot], None))
     pb = position_bias(prefs(rows)).set_index("slot")
-    for slot in range(3):
+    for slot in range(1, 4):
         wins = int(pb.loc[slot, "wins"])
         assert pb.loc[slot, "p_value"] == pytest.approx(stats.binomtest(wins, 500, 1 / 3).pvalue)
-    assert pb.loc[0, "uniform_p"] == pytest.approx(stats.chisquare(pb["wins"].to_numpy()).pvalue)
+    assert pb.loc[1, "uniform_p"] == pytest.approx(stats.chisquare(pb["wins"].to_numpy()).pvalue)
 
 
 def test_tally_groups_identical_judgements():

@@ -177,11 +177,11 @@ def test_column_scores_missing_column_is_named():
 def test_scores_by_slot_by_hand():
     table = scores_by_slot(_ratings(), n_boot=300)
     q = table[table["axis"] == "questioning"].set_index("slot")
-    # slot 0: ratings 4, 3 (and N/A) -> 3.5; slot 1: 2, 5 -> 3.5; slot 2: 5.
-    assert q.loc[0, "mean"] == 3.5 and q.loc[0, "n"] == 2
-    assert q.loc[1, "mean"] == 3.5 and q.loc[2, "mean"] == 5.0
+    # Stored slot 0 is slot 1 (shown first): ratings 4, 3 (and N/A) -> 3.5; slot 2: 2, 5 -> 3.5; slot 3: 5.
+    assert q.loc[1, "mean"] == 3.5 and q.loc[1, "n"] == 2
+    assert q.loc[2, "mean"] == 3.5 and q.loc[3, "mean"] == 5.0
     s = table[table["axis"] == "suggestion"].set_index("slot")
-    assert s.loc[0, "mean"] == 2.0 and s.loc[1, "mean"] == 1.0 and s.loc[2, "mean"] == 3.0
+    assert s.loc[1, "mean"] == 2.0 and s.loc[2, "mean"] == 1.0 and s.loc[3, "mean"] == 3.0
 
 
 def test_one_cluster_or_one_value_gives_no_interval():

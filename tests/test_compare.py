@@ -273,3 +273,27 @@ def test_the_dataset_menu_names_live_chats_in_the_language_and_shows_controls():
     assert dataset_menu([LIVE_CHATS, "seed", "bad\u202ename"], "zh") == [
         ("（实时对话）", LIVE_CHATS), ("seed", "seed"), ("bad[U+202E]name", "bad\u202ename")]
     assert dataset_menu([LIVE_CHATS], "en") == [("(live chats)", LIVE_CHATS)]
+
+
+def test_the_tab_and_the_stats_cli_write_the_same_tables(services, tmp_path, monkeypatch, capsys):
+    """The tab's CSVs counted slots from 1 and the CLI's from 0, and the tab resampled 1000 times where the
+    CLI did 2000, so one store gave two sets of interval endpoints: both now share slots and defaults."""
+    import io
+
+    from workbench.cli import main
+    from workbench.ui.compare_tab import compute_view
+    from workbench.ui.downloads import csv_bytes
+
+    populate(services.store)
+    view = compute_view(services, aggregates=())
+    monkeypatch.setenv("WORKBENCH_DB_URL", services.store.url)
+    out = tmp_path / "cli"
+    assert main(["stats", "--config", str(REPO / "configs" / "demo.yaml"), "--out", str(out), "--no-metrics",
+                 "--aggregate", "none"]) == 0
+    capsys.readouterr()
+    for stem in ("scores", "slot_scores", "position_bias", "bradley_terry"):
+        ui = pd.read_csv(io.BytesIO(csv_bytes(view.tables[stem])), encoding="utf-8-sig")
+        cli = pd.read_csv(out / f"{stem}.csv", encoding="utf-8-sig")
+        pd.testing.assert_frame_equal(ui, cli, check_dtype=False, obj=stem)
+    assert sorted(pd.read_csv(out / "position_bias.csv")["slot"]) == [1, 2]
+    assert sorted(set(pd.read_csv(out / "slot_scores.csv")["slot"])) == [1, 2]

@@ -8,6 +8,7 @@ import logging
 import sys
 from pathlib import Path
 
+from workbench.analysis.defaults import N_BOOT
 from workbench.config import REPO_ROOT, WorkbenchConfig, load_config
 from workbench.errors import InputError, WorkbenchError
 from workbench.scope import Scope
@@ -302,7 +303,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--from", dest="date_from", default=None, help="YYYY-MM-DD (inclusive)")
     sp.add_argument("--to", dest="date_to", default=None, help="YYYY-MM-DD (inclusive)")
     sp.add_argument("--no-metrics", action="store_true", help="skip BLEU/ROUGE/distinct (faster)")
-    sp.add_argument("--n-boot", type=int, default=2000, help="bootstrap resamples for the CIs")
+    sp.add_argument("--n-boot", type=int, default=N_BOOT,
+                    help=f"bootstrap resamples for the CIs (default {N_BOOT}, as the Compare tab)")
     sp.add_argument("--aggregate", default="mean,dawid-skene,mace",
                     help="aggregates shown beside the plain scores, comma-separated, or none (default: all three)")
     sp.add_argument("--out", required=True, help="folder for report.md and the CSVs")

@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import select
 
+from workbench.analysis.defaults import N_BOOT
 from workbench.annotate.rubric import Axis, Rubric, load_rubric, score_number
 from workbench.errors import ConfigError, InputError, WorkbenchError
 from workbench.simulate.cases import Case
@@ -360,7 +361,7 @@ def judge_pairs(svc_or_store: object) -> pd.DataFrame:
     return j.merge(h, on=["generation_id", "axis"], how="inner")
 
 
-def judge_agreement(svc_or_store: object, n_boot: int = 1000, seed: int = 0) -> pd.DataFrame:
+def judge_agreement(svc_or_store: object, n_boot: int = N_BOOT, seed: int = 0) -> pd.DataFrame:
     """Per judge and axis: alpha and Spearman (judge vs the humans' mean) with bootstrap CIs, and n."""
     pairs = judge_pairs(svc_or_store)
     out = []
@@ -376,7 +377,7 @@ def judge_agreement(svc_or_store: object, n_boot: int = 1000, seed: int = 0) -> 
     return pd.DataFrame(out, columns=AGREEMENT_COLUMNS)
 
 
-def judge_scores(svc_or_store: object, n_boot: int = 1000, seed: int = 0) -> pd.DataFrame:
+def judge_scores(svc_or_store: object, n_boot: int = N_BOOT, seed: int = 0) -> pd.DataFrame:
     """The judge's mean score per column and axis, with a bootstrap CI and n (all judged replies)."""
     from workbench.analysis.scores import bootstrap_ci
 

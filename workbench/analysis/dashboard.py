@@ -15,7 +15,7 @@ from workbench.analysis.frames import Frames
 from workbench.analysis.metrics import reference_metrics
 from workbench.analysis.preference import bradley_terry, pairwise_counts, position_bias, tally_preferences
 from workbench.analysis.preference import win_rates as win_rate_matrix
-from workbench.analysis.scores import column_scores, scores_by_slot
+from workbench.analysis.scores import N_BOOT, column_scores, scores_by_slot
 from workbench.scope import Scope
 
 
@@ -46,7 +46,7 @@ def compute_dashboard(
     *,
     metrics: bool = True,
     classify: Classifier | None = None,
-    n_boot: int = 2000,
+    n_boot: int = N_BOOT,
     bt_boot: int = 200,
     seed: int = 0,
     all_bad: str = "exclude",

@@ -103,6 +103,10 @@ def score_axes(ratings: pd.DataFrame) -> tuple[str, ...]:
     """
     return (*SCORE_AXES, *(c for c in ratings.columns if c not in RATING_COLUMNS))
 PREFERENCE_OUTCOMES: frozenset[str] = frozenset(PreferenceOutcome)
+#: The frames store display slots from 0 (``display_slot``, the index in ``shown``); every analysis table
+#: (position bias, scores by slot) and so every CSV, report, chart and tab counts them from this, as people
+#: read "A, B, C": slot 1 is the reply shown first.
+FIRST_SLOT = 1
 REFERENCE_LABEL = "reference"  # the pseudo-column name used for gold turns in CoQ tables
 
 

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from workbench.analysis.frames import FIRST_SLOT as _FIRST_SLOT
 from workbench.analysis.frames import REFERENCE_LABEL, SCORE_AXES
 from workbench.analysis.metrics import metric_names
 
@@ -23,8 +24,8 @@ if TYPE_CHECKING:
 
 #: a key of the UI catalogue and its fields -> the text shown
 Translate = Callable[..., str]
-#: display slots are stored from 0; people count them from 1, in the charts and the tables alike
-FIRST_SLOT = 1
+#: display slots are stored from 0; the analysis tables count them from 1, as the charts show them
+FIRST_SLOT = _FIRST_SLOT  # re-exported for older callers
 
 _LAYOUT = {"template": "plotly_white", "margin": {"l": 60, "r": 20, "t": 50, "b": 50}, "height": 380}
 
@@ -37,8 +38,8 @@ def english(key: str, **fields: Any) -> str:
 
 
 def slot_label(slot: int, tr: Translate = english) -> str:
-    """A stored 0-based display slot as people read it ("slot 1" for the first reply shown)."""
-    return tr("compare.plot.slot", n=int(slot) + FIRST_SLOT)
+    """A table's display slot (counted from 1, see ``frames.FIRST_SLOT``) as a label: "slot 1" for the first shown."""
+    return tr("compare.plot.slot", n=int(slot))
 
 
 def _empty(title: str, tr: Translate) -> go.Figure:

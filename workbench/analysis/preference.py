@@ -26,7 +26,7 @@ import pandas as pd
 from scipy import stats
 from scipy.special import expit
 
-from workbench.analysis.frames import validate_frame
+from workbench.analysis.frames import FIRST_SLOT, validate_frame
 from workbench.errors import InputError
 from workbench.vocab import PreferenceOutcome
 
@@ -301,6 +301,8 @@ def _top_choice(outcome: object, winner: object, ranking: Sequence[str] | None) 
 def position_bias(preferences: pd.DataFrame | PreferenceTally, ci: float = 0.95) -> pd.DataFrame:
     """How often the chosen column sat in each display slot, against chance 1/k.
 
+    ``slot`` counts from :data:`~workbench.analysis.frames.FIRST_SLOT` (1 = the reply shown first).
+
     Uses judgements with a single top choice ("best" winner, or the first of a "ranking"); ties and
     all-bad have none. Grouped by the number of columns shown (k), since chance is 1/k. Per slot:
     ``p_value`` is an exact two-sided binomial test of win_rate = 1/k (scipy.stats.binomtest), lo/hi its
@@ -333,7 +335,7 @@ def position_bias(preferences: pd.DataFrame | PreferenceTally, ci: float = 0.95)
             rows.append(
                 {
                     "n_shown": int(k),
-                    "slot": slot,
+                    "slot": slot + FIRST_SLOT,
                     "n": n,
                     "wins": int(wins[slot]),
                     "win_rate": wins[slot] / n,

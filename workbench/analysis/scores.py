@@ -24,7 +24,8 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from workbench.analysis.frames import SCORE_AXES, score_axes, validate_frame
+from workbench.analysis.defaults import N_BOOT as N_BOOT  # re-exported: the CI default
+from workbench.analysis.frames import FIRST_SLOT, SCORE_AXES, score_axes, validate_frame
 from workbench.errors import InputError
 from workbench.vocab import GenerationStatus
 
@@ -78,7 +79,7 @@ def proportion_ci(successes: int, n: int, ci: float = 0.95) -> tuple[float, floa
 def bootstrap_ci(
     values: np.ndarray | pd.Series | list[float],
     stat: Stat = np.mean,
-    n_boot: int = 2000,
+    n_boot: int = N_BOOT,
     ci: float = 0.95,
     seed: int = 0,
 ) -> tuple[float, float, float]:
@@ -154,7 +155,7 @@ def _cluster_ci(
 def cluster_bootstrap_mean_ci(
     values: np.ndarray | pd.Series,
     clusters: np.ndarray | pd.Series,
-    n_boot: int = 2000,
+    n_boot: int = N_BOOT,
     ci: float = 0.95,
     seed: int = 0,
 ) -> tuple[float, float, float]:
@@ -221,7 +222,7 @@ SCORE_TABLE_COLUMNS: tuple[str, ...] = (
 def column_scores(
     generations: pd.DataFrame,
     ratings: pd.DataFrame,
-    n_boot: int = 2000,
+    n_boot: int = N_BOOT,
     ci: float = 0.95,
     seed: int = 0,
     dialogues: pd.Series | None = None,
@@ -294,7 +295,7 @@ def column_scores(
 
 
 def scores_by_slot(
-    ratings: pd.DataFrame, n_boot: int = 2000, ci: float = 0.95, seed: int = 0,
+    ratings: pd.DataFrame, n_boot: int = N_BOOT, ci: float = 0.95, seed: int = 0,
     dialogues: pd.Series | pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Mean score per display slot and axis, with cluster-bootstrap CIs: the rating side of position bias.
@@ -302,7 +303,8 @@ def scores_by_slot(
     Resampled by dialogue as :func:`column_scores` (``dialogues``: see :func:`dialogue_clusters`; without
     it every reply is its own cluster).
 
-    Columns: axis, slot, n, mean, lo, hi. With counterbalanced order every column visits every slot, so
+    Columns: axis, slot (from :data:`~workbench.analysis.frames.FIRST_SLOT`: 1 = shown first), n, mean,
+    lo, hi. With counterbalanced order every column visits every slot, so
     slot means should agree within their intervals when annotators ignore position.
     """
     validate_frame(ratings, "ratings", ["generation_id", "display_slot", *SCORE_AXES])
@@ -320,5 +322,5 @@ def scores_by_slot(
                 v, gen_ids[sel], n_boot=n_boot, ci=ci, seed=seed + 1000 * j + int(slot)
             )
             n = int(np.isfinite(v).sum())
-            rows.append({"axis": axis, "slot": int(slot), "n": n, "mean": est, "lo": lo, "hi": hi})
+            rows.append({"axis": axis, "slot": int(slot) + FIRST_SLOT, "n": n, "mean": est, "lo": lo, "hi": hi})
     return pd.DataFrame(rows, columns=["axis", "slot", "n", "mean", "lo", "hi"])

@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import select
 
-from workbench.analysis.scores import bootstrap_ci, proportion_ci
+from workbench.analysis.scores import N_BOOT, bootstrap_ci, proportion_ci
 from workbench.annotate.classifier import classify
 from workbench.simulate.cases import Case
 from workbench.simulate.matching import asked_facts, content_tokens, keyword_hits, question_part
@@ -182,7 +182,7 @@ def _interval(measure: str, values: np.ndarray, n_boot: int, seed: int) -> tuple
     return bootstrap_ci(values, n_boot=n_boot, seed=seed)
 
 
-def summarize(frame: pd.DataFrame, n_boot: int = 2000, seed: int = 0) -> pd.DataFrame:
+def summarize(frame: pd.DataFrame, n_boot: int = N_BOOT, seed: int = 0) -> pd.DataFrame:
     """Per column and measure: mean with a 95% CI over consultations, and n.
 
     The 0/1 measures (:data:`BINARY_MEASURES`) get a Wilson interval; the others a percentile bootstrap,

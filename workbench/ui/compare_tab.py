@@ -26,6 +26,7 @@ from workbench.analysis.figure_files import FORMATS, figure_bytes
 from workbench.analysis.from_store import load_frames
 from workbench.analysis.plots import Translate, dashboard_figures
 from workbench.analysis.report import SECTIONS
+from workbench.analysis.scores import N_BOOT
 from workbench.errors import WorkbenchError
 from workbench.scope import LIVE_CHATS, Scope
 from workbench.services import Services
@@ -80,7 +81,7 @@ def translator(lang: str) -> Translate:
 
 
 def compute_view(svc: Services, scope: Scope | None = None, *, metrics: bool = False,
-                 n_boot: int = 1000, aggregates: tuple[str, ...] = AGGREGATES, lang: str = "en") -> CompareView:
+                 n_boot: int = N_BOOT, aggregates: tuple[str, ...] = AGGREGATES, lang: str = "en") -> CompareView:
     """Everything the tab shows for the given scope, in ``lang``."""
     d = compute_dashboard(load_frames(svc.store), scope, metrics=metrics, n_boot=n_boot, aggregates=aggregates)
     tables: dict[str, pd.DataFrame] = {}

@@ -16,6 +16,7 @@ import gradio as gr
 import pandas as pd
 
 from workbench.access import Permission
+from workbench.analysis.defaults import N_BOOT
 from workbench.analysis.simulated import consultations_frame, summarize, wide_table
 from workbench.errors import WorkbenchError
 from workbench.judge import judge_agreement, judge_scores
@@ -46,7 +47,7 @@ def _or_note(df: pd.DataFrame, note: str) -> pd.DataFrame:
 
 
 def compute_simulated_view(svc: Services, datasets: Any = None, columns: Any = None,
-                           n_boot: int = 1000, lang: str = "en") -> SimulatedView:
+                           n_boot: int = N_BOOT, lang: str = "en") -> SimulatedView:
     """The section's tables; ``datasets``/``columns`` narrow the consultations (empty = all)."""
     frame = consultations_frame(svc.store, list(datasets) if datasets else None, list(columns) if columns else None)
     measures = wide_table(summarize(frame, n_boot=n_boot)) if len(frame) else pd.DataFrame()

@@ -1,10 +1,11 @@
-"""Analysis tables as people read them: headers in the session's language, slots counted from 1, and
-"n/a (reason)" where a statistic cannot be computed.
+"""Analysis tables as people read them: headers in the session's language and "n/a (reason)" where a
+statistic cannot be computed. Slots come counted from 1 from the analysis itself (``frames.FIRST_SLOT``),
+so the tab, its CSVs and ``python -m workbench stats`` give the same numbers.
 
 Two views of one table:
 
 * :func:`data_view` keeps the data's column names and full precision (the CSV download of the table);
-  NaN stays missing there, never 0. The rows are the rows the tab shows, slots numbered as shown.
+  NaN stays missing there, never 0. The rows are the rows the tab shows.
 * :func:`display_view` is what the tab shows: numbers rounded, headers translated
   (``<area>.col.<column>`` in the catalogue; a column with no entry, such as a model name, keeps its name).
 """
@@ -13,12 +14,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-from workbench.analysis.plots import FIRST_SLOT, not_available
+from workbench.analysis.plots import not_available
 from workbench.ui.i18n import catalogue
 
 DIGITS = 3
-#: columns holding a stored 0-based display slot
-SLOT_COLUMNS = ("slot",)
 #: the index of a win matrix becomes this column (the row's column name)
 ROW_COLUMN = "row"
 #: a statistic column and the column that says why it is missing (dropped from the display)
@@ -29,13 +28,10 @@ VALUE_KEYS = {"axis": "compare.axis", "level": "compare.level", "aggregate": "co
 
 
 def data_view(df: pd.DataFrame, *, keep_index: bool = False) -> pd.DataFrame:
-    """The table with its data column names, as many rows as shown, slots numbered as people count them."""
+    """The table with its data column names, as many rows as shown (what ``stats`` writes, as the CSV)."""
     out = df.copy()
     if keep_index:
         out = out.rename_axis(ROW_COLUMN).reset_index()
-    for col in SLOT_COLUMNS:
-        if col in out.columns and pd.api.types.is_numeric_dtype(out[col]):
-            out[col] = out[col] + FIRST_SLOT
     return out
 
 
