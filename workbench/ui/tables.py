@@ -8,6 +8,8 @@ Two views of one table:
   NaN stays missing there, never 0. The rows are the rows the tab shows.
 * :func:`display_view` is what the tab shows: numbers rounded, headers translated
   (``<area>.col.<column>`` in the catalogue; a column with no entry, such as a model name, keeps its name).
+  A p-value below the rounding reads "<0.001", never 0; a missing interval bound reads "n/a" (one value,
+  or nothing to resample: see ``workbench.analysis.scores``), never a blank or a zero-width interval.
 """
 
 from __future__ import annotations
@@ -25,6 +27,26 @@ NA_REASONS = {"alpha": "undefined_reason"}
 #: text columns whose values are vocabulary (rubric axes, measurement levels, aggregation methods): shown as
 #: ``<prefix>.<value>`` in the session's language where the catalogue has it
 VALUE_KEYS = {"axis": "compare.axis", "level": "compare.level", "aggregate": "compare.method"}
+#: p-value columns: shown as "<0.001" below the display's rounding
+P_VALUE_COLUMNS = ("p_value", "uniform_p")
+#: interval bound columns (exact names and suffixes): a missing bound reads "n/a"
+INTERVAL_NAMES = ("lo", "hi", "ci_low", "ci_high")
+INTERVAL_SUFFIXES = ("_lo", "_hi", "_low", "_high")
+
+
+def is_interval_bound(name: object) -> bool:
+    """True for a column holding a confidence-interval bound (``lo``, ``questioning_hi``, ``ci_low`` …)."""
+    text = str(name)
+    return text in INTERVAL_NAMES or text.endswith(INTERVAL_SUFFIXES)
+
+
+def p_value_text(value: object, digits: int = DIGITS) -> object:
+    """A p-value as shown: rounded to ``digits``, or ``<0.001`` when it would round to 0 (a p-value is never 0)."""
+    if value is None or pd.isna(value):
+        return value
+    floor = 10.0 ** -digits
+    p = float(value)  # type: ignore[arg-type]
+    return f"<{floor:.{digits}f}" if p < floor else round(p, digits)
 
 
 def data_view(df: pd.DataFrame, *, keep_index: bool = False) -> pd.DataFrame:
@@ -51,12 +73,15 @@ def display_view(df: pd.DataFrame, lang: str, *, area: str = "compare", digits: 
     out = df.copy()
     numeric = [c for c in out.columns if pd.api.types.is_float_dtype(out[c])]
     if len(out):
+        p_columns = [c for c in numeric if c in P_VALUE_COLUMNS]
+        p_shown = {c: [p_value_text(v, digits) for v in out[c]] for c in p_columns}
         out[numeric] = out[numeric].round(digits)
-        if missing_is_na:
-            na = catalogue().t("compare.na", lang)
-            for c in numeric:
-                if c not in NA_REASONS and out[c].isna().any():
-                    out[c] = [na if pd.isna(v) else v for v in out[c].astype(object)]
+        for c, shown in p_shown.items():
+            out[c] = pd.Series(shown, index=out.index, dtype=object)
+        na = catalogue().t("compare.na", lang)
+        for c in numeric:
+            if c not in NA_REASONS and out[c].isna().any() and (missing_is_na or is_interval_bound(c)):
+                out[c] = [na if pd.isna(v) else v for v in out[c].astype(object)]
     cat = catalogue()
     for col, prefix in VALUE_KEYS.items():
         if col in out.columns and len(out):
