@@ -81,6 +81,22 @@ def test_quality_table_by_hand(store):
         assert df.loc["lazy", f"reliability_{q}"] < 0.1
 
 
+def test_the_gold_column_says_it_counts_answers_not_items(store):
+    """One gold item with an expected turn type and questioning score checks two answers per annotator: the
+    header said "Gold items checked" over a count of 2 for that one item."""
+    from workbench.ui.tables import display_view, header
+
+    who = _crowd(store)
+    with store.session() as s:
+        df = annotator_quality(s, who["admin"], "dawid-skene")
+    assert df.set_index("annotator").loc["good-1", "gold_checked"] == 2  # one gold item
+    for lang, word in (("en", "answers"), ("zh", "答案")):
+        shown = display_view(df, lang, area="quality", missing_is_na=True)
+        name = header("gold_checked", lang, "quality")
+        assert list(shown[name]) == list(df["gold_checked"])
+        assert word in name and "items" not in name and "条目" not in name
+
+
 @pytest.mark.parametrize("method", ["mean", "dawid-skene", "mace"])
 def test_reliability_without_another_annotator_reads_nan_not_zero(store, method):
     """An annotator nobody else rated the same replies with has no reliability figure (n/a, like agreement):
