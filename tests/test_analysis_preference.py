@@ -10,6 +10,8 @@ import pytest
 from scipy import optimize, stats
 
 from workbench.analysis.preference import (
+    BT_NEVER_LOST,
+    BT_NEVER_WON,
     bradley_terry,
     fit_bradley_terry,
     pairwise_counts,
@@ -103,9 +105,33 @@ def test_bt_column_that_never_loses_stays_finite():
     rows = [(["A", "B"], "best", "A", None)] * 20 + [(["B", "C"], "best", "B", None)] * 5
     rows += [(["C", "B"], "best", "B", None)] * 5
     bt = bradley_terry(prefs(rows), n_boot=50).set_index("column")
-    assert np.isfinite(bt["rating"]).all() and np.isfinite(bt[["lo", "hi"]].to_numpy()).all()
+    assert np.isfinite(bt["rating"]).all()
     assert bt.index[0] == "A"
     assert bt.loc["A", "rating"] > bt.loc["B", "rating"] > bt.loc["C", "rating"]
+    # A never lost and C never won: their ratings are the prior's, marked, with no interval; B's is a real one.
+    assert bt.loc["A", "note"] == BT_NEVER_LOST and bt.loc["C", "note"] == BT_NEVER_WON
+    assert bt[["lo", "hi", "elo_lo", "elo_hi"]].loc[["A", "C"]].isna().all().all()
+    assert bt.loc["B", "note"] is None and bt.loc["B", "lo"] < bt.loc["B", "rating"] < bt.loc["B", "hi"]
+
+
+def test_bt_a_column_that_never_wins_gets_no_tight_interval():
+    """C lost all 30 comparisons: its rating is set by the hidden prior (0.01 virtual games), and the bootstrap,
+    where C loses every resample too, gave it a tight interval that said nothing about the data."""
+    rows = [(["A", "B"], "best", "A", None)] * 12 + [(["B", "A"], "best", "B", None)] * 8
+    rows += [(["A", "C"], "best", "A", None)] * 15 + [(["C", "B"], "best", "B", None)] * 15
+    bt = bradley_terry(prefs(rows), n_boot=200).set_index("column")
+    assert bt.loc["C", "score"] == 0 and bt.loc["C", "n_comparisons"] == 30
+    assert bt.loc["C", "note"] == BT_NEVER_WON
+    assert np.isnan(bt.loc["C", "lo"]) and np.isnan(bt.loc["C", "hi"])
+    # The rating itself moves with the prior, which is what the note says.
+    looser = bradley_terry(prefs(rows), n_boot=0, prior=0.001).set_index("column")
+    assert looser.loc["C", "rating"] < bt.loc["C", "rating"] - 1
+    assert set(bt["note"].dropna()) == {BT_NEVER_WON}
+    from workbench.ui.tables import data_view, display_view
+
+    shown = display_view(data_view(bt.reset_index()), "en").set_index("Column")
+    assert shown.loc["C", "Note"].startswith("never won: rating set by the prior")
+    assert shown.loc["C", "95% CI low"] == "n/a"
 
 
 def _penalised_loglik(theta, w, prior):

@@ -236,7 +236,11 @@ def fit_bradley_terry(
 ELO_SCALE = 400.0 / np.log(10.0)
 ELO_BASE = 1000.0
 
-BT_COLUMNS = ["column", "rating", "lo", "hi", "elo", "elo_lo", "elo_hi", "n_comparisons", "score"]
+BT_COLUMNS = ["column", "rating", "lo", "hi", "elo", "elo_lo", "elo_hi", "n_comparisons", "score", "note"]
+#: ``note`` of a column whose every comparison went one way: its maximum-likelihood rating is infinite, so
+#: the rating shown is where the prior holds it, and no interval is given (every resample goes the same way)
+BT_NEVER_WON = "never_won"
+BT_NEVER_LOST = "never_lost"
 
 
 def bradley_terry(
@@ -252,7 +256,10 @@ def bradley_terry(
     ``rating`` is the centred natural log-strength: P(a beats b) = 1 / (1 + exp(rating_b - rating_a)).
     ``elo`` is the same on the Elo scale: 1000 + 400 * log10(strength). ``score`` is the column's total
     pairwise score (wins + half ties), ``n_comparisons`` its number of pairwise results.
-    Sorted best first.
+    A column that never won (score 0) or never lost (score = comparisons) has no finite maximum-likelihood
+    rating: its rating is set by the ``prior`` alone, ``note`` says so (:data:`BT_NEVER_WON`,
+    :data:`BT_NEVER_LOST`) and its interval is NaN, since every resample would pin it to the prior again
+    and give a tight interval that reflects nothing but the prior. Sorted best first.
     """
     if not 0.0 < ci < 1.0:
         raise InputError(f"ci must be in (0, 1), got {ci}")
@@ -271,6 +278,14 @@ def bradley_terry(
         boot = fit_bradley_terry(boot_w, prior=prior)
         a = (1.0 - ci) / 2.0
         lo, hi = np.quantile(boot, [a, 1.0 - a], axis=0)
+    n_comp = (total + total.T).sum(axis=1)
+    score = total.sum(axis=1)
+    never_won = (n_comp > 0) & (score <= 0)
+    never_lost = (n_comp > 0) & (score >= n_comp)
+    lo = np.where(never_won | never_lost, np.nan, lo)
+    hi = np.where(never_won | never_lost, np.nan, hi)
+    note = [BT_NEVER_WON if w else BT_NEVER_LOST if los else None
+            for w, los in zip(never_won, never_lost, strict=True)]
     out = pd.DataFrame(
         {
             "column": pat.players,
@@ -280,8 +295,9 @@ def bradley_terry(
             "elo": ELO_BASE + ELO_SCALE * theta,
             "elo_lo": ELO_BASE + ELO_SCALE * lo,
             "elo_hi": ELO_BASE + ELO_SCALE * hi,
-            "n_comparisons": (total + total.T).sum(axis=1),
-            "score": total.sum(axis=1),
+            "n_comparisons": n_comp,
+            "score": score,
+            "note": pd.Series(note, dtype=object),
         }
     )
     return out.sort_values("rating", ascending=False, kind="stable").reset_index(drop=True)
