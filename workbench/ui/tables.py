@@ -41,13 +41,12 @@ def is_interval_bound(name: object) -> bool:
     return text in INTERVAL_NAMES or text.endswith(INTERVAL_SUFFIXES)
 
 
-def p_value_text(value: object, digits: int = DIGITS) -> object:
+def p_value_text(value: float, digits: int = DIGITS) -> float | str:
     """A p-value as shown: rounded to ``digits``, or ``<0.001`` when it would round to 0 (a p-value is never 0)."""
-    if value is None or pd.isna(value):
+    if pd.isna(value):
         return value
     floor = 10.0 ** -digits
-    p = float(value)  # type: ignore[arg-type]
-    return f"<{floor:.{digits}f}" if p < floor else round(p, digits)
+    return f"<{floor:.{digits}f}" if float(value) < floor else round(float(value), digits)
 
 
 def data_view(df: pd.DataFrame, *, keep_index: bool = False) -> pd.DataFrame:
