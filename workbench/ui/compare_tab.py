@@ -89,7 +89,8 @@ def compute_view(svc: Services, scope: Scope | None = None, *, metrics: bool = F
     for stem, _title, attr, keep_index in SECTIONS:
         df = getattr(d, attr)
         if df is None:
-            note = i18n.t("compare.press_metrics" if stem == "metrics" else "compare.not_computed", lang)
+            note = i18n.t({"metrics": "compare.press_metrics", "aggregated_scores": "compare.press_weighted"}
+                          .get(stem, "compare.not_computed"), lang)
             tables[stem] = pd.DataFrame({"": [note]})
             shown[stem] = tables[stem]
         else:
@@ -156,7 +157,8 @@ def build_compare_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
         date_to = ui.make(gr.DateTime, label=K("compare.filter.to"), include_time=False, type="string")
         refresh_btn = ui.make(gr.Button, value=K("compare.refresh"), variant="primary", elem_id="compare-refresh")
         metrics_btn = ui.make(gr.Button, value=K("compare.metrics"), elem_id="compare-metrics")
-        weighted = ui.make(gr.Checkbox, value=True, label=K("compare.weighted"), elem_id="compare-aggregates")
+        # Off by default: Dawid-Skene and MACE took 7-13 s of a Refresh on a team's first hundred ratings.
+        weighted = ui.make(gr.Checkbox, value=False, label=K("compare.weighted"), elem_id="compare-aggregates")
     summary = ui.make(gr.Markdown, value=K("compare.press_refresh"), elem_id="compare-summary")
     tables: dict[str, Any] = {}
     plots: dict[str, Any] = {}
