@@ -628,8 +628,9 @@ _NICKNAME_RE = re.compile(f"(?P<pre>[小老阿])(?P<s>[{_SINGLE_SURNAMES}])|(?P<
 _NICKNAME_CUE = re.compile(r"(?:叫我|喊我|叫他|叫她|是)\s*$")
 _TELLING_AFTER = re.compile(r"(?:说|讲|告诉|介绍|推荐|建议|让|叫|提醒|也|和|跟|他|她)")
 # A list of names after one found: 同事赵磊、孙婷婷、周一凡.
-_LIST_JOIN = re.compile(r"\s*(?:、|和|与|及|跟)\s*$")
+_LIST_NEXT = re.compile(r"\s*(?:、|和|与|及|跟)\s*")
 # 女儿欣欣, 儿子乐乐: a doubled character after a kinship word is the child's (pet) name.
+_DOUBLED = re.compile(r"([\u4e00-\u9fff])\1")
 _DOUBLED_TAGS = {"a", "n", "nr", "nz", "ng", None}
 _KIN_DOUBLES = set("宝宝 娃娃 哥哥 姐姐 弟弟 妹妹 叔叔 舅舅 姑姑 婶婶 伯伯 婆婆 公公 嫂嫂 姥姥 乖乖 宝贝 猫猫 狗狗".split())
 # English: My wife Sarah, our son Tom Miller; John and I.
@@ -672,7 +673,7 @@ def _listed_names(text: str, spans: list[Span]) -> list[Span]:
     for first in sorted((s for s in spans if s.confident), key=lambda s: s.start):
         prev = first
         while True:
-            m = re.compile(r"\s*(?:、|和|与|及|跟)\s*").match(text, prev.end)
+            m = _LIST_NEXT.match(text, prev.end)
             if m is None:
                 break
             sm = _SURNAME_RE.match(text, m.end())
@@ -692,7 +693,7 @@ def _listed_names(text: str, spans: list[Span]) -> list[Span]:
 
 def _doubled_names(text: str) -> list[Span]:
     out: list[Span] = []
-    for m in re.finditer(r"([\u4e00-\u9fff])\1", text):
+    for m in _DOUBLED.finditer(text):
         c = m.group(1)
         if c in _NOT_GIVEN or m.group() in _KIN_DOUBLES or not _KIN_CUE.search(text[max(0, m.start() - 12) : m.start()]):
             continue
