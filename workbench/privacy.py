@@ -730,7 +730,7 @@ def _name_spans(text: str) -> list[Span]:
         spans += _listed_names(text, spans)
         spans += _nickname_spans(text, spans)
     spans += _doubled_names(text)
-    if text.isascii() or any(c.isascii() and c.isalpha() for c in text):
+    if any(c.isascii() and c.isalpha() for c in text):  # Latin letters: English cues may apply
         spans += _english_names(text)
     # Names that do not start with a listed surname: after an explicit label (姓名：小明, 我叫Tom).
     for m in _STRONG_LABEL.finditer(text):
