@@ -274,12 +274,17 @@ def test_williams_square_is_a_balanced_latin_square(n):
 def test_counterbalanced_order_balances_positions_over_items_and_slots(columns, k):
     n = len(columns)
     period = len(williams_square(n))
-    orders = [counterbalanced_order(columns, item, slot, k) for item in range(1, period + 1) for slot in range(k)]
+    orders = [counterbalanced_order(columns, item, slot) for item in range(1, period + 1) for slot in range(k)]
     for o in orders:
         assert sorted(o) == sorted(columns)
     for pos in range(n):
         counts = Counter(o[pos] for o in orders)
         assert len(set(counts.values())) == 1 and set(counts) == set(columns), (pos, counts)
+    for slot in range(k):  # each slot alone (an annotator who always claims it) is balanced too
+        alone = [counterbalanced_order(columns, item, slot) for item in range(period)]
+        for pos in range(n):
+            counts = Counter(o[pos] for o in alone)
+            assert len(set(counts.values())) == 1 and set(counts) == set(columns), (slot, pos, counts)
     # All permutations are used when the square has n! rows (n = 2, 3).
     if len(list(itertools.permutations(columns))) == period:
         assert len({tuple(o) for o in orders}) == period
@@ -332,6 +337,16 @@ def test_blind_positions_are_balanced_at_every_turn_index(store):
     for turn, counts in by_turn.items():
         # 60 orders per turn: each column in each of the 3 positions exactly 20 times.
         assert counts == Counter({(c, p): 20 for c in COLUMNS for p in range(3)}), (turn, counts)
+    # And for each annotator: whoever usually claims first (or second) sees every column in every position
+    # about equally often at every turn (rank * k + slot gave the first claimant only half the square's rows).
+    with store.session() as s:
+        mine = s.execute(select(Assignment.user_id, QueueItem.turn_index, Assignment.display_order)
+                         .join(QueueItem, QueueItem.id == Assignment.item_id)).all()
+    for uid in {u for u, _t, _o in mine}:
+        for turn in (1, 3, 5):
+            counts = Counter((c, pos) for u, t, order in mine if u == uid and t == turn for pos, c in enumerate(order))
+            assert set(counts) == {(c, p) for c in COLUMNS for p in range(3)}, (uid, turn, counts)
+            assert max(counts.values()) - min(counts.values()) <= 2, (uid, turn, counts)
     # Two annotators of one item never see the same order.
     with store.session() as s:
         per_item: dict[int, list[tuple[str, ...]]] = {}
@@ -354,7 +369,7 @@ def test_a_stored_order_keeps_its_meaning(store):
 
 
 def test_order_does_not_depend_on_input_order():
-    assert counterbalanced_order(["c", "a", "b"], 7, 1, 2) == counterbalanced_order(["b", "c", "a"], 7, 1, 2)
+    assert counterbalanced_order(["c", "a", "b"], 7, 1) == counterbalanced_order(["b", "c", "a"], 7, 1)
 
 
 def test_labels():

@@ -9,7 +9,8 @@ the items at the same turn, see :func:`workbench.annotate.queue.turn_rank`), not
 dialogue by dialogue, turn by turn, so with 3 rated turns per dialogue and k=2 the id alone put the same
 column first at every first turn and never at the later ones, and a model's quality changing with the
 turn then looked like position bias. Counted per turn, every column visits every position equally often
-at each turn index, and an item's k annotators get k consecutive (different) rows.
+at each turn index, for every slot (so for each annotator) as well as overall, and an item's k annotators
+get k consecutive (different) rows (:func:`order_index`).
 Pure functions: the same (columns, rank, slot) always give the same order.
 """
 
@@ -62,13 +63,19 @@ def williams_square(n: int) -> list[list[int]]:
     return rows
 
 
-def order_index(rank: int, slot: int, k: int) -> int:
-    """The running index of (item, slot): consecutive items and their k slots get consecutive numbers."""
-    return rank * max(k, 1) + slot
+def order_index(rank: int, slot: int) -> int:
+    """The square's row (before wrapping) for ``slot`` of the item numbered ``rank``: ``rank + slot``.
+
+    Each slot's row advances by one per item, so whoever holds a slot (in practice an annotator who usually
+    claims first, or second) cycles through every row of the square; an item's k holders get k consecutive,
+    different rows. ``rank * k + slot`` gave slot 0 only the even rows of a 6-row square when k = 2, and
+    with 3 columns an annotator who claimed first never saw some column in some position.
+    """
+    return rank + slot
 
 
-def counterbalanced_order(columns: Sequence[str], rank: int, slot: int, k: int) -> list[str]:
-    """The column order shown to the annotator holding ``slot`` (0..k-1) of the item numbered ``rank``
+def counterbalanced_order(columns: Sequence[str], rank: int, slot: int) -> list[str]:
+    """The column order shown to the annotator holding ``slot`` (0, 1, …) of the item numbered ``rank``
     among the items at its turn index (0, 1, 2 … in the order they were queued).
 
     Columns are first put in a canonical (sorted) order so the result depends only on the set of
@@ -78,5 +85,5 @@ def counterbalanced_order(columns: Sequence[str], rank: int, slot: int, k: int) 
     if len(canon) <= 1:
         return canon
     rows = williams_square(len(canon))
-    row = rows[order_index(rank, slot, k) % len(rows)]
+    row = rows[order_index(rank, slot) % len(rows)]
     return [canon[i] for i in row]

@@ -265,7 +265,7 @@ def turn_rank(s: Session, item: QueueItem) -> int:
 
 
 def _try_claim(s: Session, item: QueueItem, user: CurrentUser, slot: int, k: int) -> Assignment | None:
-    order = counterbalanced_order(item_columns(s, item), turn_rank(s, item), slot, k)
+    order = counterbalanced_order(item_columns(s, item), turn_rank(s, item), slot)
     a = Assignment(item_id=item.id, user_id=user.id, slot=slot, display_order=order)
     try:
         with s.begin_nested():
