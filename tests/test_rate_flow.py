@@ -181,6 +181,34 @@ def test_a_flagged_item_can_no_longer_be_opened_or_answered_by_who_flagged_it(st
         assert a_row.completed_at is None and a_row.flagged_at is not None
 
 
+def test_flagging_a_submitted_item_withdraws_its_answers(store, rubric):
+    """Back to a submitted item, then Flag: its answers stayed submitted and counted, the item left the flagger's
+    list (so they could not withdraw them), and once an admin handed it on the item had k+1 answers."""
+    from workbench.annotate import workflow
+    from workbench.store.schema import Preference, Rating
+
+    (a,) = make_users(store, "ann")
+    for i in range(2):
+        add_item(store, [f"回复{i}", f"另一个回复{i}"])
+    done = claim(store, a)
+    _submit(store, a, done, rubric, choice="tie")
+    with store.read() as s:
+        assert set(s.scalars(select(Rating.status))) == {"submitted"}
+    with pytest.raises(InputError, match="say why"):
+        workflow.flag(store, a, done, " ")
+    with store.read() as s:
+        assert set(s.scalars(select(Rating.status))) == {"submitted"}  # a refused flag withdraws nothing
+    workflow.flag(store, a, done, "回复被截断了")
+    with store.read() as s:
+        assert set(s.scalars(select(Rating.status))) == {"discarded"}
+        assert set(s.scalars(select(Preference.status))) == {"discarded"}
+        row = s.scalars(select(Assignment).where(Assignment.item_id == done)).one()
+        assert row.completed_at is None and row.flagged_at is not None
+        assert queue.progress(s, a, 1).mine_completed == 0
+    with pytest.raises(InputError, match="flagged as broken"):
+        workflow.flag(store, a, done, "again")
+
+
 # --- back / undo ---------------------------------------------------------------------------------------------
 def test_back_walks_submitted_items_newest_first_and_a_change_is_a_new_version(store, rubric):
     (a,) = make_users(store, "ann")

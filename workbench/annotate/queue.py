@@ -373,6 +373,7 @@ def flag_item(s: Session, user: CurrentUser, item_id: int, reason: str) -> None:
     a.flagged_at = utcnow()
     a.flag_reason = text.strip()
     a.skipped_at = None
+    a.completed_at = None  # a submitted item flagged afterwards is no longer done (its answers are withdrawn)
 
 
 @dataclass(frozen=True)

@@ -524,5 +524,15 @@ def submit_item(s: Session, user: CurrentUser, item_id: int | ItemView, forms: M
     return replace(item, completed=True)  # the same replies, now complete: no need to read it again
 
 
+def withdraw_item(s: Session, user: CurrentUser, item_id: int) -> int:
+    """Discard the user's answers to an item, drafts and submitted ones (each kept in its history): an item
+    flagged as broken after its submit kept counting, and its item then had k+1 answers once an admin handed
+    it to someone else. Returns how many answers were withdrawn."""
+    item = open_item(s, user, item_id)
+    rows: list[tuple[AnswerKind[Any], Any]] = [(RATING_ANSWER, _own_row(s, user, r.generation_id)) for r in item.replies]
+    rows.append((PREFERENCE_ANSWER, _own_preference(s, user, item.dialogue_id, item.turn_index)))
+    return sum(discard_answer(s, kind, row) for kind, row in rows if row is not None)
+
+
 def assignment_exists(s: Session, user: CurrentUser, item_id: int) -> bool:
     return user_assignment(s, user, item_id) is not None

@@ -148,8 +148,10 @@ def skip(store: Store, user: CurrentUser, item_id: int) -> bool:
 
 
 def flag(store: Store, user: CurrentUser, item_id: int, reason: str) -> None:
-    """Flag the open item as broken, with the annotator's reason: out of this annotator's queue for good."""
+    """Flag an item as broken, with the annotator's reason: out of this annotator's queue for good, and their
+    answers to it (submitted ones too) withdrawn, so the flag and the answers never both count."""
     with store.session() as s:
+        ratings.withdraw_item(s, user, item_id)  # first: a flagged item can no longer be opened
         queue.flag_item(s, user, item_id, reason)
 
 
