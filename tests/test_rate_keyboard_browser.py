@@ -124,6 +124,17 @@ def test_the_axis_keys_rate_is_scrolled_into_view_on_a_laptop_screen(tmp_path):
             for key in ["y", "]", "]", "]", "]", "]", "]"]:  # down the axes of every reply
                 page.keyboard.press(key)
                 wait_until(framed_in_view, timeout=10, what=f"the framed axis in view after {key!r}")
+            # The frame itself is drawn where it can be seen: an outline outside the axis was clipped by
+            # Gradio's form boxes, leaving only a faint tint. The axis's edge pixels are the frame's orange.
+            from io import BytesIO
+
+            from PIL import Image
+
+            shot = Image.open(BytesIO(page.locator(".rate-axis.rate-focus").screenshot())).convert("RGB")
+            w, h = shot.size
+            for x, y in ((2, h // 2), (w - 3, h // 2), (w // 2, 2), (w // 2, h - 3)):
+                r, g, b = shot.getpixel((x, y))
+                assert r > 220 and 130 < g < 190 and b < 80, ((x, y), (r, g, b))
             ctx.close()
             browser.close()
 
@@ -147,6 +158,7 @@ def test_next_on_the_open_item_says_why_it_stays_and_keeps_what_is_answered(tmp_
             page.keyboard.press("4")  # the first reply's questioning
             checked = "#rate-col-0 input[type=radio][value='4']:checked"
             page.locator(checked).first.wait_for()
+            expect(page.locator("#rate-saved")).to_contain_text("saved")  # its autosave has answered
             page.keyboard.press("n")
             still = i18n.t("rate.still_open", "en", item=1).split(":")[0]
             expect(page.locator("#rate-saved")).to_contain_text(still)

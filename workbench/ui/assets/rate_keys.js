@@ -7,8 +7,12 @@
   const style = document.createElement('style');
   style.textContent = `
     .rate-axis { border-radius: 8px; transition: background-color .1s; }
-    .rate-axis.rate-focus { outline: 4px solid #f59e0b !important; outline-offset: 2px;
-      background-color: rgba(245, 158, 11, .22) !important; box-shadow: 0 0 0 8px rgba(245, 158, 11, .18); }
+    .rate-axis { scroll-margin: 16px; }
+    /* The frame is drawn inside the axis, over its content: Gradio's form boxes clip anything outside it (an
+       outline was cut off), and the axis's own children paint over an inset shadow. */
+    .rate-axis.rate-focus { position: relative; background-color: rgba(245, 158, 11, .22) !important; }
+    .rate-axis.rate-focus::after { content: ''; position: absolute; inset: 0; border: 4px solid #f59e0b;
+      border-radius: 8px; pointer-events: none; z-index: 5; }
     .rate-col { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 6px; }
     .rate-hidden { display: none !important; }
     .rate-diff:not(:has(.rate-diff-body)) { display: none !important; }
@@ -50,26 +54,29 @@
   const visible = (el) => el && el.offsetParent !== null;
   const axes = () => Array.from(document.querySelectorAll('.rate-axis')).filter(visible);
   let focusId = null;
-  const setFocus = (el) => {
+  // Keys rate the framed axis: on a laptop screen it may sit below the fold, where nobody sees what a digit
+  // did, so a key brings it into view. A click does not: scrolling under the pointer mid-click loses the click.
+  const reveal = (el) => el.scrollIntoView({block: 'nearest', inline: 'nearest'});
+  const setFocus = (el, byKey = false) => {
     document.querySelectorAll('.rate-axis.rate-focus').forEach(e => e.classList.remove('rate-focus'));
     if (!el) { focusId = null; return; }
     el.classList.add('rate-focus');
     focusId = el.id;
-    // Keys rate the framed axis: on a laptop screen it may sit below the fold, where nobody sees what a digit did.
-    el.scrollIntoView({block: 'nearest', inline: 'nearest'});
+    if (byKey) reveal(el);
   };
+  // The framed axis when a key is pressed (the first one if none): always a keyboard path.
   const current = () => {
     const all = axes();
     const el = focusId && document.getElementById(focusId);
-    if (el && visible(el)) { el.classList.add('rate-focus'); return el; }
-    setFocus(all[0] || null);
+    if (el && visible(el)) { el.classList.add('rate-focus'); reveal(el); return el; }
+    setFocus(all[0] || null, true);
     return all[0] || null;
   };
   const move = (step) => {
     const all = axes();
     if (!all.length) return;
     const i = all.indexOf(current());
-    setFocus(all[Math.max(0, Math.min(all.length - 1, i + step))]);
+    setFocus(all[Math.max(0, Math.min(all.length - 1, i + step))], true);
   };
   const radios = (container) => container ? Array.from(container.querySelectorAll('input[type=radio]')) : [];
   const pick = (container, value) => {
@@ -159,7 +166,7 @@
     if (!group) return picked;
     // Then rate that reply: its first axis takes the focus.
     const first = Array.from(group.col.querySelectorAll('.rate-axis')).find(visible);
-    if (first) setFocus(first);
+    if (first) setFocus(first, true);
     return true;
   };
   const click = (id) => { const b = ready(id); if (b) b.click(); return !!b; };
