@@ -143,11 +143,17 @@ NAMES_AND_PLACES_S42 = [
     ("地址：长沙市岳麓区麓山南路2号新民广场1栋808", "地址：[地址]"),
     ("老家在河南省周口市西华县李庄村", "老家在[地址]"),
     ("生日是2019-03-08 最近老咳嗽", "生日是[出生日期] 最近老咳嗽"),
+    # the final walk's: cousins and other kin, 阿 nicknames, a verb after a kinship name
+    ("表哥刘洋说要查血", "表哥[姓名]说要查血"),
+    ("堂哥刘洋来了", "堂哥[姓名]来了"),
+    ("邻居阿强说这个药好", "邻居[姓名]说这个药好"),
+    ("我同学李明也咳嗽", "我同学[姓名]也咳嗽"),
 ]
 ORDINARY_S42 = ["大便墨绿色正常吗", "痰是黄绿色的", "孩子天天哭", "小米粥可以吃吗", "老毛病又犯了", "小叶增生要紧吗",
                 "大便像柏油一样黑", "我和小孩一起去", "小苏打水漱口", "表哥说要查血", "我和老伴都高血压", "儿子宝宝",
                 "咳嗽和小关节痛", "跟小龙虾一起吃", "社区卫生服务中心可以建档", "住在城里", "柏子仁能吃吗",
-                "My son has a rash", "Then my wife and I went home", "Yesterday I took aspirin"]
+                "My son has a rash", "Then my wife and I went home", "Yesterday I took aspirin",
+                "阿胶能吃吗", "阿姨说要多喝水", "邻居阿姨说", "叔叔阿姨好", "我老伴老是咳嗽", "同学们都感冒了", "阿尔茨海默病"]
 
 
 @pytest.mark.parametrize(("text", "expected"), NAMES_AND_PLACES_S42, ids=[m[0][:10] for m in NAMES_AND_PLACES_S42])

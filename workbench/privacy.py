@@ -206,7 +206,7 @@ _ADDR_RE = re.compile(
     rf"(?:(?<=[号弄])(?P<estate>{_P}{_P_INNER}{{0,5}}?(?:{_ESTATE})(?!{_ESTATE_WORD}){_HOUSE_NUMBER}))?"
 )
 # After 住址/家住/寄到 one place part is enough (家住阳光花园, 现住朝阳区).
-_ADDR_CUE = re.compile(r"(?:住址|地址|家住|住在|现住|居住在|居住于|寄到|送到|户籍在|老家在)(?:是|为|:|：|\s)*$")
+_ADDR_CUE = re.compile(r"(?:住址|地址|家住|住在|现住|我住|居住在|居住于|寄到|送到|户籍在|老家在)(?:是|为|:|：|\s)*$")
 _GENERIC_PLACES = {"农村", "乡村", "山村", "城中村", "村里", "城里", "城市", "小区", "社区", "郊区", "市区", "县城",
                    "老城区", "新区", "街道", "马路"}
 _ADDR_GATE = re.compile(r"[省市区县旗镇乡村苑园路街道巷弄厦寓]")
@@ -356,7 +356,7 @@ _NOT_GIVEN = set(
     "医生病患者孕妇护士家属男女岁年日周时分秒今昨前后个次片粒支瓶毫克升"
     "血压糖热烧痛疼炎症肿咳嗽吐泻药治疗检查术住院诊感冒烧头胸腹腰背腿脚手眼耳鼻喉口牙"
     "肝脾肺肾胃肠脑骨肤科室号床级期型度性感觉得到被把给让从向于对因为所以但而且如果想要需"
-    "已经曾才近去说问答请谢该会能应第叫姓名字龄妈爸爷奶儿母父夫妻亲戚朋事师"
+    "已经曾才近去来说问答请谢该会能应第叫姓名字龄妈爸爷奶儿母父夫妻亲戚朋事师"
     "主任教授院先姐阿姨叔看开做吃喝拉睡点工氏征"
 )
 _TITLES = re.compile(
@@ -373,6 +373,7 @@ _KIN_CUE = re.compile(
     r"(?:您好|你好|(?:儿子|女儿|孩子|宝宝|老公|老婆|爱人|丈夫|妻子|媳妇|妈妈|我妈|爸爸|我爸|母亲|父亲|爷爷|奶奶|外婆|外公|姥姥"
     r"|姥爷|哥哥|姐姐|弟弟|妹妹|闺女|小孩|同事|朋友|邻居|家属|女婿|儿媳|孙子|孙女|舅舅|姑姑|外甥|侄子|侄女"
     r"|我妹|我哥|我姐|我弟|老妈|老爸|对象|男朋友|女朋友|男友|女友"
+    r"|表哥|表姐|表弟|表妹|堂哥|堂姐|堂弟|堂妹|叔叔|阿姨|伯伯|伯父|伯母|婶婶|嫂子|姐夫|妹夫|老伴|室友|舍友|同学|领导|老板"
     r")(?:叫|是|名叫)?)\s*$"
 )
 # A role word right before a name (主治医生刘洋, 护士王芳): weaker than kinship, since an ordinary word often
@@ -624,7 +625,10 @@ def _clauses(text: str) -> list[tuple[int, str]]:
 
 # 小王, 老李, 王姐: what colleagues and neighbours are called. Taken after a cue (护士小刘, 叫我小金, 我和老周)
 # or, at the start of a clause, before a verb of telling (小王说, 王姐介绍).
-_NICKNAME_RE = re.compile(f"(?P<pre>[小老阿])(?P<s>[{_SINGLE_SURNAMES}])|(?P<s2>[{_SINGLE_SURNAMES}])(?P<post>[姐哥姨叔嫂])")
+_NICKNAME_RE = re.compile(f"(?P<pre>[小老阿])(?P<s>[{_SINGLE_SURNAMES}])|(?P<s2>[{_SINGLE_SURNAMES}])(?P<post>[姐哥姨叔嫂])"
+                          # 阿强, 阿芳: 阿 and a given-name character (not 阿姨, 阿婆: kin words)
+                          "|(?P<a>阿)(?P<g>[\u4e00-\u9fff])")
+_NOT_AFTER_A = set("姨婆公伯叔哥妹爸妈嫂弟姐奶爷")
 _NICKNAME_CUE = re.compile(r"(?:叫我|喊我|叫他|叫她|是)\s*$")
 _TELLING_AFTER = re.compile(r"(?:说|讲|告诉|介绍|推荐|建议|让|叫|提醒|也|和|跟|他|她)")
 # A list of names after one found: 同事赵磊、孙婷婷、周一凡.
@@ -652,12 +656,14 @@ def _nickname_spans(text: str, taken: list[Span]) -> list[Span]:
     for c0, clause in _clauses(text):
         for m in _NICKNAME_RE.finditer(clause):
             i, j = c0 + m.start(), c0 + m.end()
+            if m.group("g") and (m.group("g") in _NOT_AFTER_A or not _given_ok(m.group("g"))):
+                continue
             # Not inside a word (小米粥, 老毛病): a word starts at the nickname and another at its surname (小|陈说)
             # or after it (老周|是).
             if any(t.start < j and i < t.end for t in (*taken, *out)) or _inside_medical_term(text, i, j):
                 continue
             if not _token_ends_at(clause, m.start()) or not (
-                    _token_ends_at(clause, m.end()) or m.group("pre") and _token_ends_at(clause, m.start() + 1)):
+                    _token_ends_at(clause, m.end()) or (m.group("pre") or m.group("a")) and _token_ends_at(clause, m.start() + 1)):
                 continue
             before = text[max(0, i - 12) : i]
             cued = bool(_KIN_CUE.search(before) or _ROLE_CUE.search(before) or _NICKNAME_CUE.search(before)
@@ -728,6 +734,7 @@ def _name_spans(text: str) -> list[Span]:
                 else:
                     pos = m.start() + 1
         spans += _listed_names(text, spans)
+    if "小" in text or "老" in text or "阿" in text or _SURNAME_RE.search(text):
         spans += _nickname_spans(text, spans)
     spans += _doubled_names(text)
     if any(c.isascii() and c.isalpha() for c in text):  # Latin letters: English cues may apply
