@@ -157,6 +157,8 @@ def test_a_failed_consultation_is_named_and_measures_nothing(demo_config, tmp_pa
     assert summary.errors == 2
     assert [f.split(":")[0] for f in summary.failures] == [f"case {c.id} on Dead" for c in CASES[:2]]
     assert "127.0.0.1:9" in summary.describe()
+    dead = frame[frame["column"] == "Dead"]
+    assert set(dead["status"]) == {"error"} and dead["elicitation_recall"].isna().all() and dead["advised"].isna().all()
     table = summarize(frame, n_boot=100).set_index(["column", "measure"])
     assert table.loc[("Dead", "finished"), "mean"] == 0.0 and table.loc[("Dead", "finished"), "n"] == 2
     assert table.loc[("BianQue-2.0", "finished"), "mean"] == 1.0

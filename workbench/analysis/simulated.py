@@ -166,6 +166,9 @@ def consultations_frame(svc_or_store: object, datasets: Sequence[str] | None = N
         m = consultation_measures(case, [(idx, text) for idx, (_g, text) in per.items()],
                                   meta.get("patient_turns", []))
         advice_gid = per[m["advice_turn_index"]][0] if m["advice_turn_index"] is not None else None
+        if meta.get("status") not in FINISHED_STATUSES:
+            # Not finished (failed, or still running): its measures are unknown, not zeros a reader would average.
+            m = {**m, **dict.fromkeys(MEASURES, math.nan)}
         rows.append({
             "dialogue_id": did, "dataset": dataset, "column": meta.get("column"), "case_id": case.id,
             "category": case.category, "patient": meta.get("patient"), "status": meta.get("status"),
@@ -242,4 +245,6 @@ def simulated_markdown(summary: pd.DataFrame) -> str:
 
     if summary.empty:
         return "## Simulated patients\n\nNo simulated consultations.\n"
-    return "## Simulated patients\n\nMean [95% bootstrap CI] (n consultations)\n\n" + markdown_table(wide_table(summary)) + "\n"
+    return ("## Simulated patients\n\nMean [95% CI] (n consultations): Wilson intervals for the 0/1 shares (finished, "
+            "advised), bootstrap over consultations for the others; the measures count finished consultations only\n\n"
+            + markdown_table(wide_table(summary)) + "\n")
