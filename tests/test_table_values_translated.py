@@ -29,7 +29,7 @@ def test_the_agreement_table_shows_axes_and_levels_in_the_language(lang):
     assert list(shown[axis_col]) == [t(f"compare.axis.{a}", lang) for a in table["axis"]]
     assert list(shown[level_col]) == [t(f"compare.level.{v}", lang) for v in table["level"]]
     if lang == "zh":
-        assert "问询质量" in set(shown[axis_col]) and "定距" in set(shown[level_col])
+        assert "问诊质量" in set(shown[axis_col]) and "定距" in set(shown[level_col])
     assert list(data_view(table)["axis"]) == list(table["axis"])  # the CSV keeps the data's values
 
 
