@@ -92,7 +92,7 @@ def test_the_data_tab_api_answers_a_chinese_browser_in_chinese(services, tmp_pat
     ("f.csv: 2 bad rows, nothing imported: row 3: empty target; row 5, target: contains a NUL character at "
      "character 4", "f.csv：2 行有误，未导入任何内容：第 3 行：target 是空的；第 5 行，target：第 4 个字符是 NUL 字符"),
     ("reply B: the safety flag must be true or false", "回复 B：安全标记必须是 true 或 false"),
-    ("f.jsonl: 1 bad lines, nothing imported: line 2: message 2 (assistant): empty turn",
+    ("f.jsonl: 1 bad line, nothing imported: line 2: message 2 (assistant): empty turn",
      "f.jsonl：1 行有误，未导入任何内容：第 2 行：第 2 条消息（assistant）：这一轮是空的"),
     ("the database is read-only: nothing was saved", "数据库是只读的：没有保存任何内容"),
     ("a message no pattern knows; and another", "a message no pattern knows; and another"),

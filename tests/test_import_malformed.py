@@ -91,6 +91,9 @@ def test_malformed_rows_are_named_and_nothing_is_stored(case, store, tmp_path):
     for w in words:
         assert w in text, (case, text[:500])
     assert len(text) < 5_000  # the error names the row; it does not echo a 2-million-character turn
+    n = len(e.value.row_errors)
+    assert (f" {n} bad row," in str(e.value) or f" {n} bad line," in str(e.value) or f" {n} bad dialogue,"
+            in str(e.value)) if n == 1 else " bad " in str(e.value)  # "1 bad row", not "1 bad rows"
     assert _stored(store) == (0, 0, 0)
 
 

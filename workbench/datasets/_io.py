@@ -155,4 +155,5 @@ def fail(path: str | Path, errors: list[str], what: str = "rows") -> DatasetErro
     """Build the all-or-nothing error that lists every bad row."""
     shown = "; ".join(errors[:MAX_ROW_ERRORS_IN_MESSAGE])
     more = f" (+{len(errors) - MAX_ROW_ERRORS_IN_MESSAGE} more)" if len(errors) > MAX_ROW_ERRORS_IN_MESSAGE else ""
-    return DatasetError(f"{Path(path).name}: {len(errors)} bad {what}, nothing imported: {shown}{more}", errors)
+    unit = what.removesuffix("s") if len(errors) == 1 else what  # "1 bad row", "2 bad rows"
+    return DatasetError(f"{Path(path).name}: {len(errors)} bad {unit}, nothing imported: {shown}{more}", errors)
