@@ -150,7 +150,7 @@ def test_quality_tab_through_the_api(tmp_path):
         table, gold, links = boss.predict("mace", api_name="/quality")
         table = table.get("value", table)  # a table update (column widths + value) or the bare value
         # readable headers (the data's names are annotator, anchoring; they stay so in the CSV download)
-        assert table["headers"][0] == "Annotator" and "Anchoring (kept the suggestion)" in table["headers"]
+        assert table["headers"][0] == "Annotator" and "Anchoring (turn type = the classifier's)" in table["headers"]
         assert "annotator_quality.csv" in links
         assert [row[4] for row in gold["data"]] == ["mixed"]
         ann = Client(app.url, auth=("ann", "secret-pass-ann"), verbose=False, analytics_enabled=False)
