@@ -312,3 +312,17 @@ def test_reliability_weighting_is_off_by_default_and_its_table_says_how_to_get_i
     view = compute_view(services, aggregates=())
     assert view.shown["aggregated_scores"].iloc[0, 0] == t("compare.press_weighted", "en")
     assert "aggregated_scores" not in view.computed
+
+
+def test_the_turn_type_filter_says_what_it_keeps_in_both_languages(services):
+    """Ratings, replies and preferences are filtered differently by turn type, and nothing on screen said so."""
+    from workbench.ui.app import build_app
+    from workbench.ui.i18n import t
+
+    demo = build_app(services)
+    import gradio as gr
+
+    box = next(b for b in demo.blocks.values()
+               if isinstance(b, gr.Dropdown) and b.label == t("compare.filter.turn_type", "en"))
+    assert box.info == t("compare.filter.turn_type_info", "en")
+    assert "preferences" in box.info and "偏好" in t("compare.filter.turn_type_info", "zh")

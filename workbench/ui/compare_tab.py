@@ -149,8 +149,9 @@ def build_compare_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
                              elem_id="compare-filter-annotator")
         datasets = ui.make(gr.Dropdown, choices=[], multiselect=True, label=K("compare.filter.dataset"), scale=2)
         columns = ui.make(gr.Dropdown, choices=[], multiselect=True, label=K("compare.filter.column"), scale=2)
+        # The filter does not mean one thing in every table (analysis/filters.py): the box says what it keeps.
         turn_types = ui.make(gr.Dropdown, choices=[(K(f"compare.turn_type.{t}"), t) for t in TURN_TYPES],
-                             multiselect=True,
+                             multiselect=True, info=K("compare.filter.turn_type_info"),
                              label=K("compare.filter.turn_type"), scale=2)
     with gr.Row():
         date_from = ui.make(gr.DateTime, label=K("compare.filter.from"), include_time=False, type="string")
