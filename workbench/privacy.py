@@ -734,7 +734,7 @@ def _name_spans(text: str) -> list[Span]:
                 else:
                     pos = m.start() + 1
         spans += _listed_names(text, spans)
-    if "小" in text or "老" in text or "阿" in text or _SURNAME_RE.search(text):
+    if _NICKNAME_RE.search(text):
         spans += _nickname_spans(text, spans)
     spans += _doubled_names(text)
     if any(c.isascii() and c.isalpha() for c in text):  # Latin letters: English cues may apply

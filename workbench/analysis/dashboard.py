@@ -10,12 +10,13 @@ import pandas as pd
 from workbench.analysis.aggregate_tables import aggregated_scores
 from workbench.analysis.agreement import agreement_table
 from workbench.analysis.coq import Classifier, coq_curve, label_turns, questions_before_first_suggestion
+from workbench.analysis.defaults import N_BOOT
 from workbench.analysis.filters import apply_scope
 from workbench.analysis.frames import Frames
 from workbench.analysis.metrics import reference_metrics
 from workbench.analysis.preference import bradley_terry, pairwise_counts, position_bias, tally_preferences
 from workbench.analysis.preference import win_rates as win_rate_matrix
-from workbench.analysis.scores import N_BOOT, column_scores, scores_by_slot
+from workbench.analysis.scores import column_scores, scores_by_slot
 from workbench.scope import Scope
 
 

@@ -3,7 +3,7 @@
 
 Every text a figure shows (title, axis titles, legend entries, notes) comes from ``tr``, a function from a
 catalogue key (``compare.plot.*``, see ``workbench/ui/locales/compare.yaml``) to the text in the reader's
-language; the default gives English. Slots are numbered from :data:`FIRST_SLOT` here and in the tables.
+language; the default gives English. Slots come numbered from 1 in the tables (``frames.FIRST_SLOT``), as shown.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from workbench.analysis.frames import FIRST_SLOT as _FIRST_SLOT
 from workbench.analysis.frames import REFERENCE_LABEL, SCORE_AXES
 from workbench.analysis.metrics import metric_names
 
@@ -24,8 +23,6 @@ if TYPE_CHECKING:
 
 #: a key of the UI catalogue and its fields -> the text shown
 Translate = Callable[..., str]
-#: display slots are stored from 0; the analysis tables count them from 1, as the charts show them
-FIRST_SLOT = _FIRST_SLOT  # re-exported for older callers
 
 _LAYOUT = {"template": "plotly_white", "margin": {"l": 60, "r": 20, "t": 50, "b": 50}, "height": 380}
 

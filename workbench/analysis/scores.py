@@ -24,7 +24,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from workbench.analysis.defaults import N_BOOT as N_BOOT  # re-exported: the CI default
+from workbench.analysis.defaults import N_BOOT
 from workbench.analysis.frames import FIRST_SLOT, SCORE_AXES, score_axes, validate_frame
 from workbench.errors import InputError
 from workbench.vocab import GenerationStatus

@@ -33,7 +33,8 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import select
 
-from workbench.analysis.scores import N_BOOT, bootstrap_ci, proportion_ci
+from workbench.analysis.defaults import N_BOOT
+from workbench.analysis.scores import bootstrap_ci, proportion_ci
 from workbench.annotate.classifier import classify
 from workbench.simulate.cases import Case
 from workbench.simulate.matching import asked_facts, content_tokens, keyword_hits, question_part

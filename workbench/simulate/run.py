@@ -93,12 +93,16 @@ class SimulationSummary:
     skipped: int = 0  # already finished by an earlier run
     advised: int = 0
     max_turns: int = 0
-    errors: int = 0
     leaks: int = 0  # facts the patient volunteered unasked (simulator errors)
     column_errors: dict[str, str] = field(default_factory=dict)
     failures: list[str] = field(default_factory=list)  # "case on column: why", one per consultation in error
     stopped: bool = False
     seconds: float = 0.0
+
+    @property
+    def errors(self) -> int:
+        """Consultations that ended in an error in this run."""
+        return len(self.failures)
 
     def describe(self) -> str:
         parts = [
@@ -297,7 +301,6 @@ def run_simulation(
                 elif st.status == "max_turns":
                     summary.max_turns += 1
                 else:
-                    summary.errors += 1
                     summary.failures.append(f"case {st.case.id} on {st.column}: {st.error}")
             done += len(ended)
             active = [st for st in active if st.status == "running"]

@@ -22,11 +22,11 @@ import pandas as pd
 
 from workbench.access import Permission, may, require_role
 from workbench.analysis.dashboard import Dashboard, compute_dashboard
+from workbench.analysis.defaults import N_BOOT
 from workbench.analysis.figure_files import FORMATS, figure_bytes
 from workbench.analysis.from_store import load_frames
 from workbench.analysis.plots import Translate, dashboard_figures
 from workbench.analysis.report import SECTIONS
-from workbench.analysis.scores import N_BOOT
 from workbench.errors import WorkbenchError
 from workbench.scope import LIVE_CHATS, Scope
 from workbench.services import Services
