@@ -154,10 +154,14 @@ def test_column_scores_by_hand():
     assert _no_interval((b["questioning_mean"], b["questioning_lo"], b["questioning_hi"]), 5.0)
     assert b["suggestion_mean"] == pytest.approx(2.0)
     assert b["suggestion_lo"] <= b["suggestion_mean"] <= b["suggestion_hi"]
-    # A's replies: #1 rated 4 and 2 (sum 6, n 2), #2 rated 3 (sum 3, n 1). Drawing two replies gives
-    # 12/4, 6/2 or 9/3: always 3, so the cluster interval would be [3, 3]: none is shown.
-    assert _no_interval((a["questioning_mean"], a["questioning_lo"], a["questioning_hi"]), 3.0)
+    # A's replies: #1 rated 4 (u1) and 2 (u2), #2 rated 3 (u1). Resampling replies alone always gives 3
+    # (12/4, 6/2 or 9/3), but u1 and u2 disagree: a replicate drawing u2 alone (one draw of the two
+    # annotators) gives 2, u1 alone 3, 3.5 or 4. The interval shows that spread.
+    assert (a["questioning_lo"], a["questioning_hi"]) == (2.0, 4.0)
     assert b["n_ratings"] == 3 and b["latency_median_ms"] == 60.0
+    # With one annotator there is no annotator spread: the replies alone give no interval, as before.
+    one = column_scores(_gens(), _ratings().assign(annotator="u1"), n_boot=500).set_index("column").loc["A"]
+    assert _no_interval((one["questioning_mean"], one["questioning_lo"], one["questioning_hi"]), 3.0)
 
 
 def test_column_scores_lists_columns_seen_on_either_side():
