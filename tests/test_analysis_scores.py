@@ -11,6 +11,8 @@ from workbench.analysis.scores import (
     bootstrap_ci,
     cluster_bootstrap_mean_ci,
     column_scores,
+    crossed_bootstrap_mean_ci,
+    paired_difference_ci,
     proportion_ci,
     scores_by_slot,
 )
@@ -260,3 +262,104 @@ def test_dashboard_clusters_by_dialogue_through_a_filter():
     row = d.scores.set_index("column").loc["A"]
     expected = cluster_bootstrap_mean_ci(ratings["questioning"].to_numpy(), did, n_boot=3000, seed=5)
     assert (row["questioning_lo"], row["questioning_hi"]) == pytest.approx(expected[1:])
+
+
+def _rated_study(rng, n_dialogues=30, turns=5, k=3, n_annotators=6, dialogue_sd=0.6, bias_sd=0.5,
+                 columns=("A",), effect=(0.0,)):
+    """Frames of one simulated study: each turn's reply in every column rated by the same k of the
+    annotators; a rating is 3 + dialogue effect + column effect + reply effect + annotator bias + noise."""
+    bias = rng.normal(0, bias_sd, n_annotators)
+    names = np.array([f"ann{i}" for i in range(n_annotators)], dtype=object)
+    gens, rows = [], []
+    for d in range(n_dialogues):
+        level = rng.normal(0, dialogue_sd)
+        for _t in range(turns):
+            raters = rng.choice(n_annotators, k, replace=False)
+            for col, eff in zip(columns, effect, strict=True):
+                gid = len(gens) + 1
+                gens.append({"generation_id": gid, "dialogue_id": d, "column": col, "status": "ok",
+                             "latency_ms": 1.0, "length_chars": 1})
+                true = 3 + level + eff + rng.normal(0, 0.4)
+                rows += [{"generation_id": gid, "annotator": names[a], "column": col,
+                          "questioning": true + bias[a] + rng.normal(0, 0.4), "suggestion": np.nan,
+                          "safety_flag": False, "display_slot": 0} for a in raters]
+    return pd.DataFrame(gens), pd.DataFrame(rows)
+
+
+def test_score_ci_covers_when_annotators_differ():
+    # Six annotators whose leniency differs (sd 0.5): every score a lenient one gives is high. Resampling
+    # dialogues alone covered the truth (3.0) in about a third of studies; the crossed bootstrap the
+    # score table uses now covers it in about 9 of 10 (bench/score_ci_coverage.py has the full figures).
+    rng = np.random.default_rng(11)
+    studies, hits_table, hits_dialogue = 40, 0, 0
+    for i in range(studies):
+        gens, ratings = _rated_study(rng, dialogue_sd=0.0)
+        row = column_scores(gens, ratings, n_boot=400, seed=i).iloc[0]
+        hits_table += row["questioning_lo"] <= 3.0 <= row["questioning_hi"]
+        did = ratings["generation_id"].map(gens.set_index("generation_id")["dialogue_id"]).to_numpy()
+        _m, lo, hi = cluster_bootstrap_mean_ci(ratings["questioning"].to_numpy(), did, n_boot=400, seed=i)
+        hits_dialogue += lo <= 3.0 <= hi
+    assert hits_table / studies >= 0.8
+    assert hits_dialogue / studies <= 0.5
+
+
+def test_crossed_with_one_annotator_is_the_dialogue_bootstrap():
+    rng = np.random.default_rng(3)
+    values = rng.integers(1, 6, 200).astype(float)
+    values[::17] = np.nan
+    dialogues = rng.integers(0, 25, 200)
+    by_dialogue = cluster_bootstrap_mean_ci(values, dialogues, n_boot=700, seed=9)
+    assert np.isfinite(by_dialogue).all()
+    assert crossed_bootstrap_mean_ci(values, dialogues, ["u1"] * 200, n_boot=700, seed=9) == by_dialogue
+    assert crossed_bootstrap_mean_ci(values, dialogues, None, n_boot=700, seed=9) == by_dialogue
+    # Another annotator only on ratings with no score (N/A) changes nothing either.
+    who = np.where(np.isnan(values), "u2", "u1")
+    assert crossed_bootstrap_mean_ci(values, dialogues, who, n_boot=700, seed=9) == by_dialogue
+    # Degenerate cases stay "n/a", not NaN estimates: one dialogue, or all values equal.
+    two = np.array(["u1", "u2"] * 3, dtype=object)
+    assert _no_interval(crossed_bootstrap_mean_ci([1.0, 2, 3, 4, 5, 6], [7] * 6, two), 3.5)
+    assert _no_interval(crossed_bootstrap_mean_ci([4.0] * 6, [1, 1, 2, 2, 3, 3], two), 4.0)
+
+
+def test_crossed_large_study_takes_the_sparse_path_alike(monkeypatch):
+    # Beyond _CHUNK_ELEMENTS the cell table is sparse and the replicates come in chunks: same law.
+    rng = np.random.default_rng(5)
+    gens, ratings = _rated_study(rng, n_dialogues=40, n_annotators=8)
+    did = ratings["generation_id"].map(gens.set_index("generation_id")["dialogue_id"]).to_numpy()
+    args = (ratings["questioning"].to_numpy(), did, ratings["annotator"].to_numpy())
+    dense = crossed_bootstrap_mean_ci(*args, n_boot=4000, seed=1)
+    monkeypatch.setattr("workbench.analysis.scores._CHUNK_ELEMENTS", 100)
+    sparse_chunked = crossed_bootstrap_mean_ci(*args, n_boot=4000, seed=1)
+    assert sparse_chunked[0] == dense[0]
+    assert sparse_chunked[1:] == pytest.approx(dense[1:], abs=0.04)
+    assert sparse_chunked[1:] != dense[1:]  # other draws, so truly the other path
+
+
+def test_crossed_replicates_that_draw_no_rating_are_left_out():
+    # Annotators nested in dialogues (u1 rated dialogues 0-1, u2 dialogues 2-3): a replicate that draws u1
+    # but only dialogues 2-3 has no rating. It is skipped, not a NaN interval.
+    values = [1.0, 2.0, 2.0, 3.0, 4.0, 5.0, 5.0, 6.0]
+    est, lo, hi = crossed_bootstrap_mean_ci(values, [0, 0, 1, 1, 2, 2, 3, 3], ["u1"] * 4 + ["u2"] * 4,
+                                            n_boot=2000, seed=2)
+    assert est == 3.5 and 1.0 <= lo < 3.5 < hi <= 6.0
+
+
+def test_paired_difference_cancels_the_shared_annotator_bias():
+    # Two columns rated side by side by the same annotators, B better by 0.3: the annotators' bias and
+    # the dialogues' level are in both columns and cancel in B - A. Resampling each column on its own
+    # draws (what comparing the two columns' own intervals amounts to) is several times as wide.
+    rng = np.random.default_rng(8)
+    gens, ratings = _rated_study(rng, columns=("A", "B"), effect=(0.0, 0.3))
+    did = ratings["generation_id"].map(gens.set_index("generation_id")["dialogue_id"]).to_numpy()
+    v, b, who = ratings["questioning"].to_numpy(), (ratings["column"] == "B").to_numpy(), ratings["annotator"]
+    diff, lo, hi = paired_difference_ci(v, b, did, who, n_boot=2000, seed=4)
+    assert diff == pytest.approx(v[b].mean() - v[~b].mean())
+    assert lo < 0.3 < hi
+    _d, dlo, dhi = paired_difference_ci(v, b, did, n_boot=2000, seed=4)
+    table = column_scores(gens, ratings, n_boot=2000, seed=4).set_index("column")
+    apart = np.hypot(*(table.loc[c, "questioning_hi"] - table.loc[c, "questioning_lo"] for c in "AB"))
+    assert hi - lo < 1.6 * (dhi - dlo)
+    assert apart > 2.5 * (hi - lo)
+    # One column only, or one dialogue: nothing to compare or no interval.
+    assert all(np.isnan(paired_difference_ci(v, np.zeros(v.size), did)))
+    assert _no_interval(paired_difference_ci([1.0, 2.0, 2.0, 4.0], [0, 1, 0, 1], [5] * 4), 1.5)
