@@ -14,7 +14,7 @@ from workbench.errors import InputError
 
 # (file stem, title, Dashboard attribute, keep the index as a column)
 SECTIONS: tuple[tuple[str, str, str, bool], ...] = (
-    ("scores", "Scores per column (mean, 95% bootstrap CI, dialogues resampled)", "scores", False),
+    ("scores", "Scores per column (mean, 95% bootstrap CI, dialogues and annotators resampled)", "scores", False),
     ("slot_scores", "Scores by display slot", "slot_scores", False),
     ("coq_curve", "CoQ curve: share of question replies by turn", "coq", False),
     ("questions_first", "Questions before the first suggestion", "questions_first", False),
