@@ -31,6 +31,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from workbench.analysis.scores import (  # noqa: E402
+    _codes,
     _crossed_replicates,
     _percentiles,
     cluster_bootstrap_mean_ci,
@@ -86,8 +87,8 @@ def _diff_intervals(s: dict[str, np.ndarray], n_boot: int, seed: int) -> dict[st
     # Each column on its own draws: the annotators' bias no longer cancels.
     rng = np.random.default_rng(seed)
     apart = [
-        _crossed_replicates(v[m], s["dialogue"][m], s["annotator"][m], np.zeros(int(m.sum()), dtype=np.int64),
-                            1, n_boot, rng)[:, 0]
+        _crossed_replicates(v[m], _codes(s["dialogue"][m]), _codes(s["annotator"][m]),
+                            np.zeros(int(m.sum()), dtype=np.int64), 1, n_boot, rng)[:, 0]
         for m in (~b, b)
     ]
     out["columns apart"] = (float(v[b].mean() - v[~b].mean()), *_percentiles(apart[1] - apart[0], 0.95))

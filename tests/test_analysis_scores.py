@@ -329,6 +329,7 @@ def test_crossed_large_study_takes_the_sparse_path_alike(monkeypatch):
     args = (ratings["questioning"].to_numpy(), did, ratings["annotator"].to_numpy())
     dense = crossed_bootstrap_mean_ci(*args, n_boot=4000, seed=1)
     monkeypatch.setattr("workbench.analysis.scores._CHUNK_ELEMENTS", 100)
+    monkeypatch.setattr("workbench.analysis.scores._CROSSED_CHUNK", 100)
     sparse_chunked = crossed_bootstrap_mean_ci(*args, n_boot=4000, seed=1)
     assert sparse_chunked[0] == dense[0]
     assert sparse_chunked[1:] == pytest.approx(dense[1:], abs=0.04)
@@ -363,3 +364,20 @@ def test_paired_difference_cancels_the_shared_annotator_bias():
     # One column only, or one dialogue: nothing to compare or no interval.
     assert all(np.isnan(paired_difference_ci(v, np.zeros(v.size), did)))
     assert _no_interval(paired_difference_ci([1.0, 2.0, 2.0, 4.0], [0, 1, 0, 1], [5] * 4), 1.5)
+
+
+def test_crossed_interval_widens_as_students_t_for_few_annotators():
+    # Every dialogue rated by all 6 annotators, each score the annotator's own level: all the spread is
+    # between annotators, so the interval must be Student's t with 5 degrees of freedom, 2.571 / 1.960
+    # times a normal one (Welch-Satterthwaite with no dialogue share).
+    from workbench.analysis.scores import _codes, _expansion
+
+    level = np.array([2.0, 3.0, 3.0, 4.0, 4.0, 5.0])
+    values = np.tile(level, 10)
+    who, where = np.tile(np.arange(6), 10), np.repeat(np.arange(10), 6)
+    factor = _expansion((values - values.mean()) / values.size, _codes(where), _codes(who), 0.95)
+    assert factor == pytest.approx(stats.t.ppf(0.975, 5) / stats.norm.ppf(0.975))
+    # Annotators who agree leave the dialogues' share alone: 10 dialogues, t with 9 degrees of freedom.
+    values = np.repeat(np.arange(10.0), 6)
+    factor = _expansion((values - values.mean()) / values.size, _codes(where), _codes(who), 0.95)
+    assert factor == pytest.approx(stats.t.ppf(0.975, 9) / stats.norm.ppf(0.975))
