@@ -21,6 +21,7 @@ from workbench.annotate.classifier import (
     is_question_original,
 )
 from workbench.annotate.classifier_eval import classify_command, evaluate, read_records, run_classify
+from workbench.annotate.zh_variants import to_simplified
 from workbench.errors import InputError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -29,8 +30,10 @@ HELDOUT = ROOT / "tests" / "data" / "classifier_heldout.jsonl"
 # Written after the rules were first frozen; see the classifier note for the scores measured on first contact.
 # classifier_s42: 150 replies written blind in session 42; 0.920 on first contact (original markers 0.707),
 # then its misses were read and the rules widened (0.987): it is no longer unseen.
+# classifier_s43: 150 more written blind in session 43; 0.893 on first contact (original markers 0.787), 1.000
+# after its misses were read (requests without 请, traditional characters, rhetorical questions, English).
 LATER_SETS = [ROOT / "tests" / "data" / "classifier_fresh.jsonl", ROOT / "tests" / "data" / "classifier_final.jsonl",
-              ROOT / "tests" / "data" / "classifier_s42.jsonl"]
+              ROOT / "tests" / "data" / "classifier_s42.jsonl", ROOT / "tests" / "data" / "classifier_s43.jsonl"]
 
 
 def _load(path: Path) -> list[dict]:
@@ -99,6 +102,48 @@ CASES_S42 = [
     ("吃了药没有效果", "other"),
 ]
 
+# Session 43 (the classes of a blind set's misses, in new sentences): requests for information without 请,
+# traditional characters, questions that want no answer, English replies, inhalers and drops, a habitual
+# 一般 inside the question, an instruction to write down "what"; each pair keeps a look-alike that must not move.
+CASES_S43 = [
+    ("讲讲你这次发病的经过", "question"),
+    ("说下孩子最近吃奶的情况", "question"),
+    ("把最近三次的血糖值发给我", "question"),
+    ("我想知道您晚上一般几点睡", "question"),
+    ("好的，我记下了。", "other"),
+    ("發燒幾天了", "question"),
+    ("這個情況建議儘快去醫院檢查。", "suggestion"),
+    ("可能是腸胃炎，飲食要清淡。有沒有拉肚子？", "mixed"),
+    ("难道不吃药病就能自己好吗？还是要按时服药。", "suggestion"),
+    ("这不就是吃辣吃多了吗？少吃点辛辣的就行。", "suggestion"),
+    ("何必硬扛呢，疼得厉害就吃片止痛药。", "suggestion"),
+    ("谁也不能保证不复发，所以要定期复查。", "suggestion"),
+    ("谁陪你一起来的？", "question"),
+    ("You should drink more water and rest.", "suggestion"),
+    ("This is probably a viral infection. It usually gets better in a week.", "suggestion"),
+    ("Avoid spicy food. Have you lost any weight?", "mixed"),
+    ("Tell me when the pain started", "question"),
+    ("Thank you, take care.", "other"),
+    ("体温38.5度以上可以吃退烧药。", "suggestion"),
+    ("先吸两喷布地奈德，晚上还咳吗？", "mixed"),
+    ("头晕一般在什么时候发生", "question"),
+    ("不用太担心，一般几天就会缓解。", "suggestion"),
+    ("孩子一般多久复查要看情况。", "suggestion"),
+    ("记录一下每天吃了什么、什么时候发作，复诊时带来。", "suggestion"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), CASES_S43, ids=[t[:8] for t, _ in CASES_S43])
+def test_session_43_cases(text: str, expected: str) -> None:
+    assert classify(text).turn_type == expected, classify(text).cues
+
+
+def test_traditional_characters_are_read_as_simplified() -> None:
+    text = "請問您幾歲？這種情況建議去醫院。"
+    assert len(to_simplified(text)) == len(text)  # one character for one: offsets are unchanged
+    assert to_simplified(text) == "请问您几岁？这种情况建议去医院。"
+    assert to_simplified("甚麼時候") == "什么时候"
+    assert count_questions(text) == count_questions(to_simplified(text)) == 1
 
 
 @pytest.mark.parametrize(("text", "expected"), CASES_S42, ids=[t[:8] for t, _ in CASES_S42])

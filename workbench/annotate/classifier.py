@@ -11,6 +11,8 @@ Two classifiers live here:
   the clause or in a clause with no advice). It is advice when it carries a modal or imperative (建议,
   应该, 注意, 避免, 多喝…) or a diagnostic explanation (考虑是, 可能是, 属于…). The false positives of the
   marker list (那么, 怎么办 in advice, 多少有点, 呢 as a pause, 吗啡…) are handled by position and context.
+  Traditional characters are folded to simplified ones first (:mod:`workbench.annotate.zh_variants`); a few
+  English cues (should, avoid, probably, tell me…) cover replies in English.
 
 The confidence is the probability of the chosen class under a small independence model: each clause's
 strongest cue has a fixed strength (roughly its precision), strengths combine by noisy-or into
@@ -25,6 +27,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from workbench.annotate.zh_variants import to_simplified
 from workbench.vocab import ORIGINAL_QUESTION_MARKERS, QUESTION_MARKS, TurnType
 
 AGENT = "coq-rules-v1"
@@ -52,11 +55,14 @@ class TurnTypeSuggestion:
 # --------------------------------------------------------------------------------------------------
 # Segmentation
 
-_SENTENCE_END = re.compile(r"([。！？!?；;\n]+|…+|\.{3,})")
+# An English full stop ends a sentence only before a space or the end ("38.5度" and "1.5 mg" stay whole).
+_SENTENCE_END = re.compile(r"([。！？!?；;\n]+|…+|\.{3,}|\.(?=\s|$))")
 _CLAUSE_SEP = re.compile(r"[，,：:]")
 # Quoted material is someone else's words (a patient's question, a saying); it is not the doctor asking.
 _QUOTED = re.compile(r"“[^”]*”|「[^」]*」|『[^』]*』|\"[^\"]*\"")
 _TRAILING = "啊呀哦哈~～ 　\t"
+# Questions that want no answer: reproach (难道…, 不就是…吗) or a prompt to reflect (问问自己：…是不是…？).
+_RHETORICAL = re.compile(r"难道|岂(不|能|是)|何必|何苦|何尝|不就是|不就(好|行|得|完|可以)了|不也是|(问问|想想)(你|您)?自己|扪心自问")
 
 
 @dataclass(frozen=True)
@@ -64,10 +70,11 @@ class _Clause:
     text: str
     sentence: int
     terminal_question: bool  # last clause of a sentence that ends in ？/?
+    rhetorical: bool = False  # its sentence asks without wanting an answer (难道…, 不就是…吗, 问问自己)
 
 
 def _clauses(text: str) -> list[_Clause]:
-    text = _QUOTED.sub("某", text)
+    text = _QUOTED.sub("某", to_simplified(text))
     parts = _SENTENCE_END.split(text)
     out: list[_Clause] = []
     sentence = 0
@@ -80,8 +87,9 @@ def _clauses(text: str) -> list[_Clause]:
         if not pieces:
             continue
         asks = any(m in term for m in QUESTION_MARKS)
+        rhetorical = bool(_RHETORICAL.search(body))
         for j, piece in enumerate(pieces):
-            out.append(_Clause(piece, sentence, asks and j == len(pieces) - 1))
+            out.append(_Clause(piece, sentence, asks and j == len(pieces) - 1, rhetorical))
         sentence += 1
     return out
 
@@ -107,6 +115,10 @@ _REQUEST_INFO = re.compile(
     r"(描述|说明|说一下|说说|讲一下|讲讲|讲述|告诉|介绍|补充|提供|发一下|发给|上传|拍)"
     # 麻烦把化验单拍给我看一下, 说一下症状: a request for what the doctor needs to know
     r"|(请|麻烦).{0,10}(拍|发|传)(给我|过来|一下)|^(再|先)?(说|讲|描述|介绍)一下"
+    # without 请: 说说…, 描述下…, 告诉我…, 把用药清单列一下, 我需要知道…
+    r"|^(你|您)?(再|先)?(说说|讲讲|聊聊|(说|讲|描述|介绍|补充)一?下|告诉我(你|您|孩子|宝宝|老人|他|她))"
+    r"|把.{1,12}(列|发|拍|写)(一下|给我|出来)|^(我|还)(需要|想|要|得)(知道|了解|确认)"
+    r"|(?i:^(please |can you |could you )?(describe|tell me|let me know)\b)"
 )
 _A_NOT_A = re.compile(r"([\u4e00-\u9fff]{1,2})[不没]\1")  # 疼不疼, 厉害不厉害
 # 吃药了没, 数过脉搏没有, 还有别的症状没有: a perfective or 有 earlier in the clause, then 没(有) at its end
@@ -118,16 +130,20 @@ _TOPIC_NE = re.compile(r"^(?!其实|当然|所以|然后|总之|一般|如果|�
 _SHIFOU = re.compile(r"是否")
 _ALTERNATIVE = re.compile(r"是.{0,20}还是|^还是")
 _INTERROGATIVE = re.compile(
-    r"(?<![为没不])(?<!不是)什么(?![都也的])"
+    r"(?<![为没不])(?<!不是)什么时候"  # one unit: "烧心一般在什么时候出现" asks at the clause's end
+    r"|(?<![为没不])(?<!不是)什么(?![都也的])"
     r"|哪(?!怕)[里儿个些边种一天位]?"
     r"|多久|多长时间|多长|多大|多高|多重|多远"
     r"|多少(?![有会也都还能要得带])"
     r"|(?<![好十这那前后头近过再隔每])几(?![乎率])[次天岁个点年月周小分斤度片颗回遍号顿口杯支根包](?!之内|内|以内|后|以后|左右)"
-    r"|怎么样|怎么(?![办也都])|为什么|何时|谁"
+    r"|怎么样|怎么(?![办也都])|为什么|何时|谁(?![都也])"
 )
 # Words that embed a question as an object ("明确是不是感染") or make a clause a condition.
-_EMBEDDING = re.compile(r"明确|确定|判断|了解|知道|看看|看一下|观察|留意|排除|取决于|决定|弄清|查明|评估|鉴别|要看")
-_CONDITIONAL = re.compile(r"^(如果|假如|要是|若|一旦|不管|无论|不论|至于|即使|哪怕)")
+_EMBEDDING = re.compile(r"记录|记下|明确|确定|判断|了解|知道|看看|看一下|观察|留意|排除|取决于|决定|弄清|查明|评估|鉴别|要看")
+_HABITUAL = re.compile(r"一般|通常")
+# After the interrogative, what makes it a topic or a statement ("一般几天就会缓解"), not a question.
+_TOPIC_AFTER = re.compile(r"要看|取决于|因人而异|不一定|不好说|看情况|^.{0,3}(就|会|能|可以|才|左右)")
+_CONDITIONAL = re.compile(r"^(如果|假如|要是|若|一旦|不管|无论|不论|至于|即使|哪怕)|(?i:^(if|when|unless)\b)")
 _REPORTED = re.compile(r"(?<!请)问的|会问|常问|有人问|人问|问到|所问|问我")
 # A question about what to do, answered in the next sentence, is a rhetorical device of advice.
 _WHAT_TO_DO = re.compile(
@@ -143,21 +159,25 @@ _A_STRONG_RE = re.compile(
     r"|注意|避免|(?<!要)不要|(?<!能)不能|(?<![特区分级类性识辨个告鉴])别(?![人的处])|勿|禁止|禁用|忌"
     r"|及时|尽快|尽早|立即|立刻|就医|就诊|复诊|复查|急诊|打120|遵医嘱|医生指导|去医院|到医院|来医院"
     r"|去.{0,6}科|到.{0,6}科|不宜|不可以|防止|预防|警惕|(就|还|必须)得"
+    r"|(?i:\b(should|must|recommend|suggest|need to|have to|make sure|avoid|don't|do not)\b"
+    r"|\bsee (a|your) doctor|\bgo to (the )?(er|hospital|emergency|clinic|doctor)|\bseek\b|\bcall (911|120|an ambulance))"
 )
 _A_ACTION_RE = re.compile(
     r"可以|就行|就好了?|就可以"
     r"|多(喝|吃|休息|运动|饮水|补充|晒|活动)|少(吃|喝|熬夜|食|油|盐|糖|说话|抽|碰|接触|用)"
     r"|戒烟|戒酒|按时|坚持|保持|控制好|控制(饮食|体重|血压|血糖|情绪)|补充|冷敷|热敷|按摩|泡脚|保湿|保暖"
-    r"|服用|口服|外用|涂(点|上|一些|抹)|(吃|喝|用|含)(点|些|一片|一粒|一颗)"
-    r"|(做|查|测|量|拍)(一?个|一下|一次)|检查一下|(先|暂时)(用|吃|喝|服|涂|冷静|休息|观察|停|躺|不要|去|做|查|量|测)|停用|停药|换用|试试|试一试|试一下"
+    r"|服用|口服|外用|涂(点|上|一些|抹)|(吃|喝|用|含)(点|些|一?片|一?粒|一?颗)|^(请|您|你)?(先)?(记录|记下)"
+    r"|(做|查|测|量|拍)(一?个|一下|一次)|检查一下|(先|暂时)(用|吃|喝|服|涂|吸|喷|含|滴|敷|雾化|冷静|休息|观察|停|躺|不要|去|做|查|量|测)|停用|停药|换用|试试|试一试|试一下"
     r"|换(把|个|一种|一下|成)|让(他|她|孩子|宝宝|老人|病人)|按压(?!的时候|时|后|痛|疼)|止血|物理降温|包扎|消毒|冲洗|湿敷|垫高|抬高|先把|卧床|休息(一|两|几|\d)"
     r"|每次\d|每次[一二两三半]|(一天|每天|每日|一日)[一二两三四\d]次|饭[前后].{0,4}(吃|服)"
-    r"|[高低多少大小松]点(?![儿])"
+    r"|[高低多少大小松早]点(?![儿])|吸入|雾化"
+    r"|(?i:^(please )?(take|try|drink|rest|apply|use|keep|stop|eat)\b|\bif needed\b)"
 )
 _A_INFO_RE = re.compile(
     r"可能(是|为|会|有)|考虑(是|为)|属于|提示|诊断|引起|导致|造成|一般|通常|常见|正常|良性"
     r"|问题不大|大问题|有助于|会自愈|自愈|愈合|缓解|改善|有关|是因为|主要是|原因|表现|方法(就)?是|办法(就)?是"
-    r"|关键(是|在于)"
+    r"|关键(是|在于)|像是|很像|看起来像|疑似"
+    r"|(?i:\b(could|may|might) be\b|\bprobably\b|\blikely\b|\busually\b|\bnormal\b|\bcaused by\b)"
 )
 # Pure lead-ins ("请注意：", "温馨提示：") introduce what follows and carry no advice of their own.
 _LEAD_IN = re.compile(r"^(请)?(注意|温馨提示|提示|提醒|特别提醒)$")
@@ -169,6 +189,7 @@ _SOCIAL = re.compile(
     r"有什么(可以|能|需要)?(帮|为)(你|您)|还有(什么|其他|别的)(问题|疑问|需要|想咨询|要咨询|想问|想了解)|欢迎(随时)?咨询|应该的|应该做的|别客气|不客气|别谢"
     r"|^(您|你)?(先)?(别|不要|不用|不必)(太|过于)?(着急|担心|紧张|慌|害怕)$"
     r"|再说一遍|再说一次|没听清|没看清|没看懂"
+    r"|(?i:\btake care\b|you'?re welcome|\bthank(s| you)\b)"
 )
 _FIRST_PERSON_CANNOT = re.compile(r"我.{0,6}(不能|无法|没法)")
 
@@ -202,6 +223,12 @@ def _question_strength(clause: _Clause, advice_level: float, cues: list[str]) ->
     has_advice = advice_level > 0
     # "你一般多久…": an interrogative aimed at the patient is asked even next to a habitual 一般.
     addressed = bool(_SECOND_PERSON.search(text))
+    # "烧心一般在什么时候比较明显": 一般 is the habit asked about, not an explanation given (unless the
+    # interrogative is a topic: "一般多久复查要看情况").
+    habitual = _HABITUAL.search(text)
+    if clause.rhetorical:
+        cues.append("q-overruled:rhetorical")
+        return 0.0, True
     if clause.terminal_question:
         cues.append("q:？")
         return _Q_STRONG, False
@@ -241,7 +268,10 @@ def _question_strength(clause: _Clause, advice_level: float, cues: list[str]) ->
             strength = max(strength, _Q_FORM)
         elif at_end:
             continue  # "建议先测一下是否怀孕": the question is what the advised test will answer
-        elif has_advice and not (addressed and advice_level <= _A_INFO):
+        elif has_advice and not (
+            advice_level <= _A_INFO
+            and (addressed or (habitual and habitual.end() <= mm.start() and not _TOPIC_AFTER.search(text[mm.end():])))
+        ):
             continue
         if strength > best:
             best = strength
