@@ -66,6 +66,51 @@ def test_rule_patient_never_volunteers_on_every_shipped_case():
             assert set(r.revealed) == set(r.asked)  # it states exactly the facts it was asked about
 
 
+def test_a_how_often_question_does_not_reveal_how_long():
+    # "多久…一次" asks a frequency: the duration stays hidden (it was revealed in 27 of the 42 shipped cases).
+    assert _ask("平时多久体检一次？").text == UNKNOWN_ANSWER
+    assert _ask("几天大便一次？").text == UNKNOWN_ANSWER
+    assert _ask("头疼多久了？平时多久体检一次？").revealed == ("duration",)  # the other clause still asks
+    asthma = next(c for c in load_cases(REPO / "annotations" / "cases") if c.id == "asthma-followup")
+    assert "frequency" in _ask("多久发作一次？", asthma).revealed  # a fact about frequency is still asked
+
+
+# Written blind in session 43, in specialties the shipped cases lack (eye, ENT, orthopaedics, urology,
+# mental health, dermatology); kept as test data so the shipped 42 and the README's figures stay as they are.
+S43_CASES = REPO / "tests" / "data" / "cases_s43"
+S43_QUESTIONS = [
+    ("red-eye-adult", "眼睛红了几天了？", ("duration",)),
+    ("red-eye-adult", "眼屎是什么颜色的？", ("discharge",)),
+    ("red-eye-adult", "看东西模糊吗？", ("vision",)),
+    ("red-eye-adult", "眼睛疼不疼？", ("pain",)),
+    ("red-eye-adult", "平时多久换一次枕巾？", ()),
+    ("red-eye-adult", "头疼吗？", ()),
+    ("ankle-sprain", "现在能走路吗？", ("weight-bearing",)),
+    ("ankle-sprain", "以前崴过脚吗？", ("prior",)),
+    ("ankle-sprain", "以前有没有发烧抽筋的情况？", ()),
+    ("renal-colic", "疼了多久了？", ("onset",)),
+    ("renal-colic", "以前查出过肾结石吗？", ("history",)),
+    ("renal-colic", "平时多久体检一次？", ()),
+    ("renal-colic", "吐痰吗？", ()),
+    ("low-mood-suicidal", "有没有想过伤害自己？", ("suicidal",)),
+    ("low-mood-suicidal", "有没有觉得活着没意思", ("suicidal",)),
+    ("low-mood-suicidal", "家人有没有精神病史？", ()),
+    ("shingles-forehead", "眼睛有没有红、怕光？", ("eye",)),
+    ("shingles-forehead", "以前得过带状疱疹吗？", ()),
+    ("sudden-hearing-loss", "有耳鸣吗？", ("tinnitus",)),
+    ("sudden-hearing-loss", "对日常工作和生活影响大吗？", ()),
+    ("sudden-hearing-loss", "肚子疼不疼？", ()),
+]
+
+
+@pytest.mark.parametrize(("case_id", "doctor", "facts"), S43_QUESTIONS, ids=lambda v: v if isinstance(v, str) else None)
+def test_rule_patient_on_the_session_43_cases(case_id, doctor, facts):
+    case = next(c for c in load_cases(S43_CASES) if c.id == case_id)
+    r = _ask(doctor, case)
+    assert r.revealed == facts, (r.text, r.revealed)
+    assert r.text == ("".join(case.fact(f).patient for f in facts) or UNKNOWN_ANSWER)
+
+
 def test_leaks_of_an_llm_like_reply_are_detected():
     # Asked about the duration only, the reply also states the vomiting and the blood pressure.
     r = check_reply(CASE, "头疼几天了？", "三天了，还吐过两次，血压160/100。")

@@ -3,7 +3,9 @@
 Matching is deliberately simple and inspectable: a fact is *asked* when one of its keywords occurs in
 the questioning part of the doctor's turn, or when a content word of that part (jieba tokens) is one of
 the content words of the fact's keywords. Generic question words (什么, 有没有, 最近...) never match on
-their own, so "最近怎么样？" does not reveal every fact.
+their own, so "最近怎么样？" does not reveal every fact. "多久…一次" asks how often, not how long: there a
+duration word (多久, 多长时间) counts only for a fact about frequency (one with a keyword such as 几次,
+经常, 频率), so "平时多久体检一次？" does not reveal since when the patient has been ill.
 """
 
 from __future__ import annotations
@@ -24,6 +26,9 @@ _CLAUSE_SPLIT = re.compile(r"(?<=[。！？!?；;\n])")
 _QUESTION_CUES = re.compile(r"[？?]|吗|呢|有没有|是不是|是否|多久|多长|多少|几[天次岁个周年度点]|什么|怎么样|哪|有无")
 _PUNCT = re.compile(r"[\s，。！？!?、；;：:,.“”\"'（）()…—-]+")
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
+# A duration word followed, within its clause, by 一次 asks how often ("多久体检一次", "几天大便一次").
+_HOW_OFTEN = re.compile(r"(多久|多长时间|多长|几天)(?=[^，。！？!?；;,\n]{0,8}?(一次|一回|一趟))")
+_FREQUENCY_WORDS = ("几次", "次数", "经常", "频率", "一次", "反复")
 
 
 @lru_cache(maxsize=20000)
@@ -43,9 +48,15 @@ def question_part(doctor_text: str) -> str:
     return "".join(c for c in clauses if _QUESTION_CUES.search(c))
 
 
+def _is_about_frequency(fact: Fact) -> bool:
+    return any(w in k for k in fact.keywords for w in _FREQUENCY_WORDS)
+
+
 def fact_is_asked(fact: Fact, question: str) -> bool:
     if not question:
         return False
+    if not _is_about_frequency(fact):
+        question = _HOW_OFTEN.sub("", question)  # "多久体检一次" is not "since when"
     if any(k in question for k in fact.keywords):
         return True
     keyword_tokens = frozenset().union(*(content_tokens(k) for k in fact.keywords))
