@@ -349,6 +349,11 @@ _SINGLE_SURNAMES = (
     "璩邝甄栾冼芮惠詹厉奚封靳糜粟虞卓隋迟佟钮邴暴汲亓阙柏"
 )
 _SURNAME_RE = re.compile("|".join(_COMPOUND_SURNAMES) + f"|[{_SINGLE_SURNAMES}]")
+# Compound surnames that are no ordinary word (东方, 百里, 第五, 长孙, 公孙 are; 上官 is also 上 + 官网/官方):
+# one of these starting a word and followed by a given name is a name with no cue at all (司马健的化验单,
+# 诸葛明远上个月).
+_NAME_ONLY_COMPOUNDS = frozenset(_COMPOUND_SURNAMES) - {
+    "东方", "百里", "第五", "长孙", "公孙", "南宫", "西门", "东郭", "闻人", "上官"}
 # Characters that (almost) never occur in given names but do in the words around them in medical
 # text: roles, body and medical words, pronouns, function and time words.
 _NOT_GIVEN = set(
@@ -360,31 +365,41 @@ _NOT_GIVEN = set(
     "主任教授院先姐阿姨叔看开做吃喝拉睡点工氏征"
 )
 _TITLES = re.compile(
-    r"(?:医生|大夫|医师|主任|教授|护士|护士长|院长|主治|药师|技师|老师|先生|女士|小姐|阿姨|叔叔|师傅|小朋友|同学|经理|博士|总)"
+    r"(?:医生|大夫|医师|主任|教授|护士|护士长|院长|主治|药师|技师|老师|先生|女士|小姐|阿姨|叔叔|师傅|小朋友|同学|经理|博士|总"
+    # how older people are addressed: 刘德福大爷, 张奶奶
+    r"|大爷|大妈|大娘|大伯|大叔|大婶|大姐|大哥|奶奶|爷爷|姥姥|姥爷)"
 )
 # A name is introduced by the words right before it ...
 _STRONG_CUE = re.compile(
     r"(?:我叫|名叫|叫做|名字是|名字叫|姓名(?:是|为)?|联系人|签名|签字|就诊人|称呼|署名|(?:病人|患者|他|她)叫"
     r"|(?:医生|医师|大夫|护士|主任|主治|家属|患者|病人|报告人|审核人|操作者|检查者|记录人)\s*[:：])\s*[:：]?\s*$"
 )
-_WEAK_CUE = re.compile(r"(?:我是|本人|患者|病人|病患|伤者|产妇|请|转给|找|谢谢|感谢|是)\s*$")
+_WEAK_CUE = re.compile(r"(?:我是|本人|患者|病人|病患|伤者|产妇|请|转给|找|谢谢|感谢|是"
+                       # errands for someone: 帮付红梅挂个号, 转告上官婉清
+                       r"|帮|替|转告|通知|告诉|提醒)\s*$")
 # Kinship, roles and greetings: a word after them is a name even when it is also an ordinary word.
-_KIN_CUE = re.compile(
-    r"(?:您好|你好|(?:儿子|女儿|孩子|宝宝|老公|老婆|爱人|丈夫|妻子|媳妇|妈妈|我妈|爸爸|我爸|母亲|父亲|爷爷|奶奶|外婆|外公|姥姥"
-    r"|姥爷|哥哥|姐姐|弟弟|妹妹|闺女|小孩|同事|朋友|邻居|家属|女婿|儿媳|孙子|孙女|舅舅|姑姑|外甥|侄子|侄女"
-    r"|我妹|我哥|我姐|我弟|老妈|老爸|对象|男朋友|女朋友|男友|女友"
+_KIN_WORDS = (
+    r"儿子|女儿|孩子|宝宝|老公|老婆|爱人|丈夫|妻子|媳妇|妈妈|我妈|爸爸|我爸|母亲|父亲|爷爷|奶奶|外婆|外公|姥姥"
+    r"|姥爷|哥哥|姐姐|弟弟|妹妹|闺女|小孩|同事|朋友|邻居|家属|女婿|儿媳|孙子|孙女|舅舅|姑姑|外甥女?|外孙女?|侄子|侄女"
+    r"|我妹|我哥|我姐|我弟|老妈|老爸|对象|男朋友|女朋友|男友|女友|闺蜜|发小|同桌|老乡|战友|病友|师兄|师姐|学长|学姐"
     r"|表哥|表姐|表弟|表妹|堂哥|堂姐|堂弟|堂妹|叔叔|阿姨|伯伯|伯父|伯母|婶婶|嫂子|姐夫|妹夫|老伴|室友|舍友|同学|领导|老板"
-    r")(?:叫|是|名叫)?)\s*$"
 )
+_KIN_CUE = re.compile(rf"(?:您好|你好|(?:{_KIN_WORDS})(?:叫|是|名叫)?)\s*$")
+# What a person does who opens a clause: reports, advises (尹天佑说…, 陈静告诉我…).
+_TELLING_NAME = re.compile(r"(?:说|讲|告诉|提醒|推荐|介绍|建议|问我|叫我|让我)")
 # A role word right before a name (主治医生刘洋, 护士王芳): weaker than kinship, since an ordinary word often
 # follows one (医生说, 医生高度怀疑).
 _ROLE_CUE = re.compile(r"(?:医生|医师|大夫|护士|护士长|主任|教授|院长|老师)\s*$")
+# A kinship word after a name: 王李雨桐是我外甥女 (the kinship word ends the clause: not 电话是我老公的), 冉冉她奶奶.
+_KIN_AFTER = rf"是我的?(?:{_KIN_WORDS})(?=[，,。.；;！!？?\s]|$)|[他她]的?(?:{_KIN_WORDS}|妈|爸)"
 # ... or by what follows it: a title (王主任), sex and age (张伟，男，45岁) or a greeting (李华您好).
 _SEX_AGE = re.compile(r"\s*[，,、 ]\s*(?:男|女)(?:性)?(?=[，,、 \d。；;]|$)|\s*[，,]\s*\d{1,3}\s*岁|\s*(?:男|女)\s*[，,、]")
 _AFTER_NAME = re.compile(
     rf"(?:{_SEX_AGE.pattern})|\s*[，,]?\s*(?:您好|你好)|的(?:家属|家长|丈夫|妻子|妈妈|爸爸|母亲|父亲|儿子|女儿)"
     # contact data right after: 张建国，13800001111 / 张建国 电话：…
     r"|\s*[，,、:：]?\s*(?:(?:联系)?电话|手机(?:号)?)\s*[:：]?|\s*[，,、:：]?\s*(?:\+?86[ \-]?)?1[3-9]\d(?:[ \-]?\d){8}(?!\d)"
+    # whose relative they are: 王李雨桐是我外甥女, 冉冉她奶奶 (the kinship word ends the clause or is the subject)
+    rf"|{_KIN_AFTER}"
 )
 # 跟杨帆一起, 和王芳一块: a person one goes somewhere with.
 _COMPANION_BEFORE = re.compile(r"(?:跟|和|与|同|陪|陪着|带着)\s*$")
@@ -510,6 +525,8 @@ def _name_at(text: str, i: int, surname: str, clause: str, c0: int) -> Span | No
     sl = len(surname)
     if _inside_medical_term(text, i, i + sl):
         return None
+    if surname in _NAME_ONLY_COMPOUNDS and (compound := _compound_name_at(text, i, surname, clause, c0)):
+        return compound
     if weak:
         # Decisive context needs no tokenizer: 我叫/姓名： + a name, or a cue + a name + sex or age.
         j = i + sl
@@ -554,6 +571,11 @@ def _name_at(text: str, i: int, surname: str, clause: str, c0: int) -> Span | No
                     end += 1
                     k += 1
                     continue
+                if len(w) == 3 and end == i + sl and sl == 1 and _SURNAME_RE.match(w) and _given_ok(w[1:]):
+                    w_tag, w_freq = _dict_tag(w)
+                    if w_tag in _NR_TAGS and w_freq < _COMMON_WORD_FREQ:
+                        end, name_word = end + 3, True  # 王 + 李雨桐: a double-barrelled name (both parents' surnames)
+                    break
                 if len(w) == 2 and end == i + sl and _given_ok(w):
                     w_tag, w_freq = _dict_tag(w)
                     if w_tag in _NR_TAGS and w_freq < _COMMON_WORD_FREQ:
@@ -572,6 +594,10 @@ def _name_at(text: str, i: int, surname: str, clause: str, c0: int) -> Span | No
             if _given_ok(text[end : end + g]) and (_TITLES.match(text, end + g) or _AFTER_NAME.match(text, end + g)):
                 end += g
                 break
+    elif end == i + sl + 1 and in_dict and not _TITLES.match(text, end) and not _AFTER_NAME.match(text, end):
+        # 白雪 + 梅 + 女士: a dictionary word of surname and one character, then the name's last character
+        if _given_ok(text[end]) and (_TITLES.match(text, end + 1) or _AFTER_NAME.match(text, end + 1)):
+            end, ordinary, common = end + 1, False, False
     if strong and end == i + sl:
         j = i + sl  # after 我叫/姓名： the characters decide, whatever the tokenizer made of them
         while j < len(text) and j - i - sl < 2 and _given_ok(text[j]):
@@ -582,7 +608,10 @@ def _name_at(text: str, i: int, surname: str, clause: str, c0: int) -> Span | No
     titled = bool(_TITLES.match(text, end))
     companion = bool(_COMPANION_BEFORE.search(before) and _COMPANION_AFTER.match(text, end))
     demographics = bool(_SEX_AGE.match(text, end))
-    after = demographics or bool(_AFTER_NAME.match(text, end))
+    # 尹天佑说…, 陈静告诉我…: a clause that opens with a surname and a given name and goes on to report speech
+    # (not a frequent dictionary name: 孔子说, 华佗说 quote the famous)
+    after = demographics or bool(_AFTER_NAME.match(text, end)) or (
+        i == c0 and not common and bool(_TELLING_NAME.match(text, end)))
     length = end - i
 
     def tagger_says_name() -> bool:  # lazy: the HMM tagger is the slow part
@@ -604,6 +633,22 @@ def _name_at(text: str, i: int, surname: str, clause: str, c0: int) -> Span | No
     if length - sl == 2 and not in_dict and not _FOREIGN_SOUNDS.intersection(text[i + sl : end]) and tagger_says_name():
         return Span(i, end, "name", False)  # the tagger alone: redacted here, not propagated
     return None
+
+
+def _compound_name_at(text: str, i: int, surname: str, clause: str, c0: int) -> Span | None:
+    """欧阳 + 修远, 上官 + 婉清: one or two given-name characters after a compound surname that starts a word
+    (not 上|官网). The second character is left out where a longer word starts there (司马健 + 上个月)."""
+    starts = {c0 + p: len(w) for p, w in _tokens(clause)}
+    if starts.get(i, 0) < len(surname):
+        return None
+    j = i + len(surname)
+    if not (j < len(text) and _given_ok(text[j])) or _dict_tag(text[j - 1 : j + 1])[0] not in (None, *_NR_TAGS):
+        return None  # 上官 + 网: the surname's last character and the next make a word (官网)
+    if j + 1 < len(text) and _given_ok(text[j + 1]) and starts.get(j + 1, 1) == 1:
+        j += 2
+    else:
+        j += 1
+    return None if _inside_medical_term(text, i, j) else Span(i, j, "name", True)
 
 
 def _hmm_confirms(clause: str, c0: int, i: int, end: int) -> bool:
