@@ -391,7 +391,7 @@ _TELLING_NAME = re.compile(r"(?:说|讲|告诉|提醒|推荐|介绍|建议|问�
 # follows one (医生说, 医生高度怀疑).
 _ROLE_CUE = re.compile(r"(?:医生|医师|大夫|护士|护士长|主任|教授|院长|老师)\s*$")
 # A kinship word after a name: 王李雨桐是我外甥女 (the kinship word ends the clause: not 电话是我老公的), 冉冉她奶奶.
-_KIN_AFTER = rf"是我的?(?:{_KIN_WORDS})(?=[，,。.；;！!？?\s]|$)|[他她]的?(?:{_KIN_WORDS}|妈|爸)"
+_KIN_AFTER = rf"是我的?(?:{_KIN_WORDS})(?=[，,。.；;！!？?\s]|$)|(?:和|跟)?[他她]的?(?:{_KIN_WORDS}|妈|爸)"
 # ... or by what follows it: a title (王主任), sex and age (张伟，男，45岁) or a greeting (李华您好).
 _SEX_AGE = re.compile(r"\s*[，,、 ]\s*(?:男|女)(?:性)?(?=[，,、 \d。；;]|$)|\s*[，,]\s*\d{1,3}\s*岁|\s*(?:男|女)\s*[，,、]")
 _AFTER_NAME = re.compile(
@@ -596,7 +596,7 @@ def _name_at(text: str, i: int, surname: str, clause: str, c0: int) -> Span | No
                 break
     elif end == i + sl + 1 and in_dict and not _TITLES.match(text, end) and not _AFTER_NAME.match(text, end):
         # 白雪 + 梅 + 女士: a dictionary word of surname and one character, then the name's last character
-        if _given_ok(text[end]) and (_TITLES.match(text, end + 1) or _AFTER_NAME.match(text, end + 1)):
+        if end < len(text) and _given_ok(text[end]) and (_TITLES.match(text, end + 1) or _AFTER_NAME.match(text, end + 1)):
             end, ordinary, common = end + 1, False, False
     if strong and end == i + sl:
         j = i + sl  # after 我叫/姓名： the characters decide, whatever the tokenizer made of them
@@ -648,6 +648,11 @@ def _compound_name_at(text: str, i: int, surname: str, clause: str, c0: int) -> 
         j += 2
     else:
         j += 1
+    for k in {j, max(j - 1, i + len(surname) + 1)}:
+        tag, freq = _dict_tag(text[i:k])
+        if tag in _NR_TAGS and freq >= _COMMON_WORD_FREQ and not (
+                k < j and (_SEX_AGE.match(text, j) or _TITLES.match(text, j) or _AFTER_NAME.match(text, j))):
+            return None  # 司马光砸缸, 欧阳修的文章: the famous, left to the cues (not 欧阳修远，男，34岁)
     return None if _inside_medical_term(text, i, j) else Span(i, j, "name", True)
 
 
@@ -739,6 +744,61 @@ def _listed_names(text: str, spans: list[Span]) -> list[Span]:
                 break
             prev = Span(m.end(), j, "name", True)
             out.append(prev)
+    # ... and before one, in a list that a companion word or the clause opens (我和龙飞、葛小军): also after a
+    # three-character name the tagger found, since the list itself says these are people.
+    for last in sorted((s for s in spans if s.confident or s.end - s.start >= 3), key=lambda s: -s.start):
+        nxt = last
+        while (m := _LIST_PREV.search(text, max(0, nxt.start - 8), nxt.start)) is not None:
+            a, b = m.span("item")
+            sur = _SURNAME_RE.match(text, a)
+            if (sur is None or not _given_ok(text[sur.end() : b]) or _inside_medical_term(text, a, b)
+                    or _dict_tag(text[a:b])[0] in _NOT_PERSON_TAGS or any(s.start < b and a < s.end for s in spans)):
+                break
+            nxt = Span(a, b, "name", last.confident)
+            out.append(nxt)
+    return out
+
+
+# A list of people named with no other cue, known as people by what follows the list (张伟、李静、王磊三个人;
+# 段誉飞和田甜两个孩子; 跟刘畅、许诺一起). Each item is a surname and one or two given-name characters.
+_LIST_ITEM = f"(?:{'|'.join(_COMPOUND_SURNAMES)}|[{_SINGLE_SURNAMES}])[\u4e00-\u9fff]{{1,2}}?"
+_LIST_SEP = r"(?:\s*[、，,]\s*|\s*(?:和|与|跟|及)\s*| +)"
+_PEOPLE_LIST = re.compile(
+    rf"(?:(?<![\u4e00-\u9fff])|(?<=[跟和与同陪着我是叫有]))(?P<list>{_LIST_ITEM}(?:{_LIST_SEP}{_LIST_ITEM})+)"
+    r"(?=\s*(?:(?:这|那)?[两二三四五六七八九十几]个(?:人|孩子|小孩|同事|同学|朋友|都|是|$)|[他她]们|俩|都是我"
+    r"|(?P<together>一起|一块)(?!吃|服|喝|煎|泡|用|打|涂|敷|冲|含)))"
+)
+_LIST_SEP_RE = re.compile(_LIST_SEP)
+_LIST_PREV = re.compile(
+    rf"(?:(?<![\u4e00-\u9fff])|(?<=[跟和与同陪着我]))(?P<item>{_LIST_ITEM.replace('{1,2}?', '{1,2}')})\s*、\s*$")
+_COMPANION_LIST = re.compile(r"(?:跟|和|与|同|陪|陪着|带着)\s*$")
+# Dictionary tags of words that are no person (time, numbers, pronouns, adverbs, function words): 周末和周一.
+_NOT_PERSON_TAGS = {"t", "m", "mq", "r", "d", "p", "c", "f", "q", "u", "uj", "ul", "y", "e", "o", "s", "zg"}
+
+
+def _people_lists(text: str) -> list[Span]:
+    out: list[Span] = []
+    pos = 0
+    while (m := _PEOPLE_LIST.search(text, pos)) is not None:
+        pos = m.start() + 1
+        if m.group("together") and not _COMPANION_LIST.search(text[max(0, m.start() - 3) : m.start()]):
+            continue  # 黄连和甘草一起: what goes together with no 跟/和 before it is not a party of people
+        # An ordinary word (许诺, 安静) is a name here only beside one that is nothing but a name (刘畅、许诺).
+        items, ok, plain_name, i = [], True, False, m.start("list")
+        for part in re.split(_LIST_SEP, m.group("list")):
+            j = i + len(part)
+            sur = _SURNAME_RE.match(part)
+            tag, _ = _dict_tag(part)
+            if (sur is None or not _given_ok(part[sur.end():]) or _inside_medical_term(text, i, j)
+                    or tag in _NOT_PERSON_TAGS):
+                ok = False
+                break
+            plain_name = plain_name or part not in _ordinary_name_words() and tag in (None, *_NR_TAGS)
+            items.append(Span(i, j, "name", True))
+            i = j + len(_LIST_SEP_RE.match(text, j).group()) if j < m.end("list") else j
+        if ok and plain_name:
+            out.extend(items)
+            pos = m.end("list")
     return out
 
 
@@ -779,6 +839,7 @@ def _name_spans(text: str) -> list[Span]:
                 else:
                     pos = m.start() + 1
         spans += _listed_names(text, spans)
+        spans += _people_lists(text)
     if _NICKNAME_RE.search(text):
         spans += _nickname_spans(text, spans)
     spans += _doubled_names(text)
