@@ -679,13 +679,17 @@ _NICKNAME_RE = re.compile(f"(?P<pre>[小老阿])(?P<s>[{_SINGLE_SURNAMES}])|(?P<
                           # 阿强, 阿芳: 阿 and a given-name character (not 阿姨, 阿婆: kin words)
                           "|(?P<a>阿)(?P<g>[\u4e00-\u9fff])")
 _NOT_AFTER_A = set("姨婆公伯叔哥妹爸妈嫂弟姐奶爷")
-_NICKNAME_CUE = re.compile(r"(?:叫我|喊我|叫他|叫她|是)\s*$")
+_NICKNAME_CUE = re.compile(r"(?:叫我|喊我|叫他|叫她|是|(?:隔壁床?|邻床|对门|同病房|同屋|病友)的?)\s*$")
+# 小 and a given-name character (我闺蜜小雅说): only after a kinship word and before a verb of telling, since
+# 小便, 小腿, 小时候 follow kinship words as often.
+_XIAO_NAME = re.compile("小([\u4e00-\u9fff])")
 _TELLING_AFTER = re.compile(r"(?:说|讲|告诉|介绍|推荐|建议|让|叫|提醒|也|和|跟|他|她)")
 # A list of names after one found: 同事赵磊、孙婷婷、周一凡.
 _LIST_NEXT = re.compile(r"\s*(?:、|和|与|及|跟)\s*")
 # 女儿欣欣, 儿子乐乐: a doubled character after a kinship word is the child's (pet) name.
 _DOUBLED = re.compile(r"([\u4e00-\u9fff])\1")
 _DOUBLED_TAGS = {"a", "n", "nr", "nz", "ng", None}
+_HOME_CUE = re.compile(r"(?:我家|我们家|咱家|咱们家)\s*$")
 _KIN_DOUBLES = set("宝宝 娃娃 哥哥 姐姐 弟弟 妹妹 叔叔 舅舅 姑姑 婶婶 伯伯 婆婆 公公 嫂嫂 姥姥 乖乖 宝贝 猫猫 狗狗".split())
 # English: My wife Sarah, our son Tom Miller; John and I.
 _EN_KIN = re.compile(
@@ -719,6 +723,11 @@ def _nickname_spans(text: str, taken: list[Span]) -> list[Span]:
             cued = bool(_KIN_CUE.search(before) or _ROLE_CUE.search(before) or _NICKNAME_CUE.search(before)
                          or _COMPANION_BEFORE.search(before) and _NAME_CHARS.match(before[-2:-1] or "x") is not None)
             if cued or m.start() == 0 and _TELLING_AFTER.match(clause, m.end()):
+                out.append(Span(i, j, "name", False))
+        for m in _XIAO_NAME.finditer(clause):
+            i, j = c0 + m.start(), c0 + m.end()
+            if (_given_ok(m.group(1)) and _TELLING_NAME.match(text, j) and _KIN_CUE.search(text[max(0, i - 12) : i])
+                    and not _inside_medical_term(text, i, j) and not any(t.start < j and i < t.end for t in (*taken, *out))):
                 out.append(Span(i, j, "name", False))
     return out
 
@@ -806,10 +815,15 @@ def _doubled_names(text: str) -> list[Span]:
     out: list[Span] = []
     for m in _DOUBLED.finditer(text):
         c = m.group(1)
-        if c in _NOT_GIVEN or m.group() in _KIN_DOUBLES or not _KIN_CUE.search(text[max(0, m.start() - 12) : m.start()]):
+        before = text[max(0, m.start() - 12) : m.start()]
+        # after a kinship word or 我们家 (我们家豆豆), or opening a clause before whose relative it is (冉冉她奶奶)
+        if c in _NOT_GIVEN or m.group() in _KIN_DOUBLES or not (
+                _KIN_CUE.search(before) or _HOME_CUE.search(before)
+                or (not before or not _NAME_CHARS.match(before[-1])) and re.match(_KIN_AFTER, text[m.end():])):
             continue
-        tag, _ = _dict_tag(m.group())
-        if tag in _DOUBLED_TAGS:
+        tag, freq = _dict_tag(m.group())
+        # 朵朵 is also a classifier (一朵朵): a rare one is a pet name after a kinship word, not 阵阵
+        if tag in _DOUBLED_TAGS or tag in _NR_TAGS or tag == "q" and freq < 100:
             out.append(Span(m.start(), m.end(), "name", False))
     return out
 
@@ -840,7 +854,7 @@ def _name_spans(text: str) -> list[Span]:
                     pos = m.start() + 1
         spans += _listed_names(text, spans)
         spans += _people_lists(text)
-    if _NICKNAME_RE.search(text):
+    if _NICKNAME_RE.search(text) or "小" in text:
         spans += _nickname_spans(text, spans)
     spans += _doubled_names(text)
     if any(c.isascii() and c.isalpha() for c in text):  # Latin letters: English cues may apply
