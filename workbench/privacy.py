@@ -117,6 +117,9 @@ _DATE8 = r"(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])"
 _DATE6 = r"\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])"
 _ID_RE = re.compile(rf"{_B}(?:[1-9]\d{{5}} ?{_DATE8} ?\d{{3}}[\dXx]|[1-9]\d{{5}}{_DATE6}\d{{3}}){_E}")
 _ID_CUE = re.compile(r"(?:身份证|证件|公民身份|ID ?card|id ?card)[^，。；;！？\n]{0,8}$", re.IGNORECASE)
+# 身份证后面那位打错了，应该是…: an ID-shaped number (region, real birth date) in a sentence about an ID card,
+# whatever its check digit: a mistyped one is still the person's.
+_ID_SENTENCE_CUE = re.compile(r"(?:身份证|证件号)[^。！？!?\n]*$")
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CARD_RE = re.compile(rf"{_B}[3-6]\d{{3}}(?:[ \-]?\d{{4}}){{2}}[ \-]?\d{{4,7}}{_E}")
 _EMAIL_RE = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}", re.ASCII)
@@ -164,7 +167,8 @@ _DOB_BEFORE = re.compile(
     r"|(?<!\d)\d{2}年(?:(?:0?[1-9]|1[0-2])月(?:(?:0?[1-9]|[12]\d|3[01])[日号])?)?)"
 )
 _DOB_AFTER = re.compile(
-    rf"(?P<v>{_DATE}|(?<!\d)\d{{2}}年(?:(?:0?[1-9]|1[0-2])月(?:(?:0?[1-9]|[12]\d|3[01])[日号])?)?) ?"
+    # 八五年出生: a two-digit year spelt out
+    rf"(?P<v>{_DATE}|(?<![{_CN_DIGIT}])[五六七八九〇零][〇零一二三四五六七八九]年|(?<!\d)\d{{2}}年(?:(?:0?[1-9]|1[0-2])月(?:(?:0?[1-9]|[12]\d|3[01])[日号])?)?) ?"
     r"(?:出生|生人|生的|生(?=[，,。.；;！!\s]|$))"
 )
 
@@ -199,7 +203,7 @@ _ADDR_RE = re.compile(
     rf"(?P<dist>(?:{_P}{{1,5}}?(?:新区|(?<![小病院诊园])区|县|旗)){{1,2}}?)?"
     rf"(?P<town>{_P}{{1,5}}?(?:镇|乡|街道))?"
     # Streets and estates in either order: 中关村大街27号院, 幸福小区5栋, 花园路39号.
-    rf"(?P<street>(?:[{_CN_NUM}\d]*{_P}{{1,8}}?(?:大道|大街|路|街|巷|胡同|道)(?:[{_CN_NUM}\d]+段)?"
+    rf"(?P<street>(?:[{_CN_NUM}\d]*{_P}{{1,8}}?(?:大道|大街|路|街|巷|胡同|道)(?:[{_CN_NUM}\d]+段|村|社区)?"
     rf"|{_P}{_P_INNER}{{0,5}}?(?:{_ESTATE})(?!{_ESTATE_WORD})(?:村)?){{1,2}})?"
     rf"(?P<num>{_HOUSE_NUMBER})?"
     # a building or estate after the street's number, with its own number (…126号百隆广场2单元1103)
@@ -215,6 +219,14 @@ _PLACE_PARTS = ("prov", "city", "dist", "town", "street")
 
 _PLACE_TAIL = set("省市区县")
 _PLACE_WORD_TAGS = ("ns", "nr", "nz")
+
+
+# English street addresses: 1208 Maple Street, Springfield (the house number and the street word decide).
+_EN_STREET = r"(?:Street|St|Road|Rd|Avenue|Ave|Boulevard|Blvd|Lane|Ln|Drive|Way|Court|Ct|Place|Terrace|Highway)"
+_EN_ADDRESS = re.compile(
+    rf"\b\d{{1,5}}(?: [A-Z][a-z]+){{1,3}} {_EN_STREET}\b\.?(?:,? (?:Apt|Unit|Suite|#)\.? ?\w+)?"
+    r"(?:, [A-Z][a-z]+(?: [A-Z][a-z]+)?)?(?:, [A-Z]{2}(?: \d{5})?)?")
+_EN_ADDRESS_GATE = re.compile(rf" {_EN_STREET}\b")
 
 
 def _place_word(norm: str, a: int, b: int) -> bool:
@@ -239,6 +251,9 @@ def _extend_place(norm: str, start: int, end: int) -> tuple[int, int]:
     while end < len(norm):  # a place name and its 区/县/市 right after the match (扬州市 + 江都区)
         hit = next((m for m in (4, 3, 2) if end + m < len(norm) and norm[end + m] in _PLACE_TAIL
                     and _place_word(norm, end, end + m)), None)
+        if hit is None:  # or one dictionary word with its 区/县/市 (邵阳市 + 隆回县: 回 ends a place on the left)
+            hit = next((m - 1 for m in (5, 4, 3) if end + m <= len(norm) and norm[end + m - 1] in _PLACE_TAIL
+                        and _dict_tag(norm[end : end + m])[0] == "ns"), None)
         if hit is None:
             break
         end += hit + 1
@@ -299,7 +314,8 @@ def _number_spans(norm: str) -> list[Span]:
     spans: list[Span] = []
     for m in _ID_RE.finditer(norm):
         digits = m.group().replace(" ", "")
-        cued = bool(_ID_CUE.search(norm, max(0, m.start() - 16), m.start()))
+        cued = bool(_ID_CUE.search(norm, max(0, m.start() - 16), m.start())
+                    or _ID_SENTENCE_CUE.search(norm, max(0, m.start() - 32), m.start()))
         if cued or _id_checksum_ok(digits):
             spans.append(Span(m.start(), m.end(), "id_number"))
     for label, rx in _CUED:
@@ -804,7 +820,8 @@ def _people_lists(text: str) -> list[Span]:
                 break
             plain_name = plain_name or part not in _ordinary_name_words() and tag in (None, *_NR_TAGS)
             items.append(Span(i, j, "name", True))
-            i = j + len(_LIST_SEP_RE.match(text, j).group()) if j < m.end("list") else j
+            sep = _LIST_SEP_RE.match(text, j)
+            i = sep.end() if sep else j
         if ok and plain_name:
             out.extend(items)
             pos = m.end("list")
@@ -825,6 +842,34 @@ def _doubled_names(text: str) -> list[Span]:
         # 朵朵 is also a classifier (一朵朵): a rare one is a pet name after a kinship word, not 阵阵
         if tag in _DOUBLED_TAGS or tag in _NR_TAGS or tag == "q" and freq < 100:
             out.append(Span(m.start(), m.end(), "name", False))
+    return out
+
+
+# A transliterated foreign name: given name · family name (约翰·史密斯, 玛丽·安·居里).
+_INTERPUNCT_NAME = re.compile("[\u4e00-\u9fff]{2,5}(?:[·•・‧][\u4e00-\u9fff]{1,6})+")
+
+
+_BEFORE_KIN = re.compile(f"([\u4e00-\u9fff]{{2,4}}?)(?:{_KIN_AFTER})")
+
+
+def _foreign_names(text: str) -> list[Span]:
+    """Transliterated names: joined by an interpunct, or opening a clause before whose relative the person is
+    (艾米丽是我女朋友) when the tagger or the dictionary takes the word for a name."""
+    out = []
+    for m in _INTERPUNCT_NAME.finditer(text):
+        # the family name ends before a title or a word around it (约翰·史密斯 + 先生的)
+        end = next((k for k in range(m.start() + 2, m.end()) if text[k] in _NOT_GIVEN or _TITLES.match(text, k)), m.end())
+        if text[end - 1] not in "·•・‧" and not _inside_medical_term(text, m.start(), end):
+            out.append(Span(m.start(), end, "name", True))
+    for c0, clause in _clauses(text):
+        k = _BEFORE_KIN.match(clause)
+        if k is None or not _given_ok(k.group(1)) or _inside_medical_term(text, c0, c0 + k.end(1)):
+            continue
+        word = k.group(1)
+        tag, _ = _dict_tag(word)
+        if (tag in _NR_TAGS and word not in _ordinary_name_words()) or (
+                tag is None and (0, len(word)) in _hmm_names(clause[: len(word) + 4])):
+            out.append(Span(c0, c0 + len(word), "name", False))
     return out
 
 
@@ -857,6 +902,8 @@ def _name_spans(text: str) -> list[Span]:
     if _NICKNAME_RE.search(text) or "小" in text:
         spans += _nickname_spans(text, spans)
     spans += _doubled_names(text)
+    if "·" in text or "是我" in text or "他" in text or "她" in text or "•" in text or "・" in text or "‧" in text:
+        spans += _foreign_names(text)
     if any(c.isascii() and c.isalpha() for c in text):  # Latin letters: English cues may apply
         spans += _english_names(text)
     # Names that do not start with a listed surname: after an explicit label (姓名：小明, 我叫Tom).
@@ -872,7 +919,7 @@ def _name_spans(text: str) -> list[Span]:
 _STRONG_LABEL = re.compile(
     r"(?:我叫|名叫|名字是|名字叫|姓名(?:是|为)?\s*[:：]?|联系人\s*[:：]?|我姓|[Nn]ame\s*(?:is|:|：)"
     r"|\b(?:Dr|Mr|Mrs|Ms|Prof)\.?(?=\s+[A-Z])|\bMiss(?=\s+[A-Z])|\b[Pp]atient\s*[:：]"
-    r"|(?:儿子|女儿|孩子|宝宝|闺女|老公|老婆|爱人|丈夫|妻子|病人|患者|他|她)(?:的名字)?叫(?:做)?)\s*"
+    rf"|(?:{_KIN_WORDS}|病人|患者|他|她)(?:的名字)?叫(?:做)?)\s*"
 )
 
 
@@ -918,6 +965,8 @@ def detect(text: str) -> tuple[Span, ...]:
     norm = normalize(text)
     spans = _number_spans(norm)
     spans.extend(_addresses(norm))
+    if " " in norm and _EN_ADDRESS_GATE.search(norm):
+        spans.extend(Span(m.start(), m.end(), "address") for m in _EN_ADDRESS.finditer(norm))
     taken = _resolve(spans)
     names = [s for s in _name_spans(norm) if not any(t.start < s.end and s.start < t.end for t in taken)]
     return tuple(_resolve(taken + names))
