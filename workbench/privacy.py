@@ -362,7 +362,7 @@ _SINGLE_SURNAMES = (
     "骆宁蓝甘关梅裴辛霍凌卫耿解滕米柳欧盛童屈喻蒙符窦储岑晏邬宫茅祁计伏舒宣凤麦萧于任曾"
     # rarer ones: a name after a cue starts with any of these as often as with a common one
     "佘逯宓帅禤蒯仇庄宗阎薄桑桂濮寿扈燕冀郏晁敖訾阚饶鞠巢竺荆桓仉缑亢况蔺屠蒲邰鄂索郁胥苍莘贡逄姬冉郦雍"
-    "璩邝甄栾冼芮惠詹厉奚封靳糜粟虞卓隋迟佟钮邴暴汲亓阙柏"
+    "璩邝甄栾冼芮惠詹厉奚封靳糜粟虞卓隋迟佟钮邴暴汲亓阙柏苗"
 )
 _SURNAME_RE = re.compile("|".join(_COMPOUND_SURNAMES) + f"|[{_SINGLE_SURNAMES}]")
 # Compound surnames that are no ordinary word (东方, 百里, 第五, 长孙, 公孙 are; 上官 is also 上 + 官网/官方):
@@ -396,7 +396,7 @@ _WEAK_CUE = re.compile(r"(?:我是|本人|患者|病人|病患|伤者|产妇|请
 # Kinship, roles and greetings: a word after them is a name even when it is also an ordinary word.
 _KIN_WORDS = (
     r"儿子|女儿|孩子|宝宝|老公|老婆|爱人|丈夫|妻子|媳妇|妈妈|我妈|爸爸|我爸|母亲|父亲|爷爷|奶奶|外婆|外公|姥姥"
-    r"|姥爷|哥哥|姐姐|弟弟|妹妹|闺女|小孩|同事|朋友|邻居|家属|女婿|儿媳|孙子|孙女|舅舅|姑姑|外甥女?|外孙女?|侄子|侄女"
+    r"|姥爷|哥哥|姐姐|弟弟|妹妹|闺女|小孩|同事|朋友|邻居|家属|女婿|儿媳妇?|孙子|孙女|舅舅|姑姑|外甥女?|外孙女?|侄子|侄女"
     r"|我妹|我哥|我姐|我弟|老妈|老爸|对象|男朋友|女朋友|男友|女友|闺蜜|发小|同桌|老乡|战友|病友|师兄|师姐|学长|学姐"
     r"|表哥|表姐|表弟|表妹|堂哥|堂姐|堂弟|堂妹|叔叔|阿姨|伯伯|伯父|伯母|婶婶|嫂子|姐夫|妹夫|老伴|室友|舍友|同学|领导|老板"
 )
@@ -612,7 +612,9 @@ def _name_at(text: str, i: int, surname: str, clause: str, c0: int) -> Span | No
                 break
     elif end == i + sl + 1 and in_dict and not _TITLES.match(text, end) and not _AFTER_NAME.match(text, end):
         # 白雪 + 梅 + 女士: a dictionary word of surname and one character, then the name's last character
-        if end < len(text) and _given_ok(text[end]) and (_TITLES.match(text, end + 1) or _AFTER_NAME.match(text, end + 1)):
+        if end < len(text) and _given_ok(text[end]) and (
+                _TITLES.match(text, end + 1) or _AFTER_NAME.match(text, end + 1)
+                or i == c0 and _TELLING_NAME.match(text, end + 1)):
             end, ordinary, common = end + 1, False, False
     if strong and end == i + sl:
         j = i + sl  # after 我叫/姓名： the characters decide, whatever the tokenizer made of them
@@ -658,9 +660,9 @@ def _compound_name_at(text: str, i: int, surname: str, clause: str, c0: int) -> 
     if starts.get(i, 0) < len(surname):
         return None
     j = i + len(surname)
-    if not (j < len(text) and _given_ok(text[j])) or _dict_tag(text[j - 1 : j + 1])[0] not in (None, *_NR_TAGS):
-        return None  # 上官 + 网: the surname's last character and the next make a word (官网)
-    if j + 1 < len(text) and _given_ok(text[j + 1]) and starts.get(j + 1, 1) == 1:
+    if not (j < len(text) and _given_ok(text[j])):
+        return None
+    if j + 1 < len(text) and _given_ok(text[j + 1]) and text[j + 1] not in _COUNTING and starts.get(j + 1, 1) == 1:
         j += 2
     else:
         j += 1
@@ -790,12 +792,12 @@ _LIST_ITEM = f"(?:{'|'.join(_COMPOUND_SURNAMES)}|[{_SINGLE_SURNAMES}])[\u4e00-\u
 _LIST_SEP = r"(?:\s*[、，,]\s*|\s*(?:和|与|跟|及)\s*| +)"
 _PEOPLE_LIST = re.compile(
     rf"(?:(?<![\u4e00-\u9fff])|(?<=[跟和与同陪着我是叫有]))(?P<list>{_LIST_ITEM}(?:{_LIST_SEP}{_LIST_ITEM})+)"
-    r"(?=\s*(?:(?:这|那)?[两二三四五六七八九十几]个(?:人|孩子|小孩|同事|同学|朋友|都|是|$)|[他她]们|俩|都是我"
-    r"|(?P<together>一起|一块)(?!吃|服|喝|煎|泡|用|打|涂|敷|冲|含)))"
+    r"(?=\s*(?:(?:这|那)?[两二三四五六七八九十几]个(?:人|孩子|小孩|同事|同学|朋友|都|是|$)|[他她]们|俩|都"
+    r"|(?P<together>一起|一块)))"
 )
 _LIST_SEP_RE = re.compile(_LIST_SEP)
 _LIST_PREV = re.compile(
-    rf"(?:(?<![\u4e00-\u9fff])|(?<=[跟和与同陪着我]))(?P<item>{_LIST_ITEM.replace('{1,2}?', '{1,2}')})\s*、\s*$")
+    rf"(?:(?<![\u4e00-\u9fff])|(?<=[跟和与同陪着我、]))(?P<item>{_LIST_ITEM.replace('{1,2}?', '{1,2}')})\s*(?:、|和|与|及)\s*$")
 _COMPANION_LIST = re.compile(r"(?:跟|和|与|同|陪|陪着|带着)\s*$")
 # Dictionary tags of words that are no person (time, numbers, pronouns, adverbs, function words): 周末和周一.
 _NOT_PERSON_TAGS = {"t", "m", "mq", "r", "d", "p", "c", "f", "q", "u", "uj", "ul", "y", "e", "o", "s", "zg"}
@@ -807,7 +809,7 @@ def _people_lists(text: str) -> list[Span]:
     while (m := _PEOPLE_LIST.search(text, pos)) is not None:
         pos = m.start() + 1
         if m.group("together") and not _COMPANION_LIST.search(text[max(0, m.start() - 3) : m.start()]):
-            continue  # 黄连和甘草一起: what goes together with no 跟/和 before it is not a party of people
+            continue  # 黄连和甘草一起煎: what goes together with no 跟/和 before it is not a party of people
         # An ordinary word (许诺, 安静) is a name here only beside one that is nothing but a name (刘畅、许诺).
         items, ok, plain_name, i = [], True, False, m.start("list")
         for part in re.split(_LIST_SEP, m.group("list")):
@@ -846,6 +848,7 @@ def _doubled_names(text: str) -> list[Span]:
 
 
 # A transliterated foreign name: given name · family name (约翰·史密斯, 玛丽·安·居里).
+_AROUND_FOREIGN = set("的了是在和与及说也都就还又让把被给他她我你")  # not _NOT_GIVEN: 克 is in 汉克斯
 _INTERPUNCT_NAME = re.compile("[\u4e00-\u9fff]{2,5}(?:[·•・‧][\u4e00-\u9fff]{1,6})+")
 
 
@@ -858,7 +861,8 @@ def _foreign_names(text: str) -> list[Span]:
     out = []
     for m in _INTERPUNCT_NAME.finditer(text):
         # the family name ends before a title or a word around it (约翰·史密斯 + 先生的)
-        end = next((k for k in range(m.start() + 2, m.end()) if text[k] in _NOT_GIVEN or _TITLES.match(text, k)), m.end())
+        end = next((k for k in range(m.start() + 2, m.end()) if text[k] in _AROUND_FOREIGN or _TITLES.match(text, k)),
+                   m.end())
         if text[end - 1] not in "·•・‧" and not _inside_medical_term(text, m.start(), end):
             out.append(Span(m.start(), end, "name", True))
     for c0, clause in _clauses(text):
