@@ -23,6 +23,8 @@ HELDOUT_SETS = [REPO / "annotations" / "deid_heldout.jsonl", REPO / "annotations
 # improve them: it no longer measures unseen text, and its name goal is lower (bare names with no cue remain).
 HELDOUT3 = REPO / "annotations" / "deid_heldout3.jsonl"
 HELDOUT4 = REPO / "annotations" / "deid_heldout4.jsonl"
+# Written blind in session 43 (150 messages, 60 with no personal data); see test_goals_hold_on_the_fifth_set.
+HELDOUT5 = REPO / "annotations" / "deid_heldout5.jsonl"
 
 # --- medicine is not a name -----------------------------------------------------------------------
 
@@ -245,10 +247,10 @@ def test_sets_are_large_balanced_and_cover_every_label(path):
 
 @pytest.mark.parametrize("path", [*HELDOUT_SETS, HELDOUT3], ids=["heldout", "heldout2", "heldout3"])
 def test_goals_hold_on_the_held_out_sets(path):
-    # Recall >= 0.95 for every label (names 0.85 on the third set), and (nearly) nothing but personal data replaced.
+    # Recall >= 0.95 for every label (names 0.90 on the third set), and (nearly) nothing but personal data replaced.
     sc = score(_rows(path))
     for label in LABELS:
-        assert sc.overlap[label].recall >= (0.85 if path == HELDOUT3 and label == "name" else 0.95), (label, sc.misses)
+        assert sc.overlap[label].recall >= (0.90 if path == HELDOUT3 and label == "name" else 0.95), (label, sc.misses)
     assert sc.overlap["all"].precision >= 0.98, sc.false_alarms
 
 
@@ -256,11 +258,76 @@ def test_goals_hold_on_the_fourth_set():
     # Written blind in session 42 (no IP address in it): first scored name recall 0.600, all labels 0.753,
     # precision 0.984; then used to improve the rules, so it no longer measures unseen text.
     sc = score(_rows(HELDOUT4))
-    assert sc.overlap["name"].recall >= 0.80, sc.misses
+    assert sc.overlap["name"].recall >= 0.90, sc.misses
     for label in set(sc.overlap) - {"name", "all"}:
         assert sc.overlap[label].recall >= 0.95, (label, sc.misses)
     assert sc.overlap["all"].precision >= 0.98, sc.false_alarms
     assert len(_rows(HELDOUT4)) >= 140
+
+
+def test_goals_hold_on_the_fifth_set():
+    # Written blind in session 43: first scored name recall 0.510 (26/51), all labels 0.717, precision 1.000;
+    # then used to improve the rules (compound surnames, lists of people, kinship after a name, pet names,
+    # transliterations), so it no longer measures unseen text. Left: 何欢 with no cue, 区 as a surname.
+    sc = score(_rows(HELDOUT5))
+    assert sc.overlap["name"].recall >= 0.95, sc.misses
+    for label in set(sc.overlap) - {"name", "all"}:
+        assert sc.overlap[label].recall >= 0.95, (label, sc.misses)
+    assert sc.overlap["all"].precision == 1.0, sc.false_alarms
+    assert len(_rows(HELDOUT5)) >= 150 and sum(not r["spans"] for r in _rows(HELDOUT5)) >= 60
+
+
+# Classes of personal data the fifth set found; none of these sentences is in an evaluation set.
+FIFTH_SET_CLASSES = [
+    # a compound surname needs no cue (but 上官网 and the famous 司马光 are no one's data)
+    ("慕容娜的胃镜报告在哪看", "[姓名]的胃镜报告在哪看"),
+    ("夏侯明的血常规结果出来了", "[姓名]的血常规结果出来了"),
+    ("我和宇文静一起来的", "我和[姓名]一起来的"),
+    # people named in a list that says they are people
+    ("赵一鸣、钱思远、孙悦三个人都在发烧", "[姓名]、[姓名]、[姓名]三个人都在发烧"),
+    ("跟胡兰、冯涛一块吃的饭，都吐了", "跟[姓名]、[姓名]一块吃的饭，都吐了"),
+    ("韩梅和苗苗两个孩子都出疹子了", "[姓名]和[姓名]两个孩子都出疹子了"),
+    ("我跟韦婷、覃思雨一起报名的体检", "我跟[姓名]、[姓名]一起报名的体检"),
+    # whose relative the person is, after the name
+    ("杜小溪是我表妹，她也有哮喘", "[姓名]是我表妹，她也有哮喘"),
+    ("乐乐他爸是护士，说先物理降温", "[姓名]他爸是护士，说先物理降温"),
+    ("玛利亚·伊万诺娃是我儿媳妇", "[姓名]是我儿媳妇"),
+    # a name after any kinship word and 叫, and pet names
+    ("我女朋友叫Anna，她也咳嗽", "我女朋友叫[姓名]，她也咳嗽"),
+    ("我闺蜜小柔说她吃了就好了", "我闺蜜[姓名]说她吃了就好了"),
+    ("咱家妞妞三个月了还不会翻身", "咱家[姓名]三个月了还不会翻身"),
+    ("邻床的老孙半夜一直喘", "邻床的[姓名]半夜一直喘"),
+    # a clause opened by a name that reports speech; errands for someone; elders' titles
+    ("滕子京告诉我这个药很苦", "[姓名]告诉我这个药很苦"),
+    ("帮韩雪预约一个胃镜", "帮[姓名]预约一个胃镜"),
+    ("请转告邹凯明天空腹来", "请转告[姓名]明天空腹来"),
+    ("李建军大爷糖尿病二十年", "[姓名]大爷糖尿病二十年"),
+    ("汤姆·汉克斯先生明天来复诊", "[姓名]先生明天来复诊"),
+    # numbers and places
+    ("身份证号码我发一下，去年办的，110101199003071235", "身份证号码我发一下，去年办的，[证件号]"),
+    ("我是七八年出生的", "我是[出生日期]出生的"),
+    ("寄到山东省临沂市兰山区白沙埠镇西街村", "寄到[地址]"),
+    ("我是湖南省邵阳市隆回县人", "我是[地址]人"),
+    ("I'm at 77 Sunset Boulevard, Los Angeles.", "I'm at [地址]."),
+]
+
+
+@pytest.mark.parametrize("text, expected", FIFTH_SET_CLASSES, ids=[c[0][:8] for c in FIFTH_SET_CLASSES])
+def test_classes_the_fifth_set_found_are_caught(text, expected):
+    assert deidentify(text)[0] == expected
+
+
+FIFTH_SET_LOOKALIKES = [
+    "黄连和甘草一起煎", "跟陈皮、山楂一起泡", "周一和周二都有门诊", "阿莫西林和头孢都过敏", "白细胞和血小板都偏低",
+    "我跟同事、朋友一起吃的饭", "我上官网查了一下", "司马光砸缸的故事", "孔子说的有道理", "高烧说胡话怎么办",
+    "电话是我老公的", "早上她奶奶给她喂了退烧药", "我儿子小便的时候疼", "我女儿小时候说过", "我女儿天天哭",
+    "隔壁床的老人一直咳", "身份证和医保卡都带了", "孩子五年级了", "Take 2 tablets daily with water.",
+]
+
+
+@pytest.mark.parametrize("text", FIFTH_SET_LOOKALIKES)
+def test_medical_text_shaped_like_those_classes_is_kept(text):
+    assert deidentify(text) == (text, [])
 
 
 def test_deidentify_command_eval_prints_precision_and_recall_per_label(capsys):
