@@ -30,14 +30,15 @@ def test_a_name_introduced_in_a_dialogue_is_removed_from_its_other_texts():
         "dialogues": pd.DataFrame({"dialogue_id": [1, 1, 2], "title": [None, None, None],
                                    "text": ["我叫王小明，头痛三天了", "还有点发烧", "王小明是谁？"]}),
         "generations": pd.DataFrame({"generation_id": [10, 20], "dialogue_id": [1, 2],
-                                     "output": ["王小明您好，头痛持续多久了？", "请转告王小明多喝水"],
+                                     # no cue in dialogue 2 (请转告王小明 would be one: an errand names a person)
+                                     "output": ["王小明您好，头痛持续多久了？", "记得让王小明多喝水"],
                                      "error": [None, None], "route_reason": [None, None]}),
         "ratings": pd.DataFrame({"generation_id": [10, 20], "comment": ["提到了王小明", "提到了王小明"],
                                  "corrected_reply": [None, None]}),
     }
     report = DeidReport()
     out = redact_dialogue_names(tables, report)
-    assert out["generations"]["output"].tolist() == [f"{NAME}您好，头痛持续多久了？", "请转告王小明多喝水"]
+    assert out["generations"]["output"].tolist() == [f"{NAME}您好，头痛持续多久了？", "记得让王小明多喝水"]
     assert out["ratings"]["comment"].tolist() == [f"提到了{NAME}", "提到了王小明"]  # dialogue 2 never named anyone
     assert out["dialogues"]["text"].tolist()[0] == f"我叫{NAME}，头痛三天了"
     assert tables["generations"]["output"][0] == "王小明您好，头痛持续多久了？"  # copies, not the input
