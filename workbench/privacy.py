@@ -4,16 +4,17 @@ Every span found has a label from :data:`LABELS` and is replaced by that label's
 
 * ``phone`` mobile (``1[3-9]`` + 9 digits, spaced, dashed, full-width or with ``+86``), landline, 400/800.
 * ``id_number`` resident ID (18 digits whose birth date is real and whose check digit is right, or any
-  such number after 身份证/证件; 15 digits after a cue), passport and travel-permit numbers after their cue.
+  such number after 身份证/证件 or in a sentence about the ID card; 15 digits after a cue), passport and travel-permit numbers after their cue.
 * ``email``, ``ip`` (IPv4 with octets <= 255, full IPv6), ``plate`` (province + letter + 5-6 characters).
 * ``account`` bank cards (16-19 digits passing the Luhn check, or any card number after 卡号/银行卡),
   WeChat/QQ/Alipay ids and insurance numbers (医保卡号, 社保卡号) after their cue.
 * ``record_number`` hospital numbers after their cue (住院号, 病历号, 门诊号, 病案号, 就诊卡号 ...).
 * ``date_of_birth`` a date after 出生日期/生日/生于, or followed by 出生/生人.
-* ``address`` a chain of at least two place parts (省, 市, 区/县, 镇/乡, 村/小区, 路/街 + 号 ...).
+* ``address`` a chain of at least two place parts (省, 市, 区/县, 镇/乡, 村/小区, 路/街 + 号 ...); English street
+  addresses (1208 Maple Street, Springfield).
 * ``other`` staff and student numbers after their cue (工号, 学号).
-* ``name`` see :func:`find_names`: jieba's tokens and POS tags, a surname list, context cues and a
-  medical vocabulary (``workbench/data/medical_terms.txt``) that is never taken for a name.
+* ``name`` see :func:`find_names`: jieba's tokens and POS tags, a surname list, context cues (before and
+  after the name), lists of people, compound surnames, transliterations, and a medical vocabulary (``workbench/data/medical_terms.txt``) that is never taken for a name.
 
 The flat export tables are de-identified here too (:func:`deidentify_table`, :func:`redact_dialogue_names`).
 
