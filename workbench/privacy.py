@@ -382,10 +382,11 @@ _NOT_GIVEN = set(
     "主任教授院先姐阿姨叔看开做吃喝拉睡点工氏征"
 )
 _TITLES = re.compile(
-    r"(?:医生|大夫|医师|主任|教授|护士|护士长|院长|主治|药师|技师|老师|先生|女士|小姐|阿姨|叔叔|师傅|小朋友|同学|经理|博士|总"
-    # how older people are addressed: 刘德福大爷, 张奶奶
-    r"|大爷|大妈|大娘|大伯|大叔|大婶|大姐|大哥|奶奶|爷爷|姥姥|姥爷)"
+    r"(?:医生|大夫|医师|主任|教授|护士|护士长|院长|主治|药师|技师|老师|先生|女士|小姐|阿姨|叔叔|师傅|小朋友|同学|经理|博士|总)"
 )
+# How older people are addressed, after a full name only (刘德福大爷, 周淑芬奶奶): after a surname alone they are
+# as often the end of a word (牛奶 + 奶瓶, 牛奶 + 奶粉).
+_ELDER_TITLES = re.compile(r"大爷|大妈|大娘|大伯|大叔|大婶|大姐|大哥|奶奶|爷爷|姥姥|姥爷")
 # A name is introduced by the words right before it ...
 _STRONG_CUE = re.compile(
     r"(?:我叫|名叫|叫做|名字是|名字叫|姓名(?:是|为)?|联系人|签名|签字|就诊人|称呼|署名|(?:病人|患者|他|她)叫"
@@ -608,13 +609,14 @@ def _name_at(text: str, i: int, surname: str, clause: str, c0: int) -> Span | No
         # 张 + 欣怡 + 小朋友 / 何 + 欣怡 + 您好: one or two characters the tokenizer did not join, then a title
         # or what follows a name
         for g in (2, 1):
-            if _given_ok(text[end : end + g]) and (_TITLES.match(text, end + g) or _AFTER_NAME.match(text, end + g)):
+            if _given_ok(text[end : end + g]) and (_TITLES.match(text, end + g) or _ELDER_TITLES.match(text, end + g)
+                                                   or _AFTER_NAME.match(text, end + g)):
                 end += g
                 break
     elif end == i + sl + 1 and in_dict and not _TITLES.match(text, end) and not _AFTER_NAME.match(text, end):
         # 白雪 + 梅 + 女士: a dictionary word of surname and one character, then the name's last character
         if end < len(text) and _given_ok(text[end]) and (
-                _TITLES.match(text, end + 1) or _AFTER_NAME.match(text, end + 1)
+                _TITLES.match(text, end + 1) or _ELDER_TITLES.match(text, end + 1) or _AFTER_NAME.match(text, end + 1)
                 or i == c0 and _TELLING_NAME.match(text, end + 1)):
             end, ordinary, common = end + 1, False, False
     if strong and end == i + sl:
@@ -624,7 +626,7 @@ def _name_at(text: str, i: int, surname: str, clause: str, c0: int) -> Span | No
         end = j
     if _inside_medical_term(text, i, end):
         return None
-    titled = bool(_TITLES.match(text, end))
+    titled = bool(_TITLES.match(text, end) or end > i + sl and _ELDER_TITLES.match(text, end))
     companion = bool(_COMPANION_BEFORE.search(before) and _COMPANION_AFTER.match(text, end))
     demographics = bool(_SEX_AGE.match(text, end))
     # 尹天佑说…, 陈静告诉我…: a clause that opens with a surname and a given name and goes on to report speech
@@ -670,7 +672,8 @@ def _compound_name_at(text: str, i: int, surname: str, clause: str, c0: int) -> 
     for k in {j, max(j - 1, i + len(surname) + 1)}:
         tag, freq = _dict_tag(text[i:k])
         if tag in _NR_TAGS and freq >= _COMMON_WORD_FREQ and not (
-                k < j and (_SEX_AGE.match(text, j) or _TITLES.match(text, j) or _AFTER_NAME.match(text, j))):
+                k < j and (_SEX_AGE.match(text, j) or _TITLES.match(text, j) or _ELDER_TITLES.match(text, j)
+                           or _AFTER_NAME.match(text, j))):
             return None  # 司马光砸缸, 欧阳修的文章: the famous, left to the cues (not 欧阳修远，男，34岁)
     return None if _inside_medical_term(text, i, j) else Span(i, j, "name", True)
 
