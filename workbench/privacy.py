@@ -402,6 +402,7 @@ _KIN_WORDS = (
     r"|我妹|我哥|我姐|我弟|老妈|老爸|对象|男朋友|女朋友|男友|女友|闺蜜|发小|同桌|老乡|战友|病友|师兄|师姐|学长|学姐"
     r"|表哥|表姐|表弟|表妹|堂哥|堂姐|堂弟|堂妹|叔叔|阿姨|伯伯|伯父|伯母|婶婶|嫂子|姐夫|妹夫|老伴|室友|舍友|同学|领导|老板"
 )
+_KIN_WORD_RE = re.compile(_KIN_WORDS)
 _KIN_CUE = re.compile(rf"(?:您好|你好|(?:{_KIN_WORDS})(?:叫|是|名叫)?)\s*$")
 # What a person does who opens a clause: reports, advises (尹天佑说…, 陈静告诉我…).
 _TELLING_NAME = re.compile(r"(?:说|讲|告诉|提醒|推荐|介绍|建议|问我|叫我|让我)")
@@ -711,6 +712,7 @@ _LIST_NEXT = re.compile(r"\s*(?:、|和|与|及|跟)\s*")
 # 女儿欣欣, 儿子乐乐: a doubled character after a kinship word is the child's (pet) name.
 _DOUBLED = re.compile(r"([\u4e00-\u9fff])\1")
 _DOUBLED_TAGS = {"a", "n", "nr", "nz", "ng", None}
+_DOUBLED_WORD_FREQ = 100
 _HOME_CUE = re.compile(r"(?:我家|我们家|咱家|咱们家)\s*$")
 _KIN_DOUBLES = set("宝宝 娃娃 哥哥 姐姐 弟弟 妹妹 叔叔 舅舅 姑姑 婶婶 伯伯 婆婆 公公 嫂嫂 姥姥 乖乖 宝贝 猫猫 狗狗".split())
 # English: My wife Sarah, our son Tom Miller; John and I.
@@ -845,8 +847,9 @@ def _doubled_names(text: str) -> list[Span]:
                 or (not before or not _NAME_CHARS.match(before[-1])) and re.match(_KIN_AFTER, text[m.end():])):
             continue
         tag, freq = _dict_tag(m.group())
-        # 朵朵 is also a classifier (一朵朵): a rare one is a pet name after a kinship word, not 阵阵
-        if tag in _DOUBLED_TAGS or tag in _NR_TAGS or tag == "q" and freq < 100:
+        # 朵朵 is also a classifier (一朵朵): a rare one is a pet name after a kinship word, not 阵阵; a frequent
+        # noun is an ordinary word (我家人人都感冒了)
+        if tag in _NR_TAGS or (tag in _DOUBLED_TAGS or tag == "q") and freq < _DOUBLED_WORD_FREQ:
             out.append(Span(m.start(), m.end(), "name", False))
     return out
 
@@ -874,6 +877,8 @@ def _foreign_names(text: str) -> list[Span]:
         if k is None or not _given_ok(k.group(1)) or _inside_medical_term(text, c0, c0 + k.end(1)):
             continue
         word = k.group(1)
+        if word in _KIN_DOUBLES or _KIN_WORD_RE.fullmatch(word):
+            continue  # 宝宝是我女儿: a kinship word, not a name
         tag, _ = _dict_tag(word)
         if (tag in _NR_TAGS and word not in _ordinary_name_words()) or (
                 tag is None and (0, len(word)) in _hmm_names(clause[: len(word) + 4])):
