@@ -855,6 +855,14 @@ def _doubled_names(text: str) -> list[Span]:
 
 
 # A transliterated foreign name: given name · family name (约翰·史密斯, 玛丽·安·居里).
+# Characters of the standard transliteration of foreign names (约翰, 史密斯, 玛利亚, 伊万诺娃): a name joined by an
+# interpunct is written in them only, a heading or a brand (中国·北京, 同仁堂·安宫牛黄丸) is not.
+_TRANSLITERATION = set(
+    "阿埃艾爱安昂奥敖巴拜班邦包保鲍贝本比彼毕庇别宾波伯勃博布查达戴黛丹道德登邓迪蒂丁东杜多朵厄恩尔法范菲费芬丰"
+    "夫福弗伏盖甘冈高戈格根贡古瓜圭哈海汉翰豪赫黑亨洪胡华霍基吉加佳贾杰捷金卡凯坎康考柯科克肯库夸奎拉莱赖兰朗劳"
+    "勒雷蕾里理莉利丽连林琳琪刘隆卢鲁露伦罗洛马玛迈麦曼芒梅门蒙米密敏明莫墨姆穆纳娜奈南内尼妮涅宁纽努诺欧帕潘庞"
+    "佩彭皮珀普奇齐恰乔切钦琼丘茜萨塞赛桑瑟森沙莎舍申施什史舒斯松苏索塔泰坦汤唐特滕提图托瓦万威韦维薇温沃乌伍武"
+    "西希谢辛休雅亚扬耶伊因英尤于约扎泽詹朱兹佐娃娅瑞茨汀居逊列雨果丝琴夏蓓")
 _AROUND_FOREIGN = set("的了是在和与及说也都就还又让把被给他她我你")  # not _NOT_GIVEN: 克 is in 汉克斯
 _INTERPUNCT_NAME = re.compile("[\u4e00-\u9fff]{2,5}(?:[·•・‧][\u4e00-\u9fff]{1,6})+")
 
@@ -870,7 +878,8 @@ def _foreign_names(text: str) -> list[Span]:
         # the family name ends before a title or a word around it (约翰·史密斯 + 先生的)
         end = next((k for k in range(m.start() + 2, m.end()) if text[k] in _AROUND_FOREIGN or _TITLES.match(text, k)),
                    m.end())
-        if text[end - 1] not in "·•・‧" and not _inside_medical_term(text, m.start(), end):
+        if (text[end - 1] not in "·•・‧" and all(c in _TRANSLITERATION for c in text[m.start() : end] if c not in "·•・‧")
+                and not _inside_medical_term(text, m.start(), end)):
             out.append(Span(m.start(), end, "name", True))
     for c0, clause in _clauses(text):
         k = _BEFORE_KIN.match(clause)
