@@ -394,7 +394,9 @@ _STRONG_CUE = re.compile(
 )
 _WEAK_CUE = re.compile(r"(?:我是|本人|患者|病人|病患|伤者|产妇|请|转给|找|谢谢|感谢|是"
                        # errands for someone: 帮付红梅挂个号, 转告上官婉清
-                       r"|帮|替|转告|通知|告诉|提醒)\s*$")
+                       r"|帮|替|转告|通知|告诉|提醒"
+                       # a colleague by their department: 信息科的曹磊, 护理部的王芳
+                       r"|(?:科|科室|部|处|中心|病房|病区)的)\s*$")
 # Kinship, roles and greetings: a word after them is a name even when it is also an ordinary word.
 _KIN_WORDS = (
     r"儿子|女儿|孩子|宝宝|老公|老婆|爱人|丈夫|妻子|媳妇|妈妈|我妈|爸爸|我爸|母亲|父亲|爷爷|奶奶|外婆|外公|姥姥"
