@@ -166,3 +166,44 @@ def test_advice_scores():
     assert red_flag_score(CASE, "出现剧烈头痛去医院看看。") == 0.5
     assert red_flag_score(CASE, "请立即去医院急诊。") == 0.5
     assert red_flag_score(CASE, "请立即去医院急诊，剧烈头痛时更要马上去。") == 1.0
+
+
+SHIPPED = REPO / "annotations" / "cases"
+
+
+def _shipped(case_id):
+    return next(c for c in load_cases(SHIPPED) if c.id == case_id)
+
+
+@pytest.mark.parametrize(("case_id", "doctor", "facts"), [
+    # Facts that list a generic word (以前, 之前, 现在, 多少, 症状) among their keywords: a question
+    # about something else that merely contains the word reveals nothing.
+    ("child-fever-seizure", "以前有过敏史吗？", ()),
+    ("migraine-young-woman", "以前做过手术吗？", ()),
+    ("pregnancy-bleeding", "以前得过什么病吗？", ()),
+    ("child-fever-seizure", "现在能走路吗？", ()),
+    ("hypertension-followup", "空腹血糖多少？", ()),
+    ("child-constipation-7-10-days", "之前看过医生吗？", ()),
+    # Their specific keywords still ask, and so does 吃饭, which asks about eating.
+    ("child-fever-seizure", "是第一次抽吗？", ("first",)),
+    ("hypertension-followup", "血压多少？", ("readings",)),
+    ("urticaria", "以前有过敏史吗？", ("history",)),
+    ("child-constipation-7-10-days", "平时吃饭怎么样？", ("diet",)),
+])
+def test_a_generic_keyword_of_a_shipped_case_never_counts_on_its_own(case_id, doctor, facts):
+    r = _ask(doctor, _shipped(case_id))
+    assert r.revealed == facts, (r.text, r.revealed)
+
+
+def test_loading_a_case_with_a_generic_keyword_warns_with_file_fact_and_keyword(caplog):
+    with caplog.at_level("WARNING", logger="workbench.simulate.cases"):
+        cases = load_cases(SHIPPED)
+    assert len(cases) == 42  # a warning, not a refusal: the folder still loads
+    text = caplog.text
+    assert "child-fever-seizure.yaml: fact first: keyword '以前' is a generic word" in text
+    assert "hypertension-followup.yaml: fact symptoms: keyword '症状'" in text
+    assert "吃饭" not in text  # a topic word, still matched
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="workbench.simulate.cases"):
+        load_cases(S43_CASES)
+    assert "generic word" not in caplog.text

@@ -9,6 +9,7 @@ it), the ``advice_key_points`` of good advice, the ``red_flags`` that must lead 
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from workbench.errors import InputError
 from workbench.yaml_files import read_yaml
+
+log = logging.getLogger(__name__)
 
 DEFAULT_CASES_DIR = "annotations/cases"
 _ID_PATTERN = r"^[a-z0-9][a-z0-9._-]*$"
@@ -106,7 +109,19 @@ def parse_case(data: Any, source: str = "<case>") -> Case:
 
 
 def load_case(path: str | Path) -> Case:
-    return parse_case(read_yaml(path, "case", CaseError), str(path))
+    case = parse_case(read_yaml(path, "case", CaseError), str(path))
+    _warn_generic_keywords(case, str(path))
+    return case
+
+
+def _warn_generic_keywords(case: Case, source: str) -> None:
+    """A keyword the matcher ignores is a warning, not an error: existing case folders keep running."""
+    from workbench.simulate.matching import generic_keywords  # the matcher owns the list of generic words
+
+    for f in case.facts:
+        for k in generic_keywords(f):
+            log.warning("%s: fact %s: keyword %r is a generic word and never counts as asking about the fact",
+                        source, f.id, k)
 
 
 def load_cases(folder: str | Path) -> list[Case]:
