@@ -170,9 +170,27 @@ def test_advice_scores():
 
 SHIPPED = REPO / "annotations" / "cases"
 
+# The generic keywords the shipped cases listed before session 43 (a user's own folder may still have such):
+# (case, fact, keywords that were there).
+_OLD_GENERIC = {
+    ("child-fever-seizure", "first"): ["以前", "之前"],
+    ("child-fever-seizure", "now"): ["现在"],
+    ("migraine-young-woman", "history"): ["以前"],
+    ("pregnancy-bleeding", "history"): ["以前"],
+    ("hypertension-followup", "readings"): ["多少"],
+    ("hypertension-followup", "symptoms"): ["症状"],
+    ("child-constipation-7-10-days", "frequency"): ["以前", "之前"],
+    ("urticaria", "history"): ["以前"],
+}
 
-def _shipped(case_id):
-    return next(c for c in load_cases(SHIPPED) if c.id == case_id)
+
+def _with_generic_keywords(case_id):
+    """A shipped case with the generic keywords it used to list added back to its facts."""
+    case = next(c for c in load_cases(SHIPPED) if c.id == case_id)
+    data = case.model_dump()
+    for fact in data["facts"]:
+        fact["keywords"] += _OLD_GENERIC.get((case_id, fact["id"]), [])
+    return parse_case(data, f"{case_id}.yaml")
 
 
 @pytest.mark.parametrize(("case_id", "doctor", "facts"), [
@@ -190,20 +208,29 @@ def _shipped(case_id):
     ("urticaria", "以前有过敏史吗？", ("history",)),
     ("child-constipation-7-10-days", "平时吃饭怎么样？", ("diet",)),
 ])
-def test_a_generic_keyword_of_a_shipped_case_never_counts_on_its_own(case_id, doctor, facts):
-    r = _ask(doctor, _shipped(case_id))
+def test_a_generic_keyword_never_counts_on_its_own(case_id, doctor, facts):
+    r = _ask(doctor, _with_generic_keywords(case_id))
     assert r.revealed == facts, (r.text, r.revealed)
 
 
-def test_loading_a_case_with_a_generic_keyword_warns_with_file_fact_and_keyword(caplog):
+def test_loading_a_case_with_a_generic_keyword_warns_with_file_fact_and_keyword(caplog, tmp_path):
+    import yaml
+
+    for case_id in ("child-fever-seizure", "hypertension-followup", "child-constipation-7-10-days"):
+        data = _with_generic_keywords(case_id).model_dump()
+        (tmp_path / f"{case_id}.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     with caplog.at_level("WARNING", logger="workbench.simulate.cases"):
-        cases = load_cases(SHIPPED)
-    assert len(cases) == 42  # a warning, not a refusal: the folder still loads
+        cases = load_cases(tmp_path)
+    assert len(cases) == 3  # a warning, not a refusal: the folder still loads
     text = caplog.text
     assert "child-fever-seizure.yaml: fact first: keyword '以前' is a generic word" in text
     assert "hypertension-followup.yaml: fact symptoms: keyword '症状'" in text
     assert "吃饭" not in text  # a topic word, still matched
-    caplog.clear()
+
+
+@pytest.mark.parametrize("folder", [SHIPPED, S43_CASES])
+def test_the_shipped_and_test_cases_list_no_generic_keyword(caplog, folder):
+    # Every simulate run would print these warnings, which a user cannot act on.
     with caplog.at_level("WARNING", logger="workbench.simulate.cases"):
-        load_cases(S43_CASES)
+        load_cases(folder)
     assert "generic word" not in caplog.text
