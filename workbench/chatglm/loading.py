@@ -46,7 +46,9 @@ from workbench.checkpoints import (
     BIN_INDEX,
     SAFETENSORS_FILE,
     SAFETENSORS_INDEX,
+    check_weight_files,
     find_weight_files,
+    read_safetensors_header,
 )
 from workbench.devices import resolve_device, resolve_dtype
 from workbench.errors import ModelLoadError, UnsupportedModelError
@@ -62,19 +64,6 @@ _EMBEDDING_SCALE_KEYS = ("transformer.word_embeddings.weight_scale", "lm_head.we
 
 
 # ---------------------------------------------------------------------------------------------- reading
-def read_safetensors_header(path: Path) -> tuple[dict[str, Any], int]:
-    """(header dict, offset of the data section) of a safetensors file."""
-    with open(path, "rb") as fh:
-        raw = fh.read(8)
-        if len(raw) != 8:
-            raise ModelLoadError(f"{path} is not a safetensors file")
-        (size,) = struct.unpack("<Q", raw)
-        if size > 100_000_000:
-            raise ModelLoadError(f"{path} has an implausible safetensors header")
-        header = json.loads(fh.read(size))
-    return header, 8 + size
-
-
 _CHUNK_BYTES = 64 * 2**20
 
 
@@ -198,7 +187,10 @@ def _iter_bin(path: Path) -> Iterator[tuple[str, TensorSource]]:
         mapped = True
     except RuntimeError:
         # Legacy (non-zip) files cannot be memory-mapped: read the shard normally.
-        state = torch.load(path, map_location="cpu", weights_only=True)
+        try:
+            state = torch.load(path, map_location="cpu", weights_only=True)
+        except Exception as exc:  # noqa: BLE001 - a damaged zip fails both ways: name the file, not the folder
+            raise ModelLoadError(f"cannot read {path}: {exc}") from exc
         mapped = False
     except Exception as exc:  # noqa: BLE001 - pickle errors, unsafe globals, corrupt zip
         raise ModelLoadError(f"cannot read {path}: {exc}") from exc
@@ -297,6 +289,7 @@ def load_model(
     """
     folder = Path(folder)
     config = ChatGLMConfig.from_pretrained(folder)
+    check_weight_files(folder)  # a damaged or unreadable shard is named now, not after the shards before it
     dev = resolve_device(device)
     bits = config.quantization_bit if quantization_bit is None else int(quantization_bit)
     if bits not in (0, 4, 8):

@@ -15,7 +15,7 @@ from typing import Any, Generic, TypeVar
 
 import torch
 
-from workbench.checkpoints import model_revision
+from workbench.checkpoints import check_weight_files, model_revision
 from workbench.config import ModelSource
 from workbench.devices import is_out_of_memory, resolve_device, resolve_dtype
 from workbench.errors import ModelLoadError
@@ -151,6 +151,11 @@ def load_hf_model(model_cls: Any, source: ModelSource, tokenizer: Any, *, cuda_a
                   what: str) -> LoadedModel:
     """``model_cls.from_pretrained`` on the configured device and dtype, with failures named clearly."""
     require_local_or_hub(source.path)
+    folder = Path(source.path).expanduser()
+    if folder.is_dir():
+        # transformers names a damaged shard's error ("incomplete metadata"), not the shard, and an unreadable
+        # file "No such file or directory": check every weight file first, by name
+        check_weight_files(folder)
     device = resolve_device(source.device)
     dtype = resolve_dtype(source.dtype, device, auto=cuda_auto if device.type == "cuda" else None)
     try:
