@@ -188,3 +188,37 @@ def test_an_unreadable_weight_file_is_named_as_such(demo_models, tmp_path):
         expected = (f"{module} cannot read {folder / 'model.safetensors'}: permission denied (make it readable by the "
                     "user who runs the workbench)")
         assert expected in out.splitlines(), out
+
+
+# ------------------------------------------------------------------------------------- misnamed folders
+@pytest.mark.parametrize("backend", [bianque_v1, bianque_v2], ids=["bianque-v1", "bianque-v2"])
+def test_a_weight_file_named_instead_of_its_folder_says_so(demo_models, backend):
+    """A file path was looked up on the hub ("not found on the hub", or "Repo id must be in the form...")."""
+    folder = demo_models.v1_path if backend is bianque_v1 else demo_models.v2_path
+    with pytest.raises(ModelLoadError) as caught:
+        backend.load_model(_source(folder / "model.safetensors"), None)
+    assert str(caught.value) == (f"{folder / 'model.safetensors'} is a file, not a checkpoint folder: set the model "
+                                 f"path to the folder that holds it ({folder})")
+
+
+def test_a_t5_folder_without_config_json_says_so(demo_models, tmp_path):
+    """It read as "holds a model of type None (config.json)", a config.json that is not there."""
+    folder = Path(shutil.copytree(demo_models.v1_path, tmp_path / "no-config"))
+    (folder / "config.json").unlink()
+    source = _source(folder)
+    with pytest.raises(ModelLoadError) as caught:
+        bianque_v1.load_model(source, bianque_v1.load_tokenizer(source))
+    assert str(caught.value) == f"no config.json in {folder}"
+
+
+def test_a_chatglm_column_on_another_models_config_names_its_type(demo_models, tmp_path):
+    """With a ChatGLM tokenizer beside a T5's config and weights, the native loader built a 6B-sized model and
+    failed on "unexpected checkpoint key 'decoder.block...'", without the folder or what it holds."""
+    folder = Path(shutil.copytree(demo_models.v1_path, tmp_path / "t5 with ice_text"))
+    for name in ("ice_text.model", "tokenizer_config.json"):
+        shutil.copy(demo_models.v2_path / name, folder / name)
+    source = _source(folder)
+    with pytest.raises(ModelLoadError) as caught:
+        bianque_v2.load_model(source, bianque_v2.load_tokenizer(source))
+    assert str(caught.value) == (f"{folder} holds a model of type 't5' (config.json), not ChatGLM-6B: use a "
+                                 "ChatGLM-6B checkpoint such as BianQue-2")

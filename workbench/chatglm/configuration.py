@@ -14,6 +14,8 @@ from workbench.errors import ConfigError, ModelLoadError, UnsupportedModelError
 RESIDUAL_DEPTH = 28
 
 SUPPORTED_QUANTIZATION_BITS = (0, 4, 8)
+#: the ``model_type`` of ChatGLM-6B's config.json (a config without one is read as ChatGLM too)
+MODEL_TYPE = "chatglm"
 
 
 @dataclass
@@ -132,7 +134,7 @@ class ChatGLMConfig:
         out.update(data)
         if not out.get("architectures"):
             out["architectures"] = ["ChatGLMModel"]
-        out.setdefault("model_type", "chatglm")
+        out.setdefault("model_type", MODEL_TYPE)
         return out
 
     def save_pretrained(self, folder: str | Path) -> None:

@@ -32,7 +32,7 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
-from workbench.chatglm.configuration import ChatGLMConfig
+from workbench.chatglm.configuration import MODEL_TYPE, ChatGLMConfig
 from workbench.chatglm.modeling import ChatGLM, rotary_inv_freq
 from workbench.chatglm.quantization import (
     EMBEDDING_BITS,
@@ -289,6 +289,11 @@ def load_model(
     """
     folder = Path(folder)
     config = ChatGLMConfig.from_pretrained(folder)
+    model_type = config.extra.get("model_type", MODEL_TYPE)
+    if model_type != MODEL_TYPE:
+        # Read as ChatGLM, another architecture's config builds a 6B-sized model that fails on its first key.
+        raise ModelLoadError(f"{folder} holds a model of type {model_type!r} (config.json), not ChatGLM-6B: use a "
+                             "ChatGLM-6B checkpoint such as BianQue-2")
     check_weight_files(folder)  # a damaged or unreadable shard is named now, not after the shards before it
     dev = resolve_device(device)
     bits = config.quantization_bit if quantization_bit is None else int(quantization_bit)

@@ -69,6 +69,9 @@ def _t5_config(source: ModelSource) -> dict[str, Any]:
     """The checkpoint's config.json, read before any weight is; refused unless it describes a T5."""
     from transformers import PretrainedConfig
 
+    folder = Path(source.path).expanduser()
+    if folder.is_dir() and not (folder / "config.json").is_file():  # else read as a config of type None
+        raise ModelLoadError(f"no config.json in {folder}")
     try:
         config, _ = PretrainedConfig.get_config_dict(source.path, revision=source.revision)
     except Exception as e:
@@ -93,6 +96,7 @@ def _check_vocabulary(source: ModelSource, tokenizer: Any, vocab_size: int) -> N
 def load_model(source: ModelSource, tokenizer: Any) -> LoadedModel:
     from transformers import T5ForConditionalGeneration
 
+    require_local_or_hub(source.path)  # a file or missing path is named as such, not as a config it is not
     config = _t5_config(source)
     _check_vocabulary(source, tokenizer, int(config.get("vocab_size", 32128)))
     # The original runs T5 in float32 on GPU too: T5 overflows in float16.

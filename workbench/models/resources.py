@@ -73,6 +73,8 @@ def require_local_or_hub(path: str) -> None:
     reached: a missing relative path (``models/BianQue-2``) is otherwise taken for a hub id, and the user reads
     transformers' "Repo id must be in the form..." or the hub's offline advice."""
     p = Path(path).expanduser()
+    if p.is_file():  # a weight or config file named instead of its folder: not something to look up on the hub
+        raise ModelLoadError(f"{p} is a file, not a checkpoint folder: set the model path to the folder that holds it ({p.parent})")
     if p.exists():
         return
     if path.startswith(("/", "./", "../", "~")):
