@@ -222,3 +222,27 @@ def test_a_chatglm_column_on_another_models_config_names_its_type(demo_models, t
         bianque_v2.load_model(source, bianque_v2.load_tokenizer(source))
     assert str(caught.value) == (f"{folder} holds a model of type 't5' (config.json), not ChatGLM-6B: use a "
                                  "ChatGLM-6B checkpoint such as BianQue-2")
+
+
+def test_a_single_file_beside_a_stale_index_is_what_loads_and_is_fingerprinted(demo_models, tmp_path):
+    """transformers loads model.safetensors before an index; the workbench read the index first: a folder
+    re-saved over old shards was refused for "missing shard files" (or fingerprinted by weights it did not
+    load), and the native ChatGLM loaded the old shards."""
+    from workbench.checkpoints import weights_fingerprint
+
+    reference = _greedy_t5(demo_models.v1_path)
+    for which in ("v1", "v2"):
+        original = demo_models.v1_path if which == "v1" else demo_models.v2_path
+        folder = Path(shutil.copytree(original, tmp_path / which))
+        index = {"metadata": {}, "weight_map": {"shared.weight": "model-00001-of-00002.safetensors"}}
+        (folder / "model.safetensors.index.json").write_text(json.dumps(index))
+        source = _source(folder)
+        if which == "v1":
+            assert _greedy_t5(folder) == reference
+        else:
+            from workbench.chatglm.loading import load_model
+
+            loaded = bianque_v2.load_model(source, bianque_v2.load_tokenizer(source))
+            assert loaded.revision == weights_fingerprint(folder)
+            expected = load_model(original, dtype="float32").transformer.word_embeddings.weight
+            assert torch.equal(loaded.model.transformer.word_embeddings.weight, expected)

@@ -27,9 +27,16 @@ AGAIN = "copy or download it again"
 
 
 def find_weight_files(folder: str | Path) -> list[Path]:
-    """The checkpoint files of ``folder``, preferring safetensors, then ``.bin``; shards via their index."""
+    """The checkpoint files of ``folder``, preferring safetensors, then ``.bin``; shards via their index.
+
+    In transformers' order (the single file before the index of each format), so that a folder holding both,
+    such as one re-saved over old shards, is fingerprinted by the weights transformers loads from it, and
+    the native ChatGLM loads those same weights.
+    """
     root = Path(folder)
     for index_name, single in ((SAFETENSORS_INDEX, SAFETENSORS_FILE), (BIN_INDEX, BIN_FILE)):
+        if (root / single).is_file():
+            return [root / single]
         index = root / index_name
         if index.is_file():
             try:
@@ -43,8 +50,6 @@ def find_weight_files(folder: str | Path) -> list[Path]:
             if missing:
                 raise ModelLoadError(f"{index} names missing shard files: {missing}")
             return files
-        if (root / single).is_file():
-            return [root / single]
     raise ModelLoadError(f"no weights in {root}: expected {SAFETENSORS_FILE}, {BIN_FILE} or a sharded index")
 
 
