@@ -73,6 +73,29 @@ def test_a_tokenizer_larger_than_the_model_vocabulary_is_refused(demo_models, tm
         bianque_v1.load_model(source, tok)
 
 
+def test_a_chatglm_tokenizer_larger_than_the_model_vocabulary_is_refused(demo_models, tmp_path):
+    """Loaded, it replied until a message held a piece beyond the embedding table (here a run of spaces, one
+    <|blank_n|> piece), and that reply failed with "IndexError: index out of range in self"."""
+    from safetensors.torch import save_file
+
+    from workbench.chatglm.loading import iter_checkpoint
+    from workbench.models import bianque_v2
+
+    folder = _copy(demo_models.v2_path, tmp_path, "glm-smallvocab")
+    state = dict(iter_checkpoint(folder))
+    vocab = 2200
+    for key in ("transformer.word_embeddings.weight", "lm_head.weight"):
+        state[key] = state[key][:vocab].contiguous()
+    save_file(state, str(folder / "model.safetensors"), metadata={"format": "pt"})
+    config = json.loads((folder / "config.json").read_text())
+    (folder / "config.json").write_text(json.dumps({**config, "vocab_size": vocab}))
+    source = _source(folder)
+    tok = bianque_v2.load_tokenizer(source)
+    assert max(tok("头疼" + " " * 60)["input_ids"]) >= vocab
+    with pytest.raises(ModelLoadError, match=rf"glm-smallvocab: the tokenizer has {len(tok)} pieces .* vocab_size is {vocab}"):
+        bianque_v2.load_model(source, tok)
+
+
 def test_a_broken_t5_column_stores_an_error_not_a_reply(services, demo_models, tmp_path):
     """Through the generation service: the column's reply is stored with status error and the reason."""
     from workbench.config import V1Column

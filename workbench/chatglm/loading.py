@@ -270,6 +270,17 @@ def float_table_dtype(dtype: str | torch.dtype, checkpoint_dtype: str | torch.dt
     return stored if stored.itemsize < target.itemsize else target
 
 
+def read_config(folder: Path) -> ChatGLMConfig:
+    """The checkpoint's config.json, refused unless it describes a ChatGLM-6B: read as ChatGLM, another
+    architecture's config builds a 6B-sized model that fails on its first key."""
+    config = ChatGLMConfig.from_pretrained(folder)
+    model_type = config.extra.get("model_type", MODEL_TYPE)
+    if model_type != MODEL_TYPE:
+        raise ModelLoadError(f"{folder} holds a model of type {model_type!r} (config.json), not ChatGLM-6B: use a "
+                             "ChatGLM-6B checkpoint such as BianQue-2")
+    return config
+
+
 def load_model(
     folder: str | Path,
     *,
@@ -288,12 +299,7 @@ def load_model(
     quantized is read straight into it (no float copy of the table is ever made).
     """
     folder = Path(folder)
-    config = ChatGLMConfig.from_pretrained(folder)
-    model_type = config.extra.get("model_type", MODEL_TYPE)
-    if model_type != MODEL_TYPE:
-        # Read as ChatGLM, another architecture's config builds a 6B-sized model that fails on its first key.
-        raise ModelLoadError(f"{folder} holds a model of type {model_type!r} (config.json), not ChatGLM-6B: use a "
-                             "ChatGLM-6B checkpoint such as BianQue-2")
+    config = read_config(folder)
     check_weight_files(folder)  # a damaged or unreadable shard is named now, not after the shards before it
     dev = resolve_device(device)
     bits = config.quantization_bit if quantization_bit is None else int(quantization_bit)

@@ -24,6 +24,7 @@ from workbench.models.bianque_common import BianQueBackend
 from workbench.models.registry import ModelPool
 from workbench.models.resources import (
     LoadedModel,
+    check_vocabulary,
     hub_file,
     hub_where,
     load_error,
@@ -84,21 +85,12 @@ def _t5_config(source: ModelSource) -> dict[str, Any]:
     return config
 
 
-def _check_vocabulary(source: ModelSource, tokenizer: Any, vocab_size: int) -> None:
-    """A tokenizer with more pieces than the model has embedding rows is another checkpoint's: every reply
-    would fail with an IndexError, so refuse it at load."""
-    if len(tokenizer) > vocab_size:
-        raise ModelLoadError(
-            f"{source.path}: the tokenizer has {len(tokenizer)} pieces but the model's vocab_size is {vocab_size}: "
-            "they do not belong together")
-
-
 def load_model(source: ModelSource, tokenizer: Any) -> LoadedModel:
     from transformers import T5ForConditionalGeneration
 
     require_local_or_hub(source.path)  # a file or missing path is named as such, not as a config it is not
     config = _t5_config(source)
-    _check_vocabulary(source, tokenizer, int(config.get("vocab_size", 32128)))
+    check_vocabulary(source, tokenizer, int(config.get("vocab_size", 32128)))
     # The original runs T5 in float32 on GPU too: T5 overflows in float16.
     return load_hf_model(T5ForConditionalGeneration, source, tokenizer, cuda_auto=torch.float32, what="T5 model")
 

@@ -28,7 +28,7 @@ from workbench.errors import GenerationError, ModelLoadError
 from workbench.models.base import Backend, Trace
 from workbench.models.bianque_common import BianQueBackend
 from workbench.models.registry import ModelPool
-from workbench.models.resources import require_local_or_hub
+from workbench.models.resources import check_vocabulary, require_local_or_hub
 from workbench.prompts import Rounds, bianque_v2_input
 from workbench.sampling import generator_for
 
@@ -70,6 +70,7 @@ def load_tokenizer(source: ModelSource) -> Any:
 
 def load_model(source: ModelSource, tokenizer: Any) -> GLMModel:
     from workbench.chatglm import ChatGLMForConditionalGeneration
+    from workbench.chatglm.loading import read_config
     from workbench.checkpoints import weights_fingerprint
 
     folder = local_folder(source)
@@ -82,6 +83,10 @@ def load_model(source: ModelSource, tokenizer: Any) -> GLMModel:
         )
         return GLMModel(remote_tokenizer, model, device, weights_fingerprint(folder), remote_code=True)
     try:
+        if tokenizer is not None:
+            # Before the weights are read: a message with a piece beyond the embedding table fails its reply
+            # ("IndexError: index out of range in self"), though every other message works.
+            check_vocabulary(source, tokenizer, read_config(folder).vocab_size)
         # The transformers-style class, so that code written for the original (``m.model.chat``) runs on it.
         model = ChatGLMForConditionalGeneration.from_pretrained(
             folder, dtype=source.dtype, device=str(device), quantization_bit=source.quantization_bit

@@ -134,6 +134,15 @@ def load_error(source: Any, what: str, error: Exception) -> ModelLoadError:
     return ModelLoadError(f"cannot load the {what} from {source.path}: {error}")
 
 
+def check_vocabulary(source: ModelSource, tokenizer: Any, vocab_size: int) -> None:
+    """A tokenizer with more pieces than the model has embedding rows is another checkpoint's: a reply fails
+    with an IndexError whenever a message holds one of the extra pieces, so refuse it at load."""
+    if len(tokenizer) > vocab_size:
+        raise ModelLoadError(
+            f"{source.path}: the tokenizer has {len(tokenizer)} pieces but the model's vocab_size is {vocab_size}: "
+            "they do not belong together")
+
+
 def check_loading_info(path: str, info: dict[str, Any]) -> None:
     """Refuse a model that transformers built with tensors the checkpoint lacks: they stay random, and the model
     would "reply" with noise. Tensors transformers fills legitimately (tied embeddings and lm_head, buffers it
