@@ -160,7 +160,8 @@ import sys
 from workbench.config import ModelSource
 from workbench.errors import ModelLoadError
 from workbench.models import bianque_v1, bianque_v2
-for module, path in (("v1", sys.argv[1]), ("v2", sys.argv[2])):
+for case in sys.argv[1:]:
+    module, path = case.split(":", 1)
     loader = bianque_v1 if module == "v1" else bianque_v2
     source = ModelSource(path=path, device="cpu", dtype="float32")
     try:
@@ -171,23 +172,34 @@ for module, path in (("v1", sys.argv[1]), ("v2", sys.argv[2])):
 """
 
 
-def test_an_unreadable_weight_file_is_named_as_such(demo_models, tmp_path):
-    """transformers reported a T5 weight file without read permission as "No such file or directory"."""
-    folders = [Path(shutil.copytree(p, tmp_path / n)) for p, n in ((demo_models.v1_path, "t5"), (demo_models.v2_path, "glm"))]
-    for folder in folders:
-        (folder / "model.safetensors").chmod(0)
-    command = [sys.executable, "-c", _UNREADABLE, *map(str, folders)]
+def test_unreadable_files_and_folders_are_named_as_such(demo_models, tmp_path):
+    """transformers reported a T5 weight file without read permission as "No such file or directory", and an
+    unreadable spiece.model as a tiktoken file that needs tiktoken installed; a folder that cannot be listed
+    failed with a bare PermissionError about a file in it."""
+    originals = {"v1": demo_models.v1_path, "v2": demo_models.v2_path}
+    unreadable = {("v1", "weights"): "model.safetensors", ("v2", "weights"): "model.safetensors",
+                  ("v1", "tokenizer"): "spiece.model", ("v1", "folder"): "", ("v2", "folder"): ""}
+    cases, expected = [], []
+    for (module, what), name in unreadable.items():
+        folder = Path(shutil.copytree(originals[module], tmp_path / f"{module} {what}"))
+        target = folder / name if name else folder
+        target.chmod(0)
+        cases.append(f"{module}:{folder}")
+        expected.append(f"{module} cannot read {target}: permission denied (make it readable by the user who runs "
+                        "the workbench)")
+    command = [sys.executable, "-c", _UNREADABLE, *cases]
     if os.geteuid() == 0:  # root reads any file: drop the capability that lets it, as an ordinary user lacks it
         if not shutil.which("setpriv"):
             pytest.skip("running as root without setpriv: an unreadable file cannot be made")
         caps = "-dac_override,-dac_read_search"
         command = ["setpriv", "--bounding-set", caps, "--inh-caps", caps, "--", *command]
     env = {**os.environ, "PYTHONPATH": str(REPO), "HF_HUB_OFFLINE": "1"}
-    out = subprocess.run(command, capture_output=True, text=True, env=env, timeout=120, check=True).stdout
-    for module, folder in zip(("v1", "v2"), folders, strict=True):
-        expected = (f"{module} cannot read {folder / 'model.safetensors'}: permission denied (make it readable by the "
-                    "user who runs the workbench)")
-        assert expected in out.splitlines(), out
+    try:
+        out = subprocess.run(command, capture_output=True, text=True, env=env, timeout=120, check=True).stdout
+    finally:
+        for case in cases:  # let pytest clean tmp_path up
+            Path(case.split(":", 1)[1]).chmod(0o755)
+    assert out.splitlines() == expected
 
 
 # ------------------------------------------------------------------------------------- misnamed folders

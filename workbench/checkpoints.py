@@ -42,7 +42,7 @@ def find_weight_files(folder: str | Path) -> list[Path]:
             try:
                 weight_map = json.loads(index.read_text(encoding="utf-8"))["weight_map"]
             except OSError as exc:
-                raise _unreadable(index, exc) from exc
+                raise unreadable_error(index, exc) from exc
             except (KeyError, TypeError, UnicodeDecodeError, json.JSONDecodeError) as exc:
                 raise ModelLoadError(f"{index} is not a valid checkpoint index: {exc}") from exc
             files = sorted({root / name for name in weight_map.values()})
@@ -53,10 +53,24 @@ def find_weight_files(folder: str | Path) -> list[Path]:
     raise ModelLoadError(f"no weights in {root}: expected {SAFETENSORS_FILE}, {BIN_FILE} or a sharded index")
 
 
-def _unreadable(path: Path, exc: OSError) -> ModelLoadError:
+def unreadable_error(path: Path, exc: OSError) -> ModelLoadError:
+    """The error for a checkpoint file or folder the OS will not let us read, naming it (and the fix)."""
     if isinstance(exc, PermissionError):
         return ModelLoadError(f"cannot read {path}: permission denied (make it readable by the user who runs the workbench)")
     return ModelLoadError(f"cannot read {path}: {exc.strerror or exc}")
+
+
+def require_readable(path: Path) -> None:
+    """Refuse a folder that cannot be listed or a file that cannot be opened, by name: loaders word it as a
+    missing file ("No such file or directory") or fall back to other formats and fail on those."""
+    try:
+        if path.is_dir():
+            next(path.iterdir(), None)
+        else:
+            with open(path, "rb"):
+                pass
+    except OSError as exc:
+        raise unreadable_error(path, exc) from exc
 
 
 def read_safetensors_header(path: Path) -> tuple[dict[str, Any], int]:
@@ -80,7 +94,7 @@ def read_safetensors_header(path: Path) -> tuple[dict[str, Any], int]:
                     f"{path} is truncated: it holds {size} bytes, its header describes {8 + length}: {AGAIN}")
             header = json.loads(fh.read(length))
     except OSError as exc:
-        raise _unreadable(path, exc) from exc
+        raise unreadable_error(path, exc) from exc
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ModelLoadError(f"{path} has a corrupt safetensors header: {AGAIN}") from exc
     try:
@@ -103,7 +117,7 @@ def _check_bin(path: Path) -> None:
         if not magic:
             raise ModelLoadError(f"{path} is empty: {AGAIN}")
     except OSError as exc:
-        raise _unreadable(path, exc) from exc
+        raise unreadable_error(path, exc) from exc
 
 
 def check_weight_files(folder: str | Path) -> list[Path]:

@@ -15,6 +15,7 @@ from typing import Any
 
 import torch
 
+from workbench.checkpoints import require_readable
 from workbench.config import ModelSource, V1Column, V1Params
 from workbench.decoding import decode_batch, stream_tokens
 from workbench.devices import is_out_of_memory
@@ -42,8 +43,11 @@ TOKENIZER_FILES = ("spiece.model", "tokenizer.json")
 def _require_tokenizer_file(source: ModelSource) -> None:
     folder = Path(source.path).expanduser()
     if folder.is_dir():
-        if not any((folder / name).is_file() for name in TOKENIZER_FILES):
+        present = [folder / name for name in TOKENIZER_FILES if (folder / name).is_file()]
+        if not present:
             raise ModelLoadError(f"no spiece.model or tokenizer.json in {folder}: not a T5 tokenizer folder")
+        for path in present:  # transformers reads an unreadable spiece.model as a tiktoken file and asks for tiktoken
+            require_readable(path)
     elif hub_file(source, TOKENIZER_FILES) is None:
         raise ModelLoadError(f"no spiece.model or tokenizer.json for {source.path} found on {hub_where()}")
 

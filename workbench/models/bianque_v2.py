@@ -47,9 +47,9 @@ class GLMModel:
 def local_folder(source: ModelSource) -> Path:
     """A local checkpoint folder: the path itself, or the hub snapshot (offline cache allowed)."""
     p = Path(source.path).expanduser()
+    require_local_or_hub(source.path)  # a file, or a folder that cannot be listed, is named as such here
     if p.is_dir():
         return p
-    require_local_or_hub(source.path)
     try:
         from huggingface_hub import snapshot_download
 

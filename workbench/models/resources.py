@@ -15,7 +15,7 @@ from typing import Any, Generic, TypeVar
 
 import torch
 
-from workbench.checkpoints import check_weight_files, model_revision
+from workbench.checkpoints import check_weight_files, model_revision, require_readable
 from workbench.config import ModelSource
 from workbench.devices import is_out_of_memory, resolve_device, resolve_dtype
 from workbench.errors import ModelLoadError
@@ -76,6 +76,7 @@ def require_local_or_hub(path: str) -> None:
     if p.is_file():  # a weight or config file named instead of its folder: not something to look up on the hub
         raise ModelLoadError(f"{p} is a file, not a checkpoint folder: set the model path to the folder that holds it ({p.parent})")
     if p.exists():
+        require_readable(p)
         return
     if path.startswith(("/", "./", "../", "~")):
         raise ModelLoadError(f"model path not found: {p}")
