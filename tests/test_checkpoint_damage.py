@@ -258,3 +258,34 @@ def test_a_single_file_beside_a_stale_index_is_what_loads_and_is_fingerprinted(d
             assert loaded.revision == weights_fingerprint(folder)
             expected = load_model(original, dtype="float32").transformer.word_embeddings.weight
             assert torch.equal(loaded.model.transformer.word_embeddings.weight, expected)
+
+
+class _Payload:
+    """What a malicious ``.bin`` holds: unpickling it would call os.system."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self):
+        return (os.system, (f"touch '{self.marker}'",))
+
+
+@pytest.mark.parametrize("backend", [bianque_v1, bianque_v2], ids=["bianque-v1", "bianque-v2"])
+def test_a_bin_that_would_run_code_is_refused_without_torchs_advice_to_run_it(demo_models, tmp_path, backend):
+    """torch.load(weights_only=True) refused it (nothing ran), but the message passed on torch's advice to
+    load it again with weights_only=False, which the workbench cannot do and which would run the code."""
+    import pickle
+
+    original = demo_models.v1_path if backend is bianque_v1 else demo_models.v2_path
+    folder = Path(shutil.copytree(original, tmp_path / "pickled"))
+    (folder / "model.safetensors").unlink()
+    marker = tmp_path / "ran"
+    with open(folder / "pytorch_model.bin", "wb") as fh:
+        pickle.dump({"shared.weight": _Payload(marker)}, fh)
+    source = _source(folder)
+    with pytest.raises(ModelLoadError) as caught:
+        backend.load_model(source, backend.load_tokenizer(source))
+    assert str(caught.value) == (f"{folder / 'pytorch_model.bin'} holds Python objects besides tensors, which the "
+                                 "workbench does not unpickle (they could run code): use the checkpoint's safetensors "
+                                 "files, or convert it with a tool you trust")
+    assert not marker.exists()

@@ -60,6 +60,18 @@ def unreadable_error(path: Path, exc: OSError) -> ModelLoadError:
     return ModelLoadError(f"cannot read {path}: {exc.strerror or exc}")
 
 
+def is_unsafe_pickle(error: BaseException) -> bool:
+    """Whether ``torch.load(weights_only=True)`` refused a ``.bin`` for holding objects other than tensors."""
+    return "Weights only load failed" in str(error)
+
+
+def unsafe_pickle_error(path: Path) -> ModelLoadError:
+    """torch's own advice for such a file is to load it with weights_only=False, which would run its code."""
+    return ModelLoadError(
+        f"{path} holds Python objects besides tensors, which the workbench does not unpickle (they could run "
+        "code): use the checkpoint's safetensors files, or convert it with a tool you trust")
+
+
 def require_readable(path: Path) -> None:
     """Refuse a folder that cannot be listed or a file that cannot be opened, by name: loaders word it as a
     missing file ("No such file or directory") or fall back to other formats and fail on those."""

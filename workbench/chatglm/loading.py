@@ -48,7 +48,9 @@ from workbench.checkpoints import (
     SAFETENSORS_INDEX,
     check_weight_files,
     find_weight_files,
+    is_unsafe_pickle,
     read_safetensors_header,
+    unsafe_pickle_error,
 )
 from workbench.devices import resolve_device, resolve_dtype
 from workbench.errors import ModelLoadError, UnsupportedModelError
@@ -181,6 +183,10 @@ def _release_pages(tensor: Tensor) -> None:
     _LIBC.madvise(ctypes.c_void_p(start), ctypes.c_size_t(length), _MADV_DONTNEED)
 
 
+def _bin_error(path: Path, exc: Exception) -> ModelLoadError:
+    return unsafe_pickle_error(path) if is_unsafe_pickle(exc) else ModelLoadError(f"cannot read {path}: {exc}")
+
+
 def _iter_bin(path: Path) -> Iterator[tuple[str, TensorSource]]:
     try:
         state = torch.load(path, map_location="cpu", mmap=True, weights_only=True)
@@ -190,10 +196,10 @@ def _iter_bin(path: Path) -> Iterator[tuple[str, TensorSource]]:
         try:
             state = torch.load(path, map_location="cpu", weights_only=True)
         except Exception as exc:  # noqa: BLE001 - a damaged zip fails both ways: name the file, not the folder
-            raise ModelLoadError(f"cannot read {path}: {exc}") from exc
+            raise _bin_error(path, exc) from exc
         mapped = False
     except Exception as exc:  # noqa: BLE001 - pickle errors, unsafe globals, corrupt zip
-        raise ModelLoadError(f"cannot read {path}: {exc}") from exc
+        raise _bin_error(path, exc) from exc
     try:
         for name in list(state):
             yield name, _MappedSource(state.pop(name), mapped)

@@ -15,7 +15,13 @@ from typing import Any, Generic, TypeVar
 
 import torch
 
-from workbench.checkpoints import check_weight_files, model_revision, require_readable
+from workbench.checkpoints import (
+    check_weight_files,
+    is_unsafe_pickle,
+    model_revision,
+    require_readable,
+    unsafe_pickle_error,
+)
 from workbench.config import ModelSource
 from workbench.devices import is_out_of_memory, resolve_device, resolve_dtype
 from workbench.errors import ModelLoadError
@@ -178,6 +184,9 @@ def load_hf_model(model_cls: Any, source: ModelSource, tokenizer: Any, *, cuda_a
     except Exception as e:
         if is_out_of_memory(e):
             raise ModelLoadError(f"out of memory loading {source.path} on {device}") from e
+        if is_unsafe_pickle(e) and folder.is_dir():  # which shard transformers was reading, it does not say
+            bins = [p for p in check_weight_files(folder) if p.suffix == ".bin"]
+            raise unsafe_pickle_error(bins[0] if len(bins) == 1 else folder) from e
         raise load_error(source, what, e) from e
     check_loading_info(source.path, info)
     model.to(device).eval()
