@@ -175,6 +175,8 @@ def test_model_names_never_reach_an_annotator(app):
 
 def test_admin_can_reveal_and_see_progress(app):
     make_users(app.store, "boss", role="admin")
+    # B's probes flagged the items B held, and an item with an open flag is offered to nobody: a fresh one.
+    add_positions(app.store, 1)
     boss = _client(app, "boss")
     boss.predict(api_name="/rate_next")
     revealed = repr(boss.predict(True, api_name="/rate_reveal"))

@@ -5,8 +5,11 @@ predicates, so that an item is never offered by one path and hidden by another:
 
 * an item is *live* until an admin retires it (a :class:`FlagReview` with ``FlagAction.RETIRED``); a retired
   item is offered to nobody, and no annotator's queue or progress counts it (its stored answers stay);
-* a live item is *offerable* to a user unless they held its dialogue in Chat (they saw which column wrote
-  which reply) or they flagged it as broken and an admin settled the flag (they never get it back).
+* a live item is *held* while an annotator's flag on it waits for an admin (an :class:`Assignment` with
+  ``flagged_at``): it is offered to nobody, and holds already open on it are paused (not resumed, not
+  submitted), until the admin keeps it (handed on, back to the pool) or retires it;
+* a live item is *offerable* to a user unless it is held, they held its dialogue in Chat (they saw which
+  column wrote which reply) or they flagged it as broken and an admin settled the flag (they never get it back).
 
 Callers own the session; apart from :func:`is_retired`, these only build clauses.
 """
@@ -14,10 +17,10 @@ Callers own the session; apart from :func:`is_retired`, these only build clauses
 from __future__ import annotations
 
 from sqlalchemy import ColumnElement, Select, SQLColumnExpression, and_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from workbench.auth import CurrentUser
-from workbench.store.schema import Dialogue, FlagReview, QueueItem
+from workbench.store.schema import Assignment, Dialogue, FlagReview, QueueItem
 from workbench.vocab import FlagAction
 
 
@@ -36,6 +39,18 @@ def is_retired(s: Session, item_id: int) -> bool:
     return s.scalar(select(retired_items().where(FlagReview.item_id == item_id).exists())) or False
 
 
+def held_items() -> Select[int]:
+    """The ids of the items with a flag no admin has settled yet (settling deletes the flagged assignment)."""
+    # An alias: inside a query on assignments, the bare table would be correlated with the outer row.
+    flagged = aliased(Assignment)
+    return select(flagged.item_id).where(flagged.flagged_at.is_not(None))
+
+
+def not_held(item_id: SQLColumnExpression[int]) -> ColumnElement[bool]:
+    """``item_id`` names an item no open flag holds: one an admin may still throw out is rated by nobody."""
+    return item_id.not_in(held_items())
+
+
 def not_from_own_chats(user: CurrentUser) -> ColumnElement[bool]:
     """Items outside the dialogues ``user`` held in Chat: there they saw which column wrote each reply.
 
@@ -52,5 +67,6 @@ def not_offered_to(user: CurrentUser) -> ColumnElement[bool]:
 
 
 def offerable_to(user: CurrentUser) -> ColumnElement[bool]:
-    """Queue items that may be offered to ``user`` (beyond the ones they already hold)."""
-    return and_(not_from_own_chats(user), not_offered_to(user))
+    """Queue items that may be offered to ``user`` (beyond the ones they already hold): not held for review,
+    not from their own chats, not retired or flagged by them."""
+    return and_(not_held(QueueItem.id), not_from_own_chats(user), not_offered_to(user))

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from workbench.access import Permission, require_permission
 from workbench.annotate.blind import counterbalanced_order, slot_label
 from workbench.annotate.classifier import classify
-from workbench.annotate.offer import is_retired, live, offerable_to
+from workbench.annotate.offer import held_items, is_retired, live, not_held, offerable_to
 from workbench.annotate.offer import not_from_own_chats as not_from_own_chats  # re-exported for older callers
 from workbench.annotate.offer import not_offered_to as not_offered_to  # re-exported for older callers
 from workbench.auth import CurrentUser
@@ -83,6 +83,7 @@ class ItemView:
     history_diverges: bool  # True when earlier doctor turns differ per column (live sessions)
     replies: tuple[ReplyView, ...]
     completed: bool
+    held: bool = False  # another annotator's flag on it waits for an admin: it cannot be submitted now
 
     def reply_by_label(self, label: str) -> ReplyView:
         for r in self.replies:
@@ -131,6 +132,7 @@ class Progress:
     slots_completed: int
     slots_total: int
     items_completed: int  # items whose k slots are all completed
+    mine_held: int = 0  # open items of this user paused: another annotator's flag waits for an admin
 
     @property
     def overall_fraction(self) -> float:
@@ -143,6 +145,7 @@ class AnnotatorProgress:
     username: str
     completed: int
     open: int
+    held: int = 0  # open items paused by another annotator's flag (see :func:`workbench.annotate.offer.held_items`)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -230,11 +233,12 @@ def item_generations(s: Session, item: QueueItem, user_id: int | None = None) ->
 
 
 def open_assignment(s: Session, user: CurrentUser) -> Assignment | None:
-    """The item this user holds and is working on: not completed, skipped or flagged (the oldest)."""
+    """The item this user holds and is working on: not completed, skipped or flagged (the oldest), nor held
+    by someone else's flag (it comes back once an admin keeps the item)."""
     return s.scalars(
         select(Assignment).where(Assignment.user_id == user.id, Assignment.completed_at.is_(None),
                                  Assignment.skipped_at.is_(None), Assignment.flagged_at.is_(None),
-                                 live(Assignment.item_id))
+                                 live(Assignment.item_id), not_held(Assignment.item_id))
         .order_by(Assignment.assigned_at, Assignment.id).limit(1)
     ).first()
 
@@ -243,7 +247,7 @@ def _oldest_skipped(s: Session, user: CurrentUser) -> Assignment | None:
     return s.scalars(
         select(Assignment).where(Assignment.user_id == user.id, Assignment.completed_at.is_(None),
                                  Assignment.skipped_at.is_not(None), Assignment.flagged_at.is_(None),
-                                 live(Assignment.item_id))
+                                 live(Assignment.item_id), not_held(Assignment.item_id))
         .order_by(Assignment.skipped_at, Assignment.id).limit(1)
     ).first()
 
@@ -538,17 +542,18 @@ def open_item(s: Session, user: CurrentUser, item_id: int) -> ItemView:
     Only reads (a read session will do): four queries for the item, the holder, the replies, the threads
     and the suggestions, whatever the number of columns.
     """
+    held = QueueItem.id.in_(held_items())  # in the same query: a submit reads the item once
     row = s.execute(
-        select(QueueItem, Assignment).join(Assignment, Assignment.item_id == QueueItem.id)
+        select(QueueItem, Assignment, held).join(Assignment, Assignment.item_id == QueueItem.id)
         .where(QueueItem.id == item_id, Assignment.user_id == user.id)
     ).first() if isinstance(item_id, int) else None
     if row is None:
         if isinstance(item_id, int) and s.get(QueueItem, item_id) is not None:
             raise AuthError("you do not hold this item")
         raise InputError(f"no rating item #{item_id}")
-    item, a = row.tuple()
+    item, a, is_held_now = row.tuple()
     refuse_flagged(a)
-    return item_view(s, user, item, a)
+    return item_view(s, user, item, a, held=bool(is_held_now))
 
 
 def refuse_flagged(a: Assignment) -> None:
@@ -558,7 +563,21 @@ def refuse_flagged(a: Assignment) -> None:
         raise InputError(f"item #{a.item_id} is flagged as broken: it waits for an admin's review")
 
 
-def item_view(s: Session, user: CurrentUser, item: QueueItem, a: Assignment) -> ItemView:
+#: why an item another annotator flagged cannot be submitted (the error catalogue translates it)
+HELD_FOR_REVIEW = ("item #{item} was flagged by another annotator and waits for an admin's review: nothing was "
+                   "submitted; your answers are kept as drafts, and the item comes back to you if the admin keeps it")
+
+
+def held_for_review(item: ItemView) -> InputError | None:
+    """The refusal to submit an item while a flag on it waits for an admin (None: it may be submitted).
+
+    Answers given now could feed statistics and exports for an item the admin then throws out, and would
+    give the item an answer more than the admin saw when deciding.
+    """
+    return InputError(HELD_FOR_REVIEW.format(item=item.item_id)) if item.held else None
+
+
+def item_view(s: Session, user: CurrentUser, item: QueueItem, a: Assignment, *, held: bool = False) -> ItemView:
     """The view of an item whose rows are already loaded (see :func:`open_item`)."""
     gens = item_generations(s, item, user.id)
     order = [c for c in a.display_order if c in gens] + sorted(c for c in gens if c not in a.display_order)
@@ -576,7 +595,7 @@ def item_view(s: Session, user: CurrentUser, item: QueueItem, a: Assignment) -> 
         sug = stored.get(g.id) or _classified(g.output or "")
         replies.append(ReplyView(slot_label(pos), column, g.id, g.output or "", own, sug))
     return ItemView(item.id, item.dialogue_id, item.turn_index, a.slot, tuple(order), history, diverges,
-                    tuple(replies), a.completed_at is not None)
+                    tuple(replies), a.completed_at is not None, held)
 
 
 def my_items(s: Session, user: CurrentUser) -> list[tuple[int, bool]]:
@@ -598,8 +617,10 @@ _OPEN = (Assignment.completed_at.is_(None), Assignment.flagged_at.is_(None))
 
 def progress(s: Session, user: CurrentUser, k: int) -> Progress:
     """The user's own counts and the team's overall counts (no names: safe for every annotator)."""
-    # A retired item counts nowhere: not in the total, not in anyone's done or open counts.
+    # A retired item counts nowhere: not in the total, not in anyone's done or open counts. An open item held
+    # by another annotator's flag is not promised as open (the queue will not give it): it is counted apart.
     counted = live(Assignment.item_id)
+    free = not_held(Assignment.item_id)
     per_item = (select(Assignment.item_id, func.count(Assignment.id).label("n"),
                        func.count(Assignment.completed_at).label("done"))
                 .where(counted).group_by(Assignment.item_id).subquery())
@@ -610,16 +631,18 @@ def progress(s: Session, user: CurrentUser, k: int) -> Progress:
         select(func.count(QueueItem.id)).where(live(QueueItem.id)).scalar_subquery(),
         select(func.count(Assignment.id)).where(Assignment.user_id == user.id, counted,
                                                 Assignment.completed_at.is_not(None)).scalar_subquery(),
-        select(func.count(Assignment.id)).where(Assignment.user_id == user.id, counted, *_OPEN).scalar_subquery(),
+        select(func.count(Assignment.id)).where(Assignment.user_id == user.id, counted, *_OPEN, free).scalar_subquery(),
         select(func.count(Assignment.id)).where(counted, Assignment.completed_at.is_not(None)).scalar_subquery(),
         select(func.count(QueueItem.id)).select_from(QueueItem)
         .outerjoin(per_item, per_item.c.item_id == QueueItem.id)
         .where(n_taken < k, QueueItem.id.not_in(mine), offerable_to(user))
         .scalar_subquery(),
         select(func.count()).select_from(per_item).where(per_item.c.done >= k).scalar_subquery(),
+        select(func.count(Assignment.id)).where(Assignment.user_id == user.id, counted, *_OPEN, ~free).scalar_subquery(),
     )).one()
-    total, mine_done, mine_open, slots_done, available, items_done = (int(v or 0) for v in row)
-    return Progress(k, total, mine_done, mine_open, available, min(slots_done, total * k), total * k, items_done)
+    total, mine_done, mine_open, slots_done, available, items_done, mine_held = (int(v or 0) for v in row)
+    return Progress(k, total, mine_done, mine_open, available, min(slots_done, total * k), total * k, items_done,
+                    mine_held)
 
 
 def release_open(s: Session, admin: CurrentUser, username: str) -> int:
@@ -646,16 +669,19 @@ def annotator_progress(s: Session, user: CurrentUser) -> list[AnnotatorProgress]
     require_permission(user, Permission.TEAM, "only an admin can see other annotators' progress")
     from workbench.store.schema import User
 
-    # The same counts as each annotator's own progress line (:func:`progress`): live items only, and a
-    # flagged item is neither done nor open (it waits for an admin).
-    is_open = and_(*_OPEN)
+    # The same counts as each annotator's own progress line (:func:`progress`): live items only, a flagged
+    # item is neither done nor open (it waits for an admin), and an open item another annotator's flag holds
+    # is counted as held, not open.
+    free = not_held(Assignment.item_id)
+    is_open = and_(*_OPEN, free)
+    is_paused = and_(*_OPEN, ~free)
     rows = s.execute(
         select(User.id, User.username, User.role, func.count(Assignment.id), func.count(Assignment.completed_at),
-               func.count(case((is_open, Assignment.id))))
+               func.count(case((is_open, Assignment.id))), func.count(case((is_paused, Assignment.id))))
         .outerjoin(Assignment, (Assignment.user_id == User.id) & live(Assignment.item_id))
         .group_by(User.id, User.username, User.role).order_by(User.username)
     ).all()
     # Researchers and admins may rate too, but are listed only once they have: rows of 0 / 0 for every
     # account that only analyses or administers hid the annotators among them.
-    return [AnnotatorProgress(uid, name, done, n_open) for uid, name, role, held, done, n_open in rows
-            if held or not CurrentUser(uid, name, role).can(Permission.COMPARE)]
+    return [AnnotatorProgress(uid, name, done, n_open, n_held) for uid, name, role, taken, done, n_open, n_held in rows
+            if taken or not CurrentUser(uid, name, role).can(Permission.COMPARE)]

@@ -121,15 +121,22 @@ def submit(store: Store, user: CurrentUser, item_id: int, answers: Answers, *, r
     next_error: WorkbenchError | None = None
     with store.session() as s:
         item = queue.open_item(s, user, item_id)
-        forms, pform = answers(item)
-        done = ratings.submit_item(s, user, item, forms, pform, rubric=rubric, blind=blind)
-        stored = ratings.get_ratings(s, user, [r.generation_id for r in done.replies]) if report else {}
-        if claim:
-            try:
-                with s.begin_nested():
-                    next_claim = _claim(s, user, k, gold_rate, sync=False)
-            except WorkbenchError as e:
-                next_error = e
+        held = queue.held_for_review(item)
+        if held is not None:
+            if not item.completed:  # a submitted answer stays as it is (an autosave keeps any edit)
+                _keep_as_drafts(s, user, item, answers, rubric=rubric, blind=blind)
+        else:
+            forms, pform = answers(item)
+            done = ratings.submit_item(s, user, item, forms, pform, rubric=rubric, blind=blind)
+            stored = ratings.get_ratings(s, user, [r.generation_id for r in done.replies]) if report else {}
+            if claim:
+                try:
+                    with s.begin_nested():
+                        next_claim = _claim(s, user, k, gold_rate, sync=False)
+                except WorkbenchError as e:
+                    next_error = e
+    if held is not None:  # refused after the commit, so that the drafts are stored
+        raise held
     # Committed: from here on the submit may be acknowledged.
     if not claim or next_error is not None:
         return Submitted(done, stored, None, next_error)
@@ -139,6 +146,21 @@ def submit(store: Store, user: CurrentUser, item_id: int, answers: Answers, *, r
     except WorkbenchError as e:  # the submit stands; only reading the next item failed
         return Submitted(done, stored, None, e)
     return Submitted(done, stored, nxt)
+
+
+def _keep_as_drafts(s: Session, user: CurrentUser, item: ItemView, answers: Answers, *, rubric: Rubric,
+                    blind: bool) -> None:
+    """Store what was sent for an item that may not be submitted as the annotator's drafts: nothing typed is
+    lost. Answers that cannot be read or stored even as drafts are left as the last autosave stored them."""
+    try:
+        with s.begin_nested():
+            forms, pform = answers(item)
+            for generation_id, form in forms.items():
+                ratings.save_draft(s, user, generation_id, form, rubric=rubric, blind=blind)
+            if pform is not None and len(item.groups) > 1:
+                ratings.save_preference(s, user, item.item_id, pform, rubric=rubric, submit=False, blind=blind)
+    except WorkbenchError:
+        pass
 
 
 def skip(store: Store, user: CurrentUser, item_id: int) -> bool:

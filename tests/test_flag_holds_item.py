@@ -1,0 +1,158 @@
+"""An item with an open flag is held for an admin's review: the queue offers it to nobody (not only to who
+flagged it), an annotator who already holds it open is not given it back and cannot submit it (their answers
+are kept as drafts), and the admin's decision releases it: kept (handed on or back to the pool), it is offered
+again and comes back to whoever held it; retired, it is gone for everyone. Progress counts say so."""
+
+from __future__ import annotations
+
+import pytest
+from rate_ui_support import add_item
+from rating_fixtures import claim, make_users
+from sqlalchemy import select
+
+from workbench.annotate import queue, workflow
+from workbench.annotate.ratings import PreferenceForm, RatingForm, preference_from_choice
+from workbench.annotate.rubric import NA, load_rubric
+from workbench.config import REPO_ROOT
+from workbench.errors import InputError
+from workbench.store.schema import Assignment, QueueItem, Rating
+from workbench.vocab import AnswerStatus, FlagAction
+
+FORM = RatingForm(turn_type="question", scores={"questioning": 4, "suggestion": NA}, comment="我的评语")
+
+
+@pytest.fixture
+def rubric():
+    return load_rubric(REPO_ROOT / "annotations" / "rubric.yaml")
+
+
+def _answers(item) -> tuple[dict[int, RatingForm], PreferenceForm | None]:
+    return {r.generation_id: FORM for r in item.replies}, preference_from_choice(item, "tie")
+
+
+def _submit(store, user, item_id, rubric, k):
+    return workflow.submit(store, user, item_id, _answers, rubric=rubric, blind=True, k=k)
+
+
+def _progress(store, user, k) -> queue.Progress:
+    with store.read() as s:
+        return queue.progress(s, user, k)
+
+
+def _team(store, admin) -> dict[str, tuple[int, int, int]]:
+    rows, _flags = workflow.team(store, admin)
+    return {r.username: (r.completed, r.open, r.held) for r in rows}
+
+
+def test_a_flagged_item_is_offered_to_nobody_until_an_admin_keeps_it(store):
+    ann, bob, cat = make_users(store, "ann", "bob", "cat")
+    (boss,) = make_users(store, "boss", role="admin")
+    add_item(store, ["回复甲", "回复乙"])
+    item = claim(store, ann, k=3)
+    workflow.flag(store, ann, item, "回复里有患者的真实姓名")
+    # Two slots are free, but the item waits for an admin: neither bob nor cat gets it, and neither is told
+    # that it is available.
+    for user in (bob, cat):
+        assert claim(store, user, k=3) is None
+        assert _progress(store, user, 3).mine_available == 0
+    # Kept: handed to bob, the item is in play again, so cat may take a free slot too.
+    workflow.review_flag(store, boss, item, "ann", FlagAction.REASSIGNED, "bob")
+    assert _progress(store, cat, 3).mine_available == 1
+    assert claim(store, bob, k=3) == item
+    assert claim(store, cat, k=3) == item
+    assert claim(store, ann, k=3) is None  # who flagged it never gets it back
+
+
+def test_back_to_the_pool_offers_the_item_again(store):
+    ann, bob = make_users(store, "ann", "bob")
+    (boss,) = make_users(store, "boss", role="admin")
+    add_item(store, ["回复甲", "回复乙"])
+    other = add_item(store, ["另一条甲", "另一条乙"])
+    item = claim(store, ann, k=2)
+    workflow.flag(store, ann, item, "对话无法使用")
+    # bob is given the other item, not the held one, and then nothing.
+    got = claim(store, bob, k=2)
+    assert got is not None and got != item
+    with store.read() as s:
+        assert s.get(QueueItem, got).dialogue_id == other
+    workflow.flag(store, bob, got, "也坏了")  # bob's own queue is now empty: it must not show ann's held item
+    assert claim(store, bob, k=2) is None
+    workflow.review_flag(store, boss, item, "ann", FlagAction.POOL)
+    assert claim(store, bob, k=2) == item
+
+
+def test_an_open_hold_is_paused_when_another_annotator_flags_the_item(store, rubric):
+    ann, bob = make_users(store, "ann", "bob")
+    (boss,) = make_users(store, "boss", role="admin")
+    add_item(store, ["回复甲", "回复乙"])
+    item = claim(store, ann, k=2)
+    assert claim(store, bob, k=2) == item  # bob has it open, with a draft typed
+    view = workflow.open_item(store, bob, item)
+    assert view is not None
+    workflow.save_group_draft(store, bob, [view.replies[0].generation_id], FORM, rubric=rubric, blind=True)
+    assert _progress(store, bob, 2).mine_open == 1
+
+    workflow.flag(store, ann, item, "回复被截断了")
+    # Paused: bob's next item is not this one (nothing else is left), his open count does not promise it, the
+    # admin's team table shows it held, not open.
+    assert claim(store, bob, k=2) is None
+    p = _progress(store, bob, 2)
+    assert (p.mine_open, p.mine_held, p.mine_available) == (0, 1, 0)
+    assert _team(store, boss)["bob"] == (0, 0, 1)
+    with store.session() as s:
+        assert queue.open_assignment(s, bob) is None
+    # The page still shows it: a submit is refused with the reason, and what bob typed is kept as drafts.
+    with pytest.raises(InputError, match=f"item #{item} was flagged by another annotator"):
+        _submit(store, bob, item, rubric, 2)
+    with store.read() as s:
+        a = s.scalars(select(Assignment).where(Assignment.user_id == bob.id)).one()
+        assert a.completed_at is None
+        rows = s.scalars(select(Rating).where(Rating.user_id == bob.id)).all()
+    assert {r.generation_id for r in rows} == {r.generation_id for r in view.replies}
+    assert {(r.status, r.comment) for r in rows} == {(AnswerStatus.DRAFT, "我的评语")}
+
+    # Kept: the item comes back to bob, with his drafts, and he can submit it.
+    workflow.review_flag(store, boss, item, "ann", FlagAction.POOL)
+    assert claim(store, bob, k=2) == item
+    p = _progress(store, bob, 2)
+    assert (p.mine_open, p.mine_held) == (1, 0)
+    result = _submit(store, bob, item, rubric, 2)
+    assert result.done.completed
+    assert _team(store, boss)["bob"] == (1, 0, 0)
+
+
+def test_retiring_a_held_item_ends_the_paused_hold_and_keeps_the_drafts(store, rubric):
+    ann, bob = make_users(store, "ann", "bob")
+    (boss,) = make_users(store, "boss", role="admin")
+    add_item(store, ["回复甲", "回复乙"])
+    item = claim(store, ann, k=2)
+    assert claim(store, bob, k=2) == item
+    workflow.flag(store, ann, item, "回复被截断了")
+    with pytest.raises(InputError, match="waits for an admin's review"):
+        _submit(store, bob, item, rubric, 2)
+    workflow.review_flag(store, boss, item, "ann", FlagAction.RETIRED)
+    assert claim(store, bob, k=2) is None
+    p = _progress(store, bob, 2)
+    assert (p.mine_open, p.mine_held, p.total_items) == (0, 0, 0)
+    assert _team(store, boss)["bob"] == (0, 0, 0)
+    with store.read() as s:
+        assert s.scalars(select(Assignment).where(Assignment.user_id == bob.id)).all() == []
+        assert {r.status for r in s.scalars(select(Rating).where(Rating.user_id == bob.id))} == {AnswerStatus.DRAFT}
+
+
+def test_answers_submitted_before_the_flag_stand_and_the_item_stays_held(store, rubric):
+    ann, bob, cat = make_users(store, "ann", "bob", "cat")
+    (boss,) = make_users(store, "boss", role="admin")
+    add_item(store, ["回复甲", "回复乙"])
+    item = claim(store, bob, k=3)
+    assert item is not None
+    _submit(store, bob, item, rubric, 3)
+    assert claim(store, ann, k=3) == item
+    workflow.flag(store, ann, item, "回复被截断了")
+    assert claim(store, cat, k=3) is None
+    assert _team(store, boss)["bob"] == (1, 0, 0)  # bob's submitted item is done, not held
+    # A new version of a held item is refused too (Back, edit, submit); the stored one stays submitted.
+    with pytest.raises(InputError, match="waits for an admin's review"):
+        _submit(store, bob, item, rubric, 3)
+    with store.read() as s:
+        assert {r.status for r in s.scalars(select(Rating).where(Rating.user_id == bob.id))} == {AnswerStatus.SUBMITTED}
