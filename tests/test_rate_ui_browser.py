@@ -157,7 +157,7 @@ def test_rate_tab_features(tmp_path, lang):
             if not admin.locator("#rate-team-refresh").is_visible():
                 admin.get_by_text(t("rate.admin"), exact=True).click()
             # Headed in the page's language from page load on, before any refresh.
-            for table, keys in (("#rate-team", ("annotator", "completed", "open")),
+            for table, keys in (("#rate-team", ("annotator", "completed", "open", "held")),
                                 ("#rate-flags", ("item", "annotator", "reason", "flagged_at"))):
                 heads = admin.locator(f"{table} thead th").all_inner_texts()
                 assert [h.strip() for h in heads if h.strip()] == [t(f"rate.col.{k}") for k in keys], heads

@@ -278,8 +278,8 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
         reveal = ui.make(gr.Checkbox, label=K("rate.reveal"), elem_id="rate-reveal")
         with gr.Column(visible=False, elem_id="rate-team-box") as team_box:  # admins only
             admin_refresh = ui.make(gr.Button, value=K("rate.team_refresh"), size="sm", elem_id="rate-team-refresh")
-            team = gr.Dataframe(headers=["annotator", "completed", "open"], datatype=["str", "number", "number"],
-                                interactive=False, elem_id="rate-team")
+            team = gr.Dataframe(headers=["annotator", "completed", "open", "held"],
+                                datatype=["str", "number", "number", "number"], interactive=False, elem_id="rate-team")
             flags = gr.Dataframe(headers=["item", "annotator", "reason", "flagged at (UTC)"],
                                  datatype=["number", "str", "str", "str"], interactive=False, elem_id="rate-flags")
             with gr.Row():
@@ -317,9 +317,14 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
         return cfg.blind and not (user.can(Permission.SEE_MODELS) and state.get("reveal"))
 
     def progress_text(p: queue.Progress, lang: str) -> str:
-        return i18n.t("rate.progress", lang, done=p.mine_completed, open=p.mine_open, available=p.mine_available,
+        text = i18n.t("rate.progress", lang, done=p.mine_completed, open=p.mine_open, available=p.mine_available,
                       slots_done=p.slots_completed, slots_total=p.slots_total, fraction=f"{p.overall_fraction:.0%}",
                       items_done=p.items_completed, items_total=p.total_items, k=p.k)
+        if not p.mine_held:
+            return text
+        # Said on the annotator's own line (before the team's), only when some of their items wait for an admin.
+        mine, sep, overall = text.partition("  \n")
+        return mine + i18n.t("rate.progress_held", lang, held=p.mine_held) + sep + overall
 
     def my_choices(user: CurrentUser, lang: str) -> list[tuple[str, int]]:
         rows = workflow.my_items(svc.store, user)
@@ -391,7 +396,8 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
             return changed_only(out, state)
         reveal_names = user.can(Permission.SEE_MODELS) and state.get("reveal")
         mine, p = screen.ratings, screen.preference
-        status = i18n.t("rate.status.submitted" if item.completed else "rate.status.open", lang)
+        status = i18n.t("rate.status.held" if item.held else
+                        "rate.status.submitted" if item.completed else "rate.status.open", lang)
         info = i18n.t("rate.info", lang, item=item.item_id, turn=item.turn_index, n=len(groups), status=status)
         twins = [g for g in groups if len(g) > 1]
         for g in twins:
@@ -801,8 +807,8 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
         """The team and flag tables, headed in ``lang``."""
         def heads(*keys: str) -> list[str]:
             return [i18n.t(f"rate.col.{c}", lang) for c in keys]
-        return (pd.DataFrame([[r.username, r.completed, r.open] for r in rows],
-                             columns=heads("annotator", "completed", "open")),
+        return (pd.DataFrame([[r.username, r.completed, r.open, r.held] for r in rows],
+                             columns=heads("annotator", "completed", "open", "held")),
                 pd.DataFrame([[f.item_id, plain(f.username), plain(f.reason), f"{f.flagged_at:%Y-%m-%d %H:%M}"] for f in flagged],
                              columns=heads("item", "annotator", "reason", "flagged_at")))
 
