@@ -227,7 +227,8 @@ def gold_items_due(s: Session, user: CurrentUser, rate: float) -> list[int]:
     item is gold). The queue claims one of them (:func:`workbench.annotate.queue.take_next`).
 
     Only items the queue itself may offer the user count or are offered (:mod:`workbench.annotate.offer`):
-    never a retired item, one from their own chats, or one they flagged once the flag was settled.
+    never a retired item, one held for review, one from their own chats, or one they flagged once the flag
+    was settled.
     """
     if rate <= 0:
         return []

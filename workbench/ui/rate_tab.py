@@ -326,6 +326,10 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
         mine, sep, overall = text.partition("  \n")
         return mine + i18n.t("rate.progress_held", lang, held=p.mine_held) + sep + overall
 
+    def done_text(p: queue.Progress, lang: str) -> str:
+        """Nothing to open: all done, or some of the annotator's items wait for an admin (not "all done")."""
+        return i18n.t("rate.done_held", lang, held=p.mine_held) if p.mine_held else i18n.t("rate.done_all", lang)
+
     def my_choices(user: CurrentUser, lang: str) -> list[tuple[str, int]]:
         rows = workflow.my_items(svc.store, user)
         status = {True: i18n.t("rate.status.short_submitted", lang), False: i18n.t("rate.status.short_open", lang)}
@@ -516,7 +520,7 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
         """Claim and show the next item (or say that nothing is left)."""
         screen = workflow.next_screen(svc.store, user, k, cfg.gold_rate)
         if screen.item is None:
-            gr.Info(i18n.t("rate.done_all", lang))
+            gr.Info(done_text(screen.progress, lang))
         elif screen.item.item_id == state.get("item_id") and not note:
             # Next on the open item keeps it (one open item at a time): say so, and leave what is typed alone.
             note = i18n.t("rate.still_open", lang, item=screen.item.item_id)
@@ -768,7 +772,7 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
             out = render(user, state, load_screen(user, done.item_id, answers=False), lang, note, answers=False)
         else:
             if result.next.item is None:
-                gr.Info(i18n.t("rate.done_all", lang))
+                gr.Info(done_text(result.next.progress, lang))
             out = render(user, state, result.next, lang, note)
         out[revealed_md] = revealed_text(done, user, state, lang)
         return {**out, **acked}
