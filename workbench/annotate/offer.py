@@ -40,10 +40,19 @@ def is_retired(s: Session, item_id: int) -> bool:
 
 
 def held_items() -> Select[int]:
-    """The ids of the items with a flag no admin has settled yet (settling deletes the flagged assignment)."""
-    # An alias: inside a query on assignments, the bare table would be correlated with the outer row.
+    """The ids of the items with a flag no admin has settled yet (settling deletes the flagged assignment).
+
+    Uncorrelated, so that a query reads the list once; the partial index ``ix_assignments_flagged_item`` holds
+    just these rows (without it, each use scanned every assignment). An alias: inside a query on assignments,
+    the bare table would be correlated with the outer row.
+    """
     flagged = aliased(Assignment)
     return select(flagged.item_id).where(flagged.flagged_at.is_not(None))
+
+
+def held(item_id: SQLColumnExpression[int]) -> ColumnElement[bool]:
+    """``item_id`` names an item a flag holds until an admin settles it."""
+    return item_id.in_(held_items())
 
 
 def not_held(item_id: SQLColumnExpression[int]) -> ColumnElement[bool]:

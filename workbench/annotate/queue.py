@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from workbench.access import Permission, require_permission
 from workbench.annotate.blind import counterbalanced_order, slot_label
 from workbench.annotate.classifier import classify
-from workbench.annotate.offer import held_items, is_retired, live, not_held, offerable_to
+from workbench.annotate.offer import held, is_retired, live, not_held, offerable_to
 from workbench.annotate.offer import not_from_own_chats as not_from_own_chats  # re-exported for older callers
 from workbench.annotate.offer import not_offered_to as not_offered_to  # re-exported for older callers
 from workbench.auth import CurrentUser
@@ -542,9 +542,8 @@ def open_item(s: Session, user: CurrentUser, item_id: int) -> ItemView:
     Only reads (a read session will do): four queries for the item, the holder, the replies, the threads
     and the suggestions, whatever the number of columns.
     """
-    held = QueueItem.id.in_(held_items())  # in the same query: a submit reads the item once
-    row = s.execute(
-        select(QueueItem, Assignment, held).join(Assignment, Assignment.item_id == QueueItem.id)
+    row = s.execute(  # held: in the same query, so that a submit reads the item once
+        select(QueueItem, Assignment, held(QueueItem.id)).join(Assignment, Assignment.item_id == QueueItem.id)
         .where(QueueItem.id == item_id, Assignment.user_id == user.id)
     ).first() if isinstance(item_id, int) else None
     if row is None:

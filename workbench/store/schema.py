@@ -25,6 +25,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -282,11 +283,19 @@ class QueueItem(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
+#: an assignment whose annotator flagged its item, and no admin has settled the flag yet
+FLAGGED = "flagged_at IS NOT NULL"
+
+
 class Assignment(Base):
     """Who holds which of an item's k slots. The unique slot stops two annotators taking the same one."""
 
     __tablename__ = "assignments"
-    __table_args__ = (UniqueConstraint("item_id", "slot"), UniqueConstraint("item_id", "user_id"))
+    __table_args__ = (UniqueConstraint("item_id", "slot"), UniqueConstraint("item_id", "user_id"),
+                      # The items an open flag holds (workbench.annotate.offer.held_items), read by every claim and
+                      # progress count: a few rows, found without scanning every assignment.
+                      Index("ix_assignments_flagged_item", "item_id", sqlite_where=text(FLAGGED),
+                            postgresql_where=text(FLAGGED)))
     id: Mapped[int] = mapped_column(primary_key=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("queue_items.id", ondelete="CASCADE"))
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
