@@ -146,7 +146,8 @@ def cmd_stats(args: argparse.Namespace) -> int:
     from workbench.store.scope_names import check_scope_names
 
     scope = stats_scope(args)  # a bad value fails before the store is read
-    store = _open_store(_config(args))
+    cfg = _config(args)
+    store = _open_store(cfg)
     try:
         check_scope_names(store, scope)
         frames = load_frames(store)
@@ -156,7 +157,8 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
     aggregates = tuple(check_method(m) for m in args.aggregate.split(",") if m.strip()) \
         if args.aggregate.strip().lower() != "none" else ()
-    d = compute_dashboard(frames, scope, metrics=not args.no_metrics, n_boot=args.n_boot, aggregates=aggregates)
+    d = compute_dashboard(frames, scope, metrics=not args.no_metrics, n_boot=args.n_boot, aggregates=aggregates,
+                          column_order=[c.name for c in cfg.columns])
     paths = write_report(d, args.out)
     print(dashboard_markdown(d))
     paths += _simulated_stats(args)

@@ -11,6 +11,7 @@ from workbench.analysis.aggregate_tables import aggregated_scores
 from workbench.analysis.agreement import agreement_table
 from workbench.analysis.coq import Classifier, coq_curve, label_turns, questions_before_first_suggestion
 from workbench.analysis.defaults import N_BOOT
+from workbench.analysis.differences import column_differences
 from workbench.analysis.filters import apply_scope
 from workbench.analysis.frames import Frames
 from workbench.analysis.metrics import reference_metrics
@@ -27,6 +28,7 @@ class Dashboard:
     scope: Scope  # what the tables were computed over
     counts: dict[str, int]  # rows per input frame after filtering
     scores: pd.DataFrame  # scores.column_scores
+    differences: pd.DataFrame  # differences.column_differences
     slot_scores: pd.DataFrame  # scores.scores_by_slot
     coq: pd.DataFrame  # coq.coq_curve
     questions_first: pd.DataFrame  # coq.questions_before_first_suggestion(...).summary
@@ -52,6 +54,7 @@ def compute_dashboard(
     seed: int = 0,
     all_bad: str = "exclude",
     aggregates: Sequence[str] = (),
+    column_order: Sequence[str] = (),
 ) -> Dashboard:
     """Filter the frames, then compute every table.
 
@@ -59,6 +62,7 @@ def compute_dashboard(
     jieba (seconds on large sets, against milliseconds for the rest); the UI can compute it on demand.
     ``aggregates`` (e.g. ``("mean", "dawid-skene", "mace")``) adds the per-column scores aggregated by each
     method side by side; the EM methods take seconds on thousands of ratings, so the default is none.
+    ``column_order`` (the configured columns) orders the pairs of the differences table.
     """
     scope = scope or Scope()
     f = apply_scope(frames.validate(), scope)
@@ -80,6 +84,8 @@ def compute_dashboard(
         },
         greetings=len(f.greetings),
         scores=column_scores(f.generations, f.ratings, n_boot=n_boot, seed=seed, dialogues=dialogues),
+        differences=column_differences(f.generations, f.ratings, column_order, n_boot=n_boot, seed=seed,
+                                       dialogues=dialogues),
         slot_scores=scores_by_slot(f.ratings, n_boot=n_boot, seed=seed, dialogues=dialogues),
         coq=coq_curve(f.generations, f.references, turns=turns),
         questions_first=runs.summary,

@@ -15,6 +15,8 @@ from workbench.errors import InputError
 # (file stem, title, Dashboard attribute, keep the index as a column)
 SECTIONS: tuple[tuple[str, str, str, bool], ...] = (
     ("scores", "Scores per column (mean, 95% bootstrap CI, dialogues and annotators resampled)", "scores", False),
+    ("score_differences", "Differences between columns (second - first, dialogues rated in both; 95% CI per "
+     "comparison, dialogues and annotators resampled, not adjusted for multiple comparisons)", "differences", False),
     ("slot_scores", "Scores by display slot", "slot_scores", False),
     ("coq_curve", "CoQ curve: share of question replies by turn", "coq", False),
     ("questions_first", "Questions before the first suggestion", "questions_first", False),

@@ -47,6 +47,7 @@ TURN_TYPES = tuple(TurnType)
 #: dashboard_figures)
 LAYOUT: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
     ("scores", ("scores",), ("scores",)),
+    ("differences", ("score_differences",), ()),
     ("coq", ("coq_curve", "questions_first", "questions_first_distribution"), ("coq", "questions_first")),
     ("preferences", ("win_rates", "win_counts", "bradley_terry"), ("win_matrix", "bradley_terry")),
     ("position_bias", ("position_bias", "slot_scores"), ("position_bias",)),
@@ -54,6 +55,8 @@ LAYOUT: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
     ("metrics", ("metrics",), ("metrics",)),
     ("aggregated", ("aggregated_scores",), ()),
 )
+#: tables where every missing number reads "n/a" (see tables.display_view)
+NA_TABLES = frozenset({"score_differences"})
 #: what the Compare tab shows beside the plain means (see workbench.analysis.aggregation)
 AGGREGATES = ("mean", "dawid-skene", "mace")
 
@@ -83,7 +86,8 @@ def translator(lang: str) -> Translate:
 def compute_view(svc: Services, scope: Scope | None = None, *, metrics: bool = False,
                  n_boot: int = N_BOOT, aggregates: tuple[str, ...] = AGGREGATES, lang: str = "en") -> CompareView:
     """Everything the tab shows for the given scope, in ``lang``."""
-    d = compute_dashboard(load_frames(svc.store), scope, metrics=metrics, n_boot=n_boot, aggregates=aggregates)
+    d = compute_dashboard(load_frames(svc.store), scope, metrics=metrics, n_boot=n_boot, aggregates=aggregates,
+                          column_order=svc.columns)
     tables: dict[str, pd.DataFrame] = {}
     shown: dict[str, pd.DataFrame] = {}
     for stem, _title, attr, keep_index in SECTIONS:
@@ -95,7 +99,8 @@ def compute_view(svc: Services, scope: Scope | None = None, *, metrics: bool = F
             shown[stem] = tables[stem]
         else:
             tables[stem] = data_view(df, keep_index=keep_index)
-            shown[stem] = display_view(tables[stem], lang)
+            # a difference with no paired dialogue is not a number either: "n/a", as its bounds
+            shown[stem] = display_view(tables[stem], lang, missing_is_na=stem in NA_TABLES)
     counts = ", ".join(i18n.t(f"compare.count.{k}", lang, n=v) for k, v in d.counts.items())
     summary = i18n.t("compare.summary", lang, counts=counts, greetings=d.greetings)
     computed = frozenset(stem for stem, _t, attr, _i in SECTIONS if getattr(d, attr) is not None)

@@ -1,0 +1,102 @@
+"""Differences between columns: for each pair of columns and rubric axis, second minus first with a 95% CI.
+
+Comparing two columns' own intervals answers the wrong question: each interval carries the spread of the
+dialogues' cases and of the annotators' leniency, which both columns share when the same annotators rate
+the same dialogues, so the intervals overlap even when one version is clearly better.
+:func:`~workbench.analysis.scores.paired_difference_ci` takes both means from one crossed (dialogue x
+annotator) bootstrap replicate, so what they share cancels.
+
+Which ratings enter: only those of dialogues rated on that axis in *both* columns (paired). A dialogue rated
+in one column only adds its case to one side, where nothing cancels it, and when the columns were rated
+on different dialogues (one only on a later, harder dataset) the difference would mix the models with the
+cases. The counts say what was kept: ratings on each side and the dialogues rated in both; the per-column
+scores table above still counts every rating. The ratings are those the tab's filters kept (annotators,
+datasets, dates, columns, turn types), as for the scores table, and a rating's dialogue comes from the
+unfiltered replies, so a rating kept by its own turn type pairs by its dialogue all the same.
+
+Multiple comparisons: each interval is 95% for its own comparison (3 columns: 3 pairs x 2 axes = 6
+intervals; with no real difference anywhere, up to a quarter of such tables show one "higher" by chance).
+The table's title says so rather than adjusting: the adjusted interval would depend on how many columns
+happen to be selected, and a researcher with one planned comparison should filter to those two columns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from itertools import combinations
+
+import numpy as np
+import pandas as pd
+
+from workbench.analysis.defaults import N_BOOT
+from workbench.analysis.frames import score_axes, validate_frame
+from workbench.analysis.scores import _annotators, dialogue_clusters, paired_difference_ci
+
+DIFFERENCE_COLUMNS: tuple[str, ...] = (
+    "first", "second", "axis", "n_first", "n_second", "n_paired_dialogues", "difference", "lo", "hi", "reading",
+)
+#: the reading of one interval (translated in the tab as ``compare.reading.<value>``)
+HIGHER, LOWER, UNCLEAR, NO_INTERVAL = "second_higher", "first_higher", "no_clear_difference", "n/a"
+
+
+def ordered_columns(names: Sequence[object], order: Sequence[str] = ()) -> list[str]:
+    """``names`` in the configured ``order``, then the others (stored but no longer configured) by name."""
+    present = {str(n) for n in names if not pd.isna(n)}
+    return [c for c in order if c in present] + sorted(present - set(order))
+
+
+def reading(lo: float, hi: float) -> str:
+    """What an interval of second minus first says: a side is higher only if the interval excludes 0."""
+    if not (np.isfinite(lo) and np.isfinite(hi)):
+        return NO_INTERVAL
+    return HIGHER if lo > 0 else LOWER if hi < 0 else UNCLEAR
+
+
+def column_differences(
+    generations: pd.DataFrame,
+    ratings: pd.DataFrame,
+    column_order: Sequence[str] = (),
+    n_boot: int = N_BOOT,
+    ci: float = 0.95,
+    seed: int = 0,
+    dialogues: pd.Series | None = None,
+) -> pd.DataFrame:
+    """One row per (first, second) pair of columns and axis: second minus first on the paired dialogues.
+
+    Pairs follow ``column_order`` (see :func:`ordered_columns`): with A, B, C the rows are B - A, C - A,
+    C - B. Columns are those with replies or ratings, as in :func:`~workbench.analysis.scores.column_scores`;
+    a column without ratings gives its pairs counts of 0 and NaN. ``dialogues`` maps generation id to
+    dialogue id (default: from ``generations``). ``difference`` is the difference of the two means over the
+    ratings that entered (see the module docstring), NaN when a side has none; ``lo``/``hi`` NaN where no
+    interval can be had (one paired dialogue, no variation), and the ``reading`` is then "n/a".
+    """
+    validate_frame(generations, "generations", ["column"])
+    validate_frame(ratings, "ratings", ["generation_id", "column"])
+    columns = ordered_columns([*generations["column"].unique(), *ratings["column"].unique()], column_order)
+    clusters = dialogue_clusters(ratings, generations if dialogues is None else dialogues)
+    raters = _annotators(ratings)
+    col = ratings["column"].astype(object).to_numpy()
+    axes = score_axes(ratings)
+    values = {axis: pd.to_numeric(ratings[axis], errors="coerce").to_numpy(dtype=float) for axis in axes}
+    # the dialogues each column rated on each axis (cluster codes; a reply with no known dialogue pairs with none)
+    seen = {(c, axis): set(np.unique(clusters[np.isfinite(v) & (col == c)]).tolist())
+            for axis, v in values.items() for c in columns}
+    rows = []
+    for k, (first, second) in enumerate(combinations(columns, 2)):  # pair by pair: each pair's axes together
+        for j, axis in enumerate(axes):
+            vals = values[axis]
+            both = seen[first, axis] & seen[second, axis]
+            keep = np.isfinite(vals) & np.isin(col, [first, second]) & np.isin(clusters, list(both))
+            is_second = col[keep] == second
+            diff, lo, hi = (
+                paired_difference_ci(vals[keep], is_second, clusters[keep],
+                                     None if raters is None else raters[keep], n_boot=n_boot, ci=ci,
+                                     seed=seed + 1000 * j + k)
+                if both else (np.nan, np.nan, np.nan)
+            )
+            rows.append({"first": first, "second": second, "axis": axis, "n_first": int((~is_second).sum()),
+                         "n_second": int(is_second.sum()), "n_paired_dialogues": len(both),
+                         "difference": diff, "lo": lo, "hi": hi, "reading": reading(lo, hi)})
+    out = pd.DataFrame(rows, columns=list(DIFFERENCE_COLUMNS))
+    return out.astype({"n_first": int, "n_second": int, "n_paired_dialogues": int,
+                       "difference": float, "lo": float, "hi": float})
