@@ -174,6 +174,13 @@ def test_compare_handler_returns_every_table_and_figure(services):
     metrics = view.tables["metrics"]
     assert {"A"} <= set(metrics["column"])  # A's ok replies have references to be scored against
     assert not view.tables["scores"].empty and not view.tables["coq_curve"].empty
+    # Differences: every missing number reads n/a (the difference too, not only its bounds), headers readable.
+    diffs = view.shown["score_differences"]
+    assert {"First column", "Second column", "Difference (second − first)", "Reading"} <= set(diffs.columns)
+    questioning = diffs[diffs["Axis"] == "questioning"].iloc[0]
+    assert questioning["Difference (second − first)"] == "n/a" and questioning["Reading"] == "n/a"
+    zh = compute_view(services, n_boot=50, lang="zh").shown["score_differences"]
+    assert set(zh["结论"]) == {"不适用"} and "差值（第二列 − 第一列）" in zh.columns
 
     from workbench.auth import upsert_user
 
@@ -213,6 +220,15 @@ def test_stats_cli_writes_markdown_and_csvs(store, tmp_path, monkeypatch, capsys
     assert expected <= {p.name for p in out.iterdir()}
     scores = pd.read_csv(out / "scores.csv").set_index("column")
     assert scores.loc["A", "questioning_mean"] == pytest.approx(3.0)
+    # B - A on the one dialogue both were rated in: suggestion 3 against 3 and 3, no interval from one
+    # dialogue; B's only questioning answer is "not applicable", so nothing pairs there.
+    diffs = pd.read_csv(out / "score_differences.csv").set_index("axis")
+    assert list(diffs["first"]) == ["A", "A"] and list(diffs["second"]) == ["B", "B"]
+    assert diffs.loc["suggestion", ["n_first", "n_second", "n_paired_dialogues"]].tolist() == [2, 1, 1]
+    assert diffs.loc["suggestion", "difference"] == 0 and math.isnan(diffs.loc["suggestion", "lo"])
+    assert diffs.loc["questioning", "n_paired_dialogues"] == 0 and math.isnan(diffs.loc["questioning", "difference"])
+    assert set(diffs["reading"]) == {"no_interval"}
+    assert "## Differences between columns" in printed
 
     rc = main(["stats", "--config", str(REPO / "configs" / "demo.yaml"), "--out", str(tmp_path / "r2"),
                "--annotator", "ann2", "--column", "A", "--no-metrics", "--n-boot", "100"])

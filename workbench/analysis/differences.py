@@ -36,7 +36,7 @@ DIFFERENCE_COLUMNS: tuple[str, ...] = (
     "first", "second", "axis", "n_first", "n_second", "n_paired_dialogues", "difference", "lo", "hi", "reading",
 )
 #: the reading of one interval (translated in the tab as ``compare.reading.<value>``)
-HIGHER, LOWER, UNCLEAR, NO_INTERVAL = "second_higher", "first_higher", "no_clear_difference", "n/a"
+HIGHER, LOWER, UNCLEAR, NO_INTERVAL = "second_higher", "first_higher", "no_clear_difference", "no_interval"
 
 
 def ordered_columns(names: Sequence[object], order: Sequence[str] = ()) -> list[str]:
@@ -68,7 +68,8 @@ def column_differences(
     a column without ratings gives its pairs counts of 0 and NaN. ``dialogues`` maps generation id to
     dialogue id (default: from ``generations``). ``difference`` is the difference of the two means over the
     ratings that entered (see the module docstring), NaN when a side has none; ``lo``/``hi`` NaN where no
-    interval can be had (one paired dialogue, no variation), and the ``reading`` is then "n/a".
+    interval can be had (one paired dialogue, no variation), and the ``reading`` is then "no_interval" ("n/a"
+    in the tab; not "n/a" in the CSV, which pandas would read back as missing).
     """
     validate_frame(generations, "generations", ["column"])
     validate_frame(ratings, "ratings", ["generation_id", "column"])
