@@ -133,6 +133,68 @@ def test_compare_tab_in_chromium(services, tmp_path, locale):
             browser.close()
 
 
+def study_store(store) -> None:
+    """study_scores() (BianQue-2.0 beats 1.0 by 0.75 on questioning, annotators' leniency shared) in the
+    store, as the demo's columns; suggestion is "not applicable" throughout."""
+    from test_analysis_differences import study_scores
+
+    from workbench.annotate.rubric import NA
+    from workbench.store.schema import Dialogue, Generation
+
+    names = {"A": "BianQue-1.0", "B": "BianQue-2.0"}
+    with store.session() as s:
+        users = {}
+        dialogues = {}
+        gens = {}
+        for d, col, who, score in study_scores():
+            if who not in users:
+                users[who] = User(username=who, password_hash="!")
+                s.add(users[who])
+            if d not in dialogues:
+                dialogues[d] = Dialogue(source="live")
+                s.add(dialogues[d])
+                s.flush()
+            if (d, col) not in gens:
+                gens[d, col] = Generation(dialogue_id=dialogues[d].id, turn_index=1, column_name=names[col],
+                                          backend="x", output="多久了？", status="ok", length_chars=4)
+                s.add(gens[d, col])
+            s.flush()
+            s.add(Rating(generation_id=gens[d, col].id, user_id=users[who].id, status="submitted",
+                         scores={"questioning": score, "suggestion": NA}, display_slot=0))
+
+
+def test_researcher_sees_the_differences_between_columns(demo_config, tmp_path):
+    """Logins on: a researcher refreshes Compare and reads "BianQue-2.0 higher" on questioning, though the two
+    columns' own intervals overlap; suggestion (never applicable) reads n/a."""
+    from tests.ui_login import login, services_with_logins
+
+    with services_with_logins(demo_config, tmp_path, {"res": "researcher"}) as svc:
+        study_store(svc.store)
+        with running_app(svc, auth=True, port=7941) as url, sync_playwright() as p:
+            browser = launch(p)
+            try:
+                page = login(browser, url.page, "res")
+                page.get_by_role("tab", name="Compare", exact=True).click()
+                page.locator("#compare-refresh").click()
+                expect(page.locator("#download-score_differences-csv")).to_be_attached(timeout=BROWSER_TIMEOUT_MS)
+                section = page.locator("#compare-section-differences")
+                expect(section).to_contain_text("Differences between columns")
+                expect(section).to_contain_text("not adjusted for multiple comparisons")
+                diffs = shown_table(page, "score_differences")
+                assert list(diffs.columns[:3]) == ["First column", "Second column", "Axis"]
+                rows = diffs.set_index("Axis")
+                q, sug = rows.loc["questioning"], rows.loc["suggestion"]
+                assert (q["First column"], q["Second column"]) == ("BianQue-1.0", "BianQue-2.0")  # config order
+                assert float(q["Difference (second − first)"]) == pytest.approx(0.75)
+                assert 0 < float(q["95% CI low"]) < 0.75 < float(q["95% CI high"])
+                assert q["Reading"] == "second higher" and q["Dialogues rated in both"] == "12"
+                assert sug["Difference (second − first)"] == sug["Reading"] == "n/a"
+                assert page.locator("#compare-table-score_differences").evaluate(WORDS_FIT_JS) == []
+                section.screenshot(path=str(tmp_path.parent / "differences.png"))
+            finally:
+                browser.close()
+
+
 async def _get(app, path: str, username: str | None) -> int:
     status: list[int] = []
     headers = [(b"cookie", b"access-token-c=tok")] if username else []
