@@ -3,7 +3,8 @@
 Comparing two columns' own intervals answers the wrong question: each interval carries the spread of the
 dialogues' cases and of the annotators' leniency, which both columns share when the same annotators rate
 the same dialogues, so the intervals overlap even when one version is clearly better.
-:func:`~workbench.analysis.scores.paired_difference_ci` takes both means from one crossed (dialogue x
+:func:`~workbench.analysis.scores.paired_difference_ci` (here :func:`~workbench.analysis.scores.paired_differences_ci`,
+every comparison at once) takes both means from one crossed (dialogue x
 annotator) bootstrap replicate, so what they share cancels.
 
 Which ratings enter: only those of dialogues rated on that axis in *both* columns (paired). A dialogue rated
@@ -30,7 +31,7 @@ import pandas as pd
 
 from workbench.analysis.defaults import N_BOOT
 from workbench.analysis.frames import score_axes, validate_frame
-from workbench.analysis.scores import _annotators, dialogue_clusters, paired_difference_ci
+from workbench.analysis.scores import _annotators, dialogue_clusters, paired_differences_ci
 
 DIFFERENCE_COLUMNS: tuple[str, ...] = (
     "first", "second", "axis", "n_first", "n_second", "n_paired_dialogues", "difference", "lo", "hi", "reading",
@@ -76,28 +77,52 @@ def column_differences(
     columns = ordered_columns([*generations["column"].unique(), *ratings["column"].unique()], column_order)
     clusters = dialogue_clusters(ratings, generations if dialogues is None else dialogues)
     raters = _annotators(ratings)
-    col = ratings["column"].astype(object).to_numpy()
+    # integer codes of the rating's column (-1: not a listed column) and annotator: faster to compare than text
+    col = pd.Categorical(ratings["column"].astype(object), categories=columns).codes.astype(np.int64)
     axes = score_axes(ratings)
     values = {axis: pd.to_numeric(ratings[axis], errors="coerce").to_numpy(dtype=float) for axis in axes}
-    # the dialogues each column rated on each axis (cluster codes; a reply with no known dialogue pairs with none)
-    seen = {(c, axis): set(np.unique(clusters[np.isfinite(v) & (col == c)]).tolist())
-            for axis, v in values.items() for c in columns}
-    rows = []
-    for k, (first, second) in enumerate(combinations(columns, 2)):  # pair by pair: each pair's axes together
-        for j, axis in enumerate(axes):
+    n_clusters = int(clusters.max(initial=-1)) + 1
+    who = np.zeros(len(ratings), dtype=np.int64) if raters is None else pd.factorize(raters, use_na_sentinel=False)[0]
+    # Each (pair, axis): the ratings that enter (see the module docstring), keyed by the dialogues and
+    # annotators they span: comparisons with the same key share one set of bootstrap draws (the draws are
+    # most of the cost; in a study where every column is rated on the same dialogues that is one set).
+    items: list[tuple[int, int, str, np.ndarray]] = []
+    by_key: dict[tuple[bytes, bytes], list[int]] = {}
+    for first, second in combinations(range(len(columns)), 2):
+        for axis in axes:
             vals = values[axis]
-            both = seen[first, axis] & seen[second, axis]
-            keep = np.isfinite(vals) & np.isin(col, [first, second]) & np.isin(clusters, list(both))
-            is_second = col[keep] == second
-            diff, lo, hi = (
-                paired_difference_ci(vals[keep], is_second, clusters[keep],
-                                     None if raters is None else raters[keep], n_boot=n_boot, ci=ci,
-                                     seed=seed + 1000 * j + k)
-                if both else (np.nan, np.nan, np.nan)
-            )
-            rows.append({"first": first, "second": second, "axis": axis, "n_first": int((~is_second).sum()),
-                         "n_second": int(is_second.sum()), "n_paired_dialogues": len(both),
-                         "difference": diff, "lo": lo, "hi": hi, "reading": reading(lo, hi)})
+            rated = np.isfinite(vals)
+            paired = np.zeros(n_clusters, dtype=bool)
+            paired[np.intersect1d(clusters[rated & (col == first)], clusters[rated & (col == second)])] = True
+            keep = np.flatnonzero(rated & ((col == first) | (col == second)) & paired[clusters])
+            key = (np.packbits(paired).tobytes(), np.unique(who[keep]).tobytes())
+            by_key.setdefault(key, []).append(len(items))
+            items.append((first, second, axis, keep))
+    results: dict[int, tuple[float, float, float]] = {}
+    for call, members in enumerate(by_key.values()):
+        # A column's ratings on an axis over one key's dialogues are the same in each of its pairs: one group.
+        sides: dict[tuple[int, str], np.ndarray] = {}
+        pairs = []
+        for i in members:
+            first, second, axis, keep = items[i]
+            for c in (first, second):
+                if (c, axis) not in sides:
+                    sides[c, axis] = keep[col[keep] == c]
+            pairs.append((list(sides).index((first, axis)), list(sides).index((second, axis))))
+        rows_at = np.concatenate(list(sides.values()))
+        groups = np.repeat(np.arange(len(sides)), [len(r) for r in sides.values()])
+        vals = np.concatenate([values[axis][r] for (_c, axis), r in sides.items()])
+        found = paired_differences_ci(vals, groups, pairs, clusters[rows_at],
+                                      None if raters is None else raters[rows_at], n_boot=n_boot, ci=ci,
+                                      seed=seed + call)
+        results.update(zip(members, found, strict=True))
+    rows = []
+    for i, (first, second, axis, keep) in enumerate(items):
+        n_second = int((col[keep] == second).sum())
+        diff, lo, hi = results[i]
+        rows.append({"first": columns[first], "second": columns[second], "axis": axis, "n_first": len(keep) - n_second,
+                     "n_second": n_second, "n_paired_dialogues": len(np.unique(clusters[keep])),
+                     "difference": diff, "lo": lo, "hi": hi, "reading": reading(lo, hi)})
     out = pd.DataFrame(rows, columns=list(DIFFERENCE_COLUMNS))
     return out.astype({"n_first": int, "n_second": int, "n_paired_dialogues": int,
                        "difference": float, "lo": float, "hi": float})

@@ -197,6 +197,13 @@ def _codes(labels: np.ndarray) -> tuple[np.ndarray, int]:
     return codes, len(uniq) + int(lone.sum())
 
 
+def _subset_codes(codes: tuple[np.ndarray, int], mask: np.ndarray) -> tuple[np.ndarray, int]:
+    """The codes of the units left in ``mask``, renumbered 0..k'-1 (as :func:`_codes` of that subset gives)."""
+    c, k = codes
+    present = np.bincount(c[mask], minlength=k) > 0
+    return (np.cumsum(present) - 1)[c[mask]], int(present.sum())
+
+
 def _multinomial_weights(n_units: int, size: int, rng: np.random.Generator, n_draws: int | None = None) -> np.ndarray:
     """(size, n_units) float counts: how often each unit is drawn in ``n_draws`` (default n_units) draws
     with replacement."""
@@ -359,32 +366,70 @@ def paired_difference_ci(
     of widening it. ``annotators`` None (or one annotator) resamples dialogues only. NaN bounds when a
     side is empty, there is one dialogue, or no replicate differs.
     """
+    s = np.asarray(second, dtype=bool).ravel()
+    return paired_differences_ci(values, s.astype(np.int64), [(0, 1)], dialogues, annotators, n_boot=n_boot,
+                                 ci=ci, seed=seed)[0]
+
+
+def paired_differences_ci(
+    values: np.ndarray | pd.Series,
+    groups: np.ndarray | pd.Series,
+    pairs: list[tuple[int, int]],
+    dialogues: np.ndarray | pd.Series,
+    annotators: np.ndarray | pd.Series | None = None,
+    n_boot: int = N_BOOT,
+    ci: float = 0.95,
+    seed: int = 0,
+) -> list[tuple[float, float, float]]:
+    """:func:`paired_difference_ci` for several pairs of groups (integer codes, e.g. columns) at once:
+    for each ``(first, second)`` the mean of group ``second`` minus that of ``first``, with its CI.
+
+    Every pair's means come from the same replicates, drawn once over all the dialogues and annotators
+    given (the draws cost more than the sums): pass together only pairs rated on the same dialogues by the
+    same annotators, for which this is exactly the one-pair interval on other draws. A rating belongs to
+    one group; a rating that two pairs use goes in twice, once in a group of each.
+    """
     _check_ci(ci, n_boot)
     v, g, a = _crossed_inputs(values, dialogues, annotators)
-    s = np.asarray(second, dtype=bool).ravel()
-    if s.size != v.size:
-        raise InputError(f"values ({v.size}) and second ({s.size}) differ in length")
+    grp = np.asarray(groups, dtype=np.int64).ravel()
+    if grp.size != v.size:
+        raise InputError(f"values ({v.size}) and groups ({grp.size}) differ in length")
     keep = ~np.isnan(v)
-    v, s = v[keep], s[keep]
-    where = _codes(g[keep])
-    who = (np.zeros(v.size, dtype=np.int64), 1) if a is None else _codes(a[keep])
-    if not s.any() or s.all():
-        return (float("nan"),) * 3
-    estimate = float(v[s].mean() - v[~s].mean())
-    if where[1] <= 1:
-        return estimate, float("nan"), float("nan")
+    v, grp, g = v[keep], grp[keep], g[keep]
+    a = None if a is None else a[keep]
+    where = _codes(g)
+    who = (np.zeros(v.size, dtype=np.int64), 1) if a is None else _codes(a)
+    n_groups = int(max([grp.max(initial=-1) + 1, *(max(p) + 1 for p in pairs)]))
+    n = np.bincount(grp, minlength=n_groups)
+    means = np.bincount(grp, weights=v, minlength=n_groups) / np.where(n > 0, n, 1)
+    out: list[tuple[float, float, float]] = [(float("nan"),) * 3] * len(pairs)
+    live = []
+    for i, (f, s) in enumerate(pairs):
+        if n[f] and n[s]:
+            out[i] = (float(means[s] - means[f]), float("nan"), float("nan"))
+            live.append(i)
+    if where[1] <= 1 or not live:
+        return out
     rng = np.random.default_rng(seed)
-    means = _crossed_replicates(v, where, who, s.astype(np.int64), 2, n_boot, rng)
-    boot = means[:, 1] - means[:, 0]
-    finite = boot[np.isfinite(boot)]
-    if not finite.size or _no_spread(finite):
-        return estimate, float("nan"), float("nan")
-    lo, hi = _finite_percentiles(boot, ci)
-    if who[1] <= 1:  # dialogues only: the plain percentile interval, as the dialogue bootstrap
-        return estimate, lo, hi
-    # the rating's share of the difference: + for the second column's, - for the first's
-    influence = np.where(s, (v - v[s].mean()) / s.sum(), -(v - v[~s].mean()) / (~s).sum())
-    return (estimate, *_expanded(estimate, lo, hi, _expansion(influence, where, who, ci)))
+    boots = _crossed_replicates(v, where, who, grp, n_groups, n_boot, rng)
+    for i in live:
+        f, s = pairs[i]
+        estimate = out[i][0]
+        boot = boots[:, s] - boots[:, f]
+        finite = boot[np.isfinite(boot)]
+        if not finite.size or _no_spread(finite):
+            continue
+        lo, hi = _finite_percentiles(boot, ci)
+        if who[1] <= 1:  # dialogues only: the plain percentile interval, as the dialogue bootstrap
+            out[i] = (estimate, lo, hi)
+            continue
+        # the rating's share of the difference: + for the second group's, - for the first's; 0 for the others
+        mine = (grp == s) | (grp == f)
+        sv, sg = v[mine], grp[mine] == s
+        influence = np.where(sg, (sv - means[s]) / n[s], -(sv - means[f]) / n[f])
+        factor = _expansion(influence, _subset_codes(where, mine), _subset_codes(who, mine), ci)
+        out[i] = (estimate, *_expanded(estimate, lo, hi, factor))
+    return out
 
 
 def dialogue_clusters(ratings: pd.DataFrame, dialogues: pd.Series | pd.DataFrame | None) -> np.ndarray:
