@@ -131,3 +131,27 @@ def test_dashboard_pairs_the_filtered_ratings():
     # A turn-type filter that keeps nothing leaves the pair with no paired dialogue: n/a.
     none = compute_dashboard(frames, Scope(turn_types=("suggestion",)), metrics=False, n_boot=50, bt_boot=5)
     assert none.differences.empty or set(none.differences["reading"]) == {"no_interval"}
+
+
+def test_comparisons_on_other_dialogues_get_their_own_draws():
+    # C rated (B's scores plus 1) on dialogues 0-5 only: its pairs span 6 dialogues, A - B all 12. Each pair's
+    # interval must be the one-pair interval on its own ratings (other draws, so close, not equal).
+    from workbench.analysis.scores import _codes, _subset_codes, paired_difference_ci
+
+    rows = study_scores()
+    rows += [(d, "C", who, s + 1) for d, col, who, s in rows if col == "B" and d < 6]
+    gens, ratings = study_frames(rows)
+    table = column_differences(gens, ratings, n_boot=4000)
+    ac = _row(table, "A", "C")
+    assert ac["n_paired_dialogues"] == 6 and (ac["n_first"], ac["n_second"]) == (18, 18)
+    did = ratings["generation_id"].map(gens.set_index("generation_id")["dialogue_id"])
+    mine = ratings["column"].isin(["A", "C"]).to_numpy() & (did < 6).to_numpy()
+    one = paired_difference_ci(ratings["questioning"][mine], ratings["column"][mine] == "C", did[mine],
+                               ratings["annotator"][mine], n_boot=4000, seed=7)
+    assert ac["difference"] == pytest.approx(one[0])
+    assert ac["lo"] == pytest.approx(one[1], abs=0.1) and ac["hi"] == pytest.approx(one[2], abs=0.1)
+    assert _row(table, "A", "B")["n_paired_dialogues"] == 12
+    codes = _codes(np.array([5, 7, 5, 9, 7]))
+    mask = np.array([True, False, True, True, False])
+    sub = _subset_codes(codes, mask)
+    assert sub[1] == 2 and list(sub[0]) == list(_codes(np.array([5, 5, 9]))[0])
