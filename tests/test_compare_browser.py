@@ -187,7 +187,7 @@ def test_researcher_sees_the_differences_between_columns(demo_config, tmp_path):
                 assert (q["First column"], q["Second column"]) == ("BianQue-1.0", "BianQue-2.0")  # config order
                 assert float(q["Difference (second − first)"]) == pytest.approx(0.75)
                 assert 0 < float(q["95% CI low"]) < 0.75 < float(q["95% CI high"])
-                assert q["Reading"] == "second higher" and q["Dialogues rated in both"] == "12"
+                assert q["Reading"] == "BianQue-2.0 higher" and q["Dialogues rated in both"] == "12"
                 assert sug["Difference (second − first)"] == sug["Reading"] == "n/a"
                 assert page.locator("#compare-table-score_differences").evaluate(WORDS_FIT_JS) == []
                 section.screenshot(path=str(tmp_path.parent / "differences.png"))

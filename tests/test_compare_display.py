@@ -50,3 +50,14 @@ def test_a_score_with_one_rating_shows_no_interval():
     assert isinstance(shown.loc["B", lo], float) and shown.loc["B", lo] < shown.loc["B", hi]
     zh = display_view(data_view(table), "zh")
     assert zh[i18n.t("compare.col.questioning_lo", "zh")].iloc[0] == i18n.t("compare.na", "zh")
+
+
+def test_a_difference_reading_names_the_higher_column_in_both_languages():
+    df = pd.DataFrame({"first": ["BianQue-1.0", "BianQue-1.0", "A"], "second": ["BianQue-2.0", "Hybrid", "B"],
+                       "axis": ["questioning"] * 3, "difference": [0.75, -0.5, np.nan],
+                       "lo": [0.4, -0.9, np.nan], "hi": [1.1, -0.1, np.nan],
+                       "reading": ["second_higher", "first_higher", "no_interval"]})
+    en = display_view(data_view(df), "en")["Reading"].tolist()
+    zh = display_view(data_view(df), "zh")["结论"].tolist()
+    assert en == ["BianQue-2.0 higher", "BianQue-1.0 higher", "n/a"]
+    assert zh == ["BianQue-2.0 更高", "BianQue-1.0 更高", "不适用"]

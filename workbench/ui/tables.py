@@ -83,6 +83,10 @@ def display_view(df: pd.DataFrame, lang: str, *, area: str = "compare", digits: 
             if c not in NA_REASONS and out[c].isna().any() and (missing_is_na or is_interval_bound(c)):
                 out[c] = [na if pd.isna(v) else v for v in out[c].astype(object)]
     cat = catalogue()
+    if {"reading", "first", "second"} <= set(out.columns) and len(out):
+        # "BianQue-2.0 higher" reads at a glance where "second higher" sends the eye back along the row
+        out["reading"] = [_reading_text(cat, str(r), first, second, lang)
+                          for r, first, second in zip(out["reading"], out["first"], out["second"], strict=True)]
     for col, prefix in VALUE_KEYS.items():
         if col in out.columns and len(out):
             out[col] = [cat.t(f"{prefix}.{v}", lang) if f"{prefix}.{v}" in cat.messages else v for v in out[col]]
@@ -94,6 +98,15 @@ def display_view(df: pd.DataFrame, lang: str, *, area: str = "compare", digits: 
                           for v, r in zip(out[value].astype(object), reasons, strict=True)]
             out = out.drop(columns=[reason_col], errors="ignore")
     return out.rename(columns={c: header(c, lang, area) for c in out.columns})
+
+
+def _reading_text(cat, value: str, first: object, second: object, lang: str) -> str:
+    """A differences row's reading with the higher column named (``compare.reading.<value>`` with {column})."""
+    key = f"{VALUE_KEYS['reading']}.{value}"
+    if key not in cat.messages:
+        return value
+    higher = {"second_higher": second, "first_higher": first}.get(value)
+    return cat.t(key, lang, column=str(higher)) if higher is not None else cat.t(key, lang)
 
 
 def blank_table() -> pd.DataFrame:
