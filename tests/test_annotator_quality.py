@@ -242,3 +242,31 @@ def test_the_gold_section_is_shown_to_admins_only(tmp_path):
             browser.close()
     finally:
         app.close()
+
+
+def test_gold_mark_refuses_a_generation_id_that_is_not_whole(tmp_path):
+    """A typo such as 1.5 in the gold form is refused: rounded, it made another reply gold without a word.
+    An empty box asks for the id instead of looking up reply 0."""
+    app = RunningApp(tmp_path)
+    try:
+        add_positions(app.store, 3)
+        make_users(app.store, "boss", role="admin")
+        with app.store.session() as s:
+            gid = s.scalar(select(Generation.id).where(Generation.status == "ok").order_by(Generation.id))
+        boss = Client(app.url, auth=("boss", "secret-pass-boss"), verbose=False, analytics_enabled=False)
+        msg, _ = boss.predict(f"{gid}.5", "question", "", "", 0, api_name="/gold_mark")
+        assert "⚠" in msg and "whole number" in msg
+        msg, _ = boss.predict("", "question", "", "", 0, api_name="/gold_mark")
+        assert "⚠" in msg and "generation id is required" in msg
+        msg, _ = boss.predict("inf", "question", "", "", 0, api_name="/gold_mark")
+        assert "⚠" in msg and "whole number" in msg
+        msg, _ = boss.predict(str(gid), "question", "4", "", 1.5, api_name="/gold_mark")
+        assert "⚠" in msg and "tolerance" in msg
+        from workbench.store.schema import GoldAnswer
+
+        with app.store.session() as s:
+            assert list(s.scalars(select(GoldAnswer))) == []
+        msg, gold = boss.predict(str(gid), "question", "", "", 1, api_name="/gold_mark")
+        assert "⚠" not in msg and [row[0] for row in gold["data"]] == [gid]
+    finally:
+        app.close()

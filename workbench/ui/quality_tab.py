@@ -6,6 +6,7 @@ Handlers resolve the user from the request and re-check the role on the server; 
 
 from __future__ import annotations
 
+import math
 from functools import partial
 from typing import Any
 
@@ -51,7 +52,8 @@ def _int(value: Any, name: str, default: int | None = None) -> int:
         number = float(value)
     except (TypeError, ValueError):
         raise InputError(f"{name} must be a whole number, got {value!r}") from None
-    if number != int(number):
+    # "nan" and "inf" parse as floats but are no number of a reply (int() of them raises)
+    if not math.isfinite(number) or number != int(number):
         raise InputError(f"{name} must be a whole number, got {value!r}")
     return int(number)
 
@@ -71,13 +73,15 @@ def build_quality_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
                  elem_id="quality-gold-section") as gold_section:
         ui.make(gr.Markdown, value=K("quality.gold.intro"))
         with gr.Row():
-            gen_id = ui.make(gr.Number, label=K("quality.gold.id"), precision=0)
+            # Text, not a Number with precision 0: that rounded a typo such as 1.5 to reply 2 and sent an empty
+            # box as reply 0; ``_int`` refuses both with a message.
+            gen_id = ui.make(gr.Textbox, label=K("quality.gold.id"), elem_id="gold-id")
             turn_type = ui.make(gr.Dropdown, choices=[(K("quality.gold.turn_type.none"), ""),
                                                       *((K(f"compare.turn_type.{t}"), str(t)) for t in TURN_TYPE_KEYS)],
                                 value="", label=K("quality.gold.turn_type"))
             questioning = ui.make(gr.Textbox, label=K("quality.gold.questioning"))
             suggestion = ui.make(gr.Textbox, label=K("quality.gold.suggestion"))
-            tolerance = ui.make(gr.Number, value=0, label=K("quality.gold.tolerance"), precision=0)
+            tolerance = ui.make(gr.Number, value=0, label=K("quality.gold.tolerance"))  # unrounded: _int checks
         with gr.Row():
             mark = ui.make(gr.Button, value=K("quality.gold.mark"), elem_id="gold-mark")
             upload = ui.make(gr.File, label=K("quality.gold.file"), file_types=[".jsonl"], type="filepath")
