@@ -43,6 +43,13 @@ body, .gradio-container, .gradio-container :is(h1, h2, h3, h4, h5, h6, p, span, 
 footer {{ display: none !important; }}
 /* Gradio's Chatbot always draws a trash icon in its top panel; a transcript shown for reference has none. */
 .read-only-chat .icon-button-wrapper.top-panel {{ display: none !important; }}
+/* On a phone the title shared one row with the language switch and the account: squeezed to a few letters a
+   line ("BianQ / ue"), with "Sign out" broken over lines. There the title takes its own line. */
+@media (max-width: 640px) {{
+  #app-header {{ flex-wrap: wrap !important; }}
+  #app-title {{ flex: 1 1 100% !important; min-width: 100% !important; }}
+}}
+#account {{ white-space: nowrap; }}
 """
 
 SESSION_GUARD_JS = (Path(__file__).parent / "assets" / "session_guard.js").read_text(encoding="utf-8")
@@ -63,7 +70,7 @@ def build_app(svc: Services) -> gr.Blocks:
         # First in the page, never drawn: where page loads and Rate events track their progress (see
         # track_load_progress_on).
         progress_sink = gr.Textbox(visible=False, elem_id="progress-sink")
-        with gr.Row(equal_height=True):
+        with gr.Row(equal_height=True, elem_id="app-header"):
             ui.make(gr.Markdown, value=K("app.title"), elem_id="app-title")
             # Switching sets the cookie every request carries and reloads: every text, static or computed by
             # a handler, is then in the new language. `.input`, not `.change`: page load sets the value too.

@@ -1,0 +1,49 @@
+"""Chromium at a phone's width (390 px): the header stays readable in both languages.
+
+The title shared one row with the language switch and the account, and was squeezed to a few letters a line
+("BianQ / ue / Work / bench"), with "Sign out" broken over three lines.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser import ARTIFACTS, launch, require_chromium
+from tests.ui_login import login, services_with_logins
+from tests.ui_server import running_app
+
+pytestmark = pytest.mark.browser
+
+HEADER_JS = """() => {
+  const title = document.querySelector('#app-title').getBoundingClientRect();
+  const tabs = document.querySelector('#tab-chat').parentElement.getBoundingClientRect();
+  const link = document.querySelector('#logout-link');
+  return {title: title.width, tabs: tabs.width, linkLines: link.getClientRects().length,
+          linkHeight: link.getBoundingClientRect().height,
+          fontSize: parseFloat(getComputedStyle(link).fontSize)};
+}"""
+
+
+def test_header_at_phone_width_keeps_title_and_sign_out_whole(demo_config, tmp_path, monkeypatch):
+    require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    monkeypatch.delenv("WORKBENCH_DB_URL", raising=False)
+    with (services_with_logins(demo_config, tmp_path, {"ann": "annotator"}) as svc,
+          running_app(svc, auth=True) as url, sync_playwright() as pw):
+        browser = launch(pw)
+        page = login(browser, url, "ann")
+        page.set_viewport_size({"width": 390, "height": 844})
+        for lang in ("中文", "English"):
+            page.get_by_label(lang).check()
+            page.wait_for_load_state()
+            page.locator("#logout-link").wait_for(state="visible")
+            page.wait_for_timeout(300)
+            got = page.evaluate(HEADER_JS)
+            ARTIFACTS.mkdir(exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / f"header-390-{lang}.png"), clip={"x": 0, "y": 0, "width": 390,
+                                                                                     "height": 300})
+            # the title spans the content's width (it was about a quarter of it), "Sign out" is one line
+            assert got["title"] >= 0.9 * got["tabs"], (lang, got)
+            assert got["linkLines"] == 1 and got["linkHeight"] < 2 * got["fontSize"], (lang, got)
+        browser.close()
