@@ -310,3 +310,22 @@ def test_the_data_tab_stops_a_batch_run_between_chunks(services):
         done = s.scalar(select(func.count(Generation.id)))
         positions = len(dataset_positions(s, s.scalar(select(Dataset.id).where(Dataset.name == "big"))))
     assert 0 < done < positions
+
+
+def test_the_data_tab_refuses_counts_that_are_not_whole(services):
+    """Sample size 2.5 ran a sample of 2 and seed 1.5 drew with seed 2, without a word (the form rounded
+    them): now each is refused by name, and nothing is generated."""
+    from gradio_client import Client
+
+    from tests.ui_server import running_app
+
+    import_dataset(services, SEED_CSV, name="seed")
+    with running_app(services) as url:
+        client = Client(url, verbose=False, analytics_enabled=False, headers=url.headers)
+        for args, field in (((2.5, 0, 4), "sample size"), ((2, 1.5, 4), "sample seed"), ((2, 0, 4.5), "batch size")):
+            message = client.predict("seed", ["BianQue-2.0"], "sample", *args, api_name="/batch_generate")[0]
+            assert f"{field} must be a whole number" in message, message
+        with services.store.read() as s:
+            assert s.scalar(select(func.count(Generation.id))) == 0
+        message = client.predict("seed", ["BianQue-2.0"], "sample", 2, 0, 4, api_name="/batch_generate")[0]
+        assert "generated 2" in message, message

@@ -1,8 +1,10 @@
-"""Checks on free text typed by users: messages, comments, corrected replies."""
+"""Checks on what users type: free text (messages, comments, corrected replies) and whole numbers in forms."""
 
 from __future__ import annotations
 
+import math
 import re
+from typing import Any
 
 from workbench.errors import InputError
 
@@ -43,3 +45,23 @@ def validate_free_text(text: object, max_chars: int, what: str) -> str | None:
     if len(text) > max_chars:
         raise InputError(f"the {what} is {len(text)} characters long; the limit is {max_chars}")
     return text or None
+
+
+def whole_number(value: Any, name: str, default: int | None = None) -> int:
+    """A form's whole number (an id, a count, a seed), typed as text or a number: refused unless whole.
+
+    Never rounded: a Gradio Number with ``precision=0`` turned a typo such as 1.5 into 2 (another reply made
+    gold, another sample drawn) without a word. Empty gives ``default``, or is refused when there is none.
+    """
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if default is not None:
+            return default
+        raise InputError(f"{name} is required")
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise InputError(f"{name} must be a whole number, got {value!r}") from None
+    # "nan" and "inf" parse as floats but are no count (int() of them raises)
+    if not math.isfinite(number) or number != int(number):
+        raise InputError(f"{name} must be a whole number, got {value!r}")
+    return int(number)

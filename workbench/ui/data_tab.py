@@ -24,6 +24,7 @@ from workbench.ui import i18n
 from workbench.ui.i18n import K, Localizer
 from workbench.ui.tables import header
 from workbench.ui.text import as_text, plain
+from workbench.validation import whole_number
 
 log = logging.getLogger(__name__)
 AUTO = "auto-detect"
@@ -118,11 +119,9 @@ def batch_summary(summary: BatchSummary, lang: str) -> str:
 
 def turns_spec(mode: str, n: Any) -> str:
     if mode == "sample":
-        try:
-            k = int(n)
-        except (TypeError, ValueError):
-            raise DatasetError("give the number of turns to sample") from None
-        return f"sample:{k}"
+        if n is None or str(n).strip() == "":
+            raise DatasetError("give the number of turns to sample")
+        return f"sample:{whole_number(n, 'sample size')}"
     return mode
 
 
@@ -147,9 +146,10 @@ def build_data_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
             with gr.Row():
                 mode = ui.make(gr.Radio, choices=[(K(f"data.turns.{m}"), m) for m in ("all", "last", "sample")],
                                value="all", label=K("data.batch.turns"))
-                n = ui.make(gr.Number, value=20, precision=0, minimum=1, label=K("data.batch.sample"))
-                seed = ui.make(gr.Number, value=0, precision=0, label=K("data.batch.seed"))
-                bsize = ui.make(gr.Number, value=DEFAULT_BATCH_SIZE, precision=0, minimum=1, maximum=256,
+                # No precision=0: it rounded 2.5 to 2 silently; on_run refuses what is not whole.
+                n = ui.make(gr.Number, value=20, minimum=1, label=K("data.batch.sample"))
+                seed = ui.make(gr.Number, value=0, label=K("data.batch.seed"))
+                bsize = ui.make(gr.Number, value=DEFAULT_BATCH_SIZE, minimum=1, maximum=256,
                                 label=K("data.batch.size"))
             with gr.Row():
                 run_btn = ui.make(gr.Button, value=K("data.batch.run"), variant="primary", elem_id="data-batch")
@@ -202,8 +202,9 @@ def build_data_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
 
             stop = stops[request.session_hash or ""] = threading.Event()
             try:
-                summary = run_batch(svc, dataset, columns, turns_spec(m, k), seed=int(sd or 0), stop=stop,
-                                    batch_size=int(size or DEFAULT_BATCH_SIZE), progress=report, created_by=uid)
+                summary = run_batch(svc, dataset, columns, turns_spec(m, k), seed=whole_number(sd, "sample seed", 0),
+                                    stop=stop, batch_size=whole_number(size, "batch size", DEFAULT_BATCH_SIZE),
+                                    progress=report, created_by=uid)
             finally:
                 stops.pop(request.session_hash or "", None)
         except WorkbenchError as e:

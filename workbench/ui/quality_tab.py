@@ -6,7 +6,6 @@ Handlers resolve the user from the request and re-check the role on the server; 
 
 from __future__ import annotations
 
-import math
 from functools import partial
 from typing import Any
 
@@ -25,6 +24,7 @@ from workbench.ui.downloads import csv_bytes, table_links
 from workbench.ui.i18n import K, Localizer
 from workbench.ui.tables import blank_table, display_view, header, table_update
 from workbench.ui.text import as_toast
+from workbench.validation import whole_number
 
 TABLE_DIGITS = 3
 
@@ -43,21 +43,6 @@ def gold_table(svc: Services, user: Any, rubric: Rubric) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=gold_columns(rubric)).astype(object).where(lambda d: d.notna(), "")
 
 
-def _int(value: Any, name: str, default: int | None = None) -> int:
-    if value in (None, ""):
-        if default is not None:
-            return default
-        raise InputError(f"{name} is required")
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise InputError(f"{name} must be a whole number, got {value!r}") from None
-    # "nan" and "inf" parse as floats but are no number of a reply (int() of them raises)
-    if not math.isfinite(number) or number != int(number):
-        raise InputError(f"{name} must be a whole number, got {value!r}")
-    return int(number)
-
-
 def build_quality_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
     # Gold answers are checked against the same rubric the Rate tab asks, so an added axis can be gold too.
     rubric = load_rubric(svc.config.resolve_path(svc.config.annotation.rubric))
@@ -74,14 +59,14 @@ def build_quality_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
         ui.make(gr.Markdown, value=K("quality.gold.intro"))
         with gr.Row():
             # Text, not a Number with precision 0: that rounded a typo such as 1.5 to reply 2 and sent an empty
-            # box as reply 0; ``_int`` refuses both with a message.
+            # box as reply 0; ``whole_number`` refuses both with a message.
             gen_id = ui.make(gr.Textbox, label=K("quality.gold.id"), elem_id="gold-id")
             turn_type = ui.make(gr.Dropdown, choices=[(K("quality.gold.turn_type.none"), ""),
                                                       *((K(f"compare.turn_type.{t}"), str(t)) for t in TURN_TYPE_KEYS)],
                                 value="", label=K("quality.gold.turn_type"))
             questioning = ui.make(gr.Textbox, label=K("quality.gold.questioning"))
             suggestion = ui.make(gr.Textbox, label=K("quality.gold.suggestion"))
-            tolerance = ui.make(gr.Number, value=0, label=K("quality.gold.tolerance"))  # unrounded: _int checks
+            tolerance = ui.make(gr.Number, value=0, label=K("quality.gold.tolerance"))  # unrounded: whole_number checks
         with gr.Row():
             mark = ui.make(gr.Button, value=K("quality.gold.mark"), elem_id="gold-mark")
             upload = ui.make(gr.File, label=K("quality.gold.file"), file_types=[".jsonl"], type="filepath")
@@ -123,9 +108,9 @@ def build_quality_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
         lang = i18n.language(request)
         try:
             user = user_of(request)
-            row = {"generation_id": _int(gid, "generation id"), "turn_type": tt or None,
+            row = {"generation_id": whole_number(gid, "generation id"), "turn_type": tt or None,
                    "questioning": (q or "").strip() or None, "suggestion": (sg or "").strip() or None}
-            mark_gold_reply(svc.store, user, row, tolerance=_int(tol, "tolerance", 0), rubric=rubric)
+            mark_gold_reply(svc.store, user, row, tolerance=whole_number(tol, "tolerance", 0), rubric=rubric)
             return {gold_msg: i18n.t("quality.gold.marked", lang, id=row["generation_id"]),
                     gold: shown_gold(gold_table(svc, user, rubric), lang)}
         except WorkbenchError as e:
