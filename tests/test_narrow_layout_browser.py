@@ -47,3 +47,34 @@ def test_header_at_phone_width_keeps_title_and_sign_out_whole(demo_config, tmp_p
             assert got["title"] >= 0.9 * got["tabs"], (lang, got)
             assert got["linkLines"] == 1 and got["linkHeight"] < 2 * got["fontSize"], (lang, got)
         browser.close()
+
+
+PICKER_JS = """() => {
+  const r = document.querySelector('.picker-container').getBoundingClientRect();
+  return {left: r.left, right: r.right, width: window.innerWidth};
+}"""
+
+
+def test_compare_date_pickers_open_on_screen(demo_config, tmp_path, monkeypatch):
+    """Compare's From picker opened 27 px left of the screen at 1280 px, its Sunday column cut off."""
+    require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    monkeypatch.delenv("WORKBENCH_DB_URL", raising=False)
+    with (services_with_logins(demo_config, tmp_path, {"res": "researcher"}) as svc,
+          running_app(svc, auth=True) as url, sync_playwright() as pw):
+        browser = launch(pw)
+        page = login(browser, url, "res")
+        page.get_by_role("tab", name="Compare").click()
+        for width, height in ((1280, 720), (390, 844)):
+            page.set_viewport_size({"width": width, "height": height})
+            for i in range(2):  # From, To
+                button = page.locator("#tab-compare button.calendar").nth(i)
+                button.scroll_into_view_if_needed()
+                button.click()
+                page.locator(".picker-container").wait_for(state="visible")
+                got = page.evaluate(PICKER_JS)
+                assert 0 <= got["left"] and got["right"] <= got["width"], (width, i, got)
+                page.mouse.click(width - 5, 5)  # outside: the picker closes
+                page.locator(".picker-container").wait_for(state="hidden")
+        browser.close()

@@ -50,6 +50,11 @@ footer {{ display: none !important; }}
   #app-title {{ flex: 1 1 100% !important; min-width: 100% !important; }}
 }}
 #account {{ white-space: nowrap; }}
+/* Gradio's date picker (Compare's From/To) is fixed-positioned with its right edge at the calendar button: the
+   From picker, near the page's left edge, opened 27 px off the screen, its first weekday column cut. Left at
+   its place in the flow it opens under its field; on a phone it starts at the screen's edge. */
+.picker-container {{ left: auto !important; }}
+@media (max-width: 640px) {{ .picker-container {{ left: 8px !important; }} }}
 """
 
 SESSION_GUARD_JS = (Path(__file__).parent / "assets" / "session_guard.js").read_text(encoding="utf-8")
