@@ -100,9 +100,14 @@ def test_only_admins_review_and_bad_requests_change_nothing(store):
         workflow.review_flag(store, boss, item, "bob", FlagAction.POOL)
     with pytest.raises(InputError, match="no user named nobody"):
         workflow.review_flag(store, boss, item, "ann", FlagAction.REASSIGNED, "nobody")
-    with pytest.raises(InputError, match="no user named"):
+    with pytest.raises(InputError, match="^type a username$"):  # not "no user named ''"
         workflow.review_flag(store, boss, item, "ann", FlagAction.REASSIGNED, "  ")
-    with pytest.raises(InputError, match=f"ann already has item #{item}"):
+    with pytest.raises(InputError, match="^type a username$"):
+        workflow.release_open(store, boss, "")
+    with pytest.raises(InputError, match="^no user named nobody$"):  # quoted as the hand-on's message
+        workflow.release_open(store, boss, "nobody")
+    # the flagger is never given the item again: "already has it" read as if they could take it back
+    with pytest.raises(InputError, match=f"^ann flagged item #{item} and is never given it again$"):
         workflow.review_flag(store, boss, item, "ann", FlagAction.REASSIGNED, "ann")
     with pytest.raises(ValueError):
         workflow.review_flag(store, boss, item, "ann", cast(FlagAction, "delete"))

@@ -416,18 +416,31 @@ def _flagged_assignment(s: Session, item_id: int, username: str) -> Assignment:
     return a
 
 
+def _username(username: str | None) -> str:
+    """The typed username, stripped; an empty box says what to type rather than "no user named ''"."""
+    name = (username or "").strip()
+    if not name:
+        raise InputError("type a username")
+    return name
+
+
 def _rater(s: Session, username: str, item_id: int) -> int:
     """The id of the annotator an item may be handed to; :class:`InputError` saying why not otherwise."""
     from workbench.store.schema import User
 
-    name = username.strip()
+    name = _username(username)
     row = s.execute(select(User.id, User.role, User.active).where(User.username == name)).first()
     if row is None:
         raise InputError(f"no user named {name}")
     rater = CurrentUser(row.id, name, row.role)
     if not row.active or not rater.can(Permission.RATE):
         raise InputError(f"{name} may not rate")
-    if s.scalar(select(Assignment.id).where(Assignment.item_id == item_id, Assignment.user_id == row.id)):
+    held = s.execute(select(Assignment.flagged_at).where(Assignment.item_id == item_id,
+                                                         Assignment.user_id == row.id)).first()
+    if held is not None and held.flagged_at is not None:
+        # "already has" read as if the flagger could take it back; a flagger is never given the item again
+        raise InputError(f"{name} flagged item #{item_id} and is never given it again")
+    if held is not None:
         raise InputError(f"{name} already has item #{item_id}")
     if s.scalar(select(QueueItem.id).where(QueueItem.id == item_id, ~not_from_own_chats(rater))):
         raise InputError(f"{name} held this dialogue in Chat and cannot rate it blind")
@@ -652,9 +665,10 @@ def release_open(s: Session, admin: CurrentUser, username: str) -> int:
     from workbench.store.schema import User
 
     require_permission(admin, Permission.TEAM, "only an admin can release another annotator's items")
-    uid = s.scalar(select(User.id).where(User.username == username.strip()))
+    name = _username(username)
+    uid = s.scalar(select(User.id).where(User.username == name))
     if uid is None:
-        raise InputError(f"no user named {username.strip()!r}")
+        raise InputError(f"no user named {name}")
     # A flag stays: it is the annotator's report to the admins, not an open item.
     held = list(s.scalars(select(Assignment).where(Assignment.user_id == uid, Assignment.completed_at.is_(None),
                                                    Assignment.flagged_at.is_(None))))
