@@ -1,4 +1,4 @@
-"""Chromium at a phone's width (390 px): the header stays readable in both languages.
+"""Chromium at a phone's width (390 px), and a desktop's: the header stays readable in both languages.
 
 The title shared one row with the language switch and the account, and was squeezed to a few letters a line
 ("BianQ / ue / Work / bench"), with "Sign out" broken over three lines.
@@ -18,7 +18,18 @@ HEADER_JS = """() => {
   const title = document.querySelector('#app-title').getBoundingClientRect();
   const tabs = document.querySelector('#tab-chat').parentElement.getBoundingClientRect();
   const link = document.querySelector('#logout-link');
-  return {title: title.width, tabs: tabs.width, linkLines: link.getClientRects().length,
+  // the title's lines: the height its text spans over the height of one line of it
+  const walker = document.createTreeWalker(document.querySelector('#app-title'), NodeFilter.SHOW_TEXT);
+  const rects = [];
+  for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+    if (!n.textContent.trim()) continue;
+    const range = document.createRange();
+    range.selectNodeContents(n);
+    rects.push(...[...range.getClientRects()].filter(r => r.width > 0));
+  }
+  const line = Math.max(...rects.map(r => r.height));
+  const span = Math.max(...rects.map(r => r.bottom)) - Math.min(...rects.map(r => r.top));
+  return {title: title.width, tabs: tabs.width, linkLines: link.getClientRects().length, titleLines: Math.round(span / line),
           linkHeight: link.getBoundingClientRect().height,
           fontSize: parseFloat(getComputedStyle(link).fontSize)};
 }"""
@@ -33,6 +44,15 @@ def test_header_at_phone_width_keeps_title_and_sign_out_whole(demo_config, tmp_p
           running_app(svc, auth=True) as url, sync_playwright() as pw):
         browser = launch(pw)
         page = login(browser, url, "ann")
+        for lang in ("中文", "English"):
+            # At a desktop's width the title kept an equal third of the row and wrapped its last character
+            page.set_viewport_size({"width": 1280, "height": 720})
+            page.get_by_label(lang).check()
+            page.wait_for_load_state()
+            page.locator("#logout-link").wait_for(state="visible")
+            page.wait_for_timeout(300)
+            wide = page.evaluate(HEADER_JS)
+            assert wide["titleLines"] == 1 and wide["linkLines"] == 1, (lang, wide)
         page.set_viewport_size({"width": 390, "height": 844})
         for lang in ("中文", "English"):
             page.get_by_label(lang).check()

@@ -45,6 +45,9 @@ footer {{ display: none !important; }}
 .read-only-chat .icon-button-wrapper.top-panel {{ display: none !important; }}
 /* On a phone the title shared one row with the language switch and the account: squeezed to a few letters a
    line ("BianQ / ue"), with "Sign out" broken over lines. There the title takes its own line. */
+/* Beside the language switch and the account, an equal third of the row wrapped the title's last character
+   ("…标注 / 台") at 1280 px: the title takes the room the other two leave. */
+#app-title {{ flex-grow: 4 !important; }}
 @media (max-width: 640px) {{
   #app-header {{ flex-wrap: wrap !important; }}
   #app-title {{ flex: 1 1 100% !important; min-width: 100% !important; }}
