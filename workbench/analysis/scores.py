@@ -33,6 +33,7 @@ from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
+from threadpoolctl import threadpool_limits
 
 from workbench.analysis.defaults import N_BOOT
 from workbench.analysis.frames import FIRST_SLOT, SCORE_AXES, score_axes, validate_frame
@@ -248,6 +249,17 @@ def _crossed_replicates(
     table = cells.toarray() if dense else cells.T.tocsr()
     chunk = max(1, _CROSSED_CHUNK // max(n_d, 2 * n_cells))
     out = np.empty((n_boot, n_groups))
+    # One BLAS thread: the products are cache-sized, and OpenBLAS's spinning workers fight whatever else runs
+    # (a model generating, another request). At load 2.4 on 2 cores the 100k-rating dashboard took 6.8 s with
+    # two threads, 1.3 s with one (bench/stats_scale.py).
+    with threadpool_limits(limits=1, user_api="blas"):
+        _fill_crossed(out, table, dense, chunk, n_d, n_a, n_groups, rng)
+    return out
+
+
+def _fill_crossed(out: np.ndarray, table, dense: bool, chunk: int, n_d: int, n_a: int, n_groups: int,
+                  rng: np.random.Generator) -> None:
+    n_boot = out.shape[0]
     for start in range(0, n_boot, chunk):
         size = min(chunk, n_boot - start)
         w_d = _multinomial_weights(n_d, size, rng)
@@ -257,7 +269,6 @@ def _crossed_replicates(
         sums, counts = per_cell.sum(axis=3).transpose(1, 0, 2)
         with np.errstate(invalid="ignore", divide="ignore"):
             out[start:start + size] = np.where(counts > 0, sums / np.where(counts > 0, counts, 1), np.nan)
-    return out
 
 
 def _finite_percentiles(boot: np.ndarray, ci: float) -> tuple[float, float]:
