@@ -40,14 +40,21 @@ def _admin(svc: Services, request: Any) -> int:
 def error_markdown(e: WorkbenchError, lang: str = "en") -> str:
     """An error (translated where the catalogue knows it) and its row-level details as escaped Markdown."""
     translate = i18n.catalogue().translate
-    lines = [f"{i18n.t('data.error', lang)} {as_text(translate(str(e), lang))}"]
+    message = translate(str(e), lang)
     rows = getattr(e, "row_errors", None) or []
+    listed = [translate(r, lang) for r in rows]
+    if listed and listed[0] in message:
+        # The message ends with the rows inline ("x.csv: 1 bad row, nothing imported: row 3: …"), as a terminal
+        # wants; here they are listed below, so the heading stops before them: each row is said once.
+        message = message[:message.index(listed[0])].rstrip(" :：")
+    lines = [f"{i18n.t('data.error', lang)} {as_text(message)}"]
     if rows:
         lines.append("")
-        lines += [f"- {as_text(translate(r, lang))}" for r in rows[:MAX_ROW_ERRORS_SHOWN]]
+        lines += [f"- {as_text(r)}" for r in listed[:MAX_ROW_ERRORS_SHOWN]]
         if len(rows) > MAX_ROW_ERRORS_SHOWN:
             lines.append(f"- {i18n.t('data.more', lang, n=len(rows) - MAX_ROW_ERRORS_SHOWN)}")
-        lines += ["", i18n.t("data.nothing_imported", lang)]
+        if "nothing imported" not in str(e):  # the heading says so already
+            lines += ["", i18n.t("data.nothing_imported", lang)]
     return "\n".join(lines)
 
 
