@@ -150,7 +150,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
     store = _open_store(cfg)
     try:
         check_scope_names(store, scope)
-        frames = load_frames(store)
+        frames = load_frames(store, include_retired=args.include_retired)
     finally:
         store.dispose()
     from workbench.analysis.aggregation import check_method
@@ -305,6 +305,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--from", dest="date_from", default=None, help="YYYY-MM-DD (inclusive)")
     sp.add_argument("--to", dest="date_to", default=None, help="YYYY-MM-DD (inclusive)")
     sp.add_argument("--no-metrics", action="store_true", help="skip BLEU/ROUGE/distinct (faster)")
+    sp.add_argument("--include-retired", action="store_true",
+                    help="count the answers to items an admin retired (left out by default)")
     sp.add_argument("--n-boot", type=int, default=N_BOOT,
                     help=f"bootstrap resamples for the CIs (default {N_BOOT}, as the Compare tab)")
     sp.add_argument("--aggregate", default="mean,dawid-skene,mace",

@@ -29,12 +29,13 @@ import pandas as pd
 from sqlalchemy import select
 
 from workbench.analysis.defaults import N_BOOT
+from workbench.annotate.counted import counted_rating
 from workbench.annotate.rubric import Axis, Rubric, load_rubric, score_number
 from workbench.errors import ConfigError, InputError, WorkbenchError
 from workbench.simulate.cases import Case
 from workbench.store.schema import Dataset, Dialogue, Generation, Rating, Suggestion
 from workbench.store.threads import ThreadRequest, read_threads
-from workbench.vocab import GREETING_ROUTE, AnswerStatus, GenerationStatus
+from workbench.vocab import GREETING_ROUTE, GenerationStatus
 
 if TYPE_CHECKING:
     from workbench.store.engine import Store
@@ -347,7 +348,7 @@ def judge_pairs(svc_or_store: object) -> pd.DataFrame:
                    Suggestion.question.not_in(ADVICE_QUESTIONS))
         ).all()
         human = s.execute(
-            select(Rating.generation_id, Rating.scores).where(Rating.status == AnswerStatus.SUBMITTED)
+            select(Rating.generation_id, Rating.scores).where(counted_rating())
         ).all()
     rows = []
     for gid, answers in human:

@@ -27,11 +27,12 @@ from sqlalchemy.orm import Session
 
 from workbench.access import Permission, require_permission
 from workbench.analysis.aggregation import Answer, aggregate, agreement_with_others, check_method
+from workbench.annotate.counted import counted_rating
 from workbench.annotate.gold import gold_accuracy
 from workbench.annotate.rubric import axes_in, score_number
 from workbench.auth import CurrentUser
 from workbench.store.schema import Assignment, Rating, Suggestion, User
-from workbench.vocab import AnswerStatus, RubricAxis
+from workbench.vocab import RubricAxis
 
 AXES = tuple(RubricAxis)
 COLUMNS = ("annotator", "items_done", "median_seconds_per_item", "agreement_turn_type", "agreement_scores",
@@ -64,7 +65,7 @@ def annotator_quality(s: Session, viewer: CurrentUser, method: str = "dawid-sken
     method = check_method(method)
     ratings = s.execute(
         select(User.username, Rating.generation_id, Rating.turn_type, Rating.scores)
-        .join(User, User.id == Rating.user_id).where(Rating.status == AnswerStatus.SUBMITTED)).all()
+        .join(User, User.id == Rating.user_id).where(counted_rating())).all()
     spans = s.execute(select(User.username, Assignment.assigned_at, Assignment.completed_at)
                       .join(User, User.id == Assignment.user_id)).all()
     suggested = _latest_suggestions(s)

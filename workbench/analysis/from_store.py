@@ -5,10 +5,11 @@ Choices (the column contracts are in :mod:`workbench.analysis.frames`):
 - generations: every stored reply, whatever its status (the analysis keeps the ``ok`` ones where it
   matters). ``reference`` is the dataset's gold doctor turn at the same position, ``turn_type_auto``
   the newest ``turn_type`` suggestion of the reply (None when it has none, e.g. an error).
-- ratings: only ``submitted`` ones (drafts and discarded answers are not results). ``created_at`` is
+- ratings: only ``submitted`` ones (drafts and discarded answers are not results), and none given to an item
+  an admin retired unless ``include_retired`` (:mod:`workbench.annotate.counted` says which answers count). ``created_at`` is
   the time of the last submission (``updated_at``), since a rating can be edited. Scores marked not
   applicable, or left empty, are NaN.
-- preferences: only ``submitted`` ones; generation ids in ``shown``/``winner``/``ranking`` become column
+- preferences: only ``submitted`` ones, retired items' left out as ratings are; generation ids in ``shown``/``winner``/``ranking`` become column
   names. ``winner`` is kept only for ``best``, ``ranking`` only for ``ranking``.
 - references: the reference doctor turns of imported dialogues.
 - greetings: the fixed first replies the apps show without a model call (see
@@ -36,11 +37,12 @@ from workbench.analysis.frames import (
     Frames,
     score_axes,
 )
+from workbench.annotate.counted import counted_preference, counted_rating
 from workbench.annotate.rubric import axes_in, score_number
 from workbench.store.engine import Store
 from workbench.store.greetings import greeting_texts, is_greeting, not_greeting
 from workbench.store.schema import Dataset, Dialogue, Generation, Preference, Rating, Suggestion, Turn, User
-from workbench.vocab import TURN_TYPE_QUESTION, AnswerStatus, PreferenceOutcome
+from workbench.vocab import TURN_TYPE_QUESTION, PreferenceOutcome
 
 
 def _frame(rows: Iterable[Any], columns: tuple[str, ...]) -> pd.DataFrame:
@@ -65,8 +67,11 @@ def _names(ids: object, columns: dict[int, str]) -> list[str] | None:
     return [columns.get(int(i), f"#{i}") for i in ids]
 
 
-def load_frames(svc_or_store: object) -> Frames:
-    """Every generation, submitted rating and preference, and reference turn, as analysis frames."""
+def load_frames(svc_or_store: object, *, include_retired: bool = False) -> Frames:
+    """Every generation, counted rating and preference, and reference turn, as analysis frames.
+
+    ``include_retired``: keep the answers to retired items too (they are left out by default).
+    """
     store = cast(Store, getattr(svc_or_store, "store", svc_or_store))
     with store.read() as s:
         newest = (
@@ -100,7 +105,7 @@ def load_frames(svc_or_store: object) -> Frames:
             .join(Generation, Generation.id == Rating.generation_id)
             .join(Dialogue, Dialogue.id == Generation.dialogue_id)
             .outerjoin(Dataset, Dataset.id == Dialogue.dataset_id)
-            .where(Rating.status == AnswerStatus.SUBMITTED, not_greeting())
+            .where(counted_rating(include_retired=include_retired), not_greeting())
             .order_by(Rating.id)
         ).all()
         prefs = s.execute(
@@ -112,7 +117,7 @@ def load_frames(svc_or_store: object) -> Frames:
             .join(User, User.id == Preference.user_id)
             .join(Dialogue, Dialogue.id == Preference.dialogue_id)
             .outerjoin(Dataset, Dataset.id == Dialogue.dataset_id)
-            .where(Preference.status == AnswerStatus.SUBMITTED)
+            .where(counted_preference(include_retired=include_retired))
             .order_by(Preference.id)
         ).all()
         refs = s.execute(

@@ -24,12 +24,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from workbench.access import Permission, require_permission
+from workbench.annotate.counted import counted_rating
 from workbench.annotate.offer import live, offerable_to
 from workbench.annotate.rubric import NA, STORED_AXES, TURN_TYPE_KEYS, Rubric, score_number
 from workbench.auth import CurrentUser
 from workbench.errors import InputError
 from workbench.store.schema import Assignment, Generation, GoldAnswer, QueueItem, Rating, User
-from workbench.vocab import AnswerStatus, GenerationStatus
+from workbench.vocab import GenerationStatus
 
 SCORE_RANGE = (1, 5)
 MAX_TOLERANCE = 4
@@ -243,7 +244,8 @@ def gold_items_due(s: Session, user: CurrentUser, rate: float) -> list[int]:
 
 
 def gold_accuracy(s: Session, viewer: CurrentUser) -> dict[str, GoldAccuracy]:
-    """Each annotator's submitted answers on gold replies compared with the expected answers.
+    """Each annotator's counted answers on gold replies (submitted, not to a retired item: see
+    :mod:`workbench.annotate.counted`) compared with the expected answers.
 
     Admins and researchers (the quality view) may see it; the expected answers stay admin-only.
     """
@@ -252,7 +254,7 @@ def gold_accuracy(s: Session, viewer: CurrentUser) -> dict[str, GoldAccuracy]:
         select(User.username, Rating, GoldAnswer)
         .join(Rating, Rating.user_id == User.id)
         .join(GoldAnswer, GoldAnswer.generation_id == Rating.generation_id)
-        .where(Rating.status == AnswerStatus.SUBMITTED)).all()
+        .where(counted_rating())).all()
     checked: dict[str, int] = defaultdict(int)
     correct: dict[str, int] = defaultdict(int)
     for username, rating, gold in rows:

@@ -61,6 +61,7 @@ def filters_from_args(args: argparse.Namespace) -> ExportFilters:
         min_agreement=args.min_agreement,
         exclude_safety_flagged=not args.include_safety_flagged,
         aggregate=args.aggregate,
+        include_retired=args.include_retired,
         **kwargs,
     )
 
@@ -142,6 +143,8 @@ def add_export_parser(subparsers: argparse._SubParsersAction) -> argparse.Argume
     sp.add_argument("--turn-type", action="append", default=None, metavar="TYPE",
                     help="keep only these turn types (question, suggestion, mixed, other); repeat or comma-separate")
     sp.add_argument("--include-safety-flagged", action="store_true", help="keep replies an annotator flagged unsafe")
+    sp.add_argument("--include-retired", action="store_true",
+                    help="keep the answers to items an admin retired (left out by default; for an audit)")
     sp.add_argument("--annotator", action="append", default=None, metavar="NAME",
                     help="count only these annotators' ratings and preferences; repeat or comma-separate")
     sp.add_argument("--dataset", action="append", default=None, metavar="NAME",

@@ -4,7 +4,10 @@ Everything is read in one session (one consistent snapshot), with a fixed number
 the size of the database; nothing is queried per row.
 
 What becomes a candidate: every ``ok`` generation with at least one **submitted** rating (drafts and
-discarded answers never count), by the selected annotators when the filters name some. Greetings (the
+discarded answers never count), by the selected annotators when the filters name some. Answers to an item an
+admin retired (its ratings and preferences: :mod:`workbench.annotate.counted`) count nowhere, not in
+candidates, votes, agreement, the flat tables nor the card, unless ``ExportFilters.include_retired``; how many
+were left out is a note of the report (only when there are some). Greetings (the
 apps' fixed first reply, no model call) are never candidates nor rows of the flat tables; they are
 counted in the report instead (``greetings``).
 
@@ -40,9 +43,10 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.engine import Connection
 
+from workbench.annotate.counted import counted_preference, counted_rating, retired_preference, retired_rating
 from workbench.annotate.rubric import NA, axes_in, score_number
 from workbench.dialogue import Turn
 from workbench.errors import InputError
@@ -58,7 +62,7 @@ from workbench.store.schema import Dataset, Dialogue, Generation, Preference, Ra
 from workbench.store.schema import Turn as TurnRow
 from workbench.store.scope_names import check_scope_names
 from workbench.store.threads import ThreadRequest, read_threads
-from workbench.vocab import TURN_TYPE_QUESTION, AnswerStatus, GenerationStatus, RubricAxis
+from workbench.vocab import TURN_TYPE_QUESTION, GenerationStatus, RubricAxis
 from workbench.vocab import PreferenceOutcome as Outcome  # records.PreferenceOutcome is the export record
 
 SCORE_AXES = tuple(RubricAxis)
@@ -72,6 +76,7 @@ class StoreExport:
     preferences: list[PreferenceOutcome]
     tables: dict[str, pd.DataFrame] | None = None  # only when asked for (with_tables=True)
     greetings: int = 0  # greeting replies in scope, left out
+    retired_answers: int = 0  # submitted answers in scope to retired items, left out
 
 
 # --------------------------------------------------------------------------------------------------
@@ -106,6 +111,27 @@ def _generation_scope(f: ExportFilters) -> list:
 
 def _annotator_clause(f: ExportFilters) -> list:
     return [User.username.in_(list(f.annotators))] if f.annotators is not None else []
+
+
+def _rating_counted(f: ExportFilters) -> ColumnElement[bool]:
+    return counted_rating(include_retired=f.include_retired)
+
+
+def _preference_counted(f: ExportFilters) -> ColumnElement[bool]:
+    return counted_preference(include_retired=f.include_retired)
+
+
+def _retired_answers(s: Connection, scope, f: ExportFilters) -> int:
+    """Submitted ratings and preferences in scope, by the selected annotators, left out as answers to retired
+    items (0 when the filters include them)."""
+    if f.include_retired:
+        return 0
+    ratings = (select(func.count(Rating.id)).join(User, User.id == Rating.user_id)
+               .where(retired_rating(), Rating.generation_id.in_(scope), *_annotator_clause(f)))
+    dialogues = select(Generation.dialogue_id).where(Generation.id.in_(scope))
+    prefs = (select(func.count(Preference.id)).join(User, User.id == Preference.user_id)
+             .where(retired_preference(), Preference.dialogue_id.in_(dialogues), *_annotator_clause(f)))
+    return int(s.execute(ratings).scalar_one()) + int(s.execute(prefs).scalar_one())
 
 
 # --------------------------------------------------------------------------------------------------
@@ -188,7 +214,7 @@ def _preferences(s: Connection, dialogue_ids, f: ExportFilters) -> list[tuple[st
         select(User.username, Preference.dialogue_id, Preference.turn_index, Preference.shown, Preference.outcome,
                Preference.winner_generation_id, Preference.ranking, Preference.updated_at)
         .join(User, User.id == Preference.user_id)
-        .where(Preference.status == AnswerStatus.SUBMITTED, Preference.dialogue_id.in_(dialogue_ids), *_annotator_clause(f))
+        .where(_preference_counted(f), Preference.dialogue_id.in_(dialogue_ids), *_annotator_clause(f))
         .order_by(Preference.dialogue_id, Preference.turn_index, Preference.id)
     ).all()
     out = []
@@ -243,14 +269,14 @@ def load_export(store: Store, filters: ExportFilters | None = None, *, with_tabl
                    Rating.safety_flag.label("safety_flag"), Rating.comment.label("comment"),
                    Rating.corrected_reply.label("corrected_reply"), Rating.updated_at.label("created_at"))
             .join(User, User.id == Rating.user_id)
-            .where(Rating.status == AnswerStatus.SUBMITTED, Rating.generation_id.in_(scope), *_annotator_clause(f))
+            .where(_rating_counted(f), Rating.generation_id.in_(scope), *_annotator_clause(f))
             .order_by(Rating.generation_id, Rating.id)
         )), with_na=False)
         ratings = _rating_infos(rating_frame, axes)
         agreement = _agreement(rating_frame, axes)
 
         rated = select(Rating.generation_id).join(User, User.id == Rating.user_id).where(
-            Rating.status == AnswerStatus.SUBMITTED, Rating.generation_id.in_(scope), *_annotator_clause(f))
+            _rating_counted(f), Rating.generation_id.in_(scope), *_annotator_clause(f))
         auto = (select(Suggestion.generation_id, func.max(Suggestion.id).label("sid"))
                 .where(Suggestion.question == TURN_TYPE_QUESTION).group_by(Suggestion.generation_id).subquery())
         gen_rows = s.execute(
@@ -278,7 +304,8 @@ def load_export(store: Store, filters: ExportFilters | None = None, *, with_tabl
             for gid, did, t, col, model, backend, out, at, ds, tt_auto in gen_rows
         ]
         tables = _tables(s, f, agreement, pro, con) if with_tables else None
-    return StoreExport(candidates, [p for _, p in prefs], tables, int(n_greetings))
+        retired = _retired_answers(s, scope, f)
+    return StoreExport(candidates, [p for _, p in prefs], tables, int(n_greetings), retired)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -353,7 +380,7 @@ def _tables(s: Connection, f: ExportFilters, agreement: dict, pro: dict, con: di
                Rating.blind.label("blind"), Rating.display_slot.label("display_slot"), Rating.version.label("version"),
                Rating.created_at.label("created_at"), Rating.updated_at.label("updated_at"))
         .join(User, User.id == Rating.user_id)
-        .where(Rating.status == AnswerStatus.SUBMITTED, Rating.generation_id.in_(gen_scope), *_annotator_clause(f))
+        .where(_rating_counted(f), Rating.generation_id.in_(gen_scope), *_annotator_clause(f))
         .order_by(Rating.id)
     )), with_na=True)
     preferences = _read(s, (
@@ -365,7 +392,7 @@ def _tables(s: Connection, f: ExportFilters, agreement: dict, pro: dict, con: di
                Preference.version.label("version"), Preference.created_at.label("created_at"),
                Preference.updated_at.label("updated_at"))
         .join(User, User.id == Preference.user_id)
-        .where(Preference.status == AnswerStatus.SUBMITTED, Preference.dialogue_id.in_(dia_scope), *_annotator_clause(f))
+        .where(_preference_counted(f), Preference.dialogue_id.in_(dia_scope), *_annotator_clause(f))
         .order_by(Preference.id)
     ))
     preferences["shown"] = [_id_list(x) or [] for x in preferences["shown"].tolist()]
@@ -417,18 +444,20 @@ def export_from_store(
     deid = deidentify is not False
     ctx = ExportContext.build(data.candidates, filters, deid, data.preferences, None, system_prompt)
     ctx.excluded["greeting replies"] = data.greetings
+    if data.retired_answers:  # noted only when some were: an export without retired items reads as before
+        ctx.excluded["answers to retired items"] = data.retired_answers
     if data.tables is not None:
         # De-identified here, before any writer: every format's deid_report.json is then the whole export's.
         ctx.tables = deidentify_tables(redact_dialogue_names(data.tables, ctx.deid), ctx.deid) if deid else data.tables
-    ctx.provenance = read_provenance(store, data.candidates)
+    ctx.provenance = read_provenance(store, data.candidates, include_retired=ctx.filters.include_retired)
     if len(formats) == 1:
         return {formats[0]: write_format(ctx, formats[0], out_dir)}
     return write_formats(ctx, formats, out_dir)
 
 
-def read_provenance(store: Store, candidates: Sequence[ExportCandidate]) -> dict:
+def read_provenance(store: Store, candidates: Sequence[ExportCandidate], *, include_retired: bool = False) -> dict:
     """What the dataset card says about where the data comes from: the exported replies' models, their
-    datasets (with a licence when the import recorded one) and the annotation process."""
+    datasets (with a licence when the import recorded one) and the annotation process (counted ratings)."""
     gen_ids = sorted({g for c in candidates for g in c.generation_ids if isinstance(g, int)})
     models: set[tuple] = set()
     ratings: list[tuple] = []
@@ -441,7 +470,7 @@ def read_provenance(store: Store, candidates: Sequence[ExportCandidate]) -> dict
                 .where(Generation.id.in_(chunk)).distinct()).all())
             ratings += s.execute(
                 select(Rating.generation_id, Rating.user_id, Rating.rubric_version, Rating.blind)
-                .where(Rating.status == AnswerStatus.SUBMITTED, Rating.generation_id.in_(chunk))).all()
+                .where(counted_rating(include_retired=include_retired), Rating.generation_id.in_(chunk))).all()
         datasets = s.execute(
             select(Dataset.name, Dataset.format, Dataset.source, Dataset.meta)
             .where(Dataset.name.in_({c.dataset for c in candidates if c.dataset})).order_by(Dataset.name)).all()

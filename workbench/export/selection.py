@@ -73,6 +73,8 @@ class ExportFilters:
     kto_threshold: float | None = None  # None: score_threshold (or 4.0)
     dpo_low_threshold: float = 2.5  # a reply at or below this overall score is "low-rated"
     aggregate: str = "mean"  # mean | dawid-skene | mace: how ratings and votes combine (export/aggregated.py)
+    # Answers to retired items are left out (workbench/annotate/counted.py); True keeps them, for an audit.
+    include_retired: bool = False
 
     def __post_init__(self) -> None:
         from workbench.analysis.aggregation import check_method
@@ -120,6 +122,8 @@ class ExportFilters:
         scope = self.scope.to_dict()
         own = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "scope"}
         flat = {name: scope[name] if name in scope else own[name] for name in REPORTED_OPTIONS}
+        if self.include_retired:  # listed only when on: the default's cards stay as they were
+            flat["include_retired"] = True
         return {k: list(v) if isinstance(v, tuple) else v for k, v in flat.items()}
 
     @property
