@@ -17,12 +17,14 @@ from workbench.analysis.annotator_quality import annotator_quality
 from workbench.analysis.dashboard import compute_dashboard
 from workbench.analysis.from_store import load_frames
 from workbench.annotate import workflow
+from workbench.annotate.gold import mark_gold
 from workbench.annotate.ratings import PreferenceForm, RatingForm
 from workbench.annotate.rubric import NA, load_rubric
 from workbench.config import REPO_ROOT
 from workbench.export import WRITERS, ExportFilters
 from workbench.export.from_store import export_from_store
-from workbench.store.schema import Generation, Preference, QueueItem, Rating
+from workbench.judge import judge_pairs
+from workbench.store.schema import Generation, Preference, QueueItem, Rating, Suggestion
 from workbench.vocab import FlagAction, PreferenceOutcome
 
 K = 3
@@ -84,9 +86,16 @@ def test_statistics_leave_out_the_answers_to_a_retired_item(world):
     agreement = d.agreement.set_index("axis")
     assert agreement.loc["suggestion", "n_units"] == 2  # the kept item's two replies
     assert d.bradley_terry["n_comparisons"].tolist() == [2, 2]  # two judgements, one pair each
+    # A gold reply and a judge's score on each item: only the kept item's are compared with the annotators.
+    with store.session() as s:
+        for gid in (min(world["broken"]), min(world["good"])):
+            mark_gold(s, world["boss"], {"generation_id": gid, "turn_type": "suggestion"})
+            s.add(Suggestion(generation_id=gid, question="suggestion", value="5", score=5.0, agent="judge:test"))
     with store.read() as s:
         quality = annotator_quality(s, world["boss"]).set_index("annotator")
     assert quality.loc[["ann", "bob"], "ratings"].tolist() == [2, 2]
+    assert quality.loc[["ann", "bob"], "gold_checked"].tolist() == [1, 1]
+    assert judge_pairs(store)["generation_id"].tolist() == [min(world["good"])]
     # Asked for, they count again (an audit).
     everything = load_frames(store, include_retired=True)
     assert len(everything.ratings) == 8 and len(everything.preferences) == 4
