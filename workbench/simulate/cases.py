@@ -16,6 +16,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from workbench.errors import InputError
+from workbench.simulate.generic_words import generic_keywords
 from workbench.yaml_files import read_yaml
 
 log = logging.getLogger(__name__)
@@ -116,10 +117,8 @@ def load_case(path: str | Path) -> Case:
 
 def _warn_generic_keywords(case: Case, source: str) -> None:
     """A keyword the matcher ignores is a warning, not an error: existing case folders keep running."""
-    from workbench.simulate.matching import generic_keywords  # the matcher owns the list of generic words
-
     for f in case.facts:
-        for k in generic_keywords(f):
+        for k in generic_keywords(f.keywords):
             log.warning("%s: fact %s: keyword %r is a generic word and never counts as asking about the fact",
                         source, f.id, k)
 

@@ -4,7 +4,7 @@ Matching is deliberately simple and inspectable: a fact is *asked* when one of i
 the questioning part of the doctor's turn, or when a content word of that part (jieba tokens) is one of
 the content words of the fact's keywords. Generic question words (什么, 有没有, 最近, 以前...) never match,
 not even when a case lists one as a keyword, so "最近怎么样？" does not reveal every fact and "以前有过敏史吗？"
-does not reveal a fact keyed on 以前; loading such a case warns (:func:`generic_keywords`). "多久…一次" asks how often, not how long: there a
+does not reveal a fact keyed on 以前; loading such a case warns (:func:`workbench.simulate.generic_words.generic_keywords`). "多久…一次" asks how often, not how long: there a
 duration word (多久, 多长时间) counts only for a fact about frequency (one with a keyword such as 几次,
 经常, 频率), so "平时多久体检一次？" does not reveal since when the patient has been ill.
 """
@@ -16,17 +16,8 @@ from collections.abc import Iterable
 from functools import lru_cache
 
 from workbench.simulate.cases import Case, Fact
+from workbench.simulate.generic_words import GENERIC_KEYWORDS, GENERIC_TOKENS
 
-# Words that occur in almost every question: overlapping on them says nothing about the topic.
-GENERIC_TOKENS = frozenset(
-    "有没有 什么 怎么样 怎么 多少 是不是 是否 现在 最近 情况 一下 您好 你好 平时 时候 感觉 还有 或者 这样 这种 "
-    "那么 一般 需要 可以 已经 一直 的话 其他 哪些 有无 具体 之前 以后 出现 觉得 问题 症状 宝宝 孩子 患者 您 "
-    "请问 能否 能不能 会不会 有点 比较 一些 医生 不是 没有 吃饭 明显 以前".split()
-)
-# Generic as a shared word (replies mention meals all the time), but a question containing it does ask
-# about eating: in a pool of 302 questions every match of the keyword 吃饭 was a diet or appetite fact.
-_TOPIC_WORDS = frozenset({"吃饭"})
-_GENERIC_KEYWORDS = GENERIC_TOKENS - _TOPIC_WORDS
 _CLAUSE_SPLIT = re.compile(r"(?<=[。！？!?；;\n])")
 _QUESTION_CUES = re.compile(r"[？?]|吗|呢|有没有|是不是|是否|多久|多长|多少|几[天次岁个周年度点]|什么|怎么样|哪|有无")
 _PUNCT = re.compile(r"[\s，。！？!?、；;：:,.“”\"'（）()…—-]+")
@@ -57,18 +48,12 @@ def _is_about_frequency(fact: Fact) -> bool:
     return any(w in k for k in fact.keywords for w in _FREQUENCY_WORDS)
 
 
-def generic_keywords(fact: Fact) -> tuple[str, ...]:
-    """The fact's keywords that are generic words: they occur in questions about anything, so they never
-    count as asking about this fact (the case's other keywords still do)."""
-    return tuple(k for k in fact.keywords if k in _GENERIC_KEYWORDS)
-
-
 def fact_is_asked(fact: Fact, question: str) -> bool:
     if not question:
         return False
     if not _is_about_frequency(fact):
         question = _HOW_OFTEN.sub("", question)  # "多久体检一次" is not "since when"
-    keywords = [k for k in fact.keywords if k not in _GENERIC_KEYWORDS]
+    keywords = [k for k in fact.keywords if k not in GENERIC_KEYWORDS]
     if any(k in question for k in keywords):
         return True
     keyword_tokens = frozenset().union(*(content_tokens(k) for k in keywords))

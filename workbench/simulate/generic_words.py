@@ -1,0 +1,27 @@
+"""Words of a doctor's question that ask about anything (什么, 最近, 以前…): they never show which fact is asked.
+
+Their own module because both the matcher (:mod:`workbench.simulate.matching`) and case loading
+(:mod:`workbench.simulate.cases`, which warns about a case listing one as a keyword) need them, and the
+matcher imports the cases.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+# Words that occur in almost every question: overlapping on them says nothing about the topic.
+GENERIC_TOKENS = frozenset(
+    "有没有 什么 怎么样 怎么 多少 是不是 是否 现在 最近 情况 一下 您好 你好 平时 时候 感觉 还有 或者 这样 这种 "
+    "那么 一般 需要 可以 已经 一直 的话 其他 哪些 有无 具体 之前 以后 出现 觉得 问题 症状 宝宝 孩子 患者 您 "
+    "请问 能否 能不能 会不会 有点 比较 一些 医生 不是 没有 吃饭 明显 以前".split()
+)
+# Generic as a shared word (replies mention meals all the time), but a question containing it does ask
+# about eating: in a pool of 302 questions every match of the keyword 吃饭 was a diet or appetite fact.
+_TOPIC_WORDS = frozenset({"吃饭"})
+GENERIC_KEYWORDS = GENERIC_TOKENS - _TOPIC_WORDS
+
+
+def generic_keywords(keywords: Iterable[str]) -> tuple[str, ...]:
+    """The keywords that are generic words: they occur in questions about anything, so they never count as
+    asking about a fact (the fact's other keywords still do)."""
+    return tuple(k for k in keywords if k in GENERIC_KEYWORDS)
