@@ -5,6 +5,8 @@ the item returns to bob with his answers."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from playwright.sync_api import expect
 from rate_ui_support import TIMEOUT_MS, add_item, item_shown, open_rate_tab, rate_server, wait_until
@@ -52,7 +54,19 @@ def test_a_held_item_is_paused_for_its_other_holder_and_offered_to_nobody(tmp_pa
             def drafts() -> int:
                 with svc.store.read() as s:
                     return len(s.scalars(select(Rating).where(Rating.user_id == bob.id)).all())
-            wait_until(lambda: drafts() == 2, what="bob's autosaved drafts")  # no autosave answer after the submit's
+            wait_until(lambda: drafts() == 2, what="bob's autosaved drafts")
+            # No autosave answer after the submit's: a draft is stored before its answer reaches the page, and a
+            # late one overwrote the refusal under the buttons (the toast stays). Wait until the note is still.
+            seen: dict[str, float] = {}
+
+            def note_still() -> bool:  # the same non-empty note for 1.5 s
+                text = page.locator("#rate-saved").inner_text().strip()
+                since = seen.setdefault(text, time.monotonic())
+                if len(seen) > 1:
+                    seen.clear()
+                    seen[text] = since
+                return bool(text) and time.monotonic() - since >= 1.5
+            wait_until(note_still, what="bob's last autosave answer")
             # ann flags it (the service the Flag button calls) while bob has it open with his answers typed.
             workflow.flag(svc.store, ann, item, "回复里有患者的真实姓名")
             page.keyboard.press("Enter")
