@@ -47,7 +47,8 @@ def test_header_at_phone_width_keeps_title_and_sign_out_whole(demo_config, tmp_p
         for lang in ("中文", "English"):
             # At a desktop's width the title kept an equal third of the row and wrapped its last character
             page.set_viewport_size({"width": 1280, "height": 720})
-            page.get_by_label(lang).check()
+            with page.expect_navigation():  # switching the language reloads the page
+                page.get_by_label(lang).check()
             page.wait_for_load_state()
             page.locator("#logout-link").wait_for(state="visible")
             page.wait_for_timeout(300)
@@ -55,7 +56,8 @@ def test_header_at_phone_width_keeps_title_and_sign_out_whole(demo_config, tmp_p
             assert wide["titleLines"] == 1 and wide["linkLines"] == 1, (lang, wide)
         page.set_viewport_size({"width": 390, "height": 844})
         for lang in ("中文", "English"):
-            page.get_by_label(lang).check()
+            with page.expect_navigation():
+                page.get_by_label(lang).check()
             page.wait_for_load_state()
             page.locator("#logout-link").wait_for(state="visible")
             page.wait_for_timeout(300)
