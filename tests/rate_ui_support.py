@@ -103,3 +103,15 @@ def answer_every_box(page, boxes: int = 3, keys: tuple[str, ...] = ("y", "4", "0
         for key in keys:
             page.keyboard.press(key)
     page.keyboard.press(preference)
+
+
+def user_named(svc, name: str):
+    """The signed-in user ``name`` as the services see them (to call a workflow as that user)."""
+    from sqlalchemy import select
+
+    from workbench.auth import CurrentUser
+    from workbench.store.schema import User
+
+    with svc.store.read() as s:
+        u = s.scalars(select(User).where(User.username == name)).one()
+        return CurrentUser(u.id, u.username, u.role)

@@ -9,24 +9,25 @@ import time
 
 import pytest
 from playwright.sync_api import expect
-from rate_ui_support import TIMEOUT_MS, add_item, item_shown, open_rate_tab, rate_server, wait_until
+from rate_ui_support import (
+    TIMEOUT_MS,
+    add_item,
+    item_shown,
+    open_rate_tab,
+    rate_server,
+    user_named,
+    wait_until,
+)
 from sqlalchemy import select
 
 from tests.browser import ARTIFACTS, launch, read_table, require_chromium
 from workbench.annotate import workflow
 from workbench.annotate.queue import HELD_FOR_REVIEW
-from workbench.auth import CurrentUser
-from workbench.store.schema import Assignment, Rating, User
+from workbench.store.schema import Assignment, Rating
 from workbench.ui import i18n
 from workbench.vocab import AnswerStatus
 
 pytestmark = pytest.mark.browser
-
-
-def _user(svc, name: str) -> CurrentUser:
-    with svc.store.read() as s:
-        u = s.scalars(select(User).where(User.username == name)).one()
-        return CurrentUser(u.id, u.username, u.role)
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
@@ -37,7 +38,7 @@ def test_a_held_item_is_paused_for_its_other_holder_and_offered_to_nobody(tmp_pa
     t = lambda key, **f: i18n.t(key, lang, **f)  # noqa: E731
     with rate_server(tmp_path, k=2, users=("ann", "bob", "cat"), admins=("boss",)) as (svc, url):
         add_item(svc.store, ["咳嗽多久了？", "建议多喝水。"])
-        ann, bob = _user(svc, "ann"), _user(svc, "bob")
+        ann, bob = user_named(svc, "ann"), user_named(svc, "bob")
         first = workflow.claim_next(svc.store, ann, 2)
         assert first is not None
         item = first.item_id

@@ -6,24 +6,17 @@ from __future__ import annotations
 
 import pytest
 from playwright.sync_api import expect
-from rate_ui_support import TIMEOUT_MS, add_item, open_rate_tab, rate_server
+from rate_ui_support import TIMEOUT_MS, add_item, open_rate_tab, rate_server, user_named
 from sqlalchemy import select
 
 from tests.browser import launch, require_chromium
 from tests.ui_server import client
 from workbench.annotate import workflow
-from workbench.auth import CurrentUser
-from workbench.store.schema import Assignment, FlagReview, User
+from workbench.store.schema import Assignment, FlagReview
 from workbench.ui import i18n
 from workbench.vocab import FlagAction
 
 pytestmark = pytest.mark.browser
-
-
-def _user(svc, name: str) -> CurrentUser:
-    with svc.store.read() as s:
-        u = s.scalars(select(User).where(User.username == name)).one()
-        return CurrentUser(u.id, u.username, u.role)
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
@@ -35,7 +28,7 @@ def test_an_admin_settles_flags_an_annotator_cannot(tmp_path, lang):
     with rate_server(tmp_path, users=("ann", "bob"), admins=("boss",)) as (svc, url):
         for i in range(3):
             add_item(svc.store, [f"回复{i}甲", f"回复{i}乙"])
-        ann = _user(svc, "ann")
+        ann = user_named(svc, "ann")
         # ann takes and flags all three items (through the same service the Flag button calls).
         items = []
         for i in range(3):
@@ -92,7 +85,7 @@ def test_an_admin_settles_flags_an_annotator_cannot(tmp_path, lang):
             browser.close()
 
         with svc.store.read() as s:
-            bob_id = _user(svc, "bob").id
+            bob_id = user_named(svc, "bob").id
             held = {a.item_id: a.user_id for a in s.scalars(select(Assignment))}
             decisions = {r.item_id: (r.action, r.assigned_to) for r in s.scalars(select(FlagReview))}
         assert held == {items[0]: bob_id}

@@ -35,6 +35,16 @@ HEADER_JS = """() => {
 }"""
 
 
+
+def _header_in(page, lang: str) -> dict:
+    """The header's measures after switching the page to ``lang`` (the switch reloads the page)."""
+    with page.expect_navigation():
+        page.get_by_label(lang).check()
+    page.wait_for_load_state()
+    page.locator("#logout-link").wait_for(state="visible")
+    page.wait_for_timeout(300)
+    return page.evaluate(HEADER_JS)
+
 def test_header_at_phone_width_keeps_title_and_sign_out_whole(demo_config, tmp_path, monkeypatch):
     require_chromium()
     from playwright.sync_api import sync_playwright
@@ -47,21 +57,11 @@ def test_header_at_phone_width_keeps_title_and_sign_out_whole(demo_config, tmp_p
         for lang in ("中文", "English"):
             # At a desktop's width the title kept an equal third of the row and wrapped its last character
             page.set_viewport_size({"width": 1280, "height": 720})
-            with page.expect_navigation():  # switching the language reloads the page
-                page.get_by_label(lang).check()
-            page.wait_for_load_state()
-            page.locator("#logout-link").wait_for(state="visible")
-            page.wait_for_timeout(300)
-            wide = page.evaluate(HEADER_JS)
+            wide = _header_in(page, lang)
             assert wide["titleLines"] == 1 and wide["linkLines"] == 1, (lang, wide)
         page.set_viewport_size({"width": 390, "height": 844})
         for lang in ("中文", "English"):
-            with page.expect_navigation():
-                page.get_by_label(lang).check()
-            page.wait_for_load_state()
-            page.locator("#logout-link").wait_for(state="visible")
-            page.wait_for_timeout(300)
-            got = page.evaluate(HEADER_JS)
+            got = _header_in(page, lang)
             ARTIFACTS.mkdir(exist_ok=True)
             page.screenshot(path=str(ARTIFACTS / f"header-390-{lang}.png"), clip={"x": 0, "y": 0, "width": 390,
                                                                                      "height": 300})
