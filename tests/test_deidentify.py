@@ -402,3 +402,31 @@ def test_export_keeps_medicine_and_replaces_a_name_in_every_text_of_its_dialogue
     assert ctx.candidates[1].output == "[姓名]，建议保持安静，尽快就医。"
     assert ctx.deid.by_kind == {"name": 3}
     assert detect(ctx.candidates[1].output) == ()
+
+
+# Classes of personal data the sixth set (written blind in session 44) found; none of these sentences is in an
+# evaluation set.
+SIXTH_SET_CLASSES = [
+    # in-laws are kinship words too
+    ("我公公蒋玉林装了起搏器", "我公公[姓名]装了起搏器"),
+    # the tokenizer joined the kinship word's last character to a compound surname (老|公孙)
+    ("我老公孙伟明天来复查", "我老公[姓名]明天来复查"),
+    # a rare word of surname and one character, then the name's last character, after a kinship word
+    ("我女儿文心悦在发烧", "我女儿[姓名]在发烧"),
+]
+
+
+@pytest.mark.parametrize("text, expected", SIXTH_SET_CLASSES, ids=[c[0][:8] for c in SIXTH_SET_CLASSES])
+def test_classes_the_sixth_set_found_are_caught(text, expected):
+    assert deidentify(text)[0] == expected
+
+
+SIXTH_SET_LOOKALIKES = [
+    "我老公孙子也发烧了", "我婆婆家住得远", "我公公公司组织体检", "我儿子白粥喝了一碗", "我婆婆高血压十年了",
+    "我岳母石膏拆了", "我婆婆马上到",
+]
+
+
+@pytest.mark.parametrize("text", SIXTH_SET_LOOKALIKES)
+def test_medical_text_shaped_like_the_sixth_set_classes_is_kept(text):
+    assert deidentify(text) == (text, [])

@@ -403,6 +403,8 @@ _KIN_WORDS = (
     r"|姥爷|哥哥|姐姐|弟弟|妹妹|闺女|小孩|同事|朋友|邻居|家属|女婿|儿媳妇?|孙子|孙女|舅舅|姑姑|外甥女?|外孙女?|侄子|侄女"
     r"|我妹|我哥|我姐|我弟|老妈|老爸|对象|男朋友|女朋友|男友|女友|闺蜜|发小|同桌|老乡|战友|病友|师兄|师姐|学长|学姐"
     r"|表哥|表姐|表弟|表妹|堂哥|堂姐|堂弟|堂妹|叔叔|阿姨|伯伯|伯父|伯母|婶婶|嫂子|姐夫|妹夫|老伴|室友|舍友|同学|领导|老板"
+    # in-laws and the wider family (我婆婆谢桂兰, 我岳父刘德明)
+    r"|婆婆|公公|岳父|岳母|丈母娘|老丈人|姨妈|姑妈|舅妈|姑父|姨父|小姨|大姨|干妈|干爹|继父|继母"
 )
 _KIN_WORD_RE = re.compile(_KIN_WORDS)
 _KIN_CUE = re.compile(rf"(?:您好|你好|(?:{_KIN_WORDS})(?:叫|是|名叫)?)\s*$")
@@ -558,6 +560,11 @@ def _name_at(text: str, i: int, surname: str, clause: str, c0: int) -> Span | No
     toks = _tokens(clause)
     rel = i - c0
     idx = next((k for k, (p, _) in enumerate(toks) if p == rel), None)
+    if idx is None and (kin or role):
+        # A kinship or role word ends right here, but the tokenizer joined its last character to the surname
+        # (我老|公孙|浩): the cue fixes a word boundary, so segment what follows it on its own.
+        clause, c0 = clause[rel:], i
+        toks, rel, idx = _tokens(clause), 0, 0
     if idx is None and not strong:
         return None  # the surname character is inside a word (紧张, 值班, 高大): not a name
     end = i + sl
@@ -579,6 +586,12 @@ def _name_at(text: str, i: int, surname: str, clause: str, c0: int) -> Span | No
                 if weak and len(word) == sl + 1 and len(nxt) == 1 and _given_ok(nxt):
                     end += 1  # 范文 + 涛: the tokenizer cut a three-character name after the second
                     ordinary = False  # 王子 + 轩: no longer the ordinary word
+            elif (kin and len(word) == sl + 1 and freq < _COMMON_WORD_FREQ and tag in _GIVEN_WORD_TAGS
+                  and _given_ok(word[sl:]) and idx + 1 < len(toks) and len(toks[idx + 1][1]) == 1
+                  and _given_ok(toks[idx + 1][1]) and _token_ends_at(clause, rel + len(word) + 1)):
+                # 我女儿文心 + 怡: after a kinship word, a rare word of surname and one character, then one more
+                # given-name character, is a three-character name the tokenizer cut up
+                end, in_dict = i + len(word) + 1, True
             elif not strong and not _TITLES.match(text, i + sl):
                 return None  # an ordinary word starting with a surname character (方便, 高血压)
         else:
