@@ -413,6 +413,14 @@ SIXTH_SET_CLASSES = [
     ("我老公孙伟明天来复查", "我老公[姓名]明天来复查"),
     # a rare word of surname and one character, then the name's last character, after a kinship word
     ("我女儿文心悦在发烧", "我女儿[姓名]在发烧"),
+    # a nickname opening a clause as its subject (before a time word, an adverb or 的), or after a verb whose
+    # object is a person; an elder's title after a surname with a neighbour's cue
+    ("小吴昨晚吐了两次", "[姓名]昨晚吐了两次"),
+    ("老孙一直在吃降压药", "[姓名]一直在吃降压药"),
+    ("老赵这几天腰疼", "[姓名]这几天腰疼"),
+    ("老钱的化验单拿到了", "[姓名]的化验单拿到了"),
+    ("你通知老郭明天空腹来", "你通知[姓名]明天空腹来"),
+    ("对门刘爷爷中风了", "对门[姓名]爷爷中风了"),
 ]
 
 
@@ -424,6 +432,8 @@ def test_classes_the_sixth_set_found_are_caught(text, expected):
 SIXTH_SET_LOOKALIKES = [
     "我老公孙子也发烧了", "我婆婆家住得远", "我公公公司组织体检", "我儿子白粥喝了一碗", "我婆婆高血压十年了",
     "我岳母石膏拆了", "我婆婆马上到",
+    "小孙子昨天发烧", "老毛病又犯了", "小黄的衣服湿了", "老是头晕", "小时候得过肺炎", "老年人最近容易摔",
+    "小儿最近咳嗽", "小米粥刚喝完", "小腿最近抽筋", "老花眼最近加重", "喝完牛奶奶瓶要消毒", "隔壁的牛奶奶粉",
 ]
 
 

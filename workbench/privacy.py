@@ -711,13 +711,19 @@ def _clauses(text: str) -> list[tuple[int, str]]:
     return out
 
 
-# 小王, 老李, 王姐: what colleagues and neighbours are called. Taken after a cue (护士小刘, 叫我小金, 我和老周)
+# 小王, 老李, 王姐, 李奶奶: what colleagues and neighbours are called. Taken after a cue (护士小刘, 叫我小金, 我和老周)
 # or, at the start of a clause, before a verb of telling (小王说, 王姐介绍).
-_NICKNAME_RE = re.compile(f"(?P<pre>[小老阿])(?P<s>[{_SINGLE_SURNAMES}])|(?P<s2>[{_SINGLE_SURNAMES}])(?P<post>[姐哥姨叔嫂])"
+_NICKNAME_RE = re.compile(f"(?P<pre>[小老阿])(?P<s>[{_SINGLE_SURNAMES}])|(?P<s2>[{_SINGLE_SURNAMES}])(?P<post>[姐哥姨叔嫂]|奶奶|爷爷|大爷|大妈|大娘|婆婆)"
                           # 阿强, 阿芳: 阿 and a given-name character (not 阿姨, 阿婆: kin words)
                           "|(?P<a>阿)(?P<g>[\u4e00-\u9fff])")
 _NOT_AFTER_A = set("姨婆公伯叔哥妹爸妈嫂弟姐奶爷")
-_NICKNAME_CUE = re.compile(r"(?:叫我|喊我|叫他|叫她|是|(?:隔壁床?|邻床|对门|同病房|同屋|病友)的?)\s*$")
+_NICKNAME_CUE = re.compile(r"(?:叫我|喊我|叫他|叫她|是|(?:隔壁床?|邻床|对门|同病房|同屋|病友)的?"
+                           # verbs whose object is a person: 联系小周, 通知老李
+                           r"|联系|通知|转告|告诉|问问)\s*$")
+# A nickname opening a clause as its subject: then comes a time word or an adverb (小李昨天值夜班, 小陈刚做完胃镜,
+# 老周最近…, 老刘这两天…) or the possessive 的 (老王的手机号).
+_SUBJECT_NEXT_TAGS = {"t", "d", "f"}
+_SUBJECT_NEXT = re.compile(r"[这那前][两几]?(?:天|日子|阵子|段时间|周)")
 # 小 and a given-name character (我闺蜜小雅说): only after a kinship word and before a verb of telling, since
 # 小便, 小腿, 小时候 follow kinship words as often.
 _XIAO_NAME = re.compile("小([\u4e00-\u9fff])")
@@ -744,6 +750,17 @@ def _token_ends_at(clause: str, rel: int) -> bool:
     return rel >= len(clause) or any(p == rel for p, _ in _tokens(clause))
 
 
+def _subject_next(m: re.Match[str], clause: str) -> bool:
+    """Whether a 小/老 + surname nickname at the start of ``clause`` is followed by what follows a subject."""
+    if not m.group("pre") or m.group("pre") == "阿":
+        return False
+    nxt = next((w for p, w in _tokens(clause) if p == m.end()), "")
+    if nxt == "的":
+        # not 小黄的 / 小白的: an adjective after 小 is a description, not a nickname
+        return _dict_tag(m.group("s"))[0] != "a"
+    return _dict_tag(nxt)[0] in _SUBJECT_NEXT_TAGS or bool(_SUBJECT_NEXT.match(clause, m.end()))
+
+
 def _nickname_spans(text: str, taken: list[Span]) -> list[Span]:
     out: list[Span] = []
     for c0, clause in _clauses(text):
@@ -761,8 +778,9 @@ def _nickname_spans(text: str, taken: list[Span]) -> list[Span]:
             before = text[max(0, i - 12) : i]
             cued = bool(_KIN_CUE.search(before) or _ROLE_CUE.search(before) or _NICKNAME_CUE.search(before)
                          or _COMPANION_BEFORE.search(before) and _NAME_CHARS.match(before[-2:-1] or "x") is not None)
-            if cued or m.start() == 0 and _TELLING_AFTER.match(clause, m.end()):
-                out.append(Span(i, j, "name", False))
+            if cued or m.start() == 0 and (_TELLING_AFTER.match(clause, m.end()) or _subject_next(m, clause)):
+                # 李 + 奶奶: an elder's two-character title stays, as after 张 + 阿姨 (the title is no one's data)
+                out.append(Span(i, i + 1 if len(m.group("post") or "") == 2 else j, "name", False))
         for m in _XIAO_NAME.finditer(clause):
             i, j = c0 + m.start(), c0 + m.end()
             if (_given_ok(m.group(1)) and _TELLING_NAME.match(text, j) and _KIN_CUE.search(text[max(0, i - 12) : i])
