@@ -363,7 +363,7 @@ _SINGLE_SURNAMES = (
     "骆宁蓝甘关梅裴辛霍凌卫耿解滕米柳欧盛童屈喻蒙符窦储岑晏邬宫茅祁计伏舒宣凤麦萧于任曾"
     # rarer ones: a name after a cue starts with any of these as often as with a common one
     "佘逯宓帅禤蒯仇庄宗阎薄桑桂濮寿扈燕冀郏晁敖訾阚饶鞠巢竺荆桓仉缑亢况蔺屠蒲邰鄂索郁胥苍莘贡逄姬冉郦雍"
-    "璩邝甄栾冼芮惠詹厉奚封靳糜粟虞卓隋迟佟钮邴暴汲亓阙柏苗"
+    "璩邝甄栾冼芮惠詹厉奚封靳糜粟虞卓隋迟佟钮邴暴汲亓阙柏苗区"
 )
 _SURNAME_RE = re.compile("|".join(_COMPOUND_SURNAMES) + f"|[{_SINGLE_SURNAMES}]")
 # Compound surnames that are no ordinary word (东方, 百里, 第五, 长孙, 公孙 are; 上官 is also 上 + 官网/官方):
@@ -427,6 +427,8 @@ _AFTER_NAME = re.compile(
 # 跟杨帆一起, 和王芳一块: a person one goes somewhere with.
 _COMPANION_BEFORE = re.compile(r"(?:跟|和|与|同|陪|陪着|带着)\s*$")
 _COMPANION_AFTER = re.compile(r"\s*(?:一起|一块)")
+# What ends the name of an institution: a person's name is not followed by one directly.
+_INSTITUTION_AFTER = re.compile(r"(?:医院|卫生院|卫生所|卫生室|诊所|门诊部|政府|学校|小学|中学|大学|公司|街道办|居委会|村委会)")
 _COUNTING = set("这那哪每几某一二两三四五六七八九十百半0123456789")
 # Dictionary tags of a two-character word that can be a given name after a cue (海洋, 建国), not of
 # time words, numerals, verbs or function words (夜间, 今年, 出现).
@@ -640,8 +642,8 @@ def _name_at(text: str, i: int, surname: str, clause: str, c0: int) -> Span | No
         while j < len(text) and j - i - sl < 2 and _given_ok(text[j]):
             j += 1
         end = j
-    if _inside_medical_term(text, i, end):
-        return None
+    if _inside_medical_term(text, i, end) or not strong and _INSTITUTION_AFTER.match(text, end):
+        return None  # a medical term, or the first part of an institution's name (区人民 + 医院)
     titled = bool(_TITLES.match(text, end) or end > i + sl and _ELDER_TITLES.match(text, end))
     companion = bool(_COMPANION_BEFORE.search(before) and _COMPANION_AFTER.match(text, end))
     demographics = bool(_SEX_AGE.match(text, end))
