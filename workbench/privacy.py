@@ -131,7 +131,7 @@ _IP_RE = re.compile(rf"(?<![\d.]){_OCTET}(?:\.{_OCTET}){{3}}(?![\d.])|{_B}(?:[0-
                     rf"|{_B}(?:[0-9A-Fa-f]{{1,4}}:){{1,6}}(?::[0-9A-Fa-f]{{1,4}}){{2,5}}{_E}")
 _PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"
 _DIGIT_DOT_DIGIT = re.compile(r"\d\.\d")  # in every IPv4 address _IP_RE takes (octets are digits)
-_PLATE_RE = re.compile(rf"[{_PROVINCES}][A-Z][·• ]?[A-HJ-NP-Z0-9]{{5,6}}{_E}")
+_PLATE_RE = re.compile(rf"[{_PROVINCES}][A-Z][·• \-]?[A-HJ-NP-Z0-9]{{5,6}}{_E}")
 
 # A cue, optional 号/码/是/:, then the value. One regex per label; the cue itself is never redacted.
 _CUE_GAP = r"(?:号码|号|码|ID|id)?(?:是|为|:|：|#|\s|\bis\b)*"
