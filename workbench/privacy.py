@@ -421,6 +421,9 @@ _AFTER_NAME = re.compile(
     rf"(?:{_SEX_AGE.pattern})|\s*[，,]?\s*(?:您好|你好)|的(?:家属|家长|丈夫|妻子|妈妈|爸爸|母亲|父亲|儿子|女儿)"
     # contact data right after: 张建国，13800001111 / 张建国 电话：…
     r"|\s*[，,、:：]?\s*(?:(?:联系)?电话|手机(?:号)?)\s*[:：]?|\s*[，,、:：]?\s*(?:\+?86[ \-]?)?1[3-9]\d(?:[ \-]?\d){8}(?!\d)"
+    # whose contact or record data it is (马超的QQ, 李娜的身份证号), whose birth date (万建华，1958年6月12日出生)
+    r"|的(?:手机|电话|微信|QQ|qq|邮箱|身份证|医保卡|就诊卡|病历号|住院号|门诊号)"
+    r"|\s*[，,]\s*(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*[日号])?\s*(?:出生|生)"
     # whose relative they are: 王李雨桐是我外甥女, 冉冉她奶奶 (the kinship word ends the clause or is the subject)
     rf"|{_KIN_AFTER}"
 )
