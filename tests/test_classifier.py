@@ -133,6 +133,28 @@ CASES_S43 = [
 ]
 
 
+# Session 44 (the classes of a blind set's misses, in new sentences); each class keeps a look-alike.
+CASES_S44 = [
+    # 有无, the written 有没有; 几 + 类/级/期/型; a tag asking to confirm; the polite 不知道您…
+    ("有无发热寒战", "question"),
+    ("建议复查，观察有无出血", "suggestion"),
+    ("乳腺结节报告上是几级", "question"),
+    ("你的意思是一吃油腻就拉肚子，对吧", "question"),
+    ("不知道您最近有没有量过血压", "question"),
+    ("不知道您有没有发现，熬夜以后更容易头痛，所以一定要早睡。", "suggestion"),
+    # requests for what the doctor needs to see or know, without 请 or after 方便的话
+    ("把化验单拍下来发过来我看看", "question"),
+    ("把皮疹的照片发几张给我", "question"),
+    ("告诉我一下宝宝现在多重", "question"),
+    ("有空的话讲讲你平时的作息", "question"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), CASES_S44, ids=[t[:8] for t, _ in CASES_S44])
+def test_session_44_cases(text: str, expected: str) -> None:
+    assert classify(text).turn_type == expected, classify(text).cues
+
+
 @pytest.mark.parametrize(("text", "expected"), CASES_S43, ids=[t[:8] for t, _ in CASES_S43])
 def test_session_43_cases(text: str, expected: str) -> None:
     assert classify(text).turn_type == expected, classify(text).cues

@@ -109,14 +109,19 @@ _RESIDUAL_NONE = 0.03
 _RESIDUAL_OVERRULED = 0.3
 
 _FINAL_PARTICLE = re.compile(r"(吗|(?<![那这怎什多要])么)[呢吧]?$")
-_PLEASE_ASK = re.compile(r"请问|想问一下|问一下您|问一下你|^(我)?想(了解|问|知道)一下")
+_PLEASE_ASK = re.compile(r"请问|想问一下|问一下您|问一下你|^(我)?想(了解|问|知道)一下"
+                         # 不知道您之前有没有做过胃镜: the polite indirect question, aimed at the patient (not
+                         # 不知道您有没有注意到…: drawing attention to what the doctor goes on to say)
+                         r"|^(我|也)?不知道(您|你)(?!.*(注意|发现|听说|想过|意识))")
 _REQUEST_INFO = re.compile(
     r"(请|麻烦)(您|你)?(再|详细|具体|简单)?地?"
     r"(描述|说明|说一下|说说|讲一下|讲讲|讲述|告诉|介绍|补充|提供|发一下|发给|上传|拍)"
     # 麻烦把化验单拍给我看一下, 说一下症状: a request for what the doctor needs to know
     r"|(请|麻烦).{0,10}(拍|发|传)(给我|过来|一下)|^(再|先)?(说|讲|描述|介绍)一下"
+    # 把报告拍照发过来我看看, 把舌头的照片发一张给我: something sent for the doctor to see
+    r"|把.{1,12}(发|传)(过来|上来|一张|一份|几张)|(发|传|拍)(过来|给我)(我|让我)?(看看|看一下|瞧瞧)"
     # without 请: 说说…, 描述下…, 告诉我…, 把用药清单列一下, 我需要知道…
-    r"|^(你|您)?(再|先)?(说说|讲讲|聊聊|(说|讲|描述|介绍|补充)一?下|告诉我(你|您|孩子|宝宝|老人|他|她))"
+    r"|(^|的话)(你|您)?(再|先)?(说说|讲讲|聊聊|(说|讲|描述|介绍|补充)一?下|告诉我(一下)?(你|您|孩子|宝宝|老人|他|她))"
     r"|把.{1,12}(列|发|拍|写)(一下|给我|出来)|^(我|还)(需要|想|要|得)(知道|了解|确认)"
     r"|(?i:^(please |can you |could you )?(describe|tell me|let me know)\b)"
 )
@@ -127,7 +132,9 @@ _PERFECT_NOT = re.compile(r"(过|了).{0,10}(没有|没)$|有.{1,10}没有$")
 _BARE_NOT = re.compile(r"(?<![还也并都再就])(?<=[\u4e00-\u9fff])[不没]$")
 # Elliptical "那X呢": a short topic plus 呢 asks "and what about X?"; discourse openers (其实呢) do not.
 _TOPIC_NE = re.compile(r"^(?!其实|当然|所以|然后|总之|一般|如果|要是|这个|那个)(那|那么)?[^的了]{1,6}呢$")
-_SHIFOU = re.compile(r"是否")
+_SHIFOU = re.compile(r"是否|有无")  # 有无 is the written 有没有 (有无恶心呕吐, 既往有无手术史)
+# A tag that asks the patient to confirm what was just said back to them: "你是说…，对吧".
+_TAG_QUESTION = re.compile(r"^(对|是)吧$")
 _ALTERNATIVE = re.compile(r"是.{0,20}还是|^还是")
 _INTERROGATIVE = re.compile(
     r"(?<![为没不])(?<!不是)什么时候"  # one unit: "烧心一般在什么时候出现" asks at the clause's end
@@ -135,7 +142,7 @@ _INTERROGATIVE = re.compile(
     r"|哪(?!怕)[里儿个些边种一天位]?"
     r"|多久|多长时间|多长|多大|多高|多重|多远"
     r"|多少(?![有会也都还能要得带])"
-    r"|(?<![好十这那前后头近过再隔每])几(?![乎率])[次天岁个点年月周小分斤度片颗回遍号顿口杯支根包](?!之内|内|以内|后|以后|左右)"
+    r"|(?<![好十这那前后头近过再隔每])几(?![乎率])[次天岁个点年月周小分斤度片颗回遍号顿口杯支根包类级期型](?!之内|内|以内|后|以后|左右)"
     r"|怎么样|怎么(?![办也都])|为什么|何时|谁(?![都也])"
 )
 # Words that embed a question as an object ("明确是不是感染") or make a clause a condition.
@@ -248,6 +255,7 @@ def _question_strength(clause: _Clause, advice_level: float, cues: list[str]) ->
         (_BARE_NOT, _Q_FORM),
         (_TOPIC_NE, _Q_WORD),
         (_SHIFOU, _Q_FORM),
+        (_TAG_QUESTION, _Q_FORM),
         (_ALTERNATIVE, _Q_ALT),
     ):
         forms.extend((mm, strength) for mm in regex.finditer(text))
