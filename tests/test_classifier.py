@@ -147,6 +147,18 @@ CASES_S44 = [
     ("把皮疹的照片发几张给我", "question"),
     ("告诉我一下宝宝现在多重", "question"),
     ("有空的话讲讲你平时的作息", "question"),
+    # advice asked as a question (why not / could you + an advised action), 谁说…, 能不X吗, a question the doctor
+    # answers at once (是的，…), a question that is the subject of a statement (…要看/…才知道)
+    ("何不把晚饭提前一点？睡前三小时不要进食", "suggestion"),
+    ("为什么不按时吃药呢？血压就是这样升上去的", "suggestion"),
+    ("能不能少吃点甜的？对血糖有好处", "suggestion"),
+    ("晚上能不能平躺？", "question"),
+    ("为什么不想吃饭？", "question"),
+    ("谁说发烧一定要输液？多喝水多休息就行", "suggestion"),
+    ("天天熬夜能不长痘吗？早点睡就好了", "suggestion"),
+    ("会不会传染给家人？会的，所以最好分开用餐具", "suggestion"),
+    ("会不会传染给家人？", "question"),
+    ("管不管用得吃一周才知道，先坚持吃", "suggestion"),
 ]
 
 

@@ -62,7 +62,14 @@ _CLAUSE_SEP = re.compile(r"[，,：:]")
 _QUOTED = re.compile(r"“[^”]*”|「[^」]*」|『[^』]*』|\"[^\"]*\"")
 _TRAILING = "啊呀哦哈~～ 　\t"
 # Questions that want no answer: reproach (难道…, 不就是…吗) or a prompt to reflect (问问自己：…是不是…？).
-_RHETORICAL = re.compile(r"难道|岂(不|能|是)|何必|何苦|何尝|不就是|不就(好|行|得|完|可以)了|不也是|(问问|想想)(你|您)?自己|扪心自问")
+_RHETORICAL = re.compile(r"难道|岂(不|能|是)|何必|何苦|何尝|不就是|不就(好|行|得|完|可以)了|不也是|(问问|想想)(你|您)?自己|扪心自问"
+                         # 何不…？ proposes; 谁说…？ denies; 能不累吗？ (能不X吗) asserts X
+                         r"|何不|谁说|能不(?!能)[\u4e00-\u9fff]{1,3}吗")
+# "Why not / could you" asked about an action the doctor recommends (为什么不早点来, 能不能少熬夜):
+# a suggestion phrased as a question, when the clause also carries advice.
+_SUGGESTING = re.compile(r"为什么不|为何不|干嘛不|能不能|可不可以|能否")
+# A sentence that answers the one before it (是的，…): the question was the doctor's own device.
+_SELF_ANSWER = re.compile(r"^((不)?(是|对|会|能|可以)的|没错|当然)(?!人)")
 
 
 @dataclass(frozen=True)
@@ -147,6 +154,8 @@ _INTERROGATIVE = re.compile(
 )
 # Words that embed a question as an object ("明确是不是感染") or make a clause a condition.
 _EMBEDDING = re.compile(r"记录|记下|明确|确定|判断|了解|知道|看看|看一下|观察|留意|排除|取决于|决定|弄清|查明|评估|鉴别|要看")
+# What makes a question before it the subject of a statement: 有没有效果要看体质, 管不管用得吃两周才知道.
+_SUBJECT_OF = re.compile(r"要看|取决于|因人而异|才(能)?(知道|确定|看出|判断)|说不准|不好说")
 _HABITUAL = re.compile(r"一般|通常")
 # After the interrogative, what makes it a topic or a statement ("一般几天就会缓解"), not a question.
 _TOPIC_AFTER = re.compile(r"要看|取决于|因人而异|不一定|不好说|看情况|^.{0,3}(就|会|能|可以|才|左右)")
@@ -172,7 +181,7 @@ _A_STRONG_RE = re.compile(
 _A_ACTION_RE = re.compile(
     r"可以|就行|就好了?|就可以"
     r"|多(喝|吃|休息|运动|饮水|补充|晒|活动)|少(吃|喝|熬夜|食|油|盐|糖|说话|抽|碰|接触|用)"
-    r"|戒烟|戒酒|按时|坚持|保持|控制好|控制(饮食|体重|血压|血糖|情绪)|补充|冷敷|热敷|按摩|泡脚|保湿|保暖"
+    r"|戒烟|戒酒|戒(了|掉)|按时|坚持|保持|控制好|控制(饮食|体重|血压|血糖|情绪)|补充|冷敷|热敷|按摩|泡脚|保湿|保暖"
     r"|服用|口服|外用|涂(点|上|一些|抹)|(吃|喝|用|含)(点|些|一?片|一?粒|一?颗)|^(请|您|你)?(先)?(记录|记下)"
     r"|(做|查|测|量|拍)(一?个|一下|一次)|检查一下|(先|暂时)(用|吃|喝|服|涂|吸|喷|含|滴|敷|雾化|冷静|休息|观察|停|躺|不要|去|做|查|量|测)|停用|停药|换用|试试|试一试|试一下"
     r"|换(把|个|一种|一下|成)|让(他|她|孩子|宝宝|老人|病人)|按压(?!的时候|时|后|痛|疼)|止血|物理降温|包扎|消毒|冲洗|湿敷|垫高|抬高|先把|卧床|休息(一|两|几|\d)"
@@ -267,8 +276,8 @@ def _question_strength(clause: _Clause, advice_level: float, cues: list[str]) ->
         return 0.0, True
     best = 0.0
     for mm, strength in forms:
-        if _EMBEDDING.search(text[: mm.start()]):
-            continue  # "观察是否发热": the question is the object of an instruction
+        if _EMBEDDING.search(text[: mm.start()]) or _SUBJECT_OF.search(text[mm.end():]):
+            continue  # "观察是否发热", "有没有效果要看体质": the question is an object or a subject
         # An interrogative at the very end of a clause is the thing asked ("血压控制在多少"); in the
         # middle of a clause with advice it is usually a subject or object ("多久复查要看情况").
         at_end = len(text) - mm.end() <= 2
@@ -318,6 +327,10 @@ def _analyse(text: str) -> _Evidence:
             a = _advice_strength(c.text, local)
             q, overruled = _question_strength(c, a, local)
             ev.q_overruled |= overruled
+            if q > 0 and a > 0 and _SUGGESTING.search(c.text):
+                q = 0.0  # 能不能少熬夜？, 何不试试…？: advice asked as a question
+                ev.rhetorical = ev.q_overruled = True
+                local.append("rhetorical:suggesting")
             if q > 0 and a > 0:
                 # A clause that is asked ("目前在服用什么药吗？") is a question; its advice words are topic.
                 a = 0.0
@@ -340,7 +353,12 @@ def _analyse(text: str) -> _Evidence:
             sent_text = "".join(c.text for c in sentences[idx])
             following_advice = any(per_sentence[j][1] > 0 for j in order[pos + 1 :])
             wtd = _WHAT_TO_DO.search(sent_text)
-            if wtd and following_advice and (wtd.group(0) == "怎么办" or not _SECOND_PERSON.search(sent_text)):
+            nxt = order[pos + 1] if pos + 1 < len(order) else None
+            if nxt is not None and following_advice and _SELF_ANSWER.match(sentences[nxt][0].text):
+                ev.rhetorical = ev.q_overruled = True
+                ev.cues.append("rhetorical:self-answered")
+                sq = 0.0
+            elif wtd and following_advice and (wtd.group(0) == "怎么办" or not _SECOND_PERSON.search(sent_text)):
                 ev.rhetorical = True
                 ev.q_overruled = True
                 ev.cues.append(f"rhetorical:{wtd.group(0)}")
