@@ -159,6 +159,12 @@ CASES_S44 = [
     ("会不会传染给家人？会的，所以最好分开用餐具", "suggestion"),
     ("会不会传染给家人？", "question"),
     ("管不管用得吃一周才知道，先坚持吃", "suggestion"),
+    # a reminder (记得…) and what must come first (要先…) are advice; an English offer of help is small talk
+    ("记得睡前把药吃了", "suggestion"),
+    ("我记得你上次说过头痛", "other"),
+    ("你还记得上次吃的什么药吗", "question"),
+    ("腹痛得先排除阑尾炎，你右下腹按着疼吗", "mixed"),
+    ("How may I help you today?", "other"),
 ]
 
 

@@ -175,6 +175,8 @@ _A_STRONG_RE = re.compile(
     r"|注意|避免|(?<!要)不要|(?<!能)不能|(?<![特区分级类性识辨个告鉴])别(?![人的处])|勿|禁止|禁用|忌"
     r"|及时|尽快|尽早|立即|立刻|就医|就诊|复诊|复查|急诊|打120|遵医嘱|医生指导|去医院|到医院|来医院"
     r"|去.{0,6}科|到.{0,6}科|不宜|不可以|防止|预防|警惕|(就|还|必须)得"
+    # 饭后记得散步, 要先排除高血压: a reminder, and what must be done first
+    r"|(?<![我你您不还])记得(?![吗么])|记住|(?<![是])(要|得|需|需要)先"
     r"|(?i:\b(should|must|recommend|suggest|need to|have to|make sure|avoid|don't|do not)\b"
     r"|\bsee (a|your) doctor|\bgo to (the )?(er|hospital|emergency|clinic|doctor)|\bseek\b|\bcall (911|120|an ambulance))"
 )
@@ -205,7 +207,7 @@ _SOCIAL = re.compile(
     r"有什么(可以|能|需要)?(帮|为)(你|您)|还有(什么|其他|别的)(问题|疑问|需要|想咨询|要咨询|想问|想了解)|欢迎(随时)?咨询|应该的|应该做的|别客气|不客气|别谢"
     r"|^(您|你)?(先)?(别|不要|不用|不必)(太|过于)?(着急|担心|紧张|慌|害怕)$"
     r"|再说一遍|再说一次|没听清|没看清|没看懂"
-    r"|(?i:\btake care\b|you'?re welcome|\bthank(s| you)\b)"
+    r"|(?i:\btake care\b|you'?re welcome|\bthank(s| you)\b|\bhow (can|may) I help\b|\bwhat can I do for you\b)"
 )
 _FIRST_PERSON_CANNOT = re.compile(r"我.{0,6}(不能|无法|没法)")
 
