@@ -234,3 +234,27 @@ def test_the_shipped_and_test_cases_list_no_generic_keyword(caplog, folder):
     with caplog.at_level("WARNING", logger="workbench.simulate.cases"):
         load_cases(folder)
     assert "generic word" not in caplog.text
+
+
+@pytest.mark.parametrize(("doctor", "facts"), [
+    # Questions without a question mark, as models and doctors type them: each form of a Chinese question.
+    ("恶心不", ("vomit",)),  # verb phrase closed by 不
+    ("呕吐过没", ("vomit",)),  # ... by 没
+    ("血压值量过没有", ("bp",)),  # ... by 没有
+    ("会不会恶心", ("vomit",)),  # A-not-A
+    ("说一下血压值", ("bp",)),  # a request to tell
+    ("头疼多大程度了，血压值怎样", ("bp",)),  # question words 多大, 怎样
+])
+def test_a_question_without_a_question_mark_still_asks(doctor, facts):
+    r = _ask(doctor)
+    assert r.revealed == facts and r.text != CASE.opening, (r.text, r.revealed)
+
+
+@pytest.mark.parametrize("doctor", [
+    "先观察，看看会不会呕吐。",  # an embedded question under 看看 is advice to watch
+    "根据您的描述，建议监测血压值。",  # 描述 as a noun, not a request
+    "很多人问头疼怎么办，关键是休息，别恶心自己。",  # 怎么办 inside a statement
+    "谁都会头疼，别担心呕吐。",  # 谁都: indefinite, not a question
+])
+def test_advice_with_question_words_inside_asks_nothing(doctor):
+    assert question_part(doctor) == "" and asked_facts(CASE, doctor) == ()

@@ -19,7 +19,17 @@ from workbench.simulate.cases import Case, Fact
 from workbench.simulate.generic_words import GENERIC_KEYWORDS, GENERIC_TOKENS
 
 _CLAUSE_SPLIT = re.compile(r"(?<=[。！？!?；;\n])")
-_QUESTION_CUES = re.compile(r"[？?]|吗|呢|有没有|是不是|是否|多久|多长|多少|几[天次岁个周年度点]|什么|怎么样|哪|有无")
+# How Chinese asks, with or without a question mark: a question mark, the particles 吗/呢/么, a verb
+# phrase closed by 不/没/没有 (抽烟不, 发烧了没, 看过没有), a question word (什么, 怎样, 哪, 几天, 多大, 啥,
+# 咋…), a request to tell (请描述, 说一下, 讲讲, 告诉我), or an A-not-A form (疼不疼, 会不会, 有没有).
+_QUESTION_CUES = re.compile(
+    r"[？?]|吗|呢|(?<![那这怎什多])么|有没有|是不是|是否|有无|(?:不|没有|没)[。！!；;\s]*$"
+    r"|什么|怎么样|怎样|如何|为什么|哪|几[天次岁个周年度点月回趟]|多[久长少大高重远]|(?<!这)谁(?![都也])|啥|咋"
+    r"|描述一下|描述下|请描述|介绍一下|补充一下|说明一下|说一下|说说|讲一下|讲讲|告诉我"
+)
+_A_NOT_A = re.compile(r"(.)[不没]\1")
+# An A-not-A after a verb of finding out is an embedded question, advice to watch: "看看皮疹会不会消退".
+_EMBEDDING = re.compile(r"(看看|观察|留意)[^，,]*(.)[不没]\2")
 _PUNCT = re.compile(r"[\s，。！？!?、；;：:,.“”\"'（）()…—-]+")
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 # A duration word followed, within its clause, by 一次 asks how often ("多久体检一次", "几天大便一次").
@@ -41,7 +51,13 @@ def content_tokens(text: str) -> frozenset[str]:
 def question_part(doctor_text: str) -> str:
     """The clauses of a doctor's turn that ask something (empty when it asks nothing)."""
     clauses = [c for c in _CLAUSE_SPLIT.split(doctor_text or "") if c.strip()]
-    return "".join(c for c in clauses if _QUESTION_CUES.search(c))
+    return "".join(c for c in clauses if _asks(c))
+
+
+def _asks(clause: str) -> bool:
+    if _QUESTION_CUES.search(clause):
+        return True
+    return bool(_A_NOT_A.search(clause)) and not _EMBEDDING.search(clause)
 
 
 def _is_about_frequency(fact: Fact) -> bool:
