@@ -258,3 +258,30 @@ def test_a_question_without_a_question_mark_still_asks(doctor, facts):
 ])
 def test_advice_with_question_words_inside_asks_nothing(doctor):
     assert question_part(doctor) == "" and asked_facts(CASE, doctor) == ()
+
+
+MORPHEMES = parse_case({
+    "id": "one-character-keywords", "title": "腹痛", "category": "测试", "opening": "肚子不舒服。",
+    "facts": [
+        {"id": "vomit", "fact": "吐过两次", "patient": "吐了两回。", "keywords": ["吐"]},
+        {"id": "pain", "fact": "小腹隐痛", "patient": "肚子隐隐地疼。", "keywords": ["疼"]},
+        {"id": "bleeding", "fact": "出了点血", "patient": "出了一点血。", "keywords": ["血"]},
+        {"id": "urine", "fact": "尿少", "patient": "尿得少。", "keywords": ["尿"]},
+        {"id": "meds", "fact": "吃过布洛芬", "patient": "吃过布洛芬。", "keywords": ["药"]},
+    ],
+    "advice_key_points": [{"id": "rest", "point": "休息", "keywords": ["休息"]}],
+}, "<test>")
+
+
+@pytest.mark.parametrize(("doctor", "facts"), [
+    # A one-character keyword asks as a word of its own, in a free combination, or as the head of a word.
+    ("吐了几次？", ("vomit",)), ("有没有呕吐？", ("vomit",)), ("呕吐物什么颜色？", ("vomit",)),
+    ("疼不疼？", ("pain",)), ("头疼吗？", ("pain",)), ("疼痛厉害吗？", ("pain",)),
+    ("出血多吗？", ("bleeding",)), ("尿少吗？", ("urine",)), ("尿量多少？", ("urine",)),
+    ("吃过什么药物？", ("meds",)),
+    # Inside a word headed by another morpheme it names something else: nothing asked.
+    ("说话吐字清楚吗？", ()), ("血压高吗？", ()), ("有糖尿病吗？", ()), ("查过血常规吗？", ()),
+    ("平时血糖多少？", ()),
+])
+def test_a_one_character_keyword_asks_only_where_its_word_means_it(doctor, facts):
+    assert asked_facts(MORPHEMES, doctor) == facts, doctor

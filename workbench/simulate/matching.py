@@ -2,7 +2,9 @@
 
 Matching is deliberately simple and inspectable: a fact is *asked* when one of its keywords occurs in
 the questioning part of the doctor's turn, or when a content word of that part (jieba tokens) is one of
-the content words of the fact's keywords. Generic question words (什么, 有没有, 最近, 以前...) never match,
+the content words of the fact's keywords. A one-character keyword is a morpheme: it counts only in a word
+of the question where it keeps its meaning (吐 in 呕吐, not in 吐字; 血 in 出血, not in 血压), see
+:func:`_morpheme_occurs`. Generic question words (什么, 有没有, 最近, 以前...) never match,
 not even when a case lists one as a keyword, so "最近怎么样？" does not reveal every fact and "以前有过敏史吗？"
 does not reveal a fact keyed on 以前; loading such a case warns (:func:`workbench.simulate.generic_words.generic_keywords`). "多久…一次" asks how often, not how long: there a
 duration word (多久, 多长时间) counts only for a fact about frequency (one with a keyword such as 几次,
@@ -60,6 +62,52 @@ def _asks(clause: str) -> bool:
     return bool(_A_NOT_A.search(clause)) and not _EMBEDDING.search(clause)
 
 
+@lru_cache(maxsize=20000)
+def _words(text: str) -> tuple[tuple[str, str | None], ...]:
+    """The question's words (jieba), each with its dictionary part of speech, or None for a word the
+    segmenter built from the text itself (a free combination: 疼不疼, 尿少, 烧退)."""
+    from workbench.analysis.metrics import _jieba, tokenize
+
+    jieba = _jieba()
+    freq, tags = jieba.dt.FREQ, _pos_tags()
+    return tuple((t, tags.get(t, "x") if freq.get(t, 0) > 0 else None) for t in tokenize(text))
+
+
+@lru_cache(maxsize=1)
+def _pos_tags() -> dict[str, str]:
+    import jieba.posseg
+
+    return jieba.posseg.dt.word_tag_tab
+
+
+# Quasi-suffixes (类词缀): bound, semantically light heads; a word made with one is about what comes
+# before it (药物, 尿量, 呕吐物 are about medicine, urine, vomit).
+_QUASI_SUFFIXES = frozenset("物品量液类性状样色次")
+
+
+def _morpheme_occurs(char: str, question: str, gloss: str) -> bool:
+    """A one-character keyword is a morpheme, and means what the word it is in makes of it. It asks where
+    it is a word of its own (吐了几次) or part of a free combination (疼不疼, 尿少). In a dictionary word it
+    asks where it is the word's head: the last morpheme, Chinese modifier-head compounds being
+    right-headed (呕吐, 头疼, 发烧, 出血; a quasi-suffix such as 物 or 量 set aside: 呕吐物, 药物, 尿量), or
+    the first verb of a verb compound, which is head-initial (睡觉, 扭伤); or where the word's other
+    morphemes are all in the fact's own wording ``gloss``, which shows the sense meant (a simplified
+    Lesk test: 疼痛 for a fact that says 隐痛). Otherwise the word names something else: 吐字, 疼爱,
+    血压, 糖尿病, 破伤风, 按时."""
+    own_tag = _pos_tags().get(char, "")
+    for w, tag in _words(question):
+        if char not in w:
+            continue
+        if w == char or tag is None:
+            return True
+        base = w[:-1] if len(w) > 2 and w[-1] in _QUASI_SUFFIXES or w[1:] in _QUASI_SUFFIXES else w
+        if base.endswith(char) or (w.startswith(char) and own_tag.startswith("v") and tag.startswith("v")):
+            return True
+        if all(c in gloss for c in w.replace(char, "")):
+            return True
+    return False
+
+
 def _is_about_frequency(fact: Fact) -> bool:
     return any(w in k for k in fact.keywords for w in _FREQUENCY_WORDS)
 
@@ -70,7 +118,8 @@ def fact_is_asked(fact: Fact, question: str) -> bool:
     if not _is_about_frequency(fact):
         question = _HOW_OFTEN.sub("", question)  # "多久体检一次" is not "since when"
     keywords = [k for k in fact.keywords if k not in GENERIC_KEYWORDS]
-    if any(k in question for k in keywords):
+    gloss = fact.fact + fact.patient + "".join(fact.keywords)
+    if any(_morpheme_occurs(k, question, gloss) if len(k) == 1 else k in question for k in keywords):
         return True
     keyword_tokens = frozenset().union(*(content_tokens(k) for k in keywords))
     return bool(content_tokens(question) & keyword_tokens)
