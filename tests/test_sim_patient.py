@@ -285,3 +285,29 @@ MORPHEMES = parse_case({
 ])
 def test_a_one_character_keyword_asks_only_where_its_word_means_it(doctor, facts):
     assert asked_facts(MORPHEMES, doctor) == facts, doctor
+
+
+NESTED = parse_case({
+    "id": "nested-keywords", "title": "皮疹", "category": "测试", "opening": "手上起了疹子。",
+    "facts": [
+        {"id": "site", "fact": "左手腕", "patient": "在左手腕。", "keywords": ["部位", "什么时候"]},
+        {"id": "elsewhere", "fact": "别处没有", "patient": "别的地方没有。", "keywords": ["其他部位"]},
+        {"id": "onset", "fact": "一周前开始", "patient": "一个星期前开始的。", "keywords": ["什么时候开始"]},
+        {"id": "stool", "fact": "大便正常", "patient": "大便正常。", "keywords": ["便"]},
+        {"id": "urine", "fact": "尿黄", "patient": "尿有点黄。", "keywords": ["小便"]},
+    ],
+    "advice_key_points": [{"id": "rest", "point": "休息", "keywords": ["休息"]}],
+}, "<test>")
+
+
+@pytest.mark.parametrize(("doctor", "facts"), [
+    # The longest keyword wins where one contains another, as in maximum-matching segmentation.
+    ("其他部位也有吗？", ("elsewhere",)),
+    ("什么时候开始的？", ("onset",)),
+    ("小便颜色正常吗？", ("urine",)),
+    # The shorter keyword still asks where it stands on its own.
+    ("长在什么部位？其他部位也有吗？", ("site", "elsewhere")),
+    ("大便、小便都正常吗？", ("stool", "urine")),
+])
+def test_the_longest_keyword_wins(doctor, facts):
+    assert asked_facts(NESTED, doctor) == facts, doctor

@@ -125,10 +125,23 @@ def fact_is_asked(fact: Fact, question: str) -> bool:
     return bool(content_tokens(question) & keyword_tokens)
 
 
+def _without_longer_keywords(fact: Fact, others: Iterable[Fact], question: str) -> str:
+    """``question`` with the other facts' keywords that contain one of ``fact``'s blanked out: the longest
+    match wins, as in segmentation by maximum matching, so "其他部位" asks the fact keyed on it and not
+    also the one keyed on "部位" (a bare 部位 elsewhere in the question still asks that one)."""
+    own = [k for k in fact.keywords if k not in GENERIC_KEYWORDS]
+    longer = {k for o in others for k in o.keywords
+              if k not in GENERIC_KEYWORDS and any(m in k and m != k for m in own)}
+    for k in sorted(longer, key=len, reverse=True):
+        question = question.replace(k, "，")
+    return question
+
+
 def asked_facts(case: Case, doctor_text: str) -> tuple[str, ...]:
     """Ids of the case's facts that the doctor's turn asks about, in case order."""
     q = question_part(doctor_text)
-    return tuple(f.id for f in case.facts if fact_is_asked(f, q))
+    return tuple(f.id for f in case.facts
+                 if fact_is_asked(f, _without_longer_keywords(f, (o for o in case.facts if o is not f), q)))
 
 
 def _norm(text: str) -> str:
