@@ -311,3 +311,19 @@ NESTED = parse_case({
 ])
 def test_the_longest_keyword_wins(doctor, facts):
     assert asked_facts(NESTED, doctor) == facts, doctor
+
+
+@pytest.mark.parametrize(("doctor", "facts"), [
+    # Colloquial question words ask what their standard forms ask.
+    ("疼在哪儿？", ("site",)), ("啥时候开始的？", ("onset",)),
+])
+def test_a_colloquial_question_word_asks_what_its_standard_form_asks(doctor, facts):
+    case = parse_case({
+        "id": "colloquial", "title": "腹痛", "category": "测试", "opening": "肚子疼。",
+        "facts": [
+            {"id": "site", "fact": "右上腹", "patient": "右边肋骨下面。", "keywords": ["哪里"]},
+            {"id": "onset", "fact": "昨天", "patient": "昨天开始的。", "keywords": ["什么时候"]},
+        ],
+        "advice_key_points": [{"id": "rest", "point": "休息", "keywords": ["休息"]}],
+    }, "<test>")
+    assert asked_facts(case, doctor) == facts, doctor

@@ -112,6 +112,18 @@ def _is_about_frequency(fact: Fact) -> bool:
     return any(w in k for k in fact.keywords for w in _FREQUENCY_WORDS)
 
 
+# Colloquial forms of question words, and the standard form a case lists: the same word to a speaker,
+# so "疼在哪儿" asks what "哪里" asks. (多久 and 多长时间 are not merged: cases key different facts on them,
+# e.g. how long an illness has lasted and how long a spell takes to pass.)
+_QUESTION_WORD_FORMS = (("哪儿", "哪里"), ("啥时候", "什么时候"), ("啥", "什么"), ("咋样", "怎么样"), ("咋", "怎么"))
+
+
+def _canonical_question_words(text: str) -> str:
+    for variant, canonical in _QUESTION_WORD_FORMS:
+        text = text.replace(variant, canonical)
+    return text
+
+
 def fact_is_asked(fact: Fact, question: str) -> bool:
     if not question:
         return False
@@ -119,7 +131,9 @@ def fact_is_asked(fact: Fact, question: str) -> bool:
         question = _HOW_OFTEN.sub("", question)  # "多久体检一次" is not "since when"
     keywords = [k for k in fact.keywords if k not in GENERIC_KEYWORDS]
     gloss = fact.fact + fact.patient + "".join(fact.keywords)
-    if any(_morpheme_occurs(k, question, gloss) if len(k) == 1 else k in question for k in keywords):
+    canonical = _canonical_question_words(question)
+    if any(_morpheme_occurs(k, question, gloss) if len(k) == 1 else _canonical_question_words(k) in canonical
+           for k in keywords):
         return True
     keyword_tokens = frozenset().union(*(content_tokens(k) for k in keywords))
     return bool(content_tokens(question) & keyword_tokens)
