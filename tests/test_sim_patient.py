@@ -327,3 +327,15 @@ def test_a_colloquial_question_word_asks_what_its_standard_form_asks(doctor, fac
         "advice_key_points": [{"id": "rest", "point": "休息", "keywords": ["休息"]}],
     }, "<test>")
     assert asked_facts(case, doctor) == facts, doctor
+
+
+def test_a_directional_complement_shared_with_a_keyword_asks_nothing():
+    case = parse_case({
+        "id": "orthostatic", "title": "头晕", "category": "测试", "opening": "头晕。",
+        "facts": [{"id": "dizzy", "fact": "站起来头晕", "patient": "一站起来就晕。", "keywords": ["站起来"]}],
+        "advice_key_points": [{"id": "rest", "point": "休息", "keywords": ["休息"]}],
+    }, "<test>")
+    # 起来 is the grammatical complement of 站起来: getting up at night is not standing up dizzy.
+    assert asked_facts(case, "夜里起来小便几次？") == ()
+    assert asked_facts(case, "早上起来会不会僵硬？") == ()
+    assert asked_facts(case, "站起来晕吗？") == ("dizzy",)

@@ -39,14 +39,19 @@ _HOW_OFTEN = re.compile(r"(多久|多长时间|多长|几天)(?=[^，。！？!?
 _FREQUENCY_WORDS = ("几次", "次数", "经常", "频率", "一次", "反复")
 
 
+# Directional complements (趋向补语), a closed class of grammatical words: 站起来 and 夜里起来 share 起来
+# but nothing of their topic.
+_DIRECTIONAL_COMPLEMENTS = frozenset("起来 上来 下来 出来 进来 回来 过来 开来 上去 下去 出去 进去 回去 过去 起去".split())
+
+
 @lru_cache(maxsize=20000)
 def content_tokens(text: str) -> frozenset[str]:
-    """jieba tokens of two or more characters, generic question words removed."""
+    """jieba tokens of two or more characters, generic question words and directional complements removed."""
     from workbench.analysis.metrics import tokenize  # jieba, loaded once and quiet
 
     return frozenset(
         t for t in tokenize(text) if len(t) >= 2 and t not in GENERIC_TOKENS
-        and not _PUNCT.fullmatch(t)
+        and t not in _DIRECTIONAL_COMPLEMENTS and not _PUNCT.fullmatch(t)
     )
 
 
