@@ -61,6 +61,11 @@ class ExportReport:
         }
 
 
+#: the note of a format that wrote no example (an empty store, or filters that leave nothing)
+NO_ROWS = ("no rows: nothing in scope passed the filters, so its files hold no example "
+           "(datasets.load_dataset cannot read an empty file)")
+
+
 def write_format(ctx: ExportContext, fmt: str, out_dir: str | Path) -> ExportReport:
     """Write one format from a prepared context, plus README.md and deid_report.json."""
     t0 = time.perf_counter()
@@ -71,6 +76,8 @@ def write_format(ctx: ExportContext, fmt: str, out_dir: str | Path) -> ExportRep
     with paused_gc():
         res = writer(ctx, out)
     notes = [*res.notes, *(f"{what} left out: {n}" for what, n in ctx.excluded.items())]
+    if res.rows == 0:  # first: an empty file looks like a finished export, and `datasets` cannot read it
+        notes.insert(0, NO_ROWS)
     configs = res.configs or [{"config_name": fmt, "path": res.files[0].name, "rows": res.rows}]
     report = ExportReport(fmt, out, list(res.files), res.rows, res.by_model, res.by_turn_type, res.by_source,
                           ctx.filters.to_dict(), ctx.deid, ctx.created_at.isoformat(timespec="seconds"),

@@ -1,0 +1,79 @@
+"""An export that finds nothing to write (an empty store, or filters that leave nothing) says so, on the command
+line and in the Export tab, in both languages: its files hold no example, and `datasets` cannot read them."""
+
+from __future__ import annotations
+
+import argparse
+import re
+
+import pytest
+
+from workbench.export import WRITERS
+from workbench.export.cli import add_export_parser
+from workbench.store.engine import Store
+
+NO_ROWS = "no rows: nothing in scope passed the filters"
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser()
+    add_export_parser(p.add_subparsers())
+    return p
+
+
+@pytest.fixture
+def empty_db(tmp_path):
+    url = f"sqlite:///{tmp_path / 'empty.db'}"
+    Store(url).dispose()  # a real, migrated store with nothing in it
+    return url
+
+
+def test_an_empty_export_says_each_format_has_no_rows(empty_db, tmp_path, capsys):
+    out = tmp_path / "out"
+    args = _parser().parse_args(["export", "--format", "all", "--out", str(out), "--db", empty_db])
+    assert args.func(args) == 0
+    printed = capsys.readouterr().out
+    blocks = {b.split(":", 1)[0]: b for b in re.split(r"\n(?=\S)", printed)}  # one block per format
+    for fmt in WRITERS:
+        assert blocks[fmt].startswith(f"{fmt}: 0 rows") and NO_ROWS in blocks[fmt], blocks.get(fmt)
+    # Why the note matters: the consumer cannot read what was written.
+    from datasets import load_dataset
+
+    with pytest.raises(Exception):  # noqa: B017 - datasets raises StopIteration/ValueError by file type
+        load_dataset("json", data_files=str(out / "sft" / "train.jsonl"), split="train",
+                     cache_dir=str(tmp_path / "hf"))
+    card = (out / "sft" / "README.md").read_text("utf-8")
+    assert NO_ROWS in card
+
+
+def test_an_export_with_rows_has_no_such_note(empty_db, tmp_path, capsys):
+    from workbench.datasets.store_import import import_dataset
+
+    store = Store(empty_db)
+    try:
+        src = tmp_path / "d.csv"
+        src.write_text("input,target\n病人：头痛\\n医生：,头痛多久了？\n", encoding="utf-8")
+        import_dataset(store, src, "d")
+    finally:
+        store.dispose()
+    out = tmp_path / "out"
+    args = _parser().parse_args(["export", "--format", "tables_csv", "--out", str(out), "--db", empty_db])
+    assert args.func(args) == 0
+    printed = capsys.readouterr().out
+    assert "dialogues: 2 rows" in printed and NO_ROWS not in printed
+
+
+def test_the_export_tab_says_it_in_chinese(empty_db, tmp_path):
+    from workbench.export import ExportFilters
+    from workbench.export.from_store import export_from_store
+    from workbench.ui.export_tab import export_summary
+
+    store = Store(empty_db)
+    try:
+        reports = export_from_store(store, ["sft", "dpo"], tmp_path / "x", ExportFilters())
+    finally:
+        store.dispose()
+    en = export_summary(reports, "en", tmp_path / "x")
+    zh = export_summary(reports, "zh", tmp_path / "x")
+    assert en.count(NO_ROWS) == 2
+    assert NO_ROWS not in zh and zh.count("没有数据行") >= 2
