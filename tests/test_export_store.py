@@ -414,8 +414,9 @@ def test_sql_filters_annotator_dataset_dates_and_turn_type(world, tmp_path):
     assert sorted((m["dialogue_id"], m["turn_index"]) for m in questions) == [(world["live"], 1), (world["set"], 1)]
     # Score and agreement minima judge model replies; a human correction is exempt from them.
     picked = sft("agree", min_agreement=0.9, min_suggestion=4.5)
-    assert [(m["generation_id"], m["target_source"]) for m in picked] == [
-        (g[("live", 3, A)], "score"), (g[("set", 3, B)], "corrected")]
+    # (a correction names no stored reply: the column is the one whose reply it corrects)
+    assert [(m["generation_id"], m["column"], m["target_source"]) for m in picked] == [
+        (g[("live", 3, A)], A, "score"), (None, B, "corrected")]
     assert [m["generation_id"] for m in sft("agree2", min_agreement=0.9, min_suggestion=4.5,
                                             use_corrections=False)] == [g[("live", 3, A)]]
 

@@ -181,19 +181,25 @@ class Selected:
 
     def metadata(self) -> dict:
         c, s = self.candidate, self.stats
+        # A correction is an annotator's text: it names no stored reply and no model (as DPO and KTO rows do),
+        # so that neither a consumer nor the card's per-model counts take it for the corrected model's output.
+        if self.source == "corrected":
+            generation_id, model = None, "corrected"
+        else:
+            generation_id, model = c.generation_id, c.model
         if not s.extra:  # the same keys without the further axes, built in one step (most exports)
-            return {"dialogue_id": c.dialogue_id, "turn_index": c.turn_index, "generation_id": c.generation_id,
-                    "dataset": c.dataset, "column": c.column, "model": c.model, "target_source": self.source,
+            return {"dialogue_id": c.dialogue_id, "turn_index": c.turn_index, "generation_id": generation_id,
+                    "dataset": c.dataset, "column": c.column, "model": model, "target_source": self.source,
                     "turn_type": self.turn_type if self.turn_type is not None else s.turn_type,
                     "annotators": list(self.annotators or s.annotators), "questioning": s.questioning,
                     "suggestion": s.suggestion, "n_ratings": s.n_ratings, "agreement": s.agreement}
         return {
             "dialogue_id": c.dialogue_id,
             "turn_index": c.turn_index,
-            "generation_id": c.generation_id,
+            "generation_id": generation_id,
             "dataset": c.dataset,
             "column": c.column,
-            "model": c.model,
+            "model": model,
             "target_source": self.source,
             "turn_type": self.turn_type if self.turn_type is not None else s.turn_type,
             "annotators": list(self.annotators or s.annotators),
