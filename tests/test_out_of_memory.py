@@ -61,3 +61,48 @@ def test_bianque_v2_out_of_cpu_memory_is_stored_as_out_of_memory(services, demo_
     finals, row = _run(services, column, dialogue)
     assert [(u.status, u.error) for u in finals] == [("error", "HugeV2: out of memory while generating")]
     assert row == ("error", "", "HugeV2: out of memory while generating")
+
+
+class _AllocatesTooMuch:
+    """A forward hook on a real decoder block that, after ``n`` steps, allocates a buffer no machine has: Python
+    refuses it at once with its own MemoryError, which is no RuntimeError."""
+
+    def __init__(self, n: int) -> None:
+        self.n, self.calls = n, 0
+
+    def __call__(self, _module, _inputs, _output) -> None:
+        self.calls += 1
+        if self.calls > self.n:
+            bytearray(1 << 62)
+
+
+@pytest.mark.parametrize("path", ["stream", "batch"])
+def test_python_memory_error_mid_generation_is_stored_as_out_of_memory(services, demo_models, path):
+    """A column whose generation hits Python's MemoryError said only "MemoryError: " (its message is empty)."""
+    from workbench.batch import _generate
+    from workbench.config import V1Column
+
+    column = V1Column(name="TightV1", backend="bianque-v1", model={"path": str(demo_models.v1_path), "device": "cpu"},
+                      generation={"do_sample": False, "max_new_tokens": 20})
+    dialogue = Dialogue.of([("patient", "你好"), ("doctor", "请问有什么可以帮您？"), ("patient", "我咳嗽三天了")])
+    t5 = services.pool.model("bianque-v1", column.model).get().model
+    hook = _AllocatesTooMuch(2)
+    handle = t5.decoder.block[0].register_forward_hook(hook)
+    try:
+        if path == "stream":
+            finals, row = _run(services, column, dialogue)
+            got = [(u.status, u.error) for u in finals]
+        else:
+            from workbench.models.registry import build_backend
+
+            backend = build_backend(column, services.pool, {})
+            results = _generate(backend, [type("P", (), {"history": dialogue})()] * 2, seed=1)
+            got = [("error" if r.error else "ok", r.error) for r in results]
+    finally:
+        handle.remove()
+    assert hook.calls > 2  # the allocation really failed, mid-generation
+    # A batch that fails is retried one by one: each reply's own error is the batch of 1's.
+    expected = "TightV1: out of memory while generating" + ("" if path == "stream" else " a batch of 1")
+    assert got == [("error", expected)] * len(got)
+    if path == "stream":
+        assert row[0] == "error" and row[2] == expected

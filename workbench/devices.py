@@ -31,10 +31,16 @@ _CPU_ALLOCATION_FAILED = "DefaultCPUAllocator: can't allocate memory"
 _NATIVE_ALLOCATION_FAILED = "out of memory"
 
 
+#: what a failed allocation can raise: torch's errors are RuntimeErrors, Python's own (a list, a bytes buffer,
+#: numpy's ``_ArrayMemoryError``) is MemoryError, which is no RuntimeError
+ALLOCATION_ERRORS: tuple[type[BaseException], ...] = (RuntimeError, MemoryError)
+
+
 def is_out_of_memory(error: BaseException) -> bool:
-    """Whether ``error`` is a failed allocation: CUDA's ``torch.OutOfMemoryError``, or the RuntimeError that a
-    CPU allocation raises (``[enforce fail at alloc_cpu.cpp:...] DefaultCPUAllocator: can't allocate memory``)."""
-    if isinstance(error, torch.OutOfMemoryError):
+    """Whether ``error`` is a failed allocation: CUDA's ``torch.OutOfMemoryError``, Python's ``MemoryError``, or the
+    RuntimeError that a CPU allocation raises (``[enforce fail at alloc_cpu.cpp:...] DefaultCPUAllocator: can't
+    allocate memory``)."""
+    if isinstance(error, torch.OutOfMemoryError | MemoryError):
         return True
     return isinstance(error, RuntimeError) and (
         _CPU_ALLOCATION_FAILED in str(error) or str(error) == _NATIVE_ALLOCATION_FAILED)

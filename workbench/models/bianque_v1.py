@@ -18,7 +18,7 @@ import torch
 from workbench.checkpoints import require_readable
 from workbench.config import ModelSource, V1Column, V1Params
 from workbench.decoding import decode_batch, stream_tokens
-from workbench.devices import is_out_of_memory
+from workbench.devices import ALLOCATION_ERRORS, is_out_of_memory
 from workbench.errors import GenerationError, ModelLoadError
 from workbench.models.base import Backend, Trace
 from workbench.models.bianque_common import BianQueBackend
@@ -149,7 +149,7 @@ class BianQueV1(BianQueBackend[V1Params]):
                 trace.output_tokens = len(new)
                 reply = unescape_v1(m.tokenizer.decode(new, skip_special_tokens=True))
                 yield reply
-        except RuntimeError as e:  # torch.OutOfMemoryError is one; so is a failed CPU allocation
+        except ALLOCATION_ERRORS as e:  # torch.OutOfMemoryError, a failed CPU allocation, Python's MemoryError
             if not is_out_of_memory(e):
                 raise
             raise GenerationError(f"{self.name}: out of memory while generating") from e
@@ -170,7 +170,7 @@ class BianQueV1(BianQueBackend[V1Params]):
                 pad_token_id=m.tokenizer.pad_token_id,
                 generator=generator_for(seed, m.device),
             )
-        except RuntimeError as e:  # torch.OutOfMemoryError is one; so is a failed CPU allocation
+        except ALLOCATION_ERRORS as e:  # torch.OutOfMemoryError, a failed CPU allocation, Python's MemoryError
             if not is_out_of_memory(e):
                 raise
             raise GenerationError(f"{self.name}: out of memory while generating a batch of {len(texts)}") from e

@@ -23,7 +23,7 @@ from typing import Any
 import torch
 
 from workbench.config import ModelSource, V2Column, V2Params
-from workbench.devices import is_out_of_memory, resolve_device
+from workbench.devices import ALLOCATION_ERRORS, is_out_of_memory, resolve_device
 from workbench.errors import GenerationError, ModelLoadError
 from workbench.models.base import Backend, Trace
 from workbench.models.bianque_common import BianQueBackend
@@ -149,7 +149,7 @@ class BianQueV2(BianQueBackend[V2Params]):
                 trace.output_tokens = len(new) - (1 if new and new[-1] == eop else 0)
                 reply = process_response(m.tokenizer.decode(new))
                 yield reply
-        except RuntimeError as e:  # torch.OutOfMemoryError is one; so is a failed CPU allocation
+        except ALLOCATION_ERRORS as e:  # torch.OutOfMemoryError, a failed CPU allocation, Python's MemoryError
             if not is_out_of_memory(e):
                 raise
             raise GenerationError(f"{self.name}: out of memory while generating") from e
@@ -188,7 +188,7 @@ class BianQueV2(BianQueBackend[V2Params]):
                 top_k=g.top_k, repetition_penalty=g.repetition_penalty,
                 generator=generator_for(seed, m.device),
             )
-        except RuntimeError as e:  # torch.OutOfMemoryError is one; so is a failed CPU allocation
+        except ALLOCATION_ERRORS as e:  # torch.OutOfMemoryError, a failed CPU allocation, Python's MemoryError
             if not is_out_of_memory(e):
                 raise
             raise GenerationError(f"{self.name}: out of memory while generating a batch of {len(texts)}") from e

@@ -10,7 +10,7 @@ import torch
 
 from workbench.config import CausalParams, HFCausalColumn, ModelSource
 from workbench.decoding import stream_tokens
-from workbench.devices import is_out_of_memory
+from workbench.devices import ALLOCATION_ERRORS, is_out_of_memory
 from workbench.dialogue import Dialogue
 from workbench.errors import GenerationError, ModelLoadError
 from workbench.models.base import Backend, Plan, Trace
@@ -134,7 +134,7 @@ class HFCausal(Backend):
             ):
                 trace.output_tokens = len(new)
                 yield m.tokenizer.decode(new, skip_special_tokens=True)
-        except RuntimeError as e:  # torch.OutOfMemoryError is one; so is a failed CPU allocation
+        except ALLOCATION_ERRORS as e:  # torch.OutOfMemoryError, a failed CPU allocation, Python's MemoryError
             if not is_out_of_memory(e):
                 raise
             raise GenerationError(f"{self.name}: out of memory while generating") from e
