@@ -32,6 +32,7 @@ from workbench.models.resources import (
     load_hf_model,
     require_local_or_hub,
 )
+from workbench.models.transformers_lock import one_at_a_time
 from workbench.prompts import Rounds, bianque_v1_input, unescape_v1
 from workbench.sampling import Sampling, generator_for
 
@@ -52,6 +53,7 @@ def _require_tokenizer_file(source: ModelSource) -> None:
         raise ModelLoadError(f"no spiece.model or tokenizer.json for {source.path} found on {hub_where()}")
 
 
+@one_at_a_time
 def load_tokenizer(source: ModelSource) -> Any:
     from transformers import T5Tokenizer
 
@@ -89,6 +91,7 @@ def _t5_config(source: ModelSource) -> dict[str, Any]:
     return config
 
 
+@one_at_a_time
 def load_model(source: ModelSource, tokenizer: Any) -> LoadedModel:
     from transformers import T5ForConditionalGeneration
 

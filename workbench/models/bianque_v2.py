@@ -29,6 +29,7 @@ from workbench.models.base import Backend, Trace
 from workbench.models.bianque_common import BianQueBackend
 from workbench.models.registry import ModelPool
 from workbench.models.resources import check_vocabulary, require_local_or_hub
+from workbench.models.transformers_lock import one_at_a_time
 from workbench.prompts import Rounds, bianque_v2_input
 from workbench.sampling import generator_for
 
@@ -78,7 +79,7 @@ def load_model(source: ModelSource, tokenizer: Any) -> GLMModel:
     if source.trust_remote_code:  # only when a config says so explicitly: it executes downloaded code
         from workbench.chatglm.remote_code import load_remote_code_model
 
-        model, remote_tokenizer = load_remote_code_model(
+        model, remote_tokenizer = one_at_a_time(load_remote_code_model)(  # transformers loads it
             folder, trust_remote_code=True, dtype=source.dtype, device=str(device)
         )
         return GLMModel(remote_tokenizer, model, device, weights_fingerprint(folder), remote_code=True)

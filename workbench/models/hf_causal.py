@@ -22,9 +22,11 @@ from workbench.models.resources import (
     load_hf_model,
     require_local_or_hub,
 )
+from workbench.models.transformers_lock import one_at_a_time
 from workbench.sampling import Sampling, generator_for
 
 
+@one_at_a_time
 def load_tokenizer(source: ModelSource) -> Any:
     from transformers import AutoTokenizer
 
@@ -40,6 +42,7 @@ def load_tokenizer(source: ModelSource) -> Any:
     return tok
 
 
+@one_at_a_time
 def load_model(source: ModelSource, tokenizer: Any) -> LoadedModel:
     from transformers import AutoModelForCausalLM
 
