@@ -109,6 +109,11 @@ def stopped_marker(lang: str) -> str:
     return f'<span class="reply-stopped">■ {chat_text(i18n.t("chat.bubble.stopped", lang))}</span>'
 
 
+def empty_marker(lang: str) -> str:
+    """What a finished reply with no text shows instead of a blank bubble (markup of ours, like the stopped mark)."""
+    return f'<span class="reply-stopped reply-empty">∅ {chat_text(i18n.t("chat.bubble.empty", lang))}</span>'
+
+
 def to_messages(turns: list[ShownTurn], partial: str | None = None, lang: str = i18n.BUILD_LANGUAGE,
                 ) -> list[dict[str, str]]:
     """Chatbot messages for a column thread, shown as text; the original disclaimer follows the first reply."""
@@ -118,7 +123,8 @@ def to_messages(turns: list[ShownTurn], partial: str | None = None, lang: str = 
         if t.role == "patient":
             msgs.append({"role": "user", "content": chat_text(t.text)})
             continue
-        content = chat_text(t.text)
+        # A model that answers only an end or special tokens leaves nothing to show: say so, not a blank bubble.
+        content = chat_text(t.text) if t.text.strip() or t.status == "stopped" else empty_marker(lang)
         if t.status == "stopped":
             content += "\n\n" + stopped_marker(lang)
         if first_reply:
