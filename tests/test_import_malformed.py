@@ -65,6 +65,12 @@ CASES = {
                                ["dialogue 2", "turn 1", "empty turn"]),
     "2-million-character turn, CSV": ("huge.csv", _csv(HUGE), ["row 2", "2,000,000 characters", "max_turn_chars"]),
     "2-million-character turn, messages": ("huge.jsonl", _messages_jsonl(HUGE), ["line 2", "2,000,000 characters"]),
+    # Two dialogues under one id were both stored: exports, titles and references by id could not tell them apart.
+    "repeated id, messages": ("dup.jsonl", "\n".join(json.dumps({**GOOD_MESSAGES, "id": i}) for i in ("a", "b", "a")),
+                              ["line 3", "'a' repeats the id of line 1", "unique"]),
+    "repeated id, turns file": ("dup.json", json.dumps([{"id": 7, "turns": [{"role": "patient", "text": "你好"}]},
+                                                        {"id": "7", "turns": [{"role": "patient", "text": "头痛"}]}]),
+                                ["dialogue 2", "'7' repeats the id of dialogue 1"]),
 }
 
 

@@ -10,8 +10,8 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
-from workbench.datasets._io import encoding_error, open_text
-from workbench.datasets.base import ImportResult
+from workbench.datasets._io import encoding_error, fail, open_text
+from workbench.datasets.base import ImportedDialogue, ImportResult
 from workbench.errors import DatasetError
 from workbench.validation import DEFAULT_MAX_TURN_CHARS
 
@@ -84,6 +84,29 @@ def parse_dataset(path: str | Path, fmt: str | None = None, *,
                   max_turn_chars: int = DEFAULT_MAX_TURN_CHARS) -> ImportResult:
     """Parse a dataset file all-or-nothing; raises DatasetError(row_errors=[...]) on any bad row.
 
-    A turn longer than ``max_turn_chars``, or holding a NUL or a lone surrogate, is a bad row.
+    A turn longer than ``max_turn_chars``, or holding a NUL or a lone surrogate, is a bad row; so is a dialogue
+    whose id another dialogue of the file already has.
     """
-    return get_parser(resolve_format(path, fmt))(path, max_turn_chars=max_turn_chars)
+    result = get_parser(resolve_format(path, fmt))(path, max_turn_chars=max_turn_chars)
+    unit = {".csv": "row", ".jsonl": "line"}.get(Path(path).suffix.lower(), "dialogue")
+    repeated = repeated_ids(result.dialogues, unit)
+    if repeated:
+        raise fail(path, repeated, unit + "s")
+    return result
+
+
+def repeated_ids(dialogues: list[ImportedDialogue], unit: str) -> list[str]:
+    """One error per dialogue whose id an earlier one has: both were stored under one id (a file appended to
+    itself, two sources merged), and exports, titles and references by id could not tell them apart."""
+    first: dict[str, int] = {}
+    errors = []
+    for n, d in enumerate(dialogues, 1):
+        if d.external_id is None:
+            continue
+        at = d.source_rows[0] if d.source_rows else n
+        if d.external_id in first:
+            errors.append(f"{unit} {at}: id {d.external_id!r} repeats the id of {unit} {first[d.external_id]}: "
+                          "ids must be unique within a file")
+        else:
+            first[d.external_id] = at
+    return errors
