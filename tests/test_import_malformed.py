@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import gzip
 import json
+import zipfile
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -129,4 +132,34 @@ def test_a_dataset_name_with_a_nul_is_refused(store, tmp_path):
     path.write_text(json.dumps(GOOD_MESSAGES), encoding="utf-8")
     with pytest.raises(DatasetError, match="NUL"):
         import_dataset(store, path, name="a\x00b")
+    assert _stored(store) == (0, 0, 0)
+
+
+def _zip(path: Path, inner: str, data: bytes) -> Path:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr(inner, data)
+    return path
+
+
+@pytest.mark.parametrize("kind", ["zip bomb", "gzip", "xlsx", "old xls"])
+def test_archives_and_spreadsheets_are_named_as_such_and_never_unpacked(kind, store, tmp_path):
+    """Read as text they were refused as "not valid UTF-8 (line 1, byte 12 ...)", which tells the user nothing."""
+    csv = "input,target\n病人：头痛\\n医生：,多久了？\n".encode()
+    path = {
+        # 200 MB of CSV in a file of about 200 KB: nothing inside may be unpacked
+        "zip bomb": lambda: _zip(tmp_path / "data.zip", "data.csv", csv + b"0" * (200 << 20)),
+        "gzip": lambda: (tmp_path / "data.csv.gz").write_bytes(gzip.compress(csv)) and tmp_path / "data.csv.gz",
+        "xlsx": lambda: _zip(tmp_path / "data.xlsx", "xl/workbook.xml", b"<workbook/>"),
+        "old xls": lambda: (tmp_path / "data.csv").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(500))
+        and tmp_path / "data.csv",
+    }[kind]()
+    assert path.stat().st_size < 1 << 20
+    with pytest.raises(DatasetError) as e:
+        import_dataset(store, path, name="archive")
+    message = str(e.value)
+    if kind in ("zip bomb", "gzip"):
+        assert message == (f"{path.name}: a compressed archive ({kind.split()[0]}), not a dataset file: unpack it and "
+                           "import the CSV, JSONL or JSON file inside")
+    else:
+        assert message == f"{path.name}: a spreadsheet, not a dataset file: save it as CSV (UTF-8) and import that"
     assert _stored(store) == (0, 0, 0)

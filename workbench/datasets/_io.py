@@ -75,8 +75,29 @@ def sniff_encoding(path: Path) -> str:
     return "utf-8-sig"
 
 
+#: how archives and spreadsheets start: read as text, they were refused as "not valid UTF-8" at some byte
+_ARCHIVES = {b"PK\x03\x04": "zip", b"\x1f\x8b": "gzip", b"BZh": "bzip2", b"\xfd7zXZ\x00": "xz",
+             b"7z\xbc\xaf\x27\x1c": "7z", b"Rar!": "rar", b"\x28\xb5\x2f\xfd": "zstd"}
+_SPREADSHEETS = (".xlsx", ".xlsm", ".xls", ".ods", ".numbers")
+_OLE = b"\xd0\xcf\x11\xe0"  # the old .xls (and .doc) container
+
+
+def not_text_problem(path: Path) -> str | None:
+    """Why ``path`` is no dataset file at all (an archive, a spreadsheet), read from its first bytes; or None."""
+    with path.open("rb") as f:
+        head = f.read(8)
+    kind = next((k for magic, k in _ARCHIVES.items() if head.startswith(magic)), None)
+    if path.suffix.lower() in _SPREADSHEETS or head.startswith(_OLE):
+        return f"{path.name}: a spreadsheet, not a dataset file: save it as CSV (UTF-8) and import that"
+    if kind is not None:
+        return (f"{path.name}: a compressed archive ({kind}), not a dataset file: unpack it and import the CSV, "
+                "JSONL or JSON file inside")
+    return None
+
+
 def open_text(path: str | Path, newline: str | None = None) -> io.TextIOWrapper:
-    """Open ``path`` for streaming text reads; raise DatasetError for a missing or empty file."""
+    """Open ``path`` for streaming text reads; raise DatasetError for a missing or empty file, an archive or a
+    spreadsheet (nothing inside an archive is read: a small zip can unpack to gigabytes)."""
     p = Path(path)
     if p.is_dir():
         raise DatasetError(f"{p}: a folder, not a file: name the dataset file inside it")
@@ -84,6 +105,9 @@ def open_text(path: str | Path, newline: str | None = None) -> io.TextIOWrapper:
         raise DatasetError(f"{p}: file not found")
     if p.stat().st_size == 0:
         raise DatasetError(f"{p.name}: the file is empty")
+    problem = not_text_problem(p)
+    if problem is not None:
+        raise DatasetError(problem)
     return p.open("r", encoding=sniff_encoding(p), errors="strict", newline=newline)
 
 
