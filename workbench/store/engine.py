@@ -172,7 +172,12 @@ def _explain(e: SQLAlchemyError) -> str:
     if "readonly" in low or "read-only" in low:
         return "the database is read-only: nothing was saved"
     if "disk is full" in low or "database or disk is full" in low:
-        return "the database disk is full: nothing was saved"
+        return "the database disk is full: nothing was saved; free space on that disk, then try again"
+    if "disk i/o error" in low:
+        # What SQLite reports when a write fails with EFBIG (a file size limit: ulimit -f, a file system's
+        # largest file) or EIO, where ENOSPC reads "disk is full"; the generic message said nothing to do.
+        return ("the database could not write to its file (disk I/O error): nothing was saved; check the free space "
+                "and any file size limit where the database is, then try again")
     if "locked" in low:
         return "the database is busy (locked): nothing was saved; try again"
     # The driver's text names tables, SQL and values: it goes to the log, not to the user.
