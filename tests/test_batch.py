@@ -217,6 +217,47 @@ def _count_ok(db: Path) -> int:
         con.close()
 
 
+def _limit_file_size(limit: int):
+    def apply() -> None:  # in the child: a real file size limit, as ``ulimit -f`` sets (Python ignores SIGXFSZ)
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    return apply
+
+
+def test_a_batch_that_runs_out_of_room_says_what_it_kept_and_resumes(demo_models, tmp_path):
+    """The store's write failing midway (a full disk, a file size limit) ended the batch with "nothing was saved",
+    though every chunk before it was stored, and kept: the message now says how many, and to run it again."""
+    db = tmp_path / "wb.db"
+    url = f"sqlite:///{db}"
+    st = Store(url)
+    import_dataset(st, REPO / "workbench" / "data" / "demo_dialogues.jsonl", name="demo")
+    st.dispose()
+    env = {**os.environ, "WORKBENCH_DB_URL": url, "HF_HUB_OFFLINE": "1", "GRADIO_ANALYTICS_ENABLED": "False"}
+    cmd = [sys.executable, "-m", "workbench", "batch", "--dataset", "demo", "--turns", "last", "--columns",
+           "BianQue-1.0", "--config", str(REPO / "configs" / "demo.yaml")]
+    size = sum(p.stat().st_size for p in tmp_path.glob("wb.db*"))
+    cut = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=300,
+                         preexec_fn=_limit_file_size(size + 48 * 1024))
+    assert cut.returncode != 0
+    kept = _count_ok(db)
+    assert 0 < kept < 140, cut.stderr[-2000:]
+    assert (f"error: {kept} replies stored before this error are kept; run the batch again to resume. the database "
+            "could not write to its file (disk I/O error)") in cut.stderr
+    done = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert f"skipped (already done) {kept}, generated {140 - kept}, errors 0" in done.stdout
+    st = Store(url)
+    try:
+        with st.session() as s:
+            rows = s.execute(select(Generation.dialogue_id, Generation.turn_index)
+                             .where(Generation.status == "ok")).all()
+        assert len(rows) == len(set(rows)) == 140  # every dialogue's last doctor turn once: none lost, none twice
+    finally:
+        st.dispose()
+
+
 def test_a_killed_batch_resumes_without_duplicates(demo_models, tmp_path):
     db = tmp_path / "wb.db"
     url = f"sqlite:///{db}"

@@ -49,7 +49,7 @@ from sqlalchemy import func, select
 
 from workbench.dialogue import Dialogue as DialogueValue
 from workbench.dialogue import Turn as TurnValue
-from workbench.errors import InputError, WorkbenchError
+from workbench.errors import InputError, StoreError, WorkbenchError
 from workbench.models.base import Backend, Trace
 from workbench.store import batch_runs
 from workbench.store.engine import Store
@@ -296,50 +296,56 @@ def run_batch(
     report = progress or (lambda _d, _t, _m: None)
     finished = 0
     report(0, n_todo, "starting")
-    for col in cols:
-        pending = todo[col]
-        if not pending or summary.stopped:
-            continue
-        backend: Backend = svc.backends[col]
-        if greeting == "model":
-            backend = backend.without_greeting()
-        try:
-            backend.check_ready()
-        except Exception as e:  # one column's missing weights must not stop the others
-            summary.column_errors[col] = str(e)
-            finished += len(pending)
-            report(finished, n_todo, f"{col}: not ready")
-            continue
-        col_seed = svc.config.column(col).seed
-        size = backend.chunk_size(batch_size)  # batching backends pad; OpenAI-compatible ones run concurrently
-        # A chunk is written while the next one generates: the writer never leaves the model (or a
-        # server) idle. Chunks are still written one at a time, in order.
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="batch-writer") as writer:
-            writing: Future | None = None
+    try:
+        for col in cols:
+            pending = todo[col]
+            if not pending or summary.stopped:
+                continue
+            backend: Backend = svc.backends[col]
+            if greeting == "model":
+                backend = backend.without_greeting()
+            try:
+                backend.check_ready()
+            except Exception as e:  # one column's missing weights must not stop the others
+                summary.column_errors[col] = str(e)
+                finished += len(pending)
+                report(finished, n_todo, f"{col}: not ready")
+                continue
+            col_seed = svc.config.column(col).seed
+            size = backend.chunk_size(batch_size)  # batching backends pad; OpenAI-compatible ones run concurrently
+            # A chunk is written while the next one generates: the writer never leaves the model (or a
+            # server) idle. Chunks are still written one at a time, in order.
+            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="batch-writer") as writer:
+                writing: Future | None = None
 
-            def account(job: Future, n: int, column: str = col) -> None:
-                nonlocal finished
-                ok, err, dup = job.result()
-                summary.generated += ok
-                summary.errors += err
-                summary.skipped += dup
-                finished += n
-                batch_runs.heartbeat(store, run_id)  # type: ignore[arg-type]
-                report(finished, n_todo, column)
+                def account(job: Future, n: int, column: str = col) -> None:
+                    nonlocal finished
+                    ok, err, dup = job.result()
+                    summary.generated += ok
+                    summary.errors += err
+                    summary.skipped += dup
+                    finished += n
+                    batch_runs.heartbeat(store, run_id)  # type: ignore[arg-type]
+                    report(finished, n_todo, column)
 
-            for i in range(0, len(pending), size):
-                if stop is not None and stop.is_set():
-                    summary.stopped = True
-                    break
-                chunk = pending[i : i + size]
-                results = _generate(backend, chunk, col_seed)
+                for i in range(0, len(pending), size):
+                    if stop is not None and stop.is_set():
+                        summary.stopped = True
+                        break
+                    chunk = pending[i : i + size]
+                    results = _generate(backend, chunk, col_seed)
+                    if writing is not None:
+                        account(writing, size)
+                    writing = writer.submit(_store_chunk, store, run_id, col, backend, col_seed, chunk, results,  # type: ignore[arg-type]
+                                            created_by, greeting)
+                    written = len(chunk)
                 if writing is not None:
-                    account(writing, size)
-                writing = writer.submit(_store_chunk, store, run_id, col, backend, col_seed, chunk, results,  # type: ignore[arg-type]
-                                        created_by, greeting)
-                written = len(chunk)
-            if writing is not None:
-                account(writing, written)
+                    account(writing, written)
+    except StoreError as e:
+        # The chunks committed before the failed write are kept (and resumed from): say so, not only "nothing
+        # was saved", which is true of the failed write alone.
+        raise StoreError(f"{summary.generated} replies stored before this error are kept; run the batch again to "
+                         f"resume. {e}", e.detail) from e
     if run_id is not None:
         batch_runs.end_run(store, run_id, batch_runs.STOPPED if summary.stopped else batch_runs.FINISHED)
     summary.seconds = time.perf_counter() - t_start
