@@ -156,3 +156,28 @@ def test_answers_submitted_before_the_flag_stand_and_the_item_stays_held(store, 
         _submit(store, bob, item, rubric, 3)
     with store.read() as s:
         assert {r.status for r in s.scalars(select(Rating).where(Rating.user_id == bob.id))} == {AnswerStatus.SUBMITTED}
+
+
+def test_an_item_back_from_review_waits_behind_the_item_taken_meanwhile(store, rubric):
+    """bob's open item is held, so Next gives him another; when the admin keeps the held one, the item bob is
+    working on stays his current one (Next keeps it, a reload restores it), and the returned item comes next."""
+    ann, bob = make_users(store, "ann", "bob")
+    (boss,) = make_users(store, "boss", role="admin")
+    add_item(store, ["回复甲", "回复乙"])
+    add_item(store, ["另一条甲", "另一条乙"])
+    held = claim(store, ann, k=2)
+    assert claim(store, bob, k=2) == held
+    workflow.flag(store, ann, held, "回复被截断了")
+    current = workflow.next_screen(store, bob, 2).item
+    assert current is not None and current.item_id != held
+    workflow.review_flag(store, boss, held, "ann", FlagAction.POOL)
+    # Next, again and again, and a reload: always the item on screen, never a jump to the returned one.
+    for _ in range(3):
+        screen = workflow.next_screen(store, bob, 2)
+        assert screen.item is not None and screen.item.item_id == current.item_id
+    restored = workflow.restore(store, bob, 2).item
+    assert restored is not None and restored.item_id == current.item_id
+    # Submitted, the current item gives way to the returned one.
+    after = _submit(store, bob, current.item_id, rubric, 2)
+    assert after.next is not None and after.next.item is not None
+    assert (after.next.item.item_id, after.next.resumed) == (held, True)

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, case, exists, func, select
+from sqlalchemy import ColumnElement, and_, case, exists, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -232,14 +232,25 @@ def item_generations(s: Session, item: QueueItem, user_id: int | None = None) ->
 # Taking items
 
 
+def _open_since() -> ColumnElement[datetime]:
+    """When an open assignment became the holder's to work on: when they took it, or, for an item a flag held
+    after they took it, when an admin kept the item. While it was held, Next gave them another item; that one
+    stays their current item (Next keeps it, a reload restores it) and the returned one comes after it, not
+    before (ordered by taking time alone, Next jumped from the item on screen to the returned one)."""
+    kept = (select(func.max(FlagReview.reviewed_at)).where(FlagReview.item_id == Assignment.item_id)
+            .scalar_subquery())
+    return case((kept > Assignment.assigned_at, kept), else_=Assignment.assigned_at)
+
+
 def open_assignment(s: Session, user: CurrentUser) -> Assignment | None:
-    """The item this user holds and is working on: not completed, skipped or flagged (the oldest), nor held
-    by someone else's flag (it comes back once an admin keeps the item)."""
+    """The item this user holds and is working on: not completed, skipped or flagged (the first one they got
+    to work on: :func:`_open_since`), nor held by someone else's flag (it comes back once an admin keeps the
+    item)."""
     return s.scalars(
         select(Assignment).where(Assignment.user_id == user.id, Assignment.completed_at.is_(None),
                                  Assignment.skipped_at.is_(None), Assignment.flagged_at.is_(None),
                                  live(Assignment.item_id), not_held(Assignment.item_id))
-        .order_by(Assignment.assigned_at, Assignment.id).limit(1)
+        .order_by(_open_since(), Assignment.id).limit(1)
     ).first()
 
 
