@@ -120,3 +120,47 @@ def test_a_held_item_is_paused_for_its_other_holder_and_offered_to_nobody(tmp_pa
         with svc.store.read() as s:
             a = s.scalars(select(Assignment).where(Assignment.user_id == bob.id)).one()
         assert a.completed_at is not None
+
+
+def test_an_answer_saved_after_a_refused_submit_still_says_the_item_is_held(tmp_path):
+    """The note under the buttons is the item's final state: an autosave answer that reaches the page after the
+    refused submit's (a change typed afterwards, or a late answer) says the draft is saved *and* the item is
+    held; it used to say only 'saved', as if the item could now be submitted."""
+    from playwright.sync_api import sync_playwright
+
+    require_chromium()
+    lang = "en"
+    with rate_server(tmp_path, k=2, users=("ann", "bob")) as (svc, url):
+        add_item(svc.store, ["咳嗽多久了？", "建议多喝水。"])
+        ann, bob = user_named(svc, "ann"), user_named(svc, "bob")
+        first = workflow.claim_next(svc.store, ann, 2)
+        assert first is not None
+        item = first.item_id
+        with sync_playwright() as pw:
+            browser = launch(pw)
+            ctx, page = open_rate_tab(browser, url, "bob", lang)
+            page.keyboard.press("n")
+            wait_until(lambda: item_shown(page) == item, what="bob's item")
+            for _ in range(2):
+                for key in ("y", "4", "0"):
+                    page.keyboard.press(key)
+            page.keyboard.press("t")
+
+            def questioning() -> set[object]:
+                with svc.store.read() as s:
+                    return {r.scores.get("questioning") for r in s.scalars(select(Rating).where(Rating.user_id == bob.id))}
+            wait_until(lambda: questioning() == {4}, what="bob's autosaved drafts")
+            workflow.flag(svc.store, ann, item, "回复里有患者的真实姓名")
+            page.keyboard.press("Enter")
+            refusal = HELD_FOR_REVIEW.format(item=item)
+            expect(page.locator("#rate-saved")).to_contain_text(refusal, timeout=TIMEOUT_MS)
+            # A change after the refusal (reply A's questioning 4 -> 2): its autosave answer comes last.
+            page.keyboard.press("]")
+            page.keyboard.press("2")
+            wait_until(lambda: questioning() == {2, 4}, what="the changed draft")
+            saved = i18n.t("rate.saved", lang, label="A", status=i18n.t("rate.status.draft", lang), time="",
+                           version=3).split(" at ")[0]
+            expect(page.locator("#rate-saved")).to_contain_text(saved, timeout=TIMEOUT_MS)
+            expect(page.locator("#rate-saved")).to_contain_text(i18n.t("rate.status.held", lang))
+            ctx.close()
+            browser.close()

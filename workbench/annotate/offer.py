@@ -11,12 +11,12 @@ predicates, so that an item is never offered by one path and hidden by another:
 * a live item is *offerable* to a user unless it is held, they held its dialogue in Chat (they saw which
   column wrote which reply) or they flagged it as broken and an admin settled the flag (they never get it back).
 
-Callers own the session; apart from :func:`is_retired`, these only build clauses.
+Callers own the session; apart from :func:`is_retired` and :func:`is_held`, these only build clauses.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, Select, SQLColumnExpression, and_, select
+from sqlalchemy import ColumnElement, Select, SQLColumnExpression, and_, exists, select
 from sqlalchemy.orm import Session, aliased
 
 from workbench.auth import CurrentUser
@@ -53,6 +53,11 @@ def held_items() -> Select[int]:
 def held(item_id: SQLColumnExpression[int]) -> ColumnElement[bool]:
     """``item_id`` names an item a flag holds until an admin settles it."""
     return item_id.in_(held_items())
+
+
+def is_held(s: Session, item_id: int) -> bool:
+    """Whether a flag on the item waits for an admin."""
+    return s.scalar(select(exists().where(Assignment.item_id == item_id, Assignment.flagged_at.is_not(None)))) or False
 
 
 def not_held(item_id: SQLColumnExpression[int]) -> ColumnElement[bool]:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
-from workbench.annotate import queue, ratings
+from workbench.annotate import offer, queue, ratings
 from workbench.annotate.queue import ItemView, Progress
 from workbench.annotate.ratings import PreferenceForm, PreferenceView, RatingForm, RatingView
 from workbench.annotate.rubric import Rubric
@@ -213,6 +213,14 @@ def save_preference_draft(store: Store, user: CurrentUser, item_id: int,
         if unless_submitted and _submitted(s, user, item_id):
             return None
         return ratings.save_preference(s, user, item_id, form, rubric=rubric, submit=False, blind=blind)
+
+
+def held_for_review(store: Store, item_id: int | None) -> bool:
+    """Whether a flag on the item waits for an admin now (read after an autosave: what its answer says)."""
+    if item_id is None:
+        return False
+    with store.read() as s:
+        return offer.is_held(s, item_id)
 
 
 def team(store: Store, user: CurrentUser) -> tuple[list[queue.AnnotatorProgress], list[queue.FlaggedItem]]:

@@ -654,6 +654,15 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
         """A draft over an answer of an item shown submitted makes the item open again (``ratings``): say so."""
         return " " + i18n.t("rate.reopened", lang) if page.shown_submitted and status == "draft" else ""
 
+    def held_note(item_id: int | None, lang: str) -> str:
+        """The note under the buttons says the item's state as the answer finds it: a draft saved on an item a
+        flag holds says the item is held (an autosave answer reaching the page after the refused submit's
+        replaced the refusal with a bare "saved", as if the item could be submitted now). Read after the
+        draft's commit, so that an answer drawn later never says less than one drawn before it."""
+        if not workflow.held_for_review(svc.store, item_id):
+            return ""
+        return "  \n⏸ " + i18n.t("rate.status.held", lang)
+
     def not_saved_note(user: CurrentUser, item_id: Any, request: gr.Request, lang: str) -> Any:
         """What a draft the store refused (its item submitted or released since the page showed it) leaves on
         the page: nothing after this page's own submit (a race it lost), else that the page is stale."""
@@ -679,13 +688,13 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
                     if i >= len(state["boxes"]):
                         return {saved_md: gr.update()}  # Gradio refuses an empty dict of updates
                     gids, label = state["boxes"][i]
-                    held, unless = shown, None if page.shown_submitted else shown
+                    held, unless, item_id = shown, None if page.shown_submitted else shown, shown
                 else:
                     item = current_item(user, state, page.item_ref)
                     if i >= len(item.groups):
                         return {saved_md: gr.update()}  # Gradio refuses an empty dict of updates
                     gids, label = [reply.generation_id for reply in item.groups[i]], group_label(item.groups[i])
-                    held, unless = None, open_when_read(item, page)
+                    held, unless, item_id = None, open_when_read(item, page), item.item_id
                 # one answer, stored for each identical reply
                 r = workflow.save_group_draft(svc.store, user, gids, form, rubric=rubric, blind=blind_for(user, state),
                                               unless_submitted=unless, held_item=held)
@@ -694,7 +703,7 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
                 return {saved_md: i18n.t("rate.saved", lang, label=label,
                                          status=status_word(r.status, lang),
                                          time=f"{r.updated_at:%H:%M:%S}", version=r.version)
-                        + reopened_note(page, r.status, lang)}
+                        + reopened_note(page, r.status, lang) + held_note(item_id, lang)}
             except WorkbenchError as e:
                 return {saved_md: i18n.t("rate.not_saved", lang, error=as_text(warn(e, lang)))}
         return autosave
@@ -711,14 +720,16 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
                 return {saved_md: i18n.t("rate.rank_needed", lang)}
             # The item is read once, where the preference is written (it comes just before a submit, in the
             # same burst of keys): the choice names replies by their labels.
+            item_id = shown_item_id(state, page.item_ref)
             p = workflow.save_preference_draft(
-                svc.store, user, shown_item_id(state, page.item_ref),
+                svc.store, user, item_id,
                 lambda item: ratings.preference_from_choice(item, choice, rank_text or ""), rubric=rubric,
                 blind=blind_for(user, state), unless_submitted=not page.shown_submitted)
             if p is None:
                 return {saved_md: not_saved_note(user, state.get("item_id") or page.item_ref, request, lang)}
             return {saved_md: i18n.t("rate.pref_saved", lang, status=status_word(p.status, lang),
-                                     time=f"{datetime.now(UTC):%H:%M:%S}") + reopened_note(page, p.status, lang)}
+                                     time=f"{datetime.now(UTC):%H:%M:%S}") + reopened_note(page, p.status, lang)
+                    + held_note(item_id, lang)}
         except WorkbenchError as e:
             return {saved_md: i18n.t("rate.pref_not_saved", lang, error=as_text(error_text(e, lang)))}
 
