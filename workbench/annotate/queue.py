@@ -308,6 +308,20 @@ def _claim_gold(s: Session, user: CurrentUser, k: int, rate: float) -> Claim | N
     return None
 
 
+def _one_claim_at_a_time(s: Session, user: CurrentUser) -> None:
+    """Wait for the user's other claims (their other tabs) to commit, so that this one sees their open item.
+
+    SQLite's write transactions already run one at a time (``BEGIN IMMEDIATE``). On PostgreSQL each tab's
+    transaction saw no open item and claimed one of its own: Next in four tabs at once gave one annotator four
+    open items, taking slots from the others. Locking the user's row makes their claims queue up; other
+    annotators' claims do not wait. Not sent to SQLite, which would ignore it (a statement for nothing).
+    """
+    from workbench.store.schema import User
+
+    if s.get_bind().dialect.name != "sqlite":
+        s.execute(select(User.id).where(User.id == user.id).with_for_update())
+
+
 def take_next(s: Session, user: CurrentUser, k: int, gold_rate: float = 0.0) -> Claim | None:
     """Resume the user's open item, or claim a free slot on a new one; None when nothing is left.
 
@@ -316,6 +330,7 @@ def take_next(s: Session, user: CurrentUser, k: int, gold_rate: float = 0.0) -> 
     """
     if k < 1:
         raise InputError(f"annotators_per_item must be at least 1, got {k}")
+    _one_claim_at_a_time(s, user)
     held = open_assignment(s, user)
     if held is not None:
         return Claim(held.item_id, held.slot, tuple(held.display_order), resumed=True)
