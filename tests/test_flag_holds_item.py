@@ -181,3 +181,45 @@ def test_an_item_back_from_review_waits_behind_the_item_taken_meanwhile(store, r
     after = _submit(store, bob, current.item_id, rubric, 2)
     assert after.next is not None and after.next.item is not None
     assert (after.next.item.item_id, after.next.resumed) == (held, True)
+
+
+def test_an_answer_to_an_item_retired_or_released_meanwhile_says_why_it_was_refused(store, rubric):
+    """bob's page still shows an item an admin took from him: his submit and his autosaves are refused with the
+    reason (retired, or released from him), in both languages; it used to say "you do not hold this item"."""
+    from workbench.errors import AuthError
+    from workbench.ui import i18n
+
+    ann, bob = make_users(store, "ann", "bob")
+    (boss,) = make_users(store, "boss", role="admin")
+    add_item(store, ["回复甲", "回复乙"])
+    add_item(store, ["另一条甲", "另一条乙"])
+    retired = claim(store, ann, k=2)
+    assert claim(store, bob, k=2) == retired
+    view = workflow.open_item(store, bob, retired)
+    assert view is not None
+    gids = [view.replies[0].generation_id]
+    workflow.save_group_draft(store, bob, gids, FORM, rubric=rubric, blind=True, held_item=retired)
+    workflow.flag(store, ann, retired, "回复被截断了")
+    workflow.review_flag(store, boss, retired, "ann", FlagAction.RETIRED)
+    said = f"item #{retired} was retired by an admin"
+    with pytest.raises(InputError, match=said) as refused:
+        _submit(store, bob, retired, rubric, 2)
+    assert i18n.catalogue().translate(str(refused.value), "zh").startswith(f"条目 #{retired} 已被管理员停用")
+    with pytest.raises(InputError, match=said):
+        workflow.save_group_draft(store, bob, gids, FORM, rubric=rubric, blind=True, held_item=retired)
+
+    released = claim(store, bob, k=2)
+    assert released is not None and released != retired
+    view = workflow.open_item(store, bob, released)
+    assert view is not None
+    gids = [view.replies[0].generation_id]
+    workflow.save_group_draft(store, bob, gids, FORM, rubric=rubric, blind=True, held_item=released)
+    assert workflow.release_open(store, boss, "bob") == 1
+    said = f"item #{released} is no longer yours: an admin released it"
+    with pytest.raises(AuthError, match=said) as refused:
+        _submit(store, bob, released, rubric, 2)
+    assert i18n.catalogue().translate(str(refused.value), "zh").startswith(f"条目 #{released} 已不再分配给您")
+    with pytest.raises(AuthError, match=said):
+        workflow.save_group_draft(store, bob, gids, FORM, rubric=rubric, blind=True, held_item=released)
+    with store.read() as s:  # his drafts stay
+        assert {r.status for r in s.scalars(select(Rating).where(Rating.user_id == bob.id))} == {AnswerStatus.DRAFT}

@@ -31,7 +31,7 @@ def test_a_draft_for_a_held_item_is_stored_and_refused_once_the_item_is_released
                                   held_item=item_id)
     assert r is not None and r.status == "draft"
     assert workflow.release_open(store, boss, "ann") == 1
-    with pytest.raises(AuthError, match="do not hold"):
+    with pytest.raises(AuthError, match="is no longer yours: an admin released it"):
         workflow.save_group_draft(store, ann, gids, RatingForm(turn_type="mixed"), rubric=RUBRIC, blind=True,
                                   unless_submitted=item_id, held_item=item_id)
     with store.read() as s:

@@ -26,7 +26,7 @@ from workbench.annotate.offer import held, is_retired, live, not_held, offerable
 from workbench.annotate.offer import not_from_own_chats as not_from_own_chats  # re-exported for older callers
 from workbench.annotate.offer import not_offered_to as not_offered_to  # re-exported for older callers
 from workbench.auth import CurrentUser
-from workbench.errors import AuthError, InputError
+from workbench.errors import AuthError, InputError, WorkbenchError
 from workbench.store.greetings import not_greeting
 from workbench.store.schema import (
     Assignment,
@@ -373,10 +373,32 @@ def _resume_skipped(s: Session, user: CurrentUser) -> Claim | None:
     return Claim(a.item_id, a.slot, tuple(a.display_order), resumed=True)
 
 
+#: why an answer to an item the annotator no longer holds was refused (the error catalogue translates them)
+RETIRED_NOT_SAVED = ("item #{item} was retired by an admin: nobody rates it any more, and nothing was saved; "
+                     "press Next item")
+RELEASED_NOT_SAVED = ("item #{item} is no longer yours: an admin released it; nothing was saved (your earlier "
+                      "drafts are kept); press Next item")
+
+
+def not_yours(s: Session, user: CurrentUser, item_id: int) -> WorkbenchError:
+    """Why ``user`` may not answer an item they do not hold: an admin retired it or released it from them (their
+    page still shows it), or it was never theirs. "you do not hold this item" left the annotator who had been
+    rating it a moment ago guessing."""
+    if isinstance(item_id, int) and is_retired(s, item_id):
+        return InputError(RETIRED_NOT_SAVED.format(item=item_id))
+    answered = (select(Rating.id).join(Generation, Generation.id == Rating.generation_id)
+                .join(QueueItem, and_(QueueItem.dialogue_id == Generation.dialogue_id,
+                                      QueueItem.turn_index == Generation.turn_index))
+                .where(QueueItem.id == item_id, Rating.user_id == user.id))
+    if isinstance(item_id, int) and s.scalar(select(answered.exists())):
+        return AuthError(RELEASED_NOT_SAVED.format(item=item_id))
+    return AuthError("you do not hold this item")
+
+
 def _held_open(s: Session, user: CurrentUser, item_id: int) -> Assignment:
     a = user_assignment(s, user, item_id) if isinstance(item_id, int) else None
     if a is None:
-        raise AuthError("you do not hold this item")
+        raise not_yours(s, user, item_id)
     return a
 
 
@@ -587,7 +609,7 @@ def open_item(s: Session, user: CurrentUser, item_id: int) -> ItemView:
     ).first() if isinstance(item_id, int) else None
     if row is None:
         if isinstance(item_id, int) and s.get(QueueItem, item_id) is not None:
-            raise AuthError("you do not hold this item")
+            raise not_yours(s, user, item_id)
         raise InputError(f"no rating item #{item_id}")
     item, a, is_held_now = row.tuple()
     refuse_flagged(a)

@@ -18,7 +18,7 @@ from workbench.annotate.queue import ItemView, Progress
 from workbench.annotate.ratings import PreferenceForm, PreferenceView, RatingForm, RatingView
 from workbench.annotate.rubric import Rubric
 from workbench.auth import CurrentUser
-from workbench.errors import AuthError, WorkbenchError
+from workbench.errors import WorkbenchError
 from workbench.store.engine import Store
 from workbench.vocab import FlagAction
 
@@ -196,7 +196,7 @@ def save_group_draft(store: Store, user: CurrentUser, generation_ids: list[int],
         raise ValueError("a group has at least one reply")
     with store.session() as s:
         if held_item is not None and queue.user_assignment(s, user, held_item) is None:
-            raise AuthError("you do not hold this item")
+            raise queue.not_yours(s, user, held_item)
         if _submitted(s, user, unless_submitted):
             return None
         for gid in generation_ids:
