@@ -223,3 +223,23 @@ def test_an_answer_to_an_item_retired_or_released_meanwhile_says_why_it_was_refu
         workflow.save_group_draft(store, bob, gids, FORM, rubric=rubric, blind=True, held_item=released)
     with store.read() as s:  # his drafts stay
         assert {r.status for r in s.scalars(select(Rating).where(Rating.user_id == bob.id))} == {AnswerStatus.DRAFT}
+
+
+def test_an_answer_from_the_flagger_after_the_flag_is_settled_says_so(store, rubric):
+    """ann flagged an item (another tab of hers still shows it); once the admin hands it on, her submit is
+    refused as hers no more because of her own flag, not as 'released by an admin'."""
+    from workbench.errors import AuthError
+    from workbench.ui import i18n
+
+    ann, bob = make_users(store, "ann", "bob")
+    (boss,) = make_users(store, "boss", role="admin")
+    add_item(store, ["回复甲", "回复乙"])
+    item = claim(store, ann, k=2)
+    view = workflow.open_item(store, ann, item)
+    assert view is not None
+    workflow.save_group_draft(store, ann, [view.replies[0].generation_id], FORM, rubric=rubric, blind=True)
+    workflow.flag(store, ann, item, "回复被截断了")
+    workflow.review_flag(store, boss, item, "ann", FlagAction.REASSIGNED, "bob")
+    with pytest.raises(AuthError, match=f"item #{item} is no longer yours: you flagged it as broken") as refused:
+        _submit(store, ann, item, rubric, 2)
+    assert i18n.catalogue().translate(str(refused.value), "zh").startswith(f"条目 #{item} 已不再分配给您：您曾将其标记")

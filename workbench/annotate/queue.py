@@ -376,16 +376,21 @@ def _resume_skipped(s: Session, user: CurrentUser) -> Claim | None:
 #: why an answer to an item the annotator no longer holds was refused (the error catalogue translates them)
 RETIRED_NOT_SAVED = ("item #{item} was retired by an admin: nobody rates it any more, and nothing was saved; "
                      "press Next item")
+SETTLED_NOT_SAVED = ("item #{item} is no longer yours: you flagged it as broken and an admin settled the flag; "
+                     "nothing was saved; press Next item")
 RELEASED_NOT_SAVED = ("item #{item} is no longer yours: an admin released it; nothing was saved (your earlier "
                       "drafts are kept); press Next item")
 
 
 def not_yours(s: Session, user: CurrentUser, item_id: int) -> WorkbenchError:
-    """Why ``user`` may not answer an item they do not hold: an admin retired it or released it from them (their
-    page still shows it), or it was never theirs. "you do not hold this item" left the annotator who had been
+    """Why ``user`` may not answer an item they do not hold: an admin retired it, settled their flag on it or
+    released it from them (their page still shows it), or it was never theirs. "you do not hold this item" left the annotator who had been
     rating it a moment ago guessing."""
     if isinstance(item_id, int) and is_retired(s, item_id):
         return InputError(RETIRED_NOT_SAVED.format(item=item_id))
+    flagged = select(FlagReview.id).where(FlagReview.item_id == item_id, FlagReview.flagged_by == user.id)
+    if isinstance(item_id, int) and s.scalar(select(flagged.exists())):
+        return AuthError(SETTLED_NOT_SAVED.format(item=item_id))
     answered = (select(Rating.id).join(Generation, Generation.id == Rating.generation_id)
                 .join(QueueItem, and_(QueueItem.dialogue_id == Generation.dialogue_id,
                                       QueueItem.turn_index == Generation.turn_index))
