@@ -146,6 +146,7 @@ class AnnotatorProgress:
     completed: int
     open: int
     held: int = 0  # open items paused by another annotator's flag (see :func:`workbench.annotate.offer.held_items`)
+    active: bool = True  # False: the account is disabled, and its open items hold slots until an admin releases them
 
 
 # --------------------------------------------------------------------------------------------------
@@ -742,12 +743,14 @@ def annotator_progress(s: Session, user: CurrentUser) -> list[AnnotatorProgress]
     is_open = and_(*_OPEN, free)
     is_paused = and_(*_OPEN, ~free)
     rows = s.execute(
-        select(User.id, User.username, User.role, func.count(Assignment.id), func.count(Assignment.completed_at),
-               func.count(case((is_open, Assignment.id))), func.count(case((is_paused, Assignment.id))))
+        select(User.id, User.username, User.role, User.active, func.count(Assignment.id),
+               func.count(Assignment.completed_at), func.count(case((is_open, Assignment.id))),
+               func.count(case((is_paused, Assignment.id))))
         .outerjoin(Assignment, (Assignment.user_id == User.id) & live(Assignment.item_id))
-        .group_by(User.id, User.username, User.role).order_by(User.username)
+        .group_by(User.id, User.username, User.role, User.active).order_by(User.username)
     ).all()
     # Researchers and admins may rate too, but are listed only once they have: rows of 0 / 0 for every
     # account that only analyses or administers hid the annotators among them.
-    return [AnnotatorProgress(uid, name, done, n_open, n_held) for uid, name, role, taken, done, n_open, n_held in rows
+    return [AnnotatorProgress(uid, name, done, n_open, n_held, bool(active))
+            for uid, name, role, active, taken, done, n_open, n_held in rows
             if taken or not CurrentUser(uid, name, role).can(Permission.COMPARE)]

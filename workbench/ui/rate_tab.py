@@ -822,7 +822,10 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
         """The team and flag tables, headed in ``lang``."""
         def heads(*keys: str) -> list[str]:
             return [i18n.t(f"rate.col.{c}", lang) for c in keys]
-        return (pd.DataFrame([[r.username, r.completed, r.open, r.held] for r in rows],
+        # A disabled account's open items hold their slots (the items never reach k) until it is released: said
+        # beside its name, the one place an admin sees it.
+        return (pd.DataFrame([[r.username + ("" if r.active else i18n.t("rate.disabled_mark", lang)), r.completed,
+                               r.open, r.held] for r in rows],
                              columns=heads("annotator", "completed", "open", "held")),
                 pd.DataFrame([[f.item_id, plain(f.username), plain(f.reason), f"{f.flagged_at:%Y-%m-%d %H:%M}"] for f in flagged],
                              columns=heads("item", "annotator", "reason", "flagged_at")))
