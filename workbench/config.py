@@ -202,7 +202,8 @@ class ServerConfig(_Strict):
     concurrency_limit: int = Field(8, ge=1)
     allowed_hosts: list[str] = Field(
         default_factory=list,
-        description="Host names (besides localhost, 127.0.0.1, ::1) a browser may use to reach open mode")
+        description="Host names (besides localhost, 127.0.0.1, ::1) a browser may use to reach open mode; "
+                    "with logins, other host names whose pages may call the workbench (a proxy that rewrites Host)")
     max_upload_mb: float = Field(50, gt=0, description="Largest file one upload may send (dataset imports)")
 
 

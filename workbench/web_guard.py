@@ -1,10 +1,17 @@
-"""The HTTP guard in front of Gradio: open mode's Host/Origin/token checks and the per-address login back-off.
+"""The HTTP guard in front of Gradio: open mode's Host/Origin/token checks, login mode's same-origin check and
+the per-address login back-off.
 
 Open mode (no accounts) has no login, so any web page the user visits could otherwise drive the
 workbench through the browser (DNS rebinding, cross-site requests). As Jupyter does, the server then
 requires a random token printed at start: ``?token=…`` in the URL sets a cookie, and API clients may send
 ``Authorization: token …``. Every request must also name a loopback or configured host in ``Host`` and,
 when it has one, in ``Origin``. Anything else gets 403.
+
+With logins, Gradio's login cookie is ``SameSite=None`` and its CORS layer echoes any ``Origin`` with
+credentials allowed whenever the Host is not a loopback name (a server on a LAN name or behind an HTTPS
+proxy): any web page a signed-in user visited could then read ``/config`` and run every event as that user.
+So a request whose ``Origin`` names another host than the one it was sent to (or one in ``allowed_hosts``)
+gets 403 there too.
 """
 
 from __future__ import annotations
@@ -91,6 +98,26 @@ class OpenModeGuard:
         )
 
 
+def same_origin(headers: dict[str, str], extra_hosts: frozenset[str]) -> bool:
+    """Whether a request's ``Origin`` (when it has one) names the host it was sent to, or one of ``extra_hosts``.
+
+    Host names are compared, not ports: a proxy may add or drop the default port, and cookies do not tell
+    ports apart anyway. ``Origin: null`` (sandboxed frames, files) is never the workbench's own page.
+    ``X-Forwarded-Host`` is not trusted: a page's script may send it (Gradio's CORS layer allows any
+    header), while no browser lets a script choose ``Host``.
+    """
+    origin = headers.get("origin")
+    if origin is None:
+        return True  # not a browser's cross-origin request (curl, same-origin GET)
+    try:
+        name = urlsplit(origin.strip().lower()).hostname
+    except ValueError:
+        return False
+    if not name:
+        return False
+    return name == hostname_of(headers.get("host", "")) or name in extra_hosts
+
+
 def _headers(scope: Scope) -> dict[str, str]:
     out: dict[str, str] = {}
     for k, v in scope.get("headers", []):
@@ -114,9 +141,12 @@ class WorkbenchGuard:
 
     def __init__(self, app: ASGIApp, *, open_mode: OpenModeGuard | None = None,
                  address_throttle: LoginThrottle | None = None,
-                 routes: dict[str, Callable[[Scope, Receive, Send], Awaitable[None]]] | None = None) -> None:
+                 routes: dict[str, Callable[[Scope, Receive, Send], Awaitable[None]]] | None = None,
+                 origin_hosts: Iterable[str] = ()) -> None:
         self.app = app
         self.open_mode = open_mode
+        # login mode: host names other than the request's own whose pages may call the workbench
+        self.origin_hosts = frozenset(h.strip().lower().strip("[]") for h in origin_hosts if h and h.strip())
         self.address_throttle = address_throttle
         self.routes = routes or {}
 
@@ -153,6 +183,10 @@ class WorkbenchGuard:
                 await _reply(send, scope, 403, "Forbidden: open the URL with ?token=… that the workbench "
                                                "printed when it started")
                 return
+        elif not same_origin(headers, self.origin_hosts):
+            log.warning("refused a cross-origin request from %r to %r", headers.get("origin"), headers.get("host"))
+            await _reply(send, scope, 403, "Forbidden: cross-origin request")
+            return
         path = scope.get("path", "")
         for prefix, handler in self.routes.items():
             if path.startswith(prefix) and scope["type"] == "http":

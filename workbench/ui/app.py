@@ -169,7 +169,8 @@ def server_options(svc: Services, *, open_mode: OpenModeGuard | None) -> dict[st
         raise ValueError("open mode (no logins) needs its guard; a server with logins must not have one")
     guard = Middleware(WorkbenchGuard, open_mode=open_mode,
                        address_throttle=svc.auth.address_throttle if svc.auth.enabled else None,
-                       routes={EXPORT_DOWNLOADS: ExportDownloads(svc), RESULTS_PREFIX: ResultDownloads(svc)})
+                       routes={EXPORT_DOWNLOADS: ExportDownloads(svc), RESULTS_PREFIX: ResultDownloads(svc)},
+                       origin_hosts=svc.config.server.allowed_hosts)
     return dict(
         auth=svc.auth.check if svc.auth.enabled else None,
         auth_message="BianQue Workbench · 扁鹊工作台: sign in · 请登录" if svc.auth.enabled else None,

@@ -1,0 +1,81 @@
+"""Login mode against other web pages and after Sign out, on the real server with a real HTTP client.
+
+A web page the signed-in user visits must not be able to read the workbench or act in it (Gradio's login
+cookie is ``SameSite=None`` and its CORS layer echoes any Origin beyond loopback).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import httpx
+import pytest
+from rating_fixtures import RunningApp, add_positions, make_users
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory):
+    running = RunningApp(tmp_path_factory.mktemp("login_guard"), k=1)
+    add_positions(running.store, 1)
+    make_users(running.store, "ann", "rita")
+    yield running
+    running.close()
+
+
+@contextmanager
+def _signed_in(app: RunningApp, name: str) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=app.url, timeout=60) as http:
+        assert http.post("/login", data={"username": name, "password": "secret-pass-" + name}).status_code == 200
+        yield http
+
+
+def _join(http: httpx.Client, headers: dict[str, str]) -> httpx.Response:
+    body = {"data": [], "fn_index": 0, "session_hash": uuid.uuid4().hex, "event_data": None, "trigger_id": None}
+    return http.post("/gradio_api/queue/join", json=body, headers=headers)
+
+
+# A workbench reached by a LAN name or behind an HTTPS proxy: the Host is not a loopback name, where Gradio's
+# CORS layer allows every origin with credentials.
+SERVED_AS = "workbench.lab.internal"
+
+
+def test_another_sites_page_can_neither_read_nor_act_as_the_signed_in_user(app):
+    with _signed_in(app, "ann") as http:
+        evil = {"Host": SERVED_AS, "Origin": "https://evil.example"}
+        # (Gradio's CORS layer, outside the guard, still answers preflights: the request itself is refused.)
+        assert http.get("/config", headers=evil).status_code == 403
+        assert _join(http, evil).status_code == 403
+        assert http.get("/gradio_api/info", headers=evil).status_code == 403
+        # a sandboxed frame or a file says "null": not the workbench's page either
+        assert http.get("/config", headers={"Host": SERVED_AS, "Origin": "null"}).status_code == 403
+        # a page on a look-alike name is another site
+        assert http.get("/config", headers={"Host": SERVED_AS,
+                                            "Origin": f"https://{SERVED_AS}.evil.example"}).status_code == 403
+        # a script may add X-Forwarded-Host (Gradio's CORS allows any header): it names no host of ours
+        assert http.get("/config", headers={**evil, "X-Forwarded-Host": "evil.example"}).status_code == 403
+        # The workbench's own page: the Origin names the host the request went to.
+        port = app.url.rsplit(":", 1)[1]
+        assert http.get("/config", headers={"Origin": f"http://127.0.0.1:{port}"}).status_code == 200
+        assert http.get("/config", headers={"Host": SERVED_AS, "Origin": f"https://{SERVED_AS}"}).status_code == 200
+        assert _join(http, {"Host": SERVED_AS, "Origin": f"https://{SERVED_AS}"}).status_code == 200
+        # API clients send no Origin
+        assert http.get("/config", headers={"Host": SERVED_AS}).status_code == 200
+
+
+def test_another_sites_page_cannot_sign_the_browser_in(app):
+    """Login CSRF: a foreign form must not sign the victim's browser into an account the attacker controls."""
+    with httpx.Client(base_url=app.url, timeout=60) as http:
+        r = http.post("/login", data={"username": "rita", "password": "secret-pass-rita"},
+                      headers={"Host": SERVED_AS, "Origin": "https://evil.example"})
+        assert r.status_code == 403 and not http.cookies
+
+
+def test_a_configured_public_name_may_call_a_workbench_whose_proxy_rewrites_host():
+    from workbench.web_guard import same_origin
+
+    proxied = {"host": "127.0.0.1:7860", "origin": "https://wb.hospital.example"}
+    assert not same_origin(proxied, frozenset())
+    assert same_origin(proxied, frozenset({"wb.hospital.example"}))
+    assert not same_origin({**proxied, "origin": "https://evil.example"}, frozenset({"wb.hospital.example"}))
