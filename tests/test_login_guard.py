@@ -1,7 +1,8 @@
 """Login mode against other web pages and after Sign out, on the real server with a real HTTP client.
 
 A web page the signed-in user visits must not be able to read the workbench or act in it (Gradio's login
-cookie is ``SameSite=None`` and its CORS layer echoes any Origin beyond loopback).
+cookie is ``SameSite=None`` and its CORS layer echoes any Origin beyond loopback), and *Sign out* must end
+the session on plain HTTP too, where a browser keeps only Gradio's non-``Secure`` cookie.
 """
 
 from __future__ import annotations
@@ -29,6 +30,11 @@ def _signed_in(app: RunningApp, name: str) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=app.url, timeout=60) as http:
         assert http.post("/login", data={"username": name, "password": "secret-pass-" + name}).status_code == 200
         yield http
+
+
+def _plain_http_cookie(http: httpx.Client) -> dict[str, str]:
+    """The one login cookie a browser keeps on plain HTTP beyond loopback (it drops ``Secure`` ones there)."""
+    return {k: v for k, v in http.cookies.items() if k.startswith("access-token-unsecure-")}
 
 
 def _join(http: httpx.Client, headers: dict[str, str]) -> httpx.Response:
@@ -79,3 +85,16 @@ def test_a_configured_public_name_may_call_a_workbench_whose_proxy_rewrites_host
     assert not same_origin(proxied, frozenset())
     assert same_origin(proxied, frozenset({"wb.hospital.example"}))
     assert not same_origin({**proxied, "origin": "https://evil.example"}, frozenset({"wb.hospital.example"}))
+
+
+def test_sign_out_ends_the_session_of_a_browser_on_plain_http(app):
+    with _signed_in(app, "ann") as first, _signed_in(app, "ann") as second:
+        cookie = _plain_http_cookie(first)
+        assert cookie and httpx.get(app.url + "/gradio_api/user", cookies=cookie).json() == "ann"
+        # the page's Sign out link (this browser only)
+        out = httpx.get(app.url + "/logout?all_session=false", cookies=cookie)
+        assert out.status_code == 302
+        assert httpx.get(app.url + "/gradio_api/user", cookies=cookie).json() is None
+        assert httpx.get(app.url + "/config", cookies=cookie).status_code != 200
+        # the same account's other browser stays signed in, as the README says
+        assert httpx.get(app.url + "/gradio_api/user", cookies=_plain_http_cookie(second)).json() == "ann"

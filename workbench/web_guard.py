@@ -1,5 +1,5 @@
 """The HTTP guard in front of Gradio: open mode's Host/Origin/token checks, login mode's same-origin check and
-the per-address login back-off.
+sign-out, and the per-address login back-off.
 
 Open mode (no accounts) has no login, so any web page the user visits could otherwise drive the
 workbench through the browser (DNS rebinding, cross-site requests). As Jupyter does, the server then
@@ -11,7 +11,8 @@ With logins, Gradio's login cookie is ``SameSite=None`` and its CORS layer echoe
 credentials allowed whenever the Host is not a loopback name (a server on a LAN name or behind an HTTPS
 proxy): any web page a signed-in user visited could then read ``/config`` and run every event as that user.
 So a request whose ``Origin`` names another host than the one it was sent to (or one in ``allowed_hosts``)
-gets 403 there too.
+gets 403 there too. Gradio's sign-out forgets only the ``Secure`` cookie's session, which a browser on plain
+HTTP beyond loopback never stores: :meth:`WorkbenchGuard._logout` forgets the other cookie's session too.
 """
 
 from __future__ import annotations
@@ -196,6 +197,9 @@ class WorkbenchGuard:
                 and path.rstrip("/").endswith("/login"):
             await self._login(scope, receive, self._with_cookie(send, set_cookie))
             return
+        if self.open_mode is None and scope["type"] == "http" and path.rstrip("/").endswith("/logout"):
+            await self._logout(scope, receive, send, headers)
+            return
         await self.app(scope, receive, self._with_cookie(send, set_cookie))
 
     async def _login(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -218,6 +222,27 @@ class WorkbenchGuard:
         await self.app(scope, receive, watch)
         if status and 400 <= status[0] < 500:
             self.address_throttle.failed(address)
+
+    async def _logout(self, scope: Scope, receive: Receive, send: Send, headers: dict[str, str]) -> None:
+        """Gradio's sign-out, then the session of every login cookie the request carried is forgotten.
+
+        Gradio's ``all_session=false`` forgets only the session named by its ``Secure`` cookie; on plain HTTP
+        beyond loopback the browser holds only the other one, whose session then stayed valid after
+        *Sign out*.
+        """
+        await self.app(scope, receive, send)
+        app = scope.get("app")
+        tokens, cookie_id = getattr(app, "tokens", None), getattr(app, "cookie_id", None)
+        if not isinstance(tokens, dict) or cookie_id is None:
+            return
+        jar = SimpleCookie()
+        try:
+            jar.load(headers.get("cookie", ""))
+        except Exception:  # a malformed Cookie header names no session
+            return
+        for name in (f"access-token-{cookie_id}", f"access-token-unsecure-{cookie_id}"):
+            if name in jar:
+                tokens.pop(jar[name].value, None)
 
     @staticmethod
     def _with_cookie(send: Send, cookie: bytes | None) -> Send:
