@@ -169,6 +169,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
 def _simulated_stats(args: argparse.Namespace) -> list:
     """The simulated-patient measures and the judge's agreement with the humans, when there are any."""
     from workbench.analysis.simulated import consultations_frame, summarize, write_simulated_report
+    from workbench.csv_safety import safe_frame
     from workbench.judge import judge_agreement, judge_markdown
 
     store = _open_store(_config(args))
@@ -185,7 +186,7 @@ def _simulated_stats(args: argparse.Namespace) -> list:
         print(paths[-1].read_text(encoding="utf-8"))
     if not agreement.empty:
         out = Path(args.out) / "judge_agreement.csv"
-        agreement.to_csv(out, index=False)
+        safe_frame(agreement).to_csv(out, index=False)
         paths.append(out)
         print(judge_markdown(agreement))
     return paths

@@ -10,6 +10,7 @@ removes exactly one. JSONL and Parquet are written verbatim.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 PROTECTED_PATTERN = r"'*[=+\-@\t\r]"  # a cell neutralise() changes starts with this
@@ -31,3 +32,14 @@ def restore(cell: str) -> str:
     if cell.startswith("'") and _PROTECTED.match(cell, 1):
         return cell[1:]
     return cell
+
+
+def safe_frame(df: Any, *, index: bool = False) -> Any:
+    """A pandas DataFrame as it may be written to CSV: every text cell and header (and, with ``index``, the
+    index labels, which :meth:`DataFrame.to_csv` then writes) through :func:`neutralise`. Names of columns,
+    datasets, annotators and case fields are untrusted. Missing values stay missing."""
+    safe = df.rename(columns=lambda c: neutralise(str(c))).astype(object).map(neutralise)
+    if index:
+        safe = safe.rename(index=neutralise)
+        safe.index.name = neutralise(df.index.name)
+    return safe

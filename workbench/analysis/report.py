@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from workbench.analysis.dashboard import Dashboard
+from workbench.csv_safety import safe_frame
 from workbench.errors import InputError
 
 # (file stem, title, Dashboard attribute, keep the index as a column)
@@ -121,6 +122,6 @@ def write_report(d: Dashboard, folder: str | Path, sections: Sequence[str] | Non
         if table is None or (sections is not None and stem not in sections):
             continue
         path = root / f"{stem}.csv"
-        table.to_csv(path, index=keep_index)
+        safe_frame(table, index=keep_index).to_csv(path, index=keep_index)
         written.append(path)
     return written

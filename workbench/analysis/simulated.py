@@ -36,6 +36,7 @@ from sqlalchemy import select
 from workbench.analysis.defaults import N_BOOT
 from workbench.analysis.scores import bootstrap_ci, proportion_ci
 from workbench.annotate.classifier import classify
+from workbench.csv_safety import safe_frame
 from workbench.simulate.cases import Case
 from workbench.simulate.matching import asked_facts, content_tokens, keyword_hits, question_part
 from workbench.vocab import ADVICE_TURN_TYPES, GenerationStatus
@@ -235,8 +236,9 @@ def write_simulated_report(frame: pd.DataFrame, summary: pd.DataFrame, folder: s
     out = Path(folder)
     out.mkdir(parents=True, exist_ok=True)
     paths = [out / "simulated_consultations.csv", out / "simulated_measures.csv", out / "simulated.md"]
-    frame.to_csv(paths[0], index=False)
-    summary.to_csv(paths[1], index=False)
+    # case ids, categories and dataset names come from files anyone may write
+    safe_frame(frame).to_csv(paths[0], index=False)
+    safe_frame(summary).to_csv(paths[1], index=False)
     paths[2].write_text(simulated_markdown(summary), encoding="utf-8")
     return paths
 

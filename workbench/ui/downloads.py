@@ -171,10 +171,9 @@ def csv_bytes(df: Any) -> bytes:
     """A table (pandas DataFrame) as CSV: every text cell and header goes through csv_safety (labels and
     names are untrusted); missing values stay empty, never 0. UTF-8 with a BOM, so spreadsheets read
     Chinese text right (pandas reads it either way)."""
-    from workbench.csv_safety import neutralise
+    from workbench.csv_safety import safe_frame
 
-    safe = df.rename(columns=lambda c: neutralise(str(c))).astype(object).map(neutralise)
-    return safe.to_csv(index=False).encode("utf-8-sig")
+    return safe_frame(df).to_csv(index=False).encode("utf-8-sig")
 
 
 def links_html(token: str, items: list[tuple[str, str]], lead: str) -> str:
