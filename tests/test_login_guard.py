@@ -98,3 +98,17 @@ def test_sign_out_ends_the_session_of_a_browser_on_plain_http(app):
         assert httpx.get(app.url + "/config", cookies=cookie).status_code != 200
         # the same account's other browser stays signed in, as the README says
         assert httpx.get(app.url + "/gradio_api/user", cookies=_plain_http_cookie(second)).json() == "ann"
+
+
+def test_another_sites_page_cannot_sign_the_user_out(app):
+    """An ``<img src=https://workbench/logout>`` on any page would sign the user out of every browser (Gradio's
+    default is every session): it carries no Origin, but the browser says ``Sec-Fetch-Site: cross-site``."""
+    with _signed_in(app, "rita") as http:
+        cookie = _plain_http_cookie(http)
+        refused = httpx.get(app.url + "/logout", cookies=cookie, headers={"Sec-Fetch-Site": "cross-site"})
+        assert refused.status_code == 403
+        assert httpx.get(app.url + "/gradio_api/user", cookies=cookie).json() == "rita"
+        # typed in the address bar, or the page's own link
+        for site in ("none", "same-origin"):
+            assert httpx.get(app.url + "/logout?all_session=false", cookies=cookie,
+                             headers={"Sec-Fetch-Site": site}).status_code == 302

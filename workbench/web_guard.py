@@ -228,8 +228,13 @@ class WorkbenchGuard:
 
         Gradio's ``all_session=false`` forgets only the session named by its ``Secure`` cookie; on plain HTTP
         beyond loopback the browser holds only the other one, whose session then stayed valid after
-        *Sign out*.
+        *Sign out*. Another site's page (an ``<img src=…/logout>``, which carries no ``Origin``) must not sign
+        the user out everywhere: browsers mark its request ``Sec-Fetch-Site: cross-site``.
         """
+        if headers.get("sec-fetch-site") == "cross-site":
+            log.warning("refused a sign-out requested by another site (referer %r)", headers.get("referer"))
+            await _reply(send, scope, 403, "Forbidden: sign out from the workbench's own page")
+            return
         await self.app(scope, receive, send)
         app = scope.get("app")
         tokens, cookie_id = getattr(app, "tokens", None), getattr(app, "cookie_id", None)
