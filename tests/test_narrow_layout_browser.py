@@ -1,7 +1,8 @@
 """Chromium at a phone's width (390 px), and a desktop's: the header stays readable in both languages.
 
 The title shared one row with the language switch and the account, and was squeezed to a few letters a line
-("BianQ / ue / Work / bench"), with "Sign out" broken over three lines.
+("BianQ / ue / Work / bench"), with "Sign out" broken over three lines. On a phone the Chat message box
+stays on screen.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from tests.browser import ARTIFACTS, launch, require_chromium
-from tests.ui_login import login, services_with_logins
+from tests.ui_login import login, services_with_logins, wait_columns_done
 from tests.ui_server import running_app
 
 pytestmark = pytest.mark.browser
@@ -99,4 +100,51 @@ def test_compare_date_pickers_open_on_screen(demo_config, tmp_path, monkeypatch)
                 assert 0 <= got["left"] and got["right"] <= got["width"], (width, i, got)
                 page.mouse.click(width - 5, 5)  # outside: the picker closes
                 page.locator(".picker-container").wait_for(state="hidden")
+        browser.close()
+
+
+MESSAGE_BOX_JS = """() => {
+  const box = document.querySelector('#patient-message textarea').getBoundingClientRect();
+  const send = document.querySelector('#send').getBoundingClientRect();
+  const tabs = document.querySelector('#tab-chat-button').getBoundingClientRect();
+  return {box: [box.top, box.bottom], send: [send.top, send.bottom], tabsTop: tabs.top, height: innerHeight,
+          scroll: scrollY, page: document.documentElement.scrollHeight};
+}"""
+
+
+def _message_box_on_screen(got: dict) -> bool:
+    return all(0 <= top and bottom <= got["height"] for top, bottom in (got["box"], got["send"]))
+
+
+def test_phone_chat_message_box_stays_on_screen(demo_config, tmp_path, monkeypatch):
+    """At 390 px the message box sat under the three stacked columns, about 2,000 px down: the page opened
+    scrolled to it (it takes the focus), the header and replies out of sight, Send below the screen."""
+    require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    monkeypatch.delenv("WORKBENCH_DB_URL", raising=False)
+    with (services_with_logins(demo_config, tmp_path, {"ann": "annotator"}) as svc,
+          running_app(svc, auth=True) as url, sync_playwright() as pw):
+        browser = launch(pw)
+        page = login(browser, url, "ann")
+        page.set_viewport_size({"width": 390, "height": 844})
+        page.reload()
+        page.locator("#send").wait_for(state="visible")
+        page.locator("#logout-link").wait_for(state="visible")
+        opened = page.evaluate(MESSAGE_BOX_JS)
+        assert opened["page"] > 2 * opened["height"], opened  # the columns do stack far below the screen
+        # the page opens at its top (tabs in sight) with the box and Send on screen
+        assert opened["tabsTop"] >= 0 and _message_box_on_screen(opened), opened
+        for y in (0, opened["page"] // 3, opened["page"] // 2):
+            page.evaluate(f"window.scrollTo(0, {y})")  # instant: no smooth scrolling here
+            got = page.evaluate(MESSAGE_BOX_JS)
+            assert _message_box_on_screen(got), (y, got)
+        # and it still sends from there
+        page.evaluate("window.scrollTo(0, 0)")
+        page.locator("#patient-message textarea").fill("我咳嗽三天了")
+        page.locator("#patient-message textarea").press("Enter")
+        wait_columns_done(page, len(svc.columns))
+        assert _message_box_on_screen(page.evaluate(MESSAGE_BOX_JS))
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "chat-390-message-box.png"))
         browser.close()

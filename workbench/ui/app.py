@@ -53,6 +53,18 @@ footer {{ display: none !important; }}
   #app-title {{ flex: 1 1 100% !important; min-width: 100% !important; }}
 }}
 #account {{ white-space: nowrap; }}
+/* On a phone the three Chat columns stack, and the message box sat under all of them, 2,000 px down: the page
+   opened scrolled there (the box takes the focus), header and replies out of sight, and reading a reply meant
+   losing the box. There the box and Send stay at the screen's bottom, side by side. The container's
+   overflow: hidden made it the scroll container the box sticks to, which never scrolls; clip crops the same
+   without that. (Out of @media: Gradio scopes a media rule's selectors under the container itself.) */
+.gradio-container {{ overflow: clip !important; }}
+@media (max-width: 640px) {{
+  #patient-row {{ position: sticky; bottom: 0; z-index: 20; background: var(--body-background-fill);
+    flex-wrap: nowrap !important; padding: 6px 0; }}
+  #patient-row > * {{ min-width: 0 !important; }}
+  #patient-row #send {{ flex: 0 0 auto !important; min-width: 4.5em !important; }}
+}}
 /* Gradio's date picker (Compare's From/To) is fixed-positioned with its right edge at the calendar button: the
    From picker, near the page's left edge, opened 27 px off the screen, its first weekday column cut. Left at
    its place in the flow it opens under its field; on a phone it starts at the screen's edge. */

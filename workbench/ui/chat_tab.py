@@ -202,7 +202,7 @@ def build_chat_tab(svc: Services, state: gr.State, ui: Localizer) -> dict[str, A
                     preview_route = gr.Markdown("")
                 views.append(ColumnView(name, header, bot, status, model_input, route, preview_input, preview_route,
                                         acc, regen, branch))
-    with gr.Row():
+    with gr.Row(elem_id="patient-row"):
         # lines=1 with room to grow: Gradio's textarea then sends on Enter and keeps Shift+Enter a new line
         # (with lines > 1 it is the other way round).
         msg = ui.make(gr.Textbox, placeholder=K("chat.placeholder"), show_label=False, lines=1, max_lines=8,
