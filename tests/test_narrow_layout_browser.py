@@ -7,6 +7,8 @@ stays on screen.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.browser import ARTIFACTS, launch, require_chromium
@@ -147,4 +149,50 @@ def test_phone_chat_message_box_stays_on_screen(demo_config, tmp_path, monkeypat
         assert _message_box_on_screen(page.evaluate(MESSAGE_BOX_JS))
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "chat-390-message-box.png"))
+        browser.close()
+
+
+ENGLISH_PICKER_WORDS = re.compile(r"\b(January|February|March|April|May|June|July|August|September|October|"
+                                  r"November|December|Su|Mo|Tu|We|Th|Fr|Sa|Clear|Now|Done)\b")
+
+
+def test_compare_date_picker_speaks_the_pages_language(demo_config, tmp_path, monkeypatch):
+    """Gradio's date picker said "December 2026", "Su Mo Tu…" and "Clear / Now / Done" on a Chinese page."""
+    require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    monkeypatch.delenv("WORKBENCH_DB_URL", raising=False)
+    with (services_with_logins(demo_config, tmp_path, {"res": "researcher"}) as svc,
+          running_app(svc, auth=True) as url, sync_playwright() as pw):
+        browser = launch(pw)
+        page = login(browser, url, "res")
+        with page.expect_navigation():
+            page.get_by_label("中文").check()
+        page.locator("#logout-link").wait_for(state="visible")
+        page.get_by_role("tab", name="比较").click()
+        page.locator("#tab-compare button.calendar").first.click()
+        picker = page.locator(".picker-container")
+        header = picker.locator(".month-year")
+        header.filter(has_text=re.compile(r"^\s*\d{4}年\d{1,2}月\s*$")).wait_for()
+        first = header.inner_text()
+        page.wait_for_function("() => document.querySelector('.picker-container').innerText.includes('完成')")
+        text = picker.inner_text()
+        assert not ENGLISH_PICKER_WORDS.search(text), text
+        assert all(word in text for word in ("日", "六", "清除", "今天", "完成")), text
+        # the next month is drawn by the picker again: still in Chinese
+        picker.locator(".nav-button").last.click()
+        page.wait_for_function("first => document.querySelector('.month-year').innerText.trim() !== first.trim()",
+                               arg=first)
+        assert re.fullmatch(r"\d{4}年\d{1,2}月", header.inner_text().strip()), header.inner_text()
+        assert not ENGLISH_PICKER_WORDS.search(picker.inner_text()), picker.inner_text()
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "compare-date-picker-zh.png"))
+        # an English page keeps Gradio's own words
+        page.mouse.click(1200, 5)
+        with page.expect_navigation():
+            page.get_by_label("English").check()
+        page.locator("#logout-link").wait_for(state="visible")
+        page.get_by_role("tab", name="Compare").click()
+        page.locator("#tab-compare button.calendar").first.click()
+        page.locator(".picker-container", has_text="Done").wait_for()
         browser.close()

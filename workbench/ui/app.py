@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import json
 from pathlib import Path
 from typing import Any
 
@@ -74,9 +75,24 @@ footer {{ display: none !important; }}
 
 SESSION_GUARD_JS = (Path(__file__).parent / "assets" / "session_guard.js").read_text(encoding="utf-8")
 KEEP_TAB_JS = (Path(__file__).parent / "assets" / "keep_tab.js").read_text(encoding="utf-8")
+DATE_PICKER_JS = (Path(__file__).parent / "assets" / "date_picker.js").read_text(encoding="utf-8")
+
+
+def date_picker_texts() -> dict[str, dict[str, Any]]:
+    """What date_picker.js writes into Gradio's English date picker, per language (English: what it replaces)."""
+    def texts(lang: str) -> dict[str, Any]:
+        return {"months": i18n.t("app.picker.months", lang).split(","),
+                "weekdays": i18n.t("app.picker.weekdays", lang).split(","),
+                "month_year": i18n.t("app.picker.month_year", lang, month="{month}", year="{year}"),
+                **{key: i18n.t(f"app.picker.{key}", lang) for key in ("clear", "now", "done")}}
+    return {lang: texts(lang) for lang in i18n.LANGUAGES}
+
+
 #: passed to ``demo.launch(js=JS)``: page-load scripts (the notice that a sign-in has ended, the tab kept across
-#: a language switch, the Rate tab's keyboard shortcuts), each an arrow function run once
-JS = (f"() => {{ ({SESSION_GUARD_JS.strip()})(); ({KEEP_TAB_JS.strip()})(); ({RATE_JS.strip()})(); }}")
+#: a language switch, the Rate tab's keyboard shortcuts, the date picker in the page's language), each an arrow
+#: function run once
+JS = (f"() => {{ ({SESSION_GUARD_JS.strip()})(); ({KEEP_TAB_JS.strip()})(); ({RATE_JS.strip()})(); "
+      f"({DATE_PICKER_JS.strip()})({json.dumps(date_picker_texts(), ensure_ascii=False)}); }}")
 
 TITLE = "BianQue Workbench · 扁鹊健康大模型对比标注台"
 #: tabs every role has: shown from the start; the others appear on page load for the roles allowed
