@@ -196,3 +196,32 @@ def test_compare_date_picker_speaks_the_pages_language(demo_config, tmp_path, mo
         page.locator("#tab-compare button.calendar").first.click()
         page.locator(".picker-container", has_text="Done").wait_for()
         browser.close()
+
+
+def test_phone_rate_actions_stay_on_screen(tmp_path):
+    """At 390 px an item is ~3,400 px long and Back/Skip/Next/Submit stacked at its top: with no keyboard on a
+    phone, Submit was 2,000 px above the last answer (the preference)."""
+    require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    from tests.rate_ui_support import add_item, open_rate_tab, rate_server, take_first_item
+
+    with rate_server(tmp_path) as (svc, url), sync_playwright() as pw:
+        add_item(svc.store, ["您好，咳嗽多久了？", "多喝水，注意休息。", "有没有发烧？"])
+        browser = launch(pw)
+        ctx, page = open_rate_tab(browser, url, "ann", "zh")
+        page.set_viewport_size({"width": 390, "height": 844})
+        take_first_item(page)
+        page.locator("#rate-item-info").scroll_into_view_if_needed()
+        last = page.locator("#tab-rate input[type=radio]").last  # the preference's last choice
+        last.scroll_into_view_if_needed()
+        got = page.evaluate("""() => {
+          const r = document.querySelector('#rate-submit').getBoundingClientRect();
+          return {top: r.top, bottom: r.bottom, height: innerHeight, scroll: scrollY};
+        }""")
+        assert got["scroll"] > got["height"], got  # the item does run far below the first screen
+        assert 0 <= got["top"] and got["bottom"] <= got["height"], got
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "rate-390-actions.png"))
+        ctx.close()
+        browser.close()

@@ -66,6 +66,13 @@ footer {{ display: none !important; }}
   #patient-row > * {{ min-width: 0 !important; }}
   #patient-row #send {{ flex: 0 0 auto !important; min-width: 4.5em !important; }}
 }}
+/* On a phone the Rate tab's actions (Back, Skip, Next, Submit) stacked at the top of a 3,400 px item, and with no
+   keyboard there Submit was 2,000 px above the last answer: they stay at the screen's top, two by two. */
+@media (max-width: 640px) {{
+  #rate-actions {{ position: sticky; top: 0; z-index: 20; background: var(--body-background-fill);
+    display: grid !important; grid-template-columns: 1fr 1fr; gap: 6px; padding: 6px 0; }}
+  #rate-actions > * {{ min-width: 0 !important; }}
+}}
 /* Gradio's date picker (Compare's From/To) is fixed-positioned with its right edge at the calendar button: the
    From picker, near the page's left edge, opened 27 px off the screen, its first weekday column cut. Left at
    its place in the flow it opens under its field; on a phone it starts at the screen's edge. */

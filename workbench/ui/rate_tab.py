@@ -203,7 +203,7 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
     st = gr.State({"item_id": None, "reveal": False, "diff": False, "shown": 0})
     with gr.Row():
         progress_md = gr.Markdown("", elem_id="rate-progress")
-    with gr.Row():
+    with gr.Row(elem_id="rate-actions"):
         back_btn = ui.make(gr.Button, value=K("rate.back"), elem_id="rate-back", size="sm", interactive=False)
         skip_btn = ui.make(gr.Button, value=K("rate.skip"), elem_id="rate-skip", size="sm", interactive=False)
         next_btn = ui.make(gr.Button, value=K("rate.next"), elem_id="rate-next", size="sm")
