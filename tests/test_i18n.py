@@ -161,3 +161,16 @@ def test_a_stored_answers_status_is_a_word_not_the_items_instruction(lang):
     assert status_word("submitted", lang) == t("rate.status.short_submitted", lang)
     assert status_word("draft", lang) == t("rate.status.draft", lang)
     assert "Enter" not in status_word("submitted", lang)
+
+
+def test_localizer_keeps_plain_choice_labels_beside_keyed_ones():
+    """The Data tab's Format menu said "auto-detect" on a Chinese page: a menu mixing a keyed label with plain
+    codes (bianque_csv, …) could not be bound, so none of it was translated."""
+    import gradio as gr
+
+    ui = Localizer()
+    with gr.Blocks():
+        menu = ui.make(gr.Dropdown, choices=[(K("data.import.auto"), "auto-detect"), "bianque_csv"],
+                       value="auto-detect")
+    assert menu.choices == [(catalogue().t("data.import.auto", "en"), "auto-detect"), ("bianque_csv", "bianque_csv")]
+    assert ui.updates("zh")[menu]["choices"] == [("自动识别", "auto-detect"), ("bianque_csv", "bianque_csv")]

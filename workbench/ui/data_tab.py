@@ -140,7 +140,8 @@ def build_data_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
             upload = ui.make(gr.File, label=K("data.import.file"), type="filepath",
                              file_types=[".csv", ".tsv", ".jsonl", ".json"])
             name = ui.make(gr.Textbox, label=K("data.import.name"), placeholder=K("data.import.name_hint"))
-            fmt = ui.make(gr.Dropdown, choices=[AUTO, *PARSERS], value=AUTO, label=K("data.import.format"))
+            fmt = ui.make(gr.Dropdown, choices=[(K("data.import.auto"), AUTO), *PARSERS], value=AUTO,
+                          label=K("data.import.format"), elem_id="import-format")
             replace = ui.make(gr.Checkbox, label=K("data.import.replace"))
             import_btn = ui.make(gr.Button, value=K("data.import.button"), variant="primary", elem_id="data-import")
             import_msg = gr.Markdown("", elem_id="data-import-result")

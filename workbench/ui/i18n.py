@@ -236,7 +236,7 @@ class Localizer:
         for name, key in props.items():
             if name not in (*TEXT_PROPS, "choices"):
                 raise ValueError(f"cannot translate property {name!r}")
-            keys = [k for k, _ in key] if name == "choices" else [key]
+            keys = [k for k, _ in key if not isinstance(k, Verbatim)] if name == "choices" else [key]
             for k in keys:
                 if k not in self.catalogue.messages:
                     raise KeyError(f"no UI text {k!r} in {LOCALES}")
@@ -248,12 +248,18 @@ class Localizer:
         keys: dict[str, Any] = {name: v.key for name, v in kwargs.items() if isinstance(v, K)}
         if isinstance(kwargs.get("choices"), list) and any(isinstance(c[0], K) for c in kwargs["choices"]
                                                            if isinstance(c, tuple)):
-            keys["choices"] = [(c[0].key, c[1]) for c in kwargs["choices"]]
-            kwargs["choices"] = [(self.t(k), v) for k, v in keys["choices"]]
+            # a choice labelled by a plain text (a format's code) keeps it in every language
+            pairs = [c if isinstance(c, tuple) else (c, c) for c in kwargs["choices"]]
+            keys["choices"] = [(label.key if isinstance(label, K) else Verbatim(str(label)), value)
+                               for label, value in pairs]
+            kwargs["choices"] = [(self._label(k, BUILD_LANGUAGE), v) for k, v in keys["choices"]]
         for name in TEXT_PROPS:
             if isinstance(kwargs.get(name), K):
                 kwargs[name] = self.t(kwargs[name].key)
         return self.bind(cls(**kwargs), **keys)
+
+    def _label(self, key: str | Verbatim, lang: str) -> str:
+        return key.text if isinstance(key, Verbatim) else self.catalogue.t(key, lang)
 
     @property
     def components(self) -> list[Any]:
@@ -266,11 +272,18 @@ class Localizer:
             values: dict[str, Any] = {}
             for name, key in props.items():
                 if name == "choices":
-                    values[name] = [(self.catalogue.t(k, lang), v) for k, v in key]
+                    values[name] = [(self._label(k, lang), v) for k, v in key]
                 else:
                     values[name] = self.catalogue.t(key, lang)
             out[component] = gr.update(**values)
         return out
+
+
+@dataclass(frozen=True)
+class Verbatim:
+    """A choice's label that is the same in every language (beside choices labelled by keys)."""
+
+    text: str
 
 
 @dataclass(frozen=True)
