@@ -87,11 +87,7 @@ class OpenModeGuard:
     def origin_allowed(self, origin: str | None) -> bool:
         if origin is None:
             return True  # not a browser's cross-origin request (curl, same-origin GET)
-        try:
-            host = urlsplit(origin.strip().lower()).hostname
-        except ValueError:
-            return False
-        return host in self.allowed_hosts
+        return origin_hostname(origin) in self.allowed_hosts
 
     def token_matches(self, candidate: str | None) -> bool:
         return candidate is not None and bool(candidate) and hmac.compare_digest(
@@ -110,13 +106,18 @@ def same_origin(headers: dict[str, str], extra_hosts: frozenset[str]) -> bool:
     origin = headers.get("origin")
     if origin is None:
         return True  # not a browser's cross-origin request (curl, same-origin GET)
-    try:
-        name = urlsplit(origin.strip().lower()).hostname
-    except ValueError:
-        return False
+    name = origin_hostname(origin)
     if not name:
         return False
     return name == hostname_of(headers.get("host", "")) or name in extra_hosts
+
+
+def origin_hostname(origin: str) -> str | None:
+    """The host name an ``Origin`` header names, lower-cased; None for ``null`` or one that does not parse."""
+    try:
+        return urlsplit(origin.strip().lower()).hostname
+    except ValueError:
+        return None
 
 
 def _headers(scope: Scope) -> dict[str, str]:
