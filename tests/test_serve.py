@@ -28,6 +28,7 @@ from workbench.simulate.cases import load_cases
 from workbench.simulate.run import run_simulation
 from workbench.store.schema import Dialogue as DialogueRow
 from workbench.store.schema import Generation, Rating, Suggestion
+from workbench.vocab import GREETING_ROUTE
 
 REPO = Path(__file__).resolve().parents[1]
 DIALOGUE = Dialogue.of([("patient", "你好"), ("doctor", "您好"), ("patient", "我最近总是头疼。")])
@@ -154,19 +155,28 @@ def _judge_services(demo_config, tmp_path, judge_url: str, model: str):
     return build_services(cfg)
 
 
-def _simulate_a_little(svc) -> None:
+def _simulate_a_little(svc) -> tuple[int, int]:
+    """Two short consultations; returns (doctor replies to judge, consultations that ended in advice).
+
+    How many replies a consultation takes depends on what the demo model samples, which moves with a CPU's
+    floating-point kernels (an AMX Xeon gave one more reply than a Zen 4), so the counts are read back."""
     cases = load_cases(REPO / "annotations" / "cases")[:2]
-    run_simulation(svc, cases, ["BianQue-2.0"], "rule", max_turns=3)
+    summary = run_simulation(svc, cases, ["BianQue-2.0"], "rule", max_turns=3)
+    with svc.store.session() as s:
+        replies = s.scalar(select(func.count()).select_from(Generation).where(
+            Generation.status == "ok", Generation.route.is_distinct_from(GREETING_ROUTE)))
+    assert replies >= len(cases) and summary.advised >= 1
+    return replies, summary.advised
 
 
 def test_judge_against_serve_stores_nothing_it_cannot_parse(demo_config, api, tmp_path):
     url, _ = api
     svc = _judge_services(demo_config, tmp_path, url, "BianQue-2.0")
     try:
-        _simulate_a_little(svc)
+        replies, advices = _simulate_a_little(svc)
         summary = run_judge(svc, "Judge")
         # The demo doctor model is no judge: its answers are not the JSON asked for, so nothing is stored.
-        assert summary.planned == 2 and summary.judged == 0 and summary.failed == 4  # 2 replies + 2 advices
+        assert summary.planned == replies and summary.judged == 0 and summary.failed == replies + advices
         assert "JSON" in summary.describe()
         with svc.store.session() as s:
             assert s.scalar(select(func.count()).select_from(Suggestion).where(Suggestion.agent.like("judge:%"))) == 0
@@ -180,11 +190,11 @@ def test_judge_scores_are_suggestions_and_agreement_is_reported(demo_config, tmp
     with FakeOpenAI([answer]) as judge:
         svc = _judge_services(demo_config, tmp_path, judge.base_url, "fake-judge")
         try:
-            _simulate_a_little(svc)
+            replies, advices = _simulate_a_little(svc)
             first = run_judge(svc, "Judge")
-            assert first.judged == 2 and first.advice_judged == 2 and first.failed == 0
+            assert first.judged == replies and first.advice_judged == advices and first.failed == 0
             again = run_judge(svc, "Judge")  # resumable: nothing is asked twice
-            assert again.planned == 0 and again.skipped == 2
+            assert again.planned == 0 and again.skipped == replies
             # Rubric and advice requests run concurrently, so their order varies: find the rubric ones.
             systems = [r["body"]["messages"][0]["content"] for r in judge.requests]
             rubric_prompts = [c for c in systems if "问诊质量" in c]
