@@ -112,6 +112,8 @@ def test_the_axis_keys_rate_is_scrolled_into_view_on_a_laptop_screen(tmp_path):
             page.set_viewport_size({"width": 1280, "height": 720})
             page.keyboard.press("n")
             wait_until(lambda: item_shown(page) == 1, what="the first item")
+            # The item line is drawn before the replies' boxes; a key pressed between the two frames nothing.
+            page.locator(".rate-axis").first.wait_for(state="visible")
 
             def framed_in_view() -> bool:
                 return page.evaluate("""() => {
