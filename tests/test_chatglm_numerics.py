@@ -17,6 +17,8 @@ import pytest
 import torch
 from chatglm_wide import FIXTURE
 
+from workbench.chatglm import machine_choice
+
 # Far below what the FMA orders produced (layer-2 keys 4.5e-5, logits 1.9e-5); with the reference's kernels
 # the match is exact.
 ATOL = 4e-6
@@ -34,21 +36,11 @@ def _reference_kernels_env() -> dict[str, str]:
     return env
 
 
-def _cpu_vendor() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("vendor_id"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return ""
-
-
 # The reference was computed on an AMD CPU, where torch's float32 GEMMs (MKL) take MKL's AMD code path. On an
 # Intel CPU MKL takes its own, whose sums come in another order whatever the environment asks (MKL_CBWR=AVX2,
 # COMPATIBLE, SSE4_2 and MKL_ENABLE_INSTRUCTIONS all left layer-2 keys 3e-5 to 1.1e-4 off on a Sapphire Rapids
 # Xeon): there the comparison would measure MKL, not the operation order this test is about.
-REFERENCE_GEMM_UNREACHABLE = torch.backends.mkl.is_available() and _cpu_vendor() == "GenuineIntel"
+REFERENCE_GEMM_UNREACHABLE = torch.backends.mkl.is_available() and machine_choice.cpu_vendor() == "GenuineIntel"
 
 
 @pytest.mark.skipif(REFERENCE_GEMM_UNREACHABLE, reason="torch's float32 GEMM (MKL) on an Intel CPU sums in another "

@@ -28,7 +28,7 @@ from workbench.simulate.cases import load_cases
 from workbench.simulate.run import run_simulation
 from workbench.store.schema import Dialogue as DialogueRow
 from workbench.store.schema import Generation, Rating, Suggestion
-from workbench.vocab import GREETING_ROUTE
+from workbench.vocab import GREETING_ROUTE, GenerationStatus
 
 REPO = Path(__file__).resolve().parents[1]
 DIALOGUE = Dialogue.of([("patient", "你好"), ("doctor", "您好"), ("patient", "我最近总是头疼。")])
@@ -164,7 +164,7 @@ def _simulate_a_little(svc) -> tuple[int, int]:
     summary = run_simulation(svc, cases, ["BianQue-2.0"], "rule", max_turns=3)
     with svc.store.session() as s:
         replies = s.scalar(select(func.count()).select_from(Generation).where(
-            Generation.status == "ok", Generation.route.is_distinct_from(GREETING_ROUTE)))
+            Generation.status == GenerationStatus.OK, Generation.route.is_distinct_from(GREETING_ROUTE)))
     assert replies >= len(cases) and summary.advised >= 1
     return replies, summary.advised
 

@@ -48,12 +48,17 @@ def choice_file() -> Path:
 
 def cpu_model() -> str:
     """The CPU's model name from /proc/cpuinfo, else the platform's processor string."""
-    return _cpu_model_and_flags()[0] or platform.processor()
+    return _cpu_info().get("model name") or platform.processor()
 
 
 def cpu_flags() -> frozenset[str]:
     """The CPU's feature flags from /proc/cpuinfo (empty where there is none)."""
     return frozenset(_cpu_model_and_flags()[1].split())
+
+
+def cpu_vendor() -> str:
+    """The CPU's vendor from /proc/cpuinfo ("GenuineIntel", "AuthenticAMD"; empty where there is none)."""
+    return _cpu_info().get("vendor_id", "")
 
 
 _DEFAULT_LLC_BYTES = 32 * 2**20
@@ -77,22 +82,25 @@ def last_level_cache_bytes(root: Path = Path("/sys/devices/system/cpu/cpu0/cache
     return max(sizes, default=_DEFAULT_LLC_BYTES)
 
 
-def _cpu_model_and_flags() -> tuple[str, str]:
-    model, flags = "", ""
+def _cpu_info() -> dict[str, str]:
+    """Each /proc/cpuinfo field's first value (empty where there is none: not Linux). The whole file is read:
+    on some ARM kernels fields such as the model name follow the per-CPU blocks."""
+    info: dict[str, str] = {}
     try:
         with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as f:
             for line in f:
                 name, _, value = line.partition(":")
-                name = name.strip()
-                if name == "model name" and not model:
-                    model = value.strip()
-                elif name in ("flags", "Features") and not flags:
-                    flags = " ".join(sorted(value.split()))
-                if model and flags:
-                    break
+                if name.strip():
+                    info.setdefault(name.strip(), value.strip())
     except OSError:
-        pass  # not Linux: the processor name from platform, no flags
-    return model, flags
+        pass
+    return info
+
+
+def _cpu_model_and_flags() -> tuple[str, str]:
+    info = _cpu_info()
+    flags = info.get("flags") or info.get("Features") or ""
+    return info.get("model name", ""), " ".join(sorted(flags.split()))
 
 
 def _cpu_identity() -> dict[str, str]:
