@@ -397,6 +397,12 @@ def test_deidentify_command_names_the_bad_line(tmp_path, capsys):
     src.write_text('{"text": "头痛", "spans": [{"start": 0, "end": 9, "label": "name"}]}\n', encoding="utf-8")
     assert main(["deidentify", str(src), "--eval"]) == 2
     assert "offsets inside the text" in capsys.readouterr().err
+    # valid JSON, but half a UTF-16 pair: named, and nothing half-written
+    out = tmp_path / "out.jsonl"
+    src.write_text('{"text": "头痛"}\n{"text": "我叫\\ud800王芳"}\n', encoding="utf-8")
+    assert main(["deidentify", str(src), "--out", str(out)]) == 2
+    assert f"{src}:2: the text contains a lone surrogate (U+D800) at character 3" in capsys.readouterr().err
+    assert not out.exists()
 
 
 # --- the exporters ------------------------------------------------------------------------------------------
@@ -467,3 +473,11 @@ SIXTH_SET_LOOKALIKES = [
 @pytest.mark.parametrize("text", SIXTH_SET_LOOKALIKES)
 def test_medical_text_shaped_like_the_sixth_set_classes_is_kept(text):
     assert deidentify(text) == (text, [])
+
+
+def test_a_long_list_of_people_is_caught_whole():
+    # The list's pattern is bounded (an unbounded one rescanned a long run of names at every position); a
+    # list longer than any count that can end it still has every name replaced.
+    names = ["张伟", "李静", "王磊", "赵丽", "孙强", "周敏", "吴昊", "郑洁"] * 2
+    redacted, _ = deidentify("、".join(names) + "十个人一起来体检")
+    assert redacted == "、".join(["[姓名]"] * len(names)) + "十个人一起来体检"

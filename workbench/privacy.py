@@ -442,6 +442,8 @@ _FOREIGN_SOUNDS = set("斯尔特普拉西诺洛芬唑嗪啶酮胺肽霉素沙奇
 _NAME_CHARS = re.compile(r"[\u4e00-\u9fff]")
 _LATIN_NAME = re.compile(r"[A-Z][a-z]+(?: [A-Z][a-z]+)?")
 _CLAUSE_SPLIT = re.compile(r"[，。,.!?！？；;：:\s、（）()\n\"“”'‘’《》【】\[\]]")
+# Characters after a kinship or role cue segmented on their own when the tokenizer joined the cue to a surname.
+_CUE_WINDOW = 24
 _COMMON_WORD_FREQ = 50  # a dictionary "nr" word this frequent is an ordinary word (安静, 高峰) unless a cue says otherwise
 _NR_TAGS = ("nr", "nrfg", "nrt")
 
@@ -496,6 +498,29 @@ def _tokens(clause: str) -> tuple[tuple[int, str], ...]:
         out.append((pos, w))
         pos += len(w)
     return tuple(out)
+
+
+@lru_cache(maxsize=65536)
+def _token_index(clause: str) -> dict[int, int]:
+    """Offset of each of ``_tokens(clause)``'s words -> its index: every lookup by position in O(1), as a
+    clause with no punctuation (a long transcript) holds thousands of candidates."""
+    return {p: k for k, (p, _) in enumerate(_tokens(clause))}
+
+
+class _Coverage:
+    """The characters of a text that spans cover, for overlap tests in time proportional to the span tested
+    rather than to the spans found (a text of thousands of names)."""
+
+    def __init__(self, length: int, spans: Iterable[Span] = ()) -> None:
+        self._marks = bytearray(length)
+        for s in spans:
+            self.add(s)
+
+    def add(self, span: Span) -> None:
+        self._marks[span.start : span.end] = b"\x01" * (span.end - span.start)
+
+    def overlaps(self, start: int, end: int) -> bool:
+        return self._marks.find(1, start, end) != -1
 
 
 @lru_cache(maxsize=65536)
@@ -564,11 +589,12 @@ def _name_at(text: str, i: int, surname: str, clause: str, c0: int) -> Span | No
             return Span(i, j, "name", True)
     toks = _tokens(clause)
     rel = i - c0
-    idx = next((k for k, (p, _) in enumerate(toks) if p == rel), None)
+    idx = _token_index(clause).get(rel)
     if idx is None and (kin or role):
         # A kinship or role word ends right here, but the tokenizer joined its last character to the surname
-        # (我老|公孙|浩): the cue fixes a word boundary, so segment what follows it on its own.
-        clause, c0 = clause[rel:], i
+        # (我老|公孙|浩): the cue fixes a word boundary, so segment what follows it on its own (a window: a
+        # name is a few characters, and the rest of a long clause would be segmented again per candidate).
+        clause, c0 = clause[rel : rel + _CUE_WINDOW], i
         toks, rel, idx = _tokens(clause), 0, 0
     if idx is None and not strong:
         return None  # the surname character is inside a word (紧张, 值班, 高大): not a name
@@ -680,13 +706,18 @@ def _name_at(text: str, i: int, surname: str, clause: str, c0: int) -> Span | No
 def _compound_name_at(text: str, i: int, surname: str, clause: str, c0: int) -> Span | None:
     """欧阳 + 修远, 上官 + 婉清: one or two given-name characters after a compound surname that starts a word
     (not 上|官网). The second character is left out where a longer word starts there (司马健 + 上个月)."""
-    starts = {c0 + p: len(w) for p, w in _tokens(clause)}
-    if starts.get(i, 0) < len(surname):
+    toks, index = _tokens(clause), _token_index(clause)
+
+    def word_length_at(k: int, default: int) -> int:
+        at = index.get(k - c0)
+        return default if at is None else len(toks[at][1])
+
+    if word_length_at(i, 0) < len(surname):
         return None
     j = i + len(surname)
     if not (j < len(text) and _given_ok(text[j])):
         return None
-    if j + 1 < len(text) and _given_ok(text[j + 1]) and text[j + 1] not in _COUNTING and starts.get(j + 1, 1) == 1:
+    if j + 1 < len(text) and _given_ok(text[j + 1]) and text[j + 1] not in _COUNTING and word_length_at(j + 1, 1) == 1:
         j += 2
     else:
         j += 1
@@ -752,14 +783,15 @@ _EN_AND_I = re.compile(r"(?:^|(?<=[.!?]\s))(?P<n>[A-Z][a-z]+) and I\b")
 
 def _token_ends_at(clause: str, rel: int) -> bool:
     """Whether jieba's segmentation of ``clause`` has a word boundary at ``rel``."""
-    return rel >= len(clause) or any(p == rel for p, _ in _tokens(clause))
+    return rel >= len(clause) or rel in _token_index(clause)
 
 
 def _subject_next(m: re.Match[str], clause: str) -> bool:
     """Whether a 小/老 + surname nickname at the start of ``clause`` is followed by what follows a subject."""
     if not m.group("pre") or m.group("pre") == "阿":
         return False
-    nxt = next((w for p, w in _tokens(clause) if p == m.end()), "")
+    at = _token_index(clause).get(m.end())
+    nxt = "" if at is None else _tokens(clause)[at][1]
     if nxt == "的":
         # not 小黄的 / 小白的: an adjective after 小 is a description, not a nickname
         return _dict_tag(m.group("s"))[0] != "a"
@@ -768,6 +800,12 @@ def _subject_next(m: re.Match[str], clause: str) -> bool:
 
 def _nickname_spans(text: str, taken: list[Span]) -> list[Span]:
     out: list[Span] = []
+    covered = _Coverage(len(text), taken)
+
+    def take(span: Span) -> None:
+        out.append(span)
+        covered.add(span)
+
     for c0, clause in _clauses(text):
         for m in _NICKNAME_RE.finditer(clause):
             i, j = c0 + m.start(), c0 + m.end()
@@ -775,7 +813,7 @@ def _nickname_spans(text: str, taken: list[Span]) -> list[Span]:
                 continue
             # Not inside a word (小米粥, 老毛病): a word starts at the nickname and another at its surname (小|陈说)
             # or after it (老周|是).
-            if any(t.start < j and i < t.end for t in (*taken, *out)) or _inside_medical_term(text, i, j):
+            if covered.overlaps(i, j) or _inside_medical_term(text, i, j):
                 continue
             if not _token_ends_at(clause, m.start()) or not (
                     _token_ends_at(clause, m.end()) or (m.group("pre") or m.group("a")) and _token_ends_at(clause, m.start() + 1)):
@@ -785,21 +823,28 @@ def _nickname_spans(text: str, taken: list[Span]) -> list[Span]:
                          or _COMPANION_BEFORE.search(before) and _NAME_CHARS.match(before[-2:-1] or "x") is not None)
             if cued or m.start() == 0 and (_TELLING_AFTER.match(clause, m.end()) or _subject_next(m, clause)):
                 # 李 + 奶奶: an elder's two-character title stays, as after 张 + 阿姨 (the title is no one's data)
-                out.append(Span(i, i + 1 if len(m.group("post") or "") == 2 else j, "name", False))
+                take(Span(i, i + 1 if len(m.group("post") or "") == 2 else j, "name", False))
         for m in _XIAO_NAME.finditer(clause):
             i, j = c0 + m.start(), c0 + m.end()
             if (_given_ok(m.group(1)) and _TELLING_NAME.match(text, j) and _KIN_CUE.search(text[max(0, i - 12) : i])
-                    and not _inside_medical_term(text, i, j) and not any(t.start < j and i < t.end for t in (*taken, *out))):
-                out.append(Span(i, j, "name", False))
+                    and not _inside_medical_term(text, i, j) and not covered.overlaps(i, j)):
+                take(Span(i, j, "name", False))
     return out
 
 
 def _listed_names(text: str, spans: list[Span]) -> list[Span]:
     """Names listed after a confident one (赵磊、孙婷婷、周一凡), each shaped like a surname and a given name."""
     out: list[Span] = []
+    covered = _Coverage(len(text), spans)
+    # A walk depends only on where it stands: one that reaches a point an earlier walk passed repeats it, and
+    # a list of thousands of names would be walked once per name.
+    walked: set[int] = set()
     for first in sorted((s for s in spans if s.confident), key=lambda s: s.start):
+        if first.end in walked:
+            continue
         prev = first
         while True:
+            walked.add(prev.end)
             m = _LIST_NEXT.match(text, prev.end)
             if m is None:
                 break
@@ -811,19 +856,23 @@ def _listed_names(text: str, spans: list[Span]) -> list[Span]:
                 j += 1
             if j - sm.end() < 1 or j < len(text) and _NAME_CHARS.match(text[j]) and text[j] not in "等都也和跟与及的":
                 break  # not followed by the end of the list: 和医生, 及时
-            if _inside_medical_term(text, m.end(), j) or any(s.start < j and m.end() < s.end for s in spans):
+            if _inside_medical_term(text, m.end(), j) or covered.overlaps(m.end(), j):
                 break
             prev = Span(m.end(), j, "name", True)
             out.append(prev)
     # ... and before one, in a list that a companion word or the clause opens (我和龙飞、葛小军): also after a
     # three-character name the tagger found, since the list itself says these are people.
+    walked_back: set[tuple[int, bool]] = set()  # the walk's names take the confidence of the one it starts at
     for last in sorted((s for s in spans if s.confident or s.end - s.start >= 3), key=lambda s: -s.start):
+        if (last.start, last.confident) in walked_back:
+            continue
         nxt = last
         while (m := _LIST_PREV.search(text, max(0, nxt.start - 8), nxt.start)) is not None:
+            walked_back.add((nxt.start, last.confident))
             a, b = m.span("item")
             sur = _SURNAME_RE.match(text, a)
             if (sur is None or not _given_ok(text[sur.end() : b]) or _inside_medical_term(text, a, b)
-                    or _dict_tag(text[a:b])[0] in _NOT_PERSON_TAGS or any(s.start < b and a < s.end for s in spans)):
+                    or _dict_tag(text[a:b])[0] in _NOT_PERSON_TAGS or covered.overlaps(a, b)):
                 break
             nxt = Span(a, b, "name", last.confident)
             out.append(nxt)
@@ -834,8 +883,10 @@ def _listed_names(text: str, spans: list[Span]) -> list[Span]:
 # 段誉飞和田甜两个孩子; 跟刘畅、许诺一起). Each item is a surname and one or two given-name characters.
 _LIST_ITEM = f"(?:{'|'.join(_COMPOUND_SURNAMES)}|[{_SINGLE_SURNAMES}])[\u4e00-\u9fff]{{1,2}}?"
 _LIST_SEP = r"(?:\s*[、，,]\s*|\s*(?:和|与|跟|及)\s*| +)"
+# At most 40 items (the count that ends the list goes up to 十): an unbounded list made every search
+# position rescan all of a long run of names (minutes for 100,000 characters).
 _PEOPLE_LIST = re.compile(
-    rf"(?:(?<![\u4e00-\u9fff])|(?<=[跟和与同陪着我是叫有]))(?P<list>{_LIST_ITEM}(?:{_LIST_SEP}{_LIST_ITEM})+)"
+    rf"(?:(?<![\u4e00-\u9fff])|(?<=[跟和与同陪着我是叫有]))(?P<list>{_LIST_ITEM}(?:{_LIST_SEP}{_LIST_ITEM}){{1,39}})"
     r"(?=\s*(?:(?:这|那)?[两二三四五六七八九十几]个(?:人|孩子|小孩|同事|同学|朋友|都|是|$)|[他她]们|俩|都"
     r"|(?P<together>一起|一块)))"
 )
@@ -967,12 +1018,14 @@ def _name_spans(text: str) -> list[Span]:
     if any(c.isascii() and c.isalpha() for c in text):  # Latin letters: English cues may apply
         spans += _english_names(text)
     # Names that do not start with a listed surname: after an explicit label (姓名：小明, 我叫Tom).
+    covered = _Coverage(len(text), spans)
     for m in _STRONG_LABEL.finditer(text):
-        if any(s.start <= m.end() < s.end for s in spans):
+        if covered.overlaps(m.end(), m.end() + 1):
             continue
         end = _take_label_value(text, m.end())
         if end > m.end():
             spans.append(Span(m.end(), end, "name", end - m.end() >= 2))
+            covered.add(spans[-1])
     return spans
 
 
@@ -1028,7 +1081,8 @@ def detect(text: str) -> tuple[Span, ...]:
     if " " in norm and _EN_ADDRESS_GATE.search(norm):
         spans.extend(Span(m.start(), m.end(), "address") for m in _EN_ADDRESS.finditer(norm))
     taken = _resolve(spans)
-    names = [s for s in _name_spans(norm) if not any(t.start < s.end and s.start < t.end for t in taken)]
+    covered = _Coverage(len(norm), taken)
+    names = [s for s in _name_spans(norm) if not covered.overlaps(s.start, s.end)]
     return tuple(_resolve(taken + names))
 
 

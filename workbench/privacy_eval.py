@@ -15,12 +15,15 @@ all, i.e. ``1 -`` the share that replaced medical (or other harmless) text.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import IO
 
 from workbench.errors import InputError
 from workbench.privacy import LABELS, deidentify, detect
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass
@@ -114,6 +117,10 @@ def read_rows(lines: Iterable[str], source: str, need_spans: bool = False) -> It
             raise InputError(f"{source}:{n}: not JSON ({e.msg})") from None
         if not isinstance(row, dict) or not isinstance(row.get("text"), str):
             raise InputError(f'{source}:{n}: expected an object with a "text" string')
+        # JSON can escape half of a UTF-16 pair ("\ud800"), which no UTF-8 output can hold.
+        if (lone := _LONE_SURROGATE.search(row["text"])) is not None:
+            raise InputError(f"{source}:{n}: the text contains a lone surrogate (U+{ord(lone.group()):04X}) at "
+                             f"character {lone.start() + 1}, which is not a character")
         if need_spans:
             spans = row.get("spans")
             if not isinstance(spans, list) or not all(

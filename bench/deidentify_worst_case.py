@@ -1,0 +1,89 @@
+"""De-identification on long unpunctuated text: does any shape of input cost more than linear time?
+
+A transcript with no punctuation is one clause, and a text of thousands of names holds thousands of
+candidates; a step that looks at the whole clause (or at every name found) per candidate is quadratic, and
+one such step once took 2-3 minutes for 100,000 characters of "王芳李娜" or "张伟、李静、". Each shape below
+is timed at ``--chars`` characters and at a fifth of that, fresh caches each time. Its baseline, measured in
+the same run, is ordinary text of the same length: the sentences of ``annotations/deid_eval.jsonl`` joined.
+
+Printed per shape: seconds, ``ratio`` (its seconds / the baseline's seconds at full length) and ``growth``
+(seconds at full length / seconds at a fifth: about 5 where the cost is linear, 25 where it is quadratic).
+``--json`` makes the last line ``{"chars": ..., "baseline_seconds": ..., "seconds": {shape: ...},
+"ratio": {shape: ...}, "growth": {shape: ...}, "worst_ratio": ..., "worst_growth": ...}``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from workbench import privacy  # noqa: E402
+
+EVAL_SET = Path(__file__).resolve().parents[1] / "annotations" / "deid_eval.jsonl"
+
+# Repeated units, each a shape that once took (or could take) a whole-clause step per candidate.
+SHAPES = {
+    "surname": "张",
+    "two_names": "王芳李娜",
+    "surname_title": "张医生",
+    "nickname": "小王",
+    "name_list": "张伟、李静、",
+    "cue_and_name": "我老公孙浩",
+    "self_introduction": "我叫王芳",
+    "compound_surname": "欧阳",
+    "place": "北京市朝阳区",
+    "mixed": "小王说张医生王芳",
+}
+
+
+def _repeat(unit: str, chars: int) -> str:
+    return (unit * (chars // len(unit) + 1))[:chars]
+
+
+def _baseline_text(chars: int) -> str:
+    sentences = [json.loads(line)["text"] for line in EVAL_SET.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return _repeat("".join(sentences), chars)
+
+
+def _clear_caches() -> None:
+    for fn in (privacy.detect, privacy._confident_names, privacy._tokens, privacy._token_index, privacy._hmm_names):
+        fn.cache_clear()
+
+
+def _seconds(text: str) -> float:
+    _clear_caches()
+    t0 = time.process_time()
+    privacy.deidentify(text)
+    return time.process_time() - t0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--chars", type=int, default=100_000, help="length of each text (default 100,000)")
+    parser.add_argument("--json", action="store_true", help="end with one JSON line")
+    args = parser.parse_args()
+    privacy.deidentify("我叫王小明，电话13812345678。")  # load the tokenizer before any clock starts
+    baseline = _seconds(_baseline_text(args.chars))
+    print(f"baseline (ordinary dialogue text, {args.chars:,} characters): {baseline:.2f} s CPU")
+    seconds, ratio, growth = {}, {}, {}
+    for shape, unit in SHAPES.items():
+        small = _seconds(_repeat(unit, args.chars // 5))
+        seconds[shape] = _seconds(_repeat(unit, args.chars))
+        ratio[shape] = seconds[shape] / baseline
+        growth[shape] = seconds[shape] / max(small, 1e-6)
+        print(f"{shape:>18}: {seconds[shape]:6.2f} s  ratio {ratio[shape]:5.2f}  growth x5 length: {growth[shape]:5.1f}",
+              flush=True)
+    if args.json:
+        print(json.dumps({"chars": args.chars, "baseline_seconds": baseline, "seconds": seconds, "ratio": ratio,
+                          "growth": growth, "worst_ratio": max(ratio.values()),
+                          "worst_growth": max(growth.values())}))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
