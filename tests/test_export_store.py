@@ -29,7 +29,7 @@ from workbench.config import REPO_ROOT
 from workbench.datasets import parse_dataset
 from workbench.datasets.store_import import import_dataset
 from workbench.dialogue import Turn
-from workbench.errors import AuthError
+from workbench.errors import AuthError, InputError
 from workbench.export import WRITERS, ExportFilters
 from workbench.export.cli import add_export_parser, parse_formats
 from workbench.export.from_store import export_from_store, load_export
@@ -460,6 +460,23 @@ def test_cli_refuses_minimums_that_would_silently_filter_nothing_or_everything(f
     args = parser().parse_args(["export", "--format", "sft", "--out", "x", flag, value])
     with pytest.raises(InputError, match=message):
         filters_from_args(args)
+
+
+def test_a_minimum_above_the_rubrics_scale_is_refused_not_exported_as_corrections_only(world, tmp_path, capsys):
+    # The default rubric scores 1-5: a minimum of 7 would keep no rated reply, only corrected ones.
+    out = tmp_path / "out"
+    from workbench.cli import main
+
+    assert main(["export", "--format", "sft", "--out", str(out), "--db", f"sqlite:///{world['db']}",
+                 "--min-questioning", "7"]) == 2
+    assert "min-questioning: 7 is above 5, the top of the rubric's questioning scale" in capsys.readouterr().err
+    assert not out.exists()
+    from workbench.ui.export_tab import build_filters
+
+    tops = {"questioning": 5, "suggestion": 5}
+    with pytest.raises(InputError, match="min-suggestion: 5.5 is above 5"):
+        build_filters(min_suggestion="5.5", scale_tops=tops)
+    assert build_filters(min_questioning="5", min_suggestion="4.5", scale_tops=tops).min_questioning == 5
 
 
 def test_an_unknown_annotator_or_dataset_is_refused_by_name_not_exported_as_nothing(world, tmp_path):

@@ -92,6 +92,7 @@ def describe(reports: dict[str, ExportReport]) -> str:
 
 def cmd_export(args: argparse.Namespace) -> int:
     """Export rated generations as training data (BianQue, SFT, DPO, KTO) or flat tables."""
+    from workbench.annotate.rubric import load_rubric
     from workbench.config import load_config
     from workbench.export.from_store import export_from_store
     from workbench.export.vault import make_private
@@ -99,6 +100,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     formats = parse_formats(args.format)
     filters = filters_from_args(args)
+    config = load_config(args.config)
+    filters.check_scales({a.key: a.scale.max for a in load_rubric(config.resolve_path(config.annotation.rubric)).axes})
     out = Path(args.out)
     if out.exists() and not out.is_dir():
         raise InputError(f"--out {out} is a file: name a new folder")
@@ -108,7 +111,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     if args.db:
         url = args.db
     else:
-        url = load_config(args.config).effective_database_url
+        url = config.effective_database_url
     store = Store(url)
     # Exports hold medical dialogues: the folder is the owner's only (0700, files 0600), as in the UI's vault.
     old_umask = os.umask(0o077)

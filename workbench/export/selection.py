@@ -39,7 +39,7 @@ import dataclasses
 import functools
 import math
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from itertools import chain, groupby
@@ -125,6 +125,15 @@ class ExportFilters:
         if self.include_retired:  # listed only when on: the default's cards stay as they were
             flat["include_retired"] = True
         return {k: list(v) if isinstance(v, tuple) else v for k, v in flat.items()}
+
+    def check_scales(self, tops: Mapping[str, int]) -> None:
+        """Refuse a score minimum above the top of its axis's scale (``tops``: axis key -> the rubric's highest
+        score): it would keep no rated reply, only corrected ones, with nothing said."""
+        for name, axis in (("min_questioning", "questioning"), ("min_suggestion", "suggestion")):
+            value, top = getattr(self, name), tops.get(axis)
+            if value is not None and top is not None and value > top:
+                raise InputError(f"{name.replace('_', '-')}: {value:g} is above {top}, the top of the rubric's "
+                                 f"{axis} scale")
 
     @property
     def kto_cut(self) -> float:

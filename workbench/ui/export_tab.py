@@ -17,7 +17,7 @@ import logging
 import math
 import shutil
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import partial
@@ -29,6 +29,7 @@ import pandas as pd
 
 from workbench.access import Permission, may, require_role
 from workbench.analysis.aggregation import METHODS as AGGREGATES
+from workbench.annotate.rubric import load_rubric
 from workbench.auth import CurrentUser
 from workbench.errors import AuthError, InputError, WorkbenchError
 from workbench.export.api import ExportReport
@@ -90,8 +91,9 @@ def build_filters(min_questioning: Any = None, min_suggestion: Any = None, min_a
                   score_threshold: Any = None, turn_types: Sequence[str] | None = None,
                   include_safety_flagged: bool = False, annotators: Sequence[str] | None = None,
                   datasets: Sequence[str] | None = None, date_from: Any = None, date_to: Any = None,
-                  aggregate: str | None = None) -> ExportFilters:
-    """ExportFilters from the tab's raw values; InputError names a bad field."""
+                  aggregate: str | None = None, scale_tops: Mapping[str, int] | None = None) -> ExportFilters:
+    """ExportFilters from the tab's raw values; InputError names a bad field (``scale_tops``: the rubric's
+    highest score per axis, which a minimum may not exceed)."""
     scope = Scope.parse(annotators=annotators, datasets=datasets, date_from=date_from, date_to=date_to,
                         turn_types=turn_types)
     threshold = _number(score_threshold, "score threshold")
@@ -103,6 +105,7 @@ def build_filters(min_questioning: Any = None, min_suggestion: Any = None, min_a
         exclude_safety_flagged=not include_safety_flagged,
         aggregate=aggregate or "mean",
     )
+    filters.check_scales(scale_tops or {})
     # an empty threshold box keeps ExportFilters' own default
     return filters if threshold is None else replace(filters, score_threshold=threshold)
 
@@ -349,6 +352,8 @@ def download_link(run: ExportRun, lang: str = "en") -> str:
 def build_export_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
     """Build the Export tab inside the current Blocks; returns its components and :class:`ExportActions`."""
     actions = ExportActions(svc)
+    rubric = load_rubric(svc.config.resolve_path(svc.config.annotation.rubric))
+    scale_tops = {a.key: a.scale.max for a in rubric.axes}
     notice = ui.make(gr.Markdown, value=K("export.not_allowed"), elem_id="export-notice")
     with gr.Column(visible=False, elem_id="export-panel") as panel:
         formats = ui.make(gr.CheckboxGroup, choices=list(WRITERS), value=["bianque_csv"], label=K("export.formats"),
@@ -405,7 +410,8 @@ def build_export_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
         # Gradio injects the request only into a positional parameter, hence its place first.
         try:
             actions.admin(request)
-            filters = build_filters(q, s, agree, thr, tts, bool(flagged), anns, dss, d_from, d_to, agg)
+            filters = build_filters(q, s, agree, thr, tts, bool(flagged), anns, dss, d_from, d_to, agg,
+                                    scale_tops)
             out = actions.run(request, fmts, filters, deidentify=bool(deid_on), system_prompt=system,
                               lang=i18n.language(request))
         except AuthError as e:
@@ -421,7 +427,8 @@ def build_export_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
         lang = i18n.language(request)
         try:
             actions.admin(request)
-            filters = build_filters(q, s, agree, thr, tts, bool(flagged), anns, dss, d_from, d_to, agg)
+            filters = build_filters(q, s, agree, thr, tts, bool(flagged), anns, dss, d_from, d_to, agg,
+                                    scale_tops)
             return actions.preview(request, fmts, filters, deidentify=bool(deid_on), system_prompt=system, lang=lang)
         except AuthError as e:
             raise gr.Error(as_toast(e)) from None
