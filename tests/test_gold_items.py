@@ -55,6 +55,15 @@ def test_only_admins_mark_gold_and_bad_answers_are_refused(store):
             mark_gold(s, admin, {"generation_id": gid, **answer})
     with store.session() as s, pytest.raises(InputError, match="no reply"):
         mark_gold(s, admin, {"generation_id": 10_000, "turn_type": "question"})
+    # a greeting is never an item: as gold it would never be shown
+    with store.session() as s:
+        s.get(Generation, gid).route = "greeting"
+    with store.session() as s, pytest.raises(InputError, match=f"reply {gid} is a greeting"):
+        mark_gold(s, admin, {"generation_id": gid, "questioning": 4})
+    with store.session() as s, pytest.raises(InputError, match=f"reply {gid} is a greeting"):
+        mark_gold(s, admin, {"dialogue_id": pos[0][0], "turn_index": pos[0][1], "column": COLUMNS[0], "questioning": 4})
+    with store.session() as s:
+        s.get(Generation, gid).route = None
     with store.session() as s:
         mark_gold(s, admin, {"generation_id": gid, "turn_type": "question", "questioning": "4",
                              "suggestion": "N/A"}, tolerance=1)

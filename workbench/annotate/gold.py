@@ -30,7 +30,7 @@ from workbench.annotate.rubric import NA, STORED_AXES, TURN_TYPE_KEYS, Rubric, s
 from workbench.auth import CurrentUser
 from workbench.errors import InputError
 from workbench.store.schema import Assignment, Generation, GoldAnswer, QueueItem, Rating, User
-from workbench.vocab import GenerationStatus
+from workbench.vocab import GREETING_ROUTE, GenerationStatus
 
 SCORE_RANGE = (1, 5)
 MAX_TOLERANCE = 4
@@ -124,6 +124,9 @@ def _generation_for(s: Session, row: Mapping[str, Any]) -> Generation:
             raise InputError(f"no finished reply of column {col!r} at dialogue {did}, turn {tix}")
     if g.status != GenerationStatus.OK:
         raise InputError(f"reply {g.id} is {g.status}; only finished replies can be gold")
+    # The queue never shows a greeting, so a gold greeting would never be answered (a silent no-op).
+    if (g.route or "") == GREETING_ROUTE:
+        raise InputError(f"reply {g.id} is a greeting, which no model wrote and no one rates; it cannot be gold")
     return g
 
 
