@@ -643,3 +643,29 @@ def test_export_endpoint_over_http_admins_only(ui):
         while list(svc.exports.root.iterdir()) and time.monotonic() < deadline:
             time.sleep(0.1)
         assert not list(svc.exports.root.iterdir())
+
+
+def test_the_tables_card_names_every_dataset_the_tables_hold_not_only_the_rated_ones(tmp_path):
+    # The flat tables export every dialogue and reply in scope, rated or not: a dataset nobody rated is in
+    # them, so its licence binds them and the card must name it (it named only the rated replies' sources).
+    store = Store(f"sqlite:///{tmp_path / 'wb.db'}")
+    try:
+        build_world(store)
+        with store.session() as s:
+            ds = Dataset(name="unrated-set", format="bianque_csv", meta={"license": "CC-BY-NC-4.0"})
+            s.add(ds)
+            s.flush()
+            did = create_dialogue(s, (Turn(P, "咳嗽一周。"), Turn(D, "有没有发烧？")), source="dataset",
+                                  dataset_id=ds.id, external_id="u-1", reference=True).id
+            _gen(s, did, 1, A, "咳嗽有痰吗？", DATASET_DAY)
+        export_from_store(store, ["tables_csv", "sft"], tmp_path / "out")
+        tables_card = (tmp_path / "out" / "tables_csv" / "README.md").read_text("utf-8")
+        assert "unrated-set" in tables_card and "CC-BY-NC-4.0" in tables_card and "demo-set" in tables_card
+        rows = pd.read_csv(tmp_path / "out" / "tables_csv" / "generations.csv")
+        assert "unrated-set" in set(rows["dataset"])
+        # an export without the tables holds only rated replies: its card names only their datasets
+        export_from_store(store, ["sft"], tmp_path / "sft-only")
+        sft_card = (tmp_path / "sft-only" / "README.md").read_text("utf-8")
+        assert "demo-set" in sft_card and "unrated-set" not in sft_card
+    finally:
+        store.dispose()

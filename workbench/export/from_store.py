@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from pathlib import Path
@@ -449,16 +449,26 @@ def export_from_store(
     if data.tables is not None:
         # De-identified here, before any writer: every format's deid_report.json is then the whole export's.
         ctx.tables = deidentify_tables(redact_dialogue_names(data.tables, ctx.deid), ctx.deid) if deid else data.tables
-    ctx.provenance = read_provenance(store, data.candidates, include_retired=ctx.filters.include_retired)
+    ctx.provenance = read_provenance(store, data.candidates, include_retired=ctx.filters.include_retired,
+                                     tables=data.tables)
     if len(formats) == 1:
         return {formats[0]: write_format(ctx, formats[0], out_dir)}
     return write_formats(ctx, formats, out_dir)
 
 
-def read_provenance(store: Store, candidates: Sequence[ExportCandidate], *, include_retired: bool = False) -> dict:
+def read_provenance(store: Store, candidates: Sequence[ExportCandidate], *, include_retired: bool = False,
+                    tables: Mapping[str, pd.DataFrame] | None = None) -> dict:
     """What the dataset card says about where the data comes from: the exported replies' models, their
-    datasets (with a licence when the import recorded one) and the annotation process (counted ratings)."""
-    gen_ids = sorted({g for c in candidates for g in c.generation_ids if isinstance(g, int)})
+    datasets (with a licence when the import recorded one) and the annotation process (counted ratings).
+    With the flat ``tables`` (every dialogue and reply in scope, rated or not), theirs too: a card that named
+    only the rated replies' sources understated the licences that bind the tables."""
+    gen_id_set = {g for c in candidates for g in c.generation_ids if isinstance(g, int)}
+    dataset_names = {c.dataset for c in candidates if c.dataset}
+    if tables is not None:
+        gen_id_set.update(int(g) for g in tables["generations"]["generation_id"].tolist())
+        for name in ("dialogues", "generations"):
+            dataset_names.update(d for d in tables[name]["dataset"].tolist() if isinstance(d, str) and d)
+    gen_ids = sorted(gen_id_set)
     models: set[tuple] = set()
     ratings: list[tuple] = []
     with store.read() as session:
@@ -473,7 +483,7 @@ def read_provenance(store: Store, candidates: Sequence[ExportCandidate], *, incl
                 .where(counted_rating(include_retired=include_retired), Rating.generation_id.in_(chunk))).all()
         datasets = s.execute(
             select(Dataset.name, Dataset.format, Dataset.source, Dataset.meta)
-            .where(Dataset.name.in_({c.dataset for c in candidates if c.dataset})).order_by(Dataset.name)).all()
+            .where(Dataset.name.in_(dataset_names)).order_by(Dataset.name)).all()
     per_reply = Counter(gid for gid, *_ in ratings)
     counts = sorted(per_reply.values())
     return {
