@@ -366,7 +366,16 @@ def test_the_data_tab_refuses_counts_that_are_not_whole(services):
         for args, field in (((2.5, 0, 4), "sample size"), ((2, 1.5, 4), "sample seed"), ((2, 0, 4.5), "batch size")):
             message = client.predict("seed", ["BianQue-2.0"], "sample", *args, api_name="/batch_generate")[0]
             assert f"{field} must be a whole number" in message, message
+        # Out of range: named in the tab's message (Gradio's own bounds refused them before with a raw error
+        # naming no field, even a sample size that "all" turns ignore).
+        for mode, args, expected in (("sample", (0, 0, 4), "the sample size must be at least 1, got 0"),
+                                     ("sample", (2, 0, 0), "the batch size must be between 1 and 256, got 0"),
+                                     ("all", (2, 0, 1000), "the batch size must be between 1 and 256, got 1000")):
+            message = client.predict("seed", ["BianQue-2.0"], mode, *args, api_name="/batch_generate")[0]
+            assert expected in message, message
         with services.store.read() as s:
             assert s.scalar(select(func.count(Generation.id))) == 0
         message = client.predict("seed", ["BianQue-2.0"], "sample", 2, 0, 4, api_name="/batch_generate")[0]
         assert "generated 2" in message, message
+        message = client.predict("seed", ["BianQue-2.0"], "last", 0, 0, 4, api_name="/batch_generate")[0]
+        assert "generated" in message and "Error" not in message, message  # the sample size is not used

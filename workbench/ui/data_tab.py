@@ -29,6 +29,9 @@ from workbench.validation import whole_number
 log = logging.getLogger(__name__)
 AUTO = "auto-detect"
 MAX_ROW_ERRORS_SHOWN = 50
+# The form's largest batch size: rows generated together, bounded so that one click cannot ask a model for more
+# memory than a CPU or a small GPU has (the command line takes any).
+MAX_FORM_BATCH_SIZE = 256
 DATASET_HEADERS = ["dataset", "format", "file", "dialogues", "reference turns", "batch replies (ok)", "imported"]
 
 
@@ -128,8 +131,19 @@ def turns_spec(mode: str, n: Any) -> str:
     if mode == "sample":
         if n is None or str(n).strip() == "":
             raise DatasetError("give the number of turns to sample")
-        return f"sample:{whole_number(n, 'sample size')}"
+        k = whole_number(n, "sample size")
+        if k < 1:
+            raise DatasetError(f"the sample size must be at least 1, got {k}")
+        return f"sample:{k}"
     return mode
+
+
+def batch_size(value: Any) -> int:
+    """The form's batch size: whole, 1 to :data:`MAX_FORM_BATCH_SIZE` (empty: the default)."""
+    size = whole_number(value, "batch size", DEFAULT_BATCH_SIZE)
+    if not 1 <= size <= MAX_FORM_BATCH_SIZE:
+        raise DatasetError(f"the batch size must be between 1 and {MAX_FORM_BATCH_SIZE}, got {size}")
+    return size
 
 
 def build_data_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
@@ -154,11 +168,12 @@ def build_data_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
             with gr.Row():
                 mode = ui.make(gr.Radio, choices=[(K(f"data.turns.{m}"), m) for m in ("all", "last", "sample")],
                                value="all", label=K("data.batch.turns"))
-                # No precision=0: it rounded 2.5 to 2 silently; on_run refuses what is not whole.
-                n = ui.make(gr.Number, value=20, minimum=1, label=K("data.batch.sample"))
+                # No precision=0: it rounded 2.5 to 2 silently; and no minimum or maximum: Gradio refused an out-of-range
+                # value before on_run with a raw error naming no field, even where the mode ignores it (a sample size
+                # of 0 with "all" turns). on_run checks each value it uses, by name.
+                n = ui.make(gr.Number, value=20, label=K("data.batch.sample"))
                 seed = ui.make(gr.Number, value=0, label=K("data.batch.seed"))
-                bsize = ui.make(gr.Number, value=DEFAULT_BATCH_SIZE, minimum=1, maximum=256,
-                                label=K("data.batch.size"))
+                bsize = ui.make(gr.Number, value=DEFAULT_BATCH_SIZE, label=K("data.batch.size"))
             with gr.Row():
                 run_btn = ui.make(gr.Button, value=K("data.batch.run"), variant="primary", elem_id="data-batch")
                 stop_btn = ui.make(gr.Button, value=K("data.batch.stop"), size="sm", elem_id="data-batch-stop")
@@ -211,7 +226,7 @@ def build_data_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
             stop = stops[request.session_hash or ""] = threading.Event()
             try:
                 summary = run_batch(svc, dataset, columns, turns_spec(m, k), seed=whole_number(sd, "sample seed", 0),
-                                    stop=stop, batch_size=whole_number(size, "batch size", DEFAULT_BATCH_SIZE),
+                                    stop=stop, batch_size=batch_size(size),
                                     progress=report, created_by=uid)
             finally:
                 stops.pop(request.session_hash or "", None)
