@@ -133,7 +133,7 @@ def turns_spec(mode: str, n: Any) -> str:
             raise DatasetError("give the number of turns to sample")
         k = whole_number(n, "sample size")
         if k < 1:
-            raise DatasetError(f"the sample size must be at least 1, got {k}")
+            raise DatasetError(f"sample size: {k} is below 1")
         return f"sample:{k}"
     return mode
 
@@ -142,7 +142,7 @@ def batch_size(value: Any) -> int:
     """The form's batch size: whole, 1 to :data:`MAX_FORM_BATCH_SIZE` (empty: the default)."""
     size = whole_number(value, "batch size", DEFAULT_BATCH_SIZE)
     if not 1 <= size <= MAX_FORM_BATCH_SIZE:
-        raise DatasetError(f"the batch size must be between 1 and {MAX_FORM_BATCH_SIZE}, got {size}")
+        raise DatasetError(f"batch size: {size} is outside 1 to {MAX_FORM_BATCH_SIZE}")
     return size
 
 
