@@ -12,7 +12,7 @@ import yaml
 from workbench.annotate.accounts_cli import add_users_parser
 from workbench.auth import Authenticator
 from workbench.config import REPO_ROOT
-from workbench.errors import InputError
+from workbench.errors import AuthError, InputError
 from workbench.store.engine import Store
 
 
@@ -87,3 +87,28 @@ def test_account_names_are_one_visible_line_and_unique_whatever_the_case(config,
     assert _run(["users", "add", "boss", "--password-stdin"], config, monkeypatch, "first-pass\n") == 0
     with pytest.raises(InputError, match=message):
         _run(["users", "add", name, "--password-stdin"], config, monkeypatch, "other-pass\n")
+
+
+def test_disable_and_enable(config, tmp_path, monkeypatch, capsys):
+    for name, role in (("boss", "admin"), ("ann", "annotator")):
+        assert _run(["users", "add", name, "--role", role, "--password-stdin"], config, monkeypatch,
+                    f"{name}-password\n") == 0
+    store = Store(f"sqlite:///{tmp_path / 'users.db'}")
+    auth = Authenticator(store, enabled=True)
+    assert auth.lookup("ann").role == "annotator"
+    assert _run(["users", "disable", "ann"], config, monkeypatch) == 0
+    assert "'ann' disabled" in capsys.readouterr().out
+    # no sign-in, and a page already open is refused at its next action
+    assert not auth.check("ann", "ann-password")
+    with pytest.raises(AuthError, match="unknown or disabled user 'ann'"):
+        auth.lookup("ann")
+    assert _run(["users", "list"], config, monkeypatch) == 0
+    assert [line.split()[-1] for line in capsys.readouterr().out.splitlines()] == ["active", "disabled"]
+    # the last active admin stays; a name that does not exist is named
+    with pytest.raises(InputError, match="'boss' is the only active admin"):
+        _run(["users", "disable", "boss"], config, monkeypatch)
+    with pytest.raises(InputError, match="no account 'nobody'"):
+        _run(["users", "disable", "nobody"], config, monkeypatch)
+    assert _run(["users", "enable", "ann"], config, monkeypatch) == 0
+    assert auth.check("ann", "ann-password") and auth.lookup("ann").username == "ann"
+    store.dispose()

@@ -128,6 +128,25 @@ def role_to_save(store: Store, name: str, asked: str | None) -> tuple[str, str |
     return role, current
 
 
+def set_active(store: Store, username: str, active: bool) -> CurrentUser:
+    """Enable or disable account ``username``. A disabled account cannot sign in, and a page it has open is
+    refused at its next action (every event looks its user up); its ratings and dialogues stay. Refuses to
+    disable the only active admin, as :func:`role_to_save` refuses to demote it."""
+    name = username.strip()
+    with store.session() as s:
+        u = s.scalar(select(User).where(User.username == name))
+        if u is None:
+            raise InputError(f"no account {name!r}")
+        if not active and u.active and u.role == "admin":
+            admins = s.scalar(select(func.count()).select_from(User)
+                              .where(User.role == "admin", User.active.is_(True))) or 0
+            if admins <= 1:
+                raise InputError(f"{name!r} is the only active admin: add another admin before disabling it")
+        u.active = active
+        s.flush()
+        return CurrentUser(u.id, u.username, u.role)
+
+
 def load_users_file(store: Store, path: Path) -> int:
     """Create or update accounts from YAML: ``users: [{username, password | password_hash, role}]``."""
     try:

@@ -1,4 +1,5 @@
-"""``python -m workbench users add NAME --role annotator|admin --password-stdin`` and ``users list``.
+"""``python -m workbench users add NAME --role annotator|admin --password-stdin``, ``users disable|enable NAME``
+and ``users list``.
 
 Passwords are read from stdin (or asked for without echo), never from the command line, where they
 would land in the shell history and the process list; only their scrypt hash is stored.
@@ -13,7 +14,7 @@ import sys
 
 from sqlalchemy import select
 
-from workbench.auth import ROLES, role_to_save, upsert_user
+from workbench.auth import ROLES, role_to_save, set_active, upsert_user
 from workbench.config import load_config
 from workbench.errors import InputError
 from workbench.store.engine import Store
@@ -33,6 +34,10 @@ def add_users_parser(sub: argparse._SubParsersAction, default_config: str) -> No
     add.add_argument("--role", choices=ROLES, default=None,
                      help="a new account's role (default annotator); for an existing one, changes it")
     add.add_argument("--password-stdin", action="store_true", help="read the password from the first line of stdin")
+    for verb, what in (("disable", "stop an account from signing in (its ratings and dialogues stay)"),
+                       ("enable", "let a disabled account sign in again")):
+        toggle = usub.add_parser(verb, parents=[config], help=what)
+        toggle.add_argument("name")
     ls = usub.add_parser("list", parents=[config], help="list accounts (never passwords)")
     ls.add_argument("--json", action="store_true", help="one JSON object per line")
     sp.set_defaults(func=cmd_users)
@@ -56,7 +61,7 @@ def _read_password(from_stdin: bool) -> str:
 
 
 def cmd_users(args: argparse.Namespace) -> int:
-    """Add or list accounts in the configured database."""
+    """Add, disable, enable or list accounts in the configured database."""
     cfg = load_config(args.config)
     store = Store(cfg.effective_database_url)
     try:
@@ -68,6 +73,10 @@ def cmd_users(args: argparse.Namespace) -> int:
             else:
                 change = f"role {current} -> {user.role}" if current != user.role else f"role {user.role} kept"
                 print(f"updated {user.username!r}: new password, {change} (id {user.id}) in {store.display_url}")
+            return 0
+        if args.users_command in ("disable", "enable"):
+            user = set_active(store, args.name, args.users_command == "enable")
+            print(f"{user.username!r} {args.users_command}d (role {user.role}, id {user.id}) in {store.display_url}")
             return 0
         with store.session() as s:
             rows = [(u.id, u.username, u.role, u.active, u.created_at) for u in s.scalars(select(User).order_by(User.id))]
