@@ -41,13 +41,17 @@ def test_regenerate_while_a_send_streams_is_refused_and_works_after(app, service
     client.predict("头疼三天了", api_name="/send")
     job = client.submit("晚上更厉害", api_name="/send")
     _first_update(job)
-    client.predict(api_name="/regenerate_all")  # refused at once: it returns while the send still runs
+    refused = client.predict(api_name="/regenerate_all")  # refused at once: it returns while the send still runs
     running = not job.done()
+    # ... and changes nothing on the page: a handler that yielded nothing set every output to None, which
+    # blanked the dialogue line
+    assert refused and all(out == {"__type__": "update"} for out in refused), refused
     job.result()
     # The refused regeneration generated nothing: one reply per column at the send's position.
     assert _attempts(services, 5) == {c: 1 for c in services.columns}, f"send still running: {running}"
     assert running, "the send had finished before Regenerate was pressed: nothing tested"
     # Once the send is over the dialogue is free again: Regenerate makes a second reply per column.
+    assert _client(app).predict(api_name="/regenerate_all") == refused  # a new tab: nothing to regenerate yet
     client.predict(api_name="/regenerate_all")
     assert _attempts(services, 5) == {c: 2 for c in services.columns}
 

@@ -344,6 +344,10 @@ def build_chat_tab(svc: Services, state: gr.State, ui: Localizer) -> dict[str, A
             control.release(did)
 
     def on_regenerate(columns: list[str]):
+        # A refusal yields one update that changes nothing: a generator that yields nothing makes Gradio set
+        # every output to None, which blanked the dialogue line.
+        unchanged = {info: gr.update()}
+
         def handler(st: dict, request: gr.Request):
             lang = i18n.language(request)
             did = st.get("dialogue_id")
@@ -354,14 +358,17 @@ def build_chat_tab(svc: Services, state: gr.State, ui: Localizer) -> dict[str, A
                     control.claim(did)
             except WorkbenchError as e:
                 gr.Warning(as_toast(e))
+                yield unchanged
                 return
             if did is None:
                 gr.Warning(i18n.t("chat.warn.nothing_to_regenerate", lang))
+                yield unchanged
                 return
             try:
                 pos = chat.last_reply_position(svc, did)
                 if pos is None:
                     gr.Warning(i18n.t("chat.warn.nothing_to_regenerate", lang))
+                    yield unchanged
                     return
                 yield from stream_jobs(st, pos, chat.jobs_for(svc, did, pos, columns), request, user)
             finally:
