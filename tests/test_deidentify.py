@@ -481,3 +481,44 @@ def test_a_long_list_of_people_is_caught_whole():
     names = ["张伟", "李静", "王磊", "赵丽", "孙强", "周敏", "吴昊", "郑洁"] * 2
     redacted, _ = deidentify("、".join(names) + "十个人一起来体检")
     assert redacted == "、".join(["[姓名]"] * len(names)) + "十个人一起来体检"
+
+
+# Classes of personal data a seventh set (written blind in session 46) found; none of these sentences is in an
+# evaluation set.
+SEVENTH_SET_CLASSES = [
+    # given-name characters that are also common words, after 我叫 / a relative's 叫 / sex and age
+    ("我叫王家明，失眠一个月", "我叫[姓名]，失眠一个月"),
+    ("我叫李向东", "我叫[姓名]"),
+    ("我爸叫陈家辉，今年六十", "我爸叫[姓名]，今年六十"),
+    ("患者张和平，男，60岁", "患者[姓名]，男，60岁"),
+    ("病人叫闫春生，住3床。", "病人叫[姓名]，住3床。"),
+    ("我叫王芳和我妈一起来的", "我叫[姓名]和我妈一起来的"),
+    # the account holder's name on a card
+    ("建行卡，户名周敏。", "建行卡，户名[姓名]。"),
+    # a birth year said the usual way
+    ("我是1975年的，更年期了吗？", "我是[出生日期]的，更年期了吗？"),
+    ("她是88年的。", "她是[出生日期]的。"),
+    # an ID number grouped with dashes; a 19-digit card grouped 4-4-4-4-3; a lower-case plate after 车牌
+    ("身份证：110105-19850312-7310", "身份证：[证件号]"),
+    ("工商银行6222 0212 3456 7890 128。", "工商银行[账号]。"),
+    ("我的车牌沪a12345。", "我的车牌[车牌]。"),
+    # a clinic card with no 号, a student card
+    ("我的就诊卡是000123456。", "我的就诊卡是[病历号]。"),
+    ("学生证号S20210456，能报销吗？", "学生证号[编号]，能报销吗？"),
+]
+
+
+@pytest.mark.parametrize("text, expected", SEVENTH_SET_CLASSES, ids=[c[0][:8] for c in SEVENTH_SET_CLASSES])
+def test_classes_the_seventh_set_found_are_caught(text, expected):
+    assert deidentify(text)[0] == expected
+
+
+SEVENTH_SET_LOOKALIKES = [
+    "我是2018年的时候开始咳嗽的", "我妈叫我多喝水", "我老公叫我去医院", "我的就诊卡丢了", "车牌被挡住了",
+    "我叫他别熬夜", "2018年出生的孩子要打这个疫苗吗", "银行卡丢了要挂失吗",
+]
+
+
+@pytest.mark.parametrize("text", SEVENTH_SET_LOOKALIKES)
+def test_the_seventh_sets_lookalikes_are_left_alone(text):
+    assert deidentify(text)[0] == text

@@ -116,13 +116,14 @@ _PHONE_RE = re.compile(
 _PHONE_GATE = re.compile(r"1[ \-]?[3-9]|0\d|[一幺][三四五六七八九]|[2-9]\d{2}[ .\-)]")
 _DATE8 = r"(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])"
 _DATE6 = r"\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])"
-_ID_RE = re.compile(rf"{_B}(?:[1-9]\d{{5}} ?{_DATE8} ?\d{{3}}[\dXx]|[1-9]\d{{5}}{_DATE6}\d{{3}}){_E}")
+_ID_RE = re.compile(rf"{_B}(?:[1-9]\d{{5}}[ \-]?{_DATE8}[ \-]?\d{{3}}[\dXx]|[1-9]\d{{5}}{_DATE6}\d{{3}}){_E}")
 _ID_CUE = re.compile(r"(?:身份证|证件|公民身份|ID ?card|id ?card)[^，。；;！？\n]{0,8}$", re.IGNORECASE)
 # 身份证后面那位打错了，应该是…: an ID-shaped number (region, real birth date) in a sentence about an ID card,
 # whatever its check digit: a mistyped one is still the person's.
 _ID_SENTENCE_CUE = re.compile(r"(?:身份证|证件号)[^。！？!?\n]*$")
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-_CARD_RE = re.compile(rf"{_B}[3-6]\d{{3}}(?:[ \-]?\d{{4}}){{2}}[ \-]?\d{{4,7}}{_E}")
+# A 19-digit card is also written in groups of 4-4-4-4-3 (the tail is tried with the number and without).
+_CARD_RE = re.compile(rf"{_B}[3-6]\d{{3}}(?:[ \-]?\d{{4}}){{2}}[ \-]?\d{{4,7}}(?P<tail>[ \-]\d{{1,3}})?{_E}")
 _EMAIL_RE = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}", re.ASCII)
 _OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
 _IP_RE = re.compile(rf"(?<![\d.]){_OCTET}(?:\.{_OCTET}){{3}}(?![\d.])|{_B}(?:[0-9A-Fa-f]{{1,4}}:){{7}}[0-9A-Fa-f]{{1,4}}{_E}"
@@ -132,13 +133,16 @@ _IP_RE = re.compile(rf"(?<![\d.]){_OCTET}(?:\.{_OCTET}){{3}}(?![\d.])|{_B}(?:[0-
 _PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"
 _DIGIT_DOT_DIGIT = re.compile(r"\d\.\d")  # in every IPv4 address _IP_RE takes (octets are digits)
 _PLATE_RE = re.compile(rf"[{_PROVINCES}][A-Z][·• \-]?[A-HJ-NP-Z0-9]{{5,6}}{_E}")
+# After 车牌 a plate typed in lower case (沪a12345) is one too.
+_CUED_PLATE = re.compile(rf"车牌(?:号码|号)?(?:是|为|:|：|\s)*(?P<v>[{_PROVINCES}][A-Za-z][·• \-]?[A-HJ-NP-Za-hj-np-z0-9]{{5,6}}){_E}")
 
 # A cue, optional 号/码/是/:, then the value. One regex per label; the cue itself is never redacted.
 _CUE_GAP = r"(?:号码|号|码|ID|id)?(?:是|为|:|：|#|\s|\bis\b)*"
 _CUED: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("record_number", re.compile(
         r"(?:(?:住院|门诊|急诊|病历|病案|就诊|诊疗|登记|检查|检验|化验|标本|条码|影像|放射|病理|超声|档案|挂号|患者|病人)"
-        r"(?:病历|卡|单|编)?(?:号|ID|id|编号)|ID号|id号|\bMRN|[Mm]edical record (?:number|no\.?))" + _CUE_GAP
+        r"(?:病历|卡|单|编)?(?:号|ID|id|编号)|(?:就诊|诊疗|病历|医疗)卡|ID号|id号|\bMRN|[Mm]edical record (?:number|no\.?))"
+        + _CUE_GAP
         + r"(?P<v>\d{3,6}(?: \d{2,6}){1,4}|[A-Za-z]{0,4}-?\d[\dA-Za-z\-]{2,24})" + _E)),
     ("account", re.compile(
         r"(?:微信|weixin|WeChat|wechat|VX|vx|WX|wx|QQ|qq|扣扣|支付宝|银行卡|储蓄卡|信用卡|借记卡|卡号|账号|帐号|账户|帐户"
@@ -148,7 +152,7 @@ _CUED: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"(?:护照|通行证|签证|军官证|驾驶证|驾照|回乡证|台胞证|\bSSN|[Ss]ocial [Ss]ecurity (?:number|no\.?))" + _CUE_GAP
         + r"(?P<v>[A-Za-z]{1,2}\d{7,9}|\d{8,12}|\d{3}-\d{2}-\d{4})" + _E)),
     ("other", re.compile(
-        r"(?:工号|员工号|职工号|学号|学籍号|会员号|会员卡号|工作证号|车架号)" + _CUE_GAP
+        r"(?:工号|员工号|职工号|学号|学籍号|会员号|会员卡号|工作证号?|学生证号?|车架号)" + _CUE_GAP
         + r"(?P<v>(?=[A-Za-z\-]{0,8}\d)[A-Za-z0-9][A-Za-z0-9\-]{3,24})" + _E)),
 )
 
@@ -167,6 +171,11 @@ _DOB_BEFORE = re.compile(
     r"|(?:0?[1-9]|1[0-2])月(?:0?[1-9]|[12]\d|3[01])[日号]"
     r"|(?<!\d)\d{2}年(?:(?:0?[1-9]|1[0-2])月(?:(?:0?[1-9]|[12]\d|3[01])[日号])?)?)"
 )
+# 我是1975年的, 她是88年的 (the clause ends there: not 我是2018年的时候开始咳嗽)
+_BORN_YEAR = re.compile(r"(?:我|他|她|孩子|患者|病人)是(?P<v>(?:19|20)\d{2}年|(?<!\d)\d{2}年)的(?=[，,。.；;！!？?\s]|$)")
+# 2018年出生的孩子都要…: a bare year before a group of people is a cohort, nobody's birth date.
+_BARE_YEAR = re.compile(r"(?:19|20)?\d{2}年")
+_COHORT = re.compile(r"的?(?:孩子|小孩|宝宝|儿童|婴儿|新生儿|婴幼儿|人群|人们|男性|女性|女生|男生|一代|老人)")
 _DOB_AFTER = re.compile(
     # 八五年出生: a two-digit year spelt out
     rf"(?P<v>{_DATE}|(?<![{_CN_DIGIT}])[五六七八九〇零][〇零一二三四五六七八九]年|(?<!\d)\d{{2}}年(?:(?:0?[1-9]|1[0-2])月(?:(?:0?[1-9]|[12]\d|3[01])[日号])?)?) ?"
@@ -314,7 +323,7 @@ def _luhn_ok(digits: str) -> bool:
 def _number_spans(norm: str) -> list[Span]:
     spans: list[Span] = []
     for m in _ID_RE.finditer(norm):
-        digits = m.group().replace(" ", "")
+        digits = m.group().replace(" ", "").replace("-", "")
         cued = bool(_ID_CUE.search(norm, max(0, m.start() - 16), m.start())
                     or _ID_SENTENCE_CUE.search(norm, max(0, m.start() - 32), m.start()))
         if cued or _id_checksum_ok(digits):
@@ -323,9 +332,11 @@ def _number_spans(norm: str) -> list[Span]:
         for m in rx.finditer(norm):
             spans.append(Span(m.start("v"), m.end("v"), label))
     for m in _CARD_RE.finditer(norm):
-        digits = m.group().replace(" ", "").replace("-", "")
-        if 16 <= len(digits) <= 19 and _luhn_ok(digits):
-            spans.append(Span(m.start(), m.end(), "account"))
+        for end in (m.end(), m.start("tail")) if m.group("tail") else (m.end(),):
+            digits = norm[m.start() : end].replace(" ", "").replace("-", "")
+            if 16 <= len(digits) <= 19 and _luhn_ok(digits):
+                spans.append(Span(m.start(), end, "account"))
+                break
     if _PHONE_GATE.search(norm):
         spans.extend(Span(m.start(), m.end(), "phone") for m in _PHONE_RE.finditer(norm))
     if "@" in norm:
@@ -334,6 +345,8 @@ def _number_spans(norm: str) -> list[Span]:
     # IPv6 one seven colons): each scanned every text with an e-mail address or a 医生 in it.
     if ("." in norm and _DIGIT_DOT_DIGIT.search(norm)) or norm.count(":") >= 7 or "::" in norm:
         spans.extend(Span(m.start(), m.end(), "ip") for m in _IP_RE.finditer(norm))
+    if "车牌" in norm:
+        spans.extend(Span(m.start("v"), m.end("v"), "plate") for m in _CUED_PLATE.finditer(norm))
     for m in _PLATE_RE.finditer(norm):
         if m.start() == 0 or not norm[m.start() - 1].isascii() or not norm[m.start() - 1].isalnum():
             spans.append(Span(m.start(), m.end(), "plate"))
@@ -341,9 +354,12 @@ def _number_spans(norm: str) -> list[Span]:
     # _DOB_BEFORE contains one of these (its "D.O.B" has no "DOB": once left out, it was never found).
     if "出生" in norm or "生日" in norm or "生于" in norm or "DOB" in norm or "D.O.B" in norm or "irth" in norm:
         spans.extend(Span(m.start("v"), m.end("v"), "date_of_birth") for m in _DOB_BEFORE.finditer(norm))
+    if "年的" in norm:
+        spans.extend(Span(m.start("v"), m.end("v"), "date_of_birth") for m in _BORN_YEAR.finditer(norm))
     # _DOB_AFTER: a 生 cue after a date, and every date it takes has 年 or a year starting 18, 19 or 20.
     if "生" in norm and ("年" in norm or "19" in norm or "20" in norm or "18" in norm):
-        spans.extend(Span(m.start("v"), m.end("v"), "date_of_birth") for m in _DOB_AFTER.finditer(norm))
+        spans.extend(Span(m.start("v"), m.end("v"), "date_of_birth") for m in _DOB_AFTER.finditer(norm)
+                     if not (_BARE_YEAR.fullmatch(m.group("v").strip()) and _COHORT.match(norm, m.end())))
     return spans
 
 
@@ -389,7 +405,7 @@ _TITLES = re.compile(
 _ELDER_TITLES = re.compile(r"大爷|大妈|大娘|大伯|大叔|大婶|大姐|大哥|奶奶|爷爷|姥姥|姥爷")
 # A name is introduced by the words right before it ...
 _STRONG_CUE = re.compile(
-    r"(?:我叫|名叫|叫做|名字是|名字叫|姓名(?:是|为)?|联系人|签名|签字|就诊人|称呼|署名|(?:病人|患者|他|她)叫"
+    r"(?:我叫|名叫|叫做|名字是|名字叫|姓名(?:是|为)?|联系人|户名|签名|签字|就诊人|称呼|署名|(?:病人|患者|他|她)叫"
     r"|(?:医生|医师|大夫|护士|主任|主治|家属|患者|病人|报告人|审核人|操作者|检查者|记录人)\s*[:：])\s*[:：]?\s*$"
 )
 _WEAK_CUE = re.compile(r"(?:我是|本人|患者|病人|病患|伤者|产妇|请|转给|找|谢谢|感谢|是"
@@ -408,6 +424,8 @@ _KIN_WORDS = (
 )
 _KIN_WORD_RE = re.compile(_KIN_WORDS)
 _KIN_CUE = re.compile(rf"(?:您好|你好|(?:{_KIN_WORDS})(?:叫|是|名叫)?)\s*$")
+# 我爸叫 / 我女儿名叫: what a relative is called is said as plainly as 我叫.
+_KIN_CALLED = re.compile(rf"(?:{_KIN_WORDS})(?:的名字)?(?:叫|名叫)(?:做)?\s*$")
 # What a person does who opens a clause: reports, advises (尹天佑说…, 陈静告诉我…).
 _TELLING_NAME = re.compile(r"(?:说|讲|告诉|提醒|推荐|介绍|建议|问我|叫我|让我)")
 # A role word right before a name (主治医生刘洋, 护士王芳): weaker than kinship, since an ordinary word often
@@ -559,6 +577,30 @@ def _given_ok(s: str, *, in_dictionary_name: bool = False) -> bool:
     return all(_NAME_CHARS.match(c) and (c not in _NOT_GIVEN or c in allowed) for c in s)
 
 
+# Given-name characters that are also common words (家明, 向东, 有才, 和平, 士杰, 克强, 春生): after 我叫 or 姓名： a
+# name surely follows, so one is taken as the first given character when another follows, or as the last
+# where the name ends there (我叫张春生，…; not 我叫王芳 + 和我妈…).
+_GIVEN_AFTER_CUE = set("家向有和士克先年生才")
+
+
+def _given_end(text: str, start: int, strong: bool) -> int:
+    """Where one or two given-name characters from ``start`` end (``start`` itself: none); with a ``strong`` cue
+    also those of :data:`_GIVEN_AFTER_CUE` in the places it says."""
+    j = start
+    while j < len(text) and j - start < 2:
+        c = text[j]
+        nxt = text[j + 1] if j + 1 < len(text) else ""
+        if _given_ok(c):
+            j += 1
+        elif strong and c in _GIVEN_AFTER_CUE and (
+                (j == start and nxt and (_given_ok(nxt) or nxt in _GIVEN_AFTER_CUE))
+                or (j > start and not _NAME_CHARS.match(nxt or "x"))):
+            j += 1
+        else:
+            break
+    return j
+
+
 def _name_at(text: str, i: int, surname: str, clause: str, c0: int) -> Span | None:
     """The name starting at ``text[i]`` (a surname), or None. ``clause`` starts at ``c0``.
 
@@ -569,7 +611,7 @@ def _name_at(text: str, i: int, surname: str, clause: str, c0: int) -> Span | No
     (not the dictionary) tags as a person is taken, and it is not propagated through the dialogue.
     """
     before = text[max(0, i - 12) : i]
-    strong = bool(_STRONG_CUE.search(before))
+    strong = bool(_STRONG_CUE.search(before) or _KIN_CALLED.search(before))
     kin = strong or bool(_KIN_CUE.search(before))
     role = not kin and bool(_ROLE_CUE.search(before))
     weak = kin or role or bool(_WEAK_CUE.search(before))
@@ -582,9 +624,9 @@ def _name_at(text: str, i: int, surname: str, clause: str, c0: int) -> Span | No
         return compound
     if weak:
         # Decisive context needs no tokenizer: 我叫/姓名： + a name, or a cue + a name + sex or age.
-        j = i + sl
-        while j < len(text) and j - i - sl < 2 and _given_ok(text[j]):
-            j += 1
+        j = _given_end(text, i + sl, strong)
+        if not strong and not _SEX_AGE.match(text, j) and _SEX_AGE.match(text, cued := _given_end(text, i + sl, True)):
+            j = cued  # 患者张和平，男，60岁: sex and age after it decide as 我叫 does
         if j - i >= 2 and not _inside_medical_term(text, i, j) and (strong or _SEX_AGE.match(text, j)):
             return Span(i, j, "name", True)
     toks = _tokens(clause)
@@ -667,10 +709,7 @@ def _name_at(text: str, i: int, surname: str, clause: str, c0: int) -> Span | No
                 or i == c0 and _TELLING_NAME.match(text, end + 1)):
             end, ordinary, common = end + 1, False, False
     if strong and end == i + sl:
-        j = i + sl  # after 我叫/姓名： the characters decide, whatever the tokenizer made of them
-        while j < len(text) and j - i - sl < 2 and _given_ok(text[j]):
-            j += 1
-        end = j
+        end = _given_end(text, i + sl, strong)  # after 我叫/姓名： the characters decide, whatever the tokenizer made
     if _inside_medical_term(text, i, end) or not strong and _INSTITUTION_AFTER.match(text, end):
         return None  # a medical term, or the first part of an institution's name (区人民 + 医院)
     titled = bool(_TITLES.match(text, end) or end > i + sl and _ELDER_TITLES.match(text, end))
