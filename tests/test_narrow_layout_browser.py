@@ -41,8 +41,10 @@ HEADER_JS = """() => {
 
 def _header_in(page, lang: str) -> dict:
     """The header's measures after switching the page to ``lang`` (the switch reloads the page)."""
+    # click, not check: the switch reloads the page, and check() then looked for the state on a page already
+    # going away ("Clicking the checkbox did not change its state", once in a CI run)
     with page.expect_navigation():
-        page.get_by_label(lang).check()
+        page.get_by_label(lang).click()
     page.wait_for_load_state()
     page.locator("#logout-link").wait_for(state="visible")
     page.wait_for_timeout(300)
@@ -181,7 +183,7 @@ def test_compare_date_picker_speaks_the_pages_language(demo_config, tmp_path, mo
         browser = launch(pw)
         page = login(browser, url, "res")
         with page.expect_navigation():
-            page.get_by_label("中文").check()
+            page.get_by_label("中文").click()  # click: check() can read the state off the page the switch unloads
         page.locator("#logout-link").wait_for(state="visible")
         page.get_by_role("tab", name="比较").click()
         page.locator("#tab-compare button.calendar").first.click()
@@ -204,7 +206,7 @@ def test_compare_date_picker_speaks_the_pages_language(demo_config, tmp_path, mo
         # an English page keeps Gradio's own words
         page.mouse.click(1200, 5)
         with page.expect_navigation():
-            page.get_by_label("English").check()
+            page.get_by_label("English").click()
         page.locator("#logout-link").wait_for(state="visible")
         page.get_by_role("tab", name="Compare").click()
         page.locator("#tab-compare button.calendar").first.click()
