@@ -54,7 +54,9 @@ def quantize_weight(weight: Tensor, bits: int) -> tuple[Tensor, Tensor]:
     if bits not in _QMAX:
         raise UnsupportedModelError(f"quantization_bit={bits} is not supported (use 4 or 8)")
     w = weight.detach().float()
-    scale = w.abs().amax(dim=1) / _QMAX[bits]
+    # Divided by a tensor, not a Python number: CUDA divides by a number as a product with its reciprocal,
+    # one float32 ulp off the CPU's quotient, so the same weights gave other scales on a GPU.
+    scale = w.abs().amax(dim=1) / torch.tensor(float(_QMAX[bits]), device=w.device)
     scale = torch.where(scale == 0, torch.ones_like(scale), scale)
     q = torch.round(w / scale[:, None]).clamp_(-_QMAX[bits], _QMAX[bits]).to(torch.int8)
     if bits == 4:

@@ -1,0 +1,202 @@
+"""Speed of the native ChatGLM on a CUDA GPU at BianQue-2's real size, against the GPU's own limits.
+
+    python bench/cuda_decode.py                      # float16, int8, int4 at full size (hidden 4096, 28 layers)
+    python bench/cuda_decode.py --bits 0 --json      # float16 only; one JSON object as the last line
+    python bench/cuda_decode.py --layers 4           # a smaller model (same widths)
+
+Random weights, created on the GPU (no CPU copy). For each precision (``--bits``: 0 = the model's dtype,
+8 and 4 = the workbench's weight-only quantization, as ``quantization_bit`` in a config):
+
+* ``decode_tokens_per_s``: greedy decode of ``--new-tokens`` after a ``--decode-prompt`` token prompt,
+  (new - 1) / (time of the last token - time of the first);
+* ``bandwidth_limit_tokens_per_s``: ``memory_read_gb_per_s`` (a plain read, ``sum``, of a 2 GiB tensor,
+  measured in the same run) over ``weight_bytes_per_token`` (every byte one decode step reads from the
+  weights as the model holds them: quantized integers and scales, biases, the lm_head); ``decode_ratio``;
+* ``prefill_tokens_per_s`` per prompt length and ``prefill_limit_tokens_per_s``: the prompt pass if every
+  block Linear ran at ``gemm_tflops`` (a float16 ``F.linear`` of a 256-row input by a [16384, 4096] weight,
+  measured in the same run); ``prefill_ratio``;
+* ``gpu_mb``: the memory the model's tensors take.
+
+Needs a CUDA device; it prints why and exits 2 without one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from workbench.chatglm import ChatGLMConfig, ChatGLMForConditionalGeneration  # noqa: E402
+from workbench.chatglm.generation import generate  # noqa: E402
+from workbench.chatglm.modeling import BlockLinear  # noqa: E402
+from workbench.chatglm.quantization import QuantizedLinear, quantize_model  # noqa: E402
+
+
+def build_random_model(config: ChatGLMConfig, dtype: torch.dtype, seed: int) -> ChatGLMForConditionalGeneration:
+    """Random weights made on the GPU in ``dtype``: variance-preserving Linear init, unit LayerNorms."""
+    with torch.device("meta"):
+        model = ChatGLMForConditionalGeneration(config)
+    gen = torch.Generator(device="cuda").manual_seed(seed)
+    model.lm_head.weight = None  # type: ignore[assignment]
+    for module in model.modules():
+        for name, param in list(module._parameters.items()):
+            if param is None:
+                continue
+            t = torch.empty(param.shape, dtype=dtype, device="cuda")
+            if "norm" in type(module).__name__.lower():
+                t.fill_(1.0 if name == "weight" else 0.0)
+            elif param.dim() == 2:
+                std = 0.02 if isinstance(module, torch.nn.Embedding) else param.shape[1] ** -0.5
+                t.normal_(0.0, std, generator=gen)
+            else:
+                t.normal_(0.0, 0.02, generator=gen)
+            module._parameters[name] = torch.nn.Parameter(t, requires_grad=False)
+    model.tie_weights()
+    return model.eval()
+
+
+def cuda_seconds(fn, reps: int) -> float:
+    """Best of ``reps`` timed calls, after two warm-ups, by CUDA events."""
+    for _ in range(2):
+        fn()
+    best = float("inf")
+    for _ in range(reps):
+        start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+        start.record()
+        fn()
+        end.record()
+        end.synchronize()
+        best = min(best, start.elapsed_time(end) / 1e3)
+    return best
+
+
+def memory_read_gb_per_s() -> float:
+    big = torch.ones(2**30, dtype=torch.float16, device="cuda")  # 2 GiB, far beyond the 60 MB L2
+    seconds = cuda_seconds(big.sum, 10)
+    return 2**31 / seconds / 1e9
+
+
+def gemm_tflops(hidden: int, inner: int, dtype: torch.dtype) -> float:
+    x = torch.randn(256, hidden, dtype=dtype, device="cuda")
+    w = torch.randn(inner, hidden, dtype=dtype, device="cuda")
+    seconds = cuda_seconds(lambda: F.linear(x, w), 20)
+    return 2 * 256 * hidden * inner / seconds / 1e12
+
+
+def weight_bytes_per_token(model: ChatGLMForConditionalGeneration) -> int:
+    total = 0
+    for m in model.modules():
+        if isinstance(m, QuantizedLinear):
+            tensors = [m.weight, m.weight_scale, m.bias]
+        elif isinstance(m, torch.nn.Linear):
+            tensors = [m.weight, m.bias]
+        else:
+            continue
+        total += sum(t.numel() * t.element_size() for t in tensors if t is not None)
+    return total
+
+
+def block_linear_flops_per_token(model: ChatGLMForConditionalGeneration) -> int:
+    return 2 * sum(m.in_features * m.out_features for m in model.modules()
+                   if isinstance(m, (BlockLinear, QuantizedLinear)))
+
+
+def prompt_ids(config: ChatGLMConfig, length: int, seed: int) -> torch.Tensor:
+    gen = torch.Generator().manual_seed(seed + length)
+    ids = torch.randint(6, config.mask_token_id - 1, (1, length), generator=gen)
+    ids[0, -2], ids[0, -1] = config.gmask_token_id, config.bos_token_id
+    return ids.cuda()
+
+
+def decode_tokens_per_s(model, ids: torch.Tensor, new_tokens: int) -> float:
+    stamps: list[float] = []
+    generate(model, ids, max_new_tokens=new_tokens, min_new_tokens=new_tokens, do_sample=False,
+             on_token=lambda _t: stamps.append(time.perf_counter()))
+    return (len(stamps) - 1) / (stamps[-1] - stamps[0])
+
+
+def prefill_seconds(model, ids: torch.Tensor) -> float:
+    with torch.inference_mode():
+        return cuda_seconds(lambda: model(ids, use_cache=True), 3)
+
+
+def measure(config: ChatGLMConfig, bits: int, args: argparse.Namespace, limits: dict) -> dict:
+    model = build_random_model(config, torch.float16, args.seed)
+    if bits:
+        quantize_model(model, bits)
+    torch.cuda.synchronize()
+    torch.cuda.empty_cache()
+    gpu_mb = sum(t.numel() * t.element_size() for t in [*model.parameters(), *model.buffers()]) / 2**20
+    wbytes = weight_bytes_per_token(model)
+    bandwidth_limit = limits["memory_read_gb_per_s"] * 1e9 / wbytes
+    runs = [decode_tokens_per_s(model, prompt_ids(config, args.decode_prompt, args.seed), args.new_tokens)
+            for _ in range(args.reps)]
+    decode = max(runs)
+    prefill_limit = limits["gemm_tflops"] * 1e12 / block_linear_flops_per_token(model)
+    prefill = {n: n / prefill_seconds(model, prompt_ids(config, n, args.seed)) for n in args.prompts}
+    del model
+    torch.cuda.empty_cache()
+    return {
+        "quantization_bit": bits,
+        "gpu_mb": round(gpu_mb, 1),
+        "weight_bytes_per_token": wbytes,
+        "bandwidth_limit_tokens_per_s": round(bandwidth_limit, 1),
+        "decode_tokens_per_s": round(decode, 2),
+        "decode_runs_tokens_per_s": [round(r, 2) for r in runs],
+        "decode_ratio": round(decode / bandwidth_limit, 3),
+        "prefill_limit_tokens_per_s": round(prefill_limit, 1),
+        "prefill_tokens_per_s": {str(n): round(v, 1) for n, v in prefill.items()},
+        "prefill_ratio": {str(n): round(v / prefill_limit, 3) for n, v in prefill.items()},
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--layers", type=int, default=28)
+    parser.add_argument("--bits", default="0,8,4", help="comma-separated: 0 (float16), 8, 4")
+    parser.add_argument("--prompts", default="64,256,1024", help="prompt lengths timed for the prompt pass")
+    parser.add_argument("--decode-prompt", type=int, default=64)
+    parser.add_argument("--new-tokens", type=int, default=64)
+    parser.add_argument("--reps", type=int, default=2)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args(argv)
+    if not torch.cuda.is_available():
+        print("cuda_decode: no CUDA device here", file=sys.stderr)
+        return 2
+    args.prompts = [int(p) for p in args.prompts.split(",")]
+    config = ChatGLMConfig(
+        vocab_size=130528, hidden_size=4096, num_layers=args.layers, num_attention_heads=32,
+        inner_hidden_size=16384, max_sequence_length=2048, bos_token_id=130004, eos_token_id=130005,
+        mask_token_id=130000, gmask_token_id=130001, pad_token_id=3,
+    )
+    limits = {
+        "memory_read_gb_per_s": round(memory_read_gb_per_s(), 1),
+        "gemm_tflops": round(gemm_tflops(config.hidden_size, config.inner_hidden_size, torch.float16), 1),
+    }
+    result = {"device": torch.cuda.get_device_name(0), "torch": torch.__version__, "layers": args.layers,
+              **limits, "runs": []}
+    for bits in (int(b) for b in args.bits.split(",")):
+        row = measure(config, bits, args, limits)
+        result["runs"].append(row)
+        name = "float16" if not bits else f"int{bits}"
+        print(f"{name}: decode {row['decode_tokens_per_s']} tok/s = {row['decode_ratio']} of the bandwidth limit "
+              f"{row['bandwidth_limit_tokens_per_s']} ({row['weight_bytes_per_token'] / 1e9:.2f} GB/token); "
+              f"prompt pass {row['prefill_tokens_per_s']} tok/s = {row['prefill_ratio']} of "
+              f"{row['prefill_limit_tokens_per_s']}", flush=True)
+    if args.json:
+        print(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
