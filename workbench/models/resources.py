@@ -1,13 +1,16 @@
 """Loaded model resources, shared: each model is loaded once, whatever uses it.
 
 A :class:`LazyResource` loads on first use, under a lock, and remembers a load
-failure so that one broken model fails only the columns that use it.
+failure so that one broken model fails only the columns that use it. The failure is
+remembered for a while, not for good: a path fixed, a download finished or GPU memory
+freed takes effect on a later message, without a restart.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,12 +33,21 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
+#: seconds a failed load is answered from memory before the next use tries again: a model that fails late in
+#: its load (out of memory after gigabytes read) is not reloaded on every message of a chat, and one that
+#: can load now (the path fixed, memory freed) does so within this time, with no restart.
+RETRY_FAILED_LOAD_AFTER_S = 30.0
+
+
 class LazyResource(Generic[T]):
-    def __init__(self, label: str, loader: Callable[[], T]) -> None:
+    def __init__(self, label: str, loader: Callable[[], T], *,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.label = label
         self._loader = loader
         self._value: T | None = None
         self._error: ModelLoadError | None = None
+        self._failed_at = 0.0
+        self._clock = clock
         self._lock = threading.Lock()
 
     def get(self) -> T:
@@ -43,18 +55,23 @@ class LazyResource(Generic[T]):
             return self._value
         with self._lock:
             if self._value is None:
-                if self._error is not None:
+                if self._error is not None and self._clock() - self._failed_at < RETRY_FAILED_LOAD_AFTER_S:
                     raise self._error
                 try:
                     self._value = self._loader()
                 except ModelLoadError as e:
-                    self._error = e
+                    self._failed(e)
                     raise
-                except Exception as e:  # any loader failure, OOM included, stays with this model
+                except Exception as e:  # any loader failure, OOM included, stays with this model a while
                     log.exception("loading %s failed", self.label)
-                    self._error = ModelLoadError(f"{self.label}: {type(e).__name__}: {e}")
-                    raise self._error from e
+                    error = ModelLoadError(f"{self.label}: {type(e).__name__}: {e}")
+                    self._failed(error)
+                    raise error from e
+                self._error = None
         return self._value
+
+    def _failed(self, error: ModelLoadError) -> None:
+        self._error, self._failed_at = error, self._clock()
 
     @property
     def loaded(self) -> bool:
@@ -63,11 +80,6 @@ class LazyResource(Generic[T]):
     @property
     def error(self) -> ModelLoadError | None:
         return self._error
-
-    def reset(self) -> None:
-        """Forget a failure so the next use retries (after the user fixes a path)."""
-        with self._lock:
-            self._error = None
 
 
 def is_local(path: str) -> bool:
