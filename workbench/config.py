@@ -49,9 +49,9 @@ class ModelSource(_Strict):
     device: str = Field("auto", description="cpu, cuda, cuda:N or auto")
     dtype: Literal["auto", "float32", "bfloat16", "float16"] = Field(
         "auto",
-        description="float16 only on CUDA; auto = bfloat16/float16 on CUDA, float32 on CPU, except BianQue-2, which "
-                    "takes its checkpoint's dtype (bfloat16 on CPU for float16 weights; float32 on CPU when quantized "
-                    "with its embedding table)",
+        description="float16 only on CUDA. auto: BianQue-2 takes its checkpoint's dtype (float16 on CUDA; bfloat16 "
+                    "on CPU for float16 weights, float32 on CPU when quantized); otherwise float32 on CPU, and on "
+                    "CUDA float32 for BianQue-1.0 (T5 overflows in float16) and bfloat16 for hf-causal",
     )
     trust_remote_code: bool = Field(False, description="Run code shipped with the checkpoint (never by default)")
     quantization_bit: Literal[4, 8] | None = Field(None, description="Weight-only quantization (ChatGLM)")
