@@ -79,3 +79,37 @@ def test_a_column_whose_model_appears_later_answers_without_a_restart(services, 
     assert _reply(services, column, dialogue) == [("error", f"model path not found: {folder}")]
     time.sleep(max(0.0, failed_at + window - time.monotonic()) + 0.1)
     assert _reply(services, column, dialogue) == [("ok", None)]
+
+
+def test_a_remembered_failure_holds_nothing_the_loader_had_loaded(monkeypatch):
+    """The remembered error is a copy without the traceback: the original's frames held the loader's locals, so
+    a model that ran out of memory halfway kept what it had loaded, on the GPU too, as long as it was kept."""
+    import gc
+    import logging
+    import weakref
+
+    import torch
+
+    loaded: list[weakref.ref] = []
+
+    def load():
+        partial = torch.empty(1024)  # stands for the layers read before the failure
+        loaded.append(weakref.ref(partial))
+        raise MemoryError("out of memory halfway")
+
+    def first_use() -> str:
+        try:
+            resource.get()
+        except ModelLoadError as e:  # handled, as the generation service does: only the message is kept
+            return str(e)
+        return "loaded"
+
+    # Log records keep their exc_info in pytest's capture: the failure's log line is not what is tested here.
+    monkeypatch.setattr(logging.getLogger(resources.__name__), "disabled", True)
+    resource = LazyResource("model Y", load)
+    assert first_use() == "model Y: MemoryError: out of memory halfway"
+    gc.collect()
+    assert loaded[0]() is None
+    with pytest.raises(ModelLoadError, match="out of memory halfway") as again:
+        resource.get()
+    assert again.value.__cause__ is None

@@ -71,7 +71,9 @@ class LazyResource(Generic[T]):
         return self._value
 
     def _failed(self, error: ModelLoadError) -> None:
-        self._error, self._failed_at = error, self._clock()
+        # A copy without traceback or cause: those hold the failed loader's frames, and so whatever it had
+        # loaded before failing (gigabytes of a model that ran out of memory) for as long as this is kept.
+        self._error, self._failed_at = ModelLoadError(str(error)), self._clock()
 
     @property
     def loaded(self) -> bool:
