@@ -73,7 +73,7 @@ class LazyResource(Generic[T]):
     def _failed(self, error: ModelLoadError) -> None:
         # A copy without traceback or cause: those hold the failed loader's frames, and so whatever it had
         # loaded before failing (gigabytes of a model that ran out of memory) for as long as this is kept.
-        self._error, self._failed_at = ModelLoadError(str(error)), self._clock()
+        self._error, self._failed_at = type(error)(*error.args), self._clock()
 
     @property
     def loaded(self) -> bool:
