@@ -8,7 +8,9 @@ Random weights, created on the GPU (no CPU copy). For each precision (``--bits``
 8 and 4 = the workbench's weight-only quantization, as ``quantization_bit`` in a config):
 
 * ``decode_tokens_per_s``: greedy decode of ``--new-tokens`` after a ``--decode-prompt`` token prompt,
-  (new - 1) / (time of the last token - time of the first);
+  (new - 1) / (time of the last token - time of the first), as the workbench decodes (steps replayed from a
+  CUDA graph, ``cuda_graph.py``); ``decode_tokens_per_s_eager``, the same with ``WORKBENCH_CUDA_GRAPHS=0``
+  (the eager forward, same run), and ``graph_speedup``;
 * ``bandwidth_limit_tokens_per_s``: ``memory_read_gb_per_s`` (a plain read, ``sum``, of a 2 GiB tensor,
   measured in the same run) over ``weight_bytes_per_token`` (every byte one decode step reads from the
   weights as the model holds them: quantized integers and scales, biases, the lm_head); ``decode_ratio``;
@@ -24,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -141,6 +144,12 @@ def measure(config: ChatGLMConfig, bits: int, args: argparse.Namespace, limits: 
     runs = [decode_tokens_per_s(model, prompt_ids(config, args.decode_prompt, args.seed), args.new_tokens)
             for _ in range(args.reps)]
     decode = max(runs)
+    os.environ["WORKBENCH_CUDA_GRAPHS"] = "0"  # the same steps through the eager forward: the baseline
+    try:
+        eager = max(decode_tokens_per_s(model, prompt_ids(config, args.decode_prompt, args.seed), args.new_tokens)
+                    for _ in range(args.reps))
+    finally:
+        os.environ.pop("WORKBENCH_CUDA_GRAPHS")
     prefill_limit = limits["gemm_tflops"] * 1e12 / block_linear_flops_per_token(model)
     prefill = {n: n / prefill_seconds(model, prompt_ids(config, n, args.seed)) for n in args.prompts}
     del model
@@ -153,6 +162,8 @@ def measure(config: ChatGLMConfig, bits: int, args: argparse.Namespace, limits: 
         "decode_tokens_per_s": round(decode, 2),
         "decode_runs_tokens_per_s": [round(r, 2) for r in runs],
         "decode_ratio": round(decode / bandwidth_limit, 3),
+        "decode_tokens_per_s_eager": round(eager, 2),
+        "graph_speedup": round(decode / eager, 2),
         "prefill_limit_tokens_per_s": round(prefill_limit, 1),
         "prefill_tokens_per_s": {str(n): round(v, 1) for n, v in prefill.items()},
         "prefill_ratio": {str(n): round(v / prefill_limit, 3) for n, v in prefill.items()},
@@ -190,6 +201,7 @@ def main(argv: list[str] | None = None) -> int:
         result["runs"].append(row)
         name = "float16" if not bits else f"int{bits}"
         print(f"{name}: decode {row['decode_tokens_per_s']} tok/s = {row['decode_ratio']} of the bandwidth limit "
+              f"({row['graph_speedup']} x the eager forward's {row['decode_tokens_per_s_eager']}) "
               f"{row['bandwidth_limit_tokens_per_s']} ({row['weight_bytes_per_token'] / 1e9:.2f} GB/token); "
               f"prompt pass {row['prefill_tokens_per_s']} tok/s = {row['prefill_ratio']} of "
               f"{row['prefill_limit_tokens_per_s']}", flush=True)

@@ -115,6 +115,109 @@ def test_float16_on_cuda_stays_close_to_the_original(name: str) -> None:
             assert int(logits.argmax()) == int(expected.argmax()), pname
 
 
+def _teacher_forced(model, prompt_ids: list[int], tokens: list[int], graph: bool):
+    """Logits of each step feeding ``tokens`` after the prompt: through the graph decoder or the eager forward."""
+    from workbench.chatglm.cuda_graph import GraphDecoder
+    from workbench.chatglm.modeling import build_position_ids_and_mask
+
+    ids = torch.tensor([prompt_ids], device=CUDA)
+    positions, mask = build_position_ids_and_mask(ids, model.config)
+    p0, p1 = int(positions[0, 0, -1]), int(positions[0, 1, -1])
+    out, decoder = [], None
+    with torch.inference_mode():
+        cache = model.new_cache(1, ids.shape[1] + len(tokens))
+        model(ids, position_ids=positions, attention_mask=mask, past_key_values=cache, use_cache=True)
+        decoder = GraphDecoder(model, cache) if graph else None
+        for token in tokens:
+            p1 += 1
+            if decoder is not None:
+                out.append(decoder.step(token, p0, p1).cpu())
+            else:
+                logits = model(torch.tensor([[token]], device=CUDA), position_ids=torch.tensor([[[p0], [p1]]], device=CUDA),
+                               past_key_values=cache, use_cache=True).logits
+                out.append(logits[:, -1].float().cpu())
+        assert cache.length == ids.shape[1] + len(tokens)
+    return out, decoder
+
+
+@pytest.mark.parametrize("dtype,bits", [("float32", 0), ("float16", 0), ("float16", 8), ("float16", 4)])
+def test_graph_decode_steps_equal_the_eager_forward(dtype: str, bits: int) -> None:
+    """Decode steps replayed from a CUDA graph give the eager forward's logits, step after step, for a float
+    and a quantized model: the graph is captured at the first step and replayed for the others."""
+    name = fx.case_names()[0]
+    model = load_model(_folder(name), dtype=dtype, device="cuda", quantization_bit=bits)
+    prompt = next(iter(fx.expected(name)["prompts"].values()))
+    tokens = [int(t) for t in torch.randint(6, 1150, (24,), generator=torch.Generator().manual_seed(7))]
+    eager, _ = _teacher_forced(model, prompt["input_ids"], tokens, graph=False)
+    replayed, decoder = _teacher_forced(model, prompt["input_ids"], tokens, graph=True)
+    assert decoder is not None and decoder._graph is not None and not decoder._failed
+    for step, (a, b) in enumerate(zip(eager, replayed, strict=True)):
+        tol = fx.tol(name, "logits_atol") if dtype == "float32" else FP16_RELATIVE_TOL * float(a.abs().max())
+        assert _max_diff(a, b) <= tol, f"step {step}: {_max_diff(a, b):.3g}"
+
+
+def test_generation_on_cuda_takes_the_graph_path(monkeypatch) -> None:
+    """``generate`` on a GPU decodes through the graph (greedy ids as without it), and
+    ``WORKBENCH_CUDA_GRAPHS=0`` turns it off."""
+    from workbench.chatglm import cuda_graph
+
+    name = fx.case_names()[0]
+    model = load_model(_folder(name), dtype="float32", device="cuda")
+    made: list = []
+    real = cuda_graph.GraphDecoder
+    monkeypatch.setattr(cuda_graph, "GraphDecoder", lambda *a: made.append(real(*a)) or made[-1])
+    prompt = next(p for p in fx.expected(name)["prompts"].values() if p.get("greedy"))
+    ids = torch.tensor([prompt["input_ids"]], device=CUDA)
+    graphed = generate(model, ids, do_sample=False, max_new_tokens=prompt["greedy"]["max_new_tokens"])
+    assert len(made) == 1 and made[0]._graph is not None and not made[0]._failed
+    monkeypatch.setenv("WORKBENCH_CUDA_GRAPHS", "0")
+    eager = generate(model, ids, do_sample=False, max_new_tokens=prompt["greedy"]["max_new_tokens"])
+    assert len(made) == 1
+    assert graphed.tolist() == eager.tolist() == [prompt["greedy"]["output_ids"]]
+
+
+def test_graph_decode_while_other_threads_use_the_gpu() -> None:
+    """Columns generate on threads of their own: replies captured and replayed at the same time on one model,
+    while another thread allocates and copies, all come out as the original's greedy ids."""
+    import threading
+
+    name = fx.case_names()[0]
+    model = load_model(_folder(name), dtype="float32", device="cuda")
+    prompts = [p for p in fx.expected(name)["prompts"].values() if p.get("greedy")]
+    errors: list[str] = []
+    stop = threading.Event()
+
+    def reply(prompt: dict) -> None:
+        try:
+            for _ in range(3):
+                out = generate(model, torch.tensor([prompt["input_ids"]], device=CUDA), do_sample=False,
+                               max_new_tokens=prompt["greedy"]["max_new_tokens"])
+                if out[0].tolist() != prompt["greedy"]["output_ids"]:
+                    errors.append(f"{prompt['text']!r}: other ids")
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(f"{prompt['text']!r}: {type(exc).__name__}: {exc}")
+
+    def busy() -> None:
+        try:
+            while not stop.is_set():
+                # No random draws: a capture holds torch's default CUDA generator, from which the workbench never
+                # draws (its sampler takes a generator per call); a thread drawing from it fails meanwhile.
+                (torch.ones(256, 256, device=CUDA) @ torch.full((256, 256), 0.5, device=CUDA)).sum().item()
+        except Exception as exc:  # noqa: BLE001
+            errors.append(f"busy thread: {type(exc).__name__}: {exc}")
+
+    other = threading.Thread(target=busy)
+    other.start()
+    threads = [threading.Thread(target=reply, args=(p,)) for p in prompts]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    stop.set()
+    other.join()
+    assert not errors, errors
+
+
 def test_auto_dtype_on_cuda_is_the_checkpoint_dtype() -> None:
     """``dtype: auto`` on a GPU takes the checkpoint's dtype (BianQue-2's float16), as the original apps did."""
     for name in fx.case_names():

@@ -16,7 +16,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from workbench.chatglm import native_step
+from workbench.chatglm import cuda_graph, native_step
 from workbench.chatglm.modeling import ChatGLM, build_position_ids_and_mask
 from workbench.chatglm.process_response import process_response
 from workbench.errors import InputError
@@ -120,9 +120,11 @@ def _steps(
             step_mask = torch.zeros(bsz, 1, 1, total, dtype=torch.bool, device=device)
             step_mask[..., :plen] = attention_mask[:, :, -1:, :plen]
         unfinished = torch.ones(bsz, dtype=torch.bool, device=device)
-        # One sequence of a quantized fp32 model: whole steps in C (None where a condition fails), and a short
-        # prompt pass too where it applies.
-        fast = native_step.decoder_for(model, cache) if bsz == 1 and step_mask is None else None
+        # One sequence of a quantized fp32 model on CPU: whole steps in C (None where a condition fails), and a
+        # short prompt pass too where it applies; on a GPU, steps replayed from a CUDA graph.
+        fast: native_step.NativeDecoder | cuda_graph.GraphDecoder | None = None
+        if bsz == 1 and step_mask is None:
+            fast = native_step.decoder_for(model, cache) or cuda_graph.decoder_for(model, cache)
         logits = fast.prompt(input_ids, position_ids, attention_mask) if fast is not None else None
         if logits is None:
             out = model(
