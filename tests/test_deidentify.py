@@ -522,3 +522,38 @@ SEVENTH_SET_LOOKALIKES = [
 @pytest.mark.parametrize("text", SEVENTH_SET_LOOKALIKES)
 def test_the_seventh_sets_lookalikes_are_left_alone(text):
     assert deidentify(text)[0] == text
+
+
+# Separators the number rules did not know, put inside a number by a person or by pasted text (zero-width
+# spaces, no-break spaces, odd hyphens, interpuncts): the number was missed whole.
+ODD_SEPARATORS = [
+    ("我的电话138\u200b1234\u200b5678，有事打", "我的电话[电话]，有事打"),
+    ("手机1\u200b3\u200b9\u200b1\u200b2\u200b3\u200b4\u200b5\u200b6\u200b7\u200b8", "手机[电话]"),
+    ("电话：138·1234·5678", "电话：[电话]"),
+    ("手机139\u00a01234\u00a05678", "手机[电话]"),
+    ("电话 138\u20101234\u20105678", "电话 [电话]"),
+    ("座机010\u20116512\u20113456", "座机[电话]"),
+    ("身份证110105\u200b19850312\u200b7310", "身份证[证件号]"),
+]
+
+
+@pytest.mark.parametrize("text, expected", ODD_SEPARATORS, ids=[repr(c[0][:8]) for c in ODD_SEPARATORS])
+def test_numbers_with_odd_separators_are_caught(text, expected):
+    redacted, spans = deidentify(text)
+    assert redacted == expected
+    for r in spans:  # offsets still point into the input
+        assert text[r.start : r.end] == r.original
+
+
+ODD_SEPARATOR_LOOKALIKES = [
+    ("血压130·80", "血压130·80"),
+    ("体温36·5度", "体温36·5度"),
+    ("心率\u200b88次", "心率\u200b88次"),
+    ("约翰·史密斯说血糖7·2", "[姓名]说血糖7·2"),  # the interpunct still joins a transliterated name
+    ("京A·12345是谁的车", "[车牌]是谁的车"),
+]
+
+
+@pytest.mark.parametrize("text, expected", ODD_SEPARATOR_LOOKALIKES)
+def test_odd_separators_in_measurements_names_and_plates_keep_their_reading(text, expected):
+    assert deidentify(text)[0] == expected

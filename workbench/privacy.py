@@ -93,6 +93,24 @@ def normalize(text: str) -> str:
     return text.translate(_FULLWIDTH) if _HAS_FULLWIDTH.search(text) else text
 
 
+# Separators people (or pasted text) put inside numbers that the number rules do not know: zero-width and
+# other invisible characters, odd spaces, hyphens and interpuncts (138\u200b1234\u200b5678, 138·1234·5678,
+# 138\u00a01234\u00a05678). The number rules read them as a space or a hyphen; names never see this view
+# (an interpunct joins a transliterated name), and one character stays one character, so offsets hold.
+_NUMBER_SEPARATORS = (
+    dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad\u00a0\u2002\u2003\u2004\u2005\u2006\u2007"
+                           "\u2008\u2009\u200a\u202f\u205f"), 0x20)
+    | dict.fromkeys(map(ord, "\u2010\u2011\u2015\ufe63\u2043\u00b7\u2022\u30fb\u2027"), 0x2D)
+)
+_HAS_NUMBER_SEPARATOR = re.compile("[\u200b-\u200d\u2060\ufeff\u00ad\u00a0\u2002-\u200a\u202f\u205f"
+                                   "\u2010\u2011\u2015\ufe63\u2043\u00b7\u2022\u30fb\u2027]")
+
+
+def numbers_view(norm: str) -> str:
+    """``norm`` (normalized) with the odd separators above as a space or a hyphen, for the number rules."""
+    return norm.translate(_NUMBER_SEPARATORS) if _HAS_NUMBER_SEPARATOR.search(norm) else norm
+
+
 # --- numbers and identifiers -------------------------------------------------------------------------
 
 _B = r"(?<![0-9A-Za-z])"  # not inside a longer number or word
@@ -1115,7 +1133,7 @@ def _resolve(spans: Iterable[Span]) -> list[Span]:
 def detect(text: str) -> tuple[Span, ...]:
     """Every piece of personal data in ``text``, as non-overlapping labelled spans (memoised)."""
     norm = normalize(text)
-    spans = _number_spans(norm)
+    spans = _number_spans(numbers_view(norm))
     spans.extend(_addresses(norm))
     if " " in norm and _EN_ADDRESS_GATE.search(norm):
         spans.extend(Span(m.start(), m.end(), "address") for m in _EN_ADDRESS.finditer(norm))
