@@ -534,6 +534,10 @@ ODD_SEPARATORS = [
     ("电话 138\u20101234\u20105678", "电话 [电话]"),
     ("座机010\u20116512\u20113456", "座机[电话]"),
     ("身份证110105\u200b19850312\u200b7310", "身份证[证件号]"),
+    # invisible characters inside a name, too
+    ("我叫张\u200b伟，头疼", "我叫[姓名]，头疼"),
+    ("患者王\u200b\u200b芳，女，45岁", "患者[姓名]，女，45岁"),
+    ("\ufeff我叫李\u00ad娜", "\ufeff我叫[姓名]"),
 ]
 
 
@@ -552,6 +556,14 @@ ODD_SEPARATOR_LOOKALIKES = [
     ("约翰·史密斯说血糖7·2", "[姓名]说血糖7·2"),  # the interpunct still joins a transliterated name
     ("京A·12345是谁的车", "[车牌]是谁的车"),
 ]
+
+
+def test_a_name_written_with_an_invisible_character_is_replaced_plainly_elsewhere_in_the_dialogue():
+    from workbench.privacy import names_in
+
+    known = names_in(["我叫张\u200b伟，头疼三天了"])
+    assert known == {"张伟"}
+    assert deidentify("张伟的药吃完了", known_names=known)[0] == "[姓名]的药吃完了"
 
 
 @pytest.mark.parametrize("text, expected", ODD_SEPARATOR_LOOKALIKES)

@@ -93,17 +93,16 @@ def normalize(text: str) -> str:
     return text.translate(_FULLWIDTH) if _HAS_FULLWIDTH.search(text) else text
 
 
-# Separators people (or pasted text) put inside numbers that the number rules do not know: zero-width and
-# other invisible characters, odd spaces, hyphens and interpuncts (138\u200b1234\u200b5678, 138·1234·5678,
-# 138\u00a01234\u00a05678). The number rules read them as a space or a hyphen; names never see this view
+# Separators people (or pasted text) put inside numbers that the number rules do not know: odd spaces,
+# hyphens and interpuncts (138·1234·5678, 138\u00a01234\u00a05678; invisible characters are taken out before
+# any rule runs, see detect). The number rules read them as a space or a hyphen; names never see this view
 # (an interpunct joins a transliterated name), and one character stays one character, so offsets hold.
 _NUMBER_SEPARATORS = (
-    dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad\u00a0\u2002\u2003\u2004\u2005\u2006\u2007"
-                           "\u2008\u2009\u200a\u202f\u205f"), 0x20)
+    dict.fromkeys(map(ord, "\u00a0\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f"), 0x20)
     | dict.fromkeys(map(ord, "\u2010\u2011\u2015\ufe63\u2043\u00b7\u2022\u30fb\u2027"), 0x2D)
 )
-_HAS_NUMBER_SEPARATOR = re.compile("[\u200b-\u200d\u2060\ufeff\u00ad\u00a0\u2002-\u200a\u202f\u205f"
-                                   "\u2010\u2011\u2015\ufe63\u2043\u00b7\u2022\u30fb\u2027]")
+_HAS_NUMBER_SEPARATOR = re.compile("[\u00a0\u2002-\u200a\u202f\u205f\u2010\u2011\u2015\ufe63\u2043\u00b7\u2022"
+                                   "\u30fb\u2027]")
 
 
 def numbers_view(norm: str) -> str:
@@ -1129,9 +1128,19 @@ def _resolve(spans: Iterable[Span]) -> list[Span]:
     return out
 
 
+# Characters with no width, which a paste or an evasion can put anywhere (张\u200b伟, 138\u200b1234\u200b5678):
+# the rules run on the text without them, and each span is mapped back over them.
+_INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
+_HAS_INVISIBLE = re.compile(f"[{_INVISIBLE}]")
+
+
 @lru_cache(maxsize=200_000)
 def detect(text: str) -> tuple[Span, ...]:
     """Every piece of personal data in ``text``, as non-overlapping labelled spans (memoised)."""
+    if _HAS_INVISIBLE.search(text):
+        kept = [i for i, c in enumerate(text) if c not in _INVISIBLE]
+        visible = "".join(text[i] for i in kept)
+        return tuple(Span(kept[s.start], kept[s.end - 1] + 1, s.label, s.confident) for s in detect(visible))
     norm = normalize(text)
     spans = _number_spans(numbers_view(norm))
     spans.extend(_addresses(norm))
@@ -1159,8 +1168,9 @@ def names_in(texts: Iterable[str]) -> set[str]:
 
 @lru_cache(maxsize=200_000)
 def _confident_names(text: str) -> tuple[str, ...]:
-    return tuple(text[s.start : s.end] for s in detect(text)
-                 if s.label == "name" and s.confident and s.end - s.start >= 2)
+    # Without invisible characters: 张\u200b伟 found here is 张伟 to look for in the dialogue's other texts.
+    found = (_HAS_INVISIBLE.sub("", text[s.start : s.end]) for s in detect(text) if s.label == "name" and s.confident)
+    return tuple(name for name in found if len(name) >= 2)
 
 
 def _known_name_spans(text: str, known_names: Iterable[str]) -> list[Span]:
