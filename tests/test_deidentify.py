@@ -26,6 +26,7 @@ HELDOUT4 = REPO / "annotations" / "deid_heldout4.jsonl"
 # Written blind in session 43 (150 messages, 60 with no personal data); see test_goals_hold_on_the_fifth_set.
 HELDOUT5 = REPO / "annotations" / "deid_heldout5.jsonl"
 HELDOUT6 = REPO / "annotations" / "deid_heldout6.jsonl"
+HELDOUT7 = REPO / "annotations" / "deid_heldout7.jsonl"
 
 # --- medicine is not a name -----------------------------------------------------------------------
 
@@ -569,3 +570,50 @@ def test_a_name_written_with_an_invisible_character_is_replaced_plainly_elsewher
 @pytest.mark.parametrize("text, expected", ODD_SEPARATOR_LOOKALIKES)
 def test_odd_separators_in_measurements_names_and_plates_keep_their_reading(text, expected):
     assert deidentify(text)[0] == expected
+
+
+def test_goals_hold_on_the_seventh_set():
+    # Written blind in session 47 (by a helper who never read the rules): first scored name recall 0.776 (38/49),
+    # other labels 0.895 (68/76), precision 1.000; then used to improve the rules (grouped IDs, platform
+    # accounts and profile links, 医保编号, 报告编号, extensions, 老刘头, transliterations after a cue, Uyghur
+    # names), so it no longer measures unseen text. Left: nicknames with no surname (小雨), names in a list
+    # closed by no cue (还有马丽、黄海涛和吴静，…), 何/钱 with no cue, pinyin names, an estate with no road.
+    sc = score(_rows(HELDOUT7))
+    assert sc.overlap["name"].recall >= 0.83, sc.misses
+    for label in set(sc.overlap) - {"name", "all", "address"}:
+        assert sc.overlap[label].recall >= 0.95, (label, sc.misses)
+    assert sc.overlap["all"].precision == 1.0, sc.false_alarms
+    assert len(_rows(HELDOUT7)) >= 170 and sum(not r["spans"] for r in _rows(HELDOUT7)) >= 60
+
+
+# Classes the seventh set found, in sentences of their own (none is in an evaluation set).
+SEVENTH_BLIND_CLASSES = [
+    ("身份证号 1101 0519 8503 1273 10，帮我查下", "身份证号 [证件号]，帮我查下"),
+    ("快手号 health_mama88 上有我拍的片子", "快手号 [账号] 上有我拍的片子"),
+    ("小红书@爱跑步的小周 是我", "小红书[账号] 是我"),
+    ("我的主页 https://m.weibo.cn/u/1234567890", "我的主页 [账号]"),
+    ("社保编号4401067788123，能查到吗", "社保编号[账号]，能查到吗"),
+    ("检验报告编号LAB-2024-0091", "检验报告编号[病历号]"),
+    ("科室电话020-81234567分机203", "科室电话[电话]"),
+    ("加我微信吧：zhou_1988", "加我微信吧：[账号]"),
+    ("老王头今天又喘了", "[姓名]今天又喘了"),
+    ("我叫玛丽亚·罗德里格斯", "我叫[姓名]"),
+    ("买买提·吐尔逊，男，58岁", "[姓名]，男，58岁"),
+]
+
+
+@pytest.mark.parametrize("text, expected", SEVENTH_BLIND_CLASSES, ids=[c[0][:8] for c in SEVENTH_BLIND_CLASSES])
+def test_classes_the_seventh_blind_set_found_are_caught(text, expected):
+    assert deidentify(text)[0] == expected
+
+
+SEVENTH_BLIND_LOOKALIKES = [
+    "抖音上说的偏方能用吗", "我在微博上看到要多喝水", "快手直播卖的保健品能吃吗", "老毛病又犯了", "老头最近总咳嗽",
+    "报告出来了，编号在哪看", "https://www.nhc.gov.cn/wjw/index.shtml 上的指南", "中国·北京", "同仁堂·安宫牛黄丸",
+    "git clone https://github.com/scutcyr/BianQue.git", "转8床的病人", "血常规报告单",
+]
+
+
+@pytest.mark.parametrize("text", SEVENTH_BLIND_LOOKALIKES)
+def test_the_seventh_blind_sets_lookalikes_are_left_alone(text):
+    assert deidentify(text)[0] == text

@@ -116,7 +116,7 @@ _B = r"(?<![0-9A-Za-z])"  # not inside a longer number or word
 _E = r"(?![0-9A-Za-z])"
 _CN_DIGIT = "零〇一二三四五六七八九幺"
 _MOBILE = r"(?:(?:\+|00)?86[ \-]?)?1[ \-]?[3-9](?:[ \-]?\d){9}|1[3-9]\d\.\d{4}\.\d{4}"  # also 159.8765.4321
-_LANDLINE = r"(?:\(0\d{2,3}\)|0\d{2,3})[ \-]?(?:\d{7,8}|\d{3,4}[ \-]\d{4})"
+_LANDLINE = r"(?:\(0\d{2,3}\)|0\d{2,3})[ \-]?(?:\d{7,8}|\d{3,4}[ \-]\d{4})(?:(?:转|分机|ext\.? ?)\d{1,5})?"
 _SERVICE = r"[48]00[ \-]?\d{3}[ \-]?\d{4}"
 # A unit right after the digits makes them a measurement (载量15800000000拷贝/ml), not a phone number.
 _MEASURE_UNIT = r"(?:拷贝|copies|IU/|IU\s*/|iu/|U/|个/|/m[lL]|/L|mg|ml|mL|μg|ng/|pg/|mmol|%)"
@@ -134,6 +134,9 @@ _PHONE_GATE = re.compile(r"1[ \-]?[3-9]|0\d|[一幺][三四五六七八九]|[2-9
 _DATE8 = r"(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])"
 _DATE6 = r"\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])"
 _ID_RE = re.compile(rf"{_B}(?:[1-9]\d{{5}}[ \-]?{_DATE8}[ \-]?\d{{3}}[\dXx]|[1-9]\d{{5}}{_DATE6}\d{{3}}){_E}")
+# The same 18 characters read out in groups of four (3201 0219 9011 0523 45): the date checked once joined.
+_ID_GROUPED_RE = re.compile(rf"{_B}[1-9]\d{{3}}(?:[ \-]\d{{4}}){{3}}[ \-]\d[\dXx]{_E}")
+_ID_DIGITS = re.compile(rf"[1-9]\d{{5}}{_DATE8}\d{{3}}[\dXx]")
 _ID_CUE = re.compile(r"(?:身份证|证件|公民身份|ID ?card|id ?card)[^，。；;！？\n]{0,8}$", re.IGNORECASE)
 # 身份证后面那位打错了，应该是…: an ID-shaped number (region, real birth date) in a sentence about an ID card,
 # whatever its check digit: a mistyped one is still the person's.
@@ -154,17 +157,19 @@ _PLATE_RE = re.compile(rf"[{_PROVINCES}][A-Z][·• \-]?[A-HJ-NP-Z0-9]{{5,6}}{_E
 _CUED_PLATE = re.compile(rf"车牌(?:号码|号)?(?:是|为|:|：|\s)*(?P<v>[{_PROVINCES}][A-Za-z][·• \-]?[A-HJ-NP-Za-hj-np-z0-9]{{5,6}}){_E}")
 
 # A cue, optional 号/码/是/:, then the value. One regex per label; the cue itself is never redacted.
-_CUE_GAP = r"(?:号码|号|码|ID|id)?(?:是|为|:|：|#|\s|\bis\b)*"
+_CUE_GAP = r"(?:号码|编号|卡号|号|码|ID|id)?(?:吧|呢)?(?:是|为|:|：|#|\s|\bis\b)*"
 _CUED: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("record_number", re.compile(
-        r"(?:(?:住院|门诊|急诊|病历|病案|就诊|诊疗|登记|检查|检验|化验|标本|条码|影像|放射|病理|超声|档案|挂号|患者|病人)"
+        r"(?:(?:住院|门诊|急诊|病历|病案|就诊|诊疗|登记|检查|检验|化验|标本|条码|影像|放射|病理|超声|档案|挂号|患者|病人|报告)"
         r"(?:病历|卡|单|编)?(?:号|ID|id|编号)|(?:就诊|诊疗|病历|医疗)卡|ID号|id号|\bMRN|[Mm]edical record (?:number|no\.?))"
         + _CUE_GAP
         + r"(?P<v>\d{3,6}(?: \d{2,6}){1,4}|[A-Za-z]{0,4}-?\d[\dA-Za-z\-]{2,24})" + _E)),
     ("account", re.compile(
-        r"(?:微信|weixin|WeChat|wechat|VX|vx|WX|wx|QQ|qq|扣扣|支付宝|银行卡|储蓄卡|信用卡|借记卡|卡号|账号|帐号|账户|帐户"
-        r"|医保卡|社保卡|医保|社保|医疗保险|参保|保单|新农合|这张卡|加V|加v|V信|v信|薇信|威信)" + _CUE_GAP
-        + r"(?P<v>\d{4}(?:[ \-]\d{2,6}){2,4}|[A-Za-z0-9][A-Za-z0-9_\-]{4,29})" + _E)),
+        r"(?:微信|weixin|WeChat|wechat|(?<![A-Za-z0-9_])(?:VX|vx|WX|wx)(?![A-Za-z0-9_])|QQ|qq|扣扣|支付宝|银行卡|储蓄卡"
+        r"|信用卡|借记卡|卡号|账号|帐号|账户|帐户|医保卡|社保卡|医保|社保|医疗保险|参保|保单|新农合|这张卡|加V|加v|V信|v信"
+        r"|薇信|威信|抖音|快手|小红书|微博|B站|b站|哔哩哔哩|bilibili|知乎|钉钉|飞书|推特|Twitter|twitter|Instagram"
+        r"|instagram|Facebook|facebook|Telegram|telegram|WhatsApp|whatsapp|Skype|skype)" + _CUE_GAP
+        + r"(?P<v>\d{4}(?:[ \-]\d{2,6}){2,4}|[A-Za-z0-9][A-Za-z0-9_\-]{4,29}|@[A-Za-z0-9_\-\u4e00-\u9fff]{2,30})" + _E)),
     ("id_number", re.compile(
         r"(?:护照|通行证|签证|军官证|驾驶证|驾照|回乡证|台胞证|\bSSN|[Ss]ocial [Ss]ecurity (?:number|no\.?))" + _CUE_GAP
         + r"(?P<v>[A-Za-z]{1,2}\d{7,9}|\d{8,12}|\d{3}-\d{2}-\d{4})" + _E)),
@@ -172,6 +177,17 @@ _CUED: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"(?:工号|员工号|职工号|学号|学籍号|会员号|会员卡号|工作证号?|学生证号?|车架号)" + _CUE_GAP
         + r"(?P<v>(?=[A-Za-z\-]{0,8}\d)[A-Za-z0-9][A-Za-z0-9\-]{3,24})" + _E)),
 )
+
+# A link to a person's page on a social or blog platform carries their user id or name (weibo.com/u/5678901234,
+# blog.sina.com.cn/liumeiling2008): the whole link is an account. Links elsewhere (an article, a hospital, a
+# code repository such as the seed README's github.com/scutcyr/BianQue) stay.
+_PROFILE_URL = re.compile(
+    r"(?<![A-Za-z0-9.\-/])(?:https?://)?(?:www\.|m\.)?(?:weibo\.com|weibo\.cn|douyin\.com|v\.douyin\.com|xiaohongshu\.com|xhslink\.com"
+    r"|zhihu\.com/people|space\.bilibili\.com|blog\.sina\.com\.cn"
+    r"|facebook\.com|twitter\.com|x\.com|instagram\.com|t\.me|linkedin\.com/in|tiktok\.com/@?)"
+    r"/[A-Za-z0-9_@%\-./]*[A-Za-z0-9_%\-]"
+)
+
 
 # --- dates of birth ------------------------------------------------------------------------------------
 
@@ -339,7 +355,8 @@ def _luhn_ok(digits: str) -> bool:
 
 def _number_spans(norm: str) -> list[Span]:
     spans: list[Span] = []
-    for m in _ID_RE.finditer(norm):
+    grouped = [m for m in _ID_GROUPED_RE.finditer(norm) if _ID_DIGITS.fullmatch(re.sub(r"[ \-]", "", m.group()))]
+    for m in [*_ID_RE.finditer(norm), *grouped]:
         digits = m.group().replace(" ", "").replace("-", "")
         cued = bool(_ID_CUE.search(norm, max(0, m.start() - 16), m.start())
                     or _ID_SENTENCE_CUE.search(norm, max(0, m.start() - 32), m.start()))
@@ -348,6 +365,8 @@ def _number_spans(norm: str) -> list[Span]:
     for label, rx in _CUED:
         for m in rx.finditer(norm):
             spans.append(Span(m.start("v"), m.end("v"), label))
+    if ".c" in norm or ".me" in norm or ".net" in norm:
+        spans.extend(Span(m.start(), m.end(), "account") for m in _PROFILE_URL.finditer(norm))
     for m in _CARD_RE.finditer(norm):
         for end in (m.end(), m.start("tail")) if m.group("tail") else (m.end(),):
             digits = norm[m.start() : end].replace(" ", "").replace("-", "")
@@ -869,15 +888,23 @@ def _nickname_spans(text: str, taken: list[Span]) -> list[Span]:
                 continue
             # Not inside a word (小米粥, 老毛病): a word starts at the nickname and another at its surname (小|陈说)
             # or after it (老周|是).
+            # 老刘头, 老李头: the old man's colloquial name, one word with its 头
+            head = m.group("pre") == "老" and clause.startswith("头", m.end())
+            end = m.end() + 1 if head else m.end()
+            j = c0 + end
             if covered.overlaps(i, j) or _inside_medical_term(text, i, j):
                 continue
             if not _token_ends_at(clause, m.start()) or not (
-                    _token_ends_at(clause, m.end()) or (m.group("pre") or m.group("a")) and _token_ends_at(clause, m.start() + 1)):
+                    head or _token_ends_at(clause, m.end())
+                    or (m.group("pre") or m.group("a")) and _token_ends_at(clause, m.start() + 1)):
                 continue
             before = text[max(0, i - 12) : i]
             cued = bool(_KIN_CUE.search(before) or _ROLE_CUE.search(before) or _NICKNAME_CUE.search(before)
                          or _COMPANION_BEFORE.search(before) and _NAME_CHARS.match(before[-2:-1] or "x") is not None)
-            if cued or m.start() == 0 and (_TELLING_AFTER.match(clause, m.end()) or _subject_next(m, clause)):
+            subject = _TELLING_AFTER.match(clause, end) or (
+                _dict_tag(clause[end : end + 2])[0] in _SUBJECT_NEXT_TAGS or _SUBJECT_NEXT.match(clause, end)
+                if head else _subject_next(m, clause))
+            if cued or m.start() == 0 and subject:
                 # 李 + 奶奶: an elder's two-character title stays, as after 张 + 阿姨 (the title is no one's data)
                 take(Span(i, i + 1 if len(m.group("post") or "") == 2 else j, "name", False))
         for m in _XIAO_NAME.finditer(clause):
@@ -1007,7 +1034,9 @@ _TRANSLITERATION = set(
     "夫福弗伏盖甘冈高戈格根贡古瓜圭哈海汉翰豪赫黑亨洪胡华霍基吉加佳贾杰捷金卡凯坎康考柯科克肯库夸奎拉莱赖兰朗劳"
     "勒雷蕾里理莉利丽连林琳琪刘隆卢鲁露伦罗洛马玛迈麦曼芒梅门蒙米密敏明莫墨姆穆纳娜奈南内尼妮涅宁纽努诺欧帕潘庞"
     "佩彭皮珀普奇齐恰乔切钦琼丘茜萨塞赛桑瑟森沙莎舍申施什史舒斯松苏索塔泰坦汤唐特滕提图托瓦万威韦维薇温沃乌伍武"
-    "西希谢辛休雅亚扬耶伊因英尤于约扎泽詹朱兹佐娃娅瑞茨汀居逊列雨果丝琴夏蓓")
+    "西希谢辛休雅亚扬耶伊因英尤于约扎泽詹朱兹佐娃娅瑞茨汀居逊列雨果丝琴夏蓓"
+    # Uyghur and other names of China's north-west written the same way (阿娜尔古丽·艾买提, 买买提·吐尔逊)
+    "买热依吐都孜玉素甫合木江汗则衣")
 _AROUND_FOREIGN = set("的了是在和与及说也都就还又让把被给他她我你")  # not _NOT_GIVEN: 克 is in 汉克斯
 _INTERPUNCT_NAME = re.compile("[\u4e00-\u9fff]{2,5}(?:[·•・‧][\u4e00-\u9fff]{1,6})+")
 
@@ -1020,12 +1049,19 @@ def _foreign_names(text: str) -> list[Span]:
     (艾米丽是我女朋友) when the tagger or the dictionary takes the word for a name."""
     out = []
     for m in _INTERPUNCT_NAME.finditer(text):
+        # the given name starts where the transliteration characters do (我叫 + 约翰·史密斯), two of them at least
+        dot = next(k for k in range(m.start(), m.end()) if text[k] in "·•・‧")
+        start = dot
+        while start > m.start() and text[start - 1] in _TRANSLITERATION:
+            start -= 1
+        if dot - start < 2:
+            continue
         # the family name ends before a title or a word around it (约翰·史密斯 + 先生的)
-        end = next((k for k in range(m.start() + 2, m.end()) if text[k] in _AROUND_FOREIGN or _TITLES.match(text, k)),
+        end = next((k for k in range(dot + 1, m.end()) if text[k] in _AROUND_FOREIGN or _TITLES.match(text, k)),
                    m.end())
-        if (text[end - 1] not in "·•・‧" and all(c in _TRANSLITERATION for c in text[m.start() : end] if c not in "·•・‧")
-                and not _inside_medical_term(text, m.start(), end)):
-            out.append(Span(m.start(), end, "name", True))
+        if (text[end - 1] not in "·•・‧" and all(c in _TRANSLITERATION for c in text[start:end] if c not in "·•・‧")
+                and not _inside_medical_term(text, start, end)):
+            out.append(Span(start, end, "name", True))
     for c0, clause in _clauses(text):
         k = _BEFORE_KIN.match(clause)
         if k is None or not _given_ok(k.group(1)) or _inside_medical_term(text, c0, c0 + k.end(1)):
