@@ -218,7 +218,7 @@ _DOB_AFTER = re.compile(
 # --- addresses -----------------------------------------------------------------------------------------
 
 # Characters that end a place name on the left: verbs and words that introduce an address (住在, 地址是).
-_PLACE_STOP = set("在住是的到了我你他她它们从去来往于为家址位处搬回离刚请问寄送哪个这那就都也还要想说到里边")
+_PLACE_STOP = set("在住是的到了我你他她它们从去来往于为家址位处搬回离刚请问寄送给哪个这那就都也还要想说到里边")
 
 
 def _cjk_class(excluded: set[str]) -> str:
@@ -236,7 +236,7 @@ _P_INNER = _cjk_class(_PLACE_STOP - set("里"))  # 幸福里小区: 里 ends a p
 _CN_NUM = "一二三四五六七八九十百零〇"
 _ESTATE = "村|社区|小区|花园|公寓|大厦|家园|新村|苑|园|里|城|庄|府|广场|山庄|大院"
 _ESTATE_WORD = "小区|社区|花园|公寓|大厦|家园|新村|广场|山庄|大院"  # 幸福里 + 小区: one name
-_HOUSE_NUMBER = (rf"(?:[ \-]?(?:\d+|[{_CN_NUM}]+|[A-Za-z])(?:号院|号楼|号|弄|栋|幢|座|门|单元|层|楼|室|户|组|区|期))+"
+_HOUSE_NUMBER = (rf"(?:[ \-]?附?(?:\d+|[{_CN_NUM}]+|[A-Za-z])(?:号院|号楼|号|弄|栋|幢|座|门|单元|层|楼|室|户|组|区|期))+"
                  r"(?:[ \-]?\d{2,4}(?!\d))?")
 _ADDR_RE = re.compile(
     # Only where a place suffix follows within a few characters: lets the search skip the rest in C.
