@@ -612,7 +612,7 @@ def test_classes_the_seventh_blind_set_found_are_caught(text, expected):
 SEVENTH_BLIND_LOOKALIKES = [
     "抖音上说的偏方能用吗", "我在微博上看到要多喝水", "快手直播卖的保健品能吃吗", "老毛病又犯了", "老头最近总咳嗽",
     "报告出来了，编号在哪看", "https://www.nhc.gov.cn/wjw/index.shtml 上的指南", "中国·北京", "同仁堂·安宫牛黄丸",
-    "git clone https://github.com/scutcyr/BianQue.git", "转8床的病人", "血常规报告单",
+    "git clone https://github.com/scutcyr/BianQue.git", "转8床的病人", "血常规报告单", "我在微博@了你们医院",
 ]
 
 

@@ -169,7 +169,7 @@ _CUED: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"|信用卡|借记卡|卡号|账号|帐号|账户|帐户|医保卡|社保卡|医保|社保|医疗保险|参保|保单|新农合|这张卡|加V|加v|V信|v信"
         r"|薇信|威信|抖音|快手|小红书|微博|B站|b站|哔哩哔哩|bilibili|知乎|钉钉|飞书|推特|Twitter|twitter|Instagram"
         r"|instagram|Facebook|facebook|Telegram|telegram|WhatsApp|whatsapp|Skype|skype)" + _CUE_GAP
-        + r"(?P<v>\d{4}(?:[ \-]\d{2,6}){2,4}|[A-Za-z0-9][A-Za-z0-9_\-]{4,29}|@[A-Za-z0-9_\-\u4e00-\u9fff]{2,30})" + _E)),
+        + r"(?P<v>\d{4}(?:[ \-]\d{2,6}){2,4}|[A-Za-z0-9][A-Za-z0-9_\-]{4,29}|@(?![了过着一下])[A-Za-z0-9_\-\u4e00-\u9fff]{2,30})" + _E)),
     ("id_number", re.compile(
         r"(?:护照|通行证|签证|军官证|驾驶证|驾照|回乡证|台胞证|\bSSN|[Ss]ocial [Ss]ecurity (?:number|no\.?))" + _CUE_GAP
         + r"(?P<v>[A-Za-z]{1,2}\d{7,9}|\d{8,12}|\d{3}-\d{2}-\d{4})" + _E)),
