@@ -82,17 +82,19 @@ REFERENCE = ROOT.parent / "shared" / "fixtures" / "chatglm6b" / "perf_reference_
 _DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
 
 
-def build_random_model(config: ChatGLMConfig, dtype: torch.dtype, seed: int) -> ChatGLMForConditionalGeneration:
-    """Random weights created directly in ``dtype`` (no fp32 copy): variance-preserving Linear init."""
+def build_random_model(config: ChatGLMConfig, dtype: torch.dtype, seed: int,
+                       device: str = "cpu") -> ChatGLMForConditionalGeneration:
+    """Random weights created directly in ``dtype`` on ``device`` (no fp32 copy, no copy on another device):
+    variance-preserving Linear init."""
     with torch.device("meta"):
         model = ChatGLMForConditionalGeneration(config)
-    gen = torch.Generator().manual_seed(seed)
+    gen = torch.Generator(device=device).manual_seed(seed)
     model.lm_head.weight = None  # type: ignore[assignment]
     for module in model.modules():
         for name, param in list(module._parameters.items()):
             if param is None:
                 continue
-            t = torch.empty(param.shape, dtype=dtype)
+            t = torch.empty(param.shape, dtype=dtype, device=device)
             if "norm" in type(module).__name__.lower():
                 t.fill_(1.0 if name == "weight" else 0.0)
             elif param.dim() == 2:

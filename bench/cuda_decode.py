@@ -38,33 +38,11 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench.chatglm_decode import build_random_model  # noqa: E402
 from workbench.chatglm import ChatGLMConfig, ChatGLMForConditionalGeneration  # noqa: E402
 from workbench.chatglm.generation import generate  # noqa: E402
 from workbench.chatglm.modeling import BlockLinear  # noqa: E402
 from workbench.chatglm.quantization import QuantizedLinear, quantize_model  # noqa: E402
-
-
-def build_random_model(config: ChatGLMConfig, dtype: torch.dtype, seed: int) -> ChatGLMForConditionalGeneration:
-    """Random weights made on the GPU in ``dtype``: variance-preserving Linear init, unit LayerNorms."""
-    with torch.device("meta"):
-        model = ChatGLMForConditionalGeneration(config)
-    gen = torch.Generator(device="cuda").manual_seed(seed)
-    model.lm_head.weight = None  # type: ignore[assignment]
-    for module in model.modules():
-        for name, param in list(module._parameters.items()):
-            if param is None:
-                continue
-            t = torch.empty(param.shape, dtype=dtype, device="cuda")
-            if "norm" in type(module).__name__.lower():
-                t.fill_(1.0 if name == "weight" else 0.0)
-            elif param.dim() == 2:
-                std = 0.02 if isinstance(module, torch.nn.Embedding) else param.shape[1] ** -0.5
-                t.normal_(0.0, std, generator=gen)
-            else:
-                t.normal_(0.0, 0.02, generator=gen)
-            module._parameters[name] = torch.nn.Parameter(t, requires_grad=False)
-    model.tie_weights()
-    return model.eval()
 
 
 def cuda_seconds(fn, reps: int) -> float:
@@ -133,7 +111,7 @@ def prefill_seconds(model, ids: torch.Tensor) -> float:
 
 
 def measure(config: ChatGLMConfig, bits: int, args: argparse.Namespace, limits: dict) -> dict:
-    model = build_random_model(config, torch.float16, args.seed)
+    model = build_random_model(config, torch.float16, args.seed, device="cuda")
     if bits:
         quantize_model(model, bits)
     torch.cuda.synchronize()

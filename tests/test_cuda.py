@@ -15,6 +15,7 @@ import pytest
 import torch
 
 from tests import chatglm_fixtures as fx
+from tests.column_runs import run_column
 from workbench.chatglm import quantization as q
 from workbench.chatglm.generation import chat, generate
 from workbench.chatglm.loading import load_model, save_model, state_dict_for_saving
@@ -363,19 +364,6 @@ def test_three_columns_chat_on_cuda(cuda_services) -> None:
         assert first == again and first.strip(), column
 
 
-def _stored_error(svc, column, dialogue: Dialogue):
-    from workbench.generation import Job
-    from workbench.models.registry import build_backend
-    from workbench.store.dialogues import create_dialogue
-
-    backend = build_backend(column, svc.pool, {})
-    with svc.store.session() as s:
-        did = create_dialogue(s, dialogue.turns).id
-    finals = [u for u in svc.generations.run_many([Job(column.name, backend, dialogue, 1)],
-                                                   {column.name: (did, len(dialogue.turns))}) if u.final]
-    return [(u.status, u.error) for u in finals], backend
-
-
 def test_out_of_gpu_memory_is_reported_and_the_model_keeps_working(services, demo_models) -> None:
     """A generation that needs more GPU memory than there is: stored as out of memory, and the same model
     answers the next, ordinary message."""
@@ -388,11 +376,11 @@ def test_out_of_gpu_memory_is_reported_and_the_model_keeps_working(services, dem
     long = Dialogue.of([("patient", "你好"), ("doctor", "请问有什么可以帮您？"), ("patient", "头疼，" * 100_000)])
     short = Dialogue.of([("patient", "你好"), ("doctor", "请问有什么可以帮您？"), ("patient", "我最近经常失眠")])
     for column, dialogue in ((v2, short), (v1, long)):
-        got, _ = _stored_error(services, column, dialogue)
+        got = [(u.status, u.error) for u in run_column(services, column, dialogue)]
         assert got == [("error", f"{column.name}: out of memory while generating")]
     ok = V2Column(name="HugeV2", backend="bianque-v2", model={"path": str(demo_models.v2_path), "device": "cuda"},
                   generation={"max_new_tokens": 16})
-    got, _ = _stored_error(services, ok, short)
+    got = [(u.status, u.error) for u in run_column(services, ok, short)]
     assert got == [("ok", None)]
 
 

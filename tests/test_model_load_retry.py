@@ -9,6 +9,7 @@ import time
 
 import pytest
 
+from tests.column_runs import run_column
 from workbench.dialogue import Dialogue
 from workbench.errors import ModelLoadError
 from workbench.models import resources
@@ -51,16 +52,7 @@ def test_a_failure_is_answered_from_memory_then_retried():
 
 
 def _reply(services, column, dialogue: Dialogue):
-    from workbench.generation import Job
-    from workbench.models.registry import build_backend
-    from workbench.store.dialogues import create_dialogue
-
-    backend = build_backend(column, services.pool, {})
-    with services.store.session() as s:
-        did = create_dialogue(s, dialogue.turns).id
-    finals = [u for u in services.generations.run_many([Job(column.name, backend, dialogue, 1)],
-                                                        {column.name: (did, len(dialogue.turns))}) if u.final]
-    return [(u.status, u.error) for u in finals]
+    return [(u.status, u.error) for u in run_column(services, column, dialogue)]
 
 
 def test_a_column_whose_model_appears_later_answers_without_a_restart(services, demo_models, tmp_path, monkeypatch):

@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 import torch
 
+from tests.column_runs import run_column
 from workbench.devices import is_out_of_memory
 from workbench.dialogue import Dialogue
 
@@ -23,17 +24,9 @@ def test_a_failed_cpu_allocation_is_out_of_memory():
 
 
 def _run(services, column, dialogue: Dialogue):
-    from workbench.generation import Job
-    from workbench.models.registry import build_backend
-    from workbench.store.dialogues import create_dialogue
     from workbench.store.schema import Generation
 
-    backend = build_backend(column, services.pool, {})
-    with services.store.session() as s:
-        did = create_dialogue(s, dialogue.turns).id
-    turn = len(dialogue.turns)
-    finals = [u for u in services.generations.run_many([Job(column.name, backend, dialogue, 1)],
-                                                        {column.name: (did, turn)}) if u.final]
+    finals = run_column(services, column, dialogue)
     with services.store.session() as s:
         row = s.query(Generation).filter_by(column_name=column.name).one()
         return finals, (row.status, row.output, row.error)

@@ -177,6 +177,11 @@ class Rubric(_Model):
         return f"{self.version}+{self.content_hash}"
 
     @property
+    def scale_tops(self) -> dict[str, int]:
+        """Each axis's highest score, by axis key (what an export's score minimum may not exceed)."""
+        return {a.key: a.scale.max for a in self.axes}
+
+    @property
     def axis_keys(self) -> tuple[str, ...]:
         """The axes' keys in the rubric's order: what ratings, exports and analyses iterate."""
         return tuple(a.key for a in self.axes)

@@ -24,16 +24,15 @@ import os
 import threading
 
 import torch
-import torch.nn.functional as F
 from torch import Tensor
 
 from workbench.chatglm.modeling import (
-    ALPHA,
     MASK_FILL,
     ChatGLM,
     ChatGLMCache,
     GLMBlock,
     SelfAttention,
+    _scaled_residual,
     apply_rotary,
 )
 
@@ -148,23 +147,18 @@ class GraphDecoder:
     def _step_ops(self) -> Tensor:
         model = self._model
         assert self._tables is not None
-        cos_t, sin_t = self._tables
         token = self._inputs[0:1].view(1, 1)
-        positions = self._inputs[1:3].view(1, 2)
         row = self._inputs[3:4]
         hidden = model.embed(token)
-        dtype = hidden.dtype
-        cos = torch.cat((F.embedding(positions[:, 0:1], cos_t), F.embedding(positions[:, 1:2], cos_t)), dim=-1)
-        sin = torch.cat((F.embedding(positions[:, 0:1], sin_t), F.embedding(positions[:, 1:2], sin_t)), dim=-1)
-        cos, sin = cos[:, :, None, None].to(dtype), sin[:, :, None, None].to(dtype)
+        cos, sin = model.rotary.cos_sin(self._inputs[1:3].view(1, 2, 1), hidden.dtype, tables=self._tables)
         unwritten = (self._rows > row).view(1, 1, 1, -1)
         for i, layer in enumerate(model.transformer.layers):
             assert isinstance(layer, GLMBlock)
             x = layer.input_layernorm(hidden)
             attended = self._attention(layer.attention, x, cos, sin, unwritten, i, row)
-            hidden = attended.add_(x * ALPHA)
+            hidden = _scaled_residual(x, attended)
             y = layer.post_attention_layernorm(hidden)
-            hidden = layer.mlp(y).add_(y * ALPHA)
+            hidden = _scaled_residual(y, layer.mlp(y))
         hidden = model.transformer.final_layernorm(hidden)
         return model.logits(hidden)[:, -1].float()
 

@@ -155,9 +155,11 @@ class RotaryTables:
         self._tables[key] = (cos.to(device), signed_sin.to(device))
         return self._tables[key]
 
-    def cos_sin(self, position_ids: Tensor, dtype: torch.dtype) -> tuple[Tensor, Tensor]:
-        """For position_ids [B, 2, S] return cos, signed sin shaped [B, S, 1, 1, head_dim]."""
-        cos_t, sin_t = self.tables(int(position_ids.max()) + 1, position_ids.device)
+    def cos_sin(self, position_ids: Tensor, dtype: torch.dtype,
+                tables: tuple[Tensor, Tensor] | None = None) -> tuple[Tensor, Tensor]:
+        """For position_ids [B, 2, S] return cos, signed sin shaped [B, S, 1, 1, head_dim]. ``tables`` (from
+        :meth:`tables`, long enough) spares reading the largest position back from the device."""
+        cos_t, sin_t = tables or self.tables(int(position_ids.max()) + 1, position_ids.device)
         p0, p1 = position_ids[:, 0], position_ids[:, 1]
         cos = torch.cat((F.embedding(p0, cos_t), F.embedding(p1, cos_t)), dim=-1)
         sin = torch.cat((F.embedding(p0, sin_t), F.embedding(p1, sin_t)), dim=-1)

@@ -101,7 +101,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     formats = parse_formats(args.format)
     filters = filters_from_args(args)
     config = load_config(args.config)
-    filters.check_scales({a.key: a.scale.max for a in load_rubric(config.resolve_path(config.annotation.rubric)).axes})
+    filters.check_scales(load_rubric(config.resolve_path(config.annotation.rubric)).scale_tops)
     out = Path(args.out)
     if out.exists() and not out.is_dir():
         raise InputError(f"--out {out} is a file: name a new folder")

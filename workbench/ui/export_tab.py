@@ -353,7 +353,7 @@ def build_export_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
     """Build the Export tab inside the current Blocks; returns its components and :class:`ExportActions`."""
     actions = ExportActions(svc)
     rubric = load_rubric(svc.config.resolve_path(svc.config.annotation.rubric))
-    scale_tops = {a.key: a.scale.max for a in rubric.axes}
+    scale_tops = rubric.scale_tops
     notice = ui.make(gr.Markdown, value=K("export.not_allowed"), elem_id="export-notice")
     with gr.Column(visible=False, elem_id="export-panel") as panel:
         formats = ui.make(gr.CheckboxGroup, choices=list(WRITERS), value=["bianque_csv"], label=K("export.formats"),
