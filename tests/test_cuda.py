@@ -17,6 +17,7 @@ import torch
 from tests import chatglm_fixtures as fx
 from tests.column_runs import run_column
 from workbench.chatglm import quantization as q
+from workbench.chatglm.cuda_quantized import CudaQuantizedKernels
 from workbench.chatglm.generation import chat, generate
 from workbench.chatglm.loading import load_model, save_model, state_dict_for_saving
 from workbench.dialogue import Dialogue
@@ -280,12 +281,60 @@ def test_dequantization_kernel_equals_torch(bits: int) -> None:
     weight = torch.randn(384, 512, generator=gen)
     qweight, scale = q.quantize_rows(weight, bits)
     qweight, scale = qweight.to(CUDA), scale.to(torch.float16).to(CUDA)
-    dequantizer = q._CudaDequantizer()
-    got = dequantizer.dequantize(qweight, scale, bits)
-    assert dequantizer._kernels is not None and not dequantizer._failed, "the kernels did not load"
-    assert bits in dequantizer._verified
+    kernels = CudaQuantizedKernels(q.dequantize)
+    got = kernels.dequantize(qweight, scale, bits)
+    assert kernels._kernels is not None and not kernels._failed, "the kernels did not load"
+    assert f"dequant{bits}" in kernels._verified
     assert got.dtype == torch.float16 and got.shape == weight.shape
     assert torch.equal(got, q.dequantize(qweight, scale, bits))
+
+
+@pytest.mark.parametrize("bits", [8, 4])
+@pytest.mark.parametrize("rows,cols", [(384, 512), (4096, 4096), (1000, 16384), (130, 96)])
+def test_one_row_product_equals_the_dequantized_product(bits: int, rows: int, cols: int) -> None:
+    """A decode step's product straight from the integers equals the dequantized weight's product (float32)
+    within float16 rounding, for each input row in turn, and is the path taken; several rows, float32
+    activations or sizes the kernel does not take go through the dequantized weight."""
+    pytest.importorskip("cpm_kernels")
+    gen = torch.Generator().manual_seed(rows + bits)
+    weight = torch.randn(rows, cols, generator=gen) * torch.rand(rows, 1, generator=gen)
+    qweight, scale = q.quantize_rows(weight, bits)
+    qweight, scale = qweight.to(CUDA), scale.to(torch.float16).to(CUDA)
+    dequantized = q.dequantize(qweight, scale.float(), bits)
+    kernels = CudaQuantizedKernels(q.dequantize)
+    x = torch.randn(5, 1, cols, generator=gen).to(CUDA, torch.float16)
+    for i in range(x.shape[0]):
+        got = kernels.one_row_product(x[i], qweight, scale, bits)
+        assert got is not None and got.dtype == torch.float16 and got.shape == (1, rows)
+        expected = torch.nn.functional.linear(x[i].float(), dequantized)
+        assert _max_diff(got, expected) <= 2e-3 * float(expected.abs().max()), i
+    assert f"row{bits}" in kernels._verified and not kernels._one_row_failed
+    assert kernels.one_row_product(x.view(5, cols), qweight, scale, bits) is None
+    assert kernels.one_row_product(x[0].float(), qweight, scale, bits) is None
+    odd = qweight[:, : (qweight.shape[1] // 16) * 16 - 8].contiguous()
+    assert kernels.one_row_product(x[0][..., : odd.shape[1] * (2 if bits == 4 else 1)], odd, scale, bits) is None
+
+
+@pytest.mark.parametrize("bits", [8, 4])
+def test_linear_takes_the_one_row_product_for_a_decode_step(monkeypatch, bits: int) -> None:
+    """A quantized float16 Linear on the GPU gives the same one-row output with the kernel and without it
+    (``WORKBENCH_CUDA_ONE_ROW=0``), bias included, within float16 rounding."""
+    pytest.importorskip("cpm_kernels")
+    gen = torch.Generator().manual_seed(3)
+    linear = torch.nn.Linear(1024, 768).half()
+    torch.nn.init.normal_(linear.weight, generator=gen)
+    torch.nn.init.normal_(linear.bias, generator=gen)
+    layer = q.QuantizedLinear.from_linear(linear.to(CUDA), bits)
+    assert layer.layout == q.CHATGLM_LAYOUT
+    x = torch.randn(1, 1, 1024, generator=gen).to(CUDA, torch.float16)
+    taken: list[bool] = []
+    real = q._CUDA_KERNELS.one_row_product
+    monkeypatch.setattr(q._CUDA_KERNELS, "one_row_product", lambda *a: taken.append(real(*a) is not None) or real(*a))
+    fused = layer(x)
+    monkeypatch.setenv("WORKBENCH_CUDA_ONE_ROW", "0")
+    plain = layer(x)
+    assert taken == [True, False] and fused.shape == plain.shape == (1, 1, 768)
+    assert _max_diff(fused, plain) <= 2e-3 * float(plain.abs().max()) + 2e-3
 
 
 @pytest.mark.parametrize("table", [False, True], ids=["float-table", "quantized-table"])

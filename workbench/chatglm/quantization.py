@@ -10,15 +10,13 @@ interleaved by row blocks, converted at load and back when saved), or
 torch's fused kernels ``_weight_int8pack_mm`` and ``_weight_int4pack_mm_for_cpu`` (int4 weights then held
 in its packed layout, converted at load and back when saved) with activations in the dtype they are fast
 in (checked and timed once per process), cast back afterwards. A prompt pass runs whichever is faster
-here: torch's kernel, or fp32 GEMMs on dequantized row blocks (``cpu_gemm``). Without a usable kernel, row blocks are dequantized per matmul. CUDA: fp16
-dequantization kernels compiled at first use through cpm_kernels' NVRTC bindings (cpm_kernels is imported
-lazily and only when CUDA is available, because it raises at import without a driver); any failure, or a
-mismatch with the torch result in the one-time self-check, falls back to dequantizing with torch.
+here: torch's kernel, or fp32 GEMMs on dequantized row blocks (``cpu_gemm``). Without a usable kernel, row blocks are dequantized per matmul. CUDA: NVRTC
+kernels (``cuda_quantized``): a decode step's one-row product straight from the integers, a prompt pass through
+the dequantized float16 weight; each checked once against torch, which they fall back to.
 """
 
 from __future__ import annotations
 
-import ctypes
 import itertools
 import logging
 import time
@@ -32,6 +30,7 @@ from torch import Tensor, nn
 
 from workbench.chatglm import cpu_gemm, machine_choice, native_prompt, torch_threads
 from workbench.chatglm.cpu_gemm import MARGIN, PROBE_ROWS
+from workbench.chatglm.cuda_quantized import CudaQuantizedKernels
 from workbench.chatglm.modeling import ChatGLM
 from workbench.chatglm.native_gemv import (
     NATIVE_GEMV,
@@ -771,110 +770,16 @@ def _blocked_dequantized_linear(x: Tensor, layer: QuantizedLinear) -> Tensor:
     return y.view(*x.shape[:-1], out_features)
 
 
-class _CudaDequantizer:
-    """fp16 dequantization kernels for CUDA, compiled with NVRTC via cpm_kernels at first use."""
-
-    _SOURCE = r"""
-extern "C" __device__ unsigned short wb_f2h(float f) {
-    unsigned short h; asm("cvt.rn.f16.f32 %0, %1;" : "=h"(h) : "f"(f)); return h;
-}
-extern "C" __device__ float wb_h2f(unsigned short h) {
-    float f; asm("cvt.f32.f16 %0, %1;" : "=f"(f) : "h"(h)); return f;
-}
-extern "C" __global__ void wb_dequant_int8(const signed char* w, const unsigned short* scale,
-                                           unsigned short* out, int cols) {
-    const long long row = blockIdx.x;
-    const float s = wb_h2f(scale[row]);
-    for (int c = threadIdx.x; c < cols; c += blockDim.x) {
-        out[row * cols + c] = wb_f2h((float)w[row * cols + c] * s);
-    }
-}
-extern "C" __global__ void wb_dequant_int4(const signed char* w, const unsigned short* scale,
-                                           unsigned short* out, int packed_cols) {
-    const long long row = blockIdx.x;
-    const float s = wb_h2f(scale[row]);
-    for (int c = threadIdx.x; c < packed_cols; c += blockDim.x) {
-        const signed char b = w[row * packed_cols + c];
-        const int hi = b >> 4;
-        const int lo = ((b & 15) ^ 8) - 8;
-        out[row * packed_cols * 2 + 2 * c] = wb_f2h((float)hi * s);
-        out[row * packed_cols * 2 + 2 * c + 1] = wb_f2h((float)lo * s);
-    }
-}
-"""
-
-    def __init__(self) -> None:
-        self._kernels: dict[int, Any] | None = None
-        self._failed = False
-        self._verified: set[int] = set()
-
-    def _load(self) -> dict[int, Any] | None:
-        if self._kernels is not None or self._failed:
-            return self._kernels
-        try:
-            if not torch.cuda.is_available():
-                raise RuntimeError("CUDA is not available")
-            # cpm_kernels raises RuntimeError at import on machines without a CUDA driver: import lazily.
-            from cpm_kernels.kernels.base import KernelFunction, LazyKernelCModule
-            from cpm_kernels.library import nvrtc
-
-            prog = nvrtc.nvrtcProgram()
-            nvrtc.nvrtcCreateProgram(prog, self._SOURCE, "workbench_dequant.cu", 0, [], [])
-            try:
-                nvrtc.nvrtcCompileProgram(prog, 1, ["--std=c++11"])
-                size = nvrtc.nvrtcGetPTXSize(prog)
-                buf = ctypes.create_string_buffer(size)
-                nvrtc.nvrtcGetPTX(prog, buf)
-            finally:
-                nvrtc.nvrtcDestroyProgram(prog)
-            module = LazyKernelCModule(buf.raw)
-            self._kernels = {
-                8: KernelFunction(module, "wb_dequant_int8"),
-                4: KernelFunction(module, "wb_dequant_int4"),
-            }
-        except Exception as exc:  # noqa: BLE001 - any failure means "use the torch path"
-            logger.warning("cpm_kernels dequantization unavailable (%s); using torch on CUDA", exc)
-            self._failed = True
-        return self._kernels
-
-    def dequantize(self, weight: Tensor, scale: Tensor, bits: int) -> Tensor:
-        kernels = self._load() if scale.dtype == torch.float16 else None
-        if kernels is None:
-            return dequantize(weight, scale, bits)
-        try:
-            rows, packed_cols = weight.shape
-            cols = packed_cols * 2 if bits == 4 else packed_cols
-            out = torch.empty(rows, cols, dtype=torch.float16, device=weight.device)
-            stream = torch.cuda.current_stream(weight.device).cuda_stream
-            kernels[bits](
-                (rows, 1, 1), (min(256, max(32, packed_cols)), 1, 1), 0, stream,
-                [
-                    ctypes.c_void_p(weight.data_ptr()),
-                    ctypes.c_void_p(scale.data_ptr()),
-                    ctypes.c_void_p(out.data_ptr()),
-                    ctypes.c_int32(packed_cols),
-                ],
-            )
-            if bits not in self._verified:
-                # One-time self-check against the torch path: never trust an unverified kernel.
-                if not torch.allclose(out.float(), dequantize(weight, scale, bits).float(), atol=1e-3):
-                    raise RuntimeError("kernel result differs from the torch dequantization")
-                self._verified.add(bits)
-            return out
-        except Exception as exc:  # noqa: BLE001
-            logger.warning("cpm_kernels dequantization failed (%s); using torch on CUDA", exc)
-            self._failed = True
-            self._kernels = None
-            return dequantize(weight, scale, bits)
-
-
-_CUDA_DEQUANTIZER = _CudaDequantizer()
+_CUDA_KERNELS = CudaQuantizedKernels(dequantize)
 
 
 def cuda_quantized_linear(x: Tensor, weight: Tensor, scale: Tensor, bias: Tensor | None, bits: int) -> Tensor:
-    """y = x @ dequant(weight).T + bias on CUDA, for a weight in the original ChatGLM layout."""
-    w = _CUDA_DEQUANTIZER.dequantize(weight, scale, bits).to(x.dtype)
-    return F.linear(x, w, bias)
+    """y = x @ dequant(weight).T + bias on CUDA, for a weight in the original ChatGLM layout: one row of
+    activations (a decode step) straight from the integers, several through the dequantized weight."""
+    y = _CUDA_KERNELS.one_row_product(x, weight, scale, bits)
+    if y is None:
+        return F.linear(x, _CUDA_KERNELS.dequantize(weight, scale, bits).to(x.dtype), bias)
+    return y if bias is None else y.add_(bias)
 
 
 CHATGLM_LAYOUT = "chatglm"
