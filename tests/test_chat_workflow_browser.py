@@ -154,6 +154,39 @@ def test_a_stopped_reply_is_marked_and_stays_marked(tmp_path, locale):
         browser.close()
 
 
+def test_regenerate_buttons_are_greyed_out_while_a_regeneration_runs(tmp_path):
+    """A second Regenerate click during a regeneration used to vanish without a word: every Regenerate button
+    is now greyed out until the regeneration ends (here by Stop), then usable again."""
+    require_chromium()
+    from playwright.sync_api import expect, sync_playwright
+
+    lang = "en"
+    with (remote_app(tmp_path, SLOW_CHUNKS, delay_s=SLOW_DELAY_S, columns=("Remote", "Other")) as (svc, url, _m),
+          sync_playwright() as pw):
+        browser = launch(pw)
+        page = open_page(browser, url.page, "en-US")
+        wait_loaded(page, lang)
+        send_then_stop(page, lang)
+        buttons = [page.locator("#regenerate-all"), page.locator("#regenerate-0"), page.locator("#regenerate-1")]
+        for button in buttons:
+            expect(button).to_be_enabled(timeout=BROWSER_TIMEOUT_MS)
+        page.locator("#regenerate-0").click()
+        expect(page.locator("#column-status-0")).to_contain_text(t("chat.status.streaming", lang),
+                                                                 timeout=BROWSER_TIMEOUT_MS)
+        for button in buttons:
+            expect(button).to_be_disabled(timeout=BROWSER_TIMEOUT_MS)
+        page.locator("#stop").click()
+        expect(page.locator("#column-status-0")).to_contain_text(t("chat.status.stopped", lang),
+                                                                 timeout=BROWSER_TIMEOUT_MS)
+        for button in buttons:
+            expect(button).to_be_enabled(timeout=BROWSER_TIMEOUT_MS)
+        with svc.store.read() as s:
+            statuses = sorted((g.column_name, g.status) for g in s.scalars(select(Generation)))
+        # the send's two stopped replies, and one regenerated (then stopped) reply of the first column only
+        assert statuses == [("Other", "stopped"), ("Remote", "stopped"), ("Remote", "stopped")], statuses
+        browser.close()
+
+
 def test_fonts_one_face_for_latin_and_chinese(tmp_path):
     """A heading's Latin letters are drawn in the body's face (checked on the glyphs Chromium used)."""
     require_chromium()

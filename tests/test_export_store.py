@@ -448,10 +448,10 @@ def test_cli_parser_builds_filters():
 
 
 @pytest.mark.parametrize(("flag", "value", "message"), [
-    ("--min-questioning", "nan", "min-questioning must be a number of at least 0"),
-    ("--min-suggestion", "-3", "min-suggestion must be a number of at least 0"),
-    ("--min-agreement", "7", "min-agreement must be between 0 and 1"),
-    ("--score-threshold", "inf", "score-threshold must be a number of at least 0"),
+    ("--min-questioning", "nan", "min questioning must be a number of at least 0"),
+    ("--min-suggestion", "-3", "min suggestion must be a number of at least 0"),
+    ("--min-agreement", "7", "min agreement must be between 0 and 1"),
+    ("--score-threshold", "inf", "score threshold must be a number of at least 0"),
 ])
 def test_cli_refuses_minimums_that_would_silently_filter_nothing_or_everything(flag, value, message):
     from workbench.errors import InputError
@@ -469,14 +469,35 @@ def test_a_minimum_above_the_rubrics_scale_is_refused_not_exported_as_correction
 
     assert main(["export", "--format", "sft", "--out", str(out), "--db", f"sqlite:///{world['db']}",
                  "--min-questioning", "7"]) == 2
-    assert "min-questioning: 7 is above 5, the top of the rubric's questioning scale" in capsys.readouterr().err
+    assert "min questioning: 7 is above 5, the top of the rubric's questioning scale" in capsys.readouterr().err
     assert not out.exists()
     from workbench.ui.export_tab import build_filters
 
     tops = {"questioning": 5, "suggestion": 5}
-    with pytest.raises(InputError, match="min-suggestion: 5.5 is above 5"):
+    with pytest.raises(InputError, match="min suggestion: 5.5 is above 5"):
         build_filters(min_suggestion="5.5", scale_tops=tops)
     assert build_filters(min_questioning="5", min_suggestion="4.5", scale_tops=tops).min_questioning == 5
+
+
+@pytest.mark.parametrize(("values", "english", "chinese"), [
+    ({"min_questioning": "-1"}, "min questioning must be a number of at least 0, got -1.0", "最低问诊质量分"),
+    ({"min_agreement": "1.5"}, "min agreement must be between 0 and 1, got 1.5", "最低一致性"),
+    ({"score_threshold": "-2"}, "score threshold must be a number of at least 0, got -2.0", "训练目标分数阈值"),
+    ({"min_suggestion": "9"}, "min suggestion: 9 is above 5, the top of the rubric's suggestion scale", "最低建议质量分"),
+    ({"min_questioning": "abc"}, "min questioning: expected a number, got 'abc'", "最低问诊质量分"),
+])
+def test_the_export_tabs_refusals_name_its_fields_in_both_languages(values, english, chinese):
+    """The tab's fields are named as its labels name them (the CLI's flag spelling is for the CLI's help), and
+    the Chinese message names them in Chinese, with no English left in it."""
+    from workbench.ui.export_tab import build_filters
+    from workbench.ui.i18n import catalogue
+
+    with pytest.raises(InputError) as refused:
+        build_filters(**values, scale_tops={"questioning": 5, "suggestion": 5})
+    assert str(refused.value) == english
+    translated = catalogue().translate(english, "zh")
+    without_input = re.sub("'[^']*'", "", translated)  # the value typed stays as typed
+    assert chinese in translated and not re.search("[A-Za-z]{3,}", without_input), translated
 
 
 def test_an_unknown_annotator_or_dataset_is_refused_by_name_not_exported_as_nothing(world, tmp_path):

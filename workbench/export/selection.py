@@ -94,7 +94,7 @@ class ExportFilters:
                 continue
             if not math.isfinite(value) or value < low or (high is not None and value > high):
                 span = f"between {low:g} and {high:g}" if high is not None else f"a number of at least {low:g}"
-                raise InputError(f"{name.replace('_', '-')} must be {span}, got {value!r}")
+                raise InputError(f"{OPTION_LABELS[name]} must be {span}, got {value!r}")
 
     # The scope's fields, read where the export selects (one source: the scope).
     @property
@@ -132,7 +132,7 @@ class ExportFilters:
         for name, axis in (("min_questioning", "questioning"), ("min_suggestion", "suggestion")):
             value, top = getattr(self, name), tops.get(axis)
             if value is not None and top is not None and value > top:
-                raise InputError(f"{name.replace('_', '-')}: {value:g} is above {top}, the top of the rubric's "
+                raise InputError(f"{OPTION_LABELS[name]}: {value:g} is above {top}, the top of the rubric's "
                                  f"{axis} scale")
 
     @property
@@ -141,6 +141,11 @@ class ExportFilters:
             return self.kto_threshold
         return self.score_threshold if self.score_threshold is not None else 4.0
 
+
+#: the options' names in messages: the export tab's labels, which the CLI's flags spell with hyphens
+OPTION_LABELS = {"min_questioning": "min questioning", "min_suggestion": "min suggestion",
+                 "min_agreement": "min agreement", "score_threshold": "score threshold",
+                 "kto_threshold": "KTO threshold", "dpo_low_threshold": "DPO low threshold"}
 
 #: the keys of :meth:`ExportFilters.to_dict`, in the order reports and cards have always listed them
 REPORTED_OPTIONS = ("min_questioning", "min_suggestion", "score_threshold", "min_agreement", "turn_types",

@@ -190,7 +190,7 @@ def build_chat_tab(svc: Services, state: gr.State, ui: Localizer) -> dict[str, A
                                  **TEXT_CHATBOT)
                 status = gr.Markdown("", elem_classes=["column-status"], elem_id=f"column-status-{i}")
                 with gr.Row():
-                    regen = ui.make(gr.Button, value=K("chat.regenerate"), size="sm")
+                    regen = ui.make(gr.Button, value=K("chat.regenerate"), size="sm", elem_id=f"regenerate-{i}")
                     branch = ui.make(gr.Button, value=K("chat.branch"), size="sm")
                 with ui.make(gr.Accordion, label=K("chat.model_input"), open=False, visible=False,
                              elem_id=f"model-input-{i}") as acc:
@@ -519,11 +519,21 @@ def build_chat_tab(svc: Services, state: gr.State, ui: Localizer) -> dict[str, A
     # gr.Info only for queued events, and the notice is how the user learns the Stop took.
     stop_btn.click(on_stop, None, None, api_name="stop", concurrency_id="stop",
                    concurrency_limit=svc.config.server.concurrency_limit)
-    regen_all.click(on_regenerate(svc.columns), [state], all_outputs, api_name="regenerate_all", **generating)
+    # While a regeneration runs, every Regenerate button is greyed out: a second click on the same button was
+    # dropped without a word (Gradio runs one event of a button at a time), one on another column's refused.
+    # Restored by .then, which runs however the regeneration ended (done, stopped, refused, failed).
+    regenerate_buttons = [regen_all, *(v.regenerate for v in views)]
+    hold = dict(fn=lambda: [gr.update(interactive=False)] * len(regenerate_buttons), inputs=None,
+                outputs=regenerate_buttons, queue=False, api_name=False, show_progress="hidden")
+    free = dict(fn=lambda: [gr.update(interactive=True)] * len(regenerate_buttons), inputs=None,
+                outputs=regenerate_buttons, queue=False, api_name=False, show_progress="hidden")
+    regen_all.click(**hold).then(on_regenerate(svc.columns), [state], all_outputs, api_name="regenerate_all",
+                                 **generating).then(**free)
     new_evt = dict(fn=on_new, inputs=[state], outputs=all_outputs)
     new_btn.click(**new_evt, api_name="new_dialogue")
     for v in views:
-        v.regenerate.click(on_regenerate([v.name]), [state], all_outputs, api_name=False, **generating)
+        v.regenerate.click(**hold).then(on_regenerate([v.name]), [state], all_outputs, api_name=False,
+                                        **generating).then(**free)
         v.branch.click(on_branch(v.name), [state], all_outputs, api_name=False).then(**relist)
         # The Chatbot's trash icon clears one column's display only: make it mean "new dialogue" for all,
         # so what is shown never parts from what the next Send continues.
