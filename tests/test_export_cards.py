@@ -98,3 +98,60 @@ def test_card_text_escapes_untrusted_strings():
         "see https&#58;//evil.example or www&#46;evil.example, mail a&#64;b.cn")
     assert md("<img src=x onerror=alert(1)>") == "&lt;img src=x onerror=alert\\(1\\)&gt;"
     assert "\n" not in md("a\n# b")
+
+
+def _null_types(feature, path: str = "") -> list[str]:
+    """Paths of every Value('null') inside a datasets feature (nested lists and structs included)."""
+    from datasets import List, Value
+
+    if isinstance(feature, Value):
+        return [path] if feature.dtype == "null" else []
+    if isinstance(feature, List):
+        return _null_types(feature.feature, path + "[]")
+    if isinstance(feature, dict):
+        return [p for k, v in feature.items() for p in _null_types(v, f"{path}.{k}")]
+    return []
+
+
+def test_json_configs_declare_their_types_so_no_column_is_null(exported, tmp_path):
+    """No vote against a chosen reply in this store, and a score nobody gave: the cards declare what those
+    fields hold, so datasets types them (text, numbers) instead of Value('null')."""
+    from datasets import List, Value, load_dataset
+
+    out, _single, _reports = exported
+    for folder in (out, *(out / f for f in ("sft", "dpo", "kto", "bianque_jsonl"))):
+        meta = _card(folder)
+        assert {c["config_name"] for c in meta["dataset_info"]} == {c["config_name"] for c in meta["configs"]}
+        for c in meta["configs"]:
+            ds = load_dataset(str(folder), c["config_name"], split="train", cache_dir=str(tmp_path / "hf"))
+            assert not _null_types(ds.features), (folder, c["config_name"], _null_types(ds.features))
+    dpo = load_dataset(str(out), "dpo", split="train", cache_dir=str(tmp_path / "hf"))
+    assert all(row["metadata"]["annotators_against"] == [] for row in dpo)  # the all-empty case, really
+    assert dpo.features["metadata"]["annotators_against"] == List(Value("string"))
+    assert dpo.features["metadata"]["chosen"]["suggestion"] == Value("float64")
+
+
+def test_exports_with_and_without_votes_against_have_one_schema(tmp_path):
+    """Two exports of the same kind of data, one where annotators voted against replies and one where nobody
+    did, load with equal features, so they concatenate."""
+    from datasets import concatenate_datasets, load_dataset
+    from test_export_formats import world
+
+    from workbench.export import ExportFilters, PreferenceOutcome, export
+
+    candidates = world()
+    turns = sorted({(c.dialogue_id, c.turn_index) for c in candidates})
+
+    def ranked(annotator: str, first: str, second: str) -> list[PreferenceOutcome]:
+        return [PreferenceOutcome(annotator, d, t, [[f"{d}-{t}-{first}"], [f"{d}-{t}-{second}"]]) for d, t in turns]
+
+    # Two annotators prefer v1 to v2; in the first export a third prefers v2, and is listed against the pair.
+    agreeing = ranked("ann1", "v1", "v2") + ranked("ann3", "v1", "v2")
+    loaded = []
+    for name, preferences in (("voted", agreeing + ranked("ann2", "v2", "v1")), ("unopposed", agreeing)):
+        export(candidates, "dpo", tmp_path / name, ExportFilters(), preferences=preferences)
+        loaded.append(load_dataset(str(tmp_path / name), "dpo", split="train", cache_dir=str(tmp_path / "hf")))
+    assert any(r["metadata"]["annotators_against"] for r in loaded[0])
+    assert not any(r["metadata"]["annotators_against"] for r in loaded[1])
+    assert loaded[0].features == loaded[1].features and not _null_types(loaded[1].features)
+    assert len(concatenate_datasets(loaded)) == len(loaded[0]) + len(loaded[1])

@@ -1,0 +1,60 @@
+"""The column types a dataset card declares for a JSON Lines file (``dataset_info.features``).
+
+Without them ``datasets`` infers each export's types from its rows, and a field no row fills (DPO's
+``annotators_against`` when no annotator voted against a chosen reply, a score no one gave) became
+``Value('null')`` / ``List(Value('null'))``: a schema that changes from one export to the next, so two exports
+could not be concatenated, and a column a consumer cannot cast. The card now declares the types: Arrow's
+inference over the whole file, with every all-null field given the type its name means. ``datasets`` casts the
+file to them when it loads a config (checked by tests/test_export_cards.py).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.json as paj
+
+# The type of a field that no row fills, by name. Every scalar field the JSON Lines writers name is here; the
+# others are the rubric's further axes, which are scores: an unnamed all-null field is a number.
+_NULL_FIELD_TYPES = {
+    **dict.fromkeys(("dialogue_id", "turn_index", "generation_id", "n_ratings"), "int64"),
+    **dict.fromkeys(("questioning", "suggestion", "agreement"), "float64"),
+    **dict.fromkeys(("dataset", "column", "model", "target_source", "pair_source", "turn_type", "role", "content",
+                     "input", "target"), "string"),
+    "label": "bool",
+}
+_NULL_LIST_TYPES = {"generation_ids": "int64"}  # other all-null lists hold names (annotators, votes): text
+_UNNAMED_NULL = "float64"
+# Arrow type names that datasets spells otherwise
+_DTYPE_NAMES = {"double": "float64", "float": "float32", "halffloat": "float16"}
+
+
+def json_features(path: Path) -> list[dict[str, Any]] | None:
+    """The card's ``features`` for the JSON Lines file ``path`` (datasets' YAML form), or None when Arrow
+    cannot read it (the card then declares nothing and ``datasets`` infers, as before)."""
+    try:
+        schema = paj.read_json(path).schema
+    except (pa.ArrowException, OSError):
+        return None
+    return [_feature(f.name, f.type) for f in schema]
+
+
+def _feature(name: str, arrow_type: pa.DataType) -> dict[str, Any]:
+    return {"name": name, **_type(name, arrow_type)}
+
+
+def _type(name: str, arrow_type: pa.DataType) -> dict[str, Any]:
+    if pa.types.is_struct(arrow_type):
+        return {"struct": [_feature(arrow_type.field(i).name, arrow_type.field(i).type)
+                           for i in range(arrow_type.num_fields)]}
+    if pa.types.is_list(arrow_type) or pa.types.is_large_list(arrow_type):
+        item = arrow_type.value_type
+        if pa.types.is_null(item):
+            return {"list": _NULL_LIST_TYPES.get(name, "string")}
+        inner = _type(name, item)
+        return {"list": inner.get("dtype", inner.get("struct", inner))}
+    if pa.types.is_null(arrow_type):
+        return {"dtype": _NULL_FIELD_TYPES.get(name, _UNNAMED_NULL)}
+    return {"dtype": _DTYPE_NAMES.get(str(arrow_type), str(arrow_type))}
