@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from workbench.export.card import render_card, render_root_card
+from workbench.export.card_features import is_json_lines, json_features
 from workbench.export.context import ExportContext, paused_gc
 from workbench.export.lanes import write_in_lanes
 from workbench.export.records import ExportCandidate, PreferenceOutcome
@@ -79,6 +80,9 @@ def write_format(ctx: ExportContext, fmt: str, out_dir: str | Path) -> ExportRep
     if res.rows == 0:  # first: an empty file looks like a finished export, and `datasets` cannot read it
         notes.insert(0, NO_ROWS)
     configs = res.configs or [{"config_name": fmt, "path": res.files[0].name, "rows": res.rows}]
+    # Read once here, in the format's own lane, for its card and the root card alike (card_features).
+    configs = [{**c, "features": json_features(out / c["path"])} if is_json_lines(c["path"]) else c
+               for c in configs]
     report = ExportReport(fmt, out, list(res.files), res.rows, res.by_model, res.by_turn_type, res.by_source,
                           ctx.filters.to_dict(), ctx.deid, ctx.created_at.isoformat(timespec="seconds"),
                           0.0, notes, configs)

@@ -22,7 +22,6 @@ from typing import Any
 
 import yaml
 
-from workbench.export.card_features import json_features
 from workbench.export.registry import describe
 
 LICENSE_NAME = "bianque-workbench-export"
@@ -132,7 +131,7 @@ def size_category(n: int) -> str:
 
 def front_matter(formats: Sequence[str], configs: Sequence[Mapping[str, Any]], rows: int, pretty_name: str) -> str:
     """The YAML block: licence, language, task, tags, size, name, a config per data file, and the column types of
-    each JSON Lines config whose ``file`` (its path on disk) is given."""
+    the configs that carry ``features`` (the JSON Lines files, card_features)."""
     tags = list(TAGS)
     for f in formats:
         tags += [t for t in FORMAT_TAGS.get(f, []) if t not in tags]
@@ -151,9 +150,8 @@ def front_matter(formats: Sequence[str], configs: Sequence[Mapping[str, Any]], r
         ],
     }
     # Declared column types of the JSON Lines configs (card_features: the same types in every export).
-    declared = [{"config_name": c["config_name"], "features": features} for c in configs
-                if c.get("file") is not None and _reader(str(c["path"])) == "json"
-                and (features := json_features(Path(c["file"]))) is not None]
+    declared = [{"config_name": c["config_name"], "features": c["features"]} for c in configs
+                if c.get("features") is not None]
     if declared:
         meta["dataset_info"] = declared
     return "---\n" + yaml.safe_dump(meta, allow_unicode=True, sort_keys=False) + "---\n"
@@ -263,8 +261,7 @@ def render_card(report: Mapping[str, Any], deid_markdown: str, provenance: Mappi
     fmt = report["format"]
     prov = provenance or {}
     configs = report.get("configs") or []
-    on_disk = [{**c, "file": Path(report["out_dir"]) / c["path"]} for c in configs]
-    head = front_matter([fmt], on_disk, int(report["rows"]), f"BianQue Workbench export ({fmt})")
+    head = front_matter([fmt], configs, int(report["rows"]), f"BianQue Workbench export ({fmt})")
     lines = [
         f"# BianQue Workbench export: `{fmt}`", "",
         format_note(fmt), "",
@@ -308,7 +305,7 @@ def render_root_card(reports: Mapping[str, Mapping[str, Any]], deid_markdown: st
         for c in rep.get("configs") or []:
             name = fmt if c["config_name"] == fmt else f"{fmt}_{c['config_name']}"
             every.append({"config_name": name, "local": c["config_name"], "format": fmt,
-                          "path": f"{fmt}/{c['path']}", "rows": c["rows"], "file": Path(rep["out_dir"]) / c["path"]})
+                          "path": f"{fmt}/{c['path']}", "rows": c["rows"], "features": c.get("features")})
     present = {_reader(c["path"]) for c in every}
     kind = next((name for name, _ in _READER_ORDER if name in present), None)
     top = [c for c in every if _reader(c["path"]) == kind]

@@ -27,15 +27,22 @@ _NULL_FIELD_TYPES = {
 }
 _NULL_LIST_TYPES = {"generation_ids": "int64"}  # other all-null lists hold names (annotators, votes): text
 _UNNAMED_NULL = "float64"
+# Arrow parses the file in blocks on its threads: 4 MB read a 94 MB DPO file in 0.21 s here, against 0.31 s
+# with the 1 MB default (bench/NOTES.md, s48).
+_BLOCK_BYTES = 4 << 20
 # Arrow type names that datasets spells otherwise
 _DTYPE_NAMES = {"double": "float64", "float": "float32", "halffloat": "float16"}
+
+
+def is_json_lines(path: str | Path) -> bool:
+    return str(path).endswith((".jsonl", ".json"))
 
 
 def json_features(path: Path) -> list[dict[str, Any]] | None:
     """The card's ``features`` for the JSON Lines file ``path`` (datasets' YAML form), or None when Arrow
     cannot read it (the card then declares nothing and ``datasets`` infers, as before)."""
     try:
-        schema = paj.read_json(path).schema
+        schema = paj.read_json(path, read_options=paj.ReadOptions(block_size=_BLOCK_BYTES)).schema
     except (pa.ArrowException, OSError):
         return None
     return [_feature(f.name, f.type) for f in schema]
