@@ -576,10 +576,12 @@ def test_goals_hold_on_the_seventh_set():
     # Written blind in session 47 (by a helper who never read the rules): first scored name recall 0.776 (38/49),
     # other labels 0.895 (68/76), precision 1.000; then used to improve the rules (grouped IDs, platform
     # accounts and profile links, 医保编号, 报告编号, extensions, 老刘头, transliterations after a cue, Uyghur
-    # names), so it no longer measures unseen text. Left: nicknames with no surname (小雨), names in a list
-    # closed by no cue (还有马丽、黄海涛和吴静，…), 何/钱 with no cue, pinyin names, an estate with no road.
+    # names), so it no longer measures unseen text. In session 48 also: lists walked from a name the tagger
+    # found (还有马丽、黄海涛和吴静), pinyin and Latin names after a cue, 何 after 爸爸是, pet names called so
+    # (牛牛（小名）) and self-introductions (我是钱多多妈妈, 我是…的胡明明): name recall 0.837 -> 0.939.
+    # Left: a nickname with no surname (小雨), an estate with no road after 我在.
     sc = score(_rows(HELDOUT7))
-    assert sc.overlap["name"].recall >= 0.83, sc.misses
+    assert sc.overlap["name"].recall >= 0.93, sc.misses
     for label in set(sc.overlap) - {"name", "all", "address"}:
         assert sc.overlap[label].recall >= 0.95, (label, sc.misses)
     assert sc.overlap["all"].precision == 1.0, sc.false_alarms
@@ -607,6 +609,36 @@ SEVENTH_BLIND_CLASSES = [
 @pytest.mark.parametrize("text, expected", SEVENTH_BLIND_CLASSES, ids=[c[0][:8] for c in SEVENTH_BLIND_CLASSES])
 def test_classes_the_seventh_blind_set_found_are_caught(text, expected):
     assert deidentify(text)[0] == expected
+
+
+# Session 48's rules for what the seventh set still missed, in sentences of their own.
+NAME_CLASSES_S48 = [
+    ("一起住院的还有孙丽、欧阳海涛和吴静，都退烧了", "一起住院的还有[姓名]、[姓名]和[姓名]，都退烧了"),
+    ("患者Zhao Lei，男，52岁，糖尿病十年", "患者[姓名]，男，52岁，糖尿病十年"),
+    ("病人Huang Xiaoming昨天转到我们科", "病人[姓名]昨天转到我们科"),
+    ("我儿子Kevin老是流鼻血", "我儿子[姓名]老是流鼻血"),
+    ("我爸爸是何建军，想问他的化验单", "我爸爸是[姓名]，想问他的化验单"),
+    ("宝宝乳名：豆豆（小名），今年两岁", "宝宝乳名：[姓名]（小名），今年两岁"),
+    ("我是钱乐乐的妈妈，她咳嗽一周了", "我是[姓名]的妈妈，她咳嗽一周了"),
+    ("医生好，我是昨天来做胃镜的罗佳佳", "医生好，我是昨天来做胃镜的[姓名]"),
+]
+
+
+@pytest.mark.parametrize("text, expected", NAME_CLASSES_S48, ids=[c[0][:8] for c in NAME_CLASSES_S48])
+def test_names_the_seventh_set_still_missed_are_caught(text, expected):
+    assert deidentify(text)[0] == expected
+
+
+NAME_LOOKALIKES_S48 = [
+    "我是New York来的留学生", "患者HIV阳性，需要注意什么", "患者CT显示肺部有阴影", "我是高三学生家长，孩子压力大",
+    "我是前天来的高烧，还没退", "我是刚才问黄疸的", "我是上次来的周一，今天复诊", "何时复查比较好",
+    "我爸爸是何时开始吃药的", "布洛芬和对乙酰氨基酚能一起吃吗", "我是你们医院的老病人", "药名（小名）叫什么",
+]
+
+
+@pytest.mark.parametrize("text", NAME_LOOKALIKES_S48)
+def test_session_48_name_lookalikes_are_left_alone(text):
+    assert deidentify(text)[0] == text
 
 
 SEVENTH_BLIND_LOOKALIKES = [

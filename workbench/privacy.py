@@ -695,11 +695,12 @@ def _name_at(text: str, i: int, surname: str, clause: str, c0: int) -> Span | No
                 if weak and len(word) == sl + 1 and len(nxt) == 1 and _given_ok(nxt):
                     end += 1  # 范文 + 涛: the tokenizer cut a three-character name after the second
                     ordinary = False  # 王子 + 轩: no longer the ordinary word
-            elif (kin and len(word) == sl + 1 and freq < _COMMON_WORD_FREQ and tag in _GIVEN_WORD_TAGS
+            elif (kin and len(word) == sl + 1 and freq < _COMMON_WORD_FREQ and tag in (*_GIVEN_WORD_TAGS, "r")
                   and _given_ok(word[sl:]) and idx + 1 < len(toks) and len(toks[idx + 1][1]) == 1
                   and _given_ok(toks[idx + 1][1]) and _token_ends_at(clause, rel + len(word) + 1)):
                 # 我女儿文心 + 怡: after a kinship word, a rare word of surname and one character, then one more
-                # given-name character, is a three-character name the tokenizer cut up
+                # given-name character, is a three-character name the tokenizer cut up (also a rare pronoun:
+                # 我爸爸是何国 + 栋, not 何时)
                 end, in_dict = i + len(word) + 1, True
             elif not strong and not _TITLES.match(text, i + sl):
                 return None  # an ordinary word starting with a surname character (方便, 高血压)
@@ -854,6 +855,16 @@ _EN_KIN = re.compile(
     r"grandfather|grandpa|aunt|uncle|niece|nephew|cousin|neighbou?r|roommate|boss|baby|child|kid)(?:,)? "
     r"(?=[A-Z][a-z])")
 _EN_AND_I = re.compile(r"(?:^|(?<=[.!?]\s))(?P<n>[A-Z][a-z]+) and I\b")
+# A Latin-letter name in Chinese text: after a kinship word any capitalised name (我女儿Lily, 我老公David);
+# after a word for the patient or 我是/他是, a full name in pinyin (患者Wang Fang, 本人Chen Jing), whose every
+# word is one to three pinyin syllables: 我是New York来的 names a city, and HIV, CT are no capitalised words.
+_LATIN_AFTER_KIN = re.compile(rf"(?:{_KIN_WORDS})(?:叫|是|名叫)?\s*(?=[A-Z][a-z])")
+_LATIN_AFTER_PERSON = re.compile(r"(?:患者|病人|病患|伤者|产妇|本人|我是|他是|她是)\s*(?=[A-Z][a-z]+ [A-Z][a-z])")
+_PINYIN_SYLLABLE = ("(?:zh|ch|sh|[bpmfdtnlgkhjqxrzcsyw])?"
+                    "(?:iang|iong|uang|ueng|ang|eng|ing|ong|ian|iao|uai|uan|van|ai|ei|ao|ou|an|en|er|ia|ie|iu|in|"
+                    "ua|uo|ui|un|ve|ue|vn|a|o|e|i|u|v)")
+_PINYIN_WORD = re.compile(f"(?:{_PINYIN_SYLLABLE}){{1,3}}", re.IGNORECASE)
+_LATIN_FULL_NAME = re.compile(r"[A-Z][a-z]+ [A-Z][a-z]+(?![A-Za-z])")
 
 
 def _token_ends_at(clause: str, rel: int) -> bool:
@@ -922,7 +933,9 @@ def _listed_names(text: str, spans: list[Span]) -> list[Span]:
     # A walk depends only on where it stands: one that reaches a point an earlier walk passed repeats it, and
     # a list of thousands of names would be walked once per name.
     walked: set[int] = set()
-    for first in sorted((s for s in spans if s.confident), key=lambda s: s.start):
+    # From a confident name, or from a three-character one the tagger found (黄海涛和吴静): the list itself says
+    # the next items are people; they take the confidence of the name the walk starts at.
+    for first in sorted((s for s in spans if s.confident or s.end - s.start >= 3), key=lambda s: s.start):
         if first.end in walked:
             continue
         prev = first
@@ -941,7 +954,7 @@ def _listed_names(text: str, spans: list[Span]) -> list[Span]:
                 break  # not followed by the end of the list: 和医生, 及时
             if _inside_medical_term(text, m.end(), j) or covered.overlaps(m.end(), j):
                 break
-            prev = Span(m.end(), j, "name", True)
+            prev = Span(m.end(), j, "name", first.confident)
             out.append(prev)
     # ... and before one, in a list that a companion word or the clause opens (我和龙飞、葛小军): also after a
     # three-character name the tagger found, since the list itself says these are people.
@@ -975,7 +988,7 @@ _PEOPLE_LIST = re.compile(
 )
 _LIST_SEP_RE = re.compile(_LIST_SEP)
 _LIST_PREV = re.compile(
-    rf"(?:(?<![\u4e00-\u9fff])|(?<=[跟和与同陪着我、]))(?P<item>{_LIST_ITEM.replace('{1,2}?', '{1,2}')})\s*(?:、|和|与|及)\s*$")
+    rf"(?:(?<![\u4e00-\u9fff])|(?<=[跟和与同陪着我有、]))(?P<item>{_LIST_ITEM.replace('{1,2}?', '{1,2}')})\s*(?:、|和|与|及)\s*$")
 _COMPANION_LIST = re.compile(r"(?:跟|和|与|同|陪|陪着|带着)\s*$")
 # Dictionary tags of words that are no person (time, numbers, pronouns, adverbs, function words): 周末和周一.
 _NOT_PERSON_TAGS = {"t", "m", "mq", "r", "d", "p", "c", "f", "q", "u", "uj", "ul", "y", "e", "o", "s", "zg"}
@@ -1076,11 +1089,44 @@ def _foreign_names(text: str) -> list[Span]:
     return out
 
 
+# A pet name the text itself calls one (牛牛（小名）), and a name in a self-introduction: a parent's (我是钱多多妈妈)
+# or one that ends it (我是上周找您看湿疹的胡明明). A given name there may be a doubled character (多多, 明明),
+# which _given_ok refuses elsewhere as an ordinary word.
+_CALLED_A_NAME = re.compile(r"(?:^|(?<=[^\u4e00-\u9fff])|(?<=[叫是]))(?P<n>[\u4e00-\u9fff]{1,3}?)\s*[（(](?:小名|乳名|昵称|外号)[）)]")
+_PARENT_OF = re.compile(
+    r"我是(?P<n>[\u4e00-\u9fff]{2,3}?)的?(?:妈妈|爸爸|家长|奶奶|爷爷|外婆|外公|姥姥|姥爷)(?=[，,。.；;！!？?\s]|$)")
+_INTRODUCED_LAST = re.compile(r"我是[^，,。.；;！!？?\n]{1,20}的(?P<n>[\u4e00-\u9fff]{2,3})(?=[，,。.；;！!？?\s]|$)")
+
+
+def _name_like(given: str) -> bool:
+    """Given-name characters, or one character doubled (多多, 明明), and no numeral (高三, 周一)."""
+    if set(given) & _COUNTING:
+        return False
+    return len(given) == 2 and given[0] == given[1] or _given_ok(given)
+
+
+def _introduced_names(text: str) -> list[Span]:
+    out = [Span(m.start("n"), m.end("n"), "name", False) for m in _CALLED_A_NAME.finditer(text)
+           if _name_like(m.group("n")) and not _inside_medical_term(text, m.start("n"), m.end("n"))]
+    for m in (*_PARENT_OF.finditer(text), *_INTRODUCED_LAST.finditer(text)):
+        a, b = m.span("n")
+        sur = _SURNAME_RE.match(text, a)
+        if (sur is None or sur.end() >= b or _inside_medical_term(text, a, b) or not _name_like(text[sur.end() : b])
+                or _dict_tag(text[a:b])[0] in _NOT_PERSON_TAGS):
+            continue
+        out.append(Span(a, b, "name", False))
+    return out
+
+
 def _english_names(text: str) -> list[Span]:
     out = [Span(m.start("n"), m.end("n"), "name", True) for m in _EN_AND_I.finditer(text)]
-    for m in _EN_KIN.finditer(text):
+    for m in (*_EN_KIN.finditer(text), *_LATIN_AFTER_KIN.finditer(text)):
         n = _LATIN_NAME.match(text, m.end())
         if n:
+            out.append(Span(n.start(), n.end(), "name", True))
+    for m in _LATIN_AFTER_PERSON.finditer(text):
+        n = _LATIN_FULL_NAME.match(text, m.end())
+        if n and all(_PINYIN_WORD.fullmatch(word) for word in n.group().split()):
             out.append(Span(n.start(), n.end(), "name", True))
     return out
 
@@ -1105,6 +1151,8 @@ def _name_spans(text: str) -> list[Span]:
     if _NICKNAME_RE.search(text) or "小" in text:
         spans += _nickname_spans(text, spans)
     spans += _doubled_names(text)
+    if "我是" in text or "名" in text or "号" in text:
+        spans += _introduced_names(text)
     if "·" in text or "是我" in text or "他" in text or "她" in text or "•" in text or "・" in text or "‧" in text:
         spans += _foreign_names(text)
     if any(c.isascii() and c.isalpha() for c in text):  # Latin letters: English cues may apply
