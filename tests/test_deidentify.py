@@ -579,7 +579,7 @@ def test_goals_hold_on_the_seventh_set():
     # names), so it no longer measures unseen text. In session 48 also: lists walked from a name the tagger
     # found (还有马丽、黄海涛和吴静), pinyin and Latin names after a cue, 何 after 爸爸是, pet names called so
     # (牛牛（小名）) and self-introductions (我是钱多多妈妈, 我是…的胡明明): name recall 0.837 -> 0.939.
-    # Left: a nickname with no surname (小雨), an estate with no road after 我在.
+    # An estate's district and building with no road after 我在 too. Left: a nickname with no surname (小雨).
     sc = score(_rows(HELDOUT7))
     assert sc.overlap["name"].recall >= 0.93, sc.misses
     for label in set(sc.overlap) - {"name", "all", "address"}:
@@ -621,6 +621,7 @@ NAME_CLASSES_S48 = [
     ("宝宝乳名：豆豆（小名），今年两岁", "宝宝乳名：[姓名]（小名），今年两岁"),
     ("我是钱乐乐的妈妈，她咳嗽一周了", "我是[姓名]的妈妈，她咳嗽一周了"),
     ("医生好，我是昨天来做胃镜的罗佳佳", "医生好，我是昨天来做胃镜的[姓名]"),
+    ("我在龙泽苑西区8号楼，出门就是地铁", "我在[地址]，出门就是地铁"),  # an estate's district and building
 ]
 
 
@@ -633,6 +634,7 @@ NAME_LOOKALIKES_S48 = [
     "我是New York来的留学生", "患者HIV阳性，需要注意什么", "患者CT显示肺部有阴影", "我是高三学生家长，孩子压力大",
     "我是前天来的高烧，还没退", "我是刚才问黄疸的", "我是上次来的周一，今天复诊", "何时复查比较好",
     "我爸爸是何时开始吃药的", "布洛芬和对乙酰氨基酚能一起吃吗", "我是你们医院的老病人", "药名（小名）叫什么",
+    "我在门诊东区2号楼", "住院部B区3号楼12床",
 ]
 
 

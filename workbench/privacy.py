@@ -256,6 +256,9 @@ _ADDR_RE = re.compile(
 _ADDR_CUE = re.compile(r"(?:住址|地址|家住|住在|现住|我住|居住在|居住于|寄到|送到|户籍在|老家在)(?:是|为|:|：|\s)*$")
 _GENERIC_PLACES = {"农村", "乡村", "山村", "城中村", "村里", "城里", "城市", "小区", "社区", "郊区", "市区", "县城",
                    "老城区", "新区", "街道", "马路"}
+# An estate's own district with a building number (天通苑东三区12号楼): an address with no road or cue, where a
+# hospital's (门诊东区2号楼, 病区3号楼) is none.
+_ESTATE_IN_DISTRICT = re.compile("苑|园|小区|花园|家园|新村|村")
 _ADDR_GATE = re.compile(r"[省市区县旗镇乡村苑园路街道巷弄厦寓]")
 _PLACE_PARTS = ("prov", "city", "dist", "town", "street")
 
@@ -322,7 +325,8 @@ def _addresses(norm: str) -> list[Span]:
         # After an address cue, or right after another address (扬州市 + 江都区), one place part is enough.
         cued = bool(_ADDR_CUE.search(norm, max(0, start - 6), start)) or bool(out and out[-1].end == start)
         if len(places) >= 2 or places and (
-            cued and m.group() not in _GENERIC_PLACES or places == ["street"] and m.group("num")):
+            cued and m.group() not in _GENERIC_PLACES or places == ["street"] and m.group("num")
+                or places == ["dist"] and m.group("num") and _ESTATE_IN_DISTRICT.search(m.group("dist"))):
             if out and out[-1].end >= start:  # 河南省周口市 + 项城市王明口镇: one address
                 out[-1] = Span(out[-1].start, end, "address")
             else:
