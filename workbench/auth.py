@@ -80,6 +80,10 @@ class CurrentUser:
         return allows(self.role, permission)
 
 
+#: characters a new account's name may not hold (HTML's, and Markdown's code quote)
+MARKUP_CHARACTERS = frozenset("<>&\"'`")
+
+
 def upsert_user(store: Store, username: str, password: str | None, role: str = "annotator", *,
                 password_hash: str | None = None) -> CurrentUser:
     username = username.strip()
@@ -104,6 +108,12 @@ def upsert_user(store: Store, username: str, password: str | None, role: str = "
             twin = s.scalar(select(User.username).where(func.lower(User.username) == username.lower()))
             if twin is not None:
                 raise InputError(f"the account {twin!r} already exists: names differ in more than letter case")
+            # A name is shown on every page, in exports and in other people's tables: every place escapes it, but
+            # one that reads as markup (<b>ann</b>) is a trap for any tool that does not. An existing account
+            # keeps its name (its role and password can still change).
+            if MARKUP_CHARACTERS.intersection(username):
+                raise InputError(f"a username cannot hold {' '.join(sorted(MARKUP_CHARACTERS))}: they are markup "
+                                 f"in a web page")
             u = User(username=username, password_hash=hashed, role=role)
             s.add(u)
         else:

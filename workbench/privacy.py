@@ -419,7 +419,7 @@ _SINGLE_SURNAMES = (
     "骆宁蓝甘关梅裴辛霍凌卫耿解滕米柳欧盛童屈喻蒙符窦储岑晏邬宫茅祁计伏舒宣凤麦萧于任曾"
     # rarer ones: a name after a cue starts with any of these as often as with a common one
     "佘逯宓帅禤蒯仇庄宗阎薄桑桂濮寿扈燕冀郏晁敖訾阚饶鞠巢竺荆桓仉缑亢况蔺屠蒲邰鄂索郁胥苍莘贡逄姬冉郦雍"
-    "璩邝甄栾冼芮惠詹厉奚封靳糜粟虞卓隋迟佟钮邴暴汲亓阙柏苗区"
+    "璩邝甄栾冼芮惠詹厉奚封靳糜粟虞卓隋迟佟钮邴暴汲亓阙柏苗区揭笪茹展"
 )
 _SURNAME_RE = re.compile("|".join(_COMPOUND_SURNAMES) + f"|[{_SINGLE_SURNAMES}]")
 # Compound surnames that are no ordinary word (东方, 百里, 第五, 长孙, 公孙 are; 上官 is also 上 + 官网/官方):
@@ -446,13 +446,16 @@ _ELDER_TITLES = re.compile(r"大爷|大妈|大娘|大伯|大叔|大婶|大姐|�
 # A name is introduced by the words right before it ...
 _STRONG_CUE = re.compile(
     r"(?:我叫|名叫|叫做|名字是|名字叫|姓名(?:是|为)?|联系人|户名|签名|签字|就诊人|称呼|署名|(?:病人|患者|他|她)叫"
-    r"|(?:医生|医师|大夫|护士|主任|主治|家属|患者|病人|报告人|审核人|操作者|检查者|记录人)\s*[:：])\s*[:：]?\s*$"
+    r"|(?:医生|医师|大夫|护士|主任|主治|家属|患者|病人|报告人|审核人|操作者|检查者|记录人|家长|患儿|孩子|宝宝"
+    r"|收件人|收货人)\s*[:：])\s*[:：]?\s*$"
 )
 _WEAK_CUE = re.compile(r"(?:我是|本人|患者|病人|病患|伤者|产妇|请|转给|找|谢谢|感谢|是"
                        # errands for someone: 帮付红梅挂个号, 转告上官婉清
                        r"|帮|替|转告|通知|告诉|提醒"
                        # a colleague by their department: 信息科的曹磊, 护理部的王芳
-                       r"|(?:科|科室|部|处|中心|病房|病区)的)\s*$")
+                       r"|(?:科|科室|部|处|中心|病房|病区)的"
+                       # a bed in a ward's handover: 3床晏子豪术后…, 5床茹玉珍今晨…
+                       r"|(?<![\d.])\d{1,3}\s*(?:床|号床))\s*$")
 # Kinship, roles and greetings: a word after them is a name even when it is also an ordinary word.
 _KIN_WORDS = (
     r"儿子|女儿|孩子|宝宝|老公|老婆|爱人|丈夫|妻子|媳妇|妈妈|我妈|爸爸|我爸|母亲|父亲|爷爷|奶奶|外婆|外公|姥姥"
@@ -1175,6 +1178,7 @@ def _name_spans(text: str) -> list[Span]:
 
 _STRONG_LABEL = re.compile(
     r"(?:我叫|名叫|名字是|名字叫|姓名(?:是|为)?\s*[:：]?|联系人\s*[:：]?|我姓|[Nn]ame\s*(?:is|:|：)"
+    r"|(?:小名|乳名|大名)(?:叫|是)?\s*[:：]?|(?:收件人|收货人)\s*[:：]?"
     r"|\b(?:Dr|Mr|Mrs|Ms|Prof)\.?(?=\s+[A-Z])|\bMiss(?=\s+[A-Z])|\b[Pp]atient\s*[:：]"
     rf"|(?:{_KIN_WORDS}|病人|患者|他|她)(?:的名字)?叫(?:做)?)\s*"
 )
@@ -1197,7 +1201,8 @@ def _take_label_value(text: str, i: int) -> int:
         return i
     first = _tokens(text[i:j])[0][1]
     tag, _ = _dict_tag(first)
-    if len(first) >= 2 and tag is not None and tag not in _NR_TAGS:
+    doubled = len(first) == 2 and first[0] == first[1]  # 小名豆豆: a pet name, whatever else the word means
+    if len(first) >= 2 and tag is not None and tag not in _NR_TAGS and not doubled:
         return i  # 联系人电话, 名字是什么: an ordinary word, not a name
     return j
 
