@@ -114,3 +114,20 @@ def test_disable_and_enable(config, tmp_path, monkeypatch, capsys):
     assert _run(["users", "enable", "ann"], config, monkeypatch) == 0
     assert auth.check("ann", "ann-password") and auth.lookup("ann").username == "ann"
     store.dispose()
+
+
+def test_a_name_with_markup_is_refused_in_both_languages_and_an_existing_one_keeps_working(tmp_path):
+    """The Data tab shows the refusal in the session's language; an account made before the rule (straight
+    in the database) can still get a new role and password."""
+    from workbench.auth import upsert_user
+    from workbench.store.schema import User
+    from workbench.ui.i18n import catalogue
+
+    store = Store(f"sqlite:///{tmp_path / 'names.db'}")
+    with pytest.raises(InputError) as refused:
+        upsert_user(store, "<b>ann</b>", "a-long-password")
+    assert "用户名不能含有" in catalogue().translate(str(refused.value), "zh")
+    with store.session() as s:
+        s.add(User(username="o'neil", password_hash="!", role="annotator"))
+    assert upsert_user(store, "o'neil", "a-new-password", "researcher").role == "researcher"
+    store.dispose()
