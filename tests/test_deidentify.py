@@ -649,11 +649,12 @@ def test_goals_hold_on_the_eighth_set():
     # with look-alikes: 何首乌, 王不留行, 马应龙, 唐氏, 华佗, 12320, an ECG's timestamp). First score, with the
     # session's rules for the seventh set already in: name recall 0.764 (55/72; 0.736 before them), other labels
     # 0.915 (65/71), precision 1.000. Then used for rules (a bed number before a name, 家长：/孩子：/收件人,
-    # 小名 + a doubled pet name, the surnames 揭 笪 茹 展): name recall 0.861 (62/72), no other set or corpus
-    # string changed. So it no longer measures unseen text.
+    # 小名 + a doubled pet name, the surnames 揭 笪 茹 展; 常 after a cue or before a title; a rare three-character
+    # word the dictionary calls a place after a kinship word, 我外公高建国): name recall 0.903 (65/72), no other set
+    # or corpus string changed. So it no longer measures unseen text.
     sc = score(_rows(HELDOUT8))
-    assert sc.overlap["name"].recall >= 0.85, sc.misses
-    assert sc.overlap["all"].recall >= 0.88, sc.misses
+    assert sc.overlap["name"].recall >= 0.90, sc.misses
+    assert sc.overlap["all"].recall >= 0.90, sc.misses
     assert sc.overlap["all"].precision == 1.0, sc.false_alarms
     assert len(_rows(HELDOUT8)) >= 150 and sum(not r["spans"] for r in _rows(HELDOUT8)) >= 50
 
@@ -665,10 +666,15 @@ EIGHTH_SET_CLASSES = [
     ("宝宝小名乐乐，刚满周岁", "宝宝小名[姓名]，刚满周岁"),
     ("收件人：笪志强", "收件人：[姓名]"),
     ("我表姐茹美玲也有这个病", "我表姐[姓名]也有这个病"),
+    ("我婆婆常桂芳膝盖疼", "我婆婆[姓名]膝盖疼"),  # 常 after a kinship word
+    ("上周挂的常明远主任的号", "上周挂的[姓名]主任的号"),  # ... or before a title
+    ("我姥爷高建军高血压好多年了", "我姥爷[姓名]高血压好多年了"),
 ]
 EIGHTH_SET_LOOKALIKES = ["3床高烧不退", "12床发烧", "孩子：发烧三天", "家长：很担心", "宝宝：8个月", "5床的病人",
                          "收件人：本人", "小名叫什么好", "展开说说", "揭开纱布", "茹素三年", "2床张力性气胸",
-                         "乳名是什么意思", "3床术后第二天"]
+                         "乳名是什么意思", "3床术后第二天",
+                         "做常规检查", "我经常头疼", "我妈妈常常失眠", "我老公常年抽烟", "孩子常哭闹", "常规医生建议",
+                         "我妈妈黄河边长大的", "我爸爸张家口人", "我女儿金银花过敏"]
 
 
 @pytest.mark.parametrize("text, expected", EIGHTH_SET_CLASSES, ids=[c[0][:8] for c in EIGHTH_SET_CLASSES])

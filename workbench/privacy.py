@@ -532,6 +532,9 @@ def _ordinary_name_words() -> frozenset[str]:
 _PLACE_SUFFIXES = set("市县区河湖楼桥庙郡岭周镇村路街省岛港寺殿塔洲浦冲卜科堡馆站")
 
 
+_PLACE_ENDINGS = _PLACE_SUFFIXES | set("山井门江海峰园关口台坡湾城")
+
+
 def _ordinary(word: str) -> bool:
     """Whether a frequent dictionary "name" is an ordinary word even after a kinship word or a title."""
     return word in _ordinary_name_words() or len(word) >= 3 and word[-1] in _PLACE_SUFFIXES
@@ -709,6 +712,11 @@ def _name_at(text: str, i: int, surname: str, clause: str, c0: int) -> Span | No
                 # given-name character, is a three-character name the tokenizer cut up (also a rare pronoun:
                 # 我爸爸是何国 + 栋, not 何时)
                 end, in_dict = i + len(word) + 1, True
+            elif (kin and len(word) == sl + 2 and freq < _COMMON_WORD_FREQ and tag in _GIVEN_WORD_TAGS
+                  and _given_ok(word[sl:]) and word not in _ordinary_name_words()
+                  and word[-1] not in _PLACE_ENDINGS):
+                # 我外公高建国: a rare word the dictionary calls a place, with no place's ending (王府井, 白云山)
+                end, in_dict = i + len(word), True
             elif not strong and not _TITLES.match(text, i + sl):
                 return None  # an ordinary word starting with a surname character (方便, 高血压)
         else:
@@ -1138,8 +1146,28 @@ def _english_names(text: str) -> list[Span]:
     return out
 
 
+# Surnames left out of _SINGLE_SURNAMES because they start so many words (常规, 常常, 经常): one of them starts a
+# name only after a label or kinship cue (我姑姑常玉兰) or before a title (常青大夫).
+_CUE_ONLY_SURNAMES = re.compile("[常]")
+
+
+def _cue_only_names(text: str) -> list[Span]:
+    out: list[Span] = []
+    for c0, clause in _clauses(text):
+        for m in _CUE_ONLY_SURNAMES.finditer(clause):
+            i = c0 + m.start()
+            before = text[max(0, i - 12) : i]
+            cued = _STRONG_CUE.search(before) or _KIN_CALLED.search(before) or _KIN_CUE.search(before)
+            titled = any(_given_ok(text[i + 1 : i + 1 + g]) and _TITLES.match(text, i + 1 + g) for g in (1, 2))
+            if (cued or titled) and (span := _name_at(text, i, m.group(), clause, c0)) is not None:
+                out.append(span)
+    return out
+
+
 def _name_spans(text: str) -> list[Span]:
     spans: list[Span] = []
+    if _CUE_ONLY_SURNAMES.search(text):
+        spans += _cue_only_names(text)
     if _SURNAME_RE.search(text):
         for c0, clause in _clauses(text):
             pos = 0
