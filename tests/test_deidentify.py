@@ -650,11 +650,12 @@ def test_goals_hold_on_the_eighth_set():
     # session's rules for the seventh set already in: name recall 0.764 (55/72; 0.736 before them), other labels
     # 0.915 (65/71), precision 1.000. Then used for rules (a bed number before a name, 家长：/孩子：/收件人,
     # 小名 + a doubled pet name, the surnames 揭 笪 茹 展; 常 after a cue or before a title; a rare three-character
-    # word the dictionary calls a place after a kinship word, 我外公高建国): name recall 0.903 (65/72), no other set
-    # or corpus string changed. So it no longer measures unseen text.
+    # word the dictionary calls a place after a kinship word, 我外公高建国; an ID's own birth date, a hidden e-mail,
+    # a handle after 叫): name recall 0.903 (65/72), all labels 0.930, no other set or corpus string changed. So it
+    # no longer measures unseen text.
     sc = score(_rows(HELDOUT8))
     assert sc.overlap["name"].recall >= 0.90, sc.misses
-    assert sc.overlap["all"].recall >= 0.90, sc.misses
+    assert sc.overlap["all"].recall >= 0.92, sc.misses
     assert sc.overlap["all"].precision == 1.0, sc.false_alarms
     assert len(_rows(HELDOUT8)) >= 150 and sum(not r["spans"] for r in _rows(HELDOUT8)) >= 50
 
@@ -669,12 +670,19 @@ EIGHTH_SET_CLASSES = [
     ("我婆婆常桂芳膝盖疼", "我婆婆[姓名]膝盖疼"),  # 常 after a kinship word
     ("上周挂的常明远主任的号", "上周挂的[姓名]主任的号"),  # ... or before a title
     ("我姥爷高建军高血压好多年了", "我姥爷[姓名]高血压好多年了"),
+    # the ID number's own birth date written out beside it; an e-mail hidden from robots; a handle after 叫
+    ("信息如下：1990/7/3，身份证440103199007031234", "信息如下：[出生日期]，身份证[证件号]"),
+    ("发我邮箱 zhangmin_88#163.com 就行", "发我邮箱 [邮箱] 就行"),
+    ("邮箱wangli(at)126.com", "邮箱[邮箱]"),
+    ("我抖音叫@养生小课堂", "我抖音叫[账号]"),
 ]
 EIGHTH_SET_LOOKALIKES = ["3床高烧不退", "12床发烧", "孩子：发烧三天", "家长：很担心", "宝宝：8个月", "5床的病人",
                          "收件人：本人", "小名叫什么好", "展开说说", "揭开纱布", "茹素三年", "2床张力性气胸",
                          "乳名是什么意思", "3床术后第二天",
                          "做常规检查", "我经常头疼", "我妈妈常常失眠", "我老公常年抽烟", "孩子常哭闹", "常规医生建议",
-                         "我妈妈黄河边长大的", "我爸爸张家口人", "我女儿金银花过敏"]
+                         "我妈妈黄河边长大的", "我爸爸张家口人", "我女儿金银花过敏",
+                         "#高血压# 话题下都说要低盐", "C#.net开发的挂号系统", "look at this.com",
+                         "复查日期2023-11-30，上次是2023-05-30", "微信叫什么来着"]
 
 
 @pytest.mark.parametrize("text, expected", EIGHTH_SET_CLASSES, ids=[c[0][:8] for c in EIGHTH_SET_CLASSES])

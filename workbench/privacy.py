@@ -145,6 +145,10 @@ _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 # A 19-digit card is also written in groups of 4-4-4-4-3 (the tail is tried with the number and without).
 _CARD_RE = re.compile(rf"{_B}[3-6]\d{{3}}(?:[ \-]?\d{{4}}){{2}}[ \-]?\d{{4,7}}(?P<tail>[ \-]\d{{1,3}})?{_E}")
 _EMAIL_RE = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}", re.ASCII)
+# An address written so that robots miss it (lx2008#qq.com, name(at)163.com): a mail domain after the stand-in.
+_HIDDEN_EMAIL_RE = re.compile(
+    r"(?<![A-Za-z0-9._%+\-])[A-Za-z0-9._%+\-]+ ?(?:#|\(at\)|\[at\]|艾特) ?[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*"
+    r"\.(?:com|cn|net|org|edu|gov)(?:\.cn)?(?![A-Za-z0-9])")
 _OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
 _IP_RE = re.compile(rf"(?<![\d.]){_OCTET}(?:\.{_OCTET}){{3}}(?![\d.])|{_B}(?:[0-9A-Fa-f]{{1,4}}:){{7}}[0-9A-Fa-f]{{1,4}}{_E}"
                     # compressed (2408:8207::1f): "::" and at least three groups
@@ -157,7 +161,7 @@ _PLATE_RE = re.compile(rf"[{_PROVINCES}][A-Z][·• \-]?[A-HJ-NP-Z0-9]{{5,6}}{_E
 _CUED_PLATE = re.compile(rf"车牌(?:号码|号)?(?:是|为|:|：|\s)*(?P<v>[{_PROVINCES}][A-Za-z][·• \-]?[A-HJ-NP-Za-hj-np-z0-9]{{5,6}}){_E}")
 
 # A cue, optional 号/码/是/:, then the value. One regex per label; the cue itself is never redacted.
-_CUE_GAP = r"(?:号码|编号|卡号|号|码|ID|id)?(?:吧|呢)?(?:是|为|:|：|#|\s|\bis\b)*"
+_CUE_GAP = r"(?:号码|编号|卡号|号|码|ID|id)?(?:吧|呢)?(?:是|为|叫|:|：|#|\s|\bis\b)*"
 _CUED: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("record_number", re.compile(
         r"(?:(?:住院|门诊|急诊|病历|病案|就诊|诊疗|登记|检查|检验|化验|标本|条码|影像|放射|病理|超声|档案|挂号|患者|病人|报告)"
@@ -357,6 +361,17 @@ def _luhn_ok(digits: str) -> bool:
     return total % 10 == 0
 
 
+def _birth_dates_of(norm: str, birth: str, id_span: tuple[int, int]) -> list[Span]:
+    """The ID number's own birth date (YYYYMMDD) written as a date elsewhere in the text (欧阳晓峰，1976-11-30，
+    3301061976113004xx): a date of birth, with no cue needed."""
+    y, mo, d = birth[:4], int(birth[4:6]), int(birth[6:8])
+    if not (1 <= mo <= 12 and 1 <= d <= 31):
+        return []
+    date = re.compile(rf"(?<!\d){y} ?[年\-/.] ?0?{mo} ?[月\-/.] ?0?{d}(?: ?[日号])?(?!\d)")
+    return [Span(m.start(), m.end(), "date_of_birth") for m in date.finditer(norm)
+            if not (id_span[0] <= m.start() < id_span[1])]
+
+
 def _number_spans(norm: str) -> list[Span]:
     spans: list[Span] = []
     grouped = [m for m in _ID_GROUPED_RE.finditer(norm) if _ID_DIGITS.fullmatch(re.sub(r"[ \-]", "", m.group()))]
@@ -366,6 +381,7 @@ def _number_spans(norm: str) -> list[Span]:
                     or _ID_SENTENCE_CUE.search(norm, max(0, m.start() - 32), m.start()))
         if cued or _id_checksum_ok(digits):
             spans.append(Span(m.start(), m.end(), "id_number"))
+            spans += _birth_dates_of(norm, digits[6:14], m.span())
     for label, rx in _CUED:
         for m in rx.finditer(norm):
             spans.append(Span(m.start("v"), m.end("v"), label))
@@ -381,6 +397,8 @@ def _number_spans(norm: str) -> list[Span]:
         spans.extend(Span(m.start(), m.end(), "phone") for m in _PHONE_RE.finditer(norm))
     if "@" in norm:
         spans.extend(Span(m.start(), m.end(), "email") for m in _EMAIL_RE.finditer(norm))
+    if "#" in norm or "(at)" in norm or "[at]" in norm or "艾特" in norm:
+        spans.extend(Span(m.start(), m.end(), "email") for m in _HIDDEN_EMAIL_RE.finditer(norm))
     # The regexes below run only where a match could be (an IPv4 address has a digit, a dot and a digit, an
     # IPv6 one seven colons): each scanned every text with an e-mail address or a 医生 in it.
     if ("." in norm and _DIGIT_DOT_DIGIT.search(norm)) or norm.count(":") >= 7 or "::" in norm:
