@@ -117,8 +117,8 @@ def test_disable_and_enable(config, tmp_path, monkeypatch, capsys):
 
 
 def test_a_name_with_markup_is_refused_in_both_languages_and_an_existing_one_keeps_working(tmp_path):
-    """The Data tab shows the refusal in the session's language; an account made before the rule (straight
-    in the database) can still get a new role and password."""
+    """The refusal has a Chinese text for any page that shows it (the CLI and --auth print the English); an
+    account made before the rule (straight in the database) can still get a new role and password."""
     from workbench.auth import upsert_user
     from workbench.store.schema import User
     from workbench.ui.i18n import catalogue

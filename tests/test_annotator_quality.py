@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 import pandas as pd
@@ -130,7 +131,7 @@ def test_quality_is_for_admins_and_researchers(store):
             annotator_quality(s, who["good-1"])
 
 
-def test_quality_tab_through_the_api(tmp_path):
+def test_quality_tab_through_the_api(tmp_path, caplog):
     app = RunningApp(tmp_path)
     try:
         add_positions(app.store, 3)
@@ -153,6 +154,13 @@ def test_quality_tab_through_the_api(tmp_path):
         assert table["headers"][0] == "Annotator" and "Anchoring (turn type = the classifier's)" in table["headers"]
         assert "annotator_quality.csv" in links
         assert [row[4] for row in gold["data"]] == ["mixed"]
+        # A researcher's Refresh shows accuracy without the gold answers, and is not logged as a refused access.
+        make_users(app.store, "rita", role="researcher")
+        rita = Client(app.url, auth=("rita", "secret-pass-rita"), verbose=False, analytics_enabled=False)
+        with caplog.at_level(logging.WARNING, logger="workbench.access"):
+            _table, rita_gold, _links = rita.predict("mean", api_name="/quality")
+        assert rita_gold["data"] in ([], [[]]) or not any(any(cell for cell in row) for row in rita_gold["data"])
+        assert not [r for r in caplog.records if "rita" in r.getMessage()], caplog.text
         ann = Client(app.url, auth=("ann", "secret-pass-ann"), verbose=False, analytics_enabled=False)
         with pytest.raises(Exception, match="admins and researchers"):
             ann.predict("mean", api_name="/quality")

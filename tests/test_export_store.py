@@ -480,9 +480,9 @@ def test_a_minimum_above_the_rubrics_scale_is_refused_not_exported_as_correction
 
 
 @pytest.mark.parametrize(("values", "english", "chinese"), [
-    ({"min_questioning": "-1"}, "min questioning must be a number of at least 0, got -1.0", "最低问诊质量分"),
+    ({"min_questioning": "-1"}, "min questioning must be a number of at least 0, got -1", "最低问诊质量分"),
     ({"min_agreement": "1.5"}, "min agreement must be between 0 and 1, got 1.5", "最低一致性"),
-    ({"score_threshold": "-2"}, "score threshold must be a number of at least 0, got -2.0", "训练目标分数阈值"),
+    ({"score_threshold": "-2"}, "score threshold must be a number of at least 0, got -2", "训练目标分数阈值"),
     ({"min_suggestion": "9"}, "min suggestion: 9 is above 5, the top of the rubric's suggestion scale", "最低建议质量分"),
     ({"min_questioning": "abc"}, "min questioning: expected a number, got 'abc'", "最低问诊质量分"),
 ])

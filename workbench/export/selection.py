@@ -94,7 +94,7 @@ class ExportFilters:
                 continue
             if not math.isfinite(value) or value < low or (high is not None and value > high):
                 span = f"between {low:g} and {high:g}" if high is not None else f"a number of at least {low:g}"
-                raise InputError(f"{OPTION_LABELS[name]} must be {span}, got {value!r}")
+                raise InputError(f"{OPTION_LABELS[name]} must be {span}, got {value:g}")  # -1, as typed; nan
 
     # The scope's fields, read where the export selects (one source: the scope).
     @property

@@ -16,7 +16,7 @@ from workbench.access import Permission
 from workbench.analysis.aggregation import METHODS
 from workbench.annotate.gold import read_gold_file
 from workbench.annotate.rubric import TURN_TYPE_KEYS, Rubric, load_rubric
-from workbench.errors import AuthError, InputError, WorkbenchError
+from workbench.errors import InputError, WorkbenchError
 from workbench.quality import gold_rows, import_gold_rows, mark_gold_reply, quality_frame
 from workbench.services import Services
 from workbench.ui import i18n
@@ -91,11 +91,11 @@ def build_quality_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
             user = user_of(request)
             data = quality_table(svc, user, m)
             out: dict[Any, Any] = {table: table_update(display_view(data, lang, area="quality", missing_is_na=True))}
-            try:
-                out[gold] = shown_gold(gold_table(svc, user, rubric), lang)
-            except AuthError:
-                # researchers see accuracy, not the answers
-                out[gold] = shown_gold(pd.DataFrame(columns=gold_columns(rubric)), lang)
+            # Researchers see accuracy, not the answers: asked first, so that their every Refresh is not logged
+            # as a refused access.
+            answers = gold_table(svc, user, rubric) if user.can(Permission.TEAM) else pd.DataFrame(
+                columns=gold_columns(rubric))
+            out[gold] = shown_gold(answers, lang)
             token = svc.results.put(user.username, Permission.QUALITY,
                                     {"annotator_quality.csv": partial(csv_bytes, data)})
             out[links] = table_links(token, [("annotator_quality.csv", f"{i18n.t('quality.table', lang)} · CSV")],
