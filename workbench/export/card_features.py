@@ -16,11 +16,13 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.json as paj
 
+from workbench.vocab import RubricAxis
+
 # The type of a field that no row fills, by name. Every scalar field the JSON Lines writers name is here; the
 # others are the rubric's further axes, which are scores: an unnamed all-null field is a number.
 _NULL_FIELD_TYPES = {
     **dict.fromkeys(("dialogue_id", "turn_index", "generation_id", "n_ratings"), "int64"),
-    **dict.fromkeys(("questioning", "suggestion", "agreement"), "float64"),
+    **dict.fromkeys((*RubricAxis, "agreement"), "float64"),
     **dict.fromkeys(("dataset", "column", "model", "target_source", "pair_source", "turn_type", "role", "content",
                      "input", "target"), "string"),
     "label": "bool",
