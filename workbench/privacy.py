@@ -1131,11 +1131,16 @@ _PARENT_OF = re.compile(
 _INTRODUCED_LAST = re.compile(r"我是[^，,。.；;！!？?\n]{1,20}的(?P<n>[\u4e00-\u9fff]{2,3})(?=[，,。.；;！!？?\s]|$)")
 
 
+def _doubled(word: str) -> bool:
+    """One character twice (多多, 豆豆): how pet names and babies' names are often made."""
+    return len(word) == 2 and word[0] == word[1]
+
+
 def _name_like(given: str) -> bool:
     """Given-name characters, or one character doubled (多多, 明明), and no numeral (高三, 周一)."""
     if set(given) & _COUNTING:
         return False
-    return len(given) == 2 and given[0] == given[1] or _given_ok(given)
+    return _doubled(given) or _given_ok(given)
 
 
 def _introduced_names(text: str) -> list[Span]:
@@ -1247,8 +1252,8 @@ def _take_label_value(text: str, i: int) -> int:
         return i
     first = _tokens(text[i:j])[0][1]
     tag, _ = _dict_tag(first)
-    doubled = len(first) == 2 and first[0] == first[1]  # 小名豆豆: a pet name, whatever else the word means
-    if len(first) >= 2 and tag is not None and tag not in _NR_TAGS and not doubled:
+    # 小名豆豆: a doubled character is a pet name, whatever else the word means
+    if len(first) >= 2 and tag is not None and tag not in _NR_TAGS and not _doubled(first):
         return i  # 联系人电话, 名字是什么: an ordinary word, not a name
     return j
 

@@ -287,7 +287,8 @@ def render_card(report: Mapping[str, Any], deid_markdown: str, provenance: Mappi
 _READER_ORDER = (("json", (".jsonl", ".json")), ("parquet", (".parquet",)), ("csv", (".csv",)))
 
 
-def _reader(path: str) -> str:
+def file_reader(path: str) -> str:
+    """The ``datasets`` reader of a data file: json, parquet, csv or other."""
     return next((name for name, exts in _READER_ORDER if path.endswith(exts)), "other")
 
 
@@ -306,9 +307,9 @@ def render_root_card(reports: Mapping[str, Mapping[str, Any]], deid_markdown: st
             name = fmt if c["config_name"] == fmt else f"{fmt}_{c['config_name']}"
             every.append({"config_name": name, "local": c["config_name"], "format": fmt,
                           "path": f"{fmt}/{c['path']}", "rows": c["rows"], "features": c.get("features")})
-    present = {_reader(c["path"]) for c in every}
+    present = {file_reader(c["path"]) for c in every}
     kind = next((name for name, _ in _READER_ORDER if name in present), None)
-    top = [c for c in every if _reader(c["path"]) == kind]
+    top = [c for c in every if file_reader(c["path"]) == kind]
     rows = max((int(r["rows"]) for r in reports.values()), default=0)
     head = front_matter(list(reports), top, rows, "BianQue Workbench export")
     created = next(iter(reports.values()))["created_at"] if reports else ""

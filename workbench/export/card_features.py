@@ -36,10 +36,6 @@ _BLOCK_BYTES = 4 << 20
 _DTYPE_NAMES = {"double": "float64", "float": "float32", "halffloat": "float16"}
 
 
-def is_json_lines(path: str | Path) -> bool:
-    return str(path).endswith((".jsonl", ".json"))
-
-
 def json_features(path: Path) -> list[dict[str, Any]] | None:
     """The card's ``features`` for the JSON Lines file ``path`` (datasets' YAML form), or None when Arrow
     cannot read it (the card then declares nothing and ``datasets`` infers, as before)."""

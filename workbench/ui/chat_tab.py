@@ -523,10 +523,12 @@ def build_chat_tab(svc: Services, state: gr.State, ui: Localizer) -> dict[str, A
     # dropped without a word (Gradio runs one event of a button at a time), one on another column's refused.
     # Restored by .then, which runs however the regeneration ended (done, stopped, refused, failed).
     regenerate_buttons = [regen_all, *(v.regenerate for v in views)]
-    hold = dict(fn=lambda: [gr.update(interactive=False)] * len(regenerate_buttons), inputs=None,
-                outputs=regenerate_buttons, queue=False, api_name=False, show_progress="hidden")
-    free = dict(fn=lambda: [gr.update(interactive=True)] * len(regenerate_buttons), inputs=None,
-                outputs=regenerate_buttons, queue=False, api_name=False, show_progress="hidden")
+
+    def regenerate_usable(usable: bool) -> dict:
+        return dict(fn=lambda: [gr.update(interactive=usable)] * len(regenerate_buttons), inputs=None,
+                    outputs=regenerate_buttons, queue=False, api_name=False, show_progress="hidden")
+
+    hold, free = regenerate_usable(False), regenerate_usable(True)
     regen_all.click(**hold).then(on_regenerate(svc.columns), [state], all_outputs, api_name="regenerate_all",
                                  **generating).then(**free)
     new_evt = dict(fn=on_new, inputs=[state], outputs=all_outputs)

@@ -34,7 +34,7 @@ from workbench.auth import CurrentUser
 from workbench.errors import AuthError, InputError, WorkbenchError
 from workbench.export.api import ExportReport
 from workbench.export.registry import WRITERS
-from workbench.export.selection import ExportFilters
+from workbench.export.selection import OPTION_LABELS, ExportFilters
 from workbench.scope import Scope
 from workbench.services import Services
 from workbench.store.choices import scope_choices
@@ -96,12 +96,12 @@ def build_filters(min_questioning: Any = None, min_suggestion: Any = None, min_a
     highest score per axis, which a minimum may not exceed)."""
     scope = Scope.parse(annotators=annotators, datasets=datasets, date_from=date_from, date_to=date_to,
                         turn_types=turn_types)
-    threshold = _number(score_threshold, "score threshold")
+    threshold = _number(score_threshold, OPTION_LABELS["score_threshold"])
     filters = ExportFilters(
         scope=scope,
-        min_questioning=_number(min_questioning, "min questioning"),
-        min_suggestion=_number(min_suggestion, "min suggestion"),
-        min_agreement=_number(min_agreement, "min agreement"),
+        min_questioning=_number(min_questioning, OPTION_LABELS["min_questioning"]),
+        min_suggestion=_number(min_suggestion, OPTION_LABELS["min_suggestion"]),
+        min_agreement=_number(min_agreement, OPTION_LABELS["min_agreement"]),
         exclude_safety_flagged=not include_safety_flagged,
         aggregate=aggregate or "mean",
     )
