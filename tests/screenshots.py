@@ -41,7 +41,7 @@ def chat_as(svc, user_id: int) -> int:
 
 def rate_all(url, username: str, password: str, *, leave_open: int) -> None:
     """Rate every item the queue gives ``username`` except the last ``leave_open``, through the JSON API."""
-    from gradio_client import Client
+    from gradio_clients import Client
 
     client = Client(url, auth=(username, password), verbose=False, analytics_enabled=False)
     done = 0

@@ -23,7 +23,7 @@ import httpx
 import pytest
 import torch
 import yaml
-from gradio_client import Client
+from gradio_clients import Client
 from rating_fixtures import RunningApp, add_positions, make_users
 from rating_fixtures import test_config as rating_config
 

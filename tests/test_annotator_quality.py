@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pandas as pd
 import pytest
-from gradio_client import Client
+from gradio_clients import Client
 from rating_fixtures import COLUMNS, RunningApp, add_positions, make_users
 from sqlalchemy import select
 

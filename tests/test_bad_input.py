@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 import torch
 from fake_openai import FakeOpenAI
-from gradio_client import Client
+from gradio_clients import Client
 from rating_fixtures import add_positions, make_users
 from sqlalchemy import event, func, select
 from ui_server import running_app

@@ -329,7 +329,7 @@ def test_hybrid_batch_routes_and_equals_one_by_one(services):
 
 def test_the_data_tab_stops_a_batch_run_between_chunks(services):
     """Stop ends the run after the current chunk; what was done stays, and a rerun resumes."""
-    from gradio_client import Client
+    from gradio_clients import Client
 
     from tests.ui_server import running_app
 
@@ -357,7 +357,7 @@ def test_the_data_tab_stops_a_batch_run_between_chunks(services):
 def test_the_data_tab_refuses_counts_that_are_not_whole(services):
     """Sample size 2.5 ran a sample of 2 and seed 1.5 drew with seed 2, without a word (the form rounded
     them): now each is refused by name, and nothing is generated."""
-    from gradio_client import Client
+    from gradio_clients import Client
 
     from tests.ui_server import running_app
 

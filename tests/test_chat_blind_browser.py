@@ -102,7 +102,7 @@ def _artifacts():
 
 def test_annotator_preview_and_regenerate_through_the_api(blind_services):
     """The same events without a browser: no error, and a preview reveals no model input or route."""
-    from gradio_client import Client
+    from gradio_clients import Client
 
     from tests.ui_login import password_of
 

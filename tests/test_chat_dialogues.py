@@ -4,7 +4,7 @@ and the same rules enforced on the server for direct API calls."""
 from __future__ import annotations
 
 import pytest
-from gradio_client import Client
+from gradio_clients import Client
 from sqlalchemy import select
 
 from tests.chat_browser_support import remote_config

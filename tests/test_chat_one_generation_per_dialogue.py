@@ -5,7 +5,7 @@ on its way. Once the replies are stored, Regenerate works again."""
 from __future__ import annotations
 
 import pytest
-from gradio_client import Client
+from gradio_clients import Client
 from sqlalchemy import func, select
 
 from tests.ui_server import running_app

@@ -4,7 +4,7 @@ previous reply's "done" (a reader, or a browser test, that waits for "done" must
 from __future__ import annotations
 
 import pytest
-from gradio_client import Client
+from gradio_clients import Client
 
 from tests.ui_server import running_app
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from gradio_client import Client
+from gradio_clients import Client
 from sqlalchemy import select
 
 from tests.ui_server import running_app

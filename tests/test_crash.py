@@ -17,7 +17,7 @@ import time
 
 import pytest
 from fake_openai import FakeOpenAI
-from gradio_client import Client
+from gradio_clients import Client
 from sqlalchemy import select
 
 from workbench.store.engine import Store

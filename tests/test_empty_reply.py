@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from gradio_client import Client
+from gradio_clients import Client
 from safetensors.torch import load_file, save_file
 from sqlalchemy import select
 

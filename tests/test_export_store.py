@@ -628,7 +628,7 @@ def test_export_endpoint_over_http_admins_only(ui):
     import zipfile
 
     import httpx
-    from gradio_client import Client
+    from gradio_clients import Client
     from ui_server import running_app
 
     svc, _ = ui

@@ -234,7 +234,7 @@ def test_a_version_1_database_gets_the_gold_table(tmp_path):
 def test_rate_api_serves_the_gold_item_at_the_configured_rate(tmp_path):
     """Through the real app: with k = 1 the gold item's slot is taken, yet the Rate API gives it to a
     second annotator as their 2nd item (gold_rate 0.5), and the item JSON carries nothing about gold."""
-    from gradio_client import Client
+    from gradio_clients import Client
     from rating_fixtures import test_config
     from ui_server import running_app
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 import pytest
-from gradio_client import Client
+from gradio_clients import Client
 from rating_fixtures import RunningApp, add_positions, make_users
 from sqlalchemy import select
 

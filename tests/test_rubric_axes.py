@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
-from gradio_client import Client
+from gradio_clients import Client
 from rating_fixtures import add_positions, make_users
 from sqlalchemy import select
 from ui_server import running_app

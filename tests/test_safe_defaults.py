@@ -17,7 +17,7 @@ import httpx
 import pytest
 import yaml
 from fake_openai import FakeOpenAI
-from gradio_client import Client
+from gradio_clients import Client
 from rating_fixtures import RunningApp, add_positions, make_users
 from sqlalchemy import select, update
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from gradio_client import Client
+from gradio_clients import Client
 from ui_server import running_app
 
 from workbench.simulate.cases import load_cases

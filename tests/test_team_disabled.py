@@ -3,7 +3,7 @@ reach k) until an admin releases them, so the admin's team table says the accoun
 
 from __future__ import annotations
 
-from gradio_client import Client
+from gradio_clients import Client
 from rating_fixtures import RunningApp, add_positions, claim, make_users
 from sqlalchemy import update
 

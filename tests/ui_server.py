@@ -44,7 +44,7 @@ class ServerURL(str):
 
 def client(url: ServerURL, **kwargs: Any):
     """A gradio_client for the server, carrying open mode's token."""
-    from gradio_client import Client
+    from gradio_clients import Client
 
     kwargs.setdefault("verbose", False)
     kwargs.setdefault("analytics_enabled", False)
