@@ -293,7 +293,7 @@ def assert_golden(got: dict[str, dict[str, str]]) -> None:
 
 def test_the_golden_inputs_exercise_what_the_export_must_keep(tmp_path):
     """The fixed inputs are only a guard if they reach every path: redactions, pooled replies, shared
-    prompts, corrections and preference pairs in every option set."""
+    prompts (one of them answered alike twice), corrections and preference pairs in every option set."""
     cands, _ = golden_candidates()
     assert 300 <= len(cands) <= 600
     reports = export_all(cands, FORMATS, tmp_path)
@@ -308,6 +308,8 @@ def test_the_golden_inputs_exercise_what_the_export_must_keep(tmp_path):
     assert any("left out" in n for n in reports["kto"].notes)
     sft = [json.loads(line) for line in (tmp_path / "sft" / "train.jsonl").read_text("utf-8").splitlines()]
     assert {r["metadata"]["target_source"] for r in sft} == {"corrected", "preferred", "score"}
+    assert len({(json.dumps(r["messages"], ensure_ascii=False)) for r in sft}) == len(sft)
+    assert any("left out as duplicates" in n for n in reports["sft"].notes), "no repeated history and target"
     dialogues_per_history: dict[tuple, set] = {}
     for c in cands:
         dialogues_per_history.setdefault(tuple(c.history), set()).add(c.dialogue_id)

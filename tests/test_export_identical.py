@@ -214,3 +214,36 @@ def test_a_correction_on_one_identical_copy_is_kept_when_the_copies_were_rated_a
     export(cands, "sft", tmp_path, deidentify=False)
     targets = [r["messages"][-1]["content"] for r in jsonl(tmp_path / "train.jsonl")]
     assert targets == [fixed]
+
+
+@pytest.mark.parametrize("fmt", ["sft", "bianque_jsonl", "bianque_csv"])
+def test_a_history_and_target_seen_twice_is_one_training_row(tmp_path, fmt):
+    """Two dialogues open alike and are answered alike: one row, as DPO and KTO pool them. A different
+    history with the same target, or the same history with another target, stays a row of its own."""
+    other_history = (Turn(P, "咳嗽一周了，晚上更厉害"),)
+    cands = [cand(1, "d1", "A", SAME, rating("ann1", 5)), cand(2, "d1", "B", OTHER, rating("ann1", 1)),
+             cand(3, "d2", "A", SAME, rating("ann2", 5)), cand(4, "d2", "B", OTHER, rating("ann2", 1)),
+             cand(5, "d3", "A", SAME, rating("ann1", 5), history=other_history),
+             cand(6, "d4", "A", SAME, rating("ann2", 1)), cand(7, "d4", "B", OTHER, rating("ann2", 5))]
+    report = export(cands, fmt, tmp_path, deidentify=False)
+    if fmt == "bianque_csv":
+        import csv
+
+        with (tmp_path / "train.csv").open(encoding="utf-8", newline="") as f:
+            rows = [(r["input"], r["target"], r["dialogue_id"]) for r in csv.DictReader(f)]
+    else:
+        rows = [((json.dumps(r["messages"][:-1], ensure_ascii=False), r["messages"][-1]["content"])
+                 if fmt == "sft" else (r["input"], r["target"])) + (r.get("metadata", r)["dialogue_id"],)
+                for r in jsonl(tmp_path / "train.jsonl")]
+    assert [r[2] for r in rows] == ["d1", "d3", "d4"]  # d2 repeats d1; the first is kept
+    assert len({r[:2] for r in rows}) == len(rows) == report.rows == 3
+    assert [r[1] for r in rows] == [SAME, SAME, OTHER]
+    assert any("1 target left out as duplicates" in n for n in report.notes), report.notes
+    assert "1 target left out as duplicates" in (tmp_path / "README.md").read_text("utf-8")
+
+
+def test_no_duplicate_note_when_every_row_is_distinct(tmp_path):
+    cands = [cand(1, "d1", "A", SAME, rating("ann1", 5)),
+             cand(2, "d2", "A", SAME, rating("ann1", 5), history=(Turn(P, "头疼三天"),))]
+    report = export(cands, "sft", tmp_path, deidentify=False)
+    assert report.rows == 2 and not any("duplicate" in n for n in report.notes)

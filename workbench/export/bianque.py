@@ -44,6 +44,7 @@ class _Rows:
         metas = self.metadata
         res.count_all([m["model"] for m in metas], [m["turn_type"] for m in metas],
                       [m["target_source"] for m in metas])
+        ctx.selected_rows.note_duplicates(res)
         what = "1 target" if self.left_out == 1 else f"{self.left_out} targets"
         res.notes.append(f"{what} left out: a history that does not end with a patient message has no BianQue input")
 
@@ -53,7 +54,7 @@ def _rows(ctx: ExportContext) -> _Rows:
     got = ctx.memo.get("bianque_rows")
     if got is not None:
         return got
-    selected = ctx.selected
+    selected = ctx.training_targets
     rows = ctx.selected_rows
     render = ctx.bianque_input
     try:
@@ -72,7 +73,7 @@ def _rows(ctx: ExportContext) -> _Rows:
     if keep is not None:
         metas, metas_json = [metas[i] for i in keep], [metas_json[i] for i in keep]
     got = ctx.memo["bianque_rows"] = _Rows(inputs, list(map(escaped.__getitem__, targets)), metas, metas_json,
-                                           len(ctx.selected) - len(inputs))
+                                           len(ctx.training_targets) - len(inputs))
     return got
 
 

@@ -103,6 +103,7 @@ _CORRECTED = attrgetter("corrected_reply")
 _TEXT = attrgetter("text")
 _FIRST = itemgetter(0)
 _SECOND = itemgetter(1)
+_TARGET = attrgetter("target")
 
 
 def _by_dialogue(candidates: Sequence[ExportCandidate]) -> tuple[dict[object, list[ExportCandidate]], bool]:
@@ -308,15 +309,22 @@ class SelectedRows:
     models: list[str | None]
     turn_types: list[str | None]
     sources: list[str | None]
+    duplicates: int = 0  # targets left out as copies of an earlier row (:attr:`ExportContext.training_targets`)
 
     @classmethod
     def build(cls, ctx: ExportContext) -> SelectedRows:
-        metas = [s.metadata() for s in ctx.selected]
+        metas = [s.metadata() for s in ctx.training_targets]
         return cls(metas, [dumpb_kept(m) for m in metas], [m["model"] for m in metas], [m["turn_type"] for m in metas],
-                   [m["target_source"] for m in metas])
+                   [m["target_source"] for m in metas], len(ctx.selected) - len(ctx.training_targets))
 
     def count_into(self, res: FormatResult) -> None:
         res.count_all(self.models, self.turn_types, self.sources)
+        self.note_duplicates(res)
+
+    def note_duplicates(self, res: FormatResult) -> None:
+        if self.duplicates:
+            what = "1 target" if self.duplicates == 1 else f"{self.duplicates} targets"
+            res.notes.append(f"{what} left out as duplicates: the same history and the same target as an earlier row")
 
 
 @dataclass
@@ -406,6 +414,22 @@ class ExportContext:
             else:  # (rank, turn) pairs are distinct: the index breaks no tie, it carries the key along
                 ordered = [groups[keys[i]] for *_, i in sorted((*o, i) for i, o in enumerate(order))]
             return select_turns(ordered, self.filters)
+
+    @cached_property
+    def training_targets(self) -> list[Selected]:
+        """:attr:`selected` without repeats: one row per (history, target), the first seen kept.
+
+        Two dialogues can share a history (the same opening typed twice, a dataset row imported twice)
+        and get the same target; SFT would learn that one example twice as hard, as DPO and KTO never
+        do (they pool such rows). The history is compared as its chat messages (:meth:`prompt_json`)."""
+        selected = self.selected
+        keys = zip(self.prompts([s.candidate for s in selected]), map(_TARGET, selected), strict=True)
+        first: dict[tuple[bytes, str], int] = {}
+        for i, key in enumerate(keys):
+            first.setdefault(key, i)
+        if len(first) == len(selected):
+            return selected
+        return [selected[i] for i in first.values()]  # a dict keeps first sightings in order
 
     @cached_property
     def selected_rows(self) -> SelectedRows:

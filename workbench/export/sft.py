@@ -12,12 +12,13 @@ from workbench.export.context import WRITE_BUFFER, ExportContext, FormatResult
 
 
 def write(ctx: ExportContext, out_dir: Path) -> FormatResult:
-    """``train.jsonl`` with one conversation per selected target."""
+    """``train.jsonl`` with one conversation per selected target (a repeat of an earlier history and target
+    left out, see :attr:`ExportContext.training_targets`)."""
     path = out_dir / "train.jsonl"
     res = FormatResult([path], 0)
     rows = ctx.selected_rows
     rows.count_into(res)
-    selected = ctx.selected
+    selected = ctx.training_targets
     with path.open("wb", buffering=WRITE_BUFFER) as f:
         # The cached prompt is a JSON array; splice the reply in rather than re-encoding the history.
         for s, meta, prompt in zip(selected, rows.metadata_json, ctx.prompts([s.candidate for s in selected]),
