@@ -69,8 +69,9 @@ def test_each_role_sees_its_tabs_and_require_role_refuses_the_rest(tmp_path):
     auth = Authenticator(store, enabled=True)
     refused = {name: sorted(p.value for p in Permission
                             if _refuses(auth, name, p)) for name in ("ann", "res", "boss")}
-    assert refused == {"ann": ["all_dialogues", "compare", "data", "export", "quality", "see_models", "team"],
-                       "res": ["data", "team"], "boss": []}
+    assert refused == {"ann": ["accounts", "all_dialogues", "compare", "data", "export", "quality", "see_models",
+                               "team"],
+                       "res": ["accounts", "data", "team"], "boss": []}
     with pytest.raises(AuthError, match="not logged in"):
         require_role(auth, SimpleNamespace(username=None), Permission.CHAT)
     with pytest.raises(InputError, match="role must be one of"):

@@ -260,7 +260,7 @@ def test_api_key_is_read_from_the_environment_and_never_logged_or_stored(tmp_pat
 # --- every endpoint refused without a valid login -----------------------------------------------------
 
 ADMIN_ONLY = ("export", "compare", "rate_reveal", "rate_team", "rate_release", "import_dataset",
-              "batch_generate", "batch_stop", "quality", "gold")
+              "batch_generate", "batch_stop", "quality", "gold", "accounts")
 
 
 @pytest.fixture(scope="module")

@@ -27,6 +27,7 @@ class Permission(StrEnum):
     TEAM = "team"            # everyone's progress, flags, ratings and gold answers; release an annotator's items
     QUALITY = "quality"      # every annotator's quality figures (the Quality tab); gold answers stay admin-only
     ALL_DIALOGUES = "all_dialogues"  # list and open everyone's Chat dialogues (annotators: their own only)
+    ACCOUNTS = "accounts"    # create accounts, change their roles and passwords, disable and enable them
 
 
 ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
@@ -53,6 +54,7 @@ REFUSALS: dict[Permission, str] = {
     Permission.TEAM: "only an admin can see the team's progress or release an annotator's items",
     Permission.QUALITY: "only researchers and admins can see annotator quality",
     Permission.ALL_DIALOGUES: "only researchers and admins can open other users' dialogues",
+    Permission.ACCOUNTS: "only an admin can create or change accounts",
 }
 
 

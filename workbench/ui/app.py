@@ -14,6 +14,7 @@ from workbench.access import TAB_PERMISSIONS, visible_tabs
 from workbench.errors import WorkbenchError
 from workbench.services import Services
 from workbench.ui import i18n
+from workbench.ui.accounts_section import build_accounts_section
 from workbench.ui.chat_tab import build_chat_tab
 from workbench.ui.compare_tab import build_compare_tab
 from workbench.ui.data_tab import build_data_tab
@@ -138,6 +139,7 @@ def build_app(svc: Services) -> gr.Blocks:
             with ui.make(gr.Tab, label=K("app.tab.data"), id="data", elem_id="tab-data",
                          visible=False) as tabs["data"]:
                 data = build_data_tab(svc, ui)
+                accounts = build_accounts_section(svc, ui)
             with ui.make(gr.Tab, label=K("app.tab.export"), id="export", elem_id="tab-export",
                          visible=False) as tabs["export"]:
                 build_export_tab(svc, ui)
@@ -172,6 +174,7 @@ def build_app(svc: Services) -> gr.Blocks:
         demo.load(show_tabs, None, list(tabs.values()), api_name=False)
         demo.load(chat["on_load"], chat["load_inputs"], chat["load_outputs"], api_name=False)
         demo.load(data["on_load"], None, data["load_outputs"], api_name=False)
+        demo.load(accounts["on_load"], None, accounts["load_outputs"], api_name=False)
         tabs["compare"].select(compare["fill_choices"], None, compare["choice_outputs"], api_visibility="private")
         track_load_progress_on(demo, progress_sink)
     guard_handlers(demo)
