@@ -102,6 +102,15 @@ def date_picker_texts() -> dict[str, dict[str, Any]]:
 JS = (f"() => {{ ({SESSION_GUARD_JS.strip()})(); ({KEEP_TAB_JS.strip()})(); ({RATE_JS.strip()})(); "
       f"({DATE_PICKER_JS.strip()})({json.dumps(date_picker_texts(), ensure_ascii=False)}); }}")
 
+#: texts Gradio's own front end asks for and does not ship, per browser locale (it picks by the browser's,
+#: not the app's language switch). Its status tracker tells screen readers that an event ended with
+#: ``common.complete``; without a text the key itself was read out.
+FRONTEND_TEXTS: dict[str, dict[str, str]] = {
+    "en": {"common.complete": "Done"},
+    "zh-CN": {"common.complete": "完成"},
+    "zh-TW": {"common.complete": "完成"},
+}
+
 TITLE = "BianQue Workbench · 扁鹊健康大模型对比标注台"
 #: tabs every role has: shown from the start; the others appear on page load for the roles allowed
 COMMON_TABS = ("chat", "rate")
@@ -223,4 +232,5 @@ def server_options(svc: Services, *, open_mode: OpenModeGuard | None) -> dict[st
         js=JS,
         # Unexpected errors show a generic message; WorkbenchErrors reach the user through gr.Error/Warning.
         show_error=False,
+        i18n=gr.I18n(**FRONTEND_TEXTS),
     )
