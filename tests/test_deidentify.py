@@ -28,6 +28,7 @@ HELDOUT5 = REPO / "annotations" / "deid_heldout5.jsonl"
 HELDOUT6 = REPO / "annotations" / "deid_heldout6.jsonl"
 HELDOUT7 = REPO / "annotations" / "deid_heldout7.jsonl"
 HELDOUT8 = REPO / "annotations" / "deid_heldout8.jsonl"
+HELDOUT9 = REPO / "annotations" / "deid_heldout9.jsonl"
 
 # --- medicine is not a name -----------------------------------------------------------------------
 
@@ -653,9 +654,10 @@ def test_goals_hold_on_the_eighth_set():
     # word the dictionary calls a place after a kinship word, 我外公高建国; an ID's own birth date, a hidden e-mail,
     # a handle after 叫): name recall 0.903 (65/72), all labels 0.930, no other set or corpus string changed. So it
     # no longer measures unseen text.
+    # Session 49's rules for the ninth set found two more of its names: name 0.972, all labels 0.979.
     sc = score(_rows(HELDOUT8))
-    assert sc.overlap["name"].recall >= 0.90, sc.misses
-    assert sc.overlap["all"].recall >= 0.92, sc.misses
+    assert sc.overlap["name"].recall >= 0.95, sc.misses
+    assert sc.overlap["all"].recall >= 0.97, sc.misses
     assert sc.overlap["all"].precision == 1.0, sc.false_alarms
     assert len(_rows(HELDOUT8)) >= 150 and sum(not r["spans"] for r in _rows(HELDOUT8)) >= 50
 
@@ -704,4 +706,66 @@ SEVENTH_BLIND_LOOKALIKES = [
 
 @pytest.mark.parametrize("text", SEVENTH_BLIND_LOOKALIKES)
 def test_the_seventh_blind_sets_lookalikes_are_left_alone(text):
+    assert deidentify(text)[0] == text
+
+
+def test_goals_hold_on_the_ninth_set():
+    # Written blind in session 49 (150 messages by a helper who never read the rules or the earlier sets; 24
+    # without personal data once labelled as below, with look-alikes: 肌张力高, 蒲地蓝, 王老吉, hospital hotlines). Its labels were
+    # brought to the project's conventions before scoring (insurance and bank cards are accounts, a 就诊卡 number
+    # is a record number, a passport an ID; a surname before a title and a 400 number are redacted). First score:
+    # name recall 0.833 (65/78), precision 0.970 (肌张力高 and 蒲地蓝 taken for names), all labels 0.883, precision
+    # 0.987. Then used for rules (Tibetan and 古丽 names, a lunar birth date, 阿强/小雨 as a clause's subject or
+    # before an age, a colleague by department, （我同事） after a name, 是我爸, 收 after a name, a name after an
+    # identifier, an ID in any grouping after its cue, 用户名/昵称, 医保个人编号, I'm + a pinyin name, a rare
+    # dictionary name after a kinship word, 我是热依拉的妈妈, 郜 郗 隗 乜): name recall 0.962, all labels 0.977,
+    # precision 1.000; no other set lost anything (the eighth gained: name 0.972). So it no longer measures
+    # unseen text.
+    sc = score(_rows(HELDOUT9))
+    assert sc.overlap["name"].recall >= 0.95, sc.misses
+    assert sc.overlap["all"].recall >= 0.97, sc.misses
+    assert sc.overlap["all"].precision == 1.0, sc.false_alarms
+    assert len(_rows(HELDOUT9)) >= 150 and sum(not r["spans"] for r in _rows(HELDOUT9)) >= 24
+
+
+NINTH_SET_CLASSES = [
+    ("阿芳昨天开始发烧", "[姓名]昨天开始发烧"),
+    ("我儿子小宇今天早上吐了两次", "我儿子[姓名]今天早上吐了两次"),
+    ("我女儿小雨3岁，发烧两天", "我女儿[姓名]3岁，发烧两天"),
+    ("公司的小王说这个药不能空腹吃", "公司的[姓名]说这个药不能空腹吃"),
+    ("患者格桑梅朵，女，32岁", "患者[姓名]，女，32岁"),
+    ("次仁央金是我同事，她最近老咳嗽", "[姓名]是我同事，她最近老咳嗽"),
+    ("我同事阿依古丽最近胃疼", "我同事[姓名]最近胃疼"),
+    ("我叫卓玛，在拉萨工作", "我叫[姓名]，在拉萨工作"),
+    ("生日是农历三月初八", "生日是[出生日期]"),
+    ("我是阴历一九六五年腊月二十三出生的", "我是[出生日期]出生的"),
+    ("张建华（我爸）今年体检血糖高", "[姓名]（我爸）今年体检血糖高"),
+    ("王丽是我妈，她腿肿", "[姓名]是我妈，她腿肿"),
+    ("包裹寄到杭州市西湖区文三路90号，孙晓燕收", "包裹寄到[地址]，[姓名]收"),
+    ("工号HR30817，冯志远，体检报告在哪看", "工号[编号]，[姓名]，体检报告在哪看"),
+    ("身份证 110101 1990 0307 001X", "身份证 [证件号]"),
+    ("我的昵称是tangtang_2020", "我的昵称是[账号]"),
+    ("社保个人编号：SZ0098123", "社保个人编号：[账号]"),
+    ("Hello, I am Liu Yang，想问一下体检结果", "Hello, I am [姓名]，想问一下体检结果"),
+    ("我外公巴特尔血压高", "我外公[姓名]血压高"),
+    ("我是热依拉的妈妈", "我是[姓名]的妈妈"),
+    ("我老婆曹丽也是O型血", "我老婆[姓名]也是O型血"),
+]
+NINTH_SET_LOOKALIKES = [
+    "肌张力高是脑瘫吗", "吃了蒲地蓝消炎片", "连花清瘟能预防吗", "今天农历八月十五，能吃月饼吗", "扎西德勒，医生新年好",
+    "我外婆是藏族，从高原下来以后头疼", "格桑花开了", "阿司匹林每天吃一片可以吗", "阿胶最近吃了有没有用",
+    "阿姨最近血压高", "阿嬷最近血压高", "我女儿小时候得过肺炎", "我儿子小便有泡沫", "我儿子小脸最近发黄",
+    "我女儿小学三年级，最近视力下降", "我儿子小肚子疼了一晚上", "我们科的小护士说要空腹", "我是孩子的妈妈",
+    "我是二宝妈妈", "我是新手妈妈，请问", "我是双胞胎的妈妈", "我用户体验很差", "身份证丢了，补办要多久",
+    "I'm Not Sure 吃什么药", "血压140/90，高压偏高", "每天3次，每次2片",
+]
+
+
+@pytest.mark.parametrize("text, expected", NINTH_SET_CLASSES, ids=[c[0][:8] for c in NINTH_SET_CLASSES])
+def test_classes_the_ninth_set_found_are_caught(text, expected):
+    assert deidentify(text)[0] == expected
+
+
+@pytest.mark.parametrize("text", NINTH_SET_LOOKALIKES)
+def test_the_ninth_sets_lookalikes_are_left_alone(text):
     assert deidentify(text)[0] == text

@@ -136,6 +136,8 @@ _DATE6 = r"\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])"
 _ID_RE = re.compile(rf"{_B}(?:[1-9]\d{{5}}[ \-]?{_DATE8}[ \-]?\d{{3}}[\dXx]|[1-9]\d{{5}}{_DATE6}\d{{3}}){_E}")
 # The same 18 characters read out in groups of four (3201 0219 9011 0523 45): the date checked once joined.
 _ID_GROUPED_RE = re.compile(rf"{_B}[1-9]\d{{3}}(?:[ \-]\d{{4}}){{3}}[ \-]\d[\dXx]{_E}")
+# After an ID cue, the 18 characters in any grouping (230102 1974 0809 1531, 450103 198811 230448)
+_ID_ANY_GROUPING = re.compile(rf"{_B}[1-9](?:[ \-]?\d){{16}}[ \-]?[\dXx]{_E}")
 _ID_DIGITS = re.compile(rf"[1-9]\d{{5}}{_DATE8}\d{{3}}[\dXx]")
 _ID_CUE = re.compile(r"(?:身份证|证件|公民身份|ID ?card|id ?card)[^，。；;！？\n]{0,8}$", re.IGNORECASE)
 # 身份证后面那位打错了，应该是…: an ID-shaped number (region, real birth date) in a sentence about an ID card,
@@ -161,7 +163,7 @@ _PLATE_RE = re.compile(rf"[{_PROVINCES}][A-Z][·• \-]?[A-HJ-NP-Z0-9]{{5,6}}{_E
 _CUED_PLATE = re.compile(rf"车牌(?:号码|号)?(?:是|为|:|：|\s)*(?P<v>[{_PROVINCES}][A-Za-z][·• \-]?[A-HJ-NP-Za-hj-np-z0-9]{{5,6}}){_E}")
 
 # A cue, optional 号/码/是/:, then the value. One regex per label; the cue itself is never redacted.
-_CUE_GAP = r"(?:号码|编号|卡号|号|码|ID|id)?(?:吧|呢)?(?:是|为|叫|:|：|#|\s|\bis\b)*"
+_CUE_GAP = r"(?:个人)?(?:号码|编号|卡号|号|码|ID|id)?(?:吧|呢)?(?:是|为|叫|:|：|#|\s|\bis\b)*"  # 医保个人编号
 _CUED: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("record_number", re.compile(
         r"(?:(?:住院|门诊|急诊|病历|病案|就诊|诊疗|登记|检查|检验|化验|标本|条码|影像|放射|病理|超声|档案|挂号|患者|病人|报告)"
@@ -172,7 +174,9 @@ _CUED: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"(?:微信|weixin|WeChat|wechat|(?<![A-Za-z0-9_])(?:VX|vx|WX|wx)(?![A-Za-z0-9_])|QQ|qq|扣扣|支付宝|银行卡|储蓄卡"
         r"|信用卡|借记卡|卡号|账号|帐号|账户|帐户|医保卡|社保卡|医保|社保|医疗保险|参保|保单|新农合|这张卡|加V|加v|V信|v信"
         r"|薇信|威信|抖音|快手|小红书|微博|B站|b站|哔哩哔哩|bilibili|知乎|钉钉|飞书|推特|Twitter|twitter|Instagram"
-        r"|instagram|Facebook|facebook|Telegram|telegram|WhatsApp|whatsapp|Skype|skype)" + _CUE_GAP
+        r"|instagram|Facebook|facebook|Telegram|telegram|WhatsApp|whatsapp|Skype|skype"
+        # a user name in a system or an app (用户名是xiaoyu_mama, 用户dr_wang03 登录)
+        r"|用户名|登录名|登陆名|昵称|用户(?=[A-Za-z]))" + _CUE_GAP
         + r"(?P<v>\d{4}(?:[ \-]\d{2,6}){2,4}|[A-Za-z0-9][A-Za-z0-9_\-]{4,29}|@(?![了过着一下])[A-Za-z0-9_\-\u4e00-\u9fff]{2,30})" + _E)),
     ("id_number", re.compile(
         r"(?:护照|通行证|签证|军官证|驾驶证|驾照|回乡证|台胞证|\bSSN|[Ss]ocial [Ss]ecurity (?:number|no\.?))" + _CUE_GAP
@@ -202,9 +206,15 @@ _DATE = (
     rf"|{_YEAR}年|{_DATE8}"
     r"|[一二三四五六七八九〇零]{4}年(?:[一二三四五六七八九十]{1,2}月(?:[一二三四五六七八九十]{1,3}[日号])?)?"
 )
+# A lunar date, as older people give their birthday: 1958年农历八月十五, 阴历腊月初八, 一九六五年腊月二十三.
+_LUNAR_DATE = (
+    rf"(?:(?:农历|阴历)\s*)?(?:(?:{_YEAR}|[一二三四五六七八九〇零]{{4}})年\s*)?(?:(?:农历|阴历)\s*)?"
+    r"(?:正|十一|十二|冬|腊|[一二三四五六七八九十])月"
+    r"(?:初[一二三四五六七八九十]|二十[一二三四五六七八九]?|廿[一二三四五六七八九]|三十|十[一二三四五六七八九]?)"
+)
 _DOB_BEFORE = re.compile(
     r"(?:出生日期|出生年月日?|出生时间|出生于|出生在|出生|生日|生于|DOB|D\.O\.B\.?|[Dd]ate of [Bb]irth)"
-    rf"(?:是|为|:|：|\s)*(?P<v>{_DATE}|(?:0?[1-9]|[12]\d|3[01])[/.\-](?:0?[1-9]|[12]\d|3[01])[/.\-](?:19|20)\d{{2}}"
+    rf"(?:是|为|:|：|\s)*(?P<v>{_LUNAR_DATE}|{_DATE}|(?:0?[1-9]|[12]\d|3[01])[/.\-](?:0?[1-9]|[12]\d|3[01])[/.\-](?:19|20)\d{{2}}"
     r"|(?:0?[1-9]|1[0-2])月(?:0?[1-9]|[12]\d|3[01])[日号]"
     r"|(?<!\d)\d{2}年(?:(?:0?[1-9]|1[0-2])月(?:(?:0?[1-9]|[12]\d|3[01])[日号])?)?)"
 )
@@ -215,8 +225,8 @@ _BARE_YEAR = re.compile(r"(?:19|20)?\d{2}年")
 _COHORT = re.compile(r"的?(?:孩子|小孩|宝宝|儿童|婴儿|新生儿|婴幼儿|人群|人们|男性|女性|女生|男生|一代|老人)")
 _DOB_AFTER = re.compile(
     # 八五年出生: a two-digit year spelt out
-    rf"(?P<v>{_DATE}|(?<![{_CN_DIGIT}])[五六七八九〇零][〇零一二三四五六七八九]年|(?<!\d)\d{{2}}年(?:(?:0?[1-9]|1[0-2])月(?:(?:0?[1-9]|[12]\d|3[01])[日号])?)?) ?"
-    r"(?:出生|生人|生的|生(?=[，,。.；;！!\s]|$))"
+    rf"(?P<v>{_LUNAR_DATE}|{_DATE}|(?<![{_CN_DIGIT}])[五六七八九〇零][〇零一二三四五六七八九]年|(?<!\d)\d{{2}}年(?:(?:0?[1-9]|1[0-2])月(?:(?:0?[1-9]|[12]\d|3[01])[日号])?)?) ?"
+    r"(?:出生|生人|生的|生(?=[，,。.；;！!\s)）]|$))"
 )
 
 # --- addresses -----------------------------------------------------------------------------------------
@@ -375,6 +385,9 @@ def _birth_dates_of(norm: str, birth: str, id_span: tuple[int, int]) -> list[Spa
 def _number_spans(norm: str) -> list[Span]:
     spans: list[Span] = []
     grouped = [m for m in _ID_GROUPED_RE.finditer(norm) if _ID_DIGITS.fullmatch(re.sub(r"[ \-]", "", m.group()))]
+    if "身份" in norm or "证件" in norm:
+        grouped += [m for m in _ID_ANY_GROUPING.finditer(norm) if _ID_DIGITS.fullmatch(re.sub(r"[ \-]", "", m.group()))
+                    and _ID_CUE.search(norm, max(0, m.start() - 16), m.start())]
     for m in [*_ID_RE.finditer(norm), *grouped]:
         digits = m.group().replace(" ", "").replace("-", "")
         cued = bool(_ID_CUE.search(norm, max(0, m.start() - 16), m.start())
@@ -437,7 +450,7 @@ _SINGLE_SURNAMES = (
     "骆宁蓝甘关梅裴辛霍凌卫耿解滕米柳欧盛童屈喻蒙符窦储岑晏邬宫茅祁计伏舒宣凤麦萧于任曾"
     # rarer ones: a name after a cue starts with any of these as often as with a common one
     "佘逯宓帅禤蒯仇庄宗阎薄桑桂濮寿扈燕冀郏晁敖訾阚饶鞠巢竺荆桓仉缑亢况蔺屠蒲邰鄂索郁胥苍莘贡逄姬冉郦雍"
-    "璩邝甄栾冼芮惠詹厉奚封靳糜粟虞卓隋迟佟钮邴暴汲亓阙柏苗区揭笪茹展"
+    "璩邝甄栾冼芮惠詹厉奚封靳糜粟虞卓隋迟佟钮邴暴汲亓阙柏苗区揭笪茹展郜郗隗乜"
 )
 _SURNAME_RE = re.compile("|".join(_COMPOUND_SURNAMES) + f"|[{_SINGLE_SURNAMES}]")
 # Compound surnames that are no ordinary word (东方, 百里, 第五, 长孙, 公孙 are; 上官 is also 上 + 官网/官方):
@@ -473,7 +486,9 @@ _WEAK_CUE = re.compile(r"(?:我是|本人|患者|病人|病患|伤者|产妇|请
                        # a colleague by their department: 信息科的曹磊, 护理部的王芳
                        r"|(?:科|科室|部|处|中心|病房|病区)的"
                        # a bed in a ward's handover: 3床晏子豪术后…, 5床茹玉珍今晨…
-                       r"|(?<![\d.])\d{1,3}\s*(?:床|号床))\s*$")
+                       r"|(?<![\d.])\d{1,3}\s*(?:床|号床)"
+                       # an identifier, then the person it belongs to: 工号A10386，蔡明亮，…
+                       r"|(?<![\d.])[A-Za-z]{0,3}\d{4,}\s*[，,])\s*$")
 # Kinship, roles and greetings: a word after them is a name even when it is also an ordinary word.
 _KIN_WORDS = (
     r"儿子|女儿|孩子|宝宝|老公|老婆|爱人|丈夫|妻子|媳妇|妈妈|我妈|爸爸|我爸|母亲|父亲|爷爷|奶奶|外婆|外公|姥姥"
@@ -493,7 +508,10 @@ _TELLING_NAME = re.compile(r"(?:说|讲|告诉|提醒|推荐|介绍|建议|问�
 # follows one (医生说, 医生高度怀疑).
 _ROLE_CUE = re.compile(r"(?:医生|医师|大夫|护士|护士长|主任|教授|院长|老师)\s*$")
 # A kinship word after a name: 王李雨桐是我外甥女 (the kinship word ends the clause: not 电话是我老公的), 冉冉她奶奶.
-_KIN_AFTER = rf"是我的?(?:{_KIN_WORDS})(?=[，,。.；;！!？?\s]|$)|(?:和|跟)?[他她]的?(?:{_KIN_WORDS}|妈|爸)"
+# 小郑（我同事）, 周建平(我爸): whose relative or colleague, in brackets
+_KIN_IN_BRACKETS = re.compile(rf"\s*[（(]\s*(?:我的?|是我的?)?(?:{_KIN_WORDS}|妈|爸)\s*[)）]")
+_KIN_AFTER = (rf"是我的?(?:{_KIN_WORDS}|妈|爸)(?=[，,。.；;！!？?\s]|$)|(?:和|跟)?[他她]的?(?:{_KIN_WORDS}|妈|爸)"
+              rf"|{_KIN_IN_BRACKETS.pattern}")
 # ... or by what follows it: a title (王主任), sex and age (张伟，男，45岁) or a greeting (李华您好).
 _SEX_AGE = re.compile(r"\s*[，,、 ]\s*(?:男|女)(?:性)?(?=[，,、 \d。；;]|$)|\s*[，,]\s*\d{1,3}\s*岁|\s*(?:男|女)\s*[，,、]")
 _AFTER_NAME = re.compile(
@@ -505,6 +523,8 @@ _AFTER_NAME = re.compile(
     r"|\s*[，,]\s*(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*[日号])?\s*(?:出生|生)"
     # whose relative they are: 王李雨桐是我外甥女, 冉冉她奶奶 (the kinship word ends the clause or is the subject)
     rf"|{_KIN_AFTER}"
+    # who receives a parcel, at the end of an address: …1688号，刘小芳收
+    r"|收(?=\s*(?:[，,。.；;！!]|$))"
 )
 # 跟杨帆一起, 和王芳一块: a person one goes somewhere with.
 _COMPANION_BEFORE = re.compile(r"(?:跟|和|与|同|陪|陪着|带着)\s*$")
@@ -634,6 +654,8 @@ def _dict_tag(word: str) -> tuple[str | None, int]:
 
 # Characters of _NOT_GIVEN that do occur in given names the dictionary knows (陈建生, 徐克俊, 万永年).
 _GIVEN_IN_DICTIONARY_NAMES = set("生克年才先")
+# What follows a name as the subject and may be joined to its last character by the tokenizer (曹丽 + 都是)
+_FUNCTION_AFTER_NAME = set("都也就还又才在")
 
 
 def _given_ok(s: str, *, in_dictionary_name: bool = False) -> bool:
@@ -753,6 +775,10 @@ def _name_at(text: str, i: int, surname: str, clause: str, c0: int) -> Span | No
                     if w_tag in _NR_TAGS and w_freq < _COMMON_WORD_FREQ:
                         end, name_word = end + 3, True  # 王 + 李雨桐: a double-barrelled name (both parents' surnames)
                     break
+                if (kin and len(w) == 2 and end == i + sl and _given_ok(w[0]) and w[1] in _FUNCTION_AFTER_NAME
+                        and _dict_tag(w)[1] < _COMMON_WORD_FREQ):
+                    end += 1  # 我老婆曹 + 丽都 + 是: the name's last character joined to the adverb after it
+                    break
                 if len(w) == 2 and end == i + sl and _given_ok(w):
                     w_tag, w_freq = _dict_tag(w)
                     if w_tag in _NR_TAGS and w_freq < _COMMON_WORD_FREQ:
@@ -861,10 +887,12 @@ def _clauses(text: str) -> list[tuple[int, str]]:
 _NICKNAME_RE = re.compile(f"(?P<pre>[小老阿])(?P<s>[{_SINGLE_SURNAMES}])|(?P<s2>[{_SINGLE_SURNAMES}])(?P<post>[姐哥姨叔嫂]|奶奶|爷爷|大爷|大妈|大娘|婆婆)"
                           # 阿强, 阿芳: 阿 and a given-name character (not 阿姨, 阿婆: kin words)
                           "|(?P<a>阿)(?P<g>[\u4e00-\u9fff])")
-_NOT_AFTER_A = set("姨婆公伯叔哥妹爸妈嫂弟姐奶爷")
+_NOT_AFTER_A = set("姨婆公伯叔哥妹爸妈嫂弟姐奶爷嬷嫲舅娘婶仔母父")
 _NICKNAME_CUE = re.compile(r"(?:叫我|喊我|叫他|叫她|是|(?:隔壁床?|邻床|对门|同病房|同屋|病友)的?"
                            # verbs whose object is a person: 联系小周, 通知老李
-                           r"|联系|通知|转告|告诉|问问)\s*$")
+                           r"|联系|通知|转告|告诉|问问"
+                           # a colleague by their department or workplace: 我们科的小郑, 公司的小王
+                           r"|(?:科|科室|部|处|中心|病房|病区|单位|公司|班上|组里|宿舍|车间|办公室)的)\s*$")
 # A nickname opening a clause as its subject: then comes a time word or an adverb (小李昨天值夜班, 小陈刚做完胃镜,
 # 老周最近…, 老刘这两天…) or the possessive 的 (老王的手机号).
 _SUBJECT_NEXT_TAGS = {"t", "d", "f"}
@@ -872,6 +900,13 @@ _SUBJECT_NEXT = re.compile(r"[这那前][两几]?(?:天|日子|阵子|段时间|
 # 小 and a given-name character (我闺蜜小雅说): only after a kinship word and before a verb of telling, since
 # 小便, 小腿, 小时候 follow kinship words as often.
 _XIAO_NAME = re.compile("小([\u4e00-\u9fff])")
+# ... or before a time word or an adverb (我女儿小雨最近…, 我儿子小宇今天…), unless 小 + the character is an ordinary
+# word (小学, 小孩) or names a small body part or thing (小脸, 小肚子, 小便), which kinship words precede as often.
+_XIAO_NOT_NAME = set("脸嘴屁鸡舌臂指肚脖胳膊肩便尿孩伙朋区组学米吃说声票叶针虫狗猫块些事宝贝型号")
+# A dictionary "name" this frequent after 小 is a word first (小姐); 小雨 (620) and 小宝 (119) are not.
+_XIAO_WORD_FREQ = 1000
+# ... or before the child's age (我家宝宝小雨两岁半, 我儿子小宇3岁)
+_AGE_NEXT = re.compile(r"\s*(?:\d{1,2}|[一二两三四五六七八九十]{1,3})\s*(?:岁|周岁|个月)")
 _TELLING_AFTER = re.compile(r"(?:说|讲|告诉|介绍|推荐|建议|让|叫|提醒|也|和|跟|他|她)")
 # A list of names after one found: 同事赵磊、孙婷婷、周一凡.
 _LIST_NEXT = re.compile(r"\s*(?:、|和|与|及|跟)\s*")
@@ -892,7 +927,8 @@ _EN_AND_I = re.compile(r"(?:^|(?<=[.!?]\s))(?P<n>[A-Z][a-z]+) and I\b")
 # after a word for the patient or 我是/他是, a full name in pinyin (患者Wang Fang, 本人Chen Jing), whose every
 # word is one to three pinyin syllables: 我是New York来的 names a city, and HIV, CT are no capitalised words.
 _LATIN_AFTER_KIN = re.compile(rf"(?:{_KIN_WORDS})(?:叫|是|名叫)?\s*(?=[A-Z][a-z])")
-_LATIN_AFTER_PERSON = re.compile(r"(?:患者|病人|病患|伤者|产妇|本人|我是|他是|她是)\s*(?=[A-Z][a-z]+ [A-Z][a-z])")
+_LATIN_AFTER_PERSON = re.compile(r"(?:患者|病人|病患|伤者|产妇|本人|我是|他是|她是|\bI'm|\bI am|\bThis is)\s*"
+                                 r"(?=[A-Z][a-z]+ [A-Z][a-z])")
 _PINYIN_SYLLABLE = ("(?:zh|ch|sh|[bpmfdtnlgkhjqxrzcsyw])?"
                     "(?:iang|iong|uang|ueng|ang|eng|ing|ong|ian|iao|uai|uan|van|ai|ei|ao|ou|an|en|er|ia|ie|iu|in|"
                     "ua|uo|ui|un|ve|ue|vn|a|o|e|i|u|v)")
@@ -906,15 +942,37 @@ def _token_ends_at(clause: str, rel: int) -> bool:
 
 
 def _subject_next(m: re.Match[str], clause: str) -> bool:
-    """Whether a 小/老 + surname nickname at the start of ``clause`` is followed by what follows a subject."""
-    if not m.group("pre") or m.group("pre") == "阿":
+    """Whether a 小/老 + surname or 阿 + given-name nickname at the start of ``clause`` is followed by what
+    follows a subject."""
+    if m.group("pre") == "阿":
+        return False
+    if m.group("a"):
+        # 阿强上周…, 阿芳昨天…: not a dictionary word other than a rare name (阿胶, 阿訇; 阿斗 is a byword)
+        tag, freq = _dict_tag(m.group())
+        if tag is not None and (tag not in _NR_TAGS or freq >= _COMMON_WORD_FREQ):
+            return False
+    elif not m.group("pre"):
         return False
     at = _token_index(clause).get(m.end())
     nxt = "" if at is None else _tokens(clause)[at][1]
     if nxt == "的":
         # not 小黄的 / 小白的: an adjective after 小 is a description, not a nickname
-        return _dict_tag(m.group("s"))[0] != "a"
+        return _dict_tag(m.group("s") or m.group("g"))[0] != "a"
     return _dict_tag(nxt)[0] in _SUBJECT_NEXT_TAGS or bool(_SUBJECT_NEXT.match(clause, m.end()))
+
+
+def _xiao_subject(m: re.Match[str], clause: str) -> bool:
+    """Whether 小 + a character after a kinship word is a name that a time word or an adverb follows."""
+    word = m.group()
+    tag, freq = _dict_tag(word)
+    if m.group(1) in _XIAO_NOT_NAME or tag is not None and (tag not in _NR_TAGS or freq >= _XIAO_WORD_FREQ):
+        return False
+    index = _token_index(clause)
+    at = index.get(m.end())
+    if at is None or m.start() not in index:
+        return False  # inside a word: 小时 + 候, 大小 + 便
+    return (_dict_tag(_tokens(clause)[at][1])[0] in _SUBJECT_NEXT_TAGS or bool(_SUBJECT_NEXT.match(clause, m.end()))
+            or bool(_AGE_NEXT.match(clause, m.end())))
 
 
 def _nickname_spans(text: str, taken: list[Span]) -> list[Span]:
@@ -944,6 +1002,7 @@ def _nickname_spans(text: str, taken: list[Span]) -> list[Span]:
                 continue
             before = text[max(0, i - 12) : i]
             cued = bool(_KIN_CUE.search(before) or _ROLE_CUE.search(before) or _NICKNAME_CUE.search(before)
+                         or _KIN_IN_BRACKETS.match(text, j)
                          or _COMPANION_BEFORE.search(before) and _NAME_CHARS.match(before[-2:-1] or "x") is not None)
             subject = _TELLING_AFTER.match(clause, end) or (
                 _dict_tag(clause[end : end + 2])[0] in _SUBJECT_NEXT_TAGS or _SUBJECT_NEXT.match(clause, end)
@@ -953,7 +1012,8 @@ def _nickname_spans(text: str, taken: list[Span]) -> list[Span]:
                 take(Span(i, i + 1 if len(m.group("post") or "") == 2 else j, "name", False))
         for m in _XIAO_NAME.finditer(clause):
             i, j = c0 + m.start(), c0 + m.end()
-            if (_given_ok(m.group(1)) and _TELLING_NAME.match(text, j) and _KIN_CUE.search(text[max(0, i - 12) : i])
+            if (_given_ok(m.group(1)) and _KIN_CUE.search(text[max(0, i - 12) : i])
+                    and (_TELLING_NAME.match(text, j) or _xiao_subject(m, clause))
                     and not _inside_medical_term(text, i, j) and not covered.overlaps(i, j)):
                 take(Span(i, j, "name", False))
     return out
@@ -1126,6 +1186,8 @@ def _foreign_names(text: str) -> list[Span]:
 # or one that ends it (我是上周找您看湿疹的胡明明). A given name there may be a doubled character (多多, 明明),
 # which _given_ok refuses elsewhere as an ordinary word.
 _CALLED_A_NAME = re.compile(r"(?:^|(?<=[^\u4e00-\u9fff])|(?<=[叫是]))(?P<n>[\u4e00-\u9fff]{1,3}?)\s*[（(](?:小名|乳名|昵称|外号)[）)]")
+# Characters of the words around a parent's self-introduction, not of a child's name (我是新手妈妈, 我是他的妈妈)
+_NOT_CHILD_NAME = set("的了是我你他她们这那个病孩子宝贝新手全职")
 _PARENT_OF = re.compile(
     r"我是(?P<n>[\u4e00-\u9fff]{2,3}?)的?(?:妈妈|爸爸|家长|奶奶|爷爷|外婆|外公|姥姥|姥爷)(?=[，,。.；;！!？?\s]|$)")
 _INTRODUCED_LAST = re.compile(r"我是[^，,。.；;！!？?\n]{1,20}的(?P<n>[\u4e00-\u9fff]{2,3})(?=[，,。.；;！!？?\s]|$)")
@@ -1146,6 +1208,13 @@ def _name_like(given: str) -> bool:
 def _introduced_names(text: str) -> list[Span]:
     out = [Span(m.start("n"), m.end("n"), "name", False) for m in _CALLED_A_NAME.finditer(text)
            if _name_like(m.group("n")) and not _inside_medical_term(text, m.start("n"), m.end("n"))]
+    for m in _PARENT_OF.finditer(text):
+        # 我是热依拉的妈妈: a child's name without a surname, where the dictionary knows no other word there
+        a, b = m.span("n")
+        tag, freq = _dict_tag(text[a:b])
+        if (_SURNAME_RE.match(text, a) is None and text[a] not in _COUNTING and not _NOT_CHILD_NAME.intersection(text[a:b])
+                and not _inside_medical_term(text, a, b) and (tag is None or tag in _NR_TAGS and freq < _COMMON_WORD_FREQ)):
+            out.append(Span(a, b, "name", False))
     for m in (*_PARENT_OF.finditer(text), *_INTRODUCED_LAST.finditer(text)):
         a, b = m.span("n")
         sur = _SURNAME_RE.match(text, a)
@@ -1166,6 +1235,49 @@ def _english_names(text: str) -> list[Span]:
         n = _LATIN_FULL_NAME.match(text, m.end())
         if n and all(_PINYIN_WORD.fullmatch(word) for word in n.group().split()):
             out.append(Span(n.start(), n.end(), "name", True))
+    return out
+
+
+# Tibetan names have no surname: two of a small set of two-character names (扎西卓玛, 次仁央金, 格桑梅朵). Two of
+# them together are a name wherever they stand; one alone only after a label or kinship cue (我叫卓玛), since
+# some are also words (尼玛, 格桑花). Uyghur women's names end in 古丽 after a known first part (阿依古丽).
+_TIBETAN_PARTS = ("扎西 卓玛 次仁 格桑 德吉 央金 拉姆 旦增 丹增 多吉 顿珠 尼玛 达瓦 达娃 次旦 索朗 索南 平措 洛桑 白玛 仁青 "
+                  "强巴 普布 巴桑 边巴 米玛 琼达 曲珍 益西 措姆 卓嘎 央宗 德央 桑珠 贡嘎 梅朵 拉巴 罗布 旺堆 旺姆 加措 "
+                  "嘉措 才让 次珍 群培 贡布 阿旺 玉珍 仓决 占堆 欧珠 土登 泽仁 泽旺 吉美 其美 仁增 旺久 尼珍 拉珍 德庆 "
+                  "央拉 赤列 朗杰 巴珠 卓嘎 白珍 次央 普赤 多布杰 德央 拉巴次仁").split()
+_TIBETAN_PART = "|".join(sorted(set(_TIBETAN_PARTS), key=len, reverse=True))
+_TIBETAN_NAME = re.compile(f"(?:{_TIBETAN_PART})(?:{_TIBETAN_PART})|(?:阿依|帕提|努尔|米热|布比|再娜|阿提|热孜万|巴哈尔)古丽")
+_TIBETAN_SINGLE = re.compile(f"(?:{_TIBETAN_PART})")
+
+
+def _kin_named_without_surname(text: str) -> list[Span]:
+    """我姥爷巴特尔: after a kinship word, a rare word the dictionary tags as a person's name and that starts with no
+    surname (those are weighed in :func:`_name_at`): a Mongolian or other name without a Han surname."""
+    out: list[Span] = []
+    for c0, clause in _clauses(text):
+        index = _token_index(clause)
+        for m in _KIN_WORD_RE.finditer(clause):
+            at = index.get(m.end())
+            if at is None or m.start() not in index:
+                continue
+            word = _tokens(clause)[at][1]
+            tag, freq = _dict_tag(word)
+            i = c0 + m.end()
+            if (2 <= len(word) <= 4 and tag in _NR_TAGS and freq < _COMMON_WORD_FREQ and not _SURNAME_RE.match(word)
+                    and _NAME_CHARS.fullmatch(word[0]) and not _ordinary(word)
+                    and not _inside_medical_term(text, i, i + len(word))):
+                out.append(Span(i, i + len(word), "name", True))
+    return out
+
+
+def _minority_names(text: str) -> list[Span]:
+    out = [Span(m.start(), m.end(), "name", True) for m in _TIBETAN_NAME.finditer(text)]
+    covered = _Coverage(len(text), out)
+    for m in _TIBETAN_SINGLE.finditer(text):
+        before = text[max(0, m.start() - 12) : m.start()]
+        if (not covered.overlaps(m.start(), m.end()) and not _NAME_CHARS.match(text[m.end() : m.end() + 1] or "x")
+                and (_STRONG_CUE.search(before) or _KIN_CALLED.search(before) or _KIN_CUE.search(before))):
+            out.append(Span(m.start(), m.end(), "name", True))
     return out
 
 
@@ -1209,6 +1321,10 @@ def _name_spans(text: str) -> list[Span]:
     if _NICKNAME_RE.search(text) or "小" in text:
         spans += _nickname_spans(text, spans)
     spans += _doubled_names(text)
+    if _TIBETAN_SINGLE.search(text) or "古丽" in text:
+        spans += _minority_names(text)
+    if _KIN_WORD_RE.search(text):
+        spans += _kin_named_without_surname(text)
     if "我是" in text or "名" in text or "号" in text:
         spans += _introduced_names(text)
     if "·" in text or "是我" in text or "他" in text or "她" in text or "•" in text or "・" in text or "‧" in text:
