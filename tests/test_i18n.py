@@ -174,3 +174,16 @@ def test_localizer_keeps_plain_choice_labels_beside_keyed_ones():
                        value="auto-detect")
     assert menu.choices == [(catalogue().t("data.import.auto", "en"), "auto-detect"), ("bianque_csv", "bianque_csv")]
     assert ui.updates("zh")[menu]["choices"] == [("自动识别", "auto-detect"), ("bianque_csv", "bianque_csv")]
+
+
+def test_a_route_and_a_count_read_as_words_in_each_language():
+    """The status line's "greeting" route is a word of the session's language; a model's own route stays; the
+    Compare summary says "1 preference", not "1 preferences"."""
+    from workbench.ui.chat_tab import route_name
+
+    assert route_name("greeting", "zh") == "开场问候" and route_name("greeting", "en") == "greeting"
+    assert route_name("v1", "zh") == "v1" and route_name(None, "zh") is None
+    cat = catalogue()
+    assert cat.t("compare.count.preferences.one", "en", n=1) == "1 preference"
+    for key in ("generations", "ratings", "preferences", "references"):
+        assert f"compare.count.{key}.one" in cat.messages, key

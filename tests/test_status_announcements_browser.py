@@ -1,6 +1,7 @@
-"""What a screen reader hears when an event ends: Gradio's status tracker says "complete" in a polite live
-region. Gradio 6 ships no text for that key (``common.complete``), so the page announced the key itself; the
-app gives it a word in English and Chinese (``workbench.ui.app.FRONTEND_TEXTS``)."""
+"""What a screen reader hears. When an event ends, Gradio's status tracker says "complete" in a polite live
+region; Gradio 6 ships no text for that key (``common.complete``), so the page announced the key itself; the
+app gives it a word in English and Chinese (``workbench.ui.app.FRONTEND_TEXTS``). And boxes without a visible
+label are named by a hidden one, not Gradio's "Textbox" / "Radio"."""
 
 from __future__ import annotations
 
@@ -46,5 +47,32 @@ def test_a_finished_event_is_announced_in_words_not_as_a_key(tmp_path, locale, w
                                timeout=30_000)
         heard = page.evaluate("() => window.__heard")
         assert word in heard and not [h for h in heard if "common." in h], sorted(set(heard))
+        ctx.close()
+        browser.close()
+
+
+
+@pytest.mark.parametrize("locale", ["en", "zh"])
+def test_the_message_box_and_the_language_switch_have_names(tmp_path, locale):
+    """A screen reader names the Chat box and the language switch by what they are, not "Textbox" / "Radio"."""
+    from playwright.sync_api import expect, sync_playwright
+
+    from workbench.ui import i18n
+
+    require_chromium()
+    with rate_server(tmp_path, users=("ann",)) as (_svc, url), sync_playwright() as pw:
+        browser = launch(pw)
+        ctx = browser.new_context(viewport={"width": 1500, "height": 1100}, locale=LOCALES[locale])
+        page = ctx.new_page()
+        page.set_default_timeout(TIMEOUT_MS)
+        page.goto(str(url))
+        page.locator("input[type=text]").first.fill("ann")
+        page.locator("input[type=password]").first.fill("secret-pass-ann")
+        page.locator("input[type=password]").first.press("Enter")
+        page.locator("#patient-message textarea").wait_for()
+        expect(page.get_by_role("textbox", name=i18n.t("chat.message_label", locale), exact=True)).to_have_count(1)
+        assert page.get_by_role("textbox", name="Textbox", exact=True).count() == 0
+        # The switch's hidden label, read with it (its two radios are named 中文 and English)
+        expect(page.locator("#language-switch [data-testid=block-info]")).to_have_text("Language · 语言")
         ctx.close()
         browser.close()

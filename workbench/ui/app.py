@@ -127,8 +127,9 @@ def build_app(svc: Services) -> gr.Blocks:
             ui.make(gr.Markdown, value=K("app.title"), elem_id="app-title")
             # Switching sets the cookie every request carries and reloads: every text, static or computed by
             # a handler, is then in the new language. `.input`, not `.change`: page load sets the value too.
+            # The hidden label names the switch for screen readers (Gradio's default: "Radio").
             switch = gr.Radio([(name, code) for code, name in LANGUAGE_NAMES.items()], value="en",
-                              show_label=False, container=False, elem_id="language-switch", scale=0,
+                              label="Language · 语言", show_label=False, container=False, elem_id="language-switch", scale=0,
                               min_width=160)
             switch.input(None, [switch], None, js=SWITCH_JS)
             # Who is signed in, and a way out (Gradio's /logout, this browser only): filled on page load.

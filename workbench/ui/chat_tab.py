@@ -99,6 +99,12 @@ class RunControl:
             return len(self._jobs[session])
 
 
+def route_name(route: str | None, lang: str) -> str | None:
+    """A route as the status line shows it: "greeting" in the session's language, a model's own name as it is."""
+    key = f"chat.route_name.{route}"
+    return i18n.t(key, lang) if route and key in i18n.catalogue().messages else route
+
+
 def browser_key(database_url: str) -> str:
     """The key the browser's remembered dialogue number is encrypted with: one per store, across restarts."""
     return hashlib.sha256(f"{BROWSER_KEY}\0{database_url}".encode()).hexdigest()
@@ -144,7 +150,7 @@ def status_md(g: chat.ReplyStatus | None, lang: str, blind: bool = False) -> str
         return i18n.t("chat.status.error", lang, error=as_text(i18n.catalogue().translate(g.error or "", lang)))
     parts = [f"`{i18n.t(STATUS_KEYS.get(g.status, 'chat.status.done'), lang)}`"]
     if g.route and not blind:
-        parts.append(i18n.t("chat.status.route", lang, route=as_text(g.route)))
+        parts.append(i18n.t("chat.status.route", lang, route=as_text(route_name(g.route, lang))))
     if g.latency_ms is not None:
         parts.append(f"{g.latency_ms / 1000:.2f} s")
     if g.output_tokens is not None:
@@ -205,7 +211,9 @@ def build_chat_tab(svc: Services, state: gr.State, ui: Localizer) -> dict[str, A
     with gr.Row(elem_id="patient-row"):
         # lines=1 with room to grow: Gradio's textarea then sends on Enter and keeps Shift+Enter a new line
         # (with lines > 1 it is the other way round).
-        msg = ui.make(gr.Textbox, placeholder=K("chat.placeholder"), show_label=False, lines=1, max_lines=8,
+        # The hidden label is what a screen reader names the box (Gradio's default: "Textbox").
+        msg = ui.make(gr.Textbox, label=K("chat.message_label"), placeholder=K("chat.placeholder"), show_label=False,
+                      lines=1, max_lines=8,
                       scale=6, elem_id="patient-message", autofocus=True)
         send_btn = ui.make(gr.Button, value=K("chat.send"), variant="primary", scale=1, elem_id="send")
     with gr.Row():
@@ -308,7 +316,7 @@ def build_chat_tab(svc: Services, state: gr.State, ui: Localizer) -> dict[str, A
                            view.model_input: out[view.model_input], view.route: out[view.route]}
                 else:
                     partial[upd.column] = upd.text
-                    route = "" if blind else " · " + i18n.t("chat.status.route", lang, route=as_text(upd.route or "…"))
+                    route = "" if blind else " · " + i18n.t("chat.status.route", lang, route=as_text(route_name(upd.route, lang) or "…"))
                     yield {view.chatbot: to_messages(before[upd.column], upd.text, lang), view.status: streaming + route}
         finally:
             control.done(session, jobs)
