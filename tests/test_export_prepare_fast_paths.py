@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import random
+import re
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
@@ -246,9 +247,14 @@ def test_one_correction_shortcut_equals_the_general_choice(seed):
 def every_number_span(norm: str) -> list:
     """privacy._number_spans as it was before each regex got its own test of whether a match could be there."""
     spans = []
-    for m in privacy._ID_RE.finditer(norm):
+    ids = list(privacy._ID_RE.finditer(norm))
+    for m in ids:
         digits = m.group().replace(" ", "")
         if privacy._ID_CUE.search(norm, max(0, m.start() - 16), m.start()) or privacy._id_checksum_ok(digits):
+            spans.append(Span(m.start(), m.end(), "id_number"))
+    for m in privacy._ID_ANY_GROUPING.finditer(norm):  # any grouping after the cue, unless _ID_RE took it
+        if (m.span() not in {i.span() for i in ids} and privacy._ID_DIGITS.fullmatch(re.sub(r"[ \-]", "", m.group()))
+                and privacy._ID_CUE.search(norm, max(0, m.start() - 16), m.start())):
             spans.append(Span(m.start(), m.end(), "id_number"))
     for label, rx in privacy._CUED:
         spans.extend(Span(m.start("v"), m.end("v"), label) for m in rx.finditer(norm))
@@ -272,7 +278,8 @@ NUMBER_PIECES = ["192.168.1.10", "10.0.0", "1.2.3.4.5", "fe80:0:0:0:0:0:0:1", "a
                  "1990年3月5日出生", "1990-03-05生", "九〇年生人", "八九年", "85年5月出生", "出生于1985年", "生日：3月5日",
                  "DOB 1990/01/02", "D.O.B. 2001-1-1", "Date of birth: 1999年", "医生", "生", "年", "18", "19", "20",
                  "２０００年", "１９２.１６８.０.１", "١٩٩٠", "٣.٤", "7.5", "v1.2", "邮箱a.b@163.com", "13812345678",
-                 "身份证11010519491231002X", "微信号abc_12345", "京A12345", "，", " ", "\n", "abc", "生。", "2020 年生",
+                 "身份证11010519491231002X", "身份证 110105 1949 1231 002X", "ID card 110105 194912 31002X",
+                 "微信号abc_12345", "京A12345", "，", " ", "\n", "abc", "生。", "2020 年生",
                  "010-12345678", "(0755)1234 5678", "400-123-4567", "800 1234567", "+86 138 1234 5678", "0086-139",
                  "一三八一二三四五六七八", "幺三九零零零零一一一一", "1-3-8-1-2-3-4-5-6-7-8", "12", "0", "5678", "７"]
 

@@ -74,9 +74,10 @@ def test_requests_per_minute_cap_spaces_request_starts():
     with server(latency_s=0.0, tokens=1) as srv:
         column(srv.base_url, max_concurrency=8, requests_per_minute=600).generate_batch(DIALOGUES[:5])
     # 600/min = one start every 0.1 s. The server sees each start a scheduling delay late, which can shorten
-    # one gap by that much (and lengthen the next): a limiter that does not space starts leaves gaps near 0.
+    # one gap by that much (and lengthen the next; on a loaded CI machine one gap was 0.028 s): a limiter that
+    # does not space starts leaves every gap near 0, and the first and last starts less than 0.37 s apart.
     gaps = [b - a for a, b in zip(srv.starts, srv.starts[1:], strict=False)]
-    assert len(srv.starts) == 5 and min(gaps) >= 0.06 and srv.starts[-1] - srv.starts[0] >= 0.37
+    assert len(srv.starts) == 5 and min(gaps) >= 0.015 and srv.starts[-1] - srv.starts[0] >= 0.37
 
 
 def test_batch_runs_an_openai_column_concurrently(tmp_path):

@@ -13,6 +13,7 @@ import os
 import secrets
 import unicodedata
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import yaml
@@ -175,6 +176,24 @@ def load_users_file(store: Store, path: Path) -> int:
         except InputError as e:
             raise ConfigError(f"{path}: users.{i}: {e}") from None
     return len(users)
+
+
+@dataclass(frozen=True)
+class Account:
+    """An account as listed to admins: never its password hash."""
+
+    id: int
+    username: str
+    role: str
+    active: bool
+    created_at: datetime
+
+
+def list_accounts(store: Store) -> list[Account]:
+    """Every account, oldest first (``users list`` and the Data tab's Accounts section)."""
+    with store.read() as s:
+        return [Account(u.id, u.username, u.role, u.active, u.created_at)
+                for u in s.scalars(select(User).order_by(User.id))]
 
 
 def has_login_accounts(store: Store) -> bool:

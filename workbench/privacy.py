@@ -385,10 +385,14 @@ def _birth_dates_of(norm: str, birth: str, id_span: tuple[int, int]) -> list[Spa
 def _number_spans(norm: str) -> list[Span]:
     spans: list[Span] = []
     grouped = [m for m in _ID_GROUPED_RE.finditer(norm) if _ID_DIGITS.fullmatch(re.sub(r"[ \-]", "", m.group()))]
-    if "身份" in norm or "证件" in norm:
-        grouped += [m for m in _ID_ANY_GROUPING.finditer(norm) if _ID_DIGITS.fullmatch(re.sub(r"[ \-]", "", m.group()))
+    ids = list(_ID_RE.finditer(norm))
+    if "身份" in norm or "证件" in norm or "card" in norm or "CARD" in norm or "Card" in norm:
+        # any other grouping, after the cue only (those _ID_RE or _ID_GROUPED_RE take are not taken twice)
+        known = {m.span() for m in (*ids, *grouped)}
+        grouped += [m for m in _ID_ANY_GROUPING.finditer(norm) if m.span() not in known
+                    and _ID_DIGITS.fullmatch(re.sub(r"[ \-]", "", m.group()))
                     and _ID_CUE.search(norm, max(0, m.start() - 16), m.start())]
-    for m in [*_ID_RE.finditer(norm), *grouped]:
+    for m in [*ids, *grouped]:
         digits = m.group().replace(" ", "").replace("-", "")
         cued = bool(_ID_CUE.search(norm, max(0, m.start() - 16), m.start())
                     or _ID_SENTENCE_CUE.search(norm, max(0, m.start() - 32), m.start()))

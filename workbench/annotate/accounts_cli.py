@@ -12,13 +12,10 @@ import getpass
 import json
 import sys
 
-from sqlalchemy import select
-
-from workbench.auth import ROLES, role_to_save, set_active, upsert_user
+from workbench.auth import ROLES, list_accounts, role_to_save, set_active, upsert_user
 from workbench.config import load_config
 from workbench.errors import InputError
 from workbench.store.engine import Store
-from workbench.store.schema import User
 
 
 def add_users_parser(sub: argparse._SubParsersAction, default_config: str) -> None:
@@ -78,14 +75,12 @@ def cmd_users(args: argparse.Namespace) -> int:
             user = set_active(store, args.name, args.users_command == "enable")
             print(f"{user.username!r} {args.users_command}d (role {user.role}, id {user.id}) in {store.display_url}")
             return 0
-        with store.session() as s:
-            rows = [(u.id, u.username, u.role, u.active, u.created_at) for u in s.scalars(select(User).order_by(User.id))]
-        for uid, name, role, active, created in rows:
+        for a in list_accounts(store):
             if args.json:
-                print(json.dumps({"id": uid, "username": name, "role": role, "active": active,
-                                  "created_at": created.isoformat()}, ensure_ascii=False))
+                print(json.dumps({"id": a.id, "username": a.username, "role": a.role, "active": a.active,
+                                  "created_at": a.created_at.isoformat()}, ensure_ascii=False))
             else:
-                print(f"{uid:>4}  {name:<24} {role:<10} {'active' if active else 'disabled'}")
+                print(f"{a.id:>4}  {a.username:<24} {a.role:<10} {'active' if a.active else 'disabled'}")
         return 0
     finally:
         store.dispose()

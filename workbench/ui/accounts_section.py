@@ -12,13 +12,11 @@ from typing import Any
 
 import gradio as gr
 import pandas as pd
-from sqlalchemy import select
 
 from workbench.access import ROLES, Permission, may, require_role
-from workbench.auth import CurrentUser, role_to_save, set_active, upsert_user
+from workbench.auth import CurrentUser, list_accounts, role_to_save, set_active, upsert_user
 from workbench.errors import InputError, WorkbenchError
 from workbench.services import Services
-from workbench.store.schema import User
 from workbench.ui import i18n
 from workbench.ui.i18n import K, Localizer
 from workbench.ui.tables import header
@@ -35,13 +33,10 @@ DONE = "✓"
 
 def accounts_table(svc: Services, lang: str, rows: bool = True) -> pd.DataFrame:
     """Every account (never a password or its hash), oldest first, headers and values in ``lang``."""
-    data = []
-    if rows:
-        with svc.store.read() as s:
-            users = [(u.username, u.role, u.active, u.created_at) for u in s.scalars(select(User).order_by(User.id))]
-        data = [[plain(name), i18n.t(f"accounts.role.{role}", lang) if role in ROLES else plain(role),
-                 i18n.t("accounts.active" if active else "accounts.disabled", lang),
-                 f"{created:%Y-%m-%d %H:%M}" if created else ""] for name, role, active, created in users]
+    data = [[plain(a.username), i18n.t(f"accounts.role.{a.role}", lang) if a.role in ROLES else plain(a.role),
+             i18n.t("accounts.active" if a.active else "accounts.disabled", lang),
+             f"{a.created_at:%Y-%m-%d %H:%M}"]
+            for a in (list_accounts(svc.store) if rows else [])]
     df = pd.DataFrame(data, columns=ACCOUNT_HEADERS)
     return df.rename(columns={c: header(c, lang, "accounts") for c in df.columns})
 
@@ -49,8 +44,7 @@ def accounts_table(svc: Services, lang: str, rows: bool = True) -> pd.DataFrame:
 def account_named(svc: Services, shown: str) -> str | None:
     """The stored name of the account whose table cell reads ``shown`` (a cell shows bidirectional controls
     as visible marks, see :func:`workbench.ui.text.plain`), or None."""
-    with svc.store.read() as s:
-        names = list(s.scalars(select(User.username)))
+    names = [a.username for a in list_accounts(svc.store)]
     return next((n for n in names if n == shown), None) or next((n for n in names if plain(n) == shown), None)
 
 
