@@ -49,15 +49,21 @@ def rate_server(tmp_path: Path, *, k: int = 1, blind: bool = True, users: Sequen
         svc.close()
 
 
-def open_rate_tab(browser, url: str, name: str, lang: str, *, keyboard_only: bool = False):
-    """A new context in ``lang``'s browser locale, signed in as ``name``, on the Rate tab after page load."""
+def sign_in(browser, url: str, name: str, lang: str, password: str | None = None):
+    """A new context in ``lang``'s browser locale, signed in as ``name`` (password: make_users' by default)."""
     ctx = browser.new_context(viewport={"width": 1500, "height": 1100}, locale=LOCALES[lang])
     page = ctx.new_page()
     page.set_default_timeout(TIMEOUT_MS)
     page.goto(str(url))
     page.locator("input[type=text]").first.fill(name)
-    page.locator("input[type=password]").first.fill("secret-pass-" + name)
+    page.locator("input[type=password]").first.fill(password or "secret-pass-" + name)
     page.locator("input[type=password]").first.press("Enter")
+    return ctx, page
+
+
+def open_rate_tab(browser, url: str, name: str, lang: str, *, keyboard_only: bool = False):
+    """A new context in ``lang``'s browser locale, signed in as ``name``, on the Rate tab after page load."""
+    ctx, page = sign_in(browser, url, name, lang)
     tab = page.get_by_role("tab", name=i18n.t("app.tab.rate", lang), exact=True)
     if keyboard_only:
         tab.focus()

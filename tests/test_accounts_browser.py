@@ -4,7 +4,7 @@ clicking its row, and the new account signs in with the password typed and sees 
 from __future__ import annotations
 
 import pytest
-from rate_ui_support import TIMEOUT_MS, open_rate_tab, rate_server
+from rate_ui_support import open_rate_tab, rate_server, sign_in
 
 from tests.browser import ARTIFACTS, launch, read_table, require_chromium
 
@@ -47,13 +47,7 @@ def test_an_admin_manages_accounts_in_the_data_tab(tmp_path):
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "accounts_admin.png"), full_page=True)
         # The new account signs in with the password typed in the form.
-        other = browser.new_context(viewport={"width": 1500, "height": 1100})
-        nurse = other.new_page()
-        nurse.set_default_timeout(TIMEOUT_MS)
-        nurse.goto(str(url))
-        nurse.locator("input[type=text]").first.fill("nurse")
-        nurse.locator("input[type=password]").first.fill("nurse-pass-1")
-        nurse.locator("input[type=password]").first.press("Enter")
+        other, nurse = sign_in(browser, url, "nurse", "en", "nurse-pass-1")
         expect(nurse.locator("#account")).to_contain_text("nurse")
         expect(nurse.get_by_role("tab", name="Compare", exact=True)).to_be_visible()
         expect(nurse.get_by_role("tab", name="Data", exact=True)).to_have_count(0)

@@ -6,7 +6,7 @@ label are named by a hidden one, not Gradio's "Textbox" / "Radio"."""
 from __future__ import annotations
 
 import pytest
-from rate_ui_support import LOCALES, TIMEOUT_MS, rate_server
+from rate_ui_support import rate_server, sign_in
 
 from tests.browser import launch, require_chromium
 
@@ -30,13 +30,7 @@ def test_a_finished_event_is_announced_in_words_not_as_a_key(tmp_path, locale, w
     require_chromium()
     with rate_server(tmp_path, users=(), admins=("boss",)) as (_svc, url), sync_playwright() as pw:
         browser = launch(pw)
-        ctx = browser.new_context(viewport={"width": 1500, "height": 1100}, locale=LOCALES[locale])
-        page = ctx.new_page()
-        page.set_default_timeout(TIMEOUT_MS)
-        page.goto(str(url))
-        page.locator("input[type=text]").first.fill("boss")
-        page.locator("input[type=password]").first.fill("secret-pass-boss")
-        page.locator("input[type=password]").first.press("Enter")
+        ctx, page = sign_in(browser, url, "boss", locale)
         page.get_by_role("tab", name="Data" if locale == "en" else "数据", exact=True).click()
         page.locator("#account-name input").fill("nobody-here")
         page.evaluate(RECORD_JS)
@@ -62,13 +56,7 @@ def test_the_message_box_and_the_language_switch_have_names(tmp_path, locale):
     require_chromium()
     with rate_server(tmp_path, users=("ann",)) as (_svc, url), sync_playwright() as pw:
         browser = launch(pw)
-        ctx = browser.new_context(viewport={"width": 1500, "height": 1100}, locale=LOCALES[locale])
-        page = ctx.new_page()
-        page.set_default_timeout(TIMEOUT_MS)
-        page.goto(str(url))
-        page.locator("input[type=text]").first.fill("ann")
-        page.locator("input[type=password]").first.fill("secret-pass-ann")
-        page.locator("input[type=password]").first.press("Enter")
+        ctx, page = sign_in(browser, url, "ann", locale)
         page.locator("#patient-message textarea").wait_for()
         expect(page.get_by_role("textbox", name=i18n.t("chat.message_label", locale), exact=True)).to_have_count(1)
         assert page.get_by_role("textbox", name="Textbox", exact=True).count() == 0

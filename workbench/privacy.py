@@ -138,6 +138,7 @@ _ID_RE = re.compile(rf"{_B}(?:[1-9]\d{{5}}[ \-]?{_DATE8}[ \-]?\d{{3}}[\dXx]|[1-9
 _ID_GROUPED_RE = re.compile(rf"{_B}[1-9]\d{{3}}(?:[ \-]\d{{4}}){{3}}[ \-]\d[\dXx]{_E}")
 # After an ID cue, the 18 characters in any grouping (230102 1974 0809 1531, 450103 198811 230448)
 _ID_ANY_GROUPING = re.compile(rf"{_B}[1-9](?:[ \-]?\d){{16}}[ \-]?[\dXx]{_E}")
+_ID_CUE_GATE = re.compile(r"身份|证件|card", re.IGNORECASE)  # where _ID_CUE can match at all
 _ID_DIGITS = re.compile(rf"[1-9]\d{{5}}{_DATE8}\d{{3}}[\dXx]")
 _ID_CUE = re.compile(r"(?:身份证|证件|公民身份|ID ?card|id ?card)[^，。；;！？\n]{0,8}$", re.IGNORECASE)
 # 身份证后面那位打错了，应该是…: an ID-shaped number (region, real birth date) in a sentence about an ID card,
@@ -386,7 +387,7 @@ def _number_spans(norm: str) -> list[Span]:
     spans: list[Span] = []
     grouped = [m for m in _ID_GROUPED_RE.finditer(norm) if _ID_DIGITS.fullmatch(re.sub(r"[ \-]", "", m.group()))]
     ids = list(_ID_RE.finditer(norm))
-    if "身份" in norm or "证件" in norm or "card" in norm or "CARD" in norm or "Card" in norm:
+    if _ID_CUE_GATE.search(norm):
         # any other grouping, after the cue only (those _ID_RE or _ID_GROUPED_RE take are not taken twice)
         known = {m.span() for m in (*ids, *grouped)}
         grouped += [m for m in _ID_ANY_GROUPING.finditer(norm) if m.span() not in known
