@@ -64,12 +64,17 @@ _TRAILING = "啊呀哦哈~～ 　\t"
 # Questions that want no answer: reproach (难道…, 不就是…吗) or a prompt to reflect (问问自己：…是不是…？).
 _RHETORICAL = re.compile(r"难道|岂(不|能|是)|何必|何苦|何尝|不就是|不就(好|行|得|完|可以)了|不也是|(问问|想想)(你|您)?自己|扪心自问"
                          # 何不…？ proposes; 谁说…？ denies; 能不累吗？ (能不X吗) asserts X
-                         r"|何不|谁说|能不(?!能)[\u4e00-\u9fff]{1,3}吗")
+                         r"|何不|谁说|能不(?!能)[\u4e00-\u9fff]{1,3}吗"
+                         # 还在家里扛，等什么呢？ / 等着中风吗？: a reproach that urges, it asks nothing
+                         r"|等什么呢|还等什么|等着[\u4e00-\u9fff]{1,6}吗")
 # "Why not / could you" asked about an action the doctor recommends (为什么不早点来, 能不能少熬夜):
 # a suggestion phrased as a question, when the clause also carries advice.
 _SUGGESTING = re.compile(r"为什么不|为何不|干嘛不|能不能|可不可以|能否")
 # A sentence that answers the one before it (是的，…): the question was the doctor's own device.
-_SELF_ANSWER = re.compile(r"^((不)?(是|对|会|能|可以)的|没错|当然)(?!人)")
+_SELF_ANSWER = re.compile(r"^((不)?(是|对|会|能|可以)的|没错|当然)(?!人)"
+                          r"|^(不|没)?(是|对|会|能|可以|行|用|需要|要|有|必要)[的啊呀]?$")
+# A sentence that explains why or how, right after a question: 为什么会反复呢？主要是…, 怎么判断…呢？一般是…
+_EXPLAINS = re.compile(r"^(主要|多半|大多|一般|通常|其实|很简单|答案)(是|就是|来说|而言)|^(是)?因为|^原因(是|在于|就是)")
 
 
 @dataclass(frozen=True)
@@ -129,7 +134,8 @@ _REQUEST_INFO = re.compile(
     r"|把.{1,12}(发|传)(过来|上来|一张|一份|几张)|(发|传|拍)(过来|给我)(我|让我)?(看看|看一下|瞧瞧)"
     # without 请: 说说…, 描述下…, 告诉我…, 把用药清单列一下, 我需要知道…
     r"|(^|的话)(你|您)?(再|先)?(说说|讲讲|聊聊|(说|讲|描述|介绍|补充)一?下|告诉我(一下)?(你|您|孩子|宝宝|老人|他|她))"
-    r"|把.{1,12}(列|发|拍|写)(一下|给我|出来)|^(我|还)(需要|想|要|得)(知道|了解|确认)"
+    r"|把.{1,12}(列|发|拍|写)(一下|给我|出来)|^(我|还)?(需要|想|要|得)(先|再)?(知道|了解|确认)(一下)?(您|你|孩子|宝宝|老人|患者|病人|一些|几)"
+    r"|^(我|还)(需要|想|要|得)(知道|了解|确认)"
     r"|(?i:^(please |can you |could you )?(describe|tell me|let me know)\b)"
 )
 _A_NOT_A = re.compile(r"([\u4e00-\u9fff]{1,2})[不没]\1")  # 疼不疼, 厉害不厉害
@@ -166,12 +172,14 @@ _WHAT_TO_DO = re.compile(
     r"怎么办|如何|怎么(做|处理|治|预防|缓解|护理|吃)|该(怎么|如何|吃|用|做|去)|需要(注意|做|吃)?什么"
     r"|(什么时候|何时)(需要|应该|该|要|去|吃|用|复查|就医)|要不要|需不需要|应不应该|效果(最好|更好)|最好"
     r"|(吃|喝|用|做)什么(好|比较好|合适)|什么情况下"
-    r"|为什么"
+    r"|为什么|怎么(判断|区分|分辨)|(多少|什么|哪些|怎样).{0,8}(才)?算"
 )
 _SECOND_PERSON = re.compile(r"你|您")
+# Why / how to tell / what counts as: asked to explain, even with 你 in it (你这个情况为什么会反复呢？主要是…).
+_WHY_HOW = re.compile(r"为什么|为何|怎么(判断|区分|分辨|知道|看出|回事)|如何(判断|区分|分辨)|(多少|什么|哪些|怎样).{0,8}(才)?算")
 
 _A_STRONG_RE = re.compile(
-    r"建议|推荐|应该(?![的是做])|应当|(?<![还我])需要(?!了解|知道|问|你|您)|必须|一定要|最好|务必|切记|千万"
+    r"(?<!的)建议|推荐|应该(?![的是做])|应当|(?<![还我])需要(?!了解|知道|问|你|您)|必须|一定要|最好|务必|切记|千万"
     r"|注意|避免|(?<!要)不要|(?<!能)不能|(?<![特区分级类性识辨个告鉴])别(?![人的处])|勿|禁止|禁用|忌"
     r"|及时|尽快|尽早|立即|立刻|就医|就诊|复诊|复查|急诊|打120|遵医嘱|医生指导|去医院|到医院|来医院"
     r"|去.{0,6}科|到.{0,6}科|不宜|不可以|防止|预防|警惕|(就|还|必须)得"
@@ -189,12 +197,15 @@ _A_ACTION_RE = re.compile(
     r"|换(把|个|一种|一下|成)|让(他|她|孩子|宝宝|老人|病人)|按压(?!的时候|时|后|痛|疼)|止血|物理降温|包扎|消毒|冲洗|湿敷|垫高|抬高|先把|卧床|休息(一|两|几|\d)"
     r"|每次\d|每次[一二两三半]|(一天|每天|每日|一日)[一二两三四\d]次|饭[前后].{0,4}(吃|服)"
     r"|[高低多少大小松早]点(?![儿])|吸入|雾化"
+    r"|(要|应|尽量|平时)(少|多)(?![久少大长远高重])[\u4e00-\u9fff]|莫(要|去|吃|喝|送|让|熬|碰|抓|挠|用|再|着急|担心|慌|怕)"
+    r"|(比较|更为?|最为?)(合适|妥当|稳妥|保险)(?!的)|保守治疗|隔离(一|两|几|\d|观察)"
     r"|(?i:^(please )?(take|try|drink|rest|apply|use|keep|stop|eat)\b|\bif needed\b)"
 )
 _A_INFO_RE = re.compile(
     r"可能(是|为|会|有)|考虑(是|为)|属于|提示|诊断|引起|导致|造成|一般|通常|常见|正常|良性"
     r"|问题不大|大问题|有助于|会自愈|自愈|愈合|缓解|改善|有关|是因为|主要是|原因|表现|方法(就)?是|办法(就)?是"
-    r"|关键(是|在于)|像是|很像|看起来像|疑似"
+    r"|关键(是|在于)|像是|很像|看起来像|疑似|可能性(比较|较|很|更)?(大|高)"
+    r"|(得|要|需要)?.{0,6}才(能)?(知道|确定|看出|判断|清楚)"
     r"|(?i:\b(could|may|might) be\b|\bprobably\b|\blikely\b|\busually\b|\bnormal\b|\bcaused by\b)"
 )
 # Pure lead-ins ("请注意：", "温馨提示：") introduce what follows and carry no advice of their own.
@@ -205,8 +216,10 @@ _DISCLAIMER = re.compile(
 _EXPLICIT_ADVICE = re.compile(r"建议(您|你)?(去|到|及时|尽快|多|少|做|查|服用|就医|就诊)|请(及时|尽快)(就医|就诊|到|去)")
 _SOCIAL = re.compile(
     r"有什么(可以|能|需要)?(帮|为)(你|您)|还有(什么|其他|别的)(问题|疑问|需要|想咨询|要咨询|想问|想了解)|欢迎(随时)?咨询|应该的|应该做的|别客气|不客气|别谢"
-    r"|^(您|你)?(先)?(别|不要|不用|不必)(太|过于)?(着急|担心|紧张|慌|害怕)$"
+    r"|^(您|你)?(先)?(别|不要|不用|不必)(太|过于)?(着急|担心|紧张|慌|害怕|怕)$"
     r"|再说一遍|再说一次|没听清|没看清|没看懂"
+    # 问题已经收到，医生会尽快回复 / 有我在呢: a service notice or comfort, no medical content
+    r"|(已经?|我们)收到|(会|将)尽快(回复|答复|联系|处理)|有我在|我(在|陪着(你|您))呢?$"
     r"|(?i:\btake care\b|you'?re welcome|\bthank(s| you)\b|\bhow (can|may) I help\b|\bwhat can I do for you\b)"
 )
 _FIRST_PERSON_CANNOT = re.compile(r"我.{0,6}(不能|无法|没法)")
@@ -220,6 +233,7 @@ class _Evidence:
     a_overruled: bool = False
     rhetorical: bool = False
     cues: list[str] = field(default_factory=list)
+    asked: int = 0  # clauses that ask the patient something (rhetorical, quoted and embedded ones left out)
 
 
 def _advice_strength(text: str, cues: list[str]) -> float:
@@ -311,18 +325,20 @@ def _analyse(text: str) -> _Evidence:
     q_strengths: list[float] = []
     a_strengths: list[float] = []
     per_sentence: dict[int, tuple[float, float]] = {}
+    asked: dict[int, int] = {}
     for idx, sent in sentences.items():
         sent_text = "".join(c.text for c in sent)
         disclaimer = bool(_DISCLAIMER.search(sent_text)) and not _EXPLICIT_ADVICE.search(sent_text)
         first_person_cannot = bool(_FIRST_PERSON_CANNOT.search(sent_text))
         sq, sa = 0.0, 0.0
         what_to_do = 0.0  # "吃什么好呢，多吃蔬菜": asked, then answered in the same sentence (rhetorical)
+        asking, pending = 0, 0  # clauses asked; clauses held back as what-to-do until the sentence ends
         for c in sent:
             if disclaimer or _LEAD_IN.match(c.text) or (first_person_cannot and not _EXPLICIT_ADVICE.search(c.text)):
                 if _advice_strength(c.text, []) > 0:
                     ev.a_overruled = True
                 continue
-            if _SOCIAL.search(c.text):
+            if _SOCIAL.search(c.text.rstrip(_TRAILING)):
                 ev.cues.append("social")
                 continue
             local: list[str] = []
@@ -339,14 +355,17 @@ def _analyse(text: str) -> _Evidence:
                 ev.a_overruled = True
             if q > 0 and not c.terminal_question and _WHAT_TO_DO.search(c.text) and not _SECOND_PERSON.search(c.text):
                 what_to_do, q = max(what_to_do, q), 0.0
+                pending += 1
             elif a > 0 and what_to_do > 0:
                 ev.rhetorical = ev.q_overruled = True
                 local.append("rhetorical:same sentence")
-                what_to_do = 0.0
+                what_to_do, pending = 0.0, 0
             ev.cues.extend(local)
             sq, sa = max(sq, q), max(sa, a)
+            asking += q > 0
         sq = max(sq, what_to_do)  # not answered in its sentence: still asked (a later sentence may answer it)
         per_sentence[idx] = (sq, sa)
+        asked[idx] = asking + pending
 
     order = sorted(per_sentence)
     for pos, idx in enumerate(order):
@@ -356,7 +375,9 @@ def _analyse(text: str) -> _Evidence:
             following_advice = any(per_sentence[j][1] > 0 for j in order[pos + 1 :])
             wtd = _WHAT_TO_DO.search(sent_text)
             nxt = order[pos + 1] if pos + 1 < len(order) else None
-            if nxt is not None and following_advice and _SELF_ANSWER.match(sentences[nxt][0].text):
+            answers = nxt is not None and (_SELF_ANSWER.match(sentences[nxt][0].text)
+                                           or (_EXPLAINS.match(sentences[nxt][0].text) and _WHY_HOW.search(sent_text)))
+            if answers and following_advice:
                 ev.rhetorical = ev.q_overruled = True
                 ev.cues.append("rhetorical:self-answered")
                 sq = 0.0
@@ -367,6 +388,7 @@ def _analyse(text: str) -> _Evidence:
                 sq = 0.0
         if sq > 0:
             q_strengths.append(sq)
+            ev.asked += asked[idx]
         if sa > 0:
             a_strengths.append(sa)
 
@@ -406,36 +428,11 @@ def classify(text: str) -> TurnTypeSuggestion:
 
 
 def count_questions(text: str) -> int:
-    """Number of clauses the doctor actually asks (rhetorical, quoted and embedded ones excluded)."""
-    if not text:
+    """Number of clauses the doctor actually asks (rhetorical, quoted and embedded ones excluded): the same
+    reading as :func:`classify`, so a reply counted as asking is one classified as question or mixed."""
+    if not text or not text.strip(" \t\r\n。…."):
         return 0
-    clauses = _clauses(text)
-    # Reuse the reply-level analysis clause by clause, then drop rhetorical sentences.
-    count = 0
-    sentences: dict[int, list[_Clause]] = {}
-    for c in clauses:
-        sentences.setdefault(c.sentence, []).append(c)
-    for idx, sent in sentences.items():
-        sent_text = "".join(c.text for c in sent)
-        if _DISCLAIMER.search(sent_text) and not _EXPLICIT_ADVICE.search(sent_text):
-            continue
-        later = "".join(c.text for j, s in sentences.items() if j > idx for c in s)
-        wtd = _WHAT_TO_DO.search(sent_text)
-        if (
-            wtd
-            and later
-            and _analyse(later).advice > 0
-            and (wtd.group(0) == "怎么办" or not _SECOND_PERSON.search(sent_text))
-        ):
-            continue
-        for c in sent:
-            if _SOCIAL.search(c.text):
-                continue
-            a = _advice_strength(c.text, [])
-            q, _ = _question_strength(c, a, [])
-            if q > 0:
-                count += 1
-    return count
+    return _analyse(text).asked
 
 
 def coq_measures(text: str) -> dict[str, Any]:
