@@ -374,6 +374,10 @@ def test_guarded_handlers_keep_user_messages_and_hide_the_rest(caplog):
         guarded(fails(InputError("choose a format")))(None)
     with pytest.raises(gr.Error, match="kept"):
         guarded(fails(gr.Error("kept")))(None)
+    # A pop-up is HTML: a user's text inside a user message is shown as the characters typed, no element.
+    with pytest.raises(gr.Error) as e:
+        guarded(fails(InputError("no account '<img src=x onerror=alert(1)>' & co")))(None)
+    assert "<img" not in e.value.message and "&lt;img src=x onerror=alert(1)&gt;' &amp; co" in e.value.message
     with pytest.raises(gr.Error) as e:
         guarded(fails(OverflowError("Python int too large to convert to SQLite INTEGER")))(None)
     assert "SQLite" not in str(e.value) and "ref " in str(e.value)

@@ -19,6 +19,7 @@ import gradio as gr
 
 from workbench.errors import WorkbenchError
 from workbench.ui import i18n
+from workbench.ui.text import as_toast
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +35,9 @@ def user_error(e: BaseException) -> gr.Error:
         return e
     lang = i18n.language()
     if isinstance(e, WorkbenchError):
-        return gr.Error(i18n.catalogue().translate(str(e), lang), print_exception=False)
+        # A pop-up is HTML and such a text can hold what a user typed or a file held (a name, a field):
+        # translated, then escaped.
+        return gr.Error(as_toast(e), print_exception=False)
     ref = secrets.token_hex(4)
     log.error("unexpected error in a UI handler (ref %s)", ref, exc_info=e)
     return gr.Error(i18n.t("app.error.unexpected", lang, ref=ref), print_exception=False)
