@@ -29,6 +29,7 @@ HELDOUT6 = REPO / "annotations" / "deid_heldout6.jsonl"
 HELDOUT7 = REPO / "annotations" / "deid_heldout7.jsonl"
 HELDOUT8 = REPO / "annotations" / "deid_heldout8.jsonl"
 HELDOUT9 = REPO / "annotations" / "deid_heldout9.jsonl"
+HELDOUT10 = REPO / "annotations" / "deid_heldout10.jsonl"
 
 # --- medicine is not a name -----------------------------------------------------------------------
 
@@ -769,3 +770,70 @@ def test_classes_the_ninth_set_found_are_caught(text, expected):
 @pytest.mark.parametrize("text", NINTH_SET_LOOKALIKES)
 def test_the_ninth_sets_lookalikes_are_left_alone(text):
     assert deidentify(text)[0] == text
+
+
+def test_goals_hold_on_the_tenth_set():
+    # Written blind in session 50 (150 messages by a helper who never read the rules or the earlier sets; 60
+    # without personal data, with look-alikes: 黄疸, 王老吉, 小三阳, lot numbers, a city alone; 69 names, many
+    # with no Han surname or in Latin letters). First score: name recall 0.754 (52/69), all labels 0.800,
+    # precision 1.000. Then used for rules (traditional characters read as simplified, a name said twice, Uyghur
+    # names with an interpunct, a doubled pet name opening a message, 冷 沙 向 哈 after a cue or before a title,
+    # pinyin full names, a foreign full name after 外籍, 我先生, 两位 after a list, a name with no Han surname
+    # before sex and age or after 隔壁床的 before an elder's title, 我叫和平, 小美姐说, 的叫小周, a card number
+    # with a bad check digit in a sentence about a card, a platform name in Chinese words, a lunar birthday before
+    # 的生日, 工作许可证号): name recall 0.986, all labels 0.992, precision 1.000; no other set or corpus string
+    # changed. So it no longer measures unseen text.
+    sc = score(_rows(HELDOUT10))
+    assert sc.overlap["name"].recall >= 0.97, sc.misses
+    assert sc.overlap["all"].recall >= 0.98, sc.misses
+    assert sc.overlap["all"].precision == 1.0, sc.false_alarms
+    assert len(_rows(HELDOUT10)) >= 150 and sum(not r["spans"] for r in _rows(HELDOUT10)) >= 60
+
+
+# Written after the tenth set's misses were read, none taken from it: each rule on new text ...
+TENTH_SET_CLASSES = [
+    ("艾合买提·吐尔洪昨天住院了", "[姓名]昨天住院了"),
+    ("我侄子 Li Hao 在北京上学", "我侄子 [姓名] 在北京上学"),
+    ("Wang Lei 说他头疼", "[姓名] 说他头疼"),
+    ("外籍患者 John Smith 需要翻译吗", "外籍患者 [姓名] 需要翻译吗"),
+    ("我先生 David 也过敏", "我先生 [姓名] 也过敏"),
+    ("乌兰托娅，女，35岁，乳腺增生", "[姓名]，女，35岁，乳腺增生"),
+    ("病友的阿依努尔阿姨说这个药好", "病友的[姓名]阿姨说这个药好"),
+    ("王建国 刘秀芝 两位老人都是高血压", "[姓名] [姓名] 两位老人都是高血压"),
+    ("我叫海洋，28岁", "我叫[姓名]，28岁"),
+    ("病房的小芳姐说明天拆线", "病房的[姓名]姐说明天拆线"),
+    ("新来的那个叫小郑，态度很好", "新来的那个叫[姓名]，态度很好"),
+    ("我姨妈冷秀英胃不好", "我姨妈[姓名]胃不好"),
+    ("豆豆今天又拉肚子了", "[姓名]今天又拉肚子了"),
+    ("我女儿朵朵三岁，朵朵昨晚发烧", "我女儿[姓名]三岁，[姓名]昨晚发烧"),  # the same name again
+    ("住院號：ZY2021008，鄭秀英", "住院號：[病历号]，[姓名]"),  # traditional characters
+    ("劉醫生說要複查", "[姓名]醫生說要複查"),
+    ("把钱打到这张卡：6217 0012 3456 7890 123", "把钱打到这张卡：[账号]"),
+    ("我抖音叫 爱跑步的老李头，里面有视频", "我抖音叫 [账号]，里面有视频"),
+    ("平台昵称是「小鱼儿」", "平台昵称是「[账号]」"),
+    ("我妈阴历八月初三的生日", "我妈[出生日期]的生日"),
+    ("外国人工作许可证号 F3100002021123456", "外国人工作许可证号 [编号]"),
+]
+# ... and what those rules must leave alone
+TENTH_SET_LOOKALIKES = [
+    "向医生反映过了", "华山·西峰", "今天天气好，天天下雨", "渐渐好转了", "常常头晕", "慢慢来", "患者，女，42岁，咳嗽",
+    "右下腹痛，男，20岁", "一名患者，男，5岁", "隔壁床的那个阿姨", "昵称随便起", "微博叫什么来着", "Hong Kong 的医院",
+    "我叫医生。", "我叫救护车", "冷敷一下", "沙眼怎么治", "向阳的房间", "哈哈医生你好", "小姐姐说", "三月八号的生日",
+    "今天农历腊月十八", "许可证号在哪看", "我叫和我妈一起来的人帮忙",
+]
+
+
+@pytest.mark.parametrize("text, expected", TENTH_SET_CLASSES, ids=[c[0][:8] for c in TENTH_SET_CLASSES])
+def test_classes_the_tenth_set_found_are_caught(text, expected):
+    assert deidentify(text)[0] == expected
+
+
+@pytest.mark.parametrize("text", TENTH_SET_LOOKALIKES)
+def test_the_tenth_sets_lookalikes_are_left_alone(text):
+    assert deidentify(text)[0] == text
+
+
+def test_a_name_said_twice_is_redacted_twice_unless_it_is_also_a_word():
+    assert deidentify("我儿子浩浩一起来的，浩浩晚上有点低烧")[0] == "我儿子[姓名]一起来的，[姓名]晚上有点低烧"
+    # 文静 is found after the cue; the adjective later in the sentence is kept
+    assert deidentify("我老公叫文静，人一点都不文静")[0] == "我老公叫[姓名]，人一点都不文静"

@@ -33,6 +33,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from workbench.annotate.zh_variants import to_simplified
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -91,6 +93,26 @@ _HAS_FULLWIDTH = re.compile("[\uff01-\uff5e\u3000\u2012-\u2014\u2212]")
 def normalize(text: str) -> str:
     """``text`` with full-width digits, letters and punctuation as ASCII; same length, same offsets."""
     return text.translate(_FULLWIDTH) if _HAS_FULLWIDTH.search(text) else text
+
+
+# Traditional characters of names, places and the cues around personal data that the consultation table
+# (zh_variants) leaves out: 鄭美玲, 護照號碼, 住院號, 臺北市. One character for one, so offsets hold.
+_TRADITIONAL_PAIRS = (
+    "陳陈劉刘楊杨趙赵吳吴許许鄭郑鄧邓蕭萧羅罗盧卢馮冯葉叶蘇苏魯鲁譚谭韓韩龍龙賈贾錢钱孫孙鍾钟閻阎聶聂陸陆鄒邹"
+    "賴赖顧顾蔣蒋賀贺龔龚喬乔麗丽華华偉伟軍军鳳凤蘭兰傑杰輝辉東东國国興兴寶宝榮荣貴贵鵬鹏濤涛紹绍詩诗嬌娇瑩莹"
+    "艷艳齊齐藍蓝鄉乡縣县鎮镇樓楼戶户層层園园滬沪粵粤遼辽贛赣閩闽雲云陝陕寧宁瓊琼臺台灣湾車车帳账銀银郵邮聯联"
+    "繫系絡络碼码費费姓姓廳厅鋼钢鐵铁橋桥灣湾館馆廟庙島岛嶺岭嶽岳衝冲壩坝莊庄圓圆號号蓮莲瓏珑倫伦嵐岚綺绮潔洁"
+    "慧慧倩倩萊莱瑋玮琳琳鈞钧銘铭錦锦顥颢穎颖豐丰進进達达義义禮礼孝孝薩萨爾尔麥麦買买熱热組组團团隊队區区"
+)
+_TRADITIONAL_TABLE = str.maketrans({_TRADITIONAL_PAIRS[i]: _TRADITIONAL_PAIRS[i + 1]
+                                    for i in range(0, len(_TRADITIONAL_PAIRS), 2)
+                                    if _TRADITIONAL_PAIRS[i] != _TRADITIONAL_PAIRS[i + 1]})
+
+
+def simplified_view(norm: str) -> str:
+    """``norm`` with traditional characters as simplified ones (every rule is written in simplified Chinese);
+    same length, same offsets."""
+    return to_simplified(norm).translate(_TRADITIONAL_TABLE)
 
 
 # Separators people (or pasted text) put inside numbers that the number rules do not know: odd spaces,
@@ -183,10 +205,18 @@ _CUED: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"(?:护照|通行证|签证|军官证|驾驶证|驾照|回乡证|台胞证|\bSSN|[Ss]ocial [Ss]ecurity (?:number|no\.?))" + _CUE_GAP
         + r"(?P<v>[A-Za-z]{1,2}\d{7,9}|\d{8,12}|\d{3}-\d{2}-\d{4})" + _E)),
     ("other", re.compile(
-        r"(?:工号|员工号|职工号|学号|学籍号|会员号|会员卡号|工作证号?|学生证号?|车架号)" + _CUE_GAP
+        r"(?:工号|员工号|职工号|学号|学籍号|会员号|会员卡号|工作证号?|学生证号?|车架号|工作许可证?号?|许可证号)" + _CUE_GAP
         + r"(?P<v>(?=[A-Za-z\-]{0,8}\d)[A-Za-z0-9][A-Za-z0-9\-]{3,24})" + _E)),
 )
 
+# A sentence about a bank card (退款退到这张卡就行：6222 …): a card-shaped number there is the card's.
+_CARD_SENTENCE_CUE = re.compile(r"(?:卡|户名|账户|帐户|转账|退款|收款|汇款|打款)[^。！？!?\n]*$")
+# A name on a platform in Chinese words (我微博叫 不想吃药的小熊猫, 昵称是“晴天小猪”): the quoted words, or the
+# clause after the cue.
+_PLATFORM_NAME = re.compile(
+    r"(?:(?:微博|抖音|快手|小红书|B站|b站|知乎|微信|好大夫|丁香医生|平安好医生)(?:上的?)?(?:昵称|名字|用户名|账号|ID|id)?"
+    r"(?:叫|是)|昵称(?:是|叫|为|[:：]))\s*"
+    r"(?:[“\"「『](?P<q>[^”\"」』\n]{1,30})[”\"」』]|(?P<u>[\u4e00-\u9fffA-Za-z0-9_\-]{2,20})(?=[，,。.；;！!？?\s]|$))")
 # A link to a person's page on a social or blog platform carries their user id or name (weibo.com/u/5678901234,
 # blog.sina.com.cn/liumeiling2008): the whole link is an account. Links elsewhere (an article, a hospital, a
 # code repository such as the seed README's github.com/scutcyr/BianQue) stay.
@@ -227,7 +257,7 @@ _COHORT = re.compile(r"的?(?:孩子|小孩|宝宝|儿童|婴儿|新生儿|婴�
 _DOB_AFTER = re.compile(
     # 八五年出生: a two-digit year spelt out
     rf"(?P<v>{_LUNAR_DATE}|{_DATE}|(?<![{_CN_DIGIT}])[五六七八九〇零][〇零一二三四五六七八九]年|(?<!\d)\d{{2}}年(?:(?:0?[1-9]|1[0-2])月(?:(?:0?[1-9]|[12]\d|3[01])[日号])?)?) ?"
-    r"(?:出生|生人|生的|生(?=[，,。.；;！!\s)）]|$))"
+    r"(?:出生|生人|生的|生(?=[，,。.；;！!\s)）]|$)|的?生日|过生日)"  # 农历腊月十八的生日
 )
 
 # --- addresses -----------------------------------------------------------------------------------------
@@ -406,11 +436,18 @@ def _number_spans(norm: str) -> list[Span]:
     if ".c" in norm or ".me" in norm or ".net" in norm:
         spans.extend(Span(m.start(), m.end(), "account") for m in _PROFILE_URL.finditer(norm))
     for m in _CARD_RE.finditer(norm):
+        # a card number with a mistyped digit fails the Luhn check; in a sentence about a card it is one still
+        carded = _CARD_SENTENCE_CUE.search(norm, max(0, m.start() - 32), m.start())
         for end in (m.end(), m.start("tail")) if m.group("tail") else (m.end(),):
             digits = norm[m.start() : end].replace(" ", "").replace("-", "")
-            if 16 <= len(digits) <= 19 and _luhn_ok(digits):
+            if 16 <= len(digits) <= 19 and (_luhn_ok(digits) or carded and end == m.end()):
                 spans.append(Span(m.start(), end, "account"))
                 break
+    if "昵称" in norm or "叫" in norm:
+        for m in _PLATFORM_NAME.finditer(norm):
+            value = "q" if m.group("q") else "u"
+            if not m.group(value).startswith(("什么", "啥", "这个", "那个")):
+                spans.append(Span(m.start(value), m.end(value), "account"))
     if _PHONE_GATE.search(norm):
         spans.extend(Span(m.start(), m.end(), "phone") for m in _PHONE_RE.finditer(norm))
     if "@" in norm:
@@ -433,7 +470,7 @@ def _number_spans(norm: str) -> list[Span]:
     if "年的" in norm:
         spans.extend(Span(m.start("v"), m.end("v"), "date_of_birth") for m in _BORN_YEAR.finditer(norm))
     # _DOB_AFTER: a 生 cue after a date, and every date it takes has 年 or a year starting 18, 19 or 20.
-    if "生" in norm and ("年" in norm or "19" in norm or "20" in norm or "18" in norm):
+    if "生" in norm and ("年" in norm or "19" in norm or "20" in norm or "18" in norm or "月" in norm):
         spans.extend(Span(m.start("v"), m.end("v"), "date_of_birth") for m in _DOB_AFTER.finditer(norm)
                      if not (_BARE_YEAR.fullmatch(m.group("v").strip()) and _COHORT.match(norm, m.end())))
     return spans
@@ -502,6 +539,7 @@ _KIN_WORDS = (
     r"|表哥|表姐|表弟|表妹|堂哥|堂姐|堂弟|堂妹|叔叔|阿姨|伯伯|伯父|伯母|婶婶|嫂子|姐夫|妹夫|老伴|室友|舍友|同学|领导|老板"
     # in-laws and the wider family (我婆婆谢桂兰, 我岳父刘德明)
     r"|婆婆|公公|岳父|岳母|丈母娘|老丈人|姨妈|姑妈|舅妈|姑父|姨父|小姨|大姨|干妈|干爹|继父|继母"
+    r"|我先生|我太太|我夫人"
 )
 _KIN_WORD_RE = re.compile(_KIN_WORDS)
 _KIN_CUE = re.compile(rf"(?:您好|你好|(?:{_KIN_WORDS})(?:叫|是|名叫)?)\s*$")
@@ -893,7 +931,7 @@ _NICKNAME_RE = re.compile(f"(?P<pre>[小老阿])(?P<s>[{_SINGLE_SURNAMES}])|(?P<
                           # 阿强, 阿芳: 阿 and a given-name character (not 阿姨, 阿婆: kin words)
                           "|(?P<a>阿)(?P<g>[\u4e00-\u9fff])")
 _NOT_AFTER_A = set("姨婆公伯叔哥妹爸妈嫂弟姐奶爷嬷嫲舅娘婶仔母父")
-_NICKNAME_CUE = re.compile(r"(?:叫我|喊我|叫他|叫她|是|(?:隔壁床?|邻床|对门|同病房|同屋|病友)的?"
+_NICKNAME_CUE = re.compile(r"(?:叫我|喊我|叫他|叫她|是|(?:隔壁床?|邻床|对门|同病房|同屋|病友)的?|(?:的|个|位)叫"
                            # verbs whose object is a person: 联系小周, 通知老李
                            r"|联系|通知|转告|告诉|问问"
                            # a colleague by their department or workplace: 我们科的小郑, 公司的小王
@@ -939,6 +977,16 @@ _PINYIN_SYLLABLE = ("(?:zh|ch|sh|[bpmfdtnlgkhjqxrzcsyw])?"
                     "ua|uo|ui|un|ve|ue|vn|a|o|e|i|u|v)")
 _PINYIN_WORD = re.compile(f"(?:{_PINYIN_SYLLABLE}){{1,3}}", re.IGNORECASE)
 _LATIN_FULL_NAME = re.compile(r"[A-Z][a-z]+ [A-Z][a-z]+(?![A-Za-z])")
+# A full name in pinyin with no cue (Zhang Wei 是我同事): a common surname's pinyin, then a given name of one to
+# three syllables, in Chinese text. Places written the same way are left (Hong Kong, Xi An).
+_PINYIN_SURNAMES = frozenset(
+    "zhang wang li liu chen yang huang zhao wu zhou xu sun ma zhu hu guo he gao lin luo zheng liang xie song tang "
+    "han feng deng cao peng zeng xiao tian dong yuan pan yu jiang cai jia ding wei xue ye yan lu du dai xia zhong "
+    "qiu fu shen fan fang shi yao tan liao zou xiong jin hao kong bai cui kang mao qin qian gu hou shao meng long "
+    "wan duan lei qian tang yin yi chang wen niu ren dou zhuang su qi ou mo lan lai gong ji ge rong".split())
+_PINYIN_NOT_NAMES = frozenset({"hong kong", "xi an", "he is", "he was", "he has", "ma am"})
+# Before a full Latin name, a word that says the person is foreign (外籍员工 Maria Gonzalez): any name, not pinyin only
+_LATIN_AFTER_FOREIGN = re.compile(r"(?:外籍|外国|老外)[\u4e00-\u9fff]{0,4}\s*(?=[A-Z][a-z]+ [A-Z][a-z])")
 
 
 def _token_ends_at(clause: str, rel: int) -> bool:
@@ -1017,8 +1065,10 @@ def _nickname_spans(text: str, taken: list[Span]) -> list[Span]:
                 take(Span(i, i + 1 if len(m.group("post") or "") == 2 else j, "name", False))
         for m in _XIAO_NAME.finditer(clause):
             i, j = c0 + m.start(), c0 + m.end()
-            if (_given_ok(m.group(1)) and _KIN_CUE.search(text[max(0, i - 12) : i])
-                    and (_TELLING_NAME.match(text, j) or _xiao_subject(m, clause))
+            # 小美姐说…: a nickname with 姐/哥, before a verb of telling, needs no other cue
+            sister = text[j : j + 1] in ("姐", "哥") and _TELLING_NAME.match(text, j + 1) and m.group(1) not in _NOT_AFTER_A
+            if (_given_ok(m.group(1)) and (sister or _KIN_CUE.search(text[max(0, i - 12) : i])
+                    and (_TELLING_NAME.match(text, j) or _xiao_subject(m, clause)))
                     and not _inside_medical_term(text, i, j) and not covered.overlaps(i, j)):
                 take(Span(i, j, "name", False))
     return out
@@ -1082,6 +1132,7 @@ _LIST_SEP = r"(?:\s*[、，,]\s*|\s*(?:和|与|跟|及)\s*| +)"
 _PEOPLE_LIST = re.compile(
     rf"(?:(?<![\u4e00-\u9fff])|(?<=[跟和与同陪着我是叫有]))(?P<list>{_LIST_ITEM}(?:{_LIST_SEP}{_LIST_ITEM}){{1,39}})"
     r"(?=\s*(?:(?:这|那)?[两二三四五六七八九十几]个(?:人|孩子|小孩|同事|同学|朋友|都|是|$)|[他她]们|俩|都"
+    r"|(?:这|那)?[两二三四五六七八九十几]位"  # 邓淑芬 陶建平 两位老人
     r"|(?P<together>一起|一块)))"
 )
 _LIST_SEP_RE = re.compile(_LIST_SEP)
@@ -1124,17 +1175,30 @@ def _doubled_names(text: str) -> list[Span]:
     for m in _DOUBLED.finditer(text):
         c = m.group(1)
         before = text[max(0, m.start() - 12) : m.start()]
-        # after a kinship word or 我们家 (我们家豆豆), or opening a clause before whose relative it is (冉冉她奶奶)
-        if c in _NOT_GIVEN or m.group() in _KIN_DOUBLES or not (
-                _KIN_CUE.search(before) or _HOME_CUE.search(before)
-                or (not before or not _NAME_CHARS.match(before[-1])) and re.match(_KIN_AFTER, text[m.end():])):
+        if c in _NOT_GIVEN or m.group() in _KIN_DOUBLES:
+            continue
+        # after a kinship word or 我们家 (我们家豆豆): said to be someone's name, so the same name elsewhere too
+        cued = bool(_KIN_CUE.search(before) or _HOME_CUE.search(before))
+        opens = not before or not _NAME_CHARS.match(before[-1])
+        # opening a clause before whose relative it is (冉冉她奶奶), or the message, before a time word or an
+        # adverb, as a parent writes of a child (宁宁今天又吐了两次)
+        if not (cued or opens and (re.match(_KIN_AFTER, text[m.end():])
+                                   or not before.strip() and _doubled_subject(text, m.end()))):
             continue
         tag, freq = _dict_tag(m.group())
         # 朵朵 is also a classifier (一朵朵): a rare one is a pet name after a kinship word, not 阵阵; a frequent
         # noun is an ordinary word (我家人人都感冒了)
-        if tag in _NR_TAGS or (tag in _DOUBLED_TAGS or tag == "q") and freq < _DOUBLED_WORD_FREQ:
-            out.append(Span(m.start(), m.end(), "name", False))
+        if tag in _NR_TAGS or (tag in _DOUBLED_TAGS or tag in ("q", "ns")) and freq < _DOUBLED_WORD_FREQ:
+            out.append(Span(m.start(), m.end(), "name", cued))
     return out
+
+
+def _doubled_subject(text: str, end: int) -> bool:
+    """Whether what follows a doubled pet name at the start of a message is what follows a subject."""
+    clause = text[end : end + 12]
+    if not clause:
+        return False
+    return _dict_tag(_tokens(clause)[0][1])[0] in _SUBJECT_NEXT_TAGS or bool(_SUBJECT_NEXT.match(clause))
 
 
 # A transliterated foreign name: given name · family name (约翰·史密斯, 玛丽·安·居里).
@@ -1147,12 +1211,24 @@ _TRANSLITERATION = set(
     "佩彭皮珀普奇齐恰乔切钦琼丘茜萨塞赛桑瑟森沙莎舍申施什史舒斯松苏索塔泰坦汤唐特滕提图托瓦万威韦维薇温沃乌伍武"
     "西希谢辛休雅亚扬耶伊因英尤于约扎泽詹朱兹佐娃娅瑞茨汀居逊列雨果丝琴夏蓓"
     # Uyghur and other names of China's north-west written the same way (阿娜尔古丽·艾买提, 买买提·吐尔逊)
-    "买热依吐都孜玉素甫合木江汗则衣")
+    "买热依吐都孜玉素甫合木江汗则衣卜力吾其且山")
 _AROUND_FOREIGN = set("的了是在和与及说也都就还又让把被给他她我你")  # not _NOT_GIVEN: 克 is in 汉克斯
-_INTERPUNCT_NAME = re.compile("[\u4e00-\u9fff]{2,5}(?:[·•・‧][\u4e00-\u9fff]{1,6})+")
+_INTERPUNCT_NAME = re.compile("[\u4e00-\u9fff]{2,6}(?:[·•・‧][\u4e00-\u9fff]{1,6})+")  # 阿卜杜热依木·买买提
 
 
 _BEFORE_KIN = re.compile(f"([\u4e00-\u9fff]{{2,4}}?)(?:{_KIN_AFTER})")
+
+
+def _predicate_starts(text: str, k: int) -> bool:
+    """Whether what starts at ``k`` is what follows a subject: a time word, an adverb or a verb."""
+    head = text[k : k + 8]
+    return (bool(_PREDICATE_OPENER.match(head)) or _dict_tag(_tokens(head)[0][1])[0] in (*_SUBJECT_NEXT_TAGS, "v", "p")
+            or bool(_SUBJECT_NEXT.match(head)))
+
+
+# jieba joins some of these with what follows (今天上午 as one word), so they are listed
+_PREDICATE_OPENER = re.compile(r"[今昨明前后]天|[上下中]午|晚上|早上|夜里|最近|刚才|刚刚|现在|已经|一直|[今去明]年|[上下这本]周"
+                               r"|[又也还都就在说去来要想被把给让从]")
 
 
 def _foreign_names(text: str) -> list[Span]:
@@ -1168,8 +1244,9 @@ def _foreign_names(text: str) -> list[Span]:
         if dot - start < 2:
             continue
         # the family name ends before a title or a word around it (约翰·史密斯 + 先生的)
-        end = next((k for k in range(dot + 1, m.end()) if text[k] in _AROUND_FOREIGN or _TITLES.match(text, k)),
-                   m.end())
+        # (or before a time word, an adverb or a verb: 买买提 + 今天上午; 华山·西峰 is a place)
+        end = next((k for k in range(dot + 1, m.end()) if text[k] in _AROUND_FOREIGN or _TITLES.match(text, k)
+                    or text[k] not in _TRANSLITERATION and _predicate_starts(text, k)), m.end())
         if (text[end - 1] not in "·•・‧" and all(c in _TRANSLITERATION for c in text[start:end] if c not in "·•・‧")
                 and not _inside_medical_term(text, start, end)):
             out.append(Span(start, end, "name", True))
@@ -1240,6 +1317,16 @@ def _english_names(text: str) -> list[Span]:
         n = _LATIN_FULL_NAME.match(text, m.end())
         if n and all(_PINYIN_WORD.fullmatch(word) for word in n.group().split()):
             out.append(Span(n.start(), n.end(), "name", True))
+    for m in _LATIN_AFTER_FOREIGN.finditer(text):
+        n = _LATIN_FULL_NAME.match(text, m.end())
+        if n:
+            out.append(Span(n.start(), n.end(), "name", True))
+    if _NAME_CHARS.search(text):  # in Chinese text only: an English sentence's "Li Ming" reads as English
+        for n in _LATIN_FULL_NAME.finditer(text):
+            surname, given = n.group().lower().split()
+            if (surname in _PINYIN_SURNAMES and _PINYIN_WORD.fullmatch(given) and n.group().lower() not in _PINYIN_NOT_NAMES
+                    and (n.start() == 0 or not text[n.start() - 1].isalpha() or _NAME_CHARS.match(text[n.start() - 1]))):
+                out.append(Span(n.start(), n.end(), "name", True))
     return out
 
 
@@ -1275,6 +1362,35 @@ def _kin_named_without_surname(text: str) -> list[Span]:
     return out
 
 
+# A name with no Han surname (Mongolian, Uyghur, Kazakh...): known as a name by what surrounds it. Before sex and
+# age, as a form or a case opens (哈斯其其格，女，42岁), or after a neighbour's cue before an elder's title
+# (隔壁床的海力且姆阿姨).
+_BEFORE_SEX_AGE = re.compile(r"(?:^|(?<=[\n，,。；;：:\s]))(?P<n>[\u4e00-\u9fff]{2,5})"
+                             r"(?=\s*[，,、 ]\s*(?:男|女)性?\s*[，,、 ]\s*\d{1,3}\s*岁)")
+_NEIGHBOUR_TITLED = re.compile(r"(?:隔壁床?|邻床|对门|同病房|同屋|病友)的?(?P<n>[\u4e00-\u9fff]{2,5}?)"
+                               r"(?=阿姨|大爷|叔叔|奶奶|爷爷|大妈|大姐|大哥|大叔|大婶)")
+
+
+def _unsurnamed_name(word: str) -> bool:
+    """Whether ``word`` can be a name without a Han surname: no ordinary word of the dictionary in it (患者, 我家孩子,
+    一名患者), or itself a rare name the dictionary knows (巴特尔)."""
+    if _NOT_CHILD_NAME.intersection(word) or set(word) & _COUNTING or word in _medical_terms():
+        return False
+    tag, freq = _dict_tag(word)
+    if tag is not None:
+        return tag in _NR_TAGS and freq < _COMMON_WORD_FREQ
+    return all(len(t) < 2 or (tg := _dict_tag(t))[0] in _NR_TAGS or tg[1] < _COMMON_WORD_FREQ for _, t in _tokens(word))
+
+
+def _unsurnamed_names(text: str) -> list[Span]:
+    out = []
+    for m in (*_BEFORE_SEX_AGE.finditer(text), *_NEIGHBOUR_TITLED.finditer(text)):
+        a, b = m.span("n")
+        if _SURNAME_RE.match(text, a) is None and _unsurnamed_name(m.group("n")) and not _inside_medical_term(text, a, b):
+            out.append(Span(a, b, "name", True))
+    return out
+
+
 def _minority_names(text: str) -> list[Span]:
     out = [Span(m.start(), m.end(), "name", True) for m in _TIBETAN_NAME.finditer(text)]
     covered = _Coverage(len(text), out)
@@ -1288,7 +1404,7 @@ def _minority_names(text: str) -> list[Span]:
 
 # Surnames left out of _SINGLE_SURNAMES because they start so many words (常规, 常常, 经常): one of them starts a
 # name only after a label or kinship cue (我姑姑常玉兰) or before a title (常青大夫).
-_CUE_ONLY_SURNAMES = re.compile("[常]")
+_CUE_ONLY_SURNAMES = re.compile("[常冷沙向哈]")
 
 
 def _cue_only_names(text: str) -> list[Span]:
@@ -1298,9 +1414,15 @@ def _cue_only_names(text: str) -> list[Span]:
             i = c0 + m.start()
             before = text[max(0, i - 12) : i]
             cued = _STRONG_CUE.search(before) or _KIN_CALLED.search(before) or _KIN_CUE.search(before)
-            titled = any(_given_ok(text[i + 1 : i + 1 + g]) and _TITLES.match(text, i + 1 + g) for g in (1, 2))
+            # 向阳医生, 常青大夫; not 向 + 李医生 (to Dr Li)
+            titled = any(_given_ok(text[i + 1 : i + 1 + g]) and _TITLES.match(text, i + 1 + g)
+                         and not (g == 1 and _SURNAME_RE.match(text, i + 1)) for g in (1, 2))
             if (cued or titled) and (span := _name_at(text, i, m.group(), clause, c0)) is not None:
                 out.append(span)
+            elif (m.group() != "向" and _TITLES.match(text, i + 1) and not cued and _token_ends_at(clause, m.start())
+                  and (before.endswith("的") or not before or not _NAME_CHARS.match(before[-1]))):
+                # 康复科的沙老师: the surname and a title (not 向医生反映: 向 is also "to")
+                out.append(Span(i, i + 1, "name", False))
     return out
 
 
@@ -1330,6 +1452,8 @@ def _name_spans(text: str) -> list[Span]:
         spans += _minority_names(text)
     if _KIN_WORD_RE.search(text):
         spans += _kin_named_without_surname(text)
+    if "岁" in text or "的" in text:
+        spans += _unsurnamed_names(text)
     if "我是" in text or "名" in text or "号" in text:
         spans += _introduced_names(text)
     if "·" in text or "是我" in text or "他" in text or "她" in text or "•" in text or "・" in text or "‧" in text:
@@ -1365,7 +1489,9 @@ def _take_label_value(text: str, i: int) -> int:
         m = _SURNAME_RE.match(text, i)
         return m.end() if m else i
     j = i
-    while j < len(text) and j - i < 3 and _NAME_CHARS.match(text[j]) and text[j] not in _NOT_GIVEN:
+    # 和 starts a name only as its surname (我叫和平，…); elsewhere it joins what follows (我叫王芳和我妈…)
+    while j < len(text) and j - i < 3 and _NAME_CHARS.match(text[j]) and (
+            text[j] not in _NOT_GIVEN or j == i and text[j] == "和" and _CLAUSE_SPLIT.match(text[j + 2 : j + 3] or "，")):
         if text[j] in "的是了不出":
             break
         j += 1
@@ -1373,8 +1499,11 @@ def _take_label_value(text: str, i: int) -> int:
         return i
     first = _tokens(text[i:j])[0][1]
     tag, _ = _dict_tag(first)
+    # 我叫和平，…: a word that is all the clause says after the label, starting with a surname, is the name
+    whole = (first == text[i:j] and (j == len(text) or _CLAUSE_SPLIT.match(text[j]) is not None)
+             and (_SURNAME_RE.match(first) or _CUE_ONLY_SURNAMES.match(first) or first[0] in "和海") and tag != "r")
     # 小名豆豆: a doubled character is a pet name, whatever else the word means
-    if len(first) >= 2 and tag is not None and tag not in _NR_TAGS and not _doubled(first):
+    if len(first) >= 2 and tag is not None and tag not in _NR_TAGS and not _doubled(first) and not whole:
         return i  # 联系人电话, 名字是什么: an ordinary word, not a name
     return j
 
@@ -1406,7 +1535,7 @@ def detect(text: str) -> tuple[Span, ...]:
         kept = [i for i, c in enumerate(text) if c not in _INVISIBLE]
         visible = "".join(text[i] for i in kept)
         return tuple(Span(kept[s.start], kept[s.end - 1] + 1, s.label, s.confident) for s in detect(visible))
-    norm = normalize(text)
+    norm = simplified_view(normalize(text))
     spans = _number_spans(numbers_view(norm))
     spans.extend(_addresses(norm))
     if " " in norm and _EN_ADDRESS_GATE.search(norm):
@@ -1414,6 +1543,12 @@ def detect(text: str) -> tuple[Span, ...]:
     taken = _resolve(spans)
     covered = _Coverage(len(norm), taken)
     names = [s for s in _name_spans(norm) if not covered.overlaps(s.start, s.end)]
+    # A name found with a cue is the same person wherever else the text says it (儿子浩浩…，浩浩晚上发烧), as
+    # across a dialogue's texts (names_in); not a frequent word (我老公叫文静，人一点都不文静).
+    confident = {name for s in names if s.confident and s.end - s.start >= 2
+                 and _dict_tag(name := norm[s.start : s.end])[1] < _COMMON_WORD_FREQ}
+    if confident:
+        names += [s for s in _known_name_spans(norm, confident) if not covered.overlaps(s.start, s.end)]
     return tuple(_resolve(taken + names))
 
 
