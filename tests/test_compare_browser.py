@@ -227,3 +227,30 @@ def test_result_downloads_follow_the_role(demo_config, tmp_path):
         # An account demoted to annotator loses the downloads it made as a researcher.
         ann_key = svc.results.put("ann", Permission.COMPARE, {"t.csv": lambda: b"a\n1\n"})
         assert anyio.run(_get, route, f"{RESULTS_PREFIX}{ann_key}/t.csv", "ann") == 403
+
+
+def test_a_refused_refresh_marks_the_summary_alone(tmp_path):
+    """A researcher whose role is lowered while the page is open is refused at Refresh: one pop-up, one Error badge
+    (on the summary line), and the tables and plots already drawn stay as they were."""
+    from rate_ui_support import rate_server, sign_in
+
+    from tests.browser import require_chromium
+    from workbench.auth import upsert_user
+
+    require_chromium()
+    with rate_server(tmp_path, users=("ann",), admins=("boss",)) as (svc, url), sync_playwright() as pw:
+        upsert_user(svc.store, "res", "secret-pass-res", "researcher")
+        browser = launch(pw)
+        ctx, page = sign_in(browser, url, "res", "en")
+        page.get_by_role("tab", name="Compare", exact=True).click()
+        page.locator("#compare-refresh").click()
+        expect(page.locator("#compare-summary")).to_contain_text("Rows after filtering")
+        tables = page.locator("#tab-compare .table-wrap, #tab-compare table").count()
+        upsert_user(svc.store, "res", None, "annotator")
+        page.locator("#compare-refresh").click()
+        expect(page.locator(".toast-body")).to_contain_text("only researchers and admins can see the comparison results")
+        expect(page.locator("#tab-compare .error")).to_have_count(1)
+        expect(page.locator("#compare-summary .error")).to_have_count(1)
+        assert page.locator("#tab-compare .table-wrap, #tab-compare table").count() == tables
+        ctx.close()
+        browser.close()

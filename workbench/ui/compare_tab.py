@@ -219,8 +219,10 @@ def build_compare_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
             return {annotators: gr.update(), datasets: gr.update(), columns: gr.update()}
         return menu_updates(i18n.language(request))
 
-    refresh_btn.click(handler(False), filter_inputs, outputs, api_name="compare")
-    metrics_btn.click(handler(True), filter_inputs, outputs, api_name="compare_metrics")
+    # Progress, and an error, show on the summary line alone: on all 33 outputs a refusal (a role lowered while
+    # the page was open) or a failure drew an Error badge over every table and plot.
+    refresh_btn.click(handler(False), filter_inputs, outputs, api_name="compare", show_progress_on=[summary])
+    metrics_btn.click(handler(True), filter_inputs, outputs, api_name="compare_metrics", show_progress_on=[summary])
     return {"tables": tables, "plots": plots, "links": links, "summary": summary, "refresh": refresh_btn,
             "metrics": metrics_btn, "simulated": simulated, "fill_choices": fill_choices,
             "choice_outputs": [annotators, datasets, columns]}
