@@ -55,3 +55,30 @@ def test_an_admin_manages_accounts_in_the_data_tab(tmp_path):
         other.close()
         ctx.close()
         browser.close()
+
+
+def test_a_page_whose_account_is_disabled_is_told_once_and_keeps_its_text(tmp_path):
+    """Disabled while its page is open, an annotator's next Send is refused in one notice, in the page's
+    language, saying nothing was saved; the message typed stays in the box (the list refresh after a send does not
+    repeat the refusal)."""
+    from playwright.sync_api import expect, sync_playwright
+
+    from workbench.auth import set_active
+    from workbench.ui import i18n
+
+    require_chromium()
+    with rate_server(tmp_path, users=("ann",), admins=("boss",)) as (svc, url), sync_playwright() as pw:
+        browser = launch(pw)
+        ctx, page = open_rate_tab(browser, url, "ann", "zh")  # after page load: every load event has run
+        page.get_by_role("tab", name=i18n.t("app.tab.chat", "zh"), exact=True).click()
+        set_active(svc.store, "ann", False)
+        box = page.locator("#tab-chat textarea").first
+        box.fill("我咳嗽三天了")
+        box.press("Enter")
+        toast = page.locator(".toast-body")
+        expect(toast).to_contain_text("没有保存任何内容")
+        page.wait_for_timeout(2000)  # a second notice (the list refresh) would have arrived by now
+        expect(toast).to_have_count(1)
+        expect(box).to_have_value("我咳嗽三天了")
+        ctx.close()
+        browser.close()

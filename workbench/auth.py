@@ -252,7 +252,8 @@ class Authenticator:
             # Created at its first use, not with the services: the command line (batch, judge) builds them too,
             # and must not add a passwordless admin to a team's store.
             return upsert_user(self.store, LOCAL_USER, None, "admin")
-        raise AuthError(f"unknown or disabled user {name!r}")
+        # Said to a page whose account an admin disabled (or removed) while it was open.
+        raise AuthError(f"unknown or disabled user {name!r}: nothing was saved; ask an admin to enable the account")
 
     def from_request(self, request: object) -> CurrentUser:
         """The server-side identity of a Gradio request (``gr.Request``)."""

@@ -246,6 +246,9 @@ def build_chat_tab(svc: Services, state: gr.State, ui: Localizer) -> dict[str, A
     column_outputs = [c for v in views for c in (v.chatbot, v.status, v.model_input, v.route, v.preview_input,
                                                  v.preview_route)]
     all_outputs = [state, remembered, msg, info, *column_outputs]
+    # Where an event that writes all_outputs shows its progress and an error: the status line and the three
+    # conversations, not every model input and route box (a refusal drew 22 Error badges).
+    progress_on = [info, *(v.chatbot for v in views)]
 
     def user_of(request: gr.Request) -> CurrentUser:
         return require_role(svc.auth, request, Permission.CHAT)
@@ -466,6 +469,13 @@ def build_chat_tab(svc: Services, state: gr.State, ui: Localizer) -> dict[str, A
         user = user_of(request)
         return {table: list_rows(user, text, owner, i18n.language(request))}
 
+    def on_relist(text: str | None, owner: str | None, request: gr.Request):
+        """The list again after a send, a branch or an example; a refusal was already said by the event itself."""
+        try:
+            return on_list(text, owner, request)
+        except WorkbenchError:
+            return {table: gr.update()}
+
     def open_dialogue(st: dict, number: object, request: gr.Request) -> dict:
         lang = i18n.language(request)
         try:
@@ -520,9 +530,9 @@ def build_chat_tab(svc: Services, state: gr.State, ui: Localizer) -> dict[str, A
     # a Send pressed while the previous send still runs (its last update is on its way) waits for it and then
     # goes, instead of being dropped by Gradio's default "once" with the text left unsent.
     # A send, a branch or an example may start a dialogue: My dialogues lists it at once.
-    relist = dict(fn=on_list, inputs=[find_text, find_user], outputs=[table], api_name=False, show_progress="hidden")
+    relist = dict(fn=on_relist, inputs=[find_text, find_user], outputs=[table], api_name=False, show_progress="hidden")
     gr.on([send_btn.click, msg.submit], fn=on_send, inputs=[state, msg], outputs=all_outputs,
-          trigger_mode="always_last", api_name="send", **generating).then(**relist)
+          trigger_mode="always_last", api_name="send", show_progress_on=progress_on, **generating).then(**relist)
     # Queued, in a group of its own so it never waits behind a generation: Gradio shows a handler's
     # gr.Info only for queued events, and the notice is how the user learns the Stop took.
     stop_btn.click(on_stop, None, None, api_name="stop", concurrency_id="stop",
@@ -538,24 +548,28 @@ def build_chat_tab(svc: Services, state: gr.State, ui: Localizer) -> dict[str, A
 
     hold, free = regenerate_usable(False), regenerate_usable(True)
     regen_all.click(**hold).then(on_regenerate(svc.columns), [state], all_outputs, api_name="regenerate_all",
-                                 **generating).then(**free)
-    new_evt = dict(fn=on_new, inputs=[state], outputs=all_outputs)
+                                 show_progress_on=progress_on, **generating).then(**free)
+    new_evt = dict(fn=on_new, inputs=[state], outputs=all_outputs, show_progress_on=progress_on)
     new_btn.click(**new_evt, api_name="new_dialogue")
     for v in views:
         v.regenerate.click(**hold).then(on_regenerate([v.name]), [state], all_outputs, api_name=False,
-                                        **generating).then(**free)
-        v.branch.click(on_branch(v.name), [state], all_outputs, api_name=False).then(**relist)
+                                        show_progress_on=progress_on, **generating).then(**free)
+        v.branch.click(on_branch(v.name), [state], all_outputs, api_name=False,
+                       show_progress_on=progress_on).then(**relist)
         # The Chatbot's trash icon clears one column's display only: make it mean "new dialogue" for all,
         # so what is shown never parts from what the next Send continues.
         v.chatbot.clear(**new_evt, api_name=False)
-    example_btn.click(on_example, [state, example], all_outputs, api_name="load_example").then(**relist)
-    preview_btn.click(on_preview, [state, msg], all_outputs, api_name="preview")
+    example_btn.click(on_example, [state, example], all_outputs, api_name="load_example",
+                      show_progress_on=progress_on).then(**relist)
+    preview_btn.click(on_preview, [state, msg], all_outputs, api_name="preview", show_progress_on=progress_on)
     refresh.click(on_list, [find_text, find_user], [table], api_name="list_dialogues")
     find_text.submit(on_list, [find_text, find_user], [table], api_name=False)
     find_user.input(on_list, [find_text, find_user], [table], api_name=False)
-    open_btn.click(on_open, [state, open_number], [*all_outputs, open_number], api_name="open_dialogue")
-    open_number.submit(on_open, [state, open_number], [*all_outputs, open_number], api_name=False)
-    table.select(on_pick, [state], [*all_outputs, open_number], api_visibility="private")
+    open_btn.click(on_open, [state, open_number], [*all_outputs, open_number], api_name="open_dialogue",
+                   show_progress_on=progress_on)
+    open_number.submit(on_open, [state, open_number], [*all_outputs, open_number], api_name=False,
+                       show_progress_on=progress_on)
+    table.select(on_pick, [state], [*all_outputs, open_number], api_visibility="private", show_progress_on=progress_on)
     load_outputs = list(dict.fromkeys([*(c for v in views for c in (v.header, v.inspect_box)), find_user, table,
                                        open_number, *all_outputs]))
     return {"views": views, "control": control, "on_load": on_load, "load_inputs": [remembered],
