@@ -122,9 +122,14 @@ def send_then_stop(page, lang: str, text: str = FIRST_MESSAGE, *,
     return status
 
 
-def show_my_dialogues(page, lang: str) -> None:
-    """Unfold the "My dialogues" panel."""
-    page.locator("#my-dialogues").get_by_text(t("chat.history.title", lang)).click()
+def show_my_dialogues(page, lang: str, *, everyone: bool | None = None) -> None:
+    """Unfold the "My dialogues" panel (titled for everyone's dialogues for researchers and admins). ``everyone``:
+    also check which title it has."""
+    import re
+
+    titles = {False: t("chat.history.title", lang), True: t("chat.history.title_all", lang)}
+    shown = [titles[everyone]] if everyone is not None else list(titles.values())
+    page.locator("#my-dialogues").get_by_text(re.compile("^(" + "|".join(map(re.escape, shown)) + ")$")).click()
 
 
 def open_dialogue_number(page, dialogue_id: int) -> None:

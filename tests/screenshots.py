@@ -112,11 +112,11 @@ def main(argv: list[str] | None = None) -> int:
                 return page
 
             rita = page_of("rita")
-            rita.locator("#my-dialogues").get_by_text(zh("chat.history.title")).click()
+            rita.locator("#my-dialogues").get_by_text(zh("chat.history.title_all")).click()
             rita.locator("#open-dialogue-number").locator("input, textarea").first.fill(str(last_dialogue))
             rita.locator("#open-dialogue").click()
             expect(rita.locator("#column-status-0")).to_contain_text(zh("chat.status.done"), timeout=TIMEOUT_MS)
-            rita.locator("#my-dialogues").get_by_text(zh("chat.history.title")).click()  # fold the list again
+            rita.locator("#my-dialogues").get_by_text(zh("chat.history.title_all")).click()  # fold the list again
             settle(rita)
             rita.screenshot(path=str(args.out / "chat.png"))
 

@@ -253,7 +253,7 @@ def test_my_dialogues_annotator_sees_own_researcher_sees_everyones(tmp_path):
         expect(first_column(a1)).to_contain_text("甲的问题：头晕")
 
         # An annotator lists only their own dialogues, with no user filter, and cannot open another's.
-        show_my_dialogues(a1, "en")
+        show_my_dialogues(a1, "en", everyone=False)
         a1.locator("#history-refresh").click()
         expect(a1.locator("#dialogue-list")).to_contain_text("甲的问题：头晕", timeout=BROWSER_TIMEOUT_MS)
         assert "乙的问题" not in list_text(a1)
@@ -288,7 +288,7 @@ def test_my_dialogues_annotator_sees_own_researcher_sees_everyones(tmp_path):
         # dialogue read-only: sending there is refused, branching makes their own copy.
         r = open_page(browser, url, "zh-CN", "rita")
         wait_loaded(r, "zh")
-        show_my_dialogues(r, "zh")
+        show_my_dialogues(r, "zh", everyone=True)
         expect(r.locator("#dialogue-list")).to_contain_text("乙的问题：胃疼", timeout=BROWSER_TIMEOUT_MS)
         expect(r.locator("#dialogue-list")).to_contain_text("甲的问题：头晕")
         expect(r.locator("#dialogue-list")).to_contain_text(t("chat.history.col.first", "zh"))

@@ -225,7 +225,7 @@ def build_chat_tab(svc: Services, state: gr.State, ui: Localizer) -> dict[str, A
                           scale=2)
         example_btn = ui.make(gr.Button, value=K("chat.load_example"), size="sm")
     info = ui.make(gr.Markdown, value=K("chat.info.new"), elem_id="dialogue-info")
-    with ui.make(gr.Accordion, label=K("chat.history.title"), open=False, elem_id="my-dialogues"):
+    with ui.make(gr.Accordion, label=K("chat.history.title"), open=False, elem_id="my-dialogues") as history_box:
         with gr.Row():
             find_text = ui.make(gr.Textbox, label=K("chat.history.text"), elem_id="history-text", scale=3)
             find_user = ui.make(gr.Dropdown, choices=[], value=None, label=K("chat.history.user"), visible=False,
@@ -505,7 +505,10 @@ def build_chat_tab(svc: Services, state: gr.State, ui: Localizer) -> dict[str, A
         out: dict = {find_user: gr.update(visible=everyone, value=None,
                                           choices=[(i18n.t("chat.history.everyone", lang), "")]
                                           + [(u, u) for u in chat_dialogues.owners(svc, user)]),
-                     table: list_rows(user, None, None, lang)}
+                     table: list_rows(user, None, None, lang),
+                     # researchers and admins list everyone's dialogues: the title says so
+                     history_box: gr.update(label=i18n.t("chat.history.title_all" if everyone else "chat.history.title",
+                                                         lang))}
         # After a reload, the dialogue this browser had open, if this user may still open it.
         try:
             did = chat_dialogues.parse_dialogue_id(last_id) if last_id else None
@@ -570,7 +573,7 @@ def build_chat_tab(svc: Services, state: gr.State, ui: Localizer) -> dict[str, A
     open_number.submit(on_open, [state, open_number], [*all_outputs, open_number], api_name=False,
                        show_progress_on=progress_on)
     table.select(on_pick, [state], [*all_outputs, open_number], api_visibility="private", show_progress_on=progress_on)
-    load_outputs = list(dict.fromkeys([*(c for v in views for c in (v.header, v.inspect_box)), find_user, table,
+    load_outputs = list(dict.fromkeys([*(c for v in views for c in (v.header, v.inspect_box)), find_user, table, history_box,
                                        open_number, *all_outputs]))
     return {"views": views, "control": control, "on_load": on_load, "load_inputs": [remembered],
             "load_outputs": load_outputs}
