@@ -67,6 +67,9 @@ def test_translate_formats_and_falls_back():
     assert cat.translate("locked", "zh") == "已锁定"
     assert cat.translate("locked out", "zh") == "locked out"  # whole-message match only
     assert cat.translate("bianque-2 has no reply", "en") == "bianque-2 has no reply"
+    # keys built from data: a known one is translated, an unknown one (a model's own name) shown as it is
+    assert cat.text_or("a.greet", "zh", "fallback", name="李") == "你好，李"
+    assert cat.text_or("a.BianQue-2.0", "zh", "BianQue-2.0") == "BianQue-2.0"
 
 
 @pytest.mark.parametrize(("header", "lang"), [

@@ -101,8 +101,7 @@ class RunControl:
 
 def route_name(route: str | None, lang: str) -> str | None:
     """A route as the status line shows it: "greeting" in the session's language, a model's own name as it is."""
-    key = f"chat.route_name.{route}"
-    return i18n.t(key, lang) if route and key in i18n.catalogue().messages else route
+    return i18n.catalogue().text_or(f"chat.route_name.{route}", lang, route) if route else route
 
 
 def browser_key(database_url: str) -> str:

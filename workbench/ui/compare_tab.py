@@ -102,9 +102,9 @@ def compute_view(svc: Services, scope: Scope | None = None, *, metrics: bool = F
             # a difference with no paired dialogue is not a number either: "n/a", as its bounds
             shown[stem] = display_view(tables[stem], lang, missing_is_na=stem in NA_TABLES)
     # "1 preference", not "1 preferences": a singular key where the catalogue has one
-    singular = i18n.catalogue().messages
-    counts = ", ".join(i18n.t(f"compare.count.{k}.one" if v == 1 and f"compare.count.{k}.one" in singular
-                              else f"compare.count.{k}", lang, n=v) for k, v in d.counts.items())
+    cat = i18n.catalogue()
+    counts = ", ".join(cat.text_or(f"compare.count.{k}.one", lang, cat.t(f"compare.count.{k}", lang, n=v), n=v)
+                       if v == 1 else cat.t(f"compare.count.{k}", lang, n=v) for k, v in d.counts.items())
     summary = i18n.t("compare.summary", lang, counts=counts, greetings=d.greetings)
     computed = frozenset(stem for stem, _t, attr, _i in SECTIONS if getattr(d, attr) is not None)
     return CompareView(d, tables, shown, dashboard_figures(d, translator(lang)), summary, computed)

@@ -67,6 +67,11 @@ class Catalogue:
         text = entry.get(lang) or entry[BUILD_LANGUAGE]
         return text.format(**params) if params else text
 
+    def text_or(self, key: str, lang: str, fallback: str, **params: Any) -> str:
+        """The text of ``key`` where the catalogue has one, else ``fallback`` as it is: for keys built from data
+        (a column, a stored value, a route), where a model's or a measure's own name is shown untranslated."""
+        return self.t(key, lang, **params) if key in self.messages else fallback
+
     def translate(self, message: str, lang: str, _depth: int = 0) -> str:
         """An English message (an error's text) in ``lang``, by the first matching template of errors.yaml.
 

@@ -59,9 +59,7 @@ def data_view(df: pd.DataFrame, *, keep_index: bool = False) -> pd.DataFrame:
 
 def header(name: object, lang: str, area: str = "compare") -> str:
     """A data column's header in ``lang``; unknown columns (model names, new measures) keep their name."""
-    key = f"{area}.col.{name}"
-    cat = catalogue()
-    return cat.t(key, lang) if key in cat.messages else str(name)
+    return catalogue().text_or(f"{area}.col.{name}", lang, str(name))
 
 
 def display_view(df: pd.DataFrame, lang: str, *, area: str = "compare", digits: int = DIGITS,
@@ -89,7 +87,7 @@ def display_view(df: pd.DataFrame, lang: str, *, area: str = "compare", digits: 
                           for r, first, second in zip(out["reading"], out["first"], out["second"], strict=True)]
     for col, prefix in VALUE_KEYS.items():
         if col in out.columns and len(out):
-            out[col] = [cat.t(f"{prefix}.{v}", lang) if f"{prefix}.{v}" in cat.messages else v for v in out[col]]
+            out[col] = [cat.text_or(f"{prefix}.{v}", lang, v) for v in out[col]]
     for value, reason_col in NA_REASONS.items():
         if value in out.columns:
             reasons = out[reason_col] if reason_col in out.columns else pd.Series([None] * len(out), index=out.index)
