@@ -378,3 +378,61 @@ def test_rule_patient_on_the_session_44_cases(case_id, doctor, reveal, may):
     assert reveal <= set(r.revealed) <= reveal | may, (r.text, r.revealed)
     if not reveal:
         assert r.text == UNKNOWN_ANSWER  # nothing invented
+
+
+# Written blind in session 50 (tests/data/cases_s50): eight more cases and 103 questions, by a helper who read
+# neither the matcher nor the earlier sets, with pure-advice turns and traditional characters. First contact:
+# 59/103 (0.573; synonyms 0/20, traps 8/21). Its misses then gave the rules tested below (traditional characters,
+# a keyword inside a longer word, a keyword shared with a fact asked by more, everyday words, clauses about other
+# people, 这几天 and 差不多高 in advice): 80/103 (0.777), the session-44 set unchanged at 90/96. So it no longer
+# measures unseen text. Left: synonyms no table holds (泡壶茶, 冒出来, 手心还是手背), a one-character keyword that
+# heads another word's compound (腰疼 for a fact keyed 疼, 发热 for one keyed 热), a topic noun (大便后那个肉疙瘩).
+S50 = REPO / "tests" / "data" / "cases_s50"
+
+
+@functools.cache
+def _s50_cases():
+    return {c.id: c for c in load_cases(S50 / "cases")}
+
+
+def test_rule_patient_on_the_session_50_cases():
+    import yaml
+
+    data = yaml.safe_load((S50 / "questions.yaml").read_text(encoding="utf-8"))
+    right = total = 0
+    for case_id, items in data.items():
+        for item in items:
+            r = _ask(item["q"], _s50_cases()[case_id])
+            reveal, may = set(item["reveal"]), set(item.get("may", []))
+            # nothing asked (pure advice): the patient may go on about the complaint, but states no fact
+            silent = reveal or not question_part(item["q"]) or r.text == UNKNOWN_ANSWER
+            right += reveal <= set(r.revealed) <= reveal | may and bool(silent)
+            total += 1
+    assert total == 103 and right / total >= 0.77
+
+
+@pytest.mark.parametrize(("case_id", "doctor", "facts"), [
+    # traditional characters ask what simplified ones ask
+    ("hot-oil-burn", "燙傷的地方起水泡了嗎？", ("blister",)),
+    ("neck-pain-phone", "每天看手機幾個小時？", ("screen",)),
+    # a keyword that only begins a longer word asks nothing (小时 in 小时候, 免疫 in 免疫力); one that ends it, or
+    # is followed by a predicate or a localizer, does (血压高, 睡醒后)
+    ("neck-pain-phone", "小时候摔过吗？", ()),
+    ("cat-scratch", "你免疫力好不好？", ()),
+    ("nocturia-older-man", "血压高不高？", ("bp-meds",)),
+    ("neck-pain-phone", "睡醒后脖子更僵吗？", ("pillow",)),
+    # a keyword shared by two facts asks the one the question asks by more (多大 + 年纪: the age)
+    ("hot-oil-burn", "您今年多大年纪？", ("age",)),
+    ("cat-scratch", "给猫打过疫苗吗？", ("cat-vaccine",)),
+    # everyday words ask what the standard ones ask
+    ("hemorrhoid-bleeding", "解大手的时候费劲不？", ("stool",)),
+    ("child-nosebleed", "一个礼拜流几回？", ("frequency",)),
+    ("toothache-night", "牙床肿没肿？", ("swelling",)),
+    # a clause about other people asks nothing of the patient's own facts
+    ("hemorrhoid-bleeding", "家里人也有大便带血的吗？", ()),
+    # advice that says 这几天 or 差不多高 asks nothing
+    ("gout-big-toe", "这几天少吃海鲜，多喝水。", ()),
+    ("neck-pain-phone", "显示器调到和眼睛差不多高。", ()),
+])
+def test_session_50_rules(case_id, doctor, facts):
+    assert asked_facts(_s50_cases()[case_id], doctor) == facts

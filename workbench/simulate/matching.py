@@ -8,7 +8,10 @@ of the question where it keeps its meaning (吐 in 呕吐, not in 吐字; 血 in
 not even when a case lists one as a keyword, so "最近怎么样？" does not reveal every fact and "以前有过敏史吗？"
 does not reveal a fact keyed on 以前; loading such a case warns (:func:`workbench.simulate.generic_words.generic_keywords`). "多久…一次" asks how often, not how long: there a
 duration word (多久, 多长时间) counts only for a fact about frequency (one with a keyword such as 几次,
-经常, 频率), so "平时多久体检一次？" does not reveal since when the patient has been ill.
+经常, 频率), so "平时多久体检一次？" does not reveal since when the patient has been ill. A keyword of several characters counts where it is a word
+(not inside 小时候 for 小时), a keyword two facts share asks the one the question names otherwise too, everyday
+words stand for the standard ones a case lists (拉屎 for 大便), and a clause about other people asks nothing of
+the patient's own facts.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import re
 from collections.abc import Iterable
 from functools import lru_cache
 
+from workbench.annotate.zh_variants import to_simplified
 from workbench.simulate.cases import Case, Fact
 from workbench.simulate.generic_words import GENERIC_KEYWORDS, GENERIC_TOKENS
 
@@ -26,7 +30,9 @@ _CLAUSE_SPLIT = re.compile(r"(?<=[。！？!?；;\n])")
 # 咋…), a request to tell (请描述, 说一下, 讲讲, 告诉我), or an A-not-A form (疼不疼, 会不会, 有没有).
 _QUESTION_CUES = re.compile(
     r"[？?]|吗|呢|(?<![那这怎什多])么|有没有|是不是|是否|有无|(?:不|没有|没)[。！!；;\s]*$"
-    r"|什么|怎么样|怎样|如何|为什么|哪|几[天次岁个周年度点月回趟]|多[久长少大高重远]|(?<!这)谁(?![都也])|啥|咋"
+    # not 这几天 (these days) or 差不多高 (about as high): advice says them too
+    r"|什么|怎么样|怎样|如何|为什么|哪|(?<![这那前后近每好])几[天次岁个周年度点月回趟]|(?<!差不)(?<!许)多[久长少大高重远]"
+    r"|(?<!这)谁(?![都也])|啥|咋"
     r"|描述一下|描述下|请描述|介绍一下|补充一下|说明一下|说一下|说说|讲一下|讲讲|告诉我"
 )
 _A_NOT_A = re.compile(r"(.)[不没]\1")
@@ -87,7 +93,12 @@ def _pos_tags() -> dict[str, str]:
 
 # Quasi-suffixes (类词缀): bound, semantically light heads; a word made with one is about what comes
 # before it (药物, 尿量, 呕吐物 are about medicine, urine, vomit).
-_QUASI_SUFFIXES = frozenset("物品量液类性状样色次")
+_QUASI_SUFFIXES = frozenset("物品量液类性状样色次声")
+# One-character predicates the segmenter joins to the noun before them (血压高, 大便干): the noun is still what
+# is asked about ...
+_PREDICATES = "高低大小多少重轻快慢好坏红肿疼痛痒干稀硬软热冷凉酸胀麻"
+# ... and localizers (睡醒后, 饭前): the time or place of what the noun or verb names
+_LOCALIZERS = "后前时里上下中内外"
 
 
 def _morpheme_occurs(char: str, question: str, gloss: str) -> bool:
@@ -113,6 +124,36 @@ def _morpheme_occurs(char: str, question: str, gloss: str) -> bool:
     return False
 
 
+def _word_occurs(keyword: str, question: str) -> bool:
+    """A keyword of several characters asks where it is a word of the question, several words, or the head
+    (the end) of a longer word (水泡 in 起水泡), or that word with a quasi-suffix (体温 in 体温表). Where it only
+    begins or sits inside a longer word, that word names something else: 小时 in 小时候, 免疫 in 免疫力, 前列腺 in
+    前列腺癌."""
+    start = question.find(keyword)
+    if start < 0:
+        return False
+    spans, pos = [], 0
+    for t in _words_of(question):
+        at = question.find(t, pos)
+        if at < 0:
+            continue
+        spans.append((at, at + len(t)))
+        pos = at + len(t)
+    while start >= 0:
+        end = start + len(keyword)
+        inside = next(((a, b) for a, b in spans if a <= start and end <= b and (a, b) != (start, end)), None)
+        if inside is None or inside[1] == end or (inside[0] == start and inside[1] == end + 1
+                                                    and (question[end] in _QUASI_SUFFIXES or question[end] in _PREDICATES + _LOCALIZERS)):
+            return True
+        start = question.find(keyword, start + 1)
+    return False
+
+
+@lru_cache(maxsize=20000)
+def _words_of(text: str) -> tuple[str, ...]:
+    return tuple(w for w, _tag in _words(text))
+
+
 def _is_about_frequency(fact: Fact) -> bool:
     return any(w in k for k in fact.keywords for w in _FREQUENCY_WORDS)
 
@@ -129,19 +170,62 @@ def _canonical_question_words(text: str) -> str:
     return text
 
 
+# Everyday words patients and doctors say for what a case's author writes in standard terms: the standard
+# words are added to the question (the question keeps its own), so 拉屎费劲吗 asks what 大便费劲吗 asks. Only
+# words that mean one thing in a consultation are listed.
+_EVERYDAY_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("拉屎", ("大便", "排便")), ("屙屎", ("大便", "排便")), ("解大手", ("大便", "排便")),
+    ("拉肚子", ("腹泻",)), ("闹肚子", ("腹泻",)), ("跑肚", ("腹泻",)),
+    ("撒尿", ("小便",)), ("尿尿", ("小便",)), ("解小手", ("小便",)),
+    ("屁股", ("肛门",)), ("屁眼", ("肛门",)),
+    ("牙花子", ("牙龈",)), ("牙床", ("牙龈",)), ("牙肉", ("牙龈",)), ("虫牙", ("蛀牙", "龋齿")), ("窟窿", ("洞", "蛀")),
+    ("几回", ("几次", "次数")), ("几趟", ("几次", "次数")), ("多少回", ("几次", "次数")), ("多少趟", ("几次", "次数")),
+    ("掏鼻孔", ("挖鼻孔", "抠鼻子")), ("抠鼻孔", ("挖鼻孔", "抠鼻子")), ("挖鼻屎", ("挖鼻孔", "抠鼻子")),
+    ("木木", ("麻木", "发麻")), ("发木", ("麻木", "发麻")),
+    ("鼓包", ("起泡", "水泡", "肿")), ("水疱", ("水泡",)), ("水皰", ("水泡",)),
+    ("摄护腺", ("前列腺",)), ("攝護腺", ("前列腺",)),
+    ("刷手机", ("看手机", "手机")), ("刷视频", ("看手机", "手机")), ("玩手机", ("看手机", "手机")),
+    ("高寿", ("年龄", "年纪", "岁数")), ("贵庚", ("年龄", "年纪", "岁数")),
+    ("青一块紫一块", ("瘀斑", "淤青", "出血点")), ("乌青", ("瘀斑", "淤青")),
+    ("身上烫", ("发烧", "发热", "体温")), ("额头烫", ("发烧", "发热", "体温")),
+    ("发热", ("发烧",)), ("发烧", ("发热",)),
+    ("费劲", ("费力", "困难")), ("使劲", ("费力",)),
+    ("宠物", ("家养", "自己家")),
+)
+
+
+def _with_standard_words(text: str) -> str:
+    found = [w for colloquial, standard in _EVERYDAY_WORDS if colloquial in text for w in standard]
+    return text + ("，" + "，".join(found) if found else "")
+
+
 def fact_is_asked(fact: Fact, question: str) -> bool:
+    return bool(_evidence(fact, question))
+
+
+# A clause asked about other people (家里其他人也闹肚子吗, 同学有没有类似的): it asks nothing of the patient's own
+# facts, only of a fact about others (family history, contacts), whose wording names them too.
+_ABOUT_OTHERS = re.compile(r"(家里|家人|家里人|其他人|别人|旁人|同学|同事|周围的?人|身边的?人|兄弟姐妹)(也|有没有|有谁|有人|中)")
+_OTHERS_IN_FACT = re.compile(r"家|亲|父|母|兄|弟|姐|妹|别人|其他人|同学|同事|周围|身边|遗传")
+
+
+def _evidence(fact: Fact, question: str) -> frozenset[str]:
+    """What in ``question`` asks about ``fact``: its keywords found there, and ``tok:`` + each content word the
+    question shares with them (empty: the fact is not asked)."""
+    if question and _ABOUT_OTHERS.search(question) and not _OTHERS_IN_FACT.search(fact.fact + "".join(fact.keywords)):
+        question = "".join(c for c in _CLAUSE_SPLIT.split(question) if not _ABOUT_OTHERS.search(c))
     if not question:
-        return False
+        return frozenset()
     if not _is_about_frequency(fact):
         question = _HOW_OFTEN.sub("", question)  # "多久体检一次" is not "since when"
     keywords = [k for k in fact.keywords if k not in GENERIC_KEYWORDS]
     gloss = fact.fact + fact.patient + "".join(fact.keywords)
-    canonical = _canonical_question_words(question)
-    if any(_morpheme_occurs(k, question, gloss) if len(k) == 1 else _canonical_question_words(k) in canonical
-           for k in keywords):
-        return True
+    canonical = _with_standard_words(_canonical_question_words(question))
+    found = {k for k in keywords
+             if (_morpheme_occurs(k, question, gloss) if len(k) == 1
+                 else _word_occurs(_canonical_question_words(k), canonical))}
     keyword_tokens = frozenset().union(*(content_tokens(k) for k in keywords))
-    return bool(content_tokens(question) & keyword_tokens)
+    return frozenset(found | {"tok:" + t for t in content_tokens(question) & keyword_tokens})
 
 
 def _without_longer_keywords(fact: Fact, others: Iterable[Fact], question: str) -> str:
@@ -157,10 +241,15 @@ def _without_longer_keywords(fact: Fact, others: Iterable[Fact], question: str) 
 
 
 def asked_facts(case: Case, doctor_text: str) -> tuple[str, ...]:
-    """Ids of the case's facts that the doctor's turn asks about, in case order."""
-    q = question_part(doctor_text)
-    return tuple(f.id for f in case.facts
-                 if fact_is_asked(f, _without_longer_keywords(f, (o for o in case.facts if o is not f), q)))
+    """Ids of the case's facts that the doctor's turn asks about, in case order. A turn in traditional characters
+    (燙傷的地方起水泡了嗎) asks what the same turn in simplified ones asks: cases are written in simplified."""
+    q = question_part(to_simplified(doctor_text or ""))
+    evidence = {f.id: _evidence(f, _without_longer_keywords(f, (o for o in case.facts if o is not f), q))
+                for f in case.facts}
+    # A fact asked only by what also asks another fact, which the question asks by more (多大 in 您多大年纪了
+    # asks the age, keyed 多大 and 年纪, not the burn's area, keyed 多大 too): the question is about the other.
+    return tuple(f.id for f in case.facts if evidence[f.id]
+                 and not any(evidence[f.id] < other for other in evidence.values()))
 
 
 def _norm(text: str) -> str:
