@@ -82,3 +82,53 @@ def test_a_page_whose_account_is_disabled_is_told_once_and_keeps_its_text(tmp_pa
         expect(box).to_have_value("我咳嗽三天了")
         ctx.close()
         browser.close()
+
+
+def test_a_disabled_accounts_page_says_so_after_a_reload(tmp_path):
+    """Reloaded after its account was disabled, a page loads without an error (the page-load handlers used to
+    fail, one with a ValueError) and says in its header, for as long as it is open, why nothing works."""
+    from playwright.sync_api import expect, sync_playwright
+
+    from workbench.auth import set_active
+    from workbench.ui import i18n
+
+    require_chromium()
+    with rate_server(tmp_path, users=("ann",), admins=("boss",)) as (svc, url), sync_playwright() as pw:
+        browser = launch(pw)
+        ctx, page = open_rate_tab(browser, url, "ann", "zh")
+        set_active(svc.store, "ann", False)
+        page.reload()
+        expect(page.locator("#account .account-refused")).to_have_text(i18n.t("app.account_refused", "zh"))
+        expect(page.locator("#account #logout-link")).to_be_visible()
+        page.wait_for_timeout(3000)  # every page-load event has answered by now
+        expect(page.locator(".toast-body")).to_have_count(0)
+        ctx.close()
+        browser.close()
+
+
+def test_a_researcher_made_annotator_sees_blind_columns_at_the_next_send(tmp_path):
+    """A role lowered while the Chat page is open: the next send draws the columns blind (Column A/B/C, no model
+    input panels), not under the model names the page was loaded with."""
+    from playwright.sync_api import expect, sync_playwright
+
+    from workbench.auth import upsert_user
+    from workbench.ui import i18n
+
+    require_chromium()
+    with rate_server(tmp_path, users=("ann",), admins=("boss",)) as (svc, url), sync_playwright() as pw:
+        upsert_user(svc.store, "ann", None, "researcher")
+        browser = launch(pw)
+        ctx, page = open_rate_tab(browser, url, "ann", "en")
+        page.get_by_role("tab", name="Chat", exact=True).click()
+        headers = page.locator(".column-header")
+        expect(headers.first).to_contain_text(svc.columns[0])
+        upsert_user(svc.store, "ann", None, "annotator")
+        box = page.locator("#tab-chat textarea").first
+        box.fill("我咳嗽三天了")
+        box.press("Enter")
+        expect(headers.first).to_contain_text(i18n.t("chat.column", "en", letter="A"))
+        for name in svc.columns:
+            expect(page.locator("#tab-chat")).not_to_contain_text(name)
+        expect(page.locator("#model-input-0")).to_be_hidden()
+        ctx.close()
+        browser.close()

@@ -71,3 +71,21 @@ def test_regenerate_and_new_dialogue(client, services):
     client.predict("你好", api_name="/send")
     dialogues = {g.dialogue_id for g in _generations(services)}
     assert len(dialogues) == 2
+
+
+def test_a_failed_column_names_its_model_and_server_only_to_those_who_may_see_them():
+    from workbench.chat import ReplyStatus
+    from workbench.ui import i18n
+    from workbench.ui.chat_tab import status_md
+
+    g = ReplyStatus(status="error", error="BianQue-2.0: cannot reach http://bianque2.internal:8000/v1: ConnectError",
+                    input_text=None, route="BianQue-2.0", route_reason=None, latency_ms=None, output_tokens=None,
+                    seed=None)
+    import html
+
+    shown = html.unescape(status_md(g, "en"))  # Markdown-inert character references
+    assert "bianque2.internal" in shown and "BianQue-2.0" in shown
+    for lang in ("en", "zh"):
+        blind = html.unescape(status_md(g, lang, blind=True))
+        assert "BianQue" not in blind and "http" not in blind and "bianque2" not in blind
+        assert blind == i18n.t("chat.status.error_blind", lang)

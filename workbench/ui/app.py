@@ -55,6 +55,7 @@ footer {{ display: none !important; }}
   #app-title {{ flex: 1 1 100% !important; min-width: 100% !important; }}
 }}
 #account {{ white-space: nowrap; }}
+#account .account-refused {{ white-space: normal; color: var(--error-text-color, #b91c1c); font-weight: 600; }}
 /* On a phone the three Chat columns stack, and the message box sat under all of them, 2,000 px down: the page
    opened scrolled there (the box takes the focus), header and replies out of sight, and reading a reply meant
    losing the box. There the box and Send stay at the screen's bottom, side by side. The container's
@@ -171,13 +172,17 @@ def build_app(svc: Services) -> gr.Blocks:
         def account_html(request: gr.Request) -> str:
             if not svc.auth.enabled:
                 return ""
+            lang = language(request)
+            logout = (f'<a href="logout?all_session=false" id="logout-link">'
+                      f'{html.escape(i18n.t("app.logout", lang))}</a>')
             try:
                 name = svc.auth.from_request(request).username
             except WorkbenchError:
-                return ""
-            return (f'<span class="account-name">{html.escape(name)}</span> · '
-                    f'<a href="logout?all_session=false" id="logout-link">'
-                    f'{html.escape(i18n.t("app.logout", language(request)))}</a>')
+                # Disabled (or removed) while signed in: every tab is hidden, and this says why for as long as
+                # the page is open (a pop-up would fade and leave a blank page).
+                return (f'<span class="account-refused" role="alert">'
+                        f'{html.escape(i18n.t("app.account_refused", lang))}</span> · {logout}')
+            return f'<span class="account-name">{html.escape(name)}</span> · {logout}'
 
         demo.load(localize, None, [switch, *ui.components], api_name=False, queue=False)
         demo.load(account_html, None, [account], api_name=False, queue=False)

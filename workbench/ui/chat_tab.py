@@ -7,7 +7,9 @@ Every text is in the session's language (:mod:`workbench.ui.i18n`).
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import inspect
 import logging
 import threading
 from collections import defaultdict
@@ -146,6 +148,10 @@ def status_md(g: chat.ReplyStatus | None, lang: str, blind: bool = False) -> str
     if g is None:
         return ""
     if g.status == "error":
+        if blind:
+            # The reason names the model, its server or its files (BianQue-2.0: cannot reach http://...):
+            # blind raters are told only that the column failed.
+            return i18n.t("chat.status.error_blind", lang)
         return i18n.t("chat.status.error", lang, error=as_text(i18n.catalogue().translate(g.error or "", lang)))
     parts = [f"`{i18n.t(STATUS_KEYS.get(g.status, 'chat.status.done'), lang)}`"]
     if g.route and not blind:
@@ -168,6 +174,9 @@ def route_md(g: chat.ReplyStatus | None, lang: str) -> str:
     reason = i18n.catalogue().translate(g.route_reason or "", lang) or "—"  # stored in English
     return i18n.t("chat.route.last", lang, route=as_text(g.route or "—"), reason=as_text(reason),
                   seed=as_text(g.seed))
+
+
+_NOT_SET = object()
 
 
 def column_label(i: int, name: str, blind: bool, lang: str) -> str:
@@ -244,7 +253,9 @@ def build_chat_tab(svc: Services, state: gr.State, ui: Localizer) -> dict[str, A
 
     column_outputs = [c for v in views for c in (v.chatbot, v.status, v.model_input, v.route, v.preview_input,
                                                  v.preview_route)]
-    all_outputs = [state, remembered, msg, info, *column_outputs]
+    # The column headers and model-input panels too: a role changed while the page is open (an annotator made
+    # a researcher and back) is drawn at the next event, not only at the next page load.
+    all_outputs = [state, remembered, msg, info, *column_outputs, *(c for v in views for c in (v.header, v.inspect_box))]
     # Where an event that writes all_outputs shows its progress and an error: the status line and the three
     # conversations, not every model input and route box (a refusal drew 22 Error badges).
     progress_on = [info, *(v.chatbot for v in views)]
@@ -255,6 +266,46 @@ def build_chat_tab(svc: Services, state: gr.State, ui: Localizer) -> dict[str, A
     def blind_for(user: CurrentUser) -> bool:
         """Annotators in blind mode never see model names or routes, here as in the Rate tab."""
         return svc.config.annotation.blind and not user.can(Permission.SEE_MODELS)
+
+    def column_names(request: gr.Request | None, out: dict) -> dict:
+        """``out`` with every column named for the user's role now (blind letters or model names)."""
+        try:
+            user = require_role(svc.auth, request, Permission.CHAT)
+        except WorkbenchError:
+            return out
+        blind, lang = blind_for(user), i18n.language(request)
+        named = dict(out)
+        for i, v in enumerate(views):
+            label = column_label(i, v.name, blind, lang)
+            named[v.header] = f"### {as_text(label)}"
+            named[v.inspect_box] = gr.update(visible=not blind)
+            shown = named.get(v.chatbot, _NOT_SET)
+            if isinstance(shown, dict):  # an update already: add the label
+                named[v.chatbot] = {**shown, "label": label}
+            elif shown is not _NOT_SET:
+                named[v.chatbot] = gr.update(value=shown, label=label)
+        return named
+
+    def naming_columns(fn: Any) -> Any:
+        """``fn`` (an event handler writing all_outputs) with its first update naming the columns."""
+        def request_of(args: tuple, kwargs: dict) -> gr.Request | None:
+            return next((a for a in (*args, *kwargs.values()) if isinstance(a, gr.Request)), None)
+
+        if inspect.isgeneratorfunction(fn):
+            @functools.wraps(fn)
+            def streaming(*args: Any, **kwargs: Any) -> Any:
+                first = True
+                for out in fn(*args, **kwargs):
+                    if first and isinstance(out, dict):
+                        out, first = column_names(request_of(args, kwargs), out), False
+                    yield out
+            return streaming
+
+        @functools.wraps(fn)
+        def returning(*args: Any, **kwargs: Any) -> Any:
+            out = fn(*args, **kwargs)
+            return column_names(request_of(args, kwargs), out) if isinstance(out, dict) else out
+        return returning
 
     def render(dialogue_id: int | None, lang: str, *, blind: bool, partial: dict[str, str] | None = None) -> dict:
         out: dict = {}
@@ -498,7 +549,9 @@ def build_chat_tab(svc: Services, state: gr.State, ui: Localizer) -> dict[str, A
         try:
             user = user_of(request)
         except WorkbenchError:
-            return {}
+            # a disabled account's page: the header says so (app.account_html); Gradio takes an empty dict
+            # for one value, not for "nothing", so one output is left as it is
+            return {table: gr.update()}
         blind = blind_for(user)
         everyone = user.can(Permission.ALL_DIALOGUES)
         out: dict = {find_user: gr.update(visible=everyone, value=None,
@@ -533,7 +586,7 @@ def build_chat_tab(svc: Services, state: gr.State, ui: Localizer) -> dict[str, A
     # goes, instead of being dropped by Gradio's default "once" with the text left unsent.
     # A send, a branch or an example may start a dialogue: My dialogues lists it at once.
     relist = dict(fn=on_relist, inputs=[find_text, find_user], outputs=[table], api_name=False, show_progress="hidden")
-    gr.on([send_btn.click, msg.submit], fn=on_send, inputs=[state, msg], outputs=all_outputs,
+    gr.on([send_btn.click, msg.submit], fn=naming_columns(on_send), inputs=[state, msg], outputs=all_outputs,
           trigger_mode="always_last", api_name="send", show_progress_on=progress_on, **generating).then(**relist)
     # Queued, in a group of its own so it never waits behind a generation: Gradio shows a handler's
     # gr.Info only for queued events, and the notice is how the user learns the Stop took.
@@ -549,29 +602,30 @@ def build_chat_tab(svc: Services, state: gr.State, ui: Localizer) -> dict[str, A
                     outputs=regenerate_buttons, queue=False, api_name=False, show_progress="hidden")
 
     hold, free = regenerate_usable(False), regenerate_usable(True)
-    regen_all.click(**hold).then(on_regenerate(svc.columns), [state], all_outputs, api_name="regenerate_all",
+    regen_all.click(**hold).then(naming_columns(on_regenerate(svc.columns)), [state], all_outputs, api_name="regenerate_all",
                                  show_progress_on=progress_on, **generating).then(**free)
-    new_evt = dict(fn=on_new, inputs=[state], outputs=all_outputs, show_progress_on=progress_on)
+    new_evt = dict(fn=naming_columns(on_new), inputs=[state], outputs=all_outputs, show_progress_on=progress_on)
     new_btn.click(**new_evt, api_name="new_dialogue")
     for v in views:
-        v.regenerate.click(**hold).then(on_regenerate([v.name]), [state], all_outputs, api_name=False,
+        v.regenerate.click(**hold).then(naming_columns(on_regenerate([v.name])), [state], all_outputs, api_name=False,
                                         show_progress_on=progress_on, **generating).then(**free)
-        v.branch.click(on_branch(v.name), [state], all_outputs, api_name=False,
+        v.branch.click(naming_columns(on_branch(v.name)), [state], all_outputs, api_name=False,
                        show_progress_on=progress_on).then(**relist)
         # The Chatbot's trash icon clears one column's display only: make it mean "new dialogue" for all,
         # so what is shown never parts from what the next Send continues.
         v.chatbot.clear(**new_evt, api_name=False)
-    example_btn.click(on_example, [state, example], all_outputs, api_name="load_example",
+    example_btn.click(naming_columns(on_example), [state, example], all_outputs, api_name="load_example",
                       show_progress_on=progress_on).then(**relist)
-    preview_btn.click(on_preview, [state, msg], all_outputs, api_name="preview", show_progress_on=progress_on)
+    preview_btn.click(naming_columns(on_preview), [state, msg], all_outputs, api_name="preview",
+                      show_progress_on=progress_on)
     refresh.click(on_list, [find_text, find_user], [table], api_name="list_dialogues")
     find_text.submit(on_list, [find_text, find_user], [table], api_name=False)
     find_user.input(on_list, [find_text, find_user], [table], api_name=False)
-    open_btn.click(on_open, [state, open_number], [*all_outputs, open_number], api_name="open_dialogue",
+    open_btn.click(naming_columns(on_open), [state, open_number], [*all_outputs, open_number], api_name="open_dialogue",
                    show_progress_on=progress_on)
-    open_number.submit(on_open, [state, open_number], [*all_outputs, open_number], api_name=False,
+    open_number.submit(naming_columns(on_open), [state, open_number], [*all_outputs, open_number], api_name=False,
                        show_progress_on=progress_on)
-    table.select(on_pick, [state], [*all_outputs, open_number], api_visibility="private", show_progress_on=progress_on)
+    table.select(naming_columns(on_pick), [state], [*all_outputs, open_number], api_visibility="private", show_progress_on=progress_on)
     load_outputs = list(dict.fromkeys([*(c for v in views for c in (v.header, v.inspect_box)), find_user, table, history_box,
                                        open_number, *all_outputs]))
     return {"views": views, "control": control, "on_load": on_load, "load_inputs": [remembered],

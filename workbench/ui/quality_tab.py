@@ -12,7 +12,7 @@ from typing import Any
 import gradio as gr
 import pandas as pd
 
-from workbench.access import Permission
+from workbench.access import Permission, may
 from workbench.analysis.aggregation import METHODS
 from workbench.annotate.gold import read_gold_file
 from workbench.annotate.rubric import TURN_TYPE_KEYS, Rubric, load_rubric
@@ -78,7 +78,8 @@ def build_quality_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
         return svc.auth.from_request(request)
 
     def on_load(request: gr.Request) -> Any:
-        return gr.update(visible=user_of(request).can(Permission.TEAM))
+        # asked, not required: an annotator's or a disabled account's page load is no refused attempt
+        return gr.update(visible=may(svc.auth, request, Permission.TEAM))
 
     gr.on(None, on_load, None, [gold_section], api_name=False, show_progress="hidden")
 

@@ -537,7 +537,10 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
 
     # ---------------------------------------------------------------------------------------------
     def on_load(request: gr.Request):
-        user = user_of(request)
+        try:
+            user = require_role(svc.auth, request, Permission.RATE)
+        except AuthError:
+            return {progress_md: gr.update()}  # a disabled account's page: the header says so (app.account_html)
         lang = i18n.language(request)
         state = {"item_id": None, "reveal": False, "diff": False, "shown": 0}
         try:
