@@ -77,6 +77,8 @@ def test_a_page_whose_account_is_disabled_is_told_once_and_keeps_its_text(tmp_pa
         box.press("Enter")
         toast = page.locator(".toast-body")
         expect(toast).to_contain_text("没有保存任何内容")
+        expect(toast).to_contain_text(i18n.t("app.notice.warning", "zh"))  # the title too, not Gradio's "Warning"
+        expect(toast).not_to_contain_text("Warning")
         page.wait_for_timeout(2000)  # a second notice (the list refresh) would have arrived by now
         expect(toast).to_have_count(1)
         expect(box).to_have_value("我咳嗽三天了")

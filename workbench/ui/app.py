@@ -85,6 +85,7 @@ footer {{ display: none !important; }}
 SESSION_GUARD_JS = (Path(__file__).parent / "assets" / "session_guard.js").read_text(encoding="utf-8")
 KEEP_TAB_JS = (Path(__file__).parent / "assets" / "keep_tab.js").read_text(encoding="utf-8")
 DATE_PICKER_JS = (Path(__file__).parent / "assets" / "date_picker.js").read_text(encoding="utf-8")
+TOAST_TITLES_JS = (Path(__file__).parent / "assets" / "toast_titles.js").read_text(encoding="utf-8")
 
 
 def date_picker_texts() -> dict[str, dict[str, Any]]:
@@ -97,11 +98,18 @@ def date_picker_texts() -> dict[str, dict[str, Any]]:
     return {lang: texts(lang) for lang in i18n.LANGUAGES}
 
 
+def toast_titles() -> dict[str, dict[str, str]]:
+    """What toast_titles.js writes over Gradio's English pop-up titles, per language (English: what it replaces)."""
+    return {lang: {kind: i18n.t(f"app.notice.{kind}", lang) for kind in ("info", "warning", "error")}
+            for lang in i18n.LANGUAGES}
+
+
 #: passed to ``demo.launch(js=JS)``: page-load scripts (the notice that a sign-in has ended, the tab kept across
-#: a language switch, the Rate tab's keyboard shortcuts, the date picker in the page's language), each an arrow
-#: function run once
+#: a language switch, the Rate tab's keyboard shortcuts, the date picker and the pop-up titles in the page's
+#: language), each an arrow function run once
 JS = (f"() => {{ ({SESSION_GUARD_JS.strip()})(); ({KEEP_TAB_JS.strip()})(); ({RATE_JS.strip()})(); "
-      f"({DATE_PICKER_JS.strip()})({json.dumps(date_picker_texts(), ensure_ascii=False)}); }}")
+      f"({DATE_PICKER_JS.strip()})({json.dumps(date_picker_texts(), ensure_ascii=False)}); "
+      f"({TOAST_TITLES_JS.strip()})({json.dumps(toast_titles(), ensure_ascii=False)}); }}")
 
 #: texts Gradio's own front end asks for and does not ship, per browser locale (it picks by the browser's,
 #: not the app's language switch). Its status tracker tells screen readers that an event ended with
