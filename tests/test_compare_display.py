@@ -61,3 +61,14 @@ def test_a_difference_reading_names_the_higher_column_in_both_languages():
     zh = display_view(data_view(df), "zh")["结论"].tolist()
     assert en == ["BianQue-2.0 higher", "BianQue-1.0 higher", "n/a"]
     assert zh == ["BianQue-2.0 更高", "BianQue-1.0 更高", "不适用"]
+
+
+def test_the_reference_pseudo_column_reads_in_the_language_and_model_names_stay():
+    import pandas as pd
+
+    from workbench.ui.tables import display_view
+
+    df = pd.DataFrame({"column": ["BianQue-2.0", "reference", "scores"], "n": [1, 2, 3]})
+    zh = display_view(df, "zh")
+    assert list(zh.iloc[:, 0]) == ["BianQue-2.0", "参考回复", "scores"]
+    assert list(display_view(df, "en").iloc[:, 0]) == ["BianQue-2.0", "reference", "scores"]

@@ -35,6 +35,10 @@ def test_parse_when_names_the_field_and_refuses_the_rest(value):
     with pytest.raises(InputError, match=r"^to: not a date: .*expected YYYY-MM-DD") as e:
         parse_when(value, "to")
     assert len(str(e.value)) < 140  # a long input is cut, not echoed whole
+    from workbench.ui.i18n import catalogue
+
+    zh = catalogue().translate(str(e.value), "zh")  # translated whole, not half
+    assert zh.startswith("to：不是日期：") and "expected" not in zh and "应为" in zh
 
 
 def test_bounds_are_naive_utc_and_a_day_is_whole():

@@ -48,6 +48,9 @@ def test_ten_items_by_keyboard_with_one_undo_and_one_skip(tmp_path):
 
             kb.press("n")
             wait_until(lambda: item_shown(page) == 1, what="the first item")
+            # the N/A option reads in the page's language (its value, what 0 picks, stays N/A)
+            assert page.locator(".rate-axis label").filter(has_text="不适用").count() >= 1
+            assert page.locator(".rate-axis label").filter(has_text="N/A").count() == 0
             rate("4")
             rate("4")
             skipped = item_shown(page)

@@ -108,7 +108,7 @@ def upsert_user(store: Store, username: str, password: str | None, role: str = "
             # Sign-in throttling counts failures per lower-cased name: Boss beside boss would share a lock-out.
             twin = s.scalar(select(User.username).where(func.lower(User.username) == username.lower()))
             if twin is not None:
-                raise InputError(f"the account {twin!r} already exists: names differ in more than letter case")
+                raise InputError(f"the account {twin!r} already exists: names must differ in more than letter case")
             # A name is shown on every page, in exports and in other people's tables: every place escapes it, but
             # one that reads as markup (<b>ann</b>) is a trap for any tool that does not. An existing account
             # keeps its name (its role and password can still change).

@@ -403,7 +403,9 @@ def build_export_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
         except AuthError:
             return {notice: gr.update(visible=True), panel: gr.update(visible=False)}
         return {notice: gr.update(visible=False), panel: gr.update(visible=True),
-                annotators: gr.update(choices=users, value=[]), datasets: gr.update(choices=names, value=[])}
+                # shown with bidirectional controls made visible (a name could reorder itself: …gnp.exe), sent as stored
+                annotators: gr.update(choices=[(plain(u), u) for u in users], value=[]),
+                datasets: gr.update(choices=[(plain(n), n) for n in names], value=[])}
 
     def on_export(request: gr.Request, fmts, q, s, agree, thr, tts, flagged, anns, dss, d_from, d_to, deid_on,
                   system, agg="mean"):

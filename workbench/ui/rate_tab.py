@@ -278,10 +278,13 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
         reveal = ui.make(gr.Checkbox, label=K("rate.reveal"), elem_id="rate-reveal")
         with gr.Column(visible=False, elem_id="rate-team-box") as team_box:  # admins only
             admin_refresh = ui.make(gr.Button, value=K("rate.team_refresh"), size="sm", elem_id="rate-team-refresh")
-            team = gr.Dataframe(headers=["annotator", "completed", "open", "held"],
-                                datatype=["str", "number", "number", "number"], interactive=False, elem_id="rate-team")
-            flags = gr.Dataframe(headers=["item", "annotator", "reason", "flagged at (UTC)"],
-                                 datatype=["number", "str", "str", "str"], interactive=False, elem_id="rate-flags")
+            # titled: two bare tables one under the other read as one
+            team = ui.make(gr.Dataframe, headers=["annotator", "completed", "open", "held"], label=K("rate.team"),
+                           show_label=True, datatype=["str", "number", "number", "number"], interactive=False,
+                           elem_id="rate-team")
+            flags = ui.make(gr.Dataframe, headers=["item", "annotator", "reason", "flagged at (UTC)"],
+                            label=K("rate.flags"), show_label=True, datatype=["number", "str", "str", "str"],
+                            interactive=False, elem_id="rate-flags")
             with gr.Row():
                 release_user = ui.make(gr.Textbox, label=K("rate.release_user"), scale=3,
                                        elem_id="rate-release-user")
@@ -350,7 +353,10 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
             out[w.turn_type] = gr.update(label=i18n.t("rate.turn_type", lang),
                                          choices=[(name(t), t.key) for t in rubric.turn_types])
             for axis in rubric.axes:
-                out[w.scores[axis.key]] = gr.update(label=name(axis.name))
+                # the value stays "N/A" (what the page sends and the 0 key picks); its label is the language's
+                out[w.scores[axis.key]] = gr.update(
+                    label=name(axis.name), choices=[(i18n.t("rate.na", lang) if c == NA else c, c)
+                                                    for c in _score_choices(rubric, axis.key)])
             out[w.safety] = gr.update(label=f"⚠ {name(rubric.safety_flag)}")
             out[w.comment] = gr.update(label=name(rubric.comment))
             out[w.corrected] = gr.update(label=name(rubric.corrected_reply))
@@ -827,7 +833,7 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
             return [i18n.t(f"rate.col.{c}", lang) for c in keys]
         # A disabled account's open items hold their slots (the items never reach k) until it is released: said
         # beside its name, the one place an admin sees it.
-        return (pd.DataFrame([[r.username + ("" if r.active else i18n.t("rate.disabled_mark", lang)), r.completed,
+        return (pd.DataFrame([[plain(r.username) + ("" if r.active else i18n.t("rate.disabled_mark", lang)), r.completed,
                                r.open, r.held] for r in rows],
                              columns=heads("annotator", "completed", "open", "held")),
                 pd.DataFrame([[f.item_id, plain(f.username), plain(f.reason), f"{f.flagged_at:%Y-%m-%d %H:%M}"] for f in flagged],

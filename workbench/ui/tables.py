@@ -27,7 +27,9 @@ NA_REASONS = {"alpha": "undefined_reason"}
 #: text columns whose values are vocabulary (rubric axes, measurement levels, aggregation methods): shown as
 #: ``<prefix>.<value>`` in the session's language where the catalogue has it
 VALUE_KEYS = {"axis": "compare.axis", "level": "compare.level", "aggregate": "compare.method",
-              "note": "compare.bt_note", "reading": "compare.reading"}
+              "note": "compare.bt_note", "reading": "compare.reading",
+              # the pseudo-column of the dataset's reference replies (a model's own name is kept)
+              "column": "compare.column_value"}
 #: p-value columns: shown as "<0.001" below the display's rounding
 P_VALUE_COLUMNS = ("p_value", "uniform_p")
 #: interval bound columns (exact names and suffixes): a missing bound reads "n/a"
