@@ -471,3 +471,19 @@ def test_an_annotators_page_config_names_no_model(app):
     assert not [c for c in COLUMNS if c in page]
     boss = _login(app, "boss")
     assert boss.config  # the same page; admins see the names only through handlers that check the role
+
+
+def test_only_a_role_with_an_upload_box_may_upload_files(app):
+    """Only admins have upload boxes (imports, gold files): an annotator's or a researcher's upload would fill
+    the server's upload folder for nothing, and its answer named a server path."""
+    files = {"files": ("x.csv", b"input,target\n1,2\n", "text/csv")}
+    outcomes = {}
+    for name in ("ann", "boss"):
+        with httpx.Client(timeout=30) as http:
+            assert http.post(app.url + "/login", data={"username": name, "password": "secret-pass-" + name}).is_success
+            r = http.post(app.url + "/gradio_api/upload", files=files)
+            outcomes[name] = (r.status_code, r.text)
+    assert outcomes["ann"][0] == 403 and "/tmp" not in outcomes["ann"][1]
+    assert outcomes["boss"][0] == 200 and "x.csv" in outcomes["boss"][1]
+    with httpx.Client(timeout=30) as http:  # and nobody signed out
+        assert http.post(app.url + "/gradio_api/upload", files=files).status_code in (401, 403)

@@ -144,13 +144,16 @@ class WorkbenchGuard:
     def __init__(self, app: ASGIApp, *, open_mode: OpenModeGuard | None = None,
                  address_throttle: LoginThrottle | None = None,
                  routes: dict[str, Callable[[Scope, Receive, Send], Awaitable[None]]] | None = None,
-                 origin_hosts: Iterable[str] = ()) -> None:
+                 origin_hosts: Iterable[str] = (), upload_allowed: Callable[[Scope], bool] | None = None) -> None:
         self.app = app
         self.open_mode = open_mode
         # login mode: host names other than the request's own whose pages may call the workbench
         self.origin_hosts = frozenset(h.strip().lower().strip("[]") for h in origin_hosts if h and h.strip())
         self.address_throttle = address_throttle
         self.routes = routes or {}
+        # login mode: whether the request's user may upload files (only the roles with an upload box may fill
+        # the server's upload folder, up to max_upload_mb a file)
+        self.upload_allowed = upload_allowed
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket"):
@@ -197,6 +200,10 @@ class WorkbenchGuard:
         if self.address_throttle is not None and scope["type"] == "http" and scope.get("method") == "POST" \
                 and path.rstrip("/").endswith("/login"):
             await self._login(scope, receive, self._with_cookie(send, set_cookie))
+            return
+        if (self.upload_allowed is not None and scope["type"] == "http" and scope.get("method") == "POST"
+                and path.rstrip("/").endswith("/upload") and not self.upload_allowed(scope)):
+            await _reply(send, scope, 403, "Forbidden: your account may not upload files")
             return
         if self.open_mode is None and scope["type"] == "http" and path.rstrip("/").endswith("/logout"):
             await self._logout(scope, receive, send, headers)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import json
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ from workbench.ui.chat_tab import build_chat_tab
 from workbench.ui.compare_tab import build_compare_tab
 from workbench.ui.data_tab import build_data_tab
 from workbench.ui.downloads import PREFIX as EXPORT_DOWNLOADS
-from workbench.ui.downloads import RESULTS_PREFIX, ExportDownloads, ResultDownloads
+from workbench.ui.downloads import RESULTS_PREFIX, ExportDownloads, ResultDownloads, may_upload
 from workbench.ui.error_guard import guard_handlers
 from workbench.ui.export_tab import build_export_tab
 from workbench.ui.i18n import LANGUAGE_NAMES, SWITCH_JS, K, Localizer, language
@@ -231,7 +232,8 @@ def server_options(svc: Services, *, open_mode: OpenModeGuard | None) -> dict[st
     guard = Middleware(WorkbenchGuard, open_mode=open_mode,
                        address_throttle=svc.auth.address_throttle if svc.auth.enabled else None,
                        routes={EXPORT_DOWNLOADS: ExportDownloads(svc), RESULTS_PREFIX: ResultDownloads(svc)},
-                       origin_hosts=svc.config.server.allowed_hosts)
+                       origin_hosts=svc.config.server.allowed_hosts,
+                       upload_allowed=partial(may_upload, svc) if svc.auth.enabled else None)
     return dict(
         auth=svc.auth.check if svc.auth.enabled else None,
         auth_message="BianQue Workbench · 扁鹊工作台: sign in · 请登录" if svc.auth.enabled else None,

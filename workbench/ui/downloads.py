@@ -50,6 +50,14 @@ def gradio_username(scope: Scope) -> str | None:
     return None
 
 
+def may_upload(svc: Any, scope: Scope) -> bool:
+    """Whether the user of ``scope`` has a role with an upload box (imports and gold files: admins)."""
+    try:
+        return _permitted(svc.auth.lookup(gradio_username(scope)), Permission.DATA)
+    except AuthError:
+        return False
+
+
 def _permitted(user: Any, permission: Permission) -> bool:
     """The shared role check (it logs a refusal); False answers the download with 403."""
     try:
