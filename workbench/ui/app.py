@@ -162,7 +162,7 @@ def build_app(svc: Services) -> gr.Blocks:
                 accounts = build_accounts_section(svc, ui)
             with ui.make(gr.Tab, label=K("app.tab.export"), id="export", elem_id="tab-export",
                          visible=False) as tabs["export"]:
-                build_export_tab(svc, ui)
+                export = build_export_tab(svc, ui)
         assert set(tabs) == set(TAB_PERMISSIONS)
 
         def show_tabs(request: gr.Request) -> dict:
@@ -200,6 +200,7 @@ def build_app(svc: Services) -> gr.Blocks:
         demo.load(data["on_load"], None, data["load_outputs"], api_name=False)
         demo.load(accounts["on_load"], None, accounts["load_outputs"], api_name=False)
         tabs["compare"].select(compare["fill_choices"], None, compare["choice_outputs"], api_visibility="private")
+        tabs["export"].select(export["fill_choices"], None, export["choice_outputs"], api_visibility="private")
         track_load_progress_on(demo, progress_sink)
     guard_handlers(demo)
     demo.queue(default_concurrency_limit=svc.config.server.concurrency_limit)

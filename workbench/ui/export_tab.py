@@ -394,7 +394,7 @@ def build_export_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
                           interactive=False, wrap=True, elem_id="export-preview", max_height=420)
         download = gr.HTML("", elem_id="export-download")
 
-    def on_load(request: gr.Request):
+    def on_load(request: gr.Request, keep: bool = False):
         # Every page load asks: a role without exports is told so, not logged as a refused attempt.
         if not may(svc.auth, request, Permission.EXPORT):
             return {notice: gr.update(visible=True), panel: gr.update(visible=False)}
@@ -402,10 +402,16 @@ def build_export_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
             users, names = actions.choices(request)
         except AuthError:
             return {notice: gr.update(visible=True), panel: gr.update(visible=False)}
+        chosen: dict[str, Any] = {} if keep else {"value": []}
         return {notice: gr.update(visible=False), panel: gr.update(visible=True),
                 # shown with bidirectional controls made visible (a name could reorder itself: …gnp.exe), sent as stored
-                annotators: gr.update(choices=[(plain(u), u) for u in users], value=[]),
-                datasets: gr.update(choices=[(plain(n), n) for n in names], value=[])}
+                annotators: gr.update(choices=[(plain(u), u) for u in users], **chosen),
+                datasets: gr.update(choices=[(plain(n), n) for n in names], **chosen)}
+
+    def fill_choices(request: gr.Request):
+        """The filter menus again when the tab is opened (a dataset imported or an annotator added since the
+        page loaded), the choices already made kept."""
+        return on_load(request, keep=True)
 
     def on_export(request: gr.Request, fmts, q, s, agree, thr, tts, flagged, anns, dss, d_from, d_to, deid_on,
                   system, agg="mean"):
@@ -447,5 +453,6 @@ def build_export_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
     gr.on(None, on_load, None, [notice, panel, annotators, datasets], api_name="export_load")
     return {"actions": actions, "notice": notice, "panel": panel, "annotators": annotators, "datasets": datasets,
             "summary": summary, "preview": preview, "download": download, "on_load": on_load,
+            "fill_choices": fill_choices, "choice_outputs": [notice, panel, annotators, datasets],
             "side_by_side": side_by_side, "on_preview": on_preview,
             "on_export": on_export}
