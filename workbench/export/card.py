@@ -95,7 +95,8 @@ TABLE_FIELDS = {
                    "dispreferred_by (annotators, `;`-joined), created_at",
     "ratings": "one row per submitted rating: rating_id, generation_id, annotator, turn_type, questioning, "
                "questioning_na, suggestion, suggestion_na, safety_flag, comment, corrected_reply, rubric_version, "
-               "blind, display_slot, version, created_at, updated_at",
+               "blind, display_slot (where the reply was shown: 0 = first; Compare counts slots from 1), version, "
+               "created_at, updated_at",
     "preferences": "one row per submitted preference: preference_id, annotator, dialogue_id, turn_index, shown "
                    "(generation ids in display order: a list of ints; `;`-joined in CSV), outcome (best / tie / "
                    "all_bad / ranking), winner_generation_id, ranking (list of ints, best first; null when the "
