@@ -150,6 +150,19 @@ def test_an_answer_saved_after_a_refused_submit_still_says_the_item_is_held(tmp_
                 with svc.store.read() as s:
                     return {r.scores.get("questioning") for r in s.scalars(select(Rating).where(Rating.user_id == bob.id))}
             wait_until(lambda: questioning() == {4}, what="bob's autosaved drafts")
+            # ... and their answers have all reached the page (on a loaded machine one arriving after the submit's
+            # refusal replaced it before it was read here): the note stays the same for a second and a half.
+            note = page.locator("#rate-saved")
+            last: list[str] = [""]
+
+            def settled() -> bool:
+                before = note.inner_text()
+                page.wait_for_timeout(1500)
+                if before == note.inner_text() == last[0]:
+                    return True
+                last[0] = note.inner_text()
+                return False
+            wait_until(settled, what="the autosave answers")
             workflow.flag(svc.store, ann, item, "回复里有患者的真实姓名")
             page.keyboard.press("Enter")
             refusal = HELD_FOR_REVIEW.format(item=item)

@@ -268,7 +268,10 @@ def build_chat_tab(svc: Services, state: gr.State, ui: Localizer) -> dict[str, A
         return svc.config.annotation.blind and not user.can(Permission.SEE_MODELS)
 
     def column_names(request: gr.Request | None, out: dict) -> dict:
-        """``out`` with every column named for the user's role now (blind letters or model names)."""
+        """``out`` with every column named for the user's role now (blind letters or model names), when ``out``
+        draws the columns (a refusal, which changes nothing, is left as it is)."""
+        if not any(v.chatbot in out or v.status in out for v in views):
+            return out
         try:
             user = require_role(svc.auth, request, Permission.CHAT)
         except WorkbenchError:
