@@ -594,3 +594,34 @@ def test_a_refused_call_is_one_log_line_not_a_traceback(roles_app, capfd, caplog
     out, err = capfd.readouterr()
     assert "Traceback" not in out + err, err[-2000:]
     assert [r for r in caplog.records if r.name == "workbench.access" and "'ann'" in r.getMessage()]
+
+
+def test_releasing_an_annotators_items_takes_two_presses(tmp_path):
+    """The first press of Release says what would go back to the pool (drafts included, the account still
+    active); only a second press for the same name releases. A release of nobody's open items needs no second."""
+    from rating_fixtures import claim
+    from sqlalchemy import func, select
+
+    from workbench.store.schema import Assignment
+
+    app = RunningApp(tmp_path, k=2)
+    try:
+        add_positions(app.store, 2)
+        ann, _other = make_users(app.store, "ann", "other")
+        make_users(app.store, "boss", role="admin")
+        assert claim(app.store, ann, k=2) is not None
+
+        def open_items() -> int:
+            with app.store.read() as s:
+                return s.scalar(select(func.count()).select_from(Assignment)
+                                .where(Assignment.user_id == ann.id, Assignment.completed_at.is_(None)))
+        boss = _login(app, "boss")
+        boss.predict("ann", api_name="/rate_release")
+        assert open_items() == 1  # described, not released
+        boss.predict("other", api_name="/rate_release")  # nothing open: nothing to confirm, nothing lost
+        boss.predict("ann", api_name="/rate_release")
+        assert open_items() == 1  # another name came between: asked again
+        boss.predict("ann", api_name="/rate_release")
+        assert open_items() == 0
+    finally:
+        app.close()

@@ -886,19 +886,29 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
                     gr.update(choices=review_choices(open_flags, lang), value=None))
         return handler
 
-    def on_release(username: str, request: gr.Request):
+    def on_release(username: str, pending: str | None, request: gr.Request):
+        """Two presses: the first says what would go (how many open items, drafts included, and whether the
+        account is still active, so a page of theirs would lose its item); the second, for the same name,
+        releases them."""
         user = user_of(request, Permission.TEAM)
         lang = i18n.language(request)
+        name = (username or "").strip()
         try:
-            n = workflow.release_open(svc.store, user, username or "")
+            if name and pending != name:
+                progress = next((r for r in workflow.team(svc.store, user)[0] if r.username == name), None)
+                if progress is not None and progress.open:
+                    key = "rate.release_confirm_active" if progress.active else "rate.release_confirm"
+                    gr.Warning(as_toast(i18n.t(key, lang, n=progress.open, user=name)))
+                    return gr.update(), gr.update(), name
+            n = workflow.release_open(svc.store, user, name)
             rows, flagged = team_rows(user, lang)
         except AuthError as e:
             raise gr.Error(as_toast(e)) from None
         except WorkbenchError as e:
             warn(e, lang)
-            return gr.update(), gr.update()
-        gr.Info(as_toast(i18n.t("rate.released", lang, n=n, user=(username or "").strip())))
-        return rows, flagged
+            return gr.update(), gr.update(), None
+        gr.Info(as_toast(i18n.t("rate.released", lang, n=n, user=name)))
+        return rows, flagged, None
 
     # --- JSON API for scripted clients (load tests, annotation tools) ----------------------------------
     # The same server-side user, queue and validation as the buttons, without rendering 70 components:
@@ -990,7 +1000,10 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
     diff_toggle.input(on_diff, [st, diff_toggle], [st, *(w.diff for w in widgets)], api_name=False, **quiet)
     reveal.input(on_reveal, [st, reveal], item_outputs, api_name="rate_reveal", **quiet)
     admin_refresh.click(on_team, None, [team, flags], api_name="rate_team")
-    release_btn.click(on_release, [release_user], [team, flags], api_name="rate_release")
+    # the name whose release the first press described (the second press for it releases)
+    release_pending = gr.State(None)
+    release_btn.click(on_release, [release_user, release_pending], [team, flags, release_pending],
+                      api_name="rate_release")
     # The choices follow the flags table however it was filled (page load, Refresh, a release, a review).
     flags.change(on_review_list, None, [review_pick], api_visibility="private", **quiet)
     for action, button in review_buttons.items():
