@@ -324,11 +324,11 @@ def test_uploads_over_max_upload_mb_are_refused(tmp_path):
     cfg = rating_config(tmp_path / "u.db")
     cfg = cfg.model_copy(update={"server": cfg.server.model_copy(update={"max_upload_mb": 1})})
     svc = build_services(cfg, auth_enabled=True)
-    make_users(svc.store, "ann")
+    make_users(svc.store, "boss", role="admin")  # uploads are for admins (test_safe_defaults)
     try:
         with running_app(svc, auth=True) as url:
-            ann = Client(url, auth=("ann", "secret-pass-ann"), verbose=False)
-            with httpx.Client(base_url=url, timeout=60, cookies=ann.cookies) as http:
+            boss = Client(url, auth=("boss", "secret-pass-boss"), verbose=False)
+            with httpx.Client(base_url=url, timeout=60, cookies=boss.cookies) as http:
                 big = http.post("/gradio_api/upload", files={"files": ("big.csv", b"x" * (2 * 1024 * 1024))})
                 small = http.post("/gradio_api/upload", files={"files": ("small.csv", b"a,b\n1,2\n")})
                 anonymous = httpx.post(url + "gradio_api/upload", files={"files": ("s.csv", b"a")}, timeout=30)

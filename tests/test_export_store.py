@@ -605,8 +605,9 @@ def test_export_tab_handlers_refuse_non_admins_and_serve_admins(ui):
     assert shown[tab["panel"]]["visible"] is False and shown[tab["notice"]]["visible"] is True
     shown = tab["on_load"](admin)
     assert shown[tab["panel"]]["visible"] is True
-    assert shown[tab["annotators"]]["choices"] == ["ann_a", "ann_b", "ann_c"]  # boss has no answers to filter by
-    assert shown[tab["datasets"]]["choices"] == ["demo-set"]
+    # (label, value): the label with bidirectional controls made visible, the value as stored
+    assert shown[tab["annotators"]]["choices"] == [(n, n) for n in ("ann_a", "ann_b", "ann_c")]  # boss rated nothing
+    assert shown[tab["datasets"]]["choices"] == [("demo-set", "demo-set")]
     out = tab["on_export"](admin, *values)
     key = re.search(r'href="workbench-export/([^"]+)"', out[tab["download"]]).group(1)
     assert svc.exports.take(key, "ann_a") is None  # bound to the admin who made it

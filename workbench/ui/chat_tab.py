@@ -282,11 +282,13 @@ def build_chat_tab(svc: Services, state: gr.State, ui: Localizer) -> dict[str, A
             label = column_label(i, v.name, blind, lang)
             named[v.header] = f"### {as_text(label)}"
             named[v.inspect_box] = gr.update(visible=not blind)
+            # The conversation's (hidden) label names it for screen readers. Where the event draws the
+            # conversation its messages stay a plain list: what an API client reads from /send or /open_dialogue.
             shown = named.get(v.chatbot, _NOT_SET)
-            if isinstance(shown, dict):  # an update already: add the label
+            if shown is _NOT_SET:
+                named[v.chatbot] = gr.update(label=label)
+            elif isinstance(shown, dict):
                 named[v.chatbot] = {**shown, "label": label}
-            elif shown is not _NOT_SET:
-                named[v.chatbot] = gr.update(value=shown, label=label)
         return named
 
     def naming_columns(fn: Any) -> Any:
