@@ -368,13 +368,14 @@ def _s44_questions():
 
 
 @functools.cache
-def _s44_cases():
-    return {c.id: c for c in load_cases(S44 / "cases")}
+def _cases_in(folder: Path) -> dict:
+    """The cases of a blind set's folder, by id (read once per folder)."""
+    return {c.id: c for c in load_cases(folder / "cases")}
 
 
 @pytest.mark.parametrize(("case_id", "doctor", "reveal", "may"), list(_s44_questions()))
 def test_rule_patient_on_the_session_44_cases(case_id, doctor, reveal, may):
-    r = _ask(doctor, _s44_cases()[case_id])
+    r = _ask(doctor, _cases_in(S44)[case_id])
     assert reveal <= set(r.revealed) <= reveal | may, (r.text, r.revealed)
     if not reveal:
         assert r.text == UNKNOWN_ANSWER  # nothing invented
@@ -390,11 +391,6 @@ def test_rule_patient_on_the_session_44_cases(case_id, doctor, reveal, may):
 S50 = REPO / "tests" / "data" / "cases_s50"
 
 
-@functools.cache
-def _s50_cases():
-    return {c.id: c for c in load_cases(S50 / "cases")}
-
-
 def test_rule_patient_on_the_session_50_cases():
     import yaml
 
@@ -402,7 +398,7 @@ def test_rule_patient_on_the_session_50_cases():
     right = total = 0
     for case_id, items in data.items():
         for item in items:
-            r = _ask(item["q"], _s50_cases()[case_id])
+            r = _ask(item["q"], _cases_in(S50)[case_id])
             reveal, may = set(item["reveal"]), set(item.get("may", []))
             # nothing asked (pure advice): the patient may go on about the complaint, but states no fact
             silent = reveal or not question_part(item["q"]) or r.text == UNKNOWN_ANSWER
@@ -435,4 +431,4 @@ def test_rule_patient_on_the_session_50_cases():
     ("neck-pain-phone", "显示器调到和眼睛差不多高。", ()),
 ])
 def test_session_50_rules(case_id, doctor, facts):
-    assert asked_facts(_s50_cases()[case_id], doctor) == facts
+    assert asked_facts(_cases_in(S50)[case_id], doctor) == facts

@@ -276,7 +276,11 @@ def build_chat_tab(svc: Services, state: gr.State, ui: Localizer) -> dict[str, A
             user = require_role(svc.auth, request, Permission.CHAT)
         except WorkbenchError:
             return out
-        blind, lang = blind_for(user), i18n.language(request)
+        return named_columns(out, blind_for(user), i18n.language(request))
+
+    def named_columns(out: dict, blind: bool, lang: str) -> dict:
+        """``out`` with each column's header, model-input panel and conversation label for a blind or a
+        seeing user."""
         named = dict(out)
         for i, v in enumerate(views):
             label = column_label(i, v.name, blind, lang)
@@ -576,12 +580,9 @@ def build_chat_tab(svc: Services, state: gr.State, ui: Localizer) -> dict[str, A
         if did is not None:
             out.update(shown)
             out[open_number] = str(did)
-        for i, v in enumerate(views):
-            label = column_label(i, v.name, blind, lang)
-            out[v.header] = f"### {as_text(label)}"
-            out[v.chatbot] = gr.update(label=label, **({"value": shown[v.chatbot]} if shown else {}))
-            out[v.inspect_box] = gr.update(visible=not blind)
-        return out
+            # an update, so that the conversation's label is set with it (a page load is no API answer)
+            out.update({v.chatbot: gr.update(value=shown[v.chatbot]) for v in views})
+        return named_columns(out, blind, lang)
 
     # Every event that generates shares one queue slot pool of server.concurrency_limit: generations on a
     # GPU stay bounded however many users send, regenerate or press Enter at once.
