@@ -278,3 +278,83 @@ def test_gold_mark_refuses_a_generation_id_that_is_not_whole(tmp_path):
         assert "⚠" not in msg and [row[0] for row in gold["data"]] == [gid]
     finally:
         app.close()
+
+
+def test_an_admin_finds_a_replys_generation_id_by_its_dialogue(tmp_path):
+    """No screen showed a reply's generation id, which the gold form asks for: one dialogue's finished
+    replies are listed with their ids (greetings and failed replies left out, gold ones marked), admins only."""
+    app = RunningApp(tmp_path)
+    try:
+        (did, pos), (other, _) = add_positions(app.store, 2)
+        make_users(app.store, "ann")
+        make_users(app.store, "boss", role="admin")
+        with app.store.session() as s:
+            s.add(Generation(dialogue_id=did, turn_index=1, column_name=COLUMNS[0], backend="greeting",
+                             output="我是扁鹊", status="ok", route="greeting"))
+            s.flush()
+            expected = [(g.id, g.column_name, g.output) for g in s.scalars(
+                select(Generation).where(Generation.dialogue_id == did, Generation.status == "ok",
+                                         Generation.route.is_(None)).order_by(Generation.column_name))]
+        boss = Client(app.url, auth=("boss", "secret-pass-boss"), verbose=False, analytics_enabled=False)
+        msg, table = boss.predict(str(did), api_name="/gold_candidates")
+        assert msg == "" and table["headers"] == ["Generation id", "Turn index", "Column", "Reply", "Gold"]
+        assert [(int(r[0]), r[2], r[3]) for r in table["data"]] == expected
+        assert {r[1] for r in table["data"]} == {str(pos)} and {r[4] for r in table["data"]} == {""}
+        boss.predict(str(expected[1][0]), "question", "", "", 0, api_name="/gold_mark")
+        _msg, table = boss.predict(str(did), api_name="/gold_candidates")
+        assert [r[4] for r in table["data"]] == ["", "✓ gold", ""][:len(expected)]
+        msg, _ = boss.predict("99999", api_name="/gold_candidates")
+        assert msg.startswith("⚠") and "no dialogue 99999" in msg
+        msg, _ = boss.predict("abc", api_name="/gold_candidates")
+        assert msg.startswith("⚠") and "dialogue id must be a whole number" in msg
+        ann = Client(app.url, auth=("ann", "secret-pass-ann"), verbose=False, analytics_enabled=False)
+        msg, table = ann.predict(str(other), api_name="/gold_candidates")
+        assert msg.startswith("⚠") and "admin" in msg and not any(any(c for c in r) for r in table["data"])
+    finally:
+        app.close()
+
+
+@pytest.mark.browser
+def test_a_click_on_a_listed_reply_fills_the_gold_form(tmp_path):
+    """The admin's path in Chromium: list a dialogue's replies (a reply's markup shown as text), click one,
+    and its id is in the form; Mark as gold makes that reply gold."""
+    from browser import launch
+    from playwright.sync_api import expect, sync_playwright
+
+    from workbench.store.schema import GoldAnswer
+
+    app = RunningApp(tmp_path)
+    try:
+        ((did, _pos),) = add_positions(app.store, 1, first_text=MARKUP_NAME)
+        make_users(app.store, "boss", role="admin")
+        with app.store.session() as s:
+            second = s.scalars(select(Generation.id).where(Generation.dialogue_id == did, Generation.status == "ok")
+                               .order_by(Generation.column_name)).all()[1]
+        with sync_playwright() as pw:
+            browser = launch(pw)
+            page = browser.new_page()
+            page.goto(app.url)
+            page.locator("input[type=text]").first.fill("boss")
+            page.locator("input[type=password]").first.fill("secret-pass-boss")
+            page.get_by_role("button", name="Login").click()
+            page.get_by_role("tab", name="Quality").click()
+            page.locator("#quality-gold-section").get_by_text("Gold items (admins)").click()
+            page.locator("#gold-dialogue textarea, #gold-dialogue input").first.fill(str(did))
+            page.locator("#gold-find").click()
+            table = page.locator("#gold-candidates")
+            rows = table.locator("[role=row].virtual-row")
+            expect(rows).to_have_count(len(COLUMNS), timeout=60_000)
+            expect(rows.first).to_contain_text("onerror")
+            rows.nth(1).locator("[role=gridcell]").nth(3).click()
+            expect(page.locator("#gold-id textarea, #gold-id input").first).to_have_value(str(second), timeout=30_000)
+            page.get_by_label("Expected questioning (1-5, na)").fill("4")
+            page.locator("#gold-mark").click()
+            expect(page.locator("#gold-msg")).to_contain_text(f"reply {second} is gold", timeout=30_000)
+            pwned = page.evaluate("() => window.__pwned")
+            injected = page.evaluate("() => document.querySelectorAll('[onerror]').length")
+            browser.close()
+        assert pwned is None and injected == 0
+        with app.store.session() as s:
+            assert [g.generation_id for g in s.scalars(select(GoldAnswer))] == [second]
+    finally:
+        app.close()

@@ -12,7 +12,7 @@ from typing import Any
 import pandas as pd
 
 from workbench.analysis.annotator_quality import annotator_quality
-from workbench.annotate.gold import import_gold, list_gold, mark_gold
+from workbench.annotate.gold import gold_candidates, import_gold, list_gold, mark_gold
 from workbench.annotate.rubric import Rubric
 from workbench.auth import CurrentUser
 from workbench.store.engine import Store
@@ -28,6 +28,12 @@ def gold_rows(store: Store, viewer: CurrentUser) -> list[dict[str, Any]]:
     """Every gold reply with its expected answers (admins only)."""
     with store.session() as s:
         return list_gold(s, viewer)
+
+
+def gold_candidate_rows(store: Store, admin: CurrentUser, dialogue_id: int) -> list[dict[str, Any]]:
+    """The replies of one dialogue an admin may mark as gold, with their generation ids (admins only)."""
+    with store.read() as s:
+        return gold_candidates(s, admin, dialogue_id)
 
 
 def mark_gold_reply(store: Store, admin: CurrentUser, row: Mapping[str, Any], *, tolerance: int = 0,

@@ -66,7 +66,11 @@ _RHETORICAL = re.compile(r"难道|岂(不|能|是)|何必|何苦|何尝|不就�
                          # 何不…？ proposes; 谁说…？ denies; 能不累吗？ (能不X吗) asserts X
                          r"|何不|谁说|能不(?!能)[\u4e00-\u9fff]{1,3}吗"
                          # 还在家里扛，等什么呢？ / 等着中风吗？: a reproach that urges, it asks nothing
-                         r"|等什么呢|还等什么|等着[\u4e00-\u9fff]{1,6}吗")
+                         r"|等什么呢|还等什么|等着[\u4e00-\u9fff]{1,6}吗"
+                         # 怎么会不疼呢，骨折了当然疼: how could it not, answered at once
+                         r"|怎么(会|可能)(不|没)"
+                         # 你怎么还在吃那个偏方呢，赶紧停了: a reproach
+                         r"|(你|您)怎么还(在|是|敢)")
 # "Why not / could you" asked about an action the doctor recommends (为什么不早点来, 能不能少熬夜):
 # a suggestion phrased as a question, when the clause also carries advice.
 _SUGGESTING = re.compile(r"为什么不|为何不|干嘛不|能不能|可不可以|能否")
@@ -136,9 +140,12 @@ _REQUEST_INFO = re.compile(
     r"|(^|的话)(你|您)?(再|先)?(说说|讲讲|聊聊|(说|讲|描述|介绍|补充)一?下|告诉我(一下)?(你|您|孩子|宝宝|老人|他|她))"
     r"|把.{1,12}(列|发|拍|写)(一下|给我|出来)|^(我|还)?(需要|想|要|得)(先|再)?(知道|了解|确认)(一下)?(您|你|孩子|宝宝|老人|患者|病人|一些|几)"
     r"|^(我|还)(需要|想|要|得)(知道|了解|确认)"
+    # 跟我说说…, 把体重告诉我一下, 发张照片看看 / 拍个正面的照片 (a photo for the doctor, not the patient's own
+    # 我发照片 or 之前拍过的视频; 拍个片子 is an X-ray, advice)
+    r"|跟我(说说|讲讲|聊聊|说一下|讲一下)|把.{1,12}告诉我|(?<!我)(拍|发|传)(?![过了的])[^，,]{0,12}(照片|相片|图片|视频|截图)|拍(一|几|两)?张(发)?(给我|过来)"
     r"|(?i:^(please |can you |could you )?(describe|tell me|let me know)\b)"
 )
-_A_NOT_A = re.compile(r"([\u4e00-\u9fff]{1,2})[不没]\1")  # 疼不疼, 厉害不厉害
+_A_NOT_A = re.compile(r"([\u4e00-\u9fff]{1,2})[不没唔]\1")  # 疼不疼, 厉害不厉害
 # 吃药了没, 数过脉搏没有, 还有别的症状没有: a perfective or 有 earlier in the clause, then 没(有) at its end
 _PERFECT_NOT = re.compile(r"(过|了).{0,10}(没有|没)$|有.{1,10}没有$")
 # Colloquial yes/no question: a predicate followed by a bare 不/没 ("咳嗽带血不", "吃药没").
@@ -161,7 +168,7 @@ _INTERROGATIVE = re.compile(
 # Words that embed a question as an object ("明确是不是感染") or make a clause a condition.
 _EMBEDDING = re.compile(r"记录|记下|明确|确定|判断|了解|知道|看看|看一下|观察|留意|排除|取决于|决定|弄清|查明|评估|鉴别|要看")
 # What makes a question before it the subject of a statement: 有没有效果要看体质, 管不管用得吃两周才知道.
-_SUBJECT_OF = re.compile(r"要看|取决于|因人而异|才(能)?(知道|确定|看出|判断)|说不准|不好说")
+_SUBJECT_OF = re.compile(r"要看|取决于|因人而异|才(能)?(知道|确定|看出|判断)|说不准|不好说|(不是|不光|不只|并非)(只)?看")
 _HABITUAL = re.compile(r"一般|通常")
 # After the interrogative, what makes it a topic or a statement ("一般几天就会缓解"), not a question.
 _TOPIC_AFTER = re.compile(r"要看|取决于|因人而异|不一定|不好说|看情况|^.{0,3}(就|会|能|可以|才|左右)")
@@ -181,7 +188,7 @@ _WHY_HOW = re.compile(r"为什么|为何|怎么(判断|区分|分辨|知道|看�
 _A_STRONG_RE = re.compile(
     r"(?<!的)建议|推荐|应该(?![的是做])|应当|(?<![还我])需要(?!了解|知道|问|你|您)|必须|一定要|最好|务必|切记|千万"
     r"|注意|避免|(?<!要)不要|(?<!能)不能|(?<![特区分级类性识辨个告鉴])别(?![人的处])|勿|禁止|禁用|忌"
-    r"|及时|尽快|尽早|立即|立刻|就医|就诊|复诊|复查|急诊|打120|遵医嘱|医生指导|去医院|到医院|来医院"
+    r"|及时|尽快|尽早|立即|立刻|马上(去|到|来|就医|就诊|停|送|打)|赶紧|赶快|抓紧(时间)?(去|治|看|吃|做|查)|唔好|就医|就诊|复诊|复查|急诊|打120|遵医嘱|医生指导|去医院|到医院|来医院"
     r"|去.{0,6}科|到.{0,6}科|不宜|不可以|防止|预防|警惕|(就|还|必须)得"
     # 饭后记得散步, 要先排除高血压: a reminder, and what must be done first
     r"|(?<![我你您不还])记得(?![吗么])|记住|(?<![是])(要|得|需|需要)先"
@@ -191,7 +198,8 @@ _A_STRONG_RE = re.compile(
 _A_ACTION_RE = re.compile(
     r"可以|就行|就好了?|就可以"
     r"|多(喝|吃|休息|运动|饮水|补充|晒|活动)|少(吃|喝|熬夜|食|油|盐|糖|说话|抽|碰|接触|用)"
-    r"|戒烟|戒酒|戒(了|掉)|按时|坚持|保持|控制好|控制(饮食|体重|血压|血糖|情绪)|补充|冷敷|热敷|按摩|泡脚|保湿|保暖"
+    r"|戒烟|戒酒|戒(了|掉)|按时|坚持|保持|控制好|控制(饮食|体重|血压|血糖|情绪)|(要|得|应|需)(控制|减少|增加|限制|保证)"
+    r"|补充|冷敷|热敷|冰敷|按摩|泡脚|保湿|保暖"
     r"|服用|口服|外用|涂(点|上|一些|抹)|(吃|喝|用|含)(点|些|一?片|一?粒|一?颗)|^(请|您|你)?(先)?(记录|记下)"
     r"|(做|查|测|量|拍)(一?个|一下|一次)|检查一下|(先|暂时)(用|吃|喝|服|涂|吸|喷|含|滴|敷|雾化|冷静|休息|观察|停|躺|不要|去|做|查|量|测)|停用|停药|换用|试试|试一试|试一下"
     r"|换(把|个|一种|一下|成)|让(他|她|孩子|宝宝|老人|病人)|按压(?!的时候|时|后|痛|疼)|止血|物理降温|包扎|消毒|冲洗|湿敷|垫高|抬高|先把|卧床|休息(一|两|几|\d)"
@@ -199,12 +207,17 @@ _A_ACTION_RE = re.compile(
     r"|[高低多少大小松早]点(?![儿])|吸入|雾化"
     r"|(要|应|尽量|平时)(少|多)(?![久少大长远高重])[\u4e00-\u9fff]|莫(要|去|吃|喝|送|让|熬|碰|抓|挠|用|再|着急|担心|慌|怕)"
     r"|(比较|更为?|最为?)(合适|妥当|稳妥|保险)(?!的)|保守治疗|隔离(一|两|几|\d|观察)"
+    # 抗生素要吃满疗程, 等病理出来再定, 蚊子包不用管它, 户外活动每天两小时
+    r"|(吃|用|服)(满|够|足)(一个)?疗程|足疗程|等.{1,12}再(定|决定|看|说|考虑|处理)"
+    r"|不(用|需要?|必)(管|处理|理会|治疗|吃药|用药|特殊处理)|每天[^几多，,]{0,4}[一二两三四五六\d半]+个?(小时|分钟)"
     r"|(?i:^(please )?(take|try|drink|rest|apply|use|keep|stop|eat)\b|\bif needed\b)"
 )
 _A_INFO_RE = re.compile(
     r"可能(是|为|会|有)|考虑(是|为)|属于|提示|诊断|引起|导致|造成|一般|通常|常见|正常|良性"
     r"|问题不大|大问题|有助于|会自愈|自愈|愈合|缓解|改善|有关|是因为|主要是|原因|表现|方法(就)?是|办法(就)?是"
-    r"|关键(是|在于)|像是|很像|看起来像|疑似|可能性(比较|较|很|更)?(大|高)"
+    r"|关键(是|在于)|像是|很像|更像|看起来像|疑似|可能性(比较|较|很|更)?(大|高)|多半(是|会|为)"
+    # 不然牙容易裂 (why the advice), 两三天自己就消了, 大部分一两年会自己转阴
+    r"|不然|否则|以免|免得|自己(就)?(会)?(消|好|退|愈合|恢复|转阴)|(大部分|大多数|多数)(人)?.{0,8}(会|能|可以)"
     r"|(得|要|需要)?.{0,6}才(能)?(知道|确定|看出|判断|清楚)"
     r"|(?i:\b(could|may|might) be\b|\bprobably\b|\blikely\b|\busually\b|\bnormal\b|\bcaused by\b)"
 )
@@ -213,16 +226,25 @@ _LEAD_IN = re.compile(r"^(请)?(注意|温馨提示|提示|提醒|特别提醒)$
 _DISCLAIMER = re.compile(
     r"仅供参考|仅作参考|不能代替|不能替代|不构成|不作为|以.{0,12}为准|人工智能|AI|ＡＩ|本回复|本回答|本平台|免责|助手"
 )
+# 如您的症状持续或加重，请及时到正规医院就诊: the platform's stock safety net. Beside a disclaimer it is part of
+# the boilerplate; alone, or beside real advice, it is advice.
+_SAFETY_NET = re.compile(r"^(如|如果|若|假如)(您|你)?的?(症状|病情|情况|不适)?(持续|加重|反复|(没有|没|未|无)(缓解|好转))"
+                         r"[^。！？]{0,12}(请|应|需)?(及时|尽快)?(到|去)?[^。！？]{0,6}(医院|医疗机构)?(就医|就诊)$")
 _EXPLICIT_ADVICE = re.compile(r"建议(您|你)?(去|到|及时|尽快|多|少|做|查|服用|就医|就诊)|请(及时|尽快)(就医|就诊|到|去)")
 _SOCIAL = re.compile(
     r"有什么(可以|能|需要)?(帮|为)(你|您)|还有(什么|其他|别的)(问题|疑问|需要|想咨询|要咨询|想问|想了解)|欢迎(随时)?咨询|应该的|应该做的|别客气|不客气|别谢"
-    r"|^(您|你)?(先)?(别|不要|不用|不必)(太|过于)?(着急|担心|紧张|慌|害怕|怕)$"
+    r"|^(您|你)?(先)?(别|不要|不用|不必)(太|过于)?(着急|急|担心|紧张|慌|害怕|怕)$"
+    # 在吗？/ 还在线吗？: checking the line; 有什么需要咨询的？/ 不清楚的可以随时问我: the service, not CoQ
+    r"|^(您|你|医生)?(好)?(还)?(在(线)?(吗|么|不)|在不在)$|有什么(需要|要|想)(咨询|问|了解)的"
+    r"|(随时|可以)(再)?(问我|咨询|联系我|找我|留言)"
     r"|再说一遍|再说一次|没听清|没看清|没看懂"
     # 问题已经收到，医生会尽快回复 / 有我在呢: a service notice or comfort, no medical content
     r"|(已经?|我们)收到|(会|将)尽快(回复|答复|联系|处理)|有我在|我(在|陪着(你|您))呢?$"
     r"|(?i:\btake care\b|you'?re welcome|\bthank(s| you)\b|\bhow (can|may) I help\b|\bwhat can I do for you\b)"
 )
 _FIRST_PERSON_CANNOT = re.compile(r"我.{0,6}(不能|无法|没法)")
+# 拍一张给我，最好在自然光下 / 拍个照片，要能看清楚: how to do what the doctor just asked for, not advice
+_QUALIFIES_REQUEST = re.compile(r"^(最好|尽量|要能|要)(是|在|用|拍|能|把|对着|正对|清楚|清晰|白天|自然光)")
 
 
 @dataclass
@@ -326,13 +348,17 @@ def _analyse(text: str) -> _Evidence:
     a_strengths: list[float] = []
     per_sentence: dict[int, tuple[float, float]] = {}
     asked: dict[int, int] = {}
+    texts = {idx: "".join(c.text for c in sent) for idx, sent in sentences.items()}
+    boilerplate = any(_DISCLAIMER.search(t) for t in texts.values())
     for idx, sent in sentences.items():
-        sent_text = "".join(c.text for c in sent)
-        disclaimer = bool(_DISCLAIMER.search(sent_text)) and not _EXPLICIT_ADVICE.search(sent_text)
+        sent_text = texts[idx]
+        disclaimer = ((bool(_DISCLAIMER.search(sent_text)) and not _EXPLICIT_ADVICE.search(sent_text))
+                      or (boilerplate and bool(_SAFETY_NET.match(sent_text))))
         first_person_cannot = bool(_FIRST_PERSON_CANNOT.search(sent_text))
         sq, sa = 0.0, 0.0
         what_to_do = 0.0  # "吃什么好呢，多吃蔬菜": asked, then answered in the same sentence (rhetorical)
         asking, pending = 0, 0  # clauses asked; clauses held back as what-to-do until the sentence ends
+        requested = False  # an earlier clause of the sentence asked the patient to send or tell something
         for c in sent:
             if disclaimer or _LEAD_IN.match(c.text) or (first_person_cannot and not _EXPLICIT_ADVICE.search(c.text)):
                 if _advice_strength(c.text, []) > 0:
@@ -344,6 +370,10 @@ def _analyse(text: str) -> _Evidence:
             local: list[str] = []
             a = _advice_strength(c.text, local)
             q, overruled = _question_strength(c, a, local)
+            if q == 0 and a > 0 and requested and _QUALIFIES_REQUEST.match(c.text):
+                a = 0.0
+                local.append("qualifies-request")
+            requested |= q > 0 and bool(_REQUEST_INFO.search(c.text))
             ev.q_overruled |= overruled
             if q > 0 and a > 0 and _SUGGESTING.search(c.text):
                 q = 0.0  # 能不能少熬夜？, 何不试试…？: advice asked as a question

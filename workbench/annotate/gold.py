@@ -29,7 +29,7 @@ from workbench.annotate.offer import live, offerable_to
 from workbench.annotate.rubric import NA, STORED_AXES, TURN_TYPE_KEYS, Rubric, score_number
 from workbench.auth import CurrentUser
 from workbench.errors import InputError
-from workbench.store.schema import Assignment, Generation, GoldAnswer, QueueItem, Rating, User
+from workbench.store.schema import Assignment, Dialogue, Generation, GoldAnswer, QueueItem, Rating, User
 from workbench.vocab import GREETING_ROUTE, GenerationStatus
 
 SCORE_RANGE = (1, 5)
@@ -276,6 +276,24 @@ def answer_matches(rating: Rating, question: str, expected: Any, tolerance: int)
         return answer == NA
     value = score_number(answer)
     return value is not None and abs(value - int(expected)) <= tolerance
+
+
+def gold_candidates(s: Session, admin: CurrentUser, dialogue_id: int) -> list[dict[str, Any]]:
+    """The replies of one dialogue that could be gold (finished, not the greeting), in turn then column order.
+
+    What an admin reads to find a reply's generation id: no other screen shows it. Every regeneration is
+    listed (the newest last), since each was rated on its own; ``gold`` says which already have an answer.
+    """
+    _require_admin(admin)
+    if s.get(Dialogue, dialogue_id) is None:
+        raise InputError(f"no dialogue {dialogue_id}")
+    gold_ids = set(s.scalars(select(GoldAnswer.generation_id)))
+    rows = s.scalars(select(Generation).where(
+        Generation.dialogue_id == dialogue_id, Generation.status == GenerationStatus.OK,
+        (Generation.route.is_(None)) | (Generation.route != GREETING_ROUTE))
+        .order_by(Generation.turn_index, Generation.column_name, Generation.id)).all()
+    return [{"generation_id": g.id, "turn_index": g.turn_index, "column": g.column_name, "reply": g.output,
+             "gold": g.id in gold_ids} for g in rows]
 
 
 def list_gold(s: Session, viewer: CurrentUser) -> list[dict[str, Any]]:

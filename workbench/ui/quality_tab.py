@@ -17,13 +17,13 @@ from workbench.analysis.aggregation import METHODS
 from workbench.annotate.gold import read_gold_file
 from workbench.annotate.rubric import TURN_TYPE_KEYS, Rubric, load_rubric
 from workbench.errors import InputError, WorkbenchError
-from workbench.quality import gold_rows, import_gold_rows, mark_gold_reply, quality_frame
+from workbench.quality import gold_candidate_rows, gold_rows, import_gold_rows, mark_gold_reply, quality_frame
 from workbench.services import Services
 from workbench.ui import i18n
 from workbench.ui.downloads import csv_bytes, table_links
 from workbench.ui.i18n import K, Localizer
 from workbench.ui.tables import blank_table, display_view, header, table_update
-from workbench.ui.text import as_toast
+from workbench.ui.text import as_toast, plain
 from workbench.validation import whole_number
 
 TABLE_DIGITS = 3
@@ -43,6 +43,21 @@ def gold_table(svc: Services, user: Any, rubric: Rubric) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=gold_columns(rubric)).astype(object).where(lambda d: d.notna(), "")
 
 
+CANDIDATE_COLUMNS = ("generation_id", "turn_index", "column", "reply", "gold")
+#: a reply longer than this is cut in the list (enough to recognise it; the whole reply is in Chat)
+CANDIDATE_REPLY_CHARS = 300
+
+
+def candidate_table(rows: list[dict[str, Any]], lang: str) -> pd.DataFrame:
+    """One dialogue's replies for the gold form, headers in ``lang``; cells plain text (datatype str)."""
+    def cut(text: str) -> str:
+        return text if len(text) <= CANDIDATE_REPLY_CHARS else text[:CANDIDATE_REPLY_CHARS] + "…"
+
+    data = [[str(r["generation_id"]), str(r["turn_index"]), plain(r["column"]), plain(cut(r["reply"] or "")),
+             i18n.t("quality.gold.is_gold", lang) if r["gold"] else ""] for r in rows]
+    return pd.DataFrame(data, columns=[header(c, lang, "quality") for c in CANDIDATE_COLUMNS])
+
+
 def build_quality_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
     # Gold answers are checked against the same rubric the Rate tab asks, so an added axis can be gold too.
     rubric = load_rubric(svc.config.resolve_path(svc.config.annotation.rubric))
@@ -57,6 +72,13 @@ def build_quality_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
     with ui.make(gr.Accordion, label=K("quality.gold.section"), open=False, visible=False,
                  elem_id="quality-gold-section") as gold_section:
         ui.make(gr.Markdown, value=K("quality.gold.intro"))
+        # No other screen shows a reply's generation id: list one dialogue's replies, and a click on a row
+        # fills the id below.
+        with gr.Row():
+            find_dialogue = ui.make(gr.Textbox, label=K("quality.gold.dialogue"), elem_id="gold-dialogue", scale=2)
+            find = ui.make(gr.Button, value=K("quality.gold.find"), elem_id="gold-find", scale=1)
+        candidates = ui.make(gr.Dataframe, value=blank_table(), label=K("quality.gold.candidates"), interactive=False,
+                             wrap=True, elem_id="gold-candidates")
         with gr.Row():
             # Text, not a Number with precision 0: that rounded a typo such as 1.5 to reply 2 and sent an empty
             # box as reply 0; ``whole_number`` refuses both with a message.
@@ -105,6 +127,23 @@ def build_quality_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
         except WorkbenchError as e:
             raise gr.Error(as_toast(e)) from None
 
+    def on_find(did: Any, request: gr.Request) -> Any:
+        lang = i18n.language(request)
+        try:
+            rows = gold_candidate_rows(svc.store, user_of(request), whole_number(did, "dialogue id"))
+        except WorkbenchError as e:
+            return {gold_msg: "⚠ " + as_toast(e), candidates: blank_table()}
+        frame = candidate_table(rows, lang)
+        message = "" if rows else i18n.t("quality.gold.no_candidates", lang)
+        return {gold_msg: message, candidates: frame}
+
+    def on_pick(frame: pd.DataFrame, evt: gr.SelectData) -> Any:
+        # The id is the row's first cell whichever cell was clicked; a blank table has no rows to pick.
+        row = evt.index[0] if isinstance(evt.index, (list, tuple)) else None
+        if row is None or frame is None or not 0 <= row < len(frame) or frame.shape[1] == 0:
+            return gr.update()
+        return str(frame.iat[row, 0])
+
     def on_mark(gid: Any, tt: str, q: str, sg: str, tol: Any, request: gr.Request) -> dict:
         lang = i18n.language(request)
         try:
@@ -130,6 +169,9 @@ def build_quality_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
             return {gold_msg: "⚠ " + as_toast(e).replace("\n", "  \n")}
 
     refresh.click(on_refresh, [method], [table, gold, links], api_name="quality")
+    find.click(on_find, [find_dialogue], [gold_msg, candidates], api_name="gold_candidates")
+    find_dialogue.submit(on_find, [find_dialogue], [gold_msg, candidates], api_name=False)
+    candidates.select(on_pick, [candidates], [gen_id], api_name=False, show_progress="hidden")
     mark.click(on_mark, [gen_id, turn_type, questioning, suggestion, tolerance], [gold_msg, gold],
                api_name="gold_mark")
     do_import.click(on_import, [upload], [gold_msg, gold], api_name="gold_import")
