@@ -30,6 +30,7 @@ HELDOUT7 = REPO / "annotations" / "deid_heldout7.jsonl"
 HELDOUT8 = REPO / "annotations" / "deid_heldout8.jsonl"
 HELDOUT9 = REPO / "annotations" / "deid_heldout9.jsonl"
 HELDOUT10 = REPO / "annotations" / "deid_heldout10.jsonl"
+HELDOUT11 = REPO / "annotations" / "deid_heldout11.jsonl"
 
 # --- medicine is not a name -----------------------------------------------------------------------
 
@@ -830,6 +831,63 @@ def test_classes_the_tenth_set_found_are_caught(text, expected):
 
 @pytest.mark.parametrize("text", TENTH_SET_LOOKALIKES)
 def test_the_tenth_sets_lookalikes_are_left_alone(text):
+    assert deidentify(text)[0] == text
+
+
+def test_goals_hold_on_the_eleventh_set():
+    # Written blind in session 51 (150 messages by a helper who never read the rules or the earlier sets; 55
+    # without personal data, with look-alikes: 高峰期, 方圆, 王府井, DOB值12.6, 12320; 70 names, many given names
+    # alone, names that are also words, Mongolian names, Latin and pinyin names). First score: name recall 0.757
+    # (53/70), all labels 0.866, precision 1.000. Then used for rules (a relative's, a carer's or "she"'s 叫 before a
+    # word that is all the clause says: 我老公叫国庆, 护士叫文静, 小名叫石头, 她好像叫赵敏; 俺 read as 我; 孩子他爸,
+    # 老爷子, 兄弟 as kinship words; Mongolian names; a name taken up by 他/她 before a time word; the name a message
+    # opens with when the writer says 我是她姐; a doubled pet name opening a later clause of a message about a child;
+    # 小X after 说 before a time word; Latin names in capitals after Patient:, in lower-case pinyin after 名字拼成了,
+    # before 的妈妈; passport No.; an @handle where a platform is named): name recall 0.986, all labels 0.993,
+    # precision 1.000; no other set or corpus string changed. Left: 本人许可 (本人 + a name that is also a word).
+    sc = score(_rows(HELDOUT11))
+    assert sc.overlap["name"].recall >= 0.97, sc.misses
+    assert sc.overlap["all"].recall >= 0.98, sc.misses
+    assert sc.overlap["all"].precision == 1.0, sc.false_alarms
+    assert len(_rows(HELDOUT11)) >= 150 and sum(not r["spans"] for r in _rows(HELDOUT11)) >= 55
+
+
+# Written after the eleventh set's misses were read, none taken from it: each rule on new text ...
+ELEVENTH_SET_CLASSES = [
+    ("我媳妇叫春燕，怀孕三个月了", "我媳妇叫[姓名]，怀孕三个月了"),
+    ("我闺女小名叫豆芽，两岁", "我闺女小名叫[姓名]，两岁"),
+    ("值班护士好像叫周婷。", "值班护士好像叫[姓名]。"),
+    ("俺叫王二柱，腰疼好几年了", "俺叫[姓名]，腰疼好几年了"),
+    ("孩子他妈小芳今天发烧了", "孩子他妈[姓名]今天发烧了"),
+    ("我姥姥叫萨仁其其格，八十了", "我姥姥叫[姓名]，八十了"),
+    ("毕力格大夫明天出诊吗", "[姓名]大夫明天出诊吗"),
+    ("子轩他昨天又咳了一晚上", "[姓名]他昨天又咳了一晚上"),
+    ("钱小红今天还在发烧，我是她妈妈", "[姓名]今天还在发烧，我是她妈妈"),
+    ("儿子一岁半，壮壮最近不爱吃饭", "儿子一岁半，[姓名]最近不爱吃饭"),
+    ("主任说小杰明天能出院", "主任说[姓名]明天能出院"),
+    ("Name: ZHANG Wei, 男", "Name: [姓名], 男"),
+    ("护照上名字写成了li na", "护照上名字写成了[姓名]"),
+    ("我是Lucy的爸爸", "我是[姓名]的爸爸"),
+    ("passport number is E12345678", "passport number is [证件号]"),
+    ("在抖音关注了@皮肤科王医生，他说要保湿", "在抖音关注了@[账号]，他说要保湿"),
+]
+# ... and what those rules must leave alone
+ELEVENTH_SET_LOOKALIKES = [
+    "我老公叫救护车，半小时才到", "他叫不醒，怎么办", "她好像叫什么来着", "我妈叫外卖了", "护士叫我等一下",
+    "孩子小名叫什么好", "名字写成了拼音", "孩子他今天又发烧了", "医生他说没事", "然后他就晕了", "老人家他说不疼",
+    "高血压昨天又犯了，我是她女儿", "宝宝发烧了，慢慢现在好点了", "孩子咳嗽，天天晚上咳", "医生说小便明天再查",
+    "护士说小心一点", "我兄弟姐妹都有高血压", "我是Google的员工", "请问@医生 这个药能吃吗", "Patient: CT scan normal",
+    "乌云密布的天气关节就疼",
+]
+
+
+@pytest.mark.parametrize("text, expected", ELEVENTH_SET_CLASSES, ids=[c[0][:8] for c in ELEVENTH_SET_CLASSES])
+def test_classes_the_eleventh_set_found_are_caught(text, expected):
+    assert deidentify(text)[0] == expected
+
+
+@pytest.mark.parametrize("text", ELEVENTH_SET_LOOKALIKES)
+def test_the_eleventh_sets_lookalikes_are_left_alone(text):
     assert deidentify(text)[0] == text
 
 

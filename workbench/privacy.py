@@ -106,12 +106,12 @@ _TRADITIONAL_PAIRS = (
 )
 _TRADITIONAL_TABLE = str.maketrans({_TRADITIONAL_PAIRS[i]: _TRADITIONAL_PAIRS[i + 1]
                                     for i in range(0, len(_TRADITIONAL_PAIRS), 2)
-                                    if _TRADITIONAL_PAIRS[i] != _TRADITIONAL_PAIRS[i + 1]})
+                                    if _TRADITIONAL_PAIRS[i] != _TRADITIONAL_PAIRS[i + 1]} | {"俺": "我"})
 
 
 def simplified_view(norm: str) -> str:
-    """``norm`` with traditional characters as simplified ones (every rule is written in simplified Chinese);
-    same length, same offsets."""
+    """``norm`` with traditional characters as simplified ones (every rule is written in simplified Chinese),
+    and the northern dialect's 俺 as 我 (俺叫刘铁柱, 俺娘); same length, same offsets."""
     return to_simplified(norm).translate(_TRADITIONAL_TABLE)
 
 
@@ -202,7 +202,8 @@ _CUED: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"|用户名|登录名|登陆名|昵称|用户(?=[A-Za-z]))" + _CUE_GAP
         + r"(?P<v>\d{4}(?:[ \-]\d{2,6}){2,4}|[A-Za-z0-9][A-Za-z0-9_\-]{4,29}|@(?![了过着一下])[A-Za-z0-9_\-\u4e00-\u9fff]{2,30})" + _E)),
     ("id_number", re.compile(
-        r"(?:护照|通行证|签证|军官证|驾驶证|驾照|回乡证|台胞证|\bSSN|[Ss]ocial [Ss]ecurity (?:number|no\.?))" + _CUE_GAP
+        r"(?:护照|通行证|签证|军官证|驾驶证|驾照|回乡证|台胞证|\bSSN|[Ss]ocial [Ss]ecurity (?:number|no\.?)"
+        r"|\b[Pp]assport(?:\s*(?:[Nn]o\.?|[Nn]umber|#))?)" + _CUE_GAP
         + r"(?P<v>[A-Za-z]{1,2}\d{7,9}|\d{8,12}|\d{3}-\d{2}-\d{4})" + _E)),
     ("other", re.compile(
         r"(?:工号|员工号|职工号|学号|学籍号|会员号|会员卡号|工作证号?|学生证号?|车架号|工作许可证?号?|许可证号)" + _CUE_GAP
@@ -217,6 +218,10 @@ _PLATFORM_NAME = re.compile(
     r"(?:(?:微博|抖音|快手|小红书|B站|b站|知乎|微信|好大夫|丁香医生|平安好医生)(?:上的?)?(?:昵称|名字|用户名|账号|ID|id)?"
     r"(?:叫|是)|昵称(?:是|叫|为|[:：]))\s*"
     r"(?:[“\"「『](?P<q>[^”\"」』\n]{1,30})[”\"」』]|(?P<u>[\u4e00-\u9fffA-Za-z0-9_\-]{2,20})(?=[，,。.；;！!？?\s]|$))")
+# An @handle where the text names a platform (我在微博上一直关注@小鹿妈妈育儿记): the handle without its @. Not
+# an e-mail address (letters before the @) and not 艾特 as a verb (@了, @一下).
+_PLATFORM_WORD = re.compile(r"微博|抖音|快手|小红书|B站|b站|知乎|推特|[Tt]witter|[Ii]nstagram|[Tt]ik[Tt]ok|[Ww]eibo|视频号|公众号")
+_AT_HANDLE = re.compile(r"(?<![A-Za-z0-9._%+\-])@(?![了过着一下])(?P<h>[\u4e00-\u9fffA-Za-z0-9_\-]{2,30})")
 # A link to a person's page on a social or blog platform carries their user id or name (weibo.com/u/5678901234,
 # blog.sina.com.cn/liumeiling2008): the whole link is an account. Links elsewhere (an article, a hospital, a
 # code repository such as the seed README's github.com/scutcyr/BianQue) stay.
@@ -443,6 +448,8 @@ def _number_spans(norm: str) -> list[Span]:
             if 16 <= len(digits) <= 19 and (_luhn_ok(digits) or carded and end == m.end()):
                 spans.append(Span(m.start(), end, "account"))
                 break
+    if "@" in norm and _PLATFORM_WORD.search(norm):
+        spans.extend(Span(m.start("h"), m.end("h"), "account") for m in _AT_HANDLE.finditer(norm))
     if "昵称" in norm or "叫" in norm:
         for m in _PLATFORM_NAME.finditer(norm):
             value = "q" if m.group("q") else "u"
@@ -533,7 +540,9 @@ _WEAK_CUE = re.compile(r"(?:我是|本人|患者|病人|病患|伤者|产妇|请
                        r"|(?<![\d.])[A-Za-z]{0,3}\d{4,}\s*[，,])\s*$")
 # Kinship, roles and greetings: a word after them is a name even when it is also an ordinary word.
 _KIN_WORDS = (
-    r"儿子|女儿|孩子|宝宝|老公|老婆|爱人|丈夫|妻子|媳妇|妈妈|我妈|爸爸|我爸|母亲|父亲|爷爷|奶奶|外婆|外公|姥姥"
+    # first: they hold other kinship words (孩子他爸老王, 我们家老爷子叫巴特尔, 我兄弟阿强)
+    r"孩子他爸|孩子他妈|孩他爸|孩他妈|孩子爸|孩子妈|老爷子|老太太|兄弟(?!姐妹)"
+    r"|儿子|女儿|孩子|宝宝|老公|老婆|爱人|丈夫|妻子|媳妇|妈妈|我妈|爸爸|我爸|母亲|父亲|爷爷|奶奶|外婆|外公|姥姥"
     r"|姥爷|哥哥|姐姐|弟弟|妹妹|闺女|小孩|同事|朋友|邻居|家属|女婿|儿媳妇?|孙子|孙女|舅舅|姑姑|外甥女?|外孙女?|侄子|侄女"
     r"|我妹|我哥|我姐|我弟|老妈|老爸|对象|男朋友|女朋友|男友|女友|闺蜜|发小|同桌|老乡|战友|病友|师兄|师姐|学长|学姐"
     r"|表哥|表姐|表弟|表妹|堂哥|堂姐|堂弟|堂妹|叔叔|阿姨|伯伯|伯父|伯母|婶婶|嫂子|姐夫|妹夫|老伴|室友|舍友|同学|领导|老板"
@@ -544,7 +553,8 @@ _KIN_WORDS = (
 _KIN_WORD_RE = re.compile(_KIN_WORDS)
 _KIN_CUE = re.compile(rf"(?:您好|你好|(?:{_KIN_WORDS})(?:叫|是|名叫)?)\s*$")
 # 我爸叫 / 我女儿名叫: what a relative is called is said as plainly as 我叫.
-_KIN_CALLED = re.compile(rf"(?:{_KIN_WORDS})(?:的名字)?(?:叫|名叫)(?:做)?\s*$")
+_KIN_CALLED = re.compile(rf"(?:(?:{_KIN_WORDS})(?:的名字)?|(?:{_KIN_WORDS}|他|她|护士|医生|大夫|主任|老师)"
+                         r"(?:好像|应该|大概|可能|估计|据说))(?:叫|名叫)(?:做)?\s*$")
 # What a person does who opens a clause: reports, advises (尹天佑说…, 陈静告诉我…).
 _TELLING_NAME = re.compile(r"(?:说|讲|告诉|提醒|推荐|介绍|建议|问我|叫我|让我)")
 # A role word right before a name (主治医生刘洋, 护士王芳): weaker than kinship, since an ordinary word often
@@ -950,6 +960,7 @@ _XIAO_NOT_NAME = set("脸嘴屁鸡舌臂指肚脖胳膊肩便尿孩伙朋区组�
 _XIAO_WORD_FREQ = 1000
 # ... or before the child's age (我家宝宝小雨两岁半, 我儿子小宇3岁)
 _AGE_NEXT = re.compile(r"\s*(?:\d{1,2}|[一二两三四五六七八九十]{1,3})\s*(?:岁|周岁|个月)")
+_SAID_BEFORE = re.compile(r"(?:说|告诉我|通知我?|讲|听说)\s*$")
 _TELLING_AFTER = re.compile(r"(?:说|讲|告诉|介绍|推荐|建议|让|叫|提醒|也|和|跟|他|她)")
 # A list of names after one found: 同事赵磊、孙婷婷、周一凡.
 _LIST_NEXT = re.compile(r"\s*(?:、|和|与|及|跟)\s*")
@@ -969,6 +980,9 @@ _EN_AND_I = re.compile(r"(?:^|(?<=[.!?]\s))(?P<n>[A-Z][a-z]+) and I\b")
 # A Latin-letter name in Chinese text: after a kinship word any capitalised name (我女儿Lily, 我老公David);
 # after a word for the patient or 我是/他是, a full name in pinyin (患者Wang Fang, 本人Chen Jing), whose every
 # word is one to three pinyin syllables: 我是New York来的 names a city, and HIV, CT are no capitalised words.
+# 我是Sarah的妈妈, Kevin他爸: a Latin name whose relative speaks
+_LATIN_BEFORE_FAMILY = re.compile(r"(?<![A-Za-z])(?P<n>[A-Z][a-z]{1,15})(?=\s?(?:的|他|她)(?:妈妈|妈|爸爸|爸|母亲|父亲|家长|奶奶|爷爷|外婆|外公"
+                                  r"|姥姥|姥爷|哥哥|姐姐|弟弟|妹妹|老公|老婆|丈夫|妻子|爱人|儿子|女儿))")
 _LATIN_AFTER_KIN = re.compile(rf"(?:{_KIN_WORDS})(?:叫|是|名叫)?\s*(?=[A-Z][a-z])")
 _LATIN_AFTER_PERSON = re.compile(r"(?:患者|病人|病患|伤者|产妇|本人|我是|他是|她是|\bI'm|\bI am|\bThis is)\s*"
                                  r"(?=[A-Z][a-z]+ [A-Z][a-z])")
@@ -977,6 +991,8 @@ _PINYIN_SYLLABLE = ("(?:zh|ch|sh|[bpmfdtnlgkhjqxrzcsyw])?"
                     "ua|uo|ui|un|ve|ue|vn|a|o|e|i|u|v)")
 _PINYIN_WORD = re.compile(f"(?:{_PINYIN_SYLLABLE}){{1,3}}", re.IGNORECASE)
 _LATIN_FULL_NAME = re.compile(r"[A-Z][a-z]+ [A-Z][a-z]+(?![A-Za-z])")
+_LATIN_CAPS_NAME = re.compile(r"[A-Z]{2,}(?: [A-Z][a-z]+){1,2}(?![A-Za-z])|[A-Z][a-z]+(?: [A-Z][a-z]+)? [A-Z]{2,}(?![A-Za-z])")
+_LOWER_PINYIN_NAME = re.compile(r"([a-z]+) [a-z]+(?: [a-z]+)?(?![A-Za-z])")
 # A full name in pinyin with no cue (Zhang Wei 是我同事): a common surname's pinyin, then a given name of one to
 # three syllables, in Chinese text. Places written the same way are left (Hong Kong, Xi An).
 _PINYIN_SURNAMES = frozenset(
@@ -1067,8 +1083,11 @@ def _nickname_spans(text: str, taken: list[Span]) -> list[Span]:
             i, j = c0 + m.start(), c0 + m.end()
             # 小美姐说…: a nickname with 姐/哥, before a verb of telling, needs no other cue
             sister = text[j : j + 1] in ("姐", "哥") and _TELLING_NAME.match(text, j + 1) and m.group(1) not in _NOT_AFTER_A
-            if (_given_ok(m.group(1)) and (sister or _KIN_CUE.search(text[max(0, i - 12) : i])
-                    and (_TELLING_NAME.match(text, j) or _xiao_subject(m, clause)))
+            before = text[max(0, i - 12) : i]
+            # 护士长说小美明天可以出院了: the one a report is about, before a time word or an adverb
+            if (_given_ok(m.group(1)) and (sister or _KIN_CUE.search(before)
+                    and (_TELLING_NAME.match(text, j) or _xiao_subject(m, clause))
+                    or _SAID_BEFORE.search(before) and _xiao_subject(m, clause))
                     and not _inside_medical_term(text, i, j) and not covered.overlaps(i, j)):
                 take(Span(i, j, "name", False))
     return out
@@ -1182,8 +1201,10 @@ def _doubled_names(text: str) -> list[Span]:
         opens = not before or not _NAME_CHARS.match(before[-1])
         # opening a clause before whose relative it is (冉冉她奶奶), or the message, before a time word or an
         # adverb, as a parent writes of a child (宁宁今天又吐了两次)
+        # ... or a later clause's, once the message has spoken of a child (宝宝是…出生的，乐乐现在才7公斤)
+        clause_start = not before.strip() or before[-1] in "，,。；;！!？?\n " and bool(_CHILD_EARLIER.search(text, 0, m.start()))
         if not (cued or opens and (re.match(_KIN_AFTER, text[m.end():])
-                                   or not before.strip() and _doubled_subject(text, m.end()))):
+                                   or clause_start and _doubled_subject(text, m.end()))):
             continue
         tag, freq = _dict_tag(m.group())
         # 朵朵 is also a classifier (一朵朵): a rare one is a pet name after a kinship word, not 阵阵; a frequent
@@ -1191,6 +1212,9 @@ def _doubled_names(text: str) -> list[Span]:
         if tag in _NR_TAGS or (tag in _DOUBLED_TAGS or tag in ("q", "ns")) and freq < _DOUBLED_WORD_FREQ:
             out.append(Span(m.start(), m.end(), "name", cued))
     return out
+
+
+_CHILD_EARLIER = re.compile(r"宝宝|孩子|儿子|女儿|闺女|娃|小孩|宝贝")
 
 
 def _doubled_subject(text: str, end: int) -> bool:
@@ -1308,7 +1332,8 @@ def _introduced_names(text: str) -> list[Span]:
 
 
 def _english_names(text: str) -> list[Span]:
-    out = [Span(m.start("n"), m.end("n"), "name", True) for m in _EN_AND_I.finditer(text)]
+    out = [Span(m.start("n"), m.end("n"), "name", True)
+           for m in (*_EN_AND_I.finditer(text), *_LATIN_BEFORE_FAMILY.finditer(text))]
     for m in (*_EN_KIN.finditer(text), *_LATIN_AFTER_KIN.finditer(text)):
         n = _LATIN_NAME.match(text, m.end())
         if n:
@@ -1338,8 +1363,57 @@ _TIBETAN_PARTS = ("扎西 卓玛 次仁 格桑 德吉 央金 拉姆 旦增 丹�
                   "嘉措 才让 次珍 群培 贡布 阿旺 玉珍 仓决 占堆 欧珠 土登 泽仁 泽旺 吉美 其美 仁增 旺久 尼珍 拉珍 德庆 "
                   "央拉 赤列 朗杰 巴珠 卓嘎 白珍 次央 普赤 多布杰 德央 拉巴次仁").split()
 _TIBETAN_PART = "|".join(sorted(set(_TIBETAN_PARTS), key=len, reverse=True))
-_TIBETAN_NAME = re.compile(f"(?:{_TIBETAN_PART})(?:{_TIBETAN_PART})|(?:阿依|帕提|努尔|米热|布比|再娜|阿提|热孜万|巴哈尔)古丽")
+_TIBETAN_NAME = re.compile(f"(?:{_TIBETAN_PART})(?:{_TIBETAN_PART})|(?:阿依|帕提|努尔|米热|布比|再娜|阿提|热孜万|巴哈尔)古丽"
+                           # Mongolian: 其其格 after its first part (乌云其其格, 萨仁其其格), names no word shares
+                           "|(?:乌云|萨仁|斯琴|阿拉坦|娜仁|哈斯|苏日娜|宝音|托娅|图雅|其木格)?(?:其其格|琪琪格)"
+                           "|(?:呼和|额尔敦|阿拉坦|宝音)?巴特尔|毕力格|格日勒图?|乌力吉|宝力高|敖日格勒|那日苏|斯琴高娃")
 _TIBETAN_SINGLE = re.compile(f"(?:{_TIBETAN_PART})")
+_MONGOLIAN_GATE = re.compile("其其格|琪琪格|巴特尔|毕力格|格日勒|乌力吉|宝力高|敖日格勒|那日苏|斯琴高娃")
+
+
+# 晓峰他今天又没按时吃药: a name opening a clause and taken up by 他/她, then a time word or an adverb
+_NAME_THEN_PRONOUN = re.compile(r"(?P<n>[\u4e00-\u9fff]{2,3}?)[他她](?=[\u4e00-\u9fff])")
+# 孙丽昨晚肚子疼送来急诊…我是她姐: the writer is the relative of the one the message opens with
+_SELF_AS_KIN = re.compile(r"我是(?:他|她)的?(?:妈妈|妈|爸爸|爸|母亲|父亲|姐姐|姐|哥哥|哥|弟弟|弟|妹妹|妹|儿子|女儿|爱人"
+                          r"|老公|老婆|丈夫|妻子|家属|家长|奶奶|爷爷|外婆|外公|孙子|孙女|闺女|媳妇|对象|朋友|同事)")
+_NOT_A_NAME_START = set("我你您咱这那他她它谁每各某哪")
+
+
+def _spoken_of_names(text: str) -> list[Span]:
+    out: list[Span] = []
+    self_as_kin = bool(_SELF_AS_KIN.search(text))
+    for c0, clause in _clauses(text):
+        m = _NAME_THEN_PRONOUN.match(clause)
+        if m and _pronoun_subject(clause, m.end()):
+            n = m.group("n")
+            tag, freq = _dict_tag(n)
+            if (n[0] not in _NOT_A_NAME_START and all(_NAME_CHARS.match(c) for c in n) and not _KIN_WORD_RE.search(n)
+                    and (tag is None and len(_tokens(n)) > 1 or tag in _NR_TAGS and freq < _COMMON_WORD_FREQ)
+                    and all(_given_ok(c) or _SURNAME_RE.match(c) for c in n)
+                    and not _inside_medical_term(text, c0, c0 + len(n))):
+                out.append(Span(c0, c0 + len(n), "name", False))
+                continue
+        if self_as_kin and c0 == 0:
+            sm = _SURNAME_RE.match(clause)
+            if sm is None:
+                continue
+            j = sm.end()
+            while j < len(clause) and j - sm.end() < 2 and _given_ok(clause[j]):
+                j += 1
+                if _dict_tag(clause[j : j + 2])[0] in _SUBJECT_NEXT_TAGS:
+                    break
+            word = clause[:j]
+            if (j > sm.end() and _dict_tag(clause[j : j + 2])[0] in _SUBJECT_NEXT_TAGS and _dict_tag(word)[0] in (None, *_NR_TAGS)
+                    and _token_ends_at(clause, j) and not _inside_medical_term(text, 0, j)):
+                out.append(Span(0, j, "name", False))
+    return out
+
+
+def _pronoun_subject(clause: str, at: int) -> bool:
+    """Whether what follows 他/她 at ``at`` is what follows a subject: a time word, an adverb or 说."""
+    nxt = _tokens(clause[at : at + 8])[0][1] if at < len(clause) else ""
+    return _dict_tag(nxt)[0] in _SUBJECT_NEXT_TAGS or nxt in ("说", "也", "又", "还", "就", "总", "老", "在") or bool(
+        _SUBJECT_NEXT.match(clause, at))
 
 
 def _kin_named_without_surname(text: str) -> list[Span]:
@@ -1448,7 +1522,7 @@ def _name_spans(text: str) -> list[Span]:
     if _NICKNAME_RE.search(text) or "小" in text:
         spans += _nickname_spans(text, spans)
     spans += _doubled_names(text)
-    if _TIBETAN_SINGLE.search(text) or "古丽" in text:
+    if _TIBETAN_SINGLE.search(text) or "古丽" in text or _MONGOLIAN_GATE.search(text):
         spans += _minority_names(text)
     if _KIN_WORD_RE.search(text):
         spans += _kin_named_without_surname(text)
@@ -1458,6 +1532,8 @@ def _name_spans(text: str) -> list[Span]:
         spans += _introduced_names(text)
     if "·" in text or "是我" in text or "他" in text or "她" in text or "•" in text or "・" in text or "‧" in text:
         spans += _foreign_names(text)
+    if "他" in text or "她" in text:
+        spans += _spoken_of_names(text)
     if any(c.isascii() and c.isalpha() for c in text):  # Latin letters: English cues may apply
         spans += _english_names(text)
     # Names that do not start with a listed surname: after an explicit label (姓名：小明, 我叫Tom).
@@ -1474,20 +1550,45 @@ def _name_spans(text: str) -> list[Span]:
 
 _STRONG_LABEL = re.compile(
     r"(?:我叫|名叫|名字是|名字叫|姓名(?:是|为)?\s*[:：]?|联系人\s*[:：]?|我姓|[Nn]ame\s*(?:is|:|：)"
+    # 我的名字拼成了wang xiaoming, 姓名拼音：Zhang Wei
+    r"|名字(?:被)?(?:拼|写|打)(?:成|作)了?(?=\s*[A-Za-z])|(?:姓名|名字)拼音(?:是|为)?\s*[:：]?(?=\s*[A-Za-z])"
     r"|(?:小名|乳名|大名)(?:叫|是)?\s*[:：]?|(?:收件人|收货人)\s*[:：]?"
     r"|\b(?:Dr|Mr|Mrs|Ms|Prof)\.?(?=\s+[A-Z])|\bMiss(?=\s+[A-Z])|\b[Pp]atient\s*[:：]"
-    rf"|(?:{_KIN_WORDS}|病人|患者|他|她)(?:的名字)?叫(?:做)?)\s*"
+    # 我老公叫国庆, 护士叫文静, 她好像叫赵敏: what a relative, a carer or "she" is called
+    rf"|(?:{_KIN_WORDS}|病人|患者|他|她|护士|医生|大夫|主任|老师)(?:的名字)?(?:好像|应该|大概|可能|估计|据说)?叫(?:做)?)\s*"
 )
+# What one calls for rather than who one is called (我老公叫救护车，…): never a name after 叫.
+_CALLED_FOR = frozenset("救护车 出租车 外卖 快递 医生 护士 大夫 家人 家属 保安 急救 滴滴 代驾 车子 专车 网约车".split())
+
+
+# 我叫 + a word may be "I called for" (我叫救护车) and 姓名： a form's word; a relative's or a carer's name clause
+# is a name, whatever the word also means.
+_FIRST_PERSON_CALLED = re.compile(r"(?:我叫|名字是|名字叫|姓名(?:是|为)?\s*[:：]?|联系人\s*[:：]?)\s*$")
+_CJK_RUN = re.compile("[\u4e00-\u9fff]+")
 
 
 def _take_label_value(text: str, i: int) -> int:
     """After an explicit label any 2-3 CJK given-name characters (or 小X/阿X) or a Latin name."""
     if i < len(text) and text[i].isascii():
-        m = _LATIN_NAME.match(text, i)
-        return m.end() if m else i
+        # LI Xiaohong, Xiaohong LI (a form's capitalised surname), wang xiaoming (pinyin as typed), Tom
+        m = _LATIN_CAPS_NAME.match(text, i) or _LATIN_NAME.match(text, i)
+        if m:
+            return m.end()
+        m = _LOWER_PINYIN_NAME.match(text, i)
+        ok = m and m.group(1) in _PINYIN_SURNAMES and all(_PINYIN_WORD.fullmatch(w) for w in m.group().split())
+        return m.end() if ok else i
     if text[i - 2 : i] == "我姓" or text[i - 3 : i - 1] == "我姓":
         m = _SURNAME_RE.match(text, i)
         return m.end() if m else i
+    third_person = not _FIRST_PERSON_CALLED.search(text, 0, i)
+    run = _CJK_RUN.match(text, i)
+    if third_person and run and 2 <= len(run.group()) <= 3 and (run.end() == len(text) or _CLAUSE_SPLIT.match(text[run.end()])):
+        # 小名叫石头，/ 我老公叫国庆。: one word that is all the clause says, even one that also means a thing
+        word = run.group()
+        tag, _ = _dict_tag(word)
+        if (_tokens(word)[0][1] == word and tag != "r" and not (tag or "").startswith("v") and word not in _CALLED_FOR
+                and not _inside_medical_term(text, i, run.end())):
+            return run.end()
     j = i
     # 和 starts a name only as its surname (我叫和平，…); elsewhere it joins what follows (我叫王芳和我妈…)
     while j < len(text) and j - i < 3 and _NAME_CHARS.match(text[j]) and (
