@@ -10,8 +10,8 @@ does not reveal a fact keyed on 以前; loading such a case warns (:func:`workbe
 duration word (多久, 多长时间) counts only for a fact about frequency (one with a keyword such as 几次,
 经常, 频率), so "平时多久体检一次？" does not reveal since when the patient has been ill. A keyword of several characters counts where it is a word
 (not inside 小时候 for 小时), a keyword two facts share asks the one the question names otherwise too, everyday
-words stand for the standard ones a case lists (拉屎 for 大便), and a clause about other people asks nothing of
-the patient's own facts.
+words stand for the standard ones a case lists (拉屎 for 大便, 抽风 for 抽搐, 知觉 for 麻木), and a clause about other
+people (家里大人, 你爱人, 她爸爸) asks nothing of the patient's own facts.
 """
 
 from __future__ import annotations
@@ -31,7 +31,10 @@ _CLAUSE_SPLIT = re.compile(r"(?<=[。！？!?；;\n])")
 _QUESTION_CUES = re.compile(
     r"[？?]|吗|呢|(?<![那这怎什多])么|有没有|是不是|是否|有无|(?:不|没有|没)[。！!；;\s]*$"
     # not 这几天 (these days) or 差不多高 (about as high): advice says them too
-    r"|什么|怎么样|怎样|如何|为什么|哪|(?<![这那前后近每好])几[天次岁个周年度点月回趟]|(?<!差不)(?<!许)多[久长少大高重远]"
+    r"|什么|怎么样|怎样|如何|为什么|怎么(?![办也都])|哪|(?<![这那前后近每好])几[天次岁个周年度点月回趟杯片粒颗瓶斤包支口顿遍种块根]"
+    r"|(?<!差不)(?<!许)多[久长少大高重远]"
+    # 肿的是里边还是外边: an alternative question (not 还是要…, 你还是去…: advice)
+    r"|(?<=[\u4e00-\u9fff])还是(?!要|得|去|先|建议|应该|尽快|别|多|少|赶紧|最好)"
     r"|(?<!这)谁(?![都也])|啥|咋"
     r"|描述一下|描述下|请描述|介绍一下|补充一下|说明一下|说一下|说说|讲一下|讲讲|告诉我"
 )
@@ -191,6 +194,27 @@ _EVERYDAY_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("发热", ("发烧",)), ("发烧", ("发热",)),
     ("费劲", ("费力", "困难")), ("使劲", ("费力",)),
     ("宠物", ("家养", "自己家")),
+    # session 51's blind cases: what a parent, a pregnant woman, an anxious sleeper or an older man says
+    ("抽过", ("抽搐", "惊厥")), ("抽风", ("抽搐", "惊厥")), ("惊厥", ("抽搐",)), ("抽搐", ("惊厥",)),
+    ("叫不醒", ("精神", "嗜睡", "昏睡")), ("睡得特别多", ("精神", "嗜睡")), ("没精神", ("精神",)), ("打蔫", ("精神",)),
+    ("长泡", ("疱疹", "水泡", "起泡", "溃疡")), ("起泡", ("疱疹", "水泡")), ("嘴巴", ("嘴里", "口腔")),
+    ("班里", ("幼儿园", "学校", "同学", "别的小朋友")), ("班上", ("幼儿园", "学校", "同学", "别的小朋友")),
+    ("其他孩子", ("别的小朋友", "同学")), ("别的孩子", ("别的小朋友", "同学")),
+    ("吃进去", ("吃得下", "进食", "胃口")), ("吃东西", ("进食", "胃口", "吃得下")), ("吃不下", ("吃得下", "进食", "胃口")),
+    ("称过", ("体重",)), ("称一下", ("体重",)), ("瘦了", ("体重",)), ("轻了", ("体重",)), ("掉秤", ("体重",)),
+    ("琢磨", ("担心", "焦虑")), ("想太多", ("担心", "焦虑")), ("放不下心", ("担心",)), ("胡思乱想", ("担心", "焦虑")),
+    ("扑通", ("心慌", "心悸", "心跳")), ("心跳快", ("心慌", "心悸")), ("心里发慌", ("心慌", "心悸")),
+    ("不想活", ("自杀", "轻生", "情绪", "心情")), ("轻生", ("自杀",)), ("兴致", ("兴趣", "情绪", "心情")),
+    ("心里难受", ("情绪", "心情")), ("心里头", ("心情", "情绪")),
+    ("扭到", ("怎么伤", "扭伤", "怎么崴")), ("崴到", ("扭伤", "怎么崴")), ("怎么摔", ("怎么伤", "受伤经过")),
+    ("咔", ("响声", "弹响", "声音")), ("响了一下", ("响声", "弹响")),
+    ("尿里有血", ("血尿", "尿血")), ("尿血", ("血尿",)), ("血尿", ("尿血",)), ("尿红", ("血尿", "尿血")),
+    ("窜", ("放射", "扩散", "蔓延")), ("传到", ("放射", "扩散")),
+    ("憋醒", ("夜里", "睡觉", "夜间")), ("躺着", ("休息时", "静止", "平躺")),
+    ("爹妈", ("父母", "家族", "家里人")), ("爸妈", ("父母", "家族", "家里人")), ("父母", ("家族", "家里人")),
+    ("梆硬", ("结节", "囊肿", "硬块")), ("大包", ("结节", "囊肿", "硬块")), ("硬疙瘩", ("结节", "囊肿", "硬块")),
+    ("抹过", ("涂", "用过", "外用", "擦")), ("擦过", ("涂", "用过", "外用")), ("涂过", ("用过", "外用", "抹")),
+    ("知觉", ("麻木", "发麻")), ("没感觉", ("麻木", "发麻")),
 )
 
 
@@ -205,15 +229,24 @@ def fact_is_asked(fact: Fact, question: str) -> bool:
 
 # A clause asked about other people (家里其他人也闹肚子吗, 同学有没有类似的): it asks nothing of the patient's own
 # facts, only of a fact about others (family history, contacts), whose wording names them too.
-_ABOUT_OTHERS = re.compile(r"(家里|家人|家里人|其他人|别人|旁人|同学|同事|周围的?人|身边的?人|兄弟姐妹)(也|有没有|有谁|有人|中)")
+_ABOUT_OTHERS = re.compile(r"(家里|家人|家里人|其他人|别人|旁人|同学|同事|周围的?人|身边的?人|兄弟姐妹)(的?大人们?)?(也|有没有|有谁|有人|中|最近有)"
+                           # 你妈妈当年…也, 你爱人以前犯过…, 她爸爸是不是也…, 你们队里还有谁…, 您家里人抽烟吗
+                           r"|(你|您|他|她)的?(妈妈|妈|爸爸|爸|母亲|父亲|爱人|老伴|老公|老婆|丈夫|妻子|对象|爹妈|父母|家里人|家人)"
+                           r"|(你们|您们)(队里|班里|单位|公司|宿舍).{0,4}(谁|别人|其他人|有人)")
 _OTHERS_IN_FACT = re.compile(r"家|亲|父|母|兄|弟|姐|妹|别人|其他人|同学|同事|周围|身边|遗传")
+
+
+def _about_the_patient(fact: Fact, question: str) -> str:
+    """``question`` less its clauses about other people, unless ``fact`` is about others itself."""
+    if question and _ABOUT_OTHERS.search(question) and not _OTHERS_IN_FACT.search(fact.fact + "".join(fact.keywords)):
+        return "".join(c for c in _CLAUSE_SPLIT.split(question) if not _ABOUT_OTHERS.search(c))
+    return question
 
 
 def _evidence(fact: Fact, question: str) -> frozenset[str]:
     """What in ``question`` asks about ``fact``: its keywords found there, and ``tok:`` + each content word the
     question shares with them (empty: the fact is not asked)."""
-    if question and _ABOUT_OTHERS.search(question) and not _OTHERS_IN_FACT.search(fact.fact + "".join(fact.keywords)):
-        question = "".join(c for c in _CLAUSE_SPLIT.split(question) if not _ABOUT_OTHERS.search(c))
+    question = _about_the_patient(fact, question)
     if not question:
         return frozenset()
     if not _is_about_frequency(fact):
@@ -222,7 +255,7 @@ def _evidence(fact: Fact, question: str) -> frozenset[str]:
     gloss = fact.fact + fact.patient + "".join(fact.keywords)
     canonical = _with_standard_words(_canonical_question_words(question))
     found = {k for k in keywords
-             if (_morpheme_occurs(k, question, gloss) if len(k) == 1
+             if (_morpheme_occurs(k, canonical, gloss) if len(k) == 1
                  else _word_occurs(_canonical_question_words(k), canonical))}
     keyword_tokens = frozenset().union(*(content_tokens(k) for k in keywords))
     return frozenset(found | {"tok:" + t for t in content_tokens(question) & keyword_tokens})
@@ -242,7 +275,8 @@ def _without_longer_keywords(fact: Fact, others: Iterable[Fact], question: str) 
 
 def asked_facts(case: Case, doctor_text: str) -> tuple[str, ...]:
     """Ids of the case's facts that the doctor's turn asks about, in case order. A turn in traditional characters
-    (燙傷的地方起水泡了嗎) asks what the same turn in simplified ones asks: cases are written in simplified."""
+    (燙傷的地方起水泡了嗎) asks what the same turn in simplified ones asks: cases are written in simplified.
+"""
     q = question_part(to_simplified(doctor_text or ""))
     evidence = {f.id: _evidence(f, _without_longer_keywords(f, (o for o in case.facts if o is not f), q))
                 for f in case.facts}
