@@ -38,6 +38,10 @@ SHAPES = {
     "compound_surname": "欧阳",
     "place": "北京市朝阳区",
     "mixed": "小王说张医生王芳",
+    # a relative's 叫 before a word that is the whole clause: its label's window was once read from the text's
+    # start (quadratic: 3.8 s at 100,000 characters, 0.2 s at 20,000)
+    "relative_called": "我老公叫国庆，",
+    "name_then_pronoun": "晓峰他今天",
 }
 
 

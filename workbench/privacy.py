@@ -1580,7 +1580,7 @@ def _take_label_value(text: str, i: int) -> int:
     if text[i - 2 : i] == "我姓" or text[i - 3 : i - 1] == "我姓":
         m = _SURNAME_RE.match(text, i)
         return m.end() if m else i
-    third_person = not _FIRST_PERSON_CALLED.search(text, 0, i)
+    third_person = not _FIRST_PERSON_CALLED.search(text, max(0, i - 12), i)  # a window: the label ends at i
     run = _CJK_RUN.match(text, i)
     if third_person and run and 2 <= len(run.group()) <= 3 and (run.end() == len(text) or _CLAUSE_SPLIT.match(text[run.end()])):
         # 小名叫石头，/ 我老公叫国庆。: one word that is all the clause says, even one that also means a thing
