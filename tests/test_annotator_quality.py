@@ -307,6 +307,20 @@ def test_an_admin_finds_a_replys_generation_id_by_its_dialogue(tmp_path):
         assert msg.startswith("⚠") and "no dialogue 99999" in msg
         msg, _ = boss.predict("abc", api_name="/gold_candidates")
         assert msg.startswith("⚠") and "dialogue id must be a whole number" in msg
+        # A regeneration replaces a column's reply: annotators are shown the new one, the list shows only it,
+        # and the old one cannot be made gold (it would be checked on nobody who rates from now on).
+        old = next(gid for gid, col, _ in expected if col == COLUMNS[0])
+        with app.store.session() as s:
+            newer = Generation(dialogue_id=did, turn_index=pos, column_name=COLUMNS[0], backend="test",
+                               output="重新生成的回复", status="ok")
+            s.add(newer)
+            s.flush()
+            newer_id = newer.id
+        _msg, table = boss.predict(str(did), api_name="/gold_candidates")
+        ids = [int(r[0]) for r in table["data"]]
+        assert newer_id in ids and old not in ids and len(ids) == len(expected)
+        msg, _ = boss.predict(str(old), "question", "", "", 0, api_name="/gold_mark")
+        assert msg.startswith("⚠") and f"replaced by reply {newer_id}" in msg
         ann = Client(app.url, auth=("ann", "secret-pass-ann"), verbose=False, analytics_enabled=False)
         msg, table = ann.predict(str(other), api_name="/gold_candidates")
         assert msg.startswith("⚠") and "admin" in msg and not any(any(c for c in r) for r in table["data"])

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -124,10 +124,23 @@ def _generation_for(s: Session, row: Mapping[str, Any]) -> Generation:
             raise InputError(f"no finished reply of column {col!r} at dialogue {did}, turn {tix}")
     if g.status != GenerationStatus.OK:
         raise InputError(f"reply {g.id} is {g.status}; only finished replies can be gold")
+    # The queue shows each new annotator the newest finished reply of a column: an older one, replaced by a
+    # regeneration, would be checked only on those who rated it before.
+    newer = _newer_reply(s, g)
+    if newer is not None:
+        raise InputError(f"reply {g.id} was replaced by reply {newer} of the same column at that turn, which "
+                         "annotators are shown now; mark that one")
     # The queue never shows a greeting, so a gold greeting would never be answered (a silent no-op).
     if (g.route or "") == GREETING_ROUTE:
         raise InputError(f"reply {g.id} is a greeting, which no model wrote and no one rates; it cannot be gold")
     return g
+
+
+def _newer_reply(s: Session, g: Generation) -> int | None:
+    """The id of a newer finished reply of ``g``'s column at its turn, if one replaced it."""
+    return s.scalar(select(func.max(Generation.id)).where(
+        Generation.dialogue_id == g.dialogue_id, Generation.turn_index == g.turn_index,
+        Generation.column_name == g.column_name, Generation.status == GenerationStatus.OK, Generation.id > g.id))
 
 
 def mark_gold(s: Session, admin: CurrentUser, row: Mapping[str, Any], *, tolerance: int = 0,
@@ -279,10 +292,11 @@ def answer_matches(rating: Rating, question: str, expected: Any, tolerance: int)
 
 
 def gold_candidates(s: Session, admin: CurrentUser, dialogue_id: int) -> list[dict[str, Any]]:
-    """The replies of one dialogue that could be gold (finished, not the greeting), in turn then column order.
+    """The replies of one dialogue that could be gold, in turn then column order: finished, not the greeting,
+    and the newest of their column at their turn (the one annotators are shown; a regeneration replaces it).
 
-    What an admin reads to find a reply's generation id: no other screen shows it. Every regeneration is
-    listed (the newest last), since each was rated on its own; ``gold`` says which already have an answer.
+    What an admin reads to find a reply's generation id: no other screen shows it. ``gold`` says which already
+    have an answer.
     """
     _require_admin(admin)
     if s.get(Dialogue, dialogue_id) is None:
@@ -292,8 +306,9 @@ def gold_candidates(s: Session, admin: CurrentUser, dialogue_id: int) -> list[di
         Generation.dialogue_id == dialogue_id, Generation.status == GenerationStatus.OK,
         (Generation.route.is_(None)) | (Generation.route != GREETING_ROUTE))
         .order_by(Generation.turn_index, Generation.column_name, Generation.id)).all()
+    current = {(g.turn_index, g.column_name): g for g in rows}  # the newest wins
     return [{"generation_id": g.id, "turn_index": g.turn_index, "column": g.column_name, "reply": g.output,
-             "gold": g.id in gold_ids} for g in rows]
+             "gold": g.id in gold_ids} for g in current.values()]
 
 
 def list_gold(s: Session, viewer: CurrentUser) -> list[dict[str, Any]]:
