@@ -251,6 +251,32 @@ def test_open_item_is_only_for_its_holder_and_hides_nothing_it_needs(store):
         assert s.scalar(select(func.count(Suggestion.id))) == 6
 
 
+def test_a_live_item_whose_columns_said_the_same_earlier_has_one_shared_history(store):
+    """Every column of a live chat opens with the app's greeting: the same doctor turn for all. The item said
+    "earlier doctor turns differ per reply" and showed only the patient's messages as the dialogue so far."""
+    from workbench.dialogue import Turn
+    from workbench.store.dialogues import add_turn, create_dialogue
+    from workbench.store.schema import Generation
+
+    with store.session() as s:
+        d = create_dialogue(s, (Turn("patient", "我头疼"),), source="live")
+        for c in COLUMNS:
+            s.add(Generation(dialogue_id=d.id, turn_index=1, column_name=c, backend="greeting", route="greeting",
+                             output="我是扁鹊，你可以向我提问。", status="ok"))
+        add_turn(s, d.id, 2, "patient", "两天了")
+        for c in COLUMNS:
+            s.add(Generation(dialogue_id=d.id, turn_index=3, column_name=c, backend="test", output=f"{c}：疼在哪里？",
+                             status="ok"))
+        sync_queue(s)
+    (a,) = make_users(store, "holder")
+    c = _take(store, a, 1)
+    with store.session() as s:
+        view = open_item(s, a, c.item_id)
+    assert view.turn_index == 3 and not view.history_diverges
+    assert ("doctor", "我是扁鹊，你可以向我提问。") in view.history
+    assert all(r.history == view.history for r in view.replies)
+
+
 # ---------------------------------------------------------------------------------------------------
 # Counterbalancing
 

@@ -651,13 +651,18 @@ def item_view(s: Session, user: CurrentUser, item: QueueItem, a: Assignment, *, 
     requests = {c: ThreadRequest(item.dialogue_id, c, item.turn_index) for c in order}
     threads = read_threads(s, [shared_request, *requests.values()])
     history = threads[shared_request].pairs()
-    # A live session stores only patient turns as shared; earlier doctor turns are each column's own.
-    diverges = len(history) < item.turn_index
+    # A live session stores only patient turns as shared; earlier doctor turns are each column's own. Where
+    # every column's own turns are the same (the app's greeting, a first reply), they are the shared history.
+    own_threads = {c: threads[requests[c]].pairs() for c in order} if len(history) < item.turn_index else {}
+    distinct = {tuple(t) for t in own_threads.values()}
+    if len(distinct) == 1:
+        history = own_threads[order[0]]
+    diverges = len(distinct) > 1
     stored = suggestions_of(s, [g.id for g in gens.values()])
     replies = []
     for pos, column in enumerate(order):
         g = gens[column]
-        own = threads[requests[column]].pairs() if diverges else history
+        own = own_threads[column] if diverges else history
         sug = stored.get(g.id) or _classified(g.output or "")
         replies.append(ReplyView(slot_label(pos), column, g.id, g.output or "", own, sug))
     return ItemView(item.id, item.dialogue_id, item.turn_index, a.slot, tuple(order), history, diverges,
