@@ -254,3 +254,29 @@ def test_a_refused_refresh_marks_the_summary_alone(tmp_path):
         assert page.locator("#tab-compare .table-wrap, #tab-compare table").count() == tables
         ctx.close()
         browser.close()
+
+
+def test_a_date_box_holding_no_date_is_refused_not_replaced_by_its_last_date(tmp_path):
+    """Gradio's date box kept its last valid date when text that is no date was typed in it: Refresh filtered by
+    a date the box no longer showed, without a word. Now the typed text is read, and refused with its name."""
+    from rate_ui_support import rate_server, sign_in
+
+    from tests.browser import require_chromium
+    from workbench.auth import upsert_user
+
+    require_chromium()
+    with rate_server(tmp_path, users=("ann",)) as (svc, url), sync_playwright() as pw:
+        upsert_user(svc.store, "res", "secret-pass-res", "researcher")
+        browser = launch(pw)
+        ctx, page = sign_in(browser, url, "res", "en")
+        page.get_by_role("tab", name="Compare", exact=True).click()
+        box = page.locator("#compare-from input")
+        box.fill("2999-01-01")
+        box.press("Enter")
+        page.locator("#compare-refresh").click()
+        expect(page.locator("#compare-summary")).to_contain_text("Rows after filtering")
+        box.fill("not-a-date")
+        page.locator("#compare-refresh").click()
+        expect(page.locator(".toast-body")).to_contain_text("not a date: 'not-a-date'")
+        ctx.close()
+        browser.close()

@@ -71,6 +71,16 @@ class CompareView:
     computed: frozenset[str]  # the stems whose table holds data (not a note): those have a CSV
 
 
+# Gradio's date box keeps its last valid date when text that is no date is typed in it (the filter then used a
+# date the box no longer showed): the Refresh sends what the boxes show, which the server reads or refuses.
+_TYPED_DATES_JS = """(...args) => {
+  const shown = (id, value) => { const box = document.querySelector(`#${id} input`); return box ? box.value : value; };
+  args[2] = shown('compare-from', args[2]);
+  args[3] = shown('compare-to', args[3]);
+  return args;
+}"""
+
+
 def make_filters(annotators: Any = None, datasets: Any = None, date_from: Any = None, date_to: Any = None,
                  columns: Any = None, turn_types: Any = None) -> Scope:
     """The scope the widgets select; an empty selection means no filter."""
@@ -162,8 +172,10 @@ def build_compare_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
                              multiselect=True, info=K("compare.filter.turn_type_info"),
                              label=K("compare.filter.turn_type"), scale=2)
     with gr.Row():
-        date_from = ui.make(gr.DateTime, label=K("compare.filter.from"), include_time=False, type="string")
-        date_to = ui.make(gr.DateTime, label=K("compare.filter.to"), include_time=False, type="string")
+        date_from = ui.make(gr.DateTime, label=K("compare.filter.from"), include_time=False, type="string",
+                            elem_id="compare-from")
+        date_to = ui.make(gr.DateTime, label=K("compare.filter.to"), include_time=False, type="string",
+                          elem_id="compare-to")
         refresh_btn = ui.make(gr.Button, value=K("compare.refresh"), variant="primary", elem_id="compare-refresh")
         metrics_btn = ui.make(gr.Button, value=K("compare.metrics"), elem_id="compare-metrics")
         # Off by default: Dawid-Skene and MACE took 7-13 s of a Refresh on a team's first hundred ratings.
@@ -221,8 +233,10 @@ def build_compare_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
 
     # Progress, and an error, show on the summary line alone: on all 33 outputs a refusal (a role lowered while
     # the page was open) or a failure drew an Error badge over every table and plot.
-    refresh_btn.click(handler(False), filter_inputs, outputs, api_name="compare", show_progress_on=[summary])
-    metrics_btn.click(handler(True), filter_inputs, outputs, api_name="compare_metrics", show_progress_on=[summary])
+    refresh_btn.click(handler(False), filter_inputs, outputs, api_name="compare", show_progress_on=[summary],
+                      js=_TYPED_DATES_JS)
+    metrics_btn.click(handler(True), filter_inputs, outputs, api_name="compare_metrics", show_progress_on=[summary],
+                      js=_TYPED_DATES_JS)
     return {"tables": tables, "plots": plots, "links": links, "summary": summary, "refresh": refresh_btn,
             "metrics": metrics_btn, "simulated": simulated, "fill_choices": fill_choices,
             "choice_outputs": [annotators, datasets, columns]}
