@@ -5,6 +5,8 @@ again and comes back to whoever held it; retired, it is gone for everyone. Progr
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from rate_ui_support import add_item
 from rating_fixtures import claim, make_users
@@ -223,6 +225,28 @@ def test_an_answer_to_an_item_retired_or_released_meanwhile_says_why_it_was_refu
         workflow.save_group_draft(store, bob, gids, FORM, rubric=rubric, blind=True, held_item=released)
     with store.read() as s:  # his drafts stay
         assert {r.status for r in s.scalars(select(Rating).where(Rating.user_id == bob.id))} == {AnswerStatus.DRAFT}
+
+
+def test_an_item_released_before_any_draft_says_which_item_and_what_to_do(store, rubric):
+    """bob had answered nothing on an item when the admin released it: his keystrokes' saves said only "you do not
+    hold this item". They now name the item, say nothing was saved and to press Next item, in both languages."""
+    from workbench.errors import AuthError
+    from workbench.ui import i18n
+
+    (bob,) = make_users(store, "bob")
+    (boss,) = make_users(store, "boss", role="admin")
+    add_item(store, ["回复甲", "回复乙"])
+    item = claim(store, bob, k=1)
+    view = workflow.open_item(store, bob, item)
+    assert view is not None
+    assert workflow.release_open(store, boss, "bob") == 1
+    said = f"you do not hold item #{item} (an admin may have released it"
+    with pytest.raises(AuthError, match=re.escape(said)) as refused:
+        workflow.save_group_draft(store, bob, [view.replies[0].generation_id], FORM, rubric=rubric, blind=True,
+                                  held_item=item)
+    assert "press Next item" in str(refused.value)
+    assert i18n.catalogue().translate(str(refused.value), "zh") == (
+        f"条目 #{item} 不在您名下（可能已被管理员释放或转交他人）：本次未保存任何内容；请按“下一条”")
 
 
 def test_an_answer_from_the_flagger_after_the_flag_is_settled_says_so(store, rubric):

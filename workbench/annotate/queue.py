@@ -379,6 +379,8 @@ RETIRED_NOT_SAVED = ("item #{item} was retired by an admin: nobody rates it any 
                      "press Next item")
 SETTLED_NOT_SAVED = ("item #{item} is no longer yours: you flagged it as broken and an admin settled the flag; "
                      "nothing was saved; press Next item")
+NOT_HELD = ("you do not hold item #{item} (an admin may have released it or handed it to someone else): nothing was "
+            "saved; press Next item")
 RELEASED_NOT_SAVED = ("item #{item} is no longer yours: an admin released it; nothing was saved (your earlier "
                       "drafts are kept); press Next item")
 
@@ -398,7 +400,7 @@ def not_yours(s: Session, user: CurrentUser, item_id: int) -> WorkbenchError:
                 .where(QueueItem.id == item_id, Rating.user_id == user.id))
     if isinstance(item_id, int) and s.scalar(select(answered.exists())):
         return AuthError(RELEASED_NOT_SAVED.format(item=item_id))
-    return AuthError("you do not hold this item")
+    return AuthError(NOT_HELD.format(item=item_id))
 
 
 def _held_open(s: Session, user: CurrentUser, item_id: int) -> Assignment:

@@ -714,7 +714,10 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
                                          time=f"{r.updated_at:%H:%M:%S}", version=r.version)
                         + reopened_note(page, r.status, lang) + held_note(item_id, lang)}
             except WorkbenchError as e:
-                return {saved_md: i18n.t("rate.not_saved", lang, error=as_text(warn(e, lang)))}
+                # An item that is no longer the annotator's refuses every keystroke's save: the saved line says so;
+                # a pop-up for each stacked seven of them (a submit still pops one up).
+                text = error_text(e, lang) if isinstance(e, AuthError) else warn(e, lang)
+                return {saved_md: i18n.t("rate.not_saved", lang, error=as_text(text))}
         return autosave
 
     def on_pref_change(state: dict, payload: Any, request: gr.Request):
