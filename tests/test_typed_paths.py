@@ -60,3 +60,25 @@ def test_a_result_download_that_does_not_exist_is_a_clear_404(svc, path: str) ->
         r = httpx.get(f"{url}{path}", headers=url.headers, timeout=60)
     assert r.status_code == 404
     assert "Not found" in r.json()["detail"]
+
+
+def test_category_labels_on_a_y_axis_end_before_the_axis():
+    """The Bradley–Terry file's column names were centred on their ticks and ran over the axis line."""
+    import pandas as pd
+
+    from workbench.analysis.figure_files import matplotlib_figure
+    from workbench.analysis.plots import bradley_terry_figure
+
+    bt = pd.DataFrame({"column": ["BianQue-1.0", "BianQue-2.0", "Hybrid v1→v2"], "elo": [930.0, 1030.0, 1040.0],
+                       "elo_lo": [250.0, 960.0, 940.0], "elo_hi": [1080.0, 1360.0, 1365.0],
+                       "n_comparisons": [20, 20, 20]})
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    mfig = matplotlib_figure(bradley_terry_figure(bt))
+    renderer = FigureCanvasAgg(mfig).get_renderer()
+    mfig.draw(renderer)
+    (ax,) = mfig.axes
+    left = ax.get_window_extent(renderer).x0
+    labels = [t for t in ax.get_yticklabels() if t.get_text()]
+    assert [t.get_text() for t in labels] == ["BianQue-1.0", "BianQue-2.0", "Hybrid v1→v2"]
+    assert all(t.get_window_extent(renderer).x1 <= left for t in labels)

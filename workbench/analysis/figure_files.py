@@ -154,8 +154,9 @@ def _style_axes(ax: Any, layout: Any, xaxis: _Axis, yaxis: _Axis) -> None:
         if spec.title is not None and spec.title.text:
             set_label(_text(spec.title.text))
         if known.categories:
+            # a y label ends at its tick (centred on it, it ran over the axis: "BianQue-1.0" on its error bar)
             set_ticks(range(len(known.categories)), known.categories, rotation=30 if which == "x" else 0,
-                      ha="right" if which == "x" and len(known.categories) > 4 else "center")
+                      ha="right" if which == "y" or len(known.categories) > 4 else "center")
         elif spec.tickvals is not None:
             set_ticks(list(spec.tickvals), [_text(v) for v in (spec.ticktext or spec.tickvals)])
         if spec.range is not None:
@@ -172,8 +173,14 @@ def figure_bytes(fig: go.Figure, fmt: str, *, width_in: float = 8.0, height_in: 
     if fmt not in FORMATS:
         raise InputError(f"unknown image format {fmt!r}; expected one of {sorted(FORMATS)}")
     with rc_context(_fonts()):
-        mfig = Figure(figsize=(width_in, height_in), dpi=120, layout="tight")
-        _draw(fig, mfig)
+        mfig = matplotlib_figure(fig, width_in, height_in)
         buf = io.BytesIO()
         mfig.savefig(buf, format=fmt, metadata={"Date": None} if fmt == "svg" else None)
     return buf.getvalue()
+
+
+def matplotlib_figure(fig: go.Figure, width_in: float = 8.0, height_in: float = 4.5) -> Figure:
+    """``fig`` drawn by matplotlib, as the files are (call inside ``rc_context(_fonts())`` for their fonts)."""
+    mfig = Figure(figsize=(width_in, height_in), dpi=120, layout="tight")
+    _draw(fig, mfig)
+    return mfig
