@@ -179,6 +179,11 @@ def test_compare_handler_returns_every_table_and_figure(services):
     assert {"First column", "Second column", "Difference (second − first)", "Reading"} <= set(diffs.columns)
     questioning = diffs[diffs["Axis"] == "questioning"].iloc[0]
     assert questioning["Difference (second − first)"] == "n/a" and questioning["Reading"] == "n/a"
+    # The comparisons table counts each pair both ways: its rows "beat" nothing (the win-rate table's do).
+    assert view.shown["win_rates"].columns[0] == "Row (beats →)"
+    assert view.shown["win_counts"].columns[0] == "Column (compared with →)"
+    counts = view.tables["win_counts"].set_index("row")
+    assert (counts.fillna(0) == counts.fillna(0).T).all().all()
     zh = compute_view(services, n_boot=50, lang="zh").shown["score_differences"]
     assert set(zh["结论"]) == {"不适用"} and "差值（第二列 − 第一列）" in zh.columns
 

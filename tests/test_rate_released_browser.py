@@ -6,7 +6,14 @@ submit pops a message up."""
 from __future__ import annotations
 
 import pytest
-from rate_ui_support import add_item, answer_every_box, open_rate_tab, rate_server, take_first_item, user_named
+from rate_ui_support import (
+    add_item,
+    answer_every_box,
+    open_rate_tab,
+    rate_server,
+    take_first_item,
+    user_named,
+)
 
 from tests.browser import launch, require_chromium
 from workbench.annotate import workflow

@@ -35,7 +35,7 @@ from workbench.ui import i18n
 from workbench.ui.downloads import csv_bytes, table_links
 from workbench.ui.i18n import K, Localizer
 from workbench.ui.simulated_section import build_simulated_section
-from workbench.ui.tables import blank_table, data_view, display_view, table_update
+from workbench.ui.tables import ROW_COLUMN, blank_table, data_view, display_view, header, table_update
 from workbench.ui.text import as_toast, plain
 from workbench.vocab import TurnType
 
@@ -111,6 +111,9 @@ def compute_view(svc: Services, scope: Scope | None = None, *, metrics: bool = F
             tables[stem] = data_view(df, keep_index=keep_index)
             # a difference with no paired dialogue is not a number either: "n/a", as its bounds
             shown[stem] = display_view(tables[stem], lang, missing_is_na=stem in NA_TABLES)
+            if stem == "win_counts":  # a count of comparisons is symmetric: its rows beat nothing
+                compared = i18n.t("compare.col.row_compared", lang)
+                shown[stem] = shown[stem].rename(columns={header(ROW_COLUMN, lang): compared})
     # "1 preference", not "1 preferences": a singular key where the catalogue has one
     cat = i18n.catalogue()
     counts = ", ".join(cat.text_or(f"compare.count.{k}.one", lang, cat.t(f"compare.count.{k}", lang, n=v), n=v)
