@@ -101,6 +101,14 @@ def next_screen(store: Store, user: CurrentUser, k: int, gold_rate: float = 0.0,
     return screen(store, user, claim.item_id, k, resumed=claim.resumed)
 
 
+def current_progress(store: Store, user: CurrentUser, k: int) -> queue.Progress:
+    """The user's progress line now, with generations made since the page loaded queued (an imported dataset's)."""
+    with store.session() as s:
+        queue.sync_queue(s)
+    with store.read() as s:
+        return queue.progress(s, user, k)
+
+
 def restore(store: Store, user: CurrentUser, k: int) -> Screen:
     """Page load: queue new generations and show the item the user was working on, if any."""
     with store.session() as s:

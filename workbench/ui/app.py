@@ -151,7 +151,7 @@ def build_app(svc: Services) -> gr.Blocks:
             with ui.make(gr.Tab, label=K("app.tab.chat"), id="chat", elem_id="tab-chat") as tabs["chat"]:
                 chat = build_chat_tab(svc, state, ui)
             with ui.make(gr.Tab, label=K("app.tab.rate"), id="rate", elem_id="tab-rate") as tabs["rate"]:
-                build_rate_tab(svc, ui, progress_sink)
+                rate = build_rate_tab(svc, ui, progress_sink)
             with ui.make(gr.Tab, label=K("app.tab.compare"), id="compare", elem_id="tab-compare",
                          visible=False) as tabs["compare"]:
                 compare = build_compare_tab(svc, ui)
@@ -201,6 +201,7 @@ def build_app(svc: Services) -> gr.Blocks:
         demo.load(chat["on_load"], chat["load_inputs"], chat["load_outputs"], api_name=False)
         demo.load(data["on_load"], None, data["load_outputs"], api_name=False)
         demo.load(accounts["on_load"], None, accounts["load_outputs"], api_name=False)
+        tabs["rate"].select(rate["on_open"], None, [rate["progress"]], api_visibility="private", show_progress="hidden")
         tabs["compare"].select(compare["fill_choices"], None, compare["choice_outputs"], api_visibility="private")
         tabs["export"].select(export["fill_choices"], None, export["choice_outputs"], api_visibility="private")
         track_load_progress_on(demo, progress_sink)

@@ -564,6 +564,15 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
         out[diff_toggle] = False
         return out
 
+    def on_open(request: gr.Request):
+        # The tab opened: the progress line counts what was imported or generated since the page loaded (it read
+        # "0 available" until Next was pressed).
+        try:
+            user = require_role(svc.auth, request, Permission.RATE)
+            return progress_text(workflow.current_progress(svc.store, user, k), i18n.language(request))
+        except WorkbenchError:
+            return gr.update()
+
     def on_next(state: dict, request: gr.Request):
         user = user_of(request)
         lang = i18n.language(request)
@@ -1019,7 +1028,8 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
     gr.api(on_api_next, api_name="rate_api_next", api_description="Claim your next item (JSON).")
     gr.api(on_api_submit, api_name="rate_api_submit",
            api_description="Submit an item: JSON {item_id, ratings: {label: {...}}, preference, ranking, next}.")
-    return {"widgets": widgets, "state": st, "admin_box": admin_box, "team": team}
+    return {"widgets": widgets, "state": st, "admin_box": admin_box, "team": team, "on_open": on_open,
+            "progress": progress_md}
 
 
 _UNSET = object()
