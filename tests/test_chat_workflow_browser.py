@@ -279,6 +279,11 @@ def test_my_dialogues_annotator_sees_own_researcher_sees_everyones(tmp_path):
             branch = s.scalars(select(Dialogue).where(Dialogue.parent_id == d_ann1)).one()
         send(a1, "分支里的新问题", "en")
         assert [text for d, text in patient_turns(svc) if d == branch.id][-1] == "分支里的新问题"
+        # The branch says where it came from after a send and after a reload (both said "Dialogue #n" only).
+        origin = f"branched from #{d_ann1} at {t('chat.column', 'en', letter='B')}"
+        expect(a1.locator("#dialogue-info")).to_contain_text(origin, timeout=BROWSER_TIMEOUT_MS)
+        a1.reload()
+        expect(a1.locator("#dialogue-info")).to_contain_text(origin, timeout=BROWSER_TIMEOUT_MS)
         # Blind: neither the list nor the columns name a model.
         panel = a1.locator("#send").locator("xpath=ancestor::*[@role='tabpanel'][1]").inner_html()
         assert "Remote-X" not in panel and "Remote-Y" not in panel

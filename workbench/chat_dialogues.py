@@ -113,6 +113,15 @@ def access(svc: Services, viewer: CurrentUser, dialogue_id: int) -> DialogueAcce
     return DialogueAccess(dialogue_id, row.username, mine)
 
 
+def branch_origin(svc: Services, dialogue_id: int) -> tuple[int, str] | None:
+    """(the dialogue it was branched from, the column whose reply it continues) of a branch; None otherwise."""
+    with svc.store.read() as s:
+        row = s.execute(select(Dialogue.parent_id, Generation.column_name)
+                        .join(Generation, Generation.id == Dialogue.branched_from_generation_id)
+                        .where(Dialogue.id == dialogue_id, Dialogue.parent_id.is_not(None))).first()
+    return (row.parent_id, row.column_name) if row is not None else None
+
+
 def require_continuable(svc: Services, viewer: CurrentUser, dialogue_id: int) -> DialogueAccess:
     """Access to send or regenerate in a dialogue: only its author continues it; others branch."""
     acc = access(svc, viewer, dialogue_id)

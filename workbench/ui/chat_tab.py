@@ -338,11 +338,18 @@ def build_chat_tab(svc: Services, state: gr.State, ui: Localizer) -> dict[str, A
             out[v.preview_input], out[v.preview_route] = "", ""
         return out
 
-    def info_md(dialogue_id: int | None, lang: str, acc: chat_dialogues.DialogueAccess | None = None) -> str:
+    def info_md(dialogue_id: int | None, lang: str, acc: chat_dialogues.DialogueAccess | None = None, *,
+                blind: bool = True) -> str:
         if not dialogue_id:
             return i18n.t("chat.info.new", lang)
         if acc is not None and not acc.mine:
             return i18n.t("chat.info.others", lang, id=dialogue_id, owner=as_text(acc.owner or "—"))
+        # A branch says where it came from for as long as it is shown (a reload or a send said "Dialogue #2" only).
+        origin = chat_dialogues.branch_origin(svc, dialogue_id)
+        if origin is not None and origin[1] in svc.columns:
+            parent, column = origin
+            label = column_label(svc.columns.index(column), column, blind, lang)
+            return i18n.t("chat.info.branched", lang, id=dialogue_id, parent=parent, column=as_text(label))
         return i18n.t("chat.info.dialogue", lang, id=dialogue_id)
 
     def goto(dialogue_id: int | None, lang: str, *, blind: bool, info_text: str | None = None,
@@ -350,7 +357,7 @@ def build_chat_tab(svc: Services, state: gr.State, ui: Localizer) -> dict[str, A
              partial: dict[str, str] | None = None) -> dict:
         """Show ``dialogue_id`` and remember it, in this session and in the browser (for a reload)."""
         return {state: {**(st or {}), "dialogue_id": dialogue_id}, remembered: dialogue_id,
-                info: info_text or info_md(dialogue_id, lang, acc),
+                info: info_text or info_md(dialogue_id, lang, acc, blind=blind),
                 **render(dialogue_id, lang, blind=blind, partial=partial)}
 
     def stream_jobs(st: dict, position: int, jobs: list[Job], request: gr.Request, user: CurrentUser):
@@ -409,7 +416,7 @@ def build_chat_tab(svc: Services, state: gr.State, ui: Localizer) -> dict[str, A
             # Every column shows the new message with an empty reply bubble waiting under it.
             yield {**goto(did, lang, blind=blind, st=st, partial={c: "" for c in svc.columns}), msg: ""}
             yield from stream_jobs(st, pos, chat.jobs_for(svc, did, pos, svc.columns), request, user)
-            yield {info: info_md(did, lang)}
+            yield {info: info_md(did, lang, blind=blind)}
         finally:
             control.release(did)
 
