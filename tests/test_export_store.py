@@ -485,6 +485,8 @@ def test_a_minimum_above_the_rubrics_scale_is_refused_not_exported_as_correction
     ({"score_threshold": "-2"}, "score threshold must be a number of at least 0, got -2", "训练目标分数阈值"),
     ({"min_suggestion": "9"}, "min suggestion: 9 is above 5, the top of the rubric's suggestion scale", "最低建议质量分"),
     ({"min_questioning": "abc"}, "min questioning: expected a number, got 'abc'", "最低问诊质量分"),
+    # a threshold above every scale's top makes no reply a training target
+    ({"score_threshold": "99"}, "score threshold: 99 is above 5, the top of the rubric's scales", "训练目标分数阈值"),
 ])
 def test_the_export_tabs_refusals_name_its_fields_in_both_languages(values, english, chinese):
     """The tab's fields are named as its labels name them (the CLI's flag spelling is for the CLI's help), and

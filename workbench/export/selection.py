@@ -134,6 +134,13 @@ class ExportFilters:
             if value is not None and top is not None and value > top:
                 raise InputError(f"{OPTION_LABELS[name]}: {value:g} is above {top}, the top of the rubric's "
                                  f"{axis} scale")
+        # A target threshold above every axis's top makes no reply a target (SFT, KTO's desirable) without a word.
+        highest = max(tops.values(), default=None)
+        for name in ("score_threshold", "kto_threshold", "dpo_low_threshold"):
+            value = getattr(self, name)
+            if value is not None and highest is not None and value > highest:
+                raise InputError(f"{OPTION_LABELS[name]}: {value:g} is above {highest}, the top of the rubric's "
+                                 "scales")
 
     @property
     def kto_cut(self) -> float:

@@ -105,9 +105,10 @@ def build_filters(min_questioning: Any = None, min_suggestion: Any = None, min_a
         exclude_safety_flagged=not include_safety_flagged,
         aggregate=aggregate or "mean",
     )
-    filters.check_scales(scale_tops or {})
     # an empty threshold box keeps ExportFilters' own default
-    return filters if threshold is None else replace(filters, score_threshold=threshold)
+    filters = filters if threshold is None else replace(filters, score_threshold=threshold)
+    filters.check_scales(scale_tops or {})
+    return filters
 
 
 def _cell(v: Any) -> str:
