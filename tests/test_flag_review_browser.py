@@ -79,6 +79,11 @@ def test_an_admin_settles_flags_an_annotator_cannot(tmp_path, lang):
             admin.locator("#rate-review-pool").click()
             expect(flags).not_to_contain_text("第1条", timeout=TIMEOUT_MS)
             pick(items[2])
+            # Retiring cannot be undone here: the first press says what it does, the second retires.
+            admin.locator("#rate-review-retired").click()
+            expect(admin.locator(".toast-body").last).to_contain_text(f"#{items[2]}", timeout=TIMEOUT_MS)
+            admin.wait_for_timeout(500)
+            expect(flags).to_contain_text("第2条")
             admin.locator("#rate-review-retired").click()
             expect(flags).not_to_contain_text("第2条", timeout=TIMEOUT_MS)
             ctx.close()

@@ -877,13 +877,18 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
         return gr.update(choices=review_choices(flagged, i18n.language(request)), value=None)
 
     def on_review(action: FlagAction):
-        def handler(choice: str | None, target: str | None, request: gr.Request):
+        def handler(choice: str | None, target: str | None, pending: str | None, request: gr.Request):
             user = user_of(request, Permission.TEAM)
             lang = i18n.language(request)
             item_text, _, flagged_by = (choice or "").partition(":")
             if not item_text.isdigit() or not flagged_by:
                 gr.Warning(as_toast(i18n.t("rate.flag_review.none", lang)))
-                return gr.update(), gr.update(), gr.update()
+                return gr.update(), gr.update(), gr.update(), None
+            if action == FlagAction.RETIRED and pending != choice:
+                # Retiring cannot be undone here and takes the item's answers out of every statistic and
+                # export: the first press says so, the second (for the same item) retires, as a release does.
+                gr.Warning(as_toast(i18n.t("rate.retire_confirm", lang, item=item_text)))
+                return gr.update(), gr.update(), gr.update(), choice
             try:
                 workflow.review_flag(svc.store, user, int(item_text), flagged_by, action, target)
                 progress_rows, open_flags = workflow.team(svc.store, user)
@@ -891,11 +896,11 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
                 raise gr.Error(as_toast(e)) from None
             except WorkbenchError as e:
                 warn(e, lang)
-                return gr.update(), gr.update(), gr.update()
+                return gr.update(), gr.update(), gr.update(), None
             gr.Info(as_toast(i18n.t(f"rate.flag_review.done.{action}", lang, item=item_text,
                                     user=(target or "").strip())))
             return (*team_tables(progress_rows, open_flags, lang),
-                    gr.update(choices=review_choices(open_flags, lang), value=None))
+                    gr.update(choices=review_choices(open_flags, lang), value=None), None)
         return handler
 
     def on_release(username: str, pending: str | None, request: gr.Request):
@@ -1018,9 +1023,10 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
                       api_name="rate_release")
     # The choices follow the flags table however it was filled (page load, Refresh, a release, a review).
     flags.change(on_review_list, None, [review_pick], api_visibility="private", **quiet)
+    retire_pending = gr.State(None)  # the flagged item whose retirement the first press described
     for action, button in review_buttons.items():
-        button.click(on_review(action), [review_pick, review_user], [team, flags, review_pick],
-                     api_name=f"rate_team_review_{action}")
+        button.click(on_review(action), [review_pick, review_user, retire_pending],
+                     [team, flags, review_pick, retire_pending], api_name=f"rate_team_review_{action}")
     # triggers=None with no inputs = run once when the page loads: restores the open item and its draft.
     load_outputs = [*item_outputs, admin_box, team_box, reveal, diff_toggle, mine_dd, shortcuts_md, guidelines_md,
                     team, flags]
