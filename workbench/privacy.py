@@ -1575,8 +1575,9 @@ def _take_label_value(text: str, i: int) -> int:
         if m:
             return m.end()
         m = _LOWER_PINYIN_NAME.match(text, i)
-        ok = m and m.group(1) in _PINYIN_SURNAMES and all(_PINYIN_WORD.fullmatch(w) for w in m.group().split())
-        return m.end() if ok else i
+        if m and m.group(1) in _PINYIN_SURNAMES and all(_PINYIN_WORD.fullmatch(w) for w in m.group().split()):
+            return m.end()
+        return i
     if text[i - 2 : i] == "我姓" or text[i - 3 : i - 1] == "我姓":
         m = _SURNAME_RE.match(text, i)
         return m.end() if m else i

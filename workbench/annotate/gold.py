@@ -301,7 +301,8 @@ def gold_candidates(s: Session, admin: CurrentUser, dialogue_id: int) -> list[di
     _require_admin(admin)
     if s.get(Dialogue, dialogue_id) is None:
         raise InputError(f"no dialogue {dialogue_id}")
-    gold_ids = set(s.scalars(select(GoldAnswer.generation_id)))
+    gold_ids = set(s.scalars(select(GoldAnswer.generation_id).join(Generation, Generation.id == GoldAnswer.generation_id)
+                             .where(Generation.dialogue_id == dialogue_id)))
     rows = s.scalars(select(Generation).where(
         Generation.dialogue_id == dialogue_id, Generation.status == GenerationStatus.OK,
         (Generation.route.is_(None)) | (Generation.route != GREETING_ROUTE))
