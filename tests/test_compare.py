@@ -184,7 +184,10 @@ def test_compare_handler_returns_every_table_and_figure(services):
     assert view.shown["win_counts"].columns[0] == "Column (compared with →)"
     counts = view.tables["win_counts"].set_index("row")
     assert (counts.fillna(0) == counts.fillna(0).T).all().all()
-    zh = compute_view(services, n_boot=50, lang="zh").shown["score_differences"]
+    assert all(pd.api.types.is_integer_dtype(t) for t in counts.dtypes)  # whole comparisons, not 5.0
+    zh_view = compute_view(services, n_boot=50, lang="zh")
+    zh = zh_view.shown["score_differences"]
+    assert "," not in zh_view.summary and "，" in zh_view.summary  # a Chinese list's commas
     assert set(zh["结论"]) == {"不适用"} and "差值（第二列 − 第一列）" in zh.columns
 
     from workbench.auth import upsert_user

@@ -278,5 +278,8 @@ def test_a_date_box_holding_no_date_is_refused_not_replaced_by_its_last_date(tmp
         box.fill("not-a-date")
         page.locator("#compare-refresh").click()
         expect(page.locator(".toast-body")).to_contain_text("not a date: 'not-a-date'")
+        # The summary says the tables below are the last refresh's, not "Rows after filtering" under a badge.
+        expect(page.locator("#compare-summary")).to_contain_text("Not refreshed")
+        expect(page.locator("#compare-summary")).not_to_contain_text("Rows after filtering")
         ctx.close()
         browser.close()

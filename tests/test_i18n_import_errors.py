@@ -112,3 +112,16 @@ def test_nesting_is_bounded_and_works_for_any_catalogue(tmp_path):
     assert cat.translate("outer: leaf 1; leaf 2", "zh") == "外：叶 1；叶 2"
     deep = "outer: " * 10 + "leaf 1"
     assert cat.translate(deep, "zh").startswith("外：外：") and "outer: leaf 1" in cat.translate(deep, "zh")
+
+
+def test_an_import_selects_its_dataset_for_the_batch(services):
+    """Run batch generation right after an import said "choose a dataset first": the menu stayed empty."""
+    from gradio_client import handle_file
+
+    from tests.ui_server import client, running_app
+
+    with running_app(services) as url:
+        outputs = client(url).predict(handle_file(str(DATA / "import_bianque_sample.csv")), "新导入", "auto-detect",
+                                      False, api_name="/import_dataset")
+    menu = outputs[2]
+    assert outputs[0].startswith("✓") and menu.get("value", menu) == "新导入"

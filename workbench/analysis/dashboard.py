@@ -91,7 +91,7 @@ def compute_dashboard(
         questions_first=runs.summary,
         questions_first_dist=runs.distribution,
         win_rates=win_rate_matrix(wins, n),
-        win_counts=n,
+        win_counts=n.round().astype("int64"),  # whole comparisons (a tie's halves add up), not 5.0
         bradley_terry=bradley_terry(tally, n_boot=bt_boot, seed=seed, all_bad=all_bad),
         position_bias=position_bias(tally),
         agreement=agreement_table(f.ratings),

@@ -27,7 +27,7 @@ from workbench.analysis.figure_files import FORMATS, figure_bytes
 from workbench.analysis.from_store import load_frames
 from workbench.analysis.plots import Translate, dashboard_figures
 from workbench.analysis.report import SECTIONS
-from workbench.errors import WorkbenchError
+from workbench.errors import InputError, WorkbenchError
 from workbench.scope import LIVE_CHATS, Scope
 from workbench.services import Services
 from workbench.store.choices import scope_choices
@@ -36,7 +36,7 @@ from workbench.ui.downloads import csv_bytes, table_links
 from workbench.ui.i18n import K, Localizer
 from workbench.ui.simulated_section import build_simulated_section
 from workbench.ui.tables import ROW_COLUMN, blank_table, data_view, display_view, header, table_update
-from workbench.ui.text import as_toast, plain
+from workbench.ui.text import as_text, as_toast, plain
 from workbench.vocab import TurnType
 
 log = logging.getLogger(__name__)
@@ -116,8 +116,9 @@ def compute_view(svc: Services, scope: Scope | None = None, *, metrics: bool = F
                 shown[stem] = shown[stem].rename(columns={header(ROW_COLUMN, lang): compared})
     # "1 preference", not "1 preferences": a singular key where the catalogue has one
     cat = i18n.catalogue()
-    counts = ", ".join(cat.text_or(f"compare.count.{k}.one", lang, cat.t(f"compare.count.{k}", lang, n=v), n=v)
-                       if v == 1 else cat.t(f"compare.count.{k}", lang, n=v) for k, v in d.counts.items())
+    counts = cat.t("compare.count.separator", lang).join(
+        cat.text_or(f"compare.count.{k}.one", lang, cat.t(f"compare.count.{k}", lang, n=v), n=v)
+        if v == 1 else cat.t(f"compare.count.{k}", lang, n=v) for k, v in d.counts.items())
     summary = i18n.t("compare.summary", lang, counts=counts, greetings=d.greetings)
     computed = frozenset(stem for stem, _t, attr, _i in SECTIONS if getattr(d, attr) is not None)
     return CompareView(d, tables, shown, dashboard_figures(d, translator(lang)), summary, computed)
@@ -214,8 +215,16 @@ def build_compare_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
             lang = i18n.language(request)
             try:
                 user = require_admin(svc, request)
-                view = compute_view(svc, make_filters(a, ds, f, t, c, tt), metrics=metrics,
-                                    aggregates=AGGREGATES if agg else (), lang=lang)
+                scope = make_filters(a, ds, f, t, c, tt)
+            except InputError as e:
+                # A filter refused: the summary says so above the tables still drawn, which are the last
+                # refresh's (an Error badge over the old "Rows after filtering" read as the new result).
+                gr.Warning(as_toast(e))
+                return {summary: i18n.t("compare.not_refreshed", lang, error=as_text(i18n.catalogue().translate(str(e), lang)))}
+            except WorkbenchError as e:
+                raise gr.Error(as_toast(e)) from None
+            try:
+                view = compute_view(svc, scope, metrics=metrics, aggregates=AGGREGATES if agg else (), lang=lang)
             except WorkbenchError as e:
                 raise gr.Error(as_toast(e)) from None
             token = svc.results.put(user.username, Permission.COMPARE, view_files(view))

@@ -90,18 +90,24 @@ IMPORTED = "✓"
 def import_file(svc: Services, user_id: int | None, path: str | None, name: str | None, fmt: str | None,
                 replace: bool, lang: str = "en") -> str:
     """Import an uploaded file; returns the Markdown message (errors included, never raises WorkbenchError)."""
+    return import_upload(svc, user_id, path, name, fmt, replace, lang)[0]
+
+
+def import_upload(svc: Services, user_id: int | None, path: str | None, name: str | None, fmt: str | None,
+                  replace: bool, lang: str = "en") -> tuple[str, str | None]:
+    """:func:`import_file`'s message, and the name the dataset was stored under (None: nothing stored)."""
     if not path:
-        return i18n.t("data.choose_file", lang)
+        return i18n.t("data.choose_file", lang), None
     try:
         summary = import_dataset(svc.store, path, name=(name or "").strip() or None,
                                  format=None if fmt in (None, "", AUTO) else fmt, replace=bool(replace),
                                  created_by=user_id, max_turn_chars=svc.config.limits.max_turn_chars)
     except WorkbenchError as e:
-        return error_markdown(e, lang)
+        return error_markdown(e, lang), None
     msg = [f"{IMPORTED} {as_text(import_summary(summary, lang))}"]
     msg += [f"- {i18n.t('data.warning', lang)} {as_text(i18n.catalogue().translate(w, lang))}"
             for w in summary.warnings]
-    return "\n".join(msg)
+    return "\n".join(msg), summary.name
 
 
 def import_summary(summary: ImportSummary, lang: str) -> str:
@@ -188,10 +194,12 @@ def build_data_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
             uid = _admin(svc, request)
         except WorkbenchError as e:
             return {import_msg: error_markdown(e, lang)}
-        msg = import_file(svc, uid, path, nm, f, rep, lang)
+        msg, stored = import_upload(svc, uid, path, nm, f, rep, lang)
+        # The batch below starts from the dataset just imported (Run said "choose a dataset first").
         out = {import_msg: msg, table: shown_datasets(svc, lang),
-               ds: gr.update(choices=dataset_choices(svc))}
-        if msg.startswith(IMPORTED):
+               ds: gr.update(choices=dataset_choices(svc)) if stored is None
+               else gr.update(choices=dataset_choices(svc), value=stored)}
+        if stored is not None:
             # Stored: the next import starts from an empty box, so a new name never goes to the old file.
             out.update({upload: None, name: "", replace: False})
         return out
