@@ -37,8 +37,8 @@ def test_parse_when_names_the_field_and_refuses_the_rest(value):
     assert len(str(e.value)) < 140  # a long input is cut, not echoed whole
     from workbench.ui.i18n import catalogue
 
-    zh = catalogue().translate(str(e.value), "zh")  # translated whole, not half
-    assert zh.startswith("to：不是日期：") and "expected" not in zh and "应为" in zh
+    zh = catalogue().translate(str(e.value), "zh")  # translated whole, the field's name too, not half
+    assert zh.startswith("结束日期：不是日期：") and "expected" not in zh and "应为" in zh
 
 
 def test_bounds_are_naive_utc_and_a_day_is_whole():
