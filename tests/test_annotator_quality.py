@@ -334,6 +334,7 @@ def test_a_click_on_a_listed_reply_fills_the_gold_form(tmp_path):
     and its id is in the form; Mark as gold makes that reply gold."""
     from browser import launch
     from playwright.sync_api import expect, sync_playwright
+    from rate_ui_support import sign_in
 
     from workbench.store.schema import GoldAnswer
 
@@ -346,11 +347,7 @@ def test_a_click_on_a_listed_reply_fills_the_gold_form(tmp_path):
                                .order_by(Generation.column_name)).all()[1]
         with sync_playwright() as pw:
             browser = launch(pw)
-            page = browser.new_page()
-            page.goto(app.url)
-            page.locator("input[type=text]").first.fill("boss")
-            page.locator("input[type=password]").first.fill("secret-pass-boss")
-            page.get_by_role("button", name="Login").click()
+            _ctx, page = sign_in(browser, app.url, "boss", "en")
             page.get_by_role("tab", name="Quality").click()
             page.locator("#quality-gold-section").get_by_text("Gold items (admins)").click()
             page.locator("#gold-dialogue textarea, #gold-dialogue input").first.fill(str(did))

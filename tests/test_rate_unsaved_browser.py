@@ -5,6 +5,8 @@ before leaving while typing waits for its save (and not once the save has answer
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import pytest
 from rate_ui_support import add_item, open_rate_tab, rate_server, take_first_item, wait_until
 from sqlalchemy import select
@@ -31,7 +33,9 @@ def _type_with_an_input_method(ctx, page, pinyin: str, text: str) -> None:
     cdp.send("Input.insertText", {"text": text})
 
 
-def test_a_comment_typed_with_an_input_method_is_saved_while_the_box_keeps_focus(tmp_path):
+@contextmanager
+def _first_item_open(tmp_path):
+    """(services, browser context, page): an annotator's Rate tab on the first of one item, logins on."""
     from playwright.sync_api import sync_playwright
 
     require_chromium()
@@ -41,65 +45,63 @@ def test_a_comment_typed_with_an_input_method_is_saved_while_the_box_keeps_focus
             browser = launch(pw)
             ctx, page = open_rate_tab(browser, url, "ann", "en")
             take_first_item(page)
-            box = page.locator("#rate-comment-0 textarea")
-            box.click()
-            _type_with_an_input_method(ctx, page, "haiyao", "还要问过敏史")
-            wait_until(lambda: _comments(svc) == ["还要问过敏史"], what="the comment saved with the box still focused")
-            assert page.evaluate("() => document.activeElement === document.querySelector('#rate-comment-0 textarea')")
-            # Backspace fires no keypress either: the shorter comment is saved as well.
-            page.keyboard.press("Backspace")
-            wait_until(lambda: _comments(svc) == ["还要问过敏"], what="the comment saved after a Backspace")
-            ctx.close()
-            browser.close()
+            try:
+                yield svc, ctx, page
+            finally:
+                ctx.close()
+                browser.close()
+
+
+def test_a_comment_typed_with_an_input_method_is_saved_while_the_box_keeps_focus(tmp_path):
+    with _first_item_open(tmp_path) as (svc, ctx, page):
+        box = page.locator("#rate-comment-0 textarea")
+        box.click()
+        _type_with_an_input_method(ctx, page, "haiyao", "还要问过敏史")
+        wait_until(lambda: _comments(svc) == ["还要问过敏史"], what="the comment saved with the box still focused")
+        assert page.evaluate("() => document.activeElement === document.querySelector('#rate-comment-0 textarea')")
+        # Backspace fires no keypress either: the shorter comment is saved as well.
+        page.keyboard.press("Backspace")
+        wait_until(lambda: _comments(svc) == ["还要问过敏"], what="the comment saved after a Backspace")
 
 
 def test_leaving_with_typing_not_yet_saved_asks_first(tmp_path):
     from playwright.sync_api import Error as PlaywrightError
-    from playwright.sync_api import sync_playwright
 
-    require_chromium()
-    with rate_server(tmp_path, blind=True) as (svc, url):
-        add_item(svc.store, ["咳嗽有痰吗？", "多喝水。", "先量体温。"])
-        with sync_playwright() as pw:
-            browser = launch(pw)
-            ctx, page = open_rate_tab(browser, url, "ann", "en")
-            take_first_item(page)
-            asked: list[str] = []
+    with _first_item_open(tmp_path) as (svc, _ctx, page):
+        asked: list[str] = []
 
-            def stay(dialog):
-                asked.append(dialog.type)
-                dialog.dismiss()  # "stay on the page"
+        def stay(dialog):
+            asked.append(dialog.type)
+            dialog.dismiss()  # "stay on the page"
 
-            page.on("dialog", stay)
-            # Hold the page's requests to the server: the comment's autosave cannot answer before the leaving.
-            held, holding = [], [True]
+        page.on("dialog", stay)
+        # Hold the page's requests to the server: the comment's autosave cannot answer before the leaving.
+        held, holding = [], [True]
 
-            def hold(route):
-                held.append(route) if holding[0] else route.continue_()
+        def hold(route):
+            held.append(route) if holding[0] else route.continue_()
 
-            page.route("**/gradio_api/queue/join**", hold)
-            page.locator("#rate-comment-0 textarea").click()
-            page.keyboard.type("ask about allergies")
-            page.wait_for_timeout(300)  # (a sync Playwright route is handled only while Playwright waits)
-            assert held, "the autosave was sent"
-            page.close(run_before_unload=True)
-            page.wait_for_timeout(500)
-            assert asked == ["beforeunload"] and not page.is_closed()
-            # Once the save has answered, leaving asks nothing.
-            holding[0] = False
-            for route in held:
-                route.continue_()
-            for _ in range(600):
-                if _comments(svc) == ["ask about allergies"]:
-                    break
-                page.wait_for_timeout(100)
-            assert _comments(svc) == ["ask about allergies"]
-            page.wait_for_timeout(500)
-            page.close(run_before_unload=True)
-            try:
-                page.wait_for_timeout(500)  # a dialog, if one came, is answered meanwhile
-            except PlaywrightError:
-                pass  # closed without asking
-            assert asked == ["beforeunload"] and page.is_closed()
-            ctx.close()
-            browser.close()
+        page.route("**/gradio_api/queue/join**", hold)
+        page.locator("#rate-comment-0 textarea").click()
+        page.keyboard.type("ask about allergies")
+        page.wait_for_timeout(300)  # (a sync Playwright route is handled only while Playwright waits)
+        assert held, "the autosave was sent"
+        page.close(run_before_unload=True)
+        page.wait_for_timeout(500)
+        assert asked == ["beforeunload"] and not page.is_closed()
+        # Once the save has answered, leaving asks nothing.
+        holding[0] = False
+        for route in held:
+            route.continue_()
+        for _ in range(600):
+            if _comments(svc) == ["ask about allergies"]:
+                break
+            page.wait_for_timeout(100)
+        assert _comments(svc) == ["ask about allergies"]
+        page.wait_for_timeout(500)
+        page.close(run_before_unload=True)
+        try:
+            page.wait_for_timeout(500)  # a dialog, if one came, is answered meanwhile
+        except PlaywrightError:
+            pass  # closed without asking
+        assert asked == ["beforeunload"] and page.is_closed()
