@@ -41,10 +41,14 @@ HELDOUT = ROOT / "tests" / "data" / "classifier_heldout.jsonl"
 # classifier_s51: 150 more written blind in session 51; 0.840 (binary 0.927) on first contact (original markers 0.753),
 # 1.000 after its misses were read (在吗 and service offers, photo requests, 跟我说说, reproaches, 马上去/赶紧/冰敷,
 # 不用管, 多半是/更像, 不然…, Cantonese 唔, how to take the photo asked for, the stock safety net beside a disclaimer).
+# classifier_s52: 150 more written blind in session 52; 0.887 (binary 0.933) on first contact (original markers 0.833),
+# 1.000 after its misses were read (uploads with a long object, 看完告诉我, the advice another doctor gave as a topic,
+# FAQ questions answered at once with the count, 有没有必要, questions for someone else to answer, 您问…, 你怎么能…呢,
+# 哪能…, 主要看…, Cantonese 可能係/飲多啲, 请问 after a space, doubled comfort, 可以再次发起咨询, the condition of a question).
 LATER_SETS = [ROOT / "tests" / "data" / "classifier_fresh.jsonl", ROOT / "tests" / "data" / "classifier_final.jsonl",
               ROOT / "tests" / "data" / "classifier_s42.jsonl", ROOT / "tests" / "data" / "classifier_s43.jsonl",
               ROOT / "tests" / "data" / "classifier_s44.jsonl", ROOT / "tests" / "data" / "classifier_s50.jsonl",
-              ROOT / "tests" / "data" / "classifier_s51.jsonl"]
+              ROOT / "tests" / "data" / "classifier_s51.jsonl", ROOT / "tests" / "data" / "classifier_s52.jsonl"]
 
 
 def _load(path: Path) -> list[dict]:
@@ -245,6 +249,47 @@ CASES_S51 = [
     ("以上内容仅供参考。如症状加重，请及时就医。", "other"),
     ("考虑是胃炎，先吃奥美拉唑。如症状没有缓解，请及时就医。", "suggestion"),
 ]
+
+
+CASES_S52 = [
+    # requests: a long object before the upload; telling what the patient was asked to look at
+    ("请把上次住院的出院小结和用药清单拍照上传一下", "question"),
+    ("量好了告诉我。", "question"),
+    ("有问题随时告诉我。", "other"),
+    # advice another doctor gave is the topic of the question
+    ("上次医生建议你吃的那个药，吃了没有？", "question"),
+    ("建议你做个胃镜，之前做过吗？", "mixed"),
+    # FAQ style: the count asked and given at once; the patient's history (多久了) is asked
+    ("一次吃几片？成人一次两片，一天三次。", "suggestion"),
+    ("咳了多久了？先多喝温水。", "mixed"),
+    ("有没有必要住院？您这个情况没有必要，在家观察就行。", "suggestion"),
+    # a question for someone else to answer, or the patient's question repeated
+    ("去了以后问问药师饭前还是饭后吃。", "suggestion"),
+    ("您刚才问能不能喝酒：吃头孢期间一滴都不能喝。", "suggestion"),
+    # reproaches and impossibilities
+    ("你怎么能让孩子吃成人药呢？赶紧停了。", "suggestion"),
+    ("哪会一下子就好呢，慢慢养吧。", "suggestion"),
+    # what a decision depends on is an explanation
+    ("做不做手术还得看片子。疼了多久了？", "mixed"),
+    # Cantonese advice; unpunctuated chat with 请问 after a space; a tag question after a name stays one clause
+    ("可能係濕疹，少食煎炸嘢。", "suggestion"),
+    ("先吃着药 请问最近睡得好吗", "mixed"),
+    ("复诊医生是 欧阳娜娜 吗", "question"),
+    # comfort and the end of a consultation
+    ("别急别急", "other"),
+    ("如需帮助可以再次发起咨询。", "other"),
+    # the condition of a question is not advice; advice in a condition before a question still is
+    ("要是蹲下再站起来，会不会头晕？", "question"),
+    ("如果还疼就先吃片布洛芬，现在体温多少？", "mixed"),
+    # when the medicine is taken; not what the patient did in the evening
+    ("每天早上空腹吃，和早饭隔开半小时。", "suggestion"),
+    ("昨天晚上用热水泡了脚。", "other"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), CASES_S52, ids=[t[:8] for t, _ in CASES_S52])
+def test_session_52_cases(text: str, expected: str) -> None:
+    assert classify(text).turn_type == expected, classify(text).cues
 
 
 @pytest.mark.parametrize(("text", "expected"), CASES_S51, ids=[t[:8] for t, _ in CASES_S51])

@@ -57,7 +57,9 @@ class TurnTypeSuggestion:
 
 # An English full stop ends a sentence only before a space or the end ("38.5度" and "1.5 mg" stay whole).
 _SENTENCE_END = re.compile(r"([。！？!?；;\n]+|…+|\.{3,}|\.(?=\s|$))")
-_CLAUSE_SEP = re.compile(r"[，,：:]")
+# Unpunctuated chat separates clauses with spaces, but also a name or a particle (医生是 欧阳娜娜 吗): a space is
+# a comma only before what opens a new question (这个可以先观察 请问痣最近有没有变大).
+_CLAUSE_SEP = re.compile(r"[，,：:]|(?<=[\u4e00-\u9fff])[ 　]+(?=请问|另外|顺便问|我?想问|再问)")
 # Quoted material is someone else's words (a patient's question, a saying); it is not the doctor asking.
 _QUOTED = re.compile(r"“[^”]*”|「[^」]*」|『[^』]*』|\"[^\"]*\"")
 _TRAILING = "啊呀哦哈~～ 　\t"
@@ -70,7 +72,9 @@ _RHETORICAL = re.compile(r"难道|岂(不|能|是)|何必|何苦|何尝|不就�
                          # 怎么会不疼呢，骨折了当然疼: how could it not, answered at once
                          r"|怎么(会|可能)(不|没)"
                          # 你怎么还在吃那个偏方呢，赶紧停了: a reproach
-                         r"|(你|您)怎么还(在|是|敢)")
+                         r"|(你|您)怎么还(在|是|敢)"
+                         # 你怎么能自己停药呢？/ 哪能指望吃几天药就断根呢？: a reproach, an impossibility
+                         r"|(你|您)怎么(能|可以|敢|又)(?!确定|知道|判断|看出)|哪(儿)?(能|会)")
 # "Why not / could you" asked about an action the doctor recommends (为什么不早点来, 能不能少熬夜):
 # a suggestion phrased as a question, when the clause also carries advice.
 _SUGGESTING = re.compile(r"为什么不|为何不|干嘛不|能不能|可不可以|能否")
@@ -78,6 +82,10 @@ _SUGGESTING = re.compile(r"为什么不|为何不|干嘛不|能不能|可不可�
 _SELF_ANSWER = re.compile(r"^((不)?(是|对|会|能|可以)的|没错|当然)(?!人)"
                           r"|^(不|没)?(是|对|会|能|可以|行|用|需要|要|有|必要)[的啊呀]?$")
 # A sentence that explains why or how, right after a question: 为什么会反复呢？主要是…, 怎么判断…呢？一般是…
+# 一天点几次？玻璃酸钠一天4次: the count or the length asked, given at once in the next sentence (a unit repeated
+# after a number): the doctor's own question, as an FAQ puts it.
+_COUNT_ASKED = re.compile(r"几([次天周月年岁片粒滴颗])(?![了啦])|多(久|长时间)(?![了啦])")  # not 扭到多久了: the history
+_NUMERAL = r"[\d一二两三四五六七八九十半]+(-\d+|到[\d一二两三四五六七八九十]+)?个?"
 _EXPLAINS = re.compile(r"^(主要|多半|大多|一般|通常|其实|很简单|答案)(是|就是|来说|而言)|^(是)?因为|^原因(是|在于|就是)")
 
 
@@ -134,6 +142,10 @@ _REQUEST_INFO = re.compile(
     r"(描述|说明|说一下|说说|讲一下|讲讲|讲述|告诉|介绍|补充|提供|发一下|发给|上传|拍)"
     # 麻烦把化验单拍给我看一下, 说一下症状: a request for what the doctor needs to know
     r"|(请|麻烦).{0,10}(拍|发|传)(给我|过来|一下)|^(再|先)?(说|讲|描述|介绍)一下"
+    # 麻烦把血常规和CRP的报告单拍照上传一下: a long object before the upload
+    r"|(请|麻烦)[^，,]{0,24}(上传|发(给我|过来|上来)|传(给我|过来|上来))"
+    # 看完告诉我 / 量好了发给我: the answer to what the patient was asked to look at
+    r"|(看|量|数|测|查|拍|试|称)(完|好)(了|以后|之后)?(再|就)?(告诉|发给|回复)我"
     # 把报告拍照发过来我看看, 把舌头的照片发一张给我: something sent for the doctor to see
     r"|把.{1,12}(发|传)(过来|上来|一张|一份|几张)|(发|传|拍)(过来|给我)(我|让我)?(看看|看一下|瞧瞧)"
     # without 请: 说说…, 描述下…, 告诉我…, 把用药清单列一下, 我需要知道…
@@ -158,7 +170,7 @@ _TAG_QUESTION = re.compile(r"^(对|是)吧$")
 _ALTERNATIVE = re.compile(r"是.{0,20}还是|^还是")
 _INTERROGATIVE = re.compile(
     r"(?<![为没不])(?<!不是)什么时候"  # one unit: "烧心一般在什么时候出现" asks at the clause's end
-    r"|(?<![为没不])(?<!不是)什么(?![都也的])"
+    r"|(?<![为没不])(?<!不是)什么(?![都也的])(?![\u4e00-\u9fff]{1,4}[都也])"  # 比吃什么补药都管用
     r"|哪(?!怕)[里儿个些边种一天位]?"
     r"|多久|多长时间|多长|多大|多高|多重|多远"
     r"|多少(?![有会也都还能要得带])"
@@ -166,19 +178,20 @@ _INTERROGATIVE = re.compile(
     r"|怎么样|怎么(?![办也都])|为什么|何时|谁(?![都也])"
 )
 # Words that embed a question as an object ("明确是不是感染") or make a clause a condition.
-_EMBEDDING = re.compile(r"记录|记下|明确|确定|判断|了解|知道|看看|看一下|观察|留意|排除|取决于|决定|弄清|查明|评估|鉴别|要看")
+_EMBEDDING = re.compile(r"问清楚|问问(医生|大夫|药师|护士)|咨询(一下)?(医生|大夫|药师)|记录|记下|明确|确定|判断|了解|知道|看看|看一下|观察|留意|排除|取决于|决定|弄清|查明|评估|鉴别|要看")
 # What makes a question before it the subject of a statement: 有没有效果要看体质, 管不管用得吃两周才知道.
 _SUBJECT_OF = re.compile(r"要看|取决于|因人而异|才(能)?(知道|确定|看出|判断)|说不准|不好说|(不是|不光|不只|并非)(只)?看")
 _HABITUAL = re.compile(r"一般|通常")
 # After the interrogative, what makes it a topic or a statement ("一般几天就会缓解"), not a question.
 _TOPIC_AFTER = re.compile(r"要看|取决于|因人而异|不一定|不好说|看情况|^.{0,3}(就|会|能|可以|才|左右)")
+_CONSEQUENT = re.compile(r"就|先|可以|再|要|得|马上|赶紧|立即")
 _CONDITIONAL = re.compile(r"^(如果|假如|要是|若|一旦|不管|无论|不论|至于|即使|哪怕)|(?i:^(if|when|unless)\b)")
-_REPORTED = re.compile(r"(?<!请)问的|会问|常问|有人问|人问|问到|所问|问我")
+_REPORTED = re.compile(r"(?<!请)问的|会问|常问|有人问|人问|问到|所问|问我|(?<![我想])(你|您)(刚才|刚刚|说)?问")
 # A question about what to do, answered in the next sentence, is a rhetorical device of advice.
 _WHAT_TO_DO = re.compile(
     r"怎么办|如何|怎么(做|处理|治|预防|缓解|护理|吃)|该(怎么|如何|吃|用|做|去)|需要(注意|做|吃)?什么"
     r"|(什么时候|何时)(需要|应该|该|要|去|吃|用|复查|就医)|要不要|需不需要|应不应该|效果(最好|更好)|最好"
-    r"|(吃|喝|用|做)什么(好|比较好|合适)|什么情况下"
+    r"|(吃|喝|用|做)什么(好|比较好|合适)|什么情况下|有没有必要|有必要吗"
     r"|为什么|怎么(判断|区分|分辨)|(多少|什么|哪些|怎样).{0,8}(才)?算"
 )
 _SECOND_PERSON = re.compile(r"你|您")
@@ -186,7 +199,7 @@ _SECOND_PERSON = re.compile(r"你|您")
 _WHY_HOW = re.compile(r"为什么|为何|怎么(判断|区分|分辨|知道|看出|回事)|如何(判断|区分|分辨)|(多少|什么|哪些|怎样).{0,8}(才)?算")
 
 _A_STRONG_RE = re.compile(
-    r"(?<!的)建议|推荐|应该(?![的是做])|应当|(?<![还我])需要(?!了解|知道|问|你|您)|必须|一定要|最好|务必|切记|千万"
+    r"(?<!的)建议(?!(你|您)?[\u4e00-\u9fff]{0,6}的(那个|那|这个|这))|推荐|应该(?![的是做])|应当|(?<![还我])需要(?!了解|知道|问|你|您)|必须|一定要|最好|务必|切记|千万"
     r"|注意|避免|(?<!要)不要|(?<!能)不能|(?<![特区分级类性识辨个告鉴])别(?![人的处])|勿|禁止|禁用|忌"
     r"|及时|尽快|尽早|立即|立刻|马上(去|到|来|就医|就诊|停|送|打)|赶紧|赶快|抓紧(时间)?(去|治|看|吃|做|查)|唔好|就医|就诊|复诊|复查|急诊|打120|遵医嘱|医生指导|去医院|到医院|来医院"
     r"|去.{0,6}科|到.{0,6}科|不宜|不可以|防止|预防|警惕|(就|还|必须)得"
@@ -198,11 +211,16 @@ _A_STRONG_RE = re.compile(
 _A_ACTION_RE = re.compile(
     r"可以|就行|就好了?|就可以"
     r"|多(喝|吃|休息|运动|饮水|补充|晒|活动)|少(吃|喝|熬夜|食|油|盐|糖|说话|抽|碰|接触|用)"
-    r"|戒烟|戒酒|戒(了|掉)|按时|坚持|保持|控制好|控制(饮食|体重|血压|血糖|情绪)|(要|得|应|需)(控制|减少|增加|限制|保证)"
+    r"|戒烟|戒酒|戒(了|掉)|按时|按疗程|慢慢(调|养)|坚持|保持|控制好|控制(饮食|体重|血压|血糖|情绪)|(要|得|应|需)(控制|减少|增加|限制|保证)"
     r"|补充|冷敷|热敷|冰敷|按摩|泡脚|保湿|保暖"
     r"|服用|口服|外用|涂(点|上|一些|抹)|(吃|喝|用|含)(点|些|一?片|一?粒|一?颗)|^(请|您|你)?(先)?(记录|记下)"
     r"|(做|查|测|量|拍)(一?个|一下|一次)|检查一下|(先|暂时)(用|吃|喝|服|涂|吸|喷|含|滴|敷|雾化|冷静|休息|观察|停|躺|不要|去|做|查|量|测)|停用|停药|换用|试试|试一试|试一下"
     r"|换(把|个|一种|一下|成)|让(他|她|孩子|宝宝|老人|病人)|按压(?!的时候|时|后|痛|疼)|止血|物理降温|包扎|消毒|冲洗|湿敷|垫高|抬高|先把|卧床|休息(一|两|几|\d)"
+    # 早上空腹吃, 隔开4小时: when a medicine is taken (not 晚上吃饭常喝…, 昨天晚上用…: what the patient does)
+    r"|(^|每天|每晚|每日)(早上|早晨|晚上|睡前|空腹|饭前|饭后|餐前|餐后)(半小时|一小时)?(吃|服)(?![了过的饭])"
+    r"|(间隔|隔开)[^，,几多]{0,6}(小时|分钟|天)"
+    # Cantonese: 饮多啲水, 食清淡啲
+    r"|(饮|食|喝|吃)多啲|少(食|饮)|清淡(啲|点|些)"
     r"|每次\d|每次[一二两三半]|(一天|每天|每日|一日)[一二两三四\d]次|饭[前后].{0,4}(吃|服)"
     r"|[高低多少大小松早]点(?![儿])|吸入|雾化"
     r"|(要|应|尽量|平时)(少|多)(?![久少大长远高重])[\u4e00-\u9fff]|莫(要|去|吃|喝|送|让|熬|碰|抓|挠|用|再|着急|担心|慌|怕)"
@@ -213,12 +231,14 @@ _A_ACTION_RE = re.compile(
     r"|(?i:^(please )?(take|try|drink|rest|apply|use|keep|stop|eat)\b|\bif needed\b)"
 )
 _A_INFO_RE = re.compile(
-    r"可能(是|为|会|有)|考虑(是|为)|属于|提示|诊断|引起|导致|造成|一般|通常|常见|正常|良性"
+    r"可能(是|为|会|有|系)|考虑(是|为)|属于|提示|诊断|引起|导致|造成|一般|通常|常见|正常|良性"
     r"|问题不大|大问题|有助于|会自愈|自愈|愈合|缓解|改善|有关|是因为|主要是|原因|表现|方法(就)?是|办法(就)?是"
     r"|关键(是|在于)|像是|很像|更像|看起来像|疑似|可能性(比较|较|很|更)?(大|高)|多半(是|会|为)"
     # 不然牙容易裂 (why the advice), 两三天自己就消了, 大部分一两年会自己转阴
     r"|不然|否则|以免|免得|自己(就)?(会)?(消|好|退|愈合|恢复|转阴)|(大部分|大多数|多数)(人)?.{0,8}(会|能|可以)"
     r"|(得|要|需要)?.{0,6}才(能)?(知道|确定|看出|判断|清楚)"
+    # 要不要手术，主要看症状大不大: what the decision depends on
+    r"|(主要|关键|还是要|还得|就得)看(?!看|一下|到|了)"
     r"|(?i:\b(could|may|might) be\b|\bprobably\b|\blikely\b|\busually\b|\bnormal\b|\bcaused by\b)"
 )
 # Pure lead-ins ("请注意：", "温馨提示：") introduce what follows and carry no advice of their own.
@@ -233,10 +253,10 @@ _SAFETY_NET = re.compile(r"^(如|如果|若|假如)(您|你)?的?(症状|病情|
 _EXPLICIT_ADVICE = re.compile(r"建议(您|你)?(去|到|及时|尽快|多|少|做|查|服用|就医|就诊)|请(及时|尽快)(就医|就诊|到|去)")
 _SOCIAL = re.compile(
     r"有什么(可以|能|需要)?(帮|为)(你|您)|还有(什么|其他|别的)(问题|疑问|需要|想咨询|要咨询|想问|想了解)|欢迎(随时)?咨询|应该的|应该做的|别客气|不客气|别谢"
-    r"|^(您|你)?(先)?(别|不要|不用|不必)(太|过于)?(着急|急|担心|紧张|慌|害怕|怕)$"
+    r"|^((您|你)?(先)?(别|不要|不用|不必)(太|过于)?(着急|急|担心|紧张|慌|害怕|怕)){1,2}$"
     # 在吗？/ 还在线吗？: checking the line; 有什么需要咨询的？/ 不清楚的可以随时问我: the service, not CoQ
     r"|^(您|你|医生)?(好)?(还)?(在(线)?(吗|么|不)|在不在)$|有什么(需要|要|想)(咨询|问|了解)的"
-    r"|(随时|可以)(再)?(问我|咨询|联系我|找我|留言)"
+    r"|(随时|可以)(再次?)?(发起)?(问我|咨询|联系我|找我|留言)"
     r"|再说一遍|再说一次|没听清|没看清|没看懂"
     # 问题已经收到，医生会尽快回复 / 有我在呢: a service notice or comfort, no medical content
     r"|(已经?|我们)收到|(会|将)尽快(回复|答复|联系|处理)|有我在|我(在|陪着(你|您))呢?$"
@@ -359,7 +379,7 @@ def _analyse(text: str) -> _Evidence:
         what_to_do = 0.0  # "吃什么好呢，多吃蔬菜": asked, then answered in the same sentence (rhetorical)
         asking, pending = 0, 0  # clauses asked; clauses held back as what-to-do until the sentence ends
         requested = False  # an earlier clause of the sentence asked the patient to send or tell something
-        for c in sent:
+        for n, c in enumerate(sent):
             if disclaimer or _LEAD_IN.match(c.text) or (first_person_cannot and not _EXPLICIT_ADVICE.search(c.text)):
                 if _advice_strength(c.text, []) > 0:
                     ev.a_overruled = True
@@ -373,6 +393,12 @@ def _analyse(text: str) -> _Evidence:
             if q == 0 and a > 0 and requested and _QUALIFIES_REQUEST.match(c.text):
                 a = 0.0
                 local.append("qualifies-request")
+            if (q == 0 and 0 < a < _A_STRONG and _CONDITIONAL.search(c.text) and not _CONSEQUENT.search(c.text)
+                    and n == len(sent) - 2 and sent[-1].terminal_question):
+                # 如果用手按压肚子右下方，会不会更痛？: the condition of the question, not something advised (but
+                # 如果还疼就先吃片布洛芬，现在体温多少？ advises in its condition's own consequence)
+                a = 0.0
+                local.append("condition-of-question")
             requested |= q > 0 and bool(_REQUEST_INFO.search(c.text))
             ev.q_overruled |= overruled
             if q > 0 and a > 0 and _SUGGESTING.search(c.text):
@@ -406,7 +432,8 @@ def _analyse(text: str) -> _Evidence:
             wtd = _WHAT_TO_DO.search(sent_text)
             nxt = order[pos + 1] if pos + 1 < len(order) else None
             answers = nxt is not None and (_SELF_ANSWER.match(sentences[nxt][0].text)
-                                           or (_EXPLAINS.match(sentences[nxt][0].text) and _WHY_HOW.search(sent_text)))
+                                           or (_EXPLAINS.match(sentences[nxt][0].text) and _WHY_HOW.search(sent_text))
+                                           or _gives_count(sent_text, "".join(c.text for c in sentences[nxt])))
             if answers and following_advice:
                 ev.rhetorical = ev.q_overruled = True
                 ev.cues.append("rhetorical:self-answered")
@@ -425,6 +452,15 @@ def _analyse(text: str) -> _Evidence:
     ev.question = _noisy_or(q_strengths)
     ev.advice = _noisy_or(a_strengths)
     return ev
+
+
+def _gives_count(question: str, following: str) -> bool:
+    """The count or length asked (几次, 多久) stated, with its unit, in the sentence that follows."""
+    m = _COUNT_ASKED.search(question)
+    if not m or _SECOND_PERSON.search(question):
+        return False
+    units = m.group(1) or "天周月年小时分钟"
+    return bool(re.search(f"{_NUMERAL}[{units}]", following))
 
 
 def _noisy_or(strengths: Iterable[float]) -> float:
