@@ -137,6 +137,46 @@ def test_browser_language_follows_accept_language_and_the_switch(services):
         browser.close()
 
 
+@pytest.mark.browser
+def test_typed_text_survives_the_language_switch(services):
+    """The switch reloads the page: text typed and not yet used (an Export threshold, a date, a half-written chat
+    message) comes back in its box, and the server reads it; a password never goes into the stash."""
+    import re
+
+    from playwright.sync_api import expect, sync_playwright
+
+    from tests.browser import launch, require_chromium
+    from tests.ui_server import running_app
+
+    require_chromium()
+    cat = catalogue()
+    message = "<b>半写的</b> message 还没发"
+    with running_app(services) as url, sync_playwright() as pw:
+        browser = launch(pw)
+        page = browser.new_context(locale="en-US").new_page()
+        page.goto(url.page)
+        expect(page.get_by_role("tab", name=cat.t("app.tab.export", "en"), exact=True)).to_be_visible(timeout=30_000)
+        page.locator("#patient-message textarea").fill(message)
+        page.locator("#tab-data-button").click()
+        page.locator("#account-password input").fill("secret-pass-1")
+        page.locator("#tab-export-button").click()
+        page.locator("#export-min-q textarea").fill("abc")
+        page.locator("#export-from textarea").fill("2026-01-01")
+        page.locator("#language-switch").get_by_text("中文").click()
+        expect(page.get_by_role("tab", name=cat.t("app.tab.export", "zh"), exact=True)).to_have_attribute(
+            "aria-selected", "true", timeout=30_000)  # reloaded in Chinese, on the same tab
+        expect(page.locator("#export-min-q textarea")).to_have_value("abc")
+        expect(page.locator("#export-from textarea")).to_have_value("2026-01-01")
+        page.locator("#export-run").click()  # the server gets the restored text, not an empty box
+        expect(page.locator("#export-summary textarea")).to_have_value(re.compile("'abc'"), timeout=30_000)
+        page.locator("#tab-chat-button").click()
+        expect(page.locator("#patient-message textarea")).to_have_value(message)
+        page.locator("#tab-data-button").click()
+        expect(page.locator("#account-password input")).to_have_value("")
+        assert "secret-pass-1" not in (page.evaluate("() => JSON.stringify(sessionStorage)") or "")
+        browser.close()
+
+
 def test_import_and_batch_summaries_in_both_languages():
     from workbench.batch import BatchSummary
     from workbench.datasets.store_import import ImportSummary

@@ -302,6 +302,7 @@ SWITCH_JS = f"""(lang) => {{
   document.cookie = "{COOKIE}=" + lang + "; path=/; max-age=31536000; SameSite=Lax";
   const open = document.querySelector('[role=tab][aria-selected=true]');  // reopened after the reload
   if (open && open.id) sessionStorage.setItem("workbench-tab", open.id);
+  if (window.workbenchStashTyped) window.workbenchStashTyped();  // keep_typed.js: typed text comes back
   window.location.reload();
   return lang;
 }}"""

@@ -1,0 +1,41 @@
+() => {
+  // The language switch reloads the page (every text is drawn on load), and text typed but not yet used went
+  // with it: a Compare date range, Export thresholds, a half-written gold reply or chat message. The switch
+  // stashes every filled text box in sessionStorage (window.workbenchStashTyped); this puts each value back
+  // when its box is drawn again (a tab's boxes are drawn when the tab is first opened). The Rate tab is left
+  // out: it saves as it is typed and reloads its item from the store. Password boxes are never stashed.
+  const KEY = 'workbench-typed';
+  const idOf = (el) => { const block = el.closest('.block[id]'); return block ? block.id : null; };
+  const isTextBox = (el) => (el.tagName === 'TEXTAREA' || ['text', 'number'].includes(el.type)) &&
+    (el.getAttribute('data-testid') === 'textbox' || el.type === 'number') &&
+    !el.disabled && !el.readOnly && !el.closest('#tab-rate');
+  window.workbenchStashTyped = () => {
+    const typed = {};
+    for (const el of document.querySelectorAll('[role=tabpanel] textarea, [role=tabpanel] input')) {
+      const id = isTextBox(el) && el.value !== '' ? idOf(el) : null;
+      if (id) typed[id] = el.value;
+    }
+    sessionStorage.setItem(KEY, JSON.stringify(typed));
+  };
+  const stashed = sessionStorage.getItem(KEY);
+  if (!stashed) return;
+  sessionStorage.removeItem(KEY);
+  const pending = new Map(Object.entries(JSON.parse(stashed)));
+  const restore = () => {
+    for (const [id, value] of pending) {
+      const block = document.getElementById(id);
+      const el = block && [...block.querySelectorAll('textarea, input')].find(isTextBox);
+      if (!el) continue;
+      pending.delete(id);
+      if (el.value === value) continue;
+      el.value = value;
+      // Gradio reads the box's value on its input event, as if typed (no keypress: no handler runs now).
+      el.dispatchEvent(new Event('input', { bubbles: true }));
+    }
+    if (pending.size === 0) observer.disconnect();
+  };
+  const observer = new MutationObserver(restore);
+  observer.observe(document.body, { childList: true, subtree: true });
+  setTimeout(() => observer.disconnect(), 30 * 60 * 1000);  // boxes of a tab this role no longer sees
+  restore();
+}
