@@ -42,6 +42,11 @@ SHAPES = {
     # start (quadratic: 3.8 s at 100,000 characters, 0.2 s at 20,000)
     "relative_called": "我老公叫国庆，",
     "name_then_pronoun": "晓峰他今天",
+    # session 52: a name typed with spaces (found again in the text without them), a relative's given name before
+    # 他/她, a signature after a dash
+    "spaced_name": "王 芳，",
+    "kin_given_name": "我老婆海燕她",
+    "signature": "——心内科 张立新",
 }
 
 

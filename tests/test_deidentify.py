@@ -31,6 +31,7 @@ HELDOUT8 = REPO / "annotations" / "deid_heldout8.jsonl"
 HELDOUT9 = REPO / "annotations" / "deid_heldout9.jsonl"
 HELDOUT10 = REPO / "annotations" / "deid_heldout10.jsonl"
 HELDOUT11 = REPO / "annotations" / "deid_heldout11.jsonl"
+HELDOUT12 = REPO / "annotations" / "deid_heldout12.jsonl"
 
 # --- medicine is not a name -----------------------------------------------------------------------
 
@@ -888,6 +889,64 @@ def test_classes_the_eleventh_set_found_are_caught(text, expected):
 
 @pytest.mark.parametrize("text", ELEVENTH_SET_LOOKALIKES)
 def test_the_eleventh_sets_lookalikes_are_left_alone(text):
+    assert deidentify(text)[0] == text
+
+
+def test_goals_hold_on_the_twelfth_set():
+    # Written blind in session 52 (150 messages by a helper who never read the rules or the earlier sets; 55
+    # without personal data, with look-alikes: 白云山, 国庆节, 建国门, 海燕牌, 李宁, 王老吉, 帕金森, 旺财 the dog; 81
+    # names). First score: name recall 0.728 (59/81), all labels 0.817, precision 1.000. Then used for rules (免贵姓钟;
+    # 家里 + a doubled pet name; 转发自/转自 + a name; 中文名/英文名; 老人家叫; a relative's given name after the kinship
+    # word taken up by 他/她, before an age or an emoji (我老婆海燕她…, 我爸建国今年七十二, 我女儿雨桐😭), one character
+    # before ，今年 + an age; X家属; a name before 回个电话/给我打电话; a signature after a dash; 狗蛋（小名）;
+    # 小雅(徐雅琪); 我是Maria，; a given name the tokenizer joined to the noun after it (刘 + 洋嗓子); names typed with
+    # spaces (王 芳，女); 八三年腊月生的; 体检编号; a device's 序列号): name recall 1.000, all labels 0.993, precision
+    # 1.000; no other set or corpus string changed. Left: a blogger's handle in Chinese words with 的 inside it.
+    sc = score(_rows(HELDOUT12))
+    assert sc.overlap["name"].recall >= 0.98, sc.misses
+    assert sc.overlap["all"].recall >= 0.98, sc.misses
+    assert sc.overlap["all"].precision == 1.0, sc.false_alarms
+    assert len(_rows(HELDOUT12)) >= 150 and sum(not r["spans"] for r in _rows(HELDOUT12)) >= 55
+
+
+# Written after the twelfth set's misses were read, none taken from it: each rule on new text ...
+TWELFTH_SET_CLASSES = [
+    ("免贵姓欧阳，上次的药吃完了", "免贵姓[姓名]，上次的药吃完了"),
+    ("家里朵朵昨晚又吐了，朵朵才八个月", "家里[姓名]昨晚又吐了，[姓名]才八个月"),
+    ("转自陈淑珍：隔夜茶能喝吗", "转自[姓名]：隔夜茶能喝吗"),
+    ("我叫Tony，中文名叫周涛", "我叫[姓名]，中文名叫[姓名]"),
+    ("老人家叫孙福贵，今年九十", "老人家叫[姓名]，今年九十"),
+    ("我媳妇春梅她这两天头疼", "我媳妇[姓名]她这两天头疼"),
+    ("我妈秀兰今年六十五了", "我妈[姓名]今年六十五了"),
+    ("我儿子浩然😢咳了一晚上", "我儿子[姓名]😢咳了一晚上"),
+    ("我女儿琳，今年十二", "我女儿[姓名]，今年十二"),
+    ("请周桂芝家属到3楼", "请[姓名]家属到3楼"),
+    ("麻烦让何晓东回个电话", "麻烦让[姓名]回个电话"),
+    ("注意休息，按时吃药。——消化科 郑国强", "注意休息，按时吃药。——消化科 [姓名]"),
+    ("我家铁蛋（小名）三岁了", "我家[姓名]（小名）三岁了"),
+    ("我是阿珍(林珍珍)，想改预约", "我是[姓名]([姓名])，想改预约"),
+    ("我是Sophie，法国人", "我是[姓名]，法国人"),
+    ("我老公陈浩脖子上长了个包", "我老公[姓名]脖子上长了个包"),
+    ("患者 孙 丽，女，38岁", "患者 [姓名]，女，38岁"),
+    ("我是七六年冬月生的", "我是[出生日期]生的"),
+    ("体检号TJ20250101008", "体检号[病历号]"),
+    ("制氧机序列号AX20391873", "制氧机序列号[编号]"),
+]
+# ... and what those rules must leave alone
+TWELFTH_SET_LOOKALIKES = [
+    "我爸身体今年不太好", "我女儿发烧😭", "吃药——尤其是抗生素——要按疗程", "我妈妈她说不用去", "马 上 去医院",
+    "我儿子乖，今年十岁", "我女儿可爱😍", "我爸高血压他一直吃药", "给我打电话的那个人", "我是Doctor，", "这是九八年生产的药",
+    "以上内容仅供参考 -- 心内科", "王 医生说没事", "家属请到护士站", "家里人都感冒了",
+]
+
+
+@pytest.mark.parametrize("text, expected", TWELFTH_SET_CLASSES, ids=[c[0][:8] for c in TWELFTH_SET_CLASSES])
+def test_classes_the_twelfth_set_found_are_caught(text, expected):
+    assert deidentify(text)[0] == expected
+
+
+@pytest.mark.parametrize("text", TWELFTH_SET_LOOKALIKES)
+def test_the_twelfth_sets_lookalikes_are_left_alone(text):
     assert deidentify(text)[0] == text
 
 

@@ -189,7 +189,7 @@ _CUED_PLATE = re.compile(rf"车牌(?:号码|号)?(?:是|为|:|：|\s)*(?P<v>[{_P
 _CUE_GAP = r"(?:个人)?(?:号码|编号|卡号|号|码|ID|id)?(?:吧|呢)?(?:是|为|叫|:|：|#|\s|\bis\b)*"  # 医保个人编号
 _CUED: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("record_number", re.compile(
-        r"(?:(?:住院|门诊|急诊|病历|病案|就诊|诊疗|登记|检查|检验|化验|标本|条码|影像|放射|病理|超声|档案|挂号|患者|病人|报告)"
+        r"(?:(?:住院|门诊|急诊|病历|病案|就诊|诊疗|登记|检查|检验|化验|标本|条码|影像|放射|病理|超声|档案|挂号|患者|病人|报告|体检)"
         r"(?:病历|卡|单|编)?(?:号|ID|id|编号)|(?:就诊|诊疗|病历|医疗)卡|ID号|id号|\bMRN|[Mm]edical record (?:number|no\.?))"
         + _CUE_GAP
         + r"(?P<v>\d{3,6}(?: \d{2,6}){1,4}|[A-Za-z]{0,4}-?\d[\dA-Za-z\-]{2,24})" + _E)),
@@ -206,7 +206,9 @@ _CUED: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"|\b[Pp]assport(?:\s*(?:[Nn]o\.?|[Nn]umber|#))?)" + _CUE_GAP
         + r"(?P<v>[A-Za-z]{1,2}\d{7,9}|\d{8,12}|\d{3}-\d{2}-\d{4})" + _E)),
     ("other", re.compile(
-        r"(?:工号|员工号|职工号|学号|学籍号|会员号|会员卡号|工作证号?|学生证号?|车架号|工作许可证?号?|许可证号)" + _CUE_GAP
+        r"(?:工号|员工号|职工号|学号|学籍号|会员号|会员卡号|工作证号?|学生证号?|车架号|工作许可证?号?|许可证号"
+        # a device's serial number (呼吸机序列号SN7B2C40918): whose device it is
+        r"|序列号|设备号|设备编号|机身号|SN号|S/N)" + _CUE_GAP
         + r"(?P<v>(?=[A-Za-z\-]{0,8}\d)[A-Za-z0-9][A-Za-z0-9\-]{3,24})" + _E)),
 )
 
@@ -256,6 +258,9 @@ _DOB_BEFORE = re.compile(
 )
 # 我是1975年的, 她是88年的 (the clause ends there: not 我是2018年的时候开始咳嗽)
 _BORN_YEAR = re.compile(r"(?:我|他|她|孩子|患者|病人)是(?P<v>(?:19|20)\d{2}年|(?<!\d)\d{2}年)的(?=[，,。.；;！!？?\s]|$)")
+# 我是八三年腊月生的, 他是七九年的: a year said in numerals, with a (lunar) month, and 生
+_BORN_SPOKEN = re.compile(r"(?:我|他|她|孩子|患者|病人)是(?P<v>(?:[一二三四五六七八九零〇]{2}|[一二三四五六七八九零〇]{4}|(?<!\d)\d{2})年"
+                          r"(?:(?:[正一二三四五六七八九十冬腊]|十[一二])月(?:(?:初|十|二十|廿)?[一二三四五六七八九十])?)?)(?:出)?生的")
 # 2018年出生的孩子都要…: a bare year before a group of people is a cohort, nobody's birth date.
 _BARE_YEAR = re.compile(r"(?:19|20)?\d{2}年")
 _COHORT = re.compile(r"的?(?:孩子|小孩|宝宝|儿童|婴儿|新生儿|婴幼儿|人群|人们|男性|女性|女生|男生|一代|老人)")
@@ -476,6 +481,8 @@ def _number_spans(norm: str) -> list[Span]:
         spans.extend(Span(m.start("v"), m.end("v"), "date_of_birth") for m in _DOB_BEFORE.finditer(norm))
     if "年的" in norm:
         spans.extend(Span(m.start("v"), m.end("v"), "date_of_birth") for m in _BORN_YEAR.finditer(norm))
+    if "生的" in norm:
+        spans.extend(Span(m.start("v"), m.end("v"), "date_of_birth") for m in _BORN_SPOKEN.finditer(norm))
     # _DOB_AFTER: a 生 cue after a date, and every date it takes has 年 or a year starting 18, 19 or 20.
     if "生" in norm and ("年" in norm or "19" in norm or "20" in norm or "18" in norm or "月" in norm):
         spans.extend(Span(m.start("v"), m.end("v"), "date_of_birth") for m in _DOB_AFTER.finditer(norm)
@@ -530,6 +537,8 @@ _STRONG_CUE = re.compile(
     r"|收件人|收货人)\s*[:：])\s*[:：]?\s*$"
 )
 _WEAK_CUE = re.compile(r"(?:我是|本人|患者|病人|病患|伤者|产妇|请|转给|找|谢谢|感谢|是"
+                       # whose words are forwarded (转发自李秀英：…), who signs a reply (——心内科 张立新)
+                       r"|转发自|转自|(?:——|—|--)\s*(?:[\u4e00-\u9fff]{1,8}科\s*)?"
                        # errands for someone: 帮付红梅挂个号, 转告上官婉清
                        r"|帮|替|转告|通知|告诉|提醒"
                        # a colleague by their department: 信息科的曹磊, 护理部的王芳
@@ -578,6 +587,8 @@ _AFTER_NAME = re.compile(
     rf"|{_KIN_AFTER}"
     # who receives a parcel, at the end of an address: …1688号，刘小芳收
     r"|收(?=\s*(?:[，,。.；;！!]|$))"
+    # whose family is called or signs (李建国家属请到护士站, 刘桂兰家属敬上); who calls or is to be called back
+    r"|家属|(?:给(?:我|你|您))?(?:回|打|发)了?(?:个|一个)?(?:电话|微信|短信)"
 )
 # 跟杨帆一起, 和王芳一块: a person one goes somewhere with.
 _COMPANION_BEFORE = re.compile(r"(?:跟|和|与|同|陪|陪着|带着)\s*$")
@@ -819,14 +830,18 @@ def _name_at(text: str, i: int, surname: str, clause: str, c0: int) -> Span | No
                 if w in ("某", "某某") and end == i + sl:
                     # 王某某: the usual placeholder for a withheld given name; the surname is still personal
                     return Span(i, end + len(w), "name", False)
-                if len(w) == 1 and _given_ok(w):
-                    end += 1
+                if len(w) == 1 and _given_ok(w) and not (end > i + sl and _AFTER_NAME.match(text, end)):
+                    end += 1  # (not 赵敏 + 回个电话: what follows a name starts there)
                     k += 1
                     continue
                 if len(w) == 3 and end == i + sl and sl == 1 and _SURNAME_RE.match(w) and _given_ok(w[1:]):
                     w_tag, w_freq = _dict_tag(w)
                     if w_tag in _NR_TAGS and w_freq < _COMMON_WORD_FREQ:
                         end, name_word = end + 3, True  # 王 + 李雨桐: a double-barrelled name (both parents' surnames)
+                    break
+                if (kin and len(w) >= 3 and end == i + sl and sl == 1 and _given_ok(w[0])
+                        and _dict_tag(w[1:])[0] == "n" and _dict_tag(w[1:])[1] >= _COMMON_WORD_FREQ):
+                    end += 1  # 我老公刘 + 洋嗓子: a one-character given name joined to the noun after it (嗓子)
                     break
                 if (kin and len(w) == 2 and end == i + sl and _given_ok(w[0]) and w[1] in _FUNCTION_AFTER_NAME
                         and _dict_tag(w)[1] < _COMMON_WORD_FREQ):
@@ -968,7 +983,7 @@ _LIST_NEXT = re.compile(r"\s*(?:、|和|与|及|跟)\s*")
 _DOUBLED = re.compile(r"([\u4e00-\u9fff])\1")
 _DOUBLED_TAGS = {"a", "n", "nr", "nz", "ng", None}
 _DOUBLED_WORD_FREQ = 100
-_HOME_CUE = re.compile(r"(?:我家|我们家|咱家|咱们家)\s*$")
+_HOME_CUE = re.compile(r"(?:我家|我们家|咱家|咱们家|家里)\s*$")
 _KIN_DOUBLES = set("宝宝 娃娃 哥哥 姐姐 弟弟 妹妹 叔叔 舅舅 姑姑 婶婶 伯伯 婆婆 公公 嫂嫂 姥姥 乖乖 宝贝 猫猫 狗狗".split())
 # English: My wife Sarah, our son Tom Miller; John and I.
 _EN_KIN = re.compile(
@@ -1085,12 +1100,16 @@ def _nickname_spans(text: str, taken: list[Span]) -> list[Span]:
             sister = text[j : j + 1] in ("姐", "哥") and _TELLING_NAME.match(text, j + 1) and m.group(1) not in _NOT_AFTER_A
             before = text[max(0, i - 12) : i]
             # 护士长说小美明天可以出院了: the one a report is about, before a time word or an adverb
-            if (_given_ok(m.group(1)) and (sister or _KIN_CUE.search(before)
+            if (_given_ok(m.group(1)) and (sister or _FULL_NAME_IN_BRACKETS.match(text, j) or _KIN_CUE.search(before)
                     and (_TELLING_NAME.match(text, j) or _xiao_subject(m, clause))
                     or _SAID_BEFORE.search(before) and _xiao_subject(m, clause))
                     and not _inside_medical_term(text, i, j) and not covered.overlaps(i, j)):
                 take(Span(i, j, "name", False))
     return out
+
+
+# 小雅(徐雅琪): a nickname and, in brackets, the full name it stands for
+_FULL_NAME_IN_BRACKETS = re.compile(rf"\s*[（(]\s*(?:{_SURNAME_RE.pattern})[\u4e00-\u9fff]{{1,2}}\s*[)）]")
 
 
 def _listed_names(text: str, spans: list[Span]) -> list[Span]:
@@ -1436,6 +1455,55 @@ def _kin_named_without_surname(text: str) -> list[Span]:
     return out
 
 
+# 我老婆海燕她怀孕了, 我爸建国今年七十二, 我女儿雨桐😭: a relative's given name said right after the kinship word,
+# then taken up by 他/她, followed by an age or by an emoji; 我儿子宇，今年十四: one character, then the age.
+_KIN_GIVEN_NEXT = re.compile(r"[他她](?!们)|\s*今年\s*[\d一二两三四五六七八九十]|[\U0001F300-\U0001FAFF\u2600-\u27BF]")
+_KIN_ONE_NEXT = re.compile(r"\s*[，,]\s*今年\s*[\d一二两三四五六七八九十]")
+_KIN_GIVEN_WORD_FREQ = 1000  # a noun this frequent is the relative's body or belongings (我爸身体他…), not a name
+
+
+def _kin_given_names(text: str) -> list[Span]:
+    out: list[Span] = []
+    for m in _KIN_WORD_RE.finditer(text):
+        i = m.end()
+        for n, follows in ((2, _KIN_GIVEN_NEXT), (1, _KIN_ONE_NEXT)):
+            word = text[i : i + n]
+            if len(word) < n or not _given_ok(word) or not follows.match(text, i + n):
+                continue
+            tag, freq = _dict_tag(word)
+            if n == 1 and tag not in (None, *_NR_TAGS) or n == 2 and not (
+                    tag in (None, *_NR_TAGS, "ns") or tag in ("n", "nz", "j") and freq < _KIN_GIVEN_WORD_FREQ
+                    or tag == "a" and freq < _COMMON_WORD_FREQ):  # 浩然: a rare adjective, not 可爱
+                continue
+            if not _KIN_WORD_RE.search(word) and not _inside_medical_term(text, i, i + n):
+                out.append(Span(i, i + n, "name", True))
+    return out
+
+
+# ——心内科 张立新: a reply signed at its end, after a dash (and the department)
+_SIGNATURE = re.compile(rf"(?:-{{1,2}}|~|～)\s*(?:[\u4e00-\u9fff]{{1,8}}(?:科|室|中心|病区)\s*)?"
+                        rf"(?P<n>(?:{_SURNAME_RE.pattern})[\u4e00-\u9fff]{{1,2}})\s*(?:医生|大夫|医师|主任|护士)?\s*$")
+# 俺家狗蛋（小名）: a name, and a note that it is a pet name
+_PET_NAME_NOTE = re.compile(r"(?P<n>[\u4e00-\u9fff]{2,3})\s*[（(]\s*(?:小名|乳名|昵称|外号)\s*[)）]")
+
+
+def _noted_names(text: str) -> list[Span]:
+    out: list[Span] = []
+    m = _SIGNATURE.search(text)
+    if m and _given_ok(m.group("n")[-1]) and not _inside_medical_term(text, m.start("n"), m.end("n")):
+        out.append(Span(m.start("n"), m.end("n"), "name", True))
+    for m in _PET_NAME_NOTE.finditer(text):
+        toks = _tokens(m.group("n"))
+        word = toks[-1][1] if len(toks[-1][1]) >= 2 else m.group("n")[-2:]
+        start = m.end("n") - len(word)
+        before = text[max(0, start - 12) : start]
+        # whose pet name: after a kinship word or 我家 (not 药名（小名）叫什么: a word glossed)
+        if (all(_NAME_CHARS.match(c) for c in word) and not _KIN_WORD_RE.search(word) and "名" not in word
+                and (_KIN_CUE.search(before) or _HOME_CUE.search(before))):
+            out.append(Span(start, m.end("n"), "name", True))
+    return out
+
+
 # A name with no Han surname (Mongolian, Uyghur, Kazakh...): known as a name by what surrounds it. Before sex and
 # age, as a form or a case opens (哈斯其其格，女，42岁), or after a neighbour's cue before an elder's title
 # (隔壁床的海力且姆阿姨).
@@ -1526,6 +1594,9 @@ def _name_spans(text: str) -> list[Span]:
         spans += _minority_names(text)
     if _KIN_WORD_RE.search(text):
         spans += _kin_named_without_surname(text)
+        spans += _kin_given_names(text)
+    if "-" in text or "~" in text or "～" in text or "名" in text or "昵称" in text or "外号" in text:
+        spans += _noted_names(text)
     if "岁" in text or "的" in text:
         spans += _unsurnamed_names(text)
     if "我是" in text or "名" in text or "号" in text:
@@ -1549,13 +1620,15 @@ def _name_spans(text: str) -> list[Span]:
 
 
 _STRONG_LABEL = re.compile(
-    r"(?:我叫|名叫|名字是|名字叫|姓名(?:是|为)?\s*[:：]?|联系人\s*[:：]?|我姓|[Nn]ame\s*(?:is|:|：)"
+    r"(?:我叫|名叫|名字是|名字叫|姓名(?:是|为)?\s*[:：]?|联系人\s*[:：]?|(?:免贵|我|本人|[他她]|患者|病人)姓|[Nn]ame\s*(?:is|:|：)"
     # 我的名字拼成了wang xiaoming, 姓名拼音：Zhang Wei
     r"|名字(?:被)?(?:拼|写|打)(?:成|作)了?(?=\s*[A-Za-z])|(?:姓名|名字)拼音(?:是|为)?\s*[:：]?(?=\s*[A-Za-z])"
-    r"|(?:小名|乳名|大名)(?:叫|是)?\s*[:：]?|(?:收件人|收货人)\s*[:：]?"
+    r"|(?:小名|乳名|大名|中文名|英文名|学名|曾用名|原名)(?:字)?(?:叫|是)?\s*[:：]?|(?:收件人|收货人)\s*[:：]?"
+    # 我是Maria，菲律宾人: a Latin name that is all the clause says
+    r"|我是(?=\s*(?!(?:Doctor|Dr|Nurse|Patient|Student|Teacher|Mom|Dad|Mother|Father)\b)[A-Z][a-z]+(?: [A-Z][a-z]+)?\s*(?:[，,。.；;！!]|$))"
     r"|\b(?:Dr|Mr|Mrs|Ms|Prof)\.?(?=\s+[A-Z])|\bMiss(?=\s+[A-Z])|\b[Pp]atient\s*[:：]"
     # 我老公叫国庆, 护士叫文静, 她好像叫赵敏: what a relative, a carer or "she" is called
-    rf"|(?:{_KIN_WORDS}|病人|患者|他|她|护士|医生|大夫|主任|老师)(?:的名字)?(?:好像|应该|大概|可能|估计|据说)?叫(?:做)?)\s*"
+    rf"|(?:{_KIN_WORDS}|病人|患者|他|她|护士|医生|大夫|主任|老师|老人家?|这位|那位)(?:的名字)?(?:好像|应该|大概|可能|估计|据说)?叫(?:做)?)\s*"
 )
 # What one calls for rather than who one is called (我老公叫救护车，…): never a name after 叫.
 _CALLED_FOR = frozenset("救护车 出租车 外卖 快递 医生 护士 大夫 家人 家属 保安 急救 滴滴 代驾 车子 专车 网约车".split())
@@ -1578,7 +1651,7 @@ def _take_label_value(text: str, i: int) -> int:
         if m and m.group(1) in _PINYIN_SURNAMES and all(_PINYIN_WORD.fullmatch(w) for w in m.group().split()):
             return m.end()
         return i
-    if text[i - 2 : i] == "我姓" or text[i - 3 : i - 1] == "我姓":
+    if text[i - 1 : i] == "姓" or text[i - 2 : i - 1] == "姓":  # 我姓王, 免贵姓钟: the surname alone
         m = _SURNAME_RE.match(text, i)
         return m.end() if m else i
     third_person = not _FIRST_PERSON_CALLED.search(text, max(0, i - 12), i)  # a window: the label ends at i
@@ -1644,7 +1717,7 @@ def detect(text: str) -> tuple[Span, ...]:
         spans.extend(Span(m.start(), m.end(), "address") for m in _EN_ADDRESS.finditer(norm))
     taken = _resolve(spans)
     covered = _Coverage(len(norm), taken)
-    names = [s for s in _name_spans(norm) if not covered.overlaps(s.start, s.end)]
+    names = [s for s in _name_spans(norm) + _spaced_names(norm) if not covered.overlaps(s.start, s.end)]
     # A name found with a cue is the same person wherever else the text says it (儿子浩浩…，浩浩晚上发烧), as
     # across a dialogue's texts (names_in); not a frequent word (我老公叫文静，人一点都不文静).
     confident = {name for s in names if s.confident and s.end - s.start >= 2
@@ -1652,6 +1725,29 @@ def detect(text: str) -> tuple[Span, ...]:
     if confident:
         names += [s for s in _known_name_spans(norm, confident) if not covered.overlaps(s.start, s.end)]
     return tuple(_resolve(taken + names))
+
+
+# 王 芳，女，45岁 / 我叫吕 建 平: a name typed with a space between its characters (as forms and some keyboards
+# space them); found in the text without those spaces, and mapped back.
+_SPACED_NAME = re.compile(rf"(?:{_SURNAME_RE.pattern})(?:[ \u3000][\u4e00-\u9fff]){{1,2}}(?![\u4e00-\u9fff])")
+
+
+def _spaced_names(norm: str) -> list[Span]:
+    if " " not in norm and "\u3000" not in norm:
+        return []
+    dropped: set[int] = set()
+    for m in _SPACED_NAME.finditer(norm):
+        dropped.update(i for i in range(m.start(), m.end()) if norm[i] in " \u3000")
+    if not dropped:
+        return []
+    kept = [i for i in range(len(norm)) if i not in dropped]
+    joined = "".join(norm[i] for i in kept)
+    out = []
+    for s in _name_spans(joined):
+        start, end = kept[s.start], kept[s.end - 1] + 1
+        if any(start < i < end for i in dropped):  # only names the spaces had hidden
+            out.append(Span(start, end, s.label, s.confident))
+    return out
 
 
 def find_names(text: str) -> list[tuple[int, int]]:
