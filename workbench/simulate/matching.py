@@ -11,7 +11,9 @@ duration word (多久, 多长时间) counts only for a fact about frequency (one
 经常, 频率), so "平时多久体检一次？" does not reveal since when the patient has been ill. A keyword of several characters counts where it is a word
 (not inside 小时候 for 小时), a keyword two facts share asks the one the question names otherwise too, everyday
 words stand for the standard ones a case lists (拉屎 for 大便, 抽风 for 抽搐, 知觉 for 麻木), and a clause about other
-people (家里大人, 你爱人, 她爸爸) asks nothing of the patient's own facts.
+people (家里大人, 你爱人, 她爸爸) asks nothing of the patient's own facts. A count or a time asked in a clause that
+names another fact's topic belongs to that topic (孩子尿了几回 asks the urine's, not the stool fact keyed on 几次), and
+a one-character keyword joined to another asked fact's keyword is part of that word (药物过敏, 避孕药).
 """
 
 from __future__ import annotations
@@ -145,8 +147,9 @@ def _word_occurs(keyword: str, question: str) -> bool:
     while start >= 0:
         end = start + len(keyword)
         inside = next(((a, b) for a, b in spans if a <= start and end <= b and (a, b) != (start, end)), None)
+        # ... or names a medicine for it (避孕 in 避孕药, 感冒 in 感冒药)
         if inside is None or inside[1] == end or (inside[0] == start and inside[1] == end + 1
-                                                    and (question[end] in _QUASI_SUFFIXES or question[end] in _PREDICATES + _LOCALIZERS)):
+                                                    and (question[end] in _QUASI_SUFFIXES or question[end] in _PREDICATES + _LOCALIZERS + "药")):
             return True
         start = question.find(keyword, start + 1)
     return False
@@ -215,6 +218,22 @@ _EVERYDAY_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("梆硬", ("结节", "囊肿", "硬块")), ("大包", ("结节", "囊肿", "硬块")), ("硬疙瘩", ("结节", "囊肿", "硬块")),
     ("抹过", ("涂", "用过", "外用", "擦")), ("擦过", ("涂", "用过", "外用")), ("涂过", ("用过", "外用", "抹")),
     ("知觉", ("麻木", "发麻")), ("没感觉", ("麻木", "发麻")),
+    # session 52's blind cases: an older man, a child's parent, a nursing mother, a labourer, a young woman
+    ("没劲", ("无力", "费劲")), ("滴滴答答", ("尿不尽", "尿不干净")), ("滴答", ("尿不尽", "尿不干净")),
+    ("着凉", ("感冒",)), ("受凉", ("感冒",)), ("伤风", ("感冒",)), ("冻着", ("感冒",)),
+    ("嘘嘘", ("小便", "尿")), ("尿了几", ("小便", "尿量")), ("身上热", ("发烧", "发热", "体温")),
+    ("欢实", ("精神",)), ("闹腾", ("精神",)), ("蔫", ("精神",)), ("爱玩", ("精神",)),
+    ("奶头", ("乳头",)), ("打哆嗦", ("寒战", "发冷")), ("打冷战", ("寒战", "发冷")), ("打摆子", ("寒战", "发冷")),
+    ("头一个", ("第一", "几胎")), ("头胎", ("第一", "几胎")), ("二胎", ("几胎",)),
+    ("冒金星", ("眼前", "闪光", "先兆")), ("一蹦一蹦", ("跳", "搏动")), ("一跳一跳", ("跳", "搏动")), ("突突", ("跳", "搏动")),
+    ("大姨妈", ("月经",)), ("例假", ("月经",)), ("来事", ("月经",)),
+    ("下馆子", ("饮食", "吃了什么")), ("油腻", ("饮食",)), ("腰子", ("肾",)), ("石头", ("结石",)),
+    ("往下走", ("放射", "窜")), ("往下传", ("放射", "窜")), ("脚脖子", ("脚踝",)),
+    ("解手", ("大小便", "大便", "小便")), ("裆", ("会阴", "鞍区")), ("活儿", ("工作", "职业")), ("干啥的", ("工作", "职业")),
+    ("做什么工作", ("职业",)), ("鼓起来", ("风团", "疹子")), ("一块一块", ("风团",)), ("起疙瘩", ("疹子", "风团")),
+    ("透不过气", ("憋气", "呼吸", "气短")), ("喘不上气", ("喘", "憋气", "呼吸")), ("上不来气", ("喘", "憋气", "呼吸")),
+    ("还在吃", ("停", "停药")), ("妈妈的奶", ("母乳", "吃奶")), ("母奶", ("母乳",)), ("喂奶粉", ("奶粉",)),
+    ("闹觉", ("睡觉", "睡")), ("泡澡", ("洗澡",)), ("水烫", ("水温",)),
 )
 
 
@@ -229,7 +248,7 @@ def fact_is_asked(fact: Fact, question: str) -> bool:
 
 # A clause asked about other people (家里其他人也闹肚子吗, 同学有没有类似的): it asks nothing of the patient's own
 # facts, only of a fact about others (family history, contacts), whose wording names them too.
-_ABOUT_OTHERS = re.compile(r"(家里|家人|家里人|其他人|别人|旁人|同学|同事|周围的?人|身边的?人|兄弟姐妹)(的?大人们?)?(也|有没有|有谁|有人|中|最近有)"
+_ABOUT_OTHERS = re.compile(r"(家里|家人|家里人|其他人|别人|旁人|同学|同事|周围的?人|身边的?人|兄弟姐妹|(你|您)们)(的?大人们?)?(也|有没有|有谁|有人|中|最近有)"
                            # 你妈妈当年…也, 你爱人以前犯过…, 她爸爸是不是也…, 你们队里还有谁…, 您家里人抽烟吗
                            r"|(你|您|他|她)的?(妈妈|妈|爸爸|爸|母亲|父亲|爱人|老伴|老公|老婆|丈夫|妻子|对象|爹妈|父母|家里人|家人)"
                            r"|(你们|您们)(队里|班里|单位|公司|宿舍).{0,4}(谁|别人|其他人|有人)")
@@ -273,6 +292,52 @@ def _without_longer_keywords(fact: Fact, others: Iterable[Fact], question: str) 
     return question
 
 
+# Words that ask how many, how often, how long or when: a fact keyed on one of them beside words of its own topic
+# (大便 几次, 稀, 颜色) is not asked by the measure alone where the question names another fact's topic
+# (孩子尿了几回 asks the urine's count, not the stool's).
+_MEASURE_KEYWORDS = frozenset("几次 次数 几回 多久 多长时间 多长 几天 几年 什么时候 多少 频率 一次 多大".split())
+# ... and what a fact about when or how long is keyed on besides (a fact keyed on these alone has no other topic)
+_TIME_KEYWORDS = _MEASURE_KEYWORDS | frozenset("开始 时间 持续 病程 最近 几个月 几周 哪天 当时 起病".split())
+_CLAUSE_OF_QUESTION = re.compile(r"[^，,。！？!?；;、\s]+")
+
+
+def _only_measured(fact: Fact, evidence: frozenset[str], question: str, others: list[frozenset[str]]) -> bool:
+    """Whether ``fact`` is asked by measure words alone, each in a clause that names another asked fact's topic,
+    ``fact`` having a topic word of its own (一天拉几次 asks the stool; 孩子尿了几回 the urine, not the stool)."""
+    if not all(e.removeprefix("tok:") in _MEASURE_KEYWORDS for e in evidence) or all(
+            any(t in k for t in _TIME_KEYWORDS) or k in GENERIC_KEYWORDS for k in fact.keywords):
+        return False
+    topics = {e.removeprefix("tok:") for ev in others for e in ev if e.removeprefix("tok:") not in _TIME_KEYWORDS}
+    # each clause with the standard words its everyday ones stand for (嘘嘘了几回: 小便, 几次)
+    clauses = [_with_standard_words(c) for c in _CLAUSE_OF_QUESTION.findall(question)]
+    measured = [c for c in clauses if any(e.removeprefix("tok:") in c for e in evidence)]
+    return bool(measured) and all(any(t in c for t in topics) for c in measured)
+
+
+def _modifies_another(fact: Fact, evidence: frozenset[str], question: str, others: Iterable[frozenset[str]]) -> bool:
+    """Whether ``fact`` is asked only by one-character keywords that, wherever the question says them, are joined
+    to another asked fact's keyword: the modifier of its head (药物过敏: allergy, not medicine) or the head of a
+    word it modifies (避孕药: the contraceptive, not the painkillers)."""
+    words = [e for e in evidence if not e.startswith("tok:")]
+    if not words or len(words) < len(evidence) or any(len(k) != 1 for k in words):
+        return False
+    heads = {k for ev in others for k in ev if not k.startswith("tok:") and len(k) >= 2}
+    if not heads:
+        return False
+    tokens = _words_of(question)
+    for k in words:
+        for n, w in enumerate(tokens):
+            if k not in w:
+                continue
+            nxt = tokens[n + 1] if n + 1 < len(tokens) else ""
+            # 避孕药: one word, the other's keyword before its head; 药物 + 过敏: the word, then the other's keyword
+            compound = w.endswith(k) and any(w[: -len(k)].endswith(h) for h in heads)
+            modifier = w.replace(k, "", 1) in ("", *_QUASI_SUFFIXES) and nxt in heads
+            if not (compound or modifier):
+                return False
+    return True
+
+
 def asked_facts(case: Case, doctor_text: str) -> tuple[str, ...]:
     """Ids of the case's facts that the doctor's turn asks about, in case order. A turn in traditional characters
     (燙傷的地方起水泡了嗎) asks what the same turn in simplified ones asks: cases are written in simplified.
@@ -282,8 +347,12 @@ def asked_facts(case: Case, doctor_text: str) -> tuple[str, ...]:
                 for f in case.facts}
     # A fact asked only by what also asks another fact, which the question asks by more (多大 in 您多大年纪了
     # asks the age, keyed 多大 and 年纪, not the burn's area, keyed 多大 too): the question is about the other.
-    return tuple(f.id for f in case.facts if evidence[f.id]
-                 and not any(evidence[f.id] < other for other in evidence.values()))
+    asked = [f for f in case.facts if evidence[f.id] and not any(evidence[f.id] < other for other in evidence.values())]
+    canonical = _canonical_question_words(q)
+    return tuple(f.id for f in asked
+                 if not _only_measured(f, evidence[f.id], canonical, [evidence[g.id] for g in asked if g is not f])
+                 and not _modifies_another(f, evidence[f.id], canonical,
+                                           (evidence[g.id] for g in asked if g is not f)))
 
 
 def _norm(text: str) -> str:
