@@ -45,10 +45,17 @@ HELDOUT = ROOT / "tests" / "data" / "classifier_heldout.jsonl"
 # 1.000 after its misses were read (uploads with a long object, 看完告诉我, the advice another doctor gave as a topic,
 # FAQ questions answered at once with the count, 有没有必要, questions for someone else to answer, 您问…, 你怎么能…呢,
 # 哪能…, 主要看…, Cantonese 可能係/飲多啲, 请问 after a space, doubled comfort, 可以再次发起咨询, the condition of a question).
+# classifier_s52b: 150 more written blind later in session 52, in a model's style too (markdown headings and lists,
+# Q:/A:, restated questions); 0.900 (binary 0.920) on first contact (original markers 0.800), 1.000 after its misses
+# were read (a section heading's question answered below it, Q:/A:, 告知/透露/请逐条回复, consent tags after advice
+# (…，好吗？), a question that another clause says depends on something or is for someone else to answer, 是安全的,
+# 没事没事, 需要我再解释一下吗, "anything else", clauses split by spaces after a final particle). session 44's set
+# rose 0.980 → 0.987 (有没有效果要看个人体质).
 LATER_SETS = [ROOT / "tests" / "data" / "classifier_fresh.jsonl", ROOT / "tests" / "data" / "classifier_final.jsonl",
               ROOT / "tests" / "data" / "classifier_s42.jsonl", ROOT / "tests" / "data" / "classifier_s43.jsonl",
               ROOT / "tests" / "data" / "classifier_s44.jsonl", ROOT / "tests" / "data" / "classifier_s50.jsonl",
-              ROOT / "tests" / "data" / "classifier_s51.jsonl", ROOT / "tests" / "data" / "classifier_s52.jsonl"]
+              ROOT / "tests" / "data" / "classifier_s51.jsonl", ROOT / "tests" / "data" / "classifier_s52.jsonl",
+              ROOT / "tests" / "data" / "classifier_s52b.jsonl"]
 
 
 def _load(path: Path) -> list[dict]:
@@ -285,6 +292,35 @@ CASES_S52 = [
     ("每天早上空腹吃，和早饭隔开半小时。", "suggestion"),
     ("昨天晚上用热水泡了脚。", "other"),
 ]
+
+
+CASES_S52B = [
+    # a model's section headings: a question there titles the answer below it; a bold question alone still asks
+    ("## 常见问题\n\n**一、要不要吃药？**\n一般不需要，多喝水即可。", "suggestion"),
+    ("**请问孩子多大了？**", "question"),
+    ("Q：能喝酒吗？\nA：服药期间不要喝酒。", "suggestion"),
+    # consent to what was advised; a request with a consent tag still asks
+    ("先拍个片子，好吗？", "suggestion"),
+    ("发张照片给我看看，可以吗？", "question"),
+    # requests for information
+    ("烦请告知孩子最近一次的体温。", "question"),
+    ("需要补充以下信息：发病时间、部位。", "question"),
+    # what decides the question, or who answers it
+    ("能不能打疫苗，你可以问问社区医院的医生。", "suggestion"),
+    ("是不是过敏，要看接触什么之后起的。", "suggestion"),
+    # explanations, service talk, repetitions
+    ("这个药是安全的，放心用。", "suggestion"),
+    ("没有没有，不是这个意思", "other"),
+    ("好好好 不用客气", "other"),
+    ("Is there anything else you want to ask?", "other"),
+    # unpunctuated chat split after a final particle
+    ("可能是着凉了 多休息 还咳嗽吗", "mixed"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), CASES_S52B, ids=[t[:8] for t, _ in CASES_S52B])
+def test_session_52_second_set_cases(text: str, expected: str) -> None:
+    assert classify(text).turn_type == expected, classify(text).cues
 
 
 @pytest.mark.parametrize(("text", "expected"), CASES_S52, ids=[t[:8] for t, _ in CASES_S52])

@@ -59,7 +59,13 @@ class TurnTypeSuggestion:
 _SENTENCE_END = re.compile(r"([。！？!?；;\n]+|…+|\.{3,}|\.(?=\s|$))")
 # Unpunctuated chat separates clauses with spaces, but also a name or a particle (医生是 欧阳娜娜 吗): a space is
 # a comma only before what opens a new question (这个可以先观察 请问痣最近有没有变大).
-_CLAUSE_SEP = re.compile(r"[，,：:]|(?<=[\u4e00-\u9fff])[ 　]+(?=请问|另外|顺便问|我?想问|再问)")
+_CLAUSE_SEP = re.compile(r"[，,：:]|(?<=[\u4e00-\u9fff])[ 　]+(?=请问|另外|顺便问|我?想问|再问)"
+                         # 可能是扁桃体发炎了 多喝水: after a clause-final particle
+                         r"|(?<=[了吧哈啊呀呢哦嘛啦])[ 　]+(?=[\u4e00-\u9fff]{2})")
+# A line that heads a section of a model's answer (### …, **二、怎么补铁？**, 三、…): a question there titles the
+# answer below it.
+_HEADING_LINE = re.compile(r"^[ \t]*(?:#{1,6}[ \t]|\*\*|[一二三四五六七八九十]+[、.．])", re.M)
+_HEADING_MARK = "\u2063"
 # Quoted material is someone else's words (a patient's question, a saying); it is not the doctor asking.
 _QUOTED = re.compile(r"“[^”]*”|「[^」]*」|『[^』]*』|\"[^\"]*\"")
 _TRAILING = "啊呀哦哈~～ 　\t"
@@ -79,7 +85,7 @@ _RHETORICAL = re.compile(r"难道|岂(不|能|是)|何必|何苦|何尝|不就�
 # a suggestion phrased as a question, when the clause also carries advice.
 _SUGGESTING = re.compile(r"为什么不|为何不|干嘛不|能不能|可不可以|能否")
 # A sentence that answers the one before it (是的，…): the question was the doctor's own device.
-_SELF_ANSWER = re.compile(r"^((不)?(是|对|会|能|可以)的|没错|当然)(?!人)"
+_SELF_ANSWER = re.compile(r"^((不)?(是|对|会|能|可以)的|没错|当然)(?!人)|^(A|答)$"
                           r"|^(不|没)?(是|对|会|能|可以|行|用|需要|要|有|必要)[的啊呀]?$")
 # A sentence that explains why or how, right after a question: 为什么会反复呢？主要是…, 怎么判断…呢？一般是…
 # 一天点几次？玻璃酸钠一天4次: the count or the length asked, given at once in the next sentence (a unit repeated
@@ -95,10 +101,13 @@ class _Clause:
     sentence: int
     terminal_question: bool  # last clause of a sentence that ends in ？/?
     rhetorical: bool = False  # its sentence asks without wanting an answer (难道…, 不就是…吗, 问问自己)
+    heading: bool = False  # its sentence is a section heading (### …, **二、怎么补铁？**)
 
 
 def _clauses(text: str) -> list[_Clause]:
     text = _QUOTED.sub("某", to_simplified(text))
+    if "\n" in text:
+        text = _HEADING_LINE.sub(lambda m: _HEADING_MARK + m.group(0), text)
     parts = _SENTENCE_END.split(text)
     out: list[_Clause] = []
     sentence = 0
@@ -106,14 +115,16 @@ def _clauses(text: str) -> list[_Clause]:
     for i in range(0, len(parts), 2):
         body = parts[i]
         term = parts[i + 1] if i + 1 < len(parts) else ""
-        pieces = [p.strip() for p in _CLAUSE_SEP.split(body)]
+        heading = body.lstrip().startswith(_HEADING_MARK)
+        body = body.replace(_HEADING_MARK, "")
+        pieces = [p.strip(" *#") for p in _CLAUSE_SEP.split(body)]
         pieces = [p for p in pieces if p]
         if not pieces:
             continue
         asks = any(m in term for m in QUESTION_MARKS)
         rhetorical = bool(_RHETORICAL.search(body))
         for j, piece in enumerate(pieces):
-            out.append(_Clause(piece, sentence, asks and j == len(pieces) - 1, rhetorical))
+            out.append(_Clause(piece, sentence, asks and j == len(pieces) - 1, rhetorical, heading))
         sentence += 1
     return out
 
@@ -139,7 +150,9 @@ _PLEASE_ASK = re.compile(r"请问|想问一下|问一下您|问一下你|^(我)?
                          r"|^(我|也)?不知道(您|你)(?!.*(注意|发现|听说|想过|意识))")
 _REQUEST_INFO = re.compile(
     r"(请|麻烦)(您|你)?(再|详细|具体|简单)?地?"
-    r"(描述|说明|说一下|说说|讲一下|讲讲|讲述|告诉|介绍|补充|提供|发一下|发给|上传|拍)"
+    r"(描述|说明|说一下|说说|讲一下|讲讲|讲述|告诉|告知|透露|介绍|补充|提供|发一下|发给|上传|拍)"
+    # 需要补充的信息：…, 请逐条回复: a list of what the doctor needs to know
+    r"|需要(您|你)?补充|(请|麻烦)(您|你)?(逐条|逐一|一一)?回复"
     # 麻烦把化验单拍给我看一下, 说一下症状: a request for what the doctor needs to know
     r"|(请|麻烦).{0,10}(拍|发|传)(给我|过来|一下)|^(再|先)?(说|讲|描述|介绍)一下"
     # 麻烦把血常规和CRP的报告单拍照上传一下: a long object before the upload
@@ -157,7 +170,7 @@ _REQUEST_INFO = re.compile(
     r"|跟我(说说|讲讲|聊聊|说一下|讲一下)|把.{1,12}告诉我|(?<!我)(拍|发|传)(?![过了的])[^，,]{0,12}(照片|相片|图片|视频|截图)|拍(一|几|两)?张(发)?(给我|过来)"
     r"|(?i:^(please |can you |could you )?(describe|tell me|let me know)\b)"
 )
-_A_NOT_A = re.compile(r"([\u4e00-\u9fff]{1,2})[不没唔]\1")  # 疼不疼, 厉害不厉害
+_A_NOT_A = re.compile(r"(?<![不没])([\u4e00-\u9fff]{1,2})[不没唔]\1")  # 疼不疼, 厉害不厉害; not 没事没事
 # 吃药了没, 数过脉搏没有, 还有别的症状没有: a perfective or 有 earlier in the clause, then 没(有) at its end
 _PERFECT_NOT = re.compile(r"(过|了).{0,10}(没有|没)$|有.{1,10}没有$")
 # Colloquial yes/no question: a predicate followed by a bare 不/没 ("咳嗽带血不", "吃药没").
@@ -178,7 +191,7 @@ _INTERROGATIVE = re.compile(
     r"|怎么样|怎么(?![办也都])|为什么|何时|谁(?![都也])"
 )
 # Words that embed a question as an object ("明确是不是感染") or make a clause a condition.
-_EMBEDDING = re.compile(r"问清楚|问问(医生|大夫|药师|护士)|咨询(一下)?(医生|大夫|药师)|记录|记下|明确|确定|判断|了解|知道|看看|看一下|观察|留意|排除|取决于|决定|弄清|查明|评估|鉴别|要看")
+_EMBEDDING = re.compile(r"问清楚|(?<![我想])问问|问一问|咨询(一下)?(医生|大夫|药师)|记录|记下|明确|确定|判断|了解|知道|看看|看一下|观察|留意|排除|取决于|决定|弄清|查明|评估|鉴别|要看")
 # What makes a question before it the subject of a statement: 有没有效果要看体质, 管不管用得吃两周才知道.
 _SUBJECT_OF = re.compile(r"要看|取决于|因人而异|才(能)?(知道|确定|看出|判断)|说不准|不好说|(不是|不光|不只|并非)(只)?看")
 _HABITUAL = re.compile(r"一般|通常")
@@ -199,7 +212,7 @@ _SECOND_PERSON = re.compile(r"你|您")
 _WHY_HOW = re.compile(r"为什么|为何|怎么(判断|区分|分辨|知道|看出|回事)|如何(判断|区分|分辨)|(多少|什么|哪些|怎样).{0,8}(才)?算")
 
 _A_STRONG_RE = re.compile(
-    r"(?<!的)建议(?!(你|您)?[\u4e00-\u9fff]{0,6}的(那个|那|这个|这))|推荐|应该(?![的是做])|应当|(?<![还我])需要(?!了解|知道|问|你|您)|必须|一定要|最好|务必|切记|千万"
+    r"(?<!的)建议(?!(你|您)?[\u4e00-\u9fff]{0,6}的(那个|那|这个|这))|推荐|应该(?![的是做])|应当|(?<![还我])需要(?!了解|知道|问|你|您|补充|我)|必须|一定要|最好|务必|切记|千万"
     r"|注意|避免|(?<!要)不要|(?<!能)不能|(?<![特区分级类性识辨个告鉴])别(?![人的处])|勿|禁止|禁用|忌"
     r"|及时|尽快|尽早|立即|立刻|马上(去|到|来|就医|就诊|停|送|打)|赶紧|赶快|抓紧(时间)?(去|治|看|吃|做|查)|唔好|就医|就诊|复诊|复查|急诊|打120|遵医嘱|医生指导|去医院|到医院|来医院"
     r"|去.{0,6}科|到.{0,6}科|不宜|不可以|防止|预防|警惕|(就|还|必须)得"
@@ -235,10 +248,11 @@ _A_INFO_RE = re.compile(
     r"|问题不大|大问题|有助于|会自愈|自愈|愈合|缓解|改善|有关|是因为|主要是|原因|表现|方法(就)?是|办法(就)?是"
     r"|关键(是|在于)|像是|很像|更像|看起来像|疑似|可能性(比较|较|很|更)?(大|高)|多半(是|会|为)"
     # 不然牙容易裂 (why the advice), 两三天自己就消了, 大部分一两年会自己转阴
+    r"|(是|很|比较|相对)安全的|不安全|风险(很|比较|相对)?(小|低|大|高)"
     r"|不然|否则|以免|免得|自己(就)?(会)?(消|好|退|愈合|恢复|转阴)|(大部分|大多数|多数)(人)?.{0,8}(会|能|可以)"
     r"|(得|要|需要)?.{0,6}才(能)?(知道|确定|看出|判断|清楚)"
     # 要不要手术，主要看症状大不大: what the decision depends on
-    r"|(主要|关键|还是要|还得|就得)看(?!看|一下|到|了)"
+    r"|(主要|关键|还是要|还得|就得|(?<![想我你您])要|得)看(?!看|一下|到|了|医生|病|书)"
     r"|(?i:\b(could|may|might) be\b|\bprobably\b|\blikely\b|\busually\b|\bnormal\b|\bcaused by\b)"
 )
 # Pure lead-ins ("请注意：", "温馨提示：") introduce what follows and carry no advice of their own.
@@ -257,12 +271,17 @@ _SOCIAL = re.compile(
     # 在吗？/ 还在线吗？: checking the line; 有什么需要咨询的？/ 不清楚的可以随时问我: the service, not CoQ
     r"|^(您|你|医生)?(好)?(还)?(在(线)?(吗|么|不)|在不在)$|有什么(需要|要|想)(咨询|问|了解)的"
     r"|(随时|可以)(再次?)?(发起)?(问我|咨询|联系我|找我|留言)"
-    r"|再说一遍|再说一次|没听清|没看清|没看懂"
+    r"|再说一遍|再说一次|没听清|没看清|没看懂|不用客气|需要我(再)?(详细|具体)?(解释|说明|讲)"
     # 问题已经收到，医生会尽快回复 / 有我在呢: a service notice or comfort, no medical content
     r"|(已经?|我们)收到|(会|将)尽快(回复|答复|联系|处理)|有我在|我(在|陪着(你|您))呢?$"
-    r"|(?i:\btake care\b|you'?re welcome|\bthank(s| you)\b|\bhow (can|may) I help\b|\bwhat can I do for you\b)"
+    r"|(?i:\btake care\b|you'?re welcome|\bthank(s| you)\b|\bhow (can|may) I help\b|\bwhat can I do for you\b|\banything else\b)"
 )
 _FIRST_PERSON_CANNOT = re.compile(r"我.{0,6}(不能|无法|没法)")
+# 我们先做个胃镜看看，可以吗？: asking consent to what was just advised, not for information
+_CONSENT = re.compile(r"^(这样|那)?(可以|好|行|成)(吗|么|不|不好|不行)?$|^(好不好|行不行|可不可以|可以不)$")
+# 是不是缺钙，不能只看出汗多 / 能不能一起吃，你可以问问药师: the question is what another thing decides or someone
+# else answers
+_TOPIC_NEXT = re.compile(r"^(这个|这)?((主要|还|就|得|要)?看|取决于|不能(只|光|单)看|(需要|要|得)结合|(你|您)?(可以|去|再)?(问问|咨询))")
 # 拍一张给我，最好在自然光下 / 拍个照片，要能看清楚: how to do what the doctor just asked for, not advice
 _QUALIFIES_REQUEST = re.compile(r"^(最好|尽量|要能|要)(是|在|用|拍|能|把|对着|正对|清楚|清晰|白天|自然光)")
 
@@ -399,6 +418,13 @@ def _analyse(text: str) -> _Evidence:
                 # 如果还疼就先吃片布洛芬，现在体温多少？ advises in its condition's own consequence)
                 a = 0.0
                 local.append("condition-of-question")
+            if q > 0 and not c.terminal_question and n + 1 < len(sent) and _TOPIC_NEXT.match(sent[n + 1].text):
+                q, overruled = 0.0, True
+                local.append("topic-of-next")
+            if (q > 0 and c.terminal_question and _CONSENT.match(c.text.rstrip(_TRAILING)) and sa > 0
+                    and not requested):
+                q, overruled = 0.0, True
+                local.append("consent")
             requested |= q > 0 and bool(_REQUEST_INFO.search(c.text))
             ev.q_overruled |= overruled
             if q > 0 and a > 0 and _SUGGESTING.search(c.text):
@@ -434,7 +460,7 @@ def _analyse(text: str) -> _Evidence:
             answers = nxt is not None and (_SELF_ANSWER.match(sentences[nxt][0].text)
                                            or (_EXPLAINS.match(sentences[nxt][0].text) and _WHY_HOW.search(sent_text))
                                            or _gives_count(sent_text, "".join(c.text for c in sentences[nxt])))
-            if answers and following_advice:
+            if answers and following_advice or sentences[idx][0].heading and following_advice:
                 ev.rhetorical = ev.q_overruled = True
                 ev.cues.append("rhetorical:self-answered")
                 sq = 0.0
