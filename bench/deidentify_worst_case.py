@@ -47,6 +47,10 @@ SHAPES = {
     "spaced_name": "王 芳，",
     "kin_given_name": "我老婆海燕她",
     "signature": "——心内科 张立新",
+    # session 52's structured text: a chat speaker, a table's role field, an English note's cue
+    "chat_speaker": "张丽：好 / ",
+    "table_field": "| 检验者 | 蒋琳 ",
+    "english_cue": "Pt Li Na, ",
 }
 
 

@@ -32,6 +32,7 @@ HELDOUT9 = REPO / "annotations" / "deid_heldout9.jsonl"
 HELDOUT10 = REPO / "annotations" / "deid_heldout10.jsonl"
 HELDOUT11 = REPO / "annotations" / "deid_heldout11.jsonl"
 HELDOUT12 = REPO / "annotations" / "deid_heldout12.jsonl"
+HELDOUT13 = REPO / "annotations" / "deid_heldout13.jsonl"
 
 # --- medicine is not a name -----------------------------------------------------------------------
 
@@ -948,6 +949,69 @@ def test_classes_the_twelfth_set_found_are_caught(text, expected):
 @pytest.mark.parametrize("text", TWELFTH_SET_LOOKALIKES)
 def test_the_twelfth_sets_lookalikes_are_left_alone(text):
     assert deidentify(text)[0] == text
+
+
+def test_goals_hold_on_the_thirteenth_set():
+    # Written blind later in session 52 (150 lines of structured and semi-structured text: report headers, tables
+    # flattened with |, chat logs, group chats with @mentions, rosters, English notes and letters; 50 without
+    # personal data; 184 names). First score: name recall 0.614 (113/184), all labels 0.708, precision 0.995 (惠予
+    # after 吴主任). Then used for rules (a record's role fields, also after | or a space: 检验者, 审核者, 送检医师,
+    # 会诊医师, 交款人, 主刀, 一助, 护士长…; a role with the name in brackets; a chat's speaker before a colon or a time
+    # stamp; @mentions; a doubled pet name before 妈妈/奶奶; 李姐， opening a message; 我是海燕，; Latin names after
+    # English and Chinese cues, with accents and apostrophes, before 's mom, 的病人, MD; a roster's shifts; X的家属;
+    # whose report; 30 more common surnames (傅, 康…); Hong Kong, Macau and Taiwan numbers; NHS No.; passports with
+    # three letters; English birth dates; Inpatient No.; an insurer's Member ID; 马建华（男，…）): name recall 0.973,
+    # all labels 0.981, precision 1.000; no other set changed. The policy number was relabelled account, as the
+    # seventh set labels 保单号. Left: 陈奶奶 (a surname and an elder's title at the start), 张国庆国庆节后, 赵敏顶一下,
+    # "under Chen Yu".
+    sc = score(_rows(HELDOUT13))
+    assert sc.overlap["name"].recall >= 0.96, sc.misses
+    assert sc.overlap["all"].recall >= 0.97, sc.misses
+    assert sc.overlap["all"].precision == 1.0, sc.false_alarms
+    assert len(_rows(HELDOUT13)) >= 150 and sum(not r["spans"] for r in _rows(HELDOUT13)) >= 50
+
+
+# Written after the thirteenth set's misses were read, none taken from it: each rule on new text ...
+THIRTEENTH_SET_CLASSES = [
+    ("检验者：郝建 审核者：祁红", "检验者：[姓名] 审核者：[姓名]"),
+    ("| 报告医师 | 韦小宁 |", "| 报告医师 | [姓名] |"),
+    ("主刀 严明，麻醉 龚小兰", "主刀 [姓名]，麻醉 [姓名]"),
+    ("主治医生（覃丽）查房", "主治医生（[姓名]）查房"),
+    ("刘敏：血糖多少 / 郑伟：6.1", "[姓名]：血糖多少 / [姓名]：6.1"),
+    ("@唐静 @小满 今晚加班", "@[姓名] @[姓名] 今晚加班"),
+    ("果果妈妈：孩子退烧了", "[姓名]妈妈：孩子退烧了"),
+    ("王姐，我是3床的家属", "[姓名]姐，我是3床的家属"),
+    ("我是秀兰，上周来过", "我是[姓名]，上周来过"),
+    ("进修生Emma负责记录", "进修生[姓名]负责记录"),
+    ("Pt Wu Hao, M, 52y", "Pt [姓名], M, 52y"),
+    ("Best regards, Karen Liu, MD", "Best regards, [姓名], MD"),
+    ("Ryan's mom here", "[姓名]'s mom here"),
+    ("N班 傅强；护士长 康丽", "N班 [姓名]；护士长 [姓名]"),
+    ("方圆的家属请到前台", "[姓名]的家属请到前台"),
+    ("龚丽萍的病理报告出来了吗", "[姓名]的病理报告出来了吗"),
+    ("电话 +852 6543 2109", "电话 [电话]"),
+    ("DOB: March 3, 1971", "DOB: [出生日期]"),
+    ("NHS number 943 476 5919", "NHS number [证件号]"),
+    ("Admission No. A2024-1187", "Admission No. [病历号]"),
+    ("邹海（男，61岁）胸痛2小时", "[姓名]（男，61岁）胸痛2小时"),
+]
+# ... and what those rules must leave alone
+THIRTEENTH_SET_LOOKALIKES = [
+    "方案：先吃药", "诊断：胃炎", "主任：明天查房", "@医生 这个药能吃吗", "@所有人 明天停诊", "Dear Sir, thank you",
+    "Hi All, meeting at 3", "Patient reports CT normal", "我是学生，", "我是医生，", "小心护士说的", "请吴主任惠予诊治，谢谢",
+    "阳光的孩子", "Google的员工", "审核者：***", "检验者：", "宝宝妈妈：孩子退烧了", "A班：8:00-16:00",
+    "您好，我是扁鹊，有什么可以帮您的吗？", "渐渐妈妈就放心了", "我是湿气重，吃什么好", "小时候爸爸妈妈都忙",
+]
+
+
+@pytest.mark.parametrize("text, expected", THIRTEENTH_SET_CLASSES, ids=[c[0][:8] for c in THIRTEENTH_SET_CLASSES])
+def test_classes_the_thirteenth_set_found_are_caught(text, expected):
+    assert deidentify(text)[0] == expected
+
+
+@pytest.mark.parametrize("text", THIRTEENTH_SET_LOOKALIKES)
+def test_the_thirteenth_sets_lookalikes_are_left_alone(text):
+    assert deidentify(text)[0] == text.replace("吴主任", "[姓名]主任")
 
 
 def test_a_name_said_twice_is_redacted_twice_unless_it_is_also_a_word():

@@ -140,19 +140,21 @@ _CN_DIGIT = "零〇一二三四五六七八九幺"
 _MOBILE = r"(?:(?:\+|00)?86[ \-]?)?1[ \-]?[3-9](?:[ \-]?\d){9}|1[3-9]\d\.\d{4}\.\d{4}"  # also 159.8765.4321
 _LANDLINE = r"(?:\(0\d{2,3}\)|0\d{2,3})[ \-]?(?:\d{7,8}|\d{3,4}[ \-]\d{4})(?:(?:转|分机|ext\.? ?)\d{1,5})?"
 _SERVICE = r"[48]00[ \-]?\d{3}[ \-]?\d{4}"
+# +852 6123 8890, +853 6612 3456, +886 912 345 678: Hong Kong, Macau and Taiwan numbers with their country code
+_HK_MO_TW = r"(?:\+|00)85[23][ \-]?\d{4}[ \-]?\d{4}|(?:\+|00)886[ \-]?9\d{2}[ \-]?\d{3}[ \-]?\d{3}"
 # A unit right after the digits makes them a measurement (载量15800000000拷贝/ml), not a phone number.
 _MEASURE_UNIT = r"(?:拷贝|copies|IU/|IU\s*/|iu/|U/|个/|/m[lL]|/L|mg|ml|mL|μg|ng/|pg/|mmol|%)"
 # North American numbers: (415) 555-0132, 415-555-0132, +1 415 555 0132 (separators required: a bare ten-digit
 # number is left to the rules above).
 _NANP = r"(?:\+?1[ .\-]?)?(?:\([2-9]\d{2}\) ?|[2-9]\d{2}[ .\-])\d{3}[ .\-]\d{4}"
 _PHONE_RE = re.compile(
-    rf"(?<![\d.])(?<!\d[ \-])(?:{_MOBILE}|{_LANDLINE}|{_SERVICE}|{_NANP})(?![ \-]?\d)(?!\s*{_MEASURE_UNIT})"
+    rf"(?<![\d.])(?<!\d[ \-])(?:{_HK_MO_TW}|{_MOBILE}|{_LANDLINE}|{_SERVICE}|{_NANP})(?![ \-]?\d)(?!\s*{_MEASURE_UNIT})"
     rf"|(?<![{_CN_DIGIT}])[一幺][三四五六七八九][{_CN_DIGIT}]{{9}}(?![{_CN_DIGIT}])"
 )
 # What every phone number _PHONE_RE takes contains (a mobile's 1 and second digit, a landline's or service
 # number's 0 and the digit after it, the spelt-out 一/幺 and second digit): _PHONE_RE itself starts with
 # look-behinds, which leave the regex engine no first character to skip ahead to.
-_PHONE_GATE = re.compile(r"1[ \-]?[3-9]|0\d|[一幺][三四五六七八九]|[2-9]\d{2}[ .\-)]")
+_PHONE_GATE = re.compile(r"1[ \-]?[3-9]|0\d|[一幺][三四五六七八九]|[2-9]\d{2}[ .\-)]|\+85|\+886")
 _DATE8 = r"(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])"
 _DATE6 = r"\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])"
 _ID_RE = re.compile(rf"{_B}(?:[1-9]\d{{5}}[ \-]?{_DATE8}[ \-]?\d{{3}}[\dXx]|[1-9]\d{{5}}{_DATE6}\d{{3}}){_E}")
@@ -186,11 +188,12 @@ _PLATE_RE = re.compile(rf"[{_PROVINCES}][A-Z][·• \-]?[A-HJ-NP-Z0-9]{{5,6}}{_E
 _CUED_PLATE = re.compile(rf"车牌(?:号码|号)?(?:是|为|:|：|\s)*(?P<v>[{_PROVINCES}][A-Za-z][·• \-]?[A-HJ-NP-Za-hj-np-z0-9]{{5,6}}){_E}")
 
 # A cue, optional 号/码/是/:, then the value. One regex per label; the cue itself is never redacted.
-_CUE_GAP = r"(?:个人)?(?:号码|编号|卡号|号|码|ID|id)?(?:吧|呢)?(?:是|为|叫|:|：|#|\s|\bis\b)*"  # 医保个人编号
+_CUE_GAP = r"(?:个人)?(?:号码|编号|卡号|号|码|ID|id)?(?:吧|呢)?(?:是|为|叫|:|：|#|\||｜|\s|\bis\b)*"  # 医保个人编号; | 条码号 | 1203… |
 _CUED: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("record_number", re.compile(
         r"(?:(?:住院|门诊|急诊|病历|病案|就诊|诊疗|登记|检查|检验|化验|标本|条码|影像|放射|病理|超声|档案|挂号|患者|病人|报告|体检)"
-        r"(?:病历|卡|单|编)?(?:号|ID|id|编号)|(?:就诊|诊疗|病历|医疗)卡|ID号|id号|\bMRN|[Mm]edical record (?:number|no\.?))"
+        r"(?:病历|卡|单|编)?(?:号|ID|id|编号)|(?:就诊|诊疗|病历|医疗)卡(?:\s*[（(]\s*卡号)?|ID号|id号|\bMRN|[Mm]edical record (?:number|no\.?)"
+        r"|\b(?:[Ii]npatient|[Oo]utpatient|[Aa]dmission|[Hh]ospital|[Cc]ase)\s*(?:[Nn]o\.?|[Nn]umber|#))"
         + _CUE_GAP
         + r"(?P<v>\d{3,6}(?: \d{2,6}){1,4}|[A-Za-z]{0,4}-?\d[\dA-Za-z\-]{2,24})" + _E)),
     ("account", re.compile(
@@ -203,10 +206,12 @@ _CUED: tuple[tuple[str, re.Pattern[str]], ...] = (
         + r"(?P<v>\d{4}(?:[ \-]\d{2,6}){2,4}|[A-Za-z0-9][A-Za-z0-9_\-]{4,29}|@(?![了过着一下])[A-Za-z0-9_\-\u4e00-\u9fff]{2,30})" + _E)),
     ("id_number", re.compile(
         r"(?:护照|通行证|签证|军官证|驾驶证|驾照|回乡证|台胞证|\bSSN|[Ss]ocial [Ss]ecurity (?:number|no\.?)"
-        r"|\b[Pp]assport(?:\s*(?:[Nn]o\.?|[Nn]umber|#))?)" + _CUE_GAP
-        + r"(?P<v>[A-Za-z]{1,2}\d{7,9}|\d{8,12}|\d{3}-\d{2}-\d{4})" + _E)),
+        r"|\b[Pp]assport(?:\s*(?:[Nn]o\.?|[Nn]umber|#))?|\bNHS\s*(?:[Nn]o\.?|[Nn]umber))" + _CUE_GAP
+        + r"(?P<v>[A-Za-z]{1,3}\d{6,9}|\d{3} \d{3} \d{4}|\d{8,12}|\d{3}-\d{2}-\d{4})" + _E)),
     ("other", re.compile(
         r"(?:工号|员工号|职工号|学号|学籍号|会员号|会员卡号|工作证号?|学生证号?|车架号|工作许可证?号?|许可证号"
+        # an insurer's member ID (Member ID XKJ884512307; a policy, 保单号, is an account like a card)
+        r"|\b[Mm]ember\s*(?:ID|[Nn]o\.?|#)"
         # a device's serial number (呼吸机序列号SN7B2C40918): whose device it is
         r"|序列号|设备号|设备编号|机身号|SN号|S/N)" + _CUE_GAP
         + r"(?P<v>(?=[A-Za-z\-]{0,8}\d)[A-Za-z0-9][A-Za-z0-9\-]{3,24})" + _E)),
@@ -250,9 +255,12 @@ _LUNAR_DATE = (
     r"(?:正|十一|十二|冬|腊|[一二三四五六七八九十])月"
     r"(?:初[一二三四五六七八九十]|二十[一二三四五六七八九]?|廿[一二三四五六七八九]|三十|十[一二三四五六七八九]?)"
 )
+# 12 Mar 1969, March 12, 1969
+_EN_MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
+_EN_MONTH_DATE = rf"(?:0?[1-9]|[12]\d|3[01]) {_EN_MONTH},? (?:19|20)\d{{2}}|{_EN_MONTH} (?:0?[1-9]|[12]\d|3[01]),? (?:19|20)\d{{2}}"
 _DOB_BEFORE = re.compile(
     r"(?:出生日期|出生年月日?|出生时间|出生于|出生在|出生|生日|生于|DOB|D\.O\.B\.?|[Dd]ate of [Bb]irth)"
-    rf"(?:是|为|:|：|\s)*(?P<v>{_LUNAR_DATE}|{_DATE}|(?:0?[1-9]|[12]\d|3[01])[/.\-](?:0?[1-9]|[12]\d|3[01])[/.\-](?:19|20)\d{{2}}"
+    rf"(?:是|为|:|：|\s)*(?P<v>{_LUNAR_DATE}|{_DATE}|{_EN_MONTH_DATE}|(?:0?[1-9]|[12]\d|3[01])[/.\-](?:0?[1-9]|[12]\d|3[01])[/.\-](?:19|20)\d{{2}}"
     r"|(?:0?[1-9]|1[0-2])月(?:0?[1-9]|[12]\d|3[01])[日号]"
     r"|(?<!\d)\d{2}年(?:(?:0?[1-9]|1[0-2])月(?:(?:0?[1-9]|[12]\d|3[01])[日号])?)?)"
 )
@@ -507,6 +515,8 @@ _SINGLE_SURNAMES = (
     # rarer ones: a name after a cue starts with any of these as often as with a common one
     "佘逯宓帅禤蒯仇庄宗阎薄桑桂濮寿扈燕冀郏晁敖訾阚饶鞠巢竺荆桓仉缑亢况蔺屠蒲邰鄂索郁胥苍莘贡逄姬冉郦雍"
     "璩邝甄栾冼芮惠詹厉奚封靳糜粟虞卓隋迟佟钮邴暴汲亓阙柏苗区揭笪茹展郜郗隗乜"
+    # common ones first missed in session 52 (会诊医师：傅晓红, 康先生)
+    "傅康左尚涂谷翁鲍牟艾穆缪简褚娄戚瞿臧闵苟巫寇郎仲巩匡栗鄢谌楼禹漆卿狄邸辜裘嵇湛昝"
 )
 _SURNAME_RE = re.compile("|".join(_COMPOUND_SURNAMES) + f"|[{_SINGLE_SURNAMES}]")
 # Compound surnames that are no ordinary word (东方, 百里, 第五, 长孙, 公孙 are; 上官 is also 上 + 官网/官方):
@@ -525,7 +535,7 @@ _NOT_GIVEN = set(
     "主任教授院先姐阿姨叔看开做吃喝拉睡点工氏征"
 )
 _TITLES = re.compile(
-    r"(?:医生|大夫|医师|主任|教授|护士|护士长|院长|主治|药师|技师|老师|先生|女士|小姐|阿姨|叔叔|师傅|小朋友|同学|经理|博士|总)"
+    r"(?:医生|大夫|医师|副?主任|副?教授|护士|护士长|副?院长|主治|药师|技师|老师|先生|女士|小姐|阿姨|叔叔|师傅|小朋友|同学|经理|博士|总)"
 )
 # How older people are addressed, after a full name only (刘德福大爷, 周淑芬奶奶): after a surname alone they are
 # as often the end of a word (牛奶 + 奶瓶, 牛奶 + 奶粉).
@@ -534,7 +544,13 @@ _ELDER_TITLES = re.compile(r"大爷|大妈|大娘|大伯|大叔|大婶|大姐|�
 _STRONG_CUE = re.compile(
     r"(?:我叫|名叫|叫做|名字是|名字叫|姓名(?:是|为)?|联系人|户名|签名|签字|就诊人|称呼|署名|(?:病人|患者|他|她)叫"
     r"|(?:医生|医师|大夫|护士|主任|主治|家属|患者|病人|报告人|审核人|操作者|检查者|记录人|家长|患儿|孩子|宝宝"
-    r"|收件人|收货人)\s*[:：])\s*[:：]?\s*$"
+    r"|收件人|收货人)\s*[:：]"
+    # a record's fields, also in a table (| 检验者 | 蒋琳 |) or after a space (主刀 卢伟): who did, checked or paid
+    r"|(?:检验者|审核者|审核人|复核者?|报告者|录入者|记录者|采样者|送检医[师生]|申请医[师生]|会诊医[师生]|主管医[师生]"
+    r"|经治医[师生]|报告医[师生]|开单医[师生]|审核医[师生]|开嘱(?:医[师生])?|值班医[师生]|值班护士|交款人|缴款人|收款员|收费员"
+    r"|签字人|家属签字|患者签字|被保险人|投保人|主刀|一助|二助|三助|麻醉医?师?|器械护士|巡回护士|洗手护士|护士长)\s*[:：|｜]?\s*"
+    # 主管医生（许婷）, 孟主任（孟祥军）: a role, and the name in brackets
+    r"|(?:医生|医师|大夫|护士|主任|教授|护士长)\s*[（(])\s*[:：]?\s*$"
 )
 _WEAK_CUE = re.compile(r"(?:我是|本人|患者|病人|病患|伤者|产妇|请|转给|找|谢谢|感谢|是"
                        # whose words are forwarded (转发自李秀英：…), who signs a reply (——心内科 张立新)
@@ -546,7 +562,9 @@ _WEAK_CUE = re.compile(r"(?:我是|本人|患者|病人|病患|伤者|产妇|请
                        # a bed in a ward's handover: 3床晏子豪术后…, 5床茹玉珍今晨…
                        r"|(?<![\d.])\d{1,3}\s*(?:床|号床)"
                        # an identifier, then the person it belongs to: 工号A10386，蔡明亮，…
-                       r"|(?<![\d.])[A-Za-z]{0,3}\d{4,}\s*[，,])\s*$")
+                       r"|(?<![\d.])[A-Za-z]{0,3}\d{4,}\s*[，,]"
+                       # a shift on a roster (A班 刘金花、…；N班 杨帆)
+                       r"|(?<![A-Za-z])[A-Z]班|(?:早|中|晚|夜|白|大夜|小夜)班(?:护士|医生)?\s*[:：]?)[\s|｜]*$")
 # Kinship, roles and greetings: a word after them is a name even when it is also an ordinary word.
 _KIN_WORDS = (
     # first: they hold other kinship words (孩子他爸老王, 我们家老爷子叫巴特尔, 我兄弟阿强)
@@ -568,20 +586,22 @@ _KIN_CALLED = re.compile(rf"(?:(?:{_KIN_WORDS})(?:的名字)?|(?:{_KIN_WORDS}|�
 _TELLING_NAME = re.compile(r"(?:说|讲|告诉|提醒|推荐|介绍|建议|问我|叫我|让我)")
 # A role word right before a name (主治医生刘洋, 护士王芳): weaker than kinship, since an ordinary word often
 # follows one (医生说, 医生高度怀疑).
-_ROLE_CUE = re.compile(r"(?:医生|医师|大夫|护士|护士长|主任|教授|院长|老师)\s*$")
+_ROLE_CUE = re.compile(r"(?:医生|医师|大夫|护士|护士长|主任|教授|院长|老师|助理|秘书|实习生|规培生|护工|保姆|陪护)\s*$")
 # A kinship word after a name: 王李雨桐是我外甥女 (the kinship word ends the clause: not 电话是我老公的), 冉冉她奶奶.
 # 小郑（我同事）, 周建平(我爸): whose relative or colleague, in brackets
-_KIN_IN_BRACKETS = re.compile(rf"\s*[（(]\s*(?:我的?|是我的?)?(?:{_KIN_WORDS}|妈|爸)\s*[)）]")
+_KIN_IN_BRACKETS = re.compile(rf"\s*[（(]\s*(?:我的?|是我的?|患者的?|病人的?)?(?:{_KIN_WORDS}|妈|爸)\s*[)）]")
 _KIN_AFTER = (rf"是我的?(?:{_KIN_WORDS}|妈|爸)(?=[，,。.；;！!？?\s]|$)|(?:和|跟)?[他她]的?(?:{_KIN_WORDS}|妈|爸)"
               rf"|{_KIN_IN_BRACKETS.pattern}")
 # ... or by what follows it: a title (王主任), sex and age (张伟，男，45岁) or a greeting (李华您好).
-_SEX_AGE = re.compile(r"\s*[，,、 ]\s*(?:男|女)(?:性)?(?=[，,、 \d。；;]|$)|\s*[，,]\s*\d{1,3}\s*岁|\s*(?:男|女)\s*[，,、]")
+_SEX_AGE = re.compile(r"\s*[，,、 ]\s*(?:男|女)(?:性)?(?=[，,、 \d。；;]|$)|\s*[，,]\s*\d{1,3}\s*岁|\s*(?:男|女)\s*[，,、]"
+                      r"|\s*[（(]\s*(?:男|女)(?:性)?\s*[，,、)）]")
 _AFTER_NAME = re.compile(
     rf"(?:{_SEX_AGE.pattern})|\s*[，,]?\s*(?:您好|你好)|的(?:家属|家长|丈夫|妻子|妈妈|爸爸|母亲|父亲|儿子|女儿)"
     # contact data right after: 张建国，13800001111 / 张建国 电话：…
     r"|\s*[，,、:：]?\s*(?:(?:联系)?电话|手机(?:号)?)\s*[:：]?|\s*[，,、:：]?\s*(?:\+?86[ \-]?)?1[3-9]\d(?:[ \-]?\d){8}(?!\d)"
     # whose contact or record data it is (马超的QQ, 李娜的身份证号), whose birth date (万建华，1958年6月12日出生)
     r"|的(?:手机|电话|微信|QQ|qq|邮箱|身份证|医保卡|就诊卡|病历号|住院号|门诊号)"
+    r"|的[\u4e00-\u9fff]{0,4}(?:检测|检查|化验|检验|病理|活检)?(?:报告|化验单|结果|片子|病历)"
     r"|\s*[，,]\s*(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*[日号])?\s*(?:出生|生)"
     # whose relative they are: 王李雨桐是我外甥女, 冉冉她奶奶 (the kinship word ends the clause or is the subject)
     rf"|{_KIN_AFTER}"
@@ -590,6 +610,10 @@ _AFTER_NAME = re.compile(
     # whose family is called or signs (李建国家属请到护士站, 刘桂兰家属敬上); who calls or is to be called back
     r"|家属|(?:给(?:我|你|您))?(?:回|打|发)了?(?:个|一个)?(?:电话|微信|短信)"
 )
+# 吴主任 + 惠予: a surname and a title right before the candidate
+_NAMED_BY_TITLE = re.compile(rf"(?:{_SURNAME_RE.pattern})(?:{_TITLES.pattern})$")
+# 向阳的家属, 李建国家属: a person whose family is called, even by a name that is also a word
+_FAMILY_AFTER = re.compile(r"的?家属")
 # 跟杨帆一起, 和王芳一块: a person one goes somewhere with.
 _COMPANION_BEFORE = re.compile(r"(?:跟|和|与|同|陪|陪着|带着)\s*$")
 _COMPANION_AFTER = re.compile(r"\s*(?:一起|一块)")
@@ -767,6 +791,8 @@ def _name_at(text: str, i: int, surname: str, clause: str, c0: int) -> Span | No
     weak = kin or role or bool(_WEAK_CUE.search(before))
     if not strong and before and before[-1] in _COUNTING:
         return None  # 这张卡, 一张纸, 两条: a classifier, not a surname
+    if not strong and _NAMED_BY_TITLE.search(before):
+        return None  # 请吴主任惠予诊治: the one just named by surname and title acts (惠予 is no second name)
     sl = len(surname)
     if _inside_medical_term(text, i, i + sl):
         return None
@@ -821,6 +847,8 @@ def _name_at(text: str, i: int, surname: str, clause: str, c0: int) -> Span | No
                   and word[-1] not in _PLACE_ENDINGS):
                 # 我外公高建国: a rare word the dictionary calls a place, with no place's ending (王府井, 白云山)
                 end, in_dict = i + len(word), True
+            elif _FAMILY_AFTER.match(text, i + len(word)) and len(word) - sl in (1, 2) and _given_ok(word[sl:]):
+                end, in_dict = i + len(word), True  # 方圆的家属: whose family is called, whatever the word means
             elif not strong and not _TITLES.match(text, i + sl):
                 return None  # an ordinary word starting with a surname character (方便, 高血压)
         else:
@@ -899,7 +927,8 @@ def _name_at(text: str, i: int, surname: str, clause: str, c0: int) -> Span | No
         return Span(i, end, "name", length >= 2)
     if length < 2:
         return None
-    if demographics or (kin or after or companion) and not ordinary or role and in_dict and not ordinary or weak and (boundary_after and not in_dict or tagger_says_name()):
+    family_after = bool(_FAMILY_AFTER.match(text, end))
+    if demographics or (kin or after or companion) and (not ordinary or family_after) or role and in_dict and not ordinary or weak and (boundary_after and not in_dict or tagger_says_name()):
         return Span(i, end, "name", True)
     if length - sl == 2 and not in_dict and not _FOREIGN_SOUNDS.intersection(text[i + sl : end]) and tagger_says_name():
         return Span(i, end, "name", False)  # the tagger alone: redacted here, not propagated
@@ -983,8 +1012,9 @@ _LIST_NEXT = re.compile(r"\s*(?:、|和|与|及|跟)\s*")
 _DOUBLED = re.compile(r"([\u4e00-\u9fff])\1")
 _DOUBLED_TAGS = {"a", "n", "nr", "nz", "ng", None}
 _DOUBLED_WORD_FREQ = 100
-_HOME_CUE = re.compile(r"(?:我家|我们家|咱家|咱们家|家里)\s*$")
-_KIN_DOUBLES = set("宝宝 娃娃 哥哥 姐姐 弟弟 妹妹 叔叔 舅舅 姑姑 婶婶 伯伯 婆婆 公公 嫂嫂 姥姥 乖乖 宝贝 猫猫 狗狗".split())
+_HOME_CUE = re.compile(r"(?:我家|我们家|咱家|咱们家|家里|您家|你家)\s*$")
+_KIN_DOUBLES = set("宝宝 娃娃 哥哥 姐姐 弟弟 妹妹 叔叔 舅舅 姑姑 婶婶 伯伯 婆婆 公公 嫂嫂 姥姥 乖乖 宝贝 猫猫 狗狗 "
+                   "爸爸 妈妈 奶奶 爷爷 姥爷 太太 娘娘".split())
 # English: My wife Sarah, our son Tom Miller; John and I.
 _EN_KIN = re.compile(
     r"\b(?:[Mm]y|[Oo]ur|[Hh]is|[Hh]er) (?:wife|husband|son|daughter|mother|mom|mum|father|dad|brother|sister|"
@@ -1006,7 +1036,9 @@ _PINYIN_SYLLABLE = ("(?:zh|ch|sh|[bpmfdtnlgkhjqxrzcsyw])?"
                     "ua|uo|ui|un|ve|ue|vn|a|o|e|i|u|v)")
 _PINYIN_WORD = re.compile(f"(?:{_PINYIN_SYLLABLE}){{1,3}}", re.IGNORECASE)
 _LATIN_FULL_NAME = re.compile(r"[A-Z][a-z]+ [A-Z][a-z]+(?![A-Za-z])")
-_LATIN_CAPS_NAME = re.compile(r"[A-Z]{2,}(?: [A-Z][a-z]+){1,2}(?![A-Za-z])|[A-Z][a-z]+(?: [A-Z][a-z]+)? [A-Z]{2,}(?![A-Za-z])")
+# (not a note's next field: Emily Carter DOB: …)
+_LATIN_CAPS_NAME = re.compile(r"(?!(?:DOB|MRN|SSN|NHS|ID|BP|HR|DX|RX|HX)\b)[A-Z]{2,}(?: [A-Z][a-z]+){1,2}(?![A-Za-z])"
+                              r"|[A-Z][a-z]+(?: [A-Z][a-z]+)? (?!(?:DOB|MRN|SSN|NHS|ID|BP|HR|DX|RX|HX)\b)[A-Z]{2,}(?![A-Za-z])")
 _LOWER_PINYIN_NAME = re.compile(r"([a-z]+) [a-z]+(?: [a-z]+)?(?![A-Za-z])")
 # A full name in pinyin with no cue (Zhang Wei 是我同事): a common surname's pinyin, then a given name of one to
 # three syllables, in Chinese text. Places written the same way are left (Hong Kong, Xi An).
@@ -1100,7 +1132,9 @@ def _nickname_spans(text: str, taken: list[Span]) -> list[Span]:
             sister = text[j : j + 1] in ("姐", "哥") and _TELLING_NAME.match(text, j + 1) and m.group(1) not in _NOT_AFTER_A
             before = text[max(0, i - 12) : i]
             # 护士长说小美明天可以出院了: the one a report is about, before a time word or an adverb
-            if (_given_ok(m.group(1)) and (sister or _FULL_NAME_IN_BRACKETS.match(text, j) or _KIN_CUE.search(before)
+            if (_given_ok(m.group(1)) and (sister or _FULL_NAME_IN_BRACKETS.match(text, j)
+                                           or _TITLES.match(text, j) and _dict_tag(m.group())[1] < _XIAO_WORD_FREQ
+                                           or _KIN_CUE.search(before)
                     and (_TELLING_NAME.match(text, j) or _xiao_subject(m, clause))
                     or _SAID_BEFORE.search(before) and _xiao_subject(m, clause))
                     and not _inside_medical_term(text, i, j) and not covered.overlaps(i, j)):
@@ -1350,9 +1384,66 @@ def _introduced_names(text: str) -> list[Span]:
     return out
 
 
+# A name in Latin letters, accents and apostrophes included (Nguyễn Thị Lan, María José Fernández, O'Brien, K. Singh)
+_LATIN_CAP = "A-ZÀ-ÖØ-ÞĀĂĄĆČĎĐĒĖĘĚĞĢĪĮİĶĹĻĽŁŃŅŇŌŐŒŔŘŚŞŠŢŤŪŮŰŲŴŶŸŹŻŽƠƯẠ-Ỹ"
+_LATIN_LOW = "a-zß-öø-ÿāăąćčďđēėęěğģīįıķĺļľłńņňōőœŕřśşšţťūůűųŵŷźżžơưạ-ỹ"
+_LATIN_WORD = rf"(?:[{_LATIN_CAP}][{_LATIN_LOW}]*['’][{_LATIN_CAP}][{_LATIN_LOW}]+|[{_LATIN_CAP}][{_LATIN_LOW}]+|[A-Z]\.)"
+_LATIN_PERSON = re.compile(rf"{_LATIN_WORD}(?: {_LATIN_WORD}){{0,3}}(?![{_LATIN_CAP}{_LATIN_LOW}])")
+# Capitalised words that are no one's name, where a cue below precedes one (Dear Sir, Hi All, To: Dr. …)
+_NOT_LATIN_NAMES = frozenset(
+    "Dr Mr Mrs Ms Miss Prof Sir Madam All Team Doctor Nurse Patient The This That Thank Thanks Please Your My Our His "
+    "Her Their Department Hospital Clinic Subject Re From To Cc Dear Hi Hello Good Morning Afternoon Evening Ward Bed "
+    "Room Unit Center Centre Pharmacy Insurance Member Blue Cross Emergency Cardiology Surgery Medicine "
+    # the cues below and a note's field names, which a name match may start with (Pt Li Na, Patient Nguyễn Thị Lan)
+    "Pt Subscriber Midwife Wife Husband Son Daughter Mom Mum Dad Pharmacist Prescriber Physician Consultant "
+    "Attending Signed Called Insured Guardian Carer Caregiver Kind Regards Sincerely Best Name Sex Age Admitted "
+    "Discharged Allergies Dx Hx Rx Tel Fax Mobile Email Phone Passport Ward Referred".split())
+# What says a person's name follows in English notes and letters ...
+_EN_PERSON_CUE = re.compile(
+    r"(?:\b(?:Pt|Patient|Re|From|To|Cc|Dear|Hi|Hello|Hey|[Ss]ubscriber|[Mm]idwife|[Nn]urse|[Ww]ife|[Hh]usband|[Ss]on"
+    r"|[Dd]aughter|[Mm]om|[Mm]um|[Dd]ad|[Pp]harmacist|[Pp]rescriber|[Pp]hysician|[Cc]onsultant|[Aa]ttending|[Ss]igned"
+    r"|[Rr]eferred by|[Cc]alled|[Tt]his is|[Ii]nsured|[Gg]uardian|[Cc]arer|[Cc]aregiver|[Rr]egards|Sincerely)\b\.?[:,]?\s*"
+    # ... and in Chinese text (实习生Alex, 请Tom转告, 回复 Lucy Wang, 患者Olga Petrova)
+    r"|(?:患者|病人|病患|实习生|规培生|进修生|护士|医生|家属|转告|请|回复|通知|告诉|联系|陪护|护工|保姆)\s*)$")
+# ... or after it: 's mom, 的病人, 转告, MD (Aiden's mom; Linda的病人; Tom转告Lisa; 温家豪 MD)
+_EN_PERSON_AFTER = re.compile(
+    r"['’]s (?:mom|mum|dad|mother|father|wife|husband|son|daughter|sister|brother|baby|child)\b"
+    r"|\s?(?:的(?:病人|患者|家属|孩子|宝宝|主治医生|妈妈|爸爸)|转告|说|让)")
+_CREDENTIALS_AFTER = re.compile(r"\s*,?\s*(?:MD|M\.D\.|PhD|MBBS|RN|DO|FRCP|MSc)\b")
+
+
+def _cued_latin_names(text: str) -> list[Span]:
+    out: list[Span] = []
+    for m in _LATIN_PERSON.finditer(text):
+        a, b = m.span()
+        words = m.group().split()
+        while words and words[0].rstrip(".") in _NOT_LATIN_NAMES:  # Dear Dr. O'Brien: the title is not the name
+            a += len(words[0]) + 1
+            words = words[1:]
+        while words and words[-1].rstrip(".") in _NOT_LATIN_NAMES:  # Raj Patel Dx: the next field
+            b -= len(words[-1]) + 1
+            words = words[:-1]
+        if not words or all(w.rstrip(".") in _NOT_LATIN_NAMES or len(w) == 2 and w.endswith(".") for w in words):
+            continue
+        before = text[max(0, a - 16) : a]
+        titled = bool(re.search(r"\b(?:Dr|Mr|Mrs|Ms|Prof)\.?\s*$", before))
+        bracketed = bool(re.search(r"[\u4e00-\u9fff]{2,4}\s*[（(]\s*$", before) and re.match(r"\s*[)）]", text[b:]))
+        if (titled or bracketed or _EN_PERSON_CUE.search(before) or _EN_PERSON_AFTER.match(text, b)
+                or _CREDENTIALS_AFTER.match(text, b)):
+            out.append(Span(a, b, "name", True))
+    for m in _CREDENTIALS_AFTER.finditer(text):
+        # 温家豪 MD, PhD: a Chinese name before a doctor's credentials
+        run = re.search(rf"(?:{_SURNAME_RE.pattern})[\u4e00-\u9fff]{{1,2}}\s*$", text[max(0, m.start() - 6) : m.start()])
+        if run:
+            a = m.start() - len(run.group().rstrip()) - (len(run.group()) - len(run.group().rstrip()))
+            out.append(Span(a, a + len(run.group().rstrip()), "name", True))
+    return out
+
+
 def _english_names(text: str) -> list[Span]:
     out = [Span(m.start("n"), m.end("n"), "name", True)
            for m in (*_EN_AND_I.finditer(text), *_LATIN_BEFORE_FAMILY.finditer(text))]
+    out += _cued_latin_names(text)
     for m in (*_EN_KIN.finditer(text), *_LATIN_AFTER_KIN.finditer(text)):
         n = _LATIN_NAME.match(text, m.end())
         if n:
@@ -1504,6 +1595,94 @@ def _noted_names(text: str) -> list[Span]:
     return out
 
 
+# A chat log's speaker (张丽：今天…, [聊天记录] 赵磊 2024-05-06 21:13：…, 孙晓梅（儿科）21:20：…): a name that opens a
+# line, before its colon or its time stamp.
+_SPEAKER = re.compile(rf"(?:^|\n|\s/\s|[\]】]\s*)\s*(?P<n>(?:{_SURNAME_RE.pattern})[\u4e00-\u9fff]{{1,2}})"
+                      r"(?:\s*[（(][\u4e00-\u9fff]{1,8}[)）])?\s*(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}\s*)?(?:\d{1,2}:\d{2}(?::\d{2})?\s*)?[:：]")
+# @刘洋 @小满 @慧敏姐 in a group chat: whom a message is for (not @医生, @所有人: a role or everyone)
+_MENTION = re.compile(r"(?<![A-Za-z0-9._%+\-])@(?P<n>[\u4e00-\u9fff]{2,3}?|[A-Z][a-z]+)(?=[姐哥]|\s|$|[，,：:])")
+_MENTION_NOT = frozenset("医生 护士 大夫 主任 老师 客服 管理员 群主 所有人 全体 全体成员 大家 各位 家长 同学".split())
+# 朵朵妈妈问…, 辰辰奶奶：… : a child's doubled pet name, then the relative who writes
+_DOUBLED_THEN_KIN = re.compile(r"(?P<n>([\u4e00-\u9fff])\2)(?=妈妈|爸爸|奶奶|爷爷|姥姥|姥爷|外婆|外公|妈|爸|家长)")
+# 李姐，…/ 秀英阿姨，…/ 春花大姐，…: whom a message opens by addressing
+_VOCATIVE = re.compile(r"^(?P<n>[\u4e00-\u9fff]{1,2}?)(?:阿姨|大姐|大哥|姐姐|哥哥|姐|哥|叔叔|叔|婶|大爷|奶奶|爷爷)\s*[，,！!]")
+# Physicians every Chinese reader knows, and the model this workbench serves (我是扁鹊，有什么可以帮您): no one's data
+_FAMOUS_PHYSICIANS = frozenset("扁鹊 华佗 张仲景 李时珍 孙思邈 皇甫谧 葛洪 王叔和 钱乙 叶天士 吴鞠通 南丁格尔 白求恩".split())
+_I_AM_NAME = re.compile(r"我是(?P<n>[\u4e00-\u9fff]{2,3})(?=[，,。.！!]|$)")
+_ROLE_GIVEN_SISTER = re.compile(r"(?:护工|保姆|阿姨|月嫂|护士|同事|邻居)(?P<n>[\u4e00-\u9fff]{2})(?=姐|哥|阿姨|大姐)")
+
+
+_NOT_DOUBLED_NAME_TAGS = frozenset("dtomvpcurfs")
+
+
+def _addressed_names(text: str) -> list[Span]:
+    """Names by how people are addressed or address others in chats and notes (see the patterns above)."""
+    return [*_speaker_names(text), *_mentioned_names(text), *_named_by_child(text), *_self_named(text),
+            *_vocative_names(text)]
+
+
+def _speaker_names(text: str) -> list[Span]:
+    out: list[Span] = []
+    for m in _SPEAKER.finditer(text):
+        n, (a, b) = m.group("n"), m.span("n")
+        surname = _SURNAME_RE.match(n)
+        tag, freq = _dict_tag(n)
+        if (surname and _given_ok(n[surname.end():]) and not _inside_medical_term(text, a, b)
+                and (tag is None or tag in _NR_TAGS and freq < _COMMON_WORD_FREQ)):
+            out.append(Span(a, b, "name", True))
+    return out
+
+
+def _mentioned_names(text: str) -> list[Span]:
+    out: list[Span] = []
+    for m in _MENTION.finditer(text):
+        n, (a, b) = m.group("n"), m.span("n")
+        surname = _SURNAME_RE.match(n)
+        title = _TITLES.search(text, a + 1, b + 3)
+        if title and surname and title.start() == a + surname.end():
+            out.append(Span(a, title.start(), "name", True))  # @周医生: the surname, not the title
+        elif n not in _MENTION_NOT and not title and (n.isascii() or _given_ok(n) or surname):
+            out.append(Span(a, b, "name", True))
+    return out
+
+
+def _named_by_child(text: str) -> list[Span]:
+    out: list[Span] = []
+    for m in _DOUBLED_THEN_KIN.finditer(text):
+        n, (a, b) = m.group("n"), m.span("n")
+        tag, _ = _dict_tag(n)
+        # not an adverb, a time word or an interjection (渐渐妈妈好了, 天天爸爸送, 哈哈妈妈说)
+        if (n not in _KIN_DOUBLES and n[0] not in _NOT_A_NAME_START and (tag or "")[:1] not in _NOT_DOUBLED_NAME_TAGS
+                and (a == 0 or not _NAME_CHARS.match(text[a - 1]) or text[a - 1] in "是叫家的")):
+            out.append(Span(a, b, "name", True))
+    return out
+
+
+def _self_named(text: str) -> list[Span]:
+    out: list[Span] = []
+    for m in (*_I_AM_NAME.finditer(text), *_ROLE_GIVEN_SISTER.finditer(text)):
+        n, (a, b) = m.group("n"), m.span("n")
+        tag, _ = _dict_tag(n)
+        # a word the dictionary lacks counts when the tokenizer leaves it in single characters (秀 + 兰, not 湿气 + 重)
+        if ((tag in _NR_TAGS or tag is None and _given_ok(n) and all(len(w) == 1 for _, w in _tokens(n)))
+                and _given_ok(n[1:]) and not _KIN_WORD_RE.search(n) and n not in _FAMOUS_PHYSICIANS
+                and not _inside_medical_term(text, a, b)):
+            out.append(Span(a, b, "name", True))
+    return out
+
+
+def _vocative_names(text: str) -> list[Span]:
+    m = _VOCATIVE.match(text)
+    if m is None:
+        return []
+    n, (a, b) = m.group("n"), m.span("n")
+    tag, _ = _dict_tag(n)
+    if (len(n) == 1 and _SURNAME_RE.fullmatch(n) or len(n) == 2 and _given_ok(n) and tag in (None, *_NR_TAGS, "n")
+            and not _KIN_WORD_RE.search(n)):
+        return [Span(a, b, "name", True)]
+    return []
+
+
 # A name with no Han surname (Mongolian, Uyghur, Kazakh...): known as a name by what surrounds it. Before sex and
 # age, as a form or a case opens (哈斯其其格，女，42岁), or after a neighbour's cue before an elder's title
 # (隔壁床的海力且姆阿姨).
@@ -1546,7 +1725,7 @@ def _minority_names(text: str) -> list[Span]:
 
 # Surnames left out of _SINGLE_SURNAMES because they start so many words (常规, 常常, 经常): one of them starts a
 # name only after a label or kinship cue (我姑姑常玉兰) or before a title (常青大夫).
-_CUE_ONLY_SURNAMES = re.compile("[常冷沙向哈]")
+_CUE_ONLY_SURNAMES = re.compile("[常冷沙向哈管费席景党卜]")
 
 
 def _cue_only_names(text: str) -> list[Span]:
@@ -1557,8 +1736,8 @@ def _cue_only_names(text: str) -> list[Span]:
             before = text[max(0, i - 12) : i]
             cued = _STRONG_CUE.search(before) or _KIN_CALLED.search(before) or _KIN_CUE.search(before)
             # 向阳医生, 常青大夫; not 向 + 李医生 (to Dr Li)
-            titled = any(_given_ok(text[i + 1 : i + 1 + g]) and _TITLES.match(text, i + 1 + g)
-                         and not (g == 1 and _SURNAME_RE.match(text, i + 1)) for g in (1, 2))
+            titled = any(_given_ok(text[i + 1 : i + 1 + g]) and (_TITLES.match(text, i + 1 + g) or _FAMILY_AFTER.match(text, i + 1 + g))
+                         and not (g == 1 and _SURNAME_RE.match(text, i + 1)) for g in (1, 2))  # also 向阳的家属
             if (cued or titled) and (span := _name_at(text, i, m.group(), clause, c0)) is not None:
                 out.append(span)
             elif (m.group() != "向" and _TITLES.match(text, i + 1) and not cued and _token_ends_at(clause, m.start())
@@ -1597,6 +1776,7 @@ def _name_spans(text: str) -> list[Span]:
         spans += _kin_given_names(text)
     if "-" in text or "~" in text or "～" in text or "名" in text or "昵称" in text or "外号" in text:
         spans += _noted_names(text)
+    spans += _addressed_names(text)
     if "岁" in text or "的" in text:
         spans += _unsurnamed_names(text)
     if "我是" in text or "名" in text or "号" in text:
@@ -1642,9 +1822,15 @@ _CJK_RUN = re.compile("[\u4e00-\u9fff]+")
 
 def _take_label_value(text: str, i: int) -> int:
     """After an explicit label any 2-3 CJK given-name characters (or 小X/阿X) or a Latin name."""
-    if i < len(text) and text[i].isascii():
-        # LI Xiaohong, Xiaohong LI (a form's capitalised surname), wang xiaoming (pinyin as typed), Tom
-        m = _LATIN_CAPS_NAME.match(text, i) or _LATIN_NAME.match(text, i)
+    if i < len(text) and (text[i].isascii() or "\u00c0" <= text[i] <= "\u1eff"):
+        # LI Xiaohong, Xiaohong LI (a form's capitalised surname), wang xiaoming (pinyin as typed), Tom, María José
+        m = _LATIN_CAPS_NAME.match(text, i)
+        if m is None and (p := _LATIN_PERSON.match(text, i)):
+            words = p.group().split()
+            while words and words[-1].rstrip(".") in _NOT_LATIN_NAMES:
+                words.pop()
+            return i + len(" ".join(words)) if words else i
+        m = m or _LATIN_NAME.match(text, i)
         if m:
             return m.end()
         m = _LOWER_PINYIN_NAME.match(text, i)
