@@ -351,7 +351,6 @@ S44_KNOWN_WRONG = {
     ("contact-dermatitis-wrist", "起了多长时间了"): "多长时间 is not merged with 多久 (cases key different facts)",
     ("biliary-colic", "吃烧烤火锅以后会犯吗？"): "烧 heads the verb compound 烧烤; no keyword for the food",
     ("biliary-colic", "方便说一下您的年龄吗"): "便 is the last morpheme of 方便, read as its head",
-    ("elderly-dizziness-multimorbid", "老人家高寿？头晕多久了？"): "头晕 is the topic, 多久 the question",
 }
 
 
@@ -462,6 +461,57 @@ def test_rule_patient_on_the_session_52_cases():
             right += reveal <= set(r.revealed) <= reveal | may and bool(silent)
             total += 1
     assert total == 112 and right / total >= 0.91
+
+
+# Written blind later in session 52 (tests/data/cases_s52b): eight more cases and 112 longer doctor turns, many with
+# advice before the question, numbered question lists and consent tags (a smoker's cough, a febrile fit, irregular
+# periods, a hip after a fall, heartburn, exam anxiety, a red eye, swelling in pregnancy; the writer's red flags were
+# plain strings, dropped: answers do not use them). First contact: 70/112 (0.625; synonyms 4/28, traps 19/28). Its
+# misses then gave the rules tested below (tags after advice, the topic of a time question, how long something takes,
+# an event named as a time, 头 as a suffix, a keyword that starts inside another word, 要是还是…, more relatives and
+# classmates, more everyday words): 108/112 (0.964); session 44's set 90 → 91/96 (头晕多久了, no longer a known
+# miss), session 52's first 103 → 104/112, the others unchanged. Left: a case keyed on generic words (以前没抽过吧),
+# 红红的 for blood, a question about the doctor's own colleague's advice (要不要停，…您问他就行，好吗？).
+S52B = REPO / "tests" / "data" / "cases_s52b"
+
+
+def test_rule_patient_on_the_session_52_second_cases():
+    import yaml
+
+    data = yaml.safe_load((S52B / "questions.yaml").read_text(encoding="utf-8"))
+    right = total = 0
+    for case_id, items in data.items():
+        for item in items:
+            r = _ask(item["q"], _cases_in(S52B)[case_id])
+            reveal, may = set(item["reveal"]), set(item.get("may", []))
+            silent = reveal or not question_part(item["q"]) or r.text == UNKNOWN_ANSWER
+            right += reveal <= set(r.revealed) <= reveal | may and bool(silent)
+            total += 1
+    assert total == 112 and right / total >= 0.95
+
+
+@pytest.mark.parametrize(("case_id", "doctor", "facts"), [
+    # a tag after advice asks nothing; a question before it still does
+    ("cough_smoker", "痰多不多？要是咳血了马上来医院，记住了吗？", ("sputum",)),
+    ("irregular_periods", "要是还是不来，就做个B超。", ()),
+    # the time asked, not its topic; how long it takes is not since when
+    ("febrile_seizure", "抽了几分钟？", ("seizure_duration",)),
+    ("irregular_periods", "上次来月经是哪天？", ("lmp",)),
+    ("exam_anxiety", "一般要多久才能睡着？", ("sleep_onset",)),
+    # an event named as a time; 头 as a suffix
+    ("febrile_seizure", "抽完以后孩子清醒吗？", ("after",)),
+    ("hip_fall", "摔的时候脑袋着地了吗？", ("head",)),
+    ("hip_fall", "脚趾头麻不麻？", ("numbness",)),
+    # other people
+    ("exam_anxiety", "你们宿舍里也有人失眠吗？", ()),
+    ("pregnancy_edema", "你姐姐怀孕时也肿过吗？", ()),
+    # everyday words
+    ("heartburn", "咽下去的时候卡不卡？", ("swallow",)),
+    ("red_eye", "想哕吗？", ("nausea",)),
+    ("pregnancy_edema", "腿上按下去有坑吗？", ("edema",)),
+])
+def test_session_52_second_rules(case_id, doctor, facts):
+    assert asked_facts(_cases_in(S52B)[case_id], doctor) == facts
 
 
 @pytest.mark.parametrize(("case_id", "doctor", "facts"), [

@@ -13,7 +13,10 @@ duration word (多久, 多长时间) counts only for a fact about frequency (one
 words stand for the standard ones a case lists (拉屎 for 大便, 抽风 for 抽搐, 知觉 for 麻木), and a clause about other
 people (家里大人, 你爱人, 她爸爸) asks nothing of the patient's own facts. A count or a time asked in a clause that
 names another fact's topic belongs to that topic (孩子尿了几回 asks the urine's, not the stool fact keyed on 几次), and
-a one-character keyword joined to another asked fact's keyword is part of that word (药物过敏, 避孕药).
+a one-character keyword joined to another asked fact's keyword is part of that word (药物过敏, 避孕药). A clause that
+asks when or how long asks that time, not its topic (疹子什么时候出来的 asks the onset); how long something takes
+(多久才能睡着) is not since when; an event named as a time (摔完, 抽之前, 摔的时候) is not asked; 头 ending 脚趾头 is a
+suffix; and a tag that checks understanding or consent after advice (…要马上来医院，听明白了吗？, …，好吗？) asks nothing.
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ _QUESTION_CUES = re.compile(
     r"|什么|怎么样|怎样|如何|为什么|怎么(?![办也都])|哪|(?<![这那前后近每好])几[天次岁个周年度点月回趟杯片粒颗瓶斤包支口顿遍种块根]"
     r"|(?<!差不)(?<!许)多[久长少大高重远]"
     # 肿的是里边还是外边: an alternative question (not 还是要…, 你还是去…: advice)
-    r"|(?<=[\u4e00-\u9fff])还是(?!要|得|去|先|建议|应该|尽快|别|多|少|赶紧|最好)"
+    r"|(?<=[\u4e00-\u9fff])(?<!要是)(?<!如果)(?<!若是)还是(?!要|得|去|先|建议|应该|尽快|别|多|少|赶紧|最好)"
     r"|(?<!这)谁(?![都也])|啥|咋"
     r"|描述一下|描述下|请描述|介绍一下|补充一下|说明一下|说一下|说说|讲一下|讲讲|告诉我"
 )
@@ -72,7 +75,14 @@ def question_part(doctor_text: str) -> str:
     return "".join(c for c in clauses if _asks(c))
 
 
+# 回去以后…要马上来医院，听明白了吗？ / 先别吃止痛药，好吗？: the doctor checks they were understood or asks consent
+# (好吗, 可以吗 only as a clause of their own: 那狗现在还好吗, 睡得好吗 ask)
+_ADVICE_TAG = re.compile(r"(?:[，,]\s*(?:好|行|可以|能做到|做得到)|[，,\s]*(?:听明白了|听清楚了|记住了|明白了|知道了|懂了))[吗么]"
+                         r"[？?。！!\s]*$")
+
+
 def _asks(clause: str) -> bool:
+    clause = _ADVICE_TAG.sub("。", clause)
     if _QUESTION_CUES.search(clause):
         return True
     return bool(_A_NOT_A.search(clause)) and not _EMBEDDING.search(clause)
@@ -116,9 +126,13 @@ def _morpheme_occurs(char: str, question: str, gloss: str) -> bool:
     Lesk test: 疼痛 for a fact that says 隐痛). Otherwise the word names something else: 吐字, 疼爱,
     血压, 糖尿病, 破伤风, 按时."""
     own_tag = _pos_tags().get(char, "")
+    if own_tag.startswith("v") and not _morpheme_outside_time_clause(char, question):
+        return False
     for w, tag in _words(question):
         if char not in w:
             continue
+        if w != char and w.endswith(char) and w in _SUFFIX_WORDS:
+            continue  # 脚趾头, 石头, 里头: 头 is a suffix there, not the head
         if w == char or tag is None:
             return True
         base = w[:-1] if len(w) > 2 and w[-1] in _QUASI_SUFFIXES or w[1:] in _QUASI_SUFFIXES else w
@@ -127,6 +141,20 @@ def _morpheme_occurs(char: str, question: str, gloss: str) -> bool:
         if all(c in gloss for c in w.replace(char, "")):
             return True
     return False
+
+
+# What the segmenter joins to the verb after it (没见 + 红, 没崴 + 过): the keyword still starts a word there
+_ADVERB_PREFIXES = frozenset("没 不 未 别 还 也 都 就 又 再 有 没有 已 已经 曾 刚".split())
+# Words whose last character is a noun suffix, not the morpheme itself (头 in 脚趾头 is no head)
+_SUFFIX_WORDS = frozenset("石头 指头 手指头 脚趾头 趾头 骨头 舌头 枕头 拳头 馒头 念头 码头 里头 外头 前头 后头 上头 下头 个头 "
+                          "年头 两头 苗头 源头 镜头 罐头 木头 砖头 锄头 丫头 块头 奔头 盼头 甜头 苦头 风头 劲头".split())
+# 摔完还能走吗, 抽完以后精神怎么样, 摔之前有没有胸闷, 摔的时候磕着头没有: the event as a time, before what is asked
+_TIME_AFTER_EVENT = re.compile(r"完|了?以后|了?之后|后|之前|前|的时候")
+
+
+def _morpheme_outside_time_clause(char: str, question: str) -> bool:
+    """Whether the one-character verb ``char`` occurs in ``question`` other than as the time of what is asked."""
+    return any(not _TIME_AFTER_EVENT.match(question, m.end()) for m in re.finditer(re.escape(char), question))
 
 
 def _word_occurs(keyword: str, question: str) -> bool:
@@ -146,6 +174,9 @@ def _word_occurs(keyword: str, question: str) -> bool:
         pos = at + len(t)
     while start >= 0:
         end = start + len(keyword)
+        if any(a < start < b < end and question[a:start] not in _ADVERB_PREFIXES for a, b in spans):
+            start = question.find(keyword, start + 1)
+            continue  # it starts inside a word and runs past it (重了 across 粗重 + 了; not 见红 in 没见 + 红)
         inside = next(((a, b) for a, b in spans if a <= start and end <= b and (a, b) != (start, end)), None)
         # ... or names a medicine for it (避孕 in 避孕药, 感冒 in 感冒药)
         if inside is None or inside[1] == end or (inside[0] == start and inside[1] == end + 1
@@ -234,6 +265,21 @@ _EVERYDAY_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("透不过气", ("憋气", "呼吸", "气短")), ("喘不上气", ("喘", "憋气", "呼吸")), ("上不来气", ("喘", "憋气", "呼吸")),
     ("还在吃", ("停", "停药")), ("妈妈的奶", ("母乳", "吃奶")), ("母奶", ("母乳",)), ("喂奶粉", ("奶粉",)),
     ("闹觉", ("睡觉", "睡")), ("泡澡", ("洗澡",)), ("水烫", ("水温",)),
+    # session 52's second blind set: a smoker, a toddler's fit, a woman's periods, a fall, heartburn, an anxious
+    # student, a red eye, a swollen pregnancy
+    ("时段", ("什么时候",)), ("最凶", ("厉害", "加重")), ("烫起来", ("发烧", "发热")), ("家里人", ("家里", "家人")),
+    ("他爸", ("父母",)), ("他妈", ("父母",)), ("乱动", ("抽搐", "抽")), ("翻白眼", ("抽搐", "抽")),
+    ("寒毛", ("汗毛", "毛发")), ("长肉", ("胖", "体重")), ("发福", ("胖", "体重")), ("秤", ("体重",)),
+    ("要小宝宝", ("备孕", "怀孕")), ("要孩子", ("备孕", "怀孕")), ("要宝宝", ("备孕", "怀孕")),
+    ("脑袋", ("头",)), ("脑壳", ("头", "头痛")), ("磕着", ("撞", "碰")), ("磕到", ("撞", "碰")),
+    ("朝外", ("外旋",)), ("往外撇", ("外旋",)), ("长短", ("变短",)), ("伺候", ("照顾",)), ("搭伴", ("一个人", "住")),
+    ("高压", ("血压",)), ("低压", ("血压",)), ("火辣辣", ("烧灼", "烧心")), ("返酸", ("反酸",)), ("返上来", ("反酸",)),
+    ("杯中物", ("喝酒", "饮酒")), ("迷糊过去", ("入睡", "睡着")), ("睡过去", ("入睡", "睡着")),
+    ("活着没意思", ("不想活", "轻生")), ("伤害自己", ("轻生", "自杀")), ("想死", ("轻生", "自杀")),
+    ("彩虹", ("光圈", "虹视")), ("想哕", ("恶心",)), ("干哕", ("恶心",)), ("心里翻腾", ("恶心",)), ("反胃", ("恶心",)),
+    ("留个坑", ("水肿", "肿")), ("有坑", ("水肿", "肿")), ("踢你", ("胎动",)), ("踢得", ("胎动",)), ("头一回", ("头胎", "第一")),
+    ("看东西", ("视力", "看不清")), ("看得清", ("视力", "看不清")), ("下咽", ("吞咽",)), ("咽下去", ("吞咽",)),
+    ("卡住", ("噎", "吞咽")), ("睡着", ("入睡",)),
 )
 
 
@@ -248,9 +294,10 @@ def fact_is_asked(fact: Fact, question: str) -> bool:
 
 # A clause asked about other people (家里其他人也闹肚子吗, 同学有没有类似的): it asks nothing of the patient's own
 # facts, only of a fact about others (family history, contacts), whose wording names them too.
-_ABOUT_OTHERS = re.compile(r"(家里|家人|家里人|其他人|别人|旁人|同学|同事|周围的?人|身边的?人|兄弟姐妹|(你|您)们)(的?大人们?)?(也|有没有|有谁|有人|中|最近有)"
+_ABOUT_OTHERS = re.compile(r"(家里|家人|家里人|其他人|别人|旁人|同学|同事|周围的?人|身边的?人|兄弟姐妹|(你|您)们)(的?大人们?)?(里|当中|中间)?(也|有没有|有谁|有人|中|最近有)"
                            # 你妈妈当年…也, 你爱人以前犯过…, 她爸爸是不是也…, 你们队里还有谁…, 您家里人抽烟吗
-                           r"|(你|您|他|她)的?(妈妈|妈|爸爸|爸|母亲|父亲|爱人|老伴|老公|老婆|丈夫|妻子|对象|爹妈|父母|家里人|家人)"
+                           r"|(你|您|他|她)的?(妈妈|妈|爸爸|爸|母亲|父亲|爱人|老伴|老公|老婆|丈夫|妻子|对象|爹妈|父母|家里人|家人"
+                           r"|婆婆|公公|岳母|岳父|婆家|娘家|哥哥|姐姐|弟弟|妹妹|奶奶|爷爷|外婆|外公|姥姥|姥爷)"
                            r"|(你们|您们)(队里|班里|单位|公司|宿舍).{0,4}(谁|别人|其他人|有人)")
 _OTHERS_IN_FACT = re.compile(r"家|亲|父|母|兄|弟|姐|妹|别人|其他人|同学|同事|周围|身边|遗传")
 
@@ -270,6 +317,8 @@ def _evidence(fact: Fact, question: str) -> frozenset[str]:
         return frozenset()
     if not _is_about_frequency(fact):
         question = _HOW_OFTEN.sub("", question)  # "多久体检一次" is not "since when"
+    if _is_about_time(fact):
+        question = _TAKES.sub("", question)  # "多久才能睡着" is not "since when" either
     keywords = [k for k in fact.keywords if k not in GENERIC_KEYWORDS]
     gloss = fact.fact + fact.patient + "".join(fact.keywords)
     canonical = _with_standard_words(_canonical_question_words(question))
@@ -297,15 +346,29 @@ def _without_longer_keywords(fact: Fact, others: Iterable[Fact], question: str) 
 # (孩子尿了几回 asks the urine's count, not the stool's).
 _MEASURE_KEYWORDS = frozenset("几次 次数 几回 多久 多长时间 多长 几天 几年 什么时候 多少 频率 一次 多大".split())
 # ... and what a fact about when or how long is keyed on besides (a fact keyed on these alone has no other topic)
-_TIME_KEYWORDS = _MEASURE_KEYWORDS | frozenset("开始 时间 持续 病程 最近 几个月 几周 哪天 当时 起病".split())
+_TIME_KEYWORDS = _MEASURE_KEYWORDS | frozenset("开始 时间 持续 病程 最近 几个月 几周 哪天 当时 起病 上次 末次 最后一次".split())
+_TIME_WORD = re.compile(r"几个?(?:分钟|小时|秒|天|周|月|年)|多(?:久|长时间|长)|什么时候.*|.*(?:开始|以来)")
+
+
+def _is_time_word(keyword: str) -> bool:
+    return keyword in _TIME_KEYWORDS or bool(_TIME_WORD.fullmatch(keyword))
+
+
+def _is_about_time(fact: Fact) -> bool:
+    """A fact keyed on words of when and how long alone (起病时间: 多久, 几分钟, 什么时候开始)."""
+    keywords = [k for k in fact.keywords if k not in GENERIC_KEYWORDS]
+    return bool(keywords) and all(_is_time_word(k) for k in keywords)
+
+
+# 躺下要过多久才能睡着, 歇多久能好: how long something takes, not since when the complaint has lasted
+_TAKES = re.compile(r"(多久|多长时间|几分钟|几个?小时)(?=[^，。？！?!,]{0,6}?(才|就|能|可以))")
 _CLAUSE_OF_QUESTION = re.compile(r"[^，,。！？!?；;、\s]+")
 
 
 def _only_measured(fact: Fact, evidence: frozenset[str], question: str, others: list[frozenset[str]]) -> bool:
     """Whether ``fact`` is asked by measure words alone, each in a clause that names another asked fact's topic,
     ``fact`` having a topic word of its own (一天拉几次 asks the stool; 孩子尿了几回 the urine, not the stool)."""
-    if not all(e.removeprefix("tok:") in _MEASURE_KEYWORDS for e in evidence) or all(
-            any(t in k for t in _TIME_KEYWORDS) or k in GENERIC_KEYWORDS for k in fact.keywords):
+    if not all(e.removeprefix("tok:") in _MEASURE_KEYWORDS for e in evidence) or _is_about_time(fact):
         return False
     topics = {e.removeprefix("tok:") for ev in others for e in ev if e.removeprefix("tok:") not in _TIME_KEYWORDS}
     # each clause with the standard words its everyday ones stand for (嘘嘘了几回: 小便, 几次)
@@ -338,6 +401,21 @@ def _modifies_another(fact: Fact, evidence: frozenset[str], question: str, other
     return True
 
 
+def _topic_of_a_time_question(fact: Fact, evidence: dict[str, frozenset[str]], asked: list[Fact], question: str) -> bool:
+    """Whether ``fact`` is only the topic of a clause that asks when or how long, another asked fact being that
+    time (疹子什么时候出来的 asks the onset, not what the rash looks like; 抽了多长时间 how long, not the fit)."""
+    if _is_about_time(fact):
+        return False
+    times = [evidence[g.id] for g in asked if g is not fact and _is_about_time(g)]
+    if not times:
+        return False
+    clauses = [_with_standard_words(c) for c in _CLAUSE_OF_QUESTION.findall(question)]
+    timed = [c for c in clauses if any(e.removeprefix("tok:") in c for ev in times for e in ev)]
+    own = [e.removeprefix("tok:") for e in evidence[fact.id]]
+    return all(any(e in c for c in timed) for e in own) and not any(
+        e in c and (len(e) > 1 or _morpheme_outside_time_clause(e, c)) for e in own for c in clauses if c not in timed)
+
+
 def asked_facts(case: Case, doctor_text: str) -> tuple[str, ...]:
     """Ids of the case's facts that the doctor's turn asks about, in case order. A turn in traditional characters
     (燙傷的地方起水泡了嗎) asks what the same turn in simplified ones asks: cases are written in simplified.
@@ -349,6 +427,7 @@ def asked_facts(case: Case, doctor_text: str) -> tuple[str, ...]:
     # asks the age, keyed 多大 and 年纪, not the burn's area, keyed 多大 too): the question is about the other.
     asked = [f for f in case.facts if evidence[f.id] and not any(evidence[f.id] < other for other in evidence.values())]
     canonical = _canonical_question_words(q)
+    asked = [f for f in asked if not _topic_of_a_time_question(f, evidence, asked, canonical)]
     return tuple(f.id for f in asked
                  if not _only_measured(f, evidence[f.id], canonical, [evidence[g.id] for g in asked if g is not f])
                  and not _modifies_another(f, evidence[f.id], canonical,
