@@ -1,7 +1,7 @@
 """The rating queue: items built from stored generations, k annotators per item, progress.
 
 An *item* is one doctor position ``(dialogue_id, turn_index)`` that has at least one finished ``ok``
-generation, from a live session or a batch run. Each item has ``k`` slots; an annotator takes one
+generation, from a live session or a batch run, once every reply there is in (:mod:`workbench.annotate.readiness`). Each item has ``k`` slots; an annotator takes one
 by inserting an :class:`Assignment`. ``UNIQUE(item_id, slot)`` is what stops two annotators from both
 getting the k-th slot at the same moment, and ``UNIQUE(item_id, user_id)`` stops an annotator from
 seeing an item twice: a losing insert raises IntegrityError inside a SAVEPOINT, which is rolled back
@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from workbench.access import Permission, require_permission
+from workbench.annotate import readiness
 from workbench.annotate.blind import counterbalanced_order, slot_label
 from workbench.annotate.classifier import classify
 from workbench.annotate.offer import held, is_retired, live, not_held, offerable_to
@@ -154,10 +155,12 @@ class AnnotatorProgress:
 
 
 def sync_queue(s: Session) -> int:
-    """Create an item for every position with a finished ``ok`` generation and no item yet; idempotent.
+    """Create an item for every settled position with a finished ``ok`` generation and no item yet; idempotent.
 
-    Returns the number of new items. Greetings (a fixed reply, no model call) are never rated: a position
-    whose only replies are greetings gets no item, and an item never shows a greeting.
+    Returns the number of new items. A position waits while a reply there streams or a batch run that wrote there
+    still owes it a column (:mod:`workbench.annotate.readiness`); finished items that gained a column open again.
+    Greetings (a fixed reply, no model call) are never rated: a position whose only replies are greetings gets no
+    item, and an item never shows a greeting.
     """
     has_item = exists().where(QueueItem.dialogue_id == Generation.dialogue_id,
                               QueueItem.turn_index == Generation.turn_index)
@@ -169,7 +172,10 @@ def sync_queue(s: Session) -> int:
     ).all()
     added = 0
     backfill_suggestions(s)
+    ready = readiness.settled(s, [(did, tix) for did, tix in rows])
     for did, tix in rows:
+        if (did, tix) not in ready:
+            continue
         # Another process may sync at the same moment; the unique (dialogue, turn) makes that harmless.
         try:
             with s.begin_nested():
@@ -177,6 +183,7 @@ def sync_queue(s: Session) -> int:
             added += 1
         except IntegrityError:
             continue
+    readiness.reopen_grown_items(s)
     return added
 
 
