@@ -103,7 +103,11 @@ def test_disable_and_enable(svc):
     table = accounts_table(svc, "en")
     assert table.to_dict("records")[1] | {"Created": None} == {"Username": "ann", "Role": "annotator",
                                                                "Status": "disabled", "Created": None}
+    # a second press says nothing changed (a walk read "disabled 'ann'" twice as two actions)
+    assert "already disabled" in change_active(svc, boss, "ann", False, "en")
+    assert "本来就是停用状态" in change_active(svc, boss, "ann", False, "zh")
     assert change_active(svc, boss, "ann", True, "en").startswith(DONE) and svc.auth.check("ann", "ann-pass-1")
+    assert "already enabled" in change_active(svc, boss, "ann", True, "en")
     assert "no account" in change_active(svc, boss, "nobody", False, "en")
     assert "type the account" in change_active(svc, boss, " ", True, "en")
 

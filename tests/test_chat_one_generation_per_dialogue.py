@@ -65,20 +65,26 @@ def test_a_send_from_a_second_tab_waits_its_turn(tmp_path):
 
     from workbench.store.schema import Turn as StoredTurn
 
-    with remote_app(tmp_path, ["好"] * 40, delay_s=0.2, columns=("Remote-A", "Remote-B")) as (svc, url, _model):
-        first = _client(url)
-        job = first.submit("头疼三天了", api_name="/send")
-        _first_update(job)
-        with svc.store.read() as s:
-            did = s.scalar(select(func.max(Generation.dialogue_id)))
-        second = _client(url)
-        second.predict(str(did), api_name="/open_dialogue")
-        out = second.predict("还有点发烧", api_name="/send")
-        running = not job.done()
-        job.result()
-        with svc.store.read() as s:
-            texts = s.scalars(select(StoredTurn.text).where(StoredTurn.dialogue_id == did)).all()
-            replies = s.scalar(select(func.count()).select_from(Generation).where(Generation.dialogue_id == did))
-        assert running, "the first send had finished before the second: nothing tested"
-        assert "还有点发烧" not in texts and replies == len(svc.columns), (texts, replies)
-        assert "还有点发烧" in out  # the refused message stays in the box
+    # Gradio's queue now and then starts the second send only once the first has ended (seen on 2 cores at HEAD
+    # too): then nothing was tested, and the scenario runs again on a new dialogue (three tries).
+    for attempt in range(3):
+        with remote_app(tmp_path / str(attempt), ["好"] * 40, delay_s=0.2, columns=("Remote-A", "Remote-B")) as (
+                svc, url, _model):
+            first = _client(url)
+            job = first.submit("头疼三天了", api_name="/send")
+            _first_update(job)
+            with svc.store.read() as s:
+                did = s.scalar(select(func.max(Generation.dialogue_id)))
+            second = _client(url)
+            second.predict(str(did), api_name="/open_dialogue")
+            out = second.predict("还有点发烧", api_name="/send")
+            running = not job.done()
+            job.result()
+            with svc.store.read() as s:
+                texts = s.scalars(select(StoredTurn.text).where(StoredTurn.dialogue_id == did)).all()
+                replies = s.scalar(select(func.count()).select_from(Generation).where(Generation.dialogue_id == did))
+        if running:
+            break
+    assert running, "the first send had finished before the second in three tries: nothing tested"
+    assert "还有点发烧" not in texts and replies == len(svc.columns), (texts, replies)
+    assert "还有点发烧" in out  # the refused message stays in the box

@@ -130,7 +130,10 @@ def _draw(fig: go.Figure, mfig: Figure) -> None:
         elif shape.x0 == shape.x1 and str(shape.yref or "").endswith("domain"):
             ax.axvline(float(shape.x0), linestyle=":", color="grey")
     for note in layout.annotations or ():
-        if note.xref == "paper":
+        if note.xref == "paper" and note.yref == "y":  # a line's label: across the axes, at a data height
+            ax.text(note.x, float(note.y), _text(note.text), transform=ax.get_yaxis_transform(), fontsize=8,
+                    color="grey", ha="right" if note.xanchor == "right" else "center", va="bottom")
+        elif note.xref == "paper":
             ax.text(note.x, note.y, _text(note.text), transform=ax.transAxes, ha="center", va="center")
         else:
             x, _ = xaxis.positions([note.x])

@@ -228,8 +228,11 @@ def agreement_figure(agreement: pd.DataFrame, tr: Translate = english) -> go.Fig
             # "n/a" over its reason, one per line: several axes' reasons side by side stay readable
             text = not_available(reason, tr).replace(" (", "<br>(").replace("（", "<br>（")
             fig.add_annotation(x=name, y=0.5, text=text, showarrow=False)
-    for line in (0.667, 0.8):
+    for line, key in ((0.667, "compare.plot.agreement.tentative"), (0.8, "compare.plot.agreement.reliable")):
         fig.add_hline(y=line, line_dash="dot", line_color="grey")
+        # what the dotted line means, at its right end (a walk found two unexplained lines)
+        fig.add_annotation(x=1, xref="paper", y=line, yref="y", text=tr(key), showarrow=False, xanchor="right",
+                           yanchor="bottom", font={"size": 10, "color": "grey"})
     low = float(alpha.min()) if alpha.notna().any() else 0.0
     fig.update_xaxes(title=tr("compare.plot.agreement.x"))
     fig.update_yaxes(title=tr("compare.plot.agreement.y"), range=[min(0.0, low), 1])

@@ -94,9 +94,13 @@ def change_active(svc: Services, acting: CurrentUser, name: str | None, active: 
             raise InputError("type the account's username")
         if not active and name == acting.username:
             raise InputError("you cannot disable your own account here: another admin can")
+        before = next((a.active for a in list_accounts(svc.store) if a.username == name), None)
         user = set_active(svc.store, name, active)
     except WorkbenchError as e:
         return _error(e, lang)
+    if before is active:  # nothing changed: say so, not "disabled" a second time
+        key = "accounts.already_enabled" if active else "accounts.already_disabled"
+        return f"{DONE} {as_text(i18n.t(key, lang, name=repr(user.username)))}"
     key = "accounts.enabled_msg" if active else "accounts.disabled_msg"
     return f"{DONE} {as_text(i18n.t(key, lang, name=repr(user.username)))}"
 

@@ -191,6 +191,14 @@ def history_table(rows: list[chat_dialogues.DialogueSummary], lang: str) -> pd.D
     return pd.DataFrame(data, columns=headers)
 
 
+def example_choices(lang: str) -> list[tuple[str, str]]:
+    """The example dialogues' titles in ``lang``: a title is written "中文 · English" (both when it has no " · ")."""
+    def title(t: str) -> str:
+        zh, sep, en = t.partition(" · ")
+        return (zh if lang == "zh" else en) if sep else t
+    return [(title(e.title), e.id) for e in chat.examples()]
+
+
 def build_chat_tab(svc: Services, state: gr.State, ui: Localizer) -> dict[str, Any]:
     control = RunControl()
     views: list[ColumnView] = []
@@ -229,7 +237,7 @@ def build_chat_tab(svc: Services, state: gr.State, ui: Localizer) -> dict[str, A
         regen_all = ui.make(gr.Button, value=K("chat.regenerate_all"), size="sm", elem_id="regenerate-all")
         new_btn = ui.make(gr.Button, value=K("chat.new"), size="sm", elem_id="new-dialogue")
         preview_btn = ui.make(gr.Button, value=K("chat.preview"), size="sm", elem_id="preview")
-        example = ui.make(gr.Dropdown, choices=[(e.title, e.id) for e in chat.examples()], label=K("chat.example"),
+        example = ui.make(gr.Dropdown, choices=example_choices("en"), label=K("chat.example"),
                           scale=2)
         example_btn = ui.make(gr.Button, value=K("chat.load_example"), size="sm")
     info = ui.make(gr.Markdown, value=K("chat.info.new"), elem_id="dialogue-info")
@@ -408,7 +416,7 @@ def build_chat_tab(svc: Services, state: gr.State, ui: Localizer) -> dict[str, A
                 control.claim(did)  # a new dialogue: nobody else can be generating in it
         except WorkbenchError as e:
             gr.Warning(as_toast(e))
-            yield {msg: message}
+            yield {msg: message if (message or "").strip() else ""}  # the refused text stays, blank space does not
             return
         try:
             st = {**st, "dialogue_id": did}
@@ -570,7 +578,8 @@ def build_chat_tab(svc: Services, state: gr.State, ui: Localizer) -> dict[str, A
             return {table: gr.update()}
         blind = blind_for(user)
         everyone = user.can(Permission.ALL_DIALOGUES)
-        out: dict = {find_user: gr.update(visible=everyone, value=None,
+        out: dict = {example: gr.update(choices=example_choices(lang)),
+                     find_user: gr.update(visible=everyone, value=None,
                                           choices=[(i18n.t("chat.history.everyone", lang), "")]
                                           + [(u, u) for u in chat_dialogues.owners(svc, user)]),
                      table: list_rows(user, None, None, lang),
@@ -639,7 +648,8 @@ def build_chat_tab(svc: Services, state: gr.State, ui: Localizer) -> dict[str, A
     open_number.submit(naming_columns(on_open), [state, open_number], [*all_outputs, open_number], api_name=False,
                        show_progress_on=progress_on)
     table.select(naming_columns(on_pick), [state], [*all_outputs, open_number], api_visibility="private", show_progress_on=progress_on)
-    load_outputs = list(dict.fromkeys([*(c for v in views for c in (v.header, v.inspect_box)), find_user, table, history_box,
+    load_outputs = list(dict.fromkeys([*(c for v in views for c in (v.header, v.inspect_box)), example, find_user, table,
+                                       history_box,
                                        open_number, *all_outputs]))
     return {"views": views, "control": control, "on_load": on_load, "load_inputs": [remembered],
             "load_outputs": load_outputs}

@@ -97,7 +97,9 @@ def import_upload(svc: Services, user_id: int | None, path: str | None, name: st
                   replace: bool, lang: str = "en") -> tuple[str, str | None]:
     """:func:`import_file`'s message, and the name the dataset was stored under (None: nothing stored)."""
     if not path:
-        return i18n.t("data.choose_file", lang), None
+        # The upload box itself refuses a file over the limit (its pop-up names the file): say so here too,
+        # or "choose a file" reads as though the dropped file were lost.
+        return i18n.t("data.choose_file", lang, limit=f"{svc.config.server.max_upload_mb:g}"), None
     try:
         summary = import_dataset(svc.store, path, name=(name or "").strip() or None,
                                  format=None if fmt in (None, "", AUTO) else fmt, replace=bool(replace),

@@ -140,7 +140,8 @@ def error_text(e: WorkbenchError, lang: str) -> str:
     cat = i18n.catalogue()
     head, sep, rest = text.partition(": ")
     if sep and head.startswith("reply ") and len(head.split()) == 2:
-        return i18n.t("rate.reply_label", lang, label=head.split()[1]) + ": " + cat.translate(rest, lang)
+        colon = "：" if lang == "zh" else ": "  # 回复 A：请选择回合类型, one kind of colon in a Chinese line
+        return i18n.t("rate.reply_label", lang, label=head.split()[1]) + colon + cat.translate(rest, lang)
     return cat.translate(text, lang)
 
 
@@ -408,7 +409,8 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
         mine, p = screen.ratings, screen.preference
         status = i18n.t("rate.status.held" if item.held else
                         "rate.status.submitted" if item.completed else "rate.status.open", lang)
-        info = i18n.t("rate.info", lang, item=item.item_id, turn=item.turn_index, n=len(groups), status=status)
+        info = i18n.t("rate.info" if len(groups) != 1 else "rate.info_one", lang, item=item.item_id,
+                      turn=item.turn_index, n=len(groups), status=status)
         twins = [g for g in groups if len(g) > 1]
         for g in twins:
             info += "  \n" + i18n.t("rate.identical_note", lang, labels=_labels_text(g, lang))
@@ -437,7 +439,8 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
             rating = mine.get(r.generation_id)
             names = " = ".join(as_text(x.column) for x in g)
             name = f" · **{names}**" if reveal_names else ""
-            state_tag = (f" — *{status_word(rating.status, lang)} v{rating.version}*"
+            # "version 2", not "v2": a blind annotator read "v1" as the model behind the reply (BianQue v1)
+            state_tag = (f" — *{i18n.t('rate.state_version', lang, status=status_word(rating.status, lang), version=rating.version)}*"
                          if rating else "")
             same = f" · ＝ {i18n.t('rate.identical', lang, labels=_labels_text(g, lang))}" if len(g) > 1 else ""
             out[w.header] = f"### {i18n.t('rate.reply_label', lang, label=group_label(g))}{same}{name}{state_tag}"
