@@ -33,6 +33,7 @@ HELDOUT10 = REPO / "annotations" / "deid_heldout10.jsonl"
 HELDOUT11 = REPO / "annotations" / "deid_heldout11.jsonl"
 HELDOUT12 = REPO / "annotations" / "deid_heldout12.jsonl"
 HELDOUT13 = REPO / "annotations" / "deid_heldout13.jsonl"
+HELDOUT14 = REPO / "annotations" / "deid_heldout14.jsonl"
 
 # --- medicine is not a name -----------------------------------------------------------------------
 
@@ -1012,6 +1013,62 @@ def test_classes_the_thirteenth_set_found_are_caught(text, expected):
 @pytest.mark.parametrize("text", THIRTEENTH_SET_LOOKALIKES)
 def test_the_thirteenth_sets_lookalikes_are_left_alone(text):
     assert deidentify(text)[0] == text.replace("吴主任", "[姓名]主任")
+
+
+def test_goals_hold_on_the_fourteenth_set():
+    # Written blind at the end of session 52 (150 lines: chatty patients in dialect and voice transcripts, doctors'
+    # and nurses' messages, semi-structured records; 56 without personal data; 101 names, many given names alone that
+    # are also words). First score: name recall 0.752 (76/101), all labels 0.818, precision 1.000. Then used for
+    # rules (whom a message or a clause addresses before 你/您 or an elder's title: 蔡雯，明天你…, 收到，建国大哥，;
+    # a request by given name and title: 麻烦美玲姐, 请给郭大姐; people given a duty or told: 由思琪和周敏负责, 跟亚楠
+    # 说一下; 娜仁花的家属; 我係阿珍呀; 婷婷她这几天; 小芳是我表妹 wherever 小芳 is said; 他娘, 老汉儿; 来电人：伍先生
+    # is the surname; any "…人：" field, 孕妇：, 签约居民; 患者：Maria Santos; Kevin帮我; "Wang Li, your…"; a passport
+    # ending in a letter; Specimen ID): name recall 0.931, all labels 0.953, precision 1.000; no other set changed.
+    # Left: names that are also words with no cue but their place (让国庆明天, 接长生的班, 舒畅三位组长).
+    sc = score(_rows(HELDOUT14))
+    assert sc.overlap["name"].recall >= 0.92, sc.misses
+    assert sc.overlap["all"].recall >= 0.94, sc.misses
+    assert sc.overlap["all"].precision == 1.0, sc.false_alarms
+    assert len(_rows(HELDOUT14)) >= 150 and sum(not r["spans"] for r in _rows(HELDOUT14)) >= 50
+
+
+# Written after the fourteenth set's misses were read, none taken from it: each rule on new text ...
+FOURTEENTH_SET_CLASSES = [
+    ("黎静，你明天早点来", "[姓名]，你明天早点来"),
+    ("好的，秀梅阿姨，您慢走", "好的，[姓名]阿姨，您慢走"),
+    ("麻烦丽华姐帮我看一下", "麻烦[姓名]姐帮我看一下"),
+    ("请给孙大哥打个电话", "请给[姓名]大哥打个电话"),
+    ("今晚由晓红和蒋涛值班", "今晚由[姓名]和[姓名]值班"),
+    ("跟诗涵说一下明天复查", "跟[姓名]说一下明天复查"),
+    ("请阿依努尔的家属过来", "请[姓名]的家属过来"),
+    ("我系阿英啊，想问下", "我系[姓名]啊，想问下"),
+    ("朵朵她昨天开始发烧", "[姓名]她昨天开始发烧"),
+    ("小丽是我外甥女，让小丽来拿药", "[姓名]是我外甥女，让[姓名]来拿药"),
+    ("铁蛋他娘来了", "[姓名]他娘来了"),
+    ("来电人：戴女士", "来电人：[姓名]女士"),
+    ("申请人：柏杨", "申请人：[姓名]"),
+    ("患者：John Smith，男", "患者：[姓名]，男"),
+    ("Tom帮我约的号", "[姓名]帮我约的号"),
+    ("Li Hua, your results are ready", "[姓名], your results are ready"),
+    ("护照号E12345678A", "护照号[证件号]"),
+    ("Specimen ID ZX-2024-0091", "Specimen ID [病历号]"),
+]
+# ... and what those rules must leave alone
+FOURTEENTH_SET_LOOKALIKES = [
+    "嗯嗯，理解你的担心。", "稍等，我看一下你上传的报告。", "谢谢，你们辛苦了", "好的，北京大哥，你好", "上海阿姨，你好",
+    "收到，小区阿姨，您好", "医生，你好", "宝宝，你要乖", "由护士和家属负责", "跟医生说一下", "跟大家说一下",
+    "Thanks, you are great", "小心护士说的", "麻烦给我姐说一声", "谢谢大哥", "由我们负责",
+]
+
+
+@pytest.mark.parametrize("text, expected", FOURTEENTH_SET_CLASSES, ids=[c[0][:8] for c in FOURTEENTH_SET_CLASSES])
+def test_classes_the_fourteenth_set_found_are_caught(text, expected):
+    assert deidentify(text)[0] == expected
+
+
+@pytest.mark.parametrize("text", FOURTEENTH_SET_LOOKALIKES)
+def test_the_fourteenth_sets_lookalikes_are_left_alone(text):
+    assert deidentify(text)[0] == text
 
 
 def test_a_name_said_twice_is_redacted_twice_unless_it_is_also_a_word():

@@ -193,7 +193,8 @@ _CUED: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("record_number", re.compile(
         r"(?:(?:住院|门诊|急诊|病历|病案|就诊|诊疗|登记|检查|检验|化验|标本|条码|影像|放射|病理|超声|档案|挂号|患者|病人|报告|体检)"
         r"(?:病历|卡|单|编)?(?:号|ID|id|编号)|(?:就诊|诊疗|病历|医疗)卡(?:\s*[（(]\s*卡号)?|ID号|id号|\bMRN|[Mm]edical record (?:number|no\.?)"
-        r"|\b(?:[Ii]npatient|[Oo]utpatient|[Aa]dmission|[Hh]ospital|[Cc]ase)\s*(?:[Nn]o\.?|[Nn]umber|#))"
+        r"|\b(?:[Ii]npatient|[Oo]utpatient|[Aa]dmission|[Hh]ospital|[Cc]ase)\s*(?:[Nn]o\.?|[Nn]umber|#)"
+        r"|\b(?:[Ss]pecimen|[Ss]ample|[Aa]ccession|[Ll]ab)\s*(?:ID|[Nn]o\.?|[Nn]umber|#))"
         + _CUE_GAP
         + r"(?P<v>\d{3,6}(?: \d{2,6}){1,4}|[A-Za-z]{0,4}-?\d[\dA-Za-z\-]{2,24})" + _E)),
     ("account", re.compile(
@@ -207,7 +208,7 @@ _CUED: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("id_number", re.compile(
         r"(?:护照|通行证|签证|军官证|驾驶证|驾照|回乡证|台胞证|\bSSN|[Ss]ocial [Ss]ecurity (?:number|no\.?)"
         r"|\b[Pp]assport(?:\s*(?:[Nn]o\.?|[Nn]umber|#))?|\bNHS\s*(?:[Nn]o\.?|[Nn]umber))" + _CUE_GAP
-        + r"(?P<v>[A-Za-z]{1,3}\d{6,9}|\d{3} \d{3} \d{4}|\d{8,12}|\d{3}-\d{2}-\d{4})" + _E)),
+        + r"(?P<v>[A-Za-z]{1,3}\d{6,9}[A-Za-z]?|\d{3} \d{3} \d{4}|\d{8,12}|\d{3}-\d{2}-\d{4})" + _E)),
     ("other", re.compile(
         r"(?:工号|员工号|职工号|学号|学籍号|会员号|会员卡号|工作证号?|学生证号?|车架号|工作许可证?号?|许可证号"
         # an insurer's member ID (Member ID XKJ884512307; a policy, 保单号, is an account like a card)
@@ -544,7 +545,8 @@ _ELDER_TITLES = re.compile(r"大爷|大妈|大娘|大伯|大叔|大婶|大姐|�
 _STRONG_CUE = re.compile(
     r"(?:我叫|名叫|叫做|名字是|名字叫|姓名(?:是|为)?|联系人|户名|签名|签字|就诊人|称呼|署名|(?:病人|患者|他|她)叫"
     r"|(?:医生|医师|大夫|护士|主任|主治|家属|患者|病人|报告人|审核人|操作者|检查者|记录人|家长|患儿|孩子|宝宝"
-    r"|收件人|收货人)\s*[:：]"
+    r"|收件人|收货人|孕妇|产妇|居民|签约居民|[\u4e00-\u9fff]{1,3}人)\s*[:：]"
+    r"|签约居民|参保人|投保人|被保人|报修人|申请人|经办人"
     # a record's fields, also in a table (| 检验者 | 蒋琳 |) or after a space (主刀 卢伟): who did, checked or paid
     r"|(?:检验者|审核者|审核人|复核者?|报告者|录入者|记录者|采样者|送检医[师生]|申请医[师生]|会诊医[师生]|主管医[师生]"
     r"|经治医[师生]|报告医[师生]|开单医[师生]|审核医[师生]|开嘱(?:医[师生])?|值班医[师生]|值班护士|交款人|缴款人|收款员|收费员"
@@ -576,6 +578,8 @@ _KIN_WORDS = (
     # in-laws and the wider family (我婆婆谢桂兰, 我岳父刘德明)
     r"|婆婆|公公|岳父|岳母|丈母娘|老丈人|姨妈|姑妈|舅妈|姑父|姨父|小姨|大姨|干妈|干爹|继父|继母"
     r"|我先生|我太太|我夫人"
+    # dialect: 老汉儿 (a father, Sichuan), 屋头的 (a wife), 婆娘
+    r"|老汉儿|屋头的|婆娘"
 )
 _KIN_WORD_RE = re.compile(_KIN_WORDS)
 _KIN_CUE = re.compile(rf"(?:您好|你好|(?:{_KIN_WORDS})(?:叫|是|名叫)?)\s*$")
@@ -590,7 +594,7 @@ _ROLE_CUE = re.compile(r"(?:医生|医师|大夫|护士|护士长|主任|教授|
 # A kinship word after a name: 王李雨桐是我外甥女 (the kinship word ends the clause: not 电话是我老公的), 冉冉她奶奶.
 # 小郑（我同事）, 周建平(我爸): whose relative or colleague, in brackets
 _KIN_IN_BRACKETS = re.compile(rf"\s*[（(]\s*(?:我的?|是我的?|患者的?|病人的?)?(?:{_KIN_WORDS}|妈|爸)\s*[)）]")
-_KIN_AFTER = (rf"是我的?(?:{_KIN_WORDS}|妈|爸)(?=[，,。.；;！!？?\s]|$)|(?:和|跟)?[他她]的?(?:{_KIN_WORDS}|妈|爸)"
+_KIN_AFTER = (rf"是我的?(?:{_KIN_WORDS}|妈|爸)(?=[，,。.；;！!？?\s]|$)|(?:和|跟)?[他她]的?(?:{_KIN_WORDS}|妈|爸|娘|爹)"
               rf"|{_KIN_IN_BRACKETS.pattern}")
 # ... or by what follows it: a title (王主任), sex and age (张伟，男，45岁) or a greeting (李华您好).
 _SEX_AGE = re.compile(r"\s*[，,、 ]\s*(?:男|女)(?:性)?(?=[，,、 \d。；;]|$)|\s*[，,]\s*\d{1,3}\s*岁|\s*(?:男|女)\s*[，,、]"
@@ -761,6 +765,8 @@ def _given_end(text: str, start: int, strong: bool) -> int:
     """Where one or two given-name characters from ``start`` end (``start`` itself: none); with a ``strong`` cue
     also those of :data:`_GIVEN_AFTER_CUE` in the places it says."""
     j = start
+    if _TITLES.match(text, start):
+        return start  # 来电人：伍先生: a surname and a title, not a given name 先生
     while j < len(text) and j - start < 2:
         c = text[j]
         nxt = text[j + 1] if j + 1 < len(text) else ""
@@ -902,6 +908,8 @@ def _name_at(text: str, i: int, surname: str, clause: str, c0: int) -> Span | No
             end, ordinary, common = end + 1, False, False
     if strong and end == i + sl:
         end = _given_end(text, i + sl, strong)  # after 我叫/姓名： the characters decide, whatever the tokenizer made
+    if end > i + sl and _ELDER_TITLES.fullmatch(text, i + sl, end) and not strong:
+        return None  # 孙 + 大哥 (打个电话): an elder's title, not a given name; the surname is found with its title
     if _inside_medical_term(text, i, end) or not strong and _INSTITUTION_AFTER.match(text, end):
         return None  # a medical term, or the first part of an institution's name (区人民 + 医院)
     titled = bool(_TITLES.match(text, end) or end > i + sl and _ELDER_TITLES.match(text, end))
@@ -981,7 +989,7 @@ def _clauses(text: str) -> list[tuple[int, str]]:
 
 # 小王, 老李, 王姐, 李奶奶: what colleagues and neighbours are called. Taken after a cue (护士小刘, 叫我小金, 我和老周)
 # or, at the start of a clause, before a verb of telling (小王说, 王姐介绍).
-_NICKNAME_RE = re.compile(f"(?P<pre>[小老阿])(?P<s>[{_SINGLE_SURNAMES}])|(?P<s2>[{_SINGLE_SURNAMES}])(?P<post>[姐哥姨叔嫂]|奶奶|爷爷|大爷|大妈|大娘|婆婆)"
+_NICKNAME_RE = re.compile(f"(?P<pre>[小老阿])(?P<s>[{_SINGLE_SURNAMES}])|(?P<s2>[{_SINGLE_SURNAMES}])(?P<post>大姐|大哥|大叔|大婶|[姐哥姨叔嫂]|奶奶|爷爷|大爷|大妈|大娘|婆婆)"
                           # 阿强, 阿芳: 阿 and a given-name character (not 阿姨, 阿婆: kin words)
                           "|(?P<a>阿)(?P<g>[\u4e00-\u9fff])")
 _NOT_AFTER_A = set("姨婆公伯叔哥妹爸妈嫂弟姐奶爷嬷嫲舅娘婶仔母父")
@@ -1132,13 +1140,15 @@ def _nickname_spans(text: str, taken: list[Span]) -> list[Span]:
             sister = text[j : j + 1] in ("姐", "哥") and _TELLING_NAME.match(text, j + 1) and m.group(1) not in _NOT_AFTER_A
             before = text[max(0, i - 12) : i]
             # 护士长说小美明天可以出院了: the one a report is about, before a time word or an adverb
-            if (_given_ok(m.group(1)) and (sister or _FULL_NAME_IN_BRACKETS.match(text, j)
+            kin_after = bool(re.match(_KIN_AFTER, text[j:]))  # 小芳是我表妹: said to be a relative, so a name wherever said
+            if (_given_ok(m.group(1)) and (sister or _FULL_NAME_IN_BRACKETS.match(text, j) or kin_after
                                            or _TITLES.match(text, j) and _dict_tag(m.group())[1] < _XIAO_WORD_FREQ
+                                           and m.group(1) not in _XIAO_NOT_NAME
                                            or _KIN_CUE.search(before)
                     and (_TELLING_NAME.match(text, j) or _xiao_subject(m, clause))
                     or _SAID_BEFORE.search(before) and _xiao_subject(m, clause))
                     and not _inside_medical_term(text, i, j) and not covered.overlaps(i, j)):
-                take(Span(i, j, "name", False))
+                take(Span(i, j, "name", kin_after))
     return out
 
 
@@ -1404,11 +1414,12 @@ _EN_PERSON_CUE = re.compile(
     r"|[Dd]aughter|[Mm]om|[Mm]um|[Dd]ad|[Pp]harmacist|[Pp]rescriber|[Pp]hysician|[Cc]onsultant|[Aa]ttending|[Ss]igned"
     r"|[Rr]eferred by|[Cc]alled|[Tt]his is|[Ii]nsured|[Gg]uardian|[Cc]arer|[Cc]aregiver|[Rr]egards|Sincerely)\b\.?[:,]?\s*"
     # ... and in Chinese text (实习生Alex, 请Tom转告, 回复 Lucy Wang, 患者Olga Petrova)
-    r"|(?:患者|病人|病患|实习生|规培生|进修生|护士|医生|家属|转告|请|回复|通知|告诉|联系|陪护|护工|保姆)\s*)$")
+    r"|(?:患者|病人|病患|实习生|规培生|进修生|护士|医生|家属|转告|请|回复|通知|告诉|联系|陪护|护工|保姆)\s*[:：]?\s*)$")
 # ... or after it: 's mom, 的病人, 转告, MD (Aiden's mom; Linda的病人; Tom转告Lisa; 温家豪 MD)
 _EN_PERSON_AFTER = re.compile(
     r"['’]s (?:mom|mum|dad|mother|father|wife|husband|son|daughter|sister|brother|baby|child)\b"
-    r"|\s?(?:的(?:病人|患者|家属|孩子|宝宝|主治医生|妈妈|爸爸)|转告|说|让)")
+    r"|\s?(?:的(?:病人|患者|家属|孩子|宝宝|主治医生|妈妈|爸爸)|转告|说|让|帮我|帮忙|给我)")
+_EN_ADDRESSED_AFTER = re.compile(r",\s*(?:you|your|please|thank|we|this is|here is)\b", re.IGNORECASE)
 _CREDENTIALS_AFTER = re.compile(r"\s*,?\s*(?:MD|M\.D\.|PhD|MBBS|RN|DO|FRCP|MSc)\b")
 
 
@@ -1428,7 +1439,8 @@ def _cued_latin_names(text: str) -> list[Span]:
         before = text[max(0, a - 16) : a]
         titled = bool(re.search(r"\b(?:Dr|Mr|Mrs|Ms|Prof)\.?\s*$", before))
         bracketed = bool(re.search(r"[\u4e00-\u9fff]{2,4}\s*[（(]\s*$", before) and re.match(r"\s*[)）]", text[b:]))
-        if (titled or bracketed or _EN_PERSON_CUE.search(before) or _EN_PERSON_AFTER.match(text, b)
+        addressed = a == 0 and bool(_EN_ADDRESSED_AFTER.match(text, b))  # Wang Li, your appointment is confirmed
+        if (titled or bracketed or addressed or _EN_PERSON_CUE.search(before) or _EN_PERSON_AFTER.match(text, b)
                 or _CREDENTIALS_AFTER.match(text, b)):
             out.append(Span(a, b, "name", True))
     for m in _CREDENTIALS_AFTER.finditer(text):
@@ -1493,12 +1505,19 @@ def _spoken_of_names(text: str) -> list[Span]:
     out: list[Span] = []
     self_as_kin = bool(_SELF_AS_KIN.search(text))
     for c0, clause in _clauses(text):
-        m = _NAME_THEN_PRONOUN.match(clause)
+        m = _NAME_THEN_PRONOUN.match(clause) or _I_AM_PARENT_OF.search(clause)
+        if m and _PARENT_OF_NAMED.match(clause, m.end()) and _named_child(m.group("n")):
+            # 铁蛋他娘来了, 俺是二柱他娘: a parent known by the child's name (a pet name the dictionary may call
+            # a numeral or a noun)
+            out.append(Span(c0 + m.start("n"), c0 + m.end("n"), "name", True))
+            continue
         if m and _pronoun_subject(clause, m.end()):
             n = m.group("n")
             tag, freq = _dict_tag(n)
             if (n[0] not in _NOT_A_NAME_START and all(_NAME_CHARS.match(c) for c in n) and not _KIN_WORD_RE.search(n)
-                    and (tag is None and len(_tokens(n)) > 1 or tag in _NR_TAGS and freq < _COMMON_WORD_FREQ)
+                    and (tag is None and len(_tokens(n)) > 1 or tag in _NR_TAGS and freq < _COMMON_WORD_FREQ
+                         # 婷婷她这几天…: a doubled pet name, not an adverb or a time word (天天他…)
+                         or len(n) == 2 and n[0] == n[1] and (tag or "")[:1] not in _NOT_DOUBLED_NAME_TAGS)
                     and all(_given_ok(c) or _SURNAME_RE.match(c) for c in n)
                     and not _inside_medical_term(text, c0, c0 + len(n))):
                 out.append(Span(c0, c0 + len(n), "name", False))
@@ -1517,6 +1536,16 @@ def _spoken_of_names(text: str) -> list[Span]:
                     and _token_ends_at(clause, j) and not _inside_medical_term(text, 0, j)):
                 out.append(Span(0, j, "name", False))
     return out
+
+
+_I_AM_PARENT_OF = re.compile(r"(?:是|我)(?P<n>[\u4e00-\u9fff]{2})[他她](?=娘|爹|妈|爸|奶奶|爷爷)")  # 俺是二柱他娘
+_PARENT_OF_NAMED = re.compile(r"娘|爹|妈妈|妈|爸爸|爸|奶奶|爷爷|姥姥|姥爷|外婆|外公")
+
+
+def _named_child(n: str) -> bool:
+    tag, _ = _dict_tag(n)
+    return (len(n) == 2 and n[0] not in _NOT_A_NAME_START and not _KIN_WORD_RE.search(n) and n[-1] not in "们的了"
+            and (tag or "")[:1] not in "dtovpcurfs")
 
 
 def _pronoun_subject(clause: str, at: int) -> bool:
@@ -1605,10 +1634,24 @@ _MENTION_NOT = frozenset("医生 护士 大夫 主任 老师 客服 管理员 �
 # 朵朵妈妈问…, 辰辰奶奶：… : a child's doubled pet name, then the relative who writes
 _DOUBLED_THEN_KIN = re.compile(r"(?P<n>([\u4e00-\u9fff])\2)(?=妈妈|爸爸|奶奶|爷爷|姥姥|姥爷|外婆|外公|妈|爸|家长)")
 # 李姐，…/ 秀英阿姨，…/ 春花大姐，…: whom a message opens by addressing
-_VOCATIVE = re.compile(r"^(?P<n>[\u4e00-\u9fff]{1,2}?)(?:阿姨|大姐|大哥|姐姐|哥哥|姐|哥|叔叔|叔|婶|大爷|奶奶|爷爷)\s*[，,！!]")
+_VOCATIVE = re.compile(r"(?:^|(?<=[，,。.！!？?；;]))\s*(?P<n>[\u4e00-\u9fff]{1,2}?)(?:阿姨|大姐|大哥|姐姐|哥哥|姐|哥|叔叔|叔|婶|大爷|奶奶|爷爷)\s*[，,！!]")
+# 蔡雯，明天你跟刘老师上台 / 向阳，你的手续办好了没: whom a message opens by addressing, before 你/您 in the sentence
+# (你/您 soon after the comma, not after 我: 稍等，我看一下你的报告; no interjection: 嗯嗯，理解你的担心)
+_ADDRESSED = re.compile(r"(?:^|(?<=[。.！!？?\n]))\s*(?P<n>(?![嗯哈呵哦噢啊呀哎唉喂嘿好])[\u4e00-\u9fff]{2,3})[，,]"
+                        r"(?=\s*(?!我)[^。.！!？?\n，,]{0,6}[你您])")
+# 麻烦美玲姐帮忙…, 请秀兰阿姨…: a request to someone by given name and an elder's or a sister's title
+_ASKED_BY_NAME = re.compile(r"(?:(?:麻烦|请|让|叫|谢谢|感谢|通知|告诉)(?:给|找|问|跟)?|给|找)(?P<n>[\u4e00-\u9fff]{1,2}?)"
+                            r"(?=大姐|大哥|阿姨|姐|哥|师傅)")
+# 请娜仁花的家属…: a name without a Han surname whose family is called
+# 由思琪和周敏负责, 跟亚楠说一下: people given a duty or told something, by name
+_ON_DUTY = re.compile(r"(?:由|安排|请|让)(?P<n>[\u4e00-\u9fff]{2,3}?)(?:(?:和|、|与)(?P<m>[\u4e00-\u9fff]{2,3}?))?"
+                      r"(?=负责|值班|接班|顶班|上夜班|上班|跟进)")
+_TOLD = re.compile(r"(?:跟|和|给|告诉)(?P<n>[\u4e00-\u9fff]{2,3}?)(?=说一下|说一声|讲一下|说说|打个?电话)")
+_FAMILY_OF = re.compile(r"(?:^|(?<=[请叫通知，,。.：:\s]))(?P<n>(?![请叫通知])[\u4e00-\u9fff]{2,4})的家属")
+_SISTER_TITLE = re.compile(r"[姐哥]$")
 # Physicians every Chinese reader knows, and the model this workbench serves (我是扁鹊，有什么可以帮您): no one's data
 _FAMOUS_PHYSICIANS = frozenset("扁鹊 华佗 张仲景 李时珍 孙思邈 皇甫谧 葛洪 王叔和 钱乙 叶天士 吴鞠通 南丁格尔 白求恩".split())
-_I_AM_NAME = re.compile(r"我是(?P<n>[\u4e00-\u9fff]{2,3})(?=[，,。.！!]|$)")
+_I_AM_NAME = re.compile(r"我(?:是|系)(?P<n>[\u4e00-\u9fff]{2,3}?)(?=[呀啊哈]?(?:[，,。.！!]|$))")  # 我係阿珍呀，
 _ROLE_GIVEN_SISTER = re.compile(r"(?:护工|保姆|阿姨|月嫂|护士|同事|邻居)(?P<n>[\u4e00-\u9fff]{2})(?=姐|哥|阿姨|大姐)")
 
 
@@ -1664,23 +1707,52 @@ def _self_named(text: str) -> list[Span]:
         n, (a, b) = m.group("n"), m.span("n")
         tag, _ = _dict_tag(n)
         # a word the dictionary lacks counts when the tokenizer leaves it in single characters (秀 + 兰, not 湿气 + 重)
-        if ((tag in _NR_TAGS or tag is None and _given_ok(n) and all(len(w) == 1 for _, w in _tokens(n)))
+        ah = n[0] == "阿" and len(n) == 2  # 我係阿珍呀: 阿 and a given-name character
+        if ((tag in _NR_TAGS or tag is None and (_given_ok(n) or ah) and all(len(w) == 1 for _, w in _tokens(n)))
                 and _given_ok(n[1:]) and not _KIN_WORD_RE.search(n) and n not in _FAMOUS_PHYSICIANS
                 and not _inside_medical_term(text, a, b)):
             out.append(Span(a, b, "name", True))
     return out
 
 
+def _name_shaped(n: str) -> bool:
+    """A surname (a cue-only one too: 向阳) and given-name characters, given-name characters alone, or a name written
+    in transliteration characters (阿依努尔)."""
+    surname = _SURNAME_RE.match(n) or _CUE_ONLY_SURNAMES.match(n)
+    return bool(surname and _given_ok(n[surname.end():])) or _given_ok(n) or all(c in _TRANSLITERATION for c in n)
+
+
 def _vocative_names(text: str) -> list[Span]:
-    m = _VOCATIVE.match(text)
-    if m is None:
-        return []
-    n, (a, b) = m.group("n"), m.span("n")
-    tag, _ = _dict_tag(n)
-    if (len(n) == 1 and _SURNAME_RE.fullmatch(n) or len(n) == 2 and _given_ok(n) and tag in (None, *_NR_TAGS, "n")
-            and not _KIN_WORD_RE.search(n)):
-        return [Span(a, b, "name", True)]
-    return []
+    out: list[Span] = []
+    for m in _VOCATIVE.finditer(text):
+        n, (a, b) = m.group("n"), m.span("n")
+        tag, freq = _dict_tag(n)
+        # a rare common noun may be a given name (春花大姐，); a frequent one is who they are (北京大哥, 小区阿姨)
+        if (len(n) == 1 and _SURNAME_RE.fullmatch(n) or len(n) == 2 and _given_ok(n) and not _KIN_WORD_RE.search(n)
+                and (tag in (None, *_NR_TAGS) or tag in ("n", "ns") and freq < _COMMON_WORD_FREQ)
+                and n not in _ordinary_name_words()):
+            out.append(Span(a, b, "name", True))
+    found = [(m.group(g), m.span(g)) for m in (*_ADDRESSED.finditer(text), *_ASKED_BY_NAME.finditer(text),
+                                                *_FAMILY_OF.finditer(text), *_ON_DUTY.finditer(text), *_TOLD.finditer(text))
+             for g in ("n", "m") if g in m.re.groupindex and m.group(g)]
+    for n, (a, b) in found:
+        title = _TITLES.search(n, 1) or _ELDER_TITLES.search(n, 1) or _SISTER_TITLE.search(n, 1)
+        if title:  # 跟赵大夫说一声, 给孙大哥打个电话: the surname before a title, not the title
+            n, b = n[: title.start()], a + title.start()
+            if _SURNAME_RE.fullmatch(n):
+                out.append(Span(a, b, "name", True))
+            continue
+        tag, _ = _dict_tag(n)
+        # a name the dictionary knows as one, or no word at all that the tokenizer leaves in single characters
+        # (蔡 + 雯, 娜 + 仁 + 花); not a role, a kinship word, a greeting or a time word (医生，你…, 您好，你…)
+        # (a name in transliteration characters counts however it is cut: 阿 + 依 + 努尔)
+        single = all(len(w) == 1 for _, w in _tokens(n)) or all(c in _TRANSLITERATION for c in n)
+        if ((tag in _NR_TAGS or tag is None and single) and not _KIN_WORD_RE.search(n) and n not in _FAMOUS_PHYSICIANS
+                and n not in _ordinary_name_words()  # 谢谢，你们辛苦了
+                and all(_NAME_CHARS.match(c) for c in n) and not _inside_medical_term(text, a, b)
+                and _name_shaped(n)):
+            out.append(Span(a, b, "name", True))
+    return out
 
 
 # A name with no Han surname (Mongolian, Uyghur, Kazakh...): known as a name by what surrounds it. Before sex and
