@@ -490,6 +490,52 @@ def test_rule_patient_on_the_session_52_second_cases():
     assert total == 112 and right / total >= 0.95
 
 
+# Written blind at the end of session 52 (tests/data/cases_s52c): eight more cases and 110 questions (a kidney stone,
+# croup, shingles, erectile problems with diabetes, a breast lump, tinnitus after a cold, a swallowed coin, black
+# stools on aspirin). First contact: 74/110 (0.673; synonyms 7/28, traps 15/27). Its misses then gave the rules
+# tested below (where to buy, what it costs, when a place opens ask nothing of the patient; a child's brother or
+# sister; a short follow-up to a question about others; the topic of a "where" question; 什么样 generic; more
+# everyday words and traditional characters): 100/110 (0.909); session 50's and 51's sets rose to 83, session 52's
+# first to 105. Left: a question about someone else's story that names a fact (你自己小时候有没有吞过硬币), 红红的.
+S52C = REPO / "tests" / "data" / "cases_s52c"
+
+
+def test_rule_patient_on_the_session_52_third_cases():
+    import yaml
+
+    data = yaml.safe_load((S52C / "questions.yaml").read_text(encoding="utf-8"))
+    right = total = 0
+    for case_id, items in data.items():
+        for item in items:
+            r = _ask(item["q"], _cases_in(S52C)[case_id])
+            reveal, may = set(item["reveal"]), set(item.get("may", []))
+            silent = reveal or not question_part(item["q"]) or r.text == UNKNOWN_ANSWER
+            right += reveal <= set(r.revealed) <= reveal | may and bool(silent)
+            total += 1
+    assert total == 110 and right / total >= 0.89
+
+
+@pytest.mark.parametrize(("case_id", "doctor", "facts"), [
+    # buying, prices and opening hours ask nothing of the patient
+    ("kidney-stone-colic", "这个止痛药在药店能买到吗？", ()),
+    ("croup-child", "社区医院周末开门吗？", ()),
+    # other people, and a short follow-up about them
+    ("croup-child", "你家老二也这样咳过吗？", ()),
+    ("breast-lump", "你同事也查出来过结节吗？多大的？", ()),
+    # where, not what it looks like
+    ("shingles-elderly", "水泡长在哪个部位？", ("location",)),
+    # everyday words and traditional characters
+    ("croup-child", "说话声音沙哑吗？", ("hoarse",)),
+    ("breast-lump", "摸着硬不硬，推得动吗？", ("hard",)),
+    ("tinnitus-after-cold", "耳朵里像堵住了吗？", ("fullness",)),
+    ("toddler-coin-swallow", "孩子哈喇子多吗？", ("drool",)),
+    ("melena-aspirin", "心窝那儿疼吗？", ("stomach",)),
+    ("melena-aspirin", "胃潰瘍以前得過嗎？", ("history",)),
+])
+def test_session_52_third_rules(case_id, doctor, facts):
+    assert asked_facts(_cases_in(S52C)[case_id], doctor) == facts
+
+
 @pytest.mark.parametrize(("case_id", "doctor", "facts"), [
     # a tag after advice asks nothing; a question before it still does
     ("cough_smoker", "痰多不多？要是咳血了马上来医院，记住了吗？", ("sputum",)),

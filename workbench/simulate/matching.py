@@ -16,7 +16,9 @@ names another fact's topic belongs to that topic (孩子尿了几回 asks the ur
 a one-character keyword joined to another asked fact's keyword is part of that word (药物过敏, 避孕药). A clause that
 asks when or how long asks that time, not its topic (疹子什么时候出来的 asks the onset); how long something takes
 (多久才能睡着) is not since when; an event named as a time (摔完, 抽之前, 摔的时候) is not asked; 头 ending 脚趾头 is a
-suffix; and a tag that checks understanding or consent after advice (…要马上来医院，听明白了吗？, …，好吗？) asks nothing.
+suffix; and a tag that checks understanding or consent after advice (…要马上来医院，听明白了吗？, …，好吗？) asks nothing,
+as do clauses about buying, prices or opening hours (布洛芬药店能买到吗？) and a short follow-up to a question about
+other people (你同事也查出来过吗？多大的？).
 """
 
 from __future__ import annotations
@@ -280,6 +282,17 @@ _EVERYDAY_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("留个坑", ("水肿", "肿")), ("有坑", ("水肿", "肿")), ("踢你", ("胎动",)), ("踢得", ("胎动",)), ("头一回", ("头胎", "第一")),
     ("看东西", ("视力", "看不清")), ("看得清", ("视力", "看不清")), ("下咽", ("吞咽",)), ("咽下去", ("吞咽",)),
     ("卡住", ("噎", "吞咽")), ("睡着", ("入睡",)),
+    # session 52's third blind set: a stone, croup, shingles, a man's erections, a breast lump, an ear, a coin, a bleed
+    ("白开水", ("喝水", "饮水")), ("小肚子", ("下腹",)), ("牵扯", ("放射", "窜")), ("扯着", ("放射", "窜")),
+    ("变沙", ("嘶哑", "哑")), ("沙哑", ("嘶哑",)), ("拉风箱", ("喉鸣", "呼吸声")), ("呼哧", ("喉鸣", "呼吸声")),
+    ("泡泡", ("水疱", "水泡", "疹子")), ("降糖", ("血糖", "糖尿病")), ("睡醒", ("早上", "晨起")),
+    ("立起来", ("勃起",)), ("挺起来", ("勃起",)), ("硬不起来", ("勃起", "硬度")), ("那方面", ("性欲",)),
+    ("像石头", ("硬", "质地")), ("软乎乎", ("硬", "质地")), ("来回滑", ("活动", "推")), ("推得动", ("活动", "推")),
+    ("屋子在转", ("天旋地转", "眩晕")), ("天旋地转", ("眩晕",)), ("站不稳", ("头晕", "晕")), ("灌了水", ("闷", "堵")),
+    ("堵住", ("堵", "闷")), ("听不见", ("听不清", "听力")), ("大点声", ("听力", "听不清")), ("出气", ("呼吸",)),
+    ("喘气", ("呼吸",)), ("哈喇子", ("口水", "流口水")), ("哼哼唧唧", ("难受", "不舒服")), ("眼前发黑", ("头晕",)),
+    ("发软", ("乏力", "没劲")), ("心口窝", ("胃", "上腹")), ("心窝", ("胃", "上腹")), ("小便次数", ("尿频",)),
+    ("尿的时候疼", ("尿痛",)),
 )
 
 
@@ -298,15 +311,38 @@ _ABOUT_OTHERS = re.compile(r"(家里|家人|家里人|其他人|别人|旁人|�
                            # 你妈妈当年…也, 你爱人以前犯过…, 她爸爸是不是也…, 你们队里还有谁…, 您家里人抽烟吗
                            r"|(你|您|他|她)的?(妈妈|妈|爸爸|爸|母亲|父亲|爱人|老伴|老公|老婆|丈夫|妻子|对象|爹妈|父母|家里人|家人"
                            r"|婆婆|公公|岳母|岳父|婆家|娘家|哥哥|姐姐|弟弟|妹妹|奶奶|爷爷|外婆|外公|姥姥|姥爷)"
-                           r"|(你们|您们)(队里|班里|单位|公司|宿舍).{0,4}(谁|别人|其他人|有人)")
+                           r"|(你们|您们)(队里|班里|单位|公司|宿舍).{0,4}(谁|别人|其他人|有人)"
+                           # 你家大宝以前也这样咳过吗: a child's brother or sister
+                           r"|(你|您)家(里)?的?(大宝|二宝|老大|老二|哥哥|姐姐|弟弟|妹妹)")
+_SECOND_PERSON = re.compile(r"你|您")
 _OTHERS_IN_FACT = re.compile(r"家|亲|父|母|兄|弟|姐|妹|别人|其他人|同学|同事|周围|身边|遗传")
 
 
+# 布洛芬药店能买到吗？多少钱一盒？ / 社区医院周末开门吗？: where to buy, what it costs, when a place opens ask
+# nothing of the patient's facts (unless the fact is about that: 药太贵没买)
+_ABOUT_SERVICE = re.compile(r"药店|药房|买得到|能买|好买|买到|在哪买|哪里买|多少钱|价格|贵不贵|多贵|报销|开门|营业|挂号|上班时间"
+                            r"|在哪里?能?打|在哪儿能?打")
+_SERVICE_IN_FACT = re.compile(r"钱|贵|买|药店|药房|报销|医保|挂号")
+
+
 def _about_the_patient(fact: Fact, question: str) -> str:
-    """``question`` less its clauses about other people, unless ``fact`` is about others itself."""
-    if question and _ABOUT_OTHERS.search(question) and not _OTHERS_IN_FACT.search(fact.fact + "".join(fact.keywords)):
-        return "".join(c for c in _CLAUSE_SPLIT.split(question) if not _ABOUT_OTHERS.search(c))
-    return question
+    """``question`` less its clauses about other people (and a short follow-up about them: 你同事也查出过吗？多大的？)
+    and about buying or opening hours, unless ``fact`` is about that itself."""
+    if not question:
+        return question
+    text = fact.fact + "".join(fact.keywords)
+    others = _ABOUT_OTHERS.search(question) and not _OTHERS_IN_FACT.search(text)
+    service = _ABOUT_SERVICE.search(question) and not _SERVICE_IN_FACT.search(text)
+    if not (others or service):
+        return question
+    kept, after_others = [], False
+    for c in _CLAUSE_SPLIT.split(question):
+        about_others = bool(others and _ABOUT_OTHERS.search(c))
+        follow_up = after_others and len(_PUNCT.sub("", c)) <= 4 and not _SECOND_PERSON.search(c)
+        if not (about_others or follow_up or service and _ABOUT_SERVICE.search(c)):
+            kept.append(c)
+        after_others = about_others or follow_up
+    return "".join(kept)
 
 
 def _evidence(fact: Fact, question: str) -> frozenset[str]:
@@ -401,17 +437,32 @@ def _modifies_another(fact: Fact, evidence: frozenset[str], question: str, other
     return True
 
 
+_PLACE_WORDS = frozenset("哪里 哪儿 部位 位置 哪边 哪个部位 什么地方 什么部位".split())
+
+
+def _asks_a_place(evidence: frozenset[str]) -> bool:
+    return bool(evidence) and all(e.removeprefix("tok:") in _PLACE_WORDS for e in evidence)
+
+
 def _topic_of_a_time_question(fact: Fact, evidence: dict[str, frozenset[str]], asked: list[Fact], question: str) -> bool:
-    """Whether ``fact`` is only the topic of a clause that asks when or how long, another asked fact being that
-    time (疹子什么时候出来的 asks the onset, not what the rash looks like; 抽了多长时间 how long, not the fit)."""
-    if _is_about_time(fact):
+    """Whether ``fact`` is only the topic of a clause that asks when, how long or where, another asked fact being
+    that time or place (疹子什么时候出来的 asks the onset, not what the rash looks like; 抽了多长时间 how long, not
+    the fit; 疹子长在哪个部位 where, not what it looks like)."""
+    if _is_about_time(fact) or _asks_a_place(evidence[fact.id]):
         return False
-    times = [evidence[g.id] for g in asked if g is not fact and _is_about_time(g)]
+    times = [evidence[g.id] for g in asked
+             if g is not fact and (_is_about_time(g) or _asks_a_place(evidence[g.id]))]
     if not times:
         return False
     clauses = [_with_standard_words(c) for c in _CLAUSE_OF_QUESTION.findall(question)]
-    timed = [c for c in clauses if any(e.removeprefix("tok:") in c for ev in times for e in ev)]
     own = [e.removeprefix("tok:") for e in evidence[fact.id]]
+
+    def without_own(c: str) -> str:  # 其他部位 asks its own fact: the 部位 inside it asks no place
+        for e in sorted(own, key=len, reverse=True):
+            c = c.replace(e, "，")
+        return c
+
+    timed = [c for c in clauses if any(e.removeprefix("tok:") in without_own(c) for ev in times for e in ev)]
     return all(any(e in c for c in timed) for e in own) and not any(
         e in c and (len(e) > 1 or _morpheme_outside_time_clause(e, c)) for e in own for c in clauses if c not in timed)
 
