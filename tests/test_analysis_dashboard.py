@@ -174,3 +174,16 @@ def test_bench_runs_and_ends_with_json():
     result = json.loads(proc.stdout.strip().splitlines()[-1])
     assert result["ratings"] == 3000 and result["seconds"] > 0
     assert result["ratio_vs_baseline"] > 0
+
+
+def test_a_share_at_zero_or_one_downloads_as_an_image():
+    """A column that always asks (share 1.0) has an interval whose top a rounding error leaves below the share:
+    a negative error bar, which matplotlib refused (the CoQ curve's PNG and SVG downloads failed with a 500)."""
+    from workbench.analysis.figure_files import figure_bytes
+    from workbench.analysis.plots import coq_figure
+
+    coq = pd.DataFrame({"column": ["A", "A", "B"], "turn_index": [1, 3, 1], "n": [48, 40, 48],
+                        "share": [1.0, 0.5, 0.0], "lo": [0.9259, 0.35, 6.9e-18], "hi": [0.9999999999999999, 0.65, 0.074]})
+    fig = coq_figure(coq)
+    assert figure_bytes(fig, "png").startswith(b"\x89PNG")
+    assert b"<svg" in figure_bytes(fig, "svg")[:400]

@@ -159,6 +159,8 @@ def test_typed_text_survives_the_language_switch(services):
         page.locator("#patient-message textarea").fill(message)
         page.locator("#tab-data-button").click()
         page.locator("#account-password input").fill("secret-pass-1")
+        page.locator("#tab-compare-button").click()
+        page.locator("#compare-from input").fill("2026-02-03")  # a DateTime box: an input of class "time"
         page.locator("#tab-export-button").click()
         page.locator("#export-min-q textarea").fill("abc")
         page.locator("#export-from textarea").fill("2026-01-01")
@@ -171,6 +173,8 @@ def test_typed_text_survives_the_language_switch(services):
         expect(page.locator("#export-summary textarea")).to_have_value(re.compile("'abc'"), timeout=30_000)
         page.locator("#tab-chat-button").click()
         expect(page.locator("#patient-message textarea")).to_have_value(message)
+        page.locator("#tab-compare-button").click()
+        expect(page.locator("#compare-from input")).to_have_value("2026-02-03")
         page.locator("#tab-data-button").click()
         expect(page.locator("#account-password input")).to_have_value("")
         assert "secret-pass-1" not in (page.evaluate("() => JSON.stringify(sessionStorage)") or "")

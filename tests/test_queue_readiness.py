@@ -44,10 +44,10 @@ def _run(store, columns, status) -> int:
         return run.id
 
 
-def _reply(store, pos, column, *, run_id=None, status="ok") -> None:
+def _reply(store, pos, column, *, run_id=None, status="ok", text=None) -> None:
     with store.session() as s:
         s.add(Generation(dialogue_id=pos[0], turn_index=pos[1], column_name=column, backend="test",
-                         output=f"{column}：咳嗽有痰吗？", status=status, batch_run_id=run_id))
+                         output=text or f"{column}：咳嗽有痰吗？", status=status, batch_run_id=run_id))
 
 
 def _items(store) -> set[tuple[int, int]]:
@@ -120,3 +120,22 @@ def test_a_finished_item_that_gains_a_column_opens_again_and_its_preference_is_c
     _items(store)
     with store.session() as s:
         assert s.scalars(select(Assignment)).one().completed_at is not None
+
+
+def test_a_new_reply_word_for_word_one_already_rated_opens_nothing(store):
+    (ann,) = make_users(store, "ann")
+    pos = _position(store)
+    _reply(store, pos, V1, run_id=_run(store, [V1], BatchRunStatus.FINISHED), text="咳嗽几天了？")
+    _items(store)
+    with store.session() as s:
+        item_id = take_next(s, ann, 1).item_id
+    with store.session() as s:
+        s.scalars(select(Assignment)).one().completed_at = utcnow()
+        s.add(Preference(dialogue_id=pos[0], turn_index=pos[1], user_id=ann.id, status=AnswerStatus.SUBMITTED,
+                         outcome=PreferenceOutcome.BEST, shown=[]))
+    _reply(store, pos, HY, run_id=_run(store, [HY], BatchRunStatus.FINISHED), text="咳嗽几天了？")  # its twin
+    _items(store)
+    with store.session() as s:
+        a = s.scalars(select(Assignment).where(Assignment.item_id == item_id)).one()
+        assert a.completed_at is not None and a.display_order == [V1, HY]  # joined, nothing opened again
+        assert s.scalars(select(Preference)).one().status == AnswerStatus.SUBMITTED

@@ -44,6 +44,9 @@ def test_a_changed_answer_on_a_submitted_item_reopens_it_and_a_reload_restores_i
             comment.fill("再想想")
             page.locator("#rate-item-info").click()
             expect(page.locator("#rate-saved")).to_contain_text(i18n.t("rate.reopened", "en"))
+            # ... and reply A's header says so too (it read "submitted · version 1" after the edit)
+            draft_state = i18n.t("rate.state_version", "en", status=i18n.t("rate.status.draft", "en"), version=2)
+            expect(page.locator("#rate-header-0")).to_contain_text(draft_state)
             with svc.store.session() as s:
                 a1 = s.scalars(select(Assignment).where(Assignment.item_id == 1)).one()
                 assert a1.completed_at is None

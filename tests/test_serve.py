@@ -176,7 +176,9 @@ def test_judge_against_serve_stores_nothing_it_cannot_parse(demo_config, api, tm
         replies, advices = _simulate_a_little(svc)
         summary = run_judge(svc, "Judge")
         # The demo doctor model is no judge: its answers are not the JSON asked for, so nothing is stored.
-        assert summary.planned == replies and summary.judged == 0 and summary.failed == replies + advices
+        assert summary.planned == replies and summary.judged == 0 and summary.failed == replies
+        assert summary.advice_failed == advices  # counted apart: more replies failed than were planned, it said
+        assert f"failed {replies}; simulated advice scored 0, failed {advices}" in summary.describe()
         assert "JSON" in summary.describe()
         with svc.store.session() as s:
             assert s.scalar(select(func.count()).select_from(Suggestion).where(Suggestion.agent.like("judge:%"))) == 0

@@ -22,6 +22,11 @@ def test_compare_shows_simulated_measures_per_column(services):
     assert "elicitation_recall" in view.measures.columns
     assert view.measures.set_index("column").loc["BianQue-1.0", "questions_before_advice"].endswith("(n=2)")
     assert "no reply has both" in view.agreement.iloc[0, 0]  # no judge yet: a note, not an empty grid
+    # the CSV holds numbers, one row per column and measure (a walk found "1.00 [0.44, 1.00] (n=3)" cells there)
+    data = view.measures_data
+    assert list(data.columns) == ["column", "measure", "mean", "ci_low", "ci_high", "n"]
+    assert data["mean"].dtype.kind == "f" and data["n"].dtype.kind == "i"
+    assert {"BianQue-1.0", "BianQue-2.0"} == set(data["column"]) and "elicitation_recall" in set(data["measure"])
     narrowed = compute_simulated_view(services, columns=["BianQue-2.0"], n_boot=200)
     assert list(narrowed.measures["column"]) == ["BianQue-2.0"]
 

@@ -166,11 +166,13 @@ class JudgeSummary:
     skipped: int = 0
     failed: int = 0
     advice_judged: int = 0
+    advice_failed: int = 0  # counted apart: ``failed`` is of the replies ``planned``, as ``judged`` is
     errors: list[str] = field(default_factory=list)
 
     def describe(self) -> str:
         text = (f"judge {self.judge}: {self.planned} repl(ies) to judge, judged {self.judged}, already judged "
-                f"{self.skipped}, failed {self.failed}; simulated advice scored {self.advice_judged}")
+                f"{self.skipped}, failed {self.failed}; simulated advice scored {self.advice_judged}, "
+                f"failed {self.advice_failed}")
         shown = self.errors[:5]
         more = len(self.errors) - len(shown)
         return text + "".join(f"\n  {e}" for e in shown) + (f"\n  … and {more} more" if more else "")
@@ -282,7 +284,10 @@ def run_judge(
         with svc.store.session() as s:
             for item, res in zip(part, results, strict=True):
                 if isinstance(res, Exception):
-                    summary.failed += 1
+                    if item.case is not None:
+                        summary.advice_failed += 1
+                    else:
+                        summary.failed += 1
                     summary.errors.append(f"generation {item.generation_id}: {res}")
                     if not isinstance(res, WorkbenchError):
                         log.warning("judge failed on generation %s: %r", item.generation_id, res)

@@ -67,7 +67,9 @@ def _errors(err: Any, n: int) -> np.ndarray | None:
     down = np.asarray(err.arrayminus if err.arrayminus is not None else err.array, dtype=float)
     if len(up) != n:
         return None
-    return np.nan_to_num(np.vstack([down, up]))
+    # an interval's bound a rounding error past its estimate (a share of 1.0 with 0.9999999999999999 above it)
+    # is a negative error bar, which matplotlib refuses: the download failed with a server error
+    return np.clip(np.nan_to_num(np.vstack([down, up])), 0.0, None)
 
 
 class _Axis:
@@ -132,7 +134,8 @@ def _draw(fig: go.Figure, mfig: Figure) -> None:
     for note in layout.annotations or ():
         if note.xref == "paper" and note.yref == "y":  # a line's label: across the axes, at a data height
             ax.text(note.x, float(note.y), _text(note.text), transform=ax.get_yaxis_transform(), fontsize=8,
-                    color="grey", ha="right" if note.xanchor == "right" else "center", va="bottom")
+                    color="#444", ha="right" if note.xanchor == "right" else "center", va="bottom",
+                    bbox={"facecolor": "white", "alpha": 0.85, "edgecolor": "none", "pad": 1})
         elif note.xref == "paper":
             ax.text(note.x, note.y, _text(note.text), transform=ax.transAxes, ha="center", va="center")
         else:

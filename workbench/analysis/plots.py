@@ -231,8 +231,9 @@ def agreement_figure(agreement: pd.DataFrame, tr: Translate = english) -> go.Fig
     for line, key in ((0.667, "compare.plot.agreement.tentative"), (0.8, "compare.plot.agreement.reliable")):
         fig.add_hline(y=line, line_dash="dot", line_color="grey")
         # what the dotted line means, at its right end (a walk found two unexplained lines)
+        # on a white ground: over a bar, grey on blue could not be read
         fig.add_annotation(x=1, xref="paper", y=line, yref="y", text=tr(key), showarrow=False, xanchor="right",
-                           yanchor="bottom", font={"size": 10, "color": "grey"})
+                           yanchor="bottom", font={"size": 10, "color": "#444"}, bgcolor="rgba(255,255,255,0.85)")
     low = float(alpha.min()) if alpha.notna().any() else 0.0
     fig.update_xaxes(title=tr("compare.plot.agreement.x"))
     fig.update_yaxes(title=tr("compare.plot.agreement.y"), range=[min(0.0, low), 1])

@@ -11,7 +11,8 @@ later run fills in the missing columns.
 A column added later on purpose (a run of a new column over a dataset already rated) still grows items whose
 annotators have finished: their assignment opens again with the new reply labelled after the ones they saw, and a
 submitted preference that did not include every reply goes back to draft (its submitted versions are kept), so
-the preference is chosen again among all replies.
+the preference is chosen again among all replies. A new reply word for word the same as one they rated is no new
+choice (identical replies are one judgement): it joins the item with its twin, and nothing opens again.
 """
 
 from __future__ import annotations
@@ -79,12 +80,27 @@ def reopen_grown_items(s: Session) -> int:
     for a, item, column in rows:
         if column not in (a.display_order or ()):  # a regenerated reply of a column already shown is not new
             grown.setdefault(a.id, (a, item, set()))[2].add(column)
+    reopened = 0
     for a, item, new in grown.values():
+        texts = _newest_texts(s, item)
+        seen = {texts.get(c) for c in a.display_order or ()}
         a.display_order = [*a.display_order, *sorted(new)]
+        if all(texts.get(c) in seen for c in new):
+            continue  # twins of replies already rated: one judgement, already given
+        reopened += 1
         a.completed_at = None
         pref = s.scalars(select(Preference).where(
             Preference.dialogue_id == item.dialogue_id, Preference.turn_index == item.turn_index,
             Preference.user_id == a.user_id)).first()
         if pref is not None and pref.status == AnswerStatus.SUBMITTED:
             pref.status = AnswerStatus.DRAFT
-    return len(grown)
+    return reopened
+
+
+def _newest_texts(s: Session, item: QueueItem) -> dict[str, str]:
+    """column -> the text of its newest ``ok`` reply at the item's position."""
+    rows = s.execute(select(Generation.column_name, Generation.output)
+                     .where(Generation.dialogue_id == item.dialogue_id, Generation.turn_index == item.turn_index,
+                            Generation.status == GenerationStatus.OK, not_greeting())
+                     .order_by(Generation.id)).all()
+    return {column: output or "" for column, output in rows}

@@ -134,6 +134,12 @@ def _labels_text(group: tuple[ReplyView, ...], lang: str) -> str:
     return joiner.join(labels[:-1]) + (" 和 " if lang == "zh" else " and ") + labels[-1]
 
 
+def header_state(status: Any, version: int, lang: str) -> str:
+    """A reply header's answer state: "submitted · version 2" ("version", not "v2": a blind annotator read "v1"
+    as the model behind the reply, BianQue v1)."""
+    return f" — *{i18n.t('rate.state_version', lang, status=status_word(status, lang), version=version)}*"
+
+
 def error_text(e: WorkbenchError, lang: str) -> str:
     """An error in ``lang``; ``reply X: …`` (how a whole-item submit names the reply) keeps its prefix."""
     text = str(e)
@@ -385,7 +391,7 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
         groups = item.groups if item is not None else ()
         # The boxes' reply ids and labels: an autosave of the item on screen needs no other read of the item.
         state = {**state, "item_id": item.item_id if item else None, "shown": len(groups),
-                 "boxes": [([r.generation_id for r in g], group_label(g)) for g in groups]}
+                 "boxes": [([r.generation_id for r in g], group_label(g)) for g in groups], "heads": []}
         out: dict[Any, Any] = {st: state, item_ref: item_reference(state["item_id"], bool(item and item.completed)),
                                progress_md: progress_text(screen.progress, lang),
                                saved_md: note}
@@ -439,11 +445,11 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
             rating = mine.get(r.generation_id)
             names = " = ".join(as_text(x.column) for x in g)
             name = f" · **{names}**" if reveal_names else ""
-            # "version 2", not "v2": a blind annotator read "v1" as the model behind the reply (BianQue v1)
-            state_tag = (f" — *{i18n.t('rate.state_version', lang, status=status_word(rating.status, lang), version=rating.version)}*"
-                         if rating else "")
+            state_tag = header_state(rating.status, rating.version, lang) if rating else ""
             same = f" · ＝ {i18n.t('rate.identical', lang, labels=_labels_text(g, lang))}" if len(g) > 1 else ""
-            out[w.header] = f"### {i18n.t('rate.reply_label', lang, label=group_label(g))}{same}{name}{state_tag}"
+            head = f"### {i18n.t('rate.reply_label', lang, label=group_label(g))}{same}{name}"
+            state["heads"].append(head)  # an autosave rewrites the state after it (draft, version)
+            out[w.header] = f"{head}{state_tag}"
             if not answers:
                 continue
             out[w.box] = gr.update(visible=True)
@@ -721,10 +727,15 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
                                               unless_submitted=unless, held_item=held)
                 if r is None:
                     return {saved_md: not_saved_note(user, shown or page.item_ref, request, lang)}
-                return {saved_md: i18n.t("rate.saved", lang, label=label,
-                                         status=status_word(r.status, lang),
-                                         time=f"{r.updated_at:%H:%M:%S}", version=r.version)
-                        + reopened_note(page, r.status, lang) + held_note(item_id, lang)}
+                saved = {saved_md: i18n.t("rate.saved", lang, label=label,
+                                          status=status_word(r.status, lang),
+                                          time=f"{r.updated_at:%H:%M:%S}", version=r.version)
+                         + reopened_note(page, r.status, lang) + held_note(item_id, lang)}
+                heads = state.get("heads") or []
+                if held is not None and i < len(heads):
+                    # the header said "submitted · version 1" after an edit had made it a draft, version 2
+                    saved[widgets[i].header] = heads[i] + header_state(r.status, r.version, lang)
+                return saved
             except WorkbenchError as e:
                 # An item that is no longer the annotator's refuses every keystroke's save: the saved line says so;
                 # a pop-up for each stacked seven of them (a submit still pops one up).
@@ -1006,7 +1017,7 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
         # Leaving a text box saves it again: a keystroke's save can be coalesced away while another runs.
         gr.on([w.turn_type.input, *(radio.input for radio in w.scores.values()), w.safety.input,
                w.comment.input, w.corrected.input, w.comment.blur, w.corrected.blur],
-              make_autosave(i), answers_in, [saved_md], api_name=f"rate_autosave_{i}",
+              make_autosave(i), answers_in, [saved_md, w.header], api_name=f"rate_autosave_{i}",
               js=f"(state, ref) => [state, window.rateForm.box({i}, ref)]", trigger_mode="always_last", **quiet)
         # Ranking by clicks: appended in the browser (no round trip, so fast clicks keep their order), then saved.
         w.rank.click(None, [ranking, w.rank], [ranking, pref], js=_RANK_APPEND_JS, api_name=False).then(

@@ -8,7 +8,7 @@ Compare tab is for researchers and admins only, so annotators never see the judg
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
@@ -40,6 +40,9 @@ class SimulatedView:
     agreement: pd.DataFrame
     judge_scores: pd.DataFrame
     computed: frozenset[str] = frozenset()  # the fields holding data rather than a note
+    # what simulated_measures.csv holds: one row per column and measure, with numbers (mean, ci_low, ci_high, n) a
+    # researcher can analyse, not the table's "1.00 [0.44, 1.00] (n=3)" cells
+    measures_data: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def _or_note(df: pd.DataFrame, note: str) -> pd.DataFrame:
@@ -50,7 +53,8 @@ def compute_simulated_view(svc: Services, datasets: Any = None, columns: Any = N
                            n_boot: int = N_BOOT, lang: str = "en") -> SimulatedView:
     """The section's tables; ``datasets``/``columns`` narrow the consultations (empty = all)."""
     frame = consultations_frame(svc.store, list(datasets) if datasets else None, list(columns) if columns else None)
-    measures = wide_table(summarize(frame, n_boot=n_boot)) if len(frame) else pd.DataFrame()
+    summary = summarize(frame, n_boot=n_boot) if len(frame) else pd.DataFrame()
+    measures = wide_table(summary) if len(frame) else pd.DataFrame()
     agreement = judge_agreement(svc.store, n_boot=n_boot)
     scores = judge_scores(svc.store, n_boot=n_boot)
     computed = frozenset(name for name, df in (("measures", measures), ("agreement", agreement),
@@ -60,6 +64,7 @@ def compute_simulated_view(svc: Services, datasets: Any = None, columns: Any = N
         _or_note(agreement, i18n.t("compare.sim.no_pairs", lang)),
         _or_note(scores, i18n.t("compare.sim.no_judge", lang)),
         computed,
+        summary,
     )
 
 
@@ -81,7 +86,7 @@ def build_simulated_section(svc: Services, datasets: Any, columns: Any, require_
             view = compute_simulated_view(svc, ds, cols, lang=lang)
         except WorkbenchError as e:
             raise gr.Error(as_toast(e)) from None
-        files = {f"{stem}.csv": partial(csv_bytes, getattr(view, name))
+        files = {f"{stem}.csv": partial(csv_bytes, view.measures_data if name == "measures" else getattr(view, name))
                  for name, stem, _t in TABLES if name in view.computed}
         token = svc.results.put(user.username, Permission.COMPARE, files)
         out: dict[Any, Any] = {tables[name]: table_update(display_view(getattr(view, name), lang)) if name in view.computed

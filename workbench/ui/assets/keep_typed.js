@@ -6,8 +6,10 @@
   // out: it saves as it is typed and reloads its item from the store. Password boxes are never stashed.
   const KEY = 'workbench-typed';
   const idOf = (el) => { const block = el.closest('.block[id]'); return block ? block.id : null; };
+  // Text boxes, numbers and date boxes (a DateTime's input has class "time"; Compare reads it as typed); not a
+  // menu's search box (role=combobox), a file input or a password.
   const isTextBox = (el) => (el.tagName === 'TEXTAREA' || ['text', 'number'].includes(el.type)) &&
-    (el.getAttribute('data-testid') === 'textbox' || el.type === 'number') &&
+    (el.getAttribute('data-testid') === 'textbox' || el.type === 'number' || el.classList.contains('time')) &&
     !el.disabled && !el.readOnly && !el.closest('#tab-rate');
   window.workbenchStashTyped = () => {
     const typed = {};
