@@ -47,6 +47,9 @@ def test_a_changed_answer_on_a_submitted_item_reopens_it_and_a_reload_restores_i
             # ... and reply A's header says so too (it read "submitted · version 1" after the edit)
             draft_state = i18n.t("rate.state_version", "en", status=i18n.t("rate.status.draft", "en"), version=2)
             expect(page.locator("#rate-header-0")).to_contain_text(draft_state)
+            # ... and so does the item line: open, not submitted
+            expect(page.locator("#rate-item-info")).to_contain_text(i18n.t("rate.status.open", "en"))
+            expect(page.locator("#rate-item-info")).not_to_contain_text(i18n.t("rate.status.submitted", "en"))
             with svc.store.session() as s:
                 a1 = s.scalars(select(Assignment).where(Assignment.item_id == 1)).one()
                 assert a1.completed_at is None
@@ -100,5 +103,34 @@ def test_a_second_tab_on_an_item_submitted_in_the_first_says_its_answers_are_not
             expect(second.locator("#rate-saved")).to_contain_text("submitted in another tab")
             with svc.store.session() as s:
                 assert sorted((r.generation_id, r.version, r.comment) for r in s.scalars(select(Rating))) == first_answers
+            ctx.close()
+            browser.close()
+
+
+def test_skip_on_a_submitted_item_after_back_says_nothing_was_put_back_and_moves_on(tmp_path):
+    """S on an item reopened with Back did nothing at all (the Skip button was disabled for a submitted item,
+    and the key press went nowhere). It now moves on and says the submitted item had nothing to put back;
+    the item stays submitted."""
+    from playwright.sync_api import expect, sync_playwright
+
+    require_chromium()
+    with rate_server(tmp_path, blind=True) as (svc, url):
+        for i in range(2):
+            add_item(svc.store, [f"咳嗽有痰吗？（{i}）", f"多喝水（{i}）。", f"先量体温（{i}）。"])
+        with sync_playwright() as pw:
+            browser = launch(pw)
+            ctx, page = open_rate_tab(browser, url, "ann", "en", keyboard_only=True)
+            take_first_item(page)
+            answer_every_box(page)
+            page.keyboard.press("Enter")
+            wait_until(lambda: item_shown(page) == 2, what="the next item")
+            page.keyboard.press("u")
+            wait_until(lambda: item_shown(page) == 1, what="item 1 again")
+            page.keyboard.press("s")
+            expect(page.locator("#rate-saved")).to_contain_text(i18n.t("rate.skip_submitted", "en", item=1))
+            wait_until(lambda: item_shown(page) == 2, what="the next item after S")
+            with svc.store.session() as s:
+                a1 = s.scalars(select(Assignment).where(Assignment.item_id == 1)).one()
+                assert a1.completed_at is not None and a1.skipped_at is None
             ctx.close()
             browser.close()

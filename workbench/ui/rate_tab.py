@@ -391,13 +391,14 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
         groups = item.groups if item is not None else ()
         # The boxes' reply ids and labels: an autosave of the item on screen needs no other read of the item.
         state = {**state, "item_id": item.item_id if item else None, "shown": len(groups),
-                 "boxes": [([r.generation_id for r in g], group_label(g)) for g in groups], "heads": []}
+                 "boxes": [([r.generation_id for r in g], group_label(g)) for g in groups], "heads": [],
+                 "info_reopened": None}
         out: dict[Any, Any] = {st: state, item_ref: item_reference(state["item_id"], bool(item and item.completed)),
                                progress_md: progress_text(screen.progress, lang),
                                saved_md: note}
         out.update({b: gr.update(interactive=item is not None) for b in nav_buttons})
         out[back_btn] = gr.update(interactive=True)
-        out[skip_btn] = gr.update(interactive=item is not None and not item.completed)
+        out[skip_btn] = gr.update(interactive=item is not None)  # on a submitted item it says why nothing is put back
         # Boxes shown for the previous item and not needed now; the others are rewritten below.
         for w in widgets[len(groups):max(shown_before, len(groups))]:
             out[w.box] = gr.update(visible=False)
@@ -415,14 +416,19 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
         mine, p = screen.ratings, screen.preference
         status = i18n.t("rate.status.held" if item.held else
                         "rate.status.submitted" if item.completed else "rate.status.open", lang)
-        info = i18n.t("rate.info" if len(groups) != 1 else "rate.info_one", lang, item=item.item_id,
-                      turn=item.turn_index, n=len(groups), status=status)
-        twins = [g for g in groups if len(g) > 1]
-        for g in twins:
-            info += "  \n" + i18n.t("rate.identical_note", lang, labels=_labels_text(g, lang))
-        if item.history_diverges:
-            info += "  \n" + i18n.t("rate.diverges", lang)
-        out[info_md] = info
+        def info_line(status: str) -> str:
+            info = i18n.t("rate.info" if len(groups) != 1 else "rate.info_one", lang, item=item.item_id,
+                          turn=item.turn_index, n=len(groups), status=status)
+            for g in (g for g in groups if len(g) > 1):
+                info += "  \n" + i18n.t("rate.identical_note", lang, labels=_labels_text(g, lang))
+            if item.history_diverges:
+                info += "  \n" + i18n.t("rate.diverges", lang)
+            return info
+
+        out[info_md] = info_line(status)
+        if item.completed and not item.held:
+            # an edit of a submitted item opens it again: the autosave shows this line instead
+            state["info_reopened"] = info_line(i18n.t("rate.status.open", lang))
         if answers:
             out[history] = text_messages(item.history)
             by_gid = {r.generation_id: group_label(g) for g in groups for r in g}
@@ -599,7 +605,8 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
             if item_id is None:
                 raise InputError("no item is open: press Next item")
             skipped = workflow.skip(svc.store, user, item_id)
-            note = i18n.t("rate.skipped", lang, item=item_id) if skipped else ""
+            # Skip after Back, on a submitted item: nothing to put back; say so rather than move on silently.
+            note = i18n.t("rate.skipped" if skipped else "rate.skip_submitted", lang, item=item_id)
             return move_on(user, state, lang, note)
         except WorkbenchError as e:
             warn(e, lang)
@@ -681,6 +688,11 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
         """A draft over an answer of an item shown submitted makes the item open again (``ratings``): say so."""
         return " " + i18n.t("rate.reopened", lang) if page.shown_submitted and status == "draft" else ""
 
+    def reopened_info(state: dict, page: PageAnswers, status: str) -> dict[Any, Any]:
+        """The item line's update when a draft reopened the submitted item on screen (it said "submitted")."""
+        text = state.get("info_reopened")
+        return {info_md: text} if text and page.shown_submitted and status == "draft" else {}
+
     def held_note(item_id: int | None, lang: str) -> str:
         """The note under the buttons says the item's state as the answer finds it: a draft saved on an item a
         flag holds says the item is held (an autosave answer reaching the page after the refused submit's
@@ -735,6 +747,8 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
                 if held is not None and i < len(heads):
                     # the header said "submitted · version 1" after an edit had made it a draft, version 2
                     saved[widgets[i].header] = heads[i] + header_state(r.status, r.version, lang)
+                if held is not None:
+                    saved.update(reopened_info(state, page, r.status))
                 return saved
             except WorkbenchError as e:
                 # An item that is no longer the annotator's refuses every keystroke's save: the saved line says so;
@@ -762,9 +776,10 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
                 blind=blind_for(user, state), unless_submitted=not page.shown_submitted)
             if p is None:
                 return {saved_md: not_saved_note(user, state.get("item_id") or page.item_ref, request, lang)}
+            on_screen = state.get("item_id") == item_id
             return {saved_md: i18n.t("rate.pref_saved", lang, status=status_word(p.status, lang),
                                      time=f"{datetime.now(UTC):%H:%M:%S}") + reopened_note(page, p.status, lang)
-                    + held_note(item_id, lang)}
+                    + held_note(item_id, lang), **(reopened_info(state, page, p.status) if on_screen else {})}
         except WorkbenchError as e:
             return {saved_md: i18n.t("rate.pref_not_saved", lang, error=as_text(error_text(e, lang)))}
 
@@ -1017,14 +1032,14 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
         # Leaving a text box saves it again: a keystroke's save can be coalesced away while another runs.
         gr.on([w.turn_type.input, *(radio.input for radio in w.scores.values()), w.safety.input,
                w.comment.input, w.corrected.input, w.comment.blur, w.corrected.blur],
-              make_autosave(i), answers_in, [saved_md, w.header], api_name=f"rate_autosave_{i}",
+              make_autosave(i), answers_in, [saved_md, w.header, info_md], api_name=f"rate_autosave_{i}",
               js=f"(state, ref) => [state, window.rateForm.box({i}, ref)]", trigger_mode="always_last", **quiet)
         # Ranking by clicks: appended in the browser (no round trip, so fast clicks keep their order), then saved.
         w.rank.click(None, [ranking, w.rank], [ranking, pref], js=_RANK_APPEND_JS, api_name=False).then(
-            on_pref_change, answers_in, [saved_md], api_name=False, js=_PREFERENCE_JS, **quiet)
+            on_pref_change, answers_in, [saved_md, info_md], api_name=False, js=_PREFERENCE_JS, **quiet)
     rank_clear.click(None, None, [ranking], js="() => ''", api_name=False).then(
-        on_pref_change, answers_in, [saved_md], api_name=False, js=_PREFERENCE_JS, **quiet)
-    gr.on([pref.input], on_pref_change, answers_in, [saved_md], api_name="rate_preference",
+        on_pref_change, answers_in, [saved_md, info_md], api_name=False, js=_PREFERENCE_JS, **quiet)
+    gr.on([pref.input], on_pref_change, answers_in, [saved_md, info_md], api_name="rate_preference",
           js=_PREFERENCE_JS, trigger_mode="always_last", **quiet)
     submit_btn.click(on_submit, answers_in, item_outputs, api_name="rate_submit", trigger_mode="once",
                      js="(state, ref) => [state, window.rateForm.all(ref)]", **quiet)
