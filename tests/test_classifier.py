@@ -51,11 +51,18 @@ HELDOUT = ROOT / "tests" / "data" / "classifier_heldout.jsonl"
 # (…，好吗？), a question that another clause says depends on something or is for someone else to answer, 是安全的,
 # 没事没事, 需要我再解释一下吗, "anything else", clauses split by spaces after a final particle). session 44's set
 # rose 0.980 → 0.987 (有没有效果要看个人体质).
+# classifier_s53: 150 more written blind in session 53, in three voices (a TCM doctor, a pharmacist or nurse on a
+# follow-up line, a small chatbot: truncated, repetitive, mixed English); 0.913 (binary 0.980) on first contact
+# (original markers 0.873), 1.000 after its misses were read (doses, intervals and how a medicine is kept, 适合做…,
+# the doctor's own plan 我先帮您预约…, 请向您的主治医生确认…, 观察/监测 as instructions, 请报一下…, a question quoted
+# after 很多人会问：, the patient's regimen read back with 对吧？, 另外 after an emoji). Two of its lines were relabelled
+# from mixed to suggestion: consent asked for the advice just given (您看行吗？) is part of the advice, as the
+# guidelines say and as session 52's second set labelled it.
 LATER_SETS = [ROOT / "tests" / "data" / "classifier_fresh.jsonl", ROOT / "tests" / "data" / "classifier_final.jsonl",
               ROOT / "tests" / "data" / "classifier_s42.jsonl", ROOT / "tests" / "data" / "classifier_s43.jsonl",
               ROOT / "tests" / "data" / "classifier_s44.jsonl", ROOT / "tests" / "data" / "classifier_s50.jsonl",
               ROOT / "tests" / "data" / "classifier_s51.jsonl", ROOT / "tests" / "data" / "classifier_s52.jsonl",
-              ROOT / "tests" / "data" / "classifier_s52b.jsonl"]
+              ROOT / "tests" / "data" / "classifier_s52b.jsonl", ROOT / "tests" / "data" / "classifier_s53.jsonl"]
 
 
 def _load(path: Path) -> list[dict]:
@@ -316,6 +323,36 @@ CASES_S52B = [
     # unpunctuated chat split after a final particle
     ("可能是着凉了 多休息 还咳嗽吗", "mixed"),
 ]
+
+
+CASES_S53 = [
+    # doses, intervals and keeping a medicine: advice with no advice word
+    ("对乙酰氨基酚一次10毫升，两次之间至少隔4小时。", "suggestion"),
+    ("这个滴眼液开封后一个月内用完，放在阴凉处。", "suggestion"),
+    ("胰岛素笔芯没开封的要冷藏保存。", "suggestion"),
+    ("漏服了不用补，下次按时吃。", "suggestion"),
+    ("二甲双胍每天早上空腹吃可能胃不舒服，改到饭后半小时吃。", "suggestion"),
+    # what suits the patient, the doctor's own plan, another doctor to ask, instructions to watch
+    ("你这种体质适合用温和一点的方子。", "suggestion"),
+    ("我先给你开三天的药，吃完再来。", "suggestion"),
+    ("请跟开药的医生确认是否要减量，我们这边不能改。", "suggestion"),
+    ("监测一下晚上的血压", "suggestion"),
+    # requests for information, with or without a question mark
+    ("麻烦报一下您的住院号", "question"),
+    ("请念一下药盒上的名字", "question"),
+    # a quoted question answered by the doctor; a regimen read back to confirm it
+    ("常有人问：艾灸能天天做吗？其实一周两三次就够了。", "suggestion"),
+    ("你现在是阿司匹林每天一片，对吗？", "question"),
+    ("你现在是阿司匹林每天一片，对吗？建议饭后吃。", "mixed"),
+    # consent to the advice just given (您看行吗) is part of it; 另外 after an emoji opens a question
+    ("先做个心电图，您看行吗？", "suggestion"),
+    ("先吃点清淡的😊 另外你拉肚子几次了", "mixed"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), CASES_S53, ids=[t[:8] for t, _ in CASES_S53])
+def test_session_53_cases(text: str, expected: str) -> None:
+    assert classify(text).turn_type == expected, classify(text).cues
 
 
 @pytest.mark.parametrize(("text", "expected"), CASES_S52B, ids=[t[:8] for t, _ in CASES_S52B])

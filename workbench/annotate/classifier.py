@@ -59,7 +59,7 @@ class TurnTypeSuggestion:
 _SENTENCE_END = re.compile(r"([。！？!?；;\n]+|…+|\.{3,}|\.(?=\s|$))")
 # Unpunctuated chat separates clauses with spaces, but also a name or a particle (医生是 欧阳娜娜 吗): a space is
 # a comma only before what opens a new question (这个可以先观察 请问痣最近有没有变大).
-_CLAUSE_SEP = re.compile(r"[，,：:]|(?<=[\u4e00-\u9fff])[ 　]+(?=请问|另外|顺便问|我?想问|再问)"
+_CLAUSE_SEP = re.compile(r"[，,：:]|(?<=\S)[ 　]+(?=请问|另外|顺便问|我?想问|再问)"
                          # 可能是扁桃体发炎了 多喝水: after a clause-final particle
                          r"|(?<=[了吧哈啊呀呢哦嘛啦])[ 　]+(?=[\u4e00-\u9fff]{2})")
 # A line that heads a section of a model's answer (### …, **二、怎么补铁？**, 三、…): a question there titles the
@@ -150,7 +150,7 @@ _PLEASE_ASK = re.compile(r"请问|想问一下|问一下您|问一下你|^(我)?
                          r"|^(我|也)?不知道(您|你)(?!.*(注意|发现|听说|想过|意识))")
 _REQUEST_INFO = re.compile(
     r"(请|麻烦)(您|你)?(再|详细|具体|简单)?地?"
-    r"(描述|说明|说一下|说说|讲一下|讲讲|讲述|告诉|告知|透露|介绍|补充|提供|发一下|发给|上传|拍)"
+    r"(描述|说明|说一下|说说|讲一下|讲讲|讲述|告诉|告知|透露|介绍|补充|提供|发一下|发给|上传|拍|报一下|念一下)"
     # 需要补充的信息：…, 请逐条回复: a list of what the doctor needs to know
     r"|需要(您|你)?补充|(请|麻烦)(您|你)?(逐条|逐一|一一)?回复"
     # 麻烦把化验单拍给我看一下, 说一下症状: a request for what the doctor needs to know
@@ -216,13 +216,15 @@ _A_STRONG_RE = re.compile(
     r"|注意|避免|(?<!要)不要|(?<!能)不能|(?<![特区分级类性识辨个告鉴])别(?![人的处])|勿|禁止|禁用|忌"
     r"|及时|尽快|尽早|立即|立刻|马上(去|到|来|就医|就诊|停|送|打)|赶紧|赶快|抓紧(时间)?(去|治|看|吃|做|查)|唔好|就医|就诊|复诊|复查|急诊|打120|遵医嘱|医生指导|去医院|到医院|来医院"
     r"|去.{0,6}科|到.{0,6}科|不宜|不可以|防止|预防|警惕|(就|还|必须)得"
+    # 请向您的主治医生确认…: what to take up with the doctor or pharmacist who treats the patient
+    r"|(请|要|可以)?(向|跟|找)[^，,]{0,8}(医生|大夫|医师|药师)(确认|咨询|问|说明|反映|沟通)"
     # 饭后记得散步, 要先排除高血压: a reminder, and what must be done first
     r"|(?<![我你您不还])记得(?![吗么])|记住|(?<![是])(要|得|需|需要)先"
     r"|(?i:\b(should|must|recommend|suggest|need to|have to|make sure|avoid|don't|do not)\b"
     r"|\bsee (a|your) doctor|\bgo to (the )?(er|hospital|emergency|clinic|doctor)|\bseek\b|\bcall (911|120|an ambulance))"
 )
 _A_ACTION_RE = re.compile(
-    r"可以|就行|就好了?|就可以"
+    r"可以|就行|就好了?|就可以|就(足)?够了"
     r"|多(喝|吃|休息|运动|饮水|补充|晒|活动)|少(吃|喝|熬夜|食|油|盐|糖|说话|抽|碰|接触|用)"
     r"|戒烟|戒酒|戒(了|掉)|按时|按疗程|慢慢(调|养)|坚持|保持|控制好|控制(饮食|体重|血压|血糖|情绪)|(要|得|应|需)(控制|减少|增加|限制|保证)"
     r"|补充|冷敷|热敷|冰敷|按摩|泡脚|保湿|保暖"
@@ -230,17 +232,23 @@ _A_ACTION_RE = re.compile(
     r"|(做|查|测|量|拍)(一?个|一下|一次)|检查一下|(先|暂时)(用|吃|喝|服|涂|吸|喷|含|滴|敷|雾化|冷静|休息|观察|停|躺|不要|去|做|查|量|测)|停用|停药|换用|试试|试一试|试一下"
     r"|换(把|个|一种|一下|成)|让(他|她|孩子|宝宝|老人|病人)|按压(?!的时候|时|后|痛|疼)|止血|物理降温|包扎|消毒|冲洗|湿敷|垫高|抬高|先把|卧床|休息(一|两|几|\d)"
     # 早上空腹吃, 隔开4小时: when a medicine is taken (not 晚上吃饭常喝…, 昨天晚上用…: what the patient does)
-    r"|(^|每天|每晚|每日)(早上|早晨|晚上|睡前|空腹|饭前|饭后|餐前|餐后)(半小时|一小时)?(吃|服)(?![了过的饭])"
-    r"|(间隔|隔开)[^，,几多]{0,6}(小时|分钟|天)"
+    r"|(^|每天|每晚|每日)(早上|早晨|晚上|睡前|空腹|饭前|饭后|餐前|餐后)(半小时|一小时)?(空腹)?(吃|服)(?![了过的饭])"
+    r"|(间隔|隔开|至少隔|最少隔|相隔)[^，,几多]{0,6}(小时|分钟|天)"
+    # 一次5毫升, 一天不超过4次 (a dose); 避光保存, 随身携带, 开封后半年内用完 (how a medicine is kept)
+    r"|一次\d+(\.\d+)?(毫升|ml|mL|毫克|mg|克|g|片|粒|袋|滴|支|包|丸|喷)|(一天|每天|每日|24小时(内)?)(最多|不超过|不能超过|不要超过)"
+    r"|避光|冷藏(保存|存放)?|密封(保存|存放)|阴凉(干燥)?处|随身(携带|带着?)|(开封|打开|开瓶)后.{0,6}用完"
+    # 适合做艾灸调理; 我先帮您预约理疗, 我给您续一个月: what suits the patient, the plan the doctor makes
+    r"|适合(做|用|吃|服|进行|采用)|(我|我们)(先|这边)?(给|帮|为)(您|你)[^，,]{0,6}?(开|续|预约|安排|换|调整|加|减|挂)"
+    r"|^(请|要|注意|密切|多)?(观察|留意|监测)(?![了过])"
     # Cantonese: 饮多啲水, 食清淡啲
     r"|(饮|食|喝|吃)多啲|少(食|饮)|清淡(啲|点|些)"
-    r"|每次\d|每次[一二两三半]|(一天|每天|每日|一日)[一二两三四\d]次|饭[前后].{0,4}(吃|服)"
+    r"|每次\d|每次[一二两三半]|(一天|每天|每日|一日)[一二两三四\d]次|饭[前后].{0,6}(吃|服)"
     r"|[高低多少大小松早]点(?![儿])|吸入|雾化"
     r"|(要|应|尽量|平时)(少|多)(?![久少大长远高重])[\u4e00-\u9fff]|莫(要|去|吃|喝|送|让|熬|碰|抓|挠|用|再|着急|担心|慌|怕)"
     r"|(比较|更为?|最为?)(合适|妥当|稳妥|保险)(?!的)|保守治疗|隔离(一|两|几|\d|观察)"
     # 抗生素要吃满疗程, 等病理出来再定, 蚊子包不用管它, 户外活动每天两小时
     r"|(吃|用|服)(满|够|足)(一个)?疗程|足疗程|等.{1,12}再(定|决定|看|说|考虑|处理)"
-    r"|不(用|需要?|必)(管|处理|理会|治疗|吃药|用药|特殊处理)|每天[^几多，,]{0,4}[一二两三四五六\d半]+个?(小时|分钟)"
+    r"|不(用|需要?|必)(管|处理|理会|治疗|吃药|用药|特殊处理|补|加量|加倍|减量)|每天[^几多，,]{0,4}[一二两三四五六\d半]+个?(小时|分钟)"
     r"|(?i:^(please )?(take|try|drink|rest|apply|use|keep|stop|eat)\b|\bif needed\b)"
 )
 _A_INFO_RE = re.compile(
@@ -264,7 +272,8 @@ _DISCLAIMER = re.compile(
 # the boilerplate; alone, or beside real advice, it is advice.
 _SAFETY_NET = re.compile(r"^(如|如果|若|假如)(您|你)?的?(症状|病情|情况|不适)?(持续|加重|反复|(没有|没|未|无)(缓解|好转))"
                          r"[^。！？]{0,12}(请|应|需)?(及时|尽快)?(到|去)?[^。！？]{0,6}(医院|医疗机构)?(就医|就诊)$")
-_EXPLICIT_ADVICE = re.compile(r"建议(您|你)?(去|到|及时|尽快|多|少|做|查|服用|就医|就诊)|请(及时|尽快)(就医|就诊|到|去)")
+_EXPLICIT_ADVICE = re.compile(r"建议(您|你)?(去|到|及时|尽快|多|少|做|查|服用|就医|就诊)|请(及时|尽快)(就医|就诊|到|去)"
+                               r"|请(向|跟|找)[^，,]{0,8}(医生|大夫|医师|药师)")
 _SOCIAL = re.compile(
     r"有什么(可以|能|需要)?(帮|为)(你|您)|还有(什么|其他|别的)(问题|疑问|需要|想咨询|要咨询|想问|想了解)|欢迎(随时)?咨询|应该的|应该做的|别客气|不客气|别谢"
     r"|^((您|你)?(先)?(别|不要|不用|不必)(太|过于)?(着急|急|担心|紧张|慌|害怕|怕)){1,2}$"
@@ -278,11 +287,17 @@ _SOCIAL = re.compile(
 )
 _FIRST_PERSON_CANNOT = re.compile(r"我.{0,6}(不能|无法|没法)")
 # 我们先做个胃镜看看，可以吗？: asking consent to what was just advised, not for information
-_CONSENT = re.compile(r"^(这样|那)?(可以|好|行|成)(吗|么|不|不好|不行)?$|^(好不好|行不行|可不可以|可以不)$")
+_CONSENT = re.compile(r"^((您|你)看)?(这样|那)?(可以|好|行|成)(吗|么|不|不好|不行)?$"
+                      r"|^((您|你)看)?(好不好|行不行|可不可以|可以不|怎么样|如何)$")
 # 是不是缺钙，不能只看出汗多 / 能不能一起吃，你可以问问药师: the question is what another thing decides or someone
 # else answers
 _TOPIC_NEXT = re.compile(r"^(这个|这)?((主要|还|就|得|要)?看|取决于|不能(只|光|单)看|(需要|要|得)结合|(你|您)?(可以|去|再)?(问问|咨询))")
 # 拍一张给我，最好在自然光下 / 拍个照片，要能看清楚: how to do what the doctor just asked for, not advice
+# 很多人会问：气虚怎么补？: the question that follows is someone else's, quoted (the doctor answers it)
+_REPORTS_NEXT = re.compile(r"(会|常|总|经常|老|都|也|人)问(到|过)?$|问(过)?我$")
+# 您是二甲双胍一天两次，每次0.5克，对吧？: the patient's own regimen read back to confirm it, not advised
+_CONFIRM_TAG = re.compile(r"^(对|是)(吧|吗|不对|不是)$|^没错(吧|吗)$")
+_READ_BACK = re.compile(r"^(您|你)(是|现在|目前|平时|每天|一直|之前|以前)")
 _QUALIFIES_REQUEST = re.compile(r"^(最好|尽量|要能|要)(是|在|用|拍|能|把|对着|正对|清楚|清晰|白天|自然光)")
 
 
@@ -418,6 +433,9 @@ def _analyse(text: str) -> _Evidence:
                 # 如果还疼就先吃片布洛芬，现在体温多少？ advises in its condition's own consequence)
                 a = 0.0
                 local.append("condition-of-question")
+            if q > 0 and n > 0 and _REPORTS_NEXT.search(sent[n - 1].text):
+                q, overruled = 0.0, True
+                local.append("reported")
             if q > 0 and not c.terminal_question and n + 1 < len(sent) and _TOPIC_NEXT.match(sent[n + 1].text):
                 q, overruled = 0.0, True
                 local.append("topic-of-next")
@@ -446,6 +464,11 @@ def _analyse(text: str) -> _Evidence:
             sq, sa = max(sq, q), max(sa, a)
             asking += q > 0
         sq = max(sq, what_to_do)  # not answered in its sentence: still asked (a later sentence may answer it)
+        if (sq > 0 and 0 < sa < _A_STRONG and sent[-1].terminal_question and _CONFIRM_TAG.match(sent[-1].text)
+                and any(_READ_BACK.match(c.text) for c in sent)):
+            sa = 0.0
+            ev.a_overruled = True
+            ev.cues.append("read-back")
         per_sentence[idx] = (sq, sa)
         asked[idx] = asking + pending
 
