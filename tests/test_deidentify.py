@@ -34,6 +34,7 @@ HELDOUT11 = REPO / "annotations" / "deid_heldout11.jsonl"
 HELDOUT12 = REPO / "annotations" / "deid_heldout12.jsonl"
 HELDOUT13 = REPO / "annotations" / "deid_heldout13.jsonl"
 HELDOUT14 = REPO / "annotations" / "deid_heldout14.jsonl"
+HELDOUT15 = REPO / "annotations" / "deid_heldout15.jsonl"
 
 # --- medicine is not a name -----------------------------------------------------------------------
 
@@ -1068,6 +1069,65 @@ def test_classes_the_fourteenth_set_found_are_caught(text, expected):
 
 @pytest.mark.parametrize("text", FOURTEENTH_SET_LOOKALIKES)
 def test_the_fourteenth_sets_lookalikes_are_left_alone(text):
+    assert deidentify(text)[0] == text
+
+
+def test_goals_hold_on_the_fifteenth_set():
+    # Written blind in session 53 (150 lines: call transcripts with numbers read out and fillers, bilingual forms and
+    # tables, family and patient-group chats; 55 without personal data). Two hospital numbers the writer had left
+    # unlabelled were labelled phone, as every earlier set does. First score: all labels recall 0.669, precision
+    # 0.941 (name 0.667, phone 0.583, record number 0.273). Then used for rules (numbers read out: 幺三八 幺二三四…,
+    # 住院号是幺零二…; a transcript's fillers after a cue: 病历号 嗯 一二八…; a form's English field name before the
+    # colon: 门诊号 OPD No.: MZ…, 医师签名 Physician: 胡志强, no longer a name or an account itself; letters then
+    # digits read in groups; Hong Kong ID numbers by their check character; a chat's speaker by nickname or title:
+    # 小燕：, 阿珍：, 刘大姐：, Kelly：@Jason; 老胡做完…, 小刘你…, 老周 他…, 帮李奶奶…, 我们家阿强, 职工韩冬梅; 我八九年的,
+    # 我姑娘2016年的; not 嫲嫲, 孫思邈 in traditional characters, 门诊楼三楼): recall 0.915, precision 1.000; no other set
+    # changed. Left: table headers far from their values (参保人 | 社保卡号 | …：马桂兰 | Q10483726), an e-mail read out
+    # (zhangwei1983 at 一六三 点 com), a card number said after its cue and a verb (医保卡号发你了 1101…).
+    sc = score(_rows(HELDOUT15))
+    assert sc.overlap["name"].recall >= 0.88, sc.misses
+    assert sc.overlap["all"].recall >= 0.9, sc.misses
+    assert sc.overlap["all"].precision == 1.0, sc.false_alarms
+    assert len(_rows(HELDOUT15)) >= 150 and sum(not r["spans"] for r in _rows(HELDOUT15)) >= 50
+
+
+# Written after the fifteenth set's misses were read, none taken from it: each rule on new text ...
+FIFTEENTH_SET_CLASSES = [
+    ("病历号 嗯 幺二八 三七四 六五", "病历号 嗯 [病历号]"),
+    ("手机 幺三九 零二一二 四四七八 白天打", "手机 [电话] 白天打"),
+    ("住院号是二零零三八一七四五", "住院号是[病历号]"),
+    ("门诊号 OPD No.: MZ0033812", "门诊号 OPD No.: [病历号]"),
+    ("家属签字 Guardian：钱立新", "家属签字 Guardian：[姓名]"),
+    ("联系人 Emergency Contact: 孙梅", "联系人 Emergency Contact: [姓名]"),
+    ("微信 WeChat: lqm_1990", "微信 WeChat: [账号]"),
+    ("学号 Student No.: 20190331", "学号 Student No.: [编号]"),
+    ("HKID：A123456(3)", "HKID：[证件号]"),
+    ("小雯：@建军 明天几点去", "[姓名]：@[姓名] 明天几点去"),
+    ("郑大哥：我到了", "[姓名]大哥：我到了"),
+    ("老吴做完手术了", "[姓名]做完手术了"),
+    ("小周你记得带病历", "[姓名]你记得带病历"),
+    ("我们小区的 嗯 老钱 他也在住院", "我们小区的 嗯 [姓名] 他也在住院"),
+    ("帮赵奶奶挂个号", "帮[姓名]奶奶挂个号"),
+    ("我们家阿辉今天出院", "我们家[姓名]今天出院"),
+    ("我七六年的", "我[出生日期]的"),
+    ("我闺女2019年的 今年五岁", "我闺女[出生日期]的 今年五岁"),
+    ("兹有我单位员工宋文静因病", "兹有我单位员工[姓名]因病"),
+]
+# ... and what those rules must leave alone
+FIFTEENTH_SET_LOOKALIKES = [
+    "小结：多喝水", "小贴士：少吃盐", "Plan: rest", "Total: 5", "Temp: 38.5", "老毛病又犯了", "老公：快回家",
+    "门诊楼三楼集合", "孫思邈講 上醫治未病", "嫲嫲今朝量咗血壓", "他们八九年的时候来过", "这是2016年的报告",
+    "一二三四五，上山打老虎", "姓名 Name:", "HN1234567(2) 是检验批号吗",
+]
+
+
+@pytest.mark.parametrize("text, expected", FIFTEENTH_SET_CLASSES, ids=[c[0][:8] for c in FIFTEENTH_SET_CLASSES])
+def test_classes_the_fifteenth_set_found_are_caught(text, expected):
+    assert deidentify(text)[0] == expected
+
+
+@pytest.mark.parametrize("text", FIFTEENTH_SET_LOOKALIKES)
+def test_the_fifteenth_sets_lookalikes_are_left_alone(text):
     assert deidentify(text)[0] == text
 
 

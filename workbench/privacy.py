@@ -127,9 +127,44 @@ _HAS_NUMBER_SEPARATOR = re.compile("[\u00a0\u2002-\u200a\u202f\u205f\u2010\u2011
                                    "\u30fb\u2027]")
 
 
+# A number read out, as a call's transcript writes it (幺三八 幺二三四 五六七八, 住院号是幺零二八三七四五): five
+# digits or more, alone or in groups, are digits to the number rules. Shorter runs are words or counts (一二三,
+# 三四天); a year read out (一九八五年) is left to the date rules.
+_SPOKEN_DIGITS = str.maketrans("零〇幺一二三四五六七八九", "001123456789")
+_SPOKEN_RUN = re.compile(r"[零〇幺一二三四五六七八九](?:[ ]?[零〇幺一二三四五六七八九]){4,}")
+
+
 def numbers_view(norm: str) -> str:
-    """``norm`` (normalized) with the odd separators above as a space or a hyphen, for the number rules."""
-    return norm.translate(_NUMBER_SEPARATORS) if _HAS_NUMBER_SEPARATOR.search(norm) else norm
+    """``norm`` (normalized) with the odd separators above as a space or a hyphen and numbers read out as
+    digits, for the number rules (one character for one: offsets hold)."""
+    if _HAS_NUMBER_SEPARATOR.search(norm):
+        norm = norm.translate(_NUMBER_SEPARATORS)
+    if _SPOKEN_RUN.search(norm):
+        norm = _SPOKEN_RUN.sub(lambda m: m.group().translate(_SPOKEN_DIGITS), norm)
+    return norm
+
+
+# A bilingual form's English field name between the Chinese one and its colon (姓名 Name: 周建国, 医师签名
+# Physician: 胡志强, 紧急联系人 Emergency Contact: 周丽): the rules read it as spaces, so the Chinese cue meets its
+# value and the English words are never taken for a name or an account. Only words a form's fields are made of,
+# so a name after a Chinese word (我男朋友 Kevin: …) is kept.
+_FIELD_WORDS = (
+    "name|names|pinyin|full|first|last|given|family|surname|sex|gender|age|dob|date|birth|of|id|no|number|tel"
+    "|telephone|phone|mobile|cell|e-mail|email|address|home|contact|emergency|patient|physician|doctor|dr|nurse"
+    "|guardian|parent|relationship|relation|insured|claimant|applicant|payee|account|bank|card|holder|student|staff"
+    "|employee|exam|examination|opd|ipd|pacs|mrn|hkid|wechat|qq|passport|nationality|school|hospital|seal|signature"
+    "|signed|sign|dept|department|ward|bed|diagnosis|follow-up|visit|admission|discharge|record|medical|case|policy"
+    "|member|insurance|social|security|plate|vehicle|license|licence|ip|occupation|employer|company|unit|type"
+    "|category|claim|reason|report|reporter|reviewed|checked|by|referral|referred|outpatient|inpatient|lab|specimen"
+    "|sample|accession|invoice|receipt|rest|advised|reg|registration|issued|issuing|authority|code|sign-off")
+_FIELD_LABEL = re.compile(rf"(?<=[\u4e00-\u9fff])[ \t]*(?:{_FIELD_WORDS})\.?(?:[ \t./\-]*(?:(?:{_FIELD_WORDS})\.?|\([A-Za-z ]+\)))*"
+                          r"[ \t]*(?=[:：])", re.IGNORECASE)
+
+
+def _blank_field_labels(norm: str) -> str:
+    if ":" not in norm and "：" not in norm:
+        return norm
+    return _FIELD_LABEL.sub(lambda m: " " * len(m.group()), norm)
 
 
 # --- numbers and identifiers -------------------------------------------------------------------------
@@ -188,7 +223,11 @@ _PLATE_RE = re.compile(rf"[{_PROVINCES}][A-Z][·• \-]?[A-HJ-NP-Z0-9]{{5,6}}{_E
 _CUED_PLATE = re.compile(rf"车牌(?:号码|号)?(?:是|为|:|：|\s)*(?P<v>[{_PROVINCES}][A-Za-z][·• \-]?[A-HJ-NP-Za-hj-np-z0-9]{{5,6}}){_E}")
 
 # A cue, optional 号/码/是/:, then the value. One regex per label; the cue itself is never redacted.
-_CUE_GAP = r"(?:个人)?(?:号码|编号|卡号|号|码|ID|id)?(?:吧|呢)?(?:是|为|叫|:|：|#|\||｜|\s|\bis\b)*"  # 医保个人编号; | 条码号 | 1203… |
+_CUE_GAP = (r"(?:个人)?(?:号码|编号|卡号|号|码|ID|id)?(?:吧|呢)?"
+            # a bilingual form's English field name before the colon (门诊号 OPD No.: MZ0098712)
+            r"(?:[ \t]*[A-Za-z][A-Za-z./()\-]*(?:[ \t]+[A-Za-z][A-Za-z./()\-]*){0,3}[ \t]*(?=[:：]))?"
+            # and a call transcript's fillers (病历号 嗯 一二八 三七四 六)
+            r"(?:是|为|叫|:|：|#|\||｜|\s|\bis\b|嗯|呃|那个|就是)*")  # 医保个人编号; | 条码号 | 1203… |
 _CUED: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("record_number", re.compile(
         r"(?:(?:住院|门诊|急诊|病历|病案|就诊|诊疗|登记|检查|检验|化验|标本|条码|影像|放射|病理|超声|档案|挂号|患者|病人|报告|体检)"
@@ -196,7 +235,8 @@ _CUED: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"|\b(?:[Ii]npatient|[Oo]utpatient|[Aa]dmission|[Hh]ospital|[Cc]ase)\s*(?:[Nn]o\.?|[Nn]umber|#)"
         r"|\b(?:[Ss]pecimen|[Ss]ample|[Aa]ccession|[Ll]ab)\s*(?:ID|[Nn]o\.?|[Nn]umber|#))"
         + _CUE_GAP
-        + r"(?P<v>\d{3,6}(?: \d{2,6}){1,4}|[A-Za-z]{0,4}-?\d[\dA-Za-z\-]{2,24})" + _E)),
+        # 1203 4456, MZ0098712, CT 2024 0511 023 (letters, then digits read out in groups), HN11782345(2)
+        + r"(?P<v>(?:[A-Za-z]{1,4} ?)?\d{3,6}(?: \d{2,6}){1,4}|[A-Za-z]{0,4}[ \-]?\d[\dA-Za-z\-]{2,24}(?:\(\d\))?)" + _E)),
     ("account", re.compile(
         r"(?:微信|weixin|WeChat|wechat|(?<![A-Za-z0-9_])(?:VX|vx|WX|wx)(?![A-Za-z0-9_])|QQ|qq|扣扣|支付宝|银行卡|储蓄卡"
         r"|信用卡|借记卡|卡号|账号|帐号|账户|帐户|医保卡|社保卡|医保|社保|医疗保险|参保|保单|新农合|这张卡|加V|加v|V信|v信"
@@ -266,7 +306,10 @@ _DOB_BEFORE = re.compile(
     r"|(?<!\d)\d{2}年(?:(?:0?[1-9]|1[0-2])月(?:(?:0?[1-9]|[12]\d|3[01])[日号])?)?)"
 )
 # 我是1975年的, 她是88年的 (the clause ends there: not 我是2018年的时候开始咳嗽)
-_BORN_YEAR = re.compile(r"(?:我|他|她|孩子|患者|病人)是(?P<v>(?:19|20)\d{2}年|(?<!\d)\d{2}年)的(?=[，,。.；;！!？?\s]|$)")
+# 我是1975年的, 她是88年的; a transcript's 我八九年的, 我姑娘2016年的 (the year alone, then 的 and a pause)
+_BORN_YEAR = re.compile(r"(?:我|他|她|孩子|患者|病人|姑娘|闺女|女儿|儿子|宝宝|老公|老婆|爱人|我妈|我爸|老人)是?"
+                        r"(?P<v>(?:19|20)\d{2}年|(?<!\d)\d{2}年|(?<![一二三四五六七八九零〇])(?:[一二三四五六七八九零〇]{2}"
+                        r"|[一二][九零〇][一二三四五六七八九零〇]{2})年)的(?=[，,。.；;！!？?\s]|$)")
 # 我是八三年腊月生的, 他是七九年的: a year said in numerals, with a (lunar) month, and 生
 _BORN_SPOKEN = re.compile(r"(?:我|他|她|孩子|患者|病人)是(?P<v>(?:[一二三四五六七八九零〇]{2}|[一二三四五六七八九零〇]{4}|(?<!\d)\d{2})年"
                           r"(?:(?:[正一二三四五六七八九十冬腊]|十[一二])月(?:(?:初|十|二十|廿)?[一二三四五六七八九十])?)?)(?:出)?生的")
@@ -404,6 +447,17 @@ def _addresses(norm: str) -> list[Span]:
 # --- checks ------------------------------------------------------------------------------------------
 
 
+# A Hong Kong identity card number, K482163(7): one or two letters, six digits and a check character
+_HKID_RE = re.compile(r"(?<![A-Za-z0-9])(?P<l>[A-Z]{1,2})(?P<d>\d{6}) ?[（(]?(?P<c>[0-9A])[)）]?(?![A-Za-z0-9])")
+
+
+def _hkid_ok(letters: str, digits: str, check: str) -> bool:
+    values = [36] * (2 - len(letters)) + [ord(c) - 55 for c in letters] + [int(c) for c in digits]
+    total = sum(v * w for v, w in zip(values, range(9, 1, -1), strict=True))
+    expected = (11 - total % 11) % 11
+    return check == ("A" if expected == 10 else str(expected))
+
+
 def _id_checksum_ok(digits: str) -> bool:
     if len(digits) != 18:
         return False
@@ -452,6 +506,9 @@ def _number_spans(norm: str) -> list[Span]:
     for label, rx in _CUED:
         for m in rx.finditer(norm):
             spans.append(Span(m.start("v"), m.end("v"), label))
+    if "(" in norm or "（" in norm or "HKID" in norm or "香港" in norm:
+        spans.extend(Span(m.start(), m.end(), "id_number") for m in _HKID_RE.finditer(norm)
+                     if _hkid_ok(m.group("l"), m.group("d"), m.group("c")))
     if ".c" in norm or ".me" in norm or ".net" in norm:
         spans.extend(Span(m.start(), m.end(), "account") for m in _PROFILE_URL.finditer(norm))
     for m in _CARD_RE.finditer(norm):
@@ -590,7 +647,7 @@ _KIN_CALLED = re.compile(rf"(?:(?:{_KIN_WORDS})(?:的名字)?|(?:{_KIN_WORDS}|�
 _TELLING_NAME = re.compile(r"(?:说|讲|告诉|提醒|推荐|介绍|建议|问我|叫我|让我)")
 # A role word right before a name (主治医生刘洋, 护士王芳): weaker than kinship, since an ordinary word often
 # follows one (医生说, 医生高度怀疑).
-_ROLE_CUE = re.compile(r"(?:医生|医师|大夫|护士|护士长|主任|教授|院长|老师|助理|秘书|实习生|规培生|护工|保姆|陪护)\s*$")
+_ROLE_CUE = re.compile(r"(?:医生|医师|大夫|护士|护士长|主任|教授|院长|老师|助理|秘书|实习生|规培生|护工|保姆|陪护|职工|员工)\s*$")
 # A kinship word after a name: 王李雨桐是我外甥女 (the kinship word ends the clause: not 电话是我老公的), 冉冉她奶奶.
 # 小郑（我同事）, 周建平(我爸): whose relative or colleague, in brackets
 _KIN_IN_BRACKETS = re.compile(rf"\s*[（(]\s*(?:我的?|是我的?|患者的?|病人的?)?(?:{_KIN_WORDS}|妈|爸)\s*[)）]")
@@ -752,6 +809,8 @@ _FUNCTION_AFTER_NAME = set("都也就还又才在")
 
 def _given_ok(s: str, *, in_dictionary_name: bool = False) -> bool:
     allowed = _GIVEN_IN_DICTIONARY_NAMES if in_dictionary_name else ()
+    if len(s) == 2 and s[0] in "一二两三四五六七八九十" and s[1] in "楼层号床室栋幢座":
+        return False  # 门诊楼三楼: a floor, not 楼 + a given name
     return all(_NAME_CHARS.match(c) and (c not in _NOT_GIVEN or c in allowed) for c in s)
 
 
@@ -781,6 +840,19 @@ def _given_end(text: str, start: int, strong: bool) -> int:
     return j
 
 
+def _words_before(text: str, i: int) -> str:
+    """The 12 characters before ``text[i]`` where a cue would be, and the spaces and colon right before ``i``
+    kept short: a bilingual form's field name, read as spaces (_blank_field_labels), must not push the cue
+    out of reach (医师签名 Physician: 胡志强)."""
+    k = i
+    while k > 0 and text[k - 1] in " \t:：":
+        k -= 1
+    if i - k <= 2:
+        return text[max(0, i - 12) : i]
+    gap = text[k:i]
+    return text[max(0, k - 12) : k] + ("：" if ":" in gap or "：" in gap else "") + (" " if gap[-1] in " \t" else "")
+
+
 def _name_at(text: str, i: int, surname: str, clause: str, c0: int) -> Span | None:
     """The name starting at ``text[i]`` (a surname), or None. ``clause`` starts at ``c0``.
 
@@ -790,7 +862,7 @@ def _name_at(text: str, i: int, surname: str, clause: str, c0: int) -> Span | No
     candidate to look like a name to the tagger; with no cue only a three-character name that the HMM
     (not the dictionary) tags as a person is taken, and it is not propagated through the dialogue.
     """
-    before = text[max(0, i - 12) : i]
+    before = _words_before(text, i)
     strong = bool(_STRONG_CUE.search(before) or _KIN_CALLED.search(before))
     kin = strong or bool(_KIN_CUE.search(before))
     role = not kin and bool(_ROLE_CUE.search(before))
@@ -938,7 +1010,8 @@ def _name_at(text: str, i: int, surname: str, clause: str, c0: int) -> Span | No
     family_after = bool(_FAMILY_AFTER.match(text, end))
     if demographics or (kin or after or companion) and (not ordinary or family_after) or role and in_dict and not ordinary or weak and (boundary_after and not in_dict or tagger_says_name()):
         return Span(i, end, "name", True)
-    if length - sl == 2 and not in_dict and not _FOREIGN_SOUNDS.intersection(text[i + sl : end]) and tagger_says_name():
+    if (length - sl == 2 and not in_dict and not _FOREIGN_SOUNDS.intersection(text[i + sl : end])
+            and _given_ok(text[i + sl : end]) and tagger_says_name()):
         return Span(i, end, "name", False)  # the tagger alone: redacted here, not propagated
     return None
 
@@ -996,8 +1069,10 @@ _NOT_AFTER_A = set("姨婆公伯叔哥妹爸妈嫂弟姐奶爷嬷嫲舅娘婶仔
 _NICKNAME_CUE = re.compile(r"(?:叫我|喊我|叫他|叫她|是|(?:隔壁床?|邻床|对门|同病房|同屋|病友)的?|(?:的|个|位)叫"
                            # verbs whose object is a person: 联系小周, 通知老李
                            r"|联系|通知|转告|告诉|问问"
+                           # an errand for someone, one of the family: 帮李奶奶问一下, 我们家阿强
+                           r"|帮|替|(?:我们|我|俺|你们|他们|她们)家"
                            # a colleague by their department or workplace: 我们科的小郑, 公司的小王
-                           r"|(?:科|科室|部|处|中心|病房|病区|单位|公司|班上|组里|宿舍|车间|办公室)的)\s*$")
+                           r"|(?:科|科室|部|处|中心|病房|病区|单位|公司|班上|组里|宿舍|车间|办公室|村|小区|厂)的(?:\s*(?:嗯|呃|那个))?)\s*$")
 # A nickname opening a clause as its subject: then comes a time word or an adverb (小李昨天值夜班, 小陈刚做完胃镜,
 # 老周最近…, 老刘这两天…) or the possessive 的 (老王的手机号).
 _SUBJECT_NEXT_TAGS = {"t", "d", "f"}
@@ -1022,7 +1097,7 @@ _DOUBLED_TAGS = {"a", "n", "nr", "nz", "ng", None}
 _DOUBLED_WORD_FREQ = 100
 _HOME_CUE = re.compile(r"(?:我家|我们家|咱家|咱们家|家里|您家|你家)\s*$")
 _KIN_DOUBLES = set("宝宝 娃娃 哥哥 姐姐 弟弟 妹妹 叔叔 舅舅 姑姑 婶婶 伯伯 婆婆 公公 嫂嫂 姥姥 乖乖 宝贝 猫猫 狗狗 "
-                   "爸爸 妈妈 奶奶 爷爷 姥爷 太太 娘娘".split())
+                   "爸爸 妈妈 奶奶 爷爷 姥爷 太太 娘娘 嫲嫲 嬷嬷 婆婆 公公 爹爹".split())  # 嫲嫲: Cantonese grandma
 # English: My wife Sarah, our son Tom Miller; John and I.
 _EN_KIN = re.compile(
     r"\b(?:[Mm]y|[Oo]ur|[Hh]is|[Hh]er) (?:wife|husband|son|daughter|mother|mom|mum|father|dad|brother|sister|"
@@ -1082,6 +1157,8 @@ def _subject_next(m: re.Match[str], clause: str) -> bool:
     if nxt == "的":
         # not 小黄的 / 小白的: an adjective after 小 is a description, not a nickname
         return _dict_tag(m.group("s") or m.group("g"))[0] != "a"
+    if m.group("pre") == "老" and m.start() == 0 and (_dict_tag(nxt)[0] or "").startswith("v"):
+        return True  # 老胡做完支架了: 老 and a surname, a word of its own, then what the person did
     return _dict_tag(nxt)[0] in _SUBJECT_NEXT_TAGS or bool(_SUBJECT_NEXT.match(clause, m.end()))
 
 
@@ -1124,21 +1201,23 @@ def _nickname_spans(text: str, taken: list[Span]) -> list[Span]:
                     head or _token_ends_at(clause, m.end())
                     or (m.group("pre") or m.group("a")) and _token_ends_at(clause, m.start() + 1)):
                 continue
-            before = text[max(0, i - 12) : i]
+            before = _words_before(text, i)
             cued = bool(_KIN_CUE.search(before) or _ROLE_CUE.search(before) or _NICKNAME_CUE.search(before)
                          or _KIN_IN_BRACKETS.match(text, j)
                          or _COMPANION_BEFORE.search(before) and _NAME_CHARS.match(before[-2:-1] or "x") is not None)
             subject = _TELLING_AFTER.match(clause, end) or (
                 _dict_tag(clause[end : end + 2])[0] in _SUBJECT_NEXT_TAGS or _SUBJECT_NEXT.match(clause, end)
                 if head else _subject_next(m, clause))
-            if cued or m.start() == 0 and subject:
+            # 小刘你明天早点来: the one a message opens by addressing; 老周 他儿子…: a topic taken up by 他/她
+            addressed = m.start() == 0 and re.match(r"\s*[你您他她]", text[j : j + 3]) is not None
+            if cued or m.start() == 0 and (subject or addressed):
                 # 李 + 奶奶: an elder's two-character title stays, as after 张 + 阿姨 (the title is no one's data)
                 take(Span(i, i + 1 if len(m.group("post") or "") == 2 else j, "name", False))
         for m in _XIAO_NAME.finditer(clause):
             i, j = c0 + m.start(), c0 + m.end()
             # 小美姐说…: a nickname with 姐/哥, before a verb of telling, needs no other cue
             sister = text[j : j + 1] in ("姐", "哥") and _TELLING_NAME.match(text, j + 1) and m.group(1) not in _NOT_AFTER_A
-            before = text[max(0, i - 12) : i]
+            before = _words_before(text, i)
             # 护士长说小美明天可以出院了: the one a report is about, before a time word or an adverb
             kin_after = bool(re.match(_KIN_AFTER, text[j:]))  # 小芳是我表妹: said to be a relative, so a name wherever said
             if (_given_ok(m.group(1)) and (sister or _FULL_NAME_IN_BRACKETS.match(text, j) or kin_after
@@ -1628,6 +1707,10 @@ def _noted_names(text: str) -> list[Span]:
 # line, before its colon or its time stamp.
 _SPEAKER = re.compile(rf"(?:^|\n|\s/\s|[\]】]\s*)\s*(?P<n>(?:{_SURNAME_RE.pattern})[\u4e00-\u9fff]{{1,2}})"
                       r"(?:\s*[（(][\u4e00-\u9fff]{1,8}[)）])?\s*(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}\s*)?(?:\d{1,2}:\d{2}(?::\d{2})?\s*)?[:：]")
+# 小燕：…, 阿珍：…, 老胡：…, 刘大姐：…, Kelly：…: a group chat's speaker by nickname, title or English name
+_SPEAKER_NICKNAME = re.compile(rf"(?:^|\n)\s*(?P<n>小[\u4e00-\u9fff]|阿[\u4e00-\u9fff]|老[{_SINGLE_SURNAMES}]|[A-Z][a-z]{{2,12}}"
+                               rf"|[{_SINGLE_SURNAMES}](?=大姐|大哥|阿姨|大爷|奶奶|爷爷|叔叔|姐|哥|叔|姨|婶))"
+                               r"(?:大姐|大哥|阿姨|大爷|奶奶|爷爷|叔叔|姐|哥|叔|姨|婶)?\s*[:：]")
 # @刘洋 @小满 @慧敏姐 in a group chat: whom a message is for (not @医生, @所有人: a role or everyone)
 _MENTION = re.compile(r"(?<![A-Za-z0-9._%+\-])@(?P<n>[\u4e00-\u9fff]{2,3}?|[A-Z][a-z]+)(?=[姐哥]|\s|$|[，,：:])")
 _MENTION_NOT = frozenset("医生 护士 大夫 主任 老师 客服 管理员 群主 所有人 全体 全体成员 大家 各位 家长 同学".split())
@@ -1666,11 +1749,28 @@ def _addressed_names(text: str) -> list[Span]:
 
 def _speaker_names(text: str) -> list[Span]:
     out: list[Span] = []
+    if "：" in text or ":" in text:
+        for m in _SPEAKER_NICKNAME.finditer(text):
+            n, (a, b) = m.group("n"), m.span("n")
+            if n.isascii():
+                # Kelly：@Jason …: a chat's reply to someone (Vitals: …, Plan: … are a note's fields)
+                ok = n not in _NOT_LATIN_NAMES and re.match(r"\s*@", text[m.end() :]) is not None
+            elif n[0] == "小":
+                tag, freq = _dict_tag(n)
+                ok = (n[1] not in _XIAO_NOT_NAME and _given_ok(n[1])
+                      and (tag is None or tag in _NR_TAGS and freq < _XIAO_WORD_FREQ))  # 小雅, not 小结
+            elif n[0] == "阿":
+                ok = n[1] not in _NOT_AFTER_A and _given_ok(n[1])
+            else:
+                ok = len(n) == 1 or _dict_tag(n)[0] in (None, *_NR_TAGS)  # 老胡, not 老公 / 老师
+            if ok and not _inside_medical_term(text, a, b):
+                out.append(Span(a, b, "name", False))
     for m in _SPEAKER.finditer(text):
         n, (a, b) = m.group("n"), m.span("n")
         surname = _SURNAME_RE.match(n)
         tag, freq = _dict_tag(n)
         if (surname and _given_ok(n[surname.end():]) and not _inside_medical_term(text, a, b)
+                and not _ELDER_TITLES.fullmatch(n, surname.end())  # 郑大哥：: the surname alone (_SPEAKER_NICKNAME)
                 and (tag is None or tag in _NR_TAGS and freq < _COMMON_WORD_FREQ)):
             out.append(Span(a, b, "name", True))
     return out
@@ -1805,7 +1905,7 @@ def _cue_only_names(text: str) -> list[Span]:
     for c0, clause in _clauses(text):
         for m in _CUE_ONLY_SURNAMES.finditer(clause):
             i = c0 + m.start()
-            before = text[max(0, i - 12) : i]
+            before = _words_before(text, i)
             cued = _STRONG_CUE.search(before) or _KIN_CALLED.search(before) or _KIN_CUE.search(before)
             # 向阳医生, 常青大夫; not 向 + 李医生 (to Dr Li)
             titled = any(_given_ok(text[i + 1 : i + 1 + g]) and (_TITLES.match(text, i + 1 + g) or _FAMILY_AFTER.match(text, i + 1 + g))
@@ -1968,14 +2068,16 @@ def detect(text: str) -> tuple[Span, ...]:
         kept = [i for i, c in enumerate(text) if c not in _INVISIBLE]
         visible = "".join(text[i] for i in kept)
         return tuple(Span(kept[s.start], kept[s.end - 1] + 1, s.label, s.confident) for s in detect(visible))
-    norm = simplified_view(normalize(text))
+    norm = _blank_field_labels(simplified_view(normalize(text)))
     spans = _number_spans(numbers_view(norm))
     spans.extend(_addresses(norm))
     if " " in norm and _EN_ADDRESS_GATE.search(norm):
         spans.extend(Span(m.start(), m.end(), "address") for m in _EN_ADDRESS.finditer(norm))
     taken = _resolve(spans)
     covered = _Coverage(len(norm), taken)
-    names = [s for s in _name_spans(norm) + _spaced_names(norm) if not covered.overlaps(s.start, s.end)]
+    # 孫思邈講…: a physician every reader knows is no one's data, whichever rule took the name
+    names = [s for s in _name_spans(norm) + _spaced_names(norm) if not covered.overlaps(s.start, s.end)
+             and norm[s.start : s.end] not in _FAMOUS_PHYSICIANS]
     # A name found with a cue is the same person wherever else the text says it (儿子浩浩…，浩浩晚上发烧), as
     # across a dialogue's texts (names_in); not a frequent word (我老公叫文静，人一点都不文静).
     confident = {name for s in names if s.confident and s.end - s.start >= 2
