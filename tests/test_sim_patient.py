@@ -383,7 +383,8 @@ def test_rule_patient_on_the_session_44_cases(case_id, doctor, reveal, may):
 def _blind_set_score(folder: Path) -> tuple[int, int]:
     """(right, total) of a blind set: a reply is right when it states every fact the question asks, nothing but those
     and the loose ones it may add, and, where it states none, says nothing was asked or that it does not know (pure
-    advice may go on about the complaint)."""
+    advice may go on about the complaint). Until session 53 a reply that stated only loose facts, to a question
+    asking none, counted as wrong against this very rule; each set's figures below say which reading they used."""
     import yaml
 
     data = yaml.safe_load((folder / "questions.yaml").read_text(encoding="utf-8"))
@@ -392,7 +393,7 @@ def _blind_set_score(folder: Path) -> tuple[int, int]:
         for item in items:
             r = _ask(item["q"], _cases_in(folder)[case_id])
             reveal, may = set(item["reveal"]), set(item.get("may", []))
-            silent = reveal or not question_part(item["q"]) or r.text == UNKNOWN_ANSWER
+            silent = reveal or set(r.revealed) or not question_part(item["q"]) or r.text == UNKNOWN_ANSWER
             right += reveal <= set(r.revealed) <= reveal | may and bool(silent)
             total += 1
     return right, total
@@ -480,6 +481,42 @@ S52C = REPO / "tests" / "data" / "cases_s52c"
 def test_rule_patient_on_the_session_52_third_cases():
     right, total = _blind_set_score(S52C)
     assert total == 110 and right / total >= 0.89
+
+
+# Written blind in session 53 (tests/data/cases_s53): eight more cases and 119 questions (gout, a child's
+# hand-foot-mouth disease, a mother's low mood after birth, hay fever, an older woman's cystitis, a sprained ankle,
+# palpitations after drinking, a tired teenager). First contact: 87/119 (0.731; synonyms 5/26) as earlier sets were
+# scored, 92/119 with loose facts allowed as the scorer's rule says (the scorer was mended then: sessions 51, 52 and
+# 52c rose by 2-3, as their traps with loose facts now count as the rule says). Its misses then gave the rules tested
+# below (a past episode asked without a keyword: 这样过, 犯过, 早些年, 扭过; everyday words: 喝两杯, 好菜, 颜色变, 手板心,
+# 红点, 掉眼泪, 怪自己, 饭量, 刺挠, 白开, 针扎, 下地, 匀乎, 荤, 猛一起身, 怦怦…; friends, desk mates and neighbours are
+# other people, a 小朋友 is not a 朋友): 115/119 (0.966). Left: 靠嘴喘气 read as 喘 (wheezing), a question about one
+# joint answered with the others too (哪个关节疼), 腰不疼吧 in a case whose pain keyword is 疼.
+S53 = REPO / "tests" / "data" / "cases_s53"
+
+
+def test_rule_patient_on_the_session_53_cases():
+    right, total = _blind_set_score(S53)
+    assert total == 119 and right / total >= 0.95
+
+
+@pytest.mark.parametrize(("case_id", "doctor", "facts"), [
+    # a past episode, asked without a keyword
+    ("af-palpitations", "以前有过这样吗？", ("first",)),
+    ("uti-older-woman", "以前犯过这种病没有？", ("previous",)),
+    ("ankle-sprain", "这只脚以前扭过吗？", ("previous",)),
+    # everyday words
+    ("gout-flare", "发病前是不是喝多了？", ("trigger",)),
+    ("hfmd-child", "孩子手板心有没有红点？", ("rash",)),
+    ("postpartum-low-mood", "最近饭量怎么样？", ("appetite",)),
+    ("allergic-rhinitis", "眼睛刺挠吗？", ("itch",)),
+    ("ida-teen", "心里怦怦跳吗？", ("palp",)),
+    # friends and desk mates are other people; a child's playmates (小朋友) are what a contact fact is about
+    ("af-palpitations", "你朋友也这样心慌过吗？", ()),
+    ("ida-teen", "你同桌是不是也挑食？", ()),
+])
+def test_session_53_rules(case_id, doctor, facts):
+    assert asked_facts(_cases_in(S53)[case_id], doctor) == facts
 
 
 @pytest.mark.parametrize(("case_id", "doctor", "facts"), [
