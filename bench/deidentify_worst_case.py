@@ -51,6 +51,12 @@ SHAPES = {
     "chat_speaker": "张丽：好 / ",
     "table_field": "| 检验者 | 蒋琳 ",
     "english_cue": "Pt Li Na, ",
+    # session 53: a bilingual form's English field name before the colon, numbers read out in a call's transcript,
+    # a chat's speaker by nickname, field words that never reach a colon
+    "field_label": "姓名 Name: 王芳 | ",
+    "spoken_digits": "幺三八 幺二三四 五六七八 ",
+    "speaker_nickname": "\n小燕：@志强 好",
+    "field_words_no_colon": "中 name no id date of birth ",
 }
 
 

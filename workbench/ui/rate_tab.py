@@ -235,7 +235,8 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
         for i in range(MAX_REPLIES):
             with gr.Column(visible=False, min_width=280, elem_id=f"rate-col-{i}", elem_classes=["rate-col"]) as box:
                 header = gr.Markdown("", elem_id=f"rate-header-{i}")
-                reply = ui.make(gr.Textbox, label=K("rate.reply"), interactive=False, lines=4, max_lines=14,
+                # "Reply text", not "Reply A" again: the header right above names the reply
+                reply = ui.make(gr.Textbox, label=K("rate.reply_text"), interactive=False, lines=4, max_lines=14,
                                 elem_id=f"rate-reply-{i}")
                 # Shown while it holds a diff (CSS: rate_keys.js): a value, never a visibility update (below).
                 diff = gr.HTML("", elem_id=f"rate-diff-{i}", elem_classes=["rate-diff"])
@@ -461,7 +462,6 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
             out[w.box] = gr.update(visible=True)
             out[w.rank] = gr.update(visible=len(groups) > 1, value=group_label(g))
             out[w.reply] = r.output
-            out[(w.reply, "label")] = gr.update(label=i18n.t("rate.reply_label", lang, label=group_label(g)))
             out[w.diff] = diff_update(groups, i, lang, bool(state.get("diff")))
             out[w.own_history] = text_messages(r.history)
             f = rating.form if rating else None
