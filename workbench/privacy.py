@@ -211,6 +211,14 @@ _EMAIL_RE = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\
 _HIDDEN_EMAIL_RE = re.compile(
     r"(?<![A-Za-z0-9._%+\-])[A-Za-z0-9._%+\-]+ ?(?:#|\(at\)|\[at\]|艾特) ?[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*"
     r"\.(?:com|cn|net|org|edu|gov)(?:\.cn)?(?![A-Za-z0-9])")
+# An address read out in a call (zhangwei1983 at 一六三 点 com, wangli 艾特 qq dot com): a mail provider's name, or
+# any domain after an e-mail cue (邮箱 …), so "look at this dot com" stays
+_MAIL_PROVIDER = r"(?:qq|163|126|139|gmail|sina|sohu|yeah|hotmail|outlook|foxmail|yahoo|icloud|aliyun|一六三|幺六三|一二六|幺二六|一三九|幺三九)"
+_SPOKEN_EMAIL_RE = re.compile(
+    r"(?<![A-Za-z0-9._%+\-])(?P<local>[A-Za-z0-9._%+\-]{2,40}) ?(?:\bat\b|艾特|圈a|圈A) ?(?P<domain>[A-Za-z0-9\-零〇幺一二三四五六七八九]+)"
+    r"(?: ?(?:点|dot|\.) ?[A-Za-z0-9\-]+)*? ?(?:点|dot) ?(?:com|cn|net|org|edu|gov)(?: ?(?:点|dot) ?cn)?(?![A-Za-z0-9])",
+    re.IGNORECASE)
+_EMAIL_CUE = re.compile(r"邮箱|邮件|e-?mail|mail", re.IGNORECASE)
 _OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
 _IP_RE = re.compile(rf"(?<![\d.]){_OCTET}(?:\.{_OCTET}){{3}}(?![\d.])|{_B}(?:[0-9A-Fa-f]{{1,4}}:){{7}}[0-9A-Fa-f]{{1,4}}{_E}"
                     # compressed (2408:8207::1f): "::" and at least three groups
@@ -532,6 +540,10 @@ def _number_spans(norm: str) -> list[Span]:
         spans.extend(Span(m.start(), m.end(), "email") for m in _EMAIL_RE.finditer(norm))
     if "#" in norm or "(at)" in norm or "[at]" in norm or "艾特" in norm:
         spans.extend(Span(m.start(), m.end(), "email") for m in _HIDDEN_EMAIL_RE.finditer(norm))
+    if " at " in norm or "艾特" in norm or "圈a" in norm.lower():
+        spans.extend(Span(m.start(), m.end(), "email") for m in _SPOKEN_EMAIL_RE.finditer(norm)
+                     if re.fullmatch(_MAIL_PROVIDER, m.group("domain"), re.IGNORECASE)
+                     or _EMAIL_CUE.search(norm, max(0, m.start() - 16), m.start()))
     # The regexes below run only where a match could be (an IPv4 address has a digit, a dot and a digit, an
     # IPv6 one seven colons): each scanned every text with an e-mail address or a 医生 in it.
     if ("." in norm and _DIGIT_DOT_DIGIT.search(norm)) or norm.count(":") >= 7 or "::" in norm:
