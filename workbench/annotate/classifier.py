@@ -62,6 +62,8 @@ _SENTENCE_END = re.compile(r"([。！？!?；;\n]+|…+|\.{3,}|\.(?=\s|$))")
 _CLAUSE_SEP = re.compile(r"[，,：:]|(?<=\S)[ 　]+(?=请问|另外|顺便问|我?想问|再问)"
                          # 可能是扁桃体发炎了 多喝水: after a clause-final particle
                          r"|(?<=[了吧哈啊呀呢哦嘛啦])[ 　]+(?=[\u4e00-\u9fff]{2})")
+# A reply typed on a phone with no comma at all separates its clauses by spaces (先吃点蒙脱石散 娃多大).
+_SPACE_CLAUSES = re.compile(r"(?<=[\u4e00-\u9fff\w])[ 　]+(?=[\u4e00-\u9fff])")
 # A line that heads a section of a model's answer (### …, **二、怎么补铁？**, 三、…): a question there titles the
 # answer below it.
 _HEADING_LINE = re.compile(r"^[ \t]*(?:#{1,6}[ \t]|\*\*|[一二三四五六七八九十]+[、.．])", re.M)
@@ -72,7 +74,7 @@ _TRAILING = "啊呀哦哈~～ 　\t"
 # Questions that want no answer: reproach (难道…, 不就是…吗) or a prompt to reflect (问问自己：…是不是…？).
 _RHETORICAL = re.compile(r"难道|岂(不|能|是)|何必|何苦|何尝|不就是|不就(好|行|得|完|可以)了|不也是|(问问|想想)(你|您)?自己|扪心自问"
                          # 何不…？ proposes; 谁说…？ denies; 能不累吗？ (能不X吗) asserts X
-                         r"|何不|谁说|能不(?!能)[\u4e00-\u9fff]{1,3}吗"
+                         r"|何不|谁说|能不(?!能)[\u4e00-\u9fff]{1,3}吗|谁(又|还)(能|会|不|没)"
                          # 还在家里扛，等什么呢？ / 等着中风吗？: a reproach that urges, it asks nothing
                          r"|等什么呢|还等什么|等着[\u4e00-\u9fff]{1,6}吗"
                          # 怎么会不疼呢，骨折了当然疼: how could it not, answered at once
@@ -92,7 +94,8 @@ _SELF_ANSWER = re.compile(r"^((不)?(是|对|会|能|可以)的|没错|当然)(?
 # after a number): the doctor's own question, as an FAQ puts it.
 _COUNT_ASKED = re.compile(r"几([次天周月年岁片粒滴颗])(?![了啦])|多(久|长时间)(?![了啦])")  # not 扭到多久了: the history
 _NUMERAL = r"[\d一二两三四五六七八九十半]+(-\d+|到[\d一二两三四五六七八九十]+)?个?"
-_EXPLAINS = re.compile(r"^(主要|多半|大多|一般|通常|其实|很简单|答案)(是|就是|来说|而言)|^(是)?因为|^原因(是|在于|就是)")
+_EXPLAINS = re.compile(r"^(主要|多半|大多|一般|通常|其实|很简单|答案)(是|就是|来说|而言)|^(是)?因为"
+                       r"|^(常见|主要|可能的?)?原因(是|在于|就是|包括|有)")
 
 
 @dataclass(frozen=True)
@@ -102,6 +105,33 @@ class _Clause:
     terminal_question: bool  # last clause of a sentence that ends in ？/?
     rhetorical: bool = False  # its sentence asks without wanting an answer (难道…, 不就是…吗, 问问自己)
     heading: bool = False  # its sentence is a section heading (### …, **二、怎么补铁？**)
+
+
+def _space_pieces(body: str) -> list[str]:
+    """A comma-less reply's pieces between spaces, joined again except where advice meets a question: 先吃点蒙脱石散
+    | 娃多大 is two clauses, but 复诊医生是 欧阳娜娜 吗 and 彩超提示结石 要切吗 (a piece neither asks nor advises) stay one."""
+    parts = _SPACE_CLAUSES.split(body)
+    if len(parts) == 1:
+        return parts
+    out: list[str] = []
+    last = ""
+    for part in parts:
+        kind = _piece_kind(part)
+        if out and not (kind and last and kind != last):
+            out[-1] += " " + part
+        else:
+            out.append(part)
+        last = kind or last
+    return out
+
+
+def _piece_kind(piece: str) -> str:
+    """"q" for a piece that only asks, "a" for one that only advises, "" otherwise."""
+    if len(re.findall(r"[\u4e00-\u9fff]", piece)) < 2:
+        return ""
+    asks = _question_strength(_Clause(piece, 0, False), 0.0, [])[0] > 0
+    advises = _advice_strength(piece, []) > 0
+    return "q" if asks and not advises else "a" if advises and not asks else ""
 
 
 def _clauses(text: str) -> list[_Clause]:
@@ -117,7 +147,10 @@ def _clauses(text: str) -> list[_Clause]:
         term = parts[i + 1] if i + 1 < len(parts) else ""
         heading = body.lstrip().startswith(_HEADING_MARK)
         body = body.replace(_HEADING_MARK, "")
-        pieces = [p.strip(" *#") for p in _CLAUSE_SEP.split(body)]
+        split = _CLAUSE_SEP.split(body)
+        if len(split) == 1 and not any(c in body for c in "，,、：:"):
+            split = _space_pieces(body)
+        pieces = [p.strip(" *#") for p in split]
         pieces = [p for p in pieces if p]
         if not pieces:
             continue
@@ -160,7 +193,7 @@ _REQUEST_INFO = re.compile(
     # 看完告诉我 / 量好了发给我: the answer to what the patient was asked to look at
     r"|(看|量|数|测|查|拍|试|称)(完|好)(了|以后|之后)?(再|就)?(告诉|发给|回复)我"
     # 把报告拍照发过来我看看, 把舌头的照片发一张给我: something sent for the doctor to see
-    r"|把.{1,12}(发|传)(过来|上来|一张|一份|几张)|(发|传|拍)(过来|给我)(我|让我)?(看看|看一下|瞧瞧)"
+    r"|把.{1,12}(发|传)(过来|上来|一张|一份|几张)|(发|传|拍)(过来|给我|我)(我|让我)?(看看|看一下|瞧瞧|瞅瞅)"
     # without 请: 说说…, 描述下…, 告诉我…, 把用药清单列一下, 我需要知道…
     r"|(^|的话)(你|您)?(再|先)?(说说|讲讲|聊聊|(说|讲|描述|介绍|补充)一?下|告诉我(一下)?(你|您|孩子|宝宝|老人|他|她))"
     r"|把.{1,12}(列|发|拍|写)(一下|给我|出来)|^(我|还)?(需要|想|要|得)(先|再)?(知道|了解|确认)(一下)?(您|你|孩子|宝宝|老人|患者|病人|一些|几)"
@@ -189,12 +222,16 @@ _INTERROGATIVE = re.compile(
     r"|多少(?![有会也都还能要得带])"
     r"|(?<![好十这那前后头近过再隔每])几(?![乎率])[次天岁个点年月周小分斤度片颗回遍号顿口杯支根包类级期型](?!之内|内|以内|后|以后|左右)"
     r"|怎么样|怎么(?![办也都])|为什么|何时|谁(?![都也])"
+    # 吃的啥药, 啥时候开始的, 娃精神咋样, 咋了 (not 啥都, 咋办: what to do)
+    r"|啥(?![都也])|咋(?![办整])"
 )
 # Words that embed a question as an object ("明确是不是感染") or make a clause a condition.
-_EMBEDDING = re.compile(r"问清楚|(?<![我想])问问|问一问|咨询(一下)?(医生|大夫|药师)|记录|记下|明确|确定|判断|了解|知道|看看|看一下|观察|留意|排除|取决于|决定|弄清|查明|评估|鉴别|要看")
+_EMBEDDING = re.compile(r"解答|回答|讲解|问清楚|(?<![我想])问问|问一问|咨询(一下)?(医生|大夫|药师)|记录|记下|明确|确定|判断|了解|知道|看看|看一下|观察|留意|排除|取决于|决定|弄清|查明|评估|鉴别|要看")
 # What makes a question before it the subject of a statement: 有没有效果要看体质, 管不管用得吃两周才知道.
 _SUBJECT_OF = re.compile(r"要看|取决于|因人而异|才(能)?(知道|确定|看出|判断)|说不准|不好说|(不是|不光|不只|并非)(只)?看")
 _HABITUAL = re.compile(r"一般|通常")
+_DAILY_COUNT = re.compile(r"^(每天|每日|一天)[^你您]{0,6}几(次|组|遍|回)$")
+_NEGATED_BEFORE = re.compile(r"(不|没|并不|并没|无)(代表|说明|意味着|是|有|用|需要|必)?.{0,3}$")
 # After the interrogative, what makes it a topic or a statement ("一般几天就会缓解"), not a question.
 _TOPIC_AFTER = re.compile(r"要看|取决于|因人而异|不一定|不好说|看情况|^.{0,3}(就|会|能|可以|才|左右)")
 _CONSEQUENT = re.compile(r"就|先|可以|再|要|得|马上|赶紧|立即")
@@ -202,12 +239,13 @@ _CONDITIONAL = re.compile(r"^(如果|假如|要是|若|一旦|不管|无论|不�
 _REPORTED = re.compile(r"(?<!请)问的|会问|常问|有人问|人问|问到|所问|问我|(?<![我想])(你|您)(刚才|刚刚|说)?问")
 # A question about what to do, answered in the next sentence, is a rhetorical device of advice.
 _WHAT_TO_DO = re.compile(
-    r"怎么办|如何|怎么(做|处理|治|预防|缓解|护理|吃)|该(怎么|如何|吃|用|做|去)|需要(注意|做|吃)?什么"
+    r"怎么办|咋办|如何|怎么(做|处理|治|预防|缓解|护理|吃)|该(怎么|如何|吃|用|做|去)|需要(注意|做|吃)?什么"
     r"|(什么时候|何时)(需要|应该|该|要|去|吃|用|复查|就医)|要不要|需不需要|应不应该|效果(最好|更好)|最好"
     r"|(吃|喝|用|做)什么(好|比较好|合适)|什么情况下|有没有必要|有必要吗"
     r"|为什么|怎么(判断|区分|分辨)|(多少|什么|哪些|怎样).{0,8}(才)?算"
 )
 _SECOND_PERSON = re.compile(r"你|您")
+_GREETING = re.compile(r"^(您|你)好[，,！!]?")  # 您好，什么时候需要…: the greeting addresses no one's question
 # Why / how to tell / what counts as: asked to explain, even with 你 in it (你这个情况为什么会反复呢？主要是…).
 _WHY_HOW = re.compile(r"为什么|为何|怎么(判断|区分|分辨|知道|看出|回事)|如何(判断|区分|分辨)|(多少|什么|哪些|怎样).{0,8}(才)?算")
 
@@ -224,19 +262,20 @@ _A_STRONG_RE = re.compile(
     r"|\bsee (a|your) doctor|\bgo to (the )?(er|hospital|emergency|clinic|doctor)|\bseek\b|\bcall (911|120|an ambulance))"
 )
 _A_ACTION_RE = re.compile(
-    r"可以|就行|就好了?|就可以|就(足)?够了"
+    # not 可以说说话的人: 可以 inside what describes a person or a place
+    r"可以(?![^，,。]{0,8}的(人|地方|时候))|就行|就好了?|就可以|就(足)?够了"
     r"|多(喝|吃|休息|运动|饮水|补充|晒|活动)|少(吃|喝|熬夜|食|油|盐|糖|说话|抽|碰|接触|用)"
     r"|戒烟|戒酒|戒(了|掉)|按时|按疗程|慢慢(调|养)|坚持|保持|控制好|控制(饮食|体重|血压|血糖|情绪)|(要|得|应|需)(控制|减少|增加|限制|保证)"
     r"|补充|冷敷|热敷|冰敷|按摩|泡脚|保湿|保暖"
     r"|服用|口服|外用|涂(点|上|一些|抹)|(吃|喝|用|含)(点|些|一?片|一?粒|一?颗)|^(请|您|你)?(先)?(记录|记下)"
-    r"|(做|查|测|量|拍)(一?个|一下|一次)|检查一下|(先|暂时)(用|吃|喝|服|涂|吸|喷|含|滴|敷|雾化|冷静|休息|观察|停|躺|不要|去|做|查|量|测)|停用|停药|换用|试试|试一试|试一下"
+    r"|(做|查|测|量|拍)(一?个|一下|一次)(?!照)|检查一下|(先|暂时)(用|吃|喝|服|涂|抹|擦|吸|喷|含|滴|敷|雾化|冷静|休息|观察|停|躺|不要|去|做|查|量|测)|停用|停药|换用|试试|试一试|试一下"
     r"|换(把|个|一种|一下|成)|让(他|她|孩子|宝宝|老人|病人)|按压(?!的时候|时|后|痛|疼)|止血|物理降温|包扎|消毒|冲洗|湿敷|垫高|抬高|先把|卧床|休息(一|两|几|\d)"
     # 早上空腹吃, 隔开4小时: when a medicine is taken (not 晚上吃饭常喝…, 昨天晚上用…: what the patient does)
     r"|(^|每天|每晚|每日)(早上|早晨|晚上|睡前|空腹|饭前|饭后|餐前|餐后)(半小时|一小时)?(空腹)?(吃|服)(?![了过的饭])"
     r"|(间隔|隔开|至少隔|最少隔|相隔)[^，,几多]{0,6}(小时|分钟|天)"
     # 一次5毫升, 一天不超过4次 (a dose); 避光保存, 随身携带, 开封后半年内用完 (how a medicine is kept)
     r"|一次\d+(\.\d+)?(毫升|ml|mL|毫克|mg|克|g|片|粒|袋|滴|支|包|丸|喷)|(一天|每天|每日|24小时(内)?)(最多|不超过|不能超过|不要超过)"
-    r"|避光|冷藏(保存|存放)?|密封(保存|存放)|阴凉(干燥)?处|随身(携带|带着?)|(开封|打开|开瓶)后.{0,6}用完"
+    r"|清淡饮食|饮食清淡|冲(着)?(喝|服)|(按|遵|照)说明书|(?<![没不])再(吃|用|服)(?![了过的])|避光|冷藏(保存|存放)?|密封(保存|存放)|阴凉(干燥)?处|随身(携带|带着?)|(开封|打开|开瓶)后.{0,6}用完"
     # 适合做艾灸调理; 我先帮您预约理疗, 我给您续一个月: what suits the patient, the plan the doctor makes
     r"|适合(做|用|吃|服|进行|采用)|(我|我们)(先|这边)?(给|帮|为)(您|你)[^，,]{0,6}?(开|续|预约|安排|换|调整|加|减|挂)"
     r"|^(请|要|注意|密切|多)?(观察|留意|监测)(?![了过])"
@@ -248,12 +287,12 @@ _A_ACTION_RE = re.compile(
     r"|(比较|更为?|最为?)(合适|妥当|稳妥|保险)(?!的)|保守治疗|隔离(一|两|几|\d|观察)"
     # 抗生素要吃满疗程, 等病理出来再定, 蚊子包不用管它, 户外活动每天两小时
     r"|(吃|用|服)(满|够|足)(一个)?疗程|足疗程|等.{1,12}再(定|决定|看|说|考虑|处理)"
-    r"|不(用|需要?|必)(管|处理|理会|治疗|吃药|用药|特殊处理|补|加量|加倍|减量)|每天[^几多，,]{0,4}[一二两三四五六\d半]+个?(小时|分钟)"
+    r"|不(用|需要?|必)(管|处理|理会|治疗|吃药|用药|特殊处理|补|加量|加倍|减量)|(?<![不没])(得|需)(补|住院|手术)(?![多几什啥])|每天[^几多，,]{0,4}[一二两三四五六\d半]+个?(小时|分钟)"
     r"|(?i:^(please )?(take|try|drink|rest|apply|use|keep|stop|eat)\b|\bif needed\b)"
 )
 _A_INFO_RE = re.compile(
     r"可能(是|为|会|有|系)|考虑(是|为)|属于|提示|诊断|引起|导致|造成|一般|通常|常见|正常|良性"
-    r"|问题不大|大问题|有助于|会自愈|自愈|愈合|缓解|改善|有关|是因为|主要是|原因|表现|方法(就)?是|办法(就)?是"
+    r"|问题不大|大问题|(最|更)重要|有助于|会自愈|自愈|愈合|缓解|改善|有关|是因为|主要是|原因|表现|方法(就)?是|办法(就)?是"
     r"|关键(是|在于)|像是|很像|更像|看起来像|疑似|可能性(比较|较|很|更)?(大|高)|多半(是|会|为)"
     # 不然牙容易裂 (why the advice), 两三天自己就消了, 大部分一两年会自己转阴
     r"|(是|很|比较|相对)安全的|不安全|风险(很|比较|相对)?(小|低|大|高)"
@@ -278,16 +317,16 @@ _SOCIAL = re.compile(
     r"有什么(可以|能|需要)?(帮|为)(你|您)|还有(什么|其他|别的)(问题|疑问|需要|想咨询|要咨询|想问|想了解)|欢迎(随时)?咨询|应该的|应该做的|别客气|不客气|别谢"
     r"|^((您|你)?(先)?(别|不要|不用|不必)(太|过于)?(着急|急|担心|紧张|慌|害怕|怕)){1,2}$"
     # 在吗？/ 还在线吗？: checking the line; 有什么需要咨询的？/ 不清楚的可以随时问我: the service, not CoQ
-    r"|^(您|你|医生)?(好)?(还)?(在(线)?(吗|么|不)|在不在)$|有什么(需要|要|想)(咨询|问|了解)的"
+    r"|^(您|你|医生)?(好)?(还)?(在(线)?(吗|么|不)|在不在)$|有什么(需要|要|想)(咨询|问|了解|聊|聊聊|说|说说)的"
     r"|(随时|可以)(再次?)?(发起)?(问我|咨询|联系我|找我|留言)"
-    r"|再说一遍|再说一次|没听清|没看清|没看懂|不用客气|需要我(再)?(详细|具体)?(解释|说明|讲)"
+    r"|客气啥|谢啥|客气什么|再说一遍|再说一次|没听清|没看清|没看懂|不用客气|需要我(再)?(详细|具体)?(解释|说明|讲)"
     # 问题已经收到，医生会尽快回复 / 有我在呢: a service notice or comfort, no medical content
     r"|(已经?|我们)收到|(会|将)尽快(回复|答复|联系|处理)|有我在|我(在|陪着(你|您))呢?$"
     r"|(?i:\btake care\b|you'?re welcome|\bthank(s| you)\b|\bhow (can|may) I help\b|\bwhat can I do for you\b|\banything else\b)"
 )
 _FIRST_PERSON_CANNOT = re.compile(r"我.{0,6}(不能|无法|没法)")
 # 我们先做个胃镜看看，可以吗？: asking consent to what was just advised, not for information
-_CONSENT = re.compile(r"^((您|你)看)?(这样|那)?(可以|好|行|成)(吗|么|不|不好|不行)?$"
+_CONSENT = re.compile(r"^((您|你)看)?(这样|那)?(可以|好|行|成)(吗|么|不|不好|不行)?$|^(中不中|得不得|行不|好不)$"
                       r"|^((您|你)看)?(好不好|行不行|可不可以|可以不|怎么样|如何)$")
 # 是不是缺钙，不能只看出汗多 / 能不能一起吃，你可以问问药师: the question is what another thing decides or someone
 # else answers
@@ -368,6 +407,8 @@ def _question_strength(clause: _Clause, advice_level: float, cues: list[str]) ->
         return 0.0, True
     best = 0.0
     for mm, strength in forms:
+        if mm.group(0) in ("什么", "啥") and _NEGATED_BEFORE.search(text[: mm.start()]):
+            continue  # 并不代表你有什么问题, 没有什么大碍: "anything", not "what"
         if _EMBEDDING.search(text[: mm.start()]) or _SUBJECT_OF.search(text[mm.end():]):
             continue  # "观察是否发热", "有没有效果要看体质": the question is an object or a subject
         # An interrogative at the very end of a clause is the thing asked ("血压控制在多少"); in the
@@ -439,10 +480,13 @@ def _analyse(text: str) -> _Evidence:
             if q > 0 and not c.terminal_question and n + 1 < len(sent) and _TOPIC_NEXT.match(sent[n + 1].text):
                 q, overruled = 0.0, True
                 local.append("topic-of-next")
-            if (q > 0 and c.terminal_question and _CONSENT.match(c.text.rstrip(_TRAILING)) and sa > 0
-                    and not requested):
+            if (q > 0 and (c.terminal_question or n == len(sent) - 1) and _CONSENT.match(c.text.rstrip(_TRAILING))
+                    and sa > 0 and not requested):
                 q, overruled = 0.0, True
                 local.append("consent")
+            if q > 0 and sa > 0 and not c.terminal_question and _DAILY_COUNT.match(c.text):
+                q, overruled = 0.0, True  # 试试腹式呼吸：…，每天练习几次: how often to do what was advised
+                local.append("daily-count")
             requested |= q > 0 and bool(_REQUEST_INFO.search(c.text))
             ev.q_overruled |= overruled
             if q > 0 and a > 0 and _SUGGESTING.search(c.text):
@@ -487,7 +531,8 @@ def _analyse(text: str) -> _Evidence:
                 ev.rhetorical = ev.q_overruled = True
                 ev.cues.append("rhetorical:self-answered")
                 sq = 0.0
-            elif wtd and following_advice and (wtd.group(0) == "怎么办" or not _SECOND_PERSON.search(sent_text)):
+            elif wtd and following_advice and (wtd.group(0) == "怎么办"
+                                               or not _SECOND_PERSON.search(_GREETING.sub("", sent_text))):
                 ev.rhetorical = True
                 ev.q_overruled = True
                 ev.cues.append(f"rhetorical:{wtd.group(0)}")
