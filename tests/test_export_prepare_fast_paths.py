@@ -258,12 +258,20 @@ def every_number_span(norm: str) -> list:
             spans.append(Span(m.start(), m.end(), "id_number"))
     for label, rx in privacy._CUED:
         spans.extend(Span(m.start("v"), m.end("v"), label) for m in rx.finditer(norm))
+    # session 53's rules, each behind its own gate in privacy: Hong Kong IDs, a local number after 电话, an e-mail
+    # address read out
+    spans.extend(Span(m.start(), m.end(), "id_number") for m in privacy._HKID_RE.finditer(norm)
+                 if privacy._hkid_ok(m.group("l"), m.group("d"), m.group("c")))
     for m in privacy._CARD_RE.finditer(norm):
         digits = m.group().replace(" ", "").replace("-", "")
         if 16 <= len(digits) <= 19 and privacy._luhn_ok(digits):
             spans.append(Span(m.start(), m.end(), "account"))
     spans.extend(Span(m.start(), m.end(), "phone") for m in privacy._PHONE_RE.finditer(norm))
+    spans.extend(Span(m.start("v"), m.end("v"), "phone") for m in privacy._CUED_LOCAL_PHONE.finditer(norm))
     spans.extend(Span(m.start(), m.end(), "email") for m in privacy._EMAIL_RE.finditer(norm))
+    spans.extend(Span(m.start(), m.end(), "email") for m in privacy._SPOKEN_EMAIL_RE.finditer(norm)
+                 if re.fullmatch(privacy._MAIL_PROVIDER, m.group("domain"), re.IGNORECASE)
+                 or privacy._EMAIL_CUE.search(norm, max(0, m.start() - 16), m.start()))
     if "." in norm or ":" in norm:
         spans.extend(Span(m.start(), m.end(), "ip") for m in privacy._IP_RE.finditer(norm))
     for m in privacy._PLATE_RE.finditer(norm):
@@ -281,7 +289,8 @@ NUMBER_PIECES = ["192.168.1.10", "10.0.0", "1.2.3.4.5", "fe80:0:0:0:0:0:0:1", "a
                  "身份证11010519491231002X", "身份证 110105 1949 1231 002X", "ID card 110105 194912 31002X",
                  "微信号abc_12345", "京A12345", "，", " ", "\n", "abc", "生。", "2020 年生",
                  "010-12345678", "(0755)1234 5678", "400-123-4567", "800 1234567", "+86 138 1234 5678", "0086-139",
-                 "一三八一二三四五六七八", "幺三九零零零零一一一一", "1-3-8-1-2-3-4-5-6-7-8", "12", "0", "5678", "７"]
+                 "一三八一二三四五六七八", "幺三九零零零零一一一一", "1-3-8-1-2-3-4-5-6-7-8", "12", "0", "5678", "７",
+                 "K482163(7)", "A123456(3)", "电话", "电话8329 6615", "zhang at 一六三 点 com", "邮箱 li at pku dot cn"]
 
 
 @pytest.mark.parametrize("seed", range(4))

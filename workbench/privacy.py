@@ -176,7 +176,7 @@ _MOBILE = r"(?:(?:\+|00)?86[ \-]?)?1[ \-]?[3-9](?:[ \-]?\d){9}|1[3-9]\d\.\d{4}\.
 _LANDLINE = r"(?:\(0\d{2,3}\)|0\d{2,3})[ \-]?(?:\d{7,8}|\d{3,4}[ \-]\d{4})(?:(?:转|分机|ext\.? ?)\d{1,5})?"
 _SERVICE = r"[48]00[ \-]?\d{3}[ \-]?\d{4}"
 # +852 6123 8890, +853 6612 3456, +886 912 345 678: Hong Kong, Macau and Taiwan numbers with their country code
-_HK_MO_TW = r"(?:\+|00)85[23][ \-]?\d{4}[ \-]?\d{4}|(?:\+|00)886[ \-]?9\d{2}[ \-]?\d{3}[ \-]?\d{3}"
+_HK_MO_TW = r"09\d{2}-\d{3}-\d{3}|(?:\+|00)85[23][ \-]?\d{4}[ \-]?\d{4}|(?:\+|00)886[ \-]?9\d{2}[ \-]?\d{3}[ \-]?\d{3}"
 # A unit right after the digits makes them a measurement (载量15800000000拷贝/ml), not a phone number.
 _MEASURE_UNIT = r"(?:拷贝|copies|IU/|IU\s*/|iu/|U/|个/|/m[lL]|/L|mg|ml|mL|μg|ng/|pg/|mmol|%)"
 # North American numbers: (415) 555-0132, 415-555-0132, +1 415 555 0132 (separators required: a bare ten-digit
@@ -189,6 +189,8 @@ _PHONE_RE = re.compile(
 # What every phone number _PHONE_RE takes contains (a mobile's 1 and second digit, a landline's or service
 # number's 0 and the digit after it, the spelt-out 一/幺 and second digit): _PHONE_RE itself starts with
 # look-behinds, which leave the regex engine no first character to skip ahead to.
+# 接种门诊电话83296615: a local number without its area code, after the word for telephone
+_CUED_LOCAL_PHONE = re.compile(r"(?:电话|Tel|TEL)(?:号码|号)?(?:是|为|:|：|\s)*(?P<v>(?<!\d)[2-9]\d{2,3}[ \-]?\d{4})(?![\d.])")
 _PHONE_GATE = re.compile(r"1[ \-]?[3-9]|0\d|[一幺][三四五六七八九]|[2-9]\d{2}[ .\-)]|\+85|\+886")
 _DATE8 = r"(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])"
 _DATE6 = r"\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])"
@@ -238,7 +240,7 @@ _CUE_GAP = (r"(?:个人)?(?:号码|编号|卡号|号|码|ID|id)?(?:吧|呢)?"
             r"(?:是|为|叫|:|：|#|\||｜|\s|\bis\b|嗯|呃|那个|就是)*")  # 医保个人编号; | 条码号 | 1203… |
 _CUED: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("record_number", re.compile(
-        r"(?:(?:住院|门诊|急诊|病历|病案|就诊|诊疗|登记|检查|检验|化验|标本|条码|影像|放射|病理|超声|档案|挂号|患者|病人|报告|体检)"
+        r"(?:(?:住院|门诊|急诊|病历|病案|就诊|诊疗|登记|检查|检验|检测|化验|标本|样本|条码|影像|放射|病理|超声|档案|挂号|患者|病人|报告|体检)"
         r"(?:病历|卡|单|编)?(?:号|ID|id|编号)|(?:就诊|诊疗|病历|医疗)卡(?:\s*[（(]\s*卡号)?|ID号|id号|\bMRN|[Mm]edical record (?:number|no\.?)"
         r"|\b(?:[Ii]npatient|[Oo]utpatient|[Aa]dmission|[Hh]ospital|[Cc]ase)\s*(?:[Nn]o\.?|[Nn]umber|#)"
         r"|\b(?:[Ss]pecimen|[Ss]ample|[Aa]ccession|[Ll]ab)\s*(?:ID|[Nn]o\.?|[Nn]umber|#))"
@@ -252,7 +254,7 @@ _CUED: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"|instagram|Facebook|facebook|Telegram|telegram|WhatsApp|whatsapp|Skype|skype"
         # a user name in a system or an app (用户名是xiaoyu_mama, 用户dr_wang03 登录)
         r"|用户名|登录名|登陆名|昵称|用户(?=[A-Za-z]))" + _CUE_GAP
-        + r"(?P<v>\d{4}(?:[ \-]\d{2,6}){2,4}|[A-Za-z0-9][A-Za-z0-9_\-]{4,29}|@(?![了过着一下])[A-Za-z0-9_\-\u4e00-\u9fff]{2,30})" + _E)),
+        + r"(?P<v>\d{4}(?:[ \-]\d{2,6}){2,4}|[A-Za-z0-9]+(?:下划线[A-Za-z0-9]+)+|[A-Za-z0-9][A-Za-z0-9_\-]{4,29}|@(?![了过着一下])[A-Za-z0-9_\-\u4e00-\u9fff]{2,30})" + _E)),
     ("id_number", re.compile(
         r"(?:护照|通行证|签证|军官证|驾驶证|驾照|回乡证|台胞证|\bSSN|[Ss]ocial [Ss]ecurity (?:number|no\.?)"
         r"|\b[Pp]assport(?:\s*(?:[Nn]o\.?|[Nn]umber|#))?|\bNHS\s*(?:[Nn]o\.?|[Nn]umber))" + _CUE_GAP
@@ -260,7 +262,7 @@ _CUED: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("other", re.compile(
         r"(?:工号|员工号|职工号|学号|学籍号|会员号|会员卡号|工作证号?|学生证号?|车架号|工作许可证?号?|许可证号"
         # an insurer's member ID (Member ID XKJ884512307; a policy, 保单号, is an account like a card)
-        r"|\b[Mm]ember\s*(?:ID|[Nn]o\.?|#)"
+        r"|\b[Mm]ember\s*(?:ID|[Nn]o\.?|#)|\b(?:[Ss]tudent|[Ee]mployee|[Ss]taff)\s*(?:ID|[Nn]o\.?|#|[Nn]umber)"
         # a device's serial number (呼吸机序列号SN7B2C40918): whose device it is
         r"|序列号|设备号|设备编号|机身号|SN号|S/N)" + _CUE_GAP
         + r"(?P<v>(?=[A-Za-z\-]{0,8}\d)[A-Za-z0-9][A-Za-z0-9\-]{3,24})" + _E)),
@@ -456,7 +458,8 @@ def _addresses(norm: str) -> list[Span]:
 
 
 # A Hong Kong identity card number, K482163(7): one or two letters, six digits and a check character
-_HKID_RE = re.compile(r"(?<![A-Za-z0-9])(?P<l>[A-Z]{1,2})(?P<d>\d{6}) ?[（(]?(?P<c>[0-9A])[)）]?(?![A-Za-z0-9])")
+# (the check character in brackets: without them, a letter and seven digits are as often something else)
+_HKID_RE = re.compile(r"(?<![A-Za-z0-9])(?P<l>[A-Z]{1,2})(?P<d>\d{6}) ?[（(](?P<c>[0-9A])[)）]")
 
 
 def _hkid_ok(letters: str, digits: str, check: str) -> bool:
@@ -514,7 +517,7 @@ def _number_spans(norm: str) -> list[Span]:
     for label, rx in _CUED:
         for m in rx.finditer(norm):
             spans.append(Span(m.start("v"), m.end("v"), label))
-    if "(" in norm or "（" in norm or "HKID" in norm or "香港" in norm:
+    if "(" in norm or "（" in norm:
         spans.extend(Span(m.start(), m.end(), "id_number") for m in _HKID_RE.finditer(norm)
                      if _hkid_ok(m.group("l"), m.group("d"), m.group("c")))
     if ".c" in norm or ".me" in norm or ".net" in norm:
@@ -536,6 +539,8 @@ def _number_spans(norm: str) -> list[Span]:
                 spans.append(Span(m.start(value), m.end(value), "account"))
     if _PHONE_GATE.search(norm):
         spans.extend(Span(m.start(), m.end(), "phone") for m in _PHONE_RE.finditer(norm))
+    if "电话" in norm or "Tel" in norm or "TEL" in norm:
+        spans.extend(Span(m.start("v"), m.end("v"), "phone") for m in _CUED_LOCAL_PHONE.finditer(norm))
     if "@" in norm:
         spans.extend(Span(m.start(), m.end(), "email") for m in _EMAIL_RE.finditer(norm))
     if "#" in norm or "(at)" in norm or "[at]" in norm or "艾特" in norm:
@@ -602,17 +607,17 @@ _NOT_GIVEN = set(
     "血压糖热烧痛疼炎症肿咳嗽吐泻药治疗检查术住院诊感冒烧头胸腹腰背腿脚手眼耳鼻喉口牙"
     "肝脾肺肾胃肠脑骨肤科室号床级期型度性感觉得到被把给让从向于对因为所以但而且如果想要需"
     "已经曾才近去来说问答请谢该会能应第叫姓名字龄妈爸爷奶儿母父夫妻亲戚朋事师"
-    "主任教授院先姐阿姨叔看开做吃喝拉睡点工氏征"
+    "主任教授院先姐阿姨叔看开做吃喝拉睡点工氏征班委"
 )
 _TITLES = re.compile(
-    r"(?:医生|大夫|医师|副?主任|副?教授|护士|护士长|副?院长|主治|药师|技师|老师|先生|女士|小姐|阿姨|叔叔|师傅|小朋友|同学|经理|博士|总)"
+    r"(?:医生|大夫|医师|副?主任|副?教授|护士|护士长|副?院长|主治|药师|技师|治疗师|营养师|康复师|咨询师|老师|先生|女士|小姐|阿姨|叔叔|师傅|小朋友|同学|经理|博士|总)"
 )
 # How older people are addressed, after a full name only (刘德福大爷, 周淑芬奶奶): after a surname alone they are
 # as often the end of a word (牛奶 + 奶瓶, 牛奶 + 奶粉).
 _ELDER_TITLES = re.compile(r"大爷|大妈|大娘|大伯|大叔|大婶|大姐|大哥|奶奶|爷爷|姥姥|姥爷")
 # A name is introduced by the words right before it ...
 _STRONG_CUE = re.compile(
-    r"(?:我叫|名叫|叫做|名字是|名字叫|姓名(?:是|为)?|联系人|户名|签名|签字|就诊人|称呼|署名|(?:病人|患者|他|她)叫"
+    r"(?:我叫|名叫|叫做|名字是|名字叫|姓名(?:是|为)?|(?:^|(?<=[，,。\s]))叫|联系人|户名|签名|签字|就诊人|称呼|署名|(?:病人|患者|他|她)叫"
     r"|(?:医生|医师|大夫|护士|主任|主治|家属|患者|病人|报告人|审核人|操作者|检查者|记录人|家长|患儿|孩子|宝宝"
     r"|收件人|收货人|孕妇|产妇|居民|签约居民|[\u4e00-\u9fff]{1,3}人)\s*[:：]"
     r"|签约居民|参保人|投保人|被保人|报修人|申请人|经办人"
@@ -646,7 +651,7 @@ _KIN_WORDS = (
     r"|表哥|表姐|表弟|表妹|堂哥|堂姐|堂弟|堂妹|叔叔|阿姨|伯伯|伯父|伯母|婶婶|嫂子|姐夫|妹夫|老伴|室友|舍友|同学|领导|老板"
     # in-laws and the wider family (我婆婆谢桂兰, 我岳父刘德明)
     r"|婆婆|公公|岳父|岳母|丈母娘|老丈人|姨妈|姑妈|舅妈|姑父|姨父|小姨|大姨|干妈|干爹|继父|继母"
-    r"|我先生|我太太|我夫人"
+    r"|我先生|我太太|我夫人|家人(?!们|都|也)"
     # dialect: 老汉儿 (a father, Sichuan), 屋头的 (a wife), 婆娘
     r"|老汉儿|屋头的|婆娘"
 )
@@ -659,7 +664,9 @@ _KIN_CALLED = re.compile(rf"(?:(?:{_KIN_WORDS})(?:的名字)?|(?:{_KIN_WORDS}|�
 _TELLING_NAME = re.compile(r"(?:说|讲|告诉|提醒|推荐|介绍|建议|问我|叫我|让我)")
 # A role word right before a name (主治医生刘洋, 护士王芳): weaker than kinship, since an ordinary word often
 # follows one (医生说, 医生高度怀疑).
-_ROLE_CUE = re.compile(r"(?:医生|医师|大夫|护士|护士长|主任|教授|院长|老师|助理|秘书|实习生|规培生|护工|保姆|陪护|职工|员工)\s*$")
+_ROLE_CUE = re.compile(r"(?:医生|医师|大夫|护士|护士长|主任|教授|院长|老师|助理|秘书|实习生|规培生|护工|保姆|陪护|职工|员工"
+                       # a notice's addressee or the one it names (尊敬的客户赵春花, 受检者冯丽, 骑手小张, 治疗师)
+                       r"|客户|用户|会员|受检者|受检人|骑手|配送员|快递员|治疗师|营养师|康复师|咨询师)\s*$")
 # A kinship word after a name: 王李雨桐是我外甥女 (the kinship word ends the clause: not 电话是我老公的), 冉冉她奶奶.
 # 小郑（我同事）, 周建平(我爸): whose relative or colleague, in brackets
 _KIN_IN_BRACKETS = re.compile(rf"\s*[（(]\s*(?:我的?|是我的?|患者的?|病人的?)?(?:{_KIN_WORDS}|妈|爸)\s*[)）]")
@@ -671,7 +678,7 @@ _SEX_AGE = re.compile(r"\s*[，,、 ]\s*(?:男|女)(?:性)?(?=[，,、 \d。；;
 _AFTER_NAME = re.compile(
     rf"(?:{_SEX_AGE.pattern})|\s*[，,]?\s*(?:您好|你好)|的(?:家属|家长|丈夫|妻子|妈妈|爸爸|母亲|父亲|儿子|女儿)"
     # contact data right after: 张建国，13800001111 / 张建国 电话：…
-    r"|\s*[，,、:：]?\s*(?:(?:联系)?电话|手机(?:号)?)\s*[:：]?|\s*[，,、:：]?\s*(?:\+?86[ \-]?)?1[3-9]\d(?:[ \-]?\d){8}(?!\d)"
+    r"|\s*[，,、:：]?\s*(?:(?:联系)?电话|手机(?:号)?)\s*[:：]?|\s*[，,]\s*[1-9]\d{5}\s?(?:19|20)\d{6}\s?\d{3}[\dXx]|\s*[，,、:：]?\s*(?:\+?86[ \-]?)?1[3-9]\d(?:[ \-]?\d){8}(?!\d)"
     # whose contact or record data it is (马超的QQ, 李娜的身份证号), whose birth date (万建华，1958年6月12日出生)
     r"|的(?:手机|电话|微信|QQ|qq|邮箱|身份证|医保卡|就诊卡|病历号|住院号|门诊号)"
     r"|的[\u4e00-\u9fff]{0,4}(?:检测|检查|化验|检验|病理|活检)?(?:报告|化验单|结果|片子|病历)"
@@ -1016,6 +1023,8 @@ def _name_at(text: str, i: int, surname: str, clause: str, c0: int) -> Span | No
     if strong and length >= 2:
         return Span(i, end, "name", True)
     if titled:
+        if length == sl and i > 0 and text[i - 1] in "小老" and (i == 1 or _dict_tag(text[i - 2 : i])[0] is None):
+            return Span(i - 1, end, "name", False)  # 小刘治疗师: the nickname whole, as 小刘 alone is taken
         return Span(i, end, "name", length >= 2)
     if length < 2:
         return None
@@ -1505,7 +1514,7 @@ _EN_PERSON_CUE = re.compile(
     r"|[Dd]aughter|[Mm]om|[Mm]um|[Dd]ad|[Pp]harmacist|[Pp]rescriber|[Pp]hysician|[Cc]onsultant|[Aa]ttending|[Ss]igned"
     r"|[Rr]eferred by|[Cc]alled|[Tt]his is|[Ii]nsured|[Gg]uardian|[Cc]arer|[Cc]aregiver|[Rr]egards|Sincerely)\b\.?[:,]?\s*"
     # ... and in Chinese text (实习生Alex, 请Tom转告, 回复 Lucy Wang, 患者Olga Petrova)
-    r"|(?:患者|病人|病患|实习生|规培生|进修生|护士|医生|家属|转告|请|回复|通知|告诉|联系|陪护|护工|保姆)\s*[:：]?\s*)$")
+    r"|(?:患者|病人|病患|实习生|规培生|进修生|留学生|交换生|护士|医生|家属|转告|请|回复|通知|告诉|联系|陪护|护工|保姆)\s*[:：]?\s*)$")
 # ... or after it: 's mom, 的病人, 转告, MD (Aiden's mom; Linda的病人; Tom转告Lisa; 温家豪 MD)
 _EN_PERSON_AFTER = re.compile(
     r"['’]s (?:mom|mum|dad|mother|father|wife|husband|son|daughter|sister|brother|baby|child)\b"
@@ -1745,7 +1754,8 @@ _TOLD = re.compile(r"(?:跟|和|给|告诉)(?P<n>[\u4e00-\u9fff]{2,3}?)(?=说一
 _FAMILY_OF = re.compile(r"(?:^|(?<=[请叫通知，,。.：:\s]))(?P<n>(?![请叫通知])[\u4e00-\u9fff]{2,4})的家属")
 _SISTER_TITLE = re.compile(r"[姐哥]$")
 # Physicians every Chinese reader knows, and the model this workbench serves (我是扁鹊，有什么可以帮您): no one's data
-_FAMOUS_PHYSICIANS = frozenset("扁鹊 华佗 张仲景 李时珍 孙思邈 皇甫谧 葛洪 王叔和 钱乙 叶天士 吴鞠通 南丁格尔 白求恩".split())
+_FAMOUS_PHYSICIANS = frozenset("扁鹊 华佗 张仲景 李时珍 孙思邈 皇甫谧 葛洪 王叔和 钱乙 叶天士 吴鞠通 南丁格尔 白求恩 "
+                               "钟南山 张文宏 李兰娟 屠呦呦 林巧稚 吴孟超".split())
 _I_AM_NAME = re.compile(r"我(?:是|系)(?P<n>[\u4e00-\u9fff]{2,3}?)(?=[呀啊哈]?(?:[，,。.！!]|$))")  # 我係阿珍呀，
 _ROLE_GIVEN_SISTER = re.compile(r"(?:护工|保姆|阿姨|月嫂|护士|同事|邻居)(?P<n>[\u4e00-\u9fff]{2})(?=姐|哥|阿姨|大姐)")
 
@@ -1756,7 +1766,27 @@ _NOT_DOUBLED_NAME_TAGS = frozenset("dtomvpcurfs")
 def _addressed_names(text: str) -> list[Span]:
     """Names by how people are addressed or address others in chats and notes (see the patterns above)."""
     return [*_speaker_names(text), *_mentioned_names(text), *_named_by_child(text), *_self_named(text),
-            *_vocative_names(text)]
+            *_vocative_names(text), *_greeted_names(text)]
+
+
+# 【社区卫生服务中心】马建国您好，…: a notice or a message that opens by greeting someone by full name, even a name
+# whose given part is a word (建国, 春花)
+_GREETED = re.compile(rf"(?:^|(?<=[\n】\]，,。！!？?]))\s*(?P<n>(?:{_SURNAME_RE.pattern})[\u4e00-\u9fff]{{1,2}}?)\s*[，,]?\s*(?:您好|你好)")
+
+
+def _greeted_names(text: str) -> list[Span]:
+    if "好" not in text:
+        return []
+    out: list[Span] = []
+    for m in _GREETED.finditer(text):
+        n, (a, b) = m.group("n"), m.span("n")
+        surname = _SURNAME_RE.match(n)
+        given = n[surname.end():] if surname else ""
+        # the greeting decides as 我叫 does: 春生, 克明 are given names here
+        if (given and _given_ok(given, in_dictionary_name=True) and not _TITLES.match(given) and not _KIN_WORD_RE.search(n)
+                and n not in _FAMOUS_PHYSICIANS and not _inside_medical_term(text, a, b)):
+            out.append(Span(a, b, "name", True))
+    return out
 
 
 def _speaker_names(text: str) -> list[Span]:
