@@ -31,14 +31,16 @@ from workbench.annotate.zh_variants import to_simplified
 from workbench.simulate.cases import Case, Fact
 from workbench.simulate.generic_words import GENERIC_KEYWORDS, GENERIC_TOKENS
 
-_CLAUSE_SPLIT = re.compile(r"(?<=[。！？!?；;\n])")
+# Sentences, and the items of a numbered list of questions after a colon (…所以我得问清楚：1. …？2. …？): the
+# explanation before the list asks nothing, even where no full stop ends it.
+_CLAUSE_SPLIT = re.compile(r"(?<=[。！？!?；;\n])|(?<=[：:])(?=\s*\d+\s*[.、．)）])")
 # How Chinese asks, with or without a question mark: a question mark, the particles 吗/呢/么, a verb
 # phrase closed by 不/没/没有 (抽烟不, 发烧了没, 看过没有), a question word (什么, 怎样, 哪, 几天, 多大, 啥,
 # 咋…), a request to tell (请描述, 说一下, 讲讲, 告诉我), or an A-not-A form (疼不疼, 会不会, 有没有).
 _QUESTION_CUES = re.compile(
     r"[？?]|吗|呢|(?<![那这怎什多])么|有没有|是不是|是否|有无|(?:不|没有|没)[。！!；;\s]*$"
     # not 这几天 (these days) or 差不多高 (about as high): advice says them too
-    r"|什么|怎么样|怎样|如何|为什么|怎么(?![办也都])|哪|(?<![这那前后近每好])几[天次岁个周年度点月回趟杯片粒颗瓶斤包支口顿遍种块根]"
+    r"|什么|怎么样|怎样|如何|为什么|怎么(?![办也都])|哪|(?<![这那前后近每好头])几[天次岁个周年度点月回趟杯片粒颗瓶斤包支口顿遍种块根]"
     r"|(?<!差不)(?<!许)多[久长少大高重远]"
     # 肿的是里边还是外边: an alternative question (not 还是要…, 你还是去…: advice)
     r"|(?<=[\u4e00-\u9fff])(?<!要是)(?<!如果)(?<!若是)还是(?!要|得|去|先|建议|应该|尽快|别|多|少|赶紧|最好)"
@@ -308,6 +310,19 @@ _EVERYDAY_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("挪两步", ("走路",)), ("走两步", ("走路",)), ("匀乎", ("规律", "齐")), ("东一下西一下", ("乱", "规律")),
     ("怪东西", ("异食",)), ("荤", ("吃肉",)), ("猛一起身", ("站起来",)), ("蹲久了", ("站起来",)),
     ("怦怦", ("心跳", "心慌")), ("砰砰", ("心跳", "心慌")),
+    # session 53's second set: appendicitis, a child's asthma, pre-eclampsia, a driver's back, a first fit, alcohol
+    # withdrawal, a contact-lens eye, an older man's constipation
+    ("怀孕前", ("孕前",)), ("怀孕以前", ("孕前",)), ("怀孕之前", ("孕前",)), ("肚眼", ("肚脐", "脐周")), ("肚脐眼", ("肚脐",)),
+    ("咽得下", ("胃口", "吃东西", "吃饭")), ("吃下饭", ("吃饭", "胃口")), ("吃得下饭", ("吃饭", "胃口")),
+    ("抬起来", ("松手", "反跳")), ("一口气", ("说话", "说句")), ("敏感", ("过敏",)), ("冒星星", ("眼花", "金星")),
+    ("黑影", ("眼花", "模糊")), ("胀鼓鼓", ("肿", "浮肿")), ("营生", ("工作", "职业")), ("往脚", ("腿", "放射")),
+    ("往腿", ("腿", "放射")), ("蹲坑", ("大便",)), ("小解", ("小便",)), ("裤裆", ("裤子", "尿")), ("尿裤子", ("尿", "失禁")),
+    ("开夜车", ("熬夜",)), ("觉不够", ("睡", "熬夜")), ("缓过来", ("醒", "之后")), ("脑子清楚", ("清醒",)), ("什么样子", ("样子",)), ("直打摆子", ("抖", "哆嗦")),
+    ("湿透", ("汗",)), ("见着亮", ("怕光", "光")), ("见光", ("怕光", "光")),
+    ("眼仁", ("黑眼珠", "角膜")), ("白东西", ("白点", "白斑")), ("一粒一粒", ("颗粒", "干", "硬")), ("羊屎", ("颗粒", "干", "硬")),
+    ("散步", ("走路", "活动")), ("菜吃得", ("吃菜", "蔬菜")), ("大劲", ("用力", "费劲")), ("使劲", ("用力",)),
+    ("以前戒", ("戒过",)), ("肝功", ("肝", "化验")), ("怎么伤", ("怎么弄", "受伤经过", "经过")), ("哪些药", ("什么药", "吃什么药")),
+    ("啥药", ("什么药", "吃什么药")),
 )
 
 
@@ -330,6 +345,7 @@ _ABOUT_OTHERS = re.compile(r"(家里|家人|家里人|其他人|别人|旁人|�
                            # 你家大宝以前也这样咳过吗: a child's brother or sister
                            r"|(你|您)家(里)?的?(大宝|二宝|老大|老二|哥哥|姐姐|弟弟|妹妹)")
 _SECOND_PERSON = re.compile(r"你|您")
+_SEEN_OF_PATIENT = re.compile(r"[^，,。？?]{0,6}?(看到|看见|发现|说|觉得|注意到)(你|您)")
 _OTHERS_IN_FACT = re.compile(r"家|亲|父|母|兄|弟|姐|妹|别人|其他人|同学|同事|朋友|周围|身边|遗传")
 
 
@@ -352,12 +368,17 @@ def _about_the_patient(fact: Fact, question: str) -> str:
         return question
     kept, after_others = [], False
     for c in _CLAUSE_SPLIT.split(question):
-        about_others = bool(others and _ABOUT_OTHERS.search(c))
+        m = _ABOUT_OTHERS.search(c) if others else None
+        # 你老婆看到你抽的时候是什么样子: what the relative saw of the patient (你 again after them) is the patient's
+        about_others = m is not None and not _SEEN_OF_PATIENT.match(c, m.end())
         follow_up = after_others and len(_PUNCT.sub("", c)) <= 4 and not _SECOND_PERSON.search(c)
         if not (about_others or follow_up or service and _ABOUT_SERVICE.search(c)):
             kept.append(c)
         after_others = about_others or follow_up
     return "".join(kept)
+
+
+_DRUG_ALLERGY = re.compile(r"对?(什么|啥|哪些|哪种|哪个)?(药物|药)过敏|过敏的?(药物|药)")
 
 
 def _evidence(fact: Fact, question: str) -> frozenset[str]:
@@ -372,12 +393,16 @@ def _evidence(fact: Fact, question: str) -> frozenset[str]:
         question = _TAKES.sub("", question)  # "多久才能睡着" is not "since when" either
     keywords = [k for k in fact.keywords if k not in GENERIC_KEYWORDS]
     gloss = fact.fact + fact.patient + "".join(fact.keywords)
+    if "过敏" in question and "过敏" not in gloss:
+        question = _DRUG_ALLERGY.sub("过敏", question)  # 对什么药过敏吗 asks allergies, not the medicines taken
     canonical = _with_standard_words(_canonical_question_words(question))
     found = {k for k in keywords
              if (_morpheme_occurs(k, canonical, gloss) if len(k) == 1
                  else _word_occurs(_canonical_question_words(k), canonical))}
     keyword_tokens = frozenset().union(*(content_tokens(k) for k in keywords))
-    return frozenset(found | {"tok:" + t for t in content_tokens(question) & keyword_tokens})
+    # 怀孕前血压高不高: a shared word that only names the time of what is asked (怀孕 + 前) asks nothing of its own
+    shared = {t for t in content_tokens(question) & keyword_tokens if _morpheme_outside_time_clause(t, question)}
+    return frozenset(found | {"tok:" + t for t in shared})
 
 
 def _without_longer_keywords(fact: Fact, others: Iterable[Fact], question: str) -> str:
@@ -482,6 +507,19 @@ def _topic_of_a_time_question(fact: Fact, evidence: dict[str, frozenset[str]], a
         e in c and (len(e) > 1 or _morpheme_outside_time_clause(e, c)) for e in own for c in clauses if c not in timed)
 
 
+def _part_of_another_clause(evidence: frozenset[str], question: str, others: list[frozenset[str]]) -> bool:
+    """Whether a fact is asked only by words that are part of its keywords (肚子 of 肚子上面), each in a clause that
+    says another asked fact's whole keyword (肚子没有一阵阵发紧吧: the tightening, not the pain under the ribs)."""
+    if not evidence or not all(e.startswith("tok:") for e in evidence):
+        return False
+    whole = {k for ev in others for k in ev if not k.startswith("tok:")}
+    if not whole:
+        return False
+    clauses = [_with_standard_words(c) for c in _CLAUSE_OF_QUESTION.findall(question)]
+    said = [c for c in clauses if any(e.removeprefix("tok:") in c for e in evidence)]
+    return bool(said) and all(any(k in c for k in whole) for c in said)
+
+
 def asked_facts(case: Case, doctor_text: str) -> tuple[str, ...]:
     """Ids of the case's facts that the doctor's turn asks about, in case order. A turn in traditional characters
     (燙傷的地方起水泡了嗎) asks what the same turn in simplified ones asks: cases are written in simplified.
@@ -494,6 +532,8 @@ def asked_facts(case: Case, doctor_text: str) -> tuple[str, ...]:
     asked = [f for f in case.facts if evidence[f.id] and not any(evidence[f.id] < other for other in evidence.values())]
     canonical = _canonical_question_words(q)
     asked = [f for f in asked if not _topic_of_a_time_question(f, evidence, asked, canonical)]
+    asked = [f for f in asked if not _part_of_another_clause(evidence[f.id], canonical,
+                                                              [evidence[g.id] for g in asked if g is not f])]
     return tuple(f.id for f in asked
                  if not _only_measured(f, evidence[f.id], canonical, [evidence[g.id] for g in asked if g is not f])
                  and not _modifies_another(f, evidence[f.id], canonical,
