@@ -67,6 +67,30 @@ def test_a_page_whose_sign_in_ended_says_so_and_works_again_after_signing_in(tmp
         browser.close()
 
 
+def test_a_page_left_alone_says_its_sign_in_ended_without_an_event(tmp_path):
+    """A restart forgets every sign-in (they live in server memory), as Sign out in another tab forgets this one.
+    The page used to learn only at its next event, after the answer typed for it; it now checks every 10 s and
+    shows the notice by itself, and once closed the notice stays closed until the page is signed in again."""
+    from playwright.sync_api import expect, sync_playwright
+
+    require_chromium()
+    with rate_server(tmp_path, users=("ann",)) as (_svc, url), sync_playwright() as pw:
+        browser = launch(pw)
+        ctx, page = open_rate_tab(browser, url, "ann", "en")
+        notice = page.locator("#session-ended")
+        other = ctx.new_page()
+        other.goto(str(url))
+        other.locator("#account").get_by_role("link", name="Sign out").click()
+        expect(other.locator("input[type=password]").first).to_be_visible(timeout=TIMEOUT_MS)
+        page.bring_to_front()  # the check runs while the page is visible
+        expect(notice).to_be_visible(timeout=25_000)  # no click, no key: the page found out by itself
+        notice.locator("#session-ended-close").click()
+        page.wait_for_timeout(12_000)  # one more check while still signed out: the closed notice stays closed
+        expect(notice).to_have_count(0)
+        ctx.close()
+        browser.close()
+
+
 def test_an_annotator_switching_language_stays_on_rate_and_gets_no_refusal(tmp_path, caplog):
     """The language switch retitles every table, and the Rate flag table's change event asked for the team's
     flags: an annotator got "only admins can view team progress" and the log a refused attempt. The switch's

@@ -24,7 +24,19 @@
         <button id="session-ended-close" style="float:right">关闭 · Close</button>
       </div>`;
     document.body.appendChild(box);
-    box.querySelector('#session-ended-close').onclick = () => box.remove();
+    box.querySelector('#session-ended-close').onclick = () => { box.remove(); dismissed = true; };
+  };
+  // The server holds sign-ins in memory: after a restart (or Sign out elsewhere) this page would only learn at
+  // its next event, after the answer typed for it. A light check every 10 s says so first; once the notice
+  // is closed the check stays quiet until the page is signed in again (an event's 401 still shows it).
+  let dismissed = false;
+  const check = async () => {
+    if (document.visibilityState !== 'visible') return;
+    try {
+      const r = await originalFetch('./gradio_api/login_check', {credentials: 'same-origin', cache: 'no-store'});
+      if (r.status === 401 && !dismissed) show();
+      else if (r.ok) dismissed = false;
+    } catch (e) { /* the server is down: it says nothing until it is back */ }
   };
   const originalFetch = window.fetch.bind(window);
   window.fetch = async (...args) => {
@@ -36,4 +48,5 @@
     }
     return response;
   };
+  setInterval(check, 10000);
 }
