@@ -114,3 +114,24 @@ def test_an_annotator_switching_language_stays_on_rate_and_gets_no_refusal(tmp_p
         expect(page.locator("#rate-next")).to_be_visible()
         ctx.close()
         browser.close()
+
+
+def test_a_reload_comes_back_to_the_tab_that_was_open(tmp_path):
+    """An annotator who reloaded mid-item landed on Chat (the first tab) and had to find Rate again; the open tab
+    is now remembered for the browser tab, so every reload comes back to it, and a click on another tab moves it."""
+    from playwright.sync_api import expect, sync_playwright
+
+    require_chromium()
+    with rate_server(tmp_path, users=("ann",)) as (_svc, url), sync_playwright() as pw:
+        browser = launch(pw)
+        ctx, page = open_rate_tab(browser, url, "ann", "en")
+        for _ in range(2):  # not only the first reload
+            page.reload()
+            expect(page.locator("#tab-rate-button")).to_have_attribute("aria-selected", "true", timeout=TIMEOUT_MS)
+            expect(page.locator("#rate-next")).to_be_visible()
+        page.locator("#tab-chat-button").click()
+        page.reload()
+        expect(page.locator("#tab-chat-button")).to_have_attribute("aria-selected", "true", timeout=TIMEOUT_MS)
+        expect(page.locator("#tab-rate-button")).to_have_attribute("aria-selected", "false")
+        ctx.close()
+        browser.close()
