@@ -283,3 +283,37 @@ def test_a_date_box_holding_no_date_is_refused_not_replaced_by_its_last_date(tmp
         expect(page.locator("#compare-summary")).not_to_contain_text("Rows after filtering")
         ctx.close()
         browser.close()
+
+
+def test_the_filters_of_the_last_refresh_come_back_after_the_language_switch(tmp_path):
+    """The language switch reloads the page: the dates came back (typed text), but the menus were drawn empty and
+    the next Refresh computed over everything, read as the filtered numbers. The menus now come back with the
+    filters of this researcher's last Refresh, translated, and a Refresh after the switch filters as before."""
+    from rate_ui_support import rate_server, sign_in
+
+    from tests.browser import require_chromium
+    from workbench.auth import upsert_user
+
+    require_chromium()
+    with rate_server(tmp_path, users=("ann",)) as (svc, url), sync_playwright() as pw:
+        upsert_user(svc.store, "res", "secret-pass-res", "researcher")
+        browser = launch(pw)
+        ctx, page = sign_in(browser, url, "res", "en")
+        page.get_by_role("tab", name="Compare", exact=True).click()
+        page.locator("#compare-filter-turn-type input").click()
+        page.get_by_role("option", name="Question", exact=True).click()
+        page.keyboard.press("Escape")
+        page.locator("#compare-refresh").click()
+        expect(page.locator("#compare-summary")).to_contain_text("Rows after filtering", timeout=BROWSER_TIMEOUT_MS)
+        filtered = page.locator("#compare-summary").inner_text()
+        page.locator("#language-switch").get_by_text("中文").click()
+        expect(page.get_by_role("tab", name="比较", exact=True)).to_have_attribute("aria-selected", "true",
+                                                                                   timeout=BROWSER_TIMEOUT_MS)
+        expect(page.locator("#compare-filter-turn-type")).to_contain_text("提问", timeout=BROWSER_TIMEOUT_MS)
+        page.locator("#compare-refresh").click()
+        expect(page.locator("#compare-summary")).not_to_contain_text("Rows after filtering")
+        # the same rows as before the switch: the same numbers in the Chinese summary
+        expect(page.locator("#compare-summary")).to_contain_text(re.findall(r"\d+", filtered)[0],
+                                                                 timeout=BROWSER_TIMEOUT_MS)
+        ctx.close()
+        browser.close()

@@ -205,7 +205,8 @@ def build_app(svc: Services) -> gr.Blocks:
         demo.load(data["on_load"], None, data["load_outputs"], api_name=False)
         demo.load(accounts["on_load"], None, accounts["load_outputs"], api_name=False)
         tabs["rate"].select(rate["on_open"], None, [rate["progress"]], api_visibility="private", show_progress="hidden")
-        tabs["compare"].select(compare["fill_choices"], None, compare["choice_outputs"], api_visibility="private")
+        tabs["compare"].select(compare["fill_choices"], compare["choice_inputs"], compare["choice_outputs"],
+                               api_visibility="private")
         tabs["export"].select(export["fill_choices"], None, export["choice_outputs"], api_visibility="private")
         track_load_progress_on(demo, progress_sink)
     guard_handlers(demo)

@@ -174,7 +174,7 @@ def build_compare_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
         # The filter does not mean one thing in every table (analysis/filters.py): the box says what it keeps.
         turn_types = ui.make(gr.Dropdown, choices=[(K(f"compare.turn_type.{t}"), t) for t in TURN_TYPES],
                              multiselect=True, info=K("compare.filter.turn_type_info"),
-                             label=K("compare.filter.turn_type"), scale=2)
+                             label=K("compare.filter.turn_type"), scale=2, elem_id="compare-filter-turn-type")
     with gr.Row():
         date_from = ui.make(gr.DateTime, label=K("compare.filter.from"), include_time=False, type="string",
                             elem_id="compare-from")
@@ -200,6 +200,9 @@ def build_compare_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
                                        max_height=320, elem_id=f"compare-table-{stem}")
 
     simulated = build_simulated_section(svc, datasets, columns, require_admin, ui)
+    # Each researcher's filters at their last Refresh: a reload (the language switch is one) draws the menus
+    # empty, and the next Refresh would silently compute over everything; they come back with the menus.
+    last_filters: dict[str, tuple[Any, Any, Any, Any]] = {}
     filter_inputs = [annotators, datasets, date_from, date_to, columns, turn_types, weighted]
     outputs = [summary, annotators, datasets, columns, *tables.values(), *plots.values(), *links.values()]
 
@@ -227,6 +230,7 @@ def build_compare_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
                 view = compute_view(svc, scope, metrics=metrics, aggregates=AGGREGATES if agg else (), lang=lang)
             except WorkbenchError as e:
                 raise gr.Error(as_toast(e)) from None
+            last_filters[user.username] = (a, ds, c, tt)
             token = svc.results.put(user.username, Permission.COMPARE, view_files(view))
             out: dict[Any, Any] = {summary: view.summary, **menu_updates(lang)}
             out.update({tables[k]: table_update(view.shown[k]) for k in tables})
@@ -237,11 +241,19 @@ def build_compare_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
 
         return run
 
-    def fill_choices(request: gr.Request) -> dict:
-        """The filter menus' values when the tab is opened: a researcher filters before the first Refresh."""
+    def fill_choices(a: Any, ds: Any, c: Any, tt: Any, request: gr.Request) -> dict:
+        """The filter menus' values when the tab is opened: a researcher filters before the first Refresh. Menus
+        the page shows empty get the filters of this researcher's last Refresh back (after a reload)."""
         if not may(svc.auth, request, Permission.COMPARE):
-            return {annotators: gr.update(), datasets: gr.update(), columns: gr.update()}
-        return menu_updates(i18n.language(request))
+            return {annotators: gr.update(), datasets: gr.update(), columns: gr.update(), turn_types: gr.update()}
+        out = menu_updates(i18n.language(request))
+        out[turn_types] = gr.update()
+        user = require_admin(svc, request)  # allowed: may() said so just above
+        kept = None if any((a, ds, c, tt)) else last_filters.get(user.username)
+        if kept:
+            for menu, value in zip((annotators, datasets, columns, turn_types), kept, strict=True):
+                out[menu] = gr.update(**out[menu], value=value or [])
+        return out
 
     # Progress, and an error, show on the summary line alone: on all 33 outputs a refusal (a role lowered while
     # the page was open) or a failure drew an Error badge over every table and plot.
@@ -251,4 +263,5 @@ def build_compare_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
                       js=_TYPED_DATES_JS)
     return {"tables": tables, "plots": plots, "links": links, "summary": summary, "refresh": refresh_btn,
             "metrics": metrics_btn, "simulated": simulated, "fill_choices": fill_choices,
-            "choice_outputs": [annotators, datasets, columns]}
+            "choice_outputs": [annotators, datasets, columns, turn_types],
+            "choice_inputs": [annotators, datasets, columns, turn_types]}
