@@ -39,6 +39,7 @@ def test_a_changed_answer_on_a_submitted_item_reopens_it_and_a_reload_restores_i
             page.locator("#rate-back").click()
             wait_until(lambda: item_shown(page) == 1, what="item 1 again")
             expect(page.locator("#rate-item-info")).to_contain_text(i18n.t("rate.status.submitted", "en"))
+            progress_before = page.locator("#rate-progress").inner_text()
             # A comment on reply A: its autosave (on blur) turns the answer into a draft of version 2.
             comment = page.locator("#rate-comment-0 textarea")
             comment.fill("再想想")
@@ -50,6 +51,10 @@ def test_a_changed_answer_on_a_submitted_item_reopens_it_and_a_reload_restores_i
             # ... and so does the item line: open, not submitted
             expect(page.locator("#rate-item-info")).to_contain_text(i18n.t("rate.status.open", "en"))
             expect(page.locator("#rate-item-info")).not_to_contain_text(i18n.t("rate.status.submitted", "en"))
+            # ... and the progress line no longer counts it done (it did until Next was pressed)
+            expect(page.locator("#rate-progress")).not_to_have_text(progress_before)
+            assert "1 done" in progress_before
+            expect(page.locator("#rate-progress")).to_contain_text("0 done")
             with svc.store.session() as s:
                 a1 = s.scalars(select(Assignment).where(Assignment.item_id == 1)).one()
                 assert a1.completed_at is None

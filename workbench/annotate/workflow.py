@@ -101,6 +101,12 @@ def next_screen(store: Store, user: CurrentUser, k: int, gold_rate: float = 0.0,
     return screen(store, user, claim.item_id, k, resumed=claim.resumed)
 
 
+def progress(store: Store, user: CurrentUser, k: int) -> queue.Progress:
+    """The user's progress line as the store counts it now (read only: after an answer changed an item's state)."""
+    with store.read() as s:
+        return queue.progress(s, user, k)
+
+
 def current_progress(store: Store, user: CurrentUser, k: int) -> queue.Progress:
     """The user's progress line now, with generations made since the page loaded queued (an imported dataset's)."""
     with store.session() as s:

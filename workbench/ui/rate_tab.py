@@ -688,10 +688,13 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
         """A draft over an answer of an item shown submitted makes the item open again (``ratings``): say so."""
         return " " + i18n.t("rate.reopened", lang) if page.shown_submitted and status == "draft" else ""
 
-    def reopened_info(state: dict, page: PageAnswers, status: str) -> dict[Any, Any]:
-        """The item line's update when a draft reopened the submitted item on screen (it said "submitted")."""
+    def reopened_info(user: CurrentUser, state: dict, page: PageAnswers, status: str, lang: str) -> dict[Any, Any]:
+        """The item line's and the progress line's updates when a draft reopened the submitted item on screen (the
+        item line said "submitted", the progress line counted it done)."""
         text = state.get("info_reopened")
-        return {info_md: text} if text and page.shown_submitted and status == "draft" else {}
+        if not (text and page.shown_submitted and status == "draft"):
+            return {}
+        return {info_md: text, progress_md: progress_text(workflow.progress(svc.store, user, k), lang)}
 
     def held_note(item_id: int | None, lang: str) -> str:
         """The note under the buttons says the item's state as the answer finds it: a draft saved on an item a
@@ -748,7 +751,7 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
                     # the header said "submitted · version 1" after an edit had made it a draft, version 2
                     saved[widgets[i].header] = heads[i] + header_state(r.status, r.version, lang)
                 if held is not None:
-                    saved.update(reopened_info(state, page, r.status))
+                    saved.update(reopened_info(user, state, page, r.status, lang))
                 return saved
             except WorkbenchError as e:
                 # An item that is no longer the annotator's refuses every keystroke's save: the saved line says so;
@@ -779,7 +782,7 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
             on_screen = state.get("item_id") == item_id
             return {saved_md: i18n.t("rate.pref_saved", lang, status=status_word(p.status, lang),
                                      time=f"{datetime.now(UTC):%H:%M:%S}") + reopened_note(page, p.status, lang)
-                    + held_note(item_id, lang), **(reopened_info(state, page, p.status) if on_screen else {})}
+                    + held_note(item_id, lang), **(reopened_info(user, state, page, p.status, lang) if on_screen else {})}
         except WorkbenchError as e:
             return {saved_md: i18n.t("rate.pref_not_saved", lang, error=as_text(error_text(e, lang)))}
 
@@ -1032,14 +1035,14 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
         # Leaving a text box saves it again: a keystroke's save can be coalesced away while another runs.
         gr.on([w.turn_type.input, *(radio.input for radio in w.scores.values()), w.safety.input,
                w.comment.input, w.corrected.input, w.comment.blur, w.corrected.blur],
-              make_autosave(i), answers_in, [saved_md, w.header, info_md], api_name=f"rate_autosave_{i}",
+              make_autosave(i), answers_in, [saved_md, w.header, info_md, progress_md], api_name=f"rate_autosave_{i}",
               js=f"(state, ref) => [state, window.rateForm.box({i}, ref)]", trigger_mode="always_last", **quiet)
         # Ranking by clicks: appended in the browser (no round trip, so fast clicks keep their order), then saved.
         w.rank.click(None, [ranking, w.rank], [ranking, pref], js=_RANK_APPEND_JS, api_name=False).then(
-            on_pref_change, answers_in, [saved_md, info_md], api_name=False, js=_PREFERENCE_JS, **quiet)
+            on_pref_change, answers_in, [saved_md, info_md, progress_md], api_name=False, js=_PREFERENCE_JS, **quiet)
     rank_clear.click(None, None, [ranking], js="() => ''", api_name=False).then(
-        on_pref_change, answers_in, [saved_md, info_md], api_name=False, js=_PREFERENCE_JS, **quiet)
-    gr.on([pref.input], on_pref_change, answers_in, [saved_md, info_md], api_name="rate_preference",
+        on_pref_change, answers_in, [saved_md, info_md, progress_md], api_name=False, js=_PREFERENCE_JS, **quiet)
+    gr.on([pref.input], on_pref_change, answers_in, [saved_md, info_md, progress_md], api_name="rate_preference",
           js=_PREFERENCE_JS, trigger_mode="always_last", **quiet)
     submit_btn.click(on_submit, answers_in, item_outputs, api_name="rate_submit", trigger_mode="once",
                      js="(state, ref) => [state, window.rateForm.all(ref)]", **quiet)
