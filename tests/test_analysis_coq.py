@@ -87,6 +87,12 @@ def test_wilson_interval_by_hand():
     # 0 of 4: the lower bound is exactly 0 and the upper z^2 / (4 + z^2) = 3.8415 / 7.8415 = 0.4899.
     lo, hi = wilson_interval(np.array([0]), np.array([4]))
     assert lo[0] == pytest.approx(0.0, abs=1e-12) and hi[0] == pytest.approx(0.48990, abs=1e-4)
+    # ... exactly 0, and all of n exactly 1: computed, a bound came out as 2.8e-17 and a CSV wrote it
+    for n in range(1, 40):
+        lo, hi = wilson_interval(np.array([0, n]), np.array([n, n]))
+        assert lo[0] == 0.0 and hi[1] == 1.0 and 0.0 < hi[0] < 1.0 and 0.0 < lo[1] < 1.0
+    lo, hi = wilson_interval(np.array([0]), np.array([0]))
+    assert np.isnan(lo[0]) and np.isnan(hi[0])  # no replies: no interval
 
 
 def test_questions_before_first_suggestion_by_hand():

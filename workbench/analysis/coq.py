@@ -90,7 +90,11 @@ def wilson_interval(successes: np.ndarray, n: np.ndarray, ci: float = 0.95) -> t
         denom = 1.0 + z**2 / n
         centre = (p + z**2 / (2 * n)) / denom
         half = z / denom * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2))
-    return centre - half, centre + half
+    # At 0 or n successes a bound is exactly 0 or 1; computed, it came out as 2.8e-17 (a CSV showed the noise).
+    lo = np.where(x == 0, 0.0, np.clip(centre - half, 0.0, 1.0))
+    hi = np.where(x == n, 1.0, np.clip(centre + half, 0.0, 1.0))
+    nan = ~(n > 0)
+    return np.where(nan, np.nan, lo), np.where(nan, np.nan, hi)
 
 
 def coq_curve(
