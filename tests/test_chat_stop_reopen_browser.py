@@ -53,6 +53,9 @@ def test_stop_shows_its_notice_as_a_pop_up(tmp_path, locale):
         # The notice is a pop-up (Gradio's toast), in the session's language.
         toast = page.locator(".toast-body")
         expect(toast.filter(has_text=t("chat.info.stopping", lang, n=1))).to_be_visible(timeout=BROWSER_TIMEOUT_MS)
+        # Stop again once nothing streams: it says so (it used to say nothing, as if the press were lost)
+        page.locator("#stop").click()
+        expect(toast.filter(has_text=t("chat.info.nothing_to_stop", lang))).to_be_visible(timeout=BROWSER_TIMEOUT_MS)
         browser.close()
 
 

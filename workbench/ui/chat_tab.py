@@ -485,8 +485,8 @@ def build_chat_tab(svc: Services, state: gr.State, ui: Localizer) -> dict[str, A
     def on_stop(request: gr.Request):
         user_of(request)
         n = control.stop(request.session_hash or "")
-        if n:
-            gr.Info(i18n.t("chat.info.stopping", i18n.language(request), n=n))
+        # Stop with nothing streaming (it had just finished) said nothing, as if the press were lost
+        gr.Info(i18n.t("chat.info.stopping" if n else "chat.info.nothing_to_stop", i18n.language(request), n=n))
 
     def on_new(st: dict, request: gr.Request):
         user = user_of(request)
