@@ -187,3 +187,16 @@ def test_a_share_at_zero_or_one_downloads_as_an_image():
     fig = coq_figure(coq)
     assert figure_bytes(fig, "png").startswith(b"\x89PNG")
     assert b"<svg" in figure_bytes(fig, "svg")[:400]
+
+
+def test_the_agreement_chart_writes_each_alpha_at_its_bar_zero_included():
+    """An alpha of 0 draws no bar: without its value written it could not be told from a missing one (which
+    reads "n/a" and the reason)."""
+    from workbench.analysis.plots import agreement_figure
+
+    table = pd.DataFrame({"axis": ["turn_type", "questioning", "suggestion"], "alpha": [0.0, 0.71, np.nan],
+                          "level": ["nominal", "ordinal", "ordinal"], "n_units": [12, 12, 3],
+                          "undefined_reason": [None, None, "one_rater"]})
+    fig = agreement_figure(table)
+    assert list(fig.data[0].text) == ["0.00", "0.71", ""]
+    assert any("n/a" in (a.text or "") for a in fig.layout.annotations)

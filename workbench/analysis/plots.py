@@ -218,6 +218,10 @@ def agreement_figure(agreement: pd.DataFrame, tr: Translate = english) -> go.Fig
     fig.add_bar(
         x=names,
         y=alpha,
+        # each value written at its bar: an alpha of 0 draws no bar and read as a missing value
+        text=["" if pd.isna(v) else f"{v:.2f}" for v in alpha],
+        textposition="outside",
+        cliponaxis=False,
         customdata=np.stack([agreement["level"], agreement["n_units"]], axis=1),
         hovertemplate="%{x} (%{customdata[0]}): %{y:.3f}<br>n=%{customdata[1]}<extra></extra>",
         showlegend=False,

@@ -137,7 +137,11 @@ def view_files(view: CompareView) -> dict[str, Callable[[], bytes]]:
 
 def download_links(token: str, figures: tuple[str, ...], stems: tuple[str, ...], lang: str,
                    available: frozenset[str] | None = None) -> str:
-    """Links to one section's files on the shelf: each figure as PNG and SVG, each computed table as CSV."""
+    """Links to one section's files on the shelf: each figure as PNG and SVG, each computed table as CSV. A
+    section none of whose tables was computed (Reference metrics before Compute metrics) offers no figure: its
+    file was an empty "no data" frame."""
+    if available is not None and stems and not any(stem in available for stem in stems):
+        figures = ()
     items = [(f"{name}.{fmt}", f"{i18n.t(f'compare.plot.{name}', lang)} · {fmt.upper()}")
              for name in figures for fmt in FORMATS]
     items += [(f"{stem}.csv", f"{i18n.t(f'compare.table.{stem}', lang)} · CSV")
