@@ -184,9 +184,16 @@ def test_import_is_all_or_nothing_and_names_bad_rows(store, tmp_path):
         listed = list_gold(s, admin)
     assert [r["column"] for r in listed] == [COLUMNS[0], COLUMNS[1]]
     assert listed[1]["suggestion"] == 2 and listed[1]["tolerance"] == 1
-    (tmp_path / "broken.jsonl").write_text('{"generation_id": 1}\nnot json\n', encoding="utf-8")
-    with pytest.raises(InputError, match="line 2"):
-        read_gold_file(tmp_path / "broken.jsonl")
+    # A line that is not JSON is reported with every other bad line of the file (it hid them), by line number
+    (tmp_path / "broken.jsonl").write_text('{"generation_id": 99999, "turn_type": "question"}\nnot json\n\n[1]\n'
+                                           + json.dumps(good_rows[0]) + "\n", encoding="utf-8")
+    with store.session() as s, pytest.raises(InputError) as err:
+        import_gold(s, admin, read_gold_file(tmp_path / "broken.jsonl"))
+    text = str(err.value)
+    assert "3 bad gold rows, nothing imported" in text and "line 1: no reply with generation_id 99999" in text
+    assert "line 2: not JSON" in text and "line 4: expected an object" in text and "line 5" not in text
+    with store.session() as s:
+        assert len(s.scalars(select(GoldAnswer)).all()) == 2  # the two imported before, nothing from this file
 
 
 def test_gold_cli_imports_and_lists(store, tmp_path, capsys):

@@ -12,7 +12,7 @@ from typing import Any
 import pandas as pd
 
 from workbench.analysis.annotator_quality import annotator_quality
-from workbench.annotate.gold import gold_candidates, import_gold, list_gold, mark_gold
+from workbench.annotate.gold import GoldLine, gold_candidates, import_gold, list_gold, mark_gold
 from workbench.annotate.rubric import Rubric
 from workbench.auth import CurrentUser
 from workbench.store.engine import Store
@@ -43,7 +43,7 @@ def mark_gold_reply(store: Store, admin: CurrentUser, row: Mapping[str, Any], *,
         mark_gold(s, admin, row, tolerance=tolerance, rubric=rubric)
 
 
-def import_gold_rows(store: Store, admin: CurrentUser, rows: Iterable[Mapping[str, Any]], *,
+def import_gold_rows(store: Store, admin: CurrentUser, rows: Iterable[Mapping[str, Any] | GoldLine], *,
                      rubric: Rubric | None = None) -> int:
     """Mark every row's reply as gold, all or nothing (admins only); returns how many."""
     with store.session() as s:

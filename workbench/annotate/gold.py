@@ -183,46 +183,62 @@ def unmark_gold(s: Session, admin: CurrentUser, generation_id: int) -> bool:
     return True
 
 
-def read_gold_file(path: str | Path) -> list[dict[str, Any]]:
-    """Rows of a gold JSONL file (one object a line); InputError with the line number on a bad line."""
+@dataclass(frozen=True)
+class GoldLine:
+    """One line of a gold file: its object, or why it has none (not JSON, not an object)."""
+
+    line: int
+    row: Mapping[str, Any] | None
+    error: str | None = None
+
+
+def read_gold_file(path: str | Path) -> list[GoldLine]:
+    """The lines of a gold JSONL file (one object a line), each with its line number. A line that is no object
+    is kept with its error: :func:`import_gold` reports it with every other bad line, not alone."""
     p = Path(path)
     if not p.is_file():
         raise InputError(f"gold file {str(p)!r} does not exist")
-    rows = []
+    lines = []
     for n, line in enumerate(p.read_text(encoding="utf-8-sig").splitlines(), 1):
         if not line.strip():
             continue
         try:
             row = json.loads(line)
         except json.JSONDecodeError as e:
-            raise InputError(f"{p.name} line {n}: not JSON ({e.msg})") from None
-        if not isinstance(row, dict):
-            raise InputError(f"{p.name} line {n}: expected an object")
-        rows.append(row)
-    return rows
+            lines.append(GoldLine(n, None, f"not JSON ({e.msg})"))
+            continue
+        lines.append(GoldLine(n, row, None) if isinstance(row, dict) else GoldLine(n, None, "expected an object"))
+    return lines
 
 
-def import_gold(s: Session, admin: CurrentUser, rows: Iterable[Mapping[str, Any]], *,
+def import_gold(s: Session, admin: CurrentUser, rows: Iterable[Mapping[str, Any] | GoldLine], *,
                 rubric: Rubric | None = None) -> int:
-    """Mark every row's reply as gold, all or nothing; InputError lists every bad row (1-based)."""
+    """Mark every row's reply as gold, all or nothing; InputError lists every bad row: "line N" for the lines of a
+    file (:func:`read_gold_file`, a line that is not JSON among them), "row N" (1-based) for rows given directly."""
     _require_admin(admin)
     errors = []
     count = 0
     # One savepoint around the whole file: all or nothing even if the caller commits after the error.
     whole = s.begin_nested()
-    for n, row in enumerate(rows, 1):
+    for n, item in enumerate(rows, 1):
+        where, row = (f"line {item.line}", item.row) if isinstance(item, GoldLine) else (f"row {n}", item)
+        if isinstance(item, GoldLine) and item.error:
+            errors.append(f"{where}: {item.error}")
+            continue
         if not isinstance(row, Mapping):
-            errors.append(f"row {n}: expected an object")
+            errors.append(f"{where}: expected an object")
             continue
         try:
             with s.begin_nested():
                 mark_gold(s, admin, row, tolerance=row.get("tolerance", 0), note=row.get("note"), rubric=rubric)
             count += 1
         except InputError as e:
-            errors.append(f"row {n}: {e}")
+            errors.append(f"{where}: {e}")
     if errors:
         whole.rollback()
-        raise InputError(f"{len(errors)} bad gold row(s); nothing imported:\n" + "\n".join(errors[:20]))
+        # one line, its rows "; "-separated as the dataset import writes them (and the page translates each)
+        shown = "; ".join(errors[:20]) + (f" (+{len(errors) - 20} more)" if len(errors) > 20 else "")
+        raise InputError(f"{len(errors)} bad gold {'row' if len(errors) == 1 else 'rows'}, nothing imported: {shown}")
     whole.commit()
     return count
 
