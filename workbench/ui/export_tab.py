@@ -340,6 +340,18 @@ def export_summary(reports: dict[str, ExportReport], lang: str, folder: Path) ->
     return "\n".join(lines)
 
 
+#: a row's texts, which share the table's width; every other column (ids, scores, names) gets a narrow one
+_TEXT_COLUMNS = frozenset({"input", "target", "prompt", "completion", "chosen", "rejected", "messages", "history",
+                           "system"})
+
+
+def rows_widths(rows: pd.DataFrame) -> list[str]:
+    """Column widths of the exported rows' table: the input column took 942 of 1216 px and cut the target off."""
+    texts = [c for c in rows.columns if str(c) in _TEXT_COLUMNS]
+    share = f"{max(20, 70 // max(1, len(texts)))}%"
+    return [share if str(c) in _TEXT_COLUMNS else "110px" for c in rows.columns]
+
+
 def download_link(run: ExportRun, lang: str = "en") -> str:
     """A link to the zip, relative to the page (so it works behind a proxy's path prefix too)."""
     from workbench.ui.downloads import PREFIX
@@ -388,12 +400,14 @@ def build_export_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
         with gr.Row():
             preview_btn = ui.make(gr.Button, value=K("export.preview"), elem_id="export-preview-run")
             run_btn = ui.make(gr.Button, value=K("export.run"), variant="primary", elem_id="export-run")
-        side_by_side = gr.HTML("", elem_id="export-preview-side")
-        summary = ui.make(gr.Textbox, value="", label=K("export.summary"), lines=8, interactive=False,
-                          elem_id="export-summary")
-        preview = ui.make(gr.Dataframe, value=blank_table(), datatype="str", label=K("export.preview_table"),
-                          interactive=False, wrap=True, elem_id="export-preview", max_height=420)
+        # The download link first, under the buttons (after the previews of seven formats it sat 5,000 px down);
+        # the summary and the rows appear once an export ran (after a Preview they stood there empty).
         download = gr.HTML("", elem_id="export-download")
+        summary = ui.make(gr.Textbox, value="", label=K("export.summary"), lines=8, interactive=False,
+                          elem_id="export-summary", visible=False)
+        preview = ui.make(gr.Dataframe, value=blank_table(), datatype="str", label=K("export.preview_table"),
+                          interactive=False, wrap=True, elem_id="export-preview", max_height=420, visible=False)
+        side_by_side = gr.HTML("", elem_id="export-preview-side")
 
     def on_load(request: gr.Request, keep: bool = False):
         # Every page load asks: a role without exports is told so, not logged as a refused attempt.
@@ -427,9 +441,12 @@ def build_export_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
             raise gr.Error(as_toast(e)) from None
         except WorkbenchError as e:
             gr.Warning(as_toast(e))
-            return {summary: i18n.t("export.not_exported", i18n.language(request), error=as_toast(e)),
-                    preview: pd.DataFrame(), download: ""}
-        return {summary: out.summary, preview: out.preview, download: download_link(out, i18n.language(request))}
+            return {summary: gr.update(value=i18n.t("export.not_exported", i18n.language(request), error=as_toast(e)),
+                                       visible=True),
+                    preview: gr.update(value=pd.DataFrame(), visible=False), download: ""}
+        return {summary: gr.update(value=out.summary, visible=True),
+                preview: gr.update(value=out.preview, visible=True, column_widths=rows_widths(out.preview)),
+                download: download_link(out, i18n.language(request))}
 
     def on_preview(request: gr.Request, fmts, q, s, agree, thr, tts, flagged, anns, dss, d_from, d_to, deid_on,
                    system, agg="mean"):
