@@ -102,3 +102,28 @@ def test_send_while_replies_stream_is_sent_after_them(services):
         # The third reply was generated after the second was stored: its input holds that reply (T5 escapes).
         reply = second[name].output.strip()[:8]
         assert reply and (reply in g.input_text or reply.replace("\n", "\\n") in g.input_text), name
+
+
+def test_a_bubbles_screen_reader_label_reads_the_message_as_typed(services):
+    """The bubble shows a message with < > & as typed (the server sends them as character references, so nothing
+    in it becomes markup), but its aria-label read the references out ("&lt;img…"). The label now holds the text as
+    typed, a typed "&lt;" included, and no element is built from it."""
+    require_chromium()
+    from playwright.sync_api import expect, sync_playwright
+
+    message = "<img src=x onerror=window.__pwned=1>体温<37 & 咳嗽 &lt;"
+    with running_app(services) as url, sync_playwright() as pw:
+        browser = launch(pw)
+        page = browser.new_page(viewport={"width": 1500, "height": 1000})
+        page.goto(url.page)
+        page.locator("#patient-message textarea").fill(message)
+        page.locator("#send").click()
+        bubble = page.locator(".column-chat").first.get_by_text("体温<37", exact=False).first
+        expect(bubble).to_be_visible(timeout=30_000)
+        page.wait_for_timeout(500)
+        labels = page.evaluate("() => [...document.querySelectorAll('.column-chat [aria-label]')]"
+                               ".map(e => e.getAttribute('aria-label')).filter(l => l.includes('体温'))")
+        assert labels and all(message in label and "&lt;img" not in label for label in labels), labels
+        assert page.evaluate("() => window.__pwned") is None
+        assert page.locator(".column-chat img[src=x]").count() == 0
+        browser.close()

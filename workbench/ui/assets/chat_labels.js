@@ -1,0 +1,28 @@
+() => {
+  // A chat bubble's screen-reader label is the message as the server sent it, with & < > written as character
+  // references (text.chat_text: what makes the bubble inert). The bubble shows the characters; the label read
+  // them out as "&lt;". Labels are attributes, never parsed as markup: the decoded text goes back as text.
+  const ENTITY = /&(lt|gt|amp|quot|#x27|#39);/;
+  const decoder = document.createElement('textarea');  // RCDATA: its content is never run or rendered
+  const decode = (s) => { decoder.innerHTML = s; return decoder.value; };
+  const fix = (el) => {
+    const label = el.getAttribute('aria-label');
+    // decoded once: a label already set here (its text may hold "&lt;" as typed) is left as it is
+    if (!label || label === el.dataset.labelDecoded || !ENTITY.test(label)) return;
+    const text = decode(label);
+    el.dataset.labelDecoded = text;
+    el.setAttribute('aria-label', text);
+  };
+  const scan = (root) => {
+    if (root.nodeType !== 1) return;
+    if (root.hasAttribute('aria-label')) fix(root);
+    root.querySelectorAll('[aria-label*="&"]').forEach(fix);
+  };
+  new MutationObserver((records) => {
+    for (const r of records) {
+      if (r.type === 'attributes') fix(r.target);
+      else r.addedNodes.forEach(scan);
+    }
+  }).observe(document.body, {subtree: true, childList: true, attributes: true, attributeFilter: ['aria-label']});
+  scan(document.body);
+}
