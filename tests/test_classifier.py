@@ -64,12 +64,16 @@ HELDOUT = ROOT / "tests" / "data" / "classifier_heldout.jsonl"
 # advice meets a question, 啥/咋 as question words, 咋办 and 什么时候需要… answered at once even after 您好, 常见原因
 # 包括… explaining a why, 谁又能…呢, 并不代表你有什么问题, 中不中 as consent, 可以说说话的人, 拍个照 not an X-ray,
 # 发我瞅瞅, 清淡饮食, 按说明书吃, 得补, 客气啥, 有什么想聊聊的吗, 每天练习几次 after advice).
+# classifier_s53c: 150 more written at the end of session 53 (multi-turn follow-ups, emergency and other specialists'
+# imperatives, English terms and whole English replies); 0.953 (binary 0.993) on first contact (original markers
+# 0.893), 1.000 after its misses were read (NSAIDs no longer reads as the "AI" of a disclaimer, 可能性很小, 复测,
+# 先平躺, 去ER, "I'd add…", "Don't worry" alone is comfort, 多少会肿几天 is "a few days").
 LATER_SETS = [ROOT / "tests" / "data" / "classifier_fresh.jsonl", ROOT / "tests" / "data" / "classifier_final.jsonl",
               ROOT / "tests" / "data" / "classifier_s42.jsonl", ROOT / "tests" / "data" / "classifier_s43.jsonl",
               ROOT / "tests" / "data" / "classifier_s44.jsonl", ROOT / "tests" / "data" / "classifier_s50.jsonl",
               ROOT / "tests" / "data" / "classifier_s51.jsonl", ROOT / "tests" / "data" / "classifier_s52.jsonl",
               ROOT / "tests" / "data" / "classifier_s52b.jsonl", ROOT / "tests" / "data" / "classifier_s53.jsonl",
-              ROOT / "tests" / "data" / "classifier_s53b.jsonl"]
+              ROOT / "tests" / "data" / "classifier_s53b.jsonl", ROOT / "tests" / "data" / "classifier_s53c.jsonl"]
 
 
 def _load(path: Path) -> list[dict]:
@@ -382,6 +386,24 @@ CASES_S53B = [
     ("客气啥", "other"),
     ("今天有什么想聊聊的吗？", "other"),
 ]
+
+
+CASES_S53C = [
+    ("布洛芬和NSAIDs类药先停一周。有没有胃痛？", "mixed"),  # NSAIDs: no AI disclaimer
+    ("ICD-10编码：K29.7。建议复查胃镜。", "suggestion"),
+    ("从症状看胆囊炎的可能性很小。", "suggestion"),
+    ("先平躺，十分钟后复测血压", "suggestion"),
+    ("血压这么高就直接去ER", "suggestion"),
+    ("I'd start you on amlodipine 5 mg. Any ankle swelling before?", "mixed"),
+    ("Don't worry, take your time.", "other"),
+    ("拔牙后多少会疼几天，属于正常现象。", "suggestion"),
+    ("拔牙后疼了几天？", "question"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), CASES_S53C, ids=[t[:8] for t, _ in CASES_S53C])
+def test_session_53_third_set_cases(text: str, expected: str) -> None:
+    assert classify(text).turn_type == expected, classify(text).cues
 
 
 @pytest.mark.parametrize(("text", "expected"), CASES_S53B, ids=[t[:8] for t, _ in CASES_S53B])

@@ -231,6 +231,7 @@ _EMBEDDING = re.compile(r"解答|回答|讲解|问清楚|(?<![我想])问问|问
 _SUBJECT_OF = re.compile(r"要看|取决于|因人而异|才(能)?(知道|确定|看出|判断)|说不准|不好说|(不是|不光|不只|并非)(只)?看")
 _HABITUAL = re.compile(r"一般|通常")
 _DAILY_COUNT = re.compile(r"^(每天|每日|一天)[^你您]{0,6}几(次|组|遍|回)$")
+_WILL_BEFORE = re.compile(r"会[\u4e00-\u9fff]{0,3}$")
 _NEGATED_BEFORE = re.compile(r"(不|没|并不|并没|无)(代表|说明|意味着|是|有|用|需要|必)?.{0,3}$")
 # After the interrogative, what makes it a topic or a statement ("一般几天就会缓解"), not a question.
 _TOPIC_AFTER = re.compile(r"要看|取决于|因人而异|不一定|不好说|看情况|^.{0,3}(就|会|能|可以|才|左右)")
@@ -275,7 +276,7 @@ _A_ACTION_RE = re.compile(
     r"|(间隔|隔开|至少隔|最少隔|相隔)[^，,几多]{0,6}(小时|分钟|天)"
     # 一次5毫升, 一天不超过4次 (a dose); 避光保存, 随身携带, 开封后半年内用完 (how a medicine is kept)
     r"|一次\d+(\.\d+)?(毫升|ml|mL|毫克|mg|克|g|片|粒|袋|滴|支|包|丸|喷)|(一天|每天|每日|24小时(内)?)(最多|不超过|不能超过|不要超过)"
-    r"|清淡饮食|饮食清淡|冲(着)?(喝|服)|(按|遵|照)说明书|(?<![没不])再(吃|用|服)(?![了过的])|避光|冷藏(保存|存放)?|密封(保存|存放)|阴凉(干燥)?处|随身(携带|带着?)|(开封|打开|开瓶)后.{0,6}用完"
+    r"|复测|先(平躺|躺下|坐下|坐着)|(去|到|来)(ER|急诊室?)|(?i:\bI'?d (add|start|suggest|recommend|switch|stop)\b)|清淡饮食|饮食清淡|冲(着)?(喝|服)|(按|遵|照)说明书|(?<![没不])再(吃|用|服)(?![了过的])|避光|冷藏(保存|存放)?|密封(保存|存放)|阴凉(干燥)?处|随身(携带|带着?)|(开封|打开|开瓶)后.{0,6}用完"
     # 适合做艾灸调理; 我先帮您预约理疗, 我给您续一个月: what suits the patient, the plan the doctor makes
     r"|适合(做|用|吃|服|进行|采用)|(我|我们)(先|这边)?(给|帮|为)(您|你)[^，,]{0,6}?(开|续|预约|安排|换|调整|加|减|挂)"
     r"|^(请|要|注意|密切|多)?(观察|留意|监测)(?![了过])"
@@ -293,7 +294,7 @@ _A_ACTION_RE = re.compile(
 _A_INFO_RE = re.compile(
     r"可能(是|为|会|有|系)|考虑(是|为)|属于|提示|诊断|引起|导致|造成|一般|通常|常见|正常|良性"
     r"|问题不大|大问题|(最|更)重要|有助于|会自愈|自愈|愈合|缓解|改善|有关|是因为|主要是|原因|表现|方法(就)?是|办法(就)?是"
-    r"|关键(是|在于)|像是|很像|更像|看起来像|疑似|可能性(比较|较|很|更)?(大|高)|多半(是|会|为)"
+    r"|关键(是|在于)|像是|很像|更像|看起来像|疑似|可能性(比较|较|很|更)?(大|高|小|低|不大)|多半(是|会|为)"
     # 不然牙容易裂 (why the advice), 两三天自己就消了, 大部分一两年会自己转阴
     r"|(是|很|比较|相对)安全的|不安全|风险(很|比较|相对)?(小|低|大|高)"
     r"|不然|否则|以免|免得|自己(就)?(会)?(消|好|退|愈合|恢复|转阴)|(大部分|大多数|多数)(人)?.{0,8}(会|能|可以)"
@@ -305,7 +306,7 @@ _A_INFO_RE = re.compile(
 # Pure lead-ins ("请注意：", "温馨提示：") introduce what follows and carry no advice of their own.
 _LEAD_IN = re.compile(r"^(请)?(注意|温馨提示|提示|提醒|特别提醒)$")
 _DISCLAIMER = re.compile(
-    r"仅供参考|仅作参考|不能代替|不能替代|不构成|不作为|以.{0,12}为准|人工智能|AI|ＡＩ|本回复|本回答|本平台|免责|助手"
+    r"仅供参考|仅作参考|不能代替|不能替代|不构成|不作为|以.{0,12}为准|人工智能|(?<![A-Za-z])AI(?![A-Za-z])|ＡＩ|本回复|本回答|本平台|免责|助手"
 )
 # 如您的症状持续或加重，请及时到正规医院就诊: the platform's stock safety net. Beside a disclaimer it is part of
 # the boilerplate; alone, or beside real advice, it is advice.
@@ -322,7 +323,7 @@ _SOCIAL = re.compile(
     r"|客气啥|谢啥|客气什么|再说一遍|再说一次|没听清|没看清|没看懂|不用客气|需要我(再)?(详细|具体)?(解释|说明|讲)"
     # 问题已经收到，医生会尽快回复 / 有我在呢: a service notice or comfort, no medical content
     r"|(已经?|我们)收到|(会|将)尽快(回复|答复|联系|处理)|有我在|我(在|陪着(你|您))呢?$"
-    r"|(?i:\btake care\b|you'?re welcome|\bthank(s| you)\b|\bhow (can|may) I help\b|\bwhat can I do for you\b|\banything else\b)"
+    r"|(?i:^(don'?t|do not) worry\b|\btake care\b|^take your time\b|you'?re welcome|\bthank(s| you)\b|\bhow (can|may) I help\b|\bwhat can I do for you\b|\banything else\b)"
 )
 _FIRST_PERSON_CANNOT = re.compile(r"我.{0,6}(不能|无法|没法)")
 # 我们先做个胃镜看看，可以吗？: asking consent to what was just advised, not for information
@@ -407,6 +408,9 @@ def _question_strength(clause: _Clause, advice_level: float, cues: list[str]) ->
         return 0.0, True
     best = 0.0
     for mm, strength in forms:
+        if (mm.group(0).startswith("几") and not clause.terminal_question and not addressed
+                and _WILL_BEFORE.search(text[: mm.start()])):
+            continue  # 扭伤后多少会肿几天: "a few days", what will happen, not how many
         if mm.group(0) in ("什么", "啥") and _NEGATED_BEFORE.search(text[: mm.start()]):
             continue  # 并不代表你有什么问题, 没有什么大碍: "anything", not "what"
         if _EMBEDDING.search(text[: mm.start()]) or _SUBJECT_OF.search(text[mm.end():]):
