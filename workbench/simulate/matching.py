@@ -85,8 +85,14 @@ _ADVICE_TAG = re.compile(r"(?:[，,]\s*(?:好|行|可以|能做到|做得到)|[�
                          r"[？?。！!\s]*$")
 
 
+# 每天看看有没有红肿。: what the patient is to watch for, asked of nobody (with a question mark it is asked)
+_WATCH_FOR = re.compile(r"(看看|观察|留意|注意)[^，,。？?]*?(有没有|是不是|是否)[^，,。？?]*(?=[，,。；;！!]|$)")
+
+
 def _asks(clause: str) -> bool:
     clause = _ADVICE_TAG.sub("。", clause)
+    if not re.search(r"[？?]", clause):
+        clause = _WATCH_FOR.sub("", clause)
     if _QUESTION_CUES.search(clause):
         return True
     return bool(_A_NOT_A.search(clause)) and not _EMBEDDING.search(clause)
@@ -112,7 +118,7 @@ def _pos_tags() -> dict[str, str]:
 
 # Quasi-suffixes (类词缀): bound, semantically light heads; a word made with one is about what comes
 # before it (药物, 尿量, 呕吐物 are about medicine, urine, vomit).
-_QUASI_SUFFIXES = frozenset("物品量液类性状样色次声")
+_QUASI_SUFFIXES = frozenset("物品量液类性状样色次声史")  # 过敏史 asks the allergy
 # One-character predicates the segmenter joins to the noun before them (血压高, 大便干): the noun is still what
 # is asked about ...
 _PREDICATES = "高低大小多少重轻快慢好坏红肿疼痛痒干稀硬软热冷凉酸胀麻"
@@ -153,7 +159,7 @@ _ADVERB_PREFIXES = frozenset("没 不 未 别 还 也 都 就 又 再 有 没有
 _SUFFIX_WORDS = frozenset("石头 指头 手指头 脚趾头 趾头 骨头 舌头 枕头 拳头 馒头 念头 码头 里头 外头 前头 后头 上头 下头 个头 "
                           "年头 两头 苗头 源头 镜头 罐头 木头 砖头 锄头 丫头 块头 奔头 盼头 甜头 苦头 风头 劲头".split())
 # 摔完还能走吗, 抽完以后精神怎么样, 摔之前有没有胸闷, 摔的时候磕着头没有: the event as a time, before what is asked
-_TIME_AFTER_EVENT = re.compile(r"完|了?以后|了?之后|后|之前|前|的时候")
+_TIME_AFTER_EVENT = re.compile(r"完|了?以后|了?之后|后|之前|前|的时候|那时候|那会儿|那阵")
 
 
 def _morpheme_outside_time_clause(char: str, question: str) -> bool:
@@ -323,7 +329,32 @@ _EVERYDAY_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("散步", ("走路", "活动")), ("菜吃得", ("吃菜", "蔬菜")), ("大劲", ("用力", "费劲")), ("使劲", ("用力",)),
     ("以前戒", ("戒过",)), ("肝功", ("肝", "化验")), ("怎么伤", ("怎么弄", "受伤经过", "经过")), ("哪些药", ("什么药", "吃什么药")),
     ("啥药", ("什么药", "吃什么药")),
+    # session 53's third set: a child's diarrhoea, new diabetes, migraine, a clot after a flight, scabies, panic, a
+    # dog bite, sudden deafness; Cantonese turns (see _CANTONESE)
+    ("没啥劲头", ("精神",)), ("耷拉", ("精神", "蔫")), ("茅房", ("厕所",)), ("茅厕", ("厕所",)), ("瞅东西", ("看东西",)),
+    ("发虚", ("模糊",)), ("胖了一圈", ("粗", "肿")), ("粗了一圈", ("粗", "肿")), ("家里没人", ("家里人",)),
+    ("家里有没有人", ("家里人",)), ("家里有人", ("家里人",)), ("手指头之间", ("指缝",)),
+    ("走一走", ("走动",)), ("起来走", ("起身", "走动")), ("被窝", ("睡觉",)), ("烦心", ("心情", "压力")),
+    ("翻来覆去", ("失眠", "睡眠")), ("牙印", ("伤口",)), ("淌血", ("流血",)), ("知了", ("蝉", "耳鸣")),
+    ("谁养", ("主人", "谁家")), ("见到灯", ("怕光",)), ("噪音", ("声音", "吵")), ("心是不是跳", ("心跳",)),
+    ("能听见", ("听力", "听不见")), ("听得见", ("听力",)), ("听得到", ("听力",)), ("口干舌燥", ("口干",)),
 )
+
+
+# Cantonese written as it is spoken (after the traditional characters are made simplified): the Mandarin words
+# the cases are keyed in. Longer forms first.
+_CANTONESE = (("系咪", "是不是"), ("系唔系", "是不是"), ("有冇", "有没有"), ("透唔到", "透不过"), ("边个", "谁"),
+              ("番枧", "肥皂"), ("番梘", "肥皂"), ("嗰阵", "那时候"), ("乜嘢", "什么"), ("点解", "为什么"),
+              ("几时", "什么时候"), ("同屋", "室友"), ("个心", "心"), ("好劲", "很厉害"), ("冇", "没"), ("唔", "不"),
+              ("嗰", "那"), ("嘅", "的"), ("佢", "他"), ("咗", "了"), ("喺", "在"), ("啲", "些"), ("痕", "痒"), ("睇", "看"))
+
+
+def _mandarin(text: str) -> str:
+    if not any(c in text for c in "系冇唔嗰嘅佢咗喺啲痕睇乜点几同个好边番"):
+        return text
+    for cantonese, mandarin in _CANTONESE:
+        text = text.replace(cantonese, mandarin)
+    return text
 
 
 def _with_standard_words(text: str) -> str:
@@ -391,6 +422,7 @@ def _evidence(fact: Fact, question: str) -> frozenset[str]:
         question = _HOW_OFTEN.sub("", question)  # "多久体检一次" is not "since when"
     if _is_about_time(fact):
         question = _TAKES.sub("", question)  # "多久才能睡着" is not "since when" either
+        question = _SINCE_NOT.sub("", question)  # 被子多久没洗了: how long since the washing, not the onset
     keywords = [k for k in fact.keywords if k not in GENERIC_KEYWORDS]
     gloss = fact.fact + fact.patient + "".join(fact.keywords)
     if "过敏" in question and "过敏" not in gloss:
@@ -437,6 +469,7 @@ def _is_about_time(fact: Fact) -> bool:
 
 
 # 躺下要过多久才能睡着, 歇多久能好: how long something takes, not since when the complaint has lasted
+_SINCE_NOT = re.compile(r"(多久|多长时间|几天)(?=没|不)")
 _TAKES = re.compile(r"(多久|多长时间|几分钟|几个?小时)(?=[^，。？！?!,]{0,6}?(才|就|能|可以))")
 _CLAUSE_OF_QUESTION = re.compile(r"[^，,。！？!?；;、\s]+")
 
@@ -524,7 +557,7 @@ def asked_facts(case: Case, doctor_text: str) -> tuple[str, ...]:
     """Ids of the case's facts that the doctor's turn asks about, in case order. A turn in traditional characters
     (燙傷的地方起水泡了嗎) asks what the same turn in simplified ones asks: cases are written in simplified.
 """
-    q = question_part(to_simplified(doctor_text or ""))
+    q = question_part(_mandarin(to_simplified(doctor_text or "")))
     evidence = {f.id: _evidence(f, _without_longer_keywords(f, (o for o in case.facts if o is not f), q))
                 for f in case.facts}
     # A fact asked only by what also asks another fact, which the question asks by more (多大 in 您多大年纪了
