@@ -36,6 +36,7 @@ HELDOUT13 = REPO / "annotations" / "deid_heldout13.jsonl"
 HELDOUT14 = REPO / "annotations" / "deid_heldout14.jsonl"
 HELDOUT15 = REPO / "annotations" / "deid_heldout15.jsonl"
 HELDOUT16 = REPO / "annotations" / "deid_heldout16.jsonl"
+HELDOUT17 = REPO / "annotations" / "deid_heldout17.jsonl"
 
 # --- medicine is not a name -----------------------------------------------------------------------
 
@@ -1179,6 +1180,56 @@ def test_classes_the_sixteenth_set_found_are_caught(text, expected):
 
 @pytest.mark.parametrize("text", SIXTEENTH_SET_LOOKALIKES)
 def test_the_sixteenth_sets_lookalikes_are_left_alone(text):
+    assert deidentify(text)[0] == text
+
+
+def test_goals_hold_on_the_seventeenth_set():
+    # Written blind at the end of session 53 (150 lines: long patient stories naming several relatives, structured
+    # documents with signatures, doctors' short chat messages to colleagues; 56 without personal data; 139 names,
+    # many of them words: 文静, 海燕, 高峰, 国庆, 平安, 建国). First score, with the rules of the sixteenth set: all
+    # labels recall 0.838, precision 0.995 (name 0.763). Then used for rules (a message opening by addressing someone
+    # by a word that is also a given name before 你: 国庆，你把…, 高峰，12床家属想找你; a task handed to someone:
+    # 麻烦老周帮忙, 交给小吴跟进, 有事找小吴, 麻烦晓燕跟进; 工友老郑, 楼上的老王, 单位的海燕姐; @李建国 主任; any "…者："
+    # or "…员：" field (记录员：, 受种者：); 主管技师, 助产士; 嫂子是1983年的, 是1979年的，属羊; Holter号; 记录仪编号):
+    # recall 0.933 (name 0.892), precision 0.996 (a community clinic's street, labelled no address, is redacted as
+    # one); no other set lost a span (session 52's fourteenth rose to 0.966). Left: 转给文静吧, 平安今天轮休, 我是产科
+    # 蔡文静 (a given name that is a word, with no cue but its place), 麻烦药房小蒋, a nickname opening a message with
+    # no 你 after it (老胡，车牌…), 阿芳 before a long clause.
+    sc = score(_rows(HELDOUT17))
+    assert sc.overlap["name"].recall >= 0.89, sc.misses
+    assert sc.overlap["all"].recall >= 0.93, sc.misses
+    assert sc.overlap["all"].precision >= 0.99, sc.false_alarms
+    assert len(_rows(HELDOUT17)) >= 150 and sum(not r["spans"] for r in _rows(HELDOUT17)) >= 50
+
+
+SEVENTEENTH_SET_CLASSES = [
+    ("国庆，你下午去一趟病理科", "[姓名]，你下午去一趟病理科"),
+    ("海燕，明天早上的交班你来主持", "[姓名]，明天早上的交班你来主持"),
+    ("小马，今晚你值班", "[姓名]，今晚你值班"),
+    ("麻烦老吴帮忙看一下片子", "麻烦[姓名]帮忙看一下片子"),
+    ("这个病人交给小冯跟进", "这个病人交给[姓名]跟进"),
+    ("麻烦秀梅处理一下", "麻烦[姓名]处理一下"),
+    ("楼下的老刘每天早上跑步", "楼下的[姓名]每天早上跑步"),
+    ("@王建华 主任，请看一下", "@[姓名] 主任，请看一下"),
+    ("记录员：钱晓丽", "记录员：[姓名]"),
+    ("审核：孙主管技师", "审核：[姓名]主管技师"),
+    ("我嫂子是1986年的，最近总失眠", "我嫂子是[出生日期]的，最近总失眠"),
+    ("Holter号：H2405-0113", "Holter号：[病历号]"),
+]
+SEVENTEENTH_SET_LOOKALIKES = [
+    "医生，你好", "明天，你来一趟", "朋友，你好", "收到，你放心", "注意，你要空腹", "另外，你的血压要监测",
+    "麻烦大家看一下", "找医生看一下", "交给护士处理", "麻烦你帮忙看一下", "读者：很多", "这是2016年的，报告",
+    "片子是2016年的，要重拍",
+]
+
+
+@pytest.mark.parametrize("text, expected", SEVENTEENTH_SET_CLASSES, ids=[c[0][:8] for c in SEVENTEENTH_SET_CLASSES])
+def test_classes_the_seventeenth_set_found_are_caught(text, expected):
+    assert deidentify(text)[0] == expected
+
+
+@pytest.mark.parametrize("text", SEVENTEENTH_SET_LOOKALIKES)
+def test_the_seventeenth_sets_lookalikes_are_left_alone(text):
     assert deidentify(text)[0] == text
 
 

@@ -240,7 +240,8 @@ _CUE_GAP = (r"(?:个人)?(?:号码|编号|卡号|号|码|ID|id)?(?:吧|呢)?"
             r"(?:是|为|叫|:|：|#|\||｜|\s|\bis\b|嗯|呃|那个|就是)*")  # 医保个人编号; | 条码号 | 1203… |
 _CUED: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("record_number", re.compile(
-        r"(?:(?:住院|门诊|急诊|病历|病案|就诊|诊疗|登记|检查|检验|检测|化验|标本|样本|条码|影像|放射|病理|超声|档案|挂号|患者|病人|报告|体检)"
+        r"(?:(?:住院|门诊|急诊|病历|病案|就诊|诊疗|登记|检查|检验|检测|化验|标本|样本|条码|影像|放射|病理|超声|档案|挂号|患者|病人|报告|体检"
+        r"|Holter|PACS|CT|MRI|DR|B超|心电图)"
         r"(?:病历|卡|单|编)?(?:号|ID|id|编号)|(?:就诊|诊疗|病历|医疗)卡(?:\s*[（(]\s*卡号)?|ID号|id号|\bMRN|[Mm]edical record (?:number|no\.?)"
         r"|\b(?:[Ii]npatient|[Oo]utpatient|[Aa]dmission|[Hh]ospital|[Cc]ase)\s*(?:[Nn]o\.?|[Nn]umber|#)"
         r"|\b(?:[Ss]pecimen|[Ss]ample|[Aa]ccession|[Ll]ab)\s*(?:ID|[Nn]o\.?|[Nn]umber|#))"
@@ -264,7 +265,7 @@ _CUED: tuple[tuple[str, re.Pattern[str]], ...] = (
         # an insurer's member ID (Member ID XKJ884512307; a policy, 保单号, is an account like a card)
         r"|\b[Mm]ember\s*(?:ID|[Nn]o\.?|#)|\b(?:[Ss]tudent|[Ee]mployee|[Ss]taff)\s*(?:ID|[Nn]o\.?|#|[Nn]umber)"
         # a device's serial number (呼吸机序列号SN7B2C40918): whose device it is
-        r"|序列号|设备号|设备编号|机身号|SN号|S/N)" + _CUE_GAP
+        r"|序列号|设备号|设备编号|机身号|机身编号|SN号|S/N|(?:仪|机|器|泵)(?:编号|序列号))" + _CUE_GAP
         + r"(?P<v>(?=[A-Za-z\-]{0,8}\d)[A-Za-z0-9][A-Za-z0-9\-]{3,24})" + _E)),
 )
 
@@ -320,6 +321,8 @@ _DOB_BEFORE = re.compile(
 _BORN_YEAR = re.compile(r"(?:我|他|她|孩子|患者|病人|姑娘|闺女|女儿|儿子|宝宝|老公|老婆|爱人|我妈|我爸|老人)是?"
                         r"(?P<v>(?:19|20)\d{2}年|(?<!\d)\d{2}年|(?<![一二三四五六七八九零〇])(?:[一二三四五六七八九零〇]{2}"
                         r"|[一二][九零〇][一二三四五六七八九零〇]{2})年)的(?=[，,。.；;！!？?\s]|$)")
+_YEAR_OF = re.compile(r"是(?P<v>(?:19|20)\d{2}年|(?<!\d)\d{2}年)的(?=[，,。.；;！!？?\s]|$)")
+_ZODIAC = re.compile(r"\s*[，,]?\s*属[鼠牛虎兔龙蛇马羊猴鸡狗猪]")
 # 我是八三年腊月生的, 他是七九年的: a year said in numerals, with a (lunar) month, and 生
 _BORN_SPOKEN = re.compile(r"(?:我|他|她|孩子|患者|病人)是(?P<v>(?:[一二三四五六七八九零〇]{2}|[一二三四五六七八九零〇]{4}|(?<!\d)\d{2})年"
                           r"(?:(?:[正一二三四五六七八九十冬腊]|十[一二])月(?:(?:初|十|二十|廿)?[一二三四五六七八九十])?)?)(?:出)?生的")
@@ -564,6 +567,9 @@ def _number_spans(norm: str) -> list[Span]:
         spans.extend(Span(m.start("v"), m.end("v"), "date_of_birth") for m in _DOB_BEFORE.finditer(norm))
     if "年的" in norm:
         spans.extend(Span(m.start("v"), m.end("v"), "date_of_birth") for m in _BORN_YEAR.finditer(norm))
+        # 嫂子是1983年的, 赵建国是1979年的，属羊: whose year it is, a relative or the zodiac sign after it
+        spans.extend(Span(m.start("v"), m.end("v"), "date_of_birth") for m in _YEAR_OF.finditer(norm)
+                     if _KIN_WORD_RE.search(norm, max(0, m.start() - 4), m.start()) or _ZODIAC.match(norm, m.end()))
     if "生的" in norm:
         spans.extend(Span(m.start("v"), m.end("v"), "date_of_birth") for m in _BORN_SPOKEN.finditer(norm))
     # _DOB_AFTER: a 生 cue after a date, and every date it takes has 年 or a year starting 18, 19 or 20.
@@ -610,7 +616,7 @@ _NOT_GIVEN = set(
     "主任教授院先姐阿姨叔看开做吃喝拉睡点工氏征班委"
 )
 _TITLES = re.compile(
-    r"(?:医生|大夫|医师|副?主任|副?教授|护士|护士长|副?院长|主治|药师|技师|治疗师|营养师|康复师|咨询师|老师|先生|女士|小姐|阿姨|叔叔|师傅|小朋友|同学|经理|博士|总)"
+    r"(?:医生|大夫|医师|副?主任|副?教授|护士|护士长|副?院长|主治|主管(?:技师|护师|药师|医师)|助产士|药师|技师|治疗师|营养师|康复师|咨询师|老师|先生|女士|小姐|阿姨|叔叔|师傅|小朋友|同学|经理|博士|总)"
 )
 # How older people are addressed, after a full name only (刘德福大爷, 周淑芬奶奶): after a surname alone they are
 # as often the end of a word (牛奶 + 奶瓶, 牛奶 + 奶粉).
@@ -619,7 +625,7 @@ _ELDER_TITLES = re.compile(r"大爷|大妈|大娘|大伯|大叔|大婶|大姐|�
 _STRONG_CUE = re.compile(
     r"(?:我叫|名叫|叫做|名字是|名字叫|姓名(?:是|为)?|(?:^|(?<=[，,。\s]))叫|联系人|户名|签名|签字|就诊人|称呼|署名|(?:病人|患者|他|她)叫"
     r"|(?:医生|医师|大夫|护士|主任|主治|家属|患者|病人|报告人|审核人|操作者|检查者|记录人|家长|患儿|孩子|宝宝"
-    r"|收件人|收货人|孕妇|产妇|居民|签约居民|[\u4e00-\u9fff]{1,3}人)\s*[:：]"
+    r"|收件人|收货人|孕妇|产妇|居民|签约居民|[\u4e00-\u9fff]{1,3}人|[\u4e00-\u9fff]{1,3}(?:者|员))\s*[:：]"
     r"|签约居民|参保人|投保人|被保人|报修人|申请人|经办人"
     # a record's fields, also in a table (| 检验者 | 蒋琳 |) or after a space (主刀 卢伟): who did, checked or paid
     r"|(?:检验者|审核者|审核人|复核者?|报告者|录入者|记录者|采样者|送检医[师生]|申请医[师生]|会诊医[师生]|主管医[师生]"
@@ -1087,11 +1093,13 @@ _NICKNAME_RE = re.compile(f"(?P<pre>[小老阿])(?P<s>[{_SINGLE_SURNAMES}])|(?P<
                           # 阿强, 阿芳: 阿 and a given-name character (not 阿姨, 阿婆: kin words)
                           "|(?P<a>阿)(?P<g>[\u4e00-\u9fff])")
 _NOT_AFTER_A = set("姨婆公伯叔哥妹爸妈嫂弟姐奶爷嬷嫲舅娘婶仔母父")
-_NICKNAME_CUE = re.compile(r"(?:叫我|喊我|叫他|叫她|是|(?:隔壁床?|邻床|对门|同病房|同屋|病友)的?|(?:的|个|位)叫"
+_NICKNAME_CUE = re.compile(r"(?:叫我|喊我|叫他|叫她|是|(?:隔壁床?|邻床|对门|同病房|同屋|病友|楼上|楼下|工友|战友)的?|(?:的|个|位)叫"
                            # verbs whose object is a person: 联系小周, 通知老李
                            r"|联系|通知|转告|告诉|问问"
                            # an errand for someone, one of the family: 帮李奶奶问一下, 我们家阿强
                            r"|帮|替|(?:我们|我|俺|你们|他们|她们)家"
+                           # a task handed to someone: 麻烦老周帮忙看一下, 交给小吴跟进, 有事找小吴
+                           r"|麻烦|交给|转给|找"
                            # a colleague by their department or workplace: 我们科的小郑, 公司的小王
                            r"|(?:科|科室|部|处|中心|病房|病区|单位|公司|班上|组里|宿舍|车间|办公室|村|小区|厂)的(?:\s*(?:嗯|呃|那个))?)\s*$")
 # A nickname opening a clause as its subject: then comes a time word or an adverb (小李昨天值夜班, 小陈刚做完胃镜,
@@ -1742,14 +1750,14 @@ _VOCATIVE = re.compile(r"(?:^|(?<=[，,。.！!？?；;]))\s*(?P<n>[\u4e00-\u9ff
 # 蔡雯，明天你跟刘老师上台 / 向阳，你的手续办好了没: whom a message opens by addressing, before 你/您 in the sentence
 # (你/您 soon after the comma, not after 我: 稍等，我看一下你的报告; no interjection: 嗯嗯，理解你的担心)
 _ADDRESSED = re.compile(r"(?:^|(?<=[。.！!？?\n]))\s*(?P<n>(?![嗯哈呵哦噢啊呀哎唉喂嘿好])[\u4e00-\u9fff]{2,3})[，,]"
-                        r"(?=\s*(?!我)[^。.！!？?\n，,]{0,6}[你您])")
+                        r"(?=\s*(?!我)[^。.！!？?\n，,]{0,10}[你您])")
 # 麻烦美玲姐帮忙…, 请秀兰阿姨…: a request to someone by given name and an elder's or a sister's title
 _ASKED_BY_NAME = re.compile(r"(?:(?:麻烦|请|让|叫|谢谢|感谢|通知|告诉)(?:给|找|问|跟)?|给|找)(?P<n>[\u4e00-\u9fff]{1,2}?)"
                             r"(?=大姐|大哥|阿姨|姐|哥|师傅)")
 # 请娜仁花的家属…: a name without a Han surname whose family is called
 # 由思琪和周敏负责, 跟亚楠说一下: people given a duty or told something, by name
-_ON_DUTY = re.compile(r"(?:由|安排|请|让)(?P<n>[\u4e00-\u9fff]{2,3}?)(?:(?:和|、|与)(?P<m>[\u4e00-\u9fff]{2,3}?))?"
-                      r"(?=负责|值班|接班|顶班|上夜班|上班|跟进)")
+_ON_DUTY = re.compile(r"(?:由|安排|请|让|麻烦|交给)(?P<n>[\u4e00-\u9fff]{2,3}?)(?:(?:和|、|与)(?P<m>[\u4e00-\u9fff]{2,3}?))?"
+                      r"(?=负责|值班|接班|顶班|上夜班|上班|跟进|帮忙|处理一下|看一下|查一下)")
 _TOLD = re.compile(r"(?:跟|和|给|告诉)(?P<n>[\u4e00-\u9fff]{2,3}?)(?=说一下|说一声|讲一下|说说|打个?电话)")
 _FAMILY_OF = re.compile(r"(?:^|(?<=[请叫通知，,。.：:\s]))(?P<n>(?![请叫通知])[\u4e00-\u9fff]{2,4})的家属")
 _SISTER_TITLE = re.compile(r"[姐哥]$")
@@ -1757,7 +1765,7 @@ _SISTER_TITLE = re.compile(r"[姐哥]$")
 _FAMOUS_PHYSICIANS = frozenset("扁鹊 华佗 张仲景 李时珍 孙思邈 皇甫谧 葛洪 王叔和 钱乙 叶天士 吴鞠通 南丁格尔 白求恩 "
                                "钟南山 张文宏 李兰娟 屠呦呦 林巧稚 吴孟超".split())
 _I_AM_NAME = re.compile(r"我(?:是|系)(?P<n>[\u4e00-\u9fff]{2,3}?)(?=[呀啊哈]?(?:[，,。.！!]|$))")  # 我係阿珍呀，
-_ROLE_GIVEN_SISTER = re.compile(r"(?:护工|保姆|阿姨|月嫂|护士|同事|邻居)(?P<n>[\u4e00-\u9fff]{2})(?=姐|哥|阿姨|大姐)")
+_ROLE_GIVEN_SISTER = re.compile(r"(?:护工|保姆|阿姨|月嫂|护士|同事|邻居|单位的|科里的|科室的|公司的)(?P<n>[\u4e00-\u9fff]{2})(?=姐|哥|阿姨|大姐)")
 
 
 _NOT_DOUBLED_NAME_TAGS = frozenset("dtomvpcurfs")
@@ -1823,11 +1831,11 @@ def _mentioned_names(text: str) -> list[Span]:
     for m in _MENTION.finditer(text):
         n, (a, b) = m.group("n"), m.span("n")
         surname = _SURNAME_RE.match(n)
-        title = _TITLES.search(text, a + 1, b + 3)
-        if title and surname and title.start() == a + surname.end():
+        title = _TITLES.match(text, a + surname.end()) if surname else None
+        if title:
             out.append(Span(a, title.start(), "name", True))  # @周医生: the surname, not the title
-        elif n not in _MENTION_NOT and not title and (n.isascii() or _given_ok(n) or surname):
-            out.append(Span(a, b, "name", True))
+        elif n not in _MENTION_NOT and not _TITLES.search(n) and (n.isascii() or _given_ok(n) or surname):
+            out.append(Span(a, b, "name", True))  # @李建国 主任: the name, the title after a space stays
     return out
 
 
@@ -1864,6 +1872,24 @@ def _name_shaped(n: str) -> bool:
     return bool(surname and _given_ok(n[surname.end():])) or _given_ok(n) or all(c in _TRANSLITERATION for c in n)
 
 
+# What a message opening "X，…你…" may call someone that is no name: roles, groups, terms of address
+_ADDRESS_WORDS = frozenset("医生 大夫 护士 老师 同学 朋友 家长 领导 老板 师傅 美女 帅哥 兄弟 哥们 姐妹 宝宝 宝贝 亲爱 各位 大家 "
+                           "病人 患者 家属 先生 女士 小姐 同志 老乡 同事 主任 院长 教授 医师 药师 老铁 亲们 您好 你好 谢谢 "
+                           "辛苦 抱歉 对不起 不好 注意 提醒 通知 另外 还有 最后 首先 其次 然后 所以 因为 但是 总之".split())
+
+
+def _word_named_by_address(n: str) -> bool:
+    """Whether a two-character word that opens a message before 你 may be what someone is called (国庆, 建国, 高峰,
+    海燕, 平安): a noun, a place, a time or an adjective a given name is made of; not a role, a group, a verb, a
+    frequent time word (明天，你…) or a connective."""
+    if len(n) != 2 or n in _ADDRESS_WORDS or _KIN_WORD_RE.search(n) or n in _FAMOUS_PHYSICIANS or not _given_ok(n):
+        return False
+    if _TITLES.fullmatch(n) or _ROLE_CUE.search(n):
+        return False
+    tag, freq = _dict_tag(n)
+    return tag in ("n", "nr", "nrfg", "nrt", "ns", "nz", "a") or tag == "t" and freq < 500
+
+
 def _vocative_names(text: str) -> list[Span]:
     out: list[Span] = []
     for m in _VOCATIVE.finditer(text):
@@ -1877,6 +1903,7 @@ def _vocative_names(text: str) -> list[Span]:
     found = [(m.group(g), m.span(g)) for m in (*_ADDRESSED.finditer(text), *_ASKED_BY_NAME.finditer(text),
                                                 *_FAMILY_OF.finditer(text), *_ON_DUTY.finditer(text), *_TOLD.finditer(text))
              for g in ("n", "m") if g in m.re.groupindex and m.group(g)]
+    opening = {m.span("n") for m in _ADDRESSED.finditer(text) if m.start("n") == 0 or text[m.start("n") - 1] == "\n"}
     for n, (a, b) in found:
         title = _TITLES.search(n, 1) or _ELDER_TITLES.search(n, 1) or _SISTER_TITLE.search(n, 1)
         if title:  # 跟赵大夫说一声, 给孙大哥打个电话: the surname before a title, not the title
@@ -1893,6 +1920,10 @@ def _vocative_names(text: str) -> list[Span]:
                 and n not in _ordinary_name_words()  # 谢谢，你们辛苦了
                 and all(_NAME_CHARS.match(c) for c in n) and not _inside_medical_term(text, a, b)
                 and _name_shaped(n)):
+            out.append(Span(a, b, "name", True))
+        elif (a, b) in opening and _word_named_by_address(n):
+            # 国庆，你把…; 建国，今晚你值二线; 高峰，12床家属想找你: a message that opens by addressing someone by a
+            # word that is also a given name (the words people are called by: a role or a group is no name)
             out.append(Span(a, b, "name", True))
     return out
 
