@@ -249,3 +249,33 @@ def test_dpo_never_pairs_answers_to_different_threads():
     split = ExportContext.build(diverged, ExportFilters(), deidentify=False)
     assert [(p.chosen[0].column, p.rejected[0].column) for p in dpo_pairs(same)] == [("v1", "v2")]
     assert dpo_pairs(split) == []
+
+
+def test_an_empty_reply_is_no_target_pair_or_completion_but_its_correction_is(tmp_path):
+    """A model wrote nothing (stored as ok); an annotator preferred it and scored it high anyway: it was exported as
+    an SFT target, a KTO completion and an empty BianQue target (a file the importer refuses). Now an empty reply
+    is never training text; the next best reply of its turn is the target, and a correction of it still counts."""
+    from dataclasses import replace
+
+    def emptied(c: ExportCandidate) -> ExportCandidate:
+        if c.generation_id == "1-1-v1":
+            return replace(c, output="  \n")
+        if c.generation_id == "2-3-v1":
+            return replace(c, output="", ratings=[replace(c.ratings[0], corrected_reply="孩子精神怎么样？"),
+                                                  *c.ratings[1:]])
+        return c
+
+    cands = [emptied(c) for c in world()]
+    reports = export_all(cands, list(WRITERS), tmp_path, ExportFilters(), system_prompt="你是医生")
+    assert all(r.rows > 0 for r in reports.values())
+    rows = load_jsonl(tmp_path / "bianque_jsonl" / "train.jsonl")
+    assert rows and all(r["target"].strip() for r in rows)
+    assert "孩子精神怎么样？" in {r["target"] for r in rows}  # the correction of the empty reply
+    with (tmp_path / "bianque_csv" / "train.csv").open(encoding="utf-8-sig", newline="") as f:
+        assert all(r["target"].strip() for r in csv.DictReader(f))
+    for r in load_jsonl(tmp_path / "sft" / "train.jsonl"):
+        assert all(m["content"].strip() for m in r["messages"] if m["role"] == "assistant")
+    for r in load_jsonl(tmp_path / "kto" / "train.jsonl"):
+        assert "".join(m["content"] for m in r["completion"]).strip()
+    for r in load_jsonl(tmp_path / "dpo" / "train.jsonl"):
+        assert "".join(m["content"] for m in r["chosen"]).strip() and "".join(m["content"] for m in r["rejected"]).strip()

@@ -29,7 +29,14 @@ from workbench.export._json import dumpb
 from workbench.export.aggregated import weighted
 from workbench.export.context import WRITE_BUFFER, ExportContext, FormatResult
 from workbench.export.records import ExportCandidate, GenId
-from workbench.export.selection import CandidateStats, quality_ok, text_turn_type, text_type_ok, type_ok
+from workbench.export.selection import (
+    CandidateStats,
+    has_text,
+    quality_ok,
+    text_turn_type,
+    text_type_ok,
+    type_ok,
+)
 
 Entry = tuple[ExportCandidate, CandidateStats]
 
@@ -202,8 +209,8 @@ def _turn_proposals(ctx: ExportContext, key: tuple, group: list[Entry], out: lis
         c, other = ch[0], rj[0]
         # In a live chat each column has its own thread: a pair is only a preference between two
         # answers to the same conversation.
-        if not _same_history(c, other) or c.output == other.output:
-            continue
+        if not _same_history(c, other) or c.output == other.output or not (has_text(c) and has_text(other)):
+            continue  # an empty reply is no answer to prefer or to reject
         if c.history is not history:
             history, prompt = c.history, prompt_json(c)
         out.append(((key, c, prompt, c.output, ch, rj, "preference"), list(who)))  # a fresh list: the tally extends it
@@ -218,7 +225,8 @@ def _turn_proposals(ctx: ExportContext, key: tuple, group: list[Entry], out: lis
                     if x[0] is not c and x[1].overall is not None and x[1].overall <= low and _same_history(x[0], c)
                 ]
                 prompt = prompt_json(c)
-                out.extend(((key, c, prompt, text, None, x, "correction"), [a]) for x in losers if x[0].output != text)
+                out.extend(((key, c, prompt, text, None, x, "correction"), [a]) for x in losers
+                           if x[0].output != text and has_text(x[0]))
 
 
 def _sorted_once(names: list[str]) -> bool:

@@ -20,6 +20,7 @@ from workbench.export._json import dumpb
 from workbench.export.context import WRITE_BUFFER, ExportContext, FormatResult
 from workbench.export.selection import (
     candidate_stats,
+    has_text,
     pool_copies,
     pool_identical,
     text_turn_type,
@@ -46,7 +47,7 @@ def _distinct_completions(ctx: ExportContext) -> dict[tuple[bytes, str], Row]:
     get = rows.get
     for e, prompt in zip(entries, ctx.prompts([c for c, _ in entries]), strict=True):
         c, s = e
-        if s.overall is not None and (types is None or s.turn_type in types):  # type_ok
+        if s.overall is not None and (types is None or s.turn_type in types) and has_text(c):  # type_ok; no empty completion
             key = (prompt, c.output)
             row = get(key)
             if row is None:

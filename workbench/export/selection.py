@@ -603,14 +603,23 @@ def _pick_correction(group: list[tuple[ExportCandidate, CandidateStats]], f: Exp
     return _selected(c, text, "corrected", s, who, text_turn_type(text))
 
 
+def has_text(c: ExportCandidate) -> bool:
+    """Whether the reply says anything: an empty one is no training text (no target, no pair, no completion)."""
+    return bool(c.output and not c.output.isspace())
+
+
 def select_turn(group: list[tuple[ExportCandidate, CandidateStats]], f: ExportFilters) -> Selected | None:
     """The target for one (dialogue, turn) group, or None when nothing qualifies."""
     if f.use_corrections and any(s.corrections for _, s in group):
         picked = _pick_correction(group, f)
         if picked is not None:
             return picked
-    ok = [(i, c, s) for i, (c, s) in enumerate(group) if type_ok(s, f) and quality_ok(s, f)] if _filtered(f) else \
-        [(i, c, s) for i, (c, s) in enumerate(group) if not s.safety_flagged or not f.exclude_safety_flagged]
+    # An empty reply (a model that wrote nothing, stored as ok) is never a target, however it was rated: its
+    # correction still is (above).
+    ok = [(i, c, s) for i, (c, s) in enumerate(group) if type_ok(s, f) and quality_ok(s, f) and has_text(c)] \
+        if _filtered(f) else \
+        [(i, c, s) for i, (c, s) in enumerate(group)
+         if (not s.safety_flagged or not f.exclude_safety_flagged) and has_text(c)]
     if f.use_preferences:
         voted = [x for x in ok if x[2].net_votes > 0]
         if voted:
@@ -651,7 +660,7 @@ def select_turns(groups: Iterable[list[tuple[ExportCandidate, CandidateStats]]],
         best: tuple | None = None  # (key, candidate, stats) with the lowest key, as min() keeps it
         if preferences:
             for i, (c, s) in enumerate(group):
-                if skip_flagged and s.safety_flagged:
+                if skip_flagged and s.safety_flagged or not has_text(c):
                     continue
                 net = s.net_weight
                 if net is None:
@@ -666,7 +675,7 @@ def select_turns(groups: Iterable[list[tuple[ExportCandidate, CandidateStats]]],
                 continue
         if threshold is not None:
             for i, (c, s) in enumerate(group):
-                if skip_flagged and s.safety_flagged:
+                if skip_flagged and s.safety_flagged or not has_text(c):
                     continue
                 overall = s.overall
                 if overall is not None and overall >= threshold:

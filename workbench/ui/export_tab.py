@@ -441,12 +441,15 @@ def build_export_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
             raise gr.Error(as_toast(e)) from None
         except WorkbenchError as e:
             gr.Warning(as_toast(e))
-            return {summary: gr.update(value=i18n.t("export.not_exported", i18n.language(request), error=as_toast(e)),
-                                       visible=True),
-                    preview: gr.update(value=pd.DataFrame(), visible=False), download: ""}
-        return {summary: gr.update(value=out.summary, visible=True),
-                preview: gr.update(value=out.preview, visible=True, column_widths=rows_widths(out.preview)),
-                download: download_link(out, i18n.language(request))}
+            return {summary: i18n.t("export.not_exported", i18n.language(request), error=as_toast(e)),
+                    preview: pd.DataFrame(), download: ""}
+        # plain values: what an API client of /export_run reads (the page shows them in show_results)
+        return {summary: out.summary, preview: out.preview, download: download_link(out, i18n.language(request))}
+
+    def show_results(rows: Any):
+        """The summary and the rows, hidden until an export ran, shown with the rows' texts sharing the width."""
+        table = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame()
+        return gr.update(visible=True), gr.update(visible=True, column_widths=rows_widths(table) or None)
 
     def on_preview(request: gr.Request, fmts, q, s, agree, thr, tts, flagged, anns, dss, d_from, d_to, deid_on,
                    system, agg="mean"):
@@ -467,7 +470,8 @@ def build_export_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
                       [side_by_side], api_name="export_preview", trigger_mode="once")
     run_btn.click(on_export, [formats, min_q, min_s, min_agree, threshold, turn_types, include_flagged, annotators,
                               datasets, date_from, date_to, deid, system_prompt, aggregate],
-                  [summary, preview, download], api_name="export_run", trigger_mode="once")
+                  [summary, preview, download], api_name="export_run", trigger_mode="once").then(
+        show_results, [preview], [summary, preview], api_visibility="private")
     gr.on(None, on_load, None, [notice, panel, annotators, datasets], api_name="export_load")
     return {"actions": actions, "notice": notice, "panel": panel, "annotators": annotators, "datasets": datasets,
             "summary": summary, "preview": preview, "download": download, "on_load": on_load,
