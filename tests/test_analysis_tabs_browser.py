@@ -16,16 +16,28 @@ pytestmark = pytest.mark.browser
 
 WORDS = {
     "zh-CN": {"compare": "比较", "quality": "质量", "data": "数据", "export": "导出", "annotator": "标注员", "items": "完成条目数",
-              "dataset": "数据集", "dialogues": "对话数", "na": "不适用", "no_format": "请至少选择一种格式"},
+              "dataset": "数据集", "dialogues": "对话数", "na": "不适用", "no_format": "请至少选择一种格式",
+              "question": "提问"},
     "en-US": {"compare": "Compare", "quality": "Quality", "data": "Data", "export": "Export", "annotator": "Annotator",
               "items": "Items done", "dataset": "Dataset", "dialogues": "Dialogues", "na": "n/a",
-              "no_format": "choose at least one format"},
+              "no_format": "choose at least one format", "question": "Question"},
 }
 
 
 @pytest.mark.parametrize("locale", ["zh-CN", "en-US"])
 def test_quality_data_export_tabs_speak_the_language(services, tmp_path, locale):
     one_rater_store(services.store)  # ann1 rated; ann2 only stated preferences: nobody to agree with
+    # a gold reply marked before the page loads: the gold table lists it at once, its turn type in the page's language
+    from rating_fixtures import make_users
+    from sqlalchemy import select
+
+    from workbench.quality import mark_gold_reply
+    from workbench.store.schema import Generation
+
+    (boss,) = make_users(services.store, "boss", role="admin")
+    with services.store.read() as s:
+        gid = s.scalars(select(Generation.id).where(Generation.turn_index > 0).order_by(Generation.id)).first()
+    mark_gold_reply(services.store, boss, {"generation_id": gid, "turn_type": "question"})
     words = WORDS[locale]
     with running_app(services) as url, sync_playwright() as p:
         browser = launch(p)
@@ -39,6 +51,10 @@ def test_quality_data_export_tabs_speak_the_language(services, tmp_path, locale)
             page.get_by_role("tab", name=words["compare"], exact=True).click()
             page.get_by_role("tab", name=words["quality"], exact=True).click()
             expect(page.locator("#quality-table")).to_be_visible()
+            page.locator("#quality-gold-section").get_by_role("button").first.click()  # the section opens
+            gold = _table(page, "#gold-table")  # before any refresh or action
+            assert set(gold.iloc[:, 0].astype(str)) == {str(gid)}
+            assert words["question"] in set(gold.astype(str).to_numpy().ravel()), gold
             heads = page.locator("[id^=compare-table-] thead th, #quality-table thead th, #gold-table thead th")
             assert heads.count() >= 3
             assert not {h.strip() for h in heads.all_inner_texts()} & {"1", "2", "3"}

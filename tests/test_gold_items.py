@@ -190,7 +190,7 @@ def test_import_is_all_or_nothing_and_names_bad_rows(store, tmp_path):
     with store.session() as s, pytest.raises(InputError) as err:
         import_gold(s, admin, read_gold_file(tmp_path / "broken.jsonl"))
     text = str(err.value)
-    assert "3 bad gold rows, nothing imported" in text and "line 1: no reply with generation_id 99999" in text
+    assert "3 bad gold lines, nothing imported" in text and "line 1: no reply with generation_id 99999" in text
     assert "line 2: not JSON" in text and "line 4: expected an object" in text and "line 5" not in text
     with store.session() as s:
         assert len(s.scalars(select(GoldAnswer)).all()) == 2  # the two imported before, nothing from this file

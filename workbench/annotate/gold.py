@@ -238,7 +238,8 @@ def import_gold(s: Session, admin: CurrentUser, rows: Iterable[Mapping[str, Any]
         whole.rollback()
         # one line, its rows "; "-separated as the dataset import writes them (and the page translates each)
         shown = "; ".join(errors[:20]) + (f" (+{len(errors) - 20} more)" if len(errors) > 20 else "")
-        raise InputError(f"{len(errors)} bad gold {'row' if len(errors) == 1 else 'rows'}, nothing imported: {shown}")
+        unit = "line" if any(e.startswith("line ") for e in errors) else "row"  # a file's lines, as they are listed
+        raise InputError(f"{len(errors)} bad gold {unit if len(errors) == 1 else unit + 's'}, nothing imported: {shown}")
     whole.commit()
     return count
 

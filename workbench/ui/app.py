@@ -46,6 +46,9 @@ body, .gradio-container, .gradio-container :is(h1, h2, h3, h4, h5, h6, p, span, 
 footer {{ display: none !important; }}
 /* Gradio's Chatbot always draws a trash icon in its top panel; a transcript shown for reference has none. */
 .read-only-chat .icon-button-wrapper.top-panel {{ display: none !important; }}
+/* Its label sits over the first message: a long patient message (right-aligned, the full width) lost its first
+   characters under "Dialogue so far". The messages start below the label. */
+.read-only-chat .bubble-wrap {{ padding-top: 2.2em !important; }}
 /* On a phone the title shared one row with the language switch and the account: squeezed to a few letters a
    line ("BianQ / ue"), with "Sign out" broken over lines. There the title takes its own line. */
 /* Beside the language switch and the account, an equal third of the row wrapped the title's last character

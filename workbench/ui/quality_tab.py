@@ -103,10 +103,25 @@ def build_quality_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
         # asked, not required: an annotator's or a disabled account's page load is no refused attempt
         return gr.update(visible=may(svc.auth, request, Permission.TEAM))
 
-    gr.on(None, on_load, None, [gold_section], api_name=False, show_progress="hidden")
+    def on_open(request: gr.Request) -> Any:
+        """The gold replies already marked, listed when the section opens (the table stood empty until an action or
+        a Refresh; a value sent at page load is lost: a closed section's components exist once it is opened)."""
+        if not may(svc.auth, request, Permission.TEAM):
+            return gr.update()
+        try:
+            return shown_gold(gold_table(svc, user_of(request), rubric), i18n.language(request))
+        except WorkbenchError:
+            return gr.update()
 
     def shown_gold(df: pd.DataFrame, lang: str) -> pd.DataFrame:
+        """The gold answers with headers and turn types in ``lang`` (a Chinese page read "question")."""
+        if "turn_type" in df.columns:
+            df = df.assign(turn_type=[i18n.t(f"compare.turn_type.{v}", lang) if v in TURN_TYPE_KEYS else v
+                                      for v in df["turn_type"]])
         return df.rename(columns={c: header(c, lang, "quality") for c in df.columns})
+
+    gr.on(None, on_load, None, [gold_section], api_name=False, show_progress="hidden")
+    gold_section.expand(on_open, None, [gold], api_visibility="private", show_progress="hidden")
 
     def on_refresh(m: str, request: gr.Request) -> dict:
         lang = i18n.language(request)
