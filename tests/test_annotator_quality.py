@@ -153,7 +153,7 @@ def test_quality_tab_through_the_api(tmp_path, caplog):
         # readable headers (the data's names are annotator, anchoring; they stay so in the CSV download)
         assert table["headers"][0] == "Annotator" and "Anchoring (turn type = the classifier's)" in table["headers"]
         assert "annotator_quality.csv" in links
-        assert [row[4] for row in gold["data"]] == ["mixed"]
+        assert [row[4] for row in gold["data"]] == ["Mixed"]  # the turn type as the page shows it (中文: 混合)
         # A researcher's Refresh shows accuracy without the gold answers, and is not logged as a refused access.
         make_users(app.store, "rita", role="researcher")
         rita = Client(app.url, auth=("rita", "secret-pass-rita"), verbose=False, analytics_enabled=False)
