@@ -551,6 +551,14 @@ def test_session_53_third_rules(case_id, doctor, facts):
     assert asked_facts(_cases_in(S53C)[case_id], doctor) == facts
 
 
+def test_cantonese_words_are_read_as_mandarin_only_in_a_cantonese_turn():
+    """痕 is "itchy" in Cantonese and "scar, trace" in Mandarin (疤痕, 痕迹): a Mandarin turn kept its words."""
+    from workbench.simulate.matching import _mandarin
+
+    assert _mandarin("伤口留疤痕了吗？做个心电图") == "伤口留疤痕了吗？做个心电图"
+    assert _mandarin("你同屋有冇人都痕") == "你室友有没有人都痒"
+
+
 @pytest.mark.parametrize(("case_id", "doctor", "facts"), [
     # the explanation before a numbered list asks nothing
     ("contact-lens-keratitis", "这种角膜炎和戴隐形有关，所以要问清楚：1. 哪只眼睛不舒服？", ("eye",)),

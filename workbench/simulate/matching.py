@@ -349,8 +349,13 @@ _CANTONESE = (("系咪", "是不是"), ("系唔系", "是不是"), ("有冇", "�
               ("嗰", "那"), ("嘅", "的"), ("佢", "他"), ("咗", "了"), ("喺", "在"), ("啲", "些"), ("痕", "痒"), ("睇", "看"))
 
 
+# Only a turn written in Cantonese is rewritten: these characters and words are not Mandarin, while 痕 (疤痕,
+# 痕迹), 同屋, 几时 or 个心 (做个心电图) are Mandarin too, and a Mandarin turn keeps them.
+_CANTONESE_MARKERS = re.compile(r"[冇唔嗰嘅佢咗喺啲睇㗎嘢乜]|系咪|边个|点解")
+
+
 def _mandarin(text: str) -> str:
-    if not any(c in text for c in "系冇唔嗰嘅佢咗喺啲痕睇乜点几同个好边番"):
+    if not _CANTONESE_MARKERS.search(text):
         return text
     for cantonese, mandarin in _CANTONESE:
         text = text.replace(cantonese, mandarin)
