@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
+from contextlib import contextmanager
 from types import SimpleNamespace
 
 import anyio
@@ -43,6 +44,28 @@ WORDS_FIT_JS = """(root) => {
     return widest > span.getBoundingClientRect().width + 1;
   }).map(span => span.innerText);
 }"""
+
+
+@contextmanager
+def researcher_on_compare(tmp_path):
+    """A server with logins (one annotator), a researcher signed in in Chromium, on the Compare tab: (services,
+    page); the browser is closed afterwards."""
+    from rate_ui_support import rate_server, sign_in
+
+    from tests.browser import require_chromium
+    from workbench.auth import upsert_user
+
+    require_chromium()
+    with rate_server(tmp_path, users=("ann",)) as (svc, url), sync_playwright() as pw:
+        upsert_user(svc.store, "res", "secret-pass-res", "researcher")
+        browser = launch(pw)
+        ctx, page = sign_in(browser, url, "res", "en")
+        try:
+            page.get_by_role("tab", name="Compare", exact=True).click()
+            yield svc, page
+        finally:
+            ctx.close()
+            browser.close()
 
 
 def one_rater_store(store) -> None:
@@ -259,17 +282,7 @@ def test_a_refused_refresh_marks_the_summary_alone(tmp_path):
 def test_a_date_box_holding_no_date_is_refused_not_replaced_by_its_last_date(tmp_path):
     """Gradio's date box kept its last valid date when text that is no date was typed in it: Refresh filtered by
     a date the box no longer showed, without a word. Now the typed text is read, and refused with its name."""
-    from rate_ui_support import rate_server, sign_in
-
-    from tests.browser import require_chromium
-    from workbench.auth import upsert_user
-
-    require_chromium()
-    with rate_server(tmp_path, users=("ann",)) as (svc, url), sync_playwright() as pw:
-        upsert_user(svc.store, "res", "secret-pass-res", "researcher")
-        browser = launch(pw)
-        ctx, page = sign_in(browser, url, "res", "en")
-        page.get_by_role("tab", name="Compare", exact=True).click()
+    with researcher_on_compare(tmp_path) as (_svc, page):
         box = page.locator("#compare-from input")
         box.fill("2999-01-01")
         box.press("Enter")
@@ -281,25 +294,13 @@ def test_a_date_box_holding_no_date_is_refused_not_replaced_by_its_last_date(tmp
         # The summary says the tables below are the last refresh's, not "Rows after filtering" under a badge.
         expect(page.locator("#compare-summary")).to_contain_text("Not refreshed")
         expect(page.locator("#compare-summary")).not_to_contain_text("Rows after filtering")
-        ctx.close()
-        browser.close()
 
 
 def test_the_filters_of_the_last_refresh_come_back_after_the_language_switch(tmp_path):
     """The language switch reloads the page: the dates came back (typed text), but the menus were drawn empty and
     the next Refresh computed over everything, read as the filtered numbers. The menus now come back with the
     filters of this researcher's last Refresh, translated, and a Refresh after the switch filters as before."""
-    from rate_ui_support import rate_server, sign_in
-
-    from tests.browser import require_chromium
-    from workbench.auth import upsert_user
-
-    require_chromium()
-    with rate_server(tmp_path, users=("ann",)) as (svc, url), sync_playwright() as pw:
-        upsert_user(svc.store, "res", "secret-pass-res", "researcher")
-        browser = launch(pw)
-        ctx, page = sign_in(browser, url, "res", "en")
-        page.get_by_role("tab", name="Compare", exact=True).click()
+    with researcher_on_compare(tmp_path) as (_svc, page):
         page.locator("#compare-filter-turn-type input").click()
         page.get_by_role("option", name="Question", exact=True).click()
         page.keyboard.press("Escape")
@@ -315,5 +316,3 @@ def test_the_filters_of_the_last_refresh_come_back_after_the_language_switch(tmp
         # the same rows as before the switch: the same numbers in the Chinese summary
         expect(page.locator("#compare-summary")).to_contain_text(re.findall(r"\d+", filtered)[0],
                                                                  timeout=BROWSER_TIMEOUT_MS)
-        ctx.close()
-        browser.close()

@@ -22,20 +22,29 @@ from workbench.ui import i18n
 pytestmark = pytest.mark.browser
 
 
+def _add_items(store, n: int) -> None:
+    for i in range(n):
+        add_item(store, [f"咳嗽有痰吗？（{i}）", f"多喝水（{i}）。", f"先量体温（{i}）。"])
+
+
+def _submit_the_first_item(page) -> None:
+    """Take item 1, answer every reply, submit it from the keyboard; item 2 is shown."""
+    take_first_item(page)
+    answer_every_box(page)
+    page.keyboard.press("Enter")
+    wait_until(lambda: item_shown(page) == 2, what="the next item")
+
+
 def test_a_changed_answer_on_a_submitted_item_reopens_it_and_a_reload_restores_it(tmp_path):
     from playwright.sync_api import expect, sync_playwright
 
     require_chromium()
     with rate_server(tmp_path, blind=True) as (svc, url):
-        for i in range(3):
-            add_item(svc.store, [f"咳嗽有痰吗？（{i}）", f"多喝水（{i}）。", f"先量体温（{i}）。"])
+        _add_items(svc.store, 3)
         with sync_playwright() as pw:
             browser = launch(pw)
             ctx, page = open_rate_tab(browser, url, "ann", "en", keyboard_only=True)
-            take_first_item(page)
-            answer_every_box(page)
-            page.keyboard.press("Enter")
-            wait_until(lambda: item_shown(page) == 2, what="the next item")
+            _submit_the_first_item(page)
             page.locator("#rate-back").click()
             wait_until(lambda: item_shown(page) == 1, what="item 1 again")
             expect(page.locator("#rate-item-info")).to_contain_text(i18n.t("rate.status.submitted", "en"))
@@ -78,8 +87,7 @@ def test_a_second_tab_on_an_item_submitted_in_the_first_says_its_answers_are_not
     require_chromium()
     stale = i18n.t("rate.not_saved_stale", "en", item=1).split(":")[0]  # "⚠ not saved"
     with rate_server(tmp_path, blind=True) as (svc, url):
-        for i in range(2):
-            add_item(svc.store, [f"咳嗽有痰吗？（{i}）", f"多喝水（{i}）。", f"先量体温（{i}）。"])
+        _add_items(svc.store, 2)
         with sync_playwright() as pw:
             browser = launch(pw)
             ctx, first = open_rate_tab(browser, url, "ann", "en", keyboard_only=True)
@@ -120,15 +128,11 @@ def test_skip_on_a_submitted_item_after_back_says_nothing_was_put_back_and_moves
 
     require_chromium()
     with rate_server(tmp_path, blind=True) as (svc, url):
-        for i in range(2):
-            add_item(svc.store, [f"咳嗽有痰吗？（{i}）", f"多喝水（{i}）。", f"先量体温（{i}）。"])
+        _add_items(svc.store, 2)
         with sync_playwright() as pw:
             browser = launch(pw)
             ctx, page = open_rate_tab(browser, url, "ann", "en", keyboard_only=True)
-            take_first_item(page)
-            answer_every_box(page)
-            page.keyboard.press("Enter")
-            wait_until(lambda: item_shown(page) == 2, what="the next item")
+            _submit_the_first_item(page)
             page.keyboard.press("u")
             wait_until(lambda: item_shown(page) == 1, what="item 1 again")
             page.keyboard.press("s")

@@ -252,8 +252,7 @@ def build_compare_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
             return {annotators: gr.update(), datasets: gr.update(), columns: gr.update(), turn_types: gr.update()}
         out = menu_updates(i18n.language(request))
         out[turn_types] = gr.update()
-        user = require_admin(svc, request)  # allowed: may() said so just above
-        kept = None if any((a, ds, c, tt)) else last_filters.get(user.username)
+        kept = None if any((a, ds, c, tt)) else last_filters.get(svc.auth.from_request(request).username)
         if kept:
             for menu, value in zip((annotators, datasets, columns, turn_types), kept, strict=True):
                 out[menu] = gr.update(**out[menu], value=value or [])
