@@ -68,12 +68,18 @@ HELDOUT = ROOT / "tests" / "data" / "classifier_heldout.jsonl"
 # imperatives, English terms and whole English replies); 0.953 (binary 0.993) on first contact (original markers
 # 0.893), 1.000 after its misses were read (NSAIDs no longer reads as the "AI" of a disclaimer, 可能性很小, 复测,
 # 先平躺, 去ER, "I'd add…", "Don't worry" alone is comfort, 多少会肿几天 is "a few days").
+# classifier_s54: 150 more written blind in session 54 (dentistry and eyes, counselling, rehabilitation and
+# nutrition, Taiwan and Hong Kong written Chinese, voice input and emoji chat, a telemedicine bot's templates);
+# 0.907 (binary 0.973) on first contact (original markers 0.840), 1.000 after its misses were read (an emoji ends a
+# clause, what a diary records after 记录：…, a form to fill in, 目前正在服用的药物 as a topic, 答案是否定的, 这是药物
+# 作用, 会让…, 我问这个是因为…, 唔好意思, 如遇紧急情况请拨打120 beside a disclaimer, 要不要先…？ as advice).
 LATER_SETS = [ROOT / "tests" / "data" / "classifier_fresh.jsonl", ROOT / "tests" / "data" / "classifier_final.jsonl",
               ROOT / "tests" / "data" / "classifier_s42.jsonl", ROOT / "tests" / "data" / "classifier_s43.jsonl",
               ROOT / "tests" / "data" / "classifier_s44.jsonl", ROOT / "tests" / "data" / "classifier_s50.jsonl",
               ROOT / "tests" / "data" / "classifier_s51.jsonl", ROOT / "tests" / "data" / "classifier_s52.jsonl",
               ROOT / "tests" / "data" / "classifier_s52b.jsonl", ROOT / "tests" / "data" / "classifier_s53.jsonl",
-              ROOT / "tests" / "data" / "classifier_s53b.jsonl", ROOT / "tests" / "data" / "classifier_s53c.jsonl"]
+              ROOT / "tests" / "data" / "classifier_s53b.jsonl", ROOT / "tests" / "data" / "classifier_s53c.jsonl",
+              ROOT / "tests" / "data" / "classifier_s54.jsonl"]
 
 
 def _load(path: Path) -> list[dict]:
@@ -386,6 +392,29 @@ CASES_S53B = [
     ("客气啥", "other"),
     ("今天有什么想聊聊的吗？", "other"),
 ]
+
+
+CASES_S54 = [
+    ("先别慌🙏 孩子抽筋以后先让他侧躺 别往嘴里塞东西😥 现在醒过来了吗？", "mixed"),  # an emoji ends a clause
+    ("好的 片子我看了 腰椎间盘有点突出 先做理疗 腿麻不麻", "mixed"),
+    ("请每天记录：吃了什么、吃了多少、什么时候吃的。", "suggestion"),  # what to record, not questions
+    ("请补充以下信息：\n1. 症状开始的时间\n2. 目前正在服用的药物", "question"),
+    ("## 基本信息\n- **年龄**：\n- **性别**：\n\n请逐项填写后发送。", "question"),
+    ("答案是否定的，HPV感染大多能被免疫系统清除。", "suggestion"),
+    ("您是否定期复查？", "question"),
+    ("散瞳后会怕光，这是药物作用，孩子几岁了？", "mixed"),
+    ("你有没有想过伤害自己？我问这个是因为关心你的安全。", "question"),
+    ("唔好意思，我哋今日休息。", "other"),
+    ("**免责声明** 本平台回复仅供参考。如遇紧急情况，请拨打120。", "other"),
+    ("要不要先用弹力绷带包一下？现在肿得厉害吗？", "mixed"),  # advice asked as a question, then a real one
+    ("你要看医生。", "suggestion"),
+    ("你要看医生吗？", "question"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), CASES_S54, ids=[t[:8] for t, _ in CASES_S54])
+def test_session_54_cases(text: str, expected: str) -> None:
+    assert classify(text).turn_type == expected, classify(text).cues
 
 
 CASES_S53C = [

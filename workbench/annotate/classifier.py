@@ -64,6 +64,10 @@ _CLAUSE_SEP = re.compile(r"[，,：:]|(?<=\S)[ 　]+(?=请问|另外|顺便问|�
                          r"|(?<=[了吧哈啊呀呢哦嘛啦])[ 　]+(?=[\u4e00-\u9fff]{2})")
 # A reply typed on a phone with no comma at all separates its clauses by spaces (先吃点蒙脱石散 娃多大).
 _SPACE_CLAUSES = re.compile(r"(?<=[\u4e00-\u9fff\w])[ 　]+(?=[\u4e00-\u9fff])")
+# Chat replies end their clauses with an emoji as often as with a space (先别慌🙏 孩子…😥 现在醒了吗？).
+_EMOJI = re.compile("[\U0001F000-\U0001FAFF\u2600-\u27BF\uFE0F\u200D]+")
+# 请每天记录：发生了什么事、当时的想法: what follows the colon lists what to record, not questions to answer now
+_LIST_LEAD = re.compile(r"(记录|记下|写下|写清楚|填写|观察|留意|监测|注意)[^，,。]{0,12}$")
 # A line that heads a section of a model's answer (### …, **二、怎么补铁？**, 三、…): a question there titles the
 # answer below it.
 _HEADING_LINE = re.compile(r"^[ \t]*(?:#{1,6}[ \t]|\*\*|[一二三四五六七八九十]+[、.．])", re.M)
@@ -85,7 +89,7 @@ _RHETORICAL = re.compile(r"难道|岂(不|能|是)|何必|何苦|何尝|不就�
                          r"|(你|您)怎么(能|可以|敢|又)(?!确定|知道|判断|看出)|哪(儿)?(能|会)")
 # "Why not / could you" asked about an action the doctor recommends (为什么不早点来, 能不能少熬夜):
 # a suggestion phrased as a question, when the clause also carries advice.
-_SUGGESTING = re.compile(r"为什么不|为何不|干嘛不|能不能|可不可以|能否")
+_SUGGESTING = re.compile(r"为什么不|为何不|干嘛不|能不能|可不可以|能否|要不要(先|试(试|一下|一试)?|考虑)|不妨")
 # A sentence that answers the one before it (是的，…): the question was the doctor's own device.
 _SELF_ANSWER = re.compile(r"^((不)?(是|对|会|能|可以)的|没错|当然)(?!人)|^(A|答)$"
                           r"|^(不|没)?(是|对|会|能|可以|行|用|需要|要|有|必要)[的啊呀]?$")
@@ -105,6 +109,7 @@ class _Clause:
     terminal_question: bool  # last clause of a sentence that ends in ？/?
     rhetorical: bool = False  # its sentence asks without wanting an answer (难道…, 不就是…吗, 问问自己)
     heading: bool = False  # its sentence is a section heading (### …, **二、怎么补铁？**)
+    listed: bool = False  # an item after a colon that leads a list of what to record (记录：吃了什么、吃了多少)
 
 
 def _space_pieces(body: str) -> list[str]:
@@ -135,7 +140,7 @@ def _piece_kind(piece: str) -> str:
 
 
 def _clauses(text: str) -> list[_Clause]:
-    text = _QUOTED.sub("某", to_simplified(text))
+    text = _EMOJI.sub(" ", _QUOTED.sub("某", to_simplified(text)))
     if "\n" in text:
         text = _HEADING_LINE.sub(lambda m: _HEADING_MARK + m.group(0), text)
     parts = _SENTENCE_END.split(text)
@@ -148,16 +153,21 @@ def _clauses(text: str) -> list[_Clause]:
         heading = body.lstrip().startswith(_HEADING_MARK)
         body = body.replace(_HEADING_MARK, "")
         split = _CLAUSE_SEP.split(body)
-        if len(split) == 1 and not any(c in body for c in "，,、：:"):
-            split = _space_pieces(body)
+        if not any(c in body for c in "，,、：:"):
+            split = [piece for part in split for piece in _space_pieces(part)]
+        colon = re.search("[：:]", body)
+        listing = colon is not None and _LIST_LEAD.search(body[: colon.start()]) is not None
         pieces = [p.strip(" *#") for p in split]
         pieces = [p for p in pieces if p]
         if not pieces:
             continue
         asks = any(m in term for m in QUESTION_MARKS)
         rhetorical = bool(_RHETORICAL.search(body))
+        offset = 0
         for j, piece in enumerate(pieces):
-            out.append(_Clause(piece, sentence, asks and j == len(pieces) - 1, rhetorical, heading))
+            offset = body.find(piece, offset)
+            listed = listing and colon is not None and offset > colon.start()
+            out.append(_Clause(piece, sentence, asks and j == len(pieces) - 1, rhetorical, heading, listed))
         sentence += 1
     return out
 
@@ -185,7 +195,7 @@ _REQUEST_INFO = re.compile(
     r"(请|麻烦)(您|你)?(再|详细|具体|简单)?地?"
     r"(描述|说明|说一下|说说|讲一下|讲讲|讲述|告诉|告知|透露|介绍|补充|提供|发一下|发给|上传|拍|报一下|念一下)"
     # 需要补充的信息：…, 请逐条回复: a list of what the doctor needs to know
-    r"|需要(您|你)?补充|(请|麻烦)(您|你)?(逐条|逐一|一一)?回复"
+    r"|需要(您|你)?补充|(请|麻烦)(您|你)?[^，,。]{0,6}(填写|填好)(?![的了])|(请|麻烦)(您|你)?(逐条|逐一|一一)?回复"
     # 麻烦把化验单拍给我看一下, 说一下症状: a request for what the doctor needs to know
     r"|(请|麻烦).{0,10}(拍|发|传)(给我|过来|一下)|^(再|先)?(说|讲|描述|介绍)一下"
     # 麻烦把血常规和CRP的报告单拍照上传一下: a long object before the upload
@@ -210,7 +220,7 @@ _PERFECT_NOT = re.compile(r"(过|了).{0,10}(没有|没)$|有.{1,10}没有$")
 _BARE_NOT = re.compile(r"(?<![还也并都再就])(?<=[\u4e00-\u9fff])[不没]$")
 # Elliptical "那X呢": a short topic plus 呢 asks "and what about X?"; discourse openers (其实呢) do not.
 _TOPIC_NE = re.compile(r"^(?!其实|当然|所以|然后|总之|一般|如果|要是|这个|那个)(那|那么)?[^的了]{1,6}呢$")
-_SHIFOU = re.compile(r"是否|有无")  # 有无 is the written 有没有 (有无恶心呕吐, 既往有无手术史)
+_SHIFOU = re.compile(r"是否(?!定的)|有无")  # not 答案是否定的 (the answer is no)  # 有无 is the written 有没有 (有无恶心呕吐, 既往有无手术史)
 # A tag that asks the patient to confirm what was just said back to them: "你是说…，对吧".
 _TAG_QUESTION = re.compile(r"^(对|是)吧$")
 _ALTERNATIVE = re.compile(r"是.{0,20}还是|^还是")
@@ -252,8 +262,10 @@ _WHY_HOW = re.compile(r"为什么|为何|怎么(判断|区分|分辨|知道|看�
 
 _A_STRONG_RE = re.compile(
     r"(?<!的)建议(?!(你|您)?[\u4e00-\u9fff]{0,6}的(那个|那|这个|这))|推荐|应该(?![的是做])|应当|(?<![还我])需要(?!了解|知道|问|你|您|补充|我)|必须|一定要|最好|务必|切记|千万"
-    r"|注意|避免|(?<!要)不要|(?<!能)不能|(?<![特区分级类性识辨个告鉴])别(?![人的处])|勿|禁止|禁用|忌"
-    r"|及时|尽快|尽早|立即|立刻|马上(去|到|来|就医|就诊|停|送|打)|赶紧|赶快|抓紧(时间)?(去|治|看|吃|做|查)|唔好|就医|就诊|复诊|复查|急诊|打120|遵医嘱|医生指导|去医院|到医院|来医院"
+    r"|注意|避免|(?<!要)不要|(?<!能)不能|(家庭)?作业(是|就是)|(?<![特区分级类性识辨个告鉴])别(?![人的处])|勿|禁止|禁用|忌"
+    r"|及时|尽快|尽早|立即|立刻|马上(去|到|来|就医|就诊|停|送|打)|赶紧|赶快|抓紧(时间)?(去|治|看|吃|做|查)|唔好(?!意思)|就医|就诊|复诊|复查|急诊|打120|遵医嘱|医生指导|去医院|到医院|来医院"
+    # 你要看医生: 要看 alone is what something depends on (要看症状), but not before a doctor
+    r"|(?<![不没想])(要|得)去?看(医生|大夫|急诊|门诊)(?![了过吗没])"
     r"|去.{0,6}科|到.{0,6}科|不宜|不可以|防止|预防|警惕|(就|还|必须)得"
     # 请向您的主治医生确认…: what to take up with the doctor or pharmacist who treats the patient
     r"|(请|要|可以)?(向|跟|找)[^，,]{0,8}(医生|大夫|医师|药师)(确认|咨询|问|说明|反映|沟通)"
@@ -268,7 +280,8 @@ _A_ACTION_RE = re.compile(
     r"|多(喝|吃|休息|运动|饮水|补充|晒|活动)|少(吃|喝|熬夜|食|油|盐|糖|说话|抽|碰|接触|用)"
     r"|戒烟|戒酒|戒(了|掉)|按时|按疗程|慢慢(调|养)|坚持|保持|控制好|控制(饮食|体重|血压|血糖|情绪)|(要|得|应|需)(控制|减少|增加|限制|保证)"
     r"|补充|冷敷|热敷|冰敷|按摩|泡脚|保湿|保暖"
-    r"|服用|口服|外用|涂(点|上|一些|抹)|(吃|喝|用|含)(点|些|一?片|一?粒|一?颗)|^(请|您|你)?(先)?(记录|记下)"
+    # 目前正在服用的药物: the medicines the patient takes, a topic, not a dose to take
+    r"|(?<!在)服用(?![的过了])|口服|外用|涂(点|上|一些|抹)|(吃|喝|用|含)(点|些|一?片|一?粒|一?颗)|^(请|您|你)?(先)?(记录|记下)|(每天|每日|每晚|每周)[^，,。几多]{0,4}(记录|记下|写)(?![了过])"
     r"|(做|查|测|量|拍)(一?个|一下|一次)(?!照)|检查一下|(先|暂时)(用|吃|喝|服|涂|抹|擦|吸|喷|含|滴|敷|雾化|冷静|休息|观察|停|躺|不要|去|做|查|量|测)|停用|停药|换用|试试|试一试|试一下"
     r"|换(把|个|一种|一下|成)|让(他|她|孩子|宝宝|老人|病人)|按压(?!的时候|时|后|痛|疼)|止血|物理降温|包扎|消毒|冲洗|湿敷|垫高|抬高|先把|卧床|休息(一|两|几|\d)"
     # 早上空腹吃, 隔开4小时: when a medicine is taken (not 晚上吃饭常喝…, 昨天晚上用…: what the patient does)
@@ -294,10 +307,10 @@ _A_ACTION_RE = re.compile(
 _A_INFO_RE = re.compile(
     r"可能(是|为|会|有|系)|考虑(是|为)|属于|提示|诊断|引起|导致|造成|一般|通常|常见|正常|良性"
     r"|问题不大|大问题|(最|更)重要|有助于|会自愈|自愈|愈合|缓解|改善|有关|是因为|主要是|原因|表现|方法(就)?是|办法(就)?是"
-    r"|关键(是|在于)|像是|很像|更像|看起来像|疑似|可能性(比较|较|很|更)?(大|高|小|低|不大)|多半(是|会|为)"
+    r"|关键(是|在于)|这(是|属于)[^，,。]{0,8}(作用|反应|现象)|会(让|使|令)(?!我)|像是|很像|更像|看起来像|疑似|可能性(比较|较|很|更)?(大|高|小|低|不大)|多半(是|会|为)"
     # 不然牙容易裂 (why the advice), 两三天自己就消了, 大部分一两年会自己转阴
     r"|(是|很|比较|相对)安全的|不安全|风险(很|比较|相对)?(小|低|大|高)"
-    r"|不然|否则|以免|免得|自己(就)?(会)?(消|好|退|愈合|恢复|转阴)|(大部分|大多数|多数)(人)?.{0,8}(会|能|可以)"
+    r"|不然|否则|以免|免得|自己(就)?(会)?(消|好|退|愈合|恢复|转阴)|(大部分|大多数|多数|大多)(人)?.{0,8}(会|能|可以)"
     r"|(得|要|需要)?.{0,6}才(能)?(知道|确定|看出|判断|清楚)"
     # 要不要手术，主要看症状大不大: what the decision depends on
     r"|(主要|关键|还是要|还得|就得|(?<![想我你您])要|得)看(?!看|一下|到|了|医生|病|书)"
@@ -311,7 +324,8 @@ _DISCLAIMER = re.compile(
 # 如您的症状持续或加重，请及时到正规医院就诊: the platform's stock safety net. Beside a disclaimer it is part of
 # the boilerplate; alone, or beside real advice, it is advice.
 _SAFETY_NET = re.compile(r"^(如|如果|若|假如)(您|你)?的?(症状|病情|情况|不适)?(持续|加重|反复|(没有|没|未|无)(缓解|好转))"
-                         r"[^。！？]{0,12}(请|应|需)?(及时|尽快)?(到|去)?[^。！？]{0,6}(医院|医疗机构)?(就医|就诊)$")
+                         r"[^。！？]{0,12}(请|应|需)?(及时|尽快)?(到|去)?[^。！？]{0,6}(医院|医疗机构)?(就医|就诊)$"
+                         r"|^(如遇|若遇|遇到|如有|如出现)(紧急|危急|突发)(情况)?(请)?(立即|及时|马上)?(拨打|打)(120|999|911|急救电话)$")
 _EXPLICIT_ADVICE = re.compile(r"建议(您|你)?(去|到|及时|尽快|多|少|做|查|服用|就医|就诊)|请(及时|尽快)(就医|就诊|到|去)"
                                r"|请(向|跟|找)[^，,]{0,8}(医生|大夫|医师|药师)")
 _SOCIAL = re.compile(
@@ -320,7 +334,7 @@ _SOCIAL = re.compile(
     # 在吗？/ 还在线吗？: checking the line; 有什么需要咨询的？/ 不清楚的可以随时问我: the service, not CoQ
     r"|^(您|你|医生)?(好)?(还)?(在(线)?(吗|么|不)|在不在)$|有什么(需要|要|想)(咨询|问|了解|聊|聊聊|说|说说)的"
     r"|(随时|可以)(再次?)?(发起)?(问我|咨询|联系我|找我|留言)"
-    r"|客气啥|谢啥|客气什么|再说一遍|再说一次|没听清|没看清|没看懂|不用客气|需要我(再)?(详细|具体)?(解释|说明|讲)"
+    r"|^(唔|不)好意思$|坚持就是胜利|(我|之所以)问(你|您)?(这个|这些|这|这么多|这么细)?(问题)?(是)?因为|客气啥|谢啥|客气什么|再说一遍|再说一次|没听清|没看清|没看懂|不用客气|需要我(再)?(详细|具体)?(解释|说明|讲)"
     # 问题已经收到，医生会尽快回复 / 有我在呢: a service notice or comfort, no medical content
     r"|(已经?|我们)收到|(会|将)尽快(回复|答复|联系|处理)|有我在|我(在|陪着(你|您))呢?$"
     r"|(?i:^(don'?t|do not) worry\b|\btake care\b|^take your time\b|you'?re welcome|\bthank(s| you)\b|\bhow (can|may) I help\b|\bwhat can I do for you\b|\banything else\b)"
@@ -376,6 +390,9 @@ def _question_strength(clause: _Clause, advice_level: float, cues: list[str]) ->
     habitual = _HABITUAL.search(text)
     if clause.rhetorical:
         cues.append("q-overruled:rhetorical")
+        return 0.0, True
+    if clause.listed and not clause.terminal_question:
+        cues.append("q-overruled:listed")
         return 0.0, True
     if clause.terminal_question:
         cues.append("q:？")
