@@ -57,6 +57,12 @@ SHAPES = {
     "spoken_digits": "幺三八 幺二三四 五六七八 ",
     "speaker_nickname": "\n小燕：@志强 好",
     "field_words_no_colon": "中 name no id date of birth ",
+    # session 54: a scanned form's digits with spaces between them after a cue, a forum handle, a kinship word
+    # before a given name and a time word, a birth in a calendar of years named by stems and branches
+    "spaced_digits": "电话：0 1 0 - 6 2 7 5 ",
+    "forum_handle": "楼主@糖豆妈妈0612：",
+    "kin_given_time": "我妹妹晓雯在",
+    "other_calendar": "生于庚午年腊月",
 }
 
 

@@ -37,6 +37,7 @@ HELDOUT14 = REPO / "annotations" / "deid_heldout14.jsonl"
 HELDOUT15 = REPO / "annotations" / "deid_heldout15.jsonl"
 HELDOUT16 = REPO / "annotations" / "deid_heldout16.jsonl"
 HELDOUT17 = REPO / "annotations" / "deid_heldout17.jsonl"
+HELDOUT18 = REPO / "annotations" / "deid_heldout18.jsonl"
 
 # --- medicine is not a name -----------------------------------------------------------------------
 
@@ -1230,6 +1231,81 @@ def test_classes_the_seventeenth_set_found_are_caught(text, expected):
 
 @pytest.mark.parametrize("text", SEVENTEENTH_SET_LOOKALIKES)
 def test_the_seventeenth_sets_lookalikes_are_left_alone(text):
+    assert deidentify(text)[0] == text
+
+
+def test_goals_hold_on_the_eighteenth_set():
+    # Written blind in session 54 (150 lines: discharge summaries, referral letters and scanned forms with OCR
+    # artefacts; forum and Q&A posts, Taiwan and Hong Kong ones too; pharmacy, insurance and health-check records with
+    # dates of birth written many ways; 55 without personal data). First score: all labels recall 0.806, precision
+    # 0.984 (name 0.807). Three labels were then set to agree with the earlier sets (a platform handle is an account,
+    # a policy number an account, a chain of city and district where a named man went missing an address). Then used
+    # for rules (surnames 庹 仝 麻 房 and 宗政; 药师：, 代理人, 借阅人, a record about one person named first
+    # (进修医师登记：翁海燕，); a staff number or card in brackets after a name; 太太 and 阿婆 as titles; 我父亲邬国庆,
+    # 父亲何远舟; 其丈夫 + a transliterated name; forum handles after 楼主/网友/用户; spaced, full-width and O-for-0
+    # scanned numbers; (02) and Hong Kong 手提 numbers; a Taiwan ID by its check letter; 切片号, 照相号, 处方笺 No.,
+    # 个人编号, 执业证书编码, 出生医学证明编号; sexagenary, 民国 and 藏历 years, 公历/即 years after them, 喺…出世, a date
+    # after the sex in a roster; 我妹妹晓雯在…, 我女儿欣怡今天…, a nickname before a birth year in brackets): recall
+    # 0.961 (name 0.950), precision 0.997. Left: names with no surname after a role (会诊医师乌兰托娅, 主治医生努尔兰),
+    # a Latin name before a passport number, a list of birth dates after one cue, 蓝天/牛犇 in a roster with no cue,
+    # 医师 杭建新 (a scanned form's field with no colon), 的饶老太.
+    sc = score(_rows(HELDOUT18))
+    assert sc.overlap["name"].recall >= 0.94, sc.misses
+    assert sc.overlap["all"].recall >= 0.95, sc.misses
+    assert sc.overlap["all"].precision >= 0.99, sc.false_alarms
+    assert len(_rows(HELDOUT18)) >= 150 and sum(not r["spans"] for r in _rows(HELDOUT18)) >= 50
+
+
+EIGHTEENTH_SET_CLASSES = [
+    ("审核医师 庹红", "审核医师 [姓名]"),
+    ("药师：汤蓓。", "药师：[姓名]。"),
+    ("委托代理人骆建平（父子）", "委托代理人[姓名]（父子）"),
+    ("进修医师登记：翁海燕，执业证书编码110440100003318", "进修医师登记：[姓名]，执业证书编码[编号]"),
+    ("借阅人 医务科钟晴（工号0728）", "借阅人 医务科[姓名]（工号[编号]）"),
+    ("紧急联系人：蔺太太", "紧急联系人：[姓名]太太"),
+    ("我父亲邬国庆在那家医院做了手术", "我父亲[姓名]在那家医院做了手术"),
+    ("父亲何远舟，母亲上官婉", "父亲[姓名]，母亲[姓名]"),
+    ("联系人：其丈夫艾力·吐尔逊", "联系人：其丈夫[姓名]"),
+    ("买买提·吐尔逊住院了", "[姓名]住院了"),
+    ("楼主@糖豆妈妈0612：求助", "楼主@[账号]：求助"),
+    ("用户@快乐的小鱼2008因发布他人病历被封禁", "用户@[账号]因发布他人病历被封禁"),
+    ("联系电话：0 1 0 - 6 2 7 5 3 3 8 1", "联系电话：[电话]"),
+    ("手机 137-〇192-5538", "手机 [电话]"),
+    ("家裡電話(02)2771-8836", "家裡電話[电话]"),
+    ("可以打我手提6123 8876。", "可以打我手提[电话]。"),
+    ("代理人身份证号3301O619650317051X", "代理人身份证号[证件号]"),
+    ("身分證字號B215580948", "身分證字號[证件号]"),
+    ("病历号：00 1 2 4 5 8 9 6", "病历号：[病历号]"),
+    ("处方笺 No.2024061800317", "处方笺 No.[病历号]"),
+    ("外院切片号P2024-08831", "外院切片号[病历号]"),
+    ("会员卡号VIP00328817", "会员卡号[编号]"),
+    ("参保人薛明月，个人编号36010200887134", "参保人[姓名]，个人编号[账号]"),
+    ("生于庚午年腊月", "生于[出生日期]"),
+    ("她是民国三十八年生人，即1949年", "她是[出生日期]生人，即[出生日期]"),
+    ("丁卯年生，已预约胃镜", "[出生日期]生，已预约胃镜"),
+    ("二〇二三年十月七日喺伊利沙伯醫院出世", "[出生日期]喺伊利沙伯醫院出世"),
+    ("亓艳霞，女，1992/04/18；", "[姓名]，女，[出生日期]；"),
+    ("我妹妹晓雯在成都租房", "我妹妹[姓名]在成都租房"),
+    ("我家小满（2023年5月21日出生）", "我家[姓名]（[出生日期]出生）"),
+    ("宋大爷（1946年生）服用华法林", "[姓名]大爷（[出生日期]生）服用华法林"),
+    ("麻烦药房小蒋把药送到病房", "麻烦药房[姓名]把药送到病房"),
+    ("老胡，车牌京A12345的车是你的吗？", "[姓名]，车牌[车牌]的车是你的吗？"),
+    ("李姐，我是8床的家属", "[姓名]姐，我是8床的家属"),  # a title's surname, not the nickname 李姐 whole
+]
+EIGHTEENTH_SET_LOOKALIKES = [
+    "麻烦家属帮老人回忆一下", "麻醉科会诊后再定", "建议陈皮、马齿苋煎汤代茶", "订单号A123456789已发货",
+    "患者女，2024-03-12入院", "今年是甲辰年，流感高发", "家属称其在家只吃女儿做的饭", "我妈肚子最近老疼",
+    "我儿子身体一直不好", "小便（2023年起）一直不正常", "找儿科小儿推拿也行",
+]
+
+
+@pytest.mark.parametrize("text, expected", EIGHTEENTH_SET_CLASSES, ids=[c[0][:8] for c in EIGHTEENTH_SET_CLASSES])
+def test_classes_the_eighteenth_set_found_are_caught(text, expected):
+    assert deidentify(text)[0] == expected
+
+
+@pytest.mark.parametrize("text", EIGHTEENTH_SET_LOOKALIKES)
+def test_the_eighteenth_sets_lookalikes_are_left_alone(text):
     assert deidentify(text)[0] == text
 
 

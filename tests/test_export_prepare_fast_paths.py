@@ -258,6 +258,10 @@ def every_number_span(norm: str) -> list:
             spans.append(Span(m.start(), m.end(), "id_number"))
     for label, rx in privacy._CUED:
         spans.extend(Span(m.start("v"), m.end("v"), label) for m in rx.finditer(norm))
+    # session 54's Taiwan IDs (not after an order's or a parcel's number)
+    spans.extend(Span(m.start(), m.end(), "id_number") for m in privacy._TW_ID_RE.finditer(norm)
+                 if privacy._tw_id_ok(m.group())
+                 and not privacy._NOT_A_PERSON_NUMBER.search(norm, max(0, m.start() - 8), m.start()))
     # session 53's rules, each behind its own gate in privacy: Hong Kong IDs, a local number after 电话, an e-mail
     # address read out
     spans.extend(Span(m.start(), m.end(), "id_number") for m in privacy._HKID_RE.finditer(norm)
@@ -268,6 +272,8 @@ def every_number_span(norm: str) -> list:
             spans.append(Span(m.start(), m.end(), "account"))
     spans.extend(Span(m.start(), m.end(), "phone") for m in privacy._PHONE_RE.finditer(norm))
     spans.extend(Span(m.start("v"), m.end("v"), "phone") for m in privacy._CUED_LOCAL_PHONE.finditer(norm))
+    spans.extend(Span(m.start("v"), m.end("v"), "phone") for m in privacy._CUED_SPACED_PHONE.finditer(norm)
+                 if len(m.group("v").replace(" ", "").replace("-", "")) >= 7)  # session 54: a scanned form's
     spans.extend(Span(m.start(), m.end(), "email") for m in privacy._EMAIL_RE.finditer(norm))
     spans.extend(Span(m.start(), m.end(), "email") for m in privacy._SPOKEN_EMAIL_RE.finditer(norm)
                  if re.fullmatch(privacy._MAIL_PROVIDER, m.group("domain"), re.IGNORECASE)
@@ -279,6 +285,11 @@ def every_number_span(norm: str) -> list:
             spans.append(Span(m.start(), m.end(), "plate"))
     for rx in (privacy._DOB_BEFORE, privacy._DOB_AFTER):  # every time (the old shared gate missed D.O.B)
         spans.extend(Span(m.start("v"), m.end("v"), "date_of_birth") for m in rx.finditer(norm))
+    # session 54: a roster's date after the sex, and the same year in the common calendar after a birth date
+    spans.extend(Span(m.start("v"), m.end("v"), "date_of_birth") for m in privacy._DATE_AFTER_SEX.finditer(norm))
+    for born in [s for s in spans if s.label == "date_of_birth"]:
+        if m := privacy._SAME_YEAR_AFTER.match(norm, born.end):
+            spans.append(Span(m.start("v"), m.end("v"), "date_of_birth"))
     return spans
 
 
@@ -290,7 +301,9 @@ NUMBER_PIECES = ["192.168.1.10", "10.0.0", "1.2.3.4.5", "fe80:0:0:0:0:0:0:1", "a
                  "微信号abc_12345", "京A12345", "，", " ", "\n", "abc", "生。", "2020 年生",
                  "010-12345678", "(0755)1234 5678", "400-123-4567", "800 1234567", "+86 138 1234 5678", "0086-139",
                  "一三八一二三四五六七八", "幺三九零零零零一一一一", "1-3-8-1-2-3-4-5-6-7-8", "12", "0", "5678", "７",
-                 "K482163(7)", "A123456(3)", "电话", "电话8329 6615", "zhang at 一六三 点 com", "邮箱 li at pku dot cn"]
+                 "K482163(7)", "A123456(3)", "电话", "电话8329 6615", "zhang at 一六三 点 com", "邮箱 li at pku dot cn",
+                 "B215580948", "订单", "手机 1 3 8 - 1 2 3 4", "手提", "電話", "女，", "男 ", "1992/04/18",
+                 "（公历1990年）", "，即1949年", "庚午年", "民国三十八年", "生人", "喺医院出世", "(02)2771-8836"]
 
 
 @pytest.mark.parametrize("seed", range(4))

@@ -141,7 +141,13 @@ def numbers_view(norm: str) -> str:
         norm = norm.translate(_NUMBER_SEPARATORS)
     if _SPOKEN_RUN.search(norm):
         norm = _SPOKEN_RUN.sub(lambda m: m.group().translate(_SPOKEN_DIGITS), norm)
+    if _OCR_ZERO.search(norm):
+        norm = _OCR_ZERO.sub(lambda m: m.group(1) + "0", norm)
     return norm
+
+
+# A scanned number's zero read as a letter O or as 〇 (3301O61965…, 137-〇192-5538): a digit between digits.
+_OCR_ZERO = re.compile(r"(\d[ \-]?)[Oo〇](?=[ \-]?\d)")
 
 
 # A bilingual form's English field name between the Chinese one and its colon (姓名 Name: 周建国, 医师签名
@@ -173,7 +179,7 @@ _B = r"(?<![0-9A-Za-z])"  # not inside a longer number or word
 _E = r"(?![0-9A-Za-z])"
 _CN_DIGIT = "零〇一二三四五六七八九幺"
 _MOBILE = r"(?:(?:\+|00)?86[ \-]?)?1[ \-]?[3-9](?:[ \-]?\d){9}|1[3-9]\d\.\d{4}\.\d{4}"  # also 159.8765.4321
-_LANDLINE = r"(?:\(0\d{2,3}\)|0\d{2,3})[ \-]?(?:\d{7,8}|\d{3,4}[ \-]\d{4})(?:(?:转|分机|ext\.? ?)\d{1,5})?"
+_LANDLINE = r"(?:\(0\d{1,3}\)|0\d{2,3})[ \-]?(?:\d{7,8}|\d{3,4}[ \-]\d{4})(?:(?:转|分机|ext\.? ?)\d{1,5})?"
 _SERVICE = r"[48]00[ \-]?\d{3}[ \-]?\d{4}"
 # +852 6123 8890, +853 6612 3456, +886 912 345 678: Hong Kong, Macau and Taiwan numbers with their country code
 _HK_MO_TW = r"09\d{2}-\d{3}-\d{3}|(?:\+|00)85[23][ \-]?\d{4}[ \-]?\d{4}|(?:\+|00)886[ \-]?9\d{2}[ \-]?\d{3}[ \-]?\d{3}"
@@ -190,7 +196,12 @@ _PHONE_RE = re.compile(
 # number's 0 and the digit after it, the spelt-out 一/幺 and second digit): _PHONE_RE itself starts with
 # look-behinds, which leave the regex engine no first character to skip ahead to.
 # 接种门诊电话83296615: a local number without its area code, after the word for telephone
-_CUED_LOCAL_PHONE = re.compile(r"(?:电话|Tel|TEL)(?:号码|号)?(?:是|为|:|：|\s)*(?P<v>(?<!\d)[2-9]\d{2,3}[ \-]?\d{4})(?![\d.])")
+# (手提6123 8876: a Hong Kong mobile, eight digits, after the Cantonese word for one)
+_CUED_LOCAL_PHONE = re.compile(r"(?:电话|電話|手提|Tel|TEL)(?:号码|号)?(?:是|为|:|：|\s)*(?P<v>(?<!\d)[2-9]\d{2,3}[ \-]?\d{4})(?![\d.])")
+# A scanned form's number with a space between every digit (联系电话：0 1 0 - 6 2 7 5 3 3 8 1), after the word for
+# telephone: seven to fifteen digits
+_CUED_SPACED_PHONE = re.compile(r"(?:电话|電話|手机|手機|Tel|TEL)(?:号码|号)?(?:是|为|:|：|\s)*"
+                                r"(?P<v>(?<![\d\-])\d(?: ?[ \-] ?\d){6,14})(?![\d.\-])")
 _PHONE_GATE = re.compile(r"1[ \-]?[3-9]|0\d|[一幺][三四五六七八九]|[2-9]\d{2}[ .\-)]|\+85|\+886")
 _DATE8 = r"(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])"
 _DATE6 = r"\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])"
@@ -233,7 +244,7 @@ _PLATE_RE = re.compile(rf"[{_PROVINCES}][A-Z][·• \-]?[A-HJ-NP-Z0-9]{{5,6}}{_E
 _CUED_PLATE = re.compile(rf"车牌(?:号码|号)?(?:是|为|:|：|\s)*(?P<v>[{_PROVINCES}][A-Za-z][·• \-]?[A-HJ-NP-Za-hj-np-z0-9]{{5,6}}){_E}")
 
 # A cue, optional 号/码/是/:, then the value. One regex per label; the cue itself is never redacted.
-_CUE_GAP = (r"(?:个人)?(?:号码|编号|卡号|号|码|ID|id)?(?:吧|呢)?"
+_CUE_GAP = (r"(?:个人)?(?:号码|编号|编码|卡号|号|码|ID|id)?(?:吧|呢)?"
             # a bilingual form's English field name before the colon (门诊号 OPD No.: MZ0098712)
             r"(?:[ \t]*[A-Za-z][A-Za-z./()\-]*(?:[ \t]+[A-Za-z][A-Za-z./()\-]*){0,3}[ \t]*(?=[:：]))?"
             # and a call transcript's fillers (病历号 嗯 一二八 三七四 六)
@@ -241,27 +252,30 @@ _CUE_GAP = (r"(?:个人)?(?:号码|编号|卡号|号|码|ID|id)?(?:吧|呢)?"
 _CUED: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("record_number", re.compile(
         r"(?:(?:住院|门诊|急诊|病历|病案|就诊|诊疗|登记|检查|检验|检测|化验|标本|样本|条码|影像|放射|病理|超声|档案|挂号|患者|病人|报告|体检"
+        r"|切片|照相|处方"
         r"|Holter|PACS|CT|MRI|DR|B超|心电图)"
-        r"(?:病历|卡|单|编)?(?:号|ID|id|编号)|(?:就诊|诊疗|病历|医疗)卡(?:\s*[（(]\s*卡号)?|ID号|id号|\bMRN|[Mm]edical record (?:number|no\.?)"
+        r"(?:病历|卡|单|编)?(?:号|ID|id|编号)|处方笺\s*(?:No|NO|№)\.?|(?:就诊|诊疗|病历|医疗)卡(?:\s*[（(]\s*卡号)?|ID号|id号|\bMRN|[Mm]edical record (?:number|no\.?)"
         r"|\b(?:[Ii]npatient|[Oo]utpatient|[Aa]dmission|[Hh]ospital|[Cc]ase)\s*(?:[Nn]o\.?|[Nn]umber|#)"
         r"|\b(?:[Ss]pecimen|[Ss]ample|[Aa]ccession|[Ll]ab)\s*(?:ID|[Nn]o\.?|[Nn]umber|#))"
         + _CUE_GAP
         # 1203 4456, MZ0098712, CT 2024 0511 023 (letters, then digits read out in groups), HN11782345(2)
-        + r"(?P<v>(?:[A-Za-z]{1,4} ?)?\d{3,6}(?: \d{2,6}){1,4}|[A-Za-z]{0,4}[ \-]?\d[\dA-Za-z\-]{2,24}(?:\(\d\))?)" + _E)),
+        + r"(?P<v>(?:[A-Za-z]{1,4} ?)?\d{3,6}(?: \d{2,6}){1,4}|[A-Za-z]{0,4}[ \-]?\d[\dA-Za-z\-]{2,24}(?:\(\d\))?"
+        # a scanned form's digits with spaces between them (病历号：00 1 2 4 5 8 9 6)
+        r"|\d{1,2}(?: \d{1,2}){4,15})" + _E)),
     ("account", re.compile(
         r"(?:微信|weixin|WeChat|wechat|(?<![A-Za-z0-9_])(?:VX|vx|WX|wx)(?![A-Za-z0-9_])|QQ|qq|扣扣|支付宝|银行卡|储蓄卡"
-        r"|信用卡|借记卡|卡号|账号|帐号|账户|帐户|医保卡|社保卡|医保|社保|医疗保险|参保|保单|新农合|这张卡|加V|加v|V信|v信"
+        r"|信用卡|借记卡|(?<!会员)卡号|账号|帐号|账户|帐户|医保卡|社保卡|医保|社保|医疗保险|参保|保单|新农合|这张卡|加V|加v|V信|v信"
         r"|薇信|威信|抖音|快手|小红书|微博|B站|b站|哔哩哔哩|bilibili|知乎|钉钉|飞书|推特|Twitter|twitter|Instagram"
         r"|instagram|Facebook|facebook|Telegram|telegram|WhatsApp|whatsapp|Skype|skype"
         # a user name in a system or an app (用户名是xiaoyu_mama, 用户dr_wang03 登录)
-        r"|用户名|登录名|登陆名|昵称|用户(?=[A-Za-z]))" + _CUE_GAP
-        + r"(?P<v>\d{4}(?:[ \-]\d{2,6}){2,4}|[A-Za-z0-9]+(?:下划线[A-Za-z0-9]+)+|[A-Za-z0-9][A-Za-z0-9_\-]{4,29}|@(?![了过着一下])[A-Za-z0-9_\-\u4e00-\u9fff]{2,30})" + _E)),
+        r"|用户名|登录名|登陆名|昵称|用户(?=[A-Za-z])|个人编号)" + _CUE_GAP
+        + r"(?P<v>\d{4}(?:[ \-]\d{2,6}){2,4}|[A-Za-z0-9]+(?:下划线[A-Za-z0-9]+)+|[A-Za-z0-9][A-Za-z0-9_\-]{4,29}|@(?![了过着]|一下)[A-Za-z0-9_\-\u4e00-\u9fff]{2,30})" + _E)),
     ("id_number", re.compile(
         r"(?:护照|通行证|签证|军官证|驾驶证|驾照|回乡证|台胞证|\bSSN|[Ss]ocial [Ss]ecurity (?:number|no\.?)"
         r"|\b[Pp]assport(?:\s*(?:[Nn]o\.?|[Nn]umber|#))?|\bNHS\s*(?:[Nn]o\.?|[Nn]umber))" + _CUE_GAP
         + r"(?P<v>[A-Za-z]{1,3}\d{6,9}[A-Za-z]?|\d{3} \d{3} \d{4}|\d{8,12}|\d{3}-\d{2}-\d{4})" + _E)),
     ("other", re.compile(
-        r"(?:工号|员工号|职工号|学号|学籍号|会员号|会员卡号|工作证号?|学生证号?|车架号|工作许可证?号?|许可证号"
+        r"(?:工号|员工号|职工号|学号|学籍号|会员号|会员卡号|执业证书?|资格证书?|出生医学证明|出生证明?|工作证号?|学生证号?|车架号|工作许可证?号?|许可证号"
         # an insurer's member ID (Member ID XKJ884512307; a policy, 保单号, is an account like a card)
         r"|\b[Mm]ember\s*(?:ID|[Nn]o\.?|#)|\b(?:[Ss]tudent|[Ee]mployee|[Ss]taff)\s*(?:ID|[Nn]o\.?|#|[Nn]umber)"
         # a device's serial number (呼吸机序列号SN7B2C40918): whose device it is
@@ -279,8 +293,12 @@ _PLATFORM_NAME = re.compile(
     r"(?:[“\"「『](?P<q>[^”\"」』\n]{1,30})[”\"」』]|(?P<u>[\u4e00-\u9fffA-Za-z0-9_\-]{2,20})(?=[，,。.；;！!？?\s]|$))")
 # An @handle where the text names a platform (我在微博上一直关注@小鹿妈妈育儿记): the handle without its @. Not
 # an e-mail address (letters before the @) and not 艾特 as a verb (@了, @一下).
-_PLATFORM_WORD = re.compile(r"微博|抖音|快手|小红书|B站|b站|知乎|推特|[Tt]witter|[Ii]nstagram|[Tt]ik[Tt]ok|[Ww]eibo|视频号|公众号")
-_AT_HANDLE = re.compile(r"(?<![A-Za-z0-9._%+\-])@(?![了过着一下])(?P<h>[\u4e00-\u9fffA-Za-z0-9_\-]{2,30})")
+_PLATFORM_WORD = re.compile(r"微博|抖音|快手|小红书|B站|b站|知乎|推特|[Tt]witter|[Ii]nstagram|[Tt]ik[Tt]ok|[Ww]eibo|视频号|公众号"
+                            # a forum's own words for its members (楼主@糖豆妈妈0612：, 网友@皮皮虾我们走：)
+                            r"|楼主|层主|博主|版主|网友|用户|[Uu][Pp]主|论坛|贴吧|帖子|发帖|跟帖")
+_AT_HANDLE = re.compile(r"(?<![A-Za-z0-9._%+\-])@(?![了过着]|一下)(?P<h>[\u4e00-\u9fffA-Za-z0-9_\-]{2,30}?)"
+                        # it ends before a greeting, a space or punctuation, or where Chinese follows its digits
+                        r"(?:(?=[你您]好|[^\u4e00-\u9fffA-Za-z0-9_\-]|$)|(?<=\d)(?=[\u4e00-\u9fff]))")
 # A link to a person's page on a social or blog platform carries their user id or name (weibo.com/u/5678901234,
 # blog.sina.com.cn/liumeiling2008): the whole link is an account. Links elsewhere (an article, a hospital, a
 # code repository such as the seed README's github.com/scutcyr/BianQue) stay.
@@ -307,12 +325,24 @@ _LUNAR_DATE = (
     r"(?:正|十一|十二|冬|腊|[一二三四五六七八九十])月"
     r"(?:初[一二三四五六七八九十]|二十[一二三四五六七八九]?|廿[一二三四五六七八九]|三十|十[一二三四五六七八九]?)"
 )
+# A year by another calendar, as older people and some regions give it: 庚午年腊月 (a sexagenary year), 民国三十八年,
+# 藏历铁马年.
+_OTHER_CALENDAR_YEAR = (
+    r"(?:[甲乙丙丁戊己庚辛壬癸][子丑寅卯辰巳午未申酉戌亥]|民国[一二三四五六七八九十\d]{1,4}|藏历[\u4e00-\u9fff]{2,3})年"
+    r"(?:(?:正|十一|十二|冬|腊|[一二三四五六七八九十])月)?"
+)
+# The same year in the common calendar right after one (（公历1990年）, ，即1949年): a birth date too.
+_SAME_YEAR_AFTER = re.compile(r"(?:生人|出生|生)?\s*[（(，,]\s*(?:即|公历|阳历|也就是)\s*"
+                              r"(?P<v>(?:19|20)\d{2}\s*年(?:\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*[日号])?)?)")
+# 亓艳霞，女，1992/04/18； a roster's row: a full date right after the sex, and nothing after it in the field
+_DATE_AFTER_SEX = re.compile(r"(?<![\u4e00-\u9fff])[男女]\s*[，,、 ]\s*"
+                             r"(?P<v>(?:19|20)\d{2}[\-/.](?:0?[1-9]|1[0-2])[\-/.](?:0?[1-9]|[12]\d|3[01]))(?=\s*(?:[；;，,。]|$))")
 # 12 Mar 1969, March 12, 1969
 _EN_MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
 _EN_MONTH_DATE = rf"(?:0?[1-9]|[12]\d|3[01]) {_EN_MONTH},? (?:19|20)\d{{2}}|{_EN_MONTH} (?:0?[1-9]|[12]\d|3[01]),? (?:19|20)\d{{2}}"
 _DOB_BEFORE = re.compile(
     r"(?:出生日期|出生年月日?|出生时间|出生于|出生在|出生|生日|生于|DOB|D\.O\.B\.?|[Dd]ate of [Bb]irth)"
-    rf"(?:是|为|:|：|\s)*(?P<v>{_LUNAR_DATE}|{_DATE}|{_EN_MONTH_DATE}|(?:0?[1-9]|[12]\d|3[01])[/.\-](?:0?[1-9]|[12]\d|3[01])[/.\-](?:19|20)\d{{2}}"
+    rf"(?:是|为|:|：|\s)*(?P<v>{_LUNAR_DATE}|{_DATE}|{_OTHER_CALENDAR_YEAR}|{_EN_MONTH_DATE}|(?:0?[1-9]|[12]\d|3[01])[/.\-](?:0?[1-9]|[12]\d|3[01])[/.\-](?:19|20)\d{{2}}"
     r"|(?:0?[1-9]|1[0-2])月(?:0?[1-9]|[12]\d|3[01])[日号]"
     r"|(?<!\d)\d{2}年(?:(?:0?[1-9]|1[0-2])月(?:(?:0?[1-9]|[12]\d|3[01])[日号])?)?)"
 )
@@ -331,8 +361,10 @@ _BARE_YEAR = re.compile(r"(?:19|20)?\d{2}年")
 _COHORT = re.compile(r"的?(?:孩子|小孩|宝宝|儿童|婴儿|新生儿|婴幼儿|人群|人们|男性|女性|女生|男生|一代|老人)")
 _DOB_AFTER = re.compile(
     # 八五年出生: a two-digit year spelt out
-    rf"(?P<v>{_LUNAR_DATE}|{_DATE}|(?<![{_CN_DIGIT}])[五六七八九〇零][〇零一二三四五六七八九]年|(?<!\d)\d{{2}}年(?:(?:0?[1-9]|1[0-2])月(?:(?:0?[1-9]|[12]\d|3[01])[日号])?)?) ?"
-    r"(?:出生|生人|生的|生(?=[，,。.；;！!\s)）]|$)|的?生日|过生日)"  # 农历腊月十八的生日
+    rf"(?P<v>{_LUNAR_DATE}|{_DATE}|{_OTHER_CALENDAR_YEAR}|(?<![{_CN_DIGIT}])[五六七八九〇零][〇零一二三四五六七八九]年|(?<!\d)\d{{2}}年(?:(?:0?[1-9]|1[0-2])月(?:(?:0?[1-9]|[12]\d|3[01])[日号])?)?) ?"
+    r"(?:出生|生人|生的|生(?=[，,。.；;！!\s)）]|$)|的?生日|过生日"  # 农历腊月十八的生日
+    # 二〇二三年十月七日喺伊利沙伯醫院出世, 1990年3月5日在协和医院出生: born at a place named in between
+    r"|\s*(?:在|喺|于)[^，,。；;！!？?\n]{1,14}?(?:出生|出世))"
 )
 
 # --- addresses -----------------------------------------------------------------------------------------
@@ -472,6 +504,21 @@ def _hkid_ok(letters: str, digits: str, check: str) -> bool:
     return check == ("A" if expected == 10 else str(expected))
 
 
+# A Taiwan national ID (身分證字號 A123456789): a letter, 1 or 2 (or 8/9 for a resident certificate), eight digits,
+# taken when its check digit holds.
+_TW_ID_RE = re.compile(r"(?<![A-Za-z0-9])[A-Z][1289]\d{8}(?![A-Za-z0-9])")
+# ... but not where the text says it is an order's, a parcel's or a batch's number (one in ten such numbers passes)
+_NOT_A_PERSON_NUMBER = re.compile(r"(?:订单|訂單|运单|運單|快递|快遞|单号|單號|批号|批號|条码|條碼|序列号|序號|货号|貨號)[^，,。]{0,4}$")
+_TW_LETTER_CODES = dict(zip("ABCDEFGHJKLMNPQRSTUVXYWZIO", range(10, 36), strict=True))
+
+
+def _tw_id_ok(value: str) -> bool:
+    code = _TW_LETTER_CODES[value[0]]
+    digits = [code // 10, code % 10, *map(int, value[1:])]
+    weights = (1, 9, 8, 7, 6, 5, 4, 3, 2, 1, 1)
+    return sum(d * w for d, w in zip(digits, weights, strict=True)) % 10 == 0
+
+
 def _id_checksum_ok(digits: str) -> bool:
     if len(digits) != 18:
         return False
@@ -520,6 +567,8 @@ def _number_spans(norm: str) -> list[Span]:
     for label, rx in _CUED:
         for m in rx.finditer(norm):
             spans.append(Span(m.start("v"), m.end("v"), label))
+    spans.extend(Span(m.start(), m.end(), "id_number") for m in _TW_ID_RE.finditer(norm)
+                 if _tw_id_ok(m.group()) and not _NOT_A_PERSON_NUMBER.search(norm, max(0, m.start() - 8), m.start()))
     if "(" in norm or "（" in norm:
         spans.extend(Span(m.start(), m.end(), "id_number") for m in _HKID_RE.finditer(norm)
                      if _hkid_ok(m.group("l"), m.group("d"), m.group("c")))
@@ -542,8 +591,11 @@ def _number_spans(norm: str) -> list[Span]:
                 spans.append(Span(m.start(value), m.end(value), "account"))
     if _PHONE_GATE.search(norm):
         spans.extend(Span(m.start(), m.end(), "phone") for m in _PHONE_RE.finditer(norm))
-    if "电话" in norm or "Tel" in norm or "TEL" in norm:
+    if "电话" in norm or "Tel" in norm or "TEL" in norm or "電話" in norm or "手提" in norm:
         spans.extend(Span(m.start("v"), m.end("v"), "phone") for m in _CUED_LOCAL_PHONE.finditer(norm))
+    if "电话" in norm or "手机" in norm or "Tel" in norm or "TEL" in norm or "電話" in norm or "手機" in norm:
+        spans.extend(Span(m.start("v"), m.end("v"), "phone") for m in _CUED_SPACED_PHONE.finditer(norm)
+                     if len(m.group("v").replace(" ", "").replace("-", "")) >= 7)
     if "@" in norm:
         spans.extend(Span(m.start(), m.end(), "email") for m in _EMAIL_RE.finditer(norm))
     if "#" in norm or "(at)" in norm or "[at]" in norm or "艾特" in norm:
@@ -573,9 +625,14 @@ def _number_spans(norm: str) -> list[Span]:
     if "生的" in norm:
         spans.extend(Span(m.start("v"), m.end("v"), "date_of_birth") for m in _BORN_SPOKEN.finditer(norm))
     # _DOB_AFTER: a 生 cue after a date, and every date it takes has 年 or a year starting 18, 19 or 20.
-    if "生" in norm and ("年" in norm or "19" in norm or "20" in norm or "18" in norm or "月" in norm):
+    if ("生" in norm or "出世" in norm) and ("年" in norm or "19" in norm or "20" in norm or "18" in norm or "月" in norm):
         spans.extend(Span(m.start("v"), m.end("v"), "date_of_birth") for m in _DOB_AFTER.finditer(norm)
                      if not (_BARE_YEAR.fullmatch(m.group("v").strip()) and _COHORT.match(norm, m.end())))
+    if "男" in norm or "女" in norm:
+        spans.extend(Span(m.start("v"), m.end("v"), "date_of_birth") for m in _DATE_AFTER_SEX.finditer(norm))
+    for born in [s for s in spans if s.label == "date_of_birth"]:
+        if same := _SAME_YEAR_AFTER.match(norm, born.end):
+            spans.append(Span(same.start("v"), same.end("v"), "date_of_birth"))
     return spans
 
 
@@ -583,7 +640,7 @@ def _number_spans(norm: str) -> list[Span]:
 
 _COMPOUND_SURNAMES = (
     "欧阳 司马 诸葛 上官 慕容 东方 令狐 皇甫 尉迟 公孙 夏侯 司徒 长孙 宇文 轩辕 端木 独孤 南宫 西门 "
-    "澹台 呼延 百里 东郭 闻人 万俟 申屠 赫连 钟离 第五"
+    "澹台 呼延 百里 东郭 闻人 万俟 申屠 赫连 钟离 第五 宗政"
 ).split()
 # Common single-character surnames. Left out on purpose: characters that are far more often function
 # words at the start of a clause (和 向 从 有 时 常 过 自 在 也 就 都 还 能 把 被 让 全); 于 任 曾 are kept
@@ -598,6 +655,8 @@ _SINGLE_SURNAMES = (
     "璩邝甄栾冼芮惠詹厉奚封靳糜粟虞卓隋迟佟钮邴暴汲亓阙柏苗区揭笪茹展郜郗隗乜"
     # common ones first missed in session 52 (会诊医师：傅晓红, 康先生)
     "傅康左尚涂谷翁鲍牟艾穆缪简褚娄戚瞿臧闵苟巫寇郎仲巩匡栗鄢谌楼禹漆卿狄邸辜裘嵇湛昝"
+    # first missed in session 54 (审核医师 庹红, 患者麻阿婆, 收件人仝阿姨, 被保险人房思远)
+    "庹仝麻房"
 )
 _SURNAME_RE = re.compile("|".join(_COMPOUND_SURNAMES) + f"|[{_SINGLE_SURNAMES}]")
 # Compound surnames that are no ordinary word (东方, 百里, 第五, 长孙, 公孙 are; 上官 is also 上 + 官网/官方):
@@ -608,7 +667,7 @@ _NAME_ONLY_COMPOUNDS = frozenset(_COMPOUND_SURNAMES) - {
 # Characters that (almost) never occur in given names but do in the words around them in medical
 # text: roles, body and medical words, pronouns, function and time words.
 _NOT_GIVEN = set(
-    "的了是在有和与及或不没也都就还又很太更最这那哪什么怎样吗呢吧啊呀嘛哦我你他她它们您几多谁啥"
+    "的了是在有和与及或不没也都就还又很太更最这那哪什么怎样吗呢吧啊呀嘛哦我你他她它们您几多谁啥其"
     "医生病患者孕妇护士家属男女岁年日周时分秒今昨前后个次片粒支瓶毫克升"
     "血压糖热烧痛疼炎症肿咳嗽吐泻药治疗检查术住院诊感冒烧头胸腹腰背腿脚手眼耳鼻喉口牙"
     "肝脾肺肾胃肠脑骨肤科室号床级期型度性感觉得到被把给让从向于对因为所以但而且如果想要需"
@@ -616,7 +675,7 @@ _NOT_GIVEN = set(
     "主任教授院先姐阿姨叔看开做吃喝拉睡点工氏征班委"
 )
 _TITLES = re.compile(
-    r"(?:医生|大夫|医师|副?主任|副?教授|护士|护士长|副?院长|主治|主管(?:技师|护师|药师|医师)|助产士|药师|技师|治疗师|营养师|康复师|咨询师|老师|先生|女士|小姐|阿姨|叔叔|师傅|小朋友|同学|经理|博士|总)"
+    r"(?:医生|大夫|医师|副?主任|副?教授|护士|护士长|副?院长|主治|主管(?:技师|护师|药师|医师)|助产士|药师|技师|治疗师|营养师|康复师|咨询师|老师|先生|太太|女士|小姐|阿姨|阿婆|阿伯|阿公|叔叔|师傅|小朋友|同学|经理|博士|总)"
 )
 # How older people are addressed, after a full name only (刘德福大爷, 周淑芬奶奶): after a surname alone they are
 # as often the end of a word (牛奶 + 奶瓶, 牛奶 + 奶粉).
@@ -624,9 +683,11 @@ _ELDER_TITLES = re.compile(r"大爷|大妈|大娘|大伯|大叔|大婶|大姐|�
 # A name is introduced by the words right before it ...
 _STRONG_CUE = re.compile(
     r"(?:我叫|名叫|叫做|名字是|名字叫|姓名(?:是|为)?|(?:^|(?<=[，,。\s]))叫|联系人|户名|签名|签字|就诊人|称呼|署名|(?:病人|患者|他|她)叫"
-    r"|(?:医生|医师|大夫|护士|主任|主治|家属|患者|病人|报告人|审核人|操作者|检查者|记录人|家长|患儿|孩子|宝宝"
-    r"|收件人|收货人|孕妇|产妇|居民|签约居民|[\u4e00-\u9fff]{1,3}人|[\u4e00-\u9fff]{1,3}(?:者|员))\s*[:：]"
-    r"|签约居民|参保人|投保人|被保人|报修人|申请人|经办人"
+    r"|(?:医生|医师|大夫|护士|主任|主治|药师|药剂师|技师|护师|家属|患者|病人|报告人|审核人|操作者|检查者|记录人|家长|患儿|孩子|宝宝"
+    r"|收件人|收货人|孕妇|产妇|居民|签约居民|[\u4e00-\u9fff]{1,3}人|[\u4e00-\u9fff]{1,3}(?:者|员)"
+    # a record about one person, named first (进修医师登记：翁海燕，…; 健康险卡信息：计红，…)
+    r"|[\u4e00-\u9fff]{0,4}(?:登记|材料|信息|名单|档案))\s*[:：]"
+    r"|签约居民|参保人|投保人|被保人|报修人|申请人|经办人|(?:委托|法定)?代理人|监护人|借阅人"
     # a record's fields, also in a table (| 检验者 | 蒋琳 |) or after a space (主刀 卢伟): who did, checked or paid
     r"|(?:检验者|审核者|审核人|复核者?|报告者|录入者|记录者|采样者|送检医[师生]|申请医[师生]|会诊医[师生]|主管医[师生]"
     r"|经治医[师生]|报告医[师生]|开单医[师生]|审核医[师生]|开嘱(?:医[师生])?|值班医[师生]|值班护士|交款人|缴款人|收款员|收费员"
@@ -646,7 +707,9 @@ _WEAK_CUE = re.compile(r"(?:我是|本人|患者|病人|病患|伤者|产妇|请
                        # an identifier, then the person it belongs to: 工号A10386，蔡明亮，…
                        r"|(?<![\d.])[A-Za-z]{0,3}\d{4,}\s*[，,]"
                        # a shift on a roster (A班 刘金花、…；N班 杨帆)
-                       r"|(?<![A-Za-z])[A-Z]班|(?:早|中|晚|夜|白|大夜|小夜)班(?:护士|医生)?\s*[:：]?)[\s|｜]*$")
+                       r"|(?<![A-Za-z])[A-Z]班|(?:早|中|晚|夜|白|大夜|小夜)班(?:护士|医生)?\s*[:：]?"
+                       # a scanned form whose colons were lost: 处方号 000 332 817 医师 杭建新
+                       r"|(?:医师|药师|技师|护师)[ \t　])[\s|｜]*$")
 # Kinship, roles and greetings: a word after them is a name even when it is also an ordinary word.
 _KIN_WORDS = (
     # first: they hold other kinship words (孩子他爸老王, 我们家老爷子叫巴特尔, 我兄弟阿强)
@@ -659,7 +722,7 @@ _KIN_WORDS = (
     r"|婆婆|公公|岳父|岳母|丈母娘|老丈人|姨妈|姑妈|舅妈|姑父|姨父|小姨|大姨|干妈|干爹|继父|继母"
     r"|我先生|我太太|我夫人|家人(?!们|都|也)"
     # dialect: 老汉儿 (a father, Sichuan), 屋头的 (a wife), 婆娘
-    r"|老汉儿|屋头的|婆娘"
+    r"|老汉儿|屋头的|婆娘|老豆|老竇"
 )
 _KIN_WORD_RE = re.compile(_KIN_WORDS)
 _KIN_CUE = re.compile(rf"(?:您好|你好|(?:{_KIN_WORDS})(?:叫|是|名叫)?)\s*$")
@@ -695,6 +758,9 @@ _AFTER_NAME = re.compile(
     r"|收(?=\s*(?:[，,。.；;！!]|$))"
     # whose family is called or signs (李建国家属请到护士站, 刘桂兰家属敬上); who calls or is to be called back
     r"|家属|(?:给(?:我|你|您))?(?:回|打|发)了?(?:个|一个)?(?:电话|微信|短信)"
+    # whose staff number or card is given in brackets: 医务科钟晴（工号0728）, 甘立新（医保卡号…）
+    r"|\s*[（(]\s*(?:工号|员工号|学号|医保卡号?|社保卡号?|身份证号?|护照号?|病历号|住院号|门诊号|电话|手机)"
+    r"|\s*[（(]\s*(?:19|20)\d{2}\s*年(?:\s*\d{1,2}\s*月)?\s*(?:出)?生"
 )
 # 吴主任 + 惠予: a surname and a title right before the candidate
 _NAMED_BY_TITLE = re.compile(rf"(?:{_SURNAME_RE.pattern})(?:{_TITLES.pattern})$")
@@ -842,7 +908,9 @@ def _given_ok(s: str, *, in_dictionary_name: bool = False) -> bool:
 # Given-name characters that are also common words (家明, 向东, 有才, 和平, 士杰, 克强, 春生): after 我叫 or 姓名： a
 # name surely follows, so one is taken as the first given character when another follows, or as the last
 # where the name ends there (我叫张春生，…; not 我叫王芳 + 和我妈…).
-_GIVEN_AFTER_CUE = set("家向有和士克先年生才")
+_GIVEN_AFTER_CUE = set("家向有和士克先年生才多")  # 姓名：钱多多
+# How a relative time word ends (今天, 现在, 以前, 刚才): after a surname it is the time, not a given name.
+_RELATIVE_TIME_ENDINGS = set("天年时候前后来去早晚午夜在近才日月期刻间")
 
 
 def _given_end(text: str, start: int, strong: bool) -> int:
@@ -938,12 +1006,12 @@ def _name_at(text: str, i: int, surname: str, clause: str, c0: int) -> Span | No
                 if weak and len(word) == sl + 1 and len(nxt) == 1 and _given_ok(nxt):
                     end += 1  # 范文 + 涛: the tokenizer cut a three-character name after the second
                     ordinary = False  # 王子 + 轩: no longer the ordinary word
-            elif (kin and len(word) == sl + 1 and freq < _COMMON_WORD_FREQ and tag in (*_GIVEN_WORD_TAGS, "r")
+            elif (kin and len(word) == sl + 1 and freq < _COMMON_WORD_FREQ and tag in (*_GIVEN_WORD_TAGS, "r", "d")
                   and _given_ok(word[sl:]) and idx + 1 < len(toks) and len(toks[idx + 1][1]) == 1
                   and _given_ok(toks[idx + 1][1]) and _token_ends_at(clause, rel + len(word) + 1)):
                 # 我女儿文心 + 怡: after a kinship word, a rare word of surname and one character, then one more
                 # given-name character, is a three-character name the tokenizer cut up (also a rare pronoun:
-                # 我爸爸是何国 + 栋, not 何时)
+                # 我爸爸是何国 + 栋, 父亲何远 + 舟, not 何时)
                 end, in_dict = i + len(word) + 1, True
             elif (kin and len(word) == sl + 2 and freq < _COMMON_WORD_FREQ and tag in _GIVEN_WORD_TAGS
                   and _given_ok(word[sl:]) and word not in _ordinary_name_words()
@@ -984,7 +1052,9 @@ def _name_at(text: str, i: int, surname: str, clause: str, c0: int) -> Span | No
                         end, name_word = end + 2, True  # 蒋 + 美玲, 冯 + 志远
                     elif w_tag in _NR_TAGS:
                         end, in_dict = end + 2, True  # 王 + 小宝, but also 毛 + 过敏: only a cue decides
-                    elif w_tag in _GIVEN_WORD_TAGS or kin and w_freq < _COMMON_WORD_FREQ:
+                    elif (w_tag in _GIVEN_WORD_TAGS or kin and w_freq < _COMMON_WORD_FREQ
+                          or kin and w_tag == "t" and w[-1] not in _RELATIVE_TIME_ENDINGS):
+                        # (我父亲邬 + 国庆: a holiday, named after as often as 建国; not 我老公李 + 明天)
                         # 于 + 海洋, 胡 + 建华: a candidate only a cue can confirm (not 猫毛 + 过敏); after a
                         # kinship word also a rare word of any kind (我女儿张 + 欣怡)
                         end, in_dict = end + 2, True
@@ -1101,7 +1171,10 @@ _NICKNAME_CUE = re.compile(r"(?:叫我|喊我|叫他|叫她|是|(?:隔壁床?|�
                            # a task handed to someone: 麻烦老周帮忙看一下, 交给小吴跟进, 有事找小吴
                            r"|麻烦|交给|转给|找"
                            # a colleague by their department or workplace: 我们科的小郑, 公司的小王
-                           r"|(?:科|科室|部|处|中心|病房|病区|单位|公司|班上|组里|宿舍|车间|办公室|村|小区|厂)的(?:\s*(?:嗯|呃|那个))?)\s*$")
+                           r"|(?:科|科室|部|处|中心|病房|病区|单位|公司|班上|组里|宿舍|车间|办公室|村|小区|厂)的(?:\s*(?:嗯|呃|那个))?"
+                           # ... or named by the desk they work at, after a task (麻烦药房小蒋, 找护士站小刘)
+                           r"|(?:麻烦|交给|转给|找|联系|通知|告诉|问问)(?:一下)?(?:药房|药剂科|护士站|前台|收费处|挂号处|导诊台?|分诊台|"
+                           r"检验科|放射科|病案室|[\u4e00-\u9fff]{1,3}科))\s*$")
 # A nickname opening a clause as its subject: then comes a time word or an adverb (小李昨天值夜班, 小陈刚做完胃镜,
 # 老周最近…, 老刘这两天…) or the possessive 的 (老王的手机号).
 _SUBJECT_NEXT_TAGS = {"t", "d", "f"}
@@ -1232,13 +1305,15 @@ def _nickname_spans(text: str, taken: list[Span]) -> list[Span]:
                 continue
             before = _words_before(text, i)
             cued = bool(_KIN_CUE.search(before) or _ROLE_CUE.search(before) or _NICKNAME_CUE.search(before)
-                         or _KIN_IN_BRACKETS.match(text, j)
+                         or _KIN_IN_BRACKETS.match(text, j) or _BIRTH_IN_BRACKETS.match(text, j)
                          or _COMPANION_BEFORE.search(before) and _NAME_CHARS.match(before[-2:-1] or "x") is not None)
             subject = _TELLING_AFTER.match(clause, end) or (
                 _dict_tag(clause[end : end + 2])[0] in _SUBJECT_NEXT_TAGS or _SUBJECT_NEXT.match(clause, end)
                 if head else _subject_next(m, clause))
-            # 小刘你明天早点来: the one a message opens by addressing; 老周 他儿子…: a topic taken up by 他/她
-            addressed = m.start() == 0 and re.match(r"\s*[你您他她]", text[j : j + 3]) is not None
+            # 小刘你明天早点来: the one a message opens by addressing; 老周 他儿子…: a topic taken up by 他/她;
+            # 老胡，车牌…: a message's first word, set off by a comma, is whom it is sent to (李姐，… is a title's surname)
+            addressed = m.start() == 0 and (re.match(r"\s*[你您他她]", text[j : j + 3]) is not None
+                                            or not m.group("s2") and text[:i].strip() == "" and re.match(r"\s*[，,！!：:]", text[j : j + 2]) is not None)
             if cued or m.start() == 0 and (subject or addressed):
                 # 李 + 奶奶: an elder's two-character title stays, as after 张 + 阿姨 (the title is no one's data)
                 take(Span(i, i + 1 if len(m.group("post") or "") == 2 else j, "name", False))
@@ -1250,6 +1325,7 @@ def _nickname_spans(text: str, taken: list[Span]) -> list[Span]:
             # 护士长说小美明天可以出院了: the one a report is about, before a time word or an adverb
             kin_after = bool(re.match(_KIN_AFTER, text[j:]))  # 小芳是我表妹: said to be a relative, so a name wherever said
             if (_given_ok(m.group(1)) and (sister or _FULL_NAME_IN_BRACKETS.match(text, j) or kin_after
+                                           or _BIRTH_IN_BRACKETS.match(text, j)
                                            or _TITLES.match(text, j) and _dict_tag(m.group())[1] < _XIAO_WORD_FREQ
                                            and m.group(1) not in _XIAO_NOT_NAME
                                            or _KIN_CUE.search(before)
@@ -1261,6 +1337,8 @@ def _nickname_spans(text: str, taken: list[Span]) -> list[Span]:
 
 
 # 小雅(徐雅琪): a nickname and, in brackets, the full name it stands for
+# 宋大爷（1946年生）, 我家小满（2023年5月21日出生）: a birth year in brackets after someone called by a nickname
+_BIRTH_IN_BRACKETS = re.compile(r"\s*[（(]\s*(?:(?:19|20)\d{2}|[一二][九〇零][〇零一二三四五六七八九]{2})\s*年")
 _FULL_NAME_IN_BRACKETS = re.compile(rf"\s*[（(]\s*(?:{_SURNAME_RE.pattern})[\u4e00-\u9fff]{{1,2}}\s*[)）]")
 
 
@@ -1411,6 +1489,7 @@ _AROUND_FOREIGN = set("的了是在和与及说也都就还又让把被给他她
 _INTERPUNCT_NAME = re.compile("[\u4e00-\u9fff]{2,6}(?:[·•・‧][\u4e00-\u9fff]{1,6})+")  # 阿卜杜热依木·买买提
 
 
+_KIN_ENDS_HERE = re.compile(f"(?:{_KIN_WORDS})$")
 _BEFORE_KIN = re.compile(f"([\u4e00-\u9fff]{{2,4}}?)(?:{_KIN_AFTER})")
 
 
@@ -1423,7 +1502,9 @@ def _predicate_starts(text: str, k: int) -> bool:
 
 # jieba joins some of these with what follows (今天上午 as one word), so they are listed
 _PREDICATE_OPENER = re.compile(r"[今昨明前后]天|[上下中]午|晚上|早上|夜里|最近|刚才|刚刚|现在|已经|一直|[今去明]年|[上下这本]周"
-                               r"|[又也还都就在说去来要想被把给让从]")
+                               r"|[又也还都就在说去来要想被把给让从]"
+                               # what happens to a patient (买买提·吐尔逊 + 住院了, + 确诊…)
+                               r"|住院|入院|出院|做了|确诊|患有|得了|手术")
 
 
 def _foreign_names(text: str) -> list[Span]:
@@ -1434,7 +1515,9 @@ def _foreign_names(text: str) -> list[Span]:
         # the given name starts where the transliteration characters do (我叫 + 约翰·史密斯), two of them at least
         dot = next(k for k in range(m.start(), m.end()) if text[k] in "·•・‧")
         start = dot
-        while start > m.start() and text[start - 1] in _TRANSLITERATION:
+        # (not into a kinship word before it: 其丈夫 + 艾力·吐尔逊, where 夫 also transliterates)
+        while (start > m.start() and text[start - 1] in _TRANSLITERATION
+               and not _KIN_ENDS_HERE.search(text[max(0, start - 6) : start])):
             start -= 1
         if dot - start < 2:
             continue
@@ -1685,7 +1768,10 @@ def _kin_named_without_surname(text: str) -> list[Span]:
 
 # 我老婆海燕她怀孕了, 我爸建国今年七十二, 我女儿雨桐😭: a relative's given name said right after the kinship word,
 # then taken up by 他/她, followed by an age or by an emoji; 我儿子宇，今年十四: one character, then the age.
-_KIN_GIVEN_NEXT = re.compile(r"[他她](?!们)|\s*今年\s*[\d一二两三四五六七八九十]|[\U0001F300-\U0001FAFF\u2600-\u27BF]")
+_KIN_GIVEN_NEXT = re.compile(r"[他她](?!们)|\s*今年\s*[\d一二两三四五六七八九十]|[\U0001F300-\U0001FAFF\u2600-\u27BF]"
+                             # 我妹妹晓雯在成都…, 我女儿欣怡今天…, 我家小满（2023年…出生）: where or when the one named is
+                             r"|在(?=[\u4e00-\u9fff]{2})|今天|昨天|前天|最近|这两天|这几天|一直|已经"
+                             r"|\s*[（(]\s*(?:19|20)\d{2}\s*年")
 _KIN_ONE_NEXT = re.compile(r"\s*[，,]\s*今年\s*[\d一二两三四五六七八九十]")
 _KIN_GIVEN_WORD_FREQ = 1000  # a noun this frequent is the relative's body or belongings (我爸身体他…), not a name
 
@@ -1694,14 +1780,18 @@ def _kin_given_names(text: str) -> list[Span]:
     out: list[Span] = []
     for m in _KIN_WORD_RE.finditer(text):
         i = m.end()
+        if i < len(text) and text[i] == text[i - 1]:
+            i += 1  # 我妹 + 妹: the kinship word is 妹妹
         for n, follows in ((2, _KIN_GIVEN_NEXT), (1, _KIN_ONE_NEXT)):
             word = text[i : i + n]
             if len(word) < n or not _given_ok(word) or not follows.match(text, i + n):
                 continue
+            if n == 2 and word[0] in "小老":
+                continue  # 我儿子小脸最近…: 小/老 + a character is for the nickname rules (小脸 is a body part)
             tag, freq = _dict_tag(word)
             if n == 1 and tag not in (None, *_NR_TAGS) or n == 2 and not (
                     tag in (None, *_NR_TAGS, "ns") or tag in ("n", "nz", "j") and freq < _KIN_GIVEN_WORD_FREQ
-                    or tag == "a" and freq < _COMMON_WORD_FREQ):  # 浩然: a rare adjective, not 可爱
+                    or tag in ("a", "i") and freq < _COMMON_WORD_FREQ):  # 浩然, 欣怡: a rare adjective or idiom, not 可爱
                 continue
             if not _KIN_WORD_RE.search(word) and not _inside_medical_term(text, i, i + n):
                 out.append(Span(i, i + n, "name", True))
@@ -2063,6 +2153,7 @@ _CALLED_FOR = frozenset("救护车 出租车 外卖 快递 医生 护士 大夫 
 # is a name, whatever the word also means.
 _FIRST_PERSON_CALLED = re.compile(r"(?:我叫|名字是|名字叫|姓名(?:是|为)?\s*[:：]?|联系人\s*[:：]?)\s*$")
 _CJK_RUN = re.compile("[\u4e00-\u9fff]+")
+_KIN_AT_LABEL = re.compile(rf"(?:其|我的?|他的?|她的?|患者的?|病人的?)?(?:{_KIN_WORDS}|妻|夫)")
 
 
 def _take_label_value(text: str, i: int) -> int:
@@ -2085,6 +2176,8 @@ def _take_label_value(text: str, i: int) -> int:
     if text[i - 1 : i] == "姓" or text[i - 2 : i - 1] == "姓":  # 我姓王, 免贵姓钟: the surname alone
         m = _SURNAME_RE.match(text, i)
         return m.end() if m else i
+    if _KIN_AT_LABEL.match(text, i):
+        return i  # 联系人：其丈夫艾力·吐尔逊: the relative's name comes after the kinship word, found there
     third_person = not _FIRST_PERSON_CALLED.search(text, max(0, i - 12), i)  # a window: the label ends at i
     run = _CJK_RUN.match(text, i)
     if third_person and run and 2 <= len(run.group()) <= 3 and (run.end() == len(text) or _CLAUSE_SPLIT.match(text[run.end()])):
