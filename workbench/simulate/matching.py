@@ -31,9 +31,9 @@ from workbench.annotate.zh_variants import to_simplified
 from workbench.simulate.cases import Case, Fact
 from workbench.simulate.generic_words import GENERIC_KEYWORDS, GENERIC_TOKENS
 
-# Sentences, and the items of a numbered list of questions after a colon (…所以我得问清楚：1. …？2. …？): the
-# explanation before the list asks nothing, even where no full stop ends it.
-_CLAUSE_SPLIT = re.compile(r"(?<=[。！？!?；;\n])|(?<=[：:])(?=\s*\d+\s*[.、．)）])")
+# Sentences, and what follows a colon (…所以我得问清楚：1. …？2. …？, …所以我想先确认：妳有没有可能怀孕？): the
+# explanation before it asks nothing, even where no full stop ends it.
+_CLAUSE_SPLIT = re.compile(r"(?<=[。！？!?；;\n])|(?<=[：:])")
 # How Chinese asks, with or without a question mark: a question mark, the particles 吗/呢/么, a verb
 # phrase closed by 不/没/没有 (抽烟不, 发烧了没, 看过没有), a question word (什么, 怎样, 哪, 几天, 多大, 啥,
 # 咋…), a request to tell (请描述, 说一下, 讲讲, 告诉我), or an A-not-A form (疼不疼, 会不会, 有没有).
@@ -45,7 +45,7 @@ _QUESTION_CUES = re.compile(
     # 肿的是里边还是外边: an alternative question (not 还是要…, 你还是去…: advice)
     r"|(?<=[\u4e00-\u9fff])(?<!要是)(?<!如果)(?<!若是)还是(?!要|得|去|先|建议|应该|尽快|别|多|少|赶紧|最好)"
     r"|(?<!这)谁(?![都也])|啥|咋"
-    r"|描述一下|描述下|请描述|介绍一下|补充一下|说明一下|说一下|说说|讲一下|讲讲|告诉我"
+    r"|描述一下|描述下|请描述|介绍一下|补充一下|说明一下|说一下|说说|讲一下|讲讲|告诉我|唠唠|唠一唠"
 )
 _A_NOT_A = re.compile(r"(.)[不没]\1")
 # An A-not-A after a verb of finding out is an embedded question, advice to watch: "看看皮疹会不会消退".
@@ -86,7 +86,9 @@ _ADVICE_TAG = re.compile(r"(?:[，,]\s*(?:好|行|可以|能做到|做得到)|[�
 
 
 # 每天看看有没有红肿。: what the patient is to watch for, asked of nobody (with a question mark it is asked)
-_WATCH_FOR = re.compile(r"(看看|观察|留意|注意)[^，,。？?]*?(有没有|是不是|是否)[^，,。？?]*(?=[，,。；;！!]|$)")
+# (拍个片子看看卡在哪儿: where the film will show it; not 你再看看他现在有没有憋气: a check to report now)
+_WATCH_FOR = re.compile(r"(看看|观察|留意|注意)(?![^，,。？?]*(现在|这会儿|眼下))[^，,。？?]*?(有没有|是不是|是否|哪|什么|多少)"
+                        r"[^，,。？?]*(?=[，,。；;！!]|$)")
 
 
 def _asks(clause: str) -> bool:
@@ -126,6 +128,11 @@ _PREDICATES = "高低大小多少重轻快慢好坏红肿疼痛痒干稀硬软�
 _LOCALIZERS = "后前时里上下中内外"
 
 
+# Verb-object words of a habit or a routine (抽烟, 喝酒, 抽血): their verb is not a keyword's morpheme (抽 of a
+# twitch, 喝 of a swallowed poison)
+_HABIT_WORDS = frozenset("抽烟 吸烟 抽过烟 喝酒 饮酒 喝过酒 喝茶 喝咖啡 喝水 吃饭 抽血".split())
+
+
 def _morpheme_occurs(char: str, question: str, gloss: str) -> bool:
     """A one-character keyword is a morpheme, and means what the word it is in makes of it. It asks where
     it is a word of its own (吐了几次) or part of a free combination (疼不疼, 尿少). In a dictionary word it
@@ -141,7 +148,7 @@ def _morpheme_occurs(char: str, question: str, gloss: str) -> bool:
     for w, tag in _words(question):
         if char not in w:
             continue
-        if w != char and w.endswith(char) and w in _SUFFIX_WORDS:
+        if w != char and w.endswith(char) and w in _SUFFIX_WORDS or w in _HABIT_WORDS:
             continue  # 脚趾头, 石头, 里头: 头 is a suffix there, not the head
         if w == char or tag is None:
             return True
@@ -338,6 +345,28 @@ _EVERYDAY_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("翻来覆去", ("失眠", "睡眠")), ("牙印", ("伤口",)), ("淌血", ("流血",)), ("知了", ("蝉", "耳鸣")),
     ("谁养", ("主人", "谁家")), ("见到灯", ("怕光",)), ("噪音", ("声音", "吵")), ("心是不是跳", ("心跳",)),
     ("能听见", ("听力", "听不见")), ("听得见", ("听力",)), ("听得到", ("听力",)), ("口干舌燥", ("口干",)),
+    # session 54's blind cases: an older man who cannot pass water, a young woman's thyroid (Taiwan), a toddler who
+    # swallowed a coin, a farmer soaked in pesticide (northeastern speech), a runner's Achilles tendon
+    ("滋不远", ("尿线", "排尿困难")), ("尿不远", ("尿线", "排尿困难")), ("憋着劲", ("使劲", "费劲")), ("憋劲", ("使劲",)),
+    ("控制不住", ("憋不住", "失禁")), ("尿星子", ("漏尿", "滴")), ("整两口", ("喝酒",)), ("喝两口", ("喝酒",)),
+    ("吃很多", ("胃口", "饭量", "食欲")), ("吃得多", ("胃口", "饭量", "食欲")), ("想吃东西", ("胃口", "食欲")),
+    ("暴躁", ("烦躁", "脾气")), ("抓狂", ("烦躁", "脾气")),
+    ("发火", ("脾气", "烦躁")), ("喉咙前面", ("脖子", "颈部")), ("鼓鼓", ("肿",)), ("鼓起", ("肿",)),
+    ("palpitation", ("心悸", "心慌")), ("Palpitation", ("心悸", "心慌")),
+    ("钢镚", ("硬币",)), ("噎着", ("呛", "噎")), ("呛着", ("呛",)), ("精神头", ("精神",)), ("闹不闹", ("哭", "不舒服")),
+    ("哭闹", ("哭", "不舒服")), ("脑瓜子迷糊", ("头晕", "晕")), ("脑袋迷糊", ("头晕", "晕")), ("头迷糊", ("头晕", "晕")),
+    ("脑瓜子", ("头",)), ("出的事", ("经过",)), ("怎么出事", ("经过",)),
+    ("蹬了一下", ("踢",)), ("踹了一下", ("踢",)), ("瘪下去", ("凹陷", "坑")), ("凹下去", ("凹陷", "坑")),
+    ("断了一截", ("缺口",)), ("跑几", ("跑量",)), ("跑多少", ("跑量",)), ("走道", ("走路",)), ("一拐一拐", ("瘸", "跛")),
+    ("出过毛病", ("老毛病", "受过伤", "得过")), ("吃过什么药", ("用药",)), ("吃了什么药", ("用药",)),
+    ("用过什么药", ("用药",)),
+)
+# ... and what a word list cannot say: blood in the urine with words between (尿里没见过血吧), the slang MC
+_EVERYDAY_PATTERNS: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
+    (re.compile(r"尿[里中液][^，,。？?]{0,5}血"), ("血尿", "尿血")),
+    (re.compile(r"(?:大便|便)[里中上][^，,。？?]{0,5}血"), ("便血",)),
+    (re.compile(r"(?<![A-Za-z])MC(?![A-Za-z])"), ("月经",)),
+    (re.compile(r"(?:冷气|空调)[^，,。？?]{0,3}开"), ("怕热",)),
 )
 
 
@@ -364,6 +393,7 @@ def _mandarin(text: str) -> str:
 
 def _with_standard_words(text: str) -> str:
     found = [w for colloquial, standard in _EVERYDAY_WORDS if colloquial in text for w in standard]
+    found += [w for pattern, standard in _EVERYDAY_PATTERNS if pattern.search(text) for w in standard]
     return text + ("，" + "，".join(found) if found else "")
 
 
@@ -373,7 +403,7 @@ def fact_is_asked(fact: Fact, question: str) -> bool:
 
 # A clause asked about other people (家里其他人也闹肚子吗, 同学有没有类似的): it asks nothing of the patient's own
 # facts, only of a fact about others (family history, contacts), whose wording names them too.
-_ABOUT_OTHERS = re.compile(r"(家里|家人|家里人|其他人|别人|旁人|同学|同事|(?<!小)朋友|同桌|室友|邻居|周围的?人|身边的?人|兄弟姐妹|(你|您)们)(的?大人们?)?(里|当中|中间)?((是不是|是否)?也|有没有|有谁|有人|中|最近有)"
+_ABOUT_OTHERS = re.compile(r"(家里|家人|家里人|其他人|别人|旁人|同学|同事|(?<!小)朋友|同桌|室友|邻居|周围的?人|身边的?人|兄弟姐妹|(你|您)们)(的?大人们?)?(里|当中|中间)?((是不是|是否)?也|有没有|有谁|有人|中|最近有|没有|没人)"
                            # 你妈妈当年…也, 你爱人以前犯过…, 她爸爸是不是也…, 你们队里还有谁…, 您家里人抽烟吗
                            r"|(你|您|他|她)的?(妈妈|妈|爸爸|爸|母亲|父亲|爱人|老伴|老公|老婆|丈夫|妻子|对象|爹妈|父母|家里人|家人"
                            r"|婆婆|公公|岳母|岳父|婆家|娘家|哥哥|姐姐|弟弟|妹妹|奶奶|爷爷|外婆|外公|姥姥|姥爷)"
@@ -387,7 +417,7 @@ _OTHERS_IN_FACT = re.compile(r"家|亲|父|母|兄|弟|姐|妹|别人|其他人|
 
 # 布洛芬药店能买到吗？多少钱一盒？ / 社区医院周末开门吗？: where to buy, what it costs, when a place opens ask
 # nothing of the patient's facts (unless the fact is about that: 药太贵没买)
-_ABOUT_SERVICE = re.compile(r"药店|药房|买得到|能买|好买|买到|在哪买|哪里买|多少钱|价格|贵不贵|多贵|报销|开门|营业|挂号|上班时间"
+_ABOUT_SERVICE = re.compile(r"药店|药房|买得到|能买|好买|买到|在哪买|哪里买|哪儿买|多少钱|价格|贵不贵|多贵|报销|开门|营业|挂号|上班时间"
                             r"|在哪里?能?打|在哪儿能?打")
 _SERVICE_IN_FACT = re.compile(r"钱|贵|买|药店|药房|报销|医保|挂号")
 
@@ -427,6 +457,7 @@ def _evidence(fact: Fact, question: str) -> frozenset[str]:
         question = _HOW_OFTEN.sub("", question)  # "多久体检一次" is not "since when"
     if _is_about_time(fact):
         question = _TAKES.sub("", question)  # "多久才能睡着" is not "since when" either
+        question = _DAYS_FRAME.sub("，", question)  # 这几天有没有吃感冒药: these days, not how many
         question = _SINCE_NOT.sub("", question)  # 被子多久没洗了: how long since the washing, not the onset
     keywords = [k for k in fact.keywords if k not in GENERIC_KEYWORDS]
     gloss = fact.fact + fact.patient + "".join(fact.keywords)
@@ -467,12 +498,20 @@ def _is_time_word(keyword: str) -> bool:
     return keyword in _TIME_KEYWORDS or bool(_TIME_WORD.fullmatch(keyword))
 
 
+def _only_then(evidence: frozenset[str]) -> bool:
+    return all(e.removeprefix("tok:") in _THEN_WORDS for e in evidence)
+
+
 def _is_about_time(fact: Fact) -> bool:
     """A fact keyed on words of when and how long alone (起病时间: 多久, 几分钟, 什么时候开始)."""
     keywords = [k for k in fact.keywords if k not in GENERIC_KEYWORDS]
     return bool(keywords) and all(_is_time_word(k) for k in keywords)
 
 
+# 这几天, 这两天, 前几天: the days of what is asked (这几天解过大便吗), never how many days
+_DAYS_FRAME = re.compile(r"[这那前近头][几两]?(?:天|日|年|周|个月)|这些天|这阵子")
+# 当时是不是觉得…, 那会儿疼不疼: the time of what is asked, which asks when only where nothing else is asked
+_THEN_WORDS = frozenset("当时 那时候 那时 那会儿 那阵子".split())
 # 躺下要过多久才能睡着, 歇多久能好: how long something takes, not since when the complaint has lasted
 _SINCE_NOT = re.compile(r"(多久|多长时间|几天)(?=没|不)")
 _TAKES = re.compile(r"(多久|多长时间|几分钟|几个?小时)(?=[^，。？！?!,]{0,6}?(才|就|能|可以))")
@@ -508,7 +547,9 @@ def _modifies_another(fact: Fact, evidence: frozenset[str], question: str, other
                 continue
             nxt = tokens[n + 1] if n + 1 < len(tokens) else ""
             # 避孕药: one word, the other's keyword before its head; 药物 + 过敏: the word, then the other's keyword
-            compound = w.endswith(k) and any(w[: -len(k)].endswith(h) for h in heads)
+            # (降糖 + 药: the word before it standing for another's keyword, 血糖)
+            compound = w.endswith(k) and (any(w[: -len(k)].endswith(h) for h in heads)
+                                          or len(w) > len(k) and any(h in _with_standard_words(w[: -len(k)]) for h in heads))
             modifier = w.replace(k, "", 1) in ("", *_QUASI_SUFFIXES) and nxt in heads
             if not (compound or modifier):
                 return False
@@ -568,6 +609,8 @@ def asked_facts(case: Case, doctor_text: str) -> tuple[str, ...]:
     # A fact asked only by what also asks another fact, which the question asks by more (多大 in 您多大年纪了
     # asks the age, keyed 多大 and 年纪, not the burn's area, keyed 多大 too): the question is about the other.
     asked = [f for f in case.facts if evidence[f.id] and not any(evidence[f.id] < other for other in evidence.values())]
+    if any(not _only_then(evidence[f.id]) for f in asked):
+        asked = [f for f in asked if not (_is_about_time(f) and _only_then(evidence[f.id]))]
     canonical = _canonical_question_words(q)
     asked = [f for f in asked if not _topic_of_a_time_question(f, evidence, asked, canonical)]
     asked = [f for f in asked if not _part_of_another_clause(evidence[f.id], canonical,
