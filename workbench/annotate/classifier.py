@@ -59,7 +59,7 @@ class TurnTypeSuggestion:
 _SENTENCE_END = re.compile(r"([。！？!?；;\n]+|…+|\.{3,}|\.(?=\s|$))")
 # Unpunctuated chat separates clauses with spaces, but also a name or a particle (医生是 欧阳娜娜 吗): a space is
 # a comma only before what opens a new question (这个可以先观察 请问痣最近有没有变大).
-_CLAUSE_SEP = re.compile(r"[，,：:]|(?<=\S)[ 　]+(?=请问|另外|顺便问|我?想问|再问)"
+_CLAUSE_SEP = re.compile(r"[，,：:（(]|(?<=\S)[ 　]+(?=请问|另外|顺便问|我?想问|再问)"
                          # 可能是扁桃体发炎了 多喝水: after a clause-final particle
                          r"|(?<=[了吧哈啊呀呢哦嘛啦])[ 　]+(?=[\u4e00-\u9fff]{2})")
 # A reply typed on a phone with no comma at all separates its clauses by spaces (先吃点蒙脱石散 娃多大).
@@ -67,7 +67,7 @@ _SPACE_CLAUSES = re.compile(r"(?<=[\u4e00-\u9fff\w])[ 　]+(?=[\u4e00-\u9fff])")
 # Chat replies end their clauses with an emoji as often as with a space (先别慌🙏 孩子…😥 现在醒了吗？).
 _EMOJI = re.compile("[\U0001F000-\U0001FAFF\u2600-\u27BF\uFE0F\u200D]+")
 # 请每天记录：发生了什么事、当时的想法: what follows the colon lists what to record, not questions to answer now
-_LIST_LEAD = re.compile(r"(记录|记下|写下|写清楚|填写|观察|留意|监测|注意)[^，,。]{0,12}$")
+_LIST_LEAD = re.compile(r"(记录|记下|记一下|记好|写下|写清楚|填写|观察|留意|监测|注意)[^，,。]{0,12}$")
 # A line that heads a section of a model's answer (### …, **二、怎么补铁？**, 三、…): a question there titles the
 # answer below it.
 _HEADING_LINE = re.compile(r"^[ \t]*(?:#{1,6}[ \t]|\*\*|[一二三四五六七八九十]+[、.．])", re.M)
@@ -195,11 +195,11 @@ _REQUEST_INFO = re.compile(
     r"(请|麻烦)(您|你)?(再|详细|具体|简单)?地?"
     r"(描述|说明|说一下|说说|讲一下|讲讲|讲述|告诉|告知|透露|介绍|补充|提供|发一下|发给|上传|拍|报一下|念一下)"
     # 需要补充的信息：…, 请逐条回复: a list of what the doctor needs to know
-    r"|需要(您|你)?补充|(请|麻烦)(您|你)?[^，,。]{0,6}(填写|填好)(?![的了])|(请|麻烦)(您|你)?(逐条|逐一|一一)?回复"
+    r"|需要(您|你)?补充|(请|麻烦)(您|你)?[^，,。]{0,6}(填写|填好)(?![的了])|(请|麻烦)[^。]{0,24}(填进去|填上|填一下)|(拍照|拍下来|拍个照)?发回(给我|来)|(请|麻烦)(您|你)?(逐条|逐一|一一)?回复"
     # 麻烦把化验单拍给我看一下, 说一下症状: a request for what the doctor needs to know
     r"|(请|麻烦).{0,10}(拍|发|传)(给我|过来|一下)|^(再|先)?(说|讲|描述|介绍)一下"
     # 麻烦把血常规和CRP的报告单拍照上传一下: a long object before the upload
-    r"|(请|麻烦)[^，,]{0,24}(上传|发(给我|过来|上来)|传(给我|过来|上来))"
+    r"|(请|麻烦)[^，,]{0,24}(上传|发(给我|过来|上来)|传(给我|过来|上来)|(再|重新)(发|传|拍)(一次|一遍|一张|一下)?)"
     # 看完告诉我 / 量好了发给我: the answer to what the patient was asked to look at
     r"|(看|量|数|测|查|拍|试|称)(完|好)(了|以后|之后)?(再|就)?(告诉|发给|回复)我"
     # 把报告拍照发过来我看看, 把舌头的照片发一张给我: something sent for the doctor to see
@@ -236,12 +236,12 @@ _INTERROGATIVE = re.compile(
     r"|啥(?![都也])|咋(?![办整])"
 )
 # Words that embed a question as an object ("明确是不是感染") or make a clause a condition.
-_EMBEDDING = re.compile(r"解答|回答|讲解|问清楚|(?<![我想])问问|问一问|咨询(一下)?(医生|大夫|药师)|记录|记下|明确|确定|判断|了解|知道|看看|看一下|观察|留意|排除|取决于|决定|弄清|查明|评估|鉴别|要看")
+_EMBEDDING = re.compile(r"解答|回答|讲解|问清楚|(?<![我想])问问|问一问|咨询(一下)?(医生|大夫|药师)|记录|记下|明确|确定|判断|了解|知道|看看|看一下|重点看|注意看|仔细看|观察|留意|排除|取决于|决定|弄清|查明|评估|鉴别|要看")
 # What makes a question before it the subject of a statement: 有没有效果要看体质, 管不管用得吃两周才知道.
 _SUBJECT_OF = re.compile(r"要看|取决于|因人而异|才(能)?(知道|确定|看出|判断)|说不准|不好说|(不是|不光|不只|并非)(只)?看")
 _HABITUAL = re.compile(r"一般|通常")
 _DAILY_COUNT = re.compile(r"^(每天|每日|一天)[^你您]{0,6}几(次|组|遍|回)$")
-_WILL_BEFORE = re.compile(r"会[\u4e00-\u9fff]{0,3}$")
+_WILL_BEFORE = re.compile(r"会[\u4e00-\u9fff]{0,3}$|(就|先|再|多)(停|歇|休息|养|等|观察|坚持|吃|用|涂|抹)$")  # 就停几天
 _NEGATED_BEFORE = re.compile(r"(不|没|并不|并没|无)(代表|说明|意味着|是|有|用|需要|必)?.{0,3}$")
 # After the interrogative, what makes it a topic or a statement ("一般几天就会缓解"), not a question.
 _TOPIC_AFTER = re.compile(r"要看|取决于|因人而异|不一定|不好说|看情况|^.{0,3}(就|会|能|可以|才|左右)")
@@ -281,15 +281,19 @@ _A_ACTION_RE = re.compile(
     r"|戒烟|戒酒|戒(了|掉)|按时|按疗程|慢慢(调|养)|坚持|保持|控制好|控制(饮食|体重|血压|血糖|情绪)|(要|得|应|需)(控制|减少|增加|限制|保证)"
     r"|补充|冷敷|热敷|冰敷|按摩|泡脚|保湿|保暖"
     # 目前正在服用的药物: the medicines the patient takes, a topic, not a dose to take
-    r"|(?<!在)服用(?![的过了])|口服|外用|涂(点|上|一些|抹)|(吃|喝|用|含)(点|些|一?片|一?粒|一?颗)|^(请|您|你)?(先)?(记录|记下)|(每天|每日|每晚|每周)[^，,。几多]{0,4}(记录|记下|写)(?![了过])"
-    r"|(做|查|测|量|拍)(一?个|一下|一次)(?!照)|检查一下|(先|暂时)(用|吃|喝|服|涂|抹|擦|吸|喷|含|滴|敷|雾化|冷静|休息|观察|停|躺|不要|去|做|查|量|测)|停用|停药|换用|试试|试一试|试一下"
+    r"|(?<!在)服用(?![的过了])|口服|外用|涂(点|上|一些|抹)|(吃|喝|用|含)(点|些|一?片|一?粒|一?颗)|^(请|您|你)?(先)?(记录|记下)|(每天|每日|每晚|每周)[^，,。几多]{0,4}(记录|记下|记一下|记好|写)(?![了过])"
+    r"|(做|查|测|量|拍)(一?个|一下|一次)(?!照)|检查一下|(先|暂时)(用|吃|喝|服|涂|抹|擦|吸|喷|含|滴|敷|雾化|冷静|休息|观察|停|躺|不要|去|做|查|量|测|减|加)|停用|停药|换用|试试|试一试|试一下"
     r"|换(把|个|一种|一下|成)|让(他|她|孩子|宝宝|老人|病人)|按压(?!的时候|时|后|痛|疼)|止血|物理降温|包扎|消毒|冲洗|湿敷|垫高|抬高|先把|卧床|休息(一|两|几|\d)"
     # 早上空腹吃, 隔开4小时: when a medicine is taken (not 晚上吃饭常喝…, 昨天晚上用…: what the patient does)
     r"|(^|每天|每晚|每日)(早上|早晨|晚上|睡前|空腹|饭前|饭后|餐前|餐后)(半小时|一小时)?(空腹)?(吃|服)(?![了过的饭])"
     r"|(间隔|隔开|至少隔|最少隔|相隔)[^，,几多]{0,6}(小时|分钟|天)"
     # 一次5毫升, 一天不超过4次 (a dose); 避光保存, 随身携带, 开封后半年内用完 (how a medicine is kept)
     r"|一次\d+(\.\d+)?(毫升|ml|mL|毫克|mg|克|g|片|粒|袋|滴|支|包|丸|喷)|(一天|每天|每日|24小时(内)?)(最多|不超过|不能超过|不要超过)"
-    r"|复测|先(平躺|躺下|坐下|坐着)|(去|到|来)(ER|急诊室?)|(?i:\bI'?d (add|start|suggest|recommend|switch|stop)\b)|清淡饮食|饮食清淡|冲(着)?(喝|服)|(按|遵|照)说明书|(?<![没不])再(吃|用|服)(?![了过的])|避光|冷藏(保存|存放)?|密封(保存|存放)|阴凉(干燥)?处|随身(携带|带着?)|(开封|打开|开瓶)后.{0,6}用完"
+    r"|复测|(?<![你您])再(测|量|查)(?![了过吗没])|先(平躺|躺下|坐下|坐着)|马上(补|吃|服)|(按|照)(原来|平时|规定)?的?时间(吃|服|用)"
+    # first aid step by step: 把孩子脸朝下趴在你前臂上, 用掌根…用力拍5下
+    r"|^(先)?把(孩子|宝宝|他|她|病人|老人|患者|伤口|伤处)|用力(拍|按|压|推)|[拍按压推捏]\s?\d+\s?(下|次)"
+    # a dose or a test given as the whole answer (2.5ml), one test more (再加个尿常规), what to bring
+    r"|^\d+(\.\d+)?\s*(ml|mL|毫升|mg|毫克|g|克|片|粒|袋|滴|支|包|丸|喷)$|再加(个|一个|上|做)|带上[^，,。]{0,12}(记录|病历|报告|化验单|片子|药)|(去|到|来)(ER|急诊室?)|(?i:\bI'?d (add|start|suggest|recommend|switch|stop)\b)|清淡饮食|饮食清淡|冲(着)?(喝|服)|(按|遵|照)说明书|(?<![没不])再(吃|用|服)(?![了过的])|避光|冷藏(保存|存放)?|密封(保存|存放)|阴凉(干燥)?处|随身(携带|带着?)|(开封|打开|开瓶)后.{0,6}用完"
     # 适合做艾灸调理; 我先帮您预约理疗, 我给您续一个月: what suits the patient, the plan the doctor makes
     r"|适合(做|用|吃|服|进行|采用)|(我|我们)(先|这边)?(给|帮|为)(您|你)[^，,]{0,6}?(开|续|预约|安排|换|调整|加|减|挂)"
     r"|^(请|要|注意|密切|多)?(观察|留意|监测)(?![了过])"
@@ -307,7 +311,8 @@ _A_ACTION_RE = re.compile(
 _A_INFO_RE = re.compile(
     r"可能(是|为|会|有|系)|考虑(是|为)|属于|提示|诊断|引起|导致|造成|一般|通常|常见|正常|良性"
     r"|问题不大|大问题|(最|更)重要|有助于|会自愈|自愈|愈合|缓解|改善|有关|是因为|主要是|原因|表现|方法(就)?是|办法(就)?是"
-    r"|关键(是|在于)|这(是|属于)[^，,。]{0,8}(作用|反应|现象)|会(让|使|令)(?!我)|像是|很像|更像|看起来像|疑似|可能性(比较|较|很|更)?(大|高|小|低|不大)|多半(是|会|为)"
+    r"|关键(是|在于)|这(是|属于)[^，,。]{0,8}(作用|反应|现象)|会(让|使|令)(?!我)|(?<=[\u4e00-\u9fff])(?<![不是或还])容易(?![吗么不])[\u4e00-\u9fff]|会(好|舒服|缓解)(很多|一些|一点|点|些)"
+    r"|就(算)?(偏低|偏高|超标)|(未见|没(有)?(看到|发现|见到))(明显)?的?(异常|出血|骨折|问题|病变|肿瘤)|(?i:\blooks? (fine|normal|good|ok)\b)|像是|很像|更像|看起来像|疑似|可能性(比较|较|很|更)?(大|高|小|低|不大)|多半(是|会|为)"
     # 不然牙容易裂 (why the advice), 两三天自己就消了, 大部分一两年会自己转阴
     r"|(是|很|比较|相对)安全的|不安全|风险(很|比较|相对)?(小|低|大|高)"
     r"|不然|否则|以免|免得|自己(就)?(会)?(消|好|退|愈合|恢复|转阴)|(大部分|大多数|多数|大多)(人)?.{0,8}(会|能|可以)"
@@ -329,8 +334,8 @@ _SAFETY_NET = re.compile(r"^(如|如果|若|假如)(您|你)?的?(症状|病情|
 _EXPLICIT_ADVICE = re.compile(r"建议(您|你)?(去|到|及时|尽快|多|少|做|查|服用|就医|就诊)|请(及时|尽快)(就医|就诊|到|去)"
                                r"|请(向|跟|找)[^，,]{0,8}(医生|大夫|医师|药师)")
 _SOCIAL = re.compile(
-    r"有什么(可以|能|需要)?(帮|为)(你|您)|还有(什么|其他|别的)(问题|疑问|需要|想咨询|要咨询|想问|想了解)|欢迎(随时)?咨询|应该的|应该做的|别客气|不客气|别谢"
-    r"|^((您|你)?(先)?(别|不要|不用|不必)(太|过于)?(着急|急|担心|紧张|慌|害怕|怕)){1,2}$"
+    r"有什么(可以|能|需要)?(我)?(帮|为)(你|您|忙)|需要帮忙的|^恭喜|(平安|没事|没大碍)就好|随时[^，,。]{0,6}(问我|咨询|联系|找我|留言|告诉我)|还有(什么|其他|别的)(问题|疑问|需要|想咨询|要咨询|想问|想了解)|欢迎(随时)?咨询|应该的|应该做的|别客气|不客气|别谢"
+    r"|^((宝妈|家长|阿姨|叔叔|大爷|大妈|奶奶|爷爷|妈妈|爸爸|姐|哥)?(您|你)?(先)?(别|不要|不用|不必)(太|过于)?(着急|急|担心|紧张|慌|害怕|怕)){1,2}$"
     # 在吗？/ 还在线吗？: checking the line; 有什么需要咨询的？/ 不清楚的可以随时问我: the service, not CoQ
     r"|^(您|你|医生)?(好)?(还)?(在(线)?(吗|么|不)|在不在)$|有什么(需要|要|想)(咨询|问|了解|聊|聊聊|说|说说)的"
     r"|(随时|可以)(再次?)?(发起)?(问我|咨询|联系我|找我|留言)"
@@ -342,6 +347,7 @@ _SOCIAL = re.compile(
 _FIRST_PERSON_CANNOT = re.compile(r"我.{0,6}(不能|无法|没法)")
 # 我们先做个胃镜看看，可以吗？: asking consent to what was just advised, not for information
 _CONSENT = re.compile(r"^((您|你)看)?(这样|那)?(可以|好|行|成)(吗|么|不|不好|不行)?$|^(中不中|得不得|行不|好不)$"
+                      r"|^(你|您)说(是不是|对不对|是吧|对吧)(呀|啊)?$"
                       r"|^((您|你)看)?(好不好|行不行|可不可以|可以不|怎么样|如何)$")
 # 是不是缺钙，不能只看出汗多 / 能不能一起吃，你可以问问药师: the question is what another thing decides or someone
 # else answers
@@ -475,6 +481,8 @@ def _analyse(text: str) -> _Evidence:
         what_to_do = 0.0  # "吃什么好呢，多吃蔬菜": asked, then answered in the same sentence (rhetorical)
         asking, pending = 0, 0  # clauses asked; clauses held back as what-to-do until the sentence ends
         requested = False  # an earlier clause of the sentence asked the patient to send or tell something
+        # 能不能… asked in the sentence, then advice in a later clause of it (…，别一个人硬扛？)
+        suggesting, advice_after = False, 0.0
         for n, c in enumerate(sent):
             if disclaimer or _LEAD_IN.match(c.text) or (first_person_cannot and not _EXPLICIT_ADVICE.search(c.text)):
                 if _advice_strength(c.text, []) > 0:
@@ -485,7 +493,10 @@ def _analyse(text: str) -> _Evidence:
                 continue
             local: list[str] = []
             a = _advice_strength(c.text, local)
+            if suggesting:
+                advice_after = max(advice_after, a)
             q, overruled = _question_strength(c, a, local)
+            suggesting |= q > 0 and bool(_SUGGESTING.search(c.text))
             if q == 0 and a > 0 and requested and _QUALIFIES_REQUEST.match(c.text):
                 a = 0.0
                 local.append("qualifies-request")
@@ -529,6 +540,11 @@ def _analyse(text: str) -> _Evidence:
             sq, sa = max(sq, q), max(sa, a)
             asking += q > 0
         sq = max(sq, what_to_do)  # not answered in its sentence: still asked (a later sentence may answer it)
+        if sq > 0 and advice_after > 0 and not requested:
+            # 您也要注意休息，能不能和家里人排个班，别一个人硬扛？: advice asked as a question across its clauses
+            sq, sa = 0.0, max(sa, advice_after)
+            ev.rhetorical = ev.q_overruled = True
+            ev.cues.append("rhetorical:suggesting sentence")
         if (sq > 0 and 0 < sa < _A_STRONG and sent[-1].terminal_question and _CONFIRM_TAG.match(sent[-1].text)
                 and any(_READ_BACK.match(c.text) for c in sent)):
             sa = 0.0
