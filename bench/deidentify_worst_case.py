@@ -63,6 +63,10 @@ SHAPES = {
     "forum_handle": "楼主@糖豆妈妈0612：",
     "kin_given_time": "我妹妹晓雯在",
     "other_calendar": "生于庚午年腊月",
+    # session 54's second set: a handover's masked values, a trial's subject codes, initials after a shift
+    "handover_masked": "3床 刘** 135****8821 ",
+    "trial_subject": "受试者 S-023，",
+    "shift_initials": "夜班 ZXY 签：",
 }
 
 

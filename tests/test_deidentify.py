@@ -38,6 +38,7 @@ HELDOUT15 = REPO / "annotations" / "deid_heldout15.jsonl"
 HELDOUT16 = REPO / "annotations" / "deid_heldout16.jsonl"
 HELDOUT17 = REPO / "annotations" / "deid_heldout17.jsonl"
 HELDOUT18 = REPO / "annotations" / "deid_heldout18.jsonl"
+HELDOUT19 = REPO / "annotations" / "deid_heldout19.jsonl"
 
 # --- medicine is not a name -----------------------------------------------------------------------
 
@@ -1306,6 +1307,67 @@ def test_classes_the_eighteenth_set_found_are_caught(text, expected):
 
 @pytest.mark.parametrize("text", EIGHTEENTH_SET_LOOKALIKES)
 def test_the_eighteenth_sets_lookalikes_are_left_alone(text):
+    assert deidentify(text)[0] == text
+
+
+def test_goals_hold_on_the_nineteenth_set():
+    # Written blind later in session 54 (150 lines: nursing handovers and whiteboards with masked values, initials and
+    # bed numbers; elderly patients' and carers' voice messages in Sichuanese, Cantonese, Shanghainese and northeastern
+    # speech; clinical-trial logs, ethics forms, sample manifests and rosters, some in English; 56 without personal
+    # data). First score, with the eighteenth set's rules: all labels recall 0.686, precision 0.973 (name 0.592). Three
+    # spelt-out surnames (弓长张 after 张德贵) were then unlabelled, as the fifteenth set leaves them. Then used for
+    # rules (刘**, 135****8821, 4401**********031X; 23床 仇大爷, 十二床那个冉婆婆, 护工 大刘; 夜班 ZXY 签, 姓名缩写 HYL,
+    # 签名：莫; 屋企人, 老头子, 幺爸, 阿嫲, 侄儿, 老伴儿 as kinship words; 家属（女儿）晓燕 电话…; 医生姓冼; 由龚丽接管;
+    # surnames 费 and 雒; 婆婆 as an elder's title; trial subjects S-023 where the text is a trial's, 筛选号, SN; 护照 1
+    # 本（E83920147）; 医保卡上头的号是…; 病历号我念一下：…; +60 12-345 6789; 打我6123 4087; @Dr_Gao2019; 四一年的，属蛇;
+    # 五二年腊月初八; 出生辰光, 民國七十五年三月二日; 老两口住成都市金牛区; not 本院（广州市越秀区）, 阴虚, a software version
+    # 6.1.10.235, Dr. Zhong Nanshan): recall 0.942 (name 0.890), precision 1.000; no other set lost a span. Left: 孙子 小勇,
+    # 查医生/那奶奶/能医生/籍主任 (surnames that are everyday words), 燕子轮休, 护工次仁 and 法定代理人 阿依努尔.
+    sc = score(_rows(HELDOUT19))
+    assert sc.overlap["name"].recall >= 0.87, sc.misses
+    assert sc.overlap["all"].recall >= 0.93, sc.misses
+    assert sc.overlap["all"].precision >= 0.99, sc.false_alarms
+    assert len(_rows(HELDOUT19)) >= 150 and sum(not r["spans"] for r in _rows(HELDOUT19)) >= 50
+
+
+NINETEENTH_SET_CLASSES = [
+    ("3床 刘** 术后第1天，家属 135****8821 陪护", "3床 [姓名] 术后第1天，家属 [电话] 陪护"),
+    ("身份证 4401**********031X", "身份证 [证件号]"),
+    ("23床 仇大爷 晚饭后呕吐1次", "23床 [姓名]大爷 晚饭后呕吐1次"),
+    ("我是十二床那个冉婆婆", "我是十二床那个[姓名]婆婆"),
+    ("转运护士 小黎，护工 大刘，平车", "转运护士 [姓名]，护工 [姓名]，平车"),
+    ("夜班 ZXY 签：15床 欧阳** 诉胸闷", "夜班 [姓名] 签：15床 [姓名] 诉胸闷"),
+    ("夜间可入睡，签名：莫。", "夜间可入睡，签名：[姓名]。"),
+    ("俺家老头子老孙血糖又高了", "俺家老头子[姓名]血糖又高了"),
+    ("5床 家属（女儿）晓燕 电话 0832-2216475", "5床 家属（女儿）[姓名] 电话 [电话]"),
+    ("主刀医生姓冼，佢话要覆诊", "主刀医生姓[姓名]，佢话要覆诊"),
+    ("30-35床由龚丽接管", "30-35床由[姓名]接管"),
+    ("受试者编号 S-023（筛选号 SCR-047）", "受试者编号 [编号]（筛选号 [编号]）"),
+    ("CRF 周五前上传；S-041 的随访窗口为第 28 天", "CRF 周五前上传；[编号] 的随访窗口为第 28 天"),
+    ("胰岛素泵 SN MMT-1780-K93021 为患者自带", "胰岛素泵 SN [编号] 为患者自带"),
+    ("交接物品：护照 1 本（E83920147）", "交接物品：护照 1 本（[证件号]）"),
+    ("病历号我念一下哈：幺零零 三七 八八二", "病历号我念一下哈：[病历号]"),
+    ("WhatsApp +60 12-345 6789。", "WhatsApp [电话]。"),
+    ("有咩事打我6123 4087。", "有咩事打我[电话]。"),
+    ("@Dr_Gao2019 请把 CRF 上传", "@[账号] 请把 CRF 上传"),
+    ("我是夏婆婆，四一年的，属蛇", "我是[姓名]婆婆，[出生日期]的，属蛇"),
+    ("民國七十五年三月二日生。", "[出生日期]生。"),
+    ("我们老两口住成都市金牛区，娃儿都在外地", "我们老两口住[地址]，娃儿都在外地"),
+]
+NINETEENTH_SET_LOOKALIKES = [
+    "本院（广州市越秀区）为国家药物临床试验机构", "老中医说我是阴虚", "酶标仪软件版本 6.1.10.235", "挡住救护车通道了",
+    "费别：职工医保 入院日期：2024-01-08", "用户名：请输入手机号或就诊卡号 密码：6-16位", "大黄泡水喝", "@所有人 明天九点集合",
+    "立早章的章，不是弓长张", "试剂批号 S-2024 已入库",
+]
+
+
+@pytest.mark.parametrize("text, expected", NINETEENTH_SET_CLASSES, ids=[c[0][:8] for c in NINETEENTH_SET_CLASSES])
+def test_classes_the_nineteenth_set_found_are_caught(text, expected):
+    assert deidentify(text)[0] == expected
+
+
+@pytest.mark.parametrize("text", NINETEENTH_SET_LOOKALIKES)
+def test_the_nineteenth_sets_lookalikes_are_left_alone(text):
     assert deidentify(text)[0] == text
 
 

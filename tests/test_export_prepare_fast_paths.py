@@ -247,6 +247,9 @@ def test_one_correction_shortcut_equals_the_general_choice(seed):
 def every_number_span(norm: str) -> list:
     """privacy._number_spans as it was before each regex got its own test of whether a match could be there."""
     spans = []
+    # session 54: masked phones and ID numbers first
+    spans += [Span(m.start(), m.end(), "phone") for m in privacy._MASKED_PHONE.finditer(norm)]
+    spans += [Span(m.start(), m.end(), "id_number") for m in privacy._MASKED_ID.finditer(norm)]
     ids = list(privacy._ID_RE.finditer(norm))
     for m in ids:
         digits = m.group().replace(" ", "")
@@ -258,10 +261,14 @@ def every_number_span(norm: str) -> list:
             spans.append(Span(m.start(), m.end(), "id_number"))
     for label, rx in privacy._CUED:
         spans.extend(Span(m.start("v"), m.end("v"), label) for m in rx.finditer(norm))
-    # session 54's Taiwan IDs (not after an order's or a parcel's number)
+    # session 54's Taiwan IDs (not after an order's or a parcel's number), then trial subjects where the text is a
+    # trial's
     spans.extend(Span(m.start(), m.end(), "id_number") for m in privacy._TW_ID_RE.finditer(norm)
                  if privacy._tw_id_ok(m.group())
                  and not privacy._NOT_A_PERSON_NUMBER.search(norm, max(0, m.start() - 8), m.start()))
+    if privacy._TRIAL_GATE.search(norm):
+        spans.extend(Span(m.start(), m.end(), "other") for m in privacy._TRIAL_SUBJECT.finditer(norm)
+                     if not privacy._NOT_A_PERSON_NUMBER.search(norm, max(0, m.start() - 8), m.start()))
     # session 53's rules, each behind its own gate in privacy: Hong Kong IDs, a local number after 电话, an e-mail
     # address read out
     spans.extend(Span(m.start(), m.end(), "id_number") for m in privacy._HKID_RE.finditer(norm)
@@ -279,7 +286,8 @@ def every_number_span(norm: str) -> list:
                  if re.fullmatch(privacy._MAIL_PROVIDER, m.group("domain"), re.IGNORECASE)
                  or privacy._EMAIL_CUE.search(norm, max(0, m.start() - 16), m.start()))
     if "." in norm or ":" in norm:
-        spans.extend(Span(m.start(), m.end(), "ip") for m in privacy._IP_RE.finditer(norm))
+        spans.extend(Span(m.start(), m.end(), "ip") for m in privacy._IP_RE.finditer(norm)
+                     if not privacy._VERSION_BEFORE.search(norm, max(0, m.start() - 8), m.start()))
     for m in privacy._PLATE_RE.finditer(norm):
         if m.start() == 0 or not norm[m.start() - 1].isascii() or not norm[m.start() - 1].isalnum():
             spans.append(Span(m.start(), m.end(), "plate"))
@@ -303,7 +311,8 @@ NUMBER_PIECES = ["192.168.1.10", "10.0.0", "1.2.3.4.5", "fe80:0:0:0:0:0:0:1", "a
                  "一三八一二三四五六七八", "幺三九零零零零一一一一", "1-3-8-1-2-3-4-5-6-7-8", "12", "0", "5678", "７",
                  "K482163(7)", "A123456(3)", "电话", "电话8329 6615", "zhang at 一六三 点 com", "邮箱 li at pku dot cn",
                  "B215580948", "订单", "手机 1 3 8 - 1 2 3 4", "手提", "電話", "女，", "男 ", "1992/04/18",
-                 "（公历1990年）", "，即1949年", "庚午年", "民国三十八年", "生人", "喺医院出世", "(02)2771-8836"]
+                 "（公历1990年）", "，即1949年", "庚午年", "民国三十八年", "生人", "喺医院出世", "(02)2771-8836",
+                 "135****8821", "4401**********031X", "受试者", "S-023", "版本 ", "+60 12-345 6789"]
 
 
 @pytest.mark.parametrize("seed", range(4))

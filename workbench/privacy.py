@@ -187,9 +187,11 @@ _HK_MO_TW = r"09\d{2}-\d{3}-\d{3}|(?:\+|00)85[23][ \-]?\d{4}[ \-]?\d{4}|(?:\+|00
 _MEASURE_UNIT = r"(?:拷贝|copies|IU/|IU\s*/|iu/|U/|个/|/m[lL]|/L|mg|ml|mL|μg|ng/|pg/|mmol|%)"
 # North American numbers: (415) 555-0132, 415-555-0132, +1 415 555 0132 (separators required: a bare ten-digit
 # number is left to the rules above).
+# Any other country's number written with its code (+60 12-345 6789, +44 20 7946 0958): eight digits at least
+_INTERNATIONAL = r"\+(?:[2-9]\d{0,2})[ \-](?=(?:[ \-]?\d){8})\d{1,4}(?:[ \-]\d{2,5}){1,3}"
 _NANP = r"(?:\+?1[ .\-]?)?(?:\([2-9]\d{2}\) ?|[2-9]\d{2}[ .\-])\d{3}[ .\-]\d{4}"
 _PHONE_RE = re.compile(
-    rf"(?<![\d.])(?<!\d[ \-])(?:{_HK_MO_TW}|{_MOBILE}|{_LANDLINE}|{_SERVICE}|{_NANP})(?![ \-]?\d)(?!\s*{_MEASURE_UNIT})"
+    rf"(?<![\d.])(?<!\d[ \-])(?:{_HK_MO_TW}|{_MOBILE}|{_LANDLINE}|{_SERVICE}|{_NANP}|{_INTERNATIONAL})(?![ \-]?\d)(?!\s*{_MEASURE_UNIT})"
     rf"|(?<![{_CN_DIGIT}])[一幺][三四五六七八九][{_CN_DIGIT}]{{9}}(?![{_CN_DIGIT}])"
 )
 # What every phone number _PHONE_RE takes contains (a mobile's 1 and second digit, a landline's or service
@@ -197,12 +199,12 @@ _PHONE_RE = re.compile(
 # look-behinds, which leave the regex engine no first character to skip ahead to.
 # 接种门诊电话83296615: a local number without its area code, after the word for telephone
 # (手提6123 8876: a Hong Kong mobile, eight digits, after the Cantonese word for one)
-_CUED_LOCAL_PHONE = re.compile(r"(?:电话|電話|手提|Tel|TEL)(?:号码|号)?(?:是|为|:|：|\s)*(?P<v>(?<!\d)[2-9]\d{2,3}[ \-]?\d{4})(?![\d.])")
+_CUED_LOCAL_PHONE = re.compile(r"(?:电话|電話|手提|打我|打给我|打俾我|Tel|TEL)(?:号码|号)?(?:是|为|:|：|\s)*(?P<v>(?<!\d)[2-9]\d{2,3}[ \-]?\d{4})(?![\d.])")
 # A scanned form's number with a space between every digit (联系电话：0 1 0 - 6 2 7 5 3 3 8 1), after the word for
 # telephone: seven to fifteen digits
 _CUED_SPACED_PHONE = re.compile(r"(?:电话|電話|手机|手機|Tel|TEL)(?:号码|号)?(?:是|为|:|：|\s)*"
                                 r"(?P<v>(?<![\d\-])\d(?: ?[ \-] ?\d){6,14})(?![\d.\-])")
-_PHONE_GATE = re.compile(r"1[ \-]?[3-9]|0\d|[一幺][三四五六七八九]|[2-9]\d{2}[ .\-)]|\+85|\+886")
+_PHONE_GATE = re.compile(r"1[ \-]?[3-9]|0\d|[一幺][三四五六七八九]|[2-9]\d{2}[ .\-)]|\+\d")
 _DATE8 = r"(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])"
 _DATE6 = r"\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])"
 _ID_RE = re.compile(rf"{_B}(?:[1-9]\d{{5}}[ \-]?{_DATE8}[ \-]?\d{{3}}[\dXx]|[1-9]\d{{5}}{_DATE6}\d{{3}}){_E}")
@@ -238,13 +240,18 @@ _IP_RE = re.compile(rf"(?<![\d.]){_OCTET}(?:\.{_OCTET}){{3}}(?![\d.])|{_B}(?:[0-
                     rf"|{_B}(?:[0-9A-Fa-f]{{1,4}}:){{2,6}}(?::[0-9A-Fa-f]{{1,4}}){{1,5}}{_E}"
                     rf"|{_B}(?:[0-9A-Fa-f]{{1,4}}:){{1,6}}(?::[0-9A-Fa-f]{{1,4}}){{2,5}}{_E}")
 _PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"
-_DIGIT_DOT_DIGIT = re.compile(r"\d\.\d")  # in every IPv4 address _IP_RE takes (octets are digits)
+_DIGIT_DOT_DIGIT = re.compile(r"\d\.\d")
+# 软件版本 6.1.10.235, version 10.0.19045.1: four numbers of a version, no address
+_VERSION_BEFORE = re.compile(r"(?:版本|版本号|[Vv]ersion|\b[Vv]\.?|[Bb]uild)\s*(?:号)?\s*[:：]?\s*$")  # in every IPv4 address _IP_RE takes (octets are digits)
 _PLATE_RE = re.compile(rf"[{_PROVINCES}][A-Z][·• \-]?[A-HJ-NP-Z0-9]{{5,6}}{_E}")
 # After 车牌 a plate typed in lower case (沪a12345) is one too.
 _CUED_PLATE = re.compile(rf"车牌(?:号码|号)?(?:是|为|:|：|\s)*(?P<v>[{_PROVINCES}][A-Za-z][·• \-]?[A-HJ-NP-Za-hj-np-z0-9]{{5,6}}){_E}")
 
 # A cue, optional 号/码/是/:, then the value. One regex per label; the cue itself is never redacted.
-_CUE_GAP = (r"(?:个人)?(?:号码|编号|编码|卡号|号|码|ID|id)?(?:吧|呢)?"
+_CUE_GAP = (r"(?:上头|上面|上边)?的?(?:个人)?(?:号码|编号|编码|卡号|号|码|ID|id)?(?:吧|呢)?"
+            # a handover's list of belongings: 护照 1 本（E83920147）; what is said before the number is read out:
+            # 病历号我念一下哈：…
+            r"(?:\s*\d\s*(?:本|张|份|个)\s*[（(]|[我你您]?(?:念|报|读|说)一下(?:哈|啊|吧)?[:：])?"
             # a bilingual form's English field name before the colon (门诊号 OPD No.: MZ0098712)
             r"(?:[ \t]*[A-Za-z][A-Za-z./()\-]*(?:[ \t]+[A-Za-z][A-Za-z./()\-]*){0,3}[ \t]*(?=[:：]))?"
             # and a call transcript's fillers (病历号 嗯 一二八 三七四 六)
@@ -279,7 +286,9 @@ _CUED: tuple[tuple[str, re.Pattern[str]], ...] = (
         # an insurer's member ID (Member ID XKJ884512307; a policy, 保单号, is an account like a card)
         r"|\b[Mm]ember\s*(?:ID|[Nn]o\.?|#)|\b(?:[Ss]tudent|[Ee]mployee|[Ss]taff)\s*(?:ID|[Nn]o\.?|#|[Nn]umber)"
         # a device's serial number (呼吸机序列号SN7B2C40918): whose device it is
-        r"|序列号|设备号|设备编号|机身号|机身编号|SN号|S/N|(?:仪|机|器|泵)(?:编号|序列号))" + _CUE_GAP
+        r"|序列号|设备号|设备编号|机身号|机身编号|SN号|S/N|\bSN(?=\s)|(?:仪|机|器|泵)(?:编号|序列号)"
+        # a trial's subject (受试者编号 S-023, 筛选号 SCR-047, 受试者 S-031)
+        r"|受试者|筛选号|随机号|入组号)" + _CUE_GAP
         + r"(?P<v>(?=[A-Za-z\-]{0,8}\d)[A-Za-z0-9][A-Za-z0-9\-]{3,24})" + _E)),
 )
 
@@ -321,15 +330,16 @@ _DATE = (
 )
 # A lunar date, as older people give their birthday: 1958年农历八月十五, 阴历腊月初八, 一九六五年腊月二十三.
 _LUNAR_DATE = (
-    rf"(?:(?:农历|阴历)\s*)?(?:(?:{_YEAR}|[一二三四五六七八九〇零]{{4}})年\s*)?(?:(?:农历|阴历)\s*)?"
+    rf"(?:(?:农历|阴历)\s*)?(?:(?:{_YEAR}|[一二三四五六七八九〇零]{{4}}|(?<![一二三四五六七八九〇零\d])[一二三四五六七八九〇零]{{2}})年\s*)?"
+    r"(?:(?:农历|阴历)\s*)?"
     r"(?:正|十一|十二|冬|腊|[一二三四五六七八九十])月"
     r"(?:初[一二三四五六七八九十]|二十[一二三四五六七八九]?|廿[一二三四五六七八九]|三十|十[一二三四五六七八九]?)"
 )
 # A year by another calendar, as older people and some regions give it: 庚午年腊月 (a sexagenary year), 民国三十八年,
 # 藏历铁马年.
 _OTHER_CALENDAR_YEAR = (
-    r"(?:[甲乙丙丁戊己庚辛壬癸][子丑寅卯辰巳午未申酉戌亥]|民国[一二三四五六七八九十\d]{1,4}|藏历[\u4e00-\u9fff]{2,3})年"
-    r"(?:(?:正|十一|十二|冬|腊|[一二三四五六七八九十])月)?"
+    r"(?:[甲乙丙丁戊己庚辛壬癸][子丑寅卯辰巳午未申酉戌亥]|民[国國][一二三四五六七八九十\d]{1,4}|藏历[\u4e00-\u9fff]{2,3})年"
+    r"(?:(?:正|十一|十二|冬|腊|[一二三四五六七八九十])月(?:[一二三四五六七八九十廿]{1,3}[日号]|初[一二三四五六七八九十])?)?"
 )
 # The same year in the common calendar right after one (（公历1990年）, ，即1949年): a birth date too.
 _SAME_YEAR_AFTER = re.compile(r"(?:生人|出生|生)?\s*[（(，,]\s*(?:即|公历|阳历|也就是)\s*"
@@ -341,7 +351,7 @@ _DATE_AFTER_SEX = re.compile(r"(?<![\u4e00-\u9fff])[男女]\s*[，,、 ]\s*"
 _EN_MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
 _EN_MONTH_DATE = rf"(?:0?[1-9]|[12]\d|3[01]) {_EN_MONTH},? (?:19|20)\d{{2}}|{_EN_MONTH} (?:0?[1-9]|[12]\d|3[01]),? (?:19|20)\d{{2}}"
 _DOB_BEFORE = re.compile(
-    r"(?:出生日期|出生年月日?|出生时间|出生于|出生在|出生|生日|生于|DOB|D\.O\.B\.?|[Dd]ate of [Bb]irth)"
+    r"(?:出生日期|出生年月日?|出生时间|出生辰光|出生于|出生在|出生|生日|生于|DOB|D\.O\.B\.?|[Dd]ate of [Bb]irth)"
     rf"(?:是|为|:|：|\s)*(?P<v>{_LUNAR_DATE}|{_DATE}|{_OTHER_CALENDAR_YEAR}|{_EN_MONTH_DATE}|(?:0?[1-9]|[12]\d|3[01])[/.\-](?:0?[1-9]|[12]\d|3[01])[/.\-](?:19|20)\d{{2}}"
     r"|(?:0?[1-9]|1[0-2])月(?:0?[1-9]|[12]\d|3[01])[日号]"
     r"|(?<!\d)\d{2}年(?:(?:0?[1-9]|1[0-2])月(?:(?:0?[1-9]|[12]\d|3[01])[日号])?)?)"
@@ -353,6 +363,8 @@ _BORN_YEAR = re.compile(r"(?:我|他|她|孩子|患者|病人|姑娘|闺女|女�
                         r"|[一二][九零〇][一二三四五六七八九零〇]{2})年)的(?=[，,。.；;！!？?\s]|$)")
 _YEAR_OF = re.compile(r"是(?P<v>(?:19|20)\d{2}年|(?<!\d)\d{2}年)的(?=[，,。.；;！!？?\s]|$)")
 _ZODIAC = re.compile(r"\s*[，,]?\s*属[鼠牛虎兔龙蛇马羊猴鸡狗猪]")
+# 我是夏婆婆，四一年的，属蛇: a year said in numerals, then its zodiac sign
+_SPOKEN_YEAR_OF = re.compile(r"(?<![一二三四五六七八九零〇\d])(?P<v>[一二三四五六七八九零〇]{2}年)的(?=\s*[，,]?\s*属[鼠牛虎兔龙蛇马羊猴鸡狗猪])")
 # 我是八三年腊月生的, 他是七九年的: a year said in numerals, with a (lunar) month, and 生
 _BORN_SPOKEN = re.compile(r"(?:我|他|她|孩子|患者|病人)是(?P<v>(?:[一二三四五六七八九零〇]{2}|[一二三四五六七八九零〇]{4}|(?<!\d)\d{2})年"
                           r"(?:(?:[正一二三四五六七八九十冬腊]|十[一二])月(?:(?:初|十|二十|廿)?[一二三四五六七八九十])?)?)(?:出)?生的")
@@ -405,7 +417,9 @@ _ADDR_RE = re.compile(
     rf"(?:(?<=[号弄])(?P<estate>{_P}{_P_INNER}{{0,5}}?(?:{_ESTATE})(?!{_ESTATE_WORD}){_HOUSE_NUMBER}))?"
 )
 # After 住址/家住/寄到 one place part is enough (家住阳光花园, 现住朝阳区).
-_ADDR_CUE = re.compile(r"(?:住址|地址|家住|住在|现住|我住|居住在|居住于|寄到|送到|户籍在|老家在)(?:是|为|:|：|\s)*$")
+_ADDR_CUE = re.compile(r"(?:住址|地址|家住|住在|现住|(?:[我你他她]们?|老两口|一家人?|全家|俩|都|一直|现在|目前|平时)住|居住在|居住于|寄到|送到|户籍在|老家在)(?:是|为|:|：|\s)*$")
+# 本院（广州市越秀区）: where an institution is, in brackets after it, is nobody's address
+_INSTITUTION_BEFORE = re.compile(r"(?:本院|我院|医院|院区|中心|机构|公司|学校)\s*[（(]\s*$")
 _GENERIC_PLACES = {"农村", "乡村", "山村", "城中村", "村里", "城里", "城市", "小区", "社区", "郊区", "市区", "县城",
                    "老城区", "新区", "街道", "马路"}
 # An estate's own district with a building number (天通苑东三区12号楼): an address with no road or cue, where a
@@ -476,6 +490,10 @@ def _addresses(norm: str) -> list[Span]:
         start, end = _extend_place(norm, m.start(), m.end())
         # After an address cue, or right after another address (扬州市 + 江都区), one place part is enough.
         cued = bool(_ADDR_CUE.search(norm, max(0, start - 6), start)) or bool(out and out[-1].end == start)
+        if (m.group("street") is None and not m.group("num")
+                and _INSTITUTION_BEFORE.search(norm, max(0, start - 8), start)):
+            pos = end
+            continue
         if len(places) >= 2 or places and (
             cued and m.group() not in _GENERIC_PLACES or places == ["street"] and m.group("num")
                 or places == ["dist"] and m.group("num") and _ESTATE_IN_DISTRICT.search(m.group("dist"))):
@@ -508,7 +526,11 @@ def _hkid_ok(letters: str, digits: str, check: str) -> bool:
 # taken when its check digit holds.
 _TW_ID_RE = re.compile(r"(?<![A-Za-z0-9])[A-Z][1289]\d{8}(?![A-Za-z0-9])")
 # ... but not where the text says it is an order's, a parcel's or a batch's number (one in ten such numbers passes)
-_NOT_A_PERSON_NUMBER = re.compile(r"(?:订单|訂單|运单|運單|快递|快遞|单号|單號|批号|批號|条码|條碼|序列号|序號|货号|貨號)[^，,。]{0,4}$")
+_NOT_A_PERSON_NUMBER = re.compile(r"(?:订单|訂單|运单|運單|快递|快遞|单号|單號|批号|批號|条码|條碼|序列号|序號|货号|貨號|[Ll]ot|版本)[^，,。]{0,4}$")
+# A trial's text (受试者, 入组, 访视, CRF, SAE…) names its subjects by code alone (S-041 的随访窗口): such a code is a
+# person's there
+_TRIAL_GATE = re.compile(r"受试者|入组|随访窗口|访视|CRF|SAE|REDCap|筛选号|随机化|临床试验")
+_TRIAL_SUBJECT = re.compile(r"(?<![A-Za-z0-9\-])(?:S|SUBJ|SUB|P|PT|SCR|R)-\d{2,4}(?![\d\-])")
 _TW_LETTER_CODES = dict(zip("ABCDEFGHJKLMNPQRSTUVXYWZIO", range(10, 36), strict=True))
 
 
@@ -547,8 +569,17 @@ def _birth_dates_of(norm: str, birth: str, id_span: tuple[int, int]) -> list[Spa
             if not (id_span[0] <= m.start() < id_span[1])]
 
 
+# A masked value keeps what it does not mask (135****8821, 4401**********031X, 刘**): the rest still points to the
+# person, and a mask's shape says what the value was.
+_MASKED_PHONE = re.compile(r"(?<![\d*＊])1[3-9]\d[*＊]{4}\d{4}(?![\d*＊])")
+_MASKED_ID = re.compile(r"(?<![\d*＊])\d{4,6}[*＊]{6,10}\d{2,3}[\dXx](?![\d*＊])")
+
+
 def _number_spans(norm: str) -> list[Span]:
     spans: list[Span] = []
+    if "*" in norm or "＊" in norm:
+        spans += [Span(m.start(), m.end(), "phone") for m in _MASKED_PHONE.finditer(norm)]
+        spans += [Span(m.start(), m.end(), "id_number") for m in _MASKED_ID.finditer(norm)]
     grouped = [m for m in _ID_GROUPED_RE.finditer(norm) if _ID_DIGITS.fullmatch(re.sub(r"[ \-]", "", m.group()))]
     ids = list(_ID_RE.finditer(norm))
     if _ID_CUE_GATE.search(norm):
@@ -569,6 +600,9 @@ def _number_spans(norm: str) -> list[Span]:
             spans.append(Span(m.start("v"), m.end("v"), label))
     spans.extend(Span(m.start(), m.end(), "id_number") for m in _TW_ID_RE.finditer(norm)
                  if _tw_id_ok(m.group()) and not _NOT_A_PERSON_NUMBER.search(norm, max(0, m.start() - 8), m.start()))
+    if _TRIAL_GATE.search(norm):
+        spans.extend(Span(m.start(), m.end(), "other") for m in _TRIAL_SUBJECT.finditer(norm)
+                     if not _NOT_A_PERSON_NUMBER.search(norm, max(0, m.start() - 8), m.start()))
     if "(" in norm or "（" in norm:
         spans.extend(Span(m.start(), m.end(), "id_number") for m in _HKID_RE.finditer(norm)
                      if _hkid_ok(m.group("l"), m.group("d"), m.group("c")))
@@ -584,6 +618,10 @@ def _number_spans(norm: str) -> list[Span]:
                 break
     if "@" in norm and _PLATFORM_WORD.search(norm):
         spans.extend(Span(m.start("h"), m.end("h"), "account") for m in _AT_HANDLE.finditer(norm))
+    elif "@" in norm:
+        # @Dr_Gao2019: a handle of letters with digits or an underscore is a user name wherever it is
+        spans.extend(Span(m.start("h"), m.end("h"), "account") for m in _AT_HANDLE.finditer(norm)
+                     if re.fullmatch(r"[A-Za-z][A-Za-z0-9_\-]*[0-9_][A-Za-z0-9_\-]*", m.group("h")))
     if "昵称" in norm or "叫" in norm:
         for m in _PLATFORM_NAME.finditer(norm):
             value = "q" if m.group("q") else "u"
@@ -591,7 +629,7 @@ def _number_spans(norm: str) -> list[Span]:
                 spans.append(Span(m.start(value), m.end(value), "account"))
     if _PHONE_GATE.search(norm):
         spans.extend(Span(m.start(), m.end(), "phone") for m in _PHONE_RE.finditer(norm))
-    if "电话" in norm or "Tel" in norm or "TEL" in norm or "電話" in norm or "手提" in norm:
+    if "电话" in norm or "Tel" in norm or "TEL" in norm or "電話" in norm or "手提" in norm or "打" in norm:
         spans.extend(Span(m.start("v"), m.end("v"), "phone") for m in _CUED_LOCAL_PHONE.finditer(norm))
     if "电话" in norm or "手机" in norm or "Tel" in norm or "TEL" in norm or "電話" in norm or "手機" in norm:
         spans.extend(Span(m.start("v"), m.end("v"), "phone") for m in _CUED_SPACED_PHONE.finditer(norm)
@@ -607,7 +645,8 @@ def _number_spans(norm: str) -> list[Span]:
     # The regexes below run only where a match could be (an IPv4 address has a digit, a dot and a digit, an
     # IPv6 one seven colons): each scanned every text with an e-mail address or a 医生 in it.
     if ("." in norm and _DIGIT_DOT_DIGIT.search(norm)) or norm.count(":") >= 7 or "::" in norm:
-        spans.extend(Span(m.start(), m.end(), "ip") for m in _IP_RE.finditer(norm))
+        spans.extend(Span(m.start(), m.end(), "ip") for m in _IP_RE.finditer(norm)
+                     if not _VERSION_BEFORE.search(norm, max(0, m.start() - 8), m.start()))
     if "车牌" in norm:
         spans.extend(Span(m.start("v"), m.end("v"), "plate") for m in _CUED_PLATE.finditer(norm))
     for m in _PLATE_RE.finditer(norm):
@@ -622,6 +661,8 @@ def _number_spans(norm: str) -> list[Span]:
         # 嫂子是1983年的, 赵建国是1979年的，属羊: whose year it is, a relative or the zodiac sign after it
         spans.extend(Span(m.start("v"), m.end("v"), "date_of_birth") for m in _YEAR_OF.finditer(norm)
                      if _KIN_WORD_RE.search(norm, max(0, m.start() - 4), m.start()) or _ZODIAC.match(norm, m.end()))
+        if "属" in norm:
+            spans.extend(Span(m.start("v"), m.end("v"), "date_of_birth") for m in _SPOKEN_YEAR_OF.finditer(norm))
     if "生的" in norm:
         spans.extend(Span(m.start("v"), m.end("v"), "date_of_birth") for m in _BORN_SPOKEN.finditer(norm))
     # _DOB_AFTER: a 生 cue after a date, and every date it takes has 年 or a year starting 18, 19 or 20.
@@ -657,6 +698,8 @@ _SINGLE_SURNAMES = (
     "傅康左尚涂谷翁鲍牟艾穆缪简褚娄戚瞿臧闵苟巫寇郎仲巩匡栗鄢谌楼禹漆卿狄邸辜裘嵇湛昝"
     # first missed in session 54 (审核医师 庹红, 患者麻阿婆, 收件人仝阿姨, 被保险人房思远)
     "庹仝麻房"
+    # and in session 54's second set (雒老师, 费医生)
+    "雒费"
 )
 _SURNAME_RE = re.compile("|".join(_COMPOUND_SURNAMES) + f"|[{_SINGLE_SURNAMES}]")
 # Compound surnames that are no ordinary word (东方, 百里, 第五, 长孙, 公孙 are; 上官 is also 上 + 官网/官方):
@@ -679,7 +722,7 @@ _TITLES = re.compile(
 )
 # How older people are addressed, after a full name only (刘德福大爷, 周淑芬奶奶): after a surname alone they are
 # as often the end of a word (牛奶 + 奶瓶, 牛奶 + 奶粉).
-_ELDER_TITLES = re.compile(r"大爷|大妈|大娘|大伯|大叔|大婶|大姐|大哥|奶奶|爷爷|姥姥|姥爷")
+_ELDER_TITLES = re.compile(r"大爷|大妈|大娘|大伯|大叔|大婶|大姐|大哥|奶奶|爷爷|姥姥|姥爷|婆婆|公公|阿婆|阿公")
 # A name is introduced by the words right before it ...
 _STRONG_CUE = re.compile(
     r"(?:我叫|名叫|叫做|名字是|名字叫|姓名(?:是|为)?|(?:^|(?<=[，,。\s]))叫|联系人|户名|签名|签字|就诊人|称呼|署名|(?:病人|患者|他|她)叫"
@@ -722,7 +765,7 @@ _KIN_WORDS = (
     r"|婆婆|公公|岳父|岳母|丈母娘|老丈人|姨妈|姑妈|舅妈|姑父|姨父|小姨|大姨|干妈|干爹|继父|继母"
     r"|我先生|我太太|我夫人|家人(?!们|都|也)"
     # dialect: 老汉儿 (a father, Sichuan), 屋头的 (a wife), 婆娘
-    r"|老汉儿|屋头的|婆娘|老豆|老竇"
+    r"|老汉儿|屋头的|婆娘|老豆|老竇|屋企人|老头子|幺爸|阿爸|阿嫲|阿嬷|侄儿|老伴儿"
 )
 _KIN_WORD_RE = re.compile(_KIN_WORDS)
 _KIN_CUE = re.compile(rf"(?:您好|你好|(?:{_KIN_WORDS})(?:叫|是|名叫)?)\s*$")
@@ -1159,7 +1202,7 @@ def _clauses(text: str) -> list[tuple[int, str]]:
 
 # 小王, 老李, 王姐, 李奶奶: what colleagues and neighbours are called. Taken after a cue (护士小刘, 叫我小金, 我和老周)
 # or, at the start of a clause, before a verb of telling (小王说, 王姐介绍).
-_NICKNAME_RE = re.compile(f"(?P<pre>[小老阿])(?P<s>[{_SINGLE_SURNAMES}])|(?P<s2>[{_SINGLE_SURNAMES}])(?P<post>大姐|大哥|大叔|大婶|[姐哥姨叔嫂]|奶奶|爷爷|大爷|大妈|大娘|婆婆)"
+_NICKNAME_RE = re.compile(f"(?P<pre>[小老阿大])(?P<s>[{_SINGLE_SURNAMES}])|(?P<s2>[{_SINGLE_SURNAMES}])(?P<post>大姐|大哥|大叔|大婶|[姐哥姨叔嫂]|奶奶|爷爷|大爷|大妈|大娘|婆婆)"
                           # 阿强, 阿芳: 阿 and a given-name character (not 阿姨, 阿婆: kin words)
                           "|(?P<a>阿)(?P<g>[\u4e00-\u9fff])")
 _NOT_AFTER_A = set("姨婆公伯叔哥妹爸妈嫂弟姐奶爷嬷嫲舅娘婶仔母父")
@@ -1170,6 +1213,10 @@ _NICKNAME_CUE = re.compile(r"(?:叫我|喊我|叫他|叫她|是|(?:隔壁床?|�
                            r"|帮|替|(?:我们|我|俺|你们|他们|她们)家"
                            # a task handed to someone: 麻烦老周帮忙看一下, 交给小吴跟进, 有事找小吴
                            r"|麻烦|交给|转给|找"
+                           # a ward's handover: 23床 仇大爷, 6床 蒙奶奶, 十二床那个冉婆婆
+                           r"|(?<![\d.])\d{1,3}\s*(?:床|号床)|[一二三四五六七八九十]{1,3}床(?:那个|的)?"
+                           # who does a job, named by it: 护工 大刘, 转运护士 小黎
+                           r"|(?:护工|护士|保洁|司机|师傅|阿姨)\s"
                            # a colleague by their department or workplace: 我们科的小郑, 公司的小王
                            r"|(?:科|科室|部|处|中心|病房|病区|单位|公司|班上|组里|宿舍|车间|办公室|村|小区|厂)的(?:\s*(?:嗯|呃|那个))?"
                            # ... or named by the desk they work at, after a task (麻烦药房小蒋, 找护士站小刘)
@@ -1314,6 +1361,8 @@ def _nickname_spans(text: str, taken: list[Span]) -> list[Span]:
             # 老胡，车牌…: a message's first word, set off by a comma, is whom it is sent to (李姐，… is a title's surname)
             addressed = m.start() == 0 and (re.match(r"\s*[你您他她]", text[j : j + 3]) is not None
                                             or not m.group("s2") and text[:i].strip() == "" and re.match(r"\s*[，,！!：:]", text[j : j + 2]) is not None)
+            if m.group("pre") == "大" and not cued:
+                continue  # 大刘 only where a cue says it is someone (护工 大刘): 大黄, 大白 are things first
             if cued or m.start() == 0 and (subject or addressed):
                 # 李 + 奶奶: an elder's two-character title stays, as after 张 + 阿姨 (the title is no one's data)
                 take(Span(i, i + 1 if len(m.group("post") or "") == 2 else j, "name", False))
@@ -1603,7 +1652,8 @@ _NOT_LATIN_NAMES = frozenset(
 _EN_PERSON_CUE = re.compile(
     r"(?:\b(?:Pt|Patient|Re|From|To|Cc|Dear|Hi|Hello|Hey|[Ss]ubscriber|[Mm]idwife|[Nn]urse|[Ww]ife|[Hh]usband|[Ss]on"
     r"|[Dd]aughter|[Mm]om|[Mm]um|[Dd]ad|[Pp]harmacist|[Pp]rescriber|[Pp]hysician|[Cc]onsultant|[Aa]ttending|[Ss]igned"
-    r"|[Rr]eferred by|[Cc]alled|[Tt]his is|[Ii]nsured|[Gg]uardian|[Cc]arer|[Cc]aregiver|[Rr]egards|Sincerely)\b\.?[:,]?\s*"
+    r"|[Rr]eferred by|[Cc]alled|[Tt]his is|[Ii]nsured|[Gg]uardian|[Cc]arer|[Cc]aregiver|[Rr]egards|Sincerely"
+    r"|[Cc]ontact|[Aa]ssistant|[Cc]oordinator|[Ii]nvestigator|[Mm]onitor|CRC|CRA|PI)\b\.?[:,]?\s*"
     # ... and in Chinese text (实习生Alex, 请Tom转告, 回复 Lucy Wang, 患者Olga Petrova)
     r"|(?:患者|病人|病患|实习生|规培生|进修生|留学生|交换生|护士|医生|家属|转告|请|回复|通知|告诉|联系|陪护|护工|保姆)\s*[:：]?\s*)$")
 # ... or after it: 's mom, 的病人, 转告, MD (Aiden's mom; Linda的病人; Tom转告Lisa; 温家豪 MD)
@@ -1771,7 +1821,9 @@ def _kin_named_without_surname(text: str) -> list[Span]:
 _KIN_GIVEN_NEXT = re.compile(r"[他她](?!们)|\s*今年\s*[\d一二两三四五六七八九十]|[\U0001F300-\U0001FAFF\u2600-\u27BF]"
                              # 我妹妹晓雯在成都…, 我女儿欣怡今天…, 我家小满（2023年…出生）: where or when the one named is
                              r"|在(?=[\u4e00-\u9fff]{2})|今天|昨天|前天|最近|这两天|这几天|一直|已经"
-                             r"|\s*[（(]\s*(?:19|20)\d{2}\s*年")
+                             r"|\s*[（(]\s*(?:19|20)\d{2}\s*年"
+                             # 家属（女儿）晓燕 电话…, 女儿梅子（微信 …）: whose contact follows
+                             r"|\s*(?:电话|手机|联系电话)|\s*[（(]\s*(?:微信|电话|手机)")
 _KIN_ONE_NEXT = re.compile(r"\s*[，,]\s*今年\s*[\d一二两三四五六七八九十]")
 _KIN_GIVEN_WORD_FREQ = 1000  # a noun this frequent is the relative's body or belongings (我爸身体他…), not a name
 
@@ -1782,6 +1834,8 @@ def _kin_given_names(text: str) -> list[Span]:
         i = m.end()
         if i < len(text) and text[i] == text[i - 1]:
             i += 1  # 我妹 + 妹: the kinship word is 妹妹
+        if text[i : i + 1] in ("）", ")"):
+            i += 1  # 家属（女儿）晓燕: the relationship in brackets, then the name
         for n, follows in ((2, _KIN_GIVEN_NEXT), (1, _KIN_ONE_NEXT)):
             word = text[i : i + n]
             if len(word) < n or not _given_ok(word) or not follows.match(text, i + n):
@@ -1847,12 +1901,13 @@ _ASKED_BY_NAME = re.compile(r"(?:(?:麻烦|请|让|叫|谢谢|感谢|通知|告�
 # 请娜仁花的家属…: a name without a Han surname whose family is called
 # 由思琪和周敏负责, 跟亚楠说一下: people given a duty or told something, by name
 _ON_DUTY = re.compile(r"(?:由|安排|请|让|麻烦|交给)(?P<n>[\u4e00-\u9fff]{2,3}?)(?:(?:和|、|与)(?P<m>[\u4e00-\u9fff]{2,3}?))?"
-                      r"(?=负责|值班|接班|顶班|上夜班|上班|跟进|帮忙|处理一下|看一下|查一下)")
+                      r"(?=负责|值班|接班|接管|管床|顶班|上夜班|上班|跟进|帮忙|处理一下|看一下|查一下)")
 _TOLD = re.compile(r"(?:跟|和|给|告诉)(?P<n>[\u4e00-\u9fff]{2,3}?)(?=说一下|说一声|讲一下|说说|打个?电话)")
 _FAMILY_OF = re.compile(r"(?:^|(?<=[请叫通知，,。.：:\s]))(?P<n>(?![请叫通知])[\u4e00-\u9fff]{2,4})的家属")
 _SISTER_TITLE = re.compile(r"[姐哥]$")
 # Physicians every Chinese reader knows, and the model this workbench serves (我是扁鹊，有什么可以帮您): no one's data
-_FAMOUS_PHYSICIANS = frozenset("扁鹊 华佗 张仲景 李时珍 孙思邈 皇甫谧 葛洪 王叔和 钱乙 叶天士 吴鞠通 南丁格尔 白求恩 "
+_FAMOUS_PHYSICIANS = frozenset(["Zhong Nanshan", "Zhang Wenhong", "Li Lanjuan", "Tu Youyou", "Li Shizhen", "Hua Tuo"]
+                               + "扁鹊 华佗 张仲景 李时珍 孙思邈 皇甫谧 葛洪 王叔和 钱乙 叶天士 吴鞠通 南丁格尔 白求恩 "
                                "钟南山 张文宏 李兰娟 屠呦呦 林巧稚 吴孟超".split())
 _I_AM_NAME = re.compile(r"我(?:是|系)(?P<n>[\u4e00-\u9fff]{2,3}?)(?=[呀啊哈]?(?:[，,。.！!]|$))")  # 我係阿珍呀，
 _ROLE_GIVEN_SISTER = re.compile(r"(?:护工|保姆|阿姨|月嫂|护士|同事|邻居|单位的|科里的|科室的|公司的)(?P<n>[\u4e00-\u9fff]{2})(?=姐|哥|阿姨|大姐)")
@@ -2122,6 +2177,13 @@ def _name_spans(text: str) -> list[Span]:
         spans += _spoken_of_names(text)
     if any(c.isascii() and c.isalpha() for c in text):  # Latin letters: English cues may apply
         spans += _english_names(text)
+    # 刘**, 欧阳**: a surname with its given name masked is still the surname
+    if "*" in text or "＊" in text:
+        spans += [Span(m.start(), m.end(), "name", False) for m in _MASKED_NAME.finditer(text)]
+    # 签名：莫。: a record signed with a surname alone
+    spans += [Span(m.start("s"), m.end("s"), "name", False) for m in _SIGNED_SURNAME.finditer(text)]
+    # 夜班 ZXY 签, 姓名缩写 HYL: a person's initials where a record signs or abbreviates a name
+    spans += [Span(m.start("n"), m.end("n"), "name", False) for m in _INITIALS.finditer(text)]
     # Names that do not start with a listed surname: after an explicit label (姓名：小明, 我叫Tom).
     covered = _Coverage(len(text), spans)
     for m in _STRONG_LABEL.finditer(text):
@@ -2134,11 +2196,14 @@ def _name_spans(text: str) -> list[Span]:
     return spans
 
 
+_SIGNED_SURNAME = re.compile(f"(?:签名|签字)\\s*[:：]\\s*(?P<s>{_SURNAME_RE.pattern})(?=\\s*(?:[。.，,；;]|$))")
+_INITIALS = re.compile(r"(?:(?:白|夜|早|中|晚)班|大夜|小夜|姓名缩写|缩写|签名|签字)\s*[:：]?\s*(?P<n>[A-Z]{2,4})(?![A-Za-z])")
+_MASKED_NAME = re.compile(f"(?<![\u4e00-\u9fff])(?:{_SURNAME_RE.pattern})[*＊]{{1,3}}(?![*＊\\d])")
 _STRONG_LABEL = re.compile(
-    r"(?:我叫|名叫|名字是|名字叫|姓名(?:是|为)?\s*[:：]?|联系人\s*[:：]?|(?:免贵|我|本人|[他她]|患者|病人)姓|[Nn]ame\s*(?:is|:|：)"
+    r"(?:我叫|名叫|名字是|名字叫|姓名(?:是|为)?\s*[:：]?|联系人\s*[:：]?|(?:免贵|我|本人|[他她]|患者|病人|医生|大夫|医师|主任|护士|老师|师傅)姓|[Nn]ame\s*(?:is|:|：)"
     # 我的名字拼成了wang xiaoming, 姓名拼音：Zhang Wei
     r"|名字(?:被)?(?:拼|写|打)(?:成|作)了?(?=\s*[A-Za-z])|(?:姓名|名字)拼音(?:是|为)?\s*[:：]?(?=\s*[A-Za-z])"
-    r"|(?:小名|乳名|大名|中文名|英文名|学名|曾用名|原名)(?:字)?(?:叫|是)?\s*[:：]?|(?:收件人|收货人)\s*[:：]?"
+    r"|(?:小名|乳名|大名|中文名|英文名|学名|曾用名|原名)(?:字)?(?:叫|是)?\s*[:：]?|(?:收件人|收货人|(?:法定|委托)?代理人|监护人)\s*[:：]?"
     # 我是Maria，菲律宾人: a Latin name that is all the clause says
     r"|我是(?=\s*(?!(?:Doctor|Dr|Nurse|Patient|Student|Teacher|Mom|Dad|Mother|Father)\b)[A-Z][a-z]+(?: [A-Z][a-z]+)?\s*(?:[，,。.；;！!]|$))"
     r"|\b(?:Dr|Mr|Mrs|Ms|Prof)\.?(?=\s+[A-Z])|\bMiss(?=\s+[A-Z])|\b[Pp]atient\s*[:：]"
