@@ -350,7 +350,6 @@ S44_KNOWN_WRONG = {
     ("child-vomiting-diarrhea", "一天换几块尿不湿？"): "尿 is not the head of 尿不湿 (a diaper)",
     ("contact-dermatitis-wrist", "起了多长时间了"): "多长时间 is not merged with 多久 (cases key different facts)",
     ("biliary-colic", "吃烧烤火锅以后会犯吗？"): "烧 heads the verb compound 烧烤; no keyword for the food",
-    ("biliary-colic", "方便说一下您的年龄吗"): "便 is the last morpheme of 方便, read as its head",
 }
 
 
@@ -589,6 +588,42 @@ def test_rule_patient_on_the_session_54_cases():
 ])
 def test_session_54_rules(case_id, doctor, facts):
     assert asked_facts(_cases_in(S54)[case_id], doctor) == facts
+
+
+# Written blind later in session 54 (tests/data/cases_s54b): five cases and 120 questions (a teenager's concussion, a
+# mother's low mood after birth, gout after a banquet in Sichuanese, an old woman's heart failure told by her daughter,
+# fever after a trip to Thailand), with English terms. First contact, with the first set's rules: 85/120 (0.708;
+# synonyms 10/24). Its misses then gave the rules tested below (啥子 and 咋个 as question words; 自己 asks nothing;
+# …同学怎么样了，他也…吗 asks about the classmate; 在哪家医院看的; 药 beside another fact's 按时吃 is its topic;
+# words with words between: 受过…伤, 谁…带, 喝了…酒, 坐着…睡, 药…没吃, 去了哪些地方, 肚子不疼; everyday words and
+# English terms: 晕不晕, blackout, 睡得着, 抱宝宝, anhedonia, 痛起来, 下水, 老汉儿, uric acid, 靠着床头, 鞋穿不进,
+# 排水的药, 口重, CHF, 斑斑点点, myalgia, 想呕, 被叮…): 115/120 (0.958); session 44's set 91 → 92, 52c 103 → 104,
+# 53c 107 → 108, no other set changed. Left: an open prompt for a story (说说…是怎么一步步加重的), 以前没这么痛过吧
+# (no keyword for the past episode), a proxy asked about herself (你自己有没有心脏方面的毛病？), the mood itself named
+# in a question about past episodes (以前有没有过类似的低落).
+S54B = REPO / "tests" / "data" / "cases_s54b"
+
+
+def test_rule_patient_on_the_session_54_second_cases():
+    right, total = _blind_set_score(S54B)
+    assert total == 120 and right / total >= 0.95
+
+
+@pytest.mark.parametrize(("case_id", "doctor", "facts"), [
+    ("gout-banquet-sichuan", "自己吃过啥子药？", ("meds",)),
+    ("gout-banquet-sichuan", "跟我讲讲这回是咋个痛起来的", ("onset",)),
+    ("gout-banquet-sichuan", "前天晚上都吃了些什么？喝了多少酒？", ("banquet", "alcohol")),
+    ("teen-sports-concussion", "跟你撞的那个同学怎么样了，他也头疼吗？", ()),
+    ("teen-sports-concussion", "去年那次撞头是在哪家医院看的？", ()),
+    ("teen-sports-concussion", "之前没受过类似的伤吧？", ("prior",)),
+    ("postpartum-low-mood", "说说你现在对自己当妈妈这件事是什么感受。", ("guilt",)),
+    ("elderly-hf-daughter", "药应该都一直按时吃着吧？", ("stopped-diuretic",)),
+    ("elderly-hf-daughter", "夜里是不是得靠着床头半坐着才睡得着", ("orthopnea",)),
+    ("dengue-returned-traveller", "肚子不疼吧？", ("no-abd-pain",)),
+    ("dengue-returned-traveller", "有没有 myalgia 或者 arthralgia？", ("myalgia",)),
+])
+def test_session_54_second_rules(case_id, doctor, facts):
+    assert asked_facts(_cases_in(S54B)[case_id], doctor) == facts
 
 
 def test_cantonese_words_are_read_as_mandarin_only_in_a_cantonese_turn():

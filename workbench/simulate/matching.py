@@ -215,7 +215,8 @@ def _is_about_frequency(fact: Fact) -> bool:
 # Colloquial forms of question words, and the standard form a case lists: the same word to a speaker,
 # so "疼在哪儿" asks what "哪里" asks. (多久 and 多长时间 are not merged: cases key different facts on them,
 # e.g. how long an illness has lasted and how long a spell takes to pass.)
-_QUESTION_WORD_FORMS = (("哪儿", "哪里"), ("啥时候", "什么时候"), ("啥", "什么"), ("咋样", "怎么样"), ("咋", "怎么"))
+_QUESTION_WORD_FORMS = (("哪儿", "哪里"), ("啥时候", "什么时候"), ("啥子", "什么"), ("啥", "什么"), ("咋样", "怎么样"),
+                        ("咋个", "怎么"), ("咋", "怎么"))
 
 
 def _canonical_question_words(text: str) -> str:
@@ -358,8 +359,20 @@ _EVERYDAY_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("脑瓜子", ("头",)), ("出的事", ("经过",)), ("怎么出事", ("经过",)),
     ("蹬了一下", ("踢",)), ("踹了一下", ("踢",)), ("瘪下去", ("凹陷", "坑")), ("凹下去", ("凹陷", "坑")),
     ("断了一截", ("缺口",)), ("跑几", ("跑量",)), ("跑多少", ("跑量",)), ("走道", ("走路",)), ("一拐一拐", ("瘸", "跛")),
-    ("出过毛病", ("老毛病", "受过伤", "得过")), ("吃过什么药", ("用药",)), ("吃了什么药", ("用药",)),
+    ("出过毛病", ("老毛病", "受过伤", "得过")), ("吃过什么药", ("用药", "吃药")), ("吃了什么药", ("用药",)),
     ("用过什么药", ("用药",)),
+    # session 54's second set: a teenager's concussion, a mother's low mood after birth, gout after a banquet
+    # (Sichuanese), an old woman's heart failure told by her daughter, fever after a trip to Thailand
+    ("晕不晕", ("头晕",)), ("发晕", ("头晕",)), ("晕乎", ("头晕",)), ("blackout", ("失去意识", "昏迷")),
+    ("black out", ("失去意识", "昏迷")), ("passed out", ("失去意识", "昏迷")), ("孩子生了", ("生孩子",)),
+    ("睡得着", ("睡不着", "睡眠")), ("睡不好", ("睡眠", "失眠")), ("帮你带", ("帮忙", "谁带")), ("抱宝宝", ("抱孩子",)),
+    ("抱着宝宝", ("抱孩子",)), ("什么都没意思", ("兴趣", "开心")), ("anhedonia", ("兴趣",)), ("痛起来", ("开始痛",)),
+    ("疼起来", ("开始痛", "开始疼")), ("吃了些什么", ("吃了什么", "饮食")), ("吃了好多", ("吃了什么", "饮食")),
+    ("下水", ("内脏",)), ("老汉儿", ("父亲",)), ("uric acid", ("尿酸",)), ("靠着床头", ("坐着睡", "枕头")),
+    ("垫高", ("枕头",)), ("脚面", ("脚踝", "肿")), ("鞋都穿不进", ("肿", "水肿")), ("鞋穿不进", ("肿", "水肿")),
+    ("排水的药", ("利尿",)), ("口重", ("咸", "口味")), ("CHF", ("心衰",)), ("heart failure", ("心衰",)),
+    ("斑斑点点", ("红点", "疹子")), ("myalgia", ("肌肉", "酸痛")), ("arthralgia", ("关节",)), ("胃里翻腾", ("恶心",)),
+    ("想呕", ("恶心", "呕吐")), ("被叮", ("咬", "蚊子")), ("叮过", ("咬",)), ("叮咬", ("咬",)),
 )
 # ... and what a word list cannot say: blood in the urine with words between (尿里没见过血吧), the slang MC
 _EVERYDAY_PATTERNS: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
@@ -367,6 +380,10 @@ _EVERYDAY_PATTERNS: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
     (re.compile(r"(?:大便|便)[里中上][^，,。？?]{0,5}血"), ("便血",)),
     (re.compile(r"(?<![A-Za-z])MC(?![A-Za-z])"), ("月经",)),
     (re.compile(r"(?:冷气|空调)[^，,。？?]{0,3}开"), ("怕热",)),
+    (re.compile(r"受过[^，,。？?]{0,4}伤"), ("受过伤",)), (re.compile(r"生了?(?:多久|多长时间|几[天周个]|多少天)"), ("生孩子", "产后")),
+    (re.compile(r"谁[^，,。？?]{0,4}带"), ("谁带",)), (re.compile(r"喝了?[^，,。？?]{0,4}酒"), ("喝酒",)),
+    (re.compile(r"坐着[^，,。？?]{0,3}睡"), ("坐着睡",)), (re.compile(r"药[^，,。？?]{0,8}没(?:吃|用)"), ("停药", "漏吃")),
+    (re.compile(r"去了?(?:哪些|哪里|哪儿|什么)地方"), ("去哪",)), (re.compile(r"肚子[不没还有点]{0,2}[疼痛]"), ("肚子疼", "腹痛")),
 )
 
 
@@ -403,7 +420,7 @@ def fact_is_asked(fact: Fact, question: str) -> bool:
 
 # A clause asked about other people (家里其他人也闹肚子吗, 同学有没有类似的): it asks nothing of the patient's own
 # facts, only of a fact about others (family history, contacts), whose wording names them too.
-_ABOUT_OTHERS = re.compile(r"(家里|家人|家里人|其他人|别人|旁人|同学|同事|(?<!小)朋友|同桌|室友|邻居|周围的?人|身边的?人|兄弟姐妹|(你|您)们)(的?大人们?)?(里|当中|中间)?((是不是|是否)?也|有没有|有谁|有人|中|最近有|没有|没人)"
+_ABOUT_OTHERS = re.compile(r"(家里|家人|家里人|其他人|别人|旁人|同学|同事|(?<!小)朋友|同桌|室友|邻居|周围的?人|身边的?人|兄弟姐妹|(你|您)们)(的?大人们?)?(里|当中|中间)?((是不是|是否)?也|有没有|有谁|有人|中|最近有|没有|没人|怎么样|咋样)"
                            # 你妈妈当年…也, 你爱人以前犯过…, 她爸爸是不是也…, 你们队里还有谁…, 您家里人抽烟吗
                            r"|(你|您|他|她)的?(妈妈|妈|爸爸|爸|母亲|父亲|爱人|老伴|老公|老婆|丈夫|妻子|对象|爹妈|父母|家里人|家人"
                            r"|婆婆|公公|岳母|岳父|婆家|娘家|哥哥|姐姐|弟弟|妹妹|奶奶|爷爷|外婆|外公|姥姥|姥爷)"
@@ -417,7 +434,7 @@ _OTHERS_IN_FACT = re.compile(r"家|亲|父|母|兄|弟|姐|妹|别人|其他人|
 
 # 布洛芬药店能买到吗？多少钱一盒？ / 社区医院周末开门吗？: where to buy, what it costs, when a place opens ask
 # nothing of the patient's facts (unless the fact is about that: 药太贵没买)
-_ABOUT_SERVICE = re.compile(r"药店|药房|买得到|能买|好买|买到|在哪买|哪里买|哪儿买|多少钱|价格|贵不贵|多贵|报销|开门|营业|挂号|上班时间"
+_ABOUT_SERVICE = re.compile(r"药店|药房|买得到|能买|好买|买到|在哪买|哪里买|哪儿买|哪家医院|哪个医院|多少钱|价格|贵不贵|多贵|报销|开门|营业|挂号|上班时间"
                             r"|在哪里?能?打|在哪儿能?打")
 _SERVICE_IN_FACT = re.compile(r"钱|贵|买|药店|药房|报销|医保|挂号")
 
@@ -437,7 +454,9 @@ def _about_the_patient(fact: Fact, question: str) -> str:
         m = _ABOUT_OTHERS.search(c) if others else None
         # 你老婆看到你抽的时候是什么样子: what the relative saw of the patient (你 again after them) is the patient's
         about_others = m is not None and not _SEEN_OF_PATIENT.match(c, m.end())
-        follow_up = after_others and len(_PUNCT.sub("", c)) <= 4 and not _SECOND_PERSON.search(c)
+        # (…同学怎么样了，他也头疼吗？: the one just named, as 他/她)
+        follow_up = after_others and (len(_PUNCT.sub("", c)) <= 4 and not _SECOND_PERSON.search(c)
+                                      or re.match(r"\s*[他她]们?也", c) is not None)
         if not (about_others or follow_up or service and _ABOUT_SERVICE.search(c)):
             kept.append(c)
         after_others = about_others or follow_up
@@ -589,9 +608,13 @@ def _topic_of_a_time_question(fact: Fact, evidence: dict[str, frozenset[str]], a
 def _part_of_another_clause(evidence: frozenset[str], question: str, others: list[frozenset[str]]) -> bool:
     """Whether a fact is asked only by words that are part of its keywords (肚子 of 肚子上面), each in a clause that
     says another asked fact's whole keyword (肚子没有一阵阵发紧吧: the tightening, not the pain under the ribs)."""
-    if not evidence or not all(e.startswith("tok:") for e in evidence):
+    # (药有没有按时吃: 药, a one-character keyword, beside another's whole 按时吃 is that fact's topic too)
+    if not evidence or not all(e.startswith("tok:") or len(e) == 1 for e in evidence):
         return False
-    whole = {k for ev in others for k in ev if not k.startswith("tok:")}
+    tokens_only = all(e.startswith("tok:") for e in evidence)
+    # (a one-character keyword yields only to a topic word: 撒了几次尿 asks the urine, not the stool keyed 几次)
+    whole = {k for ev in others for k in ev if not k.startswith("tok:")
+             and (tokens_only or len(k) >= 2 and not _is_time_word(k))}
     if not whole:
         return False
     clauses = [_with_standard_words(c) for c in _CLAUSE_OF_QUESTION.findall(question)]
