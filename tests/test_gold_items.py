@@ -12,7 +12,7 @@ from workbench.annotate.gold import gold_accuracy, gold_item_ids, import_gold, l
 from workbench.annotate.queue import open_item, sync_queue, take_next
 from workbench.errors import AuthError, InputError
 from workbench.store.engine import Store
-from workbench.store.schema import Assignment, Generation, GoldAnswer, QueueItem, Rating, utcnow
+from workbench.store.schema import Assignment, Generation, GoldAnswer, QueueItem, Rating, User, utcnow
 
 
 @pytest.fixture
@@ -214,6 +214,37 @@ def test_gold_cli_imports_and_lists(store, tmp_path, capsys):
     path.write_text(json.dumps({"generation_id": gid, "turn_type": "nonsense"}) + "\n", encoding="utf-8")
     assert main(["gold", "import", str(path), "--config", str(cfg)]) == 2
     assert "nonsense" in capsys.readouterr().err
+
+
+def test_gold_cli_on_a_team_store_needs_a_named_admin(tmp_path, capsys):
+    """Without --admin, a store with accounts is refused: the command once added a passwordless admin "local",
+    after which the team's only real admin could be disabled."""
+    from workbench.auth import upsert_user
+    from workbench.cli import main
+
+    db = tmp_path / "team.db"
+    team = Store(f"sqlite:///{db}")
+    try:
+        positions = add_positions(team, 1)
+        upsert_user(team, "bob", "a-long-admin-password", "admin")
+        gid = _gen_id(team, positions[0])
+    finally:
+        team.dispose()
+    path = tmp_path / "gold.jsonl"
+    path.write_text(json.dumps({"generation_id": gid, "turn_type": "mixed"}) + "\n", encoding="utf-8")
+    cfg = tmp_path / "cfg.yaml"
+    cfg.write_text(f"database_url: sqlite:///{db}\ncolumns:\n"
+                   "  - {name: A, backend: openai-compatible, base_url: 'http://127.0.0.1:9/v1', model_name: m}\n",
+                   encoding="utf-8")
+    assert main(["gold", "import", str(path), "--config", str(cfg)]) == 2
+    assert "--admin bob" in capsys.readouterr().err
+    assert main(["gold", "--admin", "bob", "import", str(path), "--config", str(cfg)]) == 0
+    team = Store(f"sqlite:///{db}")
+    try:
+        with team.session() as s:
+            assert s.scalars(select(User.username)).all() == ["bob"]  # no "local" account was added
+    finally:
+        team.dispose()
 
 
 def test_a_version_1_database_gets_the_gold_table(tmp_path):

@@ -75,6 +75,21 @@ def test_models_and_chat_completions(api):
     assert chunks[-1]["usage"]["completion_tokens"] > 0
 
 
+def test_a_first_message_gets_the_models_reply_not_the_chat_greeting(api):
+    """The greeting is the Chat tab's convention: over the API every column calls its model, first message too."""
+    from workbench.prompts import GREETING
+
+    url, backends = api
+    for model in backends:
+        r = httpx.post(f"{url}/chat/completions", timeout=300, json={
+            "model": model, "seed": 3, "messages": [{"role": "system", "content": "你是医生"},
+                                                    {"role": "user", "content": "孩子发烧39度怎么办"}]})
+        body = r.json()
+        assert r.status_code == 200, body
+        assert body["choices"][0]["message"]["content"] != GREETING, model
+        assert body["usage"]["completion_tokens"] > 0, model
+
+
 def test_bad_requests_get_clear_errors(api):
     url, _ = api
     post = lambda body: httpx.post(f"{url}/chat/completions", json=body, timeout=60)  # noqa: E731
@@ -305,5 +320,6 @@ def test_simulate_a_served_column_and_judge_from_the_command_line(demo_config, a
         assert "1 repl(ies) to judge, judged 1, already judged 0, failed 0" in capsys.readouterr().out
         assert len(judge.requests) == 1
         assert main(["judge", "--config", str(path), "--judge", "Judge", "--columns", "Doctor"]) == 0
-        # Two replies per consultation (the served greeting is a reply like any other here) and two advices.
-        assert "judged 3, already judged 1, failed 0; simulated advice scored 2" in capsys.readouterr().out
+        # One reply per consultation (the served model answers the first message itself, and advises at once) and
+        # two advices.
+        assert "judged 1, already judged 1, failed 0; simulated advice scored 2" in capsys.readouterr().out

@@ -100,6 +100,9 @@ def _usage(trace: Trace) -> dict[str, int]:
 
 def create_app(config: WorkbenchConfig, backends: dict[str, Backend], token: str | None = None) -> Any:
     """The FastAPI app. ``token``: when set, every request needs ``Authorization: Bearer <token>``."""
+    # The greeting at a first message is the Chat tab's convention: a client of the API (a patient, a judge)
+    # asked for the model's reply, and got the canned greeting with no model call.
+    backends = {name: b.without_greeting() for name, b in backends.items()}
     app = FastAPI(title="BianQue Workbench OpenAI-compatible API", docs_url=None, redoc_url=None, openapi_url=None)
     created = int(time.time())
 

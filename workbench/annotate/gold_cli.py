@@ -15,7 +15,7 @@ from sqlalchemy import select
 from workbench.access import Permission, require_permission
 from workbench.annotate.gold import import_gold, list_gold, read_gold_file
 from workbench.annotate.rubric import load_rubric
-from workbench.auth import LOCAL_USER, CurrentUser, upsert_user
+from workbench.auth import LOCAL_USER, NO_PASSWORD, CurrentUser, upsert_user
 from workbench.config import load_config
 from workbench.errors import AuthError
 from workbench.store.engine import Store
@@ -27,7 +27,8 @@ def add_gold_parser(sub: argparse._SubParsersAction, default_config: str) -> Non
     sp = sub.add_parser("gold", help="import and list gold items (replies with an expected answer)")
     sp.add_argument("--config", default=default_config, help="config whose database holds the ratings")
     sp.add_argument("--admin", default=LOCAL_USER,
-                    help="the admin account the gold answers are attributed to (default: the local user)")
+                    help="the admin account the gold answers are attributed to (default: the local user of a "
+                         "workbench without logins; required where the store has accounts)")
     gsub = sp.add_subparsers(dest="gold_command", required=True)
     imp = gsub.add_parser("import", help="mark the replies of a JSONL file as gold, all or nothing")
     imp.add_argument("file")
@@ -42,6 +43,14 @@ def _admin(store: Store, name: str) -> CurrentUser:
         u = s.scalar(select(User).where(User.username == name, User.active.is_(True)))
         found = CurrentUser(u.id, u.username, u.role) if u is not None else None
     if found is None and name == LOCAL_USER:
+        with store.session() as s:
+            admins = sorted(s.scalars(select(User.username).where(
+                User.role == "admin", User.active.is_(True), User.password_hash != NO_PASSWORD)))
+        if admins:
+            # A team's store (accounts with passwords): a passwordless admin added here would outlive the
+            # "only active admin" guard and own answers nobody gave. The answers are attributed to a named one.
+            raise AuthError("this store has accounts: name the admin the gold answers are attributed to, "
+                            f"e.g. --admin {admins[0]} (active admins: {', '.join(admins)})")
         return upsert_user(store, LOCAL_USER, None, "admin")  # the single user of a workbench without logins
     if found is None:
         raise AuthError(f"{name!r} is not an active admin account")

@@ -67,15 +67,16 @@ footer {{ display: none !important; }}
    without that. (Out of @media: Gradio scopes a media rule's selectors under the container itself.) */
 .gradio-container {{ overflow: clip !important; }}
 @media (max-width: 640px) {{
-  #patient-row {{ position: sticky; bottom: 0; z-index: 20; background: var(--body-background-fill);
+  #patient-row {{ position: sticky; bottom: 0; z-index: 100; background: var(--body-background-fill);
     flex-wrap: nowrap !important; padding: 6px 0; }}
   #patient-row > * {{ min-width: 0 !important; }}
   #patient-row #send {{ flex: 0 0 auto !important; min-width: 4.5em !important; }}
 }}
 /* On a phone the Rate tab's actions (Back, Skip, Next, Submit) stacked at the top of a 3,400 px item, and with no
-   keyboard there Submit was 2,000 px above the last answer: they stay at the screen's top, two by two. */
+   keyboard there Submit was 2,000 px above the last answer: they stay at the screen's top, two by two. Above
+   Gradio's field labels (z-index 40), which scrolled over the buttons and took their taps. */
 @media (max-width: 640px) {{
-  #rate-actions {{ position: sticky; top: 0; z-index: 20; background: var(--body-background-fill);
+  #rate-actions {{ position: sticky; top: 0; z-index: 100; background: var(--body-background-fill);
     display: grid !important; grid-template-columns: 1fr 1fr; gap: 6px; padding: 6px 0; }}
   #rate-actions > * {{ min-width: 0 !important; }}
 }}

@@ -181,6 +181,10 @@
     }
     if (ev.ctrlKey || ev.metaKey || ev.altKey || ev.repeat) return;
     const k = ev.key;
+    // Enter or Space on a focused button, link or accordion presses that control (Tab brought the user there):
+    // Enter submits only where no control of its own has the focus.
+    const control = t && t.closest && t.closest('button, a[href], summary, select, [role=button], [role=tab], [role=switch]');
+    if (control && (k === 'Enter' || k === ' ')) return;
     let done = true;
     if (/^[1-9]$/.test(k)) {
       if (pickDigit(current(), k)) move(1);
