@@ -237,6 +237,22 @@ def test_phone_rate_actions_stay_on_screen(tmp_path):
         }""")
         assert got["scroll"] > got["height"], got  # the item does run far below the first screen
         assert 0 <= got["top"] and got["bottom"] <= got["height"], got
+        # ... and nothing of the item scrolls over the bar's buttons: Gradio's field labels (z-index 40) once drew
+        # over Back and took its taps
+        covered = {}
+        for y in range(0, page.evaluate("document.documentElement.scrollHeight"), 80):
+            page.evaluate(f"window.scrollTo(0, {y})")
+            over = page.evaluate("""() => {
+              const bar = document.querySelector('#rate-actions');
+              return Array.from(bar.querySelectorAll('button')).flatMap(b => {
+                const r = b.getBoundingClientRect();
+                const e = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+                return e && !bar.contains(e) ? [b.id + ' <- ' + (e.innerText || e.tagName).slice(0, 20)] : [];
+              });
+            }""")
+            if over:
+                covered[y] = over
+        assert not covered, covered
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "rate-390-actions.png"))
         ctx.close()

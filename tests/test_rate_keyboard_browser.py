@@ -171,3 +171,33 @@ def test_next_on_the_open_item_says_why_it_stays_and_keeps_what_is_answered(tmp_
             assert page.locator(checked).count() == 1  # the answer given stays on the page
             ctx.close()
             browser.close()
+
+
+def test_enter_on_a_focused_button_presses_that_button_not_submit(tmp_path):
+    """Tab to Skip (or Back) and Enter: the focused button acts. The page's Enter shortcut clicked Submit instead,
+    so a keyboard user going back submitted the open item."""
+    from playwright.sync_api import sync_playwright
+
+    require_chromium()
+    with rate_server(tmp_path, blind=True) as (svc, url):
+        for i in range(3):
+            add_item(svc.store, [f"咳嗽几天了？（{i}）", f"多喝水（{i}）。"])
+        with sync_playwright() as pw:
+            browser = launch(pw)
+            ctx, page = open_rate_tab(browser, url, "ann", "en", keyboard_only=True)
+            page.keyboard.press("n")
+            wait_until(lambda: item_shown(page) == 1, what="the first item")
+            for _ in range(2):  # every answer given: Enter alone would submit
+                for key in ("y", "4", "0"):
+                    page.keyboard.press(key)
+            page.keyboard.press("a")
+            page.locator("#rate-col-1 input[type=radio][value='N/A']:checked").first.wait_for()
+            page.locator("#rate-skip").focus()
+            page.keyboard.press("Enter")
+            wait_until(lambda: item_shown(page) == 2, what="the item after the skipped one")
+            with svc.store.read() as s:
+                assert s.scalars(select(RatingVersion)).all() == []  # skipped, not submitted (drafts are saved)
+                first = s.scalars(select(Assignment).order_by(Assignment.id)).first()
+                assert first.completed_at is None and first.skipped_at is not None
+            ctx.close()
+            browser.close()
