@@ -18,6 +18,7 @@ from workbench.analysis.metrics import reference_metrics
 from workbench.analysis.preference import bradley_terry, pairwise_counts, position_bias, tally_preferences
 from workbench.analysis.preference import win_rates as win_rate_matrix
 from workbench.analysis.scores import column_scores, scores_by_slot
+from workbench.analysis.twins import one_rating_per_text
 from workbench.scope import Scope
 
 
@@ -94,7 +95,7 @@ def compute_dashboard(
         win_counts=n.round().astype("int64"),  # whole comparisons (a tie's halves add up), not 5.0
         bradley_terry=bradley_terry(tally, n_boot=bt_boot, seed=seed, all_bad=all_bad),
         position_bias=position_bias(tally),
-        agreement=agreement_table(f.ratings),
+        agreement=agreement_table(one_rating_per_text(f.ratings, f.generations)),
         metrics=reference_metrics(f.generations, f.references) if metrics else None,
         aggregated=aggregated_scores(f.ratings, aggregates, seed=seed) if aggregates else None,
     )

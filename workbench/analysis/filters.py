@@ -69,9 +69,26 @@ def _project_preferences(prefs: pd.DataFrame, columns: set[str]) -> pd.DataFrame
     keep = np.zeros(len(prefs), dtype=bool)
     shown_out: list[object] = []
     ranking_out: list[object] = []
-    for i, (shown, outcome, winner, ranking) in enumerate(
-        zip(prefs["shown"], prefs["outcome"], prefs["winner"], prefs["ranking"], strict=True)
+    winner_out: list[object] = []
+    twins_out: list[object] = []
+    twin_groups = prefs["twins"].tolist() if "twins" in prefs.columns else [()] * len(prefs)
+    for i, (shown, outcome, winner, ranking, twins) in enumerate(
+        zip(prefs["shown"], prefs["outcome"], prefs["winner"], prefs["ranking"], twin_groups, strict=True)
     ):
+        # A group of identical replies kept in part stands as its first kept column (the one listed may be out)
+        stand_in: dict[object, str] = {}
+        groups_kept = []
+        for g in twins if isinstance(twins, list | tuple | np.ndarray) else ():
+            kept_g = tuple(c for c in g if c in columns)
+            if kept_g:
+                stand_in[g[0]] = kept_g[0]
+            if len(kept_g) >= 2:
+                groups_kept.append(kept_g)
+        shown = [stand_in.get(c, c) for c in shown] if isinstance(shown, list | tuple | np.ndarray) else shown
+        ranking = [stand_in.get(c, c) for c in ranking] if isinstance(ranking, list | tuple | np.ndarray) else ranking
+        winner = stand_in.get(winner, winner)
+        winner_out.append(winner)
+        twins_out.append(tuple(groups_kept))
         kept = [c for c in (shown if isinstance(shown, list | tuple | np.ndarray) else []) if c in columns]
         rank = ranking if isinstance(ranking, list | tuple | np.ndarray) else None
         rank_kept = [c for c in rank if c in columns] if rank is not None else rank
@@ -86,6 +103,9 @@ def _project_preferences(prefs: pd.DataFrame, columns: set[str]) -> pd.DataFrame
     out = prefs.copy()
     out["shown"] = pd.Series(shown_out, index=prefs.index, dtype=object)
     out["ranking"] = pd.Series(ranking_out, index=prefs.index, dtype=object)
+    out["winner"] = pd.Series(winner_out, index=prefs.index, dtype=object)
+    if "twins" in prefs.columns:
+        out["twins"] = pd.Series(twins_out, index=prefs.index, dtype=object)
     return out[keep]
 
 

@@ -37,6 +37,7 @@ from workbench.analysis.frames import (
     Frames,
     score_axes,
 )
+from workbench.analysis.twins import text_groups, twin_columns
 from workbench.annotate.counted import counted_preference, counted_rating
 from workbench.annotate.rubric import axes_in, score_number
 from workbench.store.engine import Store
@@ -142,11 +143,29 @@ def load_frames(svc_or_store: object, *, include_retired: bool = False) -> Frame
     greetings = _frame([g[:-1] for g in gens if g[-1]], GENERATION_COLUMNS)
     refs = [r for r in refs if not (isinstance(r[3], str) and r[3].strip() in greeting_text)]
     column_of = {int(g[0]): g[3] for g in replies}
+    # Identical replies at one position are one reply to the annotator (workbench.analysis.twins)
+    out_at, status_at = GENERATION_COLUMNS.index("output"), GENERATION_COLUMNS.index("status")
+    groups = text_groups((g[0], g[1], g[5], g[out_at], g[status_at]) for g in replies)
+    # ... the copies an annotator was shown: the replies they answered at the position (a column regenerated
+    # in the Chat tab has older replies there too, never shown with these)
+    dialogue_of = {int(g[0]): int(g[1]) for g in replies}
+    rated_at: dict[tuple[str, int, int], list[int]] = {}
+    for r in ratings:
+        if int(r[1]) in dialogue_of:
+            rated_at.setdefault((r[2], dialogue_of[int(r[1])], int(r[5])), []).append(int(r[1]))
     # The contract's two axes in their places, each further axis answered as a column after the contract's.
     extra_axes = [a for a in axes_in(r[7] for r in ratings) if a not in SCORE_AXES]
+    # An answer to a hidden copy of an identical reply was given in the box shown, at its slot (the smallest of
+    # the copies' slots), not at the copy's own
+    slot_shown: dict[tuple[str, int], int] = {}
+    for r in ratings:
+        if r[9] is not None:
+            key = (r[2], groups.get(int(r[1]), int(r[1])))
+            slot_shown[key] = min(slot_shown.get(key, r[9]), r[9])
     rating_rows = [
         (r[0], r[1], r[2], r[3], r[4], r[5], r[6] or None, *(_score(r[7], a) for a in SCORE_AXES),
-         bool(r[8]), r[9], r[10], *(_score(r[7], a) for a in extra_axes))
+         bool(r[8]), slot_shown.get((r[2], groups.get(int(r[1]), int(r[1]))), r[9]), r[10],
+         *(_score(r[7], a) for a in extra_axes))
         for r in ratings
     ]
     pref_rows = []
@@ -157,15 +176,17 @@ def load_frames(svc_or_store: object, *, include_retired: bool = False) -> Frame
             ranking = [g for g in ranking if int(g) not in greeting_ids] if isinstance(ranking, list) else ranking
             if len(shown) < 2 or (winner is not None and int(winner) in greeting_ids):
                 continue  # no judgement between two model replies is left
+        twins = twin_columns([int(g) for g in shown] if isinstance(shown, list) else [],
+                             rated_at.get((user, int(did), int(tix)), []), groups, column_of)
         pref_rows.append((
             pid, user, did, tix, _names(shown, column_of) or [], outcome,
             column_of.get(int(winner)) if outcome == PreferenceOutcome.BEST and winner is not None else None,
-            _names(ranking, column_of) if outcome == PreferenceOutcome.RANKING else None, ds, at,
+            _names(ranking, column_of) if outcome == PreferenceOutcome.RANKING else None, ds, at, twins,
         ))
     frames = Frames(
         generations=generations,
         ratings=_frame(rating_rows, (*RATING_COLUMNS, *extra_axes)),
-        preferences=_frame(pref_rows, PREFERENCE_COLUMNS),
+        preferences=_frame(pref_rows, (*PREFERENCE_COLUMNS, "twins")),
         references=_frame(refs, REFERENCE_COLUMNS),
         greetings=greetings,
     )

@@ -41,7 +41,9 @@ def _as_tuple(value: object) -> tuple[str, ...] | None:
     return None
 
 
-PreferenceKey = tuple[tuple[str, ...], str, "str | None", "tuple[str, ...] | None"]
+# (shown, outcome, winner, ranking, twins): twins are the groups of identical replies a shown column stands for
+# (its column first; see workbench.analysis.twins), empty where every reply differs.
+PreferenceKey = tuple[tuple[str, ...], str, "str | None", "tuple[str, ...] | None", tuple[tuple[str, ...], ...]]
 
 
 @dataclass(frozen=True)
@@ -64,12 +66,15 @@ def tally_preferences(preferences: pd.DataFrame) -> PreferenceTally:
     columns = [
         preferences[c].to_numpy(dtype=object).tolist() for c in ("shown", "outcome", "winner", "ranking")
     ]
-    for shown, outcome, winner, ranking in zip(*columns, strict=True):
+    # An optional column (the store writes it; other frames may lack it): identical replies shown as one.
+    twins = preferences["twins"].tolist() if "twins" in preferences.columns else [()] * len(preferences)
+    for shown, outcome, winner, ranking, groups in zip(*columns, twins, strict=True):
         key = (
             _as_tuple(shown) or (),
             str(outcome),
             winner if isinstance(winner, str) else None,
             _as_tuple(ranking),
+            tuple(tuple(g) for g in groups) if isinstance(groups, list | tuple | np.ndarray) else (),
         )
         tally[key] = tally.get(key, 0) + 1
     return PreferenceTally(list(tally), np.fromiter(tally.values(), dtype=np.int64, count=len(tally)))
@@ -80,18 +85,23 @@ def _tally(preferences: pd.DataFrame | PreferenceTally) -> PreferenceTally:
 
 
 def _pairs_of(key: PreferenceKey, all_bad: str) -> tuple[tuple[str, str, float], ...]:
-    """The (a, b, score_of_a) results implied by one judgement; empty when it implies none."""
-    shown, outcome, winner, ranking = key
+    """The (a, b, score_of_a) results implied by one judgement; empty when it implies none. A shown column that
+    stands for identical replies (``twins``) passes its result to each of them; identical replies are never
+    compared with each other."""
+    shown, outcome, winner, ranking, twins = key
+    group = {g[0]: g for g in twins}
+    members = lambda c: group.get(c, (c,))  # noqa: E731
     if outcome == PreferenceOutcome.BEST:
         if winner is None or winner not in shown:
             return ()
-        return tuple((winner, other, 1.0) for other in shown if other != winner)
+        return tuple((w, o, 1.0) for w in members(winner) for other in shown if other != winner for o in members(other))
     if outcome == PreferenceOutcome.TIE or (outcome == PreferenceOutcome.ALL_BAD and all_bad == "tie"):
-        return tuple((a, b, 0.5) for i, a in enumerate(shown) for b in shown[i + 1 :])
+        return tuple((x, y, 0.5) for i, a in enumerate(shown) for b in shown[i + 1 :]
+                     for x in members(a) for y in members(b))
     if outcome == PreferenceOutcome.RANKING and ranking:
         ordered = list(dict.fromkeys(ranking))
-        out = [(a, b, 1.0) for i, a in enumerate(ordered) for b in ordered[i + 1 :]]
-        out += [(a, b, 1.0) for a in ordered for b in shown if b not in ordered]
+        out = [(x, y, 1.0) for i, a in enumerate(ordered) for b in ordered[i + 1 :] for x in members(a) for y in members(b)]
+        out += [(x, y, 1.0) for a in ordered for b in shown if b not in ordered for x in members(a) for y in members(b)]
         return tuple(out)
     return ()
 
@@ -329,7 +339,7 @@ def position_bias(preferences: pd.DataFrame | PreferenceTally, ci: float = 0.95)
     ks: list[int] = []
     slots: list[int] = []
     weights: list[int] = []
-    for (shown, outcome, winner, ranking), count in zip(tally.keys, tally.counts, strict=True):
+    for (shown, outcome, winner, ranking, _twins), count in zip(tally.keys, tally.counts, strict=True):
         top = _top_choice(outcome, winner, ranking)
         if len(shown) < 2 or top is None or top not in shown:
             continue
