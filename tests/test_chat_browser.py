@@ -126,4 +126,10 @@ def test_a_bubbles_screen_reader_label_reads_the_message_as_typed(services):
         assert labels and all(message in label and "&lt;img" not in label for label in labels), labels
         assert page.evaluate("() => window.__pwned") is None
         assert page.locator(".column-chat img[src=x]").count() == 0
+        # The app's own marker around a stopped reply is markup in the label (the only raw "<" there): its words
+        # stay, its tags go; a typed tag, sent as references, is read as typed
+        page.evaluate("""() => { const d = document.createElement('div'); d.id = 'label-probe';
+          d.setAttribute('aria-label', "bot's message: 你好&lt;b&gt; <span class='reply-stopped'>■ 已停止</span>");
+          document.body.appendChild(d); }""")
+        expect(page.locator("#label-probe")).to_have_attribute("aria-label", "bot's message: 你好<b> ■ 已停止")
         browser.close()

@@ -234,3 +234,18 @@ def test_a_route_and_a_count_read_as_words_in_each_language():
     assert cat.t("compare.count.preferences.one", "en", n=1) == "1 preference"
     for key in ("generations", "ratings", "preferences", "references"):
         assert f"compare.count.{key}.one" in cat.messages, key
+
+
+def test_a_missing_score_reads_wholly_in_chinese():
+    """The axis and "or N/A" came through in English inside the translated message (suggestion quality：缺少分数（请给
+    1-5 or N/A）): the default rubric's axes and the range are translated as the message's parts."""
+    from workbench.annotate.ratings import RatingForm, validate_rating
+    from workbench.annotate.rubric import load_rubric
+    from workbench.config import REPO_ROOT
+    from workbench.errors import InputError
+
+    rubric = load_rubric(REPO_ROOT / "annotations" / "rubric.yaml")
+    with pytest.raises(InputError) as err:
+        validate_rating(RatingForm(turn_type="question", scores={"questioning": 3}), rubric, final=True)
+    text = catalogue().translate(str(err.value), "zh")
+    assert text == "建议质量：缺少分数（请给 1-5 或 不适用）", text

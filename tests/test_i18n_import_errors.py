@@ -125,3 +125,16 @@ def test_an_import_selects_its_dataset_for_the_batch(services):
                                       False, api_name="/import_dataset")
     menu = outputs[2]
     assert outputs[0].startswith("✓") and menu.get("value", menu) == "新导入"
+
+
+def test_a_file_that_is_no_dataset_is_named_in_the_pages_language(services, tmp_path):
+    """The upload box takes any file (Gradio's own refusal was an English pop-up, then "choose a file first"): a
+    text file or a spreadsheet is refused by the import, which says what it wants in the page's language."""
+    notes = _write(tmp_path, "notes.txt", "hello, not a dataset\n")
+    zh = html.unescape(import_file(services, None, notes, "n", None, False, lang="zh"))
+    assert "notes.txt：不是数据集文件" in zh and ".jsonl" in zh and "choose a file" not in zh, zh
+    en = html.unescape(import_file(services, None, notes, "n", None, False, lang="en"))
+    assert "notes.txt: not a dataset file: choose a CSV" in en, en
+    sheet = tmp_path / "weird.xlsx"
+    sheet.write_bytes(b"PK\x03\x04" + b"\0" * 64)
+    assert "电子表格" in html.unescape(import_file(services, None, str(sheet), "s", None, False, lang="zh"))

@@ -48,6 +48,9 @@ def _first_object(path: Path) -> object:
     return None
 
 
+DATASET_EXTENSIONS = (".csv", ".tsv", ".jsonl", ".json")
+
+
 def detect_format(path: str | Path) -> str:
     """Guess the format from the extension, then from the first record."""
     p = Path(path)
@@ -55,6 +58,10 @@ def detect_format(path: str | Path) -> str:
     if ext in (".csv", ".tsv"):
         return "bianque_csv"
     first = _first_object(p)
+    if ext not in DATASET_EXTENSIONS and not isinstance(first, dict | list):
+        # notes.txt, a PDF: the upload box takes any file, so the page says what it wants in its own language
+        raise DatasetError(f"{p.name}: not a dataset file: choose a CSV (.csv, .tsv), JSON Lines (.jsonl) or JSON "
+                           "(.json) file")
     if isinstance(first, dict):
         if "messages" in first:
             return "messages_jsonl"

@@ -172,7 +172,7 @@ def route_md(g: chat.ReplyStatus | None, lang: str) -> str:
     if g is None:
         return ""
     reason = i18n.catalogue().translate(g.route_reason or "", lang) or "—"  # stored in English
-    return i18n.t("chat.route.last", lang, route=as_text(g.route or "—"), reason=as_text(reason),
+    return i18n.t("chat.route.last", lang, route=as_text(route_name(g.route, lang) or "—"), reason=as_text(reason),
                   seed=as_text(g.seed))
 
 

@@ -159,8 +159,9 @@ def build_data_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
     with gr.Row(equal_height=False):
         with gr.Column(scale=1):
             ui.make(gr.Markdown, value=K("data.import.title"))
-            upload = ui.make(gr.File, label=K("data.import.file"), type="filepath",
-                             file_types=[".csv", ".tsv", ".jsonl", ".json"])
+            # No file_types: Gradio's own refusal is an English pop-up whatever the page's language, followed by
+            # "choose a file first"; the import names a wrong file in the page's language instead.
+            upload = ui.make(gr.File, label=K("data.import.file"), type="filepath")
             name = ui.make(gr.Textbox, label=K("data.import.name"), placeholder=K("data.import.name_hint"))
             fmt = ui.make(gr.Dropdown, choices=[(K("data.import.auto"), AUTO), *PARSERS], value=AUTO,
                           label=K("data.import.format"), elem_id="import-format")

@@ -146,7 +146,7 @@ def error_text(e: WorkbenchError, lang: str) -> str:
     cat = i18n.catalogue()
     head, sep, rest = text.partition(": ")
     if sep and head.startswith("reply ") and len(head.split()) == 2:
-        colon = "：" if lang == "zh" else ": "  # 回复 A：请选择回合类型, one kind of colon in a Chinese line
+        colon = "：" if lang == "zh" else ": "  # 回复 A：请选择回复类型, one kind of colon in a Chinese line
         return i18n.t("rate.reply_label", lang, label=head.split()[1]) + colon + cat.translate(rest, lang)
     return cat.translate(text, lang)
 
