@@ -257,6 +257,13 @@ def _deid(deid_markdown: str) -> list[str]:
     ]
 
 
+# datasets keys its cache of a local folder on the folder's name and its file names, the same for every export: a
+# second export loaded by folder returned the first one's rows.
+_CACHE_NOTE = ("`datasets` caches a folder's configs under the folder's name and file names, which every export "
+               "shares: load another export with its own `cache_dir=`, or load a file itself "
+               "(`load_dataset(\"parquet\", data_files=…)`, `load_dataset(\"json\", data_files=…)`).")
+
+
 def render_card(report: Mapping[str, Any], deid_markdown: str, provenance: Mapping[str, Any] | None = None) -> str:
     """The card of one format's folder, from an ExportReport's dict (with its ``configs``)."""
     fmt = report["format"]
@@ -270,6 +277,7 @@ def render_card(report: Mapping[str, Any], deid_markdown: str, provenance: Mappi
         f"- Rows: {report['rows']}",
         "- Files: " + ", ".join(f"`{md(Path(p).name)}` ({size} bytes)" for p, size in report["file_sizes"].items()),
         "- Load: " + ", ".join(f"`datasets.load_dataset(<this folder>, \"{c['config_name']}\")`" for c in configs),
+        f"- {_CACHE_NOTE}",
         "",
     ]
     lines += [f"- {md(n)}" for n in report.get("notes", [])]
@@ -321,7 +329,8 @@ def render_root_card(reports: Mapping[str, Mapping[str, Any]], deid_markdown: st
                 else f"`load_dataset(<this folder>/{c['format']}, \"{c['local']}\")`")
         lines.append(f"| `{c['config_name']}` | `{c['path']}` | {c['rows']} | {call} |")
     lines += ["", "The `datasets` library reads one kind of file per folder, so the configs above that live in "
-              "another kind of file load from their format's folder, whose own card lists all of its files.", ""]
+              "another kind of file load from their format's folder, whose own card lists all of its files. "
+              + _CACHE_NOTE, ""]
     for fmt in reports:
         lines += [f"## Fields: `{fmt}`", "", format_note(fmt), ""] + _fields(fmt)
     lines += _provenance(prov) + _annotation(prov) + _USE + _deid(deid_markdown)
