@@ -12,6 +12,7 @@ import hashlib
 import inspect
 import logging
 import threading
+import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -60,6 +61,9 @@ class ColumnView:
 
 
 BUSY = "dialogue #{id} is still generating replies: wait for them, or press Stop"
+# How long a message sent while a Regenerate of its dialogue runs waits for the new replies before it is refused
+# (the README promises a message sent during replies goes once they are stored; a send waited only for a send)
+SEND_WAITS_S = 600.0
 
 
 @dataclass
@@ -69,15 +73,23 @@ class RunControl:
     _jobs: dict[str, list[Job]] = field(default_factory=lambda: defaultdict(list))
     _busy: set[int] = field(default_factory=set)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _freed: threading.Condition = field(init=False)
 
-    def claim(self, dialogue_id: int) -> None:
-        """Mark a dialogue as generating; refused while another send or regeneration of it runs.
+    def __post_init__(self) -> None:
+        self._freed = threading.Condition(self._lock)
+
+    def claim(self, dialogue_id: int, wait_s: float = 0.0) -> None:
+        """Mark a dialogue as generating; refused while another send or regeneration of it runs, after waiting up
+        to ``wait_s`` for it to end (a message sent during a Regenerate goes once the new replies are stored).
 
         Without it a Regenerate pressed during a send (or a send from a second tab) would generate a reply from a
         thread that lacks the reply still streaming. A set, not a lock: Gradio may resume a generator on
         another thread, and the release happens wherever it ends.
         """
+        end = time.monotonic() + wait_s
         with self._lock:
+            while dialogue_id in self._busy and (left := end - time.monotonic()) > 0:
+                self._freed.wait(left)
             if dialogue_id in self._busy:
                 raise InputError(BUSY.format(id=dialogue_id))
             self._busy.add(dialogue_id)
@@ -85,6 +97,7 @@ class RunControl:
     def release(self, dialogue_id: int) -> None:
         with self._lock:
             self._busy.discard(dialogue_id)
+            self._freed.notify_all()
 
     def add(self, session: str, jobs: list[Job]) -> None:
         with self._lock:
@@ -405,7 +418,7 @@ def build_chat_tab(svc: Services, state: gr.State, ui: Localizer) -> dict[str, A
             current = st.get("dialogue_id")
             if current is not None:
                 chat_dialogues.require_continuable(svc, user, current)
-                control.claim(current)
+                control.claim(current, wait_s=SEND_WAITS_S)
             try:
                 did, pos = chat.send(svc, current, message, user_id=user.id)
             except WorkbenchError:
