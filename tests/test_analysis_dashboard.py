@@ -200,3 +200,14 @@ def test_the_agreement_chart_writes_each_alpha_at_its_bar_zero_included():
     fig = agreement_figure(table)
     assert list(fig.data[0].text) == ["0.00", "0.71", ""]
     assert any("n/a" in (a.text or "") for a in fig.layout.annotations)
+
+
+def test_a_negative_alphas_value_has_room_below_its_bar():
+    """A negative alpha's value, written outside the bar's end, sat on the axis's own end over the tick labels
+    ("que-0.56ning"): the axis reaches further down than the bar."""
+    from workbench.analysis.plots import agreement_figure
+
+    table = pd.DataFrame({"axis": ["questioning"], "alpha": [-0.56], "level": ["interval"], "n_units": [14],
+                          "undefined_reason": [None]})
+    low, high = agreement_figure(table).layout.yaxis.range
+    assert low < -0.56 - 0.1 and high == 1

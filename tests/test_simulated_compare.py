@@ -39,3 +39,14 @@ def test_compare_shows_simulated_measures_per_column(services):
     assert "Elicitation recall" in measures["headers"]  # the readable header of elicitation_recall
     assert "no judge scores" in scores["data"][0][0]
     assert "simulated_measures.csv" in links and "judge_scores.csv" not in links  # a note has no CSV
+
+
+def test_measures_pooled_over_several_simulated_datasets_say_so(services):
+    """With no Dataset filter the section pooled every simulated run (one of 1 case at 2 turns moved a column's
+    figures) and said nothing: it names the datasets pooled, and a filter on one leaves nothing pooled."""
+    cases = load_cases(REPO / "annotations" / "cases")[:2]
+    run_simulation(services, cases, ["BianQue-2.0"], max_turns=2)
+    run_simulation(services, cases[:1], ["BianQue-2.0"], max_turns=2, dataset="sim_short")
+    view = compute_simulated_view(services, n_boot=50)
+    assert len(view.pooled) == 2 and "sim_short" in view.pooled
+    assert compute_simulated_view(services, datasets=["sim_short"], n_boot=50).pooled == ()

@@ -240,7 +240,8 @@ def agreement_figure(agreement: pd.DataFrame, tr: Translate = english) -> go.Fig
                            yanchor="bottom", font={"size": 10, "color": "#444"}, bgcolor="rgba(255,255,255,0.85)")
     low = float(alpha.min()) if alpha.notna().any() else 0.0
     fig.update_xaxes(title=tr("compare.plot.agreement.x"))
-    fig.update_yaxes(title=tr("compare.plot.agreement.y"), range=[min(0.0, low), 1])
+    # below a negative bar, room for its value: at the axis's own end it was printed over the axis labels
+    fig.update_yaxes(title=tr("compare.plot.agreement.y"), range=[low - 0.15 if low < 0 else 0.0, 1])
     return fig
 
 

@@ -120,6 +120,7 @@ def ensure_demo_models(
         raise DatasetError(f"cannot read the demo corpus {corpus_path}: {e}") from e
     key = recipe_hash(corpus_bytes, recipe)
     if not force and is_fresh(v1_dir, key) and is_fresh(v2_dir, key):
+        say(f"demo models already built in {cache_dir} (--force builds them again)")
         return DemoModels(v1_dir, v2_dir)
 
     with _build_lock(cache_dir):

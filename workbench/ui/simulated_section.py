@@ -43,6 +43,7 @@ class SimulatedView:
     # what simulated_measures.csv holds: one row per column and measure, with numbers (mean, ci_low, ci_high, n) a
     # researcher can analyse, not the table's "1.00 [0.44, 1.00] (n=3)" cells
     measures_data: pd.DataFrame = field(default_factory=pd.DataFrame)
+    pooled: tuple[str, ...] = ()  # the simulated datasets pooled where no Dataset filter chose one
 
 
 def _or_note(df: pd.DataFrame, note: str) -> pd.DataFrame:
@@ -59,12 +60,14 @@ def compute_simulated_view(svc: Services, datasets: Any = None, columns: Any = N
     scores = judge_scores(svc.store, n_boot=n_boot)
     computed = frozenset(name for name, df in (("measures", measures), ("agreement", agreement),
                                                ("judge_scores", scores)) if len(df))
+    pooled = tuple(sorted({str(d) for d in frame["dataset"].dropna()})) if len(frame) and not datasets else ()
     return SimulatedView(
         _or_note(measures, i18n.t("compare.sim.no_consultations", lang)),
         _or_note(agreement, i18n.t("compare.sim.no_pairs", lang)),
         _or_note(scores, i18n.t("compare.sim.no_judge", lang)),
         computed,
         summary,
+        pooled if len(pooled) > 1 else (),
     )
 
 
@@ -86,6 +89,9 @@ def build_simulated_section(svc: Services, datasets: Any, columns: Any, require_
             view = compute_simulated_view(svc, ds, cols, lang=lang)
         except WorkbenchError as e:
             raise gr.Error(as_toast(e)) from None
+        if view.pooled:
+            # Runs with other cases or settings measure other things: one dataset compares like with like
+            gr.Info(i18n.t("compare.sim.pooled", lang, n=len(view.pooled), names=", ".join(view.pooled)))
         files = {f"{stem}.csv": partial(csv_bytes, view.measures_data if name == "measures" else getattr(view, name))
                  for name, stem, _t in TABLES if name in view.computed}
         token = svc.results.put(user.username, Permission.COMPARE, files)
