@@ -74,7 +74,7 @@ _HEADING_LINE = re.compile(r"^[ \t]*(?:#{1,6}[ \t]|\*\*|[一二三四五六七�
 _HEADING_MARK = "\u2063"
 # Quoted material is someone else's words (a patient's question, a saying); it is not the doctor asking.
 _QUOTED = re.compile(r"“[^”]*”|「[^」]*」|『[^』]*』|\"[^\"]*\"")
-_TRAILING = "啊呀哦哈~～ 　\t"
+_TRAILING = "啊呀哦哈~～ 　\t嘛噻撒咯"  # 打了没有嘛, 抽了几十年了噻: dialects' closing particles
 # Questions that want no answer: reproach (难道…, 不就是…吗) or a prompt to reflect (问问自己：…是不是…？).
 _RHETORICAL = re.compile(r"难道|岂(不|能|是)|何必|何苦|何尝|不就是|不就(好|行|得|完|可以)了|不也是|(问问|想想)(你|您)?自己|扪心自问"
                          # 何不…？ proposes; 谁说…？ denies; 能不累吗？ (能不X吗) asserts X
@@ -89,7 +89,7 @@ _RHETORICAL = re.compile(r"难道|岂(不|能|是)|何必|何苦|何尝|不就�
                          r"|(你|您)怎么(能|可以|敢|又)(?!确定|知道|判断|看出)|哪(儿)?(能|会)")
 # "Why not / could you" asked about an action the doctor recommends (为什么不早点来, 能不能少熬夜):
 # a suggestion phrased as a question, when the clause also carries advice.
-_SUGGESTING = re.compile(r"为什么不|为何不|干嘛不|能不能|可不可以|能否|要不要(先|试(试|一下|一试)?|考虑)|不妨")
+_SUGGESTING = re.compile(r"为什么不|为何不|干嘛不|能不能|可不可以|能否|要不要(先|让|试(试|一下|一试)?|考虑)|不妨")
 # A sentence that answers the one before it (是的，…): the question was the doctor's own device.
 _SELF_ANSWER = re.compile(r"^((不)?(是|对|会|能|可以)的|没错|当然)(?!人)|^(A|答)$"
                           r"|^(不|没)?(是|对|会|能|可以|行|用|需要|要|有|必要)[的啊呀]?$")
@@ -139,10 +139,17 @@ def _piece_kind(piece: str) -> str:
     return "q" if asks and not advises else "a" if advises and not asks else ""
 
 
+def _short_line(text: str, start: int) -> bool:
+    end = text.find("\n", start)
+    return len(text[start : end if end >= 0 else len(text)].strip(" \t*#")) <= 30
+
+
 def _clauses(text: str) -> list[_Clause]:
-    text = _EMOJI.sub(" ", _QUOTED.sub("某", to_simplified(text)))
+    text = _EMOJI.sub(" ", _QUOTED.sub("某", to_simplified(text))).replace("一哈", "一下")
     if "\n" in text:
-        text = _HEADING_LINE.sub(lambda m: _HEADING_MARK + m.group(0), text)
+        # a title line (### …, **二、怎么补铁？**), not a numbered paragraph (三、有一个情况需要您告诉我：…？)
+        text = _HEADING_LINE.sub(lambda m: _HEADING_MARK + m.group(0) if _short_line(text, m.start()) else m.group(0),
+                                 text)
     parts = _SENTENCE_END.split(text)
     out: list[_Clause] = []
     sentence = 0
@@ -186,13 +193,15 @@ _A_INFO = 0.65
 _RESIDUAL_NONE = 0.03
 _RESIDUAL_OVERRULED = 0.3
 
-_FINAL_PARTICLE = re.compile(r"(吗|(?<![那这怎什多要])么)[呢吧]?$")
+_FINAL_PARTICLE = re.compile(r"(吗|(?<![那这怎什多要])么)[呢吧]?$|(了|过)[^，,。]{0,8}没得$"
+                             # 发烧应该没超过三天吧, 你平时胃就不太好吧: a guess put to the patient to confirm
+                             r"|(?<![别先差])(没|不)[^，,。不没\s]{1,10}吧$")
 _PLEASE_ASK = re.compile(r"请问|想问一下|问一下您|问一下你|^(我)?想(了解|问|知道)一下"
                          # 不知道您之前有没有做过胃镜: the polite indirect question, aimed at the patient (not
                          # 不知道您有没有注意到…: drawing attention to what the doctor goes on to say)
                          r"|^(我|也)?不知道(您|你)(?!.*(注意|发现|听说|想过|意识))")
 _REQUEST_INFO = re.compile(
-    r"(请|麻烦)(您|你)?(再|详细|具体|简单)?地?"
+    r"(请|麻烦)(您|你)?[^，,。]{0,6}?(按|按照)[^，,。]{0,6}(补充|回复|说明|描述)|(请|麻烦)(您|你)?(再|详细|具体|简单)?地?"
     r"(描述|说明|说一下|说说|讲一下|讲讲|讲述|告诉|告知|透露|介绍|补充|提供|发一下|发给|上传|拍|报一下|念一下)"
     # 需要补充的信息：…, 请逐条回复: a list of what the doctor needs to know
     r"|需要(您|你)?补充|(请|麻烦)(您|你)?[^，,。]{0,6}(填写|填好)(?![的了])|(请|麻烦)[^。]{0,24}(填进去|填上|填一下)|(拍照|拍下来|拍个照)?发回(给我|来)|(请|麻烦)(您|你)?(逐条|逐一|一一)?回复"
@@ -215,7 +224,7 @@ _REQUEST_INFO = re.compile(
 )
 _A_NOT_A = re.compile(r"(?<![不没])([\u4e00-\u9fff]{1,2})[不没唔]\1")  # 疼不疼, 厉害不厉害; not 没事没事
 # 吃药了没, 数过脉搏没有, 还有别的症状没有: a perfective or 有 earlier in the clause, then 没(有) at its end
-_PERFECT_NOT = re.compile(r"(过|了).{0,10}(没有|没)$|有.{1,10}没有$")
+_PERFECT_NOT = re.compile(r"(过|了).{0,10}(没有|没得|没)$|有.{1,10}没有$")
 # Colloquial yes/no question: a predicate followed by a bare 不/没 ("咳嗽带血不", "吃药没").
 _BARE_NOT = re.compile(r"(?<![还也并都再就])(?<=[\u4e00-\u9fff])[不没]$")
 # Elliptical "那X呢": a short topic plus 呢 asks "and what about X?"; discourse openers (其实呢) do not.
@@ -230,7 +239,10 @@ _INTERROGATIVE = re.compile(
     r"|哪(?!怕)[里儿个些边种一天位]?"
     r"|多久|多长时间|多长|多大|多高|多重|多远"
     r"|多少(?![有会也都还能要得带])"
-    r"|(?<![好十这那前后头近过再隔每])几(?![乎率])[次天岁个点年月周小分斤度片颗回遍号顿口杯支根包类级期型](?!之内|内|以内|后|以后|左右)"
+    r"|(?<![好十这那前后头近过再隔每])几(?![乎率])[次天岁个点年月周小分斤度片颗回遍号顿口杯支根包类级期型碗瓶]"
+    r"(?!之内|内|以内|后|以后|左右)"
+    # Sichuanese 好多 is "how many, how much": 一天抽好多根, 血糖测了好多 (not 好多了: much better)
+    r"|(?:(?<=[测量抽吃喝]了)|(?<=[测量抽吃喝是有]))好多(?=[根个次回包杯支瓶斤碗顿\s]|$)"
     r"|怎么样|怎么(?![办也都])|为什么|何时|谁(?![都也])"
     # 吃的啥药, 啥时候开始的, 娃精神咋样, 咋了 (not 啥都, 咋办: what to do)
     r"|啥(?![都也])|咋(?![办整])"
@@ -241,7 +253,7 @@ _EMBEDDING = re.compile(r"解答|回答|讲解|问清楚|(?<![我想])问问|问
 _SUBJECT_OF = re.compile(r"要看|取决于|因人而异|才(能)?(知道|确定|看出|判断)|说不准|不好说|(不是|不光|不只|并非)(只)?看")
 _HABITUAL = re.compile(r"一般|通常")
 _DAILY_COUNT = re.compile(r"^(每天|每日|一天)[^你您]{0,6}几(次|组|遍|回)$")
-_WILL_BEFORE = re.compile(r"会[\u4e00-\u9fff]{0,3}$|(就|先|再|多)(停|歇|休息|养|等|观察|坚持|吃|用|涂|抹)$")  # 就停几天
+_WILL_BEFORE = re.compile(r"会[\u4e00-\u9fff]{0,3}$|(就|先|再|多)(停|歇|休息|养|等|观察|坚持|吃|用|涂|抹)$|(稍等|等一下|再等)$")  # 就停几天
 _NEGATED_BEFORE = re.compile(r"(不|没|并不|并没|无)(代表|说明|意味着|是|有|用|需要|必)?.{0,3}$")
 # After the interrogative, what makes it a topic or a statement ("一般几天就会缓解"), not a question.
 _TOPIC_AFTER = re.compile(r"要看|取决于|因人而异|不一定|不好说|看情况|^.{0,3}(就|会|能|可以|才|左右)")
@@ -251,7 +263,7 @@ _REPORTED = re.compile(r"(?<!请)问的|会问|常问|有人问|人问|问到|�
 # A question about what to do, answered in the next sentence, is a rhetorical device of advice.
 _WHAT_TO_DO = re.compile(
     r"怎么办|咋办|如何|怎么(做|处理|治|预防|缓解|护理|吃)|该(怎么|如何|吃|用|做|去)|需要(注意|做|吃)?什么"
-    r"|(什么时候|何时)(需要|应该|该|要|去|吃|用|复查|就医)|要不要|需不需要|应不应该|效果(最好|更好)|最好"
+    r"|(什么时候|何时)(开始)?(需要|应该|该|要|去|吃|用|复查|就医)|要不要|需不需要|应不应该|效果(最好|更好)|最好"
     r"|(吃|喝|用|做)什么(好|比较好|合适)|什么情况下|有没有必要|有必要吗"
     r"|为什么|怎么(判断|区分|分辨)|(多少|什么|哪些|怎样).{0,8}(才)?算"
 )
@@ -261,16 +273,17 @@ _GREETING = re.compile(r"^(您|你)好[，,！!]?")  # 您好，什么时候需�
 _WHY_HOW = re.compile(r"为什么|为何|怎么(判断|区分|分辨|知道|看出|回事)|如何(判断|区分|分辨)|(多少|什么|哪些|怎样).{0,8}(才)?算")
 
 _A_STRONG_RE = re.compile(
-    r"(?<!的)建议(?!(你|您)?[\u4e00-\u9fff]{0,6}的(那个|那|这个|这))|推荐|应该(?![的是做])|应当|(?<![还我])需要(?!了解|知道|问|你|您|补充|我)|必须|一定要|最好|务必|切记|千万"
+    r"(?<!的)(?<!给出)(?<!给您)(?<!给你)建议(?!(你|您)?[\u4e00-\u9fff]{0,6}的(那个|那|这个|这)|之前|以前)|推荐|应该(?![的是做])|应当"
+    r"|(?<![还我])需要(?!了解|知道|问|你|您|补充|我|先了解|先问|先知道|很大的勇气|勇气)|必须|一定要|最好|务必|切记|千万"
     r"|注意|避免|(?<!要)不要|(?<!能)不能|(家庭)?作业(是|就是)|(?<![特区分级类性识辨个告鉴])别(?![人的处])|勿|禁止|禁用|忌"
-    r"|及时|尽快|尽早|立即|立刻|马上(去|到|来|就医|就诊|停|送|打)|赶紧|赶快|抓紧(时间)?(去|治|看|吃|做|查)|唔好(?!意思)|就医|就诊|复诊|复查|急诊|打120|遵医嘱|医生指导|去医院|到医院|来医院"
+    r"|(?<!没能)(?<!未能)(?<!没有)(?<!不能)及时|尽快|尽早|立即|立刻|马上(去|到|来|就医|就诊|停|送|打)|赶紧|赶快|抓紧(时间)?(去|治|看|吃|做|查)|唔好(?!意思)|就医|就诊|复诊(?!已)|复查|急诊|打120|遵医嘱|医生指导|去医院|到医院|来医院"
     # 你要看医生: 要看 alone is what something depends on (要看症状), but not before a doctor
     r"|(?<![不没想])(要|得)去?看(医生|大夫|急诊|门诊)(?![了过吗没])"
     r"|去.{0,6}科|到.{0,6}科|不宜|不可以|防止|预防|警惕|(就|还|必须)得"
     # 请向您的主治医生确认…: what to take up with the doctor or pharmacist who treats the patient
     r"|(请|要|可以)?(向|跟|找)[^，,]{0,8}(医生|大夫|医师|药师)(确认|咨询|问|说明|反映|沟通)"
     # 饭后记得散步, 要先排除高血压: a reminder, and what must be done first
-    r"|(?<![我你您不还])记得(?![吗么])|记住|(?<![是])(要|得|需|需要)先"
+    r"|(?<![我你您不还])记得(?![吗么])|记住|(?<![是])(要|得|需|需要)先(?!了解|问|知道)"
     r"|(?i:\b(should|must|recommend|suggest|need to|have to|make sure|avoid|don't|do not)\b"
     r"|\bsee (a|your) doctor|\bgo to (the )?(er|hospital|emergency|clinic|doctor)|\bseek\b|\bcall (911|120|an ambulance))"
 )
@@ -283,13 +296,15 @@ _A_ACTION_RE = re.compile(
     # 目前正在服用的药物: the medicines the patient takes, a topic, not a dose to take
     r"|(?<!在)服用(?![的过了])|口服|外用|涂(点|上|一些|抹)|(吃|喝|用|含)(点|些|一?片|一?粒|一?颗)|^(请|您|你)?(先)?(记录|记下)|(每天|每日|每晚|每周)[^，,。几多]{0,4}(记录|记下|记一下|记好|写)(?![了过])"
     r"|(做|查|测|量|拍)(一?个|一下|一次)(?!照)|检查一下|(先|暂时)(用|吃|喝|服|涂|抹|擦|吸|喷|含|滴|敷|雾化|冷静|休息|观察|停|躺|不要|去|做|查|量|测|减|加)|停用|停药|换用|试试|试一试|试一下"
-    r"|换(把|个|一种|一下|成)|让(他|她|孩子|宝宝|老人|病人)|按压(?!的时候|时|后|痛|疼)|止血|物理降温|包扎|消毒|冲洗|湿敷|垫高|抬高|先把|卧床|休息(一|两|几|\d)"
+    r"|换(把|个|一种|一下|成)|让(他|她|孩子|宝宝|老人|病人)|按压(?!的时候|时|后|痛|疼)|止血|物理降温|包扎|消毒|冲洗|湿敷|垫高|抬高|先把(?![^，,。]{0,8}(问清楚|问一下|了解|弄清|搞清))|卧床|休息(一|两|几|\d)"
     # 早上空腹吃, 隔开4小时: when a medicine is taken (not 晚上吃饭常喝…, 昨天晚上用…: what the patient does)
     r"|(^|每天|每晚|每日)(早上|早晨|晚上|睡前|空腹|饭前|饭后|餐前|餐后)(半小时|一小时)?(空腹)?(吃|服)(?![了过的饭])"
     r"|(间隔|隔开|至少隔|最少隔|相隔)[^，,几多]{0,6}(小时|分钟|天)"
     # 一次5毫升, 一天不超过4次 (a dose); 避光保存, 随身携带, 开封后半年内用完 (how a medicine is kept)
     r"|一次\d+(\.\d+)?(毫升|ml|mL|毫克|mg|克|g|片|粒|袋|滴|支|包|丸|喷)|(一天|每天|每日|24小时(内)?)(最多|不超过|不能超过|不要超过)"
-    r"|复测|(?<![你您])再(测|量|查)(?![了过吗没])|先(平躺|躺下|坐下|坐着)|马上(补|吃|服)|(按|照)(原来|平时|规定)?的?时间(吃|服|用)"
+    r"|复测|(?<![你您])再(测|量|查)(?![了过吗没])|(还要|要|需要|得)?继续(吃|用|服|涂|贴|打|目前|原来|现在)|(要|得|需要|每天|按时|记得)(去|来)?换药|空腹(来)?抽血|(去|来|要|需要|得)抽(个|一)?血(?![了过吗没是的时])"
+    r"|^(明天|今天|后天|下周[一二三四五六日]?|下午|上午|晚上)(再)?(来|过来|复诊|复查)$"
+    r"|(要|得)做(手术|检查|个)|先(平躺|躺下|坐下|坐着)|马上(补|吃|服)|(按|照)(原来|平时|规定)?的?时间(吃|服|用)"
     # first aid step by step: 把孩子脸朝下趴在你前臂上, 用掌根…用力拍5下
     r"|^(先)?把(孩子|宝宝|他|她|病人|老人|患者|伤口|伤处)|用力(拍|按|压|推)|[拍按压推捏]\s?\d+\s?(下|次)"
     # a dose or a test given as the whole answer (2.5ml), one test more (再加个尿常规), what to bring
@@ -301,7 +316,7 @@ _A_ACTION_RE = re.compile(
     r"|(饮|食|喝|吃)多啲|少(食|饮)|清淡(啲|点|些)"
     r"|每次\d|每次[一二两三半]|(一天|每天|每日|一日)[一二两三四\d]次|饭[前后].{0,6}(吃|服)"
     r"|[高低多少大小松早]点(?![儿])|吸入|雾化"
-    r"|(要|应|尽量|平时)(少|多)(?![久少大长远高重])[\u4e00-\u9fff]|莫(要|去|吃|喝|送|让|熬|碰|抓|挠|用|再|着急|担心|慌|怕)"
+    r"|(要|应|尽量|平时)(少|多)(?![久少大长远高重])[\u4e00-\u9fff]|莫(要|去|吃|喝|送|让|熬|碰|抓|挠|用|再|搬|提|拎|扛|着急|担心|慌|怕)"
     r"|(比较|更为?|最为?)(合适|妥当|稳妥|保险)(?!的)|保守治疗|隔离(一|两|几|\d|观察)"
     # 抗生素要吃满疗程, 等病理出来再定, 蚊子包不用管它, 户外活动每天两小时
     r"|(吃|用|服)(满|够|足)(一个)?疗程|足疗程|等.{1,12}再(定|决定|看|说|考虑|处理)"
@@ -311,7 +326,8 @@ _A_ACTION_RE = re.compile(
 _A_INFO_RE = re.compile(
     r"可能(是|为|会|有|系)|考虑(是|为)|属于|提示|诊断|引起|导致|造成|一般|通常|常见|正常|良性"
     r"|问题不大|大问题|(最|更)重要|有助于|会自愈|自愈|愈合|缓解|改善|有关|是因为|主要是|原因|表现|方法(就)?是|办法(就)?是"
-    r"|关键(是|在于)|这(是|属于)[^，,。]{0,8}(作用|反应|现象)|会(让|使|令)(?!我)|(?<=[\u4e00-\u9fff])(?<![不是或还])容易(?![吗么不])[\u4e00-\u9fff]|会(好|舒服|缓解)(很多|一些|一点|点|些)"
+    r"|关键(是|在于)|这(是|属于)[^，,。]{0,8}(作用|反应|现象)|会(让|使|令)(?!我)|(?<=[\u4e00-\u9fff])(?<![不是或还])容易(?![吗么不])[\u4e00-\u9fff]|起效"
+    r"|(?<!说)(?<!说我)(?<!说你)这个是(?![^，,。]*(什么|啥|不是|吗|么))[^，,。？?还]{2,8}(嘛|哦)?$|从[^，,。]{0,12}(上|来)?看(?=[，,]|不像|是|像|应该|可能)|不像是?|会(好|舒服|缓解)(很多|一些|一点|点|些)"
     r"|就(算)?(偏低|偏高|超标)|(未见|没(有)?(看到|发现|见到))(明显)?的?(异常|出血|骨折|问题|病变|肿瘤)|(?i:\blooks? (fine|normal|good|ok)\b)|像是|很像|更像|看起来像|疑似|可能性(比较|较|很|更)?(大|高|小|低|不大)|多半(是|会|为)"
     # 不然牙容易裂 (why the advice), 两三天自己就消了, 大部分一两年会自己转阴
     r"|(是|很|比较|相对)安全的|不安全|风险(很|比较|相对)?(小|低|大|高)"
@@ -330,7 +346,7 @@ _DISCLAIMER = re.compile(
 # the boilerplate; alone, or beside real advice, it is advice.
 _SAFETY_NET = re.compile(r"^(如|如果|若|假如)(您|你)?的?(症状|病情|情况|不适)?(持续|加重|反复|(没有|没|未|无)(缓解|好转))"
                          r"[^。！？]{0,12}(请|应|需)?(及时|尽快)?(到|去)?[^。！？]{0,6}(医院|医疗机构)?(就医|就诊)$"
-                         r"|^(如遇|若遇|遇到|如有|如出现)(紧急|危急|突发)(情况)?(请)?(立即|及时|马上)?(拨打|打)(120|999|911|急救电话)$")
+                         r"|^(如遇|若遇|遇到|如有|如出现)(紧急|危急|突发)(情况)?(请)?(立即|及时|马上)?(拨打|打)(120|999|911|急救电话)[^。！？]{0,20}$")
 _EXPLICIT_ADVICE = re.compile(r"建议(您|你)?(去|到|及时|尽快|多|少|做|查|服用|就医|就诊)|请(及时|尽快)(就医|就诊|到|去)"
                                r"|请(向|跟|找)[^，,]{0,8}(医生|大夫|医师|药师)")
 _SOCIAL = re.compile(
@@ -339,7 +355,8 @@ _SOCIAL = re.compile(
     # 在吗？/ 还在线吗？: checking the line; 有什么需要咨询的？/ 不清楚的可以随时问我: the service, not CoQ
     r"|^(您|你|医生)?(好)?(还)?(在(线)?(吗|么|不)|在不在)$|有什么(需要|要|想)(咨询|问|了解|聊|聊聊|说|说说)的"
     r"|(随时|可以)(再次?)?(发起)?(问我|咨询|联系我|找我|留言)"
-    r"|^(唔|不)好意思$|坚持就是胜利|(我|之所以)问(你|您)?(这个|这些|这|这么多|这么细)?(问题)?(是)?因为|客气啥|谢啥|客气什么|再说一遍|再说一次|没听清|没看清|没看懂|不用客气|需要我(再)?(详细|具体)?(解释|说明|讲)"
+    r"|^(唔|不)好意思$|坚持就是胜利|莫客气|有(啥|什么)(子)?事(再|就)?(打电话|联系|找我|说)|^谢谢(你|您)(愿意|信任)"
+    r"|^(可以|行|好|好的|不行|不可以|对|是的|嗯|嗯嗯)$|(我|之所以)问(你|您)?(这个|这些|这|这么多|这么细)?(问题)?(是)?因为|客气啥|谢啥|客气什么|再说一遍|再说一次|没听清|没看清|没看懂|不用客气|需要我(再)?(详细|具体)?(解释|说明|讲)"
     # 问题已经收到，医生会尽快回复 / 有我在呢: a service notice or comfort, no medical content
     r"|(已经?|我们)收到|(会|将)尽快(回复|答复|联系|处理)|有我在|我(在|陪着(你|您))呢?$"
     r"|(?i:^(don'?t|do not) worry\b|\btake care\b|^take your time\b|you'?re welcome|\bthank(s| you)\b|\bhow (can|may) I help\b|\bwhat can I do for you\b|\banything else\b)"
@@ -357,7 +374,10 @@ _TOPIC_NEXT = re.compile(r"^(这个|这)?((主要|还|就|得|要)?看|取决于
 _REPORTS_NEXT = re.compile(r"(会|常|总|经常|老|都|也|人)问(到|过)?$|问(过)?我$")
 # 您是二甲双胍一天两次，每次0.5克，对吧？: the patient's own regimen read back to confirm it, not advised
 _CONFIRM_TAG = re.compile(r"^(对|是)(吧|吗|不对|不是)$|^没错(吧|吗)$")
+_PROPOSAL = re.compile(r"^(你|您)看(这样|这么着|要不)?(行不行|好不好|可不可以|可以吗|行吗|怎么样)$")
 _READ_BACK = re.compile(r"^(您|你)(是|现在|目前|平时|每天|一直|之前|以前)")
+# 为了更准确地判断您头痛的原因，…: why the doctor asks, no advice
+_PURPOSE = re.compile(r"^(为了|为)(更|能)?(准确|明确|确定|判断|了解|弄清|帮)")
 _QUALIFIES_REQUEST = re.compile(r"^(最好|尽量|要能|要)(是|在|用|拍|能|把|对着|正对|清楚|清晰|白天|自然光)")
 
 
@@ -483,6 +503,7 @@ def _analyse(text: str) -> _Evidence:
         requested = False  # an earlier clause of the sentence asked the patient to send or tell something
         # 能不能… asked in the sentence, then advice in a later clause of it (…，别一个人硬扛？)
         suggesting, advice_after = False, 0.0
+        proposing = True  # every clause asked is "你看这样行不行", which puts the advice after it to the patient
         for n, c in enumerate(sent):
             if disclaimer or _LEAD_IN.match(c.text) or (first_person_cannot and not _EXPLICIT_ADVICE.search(c.text)):
                 if _advice_strength(c.text, []) > 0:
@@ -492,11 +513,15 @@ def _analyse(text: str) -> _Evidence:
                 ev.cues.append("social")
                 continue
             local: list[str] = []
-            a = _advice_strength(c.text, local)
+            # 是吃完一点都没缓解，还是…？: the first half of an alternative question describes, it does not explain
+            alternative = c.text.startswith("是") and n + 1 < len(sent) and sent[n + 1].text.startswith("还是")
+            a = 0.0 if _PURPOSE.match(c.text) or alternative else _advice_strength(c.text, local)
             if suggesting:
                 advice_after = max(advice_after, a)
             q, overruled = _question_strength(c, a, local)
             suggesting |= q > 0 and bool(_SUGGESTING.search(c.text))
+            if q > 0 and not _PROPOSAL.match(c.text.rstrip(_TRAILING)):
+                proposing = False
             if q == 0 and a > 0 and requested and _QUALIFIES_REQUEST.match(c.text):
                 a = 0.0
                 local.append("qualifies-request")
@@ -540,6 +565,10 @@ def _analyse(text: str) -> _Evidence:
             sq, sa = max(sq, q), max(sa, a)
             asking += q > 0
         sq = max(sq, what_to_do)  # not answered in its sentence: still asked (a later sentence may answer it)
+        if sq > 0 and proposing and sa > 0 and not requested:
+            sq = 0.0  # 你看这样行不行，先把药减到半片…: consent asked for the advice that follows
+            ev.q_overruled = True
+            ev.cues.append("consent:before")
         if sq > 0 and advice_after > 0 and not requested:
             # 您也要注意休息，能不能和家里人排个班，别一个人硬扛？: advice asked as a question across its clauses
             sq, sa = 0.0, max(sa, advice_after)
