@@ -718,7 +718,7 @@ _NOT_GIVEN = set(
     "主任教授院先姐阿姨叔看开做吃喝拉睡点工氏征班委"
 )
 _TITLES = re.compile(
-    r"(?:医生|大夫|医师|副?主任|副?教授|护士|护士长|副?院长|主治|主管(?:技师|护师|药师|医师)|助产士|药师|技师|治疗师|营养师|康复师|咨询师|老师|先生|太太|女士|小姐|阿姨|阿婆|阿伯|阿公|叔叔|师傅|小朋友|同学|经理|博士|总)"
+    r"(?:医生|大夫|医师|副?主任|副?教授|护士|护士长|副?院长|主治|主管(?:技师|护师|药师|医师)|助产士|药师|技师|治疗师|营养师|康复师|咨询师|社工|老师|先生|太太|女士|小姐|阿姨|阿婆|阿伯|阿公|叔叔|师傅|小朋友|同学|经理|博士|总)"
 )
 # How older people are addressed, after a full name only (刘德福大爷, 周淑芬奶奶): after a surname alone they are
 # as often the end of a word (牛奶 + 奶瓶, 牛奶 + 奶粉).
@@ -729,8 +729,10 @@ _STRONG_CUE = re.compile(
     r"|(?:医生|医师|大夫|护士|主任|主治|药师|药剂师|技师|护师|家属|患者|病人|报告人|审核人|操作者|检查者|记录人|家长|患儿|孩子|宝宝"
     r"|收件人|收货人|孕妇|产妇|居民|签约居民|[\u4e00-\u9fff]{1,3}人|[\u4e00-\u9fff]{1,3}(?:者|员)"
     # a record about one person, named first (进修医师登记：翁海燕，…; 健康险卡信息：计红，…)
-    r"|[\u4e00-\u9fff]{0,4}(?:登记|材料|信息|名单|档案))\s*[:：]"
+    r"|[\u4e00-\u9fff]{0,4}(?:登记|材料|信息|名单|档案|评估|小结))\s*[:：]"
     r"|签约居民|参保人|投保人|被保人|报修人|申请人|经办人|(?:委托|法定)?代理人|监护人|借阅人"
+    # a social worker's and a carer's records (被转介人田秋菊, 服务对象郭秀珍), who owns a car, who lives where
+    r"|被?转介人|服务对象|照护者|志愿者|护理员|车主|(?<!城乡)居民"
     # a record's fields, also in a table (| 检验者 | 蒋琳 |) or after a space (主刀 卢伟): who did, checked or paid
     r"|(?:检验者|审核者|审核人|复核者?|报告者|录入者|记录者|采样者|送检医[师生]|申请医[师生]|会诊医[师生]|主管医[师生]"
     r"|经治医[师生]|报告医[师生]|开单医[师生]|审核医[师生]|开嘱(?:医[师生])?|值班医[师生]|值班护士|交款人|缴款人|收款员|收费员"
@@ -778,7 +780,8 @@ _TELLING_NAME = re.compile(r"(?:说|讲|告诉|提醒|推荐|介绍|建议|问�
 # follows one (医生说, 医生高度怀疑).
 _ROLE_CUE = re.compile(r"(?:医生|医师|大夫|护士|护士长|主任|教授|院长|老师|助理|秘书|实习生|规培生|护工|保姆|陪护|职工|员工"
                        # a notice's addressee or the one it names (尊敬的客户赵春花, 受检者冯丽, 骑手小张, 治疗师)
-                       r"|客户|用户|会员|受检者|受检人|骑手|配送员|快递员|治疗师|营养师|康复师|咨询师)\s*$")
+                       r"|客户|用户|会员|受检者|受检人|骑手|配送员|快递员|治疗师|营养师|康复师|咨询师"
+                       r"|志愿者|照护者|护理员|社工)\s*$")
 # A kinship word after a name: 王李雨桐是我外甥女 (the kinship word ends the clause: not 电话是我老公的), 冉冉她奶奶.
 # 小郑（我同事）, 周建平(我爸): whose relative or colleague, in brackets
 _KIN_IN_BRACKETS = re.compile(rf"\s*[（(]\s*(?:我的?|是我的?|患者的?|病人的?)?(?:{_KIN_WORDS}|妈|爸)\s*[)）]")
@@ -792,7 +795,7 @@ _AFTER_NAME = re.compile(
     # contact data right after: 张建国，13800001111 / 张建国 电话：…
     r"|\s*[，,、:：]?\s*(?:(?:联系)?电话|手机(?:号)?)\s*[:：]?|\s*[，,]\s*[1-9]\d{5}\s?(?:19|20)\d{6}\s?\d{3}[\dXx]|\s*[，,、:：]?\s*(?:\+?86[ \-]?)?1[3-9]\d(?:[ \-]?\d){8}(?!\d)"
     # whose contact or record data it is (马超的QQ, 李娜的身份证号), whose birth date (万建华，1958年6月12日出生)
-    r"|的(?:手机|电话|微信|QQ|qq|邮箱|身份证|医保卡|就诊卡|病历号|住院号|门诊号)"
+    r"|的(?:手机|电话|微信|QQ|qq|邮箱|身份证|医保卡|社保卡|社保|医保|银行卡|护照|就诊卡|病历号|住院号|门诊号)"
     r"|的[\u4e00-\u9fff]{0,4}(?:检测|检查|化验|检验|病理|活检)?(?:报告|化验单|结果|片子|病历)"
     r"|\s*[，,]\s*(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*[日号])?\s*(?:出生|生)"
     # whose relative they are: 王李雨桐是我外甥女, 冉冉她奶奶 (the kinship word ends the clause or is the subject)
@@ -803,7 +806,7 @@ _AFTER_NAME = re.compile(
     r"|家属|(?:给(?:我|你|您))?(?:回|打|发)了?(?:个|一个)?(?:电话|微信|短信)"
     # whose staff number or card is given in brackets: 医务科钟晴（工号0728）, 甘立新（医保卡号…）
     r"|\s*[（(]\s*(?:工号|员工号|学号|医保卡号?|社保卡号?|身份证号?|护照号?|病历号|住院号|门诊号|电话|手机)"
-    r"|\s*[（(]\s*(?:19|20)\d{2}\s*年(?:\s*\d{1,2}\s*月)?\s*(?:出)?生"
+    r"|\s*[（(]\s*(?:19|20)\d{2}\s*年(?:\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*[日号])?)?\s*(?:出)?生"
 )
 # 吴主任 + 惠予: a surname and a title right before the candidate
 _NAMED_BY_TITLE = re.compile(rf"(?:{_SURNAME_RE.pattern})(?:{_TITLES.pattern})$")
@@ -1234,6 +1237,8 @@ _XIAO_NAME = re.compile("小([\u4e00-\u9fff])")
 _XIAO_NOT_NAME = set("脸嘴屁鸡舌臂指肚脖胳膊肩便尿孩伙朋区组学米吃说声票叶针虫狗猫块些事宝贝型号")
 # A dictionary "name" this frequent after 小 is a word first (小姐); 小雨 (620) and 小宝 (119) are not.
 _XIAO_WORD_FREQ = 1000
+# ... and 小/老 + a surname that the dictionary knows this often as another word (小区 414) is that word after 同
+_NICKNAME_WORD_FREQ = 300
 # ... or before the child's age (我家宝宝小雨两岁半, 我儿子小宇3岁)
 _AGE_NEXT = re.compile(r"\s*(?:\d{1,2}|[一二两三四五六七八九十]{1,3})\s*(?:岁|周岁|个月)")
 _SAID_BEFORE = re.compile(r"(?:说|告诉我|通知我?|讲|听说)\s*$")
@@ -1279,7 +1284,9 @@ _PINYIN_SURNAMES = frozenset(
     "han feng deng cao peng zeng xiao tian dong yuan pan yu jiang cai jia ding wei xue ye yan lu du dai xia zhong "
     "qiu fu shen fan fang shi yao tan liao zou xiong jin hao kong bai cui kang mao qin qian gu hou shao meng long "
     "wan duan lei qian tang yin yi chang wen niu ren dou zhuang su qi ou mo lan lai gong ji ge rong".split())
-_PINYIN_NOT_NAMES = frozenset({"hong kong", "xi an", "he is", "he was", "he has", "ma am"})
+_PINYIN_NOT_NAMES = frozenset({"hong kong", "xi an", "he is", "he was", "he has", "ma am",
+                               # herbal formulas in pinyin (Liu Wei Di Huang Wan, Huang Lian Jie Du Tang)
+                               "liu wei", "huang lian", "di huang", "jie du", "gui zhi", "ma huang"})
 # Before a full Latin name, a word that says the person is foreign (外籍员工 Maria Gonzalez): any name, not pinyin only
 _LATIN_AFTER_FOREIGN = re.compile(r"(?:外籍|外国|老外)[\u4e00-\u9fff]{0,4}\s*(?=[A-Z][a-z]+ [A-Z][a-z])")
 
@@ -1363,6 +1370,10 @@ def _nickname_spans(text: str, taken: list[Span]) -> list[Span]:
                                             or not m.group("s2") and text[:i].strip() == "" and re.match(r"\s*[，,！!：:]", text[j : j + 2]) is not None)
             if m.group("pre") == "大" and not cued:
                 continue  # 大刘 only where a cue says it is someone (护工 大刘): 大黄, 大白 are things first
+            if (m.group("pre") and _COMPANION_BEFORE.search(before)
+                    and (tag_freq := _dict_tag(text[i : c0 + m.end()]))[0] not in (None, *_NR_TAGS)
+                    and tag_freq[1] >= _NICKNAME_WORD_FREQ):
+                continue  # 住同小区: after 同 ("with", also "the same") a frequent word is that word
             if cued or m.start() == 0 and (subject or addressed):
                 # 李 + 奶奶: an elder's two-character title stays, as after 张 + 阿姨 (the title is no one's data)
                 take(Span(i, i + 1 if len(m.group("post") or "") == 2 else j, "name", False))
@@ -1641,7 +1652,7 @@ _LATIN_WORD = rf"(?:[{_LATIN_CAP}][{_LATIN_LOW}]*['’][{_LATIN_CAP}][{_LATIN_LO
 _LATIN_PERSON = re.compile(rf"{_LATIN_WORD}(?: {_LATIN_WORD}){{0,3}}(?![{_LATIN_CAP}{_LATIN_LOW}])")
 # Capitalised words that are no one's name, where a cue below precedes one (Dear Sir, Hi All, To: Dr. …)
 _NOT_LATIN_NAMES = frozenset(
-    "Dr Mr Mrs Ms Miss Prof Sir Madam All Team Doctor Nurse Patient The This That Thank Thanks Please Your My Our His "
+    "App APP Dr Mr Mrs Ms Miss Prof Sir Madam All Team Doctor Nurse Patient The This That Thank Thanks Please Your My Our His "
     "Her Their Department Hospital Clinic Subject Re From To Cc Dear Hi Hello Good Morning Afternoon Evening Ward Bed "
     "Room Unit Center Centre Pharmacy Insurance Member Blue Cross Emergency Cardiology Surgery Medicine "
     # the cues below and a note's field names, which a name match may start with (Pt Li Na, Patient Nguyễn Thị Lan)
@@ -1820,7 +1831,7 @@ def _kin_named_without_surname(text: str) -> list[Span]:
 # then taken up by 他/她, followed by an age or by an emoji; 我儿子宇，今年十四: one character, then the age.
 _KIN_GIVEN_NEXT = re.compile(r"[他她](?!们)|\s*今年\s*[\d一二两三四五六七八九十]|[\U0001F300-\U0001FAFF\u2600-\u27BF]"
                              # 我妹妹晓雯在成都…, 我女儿欣怡今天…, 我家小满（2023年…出生）: where or when the one named is
-                             r"|在(?=[\u4e00-\u9fff]{2})|今天|昨天|前天|最近|这两天|这几天|一直|已经"
+                             r"|在(?=[\u4e00-\u9fff]{2})|今天|昨天|前天|最近|这两天|这几天|一直|已经|每[天周月次]|经常|常常"
                              r"|\s*[（(]\s*(?:19|20)\d{2}\s*年"
                              # 家属（女儿）晓燕 电话…, 女儿梅子（微信 …）: whose contact follows
                              r"|\s*(?:电话|手机|联系电话)|\s*[（(]\s*(?:微信|电话|手机)")
@@ -1905,10 +1916,11 @@ _ON_DUTY = re.compile(r"(?:由|安排|请|让|麻烦|交给)(?P<n>[\u4e00-\u9fff
 _TOLD = re.compile(r"(?:跟|和|给|告诉)(?P<n>[\u4e00-\u9fff]{2,3}?)(?=说一下|说一声|讲一下|说说|打个?电话)")
 _FAMILY_OF = re.compile(r"(?:^|(?<=[请叫通知，,。.：:\s]))(?P<n>(?![请叫通知])[\u4e00-\u9fff]{2,4})的家属")
 _SISTER_TITLE = re.compile(r"[姐哥]$")
-# Physicians every Chinese reader knows, and the model this workbench serves (我是扁鹊，有什么可以帮您): no one's data
+# Physicians every Chinese reader knows (and a few other public figures a patient may name: 梅兰芳), and the model this
+# workbench serves (我是扁鹊，有什么可以帮您): no one's data
 _FAMOUS_PHYSICIANS = frozenset(["Zhong Nanshan", "Zhang Wenhong", "Li Lanjuan", "Tu Youyou", "Li Shizhen", "Hua Tuo"]
                                + "扁鹊 华佗 张仲景 李时珍 孙思邈 皇甫谧 葛洪 王叔和 钱乙 叶天士 吴鞠通 南丁格尔 白求恩 "
-                               "钟南山 张文宏 李兰娟 屠呦呦 林巧稚 吴孟超".split())
+                               "钟南山 张文宏 李兰娟 屠呦呦 林巧稚 吴孟超 梅兰芳".split())
 _I_AM_NAME = re.compile(r"我(?:是|系)(?P<n>[\u4e00-\u9fff]{2,3}?)(?=[呀啊哈]?(?:[，,。.！!]|$))")  # 我係阿珍呀，
 _ROLE_GIVEN_SISTER = re.compile(r"(?:护工|保姆|阿姨|月嫂|护士|同事|邻居|单位的|科里的|科室的|公司的)(?P<n>[\u4e00-\u9fff]{2})(?=姐|哥|阿姨|大姐)")
 
@@ -2198,7 +2210,7 @@ def _name_spans(text: str) -> list[Span]:
 
 _SIGNED_SURNAME = re.compile(f"(?:签名|签字)\\s*[:：]\\s*(?P<s>{_SURNAME_RE.pattern})(?=\\s*(?:[。.，,；;]|$))")
 _INITIALS = re.compile(r"(?:(?:白|夜|早|中|晚)班|大夜|小夜|姓名缩写|缩写|签名|签字)\s*[:：]?\s*(?P<n>[A-Z]{2,4})(?![A-Za-z])")
-_MASKED_NAME = re.compile(f"(?<![\u4e00-\u9fff])(?:{_SURNAME_RE.pattern})[*＊]{{1,3}}(?![*＊\\d])")
+_MASKED_NAME = re.compile(f"(?<![*＊])(?:{_SURNAME_RE.pattern})[*＊]{{1,3}}(?![*＊\\d])")
 _STRONG_LABEL = re.compile(
     r"(?:我叫|名叫|名字是|名字叫|姓名(?:是|为)?\s*[:：]?|联系人\s*[:：]?|(?:免贵|我|本人|[他她]|患者|病人|医生|大夫|医师|主任|护士|老师|师傅)姓|[Nn]ame\s*(?:is|:|：)"
     # 我的名字拼成了wang xiaoming, 姓名拼音：Zhang Wei
