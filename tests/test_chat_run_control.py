@@ -13,17 +13,19 @@ from workbench.errors import InputError
 from workbench.ui.chat_tab import RunControl
 
 
-def test_a_send_waits_for_the_running_generation_of_its_dialogue():
+def test_a_send_waits_for_a_regeneration_of_its_dialogue_only():
     control = RunControl()
-    control.claim(7)  # a regeneration of dialogue 7 runs
+    control.claim(7, "regenerate")  # a regeneration of dialogue 7 runs
     with pytest.raises(InputError, match="still generating"):
-        control.claim(7)  # a Regenerate pressed now is refused at once
+        control.claim(7, "regenerate")  # a Regenerate pressed now is refused at once
     threading.Timer(0.3, control.release, args=(7,)).start()
     t0 = time.monotonic()
-    control.claim(7, wait_s=10)  # the send waits, then holds the dialogue itself
+    control.claim(7, "send", wait_s=10)  # the send waits, then holds the dialogue itself
     assert 0.2 < time.monotonic() - t0 < 5
+    t0 = time.monotonic()
     with pytest.raises(InputError):
-        control.claim(7, wait_s=0.2)  # ... so the next one waits in turn, here in vain
+        control.claim(7, "send", wait_s=10)  # a second tab's send during a send is refused at once
+    assert time.monotonic() - t0 < 1
     control.release(7)
     control.claim(8)  # other dialogues never wait
     control.release(8)

@@ -239,6 +239,7 @@ def test_gold_cli_on_a_team_store_needs_a_named_admin(tmp_path, capsys):
     assert main(["gold", "import", str(path), "--config", str(cfg)]) == 2
     assert "--admin bob" in capsys.readouterr().err
     assert main(["gold", "--admin", "bob", "import", str(path), "--config", str(cfg)]) == 0
+    assert main(["gold", "list", "--admin", "bob", "--config", str(cfg)]) == 0  # after the subcommand too
     team = Store(f"sqlite:///{db}")
     try:
         with team.session() as s:

@@ -62,6 +62,11 @@ def allows(role: str, permission: Permission) -> bool:
     return permission in ROLE_PERMISSIONS.get(role, frozenset())
 
 
+def roles_with(permission: Permission) -> tuple[str, ...]:
+    """The roles that hold ``permission``, for a query over accounts (who may lead the team)."""
+    return tuple(role for role in ROLES if allows(role, permission))
+
+
 def can_view_quality(user: Any) -> bool:
     """Admins and researchers may see every annotator's quality figures."""
     return allows(getattr(user, "role", ""), Permission.QUALITY)

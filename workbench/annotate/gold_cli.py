@@ -12,7 +12,7 @@ import json
 
 from sqlalchemy import select
 
-from workbench.access import Permission, require_permission
+from workbench.access import Permission, require_permission, roles_with
 from workbench.annotate.gold import import_gold, list_gold, read_gold_file
 from workbench.annotate.rubric import load_rubric
 from workbench.auth import LOCAL_USER, NO_PASSWORD, CurrentUser, upsert_user
@@ -33,8 +33,10 @@ def add_gold_parser(sub: argparse._SubParsersAction, default_config: str) -> Non
     imp = gsub.add_parser("import", help="mark the replies of a JSONL file as gold, all or nothing")
     imp.add_argument("file")
     imp.add_argument("--config", default=argparse.SUPPRESS)
+    imp.add_argument("--admin", default=argparse.SUPPRESS)  # before or after the subcommand alike
     ls = gsub.add_parser("list", help="one JSON object per gold reply")
     ls.add_argument("--config", default=argparse.SUPPRESS)
+    ls.add_argument("--admin", default=argparse.SUPPRESS)
     sp.set_defaults(func=cmd_gold)
 
 
@@ -45,7 +47,7 @@ def _admin(store: Store, name: str) -> CurrentUser:
     if found is None and name == LOCAL_USER:
         with store.session() as s:
             admins = sorted(s.scalars(select(User.username).where(
-                User.role == "admin", User.active.is_(True), User.password_hash != NO_PASSWORD)))
+                User.role.in_(roles_with(Permission.TEAM)), User.active.is_(True), User.password_hash != NO_PASSWORD)))
         if admins:
             # A team's store (accounts with passwords): a passwordless admin added here would outlive the
             # "only active admin" guard and own answers nobody gave. The answers are attributed to a named one.

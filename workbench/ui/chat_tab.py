@@ -71,16 +71,17 @@ class RunControl:
     """Stop events of the generations running for each browser session, and which dialogues are generating."""
 
     _jobs: dict[str, list[Job]] = field(default_factory=lambda: defaultdict(list))
-    _busy: set[int] = field(default_factory=set)
+    _busy: dict[int, str] = field(default_factory=dict)  # dialogue -> what holds it ("send", "regenerate")
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _freed: threading.Condition = field(init=False)
 
     def __post_init__(self) -> None:
         self._freed = threading.Condition(self._lock)
 
-    def claim(self, dialogue_id: int, wait_s: float = 0.0) -> None:
-        """Mark a dialogue as generating; refused while another send or regeneration of it runs, after waiting up
-        to ``wait_s`` for it to end (a message sent during a Regenerate goes once the new replies are stored).
+    def claim(self, dialogue_id: int, kind: str = "send", wait_s: float = 0.0) -> None:
+        """Mark a dialogue as generating; refused while another send or regeneration of it runs. A send waits up to
+        ``wait_s`` for a *regeneration* to end (the message goes once the new replies are stored); a send from a
+        second tab during a send is refused at once, its text left in that tab's box.
 
         Without it a Regenerate pressed during a send (or a send from a second tab) would generate a reply from a
         thread that lacks the reply still streaming. A set, not a lock: Gradio may resume a generator on
@@ -88,15 +89,15 @@ class RunControl:
         """
         end = time.monotonic() + wait_s
         with self._lock:
-            while dialogue_id in self._busy and (left := end - time.monotonic()) > 0:
+            while self._busy.get(dialogue_id) == "regenerate" and (left := end - time.monotonic()) > 0:
                 self._freed.wait(left)
             if dialogue_id in self._busy:
                 raise InputError(BUSY.format(id=dialogue_id))
-            self._busy.add(dialogue_id)
+            self._busy[dialogue_id] = kind
 
     def release(self, dialogue_id: int) -> None:
         with self._lock:
-            self._busy.discard(dialogue_id)
+            self._busy.pop(dialogue_id, None)
             self._freed.notify_all()
 
     def add(self, session: str, jobs: list[Job]) -> None:
@@ -418,7 +419,7 @@ def build_chat_tab(svc: Services, state: gr.State, ui: Localizer) -> dict[str, A
             current = st.get("dialogue_id")
             if current is not None:
                 chat_dialogues.require_continuable(svc, user, current)
-                control.claim(current, wait_s=SEND_WAITS_S)
+                control.claim(current, "send", wait_s=SEND_WAITS_S)
             try:
                 did, pos = chat.send(svc, current, message, user_id=user.id)
             except WorkbenchError:
@@ -453,7 +454,7 @@ def build_chat_tab(svc: Services, state: gr.State, ui: Localizer) -> dict[str, A
                 user = user_of(request)
                 if did is not None:
                     chat_dialogues.require_continuable(svc, user, did)
-                    control.claim(did)
+                    control.claim(did, "regenerate")
             except WorkbenchError as e:
                 gr.Warning(as_toast(e))
                 yield unchanged

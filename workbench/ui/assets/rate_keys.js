@@ -181,10 +181,13 @@
     }
     if (ev.ctrlKey || ev.metaKey || ev.altKey || ev.repeat) return;
     const k = ev.key;
-    // Enter or Space on a focused button, link or accordion presses that control (Tab brought the user there):
-    // Enter submits only where no control of its own has the focus.
-    const control = t && t.closest && t.closest('button, a[href], summary, select, [role=button], [role=tab], [role=switch]');
-    if (control && (k === 'Enter' || k === ' ')) return;
+    // Enter or Space on one of the tab's own buttons or accordions that Tab brought the focus to presses it (Back,
+    // Skip, Next, Flag): Enter submits only where none of them has the keyboard's focus. A button clicked with the
+    // mouse keeps the focus but not :focus-visible, so Next clicked, answers keyed, then Enter still submits; the
+    // page's tabs and other controls leave Enter to submit.
+    const own = t && t.closest && t.closest('#rate-back, #rate-skip, #rate-next, #rate-flag-btn, #rate-open, '
+                                            + '#tab-rate .label-wrap, #tab-rate summary');
+    if (own && (k === 'Enter' || k === ' ') && own.matches(':focus-visible')) return;
     let done = true;
     if (/^[1-9]$/.test(k)) {
       if (pickDigit(current(), k)) move(1);
