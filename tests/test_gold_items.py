@@ -196,17 +196,23 @@ def test_import_is_all_or_nothing_and_names_bad_rows(store, tmp_path):
         assert len(s.scalars(select(GoldAnswer)).all()) == 2  # the two imported before, nothing from this file
 
 
+def _cli_files(tmp_path, db, gid: int):
+    """A gold file marking ``gid`` "mixed", and a config whose database is ``db``: what the gold command reads."""
+    path = tmp_path / "gold.jsonl"
+    path.write_text(json.dumps({"generation_id": gid, "turn_type": "mixed"}) + "\n", encoding="utf-8")
+    cfg = tmp_path / "cfg.yaml"
+    cfg.write_text(f"database_url: sqlite:///{db}\ncolumns:\n"
+                   "  - {name: A, backend: openai-compatible, base_url: 'http://127.0.0.1:9/v1', model_name: m}\n",
+                   encoding="utf-8")
+    return path, cfg
+
+
 def test_gold_cli_imports_and_lists(store, tmp_path, capsys):
     from workbench.cli import main
 
     positions = add_positions(store, 1)
     gid = _gen_id(store, positions[0])
-    path = tmp_path / "gold.jsonl"
-    path.write_text(json.dumps({"generation_id": gid, "turn_type": "mixed"}) + "\n", encoding="utf-8")
-    cfg = tmp_path / "cfg.yaml"
-    cfg.write_text(f"database_url: sqlite:///{tmp_path / 'gold.db'}\ncolumns:\n"
-                   "  - {name: A, backend: openai-compatible, base_url: 'http://127.0.0.1:9/v1', model_name: m}\n",
-                   encoding="utf-8")
+    path, cfg = _cli_files(tmp_path, tmp_path / "gold.db", gid)
     assert main(["gold", "import", str(path), "--config", str(cfg)]) == 0
     assert main(["gold", "list", "--config", str(cfg)]) == 0
     out = capsys.readouterr().out
@@ -230,12 +236,7 @@ def test_gold_cli_on_a_team_store_needs_a_named_admin(tmp_path, capsys):
         gid = _gen_id(team, positions[0])
     finally:
         team.dispose()
-    path = tmp_path / "gold.jsonl"
-    path.write_text(json.dumps({"generation_id": gid, "turn_type": "mixed"}) + "\n", encoding="utf-8")
-    cfg = tmp_path / "cfg.yaml"
-    cfg.write_text(f"database_url: sqlite:///{db}\ncolumns:\n"
-                   "  - {name: A, backend: openai-compatible, base_url: 'http://127.0.0.1:9/v1', model_name: m}\n",
-                   encoding="utf-8")
+    path, cfg = _cli_files(tmp_path, db, gid)
     assert main(["gold", "import", str(path), "--config", str(cfg)]) == 2
     assert "--admin bob" in capsys.readouterr().err
     assert main(["gold", "--admin", "bob", "import", str(path), "--config", str(cfg)]) == 0

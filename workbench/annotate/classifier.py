@@ -374,7 +374,6 @@ _TOPIC_NEXT = re.compile(r"^(这个|这)?((主要|还|就|得|要)?看|取决于
 _REPORTS_NEXT = re.compile(r"(会|常|总|经常|老|都|也|人)问(到|过)?$|问(过)?我$")
 # 您是二甲双胍一天两次，每次0.5克，对吧？: the patient's own regimen read back to confirm it, not advised
 _CONFIRM_TAG = re.compile(r"^(对|是)(吧|吗|不对|不是)$|^没错(吧|吗)$")
-_PROPOSAL = re.compile(r"^(你|您)看(这样|这么着|要不)?(行不行|好不好|可不可以|可以吗|行吗|怎么样)$")
 _READ_BACK = re.compile(r"^(您|你)(是|现在|目前|平时|每天|一直|之前|以前)")
 # 为了更准确地判断您头痛的原因，…: why the doctor asks, no advice
 _PURPOSE = re.compile(r"^(为了|为)(更|能)?(准确|明确|确定|判断|了解|弄清|帮)")
@@ -503,7 +502,7 @@ def _analyse(text: str) -> _Evidence:
         requested = False  # an earlier clause of the sentence asked the patient to send or tell something
         # 能不能… asked in the sentence, then advice in a later clause of it (…，别一个人硬扛？)
         suggesting, advice_after = False, 0.0
-        proposing = True  # every clause asked is "你看这样行不行", which puts the advice after it to the patient
+        proposing = True  # every clause asked asks consent (你看这样行不行), here to the advice after it
         for n, c in enumerate(sent):
             if disclaimer or _LEAD_IN.match(c.text) or (first_person_cannot and not _EXPLICIT_ADVICE.search(c.text)):
                 if _advice_strength(c.text, []) > 0:
@@ -520,7 +519,7 @@ def _analyse(text: str) -> _Evidence:
                 advice_after = max(advice_after, a)
             q, overruled = _question_strength(c, a, local)
             suggesting |= q > 0 and bool(_SUGGESTING.search(c.text))
-            if q > 0 and not _PROPOSAL.match(c.text.rstrip(_TRAILING)):
+            if q > 0 and not _CONSENT.match(c.text.rstrip(_TRAILING)):
                 proposing = False
             if q == 0 and a > 0 and requested and _QUALIFIES_REQUEST.match(c.text):
                 a = 0.0
