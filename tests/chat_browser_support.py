@@ -96,12 +96,16 @@ def wait_done(page, lang: str, columns: int = 1) -> None:
 
 
 def send_and_wait(page, text: str, lang: str, columns: int = 1) -> None:
-    """Send ``text`` with the button; the box empties and every column's reply finishes."""
+    """Send ``text`` with the button; the box empties, the message is drawn (with the columns' statuses reset to
+    waiting: a "done" seen after it is the new reply's) and every column's reply finishes."""
     from playwright.sync_api import expect
 
+    sent = first_column(page).locator('[data-testid="user"]')
+    before = sent.count()
     page.locator("#patient-message textarea").fill(text)
     page.locator("#send").click()
     expect(page.locator("#patient-message textarea")).to_have_value("", timeout=BROWSER_TIMEOUT_MS)
+    expect(sent).to_have_count(before + 1, timeout=BROWSER_TIMEOUT_MS)
     wait_done(page, lang, columns)
 
 

@@ -187,6 +187,42 @@ def test_regenerate_buttons_are_greyed_out_while_a_regeneration_runs(tmp_path):
         browser.close()
 
 
+def test_a_message_waiting_for_a_regeneration_leaves_the_box_and_what_is_typed_meanwhile_stays(tmp_path):
+    """A message sent during Regenerate all waited in the box, and when it went the box was cleared: text added
+    meanwhile was lost without a word, and a second Enter sent the emptied box ("the message is empty"). The
+    message now leaves the box at once with a note that it waits; what is typed meanwhile stays and goes next."""
+    require_chromium()
+    from playwright.sync_api import expect, sync_playwright
+
+    lang = "en"
+    chunks = [f"第{i}句。" for i in range(12)]
+    with (remote_app(tmp_path, chunks, delay_s=0.25) as (svc, url, _m), sync_playwright() as pw):
+        browser = launch(pw)
+        page = open_page(browser, url.page, "en-US")
+        wait_loaded(page, lang)
+        box = page.locator("#patient-message textarea")
+        send_and_wait(page, "咳嗽三天了", lang)
+        page.locator("#regenerate-all").click()
+        expect(page.locator("#column-status-0")).to_contain_text(t("chat.status.streaming", lang),
+                                                                 timeout=BROWSER_TIMEOUT_MS)
+        box.fill("晚上咳得更厉害。")
+        box.press("Enter")
+        expect(box).to_have_value("", timeout=BROWSER_TIMEOUT_MS)
+        expect(page.locator("#dialogue-info")).to_contain_text("晚上咳得更厉害。", timeout=BROWSER_TIMEOUT_MS)
+        regenerating = page.locator("#regenerate-all").is_disabled()
+        box.type("还发烧")
+        expect(first_column(page)).to_contain_text("晚上咳得更厉害。", timeout=BROWSER_TIMEOUT_MS)
+        wait_done(page, lang)
+        expect(box).to_have_value("还发烧")
+        box.press("Enter")
+        expect(first_column(page)).to_contain_text("还发烧", timeout=BROWSER_TIMEOUT_MS)
+        wait_done(page, lang)
+        expect(box).to_have_value("")
+        browser.close()
+    assert regenerating, "the regeneration had ended before the message was sent: nothing tested"
+    assert [text for _d, text in patient_turns(svc)] == ["咳嗽三天了", "晚上咳得更厉害。", "还发烧"]
+
+
 def test_fonts_one_face_for_latin_and_chinese(tmp_path):
     """A heading's Latin letters are drawn in the body's face (checked on the glyphs Chromium used)."""
     require_chromium()
@@ -315,6 +351,8 @@ def test_my_dialogues_annotator_sees_own_researcher_sees_everyones(tmp_path):
         r.locator("#patient-message textarea").fill("研究员想插一句")
         r.locator("#send").click()
         expect(r.get_by_text(re.compile(f"对话 #{d_ann2} 由 ann2 发起"))).to_be_visible(timeout=BROWSER_TIMEOUT_MS)
+        # the refused message left the box when it went, and is back in it
+        expect(r.locator("#patient-message textarea")).to_have_value("研究员想插一句", timeout=BROWSER_TIMEOUT_MS)
         assert patient_turns(svc) == before
         r.get_by_role("button", name=t("chat.branch", "zh")).first.click()
         expect(r.locator("#dialogue-info")).to_contain_text(f"从 #{d_ann2}", timeout=BROWSER_TIMEOUT_MS)

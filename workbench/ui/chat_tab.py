@@ -64,6 +64,23 @@ BUSY = "dialogue #{id} is still generating replies: wait for them, or press Stop
 # How long a message sent while a Regenerate of its dialogue runs waits for the new replies before it is refused
 # (the README promises a message sent during replies goes once they are stored; a send waited only for a send)
 SEND_WAITS_S = 600.0
+# The message leaves the box when its send goes (at once, or when Gradio runs a send it held back because this tab's
+# previous send still ran), in the browser: a reply stream that cleared the box from the server erased what was
+# typed meanwhile, and a second Enter then sent an empty box. Only the text sent is taken; what follows it stays.
+SEND_TAKES_TEXT_JS = """(st, text) => {
+  const box = document.querySelector('#patient-message textarea');
+  if (box && (text || '').trim() && box.value.startsWith(text)) {
+    box.value = box.value.slice(text.length).replace(/^\\s+/, '');
+    box.dispatchEvent(new Event('input', { bubbles: true }));
+  }
+  return [st, text];
+}"""
+# A refused message comes back into the box, ahead of anything typed since it left (a send that waited for a
+# regeneration may be refused minutes later). Nothing returned: the box is left as it is, not written back.
+SEND_RETURNS_TEXT_JS = """(back, box) => back
+  ? [(box || '').trim() ? back + '\\n' + box : back, '']
+  : [{ __type__: 'update' }, { __type__: 'update' }]"""
+WAITING_SHOWN_CHARS = 200
 
 
 @dataclass
@@ -94,6 +111,11 @@ class RunControl:
             if dialogue_id in self._busy:
                 raise InputError(BUSY.format(id=dialogue_id))
             self._busy[dialogue_id] = kind
+
+    def holder(self, dialogue_id: int) -> str | None:
+        """What generates in the dialogue now ("send", "regenerate"), or None."""
+        with self._lock:
+            return self._busy.get(dialogue_id)
 
     def release(self, dialogue_id: int) -> None:
         with self._lock:
@@ -246,6 +268,7 @@ def build_chat_tab(svc: Services, state: gr.State, ui: Localizer) -> dict[str, A
                       lines=1, max_lines=8,
                       scale=6, elem_id="patient-message", autofocus=True)
         send_btn = ui.make(gr.Button, value=K("chat.send"), variant="primary", scale=1, elem_id="send")
+        returned = gr.Textbox(visible=False)  # a refused message, on its way back into the box
     with gr.Row():
         stop_btn = ui.make(gr.Button, value=K("chat.stop"), size="sm", elem_id="stop")
         regen_all = ui.make(gr.Button, value=K("chat.regenerate_all"), size="sm", elem_id="regenerate-all")
@@ -289,10 +312,13 @@ def build_chat_tab(svc: Services, state: gr.State, ui: Localizer) -> dict[str, A
         """Annotators in blind mode never see model names or routes, here as in the Rate tab."""
         return svc.config.annotation.blind and not user.can(Permission.SEE_MODELS)
 
+    def draws_columns(out: dict) -> bool:
+        return any(v.chatbot in out or v.status in out for v in views)
+
     def column_names(request: gr.Request | None, out: dict) -> dict:
         """``out`` with every column named for the user's role now (blind letters or model names), when ``out``
         draws the columns (a refusal, which changes nothing, is left as it is)."""
-        if not any(v.chatbot in out or v.status in out for v in views):
+        if not draws_columns(out):
             return out
         try:
             user = require_role(svc.auth, request, Permission.CHAT)
@@ -318,7 +344,8 @@ def build_chat_tab(svc: Services, state: gr.State, ui: Localizer) -> dict[str, A
         return named
 
     def naming_columns(fn: Any) -> Any:
-        """``fn`` (an event handler writing all_outputs) with its first update naming the columns."""
+        """``fn`` (an event handler writing all_outputs) with its first update that draws the columns naming them
+        (a send's note that it waits for a regeneration comes before)."""
         def request_of(args: tuple, kwargs: dict) -> gr.Request | None:
             return next((a for a in (*args, *kwargs.values()) if isinstance(a, gr.Request)), None)
 
@@ -327,7 +354,7 @@ def build_chat_tab(svc: Services, state: gr.State, ui: Localizer) -> dict[str, A
             def streaming(*args: Any, **kwargs: Any) -> Any:
                 first = True
                 for out in fn(*args, **kwargs):
-                    if first and isinstance(out, dict):
+                    if first and isinstance(out, dict) and draws_columns(out):
                         out, first = column_names(request_of(args, kwargs), out), False
                     yield out
             return streaming
@@ -414,11 +441,19 @@ def build_chat_tab(svc: Services, state: gr.State, ui: Localizer) -> dict[str, A
 
     def on_send(st: dict, message: str, request: gr.Request):
         lang = i18n.language(request)
+        waited = False
         try:
             user = user_of(request)
             current = st.get("dialogue_id")
             if current is not None:
                 chat_dialogues.require_continuable(svc, user, current)
+                if control.holder(current) == "regenerate":
+                    waited = True
+                    # The message has left the box: say it is kept, and why it has not gone yet.
+                    shown = message.strip()
+                    if len(shown) > WAITING_SHOWN_CHARS:
+                        shown = shown[:WAITING_SHOWN_CHARS] + "…"
+                    yield {info: i18n.t("chat.info.waiting", lang, id=current, text=as_text(shown))}
                 control.claim(current, "send", wait_s=SEND_WAITS_S)
             try:
                 did, pos = chat.send(svc, current, message, user_id=user.id)
@@ -430,13 +465,15 @@ def build_chat_tab(svc: Services, state: gr.State, ui: Localizer) -> dict[str, A
                 control.claim(did)  # a new dialogue: nobody else can be generating in it
         except WorkbenchError as e:
             gr.Warning(as_toast(e))
-            yield {msg: message if (message or "").strip() else ""}  # the refused text stays, blank space does not
+            # The refused text goes back into the box (blank space is not kept); the waiting note goes.
+            back = {returned: message} if (message or "").strip() else {msg: ""}
+            yield {**back, **({info: info_md(current, lang, blind=blind_for(user))} if waited else {})}
             return
         try:
             st = {**st, "dialogue_id": did}
             blind = blind_for(user)
             # Every column shows the new message with an empty reply bubble waiting under it.
-            yield {**goto(did, lang, blind=blind, st=st, partial={c: "" for c in svc.columns}), msg: ""}
+            yield goto(did, lang, blind=blind, st=st, partial={c: "" for c in svc.columns})
             yield from stream_jobs(st, pos, chat.jobs_for(svc, did, pos, svc.columns), request, user)
             yield {info: info_md(did, lang, blind=blind)}
         finally:
@@ -622,8 +659,11 @@ def build_chat_tab(svc: Services, state: gr.State, ui: Localizer) -> dict[str, A
     # goes, instead of being dropped by Gradio's default "once" with the text left unsent.
     # A send, a branch or an example may start a dialogue: My dialogues lists it at once.
     relist = dict(fn=on_relist, inputs=[find_text, find_user], outputs=[table], api_name=False, show_progress="hidden")
-    gr.on([send_btn.click, msg.submit], fn=naming_columns(on_send), inputs=[state, msg], outputs=all_outputs,
-          trigger_mode="always_last", api_name="send", show_progress_on=progress_on, **generating).then(**relist)
+    gr.on([send_btn.click, msg.submit], fn=naming_columns(on_send), inputs=[state, msg], outputs=[*all_outputs, returned],
+          trigger_mode="always_last", api_name="send", show_progress_on=progress_on, js=SEND_TAKES_TEXT_JS,
+          **generating).then(
+        None, [returned, msg], [msg, returned], js=SEND_RETURNS_TEXT_JS, api_name=False, queue=False,
+        show_progress="hidden").then(**relist)
     # Queued, in a group of its own so it never waits behind a generation: Gradio shows a handler's
     # gr.Info only for queued events, and the notice is how the user learns the Stop took.
     stop_btn.click(on_stop, None, None, api_name="stop", concurrency_id="stop",
