@@ -106,6 +106,11 @@ def date_picker_texts() -> dict[str, dict[str, Any]]:
     return {lang: texts(lang) for lang in i18n.LANGUAGES}
 
 
+def toast_messages() -> dict[str, dict[str, str]]:
+    """What toast_titles.js writes over the English messages Gradio's page makes itself, per language."""
+    return {lang: {"too_large": i18n.t("app.notice.too_large", lang)} for lang in i18n.LANGUAGES}
+
+
 def toast_titles() -> dict[str, dict[str, str]]:
     """What toast_titles.js writes over Gradio's English pop-up titles, per language (English: what it replaces)."""
     return {lang: {kind: i18n.t(f"app.notice.{kind}", lang) for kind in ("info", "warning", "error")}
@@ -120,7 +125,8 @@ JS = (f"() => {{ ({SESSION_GUARD_JS.strip()})(); ({RATE_TYPING_JS.strip()})(); (
       f"({KEEP_TYPED_JS.strip()})(); ({CHAT_LABELS_JS.strip()})(); "
       f"({RATE_JS.strip()})(); "
       f"({DATE_PICKER_JS.strip()})({json.dumps(date_picker_texts(), ensure_ascii=False)}); "
-      f"({TOAST_TITLES_JS.strip()})({json.dumps(toast_titles(), ensure_ascii=False)}); }}")
+      f"({TOAST_TITLES_JS.strip()})({json.dumps(toast_titles(), ensure_ascii=False)}, "
+      f"{json.dumps(toast_messages(), ensure_ascii=False)}); }}")
 
 #: texts Gradio's own front end asks for and does not ship, per browser locale (it picks by the browser's,
 #: not the app's language switch). Its status tracker tells screen readers that an event ended with

@@ -1,22 +1,35 @@
-(titles) => {
+(titles, messages) => {
   // Gradio titles every pop-up with its type in English ("Warning", "Info", "Error"; the server's title is not
   // used), whatever the page's language. On a page in another language each title is rewritten from
   // ``titles[lang]`` (the locale files) as the pop-up appears. Only our fixed texts are written.
+  // The one message Gradio's page writes itself, a file refused by the upload box for its size, is rewritten
+  // from ``messages[lang]`` in every language: it names the file and the setting that sets the limit.
   if (window.__toastTitles) return;
   window.__toastTitles = true;
+  const TOO_LARGE = /^File\(s\) exceed the maximum allowed size of (.+?): (".*")$/;
   const pageLanguage = () => {
     const checked = document.querySelector('#language-switch input:checked');
     return checked ? checked.value : 'en';
   };
+  const textNodes = function* (root) {
+    const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) yield node;
+  };
   const rewrite = () => {
-    const own = titles[pageLanguage()];
-    if (!own) return;
-    for (const title of document.querySelectorAll('.toast-title')) {
-      const walker = document.createTreeWalker(title, NodeFilter.SHOW_TEXT);
-      for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const lang = pageLanguage();
+    const own = titles[lang];
+    for (const title of own ? document.querySelectorAll('.toast-title') : []) {
+      for (const node of textNodes(title)) {
         const text = node.nodeValue.trim();
         const kind = Object.keys(titles.en).find((k) => titles.en[k] === text);
         if (kind && own[kind] !== text) node.nodeValue = node.nodeValue.replace(text, own[kind]);
+      }
+    }
+    const said = messages[lang] || messages.en;
+    for (const body of document.querySelectorAll('.toast-body')) {
+      for (const node of textNodes(body)) {
+        const found = TOO_LARGE.exec(node.nodeValue.trim());
+        if (found) node.nodeValue = said.too_large.replace('{limit}', found[1]).replace('{files}', found[2]);
       }
     }
   };
