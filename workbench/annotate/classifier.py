@@ -70,6 +70,9 @@ _EMOJI = re.compile("[\U0001F000-\U0001FAFF\u2600-\u27BF\uFE0F\u200D]+")
 _LIST_LEAD = re.compile(r"(记录|记下|记一下|记好|写下|写清楚|填写|观察|留意|监测|注意)[^，,。]{0,12}$")
 # A line that heads a section of a model's answer (### …, **二、怎么补铁？**, 三、…): a question there titles the
 # answer below it.
+# 请每天记录：⏎1. 早晚血压；⏎2. 头晕持续多久: the list after the colon goes on over its numbered lines
+_ENUMERATOR = re.compile(r"^\s*(\d+|[一二三四五六七八九十]+)\s*$")
+_ITEM_START = re.compile(r"^\s*(\d+\s*[、.．)）]|[（(]\d+[)）]|[-*•·]\s|[一二三四五六七八九十]+、)")
 _HEADING_LINE = re.compile(r"^[ \t]*(?:#{1,6}[ \t]|\*\*|[一二三四五六七八九十]+[、.．])", re.M)
 _HEADING_MARK = "\u2063"
 # Quoted material is someone else's words (a patient's question, a saying); it is not the doctor asking.
@@ -86,13 +89,21 @@ _RHETORICAL = re.compile(r"难道|岂(不|能|是)|何必|何苦|何尝|不就�
                          # 你怎么还在吃那个偏方呢，赶紧停了: a reproach
                          r"|(你|您)怎么还(在|是|敢)"
                          # 你怎么能自己停药呢？/ 哪能指望吃几天药就断根呢？: a reproach, an impossibility
-                         r"|(你|您)怎么(能|可以|敢|又)(?!确定|知道|判断|看出)|哪(儿)?(能|会)")
+                         r"|(你|您)怎么(能|可以|敢|又)(?!确定|知道|判断|看出)|哪(儿)?(能|会)"
+                         # 不是早就说了要空腹吃吗？: what the doctor already said, repeated as a reproach
+                         r"|(?<!是)不是(早|早就|已经|一直|都|刚|刚刚|反复|再三|跟你|和你|给你|跟您|和您|给您)+(说|讲|告诉|交代|叮嘱|嘱咐|提醒|强调)")
 # "Why not / could you" asked about an action the doctor recommends (为什么不早点来, 能不能少熬夜):
 # a suggestion phrased as a question, when the clause also carries advice.
 _SUGGESTING = re.compile(r"为什么不|为何不|干嘛不|能不能|可不可以|能否|要不要(先|让|试(试|一下|一试)?|考虑)|不妨")
 # A sentence that answers the one before it (是的，…): the question was the doctor's own device.
+# 能不能先停两天看看，…: the clause opens with the proposal (an overruled question with advice in it)
+_SUGGESTING_LEAD = re.compile(r"^(那|那么|您|你|咱|咱们|我们|要不)?(看)?(" + _SUGGESTING.pattern + ")")
 _SELF_ANSWER = re.compile(r"^((不)?(是|对|会|能|可以)的|没错|当然)(?!人)|^(A|答)$"
-                          r"|^(不|没)?(是|对|会|能|可以|行|用|需要|要|有|必要)[的啊呀]?$")
+                          r"|^(不|没)?(是|对|会|能|可以|行|用|需要|要|有|必要)[的啊呀]?$"
+                          # 你这个是不是着凉引起的？我看是的，…: the doctor's own opinion answers it
+                          r"|^(我看|我觉得|我估计|依我看|我判断|看来|估计|多半|八成)(就|也)?(不)?(是|对|像)(的|了)?$")
+# 可以喝酒吗？——服药期间不可以: an FAQ's answer, marked by a dash after its question
+_MARKED_ANSWER = re.compile(r"^(——|—|－－|--|->|→)")
 # A sentence that explains why or how, right after a question: 为什么会反复呢？主要是…, 怎么判断…呢？一般是…
 # 一天点几次？玻璃酸钠一天4次: the count or the length asked, given at once in the next sentence (a unit repeated
 # after a number): the doctor's own question, as an FAQ puts it.
@@ -153,6 +164,8 @@ def _clauses(text: str) -> list[_Clause]:
     parts = _SENTENCE_END.split(text)
     out: list[_Clause] = []
     sentence = 0
+    list_goes_on = False  # a list lead ended its line with a colon: the numbered lines after it are its items
+    after_enumerator = False
     # re.split with a capturing group alternates body, terminator, body, terminator...
     for i in range(0, len(parts), 2):
         body = parts[i]
@@ -164,6 +177,10 @@ def _clauses(text: str) -> list[_Clause]:
             split = [piece for part in split for piece in _space_pieces(part)]
         colon = re.search("[：:]", body)
         listing = colon is not None and _LIST_LEAD.search(body[: colon.start()]) is not None
+        item = list_goes_on and (after_enumerator or _ENUMERATOR.match(body) is not None
+                                 or _ITEM_START.match(body) is not None)
+        after_enumerator = _ENUMERATOR.match(body) is not None
+        list_goes_on = item or (listing and colon is not None and not body[colon.end():].strip())
         pieces = [p.strip(" *#") for p in split]
         pieces = [p for p in pieces if p]
         if not pieces:
@@ -173,7 +190,7 @@ def _clauses(text: str) -> list[_Clause]:
         offset = 0
         for j, piece in enumerate(pieces):
             offset = body.find(piece, offset)
-            listed = listing and colon is not None and offset > colon.start()
+            listed = item or (listing and colon is not None and offset > colon.start())
             out.append(_Clause(piece, sentence, asks and j == len(pieces) - 1, rhetorical, heading, listed))
         sentence += 1
     return out
@@ -212,7 +229,7 @@ _REQUEST_INFO = re.compile(
     # 看完告诉我 / 量好了发给我: the answer to what the patient was asked to look at
     r"|(看|量|数|测|查|拍|试|称)(完|好)(了|以后|之后)?(再|就)?(告诉|发给|回复)我"
     # 把报告拍照发过来我看看, 把舌头的照片发一张给我: something sent for the doctor to see
-    r"|把.{1,12}(发|传)(过来|上来|一张|一份|几张)|(发|传|拍)(过来|给我|我)(我|让我)?(看看|看一下|瞧瞧|瞅瞅)"
+    r"|把.{1,12}(发|传)(过来|上来|一张|一份|几张)|把[^，,。\s]{1,24}?(发|传)给我|(发|传|拍)(过来|给我|我)(我|让我)?(看看|看一下|瞧瞧|瞅瞅)"
     # without 请: 说说…, 描述下…, 告诉我…, 把用药清单列一下, 我需要知道…
     r"|(^|的话)(你|您)?(再|先)?(说说|讲讲|聊聊|(说|讲|描述|介绍|补充)一?下|告诉我(一下)?(你|您|孩子|宝宝|老人|他|她))"
     r"|把.{1,12}(列|发|拍|写)(一下|给我|出来)|^(我|还)?(需要|想|要|得)(先|再)?(知道|了解|确认)(一下)?(您|你|孩子|宝宝|老人|患者|病人|一些|几)"
@@ -248,7 +265,7 @@ _INTERROGATIVE = re.compile(
     r"|啥(?![都也])|咋(?![办整])"
 )
 # Words that embed a question as an object ("明确是不是感染") or make a clause a condition.
-_EMBEDDING = re.compile(r"解答|回答|讲解|问清楚|(?<![我想])问问|问一问|咨询(一下)?(医生|大夫|药师)|记录|记下|明确|确定|判断|了解|知道|看看|看一下|重点看|注意看|仔细看|观察|留意|排除|取决于|决定|弄清|查明|评估|鉴别|要看")
+_EMBEDDING = re.compile(r"解答|回答|讲解|问清楚|(?<![我想])问问|问一问|咨询(一下)?(医生|大夫|药师)|记录|记下|明确|确定|判断|了解|知道|看看|看一下|重点看|注意看|仔细看|观察|留意|排除|取决于|决定|弄清|查明|评估|鉴别|要看|^(再|先|去)?看$")
 # What makes a question before it the subject of a statement: 有没有效果要看体质, 管不管用得吃两周才知道.
 _SUBJECT_OF = re.compile(r"要看|取决于|因人而异|才(能)?(知道|确定|看出|判断)|说不准|不好说|(不是|不光|不只|并非)(只)?看")
 _HABITUAL = re.compile(r"一般|通常")
@@ -276,7 +293,7 @@ _A_STRONG_RE = re.compile(
     r"(?<!的)(?<!给出)(?<!给您)(?<!给你)建议(?!(你|您)?[\u4e00-\u9fff]{0,6}的(那个|那|这个|这)|之前|以前)|推荐|应该(?![的是做])|应当"
     r"|(?<![还我])需要(?!了解|知道|问|你|您|补充|我|先了解|先问|先知道|很大的勇气|勇气)|必须|一定要|最好|务必|切记|千万"
     r"|注意|避免|(?<!要)不要|(?<!能)不能|(家庭)?作业(是|就是)|(?<![特区分级类性识辨个告鉴])别(?![人的处])|勿|禁止|禁用|忌"
-    r"|(?<!没能)(?<!未能)(?<!没有)(?<!不能)及时|尽快|尽早|立即|立刻|马上(去|到|来|就医|就诊|停|送|打)|赶紧|赶快|抓紧(时间)?(去|治|看|吃|做|查)|唔好(?!意思)|就医|就诊|复诊(?!已)|复查|急诊|打120|遵医嘱|医生指导|去医院|到医院|来医院"
+    r"|(?<!没能)(?<!未能)(?<!没有)(?<!不能)及时|尽快|尽早|立即|立刻|马上(去|到|来|就医|就诊|停|送|打)|赶紧|赶快|抓紧(时间)?(去|治|看|吃|做|查)|唔好(?!意思)|就医(?!卡|记录)|就诊(?!卡|号|记录|信息|人|者)|复诊(?!已)|复查|急诊|打120|遵医嘱|医生指导|去医院|到医院|来医院"
     # 你要看医生: 要看 alone is what something depends on (要看症状), but not before a doctor
     r"|(?<![不没想])(要|得)去?看(医生|大夫|急诊|门诊)(?![了过吗没])"
     r"|去.{0,6}科|到.{0,6}科|不宜|不可以|防止|预防|警惕|(就|还|必须)得"
@@ -311,7 +328,7 @@ _A_ACTION_RE = re.compile(
     r"|^\d+(\.\d+)?\s*(ml|mL|毫升|mg|毫克|g|克|片|粒|袋|滴|支|包|丸|喷)$|再加(个|一个|上|做)|带上[^，,。]{0,12}(记录|病历|报告|化验单|片子|药)|(去|到|来)(ER|急诊室?)|(?i:\bI'?d (add|start|suggest|recommend|switch|stop)\b)|清淡饮食|饮食清淡|冲(着)?(喝|服)|(按|遵|照)说明书|(?<![没不])再(吃|用|服)(?![了过的])|避光|冷藏(保存|存放)?|密封(保存|存放)|阴凉(干燥)?处|随身(携带|带着?)|(开封|打开|开瓶)后.{0,6}用完"
     # 适合做艾灸调理; 我先帮您预约理疗, 我给您续一个月: what suits the patient, the plan the doctor makes
     r"|适合(做|用|吃|服|进行|采用)|(我|我们)(先|这边)?(给|帮|为)(您|你)[^，,]{0,6}?(开|续|预约|安排|换|调整|加|减|挂)"
-    r"|^(请|要|注意|密切|多)?(观察|留意|监测)(?![了过])"
+    r"|^(请|要|注意|密切|多|再|先|继续)?(观察|留意|监测)(?![了过])"
     # Cantonese: 饮多啲水, 食清淡啲
     r"|(饮|食|喝|吃)多啲|少(食|饮)|清淡(啲|点|些)"
     r"|每次\d|每次[一二两三半]|(一天|每天|每日|一日)[一二两三四\d]次|饭[前后].{0,6}(吃|服)"
@@ -320,8 +337,16 @@ _A_ACTION_RE = re.compile(
     r"|(比较|更为?|最为?)(合适|妥当|稳妥|保险)(?!的)|保守治疗|隔离(一|两|几|\d|观察)"
     # 抗生素要吃满疗程, 等病理出来再定, 蚊子包不用管它, 户外活动每天两小时
     r"|(吃|用|服)(满|够|足)(一个)?疗程|足疗程|等.{1,12}再(定|决定|看|说|考虑|处理)"
-    r"|不(用|需要?|必)(管|处理|理会|治疗|吃药|用药|特殊处理|补|加量|加倍|减量)|(?<![不没])(得|需)(补|住院|手术)(?![多几什啥])|每天[^几多，,]{0,4}[一二两三四五六\d半]+个?(小时|分钟)"
+    r"|不(用|需要?|必)(管|处理|理会|治疗|吃药|用药|特殊处理|补|加量|加倍|减量|重新|重打|重来|从头)|(?<![不没])(得|需)(补|住院|手术)(?![多几什啥])|每天[^几多，,]{0,4}[一二两三四五六\d半]+个?(小时|分钟)"
     r"|(?i:^(please )?(take|try|drink|rest|apply|use|keep|stop|eat)\b|\bif needed\b)"
+    # 按0、2、6个月接种, 感冒就往后推, 吃两周, 早晚各一粒, 加4单位, 每3天调整一次: a schedule and a dose
+    r"|按(照)?[^，,。|]{0,12}?(个月|天|周|小时|时间|疗程|说明|剂量|体重|顺序|程序)[^，,。|]{0,4}(接种|打针|注射|服用|服药|复查|吃|用)(?![了过])|往后(推|延|挪)|顺延|推迟(接种|打|吃|服|复查|手术)"
+    r"|(?<![了过])(吃|用|服|涂|喷|抹)[一两三四五六七八九十\d]+个?(天|周|星期|礼拜|月)(?![了啦])"
+    r"|各(一|两|半|\d+)(粒|片|袋|次|支|滴|喷|包)|(?:^|(?<=[\s|：:])|(?<=[再先就要需])|(?<=可以))(加|减|增加|减少|加到|减到|调到)\s*\d+(\.\d+)?\s*(单位|IU|u\b|U\b|mg|毫克|片|粒|ml|毫升)"
+    r"|每\s*\d+\s*(天|周|小时|日)[^，,。]{0,10}(调整|测|量|查|复查|换|吃|服|用)一次"
+    # code-switched advice: 先 check 一下血常规, 两周后 follow up
+    r"|(?i:\b(re)?check)\s*一下|(后|再|要|需要|记得|按时|定期|回来|来)\s*(?i:follow[ -]?up)(?![ -]?(日期|date|时间))"
+    r"|请[^，,。]{1,8}会诊"
 )
 _A_INFO_RE = re.compile(
     r"可能(是|为|会|有|系)|考虑(是|为)|属于|提示|诊断|引起|导致|造成|一般|通常|常见|正常|良性"
@@ -339,6 +364,8 @@ _A_INFO_RE = re.compile(
 )
 # Pure lead-ins ("请注意：", "温馨提示：") introduce what follows and carry no advice of their own.
 _LEAD_IN = re.compile(r"^(请)?(注意|温馨提示|提示|提醒|特别提醒)$")
+# **初步建议** on a line of its own: the section's name; what stands under it advises or asks
+_SECTION_NAME = re.compile(r"^(初步|诊疗|处理|治疗|医生|我的|专业|综合|用药|饮食|生活|护理|康复|以下)?的?(建议|意见|方案|指导)(如下)?$")
 _DISCLAIMER = re.compile(
     r"仅供参考|仅作参考|不能代替|不能替代|不构成|不作为|以.{0,12}为准|人工智能|(?<![A-Za-z])AI(?![A-Za-z])|ＡＩ|本回复|本回答|本平台|免责|助手"
 )
@@ -350,7 +377,7 @@ _SAFETY_NET = re.compile(r"^(如|如果|若|假如)(您|你)?的?(症状|病情|
 _EXPLICIT_ADVICE = re.compile(r"建议(您|你)?(去|到|及时|尽快|多|少|做|查|服用|就医|就诊)|请(及时|尽快)(就医|就诊|到|去)"
                                r"|请(向|跟|找)[^，,]{0,8}(医生|大夫|医师|药师)")
 _SOCIAL = re.compile(
-    r"有什么(可以|能|需要)?(我)?(帮|为)(你|您|忙)|需要帮忙的|^恭喜|(平安|没事|没大碍)就好|随时[^，,。]{0,6}(问我|咨询|联系|找我|留言|告诉我)|还有(什么|其他|别的)(问题|疑问|需要|想咨询|要咨询|想问|想了解)|欢迎(随时)?咨询|应该的|应该做的|别客气|不客气|别谢"
+    r"有(什么|其他|别的|啥)(地方|事情?)?(可以|能|需要)?(我)?(帮|为)(你|您|忙)|需要帮忙的|^恭喜|(平安|没事|没大碍)就好|随时[^，,。]{0,6}(问我|咨询|联系|找我|留言|告诉我)|还有(什么|其他|别的)(问题|疑问|需要|想咨询|要咨询|想问|想了解)|欢迎(随时)?咨询|应该的|应该做的|别客气|不客气|别谢"
     r"|^((宝妈|家长|阿姨|叔叔|大爷|大妈|奶奶|爷爷|妈妈|爸爸|姐|哥)?(您|你)?(先)?(别|不要|不用|不必)(太|过于)?(着急|急|担心|紧张|慌|害怕|怕)){1,2}$"
     # 在吗？/ 还在线吗？: checking the line; 有什么需要咨询的？/ 不清楚的可以随时问我: the service, not CoQ
     r"|^(您|你|医生)?(好)?(还)?(在(线)?(吗|么|不)|在不在)$|有什么(需要|要|想)(咨询|问|了解|聊|聊聊|说|说说)的"
@@ -364,6 +391,7 @@ _SOCIAL = re.compile(
 _FIRST_PERSON_CANNOT = re.compile(r"我.{0,6}(不能|无法|没法)")
 # 我们先做个胃镜看看，可以吗？: asking consent to what was just advised, not for information
 _CONSENT = re.compile(r"^((您|你)看)?(这样|那)?(可以|好|行|成)(吗|么|不|不好|不行)?$|^(中不中|得不得|行不|好不)$"
+                      r"|^(?i:ok|okay)(吗|么|不|吧)?$"
                       r"|^(你|您)说(是不是|对不对|是吧|对吧)(呀|啊)?$"
                       r"|^((您|你)看)?(好不好|行不行|可不可以|可以不|怎么样|如何)$")
 # 是不是缺钙，不能只看出汗多 / 能不能一起吃，你可以问问药师: the question is what another thing decides or someone
@@ -377,7 +405,9 @@ _CONFIRM_TAG = re.compile(r"^(对|是)(吧|吗|不对|不是)$|^没错(吧|吗)$
 _READ_BACK = re.compile(r"^(您|你)(是|现在|目前|平时|每天|一直|之前|以前)")
 # 为了更准确地判断您头痛的原因，…: why the doctor asks, no advice
 _PURPOSE = re.compile(r"^(为了|为)(更|能)?(准确|明确|确定|判断|了解|弄清|帮)")
-_QUALIFIES_REQUEST = re.compile(r"^(最好|尽量|要能|要)(是|在|用|拍|能|把|对着|正对|清楚|清晰|白天|自然光)")
+_QUALIFIES_REQUEST = re.compile(r"^(最好|尽量|要能|要)(是|在|用|拍|能|把|对着|正对|清楚|清晰|白天|自然光|带上|附上|连同|注明|写上|标上|包括)"
+                                # 麻烦提供一下就诊卡号，我帮您查一下预约记录: what the staff will do with it
+                                r"|^(我|我们|这边)(来|好|才能|就|再|马上)?(帮|给|为|替)(您|你)(查|核对|核实|看|登记|办理|处理|确认|预约|挂号|安排|改)")
 
 
 @dataclass
@@ -504,7 +534,7 @@ def _analyse(text: str) -> _Evidence:
         suggesting, advice_after = False, 0.0
         proposing = True  # every clause asked asks consent (你看这样行不行), here to the advice after it
         for n, c in enumerate(sent):
-            if disclaimer or _LEAD_IN.match(c.text) or (first_person_cannot and not _EXPLICIT_ADVICE.search(c.text)):
+            if disclaimer or _LEAD_IN.match(c.text) or (c.heading and _SECTION_NAME.match(c.text)) or (first_person_cannot and not _EXPLICIT_ADVICE.search(c.text)):
                 if _advice_strength(c.text, []) > 0:
                     ev.a_overruled = True
                 continue
@@ -518,7 +548,7 @@ def _analyse(text: str) -> _Evidence:
             if suggesting:
                 advice_after = max(advice_after, a)
             q, overruled = _question_strength(c, a, local)
-            suggesting |= q > 0 and bool(_SUGGESTING.search(c.text))
+            suggesting |= (q > 0 and bool(_SUGGESTING.search(c.text))) or (overruled and a > 0 and bool(_SUGGESTING_LEAD.match(c.text)))
             if q > 0 and not _CONSENT.match(c.text.rstrip(_TRAILING)):
                 proposing = False
             if q == 0 and a > 0 and requested and _QUALIFIES_REQUEST.match(c.text):
@@ -589,10 +619,11 @@ def _analyse(text: str) -> _Evidence:
             following_advice = any(per_sentence[j][1] > 0 for j in order[pos + 1 :])
             wtd = _WHAT_TO_DO.search(sent_text)
             nxt = order[pos + 1] if pos + 1 < len(order) else None
+            marked = nxt is not None and bool(_MARKED_ANSWER.match(sentences[nxt][0].text))
             answers = nxt is not None and (_SELF_ANSWER.match(sentences[nxt][0].text)
                                            or (_EXPLAINS.match(sentences[nxt][0].text) and _WHY_HOW.search(sent_text))
                                            or _gives_count(sent_text, "".join(c.text for c in sentences[nxt])))
-            if answers and following_advice or sentences[idx][0].heading and following_advice:
+            if marked or answers and following_advice or sentences[idx][0].heading and following_advice:
                 ev.rhetorical = ev.q_overruled = True
                 ev.cues.append("rhetorical:self-answered")
                 sq = 0.0
