@@ -15,7 +15,8 @@ people (家里大人, 你爱人, 她爸爸) asks nothing of the patient's own fa
 names another fact's topic belongs to that topic (孩子尿了几回 asks the urine's, not the stool fact keyed on 几次), and
 a one-character keyword joined to another asked fact's keyword is part of that word (药物过敏, 避孕药). A clause that
 asks when or how long asks that time, not its topic (疹子什么时候出来的 asks the onset); how long something takes
-(多久才能睡着) is not since when; an event named as a time (摔完, 抽之前, 摔的时候) is not asked; 头 ending 脚趾头 is a
+(多久才能睡着) is not since when, nor is a daily amount (一天用手多久) or the worst time (什么时候最重); an event named
+as a time (摔完, 抽之前, 摔的时候, 怀孕以前) is not asked; 头 ending 脚趾头 is a
 suffix; and a tag that checks understanding or consent after advice (…要马上来医院，听明白了吗？, …，好吗？) asks nothing,
 as do clauses about buying, prices or opening hours (布洛芬药店能买到吗？) and a short follow-up to a question about
 other people (你同事也查出来过吗？多大的？).
@@ -373,6 +374,21 @@ _EVERYDAY_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("排水的药", ("利尿",)), ("口重", ("咸", "口味")), ("CHF", ("心衰",)), ("heart failure", ("心衰",)),
     ("斑斑点点", ("红点", "疹子")), ("myalgia", ("肌肉", "酸痛")), ("arthralgia", ("关节",)), ("胃里翻腾", ("恶心",)),
     ("想呕", ("恶心", "呕吐")), ("被叮", ("咬", "蚊子")), ("叮过", ("咬",)), ("叮咬", ("咬",)),
+    # session 55's blind cases: shingles in an older woman, a teenager's migraine told by her father, a trucker's
+    # reflux (northeastern speech), a clot after a long flight, a pregnant hairdresser's numb hand
+    ("水豆", ("水痘",)), ("出花", ("水痘",)), ("操劳", ("劳累", "累")), ("透支", ("劳累", "累")), ("累着", ("劳累", "累")),
+    ("单侧", ("一侧", "哪边")), ("中线", ("哪边", "范围")), ("皮损", ("皮疹", "疹子")), ("没有劲", ("没劲", "乏力")),
+    ("见不得亮", ("怕光", "光")), ("见不得光", ("怕光", "光")), ("怕亮", ("怕光", "光")), ("动静", ("声音", "吵")),
+    ("天天", ("经常", "频率")), ("漾上来", ("反酸", "返", "往上")), ("涌上来", ("反酸", "返", "往上")),
+    ("往上涌", ("反酸", "返", "往上")), ("往上漾", ("反酸", "返", "往上")), ("饭点", ("吃饭", "三餐", "规律")),
+    ("公鸭嗓", ("声音哑", "嘶哑", "嗓子")), ("发沙", ("声音哑", "嘶哑")), ("嘶哑", ("声音哑",)),
+    ("BMI", ("体重", "胖")), ("腰围", ("体重", "胖")), ("远门", ("出远门", "旅行")),
+    ("优思明", ("避孕药", "避孕")), ("妈富隆", ("避孕药", "避孕")), ("达英", ("避孕药", "避孕")), ("毓婷", ("避孕药", "避孕")),
+    ("暖和", ("热", "皮温")), ("发紫", ("颜色", "紫")), ("扯得慌", ("疼", "痛")), ("扯着疼", ("疼", "痛")),
+    ("指头", ("手指",)), ("小拇指", ("小指", "手指")), ("大拇指", ("拇指", "手指")), ("大鱼际", ("拇指", "手指")),
+    ("使不上劲", ("无力", "没劲")), ("捏不住", ("拿东西", "无力", "握")), ("拿不住", ("拿东西", "无力", "握")),
+    ("握不住", ("握", "无力")), ("营养品", ("药", "吃什么")), ("保健品", ("药", "吃什么")), ("剪子", ("剪刀",)),
+    ("干活", ("工作", "用手")),
 )
 # ... and what a word list cannot say: blood in the urine with words between (尿里没见过血吧), the slang MC
 _EVERYDAY_PATTERNS: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
@@ -384,6 +400,9 @@ _EVERYDAY_PATTERNS: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
     (re.compile(r"谁[^，,。？?]{0,4}带"), ("谁带",)), (re.compile(r"喝了?[^，,。？?]{0,4}酒"), ("喝酒",)),
     (re.compile(r"坐着[^，,。？?]{0,3}睡"), ("坐着睡",)), (re.compile(r"药[^，,。？?]{0,8}没(?:吃|用)"), ("停药", "漏吃")),
     (re.compile(r"去了?(?:哪些|哪里|哪儿|什么)地方"), ("去哪",)), (re.compile(r"肚子[不没还有点]{0,2}[疼痛]"), ("肚子疼", "腹痛")),
+    # 咳嗽带血, 痰里有血: blood coughed up; 什么时候最重: when it is worst, not since when
+    (re.compile(r"咳[嗽出]?[^，,。？?]{0,3}血|痰[里中]?[^，,。？?]{0,3}血"), ("咳血",)),
+    (re.compile(r"(?:什么时候|几点|哪个时候)(?:最|更|比较|特别)(?:重|厉害|明显|难受|严重)"), ("什么时候重", "加重")),
 )
 
 
@@ -478,6 +497,9 @@ def _evidence(fact: Fact, question: str) -> frozenset[str]:
         question = _TAKES.sub("", question)  # "多久才能睡着" is not "since when" either
         question = _DAYS_FRAME.sub("，", question)  # 这几天有没有吃感冒药: these days, not how many
         question = _SINCE_NOT.sub("", question)  # 被子多久没洗了: how long since the washing, not the onset
+        question = _PER_DAY.sub(r"\1", question)
+    if not _TIME_RELATION_IN_FACT.search(fact.fact + fact.patient):
+        question = _before_events_blanked(question)
     keywords = [k for k in fact.keywords if k not in GENERIC_KEYWORDS]
     gloss = fact.fact + fact.patient + "".join(fact.keywords)
     if "过敏" in question and "过敏" not in gloss:
@@ -486,6 +508,8 @@ def _evidence(fact: Fact, question: str) -> frozenset[str]:
     found = {k for k in keywords
              if (_morpheme_occurs(k, canonical, gloss) if len(k) == 1
                  else _word_occurs(_canonical_question_words(k), canonical))}
+    if _WORST_WHEN.search(question):
+        found -= _WHEN_WORDS  # 什么时候最重 asks when it is worst (什么时候重, 加重), not since when
     keyword_tokens = frozenset().union(*(content_tokens(k) for k in keywords))
     # 怀孕前血压高不高: a shared word that only names the time of what is asked (怀孕 + 前) asks nothing of its own
     shared = {t for t in content_tokens(question) & keyword_tokens if _morpheme_outside_time_clause(t, question)}
@@ -533,6 +557,35 @@ _DAYS_FRAME = re.compile(r"[这那前近头][几两]?(?:天|日|年|周|个月)|
 _THEN_WORDS = frozenset("当时 那时候 那时 那会儿 那阵子".split())
 # 躺下要过多久才能睡着, 歇多久能好: how long something takes, not since when the complaint has lasted
 _SINCE_NOT = re.compile(r"(多久|多长时间|几天)(?=没|不)")
+# 一天拿剪子多长时间, 什么时候最重: a daily amount and the worst time of day, not since when
+_PER_DAY = re.compile(r"(?<=一天|每天|每日|一次)([^，,。？?！!]{0,12}?)(多久|多长时间|几个?小时)")
+# 怀孕以前有过手麻吗, 起泡前头…: the event names the time before which something is asked, not the event itself
+# (unless the fact is about what happens before or after something: 经期前后也易发作)
+_BEFORE_EVENT = frozenset("以前 之前 前头".split())
+_TIME_RELATION_IN_FACT = re.compile(r"前后|之前|以前|之后|以后|期间")
+
+
+def _before_events_blanked(question: str) -> str:
+    if not any(m in question for m in _BEFORE_EVENT):
+        return question
+    out, pos = [], 0
+    words = _words(question)
+    for n, (t, tag) in enumerate(words):
+        at = question.find(t, pos)
+        if at < 0:
+            continue
+        nxt = words[n + 1][0] if n + 1 < len(words) else ""
+        # an event (a verb: 怀孕, 起泡), not a topic (您的摄护腺以前检查过没有: the prostate, checked in the past)
+        event = tag is None or tag.startswith("v")
+        if (nxt in _BEFORE_EVENT and len(t) >= 2 and event and question.startswith(nxt, at + len(t))
+                and not _is_time_word(t)):
+            out.append(question[pos:at] + "，")
+            pos = at + len(t)
+    return "".join(out) + question[pos:]
+
+
+_WHEN_WORDS = frozenset("什么时候 几点 哪个时候".split())
+_WORST_WHEN = re.compile(r"(什么时候|几点|哪个时候)(?=(最|更|比较|特别)(重|厉害|明显|难受|严重))")
 _TAKES = re.compile(r"(多久|多长时间|几分钟|几个?小时)(?=[^，。？！?!,]{0,6}?(才|就|能|可以))")
 _CLAUSE_OF_QUESTION = re.compile(r"[^，,。！？!?；;、\s]+")
 
@@ -561,6 +614,8 @@ def _modifies_another(fact: Fact, evidence: frozenset[str], question: str, other
         return False
     tokens = _words_of(question)
     for k in words:
+        if not any(k in w for w in tokens):
+            return False  # asked through an everyday word (刺挠 for 痒), not joined to anything
         for n, w in enumerate(tokens):
             if k not in w:
                 continue
