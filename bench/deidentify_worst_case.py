@@ -67,6 +67,12 @@ SHAPES = {
     "handover_masked": "3床 刘** 135****8821 ",
     "trial_subject": "受试者 S-023，",
     "shift_initials": "夜班 ZXY 签：",
+    # session 55: a foreign national, a chat line by given name, a name written again in brackets, a surname
+    # that is also a word before a title
+    "foreign_national": "日本籍留学生山田健太，",
+    "given_name_speaker": "\n丽娟：我",
+    "bracketed_name": "患者：Sato Emi（佐藤惠美）",
+    "word_surname_title": "那个常护士把全主任",
 }
 
 

@@ -40,6 +40,7 @@ HELDOUT17 = REPO / "annotations" / "deid_heldout17.jsonl"
 HELDOUT18 = REPO / "annotations" / "deid_heldout18.jsonl"
 HELDOUT19 = REPO / "annotations" / "deid_heldout19.jsonl"
 HELDOUT20 = REPO / "annotations" / "deid_heldout20.jsonl"
+HELDOUT21 = REPO / "annotations" / "deid_heldout21.jsonl"
 
 # --- medicine is not a name -----------------------------------------------------------------------
 
@@ -1411,6 +1412,72 @@ def test_classes_the_twentieth_set_found_are_caught(text, expected):
 @pytest.mark.parametrize("text", TWENTIETH_SET_LOOKALIKES)
 def test_the_twentieth_sets_lookalikes_are_left_alone(text):
     assert deidentify(text)[0] == text
+
+
+def test_goals_hold_on_the_twenty_first_set():
+    # Written blind in session 55 (159 lines: referral letters and discharge summaries, a family's WeChat group,
+    # insurance claims and invoices, report headers, 120 dispatch logs, names of minorities and foreigners and
+    # surnames that are everyday words, app logs and device serials; 50 without personal data). First score, with the
+    # rules of the twentieth set: all labels recall 0.824, precision 0.973 (name 0.690). Two policy numbers were
+    # relabelled account, as the project files a policy. Then used for a few rules (向, 成, 常, 全, 时, 和 and 木 as
+    # surnames after a label, a role or before a title where no preposition can be meant; 行人, 受血者, 来电人 and 其母
+    # before a name; 接诊医师; a Tibetan name before a title, Uyghur names with 古丽; a name written again in brackets
+    # or in Hangul; a foreign national's name; a chat line's speaker by given name; a role ending in 人 before a Latin
+    # name; Dr. after Chinese; @ before a nickname; 理赔案号, 员工编号, 社保电脑号, 参合证号, patient_id=, a bare birth
+    # year and a two-digit-year date after their labels; an invoice's number, the ward's own device and 江西人 are
+    # no one's): recall 0.968 (name 0.93), precision 1.000. Left: 付款方向晴 (方向 read as a word), 已收到和丽萍患者
+    # with no cue, 患者全美善 followed by the people (朝鲜族), a roster numbered 1. 2., 和老师 after 护士.
+    sc = score(_rows(HELDOUT21))
+    assert sc.overlap["name"].recall >= 0.92, sc.misses
+    assert sc.overlap["all"].recall >= 0.96, sc.misses
+    assert sc.overlap["all"].precision >= 0.99, sc.false_alarms
+    assert len(_rows(HELDOUT21)) >= 150 and sum(not r["spans"] for r in _rows(HELDOUT21)) >= 50
+
+
+TWENTY_FIRST_SET_CLASSES = [
+    ("理赔案号：LP2024031500872", "理赔案号：[编号]"),
+    ("深圳社保电脑号603218457，参保人廖志明", "深圳社保电脑号[账号]，参保人[姓名]"),
+    ("出生年份：1990", "出生年份：[出生日期]"),
+    ("出生日期：78.4.9 门诊号", "出生日期：[出生日期] 门诊号"),
+    ("patient_id=ZY20240309112", "patient_id=[病历号]"),
+    ("向主任向家属交代了手术风险", "[姓名]主任向家属交代了手术风险"),
+    ("成医生说成人剂量是每次1片", "[姓名]医生说成人剂量是每次1片"),
+    ("那个常护士人挺好的", "那个[姓名]护士人挺好的"),
+    ("请万护士把全主任开的医嘱再核对一遍", "请[姓名]护士把[姓名]主任开的医嘱再核对一遍"),
+    ("病房护士向敏（工号N1185）", "病房护士[姓名]（工号[编号]）"),
+    ("行人廖建平意识清楚", "行人[姓名]意识清楚"),
+    ("报称其母李桂兰在家摔倒", "报称其母[姓名]在家摔倒"),
+    ("由护士古丽娜尔翻译", "由护士[姓名]翻译"),
+    ("由洛桑医生用藏语沟通", "由[姓名]医生用藏语沟通"),
+    ("患者：Sato Emi（佐藤惠美）", "患者：[姓名]（[姓名]）"),
+    ("韩国籍患者김민수（金敏秀）", "韩国籍患者[姓名]（[姓名]）"),
+    ("日本籍留学生山田健太，学号2022011845", "日本籍留学生[姓名]，学号[编号]"),
+    ("呼救人Tom Wilson，英语交流", "呼救人[姓名]，英语交流"),
+    ("外籍专家Dr. Raj Patel今天会诊", "外籍专家Dr. [姓名]今天会诊"),
+    ("@老周 你方便的话", "@[姓名] 你方便的话"),
+    ("丽娟：我的号13678094512", "[姓名]：我的号[电话]"),
+    ("接诊医师木春华，2024-03-18", "接诊医师[姓名]，2024-03-18"),
+]
+TWENTY_FIRST_SET_LOOKALIKES = [
+    "票据号码：0082173645", "本科室心电监护仪（设备编号ICU-MON-07）今日送修", "请向医生咨询", "和医生沟通一下",
+    "护士向医生报告", "医生和护士都在", "成人剂量每次两片", "求问：黄芪能不能长期喝？", "转诊单：请查收",
+]
+
+
+@pytest.mark.parametrize("text, expected", TWENTY_FIRST_SET_CLASSES, ids=[c[0][:8] for c in TWENTY_FIRST_SET_CLASSES])
+def test_classes_the_twenty_first_set_found_are_caught(text, expected):
+    assert deidentify(text)[0] == expected
+
+
+@pytest.mark.parametrize("text", TWENTY_FIRST_SET_LOOKALIKES)
+def test_the_twenty_first_sets_lookalikes_are_left_alone(text):
+    assert deidentify(text)[0] == text
+
+
+def test_a_demonym_and_a_bracketed_relation_are_no_names():
+    assert deidentify("江护士长是江西人")[0] == "[姓名]护士长是江西人"
+    assert deidentify("联系人张伟（患者丈夫）")[0] == "联系人[姓名]（患者丈夫）"
+    assert deidentify("邓雅琴主任和柳青大夫一起做的")[0] == "[姓名]主任和[姓名]大夫一起做的"
 
 
 def test_a_name_said_twice_is_redacted_twice_unless_it_is_also_a_word():

@@ -260,7 +260,10 @@ def every_number_span(norm: str) -> list:
                 and privacy._ID_CUE.search(norm, max(0, m.start() - 16), m.start())):
             spans.append(Span(m.start(), m.end(), "id_number"))
     for label, rx in privacy._CUED:
-        spans.extend(Span(m.start("v"), m.end("v"), label) for m in rx.finditer(norm))
+        # session 55: a numbered device of the ward or the laboratory is nobody's
+        spans.extend(Span(m.start("v"), m.end("v"), label) for m in rx.finditer(norm)
+                     if not (label == "other" and privacy._DEVICE_CUE.search(m.group())
+                             and privacy._ward_equipment(norm, m.start())))
     # session 54's Taiwan IDs (not after an order's or a parcel's number), then trial subjects where the text is a
     # trial's
     spans.extend(Span(m.start(), m.end(), "id_number") for m in privacy._TW_ID_RE.finditer(norm)
@@ -277,7 +280,10 @@ def every_number_span(norm: str) -> list:
         digits = m.group().replace(" ", "").replace("-", "")
         if 16 <= len(digits) <= 19 and privacy._luhn_ok(digits):
             spans.append(Span(m.start(), m.end(), "account"))
-    spans.extend(Span(m.start(), m.end(), "phone") for m in privacy._PHONE_RE.finditer(norm))
+    # session 55: not an invoice's number shaped like a landline
+    spans.extend(Span(m.start(), m.end(), "phone") for m in privacy._PHONE_RE.finditer(norm)
+                 if not (m.group().startswith("0")
+                         and privacy._NOT_A_PHONE_BEFORE.search(norm, max(0, m.start() - 10), m.start())))
     spans.extend(Span(m.start("v"), m.end("v"), "phone") for m in privacy._CUED_LOCAL_PHONE.finditer(norm))
     spans.extend(Span(m.start("v"), m.end("v"), "phone") for m in privacy._CUED_SPACED_PHONE.finditer(norm)
                  if len(m.group("v").replace(" ", "").replace("-", "")) >= 7)  # session 54: a scanned form's
@@ -312,7 +318,9 @@ NUMBER_PIECES = ["192.168.1.10", "10.0.0", "1.2.3.4.5", "fe80:0:0:0:0:0:0:1", "a
                  "K482163(7)", "A123456(3)", "电话", "电话8329 6615", "zhang at 一六三 点 com", "邮箱 li at pku dot cn",
                  "B215580948", "订单", "手机 1 3 8 - 1 2 3 4", "手提", "電話", "女，", "男 ", "1992/04/18",
                  "（公历1990年）", "，即1949年", "庚午年", "民国三十八年", "生人", "喺医院出世", "(02)2771-8836",
-                 "135****8821", "4401**********031X", "受试者", "S-023", "版本 ", "+60 12-345 6789"]
+                 "135****8821", "4401**********031X", "受试者", "S-023", "版本 ", "+60 12-345 6789",
+                 # session 55: an invoice's number, the ward's device, a bare birth year, a log's key
+                 "票据号码：", "本科室", "设备编号SN12345678", "出生年份：1990", "出生日期：78.4.9", "patient_id=ZY12345"]
 
 
 @pytest.mark.parametrize("seed", range(4))

@@ -255,7 +255,7 @@ _CUE_GAP = (r"(?:上头|上面|上边)?的?(?:个人)?(?:号码|编号|编码|�
             # a bilingual form's English field name before the colon (门诊号 OPD No.: MZ0098712)
             r"(?:[ \t]*[A-Za-z][A-Za-z./()\-]*(?:[ \t]+[A-Za-z][A-Za-z./()\-]*){0,3}[ \t]*(?=[:：]))?"
             # and a call transcript's fillers (病历号 嗯 一二八 三七四 六)
-            r"(?:是|为|叫|:|：|#|\||｜|\s|\bis\b|嗯|呃|那个|就是)*")  # 医保个人编号; | 条码号 | 1203… |
+            r"(?:是|为|叫|:|：|=|#|\||｜|\s|\bis\b|嗯|呃|那个|就是)*")  # 医保个人编号; | 条码号 | 1203… |
 _CUED: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("record_number", re.compile(
         r"(?:(?:住院|门诊|急诊|病历|病案|就诊|诊疗|登记|检查|检验|检测|化验|标本|样本|条码|影像|放射|病理|超声|档案|挂号|患者|病人|报告|体检"
@@ -263,6 +263,8 @@ _CUED: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"|Holter|PACS|CT|MRI|DR|B超|心电图)"
         r"(?:病历|卡|单|编)?(?:号|ID|id|编号)|处方笺\s*(?:No|NO|№)\.?|(?:就诊|诊疗|病历|医疗)卡(?:\s*[（(]\s*卡号)?|ID号|id号|\bMRN|[Mm]edical record (?:number|no\.?)"
         r"|\b(?:[Ii]npatient|[Oo]utpatient|[Aa]dmission|[Hh]ospital|[Cc]ase)\s*(?:[Nn]o\.?|[Nn]umber|#)"
+        # a system log's key (patient_id=ZY20240309112, mrn=…)
+        r"|\b(?:patient|case|visit|encounter|admission)_?(?:id|no)\b|\bmrn\b"
         r"|\b(?:[Ss]pecimen|[Ss]ample|[Aa]ccession|[Ll]ab)\s*(?:ID|[Nn]o\.?|[Nn]umber|#))"
         + _CUE_GAP
         # 1203 4456, MZ0098712, CT 2024 0511 023 (letters, then digits read out in groups), HN11782345(2)
@@ -271,7 +273,9 @@ _CUED: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"|\d{1,2}(?: \d{1,2}){4,15})" + _E)),
     ("account", re.compile(
         r"(?:微信|weixin|WeChat|wechat|(?<![A-Za-z0-9_])(?:VX|vx|WX|wx)(?![A-Za-z0-9_])|QQ|qq|扣扣|支付宝|银行卡|储蓄卡"
-        r"|信用卡|借记卡|(?<!会员)卡号|账号|帐号|账户|帐户|医保卡|社保卡|医保|社保|医疗保险|参保|保单|新农合|这张卡|加V|加v|V信|v信"
+        r"|信用卡|借记卡|(?<!会员)卡号|账号|帐号|账户|帐户|医保卡|社保卡|社保电脑号|电脑号|医保|社保|医疗保险|参保|保单|新农合"
+        # 参合证号: the rural cooperative scheme's card
+        r"|参合证|合作医疗证|这张卡|加V|加v|V信|v信"
         r"|薇信|威信|抖音|快手|小红书|微博|B站|b站|哔哩哔哩|bilibili|知乎|钉钉|飞书|推特|Twitter|twitter|Instagram"
         r"|instagram|Facebook|facebook|Telegram|telegram|WhatsApp|whatsapp|Skype|skype"
         # a user name in a system or an app (用户名是xiaoyu_mama, 用户dr_wang03 登录)
@@ -282,7 +286,7 @@ _CUED: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"|\b[Pp]assport(?:\s*(?:[Nn]o\.?|[Nn]umber|#))?|\bNHS\s*(?:[Nn]o\.?|[Nn]umber))" + _CUE_GAP
         + r"(?P<v>[A-Za-z]{1,3}\d{6,9}[A-Za-z]?|\d{3} \d{3} \d{4}|\d{8,12}|\d{3}-\d{2}-\d{4})" + _E)),
     ("other", re.compile(
-        r"(?:工号|员工号|职工号|学号|学籍号|会员号|会员卡号|执业证书?|资格证书?|出生医学证明|出生证明?|工作证号?|学生证号?|车架号|工作许可证?号?|许可证号"
+        r"(?:工号|员工号|员工编号|职工号|职工编号|学号|理赔案号|赔案号|报案号|学籍号|会员号|会员卡号|执业证书?|资格证书?|出生医学证明|出生证明?|工作证号?|学生证号?|车架号|工作许可证?号?|许可证号"
         # an insurer's member ID (Member ID XKJ884512307; a policy, 保单号, is an account like a card)
         r"|\b[Mm]ember\s*(?:ID|[Nn]o\.?|#)|\b(?:[Ss]tudent|[Ee]mployee|[Ss]taff)\s*(?:ID|[Nn]o\.?|#|[Nn]umber)"
         # a device's serial number (呼吸机序列号SN7B2C40918): whose device it is
@@ -351,10 +355,12 @@ _DATE_AFTER_SEX = re.compile(r"(?<![\u4e00-\u9fff])[男女]\s*[，,、 ]\s*"
 _EN_MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
 _EN_MONTH_DATE = rf"(?:0?[1-9]|[12]\d|3[01]) {_EN_MONTH},? (?:19|20)\d{{2}}|{_EN_MONTH} (?:0?[1-9]|[12]\d|3[01]),? (?:19|20)\d{{2}}"
 _DOB_BEFORE = re.compile(
-    r"(?:出生日期|出生年月日?|出生时间|出生辰光|出生于|出生在|出生|生日|生于|DOB|D\.O\.B\.?|[Dd]ate of [Bb]irth)"
+    r"(?:出生日期|出生年月日?|出生年份|出生时间|出生辰光|出生于|出生在|出生|生日|生于|DOB|D\.O\.B\.?|[Dd]ate of [Bb]irth)"
     rf"(?:是|为|:|：|\s)*(?P<v>{_LUNAR_DATE}|{_DATE}|{_OTHER_CALENDAR_YEAR}|{_EN_MONTH_DATE}|(?:0?[1-9]|[12]\d|3[01])[/.\-](?:0?[1-9]|[12]\d|3[01])[/.\-](?:19|20)\d{{2}}"
     r"|(?:0?[1-9]|1[0-2])月(?:0?[1-9]|[12]\d|3[01])[日号]"
-    r"|(?<!\d)\d{2}年(?:(?:0?[1-9]|1[0-2])月(?:(?:0?[1-9]|[12]\d|3[01])[日号])?)?)"
+    r"|(?<!\d)\d{2}年(?:(?:0?[1-9]|1[0-2])月(?:(?:0?[1-9]|[12]\d|3[01])[日号])?)?"
+    # a form's bare year (出生年份：1990) and a date with a two-digit year (出生日期：78.4.9)
+    r"|(?:19|20)\d{2}(?![\d年./\-])|(?<!\d)\d{2}[./\-](?:0?[1-9]|1[0-2])[./\-](?:0?[1-9]|[12]\d|3[01])(?![\d./\-]))"
 )
 # 我是1975年的, 她是88年的 (the clause ends there: not 我是2018年的时候开始咳嗽)
 # 我是1975年的, 她是88年的; a transcript's 我八九年的, 我姑娘2016年的 (the year alone, then 的 and a pause)
@@ -529,6 +535,12 @@ _TW_ID_RE = re.compile(r"(?<![A-Za-z0-9])[A-Z][1289]\d{8}(?![A-Za-z0-9])")
 _NOT_A_PERSON_NUMBER = re.compile(r"(?:订单|訂單|运单|運單|快递|快遞|单号|單號|批号|批號|条码|條碼|序列号|序號|货号|貨號|[Ll]ot|版本)[^，,。]{0,4}$")
 # A trial's text (受试者, 入组, 访视, CRF, SAE…) names its subjects by code alone (S-041 的随访窗口): such a code is a
 # person's there
+# 票据号码：0082173645: an invoice's or a receipt's number, shaped like a landline
+_NOT_A_PHONE_BEFORE = re.compile(r"(?:票据|发票|收据|流水)(?:号码|号|代码|编号)\s*[:：]?\s*$")
+# 本科室心电监护仪（设备编号…）, 检验科质控…仪器编号: the ward's or the laboratory's own equipment, nobody's
+_WARD_EQUIPMENT = re.compile(r"本科室|科室的|病房的|病区的|库房|检验科|质控|本院的|院内|备用机")
+_PATIENT_DEVICE = re.compile(r"患者|病人|借|租|领用|带回家|家用|出院带")
+_DEVICE_CUE = re.compile(r"序列号|设备|机身|SN|S/N|(?:仪|机|器|泵)编号")
 _TRIAL_GATE = re.compile(r"受试者|入组|随访窗口|访视|CRF|SAE|REDCap|筛选号|随机化|临床试验")
 _TRIAL_SUBJECT = re.compile(r"(?<![A-Za-z0-9\-])(?:S|SUBJ|SUB|P|PT|SCR|R)-\d{2,4}(?![\d\-])")
 _TW_LETTER_CODES = dict(zip("ABCDEFGHJKLMNPQRSTUVXYWZIO", range(10, 36), strict=True))
@@ -575,6 +587,14 @@ _MASKED_PHONE = re.compile(r"(?<![\d*＊])1[3-9]\d[*＊]{4}\d{4}(?![\d*＊])")
 _MASKED_ID = re.compile(r"(?<![\d*＊])\d{4,6}[*＊]{6,10}\d{2,3}[\dXx](?![\d*＊])")
 
 
+def _ward_equipment(norm: str, at: int) -> bool:
+    """Whether the device numbered at ``at`` is the ward's or the laboratory's, in its sentence."""
+    start = max(norm.rfind(c, 0, at) for c in "。！？!?\n") + 1
+    end = min((i for i in (norm.find(c, at) for c in "。！？!?\n") if i >= 0), default=len(norm))
+    sentence = norm[start:end]
+    return bool(_WARD_EQUIPMENT.search(sentence)) and not _PATIENT_DEVICE.search(sentence)
+
+
 def _number_spans(norm: str) -> list[Span]:
     spans: list[Span] = []
     if "*" in norm or "＊" in norm:
@@ -597,6 +617,8 @@ def _number_spans(norm: str) -> list[Span]:
             spans += _birth_dates_of(norm, digits[6:14], m.span())
     for label, rx in _CUED:
         for m in rx.finditer(norm):
+            if label == "other" and _DEVICE_CUE.search(m.group()) and _ward_equipment(norm, m.start()):
+                continue
             spans.append(Span(m.start("v"), m.end("v"), label))
     spans.extend(Span(m.start(), m.end(), "id_number") for m in _TW_ID_RE.finditer(norm)
                  if _tw_id_ok(m.group()) and not _NOT_A_PERSON_NUMBER.search(norm, max(0, m.start() - 8), m.start()))
@@ -628,7 +650,8 @@ def _number_spans(norm: str) -> list[Span]:
             if not m.group(value).startswith(("什么", "啥", "这个", "那个")):
                 spans.append(Span(m.start(value), m.end(value), "account"))
     if _PHONE_GATE.search(norm):
-        spans.extend(Span(m.start(), m.end(), "phone") for m in _PHONE_RE.finditer(norm))
+        spans.extend(Span(m.start(), m.end(), "phone") for m in _PHONE_RE.finditer(norm)
+                     if not (m.group().startswith("0") and _NOT_A_PHONE_BEFORE.search(norm, max(0, m.start() - 10), m.start())))
     if "电话" in norm or "Tel" in norm or "TEL" in norm or "電話" in norm or "手提" in norm or "打" in norm:
         spans.extend(Span(m.start("v"), m.end("v"), "phone") for m in _CUED_LOCAL_PHONE.finditer(norm))
     if "电话" in norm or "手机" in norm or "Tel" in norm or "TEL" in norm or "電話" in norm or "手機" in norm:
@@ -736,11 +759,16 @@ _STRONG_CUE = re.compile(
     # a record's fields, also in a table (| 检验者 | 蒋琳 |) or after a space (主刀 卢伟): who did, checked or paid
     r"|(?:检验者|审核者|审核人|复核者?|报告者|录入者|记录者|采样者|送检医[师生]|申请医[师生]|会诊医[师生]|主管医[师生]"
     r"|经治医[师生]|报告医[师生]|开单医[师生]|审核医[师生]|开嘱(?:医[师生])?|值班医[师生]|值班护士|交款人|缴款人|收款员|收费员"
+    # who received, treats or nurses the patient (接诊医师木春华, 责任护士 …)
+    r"|接诊医[师生]|主诊医[师生]|首诊医[师生]|管床医[师生]|床位医[师生]|责任护士"
     r"|签字人|家属签字|患者签字|被保险人|投保人|主刀|一助|二助|三助|麻醉医?师?|器械护士|巡回护士|洗手护士|护士长)\s*[:：|｜]?\s*"
     # 主管医生（许婷）, 孟主任（孟祥军）: a role, and the name in brackets
     r"|(?:医生|医师|大夫|护士|主任|教授|护士长)\s*[（(])\s*[:：]?\s*$"
 )
 _WEAK_CUE = re.compile(r"(?:我是|本人|患者|病人|病患|伤者|产妇|请|转给|找|谢谢|感谢|是"
+                       # a report's people by their part in it (行人廖建平, 受血者江涛, 来电人…), a relative as 其母
+                       r"|行人|司机|驾驶员|乘客|骑手|路人|目击者|报警人|来电人|呼救人|受血者|献血者|供血者|捐献者"
+                       r"|其(?:母亲|父亲|丈夫|妻子|儿子|女儿|母|父|妻|夫|子|女|兄|弟|姐|妹)"
                        # whose words are forwarded (转发自李秀英：…), who signs a reply (——心内科 张立新)
                        r"|转发自|转自|(?:——|—|--)\s*(?:[\u4e00-\u9fff]{1,8}科\s*)?"
                        # errands for someone: 帮付红梅挂个号, 转告上官婉清
@@ -1008,8 +1036,11 @@ def _name_at(text: str, i: int, surname: str, clause: str, c0: int) -> Span | No
     weak = kin or role or bool(_WEAK_CUE.search(before))
     if not strong and before and before[-1] in _COUNTING:
         return None  # 这张卡, 一张纸, 两条: a classifier, not a surname
-    if not strong and _NAMED_BY_TITLE.search(before):
-        return None  # 请吴主任惠予诊治: the one just named by surname and title acts (惠予 is no second name)
+    if not strong and (named := _NAMED_BY_TITLE.search(before)) and not (
+            named.start() > 0 and _dict_tag(before[named.start() - 1 : named.start() + 1])[0] is not None):
+        # 请吴主任惠予诊治: the one just named by surname and title acts (惠予 is no second name); not 病房护士,
+        # where the "surname" ends a word
+        return None
     sl = len(surname)
     if _inside_medical_term(text, i, i + sl):
         return None
@@ -1041,8 +1072,8 @@ def _name_at(text: str, i: int, surname: str, clause: str, c0: int) -> Span | No
         word = toks[idx][1]
         tag, freq = _dict_tag(word)
         if len(word) > sl:
-            if word in _medical_terms():
-                return None
+            if word in _medical_terms() or not strong and word.endswith("人") and _dict_tag(word[:-1])[0] == "ns":
+                return None  # a medical term, or where someone is from (江西人, 山东人)
             if tag in _NR_TAGS and _TITLES.fullmatch(word[sl:]):
                 pass  # 白大夫: a surname and a title in one dictionary word
             elif tag in _NR_TAGS and _given_ok(word[sl:], in_dictionary_name=True):
@@ -1209,7 +1240,7 @@ _NICKNAME_RE = re.compile(f"(?P<pre>[小老阿大])(?P<s>[{_SINGLE_SURNAMES}])|(
                           # 阿强, 阿芳: 阿 and a given-name character (not 阿姨, 阿婆: kin words)
                           "|(?P<a>阿)(?P<g>[\u4e00-\u9fff])")
 _NOT_AFTER_A = set("姨婆公伯叔哥妹爸妈嫂弟姐奶爷嬷嫲舅娘婶仔母父")
-_NICKNAME_CUE = re.compile(r"(?:叫我|喊我|叫他|叫她|是|(?:隔壁床?|邻床|对门|同病房|同屋|病友|楼上|楼下|工友|战友)的?|(?:的|个|位)叫"
+_NICKNAME_CUE = re.compile(r"(?:@|叫我|喊我|叫他|叫她|是|(?:隔壁床?|邻床|对门|同病房|同屋|病友|楼上|楼下|工友|战友)的?|(?:的|个|位)叫"
                            # verbs whose object is a person: 联系小周, 通知老李
                            r"|联系|通知|转告|告诉|问问"
                            # an errand for someone, one of the family: 帮李奶奶问一下, 我们家阿强
@@ -1288,6 +1319,8 @@ _PINYIN_NOT_NAMES = frozenset({"hong kong", "xi an", "he is", "he was", "he has"
                                # herbal formulas in pinyin (Liu Wei Di Huang Wan, Huang Lian Jie Du Tang)
                                "liu wei", "huang lian", "di huang", "jie du", "gui zhi", "ma huang"})
 # Before a full Latin name, a word that says the person is foreign (外籍员工 Maria Gonzalez): any name, not pinyin only
+# 呼救人Tom Wilson, 联系人Anna Lee, 被保险人John Smith: a record's person by their part in it, then a full name
+_LATIN_AFTER_ROLE = re.compile(r"(?:呼救|来电|报警|联系|申请|投诉|委托|被保险|投保|收款|付款|监护|代理)人\s*[:：]?\s*(?=[A-Z][a-z]+ [A-Z][a-z])")
 _LATIN_AFTER_FOREIGN = re.compile(r"(?:外籍|外国|老外)[\u4e00-\u9fff]{0,4}\s*(?=[A-Z][a-z]+ [A-Z][a-z])")
 
 
@@ -1716,7 +1749,7 @@ def _english_names(text: str) -> list[Span]:
         n = _LATIN_FULL_NAME.match(text, m.end())
         if n and all(_PINYIN_WORD.fullmatch(word) for word in n.group().split()):
             out.append(Span(n.start(), n.end(), "name", True))
-    for m in _LATIN_AFTER_FOREIGN.finditer(text):
+    for m in (*_LATIN_AFTER_FOREIGN.finditer(text), *_LATIN_AFTER_ROLE.finditer(text)):
         n = _LATIN_FULL_NAME.match(text, m.end())
         if n:
             out.append(Span(n.start(), n.end(), "name", True))
@@ -1738,6 +1771,8 @@ _TIBETAN_PARTS = ("扎西 卓玛 次仁 格桑 德吉 央金 拉姆 旦增 丹�
                   "央拉 赤列 朗杰 巴珠 卓嘎 白珍 次央 普赤 多布杰 德央 拉巴次仁").split()
 _TIBETAN_PART = "|".join(sorted(set(_TIBETAN_PARTS), key=len, reverse=True))
 _TIBETAN_NAME = re.compile(f"(?:{_TIBETAN_PART})(?:{_TIBETAN_PART})|(?:阿依|帕提|努尔|米热|布比|再娜|阿提|热孜万|巴哈尔)古丽"
+                           # Uyghur names that start with 古丽 (古丽娜尔, 古丽米拉, 古丽巴哈尔)
+                           "|古丽(?:娜尔|米拉|巴哈尔|扎尔|孜巴|尼沙|努尔|加玛丽|夏提|莎|仙|克孜|比亚)"
                            # Mongolian: 其其格 after its first part (乌云其其格, 萨仁其其格), names no word shares
                            "|(?:乌云|萨仁|斯琴|阿拉坦|娜仁|哈斯|苏日娜|宝音|托娅|图雅|其木格)?(?:其其格|琪琪格)"
                            "|(?:呼和|额尔敦|阿拉坦|宝音)?巴特尔|毕力格|格日勒图?|乌力吉|宝力高|敖日格勒|那日苏|斯琴高娃")
@@ -2120,14 +2155,21 @@ def _minority_names(text: str) -> list[Span]:
     for m in _TIBETAN_SINGLE.finditer(text):
         before = text[max(0, m.start() - 12) : m.start()]
         if (not covered.overlaps(m.start(), m.end()) and not _NAME_CHARS.match(text[m.end() : m.end() + 1] or "x")
-                and (_STRONG_CUE.search(before) or _KIN_CALLED.search(before) or _KIN_CUE.search(before))):
+                and (_STRONG_CUE.search(before) or _KIN_CALLED.search(before) or _KIN_CUE.search(before))
+                or _TITLES.match(text, m.end())):  # 由洛桑医生用藏语沟通
             out.append(Span(m.start(), m.end(), "name", True))
     return out
 
 
 # Surnames left out of _SINGLE_SURNAMES because they start so many words (常规, 常常, 经常): one of them starts a
 # name only after a label or kinship cue (我姑姑常玉兰) or before a title (常青大夫).
-_CUE_ONLY_SURNAMES = re.compile("[常冷沙向哈管费席景党卜]")
+_CUE_ONLY_SURNAMES = re.compile("[常冷沙向哈管费席景党卜成全时和木]")
+# 那个常护士, 把全主任开的医嘱, 台湾来的时先生: the words before a surname and a title that make it one; 向 and 和
+# (also "to" and "with": 向医生反映, 和医生沟通) only after a determiner
+_BEFORE_TITLED = re.compile(r"(?:的|个|位|把|被|让|给|找|叫|跟|由)$")
+_BEFORE_TITLED_PREPOSITION = re.compile(r"(?:的|个|位)$")
+# 向主任向家属交代: the one named acts on someone (a preposition after the title), so 向 is a surname there
+_ACTS_ON = re.compile(r"[向给对跟为帮替把被]")
 
 
 def _cue_only_names(text: str) -> list[Span]:
@@ -2136,16 +2178,22 @@ def _cue_only_names(text: str) -> list[Span]:
         for m in _CUE_ONLY_SURNAMES.finditer(clause):
             i = c0 + m.start()
             before = _words_before(text, i)
-            cued = _STRONG_CUE.search(before) or _KIN_CALLED.search(before) or _KIN_CUE.search(before)
+            # 病房护士向敏（工号…）: after a role, a given name (not 护士向医生报告, 医生和护士: "to", "and")
+            cued = (_STRONG_CUE.search(before) or _KIN_CALLED.search(before) or _KIN_CUE.search(before)
+                    or _ROLE_CUE.search(before) and not _TITLES.match(text, i + 1) and not _SURNAME_RE.match(text, i + 1))
             # 向阳医生, 常青大夫; not 向 + 李医生 (to Dr Li)
+            # (not 和 + 柳青大夫: a surname right after it starts the name)
             titled = any(_given_ok(text[i + 1 : i + 1 + g]) and (_TITLES.match(text, i + 1 + g) or _FAMILY_AFTER.match(text, i + 1 + g))
-                         and not (g == 1 and _SURNAME_RE.match(text, i + 1)) for g in (1, 2))  # also 向阳的家属
+                         and not _SURNAME_RE.match(text, i + 1) for g in (1, 2))  # also 向阳的家属
             if (cued or titled) and (span := _name_at(text, i, m.group(), clause, c0)) is not None:
                 out.append(span)
-            elif (m.group() != "向" and _TITLES.match(text, i + 1) and not cued and _token_ends_at(clause, m.start())
-                  and (before.endswith("的") or not before or not _NAME_CHARS.match(before[-1]))):
-                # 康复科的沙老师: the surname and a title (not 向医生反映: 向 is also "to")
-                out.append(Span(i, i + 1, "name", False))
+            elif (title := _TITLES.match(text, i + 1)) and not cued and _token_ends_at(clause, m.start()):
+                # 康复科的沙老师: the surname and a title (not 向医生反映, 和医生沟通: 向 and 和 are also "to", "with")
+                preposition = m.group() in "向和"
+                opener = not before or not _NAME_CHARS.match(before[-1])
+                if (_BEFORE_TITLED_PREPOSITION.search(before) if preposition else _BEFORE_TITLED.search(before) or opener) or (
+                        preposition and opener and _ACTS_ON.match(text, title.end())):
+                    out.append(Span(i, i + 1, "name", False))
     return out
 
 
@@ -2196,6 +2244,11 @@ def _name_spans(text: str) -> list[Span]:
     spans += [Span(m.start("s"), m.end("s"), "name", False) for m in _SIGNED_SURNAME.finditer(text)]
     # 夜班 ZXY 签, 姓名缩写 HYL: a person's initials where a record signs or abbreviates a name
     spans += [Span(m.start("n"), m.end("n"), "name", False) for m in _INITIALS.finditer(text)]
+    spans += _written_twice_names(text, spans)
+    if "：" in text or ":" in text:
+        spans += _given_name_speakers(text)
+    if "籍" in text:
+        spans += _foreign_national_names(text)
     # Names that do not start with a listed surname: after an explicit label (姓名：小明, 我叫Tom).
     covered = _Coverage(len(text), spans)
     for m in _STRONG_LABEL.finditer(text):
@@ -2208,6 +2261,67 @@ def _name_spans(text: str) -> list[Span]:
     return spans
 
 
+# Sato Emi（佐藤惠美）, 김민수（金敏秀）: a name, then the same name in another script in brackets
+_BRACKETED_AFTER = re.compile(r"\s*[（(]\s*(?P<n>[\u4e00-\u9fff]{2,4}|[A-Z][a-z]+(?: [A-Z][a-z]+){0,2}|[\uac00-\ud7a3]{2,4})\s*[)）]")
+_HANGUL_BEFORE_NAME = re.compile(r"(?<![\uac00-\ud7a3])(?P<n>[\uac00-\ud7a3]{2,4})(?=\s*[（(])")
+_NOT_A_BRACKETED_NAME = re.compile(rf"^(?:{_KIN_WORDS}|妈|爸|患者|病人|本人|家属|男|女|已故|已婚|未婚|化名|音译|英文名|中文名)$")
+
+
+def _looks_like_a_name(words: str) -> bool:
+    """A Latin or Hangul name, or Han characters that are a name without a surname or a surname and a given name
+    (not 配偶, 回族, 实习: a relation, a people, a rank)."""
+    if not _NAME_CHARS.match(words):
+        return True
+    if _NOT_GIVEN.intersection(words[1:]) or words.endswith("族"):
+        return False
+    return _unsurnamed_name(words) or bool(_SURNAME_RE.match(words)) and _given_ok(words[1:])
+
+
+def _written_twice_names(text: str, spans: list[Span]) -> list[Span]:
+    out = []
+    names = [s for s in spans if s.label == "name"]
+    for s in names:
+        m = _BRACKETED_AFTER.match(text, s.end)
+        if m and not _NOT_A_BRACKETED_NAME.match(m.group("n")) and _looks_like_a_name(m.group("n")):
+            out.append(Span(m.start("n"), m.end("n"), "name", False))
+    for m in _HANGUL_BEFORE_NAME.finditer(text):
+        inner = _BRACKETED_AFTER.match(text, m.end())
+        if inner and any(s.start == inner.start("n") for s in names):
+            out.append(Span(m.start("n"), m.end("n"), "name", False))
+    return out
+
+
+# 丽娟：我的号…: a chat transcript's speaker by given name alone (_speaker_names takes full names and nicknames; not
+# 医生：, 老幺：, 二姐：, a relative's rank)
+_GIVEN_NAME_SPEAKER = re.compile(r"(?:^|(?<=\n))\s*(?P<n>[\u4e00-\u9fff]{2,3})\s*[:：]\s*"
+                                 # what a chat line opens with (not a form's field or a heading: 转诊单：, 求问：)
+                                 r"(?=我|你|您|俺|咱|@|好的|收到|嗯|哈|谢谢|在吗|大家|刚|今天|明天|昨天|[今明]早|晚上)")
+_FAMILY_RANK = re.compile(r"^(?:老[大二三四五六七八九幺]|幺[妹儿弟女]|[大二三四五六七八九小]?(?:姐|哥|妹|弟|姨|叔|舅|姑|伯|婶|嫂|爷|奶|妈|爸)+)$")
+
+
+def _given_name_speakers(text: str) -> list[Span]:
+    # (one that starts with a surname is found by the surname rules: 刘大姐：, 张丽：)
+    return [Span(m.start("n"), m.end("n"), "name", False) for m in _GIVEN_NAME_SPEAKER.finditer(text)
+            if not _NOT_GIVEN.intersection(m.group("n")) and _SURNAME_RE.match(m.group("n")) is None
+            and _unsurnamed_name(m.group("n")) and not _FAMILY_RANK.match(m.group("n"))
+            and not _KIN_WORD_RE.fullmatch(m.group("n"))]
+
+
+# 日本籍留学生山田健太, 韩国籍患者…: a foreign national's name, whose surname no Chinese list has
+_FOREIGN_NATIONAL = re.compile(r"[\u4e00-\u9fff]{1,4}籍(?:患者|病人|留学生|学生|员工|职工|人士|游客|旅客|船员|男子|女子|男性|女性|孕妇|产妇)?"
+                               r"(?P<n>[\u4e00-\u9fff]{2,4}?)(?=[，,。；;（(\s]|$)")
+
+
+# (a Japanese name may hold 太 or 子, which _NOT_GIVEN keeps out of Chinese given names)
+_NOT_A_FOREIGN_NAME = set("的了是在有和与及或不没也都就还又很这那我你他她们患者病医护岁男女")
+
+
+def _foreign_national_names(text: str) -> list[Span]:
+    return [Span(m.start("n"), m.end("n"), "name", False) for m in _FOREIGN_NATIONAL.finditer(text)
+            if not set(m.group("n")) & _NOT_A_FOREIGN_NAME and _unsurnamed_name(m.group("n"))
+            and not _inside_medical_term(text, m.start("n"), m.end("n"))]
+
+
 _SIGNED_SURNAME = re.compile(f"(?:签名|签字)\\s*[:：]\\s*(?P<s>{_SURNAME_RE.pattern})(?=\\s*(?:[。.，,；;]|$))")
 _INITIALS = re.compile(r"(?:(?:白|夜|早|中|晚)班|大夜|小夜|姓名缩写|缩写|签名|签字)\s*[:：]?\s*(?P<n>[A-Z]{2,4})(?![A-Za-z])")
 _MASKED_NAME = re.compile(f"(?<![*＊])(?:{_SURNAME_RE.pattern})[*＊]{{1,3}}(?![*＊\\d])")
@@ -2218,7 +2332,7 @@ _STRONG_LABEL = re.compile(
     r"|(?:小名|乳名|大名|中文名|英文名|学名|曾用名|原名)(?:字)?(?:叫|是)?\s*[:：]?|(?:收件人|收货人|(?:法定|委托)?代理人|监护人)\s*[:：]?"
     # 我是Maria，菲律宾人: a Latin name that is all the clause says
     r"|我是(?=\s*(?!(?:Doctor|Dr|Nurse|Patient|Student|Teacher|Mom|Dad|Mother|Father)\b)[A-Z][a-z]+(?: [A-Z][a-z]+)?\s*(?:[，,。.；;！!]|$))"
-    r"|\b(?:Dr|Mr|Mrs|Ms|Prof)\.?(?=\s+[A-Z])|\bMiss(?=\s+[A-Z])|\b[Pp]atient\s*[:：]"
+    r"|(?<![A-Za-z])(?:Dr|Mr|Mrs|Ms|Prof)\.?(?=\s+[A-Z])|(?<![A-Za-z])Miss(?=\s+[A-Z])|\b[Pp]atient\s*[:：]"
     # 我老公叫国庆, 护士叫文静, 她好像叫赵敏: what a relative, a carer or "she" is called
     rf"|(?:{_KIN_WORDS}|病人|患者|他|她|护士|医生|大夫|主任|老师|老人家?|这位|那位)(?:的名字)?(?:好像|应该|大概|可能|估计|据说)?叫(?:做)?)\s*"
 )
