@@ -93,6 +93,14 @@ HELDOUT = ROOT / "tests" / "data" / "classifier_heldout.jsonl"
 # **初步建议** heading over questions only, 不是早就说了…吗, 最好带上… after a request, a vaccination schedule, a
 # diary over numbered lines, 就诊卡号 is a card, 先 check 一下 and follow up, 看是不是… after a test, 能不能…，再观察…？,
 # a table of doses, OK？ as consent).
+# classifier_s55b: 150 more written blind later in session 55 (gynaecology and fertility, dementia care for a tired
+# caregiver, fever clinics, surgery, home blood pressure, addiction counselling, a hesitant intern, a large model's
+# replies, Cantonese and Taiwanese Mandarin, voice transcripts, tests at home to report back); 0.853 (binary 0.907)
+# on first contact (original markers 0.787), 1.000 after its misses were read (a measurement made to report its
+# result is part of the request, …，告诉我 and 都发给我 ask, 如需进一步解释，请告诉我 and 还有什么我可以帮您的吗 offer
+# more help, a bold question inside a line is answered below it, 是不是先…比较好 proposes, 这样安排你看行不行 is
+# consent, 我只是实习的，不能… leaves the advice to the patient standing, a voice transcript's 嗯然后呢 ends a clause,
+# 谁对谁错, 急诊病人, 戒了以后, 回诊, 要调整, more traditional characters).
 LATER_SETS = [ROOT / "tests" / "data" / "classifier_fresh.jsonl", ROOT / "tests" / "data" / "classifier_final.jsonl",
               ROOT / "tests" / "data" / "classifier_s42.jsonl", ROOT / "tests" / "data" / "classifier_s43.jsonl",
               ROOT / "tests" / "data" / "classifier_s44.jsonl", ROOT / "tests" / "data" / "classifier_s50.jsonl",
@@ -100,7 +108,8 @@ LATER_SETS = [ROOT / "tests" / "data" / "classifier_fresh.jsonl", ROOT / "tests"
               ROOT / "tests" / "data" / "classifier_s52b.jsonl", ROOT / "tests" / "data" / "classifier_s53.jsonl",
               ROOT / "tests" / "data" / "classifier_s53b.jsonl", ROOT / "tests" / "data" / "classifier_s53c.jsonl",
               ROOT / "tests" / "data" / "classifier_s54.jsonl", ROOT / "tests" / "data" / "classifier_s54b.jsonl",
-              ROOT / "tests" / "data" / "classifier_s54c.jsonl", ROOT / "tests" / "data" / "classifier_s55.jsonl"]
+              ROOT / "tests" / "data" / "classifier_s54c.jsonl", ROOT / "tests" / "data" / "classifier_s55.jsonl",
+              ROOT / "tests" / "data" / "classifier_s55b.jsonl"]
 
 
 def _load(path: Path) -> list[dict]:
@@ -502,6 +511,38 @@ CASES_S55 = [
     ("阿莫西林要吃几天", "question"),
     ("患者黄疸明显，先请肝胆外科会诊，看要不要做ERCP。", "suggestion"),
 ]
+
+
+CASES_S55B = [
+    ("听起来你一方面想戒，一方面又担心戒了以后晚上睡不着。这两种感觉里，现在哪一种更强一些？", "question"),
+    ("跟他争论谁对谁错是没用的，不如顺着他的话头把注意力转开。", "suggestion"),
+    ("建议3个月后复查血脂。如需进一步解释，请告诉我。", "suggestion"),
+    ("考虑可能是尿路感染，多喝水。方便的话用尿液试纸测一下，把比色的结果拍照发我。", "mixed"),
+    ("把孩子出疹子的部位拍几张照片发给我，再用手指压一下疹子，告诉我压下去会不会褪色。", "question"),
+    ("我只是实习的，不能给您改药，您先按原来的方案吃，明天跟王主任说一下会比较好。", "suggestion"),
+    ("**请注意：我不是医生，无法提供诊断。**\n\n请问：头痛主要在哪个部位？", "question"),
+    ("我觉得……是不是先别吃辣的比较好？胃镜结果出来之前，吃清淡一点应该没错。", "suggestion"),
+    ("这是一个很好的问题。**布洛芬和对乙酰氨基酚可以交替使用吗？** 一般来说不建议常规交替使用。还有什么我可以帮您的吗？",
+     "suggestion"),
+    ("幾時開始腳腫㗎？心臟科啲藥可能要調整。", "mixed"),
+    ("谢谢您这么详细地把情况告诉我。", "other"),
+    ("现在量一下体温，量完把度数告诉我。", "question"),
+    ("麻烦把老人现在吃的所有药——包括保健品——的名字和每天的剂量列一张清单发给我。", "question"),
+    ("那个你这个咳嗽就是说拖太久了要拍个胸片嗯然后呢有没有发过烧啊晚上出不出汗", "mixed"),
+    ("现在去称一下体重，再用软尺量一下腰围，两个数字都发给我。", "question"),
+    ("抱歉，刚才在处理一个急诊病人，回复晚了。", "other"),
+    ("要不要考虑先做个输卵管造影？先把输卵管通不通搞清楚，比较省时间。", "suggestion"),
+    ("您好喔，這個血糖數字蠻高的，要回診調整藥物。", "suggestion"),
+    ("您也别一个人扛着，可以问问社区有没有日间照料中心，白天送过去几个小时。", "suggestion"),
+    ("不建议一下子停，可以每两周减四分之一片，这样安排你看行不行？", "suggestion"),
+    ("多喝水，把结果发给我。", "mixed"),  # advice with no measurement stays advice beside the request
+    ("他没告诉我", "other"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), CASES_S55B, ids=[t[:8] for t, _ in CASES_S55B])
+def test_session_55_second_set_cases(text: str, expected: str) -> None:
+    assert classify(text).turn_type == expected, classify(text).cues
 
 
 @pytest.mark.parametrize(("text", "expected"), CASES_S55, ids=[t[:8] for t, _ in CASES_S55])

@@ -61,7 +61,9 @@ _SENTENCE_END = re.compile(r"([。！？!?；;\n]+|…+|\.{3,}|\.(?=\s|$))")
 # a comma only before what opens a new question (这个可以先观察 请问痣最近有没有变大).
 _CLAUSE_SEP = re.compile(r"[，,：:（(]|(?<=\S)[ 　]+(?=请问|另外|顺便问|我?想问|再问)"
                          # 可能是扁桃体发炎了 多喝水: after a clause-final particle
-                         r"|(?<=[了吧哈啊呀呢哦嘛啦])[ 　]+(?=[\u4e00-\u9fff]{2})")
+                         r"|(?<=[了吧哈啊呀呢哦嘛啦])[ 　]+(?=[\u4e00-\u9fff]{2})"
+                         # a voice transcript's fillers (…要拍个胸片嗯然后呢有没有发过烧啊): where one clause ends
+                         r"|嗯+然后呢?|(?<=[\u4e00-\u9fff])然后呢|(?<=[啊呀吧])嗯+(?=[\u4e00-\u9fff])")
 # A reply typed on a phone with no comma at all separates its clauses by spaces (先吃点蒙脱石散 娃多大).
 _SPACE_CLAUSES = re.compile(r"(?<=[\u4e00-\u9fff\w])[ 　]+(?=[\u4e00-\u9fff])")
 # Chat replies end their clauses with an emoji as often as with a space (先别慌🙏 孩子…😥 现在醒了吗？).
@@ -94,7 +96,9 @@ _RHETORICAL = re.compile(r"难道|岂(不|能|是)|何必|何苦|何尝|不就�
                          r"|(?<!是)不是(早|早就|已经|一直|都|刚|刚刚|反复|再三|跟你|和你|给你|跟您|和您|给您)+(说|讲|告诉|交代|叮嘱|嘱咐|提醒|强调)")
 # "Why not / could you" asked about an action the doctor recommends (为什么不早点来, 能不能少熬夜):
 # a suggestion phrased as a question, when the clause also carries advice.
-_SUGGESTING = re.compile(r"为什么不|为何不|干嘛不|能不能|可不可以|能否|要不要(先|让|试(试|一下|一试)?|考虑)|不妨")
+_SUGGESTING = re.compile(r"为什么不|为何不|干嘛不|能不能|可不可以|能否|要不要(先|让|试(试|一下|一试)?|考虑)|不妨"
+                         # 是不是先别吃辣的比较好: a hedged proposal
+                         r"|是不是(?=[^，,。？?]{0,14}(比较好|好一点|好一些|更好|为好|更合适|比较合适|稳妥))")
 # A sentence that answers the one before it (是的，…): the question was the doctor's own device.
 # 能不能先停两天看看，…: the clause opens with the proposal (an overruled question with advice in it)
 _SUGGESTING_LEAD = re.compile(r"^(那|那么|您|你|咱|咱们|我们|要不)?(看)?(" + _SUGGESTING.pattern + ")")
@@ -162,6 +166,10 @@ def _clauses(text: str) -> list[_Clause]:
         text = _HEADING_LINE.sub(lambda m: _HEADING_MARK + m.group(0) if _short_line(text, m.start()) else m.group(0),
                                  text)
     parts = _SENTENCE_END.split(text)
+
+    def asks_here(term: str) -> bool:
+        return any(m in term for m in QUESTION_MARKS)
+
     out: list[_Clause] = []
     sentence = 0
     list_goes_on = False  # a list lead ended its line with a colon: the numbered lines after it are its items
@@ -170,7 +178,8 @@ def _clauses(text: str) -> list[_Clause]:
     for i in range(0, len(parts), 2):
         body = parts[i]
         term = parts[i + 1] if i + 1 < len(parts) else ""
-        heading = body.lstrip().startswith(_HEADING_MARK)
+        # (also a bold sentence inside a line: 这是一个很好的问题。**布洛芬和…可以交替使用吗？** 一般来说…)
+        heading = body.lstrip().startswith(_HEADING_MARK) or (body.lstrip().startswith("**") and asks_here(term))
         body = body.replace(_HEADING_MARK, "")
         split = _CLAUSE_SEP.split(body)
         if not any(c in body for c in "，,、：:"):
@@ -229,7 +238,7 @@ _REQUEST_INFO = re.compile(
     # 看完告诉我 / 量好了发给我: the answer to what the patient was asked to look at
     r"|(看|量|数|测|查|拍|试|称)(完|好)(了|以后|之后)?(再|就)?(告诉|发给|回复)我"
     # 把报告拍照发过来我看看, 把舌头的照片发一张给我: something sent for the doctor to see
-    r"|把.{1,12}(发|传)(过来|上来|一张|一份|几张)|把[^，,。\s]{1,24}?(发|传)给我|(发|传|拍)(过来|给我|我)(我|让我)?(看看|看一下|瞧瞧|瞅瞅)"
+    r"|把.{1,12}(发|传)(过来|上来|一张|一份|几张)|把[^，,。\s]{1,40}?(发|传)(给)?我(?![们的])|(发|传|拍)(过来|给我|我)(我|让我)?(看看|看一下|瞧瞧|瞅瞅)"
     # without 请: 说说…, 描述下…, 告诉我…, 把用药清单列一下, 我需要知道…
     r"|(^|的话)(你|您)?(再|先)?(说说|讲讲|聊聊|(说|讲|描述|介绍|补充)一?下|告诉我(一下)?(你|您|孩子|宝宝|老人|他|她))"
     r"|把.{1,12}(列|发|拍|写)(一下|给我|出来)|^(我|还)?(需要|想|要|得)(先|再)?(知道|了解|确认)(一下)?(您|你|孩子|宝宝|老人|患者|病人|一些|几)"
@@ -238,6 +247,8 @@ _REQUEST_INFO = re.compile(
     # 我发照片 or 之前拍过的视频; 拍个片子 is an X-ray, advice)
     r"|跟我(说说|讲讲|聊聊|说一下|讲一下)|把.{1,12}告诉我|(?<!我)(拍|发|传)(?![过了的])[^，,]{0,12}(照片|相片|图片|视频|截图)|拍(一|几|两)?张(发)?(给我|过来)"
     r"|(?i:^(please |can you |could you )?(describe|tell me|let me know)\b)"
+    # …，告诉我 / 两个数字都发给我 / 测完把数值发过来: the result reported back
+    r"|(?<![没不别])(告诉我|发给我|发我|报给我|传给我|回复我|发过来)(一下|吧|哈)?$"
 )
 _A_NOT_A = re.compile(r"(?<![不没])([\u4e00-\u9fff]{1,2})[不没唔]\1")  # 疼不疼, 厉害不厉害; not 没事没事
 # 吃药了没, 数过脉搏没有, 还有别的症状没有: a perfective or 有 earlier in the clause, then 没(有) at its end
@@ -260,17 +271,17 @@ _INTERROGATIVE = re.compile(
     r"(?!之内|内|以内|后|以后|左右)"
     # Sichuanese 好多 is "how many, how much": 一天抽好多根, 血糖测了好多 (not 好多了: much better)
     r"|(?:(?<=[测量抽吃喝]了)|(?<=[测量抽吃喝是有]))好多(?=[根个次回包杯支瓶斤碗顿\s]|$)"
-    r"|怎么样|怎么(?![办也都])|为什么|何时|谁(?![都也])"
+    r"|怎么样|怎么(?![办也都])|为什么|何时|(?<!对)(?<!是)谁(?![都也]|对谁|是谁)"
     # 吃的啥药, 啥时候开始的, 娃精神咋样, 咋了 (not 啥都, 咋办: what to do)
     r"|啥(?![都也])|咋(?![办整])"
 )
 # Words that embed a question as an object ("明确是不是感染") or make a clause a condition.
 _EMBEDDING = re.compile(r"解答|回答|讲解|问清楚|(?<![我想])问问|问一问|咨询(一下)?(医生|大夫|药师)|记录|记下|明确|确定|判断|了解|知道|看看|看一下|重点看|注意看|仔细看|观察|留意|排除|取决于|决定|弄清|查明|评估|鉴别|要看|^(再|先|去)?看$")
 # What makes a question before it the subject of a statement: 有没有效果要看体质, 管不管用得吃两周才知道.
-_SUBJECT_OF = re.compile(r"要看|取决于|因人而异|才(能)?(知道|确定|看出|判断)|说不准|不好说|(不是|不光|不只|并非)(只)?看")
+_SUBJECT_OF = re.compile(r"要看|取决于|搞清|弄清|搞明白|弄明白|查清|查明|因人而异|才(能)?(知道|确定|看出|判断)|说不准|不好说|(不是|不光|不只|并非)(只)?看")
 _HABITUAL = re.compile(r"一般|通常")
 _DAILY_COUNT = re.compile(r"^(每天|每日|一天)[^你您]{0,6}几(次|组|遍|回)$")
-_WILL_BEFORE = re.compile(r"会[\u4e00-\u9fff]{0,3}$|(就|先|再|多)(停|歇|休息|养|等|观察|坚持|吃|用|涂|抹)$|(稍等|等一下|再等)$")  # 就停几天
+_WILL_BEFORE = re.compile(r"会[\u4e00-\u9fff]{0,3}$|(过去|过来|进去)$|(就|先|再|多)(停|歇|休息|养|等|观察|坚持|吃|用|涂|抹)$|(稍等|等一下|再等)$")  # 就停几天
 _NEGATED_BEFORE = re.compile(r"(不|没|并不|并没|无)(代表|说明|意味着|是|有|用|需要|必)?.{0,3}$")
 # After the interrogative, what makes it a topic or a statement ("一般几天就会缓解"), not a question.
 _TOPIC_AFTER = re.compile(r"要看|取决于|因人而异|不一定|不好说|看情况|^.{0,3}(就|会|能|可以|才|左右)")
@@ -293,7 +304,7 @@ _A_STRONG_RE = re.compile(
     r"(?<!的)(?<!给出)(?<!给您)(?<!给你)建议(?!(你|您)?[\u4e00-\u9fff]{0,6}的(那个|那|这个|这)|之前|以前)|推荐|应该(?![的是做])|应当"
     r"|(?<![还我])需要(?!了解|知道|问|你|您|补充|我|先了解|先问|先知道|很大的勇气|勇气)|必须|一定要|最好|务必|切记|千万"
     r"|注意|避免|(?<!要)不要|(?<!能)不能|(家庭)?作业(是|就是)|(?<![特区分级类性识辨个告鉴])别(?![人的处])|勿|禁止|禁用|忌"
-    r"|(?<!没能)(?<!未能)(?<!没有)(?<!不能)及时|尽快|尽早|立即|立刻|马上(去|到|来|就医|就诊|停|送|打)|赶紧|赶快|抓紧(时间)?(去|治|看|吃|做|查)|唔好(?!意思)|就医(?!卡|记录)|就诊(?!卡|号|记录|信息|人|者)|复诊(?!已)|复查|急诊|打120|遵医嘱|医生指导|去医院|到医院|来医院"
+    r"|(?<!没能)(?<!未能)(?<!没有)(?<!不能)及时|尽快|尽早|立即|立刻|马上(去|到|来|就医|就诊|停|送|打)|赶紧|赶快|抓紧(时间)?(去|治|看|吃|做|查)|唔好(?!意思)|就医(?!卡|记录)|就诊(?!卡|号|记录|信息|人|者)|复诊(?!已)|回诊|复查|急诊(?!病人|患者|的病人|班|值班|医生)|打120|遵医嘱|医生指导|去医院|到医院|来医院"
     # 你要看医生: 要看 alone is what something depends on (要看症状), but not before a doctor
     r"|(?<![不没想])(要|得)去?看(医生|大夫|急诊|门诊)(?![了过吗没])"
     r"|去.{0,6}科|到.{0,6}科|不宜|不可以|防止|预防|警惕|(就|还|必须)得"
@@ -308,7 +319,7 @@ _A_ACTION_RE = re.compile(
     # not 可以说说话的人: 可以 inside what describes a person or a place
     r"可以(?![^，,。]{0,8}的(人|地方|时候))|就行|就好了?|就可以|就(足)?够了"
     r"|多(喝|吃|休息|运动|饮水|补充|晒|活动)|少(吃|喝|熬夜|食|油|盐|糖|说话|抽|碰|接触|用)"
-    r"|戒烟|戒酒|戒(了|掉)|按时|按疗程|慢慢(调|养)|坚持|保持|控制好|控制(饮食|体重|血压|血糖|情绪)|(要|得|应|需)(控制|减少|增加|限制|保证)"
+    r"|戒烟|戒酒|(?<![担心怕想])戒(了|掉)(?!以后|之后|后)|按时|按疗程|慢慢(调|养)|坚持|保持|控制好|控制(饮食|体重|血压|血糖|情绪)|(要|得|应|需)(控制|减少|增加|限制|保证)"
     r"|补充|冷敷|热敷|冰敷|按摩|泡脚|保湿|保暖"
     # 目前正在服用的药物: the medicines the patient takes, a topic, not a dose to take
     r"|(?<!在)服用(?![的过了])|口服|外用|涂(点|上|一些|抹)|(吃|喝|用|含)(点|些|一?片|一?粒|一?颗)|^(请|您|你)?(先)?(记录|记下)|(每天|每日|每晚|每周)[^，,。几多]{0,4}(记录|记下|记一下|记好|写)(?![了过])"
@@ -340,10 +351,12 @@ _A_ACTION_RE = re.compile(
     r"|不(用|需要?|必)(管|处理|理会|治疗|吃药|用药|特殊处理|补|加量|加倍|减量|重新|重打|重来|从头)|(?<![不没])(得|需)(补|住院|手术)(?![多几什啥])|每天[^几多，,]{0,4}[一二两三四五六\d半]+个?(小时|分钟)"
     r"|(?i:^(please )?(take|try|drink|rest|apply|use|keep|stop|eat)\b|\bif needed\b)"
     # 按0、2、6个月接种, 感冒就往后推, 吃两周, 早晚各一粒, 加4单位, 每3天调整一次: a schedule and a dose
-    r"|按(照)?[^，,。|]{0,12}?(个月|天|周|小时|时间|疗程|说明|剂量|体重|顺序|程序)[^，,。|]{0,4}(接种|打针|注射|服用|服药|复查|吃|用)(?![了过])|往后(推|延|挪)|顺延|推迟(接种|打|吃|服|复查|手术)"
+    r"|按(照)?[^，,。|]{0,12}?(个月|天|周|小时|时间|疗程|说明|剂量|体重|顺序|程序|方案|医嘱)[^，,。|]{0,4}(接种|打针|注射|服用|服药|复查|吃|用)(?![了过])|往后(推|延|挪)|顺延|推迟(接种|打|吃|服|复查|手术)"
     r"|(?<![了过])(吃|用|服|涂|喷|抹)[一两三四五六七八九十\d]+个?(天|周|星期|礼拜|月)(?![了啦])"
     r"|各(一|两|半|\d+)(粒|片|袋|次|支|滴|喷|包)|(?:^|(?<=[\s|：:])|(?<=[再先就要需])|(?<=可以))(加|减|增加|减少|加到|减到|调到)\s*\d+(\.\d+)?\s*(单位|IU|u\b|U\b|mg|毫克|片|粒|ml|毫升)"
     r"|每\s*\d+\s*(天|周|小时|日)[^，,。]{0,10}(调整|测|量|查|复查|换|吃|服|用)一次"
+    # 药可能要调整: a change of treatment to come
+    r"|(要|需要|得|应)调整(一下)?(药|剂量|方案|用药)?"
     # code-switched advice: 先 check 一下血常规, 两周后 follow up
     r"|(?i:\b(re)?check)\s*一下|(后|再|要|需要|记得|按时|定期|回来|来)\s*(?i:follow[ -]?up)(?![ -]?(日期|date|时间))"
     r"|请[^，,。]{1,8}会诊"
@@ -377,7 +390,7 @@ _SAFETY_NET = re.compile(r"^(如|如果|若|假如)(您|你)?的?(症状|病情|
 _EXPLICIT_ADVICE = re.compile(r"建议(您|你)?(去|到|及时|尽快|多|少|做|查|服用|就医|就诊)|请(及时|尽快)(就医|就诊|到|去)"
                                r"|请(向|跟|找)[^，,]{0,8}(医生|大夫|医师|药师)")
 _SOCIAL = re.compile(
-    r"有(什么|其他|别的|啥)(地方|事情?)?(可以|能|需要)?(我)?(帮|为)(你|您|忙)|需要帮忙的|^恭喜|(平安|没事|没大碍)就好|随时[^，,。]{0,6}(问我|咨询|联系|找我|留言|告诉我)|还有(什么|其他|别的)(问题|疑问|需要|想咨询|要咨询|想问|想了解)|欢迎(随时)?咨询|应该的|应该做的|别客气|不客气|别谢"
+    r"有(什么|其他|别的|啥)(地方|事情?)?(我)?(可以|能|需要)?(我)?(帮|为)(你|您|忙)|^(谢谢|感谢|多谢)(您|你)[^，,。]{0,12}(告诉我|说明|描述|配合|信任|耐心)|需要帮忙的|^恭喜|(平安|没事|没大碍)就好|随时[^，,。]{0,6}(问我|咨询|联系|找我|留言|告诉我)|还有(什么|其他|别的)(问题|疑问|需要|想咨询|要咨询|想问|想了解)|欢迎(随时)?咨询|应该的|应该做的|别客气|不客气|别谢"
     r"|^((宝妈|家长|阿姨|叔叔|大爷|大妈|奶奶|爷爷|妈妈|爸爸|姐|哥)?(您|你)?(先)?(别|不要|不用|不必)(太|过于)?(着急|急|担心|紧张|慌|害怕|怕)){1,2}$"
     # 在吗？/ 还在线吗？: checking the line; 有什么需要咨询的？/ 不清楚的可以随时问我: the service, not CoQ
     r"|^(您|你|医生)?(好)?(还)?(在(线)?(吗|么|不)|在不在)$|有什么(需要|要|想)(咨询|问|了解|聊|聊聊|说|说说)的"
@@ -388,12 +401,21 @@ _SOCIAL = re.compile(
     r"|(已经?|我们)收到|(会|将)尽快(回复|答复|联系|处理)|有我在|我(在|陪着(你|您))呢?$"
     r"|(?i:^(don'?t|do not) worry\b|\btake care\b|^take your time\b|you'?re welcome|\bthank(s| you)\b|\bhow (can|may) I help\b|\bwhat can I do for you\b|\banything else\b)"
 )
+# 如需进一步解释，请告诉我: the offer of more help closing a reply, not a request for information
+_OFFER_MORE = re.compile(r"^(如需|如有|如果(您|你)?(还)?(需要|有)|有(任何|什么|其他)?(问题|疑问))[^。！？]{0,14}?[，,]?\s*(请|可以|欢迎)?(随时)?"
+                         r"(告诉我|联系我|问我|咨询|留言)(吧)?$")
+# 测完把数值发过来, 再用手指压一下疹子，告诉我…: a measurement made to report its result is part of the request
+_REPORT_BACK = re.compile(r"告诉我|发给我|发我|报给我|传给我|回复我|发过来|发上来")
+_MEASURING = re.compile(r"测|量|称|压|照|拍|数|摸|按|看|试")
+_ADDRESSED_ADVICE = re.compile(r"^(您|你)(先|可以|还是|最好|就|暂时|得)|(比较好|为好|更好|更稳妥)$")
 _FIRST_PERSON_CANNOT = re.compile(r"我.{0,6}(不能|无法|没法)")
 # 我们先做个胃镜看看，可以吗？: asking consent to what was just advised, not for information
 _CONSENT = re.compile(r"^((您|你)看)?(这样|那)?(可以|好|行|成)(吗|么|不|不好|不行)?$|^(中不中|得不得|行不|好不)$"
                       r"|^(?i:ok|okay)(吗|么|不|吧)?$"
                       r"|^(你|您)说(是不是|对不对|是吧|对吧)(呀|啊)?$"
-                      r"|^((您|你)看)?(好不好|行不行|可不可以|可以不|怎么样|如何)$")
+                      r"|^((您|你)看)?(好不好|行不行|可不可以|可以不|怎么样|如何)$"
+                      # 这样安排你看行不行: the plan just given, put to the patient
+                      r"|^(这样|那样|那就|就这么)(安排|处理|调整|办|定|治疗|用药)?(的话)?((您|你)看)?(行不行|好不好|可不可以|可以吗|好吗|行吗|怎么样|如何)$")
 # 是不是缺钙，不能只看出汗多 / 能不能一起吃，你可以问问药师: the question is what another thing decides or someone
 # else answers
 _TOPIC_NEXT = re.compile(r"^(这个|这)?((主要|还|就|得|要)?看|取决于|不能(只|光|单)看|(需要|要|得)结合|(你|您)?(可以|去|再)?(问问|咨询))")
@@ -525,6 +547,8 @@ def _analyse(text: str) -> _Evidence:
         sent_text = texts[idx]
         disclaimer = ((bool(_DISCLAIMER.search(sent_text)) and not _EXPLICIT_ADVICE.search(sent_text))
                       or (boilerplate and bool(_SAFETY_NET.match(sent_text))))
+        offer = bool(_OFFER_MORE.match(sent_text))
+        last_report = max((n for n, c in enumerate(sent) if _REPORT_BACK.search(c.text)), default=-1)
         first_person_cannot = bool(_FIRST_PERSON_CANNOT.search(sent_text))
         sq, sa = 0.0, 0.0
         what_to_do = 0.0  # "吃什么好呢，多吃蔬菜": asked, then answered in the same sentence (rhetorical)
@@ -534,7 +558,9 @@ def _analyse(text: str) -> _Evidence:
         suggesting, advice_after = False, 0.0
         proposing = True  # every clause asked asks consent (你看这样行不行), here to the advice after it
         for n, c in enumerate(sent):
-            if disclaimer or _LEAD_IN.match(c.text) or (c.heading and _SECTION_NAME.match(c.text)) or (first_person_cannot and not _EXPLICIT_ADVICE.search(c.text)):
+            # (我只是实习的，不能给您改药，您先按原来的方案吃: what the doctor cannot do, not the advice to the patient)
+            if (disclaimer or offer or _LEAD_IN.match(c.text) or (c.heading and _SECTION_NAME.match(c.text))
+                    or (first_person_cannot and not _EXPLICIT_ADVICE.search(c.text) and not _ADDRESSED_ADVICE.search(c.text))):
                 if _advice_strength(c.text, []) > 0:
                     ev.a_overruled = True
                 continue
@@ -551,6 +577,9 @@ def _analyse(text: str) -> _Evidence:
             suggesting |= (q > 0 and bool(_SUGGESTING.search(c.text))) or (overruled and a > 0 and bool(_SUGGESTING_LEAD.match(c.text)))
             if q > 0 and not _CONSENT.match(c.text.rstrip(_TRAILING)):
                 proposing = False
+            if 0 < a < _A_STRONG and q == 0 and n < last_report and _MEASURING.search(c.text):
+                a = 0.0
+                local.append("for-report")
             if q == 0 and a > 0 and requested and _QUALIFIES_REQUEST.match(c.text):
                 a = 0.0
                 local.append("qualifies-request")
