@@ -73,6 +73,10 @@ SHAPES = {
     "given_name_speaker": "\n丽娟：我",
     "bracketed_name": "患者：Sato Emi（佐藤惠美）",
     "word_surname_title": "那个常护士把全主任",
+    # session 55's second set: pet names, nicknames after kinship words, initials after a bed
+    "pet_name": "患儿乐乐，",
+    "kin_familiar": "我阿姐阿英，朋友强哥",
+    "bed_initials": "2床ZXM，3床周、",
 }
 
 

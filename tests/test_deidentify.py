@@ -41,6 +41,7 @@ HELDOUT18 = REPO / "annotations" / "deid_heldout18.jsonl"
 HELDOUT19 = REPO / "annotations" / "deid_heldout19.jsonl"
 HELDOUT20 = REPO / "annotations" / "deid_heldout20.jsonl"
 HELDOUT21 = REPO / "annotations" / "deid_heldout21.jsonl"
+HELDOUT22 = REPO / "annotations" / "deid_heldout22.jsonl"
 
 # --- medicine is not a name -----------------------------------------------------------------------
 
@@ -1471,6 +1472,64 @@ def test_classes_the_twenty_first_set_found_are_caught(text, expected):
 
 @pytest.mark.parametrize("text", TWENTY_FIRST_SET_LOOKALIKES)
 def test_the_twenty_first_sets_lookalikes_are_left_alone(text):
+    assert deidentify(text)[0] == text
+
+
+def test_goals_hold_on_the_twenty_second_set():
+    # Written blind later in session 55 (158 lines: nursing and medication records, complaint letters, prescriptions
+    # and dispensing slips, school health notes, occupational check-ups, old people in Shanghai, Cantonese and
+    # Sichuan speech, names in initials, with spaces or traditional characters; 58 without personal data). First
+    # score, with the twenty-first set's rules: all labels recall 0.768, precision 1.000 (name 0.649). A profile link
+    # was relabelled account and a name said twice labelled twice, as the project does. Then used for a few rules (a
+    # prescription's 审核药师/调配/核对/代办人 and a surname alone after them; a surname alone after a role before 签名
+    # or 工号, or after a bed in a list; 人员 and 药师 before a name; initials after a bed or a role; a surname, a
+    # space and a two-character given name; a doubled pet name after 患儿/小名/班; 小宝（大名…）; X哥 and 阿X after a
+    # kinship word, 阿X before 个仔/嘅/伊拉; 李家嬢嬢, 王家姆妈, 刘家双胞胎; 张嬢嬢, 黄伯; 的老赵, 个老王头; 联络人;
+    # 标本条码, 处方No., 工牌号, a dosimeter's and a lent meter's numbers, 电话係; 生个, 出世嘅, a birth date with its
+    # hour): recall 0.949 (name 0.908), precision 1.000. Left: 护师 as a title, a name before a verb with no cue
+    # (19床钱美华输液), a second name in a list after 、, 电焊工邵工, 陈生, a grandson after 个孙, a name spelt out
+    # (名字叫建国，建设的建), a pinyin given name (Xiaoyan的复诊), 房宝宝, a name after 班上.
+    sc = score(_rows(HELDOUT22))
+    assert sc.overlap["name"].recall >= 0.9, sc.misses
+    assert sc.overlap["all"].recall >= 0.94, sc.misses
+    assert sc.overlap["all"].precision >= 0.99, sc.false_alarms
+    assert len(_rows(HELDOUT22)) >= 150 and sum(not r["spans"] for r in _rows(HELDOUT22)) >= 50
+
+
+TWENTY_SECOND_SET_CLASSES = [
+    ("审核药师莫少华，调配覃，核对黎晓。", "审核药师[姓名]，调配[姓名]，核对[姓名]。"),
+    ("代办人严丽，医师龚签名。", "代办人[姓名]，医师[姓名]签名。"),
+    ("护士江（工号HL0862）予心理疏导", "护士[姓名]（工号[编号]）予心理疏导"),
+    ("3床周、5床胡，今日禁食", "3床[姓名]、5床[姓名]，今日禁食"),
+    ("粉尘作业人员甘国强（身份证号45030219790512007X）", "粉尘作业人员[姓名]（身份证号[证件号]）"),
+    ("患者姓名：王 小明，性别男", "患者姓名：[姓名]，性别男"),
+    ("交班：2床ZXM，男，气管插管第3天", "交班：2床[姓名]，男，气管插管第3天"),
+    ("患儿乐乐，3岁，体重14kg", "患儿[姓名]，3岁，体重14kg"),
+    ("小名“糖糖”，出生日期", "小名“[姓名]”，出生日期"),
+    ("小宝（大名吴天佑）因水痘请假一周", "[姓名]（大名[姓名]）因水痘请假一周"),
+    ("诉其朋友强哥代付药费，强哥手机", "诉其朋友[姓名]代付药费，[姓名]手机"),
+    ("阿珍个仔阿杰电话係9187 3362", "[姓名]个仔[姓名]电话係[电话]"),
+    ("李家嬢嬢住在我们楼下", "[姓名]家嬢嬢住在我们楼下"),
+    ("我们村东头的老赵，住在山上", "我们村东头的[姓名]，住在山上"),
+    ("标本条码2406120387对应", "标本条码[病历号]对应"),
+    ("急诊处方No.JZ-240611-0083", "急诊处方No.[病历号]"),
+    ("个人剂量计编号TLD-0317-22", "个人剂量计编号[编号]"),
+    ("我阿姐阿英，一九五二年生个", "我阿姐[姓名]，[出生日期]生个"),
+    ("2024年6月9日10:23出生，体重3350g", "[出生日期]10:23出生，体重3350g"),
+]
+TWENTY_SECOND_SET_LOOKALIKES = [
+    "我姥爷阿尔茨海默症", "阿姨您好", "阿司匹林每天一片", "宝宝乖乖的", "孩子天天哭", "患者CT检查", "核对信息无误",
+    "请核对一下医嘱", "ICU 2床，男，气管插管第3天",
+]
+
+
+@pytest.mark.parametrize("text, expected", TWENTY_SECOND_SET_CLASSES, ids=[c[0][:8] for c in TWENTY_SECOND_SET_CLASSES])
+def test_classes_the_twenty_second_set_found_are_caught(text, expected):
+    assert deidentify(text)[0] == expected
+
+
+@pytest.mark.parametrize("text", TWENTY_SECOND_SET_LOOKALIKES)
+def test_the_twenty_second_sets_lookalikes_are_left_alone(text):
     assert deidentify(text)[0] == text
 
 

@@ -301,6 +301,8 @@ def every_number_span(norm: str) -> list:
         spans.extend(Span(m.start("v"), m.end("v"), "date_of_birth") for m in rx.finditer(norm))
     # session 54: a roster's date after the sex, and the same year in the common calendar after a birth date
     spans.extend(Span(m.start("v"), m.end("v"), "date_of_birth") for m in privacy._DATE_AFTER_SEX.finditer(norm))
+    # session 55: a newborn's birth date with its hour
+    spans.extend(Span(m.start("v"), m.end("v"), "date_of_birth") for m in privacy._DOB_AT_HOUR.finditer(norm))
     for born in [s for s in spans if s.label == "date_of_birth"]:
         if m := privacy._SAME_YEAR_AFTER.match(norm, born.end):
             spans.append(Span(m.start("v"), m.end("v"), "date_of_birth"))
@@ -320,7 +322,8 @@ NUMBER_PIECES = ["192.168.1.10", "10.0.0", "1.2.3.4.5", "fe80:0:0:0:0:0:0:1", "a
                  "（公历1990年）", "，即1949年", "庚午年", "民国三十八年", "生人", "喺医院出世", "(02)2771-8836",
                  "135****8821", "4401**********031X", "受试者", "S-023", "版本 ", "+60 12-345 6789",
                  # session 55: an invoice's number, the ward's device, a bare birth year, a log's key
-                 "票据号码：", "本科室", "设备编号SN12345678", "出生年份：1990", "出生日期：78.4.9", "patient_id=ZY12345"]
+                 "票据号码：", "本科室", "设备编号SN12345678", "出生年份：1990", "出生日期：78.4.9", "patient_id=ZY12345",
+                 "2024年6月9日10:23出生", "生个"]
 
 
 @pytest.mark.parametrize("seed", range(4))

@@ -98,7 +98,7 @@ def normalize(text: str) -> str:
 # Traditional characters of names, places and the cues around personal data that the consultation table
 # (zh_variants) leaves out: 鄭美玲, 護照號碼, 住院號, 臺北市. One character for one, so offsets hold.
 _TRADITIONAL_PAIRS = (
-    "陳陈劉刘楊杨趙赵吳吴許许鄭郑鄧邓蕭萧羅罗盧卢馮冯葉叶蘇苏魯鲁譚谭韓韩龍龙賈贾錢钱孫孙鍾钟閻阎聶聂陸陆鄒邹"
+    "馬马曉晓陳陈劉刘楊杨趙赵吳吴許许鄭郑鄧邓蕭萧羅罗盧卢馮冯葉叶蘇苏魯鲁譚谭韓韩龍龙賈贾錢钱孫孙鍾钟閻阎聶聂陸陆鄒邹"
     "賴赖顧顾蔣蒋賀贺龔龚喬乔麗丽華华偉伟軍军鳳凤蘭兰傑杰輝辉東东國国興兴寶宝榮荣貴贵鵬鹏濤涛紹绍詩诗嬌娇瑩莹"
     "艷艳齊齐藍蓝鄉乡縣县鎮镇樓楼戶户層层園园滬沪粵粤遼辽贛赣閩闽雲云陝陕寧宁瓊琼臺台灣湾車车帳账銀银郵邮聯联"
     "繫系絡络碼码費费姓姓廳厅鋼钢鐵铁橋桥灣湾館馆廟庙島岛嶺岭嶽岳衝冲壩坝莊庄圓圆號号蓮莲瓏珑倫伦嵐岚綺绮潔洁"
@@ -199,7 +199,7 @@ _PHONE_RE = re.compile(
 # look-behinds, which leave the regex engine no first character to skip ahead to.
 # 接种门诊电话83296615: a local number without its area code, after the word for telephone
 # (手提6123 8876: a Hong Kong mobile, eight digits, after the Cantonese word for one)
-_CUED_LOCAL_PHONE = re.compile(r"(?:电话|電話|手提|打我|打给我|打俾我|Tel|TEL)(?:号码|号)?(?:是|为|:|：|\s)*(?P<v>(?<!\d)[2-9]\d{2,3}[ \-]?\d{4})(?![\d.])")
+_CUED_LOCAL_PHONE = re.compile(r"(?:电话|電話|手提|打我|打给我|打俾我|Tel|TEL)(?:号码|号)?(?:是|为|係|系|:|：|\s)*(?P<v>(?<!\d)[2-9]\d{2,3}[ \-]?\d{4})(?![\d.])")
 # A scanned form's number with a space between every digit (联系电话：0 1 0 - 6 2 7 5 3 3 8 1), after the word for
 # telephone: seven to fifteen digits
 _CUED_SPACED_PHONE = re.compile(r"(?:电话|電話|手机|手機|Tel|TEL)(?:号码|号)?(?:是|为|:|：|\s)*"
@@ -261,14 +261,14 @@ _CUED: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"(?:(?:住院|门诊|急诊|病历|病案|就诊|诊疗|登记|检查|检验|检测|化验|标本|样本|条码|影像|放射|病理|超声|档案|挂号|患者|病人|报告|体检"
         r"|切片|照相|处方"
         r"|Holter|PACS|CT|MRI|DR|B超|心电图)"
-        r"(?:病历|卡|单|编)?(?:号|ID|id|编号)|处方笺\s*(?:No|NO|№)\.?|(?:就诊|诊疗|病历|医疗)卡(?:\s*[（(]\s*卡号)?|ID号|id号|\bMRN|[Mm]edical record (?:number|no\.?)"
+        r"(?:病历|卡|单|编)?(?:号|ID|id|编号)|处方笺?\s*(?:No|NO|№)\.?|标本条码|样本条码|(?:就诊|诊疗|病历|医疗)卡(?:\s*[（(]\s*卡号)?|ID号|id号|\bMRN|[Mm]edical record (?:number|no\.?)"
         r"|\b(?:[Ii]npatient|[Oo]utpatient|[Aa]dmission|[Hh]ospital|[Cc]ase)\s*(?:[Nn]o\.?|[Nn]umber|#)"
         # a system log's key (patient_id=ZY20240309112, mrn=…)
         r"|\b(?:patient|case|visit|encounter|admission)_?(?:id|no)\b|\bmrn\b"
         r"|\b(?:[Ss]pecimen|[Ss]ample|[Aa]ccession|[Ll]ab)\s*(?:ID|[Nn]o\.?|[Nn]umber|#))"
         + _CUE_GAP
         # 1203 4456, MZ0098712, CT 2024 0511 023 (letters, then digits read out in groups), HN11782345(2)
-        + r"(?P<v>(?:[A-Za-z]{1,4} ?)?\d{3,6}(?: \d{2,6}){1,4}|[A-Za-z]{0,4}[ \-]?\d[\dA-Za-z\-]{2,24}(?:\(\d\))?"
+        + r"(?P<v>(?:[A-Za-z]{1,4} ?)?\d{3,6}(?: \d{2,6}){1,4}|(?:[A-Za-z]{1,4}-){0,2}[A-Za-z]{0,4}[ \-]?\d[\dA-Za-z\-]{2,24}(?:\(\d\))?"
         # a scanned form's digits with spaces between them (病历号：00 1 2 4 5 8 9 6)
         r"|\d{1,2}(?: \d{1,2}){4,15})" + _E)),
     ("account", re.compile(
@@ -286,11 +286,11 @@ _CUED: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"|\b[Pp]assport(?:\s*(?:[Nn]o\.?|[Nn]umber|#))?|\bNHS\s*(?:[Nn]o\.?|[Nn]umber))" + _CUE_GAP
         + r"(?P<v>[A-Za-z]{1,3}\d{6,9}[A-Za-z]?|\d{3} \d{3} \d{4}|\d{8,12}|\d{3}-\d{2}-\d{4})" + _E)),
     ("other", re.compile(
-        r"(?:工号|员工号|员工编号|职工号|职工编号|学号|理赔案号|赔案号|报案号|学籍号|会员号|会员卡号|执业证书?|资格证书?|出生医学证明|出生证明?|工作证号?|学生证号?|车架号|工作许可证?号?|许可证号"
+        r"(?:工号|工牌号?|胸牌号?|员工号|员工编号|职工号|职工编号|学号|理赔案号|赔案号|报案号|学籍号|会员号|会员卡号|执业证书?|资格证书?|出生医学证明|出生证明?|工作证号?|学生证号?|车架号|工作许可证?号?|许可证号"
         # an insurer's member ID (Member ID XKJ884512307; a policy, 保单号, is an account like a card)
         r"|\b[Mm]ember\s*(?:ID|[Nn]o\.?|#)|\b(?:[Ss]tudent|[Ee]mployee|[Ss]taff)\s*(?:ID|[Nn]o\.?|#|[Nn]umber)"
         # a device's serial number (呼吸机序列号SN7B2C40918): whose device it is
-        r"|序列号|设备号|设备编号|机身号|机身编号|SN号|S/N|\bSN(?=\s)|(?:仪|机|器|泵)(?:编号|序列号)"
+        r"|序列号|设备号|设备编号|机身号|机身编号|SN号|S/N|\bSN(?=\s)|(?:仪|机|器|泵|计)(?:\s*[（(][^）)]{1,6}[)）])?(?:编号|序列号)"
         # a trial's subject (受试者编号 S-023, 筛选号 SCR-047, 受试者 S-031)
         r"|受试者|筛选号|随机号|入组号)" + _CUE_GAP
         + r"(?P<v>(?=[A-Za-z\-]{0,8}\d)[A-Za-z0-9][A-Za-z0-9\-]{3,24})" + _E)),
@@ -380,10 +380,15 @@ _COHORT = re.compile(r"的?(?:孩子|小孩|宝宝|儿童|婴儿|新生儿|婴�
 _DOB_AFTER = re.compile(
     # 八五年出生: a two-digit year spelt out
     rf"(?P<v>{_LUNAR_DATE}|{_DATE}|{_OTHER_CALENDAR_YEAR}|(?<![{_CN_DIGIT}])[五六七八九〇零][〇零一二三四五六七八九]年|(?<!\d)\d{{2}}年(?:(?:0?[1-9]|1[0-2])月(?:(?:0?[1-9]|[12]\d|3[01])[日号])?)?) ?"
-    r"(?:出生|生人|生的|生(?=[，,。.；;！!\s)）]|$)|的?生日|过生日"  # 农历腊月十八的生日
+    # (出世, and the dialects' 生个, 生嘅)
+    r"(?:出生|出世|生人|生的|生个|生嘅|生(?=[，,。.；;！!\s)）]|$)|的?生日|过生日"  # 农历腊月十八的生日
     # 二〇二三年十月七日喺伊利沙伯醫院出世, 1990年3月5日在协和医院出生: born at a place named in between
     r"|\s*(?:在|喺|于)[^，,。；;！!？?\n]{1,14}?(?:出生|出世))"
 )
+
+# 2024年6月9日10:23出生: a newborn's birth date with the hour after it (the hour is no date)
+_DOB_AT_HOUR = re.compile(rf"(?P<v>{_YEAR}\s*年\s*(?:0?[1-9]|1[0-2])\s*月\s*(?:0?[1-9]|[12]\d|3[01])\s*[日号])\s*"
+                          r"\d{1,2}[:：时点]\d{0,2}分?\s*(?:出生|出世|娩出|生)")
 
 # --- addresses -----------------------------------------------------------------------------------------
 
@@ -694,6 +699,8 @@ def _number_spans(norm: str) -> list[Span]:
                      if not (_BARE_YEAR.fullmatch(m.group("v").strip()) and _COHORT.match(norm, m.end())))
     if "男" in norm or "女" in norm:
         spans.extend(Span(m.start("v"), m.end("v"), "date_of_birth") for m in _DATE_AFTER_SEX.finditer(norm))
+    if "生" in norm or "出世" in norm or "娩出" in norm:
+        spans.extend(Span(m.start("v"), m.end("v"), "date_of_birth") for m in _DOB_AT_HOUR.finditer(norm))
     for born in [s for s in spans if s.label == "date_of_birth"]:
         if same := _SAME_YEAR_AFTER.match(norm, born.end):
             spans.append(Span(same.start("v"), same.end("v"), "date_of_birth"))
@@ -748,7 +755,7 @@ _TITLES = re.compile(
 _ELDER_TITLES = re.compile(r"大爷|大妈|大娘|大伯|大叔|大婶|大姐|大哥|奶奶|爷爷|姥姥|姥爷|婆婆|公公|阿婆|阿公")
 # A name is introduced by the words right before it ...
 _STRONG_CUE = re.compile(
-    r"(?:我叫|名叫|叫做|名字是|名字叫|姓名(?:是|为)?|(?:^|(?<=[，,。\s]))叫|联系人|户名|签名|签字|就诊人|称呼|署名|(?:病人|患者|他|她)叫"
+    r"(?:我叫|名叫|叫做|名字是|名字叫|姓名(?:是|为)?|(?:^|(?<=[，,。\s]))叫|联系人|联络人|户名|签名|签字|就诊人|称呼|署名|(?:病人|患者|他|她)叫"
     r"|(?:医生|医师|大夫|护士|主任|主治|药师|药剂师|技师|护师|家属|患者|病人|报告人|审核人|操作者|检查者|记录人|家长|患儿|孩子|宝宝"
     r"|收件人|收货人|孕妇|产妇|居民|签约居民|[\u4e00-\u9fff]{1,3}人|[\u4e00-\u9fff]{1,3}(?:者|员)"
     # a record about one person, named first (进修医师登记：翁海燕，…; 健康险卡信息：计红，…)
@@ -759,15 +766,16 @@ _STRONG_CUE = re.compile(
     # a record's fields, also in a table (| 检验者 | 蒋琳 |) or after a space (主刀 卢伟): who did, checked or paid
     r"|(?:检验者|审核者|审核人|复核者?|报告者|录入者|记录者|采样者|送检医[师生]|申请医[师生]|会诊医[师生]|主管医[师生]"
     r"|经治医[师生]|报告医[师生]|开单医[师生]|审核医[师生]|开嘱(?:医[师生])?|值班医[师生]|值班护士|交款人|缴款人|收款员|收费员"
-    # who received, treats or nurses the patient (接诊医师木春华, 责任护士 …)
+    # who received, treats or nurses the patient (接诊医师木春华, 责任护士 …); a prescription's pharmacists
     r"|接诊医[师生]|主诊医[师生]|首诊医[师生]|管床医[师生]|床位医[师生]|责任护士"
+    r"|审核药师|调配药师|核对药师|发药药师|调配人?|核对人?|发药人?|复核人?|执行人|代办人"
     r"|签字人|家属签字|患者签字|被保险人|投保人|主刀|一助|二助|三助|麻醉医?师?|器械护士|巡回护士|洗手护士|护士长)\s*[:：|｜]?\s*"
     # 主管医生（许婷）, 孟主任（孟祥军）: a role, and the name in brackets
     r"|(?:医生|医师|大夫|护士|主任|教授|护士长)\s*[（(])\s*[:：]?\s*$"
 )
 _WEAK_CUE = re.compile(r"(?:我是|本人|患者|病人|病患|伤者|产妇|请|转给|找|谢谢|感谢|是"
                        # a report's people by their part in it (行人廖建平, 受血者江涛, 来电人…), a relative as 其母
-                       r"|行人|司机|驾驶员|乘客|骑手|路人|目击者|报警人|来电人|呼救人|受血者|献血者|供血者|捐献者"
+                       r"|行人|司机|驾驶员|乘客|骑手|路人|目击者|报警人|来电人|呼救人|受血者|献血者|供血者|捐献者|人员"
                        r"|其(?:母亲|父亲|丈夫|妻子|儿子|女儿|母|父|妻|夫|子|女|兄|弟|姐|妹)"
                        # whose words are forwarded (转发自李秀英：…), who signs a reply (——心内科 张立新)
                        r"|转发自|转自|(?:——|—|--)\s*(?:[\u4e00-\u9fff]{1,8}科\s*)?"
@@ -795,7 +803,7 @@ _KIN_WORDS = (
     r"|婆婆|公公|岳父|岳母|丈母娘|老丈人|姨妈|姑妈|舅妈|姑父|姨父|小姨|大姨|干妈|干爹|继父|继母"
     r"|我先生|我太太|我夫人|家人(?!们|都|也)"
     # dialect: 老汉儿 (a father, Sichuan), 屋头的 (a wife), 婆娘
-    r"|老汉儿|屋头的|婆娘|老豆|老竇|屋企人|老头子|幺爸|阿爸|阿嫲|阿嬷|侄儿|老伴儿"
+    r"|老汉儿|屋头的|婆娘|老豆|老竇|屋企人|老头子|幺爸|阿爸|阿嫲|阿嬷|侄儿|老伴儿|幺儿|幺女|幺妹|阿姐|阿哥|个仔|个女|双胞胎|龙凤胎"
 )
 _KIN_WORD_RE = re.compile(_KIN_WORDS)
 _KIN_CUE = re.compile(rf"(?:您好|你好|(?:{_KIN_WORDS})(?:叫|是|名叫)?)\s*$")
@@ -807,6 +815,7 @@ _TELLING_NAME = re.compile(r"(?:说|讲|告诉|提醒|推荐|介绍|建议|问�
 # A role word right before a name (主治医生刘洋, 护士王芳): weaker than kinship, since an ordinary word often
 # follows one (医生说, 医生高度怀疑).
 _ROLE_CUE = re.compile(r"(?:医生|医师|大夫|护士|护士长|主任|教授|院长|老师|助理|秘书|实习生|规培生|护工|保姆|陪护|职工|员工"
+                       r"|药师|药剂师|护师|技师|代办人|执行人|核对人|经办人|工程师|技术员"
                        # a notice's addressee or the one it names (尊敬的客户赵春花, 受检者冯丽, 骑手小张, 治疗师)
                        r"|客户|用户|会员|受检者|受检人|骑手|配送员|快递员|治疗师|营养师|康复师|咨询师"
                        r"|志愿者|照护者|护理员|社工)\s*$")
@@ -1083,7 +1092,7 @@ def _name_at(text: str, i: int, surname: str, clause: str, c0: int) -> Span | No
                 if weak and len(word) == sl + 1 and len(nxt) == 1 and _given_ok(nxt):
                     end += 1  # 范文 + 涛: the tokenizer cut a three-character name after the second
                     ordinary = False  # 王子 + 轩: no longer the ordinary word
-            elif (kin and len(word) == sl + 1 and freq < _COMMON_WORD_FREQ and tag in (*_GIVEN_WORD_TAGS, "r", "d")
+            elif ((kin or role or weak) and len(word) == sl + 1 and freq < _COMMON_WORD_FREQ and tag in (*_GIVEN_WORD_TAGS, "r", "d")
                   and _given_ok(word[sl:]) and idx + 1 < len(toks) and len(toks[idx + 1][1]) == 1
                   and _given_ok(toks[idx + 1][1]) and _token_ends_at(clause, rel + len(word) + 1)):
                 # 我女儿文心 + 怡: after a kinship word, a rare word of surname and one character, then one more
@@ -2241,10 +2250,12 @@ def _name_spans(text: str) -> list[Span]:
     if "*" in text or "＊" in text:
         spans += [Span(m.start(), m.end(), "name", False) for m in _MASKED_NAME.finditer(text)]
     # 签名：莫。: a record signed with a surname alone
-    spans += [Span(m.start("s"), m.end("s"), "name", False) for m in _SIGNED_SURNAME.finditer(text)]
+    spans += [Span(m.start(g), m.end(g), "name", False) for m in _SIGNED_SURNAME.finditer(text)
+              for g in ("s", "r", "b") if m.group(g)]
     # 夜班 ZXY 签, 姓名缩写 HYL: a person's initials where a record signs or abbreviates a name
     spans += [Span(m.start("n"), m.end("n"), "name", False) for m in _INITIALS.finditer(text)]
     spans += _written_twice_names(text, spans)
+    spans += _familiar_names(text)
     if "：" in text or ":" in text:
         spans += _given_name_speakers(text)
     if "籍" in text:
@@ -2291,6 +2302,49 @@ def _written_twice_names(text: str, spans: list[Span]) -> list[Span]:
     return out
 
 
+# How a family, a class or a neighbourhood calls someone (session 55's heldout22):
+# 患儿乐乐，3岁 / 小名“糖糖” / 中一班豆豆今天…: a doubled pet name after a child's cue
+_PET_NAME = re.compile(r"(?:患儿|小名|乳名|昵称|宝宝|孩子|娃|[一二三四五六七八九十大中小]班)\s*[:：]?\s*[\"“「]?(?P<n>([\u4e00-\u9fff])\2)[\"”」]?"
+                       r"(?=\s*(?:[，,。；;、\s（(]|今天|昨天|[\d一二三四五六七八九十]+岁|$))")
+# 小宝（大名吴天佑）: what a child is called, then the full name in brackets
+_CALLED_BEFORE_FULL_NAME = re.compile(r"(?P<n>[\u4e00-\u9fff]{2,3}?)\s*[（(]\s*(?:大名|学名|本名|全名|真名)")
+# 诉其朋友强哥代付, 我阿姐阿英, 阿珍个仔阿杰: X哥/X姐 or 阿X after a kinship word; 阿X before whose or what is theirs
+_KIN_THEN_FAMILIAR = re.compile(rf"(?:{_KIN_WORDS}|阿姐|阿哥|个仔|个女|个孙)\s*(?P<n>阿[\u4e00-\u9fff]|[\u4e00-\u9fff][哥姐])(?![\u4e00-\u9fff]*?[哥姐]{{2}})")
+_A_NAME_OWNS = re.compile(r"(?:^|(?<=[，,。\s：:]))(?P<n>阿[\u4e00-\u9fff])(?=个仔|个女|嘅|伊拉|佢哋|屋里|电话|手机)")
+# 李家嬢嬢, 王家姆妈, 刘家双胞胎: a family by its surname, then one of its members
+_FAMILY_MEMBER = re.compile(rf"(?<![\u4e00-\u9fff])?(?P<s>{_SURNAME_RE.pattern})家(?=姆妈|嬢嬢|孃孃|阿婆|阿公|奶奶|爷爷|婆婆|大姐|大哥|大嫂|媳妇"
+                            r"|姑娘|小子|闺女|儿子|女儿|老[大二三四幺]|双胞胎|两口子)")
+# 张嬢嬢, 黄伯: a surname with a dialect's elder title (嬢嬢 in Sichuan, 伯 in Cantonese) opening what is said of them
+_DIALECT_ELDER = re.compile(rf"(?:^|(?<=[，,。\s：:的]))(?P<s>{_SURNAME_RE.pattern})(?:嬢嬢|孃孃|姆妈|伯)(?=[今的，,。\s]|住|个|同)")
+# 村东头的老赵，… / 楼下个老王头电话…: 老 + a surname (+ 头) after 的/个, ending its phrase
+_OLD_SURNAME_AFTER = re.compile(rf"(?<=[的个嘅])(?P<n>老(?:{_SURNAME_RE.pattern})头?)(?=[，,。；;\s]|电话|手机|住|家)")
+# 2床ZXM，男 / 患者LJH，男，56岁 / 会诊医师ZWQ: a person's initials after a bed or a role
+_INITIALS_AFTER_ROLE = re.compile(r"(?:(?<![\d.])\d{1,3}\s*床|患者|病人|医师|医生|护士|药师)\s*(?P<n>[A-Z]{3})(?![A-Za-z])")
+_NOT_INITIALS = frozenset("ICU CCU MRI PET HIV HBV HCV ECG EKG BMI CRP PCR DVT AMI CKD OCT EEG EMG CTA DSA TCT HPV RSV TSH "
+                          "LDL HDL ALT AST BUN INR PSA AFP CEA NSE SCC MRA UGI COVID NIV CPR AED NGT PICC TPN SOB RBC WBC PLT".split())
+
+
+def _familiar_names(text: str) -> list[Span]:
+    out: list[Span] = []
+    for m in _PET_NAME.finditer(text):
+        if m.group("n") not in _KIN_DOUBLES:
+            out.append(Span(m.start("n"), m.end("n"), "name", False))
+    for rx in (_CALLED_BEFORE_FULL_NAME, _KIN_THEN_FAMILIAR, _A_NAME_OWNS, _OLD_SURNAME_AFTER):
+        for m in rx.finditer(text):
+            n = m.group("n")
+            # (not the start of a longer word: 我姥爷阿尔茨海默症)
+            word = _tokens(text[m.start("n") : m.start("n") + 8])[0][1]
+            if (not (n.startswith("阿") and n[1] in _NOT_AFTER_A) and not _NOT_GIVEN.intersection(n.strip("阿老哥姐头"))
+                    and len(word) <= len(n)):
+                # (after a kinship word it is someone's name wherever the text says it again: 强哥手机…)
+                out.append(Span(m.start("n"), m.end("n"), "name", rx is _KIN_THEN_FAMILIAR))
+    for rx in (_FAMILY_MEMBER, _DIALECT_ELDER):
+        out += [Span(m.start("s"), m.end("s"), "name", False) for m in rx.finditer(text)]
+    out += [Span(m.start("n"), m.end("n"), "name", False) for m in _INITIALS_AFTER_ROLE.finditer(text)
+            if m.group("n") not in _NOT_INITIALS]
+    return out
+
+
 # 丽娟：我的号…: a chat transcript's speaker by given name alone (_speaker_names takes full names and nicknames; not
 # 医生：, 老幺：, 二姐：, a relative's rank)
 _GIVEN_NAME_SPEAKER = re.compile(r"(?:^|(?<=\n))\s*(?P<n>[\u4e00-\u9fff]{2,3})\s*[:：]\s*"
@@ -2322,7 +2376,10 @@ def _foreign_national_names(text: str) -> list[Span]:
             and not _inside_medical_term(text, m.start("n"), m.end("n"))]
 
 
-_SIGNED_SURNAME = re.compile(f"(?:签名|签字)\\s*[:：]\\s*(?P<s>{_SURNAME_RE.pattern})(?=\\s*(?:[。.，,；;]|$))")
+_SIGNED_SURNAME = re.compile(f"(?:签名|签字|调配|核对|发药|复核)\\s*[:：]?\\s*(?P<s>{_SURNAME_RE.pattern})(?=\\s*(?:[。.，,；;|]|$))"
+                             # 医师龚签名, 值班药师杭工号…, 护士江（工号…）, 3床周、5床胡: a surname alone after a role or a bed
+                             f"|(?:医师|医生|药师|护师|护士|技师|大夫)\\s*(?P<r>{_SURNAME_RE.pattern})(?=\\s*(?:签名|签字|[（(]?\\s*工号))"
+                             f"|(?<![\\d.])\\d{{1,3}}\\s*床\\s*(?P<b>{_SURNAME_RE.pattern})(?=\\s*(?:[、，,；;]|$))")
 _INITIALS = re.compile(r"(?:(?:白|夜|早|中|晚)班|大夜|小夜|姓名缩写|缩写|签名|签字)\s*[:：]?\s*(?P<n>[A-Z]{2,4})(?![A-Za-z])")
 _MASKED_NAME = re.compile(f"(?<![*＊])(?:{_SURNAME_RE.pattern})[*＊]{{1,3}}(?![*＊\\d])")
 _STRONG_LABEL = re.compile(
@@ -2446,7 +2503,7 @@ def detect(text: str) -> tuple[Span, ...]:
 
 # 王 芳，女，45岁 / 我叫吕 建 平: a name typed with a space between its characters (as forms and some keyboards
 # space them); found in the text without those spaces, and mapped back.
-_SPACED_NAME = re.compile(rf"(?:{_SURNAME_RE.pattern})(?:[ \u3000][\u4e00-\u9fff]){{1,2}}(?![\u4e00-\u9fff])")
+_SPACED_NAME = re.compile(rf"(?:{_SURNAME_RE.pattern})(?:(?:[ \u3000][\u4e00-\u9fff]){{1,2}}|[ \u3000][\u4e00-\u9fff]{{2}})(?![\u4e00-\u9fff])")
 
 
 def _spaced_names(norm: str) -> list[Span]:
