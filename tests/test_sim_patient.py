@@ -663,6 +663,43 @@ def test_session_55_rules(case_id, doctor, facts):
     assert asked_facts(_cases_in(S55)[case_id], doctor) == facts
 
 
+# Written blind later in session 55 (tests/data/cases_s55b): five cases and 120 questions (a grandson's croup told by
+# his grandmother in Henan speech, the menopause, an office worker's neck and arm, an old man's atrial fibrillation
+# found by his smartwatch, a student's acne in internet slang). First contact, with the first set's rules: 83/120
+# (0.692; synonyms 5/28). Its misses then gave the rules tested below (what 除了… sets aside and a preface such as
+# 我问您几个问题： ask nothing; 几个 of a keyword 几个月 is no topic; a dialect's consent 中不中 after advice asks
+# nothing; 家里大人 are other people; 啥时候 is a time word; a hot flush and a night sweat in everyday words; more
+# everyday, English and slang words: 倒气, 嘶嘶, 头一遭, 能吃能喝, 夫妻生活, 不顺眼, 一觉到天亮, 不活了, 串到, 过电,
+# 使上劲, 敲键盘, 变严重, 乱蹦, 眼前一黑, blood thinner, aspirin, 不听使唤, 嘴瓢, 中过风, 印子, 黄水, 粉刺, 含糖饮料,
+# emo, 上妆, 粉底…): 111/120 (0.925), no other set changed. Left: 受过伤吗 where the case keys 受伤 (another set keys a
+# past injury on 受过伤), an open prompt (除了手表提醒，您自己还有哪里不舒服吗, 说说…咳得咋样, 长啥样), a daughter asked
+# about in a case that is no proxy's, 咽得下去 read as eating too, what 哪些药 should bring out (diabetes).
+S55B = REPO / "tests" / "data" / "cases_s55b"
+
+
+def test_rule_patient_on_the_session_55_second_cases():
+    right, total = _blind_set_score(S55B)
+    assert total == 120 and right / total >= 0.92
+
+
+@pytest.mark.parametrize(("case_id", "doctor", "facts"), [
+    ("croup-grandson", "倒气的时候嗓子眼儿里有没有嘶嘶的响？", ("stridor",)),
+    ("croup-grandson", "家里大人有哮喘或者过敏的没有？", ()),
+    ("croup-grandson", "回去屋里放个加湿器。夜里要是喘得厉害、嘴唇发紫，立马来急诊，中不中？", ()),
+    ("menopause-hotflush", "是不是动不动脸上就一阵发烫，跟上火似的？", ("hot-flush",)),
+    ("menopause-hotflush", "生过几个孩子？", ()),
+    ("menopause-hotflush", "我问您几个问题：1. 末次月经是哪个月？", ("menses",)),
+    ("menopause-hotflush", "夫妻生活方面有没有什么不舒服？", ("vaginal",)),
+    ("neck-arm-numb", "你平时上班是整天坐着敲键盘吗？", ("work",)),
+    ("afib-smartwatch", "除了手表提醒，您自己还有哪里不舒服吗？", ()),
+    ("afib-smartwatch", "有没有在吃blood thinner，比如aspirin这一类？", ("anticoag",)),
+    ("afib-smartwatch", "以前没中过风吧？", ("stroke-history",)),
+    ("acne-slang", "这事儿是不是让你挺emo的？", ("mood",)),
+])
+def test_session_55_second_rules(case_id, doctor, facts):
+    assert asked_facts(_cases_in(S55B)[case_id], doctor) == facts
+
+
 def test_cantonese_words_are_read_as_mandarin_only_in_a_cantonese_turn():
     """痕 is "itchy" in Cantonese and "scar, trace" in Mandarin (疤痕, 痕迹): a Mandarin turn kept its words."""
     from workbench.simulate.matching import _mandarin

@@ -18,8 +18,8 @@ asks when or how long asks that time, not its topic (疹子什么时候出来的
 (多久才能睡着) is not since when, nor is a daily amount (一天用手多久) or the worst time (什么时候最重); an event named
 as a time (摔完, 抽之前, 摔的时候, 怀孕以前) is not asked; 头 ending 脚趾头 is a
 suffix; and a tag that checks understanding or consent after advice (…要马上来医院，听明白了吗？, …，好吗？) asks nothing,
-as do clauses about buying, prices or opening hours (布洛芬药店能买到吗？) and a short follow-up to a question about
-other people (你同事也查出来过吗？多大的？).
+as do clauses about buying, prices or opening hours (布洛芬药店能买到吗？), a short follow-up to a question about
+other people (你同事也查出来过吗？多大的？), what 除了… sets aside and a preface such as 我问您几个问题：.
 """
 
 from __future__ import annotations
@@ -74,16 +74,21 @@ def content_tokens(text: str) -> frozenset[str]:
     )
 
 
+# 除了手表提醒，…还有哪里不舒服: what the question sets aside is not asked; 我问您几个问题：…: a preface that asks nothing
+_SET_ASIDE = re.compile(r"除了[^，,。？?！!]{1,14}?(?:以外|之外)?[，,]|(?:我|再|先)?(?:问|请教)(?:您|你)?(?:几个|一些|两个|三个)问题[：:]?")
+
+
 def question_part(doctor_text: str) -> str:
     """The clauses of a doctor's turn that ask something (empty when it asks nothing)."""
-    clauses = [c for c in _CLAUSE_SPLIT.split(doctor_text or "") if c.strip()]
+    clauses = [c for c in _CLAUSE_SPLIT.split(_SET_ASIDE.sub("", doctor_text or "")) if c.strip()]
     return "".join(c for c in clauses if _asks(c))
 
 
 # 回去以后…要马上来医院，听明白了吗？ / 先别吃止痛药，好吗？: the doctor checks they were understood or asks consent
 # (好吗, 可以吗 only as a clause of their own: 那狗现在还好吗, 睡得好吗 ask)
-_ADVICE_TAG = re.compile(r"(?:[，,]\s*(?:好|行|可以|能做到|做得到)|[，,\s]*(?:听明白了|听清楚了|记住了|明白了|知道了|懂了))[吗么]"
-                         r"[？?。！!\s]*$")
+_ADVICE_TAG = re.compile(r"(?:(?:[，,]\s*(?:好|行|可以|能做到|做得到)|[，,\s]*(?:听明白了|听清楚了|记住了|明白了|知道了|懂了))[吗么]"
+                         # …立马来急诊，中不中？: the consent asked in a dialect
+                         r"|[，,]\s*(?:中不中|行不行|好不好|成不成|得不得))[？?。！!\s]*$")
 
 
 # 每天看看有没有红肿。: what the patient is to watch for, asked of nobody (with a question mark it is asked)
@@ -389,6 +394,20 @@ _EVERYDAY_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("使不上劲", ("无力", "没劲")), ("捏不住", ("拿东西", "无力", "握")), ("拿不住", ("拿东西", "无力", "握")),
     ("握不住", ("握", "无力")), ("营养品", ("药", "吃什么")), ("保健品", ("药", "吃什么")), ("剪子", ("剪刀",)),
     ("干活", ("工作", "用手")),
+    # session 55's second set: a grandson's croup told in Henan speech, the menopause, a worker's neck and arm, an
+    # old man's atrial fibrillation found by his watch, a student's acne in internet slang
+    ("倒气", ("吸气",)), ("嘶嘶", ("喘鸣", "怪声")), ("头一遭", ("头一回", "第一次")), ("能吃能喝", ("吃东西", "胃口", "喝水")),
+    ("不吃不喝", ("吃东西", "胃口", "喝水")), ("夫妻生活", ("同房", "性生活")), ("房事", ("同房", "性生活")),
+    ("不顺眼", ("烦躁", "脾气")), ("提不起劲", ("情绪", "低落")), ("一觉到天亮", ("睡眠", "睡觉", "醒")),
+    ("一觉睡到", ("睡眠", "睡觉", "醒")), ("不活了", ("不想活", "轻生")), ("串到", ("窜", "放射")), ("过电", ("麻", "放射")),
+    ("蚂蚁爬", ("麻",)), ("使上劲", ("力气", "无力")), ("使得上劲", ("力气", "无力")), ("拧瓶盖", ("握", "力气")),
+    ("敲键盘", ("电脑", "工作")), ("上班", ("工作",)), ("变严重", ("加重",)), ("更严重", ("加重",)), ("扭脖子", ("转头",)),
+    ("乱蹦", ("心跳", "心慌")), ("乱跳", ("心跳", "心慌")), ("眼前一黑", ("黑蒙", "发黑")), ("栽倒", ("晕倒",)),
+    ("blood thinner", ("抗凝",)), ("aspirin", ("阿司匹林",)), ("Aspirin", ("阿司匹林",)), ("warfarin", ("华法林",)),
+    ("不听使唤", ("无力",)), ("嘴瓢", ("说话",)), ("舌头发硬", ("说话",)), ("中过风", ("中风",)), ("印子", ("痘印", "色素")),
+    ("黄水", ("脓",)), ("粉刺", ("白头", "黑头")), ("含糖饮料", ("甜食", "饮食", "甜的")), ("蛋糕", ("甜食",)),
+    ("emo", ("情绪", "心情", "低落")), ("破防", ("情绪", "难过")), ("上妆", ("化妆",)), ("粉底", ("化妆品",)),
+    ("遮瑕", ("化妆品",)),
 )
 # ... and what a word list cannot say: blood in the urine with words between (尿里没见过血吧), the slang MC
 _EVERYDAY_PATTERNS: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
@@ -403,6 +422,10 @@ _EVERYDAY_PATTERNS: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
     # 咳嗽带血, 痰里有血: blood coughed up; 什么时候最重: when it is worst, not since when
     (re.compile(r"咳[嗽出]?[^，,。？?]{0,3}血|痰[里中]?[^，,。？?]{0,3}血"), ("咳血",)),
     (re.compile(r"(?:什么时候|几点|哪个时候)(?:最|更|比较|特别)(?:重|厉害|明显|难受|严重)"), ("什么时候重", "加重")),
+    # 脸上一阵发烫, 湿了一身, 一天热几回: a hot flush and a night sweat in everyday words
+    (re.compile(r"(?:脸|面部|脸颊)[^，,。？?]{0,8}(?:发烫|发热|烧|红)"), ("潮热", "烘热", "燥热")),
+    (re.compile(r"湿(?:了|透)[^，,。？?]{0,3}(?:一身|衣服|睡衣|被子|枕头)"), ("出汗", "汗")),
+    (re.compile(r"热(?:几|多少)(?:回|次|阵)"), ("潮热",)),
 )
 
 
@@ -439,7 +462,7 @@ def fact_is_asked(fact: Fact, question: str) -> bool:
 
 # A clause asked about other people (家里其他人也闹肚子吗, 同学有没有类似的): it asks nothing of the patient's own
 # facts, only of a fact about others (family history, contacts), whose wording names them too.
-_ABOUT_OTHERS = re.compile(r"(家里|家人|家里人|其他人|别人|旁人|同学|同事|(?<!小)朋友|同桌|室友|邻居|周围的?人|身边的?人|兄弟姐妹|(你|您)们)(的?大人们?)?(里|当中|中间)?((是不是|是否)?也|有没有|有谁|有人|中|最近有|没有|没人|怎么样|咋样)"
+_ABOUT_OTHERS = re.compile(r"(家里|家中|家人)的?大人|(家里|家人|家里人|其他人|别人|旁人|同学|同事|(?<!小)朋友|同桌|室友|邻居|周围的?人|身边的?人|兄弟姐妹|(你|您)们)(的?大人们?)?(里|当中|中间)?((是不是|是否)?也|有没有|有谁|有人|中|最近有|没有|没人|怎么样|咋样)"
                            # 你妈妈当年…也, 你爱人以前犯过…, 她爸爸是不是也…, 你们队里还有谁…, 您家里人抽烟吗
                            r"|(你|您|他|她)的?(妈妈|妈|爸爸|爸|母亲|父亲|爱人|老伴|老公|老婆|丈夫|妻子|对象|爹妈|父母|家里人|家人"
                            r"|婆婆|公公|岳母|岳父|婆家|娘家|哥哥|姐姐|弟弟|妹妹|奶奶|爷爷|外婆|外公|姥姥|姥爷)"
@@ -482,6 +505,7 @@ def _about_the_patient(fact: Fact, question: str) -> str:
     return "".join(kept)
 
 
+_COUNTING_TOKENS = frozenset("几个 几种 几位 几样".split())
 _DRUG_ALLERGY = re.compile(r"对?(什么|啥|哪些|哪种|哪个)?(药物|药)过敏|过敏的?(药物|药)")
 
 
@@ -512,7 +536,10 @@ def _evidence(fact: Fact, question: str) -> frozenset[str]:
         found -= _WHEN_WORDS  # 什么时候最重 asks when it is worst (什么时候重, 加重), not since when
     keyword_tokens = frozenset().union(*(content_tokens(k) for k in keywords))
     # 怀孕前血压高不高: a shared word that only names the time of what is asked (怀孕 + 前) asks nothing of its own
-    shared = {t for t in content_tokens(question) & keyword_tokens if _morpheme_outside_time_clause(t, question)}
+    # (几个 of 几个月 is no topic: 生过几个孩子 and 我问您几个问题 ask nothing of when the illness began; a keyword 几个
+    # itself still asks, found above)
+    shared = {t for t in content_tokens(question) & keyword_tokens
+              if _morpheme_outside_time_clause(t, question) and t not in _COUNTING_TOKENS}
     return frozenset(found | {"tok:" + t for t in shared})
 
 
@@ -533,7 +560,7 @@ def _without_longer_keywords(fact: Fact, others: Iterable[Fact], question: str) 
 # (孩子尿了几回 asks the urine's count, not the stool's).
 _MEASURE_KEYWORDS = frozenset("几次 次数 几回 多久 多长时间 多长 几天 几年 什么时候 多少 频率 一次 多大".split())
 # ... and what a fact about when or how long is keyed on besides (a fact keyed on these alone has no other topic)
-_TIME_KEYWORDS = _MEASURE_KEYWORDS | frozenset("开始 时间 持续 病程 最近 几个月 几周 哪天 当时 起病 上次 末次 最后一次".split())
+_TIME_KEYWORDS = _MEASURE_KEYWORDS | frozenset("开始 时间 持续 病程 最近 几个月 几周 哪天 当时 起病 上次 末次 最后一次 啥时候 啥时".split())
 _TIME_WORD = re.compile(r"几个?(?:分钟|小时|秒|天|周|月|年)|多(?:久|长时间|长)|什么时候.*|.*(?:开始|以来)")
 
 
