@@ -25,7 +25,7 @@ from workbench.ui import i18n
 from workbench.ui.downloads import csv_bytes, table_links
 from workbench.ui.i18n import K, Localizer
 from workbench.ui.tables import blank_table, display_view, table_update
-from workbench.ui.text import as_toast
+from workbench.ui.text import as_text, as_toast
 
 DIGITS = 3
 #: the section's tables: (SimulatedView field, file stem, catalogue key of its title)
@@ -60,7 +60,11 @@ def compute_simulated_view(svc: Services, datasets: Any = None, columns: Any = N
     scores = judge_scores(svc.store, n_boot=n_boot)
     computed = frozenset(name for name, df in (("measures", measures), ("agreement", agreement),
                                                ("judge_scores", scores)) if len(df))
-    pooled = tuple(sorted({str(d) for d in frame["dataset"].dropna()})) if len(frame) and not datasets else ()
+    used = tuple(sorted({str(d) for d in frame["dataset"].dropna()})) if len(frame) else ()
+    pooled = used if not datasets else ()
+    if len(summary):
+        # the CSV says which simulated runs its figures come from (a walk found pooled figures unmarked in it)
+        summary = summary.assign(datasets="; ".join(used))
     return SimulatedView(
         _or_note(measures, i18n.t("compare.sim.no_consultations", lang)),
         _or_note(agreement, i18n.t("compare.sim.no_pairs", lang)),
@@ -77,6 +81,8 @@ def build_simulated_section(svc: Services, datasets: Any, columns: Any, require_
     tables: dict[str, Any] = {}
     with ui.make(gr.Accordion, label=K("compare.sim.section"), open=True, elem_id="compare-section-simulated"):
         button = ui.make(gr.Button, value=K("compare.sim.button"), elem_id="compare-simulated")
+        # the pooled-datasets notice, kept above the tables it is about (the pop-up alone faded before it was read)
+        note = gr.Markdown("", elem_id="compare-simulated-note")
         links = gr.HTML("", elem_id="compare-downloads-simulated")
         for name, stem, title in TABLES:
             tables[name] = ui.make(gr.Dataframe, value=blank_table(), label=K(title), interactive=False, wrap=True, max_height=320,
@@ -89,18 +95,21 @@ def build_simulated_section(svc: Services, datasets: Any, columns: Any, require_
             view = compute_simulated_view(svc, ds, cols, lang=lang)
         except WorkbenchError as e:
             raise gr.Error(as_toast(e)) from None
+        pooled = ""
         if view.pooled:
             # Runs with other cases or settings measure other things: one dataset compares like with like
-            gr.Info(i18n.t("compare.sim.pooled", lang, n=len(view.pooled), names=", ".join(view.pooled)))
+            pooled = i18n.t("compare.sim.pooled", lang, n=len(view.pooled), names=", ".join(view.pooled))
+            gr.Info(pooled)
         files = {f"{stem}.csv": partial(csv_bytes, view.measures_data if name == "measures" else getattr(view, name))
                  for name, stem, _t in TABLES if name in view.computed}
         token = svc.results.put(user.username, Permission.COMPARE, files)
         out: dict[Any, Any] = {tables[name]: table_update(display_view(getattr(view, name), lang)) if name in view.computed
                                else getattr(view, name) for name, _s, _t in TABLES}
+        out[note] = f"⚠ {as_text(pooled)}" if pooled else ""
         out[links] = table_links(token, [(f"{stem}.csv", i18n.t(title, lang)) for name, stem, title in TABLES
                                          if name in view.computed], lang)
         return out
 
-    button.click(run, [datasets, columns], [*tables.values(), links], api_name="compare_simulated")
+    button.click(run, [datasets, columns], [*tables.values(), links, note], api_name="compare_simulated")
     return {"button": button, "measures": tables["measures"], "agreement": tables["agreement"],
-            "judge_scores": tables["judge_scores"], "links": links}
+            "judge_scores": tables["judge_scores"], "links": links, "note": note}
