@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from workbench.annotate.zh_variants import to_simplified
@@ -69,7 +69,7 @@ _SPACE_CLAUSES = re.compile(r"(?<=[\u4e00-\u9fff\w])[ 　]+(?=[\u4e00-\u9fff])")
 # Chat replies end their clauses with an emoji as often as with a space (先别慌🙏 孩子…😥 现在醒了吗？).
 _EMOJI = re.compile("[\U0001F000-\U0001FAFF\u2600-\u27BF\uFE0F\u200D]+")
 # 请每天记录：发生了什么事、当时的想法: what follows the colon lists what to record, not questions to answer now
-_LIST_LEAD = re.compile(r"(记录|记下|记一下|记好|写下|写清楚|填写|观察|留意|监测|注意)[^，,。]{0,12}$")
+_LIST_LEAD = re.compile(r"(记录|记下|记一下|记好|写下|写清楚|填写|观察|留意|监测|注意|补充|提供|告知)[^，,。]{0,12}$")
 # A line that heads a section of a model's answer (### …, **二、怎么补铁？**, 三、…): a question there titles the
 # answer below it.
 # 请每天记录：⏎1. 早晚血压；⏎2. 头晕持续多久: the list after the colon goes on over its numbered lines
@@ -238,7 +238,7 @@ _REQUEST_INFO = re.compile(
     # 看完告诉我 / 量好了发给我: the answer to what the patient was asked to look at
     r"|(看|量|数|测|查|拍|试|称)(完|好)(了|以后|之后)?(再|就)?(告诉|发给|回复)我"
     # 把报告拍照发过来我看看, 把舌头的照片发一张给我: something sent for the doctor to see
-    r"|把.{1,12}(发|传)(过来|上来|一张|一份|几张)|把[^，,。\s]{1,40}?(发|传)(给)?我(?![们的])|(发|传|拍)(过来|给我|我)(我|让我)?(看看|看一下|瞧瞧|瞅瞅)"
+    r"|把.{1,12}(发|传)(过来|上来|一张|一份|几张)|把[^，,。\s]{1,40}?(发|传)((给)?我(?![们的])|(一份|一张|几张)?(过来|上来))|(发|传|拍)(过来|给我|我)(我|让我)?(看看|看一下|瞧瞧|瞅瞅)"
     # without 请: 说说…, 描述下…, 告诉我…, 把用药清单列一下, 我需要知道…
     r"|(^|的话)(你|您)?(再|先)?(说说|讲讲|聊聊|(说|讲|描述|介绍|补充)一?下|告诉我(一下)?(你|您|孩子|宝宝|老人|他|她))"
     r"|把.{1,12}(列|发|拍|写)(一下|给我|出来)|^(我|还)?(需要|想|要|得)(先|再)?(知道|了解|确认)(一下)?(您|你|孩子|宝宝|老人|患者|病人|一些|几)"
@@ -256,7 +256,7 @@ _PERFECT_NOT = re.compile(r"(过|了).{0,10}(没有|没得|没)$|有.{1,10}没�
 # Colloquial yes/no question: a predicate followed by a bare 不/没 ("咳嗽带血不", "吃药没").
 _BARE_NOT = re.compile(r"(?<![还也并都再就])(?<=[\u4e00-\u9fff])[不没]$")
 # Elliptical "那X呢": a short topic plus 呢 asks "and what about X?"; discourse openers (其实呢) do not.
-_TOPIC_NE = re.compile(r"^(?!其实|当然|所以|然后|总之|一般|如果|要是|这个|那个)(那|那么)?[^的了]{1,6}呢$")
+_TOPIC_NE = re.compile(r"^(?!其实|当然|所以|然后|总之|一般|如果|要是|这个|那个|不|别|没|也|就|都|还)(那|那么)?[^的了]{1,6}呢$")
 _SHIFOU = re.compile(r"是否(?!定的)|有无")  # not 答案是否定的 (the answer is no)  # 有无 is the written 有没有 (有无恶心呕吐, 既往有无手术史)
 # A tag that asks the patient to confirm what was just said back to them: "你是说…，对吧".
 _TAG_QUESTION = re.compile(r"^(对|是)吧$")
@@ -293,7 +293,7 @@ _WHAT_TO_DO = re.compile(
     r"怎么办|咋办|如何|怎么(做|处理|治|预防|缓解|护理|吃)|该(怎么|如何|吃|用|做|去)|需要(注意|做|吃)?什么"
     r"|(什么时候|何时)(开始)?(需要|应该|该|要|去|吃|用|复查|就医)|要不要|需不需要|应不应该|效果(最好|更好)|最好"
     r"|(吃|喝|用|做)什么(好|比较好|合适)|什么情况下|有没有必要|有必要吗"
-    r"|为什么|怎么(判断|区分|分辨)|(多少|什么|哪些|怎样).{0,8}(才)?算"
+    r"|为什么|何以|为何|怎么(判断|区分|分辨)|(多少|什么|哪些|怎样).{0,8}(才)?算"
 )
 _SECOND_PERSON = re.compile(r"你|您")
 _GREETING = re.compile(r"^(您|你)好[，,！!]?")  # 您好，什么时候需要…: the greeting addresses no one's question
@@ -302,8 +302,8 @@ _WHY_HOW = re.compile(r"为什么|为何|怎么(判断|区分|分辨|知道|看�
 
 _A_STRONG_RE = re.compile(
     r"(?<!的)(?<!给出)(?<!给您)(?<!给你)建议(?!(你|您)?[\u4e00-\u9fff]{0,6}的(那个|那|这个|这)|之前|以前)|推荐|应该(?![的是做])|应当"
-    r"|(?<![还我])需要(?!了解|知道|问|你|您|补充|我|先了解|先问|先知道|很大的勇气|勇气)|必须|一定要|最好|务必|切记|千万"
-    r"|注意|避免|(?<!要)不要|(?<!能)不能|(家庭)?作业(是|就是)|(?<![特区分级类性识辨个告鉴])别(?![人的处])|勿|禁止|禁用|忌"
+    r"|(?<![还我有])需要(?!了解|知道|问|你|您|补充|我|先了解|先问|先知道|很大的勇气|勇气|向(您|你)|确认)|必须|一定要|最好|务必|切记|千万"
+    r"|注意|避免|(?<!要)不要|(?<!能)不能|(家庭)?作业(是|就是)|(?<![特区分级类性识辨个告鉴])别(?![人的处家])|勿|禁止|禁用|忌"
     r"|(?<!没能)(?<!未能)(?<!没有)(?<!不能)及时|尽快|尽早|立即|立刻|马上(去|到|来|就医|就诊|停|送|打)|赶紧|赶快|抓紧(时间)?(去|治|看|吃|做|查)|唔好(?!意思)|就医(?!卡|记录)|就诊(?!卡|号|记录|信息|人|者)|复诊(?!已)|回诊|复查|急诊(?!病人|患者|的病人|班|值班|医生)|打120|遵医嘱|医生指导|去医院|到医院|来医院"
     # 你要看医生: 要看 alone is what something depends on (要看症状), but not before a doctor
     r"|(?<![不没想])(要|得)去?看(医生|大夫|急诊|门诊)(?![了过吗没])"
@@ -329,14 +329,14 @@ _A_ACTION_RE = re.compile(
     r"|(^|每天|每晚|每日)(早上|早晨|晚上|睡前|空腹|饭前|饭后|餐前|餐后)(半小时|一小时)?(空腹)?(吃|服)(?![了过的饭])"
     r"|(间隔|隔开|至少隔|最少隔|相隔)[^，,几多]{0,6}(小时|分钟|天)"
     # 一次5毫升, 一天不超过4次 (a dose); 避光保存, 随身携带, 开封后半年内用完 (how a medicine is kept)
-    r"|一次\d+(\.\d+)?(毫升|ml|mL|毫克|mg|克|g|片|粒|袋|滴|支|包|丸|喷)|(一天|每天|每日|24小时(内)?)(最多|不超过|不能超过|不要超过)"
+    r"|一次\d+(\.\d+)?(毫升|ml|mL|毫克|mg|克|g|片|粒|袋|滴|支|包|丸|喷)|(一天|每天|每日|每周|每月|24小时(内)?)(最多|不超过|不能超过|不要超过)"
     r"|复测|(?<![你您])再(测|量|查)(?![了过吗没])|(还要|要|需要|得)?继续(吃|用|服|涂|贴|打|目前|原来|现在)|(要|得|需要|每天|按时|记得)(去|来)?换药|空腹(来)?抽血|(去|来|要|需要|得)抽(个|一)?血(?![了过吗没是的时])"
     r"|^(明天|今天|后天|下周[一二三四五六日]?|下午|上午|晚上)(再)?(来|过来|复诊|复查)$"
     r"|(要|得)做(手术|检查|个)|先(平躺|躺下|坐下|坐着)|马上(补|吃|服)|(按|照)(原来|平时|规定)?的?时间(吃|服|用)"
     # first aid step by step: 把孩子脸朝下趴在你前臂上, 用掌根…用力拍5下
     r"|^(先)?把(孩子|宝宝|他|她|病人|老人|患者|伤口|伤处)|用力(拍|按|压|推)|[拍按压推捏]\s?\d+\s?(下|次)"
     # a dose or a test given as the whole answer (2.5ml), one test more (再加个尿常规), what to bring
-    r"|^\d+(\.\d+)?\s*(ml|mL|毫升|mg|毫克|g|克|片|粒|袋|滴|支|包|丸|喷)$|再加(个|一个|上|做)|带上[^，,。]{0,12}(记录|病历|报告|化验单|片子|药)|(去|到|来)(ER|急诊室?)|(?i:\bI'?d (add|start|suggest|recommend|switch|stop)\b)|清淡饮食|饮食清淡|冲(着)?(喝|服)|(按|遵|照)说明书|(?<![没不])再(吃|用|服)(?![了过的])|避光|冷藏(保存|存放)?|密封(保存|存放)|阴凉(干燥)?处|随身(携带|带着?)|(开封|打开|开瓶)后.{0,6}用完"
+    r"|^\d+(\.\d+)?\s*(ml|mL|毫升|mg|毫克|g|克|片|粒|袋|滴|支|包|丸|喷)$|再加(个|一个|上|做|一份|一点|一些|点)|带上[^，,。]{0,12}(记录|病历|报告|化验单|片子|药)|(去|到|来)(ER|急诊室?)|(?i:\bI'?d (add|start|suggest|recommend|switch|stop)\b)|清淡饮食|饮食清淡|冲(着)?(喝|服)|(按|遵|照)说明书|(?<![没不])再(吃|用|服)(?![了过的])|避光|冷藏(保存|存放)?|密封(保存|存放)|阴凉(干燥)?处|随身(携带|带着?)|(开封|打开|开瓶)后.{0,6}用完"
     # 适合做艾灸调理; 我先帮您预约理疗, 我给您续一个月: what suits the patient, the plan the doctor makes
     r"|适合(做|用|吃|服|进行|采用)|(我|我们)(先|这边)?(给|帮|为)(您|你)[^，,]{0,6}?(开|续|预约|安排|换|调整|加|减|挂)"
     r"|^(请|要|注意|密切|多|再|先|继续)?(观察|留意|监测)(?![了过])"
@@ -348,13 +348,16 @@ _A_ACTION_RE = re.compile(
     r"|(比较|更为?|最为?)(合适|妥当|稳妥|保险)(?!的)|保守治疗|隔离(一|两|几|\d|观察)"
     # 抗生素要吃满疗程, 等病理出来再定, 蚊子包不用管它, 户外活动每天两小时
     r"|(吃|用|服)(满|够|足)(一个)?疗程|足疗程|等.{1,12}再(定|决定|看|说|考虑|处理)"
-    r"|不(用|需要?|必)(管|处理|理会|治疗|吃药|用药|特殊处理|补|加量|加倍|减量|重新|重打|重来|从头)|(?<![不没])(得|需)(补|住院|手术)(?![多几什啥])|每天[^几多，,]{0,4}[一二两三四五六\d半]+个?(小时|分钟)"
+    r"|不(用|需要?|必)(管|处理|理会|治疗|吃药|用药|特殊处理|补|加量|加倍|减量|重新|重打|重来|从头|买|花钱)|(?<![不没])(得|需)(补|住院|手术)(?![多几什啥])|每天[^几多，,]{0,4}[一二两三四五六\d半]+个?(小时|分钟)"
     r"|(?i:^(please )?(take|try|drink|rest|apply|use|keep|stop|eat)\b|\bif needed\b)"
     # 按0、2、6个月接种, 感冒就往后推, 吃两周, 早晚各一粒, 加4单位, 每3天调整一次: a schedule and a dose
     r"|按(照)?[^，,。|]{0,12}?(个月|天|周|小时|时间|疗程|说明|剂量|体重|顺序|程序|方案|医嘱)[^，,。|]{0,4}(接种|打针|注射|服用|服药|复查|吃|用)(?![了过])|往后(推|延|挪)|顺延|推迟(接种|打|吃|服|复查|手术)"
     r"|(?<![了过])(吃|用|服|涂|喷|抹)[一两三四五六七八九十\d]+个?(天|周|星期|礼拜|月)(?![了啦])"
     r"|各(一|两|半|\d+)(粒|片|袋|次|支|滴|喷|包)|(?:^|(?<=[\s|：:])|(?<=[再先就要需])|(?<=可以))(加|减|增加|减少|加到|减到|调到)\s*\d+(\.\d+)?\s*(单位|IU|u\b|U\b|mg|毫克|片|粒|ml|毫升)"
     r"|每\s*\d+\s*(天|周|小时|日)[^，,。]{0,10}(调整|测|量|查|复查|换|吃|服|用)一次"
+    # 宜以山药煮粥调养, 治宜润肺止咳, 方中可加丹参: classical wording of advice; a diet checklist's steps
+    r"|(?<![便适相])宜(?=以|用|服|食|多|少|常|静|早|晚|清淡|[\u4e00-\u9fff]{1,2}(化|补|清|温|润|疏|健|养|益|活|止|利|通))|可常服|(方中)?可加"
+    r"|不进食|记(在|到)[^，,。]{0,8}(日记|本子|本上|手机)|每(天|周|日)[^，,。]{0,4}(称重|称|测|量)[^，,。]{0,3}[一两二三四五\d]次"
     # 药可能要调整: a change of treatment to come
     r"|(要|需要|得|应)调整(一下)?(药|剂量|方案|用药)?"
     # code-switched advice: 先 check 一下血常规, 两周后 follow up
@@ -363,7 +366,7 @@ _A_ACTION_RE = re.compile(
 )
 _A_INFO_RE = re.compile(
     r"可能(是|为|会|有|系)|考虑(是|为)|属于|提示|诊断|引起|导致|造成|一般|通常|常见|正常|良性"
-    r"|问题不大|大问题|(最|更)重要|有助于|会自愈|自愈|愈合|缓解|改善|有关|是因为|主要是|原因|表现|方法(就)?是|办法(就)?是"
+    r"|问题不大|大问题|(最|更)重要|有助于|会自愈|自愈|愈合|缓解|改善|有关|是因为|主要是(?!哪|什么|啥|怎么|多)|原因|表现|方法(就)?是|办法(就)?是"
     r"|关键(是|在于)|这(是|属于)[^，,。]{0,8}(作用|反应|现象)|会(让|使|令)(?!我)|(?<=[\u4e00-\u9fff])(?<![不是或还])容易(?![吗么不])[\u4e00-\u9fff]|起效"
     r"|(?<!说)(?<!说我)(?<!说你)这个是(?![^，,。]*(什么|啥|不是|吗|么))[^，,。？?还]{2,8}(嘛|哦)?$|从[^，,。]{0,12}(上|来)?看(?=[，,]|不像|是|像|应该|可能)|不像是?|会(好|舒服|缓解)(很多|一些|一点|点|些)"
     r"|就(算)?(偏低|偏高|超标)|(未见|没(有)?(看到|发现|见到))(明显)?的?(异常|出血|骨折|问题|病变|肿瘤)|(?i:\blooks? (fine|normal|good|ok)\b)|像是|很像|更像|看起来像|疑似|可能性(比较|较|很|更)?(大|高|小|低|不大)|多半(是|会|为)"
@@ -374,6 +377,8 @@ _A_INFO_RE = re.compile(
     # 要不要手术，主要看症状大不大: what the decision depends on
     r"|(主要|关键|还是要|还得|就得|(?<![想我你您])要|得)看(?!看|一下|到|了|医生|病|书)"
     r"|(?i:\b(could|may|might) be\b|\bprobably\b|\blikely\b|\busually\b|\bnormal\b|\bcaused by\b)"
+    # 可能不耐受; 研究显示…, 指南推荐…; 没有科学依据, 骗局, 误区: what is so, or not so, and why
+    r"|可能不|研究(显示|表明|发现)|(指南|共识)(推荐|建议|指出)|可使|(没有|毫无)(任何)?(科学)?(依据|根据)|不科学|谣言|骗局|被揭穿|误区"
 )
 # Pure lead-ins ("请注意：", "温馨提示：") introduce what follows and carry no advice of their own.
 _LEAD_IN = re.compile(r"^(请)?(注意|温馨提示|提示|提醒|特别提醒)$")
@@ -390,7 +395,7 @@ _SAFETY_NET = re.compile(r"^(如|如果|若|假如)(您|你)?的?(症状|病情|
 _EXPLICIT_ADVICE = re.compile(r"建议(您|你)?(去|到|及时|尽快|多|少|做|查|服用|就医|就诊)|请(及时|尽快)(就医|就诊|到|去)"
                                r"|请(向|跟|找)[^，,]{0,8}(医生|大夫|医师|药师)")
 _SOCIAL = re.compile(
-    r"有(什么|其他|别的|啥)(地方|事情?)?(我)?(可以|能|需要)?(我)?(帮|为)(你|您|忙)|^(谢谢|感谢|多谢)(您|你)[^，,。]{0,12}(告诉我|说明|描述|配合|信任|耐心)|需要帮忙的|^恭喜|(平安|没事|没大碍)就好|随时[^，,。]{0,6}(问我|咨询|联系|找我|留言|告诉我)|还有(什么|其他|别的)(问题|疑问|需要|想咨询|要咨询|想问|想了解)|欢迎(随时)?咨询|应该的|应该做的|别客气|不客气|别谢"
+    r"有(什么|其他|别的|啥)(地方|事情?)?(我)?(可以|能|需要)?(我)?(帮|为)(到)?(你|您|忙)|有需要(的话)?(再|随时|可以)?(来)?(找|联系|咨询)|随时戳我|(您|你)也(早点|好好)休息|^(谢谢|感谢|多谢)(您|你)[^，,。]{0,12}(告诉我|说明|描述|配合|信任|耐心)|需要帮忙的|^恭喜|(平安|没事|没大碍)就好|随时[^，,。]{0,6}(问我|咨询|联系|找我|留言|告诉我)|还有(什么|其他|别的)(问题|疑问|需要|想咨询|要咨询|想问|想了解)|欢迎(随时)?咨询|应该的|应该做的|别客气|不客气|别谢"
     r"|^((宝妈|家长|阿姨|叔叔|大爷|大妈|奶奶|爷爷|妈妈|爸爸|姐|哥)?(您|你)?(先)?(别|不要|不用|不必)(太|过于)?(着急|急|担心|紧张|慌|害怕|怕)){1,2}$"
     # 在吗？/ 还在线吗？: checking the line; 有什么需要咨询的？/ 不清楚的可以随时问我: the service, not CoQ
     r"|^(您|你|医生)?(好)?(还)?(在(线)?(吗|么|不)|在不在)$|有什么(需要|要|想)(咨询|问|了解|聊|聊聊|说|说说)的"
@@ -407,11 +412,12 @@ _OFFER_MORE = re.compile(r"^(如需|如有|如果(您|你)?(还)?(需要|有)|�
 # 测完把数值发过来, 再用手指压一下疹子，告诉我…: a measurement made to report its result is part of the request
 _REPORT_BACK = re.compile(r"告诉我|发给我|发我|报给我|传给我|回复我|发过来|发上来")
 _MEASURING = re.compile(r"测|量|称|压|照|拍|数|摸|按|看|试")
+_OK_TAG = re.compile(r"(?i)[\s,，]+(ok|okay)$")
 _ADDRESSED_ADVICE = re.compile(r"^(您|你)(先|可以|还是|最好|就|暂时|得)|(比较好|为好|更好|更稳妥)$")
 _FIRST_PERSON_CANNOT = re.compile(r"我.{0,6}(不能|无法|没法)")
 # 我们先做个胃镜看看，可以吗？: asking consent to what was just advised, not for information
 _CONSENT = re.compile(r"^((您|你)看)?(这样|那)?(可以|好|行|成)(吗|么|不|不好|不行)?$|^(中不中|得不得|行不|好不)$"
-                      r"|^(?i:ok|okay)(吗|么|不|吧)?$"
+                      r"|^(?i:ok|okay)(吗|么|不|吧)?$|^(很|挺|也)?(简单|容易|方便)(吧|吗)$"
                       r"|^(你|您)说(是不是|对不对|是吧|对吧)(呀|啊)?$"
                       r"|^((您|你)看)?(好不好|行不行|可不可以|可以不|怎么样|如何)$"
                       # 这样安排你看行不行: the plan just given, put to the patient
@@ -428,6 +434,8 @@ _READ_BACK = re.compile(r"^(您|你)(是|现在|目前|平时|每天|一直|之�
 # 为了更准确地判断您头痛的原因，…: why the doctor asks, no advice
 _PURPOSE = re.compile(r"^(为了|为)(更|能)?(准确|明确|确定|判断|了解|弄清|帮)")
 _QUALIFIES_REQUEST = re.compile(r"^(最好|尽量|要能|要)(是|在|用|拍|能|把|对着|正对|清楚|清晰|白天|自然光|带上|附上|连同|注明|写上|标上|包括)"
+                                # 不要开美颜, 别反光, 拍清楚点, 自然光下拍: how to take the photo asked for
+                                r"|^(不要|别|不用)(开|用|加)?(美颜|滤镜|闪光灯|反光|P图|修图)|^(拍)?(清楚|清晰)(点|一点|些)?$|^(在)?自然光"
                                 # 麻烦提供一下就诊卡号，我帮您查一下预约记录: what the staff will do with it
                                 r"|^(我|我们|这边)(来|好|才能|就|再|马上)?(帮|给|为|替)(您|你)(查|核对|核实|看|登记|办理|处理|确认|预约|挂号|安排|改)")
 
@@ -543,6 +551,8 @@ def _analyse(text: str) -> _Evidence:
     asked: dict[int, int] = {}
     texts = {idx: "".join(c.text for c in sent) for idx, sent in sentences.items()}
     boilerplate = any(_DISCLAIMER.search(t) for t in texts.values())
+    # 能把血常规报告拍给我吗? 拍清楚点, 别反光.: a sentence that only says how to do what the one before asked
+    asked_before, advised_before = False, False
     for idx, sent in sentences.items():
         sent_text = texts[idx]
         disclaimer = ((bool(_DISCLAIMER.search(sent_text)) and not _EXPLICIT_ADVICE.search(sent_text))
@@ -553,7 +563,8 @@ def _analyse(text: str) -> _Evidence:
         sq, sa = 0.0, 0.0
         what_to_do = 0.0  # "吃什么好呢，多吃蔬菜": asked, then answered in the same sentence (rhetorical)
         asking, pending = 0, 0  # clauses asked; clauses held back as what-to-do until the sentence ends
-        requested = False  # an earlier clause of the sentence asked the patient to send or tell something
+        requested = asked_before and all(_QUALIFIES_REQUEST.match(c.text) for c in sent)
+        # (an earlier clause of the sentence, or the sentence before, asked the patient to send or tell something)
         # 能不能… asked in the sentence, then advice in a later clause of it (…，别一个人硬扛？)
         suggesting, advice_after = False, 0.0
         proposing = True  # every clause asked asks consent (你看这样行不行), here to the advice after it
@@ -568,6 +579,9 @@ def _analyse(text: str) -> _Evidence:
                 ev.cues.append("social")
                 continue
             local: list[str] = []
+            if _OK_TAG.search(c.text) and _advice_strength(_OK_TAG.sub("", c.text), []) > 0:
+                c = replace(c, text=_OK_TAG.sub("", c.text), terminal_question=False)  # 别再空腹喝咖啡了 ok?
+                local.append("consent")
             # 是吃完一点都没缓解，还是…？: the first half of an alternative question describes, it does not explain
             alternative = c.text.startswith("是") and n + 1 < len(sent) and sent[n + 1].text.startswith("还是")
             a = 0.0 if _PURPOSE.match(c.text) or alternative else _advice_strength(c.text, local)
@@ -580,7 +594,7 @@ def _analyse(text: str) -> _Evidence:
             if 0 < a < _A_STRONG and q == 0 and n < last_report and _MEASURING.search(c.text):
                 a = 0.0
                 local.append("for-report")
-            if q == 0 and a > 0 and requested and _QUALIFIES_REQUEST.match(c.text):
+            if q == 0 and a > 0 and requested and (_QUALIFIES_REQUEST.match(c.text) or c.listed):
                 a = 0.0
                 local.append("qualifies-request")
             if (q == 0 and 0 < a < _A_STRONG and _CONDITIONAL.search(c.text) and not _CONSEQUENT.search(c.text)
@@ -637,6 +651,13 @@ def _analyse(text: str) -> _Evidence:
             sa = 0.0
             ev.a_overruled = True
             ev.cues.append("read-back")
+        if (sq > 0 and advised_before and len(sent) == 1 and sent[0].terminal_question
+                and _CONSENT.match(sent[0].text.rstrip(_TRAILING))):
+            sq = 0.0  # …洗完马上抹身体乳。⏎🙂 很简单吧？: consent or a tag on its own line after advice
+            ev.q_overruled = True
+            ev.cues.append("consent:after")
+        asked_before = requested or any(_REQUEST_INFO.search(c.text) for c in sent)
+        advised_before = sa > 0
         per_sentence[idx] = (sq, sa)
         asked[idx] = asking + pending
 
@@ -649,10 +670,11 @@ def _analyse(text: str) -> _Evidence:
             wtd = _WHAT_TO_DO.search(sent_text)
             nxt = order[pos + 1] if pos + 1 < len(order) else None
             marked = nxt is not None and bool(_MARKED_ANSWER.match(sentences[nxt][0].text))
+            explained = nxt is not None and bool(_EXPLAINS.match(sentences[nxt][0].text) and _WHY_HOW.search(sent_text))
             answers = nxt is not None and (_SELF_ANSWER.match(sentences[nxt][0].text)
                                            or (_EXPLAINS.match(sentences[nxt][0].text) and _WHY_HOW.search(sent_text))
                                            or _gives_count(sent_text, "".join(c.text for c in sentences[nxt])))
-            if marked or answers and following_advice or sentences[idx][0].heading and following_advice:
+            if marked or explained or answers and following_advice or sentences[idx][0].heading and following_advice:
                 ev.rhetorical = ev.q_overruled = True
                 ev.cues.append("rhetorical:self-answered")
                 sq = 0.0
