@@ -77,6 +77,10 @@ SHAPES = {
     "pet_name": "患儿乐乐，",
     "kin_familiar": "我阿姐阿英，朋友强哥",
     "bed_initials": "2床ZXM，3床周、",
+    # session 55's third set: a Latin name introduced by its bearer, a quoted nickname, a married name
+    "latin_self": "I'm Emily Carter，",
+    "quoted_nickname": "室友“胖丁”",
+    "married_name": "祖母龚王氏与",
 }
 
 

@@ -285,6 +285,8 @@ def every_number_span(norm: str) -> list:
                  if not (m.group().startswith("0")
                          and privacy._NOT_A_PHONE_BEFORE.search(norm, max(0, m.start() - 10), m.start())))
     spans.extend(Span(m.start("v"), m.end("v"), "phone") for m in privacy._CUED_LOCAL_PHONE.finditer(norm))
+    spans.extend(Span(m.start("v"), m.end("v"), "phone") for m in privacy._CUED_INTL_PHONE.finditer(norm)
+                 if 8 <= sum(ch.isdigit() for ch in m.group("v")) <= 15)  # session 55: after an English phone word
     spans.extend(Span(m.start("v"), m.end("v"), "phone") for m in privacy._CUED_SPACED_PHONE.finditer(norm)
                  if len(m.group("v").replace(" ", "").replace("-", "")) >= 7)  # session 54: a scanned form's
     spans.extend(Span(m.start(), m.end(), "email") for m in privacy._EMAIL_RE.finditer(norm))
@@ -323,7 +325,8 @@ NUMBER_PIECES = ["192.168.1.10", "10.0.0", "1.2.3.4.5", "fe80:0:0:0:0:0:0:1", "a
                  "135****8821", "4401**********031X", "受试者", "S-023", "版本 ", "+60 12-345 6789",
                  # session 55: an invoice's number, the ward's device, a bare birth year, a log's key
                  "票据号码：", "本科室", "设备编号SN12345678", "出生年份：1990", "出生日期：78.4.9", "patient_id=ZY12345",
-                 "2024年6月9日10:23出生", "生个"]
+                 "2024年6月9日10:23出生", "生个", "mobile 0491 570 156", "My UK mobile is +44 7700 900481", "1898年生于",
+                 "born on March 4, 1979", "Medicare number 2953 71648 1"]
 
 
 @pytest.mark.parametrize("seed", range(4))

@@ -204,6 +204,9 @@ _CUED_LOCAL_PHONE = re.compile(r"(?:电话|電話|手提|打我|打给我|打俾
 # telephone: seven to fifteen digits
 _CUED_SPACED_PHONE = re.compile(r"(?:电话|電話|手机|手機|Tel|TEL)(?:号码|号)?(?:是|为|:|：|\s)*"
                                 r"(?P<v>(?<![\d\-])\d(?: ?[ \-] ?\d){6,14})(?![\d.\-])")
+# My UK mobile is +44 7700 900481, mobile 0491 570 156: a number after an English phone word, in any grouping
+_CUED_INTL_PHONE = re.compile(r"(?i:mobile|cell|phone|tel)(?:\s*(?:no\.?|number|#))?\s*(?:is|是|:|：)?\s*"
+                              r"(?P<v>(?<![\d\-])\+?\d{1,4}(?:[ \-]\d{2,6}){1,4})(?![\d\-])")
 _PHONE_GATE = re.compile(r"1[ \-]?[3-9]|0\d|[一幺][三四五六七八九]|[2-9]\d{2}[ .\-)]|\+\d")
 _DATE8 = r"(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])"
 _DATE6 = r"\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])"
@@ -258,7 +261,7 @@ _CUE_GAP = (r"(?:上头|上面|上边)?的?(?:个人)?(?:号码|编号|编码|�
             r"(?:是|为|叫|:|：|=|#|\||｜|\s|\bis\b|嗯|呃|那个|就是)*")  # 医保个人编号; | 条码号 | 1203… |
 _CUED: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("record_number", re.compile(
-        r"(?:(?:住院|门诊|急诊|病历|病案|就诊|诊疗|登记|检查|检验|检测|化验|标本|样本|条码|影像|放射|病理|超声|档案|挂号|患者|病人|报告|体检"
+        r"(?:(?:住院|门诊|急诊|病历|病案|就诊|诊疗|登记(?!卡号)|检查|检验|检测|化验|标本|样本|条码|影像|放射|病理|超声|档案|挂号|患者|病人|报告|体检"
         r"|切片|照相|处方"
         r"|Holter|PACS|CT|MRI|DR|B超|心电图)"
         r"(?:病历|卡|单|编)?(?:号|ID|id|编号)|处方笺?\s*(?:No|NO|№)\.?|标本条码|样本条码|(?:就诊|诊疗|病历|医疗)卡(?:\s*[（(]\s*卡号)?|ID号|id号|\bMRN|[Mm]edical record (?:number|no\.?)"
@@ -273,20 +276,26 @@ _CUED: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"|\d{1,2}(?: \d{1,2}){4,15})" + _E)),
     ("account", re.compile(
         r"(?:微信|weixin|WeChat|wechat|(?<![A-Za-z0-9_])(?:VX|vx|WX|wx)(?![A-Za-z0-9_])|QQ|qq|扣扣|支付宝|银行卡|储蓄卡"
-        r"|信用卡|借记卡|(?<!会员)卡号|账号|帐号|账户|帐户|医保卡|社保卡|社保电脑号|电脑号|医保|社保|医疗保险|参保|保单|新农合"
+        r"|信用卡|借记卡|(?<!会员)(?<!登记)卡号|账号|帐号|账户|帐户|医保卡|社保卡|社保电脑号|电脑号|医保|社保|医疗保险|参保|保单|新农合"
+        # an Australian Medicare number, a travel insurer's policy
+        r"|\bMedicare\s*(?:number|no\.?|#|card)|\b[Pp]olicy\s*(?:number|no\.?|#)"
         # 参合证号: the rural cooperative scheme's card
         r"|参合证|合作医疗证|这张卡|加V|加v|V信|v信"
         r"|薇信|威信|抖音|快手|小红书|微博|B站|b站|哔哩哔哩|bilibili|知乎|钉钉|飞书|推特|Twitter|twitter|Instagram"
         r"|instagram|Facebook|facebook|Telegram|telegram|WhatsApp|whatsapp|Skype|skype"
         # a user name in a system or an app (用户名是xiaoyu_mama, 用户dr_wang03 登录)
-        r"|用户名|登录名|登陆名|昵称|用户(?=[A-Za-z])|个人编号)" + _CUE_GAP
-        + r"(?P<v>\d{4}(?:[ \-]\d{2,6}){2,4}|[A-Za-z0-9]+(?:下划线[A-Za-z0-9]+)+|[A-Za-z0-9][A-Za-z0-9_\-]{4,29}|@(?![了过着]|一下)[A-Za-z0-9_\-\u4e00-\u9fff]{2,30})" + _E)),
+        r"|用户名|登录名|登陆名|昵称|用户(?=\s?[A-Za-z])|个人编号)" + _CUE_GAP
+        + r"(?P<v>\d{4}(?:[ \-]\d{1,6}){2,4}|[A-Za-z0-9]+(?:下划线[A-Za-z0-9]+)+|[A-Za-z0-9][A-Za-z0-9_\-]{4,29}|@(?![了过着]|一下)[A-Za-z0-9_\-\u4e00-\u9fff]{2,30})" + _E)),
     ("id_number", re.compile(
         r"(?:护照|通行证|签证|军官证|驾驶证|驾照|回乡证|台胞证|\bSSN|[Ss]ocial [Ss]ecurity (?:number|no\.?)"
         r"|\b[Pp]assport(?:\s*(?:[Nn]o\.?|[Nn]umber|#))?|\bNHS\s*(?:[Nn]o\.?|[Nn]umber))" + _CUE_GAP
-        + r"(?P<v>[A-Za-z]{1,3}\d{6,9}[A-Za-z]?|\d{3} \d{3} \d{4}|\d{8,12}|\d{3}-\d{2}-\d{4})" + _E)),
+        + r"(?P<v>[A-Za-z]{1,3}\d{6,9}[A-Za-z]?|\d{3} \d{3} \d{4}|\d{8,12}|\d{3}-\d{2}-\d{4}"
+        r"|(?=(?:[A-Z]*\d){3})(?=(?:\d*[A-Z]){2})[A-Z0-9]{8,9})" + _E)),
     ("other", re.compile(
-        r"(?:工号|工牌号?|胸牌号?|员工号|员工编号|职工号|职工编号|学号|理赔案号|赔案号|报案号|学籍号|会员号|会员卡号|执业证书?|资格证书?|出生医学证明|出生证明?|工作证号?|学生证号?|车架号|工作许可证?号?|许可证号"
+        r"(?:工号|工牌号?|胸牌号?|员工号|员工编号|职工号|职工编号|学号|理赔案号|赔案号|报案号|医生编号|医师编号"
+        # (医生ID：DR0072815 reads 医生 … : once the English field word is blanked)
+        r"|(?:医生|医师)(?=\s*[:：]\s*[A-Za-z]{1,4}\d)"
+        r"|捐献者?编号|献血证编号|献血证号|献血编号|登记卡号|志愿者编号|供者编号|受者编号|学籍号|会员号|会员卡号|执业证书?|资格证书?|出生医学证明|出生证明?|工作证号?|学生证号?|车架号|工作许可证?号?|许可证号"
         # an insurer's member ID (Member ID XKJ884512307; a policy, 保单号, is an account like a card)
         r"|\b[Mm]ember\s*(?:ID|[Nn]o\.?|#)|\b(?:[Ss]tudent|[Ee]mployee|[Ss]taff)\s*(?:ID|[Nn]o\.?|#|[Nn]umber)"
         # a device's serial number (呼吸机序列号SN7B2C40918): whose device it is
@@ -317,7 +326,7 @@ _AT_HANDLE = re.compile(r"(?<![A-Za-z0-9._%+\-])@(?![了过着]|一下)(?P<h>[\u
 # code repository such as the seed README's github.com/scutcyr/BianQue) stay.
 _PROFILE_URL = re.compile(
     r"(?<![A-Za-z0-9.\-/])(?:https?://)?(?:www\.|m\.)?(?:weibo\.com|weibo\.cn|douyin\.com|v\.douyin\.com|xiaohongshu\.com|xhslink\.com"
-    r"|zhihu\.com/people|space\.bilibili\.com|blog\.sina\.com\.cn"
+    r"|zhihu\.com/people|space\.bilibili\.com|blog\.sina\.com\.cn|haodf\.com/doctor|haodf\.com/(?:wo|home)"
     r"|facebook\.com|twitter\.com|x\.com|instagram\.com|t\.me|linkedin\.com/in|tiktok\.com/@?)"
     r"/[A-Za-z0-9_@%\-./]*[A-Za-z0-9_%\-]"
 )
@@ -355,7 +364,7 @@ _DATE_AFTER_SEX = re.compile(r"(?<![\u4e00-\u9fff])[男女]\s*[，,、 ]\s*"
 _EN_MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
 _EN_MONTH_DATE = rf"(?:0?[1-9]|[12]\d|3[01]) {_EN_MONTH},? (?:19|20)\d{{2}}|{_EN_MONTH} (?:0?[1-9]|[12]\d|3[01]),? (?:19|20)\d{{2}}"
 _DOB_BEFORE = re.compile(
-    r"(?:出生日期|出生年月日?|出生年份|出生时间|出生辰光|出生于|出生在|出生|生日|生于|DOB|D\.O\.B\.?|[Dd]ate of [Bb]irth)"
+    r"(?:出生日期|出生年月日?|出生年份|出生时间|出生辰光|出生于|出生在|出生|生日|生于|DOB|D\.O\.B\.?|[Dd]ate of [Bb]irth|\b[Bb]orn (?:on|in))"
     rf"(?:是|为|:|：|\s)*(?P<v>{_LUNAR_DATE}|{_DATE}|{_OTHER_CALENDAR_YEAR}|{_EN_MONTH_DATE}|(?:0?[1-9]|[12]\d|3[01])[/.\-](?:0?[1-9]|[12]\d|3[01])[/.\-](?:19|20)\d{{2}}"
     r"|(?:0?[1-9]|1[0-2])月(?:0?[1-9]|[12]\d|3[01])[日号]"
     r"|(?<!\d)\d{2}年(?:(?:0?[1-9]|1[0-2])月(?:(?:0?[1-9]|[12]\d|3[01])[日号])?)?"
@@ -379,9 +388,9 @@ _BARE_YEAR = re.compile(r"(?:19|20)?\d{2}年")
 _COHORT = re.compile(r"的?(?:孩子|小孩|宝宝|儿童|婴儿|新生儿|婴幼儿|人群|人们|男性|女性|女生|男生|一代|老人)")
 _DOB_AFTER = re.compile(
     # 八五年出生: a two-digit year spelt out
-    rf"(?P<v>{_LUNAR_DATE}|{_DATE}|{_OTHER_CALENDAR_YEAR}|(?<![{_CN_DIGIT}])[五六七八九〇零][〇零一二三四五六七八九]年|(?<!\d)\d{{2}}年(?:(?:0?[1-9]|1[0-2])月(?:(?:0?[1-9]|[12]\d|3[01])[日号])?)?) ?"
-    # (出世, and the dialects' 生个, 生嘅)
-    r"(?:出生|出世|生人|生的|生个|生嘅|生(?=[，,。.；;！!\s)）]|$)|的?生日|过生日"  # 农历腊月十八的生日
+    rf"(?P<v>{_LUNAR_DATE}|{_DATE}|{_OTHER_CALENDAR_YEAR}|(?<!\d)18\d{{2}}年|(?<![{_CN_DIGIT}])[五六七八九〇零][〇零一二三四五六七八九]年|(?<!\d)\d{{2}}年(?:(?:0?[1-9]|1[0-2])月(?:(?:0?[1-9]|[12]\d|3[01])[日号])?)?) ?"
+    # (出世, and the dialects' 生个, 生嘅; 1898年生于绍兴)
+    r"(?:出生|出世|生于|生人|生的|生个|生嘅|生(?=[，,。.；;！!\s)）]|$)|的?生日|过生日"  # 农历腊月十八的生日
     # 二〇二三年十月七日喺伊利沙伯醫院出世, 1990年3月5日在协和医院出生: born at a place named in between
     r"|\s*(?:在|喺|于)[^，,。；;！!？?\n]{1,14}?(?:出生|出世))"
 )
@@ -659,6 +668,9 @@ def _number_spans(norm: str) -> list[Span]:
                      if not (m.group().startswith("0") and _NOT_A_PHONE_BEFORE.search(norm, max(0, m.start() - 10), m.start())))
     if "电话" in norm or "Tel" in norm or "TEL" in norm or "電話" in norm or "手提" in norm or "打" in norm:
         spans.extend(Span(m.start("v"), m.end("v"), "phone") for m in _CUED_LOCAL_PHONE.finditer(norm))
+    if "obile" in norm or "ell" in norm or "hone" in norm or "el" in norm:
+        spans.extend(Span(m.start("v"), m.end("v"), "phone") for m in _CUED_INTL_PHONE.finditer(norm)
+                     if 8 <= sum(ch.isdigit() for ch in m.group("v")) <= 15)
     if "电话" in norm or "手机" in norm or "Tel" in norm or "TEL" in norm or "電話" in norm or "手機" in norm:
         spans.extend(Span(m.start("v"), m.end("v"), "phone") for m in _CUED_SPACED_PHONE.finditer(norm)
                      if len(m.group("v").replace(" ", "").replace("-", "")) >= 7)
@@ -682,7 +694,8 @@ def _number_spans(norm: str) -> list[Span]:
             spans.append(Span(m.start(), m.end(), "plate"))
     # Each regex runs only where its cue can be (医生 is in most texts, so "生" alone is no test): every cue of
     # _DOB_BEFORE contains one of these (its "D.O.B" has no "DOB": once left out, it was never found).
-    if "出生" in norm or "生日" in norm or "生于" in norm or "DOB" in norm or "D.O.B" in norm or "irth" in norm:
+    if ("出生" in norm or "生日" in norm or "生于" in norm or "DOB" in norm or "D.O.B" in norm or "irth" in norm
+            or "orn " in norm):
         spans.extend(Span(m.start("v"), m.end("v"), "date_of_birth") for m in _DOB_BEFORE.finditer(norm))
     if "年的" in norm:
         spans.extend(Span(m.start("v"), m.end("v"), "date_of_birth") for m in _BORN_YEAR.finditer(norm))
@@ -728,8 +741,8 @@ _SINGLE_SURNAMES = (
     "傅康左尚涂谷翁鲍牟艾穆缪简褚娄戚瞿臧闵苟巫寇郎仲巩匡栗鄢谌楼禹漆卿狄邸辜裘嵇湛昝"
     # first missed in session 54 (审核医师 庹红, 患者麻阿婆, 收件人仝阿姨, 被保险人房思远)
     "庹仝麻房"
-    # and in session 54's second set (雒老师, 费医生)
-    "雒费"
+    # and in session 54's second set (雒老师, 费医生), session 55's (患者占永强)
+    "雒费占"
 )
 _SURNAME_RE = re.compile("|".join(_COMPOUND_SURNAMES) + f"|[{_SINGLE_SURNAMES}]")
 # Compound surnames that are no ordinary word (东方, 百里, 第五, 长孙, 公孙 are; 上官 is also 上 + 官网/官方):
@@ -748,7 +761,7 @@ _NOT_GIVEN = set(
     "主任教授院先姐阿姨叔看开做吃喝拉睡点工氏征班委"
 )
 _TITLES = re.compile(
-    r"(?:医生|大夫|医师|副?主任|副?教授|护士|护士长|副?院长|主治|主管(?:技师|护师|药师|医师)|助产士|药师|技师|治疗师|营养师|康复师|咨询师|社工|老师|先生|太太|女士|小姐|阿姨|阿婆|阿伯|阿公|叔叔|师傅|小朋友|同学|经理|博士|总)"
+    r"(?:老板|护师|科长|处长|局长|所长|组长|站长|队长|厂长|学长|学姐|师兄|师姐|医生|大夫|医师|副?主任|副?教授|护士|护士长|副?院长|主治|主管(?:技师|护师|药师|医师)|助产士|药师|技师|治疗师|营养师|康复师|咨询师|社工|老师|先生|太太|女士|小姐|阿姨|阿婆|阿伯|阿公|叔叔|师傅|小朋友|同学|经理|博士|总)"
 )
 # How older people are addressed, after a full name only (刘德福大爷, 周淑芬奶奶): after a surname alone they are
 # as often the end of a word (牛奶 + 奶瓶, 牛奶 + 奶粉).
@@ -776,6 +789,7 @@ _STRONG_CUE = re.compile(
 _WEAK_CUE = re.compile(r"(?:我是|本人|患者|病人|病患|伤者|产妇|请|转给|找|谢谢|感谢|是"
                        # a report's people by their part in it (行人廖建平, 受血者江涛, 来电人…), a relative as 其母
                        r"|行人|司机|驾驶员|乘客|骑手|路人|目击者|报警人|来电人|呼救人|受血者|献血者|供血者|捐献者|人员"
+                       r"|负责人|法人|法定代表人|同胞|台胞|受者|供者|之(?:子|女|妻|夫|母|父)"
                        r"|其(?:母亲|父亲|丈夫|妻子|儿子|女儿|母|父|妻|夫|子|女|兄|弟|姐|妹)"
                        # whose words are forwarded (转发自李秀英：…), who signs a reply (——心内科 张立新)
                        r"|转发自|转自|(?:——|—|--)\s*(?:[\u4e00-\u9fff]{1,8}科\s*)?"
@@ -804,6 +818,9 @@ _KIN_WORDS = (
     r"|我先生|我太太|我夫人|家人(?!们|都|也)"
     # dialect: 老汉儿 (a father, Sichuan), 屋头的 (a wife), 婆娘
     r"|老汉儿|屋头的|婆娘|老豆|老竇|屋企人|老头子|幺爸|阿爸|阿嫲|阿嬷|侄儿|老伴儿|幺儿|幺女|幺妹|阿姐|阿哥|个仔|个女|双胞胎|龙凤胎"
+    # a family history's elders, and former partners (舅公柏永福, 外祖父沈德润, 前任Jason)
+    r"|外祖父|外祖母|曾祖父|曾祖母|祖父|祖母|舅公|舅婆|姨婆|姑婆|大舅|二舅|三舅|小舅|二姨|大伯|二伯|三叔|四叔"
+    r"|前任|前男友|前女友|前妻|前夫"
 )
 _KIN_WORD_RE = re.compile(_KIN_WORDS)
 _KIN_CUE = re.compile(rf"(?:您好|你好|(?:{_KIN_WORDS})(?:叫|是|名叫)?)\s*$")
@@ -1029,6 +1046,9 @@ def _words_before(text: str, i: int) -> str:
     return text[max(0, k - 12) : k] + ("：" if ":" in gap or "：" in gap else "") + (" " if gap[-1] in " \t" else "")
 
 
+_FLOOR_BEFORE = re.compile(r"(?<![A-Za-z_\d\-])\d{1,2}\s+$")
+
+
 def _name_at(text: str, i: int, surname: str, clause: str, c0: int) -> Span | None:
     """The name starting at ``text[i]`` (a surname), or None. ``clause`` starts at ``c0``.
 
@@ -1043,7 +1063,8 @@ def _name_at(text: str, i: int, surname: str, clause: str, c0: int) -> Span | No
     kin = strong or bool(_KIN_CUE.search(before))
     role = not kin and bool(_ROLE_CUE.search(before))
     weak = kin or role or bool(_WEAK_CUE.search(before))
-    if not strong and before and before[-1] in _COUNTING:
+    if not strong and (before and before[-1] in _COUNTING
+                       or _FLOOR_BEFORE.search(before) and _TITLES.match(text, i + len(surname))):  # (2 楼护士站: a floor)
         return None  # 这张卡, 一张纸, 两条: a classifier, not a surname
     if not strong and (named := _NAMED_BY_TITLE.search(before)) and not (
             named.start() > 0 and _dict_tag(before[named.start() - 1 : named.start() + 1])[0] is not None):
@@ -1112,6 +1133,8 @@ def _name_at(text: str, i: int, surname: str, clause: str, c0: int) -> Span | No
             k = idx + 1
             while k < len(toks) and end - i - sl < 2:
                 w = toks[k][1]
+                if end == i + sl and _TITLES.fullmatch(w):
+                    break  # 邵 + 老板: a title, not a given name
                 if w in ("某", "某某") and end == i + sl:
                     # 王某某: the usual placeholder for a withheld given name; the surname is still personal
                     return Span(i, end + len(w), "name", False)
@@ -1139,7 +1162,7 @@ def _name_at(text: str, i: int, surname: str, clause: str, c0: int) -> Span | No
                     elif w_tag in _NR_TAGS:
                         end, in_dict = end + 2, True  # 王 + 小宝, but also 毛 + 过敏: only a cue decides
                     elif (w_tag in _GIVEN_WORD_TAGS or kin and w_freq < _COMMON_WORD_FREQ
-                          or kin and w_tag == "t" and w[-1] not in _RELATIVE_TIME_ENDINGS):
+                          or (kin or weak) and w_tag == "t" and w[-1] not in _RELATIVE_TIME_ENDINGS):
                         # (我父亲邬 + 国庆: a holiday, named after as often as 建国; not 我老公李 + 明天)
                         # 于 + 海洋, 胡 + 建华: a candidate only a cue can confirm (not 猫毛 + 过敏); after a
                         # kinship word also a rare word of any kind (我女儿张 + 欣怡)
@@ -1249,7 +1272,7 @@ _NICKNAME_RE = re.compile(f"(?P<pre>[小老阿大])(?P<s>[{_SINGLE_SURNAMES}])|(
                           # 阿强, 阿芳: 阿 and a given-name character (not 阿姨, 阿婆: kin words)
                           "|(?P<a>阿)(?P<g>[\u4e00-\u9fff])")
 _NOT_AFTER_A = set("姨婆公伯叔哥妹爸妈嫂弟姐奶爷嬷嫲舅娘婶仔母父")
-_NICKNAME_CUE = re.compile(r"(?:@|叫我|喊我|叫他|叫她|是|(?:隔壁床?|邻床|对门|同病房|同屋|病友|楼上|楼下|工友|战友)的?|(?:的|个|位)叫"
+_NICKNAME_CUE = re.compile(r"(?:@|患者|病人|叫我|喊我|叫他|叫她|是|(?:隔壁床?|邻床|对门|同病房|同屋|病友|楼上|楼下|工友|战友)的?|(?:的|个|位)叫"
                            # verbs whose object is a person: 联系小周, 通知老李
                            r"|联系|通知|转告|告诉|问问"
                            # an errand for someone, one of the family: 帮李奶奶问一下, 我们家阿强
@@ -1962,9 +1985,13 @@ _FAMILY_OF = re.compile(r"(?:^|(?<=[请叫通知，,。.：:\s]))(?P<n>(?![请�
 _SISTER_TITLE = re.compile(r"[姐哥]$")
 # Physicians every Chinese reader knows (and a few other public figures a patient may name: 梅兰芳), and the model this
 # workbench serves (我是扁鹊，有什么可以帮您): no one's data
-_FAMOUS_PHYSICIANS = frozenset(["Zhong Nanshan", "Zhang Wenhong", "Li Lanjuan", "Tu Youyou", "Li Shizhen", "Hua Tuo"]
+_FAMOUS_PHYSICIANS = frozenset(["Zhong Nanshan", "Zhang Wenhong", "Li Lanjuan", "Tu Youyou", "Li Shizhen", "Hua Tuo", "Fauci"]
                                + "扁鹊 华佗 张仲景 李时珍 孙思邈 皇甫谧 葛洪 王叔和 钱乙 叶天士 吴鞠通 南丁格尔 白求恩 "
                                "钟南山 张文宏 李兰娟 屠呦呦 林巧稚 吴孟超 梅兰芳".split())
+# Brands made of a surname and a word or a title (康师傅 noodles, 王老吉 tea, 马应龙 ointment, Dr. Martens boots):
+# things bought, nobody's name
+_BRANDS = re.compile(r"康师傅|老干妈|王老吉|马应龙|张小泉|陈李济|李宁牌?|周黑鸭|周大福|王致和|胡庆余堂|同仁堂|云南白药"
+                     r"|Dr\.? ?Martens|Dr\.? ?Pepper|Dr\.? ?Scholl'?s?|Dr\.? ?Jart")
 _I_AM_NAME = re.compile(r"我(?:是|系)(?P<n>[\u4e00-\u9fff]{2,3}?)(?=[呀啊哈]?(?:[，,。.！!]|$))")  # 我係阿珍呀，
 _ROLE_GIVEN_SISTER = re.compile(r"(?:护工|保姆|阿姨|月嫂|护士|同事|邻居|单位的|科里的|科室的|公司的)(?P<n>[\u4e00-\u9fff]{2})(?=姐|哥|阿姨|大姐)")
 
@@ -2304,10 +2331,10 @@ def _written_twice_names(text: str, spans: list[Span]) -> list[Span]:
 
 # How a family, a class or a neighbourhood calls someone (session 55's heldout22):
 # 患儿乐乐，3岁 / 小名“糖糖” / 中一班豆豆今天…: a doubled pet name after a child's cue
-_PET_NAME = re.compile(r"(?:患儿|小名|乳名|昵称|宝宝|孩子|娃|[一二三四五六七八九十大中小]班)\s*[:：]?\s*[\"“「]?(?P<n>([\u4e00-\u9fff])\2)[\"”」]?"
+_PET_NAME = re.compile(r"(?:患儿|小名|乳名|昵称|宝宝|孩子|娃|[一二三四五六七八九十大中小]班)(?:叫|是)?\s*[:：]?\s*[\"“「]?(?P<n>([\u4e00-\u9fff])\2)[\"”」]?"
                        r"(?=\s*(?:[，,。；;、\s（(]|今天|昨天|[\d一二三四五六七八九十]+岁|$))")
 # 小宝（大名吴天佑）: what a child is called, then the full name in brackets
-_CALLED_BEFORE_FULL_NAME = re.compile(r"(?P<n>[\u4e00-\u9fff]{2,3}?)\s*[（(]\s*(?:大名|学名|本名|全名|真名)")
+_CALLED_BEFORE_FULL_NAME = re.compile(r"(?P<n>[\u4e00-\u9fff]{2,3}?|(?<![A-Za-z])[A-Z][a-z]{1,12})\s*[（(]\s*(?:大名|学名|本名|全名|真名|中文名|英文名)")
 # 诉其朋友强哥代付, 我阿姐阿英, 阿珍个仔阿杰: X哥/X姐 or 阿X after a kinship word; 阿X before whose or what is theirs
 _KIN_THEN_FAMILIAR = re.compile(rf"(?:{_KIN_WORDS}|阿姐|阿哥|个仔|个女|个孙)\s*(?P<n>阿[\u4e00-\u9fff]|[\u4e00-\u9fff][哥姐])(?![\u4e00-\u9fff]*?[哥姐]{{2}})")
 _A_NAME_OWNS = re.compile(r"(?:^|(?<=[，,。\s：:]))(?P<n>阿[\u4e00-\u9fff])(?=个仔|个女|嘅|伊拉|佢哋|屋里|电话|手机)")
@@ -2324,8 +2351,36 @@ _NOT_INITIALS = frozenset("ICU CCU MRI PET HIV HBV HCV ECG EKG BMI CRP PCR DVT A
                           "LDL HDL ALT AST BUN INR PSA AFP CEA NSE SCC MRA UGI COVID NIV CPR AED NGT PICC TPN SOB RBC WBC PLT".split())
 
 
+# 祖母龚王氏: a married woman's old-style name, her husband's surname and her own, then 氏
+_MARRIED_NAME = re.compile(rf"(?:{_SURNAME_RE.pattern})(?:{_SURNAME_RE.pattern})氏")
+# 大学室友“胖丁”, 网友“夜猫子”: a nickname in quotes after whom they are to the speaker
+_QUOTED_NICKNAME = re.compile(r"(?:室友|舍友|网友|同学|朋友|同事|男友|女友|前男友|前女友|前任|老板的儿子|老板的女儿|邻居|上司|学长|学姐)"
+                              r"[“\"「『](?P<n>[^”\"」』，,。]{1,6})[”\"」』]")
+# 同学T和W, 上司K总: a person's initial after whom they are to the speaker
+_RELATION_INITIALS = re.compile(r"(?:同学|上司|老板|前任|室友|舍友|朋友|同事|领导|学长|学姐|网友)"
+                                r"(?P<a>[A-Z])(?:(?:和|与|、)(?P<b>[A-Z]))?(?![A-Za-z])")
+# I'm Emily Carter, 我是 Anna Müller: a Latin full name introduced by its bearer
+_NOT_SELF_NAMES = frozenset("Not Sure Sorry Fine Good Okay OK Here Back Done Ready Very So Just Also In At From Chinese "
+                            "American British German French Japanese Korean Australian Canadian Indian New".split())
+_LATIN_SELF = re.compile(r"(?:\bI'm|\bI am|\b[Mm]y name is|\bThis is|我是|我叫)\s*(?=[A-ZÀ-Þ])")
+
+
 def _familiar_names(text: str) -> list[Span]:
     out: list[Span] = []
+    out += [Span(m.start(), m.end(), "name", True) for m in _MARRIED_NAME.finditer(text)]
+    out += [Span(m.start("n"), m.end("n"), "name", True) for m in _QUOTED_NICKNAME.finditer(text)]
+    out += [Span(m.start(g), m.end(g), "name", False) for m in _RELATION_INITIALS.finditer(text) for g in ("a", "b")
+            if m.group(g)]
+    for m in _LATIN_SELF.finditer(text):
+        p = _LATIN_PERSON.match(text, m.end())
+        words = p.group().split() if p else []
+        while words and words[-1].rstrip(".") in _NOT_LATIN_NAMES:
+            words.pop()
+        end = m.end() + len(" ".join(words))
+        # (the name ends its clause: not 我是New York来的留学生)
+        if (len(words) >= 2 and words[0].rstrip(".") not in _NOT_LATIN_NAMES and not _NOT_SELF_NAMES.intersection(words)
+                and (end == len(text) or text[end] in "，,。.！!；;、 \n)）")):
+            out.append(Span(m.end(), end, "name", True))
     for m in _PET_NAME.finditer(text):
         if m.group("n") not in _KIN_DOUBLES:
             out.append(Span(m.start("n"), m.end("n"), "name", False))
@@ -2490,8 +2545,9 @@ def detect(text: str) -> tuple[Span, ...]:
     taken = _resolve(spans)
     covered = _Coverage(len(norm), taken)
     # 孫思邈講…: a physician every reader knows is no one's data, whichever rule took the name
+    brands = _Coverage(len(norm), [Span(m.start(), m.end(), "brand") for m in _BRANDS.finditer(norm)])
     names = [s for s in _name_spans(norm) + _spaced_names(norm) if not covered.overlaps(s.start, s.end)
-             and norm[s.start : s.end] not in _FAMOUS_PHYSICIANS]
+             and norm[s.start : s.end] not in _FAMOUS_PHYSICIANS and not brands.overlaps(s.start, s.end)]
     # A name found with a cue is the same person wherever else the text says it (儿子浩浩…，浩浩晚上发烧), as
     # across a dialogue's texts (names_in); not a frequent word (我老公叫文静，人一点都不文静).
     confident = {name for s in names if s.confident and s.end - s.start >= 2
