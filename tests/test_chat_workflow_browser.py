@@ -189,8 +189,10 @@ def test_regenerate_buttons_are_greyed_out_while_a_regeneration_runs(tmp_path):
 
 def test_a_message_waiting_for_a_regeneration_leaves_the_box_and_what_is_typed_meanwhile_stays(tmp_path):
     """A message sent during Regenerate all waited in the box, and when it went the box was cleared: text added
-    meanwhile was lost without a word, and a second Enter sent the emptied box ("the message is empty"). The
-    message now leaves the box at once with a note that it waits; what is typed meanwhile stays and goes next."""
+    meanwhile was lost without a word, and a second Enter sent the emptied box ("the message is empty"), or later
+    whatever was typed next. The message now leaves the box at once with a note that it waits; what is typed
+    meanwhile stays and goes only with its own Enter. A message Entered while replies stream goes as it was at Enter,
+    not with what was typed after it (half a word went)."""
     require_chromium()
     from playwright.sync_api import expect, sync_playwright
 
@@ -207,6 +209,7 @@ def test_a_message_waiting_for_a_regeneration_leaves_the_box_and_what_is_typed_m
                                                                  timeout=BROWSER_TIMEOUT_MS)
         box.fill("晚上咳得更厉害。")
         box.press("Enter")
+        box.press("Enter")  # a second Enter on the emptied box commits nothing (it sent what was typed next)
         expect(box).to_have_value("", timeout=BROWSER_TIMEOUT_MS)
         expect(page.locator("#dialogue-info")).to_contain_text("晚上咳得更厉害。", timeout=BROWSER_TIMEOUT_MS)
         regenerating = page.locator("#regenerate-all").is_disabled()
@@ -218,9 +221,22 @@ def test_a_message_waiting_for_a_regeneration_leaves_the_box_and_what_is_typed_m
         expect(first_column(page)).to_contain_text("还发烧", timeout=BROWSER_TIMEOUT_MS)
         wait_done(page, lang)
         expect(box).to_have_value("")
+        # Enter while the replies stream, then more typing: the text as it was at Enter goes, the rest stays
+        streaming = page.locator("#column-status-0")
+        box.fill("白天还好")
+        box.press("Enter")
+        expect(streaming).to_contain_text(t("chat.status.streaming", lang), timeout=BROWSER_TIMEOUT_MS)
+        box.fill("只是有点累")
+        box.press("Enter")
+        box.type("，胃口也差", delay=100)
+        expect(first_column(page)).to_contain_text("只是有点累", timeout=BROWSER_TIMEOUT_MS)
+        wait_done(page, lang)
+        expect(box).to_have_value("，胃口也差")
+        toasts = page.locator(".toast-body").all_inner_texts()
         browser.close()
     assert regenerating, "the regeneration had ended before the message was sent: nothing tested"
-    assert [text for _d, text in patient_turns(svc)] == ["咳嗽三天了", "晚上咳得更厉害。", "还发烧"]
+    assert [text for _d, text in patient_turns(svc)] == ["咳嗽三天了", "晚上咳得更厉害。", "还发烧", "白天还好", "只是有点累"]
+    assert not any("message is empty" in x for x in toasts), toasts  # the second Enter said nothing
 
 
 def test_fonts_one_face_for_latin_and_chinese(tmp_path):

@@ -197,6 +197,12 @@ def test_import_and_batch_summaries_in_both_languages():
     zh = batch_summary(run, "zh")
     for part in ("5 个位置 × 2 列 = 10", "新生成 7", "出错 1", "列 BianQue-2.0 未运行", "#4", "再次运行即可继续", "3.2 秒"):
         assert part in zh, part
+    # the turns chosen and the separators in Chinese too (a walk found "轮次 all" and "; ")
+    assert "轮次 全部" in zh and "；" in zh and "; " not in zh, zh
+    sampled = BatchSummary(8, "demo", ["BianQue-1.0"], "sample:5", 5, 5, skipped=0, generated=5, errors=0,
+                           column_errors={}, stopped=False, seconds=1.0, interrupted_runs=[])
+    assert "轮次 抽样 5" in batch_summary(sampled, "zh")
+    assert batch_summary(sampled, "en") == sampled.describe()
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])

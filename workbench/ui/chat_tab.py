@@ -64,12 +64,17 @@ BUSY = "dialogue #{id} is still generating replies: wait for them, or press Stop
 # How long a message sent while a Regenerate of its dialogue runs waits for the new replies before it is refused
 # (the README promises a message sent during replies goes once they are stored; a send waited only for a send)
 SEND_WAITS_S = 600.0
-# The message leaves the box when its send goes (at once, or when Gradio runs a send it held back because this tab's
-# previous send still ran), in the browser: a reply stream that cleared the box from the server erased what was
-# typed meanwhile, and a second Enter then sent an empty box. Only the text sent is taken; what follows it stays.
-SEND_TAKES_TEXT_JS = """(st, text) => {
+# The text committed by the last Enter or Send (assets/chat_commit.js) is what goes, and it leaves the box when its
+# send goes, in the browser, and only that text: a reply stream that cleared the box from the server erased what was
+# typed meanwhile, and Gradio's held-back send read the box as it was then. Nothing committed (a blank Enter during a
+# send): null, which sends nothing and says nothing.
+SEND_TAKES_TEXT_JS = """(st, typed) => {
+  const committed = window.__chatCommitted;
+  window.__chatCommitted = undefined;
+  const text = committed ? committed.text : null;
+  window.__chatSending = true;
   const box = document.querySelector('#patient-message textarea');
-  if (box && (text || '').trim() && box.value.startsWith(text)) {
+  if (box && text && text.trim() && box.value.startsWith(text)) {
     box.value = box.value.slice(text.length).replace(/^\\s+/, '');
     box.dispatchEvent(new Event('input', { bubbles: true }));
   }
@@ -77,9 +82,12 @@ SEND_TAKES_TEXT_JS = """(st, text) => {
 }"""
 # A refused message comes back into the box, ahead of anything typed since it left (a send that waited for a
 # regeneration may be refused minutes later). Nothing returned: the box is left as it is, not written back.
-SEND_RETURNS_TEXT_JS = """(back, box) => back
-  ? [(box || '').trim() ? back + '\\n' + box : back, '']
-  : [{ __type__: 'update' }, { __type__: 'update' }]"""
+SEND_RETURNS_TEXT_JS = """(back, box) => {
+  window.__chatSending = false;
+  return back
+    ? [(box || '').trim() ? back + '\\n' + box : back, '']
+    : [{ __type__: 'update' }, { __type__: 'update' }];
+}"""
 WAITING_SHOWN_CHARS = 200
 
 
@@ -439,8 +447,12 @@ def build_chat_tab(svc: Services, state: gr.State, ui: Localizer) -> dict[str, A
         finally:
             control.done(session, jobs)
 
-    def on_send(st: dict, message: str, request: gr.Request):
+    def on_send(st: dict, message: str | None, request: gr.Request):
         lang = i18n.language(request)
+        if message is None:
+            # a blank Enter pressed while this tab's previous message was sent: nothing was committed
+            yield {info: gr.update()}
+            return
         waited = False
         try:
             user = user_of(request)

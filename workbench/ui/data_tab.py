@@ -50,7 +50,9 @@ def error_markdown(e: WorkbenchError, lang: str = "en") -> str:
         # The message ends with the rows inline ("x.csv: 1 bad row, nothing imported: row 3: …"), as a terminal
         # wants; here they are listed below, so the heading stops before them: each row is said once.
         message = message[:message.index(listed[0])].rstrip(" :：")
-    lines = [f"{i18n.t('data.error', lang)} {as_text(message)}"]
+    heading = i18n.t("data.error", lang)
+    # (no space after a full-width colon: 错误：请先…)
+    lines = [f"{heading}{'' if heading.rstrip('*').endswith('：') else ' '}{as_text(message)}"]
     if rows:
         lines.append("")
         lines += [f"- {as_text(r)}" for r in listed[:MAX_ROW_ERRORS_SHOWN]]
@@ -121,7 +123,11 @@ def import_summary(summary: ImportSummary, lang: str) -> str:
 
 def batch_summary(summary: BatchSummary, lang: str) -> str:
     """What a batch run did, in ``lang`` (the command line prints ``summary.describe()``)."""
-    parts = [i18n.t("data.batch.summary", lang, dataset=repr(summary.dataset), turns=summary.turns,
+    # (in English as the command line prints it: all, last, sample:5)
+    mode, _, k = summary.turns.partition(":")
+    turns = (i18n.t(f"data.turns.{mode}", lang) + (f" {k}" if k else "")
+             if lang != "en" and mode in ("all", "last", "sample") else summary.turns)
+    parts = [i18n.t("data.batch.summary", lang, dataset=repr(summary.dataset), turns=turns,
                     positions=summary.positions, columns=len(summary.columns), planned=summary.planned),
              i18n.t("data.batch.counts", lang, skipped=summary.skipped, generated=summary.generated,
                     errors=summary.errors)]
@@ -132,7 +138,7 @@ def batch_summary(summary: BatchSummary, lang: str) -> str:
     if summary.stopped:
         parts.append(i18n.t("data.batch.stopped_early", lang))
     parts.append(i18n.t("data.batch.seconds", lang, seconds=f"{summary.seconds:.1f}"))
-    return "; ".join(parts)
+    return i18n.t("data.batch.separator", lang).join(parts)
 
 
 def turns_spec(mode: str, n: Any) -> str:
@@ -231,8 +237,14 @@ def build_data_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
             if not columns:
                 raise DatasetError("choose at least one column")
 
+            lang = i18n.language(request)
+
             def report(done: int, total: int, desc: str) -> None:
-                progress((done, max(total, 1)), desc=desc, unit="replies")
+                # (run_batch says "starting" and "<column>: not ready"; column names are shown as configured)
+                shown = (i18n.t("data.batch.starting", lang) if desc == "starting" else
+                         i18n.t("data.batch.not_ready", lang, column=desc[: -len(": not ready")])
+                         if desc.endswith(": not ready") else desc)
+                progress((done, max(total, 1)), desc=shown, unit=i18n.t("data.batch.unit", lang))
 
             stop = stops[request.session_hash or ""] = threading.Event()
             try:

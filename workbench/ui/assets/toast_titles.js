@@ -29,7 +29,8 @@
     for (const body of document.querySelectorAll('.toast-body')) {
       for (const node of textNodes(body)) {
         const found = TOO_LARGE.exec(node.nodeValue.trim());
-        if (found) node.nodeValue = said.too_large.replace('{limit}', found[1]).replace('{files}', found[2]);
+        // (Gradio writes megabytes as "Mb", which reads as megabits)
+        if (found) node.nodeValue = said.too_large.replace('{limit}', found[1].replace(/Mb$/, 'MB')).replace('{files}', found[2]);
       }
     }
   };
