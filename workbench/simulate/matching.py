@@ -408,6 +408,18 @@ _EVERYDAY_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("黄水", ("脓",)), ("粉刺", ("白头", "黑头")), ("含糖饮料", ("甜食", "饮食", "甜的")), ("蛋糕", ("甜食",)),
     ("emo", ("情绪", "心情", "低落")), ("破防", ("情绪", "难过")), ("上妆", ("化妆",)), ("粉底", ("化妆品",)),
     ("遮瑕", ("化妆品",)),
+    # session 55's third set: a kidney stone typed in bursts, an infant's diarrhoea told by his father, an older woman's
+    # knees in Cantonese-flavoured speech, sleep apnoea with a wife chiming in, a soldier's heat stroke told by his
+    # squad leader
+    ("一直疼", ("持续",)), ("打寒颤", ("寒战", "发冷")), ("寒颤", ("寒战", "发冷")), ("忽冷忽热", ("发冷", "发烧")),
+    ("干呕", ("恶心", "呕吐")), ("疼的感觉", ("怎么疼", "疼法")), ("痛的感觉", ("怎么疼", "疼法")),
+    ("一泡汤", ("稀", "水样")), ("diaper", ("尿布", "尿不湿")), ("金豆豆", ("眼泪",)), ("口腔黏膜", ("嘴唇", "口干")),
+    ("往外喷", ("吐", "吐奶")), ("往外冒", ("吐奶", "漾奶")), ("下床", ("起床",)), ("灵不灵活", ("僵", "发硬")),
+    ("不灵活", ("僵", "发硬")), ("响声", ("响", "有声")), ("突然没动静", ("停止呼吸", "暂停")), ("大喘一口", ("憋气",)),
+    ("snore", ("打鼾", "打呼")), ("一觉醒来", ("早上", "起床")), ("发沉", ("头昏",)), ("方向盘", ("开车",)),
+    ("眯过去", ("打盹", "瞌睡")), ("灵光", ("清醒", "神志")), ("认出", ("认人",)), ("认得", ("认人",)),
+    ("水淋淋", ("出汗", "湿")), ("干巴巴", ("干烫",)), ("跑茅房", ("拉肚子", "腹泻")),
+    ("pass out", ("晕倒", "失去意识", "昏迷")),
 )
 # ... and what a word list cannot say: blood in the urine with words between (尿里没见过血吧), the slang MC
 _EVERYDAY_PATTERNS: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
@@ -426,6 +438,10 @@ _EVERYDAY_PATTERNS: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
     (re.compile(r"(?:脸|面部|脸颊)[^，,。？?]{0,8}(?:发烫|发热|烧|红)"), ("潮热", "烘热", "燥热")),
     (re.compile(r"湿(?:了|透)[^，,。？?]{0,3}(?:一身|衣服|睡衣|被子|枕头)"), ("出汗", "汗")),
     (re.compile(r"热(?:几|多少)(?:回|次|阵)"), ("潮热",)),
+    # 一会儿轻一会儿重, 体检查出过, 拉的是什么样, 解几回手, 嗓子眼儿发干, 灌了几口水
+    (re.compile(r"一会儿[^，,。？?]{0,3}一会儿"), ("一阵", "阵发")), (re.compile(r"体检[^，,。？?]{0,4}(?:查|发现)"), ("体检", "查出过")),
+    (re.compile(r"拉[的出来]{0,3}是?(?:什么样|啥样)"), ("大便", "性状")), (re.compile(r"解[^，,。？?]{0,3}手"), ("小便",)),
+    (re.compile(r"嗓子[眼儿]*发?干"), ("口干",)), (re.compile(r"(?:灌|喝)了[^，,。？?]{0,3}水"), ("喝水",)),
 )
 
 
@@ -588,7 +604,7 @@ _SINCE_NOT = re.compile(r"(多久|多长时间|几天)(?=没|不)")
 _PER_DAY = re.compile(r"(?<=一天|每天|每日|一次)([^，,。？?！!]{0,12}?)(多久|多长时间|几个?小时)")
 # 怀孕以前有过手麻吗, 起泡前头…: the event names the time before which something is asked, not the event itself
 # (unless the fact is about what happens before or after something: 经期前后也易发作)
-_BEFORE_EVENT = frozenset("以前 之前 前头".split())
+_BEFORE_EVENT = frozenset("以前 之前 前头 前后 前".split())
 _TIME_RELATION_IN_FACT = re.compile(r"前后|之前|以前|之后|以后|期间")
 
 
