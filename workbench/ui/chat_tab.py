@@ -71,7 +71,8 @@ SEND_WAITS_S = 600.0
 SEND_TAKES_TEXT_JS = """(st, typed) => {
   const committed = window.__chatCommitted;
   window.__chatCommitted = undefined;
-  const text = committed ? committed.text : null;
+  // (without the page script, which commits each press, the box as Gradio read it)
+  const text = committed ? committed.text : (window.__chatCommitListeners ? null : typed);
   window.__chatSending = true;
   const box = document.querySelector('#patient-message textarea');
   if (box && text && text.trim() && box.value.startsWith(text)) {
