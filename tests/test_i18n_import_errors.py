@@ -51,7 +51,7 @@ def test_a_broken_import_reads_in_chinese_in_a_chinese_session(services, tmp_pat
     for fmt, path in _broken_files(tmp_path).items():
         zh = import_file(services, None, path, "bad", "auto-detect", False, lang="zh")
         en = import_file(services, None, path, "bad", "auto-detect", False, lang="en")
-        assert zh.startswith("**错误：**") and "未导入任何内容" in zh, (fmt, zh)
+        assert zh.startswith("**错误**：") and "未导入任何内容" in zh, (fmt, zh)
         assert "nothing imported" in en and "Nothing was imported" not in en, (fmt, en)  # said once, in the heading
         # each bad row is said once: listed, not repeated inline in the heading (a walk read it three times)
         listed = [line[2:] for line in html.unescape(en).split("\n") if line.startswith("- ")]
@@ -138,3 +138,15 @@ def test_a_file_that_is_no_dataset_is_named_in_the_pages_language(services, tmp_
     sheet = tmp_path / "weird.xlsx"
     sheet.write_bytes(b"PK\x03\x04" + b"\0" * 64)
     assert "电子表格" in html.unescape(import_file(services, None, str(sheet), "s", None, False, lang="zh"))
+
+
+def test_the_error_heading_renders_bold_in_both_languages_with_no_space_after_the_chinese_colon():
+    """**错误：**请… left Markdown's bold unclosed (a closing ** after punctuation needs a space after it): the page
+    showed the asterisks. The Chinese colon now sits outside the bold."""
+    from markdown_it import MarkdownIt
+
+    from workbench.ui.data_tab import error_heading
+
+    render = MarkdownIt().render
+    assert render(error_heading("zh") + "请先选择文件") == "<p><strong>错误</strong>：请先选择文件</p>\n"
+    assert render(error_heading("en") + "choose a file") == "<p><strong>Error:</strong> choose a file</p>\n"

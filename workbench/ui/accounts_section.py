@@ -18,6 +18,7 @@ from workbench.auth import CurrentUser, list_accounts, role_to_save, set_active,
 from workbench.errors import InputError, WorkbenchError
 from workbench.services import Services
 from workbench.ui import i18n
+from workbench.ui.data_tab import error_heading
 from workbench.ui.i18n import K, Localizer
 from workbench.ui.tables import header
 from workbench.ui.text import as_text, plain
@@ -106,7 +107,7 @@ def change_active(svc: Services, acting: CurrentUser, name: str | None, active: 
 
 
 def _error(e: WorkbenchError, lang: str) -> str:
-    return f"{i18n.t('data.error', lang)} {as_text(i18n.catalogue().translate(str(e), lang))}"
+    return error_heading(lang) + as_text(i18n.catalogue().translate(str(e), lang))
 
 
 def build_accounts_section(svc: Services, ui: Localizer) -> dict[str, Any]:

@@ -40,6 +40,13 @@ def _admin(svc: Services, request: Any) -> int:
     return require_role(svc.auth, request, Permission.DATA).id
 
 
+def error_heading(lang: str) -> str:
+    """The bold "Error:" that starts an error line, with the space after it only where a language wants one (the
+    Chinese colon sits outside the bold, **错误**：, so that Markdown closes the bold with no space after it)."""
+    heading = i18n.t("data.error", lang)
+    return heading if heading.endswith("：") else heading + " "
+
+
 def error_markdown(e: WorkbenchError, lang: str = "en") -> str:
     """An error (translated where the catalogue knows it) and its row-level details as escaped Markdown."""
     translate = i18n.catalogue().translate
@@ -50,9 +57,7 @@ def error_markdown(e: WorkbenchError, lang: str = "en") -> str:
         # The message ends with the rows inline ("x.csv: 1 bad row, nothing imported: row 3: …"), as a terminal
         # wants; here they are listed below, so the heading stops before them: each row is said once.
         message = message[:message.index(listed[0])].rstrip(" :：")
-    heading = i18n.t("data.error", lang)
-    # (no space after a full-width colon: 错误：请先…)
-    lines = [f"{heading}{'' if heading.rstrip('*').endswith('：') else ' '}{as_text(message)}"]
+    lines = [error_heading(lang) + as_text(message)]
     if rows:
         lines.append("")
         lines += [f"- {as_text(r)}" for r in listed[:MAX_ROW_ERRORS_SHOWN]]

@@ -98,7 +98,7 @@ def build_simulated_section(svc: Services, datasets: Any, columns: Any, require_
         pooled = ""
         if view.pooled:
             # Runs with other cases or settings measure other things: one dataset compares like with like
-            pooled = i18n.t("compare.sim.pooled", lang, n=len(view.pooled), names=", ".join(view.pooled))
+            pooled = i18n.t("compare.sim.pooled", lang, n=len(view.pooled), names=i18n.t("compare.sim.names_separator", lang).join(view.pooled))
             gr.Info(pooled)
         files = {f"{stem}.csv": partial(csv_bytes, view.measures_data if name == "measures" else getattr(view, name))
                  for name, stem, _t in TABLES if name in view.computed}
