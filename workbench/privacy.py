@@ -2025,9 +2025,26 @@ def _greeted_names(text: str) -> list[Span]:
     return out
 
 
+# 丽娟：我的号…: a chat transcript's speaker by given name alone, beside the full names and nicknames _speaker_names
+# takes (not 医生：, 老幺：, 二姐：, a relative's rank)
+_GIVEN_NAME_SPEAKER = re.compile(r"(?:^|(?<=\n))\s*(?P<n>[\u4e00-\u9fff]{2,3})\s*[:：]\s*"
+                                 # what a chat line opens with (not a form's field or a heading: 转诊单：, 求问：)
+                                 r"(?=我|你|您|俺|咱|@|好的|收到|嗯|哈|谢谢|在吗|大家|刚|今天|明天|昨天|[今明]早|晚上)")
+_FAMILY_RANK = re.compile(r"^(?:老[大二三四五六七八九幺]|幺[妹儿弟女]|[大二三四五六七八九小]?(?:姐|哥|妹|弟|姨|叔|舅|姑|伯|婶|嫂|爷|奶|妈|爸)+)$")
+
+
+def _given_name_speakers(text: str) -> list[Span]:
+    # (one that starts with a surname is found by the surname rules: 刘大姐：, 张丽：)
+    return [Span(m.start("n"), m.end("n"), "name", False) for m in _GIVEN_NAME_SPEAKER.finditer(text)
+            if not _NOT_GIVEN.intersection(m.group("n")) and _SURNAME_RE.match(m.group("n")) is None
+            and _unsurnamed_name(m.group("n")) and not _FAMILY_RANK.match(m.group("n"))
+            and not _KIN_WORD_RE.fullmatch(m.group("n"))]
+
+
 def _speaker_names(text: str) -> list[Span]:
     out: list[Span] = []
     if "：" in text or ":" in text:
+        out += _given_name_speakers(text)
         for m in _SPEAKER_NICKNAME.finditer(text):
             n, (a, b) = m.group("n"), m.span("n")
             if n.isascii():
@@ -2283,8 +2300,6 @@ def _name_spans(text: str) -> list[Span]:
     spans += [Span(m.start("n"), m.end("n"), "name", False) for m in _INITIALS.finditer(text)]
     spans += _written_twice_names(text, spans)
     spans += _familiar_names(text)
-    if "：" in text or ":" in text:
-        spans += _given_name_speakers(text)
     if "籍" in text:
         spans += _foreign_national_names(text)
     # Names that do not start with a listed surname: after an explicit label (姓名：小明, 我叫Tom).
@@ -2339,7 +2354,7 @@ _CALLED_BEFORE_FULL_NAME = re.compile(r"(?P<n>[\u4e00-\u9fff]{2,3}?|(?<![A-Za-z]
 _KIN_THEN_FAMILIAR = re.compile(rf"(?:{_KIN_WORDS}|阿姐|阿哥|个仔|个女|个孙)\s*(?P<n>阿[\u4e00-\u9fff]|[\u4e00-\u9fff][哥姐])(?![\u4e00-\u9fff]*?[哥姐]{{2}})")
 _A_NAME_OWNS = re.compile(r"(?:^|(?<=[，,。\s：:]))(?P<n>阿[\u4e00-\u9fff])(?=个仔|个女|嘅|伊拉|佢哋|屋里|电话|手机)")
 # 李家嬢嬢, 王家姆妈, 刘家双胞胎: a family by its surname, then one of its members
-_FAMILY_MEMBER = re.compile(rf"(?<![\u4e00-\u9fff])?(?P<s>{_SURNAME_RE.pattern})家(?=姆妈|嬢嬢|孃孃|阿婆|阿公|奶奶|爷爷|婆婆|大姐|大哥|大嫂|媳妇"
+_FAMILY_MEMBER = re.compile(rf"(?P<s>{_SURNAME_RE.pattern})家(?=姆妈|嬢嬢|孃孃|阿婆|阿公|奶奶|爷爷|婆婆|大姐|大哥|大嫂|媳妇"
                             r"|姑娘|小子|闺女|儿子|女儿|老[大二三四幺]|双胞胎|两口子)")
 # 张嬢嬢, 黄伯: a surname with a dialect's elder title (嬢嬢 in Sichuan, 伯 in Cantonese) opening what is said of them
 _DIALECT_ELDER = re.compile(rf"(?:^|(?<=[，,。\s：:的]))(?P<s>{_SURNAME_RE.pattern})(?:嬢嬢|孃孃|姆妈|伯)(?=[今的，,。\s]|住|个|同)")
@@ -2398,22 +2413,6 @@ def _familiar_names(text: str) -> list[Span]:
     out += [Span(m.start("n"), m.end("n"), "name", False) for m in _INITIALS_AFTER_ROLE.finditer(text)
             if m.group("n") not in _NOT_INITIALS]
     return out
-
-
-# 丽娟：我的号…: a chat transcript's speaker by given name alone (_speaker_names takes full names and nicknames; not
-# 医生：, 老幺：, 二姐：, a relative's rank)
-_GIVEN_NAME_SPEAKER = re.compile(r"(?:^|(?<=\n))\s*(?P<n>[\u4e00-\u9fff]{2,3})\s*[:：]\s*"
-                                 # what a chat line opens with (not a form's field or a heading: 转诊单：, 求问：)
-                                 r"(?=我|你|您|俺|咱|@|好的|收到|嗯|哈|谢谢|在吗|大家|刚|今天|明天|昨天|[今明]早|晚上)")
-_FAMILY_RANK = re.compile(r"^(?:老[大二三四五六七八九幺]|幺[妹儿弟女]|[大二三四五六七八九小]?(?:姐|哥|妹|弟|姨|叔|舅|姑|伯|婶|嫂|爷|奶|妈|爸)+)$")
-
-
-def _given_name_speakers(text: str) -> list[Span]:
-    # (one that starts with a surname is found by the surname rules: 刘大姐：, 张丽：)
-    return [Span(m.start("n"), m.end("n"), "name", False) for m in _GIVEN_NAME_SPEAKER.finditer(text)
-            if not _NOT_GIVEN.intersection(m.group("n")) and _SURNAME_RE.match(m.group("n")) is None
-            and _unsurnamed_name(m.group("n")) and not _FAMILY_RANK.match(m.group("n"))
-            and not _KIN_WORD_RE.fullmatch(m.group("n"))]
 
 
 # 日本籍留学生山田健太, 韩国籍患者…: a foreign national's name, whose surname no Chinese list has

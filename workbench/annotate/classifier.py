@@ -166,10 +166,6 @@ def _clauses(text: str) -> list[_Clause]:
         text = _HEADING_LINE.sub(lambda m: _HEADING_MARK + m.group(0) if _short_line(text, m.start()) else m.group(0),
                                  text)
     parts = _SENTENCE_END.split(text)
-
-    def asks_here(term: str) -> bool:
-        return any(m in term for m in QUESTION_MARKS)
-
     out: list[_Clause] = []
     sentence = 0
     list_goes_on = False  # a list lead ended its line with a colon: the numbered lines after it are its items
@@ -178,8 +174,9 @@ def _clauses(text: str) -> list[_Clause]:
     for i in range(0, len(parts), 2):
         body = parts[i]
         term = parts[i + 1] if i + 1 < len(parts) else ""
+        asks = any(m in term for m in QUESTION_MARKS)
         # (also a bold sentence inside a line: 这是一个很好的问题。**布洛芬和…可以交替使用吗？** 一般来说…)
-        heading = body.lstrip().startswith(_HEADING_MARK) or (body.lstrip().startswith("**") and asks_here(term))
+        heading = body.lstrip().startswith(_HEADING_MARK) or (body.lstrip().startswith("**") and asks)
         body = body.replace(_HEADING_MARK, "")
         split = _CLAUSE_SEP.split(body)
         if not any(c in body for c in "，,、：:"):
@@ -194,7 +191,6 @@ def _clauses(text: str) -> list[_Clause]:
         pieces = [p for p in pieces if p]
         if not pieces:
             continue
-        asks = any(m in term for m in QUESTION_MARKS)
         rhetorical = bool(_RHETORICAL.search(body))
         offset = 0
         for j, piece in enumerate(pieces):
