@@ -2,14 +2,19 @@
   // Enter (without Shift) in the patient box, or a click on Send, commits the box's text as it is at that moment.
   // Gradio holds a send back while this tab's previous one runs and then reads the box again, which sent what was
   // typed after Enter (half a word, or a message never Entered): the send takes the committed text instead
-  // (SEND_TAKES_TEXT_JS in chat_tab.py). A blank Enter while a send runs commits nothing: it would only say "the
-  // message is empty". Capture phase: this runs before Gradio's own handlers of the same key or click.
+  // (SEND_TAKES_TEXT_JS in chat_tab.py). A blank Enter while a send runs commits "nothing" (null): it would only
+  // say "the message is empty"; a message still waiting to go is kept. Capture phase: this runs before Gradio's own
+  // handlers of the same key or click.
   if (window.__chatCommitListeners) return;
   window.__chatCommitListeners = true;
   const commit = () => {
     const box = document.querySelector('#patient-message textarea');
     if (!box) return;
-    if (!(box.value.trim() === '' && window.__chatSending)) window.__chatCommitted = { text: box.value };
+    if (box.value.trim() === '' && window.__chatSending) {
+      if (!window.__chatCommitted) window.__chatCommitted = { text: null };
+    } else {
+      window.__chatCommitted = { text: box.value };
+    }
   };
   document.addEventListener('keydown', (e) => {
     if (e.key === 'Enter' && !e.shiftKey && !e.isComposing && e.target.closest && e.target.closest('#patient-message')) {
