@@ -70,10 +70,12 @@ def open_page(browser, url: str, locale: str, username: str | None = None):
 
 
 def wait_loaded(page, lang: str) -> None:
-    """Page load has run: the Send button speaks the session's language."""
+    """Page load has run: the Send button speaks the session's language, and the page scripts have run (the last of
+    them, toast_titles.js, marks itself): they run once the page is ready, a moment after its buttons work."""
     from playwright.sync_api import expect
 
     expect(page.locator("#send")).to_have_text(t("chat.send", lang), timeout=BROWSER_TIMEOUT_MS)
+    page.wait_for_function("() => window.__toastTitles === true", timeout=BROWSER_TIMEOUT_MS)
 
 
 def patient_turns(svc) -> list[tuple[int, str]]:

@@ -75,6 +75,8 @@ def open_rate_tab(browser, url: str, name: str, lang: str, *, keyboard_only: boo
     mine = i18n.t("rate.progress", lang, done=0, open=0, available=0, slots_done=0, slots_total=0,
                   fraction="", items_done=0, items_total=0, k=0).split("**")[1]
     page.locator("#rate-progress", has_text=mine).wait_for()
+    # The page scripts (the Rate tab's keys among them) run once the page is ready; the last marks itself.
+    page.wait_for_function("() => window.__toastTitles === true")
     return ctx, page
 
 

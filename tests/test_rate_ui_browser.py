@@ -159,6 +159,8 @@ def test_rate_tab_features(tmp_path, lang):
             # Headed in the page's language from page load on, before any refresh.
             for table, keys in (("#rate-team", ("annotator", "completed", "open", "held")),
                                 ("#rate-flags", ("item", "annotator", "reason", "flagged_at"))):
+                # (the table draws its head a moment after the panel shows)
+                expect(admin.locator(f"{table} thead th")).to_have_count(len(keys), timeout=TIMEOUT_MS)
                 heads = admin.locator(f"{table} thead th").all_inner_texts()
                 assert [h.strip() for h in heads if h.strip()] == [t(f"rate.col.{k}") for k in keys], heads
             admin.locator("#rate-team-refresh").click()
