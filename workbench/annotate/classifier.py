@@ -61,11 +61,12 @@ _SENTENCE_END = re.compile(r"([。！？!?；;\n]+|…+|\.{3,}|\.(?=\s|$))")
 # a comma only before what opens a new question (这个可以先观察 请问痣最近有没有变大).
 _CLAUSE_SEP = re.compile(r"[，,：:（(]|(?<=\S)[ 　]+(?=请问|另外|顺便问|我?想问|再问)"
                          # 可能是扁桃体发炎了 多喝水: after a clause-final particle
-                         r"|(?<=[了吧哈啊呀呢哦嘛啦])[ 　]+(?=[\u4e00-\u9fff]{2})"
+                         r"|(?<=[了吧哈啊呀呢哦嘛啦吗])[ 　]+(?!还是)(?=[\u4e00-\u9fff]{2})"
                          # a voice transcript's fillers (…要拍个胸片嗯然后呢有没有发过烧啊): where one clause ends
                          r"|嗯+然后呢?|(?<=[\u4e00-\u9fff])然后呢|(?<=[啊呀吧])嗯+(?=[\u4e00-\u9fff])")
 # A reply typed on a phone with no comma at all separates its clauses by spaces (先吃点蒙脱石散 娃多大).
-_SPACE_CLAUSES = re.compile(r"(?<=[\u4e00-\u9fff\w])[ 　]+(?=[\u4e00-\u9fff])")
+# (also after a tilde: 建议每天户外两小时～ 最近一次验光是多少度呀)
+_SPACE_CLAUSES = re.compile(r"(?<=[\u4e00-\u9fff\w～~])[ 　]+(?=[\u4e00-\u9fff])")
 # Chat replies end their clauses with an emoji as often as with a space (先别慌🙏 孩子…😥 现在醒了吗？).
 _EMOJI = re.compile("[\U0001F000-\U0001FAFF\u2600-\u27BF\uFE0F\u200D]+")
 # 请每天记录：发生了什么事、当时的想法: what follows the colon lists what to record, not questions to answer now
@@ -97,6 +98,8 @@ _RHETORICAL = re.compile(r"难道|岂(不|能|是)|何必|何苦|何尝|不就�
 # "Why not / could you" asked about an action the doctor recommends (为什么不早点来, 能不能少熬夜):
 # a suggestion phrased as a question, when the clause also carries advice.
 _SUGGESTING = re.compile(r"为什么不|为何不|干嘛不|能不能|可不可以|能否|要不要(先|让|试(试|一下|一试)?|考虑)|不妨"
+                         # 要不先滴几天人工泪液看看？ (not 要不然: otherwise)
+                         r"|(?<!需)要不(?![要然是了])(先|就|咱们?|我们|还是|试|去|再|直接)"
                          # 是不是先别吃辣的比较好: a hedged proposal
                          r"|是不是(?=[^，,。？?]{0,14}(比较好|好一点|好一些|更好|为好|更合适|比较合适|稳妥))")
 # A sentence that answers the one before it (是的，…): the question was the doctor's own device.
@@ -238,7 +241,7 @@ _REQUEST_INFO = re.compile(
     # without 请: 说说…, 描述下…, 告诉我…, 把用药清单列一下, 我需要知道…
     r"|(^|的话)(你|您)?(再|先)?(说说|讲讲|聊聊|(说|讲|描述|介绍|补充)一?下|告诉我(一下)?(你|您|孩子|宝宝|老人|他|她))"
     r"|把.{1,12}(列|发|拍|写)(一下|给我|出来)|^(我|还)?(需要|想|要|得)(先|再)?(知道|了解|确认)(一下)?(您|你|孩子|宝宝|老人|患者|病人|一些|几)"
-    r"|^(我|还)(需要|想|要|得)(知道|了解|确认)"
+    r"|^(我|还)(需要|想|要|得)多?(知道|了解|确认)"
     # 跟我说说…, 把体重告诉我一下, 发张照片看看 / 拍个正面的照片 (a photo for the doctor, not the patient's own
     # 我发照片 or 之前拍过的视频; 拍个片子 is an X-ray, advice)
     r"|跟我(说说|讲讲|聊聊|说一下|讲一下)|把.{1,12}告诉我|(?<!我)(拍|发|传)(?![过了的])[^，,]{0,12}(照片|相片|图片|视频|截图)|拍(一|几|两)?张(发)?(给我|过来)"
@@ -272,10 +275,15 @@ _INTERROGATIVE = re.compile(
     r"|啥(?![都也])|咋(?![办整])"
 )
 # Words that embed a question as an object ("明确是不是感染") or make a clause a condition.
-_EMBEDDING = re.compile(r"解答|回答|讲解|问清楚|(?<![我想])问问|问一问|咨询(一下)?(医生|大夫|药师)|记录|记下|明确|确定|判断|了解|知道|看看|看一下|重点看|注意看|仔细看|观察|留意|排除|取决于|决定|弄清|查明|评估|鉴别|要看|^(再|先|去)?看$")
+# (我先说一下飞蚊症是怎么回事: what the doctor goes on to explain)
+_EMBEDDING = re.compile(r"我(来|先)?(给(您|你)|跟(您|你))?(说|讲|解释|介绍|科普)(一下|下)|我(来|先)(给(您|你)|跟(您|你))?(说|讲|解释|介绍|科普)"
+                        r"|我(给|跟)(您|你)(说|讲|解释|介绍)|解答|回答|讲解|问清楚|(?<![我想])问问|问一问|咨询(一下)?(医生|大夫|药师)|记录|记下|明确|确定|判断|了解|知道|看看|看一下|重点看|注意看|仔细看|观察|留意|排除|取决于|决定|弄清|查明|评估|鉴别|要看|^(再|先|去)?看$")
 # What makes a question before it the subject of a statement: 有没有效果要看体质, 管不管用得吃两周才知道.
-_SUBJECT_OF = re.compile(r"要看|取决于|搞清|弄清|搞明白|弄明白|查清|查明|因人而异|才(能)?(知道|确定|看出|判断)|说不准|不好说|(不是|不光|不只|并非)(只)?看")
+_SUBJECT_OF = re.compile(r"(其实|都)?(区别|差别|差异)(不大|不太大|不明显|很小)|无所谓|要看|取决于|搞清|弄清|搞明白|弄明白|查清|查明|因人而异|才(能)?(知道|确定|看出|判断)|说不准|不好说|(不是|不光|不只|并非)(只)?看")
 _HABITUAL = re.compile(r"一般|通常")
+_FREE_CHOICE = re.compile(r"(什么|哪里|哪儿|哪个|多少|怎么|谁|啥)[^，,。？?]{0,6}?(就|都)[^，,。？?]{0,4}?\1")
+# 注意观察是否发热，还有伤口周围有没有红肿: a second object of the same watching
+_CONTINUES_OBJECT = re.compile(r"^(还有|以及|及|和|或者|或是|包括|另外还有|再就是)")
 _DAILY_COUNT = re.compile(r"^(每天|每日|一天)[^你您]{0,6}几(次|组|遍|回)$")
 _WILL_BEFORE = re.compile(r"会[\u4e00-\u9fff]{0,3}$|(过去|过来|进去)$|(就|先|再|多)(停|歇|休息|养|等|观察|坚持|吃|用|涂|抹)$|(稍等|等一下|再等)$")  # 就停几天
 _NEGATED_BEFORE = re.compile(r"(不|没|并不|并没|无)(代表|说明|意味着|是|有|用|需要|必)?.{0,3}$")
@@ -316,9 +324,9 @@ _A_ACTION_RE = re.compile(
     r"可以(?![^，,。]{0,8}的(人|地方|时候))|就行|就好了?|就可以|就(足)?够了"
     r"|多(喝|吃|休息|运动|饮水|补充|晒|活动)|少(吃|喝|熬夜|食|油|盐|糖|说话|抽|碰|接触|用)"
     r"|戒烟|戒酒|(?<![担心怕想])戒(了|掉)(?!以后|之后|后)|按时|按疗程|慢慢(调|养)|坚持|保持|控制好|控制(饮食|体重|血压|血糖|情绪)|(要|得|应|需)(控制|减少|增加|限制|保证)"
-    r"|补充|冷敷|热敷|冰敷|按摩|泡脚|保湿|保暖"
+    r"|(?<!病情|情况|信息|资料)补充(?![】\]]|(以下|一下)?(信息|资料|病情|情况))|冷敷|热敷|冰敷|按摩|泡脚|保湿|保暖"
     # 目前正在服用的药物: the medicines the patient takes, a topic, not a dose to take
-    r"|(?<!在)服用(?![的过了])|口服|外用|涂(点|上|一些|抹)|(吃|喝|用|含)(点|些|一?片|一?粒|一?颗)|^(请|您|你)?(先)?(记录|记下)|(每天|每日|每晚|每周)[^，,。几多]{0,4}(记录|记下|记一下|记好|写)(?![了过])"
+    r"|(?<!在)服用(?![的过了])|口服|外用|涂(点|上|一些|抹)|(吃|喝|用|含)(点|些|一?片|一?粒|一?颗)(?!什么|啥)|^(请|您|你)?(先)?(记录|记下)|(每天|每日|每晚|每周)[^，,。几多]{0,4}(记录|记下|记一下|记好|写)(?![了过])"
     r"|(做|查|测|量|拍)(一?个|一下|一次)(?!照)|检查一下|(先|暂时)(用|吃|喝|服|涂|抹|擦|吸|喷|含|滴|敷|雾化|冷静|休息|观察|停|躺|不要|去|做|查|量|测|减|加)|停用|停药|换用|试试|试一试|试一下"
     r"|换(把|个|一种|一下|成)|让(他|她|孩子|宝宝|老人|病人)|按压(?!的时候|时|后|痛|疼)|止血|物理降温|包扎|消毒|冲洗|湿敷|垫高|抬高|先把(?![^，,。]{0,8}(问清楚|问一下|了解|弄清|搞清))|卧床|休息(一|两|几|\d)"
     # 早上空腹吃, 隔开4小时: when a medicine is taken (not 晚上吃饭常喝…, 昨天晚上用…: what the patient does)
@@ -326,21 +334,21 @@ _A_ACTION_RE = re.compile(
     r"|(间隔|隔开|至少隔|最少隔|相隔)[^，,几多]{0,6}(小时|分钟|天)"
     # 一次5毫升, 一天不超过4次 (a dose); 避光保存, 随身携带, 开封后半年内用完 (how a medicine is kept)
     r"|一次\d+(\.\d+)?(毫升|ml|mL|毫克|mg|克|g|片|粒|袋|滴|支|包|丸|喷)|(一天|每天|每日|每周|每月|24小时(内)?)(最多|不超过|不能超过|不要超过)"
-    r"|复测|(?<![你您])再(测|量|查)(?![了过吗没])|(还要|要|需要|得)?继续(吃|用|服|涂|贴|打|目前|原来|现在)|(要|得|需要|每天|按时|记得)(去|来)?换药|空腹(来)?抽血|(去|来|要|需要|得)抽(个|一)?血(?![了过吗没是的时])"
+    r"|越早越好|越快越好|复测|(?<![你您])再(测|量|查)(?![了过吗没])|(还要|要|需要|得)?继续(吃|用|服|涂|贴|打|目前|原来|现在)|(要|得|需要|每天|按时|记得)(去|来)?换药|空腹(来)?抽血|(去|来|要|需要|得)抽(个|一)?血(?![了过吗没是的时])"
     r"|^(明天|今天|后天|下周[一二三四五六日]?|下午|上午|晚上)(再)?(来|过来|复诊|复查)$"
     r"|(要|得)做(手术|检查|个)|先(平躺|躺下|坐下|坐着)|马上(补|吃|服)|(按|照)(原来|平时|规定)?的?时间(吃|服|用)"
     # first aid step by step: 把孩子脸朝下趴在你前臂上, 用掌根…用力拍5下
     r"|^(先)?把(孩子|宝宝|他|她|病人|老人|患者|伤口|伤处)|用力(拍|按|压|推)|[拍按压推捏]\s?\d+\s?(下|次)"
     # a dose or a test given as the whole answer (2.5ml), one test more (再加个尿常规), what to bring
-    r"|^\d+(\.\d+)?\s*(ml|mL|毫升|mg|毫克|g|克|片|粒|袋|滴|支|包|丸|喷)$|再加(个|一个|上|做|一份|一点|一些|点)|带上[^，,。]{0,12}(记录|病历|报告|化验单|片子|药)|(去|到|来)(ER|急诊室?)|(?i:\bI'?d (add|start|suggest|recommend|switch|stop)\b)|清淡饮食|饮食清淡|冲(着)?(喝|服)|(按|遵|照)说明书|(?<![没不])再(吃|用|服)(?![了过的])|避光|冷藏(保存|存放)?|密封(保存|存放)|阴凉(干燥)?处|随身(携带|带着?)|(开封|打开|开瓶)后.{0,6}用完"
+    r"|^\d+(\.\d+)?\s*(ml|mL|毫升|mg|毫克|g|克|片|粒|袋|滴|支|包|丸|喷)$|再加(个|一个|上|做|一份|一点|一些|点)|带上[^，,。]{0,12}(记录|病历|报告|化验单|片子|药)|(去|到|来)(ER|急诊室?|急症室?)|(?i:\bI'?d (add|start|suggest|recommend|switch|stop)\b)|清淡饮食|饮食清淡|冲(着)?(喝|服)|(按|遵|照)说明书|(?<![没不])再(吃|用|服)(?![了过的])|避光|冷藏(保存|存放)?|密封(保存|存放)|阴凉(干燥)?处|随身(携带|带着?)|(开封|打开|开瓶)后.{0,6}用完"
     # 适合做艾灸调理; 我先帮您预约理疗, 我给您续一个月: what suits the patient, the plan the doctor makes
     r"|适合(做|用|吃|服|进行|采用)|(我|我们)(先|这边)?(给|帮|为)(您|你)[^，,]{0,6}?(开|续|预约|安排|换|调整|加|减|挂)"
     r"|^(请|要|注意|密切|多|再|先|继续)?(观察|留意|监测)(?![了过])"
     # Cantonese: 饮多啲水, 食清淡啲
     r"|(饮|食|喝|吃)多啲|少(食|饮)|清淡(啲|点|些)"
-    r"|每次\d|每次[一二两三半]|(一天|每天|每日|一日)[一二两三四\d]次|饭[前后].{0,6}(吃|服)"
+    r"|每(次|餐|顿)\d|每(次|餐|顿)[一二两三半]|(要|得|需要)(吃|喝|睡)(够|足|饱)|(一天|每天|每日|一日)[一二两三四\d]次|饭[前后].{0,6}(吃|服)"
     r"|[高低多少大小松早]点(?![儿])|吸入|雾化"
-    r"|(要|应|尽量|平时)(少|多)(?![久少大长远高重])[\u4e00-\u9fff]|莫(要|去|吃|喝|送|让|熬|碰|抓|挠|用|再|搬|提|拎|扛|着急|担心|慌|怕)"
+    r"|(要|应|尽量|平时)(少|多)(?![久少大长远高重]|了解|问|知道)[\u4e00-\u9fff]|莫(要|去|吃|喝|送|让|熬|碰|抓|挠|用|再|搬|提|拎|扛|着急|担心|慌|怕)"
     r"|(比较|更为?|最为?)(合适|妥当|稳妥|保险)(?!的)|保守治疗|隔离(一|两|几|\d|观察)"
     # 抗生素要吃满疗程, 等病理出来再定, 蚊子包不用管它, 户外活动每天两小时
     r"|(吃|用|服)(满|够|足)(一个)?疗程|足疗程|等.{1,12}再(定|决定|看|说|考虑|处理)"
@@ -387,6 +395,8 @@ _DISCLAIMER = re.compile(
 # the boilerplate; alone, or beside real advice, it is advice.
 _SAFETY_NET = re.compile(r"^(如|如果|若|假如)(您|你)?的?(症状|病情|情况|不适)?(持续|加重|反复|(没有|没|未|无)(缓解|好转))"
                          r"[^。！？]{0,12}(请|应|需)?(及时|尽快)?(到|去)?[^。！？]{0,6}(医院|医疗机构)?(就医|就诊)$"
+                         r"|^(如|若|如果)(您|你)?(有|出现|感到|感觉)(任何)?(其他|其它)?(不适|异常|不舒服)(症状)?[^。！？]{0,4}"
+                         r"(请|应|需)?(及时|尽快|立即)?(到|去)?[^。！？]{0,6}(医院|医疗机构)?(就医|就诊)$"
                          r"|^(如遇|若遇|遇到|如有|如出现)(紧急|危急|突发)(情况)?(请)?(立即|及时|马上)?(拨打|打)(120|999|911|急救电话)[^。！？]{0,20}$")
 _EXPLICIT_ADVICE = re.compile(r"建议(您|你)?(去|到|及时|尽快|多|少|做|查|服用|就医|就诊)|请(及时|尽快)(就医|就诊|到|去)"
                                r"|请(向|跟|找)[^，,]{0,8}(医生|大夫|医师|药师)")
@@ -396,8 +406,12 @@ _SOCIAL = re.compile(
     # 在吗？/ 还在线吗？: checking the line; 有什么需要咨询的？/ 不清楚的可以随时问我: the service, not CoQ
     r"|^(您|你|医生)?(好)?(还)?(在(线)?(吗|么|不)|在不在)$|有什么(需要|要|想)(咨询|问|了解|聊|聊聊|说|说说)的"
     r"|(随时|可以)(再次?)?(发起)?(问我|咨询|联系我|找我|留言)"
+    # 喂 听得到吗 / 能看到我吗: checking the call's line
+    r"|^(喂\s*)*(能|可以)?(听得到|听得见|听到|听见|看得到|看得见|看到)(我)?(说话|声音)?(吗|么|不|没有?)$"
     r"|^(唔|不)好意思$|坚持就是胜利|莫客气|有(啥|什么)(子)?事(再|就)?(打电话|联系|找我|说)|^谢谢(你|您)(愿意|信任)"
     r"|^(可以|行|好|好的|不行|不可以|对|是的|嗯|嗯嗯)$|(我|之所以)问(你|您)?(这个|这些|这|这么多|这么细)?(问题)?(是)?因为|客气啥|谢啥|客气什么|再说一遍|再说一次|没听清|没看清|没看懂|不用客气|需要我(再)?(详细|具体)?(解释|说明|讲)"
+    # 需要我帮您预约吗？: an offer of the service, not a question about the patient
+    r"|^(请问)?(需要|要不要|需不需要)(我|我们)(帮|给|为|替)(您|你)[^，,。]{0,10}(吗|么)?$"
     # 问题已经收到，医生会尽快回复 / 有我在呢: a service notice or comfort, no medical content
     r"|(已经?|我们)收到|(会|将)尽快(回复|答复|联系|处理)|有我在|我(在|陪着(你|您))呢?$"
     r"|(?i:^(don'?t|do not) worry\b|\btake care\b|^take your time\b|you'?re welcome|\bthank(s| you)\b|\bhow (can|may) I help\b|\bwhat can I do for you\b|\banything else\b)"
@@ -414,7 +428,7 @@ _FIRST_PERSON_CANNOT = re.compile(r"我.{0,6}(不能|无法|没法)")
 # 我们先做个胃镜看看，可以吗？: asking consent to what was just advised, not for information
 _CONSENT = re.compile(r"^((您|你)看)?(这样|那)?(可以|好|行|成)(吗|么|不|不好|不行)?$|^(中不中|得不得|行不|好不)$"
                       r"|^(?i:ok|okay)(吗|么|不|吧)?$|^(很|挺|也)?(简单|容易|方便)(吧|吗)$"
-                      r"|^(你|您)说(是不是|对不对|是吧|对吧)(呀|啊)?$"
+                      r"|^(你|您)说(是不是|对不对|是吧|对吧)(呀|啊)?$|^(都)?(明白|清楚|懂|听懂|记住|记下)(了)?(吧|吗|么|没有?)$"
                       r"|^((您|你)看)?(好不好|行不行|可不可以|可以不|怎么样|如何)$"
                       # 这样安排你看行不行: the plan just given, put to the patient
                       r"|^(这样|那样|那就|就这么)(安排|处理|调整|办|定|治疗|用药)?(的话)?((您|你)看)?(行不行|好不好|可不可以|可以吗|好吗|行吗|怎么样|如何)$")
@@ -423,7 +437,9 @@ _CONSENT = re.compile(r"^((您|你)看)?(这样|那)?(可以|好|行|成)(吗|�
 _TOPIC_NEXT = re.compile(r"^(这个|这)?((主要|还|就|得|要)?看|取决于|不能(只|光|单)看|(需要|要|得)结合|(你|您)?(可以|去|再)?(问问|咨询))")
 # 拍一张给我，最好在自然光下 / 拍个照片，要能看清楚: how to do what the doctor just asked for, not advice
 # 很多人会问：气虚怎么补？: the question that follows is someone else's, quoted (the doctor answers it)
-_REPORTS_NEXT = re.compile(r"(会|常|总|经常|老|都|也|人)问(到|过)?$|问(过)?我$")
+_THIRD_PARTY_ASKS = re.compile(r"(有人|(很多|不少|好多|许多|有些|有的|一些)[\u4e00-\u9fff]{0,3}(人|家长|患者|病人|网友|朋友|妈妈|宝妈|老人))"
+                               r"(会|常|总|经常|常常|老是|都|也)?问")
+_REPORTS_NEXT = re.compile(r"(会|常|总|经常|老|都|也|人)问(到|过)?$|问(过)?我$|" + _THIRD_PARTY_ASKS.pattern + "(到|过)?$")
 # 您是二甲双胍一天两次，每次0.5克，对吧？: the patient's own regimen read back to confirm it, not advised
 _CONFIRM_TAG = re.compile(r"^(对|是)(吧|吗|不对|不是)$|^没错(吧|吗)$")
 _READ_BACK = re.compile(r"^(您|你)(是|现在|目前|平时|每天|一直|之前|以前)")
@@ -472,7 +488,8 @@ def _question_strength(clause: _Clause, advice_level: float, cues: list[str]) ->
     if clause.rhetorical:
         cues.append("q-overruled:rhetorical")
         return 0.0, True
-    if clause.listed and not clause.terminal_question:
+    # (姓名：____ 年龄：____ 请填写后回复: a request at the end of the form is still a request)
+    if clause.listed and not clause.terminal_question and not (_REQUEST_INFO.search(text) or _PLEASE_ASK.search(text)):
         cues.append("q-overruled:listed")
         return 0.0, True
     if clause.terminal_question:
@@ -509,6 +526,8 @@ def _question_strength(clause: _Clause, advice_level: float, cues: list[str]) ->
         if (mm.group(0).startswith("几") and not clause.terminal_question and not addressed
                 and _WILL_BEFORE.search(text[: mm.start()])):
             continue  # 扭伤后多少会肿几天: "a few days", what will happen, not how many
+        if any(f.start() <= mm.start() < f.end() for f in _FREE_CHOICE.finditer(text)):
+            continue  # 想吃什么就吃什么: whatever, not what
         if mm.group(0) in ("什么", "啥") and _NEGATED_BEFORE.search(text[: mm.start()]):
             continue  # 并不代表你有什么问题, 没有什么大碍: "anything", not "what"
         if _EMBEDDING.search(text[: mm.start()]) or _SUBJECT_OF.search(text[mm.end():]):
@@ -551,7 +570,9 @@ def _analyse(text: str) -> _Evidence:
     asked_before, advised_before = False, False
     for idx, sent in sentences.items():
         sent_text = texts[idx]
-        disclaimer = ((bool(_DISCLAIMER.search(sent_text)) and not _EXPLICIT_ADVICE.search(sent_text))
+        # (仅供参考，如有不适请及时就医: the stock safety net is part of the boilerplate, not advice beside it)
+        explicit = any(_EXPLICIT_ADVICE.search(c.text) and not _SAFETY_NET.match(c.text) for c in sent)
+        disclaimer = ((bool(_DISCLAIMER.search(sent_text)) and not explicit)
                       or (boilerplate and bool(_SAFETY_NET.match(sent_text))))
         offer = bool(_OFFER_MORE.match(sent_text))
         last_report = max((n for n, c in enumerate(sent) if _REPORT_BACK.search(c.text)), default=-1)
@@ -564,6 +585,8 @@ def _analyse(text: str) -> _Evidence:
         # 能不能… asked in the sentence, then advice in a later clause of it (…，别一个人硬扛？)
         suggesting, advice_after = False, 0.0
         proposing = True  # every clause asked asks consent (你看这样行不行), here to the advice after it
+        third_party = False  # 有人问能不能吃鸡肉，是不是发物？: an earlier clause quotes someone else's question
+        embedded_open = False  # the clause before embedded its question in advice (观察是否发热，…)
         for n, c in enumerate(sent):
             # (我只是实习的，不能给您改药，您先按原来的方案吃: what the doctor cannot do, not the advice to the patient)
             if (disclaimer or offer or _LEAD_IN.match(c.text) or (c.heading and _SECTION_NAME.match(c.text))
@@ -599,9 +622,15 @@ def _analyse(text: str) -> _Evidence:
                 # 如果还疼就先吃片布洛芬，现在体温多少？ advises in its condition's own consequence)
                 a = 0.0
                 local.append("condition-of-question")
-            if q > 0 and n > 0 and _REPORTS_NEXT.search(sent[n - 1].text):
+            if q > 0 and n > 0 and (_REPORTS_NEXT.search(sent[n - 1].text)
+                                    or (third_party and not _SECOND_PERSON.search(c.text))):
                 q, overruled = 0.0, True
                 local.append("reported")
+            third_party |= bool(_THIRD_PARTY_ASKS.search(c.text))
+            if (q > 0 and embedded_open and not c.terminal_question and _CONTINUES_OBJECT.match(c.text)):
+                q, overruled = 0.0, True  # 注意观察是否发热，还有伤口周围有没有红肿: the second thing to watch
+                local.append("embedded:continued")
+            embedded_open = "q-overruled:embedded/advice" in local or (embedded_open and "embedded:continued" in local)
             if q > 0 and not c.terminal_question and n + 1 < len(sent) and _TOPIC_NEXT.match(sent[n + 1].text):
                 q, overruled = 0.0, True
                 local.append("topic-of-next")
