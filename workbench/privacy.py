@@ -284,12 +284,14 @@ _CUED: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"|薇信|威信|抖音|快手|小红书|微博|B站|b站|哔哩哔哩|bilibili|知乎|钉钉|飞书|推特|Twitter|twitter|Instagram"
         r"|instagram|Facebook|facebook|Telegram|telegram|WhatsApp|whatsapp|Skype|skype"
         # a user name in a system or an app (用户名是xiaoyu_mama, 用户dr_wang03 登录)
-        r"|用户名|登录名|登陆名|昵称|用户(?=\s?[A-Za-z])|个人编号)" + _CUE_GAP
+        r"|用户名|登录名|登陆名|昵称|用户(?=\s?[A-Za-z])|个人编号"
+        # a long-term-care insurance number (长期护理保险号GZ-LTC-0045821)
+        r"|保险号)" + _CUE_GAP
         + r"(?P<v>\d{4}(?:[ \-]\d{1,6}){2,4}|[A-Za-z0-9]+(?:下划线[A-Za-z0-9]+)+|[A-Za-z0-9][A-Za-z0-9_\-]{4,29}|@(?![了过着]|一下)[A-Za-z0-9_\-\u4e00-\u9fff]{2,30})" + _E)),
     ("id_number", re.compile(
-        r"(?:护照|通行证|签证|军官证|驾驶证|驾照|回乡证|台胞证|\bSSN|[Ss]ocial [Ss]ecurity (?:number|no\.?)"
+        r"(?:护照|通行证|签证|军官证|驾驶证|驾照|回乡证|台胞证|澳[门門](?:居民)?身份[证證]|\bSSN|[Ss]ocial [Ss]ecurity (?:number|no\.?)"
         r"|\b[Pp]assport(?:\s*(?:[Nn]o\.?|[Nn]umber|#))?|\bNHS\s*(?:[Nn]o\.?|[Nn]umber))" + _CUE_GAP
-        + r"(?P<v>[A-Za-z]{1,3}\d{6,9}[A-Za-z]?|\d{3} \d{3} \d{4}|\d{8,12}|\d{3}-\d{2}-\d{4}"
+        + r"(?P<v>[A-Za-z]{1,3}\d{6,9}[A-Za-z]?|\d{3} \d{3} \d{4}|\d{8,12}|\d{3}-\d{2}-\d{4}|[157]\d{6}\(\d\)"
         r"|(?=(?:[A-Z]*\d){3})(?=(?:\d*[A-Z]){2})[A-Z0-9]{8,9})" + _E)),
     ("other", re.compile(
         r"(?:工号|工牌号?|胸牌号?|员工号|员工编号|职工号|职工编号|学号|理赔案号|赔案号|报案号|医生编号|医师编号"
@@ -301,7 +303,9 @@ _CUED: tuple[tuple[str, re.Pattern[str]], ...] = (
         # a device's serial number (呼吸机序列号SN7B2C40918): whose device it is
         r"|序列号|设备号|设备编号|机身号|机身编号|SN号|S/N|\bSN(?=\s)|(?:仪|机|器|泵|计)(?:\s*[（(][^）)]{1,6}[)）])?(?:编号|序列号)"
         # a trial's subject (受试者编号 S-023, 筛选号 SCR-047, 受试者 S-031)
-        r"|受试者|筛选号|随机号|入组号)" + _CUE_GAP
+        r"|受试者|筛选号|随机号|入组号"
+        # a police officer's number, an athlete's registration, a lost birth certificate's number
+        r"|警号|注册号|(?:原|出生)证编号)" + _CUE_GAP
         + r"(?P<v>(?=[A-Za-z\-]{0,8}\d)[A-Za-z0-9][A-Za-z0-9\-]{3,24})" + _E)),
 )
 
@@ -743,6 +747,8 @@ _SINGLE_SURNAMES = (
     "庹仝麻房"
     # and in session 54's second set (雒老师, 费医生), session 55's (患者占永强)
     "雒费占"
+    # a Korean student's (朴智妍), session 56
+    "朴"
 )
 _SURNAME_RE = re.compile("|".join(_COMPOUND_SURNAMES) + f"|[{_SINGLE_SURNAMES}]")
 # Compound surnames that are no ordinary word (东方, 百里, 第五, 长孙, 公孙 are; 上官 is also 上 + 官网/官方):
@@ -761,7 +767,9 @@ _NOT_GIVEN = set(
     "主任教授院先姐阿姨叔看开做吃喝拉睡点工氏征班委"
 )
 _TITLES = re.compile(
-    r"(?:老板|护师|科长|处长|局长|所长|组长|站长|队长|厂长|学长|学姐|师兄|师姐|医生|大夫|医师|副?主任|副?教授|护士|护士长|副?院长|主治|主管(?:技师|护师|药师|医师)|助产士|药师|技师|治疗师|营养师|康复师|咨询师|社工|老师|先生|太太|女士|小姐|阿姨|阿婆|阿伯|阿公|叔叔|师傅|小朋友|同学|经理|博士|总)"
+    r"(?:老板|护师|科长|处长|局长|所长|组长|站长|队长|厂长|学长|学姐|师兄|师姐|医生|大夫|医师|副?主任|副?教授|护士|护士长|副?院长|主治|主管(?:技师|护师|药师|医师)|助产士|药师|技师|治疗师|营养师|康复师|咨询师|社工|老师|先生|太太|女士|小姐|阿姨|阿婆|阿伯|阿公|叔叔|师傅|小朋友|同学|经理|博士"
+    # (邵班长, 戚园长: a squad's, a class's or a kindergarten's head, a coach)
+    r"|班长|园长|校长|教练|指导员|连长|排长|馆长|总)"
 )
 # How older people are addressed, after a full name only (刘德福大爷, 周淑芬奶奶): after a surname alone they are
 # as often the end of a word (牛奶 + 奶瓶, 牛奶 + 奶粉).
@@ -772,7 +780,7 @@ _STRONG_CUE = re.compile(
     r"|(?:医生|医师|大夫|护士|主任|主治|药师|药剂师|技师|护师|家属|患者|病人|报告人|审核人|操作者|检查者|记录人|家长|患儿|孩子|宝宝"
     r"|收件人|收货人|孕妇|产妇|居民|签约居民|[\u4e00-\u9fff]{1,3}人|[\u4e00-\u9fff]{1,3}(?:者|员)"
     # a record about one person, named first (进修医师登记：翁海燕，…; 健康险卡信息：计红，…)
-    r"|[\u4e00-\u9fff]{0,4}(?:登记|材料|信息|名单|档案|评估|小结))\s*[:：]"
+    r"|[\u4e00-\u9fff]{0,4}(?:登记|材料|信息|名单|档案|评估|小结)|(?:转诊|会诊|转院|入院|出院|随访|交接)单)\s*[:：]"
     r"|签约居民|参保人|投保人|被保人|报修人|申请人|经办人|(?:委托|法定)?代理人|监护人|借阅人"
     # a social worker's and a carer's records (被转介人田秋菊, 服务对象郭秀珍), who owns a car, who lives where
     r"|被?转介人|服务对象|照护者|志愿者|护理员|车主|(?<!城乡)居民"
@@ -800,7 +808,7 @@ _WEAK_CUE = re.compile(r"(?:我是|本人|患者|病人|病患|伤者|产妇|请
                        # a bed in a ward's handover: 3床晏子豪术后…, 5床茹玉珍今晨…
                        r"|(?<![\d.])\d{1,3}\s*(?:床|号床)"
                        # an identifier, then the person it belongs to: 工号A10386，蔡明亮，…
-                       r"|(?<![\d.])[A-Za-z]{0,3}\d{4,}\s*[，,]"
+                       r"|(?<![\d.])[A-Za-z]{0,3}\d{4,}\s*[，,（(/]|备注\s*[:：]"
                        # a shift on a roster (A班 刘金花、…；N班 杨帆)
                        r"|(?<![A-Za-z])[A-Z]班|(?:早|中|晚|夜|白|大夜|小夜)班(?:护士|医生)?\s*[:：]?"
                        # a scanned form whose colons were lost: 处方号 000 332 817 医师 杭建新
@@ -823,6 +831,7 @@ _KIN_WORDS = (
     r"|前任|前男友|前女友|前妻|前夫"
 )
 _KIN_WORD_RE = re.compile(_KIN_WORDS)
+_RELATION_CUE = re.compile(r"(?:其|之)(?:母亲|父亲|丈夫|妻子|儿子|女儿|母|父|妻|夫|子|女|兄|弟|姐|妹)\s*$")
 _KIN_CUE = re.compile(rf"(?:您好|你好|(?:{_KIN_WORDS})(?:叫|是|名叫)?)\s*$")
 # 我爸叫 / 我女儿名叫: what a relative is called is said as plainly as 我叫.
 _KIN_CALLED = re.compile(rf"(?:(?:{_KIN_WORDS})(?:的名字)?|(?:{_KIN_WORDS}|他|她|护士|医生|大夫|主任|老师)"
@@ -835,7 +844,9 @@ _ROLE_CUE = re.compile(r"(?:医生|医师|大夫|护士|护士长|主任|教授|
                        r"|药师|药剂师|护师|技师|代办人|执行人|核对人|经办人|工程师|技术员"
                        # a notice's addressee or the one it names (尊敬的客户赵春花, 受检者冯丽, 骑手小张, 治疗师)
                        r"|客户|用户|会员|受检者|受检人|骑手|配送员|快递员|治疗师|营养师|康复师|咨询师"
-                       r"|志愿者|照护者|护理员|社工)\s*$")
+                       r"|志愿者|照护者|护理员|社工"
+                       # a team doctor's log (后卫郝星辰), an interpreter
+                       r"|后卫|前锋|中锋|边锋|守门员|门将|队员|球员|运动员|翻译)\s*$")
 # A kinship word after a name: 王李雨桐是我外甥女 (the kinship word ends the clause: not 电话是我老公的), 冉冉她奶奶.
 # 小郑（我同事）, 周建平(我爸): whose relative or colleague, in brackets
 _KIN_IN_BRACKETS = re.compile(rf"\s*[（(]\s*(?:我的?|是我的?|患者的?|病人的?)?(?:{_KIN_WORDS}|妈|爸)\s*[)）]")
@@ -1060,7 +1071,9 @@ def _name_at(text: str, i: int, surname: str, clause: str, c0: int) -> Span | No
     """
     before = _words_before(text, i)
     strong = bool(_STRONG_CUE.search(before) or _KIN_CALLED.search(before))
-    kin = strong or bool(_KIN_CUE.search(before))
+    # 其子房建军, 其母文静女士: the relative a record names (其子 + 房 is no word 子房, 文静 before 女士 no adjective)
+    relation = bool(_RELATION_CUE.search(before))
+    kin = strong or relation or bool(_KIN_CUE.search(before))
     role = not kin and bool(_ROLE_CUE.search(before))
     weak = kin or role or bool(_WEAK_CUE.search(before))
     if not strong and (before and before[-1] in _COUNTING
@@ -1142,6 +1155,10 @@ def _name_at(text: str, i: int, surname: str, clause: str, c0: int) -> Span | No
                     end += 1  # (not 赵敏 + 回个电话: what follows a name starts there)
                     k += 1
                     continue
+                if (weak and len(w) == 1 and end == i + sl + 1 and w in _GIVEN_AFTER_CUE
+                        and not _NAME_CHARS.match(text[end + 1 : end + 2] or "x")):
+                    end += 1  # 患者卢 + 金 + 生（: a given name's last character that is also a word, where the name ends
+                    break
                 if len(w) == 3 and end == i + sl and sl == 1 and _SURNAME_RE.match(w) and _given_ok(w[1:]):
                     w_tag, w_freq = _dict_tag(w)
                     if w_tag in _NR_TAGS and w_freq < _COMMON_WORD_FREQ:
@@ -1203,7 +1220,7 @@ def _name_at(text: str, i: int, surname: str, clause: str, c0: int) -> Span | No
             not in_dict and (_hmm_confirms(clause, c0, i, end) or _hmm_confirms(clause, c0, i + sl, end)))
 
     boundary_after = end >= len(text) or not _NAME_CHARS.match(text[end]) or text[end] == "的"
-    if titled and ordinary and not strong:
+    if titled and ordinary and not (strong or relation):
         return None  # 谢谢医生, 顾问医生: an ordinary word before the title
     if strong and length >= 2:
         return Span(i, end, "name", True)
@@ -1283,6 +1300,8 @@ _NICKNAME_CUE = re.compile(r"(?:@|患者|病人|叫我|喊我|叫他|叫她|是|
                            r"|(?<![\d.])\d{1,3}\s*(?:床|号床)|[一二三四五六七八九十]{1,3}床(?:那个|的)?"
                            # who does a job, named by it: 护工 大刘, 转运护士 小黎
                            r"|(?:护工|护士|保洁|司机|师傅|阿姨)\s"
+                           # a roster's shift: 中班 小韩
+                           r"|(?:[早中晚夜白]|大夜|小夜)班(?:护士|护工)?\s*[:：]?"
                            # a colleague by their department or workplace: 我们科的小郑, 公司的小王
                            r"|(?:科|科室|部|处|中心|病房|病区|单位|公司|班上|组里|宿舍|车间|办公室|村|小区|厂)的(?:\s*(?:嗯|呃|那个))?"
                            # ... or named by the desk they work at, after a task (麻烦药房小蒋, 找护士站小刘)
@@ -1439,7 +1458,10 @@ def _nickname_spans(text: str, taken: list[Span]) -> list[Span]:
                     and (tag_freq := _dict_tag(text[i : c0 + m.end()]))[0] not in (None, *_NR_TAGS)
                     and tag_freq[1] >= _NICKNAME_WORD_FREQ):
                 continue  # 住同小区: after 同 ("with", also "the same") a frequent word is that word
-            if cued or m.start() == 0 and (subject or addressed):
+            # 闫大爷在卫生间滑倒, 入住登记：冼奶奶，…: a surname and an elder's two-character title opening a clause,
+            # each a word of its own (not 牛奶 + 奶粉)
+            elder = m.start() == 0 and len(m.group("post") or "") == 2
+            if cued or elder or m.start() == 0 and (subject or addressed):
                 # 李 + 奶奶: an elder's two-character title stays, as after 张 + 阿姨 (the title is no one's data)
                 take(Span(i, i + 1 if len(m.group("post") or "") == 2 else j, "name", False))
         for m in _XIAO_NAME.finditer(clause):
@@ -1571,7 +1593,8 @@ def _doubled_names(text: str) -> list[Span]:
         if c in _NOT_GIVEN or m.group() in _KIN_DOUBLES:
             continue
         # after a kinship word or 我们家 (我们家豆豆): said to be someone's name, so the same name elsewhere too
-        cued = bool(_KIN_CUE.search(before) or _HOME_CUE.search(before))
+        # ... or before a parent, as a class's teacher writes (联系朵朵妈妈接回)
+        cued = bool(_KIN_CUE.search(before) or _HOME_CUE.search(before) or _PARENT_AFTER.match(text, m.end()))
         opens = not before or not _NAME_CHARS.match(before[-1])
         # opening a clause before whose relative it is (冉冉她奶奶), or the message, before a time word or an
         # adverb, as a parent writes of a child (宁宁今天又吐了两次)
@@ -1589,6 +1612,7 @@ def _doubled_names(text: str) -> list[Span]:
 
 
 _CHILD_EARLIER = re.compile(r"宝宝|孩子|儿子|女儿|闺女|娃|小孩|宝贝")
+_PARENT_AFTER = re.compile(r"的?(?:妈妈|爸爸|家长|奶奶|爷爷|外婆|外公|姥姥|姥爷)")
 
 
 def _doubled_subject(text: str, end: int) -> bool:
@@ -1769,10 +1793,16 @@ def _cued_latin_names(text: str) -> list[Span]:
     return out
 
 
+_NAME_BEFORE_ADDRESS = re.compile(rf"(?P<n>{_LATIN_WORD}(?: {_LATIN_WORD}){{1,3}})\s*<[^<>@\s]+@[^<>\s]+>")
+
+
 def _english_names(text: str) -> list[Span]:
     out = [Span(m.start("n"), m.end("n"), "name", True)
            for m in (*_EN_AND_I.finditer(text), *_LATIN_BEFORE_FAMILY.finditer(text))]
     out += _cued_latin_names(text)
+    # Hans Müller <hans.mueller@charite.de>: a mail header's display name
+    out += [Span(m.start("n"), m.end("n"), "name", True) for m in _NAME_BEFORE_ADDRESS.finditer(text)
+            if m.group("n").lower() not in _NOT_LATIN_NAMES]
     for m in (*_EN_KIN.finditer(text), *_LATIN_AFTER_KIN.finditer(text)):
         n = _LATIN_NAME.match(text, m.end())
         if n:
@@ -1810,6 +1840,34 @@ _TIBETAN_NAME = re.compile(f"(?:{_TIBETAN_PART})(?:{_TIBETAN_PART})|(?:阿依|�
                            "|(?:呼和|额尔敦|阿拉坦|宝音)?巴特尔|毕力格|格日勒图?|乌力吉|宝力高|敖日格勒|那日苏|斯琴高娃")
 _TIBETAN_SINGLE = re.compile(f"(?:{_TIBETAN_PART})")
 _MONGOLIAN_GATE = re.compile("其其格|琪琪格|巴特尔|毕力格|格日勒|乌力吉|宝力高|敖日格勒|那日苏|斯琴高娃")
+
+
+# Japanese names (佐藤健一, 山田美咲) in a text that says the people are Japanese: a common surname of two or three
+# characters (many are also words: 田中, 山口, 中村) and one or two given-name characters, at a word's start or after
+# a cue. Elsewhere they are left to the cues Chinese names have.
+_JAPANESE_GATE = re.compile("日籍|日本|日方|日企|日资|日裔|日语|旅日|在日|日侨")
+_JAPANESE_SURNAMES = ("佐藤 铃木 高桥 田中 渡边 伊藤 山本 中村 小林 加藤 吉田 山田 佐佐木 山口 松本 井上 木村 清水 山崎 "
+                      "池田 桥本 阿部 石川 山下 中岛 石井 小川 前田 冈田 长谷川 藤田 后藤 近藤 村上 远藤 青木 坂本 斋藤 "
+                      "福田 太田 西村 藤井 冈本 松田 中川 中野 原田 小野 田村 竹内 金子 和田 中山 石田 上田 森田 柴田 "
+                      "酒井 工藤 横山 宫崎 宫本 内田 高木 安藤 岛田 谷口 大野 高田 丸山 今井 河野 藤原 村田 武田 上野 "
+                      "杉山 增田 小山 大冢 平野 菅原 久保 松井 千叶 岩崎 樱井 木下 野口 松尾 菊地 野村 新井 渡部 "
+                      "鈴木 高橋 渡辺 齋藤 斎藤 佐々木 橋本 中島 岡田 岡本 櫻井").split()
+_JAPANESE_NAME = re.compile("(?:" + "|".join(sorted(_JAPANESE_SURNAMES, key=len, reverse=True)) + ")")
+_JAPANESE_BEFORE = re.compile(r"(?:患者|翻译|陪同|由|和|与|及|同事|先生|女士|医生|日籍|日本籍?|[^\u4e00-\u9fff])\s*$")
+
+
+def _japanese_names(text: str) -> list[Span]:
+    out: list[Span] = []
+    for m in _JAPANESE_NAME.finditer(text):
+        i, j = m.start(), m.end()
+        before = _words_before(text, i)
+        if not (i == 0 or _JAPANESE_BEFORE.search(before) or _STRONG_CUE.search(before) or _WEAK_CUE.search(before)
+                or _ROLE_CUE.search(before) or _KIN_CUE.search(before)):
+            continue
+        g = 2 if _given_ok(text[j : j + 2]) and len(text[j : j + 2]) == 2 else 1 if _given_ok(text[j : j + 1]) else 0
+        if g and not _inside_medical_term(text, i, j + g):
+            out.append(Span(i, j + g, "name", True))
+    return out
 
 
 # 晓峰他今天又没按时吃药: a name opening a clause and taken up by 他/她, then a time word or an adverb
@@ -2288,6 +2346,8 @@ def _name_spans(text: str) -> list[Span]:
         spans += _foreign_names(text)
     if "他" in text or "她" in text:
         spans += _spoken_of_names(text)
+    if _JAPANESE_GATE.search(text):
+        spans += _japanese_names(text)
     if any(c.isascii() and c.isalpha() for c in text):  # Latin letters: English cues may apply
         spans += _english_names(text)
     # 刘**, 欧阳**: a surname with its given name masked is still the surname
