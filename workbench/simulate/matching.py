@@ -40,12 +40,14 @@ _CLAUSE_SPLIT = re.compile(r"(?<=[。！？!?；;\n])|(?<=[：:])")
 # 咋…), a request to tell (请描述, 说一下, 讲讲, 告诉我), or an A-not-A form (疼不疼, 会不会, 有没有).
 _QUESTION_CUES = re.compile(
     r"[？?]|吗|呢|(?<![那这怎什多])么|有没有|是不是|是否|有无|(?:不|没有|没)[。！!；;\s]*$"
+    # 摸着不烫吧, 没吐吧: a guess put to the patient to confirm (not 先别急吧)
+    r"|(?<![别先差])(?:没|不)[^，,。不没\s]{1,8}吧[。！!\s]*$"
     # not 这几天 (these days) or 差不多高 (about as high): advice says them too
-    r"|什么|怎么样|怎样|如何|为什么|怎么(?![办也都])|哪|(?<![这那前后近每好头])几[天次岁个周年度点月回趟杯片粒颗瓶斤包支口顿遍种块根]"
+    r"|(?<![不没])(?<![不没][\u4e00-\u9fff])什么|怎么样|怎样|如何|为什么|怎么(?![办也都])|哪|(?<![这那前后近每好头])几[天次岁个周年度点月回趟杯片粒颗瓶斤包支口顿遍种块根]"
     r"|(?<!差不)(?<!许)多[久长少大高重远]"
     # 肿的是里边还是外边: an alternative question (not 还是要…, 你还是去…: advice)
     r"|(?<=[\u4e00-\u9fff])(?<!要是)(?<!如果)(?<!若是)还是(?!要|得|去|先|建议|应该|尽快|别|多|少|赶紧|最好)"
-    r"|(?<!这)谁(?![都也])|啥|咋"
+    r"|(?<!这)谁(?![都也])|(?<![不没])(?<![不没][\u4e00-\u9fff])啥|咋"
     r"|描述一下|描述下|请描述|介绍一下|补充一下|说明一下|说一下|说说|讲一下|讲讲|告诉我|唠唠|唠一唠"
 )
 _A_NOT_A = re.compile(r"(.)[不没]\1")
@@ -284,7 +286,7 @@ _EVERYDAY_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("大姨妈", ("月经",)), ("例假", ("月经",)), ("来事", ("月经",)),
     ("下馆子", ("饮食", "吃了什么")), ("油腻", ("饮食",)), ("腰子", ("肾",)), ("石头", ("结石",)),
     ("往下走", ("放射", "窜")), ("往下传", ("放射", "窜")), ("脚脖子", ("脚踝",)),
-    ("解手", ("大小便", "大便", "小便")), ("裆", ("会阴", "鞍区")), ("活儿", ("工作", "职业")), ("干啥的", ("工作", "职业")),
+    ("裆", ("会阴", "鞍区")), ("活儿", ("工作", "职业")), ("干啥的", ("工作", "职业")),
     ("做什么工作", ("职业",)), ("鼓起来", ("风团", "疹子")), ("一块一块", ("风团",)), ("起疙瘩", ("疹子", "风团")),
     ("透不过气", ("憋气", "呼吸", "气短")), ("喘不上气", ("喘", "憋气", "呼吸")), ("上不来气", ("喘", "憋气", "呼吸")),
     ("还在吃", ("停", "停药")), ("妈妈的奶", ("母乳", "吃奶")), ("母奶", ("母乳",)), ("喂奶粉", ("奶粉",)),
@@ -427,7 +429,7 @@ _EVERYDAY_PATTERNS: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
     (re.compile(r"(?:大便|便)[里中上][^，,。？?]{0,5}血"), ("便血",)),
     (re.compile(r"(?<![A-Za-z])MC(?![A-Za-z])"), ("月经",)),
     (re.compile(r"(?:冷气|空调)[^，,。？?]{0,3}开"), ("怕热",)),
-    (re.compile(r"受过[^，,。？?]{0,4}伤"), ("受过伤",)), (re.compile(r"生了?(?:多久|多长时间|几[天周个]|多少天)"), ("生孩子", "产后")),
+    (re.compile(r"受过[^，,。？?]{0,4}伤"), ("受过伤", "外伤")), (re.compile(r"生了?(?:多久|多长时间|几[天周个]|多少天)"), ("生孩子", "产后")),
     (re.compile(r"谁[^，,。？?]{0,4}带"), ("谁带",)), (re.compile(r"喝了?[^，,。？?]{0,4}酒"), ("喝酒",)),
     (re.compile(r"坐着[^，,。？?]{0,3}睡"), ("坐着睡",)), (re.compile(r"药[^，,。？?]{0,8}没(?:吃|用)"), ("停药", "漏吃")),
     (re.compile(r"去了?(?:哪些|哪里|哪儿|什么)地方"), ("去哪",)), (re.compile(r"肚子[不没还有点]{0,2}[疼痛]"), ("肚子疼", "腹痛")),
@@ -442,6 +444,11 @@ _EVERYDAY_PATTERNS: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
     (re.compile(r"一会儿[^，,。？?]{0,3}一会儿"), ("一阵", "阵发")), (re.compile(r"体检[^，,。？?]{0,4}(?:查|发现)"), ("体检", "查出过")),
     (re.compile(r"拉[的出来]{0,3}是?(?:什么样|啥样)"), ("大便", "性状")), (re.compile(r"解[^，,。？?]{0,3}手"), ("小便",)),
     (re.compile(r"嗓子[眼儿]*发?干"), ("口干",)), (re.compile(r"(?:灌|喝)了[^，,。？?]{0,3}水"), ("喝水",)),
+    # session 56: 多就了 typed for 多久了; 伤过风, 着了凉 (a verb split by 过/了); 烟酒; 有劲没, 撑得住不
+    # (解手 asks both, unless the urine is named: 他解手的时候尿是啥颜色)
+    (re.compile(r"解手(?![^，,。？?]*(?:尿|小便))"), ("大小便", "大便", "小便")),
+    (re.compile(r"多就(?=了|[？?]|$)"), ("多久",)), (re.compile(r"伤[过了]风|[着受][过了]凉"), ("感冒", "伤风", "着凉")),
+    (re.compile(r"烟酒"), ("抽烟", "吸烟", "喝酒", "饮酒")), (re.compile(r"有劲|撑得住|扛得住"), ("没劲", "乏力", "无力")),
 )
 
 
@@ -480,7 +487,7 @@ def fact_is_asked(fact: Fact, question: str) -> bool:
 # facts, only of a fact about others (family history, contacts), whose wording names them too.
 _ABOUT_OTHERS = re.compile(r"(家里|家中|家人)的?大人|(家里|家人|家里人|其他人|别人|旁人|同学|同事|(?<!小)朋友|同桌|室友|邻居|周围的?人|身边的?人|兄弟姐妹|(你|您)们)(的?大人们?)?(里|当中|中间)?((是不是|是否)?也|有没有|有谁|有人|中|最近有|没有|没人|怎么样|咋样)"
                            # 你妈妈当年…也, 你爱人以前犯过…, 她爸爸是不是也…, 你们队里还有谁…, 您家里人抽烟吗
-                           r"|(你|您|他|她)的?(妈妈|妈|爸爸|爸|母亲|父亲|爱人|老伴|老公|老婆|丈夫|妻子|对象|爹妈|父母|家里人|家人"
+                           r"|(你|您|他|她)(家里?)?的?(妈妈|妈|爸爸|爸|母亲|父亲|爱人|老伴|老公|老婆|丈夫|妻子|对象|爹妈|父母|家里人|家人"
                            r"|婆婆|公公|岳母|岳父|婆家|娘家|哥哥|姐姐|弟弟|妹妹|奶奶|爷爷|外婆|外公|姥姥|姥爷)"
                            r"|(你们|您们)(队里|班里|单位|公司|宿舍).{0,4}(谁|别人|其他人|有人)"
                            # 你家大宝以前也这样咳过吗: a child's brother or sister
@@ -538,6 +545,8 @@ def _evidence(fact: Fact, question: str) -> frozenset[str]:
         question = _DAYS_FRAME.sub("，", question)  # 这几天有没有吃感冒药: these days, not how many
         question = _SINCE_NOT.sub("", question)  # 被子多久没洗了: how long since the washing, not the onset
         question = _PER_DAY.sub(r"\1", question)
+        if not _EPISODES_IN_FACT.search(fact.fact + fact.patient + "".join(fact.keywords)):
+            question = _EACH_TIME.sub(r"\1", question)
     if not _TIME_RELATION_IN_FACT.search(fact.fact + fact.patient):
         question = _before_events_blanked(question)
     keywords = [k for k in fact.keywords if k not in GENERIC_KEYWORDS]
@@ -564,8 +573,9 @@ def _without_longer_keywords(fact: Fact, others: Iterable[Fact], question: str) 
     match wins, as in segmentation by maximum matching, so "其他部位" asks the fact keyed on it and not
     also the one keyed on "部位" (a bare 部位 elsewhere in the question still asks that one)."""
     own = [k for k in fact.keywords if k not in GENERIC_KEYWORDS]
+    # (not a longer keyword this fact shares: 烟酒 keys both the smoking and the drinking)
     longer = {k for o in others for k in o.keywords
-              if k not in GENERIC_KEYWORDS and any(m in k and m != k for m in own)}
+              if k not in GENERIC_KEYWORDS and k not in own and any(m in k and m != k for m in own)}
     for k in sorted(longer, key=len, reverse=True):
         question = question.replace(k, "，")
     return question
@@ -602,6 +612,9 @@ _THEN_WORDS = frozenset("当时 那时候 那时 那会儿 那阵子".split())
 _SINCE_NOT = re.compile(r"(多久|多长时间|几天)(?=没|不)")
 # 一天拿剪子多长时间, 什么时候最重: a daily amount and the worst time of day, not since when
 _PER_DAY = re.compile(r"(?<=一天|每天|每日|一次)([^，,。？?！!]{0,12}?)(多久|多长时间|几个?小时)")
+# 每次喂多久: how long each time, which a fact about each episode is asked by (每回疼多长时间), not one about since when
+_EACH_TIME = re.compile(r"(?<=每次|每回)([^，,。？?！!]{0,12}?)(多久|多长时间|几个?小时)")
+_EPISODES_IN_FACT = re.compile(r"每次|每回|一次|发作|持续|一阵")
 # 怀孕以前有过手麻吗, 起泡前头…: the event names the time before which something is asked, not the event itself
 # (unless the fact is about what happens before or after something: 经期前后也易发作)
 _BEFORE_EVENT = frozenset("以前 之前 前头 前后 前".split())
