@@ -119,6 +119,14 @@ HELDOUT = ROOT / "tests" / "data" / "classifier_heldout.jsonl"
 # after 还有, a form's closing 请填写后回复, 仅供参考…如有不适请及时就医 as boilerplate, a space after 吗 or a tilde ends
 # a clause, 急症室, 越早越好, 吃够, 我先说一下…是怎么回事). Left: 明天早上空腹来抽血？ (a question mark on an
 # instruction, labelled suggestion; read as asking).
+# classifier_s56b: 150 more written blind later in session 56 (emergency triage by phone, geriatrics and many drugs,
+# growth and puberty, allergy, ENT, skin photos, travel medicine, occupational health, breastfeeding, quitting smoking,
+# wound care, kidney and liver follow-up, hospice talks with a family, an insurance hotline; replies of two to six
+# characters, numbered questions without question marks, English abbreviations, dialect); 0.940 (binary 0.967) on
+# first contact (original markers 0.827), 1.000 after its misses were read (可能重复了 explains, 压10分钟 and 把…收起来
+# and 每周…洗一次 advise, 我得先弄清楚 is the doctor's own step, 吃了没用 explains, 很多家长问…？ quotes them, numbered
+# items typed on one line are clauses of their own, a request beside 我看看要不要调药 still asks, 再说怎么避 and
+# 下一步就是做… plan).
 LATER_SETS = [ROOT / "tests" / "data" / "classifier_fresh.jsonl", ROOT / "tests" / "data" / "classifier_final.jsonl",
               ROOT / "tests" / "data" / "classifier_s42.jsonl", ROOT / "tests" / "data" / "classifier_s43.jsonl",
               ROOT / "tests" / "data" / "classifier_s44.jsonl", ROOT / "tests" / "data" / "classifier_s50.jsonl",
@@ -128,7 +136,7 @@ LATER_SETS = [ROOT / "tests" / "data" / "classifier_fresh.jsonl", ROOT / "tests"
               ROOT / "tests" / "data" / "classifier_s54.jsonl", ROOT / "tests" / "data" / "classifier_s54b.jsonl",
               ROOT / "tests" / "data" / "classifier_s54c.jsonl", ROOT / "tests" / "data" / "classifier_s55.jsonl",
               ROOT / "tests" / "data" / "classifier_s55b.jsonl", ROOT / "tests" / "data" / "classifier_s55c.jsonl",
-              ROOT / "tests" / "data" / "classifier_s56.jsonl"]
+              ROOT / "tests" / "data" / "classifier_s56.jsonl", ROOT / "tests" / "data" / "classifier_s56b.jsonl"]
 
 
 def _load(path: Path) -> list[dict]:
@@ -611,6 +619,24 @@ CASES_S56 = [
     ("PEP 72 小时内吃都有效，越早越好。你那次是几号几点？", "mixed"),
     ("喂喂 听得到吗 我说我那个化验单号是2403150127 你帮我查下结果出来没", "question"),
 ]
+
+
+CASES_S56B = [
+    ("老人这几种药里有两种都是降压的，可能重复了。最近站起来的时候头晕吗？", "mixed"),
+    ("捏住鼻翼压10分钟。现在血止住了吗？", "mixed"),
+    ("要不要紧我得先弄清楚：疼了多久，有没有往左胳膊放射", "question"),
+    ("很多人问要不要吃消炎药？其实病毒感染吃了没用。孩子咳嗽有痰吗？", "mixed"),
+    ("怎么办呢？其实不复杂：把家里的地毯和毛绒玩具收起来，床单被套每周用55度以上的热水洗一次。", "suggestion"),
+    ("1.先停用新换的护肤品 2.早晚涂保湿霜 3.告诉我起疹子前一天吃过什么", "mixed"),
+    ("很多家长问打完疫苗能不能洗澡？其实当天就可以洗，别使劲揉针眼就行。", "suggestion"),
+    ("请把最近的血常规发给我，我看看要不要调药；这周先少吃香蕉、橙子这些高钾水果。", "mixed"),
+    ("那么下一步就是做过敏原检测，查清楚了再说怎么避。", "suggestion"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), CASES_S56B, ids=[t[:8] for t, _ in CASES_S56B])
+def test_session_56_second_set_cases(text: str, expected: str) -> None:
+    assert classify(text).turn_type == expected, classify(text).cues
 
 
 @pytest.mark.parametrize(("text", "expected"), CASES_S56, ids=[t[:8] for t, _ in CASES_S56])

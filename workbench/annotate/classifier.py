@@ -66,7 +66,7 @@ _CLAUSE_SEP = re.compile(r"[，,：:（(]|(?<=\S)[ 　]+(?=请问|另外|顺便�
                          r"|嗯+然后呢?|(?<=[\u4e00-\u9fff])然后呢|(?<=[啊呀吧])嗯+(?=[\u4e00-\u9fff])")
 # A reply typed on a phone with no comma at all separates its clauses by spaces (先吃点蒙脱石散 娃多大).
 # (also after a tilde: 建议每天户外两小时～ 最近一次验光是多少度呀)
-_SPACE_CLAUSES = re.compile(r"(?<=[\u4e00-\u9fff\w～~])[ 　]+(?=[\u4e00-\u9fff])")
+_SPACE_CLAUSES = re.compile(r"(?<=[\u4e00-\u9fff\w～~])[ 　]+(?=[\u4e00-\u9fff]|\d{1,2}[.、．)）]\s*[\u4e00-\u9fff])")
 # Chat replies end their clauses with an emoji as often as with a space (先别慌🙏 孩子…😥 现在醒了吗？).
 _EMOJI = re.compile("[\U0001F000-\U0001FAFF\u2600-\u27BF\uFE0F\u200D]+")
 # 请每天记录：发生了什么事、当时的想法: what follows the colon lists what to record, not questions to answer now
@@ -246,6 +246,8 @@ _REQUEST_INFO = re.compile(
     # 我发照片 or 之前拍过的视频; 拍个片子 is an X-ray, advice)
     r"|跟我(说说|讲讲|聊聊|说一下|讲一下)|把.{1,12}告诉我|(?<!我)(拍|发|传)(?![过了的])[^，,]{0,12}(照片|相片|图片|视频|截图)|拍(一|几|两)?张(发)?(给我|过来)"
     r"|(?i:^(please |can you |could you )?(describe|tell me|let me know)\b)"
+    # 3.告诉我起疹子前一天吃过什么: a numbered item that asks
+    r"|^\d{1,2}[.、．)）]\s*(请|麻烦)?(告诉我|说说|说一下|描述一下)"
     # …，告诉我 / 两个数字都发给我 / 测完把数值发过来: the result reported back
     r"|(?<![没不别])(告诉我|发给我|发我|报给我|传给我|回复我|发过来)(一下|吧|哈)?$"
 )
@@ -276,7 +278,7 @@ _INTERROGATIVE = re.compile(
 )
 # Words that embed a question as an object ("明确是不是感染") or make a clause a condition.
 # (我先说一下飞蚊症是怎么回事: what the doctor goes on to explain)
-_EMBEDDING = re.compile(r"我(来|先)?(给(您|你)|跟(您|你))?(说|讲|解释|介绍|科普)(一下|下)|我(来|先)(给(您|你)|跟(您|你))?(说|讲|解释|介绍|科普)"
+_EMBEDDING = re.compile(r"再说|再定|再决定|再商量|我(来|先)?(给(您|你)|跟(您|你))?(说|讲|解释|介绍|科普)(一下|下)|我(来|先)(给(您|你)|跟(您|你))?(说|讲|解释|介绍|科普)"
                         r"|我(给|跟)(您|你)(说|讲|解释|介绍)|解答|回答|讲解|问清楚|(?<![我想])问问|问一问|咨询(一下)?(医生|大夫|药师)|记录|记下|明确|确定|判断|了解|知道|看看|看一下|重点看|注意看|仔细看|观察|留意|排除|取决于|决定|弄清|查明|评估|鉴别|要看|^(再|先|去)?看$")
 # What makes a question before it the subject of a statement: 有没有效果要看体质, 管不管用得吃两周才知道.
 _SUBJECT_OF = re.compile(r"(其实|都)?(区别|差别|差异)(不大|不太大|不明显|很小)|无所谓|要看|取决于|搞清|弄清|搞明白|弄明白|查清|查明|因人而异|才(能)?(知道|确定|看出|判断)|说不准|不好说|(不是|不光|不只|并非)(只)?看")
@@ -291,7 +293,7 @@ _NEGATED_BEFORE = re.compile(r"(不|没|并不|并没|无)(代表|说明|意味�
 _TOPIC_AFTER = re.compile(r"要看|取决于|因人而异|不一定|不好说|看情况|^.{0,3}(就|会|能|可以|才|左右)")
 _CONSEQUENT = re.compile(r"就|先|可以|再|要|得|马上|赶紧|立即")
 _CONDITIONAL = re.compile(r"^(如果|假如|要是|若|一旦|不管|无论|不论|至于|即使|哪怕)|(?i:^(if|when|unless)\b)")
-_REPORTED = re.compile(r"(?<!请)问的|会问|常问|有人问|人问|问到|所问|问我|(?<![我想])(你|您)(刚才|刚刚|说)?问")
+_REPORTED = re.compile(r"(?<!请)问的|会问|常问|有人问|人问|(家长|患者|病人|网友|妈妈|宝妈|朋友|粉丝)问|问到|所问|问我|(?<![我想])(你|您)(刚才|刚刚|说)?问")
 # A question about what to do, answered in the next sentence, is a rhetorical device of advice.
 _WHAT_TO_DO = re.compile(
     r"怎么办|咋办|如何|怎么(做|处理|治|预防|缓解|护理|吃)|该(怎么|如何|吃|用|做|去)|需要(注意|做|吃)?什么"
@@ -315,7 +317,7 @@ _A_STRONG_RE = re.compile(
     # 请向您的主治医生确认…: what to take up with the doctor or pharmacist who treats the patient
     r"|(请|要|可以)?(向|跟|找)[^，,]{0,8}(医生|大夫|医师|药师)(确认|咨询|问|说明|反映|沟通)"
     # 饭后记得散步, 要先排除高血压: a reminder, and what must be done first
-    r"|(?<![我你您不还])记得(?![吗么])|记住|(?<![是])(要|得|需|需要)先(?!了解|问|知道)"
+    r"|(?<![我你您不还])记得(?![吗么])|记住|(?<![是我])(要|得|需|需要)先(?!了解|问|知道|弄清|搞清|确认|看看)"
     r"|(?i:\b(should|must|recommend|suggest|need to|have to|make sure|avoid|don't|do not)\b"
     r"|\bsee (a|your) doctor|\bgo to (the )?(er|hospital|emergency|clinic|doctor)|\bseek\b|\bcall (911|120|an ambulance))"
 )
@@ -334,11 +336,12 @@ _A_ACTION_RE = re.compile(
     r"|(间隔|隔开|至少隔|最少隔|相隔)[^，,几多]{0,6}(小时|分钟|天)"
     # 一次5毫升, 一天不超过4次 (a dose); 避光保存, 随身携带, 开封后半年内用完 (how a medicine is kept)
     r"|一次\d+(\.\d+)?(毫升|ml|mL|毫克|mg|克|g|片|粒|袋|滴|支|包|丸|喷)|(一天|每天|每日|每周|每月|24小时(内)?)(最多|不超过|不能超过|不要超过)"
-    r"|越早越好|越快越好|复测|(?<![你您])再(测|量|查)(?![了过吗没])|(还要|要|需要|得)?继续(吃|用|服|涂|贴|打|目前|原来|现在)|(要|得|需要|每天|按时|记得)(去|来)?换药|空腹(来)?抽血|(去|来|要|需要|得)抽(个|一)?血(?![了过吗没是的时])"
+    r"|越早越好|越快越好|下一步(就是|是|要|得|需要)?(做|查|去|吃|用|住院|手术|复查)|复测|(?<![你您])再(测|量|查)(?![了过吗没])|(还要|要|需要|得)?继续(吃|用|服|涂|贴|打|目前|原来|现在)|(要|得|需要|每天|按时|记得)(去|来)?换药|空腹(来)?抽血|(去|来|要|需要|得)抽(个|一)?血(?![了过吗没是的时])"
     r"|^(明天|今天|后天|下周[一二三四五六日]?|下午|上午|晚上)(再)?(来|过来|复诊|复查)$"
     r"|(要|得)做(手术|检查|个)|先(平躺|躺下|坐下|坐着)|马上(补|吃|服)|(按|照)(原来|平时|规定)?的?时间(吃|服|用)"
     # first aid step by step: 把孩子脸朝下趴在你前臂上, 用掌根…用力拍5下
-    r"|^(先)?把(孩子|宝宝|他|她|病人|老人|患者|伤口|伤处)|用力(拍|按|压|推)|[拍按压推捏]\s?\d+\s?(下|次)"
+    r"|^(先)?把(孩子|宝宝|他|她|病人|老人|患者|伤口|伤处)|^(先)?把[^，,。]{1,14}(收起来|拿走|扔掉|换掉|移走|洗干净|收好|放好|锁好|藏好)"
+    r"|每(天|周|日|晚|月)[^，,。]{0,14}(洗|换|晒|消毒|清洗|擦|拖)[^，,。]{0,3}一(次|遍)|用力(拍|按|压|推)|[拍按压推捏捂敷]\s?\d+\s?(下|次|分钟|秒)"
     # a dose or a test given as the whole answer (2.5ml), one test more (再加个尿常规), what to bring
     r"|^\d+(\.\d+)?\s*(ml|mL|毫升|mg|毫克|g|克|片|粒|袋|滴|支|包|丸|喷)$|再加(个|一个|上|做|一份|一点|一些|点)|带上[^，,。]{0,12}(记录|病历|报告|化验单|片子|药)|(去|到|来)(ER|急诊室?|急症室?)|(?i:\bI'?d (add|start|suggest|recommend|switch|stop)\b)|清淡饮食|饮食清淡|冲(着)?(喝|服)|(按|遵|照)说明书|(?<![没不])再(吃|用|服)(?![了过的])|避光|冷藏(保存|存放)?|密封(保存|存放)|阴凉(干燥)?处|随身(携带|带着?)|(开封|打开|开瓶)后.{0,6}用完"
     # 适合做艾灸调理; 我先帮您预约理疗, 我给您续一个月: what suits the patient, the plan the doctor makes
@@ -369,7 +372,7 @@ _A_ACTION_RE = re.compile(
     r"|请[^，,。]{1,8}会诊"
 )
 _A_INFO_RE = re.compile(
-    r"可能(是|为|会|有|系)|考虑(是|为)|属于|提示|诊断|引起|导致|造成|一般|通常|常见|正常|良性"
+    r"可能(是|为|会|有|系)|可能[\u4e00-\u9fff]{1,4}了$|考虑(是|为)|属于|提示|诊断|引起|导致|造成|一般|通常|常见|正常|良性"
     r"|问题不大|大问题|(最|更)重要|有助于|会自愈|自愈|愈合|缓解|改善|有关|是因为|主要是(?!哪|什么|啥|怎么|多)|原因|表现|方法(就)?是|办法(就)?是"
     r"|关键(是|在于)|这(是|属于)[^，,。]{0,8}(作用|反应|现象)|会(让|使|令)(?!我)|(?<=[\u4e00-\u9fff])(?<![不是或还])容易(?![吗么不])[\u4e00-\u9fff]|起效"
     r"|(?<!说)(?<!说我)(?<!说你)这个是(?![^，,。]*(什么|啥|不是|吗|么))[^，,。？?还]{2,8}(嘛|哦)?$|从[^，,。]{0,12}(上|来)?看(?=[，,]|不像|是|像|应该|可能)|不像是?|会(好|舒服|缓解)(很多|一些|一点|点|些)"
@@ -382,7 +385,7 @@ _A_INFO_RE = re.compile(
     r"|(主要|关键|还是要|还得|就得|(?<![想我你您])要|得)看(?!看|一下|到|了|医生|病|书)"
     r"|(?i:\b(could|may|might) be\b|\bprobably\b|\blikely\b|\busually\b|\bnormal\b|\bcaused by\b)"
     # 可能不耐受; 研究显示…, 指南推荐…; 没有科学依据, 骗局, 误区: what is so, or not so, and why
-    r"|可能不|研究(显示|表明|发现)|(指南|共识)(推荐|建议|指出)|可使|(没有|毫无)(任何)?(科学)?(依据|根据)|不科学|谣言|骗局|被揭穿|误区"
+    r"|可能不|(吃|用|打|喝|涂)了?(也)?没(什么|啥)?用|研究(显示|表明|发现)|(指南|共识)(推荐|建议|指出)|可使|(没有|毫无)(任何)?(科学)?(依据|根据)|不科学|谣言|骗局|被揭穿|误区"
 )
 # Pure lead-ins ("请注意：", "温馨提示：") introduce what follows and carry no advice of their own.
 _LEAD_IN = re.compile(r"^(请)?(注意|温馨提示|提示|提醒|特别提醒)$")
@@ -564,6 +567,7 @@ def _analyse(text: str) -> _Evidence:
     a_strengths: list[float] = []
     per_sentence: dict[int, tuple[float, float]] = {}
     asked: dict[int, int] = {}
+    requests: dict[int, bool] = {}  # the sentence asks the patient to send or tell something
     texts = {idx: "".join(c.text for c in sent) for idx, sent in sentences.items()}
     boilerplate = any(_DISCLAIMER.search(t) for t in texts.values())
     # 能把血常规报告拍给我吗? 拍清楚点, 别反光.: a sentence that only says how to do what the one before asked
@@ -622,8 +626,10 @@ def _analyse(text: str) -> _Evidence:
                 # 如果还疼就先吃片布洛芬，现在体温多少？ advises in its condition's own consequence)
                 a = 0.0
                 local.append("condition-of-question")
-            if q > 0 and n > 0 and (_REPORTS_NEXT.search(sent[n - 1].text)
-                                    or (third_party and not _SECOND_PERSON.search(c.text))):
+            # (很多家长问打完疫苗能不能洗澡？: the clause itself quotes them)
+            third_party |= bool(_THIRD_PARTY_ASKS.match(c.text))
+            if q > 0 and (n > 0 and _REPORTS_NEXT.search(sent[n - 1].text)
+                          or (third_party and not _SECOND_PERSON.search(c.text))):
                 q, overruled = 0.0, True
                 local.append("reported")
             third_party |= bool(_THIRD_PARTY_ASKS.search(c.text))
@@ -682,6 +688,7 @@ def _analyse(text: str) -> _Evidence:
             ev.q_overruled = True
             ev.cues.append("consent:after")
         asked_before = requested or any(_REQUEST_INFO.search(c.text) for c in sent)
+        requests[idx] = asked_before
         advised_before = sa > 0
         per_sentence[idx] = (sq, sa)
         asked[idx] = asking + pending
@@ -703,7 +710,7 @@ def _analyse(text: str) -> _Evidence:
                 ev.rhetorical = ev.q_overruled = True
                 ev.cues.append("rhetorical:self-answered")
                 sq = 0.0
-            elif wtd and following_advice and (wtd.group(0) == "怎么办"
+            elif wtd and following_advice and not requests[idx] and (wtd.group(0) == "怎么办"
                                                or not _SECOND_PERSON.search(_GREETING.sub("", sent_text))):
                 ev.rhetorical = True
                 ev.q_overruled = True
