@@ -81,6 +81,13 @@ SHAPES = {
     "latin_self": "I'm Emily Carter，",
     "quoted_nickname": "室友“胖丁”",
     "married_name": "祖母龚王氏与",
+    # session 56: Japanese names where the text says the people are Japanese, an elder's title opening a clause, a
+    # mail header's display name, a pet name before a parent, an identifier then its owner in brackets
+    "japanese_name": "日籍患者佐藤健一，翻译山田美咲",
+    "elder_opening": "，闫大爷在",
+    "mail_display_name": "Hans Müller <hm@x.de> ",
+    "pet_before_parent": "联系朵朵妈妈",
+    "id_then_owner": "用户 HS02137（柯文静）",
 }
 
 
