@@ -740,8 +740,8 @@ def test_session_55_third_rules(case_id, doctor, facts):
 # for 多久了; a verb split by 过/了: 伤过风, 着了凉; 烟酒 keys the smoking and the drinking, and a longer keyword two facts
 # share blanks neither; 有劲/撑得住 ask the strength; 每次…多久 asks no onset, unless the fact is about each episode;
 # 你家婆婆 is another person; 解手 with the urine named asks no stool; 受过…伤 asks an injury (外伤); a guess put to
-# confirm, 摸着不烫吧; 不花啥钱 asks nothing): 110/120 (0.917); session 55's second set rose from 111 to 112, no other
-# set changed. Left: the cat's age asked (你家那猫…几岁了) read as the patient's, 家里有人抽烟吗 read as the family's
+# confirm, 摸着不烫吧; 不花啥钱 asks nothing): 110/120 (0.917), then 111 with the second set's rules (a pet's age);
+# session 55's second set rose from 111 to 112, no other set changed. Left: 家里有人抽烟吗 read as the family's
 # history, 嘴巴干不干 beside the eyes' dryness, 几点开始难受 within a day read as the onset, 上班要对电脑多久 as the
 # onset, 村里头 read as the neighbour's contact, 以前从来没这么喘过吧 (the first time) read as the wheeze.
 S56 = REPO / "tests" / "data" / "cases_s56"
@@ -766,6 +766,40 @@ def test_rule_patient_on_the_session_56_cases():
 ])
 def test_session_56_rules(case_id, doctor, facts):
     assert asked_facts(_cases_in(S56)[case_id], doctor) == facts
+
+
+# Written blind later in session 56 (tests/data/cases_s56b): five cases and 120 questions (a thyroid nodule told by an
+# anxious over-explainer, a girl's nosebleeds told by her father in pinyin abbreviations, a retired teacher's tremor
+# told by his son, a student's testicular pain told with embarrassment, mouth ulcers and joint pain in Sichuan
+# speech). First contact, with the first set's rules: 101/120 (0.842). Its misses then gave the rules tested below (a
+# test's name joined to the verb after it, 甲功查; 家里…没人; 青一大块; 哪一边; 闷到/砸到; 沙粒样 and 边儿 of a report;
+# a relative asking for the patient: 你爸 is then the patient and 你自己 the relative; 约个号 and 离…多远 ask the
+# service; a pet's age or breed): 110/120 (0.917); session 54's second set rose from 115 to 116, the first set to 111,
+# no other set changed. Left: a question about others and one about the patient in one sentence split by a comma
+# (家里有人容易出血吗，娃平时吃药不: splitting at commas cost three other sets more than it gained), 你自己多大了，平时工作
+# 忙不忙 (the second clause read as the patient's work), 多久了 asked of one complaint read for another.
+S56B = REPO / "tests" / "data" / "cases_s56b"
+
+
+def test_rule_patient_on_the_session_56_second_cases():
+    right, total = _blind_set_score(S56B)
+    assert total == 120 and right / total >= 0.90
+
+
+@pytest.mark.parametrize(("case_id", "doctor", "facts"), [
+    ("thyroid-nodule", "甲功查了吗？", ("thyroid-func",)),
+    ("resting-tremor", "家里应该没人有这毛病吧？", ("family",)),
+    ("testicular-pain", "哪一边疼？", ("side",)),
+    ("testicular-pain", "踢球的时候有没有被球闷到裆部？", ("trauma",)),
+    ("child-epistaxis", "身上有没有磕一下就青一大块的情况？", ("bleeding-elsewhere",)),
+    ("thyroid-nodule", "B超上说里头有没有沙粒样的亮点？边儿清不清楚？", ("features",)),
+    ("resting-tremor", "你爸多大年纪，抖了多就了？", ("age-job", "onset")),
+    ("testicular-pain", "你们学校离最近的医院有多远？", ()),
+    ("thyroid-nodule", "我们科周三上午有甲状腺专家门诊，要不要我帮你约个号？", ()),
+    ("oral-ulcer-arthralgia", "你养的那条狗几岁了？", ()),
+])
+def test_session_56_second_rules(case_id, doctor, facts):
+    assert asked_facts(_cases_in(S56B)[case_id], doctor) == facts
 
 
 def test_cantonese_words_are_read_as_mandarin_only_in_a_cantonese_turn():

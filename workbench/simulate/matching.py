@@ -205,7 +205,7 @@ def _word_occurs(keyword: str, question: str) -> bool:
         inside = next(((a, b) for a, b in spans if a <= start and end <= b and (a, b) != (start, end)), None)
         # ... or names a medicine for it (避孕 in 避孕药, 感冒 in 感冒药)
         if inside is None or inside[1] == end or (inside[0] == start and inside[1] == end + 1
-                                                    and (question[end] in _QUASI_SUFFIXES or question[end] in _PREDICATES + _LOCALIZERS + "药")):
+                                                    and (question[end] in _QUASI_SUFFIXES or question[end] in _PREDICATES + _LOCALIZERS + "药查测做验")):
             return True
         start = question.find(keyword, start + 1)
     return False
@@ -449,6 +449,10 @@ _EVERYDAY_PATTERNS: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
     (re.compile(r"解手(?![^，,。？?]*(?:尿|小便))"), ("大小便", "大便", "小便")),
     (re.compile(r"多就(?=了|[？?]|$)"), ("多久",)), (re.compile(r"伤[过了]风|[着受][过了]凉"), ("感冒", "伤风", "着凉")),
     (re.compile(r"烟酒"), ("抽烟", "吸烟", "喝酒", "饮酒")), (re.compile(r"有劲|撑得住|扛得住"), ("没劲", "乏力", "无力")),
+    # session 56's second set: 家里应该没人…吧, 磕一下就青一大块, 哪一边, 被球闷到, 沙粒样的亮点, 边儿清不清楚
+    (re.compile(r"家里[^，,。？?]{0,4}(?:没人|有人|有谁|没谁)"), ("家里人",)),
+    (re.compile(r"青一(?:大)?块|青了一(?:大)?块|一块青"), ("淤青", "瘀斑")), (re.compile(r"哪一[边侧]"), ("哪边", "一侧")),
+    (re.compile(r"[闷砸]到|[闷砸]着"), ("撞", "砸", "外伤")), (re.compile(r"[沙砂]粒"), ("钙化",)), (re.compile(r"边儿"), ("边界",)),
 )
 
 
@@ -491,7 +495,9 @@ _ABOUT_OTHERS = re.compile(r"(家里|家中|家人)的?大人|(家里|家人|家
                            r"|婆婆|公公|岳母|岳父|婆家|娘家|哥哥|姐姐|弟弟|妹妹|奶奶|爷爷|外婆|外公|姥姥|姥爷)"
                            r"|(你们|您们)(队里|班里|单位|公司|宿舍).{0,4}(谁|别人|其他人|有人)"
                            # 你家大宝以前也这样咳过吗: a child's brother or sister
-                           r"|(你|您)家(里)?的?(大宝|二宝|老大|老二|哥哥|姐姐|弟弟|妹妹)")
+                           r"|(你|您)家(里)?的?(大宝|二宝|老大|老二|哥哥|姐姐|弟弟|妹妹)"
+                           # 你屋头的狗几岁了, 你家那猫是啥品种: the pet's age or breed, not the patient's
+                           r"|(狗|猫|狗狗|猫咪|宠物|兔子|鹦鹉)[^，,。？?]{0,6}(几岁|多大|啥品种|什么品种)")
 _SECOND_PERSON = re.compile(r"你|您")
 _SEEN_OF_PATIENT = re.compile(r"[^，,。？?]{0,6}?(看到|看见|发现|说|觉得|注意到)(你|您)")
 _OTHERS_IN_FACT = re.compile(r"家|亲|父|母|兄|弟|姐|妹|别人|其他人|同学|同事|朋友|周围|身边|遗传")
@@ -500,7 +506,7 @@ _OTHERS_IN_FACT = re.compile(r"家|亲|父|母|兄|弟|姐|妹|别人|其他人|
 # 布洛芬药店能买到吗？多少钱一盒？ / 社区医院周末开门吗？: where to buy, what it costs, when a place opens ask
 # nothing of the patient's facts (unless the fact is about that: 药太贵没买)
 _ABOUT_SERVICE = re.compile(r"药店|药房|买得到|能买|好买|买到|在哪买|哪里买|哪儿买|哪家医院|哪个医院|多少钱|价格|贵不贵|多贵|报销|开门|营业|挂号|上班时间"
-                            r"|在哪里?能?打|在哪儿能?打")
+                            r"|在哪里?能?打|在哪儿能?打|约个?号|帮(你|您)约|离[^，,。？?]{0,10}(多远|远不远)|有多远")
 _SERVICE_IN_FACT = re.compile(r"钱|贵|买|药店|药房|报销|医保|挂号")
 
 
@@ -733,11 +739,30 @@ def _part_of_another_clause(evidence: frozenset[str], question: str, others: lis
     return bool(said) and all(any(k in c for k in whole) for c in said)
 
 
+# A relative who asks for the patient (我替我爸问一下, 我妈最近…): the doctor's 你爸 is the patient, and 你自己 the
+# relative, whose own age or work the case does not hold.
+_RELATIONS = (("爸爸", "老爸", "爸", "父亲", "老爷子"), ("妈妈", "老妈", "妈", "母亲", "老太太"),
+              ("老公", "丈夫", "先生"), ("老婆", "妻子", "媳妇"), ("爱人", "老伴"), ("爷爷",), ("奶奶",), ("外公", "姥爷"),
+              ("外婆", "姥姥"))
+_PROXY_OPENING = re.compile("(?:替|帮|给)?我(?:家)?的?(" + "|".join(sorted({w for g in _RELATIONS for w in g}, key=len,
+                                                                       reverse=True)) + ")")
+_SELF_OF_PROXY = re.compile(r"[^，,。？?！!；;]*(?:你|您)自己[^，,。？?！!；;]*[，,。？?！!；;]?")
+
+
+def _as_the_patient(case: Case, question: str) -> str:
+    m = _PROXY_OPENING.search(case.opening or "")
+    if not m or not question:
+        return question
+    group = next(g for g in _RELATIONS if m.group(1) in g)
+    question = _SELF_OF_PROXY.sub("", question)
+    return re.sub("(?:你|您)(?:家)?的?(?:" + "|".join(sorted(group, key=len, reverse=True)) + ")", "他", question)
+
+
 def asked_facts(case: Case, doctor_text: str) -> tuple[str, ...]:
     """Ids of the case's facts that the doctor's turn asks about, in case order. A turn in traditional characters
     (燙傷的地方起水泡了嗎) asks what the same turn in simplified ones asks: cases are written in simplified.
 """
-    q = question_part(_mandarin(to_simplified(doctor_text or "")))
+    q = _as_the_patient(case, question_part(_mandarin(to_simplified(doctor_text or ""))))
     evidence = {f.id: _evidence(f, _without_longer_keywords(f, (o for o in case.facts if o is not f), q))
                 for f in case.facts}
     # A fact asked only by what also asks another fact, which the question asks by more (多大 in 您多大年纪了
