@@ -299,12 +299,16 @@ def every_number_span(norm: str) -> list:
     for m in privacy._PLATE_RE.finditer(norm):
         if m.start() == 0 or not norm[m.start() - 1].isascii() or not norm[m.start() - 1].isalnum():
             spans.append(Span(m.start(), m.end(), "plate"))
-    for rx in (privacy._DOB_BEFORE, privacy._DOB_AFTER):  # every time (the old shared gate missed D.O.B)
-        spans.extend(Span(m.start("v"), m.end("v"), "date_of_birth") for m in rx.finditer(norm))
+    # every time (the old shared gate missed D.O.B); a bare year before a group of people (2018年生的新生儿) is a cohort
+    spans.extend(Span(m.start("v"), m.end("v"), "date_of_birth") for m in privacy._DOB_BEFORE.finditer(norm))
+    spans.extend(Span(m.start("v"), m.end("v"), "date_of_birth") for m in privacy._DOB_AFTER.finditer(norm)
+                 if not (privacy._BARE_YEAR.fullmatch(m.group("v").strip()) and privacy._COHORT.match(norm, m.end())))
     # session 54: a roster's date after the sex, and the same year in the common calendar after a birth date
     spans.extend(Span(m.start("v"), m.end("v"), "date_of_birth") for m in privacy._DATE_AFTER_SEX.finditer(norm))
     # session 55: a newborn's birth date with its hour
     spans.extend(Span(m.start("v"), m.end("v"), "date_of_birth") for m in privacy._DOB_AT_HOUR.finditer(norm))
+    # session 56: a ward board's newborn and the date after it
+    spans.extend(Span(m.start("v"), m.end("v"), "date_of_birth") for m in privacy._NEWBORN_DATE.finditer(norm))
     for born in [s for s in spans if s.label == "date_of_birth"]:
         if m := privacy._SAME_YEAR_AFTER.match(norm, born.end):
             spans.append(Span(m.start("v"), m.end("v"), "date_of_birth"))
@@ -312,7 +316,7 @@ def every_number_span(norm: str) -> list:
 
 
 NUMBER_PIECES = ["192.168.1.10", "10.0.0", "1.2.3.4.5", "fe80:0:0:0:0:0:0:1", "a:b:c:d:e:f:1:2", "::", ":", ".", "。",
-                 "1990年3月5日出生", "1990-03-05生", "九〇年生人", "八九年", "85年5月出生", "出生于1985年", "生日：3月5日",
+                 "1990年3月5日出生", "1990-03-05生", "新生儿 女 2024年5月7日 03:42", "九〇年生人", "八九年", "85年5月出生", "出生于1985年", "生日：3月5日",
                  "DOB 1990/01/02", "D.O.B. 2001-1-1", "Date of birth: 1999年", "医生", "生", "年", "18", "19", "20",
                  "２０００年", "１９２.１６８.０.１", "١٩٩٠", "٣.٤", "7.5", "v1.2", "邮箱a.b@163.com", "13812345678",
                  "身份证11010519491231002X", "身份证 110105 1949 1231 002X", "ID card 110105 194912 31002X",

@@ -385,7 +385,8 @@ _ZODIAC = re.compile(r"\s*[，,]?\s*属[鼠牛虎兔龙蛇马羊猴鸡狗猪]")
 # 我是夏婆婆，四一年的，属蛇: a year said in numerals, then its zodiac sign
 _SPOKEN_YEAR_OF = re.compile(r"(?<![一二三四五六七八九零〇\d])(?P<v>[一二三四五六七八九零〇]{2}年)的(?=\s*[，,]?\s*属[鼠牛虎兔龙蛇马羊猴鸡狗猪])")
 # 我是八三年腊月生的, 他是七九年的: a year said in numerals, with a (lunar) month, and 生
-_BORN_SPOKEN = re.compile(r"(?:我|他|她|孩子|患者|病人)是(?P<v>(?:[一二三四五六七八九零〇]{2}|[一二三四五六七八九零〇]{4}|(?<!\d)\d{2})年"
+# (…，三八年生的: the clause says whose, after a comma)
+_BORN_SPOKEN = re.compile(r"(?:(?:我|他|她|孩子|患者|病人)是|(?<=[，,、 ]))(?P<v>(?:[一二三四五六七八九零〇]{2}|[一二三四五六七八九零〇]{4}|(?<!\d)\d{2})年"
                           r"(?:(?:[正一二三四五六七八九十冬腊]|十[一二])月(?:(?:初|十|二十|廿)?[一二三四五六七八九十])?)?)(?:出)?生的")
 # 2018年出生的孩子都要…: a bare year before a group of people is a cohort, nobody's birth date.
 _BARE_YEAR = re.compile(r"(?:19|20)?\d{2}年")
@@ -402,6 +403,9 @@ _DOB_AFTER = re.compile(
 # 2024年6月9日10:23出生: a newborn's birth date with the hour after it (the hour is no date)
 _DOB_AT_HOUR = re.compile(rf"(?P<v>{_YEAR}\s*年\s*(?:0?[1-9]|1[0-2])\s*月\s*(?:0?[1-9]|[12]\d|3[01])\s*[日号])\s*"
                           r"\d{1,2}[:：时点]\d{0,2}分?\s*(?:出生|出世|娩出|生)")
+# 新生儿 女 2024年5月7日 03:42 3250g: a ward board's newborn, the date (and hour) right after it
+_NEWBORN_DATE = re.compile(rf"新生儿[^，,。；;\d]{{0,6}}?(?P<v>{_YEAR}\s*年\s*(?:0?[1-9]|1[0-2])\s*月\s*(?:0?[1-9]|[12]\d|3[01])\s*[日号]"
+                           r"(?:\s*\d{1,2}[:：]\d{2})?)")
 
 # --- addresses -----------------------------------------------------------------------------------------
 
@@ -718,6 +722,8 @@ def _number_spans(norm: str) -> list[Span]:
         spans.extend(Span(m.start("v"), m.end("v"), "date_of_birth") for m in _DATE_AFTER_SEX.finditer(norm))
     if "生" in norm or "出世" in norm or "娩出" in norm:
         spans.extend(Span(m.start("v"), m.end("v"), "date_of_birth") for m in _DOB_AT_HOUR.finditer(norm))
+    if "新生儿" in norm:
+        spans.extend(Span(m.start("v"), m.end("v"), "date_of_birth") for m in _NEWBORN_DATE.finditer(norm))
     for born in [s for s in spans if s.label == "date_of_birth"]:
         if same := _SAME_YEAR_AFTER.match(norm, born.end):
             spans.append(Span(same.start("v"), same.end("v"), "date_of_birth"))
@@ -747,10 +753,13 @@ _SINGLE_SURNAMES = (
     "庹仝麻房"
     # and in session 54's second set (雒老师, 费医生), session 55's (患者占永强)
     "雒费占"
-    # a Korean student's (朴智妍), session 56
-    "朴"
+    # a Korean student's (朴智妍), session 56, and two rare ones (禚光明, 斛建设)
+    "朴禚斛"
 )
 _SURNAME_RE = re.compile("|".join(_COMPOUND_SURNAMES) + f"|[{_SINGLE_SURNAMES}]")
+# Surnames that start no ordinary word: after a cue, the two characters after one are a given name even when they
+# are a word too (医生禚建设, 治疗师仉光明; not 医生 + 宗教, which the tokenizer keeps one word)
+_RARE_SURNAMES = frozenset("禚斛訾亓鞠仉笪逯宓禤蒯郏阚缑亢蔺邰逄郦璩邝栾冼芮詹靳糜隋佟钮邴汲阙郜郗隗晁濮扈胥莘")
 # Compound surnames that are no ordinary word (东方, 百里, 第五, 长孙, 公孙 are; 上官 is also 上 + 官网/官方):
 # one of these starting a word and followed by a given name is a name with no cue at all (司马健的化验单,
 # 诸葛明远上个月).
@@ -764,7 +773,7 @@ _NOT_GIVEN = set(
     "血压糖热烧痛疼炎症肿咳嗽吐泻药治疗检查术住院诊感冒烧头胸腹腰背腿脚手眼耳鼻喉口牙"
     "肝脾肺肾胃肠脑骨肤科室号床级期型度性感觉得到被把给让从向于对因为所以但而且如果想要需"
     "已经曾才近去来说问答请谢该会能应第叫姓名字龄妈爸爷奶儿母父夫妻亲戚朋事师"
-    "主任教授院先姐阿姨叔看开做吃喝拉睡点工氏征班委"
+    "主任教授院先姐阿姨叔看开做吃喝拉睡点工氏征班委籍"
 )
 _TITLES = re.compile(
     r"(?:老板|护师|科长|处长|局长|所长|组长|站长|队长|厂长|学长|学姐|师兄|师姐|医生|大夫|医师|副?主任|副?教授|护士|护士长|副?院长|主治|主管(?:技师|护师|药师|医师)|助产士|药师|技师|治疗师|营养师|康复师|咨询师|社工|老师|先生|太太|女士|小姐|阿姨|阿婆|阿伯|阿公|叔叔|师傅|小朋友|同学|经理|博士"
@@ -790,13 +799,13 @@ _STRONG_CUE = re.compile(
     # who received, treats or nurses the patient (接诊医师木春华, 责任护士 …); a prescription's pharmacists
     r"|接诊医[师生]|主诊医[师生]|首诊医[师生]|管床医[师生]|床位医[师生]|责任护士"
     r"|审核药师|调配药师|核对药师|发药药师|调配人?|核对人?|发药人?|复核人?|执行人|代办人"
-    r"|签字人|家属签字|患者签字|被保险人|投保人|主刀|一助|二助|三助|麻醉医?师?|器械护士|巡回护士|洗手护士|护士长)\s*[:：|｜]?\s*"
+    r"|操作员|操作人|检验员|审核员|质控员|签字人|家属签字|患者签字|被保险人|投保人|主刀|一助|二助|三助|麻醉医?师?|器械护士|巡回护士|洗手护士|护士长)\s*[:：|｜]?\s*"
     # 主管医生（许婷）, 孟主任（孟祥军）: a role, and the name in brackets
     r"|(?:医生|医师|大夫|护士|主任|教授|护士长)\s*[（(])\s*[:：]?\s*$"
 )
 _WEAK_CUE = re.compile(r"(?:我是|本人|患者|病人|病患|伤者|产妇|请|转给|找|谢谢|感谢|是"
                        # a report's people by their part in it (行人廖建平, 受血者江涛, 来电人…), a relative as 其母
-                       r"|行人|司机|驾驶员|乘客|骑手|路人|目击者|报警人|来电人|呼救人|受血者|献血者|供血者|捐献者|人员"
+                       r"|行人|司机|驾驶员|驾驶人|乘客|骑手|路人|目击者|报警人|来电人|呼救人|受血者|献血者|供血者|捐献者|人员"
                        r"|负责人|法人|法定代表人|同胞|台胞|受者|供者|之(?:子|女|妻|夫|母|父)"
                        r"|其(?:母亲|父亲|丈夫|妻子|儿子|女儿|母|父|妻|夫|子|女|兄|弟|姐|妹)"
                        # whose words are forwarded (转发自李秀英：…), who signs a reply (——心内科 张立新)
@@ -806,7 +815,9 @@ _WEAK_CUE = re.compile(r"(?:我是|本人|患者|病人|病患|伤者|产妇|请
                        # a colleague by their department: 信息科的曹磊, 护理部的王芳
                        r"|(?:科|科室|部|处|中心|病房|病区)的"
                        # a bed in a ward's handover: 3床晏子豪术后…, 5床茹玉珍今晨…
-                       r"|(?<![\d.])\d{1,3}\s*(?:床|号床)"
+                       r"|(?<![\d.])\d{1,3}\s*(?:床|号床)|(?<![一二三四五六七八九十])[一二三四五六七八九十]{1,3}\s*(?:床|号床)"
+                       # a tourist or a passenger (香港遊客斛家明)
+                       r"|游客|遊客|旅客"
                        # an identifier, then the person it belongs to: 工号A10386，蔡明亮，…
                        r"|(?<![\d.])[A-Za-z]{0,3}\d{4,}\s*[，,（(/]|备注\s*[:：]"
                        # a shift on a roster (A班 刘金花、…；N班 杨帆)
@@ -1075,7 +1086,8 @@ def _name_at(text: str, i: int, surname: str, clause: str, c0: int) -> Span | No
     relation = bool(_RELATION_CUE.search(before))
     kin = strong or relation or bool(_KIN_CUE.search(before))
     role = not kin and bool(_ROLE_CUE.search(before))
-    weak = kin or role or bool(_WEAK_CUE.search(before))
+    # (a surname that starts no ordinary word is as good as a weak cue: 禚海燕刚打完针, 斛建设下午…)
+    weak = kin or role or bool(_WEAK_CUE.search(before)) or surname in _RARE_SURNAMES
     if not strong and (before and before[-1] in _COUNTING
                        or _FLOOR_BEFORE.search(before) and _TITLES.match(text, i + len(surname))):  # (2 楼护士站: a floor)
         return None  # 这张卡, 一张纸, 两条: a classifier, not a surname
@@ -1178,7 +1190,7 @@ def _name_at(text: str, i: int, surname: str, clause: str, c0: int) -> Span | No
                         end, name_word = end + 2, True  # 蒋 + 美玲, 冯 + 志远
                     elif w_tag in _NR_TAGS:
                         end, in_dict = end + 2, True  # 王 + 小宝, but also 毛 + 过敏: only a cue decides
-                    elif (w_tag in _GIVEN_WORD_TAGS or kin and w_freq < _COMMON_WORD_FREQ
+                    elif (w_tag in _GIVEN_WORD_TAGS or kin and w_freq < _COMMON_WORD_FREQ or weak and surname in _RARE_SURNAMES
                           or (kin or weak) and w_tag == "t" and w[-1] not in _RELATIVE_TIME_ENDINGS):
                         # (我父亲邬 + 国庆: a holiday, named after as often as 建国; not 我老公李 + 明天)
                         # 于 + 海洋, 胡 + 建华: a candidate only a cue can confirm (not 猫毛 + 过敏); after a
@@ -1299,7 +1311,9 @@ _NICKNAME_CUE = re.compile(r"(?:@|患者|病人|叫我|喊我|叫他|叫她|是|
                            # a ward's handover: 23床 仇大爷, 6床 蒙奶奶, 十二床那个冉婆婆
                            r"|(?<![\d.])\d{1,3}\s*(?:床|号床)|[一二三四五六七八九十]{1,3}床(?:那个|的)?"
                            # who does a job, named by it: 护工 大刘, 转运护士 小黎
-                           r"|(?:护工|护士|保洁|司机|师傅|阿姨)\s"
+                           r"|(?:护工|护士|保洁|司机|师傅|阿姨)\s|(?:驾驶员|司机|保安|管教|记录员|调解员)"
+                           # 还给小鞠讲了…, 跟老訾说: whom something is given or said to
+                           r"|(?<=[还也就都])给|(?:跟|陪)(?:着)?"
                            # a roster's shift: 中班 小韩
                            r"|(?:[早中晚夜白]|大夜|小夜)班(?:护士|护工)?\s*[:：]?"
                            # a colleague by their department or workplace: 我们科的小郑, 公司的小王
@@ -2589,6 +2603,26 @@ _INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
 _HAS_INVISIBLE = re.compile(f"[{_INVISIBLE}]")
 
 
+# An HL7 v2 PID segment (a laboratory or hospital system's export): its fields say what each value is, by position.
+_HL7_PID = re.compile(r"(?:^|(?<=[\r\n]))PID\|[^\r\n]*")
+_HL7_PID_FIELDS = {2: "record_number", 3: "record_number", 4: "record_number", 5: "name", 6: "name", 7: "date_of_birth",
+                   9: "name", 11: "address", 13: "phone", 14: "phone", 19: "id_number", 20: "id_number"}
+
+
+def _hl7_pid_spans(norm: str) -> list[Span]:
+    out: list[Span] = []
+    for m in _HL7_PID.finditer(norm):
+        pos = m.start()
+        for n, field in enumerate(m.group().split("|")):
+            label = _HL7_PID_FIELDS.get(n)
+            value = field.split("^")[0] if label in ("record_number", "date_of_birth") else field.rstrip("^")
+            value = value[:8] if label == "date_of_birth" else value  # YYYYMMDD, not the hour after it
+            if label and value.strip():
+                out.append(Span(pos, pos + len(value), label, label == "name"))
+            pos += len(field) + 1
+    return out
+
+
 @lru_cache(maxsize=200_000)
 def detect(text: str) -> tuple[Span, ...]:
     """Every piece of personal data in ``text``, as non-overlapping labelled spans (memoised)."""
@@ -2598,6 +2632,8 @@ def detect(text: str) -> tuple[Span, ...]:
         return tuple(Span(kept[s.start], kept[s.end - 1] + 1, s.label, s.confident) for s in detect(visible))
     norm = _blank_field_labels(simplified_view(normalize(text)))
     spans = _number_spans(numbers_view(norm))
+    if "PID|" in norm:
+        spans.extend(_hl7_pid_spans(norm))
     spans.extend(_addresses(norm))
     if " " in norm and _EN_ADDRESS_GATE.search(norm):
         spans.extend(Span(m.start(), m.end(), "address") for m in _EN_ADDRESS.finditer(norm))
