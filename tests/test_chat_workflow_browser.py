@@ -239,11 +239,23 @@ def test_a_message_waiting_for_a_regeneration_leaves_the_box_and_what_is_typed_m
     assert not any("message is empty" in x for x in toasts), toasts  # the second Enter said nothing
 
 
-# Clears what the page script committed for one press, between its capture listener (on the document) and
-# Gradio's own handler (on the element, after it): the state of a press made before the script ran.
+# Undoes what the page script did for one press (its commit and its count of presses), between its capture listener
+# (on the document) and Gradio's own handler (on the element, after it): the state of a press made before the script
+# ran.
 UNSEEN_PRESS_JS = """([selector, kind]) => {
-  document.querySelector(selector).addEventListener(kind, () => { window.__chatCommitted = undefined; },
-                                                    { capture: true, once: true });
+  document.querySelector(selector).addEventListener(kind, () => {
+    window.__chatCommitted = undefined;
+    window.__chatPressCount -= 1;
+  }, { capture: true, once: true });
+}"""
+# Two Enters in one go, as a fast double press lands before the first send has read its text.
+DOUBLE_ENTER_JS = """() => {
+  const box = document.querySelector('#patient-message textarea');
+  for (let i = 0; i < 2; i++) {
+    for (const type of ['keydown', 'keypress', 'keyup']) {
+      box.dispatchEvent(new KeyboardEvent(type, { key: 'Enter', code: 'Enter', bubbles: true, cancelable: true }));
+    }
+  }
 }"""
 
 
@@ -275,6 +287,39 @@ def test_a_press_the_page_script_did_not_see_still_sends_the_box(tmp_path):
         wait_done(page, lang)
         browser.close()
     assert [text for _d, text in patient_turns(svc)] == ["咳嗽三天了", "晚上更厉害"]
+
+
+def test_a_double_enter_before_the_first_send_went_sends_nothing_typed_later(tmp_path):
+    """Two Enters that both land before the first send has read the box (CI's timing, once in ~4,000 runs): the
+    second send, held back by Gradio while the first waits for a regeneration, went with what was typed after it,
+    with no Enter of its own. It sends nothing: the page script saw both presses, and the first send took the
+    only text."""
+    require_chromium()
+    from playwright.sync_api import expect, sync_playwright
+
+    lang = "en"
+    chunks = [f"第{i}句。" for i in range(12)]
+    with (remote_app(tmp_path, chunks, delay_s=0.25) as (svc, url, _m), sync_playwright() as pw):
+        browser = launch(pw)
+        page = open_page(browser, url.page, "en-US")
+        wait_loaded(page, lang)
+        box = page.locator("#patient-message textarea")
+        send_and_wait(page, "咳嗽三天了", lang)
+        page.locator("#regenerate-all").click()
+        expect(page.locator("#column-status-0")).to_contain_text(t("chat.status.streaming", lang),
+                                                                 timeout=BROWSER_TIMEOUT_MS)
+        box.fill("晚上咳得更厉害。")
+        page.evaluate(DOUBLE_ENTER_JS)
+        expect(box).to_have_value("", timeout=BROWSER_TIMEOUT_MS)
+        regenerating = page.locator("#regenerate-all").is_disabled()
+        box.type("还发烧")
+        expect(first_column(page)).to_contain_text("晚上咳得更厉害。", timeout=BROWSER_TIMEOUT_MS)
+        wait_done(page, lang)
+        page.wait_for_timeout(1500)  # (a second send would have gone by now)
+        expect(box).to_have_value("还发烧")
+        browser.close()
+    assert regenerating, "the regeneration had ended before the message was sent: nothing tested"
+    assert [text for _d, text in patient_turns(svc)] == ["咳嗽三天了", "晚上咳得更厉害。"]
 
 
 def test_fonts_one_face_for_latin_and_chinese(tmp_path):

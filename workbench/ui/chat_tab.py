@@ -67,13 +67,17 @@ SEND_WAITS_S = 600.0
 # The text committed by the last Enter or Send (assets/chat_commit.js) is what goes, and it leaves the box when its
 # send goes, in the browser, and only that text: a reply stream that cleared the box from the server erased what was
 # typed meanwhile, and Gradio's held-back send read the box as it was then. A blank Enter during a send commits
-# null, which sends nothing and says nothing. No commit at all: the page script did not see the press (it runs once
-# the page is ready, after the buttons already work, or it failed to load), so the box as Gradio read it goes: a Send
-# clicked as the page opened went nowhere.
+# null, which sends nothing and says nothing. No commit left: either an earlier send took it (two Enters before the
+# first went: every press the script saw is accounted for, and this send sends nothing, not what was typed since), or
+# the script did not see the press (it runs once the page is ready, after the buttons already work, or it failed to
+# load), and the box as Gradio read it goes: a Send clicked as the page opened went nowhere.
 SEND_TAKES_TEXT_JS = """(st, typed) => {
   const committed = window.__chatCommitted;
   window.__chatCommitted = undefined;
-  const text = committed ? committed.text : typed;
+  const presses = window.__chatPressCount;
+  const taken = presses > 0 && window.__chatPressesTaken === presses;
+  window.__chatPressesTaken = presses;
+  const text = committed ? committed.text : (taken ? null : typed);
   window.__chatSending = true;
   const box = document.querySelector('#patient-message textarea');
   if (box && text && text.trim() && box.value.startsWith(text)) {

@@ -5,11 +5,16 @@
   // (SEND_TAKES_TEXT_JS in chat_tab.py). A blank Enter while a send runs commits "nothing" (null): it would only
   // say "the message is empty"; a message still waiting to go is kept. Capture phase: this runs before Gradio's own
   // handlers of the same key or click.
+  // Every press it sees is counted: a send that finds no commit, after the count, had its press's commit taken by
+  // the send before it (a second Enter before the first went) and sends nothing; with a count of 0 the press came
+  // before this script ran, and the send takes the box.
   if (window.__chatCommitListeners) return;
   window.__chatCommitListeners = true;
+  window.__chatPressCount = 0;
   const commit = () => {
     const box = document.querySelector('#patient-message textarea');
     if (!box) return;
+    window.__chatPressCount += 1;
     if (box.value.trim() === '' && window.__chatSending) {
       if (!window.__chatCommitted) window.__chatCommitted = { text: null };
     } else {
