@@ -2613,13 +2613,13 @@ def _hl7_pid_spans(norm: str) -> list[Span]:
     out: list[Span] = []
     for m in _HL7_PID.finditer(norm):
         pos = m.start()
-        for n, field in enumerate(m.group().split("|")):
+        for n, cell in enumerate(m.group().split("|")):
             label = _HL7_PID_FIELDS.get(n)
-            value = field.split("^")[0] if label in ("record_number", "date_of_birth") else field.rstrip("^")
+            value = cell.split("^")[0] if label in ("record_number", "date_of_birth") else cell.rstrip("^")
             value = value[:8] if label == "date_of_birth" else value  # YYYYMMDD, not the hour after it
             if label and value.strip():
                 out.append(Span(pos, pos + len(value), label, label == "name"))
-            pos += len(field) + 1
+            pos += len(cell) + 1
     return out
 
 
