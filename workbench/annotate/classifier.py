@@ -281,10 +281,11 @@ _INTERROGATIVE = re.compile(
 _EMBEDDING = re.compile(r"再说|再定|再决定|再商量|我(来|先)?(给(您|你)|跟(您|你))?(说|讲|解释|介绍|科普)(一下|下)|我(来|先)(给(您|你)|跟(您|你))?(说|讲|解释|介绍|科普)"
                         r"|我(给|跟)(您|你)(说|讲|解释|介绍)|解答|回答|讲解|问清楚|(?<![我想])问问|问一问|咨询(一下)?(医生|大夫|药师)|记录|记下|明确|确定|判断|了解|知道|看看|看一下|重点看|注意看|仔细看|观察|留意|排除|取决于|决定|弄清|查明|评估|鉴别|要看|^(再|先|去)?看$")
 # What makes a question before it the subject of a statement: 有没有效果要看体质, 管不管用得吃两周才知道.
-_SUBJECT_OF = re.compile(r"(其实|都)?(区别|差别|差异)(不大|不太大|不明显|很小)|无所谓|要看|取决于|搞清|弄清|搞明白|弄明白|查清|查明|因人而异|才(能)?(知道|确定|看出|判断)|说不准|不好说|(不是|不光|不只|并非)(只)?看")
+_SUBJECT_OF = re.compile(r"(其实|都)?(区别|差别|差异)(不大|不太大|不明显|很小)|无所谓|没关系|不要紧|再(决定|定|考虑|商量)|要看|取决于|搞清|弄清|搞明白|弄明白|查清|查明|因人而异|才(能)?(知道|确定|看出|判断)|说不准|不好说|(不是|不光|不只|并非)(只)?看")
 _HABITUAL = re.compile(r"一般|通常")
 _FREE_CHOICE = re.compile(r"(什么|哪里|哪儿|哪个|多少|怎么|谁|啥)[^，,。？?]{0,6}?(就|都)[^，,。？?]{0,4}?\1")
 # 注意观察是否发热，还有伤口周围有没有红肿: a second object of the same watching
+_TRIAL = re.compile(r"^(再)?(看看|试试|观察|看一下|试一下)")
 _CONTINUES_OBJECT = re.compile(r"^(还有|以及|及|和|或者|或是|包括|另外还有|再就是)")
 _DAILY_COUNT = re.compile(r"^(每天|每日|一天)[^你您]{0,6}几(次|组|遍|回)$")
 _WILL_BEFORE = re.compile(r"会[\u4e00-\u9fff]{0,3}$|(过去|过来|进去)$|(就|先|再|多)(停|歇|休息|养|等|观察|坚持|吃|用|涂|抹)$|(稍等|等一下|再等)$")  # 就停几天
@@ -309,7 +310,7 @@ _WHY_HOW = re.compile(r"为什么|为何|怎么(判断|区分|分辨|知道|看�
 _A_STRONG_RE = re.compile(
     r"(?<!的)(?<!给出)(?<!给您)(?<!给你)建议(?!(你|您)?[\u4e00-\u9fff]{0,6}的(那个|那|这个|这)|之前|以前)|推荐|应该(?![的是做])|应当"
     r"|(?<![还我有])需要(?!了解|知道|问|你|您|补充|我|先了解|先问|先知道|很大的勇气|勇气|向(您|你)|确认)|必须|一定要|最好|务必|切记|千万"
-    r"|注意|避免|(?<!要)不要|(?<!能)不能|(家庭)?作业(是|就是)|(?<![特区分级类性识辨个告鉴])别(?![人的处家])|勿|禁止|禁用|忌"
+    r"|注意(?!到)|避免|(?<!要)不要|(?<!能)不能|(家庭)?作业(是|就是)|(?<![特区分级类性识辨个告鉴])别(?![人的处家])|勿|禁止|禁用|忌"
     r"|(?<!没能)(?<!未能)(?<!没有)(?<!不能)及时|尽快|尽早|立即|立刻|马上(去|到|来|就医|就诊|停|送|打)|赶紧|赶快|抓紧(时间)?(去|治|看|吃|做|查)|唔好(?!意思)|就医(?!卡|记录)|就诊(?!卡|号|记录|信息|人|者)|复诊(?!已)|回诊|复查|急诊(?!病人|患者|的病人|班|值班|医生)|打120|遵医嘱|医生指导|去医院|到医院|来医院"
     # 你要看医生: 要看 alone is what something depends on (要看症状), but not before a doctor
     r"|(?<![不没想])(要|得)去?看(医生|大夫|急诊|门诊)(?![了过吗没])"
@@ -336,9 +337,9 @@ _A_ACTION_RE = re.compile(
     r"|(间隔|隔开|至少隔|最少隔|相隔)[^，,几多]{0,6}(小时|分钟|天)"
     # 一次5毫升, 一天不超过4次 (a dose); 避光保存, 随身携带, 开封后半年内用完 (how a medicine is kept)
     r"|一次\d+(\.\d+)?(毫升|ml|mL|毫克|mg|克|g|片|粒|袋|滴|支|包|丸|喷)|(一天|每天|每日|每周|每月|24小时(内)?)(最多|不超过|不能超过|不要超过)"
-    r"|越早越好|越快越好|下一步(就是|是|要|得|需要)?(做|查|去|吃|用|住院|手术|复查)|复测|(?<![你您])再(测|量|查)(?![了过吗没])|(还要|要|需要|得)?继续(吃|用|服|涂|贴|打|目前|原来|现在)|(要|得|需要|每天|按时|记得)(去|来)?换药|空腹(来)?抽血|(去|来|要|需要|得)抽(个|一)?血(?![了过吗没是的时])"
+    r"|越早越好|越快越好|各[一两\d]针|加强一?针|下一步(就是|是|要|得|需要)?(做|查|去|吃|用|住院|手术|复查)|复测|(?<![你您])再(测|量|查)(?![了过吗没])|(还要|要|需要|得)?继续(吃|用|服|涂|贴|打|目前|原来|现在)|(要|得|需要|每天|按时|记得)(去|来)?换药|空腹(来)?抽血|(去|来|要|需要|得)抽(个|一)?血(?![了过吗没是的时])"
     r"|^(明天|今天|后天|下周[一二三四五六日]?|下午|上午|晚上)(再)?(来|过来|复诊|复查)$"
-    r"|(要|得)做(手术|检查|个)|先(平躺|躺下|坐下|坐着)|马上(补|吃|服)|(按|照)(原来|平时|规定)?的?时间(吃|服|用)"
+    r"|(要|得)做(手术|检查|个)|先(平躺|躺下|坐下|坐着)|马上(补|吃|服)|(按|照)(原来|平时|规定)?的?时间(吃|服|用)|(按|照)(原来|平时|之前|现在|目前)的?(剂?量|方案)(吃|服|用)"
     # first aid step by step: 把孩子脸朝下趴在你前臂上, 用掌根…用力拍5下
     r"|^(先)?把(孩子|宝宝|他|她|病人|老人|患者|伤口|伤处)|^(先)?把[^，,。]{1,14}(收起来|拿走|扔掉|换掉|移走|洗干净|收好|放好|锁好|藏好)"
     r"|每(天|周|日|晚|月)[^，,。]{0,14}(洗|换|晒|消毒|清洗|擦|拖)[^，,。]{0,3}一(次|遍)|用力(拍|按|压|推)|[拍按压推捏捂敷]\s?\d+\s?(下|次|分钟|秒)"
@@ -447,7 +448,9 @@ _REPORTS_NEXT = re.compile(r"(会|常|总|经常|老|都|也|人)问(到|过)?$|
 _CONFIRM_TAG = re.compile(r"^(对|是)(吧|吗|不对|不是)$|^没错(吧|吗)$")
 _READ_BACK = re.compile(r"^(您|你)(是|现在|目前|平时|每天|一直|之前|以前)")
 # 为了更准确地判断您头痛的原因，…: why the doctor asks, no advice
-_PURPOSE = re.compile(r"^(为了|为)(更|能)?(准确|明确|确定|判断|了解|弄清|帮)")
+_PURPOSE = re.compile(r"^(为了|为)(更|能)?(准确|明确|确定|判断|了解|弄清|帮)"
+                      # 您说的甲功复查, 上次让您注意的低盐饮食: what the patient said or was told before, as the topic
+                      r"|^(您|你)(刚才|之前|上次)?(说|提到|讲|问)的|^(上次|之前|刚才|前面)?(我)?(让|叫|嘱咐|建议|交代)(您|你)[^，,。]{0,12}的")
 _QUALIFIES_REQUEST = re.compile(r"^(最好|尽量|要能|要)(是|在|用|拍|能|把|对着|正对|清楚|清晰|白天|自然光|带上|附上|连同|注明|写上|标上|包括)"
                                 # 不要开美颜, 别反光, 拍清楚点, 自然光下拍: how to take the photo asked for
                                 r"|^(不要|别|不用)(开|用|加)?(美颜|滤镜|闪光灯|反光|P图|修图)|^(拍)?(清楚|清晰)(点|一点|些)?$|^(在)?自然光"
@@ -590,6 +593,7 @@ def _analyse(text: str) -> _Evidence:
         suggesting, advice_after = False, 0.0
         proposing = True  # every clause asked asks consent (你看这样行不行), here to the advice after it
         third_party = False  # 有人问能不能吃鸡肉，是不是发物？: an earlier clause quotes someone else's question
+        proposal_lead = False  # 要不先把…改到早上吃，看看睡眠会不会好一点？: a proposal, and its trial
         embedded_open = False  # the clause before embedded its question in advice (观察是否发热，…)
         for n, c in enumerate(sent):
             # (我只是实习的，不能给您改药，您先按原来的方案吃: what the doctor cannot do, not the advice to the patient)
@@ -611,6 +615,10 @@ def _analyse(text: str) -> _Evidence:
             if suggesting:
                 advice_after = max(advice_after, a)
             q, overruled = _question_strength(c, a, local)
+            if q > 0 and proposal_lead and (a > 0 or _TRIAL.match(c.text)):
+                q, overruled = 0.0, True
+                local.append("rhetorical:proposal")
+            proposal_lead |= n == 0 and a > 0 and bool(re.match(r"(那|那么)?要不(?![要然是了])", c.text))
             suggesting |= (q > 0 and bool(_SUGGESTING.search(c.text))) or (overruled and a > 0 and bool(_SUGGESTING_LEAD.match(c.text)))
             if q > 0 and not _CONSENT.match(c.text.rstrip(_TRAILING)):
                 proposing = False
@@ -730,8 +738,8 @@ def _analyse(text: str) -> _Evidence:
 def _gives_count(question: str, following: str) -> bool:
     """The count or length asked (几次, 多久) stated, with its unit, in the sentence that follows."""
     m = _COUNT_ASKED.search(question)
-    if not m or _SECOND_PERSON.search(question):
-        return False
+    if not m or _SECOND_PERSON.search(question) or _CONDITIONAL.search(following):
+        return False  # (如果一天超过8片…: a threshold for what to do, not the count asked)
     units = m.group(1) or "天周月年小时分钟"
     return bool(re.search(f"{_NUMERAL}[{units}]", following))
 
