@@ -802,6 +802,35 @@ def test_session_56_second_rules(case_id, doctor, facts):
     assert asked_facts(_cases_in(S56B)[case_id], doctor) == facts
 
 
+# Written blind at the end of session 56 (tests/data/cases_s56c): five cases and 120 questions (an old woman's heart
+# failure told by her granddaughter on a video call, a young smoker's collapsed lung told in one or two words, a
+# toddler who drank toilet cleaner told by his panicking mother, an accountant's rectal bleeding told reluctantly, a
+# schoolgirl's weight loss told by her mother with the girl correcting her). First contact, with the second set's
+# rules: 107/120 (0.892). Its misses then gave the rules tested below (以前有什么病, 走动, 几点钟, 比以前细了; 每次…多久
+# asks no fact's 多久 unless the fact is about each episode; 你爸 of a patient who speaks for himself is his father, as
+# keywords say 爸爸; 孩子爸爸 is another person): 114/120 (0.950), no other set changed. Left: 没撞着哪儿吧 (哪儿
+# is "anywhere"), 以前发作过没 after a preface, a complaint's own words (上秤, 不想活) read as a second fact.
+S56C = REPO / "tests" / "data" / "cases_s56c"
+
+
+def test_rule_patient_on_the_session_56_third_cases():
+    right, total = _blind_set_score(S56C)
+    assert total == 120 and right / total >= 0.93
+
+
+@pytest.mark.parametrize(("case_id", "doctor", "facts"), [
+    ("heart-failure-grandma", "以前有什么病吗？", ("history",)),
+    ("heart-failure-grandma", "半夜睡着睡着会不会憋得要坐起来？每次要坐多久才好点？", ("pnd",)),
+    ("heart-failure-grandma", "她平躺会不会喘，走动以后喘不喘？", ("orthopnea", "exertion")),
+    ("toddler-cleaner-ingestion", "妈妈先别慌，听我说。你先告诉我：1.喝下去大概几点钟？2.一共喝了几口？", ("time", "amount")),
+    ("rectal-bleeding-office", "拉出来的屎是不是比以前细了，像铅笔那样细细的？", ("shape",)),
+    ("rectal-bleeding-office", "你爸那个病是多大岁数得的？你自己以前做过肠镜吗？", ("family", "checks")),
+    ("teen-weight-loss", "孩子爸爸多高多重？", ()),
+])
+def test_session_56_third_rules(case_id, doctor, facts):
+    assert asked_facts(_cases_in(S56C)[case_id], doctor) == facts
+
+
 def test_cantonese_words_are_read_as_mandarin_only_in_a_cantonese_turn():
     """痕 is "itchy" in Cantonese and "scar, trace" in Mandarin (疤痕, 痕迹): a Mandarin turn kept its words."""
     from workbench.simulate.matching import _mandarin

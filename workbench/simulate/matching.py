@@ -453,6 +453,10 @@ _EVERYDAY_PATTERNS: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
     (re.compile(r"家里[^，,。？?]{0,4}(?:没人|有人|有谁|没谁)"), ("家里人",)),
     (re.compile(r"青一(?:大)?块|青了一(?:大)?块|一块青"), ("淤青", "瘀斑")), (re.compile(r"哪一[边侧]"), ("哪边", "一侧")),
     (re.compile(r"[闷砸]到|[闷砸]着"), ("撞", "砸", "外伤")), (re.compile(r"[沙砂]粒"), ("钙化",)), (re.compile(r"边儿"), ("边界",)),
+    # session 56's third set: 以前有什么病, 走动以后, 几点钟, 比以前细了, 你爸那个病
+    (re.compile(r"(?:以前|之前|过去|平时|原来)[^，,。？?]{0,3}(?:有|得过|生过|有过)[^，,。？?]{0,3}(?:什么|啥)?(?:病|毛病)"), ("病史", "基础病", "毛病")),
+    (re.compile(r"走动|走几步|动一动"), ("活动", "走路")), (re.compile(r"几点钟"), ("几点",)),
+    (re.compile(r"[变比][^，,。？?]{0,4}细|细细的|铅笔"), ("变细", "粗细")),
 )
 
 
@@ -496,6 +500,8 @@ _ABOUT_OTHERS = re.compile(r"(家里|家中|家人)的?大人|(家里|家人|家
                            r"|(你们|您们)(队里|班里|单位|公司|宿舍).{0,4}(谁|别人|其他人|有人)"
                            # 你家大宝以前也这样咳过吗: a child's brother or sister
                            r"|(你|您)家(里)?的?(大宝|二宝|老大|老二|哥哥|姐姐|弟弟|妹妹)"
+                           # 孩子爸爸多高多重: the child's parent, not the child
+                           r"|(孩子|娃|宝宝|小孩)的?(爸爸|爸|妈妈|妈|父亲|母亲|爷爷|奶奶|外公|外婆|姥姥|姥爷)"
                            # 你屋头的狗几岁了, 你家那猫是啥品种: the pet's age or breed, not the patient's
                            r"|(狗|猫|狗狗|猫咪|宠物|兔子|鹦鹉)[^，,。？?]{0,6}(几岁|多大|啥品种|什么品种)")
 _SECOND_PERSON = re.compile(r"你|您")
@@ -551,8 +557,8 @@ def _evidence(fact: Fact, question: str) -> frozenset[str]:
         question = _DAYS_FRAME.sub("，", question)  # 这几天有没有吃感冒药: these days, not how many
         question = _SINCE_NOT.sub("", question)  # 被子多久没洗了: how long since the washing, not the onset
         question = _PER_DAY.sub(r"\1", question)
-        if not _EPISODES_IN_FACT.search(fact.fact + fact.patient + "".join(fact.keywords)):
-            question = _EACH_TIME.sub(r"\1", question)
+    if not _EPISODES_IN_FACT.search(fact.fact + fact.patient + "".join(fact.keywords)):
+        question = _EACH_TIME.sub(r"\1", question)  # (每次要坐多久才好点 asks no swelling's 多久 either)
     if not _TIME_RELATION_IN_FACT.search(fact.fact + fact.patient):
         question = _before_events_blanked(question)
     keywords = [k for k in fact.keywords if k not in GENERIC_KEYWORDS]
@@ -751,8 +757,10 @@ _SELF_OF_PROXY = re.compile(r"[^，,。？?！!；;]*(?:你|您)自己[^，,。�
 
 def _as_the_patient(case: Case, question: str) -> str:
     m = _PROXY_OPENING.search(case.opening or "")
-    if not m or not question:
+    if not question:
         return question
+    if not m:  # 你爸那个病: the patient's own father, as a case's keywords name him (爸爸)
+        return re.sub(r"(你|您)的?(爸|妈)(?![爸妈])", r"\1\2\2", question)
     group = next(g for g in _RELATIONS if m.group(1) in g)
     question = _SELF_OF_PROXY.sub("", question)
     return re.sub("(?:你|您)(?:家)?的?(?:" + "|".join(sorted(group, key=len, reverse=True)) + ")", "他", question)
