@@ -45,6 +45,7 @@ HELDOUT22 = REPO / "annotations" / "deid_heldout22.jsonl"
 HELDOUT23 = REPO / "annotations" / "deid_heldout23.jsonl"
 HELDOUT24 = REPO / "annotations" / "deid_heldout24.jsonl"
 HELDOUT25 = REPO / "annotations" / "deid_heldout25.jsonl"
+HELDOUT26 = REPO / "annotations" / "deid_heldout26.jsonl"
 
 # --- medicine is not a name -----------------------------------------------------------------------
 
@@ -1700,6 +1701,52 @@ def test_classes_the_twenty_fifth_set_found_are_caught(text, expected):
 
 @pytest.mark.parametrize("text", TWENTY_FIFTH_SET_LOOKALIKES)
 def test_the_twenty_fifth_sets_lookalikes_are_left_alone(text):
+    assert deidentify(text)[0] == text
+
+
+def test_goals_hold_on_the_twenty_sixth_set():
+    # Written blind at the end of session 56 (119 lines: patients' own chat messages, doctors' replies by name, a
+    # patients' forum with handles and @mentions, an online pharmacy's prescription review, a video visit with speaker
+    # labels, a hospital's official-account pushes, an exam centre's report header, an insurance form, a care home's
+    # family group chat, sick-leave notes, referral e-mails, voice messages, Hong Kong and Taiwan patients in
+    # traditional characters and Cantonese, Russian, Arab, Indian and Thai patients; 36 without personal data). First
+    # score, with the twenty-fifth set's rules: all labels recall 0.853, precision 0.970 (name 0.818). Then used for a
+    # few rules (a forum post's author after 楼主 or N楼, and an @handle after 回复; a parent greeted by the child's
+    # given name, 佳怡妈妈您好; a doubled pet name before 她妈 wherever it stands; a full name's given part said alone
+    # in the same text; English words that open a sentence after 患者： are no names; 系 is no given name): recall
+    # 0.875 (name 0.833), precision 0.980. Left: given names that are frequent words said alone (建国他…, 文静你…),
+    # nicknames after a colon-labelled speaker (小刘, 小孟), transliterated names with no surname (法蒂玛, 阿卜杜拉), a
+    # Latin name before its Chinese transliteration, Cantonese text (陳家豪, 黃姑娘, 俊朗), a Taiwanese name (李罔市),
+    # passports written with a space, a forum's profile link, an Alipay account that looks like an e-mail, a Hong Kong
+    # plate, 85年3月的; and four areas read as addresses (户籍：河南省商丘市, 住在天津市和平区), which earlier sets label.
+    sc = score(_rows(HELDOUT26))
+    assert sc.overlap["name"].recall >= 0.80, sc.misses
+    assert sc.overlap["all"].recall >= 0.85, sc.misses
+    assert sc.overlap["all"].precision >= 0.97, sc.false_alarms
+    assert len(_rows(HELDOUT26)) >= 100 and sum(not r["spans"] for r in _rows(HELDOUT26)) >= 30
+
+
+TWENTY_SIXTH_SET_CLASSES = [
+    ("【求助帖】楼主控糖小雨2016：确诊2型糖尿病三年了", "【求助帖】楼主[账号]：确诊2型糖尿病三年了"),
+    ("2楼 抗癌老兵_阿杰：大家别放弃", "2楼 [账号]：大家别放弃"),
+    ("回复@控糖小雨2016：我也是二甲吃了两年", "回复@[账号]：我也是二甲吃了两年"),
+    ("佳怡妈妈您好，佳怡退烧后出疹子是正常的", "[姓名]妈妈您好，[姓名]退烧后出疹子是正常的"),
+    ("哎陈医生，我是丽丽她妈", "哎[姓名]医生，我是[姓名]她妈"),
+    ("我叫王晓峰，晓峰他们都说", "我叫[姓名]，[姓名]他们都说"),
+    ("申请人与被保险人关系：女儿  申请人：袁婷", "申请人与被保险人关系：女儿  申请人：[姓名]"),
+    ("医生：Priya, your hemoglobin is low. 患者：So I need iron tablets?",
+     "医生：[姓名], your hemoglobin is low. 患者：So I need iron tablets?"),
+]
+TWENTY_SIXTH_SET_LOOKALIKES = ["楼主更新：今天复查，可以减药了", "宝宝妈妈您好，孩子退烧了吗", "门诊楼：三楼", "孩子妈妈您好"]
+
+
+@pytest.mark.parametrize("text, expected", TWENTY_SIXTH_SET_CLASSES, ids=[c[0][:8] for c in TWENTY_SIXTH_SET_CLASSES])
+def test_classes_the_twenty_sixth_set_found_are_caught(text, expected):
+    assert deidentify(text)[0] == expected
+
+
+@pytest.mark.parametrize("text", TWENTY_SIXTH_SET_LOOKALIKES)
+def test_the_twenty_sixth_sets_lookalikes_are_left_alone(text):
     assert deidentify(text)[0] == text
 
 

@@ -321,7 +321,7 @@ _PLATFORM_NAME = re.compile(
 # an e-mail address (letters before the @) and not 艾特 as a verb (@了, @一下).
 _PLATFORM_WORD = re.compile(r"微博|抖音|快手|小红书|B站|b站|知乎|推特|[Tt]witter|[Ii]nstagram|[Tt]ik[Tt]ok|[Ww]eibo|视频号|公众号"
                             # a forum's own words for its members (楼主@糖豆妈妈0612：, 网友@皮皮虾我们走：)
-                            r"|楼主|层主|博主|版主|网友|用户|[Uu][Pp]主|论坛|贴吧|帖子|发帖|跟帖")
+                            r"|楼主|层主|博主|版主|网友|用户|[Uu][Pp]主|论坛|贴吧|帖子|发帖|跟帖|回复\s*@")
 _AT_HANDLE = re.compile(r"(?<![A-Za-z0-9._%+\-])@(?![了过着]|一下)(?P<h>[\u4e00-\u9fffA-Za-z0-9_\-]{2,30}?)"
                         # it ends before a greeting, a space or punctuation, or where Chinese follows its digits
                         r"(?:(?=[你您]好|[^\u4e00-\u9fffA-Za-z0-9_\-]|$)|(?<=\d)(?=[\u4e00-\u9fff]))")
@@ -773,7 +773,7 @@ _NOT_GIVEN = set(
     "血压糖热烧痛疼炎症肿咳嗽吐泻药治疗检查术住院诊感冒烧头胸腹腰背腿脚手眼耳鼻喉口牙"
     "肝脾肺肾胃肠脑骨肤科室号床级期型度性感觉得到被把给让从向于对因为所以但而且如果想要需"
     "已经曾才近去来说问答请谢该会能应第叫姓名字龄妈爸爷奶儿母父夫妻亲戚朋事师"
-    "主任教授院先姐阿姨叔看开做吃喝拉睡点工氏征班委籍"
+    "主任教授院先姐阿姨叔看开做吃喝拉睡点工氏征班委籍系"
 )
 _TITLES = re.compile(
     r"(?:老板|护师|科长|处长|局长|所长|组长|站长|队长|厂长|学长|学姐|师兄|师姐|医生|大夫|医师|副?主任|副?教授|护士|护士长|副?院长|主治|主管(?:技师|护师|药师|医师)|助产士|药师|技师|治疗师|营养师|康复师|咨询师|社工|老师|先生|太太|女士|小姐|阿姨|阿婆|阿伯|阿公|叔叔|师傅|小朋友|同学|经理|博士"
@@ -1614,14 +1614,14 @@ def _doubled_names(text: str) -> list[Span]:
         # adverb, as a parent writes of a child (宁宁今天又吐了两次)
         # ... or a later clause's, once the message has spoken of a child (宝宝是…出生的，乐乐现在才7公斤)
         clause_start = not before.strip() or before[-1] in "，,。；;！!？?\n " and bool(_CHILD_EARLIER.search(text, 0, m.start()))
-        if not (cued or opens and (re.match(_KIN_AFTER, text[m.end():])
-                                   or clause_start and _doubled_subject(text, m.end()))):
+        kin_after = re.match(_KIN_AFTER, text[m.end():]) is not None
+        if not (cued or kin_after or opens and clause_start and _doubled_subject(text, m.end())):
             continue
         tag, freq = _dict_tag(m.group())
         # 朵朵 is also a classifier (一朵朵): a rare one is a pet name after a kinship word, not 阵阵; a frequent
         # noun is an ordinary word (我家人人都感冒了)
         if tag in _NR_TAGS or (tag in _DOUBLED_TAGS or tag in ("q", "ns")) and freq < _DOUBLED_WORD_FREQ:
-            out.append(Span(m.start(), m.end(), "name", cued))
+            out.append(Span(m.start(), m.end(), "name", cued or kin_after))
     return out
 
 
@@ -1761,7 +1761,10 @@ _NOT_LATIN_NAMES = frozenset(
     # the cues below and a note's field names, which a name match may start with (Pt Li Na, Patient Nguyễn Thị Lan)
     "Pt Subscriber Midwife Wife Husband Son Daughter Mom Mum Dad Pharmacist Prescriber Physician Consultant "
     "Attending Signed Called Insured Guardian Carer Caregiver Kind Regards Sincerely Best Name Sex Age Admitted "
-    "Discharged Allergies Dx Hx Rx Tel Fax Mobile Email Phone Passport Ward Referred".split())
+    "Discharged Allergies Dx Hx Rx Tel Fax Mobile Email Phone Passport Ward Referred "
+    # what opens a sentence after a speaker's label (患者：So I need iron tablets?)
+    "So But And Yes No Ok Okay Well Sorry What How When Where Why Can Could Should Is Are Do Does Did Will I We "
+    "It Then Also Oh Um Uh".split())
 # What says a person's name follows in English notes and letters ...
 _EN_PERSON_CUE = re.compile(
     r"(?:\b(?:Pt|Patient|Re|From|To|Cc|Dear|Hi|Hello|Hey|[Ss]ubscriber|[Mm]idwife|[Nn]urse|[Ww]ife|[Hh]usband|[Ss]on"
@@ -2082,10 +2085,19 @@ def _addressed_names(text: str) -> list[Span]:
 _GREETED = re.compile(rf"(?:^|(?<=[\n】\]，,。！!？?]))\s*(?P<n>(?:{_SURNAME_RE.pattern})[\u4e00-\u9fff]{{1,2}}?)\s*[，,]?\s*(?:您好|你好)")
 
 
+# 佳怡妈妈您好: a parent greeted by the child's given name
+_GREETED_PARENT = re.compile(r"(?:^|(?<=[\n】\]，,。！!？?：:]))\s*(?P<n>[\u4e00-\u9fff]{2})(?:妈妈|爸爸|家长|奶奶|爷爷|外婆|姥姥)\s*[，,]?\s*(?:您好|你好)")
+
+
 def _greeted_names(text: str) -> list[Span]:
     if "好" not in text:
         return []
     out: list[Span] = []
+    for m in _GREETED_PARENT.finditer(text):
+        n, (a, b) = m.group("n"), m.span("n")
+        if (_given_ok(n) and n not in _KIN_DOUBLES and _dict_tag(n)[1] < _COMMON_WORD_FREQ and not _KIN_WORD_RE.search(n)
+                and not _inside_medical_term(text, a, b)):
+            out.append(Span(a, b, "name", True))
     for m in _GREETED.finditer(text):
         n, (a, b) = m.group("n"), m.span("n")
         surname = _SURNAME_RE.match(n)
@@ -2603,6 +2615,10 @@ _INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
 _HAS_INVISIBLE = re.compile(f"[{_INVISIBLE}]")
 
 
+# 楼主控糖小雨2016：…, 2楼 抗癌老兵_阿杰：…: a forum post's author by their user name
+_FORUM_POSTER = re.compile(r"(?:楼主|层主|(?<![\d.])\d{1,4}\s*楼)\s*(?P<h>[^\s：:，,。@#]{2,30}?)\s*[：:]")
+
+
 # An HL7 v2 PID segment (a laboratory or hospital system's export): its fields say what each value is, by position.
 _HL7_PID = re.compile(r"(?:^|(?<=[\r\n]))PID\|[^\r\n]*")
 _HL7_PID_FIELDS = {2: "record_number", 3: "record_number", 4: "record_number", 5: "name", 6: "name", 7: "date_of_birth",
@@ -2634,6 +2650,10 @@ def detect(text: str) -> tuple[Span, ...]:
     spans = _number_spans(numbers_view(norm))
     if "PID|" in norm:
         spans.extend(_hl7_pid_spans(norm))
+    if "楼" in norm:
+        # (not 楼主更新：…, a word of the post)
+        spans.extend(Span(m.start("h"), m.end("h"), "account") for m in _FORUM_POSTER.finditer(norm)
+                     if not re.fullmatch(r"[\u4e00-\u9fff]+", m.group("h")) or _dict_tag(m.group("h"))[1] < _COMMON_WORD_FREQ)
     spans.extend(_addresses(norm))
     if " " in norm and _EN_ADDRESS_GATE.search(norm):
         spans.extend(Span(m.start(), m.end(), "address") for m in _EN_ADDRESS.finditer(norm))
@@ -2649,6 +2669,9 @@ def detect(text: str) -> tuple[Span, ...]:
                  and _dict_tag(name := norm[s.start : s.end])[1] < _COMMON_WORD_FREQ}
     if confident:
         names += [s for s in _known_name_spans(norm, confident) if not covered.overlaps(s.start, s.end)]
+        givens = {g for n in confident if len(n) == 3 and n[0] in _SINGLE_SURNAMES and _given_ok(g := n[1:])
+                  and _dict_tag(g)[1] < _COMMON_WORD_FREQ and norm.count(g) > norm.count(n)}
+        names += [s for s in _known_name_spans(norm, givens) if not covered.overlaps(s.start, s.end)]
     return tuple(_resolve(taken + names))
 
 
