@@ -88,6 +88,13 @@ SHAPES = {
     "mail_display_name": "Hans Müller <hm@x.de> ",
     "pet_before_parent": "联系朵朵妈妈",
     "id_then_owner": "用户 HS02137（柯文静）",
+    # session 56's later sets: an HL7 PID segment, a rare surname, a forum's poster, a parent greeted by the child's
+    # name, a full name's given part said alone
+    "hl7_pid": "PID|1||ZY2024040983||亓国庆||19560413|M\n",
+    "rare_surname": "禚海燕刚打完针，",
+    "forum_poster": "2楼 抗癌老兵_阿杰：",
+    "greeted_parent": "佳怡妈妈您好，",
+    "given_alone": "我叫王晓峰，晓峰他",
 }
 
 
