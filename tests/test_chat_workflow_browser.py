@@ -322,6 +322,49 @@ def test_a_double_enter_before_the_first_send_went_sends_nothing_typed_later(tmp
     assert [text for _d, text in patient_turns(svc)] == ["咳嗽三天了", "晚上咳得更厉害。"]
 
 
+def test_a_message_sent_before_the_page_reopened_its_dialogue_continues_it(tmp_path):
+    """After a reload the page reopens the dialogue the browser had open, a moment after its box works (walk 7): a
+    message sent in between started a new dialogue with no history, and the page then showed the old one. It
+    continues the dialogue the page is reopening. The page load's requests are held back here until the message
+    has gone, as a slow load holds them."""
+    require_chromium()
+    from playwright.sync_api import expect, sync_playwright
+
+    lang = "en"
+    with remote_app(tmp_path, REPLY) as (svc, url, _m), sync_playwright() as pw:
+        browser = launch(pw)
+        page = open_page(browser, url.page, "en-US")
+        wait_loaded(page, lang)
+        send_and_wait(page, "咳嗽三天了", lang)
+        first = patient_turns(svc)[0][0]
+        held = []
+        message = "晚上更厉害"
+
+        def hold_all_but_the_message(route, request):
+            if "/queue/join" in request.url and message not in (request.post_data or ""):
+                held.append(route)  # the page load's events: released once the message has gone
+            else:
+                route.continue_()
+
+        page.route("**/*", hold_all_but_the_message)
+        page.reload()
+        box = page.locator("#patient-message textarea")
+        box.fill(message)
+        box.press("Enter")
+        for _ in range(600):
+            if len(patient_turns(svc)) == 2:
+                break
+            page.wait_for_timeout(100)
+        sent_first = len(patient_turns(svc)) == 2
+        for route in held:
+            route.continue_()
+        page.unroute("**/*")
+        expect(page.locator("#dialogue-info")).to_contain_text(f"#{first}", timeout=BROWSER_TIMEOUT_MS)
+        browser.close()
+    assert held and sent_first, "the message did not go while the page load was held: nothing tested"
+    assert patient_turns(svc) == [(first, "咳嗽三天了"), (first, message)]
+
+
 def test_fonts_one_face_for_latin_and_chinese(tmp_path):
     """A heading's Latin letters are drawn in the body's face (checked on the glyphs Chromium used)."""
     require_chromium()

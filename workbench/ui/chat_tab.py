@@ -71,7 +71,7 @@ SEND_WAITS_S = 600.0
 # first went: every press the script saw is accounted for, and this send sends nothing, not what was typed since), or
 # the script did not see the press (it runs once the page is ready, after the buttons already work, or it failed to
 # load), and the box as Gradio read it goes: a Send clicked as the page opened went nowhere.
-SEND_TAKES_TEXT_JS = """(st, typed) => {
+SEND_TAKES_TEXT_JS = """(st, typed, last) => {
   const committed = window.__chatCommitted;
   window.__chatCommitted = undefined;
   const presses = window.__chatPressCount;
@@ -84,7 +84,7 @@ SEND_TAKES_TEXT_JS = """(st, typed) => {
     box.value = box.value.slice(text.length).replace(/^\\s+/, '');
     box.dispatchEvent(new Event('input', { bubbles: true }));
   }
-  return [st, text];
+  return [st, text, last];
 }"""
 # A refused message comes back into the box, ahead of anything typed since it left (a send that waited for a
 # regeneration may be refused minutes later). Nothing returned: the box is left as it is, not written back.
@@ -419,7 +419,7 @@ def build_chat_tab(svc: Services, state: gr.State, ui: Localizer) -> dict[str, A
              acc: chat_dialogues.DialogueAccess | None = None, st: dict | None = None,
              partial: dict[str, str] | None = None) -> dict:
         """Show ``dialogue_id`` and remember it, in this session and in the browser (for a reload)."""
-        return {state: {**(st or {}), "dialogue_id": dialogue_id}, remembered: dialogue_id,
+        return {state: {**(st or {}), "dialogue_id": dialogue_id, "settled": True}, remembered: dialogue_id,
                 info: info_text or info_md(dialogue_id, lang, acc, blind=blind),
                 **render(dialogue_id, lang, blind=blind, partial=partial)}
 
@@ -453,7 +453,19 @@ def build_chat_tab(svc: Services, state: gr.State, ui: Localizer) -> dict[str, A
         finally:
             control.done(session, jobs)
 
-    def on_send(st: dict, message: str | None, request: gr.Request):
+    def reopening(st: dict, last_id: object, user: CurrentUser) -> int | None:
+        """The dialogue this browser had open, which the page load is about to reopen: a message sent before it
+        has (a reload, then Enter at once) continues it, as the page will show, rather than starting a new one."""
+        if st.get("dialogue_id") is not None or st.get("settled") or not last_id:
+            return None
+        try:
+            did = chat_dialogues.parse_dialogue_id(last_id)
+            return did if chat_dialogues.access(svc, user, did).mine else None
+        except WorkbenchError:
+            return None
+
+    # (last_id: the dialogue the browser remembers, which the page load reopens; an API caller leaves it out)
+    def on_send(st: dict, message: str | None, request: gr.Request, last_id: object = None):
         lang = i18n.language(request)
         if message is None:
             # a blank Enter pressed while this tab's previous message was sent: nothing was committed
@@ -463,6 +475,8 @@ def build_chat_tab(svc: Services, state: gr.State, ui: Localizer) -> dict[str, A
         try:
             user = user_of(request)
             current = st.get("dialogue_id")
+            if current is None:
+                current = reopening(st, last_id, user)
             if current is not None:
                 chat_dialogues.require_continuable(svc, user, current)
                 if control.holder(current) == "regenerate":
@@ -677,7 +691,7 @@ def build_chat_tab(svc: Services, state: gr.State, ui: Localizer) -> dict[str, A
     # goes, instead of being dropped by Gradio's default "once" with the text left unsent.
     # A send, a branch or an example may start a dialogue: My dialogues lists it at once.
     relist = dict(fn=on_relist, inputs=[find_text, find_user], outputs=[table], api_name=False, show_progress="hidden")
-    gr.on([send_btn.click, msg.submit], fn=naming_columns(on_send), inputs=[state, msg], outputs=[*all_outputs, returned],
+    gr.on([send_btn.click, msg.submit], fn=naming_columns(on_send), inputs=[state, msg, remembered], outputs=[*all_outputs, returned],
           trigger_mode="always_last", api_name="send", show_progress_on=progress_on, js=SEND_TAKES_TEXT_JS,
           **generating).then(
         None, [returned, msg], [msg, returned], js=SEND_RETURNS_TEXT_JS, api_name=False, queue=False,
