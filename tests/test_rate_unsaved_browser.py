@@ -105,3 +105,30 @@ def test_leaving_with_typing_not_yet_saved_asks_first(tmp_path):
         except PlaywrightError:
             pass  # closed without asking
         assert asked == ["beforeunload"] and page.is_closed()
+
+
+def test_typing_answered_by_saves_within_one_second_does_not_ask(tmp_path):
+    """Walk 7: a comment typed quickly is saved by a few saves within one second, and those write the same saved
+    line: the page saw the line unchanged after the last keystroke and asked before leaving (and Stay left a page
+    half in another language after a language switch). Leaving asks nothing once a save sent after the last
+    keystroke has answered."""
+    from playwright.sync_api import Error as PlaywrightError
+
+    with _first_item_open(tmp_path) as (svc, _ctx, page):
+        asked: list[str] = []
+
+        def stay(dialog):
+            asked.append(dialog.type)
+            dialog.dismiss()
+
+        page.on("dialog", stay)
+        page.locator("#rate-comment-0 textarea").click()
+        page.keyboard.type("hello world", delay=20)
+        wait_until(lambda: _comments(svc) == ["hello world"], what="the comment saved")
+        page.wait_for_timeout(1500)  # every save has answered
+        page.close(run_before_unload=True)
+        try:
+            page.wait_for_timeout(500)  # a dialog, if one came, is answered meanwhile
+        except PlaywrightError:
+            pass  # closed without asking
+        assert asked == [] and page.is_closed()

@@ -876,9 +876,11 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
         def heads(*keys: str) -> list[str]:
             return [i18n.t(f"rate.col.{c}", lang) for c in keys]
         # A disabled account's open items hold their slots (the items never reach k) until it is released: said
-        # beside its name, the one place an admin sees it.
-        return (pd.DataFrame([[plain(r.username) + ("" if r.active else i18n.t("rate.disabled_mark", lang)), r.completed,
-                               r.open, r.held] for r in rows],
+        # beside its name, the one place an admin sees it (and only where it holds some: walk 7 was told to
+        # release the items of an account holding none).
+        def mark(r: queue.AnnotatorProgress) -> str:
+            return "" if r.active else i18n.t("rate.disabled_mark" if r.open else "rate.disabled_mark_idle", lang)
+        return (pd.DataFrame([[plain(r.username) + mark(r), r.completed, r.open, r.held] for r in rows],
                              columns=heads("annotator", "completed", "open", "held")),
                 pd.DataFrame([[f.item_id, plain(f.username), plain(f.reason), f"{f.flagged_at:%Y-%m-%d %H:%M}"] for f in flagged],
                              columns=heads("item", "annotator", "reason", "flagged_at")))
@@ -1031,12 +1033,16 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
     # The answer events take the item reference as their one input besides the state, and the page script sends
     # in its place the answers read from the page as JSON (workbench/ui/rate_payload.py says why).
     answers_in = [st, item_ref]
+    # Typing is answered once a save sent after it has answered (rate_typing.js asks before leaving until then): the
+    # saved line alone did not tell, as two saves within one second write the same line and the page saw no change.
+    save_answered_js = "() => { window.__rateSavedUpTo = Math.max(window.__rateSavedUpTo || 0, window.__rateSaveSent || 0); }"
     for i, w in enumerate(widgets):
         # Leaving a text box saves it again: a keystroke's save can be coalesced away while another runs.
         gr.on([w.turn_type.input, *(radio.input for radio in w.scores.values()), w.safety.input,
                w.comment.input, w.corrected.input, w.comment.blur, w.corrected.blur],
               make_autosave(i), answers_in, [saved_md, w.header, info_md, progress_md], api_name=f"rate_autosave_{i}",
-              js=f"(state, ref) => [state, window.rateForm.box({i}, ref)]", trigger_mode="always_last", **quiet)
+              js=f"(state, ref) => {{ window.__rateSaveSent = Date.now(); return [state, window.rateForm.box({i}, ref)]; }}",
+              trigger_mode="always_last", **quiet).then(None, None, None, js=save_answered_js, api_name=False, queue=False)
         # Ranking by clicks: appended in the browser (no round trip, so fast clicks keep their order), then saved.
         w.rank.click(None, [ranking, w.rank], [ranking, pref], js=_RANK_APPEND_JS, api_name=False).then(
             on_pref_change, answers_in, [saved_md, info_md, progress_md], api_name=False, js=_PREFERENCE_JS, **quiet)

@@ -37,7 +37,9 @@
   };
   watch();
   window.addEventListener('beforeunload', (event) => {
-    if (typedAt > savedAt) {
+    // (also answered: a save sent after the last keystroke came back, though it wrote the same saved line as the
+    // save before it, in the same second: rate_tab.py's SAVE_ANSWERED_JS)
+    if (typedAt > savedAt && typedAt > (window.__rateSavedUpTo || 0)) {
       event.preventDefault();
       event.returnValue = '';
     }
