@@ -34,5 +34,10 @@ def test_the_team_table_marks_a_disabled_annotator_who_still_holds_items(tmp_pat
         # The mark says what to do; released, the slot is free for cat.
         assert workflow.release_open(app.store, boss, "bob") == 1
         assert claim(app.store, cat, k=2) == item
+        # Holding nothing now, bob is marked disabled without the call to release (walk 7 was told to release the
+        # items of an account holding none).
+        team, _flags = client.predict(api_name="/rate_team")
+        names = [row[0] for row in team["data"]]
+        assert names == ["ann", "bob" + i18n.t("rate.disabled_mark_idle", "en"), "cat"], names
     finally:
         app.close()
