@@ -142,7 +142,8 @@ def test_bad_messages_through_the_ui_store_nothing_and_the_next_message_works(re
     tried("ui message: lone surrogate and control characters")
     # gradio_client cannot even encode a lone surrogate; a browser or script can send it as a JSON escape.
     fn = next(i for i, d in enumerate(client.config["dependencies"]) if d.get("api_name") == "send")
-    _raw_send(url, fn, "我\x00咳嗽\ud83d三天了")
+    # (every input in the protocol: the state, the message, the dialogue the browser remembers, none for a script)
+    _raw_send(url, fn, "我\x00咳嗽\ud83d三天了", len(client.config["dependencies"][fn]["inputs"]))
     with svc.store.session() as s:
         turns = [t.text for t in s.scalars(select(TurnRow))]
         gens = list(s.scalars(select(Generation)))
@@ -150,14 +151,14 @@ def test_bad_messages_through_the_ui_store_nothing_and_the_next_message_works(re
     assert len(gens) == 1 and gens[0].status == "ok" and gens[0].output == "您好，咳嗽多久了？"
 
 
-def _raw_send(url: str, fn_index: int, message: str) -> str:
+def _raw_send(url: str, fn_index: int, message: str, n_inputs: int = 2) -> str:
     """Call a handler through the queue protocol with ASCII-escaped JSON (lone surrogates survive it)."""
     import uuid
 
     import httpx
 
     session = uuid.uuid4().hex
-    body = json.dumps({"data": [None, message], "fn_index": fn_index, "session_hash": session,
+    body = json.dumps({"data": [None, message] + [None] * (n_inputs - 2), "fn_index": fn_index, "session_hash": session,
                        "event_data": None, "trigger_id": None}, ensure_ascii=True)
     out = []
     with httpx.Client(timeout=30) as http:
