@@ -38,7 +38,7 @@
   watch();
   window.addEventListener('beforeunload', (event) => {
     // (also answered: a save sent after the last keystroke came back, though it wrote the same saved line as the
-    // save before it, in the same second: rate_tab.py's SAVE_ANSWERED_JS)
+    // save before it, in the same second: rate_tab.py's save_answered_js)
     if (typedAt > savedAt && typedAt > (window.__rateSavedUpTo || 0)) {
       event.preventDefault();
       event.returnValue = '';
