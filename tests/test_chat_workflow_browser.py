@@ -187,6 +187,21 @@ def test_regenerate_buttons_are_greyed_out_while_a_regeneration_runs(tmp_path):
         browser.close()
 
 
+# Slow enough that a message sent during Regenerate all lands while it still streams.
+REGENERATION_CHUNKS = [f"第{i}句。" for i in range(12)]
+REGENERATION_DELAY_S = 0.25
+
+
+def start_a_regeneration_after_a_first_message(page, lang: str) -> None:
+    """Sends 咳嗽三天了, waits for its replies, then clicks Regenerate all and waits until the replies stream."""
+    from playwright.sync_api import expect
+
+    send_and_wait(page, "咳嗽三天了", lang)
+    page.locator("#regenerate-all").click()
+    expect(page.locator("#column-status-0")).to_contain_text(t("chat.status.streaming", lang),
+                                                             timeout=BROWSER_TIMEOUT_MS)
+
+
 def test_a_message_waiting_for_a_regeneration_leaves_the_box_and_what_is_typed_meanwhile_stays(tmp_path):
     """A message sent during Regenerate all waited in the box, and when it went the box was cleared: text added
     meanwhile was lost without a word, and a second Enter sent the emptied box ("the message is empty"), or later
@@ -197,16 +212,13 @@ def test_a_message_waiting_for_a_regeneration_leaves_the_box_and_what_is_typed_m
     from playwright.sync_api import expect, sync_playwright
 
     lang = "en"
-    chunks = [f"第{i}句。" for i in range(12)]
-    with (remote_app(tmp_path, chunks, delay_s=0.25) as (svc, url, _m), sync_playwright() as pw):
+    with (remote_app(tmp_path, REGENERATION_CHUNKS, delay_s=REGENERATION_DELAY_S) as (svc, url, _m),
+          sync_playwright() as pw):
         browser = launch(pw)
         page = open_page(browser, url.page, "en-US")
         wait_loaded(page, lang)
         box = page.locator("#patient-message textarea")
-        send_and_wait(page, "咳嗽三天了", lang)
-        page.locator("#regenerate-all").click()
-        expect(page.locator("#column-status-0")).to_contain_text(t("chat.status.streaming", lang),
-                                                                 timeout=BROWSER_TIMEOUT_MS)
+        start_a_regeneration_after_a_first_message(page, lang)
         box.fill("晚上咳得更厉害。")
         box.press("Enter")
         box.press("Enter")  # a second Enter on the emptied box commits nothing (it sent what was typed next)
@@ -298,16 +310,13 @@ def test_a_double_enter_before_the_first_send_went_sends_nothing_typed_later(tmp
     from playwright.sync_api import expect, sync_playwright
 
     lang = "en"
-    chunks = [f"第{i}句。" for i in range(12)]
-    with (remote_app(tmp_path, chunks, delay_s=0.25) as (svc, url, _m), sync_playwright() as pw):
+    with (remote_app(tmp_path, REGENERATION_CHUNKS, delay_s=REGENERATION_DELAY_S) as (svc, url, _m),
+          sync_playwright() as pw):
         browser = launch(pw)
         page = open_page(browser, url.page, "en-US")
         wait_loaded(page, lang)
         box = page.locator("#patient-message textarea")
-        send_and_wait(page, "咳嗽三天了", lang)
-        page.locator("#regenerate-all").click()
-        expect(page.locator("#column-status-0")).to_contain_text(t("chat.status.streaming", lang),
-                                                                 timeout=BROWSER_TIMEOUT_MS)
+        start_a_regeneration_after_a_first_message(page, lang)
         box.fill("晚上咳得更厉害。")
         page.evaluate(DOUBLE_ENTER_JS)
         expect(box).to_have_value("", timeout=BROWSER_TIMEOUT_MS)
