@@ -374,8 +374,8 @@ _EVERYDAY_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("晕不晕", ("头晕",)), ("发晕", ("头晕",)), ("晕乎", ("头晕",)), ("blackout", ("失去意识", "昏迷")),
     ("black out", ("失去意识", "昏迷")), ("passed out", ("失去意识", "昏迷")), ("孩子生了", ("生孩子",)),
     ("睡得着", ("睡不着", "睡眠")), ("睡不好", ("睡眠", "失眠")), ("帮你带", ("帮忙", "谁带")), ("抱宝宝", ("抱孩子",)),
-    ("抱着宝宝", ("抱孩子",)), ("什么都没意思", ("兴趣", "开心")), ("anhedonia", ("兴趣",)), ("痛起来", ("开始痛",)),
-    ("疼起来", ("开始痛", "开始疼")), ("吃了些什么", ("吃了什么", "饮食")), ("吃了好多", ("吃了什么", "饮食")),
+    ("抱着宝宝", ("抱孩子",)), ("什么都没意思", ("兴趣", "开心")), ("anhedonia", ("兴趣",)),
+    ("吃了些什么", ("吃了什么", "饮食")), ("吃了好多", ("吃了什么", "饮食")),
     ("下水", ("内脏",)), ("老汉儿", ("父亲",)), ("uric acid", ("尿酸",)), ("靠着床头", ("坐着睡", "枕头")),
     ("垫高", ("枕头",)), ("脚面", ("脚踝", "肿")), ("鞋都穿不进", ("肿", "水肿")), ("鞋穿不进", ("肿", "水肿")),
     ("排水的药", ("利尿",)), ("口重", ("咸", "口味")), ("CHF", ("心衰",)), ("heart failure", ("心衰",)),
@@ -422,6 +422,16 @@ _EVERYDAY_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("眯过去", ("打盹", "瞌睡")), ("灵光", ("清醒", "神志")), ("认出", ("认人",)), ("认得", ("认人",)),
     ("水淋淋", ("出汗", "湿")), ("干巴巴", ("干烫",)), ("跑茅房", ("拉肚子", "腹泻")),
     ("pass out", ("晕倒", "失去意识", "昏迷")),
+    # session 57's blind cases: a toddler's first fit told by his grandfather (northeastern speech), an old man who cannot
+    # pass water, itching late in a pregnancy, a worker's eye hit by metal, a young woman's migraine typed in bursts
+    ("几场", ("几次", "次数")), ("他爹", ("父母", "爸爸")), ("他娘", ("父母", "妈妈")), ("溜达", ("走路",)),
+    ("满地跑", ("走路",)), ("叫人", ("说话",)), ("压力高", ("高血压", "血压")), ("肋巴骨", ("肋骨",)),
+    ("老大不", ("头胎", "第几胎")), ("是老大", ("头胎", "第几胎")), ("浓茶", ("尿色", "颜色")),
+    ("橘子皮", ("黄", "发黄")), ("橘黄", ("黄", "发黄")), ("白眼珠", ("眼白",)), ("眼珠子白", ("眼白",)),
+    ("合眼", ("睡觉", "睡眠")), ("合上眼", ("睡觉", "睡眠")), ("一宿", ("夜里", "睡觉")), ("睡得好", ("睡眠",)),
+    ("大三阳", ("乙肝",)), ("小三阳", ("乙肝",)), ("早年间", ("既往", "得过")), ("带红", ("见红",)),
+    ("瞅见", ("看见", "看得见")), ("瞅得见", ("看得见",)), ("沙子", ("异物感", "磨")), ("硌", ("磨", "异物感")),
+    ("晃得慌", ("刺眼", "怕光")), ("晃眼", ("刺眼", "怕光")), ("日头", ("阳光", "光")),
 )
 # ... and what a word list cannot say: blood in the urine with words between (尿里没见过血吧), the slang MC
 _EVERYDAY_PATTERNS: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
@@ -457,6 +467,28 @@ _EVERYDAY_PATTERNS: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
     (re.compile(r"(?:以前|之前|过去|平时|原来)[^，,。？?]{0,3}(?:有|得过|生过|有过)[^，,。？?]{0,3}(?:什么|啥)?(?:病|毛病)"), ("病史", "基础病", "毛病")),
     (re.compile(r"走动|走几步|动一动"), ("活动", "走路")), (re.compile(r"几点钟"), ("几点",)),
     (re.compile(r"[变比][^，,。？?]{0,4}细|细细的|铅笔"), ("变细", "粗细")),
+    # session 57: 痛起来 is when it began, but 疼起来的时候 is while it hurts; 眼珠子往上吊 (the eyes rolled up); 撒尿…不大
+    # 痛快, 小便挺顺的 (how the water flows); 肚脐眼下面 (the lower belly); 整两盅 (a drink); 上大号; 后边儿肋巴骨底下
+    # (the loin); 七八个月了 (how many months); 醒几回 (the sleep); 肝上出过啥毛病; 肚皮变硬, 下面湿了 (labour); 啥东西飞
+    # 眼里了 (how it happened); 比划几根指头你数得清不 (the sight); 出事以后咋弄的 (first aid); 架副镜子 (glasses); 挨过…
+    # 那一针 (an injection); 每隔多长日子 (how often); 防着怀孕 (contraception); 啥情况会犯 (the trigger)
+    (re.compile(r"[疼痛]起来(?!的时候|时|那会|以后|之后|后|的话)"), ("开始痛", "开始疼")),
+    (re.compile(r"眼[珠睛]?子?[^，,。？?]{0,3}往上(?:吊|翻|插)"), ("翻白眼", "抽搐")),
+    (re.compile(r"(?:小便|尿|撒尿|尿尿)[^，,。？?]{0,8}(?:顺|通畅|痛快|利索)"), ("排尿", "费劲")),
+    (re.compile(r"肚脐[眼儿]?(?:下面|下边|底下|以下)"), ("下腹", "小腹")), (re.compile(r"[一两几半]盅"), ("喝酒",)),
+    (re.compile(r"[上解][个了过]?大号"), ("大便",)), (re.compile(r"[上解][个了过]?小号"), ("小便",)),
+    (re.compile(r"(?:后边|后面|背后|后腰)儿?[^，,。？?]{0,5}(?:肋|骨)"), ("腰", "后背", "肾区")),
+    (re.compile(r"[\d一二两三四五六七八九十]+个?多?月了"), ("几个月",)),
+    (re.compile(r"醒[了过]?(?:几|多少)(?:回|次)"), ("睡眠", "睡觉")),
+    (re.compile(r"肝[上里脏]?[^，,。？?]{0,4}(?:毛病|病)"), ("肝病",)),
+    (re.compile(r"肚[皮子][^，,。？?]{0,6}(?:变硬|发硬|发紧)"), ("宫缩", "发紧")), (re.compile(r"下面[^，,。？?]{0,4}湿"), ("流水", "破水")),
+    (re.compile(r"(?:飞|崩|溅|掉|进)[进到了]?[^，,。？?]{0,2}眼(?:睛)?里"), ("受伤", "经过", "怎么伤")),
+    (re.compile(r"(?:指头|手指)[^，,。？?]{0,6}数|数[得出清]{1,2}[^，,。？?]{0,3}(?:指头|手指)"), ("视力",)),
+    (re.compile(r"(?:以后|之后|后来|完)[^，,。？?]{0,8}(?:怎么|咋)(?:弄|处理|搞|整)"), ("处理", "弄过")),
+    (re.compile(r"(?:架|戴|配)[^，,。？?]{0,2}镜子"), ("眼镜",)), (re.compile(r"挨[过了]?[^，,。？?]{0,10}针"), ("打针",)),
+    (re.compile(r"每隔[^，,。？?]{0,4}(?:多长|多久|几)"), ("频率", "几次")),
+    (re.compile(r"防[着止]?(?:怀孕|怀上)"), ("避孕",)),
+    (re.compile(r"什么情况下?(?:会|容易|就)?(?:犯|发作|加重|疼|痛|出现|诱发)"), ("诱因", "什么情况下")),
 )
 
 
@@ -493,18 +525,22 @@ def fact_is_asked(fact: Fact, question: str) -> bool:
 
 # A clause asked about other people (家里其他人也闹肚子吗, 同学有没有类似的): it asks nothing of the patient's own
 # facts, only of a fact about others (family history, contacts), whose wording names them too.
-_ABOUT_OTHERS = re.compile(r"(家里|家中|家人)的?大人|(家里|家人|家里人|其他人|别人|旁人|同学|同事|(?<!小)朋友|同桌|室友|邻居|周围的?人|身边的?人|兄弟姐妹|(你|您)们)(的?大人们?)?(里|当中|中间)?((是不是|是否)?也|有没有|有谁|有人|中|最近有|没有|没人|怎么样|咋样)"
+_ABOUT_OTHERS = re.compile(r"(家里|家中|家人)的?大人|(家里|家人|家里人|其他人|别人|旁人|同学|同事|工友|(?<!小)朋友|同桌|室友|邻居|周围的?人|身边的?人|兄弟姐妹|(你|您)们)(的?大人们?)?(里|当中|中间)?((是不是|是否)?也|有没有|有谁|有人|中|最近有|没有|没人|怎么样|咋样)"
                            # 你妈妈当年…也, 你爱人以前犯过…, 她爸爸是不是也…, 你们队里还有谁…, 您家里人抽烟吗
                            r"|(你|您|他|她)(家里?)?的?(妈妈|妈|爸爸|爸|母亲|父亲|爱人|老伴|老公|老婆|丈夫|妻子|对象|爹妈|父母|家里人|家人"
                            r"|婆婆|公公|岳母|岳父|婆家|娘家|哥哥|姐姐|弟弟|妹妹|奶奶|爷爷|外婆|外公|姥姥|姥爷)"
                            r"|(你们|您们)(队里|班里|单位|公司|宿舍).{0,4}(谁|别人|其他人|有人)"
+                           # 你那工友眼睛也崩着了吗: the one who was with the patient
+                           r"|(你|您)(那|那个|那位)(工友|同事|同学|朋友|室友|邻居|师傅|同伴)"
                            # 你家大宝以前也这样咳过吗: a child's brother or sister
                            r"|(你|您)家(里)?的?(大宝|二宝|老大|老二|哥哥|姐姐|弟弟|妹妹)"
                            # 孩子爸爸多高多重: the child's parent, not the child
-                           r"|(孩子|娃|宝宝|小孩)的?(爸爸|爸|妈妈|妈|父亲|母亲|爷爷|奶奶|外公|外婆|姥姥|姥爷)"
+                           r"|(孩子|娃|宝宝|小孩)[他她]?的?(爸爸|爸|妈妈|妈|爹|娘|父亲|母亲|爷爷|奶奶|外公|外婆|姥姥|姥爷)"
                            # 你屋头的狗几岁了, 你家那猫是啥品种: the pet's age or breed, not the patient's
                            r"|(狗|猫|狗狗|猫咪|宠物|兔子|鹦鹉)[^，,。？?]{0,6}(几岁|多大|啥品种|什么品种)")
 _SECOND_PERSON = re.compile(r"你|您")
+# (你妈妈怀孕的时候有没有痒过 现在宝宝动得多不多: typed without punctuation, a space ends the clause about her)
+_OTHERS_CLAUSE_SPLIT = re.compile(r"(?<=[。！？!?；;\n：:])|(?<=[\u4e00-\u9fff])(?=[ 　]+[\u4e00-\u9fff])")
 _SEEN_OF_PATIENT = re.compile(r"[^，,。？?]{0,6}?(看到|看见|发现|说|觉得|注意到)(你|您)")
 _OTHERS_IN_FACT = re.compile(r"家|亲|父|母|兄|弟|姐|妹|别人|其他人|同学|同事|朋友|周围|身边|遗传")
 
@@ -527,7 +563,7 @@ def _about_the_patient(fact: Fact, question: str) -> str:
     if not (others or service):
         return question
     kept, after_others = [], False
-    for c in _CLAUSE_SPLIT.split(question):
+    for c in _OTHERS_CLAUSE_SPLIT.split(question):
         m = _ABOUT_OTHERS.search(c) if others else None
         # 你老婆看到你抽的时候是什么样子: what the relative saw of the patient (你 again after them) is the patient's
         about_others = m is not None and not _SEEN_OF_PATIENT.match(c, m.end())
@@ -555,10 +591,13 @@ def _evidence(fact: Fact, question: str) -> frozenset[str]:
     if _is_about_time(fact):
         question = _TAKES.sub("", question)  # "多久才能睡着" is not "since when" either
         question = _DAYS_FRAME.sub("，", question)  # 这几天有没有吃感冒药: these days, not how many
-        question = _SINCE_NOT.sub("", question)  # 被子多久没洗了: how long since the washing, not the onset
+        # 被子多久没洗了: how long since the washing, not the onset (but 多久没尿了 asks the onset of "尿不出")
+        question = _SINCE_NOT.sub(lambda m: m.group(0) if m.group(2) in fact.fact + fact.patient else "", question)
         question = _PER_DAY.sub(r"\1", question)
     if not _EPISODES_IN_FACT.search(fact.fact + fact.patient + "".join(fact.keywords)):
-        question = _EACH_TIME.sub(r"\1", question)  # (每次要坐多久才好点 asks no swelling's 多久 either)
+        question = _EACH_TIME.sub(r"\1", question)
+        if _is_about_time(fact):
+            question = _ONE_TIME.sub(r"\1", question)  # (每次要坐多久才好点 asks no swelling's 多久 either)
     if not _TIME_RELATION_IN_FACT.search(fact.fact + fact.patient):
         question = _before_events_blanked(question)
     keywords = [k for k in fact.keywords if k not in GENERIC_KEYWORDS]
@@ -613,7 +652,9 @@ def _only_then(evidence: frozenset[str]) -> bool:
 def _is_about_time(fact: Fact) -> bool:
     """A fact keyed on words of when and how long alone (起病时间: 多久, 几分钟, 什么时候开始)."""
     keywords = [k for k in fact.keywords if k not in GENERIC_KEYWORDS]
-    return bool(keywords) and all(_is_time_word(k) for k in keywords)
+    # (抽了大约两三分钟，自己停下来, keyed 多久 多长时间 几分钟 持续 停: one word of how it ended beside four of how long)
+    others = [k for k in keywords if not _is_time_word(k)]
+    return bool(keywords) and (not others or len(others) == 1 and len(keywords) - 1 >= 3 and len(others[0]) == 1)
 
 
 # 这几天, 这两天, 前几天: the days of what is asked (这几天解过大便吗), never how many days
@@ -621,9 +662,11 @@ _DAYS_FRAME = re.compile(r"[这那前近头][几两]?(?:天|日|年|周|个月)|
 # 当时是不是觉得…, 那会儿疼不疼: the time of what is asked, which asks when only where nothing else is asked
 _THEN_WORDS = frozenset("当时 那时候 那时 那会儿 那阵子".split())
 # 躺下要过多久才能睡着, 歇多久能好: how long something takes, not since when the complaint has lasted
-_SINCE_NOT = re.compile(r"(多久|多长时间|几天)(?=没|不)")
+_SINCE_NOT = re.compile(r"(多久|多长时间|几天)(?=(?:没|不)([\u4e00-\u9fff]))")
 # 一天拿剪子多长时间, 什么时候最重: a daily amount and the worst time of day, not since when
-_PER_DAY = re.compile(r"(?<=一天|每天|每日|一次)([^，,。？?！!]{0,12}?)(多久|多长时间|几个?小时)")
+_PER_DAY = re.compile(r"(?<=一天|每天|每日)([^，,。？?！!]{0,12}?)(多久|多长时间|几个?小时)")
+# 一次喂多久: how long each time, as 每次 below
+_ONE_TIME = re.compile(r"(?<=一次)([^，,。？?！!]{0,12}?)(多久|多长时间|几个?小时)")
 # 每次喂多久: how long each time, which a fact about each episode is asked by (每回疼多长时间), not one about since when
 _EACH_TIME = re.compile(r"(?<=每次|每回)([^，,。？?！!]{0,12}?)(多久|多长时间|几个?小时)")
 _EPISODES_IN_FACT = re.compile(r"每次|每回|一次|发作|持续|一阵")
@@ -750,8 +793,9 @@ def _part_of_another_clause(evidence: frozenset[str], question: str, others: lis
 _RELATIONS = (("爸爸", "老爸", "爸", "父亲", "老爷子"), ("妈妈", "老妈", "妈", "母亲", "老太太"),
               ("老公", "丈夫", "先生"), ("老婆", "妻子", "媳妇"), ("爱人", "老伴"), ("爷爷",), ("奶奶",), ("外公", "姥爷"),
               ("外婆", "姥姥"))
+# (not 我老公说就是皮肤干: what the relative says of the patient, who writes herself)
 _PROXY_OPENING = re.compile("(?:替|帮|给)?我(?:家)?的?(" + "|".join(sorted({w for g in _RELATIONS for w in g}, key=len,
-                                                                       reverse=True)) + ")")
+                                                                       reverse=True)) + ")(?!说|觉得|认为|让|叫|劝|陪|非|总说|吓|拉我|带我|逼)")
 _SELF_OF_PROXY = re.compile(r"[^，,。？?！!；;]*(?:你|您)自己[^，,。？?！!；;]*[，,。？?！!；;]?")
 
 
