@@ -24,6 +24,7 @@ analysed once per process (a bounded memo), so exports that repeat a text pay fo
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from collections import Counter, defaultdict
@@ -268,6 +269,8 @@ _CUED: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"|\b(?:[Ii]npatient|[Oo]utpatient|[Aa]dmission|[Hh]ospital|[Cc]ase)\s*(?:[Nn]o\.?|[Nn]umber|#)"
         # a system log's key (patient_id=ZY20240309112, mrn=…)
         r"|\b(?:patient|case|visit|encounter|admission)_?(?:id|no)\b|\bmrn\b"
+        # a device report's header (ECG-1250 | 姓名:… | ID:E0240612033 |, Pat.ID: 00472318)
+        r"|\bPat(?:ient)?\.?\s?ID\b|(?<=[|｜])\s*ID(?=\s*[:：])"
         r"|\b(?:[Ss]pecimen|[Ss]ample|[Aa]ccession|[Ll]ab)\s*(?:ID|[Nn]o\.?|[Nn]umber|#))"
         + _CUE_GAP
         # 1203 4456, MZ0098712, CT 2024 0511 023 (letters, then digits read out in groups), HN11782345(2)
@@ -276,7 +279,7 @@ _CUED: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"|\d{1,2}(?: \d{1,2}){4,15})" + _E)),
     ("account", re.compile(
         r"(?:微信|weixin|WeChat|wechat|(?<![A-Za-z0-9_])(?:VX|vx|WX|wx)(?![A-Za-z0-9_])|QQ|qq|扣扣|支付宝|银行卡|储蓄卡"
-        r"|信用卡|借记卡|(?<!会员)(?<!登记)卡号|账号|帐号|账户|帐户|医保卡|社保卡|社保电脑号|电脑号|医保|社保|医疗保险|参保|保单|新农合"
+        r"|信用卡|借记卡|(?<!会员)(?<!登记)(?<!积分)卡号|账号|帐号|账户|帐户|医保卡|社保卡|社保电脑号|电脑号|医保|社保|医疗保险|参保|保单|新农合"
         # an Australian Medicare number, a travel insurer's policy
         r"|\bMedicare\s*(?:number|no\.?|#|card)|\b[Pp]olicy\s*(?:number|no\.?|#)"
         # 参合证号: the rural cooperative scheme's card
@@ -297,7 +300,7 @@ _CUED: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"(?:工号|工牌号?|胸牌号?|员工号|员工编号|职工号|职工编号|学号|理赔案号|赔案号|报案号|医生编号|医师编号"
         # (医生ID：DR0072815 reads 医生 … : once the English field word is blanked)
         r"|(?:医生|医师)(?=\s*[:：]\s*[A-Za-z]{1,4}\d)"
-        r"|捐献者?编号|献血证编号|献血证号|献血编号|登记卡号|志愿者编号|供者编号|受者编号|学籍号|会员号|会员卡号|执业证书?|资格证书?|出生医学证明|出生证明?|工作证号?|学生证号?|车架号|工作许可证?号?|许可证号"
+        r"|捐献者?编号|献血证编号|献血证号|献血编号|登记卡号|志愿者编号|供者编号|受者编号|学籍号|会员号|会员卡号|积分卡号?|执业证书?|资格证书?|出生医学证明|出生证明?|工作证号?|学生证号?|车架号|工作许可证?号?|许可证号"
         # an insurer's member ID (Member ID XKJ884512307; a policy, 保单号, is an account like a card)
         r"|\b[Mm]ember\s*(?:ID|[Nn]o\.?|#)|\b(?:[Ss]tudent|[Ee]mployee|[Ss]taff)\s*(?:ID|[Nn]o\.?|#|[Nn]umber)"
         # a device's serial number (呼吸机序列号SN7B2C40918): whose device it is
@@ -306,7 +309,7 @@ _CUED: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"|受试者|筛选号|随机号|入组号"
         # a police officer's number, an athlete's registration, a lost birth certificate's number
         r"|警号|注册号|(?:原|出生)证编号)" + _CUE_GAP
-        + r"(?P<v>(?=[A-Za-z\-]{0,8}\d)[A-Za-z0-9][A-Za-z0-9\-]{3,24})" + _E)),
+        + r"(?P<v>\d{4}(?:[ \-]\d{3,6}){2,4}|(?=[A-Za-z\-]{0,8}\d)[A-Za-z0-9][A-Za-z0-9\-]{3,24})" + _E)),
 )
 
 # A sentence about a bank card (退款退到这张卡就行：6222 …): a card-shaped number there is the card's.
@@ -834,7 +837,7 @@ _KIN_WORDS = (
     r"|表哥|表姐|表弟|表妹|堂哥|堂姐|堂弟|堂妹|叔叔|阿姨|伯伯|伯父|伯母|婶婶|嫂子|姐夫|妹夫|老伴|室友|舍友|同学|领导|老板"
     # in-laws and the wider family (我婆婆谢桂兰, 我岳父刘德明)
     r"|婆婆|公公|岳父|岳母|丈母娘|老丈人|姨妈|姑妈|舅妈|姑父|姨父|小姨|大姨|干妈|干爹|继父|继母"
-    r"|我先生|我太太|我夫人|家人(?!们|都|也)"
+    r"|我先生|我太太|我夫人|配偶|家人(?!们|都|也)"
     # dialect: 老汉儿 (a father, Sichuan), 屋头的 (a wife), 婆娘
     r"|老汉儿|屋头的|婆娘|老豆|老竇|屋企人|老头子|幺爸|阿爸|阿嫲|阿嬷|侄儿|老伴儿|幺儿|幺女|幺妹|阿姐|阿哥|个仔|个女|双胞胎|龙凤胎"
     # a family history's elders, and former partners (舅公柏永福, 外祖父沈德润, 前任Jason)
@@ -1099,7 +1102,8 @@ def _name_at(text: str, i: int, surname: str, clause: str, c0: int) -> Span | No
     sl = len(surname)
     if _inside_medical_term(text, i, i + sl):
         return None
-    if surname in _NAME_ONLY_COMPOUNDS and (compound := _compound_name_at(text, i, surname, clause, c0)):
+    if ((surname in _NAME_ONLY_COMPOUNDS or surname == "上官" and text[i + 2 : i + 3] not in ("网", "方", ""))
+            and (compound := _compound_name_at(text, i, surname, clause, c0))):
         return compound
     if weak:
         # Decisive context needs no tokenizer: 我叫/姓名： + a name, or a cue + a name + sex or age.
@@ -1977,13 +1981,18 @@ _KIN_GIVEN_NEXT = re.compile(r"[他她](?!们)|\s*今年\s*[\d一二两三四五
                              r"|\s*[（(]\s*(?:19|20)\d{2}\s*年"
                              # 家属（女儿）晓燕 电话…, 女儿梅子（微信 …）: whose contact follows
                              r"|\s*(?:电话|手机|联系电话)|\s*[（(]\s*(?:微信|电话|手机)")
+# A pupil by class, as a school nurse's log names them (三年二班江河在操场…, 四年一班高兴同学午饭后…): the class is
+# as good a cue as a kinship word, and 同学 after the name says who it is.
+_SCHOOL_CLASS = re.compile(r"(?<![\d一二三四五六七八九十])[一二三四五六七八九\d]年级?[一二三四五六七八九十\d]{1,2}班(?:的)?")
+_PUPIL_NEXT = re.compile(r"同学(?!们)")
 _KIN_ONE_NEXT = re.compile(r"\s*[，,]\s*今年\s*[\d一二两三四五六七八九十]")
 _KIN_GIVEN_WORD_FREQ = 1000  # a noun this frequent is the relative's body or belongings (我爸身体他…), not a name
 
 
 def _kin_given_names(text: str) -> list[Span]:
     out: list[Span] = []
-    for m in _KIN_WORD_RE.finditer(text):
+    for m in itertools.chain(_KIN_WORD_RE.finditer(text), _SCHOOL_CLASS.finditer(text)):
+        pupil = m.re is _SCHOOL_CLASS
         i = m.end()
         if i < len(text) and text[i] == text[i - 1]:
             i += 1  # 我妹 + 妹: the kinship word is 妹妹
@@ -1991,14 +2000,18 @@ def _kin_given_names(text: str) -> list[Span]:
             i += 1  # 家属（女儿）晓燕: the relationship in brackets, then the name
         for n, follows in ((2, _KIN_GIVEN_NEXT), (1, _KIN_ONE_NEXT)):
             word = text[i : i + n]
-            if len(word) < n or not _given_ok(word) or not follows.match(text, i + n):
+            if len(word) < n or not _given_ok(word) or not (
+                    follows.match(text, i + n) or pupil and n == 2 and _PUPIL_NEXT.match(text, i + n)):
                 continue
             if n == 2 and word[0] in "小老":
                 continue  # 我儿子小脸最近…: 小/老 + a character is for the nickname rules (小脸 is a body part)
             tag, freq = _dict_tag(word)
-            if n == 1 and tag not in (None, *_NR_TAGS) or n == 2 and not (
+            # (四年一班高兴同学: a pupil's name that is a word too; not 全体同学, a noun)
+            named_pupil = (pupil and n == 2 and _PUPIL_NEXT.match(text, i + n) is not None
+                           and tag in (None, *_NR_TAGS, "ns", "a", "b", "i", "nz"))
+            if not named_pupil and (n == 1 and tag not in (None, *_NR_TAGS) or n == 2 and not (
                     tag in (None, *_NR_TAGS, "ns") or tag in ("n", "nz", "j") and freq < _KIN_GIVEN_WORD_FREQ
-                    or tag in ("a", "i") and freq < _COMMON_WORD_FREQ):  # 浩然, 欣怡: a rare adjective or idiom, not 可爱
+                    or tag in ("a", "i") and freq < _COMMON_WORD_FREQ)):  # 浩然, 欣怡: a rare adjective or idiom, not 可爱
                 continue
             if not _KIN_WORD_RE.search(word) and not _inside_medical_term(text, i, i + n):
                 out.append(Span(i, i + n, "name", True))
@@ -2066,6 +2079,8 @@ _FAMOUS_PHYSICIANS = frozenset(["Zhong Nanshan", "Zhang Wenhong", "Li Lanjuan", 
 # Brands made of a surname and a word or a title (康师傅 noodles, 王老吉 tea, 马应龙 ointment, Dr. Martens boots):
 # things bought, nobody's name
 _BRANDS = re.compile(r"康师傅|老干妈|王老吉|马应龙|张小泉|陈李济|李宁牌?|周黑鸭|周大福|王致和|胡庆余堂|同仁堂|云南白药"
+                     # a pharmacy named 某某堂 (康仁堂大药房), and voice assistants spoken to by name (小爱同学，帮我…)
+                     r"|[\u4e00-\u9fff]{1,3}堂(?=大?药房|药店|药业|医药|国医馆|中医馆)|小爱同学|天猫精灵|小度小度"
                      r"|Dr\.? ?Martens|Dr\.? ?Pepper|Dr\.? ?Scholl'?s?|Dr\.? ?Jart")
 _I_AM_NAME = re.compile(r"我(?:是|系)(?P<n>[\u4e00-\u9fff]{2,3}?)(?=[呀啊哈]?(?:[，,。.！!]|$))")  # 我係阿珍呀，
 _ROLE_GIVEN_SISTER = re.compile(r"(?:护工|保姆|阿姨|月嫂|护士|同事|邻居|单位的|科里的|科室的|公司的)(?P<n>[\u4e00-\u9fff]{2})(?=姐|哥|阿姨|大姐)")
@@ -2301,6 +2316,8 @@ def _minority_names(text: str) -> list[Span]:
 # Surnames left out of _SINGLE_SURNAMES because they start so many words (常规, 常常, 经常): one of them starts a
 # name only after a label or kinship cue (我姑姑常玉兰) or before a title (常青大夫).
 _CUE_ONLY_SURNAMES = re.compile("[常冷沙向哈管费席景党卜成全时和木]")
+# 被保险人姓名和保单号: "and" another field of the form, not the name 和平
+_FIELD_AFTER_AND = re.compile(r"[\u4e00-\u9fff]{0,4}?(?:号|号码|编号|地址|电话|手机|证|年龄|性别|日期|单位)")
 # 那个常护士, 把全主任开的医嘱, 台湾来的时先生: the words before a surname and a title that make it one; 向 and 和
 # (also "to" and "with": 向医生反映, 和医生沟通) only after a determiner
 _BEFORE_TITLED = re.compile(r"(?:的|个|位|把|被|让|给|找|叫|跟|由)$")
@@ -2315,7 +2332,9 @@ def _cue_only_names(text: str) -> list[Span]:
         for m in _CUE_ONLY_SURNAMES.finditer(clause):
             i = c0 + m.start()
             before = _words_before(text, i)
-            # 病房护士向敏（工号…）: after a role, a given name (not 护士向医生报告, 医生和护士: "to", "and")
+            # 病房护士向敏（工号…）: after a role, a given name (not 护士向医生报告, 医生和护士: "to", "and"; nor 姓名和保单号)
+            if m.group() in "和向" and before.endswith(("姓名", "名字", "签名", "签字")) and _FIELD_AFTER_AND.match(text, i + 1):
+                continue
             cued = (_STRONG_CUE.search(before) or _KIN_CALLED.search(before) or _KIN_CUE.search(before)
                     or _ROLE_CUE.search(before) and not _TITLES.match(text, i + 1) and not _SURNAME_RE.match(text, i + 1))
             # 向阳医生, 常青大夫; not 向 + 李医生 (to Dr Li)
@@ -2360,6 +2379,7 @@ def _name_spans(text: str) -> list[Span]:
         spans += _minority_names(text)
     if _KIN_WORD_RE.search(text):
         spans += _kin_named_without_surname(text)
+    if _KIN_WORD_RE.search(text) or _SCHOOL_CLASS.search(text):
         spans += _kin_given_names(text)
     if "-" in text or "~" in text or "～" in text or "名" in text or "昵称" in text or "外号" in text:
         spans += _noted_names(text)
