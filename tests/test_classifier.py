@@ -142,6 +142,11 @@ HELDOUT = ROOT / "tests" / "data" / "classifier_heldout.jsonl"
 # 是不是该把烟戒了 propose, 要关注的是…有没有 embeds, 哪有那么快 reproaches, 换谁…都 is anyone, 加油，你一定可以的 and
 # 还有哪里没看明白的吗 ask nothing of the case, Cantonese 大机会系 and 先食住啲胃药 advise, 这得缝针 and 至少要固定六周
 # advise).
+# classifier_s57b: 150 more written blind later in session 57 (an internet hospital's GP, an emergency physician, an
+# obstetrician, a geriatrician talking to a carer, a nutritionist, a physiotherapist, eyes and ENT, a sexual-health
+# counsellor, a large model's formatted replies, a terse senior doctor on a phone, an insurer's nurse line; BP, HR, PRN
+# and f/u); 0.940 on first contact, 1.000 after its misses were read (化验单发过来我看下 asks with no 请, 阿莫西林 0.5 tid
+# and 每天吃400单位 prescribe, 继续原方案, 回去观察, 少看点手机, 七分饱 advise, a hotline's recording notice is service).
 LATER_SETS = [ROOT / "tests" / "data" / "classifier_fresh.jsonl", ROOT / "tests" / "data" / "classifier_final.jsonl",
               ROOT / "tests" / "data" / "classifier_s42.jsonl", ROOT / "tests" / "data" / "classifier_s43.jsonl",
               ROOT / "tests" / "data" / "classifier_s44.jsonl", ROOT / "tests" / "data" / "classifier_s50.jsonl",
@@ -152,7 +157,8 @@ LATER_SETS = [ROOT / "tests" / "data" / "classifier_fresh.jsonl", ROOT / "tests"
               ROOT / "tests" / "data" / "classifier_s54c.jsonl", ROOT / "tests" / "data" / "classifier_s55.jsonl",
               ROOT / "tests" / "data" / "classifier_s55b.jsonl", ROOT / "tests" / "data" / "classifier_s55c.jsonl",
               ROOT / "tests" / "data" / "classifier_s56.jsonl", ROOT / "tests" / "data" / "classifier_s56b.jsonl",
-              ROOT / "tests" / "data" / "classifier_s56c.jsonl", ROOT / "tests" / "data" / "classifier_s57.jsonl"]
+              ROOT / "tests" / "data" / "classifier_s56c.jsonl", ROOT / "tests" / "data" / "classifier_s57.jsonl",
+              ROOT / "tests" / "data" / "classifier_s57b.jsonl"]
 
 
 def _load(path: Path) -> list[dict]:
@@ -685,6 +691,27 @@ CASES_S57 = [
     ("是不是该来月经了？", "question"),
     ("换药的时候谁帮你弄的？", "question"),
 ]
+
+
+CASES_S57B = [
+    ("您问的维生素D，宝宝从出生后两周开始每天吃400单位，一直吃到两岁。", "suggestion"),
+    ("您好，这里是健康险护士热线，本次通话可能会被录音，请问还有什么需要帮您的吗？", "other"),
+    ("B超单子拍过来，NT的报告也一起发", "question"),
+    ("BP控制得不错，继续原方案。HR最近多少？有没有心悸", "mixed"),
+    ("化验单发过来我看下", "question"),
+    ("阿莫西林 0.5 tid 7天", "suggestion"),
+    ("能不能少看点手机？每看20分钟，就抬头看6米外的东西20秒。", "suggestion"),
+    ("回去观察黄疸有没有加重。宝宝现在吃奶怎么样？", "mixed"),
+    ("减重期间每天蛋白质按每公斤体重1.2克来吃，主食换一半粗粮，晚饭吃七分饱。", "suggestion"),
+    # what the rules above must not take
+    ("报告我已经发过来了，您看到了吗？", "question"),
+    ("我会把您的片子发给我们主任看看。", "other"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), CASES_S57B, ids=[t[:8] for t, _ in CASES_S57B])
+def test_session_57_second_set_cases(text: str, expected: str) -> None:
+    assert classify(text).turn_type == expected, classify(text).cues
 
 
 @pytest.mark.parametrize(("text", "expected"), CASES_S57, ids=[t[:8] for t, _ in CASES_S57])
