@@ -171,7 +171,7 @@ def _morpheme_occurs(char: str, question: str, gloss: str) -> bool:
 # What the segmenter joins to the verb after it (没见 + 红, 没崴 + 过): the keyword still starts a word there
 _ADVERB_PREFIXES = frozenset("没 不 未 别 还 也 都 就 又 再 有 没有 已 已经 曾 刚".split())
 # Words whose last character is a noun suffix, not the morpheme itself (头 in 脚趾头 is no head)
-_SUFFIX_WORDS = frozenset("石头 指头 手指头 脚趾头 趾头 骨头 舌头 枕头 拳头 馒头 念头 码头 里头 外头 前头 后头 上头 下头 个头 "
+_SUFFIX_WORDS = frozenset("石头 指头 手指头 脚趾头 脚指头 趾头 骨头 舌头 枕头 拳头 馒头 念头 码头 里头 外头 前头 后头 上头 下头 个头 "
                           "年头 两头 苗头 源头 镜头 罐头 木头 砖头 锄头 丫头 块头 奔头 盼头 甜头 苦头 风头 劲头".split())
 # 摔完还能走吗, 抽完以后精神怎么样, 摔之前有没有胸闷, 摔的时候磕着头没有: the event as a time, before what is asked
 _TIME_AFTER_EVENT = re.compile(r"完|了?以后|了?之后|后|之前|前|的时候|那时候|那会儿|那阵")
@@ -432,6 +432,15 @@ _EVERYDAY_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("大三阳", ("乙肝",)), ("小三阳", ("乙肝",)), ("早年间", ("既往", "得过")), ("带红", ("见红",)),
     ("瞅见", ("看见", "看得见")), ("瞅得见", ("看得见",)), ("沙子", ("异物感", "磨")), ("硌", ("磨", "异物感")),
     ("晃得慌", ("刺眼", "怕光")), ("晃眼", ("刺眼", "怕光")), ("日头", ("阳光", "光")),
+    # session 57's second set: an old woman's hip fall told by her son on the phone, a boy's appendicitis in a few
+    # words, a salesman's chest pain played down, a mother's mastitis typed with emoji, a retired miner's breath
+    ("弄伤", ("受伤", "怎么伤")), ("下肢", ("腿",)), ("一样长", ("短", "长短")), ("往外翻", ("外旋",)),
+    ("挪地方", ("转移",)), ("换地方", ("转移",)), ("哪块儿", ("哪里",)),
+    ("上台阶", ("爬楼", "活动")), ("爬坡", ("爬楼", "活动")), ("闲着", ("不动", "静息")), ("半宿", ("夜里",)),
+    ("半夜", ("夜里",)), ("满月", ("产后", "月子", "宝宝多大")), ("结节", ("硬块", "肿块")),
+    ("配方奶", ("奶粉",)), ("冲配方", ("奶粉",)), ("捋", ("按摩", "揉")), ("哪年", ("几年", "什么时候")),
+    ("闹开", ("开始",)), ("爬楼", ("上楼",)), ("平道", ("走路",)), ("平路", ("走路",)), ("往外咯", ("咳", "痰")),
+    ("咯痰", ("咳", "痰")), ("胸片", ("片子", "检查")), ("定过性", ("诊断",)), ("定性", ("诊断",)),
 )
 # ... and what a word list cannot say: blood in the urine with words between (尿里没见过血吧), the slang MC
 _EVERYDAY_PATTERNS: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
@@ -488,7 +497,14 @@ _EVERYDAY_PATTERNS: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
     (re.compile(r"(?:架|戴|配)[^，,。？?]{0,2}镜子"), ("眼镜",)), (re.compile(r"挨[过了]?[^，,。？?]{0,10}针"), ("打针",)),
     (re.compile(r"每隔[^，,。？?]{0,4}(?:多长|多久|几)"), ("频率", "几次")),
     (re.compile(r"防[着止]?(?:怀孕|怀上)"), ("避孕",)),
-    (re.compile(r"什么情况下?(?:会|容易|就)?(?:犯|发作|加重|疼|痛|出现|诱发)"), ("诱因", "什么情况下")),
+    (re.compile(r"(?:什么情况下?|干(?:点)?什么|做(?:点)?什么)(?:会|容易|就)?(?:犯|发作|加重|疼|痛|出现|诱发)"), ("诱因", "什么情况下")),
+    # 自个儿过 (lives alone), 饭吃得下不, 往嘴里塞了些啥, 开过刀, 您家老爷子 (the father), 歇一下能好, 鼓起来的地方,
+    # 分量掉了 (the weight)
+    (re.compile(r"自[个己]儿?(?:过|住)|一个人(?:过|住)"), ("一个人", "住")),
+    (re.compile(r"饭[^，,。？?]{0,3}吃[得不]下"), ("胃口", "吃饭")), (re.compile(r"(?:塞|吃|喝)(?:了(?:些|点)?|些|点)什么(?!药)"), ("吃了什么", "饮食")),
+    (re.compile(r"开[过了]刀"), ("开刀", "手术")), (re.compile(r"(?:你|您)家(?:的)?老爷子"), ("父亲", "爸", "家里")),
+    (re.compile(r"歇[一会下儿]{1,3}"), ("休息", "缓解")), (re.compile(r"鼓起来?的地方|鼓起[一个]{0,2}[包块]"), ("肿块", "包")),
+    (re.compile(r"分量[^，,。？?]{0,2}(?:掉|减|轻|少)"), ("体重", "瘦")),
 )
 
 
@@ -548,6 +564,7 @@ _OTHERS_IN_FACT = re.compile(r"家|亲|父|母|兄|弟|姐|妹|别人|其他人|
 # 布洛芬药店能买到吗？多少钱一盒？ / 社区医院周末开门吗？: where to buy, what it costs, when a place opens ask
 # nothing of the patient's facts (unless the fact is about that: 药太贵没买)
 _ABOUT_SERVICE = re.compile(r"药店|药房|买得到|能买|好买|买到|在哪买|哪里买|哪儿买|哪家医院|哪个医院|多少钱|价格|贵不贵|多贵|报销|开门|营业|挂号|上班时间"
+                            r"|医保|能报|报多少|自费"
                             r"|在哪里?能?打|在哪儿能?打|约个?号|帮(你|您)约|离[^，,。？?]{0,10}(多远|远不远)|有多远")
 _SERVICE_IN_FACT = re.compile(r"钱|贵|买|药店|药房|报销|医保|挂号")
 
