@@ -369,3 +369,35 @@ def test_a_click_on_a_listed_reply_fills_the_gold_form(tmp_path):
             assert [g.generation_id for g in s.scalars(select(GoldAnswer))] == [second]
     finally:
         app.close()
+
+
+@pytest.mark.browser
+def test_the_listed_replies_keep_every_column_in_view_beside_a_long_reply(tmp_path):
+    """Walk 8: a long reply widened its column until the Gold column sat past the page's right edge and the other
+    headers wrapped letter by letter. Each column now has its share of the width: a long reply wraps in its own."""
+    from browser import launch
+    from playwright.sync_api import expect, sync_playwright
+    from rate_ui_support import sign_in
+
+    app = RunningApp(tmp_path)
+    try:
+        long_reply = "考虑是上呼吸道感染引起的咳嗽，建议多喝温水，清淡饮食，注意休息。" * 10
+        ((did, _pos),) = add_positions(app.store, 1, first_text=long_reply)
+        make_users(app.store, "boss", role="admin")
+        with sync_playwright() as pw:
+            browser = launch(pw)
+            _ctx, page = sign_in(browser, app.url, "boss", "en")
+            page.get_by_role("tab", name="Quality").click()
+            page.locator("#quality-gold-section").get_by_text("Gold items (admins)").click()
+            page.locator("#gold-dialogue textarea, #gold-dialogue input").first.fill(str(did))
+            page.locator("#gold-find").click()
+            table = page.locator("#gold-candidates")
+            expect(table.locator("[role=row].virtual-row")).to_have_count(len(COLUMNS), timeout=60_000)
+            box = table.bounding_box()
+            heads = {h.inner_text().strip(): h.bounding_box() for h in table.locator("[role=columnheader]").all()}
+            browser.close()
+        gold = next(b for name, b in heads.items() if name.startswith("Gold"))
+        assert gold["x"] + gold["width"] <= box["x"] + box["width"] + 1, (gold, box)
+        assert min(b["width"] for b in heads.values()) >= 60, heads  # no header squeezed letter by letter
+    finally:
+        app.close()

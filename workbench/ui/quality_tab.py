@@ -44,6 +44,7 @@ def gold_table(svc: Services, user: Any, rubric: Rubric) -> pd.DataFrame:
 
 
 CANDIDATE_COLUMNS = ("generation_id", "turn_index", "column", "reply", "gold")
+CANDIDATE_WIDTHS = ["13%", "10%", "15%", "50%", "12%"]
 #: a reply longer than this is cut in the list (enough to recognise it; the whole reply is in Chat)
 CANDIDATE_REPLY_CHARS = 300
 
@@ -77,8 +78,10 @@ def build_quality_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
         with gr.Row():
             find_dialogue = ui.make(gr.Textbox, label=K("quality.gold.dialogue"), elem_id="gold-dialogue", scale=2)
             find = ui.make(gr.Button, value=K("quality.gold.find"), elem_id="gold-find", scale=1)
+        # (each column's share of the width set: a long reply wraps in its own column instead of pushing "Gold" off
+        # the page and squeezing the headers letter by letter, as walk 8 found)
         candidates = ui.make(gr.Dataframe, value=blank_table(), label=K("quality.gold.candidates"), interactive=False,
-                             wrap=True, elem_id="gold-candidates")
+                             wrap=True, elem_id="gold-candidates", column_widths=CANDIDATE_WIDTHS)
         with gr.Row():
             # Text, not a Number with precision 0: that rounded a typo such as 1.5 to reply 2 and sent an empty
             # box as reply 0; ``whole_number`` refuses both with a message.
