@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select, text, update
 
 from workbench.datasets import parse_dataset
 from workbench.datasets.store_import import import_dataset, list_datasets
@@ -149,12 +149,16 @@ def test_data_tab_import_shows_row_errors_escaped_and_lists_datasets(services, t
     evil = tmp_path / "evil.csv"
     evil.write_text("input,target\n病人：<img src=x onerror=alert(1)>\\n医生：,<script>alert(1)</script>\n",
                     encoding="utf-8")
-    ok = import_file(services, None, str(evil), "<b>evil</b>", "bianque_csv", False)
-    assert ok.startswith("✓") and "<b>" not in ok and "<b>evil</b>" in html.unescape(ok)  # shown as text
-    again = import_file(services, None, str(evil), "<b>evil</b>", None, False)
-    assert "already exists" in again and "<b>" not in again
+    # A new name with markup is refused, as an account's is (walk 8: it went raw into every export row), and the
+    # refusal shows the name as text.
+    refused = import_file(services, None, str(evil), "<b>evil</b>", "bianque_csv", False)
+    assert refused.startswith("**Error:**") and "markup" in refused and "<b>" not in refused
+    ok = import_file(services, None, str(evil), "evil", "bianque_csv", False)
+    assert ok.startswith("✓") and "<img" not in ok
+    again = import_file(services, None, str(evil), "evil", None, False)
+    assert "already exists" in again
     table = datasets_table(services)
-    assert list(table["dataset"]) == ["<b>evil</b>"] and table.iloc[0]["dialogues"] == 1
+    assert list(table["dataset"]) == ["evil"] and table.iloc[0]["dialogues"] == 1
     assert import_file(services, None, None, "x", None, False).startswith("**Error:**")
     assert turns_spec("sample", 5) == "sample:5" and turns_spec("last", 5) == "last"
 
@@ -182,3 +186,16 @@ def test_data_tab_actions_need_an_admin_when_logins_are_on(demo_config, tmp_path
         require_admin(svc, SimpleNamespace(username="boss"))
     finally:
         svc.close()
+
+
+def test_a_dataset_stored_with_markup_in_its_name_can_still_be_replaced(store, tmp_path):
+    """Names with markup are refused for new datasets only: one stored before the rule keeps working."""
+    src = tmp_path / "d.csv"
+    src.write_text("input,target\n病人：头疼\\n医生：,疼了几天了？\n", encoding="utf-8")
+    with pytest.raises(DatasetError, match="markup"):
+        import_dataset(store, src, name="a<b>")
+    import_dataset(store, src, name="legacy")
+    with store.session() as s:
+        s.execute(update(Dataset).where(Dataset.name == "legacy").values(name="a<b>"))
+    summary = import_dataset(store, src, name="a<b>", replace=True)
+    assert summary.replaced and summary.name == "a<b>"

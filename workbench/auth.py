@@ -24,6 +24,7 @@ from workbench.errors import AuthError, ConfigError, InputError
 from workbench.login_throttle import LoginThrottle
 from workbench.store.engine import Store
 from workbench.store.schema import User
+from workbench.validation import MARKUP_CHARACTERS
 
 log = logging.getLogger(__name__)
 LOCAL_USER = "local"  # the single user of a workbench started without logins
@@ -81,8 +82,6 @@ class CurrentUser:
         return allows(self.role, permission)
 
 
-#: characters a new account's name may not hold (HTML's, and Markdown's code quote)
-MARKUP_CHARACTERS = frozenset("<>&\"'`")
 
 
 def upsert_user(store: Store, username: str, password: str | None, role: str = "annotator", *,

@@ -10,6 +10,9 @@ from workbench.errors import InputError
 
 #: default for ``limits.max_turn_chars``: an imported turn is one utterance, not a whole book
 DEFAULT_MAX_TURN_CHARS = 20_000
+#: characters a new account's or dataset's name may not hold (HTML's, and Markdown's code quote): a name is shown on
+#: every page and written into exports; every page escapes it, but a tool reading an export might not
+MARKUP_CHARACTERS = frozenset("<>&\"'`")
 
 # C0/C1 control characters except tab and newline; they break prompts and CSV exports.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")

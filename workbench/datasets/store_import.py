@@ -23,7 +23,7 @@ from workbench.datasets.registry import parse_dataset, resolve_format
 from workbench.errors import DatasetError
 from workbench.store.engine import Store
 from workbench.store.schema import Dataset, Dialogue, Generation, Preference, Rating, Turn, utcnow
-from workbench.validation import DEFAULT_MAX_TURN_CHARS
+from workbench.validation import DEFAULT_MAX_TURN_CHARS, MARKUP_CHARACTERS
 
 MAX_NAME_CHARS = 200  # the width of datasets.name
 IMPORT_CHUNK = 2000  # dialogues per bulk insert
@@ -114,6 +114,10 @@ def import_dataset(
         exists = s.scalar(select(Dataset.id).where(Dataset.name == ds_name))
     if exists is not None and not replace:
         raise DatasetError(f"a dataset named {ds_name!r} already exists; choose another name or replace it")
+    # (as for account names: a dataset's name goes into every export row; an existing one can still be replaced)
+    if exists is None and MARKUP_CHARACTERS.intersection(ds_name):
+        raise DatasetError(f"a dataset name cannot hold {' '.join(sorted(MARKUP_CHARACTERS))}: they are markup in a "
+                           f"web page")
     parsed = parse_dataset(p, fmt, max_turn_chars=max_turn_chars)
     if not parsed.dialogues:
         raise DatasetError(f"{p}: no dialogues found")
