@@ -38,7 +38,8 @@ def test_parse_when_names_the_field_and_refuses_the_rest(value):
     from workbench.ui.i18n import catalogue
 
     zh = catalogue().translate(str(e.value), "zh")  # translated whole, the field's name too, not half
-    assert zh.startswith("结束日期：不是日期：") and "expected" not in zh and "应为" in zh
+    # (the field named as its box is labelled, 截止日期; walk 8 found the message saying 结束日期)
+    assert zh.startswith("截止日期：不是日期：") and "expected" not in zh and "应为" in zh
 
 
 def test_bounds_are_naive_utc_and_a_day_is_whole():
