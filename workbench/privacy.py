@@ -278,7 +278,8 @@ _CUED: tuple[tuple[str, re.Pattern[str]], ...] = (
         # a scanned form's digits with spaces between them (病历号：00 1 2 4 5 8 9 6)
         r"|\d{1,2}(?: \d{1,2}){4,15})" + _E)),
     ("account", re.compile(
-        r"(?:微信|weixin|WeChat|wechat|(?<![A-Za-z0-9_])(?:VX|vx|WX|wx)(?![A-Za-z0-9_])|QQ|qq|扣扣|支付宝|银行卡|储蓄卡"
+        # (支付宝（UID 2088…）: an Alipay user id)
+        r"(?:微信|weixin|WeChat|wechat|(?<![A-Za-z0-9_])(?:VX|vx|WX|wx)(?![A-Za-z0-9_])|QQ|qq|扣扣|支付宝|\bUID\b|银行卡|储蓄卡"
         r"|信用卡|借记卡|(?<!会员)(?<!登记)(?<!积分)卡号|账号|帐号|账户|帐户|医保卡|社保卡|社保电脑号|电脑号|医保|社保|医疗保险|参保|保单|新农合"
         # an Australian Medicare number, a travel insurer's policy
         r"|\bMedicare\s*(?:number|no\.?|#|card)|\b[Pp]olicy\s*(?:number|no\.?|#)"
@@ -300,7 +301,7 @@ _CUED: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"(?:工号|工牌号?|胸牌号?|员工号|员工编号|职工号|职工编号|学号|理赔案号|赔案号|报案号|医生编号|医师编号"
         # (医生ID：DR0072815 reads 医生 … : once the English field word is blanked)
         r"|(?:医生|医师)(?=\s*[:：]\s*[A-Za-z]{1,4}\d)"
-        r"|捐献者?编号|献血证编号|献血证号|献血编号|登记卡号|志愿者编号|供者编号|受者编号|学籍号|会员号|会员卡号|积分卡号?|执业证书?|资格证书?|出生医学证明|出生证明?|工作证号?|学生证号?|车架号|工作许可证?号?|许可证号"
+        r"|捐献者?编号|献血证编号|献血证号|献血编号|献血条码|登记卡号|志愿者编号|供者编号|受者编号|学籍号|会员号|会员卡号|积分卡号?|执业证书?|资格证书?|出生医学证明|出生证明?|工作证号?|学生证号?|车架号|工作许可证?号?|许可证号"
         # an insurer's member ID (Member ID XKJ884512307; a policy, 保单号, is an account like a card)
         r"|\b[Mm]ember\s*(?:ID|[Nn]o\.?|#)|\b(?:[Ss]tudent|[Ee]mployee|[Ss]taff)\s*(?:ID|[Nn]o\.?|#|[Nn]umber)"
         # a device's serial number (呼吸机序列号SN7B2C40918): whose device it is
@@ -794,6 +795,8 @@ _STRONG_CUE = re.compile(
     # a record about one person, named first (进修医师登记：翁海燕，…; 健康险卡信息：计红，…)
     r"|[\u4e00-\u9fff]{0,4}(?:登记|材料|信息|名单|档案|评估|小结)|(?:转诊|会诊|转院|入院|出院|随访|交接)单)\s*[:：]"
     r"|签约居民|参保人|投保人|被保人|报修人|申请人|经办人|(?:委托|法定)?代理人|监护人|借阅人"
+    # who takes the medicine, joins the rural scheme, is paid, is counselled (用药人高文静, 参合人高长生, 来访者和海燕)
+    r"|用药人|服药人|参合人|收款人|开户人|持卡人|来访者"
     # a social worker's and a carer's records (被转介人田秋菊, 服务对象郭秀珍), who owns a car, who lives where
     r"|被?转介人|服务对象|照护者|志愿者|护理员|车主|(?<!城乡)居民"
     # a record's fields, also in a table (| 检验者 | 蒋琳 |) or after a space (主刀 卢伟): who did, checked or paid
@@ -855,7 +858,7 @@ _TELLING_NAME = re.compile(r"(?:说|讲|告诉|提醒|推荐|介绍|建议|问�
 # A role word right before a name (主治医生刘洋, 护士王芳): weaker than kinship, since an ordinary word often
 # follows one (医生说, 医生高度怀疑).
 _ROLE_CUE = re.compile(r"(?:医生|医师|大夫|护士|护士长|主任|教授|院长|老师|助理|秘书|实习生|规培生|护工|保姆|陪护|职工|员工"
-                       r"|药师|药剂师|护师|技师|代办人|执行人|核对人|经办人|工程师|技术员"
+                       r"|药师|药剂师|护师|技师|代办人|执行人|核对人|经办人|工程师|技术员|私教|教练"
                        # a notice's addressee or the one it names (尊敬的客户赵春花, 受检者冯丽, 骑手小张, 治疗师)
                        r"|客户|用户|会员|受检者|受检人|骑手|配送员|快递员|治疗师|营养师|康复师|咨询师"
                        r"|志愿者|照护者|护理员|社工"
@@ -1084,6 +1087,8 @@ def _name_at(text: str, i: int, surname: str, clause: str, c0: int) -> Span | No
     (not the dictionary) tags as a person is taken, and it is not propagated through the dialogue.
     """
     before = _words_before(text, i)
+    if surname == "单" and before.endswith(("签字", "签名")):
+        return None  # 家长签字单夹在病历夹里: the signed form, not a Mr Shan
     strong = bool(_STRONG_CUE.search(before) or _KIN_CALLED.search(before))
     # 其子房建军, 其母文静女士: the relative a record names (其子 + 房 is no word 子房, 文静 before 女士 no adjective)
     relation = bool(_RELATION_CUE.search(before))
@@ -2543,7 +2548,7 @@ _SIGNED_SURNAME = re.compile(f"(?:签名|签字|调配|核对|发药|复核)\\s*
 _INITIALS = re.compile(r"(?:(?:白|夜|早|中|晚)班|大夜|小夜|姓名缩写|缩写|签名|签字)\s*[:：]?\s*(?P<n>[A-Z]{2,4})(?![A-Za-z])")
 _MASKED_NAME = re.compile(f"(?<![*＊])(?:{_SURNAME_RE.pattern})[*＊]{{1,3}}(?![*＊\\d])")
 _STRONG_LABEL = re.compile(
-    r"(?:我叫|名叫|名字是|名字叫|姓名(?:是|为)?\s*[:：]?|联系人\s*[:：]?|(?:免贵|我|本人|[他她]|患者|病人|医生|大夫|医师|主任|护士|老师|师傅)姓|[Nn]ame\s*(?:is|:|：)"
+    r"(?:我叫|名叫|名字是|名字叫|姓名(?:是|为)?\s*[:：]?|联系人\s*[:：]?|(?:免贵|我|本人|[他她]|患者|病人|医生|大夫|医师|主任|护士|老师|师傅|那个|那位|一个|一位)姓|[Nn]ame\s*(?:is|:|：)"
     # 我的名字拼成了wang xiaoming, 姓名拼音：Zhang Wei
     r"|名字(?:被)?(?:拼|写|打)(?:成|作)了?(?=\s*[A-Za-z])|(?:姓名|名字)拼音(?:是|为)?\s*[:：]?(?=\s*[A-Za-z])"
     r"|(?:小名|乳名|大名|中文名|英文名|学名|曾用名|原名)(?:字)?(?:叫|是)?\s*[:：]?|(?:收件人|收货人|(?:法定|委托)?代理人|监护人)\s*[:：]?"
