@@ -112,3 +112,19 @@ def test_another_sites_page_cannot_sign_the_user_out(app):
         for site in ("none", "same-origin"):
             assert httpx.get(app.url + "/logout?all_session=false", cookies=cookie,
                              headers={"Sec-Fetch-Site": site}).status_code == 302
+
+
+def test_the_login_page_describes_no_api_endpoint_to_someone_not_signed_in(app):
+    """Walk 8: Gradio's login page carried the names and parameters of all 46 endpoints, admin ones included, while
+    /config and /gradio_api/info refused the same visitor. It now carries none; the signed-in page still has them
+    (the page's own scripts and the API page use them)."""
+    with httpx.Client(base_url=app.url, timeout=60) as http:
+        page = http.get("/")
+        assert page.status_code == 200 and '"auth_required":true' in page.text.replace(" ", "")
+        assert 'window.gradio_api_info = {"named_endpoints": {}, "unnamed_endpoints": {}};' in page.text
+        assert "accounts_save" not in page.text and "/send" not in page.text
+        assert int(page.headers["content-length"]) == len(page.content)
+        assert http.get("/gradio_api/info").status_code == 401
+    with _signed_in(app, "ann") as http:
+        page = http.get("/")
+        assert page.status_code == 200 and "accounts_save" in page.text and "/send" in page.text

@@ -13,6 +13,8 @@ proxy): any web page a signed-in user visited could then read ``/config`` and ru
 So a request whose ``Origin`` names another host than the one it was sent to (or one in ``allowed_hosts``)
 gets 403 there too. Gradio's sign-out forgets only the ``Secure`` cookie's session, which a browser on plain
 HTTP beyond loopback never stores: :meth:`WorkbenchGuard._logout` forgets the other cookie's session too.
+Gradio's login page also carries the description of every API endpoint, admin ones included, to anyone not signed
+in (``/config`` and ``/gradio_api/info`` answer 401 there): :meth:`WorkbenchGuard._page` leaves it empty.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import hashlib
 import hmac
 import json
 import logging
+import re
 import secrets
 from collections.abc import Awaitable, Callable, Iterable, MutableMapping, Sequence
 from dataclasses import dataclass, field
@@ -43,6 +46,14 @@ TOKEN_PARAM = "token"
 #: Gradio's launch() calls these itself, without a token: its one-time startup events, and a HEAD of the
 #: page to see that the server is up (HEAD sends no body). Both are harmless.
 NO_TOKEN = (("GET", "/gradio_api/startup-events"), ("HEAD", ""))
+
+
+# The page's embedded API description (Starlette's JSON escapes "<", so the first ";</script>" ends it), and
+# the mark of Gradio's login page in the page's config.
+_API_INFO = re.compile(rb"window\.gradio_api_info = .*?;</script>", re.S)
+_LOGIN_PAGE = re.compile(rb'"auth_required":\s*true')
+# (the shape the page's script reads: with a bare {} it logs "Could not get API info" on the login page)
+_NO_API_INFO = b'window.gradio_api_info = {"named_endpoints": {}, "unnamed_endpoints": {}};</script>'
 
 
 def new_token() -> str:
@@ -208,7 +219,40 @@ class WorkbenchGuard:
         if self.open_mode is None and scope["type"] == "http" and path.rstrip("/").endswith("/logout"):
             await self._logout(scope, receive, send, headers)
             return
+        if self.open_mode is None and scope["type"] == "http" and scope.get("method") == "GET" and "." not in path:
+            await self.app(scope, receive, self._page(send))
+            return
         await self.app(scope, receive, self._with_cookie(send, set_cookie))
+
+    @staticmethod
+    def _page(send: Send) -> Send:
+        """A page's HTML as Gradio wrote it, except that the login page (shown to anyone not signed in) describes
+        no API endpoint: their names and parameters are the signed-in user's business. Other answers pass as sent."""
+        start: list[Message] = []
+        body: list[bytes] = []
+
+        async def wrapped(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                content_type = dict(message.get("headers", [])).get(b"content-type", b"")
+                if not content_type.startswith(b"text/html"):
+                    await send(message)
+                    return
+                start.append(message)
+                return
+            if not start or message["type"] != "http.response.body":
+                await send(message)
+                return
+            body.append(message.get("body", b""))
+            if message.get("more_body"):
+                return
+            html = b"".join(body)
+            if _LOGIN_PAGE.search(html):
+                html = _API_INFO.sub(_NO_API_INFO, html, count=1)
+            headers = [(k, v) for k, v in start[0].get("headers", []) if k.lower() != b"content-length"]
+            await send({**start[0], "headers": [*headers, (b"content-length", str(len(html)).encode())]})
+            await send({"type": "http.response.body", "body": html})
+
+        return wrapped
 
     async def _login(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Per-address back-off: a locked address is refused before Gradio (and scrypt) sees the request."""
