@@ -59,7 +59,7 @@ class TurnTypeSuggestion:
 _SENTENCE_END = re.compile(r"([。！？!?；;\n]+|…+|\.{3,}|\.(?=\s|$))")
 # Unpunctuated chat separates clauses with spaces, but also a name or a particle (医生是 欧阳娜娜 吗): a space is
 # a comma only before what opens a new question (这个可以先观察 请问痣最近有没有变大).
-_CLAUSE_SEP = re.compile(r"[，,：:（(]|(?<=\S)[ 　]+(?=请问|另外|顺便问|我?想问|再问)"
+_CLAUSE_SEP = re.compile(r"[，,：:（(]|(?<=\S)[ 　]+(?=请问|另外|顺便问|我?想问|再问)|(?<=[～~])[ 　]+(?=[\u4e00-\u9fff])"
                          # 可能是扁桃体发炎了 多喝水: after a clause-final particle
                          r"|(?<=[了吧哈啊呀呢哦嘛啦吗])[ 　]+(?!还是)(?=[\u4e00-\u9fff]{2})"
                          # a voice transcript's fillers (…要拍个胸片嗯然后呢有没有发过烧啊): where one clause ends
@@ -69,6 +69,7 @@ _CLAUSE_SEP = re.compile(r"[，,：:（(]|(?<=\S)[ 　]+(?=请问|另外|顺便�
 _SPACE_CLAUSES = re.compile(r"(?<=[\u4e00-\u9fff\w～~])[ 　]+(?=[\u4e00-\u9fff]|\d{1,2}[.、．)）]\s*[\u4e00-\u9fff])")
 # Chat replies end their clauses with an emoji as often as with a space (先别慌🙏 孩子…😥 现在醒了吗？).
 _EMOJI = re.compile("[\U0001F000-\U0001FAFF\u2600-\u27BF\uFE0F\u200D]+")
+_EMOJI_BETWEEN = re.compile("(?<=[\u4e00-\u9fff])[\U0001F000-\U0001FAFF\u2600-\u27BF\uFE0F\u200D]+[ 　]*(?=[\u4e00-\u9fff])")
 # 请每天记录：发生了什么事、当时的想法: what follows the colon lists what to record, not questions to answer now
 _LIST_LEAD = re.compile(r"(记录|记下|记一下|记好|写下|写清楚|填写|观察|留意|监测|注意|补充|提供|告知)[^，,。]{0,12}"
                         r"([，,][^，,。]{0,8}(带来|带上|带过来|拿来|给我看))?$")
@@ -167,8 +168,22 @@ def _short_line(text: str, start: int) -> bool:
     return len(text[start : end if end >= 0 else len(text)].strip(" \t*#")) <= 30
 
 
+def _unspaced(text: str) -> str:
+    """A voice transcript with a space between every word or two (嗯 那个 你先 把 布洛芬 停了 然后 …): its fillers
+    end clauses and the other spaces go, so that 先 把 reads as 先把. Other text is returned as it is."""
+    runs = re.findall(r"[\u4e00-\u9fff]+", text)
+    if len(runs) < 6 or sum(map(len, runs)) / len(runs) > 2.5 or not re.search(r"[\u4e00-\u9fff] +[\u4e00-\u9fff]", text):
+        return text
+    text = re.sub(r"(?:^|(?<=\s))(?:嗯+|然后|那个|这个)(?=\s|$)", "，", text)
+    return re.sub(r"(?<=[\u4e00-\u9fff，])[ 　]+(?=[\u4e00-\u9fff，])", "", text)
+
+
 def _clauses(text: str) -> list[_Clause]:
-    text = _EMOJI.sub(" ", _QUOTED.sub("某", to_simplified(text))).replace("一哈", "一下")
+    # 【问题分析】…【建议】…: a template's section names head sentences, they advise or ask nothing themselves
+    text = re.sub(r"【[^】\n]{1,10}】", "。", text)
+    # (an emoji between two clauses ends the first, as a comma does: …让恒牙长正😊 他怕不怕打麻药呀)
+    text = _EMOJI_BETWEEN.sub("，", _QUOTED.sub("某", to_simplified(text)))
+    text = _unspaced(_EMOJI.sub(" ", text).replace("一哈", "一下"))
     if "\n" in text:
         # a title line (### …, **二、怎么补铁？**), not a numbered paragraph (三、有一个情况需要您告诉我：…？)
         text = _HEADING_LINE.sub(lambda m: _HEADING_MARK + m.group(0) if _short_line(text, m.start()) else m.group(0),
@@ -225,8 +240,10 @@ _RESIDUAL_OVERRULED = 0.3
 
 _FINAL_PARTICLE = re.compile(r"(吗|(?<![那这怎什多要])么)[呢吧]?$|(了|过)[^，,。]{0,8}没得$"
                              # 发烧应该没超过三天吧, 你平时胃就不太好吧: a guess put to the patient to confirm
-                             r"|(?<![别先差])(没|不)[^，,。不没\s]{1,10}吧$")
-_PLEASE_ASK = re.compile(r"请问|想问一下|问一下您|问一下你|^(我)?想(了解|问|知道)一下"
+                             r"|(?<![别先差])(没|不)[^，,。不没\s]{1,10}吧$"
+                             # 叔叔自己能坐起来吃饭了吧, 您这个药是心内科开的吧; Wu 平常头晕伐
+                             r"|(?<![就先])(能|会)[^，,。]{1,10}了吧$|(你|您)[^，,。]{0,12}是[^，,。]{1,12}的吧$|(?<=[\u4e00-\u9fff])伐$")
+_PLEASE_ASK = re.compile(r"请问|请教一下|想问一下|问一下您|问一下你|^(我)?想(了解|问|知道)一下"
                          # 不知道您之前有没有做过胃镜: the polite indirect question, aimed at the patient (not
                          # 不知道您有没有注意到…: drawing attention to what the doctor goes on to say)
                          r"|^(我|也)?不知道(您|你)(?!.*(注意|发现|听说|想过|意识))")
@@ -258,7 +275,7 @@ _REQUEST_INFO = re.compile(
     # Cantonese: 有冇报告可以影低畀我睇睇 (a picture given for the doctor to see)
     r"|[畀俾]我(睇|看)"
     # 化验单发过来我看下, B超单子拍过来，NT的报告也一起发: something sent for the doctor, with no 请 or 把
-    r"|(?<![已没不别我])(拍|发|传)(过来|上来)(?![了过的])|(?<![已没不别])(拍|发|传)给我(?![了过的们])|一起(发|传|拍)(过来|给我|一下)?$"
+    r"|可以(?i:upload|上传)|(?<![已没不别我])(拍|发|传)(过来|上来)(?![了过的])|(?<![已没不别])(拍|发|传)给我(?![了过的们])|一起(发|传|拍)(过来|给我|一下)?$"
 )
 _A_NOT_A = re.compile(r"(?<![不没])([\u4e00-\u9fff]{1,2})[不没唔]\1")  # 疼不疼, 厉害不厉害; not 没事没事
 # 吃药了没, 数过脉搏没有, 还有别的症状没有: a perfective or 有 earlier in the clause, then 没(有) at its end
@@ -267,7 +284,7 @@ _PERFECT_NOT = re.compile(r"(过|了).{0,10}(没有|没得|没)$|有.{1,10}没�
 _BARE_NOT = re.compile(r"(?<![还也并都再就])(?<=[\u4e00-\u9fff])[不没]$")
 # Elliptical "那X呢": a short topic plus 呢 asks "and what about X?"; discourse openers (其实呢) do not.
 _TOPIC_NE = re.compile(r"^(?!其实|当然|所以|然后|总之|一般|如果|要是|这个|那个|不|别|没|也|就|都|还)(那|那么)?[^的了]{1,6}呢$")
-_SHIFOU = re.compile(r"是否(?!定的)|有无")  # not 答案是否定的 (the answer is no)  # 有无 is the written 有没有 (有无恶心呕吐, 既往有无手术史)
+_SHIFOU = re.compile(r"是否(?!定的)|有无|有冇")  # not 答案是否定的 (the answer is no)  # 有无 is the written 有没有 (有无恶心呕吐, 既往有无手术史)
 # A tag that asks the patient to confirm what was just said back to them: "你是说…，对吧".
 _TAG_QUESTION = re.compile(r"^(对|是)吧$")
 _ALTERNATIVE = re.compile(r"是.{0,20}还是|^还是")
@@ -278,7 +295,7 @@ _INTERROGATIVE = re.compile(
     r"|多久|多长时间|多长|多大|多高|多重|多远"
     r"|多少(?![有会也都还能要得带])"
     r"|(?<![好十这那前后头近过再隔每])几(?![乎率])[次天岁个点年月周小分斤度片颗回遍号顿口杯支根包类级期型碗瓶]"
-    r"(?!之内|内|以内|后|以后|左右)"
+    r"(?!之内|内|以内|后|以后|左右)|(?<=[得做犯发有生住去吃]过)几[次回遍个种]"
     # Sichuanese 好多 is "how many, how much": 一天抽好多根, 血糖测了好多 (not 好多了: much better)
     r"|(?:(?<=[测量抽吃喝]了)|(?<=[测量抽吃喝是有]))好多(?=[根个次回包杯支瓶斤碗顿\s]|$)"
     r"|怎么样|怎么(?![办也都])|为什么|何时|(?<!换)(?<!对)(?<!是)谁(?![^，,。？?]{0,8}[都也]|对谁|是谁)"
@@ -309,7 +326,7 @@ _WHAT_TO_DO = re.compile(
     r"怎么办|咋办|如何|怎么(做|处理|治|预防|缓解|护理|吃)|该(怎么|如何|吃|用|做|去)|需要(注意|做|吃)?什么"
     r"|(什么时候|何时)(开始)?(需要|应该|该|要|去|吃|用|复查|就医)|要不要|需不需要|应不应该|效果(最好|更好)|最好"
     r"|(吃|喝|用|做)什么(好|比较好|合适)|什么情况下|有没有必要|有必要吗"
-    r"|为什么|何以|为何|怎么(判断|区分|分辨)|(多少|什么|哪些|怎样).{0,8}(才)?算"
+    r"|为什么|何以|为何|怎么(判断|区分|分辨)|(多少|什么|哪些|怎样).{0,8}(才)?算|(多少|几|什么|哪)[^，,。]{0,4}(合适|为宜|比较好|最好)"
 )
 _SECOND_PERSON = re.compile(r"你|您")
 _GREETING = re.compile(r"^(您|你)好[，,！!]?")  # 您好，什么时候需要…: the greeting addresses no one's question
@@ -320,7 +337,7 @@ _A_STRONG_RE = re.compile(
     r"(?<!的)(?<!给出)(?<!给您)(?<!给你)建议(?!(你|您)?[\u4e00-\u9fff]{0,6}的(那个|那|这个|这)|之前|以前)|推荐|应该(?![的是做])|应当"
     r"|(?<![还我有])需要(?!了解|知道|问|你|您|补充|我|先了解|先问|先知道|很大的勇气|勇气|向(您|你)|确认)|必须|一定要|最好|务必|切记|千万"
     r"|注意(?!到)|避免|(?<!要)不要|(?<!能)不能|(家庭)?作业(是|就是)|(?<![特区分级类性识辨个告鉴])别(?![人的处家])|勿|禁止|禁用|忌"
-    r"|(?<!没能)(?<!未能)(?<!没有)(?<!不能)及时|尽快|尽早|立即|立刻|马上(去|到|来|就医|就诊|停|送|打)|赶紧|赶快|抓紧(时间)?(去|治|看|吃|做|查)|唔好(?!意思)|就医(?!卡|记录)|就诊(?!卡|号|记录|信息|人|者)|(?<!上次)(?<!上回)(?<!前次)复诊(?!已|到现在|以来)|回诊|(?<!上次)(?<!上回)(?<!前次)复查(?!到现在|以来)|急诊(?!病人|患者|的病人|班|值班|医生)|打120|遵医嘱|医生指导|去医院|到医院|来医院"
+    r"|(?<!没能)(?<!未能)(?<!没有)(?<!不能)及时|尽快|尽早|立即|立刻|马上(去|到|来|就医|就诊|停|送|打)|赶紧|赶快|抓紧(时间)?(去|治|看|吃|做|查)|唔好(?!意思)|就医(?!卡|记录)|就诊(?!卡|号|记录|信息|人|者)|(?<!上次)(?<!上回)(?<!前次)复诊(?!已|到现在|以来|情况|结果)|回诊|(?<!上次)(?<!上回)(?<!前次)复查(?!到现在|以来)|急诊(?!病人|患者|的病人|班|值班|医生)|打120|遵医嘱|医生指导|去医院|到医院|来医院"
     # 你要看医生: 要看 alone is what something depends on (要看症状), but not before a doctor
     r"|(?<![不没想])(要|得)去?看(医生|大夫|急诊|门诊)(?![了过吗没])"
     r"|^这(个|种)?(伤|情况|口子)?(得|要|需要|必须)(?![看多几什啥])(缝|去|马上|赶紧|打|拍|做|查|住院|手术|处理|清创)|去.{0,6}科|到.{0,6}科|不宜|不可以|防止|预防|警惕|(就|还|必须)得"
@@ -335,12 +352,12 @@ _A_ACTION_RE = re.compile(
     # not 可以说说话的人: 可以 inside what describes a person or a place
     r"可以(?![^，,。]{0,8}的(人|地方|时候))|就行|就好了?|就可以|就(足)?够了"
     r"|多(喝|吃|休息|运动|饮水|补充|晒|活动)|少(吃|喝|熬夜|食|油|盐|糖|说话|抽|碰|接触|用|坐|躺|玩)|少(看|刷)(点|些|一点)?(手机|电视|电脑|屏幕|视频)"
-    r"|戒烟|戒酒|(?<![担心怕想])戒(了|掉)(?!以后|之后|后)|按时|按疗程|慢慢(调|养)|坚持|保持|控制好|控制(饮食|体重|血压|血糖|情绪)|(要|得|应|需)(控制|减少|增加|限制|保证)"
+    r"|戒烟|戒酒|(要|得|应该|最好)戒|(?<![担心怕想])戒(了|掉)(?!以后|之后|后)|按时|按疗程|慢慢(调|养)|坚持|保持|控制好|控制(饮食|体重|血压|血糖|情绪)|(要|得|应|需)(控制|减少|增加|限制|保证)"
     r"|(?<!病情|情况|信息|资料)补充(?![】\]]|(以下|一下)?(信息|资料|病情|情况))|冷敷|热敷|冰敷|按摩|泡脚|保湿|保暖|深呼吸"
     # 目前正在服用的药物: the medicines the patient takes, a topic, not a dose to take
-    r"|(?<!在)服用(?![的过了])|口服|外用|涂(点|上|一些|抹)|(吃|喝|用|含)(点|些|一?片|一?粒|一?颗)(?!什么|啥)|^(请|您|你)?(先)?(记录|记下)|(每天|每日|每晚|每周)[^，,。几多]{0,4}(记录|记下|记一下|记好|写)(?![了过])"
+    r"|(?<!在)服用(?![的过了])|口服|外用|涂(点|上|一些|抹)|(吃|喝|用|含|加)(点|些|一?片|一?粒|一?颗|半片)(?!什么|啥)|^(请|您|你)?(先)?(记录|记下)|(每天|每日|每晚|每周)[^，,。几多]{0,4}(记录|记下|记一下|记好|写)(?![了过])"
     r"|(做|查|测|量|拍)(一?个|一下|一次)(?!照)|检查一下|(先|暂时)(用|吃|喝|食|饮|服|涂|抹|擦|吸|喷|含|滴|敷|雾化|冷静|休息|观察|停|躺|不要|去|做|查|量|测|减|加)|停用|停药|换用|试试|试一试|试一下"
-    r"|换(把|个|一种|一下|成)|让(他|她|孩子|宝宝|老人|病人)|按压(?!的时候|时|后|痛|疼)|止血|物理降温|包扎|消毒|冲洗|湿敷|垫高|抬高|先把(?![^，,。]{0,8}(问清楚|问一下|了解|弄清|搞清))|卧床|休息(一|两|几|\d)"
+    r"|换(把|个|一种|一下|成)|让(他|她|孩子|宝宝|老人|病人)(?!感到|觉得|感觉|很|更|特别|不)|按压(?!的时候|时|后|痛|疼)|止血|物理降温|包扎|消毒|冲洗|湿敷|垫高|抬高|先把(?![^，,。]{0,8}(问清楚|问一下|了解|弄清|搞清))|卧床|休息(一|两|几|\d)"
     # 早上空腹吃, 隔开4小时: when a medicine is taken (not 晚上吃饭常喝…, 昨天晚上用…: what the patient does)
     r"|(^|每天|每晚|每日)(早上|早晨|晚上|睡前|空腹|饭前|饭后|餐前|餐后)(半小时|一小时)?(空腹)?(吃|服)(?![了过的饭])"
     r"|(间隔|隔开|至少隔|最少隔|相隔)[^，,几多]{0,6}(小时|分钟|天)|每隔[一两三四五六七八九十半\d]+个?(小时|分钟)[^，,。几多]{0,4}(起来|起身|站|走|活动)"
@@ -421,7 +438,7 @@ _SAFETY_NET = re.compile(r"^(如|如果|若|假如)(您|你)?的?(症状|病情|
 _EXPLICIT_ADVICE = re.compile(r"建议(您|你)?(去|到|及时|尽快|多|少|做|查|服用|就医|就诊)|请(及时|尽快)(就医|就诊|到|去)"
                                r"|请(向|跟|找)[^，,]{0,8}(医生|大夫|医师|药师)")
 _SOCIAL = re.compile(
-    r"有(什么|其他|别的|啥)(地方|事情?)?(我)?(可以|能|需要)?(我)?(帮|为)(到)?(你|您|忙)|有需要(的话)?(再|随时|可以)?(来)?(找|联系|咨询)|随时戳我|(您|你)也(早点|好好)休息|^(谢谢|感谢|多谢)(您|你)[^，,。]{0,12}(告诉我|说明|描述|配合|信任|耐心)|需要帮忙的|^恭喜|(平安|没事|没大碍)就好|随时[^，,。]{0,6}(问我|咨询|联系|找我|留言|告诉我)|还有(什么|其他|别的)(问题|疑问|需要|想咨询|要咨询|想问|想了解)|还有(哪里|哪儿|哪些地方|什么地方|什么)(没|不)(看|听|弄|搞)?(明白|清楚|懂)|欢迎(随时)?咨询|应该的|应该做的|别客气|不客气|别谢"
+    r"有(什么|其他|别的|啥)(地方|事情?)?(我)?(可以|能|需要)?(我)?(帮|为)(到)?(你|您|忙)|有需要(的话)?(再|随时|可以)?(来)?(找|联系|咨询)|随时戳我|(您|你)也(早点|好好)休息|^(谢谢|感谢|多谢)(您|你)[^，,。]{0,12}(告诉我|说明|描述|配合|信任|耐心)|需要帮忙的|有[^，,。]{0,10}问题(都|就)?(可以|随时|欢迎)?(跟|和|找|问)我(说|讲|聊)?$|^恭喜|(平安|没事|没大碍)就好|随时[^，,。]{0,6}(问我|咨询|联系|找我|留言|告诉我)|还有(什么|其他|别的)(问题|疑问|需要|想咨询|要咨询|想问|想了解)|还有(哪里|哪儿|哪些地方|什么地方|什么)(没|不)(看|听|弄|搞)?(明白|清楚|懂)|欢迎(随时)?咨询|应该的|应该做的|别客气|不客气|别谢"
     r"|^((宝妈|家长|阿姨|叔叔|大爷|大妈|奶奶|爷爷|妈妈|爸爸|姐|哥)?(您|你)?(先)?(别|不要|不用|不必)(太|过于)?(着急|急|担心|紧张|慌|害怕|怕)){1,2}$"
     # 在吗？/ 还在线吗？: checking the line; 有什么需要咨询的？/ 不清楚的可以随时问我: the service, not CoQ
     r"|^(您|你|医生)?(好)?(还)?(在(线)?(吗|么|不)|在不在)$|有什么(需要|要|想)(咨询|问|了解|聊|聊聊|说|说说)的"
@@ -562,6 +579,8 @@ def _question_strength(clause: _Clause, advice_level: float, cues: list[str]) ->
             strength = max(strength, _Q_FORM)
         elif at_end:
             continue  # "建议先测一下是否怀孕": the question is what the advised test will answer
+        elif mm.re is _SHIFOU and mm.start() <= 2 and advice_level <= _A_INFO:
+            pass  # 2. 是否与活动有关: a clause that opens with 是否 asks it, whatever explanation words follow
         elif has_advice and not (
             advice_level <= _A_INFO
             and (addressed or (habitual and habitual.end() <= mm.start() and not _TOPIC_AFTER.search(text[mm.end():])))
