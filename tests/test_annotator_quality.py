@@ -328,6 +328,20 @@ def test_an_admin_finds_a_replys_generation_id_by_its_dialogue(tmp_path):
         app.close()
 
 
+def list_replies_for_gold(page, did: int):
+    """Opens Quality → Gold items as a signed-in admin, lists dialogue ``did``'s replies and waits for one row per
+    column; returns the table."""
+    from playwright.sync_api import expect
+
+    page.get_by_role("tab", name="Quality").click()
+    page.locator("#quality-gold-section").get_by_text("Gold items (admins)").click()
+    page.locator("#gold-dialogue textarea, #gold-dialogue input").first.fill(str(did))
+    page.locator("#gold-find").click()
+    table = page.locator("#gold-candidates")
+    expect(table.locator("[role=row].virtual-row")).to_have_count(len(COLUMNS), timeout=60_000)
+    return table
+
+
 @pytest.mark.browser
 def test_a_click_on_a_listed_reply_fills_the_gold_form(tmp_path):
     """The admin's path in Chromium: list a dialogue's replies (a reply's markup shown as text), click one,
@@ -348,13 +362,8 @@ def test_a_click_on_a_listed_reply_fills_the_gold_form(tmp_path):
         with sync_playwright() as pw:
             browser = launch(pw)
             _ctx, page = sign_in(browser, app.url, "boss", "en")
-            page.get_by_role("tab", name="Quality").click()
-            page.locator("#quality-gold-section").get_by_text("Gold items (admins)").click()
-            page.locator("#gold-dialogue textarea, #gold-dialogue input").first.fill(str(did))
-            page.locator("#gold-find").click()
-            table = page.locator("#gold-candidates")
+            table = list_replies_for_gold(page, did)
             rows = table.locator("[role=row].virtual-row")
-            expect(rows).to_have_count(len(COLUMNS), timeout=60_000)
             expect(rows.first).to_contain_text("onerror")
             rows.nth(1).locator("[role=gridcell]").nth(3).click()
             expect(page.locator("#gold-id textarea, #gold-id input").first).to_have_value(str(second), timeout=30_000)
@@ -376,7 +385,7 @@ def test_the_listed_replies_keep_every_column_in_view_beside_a_long_reply(tmp_pa
     """Walk 8: a long reply widened its column until the Gold column sat past the page's right edge and the other
     headers wrapped letter by letter. Each column now has its share of the width: a long reply wraps in its own."""
     from browser import launch
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import sync_playwright
     from rate_ui_support import sign_in
 
     app = RunningApp(tmp_path)
@@ -387,12 +396,7 @@ def test_the_listed_replies_keep_every_column_in_view_beside_a_long_reply(tmp_pa
         with sync_playwright() as pw:
             browser = launch(pw)
             _ctx, page = sign_in(browser, app.url, "boss", "en")
-            page.get_by_role("tab", name="Quality").click()
-            page.locator("#quality-gold-section").get_by_text("Gold items (admins)").click()
-            page.locator("#gold-dialogue textarea, #gold-dialogue input").first.fill(str(did))
-            page.locator("#gold-find").click()
-            table = page.locator("#gold-candidates")
-            expect(table.locator("[role=row].virtual-row")).to_have_count(len(COLUMNS), timeout=60_000)
+            table = list_replies_for_gold(page, did)
             box = table.bounding_box()
             heads = {h.inner_text().strip(): h.bounding_box() for h in table.locator("[role=columnheader]").all()}
             browser.close()

@@ -556,7 +556,7 @@ _ABOUT_OTHERS = re.compile(r"(家里|家中|家人)的?大人|(家里|家人|家
                            r"|(狗|猫|狗狗|猫咪|宠物|兔子|鹦鹉)[^，,。？?]{0,6}(几岁|多大|啥品种|什么品种)")
 _SECOND_PERSON = re.compile(r"你|您")
 # (你妈妈怀孕的时候有没有痒过 现在宝宝动得多不多: typed without punctuation, a space ends the clause about her)
-_OTHERS_CLAUSE_SPLIT = re.compile(r"(?<=[。！？!?；;\n：:])|(?<=[\u4e00-\u9fff])(?=[ 　]+[\u4e00-\u9fff])")
+_OTHERS_CLAUSE_SPLIT = re.compile(_CLAUSE_SPLIT.pattern + r"|(?<=[\u4e00-\u9fff])(?=[ 　]+[\u4e00-\u9fff])")
 _SEEN_OF_PATIENT = re.compile(r"[^，,。？?]{0,6}?(看到|看见|发现|说|觉得|注意到)(你|您)")
 _OTHERS_IN_FACT = re.compile(r"家|亲|父|母|兄|弟|姐|妹|别人|其他人|同学|同事|朋友|周围|身边|遗传")
 
