@@ -48,6 +48,8 @@ HELDOUT25 = REPO / "annotations" / "deid_heldout25.jsonl"
 HELDOUT26 = REPO / "annotations" / "deid_heldout26.jsonl"
 HELDOUT27 = REPO / "annotations" / "deid_heldout27.jsonl"
 HELDOUT28 = REPO / "annotations" / "deid_heldout28.jsonl"
+HELDOUT29 = REPO / "annotations" / "deid_heldout29.jsonl"
+HELDOUT30 = REPO / "annotations" / "deid_heldout30.jsonl"
 
 # --- medicine is not a name -----------------------------------------------------------------------
 
@@ -1096,6 +1098,7 @@ def test_goals_hold_on_the_fifteenth_set():
     # 小燕：, 阿珍：, 刘大姐：, Kelly：@Jason; 老胡做完…, 小刘你…, 老周 他…, 帮李奶奶…, 我们家阿强, 职工韩冬梅; 我八九年的,
     # 我姑娘2016年的; not 嫲嫲, 孫思邈 in traditional characters, 门诊楼三楼): recall 0.915, precision 1.000; no other set
     # changed; then an e-mail read out (zhangwei1983 at 一六三 点 com: a mail provider, or any domain after 邮箱), 0.923.
+    # Session 58's rules (編號 read as 编号: 病人編號 HN11782345(2)): 0.930.
     # Left: table headers far from their values (参保人 | 社保卡号 | …：马桂兰 | Q10483726), a card number said after
     # its cue and a verb (医保卡号发你了 1101…).
     sc = score(_rows(HELDOUT15))
@@ -1721,6 +1724,7 @@ def test_goals_hold_on_the_twenty_sixth_set():
     # Latin name before its Chinese transliteration, Cantonese text (陳家豪, 黃姑娘, 俊朗), a Taiwanese name (李罔市),
     # passports written with a space, a forum's profile link, an Alipay account that looks like an e-mail, a Hong Kong
     # plate, 85年3月的; and four areas read as addresses (户籍：河南省商丘市, 住在天津市和平区), which earlier sets label.
+    # Session 58's rules raised it to recall 0.884 (name 0.841).
     sc = score(_rows(HELDOUT26))
     assert sc.overlap["name"].recall >= 0.80, sc.misses
     assert sc.overlap["all"].recall >= 0.85, sc.misses
@@ -1830,6 +1834,79 @@ def test_classes_the_twenty_eighth_set_found_are_caught(text, expected):
 
 @pytest.mark.parametrize("text", TWENTY_EIGHTH_SET_LOOKALIKES)
 def test_the_twenty_eighth_sets_lookalikes_are_left_alone(text):
+    assert deidentify(text)[0] == text
+
+
+def test_the_twenty_ninth_held_out_set():
+    """Written blind in session 58 (discharge summaries and referrals, nursing handovers, report headers, insurance
+    claims, a care home's log, a school infirmary, vaccination records, a family's WeChat group, rural clinic notes
+    with village addresses; Uyghur, Tibetan and Zhuang names, compound surnames, given names that are words,
+    nicknames). First contact: recall 0.811 (name 0.746), precision 0.987. Its misses then gave the rules tested below
+    (a surname and an elder's title inside a clause, 刘春花老人, the Zhuang surname 农 after 随访, a Tibetan name alone
+    after a kinship word before what the person does, 石头（大名梁子轩）, a group chat's display names, a surname and two
+    given characters after 其丈夫 at a clause's end, a pupil after the class, 片号; 诸葛行军散 is no one): recall 0.933
+    (name 0.905), precision 1.000. Left: 杨石头 (头 is no given-name character), 小胖 and 胖胖 with no cue, a given
+    name alone in a group chat (春花住院的事…)."""
+    sc = score(_rows(HELDOUT29))
+    assert sc.overlap["name"].recall >= 0.88, sc.misses
+    assert sc.overlap["all"].recall >= 0.91, sc.misses
+    assert sc.overlap["all"].precision >= 0.99, sc.false_alarms
+    assert len(_rows(HELDOUT29)) >= 56 and sum(not r["spans"] for r in _rows(HELDOUT29)) >= 15
+
+
+def test_the_thirtieth_held_out_set():
+    """Written blind in session 58 (telehealth chats, pharmacy deliveries, health-app pushes, a forum with @handles, a
+    crowdfunding appeal, customer service, Hong Kong and Taiwan records in traditional characters, foreigners in
+    transliteration and Latin letters, occupational health, dates of birth in many forms, server logs). One label was
+    brought to the project's conventions first (生于庚午年 is a birth year). First contact: recall 0.824 (name 0.775),
+    precision 1.000. Its misses then gave the rules tested below (a family member in an app's notice and the birth
+    date in brackets after the name, an @handle in a forum thread or mixing Chinese and Latin letters, 可馨的姨妈刘美华,
+    客服小美：, a HKID or a Taiwan ID after its field name whatever its check character, 醫院編號, a log's user, a
+    LINE ID, a Latin name in brackets after a Chinese one, 家长 before a foreign name): recall 0.967 (name 0.925),
+    precision 1.000. Left: a push addressed by a given name (小雨，今天步数…), a baby's pet name (糖豆), 可馨爸爸 in
+    a later line."""
+    sc = score(_rows(HELDOUT30))
+    assert sc.overlap["name"].recall >= 0.9, sc.misses
+    assert sc.overlap["all"].recall >= 0.95, sc.misses
+    assert sc.overlap["all"].precision >= 0.99, sc.false_alarms
+    assert len(_rows(HELDOUT30)) >= 56 and sum(not r["spans"] for r in _rows(HELDOUT30)) >= 15
+
+
+SESSION_58_CLASSES = [
+    ("3号楼208房间吴奶奶餐后血糖13.2", "3号楼208房间[姓名]奶奶餐后血糖13.2"),
+    ("护理员反映宋爷爷这两天老说胡话", "护理员反映[姓名]爷爷这两天老说胡话"),
+    ("今天刘春花老人精神好些了", "今天[姓名]老人精神好些了"),
+    ("随访农桂芝，其孙子说奶奶最近饭量少", "随访[姓名]，其孙子说奶奶最近饭量少"),
+    ("她丈夫格桑问能不能回那曲", "她丈夫[姓名]问能不能回那曲"),
+    ("现转诊一例患儿石头（大名梁子轩），发热6天", "现转诊一例患儿[姓名]（大名[姓名]），发热6天"),
+    ("[表姐晓燕] 我明天请假过去陪床", "[表姐[姓名]] 我明天请假过去陪床"),
+    ("[国庆哥] 爸的CT结果出来了，片号CT-240503-117", "[[姓名]哥] 爸的CT结果出来了，片号[病历号]"),
+    ("请发送出院小结，并抄送其丈夫周家豪。", "请发送出院小结，并抄送其丈夫[姓名]。"),
+    ("学校医务室记录：三年级二班王子涵，体育课跑步时流鼻血", "学校医务室记录：三年级二班[姓名]，体育课跑步时流鼻血"),
+    ("您的家庭成员汪淑芬（19520918）的体检报告已生成", "您的家庭成员[姓名]（[出生日期]）的体检报告已生成"),
+    ("5楼 北漂老焦：@甲减宝妈Coco 别慌", "5楼 [账号]：@[账号] 别慌"),
+    ("亲友证实：我是可馨的姨妈刘美华，情况属实", "亲友证实：我是[姓名]的姨妈[姓名]，情况属实"),
+    ("客服小美：亲，您的病历复印申请已受理", "客服[姓名]：亲，您的病历复印申请已受理"),
+    ("香港身份證號碼：Y547362(8)，出生日期", "香港身份證號碼：[证件号]，出生日期"),
+    ("身分證字號：F228713546，生日", "身分證字號：[证件号]，生日"),
+    ("醫院編號：HN19023847，主診醫生", "醫院編號：[病历号]，主診醫生"),
+    ("login failed for user wangyf_1984, attempts=5", "login failed for user [账号], attempts=5"),
+    ("LINE ID：lin_mama0722，家屬表示明早到院", "LINE ID：[账号]，家屬表示明早到院"),
+    ("病人姓名：陳志強（CHAN Chi Keung），覆診日期", "病人姓名：[姓名]（[姓名]），覆診日期"),
+    ("家长Sophie Martin询问疫苗补种", "家长[姓名]询问疫苗补种"),
+]
+SESSION_58_LOOKALIKES = ["中医科会诊：诸葛行军散可用于暑湿吐泻", "[转发] 温馨提示：检查时间为3月21日", "[图片] 请看一下",
+                         "[大姑] 住院押金我先转了", "我家在农村，孩子误喝了农药", "格桑花开的季节，高原反应加重",
+                         "体检报告（20240529）已生成", "我老公周末，带孩子去打疫苗", "我妈妈黄疸，"]
+
+
+@pytest.mark.parametrize("text, expected", SESSION_58_CLASSES, ids=[c[0][:8] for c in SESSION_58_CLASSES])
+def test_classes_session_58_sets_found_are_caught(text, expected):
+    assert deidentify(text)[0] == expected
+
+
+@pytest.mark.parametrize("text", SESSION_58_LOOKALIKES)
+def test_session_58_lookalikes_are_left_alone(text):
     assert deidentify(text)[0] == text
 
 

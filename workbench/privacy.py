@@ -104,6 +104,7 @@ _TRADITIONAL_PAIRS = (
     "艷艳齊齐藍蓝鄉乡縣县鎮镇樓楼戶户層层園园滬沪粵粤遼辽贛赣閩闽雲云陝陕寧宁瓊琼臺台灣湾車车帳账銀银郵邮聯联"
     "繫系絡络碼码費费姓姓廳厅鋼钢鐵铁橋桥灣湾館馆廟庙島岛嶺岭嶽岳衝冲壩坝莊庄圓圆號号蓮莲瓏珑倫伦嵐岚綺绮潔洁"
     "慧慧倩倩萊莱瑋玮琳琳鈞钧銘铭錦锦顥颢穎颖豐丰進进達达義义禮礼孝孝薩萨爾尔麥麦買买熱热組组團团隊队區区"
+    "編编"
 )
 _TRADITIONAL_TABLE = str.maketrans({_TRADITIONAL_PAIRS[i]: _TRADITIONAL_PAIRS[i + 1]
                                     for i in range(0, len(_TRADITIONAL_PAIRS), 2)
@@ -263,7 +264,7 @@ _CUE_GAP = (r"(?:上头|上面|上边)?的?(?:个人)?(?:号码|编号|编码|�
 _CUED: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("record_number", re.compile(
         r"(?:(?:住院|门诊|急诊|病历|病案|就诊|诊疗|登记(?!卡号)|检查|检验|检测|化验|标本|样本|条码|影像|放射|病理|超声|档案|挂号|患者|病人|报告|体检"
-        r"|切片|照相|处方"
+        r"|切片|照相|处方|医院(?=编号)|(?<![药名卡])片(?=号)"
         r"|Holter|PACS|CT|MRI|DR|B超|心电图)"
         r"(?:病历|卡|单|编)?(?:号|ID|id|编号)|处方笺?\s*(?:No|NO|№)\.?|标本条码|样本条码|(?:就诊|诊疗|病历|医疗)卡(?:\s*[（(]\s*卡号)?|ID号|id号|\bMRN|[Mm]edical record (?:number|no\.?)"
         r"|\b(?:[Ii]npatient|[Oo]utpatient|[Aa]dmission|[Hh]ospital|[Cc]ase)\s*(?:[Nn]o\.?|[Nn]umber|#)"
@@ -289,13 +290,17 @@ _CUED: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"|instagram|Facebook|facebook|Telegram|telegram|WhatsApp|whatsapp|Skype|skype"
         # a user name in a system or an app (用户名是xiaoyu_mama, 用户dr_wang03 登录)
         r"|用户名|登录名|登陆名|昵称|用户(?=\s?[A-Za-z])|个人编号"
+        # a server log's user (login failed for user wangyf_1984), a LINE ID (LINE ID：lin_mama0722)
+        r"|(?i:\buser(?:name)?\b)(?=\s*[:=]?\s*[A-Za-z0-9_\-]*[\d_])|\b(?:LINE|Line)\s*ID\b"
         # a long-term-care insurance number (长期护理保险号GZ-LTC-0045821)
         r"|保险号)" + _CUE_GAP
         + r"(?P<v>\d{4}(?:[ \-]\d{1,6}){2,4}|[A-Za-z0-9]+(?:下划线[A-Za-z0-9]+)+|[A-Za-z0-9][A-Za-z0-9_\-]{4,29}|@(?![了过着]|一下)[A-Za-z0-9_\-\u4e00-\u9fff]{2,30})" + _E)),
     ("id_number", re.compile(
         r"(?:护照|通行证|签证|军官证|驾驶证|驾照|回乡证|台胞证|澳[门門](?:居民)?身份[证證]|\bSSN|[Ss]ocial [Ss]ecurity (?:number|no\.?)"
-        r"|\b[Pp]assport(?:\s*(?:[Nn]o\.?|[Nn]umber|#))?|\bNHS\s*(?:[Nn]o\.?|[Nn]umber))" + _CUE_GAP
-        + r"(?P<v>[A-Za-z]{1,3}\d{6,9}[A-Za-z]?|\d{3} \d{3} \d{4}|\d{8,12}|\d{3}-\d{2}-\d{4}|[157]\d{6}\(\d\)"
+        r"|\b[Pp]assport(?:\s*(?:[Nn]o\.?|[Nn]umber|#))?|\bNHS\s*(?:[Nn]o\.?|[Nn]umber)"
+        # 香港身份證號碼：Y547362(8), 身分證字號：F228713546: named as such, a mistyped check character is still one
+        r"|身[份分]证(?:字号|号码|号)?(?=\s*[:：]?\s*[A-Z]))" + _CUE_GAP
+        + r"(?P<v>[A-Z]{1,2}\d{6}\s?[（(][0-9A][)）]|[A-Z][12]\d{8}|[A-Za-z]{1,3}\d{6,9}[A-Za-z]?|\d{3} \d{3} \d{4}|\d{8,12}|\d{3}-\d{2}-\d{4}|[157]\d{6}\(\d\)"
         r"|(?=(?:[A-Z]*\d){3})(?=(?:\d*[A-Z]){2})[A-Z0-9]{8,9})" + _E)),
     ("other", re.compile(
         r"(?:工号|工牌号?|胸牌号?|员工号|员工编号|职工号|职工编号|学号|理赔案号|赔案号|报案号|医生编号|医师编号"
@@ -664,12 +669,15 @@ def _number_spans(norm: str) -> list[Span]:
             if 16 <= len(digits) <= 19 and (_luhn_ok(digits) or carded and end == m.end()):
                 spans.append(Span(m.start(), end, "account"))
                 break
-    if "@" in norm and _PLATFORM_WORD.search(norm):
+    if "@" in norm and (_PLATFORM_WORD.search(norm) or "楼" in norm and _FORUM_POSTER.search(norm)):
+        # (a forum thread's floors, 5楼 北漂老焦：@…, are a platform too)
         spans.extend(Span(m.start("h"), m.end("h"), "account") for m in _AT_HANDLE.finditer(norm))
     elif "@" in norm:
-        # @Dr_Gao2019: a handle of letters with digits or an underscore is a user name wherever it is
+        # @Dr_Gao2019: a handle of letters with digits or an underscore is a user name wherever it is, as is one
+        # that mixes Chinese and Latin letters (@甲减宝妈Coco): no word and no name is written so
         spans.extend(Span(m.start("h"), m.end("h"), "account") for m in _AT_HANDLE.finditer(norm)
-                     if re.fullmatch(r"[A-Za-z][A-Za-z0-9_\-]*[0-9_][A-Za-z0-9_\-]*", m.group("h")))
+                     if re.fullmatch(r"[A-Za-z][A-Za-z0-9_\-]*[0-9_][A-Za-z0-9_\-]*", m.group("h"))
+                     or re.search(r"[\u4e00-\u9fff]", m.group("h")) and re.search(r"[A-Za-z]{2}", m.group("h")))
     if "昵称" in norm or "叫" in norm:
         for m in _PLATFORM_NAME.finditer(norm):
             value = "q" if m.group("q") else "u"
@@ -759,6 +767,8 @@ _SINGLE_SURNAMES = (
     "雒费占"
     # a Korean student's (朴智妍), session 56, and two rare ones (禚光明, 斛建设)
     "朴禚斛"
+    # a Zhuang surname (随访农桂芝, session 58): it starts 农村 and 农药 too, which the tokenizer keeps whole
+    "农"
 )
 _SURNAME_RE = re.compile("|".join(_COMPOUND_SURNAMES) + f"|[{_SINGLE_SURNAMES}]")
 # Surnames that start no ordinary word: after a cue, the two characters after one are a given name even when they
@@ -786,7 +796,9 @@ _TITLES = re.compile(
 )
 # How older people are addressed, after a full name only (刘德福大爷, 周淑芬奶奶): after a surname alone they are
 # as often the end of a word (牛奶 + 奶瓶, 牛奶 + 奶粉).
-_ELDER_TITLES = re.compile(r"大爷|大妈|大娘|大伯|大叔|大婶|大姐|大哥|奶奶|爷爷|姥姥|姥爷|婆婆|公公|阿婆|阿公")
+_ELDER_TITLES = re.compile(r"大爷|大妈|大娘|大伯|大叔|大婶|大姐|大哥|奶奶|爷爷|姥姥|姥爷|婆婆|公公|阿婆|阿公"
+                           # a care home's log: 刘春花老人精神好些了 (not 老人家, the polite "you", or 老人院, 老人机)
+                           r"|老人(?![家院机斑])")
 # A name is introduced by the words right before it ...
 _STRONG_CUE = re.compile(
     r"(?:我叫|名叫|叫做|名字是|名字叫|姓名(?:是|为)?|(?:^|(?<=[，,。\s]))叫|联系人|联络人|户名|签名|签字|就诊人|称呼|署名|(?:病人|患者|他|她)叫"
@@ -818,6 +830,8 @@ _WEAK_CUE = re.compile(r"(?:我是|本人|患者|病人|病患|伤者|产妇|请
                        r"|转发自|转自|(?:——|—|--)\s*(?:[\u4e00-\u9fff]{1,8}科\s*)?"
                        # errands for someone: 帮付红梅挂个号, 转告上官婉清
                        r"|帮|替|转告|通知|告诉|提醒"
+                       # whom a doctor or a relative visits: 随访农桂芝, 探望刘大爷
+                       r"|随访|探望|看望|探视|走访"
                        # a colleague by their department: 信息科的曹磊, 护理部的王芳
                        r"|(?:科|科室|部|处|中心|病房|病区)的"
                        # a bed in a ward's handover: 3床晏子豪术后…, 5床茹玉珍今晨…
@@ -840,7 +854,7 @@ _KIN_WORDS = (
     r"|表哥|表姐|表弟|表妹|堂哥|堂姐|堂弟|堂妹|叔叔|阿姨|伯伯|伯父|伯母|婶婶|嫂子|姐夫|妹夫|老伴|室友|舍友|同学|领导|老板"
     # in-laws and the wider family (我婆婆谢桂兰, 我岳父刘德明)
     r"|婆婆|公公|岳父|岳母|丈母娘|老丈人|姨妈|姑妈|舅妈|姑父|姨父|小姨|大姨|干妈|干爹|继父|继母"
-    r"|我先生|我太太|我夫人|配偶|家人(?!们|都|也)"
+    r"|我先生|我太太|我夫人|配偶|家人(?!们|都|也)|家庭成员"
     # dialect: 老汉儿 (a father, Sichuan), 屋头的 (a wife), 婆娘
     r"|老汉儿|屋头的|婆娘|老豆|老竇|屋企人|老头子|幺爸|阿爸|阿嫲|阿嬷|侄儿|老伴儿|幺儿|幺女|幺妹|阿姐|阿哥|个仔|个女|双胞胎|龙凤胎"
     # a family history's elders, and former partners (舅公柏永福, 外祖父沈德润, 前任Jason)
@@ -848,6 +862,11 @@ _KIN_WORDS = (
     r"|前任|前男友|前女友|前妻|前夫"
 )
 _KIN_WORD_RE = re.compile(_KIN_WORDS)
+# 汪淑芬（19520918）, 李明(1988-05-12): a birth date in brackets right after a name (the date is the group v)
+_BRACKETED_BIRTH_DATE = (r"(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])"
+                         r"|(?:19|20)\d{2}[-./](?:0?[1-9]|1[0-2])[-./](?:0?[1-9]|[12]\d|3[01])")
+_LATIN_NAME_IN_BRACKETS = re.compile(r"\s*[（(]\s*(?P<v>[A-Z][A-Za-z'\-]+(?: [A-Z][A-Za-z'\-]+){1,3})\s*[)）]")
+_BIRTH_DATE_IN_BRACKETS = re.compile(rf"\s*[（(]\s*(?P<v>{_BRACKETED_BIRTH_DATE})\s*[)）]")
 _RELATION_CUE = re.compile(r"(?:其|之)(?:母亲|父亲|丈夫|妻子|儿子|女儿|母|父|妻|夫|子|女|兄|弟|姐|妹)\s*$")
 _KIN_CUE = re.compile(rf"(?:您好|你好|(?:{_KIN_WORDS})(?:叫|是|名叫)?)\s*$")
 # 我爸叫 / 我女儿名叫: what a relative is called is said as plainly as 我叫.
@@ -889,6 +908,8 @@ _AFTER_NAME = re.compile(
     # whose staff number or card is given in brackets: 医务科钟晴（工号0728）, 甘立新（医保卡号…）
     r"|\s*[（(]\s*(?:工号|员工号|学号|医保卡号?|社保卡号?|身份证号?|护照号?|病历号|住院号|门诊号|电话|手机)"
     r"|\s*[（(]\s*(?:19|20)\d{2}\s*年(?:\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*[日号])?)?\s*(?:出)?生"
+    # an app's notice gives a family member's birth date in brackets: 汪淑芬（19520918）
+    rf"|\s*[（(]\s*(?:{_BRACKETED_BIRTH_DATE})\s*[)）]"
 )
 # 吴主任 + 惠予: a surname and a title right before the candidate
 _NAMED_BY_TITLE = re.compile(rf"(?:{_SURNAME_RE.pattern})(?:{_TITLES.pattern})$")
@@ -907,7 +928,7 @@ _GIVEN_WORD_TAGS = {"n", "nr", "nrt", "nrfg", "ns", "nz", "a", "ng", "j"}
 # word with one of them is not taken as a name on the tagger's word alone.
 _FOREIGN_SOUNDS = set("斯尔特普拉西诺洛芬唑嗪啶酮胺肽霉素沙奇戈萨莫德维伊米托曲汀坦沙林姆液剂片膏丸散汤氏草菊醇苷酸碱")
 _NAME_CHARS = re.compile(r"[\u4e00-\u9fff]")
-_LATIN_NAME = re.compile(r"[A-Z][a-z]+(?: [A-Z][a-z]+)?")
+_LATIN_NAME = re.compile(r"[A-Z][a-zà-öø-ÿ]+(?: [A-Z][a-zà-öø-ÿ]+)?")  # (Chloé)
 _CLAUSE_SPLIT = re.compile(r"[，。,.!?！？；;：:\s、（）()\n\"“”'‘’《》【】\[\]]")
 # Characters after a kinship or role cue segmented on their own when the tokenizer joined the cue to a surname.
 _CUE_WINDOW = 24
@@ -1092,7 +1113,8 @@ def _name_at(text: str, i: int, surname: str, clause: str, c0: int) -> Span | No
     strong = bool(_STRONG_CUE.search(before) or _KIN_CALLED.search(before))
     # 其子房建军, 其母文静女士: the relative a record names (其子 + 房 is no word 子房, 文静 before 女士 no adjective)
     relation = bool(_RELATION_CUE.search(before))
-    kin = strong or relation or bool(_KIN_CUE.search(before))
+    # (三年级二班王子涵: a pupil after the class, as a relative after a kinship word)
+    kin = strong or relation or bool(_KIN_CUE.search(before) or _CLASS_BEFORE.search(before))
     role = not kin and bool(_ROLE_CUE.search(before))
     # (a surname that starts no ordinary word is as good as a weak cue: 禚海燕刚打完针, 斛建设下午…)
     weak = kin or role or bool(_WEAK_CUE.search(before)) or surname in _RARE_SURNAMES
@@ -1110,6 +1132,14 @@ def _name_at(text: str, i: int, surname: str, clause: str, c0: int) -> Span | No
     if ((surname in _NAME_ONLY_COMPOUNDS or surname == "上官" and text[i + 2 : i + 3] not in ("网", "方", ""))
             and (compound := _compound_name_at(text, i, surname, clause, c0))):
         return compound
+    pair = text[i + 1 : i + 3]
+    if (kin and sl == 1 and len(pair) == 2 and all(_given_ok(c) or c in _GIVEN_AFTER_CUE for c in pair)
+            and any(_given_ok(c) for c in pair)
+            and not _NAME_CHARS.match(text[i + 3 : i + 4] or "x") and not _inside_medical_term(text, i, i + 3)
+            and (_dict_tag(pair)[1] < _COMMON_WORD_FREQ or _dict_tag(pair)[0] in _NR_TAGS)):
+        # 抄送其丈夫周家豪（…）: after a kinship word, a surname and two given-name characters (家 too, as after
+        # 我叫) that end the clause are a name, however the tokenizer joined them (周家 + 豪)
+        return Span(i, i + 3, "name", True)
     if weak:
         # Decisive context needs no tokenizer: 我叫/姓名： + a name, or a cue + a name + sex or age.
         j = _given_end(text, i + sl, strong)
@@ -1260,6 +1290,9 @@ def _name_at(text: str, i: int, surname: str, clause: str, c0: int) -> Span | No
     return None
 
 
+_MEDICINE_ENDINGS = frozenset("散丸膏丹汤饮")
+
+
 def _compound_name_at(text: str, i: int, surname: str, clause: str, c0: int) -> Span | None:
     """欧阳 + 修远, 上官 + 婉清: one or two given-name characters after a compound surname that starts a word
     (not 上|官网). The second character is left out where a longer word starts there (司马健 + 上个月)."""
@@ -1278,6 +1311,8 @@ def _compound_name_at(text: str, i: int, surname: str, clause: str, c0: int) -> 
         j += 2
     else:
         j += 1
+    if text[j : j + 1] in _MEDICINE_ENDINGS:
+        return None  # 诸葛行军散: a remedy named after someone, not a person
     for k in {j, max(j - 1, i + len(surname) + 1)}:
         tag, freq = _dict_tag(text[i:k])
         if tag in _NR_TAGS and freq >= _COMMON_WORD_FREQ and not (
@@ -1394,7 +1429,8 @@ _PINYIN_NOT_NAMES = frozenset({"hong kong", "xi an", "he is", "he was", "he has"
                                "liu wei", "huang lian", "di huang", "jie du", "gui zhi", "ma huang"})
 # Before a full Latin name, a word that says the person is foreign (外籍员工 Maria Gonzalez): any name, not pinyin only
 # 呼救人Tom Wilson, 联系人Anna Lee, 被保险人John Smith: a record's person by their part in it, then a full name
-_LATIN_AFTER_ROLE = re.compile(r"(?:呼救|来电|报警|联系|申请|投诉|委托|被保险|投保|收款|付款|监护|代理)人\s*[:：]?\s*(?=[A-Z][a-z]+ [A-Z][a-z])")
+_LATIN_AFTER_ROLE = re.compile(r"(?:(?:呼救|来电|报警|联系|申请|投诉|委托|被保险|投保|收款|付款|监护|代理)人|家长|家属)\s*[:：]?\s*"
+                               r"(?=[A-Z][a-z]+ [A-Z][a-z])")
 _LATIN_AFTER_FOREIGN = re.compile(r"(?:外籍|外国|老外)[\u4e00-\u9fff]{0,4}\s*(?=[A-Z][a-z]+ [A-Z][a-z])")
 
 
@@ -1483,7 +1519,9 @@ def _nickname_spans(text: str, taken: list[Span]) -> list[Span]:
                 continue  # 住同小区: after 同 ("with", also "the same") a frequent word is that word
             # 闫大爷在卫生间滑倒, 入住登记：冼奶奶，…: a surname and an elder's two-character title opening a clause,
             # each a word of its own (not 牛奶 + 奶粉)
-            elder = m.start() == 0 and len(m.group("post") or "") == 2
+            # (also inside a clause, where the tokenizer keeps the surname and the title words of their own: 208房间
+            # 吴奶奶, 护理员反映宋爷爷…; not 喝牛奶 + 奶粉)
+            elder = len(m.group("post") or "") == 2
             if cued or elder or m.start() == 0 and (subject or addressed):
                 # 李 + 奶奶: an elder's two-character title stays, as after 张 + 阿姨 (the title is no one's data)
                 take(Span(i, i + 1 if len(m.group("post") or "") == 2 else j, "name", False))
@@ -1718,10 +1756,14 @@ def _foreign_names(text: str) -> list[Span]:
 # or one that ends it (我是上周找您看湿疹的胡明明). A given name there may be a doubled character (多多, 明明),
 # which _given_ok refuses elsewhere as an ordinary word.
 _CALLED_A_NAME = re.compile(r"(?:^|(?<=[^\u4e00-\u9fff])|(?<=[叫是]))(?P<n>[\u4e00-\u9fff]{1,3}?)\s*[（(](?:小名|乳名|昵称|外号)[）)]")
+# 患儿石头（大名梁子轩）: the two characters before a bracket that gives the full name are what the child is called,
+# even a word (石头, 豆豆)
+_BEFORE_FULL_NAME = re.compile(rf"(?P<n>[\u4e00-\u9fff]{{2}})\s*[（(](?:大名|学名|本名|全名|真名)(?:叫|是|[:：])?\s*(?:{_SURNAME_RE.pattern})")
 # Characters of the words around a parent's self-introduction, not of a child's name (我是新手妈妈, 我是他的妈妈)
 _NOT_CHILD_NAME = set("的了是我你他她们这那个病孩子宝贝新手全职")
 _PARENT_OF = re.compile(
-    r"我是(?P<n>[\u4e00-\u9fff]{2,3}?)的?(?:妈妈|爸爸|家长|奶奶|爷爷|外婆|外公|姥姥|姥爷)(?=[，,。.；;！!？?\s]|$)")
+    r"我是(?P<n>[\u4e00-\u9fff]{2,3}?)的?(?:妈妈|爸爸|家长|奶奶|爷爷|外婆|外公|姥姥|姥爷|姨妈|姑妈|舅舅|舅妈|姑姑|小姨|大姨"
+    rf"|叔叔|阿姨|哥哥|姐姐)(?=[，,。.；;！!？?\s]|$|(?:{_SURNAME_RE.pattern})[\u4e00-\u9fff]{{1,2}}(?![\u4e00-\u9fff]))")
 _INTRODUCED_LAST = re.compile(r"我是[^，,。.；;！!？?\n]{1,20}的(?P<n>[\u4e00-\u9fff]{2,3})(?=[，,。.；;！!？?\s]|$)")
 
 
@@ -1740,6 +1782,8 @@ def _name_like(given: str) -> bool:
 def _introduced_names(text: str) -> list[Span]:
     out = [Span(m.start("n"), m.end("n"), "name", False) for m in _CALLED_A_NAME.finditer(text)
            if _name_like(m.group("n")) and not _inside_medical_term(text, m.start("n"), m.end("n"))]
+    out += [Span(m.start("n"), m.end("n"), "name", True) for m in _BEFORE_FULL_NAME.finditer(text)
+            if not _NOT_CHILD_NAME.intersection(m.group("n")) and not set(m.group("n")) & _COUNTING]
     for m in _PARENT_OF.finditer(text):
         # 我是热依拉的妈妈: a child's name without a surname, where the dictionary knows no other word there
         a, b = m.span("n")
@@ -1865,6 +1909,8 @@ _TIBETAN_NAME = re.compile(f"(?:{_TIBETAN_PART})(?:{_TIBETAN_PART})|(?:阿依|�
                            "|(?:乌云|萨仁|斯琴|阿拉坦|娜仁|哈斯|苏日娜|宝音|托娅|图雅|其木格)?(?:其其格|琪琪格)"
                            "|(?:呼和|额尔敦|阿拉坦|宝音)?巴特尔|毕力格|格日勒图?|乌力吉|宝力高|敖日格勒|那日苏|斯琴高娃")
 _TIBETAN_SINGLE = re.compile(f"(?:{_TIBETAN_PART})")
+# 她丈夫格桑问…, 儿子扎西说…: after a kinship word, what the one named does next (not 格桑花, a flower)
+_ACTS_NEXT = re.compile(r"[问说讲告让叫来去在也都就还又才已刚今昨明和跟陪给带]")
 _MONGOLIAN_GATE = re.compile("其其格|琪琪格|巴特尔|毕力格|格日勒|乌力吉|宝力高|敖日格勒|那日苏|斯琴高娃")
 
 
@@ -1989,6 +2035,7 @@ _KIN_GIVEN_NEXT = re.compile(r"[他她](?!们)|\s*今年\s*[\d一二两三四五
 # A pupil by class, as a school nurse's log names them (三年二班江河在操场…, 四年一班高兴同学午饭后…): the class is
 # as good a cue as a kinship word, and 同学 after the name says who it is.
 _SCHOOL_CLASS = re.compile(r"(?<![\d一二三四五六七八九十])[一二三四五六七八九\d]年级?[一二三四五六七八九十\d]{1,2}班(?:的)?")
+_CLASS_BEFORE = re.compile(_SCHOOL_CLASS.pattern + r"\s*$")
 _PUPIL_NEXT = re.compile(r"同学(?!们)")
 _KIN_ONE_NEXT = re.compile(r"\s*[，,]\s*今年\s*[\d一二两三四五六七八九十]")
 _KIN_GIVEN_WORD_FREQ = 1000  # a noun this frequent is the relative's body or belongings (我爸身体他…), not a name
@@ -2052,9 +2099,18 @@ def _noted_names(text: str) -> list[Span]:
 _SPEAKER = re.compile(rf"(?:^|\n|\s/\s|[\]】]\s*)\s*(?P<n>(?:{_SURNAME_RE.pattern})[\u4e00-\u9fff]{{1,2}})"
                       r"(?:\s*[（(][\u4e00-\u9fff]{1,8}[)）])?\s*(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}\s*)?(?:\d{1,2}:\d{2}(?::\d{2})?\s*)?[:：]")
 # 小燕：…, 阿珍：…, 老胡：…, 刘大姐：…, Kelly：…: a group chat's speaker by nickname, title or English name
-_SPEAKER_NICKNAME = re.compile(rf"(?:^|\n)\s*(?P<n>小[\u4e00-\u9fff]|阿[\u4e00-\u9fff]|老[{_SINGLE_SURNAMES}]|[A-Z][a-z]{{2,12}}"
+_SPEAKER_NICKNAME = re.compile(rf"(?:^|\n)\s*(?:客服|护士|药师|助理|前台)?(?P<n>小[\u4e00-\u9fff]|阿[\u4e00-\u9fff]|老[{_SINGLE_SURNAMES}]|[A-Z][a-z]{{2,12}}"
                                rf"|[{_SINGLE_SURNAMES}](?=大姐|大哥|阿姨|大爷|奶奶|爷爷|叔叔|姐|哥|叔|姨|婶))"
                                r"(?:大姐|大哥|阿姨|大爷|奶奶|爷爷|叔叔|姐|哥|叔|姨|婶)?\s*[:：]")
+# [表姐晓燕] 我明天…, [国庆哥] …, [阿强] …: a group chat's display name in brackets opening a line, which is a
+# name once the kinship word before it and the 哥/姐 after it are set aside ([大姑], [小姑父] name no one). Not the
+# app's placeholders ([图片], [语音]) or a role ([群主], [医生]).
+_DISPLAY_NAME = re.compile(r"(?:^|\n)\s*\[(?P<d>[^\[\]\n]{1,10})\]\s")
+_DISPLAY_KIN_BEFORE = re.compile(rf"^(?:[大二三四五六小老幺表堂]?(?:{_KIN_WORDS}|姑|舅|姨|叔|伯|婶|嫂|姐|哥|弟|妹|爷|奶|婆|公))+")
+_DISPLAY_TITLE_AFTER = re.compile(r"(?:哥|姐|叔|姨|嫂|妹|弟|爷|奶|婆)+$")
+_DISPLAY_NOT_NAMES = frozenset("图片 语音 表情 链接 文件 视频 红包 转账 位置 动画表情 名片 小程序 语音通话 视频通话 撤回 系统消息 "
+                               "群主 管理员 医生 护士 大夫 主任 老师 客服 助手 小助手 系统 机器人 家长 全体 所有人 转发 引用 回复 聊天记录 "
+                               "置顶 公告 通知 提醒 草稿 已读 未读".split())
 # @刘洋 @小满 @慧敏姐 in a group chat: whom a message is for (not @医生, @所有人: a role or everyone)
 _MENTION = re.compile(r"(?<![A-Za-z0-9._%+\-])@(?P<n>[\u4e00-\u9fff]{2,3}?|[A-Z][a-z]+)(?=[姐哥]|\s|$|[，,：:])")
 _MENTION_NOT = frozenset("医生 护士 大夫 主任 老师 客服 管理员 群主 所有人 全体 全体成员 大家 各位 家长 同学".split())
@@ -2145,8 +2201,26 @@ def _given_name_speakers(text: str) -> list[Span]:
             and not _KIN_WORD_RE.fullmatch(m.group("n"))]
 
 
+def _display_names(text: str) -> list[Span]:
+    out: list[Span] = []
+    for m in _DISPLAY_NAME.finditer(text):
+        d, a = m.group("d").strip(), m.start("d") + (len(m.group("d")) - len(m.group("d").lstrip()))
+        if d in _DISPLAY_NOT_NAMES:
+            continue
+        kin = _DISPLAY_KIN_BEFORE.match(d)
+        k = kin.end() if kin else 0
+        rest = _DISPLAY_TITLE_AFTER.sub("", d[k:]) or d[k:]
+        if (2 <= len(rest) <= 3 and all(_NAME_CHARS.match(c) for c in rest) and rest not in _DISPLAY_NOT_NAMES
+                and not _KIN_WORD_RE.fullmatch(rest) and _dict_tag(rest)[0] not in ("v", "vn") and not set(rest) & _COUNTING and not _NOT_CHILD_NAME.intersection(rest)
+                or re.fullmatch(r"[A-Z][a-z]{1,15}", rest)):
+            out.append(Span(a + k, a + k + len(rest), "name", False))
+    return out
+
+
 def _speaker_names(text: str) -> list[Span]:
     out: list[Span] = []
+    if "[" in text:
+        out += _display_names(text)
     if "：" in text or ":" in text:
         out += _given_name_speakers(text)
         for m in _SPEAKER_NICKNAME.finditer(text):
@@ -2311,7 +2385,8 @@ def _minority_names(text: str) -> list[Span]:
     covered = _Coverage(len(text), out)
     for m in _TIBETAN_SINGLE.finditer(text):
         before = text[max(0, m.start() - 12) : m.start()]
-        if (not covered.overlaps(m.start(), m.end()) and not _NAME_CHARS.match(text[m.end() : m.end() + 1] or "x")
+        if (not covered.overlaps(m.start(), m.end())
+                and (not _NAME_CHARS.match(text[m.end() : m.end() + 1] or "x") or _ACTS_NEXT.match(text, m.end()))
                 and (_STRONG_CUE.search(before) or _KIN_CALLED.search(before) or _KIN_CUE.search(before))
                 or _TITLES.match(text, m.end())):  # 由洛桑医生用藏语沟通
             out.append(Span(m.start(), m.end(), "name", True))
@@ -2697,7 +2772,13 @@ def detect(text: str) -> tuple[Span, ...]:
         givens = {g for n in confident if len(n) == 3 and n[0] in _SINGLE_SURNAMES and _given_ok(g := n[1:])
                   and _dict_tag(g)[1] < _COMMON_WORD_FREQ and norm.count(g) > norm.count(n)}
         names += [s for s in _known_name_spans(norm, givens) if not covered.overlaps(s.start, s.end)]
-    return tuple(_resolve(taken + names))
+    # 汪淑芬（19520918）: a date in brackets right after a name is that person's birth date
+    births = [Span(m.start("v"), m.end("v"), "date_of_birth") for s in names if s.label == "name"
+              and (m := _BIRTH_DATE_IN_BRACKETS.match(norm, s.end)) and not covered.overlaps(m.start("v"), m.end("v"))]
+    # 陳志強（CHAN Chi Keung）: the same person's name in Latin letters, in brackets after it
+    latin = [Span(m.start("v"), m.end("v"), "name", False) for s in names if s.label == "name"
+             and (m := _LATIN_NAME_IN_BRACKETS.match(norm, s.end)) and not covered.overlaps(m.start("v"), m.end("v"))]
+    return tuple(_resolve(taken + names + births + latin))
 
 
 # 王 芳，女，45岁 / 我叫吕 建 平: a name typed with a space between its characters (as forms and some keyboards
