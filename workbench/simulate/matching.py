@@ -277,7 +277,8 @@ _ABOUT_OTHERS = re.compile(r"(家里|家中|家人)的?大人|(家里|家人|家
 _SECOND_PERSON = re.compile(r"你|您")
 # (你妈妈怀孕的时候有没有痒过 现在宝宝动得多不多: typed without punctuation, a space ends the clause about her)
 _OTHERS_CLAUSE_SPLIT = re.compile(_CLAUSE_SPLIT.pattern + r"|(?<=[\u4e00-\u9fff])(?=[ 　]+[\u4e00-\u9fff])")
-_SEEN_OF_PATIENT = re.compile(r"[^，,。？?]{0,6}?(看到|看见|发现|说|觉得|注意到)(你|您)")
+# (家里有没有找人来帮你疏通: what someone did for the patient is the patient's too)
+_SEEN_OF_PATIENT = re.compile(r"[^，,。？?]{0,6}?(看到|看见|发现|说|觉得|注意到|帮|替|给)(你|您)")
 _OTHERS_IN_FACT = re.compile(r"家|亲|父|母|兄|弟|姐|妹|别人|其他人|同学|同事|朋友|周围|身边|遗传")
 
 
@@ -457,8 +458,11 @@ def _modifies_another(fact: Fact, evidence: frozenset[str], question: str, other
     words = [e for e in evidence if not e.startswith("tok:")]
     if not words or len(words) < len(evidence) or any(len(k) != 1 for k in words):
         return False
+    others = list(others)
     heads = {k for ev in others for k in ev if not k.startswith("tok:") and len(k) >= 2}
-    if not heads:
+    # 腿麻不麻: one word of the keyword and another fact's one-character keyword, the symptom it says where
+    symptoms = {k for ev in others for k in ev if not k.startswith("tok:") and len(k) == 1}
+    if not heads and not symptoms:
         return False
     tokens = _words_of(question)
     for k in words:
@@ -473,7 +477,8 @@ def _modifies_another(fact: Fact, evidence: frozenset[str], question: str, other
             compound = w.endswith(k) and (any(w[: -len(k)].endswith(h) for h in heads)
                                           or len(w) > len(k) and any(h in with_standard_words(w[: -len(k)]) for h in heads))
             modifier = w.replace(k, "", 1) in ("", *_QUASI_SUFFIXES) and nxt in heads
-            if not (compound or modifier):
+            located = w.startswith(k) and w[len(k):] in symptoms or w == k and nxt[:1] in symptoms and nxt[1:2] in ("", "不", "没")
+            if not (compound or modifier or located):
                 return False
     return True
 
