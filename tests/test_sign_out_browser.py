@@ -4,9 +4,11 @@ this browser; after it, the app asks for a login again, and the other browser of
 from __future__ import annotations
 
 import pytest
-from rate_ui_support import TIMEOUT_MS, open_rate_tab, rate_server
+from rate_ui_support import TIMEOUT_MS, open_rate_tab, rate_server, sign_in
+from sqlalchemy import func, select
 
 from tests.browser import launch, require_chromium
+from workbench.store.schema import Turn
 
 pytestmark = pytest.mark.browser
 
@@ -63,6 +65,44 @@ def test_a_page_whose_sign_in_ended_says_so_and_works_again_after_signing_in(tmp
         page.locator("#rate-next").click()
         page.wait_for_timeout(1500)
         expect(notice).to_have_count(0)
+        ctx.close()
+        browser.close()
+
+
+def test_a_chat_message_sent_after_the_sign_in_ended_stays_in_the_box(tmp_path):
+    """Walk 9: Send takes the message out of the box in the browser; refused with 401 it never reached the server,
+    and it was gone. It now comes back into the box (ahead of what was typed since), so the notice's "repeat your
+    last step" can be done after signing in again, and the same Send then stores it."""
+    from playwright.sync_api import expect, sync_playwright
+
+    require_chromium()
+    with rate_server(tmp_path, users=("ann",)) as (svc, url), sync_playwright() as pw:
+        browser = launch(pw)
+        ctx, page = sign_in(browser, url, "ann", "en")
+        page.wait_for_function("() => window.__toastTitles === true")
+        other = ctx.new_page()
+        other.goto(str(url))
+        other.locator("#account").get_by_role("link", name="Sign out").click()
+        expect(other.locator("input[type=password]").first).to_be_visible(timeout=TIMEOUT_MS)
+        text = "我腰疼了三天，弯腰的时候更厉害，" * 8
+        box = page.locator("#patient-message textarea")
+        box.fill(text)
+        page.locator("#send").click()
+        expect(page.locator("#session-ended")).to_be_visible(timeout=TIMEOUT_MS)
+        expect(box).to_have_value(text, timeout=TIMEOUT_MS)
+        with svc.store.read() as s:
+            assert s.scalar(select(func.count()).select_from(Turn).where(Turn.text == text)) == 0
+        # signed in again in the other tab, the same Send goes
+        other.locator("input[type=text]").first.fill("ann")
+        other.locator("input[type=password]").first.fill("secret-pass-ann")
+        other.locator("input[type=password]").first.press("Enter")
+        expect(other.locator("#account")).to_contain_text("ann", timeout=TIMEOUT_MS)
+        page.locator("#session-ended-close").click()
+        page.locator("#send").click()
+        expect(box).to_have_value("", timeout=TIMEOUT_MS)
+        page.wait_for_function("() => window.__chatSending === false", timeout=60_000)
+        with svc.store.read() as s:
+            assert s.scalar(select(func.count()).select_from(Turn).where(Turn.text == text)) == 1
         ctx.close()
         browser.close()
 

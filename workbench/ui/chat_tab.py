@@ -84,12 +84,15 @@ SEND_TAKES_TEXT_JS = """(st, typed, last) => {
     box.value = box.value.slice(text.length).replace(/^\\s+/, '');
     box.dispatchEvent(new Event('input', { bubbles: true }));
   }
+  // (session_guard.js puts it back if the send is refused for an ended sign-in: it never reached the server)
+  window.__chatInFlight = text && text.trim() ? text : null;
   return [st, text, last];
 }"""
 # A refused message comes back into the box, ahead of anything typed since it left (a send that waited for a
 # regeneration may be refused minutes later). Nothing returned: the box is left as it is, not written back.
 SEND_RETURNS_TEXT_JS = """(back, box) => {
   window.__chatSending = false;
+  window.__chatInFlight = null;
   return back
     ? [(box || '').trim() ? back + '\\n' + box : back, '']
     : [{ __type__: 'update' }, { __type__: 'update' }];

@@ -38,13 +38,32 @@
       else if (r.ok) dismissed = false;
     } catch (e) { /* the server is down: it says nothing until it is back */ }
   };
+  // A chat message leaves the box when Send is pressed (SEND_TAKES_TEXT_JS in chat_tab.py). Refused here, it never
+  // reached the server and nothing brings it back: the request that carried it puts it back into the box, ahead of
+  // anything typed since, so "repeat your last step" has the message to repeat.
+  const restoreUnsent = (init) => {
+    const text = window.__chatInFlight;
+    if (!text) return;
+    let body = null;
+    try { body = JSON.parse(init && init.body); } catch (e) { return; }
+    if (!body || !Array.isArray(body.data) || !body.data.includes(text)) return;
+    window.__chatInFlight = null;
+    window.__chatSending = false;
+    const box = document.querySelector('#patient-message textarea');
+    if (!box) return;
+    box.value = box.value.trim() ? text + '\n' + box.value : text;
+    box.dispatchEvent(new Event('input', { bubbles: true }));
+  };
   const originalFetch = window.fetch.bind(window);
   window.fetch = async (...args) => {
     const response = await originalFetch(...args);
     if (response.status === 401) {
       const target = args[0];
       const url = String((target && target.url) || target);
-      if (url.includes('/gradio_api/')) show();
+      if (url.includes('/gradio_api/')) {
+        show();
+        restoreUnsent(args[1]);
+      }
     }
     return response;
   };
