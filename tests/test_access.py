@@ -313,6 +313,30 @@ def test_wrong_passwords_lock_the_account_then_the_address(tmp_path):
         app.close()
 
 
+def test_a_login_name_in_other_letter_case_is_that_account(tmp_path):
+    """Walk 9: a phone's keyboard types Alice for alice, and the login said only "Incorrect Credentials". Names may
+    not differ only in letter case, so the name is the account's whatever its case, and every request of that
+    sign-in is the account's own name (ratings stay attributed to alice). A store from before that rule, with two
+    such names, takes neither for the other's spelling."""
+    app = RunningApp(tmp_path, k=2)
+    make_users(app.store, "ann")
+    try:
+        with httpx.Client(base_url=app.url, timeout=30) as http:
+            assert http.post("/login", data={"username": "ANN", "password": "secret-pass-ann"}).status_code == 200
+            assert http.post("/login", data={"username": "ANN", "password": "wrong"}).status_code == 400
+        assert app.svc.auth.lookup("Ann").username == "ann"
+        assert app.svc.auth.lookup(" ann ").username == "ann"
+        with app.store.session() as s:  # two names a letter case apart, written as an old version could
+            s.add_all([User(username="Bob", role="annotator", password_hash=hash_password("pw-of-Bob-123")),
+                       User(username="bob", role="admin", password_hash=hash_password("pw-of-bob-123"))])
+        assert app.svc.auth.lookup("Bob").role == "annotator" and app.svc.auth.lookup("bob").role == "admin"
+        with pytest.raises(AuthError):
+            app.svc.auth.lookup("BOB")
+        assert not app.svc.auth.check("BOB", "pw-of-bob-123")
+    finally:
+        app.close()
+
+
 # --- item 8: upload size ---------------------------------------------------------------------------------
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import yaml
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from workbench.access import ROLES, Permission, allows
 from workbench.errors import AuthError, ConfigError, InputError
@@ -202,6 +203,19 @@ def has_login_accounts(store: Store) -> bool:
                         .limit(1)) is not None
 
 
+def _named(s: Session, name: str, *, active: bool) -> User | None:
+    """The account ``name`` signs in as: its exact name, else the one account whose name differs only in letter case
+    (names may not, so ``Alice``, typed by a phone's keyboard, is ``alice``; a store from before that rule with two
+    such accounts takes neither). ``active``: enabled accounts only."""
+    name = name.strip()
+    query = select(User).where(User.active.is_(True)) if active else select(User)
+    exact = s.scalar(query.where(User.username == name))
+    if exact is not None:
+        return exact
+    twins = s.scalars(query.where(func.lower(User.username) == name.lower()).limit(2)).all()
+    return twins[0] if len(twins) == 1 else None
+
+
 class Authenticator:
     """Checks logins for Gradio and resolves the user of each request."""
 
@@ -229,7 +243,7 @@ class Authenticator:
 
     def _verify(self, username: str, password: str) -> bool:
         with self.store.read() as s:
-            u = s.scalar(select(User).where(User.username == username, User.active.is_(True)))
+            u = _named(s, username, active=True)
             stored = u.password_hash if u else None
         if stored is None or stored == NO_PASSWORD:
             # Spend the same time as a real check, so timing does not reveal which names exist.
@@ -243,10 +257,10 @@ class Authenticator:
             raise AuthError("not logged in")
         # Every event of every tab looks its user up: a read session, so it never queues behind a writer.
         with self.store.read() as s:
-            u = s.scalar(select(User).where(User.username == name, User.active.is_(True)))
+            u = _named(s, name, active=True)
             if u is not None:
                 return CurrentUser(u.id, u.username, u.role)
-            known = s.scalar(select(User.id).where(User.username == name)) is not None
+            known = _named(s, name, active=False) is not None
         if not self.enabled and not known:
             # Created at its first use, not with the services: the command line (batch, judge) builds them too,
             # and must not add a passwordless admin to a team's store.
