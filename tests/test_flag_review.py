@@ -12,6 +12,7 @@ from rating_fixtures import claim, make_users
 from sqlalchemy import select
 
 from workbench.annotate import queue, workflow
+from workbench.auth import set_active
 from workbench.errors import AuthError, InputError
 from workbench.store.schema import Assignment, Dialogue, FlagReview, QueueItem
 from workbench.vocab import FlagAction
@@ -106,6 +107,11 @@ def test_only_admins_review_and_bad_requests_change_nothing(store):
         workflow.release_open(store, boss, "")
     with pytest.raises(InputError, match="^no user named nobody$"):  # quoted as the hand-on's message
         workflow.release_open(store, boss, "nobody")
+    # a disabled annotator: the account is what to change, not the role (walk 9: "vera may not rate")
+    set_active(store, "vera", False)
+    with pytest.raises(InputError, match="^vera's account is disabled: enable it under Data → Accounts first$"):
+        workflow.review_flag(store, boss, item, "ann", FlagAction.REASSIGNED, "vera")
+    set_active(store, "vera", True)
     # the flagger is never given the item again: "already has it" read as if they could take it back
     with pytest.raises(InputError, match=f"^ann flagged item #{item} and is never given it again$"):
         workflow.review_flag(store, boss, item, "ann", FlagAction.REASSIGNED, "ann")

@@ -496,7 +496,10 @@ def _rater(s: Session, username: str, item_id: int) -> int:
     if row is None:
         raise InputError(f"no user named {name}")
     rater = CurrentUser(row.id, name, row.role)
-    if not row.active or not rater.can(Permission.RATE):
+    if not row.active:
+        # ("may not rate" read as the role's: the account is the thing to change)
+        raise InputError(f"{name}'s account is disabled: enable it under Data → Accounts first")
+    if not rater.can(Permission.RATE):
         raise InputError(f"{name} may not rate")
     held = s.execute(select(Assignment.flagged_at).where(Assignment.item_id == item_id,
                                                          Assignment.user_id == row.id)).first()
