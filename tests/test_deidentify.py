@@ -50,6 +50,7 @@ HELDOUT27 = REPO / "annotations" / "deid_heldout27.jsonl"
 HELDOUT28 = REPO / "annotations" / "deid_heldout28.jsonl"
 HELDOUT29 = REPO / "annotations" / "deid_heldout29.jsonl"
 HELDOUT30 = REPO / "annotations" / "deid_heldout30.jsonl"
+HELDOUT31 = REPO / "annotations" / "deid_heldout31.jsonl"
 
 # --- medicine is not a name -----------------------------------------------------------------------
 
@@ -1872,6 +1873,26 @@ def test_the_thirtieth_held_out_set():
     assert len(_rows(HELDOUT30)) >= 56 and sum(not r["spans"] for r in _rows(HELDOUT30)) >= 15
 
 
+def test_the_thirty_first_held_out_set():
+    """Written blind later in session 58 (emergency triage, ambulance handovers, a lost old man brought in by the
+    police, a mental-health hotline's log, a hospice family meeting, prescriptions, a dental clinic's SMS, a school
+    outbreak report, a workplace injury, a proxy's form, blood and organ donation, a family's group chat, voice
+    messages in dialect, Hong Kong, Macau and Taiwan patients, Japanese, Korean, Russian and Arab names). One label was
+    brought to the project's conventions first (a social-security 个人编号 is an account). First contact, with the
+    first set's rules: recall 0.784 (name 0.687), precision 0.951. Its misses then gave the rules tested below (a chat's
+    tag [家庭群] is no display name and 阿杰： after it speaks, 於民國103年 is no Mr Yu, 长子/次女 as kinship words, a
+    surname alone after 随车医生, 接线员 or 采血护士 at a clause's end, 警官 as a title, a quoted name after 自称 or 自己叫,
+    委托 before a name, 校医 as a role, a Japanese given name of three characters before brackets): recall 0.864 (name
+    0.807), precision 1.000. Left: given names that are words said alone (胜利, 海燕, 建华, 国庆：), 长子甘胜利 (胜利
+    is a word), 应 as a surname, a pupil list's 任一诺, 小满/小杰 addressed, Cantonese 辉仔, 二娃子, 春妮, an
+    interpunct name after 籍患者, 其子阿里, a list's second student number, an organ donation's 登记编号."""
+    sc = score(_rows(HELDOUT31))
+    assert sc.overlap["name"].recall >= 0.78, sc.misses
+    assert sc.overlap["all"].recall >= 0.84, sc.misses
+    assert sc.overlap["all"].precision >= 0.99, sc.false_alarms
+    assert len(_rows(HELDOUT31)) >= 56 and sum(not r["spans"] for r in _rows(HELDOUT31)) >= 15
+
+
 SESSION_58_CLASSES = [
     ("3号楼208房间吴奶奶餐后血糖13.2", "3号楼208房间[姓名]奶奶餐后血糖13.2"),
     ("护理员反映宋爷爷这两天老说胡话", "护理员反映[姓名]爷爷这两天老说胡话"),
@@ -1894,10 +1915,20 @@ SESSION_58_CLASSES = [
     ("LINE ID：lin_mama0722，家屬表示明早到院", "LINE ID：[账号]，家屬表示明早到院"),
     ("病人姓名：陳志強（CHAN Chi Keung），覆診日期", "病人姓名：[姓名]（[姓名]），覆診日期"),
     ("家长Sophie Martin询问疫苗补种", "家长[姓名]询问疫苗补种"),
+    ("[家庭群] 阿杰：请好了，我明早开车过去", "[家庭群] [姓名]：请好了，我明早开车过去"),
+    ("随车医生骆，接收护士詹晓敏。", "随车医生[姓名]，接收护士[姓名]。"),
+    ("接线员祁，工号XL-0726。", "接线员[姓名]，工号[编号]。"),
+    ("经尚警官核查，与纸条一致", "经[姓名]警官核查，与纸条一致"),
+    ("参会：患者次女甘海燕、主管医生蒲文斌", "参会：患者次女[姓名]、主管医生[姓名]"),
+    ("现委托龙建军代为行使医疗决策权", "现委托[姓名]代为行使医疗决策权"),
+    ('来电者自称"小雨"，女，大二', '来电者自称"[姓名]"，女，大二'),
+    ("日本籍患者佐藤真由美（SATO MAYUMI），护照号TR5830174", "日本籍患者[姓名]（[姓名]），护照号[证件号]"),
 ]
 SESSION_58_LOOKALIKES = ["中医科会诊：诸葛行军散可用于暑湿吐泻", "[转发] 温馨提示：检查时间为3月21日", "[图片] 请看一下",
                          "[大姑] 住院押金我先转了", "我家在农村，孩子误喝了农药", "格桑花开的季节，高原反应加重",
-                         "体检报告（20240529）已生成", "我老公周末，带孩子去打疫苗", "我妈妈黄疸，"]
+                         "体检报告（20240529）已生成", "我老公周末，带孩子去打疫苗", "我妈妈黄疸，",
+                         "[家庭群] 大姑：奶奶明早8点第一台手术", "患者於民國103年接受冠狀動脈繞道手術", "患者于昨天入院",
+                         '这种病叫"带状疱疹"，不传染']
 
 
 @pytest.mark.parametrize("text, expected", SESSION_58_CLASSES, ids=[c[0][:8] for c in SESSION_58_CLASSES])

@@ -792,7 +792,7 @@ _NOT_GIVEN = set(
 _TITLES = re.compile(
     r"(?:老板|护师|科长|处长|局长|所长|组长|站长|队长|厂长|学长|学姐|师兄|师姐|医生|大夫|医师|副?主任|副?教授|护士|护士长|副?院长|主治|主管(?:技师|护师|药师|医师)|助产士|药师|技师|治疗师|营养师|康复师|咨询师|社工|老师|先生|太太|女士|小姐|阿姨|阿婆|阿伯|阿公|叔叔|师傅|小朋友|同学|经理|博士"
     # (邵班长, 戚园长: a squad's, a class's or a kindergarten's head, a coach)
-    r"|班长|园长|校长|教练|指导员|连长|排长|馆长|总)"
+    r"|班长|园长|校长|教练|指导员|连长|排长|馆长|警官|总)"
 )
 # How older people are addressed, after a full name only (刘德福大爷, 周淑芬奶奶): after a surname alone they are
 # as often the end of a word (牛奶 + 奶瓶, 牛奶 + 奶粉).
@@ -831,7 +831,7 @@ _WEAK_CUE = re.compile(r"(?:我是|本人|患者|病人|病患|伤者|产妇|请
                        # errands for someone: 帮付红梅挂个号, 转告上官婉清
                        r"|帮|替|转告|通知|告诉|提醒"
                        # whom a doctor or a relative visits: 随访农桂芝, 探望刘大爷
-                       r"|随访|探望|看望|探视|走访"
+                       r"|随访|探望|看望|探视|走访|委托"
                        # a colleague by their department: 信息科的曹磊, 护理部的王芳
                        r"|(?:科|科室|部|处|中心|病房|病区)的"
                        # a bed in a ward's handover: 3床晏子豪术后…, 5床茹玉珍今晨…
@@ -860,6 +860,8 @@ _KIN_WORDS = (
     # a family history's elders, and former partners (舅公柏永福, 外祖父沈德润, 前任Jason)
     r"|外祖父|外祖母|曾祖父|曾祖母|祖父|祖母|舅公|舅婆|姨婆|姑婆|大舅|二舅|三舅|小舅|二姨|大伯|二伯|三叔|四叔"
     r"|前任|前男友|前女友|前妻|前夫"
+    # children by their rank (患者长子甘胜利、次女甘海燕)
+    r"|长子|次子|三子|幼子|独子|养子|长女|次女|三女|幼女|独女|养女|大儿子|小儿子|二儿子|大女儿|小女儿|二女儿"
 )
 _KIN_WORD_RE = re.compile(_KIN_WORDS)
 # 汪淑芬（19520918）, 李明(1988-05-12): a birth date in brackets right after a name (the date is the group v)
@@ -880,7 +882,7 @@ _ROLE_CUE = re.compile(r"(?:医生|医师|大夫|护士|护士长|主任|教授|
                        r"|药师|药剂师|护师|技师|代办人|执行人|核对人|经办人|工程师|技术员|私教|教练"
                        # a notice's addressee or the one it names (尊敬的客户赵春花, 受检者冯丽, 骑手小张, 治疗师)
                        r"|客户|用户|会员|受检者|受检人|骑手|配送员|快递员|治疗师|营养师|康复师|咨询师"
-                       r"|志愿者|照护者|护理员|社工"
+                       r"|志愿者|照护者|护理员|社工|校医|民警"
                        # a team doctor's log (后卫郝星辰), an interpreter
                        r"|后卫|前锋|中锋|边锋|守门员|门将|队员|球员|运动员|翻译)\s*$")
 # A kinship word after a name: 王李雨桐是我外甥女 (the kinship word ends the clause: not 电话是我老公的), 冉冉她奶奶.
@@ -1095,6 +1097,7 @@ def _words_before(text: str, i: int) -> str:
     return text[max(0, k - 12) : k] + ("：" if ":" in gap or "：" in gap else "") + (" " if gap[-1] in " \t" else "")
 
 
+_TIME_AFTER_YU = re.compile(r"民国|民國|公元|\d|[一二三四五六七八九十〇零]+[年月日]|[今昨前去明上下本]|当[天日年时]|同[日年]|次日|近[日期年]")
 _FLOOR_BEFORE = re.compile(r"(?<![A-Za-z_\d\-])\d{1,2}\s+$")
 
 
@@ -1110,6 +1113,8 @@ def _name_at(text: str, i: int, surname: str, clause: str, c0: int) -> Span | No
     before = _words_before(text, i)
     if surname == "单" and before.endswith(("签字", "签名")):
         return None  # 家长签字单夹在病历夹里: the signed form, not a Mr Shan
+    if surname in ("于", "於") and _TIME_AFTER_YU.match(text, i + 1):
+        return None  # 患者於民國103年接受…: "in", before a time
     strong = bool(_STRONG_CUE.search(before) or _KIN_CALLED.search(before))
     # 其子房建军, 其母文静女士: the relative a record names (其子 + 房 is no word 子房, 文静 before 女士 no adjective)
     relation = bool(_RELATION_CUE.search(before))
@@ -1758,6 +1763,8 @@ def _foreign_names(text: str) -> list[Span]:
 _CALLED_A_NAME = re.compile(r"(?:^|(?<=[^\u4e00-\u9fff])|(?<=[叫是]))(?P<n>[\u4e00-\u9fff]{1,3}?)\s*[（(](?:小名|乳名|昵称|外号)[）)]")
 # 患儿石头（大名梁子轩）: the two characters before a bracket that gives the full name are what the child is called,
 # even a word (石头, 豆豆)
+# 来电者自称"小雨", 老人只反复说自己叫"石头": the name someone gives, in quotes, even a word
+_QUOTED_NAME = re.compile(r"(?:自称|自己叫|名叫|叫做|说他叫|说她叫|说自己是)\s*[“\"「『](?P<n>[\u4e00-\u9fff]{2,3})[”\"」』]")
 _BEFORE_FULL_NAME = re.compile(rf"(?P<n>[\u4e00-\u9fff]{{2}})\s*[（(](?:大名|学名|本名|全名|真名)(?:叫|是|[:：])?\s*(?:{_SURNAME_RE.pattern})")
 # Characters of the words around a parent's self-introduction, not of a child's name (我是新手妈妈, 我是他的妈妈)
 _NOT_CHILD_NAME = set("的了是我你他她们这那个病孩子宝贝新手全职")
@@ -1784,6 +1791,9 @@ def _introduced_names(text: str) -> list[Span]:
            if _name_like(m.group("n")) and not _inside_medical_term(text, m.start("n"), m.end("n"))]
     out += [Span(m.start("n"), m.end("n"), "name", True) for m in _BEFORE_FULL_NAME.finditer(text)
             if not _NOT_CHILD_NAME.intersection(m.group("n")) and not set(m.group("n")) & _COUNTING]
+    out += [Span(m.start("n"), m.end("n"), "name", False) for m in _QUOTED_NAME.finditer(text)
+            if not _NOT_CHILD_NAME.intersection(m.group("n")) and not set(m.group("n")) & _COUNTING
+            and m.group("n") not in _medical_terms()]
     for m in _PARENT_OF.finditer(text):
         # 我是热依拉的妈妈: a child's name without a surname, where the dictionary knows no other word there
         a, b = m.span("n")
@@ -1937,6 +1947,8 @@ def _japanese_names(text: str) -> list[Span]:
                 or _ROLE_CUE.search(before) or _KIN_CUE.search(before)):
             continue
         g = 2 if _given_ok(text[j : j + 2]) and len(text[j : j + 2]) == 2 else 1 if _given_ok(text[j : j + 1]) else 0
+        if g == 2 and _given_ok(text[j + 2 : j + 3]) and not _NAME_CHARS.match(text[j + 3 : j + 4] or "x"):
+            g = 3  # 佐藤真由美（SATO MAYUMI）: three given characters where the name plainly ends
         if g and not _inside_medical_term(text, i, j + g):
             out.append(Span(i, j + g, "name", True))
     return out
@@ -2099,7 +2111,7 @@ def _noted_names(text: str) -> list[Span]:
 _SPEAKER = re.compile(rf"(?:^|\n|\s/\s|[\]】]\s*)\s*(?P<n>(?:{_SURNAME_RE.pattern})[\u4e00-\u9fff]{{1,2}})"
                       r"(?:\s*[（(][\u4e00-\u9fff]{1,8}[)）])?\s*(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}\s*)?(?:\d{1,2}:\d{2}(?::\d{2})?\s*)?[:：]")
 # 小燕：…, 阿珍：…, 老胡：…, 刘大姐：…, Kelly：…: a group chat's speaker by nickname, title or English name
-_SPEAKER_NICKNAME = re.compile(rf"(?:^|\n)\s*(?:客服|护士|药师|助理|前台)?(?P<n>小[\u4e00-\u9fff]|阿[\u4e00-\u9fff]|老[{_SINGLE_SURNAMES}]|[A-Z][a-z]{{2,12}}"
+_SPEAKER_NICKNAME = re.compile(rf"(?:^|\n|[\]】]\s*)\s*(?:客服|护士|药师|助理|前台)?(?P<n>小[\u4e00-\u9fff]|阿[\u4e00-\u9fff]|老[{_SINGLE_SURNAMES}]|[A-Z][a-z]{{2,12}}"
                                rf"|[{_SINGLE_SURNAMES}](?=大姐|大哥|阿姨|大爷|奶奶|爷爷|叔叔|姐|哥|叔|姨|婶))"
                                r"(?:大姐|大哥|阿姨|大爷|奶奶|爷爷|叔叔|姐|哥|叔|姨|婶)?\s*[:：]")
 # [表姐晓燕] 我明天…, [国庆哥] …, [阿强] …: a group chat's display name in brackets opening a line, which is a
@@ -2210,6 +2222,8 @@ def _display_names(text: str) -> list[Span]:
         kin = _DISPLAY_KIN_BEFORE.match(d)
         k = kin.end() if kin else 0
         rest = _DISPLAY_TITLE_AFTER.sub("", d[k:]) or d[k:]
+        if re.search(r"[群组聊]$", rest) or re.match(r"\s*[^\s：:，,。]{1,8}[：:]", text[m.end():]):
+            continue  # [家庭群] 大姑：…: the chat the line comes from, its speaker after it
         if (2 <= len(rest) <= 3 and all(_NAME_CHARS.match(c) for c in rest) and rest not in _DISPLAY_NOT_NAMES
                 and not _KIN_WORD_RE.fullmatch(rest) and _dict_tag(rest)[0] not in ("v", "vn") and not set(rest) & _COUNTING and not _NOT_CHILD_NAME.intersection(rest)
                 or re.fullmatch(r"[A-Z][a-z]{1,15}", rest)):
@@ -2466,7 +2480,7 @@ def _name_spans(text: str) -> list[Span]:
     spans += _addressed_names(text)
     if "岁" in text or "的" in text:
         spans += _unsurnamed_names(text)
-    if "我是" in text or "名" in text or "号" in text:
+    if "我是" in text or "名" in text or "号" in text or "叫" in text or "自称" in text:
         spans += _introduced_names(text)
     if "·" in text or "是我" in text or "他" in text or "她" in text or "•" in text or "・" in text or "‧" in text:
         spans += _foreign_names(text)
@@ -2481,7 +2495,7 @@ def _name_spans(text: str) -> list[Span]:
         spans += [Span(m.start(), m.end(), "name", False) for m in _MASKED_NAME.finditer(text)]
     # 签名：莫。: a record signed with a surname alone
     spans += [Span(m.start(g), m.end(g), "name", False) for m in _SIGNED_SURNAME.finditer(text)
-              for g in ("s", "r", "b") if m.group(g)]
+              for g in ("s", "r", "b", "d") if m.group(g)]
     # 夜班 ZXY 签, 姓名缩写 HYL: a person's initials where a record signs or abbreviates a name
     spans += [Span(m.start("n"), m.end("n"), "name", False) for m in _INITIALS.finditer(text)]
     spans += _written_twice_names(text, spans)
@@ -2619,6 +2633,9 @@ def _foreign_national_names(text: str) -> list[Span]:
 _SIGNED_SURNAME = re.compile(f"(?:签名|签字|调配|核对|发药|复核)\\s*[:：]?\\s*(?P<s>{_SURNAME_RE.pattern})(?=\\s*(?:[。.，,；;|]|$))"
                              # 医师龚签名, 值班药师杭工号…, 护士江（工号…）, 3床周、5床胡: a surname alone after a role or a bed
                              f"|(?:医师|医生|药师|护师|护士|技师|大夫)\\s*(?P<r>{_SURNAME_RE.pattern})(?=\\s*(?:签名|签字|[（(]?\\s*工号))"
+                             # 随车医生骆，接线员祁，采血护士：俞。: who was on duty, by surname, at a clause's end
+                             f"|(?:随车医生|接收护士|采血护士|值班医生|值班护士|接线员|调度员|接诊医生|责任护士)\\s*[:：]?\\s*"
+                             f"(?P<d>{_SURNAME_RE.pattern})(?=\\s*(?:[。.，,；;]|$))"
                              f"|(?<![\\d.])\\d{{1,3}}\\s*床\\s*(?P<b>{_SURNAME_RE.pattern})(?=\\s*(?:[、，,；;]|$))")
 _INITIALS = re.compile(r"(?:(?:白|夜|早|中|晚)班|大夜|小夜|姓名缩写|缩写|签名|签字)\s*[:：]?\s*(?P<n>[A-Z]{2,4})(?![A-Za-z])")
 _MASKED_NAME = re.compile(f"(?<![*＊])(?:{_SURNAME_RE.pattern})[*＊]{{1,3}}(?![*＊\\d])")
