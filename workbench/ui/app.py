@@ -59,6 +59,10 @@ footer {{ display: none !important; }}
   #app-title {{ flex: 1 1 100% !important; min-width: 100% !important; }}
 }}
 #account {{ white-space: nowrap; }}
+/* The two languages side by side: stacked, the switch took two lines beside a one-line title (walk 9). */
+#language-switch .wrap {{ flex-wrap: nowrap !important; }}
+#language-switch label {{ white-space: nowrap; flex-shrink: 0; }}
+#language-switch {{ min-width: max-content !important; overflow: visible !important; }}
 #account .account-refused {{ white-space: normal; color: var(--error-text-color, #b91c1c); font-weight: 600; }}
 /* On a phone the three Chat columns stack, and the message box sat under all of them, 2,000 px down: the page
    opened scrolled there (the box takes the focus), header and replies out of sight, and reading a reply meant

@@ -410,7 +410,10 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
                 out.update({w.header: "", w.reply: "", w.diff: "", w.own_history: [], w.suggestion: "",
                             **dict.fromkeys(w.form_inputs[:-3]), w.safety: False, w.comment: "", w.corrected: ""})
         if item is None:
-            out.update({info_md: i18n.t("rate.none_open", lang), history: [],
+            # (walk 9: "Press Next item" stayed under a stack of "Nothing left" toasts at the queue's end)
+            p = screen.progress
+            done = p.mine_open == 0 and p.mine_available == 0
+            out.update({info_md: done_text(p, lang) if done else i18n.t("rate.none_open", lang), history: [],
                         pref: gr.update(choices=[], value=None), ranking: ""})
             return changed_only(out, state)
         reveal_names = user.can(Permission.SEE_MODELS) and state.get("reveal")
