@@ -475,6 +475,27 @@ def _ratings(store: Store) -> int:
         return s.scalar(select(func.count(Rating.id))) or 0
 
 
+def test_a_draft_of_an_account_disabled_meanwhile_says_so_on_the_saved_line(tmp_path):
+    """Walk 9: after an admin disabled the account, every keystroke's save popped up the refusal (three stacked)
+    while the saved line still said "draft saved". The line now says the draft was not saved, and why; a save
+    raises no pop-up (the submit still does)."""
+    from workbench.auth import set_active
+
+    cfg, svc, item = _rating_app(tmp_path)
+    with running_app(svc, auth=True) as url:
+        ann = _client(url, "ann")
+        ann.predict(api_name="/rate_load")
+        set_active(svc.store, "ann", False)
+        answers = json.dumps({"answers": [["question", "4", "N/A", False, "c", ""]]})
+        out = ann.predict(answers, api_name="/rate_autosave_0")
+        line = next(x for x in out if isinstance(x, str) and "disabled" in html.unescape(x))
+        assert "not saved" in html.unescape(line).lower(), line
+        with pytest.raises(Exception, match="disabled"):
+            ann.predict(answers, api_name="/rate_submit")
+    svc.close()
+    assert _ratings(Store(cfg.effective_database_url)) == 0
+
+
 def test_read_only_database_gives_a_clear_message_and_acknowledges_nothing(tmp_path):
     cfg, svc, item = _rating_app(tmp_path)
     svc.close()

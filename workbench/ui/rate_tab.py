@@ -411,9 +411,9 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
                             **dict.fromkeys(w.form_inputs[:-3]), w.safety: False, w.comment: "", w.corrected: ""})
         if item is None:
             # (walk 9: "Press Next item" stayed under a stack of "Nothing left" toasts at the queue's end)
-            p = screen.progress
-            done = p.mine_open == 0 and p.mine_available == 0
-            out.update({info_md: done_text(p, lang) if done else i18n.t("rate.none_open", lang), history: [],
+            mine_left = screen.progress
+            done = mine_left.mine_open == 0 and mine_left.mine_available == 0
+            out.update({info_md: done_text(mine_left, lang) if done else i18n.t("rate.none_open", lang), history: [],
                         pref: gr.update(choices=[], value=None), ranking: ""})
             return changed_only(out, state)
         reveal_names = user.can(Permission.SEE_MODELS) and state.get("reveal")
@@ -715,11 +715,21 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
             return gr.update()
         return i18n.t("rate.not_saved_stale", lang, item=item_id or "")
 
+    def draft_refused(request: gr.Request, lang: str, key: str = "rate.not_saved") -> dict[Any, Any] | CurrentUser:
+        """The user of a draft's save, or the saved line saying why not: an account disabled meanwhile refuses every
+        keystroke's save, and a pop-up for each stacked them while the line still said "draft saved" (walk 9)."""
+        try:
+            return require_role(svc.auth, request, Permission.RATE)
+        except AuthError as e:
+            return {saved_md: i18n.t(key, lang, error=as_text(error_text(e, lang)))}
+
     def make_autosave(i: int):
         def autosave(state: dict, payload: Any, request: gr.Request):
             # ``payload``: box i's answer and the item shown, as JSON (workbench/ui/rate_payload.py)
-            user = user_of(request)
             lang = i18n.language(request)
+            user = draft_refused(request, lang)
+            if not isinstance(user, CurrentUser):
+                return user
             try:
                 page = page_answers(payload)
                 if moved_on(state, page):
@@ -764,8 +774,10 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
         return autosave
 
     def on_pref_change(state: dict, payload: Any, request: gr.Request):
-        user = user_of(request)
         lang = i18n.language(request)
+        user = draft_refused(request, lang, "rate.pref_not_saved")
+        if not isinstance(user, CurrentUser):
+            return user
         try:
             page = page_answers(payload)
             if moved_on(state, page):
