@@ -127,6 +127,19 @@ def test_a_page_left_alone_says_its_sign_in_ended_without_an_event(tmp_path):
         notice.locator("#session-ended-close").click()
         page.wait_for_timeout(12_000)  # one more check while still signed out: the closed notice stays closed
         expect(notice).to_have_count(0)
+        # An action refused now shows a slim bar, not the notice again (walk 9: it reopened at every click) ...
+        bar = page.locator("#session-ended-bar")
+        page.locator("#rate-next").click()
+        expect(bar).to_be_visible(timeout=TIMEOUT_MS)
+        expect(bar).to_contain_text("Not signed in")
+        expect(notice).to_have_count(0)
+        # ... which goes once the browser is signed in again
+        other.locator("input[type=text]").first.fill("ann")
+        other.locator("input[type=password]").first.fill("secret-pass-ann")
+        other.locator("input[type=password]").first.press("Enter")
+        expect(other.locator("#account")).to_contain_text("ann", timeout=TIMEOUT_MS)
+        page.bring_to_front()
+        expect(bar).to_have_count(0, timeout=25_000)
         ctx.close()
         browser.close()
 

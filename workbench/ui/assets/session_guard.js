@@ -4,7 +4,26 @@
   // in a notice that stays until closed. The text is fixed here: nothing from the server is drawn.
   if (window.__sessionGuard) return;
   window.__sessionGuard = true;
+  // Once the notice is closed, a later refusal shows a slim bar at the top instead: reopening the notice at every
+  // click (eleven times to fill one Rate item, walk 9) only got in the way of the answers it says are kept.
+  const showBar = () => {
+    if (document.getElementById('session-ended-bar')) return;
+    const bar = document.createElement('div');
+    bar.id = 'session-ended-bar';
+    bar.setAttribute('role', 'status');
+    bar.style.cssText = 'position:fixed;top:0;left:0;right:0;z-index:10000;padding:4px 12px;text-align:center;'
+      + 'background:var(--color-accent-soft,#fde68a);color:var(--body-text-color,#111);font-size:.9em';
+    bar.innerHTML = `登录已失效，未保存 · Not signed in: nothing is saved —
+      <a href="./" target="_blank" rel="noopener">重新登录 · Sign in again</a>`;
+    document.body.appendChild(bar);
+  };
+  const signedIn = () => {
+    dismissed = false;
+    const bar = document.getElementById('session-ended-bar');
+    if (bar) bar.remove();
+  };
   const show = () => {
+    if (dismissed) { showBar(); return; }
     if (document.getElementById('session-ended')) return;
     const box = document.createElement('div');
     box.id = 'session-ended';
@@ -35,7 +54,7 @@
     try {
       const r = await originalFetch('./gradio_api/login_check', {credentials: 'same-origin', cache: 'no-store'});
       if (r.status === 401 && !dismissed) show();
-      else if (r.ok) dismissed = false;
+      else if (r.ok) signedIn();
     } catch (e) { /* the server is down: it says nothing until it is back */ }
   };
   // A chat message leaves the box when Send is pressed (SEND_TAKES_TEXT_JS in chat_tab.py). Refused here, it never
