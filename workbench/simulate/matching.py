@@ -11,7 +11,8 @@ duration word (多久, 多长时间) counts only for a fact about frequency (one
 经常, 频率), so "平时多久体检一次？" does not reveal since when the patient has been ill. A keyword of several characters counts where it is a word
 (not inside 小时候 for 小时), a keyword two facts share asks the one the question names otherwise too, everyday
 words stand for the standard ones a case lists (拉屎 for 大便, 抽风 for 抽搐, 知觉 for 麻木; the table is
-``everyday_words.yaml``), and a clause about other people (家里大人, 你爱人, 她爸爸) asks nothing of the patient's own facts. A count or a time asked in a clause that
+``everyday_words.yaml``), and a clause about other people (家里大人, 你爱人, 她爸爸) asks nothing of the patient's
+own facts. A count or a time asked in a clause that
 names another fact's topic belongs to that topic (孩子尿了几回 asks the urine's, not the stool fact keyed on 几次), and
 a one-character keyword joined to another asked fact's keyword is part of that word (药物过敏, 避孕药). A clause that
 asks when or how long asks that time, not its topic (疹子什么时候出来的 asks the onset); how long something takes

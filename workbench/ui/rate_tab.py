@@ -715,7 +715,7 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
             return gr.update()
         return i18n.t("rate.not_saved_stale", lang, item=item_id or "")
 
-    def draft_refused(request: gr.Request, lang: str, key: str = "rate.not_saved") -> dict[Any, Any] | CurrentUser:
+    def draft_user_or_refusal(request: gr.Request, lang: str, key: str = "rate.not_saved") -> dict[Any, Any] | CurrentUser:
         """The user of a draft's save, or the saved line saying why not: an account disabled meanwhile refuses every
         keystroke's save, and a pop-up for each stacked them while the line still said "draft saved" (walk 9)."""
         try:
@@ -727,7 +727,7 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
         def autosave(state: dict, payload: Any, request: gr.Request):
             # ``payload``: box i's answer and the item shown, as JSON (workbench/ui/rate_payload.py)
             lang = i18n.language(request)
-            user = draft_refused(request, lang)
+            user = draft_user_or_refusal(request, lang)
             if not isinstance(user, CurrentUser):
                 return user
             try:
@@ -775,7 +775,7 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
 
     def on_pref_change(state: dict, payload: Any, request: gr.Request):
         lang = i18n.language(request)
-        user = draft_refused(request, lang, "rate.pref_not_saved")
+        user = draft_user_or_refusal(request, lang, "rate.pref_not_saved")
         if not isinstance(user, CurrentUser):
             return user
         try:
