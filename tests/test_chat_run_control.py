@@ -1,6 +1,6 @@
 """A message sent while a Regenerate of its dialogue runs waits for the new replies, then goes (the README's
 promise: a message sent while replies stream is never dropped). A send only waited for a send before: during a
-regeneration it was refused with a pop-up and stayed in the box."""
+regeneration it was refused with a pop-up and stayed in the box. And Stop counts only replies still generating."""
 
 from __future__ import annotations
 
@@ -29,3 +29,29 @@ def test_a_send_waits_for_a_regeneration_of_its_dialogue_only():
     control.release(7)
     control.claim(8)  # other dialogues never wait
     control.release(8)
+
+
+def test_stop_counts_only_replies_still_generating(services, tmp_path):
+    """A reply that has finished, though the browser's stream has yet to take its last update, is not counted
+    (walk 9: Stop's pop-up counted it among the replies it was stopping)."""
+    from workbench.config import V1Column
+    from workbench.dialogue import Dialogue
+    from workbench.generation import Job
+    from workbench.models.registry import build_backend
+    from workbench.prompts import GREETING
+    from workbench.store.dialogues import create_dialogue
+
+    dialogue = Dialogue.of([("patient", "你好"), ("doctor", GREETING), ("patient", "我最近经常失眠")])
+
+    broken = build_backend(V1Column(name="Broken", backend="bianque-v1",
+                                    model={"path": str(tmp_path / "none"), "device": "cpu"}), services.pool, {})
+    with services.store.session() as s:
+        did = create_dialogue(s, dialogue.turns).id
+    control = RunControl()
+    ran = [Job("Broken", broken, dialogue, 1), Job("BianQue-2.0", services.backends["BianQue-2.0"], dialogue, 1)]
+    waiting = Job("BianQue-1.0", services.backends["BianQue-1.0"], dialogue, 1)  # not started yet
+    control.add("tab", [*ran, waiting])
+    finals = [u for u in services.generations.run_many(ran, {j.column: (did, 3) for j in ran}) if u.final]
+    assert {u.column for u in finals} == {"Broken", "BianQue-2.0"}
+    assert control.stop("tab") == 1  # the two that ran are over; the one not started still counts
+    assert waiting.stop.is_set() and not any(j.stop.is_set() for j in ran)

@@ -47,6 +47,9 @@ class Job:
     dialogue: Dialogue
     seed: int | None
     stop: threading.Event = field(default_factory=threading.Event)
+    # Set by the thread that ran it: a Stop counts only replies still generating, not finished ones whose last
+    # update the browser's stream has yet to take.
+    finished: threading.Event = field(default_factory=threading.Event)
 
 
 class GenerationService:
@@ -126,3 +129,5 @@ class GenerationService:
         except Exception as e:  # even the store failing must end this column's stream
             log.exception("column %s could not be stored", job.column)
             emit(ColumnUpdate(job.column, "", "error", None, error=f"not saved: {e}", final=True))
+        finally:
+            job.finished.set()

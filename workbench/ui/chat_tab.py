@@ -148,10 +148,12 @@ class RunControl:
             self._jobs[session] = [j for j in self._jobs[session] if j not in jobs]
 
     def stop(self, session: str) -> int:
+        """Stop the session's generations; how many were still generating."""
         with self._lock:
-            for j in self._jobs[session]:
+            running = [j for j in self._jobs[session] if not j.finished.is_set()]
+            for j in running:
                 j.stop.set()
-            return len(self._jobs[session])
+            return len(running)
 
 
 def route_name(route: str | None, lang: str) -> str | None:
