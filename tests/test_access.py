@@ -556,6 +556,9 @@ def test_open_mode_checks_host_origin_and_token(tmp_path, monkeypatch):
             first = browser_like.get(base, params={"token": token})
             assert first.status_code == 200 and any(c.startswith("workbench-token-") for c in browser_like.cookies)
             assert browser_like.get(base + "config").status_code == 200
+            # the page's 10-s account check: no logins, so never "not signed in" or "disabled"
+            assert browser_like.get(base + "workbench-account").json() == {"active": True}
+        assert httpx.get(base + "workbench-account").status_code == 403  # without the token: refused as the rest
         # Loopback names and configured host names are accepted.
         for host in (f"localhost:{port}", f"127.0.0.1:{port}", f"[::1]:{port}", "workbench.lab.internal"):
             assert httpx.get(base + "config", headers={"Host": host, **good}, timeout=30).status_code == 200, host

@@ -128,3 +128,27 @@ def test_the_login_page_describes_no_api_endpoint_to_someone_not_signed_in(app):
     with _signed_in(app, "ann") as http:
         page = http.get("/")
         assert page.status_code == 200 and "accounts_save" in page.text and "/send" in page.text
+
+
+def test_the_account_check_tells_a_disabled_account_from_one_not_signed_in(app):
+    """The page's 10-s check (session_guard.js): Gradio's login_check knows only the cookie, which stays valid when
+    an admin disables the account, so the page looked usable until reloaded (walk 9)."""
+    from workbench.auth import set_active
+
+    with httpx.Client(base_url=app.url, timeout=30) as stranger:
+        r = stranger.get("/workbench-account")
+        assert r.status_code == 401 and "active" not in r.json()
+    with _signed_in(app, "rita") as http:
+        assert http.get("/workbench-account").json() == {"active": True}
+        set_active(app.store, "rita", False)
+        try:
+            r = http.get("/workbench-account")
+            assert r.status_code == 200 and r.json() == {"active": False}
+            assert r.headers["cache-control"] == "no-store"
+            assert http.get("/gradio_api/login_check").status_code == 200  # why Gradio's own check could not say
+        finally:
+            set_active(app.store, "rita", True)
+        assert http.get("/workbench-account").json() == {"active": True}
+        # another site's page learns nothing of it
+        assert http.get("/workbench-account", headers={"Host": SERVED_AS, "Origin": "https://evil.example"}
+                        ).status_code == 403

@@ -188,3 +188,27 @@ def test_a_reload_comes_back_to_the_tab_that_was_open(tmp_path):
         expect(page.locator("#tab-rate-button")).to_have_attribute("aria-selected", "false")
         ctx.close()
         browser.close()
+
+
+def test_a_page_whose_account_is_disabled_says_so_without_a_reload(tmp_path):
+    """Walk 9: an admin disabled the account of an open page; its actions were refused, but the page looked usable
+    (and its header named the account) until reloaded. Its 10-s check now says so in a bar that stays while the
+    account is disabled and goes once it is enabled again."""
+    from playwright.sync_api import expect, sync_playwright
+
+    from workbench.auth import set_active
+
+    require_chromium()
+    with rate_server(tmp_path, users=("ann",)) as (svc, url), sync_playwright() as pw:
+        browser = launch(pw)
+        ctx, page = open_rate_tab(browser, url, "ann", "en")
+        bar = page.locator("#account-disabled-bar")
+        expect(bar).to_have_count(0)
+        set_active(svc.store, "ann", False)
+        expect(bar).to_be_visible(timeout=25_000)  # no click, no key
+        expect(bar).to_contain_text("This account is disabled")
+        expect(page.locator("#session-ended")).to_have_count(0)  # still signed in: not "sign in again"
+        set_active(svc.store, "ann", True)
+        expect(bar).to_have_count(0, timeout=25_000)
+        ctx.close()
+        browser.close()

@@ -15,6 +15,8 @@ from workbench.access import TAB_PERMISSIONS, visible_tabs
 from workbench.errors import WorkbenchError
 from workbench.services import Services
 from workbench.ui import i18n
+from workbench.ui.account_check import PREFIX as ACCOUNT_CHECK
+from workbench.ui.account_check import AccountCheck
 from workbench.ui.accounts_section import build_accounts_section
 from workbench.ui.chat_tab import build_chat_tab
 from workbench.ui.compare_tab import build_compare_tab
@@ -256,7 +258,8 @@ def server_options(svc: Services, *, open_mode: OpenModeGuard | None) -> dict[st
         raise ValueError("open mode (no logins) needs its guard; a server with logins must not have one")
     guard = Middleware(WorkbenchGuard, open_mode=open_mode,
                        address_throttle=svc.auth.address_throttle if svc.auth.enabled else None,
-                       routes={EXPORT_DOWNLOADS: ExportDownloads(svc), RESULTS_PREFIX: ResultDownloads(svc)},
+                       routes={EXPORT_DOWNLOADS: ExportDownloads(svc), RESULTS_PREFIX: ResultDownloads(svc),
+                               ACCOUNT_CHECK: AccountCheck(svc)},
                        origin_hosts=svc.config.server.allowed_hosts,
                        upload_allowed=partial(may_upload, svc) if svc.auth.enabled else None)
     return dict(

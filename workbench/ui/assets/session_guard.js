@@ -4,33 +4,39 @@
   // in a notice that stays until closed. The text is fixed here: nothing from the server is drawn.
   if (window.__sessionGuard) return;
   window.__sessionGuard = true;
+  // One fixed element over the page, made once; the text is ours (nothing from the server is drawn).
+  const overlay = (id, role, css, html) => {
+    if (document.getElementById(id)) return null;
+    const el = document.createElement('div');
+    el.id = id;
+    el.setAttribute('role', role);
+    el.style.cssText = css;
+    el.innerHTML = html;
+    document.body.appendChild(el);
+    return el;
+  };
+  const BAR_CSS = 'position:fixed;top:0;left:0;right:0;z-index:10000;padding:4px 12px;text-align:center;'
+    + 'background:var(--color-accent-soft,#fde68a);color:var(--body-text-color,#111);font-size:.9em';
   // Once the notice is closed, a later refusal shows a slim bar at the top instead: reopening the notice at every
   // click (eleven times to fill one Rate item, walk 9) only got in the way of the answers it says are kept.
-  const showBar = () => {
-    if (document.getElementById('session-ended-bar')) return;
-    const bar = document.createElement('div');
-    bar.id = 'session-ended-bar';
-    bar.setAttribute('role', 'status');
-    bar.style.cssText = 'position:fixed;top:0;left:0;right:0;z-index:10000;padding:4px 12px;text-align:center;'
-      + 'background:var(--color-accent-soft,#fde68a);color:var(--body-text-color,#111);font-size:.9em';
-    bar.innerHTML = `登录已失效，未保存 · Not signed in: nothing is saved —
-      <a href="./" target="_blank" rel="noopener">重新登录 · Sign in again</a>`;
-    document.body.appendChild(bar);
-  };
+  const showBar = () => overlay('session-ended-bar', 'status', BAR_CSS,
+    `登录已失效，未保存 · Not signed in: nothing is saved —
+      <a href="./" target="_blank" rel="noopener">重新登录 · Sign in again</a>`);
+  // Signed in, but an admin disabled the account: the sign-in cookie stays valid, so without this the page
+  // looked usable until reloaded (walk 9). It cannot be closed: nothing on the page works until it goes.
+  const showDisabled = () => overlay('account-disabled-bar', 'alert', BAR_CSS,
+    `此账号已停用：本页的任何操作都不会保存，请联系管理员启用 ·
+      This account is disabled: nothing you do on this page is saved. Ask an admin to enable it.`);
+  const remove = (id) => { const el = document.getElementById(id); if (el) el.remove(); };
   const signedIn = () => {
     dismissed = false;
-    const bar = document.getElementById('session-ended-bar');
-    if (bar) bar.remove();
+    remove('session-ended-bar');
   };
   const show = () => {
     if (dismissed) { showBar(); return; }
-    if (document.getElementById('session-ended')) return;
-    const box = document.createElement('div');
-    box.id = 'session-ended';
-    box.setAttribute('role', 'alertdialog');
-    box.style.cssText = 'position:fixed;inset:0;z-index:10000;display:flex;align-items:center;'
-      + 'justify-content:center;background:rgba(0,0,0,.45)';
-    box.innerHTML = `
+    const box = overlay('session-ended', 'alertdialog',
+      'position:fixed;inset:0;z-index:10000;display:flex;align-items:center;justify-content:center;'
+      + 'background:rgba(0,0,0,.45)', `
       <div style="max-width:36em;background:var(--background-fill-primary,#fff);color:var(--body-text-color,#111);
                   border-radius:10px;padding:20px 24px;box-shadow:0 8px 30px rgba(0,0,0,.35);line-height:1.6">
         <p style="font-weight:600;margin:0 0 8px">登录已失效 · Your sign-in has ended</p>
@@ -41,20 +47,23 @@
           back and repeat your last step (for example, submit again).</p>
         <a id="session-ended-login" href="./" target="_blank" rel="noopener">重新登录 · Sign in again</a>
         <button id="session-ended-close" style="float:right">关闭 · Close</button>
-      </div>`;
-    document.body.appendChild(box);
-    box.querySelector('#session-ended-close').onclick = () => { box.remove(); dismissed = true; };
+      </div>`);
+    if (box) box.querySelector('#session-ended-close').onclick = () => { box.remove(); dismissed = true; };
   };
   // The server holds sign-ins in memory: after a restart (or Sign out elsewhere) this page would only learn at
   // its next event, after the answer typed for it. A light check every 10 s says so first; once the notice
   // is closed the check stays quiet until the page is signed in again (an event's 401 still shows it).
+  // The check is the workbench's own (account_check.py): it also says when the account has been disabled.
   let dismissed = false;
   const check = async () => {
     if (document.visibilityState !== 'visible') return;
     try {
-      const r = await originalFetch('./gradio_api/login_check', {credentials: 'same-origin', cache: 'no-store'});
+      const r = await originalFetch('./workbench-account', {credentials: 'same-origin', cache: 'no-store'});
       if (r.status === 401 && !dismissed) show();
-      else if (r.ok) signedIn();
+      if (!r.ok) return;
+      signedIn();
+      const answer = await r.json();
+      if (answer.active === false) showDisabled(); else remove('account-disabled-bar');
     } catch (e) { /* the server is down: it says nothing until it is back */ }
   };
   // A chat message leaves the box when Send is pressed (SEND_TAKES_TEXT_JS in chat_tab.py). Refused here, it never
