@@ -172,6 +172,17 @@ HELDOUT = ROOT / "tests" / "data" / "classifier_heldout.jsonl"
 # its misses were read (差别大吗 is no 别, 医生建议您做的肠镜 is the topic, PRN 那个药 is the medicine, CPR's 用力往下压,
 # 光靠忍怎么行呢 reproaches, 能不能试着… proposes, 加量, 每周打一次, 隔两周再来, 能撤就撤, 你先下楼…, 比什么都重要 advise,
 # 还是一期 is "still", Minnan 逐工着食 advises, Wu 勿客气 is courtesy).
+# classifier_s59: 150 written blind in session 59 (paediatrics, obstetrics, psychiatry, dermatology, oncology, TCM,
+# dentistry, eyes, rehabilitation, emergency, geriatrics, occupational and sexual health, nutrition, zoonoses; terse
+# chat, numbered replies, Cantonese, Sichuanese, Northeastern and Hunan speech, English, traditional characters, emoji
+# and typos); 0.940 (binary 0.967) on first contact (original markers 0.740), 1.000 after its misses were read (先暂停,
+# 就是要练 and 请把…列一下 with a long object, 几两 and its typo 几俩, 天天熬到两三点，痘痘能好吗 reproaches, 什么情况得
+# 马上去医院？ is answered, 可以张嘴拍一张 asks, 您觉得可以吗 is consent, "is common" explains).
+# classifier_s59b: 150 more written blind later in session 59 (the same range); 0.887 (binary 0.967) on first contact
+# (original markers 0.767), 1.000 after its misses were read (什么时候可以洗澡？ answered at once, 得做根管治疗, 要戴护具
+# 六周, 奶量要加上去, 多做, 每天三组, 每天用温盐水漱口三次, 一定放高处, 稳妥些 and 先住院 advise, 建议还是带来面诊 is real
+# advice beside 仅供参考, a second object of watching with 是否, 会不会好一点 asks, 早上吃还是晚上吃 offers the choices
+# asked about, 按时吃了吧 guesses, Please list… asks, Let's get…, Start with…, raise… advise, "fit reflux" explains).
 LATER_SETS = [ROOT / "tests" / "data" / "classifier_fresh.jsonl", ROOT / "tests" / "data" / "classifier_final.jsonl",
               ROOT / "tests" / "data" / "classifier_s42.jsonl", ROOT / "tests" / "data" / "classifier_s43.jsonl",
               ROOT / "tests" / "data" / "classifier_s44.jsonl", ROOT / "tests" / "data" / "classifier_s50.jsonl",
@@ -184,7 +195,8 @@ LATER_SETS = [ROOT / "tests" / "data" / "classifier_fresh.jsonl", ROOT / "tests"
               ROOT / "tests" / "data" / "classifier_s56.jsonl", ROOT / "tests" / "data" / "classifier_s56b.jsonl",
               ROOT / "tests" / "data" / "classifier_s56c.jsonl", ROOT / "tests" / "data" / "classifier_s57.jsonl",
               ROOT / "tests" / "data" / "classifier_s57b.jsonl", ROOT / "tests" / "data" / "classifier_s57c.jsonl",
-              ROOT / "tests" / "data" / "classifier_s58.jsonl", ROOT / "tests" / "data" / "classifier_s58b.jsonl"]
+              ROOT / "tests" / "data" / "classifier_s58.jsonl", ROOT / "tests" / "data" / "classifier_s58b.jsonl",
+              ROOT / "tests" / "data" / "classifier_s59.jsonl", ROOT / "tests" / "data" / "classifier_s59b.jsonl"]
 
 
 def _load(path: Path) -> list[dict]:
@@ -760,6 +772,54 @@ CASES_S58 = [
     ("最好的还是多休息，别熬夜。", "suggestion"),
     ("吃西药的还是比较多", "other"),
 ]
+
+
+CASES_S59 = [
+    ("先暂停游泳。耳朵里还流水吗", "mixed"),
+    ("尿酸有点高，海鲜少吃。平时一天喝几两白酒", "mixed"),
+    ("术后关节就是要动，越不动越僵。现在能抬到多高了？", "mixed"),
+    ("你一天到晚抱着手机，颈椎能好吗？先把枕头换低一点。", "suggestion"),
+    ("天天熬夜，皮肤能好吗？早点睡，少吃甜的。", "suggestion"),
+    ("Mild swelling at the injection site is common and settles in a day or two. Has she had any fever?", "mixed"),
+    ("什么情况得马上来医院？呕血、黑便、头晕得站不住，出现任何一个就直接去急诊。", "suggestion"),
+    ("什么时候能开始跑步？一般术后三个月就可以慢跑了，先从快走开始。", "suggestion"),
+    ("为了给您核对，请把目前在吃的降压药和降糖药的名字剂量列一下", "question"),
+    ("脚上那块皮疹现在多大了 可以脱了袜子拍一张", "question"),
+    ("先吃两周的抑酸药，两周后再来复查，您觉得可以吗？", "suggestion"),
+    ("以上仅供参考，建议还是来医院面诊一下。孩子现在精神怎么样？", "mixed"),
+    ("Please list everything she has eaten since yesterday.", "question"),
+    ("Let's get a urine test done to be safe. Any pain when you pee?", "mixed"),
+    ("Start with ice and rest for two days. Can you put weight on it?", "mixed"),
+    ("This sounds like a tension headache.", "suggestion"),
+    ("牙根已经裂了，得做拔除手术，保不住了。", "suggestion"),
+    ("先住院观察一晚，这样稳妥些，你看行不行？", "suggestion"),
+    ("每天用生理盐水洗两次。伤口还渗液吗", "mixed"),
+    ("多做提肛运动，每天三组。大便的时候出血多吗", "mixed"),
+    ("宝宝体重偏轻，辅食的量要加上去。现在一天吃几顿辅食", "mixed"),
+    ("回家后注意看伤口有没有红肿，体温是否超过38度，出现就回来复查。", "suggestion"),
+    ("吃完饭肚子胀不胀，打个嗝会不会好一点", "question"),
+    ("这个药是饭前吃还是饭后吃", "question"),
+    ("骨折以后要戴支具四周。你家里有人能帮你做饭吗", "mixed"),
+    ("孩子在家的话，药一定放高处收好，误吞了对肝损伤很大。", "suggestion"),
+    ("降压药每天早上都按时吃了吧", "question"),
+    # what the rules above must not take
+    ("你平时一天走几步路？", "question"),
+    ("床头备几块糖，心慌就先吃。", "suggestion"),
+    ("该吃还是得吃，别自己停。", "suggestion"),
+    ("你是先天天熬夜才开始掉头发的吗？", "question"),
+    ("那就先这样了吧", "other"),
+    ("别再去了吧，在家歇两天。", "suggestion"),
+    ("你现在还暂停着吗", "question"),
+    ("你觉得哪里不舒服？", "question"),
+    ("会不会是吃坏东西了？", "question"),
+    ("还是建议您尽快就医。", "suggestion"),
+    ("是继续吃还是停掉，等复查结果出来再定。", "suggestion"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), CASES_S59, ids=[t[:8] for t, _ in CASES_S59])
+def test_session_59_set_cases(text: str, expected: str) -> None:
+    assert classify(text).turn_type == expected, classify(text).cues
 
 
 CASES_S58B = [
