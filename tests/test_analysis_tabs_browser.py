@@ -38,6 +38,12 @@ def test_quality_data_export_tabs_speak_the_language(services, tmp_path, locale)
     with services.store.read() as s:
         gid = s.scalars(select(Generation.id).where(Generation.turn_index > 0).order_by(Generation.id)).first()
     mark_gold_reply(services.store, boss, {"generation_id": gid, "turn_type": "question"})
+    from pathlib import Path
+
+    from workbench.datasets.store_import import import_dataset
+
+    long_name = "消化内科门诊随访对话数据集_第三批次_已脱敏_最终版本_" * 2
+    import_dataset(services.store, Path(__file__).parent / "data" / "import_bianque_sample.csv", long_name)
     words = WORDS[locale]
     with running_app(services) as url, sync_playwright() as p:
         browser = launch(p)
@@ -73,6 +79,20 @@ def test_quality_data_export_tabs_speak_the_language(services, tmp_path, locale)
             datasets = _table(page, "#data-datasets")
             assert datasets.columns[0] == words["dataset"] and words["dialogues"] in datasets.columns
             assert "seed" in set(datasets[words["dataset"]])
+            # A long dataset name wraps in its own column; every header word stays on one line (it squeezed
+            # "Dialogues" into "Dial/ogu/es", walk 9).
+            lines = page.evaluate("""() => [...document.querySelectorAll('#data-datasets thead th')].map(th => {
+                const walk = document.createTreeWalker(th, NodeFilter.SHOW_TEXT), tops = new Set();
+                for (let node = walk.nextNode(); node; node = walk.nextNode()) {
+                    if (!node.textContent.trim()) continue;
+                    const range = document.createRange(); range.selectNodeContents(node);
+                    for (const r of range.getClientRects()) tops.add(Math.round(r.top));
+                }
+                return [th.innerText.trim(), tops.size];
+            })""")
+            head_lines = dict(lines)
+            assert head_lines[words["dialogues"]] == 1, lines
+            assert long_name in set(datasets[words["dataset"]])
 
             page.get_by_role("tab", name=words["export"], exact=True).click()
             page.locator("#export-formats").get_by_text("bianque_csv", exact=True).click()  # none left

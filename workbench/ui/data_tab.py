@@ -22,7 +22,7 @@ from workbench.errors import DatasetError, WorkbenchError
 from workbench.services import Services
 from workbench.ui import i18n
 from workbench.ui.i18n import K, Localizer
-from workbench.ui.tables import header
+from workbench.ui.tables import header, table_update
 from workbench.ui.text import as_text, plain
 from workbench.validation import whole_number
 
@@ -72,6 +72,12 @@ def shown_datasets(svc: Services, lang: str, rows: bool = True) -> pd.DataFrame:
     """The datasets table with its headers in ``lang`` (no rows for someone who may not see them)."""
     df = datasets_table(svc) if rows else pd.DataFrame(columns=DATASET_HEADERS)
     return df.rename(columns={c: header(c, lang, "data") for c in df.columns})
+
+
+def datasets_update(svc: Services, lang: str, rows: bool = True) -> dict:
+    """The datasets table as shown, each column as wide as its content needs: a long dataset name squeezed
+    "Dialogues" into "Dial/ogu/es" and hid the columns after it on a narrow window (walk 9)."""
+    return table_update(shown_datasets(svc, lang, rows))
 
 
 def dataset_choices(svc: Services) -> list[tuple[str, str]]:
@@ -210,7 +216,7 @@ def build_data_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
             return {import_msg: error_markdown(e, lang)}
         msg, stored = import_upload(svc, uid, path, nm, f, rep, lang)
         # The batch below starts from the dataset just imported (Run said "choose a dataset first").
-        out = {import_msg: msg, table: shown_datasets(svc, lang),
+        out = {import_msg: msg, table: datasets_update(svc, lang),
                ds: gr.update(choices=dataset_choices(svc)) if stored is None
                else gr.update(choices=dataset_choices(svc), value=stored)}
         if stored is not None:
@@ -262,16 +268,16 @@ def build_data_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
             return {run_msg: error_markdown(e, i18n.language(request))}
         icon = "⚠" if summary.errors or summary.column_errors else "✓"
         lang = i18n.language(request)
-        return {run_msg: f"{icon} {as_text(batch_summary(summary, lang))}", table: shown_datasets(svc, lang)}
+        return {run_msg: f"{icon} {as_text(batch_summary(summary, lang))}", table: datasets_update(svc, lang)}
 
     def on_refresh(request: gr.Request) -> dict:
         # Dataset names and source paths are for admins only, like import and batch.
         lang = i18n.language(request)
         # Also run on every page load: a role without data rights sees no rows, and is not logged as refused.
         if not may(svc.auth, request, Permission.DATA):
-            return {table: shown_datasets(svc, lang, rows=False), ds: gr.update(choices=[]),
+            return {table: datasets_update(svc, lang, rows=False), ds: gr.update(choices=[]),
                     cols: gr.update(choices=[])}
-        return {table: shown_datasets(svc, lang),
+        return {table: datasets_update(svc, lang),
                 ds: gr.update(choices=dataset_choices(svc)),
                 cols: gr.update(choices=svc.columns, value=svc.columns)}
 
