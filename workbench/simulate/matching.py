@@ -225,7 +225,9 @@ def _is_about_frequency(fact: Fact) -> bool:
 # Colloquial forms of question words, and the standard form a case lists: the same word to a speaker,
 # so "疼在哪儿" asks what "哪里" asks. (多久 and 多长时间 are not merged: cases key different facts on them,
 # e.g. how long an illness has lasted and how long a spell takes to pass.)
-_QUESTION_WORD_FORMS = (("哪儿", "哪里"), ("啥时候", "什么时候"), ("啥子", "什么"), ("啥", "什么"), ("咋样", "怎么样"),
+# (烫哪了 asks 烫哪里了; 啥地方, 什么地方 ask where; 啥辰光 is Shanghainese for 什么时候)
+_QUESTION_WORD_FORMS = (("哪儿", "哪里"), ("哪了", "哪里了"), ("啥地方", "哪里"), ("什么地方", "哪里"), ("啥辰光", "什么时候"),
+                        ("辰光", "时候"), ("啥时候", "什么时候"), ("啥子", "什么"), ("啥", "什么"), ("咋样", "怎么样"),
                         ("咋个", "怎么"), ("咋", "怎么"))
 
 
@@ -239,13 +241,16 @@ def _canonical_question_words(text: str) -> str:
 # the cases are keyed in. Longer forms first.
 _CANTONESE = (("系咪", "是不是"), ("系唔系", "是不是"), ("有冇", "有没有"), ("透唔到", "透不过"), ("边个", "谁"),
               ("番枧", "肥皂"), ("番梘", "肥皂"), ("嗰阵", "那时候"), ("乜嘢", "什么"), ("点解", "为什么"),
-              ("几时", "什么时候"), ("同屋", "室友"), ("个心", "心"), ("好劲", "很厉害"), ("冇", "没"), ("唔", "不"),
+              ("几时", "什么时候"), ("同屋", "室友"), ("个心", "心"), ("好劲", "很厉害"), ("饮嘢", "喝东西"),
+              ("食嘢", "吃东西"), ("睇嘢", "看东西"), ("屋企人", "家人"), ("屋企", "家里"), ("依家", "现在"), ("而家", "现在"),
+              ("阿妈", "妈妈"), ("阿爸", "爸爸"), ("生仔", "生孩子"), ("咁样", "这样"), ("几多", "多少"), ("一日", "一天"),
+              ("嘢", "东西"), ("矇", "模糊"), ("冇", "没"), ("唔", "不"),
               ("嗰", "那"), ("嘅", "的"), ("佢", "他"), ("咗", "了"), ("喺", "在"), ("啲", "些"), ("痕", "痒"), ("睇", "看"))
 
 
 # Only a turn written in Cantonese is rewritten: these characters and words are not Mandarin, while 痕 (疤痕,
 # 痕迹), 同屋, 几时 or 个心 (做个心电图) are Mandarin too, and a Mandarin turn keeps them.
-_CANTONESE_MARKERS = re.compile(r"[冇唔嗰嘅佢咗喺啲睇㗎嘢乜]|系咪|边个|点解")
+_CANTONESE_MARKERS = re.compile(r"[冇唔嗰嘅佢咗喺啲睇㗎嘢乜啩]|系咪|边个|点解|屋企|依家")
 
 
 def _mandarin(text: str) -> str:
@@ -262,13 +267,15 @@ def fact_is_asked(fact: Fact, question: str) -> bool:
 
 # A clause asked about other people (家里其他人也闹肚子吗, 同学有没有类似的): it asks nothing of the patient's own
 # facts, only of a fact about others (family history, contacts), whose wording names them too.
-_ABOUT_OTHERS = re.compile(r"(家里|家中|家人)的?大人|(家里|家人|家里人|其他人|别人|旁人|同学|同事|工友|(?<!小)朋友|同桌|室友|邻居|周围的?人|身边的?人|兄弟姐妹|(你|您)们)(的?大人们?)?(里|当中|中间)?((是不是|是否)?也|有没有|有谁|有人|中|最近有|没有|没人|怎么样|咋样)"
+_ABOUT_OTHERS = re.compile(r"(家里|家中|家人)的?(大人|老人)|(家里|家人|家里人|其他人|别人|旁人|同学|同事|工友|伙计们?|(?<!小)朋友|同桌|室友|邻居|周围的?人|身边的?人|兄弟姐妹"
+                           # 你们家老一辈有没有…: the elder generation (not a child's playmates: a contact fact is about them)
+                           r"|老一辈|上一辈|长辈|(你|您)们)(的?大人们?)?(里|当中|中间)?((是不是|是否)?也|有没有|有谁|有人|中|最近有|没有|没人|怎么样|咋样)"
                            # 你妈妈当年…也, 你爱人以前犯过…, 她爸爸是不是也…, 你们队里还有谁…, 您家里人抽烟吗
-                           r"|(你|您|他|她)(家里?)?的?(妈妈|妈|爸爸|爸|母亲|父亲|爱人|老伴|老公|老婆|丈夫|妻子|对象|爹妈|父母|家里人|家人"
+                           r"|(你|您|他|她)(家里?)?的?(阿妈|阿爸|妈妈|妈|爸爸|爸|母亲|父亲|爱人|老伴|老公|老婆|丈夫|妻子|对象|爹妈|父母|家里人|家人"
                            r"|婆婆|公公|岳母|岳父|婆家|娘家|哥哥|姐姐|弟弟|妹妹|奶奶|爷爷|外婆|外公|姥姥|姥爷)"
                            r"|(你们|您们)(队里|班里|单位|公司|宿舍).{0,4}(谁|别人|其他人|有人)"
                            # 你那工友眼睛也崩着了吗: the one who was with the patient
-                           r"|(你|您)(那|那个|那位)(工友|同事|同学|朋友|室友|邻居|师傅|同伴)"
+                           r"|(你|您)(那|那个|那位)(工友|同事|同学|朋友|室友|邻居|师傅|同伴|伙计)"
                            # 你家大宝以前也这样咳过吗: a child's brother or sister
                            r"|(你|您)家(里)?的?(大宝|二宝|老大|老二|哥哥|姐姐|弟弟|妹妹)"
                            # 孩子爸爸多高多重: the child's parent, not the child
@@ -277,7 +284,9 @@ _ABOUT_OTHERS = re.compile(r"(家里|家中|家人)的?大人|(家里|家人|家
                            r"|(狗|猫|狗狗|猫咪|宠物|兔子|鹦鹉)[^，,。？?]{0,6}(几岁|多大|啥品种|什么品种)")
 _SECOND_PERSON = re.compile(r"你|您")
 # (你妈妈怀孕的时候有没有痒过 现在宝宝动得多不多: typed without punctuation, a space ends the clause about her)
-_OTHERS_CLAUSE_SPLIT = re.compile(_CLAUSE_SPLIT.pattern + r"|(?<=[\u4e00-\u9fff])(?=[ 　]+[\u4e00-\u9fff])")
+# (1. 是不是足月生的 2. 你和孩子他爸都啥血型: a numbered item is a question of its own)
+_OTHERS_CLAUSE_SPLIT = re.compile(_CLAUSE_SPLIT.pattern + r"|(?<=[\u4e00-\u9fff])(?=[ 　]+[\u4e00-\u9fff])"
+                                  + r"|(?<![\d.])(?=\s*\d{1,2}\s*[.、)）](?!\d))")
 # (家里有没有找人来帮你疏通: what someone did for the patient is the patient's too)
 _SEEN_OF_PATIENT = re.compile(r"[^，,。？?]{0,6}?(看到|看见|发现|说|觉得|注意到|帮|替|给)(你|您)")
 _OTHERS_IN_FACT = re.compile(r"家|亲|父|母|兄|弟|姐|妹|别人|其他人|同学|同事|朋友|周围|身边|遗传")
@@ -307,7 +316,9 @@ def _about_the_patient(fact: Fact, question: str) -> str:
         # 你老婆看到你抽的时候是什么样子: what the relative saw of the patient (你 again after them) is the patient's
         about_others = m is not None and not _SEEN_OF_PATIENT.match(c, m.end())
         # (…同学怎么样了，他也头疼吗？: the one just named, as 他/她)
+        # (not 血压多少？ after 你自己或者家里人有没有血栓？: a topic of its own, asked of the patient)
         follow_up = after_others and (len(_PUNCT.sub("", c)) <= 4 and not _SECOND_PERSON.search(c)
+                                      and all(t in _TIME_KEYWORDS for t in content_tokens(c))
                                       or re.match(r"\s*[他她]们?也", c) is not None)
         if not (about_others or follow_up or service and _ABOUT_SERVICE.search(c)):
             kept.append(c)
@@ -333,6 +344,8 @@ def _evidence(fact: Fact, question: str) -> frozenset[str]:
         # 被子多久没洗了: how long since the washing, not the onset (but 多久没尿了 asks the onset of "尿不出")
         question = _SINCE_NOT.sub(lambda m: m.group(0) if m.group(2) in fact.fact + fact.patient else "", question)
         question = _PER_DAY.sub(r"\1", question)
+        if not any(w in k for k in fact.keywords for w in _LAST_WORDS):
+            question = _LAST_WHEN.sub(r"\1", question)  # 最后一次吃东西是什么时候: the meal's time, not the onset
     if not _EPISODES_IN_FACT.search(fact.fact + fact.patient + "".join(fact.keywords)):
         question = _EACH_TIME.sub(r"\1", question)
         if _is_about_time(fact):
@@ -392,7 +405,8 @@ def _is_about_time(fact: Fact) -> bool:
     """A fact keyed on words of when and how long alone (起病时间: 多久, 几分钟, 什么时候开始)."""
     keywords = [k for k in fact.keywords if k not in GENERIC_KEYWORDS]
     # (抽了大约两三分钟，自己停下来, keyed 多久 多长时间 几分钟 持续 停: one word of how it ended beside four of how long)
-    others = [k for k in keywords if not _is_time_word(k)]
+    # (几点 too: a fact keyed 什么时候 多久 几点 时间 is about when alone, so 啥时候烫的 asks the time, not how it burnt)
+    others = [k for k in keywords if not _is_time_word(k) and k not in _WHEN_WORDS]
     return bool(keywords) and (not others or len(others) == 1 and len(keywords) - 1 >= 3 and len(others[0]) == 1)
 
 
@@ -406,6 +420,9 @@ _SINCE_NOT = re.compile(r"(多久|多长时间|几天)(?=(?:没|不)([\u4e00-\u9
 _PER_DAY = re.compile(r"(?<=一天|每天|每日)([^，,。？?！!]{0,12}?)(多久|多长时间|几个?小时)")
 # 一次喂多久: how long each time, as 每次 below
 _ONE_TIME = re.compile(r"(?<=一次)([^，,。？?！!]{0,12}?)(多久|多长时间|几个?小时)")
+# 最后一次吃东西是什么时候, 上次打破伤风是哪年: when the last of something was, which that something's fact tells
+_LAST_WORDS = ("最后一次", "上一次", "上次", "末次", "最近一次", "上一顿", "最后一顿")
+_LAST_WHEN = re.compile("((?:" + "|".join(_LAST_WORDS) + r")[^，,。？?！!]{0,12}?)(?:什么时候|啥时候|几点|哪天|哪年)")
 # 每次喂多久: how long each time, which a fact about each episode is asked by (每回疼多长时间), not one about since when
 _EACH_TIME = re.compile(r"(?<=每次|每回)([^，,。？?！!]{0,12}?)(多久|多长时间|几个?小时)")
 _EPISODES_IN_FACT = re.compile(r"每次|每回|一次|发作|持续|一阵")
