@@ -20,7 +20,10 @@ asks when or how long asks that time, not its topic (疹子什么时候出来的
 as a time (摔完, 抽之前, 摔的时候, 怀孕以前) is not asked; 头 ending 脚趾头 is a
 suffix; and a tag that checks understanding or consent after advice (…要马上来医院，听明白了吗？, …，好吗？) asks nothing,
 as do clauses about buying, prices or opening hours (布洛芬药店能买到吗？), a short follow-up to a question about
-other people (你同事也查出来过吗？多大的？), what 除了… sets aside and a preface such as 我问您几个问题：.
+other people (你同事也查出来过吗？多大的？), what 除了… sets aside and a preface such as 我问您几个问题：. A place word
+that belongs to another question (在哪儿挣钱: the work; 往哪儿走: where the pain runs) asks no place, the relatives a
+family fact is keyed on ask nothing of it beside another fact's topic (你自己或者家里人有没有血栓), and the noun before an
+event named as a time is part of that time (泡泡冒出来前头).
 """
 
 from __future__ import annotations
@@ -131,6 +134,8 @@ def _pos_tags() -> dict[str, str]:
 # Quasi-suffixes (类词缀): bound, semantically light heads; a word made with one is about what comes
 # before it (药物, 尿量, 呕吐物 are about medicine, urine, vomit).
 _QUASI_SUFFIXES = frozenset("物品量液类性状样色次声史")  # 过敏史 asks the allergy
+# ... and the noun suffixes of a two-character word (疹子, 虫子: the rash, the insect)
+_NOUN_SUFFIXES = frozenset("子儿")
 # One-character predicates the segmenter joins to the noun before them (血压高, 大便干): the noun is still what
 # is asked about ...
 _PREDICATES = "高低大小多少重轻快慢好坏红肿疼痛痒干稀硬软热冷凉酸胀麻"
@@ -162,7 +167,8 @@ def _morpheme_occurs(char: str, question: str, gloss: str) -> bool:
             continue  # 脚趾头, 石头, 里头: 头 is a suffix there, not the head
         if w == char or tag is None:
             return True
-        base = w[:-1] if len(w) > 2 and w[-1] in _QUASI_SUFFIXES or w[1:] in _QUASI_SUFFIXES else w
+        suffixed = w[1:] in _QUASI_SUFFIXES or w[1:] in _NOUN_SUFFIXES and not own_tag.startswith(("v", "a"))
+        base = w[:-1] if len(w) > 2 and w[-1] in _QUASI_SUFFIXES or suffixed else w
         if base.endswith(char) or (w.startswith(char) and own_tag.startswith("v") and tag.startswith("v")):
             return True
         if all(c in gloss for c in w.replace(char, "")):
@@ -242,7 +248,7 @@ def _canonical_question_words(text: str) -> str:
 _CANTONESE = (("系咪", "是不是"), ("系唔系", "是不是"), ("有冇", "有没有"), ("透唔到", "透不过"), ("边个", "谁"),
               ("番枧", "肥皂"), ("番梘", "肥皂"), ("嗰阵", "那时候"), ("乜嘢", "什么"), ("点解", "为什么"),
               ("几时", "什么时候"), ("同屋", "室友"), ("个心", "心"), ("好劲", "很厉害"), ("饮嘢", "喝东西"),
-              ("食嘢", "吃东西"), ("睇嘢", "看东西"), ("屋企人", "家人"), ("屋企", "家里"), ("依家", "现在"), ("而家", "现在"),
+              ("食嘢", "吃东西"), ("睇嘢", "看东西"), ("屋企人", "家里的人"), ("屋企", "家里"), ("依家", "现在"), ("而家", "现在"),
               ("阿妈", "妈妈"), ("阿爸", "爸爸"), ("生仔", "生孩子"), ("咁样", "这样"), ("几多", "多少"), ("一日", "一天"),
               ("嘢", "东西"), ("矇", "模糊"), ("冇", "没"), ("唔", "不"),
               ("嗰", "那"), ("嘅", "的"), ("佢", "他"), ("咗", "了"), ("喺", "在"), ("啲", "些"), ("痕", "痒"), ("睇", "看"))
@@ -327,6 +333,10 @@ def _about_the_patient(fact: Fact, question: str) -> str:
 
 
 _COUNTING_TOKENS = frozenset("几个 几种 几位 几样".split())
+# 在哪儿挣钱 asks the work, 疼的时候往哪儿走 where the pain runs: neither asks where it is (哪 is left, for the
+# everyday words: 往哪走 still adds 放射)
+_PLACE_OF_ANOTHER = re.compile(r"(?<=[往朝])哪(?:里|儿|边)(?=[^，,。？?]{0,2}(?:走|窜|串|跑|传|放射|去))"
+                               r"|哪(?:里|儿)(?=上班|挣钱|赚钱|干活|打工|工作|上学|读书)")
 _DRUG_ALLERGY = re.compile(r"对?(什么|啥|哪些|哪种|哪个)?(药物|药)过敏|过敏的?(药物|药)")
 
 
@@ -356,6 +366,7 @@ def _evidence(fact: Fact, question: str) -> frozenset[str]:
     gloss = fact.fact + fact.patient + "".join(fact.keywords)
     if "过敏" in question and "过敏" not in gloss:
         question = _DRUG_ALLERGY.sub("过敏", question)  # 对什么药过敏吗 asks allergies, not the medicines taken
+    question = _PLACE_OF_ANOTHER.sub("哪", question)
     canonical = with_standard_words(_canonical_question_words(question))
     found = {k for k in keywords
              if (_morpheme_occurs(k, canonical, gloss) if len(k) == 1
@@ -437,6 +448,7 @@ def _before_events_blanked(question: str) -> str:
         return question
     out, pos = [], 0
     words = _words(question)
+    subject = (-1, -1)  # where the noun just before the word at hand starts and ends
     for n, (t, tag) in enumerate(words):
         at = question.find(t, pos)
         if at < 0:
@@ -446,8 +458,11 @@ def _before_events_blanked(question: str) -> str:
         event = tag is None or tag.startswith("v")
         if (nxt in _BEFORE_EVENT and len(t) >= 2 and event and question.startswith(nxt, at + len(t))
                 and not _is_time_word(t)):
-            out.append(question[pos:at] + "，")
+            # (泡泡冒出来前头: what came out is part of the time too)
+            start = subject[0] if subject[1] == at and subject[0] >= pos else at
+            out.append(question[pos:start] + "，")
             pos = at + len(t)
+        subject = (at, at + len(t)) if tag is not None and tag.startswith("n") else (-1, -1)
     return "".join(out) + question[pos:]
 
 
@@ -457,16 +472,32 @@ _TAKES = re.compile(r"(多久|多长时间|几分钟|几个?小时)(?=[^，。�
 _CLAUSE_OF_QUESTION = re.compile(r"[^，,。！？!?；;、\s]+")
 
 
+_ATTRIBUTE_KEYWORDS = frozenset({"颜色"})
+
+
 def _only_measured(fact: Fact, evidence: frozenset[str], question: str, others: list[frozenset[str]]) -> bool:
     """Whether ``fact`` is asked by measure words alone, each in a clause that names another asked fact's topic,
-    ``fact`` having a topic word of its own (一天拉几次 asks the stool; 孩子尿了几回 the urine, not the stool)."""
-    if not all(e.removeprefix("tok:") in _MEASURE_KEYWORDS for e in evidence) or _is_about_time(fact):
+    ``fact`` having a topic word of its own (一天拉几次 asks the stool; 孩子尿了几回 the urine, not the stool). A colour
+    is such a measure too, and a clause that begins with it measures the one just before (你眼珠子那白的地方，颜色变没变:
+    the eyes' colour, not the urine's)."""
+    if not all(e.removeprefix("tok:") in _MEASURE_KEYWORDS | _ATTRIBUTE_KEYWORDS for e in evidence) or _is_about_time(fact):
         return False
     topics = {e.removeprefix("tok:") for ev in others for e in ev if e.removeprefix("tok:") not in _TIME_KEYWORDS}
+    own = [k for k in fact.keywords if k not in _TIME_KEYWORDS | _ATTRIBUTE_KEYWORDS]
     # each clause with the standard words its everyday ones stand for (嘘嘘了几回: 小便, 几次)
     clauses = [with_standard_words(c) for c in _CLAUSE_OF_QUESTION.findall(question)]
-    measured = [c for c in clauses if any(e.removeprefix("tok:") in c for e in evidence)]
-    return bool(measured) and all(any(t in c for t in topics) for c in measured)
+
+    def names_another(n: int) -> bool:
+        c = clauses[n]
+        if any(t in c for t in topics):
+            return True
+        # (only a clause that begins with the colour: 奶是什么颜色 names the milk; and not 几次 or 多大, which a case
+        # keys beside its topic's words often enough that a clause without them still asks it)
+        colour = re.match(r"[那这]?[个种]?的?(?:" + "|".join(_ATTRIBUTE_KEYWORDS) + ")", c) is not None
+        return colour and n > 0 and not any(k in c for k in own) and any(t in clauses[n - 1] for t in topics)
+
+    measured = [n for n, c in enumerate(clauses) if any(e.removeprefix("tok:") in c for e in evidence)]
+    return bool(measured) and all(names_another(n) for n in measured)
 
 
 def _modifies_another(fact: Fact, evidence: frozenset[str], question: str, others: Iterable[frozenset[str]]) -> bool:
@@ -531,11 +562,16 @@ def _topic_of_a_time_question(fact: Fact, evidence: dict[str, frozenset[str]], a
         e in c and (len(e) > 1 or _morpheme_outside_time_clause(e, c)) for e in own for c in clauses if c not in timed)
 
 
+_RELATIVE_WORDS = frozenset("家里人 家人 家族 家里 亲戚 亲属 父母 爸爸 妈妈 父亲 母亲 爸妈 兄弟姐妹 长辈".split())
+
+
 def _part_of_another_clause(evidence: frozenset[str], question: str, others: list[frozenset[str]]) -> bool:
     """Whether a fact is asked only by words that are part of its keywords (肚子 of 肚子上面), each in a clause that
     says another asked fact's whole keyword (肚子没有一阵阵发紧吧: the tightening, not the pain under the ribs)."""
-    # (药有没有按时吃: 药, a one-character keyword, beside another's whole 按时吃 is that fact's topic too)
-    if not evidence or not all(e.startswith("tok:") or len(e) == 1 for e in evidence):
+    # (药有没有按时吃: 药, a one-character keyword, beside another's whole 按时吃 is that fact's topic too; 你自己或者
+    # 家里人有没有血栓: the relatives a family fact is keyed on, beside another's whole 血栓, are whose clots are asked)
+    relatives = all(e.removeprefix("tok:") in _RELATIVE_WORDS for e in evidence)
+    if not evidence or not relatives and not all(e.startswith("tok:") or len(e) == 1 for e in evidence):
         return False
     tokens_only = all(e.startswith("tok:") for e in evidence)
     # (a one-character keyword yields only to a topic word: 撒了几次尿 asks the urine, not the stool keyed 几次)
