@@ -23,7 +23,8 @@ as do clauses about buying, prices or opening hours (布洛芬药店能买到吗
 other people (你同事也查出来过吗？多大的？), what 除了… sets aside and a preface such as 我问您几个问题：. A place word
 that belongs to another question (在哪儿挣钱: the work; 往哪儿走: where the pain runs) asks no place, the relatives a
 family fact is keyed on ask nothing of it beside another fact's topic (你自己或者家里人有没有血栓), and the noun before an
-event named as a time is part of that time (泡泡冒出来前头).
+event named as a time is part of that time (泡泡冒出来前头). A keyword that ends an everyday word for something
+else asks nothing there (肚子 in 闹肚子, which stands for 腹泻).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from functools import lru_cache
 
 from workbench.annotate.zh_variants import to_simplified
 from workbench.simulate.cases import Case, Fact
+from workbench.simulate.everyday_words import table as everyday_table
 from workbench.simulate.everyday_words import with_standard_words
 from workbench.simulate.generic_words import GENERIC_KEYWORDS, GENERIC_TOKENS
 
@@ -211,12 +213,25 @@ def _word_occurs(keyword: str, question: str) -> bool:
             start = question.find(keyword, start + 1)
             continue  # it starts inside a word and runs past it (重了 across 粗重 + 了; not 见红 in 没见 + 红)
         inside = next(((a, b) for a, b in spans if a <= start and end <= b and (a, b) != (start, end)), None)
+        # ... (not where that word is an everyday one for something else: 肚子 in 闹肚子, which means 腹泻)
         # ... or names a medicine for it (避孕 in 避孕药, 感冒 in 感冒药)
-        if inside is None or inside[1] == end or (inside[0] == start and inside[1] == end + 1
+        if inside is None or inside[1] == end and not _everyday_for_other(question[inside[0]:end], keyword) or (
+                inside[0] == start and inside[1] == end + 1
                                                     and (question[end] in _QUASI_SUFFIXES or question[end] in _PREDICATES + _LOCALIZERS + "药查测做验")):
             return True
         start = question.find(keyword, start + 1)
     return False
+
+
+def _everyday_for_other(word: str, keyword: str) -> bool:
+    """Whether ``word`` is an everyday word the table takes for standard words other than ``keyword``."""
+    standard = _everyday_words().get(word)
+    return standard is not None and keyword not in standard
+
+
+@lru_cache(maxsize=1)
+def _everyday_words() -> dict[str, tuple[str, ...]]:
+    return dict(everyday_table()[0])
 
 
 @lru_cache(maxsize=20000)
