@@ -982,6 +982,113 @@ def test_session_58_second_rules(case_id, doctor, facts):
     assert asked_facts(_cases_in(S58B)[case_id], doctor) == facts
 
 
+# Written blind in session 59 (tests/data/cases_s59): five cases and 120 questions (a toddler's diarrhoea told by his
+# Sichuanese mother, an old man who cannot pass water in northeastern speech, itching late in a pregnancy in Cantonese,
+# a student's panic attacks in a few words, a migraine with aura on the pill with English words). First contact, with
+# session 58's rules: 93/120 (0.775; synonyms 11/25, negated 8/15). Its misses then gave the rules tested below (疹子
+# ends in a noun suffix, 肚子 in 闹肚子 asks no belly, 你自己或者家里人有没有血栓 asks the clots and not the family's
+# migraine, 血压多少？ after it is no follow-up about them, a clause that begins 颜色 measures the topic just before it,
+# 你阿妈 is another person, Cantonese 屋企人 依家 饮嘢 食嘢, 啥地方 as 哪里) and everyday words (拉几泡, 跟米汤似的, 耍不耍,
+# 瞌睡, 托儿所, 尿的时候…疼, 杀得慌, 眼珠子…白, 起…红疙瘩, 流血, 睡几个钟, 快不行了, 续命, 贴片子测心脏, 能躲就躲, 碰过什么
+# 药, 偏一边还是两边, 老一辈, 发麻, 止疼): 119/120 (0.992); session 50's set rose to 85, 51's to 89, 57's to 116, no
+# set dropped. Left: 以前头疼前没有过这种闪光吧 read as what the flash is like (以前 and 之前 are generic words, and the
+# history fact is keyed on neither 犯过 nor 以往).
+S59 = REPO / "tests" / "data" / "cases_s59"
+
+
+def test_rule_patient_on_the_session_59_cases():
+    right, total = _blind_set_score(S59)
+    assert total == 120 and right / total >= 0.97
+
+
+@pytest.mark.parametrize(("case_id", "doctor", "facts"), [
+    ("toddler-diarrhoea-dehydration", "娃一天得拉几泡？是不是跟米汤似的？", ("stool",)),
+    ("toddler-diarrhoea-dehydration", "娃儿今天还耍不耍嘛，是不是一直瞌睡兮兮的？", ("activity",)),
+    ("toddler-diarrhoea-dehydration", "佢依家肯唔肯饮嘢、食嘢呀？", ("intake",)),
+    ("toddler-diarrhoea-dehydration", "他上的那个托儿所里，有没有别的娃也闹肚子？", ("daycare",)),
+    ("elderly-urinary-retention", "尿的时候没有疼吧？", ("no-hematuria",)),
+    ("elderly-urinary-retention", "撒出来那点水儿啥色儿的，尿道杀得慌不？", ("no-hematuria",)),
+    ("pregnancy-itch-third-trimester", "你眼珠子那白的地方，颜色变没变？", ("no-jaundice",)),
+    ("pregnancy-itch-third-trimester", "没有起疹子吧？", ("no-rash",)),
+    ("pregnancy-itch-third-trimester", "下面没有流血吧？", ("no-pain",)),
+    ("pregnancy-itch-third-trimester", "你屋企人应该冇类似情况啩？", ("mother-history",)),
+    ("student-panic-attacks", "几岁 晚上一般睡几个钟", ("age", "sleep")),
+    ("student-panic-attacks", "1）每回都在啥地方犯 2）有没有想过伤害自己", ("trigger", "no-self-harm")),
+    ("student-panic-attacks", "之前有没有贴过那种片子测心脏跳得正不正常？", ("ecg",)),
+    ("student-panic-attacks", "那会儿脑子里是不是觉着自己快不行了、要挂了？", ("fear",)),
+    ("migraine-aura-pill", "你自己或者家里人有没有血栓？血压多少？", ("bp", "no-clot")),
+    ("migraine-aura-pill", "疼的时候吃啥止疼？", ("painkillers",)),
+    ("migraine-aura-pill", "你们家老一辈有没有也老犯头疼的？", ("family",)),
+    # what the rules above must not take
+    ("pregnancy-itch-third-trimester", "你阿妈当年早产是几周生的？", ("mother-history",)),  # not her own weeks
+    ("pregnancy-itch-third-trimester", "小便什么颜色？", ("urine-stool",)),
+    ("pregnancy-itch-third-trimester", "皮肤发不发黄？大小便颜色有没有变化？", ("urine-stool", "no-jaundice")),
+    ("toddler-diarrhoea-dehydration", "肚子胀不胀？", ("belly",)),
+    ("toddler-diarrhoea-dehydration", "幼儿园里有没有别的孩子也拉肚子？", ("daycare",)),
+    ("migraine-aura-pill", "家里人有偏头痛吗？", ("family",)),
+])
+def test_session_59_rules(case_id, doctor, facts):
+    assert asked_facts(_cases_in(S59)[case_id], doctor) == facts
+
+
+# Written blind later in session 59 (tests/data/cases_s59b): five cases and 120 questions (a newborn's jaundice at two
+# weeks with Shanghainese and Cantonese words, a northeastern man's kidney stone, shingles by an old woman's eye in
+# Sichuanese, a cook's burnt hand in a few words, a hiker's tick bite with English words). First contact, with the
+# first set's rules: 91/120 (0.758; synonyms 4/25). Its misses then gave the rules tested below (啥时候烫的 asks the
+# time, a fact keyed 什么时候 多久 几点 时间 being about when alone; 最后一次…是什么时候 asks the last event's fact and not
+# the onset; 在哪儿挣钱 and 往哪儿走 ask no place; 泡泡冒出来前头 makes the rash part of the time; 痛起来是啥感觉 is while
+# it hurts; a numbered item ends a clause about others; 家里老人 and 伙计 are other people; 哪了 and 辰光 as question
+# words; Cantonese 睇嘢 矇 几多) and everyday words (咂奶, 拉粑粑, 眼睛灵光, 嚎, 尿片, 足月生的, 发过烧, 一抽一抽地疼,
+# 串到, 涮肉水, 鼻头, 防蛇缠腰的针, 弄成这样, 自来水, 往上糊, 金圈银圈, 巴掌大, 鼓起来, 草爬子, 越来越往外跑, 骨头节,
+# 一块儿上山): 118/120 (0.983); no other set changed. Left: 左边脸上没有吧 (the rash is on the right only; 左边 as the
+# side fact took session 53's 右边还能听见一点吗 from its hearing), 什么时候被叮的，红疹什么时候开始出来的 (two 'when's in
+# one turn: the one time fact answers the rash's, and the bite's is told by the tick fact, which the rule that a
+# clause asking when asks its time and not its topic takes away).
+S59B = REPO / "tests" / "data" / "cases_s59b"
+
+
+def test_rule_patient_on_the_session_59_second_cases():
+    right, total = _blind_set_score(S59B)
+    assert total == 120 and right / total >= 0.97
+
+
+@pytest.mark.parametrize(("case_id", "doctor", "facts"), [
+    ("infant-jaundice-2wk", "小家伙咂起奶来有劲没劲？", ("feeding",)),
+    ("infant-jaundice-2wk", "粑粑拉出来是不是金黄金黄的，有没有发灰的时候？", ("stool",)),
+    ("infant-jaundice-2wk", "小囡醒着的辰光眼睛灵光伐，嚎起来响不响？", ("activity",)),
+    ("infant-jaundice-2wk", "1. 是不是足月生的 2. 你和孩子他爸都啥血型", ("birth", "blood-type")),
+    ("infant-jaundice-2wk", "没发过烧吧？", ("no-fever",)),
+    ("kidney-stone-dongbei", "疼的时候往哪儿走，串不串到裤裆那块儿？", ("radiation",)),
+    ("kidney-stone-dongbei", "平常在哪儿挣钱，活儿累不累？", ("job",)),
+    ("kidney-stone-dongbei", "你家里老人有没有得过结石的？", ()),
+    ("kidney-stone-dongbei", "你撒的尿瞅着啥色儿，跟涮肉水似的不？", ("hematuria",)),
+    ("kidney-stone-dongbei", "这疼是一抽一抽的，还是一直那么疼着？", ("character",)),
+    ("shingles-eye-sichuan", "婆婆，这些泡泡冒出来前头那两天，那块皮就扯起扯起地痛了嗦？", ("prodrome", "pain")),
+    ("shingles-eye-sichuan", "泡泡长在哪些地方？痛起来是啥子感觉？", ("rash", "pain")),
+    ("shingles-eye-sichuan", "阿婆，你睇嘢有冇矇咗啲？", ("vision",)),
+    ("shingles-eye-sichuan", "打过那个防蛇缠腰的针没得？", ("vaccine",)),
+    ("hand-burn-cook", "啥时候烫的？", ("time",)),
+    ("hand-burn-cook", "1.什么时候烫的 2.怎么烫的 3.烫哪了", ("time", "cause", "site")),
+    ("hand-burn-cook", "手指头上有没有套着金圈银圈？", ("ring",)),
+    ("hand-burn-cook", "当时拿自来水淋了多长功夫？还往上糊啥了没？", ("first-aid",)),
+    ("hand-burn-cook", "伤着的那片有巴掌大不，指头也挨上了不？", ("site",)),
+    ("tick-bite-hiker", "那个草爬子你是咋整下来的？", ("tick",)),
+    ("tick-bite-hiker", "一块儿上山那几个伙计有没有中招的？", ("companion",)),
+    ("tick-bite-hiker", "浑身骨头节儿有没有不得劲？", ("aches",)),
+    # what the rules above must not take
+    ("kidney-stone-dongbei", "哪儿疼？", ("location",)),
+    ("kidney-stone-dongbei", "疼在哪儿？往哪儿窜？", ("location", "radiation")),
+    ("kidney-stone-dongbei", "疼起来是什么样？", ("character",)),
+    ("kidney-stone-dongbei", "这腰是几点疼起来的？", ("onset",)),
+    ("tick-bite-hiker", "去哪儿玩了？", ("trip",)),
+    ("hand-burn-cook", "怎么烫的？", ("cause",)),
+    ("hand-burn-cook", "最后一次打破伤风是啥时候？", ("tetanus",)),
+    ("shingles-eye-sichuan", "疹子出来之前有没有发烧？", ("fever",)),
+])
+def test_session_59_second_rules(case_id, doctor, facts):
+    assert asked_facts(_cases_in(S59B)[case_id], doctor) == facts
+
+
 def test_cantonese_words_are_read_as_mandarin_only_in_a_cantonese_turn():
     """痕 is "itchy" in Cantonese and "scar, trace" in Mandarin (疤痕, 痕迹): a Mandarin turn kept its words."""
     from workbench.simulate.matching import _mandarin

@@ -633,7 +633,7 @@ def asked_facts(case: Case, doctor_text: str) -> tuple[str, ...]:
     asked = [f for f in case.facts if evidence[f.id] and not any(evidence[f.id] < other for other in evidence.values())]
     if any(not _only_then(evidence[f.id]) for f in asked):
         asked = [f for f in asked if not (_is_about_time(f) and _only_then(evidence[f.id]))]
-    canonical = _canonical_question_words(q)
+    canonical = _canonical_question_words(_PLACE_OF_ANOTHER.sub("哪", q))  # (往哪儿窜 is no place asked)
     asked = [f for f in asked if not _topic_of_a_time_question(f, evidence, asked, canonical)]
     asked = [f for f in asked if not _part_of_another_clause(evidence[f.id], canonical,
                                                               [evidence[g.id] for g in asked if g is not f])]
