@@ -24,7 +24,8 @@ other people (你同事也查出来过吗？多大的？), what 除了… sets a
 that belongs to another question (在哪儿挣钱: the work; 往哪儿走: where the pain runs) asks no place, the relatives a
 family fact is keyed on ask nothing of it beside another fact's topic (你自己或者家里人有没有血栓), and the noun before an
 event named as a time is part of that time (泡泡冒出来前头). A keyword that ends an everyday word for something
-else asks nothing there (肚子 in 闹肚子, which stands for 腹泻).
+else asks nothing there (肚子 in 闹肚子, which stands for 腹泻), and of two clauses asking when, the one whose topic
+the time fact does not tell asks that topic's fact (什么时候被叮的，红疹什么时候开始出来的).
 """
 
 from __future__ import annotations
@@ -573,8 +574,23 @@ def _topic_of_a_time_question(fact: Fact, evidence: dict[str, frozenset[str]], a
         return c
 
     timed = [c for c in clauses if any(e.removeprefix("tok:") in without_own(c) for ev in times for e in ev)]
+    if _another_topics_time(fact, evidence, asked, clauses):
+        return False
     return all(any(e in c for c in timed) for e in own) and not any(
         e in c and (len(e) > 1 or _morpheme_outside_time_clause(e, c)) for e in own for c in clauses if c not in timed)
+
+
+def _another_topics_time(fact: Fact, evidence: dict[str, frozenset[str]], asked: list[Fact], clauses: list[str]) -> bool:
+    """Whether the turn asks when in several clauses and the time facts tell another asked topic's time, not
+    ``fact``'s (什么时候被叮的，红疹什么时候开始出来的: the onset fact says when the rash came, so the bite's time is the
+    tick fact's to tell)."""
+    if sum(any(w in c for w in _WHEN_WORDS) for c in clauses) < 2:
+        return False
+    told = "".join(g.fact + g.patient for g in asked if g is not fact and _is_about_time(g))
+    if not told or any(e.removeprefix("tok:") in told for e in evidence[fact.id]):
+        return False
+    return any(e.removeprefix("tok:") in told for g in asked if g is not fact and not _is_about_time(g)
+               for e in evidence[g.id])
 
 
 _RELATIVE_WORDS = frozenset("家里人 家人 家族 家里 亲戚 亲属 父母 爸爸 妈妈 父亲 母亲 爸妈 兄弟姐妹 长辈".split())
