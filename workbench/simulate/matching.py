@@ -309,8 +309,8 @@ _SECOND_PERSON = re.compile(r"你|您")
 # (1. 是不是足月生的 2. 你和孩子他爸都啥血型: a numbered item is a question of its own)
 _OTHERS_CLAUSE_SPLIT = re.compile(_CLAUSE_SPLIT.pattern + r"|(?<=[\u4e00-\u9fff])(?=[ 　]+[\u4e00-\u9fff])"
                                   + r"|(?<![\d.])(?=\s*\d{1,2}\s*[.、)）](?!\d))")
-# (家里有没有找人来帮你疏通: what someone did for the patient is the patient's too)
-_SEEN_OF_PATIENT = re.compile(r"[^，,。？?]{0,6}?(看到|看见|发现|说|觉得|注意到|帮|替|给)(你|您)")
+# (你老婆看到你…, 家里有没有找人来帮你疏通: what someone saw of the patient or did for them is the patient's too)
+_DONE_TO_THE_PATIENT = re.compile(r"[^，,。？?]{0,6}?(看到|看见|发现|说|觉得|注意到|帮|替|给)(你|您)")
 _OTHERS_IN_FACT = re.compile(r"家|亲|父|母|兄|弟|姐|妹|别人|其他人|同学|同事|朋友|周围|身边|遗传")
 
 
@@ -336,7 +336,7 @@ def _about_the_patient(fact: Fact, question: str) -> str:
     for c in _OTHERS_CLAUSE_SPLIT.split(question):
         m = _ABOUT_OTHERS.search(c) if others else None
         # 你老婆看到你抽的时候是什么样子: what the relative saw of the patient (你 again after them) is the patient's
-        about_others = m is not None and not _SEEN_OF_PATIENT.match(c, m.end())
+        about_others = m is not None and not _DONE_TO_THE_PATIENT.match(c, m.end())
         # (…同学怎么样了，他也头疼吗？: the one just named, as 他/她)
         # (not 血压多少？ after 你自己或者家里人有没有血栓？: a topic of its own, asked of the patient)
         follow_up = after_others and (len(_PUNCT.sub("", c)) <= 4 and not _SECOND_PERSON.search(c)
