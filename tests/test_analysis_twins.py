@@ -94,3 +94,34 @@ def test_the_store_gives_the_groups_and_the_shown_slot(tmp_path):
     assert sorted(frames.ratings["display_slot"]) == [0, 0, 1]  # C's answer was given in the box at slot 0
     board = compute_dashboard(frames, n_boot=10, bt_boot=10, metrics=False)
     assert board.win_counts.loc["C", "B"] == board.win_counts.loc["A", "B"] == 1
+
+
+def test_the_boxes_after_a_pair_of_copies_move_up_and_each_box_counts_once(tmp_path):
+    """Walk 10: with the order A, C, B and A = C, the screen shows two boxes, "A=C" first and "B" second; B's stored
+    display_slot (its column's place in the order) is 2, and Compare's scores by slot showed a slot 3 nobody saw,
+    with every copy's answer counted again."""
+    store = Store(f"sqlite:///{tmp_path / 'twins.db'}")
+    try:
+        (ann,) = make_users(store, "ann")
+        with store.session() as s:
+            ids = []
+            for order in (("A", "C", "B"), ("B", "A", "C"), ("A", "B", "C")):
+                d = create_dialogue(s, (Turn("patient", "孩子发烧两天了"),), source="dataset", reference=True)
+                gens = {c: Generation(dialogue_id=d.id, turn_index=1, column_name=c, backend="test", model_name=c,
+                                      output=SAME if c != "B" else OTHER, status="ok") for c in "ABC"}
+                s.add_all(gens.values())
+                s.flush()
+                for slot, c in enumerate(order):
+                    s.add(Rating(generation_id=gens[c].id, user_id=ann.id, status="submitted", turn_type="question",
+                                 scores={"questioning": 5 if c == "B" else 3, "suggestion": "na"}, display_slot=slot))
+                ids.append({c: g.id for c, g in gens.items()})
+        frames = load_frames(store)
+    finally:
+        store.dispose()
+    slot = frames.ratings.set_index("generation_id")["display_slot"]
+    # A=C then B; B then A=C; A=C then B (the order A, B, C shows the copies' box first, at A's place)
+    assert [[int(slot[i[c]]) for c in "ABC"] for i in ids] == [[0, 1, 0], [1, 0, 1], [0, 1, 0]]
+    board = compute_dashboard(frames, n_boot=10, bt_boot=10, metrics=False)
+    q = board.slot_scores[board.slot_scores["axis"] == "questioning"].set_index("slot")
+    assert list(q.index) == [1, 2] and q["n"].tolist() == [3, 3]  # three items, two boxes each, one answer a box
+    assert q.loc[1, "mean"] == (3 + 5 + 3) / 3

@@ -87,7 +87,9 @@ def compute_dashboard(
         scores=column_scores(f.generations, f.ratings, n_boot=n_boot, seed=seed, dialogues=dialogues),
         differences=column_differences(f.generations, f.ratings, column_order, n_boot=n_boot, seed=seed,
                                        dialogues=dialogues),
-        slot_scores=scores_by_slot(f.ratings, n_boot=n_boot, seed=seed, dialogues=dialogues),
+        # (a box of identical replies is one answer in one slot, as agreement counts it)
+        slot_scores=scores_by_slot(one_rating_per_text(f.ratings, f.generations), n_boot=n_boot, seed=seed,
+                                   dialogues=dialogues),
         coq=coq_curve(f.generations, f.references, turns=turns),
         questions_first=runs.summary,
         questions_first_dist=runs.distribution,

@@ -68,6 +68,32 @@ def _names(ids: object, columns: dict[int, str]) -> list[str] | None:
     return [columns.get(int(i), f"#{i}") for i in ids]
 
 
+def _box_slots(ratings: list[Any], groups: dict[int, int], dialogue_of: dict[int, int]) -> dict[tuple[str, int], int]:
+    """``{(annotator, group): slot}``: where the box of each group of identical replies sat on the annotator's
+    screen. An answer to a hidden copy was given in the box shown, at the first copy's place, and the boxes after
+    a pair of copies move up: three columns with two identical replies show two boxes, in slots 0 and 1, though
+    the stored ``display_slot`` (a column's place in the item's order) can be 2 for the second box (walk 10 found
+    a "slot 3" nobody saw). A position without copies keeps its stored slots."""
+    first: dict[tuple[str, int], int] = {}  # each group's smallest stored slot
+    at: dict[tuple[str, int, int], set[int]] = {}  # the groups an annotator answered at a position
+    members: dict[tuple[str, int], int] = {}
+    for r in ratings:
+        gid = int(r[1])
+        if r[9] is None or gid not in dialogue_of:
+            continue
+        key = (r[2], groups.get(gid, gid))
+        first[key] = min(first.get(key, r[9]), r[9])
+        members[key] = members.get(key, 0) + 1
+        at.setdefault((r[2], dialogue_of[gid], int(r[5])), set()).add(key[1])
+    out = dict(first)
+    for (user, _dialogue, _turn), shown in at.items():
+        if all(members[(user, g)] == 1 for g in shown):
+            continue
+        for rank, g in enumerate(sorted(shown, key=lambda g: first[(user, g)])):
+            out[(user, g)] = rank
+    return out
+
+
 def load_frames(svc_or_store: object, *, include_retired: bool = False) -> Frames:
     """Every generation, counted rating and preference, and reference turn, as analysis frames.
 
@@ -155,13 +181,7 @@ def load_frames(svc_or_store: object, *, include_retired: bool = False) -> Frame
             rated_at.setdefault((r[2], dialogue_of[int(r[1])], int(r[5])), []).append(int(r[1]))
     # The contract's two axes in their places, each further axis answered as a column after the contract's.
     extra_axes = [a for a in axes_in(r[7] for r in ratings) if a not in SCORE_AXES]
-    # An answer to a hidden copy of an identical reply was given in the box shown, at its slot (the smallest of
-    # the copies' slots), not at the copy's own
-    slot_shown: dict[tuple[str, int], int] = {}
-    for r in ratings:
-        if r[9] is not None:
-            key = (r[2], groups.get(int(r[1]), int(r[1])))
-            slot_shown[key] = min(slot_shown.get(key, r[9]), r[9])
+    slot_shown = _box_slots(ratings, groups, dialogue_of)
     rating_rows = [
         (r[0], r[1], r[2], r[3], r[4], r[5], r[6] or None, *(_score(r[7], a) for a in SCORE_AXES),
          bool(r[8]), slot_shown.get((r[2], groups.get(int(r[1]), int(r[1]))), r[9]), r[10],
