@@ -21,7 +21,7 @@ Choices (the column contracts are in :mod:`workbench.analysis.frames`):
 
 from __future__ import annotations
 
-from collections.abc import Container, Iterable
+from collections.abc import Container, Iterable, Sequence
 from typing import Any, cast
 
 import pandas as pd
@@ -68,7 +68,7 @@ def _names(ids: object, columns: dict[int, str]) -> list[str] | None:
     return [columns.get(int(i), f"#{i}") for i in ids]
 
 
-def _box_slots(ratings: list[Any], groups: dict[int, int], dialogue_of: dict[int, int]) -> dict[tuple[str, int], int]:
+def _box_slots(ratings: Sequence[Any], groups: dict[int, int], dialogue_of: dict[int, int]) -> dict[tuple[str, int], int]:
     """``{(annotator, group): slot}``: where the box of each group of identical replies sat on the annotator's
     screen. An answer to a hidden copy was given in the box shown, at the first copy's place, and the boxes after
     a pair of copies move up: three columns with two identical replies show two boxes, in slots 0 and 1, though
