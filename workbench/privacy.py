@@ -181,16 +181,16 @@ _B = r"(?<![0-9A-Za-z])"  # not inside a longer number or word
 _E = r"(?![0-9A-Za-z])"
 _CN_DIGIT = "零〇一二三四五六七八九幺"
 _MOBILE = r"(?:(?:\+|00)?86[ \-]?)?1[ \-]?[3-9](?:[ \-]?\d){9}|1[3-9]\d\.\d{4}\.\d{4}"  # also 159.8765.4321
-_LANDLINE = r"(?:\(0\d{1,3}\)|0\d{2,3})[ \-]?(?:\d{7,8}|\d{3,4}[ \-]\d{4})(?:(?:转|分机|ext\.? ?)\d{1,5})?"
+_LANDLINE = r"(?:\(0\d{1,3}\)|0\d{2,3})[ \-]?(?:\d{7,8}|\d{3,4}[ \-]\d{4})(?:(?:转|分机|ext\.? ?)\d{1,5}|-\d{3,5})?"  # (…7741-3306: an extension)
 _SERVICE = r"[48]00[ \-]?\d{3}[ \-]?\d{4}"
 # +852 6123 8890, +853 6612 3456, +886 912 345 678: Hong Kong, Macau and Taiwan numbers with their country code
-_HK_MO_TW = r"09\d{2}-\d{3}-\d{3}|(?:\+|00)85[23][ \-]?\d{4}[ \-]?\d{4}|(?:\+|00)886[ \-]?9\d{2}[ \-]?\d{3}[ \-]?\d{3}"
+_HK_MO_TW = r"09\d{2}-\d{3}-\d{3}|0[2-8]-\d{4}-\d{4}|(?:\+|00)85[23][ \-]?\d{4}[ \-]?\d{4}|(?:\+|00)886[ \-]?9\d{2}[ \-]?\d{3}[ \-]?\d{3}"
 # A unit right after the digits makes them a measurement (载量15800000000拷贝/ml), not a phone number.
 _MEASURE_UNIT = r"(?:拷贝|copies|IU/|IU\s*/|iu/|U/|个/|/m[lL]|/L|mg|ml|mL|μg|ng/|pg/|mmol|%)"
 # North American numbers: (415) 555-0132, 415-555-0132, +1 415 555 0132 (separators required: a bare ten-digit
 # number is left to the rules above).
 # Any other country's number written with its code (+60 12-345 6789, +44 20 7946 0958): eight digits at least
-_INTERNATIONAL = r"\+(?:[2-9]\d{0,2})[ \-](?=(?:[ \-]?\d){8})\d{1,4}(?:[ \-]\d{2,5}){1,3}"
+_INTERNATIONAL = r"\+(?:[2-9]\d{0,2})[ \-](?=(?:[ \-]?\d){8})\d{1,4}(?:[ \-]\d{2,6}){1,3}"  # (+44 7700 900583)
 _NANP = r"(?:\+?1[ .\-]?)?(?:\([2-9]\d{2}\) ?|[2-9]\d{2}[ .\-])\d{3}[ .\-]\d{4}"
 _PHONE_RE = re.compile(
     rf"(?<![\d.])(?<!\d[ \-])(?:{_HK_MO_TW}|{_MOBILE}|{_LANDLINE}|{_SERVICE}|{_NANP}|{_INTERNATIONAL})(?![ \-]?\d)(?!\s*{_MEASURE_UNIT})"
@@ -250,7 +250,9 @@ _DIGIT_DOT_DIGIT = re.compile(r"\d\.\d")
 _VERSION_BEFORE = re.compile(r"(?:版本|版本号|[Vv]ersion|\b[Vv]\.?|[Bb]uild)\s*(?:号)?\s*[:：]?\s*$")  # in every IPv4 address _IP_RE takes (octets are digits)
 _PLATE_RE = re.compile(rf"[{_PROVINCES}][A-Z][·• \-]?[A-HJ-NP-Z0-9]{{5,6}}{_E}")
 # After 车牌 a plate typed in lower case (沪a12345) is one too.
-_CUED_PLATE = re.compile(rf"车牌(?:号码|号)?(?:是|为|:|：|\s)*(?P<v>[{_PROVINCES}][A-Za-z][·• \-]?[A-HJ-NP-Za-hj-np-z0-9]{{5,6}}){_E}")
+_CUED_PLATE = re.compile(rf"车牌(?:号码|号)?(?:是|为|:|：|\s)*(?P<v>[{_PROVINCES}][A-Za-z][·• \-]?[A-HJ-NP-Za-hj-np-z0-9]{{5,6}}"
+                         # a Macau plate (車牌MX-47-21)
+                         rf"|M[A-Z]-\d{{2}}-\d{{2}}){_E}")
 
 # A cue, optional 号/码/是/:, then the value. One regex per label; the cue itself is never redacted.
 _CUE_GAP = (r"(?:上头|上面|上边)?的?(?:个人)?(?:号码|编号|编码|卡号|号|码|ID|id)?(?:吧|呢)?"
@@ -260,7 +262,7 @@ _CUE_GAP = (r"(?:上头|上面|上边)?的?(?:个人)?(?:号码|编号|编码|�
             # a bilingual form's English field name before the colon (门诊号 OPD No.: MZ0098712)
             r"(?:[ \t]*[A-Za-z][A-Za-z./()\-]*(?:[ \t]+[A-Za-z][A-Za-z./()\-]*){0,3}[ \t]*(?=[:：]))?"
             # and a call transcript's fillers (病历号 嗯 一二八 三七四 六)
-            r"(?:是|为|叫|:|：|=|#|\||｜|\s|\bis\b|嗯|呃|那个|就是)*")  # 医保个人编号; | 条码号 | 1203… |
+            r"(?:是|为|係|系|叫|:|：|=|#|\||｜|\s|\bis\b|嗯|呃|那个|就是)*")  # 医保个人编号; | 条码号 | 1203… |
 _CUED: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("record_number", re.compile(
         r"(?:(?:住院|门诊|急诊|病历|病案|就诊|诊疗|登记(?!卡号)|检查|检验|检测|化验|标本|样本|条码|影像|放射|病理|超声|档案|挂号|患者|病人|报告|体检"
@@ -291,7 +293,7 @@ _CUED: tuple[tuple[str, re.Pattern[str]], ...] = (
         # a user name in a system or an app (用户名是xiaoyu_mama, 用户dr_wang03 登录)
         r"|用户名|登录名|登陆名|昵称|用户(?=\s?[A-Za-z])|个人编号"
         # a server log's user (login failed for user wangyf_1984), a LINE ID (LINE ID：lin_mama0722)
-        r"|(?i:\buser(?:name)?\b)(?=\s*[:=]?\s*[A-Za-z0-9_\-]*[\d_])|\b(?:LINE|Line)\s*ID\b"
+        r"|(?i:\buser(?:name)?\b)(?=\s*[:=]?\s*[A-Za-z0-9_\-]*[\d_])|(?<![A-Za-z])(?:LINE|Line)\s*ID(?![A-Za-z])"
         # a long-term-care insurance number (长期护理保险号GZ-LTC-0045821)
         r"|保险号)" + _CUE_GAP
         + r"(?P<v>\d{4}(?:[ \-]\d{1,6}){2,4}|[A-Za-z0-9]+(?:下划线[A-Za-z0-9]+)+|[A-Za-z0-9][A-Za-z0-9_\-]{4,29}|@(?![了过着]|一下)[A-Za-z0-9_\-\u4e00-\u9fff]{2,30})" + _E)),
@@ -299,8 +301,11 @@ _CUED: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"(?:护照|通行证|签证|军官证|驾驶证|驾照|回乡证|台胞证|澳[门門](?:居民)?身份[证證]|\bSSN|[Ss]ocial [Ss]ecurity (?:number|no\.?)"
         r"|\b[Pp]assport(?:\s*(?:[Nn]o\.?|[Nn]umber|#))?|\bNHS\s*(?:[Nn]o\.?|[Nn]umber)"
         # 香港身份證號碼：Y547362(8), 身分證字號：F228713546: named as such, a mistyped check character is still one
-        r"|身[份分]证(?:字号|号码|号)?(?=\s*[:：]?\s*[A-Z]))" + _CUE_GAP
+        # (澳門居民…，身份證1357924(6): a Macau ID's shape after 身份证 whatever comes before)
+        r"|身[份分]证(?:字号|号码|号)?(?=\s*[:：]?\s*(?:[A-Z]|[157]\d{6}\s?[（(]\d[)）])))" + _CUE_GAP
         + r"(?P<v>[A-Z]{1,2}\d{6}\s?[（(][0-9A][)）]|[A-Z][12]\d{8}|[A-Za-z]{1,3}\d{6,9}[A-Za-z]?|\d{3} \d{3} \d{4}|\d{8,12}|\d{3}-\d{2}-\d{4}|[157]\d{6}\(\d\)"
+        # an officer's card (军官证号海字第2107384号), a Russian passport's series and number (75 3846120)
+        r"|[\u4e00-\u9fff]字第\d{5,10}号|\d{2} \d{7}"
         r"|(?=(?:[A-Z]*\d){3})(?=(?:\d*[A-Z]){2})[A-Z0-9]{8,9})" + _E)),
     ("other", re.compile(
         r"(?:工号|工牌号?|胸牌号?|员工号|员工编号|职工号|职工编号|学号|理赔案号|赔案号|报案号|医生编号|医师编号"
@@ -769,11 +774,13 @@ _SINGLE_SURNAMES = (
     "朴禚斛"
     # a Zhuang surname (随访农桂芝, session 58): it starts 农村 and 农药 too, which the tokenizer keeps whole
     "农"
+    # session 59: 被保险人：厍国平, 药师鹿佳宁
+    "厍鹿"
 )
 _SURNAME_RE = re.compile("|".join(_COMPOUND_SURNAMES) + f"|[{_SINGLE_SURNAMES}]")
 # Surnames that start no ordinary word: after a cue, the two characters after one are a given name even when they
 # are a word too (医生禚建设, 治疗师仉光明; not 医生 + 宗教, which the tokenizer keeps one word)
-_RARE_SURNAMES = frozenset("禚斛訾亓鞠仉笪逯宓禤蒯郏阚缑亢蔺邰逄郦璩邝栾冼芮詹靳糜隋佟钮邴汲阙郜郗隗晁濮扈胥莘")
+_RARE_SURNAMES = frozenset("厍禚斛訾亓鞠仉笪逯宓禤蒯郏阚缑亢蔺邰逄郦璩邝栾冼芮詹靳糜隋佟钮邴汲阙郜郗隗晁濮扈胥莘")
 # Compound surnames that are no ordinary word (东方, 百里, 第五, 长孙, 公孙 are; 上官 is also 上 + 官网/官方):
 # one of these starting a word and followed by a given name is a name with no cue at all (司马健的化验单,
 # 诸葛明远上个月).
@@ -792,7 +799,9 @@ _NOT_GIVEN = set(
 _TITLES = re.compile(
     r"(?:老板|护师|科长|处长|局长|所长|组长|站长|队长|厂长|学长|学姐|师兄|师姐|医生|大夫|医师|副?主任|副?教授|护士|护士长|副?院长|主治|主管(?:技师|护师|药师|医师)|助产士|药师|技师|治疗师|营养师|康复师|咨询师|社工|老师|先生|太太|女士|小姐|阿姨|阿婆|阿伯|阿公|叔叔|师傅|小朋友|同学|经理|博士"
     # (邵班长, 戚园长: a squad's, a class's or a kindergarten's head, a coach)
-    r"|班长|园长|校长|教练|指导员|连长|排长|馆长|警官|总)"
+    r"|班长|园长|校长|教练|指导员|连长|排长|馆长|警官|总"
+    # (杨和平老先生的手术…)
+    r"|老先生|老太太)"
 )
 # How older people are addressed, after a full name only (刘德福大爷, 周淑芬奶奶): after a surname alone they are
 # as often the end of a word (牛奶 + 奶瓶, 牛奶 + 奶粉).
@@ -883,6 +892,8 @@ _ROLE_CUE = re.compile(r"(?:医生|医师|大夫|护士|护士长|主任|教授|
                        # a notice's addressee or the one it names (尊敬的客户赵春花, 受检者冯丽, 骑手小张, 治疗师)
                        r"|客户|用户|会员|受检者|受检人|骑手|配送员|快递员|治疗师|营养师|康复师|咨询师"
                        r"|志愿者|照护者|护理员|社工|校医|民警"
+                       # a shop's staff (店员林晓稍后会打…)
+                       r"|店员|店长|导购|收银员"
                        # a team doctor's log (后卫郝星辰), an interpreter
                        r"|后卫|前锋|中锋|边锋|守门员|门将|队员|球员|运动员|翻译)\s*$")
 # A kinship word after a name: 王李雨桐是我外甥女 (the kinship word ends the clause: not 电话是我老公的), 冉冉她奶奶.
@@ -1698,6 +1709,8 @@ _TRANSLITERATION = set(
     "勒雷蕾里理莉利丽连林琳琪刘隆卢鲁露伦罗洛马玛迈麦曼芒梅门蒙米密敏明莫墨姆穆纳娜奈南内尼妮涅宁纽努诺欧帕潘庞"
     "佩彭皮珀普奇齐恰乔切钦琼丘茜萨塞赛桑瑟森沙莎舍申施什史舒斯松苏索塔泰坦汤唐特滕提图托瓦万威韦维薇温沃乌伍武"
     "西希谢辛休雅亚扬耶伊因英尤于约扎泽詹朱兹佐娃娅瑞茨汀居逊列雨果丝琴夏蓓"
+    # (安娜·彼得罗娃)
+    "得"
     # Uyghur and other names of China's north-west written the same way (阿娜尔古丽·艾买提, 买买提·吐尔逊)
     "买热依吐都孜玉素甫合木江汗则衣卜力吾其且山")
 _AROUND_FOREIGN = set("的了是在和与及说也都就还又让把被给他她我你")  # not _NOT_GIVEN: 克 is in 汉克斯
@@ -2165,7 +2178,7 @@ _NOT_DOUBLED_NAME_TAGS = frozenset("dtomvpcurfs")
 def _addressed_names(text: str) -> list[Span]:
     """Names by how people are addressed or address others in chats and notes (see the patterns above)."""
     return [*_speaker_names(text), *_mentioned_names(text), *_named_by_child(text), *_self_named(text),
-            *_vocative_names(text), *_greeted_names(text)]
+            *_vocative_names(text), *_greeted_names(text), *_regional_names(text)]
 
 
 # 【社区卫生服务中心】马建国您好，…: a notice or a message that opens by greeting someone by full name, even a name
@@ -2174,7 +2187,7 @@ _GREETED = re.compile(rf"(?:^|(?<=[\n】\]，,。！!？?]))\s*(?P<n>(?:{_SURNAM
 
 
 # 佳怡妈妈您好: a parent greeted by the child's given name
-_GREETED_PARENT = re.compile(r"(?:^|(?<=[\n】\]，,。！!？?：:]))\s*(?P<n>[\u4e00-\u9fff]{2})(?:妈妈|爸爸|家长|奶奶|爷爷|外婆|姥姥)\s*[，,]?\s*(?:您好|你好)")
+_GREETED_PARENT = re.compile(r"(?:^|(?<=[\n】\]，,。！!？?：:]))\s*(?P<n>[\u4e00-\u9fff]{2})(?:同学|小朋友)?(?:妈妈|爸爸|家长|奶奶|爷爷|外婆|姥姥)\s*[，,]?\s*(?:您好|你好)")
 
 
 def _greeted_names(text: str) -> list[Span]:
@@ -2194,6 +2207,77 @@ def _greeted_names(text: str) -> list[Span]:
         if (given and _given_ok(given, in_dictionary_name=True) and not _TITLES.match(given) and not _KIN_WORD_RE.search(n)
                 and n not in _FAMOUS_PHYSICIANS and not _inside_medical_term(text, a, b)):
             out.append(Span(a, b, "name", True))
+    return out
+
+
+# 皇甫爷爷的儿子…, 通知宇文爸爸接回: a compound surname that is no word, before an elder's or a parent's title
+_COMPOUND_THEN_KIN = re.compile("(?P<s>" + "|".join(sorted(_NAME_ONLY_COMPOUNDS)) + ")(?=爷爷|奶奶|爸爸|妈妈|姥姥|姥爷|外婆|外公|阿姨|叔叔|伯伯)")
+# 陳太，…, 梁姑娘，…, 陳媽媽您好: a surname alone with how Cantonese and Taiwanese messages address a married woman, a young
+# woman or a child's parent, opening what is said to them
+_SURNAME_ADDRESSED = re.compile(rf"(?:^|(?<=[\n】\]，,。！!？?]))\s*(?P<s>[{_SINGLE_SURNAMES}])(?:太|姑娘|妈妈|爸爸)\s*(?:[，,！!]|您好|你好)")
+# 佩珊小姐您好, 雨桐你好: a message that opens by greeting someone by given name (and a polite title)
+_GIVEN_GREETED = re.compile(r"(?:^|(?<=[\n】\]]))\s*(?P<n>(?![嗯哈呵哦噢啊呀哎唉喂嘿好])[\u4e00-\u9fff]{2})(?P<t>小姐|先生|女士)?\s*[，,]?\s*(?:您好|你好)")
+# …，雅雯药师敬上: a letter's signature, a given name and the writer's title before 敬上
+_SIGNED_GIVEN = re.compile(r"(?P<n>[\u4e00-\u9fff]{2})(?:药师|医师|医生|护士|老师|大夫)(?:敬上|谨上|拜上)")
+# 你个仔俊仔嘅…: a Cantonese son or daughter by a pet name ending in 仔
+_CANTONESE_CHILD = re.compile(r"(?:个仔|个女|个孙)\s*(?P<n>[\u4e00-\u9fff]仔)(?=嘅|[，,。！!？?\s]|$)")
+# 秀珍奶奶今天…, 护工翠萍已记录…: a care home's resident by given name and an elder's title, a carer by role and
+# given name, where what they do follows
+_GIVEN_THEN_ELDER = re.compile(r"(?:^|(?<=[\n，,。；;：:]))(?P<n>[\u4e00-\u9fff]{2})(?:奶奶|爷爷|阿婆|阿公|婆婆)")
+_CARER_GIVEN = re.compile(r"(?:护工|护理员|保姆|月嫂|育婴师)(?P<n>[\u4e00-\u9fff]{2})")
+# 宜蓁的通讯地址是…: a clause that opens with whose address, phone or ID it gives
+_OWNER_OF_DATA = re.compile(r"(?:^|(?<=[\n，,。；;：:]))(?P<n>[\u4e00-\u9fff]{2})的(?=通[讯訊]地址|家庭住址|住址|地址|联系电话|电话|手机"
+                            r"|身份证|护照|学号|病历号|医保卡|出生日期|生日)")
+# 巴图孟和，男，蒙古族…, 何向阳，男，56岁: a record that opens with a name and the sex
+_RECORD_OPENING = re.compile(r"(?:^|(?<=\n))\s*(?P<n>[\u4e00-\u9fff]{2,5}?)(?=\s*[，,、 ]\s*(?:男|女)性?\s*[，,、 ])")
+# Yi names (吉克莫色, 阿苏木呷) in a text that says the person is Yi or from Liangshan: a Yi family name of two characters
+# and two given characters; the family name alone before a title (吉克医生)
+_YI_GATE = re.compile("彝|凉山")
+_YI_SURNAMES = "吉克 阿苏 阿约 吉伍 沙马 马海 俄木 曲比 阿西 海来 勒格 木乃 阿尔 阿力 吉木 瓦扎 阿说 日火 罗洪 阿侯 巴莫 加拉 阿克 吉尔".split()
+_NOT_YI_GIVEN = set("的了是在有和与及或不没也都就还又很这那我你他她们您医生病患者岁族")  # (拉 and 木 are Yi given names)
+_YI_NAME = re.compile("(?P<s>" + "|".join(_YI_SURNAMES) + ")(?P<g>[\u4e00-\u9fff]{2})?")
+
+
+def _regional_names(text: str) -> list[Span]:
+    """How regions and peoples name and address people (see the patterns above)."""
+    out = [Span(m.start("s"), m.end("s"), "name", False) for m in _COMPOUND_THEN_KIN.finditer(text)]
+    out += [Span(m.start("s"), m.end("s"), "name", False) for m in _SURNAME_ADDRESSED.finditer(text)]
+    for rx in (_GIVEN_THEN_ELDER, _CARER_GIVEN, _OWNER_OF_DATA):
+        for m in rx.finditer(text):
+            n, (a, b) = m.group("n"), m.span("n")
+            if n[1] in _SINGLE_SURNAMES and _dict_tag(n[0])[0] in ("v", "p", "c"):
+                continue  # 帮赵奶奶挂个号: a verb, then a surname and the title
+            if (_given_ok(n) and _dict_tag(n)[0] in (None, *_NR_TAGS) and _dict_tag(n)[1] < _COMMON_WORD_FREQ
+                    and not _KIN_WORD_RE.search(n) and (rx is _OWNER_OF_DATA or _predicate_starts(text, m.end()))
+                    and not _inside_medical_term(text, a, b)):
+                out.append(Span(a, b, "name", True))
+    for rx in (_GIVEN_GREETED, _SIGNED_GIVEN, _CANTONESE_CHILD):
+        for m in rx.finditer(text):
+            n, (a, b) = m.group("n"), m.span("n")
+            if (rx is _CANTONESE_CHILD or _given_ok(n) and _dict_tag(n)[1] < _COMMON_WORD_FREQ
+                    and not _KIN_WORD_RE.search(n) and n not in _ADDRESS_WORDS and not _TITLES.fullmatch(n)
+                    and not _ROLE_CUE.search(n) and (rx is not _GIVEN_GREETED or m.group("t") or _dict_tag(n)[0] in (None, *_NR_TAGS))
+                    ) and not _inside_medical_term(text, a, b):
+                out.append(Span(a, b, "name", rx is not _CANTONESE_CHILD))
+    for m in _RECORD_OPENING.finditer(text):
+        n, (a, b) = m.group("n"), m.span("n")
+        surname = _SURNAME_RE.match(n)
+        given = n[surname.end() :] if surname else ""
+        if "某" in n or _inside_medical_term(text, a, b) or _KIN_WORD_RE.search(n):
+            continue
+        if (given and 1 <= len(given) <= 2 and _given_ok(given, in_dictionary_name=True) and not _TITLES.match(given)
+                or not surname and _unsurnamed_name(n)):
+            out.append(Span(a, b, "name", True))
+    if _YI_GATE.search(text):
+        for m in _YI_NAME.finditer(text):
+            g, end = m.group("g"), m.end()
+            if _inside_medical_term(text, m.start(), end):
+                continue  # (阿尔茨海默病)
+            if g and not set(g) & _NOT_YI_GIVEN and (not _NAME_CHARS.match(text[end : end + 1] or "x")
+                                                   or _ACTS_NEXT.match(text, end) or _predicate_starts(text, end)):
+                out.append(Span(m.start(), end, "name", True))
+            elif _TITLES.match(text, m.end("s")):
+                out.append(Span(m.start(), m.end("s"), "name", False))
     return out
 
 
@@ -2552,7 +2636,7 @@ _PET_NAME = re.compile(r"(?:患儿|小名|乳名|昵称|宝宝|孩子|娃|[一�
 _CALLED_BEFORE_FULL_NAME = re.compile(r"(?P<n>[\u4e00-\u9fff]{2,3}?|(?<![A-Za-z])[A-Z][a-z]{1,12})\s*[（(]\s*(?:大名|学名|本名|全名|真名|中文名|英文名)")
 # 诉其朋友强哥代付, 我阿姐阿英, 阿珍个仔阿杰: X哥/X姐 or 阿X after a kinship word; 阿X before whose or what is theirs
 _KIN_THEN_FAMILIAR = re.compile(rf"(?:{_KIN_WORDS}|阿姐|阿哥|个仔|个女|个孙)\s*(?P<n>阿[\u4e00-\u9fff]|[\u4e00-\u9fff][哥姐])(?![\u4e00-\u9fff]*?[哥姐]{{2}})")
-_A_NAME_OWNS = re.compile(r"(?:^|(?<=[，,。\s：:]))(?P<n>阿[\u4e00-\u9fff])(?=个仔|个女|嘅|伊拉|佢哋|屋里|电话|手机)")
+_A_NAME_OWNS = re.compile(r"(?:^|(?<=[，,。\s：:]))(?P<n>阿[\u4e00-\u9fff])(?=个仔|个女|嘅|伊拉|佢哋|屋里|电话|手机|老婆|老公|媳妇)")
 # 李家嬢嬢, 王家姆妈, 刘家双胞胎: a family by its surname, then one of its members
 _FAMILY_MEMBER = re.compile(rf"(?P<s>{_SURNAME_RE.pattern})家(?=姆妈|嬢嬢|孃孃|阿婆|阿公|奶奶|爷爷|婆婆|大姐|大哥|大嫂|媳妇"
                             r"|姑娘|小子|闺女|儿子|女儿|老[大二三四幺]|双胞胎|两口子)")
@@ -2625,7 +2709,8 @@ _NOT_A_FOREIGN_NAME = set("的了是在有和与及或不没也都就还又很�
 
 
 def _foreign_national_names(text: str) -> list[Span]:
-    return [Span(m.start("n"), m.end("n"), "name", False) for m in _FOREIGN_NATIONAL.finditer(text)
+    # (confident: the same person said again is found too, 越南籍阮氏红，…，阮氏红的护照号…)
+    return [Span(m.start("n"), m.end("n"), "name", True) for m in _FOREIGN_NATIONAL.finditer(text)
             if not set(m.group("n")) & _NOT_A_FOREIGN_NAME and _unsurnamed_name(m.group("n"))
             and not _inside_medical_term(text, m.start("n"), m.end("n"))]
 
@@ -2788,7 +2873,20 @@ def detect(text: str) -> tuple[Span, ...]:
         names += [s for s in _known_name_spans(norm, confident) if not covered.overlaps(s.start, s.end)]
         givens = {g for n in confident if len(n) == 3 and n[0] in _SINGLE_SURNAMES and _given_ok(g := n[1:])
                   and _dict_tag(g)[1] < _COMMON_WORD_FREQ and norm.count(g) > norm.count(n)}
+        # 欧阳思琪…思琪多喝水, 阿卜杜拉·麦麦提…阿卜杜拉的哥哥, 次仁卓玛…卓玛你下次: how the person is called after the
+        # full name, by the given name after a compound surname, the first part of a transliteration or a Tibetan
+        # name's second part
+        givens |= {g for n in confident if (g := _called_by(n)) and len(g) >= 2 and norm.count(g) > norm.count(n)
+                   and (_dict_tag(g)[1] < _COMMON_WORD_FREQ or _dict_tag(g)[0] in _NR_TAGS)}
         names += [s for s in _known_name_spans(norm, givens) if not covered.overlaps(s.start, s.end)]
+        # 汪国庆主任…，国庆主任的复诊病人, 杨胜利…，胜利说…: a given name that is also a word (国庆长假) is the person
+        # only where a title or a verb of saying follows it
+        worded = {g for n in confident if len(n) == 3 and n[0] in _SINGLE_SURNAMES and _given_ok(g := n[1:])
+                  and _dict_tag(g)[1] >= _COMMON_WORD_FREQ and norm.count(g) > norm.count(n)}
+        names += [s for s in _known_name_spans(norm, worded) if not covered.overlaps(s.start, s.end)
+                  and (_TITLES.match(norm, s.end) or _SAYING.match(norm, s.end))]
+    if "的" in norm:
+        names = _outside_spelling(norm, names)
     # 汪淑芬（19520918）: a date in brackets right after a name is that person's birth date
     births = [Span(m.start("v"), m.end("v"), "date_of_birth") for s in names if s.label == "name"
               and (m := _BIRTH_DATE_IN_BRACKETS.match(norm, s.end)) and not covered.overlaps(m.start("v"), m.end("v"))]
@@ -2819,6 +2917,46 @@ def _spaced_names(norm: str) -> list[Span]:
         if any(start < i < end for i in dropped):  # only names the spaces had hidden
             out.append(Span(start, end, s.label, s.confident))
     return out
+
+
+_SAYING = re.compile(r"说(?![明服法])|讲(?![究座解])|问(?![题诊卷候])|告诉")
+
+
+def _outside_spelling(text: str, names: list[Span]) -> list[Span]:
+    """``names`` less those inside a name spelt out character by character (我叫甘秀英，甘肃的甘优秀的秀英雄的英):
+    each character is named by a word that holds it, so the words and the characters run together into names
+    (秀英, 詹天佑) that are nobody."""
+    units = [k for k in range(1, len(text) - 1) if text[k] == "的" and _NAME_CHARS.match(text[k + 1])
+             and text[k + 1] in text[max(0, k - 3) : k]]
+    runs: list[list[int]] = []
+    for k in units:
+        if runs and k - runs[-1][-1] <= 5:
+            runs[-1].append(k)
+        else:
+            runs.append([k])
+    regions = [(run[0] - 3, run[-1] + 2, run) for run in runs if len(run) >= 2]
+    if not regions:
+        return names
+
+    def spelling(s: Span) -> bool:
+        return any(a <= s.start and s.end <= b and any(s.end == k or s.start <= k + 1 < s.end for k in run)
+                   for a, b, run in regions)
+
+    return [s for s in names if not spelling(s)]
+
+
+_INTERPUNCT = re.compile("[·•・‧]")
+
+
+def _called_by(name: str) -> str:
+    """The part of a full name that is used alone for the person (see detect), or ''."""
+    if _INTERPUNCT.search(name):
+        return _INTERPUNCT.split(name)[0]
+    if len(name) == 4 and name[:2] in _COMPOUND_SURNAMES and _given_ok(name[2:]):
+        return name[2:]
+    if len(name) == 4 and _TIBETAN_NAME.fullmatch(name) and _TIBETAN_SINGLE.fullmatch(name[2:]):
+        return name[2:]
+    return ""
 
 
 def find_names(text: str) -> list[tuple[int, int]]:
