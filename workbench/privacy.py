@@ -2478,6 +2478,9 @@ def _unsurnamed_names(text: str) -> list[Span]:
     return out
 
 
+_KIN_OF_NAMED = re.compile(f"的(?:{_KIN_WORDS})")
+
+
 def _minority_names(text: str) -> list[Span]:
     out = [Span(m.start(), m.end(), "name", True) for m in _TIBETAN_NAME.finditer(text)]
     covered = _Coverage(len(text), out)
@@ -2486,7 +2489,8 @@ def _minority_names(text: str) -> list[Span]:
         if (not covered.overlaps(m.start(), m.end())
                 and (not _NAME_CHARS.match(text[m.end() : m.end() + 1] or "x") or _ACTS_NEXT.match(text, m.end()))
                 and (_STRONG_CUE.search(before) or _KIN_CALLED.search(before) or _KIN_CUE.search(before))
-                or _TITLES.match(text, m.end())):  # 由洛桑医生用藏语沟通
+                or _TITLES.match(text, m.end())  # 由洛桑医生用藏语沟通
+                or _KIN_OF_NAMED.match(text, m.end())):  # 洛桑丹增是央金的丈夫: whose relative someone is
             out.append(Span(m.start(), m.end(), "name", True))
     return out
 
