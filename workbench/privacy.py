@@ -439,6 +439,7 @@ def _cjk_class(excluded: set[str]) -> str:
 
 _P = _cjk_class(_PLACE_STOP)
 _P_INNER = _cjk_class(_PLACE_STOP - set("里"))  # 幸福里小区: 里 ends a place on the left (城里), not inside one
+_P_STREET = _cjk_class(_PLACE_STOP - set("边"))  # 海边街, 河边路: 边 ends a place on the left (路边), not inside a street's name
 _CN_NUM = "一二三四五六七八九十百零〇"
 _ESTATE = "村|社区|小区|花园|公寓|大厦|家园|新村|苑|园|里|城|庄|府|广场|山庄|大院"
 _ESTATE_WORD = "小区|社区|花园|公寓|大厦|家园|新村|广场|山庄|大院"  # 幸福里 + 小区: one name
@@ -452,7 +453,7 @@ _ADDR_RE = re.compile(
     rf"(?P<dist>(?:{_P}{{1,5}}?(?:新区|(?<![小病院诊园])区|县|旗)){{1,2}}?)?"
     rf"(?P<town>{_P}{{1,5}}?(?:镇|乡|街道))?"
     # Streets and estates in either order: 中关村大街27号院, 幸福小区5栋, 花园路39号.
-    rf"(?P<street>(?:[{_CN_NUM}\d]*{_P}{{1,8}}?(?:大道|大街|路|街|巷|胡同|道)(?:[{_CN_NUM}\d]+段|村|社区)?"
+    rf"(?P<street>(?:[{_CN_NUM}\d]*{_P}{_P_STREET}{{0,7}}?(?:大道|大街|路|街|巷|胡同|道)(?:[{_CN_NUM}\d]+段|村|社区)?"
     rf"|{_P}{_P_INNER}{{0,5}}?(?:{_ESTATE})(?!{_ESTATE_WORD})(?:村)?){{1,2}})?"
     rf"(?P<num>{_HOUSE_NUMBER})?"
     # a building or estate after the street's number, with its own number (…126号百隆广场2单元1103)
