@@ -210,5 +210,13 @@ def test_a_page_whose_account_is_disabled_says_so_without_a_reload(tmp_path):
         expect(page.locator("#session-ended")).to_have_count(0)  # still signed in: not "sign in again"
         set_active(svc.store, "ann", True)
         expect(bar).to_have_count(0, timeout=25_000)
+        # Loaded while disabled, the page hides its tabs and says so in its header; enabled again, it reloads
+        # itself (walk 10: it stayed that way until reloaded by hand).
+        set_active(svc.store, "ann", False)
+        page.reload()
+        expect(page.locator("#account .account-refused")).to_be_visible(timeout=TIMEOUT_MS)
+        set_active(svc.store, "ann", True)
+        expect(page.locator("#account .account-name")).to_have_text("ann", timeout=30_000)
+        expect(page.get_by_role("tab", name="Rate")).to_be_visible(timeout=TIMEOUT_MS)
         ctx.close()
         browser.close()

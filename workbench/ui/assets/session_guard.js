@@ -63,7 +63,16 @@
       if (!r.ok) return;
       signedIn();
       const answer = await r.json();
-      if (answer.active === false) showDisabled(); else remove('account-disabled-bar');
+      if (answer.active === false) { showDisabled(); return; }
+      remove('account-disabled-bar');
+      // Loaded while the account was disabled, the page hid every tab and says so in its header: once the account
+      // works again it reloads, as the notice asked (walk 10: it stayed that way until reloaded by hand). At most
+      // once a minute, should the page still disagree with this check.
+      const last = Number(sessionStorage.getItem('workbench-account-reload') || 0);
+      if (document.querySelector('#account .account-refused') && Date.now() - last > 60000) {
+        sessionStorage.setItem('workbench-account-reload', String(Date.now()));
+        location.reload();
+      }
     } catch (e) { /* the server is down: it says nothing until it is back */ }
   };
   // A chat message leaves the box when Send is pressed (SEND_TAKES_TEXT_JS in chat_tab.py). Refused here, it never
