@@ -89,3 +89,20 @@ def test_a_failed_column_names_its_model_and_server_only_to_those_who_may_see_th
         blind = html.unescape(status_md(g, lang, blind=True))
         assert "BianQue" not in blind and "http" not in blind and "bianque2" not in blind
         assert blind == i18n.t("chat.status.error_blind", lang)
+
+
+def test_the_greetings_status_says_no_model_ran():
+    """Walk 10: the greeting's status read "done · 0.00 s · 0 tokens", as if a model had answered in no time."""
+    from workbench.chat import ReplyStatus
+    from workbench.ui import i18n
+    from workbench.ui.chat_tab import status_md
+
+    greeting = ReplyStatus(status="ok", error=None, input_text=None, route="greeting", route_reason=None,
+                           latency_ms=0.0, output_tokens=0, seed=None)
+    for lang in ("en", "zh"):
+        for blind in (False, True):
+            shown = status_md(greeting, lang, blind=blind)
+            assert i18n.t("chat.status.no_model_call", lang) in shown and "0.00 s" not in shown, shown
+    reply = ReplyStatus(status="ok", error=None, input_text="病人：头疼\n医生：", route="BianQue-1.0", route_reason=None,
+                        latency_ms=1234.0, output_tokens=17, seed=1)
+    assert "1.23 s" in status_md(reply, "en") and "17 tokens" in status_md(reply, "en")

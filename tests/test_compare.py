@@ -198,7 +198,7 @@ def test_compare_handler_returns_every_table_and_figure(services):
     assert "idle" not in choices["annotators"]
     narrowed = compute_view(services, make_filters(columns=["A"], datasets=["seed"]), n_boot=200)
     assert set(narrowed.tables["scores"]["column"]) == {"A"}
-    assert narrowed.tables["metrics"].iloc[0, 0] == "press “Compute metrics”"  # not computed by default
+    assert narrowed.tables["metrics"].iloc[0, 0] == 'press "Compute metrics"'  # not computed by default
     # ... and its section offers no PNG/SVG of an empty "no data" chart until then; other sections do
     from workbench.ui.compare_tab import download_links
 

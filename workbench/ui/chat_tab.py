@@ -209,6 +209,9 @@ def status_md(g: chat.ReplyStatus | None, lang: str, blind: bool = False) -> str
             return i18n.t("chat.status.error_blind", lang)
         return i18n.t("chat.status.error", lang, error=as_text(i18n.catalogue().translate(g.error or "", lang)))
     parts = [f"`{i18n.t(STATUS_KEYS.get(g.status, 'chat.status.done'), lang)}`"]
+    if g.status == "ok" and g.input_text is None:
+        # The greeting: no model ran, so "0.00 s · 0 tokens" would read as a reply that took no time (walk 10).
+        return " · ".join([*parts, i18n.t("chat.status.no_model_call", lang)])
     if g.route and not blind:
         parts.append(i18n.t("chat.status.route", lang, route=as_text(route_name(g.route, lang))))
     if g.latency_ms is not None:
