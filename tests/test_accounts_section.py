@@ -58,6 +58,7 @@ def test_an_admin_creates_an_account_that_signs_in_with_the_password_typed(svc):
     ("nurse", "", "x" * 1025, "x" * 1025, "at most 1024 characters"),
     ("nurse", "superuser", "pass-word-1", "pass-word-1", "role must be one of"),
     ("BOSS", "", "pass-word-1", "pass-word-1", "already exists"),
+    ("Ann", "", "", "", "type 'ann' to change that account"),  # said first, not "a new account needs a password"
     ("<b>nurse</b>", "", "pass-word-1", "pass-word-1", "markup in a web page"),
     ("nurse\tx", "", "pass-word-1", "pass-word-1", "tabs, line breaks"),
     ("ann", "", "", "", "nothing to change"),
@@ -179,3 +180,21 @@ def test_an_admin_creates_an_account_through_the_endpoint_and_an_annotator_canno
     assert msg.startswith(DONE)
     with pytest.raises(Exception):  # noqa: B017 - any refusal: the disabled account cannot sign in
         _client(app, "nurse", "nurse-pass-1")
+
+
+def test_a_name_typed_in_other_letter_case_finds_that_account_where_nothing_secret_changes(svc):
+    """Walk 10: Ann signs in as ann, so disabling, enabling and releasing items by a name typed in another case act on
+    ann too (only saving a password under it is refused, above: an admin may have meant a new person)."""
+    from workbench.annotate import workflow
+    from workbench.auth import set_active
+    from workbench.errors import InputError
+
+    boss = upsert_user(svc.store, "boss", "boss-pass-1", "admin")
+    upsert_user(svc.store, "ann", "ann-pass-1", "annotator")
+    set_active(svc.store, "ANN", False)
+    assert roles(svc.store)["ann"] == ("annotator", False)
+    set_active(svc.store, " Ann ", True)
+    assert roles(svc.store)["ann"] == ("annotator", True)
+    assert workflow.release_open(svc.store, boss, "ANN") == 0  # nothing open, but the account was found
+    with pytest.raises(InputError, match="no user named"):
+        workflow.release_open(svc.store, boss, "anna")

@@ -106,9 +106,7 @@ def upsert_user(store: Store, username: str, password: str | None, role: str = "
         u = s.scalar(select(User).where(User.username == username))
         if u is None:
             # Sign-in throttling counts failures per lower-cased name: Boss beside boss would share a lock-out.
-            twin = s.scalar(select(User.username).where(func.lower(User.username) == username.lower()))
-            if twin is not None:
-                raise InputError(f"the account {twin!r} already exists: names must differ in more than letter case")
+            _refuse_a_case_twin(s, username)
             # A name is shown on every page, in exports and in other people's tables: every place escapes it, but
             # one that reads as markup (<b>ann</b>) is a trap for any tool that does not. An existing account
             # keeps its name (its role and password can still change).
@@ -125,12 +123,24 @@ def upsert_user(store: Store, username: str, password: str | None, role: str = "
         return CurrentUser(u.id, u.username, u.role)
 
 
+def _refuse_a_case_twin(s: Session, name: str) -> None:
+    """Refuse ``name`` when an account's name differs from it only in letter case: it signs in as that account, but
+    saving under it must not quietly set that account's password (an admin may have meant a new person)."""
+    twin = s.scalar(select(User.username).where(func.lower(User.username) == name.lower()))
+    if twin is not None:
+        raise InputError(f"the account {twin!r} already exists: names must differ in more than letter case "
+                         f"(type {twin!r} to change that account)")
+
+
 def role_to_save(store: Store, name: str, asked: str | None) -> tuple[str, str | None]:
     """The role to save for account ``name`` (``asked``, else its current one, else annotator) and its current
     role (None for a new account). Refuses to demote the only active admin: nobody could then reach Data,
     Export or the team's progress."""
     with store.read() as s:
         current = s.scalar(select(User.role).where(User.username == name.strip()))
+        if current is None:
+            # (said first: the form said "a new account needs a password", then, given one, that it existed)
+            _refuse_a_case_twin(s, name.strip())
         admins = s.scalar(select(func.count()).select_from(User)
                           .where(User.role == "admin", User.active.is_(True))) or 0
     role = asked or current or "annotator"
@@ -145,7 +155,7 @@ def set_active(store: Store, username: str, active: bool) -> CurrentUser:
     disable the only active admin, as :func:`role_to_save` refuses to demote it."""
     name = username.strip()
     with store.session() as s:
-        u = s.scalar(select(User).where(User.username == name))
+        u = signs_in_as(s, name, active=False)
         if u is None:
             raise InputError(f"no account {name!r}")
         if not active and u.active and u.role == "admin":
@@ -203,7 +213,7 @@ def has_login_accounts(store: Store) -> bool:
                         .limit(1)) is not None
 
 
-def _named(s: Session, name: str, *, active: bool) -> User | None:
+def signs_in_as(s: Session, name: str, *, active: bool) -> User | None:
     """The account ``name`` signs in as: its exact name, else the one account whose name differs only in letter case
     (names may not, so ``Alice``, typed by a phone's keyboard, is ``alice``; a store from before that rule with two
     such accounts takes neither). ``active``: enabled accounts only."""
@@ -243,7 +253,7 @@ class Authenticator:
 
     def _verify(self, username: str, password: str) -> bool:
         with self.store.read() as s:
-            u = _named(s, username, active=True)
+            u = signs_in_as(s, username, active=True)
             stored = u.password_hash if u else None
         if stored is None or stored == NO_PASSWORD:
             # Spend the same time as a real check, so timing does not reveal which names exist.
@@ -257,10 +267,10 @@ class Authenticator:
             raise AuthError("not logged in")
         # Every event of every tab looks its user up: a read session, so it never queues behind a writer.
         with self.store.read() as s:
-            u = _named(s, name, active=True)
+            u = signs_in_as(s, name, active=True)
             if u is not None:
                 return CurrentUser(u.id, u.username, u.role)
-            known = _named(s, name, active=False) is not None
+            known = signs_in_as(s, name, active=False) is not None
         if not self.enabled and not known:
             # Created at its first use, not with the services: the command line (batch, judge) builds them too,
             # and must not add a passwordless admin to a team's store.

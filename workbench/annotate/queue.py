@@ -26,7 +26,7 @@ from workbench.annotate.classifier import classify
 from workbench.annotate.offer import held, is_retired, live, not_held, offerable_to
 from workbench.annotate.offer import not_from_own_chats as not_from_own_chats  # re-exported for older callers
 from workbench.annotate.offer import not_offered_to as not_offered_to  # re-exported for older callers
-from workbench.auth import CurrentUser
+from workbench.auth import CurrentUser, signs_in_as
 from workbench.errors import AuthError, InputError, WorkbenchError
 from workbench.store.greetings import not_greeting
 from workbench.store.schema import (
@@ -469,11 +469,11 @@ def flagged_items(s: Session, user: CurrentUser) -> list[FlaggedItem]:
 
 
 def _flagged_assignment(s: Session, item_id: int, username: str) -> Assignment:
-    from workbench.store.schema import User
 
-    a = s.scalars(select(Assignment).join(User, User.id == Assignment.user_id)
-                  .where(Assignment.item_id == item_id, User.username == username.strip(),
-                         Assignment.flagged_at.is_not(None))).first()
+    flagger = signs_in_as(s, username, active=False)
+    a = None if flagger is None else s.scalars(
+        select(Assignment).where(Assignment.item_id == item_id, Assignment.user_id == flagger.id,
+                                 Assignment.flagged_at.is_not(None))).first()
     if a is None:
         raise InputError(f"item #{item_id} has no open flag by {username.strip()}")
     return a
@@ -489,12 +489,12 @@ def _username(username: str | None) -> str:
 
 def _rater(s: Session, username: str, item_id: int) -> int:
     """The id of the annotator an item may be handed to; :class:`InputError` saying why not otherwise."""
-    from workbench.store.schema import User
 
     name = _username(username)
-    row = s.execute(select(User.id, User.role, User.active).where(User.username == name)).first()
+    row = signs_in_as(s, name, active=False)
     if row is None:
         raise InputError(f"no user named {name}")
+    name = row.username
     rater = CurrentUser(row.id, name, row.role)
     if not row.active:
         # ("may not rate" read as the role's: the account is the thing to change)
@@ -733,13 +733,13 @@ def release_open(s: Session, admin: CurrentUser, username: str) -> int:
 
     Their drafts stay in the store, and the items go back to the queue for anyone, them included.
     """
-    from workbench.store.schema import User
 
     require_permission(admin, Permission.TEAM, "only an admin can release another annotator's items")
     name = _username(username)
-    uid = s.scalar(select(User.id).where(User.username == name))
-    if uid is None:
+    account = signs_in_as(s, name, active=False)
+    if account is None:
         raise InputError(f"no user named {name}")
+    uid = account.id
     # A flag stays: it is the annotator's report to the admins, not an open item.
     held = list(s.scalars(select(Assignment).where(Assignment.user_id == uid, Assignment.completed_at.is_(None),
                                                    Assignment.flagged_at.is_(None))))
