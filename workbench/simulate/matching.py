@@ -25,7 +25,9 @@ that belongs to another question (在哪儿挣钱: the work; 往哪儿走: where
 family fact is keyed on ask nothing of it beside another fact's topic (你自己或者家里人有没有血栓), and the noun before an
 event named as a time is part of that time (泡泡冒出来前头). A keyword that ends an everyday word for something
 else asks nothing there (肚子 in 闹肚子, which stands for 腹泻), and of two clauses asking when, the one whose topic
-the time fact does not tell asks that topic's fact (什么时候被叮的，红疹什么时候开始出来的).
+the time fact does not tell asks that topic's fact (什么时候被叮的，红疹什么时候开始出来的). 吃 or 喝 taking a medicine
+(吃啥药) asks nothing of the eating, a time to come (下回打疫苗是啥时候) no fact's time, and a keyword that names the
+time before an event (晕之前) nothing in a clause that asks another fact (晕之前心慌不慌).
 """
 
 from __future__ import annotations
@@ -160,6 +162,8 @@ def _morpheme_occurs(char: str, question: str, gloss: str) -> bool:
     morphemes are all in the fact's own wording ``gloss``, which shows the sense meant (a simplified
     Lesk test: 疼痛 for a fact that says 隐痛). Otherwise the word names something else: 吐字, 疼爱,
     血压, 糖尿病, 破伤风, 按时."""
+    if char in "吃喝喂服" and "药" not in gloss:
+        question = _TAKES_MEDICINE.sub("，", question)  # 吃啥药: the medicine taken, not the eating
     own_tag = _pos_tags().get(char, "")
     if own_tag.startswith("v") and not _morpheme_outside_time_clause(char, question):
         return False
@@ -179,6 +183,8 @@ def _morpheme_occurs(char: str, question: str, gloss: str) -> bool:
     return False
 
 
+# 吃啥药, 喝过什么药, 喂的药: the verb of taking a medicine, which asks no fact about eating or drinking
+_TAKES_MEDICINE = re.compile(r"[吃喝喂服](?=[了过的]?(?:点|些|什么|啥|哪些|哪种|别的|其他|其它)?的?药)")
 # What the segmenter joins to the verb after it (没见 + 红, 没崴 + 过): the keyword still starts a word there
 _ADVERB_PREFIXES = frozenset("没 不 未 别 还 也 都 就 又 再 有 没有 已 已经 曾 刚".split())
 # Words whose last character is a noun suffix, not the morpheme itself (头 in 脚趾头 is no head)
@@ -372,6 +378,8 @@ def _evidence(fact: Fact, question: str) -> frozenset[str]:
         question = _PER_DAY.sub(r"\1", question)
         if not any(w in k for k in fact.keywords for w in _LAST_WORDS):
             question = _LAST_WHEN.sub(r"\1", question)  # 最后一次吃东西是什么时候: the meal's time, not the onset
+    if not any(w in k for k in fact.keywords for w in _NEXT_WORDS):
+        question = _NEXT_WHEN.sub(r"\1", question)  # 下回打疫苗是啥时候: a time to come, which no fact tells
     if not _EPISODES_IN_FACT.search(fact.fact + fact.patient + "".join(fact.keywords)):
         question = _EACH_TIME.sub(r"\1", question)
         if _is_about_time(fact):
@@ -450,6 +458,9 @@ _ONE_TIME = re.compile(r"(?<=一次)([^，,。？?！!]{0,12}?)(多久|多长时
 # 最后一次吃东西是什么时候, 上次打破伤风是哪年: when the last of something was, which that something's fact tells
 _LAST_WORDS = ("最后一次", "上一次", "上次", "末次", "最近一次", "上一顿", "最后一顿")
 _LAST_WHEN = re.compile("((?:" + "|".join(_LAST_WORDS) + r")[^，,。？?！!]{0,12}?)(?:什么时候|啥时候|几点|哪天|哪年)")
+# 下回打疫苗是啥时候, 下次复查几号: when something is to come, which no fact about the past tells
+_NEXT_WORDS = ("下回", "下次", "下一次", "下一回", "下趟", "下一趟")
+_NEXT_WHEN = re.compile("((?:" + "|".join(_NEXT_WORDS) + r")[^，,。？?！!]{0,12}?)(?:什么时候|啥时候|几点|哪天|几号|哪年)")
 # 每次喂多久: how long each time, which a fact about each episode is asked by (每回疼多长时间), not one about since when
 _EACH_TIME = re.compile(r"(?<=每次|每回)([^，,。？?！!]{0,12}?)(多久|多长时间|几个?小时)")
 _EPISODES_IN_FACT = re.compile(r"每次|每回|一次|发作|持续|一阵")
@@ -615,6 +626,22 @@ def _part_of_another_clause(evidence: frozenset[str], question: str, others: lis
     return bool(said) and all(any(k in c for k in whole) for c in said)
 
 
+# 晕之前, 发病以前: a keyword that names the time before an event
+_BEFORE_KEYWORD = re.compile(r"[\u4e00-\u9fff]{1,4}(?:之前|以前|前头)")
+
+
+def _only_before_another(evidence: frozenset[str], question: str, others: list[frozenset[str]]) -> bool:
+    """Whether a fact is asked only by keywords that name the time before an event, each in a clause that asks
+    another fact (晕之前心慌不慌 asks the palpitations, not what came before the faint; 晕之前有什么感觉 still asks it)."""
+    words = [e.removeprefix("tok:") for e in evidence]
+    if not words or not all(_BEFORE_KEYWORD.fullmatch(w) for w in words):
+        return False
+    clauses = [with_standard_words(c) for c in _CLAUSE_OF_QUESTION.findall(question)]
+    said = [c for c in clauses if any(w in c for w in words)]
+    asked = {e.removeprefix("tok:") for ev in others for e in ev}
+    return bool(said) and all(any(o in c for o in asked) for c in said)
+
+
 # A relative who asks for the patient (我替我爸问一下, 我妈最近…): the doctor's 你爸 is the patient, and 你自己 the
 # relative, whose own age or work the case does not hold.
 _RELATIONS = (("爸爸", "老爸", "爸", "父亲", "老爷子"), ("妈妈", "老妈", "妈", "母亲", "老太太"),
@@ -653,6 +680,8 @@ def asked_facts(case: Case, doctor_text: str) -> tuple[str, ...]:
     asked = [f for f in asked if not _topic_of_a_time_question(f, evidence, asked, canonical)]
     asked = [f for f in asked if not _part_of_another_clause(evidence[f.id], canonical,
                                                               [evidence[g.id] for g in asked if g is not f])]
+    asked = [f for f in asked if not _only_before_another(evidence[f.id], canonical,
+                                                          [evidence[g.id] for g in asked if g is not f])]
     return tuple(f.id for f in asked
                  if not _only_measured(f, evidence[f.id], canonical, [evidence[g.id] for g in asked if g is not f])
                  and not _modifies_another(f, evidence[f.id], canonical,
