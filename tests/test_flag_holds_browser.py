@@ -91,6 +91,9 @@ def test_a_held_item_is_paused_for_its_other_holder_and_offered_to_nobody(tmp_pa
             cctx, cat = open_rate_tab(browser, url, "cat", lang)
             cat.keyboard.press("n")
             expect(cat.locator("#rate-item-info")).to_contain_text(t("rate.done_all"), timeout=TIMEOUT_MS)
+            # nothing to rate: no empty dialogue, preference or flag box left on the page (walk 10)
+            for part in ("#rate-history", "#rate-pref", "#rate-diff-toggle", "#rate-flag-box"):
+                expect(cat.locator(part)).to_be_hidden()
             cctx.close()
 
             actx, admin = open_rate_tab(browser, url, "boss", lang)

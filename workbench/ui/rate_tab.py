@@ -262,7 +262,7 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
                                         corrected, rank))
     with gr.Row():
         pref = gr.Radio([], label="", elem_id="rate-pref", scale=3, interactive=True)
-        with gr.Column(scale=2, visible=has_ranking):
+        with gr.Column(scale=2, visible=has_ranking, elem_id="rate-ranking-box"):
             ranking = ui.make(gr.Textbox, label=K("rate.ranking"), elem_id="rate-ranking", interactive=False)
             with gr.Row():
                 for w in widgets:

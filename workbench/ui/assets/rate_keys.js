@@ -18,7 +18,11 @@
     .rate-diff:not(:has(.rate-diff-body)) { display: none !important; }
     .rate-diff { line-height: 1.7; padding: 4px 6px; border: 1px dashed var(--border-color-primary); border-radius: 6px; }
     .rate-diff mark.rate-diff-mark { background: #fde047; color: #111; border-radius: 2px; }
-    .rate-sug-key { display: none; }`;
+    .rate-sug-key { display: none; }
+    /* No item on screen (before the first Next, at the queue's end): no reply box is on the page, and an empty
+       dialogue, preference, ranking and flag box only asked to be filled (walk 10). */
+    body:not(:has(#rate-col-0)) :is(#rate-history, #rate-diff-toggle, #rate-pref, #rate-ranking-box,
+      #rate-flag-box) { display: none !important; }`;
   document.head.appendChild(style);
   // The answers on the page as the Rate events send them: one JSON text in place of the item reference
   // (workbench/ui/rate_payload.py), read from the widgets when the event is sent. Gradio's page updates a
