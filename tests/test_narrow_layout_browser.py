@@ -257,3 +257,29 @@ def test_phone_rate_actions_stay_on_screen(tmp_path):
         page.screenshot(path=str(ARTIFACTS / "rate-390-actions.png"))
         ctx.close()
         browser.close()
+
+
+def test_chat_columns_keep_one_width_at_every_window_size(demo_config, tmp_path, monkeypatch):
+    """Walk 10: at 800 px the three columns wrapped two and one, the third twice as wide as the others ("Column C"
+    standing out in blind mode). They are cells of one width, as many side by side as fit."""
+    require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    monkeypatch.delenv("WORKBENCH_DB_URL", raising=False)
+    with (services_with_logins(demo_config, tmp_path, {"ann": "annotator"}) as svc,
+          running_app(svc, auth=True) as url, sync_playwright() as pw):
+        browser = launch(pw)
+        page = login(browser, url, "ann")
+        rows_at = {}
+        for width in (1400, 800, 600, 390):
+            page.set_viewport_size({"width": width, "height": 900})
+            page.reload()
+            page.locator("#send").wait_for(state="visible")
+            boxes = page.evaluate("""() => [...document.querySelectorAll('.column-chat')]
+                .map(e => e.getBoundingClientRect()).map(r => [Math.round(r.left), Math.round(r.top), r.width])""")
+            assert len(boxes) == len(svc.columns), boxes
+            widths = [w for _x, _y, w in boxes]
+            assert max(widths) - min(widths) < 2, (width, boxes)
+            rows_at[width] = len({y for _x, y, _w in boxes})
+        assert rows_at[1400] == rows_at[800] == 1 and rows_at[390] == len(svc.columns), rows_at
+        browser.close()

@@ -86,6 +86,12 @@ footer {{ display: none !important; }}
     display: grid !important; grid-template-columns: 1fr 1fr; gap: 6px; padding: 6px 0; }}
   #rate-actions > * {{ min-width: 0 !important; }}
 }}
+/* The Chat columns in equal cells: in a wrapping row, three columns at 800 px sat two and one, the third twice as
+   wide as the others ("Column C" standing out in blind mode, walk 10). A grid keeps every cell one width, as many
+   side by side as fit, one under another on a phone. */
+#chat-columns {{ display: grid !important; grid-template-columns: repeat(auto-fit, minmax(200px, 1fr));
+  gap: var(--layout-gap, 16px); }}
+#chat-columns > * {{ min-width: 0 !important; }}
 /* Gradio's date picker (Compare's From/To) is fixed-positioned with its right edge at the calendar button: the
    From picker, near the page's left edge, opened 27 px off the screen, its first weekday column cut. Left at
    its place in the flow it opens under its field; on a phone it starts at the screen's edge. */

@@ -261,9 +261,9 @@ def build_chat_tab(svc: Services, state: gr.State, ui: Localizer) -> dict[str, A
     control = RunControl()
     views: list[ColumnView] = []
     # Headers start blind; page load names the columns for users allowed to see them (see on_load).
-    with gr.Row(equal_height=False):
+    with gr.Row(equal_height=False, elem_id="chat-columns"):
         for i, name in enumerate(svc.columns):
-            with gr.Column(min_width=260):
+            with gr.Column(min_width=200):
                 header = gr.Markdown(f"### Column {chr(65 + i)}", elem_classes=["column-header"])
                 bot = gr.Chatbot(label=f"Column {chr(65 + i)}", show_label=False, height=460,
                                  elem_classes=["column-chat"], feedback_options=None, buttons=["copy"],
