@@ -330,3 +330,28 @@ def test_revision_0003_adds_the_skip_and_flag_columns_to_an_older_database(tmp_p
             assert a is not None and a.skipped_at is None and a.flagged_at is None and a.flag_reason is None
     finally:
         store.dispose()
+
+
+def test_a_submit_with_gaps_names_every_box_by_its_own_label(store, rubric):
+    """Walk 10: an incomplete submit named only the first gap, and a copy's label ("Reply A" for the box "Reply
+    A=C"); it lists every box's gaps under the box's label, in the page's language."""
+    from workbench.ui.rate_tab import error_text
+
+    (a,) = make_users(store, "ann")
+    add_item(store, ["同一句话。", "另一句话？", "同一句话。"])
+    item_id = claim(store, a)
+    item = _open(store, a, item_id)
+    twin = next(g for g in item.groups if len(g) == 2)
+    single = next(g for g in item.groups if len(g) == 1)[0]
+    twin_label = "=".join(r.label for r in twin)
+    forms = {r.generation_id: RatingForm(turn_type="question") for r in twin}
+    forms[single.generation_id] = RatingForm(scores={"questioning": 4, "suggestion": NA})
+    with store.session() as s, pytest.raises(InputError) as refused:
+        submit_item(s, a, item_id, forms, preference_from_choice(item, "tie"), rubric=rubric)
+    boxes = {f"reply {twin_label}": "missing questioning quality, suggestion quality",
+             f"reply {single.label}": "missing turn type"}
+    assert dict(part.split(": ") for part in str(refused.value).split("; ")) == boxes
+    zh = error_text(refused.value, "zh")
+    assert f"回复 {twin_label}：缺少问诊质量、建议质量" in zh and f"回复 {single.label}：缺少回复类型" in zh, zh
+    with store.session() as s:
+        assert queue.user_assignment(s, a, item_id).completed_at is None

@@ -264,7 +264,12 @@ def test_submit_item_is_all_or_nothing_and_completes(env, rubric):
     forms = {r.generation_id: GOOD for r in item.replies}
     bad = dict(forms)
     bad[item.replies[2].generation_id] = RatingForm(turn_type="question")
-    with pytest.raises(InputError, match="reply C: questioning quality: missing"), store.session() as s:
+    with pytest.raises(InputError, match="reply C: missing questioning quality, suggestion quality$"), store.session() as s:
+        submit_item(s, a, item.item_id, bad, preference_from_choice(item, "A"), rubric=rubric)
+    # every box's gaps in one message (walk 10: one at a time, each submit naming the next)
+    bad[item.replies[0].generation_id] = RatingForm(scores={"questioning": 3})
+    with pytest.raises(InputError, match="^reply A: missing turn type, suggestion quality; reply C: missing "
+                                         "questioning quality, suggestion quality$"), store.session() as s:
         submit_item(s, a, item.item_id, bad, preference_from_choice(item, "A"), rubric=rubric)
     with pytest.raises(InputError, match="choose a preference"), store.session() as s:
         submit_item(s, a, item.item_id, forms, None, rubric=rubric)

@@ -95,7 +95,7 @@ def test_a_third_axis_is_rated_stored_versioned_exported_and_analysed(app, tmp_p
         item = open_item(s, ann_a, item_id)
     pref = preference_from_choice(item, "tie")
     without = RatingForm(turn_type="question", scores={"questioning": 4, "suggestion": NA})
-    with pytest.raises(InputError, match="empathy: missing score"), svc.store.session() as s:
+    with pytest.raises(InputError, match="reply A: missing empathy; reply B: missing empathy"), svc.store.session() as s:
         submit_item(s, ann_a, item_id, {r.generation_id: without for r in item.replies}, pref, rubric=rubric)
     off_scale = RatingForm(turn_type="question", scores={"questioning": 4, "suggestion": NA, "empathy": 9})
     with pytest.raises(InputError, match="empathy: score 9 is outside 1..5"), svc.store.session() as s:

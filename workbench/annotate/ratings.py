@@ -155,6 +155,12 @@ def validate_rating(form: RatingForm, rubric: Rubric, *, final: bool) -> RatingF
                       corrected_reply=corrected)
 
 
+def unanswered(form: RatingForm, rubric: Rubric) -> list[str]:
+    """What a submit still needs of ``form``: "turn type", then each axis left without a score (its English name)."""
+    scores = form.scores if isinstance(form.scores, Mapping) else {}
+    return ["turn type"] * (not form.turn_type) + [a.name.en.lower() for a in rubric.axes if scores.get(a.key) is None]
+
+
 def validate_preference(form: PreferenceForm, shown: Sequence[int], rubric: Rubric, *, final: bool) -> PreferenceForm:
     """Check a preference against the replies shown; a draft may hold a partial ranking."""
     allowed = [o.key for o in rubric.preference.options]
@@ -504,20 +510,33 @@ def submit_item(s: Session, user: CurrentUser, item_id: int | ItemView, forms: M
     (the caller's session rolls back). ``item_id`` may be the item already opened in this session.
     """
     item = item_id if isinstance(item_id, ItemView) else open_item(s, user, item_id)
+    # Every box's gaps at once, by the box's own label (A=C): one at a time, and by a copy's label, sent the rater
+    # back for each in turn to a box that did not seem to exist (walk 10).
+    gaps = []
+    for group in item.groups:
+        label = "=".join(r.label for r in group)
+        form = next((forms[r.generation_id] for r in group if r.generation_id in forms), None)
+        if form is None:
+            gaps.append(f"reply {label}: not rated yet")
+        elif missing := unanswered(form, rubric):
+            gaps.append(f"reply {label}: missing {', '.join(missing)}")
+    if gaps:
+        raise InputError("; ".join(gaps))
     for group in item.groups:
         # Identical replies are one judgement (the exports pool them): two answers would leave one unused.
         given = [(r, forms[r.generation_id]) for r in group if r.generation_id in forms]
         if any(form != given[0][1] for _, form in given[1:]):
             labels = "=".join(r.label for r, _ in given)
             raise InputError(f"replies {labels} are identical: give them one answer, not {len(given)} different ones")
-    for reply in item.replies:
-        form = forms.get(reply.generation_id)
-        if form is None:
-            raise InputError(f"reply {reply.label}: not rated yet")
-        try:
-            submit(s, user, reply.generation_id, form, rubric=rubric, blind=blind)
-        except InputError as e:
-            raise InputError(f"reply {reply.label}: {e}") from None
+    for group in item.groups:
+        for reply in group:
+            form = forms.get(reply.generation_id)
+            if form is None:  # a copy left out: its box's answer is the same judgement
+                form = next(forms[r.generation_id] for r in group if r.generation_id in forms)
+            try:
+                submit(s, user, reply.generation_id, form, rubric=rubric, blind=blind)
+            except InputError as e:
+                raise InputError(f"reply {'='.join(r.label for r in group)}: {e}") from None
     if len(item.groups) > 1:  # the item just opened: reading it again would double the submit's queries
         _save_preference_on(s, user, item, preference or PreferenceForm(), rubric=rubric, submit=True, blind=blind)
     complete_item(s, user, item.item_id, item)

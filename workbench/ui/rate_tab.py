@@ -141,14 +141,30 @@ def header_state(status: Any, version: int, lang: str) -> str:
 
 
 def error_text(e: WorkbenchError, lang: str) -> str:
-    """An error in ``lang``; ``reply X: …`` (how a whole-item submit names the reply) keeps its prefix."""
+    """An error in ``lang``; ``reply X: …`` (how a whole-item submit names the reply) keeps its prefix, and a
+    submit's gaps in several boxes (``reply A=C: missing …; reply B: …``) are each translated."""
     text = str(e)
     cat = i18n.catalogue()
-    head, sep, rest = text.partition(": ")
-    if sep and head.startswith("reply ") and len(head.split()) == 2:
+    parts = text.split("; ")
+    if not all(_reply_part(p) for p in parts):
+        return cat.translate(text, lang)
+    shown = []
+    for part in parts:
+        head, _sep, rest = part.partition(": ")
         colon = "：" if lang == "zh" else ": "  # 回复 A：请选择回复类型, one kind of colon in a Chinese line
-        return i18n.t("rate.reply_label", lang, label=head.split()[1]) + colon + cat.translate(rest, lang)
-    return cat.translate(text, lang)
+        if rest.startswith("missing ") and cat.translate(rest, lang) == rest:
+            comma = "、" if lang == "zh" else ", "
+            rest = i18n.t("rate.missing", lang, what=comma.join(cat.translate(w, lang)
+                                                                 for w in rest.removeprefix("missing ").split(", ")))
+        else:
+            rest = cat.translate(rest, lang)
+        shown.append(i18n.t("rate.reply_label", lang, label=head.split()[1]) + colon + rest)
+    return ("；" if lang == "zh" else "; ").join(shown)
+
+
+def _reply_part(text: str) -> bool:
+    head, sep, _rest = text.partition(": ")
+    return bool(sep) and head.startswith("reply ") and len(head.split()) == 2
 
 
 def api_item(item: ItemView | None) -> dict[str, Any] | None:
