@@ -155,3 +155,18 @@ def test_comparisons_on_other_dialogues_get_their_own_draws():
     mask = np.array([True, False, True, True, False])
     sub = _subset_codes(codes, mask)
     assert sub[1] == 2 and list(sub[0]) == list(_codes(np.array([5, 5, 9]))[0])
+
+
+def test_paired_dialogues_that_all_differ_alike_say_so():
+    """Walk 10: BianQue-1.0 and the hybrid wrote the same replies, rated alike on 11 dialogues: the difference was 0
+    and its interval and reading "n/a", with nothing to say why (the README's reasons did not apply)."""
+    gens = pd.DataFrame({"generation_id": range(8), "dialogue_id": [d for d in range(4) for _ in (0, 1)],
+                         "column": ["A", "B"] * 4})
+    ratings = pd.DataFrame({"rating_id": range(8), "generation_id": range(8), "annotator": "ann",
+                            "column": ["A", "B"] * 4, "questioning": [2, 2, 4, 4, 3, 3, 5, 5],
+                            "suggestion": np.nan})
+    row = _row(column_differences(gens, ratings, n_boot=200), "A", "B")
+    assert row["difference"] == 0 and np.isnan(row["lo"]) and row["n_paired_dialogues"] == 4
+    assert row["reading"] == "no_spread"
+    one = _row(column_differences(gens.iloc[:2], ratings.iloc[:2], n_boot=200), "A", "B")
+    assert one["reading"] == "no_interval"  # one paired dialogue: nothing to resample, as before

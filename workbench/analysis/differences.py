@@ -38,6 +38,9 @@ DIFFERENCE_COLUMNS: tuple[str, ...] = (
 )
 #: the reading of one interval (translated in the tab as ``compare.reading.<value>``)
 HIGHER, LOWER, UNCLEAR, NO_INTERVAL = "second_higher", "first_higher", "no_clear_difference", "no_interval"
+#: several paired dialogues, yet every resample gives the same difference (identical replies rated alike: walk
+#: 10 saw "n/a" there with nothing to say why)
+NO_SPREAD = "no_spread"
 
 
 def ordered_columns(names: Sequence[object], order: Sequence[str] = ()) -> list[str]:
@@ -70,7 +73,8 @@ def column_differences(
     dialogue id (default: from ``generations``). ``difference`` is the difference of the two means over the
     ratings that entered (see the module docstring), NaN when a side has none; ``lo``/``hi`` NaN where no
     interval can be had (one paired dialogue, no variation), and the ``reading`` is then "no_interval" ("n/a"
-    in the tab; not "n/a" in the CSV, which pandas would read back as missing).
+    in the tab; not "n/a" in the CSV, which pandas would read back as missing), or "no_spread" where several
+    dialogues are paired but every resample gives the same difference.
     """
     validate_frame(generations, "generations", ["column"])
     validate_frame(ratings, "ratings", ["generation_id", "column"])
@@ -120,9 +124,13 @@ def column_differences(
     for i, (first, second, axis, keep) in enumerate(items):
         n_second = int((col[keep] == second).sum())
         diff, lo, hi = results[i]
+        n_paired = len(np.unique(clusters[keep]))
+        said = reading(lo, hi)
+        if said == NO_INTERVAL and n_paired > 1 and np.isfinite(diff):
+            said = NO_SPREAD
         rows.append({"first": columns[first], "second": columns[second], "axis": axis, "n_first": len(keep) - n_second,
-                     "n_second": n_second, "n_paired_dialogues": len(np.unique(clusters[keep])),
-                     "difference": diff, "lo": lo, "hi": hi, "reading": reading(lo, hi)})
+                     "n_second": n_second, "n_paired_dialogues": n_paired,
+                     "difference": diff, "lo": lo, "hi": hi, "reading": said})
     out = pd.DataFrame(rows, columns=list(DIFFERENCE_COLUMNS))
     return out.astype({"n_first": int, "n_second": int, "n_paired_dialogues": int,
                        "difference": float, "lo": float, "hi": float})
