@@ -155,3 +155,20 @@ def test_exports_with_and_without_votes_against_have_one_schema(tmp_path):
     assert not any(r["metadata"]["annotators_against"] for r in loaded[1])
     assert loaded[0].features == loaded[1].features and not _null_types(loaded[1].features)
     assert len(concatenate_datasets(loaded)) == len(loaded[0]) + len(loaded[1])
+
+
+def test_the_root_cards_size_is_that_of_the_configs_it_declares():
+    """Walk 10: 22 to 48 training rows were "1K<n<10K", counted from the flat tables the root card does not load."""
+    import yaml
+
+    from workbench.export.card import render_root_card
+
+    def report(configs):
+        return {"rows": sum(c["rows"] for c in configs), "created_at": "2026-12-06", "configs": configs}
+
+    card = render_root_card({
+        "sft": report([{"config_name": "sft", "path": "sft.jsonl", "rows": 48}]),
+        "tables_csv": report([{"config_name": t, "path": f"{t}.csv", "rows": 3000} for t in TABLES]),
+    }, "")
+    meta = yaml.safe_load(card.split("---")[1])
+    assert meta["size_categories"] == ["n<1K"] and [c["config_name"] for c in meta["configs"]] == ["sft"]

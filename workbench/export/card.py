@@ -319,7 +319,9 @@ def render_root_card(reports: Mapping[str, Mapping[str, Any]], deid_markdown: st
     present = {file_reader(c["path"]) for c in every}
     kind = next((name for name, _ in _READER_ORDER if name in present), None)
     top = [c for c in every if file_reader(c["path"]) == kind]
-    rows = max((int(r["rows"]) for r in reports.values()), default=0)
+    # (the size of what the front matter declares: the flat tables' thousands of rows made 22 training rows
+    # "1K<n<10K", walk 10)
+    rows = max((int(c["rows"]) for c in top), default=0)
     head = front_matter(list(reports), top, rows, "BianQue Workbench export")
     created = next(iter(reports.values()))["created_at"] if reports else ""
     lines = ["# BianQue Workbench export", "", f"- Created: {created}", "",
