@@ -28,9 +28,16 @@
     `此账号已停用：本页的任何操作都不会保存，请联系管理员启用 ·
       This account is disabled: nothing you do on this page is saved. Ask an admin to enable it.`);
   const remove = (id) => { const el = document.getElementById(id); if (el) el.remove(); };
+  // Gradio marks every output of a refused event with a red "Error" pill (each Chat column, walk 10): the notice
+  // says what happened, and the pills only suggested the models had failed. Hidden while signed out.
+  const style = document.createElement('style');
+  style.textContent = 'body.workbench-signed-out .wrap:has(> .error) { display: none !important; }';
+  document.head.appendChild(style);
+  const signedOut = () => document.body.classList.add('workbench-signed-out');
   const signedIn = () => {
     dismissed = false;
     remove('session-ended-bar');
+    document.body.classList.remove('workbench-signed-out');
   };
   const show = () => {
     if (dismissed) { showBar(); return; }
@@ -59,6 +66,7 @@
     if (document.visibilityState !== 'visible') return;
     try {
       const r = await originalFetch('./workbench-account', {credentials: 'same-origin', cache: 'no-store'});
+      if (r.status === 401) signedOut();
       if (r.status === 401 && !dismissed) show();
       if (!r.ok) return;
       signedIn();
@@ -98,6 +106,7 @@
       const target = args[0];
       const url = String((target && target.url) || target);
       if (url.includes('/gradio_api/')) {
+        signedOut();
         show();
         restoreUnsent(args[1]);
       }
