@@ -328,10 +328,11 @@ _EMBEDDING = re.compile(r"再说|再定|再决定|再商量|我(来|先)?(给(�
 _SUBJECT_OF = re.compile(r"(其实|都)?(区别|差别|差异)(不大|不太大|不明显|很小)|无所谓|没关系|不要紧|再(决定|定|考虑|商量)|要看|取决于|搞清|弄清|搞明白|弄明白|查清|查明|因人而异|才(能)?(知道|确定|看出|判断)|说不准|不好说|(不是|不光|不只|并非)(只)?看")
 _HABITUAL = re.compile(r"一般|通常")
 _FREE_CHOICE = re.compile(r"(什么|哪里|哪儿|哪个|多少|怎么|谁|啥)[^，,。？?]{0,6}?(就|都)[^，,。？?]{0,4}?\1")
-# 注意观察是否发热，还有伤口周围有没有红肿: a second object of the same watching
+# 要不先把…改到早上吃，看看…？ / 咁你不如试下戒咗咖啡先，睇下…？: a proposal, then the trial of it (or what else it
+# keeps to: 要不这周先别上场了，就做做上肢力量？)
 _TRIAL = re.compile(r"^(再)?(看看|试试|观察|看一下|试一下|睇下|睇睇|睇吓)|^(就|只|光)(?!是)[\u4e00-\u9fff]")
-# 要不先把…改到早上吃，看看…？ / 咁你不如试下戒咗咖啡先，睇下…？: a proposal, then the trial of it
 _PROPOSAL_LEAD = re.compile(r"(那|那么|咁)?(你|您|咱们?|我们)?(要不(?![要然是了])|(?<![还都也远])不如)")
+# 注意观察是否发热，还有伤口周围有没有红肿: a second object of the same watching
 _CONTINUES_OBJECT = re.compile(r"^(还有|以及|及|和|或者|或是|包括|另外还有|再就是)")
 _DAILY_COUNT = re.compile(r"^(每天|每日|一天)[^你您]{0,6}几(次|组|遍|回)$")
 _WILL_BEFORE = re.compile(r"会[\u4e00-\u9fff]{0,3}$|(过去|过来|进去)$|(就|先|再|多)(停|歇|休息|养|等|观察|坚持|吃|用|涂|抹)$|(稍等|等一下|再等)$")  # 就停几天
