@@ -2026,7 +2026,9 @@ SESSION_59_LOOKALIKES = ["客服你好，我想问一下", "小哥你好", "哈�
                          "失智奶奶今天又走失了", "邻居奶奶今天来看我", "失智老人走失预案", "护工今天请假", "患者的地址是哪里",
                          "快递的电话是多少", "鹿茸泡酒能补肾吗", "国庆长假期间门诊照常", "你个仔几岁了", "我的牛仔裤太紧",
                          "患者，男，56岁", "女儿，女，5岁", "这位老先生血压偏高",
-                         "我在路边街口等你", "坐在路边吃早饭"]
+                         "我在路边街口等你", "坐在路边吃早饭",
+                         # 帅 is a surname and 哥 a title, but 帅哥 is how anyone is addressed (found after the sets)
+                         "帅哥你好，我想问一下", "帅哥，明天来复查", "美女姐姐，你好"]
 
 
 @pytest.mark.parametrize("text, expected", SESSION_59_CLASSES, ids=[c[0][:8] for c in SESSION_59_CLASSES])

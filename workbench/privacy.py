@@ -2205,8 +2205,9 @@ def _greeted_names(text: str) -> list[Span]:
         surname = _SURNAME_RE.match(n)
         given = n[surname.end():] if surname else ""
         # the greeting decides as 我叫 does: 春生, 克明 are given names here
+        # (not 帅哥你好: a way of addressing anyone, though 帅 is a surname)
         if (given and _given_ok(given, in_dictionary_name=True) and not _TITLES.match(given) and not _KIN_WORD_RE.search(n)
-                and n not in _FAMOUS_PHYSICIANS and not _inside_medical_term(text, a, b)):
+                and n not in _FAMOUS_PHYSICIANS and n not in _ADDRESS_WORDS and not _inside_medical_term(text, a, b)):
             out.append(Span(a, b, "name", True))
     return out
 
@@ -2416,6 +2417,8 @@ def _vocative_names(text: str) -> list[Span]:
     out: list[Span] = []
     for m in _VOCATIVE.finditer(text):
         n, (a, b) = m.group("n"), m.span("n")
+        if text[a:].startswith(tuple(_ADDRESS_WORDS)):
+            continue  # 帅哥，…: a way of addressing anyone (帅 is a surname, 哥 a title, but not here)
         tag, freq = _dict_tag(n)
         # a rare common noun may be a given name (春花大姐，); a frequent one is who they are (北京大哥, 小区阿姨)
         if (len(n) == 1 and _SURNAME_RE.fullmatch(n) or len(n) == 2 and _given_ok(n) and not _KIN_WORD_RE.search(n)
@@ -2427,6 +2430,8 @@ def _vocative_names(text: str) -> list[Span]:
              for g in ("n", "m") if g in m.re.groupindex and m.group(g)]
     opening = {m.span("n") for m in _ADDRESSED.finditer(text) if m.start("n") == 0 or text[m.start("n") - 1] == "\n"}
     for n, (a, b) in found:
+        if n in _ADDRESS_WORDS:
+            continue  # 帅哥，你好: a way of addressing anyone (帅 is a surname, 哥 a title, but not here)
         title = _TITLES.search(n, 1) or _ELDER_TITLES.search(n, 1) or _SISTER_TITLE.search(n, 1)
         if title:  # 跟赵大夫说一声, 给孙大哥打个电话: the surname before a title, not the title
             n, b = n[: title.start()], a + title.start()
@@ -2869,7 +2874,8 @@ def detect(text: str) -> tuple[Span, ...]:
     # 孫思邈講…: a physician every reader knows is no one's data, whichever rule took the name
     brands = _Coverage(len(norm), [Span(m.start(), m.end(), "brand") for m in _BRANDS.finditer(norm)])
     names = [s for s in _name_spans(norm) + _spaced_names(norm) if not covered.overlaps(s.start, s.end)
-             and norm[s.start : s.end] not in _FAMOUS_PHYSICIANS and not brands.overlaps(s.start, s.end)]
+             and norm[s.start : s.end] not in _FAMOUS_PHYSICIANS and norm[s.start : s.end] not in _ADDRESS_WORDS
+             and not brands.overlaps(s.start, s.end)]  # (帅哥你好: a way of addressing anyone)
     # A name found with a cue is the same person wherever else the text says it (儿子浩浩…，浩浩晚上发烧), as
     # across a dialogue's texts (names_in); not a frequent word (我老公叫文静，人一点都不文静).
     confident = {name for s in names if s.confident and s.end - s.start >= 2
