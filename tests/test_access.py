@@ -650,5 +650,12 @@ def test_releasing_an_annotators_items_takes_two_presses(tmp_path):
         assert open_items() == 1  # another name came between: asked again
         boss.predict("ann", api_name="/rate_release")
         assert open_items() == 0
+        # the name in another letter case is the same account, and its first press only describes (walk 11: BEN
+        # released ben's item at once)
+        assert claim(app.store, ann, k=2) is not None
+        boss.predict("ANN", api_name="/rate_release")
+        assert open_items() == 1
+        boss.predict("Ann", api_name="/rate_release")  # the same account: the second press
+        assert open_items() == 0
     finally:
         app.close()

@@ -82,7 +82,7 @@ def test_a_password_reset_keeps_the_role_and_the_last_admin_stays_admin(config, 
 
 
 @pytest.mark.parametrize(("name", "message"), [("u\tx", "tabs, line breaks"), ("a\u202eb", "control characters"),
-                                               ("Boss", "already exists: names must differ in more than letter case"),
+                                               ("Boss", "already exists: type 'boss' to change it .a new account's name must differ in more than letter case"),
                                                ("<b>ann</b>", "cannot hold .* they are markup in a web page"),
                                                ("o'neil", "cannot hold")])
 def test_account_names_are_one_visible_line_and_unique_whatever_the_case(config, monkeypatch, name, message):

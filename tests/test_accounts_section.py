@@ -58,7 +58,7 @@ def test_an_admin_creates_an_account_that_signs_in_with_the_password_typed(svc):
     ("nurse", "", "x" * 1025, "x" * 1025, "at most 1024 characters"),
     ("nurse", "superuser", "pass-word-1", "pass-word-1", "role must be one of"),
     ("BOSS", "", "pass-word-1", "pass-word-1", "already exists"),
-    ("Ann", "", "", "", "type 'ann' to change that account"),  # said first, not "a new account needs a password"
+    ("Ann", "", "", "", "type 'ann' to change it"),  # said first, not "a new account needs a password"
     ("<b>nurse</b>", "", "pass-word-1", "pass-word-1", "markup in a web page"),
     ("nurse\tx", "", "pass-word-1", "pass-word-1", "tabs, line breaks"),
     ("ann", "", "", "", "nothing to change"),

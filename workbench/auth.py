@@ -123,13 +123,20 @@ def upsert_user(store: Store, username: str, password: str | None, role: str = "
         return CurrentUser(u.id, u.username, u.role)
 
 
+def account_name(store: Store, name: str) -> str | None:
+    """The name of the account ``name`` signs in as (disabled ones too), or None."""
+    with store.read() as s:
+        u = signs_in_as(s, name, active=False)
+        return u.username if u is not None else None
+
+
 def _refuse_a_case_twin(s: Session, name: str) -> None:
     """Refuse ``name`` when an account's name differs from it only in letter case: it signs in as that account, but
     saving under it must not quietly set that account's password (an admin may have meant a new person)."""
     twin = s.scalar(select(User.username).where(func.lower(User.username) == name.lower()))
     if twin is not None:
-        raise InputError(f"the account {twin!r} already exists: names must differ in more than letter case "
-                         f"(type {twin!r} to change that account)")
+        raise InputError(f"the account {twin!r} already exists: type {twin!r} to change it (a new account's name "
+                         f"must differ in more than letter case)")
 
 
 def role_to_save(store: Store, name: str, asked: str | None) -> tuple[str, str | None]:

@@ -36,7 +36,7 @@ from workbench.annotate.queue import ItemView, ReplyView
 from workbench.annotate.ratings import RatingForm
 from workbench.annotate.rubric import NA as rubric_na
 from workbench.annotate.rubric import Rubric, load_rubric
-from workbench.auth import CurrentUser
+from workbench.auth import CurrentUser, account_name
 from workbench.errors import AuthError, InputError, WorkbenchError
 from workbench.services import Services
 from workbench.ui import i18n
@@ -146,10 +146,13 @@ def error_text(e: WorkbenchError, lang: str) -> str:
     text = str(e)
     cat = i18n.catalogue()
     parts = text.split("; ")
-    if not all(_reply_part(p) for p in parts):
+    if not any(_reply_part(p) for p in parts):
         return cat.translate(text, lang)
     shown = []
     for part in parts:
+        if not _reply_part(part):  # the preference's gap beside the boxes'
+            shown.append(cat.translate(part, lang))
+            continue
         head, _sep, rest = part.partition(": ")
         colon = "：" if lang == "zh" else ": "  # 回复 A：请选择回复类型, one kind of colon in a Chinese line
         if rest.startswith("missing ") and cat.translate(rest, lang) == rest:
@@ -974,7 +977,9 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
         releases them."""
         user = user_of(request, Permission.TEAM)
         lang = i18n.language(request)
+        # (the account's own name: BEN for ben skipped the first press's warning, walk 11)
         name = (username or "").strip()
+        name = account_name(svc.store, name) or name if name else name
         try:
             if name and pending != name:
                 progress = next((r for r in workflow.team(svc.store, user)[0] if r.username == name), None)
