@@ -353,5 +353,9 @@ def test_a_submit_with_gaps_names_every_box_by_its_own_label(store, rubric):
     assert dict(part.split(": ") for part in str(refused.value).split("; ")) == boxes
     zh = error_text(refused.value, "zh")
     assert f"回复 {twin_label}：缺少问诊质量、建议质量" in zh and f"回复 {single.label}：缺少回复类型" in zh, zh
+    # ... and the preference's gap in the same message (walk 11: it came only on the next submit)
+    with store.session() as s, pytest.raises(InputError, match=r"missing turn type; choose a preference") as refused:
+        submit_item(s, a, item_id, forms, None, rubric=rubric)
+    assert "请选择偏好" in error_text(refused.value, "zh")
     with store.session() as s:
         assert queue.user_assignment(s, a, item_id).completed_at is None

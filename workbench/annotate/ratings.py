@@ -520,6 +520,12 @@ def submit_item(s: Session, user: CurrentUser, item_id: int | ItemView, forms: M
             gaps.append(f"reply {label}: not rated yet")
         elif missing := unanswered(form, rubric):
             gaps.append(f"reply {label}: missing {', '.join(missing)}")
+    if gaps and len(item.groups) > 1:
+        try:  # ... and the preference's, in the same message (walk 11: it came only on the next submit)
+            validate_preference(_as_representatives(preference or PreferenceForm(), item),
+                                [r.generation_id for r in item.preference_replies], rubric, final=True)
+        except InputError as e:
+            gaps.append(str(e))
     if gaps:
         raise InputError("; ".join(gaps))
     for group in item.groups:
