@@ -211,9 +211,16 @@ def test_a_page_whose_account_is_disabled_says_so_without_a_reload(tmp_path):
         set_active(svc.store, "ann", False)
         expect(bar).to_be_visible(timeout=25_000)  # no click, no key
         expect(bar).to_contain_text("This account is disabled")
+        # it pushes the page down: the title stays below it, whole (walk 11: it covered the title)
+        page.set_viewport_size({"width": 390, "height": 844})
+        page.wait_for_timeout(300)
+        bar_box, title_box = bar.bounding_box(), page.locator("#app-title").bounding_box()
+        assert title_box["y"] >= bar_box["y"] + bar_box["height"] - 1, (bar_box, title_box)
+        page.set_viewport_size({"width": 1280, "height": 900})
         expect(page.locator("#session-ended")).to_have_count(0)  # still signed in: not "sign in again"
         set_active(svc.store, "ann", True)
         expect(bar).to_have_count(0, timeout=25_000)
+        assert page.evaluate("() => document.body.style.paddingTop") == ""  # the room it took is given back
         # Loaded while disabled, the page hides its tabs and says so in its header; enabled again, it reloads
         # itself (walk 10: it stayed that way until reloaded by hand).
         set_active(svc.store, "ann", False)

@@ -19,15 +19,23 @@
     + 'background:var(--color-accent-soft,#fde68a);color:var(--body-text-color,#111);font-size:.9em';
   // Once the notice is closed, a later refusal shows a slim bar at the top instead: reopening the notice at every
   // click (eleven times to fill one Rate item, walk 9) only got in the way of the answers it says are kept.
-  const showBar = () => overlay('session-ended-bar', 'status', BAR_CSS,
+  // A bar pushes the page down rather than cover its title (walk 11: three lines of it hid the title on a phone).
+  const BARS = ['session-ended-bar', 'account-disabled-bar'];
+  const padForBars = () => {
+    const height = BARS.map(id => document.getElementById(id)).filter(Boolean)
+      .reduce((most, bar) => Math.max(most, bar.offsetHeight), 0);
+    document.body.style.paddingTop = height ? `${height}px` : '';
+  };
+  window.addEventListener('resize', padForBars);
+  const showBar = () => { overlay('session-ended-bar', 'status', BAR_CSS,
     `登录已失效，未保存 · Not signed in: nothing is saved —
-      <a href="./" target="_blank" rel="noopener">重新登录 · Sign in again</a>`);
+      <a href="./" target="_blank" rel="noopener">重新登录 · Sign in again</a>`); padForBars(); };
   // Signed in, but an admin disabled the account: the sign-in cookie stays valid, so without this the page
   // looked usable until reloaded (walk 9). It cannot be closed: nothing on the page works until it goes.
-  const showDisabled = () => overlay('account-disabled-bar', 'alert', BAR_CSS,
+  const showDisabled = () => { overlay('account-disabled-bar', 'alert', BAR_CSS,
     `此账号已停用：本页的任何操作都不会保存，请联系管理员启用 ·
-      This account is disabled: nothing you do on this page is saved. Ask an admin to enable it.`);
-  const remove = (id) => { const el = document.getElementById(id); if (el) el.remove(); };
+      This account is disabled: nothing you do on this page is saved. Ask an admin to enable it.`); padForBars(); };
+  const remove = (id) => { const el = document.getElementById(id); if (el) { el.remove(); padForBars(); } };
   // Gradio marks every output of a refused event with a red "Error" pill (each Chat column, walk 10): the notice
   // says what happened, and the pills only suggested the models had failed. Hidden while signed out.
   const style = document.createElement('style');
