@@ -815,7 +815,7 @@ _STRONG_CUE = re.compile(
     r"|(?:医生|医师|大夫|护士|主任|主治|药师|药剂师|技师|护师|家属|患者|病人|报告人|审核人|操作者|检查者|记录人|家长|患儿|孩子|宝宝"
     r"|收件人|收货人|孕妇|产妇|居民|签约居民|[\u4e00-\u9fff]{1,3}人|[\u4e00-\u9fff]{1,3}(?:者|员)"
     # a record about one person, named first (进修医师登记：翁海燕，…; 健康险卡信息：计红，…)
-    r"|[\u4e00-\u9fff]{0,4}(?:登记|材料|信息|名单|档案|评估|小结)|(?:转诊|会诊|转院|入院|出院|随访|交接)单)\s*[:：]"
+    r"|[\u4e00-\u9fff]{0,4}(?:登记|材料|信息|名单|档案|评估|小结)|(?:转诊|会诊|转院|入院|出院|随访|交接)单)\s*[:：|｜]"
     r"|签约居民|参保人|投保人|被保人|报修人|申请人|经办人|(?:委托|法定)?代理人|监护人|借阅人"
     # who takes the medicine, joins the rural scheme, is paid, is counselled (用药人高文静, 参合人高长生, 来访者和海燕)
     r"|用药人|服药人|参合人|收款人|开户人|持卡人|来访者"
@@ -853,7 +853,9 @@ _WEAK_CUE = re.compile(r"(?:我是|本人|患者|病人|病患|伤者|产妇|请
                        # a shift on a roster (A班 刘金花、…；N班 杨帆)
                        r"|(?<![A-Za-z])[A-Z]班|(?:早|中|晚|夜|白|大夜|小夜)班(?:护士|医生)?\s*[:：]?"
                        # a scanned form whose colons were lost: 处方号 000 332 817 医师 杭建新
-                       r"|(?:医师|药师|技师|护师)[ \t　])[\s|｜]*$")
+                       r"|(?:医师|药师|技师|护师)[ \t　]"
+                       # a table row's serial number (2|柯欣悦|女|8|…): the cell after it is the row's subject
+                       r"|(?:^|(?<=[\n|｜]))\s*\d{1,3}\s*[|｜])[\s|｜]*$")
 # Kinship, roles and greetings: a word after them is a name even when it is also an ordinary word.
 _KIN_WORDS = (
     # first: they hold other kinship words (孩子他爸老王, 我们家老爷子叫巴特尔, 我兄弟阿强)
@@ -904,7 +906,9 @@ _KIN_AFTER = (rf"是我的?(?:{_KIN_WORDS}|妈|爸)(?=[，,。.；;！!？?\s]|$
               rf"|{_KIN_IN_BRACKETS.pattern}")
 # ... or by what follows it: a title (王主任), sex and age (张伟，男，45岁) or a greeting (李华您好).
 _SEX_AGE = re.compile(r"\s*[，,、 ]\s*(?:男|女)(?:性)?(?=[，,、 \d。；;]|$)|\s*[，,]\s*\d{1,3}\s*岁|\s*(?:男|女)\s*[，,、]"
-                      r"|\s*[（(]\s*(?:男|女)(?:性)?\s*[，,、)）]")
+                      r"|\s*[（(]\s*(?:男|女)(?:性)?\s*[，,、)）]"
+                      # a table's next cell (2|柯欣悦|女|8|…)
+                      r"|\s*[|｜]\s*(?:男|女)(?:性)?\s*(?=[|｜])")
 _AFTER_NAME = re.compile(
     rf"(?:{_SEX_AGE.pattern})|\s*[，,]?\s*(?:您好|你好)|的(?:家属|家长|丈夫|妻子|妈妈|爸爸|母亲|父亲|儿子|女儿)"
     # contact data right after: 张建国，13800001111 / 张建国 电话：…
@@ -2044,8 +2048,9 @@ def _kin_named_without_surname(text: str) -> list[Span]:
             tag, freq = _dict_tag(word)
             i = c0 + m.end()
             if (2 <= len(word) <= 4 and tag in _NR_TAGS and freq < _COMMON_WORD_FREQ and not _SURNAME_RE.match(word)
-                    and _NAME_CHARS.fullmatch(word[0]) and not _ordinary(word)
+                    and _NAME_CHARS.fullmatch(word[0]) and not _ordinary(word) and _dict_tag(word[:2])[0] != "t"
                     and not _inside_medical_term(text, i, i + len(word))):
+                # (not a word that opens with a time word: 我妈今天下午还在烧, where jieba tags 今天下午 a name)
                 out.append(Span(i, i + len(word), "name", True))
     return out
 
