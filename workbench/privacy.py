@@ -1154,7 +1154,7 @@ def _name_at(text: str, i: int, surname: str, clause: str, c0: int) -> Span | No
             and (compound := _compound_name_at(text, i, surname, clause, c0))):
         return compound
     pair = text[i + 1 : i + 3]
-    if (kin and sl == 1 and len(pair) == 2 and all(_given_ok(c) or c in _GIVEN_AFTER_CUE for c in pair)
+    if ((kin or role) and sl == 1 and len(pair) == 2 and all(_given_ok(c) or c in _GIVEN_AFTER_CUE for c in pair)
             and any(_given_ok(c) for c in pair)
             and not _NAME_CHARS.match(text[i + 3 : i + 4] or "x") and not _inside_medical_term(text, i, i + 3)
             and (_dict_tag(pair)[1] < _COMMON_WORD_FREQ or _dict_tag(pair)[0] in _NR_TAGS)):
