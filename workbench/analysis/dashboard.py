@@ -75,6 +75,8 @@ def compute_dashboard(
     # kept by a filter (its human turn type, its date) may rate a reply the filter left out.
     gens = frames.generations
     dialogues = gens.drop_duplicates("generation_id").set_index("generation_id")["dialogue_id"]
+    # a box of identical replies is one answer: in one slot, and one unit of agreement
+    one_per_box = one_rating_per_text(f.ratings, f.generations)
     return Dashboard(
         scope=scope,
         counts={
@@ -87,9 +89,7 @@ def compute_dashboard(
         scores=column_scores(f.generations, f.ratings, n_boot=n_boot, seed=seed, dialogues=dialogues),
         differences=column_differences(f.generations, f.ratings, column_order, n_boot=n_boot, seed=seed,
                                        dialogues=dialogues),
-        # (a box of identical replies is one answer in one slot, as agreement counts it)
-        slot_scores=scores_by_slot(one_rating_per_text(f.ratings, f.generations), n_boot=n_boot, seed=seed,
-                                   dialogues=dialogues),
+        slot_scores=scores_by_slot(one_per_box, n_boot=n_boot, seed=seed, dialogues=dialogues),
         coq=coq_curve(f.generations, f.references, turns=turns),
         questions_first=runs.summary,
         questions_first_dist=runs.distribution,
@@ -97,7 +97,7 @@ def compute_dashboard(
         win_counts=n.round().astype("int64"),  # whole comparisons (a tie's halves add up), not 5.0
         bradley_terry=bradley_terry(tally, n_boot=bt_boot, seed=seed, all_bad=all_bad),
         position_bias=position_bias(tally),
-        agreement=agreement_table(one_rating_per_text(f.ratings, f.generations)),
+        agreement=agreement_table(one_per_box),
         metrics=reference_metrics(f.generations, f.references) if metrics else None,
         aggregated=aggregated_scores(f.ratings, aggregates, seed=seed) if aggregates else None,
     )

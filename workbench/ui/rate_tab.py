@@ -978,8 +978,8 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
         user = user_of(request, Permission.TEAM)
         lang = i18n.language(request)
         # (the account's own name: BEN for ben skipped the first press's warning, walk 11)
-        name = (username or "").strip()
-        name = account_name(svc.store, name) or name if name else name
+        typed = (username or "").strip()
+        name = (account_name(svc.store, typed) if typed else None) or typed
         try:
             if name and pending != name:
                 progress = next((r for r in workflow.team(svc.store, user)[0] if r.username == name), None)

@@ -81,7 +81,7 @@
       const answer = await r.json();
       if (answer.active === false) { showDisabled(); return; }
       remove('account-disabled-bar');
-      // Loaded while the account was disabled, the page hid every tab and says so in its header: once the account
+      // Loaded while the account was disabled, the page's tabs are empty and its header says why: once the account
       // works again it reloads, as the notice asked (walk 10: it stayed that way until reloaded by hand). At most
       // once a minute, should the page still disagree with this check.
       const last = Number(sessionStorage.getItem('workbench-account-reload') || 0);
