@@ -293,12 +293,15 @@ def test_wrong_passwords_lock_the_account_then_the_address(tmp_path):
     app.svc.auth._verify = lambda u, p: scrypt_runs.append(u) or real_check(u, p)  # counts, changes nothing
     try:
         with httpx.Client(base_url=app.url, timeout=30) as http:
-            codes = [http.post("/login", data={"username": "ann", "password": "wrong"}).status_code
-                     for _ in range(8)]
-            assert set(codes) <= {400}
+            answers = [http.post("/login", data={"username": "ann", "password": "wrong"}) for _ in range(8)]
+            # Gradio's login page says "Incorrect Credentials" to a 400 and nothing to any other answer: the
+            # lock-out has its own status and wait, which the page's script puts into words.
+            assert [r.status_code for r in answers] == [400] * 5 + [429] * 3
+            assert all(int(r.headers["retry-after"]) >= 1 for r in answers[5:])
+            assert "try again in" in answers[-1].json()["detail"]
             assert len(scrypt_runs) == 5  # after 5 failures the account is locked: no more scrypt runs
             # Locked: even the right password is refused for now ...
-            assert http.post("/login", data={"username": "ann", "password": "secret-pass-ann"}).status_code == 400
+            assert http.post("/login", data={"username": "ann", "password": "secret-pass-ann"}).status_code == 429
             # ... but only for that account.
             assert http.post("/login", data={"username": "boss", "password": "secret-pass-boss"}).status_code == 200
             # Spraying many names from one address locks the address: 429 before any check runs.
@@ -309,6 +312,33 @@ def test_wrong_passwords_lock_the_account_then_the_address(tmp_path):
             r = http.post("/login", data={"username": "boss", "password": "secret-pass-boss"})
             assert r.status_code == 429 and int(r.headers["retry-after"]) >= 1
             assert len(scrypt_runs) == before
+    finally:
+        app.close()
+
+
+def test_a_disabled_accounts_right_password_is_told_the_account_is_disabled(tmp_path):
+    """Gradio's login page said "Incorrect Credentials" to a disabled account, so its owner kept retyping a right
+    password. Only the right password learns that the account is disabled (403, a sentence the page shows); a
+    wrong one gets the usual 400, the same as an unknown name. The login page carries the script that says so."""
+    from workbench.auth import set_active
+
+    app = RunningApp(tmp_path, k=1)
+    make_users(app.store, "ann", "boss")
+    set_active(app.store, "ann", False)
+    try:
+        with httpx.Client(base_url=app.url, timeout=30) as http:
+            refused = http.post("/login", data={"username": "Ann", "password": "secret-pass-ann"})
+            assert refused.status_code == 403 and "disabled" in refused.json()["detail"] and not http.cookies
+            assert http.post("/login", data={"username": "ann", "password": "wrong"}).status_code == 400
+            assert http.post("/login", data={"username": "nobody", "password": "wrong"}).status_code == 400
+            page = http.get("/").text
+            assert "login-refusal" in page and page.count("gradio_api_info") == 1
+            set_active(app.store, "ann", True)
+            assert http.post("/login", data={"username": "ann", "password": "secret-pass-ann"}).status_code == 200
+            assert http.get("/gradio_api/user").json() == "ann"
+            # a form far beyond a name and a password is refused before it is parsed
+            huge = http.post("/login", data={"username": "ann", "password": "x" * 100_000})
+            assert huge.status_code == 413
     finally:
         app.close()
 

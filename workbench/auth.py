@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+import math
 import os
 import secrets
 import unicodedata
@@ -233,6 +234,20 @@ def signs_in_as(s: Session, name: str, *, active: bool) -> User | None:
     return twins[0] if len(twins) == 1 else None
 
 
+#: what :meth:`Authenticator._verify` says of a disabled account's right password
+DISABLED = "disabled"
+
+
+@dataclass(frozen=True)
+class LoginRefusal:
+    """Why a sign-in failed, as the login request's answer: 400 wrong name or password (Gradio's own answer),
+    403 a disabled account's right password, 429 an account locked out for ``retry_after_s``."""
+
+    status: int
+    detail: str
+    retry_after_s: float = 0.0
+
+
 class Authenticator:
     """Checks logins for Gradio and resolves the user of each request."""
 
@@ -246,27 +261,41 @@ class Authenticator:
         self.address_throttle = LoginThrottle(free_failures=self.ADDRESS_FREE_FAILURES)  # in the HTTP guard
 
     def check(self, username: str, password: str) -> bool:
-        """Gradio's login check. A locked-out account is refused before any scrypt run."""
-        key = username.strip().lower()
-        if self.throttle.locked(key):
-            log.warning("login refused for %r: too many failed attempts (back-off)", username)
-            return False
-        ok = self._verify(username, password)
-        if ok:
-            self.throttle.succeeded(key)
-        else:
-            self.throttle.failed(key)
-        return ok
+        """Gradio's login check (the HTTP guard has already made the same attempt and said why it failed)."""
+        return self.attempt(username, password) is None
 
-    def _verify(self, username: str, password: str) -> bool:
+    def attempt(self, username: str, password: str) -> LoginRefusal | None:
+        """One sign-in attempt: None when it succeeds, else why not. A locked-out account is refused before any
+        scrypt run; every other refusal costs one, so timing does not tell a disabled account from a wrong name."""
+        key = username.strip().lower()
+        wait = self.throttle.retry_after(key)
+        if wait > 0:
+            log.warning("login refused for %r: too many failed attempts (back-off)", username)
+            return LoginRefusal(429, f"Too many failed sign-ins: try again in {math.ceil(wait)} s", wait)
+        outcome = self._verify(username, password)
+        if outcome is True:
+            self.throttle.succeeded(key)
+            return None
+        self.throttle.failed(key)
+        if outcome == DISABLED:
+            # Said only to someone who knows the password: anyone else learns nothing about the account.
+            return LoginRefusal(403, "This account is disabled: ask an admin to enable it")
+        return LoginRefusal(400, "Incorrect credentials.")
+
+    def _verify(self, username: str, password: str) -> bool | str:
+        """True for an enabled account's password, :data:`DISABLED` for a disabled account's, else False."""
         with self.store.read() as s:
             u = signs_in_as(s, username, active=True)
-            stored = u.password_hash if u else None
+            if u is None:
+                u = signs_in_as(s, username, active=False)
+            stored, active = (u.password_hash, u.active) if u else (None, False)
         if stored is None or stored == NO_PASSWORD:
             # Spend the same time as a real check, so timing does not reveal which names exist.
             hashlib.scrypt(password.encode("utf-8", "surrogatepass"), salt=b"\0" * 16, n=_N, r=_R, p=_P, dklen=32)
             return False
-        return verify_password(password, stored)
+        if not verify_password(password, stored):
+            return False
+        return True if active else DISABLED
 
     def lookup(self, username: str | None) -> CurrentUser:
         name = username if self.enabled else LOCAL_USER

@@ -23,15 +23,22 @@ import hashlib
 import hmac
 import json
 import logging
+import math
 import re
 import secrets
 from collections.abc import Awaitable, Callable, Iterable, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
+import anyio.to_thread
+from starlette.requests import Request
+
 from workbench.login_throttle import LoginThrottle
+
+if TYPE_CHECKING:
+    from workbench.auth import LoginRefusal
 
 log = logging.getLogger(__name__)
 
@@ -138,6 +145,41 @@ def _headers(scope: Scope) -> dict[str, str]:
     return out
 
 
+#: a sign-in form is a name and a password; anything longer is refused before it is parsed
+MAX_LOGIN_BODY = 64 * 1024
+
+
+async def _read_body(receive: Receive, limit: int) -> bytes | None:
+    """The whole request body, or None once it passes ``limit`` bytes."""
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            return b"".join(chunks)
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+        if not message.get("more_body"):
+            return b"".join(chunks)
+
+
+def _replaying(body: bytes, receive: Receive) -> Receive:
+    """A ``receive`` that gives ``body`` once, then whatever the client sends next (its disconnect)."""
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if sent:
+            return await receive()
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return replay
+
+
 async def _reply(send: Send, scope: Scope, status: int, detail: str, headers: Sequence[tuple[bytes, bytes]] = ()) -> None:
     if scope["type"] == "websocket":
         await send({"type": "websocket.close", "code": 1008})
@@ -155,7 +197,9 @@ class WorkbenchGuard:
     def __init__(self, app: ASGIApp, *, open_mode: OpenModeGuard | None = None,
                  address_throttle: LoginThrottle | None = None,
                  routes: dict[str, Callable[[Scope, Receive, Send], Awaitable[None]]] | None = None,
-                 origin_hosts: Iterable[str] = (), upload_allowed: Callable[[Scope], bool] | None = None) -> None:
+                 origin_hosts: Iterable[str] = (), upload_allowed: Callable[[Scope], bool] | None = None,
+                 login_attempt: Callable[[str, str], LoginRefusal | None] | None = None,
+                 login_page_script: str = "") -> None:
         self.app = app
         self.open_mode = open_mode
         # login mode: host names other than the request's own whose pages may call the workbench
@@ -165,6 +209,9 @@ class WorkbenchGuard:
         # login mode: whether the request's user may upload files (only the roles with an upload box may fill
         # the server's upload folder, up to max_upload_mb a file)
         self.upload_allowed = upload_allowed
+        # login mode: one sign-in attempt (None = success), and the script the login page gets to say why one failed
+        self.login_attempt = login_attempt
+        self.login_page_script = login_page_script
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket"):
@@ -224,10 +271,11 @@ class WorkbenchGuard:
             return
         await self.app(scope, receive, self._with_cookie(send, set_cookie))
 
-    @staticmethod
-    def _page(send: Send) -> Send:
+    def _page(self, send: Send) -> Send:
         """A page's HTML as Gradio wrote it, except that the login page (shown to anyone not signed in) describes
-        no API endpoint: their names and parameters are the signed-in user's business. Other answers pass as sent."""
+        no API endpoint (their names and parameters are the signed-in user's business) and carries
+        ``login_page_script``. Other answers pass as sent."""
+        script = f"<script>{self.login_page_script}</script></body>".encode() if self.login_page_script else b""
         start: list[Message] = []
         body: list[bytes] = []
 
@@ -248,6 +296,9 @@ class WorkbenchGuard:
             html = b"".join(body)
             if _LOGIN_PAGE.search(html):
                 html = _API_INFO.sub(_NO_API_INFO, html, count=1)
+                if script:
+                    head, end, tail = html.rpartition(b"</body>")
+                    html = head + script + tail if end else html + script
             headers = [(k, v) for k, v in start[0].get("headers", []) if k.lower() != b"content-length"]
             await send({**start[0], "headers": [*headers, (b"content-length", str(len(html)).encode())]})
             await send({"type": "http.response.body", "body": html})
@@ -255,7 +306,10 @@ class WorkbenchGuard:
         return wrapped
 
     async def _login(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Per-address back-off: a locked address is refused before Gradio (and scrypt) sees the request."""
+        """Per-address back-off: a locked address is refused before Gradio (and scrypt) sees the request. Then the
+        attempt itself: Gradio's login page says "Incorrect Credentials" to every 400 and nothing at all to any
+        other answer, so a refusal says why in its status (403 disabled, 429 locked out), which the page's
+        :data:`LOGIN_PAGE_JS` turns into a sentence. Only a successful attempt reaches Gradio, which signs in."""
         assert self.address_throttle is not None
         address = (scope.get("client") or ("?",))[0]
         wait = self.address_throttle.retry_after(address)
@@ -264,6 +318,23 @@ class WorkbenchGuard:
             await _reply(send, scope, 429, f"Too many failed logins: try again in {wait:.0f} s",
                          [(b"retry-after", str(int(wait) + 1).encode())])
             return
+        body = await _read_body(receive, MAX_LOGIN_BODY)
+        if body is None:
+            await _reply(send, scope, 413, "Request too large: a sign-in is a name and a password")
+            return
+        replay = _replaying(body, receive)
+        if self.login_attempt is not None:
+            form = await Request(scope, _replaying(body, receive)).form()
+            username, password = form.get("username"), form.get("password")
+            if isinstance(username, str) and isinstance(password, str):
+                # scrypt and a store read: off the event loop
+                refusal = await anyio.to_thread.run_sync(self.login_attempt, username.strip(), password)
+                if refusal is not None:
+                    self.address_throttle.failed(address)
+                    retry = [(b"retry-after", str(math.ceil(refusal.retry_after_s)).encode())] \
+                        if refusal.retry_after_s else []
+                    await _reply(send, scope, refusal.status, refusal.detail, retry)
+                    return
         status: list[int] = []
 
         async def watch(message: Message) -> None:
@@ -271,7 +342,7 @@ class WorkbenchGuard:
                 status.append(message["status"])
             await send(message)
 
-        await self.app(scope, receive, watch)
+        await self.app(scope, replay, watch)
         if status and 400 <= status[0] < 500:
             self.address_throttle.failed(address)
 

@@ -100,6 +100,8 @@ footer {{ display: none !important; }}
 """
 
 SESSION_GUARD_JS = (Path(__file__).parent / "assets" / "session_guard.js").read_text(encoding="utf-8")
+#: put in the login page by the HTTP guard (launch's ``js`` runs only once signed in)
+LOGIN_PAGE_JS = (Path(__file__).parent / "assets" / "login_reasons.js").read_text(encoding="utf-8")
 KEEP_TAB_JS = (Path(__file__).parent / "assets" / "keep_tab.js").read_text(encoding="utf-8")
 DATE_PICKER_JS = (Path(__file__).parent / "assets" / "date_picker.js").read_text(encoding="utf-8")
 TOAST_TITLES_JS = (Path(__file__).parent / "assets" / "toast_titles.js").read_text(encoding="utf-8")
@@ -267,7 +269,9 @@ def server_options(svc: Services, *, open_mode: OpenModeGuard | None) -> dict[st
                        routes={EXPORT_DOWNLOADS: ExportDownloads(svc), RESULTS_PREFIX: ResultDownloads(svc),
                                ACCOUNT_CHECK: AccountCheck(svc)},
                        origin_hosts=svc.config.server.allowed_hosts,
-                       upload_allowed=partial(may_upload, svc) if svc.auth.enabled else None)
+                       upload_allowed=partial(may_upload, svc) if svc.auth.enabled else None,
+                       login_attempt=svc.auth.attempt if svc.auth.enabled else None,
+                       login_page_script=LOGIN_PAGE_JS if svc.auth.enabled else "")
     return dict(
         auth=svc.auth.check if svc.auth.enabled else None,
         auth_message="BianQue Workbench · 扁鹊工作台: sign in · 请登录" if svc.auth.enabled else None,

@@ -1,0 +1,56 @@
+"""The login page in Chromium says why a sign-in failed. Gradio's own form shows "Incorrect Credentials" for a 400
+and nothing at all for any other answer: a locked-out account or address looked like a button that did nothing,
+and a disabled account's owner was told the right password was wrong (walk 11)."""
+
+from __future__ import annotations
+
+import pytest
+from rate_ui_support import TIMEOUT_MS, rate_server
+
+from tests.browser import launch, require_chromium
+from workbench.auth import set_active
+
+pytestmark = pytest.mark.browser
+
+
+def _try(page, name: str, password: str) -> None:
+    page.locator("input[type=text]").first.fill(name)
+    page.locator("input[type=password]").first.fill(password)
+    page.locator("input[type=password]").first.press("Enter")
+
+
+def test_the_login_page_says_an_account_is_disabled_or_locked_out(tmp_path):
+    from playwright.sync_api import expect, sync_playwright
+
+    require_chromium()
+    with rate_server(tmp_path, users=("ann", "rita")) as (svc, url), sync_playwright() as pw:
+        set_active(svc.store, "ann", False)
+        svc.auth.throttle.base_s = 120  # a lock that a loaded machine cannot outwait mid-test
+        browser = launch(pw)
+        page = browser.new_page(viewport={"width": 1200, "height": 900})
+        page.set_default_timeout(TIMEOUT_MS)
+        page.goto(str(url))
+        reason = page.locator("#login-refusal")
+        # a disabled account's right password: the reason, not "Incorrect Credentials"
+        _try(page, "ann", "secret-pass-ann")
+        expect(reason).to_contain_text("This account is disabled")
+        expect(reason).to_contain_text("此账号已停用")
+        expect(page.get_by_text("Incorrect Credentials")).to_have_count(0)
+        # a wrong password: Gradio's own sentence, and the reason above goes
+        _try(page, "rita", "wrong")
+        expect(page.get_by_text("Incorrect Credentials")).to_be_visible()
+        expect(reason).to_have_count(0)
+        # locked out after five wrong passwords: the wait, in words, even for the right password
+        for _ in range(4):
+            _try(page, "rita", "wrong")
+            page.wait_for_timeout(300)
+        _try(page, "rita", "secret-pass-rita")
+        expect(reason).to_contain_text("Too many failed sign-ins: try again in")
+        # in the place of Gradio's sentence, which it never takes down: the page does not say both
+        expect(page.get_by_text("Incorrect Credentials")).to_be_hidden()
+        # markup typed as a name is not drawn (the page's texts are fixed; nothing from the server is shown)
+        assert page.locator("#login-refusal *").count() == 0
+        svc.auth.throttle.succeeded("rita")
+        _try(page, "rita", "secret-pass-rita")
+        expect(page.locator("#account")).to_contain_text("rita", timeout=TIMEOUT_MS)
+        browser.close()
