@@ -172,3 +172,58 @@ def test_the_root_cards_size_is_that_of_the_configs_it_declares():
     }, "")
     meta = yaml.safe_load(card.split("---")[1])
     assert meta["size_categories"] == ["n<1K"] and [c["config_name"] for c in meta["configs"]] == ["sft"]
+
+
+def test_csv_configs_declare_the_types_their_columns_mean(exported, tmp_path):
+    """pandas types a CSV column nobody filled as float64: a comment, title or error column was a number column in
+    one export and text in the next, and an id column with an empty cell held 12.0. The CSV cards declare every
+    column: text by name even when empty, scores as float64 even when whole, ids as int64 with nulls."""
+    from datasets import Value, load_dataset
+
+    out, _single, _reports = exported
+    ratings = load_dataset(str(out / "tables_csv"), "ratings", split="train", cache_dir=str(tmp_path / "hf"))
+    assert all(r["comment"] is None for r in ratings)  # the all-empty case, really
+    assert ratings.features["comment"] == Value("string") and ratings.features["questioning"] == Value("float64")
+    assert ratings.features["rating_id"] == Value("int64") and ratings.features["blind"] == Value("bool")
+    gens = load_dataset(str(out / "tables_csv"), "generations", split="train", cache_dir=str(tmp_path / "hf"))
+    assert gens.features["error"] == Value("string") and gens.features["generation_id"] == Value("int64")
+    prefs = load_dataset(str(out / "tables_csv"), "preferences", split="train", cache_dir=str(tmp_path / "hf"))
+    assert prefs.features["winner_generation_id"] == Value("int64")
+    assert None in prefs["winner_generation_id"] and all(isinstance(g, int) for g in prefs["winner_generation_id"]
+                                                         if g is not None)
+    for name in TABLES:
+        meta = _card(out / "tables_csv")
+        assert {c["config_name"] for c in meta["dataset_info"]} == set(TABLES)
+        ds = load_dataset(str(out / "tables_csv"), name, split="train", cache_dir=str(tmp_path / "hf"))
+        assert not _null_types(ds.features)
+        # every value the Parquet table holds, the CSV one holds too (lists and times as the CSV writes them)
+        parquet = load_dataset(str(out / "tables_parquet"), name, split="train", cache_dir=str(tmp_path / "hf"))
+        for a, b in zip(ds, parquet, strict=True):
+            for k, v in a.items():
+                if isinstance(b[k], (int, float, bool)) and v is not None:
+                    assert v == b[k], (name, k)
+
+
+def test_csv_features_declare_what_each_column_means_and_read_broken_files_as_unknown(tmp_path):
+    from datasets import Value, load_dataset
+
+    from workbench.export.card import front_matter
+    from workbench.export.card_features import csv_features
+
+    folder = tmp_path / "d"
+    folder.mkdir()
+    (folder / "t.csv").write_text("external_id,comment,questioning,seed,blind,notes_x,n\n"
+                                  "123,,4,,true,,1.5\n456,,5,7,,,2\n", encoding="utf-8")
+    features = csv_features(folder / "t.csv")
+    assert features == [{"name": "external_id", "dtype": "string"}, {"name": "comment", "dtype": "string"},
+                        {"name": "questioning", "dtype": "float64"}, {"name": "seed", "dtype": "int64"},
+                        {"name": "blind", "dtype": "bool"}, {"name": "notes_x", "dtype": "string"},
+                        {"name": "n", "dtype": "float64"}]
+    config = {"config_name": "t", "path": "t.csv", "rows": 2, "features": features}
+    (folder / "README.md").write_text(front_matter(["tables_csv"], [config], 2, "t"), encoding="utf-8")
+    ds = load_dataset(str(folder), "t", split="train", cache_dir=str(tmp_path / "hf"))
+    assert ds["external_id"] == ["123", "456"] and ds["questioning"] == [4.0, 5.0] and ds["seed"] == [None, 7]
+    assert ds["blind"] == [True, None] and ds["comment"] == [None, None]
+    assert ds.features["comment"] == Value("string") and ds.features["notes_x"] == Value("string")
+    (folder / "bad.csv").write_bytes(b'a,b\n"unclosed,1\n')
+    assert csv_features(folder / "bad.csv") is None

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from workbench.export.card import file_reader, render_card, render_root_card
-from workbench.export.card_features import json_features
+from workbench.export.card_features import csv_features, json_features
 from workbench.export.context import ExportContext, paused_gc
 from workbench.export.lanes import write_in_lanes
 from workbench.export.records import ExportCandidate, PreferenceOutcome
@@ -81,8 +81,9 @@ def write_format(ctx: ExportContext, fmt: str, out_dir: str | Path) -> ExportRep
         notes.insert(0, NO_ROWS)
     configs = res.configs or [{"config_name": fmt, "path": res.files[0].name, "rows": res.rows}]
     # Read once here, in the format's own lane, for its card and the root card alike (card_features).
-    configs = [{**c, "features": json_features(out / c["path"])} if file_reader(c["path"]) == "json" else c
-               for c in configs]
+    read_features = {"json": json_features, "csv": csv_features}
+    configs = [{**c, "features": read_features[file_reader(c["path"])](out / c["path"])}
+               if file_reader(c["path"]) in read_features else c for c in configs]
     report = ExportReport(fmt, out, list(res.files), res.rows, res.by_model, res.by_turn_type, res.by_source,
                           ctx.filters.to_dict(), ctx.deid, ctx.created_at.isoformat(timespec="seconds"),
                           0.0, notes, configs)

@@ -132,7 +132,7 @@ def size_category(n: int) -> str:
 
 def front_matter(formats: Sequence[str], configs: Sequence[Mapping[str, Any]], rows: int, pretty_name: str) -> str:
     """The YAML block: licence, language, task, tags, size, name, a config per data file, and the column types of
-    the configs that carry ``features`` (the JSON Lines files, card_features)."""
+    the configs that carry ``features`` (the JSON Lines and CSV files, card_features)."""
     tags = list(TAGS)
     for f in formats:
         tags += [t for t in FORMAT_TAGS.get(f, []) if t not in tags]
@@ -150,7 +150,7 @@ def front_matter(formats: Sequence[str], configs: Sequence[Mapping[str, Any]], r
             for i, c in enumerate(configs)
         ],
     }
-    # Declared column types of the JSON Lines configs (card_features: the same types in every export).
+    # Declared column types of the JSON Lines and CSV configs (card_features).
     declared = [{"config_name": c["config_name"], "features": c["features"]} for c in configs
                 if c.get("features") is not None]
     if declared:

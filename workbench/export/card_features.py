@@ -1,4 +1,4 @@
-"""The column types a dataset card declares for a JSON Lines file (``dataset_info.features``).
+"""The column types a dataset card declares for a JSON Lines or CSV file (``dataset_info.features``).
 
 Without them ``datasets`` infers each export's types from its rows, and a field no row fills (DPO's
 ``annotators_against`` when no annotator voted against a chosen reply, a score no one gave) became
@@ -6,6 +6,11 @@ Without them ``datasets`` infers each export's types from its rows, and a field 
 could not be concatenated, and a column a consumer cannot cast. The card now declares the types: Arrow's
 inference over the whole file, with every all-null field given the type its name means. ``datasets`` casts the
 file to them when it loads a config (checked by tests/test_export_cards.py).
+
+A CSV file is read by pandas, which types a column no row fills as ``float64`` and an integer column with an empty
+cell as ``float64`` too: a comment, title or error column that nobody wrote in became a number column in one export
+and text in the next, and ids became 12.0. Its card declares every column: by name where the name says text or a
+score, else as Arrow infers it over the whole file.
 """
 
 from __future__ import annotations
@@ -14,8 +19,10 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.csv as pacsv
 import pyarrow.json as paj
 
+from workbench.export.table_schema import TABLE_TYPES
 from workbench.vocab import RubricAxis
 
 # The type of a field that no row fills, by name. Every scalar field the JSON Lines writers name is here; the
@@ -63,3 +70,48 @@ def _type(name: str, arrow_type: pa.DataType) -> dict[str, Any]:
     if pa.types.is_null(arrow_type):
         return {"dtype": _NULL_FIELD_TYPES.get(name, _UNNAMED_NULL)}
     return {"dtype": _DTYPE_NAMES.get(str(arrow_type), str(arrow_type))}
+
+
+def _csv_name_types() -> dict[str, pa.DataType]:
+    """What a CSV column means, by name: the flat tables' declared types and the JSON fields' ones."""
+    names: dict[str, pa.DataType] = {}
+    for columns in TABLE_TYPES.values():
+        for name, arrow_type in columns.items():
+            names.setdefault(name, arrow_type)
+    return {**names, **{n: pa.type_for_alias(t) for n, t in _NULL_FIELD_TYPES.items()}}
+
+
+def _csv_dtype(arrow_type: pa.DataType) -> str:
+    """The datasets dtype of a CSV column of ``arrow_type``. ``datasets`` reads the file with pandas as it
+    infers, then casts it to the card's features: an int64 column with empty cells (a float64 one in pandas)
+    comes back int64 with nulls."""
+    if pa.types.is_integer(arrow_type):
+        return "int64"
+    if pa.types.is_floating(arrow_type):
+        return "float64"
+    if pa.types.is_boolean(arrow_type):
+        return "bool"
+    return "string"  # text, and times and lists as the CSV writes them
+
+
+def csv_features(path: Path) -> list[dict[str, Any]] | None:
+    """The card's ``features`` for the CSV file ``path``, or None when Arrow cannot read it (``datasets`` then
+    infers, as before). Arrow reads it the way pandas does: an empty cell is missing."""
+    try:
+        table = pacsv.read_csv(path, read_options=pacsv.ReadOptions(block_size=_BLOCK_BYTES),
+                               convert_options=pacsv.ConvertOptions(strings_can_be_null=True))
+    except (pa.ArrowException, OSError):
+        return None
+    by_name = _csv_name_types()
+    features = []
+    for name, column in zip(table.column_names, table.columns, strict=True):
+        meant = by_name.get(name)
+        if pa.types.is_null(column.type):
+            dtype = _csv_dtype(meant) if meant is not None else "string"
+        elif meant is not None and (pa.types.is_string(meant) or (pa.types.is_floating(meant)
+                                                                  and pa.types.is_integer(column.type))):
+            dtype = _csv_dtype(meant)  # the type the name means: a score column of whole numbers is still a score
+        else:
+            dtype = _csv_dtype(column.type)
+        features.append({"name": name, "dtype": dtype})
+    return features
