@@ -201,3 +201,44 @@ def test_enter_on_a_focused_button_presses_that_button_not_submit(tmp_path):
                 assert first.completed_at is None and first.skipped_at is not None
             ctx.close()
             browser.close()
+
+
+def test_each_choice_is_one_tab_stop_and_arrow_keys_move_within_it(tmp_path):
+    """Walk 11: Gradio names each radio input on its own, so Tab stopped on every option (about sixty stops across
+    three boxes) and the arrow keys did nothing. Each choice is now one Tab stop, the arrow keys move the answer
+    within it, and an answer given that way is stored like a click's."""
+    from playwright.sync_api import sync_playwright
+
+    require_chromium()
+    with rate_server(tmp_path, blind=True) as (svc, url):
+        add_item(svc.store, ["咳嗽几天了？", "多喝水。"])
+        with sync_playwright() as pw:
+            browser = launch(pw)
+            ctx, page = open_rate_tab(browser, url, "ann", "en", keyboard_only=True)
+            page.keyboard.press("n")
+            wait_until(lambda: item_shown(page) == 1, what="the first item")
+            focused = ("() => { const e = document.activeElement; const b = e.closest('.block');"
+                       " return [e.type || e.tagName, e.value || '', b ? b.id : '']; }")
+            stops = []
+            page.locator("#rate-col-0 .rate-axis input[type=radio]").first.focus()
+            for _ in range(5):
+                stops.append(page.evaluate(focused))
+                page.keyboard.press("Tab")
+            # the turn type, questioning and suggestion: one stop each, then the safety flag
+            assert [(t, b) for t, _v, b in stops[:4]] == [("radio", "rate-tt-0"), ("radio", "rate-q-0"),
+                                                         ("radio", "rate-s-0"), ("checkbox", "rate-safety-0")]
+            for _ in range(4):  # back from the correction box to questioning, where nothing is chosen yet
+                page.keyboard.press("Shift+Tab")
+            assert page.evaluate(focused) == ["radio", "1", "rate-q-0"]
+            page.keyboard.press("Space")
+            for _ in range(3):
+                page.keyboard.press("ArrowRight")
+            page.locator("#rate-col-0 input[type=radio][value='4']:checked").first.wait_for()
+            assert page.evaluate(focused)[:2] == ["radio", "4"]
+            assert page.locator("#rate-col-0 .rate-axis input[type=radio]:checked").count() == 1
+            expect(page.locator("#rate-saved")).to_contain_text("saved")  # its autosave has answered
+            with svc.store.read() as s:
+                draft = s.scalars(select(Rating)).all()
+            assert [r.scores.get("questioning") for r in draft] == [4]
+            ctx.close()
+            browser.close()

@@ -109,6 +109,7 @@ RATE_TYPING_JS = (Path(__file__).parent / "assets" / "rate_typing.js").read_text
 KEEP_TYPED_JS = (Path(__file__).parent / "assets" / "keep_typed.js").read_text(encoding="utf-8")
 CHAT_LABELS_JS = (Path(__file__).parent / "assets" / "chat_labels.js").read_text(encoding="utf-8")
 CHAT_COMMIT_JS = (Path(__file__).parent / "assets" / "chat_commit.js").read_text(encoding="utf-8")
+RADIO_GROUPS_JS = (Path(__file__).parent / "assets" / "radio_groups.js").read_text(encoding="utf-8")
 
 
 def date_picker_texts() -> dict[str, dict[str, Any]]:
@@ -136,10 +137,11 @@ def toast_titles() -> dict[str, dict[str, str]]:
 #: saved as typed with an input method too, and a question before leaving while it is unsaved; the open tab and the
 #: typed text kept across a language switch, chat bubbles' screen-reader labels as typed, the chat message committed by
 #: Enter or Send, the Rate tab's keyboard shortcuts,
-#: the date picker and the pop-up titles in the page's language), each an arrow function run once
+#: each Radio one Tab stop, the date picker and the pop-up titles in the page's language), each an arrow function run
+#: once
 JS = (f"() => {{ ({SESSION_GUARD_JS.strip()})(); ({RATE_TYPING_JS.strip()})(); ({KEEP_TAB_JS.strip()})(); "
       f"({KEEP_TYPED_JS.strip()})(); ({CHAT_LABELS_JS.strip()})(); ({CHAT_COMMIT_JS.strip()})(); "
-      f"({RATE_JS.strip()})(); "
+      f"({RATE_JS.strip()})(); ({RADIO_GROUPS_JS.strip()})(); "
       f"({DATE_PICKER_JS.strip()})({json.dumps(date_picker_texts(), ensure_ascii=False)}); "
       f"({TOAST_TITLES_JS.strip()})({json.dumps(toast_titles(), ensure_ascii=False)}, "
       f"{json.dumps(toast_messages(), ensure_ascii=False)}); }}")
