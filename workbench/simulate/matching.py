@@ -67,7 +67,8 @@ _PUNCT = re.compile(r"[\s，。！？!?、；;：:,.“”\"'（）()…—-]+")
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 # A duration word followed, within its clause, by 一次 asks how often ("多久体检一次", "几天大便一次").
 _HOW_OFTEN = re.compile(r"(多久|多长时间|多长|几天)(?=[^，。！？!?；;,\n]{0,8}?(一次|一回|一趟))")
-_FREQUENCY_WORDS = ("几次", "次数", "经常", "频率", "一次", "反复")
+# (not 第一次 or 上一次: the first or the last time is a time, not how often)
+_FREQUENCY_WORDS = re.compile(r"几次|次数|经常|频率|(?<![第头上末后近])一次|反复")
 
 
 # Directional complements (趋向补语), a closed class of grammatical words: 站起来 and 夜里起来 share 起来
@@ -247,7 +248,7 @@ def _words_of(text: str) -> tuple[str, ...]:
 
 
 def _is_about_frequency(fact: Fact) -> bool:
-    return any(w in k for k in fact.keywords for w in _FREQUENCY_WORDS)
+    return any(_FREQUENCY_WORDS.search(k) for k in fact.keywords)
 
 
 # Colloquial forms of question words, and the standard form a case lists: the same word to a speaker,
@@ -424,7 +425,9 @@ def _without_longer_keywords(fact: Fact, others: Iterable[Fact], question: str) 
 # (孩子尿了几回 asks the urine's count, not the stool's).
 _MEASURE_KEYWORDS = frozenset("几次 次数 几回 多久 多长时间 多长 几天 几年 什么时候 多少 频率 一次 多大".split())
 # ... and what a fact about when or how long is keyed on besides (a fact keyed on these alone has no other topic)
-_TIME_KEYWORDS = _MEASURE_KEYWORDS | frozenset("开始 时间 持续 病程 最近 几个月 几周 哪天 当时 起病 上次 末次 最后一次 啥时候 啥时".split())
+# (第一次: when it first came, which a fact about the onset is keyed on beside 什么时候 and 开始)
+_TIME_KEYWORDS = _MEASURE_KEYWORDS | frozenset("开始 时间 持续 病程 最近 几个月 几周 哪天 当时 起病 上次 末次 最后一次 啥时候 啥时 "
+                                               "第一次 头一次 头一回".split())
 _TIME_WORD = re.compile(r"几个?(?:分钟|小时|秒|天|周|月|年)|多(?:久|长时间|长)|什么时候.*|.*(?:开始|以来)")
 
 
@@ -566,21 +569,39 @@ def _asks_a_place(evidence: frozenset[str]) -> bool:
     return bool(evidence) and all(e.removeprefix("tok:") in _PLACE_WORDS for e in evidence)
 
 
-def _topic_of_a_time_question(fact: Fact, evidence: dict[str, frozenset[str]], asked: list[Fact], question: str) -> bool:
+# Words that ask since when (not how many times: 孩子尿了几回 asks the urine's count, not a stool fact's 几次)
+_SINCE_WHEN = frozenset("多久 多长时间 什么时候 啥时候 开始 几天 几周 几个月 几年 哪天 起病 病程 第一次 头一次 头一回".split())
+
+
+def _asked_since_when(evidence: frozenset[str]) -> bool:
+    """Asked by words of since when alone, one of them a keyword itself (not only a word shared with a longer
+    keyword: 多久 of 怀孕多久 asks how far along a pregnancy is, and 脚肿多久了 asks nothing of that)."""
+    return (any(not e.startswith("tok:") for e in evidence)
+            and all(e.removeprefix("tok:") in _SINCE_WHEN for e in evidence))
+
+
+def _topic_of_a_time_question(fact: Fact, evidence: dict[str, frozenset[str]], asked: list[Fact], question: str,
+                              opening: str = "") -> bool:
     """Whether ``fact`` is only the topic of a clause that asks when, how long or where, another asked fact being
     that time or place (疹子什么时候出来的 asks the onset, not what the rash looks like; 抽了多长时间 how long, not
-    the fit; 疹子长在哪个部位 where, not what it looks like)."""
+    the fit; 疹子长在哪个部位 where, not what it looks like). A fact keyed on a time beside other things (the onset
+    and its cause) is that time where only its time words ask it and the topic is the complaint the patient opened
+    with (疼多久了, 这回犯晕是头一遭吗: since when it hurts, not how it hurts)."""
     if _is_about_time(fact) or _asks_a_place(evidence[fact.id]):
         return False
+    own_topic = [e.removeprefix("tok:") for e in evidence[fact.id] if not _is_time_word(e.removeprefix("tok:"))]
+    complaint = bool(own_topic) and all(e in with_standard_words(opening) for e in own_topic)
     times = [evidence[g.id] for g in asked
-             if g is not fact and (_is_about_time(g) or _asks_a_place(evidence[g.id]))]
+             if g is not fact and (_is_about_time(g) or _asks_a_place(evidence[g.id])
+                                   or complaint and _asked_since_when(evidence[g.id]))]
     if not times:
         return False
     clauses = [with_standard_words(c) for c in _CLAUSE_OF_QUESTION.findall(question)]
     own = [e.removeprefix("tok:") for e in evidence[fact.id]]
 
     def without_own(c: str) -> str:  # 其他部位 asks its own fact: the 部位 inside it asks no place
-        for e in sorted(own, key=len, reverse=True):
+        # (but a time word stays: 多久 of a keyword 痛多久 is still the time 痛了多久 asks)
+        for e in sorted((e for e in own if not _is_time_word(e)), key=len, reverse=True):
             c = c.replace(e, "，")
         return c
 
@@ -677,7 +698,7 @@ def asked_facts(case: Case, doctor_text: str) -> tuple[str, ...]:
     if any(not _only_then(evidence[f.id]) for f in asked):
         asked = [f for f in asked if not (_is_about_time(f) and _only_then(evidence[f.id]))]
     canonical = _canonical_question_words(_PLACE_OF_ANOTHER.sub("哪", q))  # (往哪儿窜 is no place asked)
-    asked = [f for f in asked if not _topic_of_a_time_question(f, evidence, asked, canonical)]
+    asked = [f for f in asked if not _topic_of_a_time_question(f, evidence, asked, canonical, case.opening)]
     asked = [f for f in asked if not _part_of_another_clause(evidence[f.id], canonical,
                                                               [evidence[g.id] for g in asked if g is not f])]
     asked = [f for f in asked if not _only_before_another(evidence[f.id], canonical,
