@@ -301,7 +301,9 @@ _ABOUT_OTHERS = re.compile(r"(家里|家中|家人)的?(大人|老人)|(家里|�
                            r"|老一辈|上一辈|长辈|(你|您)们)(的?大人们?)?(里|当中|中间)?((是不是|是否)?也|有没有|有谁|有人|中|最近有|没有|没人|怎么样|咋样)"
                            # 你妈妈当年…也, 你爱人以前犯过…, 她爸爸是不是也…, 你们队里还有谁…, 您家里人抽烟吗
                            r"|(你|您|他|她)(家里?)?的?(阿妈|阿爸|妈妈|妈|爸爸|爸|母亲|父亲|爱人|老伴|老公|老婆|丈夫|妻子|对象|爹妈|父母|家里人|家人"
-                           r"|婆婆|公公|岳母|岳父|婆家|娘家|哥哥|姐姐|弟弟|妹妹|奶奶|爷爷|外婆|外公|姥姥|姥爷)"
+                           r"|婆婆|公公|岳母|岳父|婆家|娘家|哥哥|姐姐|弟弟|妹妹|奶奶|爷爷|外婆|外公|姥姥|姥爷"
+                           # 你表哥当年吃的什么药: a cousin, an aunt or an uncle
+                           r"|[表堂](?:哥|姐|弟|妹)|舅舅|舅妈|姑姑|姑妈|叔叔|婶婶|伯伯|大伯|阿姨|姨妈|小姨|小舅|亲戚)"
                            r"|(你们|您们)(队里|班里|单位|公司|宿舍).{0,4}(谁|别人|其他人|有人)"
                            # 你那工友眼睛也崩着了吗: the one who was with the patient
                            r"|(你|您)(那|那个|那位)(工友|同事|同学|朋友|室友|邻居|师傅|同伴|伙计)"
@@ -319,6 +321,12 @@ _OTHERS_CLAUSE_SPLIT = re.compile(_CLAUSE_SPLIT.pattern + r"|(?<=[\u4e00-\u9fff]
 # (你老婆看到你…, 家里有没有找人来帮你疏通: what someone saw of the patient or did for them is the patient's too)
 _DONE_TO_THE_PATIENT = re.compile(r"[^，,。？?]{0,6}?(看到|看见|发现|说|觉得|注意到|帮|替|给)(你|您)")
 _OTHERS_IN_FACT = re.compile(r"家|亲|父|母|兄|弟|姐|妹|别人|其他人|同学|同事|朋友|周围|身边|遗传")
+# Relatives: a clause about one (她姐姐在哪个学校上学) asks nothing of a fact about classmates or colleagues, only of one
+# that names relatives (a classmates' fact's 家长群 names none, nor a period's 大姨妈)
+_KIN = re.compile(r"家(?!长)|亲|父|母|兄|弟|姐|妹|(?<!姨)妈|爸|爹|娘|爷|奶|婆|公|舅|姑|叔|婶|伯|(?<!大)姨|哥|老伴|丈夫|妻子|爱人|对象|遗传|辈")
+# 老师找过你爸妈, 通知你家长: the relatives someone contacted about the patient, which asks nothing of them
+_CONTACTED_RELATIVE = re.compile(r"(?<=[找叫请喊])([过了]?)(?:你|您)的?(?:爸妈|父母|家长|爸爸|妈妈|爸|妈|家里人|家人)"
+                                 r"|(?<=通知|告诉|联系)([过了]?)(?:你|您)的?(?:爸妈|父母|家长|爸爸|妈妈|爸|妈|家里人|家人)")
 
 
 # 布洛芬药店能买到吗？多少钱一盒？ / 社区医院周末开门吗？: where to buy, what it costs, when a place opens ask
@@ -334,8 +342,10 @@ def _about_the_patient(fact: Fact, question: str) -> str:
     and about buying or opening hours, unless ``fact`` is about that itself."""
     if not question:
         return question
+    question = _CONTACTED_RELATIVE.sub(lambda m: (m.group(1) or m.group(2) or "") + "，", question)
     text = fact.fact + "".join(fact.keywords)
-    others = _ABOUT_OTHERS.search(question) and not _OTHERS_IN_FACT.search(text)
+    named = _ABOUT_OTHERS.search(question)
+    others = named and not (_KIN if _KIN.search(named.group(0)) else _OTHERS_IN_FACT).search(text)
     service = _ABOUT_SERVICE.search(question) and not _SERVICE_IN_FACT.search(text)
     if not (others or service):
         return question
