@@ -373,6 +373,10 @@ _PLACE_OF_ANOTHER = re.compile(r"(?<=[往朝])哪(?:里|儿|边)(?=[^，,。？?
 _DRUG_ALLERGY = re.compile(r"对?(什么|啥|哪些|哪种|哪个)?(药物|药)过敏|过敏的?(药物|药)")
 
 
+# 怕痛, 害怕疼: the pain feared, which asks a fact about the fear (keyed 怕), not the pain's (怕冷 stays: a symptom)
+_FEARED_PAIN = re.compile(r"(?<=怕)(?:疼|痛)")
+
+
 def _evidence(fact: Fact, question: str) -> frozenset[str]:
     """What in ``question`` asks about ``fact``: its keywords found there, and ``tok:`` + each content word the
     question shares with them (empty: the fact is not asked)."""
@@ -398,6 +402,8 @@ def _evidence(fact: Fact, question: str) -> frozenset[str]:
     if not _TIME_RELATION_IN_FACT.search(fact.fact + fact.patient):
         question = _before_events_blanked(question)
     keywords = [k for k in fact.keywords if k not in GENERIC_KEYWORDS]
+    if not any("怕" in k for k in fact.keywords):
+        question = _FEARED_PAIN.sub("", question)  # 怕痛一直忍着: the fear of the pain, not how it hurts
     gloss = fact.fact + fact.patient + "".join(fact.keywords)
     if "过敏" in question and "过敏" not in gloss:
         question = _DRUG_ALLERGY.sub("过敏", question)  # 对什么药过敏吗 asks allergies, not the medicines taken
