@@ -1149,6 +1149,60 @@ def test_session_59_third_rules(case_id, doctor, facts):
     assert asked_facts(_cases_in(S59C)[case_id], doctor) == facts
 
 
+# Written blind in session 60 (tests/data/cases_s60): five cases and 120 questions (a Wuhan grandfather's positional
+# vertigo, a Cantonese programmer's anal fissure, a Henan girl's head lice told by her mother, a Zibo woman's frozen
+# shoulder, a student who suspects ADHD from short videos). First contact, with session 59's rules: 84/120 (0.700;
+# synonyms 2/25). Its misses gave everyday words (翻江倒海, 出恭, 青菜, 口味, 后门, 小疙瘩, 老辈, 白渣, 脖颈, 反手, 往下溜,
+# 讲课, 开小差, 火烧眉毛, 忘带, 少带, 小豆丁, 抖音, 快手, 哪面; 往床上一倒, 被窝里爬起来, 脑瓜子碰着, 跟谁一个被窝, 一块儿念书,
+# 啥土法子, 顺着…溜, 甩胳膊, 扒着墙, 活儿还能干, 脑子飘, 满世界找, 坐不坐得住, 挂过科, 撕开似的, 烧得慌; 闷着 only as a
+# blow) and the rules tested below: 第一次 is a time, not how often; a clause asking since when about the complaint the
+# patient opened with asks the onset, even an onset fact keyed on its cause too (疼多久了); a clause about a relative
+# asks nothing of a fact about classmates (她姐姐在哪个学校上学), cousins are others too (你表哥), and the parents someone
+# contacted (老师找过你爸妈) are not asked about; the pain feared (怕痛) asks the fear. 113/120; s55c rose to 108 and
+# s57b to 110, no other set changed, no label changed. Still missed: 上大号那一下…撕开似的 (an event named as a time
+# also asks the stool: facts about what happens while driving or running need the event), 闺女晚上跟谁一个被窝 (晚上 asks
+# the night itch), 头发根上 and 剪过头发 (the age fact is keyed on 头发), 以前痔疮犯过没 (犯过 asks the first time),
+# 当初…自己疼起来的 and 左边肩膀以前疼过吗 (疼 asks how it hurts).
+S60 = REPO / "tests" / "data" / "cases_s60"
+
+
+def test_rule_patient_on_the_session_60_cases():
+    right, total = _blind_set_score(S60)
+    assert total == 120 and right / total >= 0.93
+
+
+@pytest.mark.parametrize(("case_id", "doctor", "facts"), [
+    ("frozen-shoulder-zibo", "疼多久了？", ("onset",)),
+    ("anal-fissure-guangzhou", "痛了多久？", ("onset",)),
+    ("bppv-wuhan-grandpa", "您多大岁数了，这回犯晕是头一遭吗？", ("age", "onset")),
+    ("anal-fissure-guangzhou", "你做什么工作的，什么时候开始痛的", ("age-job", "onset")),
+    ("anal-fissure-guangzhou", "平时出恭顺不顺，隔几天去蹲一回？", ("stool",)),  # 第一次 is no frequency
+    ("head-lice-henan-girl", "她姐姐在哪个学校上学？", ("family",)),
+    ("adhd-suspect-student", "你表哥当年吃的是什么药，多大剂量？", ()),
+    ("adhd-suspect-student", "你还是个小豆丁的时候，老师有没有找过你爸妈？", ("childhood",)),
+    ("anal-fissure-guangzhou", "不会是因为怕痛一直忍着不去厕所吧？", ("fear",)),
+    ("adhd-suspect-student", "你学什么专业的 挂过科吗", ("age", "procrastination")),
+    ("adhd-suspect-student", "小时候老师怎么说你的，现在坐不坐得住", ("childhood", "hyper")),
+    ("frozen-shoulder-zibo", "那个难受劲儿是在骨头缝里头闷着，还是皮面上，会顺着胳膊往下溜不", ("pain-char",)),
+    ("frozen-shoulder-zibo", "恁都找谁给看过、使过啥法子？", ("treatment",)),
+    ("frozen-shoulder-zibo", "有人教过您每天甩甩胳膊、扒着墙往上挪那种法儿不？", ("exercise",)),
+    # what the rules above must not take
+    ("frozen-shoulder-zibo", "晚上疼不疼？", ("night-pain",)),
+    ("frozen-shoulder-zibo", "是怎么疼的？", ("pain-char",)),
+    ("anal-fissure-guangzhou", "每次痛多久？", ("pain",)),
+    ("anal-fissure-guangzhou", "怕不怕？", ("fear",)),
+    ("anal-fissure-guangzhou", "大便几天一次？", ("stool",)),
+    ("anal-fissure-guangzhou", "什么时候开始的？", ("onset",)),
+    ("head-lice-henan-girl", "她班上同学有没有这样的？", ("school",)),
+    ("head-lice-henan-girl", "她姐姐头痒不痒？", ("family",)),
+    ("adhd-suspect-student", "你家里人有没有多动症？", ("family",)),
+    ("adhd-suspect-student", "你爸妈有没有这种情况？", ("family",)),
+    ("bppv-wuhan-grandpa", "头晕是什么样的？", ("spinning",)),
+])
+def test_session_60_rules(case_id, doctor, facts):
+    assert asked_facts(_cases_in(S60)[case_id], doctor) == facts
+
+
 def test_cantonese_words_are_read_as_mandarin_only_in_a_cantonese_turn():
     """痕 is "itchy" in Cantonese and "scar, trace" in Mandarin (疤痕, 痕迹): a Mandarin turn kept its words."""
     from workbench.simulate.matching import _mandarin
