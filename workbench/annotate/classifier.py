@@ -191,11 +191,76 @@ def _unspaced(text: str) -> str:
     return re.sub(r"(?<=[\u4e00-\u9fff，])[ 　]+(?=[\u4e00-\u9fff，])", "", text)
 
 
+# A reply typed in toneless pinyin (xian bie chi la de le, wei teng shi fan qian teng hai shi fan hou teng) is read
+# back into characters: its cue words become the characters the rules know, every other syllable a rare character of
+# its own (the same syllable the same character, so teng bu teng and xx mei xx keep their A-not-A form). Only a reply
+# whose every Latin word is pinyin is read so; English, and Chinese with English words mixed in, are left as they are.
+_PINYIN_SYLLABLE = (r"(?:zh|ch|sh|[bpmfdtnlgkhjqxrzcsyw])?"
+                    r"(?:iang|iong|uang|ueng|ang|eng|ing|ong|ian|iao|uai|uan|ai|ei|ao|ou|an|en|er|in|un|ia|ie|iu|ua|uo|ui"
+                    r"|ue|ve|a|o|e|i|u|v)")
+_PINYIN_WORD = re.compile(f"(?:{_PINYIN_SYLLABLE})+")
+_LATIN_WORD = re.compile(r"[A-Za-z]+")
+_PINYIN_RUN = re.compile(r"[a-z]+(?:[ ']+[a-z]+)*")
+_PINYIN_MIN_WORDS = 3
+_PINYIN_CUES = {
+    # asking
+    "you mei you": "有没有", "shi bu shi": "是不是", "yao bu yao": "要不要", "neng bu neng": "能不能", "hao bu hao": "好不好",
+    "xing bu xing": "行不行", "dui bu dui": "对不对", "ke bu ke yi": "可不可以", "shi fou": "是否", "hai shi": "还是",
+    "qing wen": "请问", "shen me shi hou": "什么时候", "shen me": "什么", "wei shen me": "为什么", "zen me yang": "怎么样",
+    "zen me ban": "怎么办", "zen me": "怎么", "duo chang shi jian": "多长时间", "duo jiu": "多久", "duo shao": "多少",
+    "duo da": "多大", "ji tian": "几天", "ji ci": "几次", "ji ge": "几个", "ji sui": "几岁", "na li": "哪里", "sha": "啥",
+    "za": "咋", "gao su wo": "告诉我", "fa guo lai": "发过来", "zhao pian": "照片",
+    # advising and explaining
+    "jian yi": "建议", "ying gai": "应该", "zui hao": "最好", "yi ding yao": "一定要", "bu yao": "不要", "bu yong": "不用",
+    "ke yi": "可以", "zhu yi": "注意", "bi mian": "避免", "guan cha": "观察", "kan kan": "看看", "fu cha": "复查",
+    "yi yuan": "医院", "jiu yi": "就医", "ji zhen": "急诊", "chi yao": "吃药", "duo he shui": "多喝水", "xiu xi": "休息",
+    "ke neng": "可能", "kao lv": "考虑", "kao lu": "考虑", "yi ban": "一般", "zheng chang": "正常", "wen ti bu da": "问题不大",
+    "fan qian": "饭前", "fan hou": "饭后", "shi hou": "时候", "shi jian": "时间", "xiao shi": "小时", "zui jin": "最近",
+    "ping shi": "平时", "yi qian": "以前", "zhi qian": "之前", "zhe ge": "这个", "na ge": "那个", "hai zi": "孩子",
+    "jue de": "觉得", "fa shao": "发烧", "ke sou": "咳嗽", "tou teng": "头疼", "du zi": "肚子", "gan mao": "感冒",
+    # courtesy
+    "xie xie": "谢谢", "bu ke qi": "不客气", "ni hao": "你好", "nin hao": "您好", "hao de": "好的", "mei shi": "没事",
+    # single syllables, read as the commonest word in a consultation
+    "ni": "你", "nin": "您", "wo": "我", "ta": "他", "zhe": "这", "na": "那", "ma": "吗", "ne": "呢", "ba": "吧", "a": "啊",
+    "ya": "呀", "le": "了", "de": "的", "guo": "过", "mei": "没", "bu": "不", "you": "有", "shi": "是", "hai": "还",
+    "jiu": "就", "dou": "都", "ye": "也", "zai": "在", "hen": "很", "xian": "先", "bie": "别", "qu": "去", "lai": "来",
+    "chi": "吃", "yao": "要", "kan": "看", "teng": "疼", "tong": "痛", "ji": "几", "duo": "多", "shao": "少", "tian": "天",
+    "ci": "次", "ge": "个", "dian": "点", "yi": "一", "ke": "科", "pai": "拍", "fa": "发", "hao": "好",
+}
+_PINYIN_LONGEST = max(len(k.split()) for k in _PINYIN_CUES)
+_PINYIN_OTHERS = "氕氘氚氙氡氪氩氖鑫淼焱垚犇骉羴靐龘麤鱻猋"
+
+
+def _from_pinyin(text: str) -> str:
+    """A reply typed in toneless pinyin, read back into characters (see :data:`_PINYIN_CUES`); other text as it is."""
+    words = [w for w in _LATIN_WORD.findall(text) if not (len(w) > 1 and w.isupper())]  # CT, BP: abbreviations
+    if len(words) < _PINYIN_MIN_WORDS or not all(w.islower() and _PINYIN_WORD.fullmatch(w) for w in words):
+        return text
+    others: dict[str, str] = {}
+
+    def read(run: re.Match[str]) -> str:
+        syllables = [s for word in re.split(r"[ ']+", run.group(0)) for s in re.findall(_PINYIN_SYLLABLE, word)]
+        out, i = [], 0
+        while i < len(syllables):
+            for n in range(min(_PINYIN_LONGEST, len(syllables) - i), 0, -1):
+                hanzi = _PINYIN_CUES.get(" ".join(syllables[i : i + n]))
+                if hanzi:
+                    out.append(hanzi)
+                    i += n
+                    break
+            else:
+                out.append(others.setdefault(syllables[i], _PINYIN_OTHERS[len(others) % len(_PINYIN_OTHERS)]))
+                i += 1
+        return "".join(out)
+
+    return _PINYIN_RUN.sub(read, text)
+
+
 def _clauses(text: str) -> list[_Clause]:
     # 【问题分析】…【建议】…: a template's section names head sentences, they advise or ask nothing themselves
     text = re.sub(r"【[^】\n]{1,10}】", "。", text)
     # (an emoji between two clauses ends the first, as a comma does: …让恒牙长正😊 他怕不怕打麻药呀)
-    text = _EMOJI_BETWEEN.sub("，", _QUOTED.sub("某", to_simplified(text)))
+    text = _EMOJI_BETWEEN.sub("，", _QUOTED.sub("某", _from_pinyin(to_simplified(text))))
     text = _unspaced(_EMOJI.sub(" ", text).replace("一哈", "一下"))
     if "\n" in text:
         # a title line (### …, **二、怎么补铁？**), not a numbered paragraph (三、有一个情况需要您告诉我：…？)
