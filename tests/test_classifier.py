@@ -191,6 +191,14 @@ HELDOUT = ROOT / "tests" / "data" / "classifier_heldout.jsonl"
 # asks (not 有咩随时揾我), 药有没有每天按时吃 asks despite 按时, 您的问题是：… restates it, 止血带 and 以下几点 ask
 # nothing, 还是要补, 今晚九点打夜针, 先给你开…, 先在家观察, 超过…就吃, 主要靠防蚊, 带上…, 往前挪, 六点前吃完, 电脑少看看
 # and Wu 弗要 advise, …就做做…？ goes on proposing, 可以吧 and 听着没 check the advice, 建议您…就近的医院 is no topic).
+# classifier_s60: 150 written blind in session 60 (haematology, oncology, rehabilitation, memory clinics, psychiatry,
+# dentistry, breast surgery, Sichuanese speech, English replies, replies typed in toneless pinyin, an empty reply);
+# 0.880 (binary 0.960) on first contact (original markers 0.773), 1.000 after its misses were read (接下来要做骨髓穿刺
+# plans, a rehabilitation schedule (每小时做10次, 第二周开始练…), 不一定是 and 副作用小 explain, 这个就是颈椎病嘛
+# diagnoses, Sichuanese 莫乱停 and 莫一天到晚… advise, 我的意见是 advises and 您看呢 is consent, 要不要考虑…？ and
+# 要不要先…，一天三四次？ propose, 不要只发… says how to send what was asked for, 一定可以挺过去的 is comfort, 您这次复查
+# 的… is the topic, 主要是谁在带 asks, I'd skip…, "biopsy shows", "benign" and "no surgery is needed" advise, and a
+# reply in toneless pinyin is read back into characters). No label changed.
 LATER_SETS = [ROOT / "tests" / "data" / "classifier_fresh.jsonl", ROOT / "tests" / "data" / "classifier_final.jsonl",
               ROOT / "tests" / "data" / "classifier_s42.jsonl", ROOT / "tests" / "data" / "classifier_s43.jsonl",
               ROOT / "tests" / "data" / "classifier_s44.jsonl", ROOT / "tests" / "data" / "classifier_s50.jsonl",
@@ -205,7 +213,7 @@ LATER_SETS = [ROOT / "tests" / "data" / "classifier_fresh.jsonl", ROOT / "tests"
               ROOT / "tests" / "data" / "classifier_s57b.jsonl", ROOT / "tests" / "data" / "classifier_s57c.jsonl",
               ROOT / "tests" / "data" / "classifier_s58.jsonl", ROOT / "tests" / "data" / "classifier_s58b.jsonl",
               ROOT / "tests" / "data" / "classifier_s59.jsonl", ROOT / "tests" / "data" / "classifier_s59b.jsonl",
-              ROOT / "tests" / "data" / "classifier_s59c.jsonl"]
+              ROOT / "tests" / "data" / "classifier_s59c.jsonl", ROOT / "tests" / "data" / "classifier_s60.jsonl"]
 
 
 def _load(path: Path) -> list[dict]:
@@ -824,6 +832,54 @@ CASES_S59 = [
     ("还是建议您尽快就医。", "suggestion"),
     ("是继续吃还是停掉，等复查结果出来再定。", "suggestion"),
 ]
+
+
+CASES_S60 = [
+    ("I'd skip the evening dose for now. Any dizziness this morning?", "mixed"),
+    ("接下来要做胃镜活检，明确是不是溃疡。", "suggestion"),
+    ("术后第三天开始下地走路，每小时活动5分钟。", "suggestion"),
+    ("其实打呼噜不一定是呼吸暂停。您晚上会憋醒吗？", "mixed"),
+    ("这个药副作用很小。你以前对头孢过敏吗", "mixed"),
+    ("你这个就是肩周炎嘛，莫天天提重东西。", "suggestion"),
+    ("血糖药莫乱停。最近测过空腹血糖没有？", "mixed"),
+    ("我的意见是先保守观察，您看呢？", "suggestion"),
+    ("要不要考虑换个口服药？", "suggestion"),
+    ("要不要先热敷一下，一天两三次？", "suggestion"),
+    ("把出院小结拍一下发过来，别只拍第一页", "question"),
+    ("加油，你一定能熬过去的", "other"),
+    ("孩子平时主要是谁在照顾", "question"),
+    ("您这次复查的血常规白细胞是多少", "question"),
+    ("The scan shows a small benign cyst. No treatment is needed.", "suggestion"),
+    ("ni ke sou ji tian le, you mei you fa shao", "question"),
+    ("jian yi duo he shui, bie ao ye", "suggestion"),
+    ("xian bie chi bing de, du zi teng shi fan qian hai shi fan hou", "mixed"),
+    ("teng bu teng", "question"),
+    # what the rules above must not take
+    ("接下来要问您几个问题：平时抽烟吗？", "question"),
+    ("这个药副作用大吗？", "question"),
+    ("主要是饮食的问题，少吃辣。", "suggestion"),
+    ("这次复查的时候记得带上病历。", "suggestion"),
+    ("你一定可以恢复的，这种骨折愈合很好。", "suggestion"),
+    ("大便一天三四次吗？", "question"),
+    ("要不要紧？", "question"),
+    ("Is a referral needed?", "question"),
+    ("先 check 一下 blood sugar", "suggestion"),
+    ("please send me a photo of the rash", "question"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), CASES_S60, ids=[t[:8] for t, _ in CASES_S60])
+def test_session_60_set_cases(text: str, expected: str) -> None:
+    assert classify(text).turn_type == expected, classify(text).cues
+
+
+def test_pinyin_is_read_only_where_every_latin_word_is_pinyin() -> None:
+    from workbench.annotate.classifier import _from_pinyin
+
+    assert _from_pinyin("wei teng shi fan qian teng hai shi fan hou teng") == "氕疼是饭前疼还是饭后疼"
+    assert _from_pinyin("tou teng bu teng") == "头疼不疼"
+    for text in ("Take the tablets after meals.", "先 check 一下血常规", "CT 看了吗", "ni hao"):
+        assert _from_pinyin(text) == text
 
 
 CASES_S59C = [
