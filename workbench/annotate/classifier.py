@@ -12,7 +12,8 @@ Two classifiers live here:
   应该, 注意, 避免, 多喝…) or a diagnostic explanation (考虑是, 可能是, 属于…). The false positives of the
   marker list (那么, 怎么办 in advice, 多少有点, 呢 as a pause, 吗啡…) are handled by position and context.
   Traditional characters are folded to simplified ones first (:mod:`workbench.annotate.zh_variants`); a few
-  English cues (should, avoid, probably, tell me…) cover replies in English.
+  English cues (should, avoid, probably, tell me…) cover replies in English, and a reply typed in toneless pinyin is
+  read back into characters.
 
 The confidence is the probability of the chosen class under a small independence model: each clause's
 strongest cue has a fixed strength (roughly its precision), strengths combine by noisy-or into
