@@ -1,6 +1,6 @@
 () => {
   // The language switch reloads the page (every text is drawn on load), and text typed but not yet used went
-  // with it: a Compare date range, Export thresholds, a half-written gold reply or chat message. The switch
+  // with it (the chat message box goes the same way on any reload, below): a Compare date range, Export thresholds, a half-written gold reply or chat message. The switch
   // stashes every filled text box in sessionStorage (window.workbenchStashTyped); this puts each value back
   // when its box is drawn again (a tab's boxes are drawn when the tab is first opened). The Rate tab is left
   // out: it saves as it is typed and reloads its item from the store. Password boxes are never stashed.
@@ -19,6 +19,16 @@
     }
     sessionStorage.setItem(KEY, JSON.stringify(typed));
   };
+  // A reload (or a closed-and-reopened tab's history) took the chat message box with it: a half-typed message, or
+  // one waiting for the replies before it to be stored, which was never sent (walk 11). The box is kept the same
+  // way, and comes back as typed: nothing is sent until Enter. (The switch's stash, written first, is kept.)
+  window.addEventListener('pagehide', () => {
+    const box = document.querySelector('#patient-message textarea');
+    if (!box || box.value.trim() === '') return;
+    const typed = JSON.parse(sessionStorage.getItem(KEY) || '{}');
+    if (!('patient-message' in typed)) typed['patient-message'] = box.value;
+    sessionStorage.setItem(KEY, JSON.stringify(typed));
+  });
   const stashed = sessionStorage.getItem(KEY);
   if (!stashed) return;
   sessionStorage.removeItem(KEY);
