@@ -173,3 +173,21 @@ def test_many_rows_stream(tmp_path):
     assert all(len(d.turns) == 8 for d in res.dialogues)
     assert res.dialogues[1234].turns[-1].text == "回答1234-3"
     assert res.dialogues[1234].source_rows == [4 * 1234 + k + 1 for k in range(4)]
+
+
+def test_a_binary_file_is_called_one_and_utf16_without_a_bom_is_named(tmp_path):
+    """Walk 11: a 17-byte picture named .csv was told it "decodes as GB18030/GBK: re-save it as UTF-8" (GB18030
+    decodes almost any short run of bytes)."""
+    from workbench.ui import i18n
+
+    picture = tmp_path / "fake.csv"
+    picture.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00")
+    with pytest.raises(DatasetError) as ei:
+        parse_dataset(picture)
+    assert "not a text file" in str(ei.value) and "GB18030" not in str(ei.value)
+    assert "不是文本文件" in i18n.catalogue().translate(str(ei.value), "zh")
+    no_bom = tmp_path / "utf16.csv"
+    no_bom.write_bytes("input,target\n病人：头痛\\n医生：,多久了？\n".encode("utf-16-le"))
+    with pytest.raises(DatasetError, match="UTF-16 without a byte-order mark") as ei:
+        parse_dataset(no_bom)
+    assert "没有字节顺序标记" in i18n.catalogue().translate(str(ei.value), "zh")

@@ -13,6 +13,9 @@ from workbench.errors import DatasetError
 
 MAX_ROW_ERRORS_IN_MESSAGE = 20
 _PROBE = 1 << 16
+#: bytes no text file holds (C0 controls but tab, line feed, form feed and carriage return; DEL): reached only for
+#: a file that is not UTF-8 (UTF-16, whose NULs would match, is found by its BOM before this)
+_CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 #: metadata nested deeper than this is refused (deeper still breaks the JSON encoder at insert)
 MAX_JSON_DEPTH = 32
 _UNSTORABLE = re.compile(r"[\x00\ud800-\udfff]")
@@ -114,12 +117,20 @@ def open_text(path: str | Path, newline: str | None = None) -> io.TextIOWrapper:
 def encoding_error(path: Path, err: UnicodeDecodeError, where: str) -> DatasetError:
     """A DatasetError that says which encoding the file probably has."""
     hint = ""
-    try:
-        with path.open("rb") as f:
-            f.read(_PROBE).decode("gb18030")
-        hint = " It decodes as GB18030/GBK: re-save it as UTF-8."
-    except UnicodeDecodeError:
-        pass
+    with path.open("rb") as f:
+        probe = f.read(_PROBE)
+    if probe.count(0) > len(probe) // 4 and (probe[1::2].count(0) > len(probe) // 4
+                                              or probe[0::2].count(0) > len(probe) // 4):
+        hint = " It looks like UTF-16 without a byte-order mark: re-save it as UTF-8."
+    elif _CONTROL_BYTES.search(probe):
+        # GB18030 decodes almost any short run of bytes: a picture named .csv was told to re-save itself as UTF-8
+        hint = " It holds control bytes, as a picture or a program does: it is not a text file."
+    else:
+        try:
+            probe.decode("gb18030")
+            hint = " It decodes as GB18030/GBK: re-save it as UTF-8."
+        except UnicodeDecodeError:
+            pass
     found = _first_undecodable_line(path)
     if found is not None:  # the decoder reads ahead in chunks: its position names no row
         where = f"line {found[0]}"
