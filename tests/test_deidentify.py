@@ -55,6 +55,7 @@ HELDOUT32 = REPO / "annotations" / "deid_heldout32.jsonl"
 HELDOUT33 = REPO / "annotations" / "deid_heldout33.jsonl"
 HELDOUT34 = REPO / "annotations" / "deid_heldout34.jsonl"
 HELDOUT35 = REPO / "annotations" / "deid_heldout35.jsonl"
+HELDOUT36 = REPO / "annotations" / "deid_heldout36.jsonl"
 
 # --- medicine is not a name -----------------------------------------------------------------------
 
@@ -2120,3 +2121,30 @@ def test_a_name_said_twice_is_redacted_twice_unless_it_is_also_a_word():
     assert deidentify("我儿子浩浩一起来的，浩浩晚上有点低烧")[0] == "我儿子[姓名]一起来的，[姓名]晚上有点低烧"
     # 文静 is found after the cue; the adjective later in the sentence is kept
     assert deidentify("我老公叫文静，人一点都不文静")[0] == "我老公叫[姓名]，人一点都不文静"
+
+
+SESSION_60_CLASSES = [
+    # an autonomous prefecture by its short name before its county or city; a village's team; a hamlet; a lane
+    ("住址：四川省甘孜州泸定县冷碛镇甘露寺村二组8号", "住址：[地址]"),
+    ("户籍地址广西河池市都安县下坳镇那桐村五队", "户籍地址[地址]"),
+    ("家住吉林省长春市九台区其塔木镇大房身村前屯8号", "家住[地址]"),
+    ("寄到台北市大安区复兴南路一段107巷5弄3号", "寄到[地址]"),
+    # a handle whose Chinese goes on after its digits, up to a space
+    ("回复@糖友2019老李 请问胰岛素怎么存", "回复@[账号] 请问胰岛素怎么存"),
+]
+SESSION_60_LOOKALIKES = [
+    "我在广州白云区看的病",  # 州 with no county or city after it: a city and a district alone
+    "从徐州到郑州市区要两个小时",
+    "第三医疗队今天出发，一队在三楼集合",
+    "区里的和平路小区",
+]
+
+
+@pytest.mark.parametrize("text, expected", SESSION_60_CLASSES, ids=[c[0][:8] for c in SESSION_60_CLASSES])
+def test_classes_session_60_set_found_are_caught(text, expected):
+    assert deidentify(text)[0] == expected
+
+
+@pytest.mark.parametrize("text", SESSION_60_LOOKALIKES)
+def test_session_60_lookalikes_are_left_alone(text):
+    assert deidentify(text)[0] == text

@@ -104,7 +104,7 @@ _TRADITIONAL_PAIRS = (
     "艷艳齊齐藍蓝鄉乡縣县鎮镇樓楼戶户層层園园滬沪粵粤遼辽贛赣閩闽雲云陝陕寧宁瓊琼臺台灣湾車车帳账銀银郵邮聯联"
     "繫系絡络碼码費费姓姓廳厅鋼钢鐵铁橋桥灣湾館馆廟庙島岛嶺岭嶽岳衝冲壩坝莊庄圓圆號号蓮莲瓏珑倫伦嵐岚綺绮潔洁"
     "慧慧倩倩萊莱瑋玮琳琳鈞钧銘铭錦锦顥颢穎颖豐丰進进達达義义禮礼孝孝薩萨爾尔麥麦買买熱热組组團团隊队區区"
-    "編编"
+    "編编嬤嬷"
 )
 _TRADITIONAL_TABLE = str.maketrans({_TRADITIONAL_PAIRS[i]: _TRADITIONAL_PAIRS[i + 1]
                                     for i in range(0, len(_TRADITIONAL_PAIRS), 2)
@@ -338,7 +338,8 @@ _PLATFORM_WORD = re.compile(r"微博|抖音|快手|小红书|B站|b站|知乎|�
                             r"|楼主|层主|博主|版主|网友|用户|[Uu][Pp]主|论坛|贴吧|帖子|发帖|跟帖|回复\s*@")
 _AT_HANDLE = re.compile(r"(?<![A-Za-z0-9._%+\-])@(?![了过着]|一下)(?P<h>[\u4e00-\u9fffA-Za-z0-9_\-]{2,30}?)"
                         # it ends before a greeting, a space or punctuation, or where Chinese follows its digits
-                        r"(?:(?=[你您]好|[^\u4e00-\u9fffA-Za-z0-9_\-]|$)|(?<=\d)(?=[\u4e00-\u9fff]))")
+                        # (@快乐的小鱼2008因发布…), unless a space soon ends that Chinese too (@碘131勇士 请问…)
+                        r"(?:(?=[你您]好|[^\u4e00-\u9fffA-Za-z0-9_\-]|$)|(?<=\d)(?=[\u4e00-\u9fff])(?![\u4e00-\u9fff]{1,4}\s))")
 # A link to a person's page on a social or blog platform carries their user id or name (weibo.com/u/5678901234,
 # blog.sina.com.cn/liumeiling2008): the whole link is an account. Links elsewhere (an article, a hospital, a
 # code repository such as the seed README's github.com/scutcyr/BianQue) stay.
@@ -441,15 +442,19 @@ _P = _cjk_class(_PLACE_STOP)
 _P_INNER = _cjk_class(_PLACE_STOP - set("里"))  # 幸福里小区: 里 ends a place on the left (城里), not inside one
 _P_STREET = _cjk_class(_PLACE_STOP - set("边"))  # 海边街, 河边路: 边 ends a place on the left (路边), not inside a street's name
 _CN_NUM = "一二三四五六七八九十百零〇"
-_ESTATE = "村|社区|小区|花园|公寓|大厦|家园|新村|苑|园|里|城|庄|府|广场|山庄|大院"
+# (屯: a hamlet inside a village, 板池村弄岩屯12号, as Guangxi's and the north-east's addresses have it)
+_ESTATE = "村|社区|小区|花园|公寓|大厦|家园|新村|苑|园|里|城|庄|府|广场|山庄|大院|屯"
 _ESTATE_WORD = "小区|社区|花园|公寓|大厦|家园|新村|广场|山庄|大院"  # 幸福里 + 小区: one name
-_HOUSE_NUMBER = (rf"(?:[ \-]?附?(?:\d+|[{_CN_NUM}]+|[A-Za-z])(?:号院|号楼|号|弄|栋|幢|座|门|单元|层|楼|室|户|组|区|期))+"
+# (a village's production team, 那满村六队, 银光村三队45号; a lane off a road, 新生路112巷5号, as Taiwan numbers them)
+_HOUSE_NUMBER = (rf"(?:[ \-]?附?(?:\d+|[{_CN_NUM}]+|[A-Za-z])(?:号院|号楼|号|弄|巷|栋|幢|座|门|单元|层|楼|室|户|组|队|区|期))+"
                  r"(?:[ \-]?\d{2,4}(?!\d))?")
 _ADDR_RE = re.compile(
     # Only where a place suffix follows within a few characters: lets the search skip the rest in C.
-    r"(?=[^\s，。；;！!？?、,.:：]{1,14}?[省市区县旗镇乡村苑园里城庄府路街道巷弄厦寓])"
+    r"(?=[^\s，。；;！!？?、,.:：]{1,14}?[省市区县旗镇乡村苑园里城庄府路街道巷弄厦寓屯])"
     rf"(?P<prov>{_P}{{2,3}}(?:省|自治区)|北京|上海|天津|重庆|香港|澳门)?"
-    rf"(?P<city>(?:{_P}{{1,4}}?市){{1,2}}?)?"
+    # an autonomous prefecture by its short name, before its city or county (恩施州利川市, 甘孜州泸定县); not 广州 or
+    # 杭州 alone, which a 市 or a district follows as often
+    rf"(?P<city>(?:{_P}{{1,4}}?市|{_P}{{2,3}}?州(?={_P}{{1,4}}?[市县])(?:{_P}{{1,4}}?市)?){{1,2}}?)?"
     rf"(?P<dist>(?:{_P}{{1,5}}?(?:新区|(?<![小病院诊园])区|县|旗)){{1,2}}?)?"
     rf"(?P<town>{_P}{{1,5}}?(?:镇|乡|街道))?"
     # Streets and estates in either order: 中关村大街27号院, 幸福小区5栋, 花园路39号.
@@ -468,11 +473,12 @@ _GENERIC_PLACES = {"农村", "乡村", "山村", "城中村", "村里", "城里"
 # An estate's own district with a building number (天通苑东三区12号楼): an address with no road or cue, where a
 # hospital's (门诊东区2号楼, 病区3号楼) is none.
 _ESTATE_IN_DISTRICT = re.compile("苑|园|小区|花园|家园|新村|村")
-_ADDR_GATE = re.compile(r"[省市区县旗镇乡村苑园路街道巷弄厦寓]")
+_ADDR_GATE = re.compile(r"[省市区县旗镇乡村苑园路街道巷弄厦寓屯]")
 _PLACE_PARTS = ("prov", "city", "dist", "town", "street")
 
 
 _PLACE_TAIL = set("省市区县")
+_NOT_INSIDE_PLACE = set("的和与及或跟到去回在住从往至")
 _PLACE_WORD_TAGS = ("ns", "nr", "nz")
 
 
@@ -540,7 +546,11 @@ def _addresses(norm: str) -> list[Span]:
         if len(places) >= 2 or places and (
             cued and m.group() not in _GENERIC_PLACES or places == ["street"] and m.group("num")
                 or places == ["dist"] and m.group("num") and _ESTATE_IN_DISTRICT.search(m.group("dist"))):
-            if out and out[-1].end >= start:  # 河南省周口市 + 项城市王明口镇: one address
+            # (…头塘镇 + 那 + 满村六队: a village whose name starts with a character that ends a place on the left
+            # (那, 回, 家) goes on the town before it; not 区的 or 和 between two places)
+            joined = (out and out[-1].end + 1 == start and norm[start - 1] not in _NOT_INSIDE_PLACE
+                      and _NAME_CHARS.match(norm[start - 1]) and not m.group("prov") and not m.group("city"))
+            if out and (out[-1].end >= start or joined):  # 河南省周口市 + 项城市王明口镇: one address
                 out[-1] = Span(out[-1].start, end, "address")
             else:
                 out.append(Span(start, end, "address"))
