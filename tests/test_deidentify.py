@@ -2131,12 +2131,20 @@ SESSION_60_CLASSES = [
     ("寄到台北市大安区复兴南路一段107巷5弄3号", "寄到[地址]"),
     # a handle whose Chinese goes on after its digits, up to a space
     ("回复@糖友2019老李 请问胰岛素怎么存", "回复@[账号] 请问胰岛素怎么存"),
+    # a surname before 姐/哥 is the surname only, as before 奶奶 (the project's convention: {name|刘}姐)
+    ("药师唐姐回复：布洛芬要按体重算", "药师[姓名]姐回复：布洛芬要按体重算"),
+    # 伯伯 after a surname or a full name; 姑娘, how Hong Kong's wards address a nurse
+    ("刘伯伯的血压今天偏高", "[姓名]伯伯的血压今天偏高"),
+    ("陈志强伯伯今晚血糖偏低", "[姓名]伯伯今晚血糖偏低"),
+    ("梁姑娘交更：3床已抽血", "[姓名]姑娘交更：3床已抽血"),
 ]
 SESSION_60_LOOKALIKES = [
     "我在广州白云区看的病",  # 州 with no county or city after it: a city and a district alone
     "从徐州到郑州市区要两个小时",
     "第三医疗队今天出发，一队在三楼集合",
     "区里的和平路小区",
+    "大伯伯母都来看他了",
+    "这姑娘真懂事，小姑娘也不哭",
 ]
 
 

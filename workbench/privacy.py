@@ -812,11 +812,13 @@ _TITLES = re.compile(
     # (邵班长, 戚园长: a squad's, a class's or a kindergarten's head, a coach)
     r"|班长|园长|校长|教练|指导员|连长|排长|馆长|警官|总"
     # (杨和平老先生的手术…)
-    r"|老先生|老太太)"
+    r"|老先生|老太太"
+    # how Hong Kong's wards address a nurse (黃姑娘交更)
+    r"|姑娘)"
 )
 # How older people are addressed, after a full name only (刘德福大爷, 周淑芬奶奶): after a surname alone they are
 # as often the end of a word (牛奶 + 奶瓶, 牛奶 + 奶粉).
-_ELDER_TITLES = re.compile(r"大爷|大妈|大娘|大伯|大叔|大婶|大姐|大哥|奶奶|爷爷|姥姥|姥爷|婆婆|公公|阿婆|阿公"
+_ELDER_TITLES = re.compile(r"大爷|大妈|大娘|大伯|大叔|大婶|大姐|大哥|奶奶|爷爷|姥姥|姥爷|婆婆|公公|阿婆|阿公|伯伯"
                            # a care home's log: 刘春花老人精神好些了 (not 老人家, the polite "you", or 老人院, 老人机)
                            r"|老人(?![家院机斑])")
 # A name is introduced by the words right before it ...
@@ -1372,7 +1374,7 @@ def _clauses(text: str) -> list[tuple[int, str]]:
 
 # 小王, 老李, 王姐, 李奶奶: what colleagues and neighbours are called. Taken after a cue (护士小刘, 叫我小金, 我和老周)
 # or, at the start of a clause, before a verb of telling (小王说, 王姐介绍).
-_NICKNAME_RE = re.compile(f"(?P<pre>[小老阿大])(?P<s>[{_SINGLE_SURNAMES}])|(?P<s2>[{_SINGLE_SURNAMES}])(?P<post>大姐|大哥|大叔|大婶|[姐哥姨叔嫂]|奶奶|爷爷|大爷|大妈|大娘|婆婆)"
+_NICKNAME_RE = re.compile(f"(?P<pre>[小老阿大])(?P<s>[{_SINGLE_SURNAMES}])|(?P<s2>[{_SINGLE_SURNAMES}])(?P<post>大姐|大哥|大叔|大婶|[姐哥姨叔嫂]|奶奶|爷爷|大爷|大妈|大娘|婆婆|伯伯)"
                           # 阿强, 阿芳: 阿 and a given-name character (not 阿姨, 阿婆: kin words)
                           "|(?P<a>阿)(?P<g>[\u4e00-\u9fff])")
 _NOT_AFTER_A = set("姨婆公伯叔哥妹爸妈嫂弟姐奶爷嬷嫲舅娘婶仔母父")
@@ -1525,8 +1527,8 @@ def _nickname_spans(text: str, taken: list[Span]) -> list[Span]:
             head = m.group("pre") == "老" and clause.startswith("头", m.end())
             end = m.end() + 1 if head else m.end()
             j = c0 + end
-            if covered.overlaps(i, j) or _inside_medical_term(text, i, j):
-                continue
+            if covered.overlaps(i, j) or _inside_medical_term(text, i, j) or text[i:j] in _ADDRESS_WORDS:
+                continue  # (帅哥你好: a way of addressing anyone, though 帅 is a surname)
             if not _token_ends_at(clause, m.start()) or not (
                     head or _token_ends_at(clause, m.end())
                     or (m.group("pre") or m.group("a")) and _token_ends_at(clause, m.start() + 1)):
@@ -1554,8 +1556,8 @@ def _nickname_spans(text: str, taken: list[Span]) -> list[Span]:
             # 吴奶奶, 护理员反映宋爷爷…; not 喝牛奶 + 奶粉)
             elder = len(m.group("post") or "") == 2
             if cued or elder or m.start() == 0 and (subject or addressed):
-                # 李 + 奶奶: an elder's two-character title stays, as after 张 + 阿姨 (the title is no one's data)
-                take(Span(i, i + 1 if len(m.group("post") or "") == 2 else j, "name", False))
+                # 李 + 奶奶, 唐 + 姐: a title stays, as after 张 + 阿姨 (the title is no one's data)
+                take(Span(i, i + 1 if m.group("s2") else j, "name", False))
         for m in _XIAO_NAME.finditer(clause):
             i, j = c0 + m.start(), c0 + m.end()
             # 小美姐说…: a nickname with 姐/哥, before a verb of telling, needs no other cue
