@@ -2137,6 +2137,15 @@ SESSION_60_CLASSES = [
     ("刘伯伯的血压今天偏高", "[姓名]伯伯的血压今天偏高"),
     ("陈志强伯伯今晚血糖偏低", "[姓名]伯伯今晚血糖偏低"),
     ("梁姑娘交更：3床已抽血", "[姓名]姑娘交更：3床已抽血"),
+    # a Latin name before a Chinese title
+    ("尊敬的Michael Brown先生，您的预约已确认", "尊敬的[姓名]先生，您的预约已确认"),
+    # a name found once is the person again: a Latin given name, a transliteration's family name before a title
+    ("外籍患者Emma Schulz（德国籍），Emma希望用英文沟通", "外籍患者[姓名]（德国籍），[姓名]希望用英文沟通"),
+    ("俄罗斯籍患者伊戈尔·伊万诺夫入院，伊万诺夫先生已入高压氧舱", "俄罗斯籍患者[姓名]入院，[姓名]先生已入高压氧舱"),
+    # ... and a name that is a word too, where a title, an elder's title, a relative or (as a subject) a time word follows
+    ("7床高山，男，52岁，术后第四天，高山下午下床活动", "7床[姓名]，男，52岁，术后第四天，[姓名]下午下床活动"),
+    ("三年级二班文静同学摔伤，已告知文静的奶奶", "三年级二班[姓名]同学摔伤，已告知[姓名]的奶奶"),
+    ("马玉兰奶奶的女儿来电，说接玉兰奶奶回家住两天", "[姓名]奶奶的女儿来电，说接[姓名]奶奶回家住两天"),
 ]
 SESSION_60_LOOKALIKES = [
     "我在广州白云区看的病",  # 州 with no county or city after it: a city and a district alone
@@ -2145,7 +2154,14 @@ SESSION_60_LOOKALIKES = [
     "区里的和平路小区",
     "大伯伯母都来看他了",
     "这姑娘真懂事，小姑娘也不哭",
+    "请到Apple Store购买",
 ]
+
+
+def test_a_name_that_is_also_a_word_stays_a_word_elsewhere_without_a_cue():
+    assert deidentify("8床高山，男，60岁，喜欢爬高山，高山上空气好")[0] == "8床[姓名]，男，60岁，喜欢爬高山，高山上空气好"
+    assert deidentify("马玉兰，女，70岁，院里的玉兰花开了")[0] == "[姓名]，女，70岁，院里的玉兰花开了"
+    assert deidentify("三年级二班文静同学摔伤，她平时很文静")[0] == "三年级二班[姓名]同学摔伤，她平时很文静"
 
 
 @pytest.mark.parametrize("text, expected", SESSION_60_CLASSES, ids=[c[0][:8] for c in SESSION_60_CLASSES])

@@ -1845,6 +1845,7 @@ def _introduced_names(text: str) -> list[Span]:
 _LATIN_CAP = "A-ZÀ-ÖØ-ÞĀĂĄĆČĎĐĒĖĘĚĞĢĪĮİĶĹĻĽŁŃŅŇŌŐŒŔŘŚŞŠŢŤŪŮŰŲŴŶŸŹŻŽƠƯẠ-Ỹ"
 _LATIN_LOW = "a-zß-öø-ÿāăąćčďđēėęěğģīįıķĺļľłńņňōőœŕřśşšţťūůűųŵŷźżžơưạ-ỹ"
 _LATIN_WORD = rf"(?:[{_LATIN_CAP}][{_LATIN_LOW}]*['’][{_LATIN_CAP}][{_LATIN_LOW}]+|[{_LATIN_CAP}][{_LATIN_LOW}]+|[A-Z]\.)"
+_LATIN_GIVEN_FAMILY = re.compile(rf"[{_LATIN_CAP}][{_LATIN_LOW}]+ {_LATIN_WORD}")
 _LATIN_PERSON = re.compile(rf"{_LATIN_WORD}(?: {_LATIN_WORD}){{0,3}}(?![{_LATIN_CAP}{_LATIN_LOW}])")
 # Capitalised words that are no one's name, where a cue below precedes one (Dear Sir, Hi All, To: Dr. …)
 _NOT_LATIN_NAMES = frozenset(
@@ -1872,6 +1873,8 @@ _EN_PERSON_AFTER = re.compile(
     r"|\s?(?:的(?:病人|患者|家属|孩子|宝宝|主治医生|妈妈|爸爸)|转告|说|让|帮我|帮忙|给我)")
 _EN_ADDRESSED_AFTER = re.compile(r",\s*(?:you|your|please|thank|we|this is|here is)\b", re.IGNORECASE)
 _CREDENTIALS_AFTER = re.compile(r"\s*,?\s*(?:MD|M\.D\.|PhD|MBBS|RN|DO|FRCP|MSc)\b")
+# 尊敬的Daniel Whitfield先生, Anna医生: a Chinese title after the Latin name
+_CN_TITLE_AFTER = re.compile(r"\s?(?:先生|女士|小姐|太太|夫人|医生|医师|大夫|教授|博士|护士|老师)")
 
 
 def _cued_latin_names(text: str) -> list[Span]:
@@ -1892,7 +1895,7 @@ def _cued_latin_names(text: str) -> list[Span]:
         bracketed = bool(re.search(r"[\u4e00-\u9fff]{2,4}\s*[（(]\s*$", before) and re.match(r"\s*[)）]", text[b:]))
         addressed = a == 0 and bool(_EN_ADDRESSED_AFTER.match(text, b))  # Wang Li, your appointment is confirmed
         if (titled or bracketed or addressed or _EN_PERSON_CUE.search(before) or _EN_PERSON_AFTER.match(text, b)
-                or _CREDENTIALS_AFTER.match(text, b)):
+                or _CREDENTIALS_AFTER.match(text, b) or _CN_TITLE_AFTER.match(text, b)):
             out.append(Span(a, b, "name", True))
     for m in _CREDENTIALS_AFTER.finditer(text):
         # 温家豪 MD, PhD: a Chinese name before a doctor's credentials
@@ -2897,6 +2900,10 @@ def detect(text: str) -> tuple[Span, ...]:
     # across a dialogue's texts (names_in); not a frequent word (我老公叫文静，人一点都不文静).
     confident = {name for s in names if s.confident and s.end - s.start >= 2
                  and _dict_tag(name := norm[s.start : s.end])[1] < _COMMON_WORD_FREQ}
+    # 7床高山，男，52岁…，高山下午下床; 四班文静同学…告知文静的奶奶: a name found with a cue that is also a frequent word is
+    # the person elsewhere only where what follows says so (see _PERSON_AFTER)
+    worded_names = {name for s in names if s.confident and s.end - s.start >= 2
+                    and _dict_tag(name := norm[s.start : s.end])[1] >= _COMMON_WORD_FREQ}
     if confident:
         names += [s for s in _known_name_spans(norm, confident) if not covered.overlaps(s.start, s.end)]
         givens = {g for n in confident if len(n) == 3 and n[0] in _SINGLE_SURNAMES and _given_ok(g := n[1:])
@@ -2911,8 +2918,13 @@ def detect(text: str) -> tuple[Span, ...]:
         # only where a title or a verb of saying follows it
         worded = {g for n in confident if len(n) == 3 and n[0] in _SINGLE_SURNAMES and _given_ok(g := n[1:])
                   and _dict_tag(g)[1] >= _COMMON_WORD_FREQ and norm.count(g) > norm.count(n)}
-        names += [s for s in _known_name_spans(norm, worded) if not covered.overlaps(s.start, s.end)
-                  and (_TITLES.match(norm, s.end) or _SAYING.match(norm, s.end))]
+        # 伊万·彼得罗夫…，彼得罗夫先生: a transliterated name's family name, before a title
+        worded |= {g for n in confident if _INTERPUNCT.search(n) and len(g := _INTERPUNCT.split(n)[-1]) >= 2
+                   and norm.count(g) > norm.count(n)}
+        worded_names |= worded
+    if worded_names:
+        names += [s for s in _known_name_spans(norm, worded_names) if not covered.overlaps(s.start, s.end)
+                  and _person_after(norm, s.start, s.end)]
     if "的" in norm:
         names = _outside_spelling(norm, names)
     # 汪淑芬（19520918）: a date in brackets right after a name is that person's birth date
@@ -2948,6 +2960,17 @@ def _spaced_names(norm: str) -> list[Span]:
 
 
 _SAYING = re.compile(r"说(?![明服法])|讲(?![究座解])|问(?![题诊卷候])|告诉")
+# What follows a person, not a word: a title or an elder's (玉兰奶奶), a relative's (文静的奶奶), a verb of saying
+_PERSON_AFTER = re.compile(rf"{_TITLES.pattern}|{_ELDER_TITLES.pattern}|的(?:{_KIN_WORDS}|家属|家长)|{_SAYING.pattern}")
+# ... and, for a clause's subject, a time word (高山下午下床了)
+_TIME_AFTER_SUBJECT = re.compile(r"[今昨明前]天|[上下中]午|[今昨]晚|晚上|早上|凌晨|夜里|刚才|刚刚")
+
+
+def _person_after(norm: str, start: int, end: int) -> bool:
+    """Whether the word at ``norm[start:end]``, a name found elsewhere in the text that is also a word, stands for
+    the person here (see detect)."""
+    opens = start == 0 or norm[start - 1] in "，,。；;：:！!？?\n 、"
+    return bool(_PERSON_AFTER.match(norm, end) or opens and _TIME_AFTER_SUBJECT.match(norm, end))
 
 
 def _outside_spelling(text: str, names: list[Span]) -> list[Span]:
@@ -2980,6 +3003,8 @@ def _called_by(name: str) -> str:
     """The part of a full name that is used alone for the person (see detect), or ''."""
     if _INTERPUNCT.search(name):
         return _INTERPUNCT.split(name)[0]
+    if _LATIN_GIVEN_FAMILY.fullmatch(name):
+        return name.split()[0]  # Sarah Müller…，Sarah希望: the given name
     if len(name) == 4 and name[:2] in _COMPOUND_SURNAMES and _given_ok(name[2:]):
         return name[2:]
     if len(name) == 4 and _TIBETAN_NAME.fullmatch(name) and _TIBETAN_SINGLE.fullmatch(name[2:]):
