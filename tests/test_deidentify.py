@@ -2146,6 +2146,20 @@ SESSION_60_CLASSES = [
     ("7床高山，男，52岁，术后第四天，高山下午下床活动", "7床[姓名]，男，52岁，术后第四天，[姓名]下午下床活动"),
     ("三年级二班文静同学摔伤，已告知文静的奶奶", "三年级二班[姓名]同学摔伤，已告知[姓名]的奶奶"),
     ("马玉兰奶奶的女儿来电，说接玉兰奶奶回家住两天", "[姓名]奶奶的女儿来电，说接[姓名]奶奶回家住两天"),
+    # a clause that is only a name, then sex and age, even a name that is a word (江河)
+    ("（病案号BA2023-001）：江河，男，34岁，骨折术后", "（病案号[病历号]）：[姓名]，男，34岁，骨折术后"),
+    # no Han surname: after 患者 and before sex and an ethnic group
+    ("出院小结：患者乌兰图雅，女，蒙古族，产后出血", "出院小结：患者[姓名]，女，蒙古族，产后出血"),
+    # a Tibetan name after a role (a chat group's owner too)
+    ("群主央金：周六义诊", "群主[姓名]：周六义诊"),
+    # 阿不都…: 不 transliterates too
+    ("现转诊患者阿不都拉·买买提，男，61岁", "现转诊患者[姓名]，男，61岁"),
+    # a surname and 阿 + one character after a kinship word
+    ("阿嬤林阿桃今天量血压150/88", "阿嬤[姓名]今天量血压150/88"),
+    # 糖糖, 果果: doubled pet names of characters that are in other words no given name's
+    ("你家糖糖15公斤，每次5ml", "你家[姓名]15公斤，每次5ml"),
+    # whom a reply opens by addressing
+    ("医生回复：秀英，明天来复查", "医生回复：[姓名]，明天来复查"),
 ]
 SESSION_60_LOOKALIKES = [
     "我在广州白云区看的病",  # 州 with no county or city after it: a city and a district alone
@@ -2155,6 +2169,13 @@ SESSION_60_LOOKALIKES = [
     "大伯伯母都来看他了",
     "这姑娘真懂事，小姑娘也不哭",
     "请到Apple Store购买",
+    "患者，男，45岁，汉族，因胸痛入院。",
+    "江河湖海的水不要直接喝。",
+    "回复：多喝水，注意休息",
+    "医生回复：建议，先做个血常规",
+    "管理员：本群禁止推销药品",
+    "宝宝血糖糖化都正常",
+    "我爸马阿訇说要斋戒",
 ]
 
 

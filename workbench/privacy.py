@@ -910,7 +910,9 @@ _ROLE_CUE = re.compile(r"(?:医生|医师|大夫|护士|护士长|主任|教授|
                        # a shop's staff (店员林晓稍后会打…)
                        r"|店员|店长|导购|收银员"
                        # a team doctor's log (后卫郝星辰), an interpreter
-                       r"|后卫|前锋|中锋|边锋|守门员|门将|队员|球员|运动员|翻译)\s*$")
+                       r"|后卫|前锋|中锋|边锋|守门员|门将|队员|球员|运动员|翻译"
+                       # a chat group's owner and admins (群主卓玛：…)
+                       r"|群主|群管|管理员)\s*$")
 # A kinship word after a name: 王李雨桐是我外甥女 (the kinship word ends the clause: not 电话是我老公的), 冉冉她奶奶.
 # 小郑（我同事）, 周建平(我爸): whose relative or colleague, in brackets
 _KIN_IN_BRACKETS = re.compile(rf"\s*[（(]\s*(?:我的?|是我的?|患者的?|病人的?)?(?:{_KIN_WORDS}|妈|爸)\s*[)）]")
@@ -1125,6 +1127,7 @@ def _words_before(text: str, i: int) -> str:
     return text[max(0, k - 12) : k] + ("：" if ":" in gap or "：" in gap else "") + (" " if gap[-1] in " \t" else "")
 
 
+_CLAUSE_THEN_SEX_AGE = re.compile(r"[，,、]\s*(?:男|女)性?\s*[，,、]\s*\d{1,3}\s*岁")
 _TIME_AFTER_YU = re.compile(r"民国|民國|公元|\d|[一二三四五六七八九十〇零]+[年月日]|[今昨前去明上下本]|当[天日年时]|同[日年]|次日|近[日期年]")
 _FLOOR_BEFORE = re.compile(r"(?<![A-Za-z_\d\-])\d{1,2}\s+$")
 
@@ -1165,6 +1168,18 @@ def _name_at(text: str, i: int, surname: str, clause: str, c0: int) -> Span | No
     if ((surname in _NAME_ONLY_COMPOUNDS or surname == "上官" and text[i + 2 : i + 3] not in ("网", "方", ""))
             and (compound := _compound_name_at(text, i, surname, clause, c0))):
         return compound
+    # （病案号…）：江河，男，34岁: a clause that is a surname and a given name and nothing more, before sex and age, is
+    # whom the record is about, whatever the words also mean
+    if i == c0 and (j := _given_end(text, i + sl, True)) - i >= 2 and _CLAUSE_THEN_SEX_AGE.match(text, j) and (
+            not _inside_medical_term(text, i, j)):
+        return Span(i, j, "name", True)
+    # 阿嬤陳阿桃今天…, 外婆林阿美: a Min or Cantonese given name of 阿 and one character (not 阿姨, 阿婆), after a
+    # kinship word or a role, where a word ends
+    if ((kin or role) and sl == 1 and text[i + 1 : i + 2] == "阿" and _given_ok(text[i + 2 : i + 3])
+            and text[i + 2] not in _NOT_AFTER_A and _token_ends_at(clause, i - c0 + 3)
+            and _dict_tag(text[i + 1 : i + 3])[0] in (None, "ns", *_NR_TAGS)  # (not 马 + 阿訇, an imam)
+            and not _inside_medical_term(text, i, i + 3)):
+        return Span(i, i + 3, "name", True)
     pair = text[i + 1 : i + 3]
     if ((kin or role) and sl == 1 and len(pair) == 2 and all(_given_ok(c) or c in _GIVEN_AFTER_CUE for c in pair)
             and any(_given_ok(c) for c in pair)
@@ -1684,7 +1699,7 @@ def _doubled_names(text: str) -> list[Span]:
     for m in _DOUBLED.finditer(text):
         c = m.group(1)
         before = text[max(0, m.start() - 12) : m.start()]
-        if c in _NOT_GIVEN or m.group() in _KIN_DOUBLES:
+        if c in _NOT_GIVEN and c not in _PET_DOUBLE_CHARS or m.group() in _KIN_DOUBLES:
             continue
         # after a kinship word or 我们家 (我们家豆豆): said to be someone's name, so the same name elsewhere too
         # ... or before a parent, as a class's teacher writes (联系朵朵妈妈接回)
@@ -1705,6 +1720,8 @@ def _doubled_names(text: str) -> list[Span]:
     return out
 
 
+# Characters _NOT_GIVEN holds for other words (如果, 血糖) that doubled are children's pet names (果果, 糖糖)
+_PET_DOUBLE_CHARS = frozenset("果糖")
 _CHILD_EARLIER = re.compile(r"宝宝|孩子|儿子|女儿|闺女|娃|小孩|宝贝")
 _PARENT_AFTER = re.compile(r"的?(?:妈妈|爸爸|家长|奶奶|爷爷|外婆|外公|姥姥|姥爷)")
 
@@ -1729,7 +1746,9 @@ _TRANSLITERATION = set(
     # (安娜·彼得罗娃)
     "得"
     # Uyghur and other names of China's north-west written the same way (阿娜尔古丽·艾买提, 买买提·吐尔逊)
-    "买热依吐都孜玉素甫合木江汗则衣卜力吾其且山")
+    "买热依吐都孜玉素甫合木江汗则衣卜力吾其且山"
+    # (阿不都热合曼·吐尔逊, 阿不来提)
+    "不")
 _AROUND_FOREIGN = set("的了是在和与及说也都就还又让把被给他她我你")  # not _NOT_GIVEN: 克 is in 汉克斯
 _INTERPUNCT_NAME = re.compile("[\u4e00-\u9fff]{2,6}(?:[·•・‧][\u4e00-\u9fff]{1,6})+")  # 阿卜杜热依木·买买提
 
@@ -2175,6 +2194,8 @@ _ASKED_BY_NAME = re.compile(r"(?:(?:麻烦|请|让|叫|谢谢|感谢|通知|告�
 # 由思琪和周敏负责, 跟亚楠说一下: people given a duty or told something, by name
 _ON_DUTY = re.compile(r"(?:由|安排|请|让|麻烦|交给)(?P<n>[\u4e00-\u9fff]{2,3}?)(?:(?:和|、|与)(?P<m>[\u4e00-\u9fff]{2,3}?))?"
                       r"(?=负责|值班|接班|接管|管床|顶班|上夜班|上班|跟进|帮忙|处理一下|看一下|查一下)")
+# 药师唐姐回复：小芸，布洛芬…: whom a reply opens by addressing
+_REPLY_OPENING = re.compile(r"(?:回复|回覆|答复)\s*[:：]\s*(?P<n>[\u4e00-\u9fff]{2,3}?)[，,]")
 _TOLD = re.compile(r"(?:跟|和|给|告诉)(?P<n>[\u4e00-\u9fff]{2,3}?)(?=说一下|说一声|讲一下|说说|打个?电话)")
 _FAMILY_OF = re.compile(r"(?:^|(?<=[请叫通知，,。.：:\s]))(?P<n>(?![请叫通知])[\u4e00-\u9fff]{2,4})的家属")
 _SISTER_TITLE = re.compile(r"[姐哥]$")
@@ -2446,7 +2467,8 @@ def _vocative_names(text: str) -> list[Span]:
                 and n not in _ordinary_name_words()):
             out.append(Span(a, b, "name", True))
     found = [(m.group(g), m.span(g)) for m in (*_ADDRESSED.finditer(text), *_ASKED_BY_NAME.finditer(text),
-                                                *_FAMILY_OF.finditer(text), *_ON_DUTY.finditer(text), *_TOLD.finditer(text))
+                                                *_FAMILY_OF.finditer(text), *_ON_DUTY.finditer(text), *_TOLD.finditer(text),
+                                                *_REPLY_OPENING.finditer(text))
              for g in ("n", "m") if g in m.re.groupindex and m.group(g)]
     opening = {m.span("n") for m in _ADDRESSED.finditer(text) if m.start("n") == 0 or text[m.start("n") - 1] == "\n"}
     for n, (a, b) in found:
@@ -2478,8 +2500,9 @@ def _vocative_names(text: str) -> list[Span]:
 # A name with no Han surname (Mongolian, Uyghur, Kazakh...): known as a name by what surrounds it. Before sex and
 # age, as a form or a case opens (哈斯其其格，女，42岁), or after a neighbour's cue before an elder's title
 # (隔壁床的海力且姆阿姨).
-_BEFORE_SEX_AGE = re.compile(r"(?:^|(?<=[\n，,。；;：:\s]))(?P<n>[\u4e00-\u9fff]{2,5})"
-                             r"(?=\s*[，,、 ]\s*(?:男|女)性?\s*[，,、 ]\s*\d{1,3}\s*岁)")
+# (患者乌日娜，女，蒙古族: after the word for the patient, and before sex and an ethnic group)
+_BEFORE_SEX_AGE = re.compile(r"(?:^|(?<=[\n，,。；;：:\s]))(?:患者|病人|病患|患儿|伤者|产妇|孕妇)?(?P<n>[\u4e00-\u9fff]{2,5})"
+                             r"(?=\s*[，,、 ]\s*(?:男|女)性?\s*[，,、 ]\s*(?:\d{1,3}\s*岁|[\u4e00-\u9fff]{1,4}族))")
 _NEIGHBOUR_TITLED = re.compile(r"(?:隔壁床?|邻床|对门|同病房|同屋|病友)的?(?P<n>[\u4e00-\u9fff]{2,5}?)"
                                r"(?=阿姨|大爷|叔叔|奶奶|爷爷|大妈|大姐|大哥|大叔|大婶)")
 
@@ -2514,7 +2537,8 @@ def _minority_names(text: str) -> list[Span]:
         before = text[max(0, m.start() - 12) : m.start()]
         if (not covered.overlaps(m.start(), m.end())
                 and (not _NAME_CHARS.match(text[m.end() : m.end() + 1] or "x") or _ACTS_NEXT.match(text, m.end()))
-                and (_STRONG_CUE.search(before) or _KIN_CALLED.search(before) or _KIN_CUE.search(before))
+                and (_STRONG_CUE.search(before) or _KIN_CALLED.search(before) or _KIN_CUE.search(before)
+                     or _ROLE_CUE.search(before))  # 群主卓玛：…, 护士央金
                 or _TITLES.match(text, m.end())  # 由洛桑医生用藏语沟通
                 or _KIN_OF_NAMED.match(text, m.end())):  # 洛桑丹增是央金的丈夫: whose relative someone is
             out.append(Span(m.start(), m.end(), "name", True))
@@ -2592,7 +2616,7 @@ def _name_spans(text: str) -> list[Span]:
     if "-" in text or "~" in text or "～" in text or "名" in text or "昵称" in text or "外号" in text:
         spans += _noted_names(text)
     spans += _addressed_names(text)
-    if "岁" in text or "的" in text:
+    if "岁" in text or "的" in text or "族" in text:
         spans += _unsurnamed_names(text)
     if "我是" in text or "名" in text or "号" in text or "叫" in text or "自称" in text:
         spans += _introduced_names(text)
