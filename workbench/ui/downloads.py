@@ -162,7 +162,9 @@ class ResultDownloads:
         item = self.svc.results.get(key, user.username) if key else None
         make = item.files.get(name) if item is not None else None
         if item is None or make is None:
-            await JSONResponse({"detail": "Not found (press Refresh again: results are kept an hour)"},
+            # (another account's link is "not found" too: whether it exists is that account's business)
+            await JSONResponse({"detail": "Not found: a result link works only for the account that made it, "
+                                          "for an hour; press Refresh to make a new one"},
                                status_code=404)(scope, receive, send)
             return
         if not _permitted(user, item.permission):
