@@ -62,6 +62,8 @@ def test_ten_items_by_keyboard_with_one_undo_and_one_skip(tmp_path):
             kb.press("u")  # back to the item just submitted
             wait_until(lambda: item_shown(page) == back_to, what="the previous item")
             expect(page.locator("#rate-q-0 input[value='4']")).to_be_checked()
+            # every answer drawn (a key with none framed goes to the first axis not answered: on this item, the first)
+            expect(page.locator(".rate-axis input:checked")).to_have_count(6)
             kb.press("y")
             kb.press("2")  # change its first reply's questioning score
             kb.press("Enter")
@@ -236,9 +238,40 @@ def test_each_choice_is_one_tab_stop_and_arrow_keys_move_within_it(tmp_path):
             page.locator("#rate-col-0 input[type=radio][value='4']:checked").first.wait_for()
             assert page.evaluate(focused)[:2] == ["radio", "4"]
             assert page.locator("#rate-col-0 .rate-axis input[type=radio]:checked").count() == 1
-            expect(page.locator("#rate-saved")).to_contain_text("saved")  # its autosave has answered
-            with svc.store.read() as s:
-                draft = s.scalars(select(Rating)).all()
-            assert [r.scores.get("questioning") for r in draft] == [4]
+
+            def stored() -> list:
+                with svc.store.read() as s:
+                    return [r.scores.get("questioning") for r in s.scalars(select(Rating))]
+
+            # each arrow key's choice is autosaved like a click's: the last one is what the store holds
+            wait_until(lambda: stored() == [4], what="the draft's questioning score 4")
+            ctx.close()
+            browser.close()
+
+
+def test_a_key_with_no_axis_framed_goes_to_the_first_one_not_answered(tmp_path):
+    """Walk 11: on an item reopened with its draft (turn type chosen), a digit pressed before anything else went to
+    the first axis, the turn type, and replaced the restored answer. It now goes to the first axis not answered."""
+    from playwright.sync_api import sync_playwright
+
+    require_chromium()
+    with rate_server(tmp_path, blind=True) as (svc, url):
+        add_item(svc.store, ["咳嗽几天了？", "多喝水。"])
+        with sync_playwright() as pw:
+            browser = launch(pw)
+            ctx, page = open_rate_tab(browser, url, "ann", "en", keyboard_only=True)
+            page.keyboard.press("n")
+            wait_until(lambda: item_shown(page) == 1, what="the first item")
+            page.keyboard.press("1")  # the first reply's turn type: its first choice
+            page.locator("#rate-col-0 .rate-tt input[type=radio][value='question']:checked").wait_for()
+            expect(page.locator("#rate-saved")).to_contain_text("saved")
+            page.reload()  # the draft comes back, with nothing framed
+            page.locator("#rate-col-0 .rate-tt input[type=radio][value='question']:checked").wait_for()
+            page.wait_for_function("() => window.__toastTitles === true")
+            page.keyboard.press("3")
+            page.locator("#rate-q-0 input[type=radio][value='3']:checked").wait_for()
+            assert page.locator("#rate-col-0 .rate-tt input[type=radio][value='question']:checked").count() == 1
+            # and the frame moved on, as after any digit
+            assert page.evaluate("() => document.querySelector('.rate-axis.rate-focus').id") == "rate-s-0"
             ctx.close()
             browser.close()

@@ -68,13 +68,16 @@
     focusId = el.id;
     if (byKey) reveal(el);
   };
-  // The framed axis when a key is pressed (the first one if none): always a keyboard path.
+  // The framed axis when a key is pressed: always a keyboard path. With none framed (an item just opened, a
+  // draft restored, a refused submit), the first axis not yet answered: a digit there overwrote the restored
+  // turn type of the first axis (walk 11).
   const current = () => {
     const all = axes();
     const el = focusId && document.getElementById(focusId);
     if (el && visible(el)) { el.classList.add('rate-focus'); reveal(el); return el; }
-    setFocus(all[0] || null, true);
-    return all[0] || null;
+    const first = all.find(a => !a.querySelector('input:checked')) || all[0] || null;
+    setFocus(first, true);
+    return first;
   };
   const move = (step) => {
     const all = axes();
