@@ -380,7 +380,8 @@ def build_export_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
                             elem_id="export-min-s")
             min_agree = ui.make(gr.Textbox, value="", label=K("export.min_agree"), placeholder=K("export.no_minimum"),
                                 elem_id="export-min-agree")
-            threshold = ui.make(gr.Number, value=4.0, label=K("export.threshold"), elem_id="export-threshold")
+            threshold = ui.make(gr.Number, value=4.0, label=K("export.threshold"), info=K("export.threshold_info"),
+                                elem_id="export-threshold")
         with gr.Row():
             turn_types = ui.make(gr.CheckboxGroup, choices=[(K(f"compare.turn_type.{t}"), t) for t in TURN_TYPES],
                              value=[], label=K("export.turn_types"),
