@@ -576,6 +576,8 @@ _OFFER_MORE = re.compile(r"^(如需|如有|如果(您|你)?(还)?(需要|有)|�
 _REPORT_BACK = re.compile(r"告诉我|发给我|发我|报给我|传给我|回复我|发过来|发上来")
 _MEASURING = re.compile(r"测|量|称|压|照|拍|数|摸|按|看|试")
 _OK_TAG = re.compile(r"(?i)[\s,，]+(ok|okay)$")
+# 药换成舍曲林以后，…？ / 减量以后晚上能睡几个小时: a change already made, as the time of what is asked or said next
+_AFTER_TIME = re.compile(r"^[^，,。？?]{1,12}?(以后|之后)")
 _ADDRESSED_ADVICE = re.compile(r"^(您|你)(先|可以|还是|最好|就|暂时|得)|(比较好|为好|更好|更稳妥)$")
 _FIRST_PERSON_CANNOT = re.compile(r"我.{0,6}(不能|无法|没法)")
 # 我们先做个胃镜看看，可以吗？: asking consent to what was just advised, not for information
@@ -766,7 +768,7 @@ def _analyse(text: str) -> _Evidence:
                 local.append("consent")
             # 是吃完一点都没缓解，还是…？: the first half of an alternative question describes, it does not explain
             alternative = c.text.startswith("是") and n + 1 < len(sent) and sent[n + 1].text.startswith("还是")
-            a = 0.0 if _PURPOSE.match(c.text) or alternative else _advice_strength(c.text, local)
+            a = 0.0 if _PURPOSE.match(c.text) or alternative else _advice_strength(_AFTER_TIME.sub("", c.text), local)
             options = _ALTERNATIVE.search(c.text)
             if (a > 0 and options and options.group(0) != "还是" and not re.search(r"\s", options.group(0))
                     and _advice_strength(c.text[: options.start()], []) == 0):
@@ -775,6 +777,8 @@ def _analyse(text: str) -> _Evidence:
             if suggesting:
                 advice_after = max(advice_after, a)
             q, overruled = _question_strength(c, a, local)
+            if q == 0 and a == 0 and not sent[-1].terminal_question and _AFTER_TIME.match(c.text):
+                a = _advice_strength(c.text, local)  # 停药以后，血压会反弹: nothing asked, the change is the topic
             if q > 0 and proposal_lead and (a > 0 or _TRIAL.match(c.text)):
                 q, overruled = 0.0, True
                 local.append("rhetorical:proposal")
