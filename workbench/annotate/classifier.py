@@ -118,7 +118,9 @@ _SUGGESTING = re.compile(r"为什么不|为何不|干嘛不|能不能|可不可�
                          # 是不是先别吃辣的比较好: a hedged proposal
                          r"|是不是(?=[^，,。？?]{0,14}(比较好|好一点|好一些|更好|为好|更合适|比较合适|稳妥))"
                          # 是不是该把烟戒了？ (a proposal when the clause advises; not 是不是该来月经了)
-                         r"|是不是(该|应该)(?!来)")
+                         r"|是不是(该|应该)(?!来)"
+                         # 不如先换一个无香料的保湿霜试两周？: "why not", a proposal
+                         r"|(?<![还都也远])不如(先|试|去|戒|停|换|少|多|吃|喝|用|早)")
 # A sentence that answers the one before it (是的，…): the question was the doctor's own device.
 # 能不能先停两天看看，…: the clause opens with the proposal (an overruled question with advice in it)
 _SUGGESTING_LEAD = re.compile(r"^(那|那么|您|你|咱|咱们|我们|要不)?([\u4e00-\u9fff]{1,3}?)?(看)?(" + _SUGGESTING.pattern + ")")
