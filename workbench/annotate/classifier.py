@@ -106,6 +106,8 @@ _RHETORICAL = re.compile(r"难道|岂(不|能|是)|何必|何苦|何尝|不就�
                          r"|(你|您)怎么(能|可以|敢|又)(?!确定|知道|判断|看出)|哪(儿)?(能|会)"
                          # 你天天熬到两三点，痘痘能好吗？: the patient's habit, then "how could it get better"
                          r"|(天天|每天|整天|成天|老是|总是|一天到晚)[^，,。]{1,12}[，,][^，,。]{0,8}(能|会)(好|瘦|降|消|退|舒服|不(疼|痛|胖|高|长))(吗|么|呢)"
+                         # 烟都戒不掉，血管怎么会好？: how could it, a reproach (not 怎么会好的这么快: how did it)
+                         r"|怎么(会|能|可能)(好|痊愈|恢复|降|瘦|消|退)(起来|下来|下去|得了)?(呢|啊)?$"
                          # 哪有那么快好的: no such thing
                          r"|哪(儿|里)?(有|来)(那么|这么|这样|那样)"
                          # 不是早就说了要空腹吃吗？: what the doctor already said, repeated as a reproach
