@@ -405,6 +405,8 @@ _FREE_CHOICE = re.compile(r"(什么|哪里|哪儿|哪个|多少|怎么|谁|啥)[
 _TRIAL = re.compile(r"^(再)?(看看|试试|观察|看一下|试一下|睇下|睇睇|睇吓)|^(就|只|光)(?!是)[\u4e00-\u9fff]")
 _PROPOSAL_LEAD = re.compile(r"(那|那么|咁)?(你|您|咱们?|我们)?(要不(?![要然是了])|(?<![还都也远])不如)")
 # 注意观察是否发热，还有伤口周围有没有红肿: a second object of the same watching
+# …每半年来复查一次，看封闭剂有没有脱落: after advice, 看… says what it is for (not 看东西有没有重影: the patient's sight)
+_PURPOSE_LOOK = re.compile(r"^(再|好)?看(?!东西|书|手机|电视|电脑|屏幕|字|远|近|得|不|了|过)[\u4e00-\u9fff]")
 _CONTINUES_OBJECT = re.compile(r"^(还有|以及|及|和|或者|或是|包括|另外还有|再就是)")
 _DAILY_COUNT = re.compile(r"^(每天|每日|一天)[^你您]{0,6}几(次|组|遍|回)$")
 _WILL_BEFORE = re.compile(r"会[\u4e00-\u9fff]{0,3}$|(过去|过来|进去)$|(就|先|再|多)(停|歇|休息|养|等|观察|坚持|吃|用|涂|抹)$|(稍等|等一下|再等)$")  # 就停几天
@@ -821,6 +823,9 @@ def _analyse(text: str) -> _Evidence:
                     and (_CONTINUES_OBJECT.match(c.text) or (_SHIFOU.search(c.text) and not _SECOND_PERSON.search(c.text)))):
                 q, overruled = 0.0, True  # 注意观察是否发热，还有伤口周围有没有红肿 / …，体温是否超过38度: the second thing to watch
                 local.append("embedded:continued")
+            if q > 0 and sa > 0 and not c.terminal_question and _PURPOSE_LOOK.match(c.text):
+                q, overruled = 0.0, True  # 每半年来复查一次，看封闭剂有没有脱落: what the check is for
+                local.append("embedded:purpose")
             embedded_open = "q-overruled:embedded/advice" in local or (embedded_open and "embedded:continued" in local)
             if q > 0 and not c.terminal_question and n + 1 < len(sent) and _TOPIC_NEXT.match(sent[n + 1].text):
                 q, overruled = 0.0, True
