@@ -31,7 +31,7 @@ from workbench.prompts import DISCLAIMER
 from workbench.services import Services
 from workbench.ui import i18n
 from workbench.ui.i18n import K, Localizer
-from workbench.ui.tables import blank_table
+from workbench.ui.tables import blank_table, table_update
 from workbench.ui.text import TEXT_CHATBOT, as_text, as_toast, chat_text, plain
 
 log = logging.getLogger(__name__)
@@ -627,8 +627,10 @@ def build_chat_tab(svc: Services, state: gr.State, ui: Localizer) -> dict[str, A
                 out[v.preview_route] = "⚠ " + as_text(i18n.catalogue().translate(str(e), lang))
         return out
 
-    def list_rows(user: CurrentUser, text: str | None, owner: str | None, lang: str) -> pd.DataFrame:
-        return history_table(chat_dialogues.list_dialogues(svc, user, owner=owner or None, text=text), lang)
+    def list_rows(user: CurrentUser, text: str | None, owner: str | None, lang: str) -> dict:
+        # column widths from the headers' words: on a phone "Patient messages" broke letter by letter (walk 11)
+        return table_update(history_table(chat_dialogues.list_dialogues(svc, user, owner=owner or None, text=text),
+                                          lang))
 
     def on_list(text: str | None, owner: str | None, request: gr.Request):
         user = user_of(request)
@@ -674,6 +676,8 @@ def build_chat_tab(svc: Services, state: gr.State, ui: Localizer) -> dict[str, A
                                           choices=[(i18n.t("chat.history.everyone", lang), "")]
                                           + [(u, u) for u in chat_dialogues.owners(svc, user)]),
                      table: list_rows(user, None, None, lang),
+                     # a blind annotator's preview could only say that model inputs are hidden (walk 11)
+                     preview_btn: gr.update(visible=not blind),
                      # researchers and admins list everyone's dialogues: the title says so
                      history_box: gr.update(label=i18n.t("chat.history.title_all" if everyone else "chat.history.title",
                                                          lang))}
@@ -743,7 +747,7 @@ def build_chat_tab(svc: Services, state: gr.State, ui: Localizer) -> dict[str, A
                        show_progress_on=progress_on)
     table.select(naming_columns(on_pick), [state], [*all_outputs, open_number], api_visibility="private", show_progress_on=progress_on)
     load_outputs = list(dict.fromkeys([*(c for v in views for c in (v.header, v.inspect_box)), example, find_user, table,
-                                       history_box,
+                                       history_box, preview_btn,
                                        open_number, *all_outputs]))
     return {"views": views, "control": control, "on_load": on_load, "load_inputs": [remembered],
             "load_outputs": load_outputs}
