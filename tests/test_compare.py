@@ -188,6 +188,10 @@ def test_compare_handler_returns_every_table_and_figure(services):
     zh_view = compute_view(services, n_boot=50, lang="zh")
     zh = zh_view.shown["score_differences"]
     assert "," not in zh_view.summary and "，" in zh_view.summary  # a Chinese list's commas
+    # Two annotators: intervals up to the whole scale, and the summary says why (walk 11); one: nothing to say.
+    assert "**Only 2 annotators:**" in view.summary and "1 degrees" not in view.summary
+    assert "只有 2 位标注员" in zh_view.summary
+    assert "annotators:**" not in compute_view(services, make_filters(annotators=["ann1"]), n_boot=50).summary
     assert set(zh["结论"]) == {"不适用"} and "差值（第二列 − 第一列）" in zh.columns
 
     from workbench.auth import upsert_user

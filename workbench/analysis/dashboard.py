@@ -42,6 +42,7 @@ class Dashboard:
     metrics: pd.DataFrame | None = field(default=None)  # metrics.reference_metrics; None when skipped
     aggregated: pd.DataFrame | None = field(default=None)  # aggregate_tables.aggregated_scores; None when skipped
     greetings: int = 0  # greeting replies after filtering: left out of every table above, counted here
+    annotators: int = 0  # distinct annotators among the ratings after filtering (the score CIs resample them)
 
 
 def compute_dashboard(
@@ -86,6 +87,7 @@ def compute_dashboard(
             "references": len(f.references),
         },
         greetings=len(f.greetings),
+        annotators=int(f.ratings["annotator"].nunique()) if "annotator" in f.ratings.columns else 0,
         scores=column_scores(f.generations, f.ratings, n_boot=n_boot, seed=seed, dialogues=dialogues),
         differences=column_differences(f.generations, f.ratings, column_order, n_boot=n_boot, seed=seed,
                                        dialogues=dialogues),

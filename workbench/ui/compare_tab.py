@@ -93,6 +93,11 @@ def translator(lang: str) -> Translate:
     return lambda key, **fields: i18n.t(key, lang, **fields)
 
 
+#: up to this many annotators the summary says why the score intervals are wide (Student's t with n - 1 degrees
+#: of freedom: 6.5 times a normal interval's width at 2, 1.4 at 5, 1.3 at 6)
+FEW_ANNOTATORS = 5
+
+
 def compute_view(svc: Services, scope: Scope | None = None, *, metrics: bool = False,
                  n_boot: int = N_BOOT, aggregates: tuple[str, ...] = AGGREGATES, lang: str = "en") -> CompareView:
     """Everything the tab shows for the given scope, in ``lang``."""
@@ -120,6 +125,9 @@ def compute_view(svc: Services, scope: Scope | None = None, *, metrics: bool = F
         cat.text_or(f"compare.count.{k}.one", lang, cat.t(f"compare.count.{k}", lang, n=v), n=v)
         if v == 1 else cat.t(f"compare.count.{k}", lang, n=v) for k, v in d.counts.items())
     summary = i18n.t("compare.summary", lang, counts=counts, greetings=d.greetings)
+    if 2 <= d.annotators <= FEW_ANNOTATORS:
+        # two annotators' intervals spanned the whole 1-5 scale, which read as a fault (walk 11)
+        summary += "\n\n" + i18n.t("compare.few_annotators", lang, n=d.annotators)
     computed = frozenset(stem for stem, _t, attr, _i in SECTIONS if getattr(d, attr) is not None)
     return CompareView(d, tables, shown, dashboard_figures(d, translator(lang)), summary, computed)
 
