@@ -58,6 +58,8 @@ _QUESTION_CUES = re.compile(
     # 肿的是里边还是外边: an alternative question (not 还是要…, 你还是去…: advice)
     r"|(?<=[\u4e00-\u9fff])(?<!要是)(?<!如果)(?<!若是)还是(?!要|得|去|先|建议|应该|尽快|别|多|少|赶紧|最好)"
     r"|(?<!这)谁(?![都也])|(?<![不没])(?<![不没][\u4e00-\u9fff])啥|咋"
+    # 小囡闹伐: Shanghainese 伐 closing a question (not 步伐, 砍伐)
+    r"|(?<![步砍采征讨杀])伐(?=[，,。？?！!\s]|$)"
     r"|描述一下|描述下|请描述|介绍一下|补充一下|说明一下|说一下|说说|讲一下|讲讲|告诉我|唠唠|唠一唠"
 )
 _A_NOT_A = re.compile(r"(.)[不没]\1")
@@ -282,11 +284,23 @@ _CANTONESE = (("系咪", "是不是"), ("系唔系", "是不是"), ("有冇", "�
 _CANTONESE_MARKERS = re.compile(r"[冇唔嗰嘅佢咗喺啲睇㗎嘢乜啩]|系咪|边个|点解|屋企|依家")
 
 
+# Shanghainese (Wu) written as it is spoken: 侬 (you), 姆妈 (mother), 夜里向 (at night), and 伐 closing a question (小囡闹伐:
+# is the baby fussy?). Only a turn with one of these words is rewritten: 勿 is Mandarin too (请勿), and 伐 is Mandarin
+# inside a word (步伐, 砍伐).
+_WU = (("侬", "你"), ("姆妈", "妈妈"), ("阿拉", "我们"), ("夜里向", "夜里"), ("日里向", "白天"), ("困觉", "睡觉"),
+       ("交关", "很"), ("勿", "不"))
+_WU_QUESTION_END = re.compile(r"(?<![步砍采征讨杀])伐(?=[，,。？?！!\s]|$)")
+_WU_MARKERS = re.compile(r"侬|姆妈|阿拉|夜里向|日里向|困觉|交关|" + _WU_QUESTION_END.pattern)
+
+
 def _mandarin(text: str) -> str:
-    if not _CANTONESE_MARKERS.search(text):
-        return text
-    for cantonese, mandarin in _CANTONESE:
-        text = text.replace(cantonese, mandarin)
+    if _CANTONESE_MARKERS.search(text):
+        for cantonese, mandarin in _CANTONESE:
+            text = text.replace(cantonese, mandarin)
+    if _WU_MARKERS.search(text):
+        for wu, mandarin in _WU:
+            text = text.replace(wu, mandarin)
+        text = _WU_QUESTION_END.sub("吗", text)
     return text
 
 
@@ -303,7 +317,9 @@ _ABOUT_OTHERS = re.compile(r"(家里|家中|家人)的?(大人|老人)|(家里|�
                            r"|(你|您|他|她)(家里?)?的?(阿妈|阿爸|妈妈|妈|爸爸|爸|母亲|父亲|爱人|老伴|老公|老婆|丈夫|妻子|对象|爹妈|父母|家里人|家人"
                            r"|婆婆|公公|岳母|岳父|婆家|娘家|哥哥|姐姐|弟弟|妹妹|奶奶|爷爷|外婆|外公|姥姥|姥爷"
                            # 你表哥当年吃的什么药: a cousin, an aunt or an uncle
-                           r"|[表堂](?:哥|姐|弟|妹)|舅舅|舅妈|姑姑|姑妈|叔叔|婶婶|伯伯|大伯|阿姨|姨妈|小姨|小舅|亲戚)"
+                           r"|[表堂](?:哥|姐|弟|妹)|舅舅|舅妈|姑姑|姑妈|叔叔|婶婶|伯伯|大伯|阿姨|姨妈|小姨|小舅|亲戚"
+                           # 你哥现在多大了: a brother or sister said with one character
+                           r"|哥(?!们)|姐(?!们)|弟(?!们)|妹(?!们))"
                            r"|(你们|您们)(队里|班里|单位|公司|宿舍).{0,4}(谁|别人|其他人|有人)"
                            # 你那工友眼睛也崩着了吗: the one who was with the patient
                            r"|(你|您)(那|那个|那位)(工友|同事|同学|朋友|室友|邻居|师傅|同伴|伙计)"
