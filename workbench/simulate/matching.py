@@ -173,7 +173,9 @@ def _morpheme_occurs(char: str, question: str, gloss: str) -> bool:
     for w, tag in _words(question):
         if char not in w:
             continue
-        if w != char and w.endswith(char) and w in _SUFFIX_WORDS or w in _HABIT_WORDS:
+        # (a habit word still asks a fact whose wording holds its other morpheme: 吃饭 the diet that says 饭)
+        habit = w in _HABIT_WORDS and not all(c in gloss for c in w.replace(char, ""))
+        if w != char and w.endswith(char) and w in _SUFFIX_WORDS or habit:
             continue  # 脚趾头, 石头, 里头: 头 is a suffix there, not the head
         if w == char or tag is None:
             return True
