@@ -189,7 +189,9 @@ def _morpheme_occurs(char: str, question: str, gloss: str) -> bool:
 
 
 # 吃啥药, 喝过什么药, 喂的药: the verb of taking a medicine, which asks no fact about eating or drinking
-_TAKES_MEDICINE = re.compile(r"[吃喝喂服](?=[了过的]?(?:点|些|什么|啥|哪些|哪种|别的|其他|其它)?的?药)")
+# (有没有在吃避孕药, 吃过降压药: the kind of medicine between)
+_TAKES_MEDICINE = re.compile(r"[吃喝喂服](?=[了过的着]?(?:点|些|什么|啥|哪些|哪种|别的|其他|其它)?的?"
+                             r"(?:(?:避孕|降压|降糖|降脂|安眠|感冒|止痛|消炎|退烧|止泻|胃|中|西|激素|抗生素?)?药|避孕))")
 # What the segmenter joins to the verb after it (没见 + 红, 没崴 + 过): the keyword still starts a word there
 _ADVERB_PREFIXES = frozenset("没 不 未 别 还 也 都 就 又 再 有 没有 已 已经 曾 刚".split())
 # Words whose last character is a noun suffix, not the morpheme itself (头 in 脚趾头 is no head)
@@ -388,6 +390,7 @@ _COUNTING_TOKENS = frozenset("几个 几种 几位 几样".split())
 # everyday words: 往哪走 still adds 放射)
 _PLACE_OF_ANOTHER = re.compile(r"(?<=[往朝])哪(?:里|儿|边)(?=[^，,。？?]{0,2}(?:走|窜|串|跑|传|放射|去))"
                                r"|哪(?:里|儿)(?=上班|挣钱|赚钱|干活|打工|工作|上学|读书)")
+_CONTRACEPTIVE = re.compile(r"(?:避孕|避孕的)(?:药|药物|药片|针)")
 _DRUG_ALLERGY = re.compile(r"对?(什么|啥|哪些|哪种|哪个)?(药物|药)过敏|过敏的?(药物|药)")
 
 
@@ -425,6 +428,8 @@ def _evidence(fact: Fact, question: str) -> frozenset[str]:
     gloss = fact.fact + fact.patient + "".join(fact.keywords)
     if "过敏" in question and "过敏" not in gloss:
         question = _DRUG_ALLERGY.sub("过敏", question)  # 对什么药过敏吗 asks allergies, not the medicines taken
+    if "避孕" not in gloss:
+        question = _CONTRACEPTIVE.sub("避孕", question)  # 在吃避孕药吗 asks contraception, not the medicines taken
     question = _PLACE_OF_ANOTHER.sub("哪", question)
     canonical = with_standard_words(_canonical_question_words(question))
     found = {k for k in keywords
