@@ -455,8 +455,25 @@ def _without_longer_keywords(fact: Fact, others: Iterable[Fact], question: str) 
     longer = {k for o in others for k in o.keywords
               if k not in GENERIC_KEYWORDS and k not in own and any(m in k and m != k for m in own)}
     for k in sorted(longer, key=len, reverse=True):
-        question = question.replace(k, "，")
+        question = _spoken_forms(k).sub("，", question)
     return question
+
+
+@lru_cache(maxsize=4096)
+def _spoken_forms(keyword: str) -> re.Pattern[str]:
+    """``keyword`` with each question word in it also in its colloquial forms (吃了什么药 matches 吃了啥药)."""
+    canonical = {c for _, c in _QUESTION_WORD_FORMS}
+    parts, pos = [], 0
+    while pos < len(keyword):
+        word = next((c for c in sorted(canonical, key=len, reverse=True) if keyword.startswith(c, pos)), None)
+        if word is None:
+            parts.append(re.escape(keyword[pos]))
+            pos += 1
+            continue
+        forms = [word, *(v for v, c in _QUESTION_WORD_FORMS if c == word)]
+        parts.append("(?:" + "|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True)) + ")")
+        pos += len(word)
+    return re.compile("".join(parts))
 
 
 # Words that ask how many, how often, how long or when: a fact keyed on one of them beside words of its own topic
