@@ -700,7 +700,13 @@ def _part_of_another_clause(evidence: frozenset[str], question: str, others: lis
         return False
     clauses = [with_standard_words(c) for c in _CLAUSE_OF_QUESTION.findall(question)]
     said = [c for c in clauses if any(e.removeprefix("tok:") in c for e in evidence)]
-    return bool(said) and all(any(k in c for k in whole) for c in said)
+    # (an event named as a time claims no clause from a keyword: 打球的时候撞到了吧 asks the knock, keyed 撞; but it does
+    # from a shared word, 运动的时候会不会发作 asking the exertion, not the attacks)
+    return bool(said) and all(any(k in c if tokens_only else _said_not_as_time(k, c) for k in whole) for c in said)
+
+
+def _said_not_as_time(word: str, text: str) -> bool:
+    return any(not _TIME_AFTER_EVENT.match(text, m.end()) for m in re.finditer(re.escape(word), text))
 
 
 # 晕之前, 发病以前: a keyword that names the time before an event
@@ -717,6 +723,36 @@ def _only_before_another(evidence: frozenset[str], question: str, others: list[f
     said = [c for c in clauses if any(w in c for w in words)]
     asked = {e.removeprefix("tok:") for ev in others for e in ev}
     return bool(said) and all(any(o in c for o in asked) for c in said)
+
+
+# 大便里见没见血, 痰里头: a word as the place of what is asked; 打球的时候, 吃完: an event as its time
+_PLACE_FRAME = re.compile(r"里头|里面|里边|里|中")
+# (a fact that tells what happens at some time: 开车等红灯时差点睡着; not 每次约2小时)
+_TIME_IN_FACT = re.compile(r"(?<!小)时(?!间)|的时候|那会儿|之后|以后")
+
+
+def _only_frame_of_another(fact: Fact, evidence: frozenset[str], question: str, others: list[frozenset[str]]) -> bool:
+    """Whether a fact is asked only by words of two characters or more that the question says as the place or the time
+    of what another asked fact is about, each in a clause that asks that fact (大便里见没见血 asks the blood, not the
+    stool; 打球的时候撞到了吧 the knock, not the sport), the other asked by a keyword of its own. A fact that tells what happens at such a time is still asked by
+    its event (开车的时候会不会打瞌睡: 开车等红灯时差点睡着)."""
+    words = {e.removeprefix("tok:") for e in evidence}
+    if not words or any(len(w) < 2 for w in words):
+        return False
+    told_at_a_time = bool(_TIME_IN_FACT.search(fact.fact + fact.patient))
+    # (another fact's keyword, not a word shared with it: 运动的时候会不会发作 asks the exertion, 发作 being only shared)
+    asked = {e for ev in others for e in ev if not e.startswith("tok:")} - words
+    said = False
+    for c in _CLAUSE_OF_QUESTION.findall(question):
+        for w in words:
+            for m in re.finditer(re.escape(w), c):
+                said = True
+                place = _PLACE_FRAME.match(c, m.end())
+                time = _TIME_AFTER_EVENT.match(c, m.end()) and not told_at_a_time
+                rest = c[m.end():]
+                if not (place or time) or not any(a in rest or a in with_standard_words(rest) for a in asked):
+                    return False
+    return said
 
 
 # A relative who asks for the patient (我替我爸问一下, 我妈最近…): the doctor's 你爸 is the patient, and 你自己 the
@@ -759,6 +795,8 @@ def asked_facts(case: Case, doctor_text: str) -> tuple[str, ...]:
                                                               [evidence[g.id] for g in asked if g is not f])]
     asked = [f for f in asked if not _only_before_another(evidence[f.id], canonical,
                                                           [evidence[g.id] for g in asked if g is not f])]
+    asked = [f for f in asked if not _only_frame_of_another(f, evidence[f.id], canonical,
+                                                            [evidence[g.id] for g in asked if g is not f])]
     return tuple(f.id for f in asked
                  if not _only_measured(f, evidence[f.id], canonical, [evidence[g.id] for g in asked if g is not f])
                  and not _modifies_another(f, evidence[f.id], canonical,
