@@ -770,8 +770,8 @@ def _as_the_patient(case: Case, question: str) -> str:
     m = _PROXY_OPENING.search(case.opening or "")
     if not question:
         return question
-    if not m:  # 你爸那个病: the patient's own father, as a case's keywords name him (爸爸)
-        return re.sub(r"(你|您)的?(爸|妈)(?![爸妈])", r"\1\2\2", question)
+    if not m:  # 你爸那个病, 你哥也这样疼过吗: the patient's own father or brother, as a case's keywords name him (爸爸, 哥哥)
+        return re.sub(r"(你|您)的?(爸|妈|哥|姐|弟|妹)(?![爸妈哥姐弟妹们])", r"\1\2\2", question)
     group = next(g for g in _RELATIONS if m.group(1) in g)
     question = _SELF_OF_PROXY.sub("", question)
     return re.sub("(?:你|您)(?:家)?的?(?:" + "|".join(sorted(group, key=len, reverse=True)) + ")", "他", question)
