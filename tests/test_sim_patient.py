@@ -404,7 +404,8 @@ def _blind_set_score(folder: Path) -> tuple[int, int]:
 # a keyword inside a longer word, a keyword shared with a fact asked by more, everyday words, clauses about other
 # people, 这几天 and 差不多高 in advice): 80/103 (0.777), the session-44 set unchanged at 90/96. So it no longer
 # measures unseen text. Left: synonyms no table holds (泡壶茶, 冒出来, 手心还是手背), a one-character keyword that
-# heads another word's compound (腰疼 for a fact keyed 疼, 发热 for one keyed 热), a topic noun (大便后那个肉疙瘩).
+# heads another word's compound (腰疼 for a fact keyed 疼, 发热 for one keyed 热), a topic noun (大便后那个肉疙瘩;
+# answered since session 60's second set, whose event named as a time asks nothing of its own fact: 87/103).
 S50 = REPO / "tests" / "data" / "cases_s50"
 
 
@@ -599,7 +600,7 @@ def test_session_54_rules(case_id, doctor, facts):
 # English terms: 晕不晕, blackout, 睡得着, 抱宝宝, anhedonia, 痛起来, 下水, 老汉儿, uric acid, 靠着床头, 鞋穿不进,
 # 排水的药, 口重, CHF, 斑斑点点, myalgia, 想呕, 被叮…): 115/120 (0.958); session 44's set 91 → 92, 52c 103 → 104,
 # 53c 107 → 108, no other set changed. Left: an open prompt for a story (说说…是怎么一步步加重的), 以前没这么痛过吧
-# (no keyword for the past episode), a proxy asked about herself (你自己有没有心脏方面的毛病？), the mood itself named
+# (no keyword for the past episode; answered since session 60's second set, 以前…这样…过: 117/120), a proxy asked about herself (你自己有没有心脏方面的毛病？), the mood itself named
 # in a question about past episodes (以前有没有过类似的低落).
 S54B = REPO / "tests" / "data" / "cases_s54b"
 
@@ -1201,6 +1202,83 @@ def test_rule_patient_on_the_session_60_cases():
 ])
 def test_session_60_rules(case_id, doctor, facts):
     assert asked_facts(_cases_in(S60)[case_id], doctor) == facts
+
+
+# Written blind in session 60, a second set (tests/data/cases_s60b): five cases and 120 questions (a Sichuanese
+# banquet's gastroenteritis, a Cantonese wife telling her husband's pancreatitis, a northeastern smoker's hoarse
+# voice, a basketball boy's knee, a Shanghainese mother's hair loss). First contact, with the first set's rules:
+# 89/120 (0.742; terse 25/25, synonyms 5/25, combined 15/20, negated 11/15, absent 14/15, traps 19/20). Its misses
+# gave everyday words (坐一桌, 席桌, 台阶, 血色素, 光溜溜, 控制身材, 摊着, 蜷; 肚子里拧/揪, 蹿个儿, 练几回, 往下一猫, 另一条腿,
+# 还能正常训练, 才有的, 以前…这样…过, 差不多的情况, 在医院躺过, 怎么待着舒服, 搓一顿, 他摸上去烫, 裤腰带松, 往下走, 吐出来的黏糊,
+# 见红, 一天三顿, 血流得多, 头发薄了, 哪一片, 困几个钟头, 天天吃药) and the rules tested below: 你哥 is someone else, and
+# names the relative as a case keys it (哥哥); Shanghainese is read as Mandarin in a turn that speaks it (侬, 姆妈, 伐);
+# a habit word asks a fact whose wording holds its other morpheme (吃饭 the diet that says 饭); 避孕药 asks
+# contraception, and 吃 before a kind of medicine takes it; a longer keyword said with a colloquial question word
+# still wins (吃了啥药 is 吃了什么药, not the food's 吃了什么); a word said as the place or the time of what another
+# fact's keyword asks asks nothing of its own fact (大便里见没见血, 打球的时候撞到了吧), unless that fact tells what
+# happens then (开车…时) or the other is asked only by a shared word (运动的时候会不会发作). 120/120; s50 rose to 87
+# (大便后那个肉疙瘩) and s54b to 117 (以前没这么痛过吧), no other set changed, no label changed. Nothing left, which says
+# only that these 120 were read: the next blind set measures.
+S60B = REPO / "tests" / "data" / "cases_s60b"
+
+
+def test_rule_patient_on_the_session_60_second_cases():
+    right, total = _blind_set_score(S60B)
+    assert total == 120 and right / total >= 0.99
+
+
+@pytest.mark.parametrize(("case_id", "doctor", "facts"), [
+    ("osgood-teen-knee", "你哥现在多大了，还打球吗？", ("family",)),
+    ("osgood-teen-knee", "你哥也这样疼过吗？", ("family",)),
+    ("postpartum-hair-loss", "侬姆妈当年生好侬以后，是不是也有过这种情况？", ("family",)),
+    ("postpartum-hair-loss", "夜里向能困几个钟头啊，小囡闹伐", ("sleep",)),
+    ("postpartum-hair-loss", "有没有怕冷、心慌？最近吃饭怎么样？", ("diet", "no-thyroid-sx")),
+    ("postpartum-hair-loss", "你现在有没有在吃避孕药？", ()),
+    ("banquet-gastroenteritis", "吃了啥药没有，另外平时有高血压这些病吗？", ("meds", "history")),
+    ("banquet-gastroenteritis", "你平常有没有啥子老毛病，要天天吃药管着的？", ("history",)),
+    ("banquet-gastroenteritis", "发没发烧？大便里见没见血？", ("no-blood", "fever")),
+    ("banquet-gastroenteritis", "大便里应该没带血吧？", ("no-blood",)),
+    ("osgood-teen-knee", "不会是打球的时候撞到了吧？", ("no-trauma",)),
+    ("postpartum-hair-loss", "以前掉过这么多吗 家里人有没有类似的", ("history", "family")),
+    ("alcohol-pancreatitis-proxy", "他早几年有没有因为差不多的情况在医院躺过？", ("prior",)),
+    ("alcohol-pancreatitis-proxy", "以前没有这样痛过吧？", ("prior",)),
+    ("alcohol-pancreatitis-proxy", "他摸上去烫不烫手？", ("fever",)),
+    ("osgood-teen-knee", "现在还能正常训练吗 另外下楼梯疼不疼", ("pattern", "impact")),
+    # what the rules above must not take
+    ("osgood-teen-knee", "你多大了，还打球吗？", ("age", "sport")),
+    ("osgood-teen-knee", "哥们你多大了？", ("age",)),
+    ("osgood-teen-knee", "平时打球吗？", ("sport",)),
+    ("osgood-teen-knee", "撞到过吗？", ("no-trauma",)),
+    ("postpartum-hair-loss", "用过什么药没有？", ("products",)),
+    ("postpartum-hair-loss", "掉得多吗？", ("amount",)),
+    ("banquet-gastroenteritis", "那天吃了啥？", ("food",)),
+    ("banquet-gastroenteritis", "这次吃了什么药？", ("meds",)),
+    ("banquet-gastroenteritis", "大便怎么样？", ("diarrhea",)),
+    ("banquet-gastroenteritis", "大便里有什么？", ("diarrhea",)),
+    ("alcohol-pancreatitis-proxy", "他躺着舒服还是坐着舒服？", ("posture",)),
+])
+def test_session_60_second_rules(case_id, doctor, facts):
+    assert asked_facts(_cases_in(S60B)[case_id], doctor) == facts
+
+
+@pytest.mark.parametrize(("folder", "case_id", "doctor", "facts"), [
+    (S59, "migraine-aura-pill", "你现在有没有在吃避孕药？", ("pill",)),  # a fact that says 避孕 is asked
+    (S60B, "banquet-gastroenteritis", "以前抽血查过吗？", ()),  # 抽血 asks no fact about blood that does not say 抽
+    (S53C, "panic-attack", "爬楼梯或者运动的时候会不会发作？", ("exertion",)),  # the event is the topic
+    (S44, "snoring-sleepiness", "开车的时候会不会打瞌睡", ("sleepy", "driving")),  # the fact tells what happens then
+    (S53, "gout-flare", "那块颜色变了没有，摸上去烫不烫手？", ("redness",)),  # a joint hot to the touch, not a fever
+])
+def test_session_60_second_rules_leave_earlier_cases(folder, case_id, doctor, facts):
+    assert asked_facts(_cases_in(folder)[case_id], doctor) == facts
+
+
+def test_shanghainese_words_are_read_as_mandarin_only_in_a_shanghainese_turn():
+    """勿 is Mandarin too (请勿), and 伐 a Mandarin morpheme (步伐): a Mandarin turn keeps them."""
+    from workbench.simulate.matching import _mandarin
+
+    assert _mandarin("请勿吸烟，加快步伐。") == "请勿吸烟，加快步伐。"
+    assert _mandarin("侬姆妈好伐？") == "你妈妈好吗？"
+    assert question_part("小囡闹伐") == "小囡闹伐" and question_part("加快步伐。") == ""
 
 
 def test_cantonese_words_are_read_as_mandarin_only_in_a_cantonese_turn():

@@ -27,7 +27,9 @@ event named as a time is part of that time (泡泡冒出来前头). A keyword th
 else asks nothing there (肚子 in 闹肚子, which stands for 腹泻), and of two clauses asking when, the one whose topic
 the time fact does not tell asks that topic's fact (什么时候被叮的，红疹什么时候开始出来的). 吃 or 喝 taking a medicine
 (吃啥药) asks nothing of the eating, a time to come (下回打疫苗是啥时候) no fact's time, and a keyword that names the
-time before an event (晕之前) nothing in a clause that asks another fact (晕之前心慌不慌).
+time before an event (晕之前) nothing in a clause that asks another fact (晕之前心慌不慌). A word said as the place or the
+time of what another fact's keyword asks asks nothing of its own fact (大便里见没见血, 打球的时候撞到了吧), unless that fact
+tells what happens then, and a turn in Shanghainese (侬, 姆妈, 伐) is read in Mandarin as a Cantonese one is.
 """
 
 from __future__ import annotations
