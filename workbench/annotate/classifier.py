@@ -793,8 +793,11 @@ def _analyse(text: str) -> _Evidence:
             if suggesting:
                 advice_after = max(advice_after, a)
             q, overruled = _question_strength(c, a, local)
-            if q == 0 and a == 0 and not sent[-1].terminal_question and _AFTER_TIME.match(c.text):
-                a = _advice_strength(c.text, local)  # 停药以后，血压会反弹: nothing asked, the change is the topic
+            if (q == 0 and a == 0 and not sent[-1].terminal_question and _AFTER_TIME.match(c.text)
+                    and not any(_question_strength(d, 0.0, [])[0] > 0 for d in sent[n + 1 :])):
+                # 停药以后，血压会反弹: nothing asked, the change is the topic (but 吸入激素用完以后您有没有漱口 asks,
+                # with no question mark)
+                a = _advice_strength(c.text, local)
             if q > 0 and proposal_lead and (a > 0 or _TRIAL.match(c.text)):
                 q, overruled = 0.0, True
                 local.append("rhetorical:proposal")
