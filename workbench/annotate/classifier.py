@@ -340,7 +340,7 @@ _REQUEST_INFO = re.compile(
     # 麻烦把化验单拍给我看一下, 说一下症状: a request for what the doctor needs to know
     r"|(请|麻烦).{0,10}(拍|发|传)(给我|过来|一下)|^(再|先)?(说|讲|描述|介绍)一下"
     # 麻烦把血常规和CRP的报告单拍照上传一下: a long object before the upload
-    r"|(请|麻烦)[^，,]{0,24}(上传|发(给我|过来|上来)|传(给我|过来|上来)|(再|重新)(发|传|拍)(一次|一遍|一张|一下)?)"
+    r"|(请|麻烦)[^，,]{0,24}(上传|发(给我|过来|上来)|传(给我|过来|上来)|(再|重新)(发|传|拍)(?!起)(一次|一遍|一张|一下)?)"
     # 看完告诉我 / 量好了发给我: the answer to what the patient was asked to look at
     r"|(看|量|数|测|查|拍|试|称)(完|好)(了|以后|之后)?(再|就)?(告诉|发给|回复)我"
     # 试一下告诉我能举到哪, 温度量一下跟我讲几度: tried or measured for the doctor, in one breath
@@ -585,9 +585,9 @@ _SOCIAL = re.compile(
     r"|有我在|我(在|陪着(你|您))呢?$"
     r"|(?i:^(don'?t|do not) worry\b|\btake care\b|^take your time\b|you'?re welcome|\bthank(s| you)\b|\bhow (can|may) I help\b|\bwhat can I do for you\b|\banything else\b)"
 )
-# 如需进一步解释，请告诉我: the offer of more help closing a reply, not a request for information
+# 如需进一步解释，请告诉我 / 如需继续咨询请重新发起: the offer of more help closing a reply, not a request for information
 _OFFER_MORE = re.compile(r"^(如需|如有|如果(您|你)?(还)?(需要|有)|有(任何|什么|其他)?(问题|疑问))[^。！？]{0,14}?[，,]?\s*(请|可以|欢迎)?(随时)?"
-                         r"(告诉我|联系我|问我|咨询|留言)(吧)?$")
+                         r"(告诉我|联系我|问我|咨询|留言|(重新|再次)发起(咨询|问诊)?)(吧)?$")
 # 测完把数值发过来, 再用手指压一下疹子，告诉我…: a measurement made to report its result is part of the request
 _REPORT_BACK = re.compile(r"告诉我|发给我|发我|报给我|传给我|回复我|发过来|发上来")
 _MEASURING = re.compile(r"测|量|称|压|照|拍|数|摸|按|看|试")
