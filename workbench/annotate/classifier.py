@@ -402,8 +402,10 @@ _HABITUAL = re.compile(r"一般|通常")
 _FREE_CHOICE = re.compile(r"(什么|哪里|哪儿|哪个|多少|怎么|谁|啥)[^，,。？?]{0,6}?(就|都)[^，,。？?]{0,4}?\1")
 # 要不先把…改到早上吃，看看…？ / 咁你不如试下戒咗咖啡先，睇下…？: a proposal, then the trial of it (or what else it
 # keeps to: 要不这周先别上场了，就做做上肢力量？)
-_TRIAL = re.compile(r"^(再)?(看看|试试|观察|看一下|试一下|睇下|睇睇|睇吓)|^(就|只|光)(?!是)[\u4e00-\u9fff]")
-_PROPOSAL_LEAD = re.compile(r"(那|那么|咁)?(你|您|咱们?|我们)?(要不(?![要然是了])|(?<![还都也远])不如)")
+# (要不要试试睡前热敷一下腰，再做几组小燕飞？: what else the proposal takes in)
+_TRIAL = re.compile(r"^(再)?(看看|试试|观察|看一下|试一下|睇下|睇睇|睇吓)|^(就|只|光)(?!是)[\u4e00-\u9fff]"
+                    r"|^(再|然后|顺便)(做|练|加|配合|吃|喝|用|泡|敷|贴|涂|抹|按|揉)")
+_PROPOSAL_LEAD = re.compile(r"(那|那么|咁)?(你|您|咱们?|我们)?(要不(?![要然是了])|(?<![还都也远])不如|要不要(先|试|考虑))")
 # 注意观察是否发热，还有伤口周围有没有红肿: a second object of the same watching
 # …每半年来复查一次，看封闭剂有没有脱落: after advice, 看… says what it is for (not 看东西有没有重影: the patient's sight)
 _PURPOSE_LOOK = re.compile(r"^(再|好)?看(?!东西|书|手机|电视|电脑|屏幕|字|远|近|得|不|了|过)[\u4e00-\u9fff]")
