@@ -207,6 +207,12 @@ HELDOUT = ROOT / "tests" / "data" / "classifier_heldout.jsonl"
 # 把…发来我看一下 and 试一下告诉我…/量一下跟我讲几度 ask; 急诊分诊台 names the desk; 每天继续做, 每年都要打一次, 一样要补,
 # 要吃抗生素, 这两天留意一下…, 就带来看看, 早餐加一个鸡蛋 and 先这样吃起来 advise; 这是中耳炎 diagnoses; 烟都戒不掉，血管
 # 怎么会好？ reproaches; after advice, 看…有没有… says what it is for). No label changed.
+# classifier_s60c: 150 more written blind at the end of session 60; 0.947 (binary 0.980) on first contact (original
+# markers 0.793), 1.000 after its misses were read (a change already made as a time advises nothing before a question
+# typed without a mark (吸入激素用完以后您有没有漱口); 如需继续咨询请重新发起 offers the service; 先予三仁汤加减七剂
+# prescribes; Taiwanese Hokkien 盐爱食较少 advises, and 較, 懸 fold; 每两个小时帮他翻一次身 is a care schedule; I'd like to
+# start you on… advises; 要不要试试…，再做几组…？ goes on proposing; …都不复查，胃能受得了吗？ reproaches). No label
+# changed.
 LATER_SETS = [ROOT / "tests" / "data" / "classifier_fresh.jsonl", ROOT / "tests" / "data" / "classifier_final.jsonl",
               ROOT / "tests" / "data" / "classifier_s42.jsonl", ROOT / "tests" / "data" / "classifier_s43.jsonl",
               ROOT / "tests" / "data" / "classifier_s44.jsonl", ROOT / "tests" / "data" / "classifier_s50.jsonl",
@@ -222,7 +228,7 @@ LATER_SETS = [ROOT / "tests" / "data" / "classifier_fresh.jsonl", ROOT / "tests"
               ROOT / "tests" / "data" / "classifier_s58.jsonl", ROOT / "tests" / "data" / "classifier_s58b.jsonl",
               ROOT / "tests" / "data" / "classifier_s59.jsonl", ROOT / "tests" / "data" / "classifier_s59b.jsonl",
               ROOT / "tests" / "data" / "classifier_s59c.jsonl", ROOT / "tests" / "data" / "classifier_s60.jsonl",
-              ROOT / "tests" / "data" / "classifier_s60b.jsonl"]
+              ROOT / "tests" / "data" / "classifier_s60b.jsonl", ROOT / "tests" / "data" / "classifier_s60c.jsonl"]
 
 
 def _load(path: Path) -> list[dict]:
@@ -891,6 +897,35 @@ def test_pinyin_is_read_only_where_every_latin_word_is_pinyin() -> None:
         assert _from_pinyin(text) == text
 
 
+CASES_S60C = [
+    ("雾化完以后你有没有洗脸", "question"),
+    ("本次咨询已结束，如需继续咨询请重新发起", "other"),
+    ("脉弦细，肝郁脾虚，方用逍遥散加减，先予七剂。", "suggestion"),
+    ("你血糖有較懸，糖爱食较少。", "suggestion"),
+    ("每三个小时给奶奶翻一次身", "suggestion"),
+    ("I'd like to put you on a short course of prednisone.", "suggestion"),
+    ("要不要先试试睡前泡脚，再做几分钟拉伸？", "suggestion"),
+    ("药停了这么久都不复查，肝能吃得消吗？这周来抽个血。", "suggestion"),
+    # what the rules above must not take
+    ("停药以后，血压会反弹。", "suggestion"),
+    ("雾化以后要漱口", "suggestion"),
+    ("照片太糊了，请重新发一张", "question"),
+    ("上次开的逍遥散加减吃完了吗", "question"),
+    ("新冠疫苗已经打了三剂", "other"),
+    ("我爱吃较淡的", "other"),
+    ("他夜里每两个小时就醒一次", "other"),
+    ("I'd like to know when the pain started. Does it spread to your arm?", "question"),
+    ("要不要先冰敷一下，现在还肿吗？", "mixed"),
+    ("疼得这么厉害，受得了吗？", "question"),
+    ("吃了药也没好，还受得了吗？", "question"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), CASES_S60C, ids=[t[:8] for t, _ in CASES_S60C])
+def test_session_60c_set_cases(text: str, expected: str) -> None:
+    assert classify(text).turn_type == expected, classify(text).cues
+
+
 CASES_S60B = [
     ("把剂量减到一片。减量以后一晚上醒几次", "mixed"),
     ("药换成缬沙坦以后，有没有干咳？", "question"),
@@ -1150,6 +1185,7 @@ def test_traditional_characters_are_read_as_simplified() -> None:
     assert len(to_simplified(text)) == len(text)  # one character for one: offsets are unchanged
     assert to_simplified(text) == "请问您几岁？这种情况建议去医院。"
     assert to_simplified("甚麼時候") == "什么时候"
+    assert to_simplified("比較懸") == "比较悬"  # Taiwanese writing (比較好, 血壓有較懸)
     assert count_questions(text) == count_questions(to_simplified(text)) == 1
 
 
