@@ -837,7 +837,9 @@ _STRONG_CUE = re.compile(
     r"|(?:检验者|审核者|审核人|复核者?|报告者|录入者|记录者|采样者|送检医[师生]|申请医[师生]|会诊医[师生]|主管医[师生]"
     r"|经治医[师生]|报告医[师生]|开单医[师生]|审核医[师生]|开嘱(?:医[师生])?|值班医[师生]|值班护士|交款人|缴款人|收款员|收费员"
     # who received, treats or nurses the patient (接诊医师木春华, 责任护士 …); a prescription's pharmacists
-    r"|接诊医[师生]|主诊医[师生]|首诊医[师生]|管床医[师生]|床位医[师生]|责任护士"
+    r"|接诊医[师生]|主诊医[师生]|首诊医[师生]|主治医[师生]|管床医[师生]|床位医[师生]|责任护士"
+    # what a foreigner is called in Chinese (Michael Turner（中文名唐迈克）)
+    r"|(?:中文|汉语)名(?:字)?(?:叫|是|为)?"
     r"|审核药师|调配药师|核对药师|发药药师|调配人?|核对人?|发药人?|复核人?|执行人|代办人"
     r"|操作员|操作人|检验员|审核员|质控员|签字人|家属签字|患者签字|被保险人|投保人|主刀|一助|二助|三助|麻醉医?师|麻醉(?=[\s:：|｜])|器械护士|校医|巡回护士|洗手护士|护士长)\s*[:：|｜]?\s*"
     # 主管医生（许婷）, 孟主任（孟祥军）: a role, and the name in brackets
@@ -992,6 +994,8 @@ _PLACE_SUFFIXES = set("市县区河湖楼桥庙郡岭周镇村路街省岛港寺
 
 
 _PLACE_ENDINGS = _PLACE_SUFFIXES | set("山井门江海峰园关口台坡湾城")
+# The last character of a place's administrative name (李庄镇, 王家村, 赵县), which a given name hardly ends in
+_ADMINISTRATIVE_ENDINGS = frozenset("省市县区镇乡村路街")
 
 
 def _ordinary(word: str) -> bool:
@@ -1127,7 +1131,9 @@ def _words_before(text: str, i: int) -> str:
     return text[max(0, k - 12) : k] + ("：" if ":" in gap or "：" in gap else "") + (" " if gap[-1] in " \t" else "")
 
 
-_CLAUSE_THEN_SEX_AGE = re.compile(r"[，,、]\s*(?:男|女)性?\s*[，,、]\s*\d{1,3}\s*岁")
+_CLAUSE_THEN_SEX_AGE = re.compile(r"[，,、]\s*(?:男|女)性?\s*[，,、]\s*\d{1,3}\s*岁"
+                                  # a roster's next field, the person's staff or student number (2. 龙德顺，工号KY0612)
+                                  r"|[，,、]\s*(?:工号|职工号|员工号|学号)\s*[:：]?\s*[A-Za-z0-9]")
 _TIME_AFTER_YU = re.compile(r"民国|民國|公元|\d|[一二三四五六七八九十〇零]+[年月日]|[今昨前去明上下本]|当[天日年时]|同[日年]|次日|近[日期年]")
 _FLOOR_BEFORE = re.compile(r"(?<![A-Za-z_\d\-])\d{1,2}\s+$")
 
@@ -1332,8 +1338,9 @@ def _name_at(text: str, i: int, surname: str, clause: str, c0: int) -> Span | No
     family_after = bool(_FAMILY_AFTER.match(text, end))
     if demographics or (kin or after or companion) and (not ordinary or family_after) or role and in_dict and not ordinary or weak and (boundary_after and not in_dict or tagger_says_name()):
         return Span(i, end, "name", True)
+    # (接种单位：李庄镇社区卫生服务中心: a town, a village or a road, not a name, with no cue)
     if (length - sl == 2 and not in_dict and not _FOREIGN_SOUNDS.intersection(text[i + sl : end])
-            and _given_ok(text[i + sl : end]) and tagger_says_name()):
+            and text[end - 1] not in _ADMINISTRATIVE_ENDINGS and _given_ok(text[i + sl : end]) and tagger_says_name()):
         return Span(i, end, "name", False)  # the tagger alone: redacted here, not propagated
     return None
 
@@ -2642,14 +2649,16 @@ def _name_spans(text: str) -> list[Span]:
         spans += _foreign_national_names(text)
     # Names that do not start with a listed surname: after an explicit label (姓名：小明, 我叫Tom).
     covered = _Coverage(len(text), spans)
+    labelled: list[Span] = []
     for m in _STRONG_LABEL.finditer(text):
         if covered.overlaps(m.end(), m.end() + 1):
             continue
         end = _take_label_value(text, m.end())
         if end > m.end():
-            spans.append(Span(m.end(), end, "name", end - m.end() >= 2))
-            covered.add(spans[-1])
-    return spans
+            labelled.append(Span(m.end(), end, "name", end - m.end() >= 2))
+            covered.add(labelled[-1])
+    # (病人姓名：LEUNG Wing Sze（梁詠詩）: the same name in another script in brackets after a label's name too)
+    return spans + labelled + _written_twice_names(text, labelled)
 
 
 # Sato Emi（佐藤惠美）, 김민수（金敏秀）: a name, then the same name in another script in brackets
@@ -2779,7 +2788,7 @@ _SIGNED_SURNAME = re.compile(f"(?:签名|签字|调配|核对|发药|复核)\\s*
 _INITIALS = re.compile(r"(?:(?:白|夜|早|中|晚)班|大夜|小夜|姓名缩写|缩写|签名|签字)\s*[:：]?\s*(?P<n>[A-Z]{2,4})(?![A-Za-z])")
 _MASKED_NAME = re.compile(f"(?<![*＊])(?:{_SURNAME_RE.pattern})[*＊]{{1,3}}(?![*＊\\d])")
 _STRONG_LABEL = re.compile(
-    r"(?:我叫|名叫|名字是|名字叫|姓名(?:是|为)?\s*[:：]?|联系人\s*[:：]?|(?:免贵|我|本人|[他她]|患者|病人|医生|大夫|医师|主任|护士|老师|师傅|那个|那位|一个|一位)姓|[Nn]ame\s*(?:is|:|：)"
+    r"(?:我叫|名叫|名字是|名字叫|姓名(?:是|为)?\s*[:：]?|联系人\s*[:：]?|(?:免贵|我|本人|[他她]|患者|病人|医生|大夫|医师|主任|护士|老师|师傅|那个|那位|一个|一位)姓(?!名)|[Nn]ame\s*(?:is|:|：)"
     # 我的名字拼成了wang xiaoming, 姓名拼音：Zhang Wei
     r"|名字(?:被)?(?:拼|写|打)(?:成|作)了?(?=\s*[A-Za-z])|(?:姓名|名字)拼音(?:是|为)?\s*[:：]?(?=\s*[A-Za-z])"
     r"|(?:小名|乳名|大名|中文名|英文名|学名|曾用名|原名)(?:字)?(?:叫|是)?\s*[:：]?|(?:收件人|收货人|(?:法定|委托)?代理人|监护人)\s*[:：]?"
