@@ -447,7 +447,8 @@ _ESTATE = "村|社区|小区|花园|公寓|大厦|家园|新村|苑|园|里|城|
 _ESTATE_WORD = "小区|社区|花园|公寓|大厦|家园|新村|广场|山庄|大院"  # 幸福里 + 小区: one name
 # (a village's production team, 那满村六队, 银光村三队45号; a lane off a road, 新生路112巷5号, as Taiwan numbers them)
 _HOUSE_NUMBER = (rf"(?:[ \-]?附?(?:\d+|[{_CN_NUM}]+|[A-Za-z])(?:号院|号楼|号|弄|巷|栋|幢|座|门|单元|层|楼|室|户|组|队|区|期))+"
-                 r"(?:[ \-]?\d{2,4}(?!\d))?")
+                 # (…7楼C: a flat by its letter after the floor, as Hong Kong and Macau write it)
+                 r"(?:[ \-]?\d{2,4}(?!\d)|(?<=[楼層层])[A-H](?![A-Za-z0-9\u4e00-\u9fff]))?")
 _ADDR_RE = re.compile(
     # Only where a place suffix follows within a few characters: lets the search skip the rest in C.
     r"(?=[^\s，。；;！!？?、,.:：]{1,14}?[省市区县旗镇乡村苑园里城庄府路街道巷弄厦寓屯])"
@@ -462,7 +463,8 @@ _ADDR_RE = re.compile(
     rf"|{_P}{_P_INNER}{{0,5}}?(?:{_ESTATE})(?!{_ESTATE_WORD})(?:村)?){{1,2}})?"
     rf"(?P<num>{_HOUSE_NUMBER})?"
     # a building or estate after the street's number, with its own number (…126号百隆广场2单元1103)
-    rf"(?:(?<=[号弄])(?P<estate>{_P}{_P_INNER}{{0,5}}?(?:{_ESTATE})(?!{_ESTATE_WORD}){_HOUSE_NUMBER}))?"
+    # (…和乐大马路23号和辉阁7楼C: a named block, as Hong Kong and Macau call one 阁)
+    rf"(?:(?<=[号弄])(?P<estate>{_P}{_P_INNER}{{0,5}}?(?:{_ESTATE}|[阁閣])(?!{_ESTATE_WORD}){_HOUSE_NUMBER}))?"
 )
 # After 住址/家住/寄到 one place part is enough (家住阳光花园, 现住朝阳区).
 _ADDR_CUE = re.compile(r"(?:住址|地址|家住|住在|现住|(?:[我你他她]们?|老两口|一家人?|全家|俩|都|一直|现在|目前|平时)住|居住在|居住于|寄到|送到|户籍在|老家在)(?:是|为|:|：|\s)*$")
@@ -1516,8 +1518,9 @@ def _subject_next(m: re.Match[str], clause: str) -> bool:
     return _dict_tag(nxt)[0] in _SUBJECT_NEXT_TAGS or bool(_SUBJECT_NEXT.match(clause, m.end()))
 
 
-def _xiao_subject(m: re.Match[str], clause: str) -> bool:
-    """Whether 小 + a character after a kinship word is a name that a time word or an adverb follows."""
+def _xiao_subject(m: re.Match[str], clause: str, verb: bool = False) -> bool:
+    """Whether 小 + a character after a kinship word is a name that a time word or an adverb follows (with ``verb``,
+    also a verb: 孙女小芳放暑假回来, where 小 + the character is no dictionary word other than a name)."""
     word = m.group()
     tag, freq = _dict_tag(word)
     if m.group(1) in _XIAO_NOT_NAME or tag is not None and (tag not in _NR_TAGS or freq >= _XIAO_WORD_FREQ):
@@ -1526,7 +1529,8 @@ def _xiao_subject(m: re.Match[str], clause: str) -> bool:
     at = index.get(m.end())
     if at is None or m.start() not in index:
         return False  # inside a word: 小时 + 候, 大小 + 便
-    return (_dict_tag(_tokens(clause)[at][1])[0] in _SUBJECT_NEXT_TAGS or bool(_SUBJECT_NEXT.match(clause, m.end()))
+    nxt = _dict_tag(_tokens(clause)[at][1])[0] or ""
+    return (nxt in _SUBJECT_NEXT_TAGS or verb and (nxt.startswith("v") or nxt == "l") or bool(_SUBJECT_NEXT.match(clause, m.end()))
             or bool(_AGE_NEXT.match(clause, m.end())))
 
 
@@ -1579,7 +1583,8 @@ def _nickname_spans(text: str, taken: list[Span]) -> list[Span]:
             elder = len(m.group("post") or "") == 2
             if cued or elder or m.start() == 0 and (subject or addressed):
                 # 李 + 奶奶, 唐 + 姐: a title stays, as after 张 + 阿姨 (the title is no one's data)
-                take(Span(i, i + 1 if m.group("s2") else j, "name", False))
+                # (阿 + a given-name character after a cue is the person wherever the text says it: 隔壁阿珍…给阿珍测了)
+                take(Span(i, i + 1 if m.group("s2") else j, "name", bool(m.group("a")) and cued))
         for m in _XIAO_NAME.finditer(clause):
             i, j = c0 + m.start(), c0 + m.end()
             # 小美姐说…: a nickname with 姐/哥, before a verb of telling, needs no other cue
@@ -1592,7 +1597,7 @@ def _nickname_spans(text: str, taken: list[Span]) -> list[Span]:
                                            or _TITLES.match(text, j) and _dict_tag(m.group())[1] < _XIAO_WORD_FREQ
                                            and m.group(1) not in _XIAO_NOT_NAME
                                            or _KIN_CUE.search(before)
-                    and (_TELLING_NAME.match(text, j) or _xiao_subject(m, clause))
+                    and (_TELLING_NAME.match(text, j) or _xiao_subject(m, clause, verb=True))
                     or _SAID_BEFORE.search(before) and _xiao_subject(m, clause))
                     and not _inside_medical_term(text, i, j) and not covered.overlaps(i, j)):
                 take(Span(i, j, "name", kin_after))
@@ -1710,8 +1715,10 @@ def _doubled_names(text: str) -> list[Span]:
             continue
         # after a kinship word or 我们家 (我们家豆豆): said to be someone's name, so the same name elsewhere too
         # ... or before a parent, as a class's teacher writes (联系朵朵妈妈接回)
-        cued = bool(_KIN_CUE.search(before) or _HOME_CUE.search(before) or _PARENT_AFTER.match(text, m.end()))
         opens = not before or not _NAME_CHARS.match(before[-1])
+        # ... or opening a clause that is only the name, before sex and age (儿科门诊：豆豆，男，2岁3个月)
+        cued = bool(_KIN_CUE.search(before) or _HOME_CUE.search(before) or _PARENT_AFTER.match(text, m.end())
+                    or opens and _CLAUSE_THEN_SEX_AGE.match(text, m.end()))
         # opening a clause before whose relative it is (冉冉她奶奶), or the message, before a time word or an
         # adverb, as a parent writes of a child (宁宁今天又吐了两次)
         # ... or a later clause's, once the message has spoken of a child (宝宝是…出生的，乐乐现在才7公斤)
@@ -1997,6 +2004,15 @@ _JAPANESE_NAME = re.compile("(?:" + "|".join(sorted(_JAPANESE_SURNAMES, key=len,
 _JAPANESE_BEFORE = re.compile(r"(?:患者|翻译|陪同|由|和|与|及|同事|先生|女士|医生|日籍|日本籍?|[^\u4e00-\u9fff])\s*$")
 
 
+# Characters _NOT_GIVEN keeps out of Chinese given names that end Japanese ones (健太, 翔太, 惠子, 美智子)
+_JAPANESE_GIVEN_ENDINGS = frozenset("太子")
+
+
+def _jp_given_ok(s: str) -> bool:
+    return bool(s) and all(_given_ok(c) or k == len(s) - 1 and c in _JAPANESE_GIVEN_ENDINGS and k > 0
+                           for k, c in enumerate(s))
+
+
 def _japanese_names(text: str) -> list[Span]:
     out: list[Span] = []
     for m in _JAPANESE_NAME.finditer(text):
@@ -2005,8 +2021,8 @@ def _japanese_names(text: str) -> list[Span]:
         if not (i == 0 or _JAPANESE_BEFORE.search(before) or _STRONG_CUE.search(before) or _WEAK_CUE.search(before)
                 or _ROLE_CUE.search(before) or _KIN_CUE.search(before)):
             continue
-        g = 2 if _given_ok(text[j : j + 2]) and len(text[j : j + 2]) == 2 else 1 if _given_ok(text[j : j + 1]) else 0
-        if g == 2 and _given_ok(text[j + 2 : j + 3]) and not _NAME_CHARS.match(text[j + 3 : j + 4] or "x"):
+        g = 2 if _jp_given_ok(text[j : j + 2]) and len(text[j : j + 2]) == 2 else 1 if _jp_given_ok(text[j : j + 1]) else 0
+        if g == 2 and _jp_given_ok(text[j + 2 : j + 3]) and not _NAME_CHARS.match(text[j + 3 : j + 4] or "x"):
             g = 3  # 佐藤真由美（SATO MAYUMI）: three given characters where the name plainly ends
         if g and not _inside_medical_term(text, i, j + g):
             out.append(Span(i, j + g, "name", True))
@@ -2699,6 +2715,9 @@ _PET_NAME = re.compile(r"(?:患儿|小名|乳名|昵称|宝宝|孩子|娃|[一�
 _CALLED_BEFORE_FULL_NAME = re.compile(r"(?P<n>[\u4e00-\u9fff]{2,3}?|(?<![A-Za-z])[A-Z][a-z]{1,12})\s*[（(]\s*(?:大名|学名|本名|全名|真名|中文名|英文名)")
 # 诉其朋友强哥代付, 我阿姐阿英, 阿珍个仔阿杰: X哥/X姐 or 阿X after a kinship word; 阿X before whose or what is theirs
 _KIN_THEN_FAMILIAR = re.compile(rf"(?:{_KIN_WORDS}|阿姐|阿哥|个仔|个女|个孙)\s*(?P<n>阿[\u4e00-\u9fff]|[\u4e00-\u9fff][哥姐])(?![\u4e00-\u9fff]*?[哥姐]{{2}})")
+# 我的女儿二丫, 他闺女大妞: a girl called by her place among the children and 丫 or 妞, after a kinship word
+# (not 丫头, 妞妞)
+_RANKED_PET_NAME = re.compile(rf"(?:{_KIN_WORDS})的?(?:叫|是)?\s*(?P<n>[大二三四五六七][丫妞])(?![丫妞头鬟儿])")
 _A_NAME_OWNS = re.compile(r"(?:^|(?<=[，,。\s：:]))(?P<n>阿[\u4e00-\u9fff])(?=个仔|个女|嘅|伊拉|佢哋|屋里|电话|手机|老婆|老公|媳妇)")
 # 李家嬢嬢, 王家姆妈, 刘家双胞胎: a family by its surname, then one of its members
 _FAMILY_MEMBER = re.compile(rf"(?P<s>{_SURNAME_RE.pattern})家(?=姆妈|嬢嬢|孃孃|阿婆|阿公|奶奶|爷爷|婆婆|大姐|大哥|大嫂|媳妇"
@@ -2755,6 +2774,7 @@ def _familiar_names(text: str) -> list[Span]:
                     and len(word) <= len(n)):
                 # (after a kinship word it is someone's name wherever the text says it again: 强哥手机…)
                 out.append(Span(m.start("n"), m.end("n"), "name", rx is _KIN_THEN_FAMILIAR))
+    out += [Span(m.start("n"), m.end("n"), "name", True) for m in _RANKED_PET_NAME.finditer(text)]
     for rx in (_FAMILY_MEMBER, _DIALECT_ELDER):
         out += [Span(m.start("s"), m.end("s"), "name", False) for m in rx.finditer(text)]
     out += [Span(m.start("n"), m.end("n"), "name", False) for m in _INITIALS_AFTER_ROLE.finditer(text)
@@ -2763,7 +2783,9 @@ def _familiar_names(text: str) -> list[Span]:
 
 
 # 日本籍留学生山田健太, 韩国籍患者…: a foreign national's name, whose surname no Chinese list has
-_FOREIGN_NATIONAL = re.compile(r"[\u4e00-\u9fff]{1,4}籍(?:患者|病人|留学生|学生|员工|职工|人士|游客|旅客|船员|男子|女子|男性|女性|孕妇|产妇)?"
+_FOREIGN_NATIONAL = re.compile(r"[\u4e00-\u9fff]{1,4}籍(?:患者|病人|留学生|学生|员工|职工|人士|游客|旅客|船员|男子|女子|男性|女性|孕妇|产妇"
+                               # (越南籍务工人员阮氏红（…）: a migrant worker)
+                               r"|务工人员|务工者|劳务人员|工人|劳工)?"
                                r"(?P<n>[\u4e00-\u9fff]{2,4}?)(?=[，,。；;（(\s]|$)")
 
 
