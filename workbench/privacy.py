@@ -2210,6 +2210,14 @@ _VOCATIVE = re.compile(r"(?:^|(?<=[，,。.！!？?；;]))\s*(?P<n>[\u4e00-\u9ff
 # (你/您 soon after the comma, not after 我: 稍等，我看一下你的报告; no interjection: 嗯嗯，理解你的担心)
 _ADDRESSED = re.compile(r"(?:^|(?<=[。.！!？?\n]))\s*(?P<n>(?![嗯哈呵哦噢啊呀哎唉喂嘿好])[\u4e00-\u9fff]{2,3})[，,]"
                         r"(?=\s*(?!我)[^。.！!？?\n，,]{0,10}[你您])")
+# 国庆先生，您的…: a sentence that opens by addressing someone by given name and 先生/女士, before 您/你
+_ADDRESSED_TITLED = re.compile(r"(?:^|(?<=[。.！!？?\n]))\s*(?P<n>[\u4e00-\u9fff]{2})(?:先生|女士)[，,]\s*(?=[您你])")
+# 现病史：晓月2019年在…, 现病史：怡君自述…: a record's section opened by the patient's given name, then what they report
+# or a year
+_SECTION_OPENED_BY = re.compile(r"(?:现病史|既往史|个人史|婚育史|月经史|家族史|主诉|病史摘要|病程记录)\s*[:：]\s*"
+                                r"(?P<n>[\u4e00-\u9fff]{2})(?=自述|自诉|诉|述|[于在]?(?:19|20)\d{2}\s*年)")
+# 囑怡君多喝溫開水: whom a doctor tells to do something, by given name, before what they are to do
+_ADVISED = re.compile(r"[嘱囑](?P<n>[\u4e00-\u9fff]{2})(?=多喝|多饮|多休息|按时|注意|定期|避免|回家|明[天日]|次日|复诊|复查|回诊)")
 # 麻烦美玲姐帮忙…, 请秀兰阿姨…: a request to someone by given name and an elder's or a sister's title
 _ASKED_BY_NAME = re.compile(r"(?:(?:麻烦|请|让|叫|谢谢|感谢|通知|告诉)(?:给|找|问|跟)?|给|找)(?P<n>[\u4e00-\u9fff]{1,2}?)"
                             r"(?=大姐|大哥|阿姨|姐|哥|师傅)")
@@ -2494,6 +2502,12 @@ def _vocative_names(text: str) -> list[Span]:
                                                 *_REPLY_OPENING.finditer(text))
              for g in ("n", "m") if g in m.re.groupindex and m.group(g)]
     opening = {m.span("n") for m in _ADDRESSED.finditer(text) if m.start("n") == 0 or text[m.start("n") - 1] == "\n"}
+    titled = [m for m in _ADDRESSED_TITLED.finditer(text) if _SURNAME_RE.match(m.group("n")) is None]
+    found += [(m.group("n"), m.span("n")) for m in titled]
+    opening |= {m.span("n") for m in titled}
+    # (a given name with no Han surname: one with a surname is found by the surname rules)
+    found += [(m.group("n"), m.span("n")) for rx in (_SECTION_OPENED_BY, _ADVISED) for m in rx.finditer(text)
+              if _SURNAME_RE.match(m.group("n")) is None and _given_ok(m.group("n")) and _unsurnamed_name(m.group("n"))]
     for n, (a, b) in found:
         if n in _ADDRESS_WORDS:
             continue  # 帅哥，你好: a way of addressing anyone (帅 is a surname, 哥 a title, but not here)
