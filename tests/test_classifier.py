@@ -921,6 +921,22 @@ CASES_S60C = [
 ]
 
 
+# English: the doctor's wish to know asks (I'd like to know…, I need to know whether…, I wonder if…); a wish for
+# the patient to act advises (I would like you to rest…).
+CASES_ENGLISH_WISHES = [
+    ("I'd like to know when the pain started.", "question"),
+    ("I would like to know how long you have had the cough.", "question"),
+    ("I need to know whether you are allergic to penicillin.", "question"),
+    ("I wonder whether you have had a fever.", "question"),
+    ("I would like you to rest for a week.", "suggestion"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), CASES_ENGLISH_WISHES, ids=[t[:12] for t, _ in CASES_ENGLISH_WISHES])
+def test_an_english_wish_to_know_asks_and_a_wish_for_the_patient_advises(text: str, expected: str) -> None:
+    assert classify(text).turn_type == expected, classify(text).cues
+
+
 @pytest.mark.parametrize(("text", "expected"), CASES_S60C, ids=[t[:8] for t, _ in CASES_S60C])
 def test_session_60c_set_cases(text: str, expected: str) -> None:
     assert classify(text).turn_type == expected, classify(text).cues

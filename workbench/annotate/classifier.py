@@ -359,6 +359,9 @@ _REQUEST_INFO = re.compile(
     # 我发照片 or 之前拍过的视频; 拍个片子 is an X-ray, advice)
     r"|跟我(说说|讲讲|聊聊|说一下|讲一下)|把.{1,12}告诉我|(?<!我)(拍|发|传)(?![过了的])[^，,]{0,12}(照片|相片|图片|视频|截图)|拍(一|几|两)?张(发)?(给我|过来)"
     r"|(?i:^(please |can you |could you )?(describe|tell me|let me know|list|send me|share|show me)\b)"
+    # I'd like to know when…, I need to know whether…, I wonder if…: the doctor's wish to know, asked in English
+    r"|(?i:^(i'?d like|i would like|i need|i want|we need|i'?d love) to (know|find out|ask) "
+    r"(about |more |when |whether |if |how |what |which |who |where |why |your |you )|^i'?m? wonder(ing)? (whether|if) )"
     # 3.告诉我起疹子前一天吃过什么: a numbered item that asks
     r"|^\d{1,2}[.、．)）]\s*(请|麻烦)?(告诉我|说说|说一下|描述一下)"
     # …，告诉我 / 两个数字都发给我 / 测完把数值发过来: the result reported back
@@ -473,7 +476,7 @@ _A_ACTION_RE = re.compile(
     # a dose or a test given as the whole answer (2.5ml), one test more (再加个尿常规), what to bring
     # 要是有就带来看看: bring the child in to be seen (not 拍过来我看看, a picture)
     r"|带(孩子|宝宝|娃|他|她|老人|病人)?(过)?来(医院|门诊)?(看看|看一下|瞧瞧|复查|检查)"
-    r"|^\d+(\.\d+)?\s*(ml|mL|毫升|mg|毫克|g|克|片|粒|袋|滴|支|包|丸|喷)$|再加(个|一个|上|做|一份|一点|一些|点)|带上[^，,。]{0,12}(记录|病历|报告|化验单|片子|药)|(去|到|来)(ER|急诊室?|急症室?)|(?i:\bI'?d (like (you )?to )?(add|start|suggest|recommend|switch|stop|keep|continue|avoid|take|use|wear|get|skip|hold|cut|reduce|lower|try|repeat|book|wait|refer|increase|put)\b|\b(start|put|keep) (you|him|her|them) on\b)|清淡饮食|饮食清淡|冲(着)?(喝|服)|(按|遵|照)说明书|(?<![没不])再(吃|用|服)(?![了过的])|避光|冷藏(保存|存放)?|密封(保存|存放)|阴凉(干燥)?处|随身(携带|带着?)|(开封|打开|开瓶)后.{0,6}用完"
+    r"|^\d+(\.\d+)?\s*(ml|mL|毫升|mg|毫克|g|克|片|粒|袋|滴|支|包|丸|喷)$|再加(个|一个|上|做|一份|一点|一些|点)|带上[^，,。]{0,12}(记录|病历|报告|化验单|片子|药)|(去|到|来)(ER|急诊室?|急症室?)|(?i:\b(I'?d|I would) (like (you )?to )?(add|start|rest|come back|suggest|recommend|switch|stop|keep|continue|avoid|take|use|wear|get|skip|hold|cut|reduce|lower|try|repeat|book|wait|refer|increase|put)\b|\b(start|put|keep) (you|him|her|them) on\b)|清淡饮食|饮食清淡|冲(着)?(喝|服)|(按|遵|照)说明书|(?<![没不])再(吃|用|服)(?![了过的])|避光|冷藏(保存|存放)?|密封(保存|存放)|阴凉(干燥)?处|随身(携带|带着?)|(开封|打开|开瓶)后.{0,6}用完"
     # 适合做艾灸调理; 我先帮您预约理疗, 我给您续一个月: what suits the patient, the plan the doctor makes
     r"|适合(做|用|吃|服|进行|采用)|(我|我们)(先|这边)?(给|帮|为)(您|你)[^，,]{0,6}?(开|续|预约|安排|换|调整|加|减|挂)"
     r"|^(这两天|这几天|这段时间|接下来|今晚|今天|明天|最近|近期|平时)?(请|要|注意|密切|多|再|先|继续)?(观察|留意|监测)(?![了过到])|^回(去|家)(后|以后)?(要|注意|多|再|继续)?(观察|留意|监测)"
