@@ -342,7 +342,8 @@ _OTHERS_CLAUSE_SPLIT = re.compile(_CLAUSE_SPLIT.pattern + r"|(?<=[\u4e00-\u9fff]
                                   + r"|(?<![\d.])(?=\s*\d{1,2}\s*[.、)）](?!\d))")
 # (你老婆看到你…, 家里有没有找人来帮你疏通: what someone saw of the patient or did for them is the patient's too)
 _DONE_TO_THE_PATIENT = re.compile(r"[^，,。？?]{0,6}?(看到|看见|发现|说|觉得|注意到|帮|替|给)(你|您)")
-_OTHERS_IN_FACT = re.compile(r"家|亲|父|母|兄|弟|姐|妹|别人|其他人|同学|同事|朋友|周围|身边|遗传")
+# (周围 of people, not of a place: 肛门周围瘙痒 names no one)
+_OTHERS_IN_FACT = re.compile(r"家|亲|父|母|兄|弟|姐|妹|别人|其他人|同学|同事|朋友|周围[^，,。；;]{0,3}人|身边|遗传")
 # Relatives: a clause about one (她姐姐在哪个学校上学) asks nothing of a fact about classmates or colleagues, only of one
 # that names relatives (a classmates' fact's 家长群 names none, nor a period's 大姨妈)
 _KIN = re.compile(r"家(?!长)|亲|父|母|兄|弟|姐|妹|(?<!姨)妈|爸|爹|娘|爷|奶|婆|公|舅|姑|叔|婶|伯|(?<!大)姨|哥|老伴|丈夫|妻子|爱人|对象|遗传|辈")
@@ -388,10 +389,16 @@ def _about_the_patient(fact: Fact, question: str) -> str:
 
 
 _COUNTING_TOKENS = frozenset("几个 几种 几位 几样".split())
+# 一次吃几毫克: a dose, whose 一次 shares nothing with a keyword 多久一次 (多久解一次大便 still asks how often)
+_DOSE = re.compile(r"一次(?=(?:要|得|能)?(?:吃|服|用|喝|打|吸|滴|抹|涂)[^，,。？?]{0,3}(?:几|多少))")
 # 在哪儿挣钱 asks the work, 疼的时候往哪儿走 where the pain runs: neither asks where it is (哪 is left, for the
 # everyday words: 往哪走 still adds 放射)
 _PLACE_OF_ANOTHER = re.compile(r"(?<=[往朝])哪(?:里|儿|边)(?=[^，,。？?]{0,2}(?:走|窜|串|跑|传|放射|去))"
                                r"|哪(?:里|儿)(?=上班|挣钱|赚钱|干活|打工|工作|上学|读书)")
+# 家里养猫狗吗: the home where animals are kept, which asks nothing of who lives there (unless the fact is about pets)
+_HOME_OF_PETS = re.compile(r"(?:家里头|家里|家中|屋里|屋头|家)(?=(?:有没有|有|没|还)?养(?:了|过|着)?(?:什么|啥|些|只|条)?"
+                           r"(?:猫|狗|宠物|鸟|鸡|鸭|兔|鱼|鸽|仓鼠|鹦鹉))")
+_PETS_IN_FACT = re.compile(r"猫|狗|宠物|鸟|鸡|鸭|兔|鸽|仓鼠|鹦鹉|养")
 _CONTRACEPTIVE = re.compile(r"(?:避孕|避孕的)(?:药|药物|药片|针)")
 _DRUG_ALLERGY = re.compile(r"对?(什么|啥|哪些|哪种|哪个)?(药物|药)过敏|过敏的?(药物|药)")
 
@@ -430,6 +437,8 @@ def _evidence(fact: Fact, question: str) -> frozenset[str]:
     gloss = fact.fact + fact.patient + "".join(fact.keywords)
     if "过敏" in question and "过敏" not in gloss:
         question = _DRUG_ALLERGY.sub("过敏", question)  # 对什么药过敏吗 asks allergies, not the medicines taken
+    if not _PETS_IN_FACT.search(gloss):
+        question = _HOME_OF_PETS.sub("", question)  # 家里养猫狗吗 asks the pets, not the household
     if "避孕" not in gloss:
         question = _CONTRACEPTIVE.sub("避孕", question)  # 在吃避孕药吗 asks contraception, not the medicines taken
     question = _PLACE_OF_ANOTHER.sub("哪", question)
@@ -444,7 +453,8 @@ def _evidence(fact: Fact, question: str) -> frozenset[str]:
     # (几个 of 几个月 is no topic: 生过几个孩子 and 我问您几个问题 ask nothing of when the illness began; a keyword 几个
     # itself still asks, found above)
     shared = {t for t in content_tokens(question) & keyword_tokens
-              if _morpheme_outside_time_clause(t, question) and t not in _COUNTING_TOKENS}
+              if _morpheme_outside_time_clause(t, question) and t not in _COUNTING_TOKENS
+              and not (t == "一次" and _DOSE.search(question))}
     return frozenset(found | {"tok:" + t for t in shared})
 
 
