@@ -33,11 +33,14 @@ from workbench.ui import i18n
 from workbench.ui.i18n import K, Localizer
 from workbench.ui.tables import blank_table, table_update
 from workbench.ui.text import TEXT_CHATBOT, as_text, as_toast, chat_text, plain
+from workbench.vocab import GenerationStatus
 
 log = logging.getLogger(__name__)
 DISCLAIMER_BLOCK = "\n\n------------------\n" + DISCLAIMER
 #: the concurrency group of every event that runs the models
 GENERATION_QUEUE = "generation"
+#: how often a page asks the store about a reply it opened while running (one indexed read a tick)
+WATCH_S = 1.0
 #: the browser remembers the open dialogue under this key, so a reload finds its way back
 BROWSER_KEY = "workbench-chat-dialogue"
 #: store statuses shown by their own word (others, e.g. "error", have their own line)
@@ -300,6 +303,11 @@ def build_chat_tab(svc: Services, state: gr.State, ui: Localizer) -> dict[str, A
                           scale=2)
         example_btn = ui.make(gr.Button, value=K("chat.load_example"), size="sm")
     info = ui.make(gr.Markdown, value=K("chat.info.new"), elem_id="dialogue-info")
+    # A reply still generating when this page (re)opened its dialogue (a reload mid-stream, a dialogue opened while
+    # another tab's send runs) streams to no one here: its column said "streaming" for good (walk 11). While such a
+    # reply runs the page asks the store every WATCH_S seconds, and draws the columns once it is stored. (Outside
+    # the closed "My dialogues" accordion: a timer there is not mounted, and never ticks.)
+    watch = gr.Timer(WATCH_S, active=False)
     with ui.make(gr.Accordion, label=K("chat.history.title"), open=False, elem_id="my-dialogues") as history_box:
         with gr.Row():
             find_text = ui.make(gr.Textbox, label=K("chat.history.text"), elem_id="history-text", scale=3)
@@ -643,6 +651,23 @@ def build_chat_tab(svc: Services, state: gr.State, ui: Localizer) -> dict[str, A
         except WorkbenchError:
             return {table: gr.update()}
 
+    def still_generating(dialogue_id: int | None) -> bool:
+        """Whether a column's newest reply in the dialogue is still being generated (by any page or process)."""
+        if dialogue_id is None:
+            return False
+        last = chat.last_generations(svc, dialogue_id, [v.name for v in views])
+        return any(g is not None and g.status == GenerationStatus.RUNNING for g in last.values())
+
+    def on_watch(st: dict, request: gr.Request) -> dict:
+        """The columns once the replies the page opened while running are stored; nothing while they run."""
+        did = (st or {}).get("dialogue_id")
+        if still_generating(did):
+            return {watch: gr.Timer(active=True)}
+        if did is None:
+            return {watch: gr.Timer(active=False)}
+        user = user_of(request)
+        return {**render(did, i18n.language(request), blind=blind_for(user)), watch: gr.Timer(active=False)}
+
     def open_dialogue(st: dict, number: object, request: gr.Request) -> dict:
         lang = i18n.language(request)
         try:
@@ -652,7 +677,8 @@ def build_chat_tab(svc: Services, state: gr.State, ui: Localizer) -> dict[str, A
         except WorkbenchError as e:
             gr.Warning(as_toast(e))
             return {info: gr.update()}
-        return {**goto(did, lang, blind=blind_for(user), acc=acc, st=st), open_number: str(did)}
+        return {**goto(did, lang, blind=blind_for(user), acc=acc, st=st), open_number: str(did),
+                watch: gr.Timer(active=still_generating(did))}
 
     def on_open(st: dict, number: str, request: gr.Request) -> dict:
         return open_dialogue(st, number, request)
@@ -693,6 +719,7 @@ def build_chat_tab(svc: Services, state: gr.State, ui: Localizer) -> dict[str, A
             out[open_number] = str(did)
             # an update, so that the conversation's label is set with it (a page load is no API answer)
             out.update({v.chatbot: gr.update(value=shown[v.chatbot]) for v in views})
+        out[watch] = gr.Timer(active=still_generating(did))
         return named_columns(out, blind, lang)
 
     # Every event that generates shares one queue slot pool of server.concurrency_limit: generations on a
@@ -741,13 +768,14 @@ def build_chat_tab(svc: Services, state: gr.State, ui: Localizer) -> dict[str, A
     refresh.click(on_list, [find_text, find_user], [table], api_name="list_dialogues")
     find_text.submit(on_list, [find_text, find_user], [table], api_name=False)
     find_user.input(on_list, [find_text, find_user], [table], api_name=False)
-    open_btn.click(naming_columns(on_open), [state, open_number], [*all_outputs, open_number], api_name="open_dialogue",
+    open_btn.click(naming_columns(on_open), [state, open_number], [*all_outputs, open_number, watch], api_name="open_dialogue",
                    show_progress_on=progress_on)
-    open_number.submit(naming_columns(on_open), [state, open_number], [*all_outputs, open_number], api_name=False,
+    open_number.submit(naming_columns(on_open), [state, open_number], [*all_outputs, open_number, watch], api_name=False,
                        show_progress_on=progress_on)
-    table.select(naming_columns(on_pick), [state], [*all_outputs, open_number], api_visibility="private", show_progress_on=progress_on)
+    table.select(naming_columns(on_pick), [state], [*all_outputs, open_number, watch], api_visibility="private", show_progress_on=progress_on)
+    watch.tick(naming_columns(on_watch), [state], [*all_outputs, watch], api_visibility="private", show_progress="hidden")
     load_outputs = list(dict.fromkeys([*(c for v in views for c in (v.header, v.inspect_box)), example, find_user, table,
-                                       history_box, preview_btn,
+                                       history_box, preview_btn, watch,
                                        open_number, *all_outputs]))
     return {"views": views, "control": control, "on_load": on_load, "load_inputs": [remembered],
             "load_outputs": load_outputs}
