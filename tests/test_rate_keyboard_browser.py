@@ -275,3 +275,27 @@ def test_a_key_with_no_axis_framed_goes_to_the_first_one_not_answered(tmp_path):
             assert page.evaluate("() => document.querySelector('.rate-axis.rate-focus').id") == "rate-s-0"
             ctx.close()
             browser.close()
+
+
+def test_the_keyboard_focus_follows_the_frame_a_digit_moves(tmp_path):
+    """Walk 11: a digit on a focused choice moved the frame to the next axis, but the browser's focus stayed behind,
+    so an arrow key then changed the axis just answered."""
+    from playwright.sync_api import sync_playwright
+
+    require_chromium()
+    with rate_server(tmp_path, blind=True) as (svc, url):
+        add_item(svc.store, ["咳嗽几天了？", "多喝水。"])
+        with sync_playwright() as pw:
+            browser = launch(pw)
+            ctx, page = open_rate_tab(browser, url, "ann", "en", keyboard_only=True)
+            page.keyboard.press("n")
+            wait_until(lambda: item_shown(page) == 1, what="the first item")
+            page.locator("#rate-q-0 input[type=radio]").first.focus()
+            page.keyboard.press("4")  # questioning 4; the frame moves to suggestion
+            page.locator("#rate-q-0 input[type=radio][value='4']:checked").wait_for()
+            page.keyboard.press("Space")
+            page.keyboard.press("ArrowRight")  # moves suggestion's choice, not questioning's
+            page.locator("#rate-s-0 input[type=radio][value='2']:checked").wait_for()
+            assert page.locator("#rate-q-0 input[type=radio][value='4']:checked").count() == 1
+            ctx.close()
+            browser.close()

@@ -85,7 +85,9 @@ class ExportDownloads:
             return
         item = self.svc.exports.take(key, user.username) if key else None
         if item is None:
-            await JSONResponse({"detail": "Not found (exports are removed after their download)"},
+            # (another account's link is "not found" too, and stays for its owner: walk 11 was told it was used up)
+            await JSONResponse({"detail": "Not found: an export link works once, for the account that made it; "
+                                          "press Export again for a new one"},
                                status_code=404)(scope, receive, send)
             return
         response = FileResponse(item.path, media_type="application/zip", filename=item.name,

@@ -66,7 +66,16 @@
     if (!el) { focusId = null; return; }
     el.classList.add('rate-focus');
     focusId = el.id;
-    if (byKey) reveal(el);
+    if (byKey) {
+      reveal(el);
+      // The keyboard's focus follows the frame when it was on another axis's choice: else, after a digit moved
+      // the frame on, an arrow key changed the axis just answered (walk 11).
+      const active = document.activeElement;
+      if (active && active.type === 'radio' && active.closest('.rate-axis') && !el.contains(active)) {
+        const target = el.querySelector('input[type=radio]:checked') || el.querySelector('input[type=radio]');
+        if (target) target.focus({preventScroll: true});
+      }
+    }
   };
   // The framed axis when a key is pressed: always a keyboard path. With none framed (an item just opened, a
   // draft restored, a refused submit), the first axis not yet answered: a digit there overwrote the restored
