@@ -383,7 +383,7 @@ _DATE_AFTER_SEX = re.compile(r"(?<![\u4e00-\u9fff])[男女]\s*[，,、 ]\s*"
 _EN_MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
 _EN_MONTH_DATE = rf"(?:0?[1-9]|[12]\d|3[01]) {_EN_MONTH},? (?:19|20)\d{{2}}|{_EN_MONTH} (?:0?[1-9]|[12]\d|3[01]),? (?:19|20)\d{{2}}"
 _DOB_BEFORE = re.compile(
-    r"(?:出生日期|出生年月日?|出生年份|出生时间|出生辰光|出生于|出生在|出生|生日|生于|DOB|D\.O\.B\.?|[Dd]ate of [Bb]irth|\b[Bb]orn (?:on|in))"
+    r"(?:出生日期|出生年月日?|出生年份|出生时间|出生辰光|出生于|出生在|出生|生日|(?<!先)生于|DOB|D\.O\.B\.?|[Dd]ate of [Bb]irth|\b[Bb]orn (?:on|in))"
     rf"(?:是|为|:|：|\s)*(?P<v>{_LUNAR_DATE}|{_DATE}|{_OTHER_CALENDAR_YEAR}|{_EN_MONTH_DATE}|(?:0?[1-9]|[12]\d|3[01])[/.\-](?:0?[1-9]|[12]\d|3[01])[/.\-](?:19|20)\d{{2}}"
     r"|(?:0?[1-9]|1[0-2])月(?:0?[1-9]|[12]\d|3[01])[日号]"
     r"|(?<!\d)\d{2}年(?:(?:0?[1-9]|1[0-2])月(?:(?:0?[1-9]|[12]\d|3[01])[日号])?)?"
@@ -1137,6 +1137,8 @@ _CLAUSE_THEN_SEX_AGE = re.compile(r"[，,、]\s*(?:男|女)性?\s*[，,、]\s*\d
                                   # a roster's next field, the person's staff or student number (2. 龙德顺，工号KY0612)
                                   r"|[，,、]\s*(?:工号|职工号|员工号|学号)\s*[:：]?\s*[A-Za-z0-9]")
 _TIME_AFTER_YU = re.compile(r"民国|民國|公元|\d|[一二三四五六七八九十〇零]+[年月日]|[今昨前去明上下本]|当[天日年时]|同[日年]|次日|近[日期年]")
+# 於仁伯爵綜合醫院急診部留觀: 于/於 "at" a hospital or clinic named right after it, not a surname
+_AT_INSTITUTION_AFTER_YU = re.compile(r"(?:(?![的在去到带和跟与是说医护])[\u4e00-\u9fff]){1,8}?(?:医院|醫院|卫生院|衛生院|诊所|診所|门诊部|門診部)")
 _FLOOR_BEFORE = re.compile(r"(?<![A-Za-z_\d\-])\d{1,2}\s+$")
 
 
@@ -1152,7 +1154,7 @@ def _name_at(text: str, i: int, surname: str, clause: str, c0: int) -> Span | No
     before = _words_before(text, i)
     if surname == "单" and before.endswith(("签字", "签名")):
         return None  # 家长签字单夹在病历夹里: the signed form, not a Mr Shan
-    if surname in ("于", "於") and _TIME_AFTER_YU.match(text, i + 1):
+    if surname in ("于", "於") and (_TIME_AFTER_YU.match(text, i + 1) or _AT_INSTITUTION_AFTER_YU.match(text, i + 1)):
         return None  # 患者於民國103年接受…: "in", before a time
     strong = bool(_STRONG_CUE.search(before) or _KIN_CALLED.search(before))
     # 其子房建军, 其母文静女士: the relative a record names (其子 + 房 is no word 子房, 文静 before 女士 no adjective)
@@ -2604,6 +2606,9 @@ def _cue_only_names(text: str) -> list[Span]:
             # 病房护士向敏（工号…）: after a role, a given name (not 护士向医生报告, 医生和护士: "to", "and"; nor 姓名和保单号)
             if m.group() in "和向" and before.endswith(("姓名", "名字", "签名", "签字")) and _FIELD_AFTER_AND.match(text, i + 1):
                 continue
+            tag, freq = _dict_tag(text[i : i + 2])
+            if tag not in _NR_TAGS and freq >= _KIN_GIVEN_WORD_FREQ:
+                continue  # 签字时间3月6日: the surname starts a common word (时间, 管理, 全部), not a name
             cued = (_STRONG_CUE.search(before) or _KIN_CALLED.search(before) or _KIN_CUE.search(before)
                     or _ROLE_CUE.search(before) and not _TITLES.match(text, i + 1) and not _SURNAME_RE.match(text, i + 1))
             # 向阳医生, 常青大夫; not 向 + 李医生 (to Dr Li)
