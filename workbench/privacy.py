@@ -2299,7 +2299,7 @@ _SIGNED_GIVEN = re.compile(r"(?P<n>[\u4e00-\u9fff]{2})(?:药师|医师|医生|�
 _CANTONESE_CHILD = re.compile(r"(?:个仔|个女|个孙)\s*(?P<n>[\u4e00-\u9fff]仔)(?=嘅|[，,。！!？?\s]|$)")
 # 秀珍奶奶今天…, 护工翠萍已记录…: a care home's resident by given name and an elder's title, a carer by role and
 # given name, where what they do follows
-_GIVEN_THEN_ELDER = re.compile(r"(?:^|(?<=[\n，,。；;：:]))(?P<n>[\u4e00-\u9fff]{2})(?:奶奶|爷爷|阿婆|阿公|婆婆)")
+_GIVEN_THEN_ELDER = re.compile(r"(?:^|(?<=[\n，,。；;：:]))(?P<n>[\u4e00-\u9fff]{2})(?:奶奶|爷爷|阿婆|阿公|婆婆|大爷|大妈|大娘)")
 _CARER_GIVEN = re.compile(r"(?:护工|护理员|保姆|月嫂|育婴师)(?P<n>[\u4e00-\u9fff]{2})")
 # 宜蓁的通讯地址是…: a clause that opens with whose address, phone or ID it gives
 _OWNER_OF_DATA = re.compile(r"(?:^|(?<=[\n，,。；;：:]))(?P<n>[\u4e00-\u9fff]{2})的(?=通[讯訊]地址|家庭住址|住址|地址|联系电话|电话|手机"
@@ -2627,6 +2627,66 @@ def _cue_only_names(text: str) -> list[Span]:
     return out
 
 
+# 林梓萱（乳名糖宝）, 韩德旺（外号黑子）: the pet name or nickname a note gives in brackets, and the full name before it
+_NICKNAME_IN_NOTE = re.compile(r"[（(]\s*(?:乳名|小名|昵称|外号|绰号)(?:叫|是)?\s*[:：]?\s*(?P<n>[\u4e00-\u9fff]{1,3}?)\s*[)）]")
+# 多多大名周一诺: a pet name, then the full name a child goes by (大名, 学名)
+_PET_THEN_FULL_NAME = re.compile(rf"(?P<p>[\u4e00-\u9fff]{{2}})的?(?:大名|学名|本名|全名|真名)(?:叫|是|为)?\s*[:：]?\s*"
+                                 rf"(?P<f>(?:{_SURNAME_RE.pattern})[\u4e00-\u9fff]{{1,2}}?)(?=[，,。.；;！!？?\s（(]|$)")
+# 龙春花（苗族）: a person's ethnic group in brackets right after the name
+_ETHNIC_GROUP_NOTE = re.compile(r"\s*[（(]\s*[\u4e00-\u9fff]{1,3}族\s*[)）]")
+# 通知林爸爸接回: a child's parent called by the child's surname, after a verb of telling or calling
+_PARENT_BY_SURNAME = re.compile(rf"(?:通知|联系|请|让|告知|告诉|转告|打给|交给|叫)(?P<s>[{_SINGLE_SURNAMES}])(?:爸爸|妈妈)")
+# 班长老彭, 网格员老付: 老 and a surname right after a workmate's or neighbour's role
+_OLD_SURNAME_AFTER_ROLE = re.compile(rf"(?:班长|组长|队长|网格员|管理员|保安|司机|门卫|工友|同事|邻居|护工|社工|楼长|村长|村医|师傅)"
+                                     rf"老(?P<s>[{_SINGLE_SURNAMES}])")
+_NOT_OLD_SURNAME = set("师公婆家板总是实")  # 老师, 老公, 老家, 老板, 老是, 老实: words, not 老 + a surname
+# 陪同翻译佐藤健次, 佐藤先生: a Japanese surname after an interpreter's role or before a title, in any text
+_JAPANESE_AFTER_INTERPRETER = re.compile(rf"(?:翻译|口译|译员)(?P<n>{_JAPANESE_NAME.pattern}[\u4e00-\u9fff]{{1,2}}?)(?=[，,。.；;！!？?\s]|$)")
+_JAPANESE_TITLED = re.compile(rf"(?P<n>{_JAPANESE_NAME.pattern})(?=先生|女士|小姐|桑|君)")
+# 何婆婆个仔何家辉电话…: Cantonese 个仔 (her son), 个女 (her daughter), then the full name
+_CANTONESE_CHILD_FULL = re.compile(rf"(?:个仔|个女|个孙)\s*(?P<n>(?:{_SURNAME_RE.pattern})[\u4e00-\u9fff]{{1,2}}?)"
+                                   r"(?=电话|手机|嘅|话|讲|[，,。.；;！!？?\s]|$)")
+
+
+def _name_ending_at(text: str, k: int) -> Span | None:
+    """A surname and a one- or two-character given name ending at ``text[k]`` (the longer one first)."""
+    for length in (4, 3, 2):
+        a = k - length
+        if a < 0:
+            continue
+        cand = text[a:k]
+        sm = _SURNAME_RE.match(cand)
+        if (sm and 1 <= len(cand) - sm.end() <= 2 and _given_ok(cand[sm.end() :])
+                and not _inside_medical_term(text, a, k) and not _KIN_WORD_RE.search(cand)):
+            return Span(a, k, "name", True)
+    return None
+
+
+def _noted_nicknames_and_roles(text: str) -> list[Span]:
+    """Names that a note, a roster or a role puts beside a person (see the patterns above)."""
+    out: list[Span] = []
+    for m in _NICKNAME_IN_NOTE.finditer(text):
+        if m.group("n") not in _ADDRESS_WORDS and not _KIN_WORD_RE.fullmatch(m.group("n")):
+            out.append(Span(m.start("n"), m.end("n"), "name", True))
+        if (before := _name_ending_at(text, m.start())) is not None:
+            out.append(before)
+    for m in _PET_THEN_FULL_NAME.finditer(text):
+        p = m.group("p")
+        if _doubled(p) or p[0] in "小阿" or _name_like(p):
+            out.append(Span(m.start("p"), m.end("p"), "name", True))
+        if _given_ok(m.group("f")[1:]):
+            out.append(Span(m.start("f"), m.end("f"), "name", True))
+    for m in _ETHNIC_GROUP_NOTE.finditer(text):
+        if (before := _name_ending_at(text, m.start())) is not None:
+            out.append(before)
+    out += [Span(m.start("s"), m.end("s"), "name", False) for m in _PARENT_BY_SURNAME.finditer(text)]
+    out += [Span(m.start("s"), m.end("s"), "name", False) for m in _OLD_SURNAME_AFTER_ROLE.finditer(text)
+            if m.group("s") not in _NOT_OLD_SURNAME]
+    for rx in (_JAPANESE_AFTER_INTERPRETER, _JAPANESE_TITLED, _CANTONESE_CHILD_FULL):
+        out += [Span(m.start("n"), m.end("n"), "name", True) for m in rx.finditer(text)]
+    return out
+
+
 def _name_spans(text: str) -> list[Span]:
     spans: list[Span] = []
     if _CUE_ONLY_SURNAMES.search(text):
@@ -2678,6 +2738,8 @@ def _name_spans(text: str) -> list[Span]:
               for g in ("s", "r", "b", "d") if m.group(g)]
     # 夜班 ZXY 签, 姓名缩写 HYL: a person's initials where a record signs or abbreviates a name
     spans += [Span(m.start("n"), m.end("n"), "name", False) for m in _INITIALS.finditer(text)]
+    if "（" in text or "(" in text or "名" in text or "老" in text or "爸" in text or "妈" in text or "个" in text or "桑" in text or "先生" in text or "女士" in text or "小姐" in text or "翻译" in text or "君" in text or "译员" in text:
+        spans += _noted_nicknames_and_roles(text)
     spans += _written_twice_names(text, spans)
     spans += _familiar_names(text)
     if "籍" in text:
