@@ -1988,7 +1988,7 @@ _TIBETAN_NAME = re.compile(f"(?:{_TIBETAN_PART})(?:{_TIBETAN_PART})|(?:阿依|�
                            "|(?:呼和|额尔敦|阿拉坦|宝音)?巴特尔|毕力格|格日勒图?|乌力吉|宝力高|敖日格勒|那日苏|斯琴高娃")
 _TIBETAN_SINGLE = re.compile(f"(?:{_TIBETAN_PART})")
 # 她丈夫格桑问…, 儿子扎西说…: after a kinship word, what the one named does next (not 格桑花, a flower)
-_ACTS_NEXT = re.compile(r"[问说讲告让叫来去在也都就还又才已刚今昨明和跟陪给带]")
+_ACTS_NEXT = re.compile(r"[问说讲告让叫来去在也都就还又才已刚今昨明和跟陪给带]|周末|[本下每]周|每天")  # (女儿央金周末陪他…)
 _MONGOLIAN_GATE = re.compile("其其格|琪琪格|巴特尔|毕力格|格日勒|乌力吉|宝力高|敖日格勒|那日苏|斯琴高娃")
 
 
@@ -2292,7 +2292,7 @@ _COMPOUND_THEN_KIN = re.compile("(?P<s>" + "|".join(sorted(_NAME_ONLY_COMPOUNDS)
 # woman or a child's parent, opening what is said to them
 _SURNAME_ADDRESSED = re.compile(rf"(?:^|(?<=[\n】\]，,。！!？?]))\s*(?P<s>[{_SINGLE_SURNAMES}])(?:太|姑娘|妈妈|爸爸)\s*(?:[，,！!]|您好|你好)")
 # 佩珊小姐您好, 雨桐你好: a message that opens by greeting someone by given name (and a polite title)
-_GIVEN_GREETED = re.compile(r"(?:^|(?<=[\n】\]]))\s*(?P<n>(?![嗯哈呵哦噢啊呀哎唉喂嘿好])[\u4e00-\u9fff]{2})(?P<t>小姐|先生|女士)?\s*[，,]?\s*(?:您好|你好)")
+_GIVEN_GREETED = re.compile(r"(?:^|(?<=[\n】\]：:]))\s*(?P<n>(?![嗯哈呵哦噢啊呀哎唉喂嘿好])[\u4e00-\u9fff]{2})(?P<t>小姐|先生|女士)?\s*[，,]?\s*(?:您好|你好)")
 # …，雅雯药师敬上: a letter's signature, a given name and the writer's title before 敬上
 _SIGNED_GIVEN = re.compile(r"(?P<n>[\u4e00-\u9fff]{2})(?:药师|医师|医生|护士|老师|大夫)(?:敬上|谨上|拜上)")
 # 你个仔俊仔嘅…: a Cantonese son or daughter by a pet name ending in 仔
@@ -2344,9 +2344,12 @@ def _regional_names(text: str) -> list[Span]:
         if (given and 1 <= len(given) <= 2 and _given_ok(given, in_dictionary_name=True) and not _TITLES.match(given)
                 or not surname and _unsurnamed_name(n)):
             out.append(Span(a, b, "name", True))
-    if _YI_GATE.search(text):
+    yi_text = bool(_YI_GATE.search(text))
+    if yi_text or _YI_NAME.search(text):
         for m in _YI_NAME.finditer(text):
             g, end = m.group("g"), m.end()
+            if not yi_text and not (g and _ROLE_CUE.search(text[max(0, m.start() - 8) : m.start()])):
+                continue  # outside a Yi text, only after a role (护士沙马拉且)
             if _inside_medical_term(text, m.start(), end):
                 continue  # (阿尔茨海默病)
             if g and not set(g) & _NOT_YI_GIVEN and (not _NAME_CHARS.match(text[end : end + 1] or "x")
@@ -2579,7 +2582,9 @@ def _minority_names(text: str) -> list[Span]:
                 and (_STRONG_CUE.search(before) or _KIN_CALLED.search(before) or _KIN_CUE.search(before)
                      or _ROLE_CUE.search(before))  # 群主卓玛：…, 护士央金
                 or _TITLES.match(text, m.end())  # 由洛桑医生用藏语沟通
-                or _KIN_OF_NAMED.match(text, m.end())):  # 洛桑丹增是央金的丈夫: whose relative someone is
+                or _KIN_OF_NAMED.match(text, m.end())  # 洛桑丹增是央金的丈夫: whose relative someone is
+                # 卓玛本周起加…: a sentence that opens with the name, then a time word
+                or (m.start() == 0 or text[m.start() - 1] in "。！？!?\n；;") and _PREDICATE_OPENER.match(text, m.end())):
             out.append(Span(m.start(), m.end(), "name", True))
     return out
 
@@ -2648,15 +2653,19 @@ _CANTONESE_CHILD_FULL = re.compile(rf"(?:个仔|个女|个孙)\s*(?P<n>(?:{_SURN
                                    r"(?=电话|手机|嘅|话|讲|[，,。.；;！!？?\s]|$)")
 
 
-def _name_ending_at(text: str, k: int) -> Span | None:
+# 邱永生先生于…: a surname and two given-name characters before 先生 or 女士, whatever the given name means as a word
+_FULL_NAME_BEFORE_MR = re.compile(r"(?<=[\u4e00-\u9fff]{3})(?:先生|女士)")
+
+
+def _name_ending_at(text: str, k: int, lengths: tuple[int, ...] = (4, 3, 2), *, titled: bool = False) -> Span | None:
     """A surname and a one- or two-character given name ending at ``text[k]`` (the longer one first)."""
-    for length in (4, 3, 2):
+    for length in lengths:
         a = k - length
         if a < 0:
             continue
         cand = text[a:k]
         sm = _SURNAME_RE.match(cand)
-        if (sm and 1 <= len(cand) - sm.end() <= 2 and _given_ok(cand[sm.end() :])
+        if (sm and 1 <= len(cand) - sm.end() <= 2 and _given_ok(cand[sm.end() :], in_dictionary_name=titled)
                 and not _inside_medical_term(text, a, k) and not _KIN_WORD_RE.search(cand)):
             return Span(a, k, "name", True)
     return None
@@ -2680,6 +2689,10 @@ def _noted_nicknames_and_roles(text: str) -> list[Span]:
         if (before := _name_ending_at(text, m.start())) is not None:
             out.append(before)
     out += [Span(m.start("s"), m.end("s"), "name", False) for m in _PARENT_BY_SURNAME.finditer(text)]
+    for m in _FULL_NAME_BEFORE_MR.finditer(text):
+        if (full := _name_ending_at(text, m.start(), (4, 3), titled=True)) is not None and not (
+                full.end - full.start == 3 and _SURNAME_RE.fullmatch(text[full.end - 1]) and _dict_tag(text[full.start : full.end - 1])[0]):
+            out.append(full)  # (not 张家 + 陈先生: a word, then a surname and the title)
     out += [Span(m.start("s"), m.end("s"), "name", False) for m in _OLD_SURNAME_AFTER_ROLE.finditer(text)
             if m.group("s") not in _NOT_OLD_SURNAME]
     for rx in (_JAPANESE_AFTER_INTERPRETER, _JAPANESE_TITLED, _CANTONESE_CHILD_FULL):
