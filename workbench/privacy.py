@@ -2299,7 +2299,7 @@ _SIGNED_GIVEN = re.compile(r"(?P<n>[\u4e00-\u9fff]{2})(?:药师|医师|医生|�
 _CANTONESE_CHILD = re.compile(r"(?:个仔|个女|个孙)\s*(?P<n>[\u4e00-\u9fff]仔)(?=嘅|[，,。！!？?\s]|$)")
 # 秀珍奶奶今天…, 护工翠萍已记录…: a care home's resident by given name and an elder's title, a carer by role and
 # given name, where what they do follows
-_GIVEN_THEN_ELDER = re.compile(r"(?:^|(?<=[\n，,。；;：:]))(?P<n>[\u4e00-\u9fff]{2})(?:奶奶|爷爷|阿婆|阿公|婆婆|大爷|大妈|大娘)")
+_GIVEN_THEN_ELDER = re.compile(r"(?:^|(?<=[\n，,。；;：:]))(?P<n>[\u4e00-\u9fff]{2})(?:奶奶|爷爷|阿婆|阿公|婆婆)")
 _CARER_GIVEN = re.compile(r"(?:护工|护理员|保姆|月嫂|育婴师)(?P<n>[\u4e00-\u9fff]{2})")
 # 宜蓁的通讯地址是…: a clause that opens with whose address, phone or ID it gives
 _OWNER_OF_DATA = re.compile(r"(?:^|(?<=[\n，,。；;：:]))(?P<n>[\u4e00-\u9fff]{2})的(?=通[讯訊]地址|家庭住址|住址|地址|联系电话|电话|手机"
