@@ -119,8 +119,7 @@ def encoding_error(path: Path, err: UnicodeDecodeError, where: str) -> DatasetEr
     hint = ""
     with path.open("rb") as f:
         probe = f.read(_PROBE)
-    if probe.count(0) > len(probe) // 4 and (probe[1::2].count(0) > len(probe) // 4
-                                              or probe[0::2].count(0) > len(probe) // 4):
+    if max(probe[0::2].count(0), probe[1::2].count(0)) > len(probe) // 4:  # a NUL in every other byte
         hint = " It looks like UTF-16 without a byte-order mark: re-save it as UTF-8."
     elif _CONTROL_BYTES.search(probe):
         # GB18030 decodes almost any short run of bytes: a picture named .csv was told to re-save itself as UTF-8

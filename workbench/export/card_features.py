@@ -81,6 +81,9 @@ def _csv_name_types() -> dict[str, pa.DataType]:
     return {**names, **{n: pa.type_for_alias(t) for n, t in _NULL_FIELD_TYPES.items()}}
 
 
+_CSV_NAME_TYPES = _csv_name_types()
+
+
 def _csv_dtype(arrow_type: pa.DataType) -> str:
     """The datasets dtype of a CSV column of ``arrow_type``. ``datasets`` reads the file with pandas as it
     infers, then casts it to the card's features: an int64 column with empty cells (a float64 one in pandas)
@@ -102,10 +105,9 @@ def csv_features(path: Path) -> list[dict[str, Any]] | None:
                                convert_options=pacsv.ConvertOptions(strings_can_be_null=True))
     except (pa.ArrowException, OSError):
         return None
-    by_name = _csv_name_types()
     features = []
     for name, column in zip(table.column_names, table.columns, strict=True):
-        meant = by_name.get(name)
+        meant = _CSV_NAME_TYPES.get(name)
         if pa.types.is_null(column.type):
             dtype = _csv_dtype(meant) if meant is not None else "string"
         elif meant is not None and (pa.types.is_string(meant) or (pa.types.is_floating(meant)
