@@ -227,3 +227,25 @@ def test_csv_features_declare_what_each_column_means_and_read_broken_files_as_un
     assert ds.features["comment"] == Value("string") and ds.features["notes_x"] == Value("string")
     (folder / "bad.csv").write_bytes(b'a,b\n"unclosed,1\n')
     assert csv_features(folder / "bad.csv") is None
+
+
+def test_the_csv_cards_tell_how_to_read_text_that_looks_like_a_number_as_written(exported, tmp_path):
+    """pandas makes `007` 7 before datasets applies the card's types; the cards' recipe keeps it `007`."""
+    from datasets import load_dataset, load_dataset_builder
+
+    from workbench.export.card import front_matter
+    from workbench.export.card_features import csv_features
+
+    out, _single, _reports = exported
+    recipe = "features=load_dataset_builder(folder, config).info.features"
+    assert all(recipe in (out / f / "README.md").read_text(encoding="utf-8") for f in ("tables_csv", "bianque_csv"))
+
+    folder = tmp_path / "d"
+    folder.mkdir()
+    (folder / "t.csv").write_text("external_id,content\n007,37.50\n0100,00\n", encoding="utf-8")
+    config = {"config_name": "t", "path": "t.csv", "rows": 2, "features": csv_features(folder / "t.csv")}
+    (folder / "README.md").write_text(front_matter(["tables_csv"], [config], 2, "t"), encoding="utf-8")
+    cache = str(tmp_path / "hf")
+    ds = load_dataset(str(folder), "t", split="train", cache_dir=cache,
+                      features=load_dataset_builder(str(folder), "t", cache_dir=cache).info.features)
+    assert ds["external_id"] == ["007", "0100"] and ds["content"] == ["37.50", "00"]

@@ -181,6 +181,12 @@ def _fields(fmt: str) -> list[str]:
                      "return gets a leading `'` (OWASP), so spreadsheets show it as text and never run it as a "
                      "formula; a cell that already starts with `'` before such a character gets one more. The "
                      "workbench's BianQue import removes it again. JSONL and Parquet files are verbatim.")
+        # datasets casts to the card's features only after pandas has parsed the cells: `007` is 7 by then.
+        notes.append("Text that looks like a number: `datasets` reads CSV with pandas, which parses a column whose "
+                     "cells all look like numbers (`007`, `37.50`) as numbers before the card's types apply, so "
+                     "`load_dataset` gives `7` and `37.5`. To read every cell as written, pass the declared types: "
+                     "`load_dataset(folder, config, features=load_dataset_builder(folder, config).info.features)`, "
+                     "or load the JSONL or Parquet files.")
     if fmt in ("tables_csv",):
         notes.append("Lists (`shown`, `ranking`) are `;`-joined; an empty cell is no list.")
     return lines + [""] + [f"- {n}" for n in notes] + ([""] if notes else [])
