@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import codecs
 import csv
 import json
 from pathlib import Path
@@ -132,9 +133,13 @@ def test_missing_column_and_invalid_json(tmp_path):
 
 def test_bom_and_utf16_are_read(tmp_path):
     rows = [["病人：头痛\\n医生：", "多久了？"]]
-    for enc in ("utf-8-sig", "utf-16"):
+    # UTF-32 LE's BOM starts with UTF-16 LE's: that file was read as UTF-16 and refused at "row 0"
+    for enc in ("utf-8-sig", "utf-16", "utf-32"):
         res = parse_dataset(write_csv(tmp_path / f"{enc}.csv", rows, encoding=enc))
         assert res.dialogues[0].turns == [Turn(P, "头痛"), Turn(D, "多久了？")]
+    big_endian = tmp_path / "utf-32-be.csv"
+    big_endian.write_bytes(codecs.BOM_UTF32_BE + "input,target\n病人：头痛\\n医生：,多久了？\n".encode("utf-32-be"))
+    assert parse_dataset(big_endian).dialogues[0].turns == [Turn(P, "头痛"), Turn(D, "多久了？")]
 
 
 def test_gbk_file_is_reported(tmp_path):

@@ -70,9 +70,12 @@ def check_json_value(where: str, value: object, errors: list[str]) -> bool:
 
 
 def sniff_encoding(path: Path) -> str:
-    """'utf-8-sig' (also plain UTF-8) or 'utf-16' when the file starts with a UTF-16 BOM."""
+    """'utf-8-sig' (also plain UTF-8), or 'utf-32' / 'utf-16' when the file starts with that BOM."""
     with path.open("rb") as f:
         head = f.read(4)
+    # UTF-32 LE's BOM starts with UTF-16 LE's: read as UTF-16, every other character was a NUL
+    if head in (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE):
+        return "utf-32"
     if head[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
         return "utf-16"
     return "utf-8-sig"
@@ -142,7 +145,7 @@ def encoding_error(path: Path, err: UnicodeDecodeError, where: str) -> DatasetEr
 
 
 def _first_undecodable_line(path: Path) -> tuple[int, int] | None:
-    """(1-based line, 0-based byte in it) of the first line that is not UTF-8; None for UTF-16 files."""
+    """(1-based line, 0-based byte in it) of the first line that is not UTF-8; None for UTF-16/32 files."""
     if sniff_encoding(path) != "utf-8-sig":
         return None
     with path.open("rb") as f:
