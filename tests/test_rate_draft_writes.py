@@ -62,3 +62,32 @@ def test_a_preference_draft_is_made_from_the_item_opened_in_its_transaction(stor
     assert seen == [item_id]
     with store.read() as s:
         assert [(x.user_id, x.winner_generation_id) for x in s.scalars(select(Preference))] == [(ann.id, b)]
+
+
+def test_a_blank_answer_is_saved_only_over_an_answer_it_clears(tmp_path):
+    """Leaving a text box saves it, so tabbing through an item's boxes wrote an empty draft for every reply and the
+    item counted as started. Through the real app: a blank answer over none stores nothing; a blank one over an
+    answer is saved (it clears it), as is any answer at all."""
+    import json
+
+    from gradio_clients import Client
+    from rating_fixtures import RunningApp, add_positions
+
+    app = RunningApp(tmp_path, k=2)
+    try:
+        add_positions(app.store, 1)
+        make_users(app.store, "ann")
+        ann = Client(app.url, auth=("ann", "secret-pass-ann"), verbose=False, analytics_enabled=False)
+        ann.predict(api_name="/rate_next")
+
+        def save(answer):
+            ann.predict(json.dumps({"item": None, "answer": answer}), api_name="/rate_autosave_0")
+            with app.store.read() as s:
+                return [(r.status, r.turn_type, r.comment) for r in s.scalars(select(Rating))]
+
+        assert save([None, None, None, False, "", ""]) == []
+        assert save(["", "", "", False, "   ", None]) == []
+        assert save([None, None, None, False, "先看看", ""]) == [("draft", None, "先看看")]
+        assert save([None, None, None, False, "", ""]) == [("draft", None, None)]  # cleared, still a draft
+    finally:
+        app.close()

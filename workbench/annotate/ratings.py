@@ -74,6 +74,11 @@ class RatingForm:
     def is_na(self, axis: str) -> bool:
         return self.scores.get(axis) == NA
 
+    def is_blank(self) -> bool:
+        """Nothing answered: no turn type, no score or N/A, no safety flag, no comment or correction."""
+        return (not self.turn_type and not any(v is not None for v in self.scores.values()) and not self.safety_flag
+                and not (self.comment or "").strip() and not (self.corrected_reply or "").strip())
+
 
 @dataclass(frozen=True)
 class RatingView:

@@ -218,6 +218,16 @@ def save_group_draft(store: Store, user: CurrentUser, generation_ids: list[int],
     return stored
 
 
+def nothing_to_save(store: Store, user: CurrentUser, generation_ids: list[int], form: RatingForm) -> bool:
+    """A blank answer where the user has none: tabbing through an item's text boxes (leaving one saves it) wrote
+    an empty draft for every reply, and the item counted as started. A blank answer over one the user has is kept:
+    it clears that answer."""
+    if not form.is_blank():
+        return False
+    with store.read() as s:
+        return not any(ratings.get_ratings(s, user, generation_ids).values())
+
+
 def save_preference_draft(store: Store, user: CurrentUser, item_id: int,
                           form: PreferenceForm | Callable[[ItemView], PreferenceForm], *,
                           rubric: Rubric, blind: bool, unless_submitted: bool = False) -> PreferenceView | None:

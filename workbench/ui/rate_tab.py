@@ -769,6 +769,8 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
                         return {saved_md: gr.update()}  # Gradio refuses an empty dict of updates
                     gids, label = [reply.generation_id for reply in item.groups[i]], group_label(item.groups[i])
                     held, unless, item_id = None, open_when_read(item, page), item.item_id
+                if workflow.nothing_to_save(svc.store, user, gids, form):
+                    return {saved_md: gr.update()}  # Gradio refuses an empty dict of updates
                 # one answer, stored for each identical reply
                 r = workflow.save_group_draft(svc.store, user, gids, form, rubric=rubric, blind=blind_for(user, state),
                                               unless_submitted=unless, held_item=held)
