@@ -1,6 +1,6 @@
 """A file over the upload limit, chosen in the Data tab's import box in Chromium with logins on: Gradio's page
 refuses it itself, with an English pop-up. The pop-up now reads in the page's language and names the file, the
-limit and the setting that sets it."""
+limit and the setting that sets it, and the box takes the next file (it stayed red under "Error")."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import rating_fixtures
 from rate_ui_support import sign_in
 
 from tests.browser import launch, require_chromium
+from tests.ui_login import BROWSER_TIMEOUT_MS
 
 pytestmark = pytest.mark.browser
 
@@ -43,6 +44,16 @@ def test_a_file_over_the_upload_limit_is_named_in_the_pages_language(tmp_path, l
             if lang == "zh":
                 expect(toast).to_contain_text("超过上传上限")
                 expect(toast).not_to_contain_text("Error")
+            # The box is ready for the next file: it stayed red under "Error", its drop zone taking no click.
+            box = page.locator("#data-import").locator("xpath=ancestor::*[contains(@class,'column')][1]")
+            expect(box.locator("[data-testid=status-tracker] .error")).to_have_count(0)
+            small = tmp_path / "small.jsonl"
+            small.write_text('{"input": "病人：头痛\\n医生：", "target": "头痛多久了？"}\n', encoding="utf-8")
+            with page.expect_file_chooser() as chooser:
+                box.locator("button.upload-container").click()
+            chooser.value.set_files(str(small))
+            page.locator("#data-import").click()
+            expect(page.locator("#data-import-result")).to_contain_text("✓", timeout=BROWSER_TIMEOUT_MS)
             ctx.close()
             browser.close()
     finally:

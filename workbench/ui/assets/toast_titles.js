@@ -29,9 +29,20 @@
     for (const body of document.querySelectorAll('.toast-body')) {
       for (const node of textNodes(body)) {
         const found = TOO_LARGE.exec(node.nodeValue.trim());
+        if (!found) continue;
         // (Gradio writes megabytes as "Mb", which reads as megabits)
-        if (found) node.nodeValue = said.too_large.replace('{limit}', found[1].replace(/Mb$/, 'MB')).replace('{files}', found[2]);
+        node.nodeValue = said.too_large.replace('{limit}', found[1].replace(/Mb$/, 'MB')).replace('{files}', found[2]);
+        clearRefusedUploads();
       }
+    }
+  };
+  // The refusing box stayed red with "Error" over its drop zone, which took no click and no dropped file until
+  // its small × was found: the pop-up says why, so the box is cleared for the next file.
+  const clearRefusedUploads = () => {
+    for (const block of document.querySelectorAll('.block')) {
+      if (!block.querySelector(':scope input[type=file]')) continue;
+      const tracker = block.querySelector(':scope > [data-testid="status-tracker"]');
+      if (tracker && tracker.querySelector('.error')) tracker.querySelector('.clear-status button')?.click();
     }
   };
   // childList only, and a pop-up is rare: a streaming reply's text changes cost one query for .toast-title
