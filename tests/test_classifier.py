@@ -849,6 +849,30 @@ CASES_S59 = [
 ]
 
 
+CASES_S61 = [
+    ("请问还有其他不清楚的地方吗？", "other"),
+    ("还有别的没听明白的吗", "other"),
+    # what the rules above must not take
+    ("还有其他不舒服的地方吗？", "question"),
+    ("还有其他不清楚的症状吗？", "question"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), CASES_S61, ids=[t[:8] for t, _ in CASES_S61])
+def test_session_61_set_cases(text: str, expected: str) -> None:
+    assert classify(text).turn_type == expected, classify(text).cues
+
+
+CASES_S61B: list[tuple[str, str]] = [
+    # what the rules above must not take
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), CASES_S61B, ids=[t[:8] for t, _ in CASES_S61B])
+def test_session_61b_set_cases(text: str, expected: str) -> None:
+    assert classify(text).turn_type == expected, classify(text).cues
+
+
 CASES_S60 = [
     ("I'd skip the evening dose for now. Any dizziness this morning?", "mixed"),
     ("接下来要做胃镜活检，明确是不是溃疡。", "suggestion"),
