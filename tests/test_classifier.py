@@ -852,9 +852,14 @@ CASES_S59 = [
 CASES_S61 = [
     ("请问还有其他不清楚的地方吗？", "other"),
     ("还有别的没听明白的吗", "other"),
+    ("Aim for 150 minutes of walking a week and cut down on sugary drinks.", "suggestion"),
+    ("Why not try taking the iron tablet with orange juice instead of tea?", "suggestion"),
     # what the rules above must not take
     ("还有其他不舒服的地方吗？", "question"),
     ("还有其他不清楚的症状吗？", "question"),
+    ("Did you cut down on coffee?", "question"),
+    ("Why don't you like the tablets?", "question"),
+    ("Why not try ice? How swollen is it now?", "mixed"),
 ]
 
 
@@ -864,7 +869,11 @@ def test_session_61_set_cases(text: str, expected: str) -> None:
 
 
 CASES_S61B: list[tuple[str, str]] = [
+    ("Why don't we start with six weeks of physiotherapy?", "suggestion"),
+    ("These findings fit with mild sleep apnoea. A trial of CPAP is worth considering.", "suggestion"),
     # what the rules above must not take
+    ("Is it worth trying?", "question"),
+    ("Do the results fit with what you feel?", "question"),
 ]
 
 

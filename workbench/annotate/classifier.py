@@ -116,6 +116,7 @@ _RHETORICAL = re.compile(r"难道|岂(不|能|是)|何必|何苦|何尝|不就�
                          r"|哪(儿|里)?(有|来)(那么|这么|这样|那样)"
                          # 不是早就说了要空腹吃吗？: what the doctor already said, repeated as a reproach
                          r"|(?<!是)不是(早|早就|已经|一直|都|刚|刚刚|反复|再三|跟你|和你|给你|跟您|和您|给您)+(说|讲|告诉|交代|叮嘱|嘱咐|提醒|强调)")
+_WHY_NOT = r"(?i:^why (not|don'?t (we|you)) (try|start|take|use|switch|cut|book|add|stop|keep|go|get|give|see|wait|put|have)\b)"
 # "Why not / could you" asked about an action the doctor recommends (为什么不早点来, 能不能少熬夜):
 # a suggestion phrased as a question, when the clause also carries advice.
 _SUGGESTING = re.compile(r"为什么不|为何不|干嘛不|能不能|可不可以|能否|要不要(先|让|试(试|一下|一试)?|考虑)|不妨"
@@ -126,7 +127,9 @@ _SUGGESTING = re.compile(r"为什么不|为何不|干嘛不|能不能|可不可�
                          # 是不是该把烟戒了？ (a proposal when the clause advises; not 是不是该来月经了)
                          r"|是不是(该|应该)(?!来)"
                          # 不如先换一个无香料的保湿霜试两周？: "why not", a proposal
-                         r"|(?<![还都也远])不如(先|试|去|戒|停|换|少|多|吃|喝|用|早)")
+                         r"|(?<![还都也远])不如(先|试|去|戒|停|换|少|多|吃|喝|用|早)"
+                         # Why not try…? / Why don't we start with…?: a proposal in English (not Why don't you like…?)
+                         r"|" + _WHY_NOT)
 # A sentence that answers the one before it (是的，…): the question was the doctor's own device.
 # 能不能先停两天看看，…: the clause opens with the proposal (an overruled question with advice in it)
 _SUGGESTING_LEAD = re.compile(r"^(那|那么|您|你|咱|咱们|我们|要不)?([\u4e00-\u9fff]{1,3}?)?(看)?(" + _SUGGESTING.pattern + ")")
@@ -532,7 +535,12 @@ _A_ACTION_RE = re.compile(
     r"|接下来(就)?(要|得|需要)(?!问|了解|知道|确认)[\u4e00-\u9fff]|(要|得|需要|必须)(戴|穿|绑|拄|固定|制动)(?![了过吗么])"
     r"|(稳妥|保险)(些|点|一些|一点)"
     r"|^(每天|每日|每晚|一天)(用|吃|喝|涂|抹|擦|滴|漱|洗|泡|冲|敷|做|练|含)[^，,。？?]{0,10}[一二两三四五六\d]+(次|遍|组|回)$"
-    r"|(?i:\blet'?s (get|do|start|try|check|book|arrange|run|order|keep|stop|switch|add)\b|\bto be safe\b|\b(raise|elevate)\b)|(?i:\b(is|are) (not )?needed\b|\bno need (to|for)\b|\bjust (repeat|take|rest|keep|use|wait|watch|ice)\b|\brepeat (the|a|an|it)\b)"
+    r"|(?i:\blet'?s (get|do|start|try|check|book|arrange|run|order|keep|stop|switch|add)\b|\bto be safe\b|\b(raise|elevate)\b)"
+    # aim for 150 minutes…, cut down on sugary drinks, CPAP is worth considering; Why not try…? (not Why don't you
+    # like the tablets?: asked)
+    r"|(?i:\baim for\b|\bcut (down|back) on\b|\bworth (considering|trying|a try|a go)\b"
+    r"|" + _WHY_NOT + ")"
+    r"|(?i:\b(is|are) (not )?needed\b|\bno need (to|for)\b|\bjust (repeat|take|rest|keep|use|wait|watch|ice)\b|\brepeat (the|a|an|it)\b)"
     # 乳牙…所以还是要补, 今晚九点打夜针, 先给你开三天抗生素, 先在家观察, 超过38.5℃就吃退烧药, 主要靠防蚊，带上驱蚊液,
     # 把晚饭往前挪挪，六点前吃完, 电脑少看看
     # 要吃抗生素, 要涂药膏: a clause that opens with 要 and a treatment (not 要吃多久, 要打针吗)
@@ -560,7 +568,7 @@ _A_INFO_RE = re.compile(
     # 要不要手术，主要看症状大不大: what the decision depends on
     r"|(主要|关键|还是要|还得|就得|(?<![想我你您])要|得)看(?!看|一下|到|了|医生|病|书)"
     r"|(?i:\b(could|may|might) be\b|\bprobably\b|\blikely\b|\busually\b|\bnormal\b|\bcaused by\b"
-    r"|\b(is|are) (common|fine|safe|harmless)\b|\bbenign\b|\b(biopsy|scan|x-ray|ultrasound|test|result)s? (shows?|suggests?|indicates?)\b|\b(symptoms?|this|it|that) (fits?|points to|sounds like)\b|\bconsistent with\b)"
+    r"|\b(is|are) (common|fine|safe|harmless)\b|\bbenign\b|\b(biopsy|scan|x-ray|ultrasound|test|result)s? (shows?|suggests?|indicates?)\b|\b(symptoms?|findings?|results?|signs?|picture|this|it|that) (fits?|points to|sounds like)\b|\bconsistent with\b)"
     # 对肝损伤很大: the harm, why the advice
     r"|(伤害|损伤|危害|刺激)(很|比较|非常|特别)?大"
     # 可能不耐受; 研究显示…, 指南推荐…; 没有科学依据, 骗局, 误区: what is so, or not so, and why
