@@ -854,12 +854,14 @@ CASES_S61 = [
     ("还有别的没听明白的吗", "other"),
     ("Aim for 150 minutes of walking a week and cut down on sugary drinks.", "suggestion"),
     ("Why not try taking the iron tablet with orange juice instead of tea?", "suggestion"),
+    ("需要跟您确认一下，您对青霉素过敏吗？", "question"),
     # what the rules above must not take
     ("还有其他不舒服的地方吗？", "question"),
     ("还有其他不清楚的症状吗？", "question"),
     ("Did you cut down on coffee?", "question"),
     ("Why don't you like the tablets?", "question"),
     ("Why not try ice? How swollen is it now?", "mixed"),
+    ("需要跟您家人商量一下手术方案。", "suggestion"),
 ]
 
 
