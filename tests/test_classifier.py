@@ -855,6 +855,8 @@ CASES_S61 = [
     ("Aim for 150 minutes of walking a week and cut down on sugary drinks.", "suggestion"),
     ("Why not try taking the iron tablet with orange juice instead of tea?", "suggestion"),
     ("需要跟您确认一下，您对青霉素过敏吗？", "question"),
+    ("观察一下宝宝精神状态，是否嗜睡、是否拒奶", "suggestion"),
+    ("注意观察大便颜色，是否发黑", "suggestion"),
     # what the rules above must not take
     ("还有其他不舒服的地方吗？", "question"),
     ("还有其他不清楚的症状吗？", "question"),
@@ -862,6 +864,9 @@ CASES_S61 = [
     ("Why don't you like the tablets?", "question"),
     ("Why not try ice? How swollen is it now?", "mixed"),
     ("需要跟您家人商量一下手术方案。", "suggestion"),
+    ("多喝水，是否还在发烧", "mixed"),
+    ("观察一下体温，你是否还在发烧", "mixed"),
+    ("我观察到你有点喘，是否有哮喘史", "question"),
 ]
 
 

@@ -419,6 +419,8 @@ _PROPOSAL_LEAD = re.compile(r"(那|那么|咁)?(你|您|咱们?|我们)?(要不(
 # 注意观察是否发热，还有伤口周围有没有红肿: a second object of the same watching
 # …每半年来复查一次，看封闭剂有没有脱落: after advice, 看… says what it is for (not 看东西有没有重影: the patient's sight)
 _PURPOSE_LOOK = re.compile(r"^(再|好)?看(?!东西|书|手机|电视|电脑|屏幕|字|远|近|得|不|了|过)[\u4e00-\u9fff]")
+# 观察一下宝宝精神状态，是否嗜睡: a clause of watching, its object (是否…) in the clause after it
+_WATCHING = re.compile(r"^(请|要|注意|密切|多|再|先|继续|在家)?(观察|留意|监测|关注)(?![了过到])")
 _CONTINUES_OBJECT = re.compile(r"^(还有|以及|及|和|或者|或是|包括|另外还有|再就是)")
 _DAILY_COUNT = re.compile(r"^(每天|每日|一天)[^你您]{0,6}几(次|组|遍|回)$")
 _WILL_BEFORE = re.compile(r"会[\u4e00-\u9fff]{0,3}$|(过去|过来|进去)$|(就|先|再|多)(停|歇|休息|养|等|观察|坚持|吃|用|涂|抹)$|(稍等|等一下|再等)$")  # 就停几天
@@ -856,7 +858,8 @@ def _analyse(text: str) -> _Evidence:
             if q > 0 and sa > 0 and not c.terminal_question and _PURPOSE_LOOK.match(c.text):
                 q, overruled = 0.0, True  # 每半年来复查一次，看封闭剂有没有脱落: what the check is for
                 local.append("embedded:purpose")
-            embedded_open = "q-overruled:embedded/advice" in local or (embedded_open and "embedded:continued" in local)
+            embedded_open = ("q-overruled:embedded/advice" in local or (embedded_open and "embedded:continued" in local)
+                             or (q == 0 and a > 0 and bool(_WATCHING.match(c.text))))
             if q > 0 and not c.terminal_question and n + 1 < len(sent) and _TOPIC_NEXT.match(sent[n + 1].text):
                 q, overruled = 0.0, True
                 local.append("topic-of-next")
