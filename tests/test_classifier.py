@@ -858,6 +858,7 @@ CASES_S61 = [
     ("观察一下宝宝精神状态，是否嗜睡、是否拒奶", "suggestion"),
     ("注意观察大便颜色，是否发黑", "suggestion"),
     ("什么时候必须去急诊呢？如果胸痛超过20分钟不缓解，就马上打120。", "suggestion"),
+    ("呢個係濕疹，每日搽多幾次潤膚霜。", "suggestion"),
     # what the rules above must not take
     ("还有其他不舒服的地方吗？", "question"),
     ("还有其他不清楚的症状吗？", "question"),
@@ -870,6 +871,8 @@ CASES_S61 = [
     ("我观察到你有点喘，是否有哮喘史", "question"),
     ("你什么时候必须去透析？", "question"),
     ("什么时候必须去急诊呢？", "question"),
+    ("每日搽几次润肤霜", "question"),
+    ("差不多几点睡", "question"),
 ]
 
 
