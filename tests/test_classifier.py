@@ -859,6 +859,9 @@ CASES_S61 = [
     ("注意观察大便颜色，是否发黑", "suggestion"),
     ("什么时候必须去急诊呢？如果胸痛超过20分钟不缓解，就马上打120。", "suggestion"),
     ("呢個係濕疹，每日搽多幾次潤膚霜。", "suggestion"),
+    ("是不是细菌感染得靠血常规和CRP来判断，建议先抽个血。", "suggestion"),
+    ("有没有骨折要靠拍片来确定", "suggestion"),
+    ("是不是病毒性的感染得靠血常规来判断", "suggestion"),
     # what the rules above must not take
     ("还有其他不舒服的地方吗？", "question"),
     ("还有其他不清楚的症状吗？", "question"),
@@ -873,6 +876,9 @@ CASES_S61 = [
     ("什么时候必须去急诊呢？", "question"),
     ("每日搽几次润肤霜", "question"),
     ("差不多几点睡", "question"),
+    ("是不是一直靠吃药控制", "question"),
+    ("你是不是靠吃药来判断", "question"),
+    ("我得靠轮椅", "other"),
 ]
 
 
