@@ -890,9 +890,13 @@ def test_session_61_set_cases(text: str, expected: str) -> None:
 CASES_S61B: list[tuple[str, str]] = [
     ("Why don't we start with six weeks of physiotherapy?", "suggestion"),
     ("These findings fit with mild sleep apnoea. A trial of CPAP is worth considering.", "suggestion"),
+    ("判断是不是过敏性结膜炎，关键看痒不痒，用奥洛他定滴眼液。", "suggestion"),
+    ("关键看痒不痒", "suggestion"),
     # what the rules above must not take
     ("Is it worth trying?", "question"),
     ("Do the results fit with what you feel?", "question"),
+    ("关键是痒不痒？", "question"),
+    ("眼睛痒不痒", "question"),
 ]
 
 
