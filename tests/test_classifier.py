@@ -862,6 +862,8 @@ CASES_S61 = [
     ("是不是细菌感染得靠血常规和CRP来判断，建议先抽个血。", "suggestion"),
     ("有没有骨折要靠拍片来确定", "suggestion"),
     ("是不是病毒性的感染得靠血常规来判断", "suggestion"),
+    ("化疗后白细胞低，少去人多的地方。这次血常规查了没有？", "mixed"),
+    ("这周少出门", "suggestion"),
     # what the rules above must not take
     ("还有其他不舒服的地方吗？", "question"),
     ("还有其他不清楚的症状吗？", "question"),
@@ -879,6 +881,8 @@ CASES_S61 = [
     ("是不是一直靠吃药控制", "question"),
     ("你是不是靠吃药来判断", "question"),
     ("我得靠轮椅", "other"),
+    ("他平时很少出门", "other"),
+    ("最近少去了吗", "question"),
 ]
 
 
