@@ -864,6 +864,8 @@ CASES_S61 = [
     ("是不是病毒性的感染得靠血常规来判断", "suggestion"),
     ("化疗后白细胞低，少去人多的地方。这次血常规查了没有？", "mixed"),
     ("这周少出门", "suggestion"),
+    ("明白了，那就维持现在的胰岛素剂量，三天后再看血糖。", "suggestion"),
+    ("维持现在的方案", "suggestion"),
     # what the rules above must not take
     ("还有其他不舒服的地方吗？", "question"),
     ("还有其他不清楚的症状吗？", "question"),
@@ -883,6 +885,8 @@ CASES_S61 = [
     ("我得靠轮椅", "other"),
     ("他平时很少出门", "other"),
     ("最近少去了吗", "question"),
+    ("三天后再看也没消", "other"),
+    ("您一直维持现在的剂量吗", "question"),
 ]
 
 
