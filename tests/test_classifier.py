@@ -900,11 +900,15 @@ CASES_S61B: list[tuple[str, str]] = [
     ("These findings fit with mild sleep apnoea. A trial of CPAP is worth considering.", "suggestion"),
     ("判断是不是过敏性结膜炎，关键看痒不痒，用奥洛他定滴眼液。", "suggestion"),
     ("关键看痒不痒", "suggestion"),
+    ("家里测血压要连续测一周再看。现在吃的是哪种降压药？", "mixed"),
+    ("连续测一周血压", "suggestion"),
     # what the rules above must not take
     ("Is it worth trying?", "question"),
     ("Do the results fit with what you feel?", "question"),
     ("关键是痒不痒？", "question"),
     ("眼睛痒不痒", "question"),
+    ("已经连续吃了三天", "other"),
+    ("要连续测几天", "question"),
 ]
 
 
