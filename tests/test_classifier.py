@@ -902,6 +902,9 @@ CASES_S61B: list[tuple[str, str]] = [
     ("关键看痒不痒", "suggestion"),
     ("家里测血压要连续测一周再看。现在吃的是哪种降压药？", "mixed"),
     ("连续测一周血压", "suggestion"),
+    ("你呢個係五十肩，唔使開刀嘅，每日做吓爬牆練習。", "suggestion"),
+    ("唔使开刀", "suggestion"),
+    ("每日做吓爬墙练习", "suggestion"),
     # what the rules above must not take
     ("Is it worth trying?", "question"),
     ("Do the results fit with what you feel?", "question"),
@@ -909,6 +912,9 @@ CASES_S61B: list[tuple[str, str]] = [
     ("眼睛痒不痒", "question"),
     ("已经连续吃了三天", "other"),
     ("要连续测几天", "question"),
+    ("唔使太担心", "other"),
+    ("不用手术吧？", "question"),
+    ("你做咩工作㗎", "question"),
 ]
 
 
