@@ -905,6 +905,8 @@ CASES_S61B: list[tuple[str, str]] = [
     ("你呢個係五十肩，唔使開刀嘅，每日做吓爬牆練習。", "suggestion"),
     ("唔使开刀", "suggestion"),
     ("每日做吓爬墙练习", "suggestion"),
+    ("能不能把每天刷牙的时间延长到两分钟，用巴氏刷牙法？", "suggestion"),
+    ("把晚上刷牙的时间延长到三分钟", "suggestion"),
     # what the rules above must not take
     ("Is it worth trying?", "question"),
     ("Do the results fit with what you feel?", "question"),
@@ -915,6 +917,9 @@ CASES_S61B: list[tuple[str, str]] = [
     ("唔使太担心", "other"),
     ("不用手术吧？", "question"),
     ("你做咩工作㗎", "question"),
+    ("能不能少熬夜，吃得下饭？", "mixed"),
+    ("能不能少熬夜，晚上睡得着？", "mixed"),
+    ("能不能下地走路，用拐杖？", "question"),
 ]
 
 

@@ -419,6 +419,8 @@ _FREE_CHOICE = re.compile(r"(什么|哪里|哪儿|哪个|多少|怎么|谁|啥)[
 # (要不要试试睡前热敷一下腰，再做几组小燕飞？: what else the proposal takes in)
 _TRIAL = re.compile(r"^(再)?(看看|试试|观察|看一下|试一下|睇下|睇睇|睇吓)|^(就|只|光)(?!是)[\u4e00-\u9fff]"
                     r"|^(再|然后|顺便)(做|练|加|配合|吃|喝|用|泡|敷|贴|涂|抹|按|揉)")
+# 能不能把刷牙时间延长到两分钟，用巴氏刷牙法？: a second thing to do, in the same proposal (not …，吃得下饭？)
+_PROPOSAL_GOES_ON = re.compile(r"^(再|并|然后|同时|顺便|配合|或者)?(改)?(用|换|吃|喝|涂|抹|做|练|加|戒|停|少|多|早|泡|敷|坚持|每天|睡前|饭后|饭前)(?![得不了过没])")
 _PROPOSAL_LEAD = re.compile(r"(那|那么|咁)?(你|您|咱们?|我们)?(要不(?![要然是了])|(?<![还都也远])不如|要不要(先|试|考虑))")
 # 注意观察是否发热，还有伤口周围有没有红肿: a second object of the same watching
 # …每半年来复查一次，看封闭剂有没有脱落: after advice, 看… says what it is for (not 看东西有没有重影: the patient's sight)
@@ -539,8 +541,8 @@ _A_ACTION_RE = re.compile(
     r"|(爱|着)(食|呷|啉|吃|喝|睏|困|睡|行|动|运动)(较|卡)(少|淡|清淡|早|济|多|慢)(?!的)"
     # 每小时做10次, 第二周开始练屈膝: a rehabilitation schedule, the exercises and when each starts
     r"|每(个)?(小时|钟头)(做|练|活动|起来)[^，,。]{0,3}[\d一二两三四五六七八九十]+(次|组|遍|下|分钟)|(第[一二两三四五六七八九十\d]+(天|周|个月)|[一二两三四五六七八九十\d]+(天|周|个月)(后|以后))开始(练|做|下地|负重|走路|活动|吃|用)(?![了过吗么])"
-    # 把晚饭提前到六点半, 把主食换成杂粮: a change of the patient's routine
-    r"|把[^，,。？?]{1,10}(提前|推迟|挪)到|把[^，,。？?]{1,10}(换成|改成|改为|调成|调到|减到|降到|控制在)"
+    # 把晚饭提前到六点半, 把刷牙的时间延长到两分钟, 把主食换成杂粮: a change of the patient's routine
+    r"|把[^，,。？?]{1,10}(提前|推迟|挪|延长|缩短)到|把[^，,。？?]{1,10}(换成|改成|改为|调成|调到|减到|降到|控制在)"
     # 骨折至少要固定六周; 要关注的是精神状态: how long at least, what to watch
     r"|(至少|起码|最少)(要|得)[\u4e00-\u9fff]|(要|需要|应该|得)(重点)?(关注|重视)"
     # 恢复期就是要练, 奶量要加上去, 得做根管治疗, 术后要戴护具六周, 这样稳妥些; 每天用温盐水漱口三次
@@ -807,6 +809,7 @@ def _analyse(text: str) -> _Evidence:
         third_party = False  # 有人问能不能吃鸡肉，是不是发物？: an earlier clause quotes someone else's question
         proposal_lead = False  # 要不先把…改到早上吃，看看睡眠会不会好一点？: a proposal, and its trial
         embedded_open = False  # the clause before embedded its question in advice (观察是否发热，…)
+        proposed = False  # an earlier clause was advice asked as a question (能不能把…延长到两分钟，…？)
         for n, c in enumerate(sent):
             # (我只是实习的，不能给您改药，您先按原来的方案吃: what the doctor cannot do, not the advice to the patient)
             if (disclaimer or offer or _LEAD_IN.match(c.text) or (c.heading and _SECTION_NAME.match(c.text))
@@ -832,6 +835,11 @@ def _analyse(text: str) -> _Evidence:
             if suggesting:
                 advice_after = max(advice_after, a)
             q, overruled = _question_strength(c, a, local)
+            if (q > 0 and proposed and c.terminal_question and _PROPOSAL_GOES_ON.match(c.text)
+                    and _question_strength(replace(c, terminal_question=False), 0.0, [])[0] == 0):
+                # 能不能把刷牙时间延长到两分钟，用巴氏刷牙法？: the ？ closes the proposal, this clause asks nothing
+                q, overruled = 0.0, True
+                local.append("rhetorical:proposal")
             if (q == 0 and a == 0 and not sent[-1].terminal_question and _AFTER_TIME.match(c.text)
                     and not any(_question_strength(d, 0.0, [])[0] > 0 for d in sent[n + 1 :])):
                 # 停药以后，血压会反弹: nothing asked, the change is the topic (but 吸入激素用完以后您有没有漱口 asks,
@@ -842,6 +850,7 @@ def _analyse(text: str) -> _Evidence:
                 local.append("rhetorical:proposal")
             proposal_lead |= n == 0 and a > 0 and bool(_PROPOSAL_LEAD.match(c.text))
             suggesting |= (q > 0 and bool(_SUGGESTING.search(c.text))) or (overruled and a > 0 and bool(_SUGGESTING_LEAD.match(c.text)))
+            proposed |= a > 0 and bool(_SUGGESTING.search(c.text))
             if q > 0 and not _CONSENT.match(c.text.rstrip(_TRAILING)):
                 proposing = False
             if 0 < a < _A_STRONG and q == 0 and n < last_report and _MEASURING.search(c.text):
