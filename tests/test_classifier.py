@@ -907,6 +907,8 @@ CASES_S61B: list[tuple[str, str]] = [
     ("每日做吓爬墙练习", "suggestion"),
     ("能不能把每天刷牙的时间延长到两分钟，用巴氏刷牙法？", "suggestion"),
     ("把晚上刷牙的时间延长到三分钟", "suggestion"),
+    ("那天过来打第一针百白破，打完在接种点留观30分钟。", "suggestion"),
+    ("打完留观半小时", "suggestion"),
     # what the rules above must not take
     ("Is it worth trying?", "question"),
     ("Do the results fit with what you feel?", "question"),
@@ -920,6 +922,8 @@ CASES_S61B: list[tuple[str, str]] = [
     ("能不能少熬夜，吃得下饭？", "mixed"),
     ("能不能少熬夜，晚上睡得着？", "mixed"),
     ("能不能下地走路，用拐杖？", "question"),
+    ("已经留观24小时", "other"),
+    ("留观室人多吗", "question"),
 ]
 
 
