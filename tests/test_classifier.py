@@ -909,6 +909,9 @@ CASES_S61B: list[tuple[str, str]] = [
     ("把晚上刷牙的时间延长到三分钟", "suggestion"),
     ("那天过来打第一针百白破，打完在接种点留观30分钟。", "suggestion"),
     ("打完留观半小时", "suggestion"),
+    ("说了多少遍了，拐杖要用满六周，明天起继续拄着。", "suggestion"),
+    ("跟你讲了多少次了，烟要戒。", "suggestion"),
+    ("护具继续戴着", "suggestion"),
     # what the rules above must not take
     ("Is it worth trying?", "question"),
     ("Do the results fit with what you feel?", "question"),
@@ -924,6 +927,9 @@ CASES_S61B: list[tuple[str, str]] = [
     ("能不能下地走路，用拐杖？", "question"),
     ("已经留观24小时", "other"),
     ("留观室人多吗", "question"),
+    ("你跟医生说了多少次？", "question"),
+    ("已经用满六周了", "other"),
+    ("护具还继续戴着吗", "question"),
 ]
 
 
