@@ -912,6 +912,8 @@ CASES_S61B: list[tuple[str, str]] = [
     ("说了多少遍了，拐杖要用满六周，明天起继续拄着。", "suggestion"),
     ("跟你讲了多少次了，烟要戒。", "suggestion"),
     ("护具继续戴着", "suggestion"),
+    ("您可以试着每天写一份情绪日记：几点心情低落、当时在做什么、给情绪打几分。", "suggestion"),
+    ("请写一份睡眠日志：几点上床、几点睡着", "suggestion"),
     # what the rules above must not take
     ("Is it worth trying?", "question"),
     ("Do the results fit with what you feel?", "question"),
@@ -930,6 +932,10 @@ CASES_S61B: list[tuple[str, str]] = [
     ("你跟医生说了多少次？", "question"),
     ("已经用满六周了", "other"),
     ("护具还继续戴着吗", "question"),
+    ("关于你的日记：你几点写的？", "question"),
+    ("说说你的情况：几点睡、几点醒", "question"),
+    ("你写过日记吗", "question"),
+    ("我写了日记", "other"),
 ]
 
 

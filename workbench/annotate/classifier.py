@@ -76,7 +76,8 @@ _SPOKEN_TURN = re.compile(r"(?=然后(?!才|再|就))|(?<=[\u4e00-\u9fff])(?=(?:
 _EMOJI = re.compile("[\U0001F000-\U0001FAFF\u2600-\u27BF\uFE0F\u200D]+")
 _EMOJI_BETWEEN = re.compile("(?<=[\u4e00-\u9fff])[\U0001F000-\U0001FAFF\u2600-\u27BF\uFE0F\u200D]+[ 　]*(?=[\u4e00-\u9fff])")
 # 请每天记录：发生了什么事、当时的想法: what follows the colon lists what to record, not questions to answer now
-_LIST_LEAD = re.compile(r"(记录|记下|记一下|记好|写下|写清楚|填写|观察|留意|监测|注意|补充|提供|告知)[^，,。]{0,12}"
+# (每天写一份情绪日记：几点心情低落、当时在做什么: the diary's columns)
+_LIST_LEAD = re.compile(r"(记录|记下|记一下|记好|写下|写清楚|填写|观察|留意|监测|注意|补充|提供|告知|日记|日志)[^，,。]{0,12}"
                         r"([，,][^，,。]{0,8}(带来|带上|带过来|拿来|给我看))?$")
 # A line that heads a section of a model's answer (### …, **二、怎么补铁？**, 三、…): a question there titles the
 # answer below it.
@@ -524,7 +525,8 @@ _A_ACTION_RE = re.compile(
     # 先予三仁汤加减七剂, 方用逍遥散化裁: a formula prescribed, adjusted, for so many doses
     r"|((先|拟|续|再|可)予|方用|方选|治以|处以)(?=[\u4e00-\u9fff]{1,8}(汤|散|丸|饮|膏|丹|颗粒|胶囊))"
     r"|(汤|散|丸|饮)(加减|化裁)(?![了过吗么])|(汤|散|丸|饮|膏|丹)[一二两三四五六七八九十\d]+剂(?![了过吗么])"
-    r"|不进食|记(在|到)[^，,。]{0,8}(日记|本子|本上|手机)|每(天|周|日)[^，,。]{0,4}(称重|称|测|量)[^，,。]{0,3}[一两二三四五\d]次"
+    # 记在本子上, 写一份情绪日记: a diary kept for the doctor (not 我写了日记)
+    r"|不进食|记(在|到)[^，,。]{0,8}(日记|本子|本上|手机)|(?<![我他她])(写|记)(?![了过])[^，,。]{0,6}(日记|日志)(?![了过吗么])|每(天|周|日)[^，,。]{0,4}(称重|称|测|量)[^，,。]{0,3}[一两二三四五\d]次"
     # 药可能要调整: a change of treatment to come
     r"|(要|需要|得|应)调整(一下)?(药|剂量|方案|用药)?"
     # code-switched advice: 先 check 一下血常规, 两周后 follow up
