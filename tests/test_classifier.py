@@ -914,6 +914,8 @@ CASES_S61B: list[tuple[str, str]] = [
     ("护具继续戴着", "suggestion"),
     ("您可以试着每天写一份情绪日记：几点心情低落、当时在做什么、给情绪打几分。", "suggestion"),
     ("请写一份睡眠日志：几点上床、几点睡着", "suggestion"),
+    ("可能是肾结石 多喝水多跳 B超做了没", "mixed"),
+    ("多喝水 CT结果出来没", "mixed"),
     # what the rules above must not take
     ("Is it worth trying?", "question"),
     ("Do the results fit with what you feel?", "question"),
@@ -936,6 +938,8 @@ CASES_S61B: list[tuple[str, str]] = [
     ("说说你的情况：几点睡、几点醒", "question"),
     ("你写过日记吗", "question"),
     ("我写了日记", "other"),
+    ("先做个 CT看看", "suggestion"),
+    ("之前查过 CT吗", "question"),
 ]
 
 

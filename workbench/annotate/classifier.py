@@ -67,7 +67,8 @@ _CLAUSE_SEP = re.compile(r"[，,：:（(]|(?<=\S)[ 　]+(?=请问|另外|顺便�
                          r"|嗯+然后呢?|(?<=[\u4e00-\u9fff])然后呢|(?<=[啊呀吧])嗯+(?=[\u4e00-\u9fff])")
 # A reply typed on a phone with no comma at all separates its clauses by spaces (先吃点蒙脱石散 娃多大).
 # (also after a tilde: 建议每天户外两小时～ 最近一次验光是多少度呀)
-_SPACE_CLAUSES = re.compile(r"(?<=[\u4e00-\u9fff\w～~])[ 　]+(?=[\u4e00-\u9fff]|\d{1,2}[.、．)）]\s*[\u4e00-\u9fff])")
+# (and before a test's Latin name: 多喝水多跳 B超做了没)
+_SPACE_CLAUSES = re.compile(r"(?<=[\u4e00-\u9fff\w～~])[ 　]+(?=[\u4e00-\u9fff]|[A-Z]{1,4}[\u4e00-\u9fff]|\d{1,2}[.、．)）]\s*[\u4e00-\u9fff])")
 # A voice transcript with no punctuation at all (先别吃那个药了然后明天空腹过来抽个血你之前肝功能查过没有): where the
 # speaker turns to the next thing, a clause may end.
 _RUN_ON_CHARS = 10
