@@ -916,6 +916,8 @@ CASES_S61B: list[tuple[str, str]] = [
     ("请写一份睡眠日志：几点上床、几点睡着", "suggestion"),
     ("可能是肾结石 多喝水多跳 B超做了没", "mixed"),
     ("多喝水 CT结果出来没", "mixed"),
+    ("这个胸痛是压榨样的，还是针刺样的？按压胸口的时候会不会更疼", "question"),
+    ("按压胸口的时候会不会更疼", "question"),
     # what the rules above must not take
     ("Is it worth trying?", "question"),
     ("Do the results fit with what you feel?", "question"),
@@ -940,6 +942,9 @@ CASES_S61B: list[tuple[str, str]] = [
     ("我写了日记", "other"),
     ("先做个 CT看看", "suggestion"),
     ("之前查过 CT吗", "question"),
+    ("洗澡的时候注意别沾水", "suggestion"),
+    ("睡觉的时候把床头垫高", "suggestion"),
+    ("按压伤口止血的时候要用力", "suggestion"),
 ]
 
 

@@ -641,7 +641,8 @@ _REPORT_BACK = re.compile(r"告诉我|发给我|发我|报给我|传给我|回�
 _MEASURING = re.compile(r"测|量|称|压|照|拍|数|摸|按|看|试")
 _OK_TAG = re.compile(r"(?i)[\s,，]+(ok|okay)$")
 # 药换成舍曲林以后，…？ / 减量以后晚上能睡几个小时: a change already made, as the time of what is asked or said next
-_AFTER_TIME = re.compile(r"^[^，,。？?]{1,12}?(以后|之后)")
+# (按压胸口的时候会不会更疼: an action as the time of what is asked, on the same terms)
+_AFTER_TIME = re.compile(r"^[^，,。？?]{1,12}?(以后|之后|的时候)")
 _ADDRESSED_ADVICE = re.compile(r"^(您|你)(先|可以|还是|最好|就|暂时|得)|(比较好|为好|更好|更稳妥)$")
 _FIRST_PERSON_CANNOT = re.compile(r"我.{0,6}(不能|无法|没法)")
 # 我们先做个胃镜看看，可以吗？: asking consent to what was just advised, not for information
