@@ -918,6 +918,8 @@ CASES_S61B: list[tuple[str, str]] = [
     ("多喝水 CT结果出来没", "mixed"),
     ("这个胸痛是压榨样的，还是针刺样的？按压胸口的时候会不会更疼", "question"),
     ("按压胸口的时候会不会更疼", "question"),
+    ("老人家吃饭呛咳的话要改成糊状食物，小口慢喂。最近有没有发过烧？", "mixed"),
+    ("小口慢喂", "suggestion"),
     # what the rules above must not take
     ("Is it worth trying?", "question"),
     ("Do the results fit with what you feel?", "question"),
@@ -945,6 +947,8 @@ CASES_S61B: list[tuple[str, str]] = [
     ("洗澡的时候注意别沾水", "suggestion"),
     ("睡觉的时候把床头垫高", "suggestion"),
     ("按压伤口止血的时候要用力", "suggestion"),
+    ("要改成什么时候吃？", "question"),
+    ("是不是要换成胰岛素？", "question"),
 ]
 
 
