@@ -920,6 +920,7 @@ CASES_S61B: list[tuple[str, str]] = [
     ("按压胸口的时候会不会更疼", "question"),
     ("老人家吃饭呛咳的话要改成糊状食物，小口慢喂。最近有没有发过烧？", "mixed"),
     ("小口慢喂", "suggestion"),
+    ("是突然出现一大片，还是一直就有几个小点点", "question"),
     # what the rules above must not take
     ("Is it worth trying?", "question"),
     ("Do the results fit with what you feel?", "question"),
@@ -949,6 +950,8 @@ CASES_S61B: list[tuple[str, str]] = [
     ("按压伤口止血的时候要用力", "suggestion"),
     ("要改成什么时候吃？", "question"),
     ("是不是要换成胰岛素？", "question"),
+    ("枕头低点", "suggestion"),
+    ("早点睡", "suggestion"),
 ]
 
 
