@@ -921,6 +921,7 @@ CASES_S61B: list[tuple[str, str]] = [
     ("老人家吃饭呛咳的话要改成糊状食物，小口慢喂。最近有没有发过烧？", "mixed"),
     ("小口慢喂", "suggestion"),
     ("是突然出现一大片，还是一直就有几个小点点", "question"),
+    ("何必非得等到疼得受不了才来拔呢？智齿反复发炎就该趁早拔了。", "suggestion"),
     # what the rules above must not take
     ("Is it worth trying?", "question"),
     ("Do the results fit with what you feel?", "question"),
@@ -952,6 +953,7 @@ CASES_S61B: list[tuple[str, str]] = [
     ("是不是要换成胰岛素？", "question"),
     ("枕头低点", "suggestion"),
     ("早点睡", "suggestion"),
+    ("当时没趁早治", "other"),
 ]
 
 
