@@ -213,6 +213,22 @@ HELDOUT = ROOT / "tests" / "data" / "classifier_heldout.jsonl"
 # prescribes; Taiwanese Hokkien 盐爱食较少 advises, and 較, 懸 fold; 每两个小时帮他翻一次身 is a care schedule; I'd like to
 # start you on… advises; 要不要试试…，再做几组…？ goes on proposing; …都不复查，胃能受得了吗？ reproaches). No label
 # changed.
+# classifier_s61: 150 written blind in session 61 (thyroid, obstetrics and gynaecology, newborns and paediatrics,
+# dermatology, oncology and chemotherapy, an ICU talking to the family, rehabilitation, cardiology, diabetes, a form to
+# fill in, service notices; Cantonese, Northeastern speech, traditional characters, English, emoji, voice chat, an empty
+# reply); 0.933 (binary 0.960) on first contact (original markers 0.833), 1.000 after its misses were read (还有其他不清楚
+# 的地方吗？ checks the explanation was understood; aim for…, cut down on… and Why not try…? advise; 需要跟您确认一下
+# leads a question; after 观察一下宝宝精神状态, 是否嗜睡 is what to watch; 什么时候必须去急诊呢？ is answered at once;
+# Cantonese 搽多几次 is "a few more times"; 是不是细菌感染得靠血常规来判断 names the test that answers it; 少去人多的地方,
+# 维持现在的剂量 and 三天后再看血糖 advise). No label changed.
+# classifier_s61b: 150 more written blind later in session 61 (neurology, rheumatology, urology, psychiatry and
+# psychology, endocrinology with English terms, vaccination, dentistry, dialysis, a memory clinic, vertigo, osteoporosis,
+# a platform's notices; Shanghainese, Cantonese, Taiwanese Mandarin, Sichuanese and Hunan speech, traditional
+# characters, English, emoji); 0.907 (binary 0.960) on first contact (original markers 0.840), 1.000 after its misses
+# were read (要连续测一周, 留观30分钟, 拐杖要用满六周, 继续拄着, 要改成糊状食物, 小口慢喂 and 趁早 advise; Why don't we
+# start…? and 能不能把…延长到两分钟，用巴氏刷牙法？ propose; Cantonese 唔使开刀 and 做吓…练习 advise; "findings fit with"
+# explains; 关键看痒不痒 says what decides; 说了多少遍了 reproaches; a diary's columns after 写一份情绪日记： are what to
+# record; a space before B超 ends a clause; 按压胸口的时候会不会更疼 asks; 小点点 is a sign). No label changed.
 LATER_SETS = [ROOT / "tests" / "data" / "classifier_fresh.jsonl", ROOT / "tests" / "data" / "classifier_final.jsonl",
               ROOT / "tests" / "data" / "classifier_s42.jsonl", ROOT / "tests" / "data" / "classifier_s43.jsonl",
               ROOT / "tests" / "data" / "classifier_s44.jsonl", ROOT / "tests" / "data" / "classifier_s50.jsonl",
@@ -228,7 +244,8 @@ LATER_SETS = [ROOT / "tests" / "data" / "classifier_fresh.jsonl", ROOT / "tests"
               ROOT / "tests" / "data" / "classifier_s58.jsonl", ROOT / "tests" / "data" / "classifier_s58b.jsonl",
               ROOT / "tests" / "data" / "classifier_s59.jsonl", ROOT / "tests" / "data" / "classifier_s59b.jsonl",
               ROOT / "tests" / "data" / "classifier_s59c.jsonl", ROOT / "tests" / "data" / "classifier_s60.jsonl",
-              ROOT / "tests" / "data" / "classifier_s60b.jsonl", ROOT / "tests" / "data" / "classifier_s60c.jsonl"]
+              ROOT / "tests" / "data" / "classifier_s60b.jsonl", ROOT / "tests" / "data" / "classifier_s60c.jsonl",
+              ROOT / "tests" / "data" / "classifier_s61.jsonl", ROOT / "tests" / "data" / "classifier_s61b.jsonl"]
 
 
 def _load(path: Path) -> list[dict]:
