@@ -196,3 +196,18 @@ def test_a_binary_file_is_called_one_and_utf16_without_a_bom_is_named(tmp_path):
     with pytest.raises(DatasetError, match="UTF-16 without a byte-order mark") as ei:
         parse_dataset(no_bom)
     assert "没有字节顺序标记" in i18n.catalogue().translate(str(ei.value), "zh")
+
+
+def test_exact_repeats_are_merged_and_said(tmp_path):
+    """300,000 identical rows read back as "1 dialogues" with no word of the rest: the merge is now said."""
+    from workbench.ui import i18n
+
+    same = ["病人：头痛\\n医生：", "多久了？"]
+    p = write_csv(tmp_path / "rep.csv", [same] * 13 + [["病人：咳嗽\\n医生：", "有痰吗？"], same])
+    res = parse_dataset(p)  # data rows count from 1 (as in row errors): the repeats are rows 2 to 13 and 15
+    assert len(res.dialogues) == 2
+    assert res.warnings == ["exact repeats of an earlier row, merged into it: 13 rows "
+                            "(2, 3, 4, 5, 6, 7, 8, 9, 10, 11, …)"]
+    zh = i18n.catalogue().translate(res.warnings[0], "zh")
+    assert zh.startswith("与前面某行完全相同、已并入该行的重复行：13 行") and "第 2, 3" in zh
+    assert parse_dataset(write_csv(tmp_path / "once.csv", [same])).warnings == []

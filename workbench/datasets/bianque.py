@@ -55,6 +55,7 @@ from workbench.prompts import unescape_training_text
 from workbench.validation import DEFAULT_MAX_TURN_CHARS
 
 ID_COLUMNS = ("dialogue_id", "dialog_id", "conversation_id")
+MAX_ROWS_NAMED = 10  # of the rows a warning is about
 _FIRST = re.compile(r"(病人|医生)[：:]")
 # A turn boundary: an escaped or real newline, then a role marker. An escaped backslash (two
 # characters) is consumed first, so the "\\n" of "C:\\\\new" (a literal backslash, then n) is no boundary.
@@ -177,6 +178,11 @@ class _Assembler:
                 assert leaf.turns is not None
                 out.append((min(rows), ImportedDialogue(ext_id, leaf.turns, _merge_extras(extras), rows)))
         out.sort(key=lambda x: x[0])
+        repeats = sorted(r for g in self.groups.values() for n in g.nodes for r in n.rows[1:])
+        if repeats:
+            # Said, or 300,000 identical rows read back as "1 dialogues" with no word of the rest.
+            shown = ", ".join(map(str, repeats[:MAX_ROWS_NAMED])) + (", …" if len(repeats) > MAX_ROWS_NAMED else "")
+            warnings.append(f"exact repeats of an earlier row, merged into it: {len(repeats):,} rows ({shown})")
         return [d for _, d in out], warnings
 
 
