@@ -91,3 +91,35 @@ def test_a_blank_answer_is_saved_only_over_an_answer_it_clears(tmp_path):
         assert save([None, None, None, False, "", ""]) == [("draft", None, None)]  # cleared, still a draft
     finally:
         app.close()
+
+
+def test_nothing_left_says_the_rest_wait_for_other_annotators(tmp_path):
+    """Walk s61: "Nothing left for you to rate" beside "0/1 items complete" read as a stuck queue; with k = 2 the
+    item needs a second annotator, and the line now says so until the item is complete."""
+    import json
+
+    from gradio_clients import Client
+    from rating_fixtures import RunningApp, add_positions
+
+    from workbench.ui import i18n
+
+    app = RunningApp(tmp_path, k=2)
+    try:
+        add_positions(app.store, 1)
+        make_users(app.store, "ann", "bob")
+        per_reply = ["question", "4", "N/A", False, "", ""]
+
+        def rate_all(name):
+            client = Client(app.url, auth=(name, "secret-pass-" + name), verbose=False, analytics_enabled=False)
+            client.predict(api_name="/rate_next")
+            out = client.predict(json.dumps({"item": None, "preference": "A", "ranking": "",
+                                             "answers": [per_reply] * 3}), api_name="/rate_submit")
+            return " ".join(str(x) for x in out)
+
+        waiting = i18n.t("rate.done_others", "en", n=1, k=2)
+        first = rate_all("ann")
+        assert i18n.t("rate.done_all", "en") in first and waiting in first
+        second = rate_all("bob")
+        assert i18n.t("rate.done_all", "en") in second and "wait for other annotators" not in second
+    finally:
+        app.close()

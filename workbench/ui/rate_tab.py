@@ -358,7 +358,13 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
 
     def done_text(p: queue.Progress, lang: str) -> str:
         """Nothing to open: all done, or some of the annotator's items wait for an admin (not "all done")."""
-        return i18n.t("rate.done_held", lang, held=p.mine_held) if p.mine_held else i18n.t("rate.done_all", lang)
+        if p.mine_held:
+            return i18n.t("rate.done_held", lang, held=p.mine_held)
+        waiting = p.total_items - p.items_completed
+        # "Nothing left" beside "0/6 items complete" read as a stuck queue: the rest need other people (k of them,
+        # and nobody rates an item twice or one from a dialogue they chatted in).
+        return i18n.t("rate.done_all", lang) + (" " + i18n.t("rate.done_others", lang, n=waiting, k=p.k)
+                                                  if waiting else "")
 
     def my_choices(user: CurrentUser, lang: str) -> list[tuple[str, int]]:
         rows = workflow.my_items(svc.store, user)
