@@ -175,7 +175,9 @@ ENGLISH_PICKER_WORDS = re.compile(r"\b(January|February|March|April|May|June|Jul
 def test_compare_date_picker_speaks_the_pages_language(demo_config, tmp_path, monkeypatch):
     """Gradio's date picker said "December 2026", "Su Mo Tu…" and "Clear / Now / Done" on a Chinese page."""
     require_chromium()
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
+
+    from workbench.ui import i18n
 
     monkeypatch.delenv("WORKBENCH_DB_URL", raising=False)
     with (services_with_logins(demo_config, tmp_path, {"res": "researcher"}) as svc,
@@ -186,6 +188,10 @@ def test_compare_date_picker_speaks_the_pages_language(demo_config, tmp_path, mo
             page.get_by_label("中文").click()  # click: check() can read the state off the page the switch unloads
         page.locator("#logout-link").wait_for(state="visible")
         page.get_by_role("tab", name="比较").click()
+        # the calendar buttons are named after their fields (they had no name: a screen reader said "button")
+        for elem_id, key in (("compare-from", "compare.filter.from"), ("compare-to", "compare.filter.to")):
+            name = i18n.t("app.picker.open", "zh", field=i18n.t(key, "zh"))
+            expect(page.locator(f"#{elem_id} button.calendar")).to_have_attribute("aria-label", name)
         page.locator("#tab-compare button.calendar").first.click()
         picker = page.locator(".picker-container")
         header = picker.locator(".month-year")

@@ -118,6 +118,7 @@ def date_picker_texts() -> dict[str, dict[str, Any]]:
         return {"months": i18n.t("app.picker.months", lang).split(","),
                 "weekdays": i18n.t("app.picker.weekdays", lang).split(","),
                 "month_year": i18n.t("app.picker.month_year", lang, month="{month}", year="{year}"),
+                "open": i18n.t("app.picker.open", lang, field="{field}"),
                 **{key: i18n.t(f"app.picker.{key}", lang) for key in ("clear", "now", "done")}}
     return {lang: texts(lang) for lang in i18n.LANGUAGES}
 

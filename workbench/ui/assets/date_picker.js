@@ -40,6 +40,17 @@
                                                                        characterData: true});
     }
   };
+  // Gradio's calendar button has an icon and no name: a screen reader said "button". Named after its field, in
+  // the page's language, as it appears (childList only, and one query per change).
+  const nameButtons = () => {
+    const own = texts[pageLanguage()] || english;
+    for (const button of document.querySelectorAll('button.calendar:not([aria-label])')) {
+      const label = button.closest('.block')?.querySelector('[data-testid="block-info"], label span, label');
+      button.setAttribute('aria-label', own.open.replace('{field}', (label?.textContent || '').trim()));
+    }
+  };
+  nameButtons();
+  new MutationObserver(nameButtons).observe(document.body, {subtree: true, childList: true});
   // The picker is drawn when its calendar button is pressed: look once it is on the page. Capture: the button
   // stops the click from bubbling (a click outside closes the picker).
   document.addEventListener('click', (event) => {
