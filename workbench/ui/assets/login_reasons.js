@@ -43,9 +43,21 @@
       return method.toUpperCase() === 'POST' && /\/login\/?$/.test(url.pathname);
     } catch (e) { return false; }
   };
+  // Gradio empties both fields after a refusal: the name is typed again only to fix one letter of the password.
+  // Put back as sent (the password stays empty), through an input event so the form's own state has it too.
+  const keepName = (name) => {
+    const box = document.querySelector('input[type=text]');
+    if (!box || !name) return;
+    setTimeout(() => {
+      if (box.value) return;
+      box.value = name;
+      box.dispatchEvent(new Event('input', {bubbles: true}));
+    }, 0);
+  };
   const fetchAsSent = window.fetch.bind(window);
   window.fetch = async (input, init) => {
     const login = isLogin(input, init);
+    const name = login ? (document.querySelector('input[type=text]') || {}).value : '';
     let response;
     try {
       response = await fetchAsSent(input, init);
@@ -54,6 +66,7 @@
       throw e;
     }
     if (login) show(say(response.status, response.headers.get('retry-after')));
+    if (login && !response.ok) keepName(name);
     return response;
   };
 })();
