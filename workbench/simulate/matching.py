@@ -49,14 +49,14 @@ from workbench.simulate.generic_words import GENERIC_KEYWORDS, GENERIC_TOKENS
 _CLAUSE_SPLIT = re.compile(r"(?<=[。！？!?；;\n])|(?<=[：:])")
 # How Chinese asks, with or without a question mark: a question mark, the particles 吗/呢/么, a verb
 # phrase closed by 不/没/没有 (抽烟不, 发烧了没, 看过没有), a question word (什么, 怎样, 哪, 几天, 多大, 啥,
-# 咋…), a request to tell (请描述, 说一下, 讲讲, 告诉我), or an A-not-A form (疼不疼, 会不会, 有没有).
+# 咋…, 多快, 屙几道尿), a request to tell (请描述, 说一下, 讲讲, 告诉我), or an A-not-A form (疼不疼, 会不会, 有没有).
 _QUESTION_CUES = re.compile(
     r"[？?]|吗|呢|(?<![那这怎什多])么|有没有|是不是|是否|有无|(?:不|没有|没)[。！!；;\s]*$"
-    # 摸着不烫吧, 没吐吧: a guess put to the patient to confirm (not 先别急吧)
-    r"|(?<![别先差])(?:没|不)[^，,。不没\s]{1,8}吧[。！!\s]*$"
+    # 摸着不烫吧, 没吐吧, 没在吃阿司匹林之类的药吧: a guess put to the patient to confirm (not 先别急吧)
+    r"|(?<![别先差])(?:没|不)[^，,。不没\s]{1,12}吧[。！!\s]*$"
     # not 这几天 (these days) or 差不多高 (about as high): advice says them too
-    r"|(?<![不没])(?<![不没][\u4e00-\u9fff])什么|怎么样|怎样|如何|为什么|怎么(?![办也都])|哪|(?<![这那前后近每好头])几[天次岁个周年度点月回趟杯片粒颗瓶斤包支口顿遍种块根]"
-    r"|(?<!差不)(?<!许)多[久长少大高重远]"
+    r"|(?<![不没])(?<![不没][\u4e00-\u9fff])什么|怎么样|怎样|如何|为什么|怎么(?![办也都])|哪|(?<![这那前后近每好头])几[天次岁个周年度点月回趟道杯片粒颗瓶斤包支口顿遍种块根]"
+    r"|(?<!差不)(?<!许)多[久长少大高重远快]"
     # 肿的是里边还是外边: an alternative question (not 还是要…, 你还是去…: advice)
     r"|(?<=[\u4e00-\u9fff])(?<!要是)(?<!如果)(?<!若是)还是(?!要|得|去|先|建议|应该|尽快|别|多|少|赶紧|最好)"
     r"|(?<!这)谁(?![都也])|(?<![不没])(?<![不没][\u4e00-\u9fff])啥|咋"
