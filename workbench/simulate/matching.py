@@ -281,22 +281,28 @@ _CANTONESE = (("系咪", "是不是"), ("系唔系", "是不是"), ("有冇", "�
               ("几时", "什么时候"), ("同屋", "室友"), ("个心", "心"), ("好劲", "很厉害"), ("饮嘢", "喝东西"),
               ("食嘢", "吃东西"), ("睇嘢", "看东西"), ("屋企人", "家里的人"), ("屋企", "家里"), ("依家", "现在"), ("而家", "现在"),
               ("阿妈", "妈妈"), ("阿爸", "爸爸"), ("生仔", "生孩子"), ("咁样", "这样"), ("几多", "多少"), ("一日", "一天"),
+              # (session 61: 好攰 tired, 瞓 sleep, 流潺 drooling, 细路 children, 嗰度 there, 成日 all day, 企直 standing up,
+              # 行路 walking, 冲凉房 the bathroom, 跣 slippery, 揸住 holding on)
+              ("好攰", "很累"), ("攰", "累"), ("瞓", "睡"), ("流潺", "流口水"), ("细路", "小孩"), ("嗰度", "那里"),
+              ("呢度", "这里"), ("成日", "成天"), ("企直", "站起来"), ("企起身", "站起来"), ("行路", "走路"),
+              ("冲凉房", "浴室"), ("冲凉", "洗澡"), ("跣", "滑"), ("揸住", "抓着"), ("揸", "拿"), ("好似", "好像"),
               ("嘢", "东西"), ("矇", "模糊"), ("冇", "没"), ("唔", "不"),
               ("嗰", "那"), ("嘅", "的"), ("佢", "他"), ("咗", "了"), ("喺", "在"), ("啲", "些"), ("痕", "痒"), ("睇", "看"))
 
 
 # Only a turn written in Cantonese is rewritten: these characters and words are not Mandarin, while 痕 (疤痕,
 # 痕迹), 同屋, 几时 or 个心 (做个心电图) are Mandarin too, and a Mandarin turn keeps them.
-_CANTONESE_MARKERS = re.compile(r"[冇唔嗰嘅佢咗喺啲睇㗎嘢乜啩]|系咪|边个|点解|屋企|依家")
+_CANTONESE_MARKERS = re.compile(r"[冇唔嗰嘅佢咗喺啲睇㗎嘢乜啩攰瞓跣揸]|系咪|边个|点解|屋企|依家")
 
 
 # Shanghainese (Wu) written as it is spoken: 侬 (you), 姆妈 (mother), 夜里向 (at night), and 伐 closing a question (小囡闹伐:
 # is the baby fussy?). Only a turn with one of these words is rewritten: 勿 is Mandarin too (请勿), and 伐 is Mandarin
 # inside a word (步伐, 砍伐).
-_WU = (("侬", "你"), ("姆妈", "妈妈"), ("阿拉", "我们"), ("夜里向", "夜里"), ("日里向", "白天"), ("困觉", "睡觉"),
-       ("交关", "很"), ("勿", "不"))
+# (session 61: 里向 and 里厢 inside, 慢慢叫 slowly, 一记头 all at once; 慢慢叫's 叫 is no ringing in the ears)
+_WU = (("侬", "你"), ("姆妈", "妈妈"), ("阿拉", "我们"), ("夜里向", "夜里"), ("夜里厢", "夜里"), ("日里向", "白天"),
+       ("里向", "里"), ("里厢", "里"), ("慢慢叫", "慢慢地"), ("一记头", "一下子"), ("困觉", "睡觉"), ("交关", "很"), ("勿", "不"))
 _WU_QUESTION_END = re.compile(r"(?<![步砍采征讨杀])伐(?=[，,。？?！!\s]|$)")
-_WU_MARKERS = re.compile(r"侬|姆妈|阿拉|夜里向|日里向|困觉|交关|" + _WU_QUESTION_END.pattern)
+_WU_MARKERS = re.compile(r"侬|姆妈|阿拉|里向|里厢|慢慢叫|一记头|困觉|交关|" + _WU_QUESTION_END.pattern)
 
 
 def _mandarin(text: str) -> str:
@@ -316,7 +322,7 @@ def fact_is_asked(fact: Fact, question: str) -> bool:
 
 # A clause asked about other people (家里其他人也闹肚子吗, 同学有没有类似的): it asks nothing of the patient's own
 # facts, only of a fact about others (family history, contacts), whose wording names them too.
-_ABOUT_OTHERS = re.compile(r"(家里|家中|家人)的?(大人|老人)|(家里|家人|家里人|其他人|别人|旁人|同学|同事|工友|伙计们?|(?<!小)朋友|同桌|室友|邻居|周围的?人|身边的?人|兄弟姐妹"
+_ABOUT_OTHERS = re.compile(r"(家里|家中|家人)的?(大人|老人)|(家里|家人|家里人|其他人|别人|旁人|同学|同事|工友|伙计们?|哥们儿?|老乡|(?<!小)朋友|同桌|室友|邻居|周围的?人|身边的?人|兄弟姐妹"
                            # 你们家老一辈有没有…: the elder generation (not a child's playmates: a contact fact is about them)
                            r"|老一辈|上一辈|长辈|(你|您)们)(的?大人们?)?(里|当中|中间)?((是不是|是否)?也|有没有|有谁|有人|中|最近有|没有|没人|怎么样|咋样)"
                            # 你妈妈当年…也, 你爱人以前犯过…, 她爸爸是不是也…, 你们队里还有谁…, 您家里人抽烟吗
@@ -343,10 +349,11 @@ _OTHERS_CLAUSE_SPLIT = re.compile(_CLAUSE_SPLIT.pattern + r"|(?<=[\u4e00-\u9fff]
 # (你老婆看到你…, 家里有没有找人来帮你疏通: what someone saw of the patient or did for them is the patient's too)
 _DONE_TO_THE_PATIENT = re.compile(r"[^，,。？?]{0,6}?(看到|看见|发现|说|觉得|注意到|帮|替|给)(你|您)")
 # (周围 of people, not of a place: 肛门周围瘙痒 names no one)
-_OTHERS_IN_FACT = re.compile(r"家|亲|父|母|兄|弟|姐|妹|别人|其他人|同学|同事|朋友|周围[^，,。；;]{0,3}人|身边|遗传")
+# (工友: 好几个工友都得过疟疾 is about others too)
+_OTHERS_IN_FACT = re.compile(r"家|亲|父|母|兄|弟|姐|妹|别人|其他人|同学|同事|工友|老乡|朋友|周围[^，,。；;]{0,3}人|身边|遗传")
 # Relatives: a clause about one (她姐姐在哪个学校上学) asks nothing of a fact about classmates or colleagues, only of one
-# that names relatives (a classmates' fact's 家长群 names none, nor a period's 大姨妈)
-_KIN = re.compile(r"家(?!长)|亲|父|母|兄|弟|姐|妹|(?<!姨)妈|爸|爹|娘|爷|奶|婆|公|舅|姑|叔|婶|伯|(?<!大)姨|哥|老伴|丈夫|妻子|爱人|对象|遗传|辈")
+# that names relatives (a classmates' fact's 家长群 names none, nor a period's 大姨妈, a job's 建筑公司, a workmate 哥们儿)
+_KIN = re.compile(r"家(?!长)|亲|父|母|兄|弟|姐|妹|(?<!姨)妈|爸|爹|娘|爷|奶|婆|公(?!司)|舅|姑|叔|婶|伯|(?<!大)姨|哥(?!们)|老伴|丈夫|妻子|爱人|对象|遗传|辈")
 # 老师找过你爸妈, 通知你家长: the relatives someone contacted about the patient, which asks nothing of them
 _CONTACTED_RELATIVE = re.compile(r"(?<=[找叫请喊])([过了]?)(?:你|您)的?(?:爸妈|父母|家长|爸爸|妈妈|爸|妈|家里人|家人)"
                                  r"|(?<=通知|告诉|联系)([过了]?)(?:你|您)的?(?:爸妈|父母|家长|爸爸|妈妈|爸|妈|家里人|家人)")
