@@ -744,32 +744,49 @@ def _only_before_another(evidence: frozenset[str], question: str, others: list[f
     return bool(said) and all(any(o in c for o in asked) for c in said)
 
 
-# 大便里见没见血, 痰里头: a word as the place of what is asked; 打球的时候, 吃完: an event as its time
-_PLACE_FRAME = re.compile(r"里头|里面|里边|里|中")
+# 大便里见没见血, 痰里头, 干活的屋里: a word as the place of what is asked; 打球的时候, 吃完: an event as its time
+_PLACE_FRAME = re.compile(r"里头|里面|里边|里|中|的?(?:屋子?|地方|车间|房间)(?:里头|里面|里边|里)?")
 # (a fact that tells what happens at some time: 开车等红灯时差点睡着; not 每次约2小时)
 _TIME_IN_FACT = re.compile(r"(?<!小)时(?!间)|的时候|那会儿|之后|以后")
+# 晚上喝不喝酒: a time of day said before what is asked is that thing's time (a night fact that tells of the drinking is
+# still asked: 晚上离不得茶)
+_TIMES_OF_DAY = frozenset("晚上 夜里 夜间 半夜 白天 早上 早晨 上午 下午 中午 傍晚".split())
+
+
+def _spoken_ends(word: str, clause: str) -> list[int]:
+    """Where ``word`` ends in ``clause``, said itself or as an everyday word that stands for it (来事儿 for 月经; an
+    儿 after it is part of it)."""
+    forms = [word, *(w for w, standard in _everyday_words().items() if word in standard)]
+    ends = sorted({m.end() for f in forms for m in re.finditer(re.escape(f), clause)})
+    return [e + 1 if clause.startswith("儿", e) else e for e in ends]
 
 
 def _only_frame_of_another(fact: Fact, evidence: frozenset[str], question: str, others: list[frozenset[str]]) -> bool:
     """Whether a fact is asked only by words of two characters or more that the question says as the place or the time
     of what another asked fact is about, each in a clause that asks that fact (大便里见没见血 asks the blood, not the
-    stool; 打球的时候撞到了吧 the knock, not the sport), the other asked by a keyword of its own. A fact that tells what happens at such a time is still asked by
-    its event (开车的时候会不会打瞌睡: 开车等红灯时差点睡着)."""
+    stool; 打球的时候撞到了吧 the knock, not the sport; 来事儿的时候小肚子坠不坠 the pain, not the period; 晚上喝不喝酒
+    the drinking, not the nights), the other asked by a keyword of its own. A fact that tells what happens at such a
+    time is still asked by its event (开车的时候会不会打瞌睡: 开车等红灯时差点睡着)."""
     words = {e.removeprefix("tok:") for e in evidence}
     if not words or any(len(w) < 2 for w in words):
         return False
-    told_at_a_time = bool(_TIME_IN_FACT.search(fact.fact + fact.patient))
+    own_text = fact.fact + fact.patient
+    told_at_a_time = bool(_TIME_IN_FACT.search(own_text))
     # (another fact's keyword, not a word shared with it: 运动的时候会不会发作 asks the exertion, 发作 being only shared)
     asked = {e for ev in others for e in ev if not e.startswith("tok:")} - words
     said = False
     for c in _CLAUSE_OF_QUESTION.findall(question):
         for w in words:
-            for m in re.finditer(re.escape(w), c):
+            for end in _spoken_ends(w, c):
                 said = True
-                place = _PLACE_FRAME.match(c, m.end())
-                time = _TIME_AFTER_EVENT.match(c, m.end()) and not told_at_a_time
-                rest = c[m.end():]
-                if not (place or time) or not any(a in rest or a in with_standard_words(rest) for a in asked):
+                rest = c[end:]
+                found = [a for a in asked if a in rest or a in with_standard_words(rest)]
+                place = _PLACE_FRAME.match(c, end)
+                time = (_TIME_AFTER_EVENT.match(c, end) and not told_at_a_time
+                        # (晚上起几次夜: a count is no topic of its own)
+                        or w in _TIMES_OF_DAY and rest[:1] not in "的里" and not any(a in own_text for a in found)
+                        and any(a not in _TIME_KEYWORDS for a in found))
+                if not (place or time) or not found:
                     return False
     return said
 
