@@ -567,6 +567,11 @@ def _before_events_blanked(question: str) -> str:
             start = subject[0] if subject[1] == at and subject[0] >= pos else at
             out.append(question[pos:start] + "，")
             pos = at + len(t)
+        # (出国前打过疫苗没有: the segmenter's one word, an event and the time before it)
+        stem = next((t[: -len(b)] for b in ("之前", "以前", "前") if t.endswith(b) and len(t) - len(b) >= 2), "")
+        if stem and at >= pos and _pos_tags().get(stem, "").startswith("v") and not _is_time_word(stem):
+            out.append(question[pos:at] + "，")
+            pos = at + len(stem)
         subject = (at, at + len(t)) if tag is not None and tag.startswith("n") else (-1, -1)
     return "".join(out) + question[pos:]
 
@@ -761,6 +766,34 @@ def _spoken_ends(word: str, clause: str) -> list[int]:
     return [e + 1 if clause.startswith("儿", e) else e for e in ends]
 
 
+# 用过激素没有, 没吃过抗疟的药吧: the taking of what another fact is keyed on
+_TAKING_WORDS = frozenset("用过 吃过 服过 用了 吃了 在用 在吃 用 吃 服 药 药物".split())
+
+
+def _only_taking_another(evidence: frozenset[str], question: str, others: list[frozenset[str]]) -> bool:
+    """Whether a fact is asked only by words of taking a medicine, each said of what another asked fact is keyed on
+    (用过激素没有 asks the steroids, not the ointments used; 抗疟的药 the prophylaxis, not the painkillers). 用过什么药 and
+    激素或者别的药 still ask the medicines."""
+    words = {e.removeprefix("tok:") for e in evidence}
+    if not words or not words <= _TAKING_WORDS:
+        return False
+    keywords = {e for ev in others for e in ev if not e.startswith("tok:") and len(e) >= 2 and e not in _TAKING_WORDS}
+    if not keywords:
+        return False
+    other = "|".join(re.escape(k) for k in sorted(keywords, key=len, reverse=True))
+    taking = re.compile(rf"(?:用过|吃过|服过|用了|吃了|在用|在吃|用|吃|服)(?:点|些)?(?:{other})")
+    medicine = re.compile(rf"(?:{other})(?:的|类的|之类的)?(?:药物|药)")
+    said = False
+    for c in _CLAUSE_OF_QUESTION.findall(question):
+        spans = [m.span() for m in (*taking.finditer(c), *medicine.finditer(c))]
+        for w in words:
+            for m in re.finditer(re.escape(w), c):
+                said = True
+                if not any(a <= m.start() and m.end() <= b for a, b in spans):
+                    return False
+    return said
+
+
 def _only_frame_of_another(fact: Fact, evidence: frozenset[str], question: str, others: list[frozenset[str]]) -> bool:
     """Whether a fact is asked only by words of two characters or more that the question says as the place or the time
     of what another asked fact is about, each in a clause that asks that fact (大便里见没见血 asks the blood, not the
@@ -833,6 +866,8 @@ def asked_facts(case: Case, doctor_text: str) -> tuple[str, ...]:
                                                           [evidence[g.id] for g in asked if g is not f])]
     asked = [f for f in asked if not _only_frame_of_another(f, evidence[f.id], canonical,
                                                             [evidence[g.id] for g in asked if g is not f])]
+    asked = [f for f in asked if not _only_taking_another(evidence[f.id], canonical,
+                                                          [evidence[g.id] for g in asked if g is not f])]
     return tuple(f.id for f in asked
                  if not _only_measured(f, evidence[f.id], canonical, [evidence[g.id] for g in asked if g is not f])
                  and not _modifies_another(f, evidence[f.id], canonical,
