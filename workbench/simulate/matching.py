@@ -414,6 +414,10 @@ _DRUG_ALLERGY = re.compile(r"对?(什么|啥|哪些|哪种|哪个)?(药物|药)�
 _FEARED_PAIN = re.compile(r"(?<=怕)(?:疼|痛)")
 
 
+# 那个被砍的项目本来是做什么的: what a thing is for, not the patient's work (您是做什么的 still asks it)
+_THING_FOR = re.compile(r"((?:那|这)(?:个|些|种|台|块|件)[^，,。？?你您他她我]{0,10}?(?:本来|原来|到底)?是)(?:做|干)(?:什么|啥)(?=用?的)")
+
+
 def _evidence(fact: Fact, question: str) -> frozenset[str]:
     """What in ``question`` asks about ``fact``: its keywords found there, and ``tok:`` + each content word the
     question shares with them (empty: the fact is not asked)."""
@@ -449,6 +453,7 @@ def _evidence(fact: Fact, question: str) -> frozenset[str]:
     if "避孕" not in gloss:
         question = _CONTRACEPTIVE.sub("避孕", question)  # 在吃避孕药吗 asks contraception, not the medicines taken
     question = _PLACE_OF_ANOTHER.sub("哪", question)
+    question = _THING_FOR.sub(r"\1用来", question)
     canonical = with_standard_words(_canonical_question_words(question))
     found = {k for k in keywords
              if (_morpheme_occurs(k, canonical, gloss) if len(k) == 1
