@@ -29,7 +29,9 @@ the time fact does not tell asks that topic's fact (什么时候被叮的，红�
 (吃啥药) asks nothing of the eating, a time to come (下回打疫苗是啥时候) no fact's time, and a keyword that names the
 time before an event (晕之前) nothing in a clause that asks another fact (晕之前心慌不慌). A word said as the place or the
 time of what another fact's keyword asks asks nothing of its own fact (大便里见没见血, 打球的时候撞到了吧), unless that fact
-tells what happens then, and a turn in Shanghainese (侬, 姆妈, 伐) is read in Mandarin as a Cantonese one is.
+tells what happens then, and a turn in Shanghainese (侬, 姆妈, 伐) is read in Mandarin as a Cantonese one is. That place
+or time may be an everyday word for the keyword (来事儿的时候, 干活的屋里), a time of day before another fact's topic is that
+topic's time (晚上喝不喝酒), and taking a medicine said of another fact's keyword asks that fact (用过激素, 抗疟的药).
 """
 
 from __future__ import annotations
