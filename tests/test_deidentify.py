@@ -2392,3 +2392,39 @@ def test_classes_session_60_fourth_set_found_are_caught(text, expected):
 @pytest.mark.parametrize("text", SESSION_60D_LOOKALIKES)
 def test_session_60_fourth_set_lookalikes_are_left_alone(text):
     assert deidentify(text)[0] == text
+
+
+SESSION_61A_CLASSES = [
+    # surnames that start ordinary words too, after a cue (甯 is 宁's old form)
+    ("护士长甯秀英已知晓", "护士长[姓名]已知晓"),
+    ("产妇粘美君于今晨分娩", "产妇[姓名]于今晨分娩"),
+    ("监护人：长子曲建华，电话", "监护人：长子[姓名]，电话"),
+    ("就诊人车文涛", "就诊人[姓名]"),
+    ("责任护士花玉兰", "责任护士[姓名]"),
+    # a record's subject, then 于 and when it happened
+    ("分娩记录：产妇粘美君于2024-06-08经阴道分娩", "分娩记录：产妇[姓名]于2024-06-08经阴道分娩"),
+]
+SESSION_61A_LOOKALIKES = [
+    "广播找人：车牌号的白色轿车车主请挪车",  # 找人： is no field naming a person
+    "寻人：车主请速到急诊",
+    "患者车祸伤后来院",
+    "静脉曲张术后",
+    "患者曲马多用量减半",
+    "患者花生过敏",
+    "花粉过敏季节",
+    "患者粘液便3次",
+    "粘膜充血水肿",
+    "方案于2024年6月启动",
+    "患者于2024年6月入院",
+    "于今晨行PCI术",
+]
+
+
+@pytest.mark.parametrize("text, expected", SESSION_61A_CLASSES, ids=[c[0][:8] for c in SESSION_61A_CLASSES])
+def test_classes_session_61_first_set_found_are_caught(text, expected):
+    assert deidentify(text)[0] == expected
+
+
+@pytest.mark.parametrize("text", SESSION_61A_LOOKALIKES)
+def test_session_61_first_set_lookalikes_are_left_alone(text):
+    assert deidentify(text)[0] == text

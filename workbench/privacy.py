@@ -789,6 +789,8 @@ _SINGLE_SURNAMES = (
     "农"
     # session 59: 被保险人：厍国平, 药师鹿佳宁
     "厍鹿"
+    # session 61: 护士长甯秀英, 产妇粘美君, 长子曲建华, 花奶奶（花玉兰）, 就诊人车文涛
+    "甯粘曲花车"
 )
 _SURNAME_RE = re.compile("|".join(_COMPOUND_SURNAMES) + f"|[{_SINGLE_SURNAMES}]")
 # Surnames that start no ordinary word: after a cue, the two characters after one are a given name even when they
@@ -827,7 +829,7 @@ _ELDER_TITLES = re.compile(r"大爷|大妈|大娘|大伯|大叔|大婶|大姐|�
 _STRONG_CUE = re.compile(
     r"(?:我叫|名叫|叫做|名字是|名字叫|姓名(?:是|为)?|(?:^|(?<=[，,。\s]))叫|联系人|联络人|户名|签名|签字|就诊人|称呼|署名|(?:病人|患者|他|她)叫"
     r"|(?:医生|医师|大夫|护士|主任|主治|药师|药剂师|技师|护师|家属|患者|病人|报告人|审核人|操作者|检查者|记录人|家长|患儿|孩子|宝宝"
-    r"|收件人|收货人|孕妇|产妇|居民|签约居民|[\u4e00-\u9fff]{1,3}人|[\u4e00-\u9fff]{1,3}(?:者|员)"
+    r"|收件人|收货人|孕妇|产妇|居民|签约居民|[\u4e00-\u9fff]{1,3}(?<![找寻])人|[\u4e00-\u9fff]{1,3}(?:者|员)"
     # a record about one person, named first (进修医师登记：翁海燕，…; 健康险卡信息：计红，…)
     r"|[\u4e00-\u9fff]{0,4}(?:登记|材料|信息|名单|档案|评估|小结)|(?:转诊|会诊|转院|入院|出院|随访|交接)单)\s*[:：|｜]"
     r"|签约居民|参保人|投保人|被保人|报修人|申请人|经办人|(?:委托|法定)?代理人|监护人|借阅人"
@@ -948,6 +950,8 @@ _AFTER_NAME = re.compile(
     r"|\s*[（(]\s*(?:19|20)\d{2}\s*年(?:\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*[日号])?)?\s*(?:出)?生"
     # an app's notice gives a family member's birth date in brackets: 汪淑芬（19520918）
     rf"|\s*[（(]\s*(?:{_BRACKETED_BIRTH_DATE})\s*[)）]"
+    # a record's subject, then when it happened (产妇粘美君于2024-06-08分娩, 患者…于今晨入院)
+    r"|于\s*(?:(?:19|20)\d{2}\s*[-年./]|\d{1,2}\s*月\s*\d|今晨|昨晚|昨日|今日|同日|次日|当日)"
 )
 # 吴主任 + 惠予: a surname and a title right before the candidate
 _NAMED_BY_TITLE = re.compile(rf"(?:{_SURNAME_RE.pattern})(?:{_TITLES.pattern})$")
