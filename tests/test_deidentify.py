@@ -2428,3 +2428,37 @@ def test_classes_session_61_first_set_found_are_caught(text, expected):
 @pytest.mark.parametrize("text", SESSION_61A_LOOKALIKES)
 def test_session_61_first_set_lookalikes_are_left_alone(text):
     assert deidentify(text)[0] == text
+
+
+SESSION_61B_CLASSES = [
+    # a maternity booklet's and a chest film's numbers
+    ("建册号YC2024-0217。", "建册号[病历号]。"),
+    ("X光号DR240611-0092，胸片示", "X光号[病历号]，胸片示"),
+    # a number sent in a chat after its cue
+    ("我把就诊卡号发您：6100237845，", "我把就诊卡号发您：[病历号]，"),
+    # a home-return permit's H or M and ten digits
+    ("回乡证号码H6083721403记得带齐", "回乡证号码[证件号]记得带齐"),
+    # LINE in capitals, then its id
+    ("联络方式LINE：peijung0509，", "联络方式LINE：[账号]，"),
+    # a chat group's handle in Chinese words
+    ("群主@透析十年老顾：新进群的朋友请改群名片", "群主@[账号]：新进群的朋友请改群名片"),
+]
+SESSION_61B_LOOKALIKES = [
+    "群主@所有人 明天停诊",
+    "群主@全体成员：明天停诊",
+    "我发您：明天上午见",
+    "LINE群里说过了",
+    "X光片示骨折",
+    "建册时间2024年3月",
+    "回乡证过期了",
+]
+
+
+@pytest.mark.parametrize("text, expected", SESSION_61B_CLASSES, ids=[c[0][:8] for c in SESSION_61B_CLASSES])
+def test_classes_session_61_second_set_found_are_caught(text, expected):
+    assert deidentify(text)[0] == expected
+
+
+@pytest.mark.parametrize("text", SESSION_61B_LOOKALIKES)
+def test_session_61_second_set_lookalikes_are_left_alone(text):
+    assert deidentify(text)[0] == text

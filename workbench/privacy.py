@@ -258,7 +258,9 @@ _CUED_PLATE = re.compile(rf"车牌(?:号码|号)?(?:是|为|:|：|\s)*(?P<v>[{_P
 _CUE_GAP = (r"(?:上头|上面|上边)?的?(?:个人)?(?:号码|编号|编码|卡号|号|码|ID|id)?(?:吧|呢)?"
             # a handover's list of belongings: 护照 1 本（E83920147）; what is said before the number is read out:
             # 病历号我念一下哈：…
-            r"(?:\s*\d\s*(?:本|张|份|个)\s*[（(]|[我你您]?(?:念|报|读|说)一下(?:哈|啊|吧)?[:：])?"
+            r"(?:\s*\d\s*(?:本|张|份|个)\s*[（(]|[我你您]?(?:念|报|读|说)一下(?:哈|啊|吧)?[:：]"
+            # or sent in a chat (就诊卡号发您：6100237845)
+            r"|发(?:给)?[我你您][:：])?"
             # a bilingual form's English field name before the colon (门诊号 OPD No.: MZ0098712)
             r"(?:[ \t]*[A-Za-z][A-Za-z./()\-]*(?:[ \t]+[A-Za-z][A-Za-z./()\-]*){0,3}[ \t]*(?=[:：]))?"
             # and a call transcript's fillers (病历号 嗯 一二八 三七四 六)
@@ -267,7 +269,9 @@ _CUED: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("record_number", re.compile(
         r"(?:(?:住院|门诊|急诊|病历|病案|就诊|诊疗|登记(?!卡号)|检查|检验|检测|化验|标本|样本|条码|影像|放射|病理|超声|档案|挂号|患者|病人|报告|体检"
         r"|切片|照相|处方|医院(?=编号)|(?<![药名卡])片(?=号)"
-        r"|Holter|PACS|CT|MRI|DR|B超|心电图)"
+        r"|Holter|PACS|CT|MRI|DR|B超|心电图"
+        # a maternity booklet's and a chest film's numbers (建册号YC2024-0217, X光号DR240611-0092)
+        r"|建册|X光|X线)"
         r"(?:病历|卡|单|编)?(?:号|ID|id|编号)|处方笺?\s*(?:No|NO|№)\.?|标本条码|样本条码|(?:就诊|诊疗|病历|医疗)卡(?:\s*[（(]\s*卡号)?|ID号|id号|\bMRN|[Mm]edical record (?:number|no\.?)"
         r"|\b(?:[Ii]npatient|[Oo]utpatient|[Aa]dmission|[Hh]ospital|[Cc]ase)\s*(?:[Nn]o\.?|[Nn]umber|#)"
         # a system log's key (patient_id=ZY20240309112, mrn=…)
@@ -294,6 +298,8 @@ _CUED: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"|用户名|登录名|登陆名|昵称|用户(?=\s?[A-Za-z])|个人编号"
         # a server log's user (login failed for user wangyf_1984), a LINE ID (LINE ID：lin_mama0722)
         r"|(?i:\buser(?:name)?\b)(?=\s*[:=]?\s*[A-Za-z0-9_\-]*[\d_])|(?<![A-Za-z])(?:LINE|Line)\s*ID(?![A-Za-z])"
+        # (聯絡方式LINE：peijung0509: the app's name in capitals is its id's cue alone)
+        r"|(?<![A-Za-z])LINE(?![A-Za-z])"
         # a long-term-care insurance number (长期护理保险号GZ-LTC-0045821)
         r"|保险号)" + _CUE_GAP
         + r"(?P<v>\d{4}(?:[ \-]\d{1,6}){2,4}|[A-Za-z0-9]+(?:下划线[A-Za-z0-9]+)+|[A-Za-z0-9][A-Za-z0-9_\-]{4,29}|@(?![了过着]|一下)[A-Za-z0-9_\-\u4e00-\u9fff]{2,30})" + _E)),
@@ -303,7 +309,8 @@ _CUED: tuple[tuple[str, re.Pattern[str]], ...] = (
         # 香港身份證號碼：Y547362(8), 身分證字號：F228713546: named as such, a mistyped check character is still one
         # (澳門居民…，身份證1357924(6): a Macau ID's shape after 身份证 whatever comes before)
         r"|身[份分]证(?:字号|号码|号)?(?=\s*[:：]?\s*(?:[A-Z]|[157]\d{6}\s?[（(]\d[)）])))" + _CUE_GAP
-        + r"(?P<v>[A-Z]{1,2}\d{6}\s?[（(][0-9A][)）]|[A-Z][12]\d{8}|[A-Za-z]{1,3}\d{6,9}[A-Za-z]?|\d{3} \d{3} \d{4}|\d{8,12}|\d{3}-\d{2}-\d{4}|[157]\d{6}\(\d\)"
+        # (回鄉證號碼H6083721403: a home-return permit's H or M and eight or ten digits)
+        + r"(?P<v>[A-Z]{1,2}\d{6}\s?[（(][0-9A][)）]|[A-Z][12]\d{8}|[HM]\d{10}|[A-Za-z]{1,3}\d{6,9}[A-Za-z]?|\d{3} \d{3} \d{4}|\d{8,12}|\d{3}-\d{2}-\d{4}|[157]\d{6}\(\d\)"
         # an officer's card (军官证号海字第2107384号), a Russian passport's series and number (75 3846120)
         r"|[\u4e00-\u9fff]字第\d{5,10}号|\d{2} \d{7}"
         r"|(?=(?:[A-Z]*\d){3})(?=(?:\d*[A-Z]){2})[A-Z0-9]{8,9})" + _E)),
@@ -335,7 +342,9 @@ _PLATFORM_NAME = re.compile(
 # an e-mail address (letters before the @) and not 艾特 as a verb (@了, @一下).
 _PLATFORM_WORD = re.compile(r"微博|抖音|快手|小红书|B站|b站|知乎|推特|[Tt]witter|[Ii]nstagram|[Tt]ik[Tt]ok|[Ww]eibo|视频号|公众号"
                             # a forum's own words for its members (楼主@糖豆妈妈0612：, 网友@皮皮虾我们走：)
-                            r"|楼主|层主|博主|版主|网友|用户|[Uu][Pp]主|论坛|贴吧|帖子|发帖|跟帖|回复\s*@")
+                            r"|楼主|层主|博主|版主|网友|用户|[Uu][Pp]主|论坛|贴吧|帖子|发帖|跟帖|回复\s*@"
+                            # a chat group's (群主@透析十年老顾：)
+                            r"|群主|群友|群名片|进群")
 _AT_HANDLE = re.compile(r"(?<![A-Za-z0-9._%+\-])@(?![了过着]|一下)(?P<h>[\u4e00-\u9fffA-Za-z0-9_\-]{2,30}?)"
                         # it ends before a greeting, a space or punctuation, or where Chinese follows its digits
                         # (@快乐的小鱼2008因发布…), unless a space soon ends that Chinese too (@碘131勇士 请问…)
@@ -689,7 +698,8 @@ def _number_spans(norm: str) -> list[Span]:
                 break
     if "@" in norm and (_PLATFORM_WORD.search(norm) or "楼" in norm and _FORUM_POSTER.search(norm)):
         # (a forum thread's floors, 5楼 北漂老焦：@…, are a platform too)
-        spans.extend(Span(m.start("h"), m.end("h"), "account") for m in _AT_HANDLE.finditer(norm))
+        spans.extend(Span(m.start("h"), m.end("h"), "account") for m in _AT_HANDLE.finditer(norm)
+                     if m.group("h") not in _MENTION_NOT)  # (群主@所有人: the whole group, no one's handle)
     elif "@" in norm:
         # @Dr_Gao2019: a handle of letters with digits or an underscore is a user name wherever it is, as is one
         # that mixes Chinese and Latin letters (@甲减宝妈Coco): no word and no name is written so
