@@ -2462,3 +2462,45 @@ def test_classes_session_61_second_set_found_are_caught(text, expected):
 @pytest.mark.parametrize("text", SESSION_61B_LOOKALIKES)
 def test_session_61_second_set_lookalikes_are_left_alone(text):
     assert deidentify(text)[0] == text
+
+
+SESSION_61C_CLASSES = [
+    # a nickname, and a note in brackets saying whose it is
+    ("6床小胖（患儿褚浩宇的小名）术后禁食", "6床[姓名]（患儿[姓名]的小名）术后禁食"),
+    # a pet name in quotes after 乳名
+    ('新生儿乳名"糯米"，', '新生儿乳名"[姓名]"，'),
+    # someone by surname and title, then a full name with that surname in brackets
+    ("302房花奶奶（花玉兰）血压平稳", "302房[姓名]奶奶（[姓名]）血压平稳"),
+    # a Latin given name made familiar the Cantonese way
+    ("阿May：Ben仔发烧成晚", "[姓名]：[姓名]仔发烧成晚"),
+    # a chat's speaker by surname and 太
+    ("何太：我會自己揸車過嚟", "[姓名]太：我會自己揸車過嚟"),
+    # a middle school's grade and the class number in brackets, then the pupil
+    ("初二（3）班万思琪课间晕倒", "初二（3）班[姓名]课间晕倒"),
+    # a parent by the child's surname after 联系家长 or 联系人
+    ("已联系家长万爸爸", "已联系家长[姓名]爸爸"),
+    ("理赔联系人马妈妈。", "理赔联系人[姓名]妈妈。"),
+    # what is in the brackets after a title is no name unless it has the same surname; a quoted 昵称 is an account
+    ("张医生（主任医师）查房", "[姓名]医生（主任医师）查房"),
+    ("王老师（班主任）来电", "[姓名]老师（班主任）来电"),
+    ('昵称是"晴天小猪"', '昵称是"[账号]"'),
+]
+SESSION_61C_LOOKALIKES = [
+    '乳名"什么"都行',
+    "CT仔细看了",
+    "阿Q正传",
+    "太太：请坐",
+    "初二学生体检",
+    "联系家长",
+    "小名（乳名）怎么填",
+]
+
+
+@pytest.mark.parametrize("text, expected", SESSION_61C_CLASSES, ids=[c[0][:8] for c in SESSION_61C_CLASSES])
+def test_classes_session_61_third_set_found_are_caught(text, expected):
+    assert deidentify(text)[0] == expected
+
+
+@pytest.mark.parametrize("text", SESSION_61C_LOOKALIKES)
+def test_session_61_third_set_lookalikes_are_left_alone(text):
+    assert deidentify(text)[0] == text

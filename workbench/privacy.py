@@ -2140,7 +2140,9 @@ _KIN_GIVEN_NEXT = re.compile(r"[他她](?!们)|\s*今年\s*[\d一二两三四五
                              r"|\s*(?:电话|手机|联系电话)|\s*[（(]\s*(?:微信|电话|手机)")
 # A pupil by class, as a school nurse's log names them (三年二班江河在操场…, 四年一班高兴同学午饭后…): the class is
 # as good a cue as a kinship word, and 同学 after the name says who it is.
-_SCHOOL_CLASS = re.compile(r"(?<![\d一二三四五六七八九十])[一二三四五六七八九\d]年级?[一二三四五六七八九十\d]{1,2}班(?:的)?")
+_SCHOOL_CLASS = re.compile(r"(?<![\d一二三四五六七八九十])(?:[一二三四五六七八九\d]年级?|[初高][一二三](?:年级)?)"
+                           # (初二（3）班万思琪: a middle school's grade, the class number in brackets)
+                           r"(?:[一二三四五六七八九十\d]{1,2}|\s*[（(]\s*\d{1,2}\s*[)）]\s*)班(?:的)?")
 _CLASS_BEFORE = re.compile(_SCHOOL_CLASS.pattern + r"\s*$")
 _PUPIL_NEXT = re.compile(r"同学(?!们)")
 _KIN_ONE_NEXT = re.compile(r"\s*[，,]\s*今年\s*[\d一二两三四五六七八九十]")
@@ -2306,7 +2308,9 @@ def _greeted_names(text: str) -> list[Span]:
 _COMPOUND_THEN_KIN = re.compile("(?P<s>" + "|".join(sorted(_NAME_ONLY_COMPOUNDS)) + ")(?=爷爷|奶奶|爸爸|妈妈|姥姥|姥爷|外婆|外公|阿姨|叔叔|伯伯)")
 # 陳太，…, 梁姑娘，…, 陳媽媽您好: a surname alone with how Cantonese and Taiwanese messages address a married woman, a young
 # woman or a child's parent, opening what is said to them
-_SURNAME_ADDRESSED = re.compile(rf"(?:^|(?<=[\n】\]，,。！!？?]))\s*(?P<s>[{_SINGLE_SURNAMES}])(?:太|姑娘|妈妈|爸爸)\s*(?:[，,！!]|您好|你好)")
+_SURNAME_ADDRESSED = re.compile(rf"(?:^|(?<=[\n】\]，,。！!？?]))\s*(?P<s>[{_SINGLE_SURNAMES}])(?:太|姑娘|妈妈|爸爸)\s*(?:[，,！!]|您好|你好"
+                                # a chat's speaker so called (何太：我阿媽…)
+                                r"|[:：])")
 # 佩珊小姐您好, 雨桐你好: a message that opens by greeting someone by given name (and a polite title)
 _GIVEN_GREETED = re.compile(r"(?:^|(?<=[\n】\]：:]))\s*(?P<n>(?![嗯哈呵哦噢啊呀哎唉喂嘿好])[\u4e00-\u9fff]{2})(?P<t>小姐|先生|女士)?\s*[，,]?\s*(?:您好|你好)")
 # …，雅雯药师敬上: a letter's signature, a given name and the writer's title before 敬上
@@ -2656,7 +2660,9 @@ _PET_THEN_FULL_NAME = re.compile(rf"(?P<p>[\u4e00-\u9fff]{{2}})的?(?:大名|学
 # 龙春花（苗族）: a person's ethnic group in brackets right after the name
 _ETHNIC_GROUP_NOTE = re.compile(r"\s*[（(]\s*[\u4e00-\u9fff]{1,3}族\s*[)）]")
 # 通知林爸爸接回: a child's parent called by the child's surname, after a verb of telling or calling
-_PARENT_BY_SURNAME = re.compile(rf"(?:通知|联系|请|让|告知|告诉|转告|打给|交给|叫)(?P<s>[{_SINGLE_SURNAMES}])(?:爸爸|妈妈)")
+_PARENT_BY_SURNAME = re.compile(rf"(?:(?:通知|联系|请|让|告知|告诉|转告|打给|交给|叫)(?:家长)?|联系人\s*[:：]?)"
+                                # (已联系家长万爸爸, 理赔联系人马妈妈)
+                                rf"(?P<s>[{_SINGLE_SURNAMES}])(?:爸爸|妈妈)")
 # 班长老彭, 网格员老付: 老 and a surname right after a workmate's or neighbour's role
 _OLD_SURNAME_AFTER_ROLE = re.compile(rf"(?:班长|组长|队长|网格员|管理员|保安|司机|门卫|工友|同事|邻居|护工|社工|楼长|村长|村医|师傅)"
                                      rf"老(?P<s>[{_SINGLE_SURNAMES}])")
@@ -2711,9 +2717,22 @@ def _noted_nicknames_and_roles(text: str) -> list[Span]:
             out.append(full)  # (not 张家 + 陈先生: a word, then a surname and the title)
     out += [Span(m.start("s"), m.end("s"), "name", False) for m in _OLD_SURNAME_AFTER_ROLE.finditer(text)
             if m.group("s") not in _NOT_OLD_SURNAME]
-    for rx in (_JAPANESE_AFTER_INTERPRETER, _JAPANESE_TITLED, _CANTONESE_CHILD_FULL):
+    for rx in (_JAPANESE_AFTER_INTERPRETER, _JAPANESE_TITLED, _CANTONESE_CHILD_FULL, _NICKNAME_NOTED_AS_WHOSE,
+               _QUOTED_PET_NAME, _TITLED_THEN_FULL_NAME):
         out += [Span(m.start("n"), m.end("n"), "name", True) for m in rx.finditer(text)]
     return out
+
+
+# 6床小胖（患儿褚浩宇的小名）: a nickname, and a note in brackets saying whose it is
+_NICKNAME_NOTED_AS_WHOSE = re.compile(r"(?:^|(?<=[^\u4e00-\u9fff])|(?<=床))(?P<n>(?![床号])[\u4e00-\u9fff]{1,3})\s*"
+                                      r"[（(][^（()）]{1,12}?的(?:小名|乳名|外号|绰号)\s*[)）]")
+# 新生儿乳名"糯米": a pet name in quotes after 乳名 (not 昵称, a platform's user name, an account)
+_QUOTED_PET_NAME = re.compile(r"(?:乳名|小名|外号|绰号)(?:叫|是|为)?\s*[:：]?\s*[“\"「『](?P<n>(?!什么|啥|这个|那个)[\u4e00-\u9fff]{1,4})[”\"」』]")
+# 302房花奶奶（花玉兰）: someone by surname and title, then in brackets a full name with that surname
+_TITLED_THEN_FULL_NAME = re.compile(rf"(?P<s>[{_SINGLE_SURNAMES}])(?:{_TITLES.pattern}|{_ELDER_TITLES.pattern})\s*[（(]\s*"
+                                    r"(?P<n>(?P=s)[\u4e00-\u9fff]{1,2})\s*[)）]")
+# 阿May, Ben仔: a Latin given name made familiar the Cantonese way (the 仔 is no part of the name)
+_CANTONESE_LATIN = re.compile(r"(?<![A-Za-z])(?:阿[A-Z][a-z]{1,12}|[A-Z][a-z]{1,12}(?=仔))(?![A-Za-z])")
 
 
 def _name_spans(text: str) -> list[Span]:
@@ -2769,6 +2788,8 @@ def _name_spans(text: str) -> list[Span]:
     spans += [Span(m.start("n"), m.end("n"), "name", False) for m in _INITIALS.finditer(text)]
     if "（" in text or "(" in text or "名" in text or "老" in text or "爸" in text or "妈" in text or "个" in text or "桑" in text or "先生" in text or "女士" in text or "小姐" in text or "翻译" in text or "君" in text or "译员" in text:
         spans += _noted_nicknames_and_roles(text)
+    if "阿" in text or "仔" in text:
+        spans += [Span(m.start(), m.end(), "name", True) for m in _CANTONESE_LATIN.finditer(text)]
     spans += _written_twice_names(text, spans)
     spans += _familiar_names(text)
     if "籍" in text:
