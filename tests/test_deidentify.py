@@ -2504,3 +2504,34 @@ def test_classes_session_61_third_set_found_are_caught(text, expected):
 @pytest.mark.parametrize("text", SESSION_61C_LOOKALIKES)
 def test_session_61_third_set_lookalikes_are_left_alone(text):
     assert deidentify(text)[0] == text
+
+
+SESSION_61D_CLASSES = [
+    # the person named by a solar term is still found before 说; a compound surname before 村 is the village's
+    ("患者白露，女，28岁，白露说睡不好", "患者[姓名]，女，28岁，[姓名]说睡不好"),
+    ("诸葛明远上个月来过", "[姓名]上个月来过"),
+    # a place with a street and number after 用人单位 is still an address; after 家住 a district is one
+    ("家住济南市历下区", "家住[地址]"),
+    ("用人单位：佛山市南海区桂城街道南海大道88号", "用人单位：[地址]"),
+]
+SESSION_61D_LOOKALIKES = [
+    "自诉每年白露前后失眠加重",
+    "回老家诸葛八卦村过暑假",
+    "用人单位：佛山市南海区恒达五金制品有限公司",
+    "参保地：济南市历下区，本次为异地就医直接结算",
+]
+
+
+@pytest.mark.parametrize("text, expected", SESSION_61D_CLASSES, ids=[c[0][:8] for c in SESSION_61D_CLASSES])
+def test_classes_session_61_fourth_set_found_are_caught(text, expected):
+    assert deidentify(text)[0] == expected
+
+
+@pytest.mark.parametrize("text", SESSION_61D_LOOKALIKES)
+def test_session_61_fourth_set_lookalikes_are_left_alone(text):
+    assert deidentify(text)[0] == text
+
+
+def test_a_name_that_is_a_solar_term_is_the_season_again_before_a_time_word():
+    text = "精神科门诊：患者白露，女，28岁，自诉每年白露前后失眠加重"
+    assert deidentify(text)[0] == "精神科门诊：患者[姓名]，女，28岁，自诉每年白露前后失眠加重"

@@ -479,6 +479,10 @@ _ADDR_RE = re.compile(
 _ADDR_CUE = re.compile(r"(?:住址|地址|家住|住在|现住|(?:[我你他她]们?|老两口|一家人?|全家|俩|都|一直|现在|目前|平时)住|居住在|居住于|寄到|送到|户籍在|老家在)(?:是|为|:|：|\s)*$")
 # 本院（广州市越秀区）: where an institution is, in brackets after it, is nobody's address
 _INSTITUTION_BEFORE = re.compile(r"(?:本院|我院|医院|院区|中心|机构|公司|学校)\s*[（(]\s*$")
+# 佛山市南海区恒达五金制品有限公司: a city and district that open a company's name; 参保地：济南市历下区: where someone
+# is insured or treated, a region, not where they live (neither has a street or a number)
+_ORG_AFTER = re.compile(r"[\u4e00-\u9fff]{1,14}?(?:有限公司|有限责任公司|股份公司|集团|工厂)")
+_NOT_HOME_BEFORE = re.compile(r"(?:用人单位|参保地区?|就医地|统筹地区|统筹区)\s*[:：]?\s*$")
 _GENERIC_PLACES = {"农村", "乡村", "山村", "城中村", "村里", "城里", "城市", "小区", "社区", "郊区", "市区", "县城",
                    "老城区", "新区", "街道", "马路"}
 # An estate's own district with a building number (天通苑东三区12号楼): an address with no road or cue, where a
@@ -551,7 +555,8 @@ def _addresses(norm: str) -> list[Span]:
         # After an address cue, or right after another address (扬州市 + 江都区), one place part is enough.
         cued = bool(_ADDR_CUE.search(norm, max(0, start - 6), start)) or bool(out and out[-1].end == start)
         if (m.group("street") is None and not m.group("num")
-                and _INSTITUTION_BEFORE.search(norm, max(0, start - 8), start)):
+                and (_INSTITUTION_BEFORE.search(norm, max(0, start - 8), start) or _ORG_AFTER.match(norm, end)
+                     or _NOT_HOME_BEFORE.search(norm, max(0, start - 8), start))):
             pos = end
             continue
         if len(places) >= 2 or places and (
@@ -1366,6 +1371,7 @@ def _name_at(text: str, i: int, surname: str, clause: str, c0: int) -> Span | No
 
 
 _MEDICINE_ENDINGS = frozenset("散丸膏丹汤饮")
+_VILLAGE_ENDINGS = frozenset("村镇乡庄寨屯")
 
 
 def _compound_name_at(text: str, i: int, surname: str, clause: str, c0: int) -> Span | None:
@@ -1388,6 +1394,8 @@ def _compound_name_at(text: str, i: int, surname: str, clause: str, c0: int) -> 
         j += 1
     if text[j : j + 1] in _MEDICINE_ENDINGS:
         return None  # 诸葛行军散: a remedy named after someone, not a person
+    if text[j : j + 1] in _VILLAGE_ENDINGS:
+        return None  # 诸葛八卦村: a village named after a clan, not a person
     for k in {j, max(j - 1, i + len(surname) + 1)}:
         tag, freq = _dict_tag(text[i:k])
         if tag in _NR_TAGS and freq >= _COMMON_WORD_FREQ and not (
@@ -3057,6 +3065,17 @@ def _hl7_pid_spans(norm: str) -> list[Span]:
     return out
 
 
+# 患者白露，女，28岁，自诉每年白露前后失眠: a name that is one of the 24 solar terms is the season again where a
+# time word follows it
+_SOLAR_TERMS = frozenset("立春 雨水 惊蛰 春分 清明 谷雨 立夏 小满 芒种 夏至 小暑 大暑 立秋 处暑 白露 秋分 寒露 霜降 立冬 小雪 大雪 "
+                         "冬至 小寒 大寒".split())
+_SEASON_AFTER = re.compile(r"前后|时节|节气|之后|以后|之前|以前|那天|当天|左右|一过|刚过")
+
+
+def _season_named(norm: str, s: Span) -> bool:
+    return norm[s.start : s.end] in _SOLAR_TERMS and bool(_SEASON_AFTER.match(norm, s.end))
+
+
 @lru_cache(maxsize=200_000)
 def detect(text: str) -> tuple[Span, ...]:
     """Every piece of personal data in ``text``, as non-overlapping labelled spans (memoised)."""
@@ -3091,7 +3110,8 @@ def detect(text: str) -> tuple[Span, ...]:
     worded_names = {name for s in names if s.confident and s.end - s.start >= 2
                     and _dict_tag(name := norm[s.start : s.end])[1] >= _COMMON_WORD_FREQ}
     if confident:
-        names += [s for s in _known_name_spans(norm, confident) if not covered.overlaps(s.start, s.end)]
+        names += [s for s in _known_name_spans(norm, confident) if not covered.overlaps(s.start, s.end)
+                  and not _season_named(norm, s)]
         givens = {g for n in confident if len(n) == 3 and n[0] in _SINGLE_SURNAMES and _given_ok(g := n[1:])
                   and _dict_tag(g)[1] < _COMMON_WORD_FREQ and norm.count(g) > norm.count(n)}
         # 欧阳思琪…思琪多喝水, 阿卜杜拉·麦麦提…阿卜杜拉的哥哥, 次仁卓玛…卓玛你下次: how the person is called after the
