@@ -2535,3 +2535,31 @@ def test_session_61_fourth_set_lookalikes_are_left_alone(text):
 def test_a_name_that_is_a_solar_term_is_the_season_again_before_a_time_word():
     text = "精神科门诊：患者白露，女，28岁，自诉每年白露前后失眠加重"
     assert deidentify(text)[0] == "精神科门诊：患者[姓名]，女，28岁，自诉每年白露前后失眠加重"
+
+
+SESSION_61E_CLASSES = [
+    # 受保人, a Hong Kong insurer's word for the insured, as a cue (traditional characters read as simplified)
+    ("受保人鄭家樂（Ka Lok Cheng）", "受保人[姓名]（[姓名]）"),
+    # 于 as a surname before a word the dictionary calls a place, where sex and age or speech follow
+    ("受保人于海洋，男，30岁", "受保人[姓名]，男，30岁"),
+    # a birth year read out, ending a bracketed note's clause
+    ("汤老师（退休中学教师，四八年生）", "[姓名]老师（退休中学教师，[出生日期]生）"),
+]
+SESSION_61E_LOOKALIKES = [
+    "受保人於深圳就醫，自付港幣4,850元",  # 於 "in" a place, before what was done there
+    "患者于北京就诊",
+    "受保人须知",
+    "受保人年龄不超过65岁",
+    "工厂，五六年生产的设备",
+    "2018年出生的孩子都要接种",
+]
+
+
+@pytest.mark.parametrize("text, expected", SESSION_61E_CLASSES, ids=[c[0][:8] for c in SESSION_61E_CLASSES])
+def test_classes_session_61_fifth_set_found_are_caught(text, expected):
+    assert deidentify(text)[0] == expected
+
+
+@pytest.mark.parametrize("text", SESSION_61E_LOOKALIKES)
+def test_session_61_fifth_set_lookalikes_are_left_alone(text):
+    assert deidentify(text)[0] == text

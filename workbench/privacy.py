@@ -409,9 +409,11 @@ _ZODIAC = re.compile(r"\s*[，,]?\s*属[鼠牛虎兔龙蛇马羊猴鸡狗猪]")
 # 我是夏婆婆，四一年的，属蛇: a year said in numerals, then its zodiac sign
 _SPOKEN_YEAR_OF = re.compile(r"(?<![一二三四五六七八九零〇\d])(?P<v>[一二三四五六七八九零〇]{2}年)的(?=\s*[，,]?\s*属[鼠牛虎兔龙蛇马羊猴鸡狗猪])")
 # 我是八三年腊月生的, 他是七九年的: a year said in numerals, with a (lunar) month, and 生
-# (…，三八年生的: the clause says whose, after a comma)
+# (…，三八年生的: the clause says whose, after a comma; …，四八年生）: a bracketed note's last clause)
 _BORN_SPOKEN = re.compile(r"(?:(?:我|他|她|孩子|患者|病人)是|(?<=[，,、 ]))(?P<v>(?:[一二三四五六七八九零〇]{2}|[一二三四五六七八九零〇]{4}|(?<!\d)\d{2})年"
-                          r"(?:(?:[正一二三四五六七八九十冬腊]|十[一二])月(?:(?:初|十|二十|廿)?[一二三四五六七八九十])?)?)(?:出)?生的")
+                          r"(?:(?:[正一二三四五六七八九十冬腊]|十[一二])月(?:(?:初|十|二十|廿)?[一二三四五六七八九十])?)?)(?:出)?生"
+                          # (（退休中学教师，四八年生）: a note's clause that ends there)
+                          r"(?:的|(?=[）)，,。；;]))")
 # 2018年出生的孩子都要…: a bare year before a group of people is a cohort, nobody's birth date.
 _BARE_YEAR = re.compile(r"(?:19|20)?\d{2}年")
 _COHORT = re.compile(r"的?(?:孩子|小孩|宝宝|儿童|婴儿|新生儿|婴幼儿|人群|人们|男性|女性|女生|男生|一代|老人)")
@@ -757,7 +759,7 @@ def _number_spans(norm: str) -> list[Span]:
                      if _KIN_WORD_RE.search(norm, max(0, m.start() - 4), m.start()) or _ZODIAC.match(norm, m.end()))
         if "属" in norm:
             spans.extend(Span(m.start("v"), m.end("v"), "date_of_birth") for m in _SPOKEN_YEAR_OF.finditer(norm))
-    if "生的" in norm:
+    if "年生" in norm or "年出生" in norm or "生的" in norm:
         spans.extend(Span(m.start("v"), m.end("v"), "date_of_birth") for m in _BORN_SPOKEN.finditer(norm))
     # _DOB_AFTER: a 生 cue after a date, and every date it takes has 年 or a year starting 18, 19 or 20.
     if ("生" in norm or "出世" in norm) and ("年" in norm or "19" in norm or "20" in norm or "18" in norm or "月" in norm):
@@ -847,7 +849,7 @@ _STRONG_CUE = re.compile(
     r"|收件人|收货人|孕妇|产妇|居民|签约居民|[\u4e00-\u9fff]{1,3}(?<![找寻])人|[\u4e00-\u9fff]{1,3}(?:者|员)"
     # a record about one person, named first (进修医师登记：翁海燕，…; 健康险卡信息：计红，…)
     r"|[\u4e00-\u9fff]{0,4}(?:登记|材料|信息|名单|档案|评估|小结)|(?:转诊|会诊|转院|入院|出院|随访|交接)单)\s*[:：|｜]"
-    r"|签约居民|参保人|投保人|被保人|报修人|申请人|经办人|(?:委托|法定)?代理人|监护人|借阅人"
+    r"|签约居民|参保人|投保人|被保人|受保人|报修人|申请人|经办人|(?:委托|法定)?代理人|监护人|借阅人"
     # who takes the medicine, joins the rural scheme, is paid, is counselled (用药人高文静, 参合人高长生, 来访者和海燕)
     r"|用药人|服药人|参合人|收款人|开户人|持卡人|来访者"
     # a social worker's and a carer's records (被转介人田秋菊, 服务对象郭秀珍), who owns a car, who lives where
@@ -1160,6 +1162,7 @@ _CLAUSE_THEN_SEX_AGE = re.compile(r"[，,、]\s*(?:男|女)性?\s*[，,、]\s*\d
 _TIME_AFTER_YU = re.compile(r"民国|民國|公元|\d|[一二三四五六七八九十〇零]+[年月日]|[今昨前去明上下本]|当[天日年时]|同[日年]|次日|近[日期年]")
 # 於仁伯爵綜合醫院急診部留觀: 于/於 "at" a hospital or clinic named right after it, not a surname
 _AT_INSTITUTION_AFTER_YU = re.compile(r"(?:(?![的在去到带和跟与是说医护])[\u4e00-\u9fff]){1,8}?(?:医院|醫院|卫生院|衛生院|诊所|診所|门诊部|門診部)")
+_DONE_AT_PLACE = re.compile(r"就医|就醫|就诊|就診|住院|治疗|治療|手术|手術|出差|工作|旅游|旅遊|居住|生活|发病|發病|摔伤|摔傷|受伤|受傷|出生|求学|读书")
 _FLOOR_BEFORE = re.compile(r"(?<![A-Za-z_\d\-])\d{1,2}\s+$")
 
 
@@ -1177,6 +1180,9 @@ def _name_at(text: str, i: int, surname: str, clause: str, c0: int) -> Span | No
         return None  # 家长签字单夹在病历夹里: the signed form, not a Mr Shan
     if surname in ("于", "於") and (_TIME_AFTER_YU.match(text, i + 1) or _AT_INSTITUTION_AFTER_YU.match(text, i + 1)):
         return None  # 患者於民國103年接受…: "in", before a time
+    if surname in ("于", "於") and any(_dict_tag(text[i + 1 : i + k])[0] == "ns" and _DONE_AT_PLACE.match(text, i + k)
+                                      for k in (3, 4)):
+        return None  # 受保人於深圳就醫: "in", before a place and what was done there (not 于海洋，男)
     strong = bool(_STRONG_CUE.search(before) or _KIN_CALLED.search(before))
     # 其子房建军, 其母文静女士: the relative a record names (其子 + 房 is no word 子房, 文静 before 女士 no adjective)
     relation = bool(_RELATION_CUE.search(before))
