@@ -912,6 +912,25 @@ def test_session_61_set_cases(text: str, expected: str) -> None:
     assert classify(text).turn_type == expected, classify(text).cues
 
 
+CASES_S61C: list[tuple[str, str]] = [
+    ("阿伯，结核药爱食足半年，毋好自家停，每朝食饭前食。", "suggestion"),
+    ("毋好自家停", "suggestion"),
+    ("药食足半年", "suggestion"),
+    ("阿姆，降压药毋好食一日停一日。夜晡睡得着冇", "mixed"),
+    ("夜晡睡得着冇", "question"),
+    # what the rules above must not take
+    ("毋好意思", "other"),
+    ("已经食足半年了", "other"),
+    ("唔好意思，我冇", "other"),
+    ("佢都冇", "other"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), CASES_S61C, ids=[t[:8] for t, _ in CASES_S61C])
+def test_session_61c_set_cases(text: str, expected: str) -> None:
+    assert classify(text).turn_type == expected, classify(text).cues
+
+
 CASES_S61B: list[tuple[str, str]] = [
     ("Why don't we start with six weeks of physiotherapy?", "suggestion"),
     ("These findings fit with mild sleep apnoea. A trial of CPAP is worth considering.", "suggestion"),
