@@ -918,11 +918,19 @@ CASES_S61C: list[tuple[str, str]] = [
     ("药食足半年", "suggestion"),
     ("阿姆，降压药毋好食一日停一日。夜晡睡得着冇", "mixed"),
     ("夜晡睡得着冇", "question"),
+    ("你这是血压高咧，盐少咥些，酒再不敢喝咧。", "suggestion"),
+    ("盐少咥些", "suggestion"),
+    ("酒再不敢喝咧", "suggestion"),
     # what the rules above must not take
     ("毋好意思", "other"),
     ("已经食足半年了", "other"),
     ("唔好意思，我冇", "other"),
     ("佢都冇", "other"),
+    ("我不敢喝", "other"),
+    ("娃不敢吃药咧", "other"),
+    ("我再也不敢喝了", "other"),
+    ("咥了多少", "question"),
+    ("他再不敢吃药咧", "other"),
 ]
 
 
