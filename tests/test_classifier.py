@@ -921,6 +921,8 @@ CASES_S61C: list[tuple[str, str]] = [
     ("你这是血压高咧，盐少咥些，酒再不敢喝咧。", "suggestion"),
     ("盐少咥些", "suggestion"),
     ("酒再不敢喝咧", "suggestion"),
+    ("侬好，有啥事体讲好了。", "other"),
+    ("有什么事情说一下", "other"),
     # what the rules above must not take
     ("毋好意思", "other"),
     ("已经食足半年了", "other"),
@@ -931,6 +933,8 @@ CASES_S61C: list[tuple[str, str]] = [
     ("我再也不敢喝了", "other"),
     ("咥了多少", "question"),
     ("他再不敢吃药咧", "other"),
+    ("有啥症状讲讲", "question"),
+    ("侬有啥不适意？", "question"),
 ]
 
 
