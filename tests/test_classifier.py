@@ -923,6 +923,8 @@ CASES_S61C: list[tuple[str, str]] = [
     ("酒再不敢喝咧", "suggestion"),
     ("侬好，有啥事体讲好了。", "other"),
     ("有什么事情说一下", "other"),
+    ("啲藥要飯後食，有咩唔舒服就即刻返嚟醫院。", "suggestion"),
+    ("有咩唔舒服就返嚟覆診", "suggestion"),
     # what the rules above must not take
     ("毋好意思", "other"),
     ("已经食足半年了", "other"),
@@ -935,6 +937,9 @@ CASES_S61C: list[tuple[str, str]] = [
     ("他再不敢吃药咧", "other"),
     ("有啥症状讲讲", "question"),
     ("侬有啥不适意？", "question"),
+    ("有咩唔舒服？", "question"),
+    ("有咩唔舒服", "question"),
+    ("佢即刻返咗屋企", "other"),
 ]
 
 
