@@ -925,6 +925,9 @@ CASES_S61C: list[tuple[str, str]] = [
     ("有什么事情说一下", "other"),
     ("啲藥要飯後食，有咩唔舒服就即刻返嚟醫院。", "suggestion"),
     ("有咩唔舒服就返嚟覆診", "suggestion"),
+    ("Nicotine patches work best combined with gum. Which was harder for you last time?", "mixed"),
+    ("Patches work best with gum.", "suggestion"),
+    ("We'll recheck in six weeks before deciding on grommets.", "suggestion"),
     # what the rules above must not take
     ("毋好意思", "other"),
     ("已经食足半年了", "other"),
@@ -940,6 +943,10 @@ CASES_S61C: list[tuple[str, str]] = [
     ("有咩唔舒服？", "question"),
     ("有咩唔舒服", "question"),
     ("佢即刻返咗屋企", "other"),
+    ("What works best for you?", "question"),
+    ("Which works best for you?", "question"),
+    ("The patches worked best for my brother.", "other"),
+    ("When will we recheck?", "question"),
 ]
 
 

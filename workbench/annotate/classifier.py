@@ -573,7 +573,9 @@ _A_ACTION_RE = re.compile(
     r"|(?i:\blet'?s (get|do|start|try|check|book|arrange|run|order|keep|stop|switch|add)\b|\bto be safe\b|\b(raise|elevate)\b)"
     # aim for 150 minutes…, cut down on sugary drinks, CPAP is worth considering; Why not try…? (not Why don't you
     # like the tablets?: asked)
-    r"|(?i:\baim for\b|\bcut (down|back) on\b|\bworth (considering|trying|a try|a go)\b"
+    # (patches work best combined with gum: which to use; we'll recheck in six weeks: the plan)
+    r"|(?i:\baim for\b|\bcut (down|back) on\b|\bworth (considering|trying|a try|a go)\b|(?<!what )(?<!which )\bworks? best\b"
+    r"|\bwe'?ll (recheck|re-check|repeat|review|refer)\b"
     r"|" + _WHY_NOT + ")"
     r"|(?i:\b(is|are) (not )?needed\b|\bno need (to|for)\b|\bjust (repeat|take|rest|keep|use|wait|watch|ice)\b|\brepeat (the|a|an|it)\b)"
     # 乳牙…所以还是要补, 今晚九点打夜针, 先给你开三天抗生素, 先在家观察, 超过38.5℃就吃退烧药, 主要靠防蚊，带上驱蚊液,
