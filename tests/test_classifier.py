@@ -928,6 +928,8 @@ CASES_S61C: list[tuple[str, str]] = [
     ("Nicotine patches work best combined with gum. Which was harder for you last time?", "mixed"),
     ("Patches work best with gum.", "suggestion"),
     ("We'll recheck in six weeks before deciding on grommets.", "suggestion"),
+    ("The graft looks like it's taking well. Is the itching keeping you awake at night?", "mixed"),
+    ("The tympanogram is flat, which points to fluid behind the eardrum.", "suggestion"),
     # what the rules above must not take
     ("毋好意思", "other"),
     ("已经食足半年了", "other"),
@@ -947,6 +949,8 @@ CASES_S61C: list[tuple[str, str]] = [
     ("Which works best for you?", "question"),
     ("The patches worked best for my brother.", "other"),
     ("When will we recheck?", "question"),
+    ("Which points to the problem, the left or the right?", "question"),
+    ("Is the wound healing well?", "question"),
 ]
 
 

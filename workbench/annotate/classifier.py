@@ -605,7 +605,11 @@ _A_INFO_RE = re.compile(
     # 要不要手术，主要看症状大不大: what the decision depends on
     r"|(主要|关键|还是要|还得|就得|(?<![想我你您])要|得)看(?!看|一下|到|了|医生|病|书)"
     r"|(?i:\b(could|may|might) be\b|\bprobably\b|\blikely\b|\busually\b|\bnormal\b|\bcaused by\b"
-    r"|\b(is|are) (common|fine|safe|harmless)\b|\bbenign\b|\b(biopsy|scan|x-ray|ultrasound|test|result)s? (shows?|suggests?|indicates?)\b|\b(symptoms?|findings?|results?|signs?|picture|this|it|that) (fits?|points to|sounds like)\b|\bconsistent with\b)"
+    r"|\b(is|are) (common|fine|safe|harmless)\b|\bbenign\b|\b(biopsy|scan|x-ray|ultrasound|test|result)s? (shows?|suggests?|indicates?)\b|\b(symptoms?|findings?|results?|signs?|picture|this|it|that) (fits?|points to|sounds like)\b|\bconsistent with\b"
+    # the graft looks like it's taking well: how the healing goes, an assessment
+    r"|\b(healing|taking|settling|recovering|progressing) (well|nicely)\b)"
+    # …is flat, which points to fluid: a relative clause, lower case (Which points to…? asks)
+    r"|\bwhich (fits|points to|suggests|means)\b"
     # 对肝损伤很大: the harm, why the advice
     r"|(伤害|损伤|危害|刺激)(很|比较|非常|特别)?大"
     # 可能不耐受; 研究显示…, 指南推荐…; 没有科学依据, 骗局, 误区: what is so, or not so, and why
