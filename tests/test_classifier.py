@@ -930,6 +930,8 @@ CASES_S61C: list[tuple[str, str]] = [
     ("We'll recheck in six weeks before deciding on grommets.", "suggestion"),
     ("The graft looks like it's taking well. Is the itching keeping you awake at night?", "mixed"),
     ("The tympanogram is flat, which points to fluid behind the eardrum.", "suggestion"),
+    ("你这伤口有点化脓了，得打破伤风。上回打破伤风针是啥时候", "mixed"),
+    ("得打破伤风", "suggestion"),
     # what the rules above must not take
     ("毋好意思", "other"),
     ("已经食足半年了", "other"),
@@ -951,6 +953,10 @@ CASES_S61C: list[tuple[str, str]] = [
     ("When will we recheck?", "question"),
     ("Which points to the problem, the left or the right?", "question"),
     ("Is the wound healing well?", "question"),
+    ("得用什么药", "question"),
+    ("得了肺炎", "other"),
+    ("得吃多久？", "question"),
+    ("得打针吗", "question"),
 ]
 
 
