@@ -932,6 +932,10 @@ CASES_S61C: list[tuple[str, str]] = [
     ("The tympanogram is flat, which points to fluid behind the eardrum.", "suggestion"),
     ("你这伤口有点化脓了，得打破伤风。上回打破伤风针是啥时候", "mixed"),
     ("得打破伤风", "suggestion"),
+    ("这个药饭后吃 胃不舒服的话及时告诉我 你以前有没有胃溃疡", "mixed"),
+    ("胃不舒服的话及时告诉我", "suggestion"),
+    ("如果出现皮疹，马上告诉我", "suggestion"),
+    ("一旦发烧，及时告诉我。现在多少度？", "mixed"),
     # what the rules above must not take
     ("毋好意思", "other"),
     ("已经食足半年了", "other"),
@@ -957,6 +961,12 @@ CASES_S61C: list[tuple[str, str]] = [
     ("得了肺炎", "other"),
     ("得吃多久？", "question"),
     ("得打针吗", "question"),
+    ("量完体温告诉我", "question"),
+    ("如果量了体温，告诉我", "question"),
+    ("如果方便，告诉我", "question"),
+    ("方便的话告诉我你的体重", "question"),
+    ("要是有报告的话发给我", "question"),
+    ("如果有任何问题请告诉我", "other"),
 ]
 
 

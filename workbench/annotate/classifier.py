@@ -458,6 +458,8 @@ _A_STRONG_RE = re.compile(
     r"(?<!的)(?<!给出)(?<!给您)(?<!给你)建议(?!(你|您)?[\u4e00-\u9fff]{0,6}的(?!话)|之前|以前)|推荐|应该(?![的是做])|应当"
     r"|我的(意见|建议|看法)(是|呢)|(?<![还我有])需要(?!了解|知道|问|你|您|补充|我|先了解|先问|先知道|很大的勇气|勇气|向(您|你)|确认|(跟|和)(您|你)(确认|核实|核对|了解))|必须|一定要|(?<!不)一定(得|别|记得|放|按|坚持|注意|带|去|来|吃|用|戴|少|多)|最好|务必|切记|千万"
     r"|注意(?!到)|避免|(?<!要)不要|弗要|覅|(?<!能)不能|(家庭)?作业(是|就是)|(?<![特区分级类性识辨个告鉴差])别(?![人的处家])|勿|禁止|禁用|忌"
+    # (不舒服的话告诉我: to be told if it happens)
+    r"|(的话|如果|要是|一旦|万一|假如)[^，,。]{0,12}(告诉|通知|联系)我(一下|吧|哈)?$"
     r"|(?<!没能)(?<!未能)(?<!没有)(?<!不能)及时|尽快|尽早|立即|立刻|即刻(去|返|到|来|嚟|睇|打|停|食|送|入院|call)(?![咗了过])|马上(去|到|来|就医|就诊|停|送|打)|赶紧|赶快|抓紧(时间)?(去|治|看|吃|做|查)|(唔|毋)好(?!意思)|就医(?!卡|记录)|就诊(?!卡|号|记录|信息|人|者)|(?<!上次)(?<!上回)(?<!前次)复诊(?!已|到现在|以来|情况|结果)|回诊|(?<!上次)(?<!上回)(?<!前次)(?<!这次)(?<!此次)(?<!本次)复查(?!到现在|以来|的(?!时候))|急诊(?!病人|患者|的病人|班|值班|医生|分诊|预检|台)|打120|遵医嘱|医生指导|去医院|到医院|来医院"
     # Cantonese 有咩唔舒服就即刻返嚟医院: come back at once (so 咩 there is "anything", not "what")
     r"|返(嚟|来|去)(医院|复诊|覆诊|急症|急诊)"
@@ -656,6 +658,12 @@ _SOCIAL = re.compile(
 _OFFER_MORE = re.compile(r"^(如需|如有|如果(您|你)?(还)?(需要|有)|有(任何|什么|其他)?(问题|疑问))[^。！？]{0,14}?[，,]?\s*(请|可以|欢迎)?(随时)?"
                          r"(告诉我|联系我|问我|咨询|留言|(重新|再次)发起(咨询|问诊)?)(吧)?$")
 # 测完把数值发过来, 再用手指压一下疹子，告诉我…: a measurement made to report its result is part of the request
+# 胃不舒服的话及时告诉我: what to do if it happens, later; an instruction, not a request for what is so now
+_REPORT_LATER = re.compile(r"(的话|如果|要是|一旦|万一|假如)[^，,。]{0,12}(告诉|通知|联系)我(一下|吧|哈)?$")
+# 如果出现皮疹，马上告诉我: the same, the condition in the clause before (not 如果量了体温，告诉我: done already;
+# 如果方便，告诉我: asked now, politely)
+_BARE_REPORT = re.compile(r"^(就|请|要|马上|及时|立即|立刻|第一时间)?(告诉|通知|联系)我(一下|吧|哈)?$")
+_ASKS_NOW = re.compile(r"(量|测|称|查|做|拍|数|试)(了|过|完|好)|方便|可以的话|愿意|记得|知道")
 _REPORT_BACK = re.compile(r"告诉我|发给我|发我|报给我|传给我|回复我|发过来|发上来")
 _MEASURING = re.compile(r"测|量|称|压|照|拍|数|摸|按|看|试")
 _OK_TAG = re.compile(r"(?i)[\s,，]+(ok|okay)$")
@@ -742,6 +750,9 @@ def _question_strength(clause: _Clause, advice_level: float, cues: list[str]) ->
         cues.append(f"q:{m.group(0)}")
         return _Q_STRONG, False
     m = _PLEASE_ASK.search(text) or _REQUEST_INFO.search(text)
+    if m and m.re is _REQUEST_INFO and _REPORT_LATER.search(text):
+        cues.append("q-overruled:report-if")
+        return 0.0, True
     if m:
         cues.append(f"q:{m.group(0)}")
         return (_Q_STRONG if m.re is _PLEASE_ASK else _Q_REQUEST), False
@@ -872,6 +883,10 @@ def _analyse(text: str) -> _Evidence:
                 # 停药以后，血压会反弹: nothing asked, the change is the topic (but 吸入激素用完以后您有没有漱口 asks,
                 # with no question mark)
                 a = _advice_strength(c.text, local)
+            if (q > 0 and n > 0 and _BARE_REPORT.match(c.text) and _CONDITIONAL.search(sent[n - 1].text)
+                    and not _ASKS_NOW.search(sent[n - 1].text)):
+                q, overruled, a = 0.0, True, max(a, _A_ACTION)
+                local.append("report-if")
             if q > 0 and proposal_lead and (a > 0 or _TRIAL.match(c.text)):
                 q, overruled = 0.0, True
                 local.append("rhetorical:proposal")
