@@ -936,6 +936,9 @@ CASES_S61C: list[tuple[str, str]] = [
     ("胃不舒服的话及时告诉我", "suggestion"),
     ("如果出现皮疹，马上告诉我", "suggestion"),
     ("一旦发烧，及时告诉我。现在多少度？", "mixed"),
+    ("耳鸣伴听力突然下降要按突发性聋处理，越早治疗效果越好。是哪天开始听不清的", "mixed"),
+    ("越早治疗效果越好", "suggestion"),
+    ("要按突发性聋处理", "suggestion"),
     # what the rules above must not take
     ("毋好意思", "other"),
     ("已经食足半年了", "other"),
@@ -967,6 +970,9 @@ CASES_S61C: list[tuple[str, str]] = [
     ("方便的话告诉我你的体重", "question"),
     ("要是有报告的话发给我", "question"),
     ("如果有任何问题请告诉我", "other"),
+    ("之前按胃炎治疗过", "other"),
+    ("是不是越早越好？", "question"),
+    ("越来越好", "other"),
 ]
 
 
