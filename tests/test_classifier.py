@@ -939,6 +939,9 @@ CASES_S61C: list[tuple[str, str]] = [
     ("耳鸣伴听力突然下降要按突发性聋处理，越早治疗效果越好。是哪天开始听不清的", "mixed"),
     ("越早治疗效果越好", "suggestion"),
     ("要按突发性聋处理", "suggestion"),
+    ("您好，我是戒烟门诊的护士。这次想戒烟是您自己决定的，还是家里人劝的？", "question"),
+    ("这次戒烟是自己决定的，还是家里人劝的", "question"),
+    ("我是戒烟门诊的护士", "other"),
     # what the rules above must not take
     ("毋好意思", "other"),
     ("已经食足半年了", "other"),
@@ -973,6 +976,10 @@ CASES_S61C: list[tuple[str, str]] = [
     ("之前按胃炎治疗过", "other"),
     ("是不是越早越好？", "question"),
     ("越来越好", "other"),
+    ("可以去戒烟门诊", "suggestion"),
+    ("建议戒烟是为了你好，还是要坚持？", "mixed"),
+    ("戒烟是第一位的，还是要坚持", "suggestion"),
+    ("一定要戒烟", "suggestion"),
 ]
 
 

@@ -486,7 +486,8 @@ _A_ACTION_RE = re.compile(
     r"|(?<![已经正在])留观(?![了过的室])"
     # 少去人多的地方 (not 平时很少去医院: a habit)
     r"|(?<![很较太更极减缺多])少(去|出门|外出|串门)(?![了过])"
-    r"|戒烟|戒酒|(要|得|应该|最好)戒|(?<![担心怕想])戒(了|掉)(?!以后|之后|后)|按时|按疗程|慢慢(调|养)|坚持|保持|控制好|控制(饮食|体重|血压|血糖|情绪)|(要|得|应|需)(控制|减少|增加|限制|保证)"
+    # (我是戒烟门诊的护士: the clinic's name, not the advice to quit)
+    r"|戒烟(?!门诊|科|中心|热线)|戒酒(?!门诊)|(要|得|应该|最好)戒|(?<![担心怕想])戒(了|掉)(?!以后|之后|后)|按时|按疗程|慢慢(调|养)|坚持|保持|控制好|控制(饮食|体重|血压|血糖|情绪)|(要|得|应|需)(控制|减少|增加|限制|保证)"
     r"|(?<!病情|情况|信息|资料)补充(?![】\]]|(以下|一下)?(信息|资料|病情|情况))|冷敷|热敷|冰敷|按摩|泡脚|保湿|保暖|深呼吸"
     # 目前正在服用的药物: the medicines the patient takes, a topic, not a dose to take
     r"|(?<!在)服用(?![的过了])|口服|外用|涂(点|上|一些|抹)|(吃|喝|用|含|加)(点|些|一?片|一?粒|一?颗|半片)(?!什么|啥)|^(请|您|你)?(先)?(记录|记下)|(每天|每日|每晚|每周)[^，,。几多]{0,4}(记录|记下|记一下|记好|写)(?![了过])"
@@ -865,7 +866,10 @@ def _analyse(text: str) -> _Evidence:
                 c = replace(c, text=_OK_TAG.sub("", c.text), terminal_question=False)  # 别再空腹喝咖啡了 ok?
                 local.append("consent")
             # 是吃完一点都没缓解，还是…？: the first half of an alternative question describes, it does not explain
-            alternative = c.text.startswith("是") and n + 1 < len(sent) and sent[n + 1].text.startswith("还是")
+            # (这次想戒烟是您自己决定的，还是家里人劝的？: 是 inside it, the 还是 clause closing the sentence)
+            alternative = n + 1 < len(sent) and sent[n + 1].text.startswith("还是") and (
+                c.text.startswith("是")
+                or ("是" in c.text and n + 2 == len(sent) and not re.match("还是(要|得|应|需|必)", sent[n + 1].text)))
             a = 0.0 if _PURPOSE.match(c.text) or alternative else _advice_strength(_AFTER_TIME.sub("", c.text), local)
             options = _ALTERNATIVE.search(c.text)
             if (a > 0 and options and options.group(0) != "还是" and not re.search(r"\s", options.group(0))
