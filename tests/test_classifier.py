@@ -942,6 +942,9 @@ CASES_S61C: list[tuple[str, str]] = [
     ("您好，我是戒烟门诊的护士。这次想戒烟是您自己决定的，还是家里人劝的？", "question"),
     ("这次戒烟是自己决定的，还是家里人劝的", "question"),
     ("我是戒烟门诊的护士", "other"),
+    ("您说烟都抽了三十年了还戒得掉吗？当然戒得掉，很多人六七十岁才戒成功，什么时候戒都不晚。", "suggestion"),
+    ("什么时候戒都不晚", "suggestion"),
+    ("现在戒也不晚", "suggestion"),
     # what the rules above must not take
     ("毋好意思", "other"),
     ("已经食足半年了", "other"),
@@ -980,6 +983,10 @@ CASES_S61C: list[tuple[str, str]] = [
     ("建议戒烟是为了你好，还是要坚持？", "mixed"),
     ("戒烟是第一位的，还是要坚持", "suggestion"),
     ("一定要戒烟", "suggestion"),
+    ("现在去还不晚吗", "question"),
+    ("什么时候开始疼的", "question"),
+    ("烟抽了三十年还戒得掉吗？", "question"),
+    ("我现在睡得不晚", "other"),
 ]
 
 
