@@ -229,6 +229,15 @@ HELDOUT = ROOT / "tests" / "data" / "classifier_heldout.jsonl"
 # start…? and 能不能把…延长到两分钟，用巴氏刷牙法？ propose; Cantonese 唔使开刀 and 做吓…练习 advise; "findings fit with"
 # explains; 关键看痒不痒 says what decides; 说了多少遍了 reproaches; a diary's columns after 写一份情绪日记： are what to
 # record; a space before B超 ends a clause; 按压胸口的时候会不会更疼 asks; 小点点 is a sign). No label changed.
+# classifier_s61c: 150 more written blind at the end of session 61 (hospital pharmacists, a hearing clinic, transplant
+# follow-up, a burns unit, child psychiatry, a vaccination hotline, a menopause clinic, pre-operative anaesthesia, smoking
+# cessation, a TB programme, a village doctor, an AI assistant's formatted replies; Hakka, Tianjin, Shaanxi, Cantonese and
+# Shanghainese speech, traditional characters, English); 0.913 (binary 0.980) on first contact (original markers 0.840),
+# 1.000 after its misses were read (Hakka 毋好 and 食足半年, Shaanxi 少咥些 and 再不敢喝咧, Cantonese 即刻返嚟医院, 得打破伤风,
+# 越早治疗效果越好 and 要按突发性聋处理 advise; "patches work best with" and "we'll recheck" advise, "taking well" and
+# "…, which points to" explain; Hakka 冇 closes a yes/no question; Shanghainese 有啥事体讲好了 offers the service;
+# 不舒服的话及时告诉我 is an instruction for later, not a request; 想戒烟是您自己决定的，还是…？ describes an option and
+# 戒烟门诊 names a clinic; 什么时候戒都不晚 explains, so 当然戒得掉 answers the question before it). No label changed.
 LATER_SETS = [ROOT / "tests" / "data" / "classifier_fresh.jsonl", ROOT / "tests" / "data" / "classifier_final.jsonl",
               ROOT / "tests" / "data" / "classifier_s42.jsonl", ROOT / "tests" / "data" / "classifier_s43.jsonl",
               ROOT / "tests" / "data" / "classifier_s44.jsonl", ROOT / "tests" / "data" / "classifier_s50.jsonl",
@@ -245,7 +254,8 @@ LATER_SETS = [ROOT / "tests" / "data" / "classifier_fresh.jsonl", ROOT / "tests"
               ROOT / "tests" / "data" / "classifier_s59.jsonl", ROOT / "tests" / "data" / "classifier_s59b.jsonl",
               ROOT / "tests" / "data" / "classifier_s59c.jsonl", ROOT / "tests" / "data" / "classifier_s60.jsonl",
               ROOT / "tests" / "data" / "classifier_s60b.jsonl", ROOT / "tests" / "data" / "classifier_s60c.jsonl",
-              ROOT / "tests" / "data" / "classifier_s61.jsonl", ROOT / "tests" / "data" / "classifier_s61b.jsonl"]
+              ROOT / "tests" / "data" / "classifier_s61.jsonl", ROOT / "tests" / "data" / "classifier_s61b.jsonl",
+              ROOT / "tests" / "data" / "classifier_s61c.jsonl"]
 
 
 def _load(path: Path) -> list[dict]:
