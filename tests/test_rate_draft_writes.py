@@ -123,3 +123,20 @@ def test_nothing_left_says_the_rest_wait_for_other_annotators(tmp_path):
         assert i18n.t("rate.done_all", "en") in second and "wait for other annotators" not in second
     finally:
         app.close()
+
+
+def test_my_rated_items_are_named_by_their_turn_and_the_patients_message(store):
+    """Walk s61: "Item #8 · submitted" did not say which dialogue it was. The list names the doctor turn and the
+    patient's message before it, as one line, whatever it holds."""
+    ann, = make_users(store, "ann")
+    add_item(store, ["咳嗽几天了？", "多喝水。"])
+    add_item(store, ["多久了？", "休息。"], history=(("patient", "头  痛\n<b>三天</b>了，晚上更厉害，吃了布洛芬也不管用"),))
+    workflow.skip(store, ann, claim(store, ann))  # skipped for later: still the annotator's, and the next is given
+    claim(store, ann)
+    described = sorted((turn, said) for _i, _done, turn, said in workflow.my_items_described(store, ann))
+    # the latest patient turn before the doctor's, not the opening one
+    assert described == [(1, "头  痛\n<b>三天</b>了，晚上更厉害，吃了布洛芬也不管用"), (3, "没有发烧")]
+    from workbench.ui.rate_tab import _preview
+
+    assert _preview(described[0][1]) == "头 痛 <b>三天</b>了，晚上更厉害，吃了…"
+    assert len(_preview(described[0][1])) == 24 and _preview("没有发烧") == "没有发烧"

@@ -37,6 +37,7 @@ from workbench.store.schema import (
     QueueItem,
     Rating,
     Suggestion,
+    Turn,
     utcnow,
 )
 from workbench.store.threads import ThreadRequest, read_threads
@@ -688,6 +689,20 @@ def my_items(s: Session, user: CurrentUser) -> list[tuple[int, bool]]:
                      .where(Assignment.user_id == user.id, live(Assignment.item_id), Assignment.flagged_at.is_(None))
                      .order_by(Assignment.id.desc())).all()
     return [(i, c is not None) for i, c in rows]
+
+
+def item_cues(s: Session, item_ids: list[int]) -> dict[int, tuple[int, str]]:
+    """What tells the items of a list apart: (the doctor turn's index, the patient's message before it). "Item #8 ·
+    submitted" alone did not say which dialogue to open. Only items the caller listed for its own user."""
+    if not item_ids:
+        return {}
+    before = (select(func.max(Turn.idx)).where(Turn.dialogue_id == QueueItem.dialogue_id,
+                                                Turn.idx < QueueItem.turn_index, Turn.role == "patient")
+              .correlate(QueueItem).scalar_subquery())
+    rows = s.execute(select(QueueItem.id, QueueItem.turn_index, Turn.text)
+                     .outerjoin(Turn, and_(Turn.dialogue_id == QueueItem.dialogue_id, Turn.idx == before))
+                     .where(QueueItem.id.in_(item_ids))).all()
+    return {i: (turn, text or "") for i, turn, text in rows}
 
 
 # --------------------------------------------------------------------------------------------------

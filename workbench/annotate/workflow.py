@@ -272,6 +272,14 @@ def my_items(store: Store, user: CurrentUser) -> list[tuple[int, bool]]:
         return queue.my_items(s, user)
 
 
+def my_items_described(store: Store, user: CurrentUser) -> list[tuple[int, bool, int, str]]:
+    """:func:`my_items` with what tells them apart: (item id, submitted, doctor turn, the patient's message)."""
+    with store.read() as s:
+        rows = queue.my_items(s, user)
+        cues = queue.item_cues(s, [i for i, _done in rows])
+    return [(i, done, *cues.get(i, (0, ""))) for i, done in rows]
+
+
 def previous_item(store: Store, user: CurrentUser, current_item_id: int | None) -> int | None:
     """The item the annotator held before ``current_item_id`` (for Back), or None."""
     with store.read() as s:

@@ -123,6 +123,16 @@ def status_word(status: str, lang: str) -> str:
     return i18n.t("rate.status.short_submitted" if status == "submitted" else f"rate.status.{status}", lang)
 
 
+#: characters of the patient's message that name an item in My rated items
+PREVIEW_CHARS = 24
+
+
+def _preview(text: str) -> str:
+    """A message as one short line (a dropdown's choice shows text only, never markup)."""
+    line = " ".join(text.split())
+    return line if len(line) <= PREVIEW_CHARS else line[:PREVIEW_CHARS - 1] + "…"
+
+
 def group_label(group: tuple[ReplyView, ...]) -> str:
     """``"A"``, or ``"A=C"`` for identical replies: the name of one box, one preference choice, one rank."""
     return "=".join(r.label for r in group)
@@ -367,9 +377,10 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
                                                   if waiting else "")
 
     def my_choices(user: CurrentUser, lang: str) -> list[tuple[str, int]]:
-        rows = workflow.my_items(svc.store, user)
+        rows = workflow.my_items_described(svc.store, user)
         status = {True: i18n.t("rate.status.short_submitted", lang), False: i18n.t("rate.status.short_open", lang)}
-        return [(i18n.t("rate.mine_choice", lang, item=i, status=status[done]), i) for i, done in rows]
+        return [(i18n.t("rate.mine_choice", lang, item=i, turn=turn, status=status[done], said=_preview(said)), i)
+                for i, done, turn, said in rows]
 
     def static_texts(lang: str) -> dict[Any, Any]:
         """Texts that come from the rubric (bilingual there) or a table, in ``lang``: sent on page load."""
