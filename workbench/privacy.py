@@ -3370,30 +3370,75 @@ TABLE_KEY_COLUMNS = {"id", "dialogue_id", "generation_id", "turn_index", "datase
                      "turn_type", "turn_type_auto", "created_at", "annotator", "target_source"}
 
 
-def deidentify_table(name: str, df: pd.DataFrame, report: DeidReport) -> pd.DataFrame:
+@dataclass(frozen=True, slots=True)
+class TextAnalysis:
+    """What the table passes need of one text, from one :func:`detect`: the names it introduces with
+    confidence (:func:`names_in`) and the text de-identified on its own (:func:`deidentify`)."""
+
+    names: tuple[str, ...]
+    clean: str
+    redactions: tuple[Redaction, ...]
+
+
+def analyse_text(text: str) -> TextAnalysis:
+    """:class:`TextAnalysis` of ``text``: :func:`_confident_names` and :func:`_deidentify_alone` of one
+    :func:`detect` (their own memos hold 200,000 texts: the tables of a large import hold more, and each
+    text was analysed twice)."""
+    spans = detect(text)
+    found = (_HAS_INVISIBLE.sub("", text[s.start : s.end]) for s in spans if s.label == "name" and s.confident)
+    clean, reds = _apply(text, list(spans))
+    return TextAnalysis(tuple(n for n in found if len(n) >= 2), clean, tuple(reds))
+
+
+#: text -> its analysis, for every distinct text of an export's tables (see :func:`table_texts`)
+TextMemo = dict[str, TextAnalysis]
+
+
+def table_texts(tables: dict[str, pd.DataFrame]) -> set[str]:
+    """Every distinct text of the tables' free-text columns: what :func:`redact_dialogue_names` and
+    :func:`deidentify_tables` analyse, to be analysed once (:func:`analyse_text`) before them."""
+    out: set[str] = set()
+    for df in tables.values():
+        for col in _free_text_columns(df):
+            out.update(v for v in df[col].tolist() if isinstance(v, str))
+    return out
+
+
+def _free_text_columns(df: pd.DataFrame) -> list:
+    return [col for col in df.columns
+            if not (col in TABLE_KEY_COLUMNS or str(col).endswith("_id") or str(col).endswith("_at"))
+            and (df[col].dtype == object or str(df[col].dtype).startswith("str"))]
+
+
+def deidentify_table(name: str, df: pd.DataFrame, report: DeidReport, memo: TextMemo | None = None) -> pd.DataFrame:
     """A copy of table ``name`` with every free-text column de-identified, each distinct text once
     (ids, categories and ``*_id`` / ``*_at`` columns are left alone); counted in ``report`` as
-    ``<table>.<column>``."""
+    ``<table>.<column>``. A text in ``memo`` is not analysed again."""
     df = df.copy()
-    for col in df.columns:
-        if col in TABLE_KEY_COLUMNS or str(col).endswith("_id") or str(col).endswith("_at"):
-            continue
-        if df[col].dtype == object or str(df[col].dtype).startswith("str"):
-            cache: dict[str, str] = {}
-            vals = []
-            for v in df[col].tolist():
-                if isinstance(v, str):
-                    if v not in cache:
-                        cache[v] = deidentify_text(v, report, f"{name}.{col}")
-                    v = cache[v]
-                vals.append(v)
-            df[col] = vals
+    memo = memo or {}
+    for col in _free_text_columns(df):
+        where = f"{name}.{col}"
+        cache: dict[str, str] = {}
+        vals = []
+        for v in df[col].tolist():
+            if isinstance(v, str):
+                if v not in cache:
+                    known = memo.get(v)
+                    if known is None:
+                        cache[v] = deidentify_text(v, report, where)
+                    else:
+                        report.add(where, known.redactions)
+                        cache[v] = known.clean
+                v = cache[v]
+            vals.append(v)
+        df[col] = vals
     return df
 
 
-def deidentify_tables(tables: dict[str, pd.DataFrame], report: DeidReport) -> dict[str, pd.DataFrame]:
+def deidentify_tables(tables: dict[str, pd.DataFrame], report: DeidReport,
+                      memo: TextMemo | None = None) -> dict[str, pd.DataFrame]:
     """:func:`deidentify_table` of each table, counted once in ``report``."""
-    return {name: deidentify_table(name, df, report) for name, df in tables.items()}
+    return {name: deidentify_table(name, df, report, memo) for name, df in tables.items()}
 
 
 # Free-text columns of the tables, where a name introduced in one text of a dialogue is looked for in the others.
@@ -3401,7 +3446,8 @@ TABLE_TEXT_COLUMNS = {"dialogues": ("title", "text"), "generations": ("output", 
                       "ratings": ("comment", "corrected_reply")}
 
 
-def redact_dialogue_names(tables: dict[str, pd.DataFrame], report: DeidReport) -> dict[str, pd.DataFrame]:
+def redact_dialogue_names(tables: dict[str, pd.DataFrame], report: DeidReport,
+                          memo: TextMemo | None = None) -> dict[str, pd.DataFrame]:
     """Copies of ``tables`` where every name a cue (我叫…) introduces anywhere in a dialogue is replaced in
     all of that dialogue's texts, as the candidate formats do.
 
@@ -3424,7 +3470,12 @@ def redact_dialogue_names(tables: dict[str, pd.DataFrame], report: DeidReport) -
             for did, v in zip(dids, df[col].tolist(), strict=True):
                 if isinstance(v, str) and v:
                     texts[did].append(v)
-    names = {did: found for did, ts in texts.items() if (found := names_in(ts))}
+    analysed = memo or {}
+
+    def found_in(ts: list[str]) -> set[str]:  # as names_in, each text's names read from its analysis if known
+        return set().union(*((analysed[t].names if t in analysed else _confident_names(t)) for t in ts))
+
+    names = {did: found for did, ts in texts.items() if (found := found_in(ts))}
     if not names:
         return tables
     out = dict(tables)

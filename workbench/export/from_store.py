@@ -55,7 +55,7 @@ from workbench.export.context import ExportContext
 from workbench.export.records import ExportCandidate, GenId, PreferenceOutcome, RatingInfo
 from workbench.export.registry import canonical, get_writer
 from workbench.export.selection import ExportFilters
-from workbench.privacy import deidentify_tables, redact_dialogue_names
+from workbench.privacy import analyse_text, deidentify_tables, redact_dialogue_names, table_texts
 from workbench.store.engine import Store
 from workbench.store.greetings import is_greeting, not_greeting
 from workbench.store.schema import Dataset, Dialogue, Generation, Preference, Rating, Suggestion, User
@@ -448,7 +448,13 @@ def export_from_store(
         ctx.excluded["answers to retired items"] = data.retired_answers
     if data.tables is not None:
         # De-identified here, before any writer: every format's deid_report.json is then the whole export's.
-        ctx.tables = deidentify_tables(redact_dialogue_names(data.tables, ctx.deid), ctx.deid) if deid else data.tables
+        if deid:
+            # Each distinct text analysed once for both passes (a large import's tables hold hundreds of
+            # thousands, more than detect's memo keeps, and each was analysed twice)
+            memo = {t: analyse_text(t) for t in table_texts(data.tables)}
+            ctx.tables = deidentify_tables(redact_dialogue_names(data.tables, ctx.deid, memo), ctx.deid, memo)
+        else:
+            ctx.tables = data.tables
     ctx.provenance = read_provenance(store, data.candidates, include_retired=ctx.filters.include_retired,
                                      tables=data.tables)
     if len(formats) == 1:
