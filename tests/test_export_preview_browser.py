@@ -129,3 +129,58 @@ def test_a_store_table_row_names_its_reply_in_the_input_column(export_services, 
             left, right = input_and_target(row)
             assert f"dialogue_id: {row['dialogue_id']}" in left and f"column: {row['column']}" in left
             assert right == ("" if row["output"] is None or row["output"] != row["output"] else str(row["output"]))
+
+
+def test_a_running_export_says_so_and_refuses_a_second_press(tmp_path, monkeypatch):
+    """Logins on, as a researcher: while an export runs (held here until the test lets it go, as a large import's
+    tables take minutes) the Export button reads "Exporting…" and is disabled, as is Preview, and a note stands
+    where the link will be; a second press starts nothing. Then the link comes and both buttons are back."""
+    import threading
+
+    from tests.ui_login import login, password_of
+    from workbench.auth import upsert_user
+    from workbench.services import build_services
+    from workbench.ui.export_tab import ExportActions
+
+    db = tmp_path / "wb.db"
+    store = Store(f"sqlite:///{db}")
+    build_world(store)
+    store.dispose()
+    svc = build_services(config_for(db), auth_enabled=True)
+    upsert_user(svc.store, "res", password_of("res"), "researcher")
+    release, started = threading.Event(), []
+    real_run = ExportActions.run
+
+    def held_run(self, *args, **kwargs):
+        started.append(1)
+        assert release.wait(60)
+        return real_run(self, *args, **kwargs)
+
+    monkeypatch.setattr(ExportActions, "run", held_run)
+    try:
+        with running_app(svc, auth=True) as url, sync_playwright() as p:
+            browser = launch(p)
+            try:
+                page = login(browser, url.page, "res", ready="[role=tablist]")
+                page.get_by_role("tab", name="Export", exact=True).click()
+                expect(page.locator("#export-panel")).to_be_visible()
+                button = page.locator("#export-run")
+                button.click()
+                expect(button).to_be_disabled()
+                expect(button).to_have_text("Exporting…")
+                expect(page.locator("#export-preview-run")).to_be_disabled()
+                expect(page.locator("#export-running")).to_contain_text("can take a few minutes")
+                button.click(force=True)  # a disabled button: the press must start nothing
+                page.wait_for_timeout(500)
+                release.set()
+                expect(page.locator("#export-download-link")).to_be_visible(timeout=BROWSER_TIMEOUT_MS)
+                expect(button).to_be_enabled()
+                expect(button).to_have_text("Export")
+                expect(page.locator("#export-preview-run")).to_be_enabled()
+                assert page.locator("#export-running").count() == 0
+                assert len(started) == 1
+            finally:
+                browser.close()
+    finally:
+        release.set()
+        svc.close()

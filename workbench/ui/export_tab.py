@@ -469,10 +469,26 @@ def build_export_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
     preview_btn.click(on_preview, [formats, min_q, min_s, min_agree, threshold, turn_types, include_flagged,
                                    annotators, datasets, date_from, date_to, deid, system_prompt, aggregate],
                       [side_by_side], api_name="export_preview", trigger_mode="once")
-    run_btn.click(on_export, [formats, min_q, min_s, min_agree, threshold, turn_types, include_flagged, annotators,
-                              datasets, date_from, date_to, deid, system_prompt, aggregate],
-                  [summary, preview, download], api_name="export_run", trigger_mode="once").then(
-        show_results, [preview], [summary, preview], api_visibility="private")
+    def exporting(request: gr.Request):
+        """Both buttons off and a note in the link's place before the export starts: a large one takes minutes,
+        Gradio's own estimate said 0.3 s, and a second press queued the same export again."""
+        lang = i18n.language(request)
+        return {run_btn: gr.update(interactive=False, value=i18n.t("export.running", lang)),
+                preview_btn: gr.update(interactive=False),
+                download: f'<p id="export-running">{html.escape(i18n.t("export.running_note", lang))}</p>'}
+
+    def exported(request: gr.Request):
+        return {run_btn: gr.update(interactive=True, value=i18n.t("export.run", i18n.language(request))),
+                preview_btn: gr.update(interactive=True)}
+
+    # .then runs after a failed step too, so the buttons come back whatever the export did.
+    run_btn.click(exporting, None, [run_btn, preview_btn, download], queue=False, api_visibility="private",
+                  trigger_mode="once").then(
+        on_export, [formats, min_q, min_s, min_agree, threshold, turn_types, include_flagged, annotators,
+                    datasets, date_from, date_to, deid, system_prompt, aggregate],
+        [summary, preview, download], api_name="export_run").then(
+        show_results, [preview], [summary, preview], api_visibility="private").then(
+        exported, None, [run_btn, preview_btn], queue=False, api_visibility="private")
     gr.on(None, on_load, None, [notice, panel, annotators, datasets], api_name="export_load")
     return {"actions": actions, "notice": notice, "panel": panel, "annotators": annotators, "datasets": datasets,
             "summary": summary, "preview": preview, "download": download, "on_load": on_load,
