@@ -249,3 +249,29 @@ def test_the_csv_cards_tell_how_to_read_text_that_looks_like_a_number_as_written
     ds = load_dataset(str(folder), "t", split="train", cache_dir=cache,
                       features=load_dataset_builder(str(folder), "t", cache_dir=cache).info.features)
     assert ds["external_id"] == ["007", "0100"] and ds["content"] == ["37.50", "00"]
+
+
+def test_the_csv_cards_recipe_reads_protected_cells_back_as_written(exported, tmp_path):
+    """Walk s61: a corrected reply `-多喝水…` came back from bianque_csv as `'-多喝水…` (the formula guard), which a
+    model trained on the CSV would learn. The card names the JSONL file for training and gives a recipe that
+    undoes the guard; it is run here as the card prints it."""
+    import re
+
+    from datasets import load_dataset
+
+    from workbench.csv_safety import neutralise
+    from workbench.export.card import UNPROTECT_RECIPE
+
+    out, _single, _reports = exported
+    card = (out / "bianque_csv" / "README.md").read_text(encoding="utf-8")
+    assert f"`{UNPROTECT_RECIPE}`" in card and "train from those" in card
+
+    def unprotect(cell):
+        return eval(UNPROTECT_RECIPE, {"re": re, "cell": cell})  # noqa: S307 - the card's own text
+
+    for text in ("-多喝水\n+早点休息\n@医生 复诊", "'=x", "'plain", "''-y", "=1+1", "\t缩进", "普通回复"):
+        assert unprotect(neutralise(text)) == text
+    cache = str(tmp_path / "hf")
+    csv_rows = load_dataset(str(out / "bianque_csv"), "bianque_csv", split="train", cache_dir=cache)
+    jsonl_rows = load_dataset(str(out / "bianque_jsonl"), "bianque_jsonl", split="train", cache_dir=cache)
+    assert [unprotect(t) for t in csv_rows["target"]] == jsonl_rows["target"]

@@ -43,6 +43,10 @@ FORMAT_NOTES = {
 
 
 
+#: how a consumer undoes workbench.csv_safety.neutralise on one cell (the card says it; a test runs it)
+UNPROTECT_RECIPE = "re.sub(r\"^'(?='*[=+\\-@\\t\\r])\", \"\", cell)"
+
+
 def format_note(fmt: str) -> str:
     """A format's one-line description: the note above, else its writer's docstring (a new format needs
     no line here)."""
@@ -180,7 +184,9 @@ def _fields(fmt: str) -> list[str]:
         notes.append("CSV formula injection: a text cell that starts with `=`, `+`, `-`, `@`, a tab or a carriage "
                      "return gets a leading `'` (OWASP), so spreadsheets show it as text and never run it as a "
                      "formula; a cell that already starts with `'` before such a character gets one more. The "
-                     "workbench's BianQue import removes it again. JSONL and Parquet files are verbatim.")
+                     "workbench's BianQue import removes it again. JSONL and Parquet files are verbatim: train "
+                     "from those, or read each text cell back as written with "
+                     f"`{UNPROTECT_RECIPE}` (a reply that starts with `- ` is a list, not a formula).")
         # datasets casts to the card's features only after pandas has parsed the cells: `007` is 7 by then.
         notes.append("Text that looks like a number: `datasets` reads CSV with pandas, which parses a column whose "
                      "cells all look like numbers (`007`, `37.50`) as numbers before the card's types apply, so "
