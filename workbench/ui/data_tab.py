@@ -281,6 +281,8 @@ def build_data_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
                 ds: gr.update(choices=dataset_choices(svc)),
                 cols: gr.update(choices=svc.columns, value=svc.columns)}
 
+    # A new file's box starts empty: the last import's error stayed under it, as though about the new file.
+    upload.upload(None, None, [import_msg], js="() => ''", api_name=False)
     import_btn.click(on_import, [upload, name, fmt, replace], [import_msg, table, ds, upload, name, replace],
                      api_name="import_dataset")
     # The last run's result goes at once (in the page): left under the new run's progress it read as the new result.
