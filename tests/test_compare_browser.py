@@ -114,6 +114,9 @@ def test_compare_tab_in_chromium(services, tmp_path, locale):
             page.locator("#compare-refresh").click()
             expect(page.locator("#download-position_bias-png")).to_be_attached(timeout=BROWSER_TIMEOUT_MS)
             page.locator("#compare-plot-position_bias .xtick text").first.wait_for()
+            # no way out to plotly.com from a chart of medical data (its toolbar's logo link is hidden)
+            page.locator("#compare-plot-position_bias").hover()
+            assert page.locator("#tab-compare a[href*='plotly.com']:visible").count() == 0
 
             # Position bias: the chart's slot labels and the table's slot column give the same numbers.
             pb = shown_table(page, "position_bias")

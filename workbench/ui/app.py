@@ -46,6 +46,8 @@ body, .gradio-container, .gradio-container :is(h1, h2, h3, h4, h5, h6, p, span, 
   background: var(--color-accent-soft); color: var(--body-text-color-subdued); }}
 #patient-message textarea {{ min-height: 3.2em; }}
 footer {{ display: none !important; }}
+/* Plotly's toolbar ends in a link to plotly.com: medical data's charts link nowhere outside the workbench. */
+.modebar-btn--logo {{ display: none !important; }}
 /* Gradio's Chatbot always draws a trash icon in its top panel; a transcript shown for reference has none. */
 .read-only-chat .icon-button-wrapper.top-panel {{ display: none !important; }}
 /* Its label sits over the first message: a long patient message (right-aligned, the full width) lost its first
