@@ -16,6 +16,7 @@ import sys
 import time
 import uuid
 import warnings
+import zipfile
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -153,6 +154,63 @@ def test_an_annotator_cannot_fetch_an_export_by_its_link_and_it_is_gone_after_do
         assert http.get("/gradio_api/file=" + str(vault / "x.zip"), cookies=boss.cookies).status_code >= 400
 
 
+def test_a_head_request_leaves_an_export_link_usable_and_others_are_refused(roles_app):
+    """``curl -I`` and then the download: the HEAD answers the headers without using the link up."""
+    boss = _login(roles_app, "boss")
+    export_args = (["tables_csv"], None, None, None, 4.0, [], False, [], [], "", "", True, "")
+    _summary, _preview, link = boss.predict(*export_args, api_name="/export_run")
+    href = re.search(r'href="([^"]+)"', link).group(1)
+    with httpx.Client(base_url=roles_app.url + "/", timeout=30) as http:
+        assert http.head(href).status_code == 401
+        assert http.head(href, cookies=_login(roles_app, "ann").cookies).status_code == 403
+        assert http.head(href, cookies=_login(roles_app, "res").cookies).status_code == 404
+        assert http.post(href, cookies=boss.cookies).status_code == 405
+        for trick in ("/../" + href.rpartition("/")[2], "/%2e%2e/%2e%2e/app.db", "/"):
+            assert http.get("workbench-export" + trick, cookies=boss.cookies).status_code == 404, trick
+        head = http.head(href, cookies=boss.cookies)
+        assert head.status_code == 200 and head.content == b""
+        assert head.headers["content-type"] == "application/zip" and "accept-ranges" not in head.headers
+        got = http.get(href, cookies=boss.cookies, headers={"Range": "bytes=0-1"})  # always the whole file
+        assert got.status_code == 200 and got.content[:2] == b"PK"
+        assert len(got.content) == int(head.headers["content-length"])
+        _gone_after_its_download(roles_app, http, href, boss.cookies)
+
+
+def test_an_export_download_cut_off_part_way_leaves_the_link_usable(roles_app, tmp_path):
+    """A client that stops reading after the first chunk did not get the export: the same link works again, and
+    the next complete download uses it up. The zip is far larger than what the sockets' buffers hold, so the
+    server is still sending when the client goes."""
+    boss = _login(roles_app, "boss")
+    src = tmp_path / "big.zip"
+    with zipfile.ZipFile(src, "w", zipfile.ZIP_STORED) as z:
+        z.writestr("noise.bin", os.urandom(1 << 20) * 64)
+    whole = src.read_bytes()
+    key = roles_app.svc.exports.put(src, "boss")  # as the Export tab keeps its zip
+    href = f"workbench-export/{key}"
+    with httpx.Client(base_url=roles_app.url + "/", timeout=30) as http:
+        with http.stream("GET", href, cookies=boss.cookies) as cut:
+            assert cut.status_code == 200 and int(cut.headers["content-length"]) == len(whole)
+            first = next(cut.iter_raw())
+            assert 0 < len(first) < len(whole)
+        time.sleep(0.5)  # the server sees the connection close; a send it took for complete would delete the zip
+        assert (roles_app.svc.exports.root / f"{key}.zip").exists()
+        got = http.get(href, cookies=boss.cookies)
+        assert got.status_code == 200 and got.content == whole
+        _gone_after_its_download(roles_app, http, href, boss.cookies)
+
+
+def _gone_after_its_download(app: RunningApp, http: httpx.Client, href: str, cookies) -> None:
+    """The link is used up and its zip deleted once the server has sent the last byte (just after the client
+    has it)."""
+    path = app.svc.exports.root / (href.rpartition("/")[2] + ".zip")
+    deadline = time.monotonic() + 10
+    while path.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not path.exists()
+    gone = http.get(href, cookies=cookies)
+    assert gone.status_code == 404 and "one complete download" in gone.json()["detail"]
+
+
 def test_unfetched_exports_are_swept(tmp_path):
     from workbench.export.vault import ExportVault
 
@@ -163,7 +221,7 @@ def test_unfetched_exports_are_swept(tmp_path):
     assert not src.exists() and len(list(vault.root.iterdir())) == 1
     assert vault.sweep(now=time.monotonic()) == 0
     assert vault.sweep(now=time.monotonic() + 11) == 1
-    assert vault.take(key, "boss") is None and not list(vault.root.iterdir())
+    assert vault.find(key, "boss") is None and not list(vault.root.iterdir())
     vault.close()
     assert not vault.root.exists()
 

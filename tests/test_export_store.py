@@ -612,8 +612,8 @@ def test_export_tab_handlers_refuse_non_admins_and_serve_admins(ui):
     assert shown[tab["datasets"]]["choices"] == [("demo-set", "demo-set")]
     out = tab["on_export"](admin, *values)
     key = re.search(r'href="workbench-export/([^"]+)"', out[tab["download"]]).group(1)
-    assert svc.exports.take(key, "ann_a") is None  # bound to the admin who made it
-    zpath = svc.exports.take(key, "boss").path
+    assert svc.exports.find(key, "ann_a") is None  # bound to the admin who made it
+    zpath = svc.exports.find(key, "boss").path
     assert zpath.stat().st_mode & 0o777 == 0o600 and zpath.parent.stat().st_mode & 0o777 == 0o700
     with zipfile.ZipFile(zpath) as z:
         names = set(z.namelist())

@@ -1,7 +1,8 @@
 """Where the UI's export zips wait for their download: a private folder (0700), files 0600.
 
-Each zip gets an unguessable id bound to the user who made it. It is deleted after its download, and a
-sweeper deletes what nobody fetched within ``ttl_s``; closing the vault deletes the folder.
+Each zip gets an unguessable id bound to the user who made it. It is deleted after a complete download (a
+download cut off part-way leaves it, so the link can be tried again), and a sweeper deletes what nobody fetched
+within ``ttl_s``; closing the vault deletes the folder.
 """
 
 from __future__ import annotations
@@ -74,14 +75,24 @@ class ExportVault:
             self._items[key] = Stored(target, owner, time.monotonic(), path.name)
         return key
 
-    def take(self, key: str, user: str) -> Stored | None:
-        """The zip ``key`` if ``user`` made it; it leaves the vault (the caller deletes it once sent)."""
+    def find(self, key: str, user: str) -> Stored | None:
+        """The zip ``key`` if ``user`` made it; it stays in the vault until :meth:`withdraw` (or the sweeper)."""
         with self._lock:
             item = self._items.get(key)
-            if item is None or item.owner != user or not item.path.exists():
-                return None
-            del self._items[key]
-            return item
+        if item is None or item.owner != user or not item.path.exists():
+            return None
+        return item
+
+    def withdraw(self, key: str) -> Stored | None:
+        """Take the zip ``key`` out of the vault (its download is about to complete); the caller deletes it."""
+        with self._lock:
+            return self._items.pop(key, None)
+
+    def restore(self, key: str, item: Stored) -> None:
+        """Put back a zip withdrawn for a download that did not complete (unless the sweeper deleted it)."""
+        with self._lock:
+            if item.path.exists():
+                self._items.setdefault(key, item)
 
     def sweep(self, now: float | None = None) -> int:
         """Delete what has waited longer than the TTL; returns how many."""

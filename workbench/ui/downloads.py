@@ -1,4 +1,5 @@
-"""``GET /workbench-export/<id>``: an export zip for the user who made it, if their role may still export.
+"""``GET /workbench-export/<id>``: an export zip for the user who made it, if their role may still export; the
+link is used up by the first download that completes (a ``HEAD`` or a download cut off part-way leaves it).
 ``GET /workbench-download/<token>/<file>``: a Compare plot (PNG, SVG) or table (CSV) for the user who
 computed it, if their role may still see the comparison (:class:`ResultShelf`, :class:`ResultDownloads`).
 
@@ -17,12 +18,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from http.cookies import SimpleCookie
+from pathlib import Path
 from typing import Any
 
 import anyio.to_thread
-from starlette.background import BackgroundTask
 from starlette.responses import FileResponse, JSONResponse, Response
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from workbench.access import Permission, require_permission
 from workbench.errors import AuthError
@@ -83,16 +84,65 @@ class ExportDownloads:
         if not _permitted(user, Permission.EXPORT):
             await JSONResponse({"detail": "Forbidden"}, status_code=403)(scope, receive, send)
             return
-        item = self.svc.exports.take(key, user.username) if key else None
+        if scope.get("method") not in ("GET", "HEAD"):
+            await JSONResponse({"detail": "Method not allowed: an export link is fetched with GET"},
+                               status_code=405, headers={"Allow": "GET, HEAD"})(scope, receive, send)
+            return
+        item = self.svc.exports.find(key, user.username) if key else None
         if item is None:
             # (another account's link is "not found" too, and stays for its owner: walk 11 was told it was used up)
-            await JSONResponse({"detail": "Not found: an export link works once, for the account that made it; "
-                                          "press Export again for a new one"},
+            await JSONResponse({"detail": "Not found: an export link works for one complete download, by "
+                                          "the account that made it, within an hour; press Export again for "
+                                          "a new one"},
                                status_code=404)(scope, receive, send)
             return
-        response = FileResponse(item.path, media_type="application/zip", filename=item.name,
-                                background=BackgroundTask(item.path.unlink, missing_ok=True))
-        await response(scope, receive, send)
+        if scope.get("method") == "HEAD":  # curl -I, a download manager's probe: the link stays
+            await send_whole_file(item.path, item.name, scope, receive, send)
+            return
+        # The link leaves the vault just before the last chunk goes out (so that a request the client sends
+        # once it has the whole file finds nothing), and comes back if the client left before it was all sent.
+        vault = self.svc.exports
+        if await send_whole_file(item.path, item.name, scope, receive, send,
+                                 before_last=lambda: vault.withdraw(key)):
+            item.path.unlink(missing_ok=True)
+        else:
+            vault.restore(key, item)
+
+
+async def send_whole_file(path: Path, name: str, scope: Scope, receive: Receive, send: Send,
+                          before_last: Callable[[], object] = lambda: None) -> bool:
+    """Answer with the zip at ``path``, always whole; True when its last byte went out before the client left
+    (handed to the connection: what the client's side of it then does, no server can tell). ``before_last`` is
+    called just before the last chunk is sent, if the client is still there.
+
+    Byte ranges are not served, so that a complete answer is the whole file (a resumed download starts over),
+    and neither is the server's ``pathsend`` extension, which would hide whether the file got out.
+    """
+    headers = [(k, v) for k, v in scope.get("headers", []) if k.lower() not in (b"range", b"if-range")]
+    extensions = {k: v for k, v in (scope.get("extensions") or {}).items() if k != "http.response.pathsend"}
+    scope = {**scope, "headers": headers, "extensions": extensions}
+    finished = left = False
+
+    async def watch_receive() -> Message:
+        nonlocal left
+        message = await receive()
+        # (uvicorn's send to a closed connection returns as if it had sent: the disconnect says it was not)
+        if message["type"] == "http.disconnect" and not finished:
+            left = True
+        return message
+
+    async def watch_send(message: Message) -> None:
+        nonlocal finished
+        last = message["type"] == "http.response.body" and not message.get("more_body", False)
+        if last and not left:
+            before_last()
+        await send(message)
+        finished = finished or (last and not left)
+
+    response = FileResponse(path, media_type="application/zip", filename=name)
+    del response.headers["accept-ranges"]
+    await response(scope, watch_receive, watch_send)
+    return finished and not left
 
 
 #: the Compare tab's figures and tables as files (see :class:`ResultShelf`)
