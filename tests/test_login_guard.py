@@ -21,6 +21,8 @@ def app(tmp_path_factory):
     running = RunningApp(tmp_path_factory.mktemp("login_guard"), k=1)
     add_positions(running.store, 1)
     make_users(running.store, "ann", "rita")
+    make_users(running.store, "res", role="researcher")
+    make_users(running.store, "boss", role="admin")
     yield running
     running.close()
 
@@ -152,3 +154,23 @@ def test_the_account_check_tells_a_disabled_account_from_one_not_signed_in(app):
         # another site's page learns nothing of it
         assert http.get("/workbench-account", headers={"Host": SERVED_AS, "Origin": "https://evil.example"}
                         ).status_code == 403
+
+
+MONITORING_PATHS = ("/monitoring/summary", "/monitoring", "/monitoring/some-key", "/monitoring/some-key/dashboard",
+                    "/monitoring/summary/", "/%6Donitoring/summary")
+
+
+def test_gradios_monitoring_is_refused_to_everyone(app):
+    """Walk: /monitoring/summary gave any signed-in user, an annotator too, the team's call counts per endpoint
+    (accounts_save, export_run, import_dataset …). Nothing in the workbench uses Gradio's monitoring: it is
+    refused to every role and to a visitor not signed in, whatever the spelling of the path."""
+    with httpx.Client(base_url=app.url, timeout=60) as stranger:
+        for path in MONITORING_PATHS:
+            r = stranger.get(path)
+            assert r.status_code == 403 and "monitoring is off" in r.json()["detail"], path
+    for name in ("ann", "res", "boss"):
+        with _signed_in(app, name) as http:
+            assert http.get("/gradio_api/user").json() == name  # signed in: the refusal is not for want of a login
+            for path in MONITORING_PATHS:
+                r = http.get(path)
+                assert r.status_code == 403 and "accounts_save" not in r.text, (name, path)

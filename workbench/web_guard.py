@@ -15,6 +15,7 @@ gets 403 there too. Gradio's sign-out forgets only the ``Secure`` cookie's sessi
 HTTP beyond loopback never stores: :meth:`WorkbenchGuard._logout` forgets the other cookie's session too.
 Gradio's login page also carries the description of every API endpoint, admin ones included, to anyone not signed
 in (``/config`` and ``/gradio_api/info`` answer 401 there): :meth:`WorkbenchGuard._page` leaves it empty.
+Gradio's traffic monitoring (:data:`MONITORING`) is refused to everyone, in both modes.
 """
 
 from __future__ import annotations
@@ -53,6 +54,12 @@ TOKEN_PARAM = "token"
 #: Gradio's launch() calls these itself, without a token: its one-time startup events, and a HEAD of the
 #: page to see that the server is up (HEAD sends no body). Both are harmless.
 NO_TOKEN = (("GET", "/gradio_api/startup-events"), ("HEAD", ""))
+#: Gradio's traffic monitoring: ``/monitoring/summary`` gives any signed-in user, an annotator too, the
+#: team's call counts and timings per endpoint (accounts_save, export_run, import_dataset …), and
+#: ``/monitoring/<key>`` mounts a dashboard of every event, guarded only by a key printed on the server's
+#: console, outside the workbench's logins and roles. Nothing here uses it (the store keeps each generation's
+#: latency; bench/ measures speed), so it is refused to everyone, admins included, rather than given a role.
+MONITORING = "/monitoring"
 
 
 # The page's embedded API description (Starlette's JSON escapes "<", so the first ";</script>" ends it), and
@@ -136,6 +143,13 @@ def origin_hostname(origin: str) -> str | None:
         return urlsplit(origin.strip().lower()).hostname
     except ValueError:
         return None
+
+
+def _under(path: str, root_path: str, prefix: str) -> bool:
+    """Whether ``path`` (less the proxy's ``root_path``, when it carries it) is ``prefix`` or below it."""
+    if root_path and path.startswith(root_path + "/"):
+        path = path[len(root_path):]
+    return path == prefix or path.startswith(prefix + "/")
 
 
 def _headers(scope: Scope) -> dict[str, str]:
@@ -251,6 +265,9 @@ class WorkbenchGuard:
             await _reply(send, scope, 403, "Forbidden: cross-origin request")
             return
         path = scope.get("path", "")
+        if _under(path, scope.get("root_path", ""), MONITORING):
+            await _reply(send, scope, 403, "Forbidden: Gradio's monitoring is off in the workbench")
+            return
         for prefix, handler in self.routes.items():
             if path.startswith(prefix) and scope["type"] == "http":
                 await handler(scope, receive, self._with_cookie(send, set_cookie))
