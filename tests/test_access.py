@@ -356,7 +356,10 @@ def test_wrong_passwords_lock_the_account_then_the_address(tmp_path):
             # lock-out has its own status and wait, which the page's script puts into words.
             assert [r.status_code for r in answers] == [400] * 5 + [429] * 3
             assert all(int(r.headers["retry-after"]) >= 1 for r in answers[5:])
-            assert "try again in" in answers[-1].json()["detail"]
+            # (one wording for both locks, the one the login page's script says: "sign-ins", and the Retry-After)
+            lockout = re.compile(r"Too many failed sign-ins: try again in (\d+) s")
+            locked = lockout.fullmatch(answers[-1].json()["detail"])
+            assert locked and locked.group(1) == answers[-1].headers["retry-after"]
             assert len(scrypt_runs) == 5  # after 5 failures the account is locked: no more scrypt runs
             # Locked: even the right password is refused for now ...
             assert http.post("/login", data={"username": "ann", "password": "secret-pass-ann"}).status_code == 429
@@ -369,6 +372,8 @@ def test_wrong_passwords_lock_the_account_then_the_address(tmp_path):
             before = len(scrypt_runs)
             r = http.post("/login", data={"username": "boss", "password": "secret-pass-boss"})
             assert r.status_code == 429 and int(r.headers["retry-after"]) >= 1
+            locked = lockout.fullmatch(r.json()["detail"])  # the address's lock, before any account is looked at
+            assert locked and locked.group(1) == r.headers["retry-after"]
             assert len(scrypt_runs) == before
     finally:
         app.close()

@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
-import math
 import os
 import secrets
 import unicodedata
@@ -23,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from workbench.access import ROLES, Permission, allows
 from workbench.errors import AuthError, ConfigError, InputError
-from workbench.login_throttle import LoginThrottle
+from workbench.login_throttle import LoginThrottle, lockout_message
 from workbench.store.engine import Store
 from workbench.store.schema import User
 from workbench.validation import MARKUP_CHARACTERS
@@ -271,7 +270,7 @@ class Authenticator:
         wait = self.throttle.retry_after(key)
         if wait > 0:
             log.warning("login refused for %r: too many failed attempts (back-off)", username)
-            return LoginRefusal(429, f"Too many failed sign-ins: try again in {math.ceil(wait)} s", wait)
+            return LoginRefusal(429, lockout_message(wait), wait)
         outcome = self._verify(username, password)
         if outcome is True:
             self.throttle.succeeded(key)

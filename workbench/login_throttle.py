@@ -8,10 +8,16 @@ refused *before* any hashing. After ``free_failures`` failures in a row, the key
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+
+
+def lockout_message(wait_s: float) -> str:
+    """What a sign-in refused by either lock, the account's or the address's, is told (one wording)."""
+    return f"Too many failed sign-ins: try again in {math.ceil(wait_s)} s"
 
 
 @dataclass

@@ -36,7 +36,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 import anyio.to_thread
 from starlette.requests import Request
 
-from workbench.login_throttle import LoginThrottle
+from workbench.login_throttle import LoginThrottle, lockout_message
 
 if TYPE_CHECKING:
     from workbench.auth import LoginRefusal
@@ -332,8 +332,8 @@ class WorkbenchGuard:
         wait = self.address_throttle.retry_after(address)
         if wait > 0:
             log.warning("login refused for address %s: too many failed attempts (back-off %.0f s)", address, wait)
-            await _reply(send, scope, 429, f"Too many failed logins: try again in {wait:.0f} s",
-                         [(b"retry-after", str(int(wait) + 1).encode())])
+            await _reply(send, scope, 429, lockout_message(wait),
+                         [(b"retry-after", str(math.ceil(wait)).encode())])
             return
         body = await _read_body(receive, MAX_LOGIN_BODY)
         if body is None:
