@@ -459,7 +459,8 @@ def _evidence(fact: Fact, question: str) -> frozenset[str]:
     canonical = with_standard_words(_canonical_question_words(question))
     found = {k for k in keywords
              if (_morpheme_occurs(k, canonical, gloss) if len(k) == 1
-                 else _word_occurs(_canonical_question_words(k), canonical))}
+                 else _word_occurs(_canonical_question_words(k), canonical))
+             or _history_asked(k, canonical)}
     if _WORST_WHEN.search(question):
         found -= _WHEN_WORDS  # 什么时候最重 asks when it is worst (什么时候重, 加重), not since when
     keyword_tokens = frozenset().union(*(content_tokens(k) for k in keywords))
@@ -470,6 +471,15 @@ def _evidence(fact: Fact, question: str) -> frozenset[str]:
               if _morpheme_outside_time_clause(t, question) and t not in _COUNTING_TOKENS
               and not (t == "一次" and _DOSE.search(question))}
     return frozenset(found | {"tok:" + t for t in shared})
+
+
+def _history_asked(keyword: str, question: str) -> bool:
+    """Whether a history keyword (过敏史, 手术史: a word and the quasi-suffix 史) is asked by its word said of the
+    past: 以前过敏过吗, 之前做过手术没有 (对什么过敏 asks no history)."""
+    if len(keyword) < 3 or not keyword.endswith("史"):
+        return False
+    stem = re.escape(keyword[:-1])
+    return bool(re.search(rf"(?:以前|之前|过去|从前|原来|曾经)[^，,。？?]{{0,4}}{stem}|{stem}过(?!程)", question))
 
 
 def _without_longer_keywords(fact: Fact, others: Iterable[Fact], question: str) -> str:
