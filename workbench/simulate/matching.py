@@ -181,6 +181,8 @@ def _morpheme_occurs(char: str, question: str, gloss: str) -> bool:
         habit = w in _HABIT_WORDS and not all(c in gloss for c in w.replace(char, ""))
         if w != char and w.endswith(char) and w in _SUFFIX_WORDS or habit:
             continue  # 脚趾头, 石头, 里头: 头 is a suffix there, not the head
+        if w in _NOT_MEDICINES and char == "药":
+            continue  # 农药, 火药: a poison or an explosive, not a medicine
         if w == char or tag is None:
             return True
         suffixed = w[1:] in _QUASI_SUFFIXES or w[1:] in _NOUN_SUFFIXES and not own_tag.startswith(("v", "a"))
@@ -190,6 +192,10 @@ def _morpheme_occurs(char: str, question: str, gloss: str) -> bool:
         if all(c in gloss for c in w.replace(char, "")):
             return True
     return False
+
+
+# Words headed by 药 that name no medicine
+_NOT_MEDICINES = frozenset("农药 火药 炸药 弹药 鼠药 老鼠药 耗子药 杀虫药 除草药".split())
 
 
 # 吃啥药, 喝过什么药, 喂的药: the verb of taking a medicine, which asks no fact about eating or drinking
@@ -448,7 +454,8 @@ def _evidence(fact: Fact, question: str) -> frozenset[str]:
     if not any("怕" in k for k in fact.keywords):
         question = _FEARED_PAIN.sub("", question)  # 怕痛一直忍着: the fear of the pain, not how it hurts
     gloss = fact.fact + fact.patient + "".join(fact.keywords)
-    if "过敏" in question and "过敏" not in gloss:
+    # (an anti-allergy medicine, 抗过敏, tells no allergy: 对什么药物过敏 still asks none of the medicines taken)
+    if "过敏" in question and not re.search(r"(?<!抗)过敏", gloss):
         question = _DRUG_ALLERGY.sub("过敏", question)  # 对什么药过敏吗 asks allergies, not the medicines taken
     if not _PETS_IN_FACT.search(gloss):
         question = _HOME_OF_PETS.sub("", question)  # 家里养猫狗吗 asks the pets, not the household
@@ -463,7 +470,8 @@ def _evidence(fact: Fact, question: str) -> frozenset[str]:
              or _history_asked(k, canonical)}
     if _WORST_WHEN.search(question):
         found -= _WHEN_WORDS  # 什么时候最重 asks when it is worst (什么时候重, 加重), not since when
-    keyword_tokens = frozenset().union(*(content_tokens(k) for k in keywords))
+    # (a keyword 睡觉的药 is about the medicine: 睡觉 alone, said of the sleep, asks nothing of it)
+    keyword_tokens = frozenset().union(*(content_tokens("药" if k.endswith("的药") else k) for k in keywords))
     # 怀孕前血压高不高: a shared word that only names the time of what is asked (怀孕 + 前) asks nothing of its own
     # (几个 of 几个月 is no topic: 生过几个孩子 and 我问您几个问题 ask nothing of when the illness began; a keyword 几个
     # itself still asks, found above)
