@@ -31,7 +31,9 @@ time before an event (晕之前) nothing in a clause that asks another fact (晕
 time of what another fact's keyword asks asks nothing of its own fact (大便里见没见血, 打球的时候撞到了吧), unless that fact
 tells what happens then, and a turn in Shanghainese (侬, 姆妈, 伐) is read in Mandarin as a Cantonese one is. That place
 or time may be an everyday word for the keyword (来事儿的时候, 干活的屋里), a time of day before another fact's topic is that
-topic's time (晚上喝不喝酒), and taking a medicine said of another fact's keyword asks that fact (用过激素, 抗疟的药).
+topic's time (晚上喝不喝酒), and taking a medicine said of another fact's keyword asks that fact (用过激素, 抗疟的药). A
+history keyword (过敏史) is asked by its word said of the past (以前过敏过吗), an anti-allergy medicine (抗过敏) tells no
+allergy, 农药 names no medicine, and a keyword 睡觉的药 is about the medicine, not the sleep.
 """
 
 from __future__ import annotations
