@@ -2567,6 +2567,55 @@ def test_session_61_fifth_set_lookalikes_are_left_alone(text):
     assert deidentify(text)[0] == text
 
 
+SESSION_61F_CLASSES = [
+    # a Singapore NRIC whose check letter holds, wherever it is; one named NRIC or FIN whatever its letter
+    ("证件S1234567D已核对", "证件[证件号]已核对"),
+    ("NRIC是S8823471D，", "NRIC是[证件号]，"),
+    ("FIN：G1234567X。", "FIN：[证件号]。"),
+    # a Malaysian MyKad with its dashes (a birth date, a place-of-birth code, four digits)
+    ("IC号码520814-10-5273，", "IC号码[证件号]，"),
+    # a vaccination certificate's and a death certificate's numbers; an inmate's number after the name
+    ("预防接种证编号JZ460108-0213。", "预防接种证编号[编号]。"),
+    ("死亡证明编号N450123240000321，", "死亡证明编号[编号]，"),
+    ("在押人员殷国强，编号3305170284，", "在押人员[姓名]，编号[编号]，"),
+    # a handle of Chinese words joined to Latin letters or by an underscore after 昵称/用户名
+    ("群昵称熊猫血_古丽。", "群昵称[账号]。"),
+    ("微博用户名心理老师Echo，", "微博用户名[账号]，"),
+    # a parent's display name made of a word and 爸爸/妈妈 after @
+    ("@向日葵爸爸 你家的轮椅", "@[账号] 你家的轮椅"),
+    # a Malaysian street address with its postcode, town and state
+    ("寄到Jalan Burma 88, 10050 George Town, Penang。", "寄到[地址]。"),
+]
+SESSION_61F_LOOKALIKES = [
+    "S1234567A号样本",  # a check letter that fails, with no cue
+    "批号S1234567D",
+    "FINE",
+    "订单号240611-01-0023",
+    "2024-06-1234",
+    "死亡证明第四联交派出所",
+    "编号3305170284的设备",
+    "昵称是什么",
+    "昵称可以随便改",
+    "@所有人 明天停诊",
+    "Jalan Alor的夜市很好吃",
+    "Jalan Tun Razak 2019年修路",
+]
+
+
+@pytest.mark.parametrize("text, expected", SESSION_61F_CLASSES, ids=[c[0][:8] for c in SESSION_61F_CLASSES])
+def test_classes_session_61_sixth_set_found_are_caught(text, expected):
+    assert deidentify(text)[0] == expected
+
+
+@pytest.mark.parametrize("text", SESSION_61F_LOOKALIKES)
+def test_session_61_sixth_set_lookalikes_are_left_alone(text):
+    assert deidentify(text)[0] == text
+
+
+def test_a_child_named_before_mama_after_at_is_a_name_not_an_account():
+    assert deidentify("@欧阳思琪妈妈 B超报告我看了")[0] == "@[姓名]妈妈 B超报告我看了"
+
+
 def test_the_thirty_ninth_held_out_set():
     """Written blind in session 61 from the hospital records side (discharge summaries, a nursing handover, insurance
     claim forms with a Hong Kong claimant in traditional characters, lab, imaging and pathology headers, a trial's

@@ -306,6 +306,8 @@ _CUED: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("id_number", re.compile(
         r"(?:护照|通行证|签证|军官证|驾驶证|驾照|回乡证|台胞证|澳[门門](?:居民)?身份[证證]|\bSSN|[Ss]ocial [Ss]ecurity (?:number|no\.?)"
         r"|\b[Pp]assport(?:\s*(?:[Nn]o\.?|[Nn]umber|#))?|\bNHS\s*(?:[Nn]o\.?|[Nn]umber)"
+        # a Singapore NRIC or FIN, a Malaysian MyKad, named as such (a mistyped check letter is still one)
+        r"|\bNRIC|\bFIN(?![A-Za-z])|MyKad"
         # 香港身份證號碼：Y547362(8), 身分證字號：F228713546: named as such, a mistyped check character is still one
         # (澳門居民…，身份證1357924(6): a Macau ID's shape after 身份证 whatever comes before)
         r"|身[份分]证(?:字号|号码|号)?(?=\s*[:：]?\s*(?:[A-Z]|[157]\d{6}\s?[（(]\d[)）])))" + _CUE_GAP
@@ -326,7 +328,10 @@ _CUED: tuple[tuple[str, re.Pattern[str]], ...] = (
         # a trial's subject (受试者编号 S-023, 筛选号 SCR-047, 受试者 S-031)
         r"|受试者|筛选号|随机号|入组号"
         # a police officer's number, an athlete's registration, a lost birth certificate's number
-        r"|警号|注册号|(?:原|出生)证编号)" + _CUE_GAP
+        r"|警号|注册号|(?:原|出生)证编号"
+        # a vaccination certificate's and a death certificate's numbers; an inmate's number after the name
+        r"|(?:预防)?接种证(?:编号|号)|死亡(?:医学)?证明(?:书)?(?:编号|号)|监号|囚号"
+        r"|(?:在押|服刑)人员[\u4e00-\u9fff·]{2,12}[，,]\s*编号)" + _CUE_GAP
         + r"(?P<v>\d{4}(?:[ \-]\d{3,6}){2,4}|(?=[A-Za-z\-]{0,8}\d)[A-Za-z0-9][A-Za-z0-9\-]{3,24})" + _E)),
 )
 
@@ -338,6 +343,14 @@ _PLATFORM_NAME = re.compile(
     r"(?:(?:微博|抖音|快手|小红书|B站|b站|知乎|微信|好大夫|丁香医生|平安好医生)(?:上的?)?(?:昵称|名字|用户名|账号|ID|id)?"
     r"(?:叫|是)|昵称(?:是|叫|为|[:：]))\s*"
     r"(?:[“\"「『](?P<q>[^”\"」』\n]{1,30})[”\"」』]|(?P<u>[\u4e00-\u9fffA-Za-z0-9_\-]{2,20})(?=[，,。.；;！!？?\s]|$))")
+# 群昵称熊猫血_古丽, 微博用户名心理老师Echo: right after 昵称/用户名/网名, Chinese words joined to Latin letters or
+# by an underscore are a handle (no word and no name is written so; 用户名和密码, 昵称是什么 stay)
+_MIXED_HANDLE = re.compile(r"(?:昵称|用户名|网名)(?:是|为|叫|[:：])?\s*"
+                           r"(?P<h>(?![是为叫])[\u4e00-\u9fff]{1,12}(?:_[\u4e00-\u9fffA-Za-z0-9]+|[A-Za-z][A-Za-z0-9_]*)"
+                           r"|[A-Za-z0-9]+_[\u4e00-\u9fff][\u4e00-\u9fffA-Za-z0-9_]*)(?![A-Za-z0-9_])")
+# @向日葵爸爸 你家…: a chat's @ before a parent's display name made of a word (向日葵) and 爸爸/妈妈, then a space
+# (where the word is the child's name, @欧阳思琪妈妈, the name is the child's: not an account)
+_AT_DISPLAY_NAME = re.compile(r"(?<![A-Za-z0-9._%+\-])@(?P<h>(?P<w>[\u4e00-\u9fff]{2,6}?)(?:爸爸|妈妈|奶奶|爷爷|宝妈|宝爸))(?=\s)")
 # An @handle where the text names a platform (我在微博上一直关注@小鹿妈妈育儿记): the handle without its @. Not
 # an e-mail address (letters before the @) and not 艾特 as a verb (@了, @一下).
 _PLATFORM_WORD = re.compile(r"微博|抖音|快手|小红书|B站|b站|知乎|推特|[Tt]witter|[Ii]nstagram|[Tt]ik[Tt]ok|[Ww]eibo|视频号|公众号"
@@ -505,6 +518,12 @@ _EN_ADDRESS = re.compile(
     rf"\b\d{{1,5}}(?: [A-Z][a-z]+){{1,3}} {_EN_STREET}\b\.?(?:,? (?:Apt|Unit|Suite|#)\.? ?\w+)?"
     r"(?:, [A-Z][a-z]+(?: [A-Z][a-z]+)?)?(?:, [A-Z]{2}(?: \d{5})?)?")
 _EN_ADDRESS_GATE = re.compile(rf" {_EN_STREET}\b")
+# A Malaysian street address (Jalan Burma 88, 10050 George Town, Penang): Jalan/Lorong/Lebuh/Persiaran and the
+# street's name, the house number, then the five-digit postcode with its town and the state where written
+# (Jalan Alor 的夜市, with no number, is a place)
+_MY_ADDRESS = re.compile(
+    r"(?<![A-Za-z])(?:Jalan|Jln\.?|Lorong|Lrg\.?|Lebuh|Persiaran|Lebuhraya)(?: [A-Z0-9][A-Za-z0-9/]*){1,4}? \d{1,4}[A-Za-z]?"
+    r"(?![\dA-Za-z年月日号点岁])(?:,? \d{5}(?: [A-Z][A-Za-z]*){1,3})?(?:, [A-Z][A-Za-z]*(?: [A-Z][A-Za-z]*){0,2})?")
 
 
 def _place_word(norm: str, a: int, b: int) -> bool:
@@ -609,6 +628,12 @@ _DEVICE_CUE = re.compile(r"序列号|设备|机身|SN|S/N|(?:仪|机|器|泵)编
 _TRIAL_GATE = re.compile(r"受试者|入组|随访窗口|访视|CRF|SAE|REDCap|筛选号|随机化|临床试验")
 _TRIAL_SUBJECT = re.compile(r"(?<![A-Za-z0-9\-])(?:S|SUBJ|SUB|P|PT|SCR|R)-\d{2,4}(?![\d\-])")
 _TW_LETTER_CODES = dict(zip("ABCDEFGHJKLMNPQRSTUVXYWZIO", range(10, 36), strict=True))
+# A Singapore NRIC or FIN (S8823471D): S, T, F or G, seven digits and a check letter, taken when the letter holds
+_NRIC_RE = re.compile(r"(?<![A-Za-z0-9])[STFG]\d{7}[A-Z](?![A-Za-z0-9])")
+_NRIC_CHECK = {"S": (0, "JZIHGFEDCBA"), "T": (4, "JZIHGFEDCBA"), "F": (0, "XWUTRQPNMLK"), "G": (4, "XWUTRQPNMLK")}
+# A Malaysian MyKad number (520814-10-5273): the holder's birth date as YYMMDD, a two-digit place of birth and four
+# digits, written with its two dashes (twelve bare digits are as often something else)
+_MYKAD_RE = re.compile(r"(?<![\dA-Za-z\-])\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])-(?:0[1-9]|1[0-6]|[2-9]\d)-\d{4}(?![\dA-Za-z\-])")
 
 
 def _tw_id_ok(value: str) -> bool:
@@ -616,6 +641,12 @@ def _tw_id_ok(value: str) -> bool:
     digits = [code // 10, code % 10, *map(int, value[1:])]
     weights = (1, 9, 8, 7, 6, 5, 4, 3, 2, 1, 1)
     return sum(d * w for d, w in zip(digits, weights, strict=True)) % 10 == 0
+
+
+def _nric_ok(value: str) -> bool:
+    offset, letters = _NRIC_CHECK[value[0]]
+    total = offset + sum(int(d) * w for d, w in zip(value[1:8], (2, 7, 6, 5, 4, 3, 2), strict=True))
+    return letters[total % 11] == value[8]
 
 
 def _id_checksum_ok(digits: str) -> bool:
@@ -687,6 +718,11 @@ def _number_spans(norm: str) -> list[Span]:
             spans.append(Span(m.start("v"), m.end("v"), label))
     spans.extend(Span(m.start(), m.end(), "id_number") for m in _TW_ID_RE.finditer(norm)
                  if _tw_id_ok(m.group()) and not _NOT_A_PERSON_NUMBER.search(norm, max(0, m.start() - 8), m.start()))
+    spans.extend(Span(m.start(), m.end(), "id_number") for m in _NRIC_RE.finditer(norm)
+                 if _nric_ok(m.group()) and not _NOT_A_PERSON_NUMBER.search(norm, max(0, m.start() - 8), m.start()))
+    if "-" in norm:
+        spans.extend(Span(m.start(), m.end(), "id_number") for m in _MYKAD_RE.finditer(norm)
+                     if not _NOT_A_PERSON_NUMBER.search(norm, max(0, m.start() - 8), m.start()))
     if _TRIAL_GATE.search(norm):
         spans.extend(Span(m.start(), m.end(), "other") for m in _TRIAL_SUBJECT.finditer(norm)
                      if not _NOT_A_PERSON_NUMBER.search(norm, max(0, m.start() - 8), m.start()))
@@ -713,6 +749,11 @@ def _number_spans(norm: str) -> list[Span]:
         spans.extend(Span(m.start("h"), m.end("h"), "account") for m in _AT_HANDLE.finditer(norm)
                      if re.fullmatch(r"[A-Za-z][A-Za-z0-9_\-]*[0-9_][A-Za-z0-9_\-]*", m.group("h"))
                      or re.search(r"[\u4e00-\u9fff]", m.group("h")) and re.search(r"[A-Za-z]{2}", m.group("h")))
+    if "昵称" in norm or "用户名" in norm or "网名" in norm:
+        spans.extend(Span(m.start("h"), m.end("h"), "account") for m in _MIXED_HANDLE.finditer(norm))
+    if "@" in norm:
+        spans.extend(Span(m.start("h"), m.end("h"), "account") for m in _AT_DISPLAY_NAME.finditer(norm)
+                     if (tag := _dict_tag(m.group("w")))[0] not in (None, *_NR_TAGS) and tag[1] >= _COMMON_WORD_FREQ)
     if "昵称" in norm or "叫" in norm:
         for m in _PLATFORM_NAME.finditer(norm):
             value = "q" if m.group("q") else "u"
@@ -3100,6 +3141,8 @@ def detect(text: str) -> tuple[Span, ...]:
     spans.extend(_addresses(norm))
     if " " in norm and _EN_ADDRESS_GATE.search(norm):
         spans.extend(Span(m.start(), m.end(), "address") for m in _EN_ADDRESS.finditer(norm))
+    if "Jalan" in norm or "Jln" in norm or "Lorong" in norm or "Lrg" in norm or "Lebuh" in norm or "Persiaran" in norm:
+        spans.extend(Span(m.start(), m.end(), "address") for m in _MY_ADDRESS.finditer(norm))
     taken = _resolve(spans)
     covered = _Coverage(len(norm), taken)
     # 孫思邈講…: a physician every reader knows is no one's data, whichever rule took the name
