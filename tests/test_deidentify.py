@@ -2616,6 +2616,61 @@ def test_a_child_named_before_mama_after_at_is_a_name_not_an_account():
     assert deidentify("@欧阳思琪妈妈 B超报告我看了")[0] == "@[姓名]妈妈 B超报告我看了"
 
 
+SESSION_61G_CLASSES = [
+    # a survey's household head and respondent; a reviewer signing with a surname after 复核员：
+    ("户主贺建军，1965年生", "户主[姓名]，[出生日期]生"),
+    ("受访者贺建军对调查无异议", "受访者[姓名]对调查无异议"),
+    ("复核员：万；", "复核员：[姓名]；"),
+    # a team's player as a cue; the given name again before 不同意; a coach's Latin name
+    ("门将韦小雨自述，小雨不同意，已报主教练Marco Rossi。", "门将[姓名]自述，[姓名]不同意，已报主教练[姓名]。"),
+    ("患者刘小雨，明天小雨转晴", "患者[姓名]，明天小雨转晴"),  # (the weather: nothing after it says a person)
+    # an interpunct name before a prison's intake
+    ("服刑人员阿不都热合曼·吐尔逊入监体检", "服刑人员[姓名]入监体检"),
+    # Ah and a one-syllable name, after the surname where written
+    ("我是新加坡的Ah Meng，", "我是新加坡的[姓名]，"),
+    ("我爸Lim Ah Kow在吉隆坡", "我爸[姓名]在吉隆坡"),
+    # 阿 and a given name before 师傅 or 姐
+    ("上回阿强师傅做的太高了", "上回[姓名]师傅做的太高了"),
+    ("槟城的阿娇姐说", "槟城的[姓名]姐说"),
+    # a Vietnamese woman's name with 氏, where the text says Vietnam
+    ("逝者阮氏花是越南籍", "逝者[姓名]是越南籍"),
+    # a name before an ID number in brackets, even a word
+    ("身份证一张（甘露，450102197809234623）", "身份证一张（[姓名]，[证件号]）"),
+    # a parent speaking as the child's mother: the pet name, there and after
+    ("[群] 小鱼儿妈妈：今天小鱼儿能自己吃饭了", "[群] [姓名]妈妈：今天[姓名]能自己吃饭了"),
+]
+SESSION_61G_LOOKALIKES = [
+    "户主签字",
+    "受访者对调查无异议",
+    "受访者中高血压占三成",
+    "运动员康复训练",
+    "前锋线很强",
+    "华山·西峰体检",
+    "教练Good Morning",
+    "Ah Yes，我懂了",
+    "阿姨说",
+    "阿哥来了",
+    "阿胶姐妹",
+    "阿拉哥哥",
+    "越南阮氏王朝",
+    "阮氏家族",
+    "身份证一张（复印件，450102197809234623）",
+    "（本人，450102197809234623）",
+    "宝宝妈妈：今天好多了",
+    "小孩妈妈：今天好多了",
+]
+
+
+@pytest.mark.parametrize("text, expected", SESSION_61G_CLASSES, ids=[c[0][:8] for c in SESSION_61G_CLASSES])
+def test_classes_session_61_seventh_set_found_are_caught(text, expected):
+    assert deidentify(text)[0] == expected
+
+
+@pytest.mark.parametrize("text", SESSION_61G_LOOKALIKES)
+def test_session_61_seventh_set_lookalikes_are_left_alone(text):
+    assert deidentify(text)[0].replace("[证件号]", "450102197809234623") == text
+
+
 def test_the_thirty_ninth_held_out_set():
     """Written blind in session 61 from the hospital records side (discharge summaries, a nursing handover, insurance
     claim forms with a Hong Kong claimant in traditional characters, lab, imaging and pathology headers, a trial's

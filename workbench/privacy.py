@@ -893,6 +893,10 @@ _STRONG_CUE = re.compile(
     r"|签约居民|参保人|投保人|被保人|受保人|报修人|申请人|经办人|(?:委托|法定)?代理人|监护人|借阅人"
     # who takes the medicine, joins the rural scheme, is paid, is counselled (用药人高文静, 参合人高长生, 来访者和海燕)
     r"|用药人|服药人|参合人|收款人|开户人|持卡人|来访者"
+    # a survey's household head and respondent (户主贺建军, 受访者贺建军对调查无异议)
+    r"|户主|受访者|被访者|受调查者"
+    # a team doctor's log of its players (门将韦小雨自述…)
+    r"|门将|前锋|中锋|边锋|后卫|后腰|球员|队员|运动员"
     # a social worker's and a carer's records (被转介人田秋菊, 服务对象郭秀珍), who owns a car, who lives where
     r"|被?转介人|服务对象|照护者|志愿者|护理员|车主|(?<!城乡)居民"
     # a record's fields, also in a table (| 检验者 | 蒋琳 |) or after a space (主刀 卢伟): who did, checked or paid
@@ -1559,8 +1563,13 @@ _PINYIN_NOT_NAMES = frozenset({"hong kong", "xi an", "he is", "he was", "he has"
                                "liu wei", "huang lian", "di huang", "jie du", "gui zhi", "ma huang"})
 # Before a full Latin name, a word that says the person is foreign (外籍员工 Maria Gonzalez): any name, not pinyin only
 # 呼救人Tom Wilson, 联系人Anna Lee, 被保险人John Smith: a record's person by their part in it, then a full name
-_LATIN_AFTER_ROLE = re.compile(r"(?:(?:呼救|来电|报警|联系|申请|投诉|委托|被保险|投保|收款|付款|监护|代理)人|家长|家属)\s*[:：]?\s*"
+_LATIN_AFTER_ROLE = re.compile(r"(?:(?:呼救|来电|报警|联系|申请|投诉|委托|被保险|投保|收款|付款|监护|代理)人|家长|家属"
+                               # a team's foreign coach or player, an interpreter (已报主教练Marco Rossi)
+                               r"|(?:主|副|助理|体能|守门员)?教练|外教|外援|翻译|经纪人|领队)\s*[:：]?\s*"
                                r"(?=[A-Z][a-z]+ [A-Z][a-z])")
+_AH_NAME = re.compile(r"(?:(?<=[\u4e00-\u9fff])|^)(?:[A-Z][a-z]{1,5} )?Ah (?P<w>[A-Z][a-z]{1,6})(?![A-Za-z])")
+_NOT_AH_WORDS = frozenset("yes no ok okay well so sorry right good great nice thanks thank see ha hah ah oh hmm my god "
+                          "the that this there here now i you we he she it".split())
 _LATIN_AFTER_FOREIGN = re.compile(r"(?:外籍|外国|老外)[\u4e00-\u9fff]{0,4}\s*(?=[A-Z][a-z]+ [A-Z][a-z])")
 
 
@@ -1855,7 +1864,9 @@ def _predicate_starts(text: str, k: int) -> bool:
 _PREDICATE_OPENER = re.compile(r"[今昨明前后]天|[上下中]午|晚上|早上|夜里|最近|刚才|刚刚|现在|已经|一直|[今去明]年|[上下这本]周"
                                r"|[又也还都就在说去来要想被把给让从]"
                                # what happens to a patient (买买提·吐尔逊 + 住院了, + 确诊…)
-                               r"|住院|入院|出院|做了|确诊|患有|得了|手术")
+                               r"|住院|入院|出院|做了|确诊|患有|得了|手术"
+                               # (阿不都热合曼·吐尔逊 + 入监体检: a prison's or a clinic's intake)
+                               r"|入监|入所|入狱|体检|就诊|复诊")
 
 
 def _foreign_names(text: str) -> list[Span]:
@@ -2032,8 +2043,13 @@ def _english_names(text: str) -> list[Span]:
             out.append(Span(n.start(), n.end(), "name", True))
     for m in (*_LATIN_AFTER_FOREIGN.finditer(text), *_LATIN_AFTER_ROLE.finditer(text)):
         n = _LATIN_FULL_NAME.match(text, m.end())
-        if n:
+        if n and not _NOT_LATIN_NAMES.intersection(n.group().split()):
             out.append(Span(n.start(), n.end(), "name", True))
+    # 新加坡的Ah Meng, 我爸Lim Ah Kow: Ah and a one-syllable name (after the surname where written), how Singapore
+    # and Malaysia Chinese are called, in Chinese text
+    if "Ah " in text:
+        out += [Span(m.start(), m.end(), "name", True) for m in _AH_NAME.finditer(text)
+                if m.group("w") not in _NOT_LATIN_NAMES and m.group("w").lower() not in _NOT_AH_WORDS]
     if _NAME_CHARS.search(text):  # in Chinese text only: an English sentence's "Li Ming" reads as English
         for n in _LATIN_FULL_NAME.finditer(text):
             surname, given = n.group().lower().split()
@@ -2265,6 +2281,10 @@ _SPEAKER = re.compile(rf"(?:^|\n|\s/\s|[\]】]\s*)\s*(?P<n>(?:{_SURNAME_RE.patte
 _SPEAKER_NICKNAME = re.compile(rf"(?:^|\n|[\]】]\s*)\s*(?:客服|护士|药师|助理|前台)?(?P<n>小[\u4e00-\u9fff]|阿[\u4e00-\u9fff]|老[{_SINGLE_SURNAMES}]|[A-Z][a-z]{{2,12}}"
                                rf"|[{_SINGLE_SURNAMES}](?=大姐|大哥|阿姨|大爷|奶奶|爷爷|叔叔|姐|哥|叔|姨|婶))"
                                r"(?:大姐|大哥|阿姨|大爷|奶奶|爷爷|叔叔|姐|哥|叔|姨|婶)?\s*[:：]")
+# [康复家属群] 小鱼儿妈妈：今天小鱼儿…: a parent speaking as the child's mother or father; the child's pet name (小 and
+# a name, or a doubled character) is a name (not 宝宝妈妈：, 小孩妈妈：)
+_SPEAKER_PARENT = re.compile(r"(?:^|\n|[\]】]\s*)\s*(?P<n>小[\u4e00-\u9fff]{1,2}?|([\u4e00-\u9fff])\2)"
+                             r"(?:妈妈|爸爸|奶奶|爷爷|外婆|外公|姥姥|姥爷|家长)\s*[:：]")
 # [表姐晓燕] 我明天…, [国庆哥] …, [阿强] …: a group chat's display name in brackets opening a line, which is a
 # name once the kinship word before it and the 哥/姐 after it are set aside ([大姑], [小姑父] name no one). Not the
 # app's placeholders ([图片], [语音]) or a role ([群主], [医生]).
@@ -2490,6 +2510,15 @@ def _speaker_names(text: str) -> list[Span]:
                 ok = len(n) == 1 or _dict_tag(n)[0] in (None, *_NR_TAGS)  # 老胡, not 老公 / 老师
             if ok and not _inside_medical_term(text, a, b):
                 out.append(Span(a, b, "name", False))
+        for m in _SPEAKER_PARENT.finditer(text):
+            n, (a, b) = m.group("n"), m.span("n")
+            tag, freq = _dict_tag(n)
+            if n[0] == "小" and n[1] != n[-1:]:
+                ok = n[1] not in _XIAO_NOT_NAME and _given_ok(n[1]) and (tag is None or tag in _NR_TAGS and freq < _XIAO_WORD_FREQ)
+            else:
+                ok = n not in _KIN_DOUBLES and (tag is None or tag in _NR_TAGS and freq < _DOUBLED_WORD_FREQ)
+            if ok and not _inside_medical_term(text, a, b):
+                out.append(Span(a, b, "name", True))
     for m in _SPEAKER.finditer(text):
         n, (a, b) = m.group("n"), m.span("n")
         surname = _SURNAME_RE.match(n)
@@ -2845,6 +2874,15 @@ def _name_spans(text: str) -> list[Span]:
         spans += _noted_nicknames_and_roles(text)
     if "阿" in text or "仔" in text:
         spans += [Span(m.start(), m.end(), "name", True) for m in _CANTONESE_LATIN.finditer(text)]
+    # 阿强师傅, 阿娇姐说: 阿 and a given name before 师傅 or 姐/哥 (not 阿姨, 阿哥, 阿胶, 阿拉: a word)
+    if "阿" in text:
+        spans += [Span(m.start(), m.end(), "name", False) for m in _A_NAME_TITLED.finditer(text)
+                  if m.group("x") not in _NOT_AFTER_A and (tag := _dict_tag(m.group()))[0] in (None, *_NR_TAGS)
+                  and tag[1] < _COMMON_WORD_FREQ
+                  and not _inside_medical_term(text, m.start(), m.end())]
+    # 逝者阮氏花是越南籍: a Vietnamese woman's name, the surname, 氏 and the given name, where the text says Vietnam
+    if "氏" in text and _VIETNAM_GATE.search(text):
+        spans += [Span(m.start(), m.end(), "name", True) for m in _VIETNAMESE_NAME.finditer(text)]
     spans += _written_twice_names(text, spans)
     spans += _familiar_names(text)
     if "籍" in text:
@@ -2861,6 +2899,13 @@ def _name_spans(text: str) -> list[Span]:
             covered.add(labelled[-1])
     # (病人姓名：LEUNG Wing Sze（梁詠詩）: the same name in another script in brackets after a label's name too)
     return spans + labelled + _written_twice_names(text, labelled)
+
+
+_A_NAME_TITLED = re.compile(r"阿(?P<x>[\u4e00-\u9fff])(?=师傅|姐(?![妹夫])|哥(?![们]))")
+_VIETNAM_GATE = re.compile("越南|越籍|Vietnam")
+_VIETNAMESE_NAME = re.compile("(?:阮|黎|陈|范|黄|潘|武|裴|丁|吴|邓|杜|胡|何|吕|郑|林|杨|王|李)氏"
+                              "(?![王朝家族宗祠集团企业])[\u4e00-\u9fff](?:(?![的了是在和与及说也都就还又让把被给他她我你])[\u4e00-\u9fff]"
+                              r"(?=[的了是在和与及说也都就还又让把被给他她，,。；;、\s（(]|$))?")
 
 
 # Sato Emi（佐藤惠美）, 김민수（金敏秀）: a name, then the same name in another script in brackets
@@ -2986,7 +3031,7 @@ def _foreign_national_names(text: str) -> list[Span]:
             and not _inside_medical_term(text, m.start("n"), m.end("n"))]
 
 
-_SIGNED_SURNAME = re.compile(f"(?:签名|签字|调配|核对|发药|复核)\\s*[:：]?\\s*(?P<s>{_SURNAME_RE.pattern})(?=\\s*(?:[。.，,；;|]|$))"
+_SIGNED_SURNAME = re.compile(f"(?:签名|签字|调配|核对|发药|复核)(?:员|人|者)?\\s*[:：]?\\s*(?P<s>{_SURNAME_RE.pattern})(?=\\s*(?:[。.，,；;|]|$))"
                              # 医师龚签名, 值班药师杭工号…, 护士江（工号…）, 3床周、5床胡: a surname alone after a role or a bed
                              f"|(?:医师|医生|药师|护师|护士|技师|大夫)\\s*(?P<r>{_SURNAME_RE.pattern})(?=\\s*(?:签名|签字|[（(]?\\s*工号))"
                              # 随车医生骆，接线员祁，采血护士：俞。: who was on duty, by surname, at a clause's end
@@ -3182,6 +3227,11 @@ def detect(text: str) -> tuple[Span, ...]:
                   and _person_after(norm, s.start, s.end)]
     if "的" in norm:
         names = _outside_spelling(norm, names)
+    # 身份证一张（甘露，450102…）: in brackets, a name before an ID number is its holder's, even a word (甘露)
+    if "（" in norm or "(" in norm:
+        names += [Span(m.start("n"), m.end("n"), "name", False) for s in taken if s.label == "id_number"
+                  and (m := _HOLDER_BEFORE_ID.search(norm, max(0, s.start - 10), s.start))
+                  and _looks_like_a_name(m.group("n")) and not covered.overlaps(m.start("n"), m.end("n"))]
     # 汪淑芬（19520918）: a date in brackets right after a name is that person's birth date
     births = [Span(m.start("v"), m.end("v"), "date_of_birth") for s in names if s.label == "name"
               and (m := _BIRTH_DATE_IN_BRACKETS.match(norm, s.end)) and not covered.overlaps(m.start("v"), m.end("v"))]
@@ -3189,6 +3239,9 @@ def detect(text: str) -> tuple[Span, ...]:
     latin = [Span(m.start("v"), m.end("v"), "name", False) for s in names if s.label == "name"
              and (m := _LATIN_NAME_IN_BRACKETS.match(norm, s.end)) and not covered.overlaps(m.start("v"), m.end("v"))]
     return tuple(_resolve(taken + names + births + latin))
+
+
+_HOLDER_BEFORE_ID = re.compile(r"[（(]\s*(?P<n>[\u4e00-\u9fff]{2,4})\s*[，,、：:]\s*$")
 
 
 # 王 芳，女，45岁 / 我叫吕 建 平: a name typed with a space between its characters (as forms and some keyboards
@@ -3216,7 +3269,9 @@ def _spaced_names(norm: str) -> list[Span]:
 
 _SAYING = re.compile(r"说(?![明服法])|讲(?![究座解])|问(?![题诊卷候])|告诉")
 # What follows a person, not a word: a title or an elder's (玉兰奶奶), a relative's (文静的奶奶), a verb of saying
-_PERSON_AFTER = re.compile(rf"{_TITLES.pattern}|{_ELDER_TITLES.pattern}|的(?:{_KIN_WORDS}|家属|家长)|{_SAYING.pattern}")
+_PERSON_AFTER = re.compile(rf"{_TITLES.pattern}|{_ELDER_TITLES.pattern}|的(?:{_KIN_WORDS}|家属|家长)|{_SAYING.pattern}"
+                           # or agrees, refuses, asks (韦小雨…，小雨不同意)
+                           r"|(?:不|没有?)?(?:同意|答应|愿意)|拒绝|要求")
 # ... and, for a clause's subject, a time word (高山下午下床了)
 _TIME_AFTER_SUBJECT = re.compile(r"[今昨明前]天|[上下中]午|[今昨]晚|晚上|早上|凌晨|夜里|刚才|刚刚")
 
