@@ -2671,6 +2671,30 @@ def test_session_61_seventh_set_lookalikes_are_left_alone(text):
     assert deidentify(text)[0].replace("[证件号]", "450102197809234623") == text
 
 
+SESSION_61H_CLASSES = [
+    # a pupil addressed by given name and 同学 before 你
+    ("芷晴同学，你下周三的咨询已确认", "[姓名]同学，你下周三的咨询已确认"),
+    # a player, then the shirt number and the position in brackets
+    ("3月8日：钱多多（9号，前锋）训练中扭伤", "3月8日：[姓名]（9号，前锋）训练中扭伤"),
+]
+SESSION_61H_LOOKALIKES = [
+    "大一同学，你们要按时交表",
+    "各位同学，你们好",
+    "门诊（3号，内科）",
+    "去了3号楼（7号，前锋）",
+]
+
+
+@pytest.mark.parametrize("text, expected", SESSION_61H_CLASSES, ids=[c[0][:8] for c in SESSION_61H_CLASSES])
+def test_classes_session_61_eighth_set_found_are_caught(text, expected):
+    assert deidentify(text)[0] == expected
+
+
+@pytest.mark.parametrize("text", SESSION_61H_LOOKALIKES)
+def test_session_61_eighth_set_lookalikes_are_left_alone(text):
+    assert deidentify(text)[0] == text
+
+
 def test_the_thirty_ninth_held_out_set():
     """Written blind in session 61 from the hospital records side (discharge summaries, a nursing handover, insurance
     claim forms with a Hong Kong claimant in traditional characters, lab, imaging and pathology headers, a trial's

@@ -2305,8 +2305,10 @@ _VOCATIVE = re.compile(r"(?:^|(?<=[，,。.！!？?；;]))\s*(?P<n>[\u4e00-\u9ff
 # (你/您 soon after the comma, not after 我: 稍等，我看一下你的报告; no interjection: 嗯嗯，理解你的担心)
 _ADDRESSED = re.compile(r"(?:^|(?<=[。.！!？?\n]))\s*(?P<n>(?![嗯哈呵哦噢啊呀哎唉喂嘿好])[\u4e00-\u9fff]{2,3})[，,]"
                         r"(?=\s*(?!我)[^。.！!？?\n，,]{0,10}[你您])")
-# 国庆先生，您的…: a sentence that opens by addressing someone by given name and 先生/女士, before 您/你
-_ADDRESSED_TITLED = re.compile(r"(?:^|(?<=[。.！!？?\n]))\s*(?P<n>[\u4e00-\u9fff]{2})(?:先生|女士)[，,]\s*(?=[您你])")
+_SCHOOL_YEAR = re.compile(r"[大研博][一二三四五]|[初高][一二三]|[一二三四五六]年")
+# 国庆先生，您的…, 芷晴同学，你下周三…: a sentence that opens by addressing someone by given name and 先生/女士/同学,
+# before 您/你
+_ADDRESSED_TITLED = re.compile(r"(?:^|(?<=[。.！!？?\n]))\s*(?P<n>[\u4e00-\u9fff]{2})(?:先生|女士|同学)[，,]\s*(?=[您你])")
 # 现病史：晓月2019年在…, 现病史：怡君自述…: a record's section opened by the patient's given name, then what they report
 # or a year
 _SECTION_OPENED_BY = re.compile(r"(?:现病史|既往史|个人史|婚育史|月经史|家族史|主诉|病史摘要|病程记录)\s*[:：]\s*"
@@ -2611,7 +2613,8 @@ def _vocative_names(text: str) -> list[Span]:
                                                 *_REPLY_OPENING.finditer(text))
              for g in ("n", "m") if g in m.re.groupindex and m.group(g)]
     opening = {m.span("n") for m in _ADDRESSED.finditer(text) if m.start("n") == 0 or text[m.start("n") - 1] == "\n"}
-    titled = [m for m in _ADDRESSED_TITLED.finditer(text) if _SURNAME_RE.match(m.group("n")) is None]
+    titled = [m for m in _ADDRESSED_TITLED.finditer(text) if _SURNAME_RE.match(m.group("n")) is None
+              and not _SCHOOL_YEAR.match(m.group("n"))]  # (大一同学，你们…: a year at school)
     found += [(m.group("n"), m.span("n")) for m in titled]
     opening |= {m.span("n") for m in titled}
     # (a given name with no Han surname: one with a surname is found by the surname rules)
@@ -3227,6 +3230,9 @@ def detect(text: str) -> tuple[Span, ...]:
                   and _person_after(norm, s.start, s.end)]
     if "的" in norm:
         names = _outside_spelling(norm, names)
+    if "号" in norm:
+        names += [Span(m.start("n"), m.end("n"), "name", True) for m in _PLAYER_BEFORE_SHIRT.finditer(norm)
+                  if not covered.overlaps(m.start("n"), m.end("n"))]
     # 身份证一张（甘露，450102…）: in brackets, a name before an ID number is its holder's, even a word (甘露)
     if "（" in norm or "(" in norm:
         names += [Span(m.start("n"), m.end("n"), "name", False) for s in taken if s.label == "id_number"
@@ -3241,6 +3247,9 @@ def detect(text: str) -> tuple[Span, ...]:
     return tuple(_resolve(taken + names + births + latin))
 
 
+# 钱多多（9号，前锋）: a player, then the shirt number and the position in brackets (a doubled given name too)
+_PLAYER_BEFORE_SHIRT = re.compile(rf"(?P<n>(?:{_SURNAME_RE.pattern})[\u4e00-\u9fff]{{1,2}}?)(?=[（(]\s*\d{{1,2}}\s*号\s*[，,、]\s*"
+                                  r"(?:前锋|中锋|边锋|门将|守门员|后卫|中后卫|边后卫|中场|前卫|后腰|自由人|主攻|副攻|二传|接应|控卫|中锋|大前锋|小前锋|得分后卫)\s*[)）])")
 _HOLDER_BEFORE_ID = re.compile(r"[（(]\s*(?P<n>[\u4e00-\u9fff]{2,4})\s*[，,、：:]\s*$")
 
 
