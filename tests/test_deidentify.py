@@ -2696,6 +2696,32 @@ def test_session_61_eighth_set_lookalikes_are_left_alone(text):
     assert deidentify(text)[0] == text
 
 
+# After a strong cue, a word that starts with a surname character and is a conjunction, preposition, adverb or
+# numeral is that word when the sentence goes on (万一 "in case"; 和 "and" right after the cue, before an ordinary
+# word): found by the de-identification helper of session 61 (用户名 holds the cue 户名).
+SESSION_61I_FUNCTION_WORDS = [
+    "请输入用户名和密码",
+    "就诊人和陪同人员请在一楼排队",
+    "记录员：万一有变化请电话通知",
+]
+SESSION_61I_NAMES = [
+    ("户名：和美玲", "户名：[姓名]"),
+    ("联系人：和平", "联系人：[姓名]"),
+    ("审核医师：万里  报告日期：2024年3月18日", "审核医师：[姓名]  报告日期：2024年3月18日"),
+    ("复核员：万丽华", "复核员：[姓名]"),
+]
+
+
+@pytest.mark.parametrize("text", SESSION_61I_FUNCTION_WORDS)
+def test_a_function_word_after_a_cue_is_no_name(text):
+    assert deidentify(text)[0] == text
+
+
+@pytest.mark.parametrize("text, expected", SESSION_61I_NAMES, ids=[c[0][:8] for c in SESSION_61I_NAMES])
+def test_a_name_that_is_also_a_function_word_is_still_a_name(text, expected):
+    assert deidentify(text)[0] == expected
+
+
 def test_the_thirty_ninth_held_out_set():
     """Written blind in session 61 from the hospital records side (discharge summaries, a nursing handover, insurance
     claim forms with a Hong Kong claimant in traditional characters, lab, imaging and pathology headers, a trial's

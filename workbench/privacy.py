@@ -1132,6 +1132,32 @@ def _hmm_names(clause: str) -> frozenset[tuple[int, int]]:
     return frozenset(out)
 
 
+#: jieba's tags of conjunctions, prepositions, adverbs and numerals: words that start with a surname character
+#: (万一, 和) and no name is
+_FUNCTION_TAGS = ("c", "p", "d", "m")
+#: how frequent a one-character conjunction or preposition (和, 与, 跟) is before it reads as that after a cue
+_CONJUNCTION_FREQ = 10_000
+
+
+def _function_word_at(text: str, i: int, sl: int) -> bool:
+    """After a strong cue, the surname character at ``i`` starts a function word, not a name: 记录员：万一有变化 (in
+    case), and, right after the cue with no colon, 和/与 before an ordinary word (用户名和密码, 就诊人和陪同人员).
+    户名：和美玲 and 联系人：和平 stay names."""
+    toks = _tokens(text[i : i + 8])
+    if not toks:
+        return False
+    word = toks[0][1]
+    tag, freq = _dict_tag(word)
+    if len(word) > sl:
+        # …and the sentence goes on: a field's value that is the word alone is a name (审核医师：万里  报告日期)
+        after = text[i + len(word) : i + len(word) + 1]
+        return tag in _FUNCTION_TAGS and freq >= _COMMON_WORD_FREQ and bool(after) and "\u4e00" <= after <= "\u9fff"
+    if tag not in ("c", "p") or freq < _CONJUNCTION_FREQ or i == 0 or text[i - 1] in "：:|｜ \t" or len(toks) < 2:
+        return False
+    nxt_tag, nxt_freq = _dict_tag(toks[1][1])
+    return nxt_tag not in (None, *_NR_TAGS) and nxt_freq >= _COMMON_WORD_FREQ
+
+
 def _inside_medical_term(text: str, i: int, j: int) -> bool:
     """Whether a listed medical term overlaps text[i:j]."""
     terms = _medical_terms()
@@ -1270,6 +1296,8 @@ def _name_at(text: str, i: int, surname: str, clause: str, c0: int) -> Span | No
         # 抄送其丈夫周家豪（…）: after a kinship word, a surname and two given-name characters (家 too, as after
         # 我叫) that end the clause are a name, however the tokenizer joined them (周家 + 豪)
         return Span(i, i + 3, "name", True)
+    if strong and _function_word_at(text, i, sl):
+        return None
     if weak:
         # Decisive context needs no tokenizer: 我叫/姓名： + a name, or a cue + a name + sex or age.
         j = _given_end(text, i + sl, strong)
