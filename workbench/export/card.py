@@ -43,6 +43,11 @@ FORMAT_NOTES = {
 
 
 
+#: how a consumer reads a CSV config's cells as written (the card says it; a test runs it). Passing the declared
+#: types to load_dataset instead made pandas refuse an integer column with an empty cell (a reply with no parent).
+CSV_AS_WRITTEN_RECIPE = ("declared = load_dataset_builder(folder, config).info.features; "
+                         "ds = load_dataset(folder, config, split=\"train\", "
+                         "features=Features({k: Value(\"string\") for k in declared})).cast(declared)")
 #: how a consumer undoes workbench.csv_safety.neutralise on one cell (the card says it; a test runs it)
 UNPROTECT_RECIPE = "re.sub(r\"^'(?='*[=+\\-@\\t\\r])\", \"\", cell)"
 
@@ -190,9 +195,9 @@ def _fields(fmt: str) -> list[str]:
         # datasets casts to the card's features only after pandas has parsed the cells: `007` is 7 by then.
         notes.append("Text that looks like a number: `datasets` reads CSV with pandas, which parses a column whose "
                      "cells all look like numbers (`007`, `37.50`) as numbers before the card's types apply, so "
-                     "`load_dataset` gives `7` and `37.5`. To read every cell as written, pass the declared types: "
-                     "`load_dataset(folder, config, features=load_dataset_builder(folder, config).info.features)`, "
-                     "or load the JSONL or Parquet files.")
+                     "`load_dataset` gives `7` and `37.5`. To read every cell as written, read the cells as text "
+                     "and cast them to the declared types (`from datasets import Features, Value, load_dataset, "
+                     f"load_dataset_builder`): `{CSV_AS_WRITTEN_RECIPE}`; or load the JSONL or Parquet files.")
     if fmt in ("tables_csv",):
         notes.append("Lists (`shown`, `ranking`) are `;`-joined; an empty cell is no list.")
     return lines + [""] + [f"- {n}" for n in notes] + ([""] if notes else [])
