@@ -140,3 +140,33 @@ def test_my_rated_items_are_named_by_their_turn_and_the_patients_message(store):
 
     assert _preview(described[0][1]) == "头 痛 <b>三天</b>了，晚上更厉害，吃了…"
     assert len(_preview(described[0][1])) == 24 and _preview("没有发烧") == "没有发烧"
+
+
+def test_a_reload_says_a_draft_was_restored_only_when_there_is_one(tmp_path):
+    """Walk s61: "Restored your open item and its draft." after an item was opened and left unanswered, which had
+    no draft; it says so once an answer is saved."""
+    import json
+
+    from gradio_clients import Client
+    from rating_fixtures import RunningApp, add_positions
+
+    from workbench.ui import i18n
+
+    app = RunningApp(tmp_path, k=2)
+    try:
+        add_positions(app.store, 1)
+        make_users(app.store, "ann")
+        ann = Client(app.url, auth=("ann", "secret-pass-ann"), verbose=False, analytics_enabled=False)
+        ann.predict(api_name="/rate_next")
+
+        def reloaded() -> str:
+            return " ".join(str(x) for x in ann.predict(api_name="/rate_load"))
+
+        item_only, with_draft = i18n.t("rate.restored_item", "en"), i18n.t("rate.restored", "en")
+        shown = reloaded()
+        assert item_only in shown and with_draft not in shown
+        ann.predict(json.dumps({"item": None, "answer": [None, None, None, False, "先看看", ""]}),
+                    api_name="/rate_autosave_0")
+        assert with_draft in reloaded()
+    finally:
+        app.close()

@@ -608,7 +608,10 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
         except WorkbenchError as e:
             warn(e, lang)
             screen = load_screen(user, None)
-        out = render(user, state, screen, lang, i18n.t("rate.restored", lang) if screen.item else "")
+        # "…and its draft" only when there is one: an item opened and left unanswered had none to restore
+        drafted = any(r is not None for r in screen.ratings.values()) or screen.preference is not None
+        note = "" if screen.item is None else i18n.t("rate.restored" if drafted else "rate.restored_item", lang)
+        out = render(user, state, screen, lang, note)
         for component, texts in static_texts(lang).items():
             out[component] = _merged(out.get(component, _UNSET), texts)
         out[mine_dd] = gr.update(choices=my_choices(user, lang), value=None)
