@@ -53,6 +53,9 @@ def test_the_login_page_says_an_account_is_disabled_or_locked_out(tmp_path):
             page.wait_for_timeout(300)
         _try(page, "rita", "secret-pass-rita")
         expect(reason).to_contain_text("Too many failed sign-ins: try again in")
+        # the refused password does not stay in its field (Gradio empties the fields only after a 400)
+        expect(page.locator("input[type=password]").first).to_have_value("")
+        expect(page.locator("input[type=text]").first).to_have_value("rita")
         # in the place of Gradio's sentence, which it never takes down: the page does not say both
         expect(page.get_by_text("Incorrect Credentials")).to_be_hidden()
         # markup typed as a name is not drawn (the page's texts are fixed; nothing from the server is shown)

@@ -43,15 +43,19 @@
       return method.toUpperCase() === 'POST' && /\/login\/?$/.test(url.pathname);
     } catch (e) { return false; }
   };
-  // Gradio empties both fields after a refusal: the name is typed again only to fix one letter of the password.
-  // Put back as sent (the password stays empty), through an input event so the form's own state has it too.
+  // After a refusal the name stays and the password goes, whatever the answer: Gradio empties both fields after a
+  // 400 (the name was typed again only to fix one letter of the password) and neither after any other (a refused
+  // password stayed in its field). Set through input events, so the form's own state has them too.
+  const set = (box, value) => {
+    if (!box || box.value === value) return;
+    box.value = value;
+    box.dispatchEvent(new Event('input', {bubbles: true}));
+  };
   const keepName = (name) => {
-    const box = document.querySelector('input[type=text]');
-    if (!box || !name) return;
     setTimeout(() => {
-      if (box.value) return;
-      box.value = name;
-      box.dispatchEvent(new Event('input', {bubbles: true}));
+      const box = document.querySelector('input[type=text]');
+      if (box && name && !box.value) set(box, name);
+      set(document.querySelector('input[type=password]'), '');
     }, 0);
   };
   const fetchAsSent = window.fetch.bind(window);
