@@ -4,6 +4,9 @@ preference draft is made from the item as opened in its own write transaction.""
 
 from __future__ import annotations
 
+import json
+from contextlib import contextmanager
+
 import pytest
 from rate_ui_support import add_item
 from rating_fixtures import claim, make_users
@@ -19,6 +22,22 @@ from workbench.store.schema import Preference, Rating
 
 RUBRIC = load_rubric(REPO_ROOT / "annotations" / "rubric.yaml")
 FORM = RatingForm(turn_type="question", scores={"questioning": 4, "suggestion": NA})
+
+
+@contextmanager
+def running_app_with_item(tmp_path, *names: str):
+    """The real app with logins (k = 2), one ratable item and the annotators ``names``; yields (app, clients)."""
+    from gradio_clients import Client
+    from rating_fixtures import RunningApp, add_positions
+
+    app = RunningApp(tmp_path, k=2)
+    try:
+        add_positions(app.store, 1)
+        make_users(app.store, *names)
+        yield app, {n: Client(app.url, auth=(n, "secret-pass-" + n), verbose=False, analytics_enabled=False)
+                    for n in names}
+    finally:
+        app.close()
 
 
 def test_a_draft_for_a_held_item_is_stored_and_refused_once_the_item_is_released(store):
@@ -68,16 +87,8 @@ def test_a_blank_answer_is_saved_only_over_an_answer_it_clears(tmp_path):
     """Leaving a text box saves it, so tabbing through an item's boxes wrote an empty draft for every reply and the
     item counted as started. Through the real app: a blank answer over none stores nothing; a blank one over an
     answer is saved (it clears it), as is any answer at all."""
-    import json
-
-    from gradio_clients import Client
-    from rating_fixtures import RunningApp, add_positions
-
-    app = RunningApp(tmp_path, k=2)
-    try:
-        add_positions(app.store, 1)
-        make_users(app.store, "ann")
-        ann = Client(app.url, auth=("ann", "secret-pass-ann"), verbose=False, analytics_enabled=False)
+    with running_app_with_item(tmp_path, "ann") as (app, clients):
+        ann = clients["ann"]
         ann.predict(api_name="/rate_next")
 
         def save(answer):
@@ -89,31 +100,20 @@ def test_a_blank_answer_is_saved_only_over_an_answer_it_clears(tmp_path):
         assert save(["", "", "", False, "   ", None]) == []
         assert save([None, None, None, False, "先看看", ""]) == [("draft", None, "先看看")]
         assert save([None, None, None, False, "", ""]) == [("draft", None, None)]  # cleared, still a draft
-    finally:
-        app.close()
 
 
 def test_nothing_left_says_the_rest_wait_for_other_annotators(tmp_path):
     """Walk s61: "Nothing left for you to rate" beside "0/1 items complete" read as a stuck queue; with k = 2 the
     item needs a second annotator, and the line now says so until the item is complete."""
-    import json
-
-    from gradio_clients import Client
-    from rating_fixtures import RunningApp, add_positions
-
     from workbench.ui import i18n
 
-    app = RunningApp(tmp_path, k=2)
-    try:
-        add_positions(app.store, 1)
-        make_users(app.store, "ann", "bob")
-        per_reply = ["question", "4", "N/A", False, "", ""]
+    per_reply = ["question", "4", "N/A", False, "", ""]
+    with running_app_with_item(tmp_path, "ann", "bob") as (_app, clients):
 
         def rate_all(name):
-            client = Client(app.url, auth=(name, "secret-pass-" + name), verbose=False, analytics_enabled=False)
-            client.predict(api_name="/rate_next")
-            out = client.predict(json.dumps({"item": None, "preference": "A", "ranking": "",
-                                             "answers": [per_reply] * 3}), api_name="/rate_submit")
+            clients[name].predict(api_name="/rate_next")
+            out = clients[name].predict(json.dumps({"item": None, "preference": "A", "ranking": "",
+                                                    "answers": [per_reply] * 3}), api_name="/rate_submit")
             return " ".join(str(x) for x in out)
 
         waiting = i18n.t("rate.done_others", "en", n=1, k=2)
@@ -121,8 +121,6 @@ def test_nothing_left_says_the_rest_wait_for_other_annotators(tmp_path):
         assert i18n.t("rate.done_all", "en") in first and waiting in first
         second = rate_all("bob")
         assert i18n.t("rate.done_all", "en") in second and "wait for other annotators" not in second
-    finally:
-        app.close()
 
 
 def test_my_rated_items_are_named_by_their_turn_and_the_patients_message(store):
@@ -145,18 +143,10 @@ def test_my_rated_items_are_named_by_their_turn_and_the_patients_message(store):
 def test_a_reload_says_a_draft_was_restored_only_when_there_is_one(tmp_path):
     """Walk s61: "Restored your open item and its draft." after an item was opened and left unanswered, which had
     no draft; it says so once an answer is saved."""
-    import json
-
-    from gradio_clients import Client
-    from rating_fixtures import RunningApp, add_positions
-
     from workbench.ui import i18n
 
-    app = RunningApp(tmp_path, k=2)
-    try:
-        add_positions(app.store, 1)
-        make_users(app.store, "ann")
-        ann = Client(app.url, auth=("ann", "secret-pass-ann"), verbose=False, analytics_enabled=False)
+    with running_app_with_item(tmp_path, "ann") as (_app, clients):
+        ann = clients["ann"]
         ann.predict(api_name="/rate_next")
 
         def reloaded() -> str:
@@ -168,5 +158,3 @@ def test_a_reload_says_a_draft_was_restored_only_when_there_is_one(tmp_path):
         ann.predict(json.dumps({"item": None, "answer": [None, None, None, False, "先看看", ""]}),
                     api_name="/rate_autosave_0")
         assert with_draft in reloaded()
-    finally:
-        app.close()
