@@ -47,9 +47,10 @@ class DialogueAccess:
     mine: bool
 
 
-def _snippet(text: str | None) -> str:
+def snippet(text: str | None, chars: int = SNIPPET_CHARS) -> str:
+    """A message as one line of at most ``chars`` characters (a list's cue to which dialogue it is)."""
     flat = " ".join((text or "").split())
-    return flat if len(flat) <= SNIPPET_CHARS else flat[: SNIPPET_CHARS - 1] + "…"
+    return flat if len(flat) <= chars else flat[: chars - 1] + "…"
 
 
 def list_dialogues(svc: Services, viewer: CurrentUser, *, owner: str | None = None, text: str | None = None,
@@ -84,7 +85,7 @@ def list_dialogues(svc: Services, viewer: CurrentUser, *, owner: str | None = No
             select(Turn.dialogue_id, Turn.text)
             .join(first_idx, (Turn.dialogue_id == first_idx.c.dialogue_id) & (Turn.idx == first_idx.c.idx))).all())
         return [DialogueSummary(d.id, d.created_at, username, d.source, d.parent_id, counts.get(d.id, 0),
-                                _snippet(firsts.get(d.id))) for d, username in rows]
+                                snippet(firsts.get(d.id))) for d, username in rows]
 
 
 def owners(svc: Services, viewer: CurrentUser) -> list[str]:

@@ -3364,19 +3364,25 @@ def find_names(text: str) -> list[tuple[int, int]]:
     return [(s.start, s.end) for s in detect(text) if s.label == "name"]
 
 
-def names_in(texts: Iterable[str]) -> set[str]:
+def names_in(texts: Iterable[str], memo: TextMemo | None = None) -> set[str]:
     """Names found with high confidence (a cue, a title, sex and age ...) in any of ``texts``, two
-    characters or more: these are also replaced wherever else they occur in the same dialogue."""
+    characters or more: these are also replaced wherever else they occur in the same dialogue. A text in ``memo``
+    is not analysed again."""
     found: set[str] = set()
     for t in texts:
-        found.update(_confident_names(t))
+        known = memo.get(t) if memo else None
+        found.update(known.names if known is not None else _confident_names(t))
     return found
 
 
 @lru_cache(maxsize=200_000)
 def _confident_names(text: str) -> tuple[str, ...]:
+    return _confident_names_among(text, detect(text))
+
+
+def _confident_names_among(text: str, spans: Iterable[Span]) -> tuple[str, ...]:
     # Without invisible characters: 张\u200b伟 found here is 张伟 to look for in the dialogue's other texts.
-    found = (_HAS_INVISIBLE.sub("", text[s.start : s.end]) for s in detect(text) if s.label == "name" and s.confident)
+    found = (_HAS_INVISIBLE.sub("", text[s.start : s.end]) for s in spans if s.label == "name" and s.confident)
     return tuple(name for name in found if len(name) >= 2)
 
 
@@ -3519,10 +3525,9 @@ def analyse_text(text: str) -> TextAnalysis:
     """:class:`TextAnalysis` of ``text``: :func:`_confident_names` and :func:`_deidentify_alone` of one
     :func:`detect` (their own memos hold 200,000 texts: the tables of a large import hold more, and each
     text was analysed twice)."""
-    spans = detect(text)
-    found = (_HAS_INVISIBLE.sub("", text[s.start : s.end]) for s in spans if s.label == "name" and s.confident)
-    clean, reds = _apply(text, list(spans))
-    return TextAnalysis(tuple(n for n in found if len(n) >= 2), clean, tuple(reds))
+    spans = list(detect(text))
+    clean, reds = _apply(text, spans)
+    return TextAnalysis(_confident_names_among(text, spans), clean, tuple(reds))
 
 
 #: text -> its analysis, for every distinct text of an export's tables (see :func:`table_texts`)
@@ -3605,12 +3610,7 @@ def redact_dialogue_names(tables: dict[str, pd.DataFrame], report: DeidReport,
             for did, v in zip(dids, df[col].tolist(), strict=True):
                 if isinstance(v, str) and v:
                     texts[did].append(v)
-    analysed = memo or {}
-
-    def found_in(ts: list[str]) -> set[str]:  # as names_in, each text's names read from its analysis if known
-        return set().union(*((analysed[t].names if t in analysed else _confident_names(t)) for t in ts))
-
-    names = {did: found for did, ts in texts.items() if (found := found_in(ts))}
+    names = {did: found for did, ts in texts.items() if (found := names_in(ts, memo))}
     if not names:
         return tables
     out = dict(tables)

@@ -37,6 +37,7 @@ from workbench.annotate.ratings import RatingForm
 from workbench.annotate.rubric import NA as rubric_na
 from workbench.annotate.rubric import Rubric, load_rubric
 from workbench.auth import CurrentUser, account_name
+from workbench.chat_dialogues import snippet
 from workbench.errors import AuthError, InputError, WorkbenchError
 from workbench.services import Services
 from workbench.ui import i18n
@@ -129,8 +130,7 @@ PREVIEW_CHARS = 24
 
 def _preview(text: str) -> str:
     """A message as one short line (a dropdown's choice shows text only, never markup)."""
-    line = " ".join(text.split())
-    return line if len(line) <= PREVIEW_CHARS else line[:PREVIEW_CHARS - 1] + "…"
+    return snippet(text, PREVIEW_CHARS)
 
 
 def group_label(group: tuple[ReplyView, ...]) -> str:
