@@ -174,3 +174,47 @@ def test_gradios_monitoring_is_refused_to_everyone(app):
             for path in MONITORING_PATHS:
                 r = http.get(path)
                 assert r.status_code == 403 and "accounts_save" not in r.text, (name, path)
+
+
+def test_a_sign_in_costs_one_scrypt_run_and_a_refused_one_still_costs_one(app, monkeypatch):
+    """The HTTP guard verifies the password (to say why a sign-in failed), then Gradio checks it again: two scrypt
+    runs, 16 MB and tens of milliseconds each, for every sign-in. The guard's success is used up by Gradio's check."""
+    import hashlib
+
+    real = hashlib.scrypt
+    runs: list[int] = []
+
+    def counted(*args, **kwargs):
+        runs.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(hashlib, "scrypt", counted)
+    with _signed_in(app, "res") as http:
+        assert http.get("/gradio_api/user").json() == "res"
+    assert len(runs) == 1
+    runs.clear()
+    with httpx.Client(base_url=app.url, timeout=60) as http:
+        assert http.post("/login", data={"username": "res", "password": "wrong"}).status_code == 400
+        assert len(runs) == 1  # timing still does not tell a wrong password from a right one
+        assert not http.get("/gradio_api/user").json()
+    # a verified sign-in is used up once: Gradio's check of a replayed password runs scrypt again
+    auth = app.svc.auth
+    runs.clear()
+    assert auth.attempt("res", "secret-pass-res") is None and auth.check("res", "secret-pass-res")
+    assert len(runs) == 1 and auth.check("res", "secret-pass-res") and len(runs) == 2
+    assert not auth.check("res", "secret-pass-rex")
+    # nor does it outlive a new password or a disabled account
+    from workbench.auth import set_active, upsert_user
+
+    assert auth.attempt("res", "secret-pass-res") is None
+    set_active(app.store, "res", False)
+    try:
+        assert not auth.check("res", "secret-pass-res")
+    finally:
+        set_active(app.store, "res", True)
+    assert auth.attempt("res", "secret-pass-res") is None
+    upsert_user(app.store, "res", "another-pass-res", "researcher")
+    try:
+        assert not auth.check("res", "secret-pass-res")
+    finally:
+        upsert_user(app.store, "res", "secret-pass-res", "researcher")

@@ -11,6 +11,8 @@ import hmac
 import logging
 import os
 import secrets
+import threading
+import time
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
@@ -258,14 +260,55 @@ class Authenticator:
         self.enabled = enabled
         self.throttle = throttle or LoginThrottle()  # per account, in check()
         self.address_throttle = LoginThrottle(free_failures=self.ADDRESS_FREE_FAILURES)  # in the HTTP guard
+        # Sign-ins the HTTP guard has just verified, for Gradio's own check of the same request a moment
+        # later: one scrypt run per sign-in, not two. Keyed by an HMAC under a per-process key, so the
+        # memo holds nothing a stolen memory dump could test passwords against faster than the stored hash.
+        self._memo_key = secrets.token_bytes(32)
+        self._verified: dict[bytes, float] = {}
+        self._verified_lock = threading.Lock()
+
+    #: how long a verified sign-in waits for Gradio's check of the same request
+    VERIFIED_FOR_S = 10.0
 
     def check(self, username: str, password: str) -> bool:
-        """Gradio's login check (the HTTP guard has already made the same attempt and said why it failed)."""
-        return self.attempt(username, password) is None
+        """Gradio's login check. The HTTP guard has already made the same attempt (and said why it failed); its
+        success is used up here instead of a second scrypt run, while the account is still enabled with the
+        same password hash."""
+        stored = self._enabled_hash(username)
+        if stored is not None:
+            with self._verified_lock:
+                at = self._verified.pop(self._memo(username, password, stored), None)
+            if at is not None and time.monotonic() - at < self.VERIFIED_FOR_S:
+                return True
+        return self._attempt(username, password, remember=False) is None
+
+    def _enabled_hash(self, username: str) -> str | None:
+        with self.store.read() as s:
+            u = signs_in_as(s, username, active=True)
+            return u.password_hash if u is not None else None
+
+    def _memo(self, username: str, password: str, stored: str) -> bytes:
+        text = f"{username.strip().lower()}\0{password}\0{stored}".encode("utf-8", "surrogatepass")
+        return hmac.digest(self._memo_key, text, "sha256")
+
+    def _remember_verified(self, username: str, password: str) -> None:
+        stored = self._enabled_hash(username)
+        if stored is None:
+            return
+        now = time.monotonic()
+        with self._verified_lock:
+            for memo, at in list(self._verified.items()):
+                if now - at >= self.VERIFIED_FOR_S:
+                    del self._verified[memo]
+            self._verified[self._memo(username, password, stored)] = now
 
     def attempt(self, username: str, password: str) -> LoginRefusal | None:
-        """One sign-in attempt: None when it succeeds, else why not. A locked-out account is refused before any
-        scrypt run; every other refusal costs one, so timing does not tell a disabled account from a wrong name."""
+        """One sign-in attempt (the HTTP guard's): None when it succeeds, else why not. A locked-out account is
+        refused before any scrypt run; every other refusal costs one, so timing does not tell a disabled account
+        from a wrong name. A success is remembered for Gradio's :meth:`check` of the same request."""
+        return self._attempt(username, password, remember=True)
+
+    def _attempt(self, username: str, password: str, *, remember: bool) -> LoginRefusal | None:
         key = username.strip().lower()
         wait = self.throttle.retry_after(key)
         if wait > 0:
@@ -274,6 +317,8 @@ class Authenticator:
         outcome = self._verify(username, password)
         if outcome is True:
             self.throttle.succeeded(key)
+            if remember:
+                self._remember_verified(username, password)
             return None
         self.throttle.failed(key)
         if outcome == DISABLED:
