@@ -458,9 +458,9 @@ _GREETING = re.compile(r"^(您|你)好[，,！!]?")  # 您好，什么时候需�
 _WHY_HOW = re.compile(r"为什么|为何|怎么(快速|准确|简单|自己|在家|正确)?(判断|区分|分辨|知道|看出)|怎么回事|如何(判断|区分|分辨)|(多少|什么|哪些|怎样).{0,8}(才)?算")
 
 # 三天后把空腹血糖发给我, 下周复查完告诉我结果: a result to report when it exists, later; an instruction, not a request
-# for what is so now
-_LATER_REPORT = (r"^[^，,。？?]{0,4}(?<![这近])([一二两三四五六七八九十\d]+个?(天|周|星期|礼拜|月)(后|以后|之后)|明天|后天|下周|下个?月|下次"
-                 r"|过(几|两|一|三)天|回头|复查(完|好)(后|以后|之后)?)[^，,。？?]{0,16}(告诉|通知|发给|传给|报给)我(结果|数值|读数|情况)?(一下|吧|哈|看看|看一下)?$")
+# for what is so now (not 明天把化验单发给我: what the patient has, sent tomorrow)
+_LATER_REPORT = (r"^[^，,。？?]{0,4}(?<![这近])([一二两三四五六七八九十\d]+个?(天|周|星期|礼拜|月)(后|以后|之后)|下周|下个?月|下次"
+                 r"|过(几|两|一|三)天|(复查|测|量)(完|好)(后|以后|之后))[^，,。？?]{0,16}(告诉|通知|发给|传给|报给)我(结果|数值|读数|情况)?(一下|吧|哈|看看|看一下)?$")
 # (需要跟您确认一下，…？: what the doctor needs to check with the patient leads a question; it advises nothing)
 _A_STRONG_RE = re.compile(
     r"(?<!的)(?<!给出)(?<!给您)(?<!给你)建议(?!(你|您)?[\u4e00-\u9fff]{0,6}的(?!话)|之前|以前)|推荐|应该(?![的是做])|应当"
@@ -480,6 +480,9 @@ _A_STRONG_RE = re.compile(
     r"|(?<![我你您不还])记得(?![吗么])|记住|(?<![是我])(要|得|需|需要)先(?!了解|问|知道|弄清|搞清|确认|看看)"
     r"|(?i:\b(should|must|recommend|suggest|need to|have to|make sure|avoid|don't|do not)\b"
     r"|\bsee (a|your) doctor|\bgo to (the )?(er|hospital|emergency|clinic|doctor)|\bseek\b|\bcall (911|120|an ambulance))"
+    # go A&E straight away, call 111 if…: the emergency department and the helplines by name
+    r"|(?i:\bgo (straight )?(to )?(the )?(a&e|a and e|er|emergency|casualty)\b|\bcall (111|999|112|000|995|the ambulance)\b"
+    r"|\b(straight|right) away\b)"
 )
 _A_ACTION_RE = re.compile(
     # not 可以说说话的人: 可以 inside what describes a person or a place
@@ -593,6 +596,16 @@ _A_ACTION_RE = re.compile(
     # (patches work best combined with gum: which to use; we'll recheck in six weeks: the plan)
     r"|(?i:\baim for\b|\bcut (down|back) on\b|\bworth (considering|trying|a try|a go)\b|(?<!what )(?<!which )\bworks? best\b"
     r"|\bwe'?ll (recheck|re-check|repeat|review|refer)\b"
+    # I'll book you in for bloods, I increase the amlodipine to 10 mg (Singlish), come back in two weeks, keep going with
+    # the metformin, try to get some red meat in, …, and take the tablets with juice, pop in to see the nurse, let's hold
+    # off, I'd rather he came in tonight, I'd still like a dermatologist to look at it (not Before I change the dose, …)
+    r"|\b(i|we)'?ll (book|refer|arrange|order|prescribe|start|put|organi[sz]e|request|increase|reduce|switch|change|up|lower"
+    r"|send you|get you|give you|see you)\b|(?<!before )(?<!after )(?<!if )(?<!when )(?<!once )(?<!until )\bi (increase|reduce|add|start|switch|change|stop|put|prescribe|refer|book)"
+    r" (the|your|you|him|her)\b|\b(come back|return|see you( again)?|review (you|it|him|her)) in (a|an|one|two|three|four|six"
+    r"|\d+|a couple of|a few) (days?|weeks?|months?)\b|\b(keep|carry on) (going|taking|using|with|on)\b|\btry to\b"
+    r"|\b(and|then|so) (take|try|drink|eat|use|keep|stop|start|call|book|rest|avoid|ring)\b|^pop (in|over|down|round|along|into)\b"
+    r"|\blet'?s (hold|wait|leave|watch|stick|give)\b|\bi'?d (really |much |still |just )?(rather|prefer)\b"
+    r"|\bi'?d (still |really |also )?(like|want) (a|an|the|him|her|them|someone|somebody) ([\w-]+ ){0,2}to\b"
     r"|" + _WHY_NOT + ")"
     r"|(?i:\b(is|are) (not )?needed\b|\bno need (to|for)\b|\bjust (repeat|take|rest|keep|use|wait|watch|ice)\b|\brepeat (the|a|an|it)\b)"
     # 乳牙…所以还是要补, 今晚九点打夜针, 先给你开三天抗生素, 先在家观察, 超过38.5℃就吃退烧药, 主要靠防蚊，带上驱蚊液,
@@ -601,15 +614,16 @@ _A_ACTION_RE = re.compile(
     # 得打几针)
     r"|^(就|还|都)?(要|得)(吃|服|用|涂|抹|打|输|喷|滴)(?![什么啥几多了过吗么不没])[\u4e00-\u9fff]"
     r"|(所以|还是|一定|最好|一样|同样|照样|照常)要(?![看问])[\u4e00-\u9fff]"
-    r"|^(今晚|今天晚上|今天|明天|明早|明晚|后天)(上午|下午|晚上|早上)?[^，,。？?我您你]{0,5}(打|吃|服|来|过来|抽血|复查|复诊|做|查|停|空腹)(?![了过吗么问])"
+    # (今天打针那个地方疼不疼, 今天打的那个针: the day names which injection, it plans nothing)
+    r"|^(今晚|今天晚上|今天|明天|明早|明晚|后天)(上午|下午|晚上|早上)?[^，,。？?我您你]{0,5}(打|吃|服|来|过来|抽血|复查|复诊|做|查|停|空腹)(?![了过吗么问的])"
     r"(?![^，,。？?]{0,3}(那个|那|的)(地方|部位|位置|针眼|伤口|胳膊|手臂|屁股))"
     r"|^(先)?(给|帮)(您|你)(开|续|预约|安排|换|调整|加|减|挂)|(先|暂时)在家(观察|休息|隔离|养)"
     r"|(超过|高于|低于|不到)[^，,。]{0,8}就(吃|用|服|去|来|打)|^带上(?=[\u4e00-\u9fff])|(主要|只能|全靠|要|(?<![我你您他她])得|需要)靠(?!谱)"
     r"|(每年|每天|每月|每周|每次|年年|天天)(都)?(要|得|需要)(打|吃|服|用|查|复查|体检|接种|换|测|量)(?![了过吗么什啥几多])"
     r"|(还|就)?(要|得|需要)再(打|吃|服|用|查|复查|做|来|接种|测|量)(?![了过吗么什啥几多])"
     r"|往(前|后)挪|[\d一二三四五六七八九十]+点(前|以前|之前)(就)?(吃完|睡|上床|吃|喝|放下|关|熄灯|躺下)|(手机|电脑|电视|屏幕)少(看|刷|玩)"
-    # 睡前放下手机, 少碰手机: the phone put away (not 我放下手机就睡: what the patient does)
-    r"|(?<![我他她])(放下|收起|远离|少碰|别碰)(手机|平板|电子产品|屏幕)(?![了过])"
+    # 睡前放下手机, 尽量远离电子产品: the phone put away (not 我放下手机就睡, 你平时几点前放下手机: what the patient does)
+    r"|(睡前|睡觉前|上床前|吃饭时|尽量|早点|要|得|先|多)(放下|收起|远离|少碰|别碰)(手机|平板|电子产品|屏幕)(?![了过])"
 )
 _A_INFO_RE = re.compile(
     r"可能(是|为|会|有|系)|可能[\u4e00-\u9fff]{1,4}了$|考虑(是|为)|(?<![你您他她])应该是[^，,。？?什么啥哪谁多几吗么呢吧\s]{2,8}(?=\s|$)|属于|提示|诊断|引起|导致|造成|一般|通常|常见|正常|良性"
@@ -631,9 +645,13 @@ _A_INFO_RE = re.compile(
     # 要不要手术，主要看症状大不大: what the decision depends on
     r"|(主要|关键|还是要|还得|就得|(?<![想我你您])要|得)看(?!看|一下|到|了|医生|病|书)"
     r"|(?i:\b(could|may|might) be\b|\bprobably\b|\blikely\b|\busually\b|\bnormal\b|\bcaused by\b"
-    r"|\b(is|are) (common|fine|safe|harmless)\b|\bbenign\b|\b(biopsy|scan|x-ray|ultrasound|test|result)s? (shows?|suggests?|indicates?)\b|\b(symptoms?|findings?|results?|signs?|picture|this|it|that) (fits?|points to|sounds like)\b|\bconsistent with\b"
+    r"|\b(is|are) (very |quite |fairly |really |pretty |extremely )?(common|fine|safe|harmless)\b|\bbenign\b|\b(biopsy|scan|x-ray|ultrasound|test|result)s? (shows?|suggests?|indicates?)\b|\b(symptoms?|findings?|results?|signs?|picture|this|it|that) (fits?|points to|sounds like)\b|\bconsistent with\b"
     # the graft looks like it's taking well: how the healing goes, an assessment
-    r"|\b(healing|taking|settling|recovering|progressing) (well|nicely)\b)"
+    r"|\b(healing|taking|settling|recovering|progressing) (well|nicely)\b"
+    # doesn't look worrying, almost certainly viral, on the low side, still high, most private GPs can give the jab
+    r"|\b(doesn'?t|does not|don'?t|do not) (look|seem|sound) (worrying|concerning|serious|suspicious|infected|bad)\b"
+    r"|\b(almost certainly|most likely|very likely)\b|\bon the (low|high) side\b|\bstill (too )?(high|raised|elevated|low)\b"
+    r"|\b(most|many) ([\w-]+ ){0,2}(gps|clinics|pharmacies|chemists|hospitals|doctors|people|patients|children|kids|babies)\b(?! ask| wonder))"
     # …is flat, which points to fluid: a relative clause, lower case (Which points to…? asks)
     r"|\bwhich (fits|points to|suggests|means)\b"
     # 对肝损伤很大: the harm, why the advice
