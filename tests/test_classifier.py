@@ -238,6 +238,30 @@ HELDOUT = ROOT / "tests" / "data" / "classifier_heldout.jsonl"
 # "…, which points to" explain; Hakka 冇 closes a yes/no question; Shanghainese 有啥事体讲好了 offers the service;
 # 不舒服的话及时告诉我 is an instruction for later, not a request; 想戒烟是您自己决定的，还是…？ describes an option and
 # 戒烟门诊 names a clinic; 什么时候戒都不晚 explains, so 当然戒得掉 answers the question before it). No label changed.
+# classifier_s62: 150 written blind in session 62 (a ward pharmacist, obstetrics, newborns, dermatology photos, a
+# psychiatry intake, heart failure, diabetes, a bed-side nurse, forms to fill in; Sichuanese, Northeastern and Cantonese
+# speech, English); 0.933 (binary 0.987) on first contact (original markers 0.860), 1.000 after its misses were read
+# (能不能晚上十一点前放下手机？ proposes; Cantonese 即刻搽 advises and 呢个係湿疹嚟嘅 diagnoses; 这次是病毒感染 and
+# 抗生素没有用 explain; 做真菌镜检，确认是不是癣 is what the test settles; 换成谁都会着急的 is comfort, no change to make;
+# 今天早上加到40毫克 is a new dose; 今天打针那个地方疼不疼 plans nothing; "doesn't look worrying", "I'd still like a
+# dermatologist to…", "keep going with", "let's hold off" and "almost certainly viral" advise or explain). No label
+# changed.
+# classifier_s62b: 150 more written blind later in session 62 (a consultation platform, dentistry, eyes, sexual health,
+# kidneys, TCM, sports injuries, diabetes forms, a platform's notices and auto-replies; Shanghainese, Hunan, Taiwanese
+# Mandarin, Malaysian and Singaporean English); measured before any change of this session (the code of b4db35f): 0.960
+# (binary 0.980) on first contact (original markers 0.793), 1.000 after its misses were read (Shanghainese 有啥事体伐？
+# offers the service; [自动回复]…会在下班后统一回复，请勿重复发送 is a notice; 三天后把空腹血糖发给我 is an instruction for
+# later, not a request (but 明天把化验单发给我 still asks); "very common", "go A&E straight away", "most private GPs
+# can…", "I increase the amlodipine", "come back in two weeks, ok?" advise). No label changed.
+# classifier_s62c: 150 more written blind at the end of session 62 (an emergency dispatcher, a family doctor's phone
+# round, ENT, stroke, post-operative care, tube feeding, vaccination schedules, falls, an English GP; internet slang,
+# emoji, Australian and British English); 0.933 (binary 0.973) on first contact (original markers 0.873), 1.000 after
+# its misses were read (重点观察 advises, and 这两点比拉了几次更要紧 compares, it asks nothing; 小周 想了解一下… asks past a
+# space; 欢迎使用在线复诊服务…请稍候 is a notice; 怎么快速判断是不是中风？ is answered; 每年都得打 and 还要再打 advise; 您
+# 发来的照片 asks for nothing; "I'll book you in", "on the low side, so try to…", "pop in", "call 111" and "I'd rather he
+# came in" advise). The writer flagged three judgement calls, kept as the guideline has them: an empty reply is other,
+# 您好，还在线吗？ checks the line (other), and the “中风120” mnemonic's 歪不歪, 能不能平举 are checks to make, under a
+# question the reply answers itself (suggestion). No label changed.
 LATER_SETS = [ROOT / "tests" / "data" / "classifier_fresh.jsonl", ROOT / "tests" / "data" / "classifier_final.jsonl",
               ROOT / "tests" / "data" / "classifier_s42.jsonl", ROOT / "tests" / "data" / "classifier_s43.jsonl",
               ROOT / "tests" / "data" / "classifier_s44.jsonl", ROOT / "tests" / "data" / "classifier_s50.jsonl",
@@ -255,7 +279,8 @@ LATER_SETS = [ROOT / "tests" / "data" / "classifier_fresh.jsonl", ROOT / "tests"
               ROOT / "tests" / "data" / "classifier_s59c.jsonl", ROOT / "tests" / "data" / "classifier_s60.jsonl",
               ROOT / "tests" / "data" / "classifier_s60b.jsonl", ROOT / "tests" / "data" / "classifier_s60c.jsonl",
               ROOT / "tests" / "data" / "classifier_s61.jsonl", ROOT / "tests" / "data" / "classifier_s61b.jsonl",
-              ROOT / "tests" / "data" / "classifier_s61c.jsonl"]
+              ROOT / "tests" / "data" / "classifier_s61c.jsonl", ROOT / "tests" / "data" / "classifier_s62.jsonl",
+              ROOT / "tests" / "data" / "classifier_s62b.jsonl", ROOT / "tests" / "data" / "classifier_s62c.jsonl"]
 
 
 def _load(path: Path) -> list[dict]:
