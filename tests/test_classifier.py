@@ -34,7 +34,8 @@ HELDOUT = ROOT / "tests" / "data" / "classifier_heldout.jsonl"
 # after its misses were read (requests without 请, traditional characters, rhetorical questions, English).
 # classifier_s44: 150 more written blind in session 44 (before its writer read the rules); 0.833 (binary 0.867) first
 # contact (original markers 0.553), 0.967 (binary 0.980) after its misses were read (有无, tags, advice asked as a question, self-answered
-# questions, reminders). Left: 在…还是… without 是, reproaches (等着中风吗？, 怎么还在吃…呢).
+# questions, reminders). Left: 在…还是… without 是, reproaches (等着中风吗？, 怎么还在吃…呢). Session 62 read 在A还是B as a
+# question (疼的位置在肚脐周围还是右下腹; not 在家休息还是最好的, 建议在家观察还是…), which took it to 1.000.
 # classifier_s50: 150 more written blind in session 50; 0.913 (binary 0.953) on first contact (original markers 0.860),
 # 1.000 after its misses were read (bare yes/no and explanations answering the doctor's own why/how question,
 # reproaches, service notices, the noun 的建议, 需要先了解一下您…, 要少…/莫…/比较合适, 可能性大, …才知道).
