@@ -69,6 +69,48 @@ def test_a_page_whose_sign_in_ended_says_so_and_works_again_after_signing_in(tmp
         browser.close()
 
 
+def test_the_sign_in_ended_notice_works_from_the_keyboard(tmp_path):
+    """Walk s62: the notice covered the page for the mouse, but the keyboard's focus stayed behind it (on the
+    Rate tab's button), so a keyboard-only annotator had to Tab through the whole page to reach Close, Esc did
+    nothing, and the Rate keys still acted on the item under it. The notice is now a modal dialog: focus moves
+    to it, Tab stays in it, Esc closes it (as Close), no key reaches the page behind, and focus goes back."""
+    from playwright.sync_api import expect, sync_playwright
+
+    require_chromium()
+    with rate_server(tmp_path, users=("ann",)) as (svc, url), sync_playwright() as pw:
+        from rate_ui_support import add_item
+        add_item(svc.store, ["有发烧吗？", "多喝水。"])
+        browser = launch(pw)
+        ctx, page = open_rate_tab(browser, url, "ann", "en", keyboard_only=True)
+        page.keyboard.press("n")
+        expect(page.locator("#rate-item-info")).to_contain_text("Item #1", timeout=TIMEOUT_MS)
+        page.locator("#rate-next").focus()
+        other = ctx.new_page()
+        other.goto(str(url))
+        other.locator("#account").get_by_role("link", name="Sign out").click()
+        expect(other.locator("input[type=password]").first).to_be_visible(timeout=TIMEOUT_MS)
+        page.bring_to_front()
+        notice = page.locator("#session-ended")
+        expect(notice).to_be_visible(timeout=25_000)
+        expect(notice).to_have_attribute("aria-modal", "true")
+        assert page.evaluate("() => !!document.getElementById(document.getElementById('session-ended')"
+                             ".getAttribute('aria-labelledby'))")
+        inside = "() => !!document.activeElement.closest('#session-ended')"
+        page.wait_for_function(inside, timeout=5_000)
+        for _ in range(3):  # Tab and Shift+Tab go round the notice's own link and button
+            page.keyboard.press("Tab")
+            assert page.evaluate(inside)
+        page.keyboard.press("Shift+Tab")
+        assert page.evaluate(inside)
+        page.keyboard.press("1")  # a Rate key: not for the item under the notice
+        expect(page.locator("#rate-tt-0 input:checked")).to_have_count(0)
+        page.keyboard.press("Escape")
+        expect(notice).to_have_count(0)
+        assert page.evaluate("() => document.activeElement.closest('#rate-next') !== null")
+        ctx.close()
+        browser.close()
+
+
 def test_a_chat_message_sent_after_the_sign_in_ended_stays_in_the_box(tmp_path):
     """Walk 9: Send takes the message out of the box in the browser; refused with 401 it never reached the server,
     and it was gone. It now comes back into the box (ahead of what was typed since), so the notice's "repeat your

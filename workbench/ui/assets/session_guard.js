@@ -54,7 +54,7 @@
       + 'background:rgba(0,0,0,.45)', `
       <div style="max-width:36em;background:var(--background-fill-primary,#fff);color:var(--body-text-color,#111);
                   border-radius:10px;padding:20px 24px;box-shadow:0 8px 30px rgba(0,0,0,.35);line-height:1.6">
-        <p style="font-weight:600;margin:0 0 8px">登录已失效 · Your sign-in has ended</p>
+        <p id="session-ended-title" style="font-weight:600;margin:0 0 8px">登录已失效 · Your sign-in has ended</p>
         <p style="margin:0 0 6px">已在其他标签页退出，或服务器已重启。重新登录之前，本页的操作都不会保存；页面上的答案仍在。
           请在新标签页重新登录，然后回到这里重做最后一步（例如再按一次提交）。</p>
         <p style="margin:0 0 12px">You signed out in another tab, or the server restarted. Nothing you do on this page
@@ -63,7 +63,35 @@
         <a id="session-ended-login" href="./" target="_blank" rel="noopener">重新登录 · Sign in again</a>
         <button id="session-ended-close" style="float:right">关闭 · Close</button>
       </div>`);
-    if (box) box.querySelector('#session-ended-close').onclick = () => { box.remove(); dismissed = true; };
+    if (!box) return;
+    // A modal for the keyboard as for the mouse (walk s62: the focus stayed behind it, so Close was a whole page
+    // of Tabs away, Esc did nothing and the Rate keys acted on the item under it): focus moves to Close, Tab
+    // goes round the link and the button, Esc closes it as Close does, no key reaches the page behind it, and
+    // the focus goes back to where it was.
+    box.setAttribute('aria-modal', 'true');
+    box.setAttribute('aria-labelledby', 'session-ended-title');
+    const before = document.activeElement;
+    const close = box.querySelector('#session-ended-close');
+    const stops = [box.querySelector('#session-ended-login'), close];
+    const dismiss = () => {
+      box.remove();
+      dismissed = true;
+      if (before && before !== document.body && before.isConnected) before.focus({preventScroll: true});
+    };
+    close.onclick = dismiss;
+    box.addEventListener('keydown', (ev) => {
+      ev.stopPropagation();
+      if (ev.key === 'Escape') { ev.preventDefault(); dismiss(); return; }
+      if (ev.key !== 'Tab') return;
+      ev.preventDefault();
+      const at = stops.indexOf(document.activeElement);
+      stops[(at + (ev.shiftKey ? stops.length - 1 : 1)) % stops.length].focus();
+    });
+    // Focus that strays behind the notice (a click on its backdrop, a script) comes back to it.
+    box.addEventListener('focusout', (ev) => {
+      if (box.isConnected && !box.contains(ev.relatedTarget)) setTimeout(() => { if (box.isConnected) close.focus(); }, 0);
+    });
+    close.focus();
   };
   // The server holds sign-ins in memory: after a restart (or Sign out elsewhere) this page would only learn at
   // its next event, after the answer typed for it. A light check every 10 s says so first; once the notice
