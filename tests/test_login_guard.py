@@ -218,3 +218,30 @@ def test_a_sign_in_costs_one_scrypt_run_and_a_refused_one_still_costs_one(app, m
         assert not auth.check("res", "secret-pass-res")
     finally:
         upsert_user(app.store, "res", "secret-pass-res", "researcher")
+
+
+def test_no_other_site_may_frame_the_workbench(app):
+    """Walk: no answer carried a framing policy. Behind an HTTPS proxy Gradio's login cookie is ``SameSite=None;
+    Secure``, so another site could show the signed-in workbench in an invisible frame and steer an admin's clicks
+    (retire an item, disable an account): the frame's own requests are same-origin, which the Origin check lets
+    through. Every answer (the login page, the signed-in page, the API, a refusal, a download) now forbids
+    framing by other sites, names its content type as final and sends no referrer to other sites."""
+
+    def assert_hardened(r: httpx.Response, what: str) -> None:
+        assert r.headers.get("x-frame-options") == "SAMEORIGIN", what
+        assert "frame-ancestors 'self'" in r.headers.get("content-security-policy", ""), what
+        assert r.headers.get("x-content-type-options") == "nosniff", what
+        assert r.headers.get("referrer-policy") == "same-origin", what
+
+    with httpx.Client(base_url=app.url, timeout=60) as stranger:
+        assert_hardened(stranger.get("/"), "login page")
+        assert_hardened(stranger.get("/config"), "401")
+        assert_hardened(stranger.get("/monitoring"), "403 from the guard")
+        assert_hardened(stranger.get("/workbench-account"), "workbench route")
+    with _signed_in(app, "ann") as http:
+        page = http.get("/")
+        assert "accounts_save" in page.text  # the signed-in page itself
+        assert_hardened(page, "signed-in page")
+        assert_hardened(http.get("/config"), "config")
+        assert_hardened(http.get("/theme.css"), "asset")
+        assert [v for k, v in page.headers.multi_items() if k == "x-frame-options"] == ["SAMEORIGIN"]  # one of each

@@ -16,6 +16,9 @@ HTTP beyond loopback never stores: :meth:`WorkbenchGuard._logout` forgets the ot
 Gradio's login page also carries the description of every API endpoint, admin ones included, to anyone not signed
 in (``/config`` and ``/gradio_api/info`` answer 401 there): :meth:`WorkbenchGuard._page` leaves it empty.
 Gradio's traffic monitoring (:data:`MONITORING`) is refused to everyone, in both modes.
+Every answer carries :data:`SECURITY_HEADERS`: no other site may frame the workbench (behind an HTTPS proxy the
+``SameSite=None`` cookie is sent to a frame, whose own requests are same-origin: a site could steer a signed-in
+admin's clicks in an invisible frame), and no URL, open mode's ``?token=`` included, leaves as a referrer.
 """
 
 from __future__ import annotations
@@ -60,6 +63,13 @@ NO_TOKEN = (("GET", "/gradio_api/startup-events"), ("HEAD", ""))
 #: console, outside the workbench's logins and roles. Nothing here uses it (the store keeps each generation's
 #: latency; bench/ measures speed), so it is refused to everyone, admins included, rather than given a role.
 MONITORING = "/monitoring"
+#: added to every HTTP answer that does not set them itself (see the module docstring)
+SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
+    (b"x-frame-options", b"SAMEORIGIN"),
+    (b"content-security-policy", b"frame-ancestors 'self'"),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"same-origin"),
+)
 
 
 # The page's embedded API description (Starlette's JSON escapes "<", so the first ";</script>" ends it), and
@@ -194,6 +204,20 @@ def _replaying(body: bytes, receive: Receive) -> Receive:
     return replay
 
 
+def _hardened(send: Send) -> Send:
+    """``send`` with :data:`SECURITY_HEADERS` added to the answer's start, where it has none of that name."""
+
+    async def wrapped(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            present = {k.lower() for k, _ in message.get("headers", [])}
+            extra = [(k, v) for k, v in SECURITY_HEADERS if k not in present]
+            if extra:
+                message = {**message, "headers": [*message.get("headers", []), *extra]}
+        await send(message)
+
+    return wrapped
+
+
 async def _reply(send: Send, scope: Scope, status: int, detail: str, headers: Sequence[tuple[bytes, bytes]] = ()) -> None:
     if scope["type"] == "websocket":
         await send({"type": "websocket.close", "code": 1008})
@@ -231,6 +255,8 @@ class WorkbenchGuard:
         if scope["type"] not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return
+        if scope["type"] == "http":
+            send = _hardened(send)
         headers = _headers(scope)
         set_cookie: bytes | None = None
         if self.open_mode is not None:
