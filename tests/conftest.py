@@ -7,6 +7,11 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+# Nor do they touch the developer's store or accounts: WORKBENCH_DB_URL overrides every config, so an app a test
+# builds on its own temporary file would otherwise open the database the shell names (and add the test accounts
+# to it). A test that wants either variable sets it itself (tests/test_suite_isolation.py).
+for _name in ("WORKBENCH_DB_URL", "WORKBENCH_AUTH"):
+    os.environ.pop(_name, None)
 
 from pathlib import Path  # noqa: E402
 
