@@ -327,6 +327,8 @@ _CUED: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"|序列号|设备号|设备编号|机身号|机身编号|SN号|S/N|\bSN(?=\s)|(?:仪|机|器|泵|计)(?:\s*[（(][^）)]{1,6}[)）])?(?:编号|序列号)"
         # a trial's subject (受试者编号 S-023, 筛选号 SCR-047, 受试者 S-031)
         r"|受试者|筛选号|随机号|入组号"
+        # a long-term-care benefit's number (长期护理保险待遇编号), a child's code in the immunisation system (儿童编码)
+        r"|待遇编号|待遇号|儿童编码|儿童编号"
         # a police officer's number, an athlete's registration, a lost birth certificate's number
         r"|警号|注册号|(?:原|出生)证编号"
         # a vaccination certificate's and a death certificate's numbers; an inmate's number after the name
@@ -423,7 +425,7 @@ _ZODIAC = re.compile(r"\s*[，,]?\s*属[鼠牛虎兔龙蛇马羊猴鸡狗猪]")
 _SPOKEN_YEAR_OF = re.compile(r"(?<![一二三四五六七八九零〇\d])(?P<v>[一二三四五六七八九零〇]{2}年)的(?=\s*[，,]?\s*属[鼠牛虎兔龙蛇马羊猴鸡狗猪])")
 # 我是八三年腊月生的, 他是七九年的: a year said in numerals, with a (lunar) month, and 生
 # (…，三八年生的: the clause says whose, after a comma; …，四八年生）: a bracketed note's last clause)
-_BORN_SPOKEN = re.compile(r"(?:(?:我|他|她|孩子|患者|病人)是|(?<=[，,、 ]))(?P<v>(?:[一二三四五六七八九零〇]{2}|[一二三四五六七八九零〇]{4}|(?<!\d)\d{2})年"
+_BORN_SPOKEN = re.compile(r"(?:(?:我|您|他|她|孩子|患者|病人)是|(?<=[，,、 ]))(?P<v>(?:[一二三四五六七八九零〇]{2}|[一二三四五六七八九零〇]{4}|(?<!\d)\d{2})年"
                           r"(?:(?:[正一二三四五六七八九十冬腊]|十[一二])月(?:(?:初|十|二十|廿)?[一二三四五六七八九十])?)?)(?:出)?生"
                           # (（退休中学教师，四八年生）: a note's clause that ends there)
                           r"(?:的|(?=[）)，,。；;]))")
@@ -491,12 +493,14 @@ _ADDR_RE = re.compile(
     rf"(?:(?<=[号弄])(?P<estate>{_P}{_P_INNER}{{0,5}}?(?:{_ESTATE}|[阁閣])(?!{_ESTATE_WORD}){_HOUSE_NUMBER}))?"
 )
 # After 住址/家住/寄到 one place part is enough (家住阳光花园, 现住朝阳区).
-_ADDR_CUE = re.compile(r"(?:住址|地址|家住|住在|现住|(?:[我你他她]们?|老两口|一家人?|全家|俩|都|一直|现在|目前|平时)住|居住在|居住于|寄到|送到|户籍在|老家在)(?:是|为|:|：|\s)*$")
+_ADDR_CUE = re.compile(r"(?:住址|地址|家住|住在|现住|现居(?:住)?|(?:[我你他她]们?|老两口|一家人?|全家|俩|都|一直|现在|目前|平时)住|居住在|居住于|寄到|送到|户籍在|老家在)(?:是|为|:|：|\s)*$")
 # 本院（广州市越秀区）: where an institution is, in brackets after it, is nobody's address
 _INSTITUTION_BEFORE = re.compile(r"(?:本院|我院|医院|院区|中心|机构|公司|学校)\s*[（(]\s*$")
 # 佛山市南海区恒达五金制品有限公司: a city and district that open a company's name; 参保地：济南市历下区: where someone
 # is insured or treated, a region, not where they live (neither has a street or a number)
 _ORG_AFTER = re.compile(r"[\u4e00-\u9fff]{1,14}?(?:有限公司|有限责任公司|股份公司|集团|工厂)")
+# 天河区石牌街社区卫生服务中心: the place in a clinic's or an office's name, no one's home
+_CLINIC_AFTER = re.compile(r"卫生服务中心|卫生服务站|卫生院|卫生室|医院|居委会|村委会|派出所|街道办")
 _NOT_HOME_BEFORE = re.compile(r"(?:用人单位|参保地区?|就医地|统筹地区|统筹区)\s*[:：]?\s*$")
 _GENERIC_PLACES = {"农村", "乡村", "山村", "城中村", "村里", "城里", "城市", "小区", "社区", "郊区", "市区", "县城",
                    "老城区", "新区", "街道", "马路"}
@@ -575,9 +579,9 @@ def _addresses(norm: str) -> list[Span]:
         start, end = _extend_place(norm, m.start(), m.end())
         # After an address cue, or right after another address (扬州市 + 江都区), one place part is enough.
         cued = bool(_ADDR_CUE.search(norm, max(0, start - 6), start)) or bool(out and out[-1].end == start)
-        if (m.group("street") is None and not m.group("num")
+        if (not m.group("num") and (m.group("street") is None or _CLINIC_AFTER.match(norm, end))
                 and (_INSTITUTION_BEFORE.search(norm, max(0, start - 8), start) or _ORG_AFTER.match(norm, end)
-                     or _NOT_HOME_BEFORE.search(norm, max(0, start - 8), start))):
+                     or _NOT_HOME_BEFORE.search(norm, max(0, start - 8), start) or _CLINIC_AFTER.match(norm, end))):
             pos = end
             continue
         if len(places) >= 2 or places and (
@@ -892,7 +896,7 @@ _STRONG_CUE = re.compile(
     r"|[\u4e00-\u9fff]{0,4}(?:登记|材料|信息|名单|档案|评估|小结)|(?:转诊|会诊|转院|入院|出院|随访|交接)单)\s*[:：|｜]"
     r"|签约居民|参保人|投保人|被保人|受保人|报修人|申请人|经办人|(?:委托|法定)?代理人|监护人|借阅人"
     # who takes the medicine, joins the rural scheme, is paid, is counselled (用药人高文静, 参合人高长生, 来访者和海燕)
-    r"|用药人|服药人|参合人|收款人|开户人|持卡人|来访者"
+    r"|用药人|服药人|参合人|收款人|开户人|持卡人|持证人|持照人|来访者"
     # a survey's household head and respondent (户主贺建军, 受访者贺建军对调查无异议)
     r"|户主|受访者|被访者|受调查者"
     # a team doctor's log of its players (门将韦小雨自述…)
@@ -1298,6 +1302,15 @@ def _name_at(text: str, i: int, surname: str, clause: str, c0: int) -> Span | No
         return Span(i, i + 3, "name", True)
     if strong and _function_word_at(text, i, sl):
         return None
+    if not strong and text[i + sl : i + sl + 2][-1:] in _ORGAN_ENDINGS and (
+            text[i + sl + 1 : i + sl + 2] in _ORGAN_ENDINGS or text[i + sl : i + sl + 1] in _ORGAN_ENDINGS):
+        return None  # 卫福部提醒, 卫健委通知: a ministry or a bureau (名 + 部/委/局) that speaks, not a person
+    if strong and not re.search(r"[:：|｜]\s*$", before) and (idx0 := _token_index(clause).get(i - c0)) is not None:
+        w0 = _tokens(clause)[idx0][1]
+        if (len(w0) > sl and _dict_tag(w0)[0] == "v" and _dict_tag(w0)[1] >= _COMMON_WORD_FREQ and not _KIN_CALLED.search(before)
+                and _NAME_CHARS.match(text, i + len(w0))):
+            # 护士长安排好人员: a role, then a verb that starts with a surname (安排) and goes on (not 治疗师甘露；)
+            return None
     if weak:
         # Decisive context needs no tokenizer: 我叫/姓名： + a name, or a cue + a name + sex or age.
         j = _given_end(text, i + sl, strong)
@@ -1347,7 +1360,8 @@ def _name_at(text: str, i: int, surname: str, clause: str, c0: int) -> Span | No
                   and word[-1] not in _PLACE_ENDINGS):
                 # 我外公高建国: a rare word the dictionary calls a place, with no place's ending (王府井, 白云山)
                 end, in_dict = i + len(word), True
-            elif _FAMILY_AFTER.match(text, i + len(word)) and len(word) - sl in (1, 2) and _given_ok(word[sl:]):
+            elif (_FAMILY_AFTER.match(text, i + len(word)) and len(word) - sl in (1, 2) and _given_ok(word[sl:])
+                  and tag != "t"):  # (not 周六家属开放日: a day)
                 end, in_dict = i + len(word), True  # 方圆的家属: whose family is called, whatever the word means
             elif not strong and not _TITLES.match(text, i + sl):
                 return None  # an ordinary word starting with a surname character (方便, 高血压)
@@ -1450,6 +1464,8 @@ def _name_at(text: str, i: int, surname: str, clause: str, c0: int) -> Span | No
 
 
 _MEDICINE_ENDINGS = frozenset("散丸膏丹汤饮")
+# How the name of a ministry, a bureau or a committee ends (卫福部, 卫健委, 医保局)
+_ORGAN_ENDINGS = frozenset("部委局厅署")
 _VILLAGE_ENDINGS = frozenset("村镇乡庄寨屯")
 
 
@@ -1503,13 +1519,13 @@ def _clauses(text: str) -> list[tuple[int, str]]:
 
 # 小王, 老李, 王姐, 李奶奶: what colleagues and neighbours are called. Taken after a cue (护士小刘, 叫我小金, 我和老周)
 # or, at the start of a clause, before a verb of telling (小王说, 王姐介绍).
-_NICKNAME_RE = re.compile(f"(?P<pre>[小老阿大])(?P<s>[{_SINGLE_SURNAMES}])|(?P<s2>[{_SINGLE_SURNAMES}])(?P<post>大姐|大哥|大叔|大婶|[姐哥姨叔嫂]|奶奶|爷爷|大爷|大妈|大娘|婆婆|伯伯)"
+_NICKNAME_RE = re.compile(f"(?P<pre>[小老阿大])(?P<s>[{_SINGLE_SURNAMES}])|(?P<s2>[{_SINGLE_SURNAMES}])(?P<post>大姐|大哥|大叔|大婶|[姐哥姨叔嫂]|奶奶|爷爷|大爷|大妈|大娘|婆婆|伯伯|老太太|老太)"
                           # 阿强, 阿芳: 阿 and a given-name character (not 阿姨, 阿婆: kin words)
                           "|(?P<a>阿)(?P<g>[\u4e00-\u9fff])")
 _NOT_AFTER_A = set("姨婆公伯叔哥妹爸妈嫂弟姐奶爷嬷嫲舅娘婶仔母父")
 _NICKNAME_CUE = re.compile(r"(?:@|患者|病人|叫我|喊我|叫他|叫她|是|(?:隔壁床?|邻床|对门|同病房|同屋|病友|楼上|楼下|工友|战友)的?|(?:的|个|位)叫"
                            # verbs whose object is a person: 联系小周, 通知老李
-                           r"|联系|通知|转告|告诉|问问"
+                           r"|联系|通知|转告|告诉|问问|问了|问过"
                            # an errand for someone, one of the family: 帮李奶奶问一下, 我们家阿强
                            r"|帮|替|(?:我们|我|俺|你们|他们|她们)家"
                            # a task handed to someone: 麻烦老周帮忙看一下, 交给小吴跟进, 有事找小吴
@@ -1539,6 +1555,7 @@ _XIAO_NAME = re.compile("小([\u4e00-\u9fff])")
 _XIAO_NOT_NAME = set("脸嘴屁鸡舌臂指肚脖胳膊肩便尿孩伙朋区组学米吃说声票叶针虫狗猫块些事宝贝型号")
 # A dictionary "name" this frequent after 小 is a word first (小姐); 小雨 (620) and 小宝 (119) are not.
 _XIAO_WORD_FREQ = 1000
+_RARE_NOUN_SPEAKER_FREQ = 20
 # ... and 小/老 + a surname that the dictionary knows this often as another word (小区 414) is that word after 同
 _NICKNAME_WORD_FREQ = 300
 # ... or before the child's age (我家宝宝小雨两岁半, 我儿子小宇3岁)
@@ -1551,7 +1568,7 @@ _LIST_NEXT = re.compile(r"\s*(?:、|和|与|及|跟)\s*")
 _DOUBLED = re.compile(r"([\u4e00-\u9fff])\1")
 _DOUBLED_TAGS = {"a", "n", "nr", "nz", "ng", None}
 _DOUBLED_WORD_FREQ = 100
-_HOME_CUE = re.compile(r"(?:我家|我们家|咱家|咱们家|家里|您家|你家)\s*$")
+_HOME_CUE = re.compile(r"(?:我家|我们家|咱家|咱们家|家里|您家|你家|[他她]家)\s*$")
 _KIN_DOUBLES = set("宝宝 娃娃 哥哥 姐姐 弟弟 妹妹 叔叔 舅舅 姑姑 婶婶 伯伯 婆婆 公公 嫂嫂 姥姥 乖乖 宝贝 猫猫 狗狗 "
                    "爸爸 妈妈 奶奶 爷爷 姥爷 太太 娘娘 嫲嫲 嬷嬷 婆婆 公公 爹爹".split())  # 嫲嫲: Cantonese grandma
 # English: My wife Sarah, our son Tom Miller; John and I.
@@ -1832,20 +1849,24 @@ def _doubled_names(text: str) -> list[Span]:
         # opening a clause before whose relative it is (冉冉她奶奶), or the message, before a time word or an
         # adverb, as a parent writes of a child (宁宁今天又吐了两次)
         # ... or a later clause's, once the message has spoken of a child (宝宝是…出生的，乐乐现在才7公斤)
-        clause_start = not before.strip() or before[-1] in "，,。；;！!？?\n " and bool(_CHILD_EARLIER.search(text, 0, m.start()))
+        clause_start = (not before.strip() or before[-1] in "，,。；;！!？?\n " and bool(_CHILD_EARLIER.search(text, 0, m.start()))
+                        # (二叔：婷婷下个月就要生了: a chat message's first word, after its speaker)
+                        or _SPEAKER_LABEL_BEFORE.search(before) is not None)
         kin_after = re.match(_KIN_AFTER, text[m.end():]) is not None
         if not (cued or kin_after or opens and clause_start and _doubled_subject(text, m.end())):
             continue
         tag, freq = _dict_tag(m.group())
         # 朵朵 is also a classifier (一朵朵): a rare one is a pet name after a kinship word, not 阵阵; a frequent
         # noun is an ordinary word (我家人人都感冒了)
-        if tag in _NR_TAGS or (tag in _DOUBLED_TAGS or tag in ("q", "ns")) and freq < _DOUBLED_WORD_FREQ:
+        # (婷婷: a rare descriptive word, 浓浓 not)
+        if tag in _NR_TAGS or (tag in _DOUBLED_TAGS or tag in ("q", "ns")) and freq < _DOUBLED_WORD_FREQ or tag == "z" and freq < 10:
             out.append(Span(m.start(), m.end(), "name", cued or kin_after))
     return out
 
 
 # Characters _NOT_GIVEN holds for other words (如果, 血糖) that doubled are children's pet names (果果, 糖糖)
 _PET_DOUBLE_CHARS = frozenset("果糖")
+_SPEAKER_LABEL_BEFORE = re.compile(r"(?:^|\n)\s*[^\s：:，,。]{1,6}[：:]\s*$")
 _CHILD_EARLIER = re.compile(r"宝宝|孩子|儿子|女儿|闺女|娃|小孩|宝贝")
 _PARENT_AFTER = re.compile(r"的?(?:妈妈|爸爸|家长|奶奶|爷爷|外婆|外公|姥姥|姥爷)")
 
@@ -1979,7 +2000,10 @@ def _introduced_names(text: str) -> list[Span]:
     for m in (*_PARENT_OF.finditer(text), *_INTRODUCED_LAST.finditer(text)):
         a, b = m.span("n")
         sur = _SURNAME_RE.match(text, a)
-        if (sur is None or sur.end() >= b or _inside_medical_term(text, a, b) or not _name_like(text[sur.end() : b])
+        given = text[sur.end() : b] if sur else ""
+        # (我是吉隆坡的黄家豪: 家 opens a given name here as after 我叫)
+        if (sur is None or sur.end() >= b or _inside_medical_term(text, a, b)
+                or not (_name_like(given) or len(given) == 2 and given[0] in _GIVEN_AFTER_CUE and _given_ok(given[1]))
                 or _dict_tag(text[a:b])[0] in _NOT_PERSON_TAGS):
             continue
         out.append(Span(a, b, "name", False))
@@ -2093,7 +2117,9 @@ def _english_names(text: str) -> list[Span]:
 _TIBETAN_PARTS = ("扎西 卓玛 次仁 格桑 德吉 央金 拉姆 旦增 丹增 多吉 顿珠 尼玛 达瓦 达娃 次旦 索朗 索南 平措 洛桑 白玛 仁青 "
                   "强巴 普布 巴桑 边巴 米玛 琼达 曲珍 益西 措姆 卓嘎 央宗 德央 桑珠 贡嘎 梅朵 拉巴 罗布 旺堆 旺姆 加措 "
                   "嘉措 才让 次珍 群培 贡布 阿旺 玉珍 仓决 占堆 欧珠 土登 泽仁 泽旺 吉美 其美 仁增 旺久 尼珍 拉珍 德庆 "
-                  "央拉 赤列 朗杰 巴珠 卓嘎 白珍 次央 普赤 多布杰 德央 拉巴次仁").split()
+                  "央拉 赤列 朗杰 巴珠 卓嘎 白珍 次央 普赤 多布杰 德央 拉巴次仁 "
+                  # Uyghur women's names that open with 古丽 (a role or a kinship word before them decides)
+                  "古丽娜 古丽米拉 古丽扎尔 古丽巴哈尔 古丽努尔").split()
 _TIBETAN_PART = "|".join(sorted(set(_TIBETAN_PARTS), key=len, reverse=True))
 _TIBETAN_NAME = re.compile(f"(?:{_TIBETAN_PART})(?:{_TIBETAN_PART})|(?:阿依|帕提|努尔|米热|布比|再娜|阿提|热孜万|巴哈尔)古丽"
                            # Uyghur names that start with 古丽 (古丽娜尔, 古丽米拉, 古丽巴哈尔)
@@ -2235,6 +2261,8 @@ _KIN_GIVEN_NEXT = re.compile(r"[他她](?!们)|\s*今年\s*[\d一二两三四五
                              # 我妹妹晓雯在成都…, 我女儿欣怡今天…, 我家小满（2023年…出生）: where or when the one named is
                              r"|在(?=[\u4e00-\u9fff]{2})|今天|昨天|前天|最近|这两天|这几天|一直|已经|每[天周月次]|经常|常常"
                              r"|\s*[（(]\s*(?:19|20)\d{2}\s*年"
+                             # 我弟弟雷鸣，2008年出生: the relative's name, then when they were born
+                             r"|\s*[，,]\s*(?:19|20)\d{2}\s*年(?:\d{1,2}\s*月)?(?:\d{1,2}\s*[日号])?(?:出)?生"
                              # 家属（女儿）晓燕 电话…, 女儿梅子（微信 …）: whose contact follows
                              r"|\s*(?:电话|手机|联系电话)|\s*[（(]\s*(?:微信|电话|手机)")
 # A pupil by class, as a school nurse's log names them (三年二班江河在操场…, 四年一班高兴同学午饭后…): the class is
@@ -2245,6 +2273,7 @@ _SCHOOL_CLASS = re.compile(r"(?<![\d一二三四五六七八九十])(?:[一二�
 _CLASS_BEFORE = re.compile(_SCHOOL_CLASS.pattern + r"\s*$")
 _PUPIL_NEXT = re.compile(r"同学(?!们)")
 _KIN_ONE_NEXT = re.compile(r"\s*[，,]\s*今年\s*[\d一二两三四五六七八九十]")
+_CLAUSE_END = re.compile(r"[，,。；;！!？?]|$")
 _KIN_GIVEN_WORD_FREQ = 1000  # a noun this frequent is the relative's body or belongings (我爸身体他…), not a name
 
 
@@ -2259,8 +2288,12 @@ def _kin_given_names(text: str) -> list[Span]:
             i += 1  # 家属（女儿）晓燕: the relationship in brackets, then the name
         for n, follows in ((2, _KIN_GIVEN_NEXT), (1, _KIN_ONE_NEXT)):
             word = text[i : i + n]
+            # (常把护工小芬叫成女儿春梅，…: two characters the dictionary does not know, ending the clause)
+            ends_clause = (not pupil and n == 2 and _CLAUSE_END.match(text, i + n) is not None
+                           and _dict_tag(word)[0] is None and not set(word) & _COUNTING
+                           and (i - m.start(), i - m.start() + 2) in _hmm_names(text[m.start() : i + 2]))
             if len(word) < n or not _given_ok(word) or not (
-                    follows.match(text, i + n) or pupil and n == 2 and _PUPIL_NEXT.match(text, i + n)):
+                    follows.match(text, i + n) or ends_clause or pupil and n == 2 and _PUPIL_NEXT.match(text, i + n)):
                 continue
             if n == 2 and word[0] in "小老":
                 continue  # 我儿子小脸最近…: 小/老 + a character is for the nickname rules (小脸 is a body part)
@@ -2425,7 +2458,9 @@ _CANTONESE_CHILD = re.compile(r"(?:个仔|个女|个孙)\s*(?P<n>[\u4e00-\u9fff]
 # 秀珍奶奶今天…, 护工翠萍已记录…: a care home's resident by given name and an elder's title, a carer by role and
 # given name, where what they do follows
 _GIVEN_THEN_ELDER = re.compile(r"(?:^|(?<=[\n，,。；;：:]))(?P<n>[\u4e00-\u9fff]{2})(?:奶奶|爷爷|阿婆|阿公|婆婆)")
-_CARER_GIVEN = re.compile(r"(?:护工|护理员|保姆|月嫂|育婴师)(?P<n>[\u4e00-\u9fff]{2})")
+_CARER_GIVEN = re.compile(r"(?:护工|护理员|保姆|月嫂|育婴师"
+                          # (请白班晓雯继续关注: who is on the next shift)
+                          r"|(?<=[请由让])(?:[早中晚夜白]班|大夜班|小夜班))(?P<n>[\u4e00-\u9fff]{2})")
 # 宜蓁的通讯地址是…: a clause that opens with whose address, phone or ID it gives
 _OWNER_OF_DATA = re.compile(r"(?:^|(?<=[\n，,。；;：:]))(?P<n>[\u4e00-\u9fff]{2})的(?=通[讯訊]地址|家庭住址|住址|地址|联系电话|电话|手机"
                             r"|身份证|护照|学号|病历号|医保卡|出生日期|生日)")
@@ -2448,7 +2483,10 @@ def _regional_names(text: str) -> list[Span]:
             n, (a, b) = m.group("n"), m.span("n")
             if n[1] in _SINGLE_SURNAMES and _dict_tag(n[0])[0] in ("v", "p", "c"):
                 continue  # 帮赵奶奶挂个号: a verb, then a surname and the title
-            if (_given_ok(n) and _dict_tag(n)[0] in (None, *_NR_TAGS) and _dict_tag(n)[1] < _COMMON_WORD_FREQ
+            tag, freq = _dict_tag(n)
+            # (护工春花说…: a carer's given name that is also a rare noun, before what the carer said)
+            said = rx is _CARER_GIVEN and tag in ("n", "nz") and _SAYING.match(text, m.end()) is not None
+            if (_given_ok(n) and (tag in (None, *_NR_TAGS) or said) and freq < _COMMON_WORD_FREQ
                     and not _KIN_WORD_RE.search(n) and (rx is _OWNER_OF_DATA or _predicate_starts(text, m.end()))
                     and not _inside_medical_term(text, a, b)):
                 out.append(Span(a, b, "name", True))
@@ -2533,7 +2571,9 @@ def _speaker_names(text: str) -> list[Span]:
             elif n[0] == "小":
                 tag, freq = _dict_tag(n)
                 ok = (n[1] not in _XIAO_NOT_NAME and _given_ok(n[1])
-                      and (tag is None or tag in _NR_TAGS and freq < _XIAO_WORD_FREQ))  # 小雅, not 小结
+                      and (tag is None or tag in _NR_TAGS and freq < _XIAO_WORD_FREQ
+                           # (小军：奶奶家是…: a rare noun as a chat's speaker; not 小结：, 小计：120元)
+                           or tag == "n" and freq < _RARE_NOUN_SPEAKER_FREQ and not re.match(r"\s*[\d(（]", text[m.end():])))
             elif n[0] == "阿":
                 ok = n[1] not in _NOT_AFTER_A and _given_ok(n[1])
             else:
@@ -2932,7 +2972,7 @@ def _name_spans(text: str) -> list[Span]:
     return spans + labelled + _written_twice_names(text, labelled)
 
 
-_A_NAME_TITLED = re.compile(r"阿(?P<x>[\u4e00-\u9fff])(?=师傅|姐(?![妹夫])|哥(?![们]))")
+_A_NAME_TITLED = re.compile(r"阿(?P<x>[\u4e00-\u9fff])(?=师傅|姐(?![妹夫])|哥(?![们])|医生|大夫|老师)")
 _VIETNAM_GATE = re.compile("越南|越籍|Vietnam")
 _VIETNAMESE_NAME = re.compile("(?:阮|黎|陈|范|黄|潘|武|裴|丁|吴|邓|杜|胡|何|吕|郑|林|杨|王|李)氏"
                               "(?![王朝家族宗祠集团企业])[\u4e00-\u9fff](?:(?![的了是在和与及说也都就还又让把被给他她我你])[\u4e00-\u9fff]"
@@ -3026,7 +3066,9 @@ def _familiar_names(text: str) -> list[Span]:
             out.append(Span(m.end(), end, "name", True))
     for m in _PET_NAME.finditer(text):
         if m.group("n") not in _KIN_DOUBLES:
-            out.append(Span(m.start("n"), m.end("n"), "name", False))
+            # (小名墨墨，…嘱家长墨墨体温…: what the text says is the pet name is the child's at every mention)
+            named = m.group().startswith(("小名", "乳名", "患儿"))
+            out.append(Span(m.start("n"), m.end("n"), "name", named))
     for rx in (_CALLED_BEFORE_FULL_NAME, _KIN_THEN_FAMILIAR, _A_NAME_OWNS, _OLD_SURNAME_AFTER):
         for m in rx.finditer(text):
             n = m.group("n")
@@ -3072,7 +3114,7 @@ _SIGNED_SURNAME = re.compile(f"(?:签名|签字|调配|核对|发药|复核)(?:�
 _INITIALS = re.compile(r"(?:(?:白|夜|早|中|晚)班|大夜|小夜|姓名缩写|缩写|签名|签字)\s*[:：]?\s*(?P<n>[A-Z]{2,4})(?![A-Za-z])")
 _MASKED_NAME = re.compile(f"(?<![*＊])(?:{_SURNAME_RE.pattern})[*＊]{{1,3}}(?![*＊\\d])")
 _STRONG_LABEL = re.compile(
-    r"(?:我叫|名叫|名字是|名字叫|姓名(?:是|为)?\s*[:：]?|联系人\s*[:：]?|(?:免贵|我|本人|[他她]|患者|病人|医生|大夫|医师|主任|护士|老师|师傅|那个|那位|一个|一位)姓(?!名)|[Nn]ame\s*(?:is|:|：)"
+    r"(?:我叫|名叫|名字是|名字叫|姓名(?:是|为)?\s*[:：]?|联系人\s*[:：]?|(?:免贵|我|本人|[他她]|患者|病人|医生|大夫|医师|主任|护士|老师|师傅|那个|那位|一个|一位)姓(?!名)|(?<=[，,；;])姓(?=(?:" + _SURNAME_RE.pattern + r")(?:[，,。；;]|$))|[Nn]ame\s*(?:is|:|：)"
     # 我的名字拼成了wang xiaoming, 姓名拼音：Zhang Wei
     r"|名字(?:被)?(?:拼|写|打)(?:成|作)了?(?=\s*[A-Za-z])|(?:姓名|名字)拼音(?:是|为)?\s*[:：]?(?=\s*[A-Za-z])"
     r"|(?:小名|乳名|大名|中文名|英文名|学名|曾用名|原名)(?:字)?(?:叫|是)?\s*[:：]?|(?:收件人|收货人|(?:法定|委托)?代理人|监护人)\s*[:：]?"
@@ -3165,6 +3207,8 @@ _HAS_INVISIBLE = re.compile(f"[{_INVISIBLE}]")
 
 
 # 楼主控糖小雨2016：…, 2楼 抗癌老兵_阿杰：…: a forum post's author by their user name
+# 楼主糖妈日记2021说…, 博主控糖小雨88: a poster's user name of Chinese words and digits, after whom the post calls them
+_POSTER_HANDLE = re.compile(r"(?:楼主|层主|博主|网友|[Uu][Pp]主)\s*(?P<h>[\u4e00-\u9fff]{2,10}\d{2,6})(?![\dA-Za-z])")
 _FORUM_POSTER = re.compile(r"(?:楼主|层主|(?<![\d.])\d{1,4}\s*楼)\s*(?P<h>[^\s：:，,。@#]{2,30}?)\s*[：:]")
 
 
@@ -3214,6 +3258,8 @@ def detect(text: str) -> tuple[Span, ...]:
         # (not 楼主更新：…, a word of the post)
         spans.extend(Span(m.start("h"), m.end("h"), "account") for m in _FORUM_POSTER.finditer(norm)
                      if not re.fullmatch(r"[\u4e00-\u9fff]+", m.group("h")) or _dict_tag(m.group("h"))[1] < _COMMON_WORD_FREQ)
+    if "主" in norm or "网友" in norm:
+        spans.extend(Span(m.start("h"), m.end("h"), "account") for m in _POSTER_HANDLE.finditer(norm))
     spans.extend(_addresses(norm))
     if " " in norm and _EN_ADDRESS_GATE.search(norm):
         spans.extend(Span(m.start(), m.end(), "address") for m in _EN_ADDRESS.finditer(norm))
@@ -3258,6 +3304,10 @@ def detect(text: str) -> tuple[Span, ...]:
                   and _person_after(norm, s.start, s.end)]
     if "的" in norm:
         names = _outside_spelling(norm, names)
+    if _PET_TEXT.search(norm):
+        # 小白今天打了猫三联…: in a text about a pet, a pet name found with no cue is the animal's
+        names = [s for s in names if s.confident or not _PET_NAME_SHAPE.fullmatch(norm, s.start, s.end)
+                 or _KIN_CUE.search(norm, max(0, s.start - 8), s.start)]  # (not 我儿子小白: a child)
     if "号" in norm:
         names += [Span(m.start("n"), m.end("n"), "name", True) for m in _PLAYER_BEFORE_SHIRT.finditer(norm)
                   if not covered.overlaps(m.start("n"), m.end("n"))]
@@ -3310,7 +3360,14 @@ _PERSON_AFTER = re.compile(rf"{_TITLES.pattern}|{_ELDER_TITLES.pattern}|的(?:{_
                            # or agrees, refuses, asks (韦小雨…，小雨不同意)
                            r"|(?:不|没有?)?(?:同意|答应|愿意)|拒绝|要求")
 # ... and, for a clause's subject, a time word (高山下午下床了)
-_TIME_AFTER_SUBJECT = re.compile(r"[今昨明前]天|[上下中]午|[今昨]晚|晚上|早上|凌晨|夜里|刚才|刚刚")
+_TIME_AFTER_SUBJECT = re.compile(r"[今昨明前]天|[上下中]午|[今昨]晚|晚上|早上|凌晨|夜里|刚才|刚刚"
+                                 # (赵海燕…，海燕已按调度员指导…: what the person has done or is doing)
+                                 r"|已经?(?![过了])|正在")
+
+
+# What only a pet is given or has done (a cat's or a dog's combined vaccine, deworming, neutering, its food or litter)
+_PET_TEXT = re.compile(r"猫三联|犬[二四五六八]联|驱虫|绝育|宠物|铲屎|猫粮|狗粮|猫砂|猫咪|狗狗|喵星人|汪星人")
+_PET_NAME_SHAPE = re.compile(r"[小阿][\u4e00-\u9fff]|([\u4e00-\u9fff])\1")
 
 
 def _person_after(norm: str, start: int, end: int) -> bool:
