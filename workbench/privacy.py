@@ -347,8 +347,8 @@ _PLATFORM_NAME = re.compile(
     r"(?:[“\"「『](?P<q>[^”\"」』\n]{1,30})[”\"」』]|(?P<u>[\u4e00-\u9fffA-Za-z0-9_\-]{2,20})(?=[，,。.；;！!？?\s]|$))")
 # 群昵称熊猫血_古丽, 微博用户名心理老师Echo: right after 昵称/用户名/网名, Chinese words joined to Latin letters or
 # by an underscore are a handle (no word and no name is written so; 用户名和密码, 昵称是什么 stay)
-_MIXED_HANDLE = re.compile(r"(?:昵称|用户名|网名)(?:是|为|叫|[:：])?\s*"
-                           r"(?P<h>(?![是为叫])[\u4e00-\u9fff]{1,12}(?:_[\u4e00-\u9fffA-Za-z0-9]+|[A-Za-z][A-Za-z0-9_]*)"
+_MIXED_HANDLE = re.compile(r"(?:昵称|用户名|网名|(?<![终新老])用户)(?:是|为|叫|[:：])?\s*"
+                           r"(?P<h>(?![是为叫])[\u4e00-\u9fff]{1,12}(?:_(?:[A-Za-z0-9]+|[\u4e00-\u9fff]+[A-Za-z0-9]*)|[A-Za-z][A-Za-z0-9_]*)"
                            r"|[A-Za-z0-9]+_[\u4e00-\u9fff][\u4e00-\u9fffA-Za-z0-9_]*)(?![A-Za-z0-9_])")
 # @向日葵爸爸 你家…: a chat's @ before a parent's display name made of a word (向日葵) and 爸爸/妈妈, then a space
 # (where the word is the child's name, @欧阳思琪妈妈, the name is the child's: not an account)
@@ -753,7 +753,7 @@ def _number_spans(norm: str) -> list[Span]:
         spans.extend(Span(m.start("h"), m.end("h"), "account") for m in _AT_HANDLE.finditer(norm)
                      if re.fullmatch(r"[A-Za-z][A-Za-z0-9_\-]*[0-9_][A-Za-z0-9_\-]*", m.group("h"))
                      or re.search(r"[\u4e00-\u9fff]", m.group("h")) and re.search(r"[A-Za-z]{2}", m.group("h")))
-    if "昵称" in norm or "用户名" in norm or "网名" in norm:
+    if "昵称" in norm or "用户" in norm or "网名" in norm:
         spans.extend(Span(m.start("h"), m.end("h"), "account") for m in _MIXED_HANDLE.finditer(norm))
     if "@" in norm:
         spans.extend(Span(m.start("h"), m.end("h"), "account") for m in _AT_DISPLAY_NAME.finditer(norm)
@@ -920,7 +920,7 @@ _STRONG_CUE = re.compile(
 _WEAK_CUE = re.compile(r"(?:我是|本人|患者|病人|病患|伤者|产妇|请|转给|找|谢谢|感谢|是"
                        # a report's people by their part in it (行人廖建平, 受血者江涛, 来电人…), a relative as 其母
                        r"|行人|司机|驾驶员|驾驶人|乘客|骑手|路人|目击者|报警人|来电人|呼救人|受血者|献血者|供血者|捐献者|人员"
-                       r"|负责人|法人|法定代表人|同胞|台胞|受者|供者|之(?:子|女|妻|夫|母|父)"
+                       r"|负责人|法人|法定代表人|同胞|台胞|受者|供者|之(?:子|女|妻|夫|母|父)|见证人|证人"
                        r"|其(?:母亲|父亲|丈夫|妻子|儿子|女儿|母|父|妻|夫|子|女|兄|弟|姐|妹)"
                        # whose words are forwarded (转发自李秀英：…), who signs a reply (——心内科 张立新)
                        r"|转发自|转自|(?:——|—|--)\s*(?:[\u4e00-\u9fff]{1,8}科\s*)?"
@@ -1251,6 +1251,8 @@ def _name_at(text: str, i: int, surname: str, clause: str, c0: int) -> Span | No
     (not the dictionary) tags as a person is taken, and it is not propagated through the dialogue.
     """
     before = _words_before(text, i)
+    if surname == "方" and i > 0 and text[i - 1] in "审开处配验药偏秘":
+        return None  # 审方药师, 开方医生: a prescription (方) reviewed or written, not a Ms Fang
     if surname == "单" and before.endswith(("签字", "签名")):
         return None  # 家长签字单夹在病历夹里: the signed form, not a Mr Shan
     if surname in ("于", "於") and (_TIME_AFTER_YU.match(text, i + 1) or _AT_INSTITUTION_AFTER_YU.match(text, i + 1)):
@@ -1610,7 +1612,9 @@ _PINYIN_NOT_NAMES = frozenset({"hong kong", "xi an", "he is", "he was", "he has"
 # 呼救人Tom Wilson, 联系人Anna Lee, 被保险人John Smith: a record's person by their part in it, then a full name
 _LATIN_AFTER_ROLE = re.compile(r"(?:(?:呼救|来电|报警|联系|申请|投诉|委托|被保险|投保|收款|付款|监护|代理)人|家长|家属"
                                # a team's foreign coach or player, an interpreter (已报主教练Marco Rossi)
-                               r"|(?:主|副|助理|体能|守门员)?教练|外教|外援|翻译|经纪人|领队)\s*[:：]?\s*"
+                               r"|(?:主|副|助理|体能|守门员)?教练|外教|外援|翻译|经纪人|领队"
+                               # a trial's subject and a consent's witness (受试者Mark Henderson于…签署)
+                               r"|受试者|受检者|(?:公正)?见证人|证人)\s*[:：]?\s*"
                                r"(?=[A-Z][a-z]+ [A-Z][a-z])")
 _AH_NAME = re.compile(r"(?:(?<=[\u4e00-\u9fff])|^)(?:[A-Z][a-z]{1,5} )?Ah (?P<w>[A-Z][a-z]{1,6})(?![A-Za-z])")
 _NOT_AH_WORDS = frozenset("yes no ok okay well so sorry right good great nice thanks thank see ha hah ah oh hmm my god "
@@ -1936,6 +1940,10 @@ def _foreign_names(text: str) -> list[Span]:
         # (or before a time word, an adverb or a verb: 买买提 + 今天上午; 华山·西峰 is a place)
         end = next((k for k in range(dot + 1, m.end()) if text[k] in _AROUND_FOREIGN or _TITLES.match(text, k)
                     or text[k] not in _TRANSLITERATION and _predicate_starts(text, k)), m.end())
+        # (阿不都热西提·吐尔洪 + 证言: the family name ends where a word of two characters or more starts)
+        cut = next((k for k in range(dot + 1, end) if text[k] not in _TRANSLITERATION), end)
+        if cut - dot > 2 and cut < end and len(_tokens(text[cut : cut + 6])[0][1]) >= 2:
+            end = cut
         if (text[end - 1] not in "·•・‧" and all(c in _TRANSLITERATION for c in text[start:end] if c not in "·•・‧")
                 and not _inside_medical_term(text, start, end)):
             out.append(Span(start, end, "name", True))
@@ -2075,6 +2083,12 @@ def _cued_latin_names(text: str) -> list[Span]:
     return out
 
 
+# 我是Michael Brennan的太太: a Latin full name before whose relative the writer is; Ahmad bin Ismail（马来西亚籍）,
+# Hans Müller，德国籍: a Latin full name before the person's nationality
+_LATIN_CONNECTOR = r"(?:bin|binti|bte|van|von|de|da|al|el|le)"
+_LATIN_FULL_BEFORE = re.compile(rf"(?<![A-Za-z])(?P<n>{_LATIN_WORD}(?: (?:{_LATIN_CONNECTOR} )?{_LATIN_WORD}){{1,2}})"
+                                r"(?=\s?的(?:太太|妻子|丈夫|先生|老公|老婆|爱人|妈妈|爸爸|母亲|父亲|家属|家长|女儿|儿子)"
+                                r"|\s*[（(]\s*[\u4e00-\u9fff]{1,6}籍\s*[)）]|\s*[，,]\s*[\u4e00-\u9fff]{1,6}籍)")
 _NAME_BEFORE_ADDRESS = re.compile(rf"(?P<n>{_LATIN_WORD}(?: {_LATIN_WORD}){{1,3}})\s*<[^<>@\s]+@[^<>\s]+>")
 
 
@@ -2082,6 +2096,8 @@ def _english_names(text: str) -> list[Span]:
     out = [Span(m.start("n"), m.end("n"), "name", True)
            for m in (*_EN_AND_I.finditer(text), *_LATIN_BEFORE_FAMILY.finditer(text))]
     out += _cued_latin_names(text)
+    out += [Span(m.start("n"), m.end("n"), "name", True) for m in _LATIN_FULL_BEFORE.finditer(text)
+            if not _NOT_LATIN_NAMES.intersection(w.rstrip(".") for w in m.group("n").split())]
     # Hans Müller <hans.mueller@charite.de>: a mail header's display name
     out += [Span(m.start("n"), m.end("n"), "name", True) for m in _NAME_BEFORE_ADDRESS.finditer(text)
             if m.group("n").lower() not in _NOT_LATIN_NAMES]
@@ -2128,6 +2144,15 @@ _TIBETAN_NAME = re.compile(f"(?:{_TIBETAN_PART})(?:{_TIBETAN_PART})|(?:阿依|�
                            "|(?:乌云|萨仁|斯琴|阿拉坦|娜仁|哈斯|苏日娜|宝音|托娅|图雅|其木格)?(?:其其格|琪琪格)"
                            "|(?:呼和|额尔敦|阿拉坦|宝音)?巴特尔|毕力格|格日勒图?|乌力吉|宝力高|敖日格勒|那日苏|斯琴高娃")
 _TIBETAN_SINGLE = re.compile(f"(?:{_TIBETAN_PART})")
+# Mongolian and Uyghur names used alone (宝音, 巴雅尔, 乌云娜, 额尔德木图; 买买提江, 艾克拜尔): like a Tibetan name's
+# part, one is a name where a cue, a title, a greeting or sex and age says so (not 乌云, a cloud, nor 呼和浩特)
+_STEPPE_NAMES = ("宝音 巴雅尔 乌云娜 乌日娜 萨日娜 苏日娜 额尔德木图 额尔德尼 额尔敦 朝鲁 苏和 图雅 娜仁 萨仁 其木格 阿拉坦 孟和 那顺 "
+                 "吉日嘎拉 特木尔 满都拉 布和 德力格尔 敖登 高娃 哈斯 巴图 "
+                 "买买提江 艾克拜尔 艾尔肯 阿里木 艾合买提 吾买尔 库尔班 托合提 阿迪力 吐尔洪 热合曼 伊力哈木 艾买提 亚森").split()
+_MINORITY_SINGLE = re.compile("|".join(sorted(set(_TIBETAN_PARTS) | set(_STEPPE_NAMES), key=len, reverse=True)))
+# 患者格桑（…）, 受试者哈斯（…）, 证人…: whom a record is about, right before the name
+_RECORD_SUBJECT_BEFORE = re.compile(r"(?:患者|病人|患儿|就诊人|受试者|证人|见证人)\s*$")
+_GREETING_AFTER = re.compile(r"\s*[，,]?\s*(?:您好|你好)|阿爸|阿妈")
 # 她丈夫格桑问…, 儿子扎西说…: after a kinship word, what the one named does next (not 格桑花, a flower)
 _ACTS_NEXT = re.compile(r"[问说讲告让叫来去在也都就还又才已刚今昨明和跟陪给带]|周末|[本下每]周|每天")  # (女儿央金周末陪他…)
 _MONGOLIAN_GATE = re.compile("其其格|琪琪格|巴特尔|毕力格|格日勒|乌力吉|宝力高|敖日格勒|那日苏|斯琴高娃")
@@ -2750,13 +2775,17 @@ _KIN_OF_NAMED = re.compile(f"的(?:{_KIN_WORDS})")
 def _minority_names(text: str) -> list[Span]:
     out = [Span(m.start(), m.end(), "name", True) for m in _TIBETAN_NAME.finditer(text)]
     covered = _Coverage(len(text), out)
-    for m in _TIBETAN_SINGLE.finditer(text):
+    for m in _MINORITY_SINGLE.finditer(text):
         before = text[max(0, m.start() - 12) : m.start()]
-        if (not covered.overlaps(m.start(), m.end())
-                and (not _NAME_CHARS.match(text[m.end() : m.end() + 1] or "x") or _ACTS_NEXT.match(text, m.end()))
-                and (_STRONG_CUE.search(before) or _KIN_CALLED.search(before) or _KIN_CUE.search(before)
-                     or _ROLE_CUE.search(before))  # 群主卓玛：…, 护士央金
-                or _TITLES.match(text, m.end())  # 由洛桑医生用藏语沟通
+        if covered.overlaps(m.start(), m.end()):
+            continue
+        if (not _NAME_CHARS.match(text[m.end() : m.end() + 1] or "x") or _ACTS_NEXT.match(text, m.end())) and (
+                _STRONG_CUE.search(before) or _KIN_CALLED.search(before) or _KIN_CUE.search(before)
+                or _ROLE_CUE.search(before) or _RECORD_SUBJECT_BEFORE.search(before)) or (  # 群主卓玛：…, 护士央金
+                # 扎西您好, 尼玛阿爸…, 买买提江，男，…: a greeting, a father's title, sex and age
+                (m.start() == 0 or not _NAME_CHARS.match(text[m.start() - 1]) or _RECORD_SUBJECT_BEFORE.search(before))
+                and (_GREETING_AFTER.match(text, m.end()) or _SEX_AGE.match(text, m.end()))) or (
+                _TITLES.match(text, m.end())  # 由洛桑医生用藏语沟通
                 or _KIN_OF_NAMED.match(text, m.end())  # 洛桑丹增是央金的丈夫: whose relative someone is
                 # 卓玛本周起加…: a sentence that opens with the name, then a time word
                 or (m.start() == 0 or text[m.start() - 1] in "。！？!?\n；;") and _PREDICATE_OPENER.match(text, m.end())):
@@ -2912,7 +2941,7 @@ def _name_spans(text: str) -> list[Span]:
     if _NICKNAME_RE.search(text) or "小" in text:
         spans += _nickname_spans(text, spans)
     spans += _doubled_names(text)
-    if _TIBETAN_SINGLE.search(text) or "古丽" in text or _MONGOLIAN_GATE.search(text):
+    if _MINORITY_SINGLE.search(text) or "古丽" in text or _MONGOLIAN_GATE.search(text):
         spans += _minority_names(text)
     if _KIN_WORD_RE.search(text):
         spans += _kin_named_without_surname(text)
