@@ -1307,8 +1307,8 @@ def _name_at(text: str, i: int, surname: str, clause: str, c0: int) -> Span | No
     if not strong and text[i + sl : i + sl + 2][-1:] in _ORGAN_ENDINGS and (
             text[i + sl + 1 : i + sl + 2] in _ORGAN_ENDINGS or text[i + sl : i + sl + 1] in _ORGAN_ENDINGS):
         return None  # 卫福部提醒, 卫健委通知: a ministry or a bureau (名 + 部/委/局) that speaks, not a person
-    if strong and not re.search(r"[:：|｜]\s*$", before) and (idx0 := _token_index(clause).get(i - c0)) is not None:
-        w0 = _tokens(clause)[idx0][1]
+    if strong and not re.search(r"[:：|｜]\s*$", before):
+        w0 = _tokens(text[i : i + 6])[0][1]  # (a window: the word the surname would start)
         if (len(w0) > sl and _dict_tag(w0)[0] == "v" and _dict_tag(w0)[1] >= _COMMON_WORD_FREQ and not _KIN_CALLED.search(before)
                 and _NAME_CHARS.match(text, i + len(w0))):
             # 护士长安排好人员: a role, then a verb that starts with a surname (安排) and goes on (not 治疗师甘露；)
@@ -3310,7 +3310,9 @@ def detect(text: str) -> tuple[Span, ...]:
     worded_names = {name for s in names if s.confident and s.end - s.start >= 2
                     and _dict_tag(name := norm[s.start : s.end])[1] >= _COMMON_WORD_FREQ}
     if confident:
-        names += [s for s in _known_name_spans(norm, confident) if not covered.overlaps(s.start, s.end)
+        # (where a rule found the name already, it is not looked up again: 患儿乐乐，… repeated)
+        names += [s for s in _known_name_spans(norm, confident, {(s.start, s.end) for s in names})
+                  if not covered.overlaps(s.start, s.end)
                   and not _season_named(norm, s)]
         givens = {g for n in confident if len(n) == 3 and n[0] in _SINGLE_SURNAMES and _given_ok(g := n[1:])
                   and _dict_tag(g)[1] < _COMMON_WORD_FREQ and norm.count(g) > norm.count(n)}
@@ -3472,14 +3474,14 @@ def _confident_names_among(text: str, spans: Iterable[Span]) -> tuple[str, ...]:
     return tuple(name for name in found if len(name) >= 2)
 
 
-def _known_name_spans(text: str, known_names: Iterable[str]) -> list[Span]:
+def _known_name_spans(text: str, known_names: Iterable[str], found: set[tuple[int, int]] | None = None) -> list[Span]:
     out: list[Span] = []
     for name in known_names:
         if len(name) < 2:
             continue
         start = text.find(name)
         while start != -1:
-            if not _inside_medical_term(text, start, start + len(name)):
+            if (found is None or (start, start + len(name)) not in found) and not _inside_medical_term(text, start, start + len(name)):
                 out.append(Span(start, start + len(name), "name"))
             start = text.find(name, start + len(name))
     return out
