@@ -19,6 +19,7 @@ os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 from workbench.cli import DEFAULT_CONFIG, DEMO_CONFIG  # noqa: E402
 from workbench.config import WorkbenchConfig, load_config  # noqa: E402
 from workbench.errors import ConfigError, WorkbenchError  # noqa: E402
+from workbench.plural import counted
 
 if TYPE_CHECKING:
     from workbench.services import Services
@@ -159,7 +160,7 @@ def serve(args: argparse.Namespace) -> int:
             upsert_user(svc.store, name, password, "admin")
         if plan.users_file is not None:
             n = load_users_file(svc.store, plan.users_file)
-            print(f"loaded {n} account(s) from {plan.users_file}")
+            print(f"loaded {counted(n, 'account')} from {plan.users_file}")
         for w in plan.warnings:  # printed before anything is published
             print(w, file=sys.stderr)
         if not args.no_warm_up:

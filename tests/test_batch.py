@@ -307,7 +307,7 @@ def test_a_killed_batch_resumes_without_duplicates(demo_models, tmp_path):
             assert runs[1].finished_at is not None
     finally:
         st.dispose()
-    assert f"resumed interrupted run(s) #{runs[0].id}" in done.stdout
+    assert f"resumed interrupted run #{runs[0].id}" in done.stdout
 
 
 def test_hybrid_batch_routes_and_equals_one_by_one(services):

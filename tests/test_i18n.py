@@ -237,9 +237,10 @@ def test_a_route_and_a_count_read_as_words_in_each_language():
     assert route_name("greeting", "zh") == "开场问候" and route_name("greeting", "en") == "greeting"
     assert route_name("v1", "zh") == "v1" and route_name(None, "zh") is None
     cat = catalogue()
-    assert cat.t("compare.count.preferences.one", "en", n=1) == "1 preference"
-    for key in ("generations", "ratings", "preferences", "references"):
-        assert f"compare.count.{key}.one" in cat.messages, key
+    assert cat.t("compare.count.preferences", "en", n=1) == "1 preference"
+    assert cat.t("compare.count.preferences", "en", n=2) == "2 preferences"
+    assert cat.t("compare.count.references", "en", n=1).startswith("1 reference (the datasets' own doctor reply:")
+    assert cat.t("compare.count.preferences", "zh", n=1) == "1 条偏好"
 
 
 def test_a_missing_score_reads_wholly_in_chinese():
@@ -255,3 +256,57 @@ def test_a_missing_score_reads_wholly_in_chinese():
         validate_rating(RatingForm(turn_type="question", scores={"questioning": 3}), rubric, final=True)
     text = catalogue().translate(str(err.value), "zh")
     assert text == "建议质量：缺少分数（请给 1-5 或 不适用）", text
+
+
+def test_a_count_of_one_takes_the_singular_in_the_catalogue_and_its_patterns():
+    """"{n:reply|replies}" picks the word by the count; an error template written so matches either form."""
+    cat = Catalogue({"a.n": {"en": "{n} {n:reply|replies}, {m} {m:turn|turns}", "zh": "{n} 条回复，{m} 轮"}},
+                    {"{n} {n:reply is|replies are} missing": {"en": "{n} {n:reply is|replies are} missing",
+                                                             "zh": "缺少 {n} 条回复"}})
+    assert cat.t("a.n", "en", n=1, m=0) == "1 reply, 0 turns"
+    assert cat.t("a.n", "en", n=2, m=1) == "2 replies, 1 turn"
+    assert cat.t("a.n", "zh", n=1, m=1) == "1 条回复，1 轮"
+    assert cat.translate("1 reply is missing", "zh") == "缺少 1 条回复"
+    assert cat.translate("3 replies are missing", "zh") == "缺少 3 条回复"
+    assert cat.translate("3 reply are missing", "zh") == "3 reply are missing"
+
+
+def test_summaries_of_one_say_one_dialogue_not_one_dialogues():
+    """An import of one dialogue said "1 dialogues, 1 turns, 1 reference doctor turns"; a batch "1 positions"."""
+    from workbench.batch import BatchSummary
+    from workbench.datasets.store_import import ImportSummary
+    from workbench.plural import counted
+    from workbench.ui.data_tab import batch_summary, import_summary
+
+    imp = ImportSummary(1, "one", "bianque_csv", 1, 1, 1)
+    assert imp.describe() == "imported dataset 'one' (bianque_csv): 1 dialogue, 1 turn, 1 reference doctor turn"
+    assert import_summary(imp, "en") == imp.describe()
+    assert "1 段对话，1 个轮次，1 条参考医生回复" in import_summary(imp, "zh")
+    two = ImportSummary(1, "two", "bianque_csv", 2, 0, 2)
+    assert "2 dialogues, 0 turns, 2 reference doctor turns" in import_summary(two, "en") == two.describe()
+    run = BatchSummary(7, "demo", ["BianQue-1.0"], "all", 1, 1, skipped=0, generated=1, errors=0,
+                       column_errors={}, stopped=False, seconds=1.0, interrupted_runs=[4])
+    assert "1 position x 1 column = 1" in run.describe() and "resumed interrupted run #4" in run.describe()
+    assert batch_summary(run, "en") == run.describe()
+    assert "1 个位置 × 1 列" in batch_summary(run, "zh")
+    assert counted(1, "reply", "replies") == "1 reply" and counted(0, "turn") == "0 turns"
+
+
+@pytest.mark.parametrize(("english", "chinese"), [
+    ("1 reply stored before this error is kept; run the batch again to resume. disk full",
+     "此前已保存的 1 条回复仍然保留；再次运行批量生成即可继续。disk full"),
+    ("generations: 1 row", "generations：1 行"),
+    ("device 'cuda:1' does not exist (1 GPU)", "设备 'cuda:1' 不存在（共 1 块 GPU）"),
+    ("1 reply is not submitted yet", "还有 1 条回复未提交"),
+    ("dropped the 1 oldest round to fit 2048 tokens", "为不超过 2048 个 token，去掉了最早的 1 轮"),
+])
+def test_a_singular_english_message_still_has_its_chinese(english, chinese):
+    assert catalogue().translate(english, "zh") == chinese
+
+
+def test_english_messages_written_in_code_say_one_in_the_singular():
+    from workbench.errors import ModelLoadError
+    from workbench.models.resources import check_loading_info
+
+    with pytest.raises(ModelLoadError, match=r"missing 1 tensor, e\.g\."):
+        check_loading_info("m", {"missing_keys": ["w"]})

@@ -31,6 +31,8 @@ NOT_SHOWN = {"workbench/chatglm/modeling.py", "workbench/chatglm/prequantize.py"
 #: the tokenizer's argument errors (what transformers callers expect) are for code, not users
 API_ERRORS = (TokenizerInputError,)
 CJK = re.compile("[\u4e00-\u9fff]")
+#: workbench/plural.py's helpers: the word that fits a count, sampled in both forms
+PLURALS = ("plural", "counted")
 #: values a message's field takes that give it its meaning, so the sample needs a real one: the label of
 #: a model resource (workbench/models/registry.py names each tokenizer and model it loads)
 FIELD_VALUES = {"self.label": ("tokenizer /models/v2", "model /models/v2 (cpu, float32)")}
@@ -58,6 +60,15 @@ def _samples(message: ast.expr, module) -> list[tuple[str, list[str]]]:
         constant = getattr(module, expr.id, None) if isinstance(expr, ast.Name) and expr.id.isupper() else None
         if isinstance(constant, str):
             samples = [(text + constant, tokens) for text, tokens in samples]
+        elif (isinstance(expr, ast.Call) and isinstance(expr.func, ast.Name) and expr.func.id in PLURALS
+              and all(isinstance(a, ast.Constant) for a in expr.args[1:])):
+            # a count's word (workbench/plural.py): both forms are messages to translate
+            words = [a.value for a in expr.args[1:]]
+            forms = [words[0], words[1] if len(words) > 1 else words[0] + "s"]
+            count = expr.func.id == "counted"
+            samples = [(text + (f"v{len(tokens)}x " if count else "") + form,
+                        [*tokens, f"v{len(tokens)}x"] if count else tokens)
+                       for text, tokens in samples for form in forms]
         elif ast.unparse(expr) in FIELD_VALUES:
             samples = [(text + v, tokens) for text, tokens in samples for v in FIELD_VALUES[ast.unparse(expr)]]
         else:

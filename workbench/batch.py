@@ -51,6 +51,7 @@ from workbench.dialogue import Dialogue as DialogueValue
 from workbench.dialogue import Turn as TurnValue
 from workbench.errors import InputError, StoreError, WorkbenchError
 from workbench.models.base import Backend, Trace
+from workbench.plural import counted, plural
 from workbench.store import batch_runs
 from workbench.store.engine import Store
 from workbench.store.generations import Reply, record_generation
@@ -175,13 +176,13 @@ class BatchSummary:
 
     def describe(self) -> str:
         parts = [
-            f"dataset {self.dataset!r}, turns {self.turns}: {self.positions} positions x {len(self.columns)} "
-            f"column(s) = {self.planned}",
+            f"dataset {self.dataset!r}, turns {self.turns}: {counted(self.positions, 'position')} x "
+            f"{counted(len(self.columns), 'column')} = {self.planned}",
             f"skipped (already done) {self.skipped}, generated {self.generated}, errors {self.errors}",
         ]
         parts += [f"column {c} not run: {e}" for c, e in self.column_errors.items()]
         if self.interrupted_runs:
-            parts.append(f"resumed interrupted run(s) {', '.join(f'#{i}' for i in self.interrupted_runs)}")
+            parts.append(f"resumed interrupted {plural(len(self.interrupted_runs), 'run')} {', '.join(f'#{i}' for i in self.interrupted_runs)}")
         if self.stopped:
             parts.append("stopped before the end: run again to resume")
         parts.append(f"{self.seconds:.1f} s")
@@ -344,7 +345,8 @@ def run_batch(
     except StoreError as e:
         # The chunks committed before the failed write are kept (and resumed from): say so, not only "nothing
         # was saved", which is true of the failed write alone.
-        raise StoreError(f"{summary.generated} replies stored before this error are kept; run the batch again to "
+        raise StoreError(f"{counted(summary.generated, 'reply', 'replies')} stored before this error "
+                         f"{plural(summary.generated, 'is', 'are')} kept; run the batch again to "
                          f"resume. {e}", e.detail) from e
     if run_id is not None:
         batch_runs.end_run(store, run_id, batch_runs.STOPPED if summary.stopped else batch_runs.FINISHED)

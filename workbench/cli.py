@@ -11,6 +11,7 @@ from pathlib import Path
 from workbench.analysis.defaults import N_BOOT
 from workbench.config import REPO_ROOT, WorkbenchConfig, load_config
 from workbench.errors import InputError, WorkbenchError
+from workbench.plural import counted
 from workbench.scope import Scope
 
 DEFAULT_CONFIG = REPO_ROOT / "configs" / "default.yaml"
@@ -162,7 +163,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
     paths = write_report(d, args.out)
     print(dashboard_markdown(d))
     paths += _simulated_stats(args)
-    print(f"wrote {len(paths)} file(s) to {args.out}", file=sys.stderr)
+    print(f"wrote {counted(len(paths), 'file')} to {args.out}", file=sys.stderr)
     return 0
 
 

@@ -16,6 +16,7 @@ import warnings
 import torch
 
 from workbench.errors import ModelLoadError
+from workbench.plural import counted
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +59,7 @@ def resolve_device(device: str | torch.device = "cpu") -> torch.device:
         if not torch.cuda.is_available():
             raise ModelLoadError(f"device {device!r} requested but CUDA is not available on this machine")
         if dev.index is not None and dev.index >= torch.cuda.device_count():
-            raise ModelLoadError(f"device {device!r} does not exist ({torch.cuda.device_count()} GPUs)")
+            raise ModelLoadError(f"device {device!r} does not exist ({counted(torch.cuda.device_count(), 'GPU')})")
     elif dev.type != "cpu":
         raise ModelLoadError(f"unsupported device {device!r} (use cpu, cuda:N or auto)")
     return dev

@@ -32,6 +32,7 @@ from workbench.analysis.defaults import N_BOOT
 from workbench.annotate.counted import counted_rating
 from workbench.annotate.rubric import Axis, Rubric, load_rubric, score_number
 from workbench.errors import ConfigError, InputError, WorkbenchError
+from workbench.plural import counted
 from workbench.simulate.cases import Case
 from workbench.store.schema import Dataset, Dialogue, Generation, Rating, Suggestion
 from workbench.store.threads import ThreadRequest, read_threads
@@ -170,7 +171,7 @@ class JudgeSummary:
     errors: list[str] = field(default_factory=list)
 
     def describe(self) -> str:
-        text = (f"judge {self.judge}: {self.planned} repl(ies) to judge, judged {self.judged}, already judged "
+        text = (f"judge {self.judge}: {counted(self.planned, 'reply', 'replies')} to judge, judged {self.judged}, already judged "
                 f"{self.skipped}, failed {self.failed}; simulated advice scored {self.advice_judged}, "
                 f"failed {self.advice_failed}")
         shown = self.errors[:5]

@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from workbench.annotate.zh_variants import to_simplified
+from workbench.plural import counted, plural
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -3571,8 +3572,8 @@ class DeidReport:
         if not self.enabled:
             return "De-identification: **off** (texts exported as stored)."
         lines = [
-            f"De-identification: **on**. {self.total} redactions in {self.texts_changed} of "
-            f"{self.texts_seen} distinct texts.",
+            f"De-identification: **on**. {counted(self.total, 'redaction')} in {self.texts_changed} of "
+            f"{self.texts_seen} distinct {plural(self.texts_seen, 'text')}.",
             "",
             "| kind | token | count |",
             "|---|---|---|",

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import IO
 
 from workbench.errors import InputError
+from workbench.plural import counted
 from workbench.privacy import LABELS, deidentify, detect
 
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
@@ -58,7 +59,7 @@ class Scores:
                 "exact": rows(self.exact)}
 
     def table(self) -> str:
-        lines = [f"{self.sentences} sentences; span-level, a match = same label and overlapping span "
+        lines = [f"{counted(self.sentences, 'sentence')}; span-level, a match = same label and overlapping span "
                  "(exact = same start and end)",
                  f"{'label':<15}{'gold':>6}{'pred':>6}{'precision':>11}{'recall':>9}{'exact P':>9}{'exact R':>9}"]
         for k, t in self.overlap.items():

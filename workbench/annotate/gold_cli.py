@@ -18,6 +18,7 @@ from workbench.annotate.rubric import load_rubric
 from workbench.auth import LOCAL_USER, NO_PASSWORD, CurrentUser, upsert_user
 from workbench.config import load_config
 from workbench.errors import AuthError
+from workbench.plural import counted
 from workbench.store.engine import Store
 from workbench.store.schema import User
 
@@ -68,7 +69,7 @@ def cmd_gold(args: argparse.Namespace) -> int:
             rows = read_gold_file(args.file)
             with store.session() as s:
                 n = import_gold(s, admin, rows, rubric=load_rubric(cfg.resolve_path(cfg.annotation.rubric)))
-            print(f"marked {n} reply(ies) as gold")
+            print(f"marked {counted(n, 'reply', 'replies')} as gold")
         else:
             with store.session() as s:
                 for row in list_gold(s, admin):

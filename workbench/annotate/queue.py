@@ -28,6 +28,7 @@ from workbench.annotate.offer import not_from_own_chats as not_from_own_chats  #
 from workbench.annotate.offer import not_offered_to as not_offered_to  # re-exported for older callers
 from workbench.auth import CurrentUser, signs_in_as
 from workbench.errors import AuthError, InputError, WorkbenchError
+from workbench.plural import counted
 from workbench.store.greetings import not_greeting
 from workbench.store.schema import (
     Assignment,
@@ -580,7 +581,7 @@ def complete_item(s: Session, user: CurrentUser, item_id: int, view: ItemView | 
         Rating.generation_id.in_(list(replies)))))
     missing = [gid for gid in replies if gid not in submitted]
     if missing:
-        raise InputError(f"{len(missing)} reply(ies) are not submitted yet")
+        raise InputError(f"{counted(len(missing), 'reply is', 'replies are')} not submitted yet")
     if len(set(replies.values())) > 1:  # identical twins are one choice: see ItemView.groups
         pref = s.scalars(select(Preference).where(
             Preference.dialogue_id == item.dialogue_id, Preference.turn_index == item.turn_index,

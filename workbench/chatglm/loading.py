@@ -54,6 +54,7 @@ from workbench.checkpoints import (
 )
 from workbench.devices import resolve_device, resolve_dtype
 from workbench.errors import ModelLoadError, UnsupportedModelError
+from workbench.plural import counted
 
 _ST_DTYPES = {
     "F64": torch.float64, "F32": torch.float32, "F16": torch.float16, "BF16": torch.bfloat16,
@@ -499,7 +500,7 @@ def _check_complete(model: nn.Module, seen: set[str], bits: int) -> None:
         if t.is_meta
     ]
     if missing:
-        raise ModelLoadError(f"checkpoint is missing {len(missing)} tensors, e.g. {missing[:5]}")
+        raise ModelLoadError(f"checkpoint is missing {counted(len(missing), 'tensor')}, e.g. {missing[:5]}")
 
 
 # ---------------------------------------------------------------------------------------------- saving

@@ -51,6 +51,7 @@ from workbench.datasets._io import (
 )
 from workbench.datasets.base import ImportedDialogue, ImportResult
 from workbench.dialogue import Role, Turn
+from workbench.plural import plural
 from workbench.prompts import unescape_training_text
 from workbench.validation import DEFAULT_MAX_TURN_CHARS
 
@@ -182,7 +183,7 @@ class _Assembler:
         if repeats:
             # Said, or 300,000 identical rows read back as "1 dialogues" with no word of the rest.
             shown = ", ".join(map(str, repeats[:MAX_ROWS_NAMED])) + (", …" if len(repeats) > MAX_ROWS_NAMED else "")
-            warnings.append(f"exact repeats of an earlier row, merged into it: {len(repeats):,} rows ({shown})")
+            warnings.append(f"exact repeats of an earlier row, merged into it: {len(repeats):,} {plural(len(repeats), 'row')} ({shown})")
         return [d for _, d in out], warnings
 
 

@@ -21,6 +21,7 @@ from sqlalchemy import delete, func, insert, select
 from workbench.datasets._io import text_problem
 from workbench.datasets.registry import parse_dataset, resolve_format
 from workbench.errors import DatasetError
+from workbench.plural import counted, plural
 from workbench.store.engine import Store
 from workbench.store.schema import Dataset, Dialogue, Generation, Preference, Rating, Turn, utcnow
 from workbench.validation import DEFAULT_MAX_TURN_CHARS, MARKUP_CHARACTERS
@@ -44,8 +45,8 @@ class ImportSummary:
 
     def describe(self) -> str:
         verb = "replaced" if self.replaced else "imported"
-        return (f"{verb} dataset {self.name!r} ({self.format}): {self.dialogues} dialogues, "
-                f"{self.turns} turns, {self.references} reference doctor turns")
+        return (f"{verb} dataset {self.name!r} ({self.format}): {counted(self.dialogues, 'dialogue')}, "
+                f"{counted(self.turns, 'turn')}, {self.references} reference doctor {plural(self.references, 'turn')}")
 
 
 def _store_of(svc_or_store: object) -> Store:
@@ -132,8 +133,8 @@ def import_dataset(
             n_ann = _annotations_on(s, old.id)
             if n_ann:
                 raise DatasetError(
-                    f"dataset {ds_name!r} has {n_ann} rating(s)/preference(s); replacing it would delete "
-                    "them, so it was left unchanged. Import under a new name instead."
+                    f"dataset {ds_name!r} has {counted(n_ann, 'rating or preference', 'ratings or preferences')}; "
+                    f"replacing it would delete {plural(n_ann, 'it', 'them')}, so it was left unchanged. Import under a new name instead."
                 )
             # Bulk deletes with explicit order, so this works without relying on ON DELETE CASCADE.
             in_dataset = select(Dialogue.id).where(Dialogue.dataset_id == old.id)

@@ -23,6 +23,7 @@ from typing import Any
 import yaml
 
 from workbench.export.registry import describe
+from workbench.plural import counted
 
 LICENSE_NAME = "bianque-workbench-export"
 TAGS = ["medical", "healthcare", "dialogue", "chinese", "chain-of-questioning", "bianque", "human-feedback"]
@@ -238,11 +239,13 @@ def _annotation(prov: Mapping[str, Any]) -> list[str]:
     per_text = (f"min {per['min']}, median {per['median']}, max {per['max']}" if per else "unknown")
     blind = prov.get("blind_share")
     blind_text = "unknown" if blind is None else f"{blind:.0%} of the ratings were given blind"
+    n_annotators = prov.get("n_annotators")
+    annotators = "unknown annotators" if n_annotators is None else counted(n_annotators, "annotator")
     return [
         "## Annotation process", "",
         f"- Rubric version(s): {rubric} (`annotations/rubric.yaml`: questioning and suggestion scores, turn type, "
         "safety flag, optional corrected reply, and a preference across the replies of a turn).",
-        f"- Annotators per reply (submitted ratings): {per_text}; {prov.get('n_annotators', 'unknown')} annotators.",
+        f"- Annotators per reply (submitted ratings): {per_text}; {annotators}.",
         f"- Blind order: {blind_text}. In blind mode the columns are labelled A/B/C with their order "
         "counterbalanced by a balanced Latin square; the order shown is stored with every answer.",
         "- Only submitted answers are exported (drafts and discarded answers never are). Byte-identical replies "

@@ -16,6 +16,7 @@ from workbench.errors import InputError
 from workbench.export.api import ExportReport
 from workbench.export.registry import ALIASES, WRITERS, canonical
 from workbench.export.selection import ExportFilters
+from workbench.plural import counted
 from workbench.scope import Scope
 
 DEFAULT_CONFIG = REPO_ROOT / "configs" / "default.yaml"
@@ -70,10 +71,10 @@ def describe(reports: dict[str, ExportReport]) -> str:
     """Human summary: per format the files with sizes, the rows, and what was redacted."""
     lines = []
     for fmt, r in reports.items():
-        lines.append(f"{fmt}: {r.rows} rows in {r.seconds:.2f} s -> {r.out_dir}")
+        lines.append(f"{fmt}: {counted(r.rows, 'row')} in {r.seconds:.2f} s -> {r.out_dir}")
         for p in r.files:
             size = p.stat().st_size if p.exists() else 0
-            lines.append(f"  {p} ({size} bytes)")
+            lines.append(f"  {p} ({counted(size, 'byte')})")
         if r.by_model:
             lines.append("  per model: " + ", ".join(f"{k}={v}" for k, v in sorted(r.by_model.items())))
         if r.by_source:
@@ -83,8 +84,8 @@ def describe(reports: dict[str, ExportReport]) -> str:
         d = next(iter(reports.values())).deid
         if d.enabled:
             kinds = ", ".join(f"{k}={v}" for k, v in sorted(d.by_kind.items())) or "nothing found"
-            lines.append(f"de-identification: on; {d.total} redactions in {d.texts_changed} of {d.texts_seen} "
-                         f"texts ({kinds}); see deid_report.json")
+            lines.append(f"de-identification: on; {counted(d.total, 'redaction')} in {d.texts_changed} of "
+                         f"{counted(d.texts_seen, 'text')} ({kinds}); see deid_report.json")
         else:
             lines.append("de-identification: OFF (texts exported exactly as stored)")
     return "\n".join(lines)

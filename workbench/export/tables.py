@@ -36,6 +36,7 @@ from workbench.export.context import ExportContext, FormatResult
 from workbench.export.records import ExportCandidate
 from workbench.export.selection import ExportFilters, in_scope
 from workbench.export.table_schema import STR, TABLE_TYPES, to_arrow, typed_column
+from workbench.plural import plural
 
 TABLES = ("dialogues", "generations", "ratings", "annotators")
 
@@ -443,7 +444,7 @@ def _write_table(out_dir: Path, ext: str, name: str, table: pd.DataFrame | Arrow
         counted = table
     res.files.append(path)
     res.configs.append({"config_name": name, "path": path.name, "rows": len(table)})
-    res.notes.append(f"{name}: {len(table)} rows")
+    res.notes.append(f"{name}: {len(table)} {plural(len(table), 'row')}")
     if name == "generations" and "model" in counted.columns:
         res.by_model.update(counted["model"].fillna("-").astype(str).value_counts().to_dict())
         col = "turn_type_auto" if "turn_type_auto" in counted.columns else None

@@ -20,6 +20,7 @@ from workbench.config import ModelSource
 from workbench.dialogue import Dialogue
 from workbench.models.base import Backend, Plan, Trace
 from workbench.models.resources import LazyResource
+from workbench.plural import plural
 from workbench.prompts import Rounds, fit_rounds
 
 ParamsT = TypeVar("ParamsT", bound=BaseModel)
@@ -92,7 +93,7 @@ class BianQueBackend(Backend, Generic[ParamsT]):
         limit = self.input_limit()
         kept, dropped = fit_rounds(rounds, last, self.render, self.count_tokens, limit)
         text = self.render(kept, last)
-        note = f"dropped the {dropped} oldest round(s) to fit {limit} tokens" if dropped else ""
+        note = f"dropped the {dropped} oldest {plural(dropped, 'round')} to fit {limit} tokens" if dropped else ""
         if self.count_tokens(text) > limit:
             # Keep the end of an over-long message (usually the actual question) and the trailing 医生：.
             lo, hi = 0, len(last)

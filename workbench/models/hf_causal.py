@@ -23,6 +23,7 @@ from workbench.models.resources import (
     require_local_or_hub,
 )
 from workbench.models.transformers_lock import one_at_a_time
+from workbench.plural import plural
 from workbench.sampling import Sampling, generator_for
 
 
@@ -103,7 +104,7 @@ class HFCausal(Backend):
                 turns.pop(0)
                 dropped += 1
             text = self._render(Dialogue(tuple(turns)))
-        note = f"dropped the {dropped} oldest turn(s) to fit {self.gen.max_input_tokens} tokens" if dropped else ""
+        note = f"dropped the {dropped} oldest {plural(dropped, 'turn')} to fit {self.gen.max_input_tokens} tokens" if dropped else ""
         return text, note
 
     def plan(self, dialogue: Dialogue) -> Plan:

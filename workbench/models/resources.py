@@ -28,6 +28,7 @@ from workbench.checkpoints import (
 from workbench.config import ModelSource
 from workbench.devices import is_out_of_memory, resolve_device, resolve_dtype
 from workbench.errors import ModelLoadError
+from workbench.plural import counted
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -174,9 +175,9 @@ def check_loading_info(path: str, info: dict[str, Any]) -> None:
     unused = sorted(info.get("unexpected_keys") or ())
     if unused:  # most often the same tensors under other names
         raise ModelLoadError(
-            f"{path}: checkpoint is missing {len(missing)} tensors, e.g. {missing[:3]} "
+            f"{path}: checkpoint is missing {counted(len(missing), 'tensor')}, e.g. {missing[:3]} "
             f"(and holds {len(unused)} it does not use, e.g. {unused[:3]})")
-    raise ModelLoadError(f"{path}: checkpoint is missing {len(missing)} tensors, e.g. {missing[:5]}")
+    raise ModelLoadError(f"{path}: checkpoint is missing {counted(len(missing), 'tensor')}, e.g. {missing[:5]}")
 
 
 def load_hf_model(model_cls: Any, source: ModelSource, tokenizer: Any, *, cuda_auto: torch.dtype,

@@ -35,6 +35,7 @@ from workbench.dialogue import Dialogue as DialogueValue
 from workbench.dialogue import Turn as TurnValue
 from workbench.errors import InputError
 from workbench.models.base import Backend
+from workbench.plural import counted, plural
 from workbench.simulate.cases import Case
 from workbench.simulate.patient import Consultation, Patient, PatientReply, build_patient
 from workbench.store.dialogues import add_turn, create_dialogue
@@ -106,15 +107,16 @@ class SimulationSummary:
 
     def describe(self) -> str:
         parts = [
-            f"dataset {self.dataset!r}, patient {self.patient}: {self.cases} case(s) x {len(self.columns)} column(s) "
-            f"= {self.planned} consultation(s)",
+            f"dataset {self.dataset!r}, patient {self.patient}: {counted(self.cases, 'case')} x "
+            f"{counted(len(self.columns), 'column')} = {counted(self.planned, 'consultation')}",
             f"skipped (already finished) {self.skipped}, advised {self.advised}, reached the turn limit "
             f"{self.max_turns}, errors {self.errors}, simulator leaks {self.leaks}",
         ]
         parts += [f"column {c} not run: {e}" for c, e in self.column_errors.items()]
         parts += [f"error: {f}" for f in self.failures[:10]]
         if len(self.failures) > 10:
-            parts.append(f"… and {len(self.failures) - 10} more error(s), each in its dialogue's meta")
+            parts.append(f"… and {len(self.failures) - 10} more {plural(len(self.failures) - 10, 'error')}, each in its "
+                         "dialogue's meta")
         if self.stopped:
             parts.append("stopped before the end: run again to resume")
         parts.append(f"{self.seconds:.1f} s")

@@ -24,6 +24,7 @@ from sqlalchemy import MetaData, inspect
 from sqlalchemy.engine import Connection, Engine
 
 from workbench.errors import StoreError
+from workbench.plural import counted
 
 ALEMBIC_DIR = Path(__file__).with_name("alembic")
 #: The revision equal to the last schema of the former migrations (schema_version 4).
@@ -75,7 +76,7 @@ def migration_connection(engine: Engine) -> Iterator[Connection]:
                 if sqlite:
                     broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
                     if broken:
-                        raise StoreError(f"the upgrade would break {len(broken)} references "
+                        raise StoreError(f"the upgrade would break {counted(len(broken), 'reference')} "
                                          f"(first: table {broken[0][0]}); nothing was changed")
         finally:
             if sqlite:

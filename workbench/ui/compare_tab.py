@@ -119,11 +119,8 @@ def compute_view(svc: Services, scope: Scope | None = None, *, metrics: bool = F
             if stem == "win_counts":  # a count of comparisons is symmetric: its rows beat nothing
                 compared = i18n.t("compare.col.row_compared", lang)
                 shown[stem] = shown[stem].rename(columns={header(ROW_COLUMN, lang): compared})
-    # "1 preference", not "1 preferences": a singular key where the catalogue has one
-    cat = i18n.catalogue()
-    counts = cat.t("compare.count.separator", lang).join(
-        cat.text_or(f"compare.count.{k}.one", lang, cat.t(f"compare.count.{k}", lang, n=v), n=v)
-        if v == 1 else cat.t(f"compare.count.{k}", lang, n=v) for k, v in d.counts.items())
+    counts = i18n.t("compare.count.separator", lang).join(
+        i18n.t(f"compare.count.{k}", lang, n=v) for k, v in d.counts.items())
     summary = i18n.t("compare.summary", lang, counts=counts, greetings=d.greetings)
     if 2 <= d.annotators <= FEW_ANNOTATORS:
         # two annotators' intervals spanned the whole 1-5 scale, which read as a fault (walk 11)

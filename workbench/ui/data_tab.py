@@ -145,7 +145,7 @@ def batch_summary(summary: BatchSummary, lang: str) -> str:
     parts += [i18n.t("data.batch.column_error", lang, column=c, error=i18n.catalogue().translate(e, lang))
               for c, e in summary.column_errors.items()]
     if summary.interrupted_runs:
-        parts.append(i18n.t("data.batch.resumed", lang, runs=", ".join(f"#{i}" for i in summary.interrupted_runs)))
+        parts.append(i18n.t("data.batch.resumed", lang, n=len(summary.interrupted_runs), runs=", ".join(f"#{i}" for i in summary.interrupted_runs)))
     if summary.stopped:
         parts.append(i18n.t("data.batch.stopped_early", lang))
     parts.append(i18n.t("data.batch.seconds", lang, seconds=f"{summary.seconds:.1f}"))

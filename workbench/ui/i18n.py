@@ -6,6 +6,8 @@
   language switch, else the browser's ``Accept-Language``, else English. Handlers ask :func:`language`.
 * The Blocks are built once, in English. :class:`Localizer` remembers which property of which component
   holds which key, and page load (:meth:`Localizer.updates`) rewrites them in the session's language.
+* A word that follows a count is written ``{n:dialogue|dialogues}`` (the singular when ``n`` is 1, else the
+  plural; ``workbench/plural.py`` for English written in code); a language without plurals writes ``{n}`` alone.
 * Error texts written in English deep in the code are translated by pattern (``errors*.yaml``, one per area
   too): keys there
   are English templates such as ``"{column} has no finished reply"``; :meth:`Catalogue.translate`
@@ -26,6 +28,7 @@ import gradio as gr
 from gradio.context import LocalContext
 
 from workbench.errors import ConfigError
+from workbench.plural import plural
 from workbench.yaml_files import read_yaml
 
 log = logging.getLogger(__name__)
@@ -44,6 +47,23 @@ MAX_NESTED_MESSAGES = 4
 #: how the code joins several messages into one, and how each language writes that
 LIST_SEPARATOR = "; "
 LIST_SEPARATORS = {"zh": "；"}
+
+
+#: a field's format spec that picks a word by the count: ``{n:reply|replies}``
+PLURAL_SPEC = "|"
+
+
+class _Formatter(string.Formatter):
+    """``str.format`` plus ``{n:one|other}``: the word that fits the count ``n`` (:func:`workbench.plural.plural`)."""
+
+    def format_field(self, value: Any, format_spec: str) -> Any:
+        if PLURAL_SPEC in format_spec:
+            one, _, other = format_spec.partition(PLURAL_SPEC)
+            return plural(value, one, other)
+        return super().format_field(value, format_spec)
+
+
+FORMATTER = _Formatter()
 
 
 def _fields(template: str) -> set[str]:
@@ -65,7 +85,7 @@ class Catalogue:
             log.warning("missing UI text %r", key)
             return key
         text = entry.get(lang) or entry[BUILD_LANGUAGE]
-        return text.format(**params) if params else text
+        return FORMATTER.format(text, **params) if params else text
 
     def text_or(self, key: str, lang: str, fallback: str, **params: Any) -> str:
         """The text of ``key`` where the catalogue has one, else ``fallback`` as it is: for keys built from data
@@ -84,7 +104,8 @@ class Catalogue:
         for pattern, fields, entry in _error_patterns(self):
             m = pattern.fullmatch(message)
             if m and lang in entry:
-                return entry[lang].format(**{f: self._translate_field(m.group(f), lang, _depth) for f in fields})
+                return FORMATTER.format(entry[lang], **{f: self._translate_field(m.group(f), lang, _depth)
+                                                        for f in fields})
         if LIST_SEPARATOR in message and _depth < MAX_NESTED_MESSAGES:
             return self._translate_list(message, lang, _depth) or message  # e.g. a hybrid route's reasons
         return message
@@ -112,9 +133,12 @@ class Catalogue:
 def _compiled(template: str) -> tuple[re.Pattern[str], tuple[str, ...]]:
     parts: list[str] = []
     names: list[str] = []
-    for literal, name, _, _ in string.Formatter().parse(template):
+    for literal, name, spec, _ in string.Formatter().parse(template):
         parts.append(re.escape(literal))
-        if name:
+        if name and spec and PLURAL_SPEC in spec:
+            # the count's word, either form (the count itself is matched where the template writes {n})
+            parts.append("(?:" + "|".join(map(re.escape, spec.split(PLURAL_SPEC, 1))) + ")")
+        elif name:
             parts.append(f"(?P<{name}>.+?)" if name not in names else f"(?P={name})")
             names.append(name)
     return re.compile("".join(parts), re.S), tuple(dict.fromkeys(names))

@@ -457,7 +457,7 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
         status = i18n.t("rate.status.held" if item.held else
                         "rate.status.submitted" if item.completed else "rate.status.open", lang)
         def info_line(status: str) -> str:
-            info = i18n.t("rate.info" if len(groups) != 1 else "rate.info_one", lang, item=item.item_id,
+            info = i18n.t("rate.info", lang, item=item.item_id,
                           turn=item.turn_index, n=len(groups), status=status)
             for g in (g for g in groups if len(g) > 1):
                 info += "  \n" + i18n.t("rate.identical_note", lang, labels=_labels_text(g, lang))
