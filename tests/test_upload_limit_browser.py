@@ -1,6 +1,7 @@
 """A file over the upload limit, chosen in the Data tab's import box in Chromium with logins on: Gradio's page
 refuses it itself, with an English pop-up. The pop-up now reads in the page's language and names the file, the
-limit and the setting that sets it, and the box takes the next file (it stayed red under "Error")."""
+limit and the setting that sets it, and the box takes the next file (it stayed red under "Error"). A refused
+file empties the last import's result, which read as though about the refused file."""
 
 from __future__ import annotations
 
@@ -52,6 +53,17 @@ def test_a_file_over_the_upload_limit_is_named_in_the_pages_language(tmp_path, l
             with page.expect_file_chooser() as chooser:
                 box.locator("button.upload-container").click()
             chooser.value.set_files(str(small))
+            page.locator("#data-import").click()
+            expect(page.locator("#data-import-result")).to_contain_text("✓", timeout=BROWSER_TIMEOUT_MS)
+            # A file refused for its size empties the last import's result: its "✓" read as the new file's.
+            box.locator("input[type=file]").set_input_files(str(big))
+            expect(toast.last).to_contain_text("server.max_upload_mb")
+            expect(page.locator("#data-import-result")).to_have_text("")
+            expect(box.locator("[data-testid=status-tracker] .error")).to_have_count(0)
+            # the box takes the next file, and its import says so
+            other = tmp_path / "other.jsonl"
+            other.write_text(small.read_text(encoding="utf-8"), encoding="utf-8")
+            box.locator("input[type=file]").set_input_files(str(other))
             page.locator("#data-import").click()
             expect(page.locator("#data-import-result")).to_contain_text("✓", timeout=BROWSER_TIMEOUT_MS)
             # the next file starts with no message (the last import's stayed, as though about the new file)

@@ -185,6 +185,8 @@ def build_data_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
             replace = ui.make(gr.Checkbox, label=K("data.import.replace"))
             import_btn = ui.make(gr.Button, value=K("data.import.button"), variant="primary", elem_id="data-import")
             import_msg = gr.Markdown("", elem_id="data-import-result")
+            # Never seen: toast_titles.js clicks it when the box refuses a file for its size (no server event).
+            refused = gr.Button(visible="hidden", elem_classes=["upload-refused"], elem_id="data-import-refused")
         with gr.Column(scale=1):
             ui.make(gr.Markdown, value=K("data.batch.title"))
             # Filled per request for admins (on_refresh); names typed through the API are checked by run_batch.
@@ -283,6 +285,8 @@ def build_data_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
 
     # A new file's box starts empty: the last import's error stayed under it, as though about the new file.
     upload.upload(None, None, [import_msg], js="() => ''", api_name=False)
+    # ...and so does a file the box refuses for its size: the last import's "✓" read as the refused file's.
+    refused.click(None, None, [import_msg], js="() => ''", api_visibility="private", queue=False)
     import_btn.click(on_import, [upload, name, fmt, replace], [import_msg, table, ds, upload, name, replace],
                      api_name="import_dataset")
     # The last run's result goes at once (in the page): left under the new run's progress it read as the new result.

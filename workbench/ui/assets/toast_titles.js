@@ -37,12 +37,19 @@
     }
   };
   // The refusing box stayed red with "Error" over its drop zone, which took no click and no dropped file until
-  // its small × was found: the pop-up says why, so the box is cleared for the next file.
+  // its small × was found: the pop-up says why, so the box is cleared for the next file. The last import's
+  // result beside it goes too (it read as the refused file's): a hidden ``.upload-refused`` button in the box's
+  // column empties it, through Gradio, as choosing a file does.
   const clearRefusedUploads = () => {
     for (const block of document.querySelectorAll('.block')) {
       if (!block.querySelector(':scope input[type=file]')) continue;
       const tracker = block.querySelector(':scope > [data-testid="status-tracker"]');
-      if (tracker && tracker.querySelector('.error')) tracker.querySelector('.clear-status button')?.click();
+      if (!tracker || !tracker.querySelector('.error')) continue;
+      tracker.querySelector('.clear-status button')?.click();
+      const column = block.closest('.column') || document;
+      for (const refused of column.querySelectorAll('.upload-refused')) {
+        (refused.matches('button') ? refused : refused.querySelector('button'))?.click();
+      }
     }
   };
   // childList only, and a pop-up is rare: a streaming reply's text changes cost one query for .toast-title
