@@ -237,7 +237,7 @@ class WorkbenchGuard:
                  routes: dict[str, Callable[[Scope, Receive, Send], Awaitable[None]]] | None = None,
                  origin_hosts: Iterable[str] = (), upload_allowed: Callable[[Scope], bool] | None = None,
                  login_attempt: Callable[[str, str], LoginRefusal | None] | None = None,
-                 login_page_script: str = "") -> None:
+                 login_page_script: str = "", page_head_script: str = "") -> None:
         self.app = app
         self.open_mode = open_mode
         # login mode: host names other than the request's own whose pages may call the workbench
@@ -250,6 +250,8 @@ class WorkbenchGuard:
         # login mode: one sign-in attempt (None = success), and the script the login page gets to say why one failed
         self.login_attempt = login_attempt
         self.login_page_script = login_page_script
+        # both modes: a script every page runs first, before Gradio's own (which reads the browser's language once)
+        self.page_head_script = page_head_script
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket"):
@@ -309,16 +311,17 @@ class WorkbenchGuard:
         if self.open_mode is None and scope["type"] == "http" and path.rstrip("/").endswith("/logout"):
             await self._logout(scope, receive, send, headers)
             return
-        if self.open_mode is None and scope["type"] == "http" and scope.get("method") == "GET" and "." not in path:
-            await self.app(scope, receive, self._page(send))
+        if scope["type"] == "http" and scope.get("method") == "GET" and "." not in path:
+            await self.app(scope, receive, self._page(self._with_cookie(send, set_cookie)))
             return
         await self.app(scope, receive, self._with_cookie(send, set_cookie))
 
     def _page(self, send: Send) -> Send:
-        """A page's HTML as Gradio wrote it, except that the login page (shown to anyone not signed in) describes
-        no API endpoint (their names and parameters are the signed-in user's business) and carries
-        ``login_page_script``. Other answers pass as sent."""
+        """A page's HTML as Gradio wrote it, except that every page runs ``page_head_script`` first and the login
+        page (shown to anyone not signed in) describes no API endpoint (their names and parameters are the
+        signed-in user's business) and carries ``login_page_script``. Other answers pass as sent."""
         script = f"<script>{self.login_page_script}</script></body>".encode() if self.login_page_script else b""
+        first = f"<script>{self.page_head_script}</script>".encode() if self.page_head_script else b""
         start: list[Message] = []
         body: list[bytes] = []
 
@@ -337,6 +340,9 @@ class WorkbenchGuard:
             if message.get("more_body"):
                 return
             html = b"".join(body)
+            if first:
+                head, end, tail = html.partition(b"<head>")
+                html = head + end + first + tail if end else html
             if _LOGIN_PAGE.search(html):
                 html = _API_INFO.sub(_NO_API_INFO, html, count=1)
                 if script:

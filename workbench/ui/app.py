@@ -112,6 +112,7 @@ KEEP_TYPED_JS = (Path(__file__).parent / "assets" / "keep_typed.js").read_text(e
 CHAT_LABELS_JS = (Path(__file__).parent / "assets" / "chat_labels.js").read_text(encoding="utf-8")
 CHAT_COMMIT_JS = (Path(__file__).parent / "assets" / "chat_commit.js").read_text(encoding="utf-8")
 RADIO_GROUPS_JS = (Path(__file__).parent / "assets" / "radio_groups.js").read_text(encoding="utf-8")
+FRONTEND_LOCALE_JS = (Path(__file__).parent / "assets" / "frontend_locale.js").read_text(encoding="utf-8")
 
 
 def date_picker_texts() -> dict[str, dict[str, Any]]:
@@ -149,14 +150,21 @@ JS = (f"() => {{ ({SESSION_GUARD_JS.strip()})(); ({RATE_TYPING_JS.strip()})(); (
       f"({TOAST_TITLES_JS.strip()})({json.dumps(toast_titles(), ensure_ascii=False)}, "
       f"{json.dumps(toast_messages(), ensure_ascii=False)}); }}")
 
-#: texts Gradio's own front end asks for and does not ship, per browser locale (it picks by the browser's,
-#: not the app's language switch). Its status tracker tells screen readers that an event ended with
-#: ``common.complete``; without a text the key itself was read out.
+#: texts Gradio's own front end asks for and does not ship, per locale (its locale follows the app's language:
+#: see FRONTEND_LOCALE). Its status tracker tells screen readers that an event ended with ``common.complete``;
+#: without a text the key itself was read out.
 FRONTEND_TEXTS: dict[str, dict[str, str]] = {
     "en": {"common.complete": "Done"},
     "zh-CN": {"common.complete": "完成"},
     "zh-TW": {"common.complete": "完成"},
 }
+#: the Gradio locale of each of the app's languages
+FRONTEND_LOCALES = {"zh": "zh-CN", "en": "en"}
+assert set(FRONTEND_LOCALES) == set(i18n.LANGUAGES)
+#: run first in every page (by the HTTP guard: ``launch(head=...)`` runs after Gradio has chosen its language):
+#: Gradio's own texts (the file box's "Drop File Here"…) in the app's language, which Gradio would otherwise take
+#: from the browser whatever the language switch says
+FRONTEND_LOCALE = f"({FRONTEND_LOCALE_JS.strip()})({json.dumps(i18n.COOKIE)}, {json.dumps(FRONTEND_LOCALES)});"
 
 TITLE = "BianQue Workbench · 扁鹊健康大模型对比标注台"
 #: tabs every role has: shown from the start; the others appear on page load for the roles allowed
@@ -276,7 +284,8 @@ def server_options(svc: Services, *, open_mode: OpenModeGuard | None) -> dict[st
                        origin_hosts=svc.config.server.allowed_hosts,
                        upload_allowed=partial(may_upload, svc) if svc.auth.enabled else None,
                        login_attempt=svc.auth.attempt if svc.auth.enabled else None,
-                       login_page_script=LOGIN_PAGE_JS if svc.auth.enabled else "")
+                       login_page_script=LOGIN_PAGE_JS if svc.auth.enabled else "",
+                       page_head_script=FRONTEND_LOCALE)
     return dict(
         auth=svc.auth.check if svc.auth.enabled else None,
         auth_message="BianQue Workbench · 扁鹊工作台: sign in · 请登录" if svc.auth.enabled else None,
