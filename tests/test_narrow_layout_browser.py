@@ -97,8 +97,17 @@ def _close_picker(page, width: int) -> None:
     raise AssertionError("the date picker did not close on a click outside it")
 
 
+DATE_BOXES_JS = """() => ['compare-from', 'compare-to'].map(id => {
+  const box = document.querySelector('#' + id).getBoundingClientRect();
+  const button = document.querySelector('#' + id + ' button.calendar').getBoundingClientRect();
+  const field = document.querySelector('#' + id + ' input').getBoundingClientRect();
+  return {id, right: box.right - button.right, visible: button.right <= innerWidth, field: field.width};
+})"""
+
+
 def test_compare_date_pickers_open_on_screen(demo_config, tmp_path, monkeypatch):
-    """Compare's From picker opened 27 px left of the screen at 1280 px, its Sunday column cut off."""
+    """Compare's From picker opened 27 px left of the screen at 1280 px, its Sunday column cut off. The calendar
+    buttons stuck out of their boxes (over the To box's right edge at 1400 px, cropped out of sight at 390 px)."""
     require_chromium()
     from playwright.sync_api import sync_playwright
 
@@ -108,8 +117,13 @@ def test_compare_date_pickers_open_on_screen(demo_config, tmp_path, monkeypatch)
         browser = launch(pw)
         page = login(browser, url, "res")
         page.get_by_role("tab", name="Compare").click()
-        for width, height in ((1280, 720), (390, 844)):
+        for width, height in ((1400, 900), (1280, 720), (390, 844)):
             page.set_viewport_size({"width": width, "height": height})
+            page.locator("#compare-to").scroll_into_view_if_needed()
+            page.wait_for_timeout(200)
+            for box in page.evaluate(DATE_BOXES_JS):
+                # inside its box, with the box's padding to its right; the field keeps room for "YYYY-MM-DD"
+                assert box["right"] >= 8 and box["visible"] and box["field"] >= 120, (width, box)
             for i in range(2):  # From, To
                 button = page.locator("#tab-compare button.calendar").nth(i)
                 button.scroll_into_view_if_needed()

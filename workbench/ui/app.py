@@ -98,6 +98,12 @@ footer {{ display: none !important; }}
    From picker, near the page's left edge, opened 27 px off the screen, its first weekday column cut. Left at
    its place in the flow it opens under its field; on a phone it starts at the screen's edge. */
 .picker-container {{ left: auto !important; }}
+/* A date box's field kept its natural width (an input's), so the calendar button beside it stuck out of the
+   box: over the To box's right edge at 1400 px, out of sight (cropped) at 390 px. The field gives way. */
+.timebox > input {{ min-width: 0 !important; }}
+.timebox > button.calendar {{ flex-shrink: 0; }}
+/* Two to a row on a phone, the field was too narrow for its "YYYY-MM-DD": there each date takes the row. */
+@media (max-width: 640px) {{ #compare-from, #compare-to {{ flex: 1 1 100% !important; }} }}
 @media (max-width: 640px) {{ .picker-container {{ left: 8px !important; }} }}
 """
 
