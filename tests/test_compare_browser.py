@@ -319,3 +319,35 @@ def test_the_filters_of_the_last_refresh_come_back_after_the_language_switch(tmp
         # the same rows as before the switch: the same numbers in the Chinese summary
         expect(page.locator("#compare-summary")).to_contain_text(re.findall(r"\d+", filtered)[0],
                                                                  timeout=BROWSER_TIMEOUT_MS)
+
+
+# Charts whose toolbar (plotly's mode bar) covers part of their title.
+TOOLBAR_OVER_TITLE_JS = """() => [...document.querySelectorAll('[id^=compare-plot-]')].flatMap(plot => {
+  const title = plot.querySelector('.gtitle'), bar = plot.querySelector('.modebar');
+  if (!title || !bar) return [];
+  const t = title.getBoundingClientRect(), b = bar.getBoundingClientRect();
+  const apart = t.right <= b.left || b.right <= t.left || t.bottom <= b.top || b.bottom <= t.top;
+  return apart ? [] : [plot.id];
+})"""
+
+
+@pytest.mark.parametrize("width", [390, 1400])
+def test_the_chart_toolbar_leaves_the_titles_clear(services, width):
+    """At a phone's width plotly's toolbar was drawn over the Compare charts' titles ("平均评分（95%…" half hidden)."""
+    populate(services.store)
+    with running_app(services) as url, sync_playwright() as p:
+        browser = launch(p)
+        try:
+            page = browser.new_page(locale="en-US", viewport={"width": width, "height": 900})
+            page.set_default_timeout(BROWSER_TIMEOUT_MS)
+            page.goto(url.page)
+            page.get_by_role("tab", name="Compare", exact=True).click()
+            page.locator("#compare-refresh").click()
+            page.locator("#compare-plot-position_bias .xtick text").first.wait_for()
+            titles = page.locator("[id^=compare-plot-] .gtitle")
+            assert titles.count() >= 5
+            for i in range(titles.count()):  # each chart drawn (a section opens as it scrolls into view)
+                titles.nth(i).scroll_into_view_if_needed()
+            assert page.evaluate(TOOLBAR_OVER_TITLE_JS) == []
+        finally:
+            browser.close()

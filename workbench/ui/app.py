@@ -48,6 +48,11 @@ body, .gradio-container, .gradio-container :is(h1, h2, h3, h4, h5, h6, p, span, 
 footer {{ display: none !important; }}
 /* Plotly's toolbar ends in a link to plotly.com: medical data's charts link nowhere outside the workbench. */
 .modebar-btn--logo {{ display: none !important; }}
+/* The toolbar, drawn over the chart's top right, covered the title of a narrow chart: most of it on a phone, the
+   end of a long one in a half-width chart on a desktop ("…95% bootstrap 置信区间"). It gets a strip of its own above
+   the chart. */
+.js-plotly-plot {{ padding-top: 30px; }}
+.js-plotly-plot .modebar-container {{ top: -30px !important; }}
 /* Gradio's Chatbot always draws a trash icon in its top panel; a transcript shown for reference has none. */
 .read-only-chat .icon-button-wrapper.top-panel {{ display: none !important; }}
 /* Its label sits over the first message: a long patient message (right-aligned, the full width) lost its first
