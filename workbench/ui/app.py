@@ -45,6 +45,13 @@ body, .gradio-container, .gradio-container :is(h1, h2, h3, h4, h5, h6, p, span, 
 .reply-stopped {{ display: inline-block; padding: 0 .4em; border-radius: 4px; font-size: .85em;
   background: var(--color-accent-soft); color: var(--body-text-color-subdued); }}
 #patient-message textarea {{ min-height: 3.2em; }}
+/* Chat's "Skip to the message box": out of the layout always, and out of sight until the keyboard reaches it;
+   then over the top of the tab, where the eye is. */
+#skip-to-message {{ position: absolute !important; z-index: 200; width: auto !important; min-width: 0 !important;
+  flex: none !important; white-space: nowrap; padding: .4em .9em !important;
+  box-shadow: 0 2px 8px rgba(0, 0, 0, .25); transition: none !important; }}
+#skip-to-message:not(:focus) {{ width: 1px !important; height: 1px !important; padding: 0 !important;
+  border: 0 !important; overflow: hidden; clip-path: inset(50%); box-shadow: none; }}
 footer {{ display: none !important; }}
 /* Plotly's toolbar ends in a link to plotly.com: medical data's charts link nowhere outside the workbench. */
 .modebar-btn--logo {{ display: none !important; }}

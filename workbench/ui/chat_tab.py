@@ -260,9 +260,17 @@ def example_choices(lang: str) -> list[tuple[str, str]]:
     return [(title(e.title), e.id) for e in chat.examples()]
 
 
+#: the skip button's action, in the page: the caret into the message box
+FOCUS_MESSAGE_JS = "() => { document.querySelector('#patient-message textarea')?.focus(); }"
+
+
 def build_chat_tab(svc: Services, state: gr.State, ui: Localizer) -> dict[str, Any]:
     control = RunControl()
     views: list[ColumnView] = []
+    # The tab's first stop for the keyboard, seen only when focused: the message box came after every column's
+    # copy, regenerate, branch and model-input controls, some 23 Tab presses in. Enter puts the caret in the box.
+    skip = ui.make(gr.Button, value=K("chat.skip_to_message"), size="sm", elem_id="skip-to-message")
+    skip.click(None, None, None, js=FOCUS_MESSAGE_JS, api_visibility="private", queue=False)
     # Headers start blind; page load names the columns for users allowed to see them (see on_load).
     with gr.Row(equal_height=False, elem_id="chat-columns"):
         for i, name in enumerate(svc.columns):
