@@ -289,6 +289,8 @@ def test_summaries_of_one_say_one_dialogue_not_one_dialogues():
     assert "1 position x 1 column = 1" in run.describe() and "resumed interrupted run #4" in run.describe()
     assert batch_summary(run, "en") == run.describe()
     assert "1 个位置 × 1 列" in batch_summary(run, "zh")
+    assert catalogue().t("rate.release_confirm", "en", user="ann", n=1).startswith(
+        "ann holds 1 open item, drafts included. Press the button again to hand it back")
     assert counted(1, "reply", "replies") == "1 reply" and counted(0, "turn") == "0 turns"
 
 
@@ -299,6 +301,8 @@ def test_summaries_of_one_say_one_dialogue_not_one_dialogues():
     ("device 'cuda:1' does not exist (1 GPU)", "设备 'cuda:1' 不存在（共 1 块 GPU）"),
     ("1 reply is not submitted yet", "还有 1 条回复未提交"),
     ("dropped the 1 oldest round to fit 2048 tokens", "为不超过 2048 个 token，去掉了最早的 1 轮"),
+    ("rate answers: at most 1 box", "评分答案：最多 1 个回复框"),
+    ("rate answers: box 1 must list 1 value", "评分答案：第 1 个回复框应有 1 个值"),
 ])
 def test_a_singular_english_message_still_has_its_chinese(english, chinese):
     assert catalogue().translate(english, "zh") == chinese

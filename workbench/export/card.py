@@ -295,7 +295,7 @@ def render_card(report: Mapping[str, Any], deid_markdown: str, provenance: Mappi
         format_note(fmt), "",
         f"- Created: {report['created_at']}",
         f"- Rows: {report['rows']}",
-        "- Files: " + ", ".join(f"`{md(Path(p).name)}` ({size} bytes)" for p, size in report["file_sizes"].items()),
+        "- Files: " + ", ".join(f"`{md(Path(p).name)}` ({counted(size, 'byte')})" for p, size in report["file_sizes"].items()),
         "- Load: " + ", ".join(f"`datasets.load_dataset(<this folder>, \"{c['config_name']}\")`" for c in configs),
         f"- {_CACHE_NOTE}",
         "",

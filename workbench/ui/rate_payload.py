@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from workbench.errors import InputError
+from workbench.plural import counted
 
 #: the longest payload accepted (a comment and a corrected reply per box, generously)
 MAX_PAYLOAD_CHARS = 400_000
@@ -80,7 +81,7 @@ def _box(value: Any, n_values: int, index: int) -> tuple[Any, ...] | None:
     if value is None:
         return None
     if not isinstance(value, list) or len(value) != n_values:
-        raise InputError(f"rate answers: box {index + 1} must list {n_values} values")
+        raise InputError(f"rate answers: box {index + 1} must list {counted(n_values, 'value')}")
     *choices, safety, comment, corrected = value
     if not isinstance(safety, bool):
         raise InputError(f"rate answers: box {index + 1}'s safety flag must be true or false")
@@ -111,7 +112,7 @@ def parse_page_answers(payload: Any, n_values: int, *, n_boxes: int) -> PageAnsw
         raise InputError("rate answers: send either answers or answer, not both")
     boxes = data.get("answers", [data["answer"]] if "answer" in data else [])
     if not isinstance(boxes, list) or len(boxes) > n_boxes:
-        raise InputError(f"rate answers: at most {n_boxes} boxes")
+        raise InputError(f"rate answers: at most {counted(n_boxes, 'box', 'boxes')}")
     ref = _item(data.get("item"))
     shown_submitted = ref is not None and ref.endswith(SUBMITTED_MARK)
     return PageAnswers(item_ref=ref.removesuffix(SUBMITTED_MARK) if ref is not None else None,
