@@ -60,7 +60,8 @@ _QUESTION_CUES = re.compile(
     r"|(?<![别先差])(?:没|不)[^，,。不没\s]{1,12}吧[。！!\s]*$"
     # not 这几天 (these days) or 差不多高 (about as high): advice says them too
     r"|(?<![不没])(?<![不没][\u4e00-\u9fff])什么|怎么样|怎样|如何|为什么|怎么(?![办也都])|哪|(?<![这那前后近每好头])几[天次岁个周年度点月回趟道杯片粒颗瓶斤包支口顿遍种块根]"
-    r"|(?<!差不)(?<!许)多[久长少大高重远快]"
+    # (没多大工夫, 没多久又想去: not long, no question)
+    r"|(?<!差不)(?<!许)(?<![没])多[久长少大高重远快]"
     # 肿的是里边还是外边: an alternative question (not 还是要…, 你还是去…: advice)
     r"|(?<=[\u4e00-\u9fff])(?<!要是)(?<!如果)(?<!若是)还是(?!要|得|去|先|建议|应该|尽快|别|多|少|赶紧|最好)"
     r"|(?<!这)谁(?![都也])|(?<![不没])(?<![不没][\u4e00-\u9fff])啥|咋"
@@ -107,14 +108,16 @@ def question_part(doctor_text: str) -> str:
 
 # 回去以后…要马上来医院，听明白了吗？ / 先别吃止痛药，好吗？: the doctor checks they were understood or asks consent
 # (好吗, 可以吗 only as a clause of their own: 那狗现在还好吗, 睡得好吗 ask)
-_ADVICE_TAG = re.compile(r"(?:(?:[，,]\s*(?:好|行|可以|能做到|做得到)|[，,\s]*(?:听明白了|听清楚了|记住了|明白了|知道了|懂了))[吗么]"
+_ADVICE_TAG = re.compile(r"(?:(?:[，,]\s*(?:(?:你|您)看)?(?:好|行|可以|能做到|做得到)|[，,\s]*(?:听明白了|听清楚了|记住了|明白了|知道了|懂了))[吗么]"
                          # …立马来急诊，中不中？: the consent asked in a dialect
                          r"|[，,]\s*(?:中不中|行不行|好不好|成不成|得不得))[？?。！!\s]*$")
 
 
 # 每天看看有没有红肿。: what the patient is to watch for, asked of nobody (with a question mark it is asked)
 # (拍个片子看看卡在哪儿: where the film will show it; not 你再看看他现在有没有憋气: a check to report now)
-_WATCH_FOR = re.compile(r"(看看|观察|留意|注意)(?![^，,。？?]*(现在|这会儿|眼下))[^，,。？?]*?(有没有|是不是|是否|哪|什么|多少)"
+# (记下抽了多长时间: what the patient is to note down next time)
+_WATCH_FOR = re.compile(r"(看看|观察|留意|注意|记下|记一下|记好|记录)(?![^，,。？?]*(现在|这会儿|眼下))[^，,。？?]*?"
+                        r"(有没有|是不是|是否|哪|什么|多少|多长时间|多久|几分钟|几次)"
                         r"[^，,。？?]*(?=[，,。；;！!]|$)")
 
 
@@ -185,6 +188,8 @@ def _morpheme_occurs(char: str, question: str, gloss: str) -> bool:
             continue  # 脚趾头, 石头, 里头: 头 is a suffix there, not the head
         if w in _NOT_MEDICINES and char == "药":
             continue  # 农药, 火药: a poison or an explosive, not a medicine
+        if w in _DETERMINERS:
+            continue  # 这种反应, 那种疼: the kind, not 种 (to grow)
         if w == char or tag is None:
             return True
         suffixed = w[1:] in _QUASI_SUFFIXES or w[1:] in _NOUN_SUFFIXES and not own_tag.startswith(("v", "a"))
@@ -196,6 +201,8 @@ def _morpheme_occurs(char: str, question: str, gloss: str) -> bool:
     return False
 
 
+# Determiners: a one-character keyword inside one names nothing (种 of a farmer's 种地 in 这种反应)
+_DETERMINERS = frozenset("这种 那种 哪种 各种 一种 某种 这样 那样 这个 那个 哪个 这次 那次 这回 那回".split())
 # Words headed by 药 that name no medicine
 _NOT_MEDICINES = frozenset("农药 火药 炸药 弹药 鼠药 老鼠药 耗子药 杀虫药 除草药".split())
 
@@ -273,7 +280,9 @@ def _is_about_frequency(fact: Fact) -> bool:
 # so "疼在哪儿" asks what "哪里" asks. (多久 and 多长时间 are not merged: cases key different facts on them,
 # e.g. how long an illness has lasted and how long a spell takes to pass.)
 # (烫哪了 asks 烫哪里了; 啥地方, 什么地方 ask where; 啥辰光 is Shanghainese for 什么时候)
-_QUESTION_WORD_FORMS = (("哪儿", "哪里"), ("哪了", "哪里了"), ("啥地方", "哪里"), ("什么地方", "哪里"), ("啥辰光", "什么时候"),
+# (session 62: 多大工夫 and 多大会儿 ask how long, not how old)
+_QUESTION_WORD_FORMS = (("多大工夫", "多长时间"), ("多大功夫", "多长时间"), ("多大会儿", "多长时间"), ("多大一会儿", "多长时间"),
+                        ("哪儿", "哪里"), ("哪了", "哪里了"), ("啥地方", "哪里"), ("什么地方", "哪里"), ("啥辰光", "什么时候"),
                         ("辰光", "时候"), ("啥时候", "什么时候"), ("啥子", "什么"), ("啥", "什么"), ("咋样", "怎么样"),
                         ("咋个", "怎么"), ("咋", "怎么"))
 
@@ -350,7 +359,9 @@ _ABOUT_OTHERS = re.compile(r"(家里|家中|家人)的?(大人|老人)|(家里|�
                            # 孩子爸爸多高多重: the child's parent, not the child
                            r"|(孩子|娃|宝宝|小孩)[他她]?的?(爸爸|爸|妈妈|妈|爹|娘|父亲|母亲|爷爷|奶奶|外公|外婆|姥姥|姥爷)"
                            # 你屋头的狗几岁了, 你家那猫是啥品种: the pet's age or breed, not the patient's
-                           r"|(狗|猫|狗狗|猫咪|宠物|兔子|鹦鹉)[^，,。？?]{0,6}(几岁|多大|啥品种|什么品种)")
+                           r"|(狗|猫|狗狗|猫咪|宠物|兔子|鹦鹉)[^，,。？?]{0,6}(几岁|多大|啥品种|什么品种)"
+                           # 邻居家那只泰迪几岁了: 只, 条 and 头 count animals, not people
+                           r"|(那|这)(只|条|头)[^，,。？?你您]{0,6}(几岁|多大|啥品种|什么品种)")
 _SECOND_PERSON = re.compile(r"你|您")
 # (你妈妈怀孕的时候有没有痒过 现在宝宝动得多不多: typed without punctuation, a space ends the clause about her)
 # (1. 是不是足月生的 2. 你和孩子他爸都啥血型: a numbered item is a question of its own)
@@ -425,6 +436,15 @@ _FEARED_PAIN = re.compile(r"(?<=怕)(?:疼|痛)")
 
 
 # 那个被砍的项目本来是做什么的: what a thing is for, not the patient's work (您是做什么的 still asks it)
+# 干什么的时候疼, 做啥事的时候: the activity it comes on with, not the patient's work
+_ACTIVITY_WHEN = re.compile(r"(?:干|做)(?:什么|啥)(?:事|活)?(?:的)?(?:时候|时)")
+# 跟同岁的比: the children of the same age, whose age is not asked
+_SAME_AGE = re.compile(r"同岁的?|同龄的?|一般大的?")
+# 晕起来, 疼起来: 起来 completes a symptom's coming on (a keyword 起来 of standing up is not asked there)
+_INCHOATIVE = re.compile(r"(?<=[晕疼痛痒咳喘抽烧肿麻胀哭闹])起来")
+# 血压量过吗, 去量一下: 量 the verb, to measure (a fact keyed 量 for an amount is not asked)
+_MEASURING = re.compile(r"量(?=[过了着]|一下|一量|没量|不量)|(?<=[去来再先没测称])量")
+_MEASURING_IN_FACT = re.compile(r"量[过了一，,。的]|测|血压|体温|体重|身高")
 _THING_FOR = re.compile(r"((?:那|这)(?:个|些|种|台|块|件)[^，,。？?你您他她我]{0,10}?(?:本来|原来|到底)?是)(?:做|干)(?:什么|啥)(?=用?的)")
 
 
@@ -465,6 +485,12 @@ def _evidence(fact: Fact, question: str) -> frozenset[str]:
         question = _CONTRACEPTIVE.sub("避孕", question)  # 在吃避孕药吗 asks contraception, not the medicines taken
     question = _PLACE_OF_ANOTHER.sub("哪", question)
     question = _THING_FOR.sub(r"\1用来", question)
+    question = _ACTIVITY_WHEN.sub("什么情况下", question)
+    question = _SAME_AGE.sub("同龄", question)
+    if "起来" in fact.keywords:
+        question = _INCHOATIVE.sub("", question)  # 晕起来, 疼起来: when it comes on, not getting up
+    if "量" in fact.keywords and not _MEASURING_IN_FACT.search(gloss):
+        question = _MEASURING.sub("", question)  # 血压量过吗: measured, no amount
     canonical = with_standard_words(_canonical_question_words(question))
     found = {k for k in keywords
              if (_morpheme_occurs(k, canonical, gloss) if len(k) == 1
@@ -687,6 +713,13 @@ def _asked_since_when(evidence: frozenset[str]) -> bool:
             and all(e.removeprefix("tok:") in _SINCE_WHEN for e in evidence))
 
 
+_COUNT_WORDS = frozenset("几次 次数 几回 多少次 一次".split())
+
+
+def _only_counted(evidence: frozenset[str]) -> bool:
+    return bool(evidence) and all(e.removeprefix("tok:") in _COUNT_WORDS for e in evidence)
+
+
 def _topic_of_a_time_question(fact: Fact, evidence: dict[str, frozenset[str]], asked: list[Fact], question: str,
                               opening: str = "") -> bool:
     """Whether ``fact`` is only the topic of a clause that asks when, how long or where, another asked fact being
@@ -698,8 +731,10 @@ def _topic_of_a_time_question(fact: Fact, evidence: dict[str, frozenset[str]], a
         return False
     own_topic = [e.removeprefix("tok:") for e in evidence[fact.id] if not _is_time_word(e.removeprefix("tok:"))]
     complaint = bool(own_topic) and all(e in with_standard_words(opening) for e in own_topic)
+    # (晚上起夜几次: a count asks the topic's count, so the topic is no mere topic of a time)
     times = [evidence[g.id] for g in asked
-             if g is not fact and (_is_about_time(g) or _asks_a_place(evidence[g.id])
+             if g is not fact and not _only_counted(evidence[g.id])
+             and (_is_about_time(g) or _asks_a_place(evidence[g.id])
                                    or complaint and _asked_since_when(evidence[g.id]))]
     if not times:
         return False
@@ -753,7 +788,13 @@ def _part_of_another_clause(evidence: frozenset[str], question: str, others: lis
     said = [c for c in clauses if any(e.removeprefix("tok:") in c for e in evidence)]
     # (an event named as a time claims no clause from a keyword: 打球的时候撞到了吧 asks the knock, keyed 撞; but it does
     # from a shared word, 运动的时候会不会发作 asking the exertion, not the attacks)
-    return bool(said) and all(any(k in c if tokens_only else _said_not_as_time(k, c) for k in whole) for c in said)
+    # (大便里没带血吧: a word said as the place of what the one-character keyword asks is no topic it yields to)
+    return bool(said) and all(any(k in c if tokens_only else _said_not_as_time(k, c) and not _said_as_place(k, c)
+                                  for k in whole) for c in said)
+
+
+def _said_as_place(word: str, text: str) -> bool:
+    return any(_PLACE_FRAME.match(text, m.end()) for m in re.finditer(re.escape(word), text))
 
 
 def _said_not_as_time(word: str, text: str) -> bool:
