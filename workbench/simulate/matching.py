@@ -412,10 +412,27 @@ def _about_the_patient(fact: Fact, question: str) -> str:
                                       or re.match(r"\s*[他她]们?也", c) is not None)
         if not (about_others or follow_up or service and _ABOUT_SERVICE.search(c)):
             kept.append(c)
+        elif about_others and m is not None:
+            kept.append(_asked_of_the_patient_first(c[:m.start()]))
         after_others = about_others or follow_up
     return "".join(kept)
 
 
+def _asked_of_the_patient_first(before: str) -> str:
+    """What a clause about others asks the patient before naming them, as a question of its own ending in a comma
+    (您多大岁数，家里老人有没有心脏病: the age is asked), or nothing."""
+    lead = before[: max(before.rfind("，"), before.rfind(","), -1) + 1]
+    if lead and _SECOND_PERSON.match(lead.strip()) and _QUESTION_CUES.search(lead) and not _ABOUT_OTHERS.search(lead):
+        return lead
+    return ""
+
+
+_NOT_LONG = re.compile(r"(?<=[没不])多(?:久|长时间|大工夫|大功夫|大会儿|大一会儿)")
+# 一次吃几片, 吃几粒: a dose asked, beside which 一天几次 asks how often it is taken
+_DOSE_ASKED = re.compile(r"(?:一次|每次|一回)(?:吃|服|用|喝|喂)?[^，,。？?]{0,2}几(?:片|粒|颗|袋|支|毫升|毫克|包|勺|滴)"
+                         r"|(?:吃|服|用|喂)几(?:片|粒|颗|袋|包|勺)")
+_DOSES_A_DAY = re.compile(r"(?:一天|每天|一日|每日)(?:吃|服|用|喝|喂)?几(?:次|回|顿)")
+_MEDICINE_IN_FACT = re.compile(r"药|片|粒|胶囊|冲剂")
 _COUNTING_TOKENS = frozenset("几个 几种 几位 几样".split())
 # 一次吃几毫克: a dose, whose 一次 shares nothing with a keyword 多久一次 (多久解一次大便 still asks how often)
 _DOSE = re.compile(r"一次(?=(?:要|得|能)?(?:吃|服|用|喝|打|吸|滴|抹|涂)[^，,。？?]{0,3}(?:几|多少))")
@@ -454,6 +471,7 @@ def _evidence(fact: Fact, question: str) -> frozenset[str]:
     question = _about_the_patient(fact, question)
     if not question:
         return frozenset()
+    question = _NOT_LONG.sub("", question)  # 没多大工夫又想去: not long after, no time asked
     if not _is_about_frequency(fact):
         question = _HOW_OFTEN.sub("", question)  # "多久体检一次" is not "since when"
     if _is_about_time(fact):
@@ -472,6 +490,8 @@ def _evidence(fact: Fact, question: str) -> frozenset[str]:
             question = _ONE_TIME.sub(r"\1", question)  # (每次要坐多久才好点 asks no swelling's 多久 either)
     if not _TIME_RELATION_IN_FACT.search(fact.fact + fact.patient):
         question = _before_events_blanked(question)
+    if _DOSE_ASKED.search(question) and not _MEDICINE_IN_FACT.search(fact.fact + fact.patient):
+        question = _DOSES_A_DAY.sub("", question)  # 三金片一次吃几片，一天几次: how often the dose is taken
     keywords = [k for k in fact.keywords if k not in GENERIC_KEYWORDS]
     if not any("怕" in k for k in fact.keywords):
         question = _FEARED_PAIN.sub("", question)  # 怕痛一直忍着: the fear of the pain, not how it hurts
@@ -643,7 +663,9 @@ def _only_measured(fact: Fact, evidence: frozenset[str], question: str, others: 
     ``fact`` having a topic word of its own (一天拉几次 asks the stool; 孩子尿了几回 the urine, not the stool). A colour
     is such a measure too, and a clause that begins with it measures the one just before (你眼珠子那白的地方，颜色变没变:
     the eyes' colour, not the urine's)."""
-    if not all(e.removeprefix("tok:") in _MEASURE_KEYWORDS | _ATTRIBUTE_KEYWORDS for e in evidence) or _is_about_time(fact):
+    # (a time fact too where only a count asks it: 晚上起夜几次 asks the nights', not the onset's 几次)
+    if not all(e.removeprefix("tok:") in _MEASURE_KEYWORDS | _ATTRIBUTE_KEYWORDS for e in evidence) or (
+            _is_about_time(fact) and not _only_counted(evidence)):
         return False
     topics = {e.removeprefix("tok:") for ev in others for e in ev if e.removeprefix("tok:") not in _TIME_KEYWORDS}
     own = [k for k in fact.keywords if k not in _TIME_KEYWORDS | _ATTRIBUTE_KEYWORDS]
@@ -862,6 +884,32 @@ def _only_taking_another(evidence: frozenset[str], question: str, others: list[f
     return said
 
 
+_SYMPTOM_MORPHEMES = frozenset("疼痛酸胀麻痒肿")
+
+
+def _symptom_at_anothers_place(fact: Fact, evidence: frozenset[str], question: str, others: list[Fact],
+                               evidence_of: dict[str, frozenset[str]]) -> bool:
+    """Whether ``fact`` is asked only by a one-character symptom (疼), each time said of a place that another asked
+    fact is keyed on and whose wording tells that symptom there, a place ``fact``'s own wording never names (腰疼不疼,
+    腰上不疼吧 ask the fact that says 腰不疼, not the one about the pain of passing water)."""
+    words = {e.removeprefix("tok:") for e in evidence}
+    if not words or not words <= _SYMPTOM_MORPHEMES:
+        return False
+    own = fact.fact + fact.patient
+    places = {k for g in others for k in evidence_of[g.id] if not k.startswith("tok:") and k not in own
+              and any(w in g.fact + g.patient for w in words)}
+    if not places:
+        return False
+    said = False
+    for c in _CLAUSE_OF_QUESTION.findall(question):
+        for w in words:
+            for m in re.finditer(w, c):
+                said = True
+                if not any(re.search(re.escape(p) + r"[^，,。？?]{0,3}$", c[: m.start()]) for p in places):
+                    return False
+    return said
+
+
 def _only_frame_of_another(fact: Fact, evidence: frozenset[str], question: str, others: list[frozenset[str]]) -> bool:
     """Whether a fact is asked only by words of two characters or more that the question says as the place or the time
     of what another asked fact is about, each in a clause that asks that fact (大便里见没见血 asks the blood, not the
@@ -936,6 +984,8 @@ def asked_facts(case: Case, doctor_text: str) -> tuple[str, ...]:
                                                             [evidence[g.id] for g in asked if g is not f])]
     asked = [f for f in asked if not _only_taking_another(evidence[f.id], canonical,
                                                           [evidence[g.id] for g in asked if g is not f])]
+    asked = [f for f in asked if not _symptom_at_anothers_place(f, evidence[f.id], canonical,
+                                                                [g for g in asked if g is not f], evidence)]
     return tuple(f.id for f in asked
                  if not _only_measured(f, evidence[f.id], canonical, [evidence[g.id] for g in asked if g is not f])
                  and not _modifies_another(f, evidence[f.id], canonical,
