@@ -735,6 +735,23 @@ def _asked_since_when(evidence: frozenset[str]) -> bool:
             and all(e.removeprefix("tok:") in _SINCE_WHEN for e in evidence))
 
 
+_SIDE_IN_FACT = re.compile(r"左|右|两侧|一侧|两边|外侧|内侧")
+
+
+def _only_placed(fact: Fact, evidence: frozenset[str], question: str, others: list[Fact],
+                 evidence_of: dict[str, frozenset[str]]) -> bool:
+    """Whether ``fact`` is asked only by words of where, each in a clause that names another asked fact whose wording
+    tells where it is (哪边腿麻 asks the numbness, 左小腿外侧, not the back pain's side keyed 哪边)."""
+    if not _asks_a_place(evidence):
+        return False
+    placed = [k.removeprefix("tok:") for g in others if _SIDE_IN_FACT.search(g.fact + g.patient)
+              and not _asks_a_place(evidence_of[g.id]) for k in evidence_of[g.id]
+              if not _is_time_word(k.removeprefix("tok:"))]
+    clauses = [with_standard_words(c) for c in _CLAUSE_OF_QUESTION.findall(question)]
+    said = [c for c in clauses if any(e.removeprefix("tok:") in c for e in evidence)]
+    return bool(said and placed) and all(any(k in c for k in placed) for c in said)
+
+
 _COUNT_WORDS = frozenset("几次 次数 几回 多少次 一次".split())
 
 
@@ -754,9 +771,11 @@ def _topic_of_a_time_question(fact: Fact, evidence: dict[str, frozenset[str]], a
     own_topic = [e.removeprefix("tok:") for e in evidence[fact.id] if not _is_time_word(e.removeprefix("tok:"))]
     complaint = bool(own_topic) and all(e in with_standard_words(opening) for e in own_topic)
     # (晚上起夜几次: a count asks the topic's count, so the topic is no mere topic of a time)
+    # (哪边腿麻: where the numbness is, which the numbness fact tells, 左小腿外侧)
+    tells_place = bool(_SIDE_IN_FACT.search(fact.fact + fact.patient))
     times = [evidence[g.id] for g in asked
              if g is not fact and not _only_counted(evidence[g.id])
-             and (_is_about_time(g) or _asks_a_place(evidence[g.id])
+             and (_is_about_time(g) or _asks_a_place(evidence[g.id]) and not tells_place
                                    or complaint and _asked_since_when(evidence[g.id]))]
     if not times:
         return False
@@ -801,9 +820,10 @@ def _part_of_another_clause(evidence: frozenset[str], question: str, others: lis
     if not evidence or not relatives and not all(e.startswith("tok:") or len(e) == 1 for e in evidence):
         return False
     tokens_only = all(e.startswith("tok:") for e in evidence)
-    # (a one-character keyword yields only to a topic word: 撒了几次尿 asks the urine, not the stool keyed 几次)
+    # (a one-character keyword yields only to a topic word: 撒了几次尿 asks the urine, not the stool keyed 几次; nor
+    # to a word of where: 哪边腿麻 asks the numbness)
     whole = {k for ev in others for k in ev if not k.startswith("tok:")
-             and (tokens_only or len(k) >= 2 and not _is_time_word(k))}
+             and (tokens_only or len(k) >= 2 and not _is_time_word(k) and k not in _PLACE_WORDS)}
     if not whole:
         return False
     clauses = [with_standard_words(c) for c in _CLAUSE_OF_QUESTION.findall(question)]
@@ -984,6 +1004,7 @@ def asked_facts(case: Case, doctor_text: str) -> tuple[str, ...]:
                                                             [evidence[g.id] for g in asked if g is not f])]
     asked = [f for f in asked if not _only_taking_another(evidence[f.id], canonical,
                                                           [evidence[g.id] for g in asked if g is not f])]
+    asked = [f for f in asked if not _only_placed(f, evidence[f.id], canonical, [g for g in asked if g is not f], evidence)]
     asked = [f for f in asked if not _symptom_at_anothers_place(f, evidence[f.id], canonical,
                                                                 [g for g in asked if g is not f], evidence)]
     return tuple(f.id for f in asked
