@@ -667,7 +667,8 @@ def _only_measured(fact: Fact, evidence: frozenset[str], question: str, others: 
     if not all(e.removeprefix("tok:") in _MEASURE_KEYWORDS | _ATTRIBUTE_KEYWORDS for e in evidence) or (
             _is_about_time(fact) and not _only_counted(evidence)):
         return False
-    topics = {e.removeprefix("tok:") for ev in others for e in ev if e.removeprefix("tok:") not in _TIME_KEYWORDS}
+    topics = {e.removeprefix("tok:") for ev in others for e in ev if e.removeprefix("tok:") not in _TIME_KEYWORDS
+              and (len(e.removeprefix("tok:")) >= 2 or not _is_about_time(fact))}
     own = [k for k in fact.keywords if k not in _TIME_KEYWORDS | _ATTRIBUTE_KEYWORDS]
     # each clause with the standard words its everyday ones stand for (嘘嘘了几回: 小便, 几次)
     clauses = [with_standard_words(c) for c in _CLAUSE_OF_QUESTION.findall(question)]
@@ -770,11 +771,13 @@ def _topic_of_a_time_question(fact: Fact, evidence: dict[str, frozenset[str]], a
         return False
     own_topic = [e.removeprefix("tok:") for e in evidence[fact.id] if not _is_time_word(e.removeprefix("tok:"))]
     complaint = bool(own_topic) and all(e in with_standard_words(opening) for e in own_topic)
-    # (晚上起夜几次: a count asks the topic's count, so the topic is no mere topic of a time)
+    # (晚上起夜几次: a count asks the topic's count, so the topic, named by a word, is no mere topic of a time; 尿血几次
+    # still asks the time fact keyed 几次, 血 being one character)
     # (哪边腿麻: where the numbness is, which the numbness fact tells, 左小腿外侧)
     tells_place = bool(_SIDE_IN_FACT.search(fact.fact + fact.patient))
+    worded = any(len(e.removeprefix("tok:")) >= 2 for e in evidence[fact.id])
     times = [evidence[g.id] for g in asked
-             if g is not fact and not _only_counted(evidence[g.id])
+             if g is not fact and not (worded and _only_counted(evidence[g.id]))
              and (_is_about_time(g) or _asks_a_place(evidence[g.id]) and not tells_place
                                    or complaint and _asked_since_when(evidence[g.id]))]
     if not times:
