@@ -1526,6 +1526,162 @@ def test_session_61_third_rules_leave_earlier_cases(folder, case_id, doctor, fac
     assert asked_facts(_cases_in(folder)[case_id], doctor) == facts
 
 
+# Written blind in session 62 (tests/data/cases_s62): five cases and 120 questions (a toddler's febrile fit told by his
+# northeastern grandmother, itching late in pregnancy, an old man's gout, a teenager's acne and low mood with some
+# Cantonese, a steel-fixer's crushed finger). First contact, with session 61's rules: 98/120 (0.817; terse 24/25,
+# combined 19/20, negated 14/15, synonyms 12/30, absent 15/15, traps 14/15). Its misses, with those of the two sets below,
+# gave everyday words (纸裤, 米糊, 串门, 胸口疼, 雾蒙蒙, 吸不进, 没血色, 地热, 嘎巴, 人事不知, 方子, 打圈圈 转圈, 一抹黑, 软塌塌,
+# 闪着, 疯狗病, 连轴转, 兜得住, 孕检, 手指盖, 夯着, 功课, 鼻子堵, 片片 丸丸, 零嘴, 血稠, 揪着, 够月份, 趟数, 力气; 刚…又想去,
+# 水喝得, 两口子…亲热, 水…冲, 狗…扎过针, 自己凑过去撩, 种…苗, 咋整的, 迈步子, 一下地, 药…换过, 一顿能吃多少, 撂下碗, 身上黏糊,
+# 嫌…闷, 喉咙下边, 鼓出来, 瞅人…花, 平时没什么病, 捏着鼻子, 小半碗, 挨过一下, 眼珠子往哪, 后来还犯过, 喊…有反应, 胳膊腿…啥样,
+# 沾…土, 勾得起来 正不正, 上…险, 忍不住…掐, 觉出来, 被子…受不住, 有多厉害, 塞了啥压一压, 脑门子湿, 气儿接得上, 坠了块石头,
+# 疼起来是什么感觉, 眼睛不黄, 你娘, 你老爷子, 哪只脚, 哪些地方, 蹲大号; 往鼻孔里掏 now stands for picking, not 鼻屎) and the
+# rules tested below: 多大工夫 and 多大会儿 ask how long, not how old, and 没多久 asks nothing; 您看行吗 after advice asks
+# nothing, nor does 记下…多长时间 (what to note next time); 那只泰迪几岁了 is an animal's age (只, 条 and 头 count animals);
+# 干什么的时候疼 asks the activity, not the work; 跟同岁的比 asks no age; 晕起来 is no standing up for a keyword 起来; 量过 is
+# the verb, no amount keyed 量; 这种 is no 种; a count asks the count of a topic named by a word (起夜几次), not a time fact
+# (尿血几次 still asks the onset keyed 几次, 血 being one character); a word said as the place of what a one-character
+# keyword asks (大便里没带血吧) is no topic it yields to; a question put to the patient before a clause about others is
+# asked (您多大岁数，家里老人…); 一天几次 after a dose asked (一次吃几片) asks no fact of the illness; a one-character symptom
+# said of another fact's place asks the fact that tells it there (腰疼不疼 and 腰上不疼吧 ask 腰不疼, not the pain of passing
+# water); a word of where asks the fact whose wording tells where (哪边腿麻: 左小腿外侧), and a one-character keyword does
+# not yield to it. 119/120 (terse 25/25, combined 20/20, negated 15/15, synonyms 29/30, absent 15/15, traps 15/15).
+# Earlier sets rose: s53 to 118 (腰不疼吧), s53c to 110 (大便里没有血吧, 宿舍里没养猫狗吧), s55b to 113 (…一直串到哪儿),
+# s55c to 109 (大便里没有血吧), s56b to 111 (你多大了，家里有人有这种病没); no set fell, no label changed. Left: 后来还犯过没有
+# asks the fit (犯过 stands for 发作过, a keyword of the fit) and the count fact yields to it.
+S62 = REPO / "tests" / "data" / "cases_s62"
+
+
+def test_rule_patient_on_the_session_62_cases():
+    right, total = _blind_set_score(S62)
+    assert total == 120 and right / total >= 0.99
+
+
+@pytest.mark.parametrize(("case_id", "doctor", "facts"), [
+    ("febrile-seizure-toddler", "犯病那会儿孩子胳膊腿儿是啥样，眼珠子往哪边瞅？", ("seizure",)),
+    ("febrile-seizure-toddler", "这阵儿孩子跟您亲不亲，喊他有反应不？", ("now-alert",)),
+    ("febrile-seizure-toddler", "这两天娃淌不淌清水样的东西，鼻子堵不堵？", ("cold",)),
+    ("febrile-seizure-toddler", "娃是怀够月份生的不？跟同岁的比，会走会叫人不？", ("development",)),
+    ("febrile-seizure-toddler", "下回再抽，先让他侧躺，别往嘴里塞东西，记下抽了多长时间。", ()),
+    ("itch-late-pregnancy", "你娘怀你那会儿，有没有也这么刺挠过？", ("family",)),
+    ("itch-late-pregnancy", "眼睛不黄吧？", ("no-jaundice",)),
+    ("gout-flare-elder", "哪只脚？", ("site",)),
+    ("gout-flare-elder", "昨儿晚上难受的时候，自个儿往嘴里塞了啥压一压没有？", ("self-med",)),
+    ("acne-low-mood-teen", "你最近仲肯唔肯返学㗎？功课跟唔跟得上？", ("school",)),
+    ("acne-low-mood-teen", "痘痘长了多久，最近有没有加重？都长在哪些地方？", ("duration", "distribution")),
+    ("crushed-finger-worker", "手指盖儿还在上面吗？", ("nail",)),
+    ("crushed-finger-worker", "老板给你上没上那种出了事管赔的险？", ("insurance",)),
+    ("crushed-finger-worker", "你掐一下指头尖儿，能觉出来不", ("numb",)),
+    # what the rules above must not take
+    ("febrile-seizure-toddler", "孩子多大了？", ("age",)),
+    ("febrile-seizure-toddler", "抽了多长时间？", ("seizure-length",)),
+    ("gout-flare-elder", "前天吃了啥？", ("trigger",)),
+    ("acne-low-mood-teen", "痘痘长哪儿？", ("distribution",)),
+    ("crushed-finger-worker", "哪个手指？", ("which-finger",)),
+    ("itch-late-pregnancy", "尿黄不黄？", ("urine-dark",)),
+    ("itch-late-pregnancy", "你妈怀你的时候痒过吗？", ("family",)),
+])
+def test_session_62_rules(case_id, doctor, facts):
+    assert asked_facts(_cases_in(S62)[case_id], doctor) == facts
+
+
+@pytest.mark.parametrize(("folder", "case_id", "doctor", "facts"), [
+    (S53, "uti-older-woman", "腰不疼吧？", ("flank",)),  # 疼 said of the place the flank fact tells of
+    (S53C, "child-febrile-diarrhea", "大便里没有血吧？", ("no-blood",)),  # 大便里: the place of the blood
+    (S53C, "scabies-dorm", "宿舍里没养猫狗吧？", ("pets",)),
+    (S55B, "neck-arm-numb", "右手是不是像过电一样，有针扎、蚂蚁爬的感觉，一直串到哪儿？", ("numb-radiation",)),
+    (S56B, "oral-ulcer-arthralgia", "你多大了，家里有人有这种病没", ("age", "family")),  # asked before the others
+])
+def test_session_62_rules_raise_earlier_cases(folder, case_id, doctor, facts):
+    assert asked_facts(_cases_in(folder)[case_id], doctor) == facts
+
+
+# Written blind in session 62, a second set (tests/data/cases_s62b): five cases and 120 questions (a young woman's
+# cystitis, an old taxi driver's chest pain on exertion, a child's dog bite told in Sichuanese, an office worker's
+# sciatica in northeastern speech, an old teacher's dizziness on standing). First contact, measured before any change of
+# this session (session 61's rules, commit b4db35f): 84/120 (0.700; terse 25/25, combined 14/20, negated 11/15,
+# synonyms 9/30, absent 13/15, traps 12/15). Its misses gave the words and rules of the first set above. 113/120 (terse
+# 25/25, combined 19/20, negated 14/15, synonyms 27/30, absent 13/15, traps 15/15); no label changed. Left: 躺着不动的时候
+# 不疼吧 asks the relief keyed 休息 too (躺着不动 stands for 休息时); 挨过防疯狗病的针 asks the childhood vaccines too (挨…针
+# and 防…针 stand for 打针 and 预防针); 光在腰上，还是顺着腿往下走 and 腰那儿会不会猛地一抽 ask the site keyed 腰 beside the
+# radiation and the cough; 降压药最近换过没有 asks the blood-pressure fact keyed 降压; and two absent questions about the dog
+# (咬过别的人, 精神、吃食) ask the owner's fact, which the case keys on 狗.
+S62B = REPO / "tests" / "data" / "cases_s62b"
+
+
+def test_rule_patient_on_the_session_62_second_cases():
+    right, total = _blind_set_score(S62B)
+    assert total == 120 and right / total >= 0.94
+
+
+@pytest.mark.parametrize(("case_id", "doctor", "facts"), [
+    ("cystitis-young-woman", "是不是刚解完手没多大工夫又想去？", ("frequency",)),
+    ("cystitis-young-woman", "发烧吗？腰疼不疼？", ("no-fever", "no-flank-pain")),
+    ("cystitis-young-woman", "腰上不疼吧？", ("no-flank-pain",)),
+    ("cystitis-young-woman", "三金片一次吃几片，一天几次？", ()),
+    ("exertional-chest-pain", "您多大岁数，家里老人有没有心脏病？", ("age", "family")),
+    ("exertional-chest-pain", "一般是干什么的时候疼？疼起来是什么感觉？", ("trigger", "character")),
+    ("exertional-chest-pain", "你老爷子、老娘心脏有没有毛病？", ("family",)),
+    ("dog-bite-child", "你们邻居家那只泰迪几岁了？", ()),
+    ("dog-bite-child", "那条狗平常有没有去宠物医院扎过针？", ("dog-vaccine",)),
+    ("low-back-sciatica-office", "疼了多久了？哪边腿麻？", ("onset", "numbness")),
+    ("low-back-sciatica-office", "这腰是咋整的，闪着了还是咋的？", ("onset",)),
+    ("orthostatic-dizziness-elderly", "晕起来是屋子跟着打圈圈，还是脑袋发空、眼前一抹黑？", ("character",)),
+    ("orthostatic-dizziness-elderly", "先把那个新加的利尿剂停了，下周带血压记录来门诊，您看行吗？", ()),
+    # what the rules above must not take
+    ("cystitis-young-woman", "尿的时候疼不疼？", ("dysuria",)),
+    ("cystitis-young-woman", "一天上几次厕所？", ("frequency",)),
+    ("cystitis-young-woman", "疼了多长时间了？", ("onset",)),
+    ("exertional-chest-pain", "您是干什么的？", ("age",)),
+    ("exertional-chest-pain", "家里老人有没有心脏病？", ("family",)),
+    ("dog-bite-child", "孩子几岁了？", ("age",)),
+    ("low-back-sciatica-office", "腰哪边疼？", ("pain-site",)),
+    ("orthostatic-dizziness-elderly", "是不是一站起来就晕？", ("pattern",)),
+    ("orthostatic-dizziness-elderly", "家里量的血压多少？", ("bp-home",)),
+])
+def test_session_62_second_rules(case_id, doctor, facts):
+    assert asked_facts(_cases_in(S62B)[case_id], doctor) == facts
+
+
+# Written blind in session 62, a third set (tests/data/cases_s62c): five cases and 120 questions (an old fitter's painless
+# haematuria, an infant's diarrhoea told by his mother, a young woman's palpitations and weight loss, a farmer's
+# organophosphate spraying, a schoolboy's nosebleeds). First contact, with session 61's rules: 94/120 (0.783; terse
+# 25/25, combined 18/20, negated 11/15, synonyms 12/30, absent 13/15, traps 15/15). Its misses gave the words and rules of
+# the first set above. 119/120 (terse 25/25, combined 20/20, negated 14/15, synonyms 30/30, absent 15/15, traps 15/15); no
+# label changed. Left: 你没喝农药吧 asks the pesticide fact keyed 农药, not the drinking keyed 喝.
+S62C = REPO / "tests" / "data" / "cases_s62c"
+
+
+def test_rule_patient_on_the_session_62_third_cases():
+    right, total = _blind_set_score(S62C)
+    assert total == 120 and right / total >= 0.99
+
+
+@pytest.mark.parametrize(("case_id", "doctor", "facts"), [
+    ("infant-diarrhoea", "大便里没带血吧？", ("no-blood",)),
+    ("infant-diarrhoea", "今天换下来的纸裤沉不沉？湿了几片？", ("urine",)),
+    ("hematuria-elder", "晚上起夜几次，平时喝水多吗", ("luts", "water")),
+    ("hematuria-elder", "这红尿头一回是哪天瞅见的", ("onset",)),
+    ("pesticide-farmer", "今儿在地里忙活了多大工夫？脸上手上捂没捂严实？", ("exposure",)),
+    ("pesticide-farmer", "以前打药的时候有过这种反应吗？", ()),
+    ("nosebleed-student", "血压量过吗？", ()),
+    ("nosebleed-student", "他是不是爱拿手指头往鼻孔里掏？", ("trigger",)),
+    ("nosebleed-student", "每回淌出来有小半碗吗？捏着鼻子得捏多大会儿才不淌？", ("amount",)),
+    ("palpitations-weightloss", "这阵子蹲大号的趟数跟以前比有变化没", ("stool",)),
+    ("palpitations-weightloss", "没有胸口疼吧？", ("no-chest-pain",)),
+    # what the rules above must not take
+    ("hematuria-elder", "尿血几次了？", ("onset",)),
+    ("hematuria-elder", "什么时候开始的？", ("onset",)),
+    ("infant-diarrhoea", "一天拉几次？", ("stool",)),
+    ("infant-diarrhoea", "蒙脱石散一次喂几包，一天几次？", ("meds",)),
+    ("pesticide-farmer", "你多大了？", ("age",)),
+    ("pesticide-farmer", "家里种什么？", ("age",)),
+    ("pesticide-farmer", "喷了多长时间？", ("exposure",)),
+])
+def test_session_62_third_rules(case_id, doctor, facts):
+    assert asked_facts(_cases_in(S62C)[case_id], doctor) == facts
+
+
 def test_session_61_dialect_words_are_read_as_mandarin_only_in_a_turn_that_speaks_them():
     """好攰, 瞓 and 揸 mark a Cantonese turn, 里向 and 一记头 a Shanghainese one; a Mandarin turn keeps 行路, 好似, 里厢."""
     from workbench.simulate.matching import _mandarin

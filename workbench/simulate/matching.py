@@ -33,7 +33,11 @@ tells what happens then, and a turn in Shanghainese (侬, 姆妈, 伐) is read i
 or time may be an everyday word for the keyword (来事儿的时候, 干活的屋里), a time of day before another fact's topic is that
 topic's time (晚上喝不喝酒), and taking a medicine said of another fact's keyword asks that fact (用过激素, 抗疟的药). A
 history keyword (过敏史) is asked by its word said of the past (以前过敏过吗), an anti-allergy medicine (抗过敏) tells no
-allergy, 农药 names no medicine, and a keyword 睡觉的药 is about the medicine, not the sleep.
+allergy, 农药 names no medicine, and a keyword 睡觉的药 is about the medicine, not the sleep. 多大工夫 asks how long and
+没多久 nothing; an animal's age (那只泰迪几岁) is no one's; 干什么的时候 asks the activity, not the work; a count asks the count
+of a topic named beside it (起夜几次); a question put to the patient before a clause about others is still asked (您多大岁数，
+家里老人…); 一天几次 after a dose asks no fact of the illness; and a symptom or a word of where said of a place another fact
+tells of asks that fact (腰疼不疼 asks 腰不疼; 哪边腿麻 the numbness of 左小腿外侧).
 """
 
 from __future__ import annotations
