@@ -1677,6 +1677,8 @@ def test_rule_patient_on_the_session_62_third_cases():
     ("pesticide-farmer", "你多大了？", ("age",)),
     ("pesticide-farmer", "家里种什么？", ("age",)),
     ("pesticide-farmer", "喷了多长时间？", ("exposure",)),
+    ("nosebleed-student", "流出来量多不多？", ("amount",)),
+    ("infant-diarrhoea", "一般大便几次？", ("stool",)),
 ])
 def test_session_62_third_rules(case_id, doctor, facts):
     assert asked_facts(_cases_in(S62C)[case_id], doctor) == facts

@@ -460,11 +460,12 @@ _FEARED_PAIN = re.compile(r"(?<=怕)(?:疼|痛)")
 # 干什么的时候疼, 做啥事的时候: the activity it comes on with, not the patient's work
 _ACTIVITY_WHEN = re.compile(r"(?:干|做)(?:什么|啥)(?:事|活)?(?:的)?(?:时候|时)")
 # 跟同岁的比: the children of the same age, whose age is not asked
-_SAME_AGE = re.compile(r"同岁的?|同龄的?|一般大的?")
+_SAME_AGE = re.compile(r"同岁的?|同龄的?")
 # 晕起来, 疼起来: 起来 completes a symptom's coming on (a keyword 起来 of standing up is not asked there)
 _INCHOATIVE = re.compile(r"(?<=[晕疼痛痒咳喘抽烧肿麻胀哭闹])起来")
 # 血压量过吗, 去量一下: 量 the verb, to measure (a fact keyed 量 for an amount is not asked)
-_MEASURING = re.compile(r"量(?=[过了着]|一下|一量|没量|不量)|(?<=[去来再先没测称])量")
+# (not 流出来量多不多: the amount)
+_MEASURING = re.compile(r"量(?=[过了着]|一下|一量|没量|不量)|(?<=[去再先没测称])量")
 _MEASURING_IN_FACT = re.compile(r"量[过了一，,。的]|测|血压|体温|体重|身高")
 _THING_FOR = re.compile(r"((?:那|这)(?:个|些|种|台|块|件)[^，,。？?你您他她我]{0,10}?(?:本来|原来|到底)?是)(?:做|干)(?:什么|啥)(?=用?的)")
 
