@@ -45,6 +45,10 @@ def test_a_submit_and_an_autosave_are_read_box_by_box() -> None:
     (json.dumps({"answers": [["q" * 65, "4", "N/A", False, "", ""]]}), "box 1's choice is longer than 64"),
     ('{"answers": [[NaN, "4", "N/A", false, "", ""]]}', "must be text, got float"),
     (json.dumps({"answers": {"0": None}}), "at most 6 boxes"),
+    (json.dumps({"answer": None, "changed": [6]}), "changed must list value indexes from 0 to 5"),
+    (json.dumps({"answer": None, "changed": [True]}), "changed must list value indexes"),
+    (json.dumps({"answer": None, "changed": "0"}), "changed must list value indexes"),
+    (json.dumps({"answers": [], "changed": [0]}), "changed goes with one box's answer"),
 ])
 def test_malformed_answers_are_refused_with_what_was_wrong(payload, says) -> None:
     with pytest.raises(InputError, match=says):
@@ -66,7 +70,41 @@ def test_the_refusals_are_translated() -> None:
 
     for payload in (json.dumps({"item": "²"}), json.dumps({"item": "1", "who": 2}), "[" * 100_000,
                     json.dumps({"answer": None, "answers": []}),
-                    json.dumps({"answers": [["q" * 65, "4", "N/A", False, "", ""]]})):
+                    json.dumps({"answers": [["q" * 65, "4", "N/A", False, "", ""]]}),
+                    json.dumps({"answer": None, "changed": [9]}), json.dumps({"answers": [], "changed": []})):
         with pytest.raises(InputError) as e:
             parse_page_answers(payload, N, n_boxes=6)
         assert i18n.catalogue().translate(str(e.value), "zh").startswith("评分答案："), str(e.value)
+
+
+def test_an_autosave_names_the_values_its_page_changed() -> None:
+    """The page's script sends which values of the box it changed since its last save (walk s62: two tabs)."""
+    page = parse_page_answers(json.dumps({"item": "3", "answer": [None, "4", None, False, "", ""], "changed": [1, 4]}),
+                              N, n_boxes=6)
+    assert page.changed == frozenset({1, 4})
+    assert parse_page_answers(json.dumps({"item": "3", "answer": None}), N, n_boxes=6).changed is None
+
+
+def test_a_draft_of_changed_values_keeps_the_others_as_stored(tmp_path) -> None:
+    """The fields a page did not change keep what another tab of the same annotator saved since."""
+    from rating_fixtures import add_positions, claim, make_users
+
+    from workbench.annotate import ratings, workflow
+    from workbench.annotate.rubric import load_rubric
+    from workbench.store.engine import Store
+
+    store = Store(f"sqlite:///{tmp_path / 'w.db'}")
+    rubric = load_rubric("annotations/rubric.yaml")
+    add_positions(store, 1)
+    (user,) = make_users(store, "ann")
+    claim(store, user)
+    form = ratings.RatingForm
+    workflow.save_group_draft(store, user, [1], form(turn_type="question", scores={"questioning": 2},
+                                                     comment="other tab"), rubric=rubric, blind=True)
+    stale = form(turn_type=None, scores={"questioning": 4, "suggestion": 3}, comment="stale", corrected_reply="")
+    changed = frozenset({ratings.score_field("questioning")})
+    r = workflow.save_group_draft(store, user, [1], stale, rubric=rubric, blind=True, changed=changed)
+    assert r is not None and r.form.comment == "other tab" and r.form.turn_type == "question"
+    assert dict(r.form.scores) == {"questioning": 4}
+    r = workflow.save_group_draft(store, user, [1], stale, rubric=rubric, blind=True)  # no list: the whole box
+    assert r is not None and r.form.comment == "stale" and dict(r.form.scores) == {"questioning": 4, "suggestion": 3}

@@ -80,6 +80,30 @@ class RatingForm:
                 and not (self.comment or "").strip() and not (self.corrected_reply or "").strip())
 
 
+#: a :class:`RatingForm` field as :func:`merge_changed` names it; a score is ``score:<axis>``
+TURN_TYPE_FIELD, SAFETY_FIELD, COMMENT_FIELD, CORRECTED_FIELD = "turn_type", "safety_flag", "comment", "corrected_reply"
+
+
+def score_field(axis: str) -> str:
+    return f"score:{axis}"
+
+
+def merge_changed(page: RatingForm, stored: RatingForm, changed: frozenset[str]) -> RatingForm:
+    """``page``'s values for the ``changed`` fields, ``stored``'s for the others.
+
+    An autosave from a page that changed only some fields of a reply's answer: the others may have been saved
+    meanwhile from another tab of the same annotator, and the page's copies of them are stale (walk s62: a tab
+    that only moved the focus wrote back the other tab's saved draft as it had first loaded it)."""
+    scores = {a: v for a, v in stored.scores.items() if score_field(a) not in changed}
+    scores.update({a: v for a, v in page.scores.items() if score_field(a) in changed})
+    return RatingForm(
+        turn_type=page.turn_type if TURN_TYPE_FIELD in changed else stored.turn_type,
+        scores=scores,
+        safety_flag=page.safety_flag if SAFETY_FIELD in changed else stored.safety_flag,
+        comment=page.comment if COMMENT_FIELD in changed else stored.comment,
+        corrected_reply=page.corrected_reply if CORRECTED_FIELD in changed else stored.corrected_reply)
+
+
 @dataclass(frozen=True)
 class RatingView:
     id: int

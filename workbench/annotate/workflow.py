@@ -198,8 +198,12 @@ def _submitted(s: Session, user: CurrentUser, item_id: int | None) -> bool:
 
 def save_group_draft(store: Store, user: CurrentUser, generation_ids: list[int], form: RatingForm, *,
                      rubric: Rubric, blind: bool, unless_submitted: int | None = None,
-                     held_item: int | None = None) -> RatingView | None:
+                     held_item: int | None = None, changed: frozenset[str] | None = None) -> RatingView | None:
     """Autosave one answer for a group of identical replies (stored for each); returns the last one stored.
+
+    ``changed``: the fields (:func:`ratings.merge_changed`) the page changed since its last save; the others keep
+    the stored answer, read in the write transaction (another tab of the same annotator may have saved them).
+    None: the whole form is the answer.
 
     ``unless_submitted``: an item id; the draft was read while that item was open, so once the item is submitted
     it is stale (it ran after the submit: events run concurrently) and nothing is saved (None). Checked in the
@@ -213,6 +217,11 @@ def save_group_draft(store: Store, user: CurrentUser, generation_ids: list[int],
             raise queue.not_yours(s, user, held_item)
         if _submitted(s, user, unless_submitted):
             return None
+        if changed is not None:
+            # one answer for the group: the first reply's is the group's
+            before = ratings.get_ratings(s, user, generation_ids[:1])[generation_ids[0]]
+            if before is not None:
+                form = ratings.merge_changed(form, before.form, changed)
         for gid in generation_ids:
             stored = ratings.save_draft(s, user, gid, form, rubric=rubric, blind=blind)
     return stored

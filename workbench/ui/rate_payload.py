@@ -10,6 +10,9 @@ reference (``#rate-item-id``) as their one input, and the page's script (``asset
 * a submit: ``{"item": "12", "preference": "A", "ranking": "A > B", "answers": [[...], [...], null]}``, one
   list per reply box (``null`` for a box that is not on the page);
 * an autosave of box i: ``{"item": "12", "answer": [...]}``;
+* an autosave of box i sent by the page's script adds ``"changed": [0, 3]``, the indexes (in the box's list) of the
+  values changed on the page since its last autosave of that box: only those are saved, the others keep the
+  stored answer (another tab of the same annotator may have changed them); without it the whole box is saved;
 * a preference: ``{"item": "12", "preference": "tie", "ranking": ""}``.
 
 A box's list holds the values of :attr:`workbench.ui.rate_tab.ReplyWidgets.form_inputs`: the turn type, one
@@ -50,6 +53,8 @@ class PageAnswers:
     answers: tuple[tuple[Any, ...] | None, ...]  # per reply box: the form values, or None
     #: the page showed the item as submitted: a draft read while it was still open must not overwrite a submit
     shown_submitted: bool = False
+    #: an autosave's changed values (indexes in the box's list), or None: the whole box
+    changed: frozenset[int] | None = None
 
 
 def _text(value: Any, what: str) -> str | None:
@@ -89,8 +94,15 @@ def _box(value: Any, n_values: int, index: int) -> tuple[Any, ...] | None:
             _text(comment, "a comment") or "", _text(corrected, "a corrected reply") or "")
 
 
+def _changed(value: Any, n_values: int) -> frozenset[int]:
+    if not isinstance(value, list) or len(value) > n_values or not all(
+            isinstance(i, int) and not isinstance(i, bool) and 0 <= i < n_values for i in value):
+        raise InputError(f"rate answers: changed must list value indexes from 0 to {n_values - 1}")
+    return frozenset(value)
+
+
 #: the fields a payload may hold (the module's docstring)
-_KEYS = frozenset({"item", "preference", "ranking", "answers", "answer"})
+_KEYS = frozenset({"item", "preference", "ranking", "answers", "answer", "changed"})
 
 
 def parse_page_answers(payload: Any, n_values: int, *, n_boxes: int) -> PageAnswers:
@@ -113,10 +125,13 @@ def parse_page_answers(payload: Any, n_values: int, *, n_boxes: int) -> PageAnsw
     boxes = data.get("answers", [data["answer"]] if "answer" in data else [])
     if not isinstance(boxes, list) or len(boxes) > n_boxes:
         raise InputError(f"rate answers: at most {counted(n_boxes, 'box', 'boxes')}")
+    changed = _changed(data.get("changed"), n_values) if "changed" in data else None
+    if changed is not None and "answer" not in data:
+        raise InputError("rate answers: changed goes with one box's answer")
     ref = _item(data.get("item"))
     shown_submitted = ref is not None and ref.endswith(SUBMITTED_MARK)
     return PageAnswers(item_ref=ref.removesuffix(SUBMITTED_MARK) if ref is not None else None,
                        shown_submitted=shown_submitted,
                        preference=_text(data.get("preference"), "the preference") or None,
                        ranking=_text(data.get("ranking"), "the ranking") or "",
-                       answers=tuple(_box(b, n_values, i) for i, b in enumerate(boxes)))
+                       answers=tuple(_box(b, n_values, i) for i, b in enumerate(boxes)), changed=changed)

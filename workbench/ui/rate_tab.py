@@ -762,6 +762,13 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
         except AuthError as e:
             return {saved_md: i18n.t(key, lang, error=as_text(error_text(e, lang)))}
 
+    # the RatingForm field of each value in a box's list (ReplyWidgets.form_inputs' order)
+    value_fields = (ratings.TURN_TYPE_FIELD, *map(ratings.score_field, axis_keys), ratings.SAFETY_FIELD,
+                    ratings.COMMENT_FIELD, ratings.CORRECTED_FIELD)
+
+    def changed_fields(changed: frozenset[int] | None) -> frozenset[str] | None:
+        return None if changed is None else frozenset(value_fields[j] for j in changed)
+
     def make_autosave(i: int):
         def autosave(state: dict, payload: Any, request: gr.Request):
             # ``payload``: box i's answer and the item shown, as JSON (workbench/ui/rate_payload.py)
@@ -789,11 +796,16 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
                         return {saved_md: gr.update()}  # Gradio refuses an empty dict of updates
                     gids, label = [reply.generation_id for reply in item.groups[i]], group_label(item.groups[i])
                     held, unless, item_id = None, open_when_read(item, page), item.item_id
+                if page.changed is not None and not page.changed:
+                    # Nothing changed on this page since its last save (the focus left a text box): its other
+                    # values may be stale copies of what another tab of the same annotator saved since.
+                    return {saved_md: gr.update()}  # Gradio refuses an empty dict of updates
                 if workflow.nothing_to_save(svc.store, user, gids, form):
                     return {saved_md: gr.update()}  # Gradio refuses an empty dict of updates
                 # one answer, stored for each identical reply
                 r = workflow.save_group_draft(svc.store, user, gids, form, rubric=rubric, blind=blind_for(user, state),
-                                              unless_submitted=unless, held_item=held)
+                                              unless_submitted=unless, held_item=held,
+                                              changed=changed_fields(page.changed))
                 if r is None:
                     return {saved_md: not_saved_note(user, shown or page.item_ref, request, lang)}
                 saved = {saved_md: i18n.t("rate.saved", lang, label=label,

@@ -50,8 +50,47 @@
     for (let i = 0; document.getElementById('rate-col-' + i); i++) out.push(box(i));
     return out;
   };
+  // What the user changed on this page, per item and box, since the box's last autosave: an autosave sends
+  // those values' indexes as "changed" and the server saves only them. Another tab of the same annotator may
+  // have saved the box's other values since this page drew them: sent whole, they went back (walk s62: a
+  // tab that only moved the focus wrote back the other tab's saved comment). The script runs when the save
+  // is sent (a save deferred behind a running one reads the page then), so clearing the set here loses none.
+  const itemKey = (ref) => String(ref || '').split(':')[0];
+  const changedOn = new Map();  // "item/box" -> Set of value indexes
+  const valueIndex = (target) => {
+    const col = target.closest && target.closest('[id^="rate-col-"]');
+    if (!col) return null;
+    const i = Number(col.id.slice('rate-col-'.length));
+    if (!Number.isInteger(i)) return null;
+    const axes = Array.from(col.querySelectorAll('.rate-axis'));
+    const axis = target.closest('.rate-axis');
+    let j = axis ? axes.indexOf(axis) : -1;
+    if (j < 0) {
+      const rest = ['rate-safety-', 'rate-comment-', 'rate-corrected-'];
+      const k = rest.findIndex(prefix => target.closest('#' + prefix + i));
+      if (k < 0) return null;
+      j = axes.length + k;
+    }
+    return [i, j];
+  };
+  const noteChange = (ev) => {
+    const at = valueIndex(ev.target);
+    if (!at) return;
+    const ref = document.querySelector('#rate-item-id textarea, #rate-item-id input');
+    const key = itemKey(ref && ref.value) + '/' + at[0];
+    if (!changedOn.has(key)) changedOn.set(key, new Set());
+    changedOn.get(key).add(at[1]);
+  };
+  document.addEventListener('input', noteChange, true);
+  document.addEventListener('change', noteChange, true);
+  const changedSince = (i, ref) => {
+    const key = itemKey(ref) + '/' + i;
+    const out = Array.from(changedOn.get(key) || []).sort((a, b) => a - b);
+    changedOn.delete(key);
+    return out;
+  };
   window.rateForm = {
-    box: (i, ref) => JSON.stringify({item: ref, answer: box(i)}),
+    box: (i, ref) => JSON.stringify({item: ref, answer: box(i), changed: changedSince(i, ref)}),
     preference: (ref) => JSON.stringify({item: ref, ...preference()}),
     all: (ref) => JSON.stringify({item: ref, ...preference(), answers: boxes()}),
   };
