@@ -190,6 +190,26 @@ def test_claim_of_a_taken_slot_fails_at_the_database(store):
         assert s.scalar(select(func.count(Assignment.id))) == 2
 
 
+def test_overall_slots_count_each_item_up_to_k_after_k_is_lowered(store):
+    """k is the config's (annotation.annotators_per_item) and may be lowered between starts: an item rated by
+    three annotators filled three of two slots, so with k=1 the line read "2/2 item slots done (100%)" beside
+    "1/2 items complete" while one item had no rating at all (walk s62). Each item counts up to k slots."""
+    add_positions(store, 2)
+    with store.session() as s:
+        sync_queue(s)
+    users = make_users(store, "r1", "r2", "r3")
+    for u in users:
+        c = _take(store, u, 3)
+        assert c is not None and c.item_id == 1
+        _complete_directly(store, u, c.item_id)
+    with store.session() as s:
+        p3, p2, p1 = (progress(s, users[0], k) for k in (3, 2, 1))
+    assert (p3.slots_completed, p3.slots_total, p3.items_completed) == (3, 6, 1)
+    assert (p2.slots_completed, p2.slots_total, p2.items_completed) == (2, 4, 1)
+    assert (p1.slots_completed, p1.slots_total, p1.items_completed) == (1, 2, 1)
+    assert p1.overall_fraction == pytest.approx(1 / 2)
+
+
 def test_progress_mine_and_overall(store):
     add_positions(store, 3)
     with store.session() as s:

@@ -731,7 +731,9 @@ def progress(s: Session, user: CurrentUser, k: int) -> Progress:
         select(func.count(Assignment.id)).where(Assignment.user_id == user.id, counted,
                                                 Assignment.completed_at.is_not(None)).scalar_subquery(),
         select(func.count(Assignment.id)).where(Assignment.user_id == user.id, counted, *_OPEN, free).scalar_subquery(),
-        select(func.count(Assignment.id)).where(counted, Assignment.completed_at.is_not(None)).scalar_subquery(),
+        # each item fills at most k slots: more were completed where k was lowered between starts (or gold answers
+        # beyond the k slots), and counted whole they showed every slot done beside items nobody had rated
+        select(func.sum(case((per_item.c.done > k, k), else_=per_item.c.done))).scalar_subquery(),
         select(func.count(QueueItem.id)).select_from(QueueItem)
         .outerjoin(per_item, per_item.c.item_id == QueueItem.id)
         .where(n_taken < k, QueueItem.id.not_in(mine), offerable_to(user))
@@ -740,8 +742,7 @@ def progress(s: Session, user: CurrentUser, k: int) -> Progress:
         select(func.count(Assignment.id)).where(Assignment.user_id == user.id, counted, *_OPEN, ~free).scalar_subquery(),
     )).one()
     total, mine_done, mine_open, slots_done, available, items_done, mine_held = (int(v or 0) for v in row)
-    return Progress(k, total, mine_done, mine_open, available, min(slots_done, total * k), total * k, items_done,
-                    mine_held)
+    return Progress(k, total, mine_done, mine_open, available, slots_done, total * k, items_done, mine_held)
 
 
 def release_open(s: Session, admin: CurrentUser, username: str) -> int:
