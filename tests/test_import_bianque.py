@@ -211,3 +211,21 @@ def test_exact_repeats_are_merged_and_said(tmp_path):
     zh = i18n.catalogue().translate(res.warnings[0], "zh")
     assert zh.startswith("与前面某行完全相同、已并入该行的重复行：13 行") and "第 2, 3" in zh
     assert parse_dataset(write_csv(tmp_path / "once.csv", [same])).warnings == []
+
+
+def test_a_header_without_the_columns_is_one_problem_of_the_file_in_either_language(tmp_path):
+    """Walk s62: a CSV whose header lacks input and target was "2 bad rows … header: missing column 'input';
+    header: missing column 'target'", as if two rows were bad. It is one problem, said of the header."""
+    from workbench.ui.i18n import catalogue
+
+    p = tmp_path / "nocols.csv"
+    p.write_text("foo,bar\n1,2\n", encoding="utf-8")
+    with pytest.raises(DatasetError) as ei:
+        parse_dataset(p)
+    message = str(ei.value)
+    assert message.startswith("nocols.csv: the header lacks 'input', 'target', nothing imported") and "bad row" not in message
+    assert ei.value.row_errors == ["header: missing column 'input'", "header: missing column 'target'"]
+    zh = catalogue().translate(message, "zh")
+    assert zh.startswith("nocols.csv：表头缺少 'input', 'target' 列，未导入任何内容") and "header" not in zh
+    with pytest.raises(DatasetError, match=r"the header lacks 'target', nothing imported"):
+        parse_dataset(write_csv(tmp_path / "a.csv", [["病人：a\\n医生："]], header=("input",)))

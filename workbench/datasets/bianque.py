@@ -51,6 +51,7 @@ from workbench.datasets._io import (
 )
 from workbench.datasets.base import ImportedDialogue, ImportResult
 from workbench.dialogue import Role, Turn
+from workbench.errors import DatasetError
 from workbench.plural import plural
 from workbench.prompts import unescape_training_text
 from workbench.validation import DEFAULT_MAX_TURN_CHARS
@@ -262,7 +263,11 @@ def parse_csv(path: str | Path, *, max_turn_chars: int = DEFAULT_MAX_TURN_CHARS)
             header = [h.strip().lower() for h in rec]
             missing = [c for c in ("input", "target") if c not in header]
             if missing:
-                raise fail(p, [f"header: missing column {c!r}" for c in missing])
+                # one problem of the file, not of as many rows (walk s62: "2 bad rows … header: …")
+                raise DatasetError(
+                    f"{p.name}: the header lacks {', '.join(map(repr, missing))}, nothing imported: a BianQue "
+                    "CSV's first row names its columns, among them input and target",
+                    [f"header: missing column {c!r}" for c in missing])
             idx_in, idx_tg = header.index("input"), header.index("target")
             idx_id = next((header.index(c) for c in ID_COLUMNS if c in header), -1)
             continue
