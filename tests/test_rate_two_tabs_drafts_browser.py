@@ -71,3 +71,50 @@ def test_a_second_tab_keeps_the_draft_typed_in_the_other_tab(tmp_path):
             assert _answers(svc)[1][2] == {"questioning": 4}
             ctx.close()
             browser.close()
+
+
+def test_a_tab_that_has_not_drawn_the_other_tabs_drafts_cannot_submit_over_them(tmp_path):
+    """Final walk s62: a Submit sends the whole page, so a tab opened before the other tab saved a comment and a
+    safety flag submitted its empty comment and cleared flag over them, with "✓ submitted" and no warning. Such a
+    submit is refused until the tab is reloaded; a draft of its own, or one it has drawn, does not stop it."""
+    from playwright.sync_api import sync_playwright
+
+    require_chromium()
+    with rate_server(tmp_path, blind=True) as (svc, url):
+        add_item(svc.store, ["咳嗽有痰吗？", "多喝水。", "先量体温。"])
+        with sync_playwright() as pw:
+            browser = launch(pw)
+            ctx, first = open_rate_tab(browser, url, "ann", "en", keyboard_only=True)
+            take_first_item(first)
+            second = ctx.new_page()
+            second.goto(str(url))
+            second.get_by_role("tab", name=i18n.t("app.tab.rate", "en"), exact=True).click()
+            second.locator("#rate-next").wait_for(state="visible")
+            wait_until(lambda: item_shown(second) == 1, what="item 1 in the second tab")
+            first.bring_to_front()
+            first.locator("#rate-comment-1 textarea").fill("seen only in the first tab")
+            first.locator("#rate-item-info").click()
+            wait_until(lambda: _saved_comment(svc, "seen only in the first tab"), what="the first tab's comment")
+            second.bring_to_front()
+            second.locator("#rate-comment-0 textarea").fill("the second tab's own")
+            second.locator("#rate-item-info").click()
+            wait_until(lambda: _saved_comment(svc, "the second tab's own"), what="the second tab's own comment")
+            second.locator("#rate-submit").click()
+            stale = "changed in another tab meanwhile"
+            saved_line = second.locator("#rate-saved")
+            wait_until(lambda: stale in saved_line.inner_text(), what="the stale submit refused")
+            assert _saved_comment(svc, "seen only in the first tab")
+            with svc.store.session() as s:
+                assert all(r.status == "draft" for r in s.scalars(select(Rating)))
+            # Reloaded, the tab shows both comments, and its submit is judged on the answers alone.
+            second.reload()
+            second.get_by_role("tab", name=i18n.t("app.tab.rate", "en"), exact=True).click()
+            wait_until(lambda: item_shown(second) == 1, what="item 1 after the reload")
+            wait_until(lambda: second.locator("#rate-comment-1 textarea").input_value() == "seen only in the first tab",
+                       what="the first tab's comment drawn")
+            second.locator("#rate-submit").click()
+            wait_until(lambda: "not submitted" in saved_line.inner_text().lower() or "✓" in saved_line.inner_text(),
+                       what="the submit judged")
+            assert stale not in saved_line.inner_text()
+            ctx.close()
+            browser.close()

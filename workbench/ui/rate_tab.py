@@ -217,6 +217,41 @@ class RecentSubmitters:
             return self._by.get((user_id, str(item_id)))
 
 
+STALE_DRAFTS = ("item #{item} was changed in another tab meanwhile: nothing from this page was submitted; "
+                "reload the page to see the item's latest answers, then submit")
+
+
+class DraftWriters:
+    """For the most recent (user, item)s: how many drafts were written, and which page (Gradio session) wrote
+    the last of them each. A page may submit only when every draft written since it drew the item is its own:
+    a draft only saves the fields its page changed, so the other tab's saved answers were not on this page."""
+
+    LIMIT = 10_000
+
+    def __init__(self) -> None:
+        self._by: OrderedDict[tuple[int, str], tuple[int, dict[str | None, int]]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def wrote(self, user_id: int, item_id: Any, session: str | None) -> None:
+        key = (user_id, str(item_id))
+        with self._lock:
+            count, last = self._by.get(key, (0, {}))
+            self._by[key] = (count + 1, {**last, session: count + 1})
+            self._by.move_to_end(key)
+            while len(self._by) > self.LIMIT:
+                self._by.popitem(last=False)
+
+    def count(self, user_id: int, item_id: Any) -> int:
+        with self._lock:
+            return self._by.get((user_id, str(item_id)), (0, {}))[0]
+
+    def others_since(self, user_id: int, item_id: Any, seen: int, session: str | None) -> bool:
+        """Whether a page other than ``session`` wrote a draft after the ``seen``-th."""
+        with self._lock:
+            _, last = self._by.get((user_id, str(item_id)), (0, {}))
+            return any(n > seen for page, n in last.items() if page != session)
+
+
 def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str, Any]:
     """Build the Rate tab inside the current Blocks context; its events track their progress on
     ``progress_sink`` (a hidden component first in the page: :func:`workbench.ui.app.track_load_progress_on`)."""
@@ -227,6 +262,9 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
     # Which page (Gradio session) submitted an item: a draft that arrives after its own page's submit is a
     # race and dropped quietly; after another page's submit (a second tab) it is stale, and the page says so.
     submitters = RecentSubmitters()
+    # Which page wrote each item's drafts: a submit from a page that has not drawn another tab's drafts since is
+    # refused (it would replace what that tab saved with what this page never showed).
+    draft_writers = DraftWriters()
     guidelines_path = svc.config.resolve_path(cfg.guidelines)
     try:
         guidelines: str | None = guidelines_path.read_text(encoding="utf-8")
@@ -430,6 +468,8 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
         state = {**state, "item_id": item.item_id if item else None, "shown": len(groups),
                  "boxes": [([r.generation_id for r in g], group_label(g)) for g in groups], "heads": [],
                  "info_reopened": None}
+        if item is not None and answers:  # the page now shows every draft written so far
+            state["drafts_seen"] = draft_writers.count(user.id, item.item_id)
         out: dict[Any, Any] = {st: state, item_ref: item_reference(state["item_id"], bool(item and item.completed)),
                                progress_md: progress_text(screen.progress, lang),
                                saved_md: note}
@@ -808,6 +848,7 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
                                               changed=changed_fields(page.changed))
                 if r is None:
                     return {saved_md: not_saved_note(user, shown or page.item_ref, request, lang)}
+                draft_writers.wrote(user.id, item_id, request.session_hash)
                 saved = {saved_md: i18n.t("rate.saved", lang, label=label,
                                           status=status_word(r.status, lang),
                                           time=f"{r.updated_at:%H:%M:%S}", version=r.version)
@@ -847,6 +888,7 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
                 blind=blind_for(user, state), unless_submitted=not page.shown_submitted)
             if p is None:
                 return {saved_md: not_saved_note(user, state.get("item_id") or page.item_ref, request, lang)}
+            draft_writers.wrote(user.id, item_id, request.session_hash)
             on_screen = state.get("item_id") == item_id
             return {saved_md: i18n.t("rate.pref_saved", lang, status=status_word(p.status, lang),
                                      time=f"{datetime.now(UTC):%H:%M:%S}") + reopened_note(page, p.status, lang)
@@ -875,6 +917,9 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
                 # Submitted from another page since this one showed it open: a second submit would replace
                 # that answer with answers given without seeing it (a page's own double submit passes).
                 raise InputError(STALE_SUBMIT.format(item=item.item_id))
+            if draft_writers.others_since(user.id, item.item_id, int(state.get("drafts_seen") or 0),
+                                          request.session_hash):
+                raise InputError(STALE_DRAFTS.format(item=item.item_id))
             forms = {}
             for i, group in enumerate(item.groups):
                 form = form_from_values(axis_keys, box_values(page, i))
