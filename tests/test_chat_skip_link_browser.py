@@ -8,6 +8,7 @@ import pytest
 from playwright.sync_api import expect, sync_playwright
 
 from tests.browser import ARTIFACTS, launch
+from tests.chat_browser_support import wait_loaded
 from tests.ui_login import BROWSER_TIMEOUT_MS
 from tests.ui_server import running_app
 from workbench.ui import i18n
@@ -27,6 +28,7 @@ def test_one_tab_and_enter_put_the_caret_in_the_message_box(services, locale, la
             page = browser.new_page(locale=locale, viewport={"width": width, "height": 900})
             page.set_default_timeout(BROWSER_TIMEOUT_MS)
             page.goto(url.page)
+            wait_loaded(page, lang)  # the page's load event re-renders the tabs, and the focus with them
             skip = page.locator("#skip-to-message")
             expect(skip).to_have_text(i18n.t("chat.skip_to_message", lang))
             # out of sight until focused (it takes no room either)

@@ -149,7 +149,7 @@ def test_an_untied_checkpoint_keeps_its_own_lm_head(tmp_path: Path) -> None:
     again = ChatGLMForConditionalGeneration.from_pretrained(tmp_path / "again", dtype="float32")
     assert torch.equal(again.lm_head.weight, head) and again.lm_head.weight is not again.transformer.word_embeddings.weight
     del ordered["lm_head.weight"]
-    with pytest.raises(ModelLoadError, match=r"missing 1 tensors, e\.g\. \['lm_head\.weight'\]"):
+    with pytest.raises(ModelLoadError, match=r"missing 1 tensor, e\.g\. \['lm_head\.weight'\]"):
         ChatGLMForConditionalGeneration.from_pretrained(_write(tmp_path / "nohead", ordered, config), dtype="float32")
     # Quantized blocks keep the untied head too; one quantized table for both cannot hold two tables.
     quantized = ChatGLMForConditionalGeneration.from_pretrained(tmp_path / "again", dtype="float32",

@@ -317,7 +317,7 @@ def test_simulate_a_served_column_and_judge_from_the_command_line(demo_config, a
         # --limit caps the replies judged (and so the requests sent), whatever else is wanted.
         assert main(["judge", "--config", str(path), "--judge", "Judge", "--columns", "Doctor", "--limit", "1",
                      "--no-advice"]) == 0
-        assert "1 repl(ies) to judge, judged 1, already judged 0, failed 0" in capsys.readouterr().out
+        assert "1 reply to judge, judged 1, already judged 0, failed 0" in capsys.readouterr().out
         assert len(judge.requests) == 1
         assert main(["judge", "--config", str(path), "--judge", "Judge", "--columns", "Doctor"]) == 0
         # One reply per consultation (the served model answers the first message itself, and advises at once) and

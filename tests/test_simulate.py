@@ -218,7 +218,7 @@ def test_simulate_and_stats_commands(demo_config, tmp_path, monkeypatch, capsys)
     cfg = str(REPO / "configs" / "demo.yaml")
     assert main(["simulate", "--config", cfg, "--cases", str(cases), "--columns", "BianQue-2.0",
                  "--max-turns", "3"]) == 0
-    assert "2 case(s) x 1 column(s) = 2 consultation(s)" in capsys.readouterr().out
+    assert "2 cases x 1 column = 2 consultations" in capsys.readouterr().out
     out = tmp_path / "stats"
     assert main(["stats", "--config", cfg, "--out", str(out), "--no-metrics", "--n-boot", "100"]) == 0
     printed = capsys.readouterr().out
