@@ -37,10 +37,15 @@ def test_one_tab_and_enter_put_the_caret_in_the_message_box(services, locale, la
             # from the last of the tab list (at 390 px Gradio adds a "more tabs" button after it): one Tab
             tabs = page.locator("[role=tab]:visible")
             tabs.last.focus()
-            page.keyboard.press("Tab")
-            if width < 640 and not page.evaluate("() => document.activeElement.id === 'skip-to-message'"):
-                page.keyboard.press("Tab")  # past the overflow menu's button
-            expect(skip).to_be_focused()
+            # At 390 px Gradio's overflow controls for the hidden tabs come first: a few presses, not the ~23 it took
+            # past the columns' controls.
+            focused = ("() => { const e = document.activeElement; return e ? `${e.tagName}#${e.id}"
+                       ".${e.className}:${(e.innerText || e.getAttribute('aria-label') || '').slice(0, 30)}` : ''; }")
+            passed: list[str] = []  # what each press focused, for the failure message
+            while len(passed) < (1 if width >= 640 else 4) and "#skip-to-message." not in "".join(passed[-1:]):
+                page.keyboard.press("Tab")
+                passed.append(page.evaluate(focused))
+            assert "#skip-to-message." in passed[-1], passed
             shown = page.evaluate(BOX_JS)
             assert shown["width"] > 40 and shown["height"] > 15 and 0 <= shown["left"] and shown["right"] <= shown["inner"], shown
             ARTIFACTS.mkdir(exist_ok=True)
