@@ -17,9 +17,7 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 import time
-from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -42,6 +40,7 @@ from workbench.errors import AuthError, InputError, WorkbenchError
 from workbench.services import Services
 from workbench.ui import i18n
 from workbench.ui.i18n import K, Localizer
+from workbench.ui.rate_pages import DraftWriters, RecentSubmitters
 from workbench.ui.rate_payload import PageAnswers, item_reference, parse_page_answers
 from workbench.ui.rate_shortcuts import shortcuts_help
 from workbench.ui.reply_diff import diff_html
@@ -196,60 +195,8 @@ STALE_SUBMIT = ("item #{item} was submitted in another tab meanwhile: nothing fr
                 "reload the page to see the stored answer, then change it there")
 
 
-class RecentSubmitters:
-    """The Gradio session that last submitted each (user, item), for the most recent submits only."""
-
-    LIMIT = 10_000
-
-    def __init__(self) -> None:
-        self._by: OrderedDict[tuple[int, str], str | None] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def mark(self, user_id: int, item_id: Any, session: str | None) -> None:
-        with self._lock:
-            self._by[(user_id, str(item_id))] = session
-            self._by.move_to_end((user_id, str(item_id)))
-            while len(self._by) > self.LIMIT:
-                self._by.popitem(last=False)
-
-    def by(self, user_id: int, item_id: Any) -> str | None:
-        with self._lock:
-            return self._by.get((user_id, str(item_id)))
-
-
 STALE_DRAFTS = ("item #{item} was changed in another tab meanwhile: nothing from this page was submitted; "
                 "reload the page to see the item's latest answers, then submit")
-
-
-class DraftWriters:
-    """For the most recent (user, item)s: how many drafts were written, and which page (Gradio session) wrote
-    the last of them each. A page may submit only when every draft written since it drew the item is its own:
-    a draft only saves the fields its page changed, so the other tab's saved answers were not on this page."""
-
-    LIMIT = 10_000
-
-    def __init__(self) -> None:
-        self._by: OrderedDict[tuple[int, str], tuple[int, dict[str | None, int]]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def wrote(self, user_id: int, item_id: Any, session: str | None) -> None:
-        key = (user_id, str(item_id))
-        with self._lock:
-            count, last = self._by.get(key, (0, {}))
-            self._by[key] = (count + 1, {**last, session: count + 1})
-            self._by.move_to_end(key)
-            while len(self._by) > self.LIMIT:
-                self._by.popitem(last=False)
-
-    def count(self, user_id: int, item_id: Any) -> int:
-        with self._lock:
-            return self._by.get((user_id, str(item_id)), (0, {}))[0]
-
-    def others_since(self, user_id: int, item_id: Any, seen: int, session: str | None) -> bool:
-        """Whether a page other than ``session`` wrote a draft after the ``seen``-th."""
-        with self._lock:
-            _, last = self._by.get((user_id, str(item_id)), (0, {}))
-            return any(n > seen for page, n in last.items() if page != session)
 
 
 def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str, Any]:

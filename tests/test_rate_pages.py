@@ -1,0 +1,36 @@
+"""The Rate tab's per-item page records: bounded, and a page's own drafts never count against it."""
+from __future__ import annotations
+
+from workbench.ui.rate_pages import DraftWriters, RecentPerItem, RecentSubmitters
+
+
+def test_recent_per_item_forgets_the_least_recently_changed_pair() -> None:
+    reg: RecentPerItem[int] = RecentPerItem(0)
+    reg.LIMIT = 3
+    for item in range(3):
+        reg.change(1, item, lambda n: n + 1)
+    reg.change(1, 0, lambda n: n + 1)  # item 0 becomes the most recent: item 1 is now the oldest
+    reg.change(2, 9, lambda n: n + 5)
+    assert reg.get(1, 0) == 2 and reg.get(1, 1) == 0 and reg.get(1, 2) == 1 and reg.get(2, 9) == 5
+    assert reg.get(1, "0") == 2  # ids arrive as ints from the queue and as strings from the page
+
+
+def test_submitters_are_per_user_and_item() -> None:
+    subs = RecentSubmitters()
+    subs.mark(1, 7, "tab-a")
+    subs.mark(1, 7, "tab-b")
+    subs.mark(2, 7, "tab-c")
+    assert subs.by(1, 7) == "tab-b" and subs.by(2, 7) == "tab-c" and subs.by(1, 8) is None
+
+
+def test_draft_writers_flag_only_other_pages_drafts_after_the_drawn_count() -> None:
+    w = DraftWriters()
+    w.wrote(1, 5, "a")
+    seen_by_b = w.count(1, 5)  # tab b draws the item after a's first draft
+    assert seen_by_b == 1
+    w.wrote(1, 5, "b")
+    assert not w.others_since(1, 5, seen_by_b, "b")  # only b's own draft since
+    w.wrote(1, 5, "a")
+    assert w.others_since(1, 5, seen_by_b, "b")  # a wrote after b drew the item
+    assert not w.others_since(1, 5, w.count(1, 5), "b")  # after a reload b has seen it
+    assert not w.others_since(2, 5, 0, "b")  # another annotator's item is separate
