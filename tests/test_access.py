@@ -348,7 +348,7 @@ def test_wrong_passwords_lock_the_account_then_the_address(tmp_path):
     app.svc.auth.throttle.base_s = app.svc.auth.address_throttle.base_s = 120
     scrypt_runs = []
     real_check = app.svc.auth._verify
-    app.svc.auth._verify = lambda u, p: scrypt_runs.append(u) or real_check(u, p)  # counts, changes nothing
+    app.svc.auth._verify = lambda *a: scrypt_runs.append(a) or real_check(*a)  # counts, changes nothing
     try:
         with httpx.Client(base_url=app.url, timeout=30) as http:
             answers = [http.post("/login", data={"username": "ann", "password": "wrong"}) for _ in range(8)]

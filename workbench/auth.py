@@ -274,27 +274,27 @@ class Authenticator:
         """Gradio's login check. The HTTP guard has already made the same attempt (and said why it failed); its
         success is used up here instead of a second scrypt run, while the account is still enabled with the
         same password hash."""
-        stored = self._enabled_hash(username)
-        if stored is not None:
+        account = self._account(username)
+        stored, active = account
+        if active and stored is not None:
             with self._verified_lock:
                 at = self._verified.pop(self._memo(username, password, stored), None)
             if at is not None and time.monotonic() - at < self.VERIFIED_FOR_S:
                 return True
-        return self._attempt(username, password, remember=False) is None
+        return self._attempt(username, password, remember=False, account=account) is None
 
-    def _enabled_hash(self, username: str) -> str | None:
+    def _account(self, username: str) -> tuple[str | None, bool]:
+        """The password hash of the account ``username`` signs in as, and whether it is enabled (an enabled
+        account wins over a disabled one of the same name); (None, False) when there is none."""
         with self.store.read() as s:
-            u = signs_in_as(s, username, active=True)
-            return u.password_hash if u is not None else None
+            u = signs_in_as(s, username, active=True) or signs_in_as(s, username, active=False)
+            return (u.password_hash, u.active) if u is not None else (None, False)
 
     def _memo(self, username: str, password: str, stored: str) -> bytes:
         text = f"{username.strip().lower()}\0{password}\0{stored}".encode("utf-8", "surrogatepass")
         return hmac.digest(self._memo_key, text, "sha256")
 
-    def _remember_verified(self, username: str, password: str) -> None:
-        stored = self._enabled_hash(username)
-        if stored is None:
-            return
+    def _remember_verified(self, username: str, password: str, stored: str) -> None:
         now = time.monotonic()
         with self._verified_lock:
             for memo, at in list(self._verified.items()):
@@ -308,17 +308,20 @@ class Authenticator:
         from a wrong name. A success is remembered for Gradio's :meth:`check` of the same request."""
         return self._attempt(username, password, remember=True)
 
-    def _attempt(self, username: str, password: str, *, remember: bool) -> LoginRefusal | None:
+    def _attempt(self, username: str, password: str, *, remember: bool,
+                 account: tuple[str | None, bool] | None = None) -> LoginRefusal | None:
+        """Sign in with ``account`` (:meth:`_account`'s answer, read here when the caller has not)."""
         key = username.strip().lower()
         wait = self.throttle.retry_after(key)
         if wait > 0:
             log.warning("login refused for %r: too many failed attempts (back-off)", username)
             return LoginRefusal(429, lockout_message(wait), wait)
-        outcome = self._verify(username, password)
+        stored, active = account if account is not None else self._account(username)
+        outcome = self._verify(password, stored, active)
         if outcome is True:
             self.throttle.succeeded(key)
-            if remember:
-                self._remember_verified(username, password)
+            if remember and stored is not None:
+                self._remember_verified(username, password, stored)
             return None
         self.throttle.failed(key)
         if outcome == DISABLED:
@@ -326,13 +329,9 @@ class Authenticator:
             return LoginRefusal(403, "This account is disabled: ask an admin to enable it")
         return LoginRefusal(400, "Incorrect credentials.")
 
-    def _verify(self, username: str, password: str) -> bool | str:
+    @staticmethod
+    def _verify(password: str, stored: str | None, active: bool) -> bool | str:
         """True for an enabled account's password, :data:`DISABLED` for a disabled account's, else False."""
-        with self.store.read() as s:
-            u = signs_in_as(s, username, active=True)
-            if u is None:
-                u = signs_in_as(s, username, active=False)
-            stored, active = (u.password_hash, u.active) if u else (None, False)
         if stored is None or stored == NO_PASSWORD:
             # Spend the same time as a real check, so timing does not reveal which names exist.
             hashlib.scrypt(password.encode("utf-8", "surrogatepass"), salt=b"\0" * 16, n=_N, r=_R, p=_P, dklen=32)
