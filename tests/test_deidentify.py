@@ -994,8 +994,9 @@ def test_goals_hold_on_the_thirteenth_set():
     # three letters; English birth dates; Inpatient No.; an insurer's Member ID; 马建华（男，…）): name recall 0.973,
     # all labels 0.981, precision 1.000; no other set changed. The policy number was relabelled account, as the
     # seventh set labels 保单号. Left: 陈奶奶 (a surname and an elder's title at the start), 张国庆国庆节后, 赵敏顶一下,
-    # "under Chen Yu".
+    # "under Chen Yu". Session 63 relabelled the insurer's Member ID account too, like its policy (heldout42 agrees).
     sc = score(_rows(HELDOUT13))
+    assert sc.overlap["account"].recall == 1.0 and sc.overlap["other"].precision == 1.0, sc.misses
     assert sc.overlap["name"].recall >= 0.96, sc.misses
     assert sc.overlap["all"].recall >= 0.97, sc.misses
     assert sc.overlap["all"].precision == 1.0, sc.false_alarms
@@ -2848,9 +2849,11 @@ def test_the_forty_second_held_out_set():
     after 小名/患儿 said again (墨墨); 小军： as a chat speaker (a rare noun); 我是吉隆坡的黄家豪 (家 opening a given
     name); 古丽娜 after a role; 待遇编号 as other. Then recall 0.958 (name 0.958), precision 1.000. Left: 建华 as a
     speaker and again with no cue (the dictionary's frequent word), 囡囡 (how any little girl is called), a Singapore
-    address in Chinese after 现居, and two labels the earlier sets give otherwise: an insurer's member ID (other there,
-    account here) and an NHS number (id_number there, other here)."""
+    address in Chinese after 现居. Session 63 settled the two labels this set gave otherwise than earlier ones: an
+    insurer's member ID is an account (as here; heldout13 relabelled), an NHS number an id_number (as in heldout13;
+    relabelled here), and NHS号码 is now a cue."""
     sc = score(_rows(HELDOUT42))
+    assert sc.overlap["id_number"].recall == 1.0 and sc.overlap["other"].precision == 1.0, sc.misses
     assert sc.overlap["name"].recall >= 0.94, sc.misses
     assert sc.overlap["all"].recall >= 0.94, sc.misses
     assert sc.overlap["all"].precision >= 0.98, sc.false_alarms
@@ -2888,8 +2891,10 @@ def test_the_forty_fourth_held_out_set():
     relative's name before a birth year (我弟弟雷鸣，2008年出生); 楼主糖妈日记2021 as an account; 儿童编码 as other;
     您是四九年生的. Then recall 0.941 (name 0.891), precision 1.000. Left: 文静 as a name beside the adjective
     (文静女士, 文静这孩子以前挺文静的, 文静妈妈), 建军打电话 and 国庆哥： (words with no cue a rule could trust), 与陈红梅
-    7月3日白班对调, and a 社保个人编号 labelled other here where the earlier sets have account."""
+    7月3日白班对调. Its 社保个人编号, labelled other where the earlier sets have account, was brought to their label in
+    session 63."""
     sc = score(_rows(HELDOUT44))
+    assert sc.overlap["account"].precision == 1.0 and sc.overlap["other"].recall == 1.0, sc.false_alarms
     assert sc.overlap["name"].recall >= 0.87, sc.misses
     assert sc.overlap["all"].recall >= 0.92, sc.misses
     assert sc.overlap["all"].precision >= 0.98, sc.false_alarms

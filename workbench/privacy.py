@@ -291,6 +291,8 @@ _CUED: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"|信用卡|借记卡|(?<!会员)(?<!登记)(?<!积分)卡号|账号|帐号|账户|帐户|医保卡|社保卡|社保电脑号|电脑号|医保|社保|医疗保险|参保|保单|新农合"
         # an Australian Medicare number, a travel insurer's policy
         r"|\bMedicare\s*(?:number|no\.?|#|card)|\b[Pp]olicy\s*(?:number|no\.?|#)"
+        # an insurer's member ID (Member ID XKJ884512307), an account like its policy
+        r"|\b[Mm]ember\s*(?:ID|[Nn]o\.?|#)"
         # 参合证号: the rural cooperative scheme's card
         r"|参合证|合作医疗证|这张卡|加V|加v|V信|v信"
         r"|薇信|威信|抖音|快手|小红书|微博|B站|b站|哔哩哔哩|bilibili|知乎|钉钉|飞书|推特|Twitter|twitter|Instagram"
@@ -306,7 +308,7 @@ _CUED: tuple[tuple[str, re.Pattern[str]], ...] = (
         + r"(?P<v>\d{4}(?:[ \-]\d{1,6}){2,4}|[A-Za-z0-9]+(?:下划线[A-Za-z0-9]+)+|[A-Za-z0-9][A-Za-z0-9_\-]{4,29}|@(?![了过着]|一下)[A-Za-z0-9_\-\u4e00-\u9fff]{2,30})" + _E)),
     ("id_number", re.compile(
         r"(?:护照|通行证|签证|军官证|驾驶证|驾照|回乡证|台胞证|澳[门門](?:居民)?身份[证證]|\bSSN|[Ss]ocial [Ss]ecurity (?:number|no\.?)"
-        r"|\b[Pp]assport(?:\s*(?:[Nn]o\.?|[Nn]umber|#))?|\bNHS\s*(?:[Nn]o\.?|[Nn]umber)"
+        r"|\b[Pp]assport(?:\s*(?:[Nn]o\.?|[Nn]umber|#))?|\bNHS\s*(?:[Nn]o\.?|[Nn]umber)|\bNHS(?=\s*(?:号码|编号|号))"
         # a Singapore NRIC or FIN, a Malaysian MyKad, named as such (a mistyped check letter is still one)
         r"|\bNRIC|\bFIN(?![A-Za-z])|MyKad"
         # 香港身份證號碼：Y547362(8), 身分證字號：F228713546: named as such, a mistyped check character is still one
@@ -322,8 +324,7 @@ _CUED: tuple[tuple[str, re.Pattern[str]], ...] = (
         # (医生ID：DR0072815 reads 医生 … : once the English field word is blanked)
         r"|(?:医生|医师)(?=\s*[:：]\s*[A-Za-z]{1,4}\d)"
         r"|捐献者?编号|献血证编号|献血证号|献血编号|献血条码|登记卡号|志愿者编号|供者编号|受者编号|学籍号|会员号|会员卡号|积分卡号?|执业证书?|资格证书?|出生医学证明|出生证明?|工作证号?|学生证号?|车架号|工作许可证?号?|许可证号"
-        # an insurer's member ID (Member ID XKJ884512307; a policy, 保单号, is an account like a card)
-        r"|\b[Mm]ember\s*(?:ID|[Nn]o\.?|#)|\b(?:[Ss]tudent|[Ee]mployee|[Ss]taff)\s*(?:ID|[Nn]o\.?|#|[Nn]umber)"
+        r"|\b(?:[Ss]tudent|[Ee]mployee|[Ss]taff)\s*(?:ID|[Nn]o\.?|#|[Nn]umber)"
         # a device's serial number (呼吸机序列号SN7B2C40918): whose device it is
         r"|序列号|设备号|设备编号|机身号|机身编号|SN号|S/N|\bSN(?=\s)|(?:仪|机|器|泵|计)(?:\s*[（(][^）)]{1,6}[)）])?(?:编号|序列号)"
         # a trial's subject (受试者编号 S-023, 筛选号 SCR-047, 受试者 S-031)
