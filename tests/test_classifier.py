@@ -263,6 +263,28 @@ HELDOUT = ROOT / "tests" / "data" / "classifier_heldout.jsonl"
 # came in" advise). The writer flagged three judgement calls, kept as the guideline has them: an empty reply is other,
 # 您好，还在线吗？ checks the line (other), and the “中风120” mnemonic's 歪不歪, 能不能平举 are checks to make, under a
 # question the reply answers itself (suggestion). No label changed.
+# classifier_s63: 150 written blind in session 63 (newborns and infants, pregnancy and breastfeeding, gynaecology, old
+# people's care told to the family, children's fevers and falls, forms to fill in, a platform's notices; Henan,
+# Northeastern and Beijing speech, tildes, English); 0.913 (binary 0.947) on first contact (original markers 0.733), 1.000 after its
+# misses were read (把血常规结果发我一下，主要看血红蛋白 asks, 主要看 saying what the doctor will read in it; 把…给我念一下
+# asks; 要不先拿热毛巾敷敷…？ proposes; 这事儿说大不大 is an idiom and 每个月同一角度拍张照片对比 a record to keep; 下次复诊
+# 再聊 and 有啥情况您随时说 are courtesy; 请问还在线吗？ checks the line; 哎呀您先别慌 is comfort; 得做OGTT, 先排查… and
+# 先得排除… advise; 娃这是出牙呢 explains and Henan 就中 advises; 你问能不能喝中药调理？ repeats the patient's question to
+# answer it; after 观察孩子有没有发热, 尿量有没有减少 is a second sign to watch). No label changed.
+# classifier_s63b: 150 more written blind later in session 63 (dermatology, eyes, ENT, dentistry, anxiety and depression
+# screening, a doctor between operations, courtesy lines; Cantonese, Taiwanese usage in traditional characters); 0.940 (binary 0.973) on first contact
+# (original markers 0.820), 1.000 after its misses were read (要做喉镜 and 半年洗一次牙 advise; 晚上八点以后再回复你，可以吗？
+# is a service matter, not a question; 能不能先别戴隐形眼镜，改戴框架眼镜？ proposes both; 大多数不用治 advises, 不会致命
+# explains; Cantonese 唔係咩大病 is "nothing serious"; 以上建议仅供参考，不过…需要面诊 advises after the turn; 下次复诊见
+# is courtesy; 要不要我顺便帮你约…？ offers the service). No label changed.
+# classifier_s63c: 150 more written blind at the end of session 63 (diabetes and insulin, dialysis, hypertension, COPD
+# and inhalers, post-operative care, travel medicine and fevers after travel, miners' and factory dust, first aid for
+# choking, CPR and carbon monoxide, a terse ward round, a desk's notices; emoji and tilde chat, English); 0.900 (binary 0.993) on first contact (original markers 0.827),
+# 1.000 after its misses were read (目前服用哪些药物 and 吸入剂 name the patient's own medicine, nothing advised; 谁不想吃点
+# 好的呢？ sympathises; 在血压本上写清楚…也顺手记一下 is a log to keep; 站到他背后…向内向上冲击 is first aid; 要加2个单位,
+# 盐再少放点, 主动告诉医生旅行史, 停螺内酯, 首先要开窗通风, 把人搬离现场 and 要回来换药 advise; a tilde after 哦 ends a
+# clause; 回复可能会慢一些，请您耐心等待 and 已转给…值班医生，请留意消息提醒 are notices; 下次复诊再细聊 is courtesy). No
+# label changed.
 LATER_SETS = [ROOT / "tests" / "data" / "classifier_fresh.jsonl", ROOT / "tests" / "data" / "classifier_final.jsonl",
               ROOT / "tests" / "data" / "classifier_s42.jsonl", ROOT / "tests" / "data" / "classifier_s43.jsonl",
               ROOT / "tests" / "data" / "classifier_s44.jsonl", ROOT / "tests" / "data" / "classifier_s50.jsonl",
@@ -281,7 +303,9 @@ LATER_SETS = [ROOT / "tests" / "data" / "classifier_fresh.jsonl", ROOT / "tests"
               ROOT / "tests" / "data" / "classifier_s60b.jsonl", ROOT / "tests" / "data" / "classifier_s60c.jsonl",
               ROOT / "tests" / "data" / "classifier_s61.jsonl", ROOT / "tests" / "data" / "classifier_s61b.jsonl",
               ROOT / "tests" / "data" / "classifier_s61c.jsonl", ROOT / "tests" / "data" / "classifier_s62.jsonl",
-              ROOT / "tests" / "data" / "classifier_s62b.jsonl", ROOT / "tests" / "data" / "classifier_s62c.jsonl"]
+              ROOT / "tests" / "data" / "classifier_s62b.jsonl", ROOT / "tests" / "data" / "classifier_s62c.jsonl",
+              ROOT / "tests" / "data" / "classifier_s63.jsonl", ROOT / "tests" / "data" / "classifier_s63b.jsonl",
+              ROOT / "tests" / "data" / "classifier_s63c.jsonl"]
 
 
 def _load(path: Path) -> list[dict]:

@@ -63,6 +63,9 @@ _SENTENCE_END = re.compile(r"([。！？!?；;\n]+|…+|\.{3,}|\.(?=\s|$))")
 _CLAUSE_SEP = re.compile(r"[，,：:（(]|(?<=\S)[ 　]+(?=请问|另外|顺便问|我?想问|再问)|(?<=[～~])[ 　]+(?=[\u4e00-\u9fff])"
                          # 可能是扁桃体发炎了 多喝水: after a clause-final particle
                          r"|(?<=[了吧哈啊呀呢哦嘛啦吗])[ 　]+(?!还是)(?=[\u4e00-\u9fff]{2})"
+                         # 口罩一定要戴KN95的哦～你们厂里发的是什么口罩呀: a tilde after a closing particle, with no space (not 您好呢~…,
+                         # a greeting drawn out)
+                         r"|(?<=[了吧哈啊呀哦嘛啦哟噢喔的])[～~]+(?=[\u4e00-\u9fff])"
                          # a voice transcript's fillers (…要拍个胸片嗯然后呢有没有发过烧啊): where one clause ends
                          r"|嗯+然后呢?|(?<=[\u4e00-\u9fff])然后呢|(?<=[啊呀吧])嗯+(?=[\u4e00-\u9fff])")
 # A reply typed on a phone with no comma at all separates its clauses by spaces (先吃点蒙脱石散 娃多大).
@@ -94,6 +97,8 @@ _TRAILING = "啊呀哦哈~～ 　\t嘛噻撒咯"  # 打了没有嘛, 抽了几�
 _RHETORICAL = re.compile(r"难道|岂(不|能|是)|何必|何苦|何尝|不就是|不就(好|行|得|完|可以)了|不也是|(问问|想想)(你|您)?自己|扪心自问"
                          # 何不…？ proposes; 谁说…？ denies; 能不累吗？ (能不X吗) asserts X
                          r"|何不|谁说|能不(?!能)[\u4e00-\u9fff]{1,3}吗|谁(又|还)(能|会|不|没)"
+                         # 控制饮食太难了，谁不想吃点好的呢？: everyone does, said in sympathy
+                         r"|谁不(想|愿意|爱|喜欢|希望|怕|馋|着急|担心)"
                          # 还在家里扛，等什么呢？ / 等着中风吗？: a reproach that urges, it asks nothing
                          r"|等什么呢|还等什么|等着[\u4e00-\u9fff]{1,6}吗"
                          # 光靠忍怎么行呢？: it will not do
@@ -347,7 +352,7 @@ _REQUEST_INFO = re.compile(
     r"(请|麻烦)(您|你)?[^，,。]{0,6}?(按|按照)[^，,。]{0,6}(补充|回复|说明|描述)|(请|麻烦)(您|你)?(再|详细|具体|简单)?地?"
     r"(描述|说明|说一下|说说|讲一下|讲讲|讲述|告诉|告知|透露|介绍|补充|提供|发一下|发给|上传|拍|报一下|念一下)"
     # 需要补充的信息：…, 请逐条回复: a list of what the doctor needs to know
-    r"|需要(您|你)?补充|(请|麻烦)[^，,。]{0,12}(补充|提供|填写|回复)(以下|下列|如下)的?(信息|资料|内容|情况|问题)|(请|麻烦)(您|你)?[^，,。]{0,6}(填写|填好)(?![的了])|(请|麻烦)[^。]{0,24}(填进去|填上|填一下)|(拍照|拍下来|拍个照)?发回(给我|来)|(请|麻烦)(您|你)?(逐条|逐一|一一)?回复"
+    r"|需要(您|你)?补充|(请|麻烦)[^，,。]{0,12}(补充|提供|填写|回复)(以下|下列|如下)的?(信息|资料|内容|情况|问题)|(请|麻烦)(您|你)?[^，,。]{0,6}(填写|填好)(?![的了])|(请|麻烦)[^。]{0,24}(填进去|填上|填一下)|(拍照|拍下来|拍个照)?发回(给我|来)|(请|麻烦)(您|你)?(逐条|逐项|逐一|一一)?回复"
     # 麻烦把化验单拍给我看一下, 说一下症状: a request for what the doctor needs to know
     r"|(请|麻烦).{0,10}(拍|发|传)(给我|过来|一下)|^(再|先)?(说|讲|描述|介绍)一下"
     # 麻烦把血常规和CRP的报告单拍照上传一下: a long object before the upload
@@ -360,7 +365,8 @@ _REQUEST_INFO = re.compile(
     r"|把.{1,12}(发|传)(过来|上来|来(?![的了过])|一张|一份|几张)|把[^，,。\s]{1,40}?(发|传)((给)?我(?![们的])|(一份|一张|几张)?(过来|上来))|(发|传|拍)(过来|给我|我|来)(我|让我)?(看看|看一下|瞧瞧|瞅瞅)"
     # without 请: 说说…, 描述下…, 告诉我…, 把用药清单列一下, 我需要知道…
     r"|(^|的话)(你|您)?(再|先)?(说说|讲讲|聊聊|(说|讲|描述|介绍|补充)一?下|告诉我(一下)?(你|您|孩子|宝宝|老人|他|她))"
-    r"|把.{1,12}(列|发|拍|写)(一下|给我(?![们的])|出来)|请把[^，,。]{1,24}(列|写)(一下|给我|出来)|(?<![已没不别我])拍(一|几|两)?张$|^(我|还)?(需要|想|要|得)(先|再)?(知道|了解|确认)(一下)?(您|你|孩子|宝宝|老人|患者|病人|一些|几)"
+    # (您把药盒上的名字给我念一下: read out for the doctor)
+    r"|把.{1,12}(列|发|拍|写|念|读|报)(一下|给我(?![们的])|出来)|(念|读)给我听|请把[^，,。]{1,24}(列|写)(一下|给我|出来)|(?<![已没不别我])拍(一|几|两)?张$|^(我|还)?(需要|想|要|得)(先|再)?(知道|了解|确认)(一下)?(您|你|孩子|宝宝|老人|患者|病人|一些|几)"
     r"|^(我|还)(需要|想|要|得)多?(知道|了解|确认)"
     # 跟我说说…, 把体重告诉我一下, 发张照片看看 / 拍个正面的照片 (a photo for the doctor, not the patient's own
     # 我发照片 or 之前拍过的视频; 拍个片子 is an X-ray, advice)
@@ -378,14 +384,16 @@ _REQUEST_INFO = re.compile(
     # 化验单发过来我看下, B超单子拍过来，NT的报告也一起发: something sent for the doctor, with no 请 or 把
     r"|可以(?i:upload|上传)|(?<![已没不别我])(拍|发|传)(过来|上来)(?![了过的])|(?<![已没不别])(拍|发|传)给我(?![了过的们])|一起(发|传|拍)(过来|给我|一下)?$"
 )
-_A_NOT_A = re.compile(r"(?<![不没])([\u4e00-\u9fff]{1,2})[不没唔]\1")  # 疼不疼, 厉害不厉害; not 没事没事
+_A_NOT_A = re.compile(r"(?<![不没说])([\u4e00-\u9fff]{1,2})[不没唔]\1")  # 疼不疼, 厉害不厉害; not 没事没事
+# (nor 这事儿说大不大: "it is not really big", an idiom)
 # 吃药了没, 数过脉搏没有, 还有别的症状没有: a perfective or 有 earlier in the clause, then 没(有) at its end
 _PERFECT_NOT = re.compile(r"(过|了).{0,10}(没有|没得|没)$|有.{1,10}(没有|没得)$")
 # Colloquial yes/no question: a predicate followed by a bare 不/没 ("咳嗽带血不", "吃药没"; Hakka and Cantonese 冇:
 # 夜晡睡得着冇; not 我冇: "I have none").
 _BARE_NOT = re.compile(r"(?<![还也并都再就])(?<=[\u4e00-\u9fff])([不没]|(?<![我你您佢他她])冇)$")
 # Elliptical "那X呢": a short topic plus 呢 asks "and what about X?"; discourse openers (其实呢) do not.
-_TOPIC_NE = re.compile(r"^(?!其实|当然|所以|然后|总之|一般|如果|要是|这个|那个|不|别|没|也|就|都|还)(那|那么)?[^的了]{1,6}呢$")
+# (娃这是出牙呢: a copula explains, as 呢 closes a statement)
+_TOPIC_NE = re.compile(r"^(?!其实|当然|所以|然后|总之|一般|如果|要是|这个|那个|不|别|没|也|就|都|还)(?![^呢]*(这|那|就)是)(那|那么)?[^的了]{1,6}呢$")
 _SHIFOU = re.compile(r"是否(?!定的)|有无|有冇")  # not 答案是否定的 (the answer is no)  # 有无 is the written 有没有 (有无恶心呕吐, 既往有无手术史)
 # A tag that asks the patient to confirm what was just said back to them: "你是说…，对吧".
 _TAG_QUESTION = re.compile(r"^(对|是)吧$")
@@ -431,21 +439,26 @@ _FREE_CHOICE = re.compile(r"(什么|哪里|哪儿|哪个|多少|怎么|谁|啥)[
 _TRIAL = re.compile(r"^(再)?(看看|试试|观察|看一下|试一下|睇下|睇睇|睇吓)|^(就|只|光)(?!是)[\u4e00-\u9fff]"
                     r"|^(再|然后|顺便)(做|练|加|配合|吃|喝|用|泡|敷|贴|涂|抹|按|揉)")
 # 能不能把刷牙时间延长到两分钟，用巴氏刷牙法？: a second thing to do, in the same proposal (not …，吃得下饭？)
-_PROPOSAL_GOES_ON = re.compile(r"^(再|并|然后|同时|顺便|配合|或者)?(改)?(用|换|吃|喝|涂|抹|做|练|加|戒|停|少|多|早|泡|敷|坚持|每天|睡前|饭后|饭前)(?![得不了过没])")
+# (能不能先别戴隐形眼镜，改戴框架眼镜？: what to wear instead)
+_PROPOSAL_GOES_ON = re.compile(r"^(再|并|然后|同时|顺便|配合|或者)?(改)?(用|换|吃|喝|涂|抹|做|练|加|戒|停|少|多|早|泡|敷|戴|穿|坚持|每天|睡前|饭后|饭前)(?![得不了过没])")
 _PROPOSAL_LEAD = re.compile(r"(那|那么|咁)?(你|您|咱们?|我们)?(要不(?![要然是了])|(?<![还都也远])不如|要不要(先|试|考虑))")
 # 注意观察是否发热，还有伤口周围有没有红肿: a second object of the same watching
 # …每半年来复查一次，看封闭剂有没有脱落: after advice, 看… says what it is for (not 看东西有没有重影: the patient's sight)
 _PURPOSE_LOOK = re.compile(r"^(再|好)?看(?!东西|书|手机|电视|电脑|屏幕|字|远|近|得|不|了|过)[\u4e00-\u9fff]")
 # 观察一下宝宝精神状态，是否嗜睡: a clause of watching, its object (是否…) in the clause after it
 _WATCHING = re.compile(r"^(请|要|注意|密切|多|再|先|继续|在家)?(观察|留意|监测|关注)(?![了过到])")
+_WATCHED_SIGN = re.compile(r"有没有|是不是|会不会")
+_NOW = re.compile(r"^(现在|目前|最近|之前|以前|平时|这几天|今天)")
 _CONTINUES_OBJECT = re.compile(r"^(还有|以及|及|和|或者|或是|包括|另外还有|再就是)")
 _DAILY_COUNT = re.compile(r"^(每天|每日|一天)[^你您]{0,6}几(次|组|遍|回)$")
 _WILL_BEFORE = re.compile(r"会[\u4e00-\u9fff]{0,3}$|(过去|过来|进去)$|(就|先|再|多)(停|歇|休息|养|等|观察|坚持|吃|用|涂|抹)$|(稍等|等一下|再等)$")  # 就停几天
-_NEGATED_BEFORE = re.compile(r"(不|没|并不|并没|无)(代表|说明|意味着|是|有|用|需要|必)?.{0,3}$")
+_NEGATED_BEFORE = re.compile(r"(不|没|唔|冇|并不|并没|无)(代表|说明|意味着|是|系|有|用|需要|必)?.{0,3}$")
 # After the interrogative, what makes it a topic or a statement ("一般几天就会缓解"), not a question.
 _TOPIC_AFTER = re.compile(r"要看|取决于|因人而异|不一定|不好说|看情况|^.{0,3}(就|会|能|可以|才|左右)")
 _CONSEQUENT = re.compile(r"就|先|可以|再|要|得|马上|赶紧|立即")
 _CONDITIONAL = re.compile(r"^(如果|假如|要是|若|一旦|不管|无论|不论|至于|即使|哪怕)|(?i:^(if|when|unless)\b)")
+# 你问能不能喝中药调理？: the patient's own question said back (not 你问的是左边还是右边？, 你问过医生吗？)
+_ECHOED = re.compile(r"^(你|您)(刚才|刚刚)?问(我)?(?!的|过|了|一下|问|题)[\u4e00-\u9fff]")
 _REPORTED = re.compile(r"(?<!请)问的|会问|常问|有人问|人问|(家长|患者|病人|网友|妈妈|宝妈|朋友|粉丝)问|问到|所问|问我|(?<![我想])(你|您)(刚才|刚刚|说)?问")
 # A question about what to do, answered in the next sentence, is a rhetorical device of advice.
 _WHAT_TO_DO = re.compile(
@@ -475,7 +488,7 @@ _A_STRONG_RE = re.compile(
     r"|返(嚟|来|去)(医院|复诊|覆诊|急症|急诊)"
     # 你要看医生: 要看 alone is what something depends on (要看症状), but not before a doctor
     r"|(?<![不没想])(要|得)去?看(医生|大夫|急诊|门诊)(?![了过吗没])"
-    r"|^这(个|种)?(伤|情况|口子)?(得|要|需要|必须)(?![看多几什啥])(缝|去|马上|赶紧|打|拍|做|查|住院|手术|处理|清创)|去.{0,6}科|到.{0,6}科|不宜|不可以|防止|预防|警惕|(就|还|必须)得"
+    r"|^这(个|种)?(伤|情况|口子)?(得|要|需要|必须)(?![看多几什啥])(缝|去|马上|赶紧|打|拍|做|查|住院|手术|处理|清创)|去.{0,6}科|到.{0,6}科|不宜|不可以|防止|预防|警惕|(就|还|必须|先)得"
     # 请向您的主治医生确认…: what to take up with the doctor or pharmacist who treats the patient
     r"|(请|要|可以)?(向|跟|找)[^，,]{0,8}(医生|大夫|医师|药师)(确认|咨询|问|说明|反映|沟通)"
     # 饭后记得散步, 要先排除高血压: a reminder, and what must be done first
@@ -488,8 +501,8 @@ _A_STRONG_RE = re.compile(
 )
 _A_ACTION_RE = re.compile(
     # not 可以说说话的人: 可以 inside what describes a person or a place
-    r"可以(?![^，,。]{0,8}的(人|地方|时候))|就行|就好了?|就可以|就(足)?够了"
-    r"|多(喝|吃|休息|运动|饮水|补充|晒|活动|做|练|锻炼)|少(吃|喝|熬夜|食|咥|油|盐|糖|说话|抽|碰|接触|用|坐|躺|玩)|少(看|刷)(点|些|一点)?(手机|电视|电脑|屏幕|视频)"
+    r"可以(?![^，,。]{0,8}的(人|地方|时候))|就行|就好了?|就可以|就(足)?够了|就中$"  # (Henan 买个牙胶给他咬咬就中)
+    r"|多(喝|吃|休息|运动|饮水|补充|晒|活动|做|练|锻炼)|少(吃|喝|熬夜|食|咥|油|盐|糖|说话|抽|碰|接触|用|坐|躺|玩|放(?![了过心]))|少(看|刷)(点|些|一点)?(手机|电视|电脑|屏幕|视频)"
     # 维持现在的胰岛素剂量，三天后再看血糖: the plan kept, and when to review it (not 三天后再看也没消: what happened)
     r"|维持(现在|目前|原来|原有|之前|现有)的?(剂量|用量|药量|方案|治疗|用药)"
     r"|[一二两三四五六七八九十\d]+个?(天|周|星期|月)(后|以后)再(看|查|测|量|复查|来|评估|决定|调整|抽)(?![了过也还都])"
@@ -503,7 +516,7 @@ _A_ACTION_RE = re.compile(
     r"|戒烟(?!门诊|科|中心|热线)|戒酒(?!门诊)|(要|得|应该|最好)戒|(?<![担心怕想])戒(了|掉)(?!以后|之后|后)|按时|按疗程|慢慢(调|养)|坚持|保持|控制好|控制(饮食|体重|血压|血糖|情绪)|(要|得|应|需)(控制|减少|增加|限制|保证)"
     r"|(?<!病情|情况|信息|资料)补充(?![】\]]|(以下|一下)?(信息|资料|病情|情况))|冷敷|热敷|冰敷|按摩|泡脚|保湿|保暖|深呼吸"
     # 目前正在服用的药物: the medicines the patient takes, a topic, not a dose to take
-    r"|(?<!在)服用(?![的过了])|口服|外用|涂(点|上|一些|抹)|(吃|喝|用|含|加)(点|些|一?片|一?粒|一?颗|半片)(?!什么|啥)|^(请|您|你)?(先)?(记录|记下)|(每天|每日|每晚|每周)[^，,。几多]{0,4}(记录|记下|记一下|记好|写)(?![了过])"
+    r"|(?<!在)(?<!目前)(?<!现在)(?<!平时)(?<!一直)(?<!长期)服用(?![的过了])|口服|外用|涂(点|上|一些|抹)|(吃|喝|用|含|加)(点|些|一?片|一?粒|一?颗|半片)(?!什么|啥)|^(请|您|你)?(先)?(记录|记下)|(每天|每日|每晚|每周)[^，,。几多]{0,4}(记录|记下|记一下|记好|写)(?![了过])"
     # 做个B超, Cantonese 做吓爬墙练习: a test or an exercise to do
     r"|(做|查|测|量|拍)(一?个|一下|一次|吓)(?!照)|检查一下|(先|暂时)(用|吃|喝|食|饮|服|涂|抹|擦|搽|打(?![不开算听])|吸|喷|含|滴|敷|雾化|冷静|休息|观察|停|躺|不要|去|做|查|量|测|减|加|住院|暂停)|停用|暂停(使用|戴|佩戴|服用|吃|用|运动|训练|游泳|跑步|哺乳|喂奶)|停药|换用|试试|试一试|试一下"
     r"|换(把|个|一种|一下|成(?!谁|是|我|你|您|别人|任何))|让(他|她|孩子|宝宝|老人|病人)(?!感到|觉得|感觉|很|更|特别|不)|按压(?!的时候|时|后|痛|疼)|止血(?!带|钳)|物理降温|包扎|消毒|冲洗|湿敷|垫高|抬高|先把(?![^，,。]{0,8}(问清楚|问一下|了解|弄清|搞清))|卧床|休息(一|两|几|\d)"
@@ -512,11 +525,11 @@ _A_ACTION_RE = re.compile(
     r"|(间隔|隔开|至少隔|最少隔|相隔)[^，,几多]{0,6}(小时|分钟|天)|每(隔|过)[一两三四五六七八九十半\d]+个?(小时|钟头|分钟)[^，,。几多]{0,4}(起来|起身|站|走|活动)"
     # 一次5毫升, 一天不超过4次 (a dose); 避光保存, 随身携带, 开封后半年内用完 (how a medicine is kept)
     r"|一次\d+(\.\d+)?(毫升|ml|mL|毫克|mg|克|g|片|粒|袋|滴|支|包|丸|喷)|(一天|每天|每日|每周|每月|24小时(内)?)(最多|不超过|不能超过|不要超过)"
-    r"|越(早|快)[\u4e00-\u9fff]{0,6}越(好|有效)|各[一两\d]针|加强一?针|下一步(就是|是|要|得|需要)?(做|查|去|吃|用|住院|手术|复查)|复测|(?<![你您])再(测|量|查)(?![了过吗没])|(?<![还都也远])不如(先|试|去|戒|停|换|少|多|食|饮|吃|喝|用|早)|要不要考虑(?![吗么])|(还要|要|需要|得)?继续(吃|用|服|涂|贴|打|拄|戴|穿|绑|目前|原来|原|现在|按|(?:做|练)(?![了过吗么]))|(要|得|需要|每天|按时|记得)(去|来)?换药|空腹(来)?抽血|(去|来|要|需要|得)抽(个|一)?血(?![了过吗没是的时])"
+    r"|越(早|快)[\u4e00-\u9fff]{0,6}越(好|有效)|各[一两\d]针|加强一?针|下一步(就是|是|要|得|需要)?(做|查|去|吃|用|住院|手术|复查)|复测|(?<![你您])再(测|量|查)(?![了过吗没])|(?<![还都也远])不如(先|试|去|戒|停|换|少|多|食|饮|吃|喝|用|早)|要不要考虑(?![吗么])|(还要|要|需要|得)?继续(吃|用|服|涂|贴|打|拄|戴|穿|绑|目前|原来|原|现在|按|(?:做|练)(?![了过吗么]))|(要|得|需要|每天|按时|记得)(去|来|回来|过来)?换药|空腹(来)?抽血|(去|来|要|需要|得)抽(个|一)?血(?![了过吗没是的时])"
     r"|^(明天|今天|后天|下周[一二三四五六日]?|下午|上午|晚上)(再)?(来|过来|复诊|复查)$"
     r"|(要|得)做(手术|检查|个)|先(平躺|躺下|坐下|坐着)|马上(补|吃|服)|(按|照)(原来|平时|规定)?的?时间(吃|服|用)|(按|照)(原来|平时|之前|现在|目前)的?(剂?量|方案)(吃|服|用)"
     # first aid step by step: 把孩子脸朝下趴在你前臂上, 用掌根…用力拍5下
-    r"|^(先)?把(孩子|宝宝|他|她|病人|老人|患者|伤口|伤处)|^(先)?把[^，,。]{1,14}(收起来|拿走|扔掉|换掉|移走|洗干净|收好|放好|锁好|藏好)"
+    r"|^(先)?把(孩子|宝宝|他|她|病人|老人|患者|伤者|人|伤口|伤处)|^(先)?把[^，,。]{1,14}(收起来|拿走|扔掉|换掉|移走|洗干净|收好|放好|锁好|藏好)"
     r"|每(天|周|日|晚|月)[^，,。]{0,14}(洗|换|晒|消毒|清洗|擦|拖)[^，,。]{0,3}一(次|遍)|用力(往下|向下)?(拍|按|压|推)|[拍按压推捏捂敷]\s?\d+\s?(下|次|分钟|秒)"
     # a dose or a test given as the whole answer (2.5ml), one test more (再加个尿常规), what to bring
     # 要是有就带来看看: bring the child in to be seen (not 拍过来我看看, a picture)
@@ -529,18 +542,18 @@ _A_ACTION_RE = re.compile(
     r"|(饮|食|喝|吃)多啲|(搽|擦|涂|抹|洗|冲)多几(次|遍|回)|少(食|饮)|清淡(啲|点|些)"
     r"|每(次|餐|顿)\d|每(次|餐|顿)[一二两三半]|(要|得|需要)(吃|喝|睡)(够|足|饱)|(一天|每天|每日|一日)[一二两三四\d][两三四五六]?(次|组)|饭[前后](?:(?!还是).){0,6}(吃|服)(?![的了过]|还是)"
     # (not 几个小点点: tiny dots, a sign)
-    r"|[高低多少大小松早]点(?![儿点])|吸入|雾化"
+    r"|[高低多少大小松早]点(?![儿点])|吸入(?!剂)|雾化"  # (吸入剂您平时是怎么用的: the inhaler named)
     r"|(要|应|尽量|平时)(少|多)(?![久少大长远高重]|了解|问|知道)[\u4e00-\u9fff]|莫(要|去|吃|喝|送|让|熬|碰|抓|挠|用|再|搬|提|拎|扛|着急|担心|慌|怕|乱|随便|自己|一天到晚|天天|老是|总是|耍|玩|停|断|抽)"
     r"|(比较|更为?|最为?)(合适|妥当|稳妥|保险)(?!的)|保守(治疗|观察)|隔离(一|两|几|\d|观察)"
     # 抗生素要吃满疗程, 拐杖要用满六周, 等病理出来再定, 蚊子包不用管它 (Cantonese 唔使开刀), 户外活动每天两小时
     # (Hakka 结核药爱食足半年 / 毋好自家停: 爱 is "must", 毋好 "don't", as Cantonese 唔好)
-    r"|(吃|用|服)(满|够|足)(一个)?疗程|足疗程|(吃|食|用|服|戴|拄|穿|绑)(满|够|足)[一二两三四五六七八九十半\d]+个?(天|周|星期|月|年)(?![了啦])|等.{1,12}再(定|决定|看|说|考虑|处理)"
-    r"|(不(用|需要?|必)|唔使|唔洗|唔需要)(管|处理|理会|治疗|吃药|用药|特殊处理|补|加量|加倍|减量|重新|重打|重来|从头|买|花钱|手术|开刀|动手术)|(?<![不没])(得|需)(补|住院|手术)(?![多几什啥])|每天[^几多，,]{0,4}[一二两三四五六\d半]+个?(小时|分钟)"
+    r"|(吃|用|服)(满|够|足)(一个)?疗程|足疗程|(吃|食|用|服|戴|拄|穿|绑)(满|够|足)[一二两三四五六七八九十半\d]+个?(天|周|星期|月|年)(?![了啦])|等.{1,12}再(定|决定|看|说|考虑|处理)|(做|查|拍|测)完[^，,。]{0,8}再(定|决定|说|考虑|处理)"
+    r"|(不(用|需要?|必)|唔使|唔洗|唔需要)(管|处理|理会|治疗|治|吃药|用药|特殊处理|补|加量|加倍|减量|重新|重打|重来|从头|买|花钱|手术|开刀|动手术)|(?<![不没])(得|需)(补|住院|手术)(?![多几什啥])|每天[^几多，,]{0,4}[一二两三四五六\d半]+个?(小时|分钟)"
     r"|(?i:^(please )?(take|try|drink|rest|apply|use|keep|stop|eat|start|begin|limit|reduce|cut)\b|\bif needed\b)"
     # 按0、2、6个月接种, 感冒就往后推, 吃两周, 早晚各一粒, 加4单位, 每3天调整一次, 每两个小时帮他翻一次身: a schedule and a dose
     r"|按(照)?[^，,。|]{0,12}?(个月|天|周|小时|时间|疗程|说明|剂量|体重|顺序|程序|方案|医嘱)[^，,。|]{0,6}(接种|打针|注射|服用|服药|复查|吃|用)(?![了过])|往后(推|延|挪)|顺延|推迟(接种|打|吃|服|复查|手术)"
     r"|(?<![了过])(吃|用|服|涂|喷|抹)[一两三四五六七八九十\d]+个?(天|周|星期|礼拜|月)(?![了啦])"
-    r"|各(一|两|半|\d+)(粒|片|袋|次|支|滴|喷|包)|(?:^|(?<=[\s|：:])|(?<=[再先就要需])|(?<=可以))(加|减|增加|减少|加到|减到|调到)\s*\d+(\.\d+)?\s*(单位|IU|u\b|U\b|mg|毫克|片|粒|ml|毫升)"
+    r"|各(一|两|半|\d+)(粒|片|袋|次|支|滴|喷|包)|(?:^|(?<=[\s|：:])|(?<=[再先就要需])|(?<=可以))(加|减|增加|减少|加到|减到|调到)\s*\d+(\.\d+)?\s*个?(单位|IU|u\b|U\b|mg|毫克|片|粒|ml|毫升)"
     # 呋塞米今天早上加到40毫克: a new dose closing its clause, wherever the clause begins (not 已经加到…, 加到100mg这两周:
     # done)
     r"|(?<!已经)(?<!已)(?<!曾)(?<!之前)(?<!上次)(加到|减到|调到|加至|减至|调至|增加到|减少到|调整到|调整为)\s*\d+(\.\d+)?\s*"
@@ -587,7 +600,9 @@ _A_ACTION_RE = re.compile(
     r"|(至少|起码|最少)(要|得)[\u4e00-\u9fff]|(要|需要|应该|得)(重点)?(关注|重视)"
     # 恢复期就是要练, 奶量要加上去, 得做根管治疗, 术后要戴护具六周, 这样稳妥些; 每天用温盐水漱口三次
     r"|就是要(?![看问了])[\u4e00-\u9fff]|(要|得|需要|应该)(加|减|增加|减少|提|降|调)(上去|下来|上来|下去)(?![了吗么])"
-    r"|(要|得|需要|必须)做[\u4e00-\u9fff]{0,6}(治疗|手术|检查|切除|修复|矫正|穿刺|活检|造影)(?![了过吗么])"
+    r"|(要|得|需要|必须)做[\u4e00-\u9fff]{0,6}(治疗|手术|检查|切除|修复|矫正|穿刺|活检|造影|镜)(?![了过吗么])"
+    # (得做OGTT, 要查个CT: a test named by its Latin letters)
+    r"|(要|得|需要|必须)(先)?(做|查|拍)(个|一个|一下)?\s?[A-Z]{2,}(?![A-Za-z]*\s?(吗|么|了|过|没))"
     # 那么接下来要做骨髓穿刺: the next step of the plan (not 接下来要问您几个问题)
     r"|接下来(就)?(要|得|需要)(?!问|了解|知道|确认)[\u4e00-\u9fff]|(要|得|需要|必须)(戴|穿|绑|拄|固定|制动)(?![了过吗么])"
     r"|(稳妥|保险)(些|点|一些|一点)"
@@ -626,6 +641,23 @@ _A_ACTION_RE = re.compile(
     r"|往(前|后)挪|[\d一二三四五六七八九十]+点(前|以前|之前)(就)?(吃完|睡|上床|吃|喝|放下|关|熄灯|躺下)|(手机|电脑|电视|屏幕)少(看|刷|玩)"
     # 睡前放下手机, 尽量远离电子产品: the phone put away (not 我放下手机就睡, 你平时几点前放下手机: what the patient does)
     r"|(睡前|睡觉前|上床前|吃饭时|尽量|早点|要|得|先|多)(放下|收起|远离|少碰|别碰)(手机|平板|电子产品|屏幕)(?![了过])"
+    # 要不先拿热毛巾敷敷肚子？: a proposal opened by 要不先 is something to do, whatever the verb (not 要不就是…: either;
+    # nor 要不先说说你的情况？: what the doctor needs to know)
+    r"|(?<!需)要不(先|试试?)(?!(说|讲|告诉|描述|聊|发|拍|传|问|让我))|(热|冷|湿)毛巾"
+    # 每个月同一角度拍张照片对比: photos kept to compare, a record of the patient's own
+    r"|(拍|录)[^，,。]{0,10}(对比|比较|留底|留存|存档)$|^(每(天|周|个?月)|定期)[^，,。]{0,8}(拍|录)[^，,。]{0,4}(照|视频)"
+    # 先排查饿了、尿了、热了这几样, 一氧化碳中毒首先要开窗通风: what to rule out first, the first step
+    r"|先(排查|排除)|首先(要|得|应|需要)"
+    # 半年洗一次牙, 三个月复查一次: how often, stated as the plan (not 你多久洗一次牙: asked)
+    r"|(?<![你您我他她])(半年|一年|两年|[一二两三四五六\d]+个月)(要|得)?(洗|查|复查|拍|做|换|测|来)[^，,。]{0,3}一次(?![吗么吧])"
+    # 请在血压本上写清楚：…，当天有没有头晕也顺手记一下: a log kept by the patient
+    r"|在[^，,。]{0,8}(本子?|表格?|日记|手机|纸)上(写|记|登记|标)(?![了过])|(也|都|顺手|顺便)记(一下|下来|上)"
+    # first aid: 站到他背后环抱，…快速向内向上冲击
+    r"|(快速|用力)?向(内|里|上|下|后|前)向?(内|里|上|下|后|前)?(冲击|推|压|按|拍|挤)|(站|跪)(到|在)(他|她|病人|患者|孩子|对方)?的?(背后|身后)"
+    # 回国后21天内发烧都要主动告诉医生旅行史: what to tell the doctors who see the patient
+    r"|主动(告诉|告知|说明|报告|提供)|(告诉|告知)(接诊|看诊|其他|你的|您的)?(医生|大夫)(?![了过吗么没])"
+    # 停螺内酯。: a ward round's terse order, a drug stopped (not 停了三天, 停经, 停几天)
+    r"|^(先|立即|马上|暂时)?停(掉)?(?![了过止经电水工课车几多什啥])[\u4e00-\u9fff]{2,8}(吧)?$"
 )
 _A_INFO_RE = re.compile(
     r"可能(是|为|会|有|系)|可能[\u4e00-\u9fff]{1,4}了$|考虑(是|为)|(?<![你您他她])应该是[^，,。？?什么啥哪谁多几吗么呢吧\s]{2,8}(?=\s|$)|属于|提示|诊断|引起|导致|造成|一般|通常|常见|正常|良性"
@@ -658,12 +690,16 @@ _A_INFO_RE = re.compile(
     r"|\bwhich (fits|points to|suggests|means)\b"
     # 对肝损伤很大: the harm, why the advice
     r"|(伤害|损伤|危害|刺激)(很|比较|非常|特别)?大"
+    # 惊恐发作本身不会致命，也不会伤到心脏: what the illness will not do, reassurance with content
+    r"|(?<!会)不会(致命|要命|危及生命|有生命危险|伤到|伤害|损伤|癌变|恶变|遗传|传染|留疤|留下后遗症)"
     # 可能不耐受; 研究显示…, 指南推荐…; 没有科学依据, 骗局, 误区: what is so, or not so, and why
     r"|可能不|(吃|用|打|喝|涂)了?(也)?没(什么|啥)?用|(?<![有还])(没有|没)(什么|啥)?(用处|用)$|研究(显示|表明|发现)|(指南|共识)(推荐|建议|指出)|可使|(没有|毫无)(任何)?(科学)?(依据|根据)|不科学|谣言|骗局|被揭穿|误区"
 )
 # Pure lead-ins ("请注意：", "温馨提示：") introduce what follows and carry no advice of their own.
 _LEAD_IN = re.compile(r"^(请)?(注意|温馨提示|提示|提醒|特别提醒)$")
 # **初步建议** on a line of its own: the section's name; what stands under it advises or asks
+# 仅供参考，不过…: the turn after a disclaimer
+_CONTRAST = re.compile(r"^(不过|但是|但|可是|然而|只是)")
 _SECTION_NAME = re.compile(r"^(初步|诊疗|处理|治疗|医生|我的|专业|综合|用药|饮食|生活|护理|康复|以下)?的?(建议|意见|方案|指导)(如下)?$")
 _DISCLAIMER = re.compile(
     r"仅供参考|仅作参考|不能代替|不能替代|不构成|不作为|以.{0,12}为准|人工智能|(?<![A-Za-z])AI(?![A-Za-z])|ＡＩ|本回复|本回答|本平台|免责|助手"
@@ -679,11 +715,15 @@ _EXPLICIT_ADVICE = re.compile(r"建议(您|你)?(还是)?(去|到|带|来|及时
                                r"|请(向|跟|找)[^，,]{0,8}(医生|大夫|医师|药师)")
 _SOCIAL = re.compile(
     r"有(什么|其他|别的|啥|咩|乜嘢?)(地方|事情?)?(我)?(可以|能|需要)?(我)?(帮|为)(到)?(你|您|忙)|有需要(的话)?(再|随时|可以)?(来)?(找|联系|咨询)|随时戳我|(您|你)也(早点|好好)休息|^(谢谢|感谢|多谢)(您|你)[^，,。]{0,12}(告诉我|说明|描述|配合|信任|耐心)|需要帮忙的|有[^，,。]{0,10}问题(都|就)?(可以|随时|欢迎)?(跟|和|找|问)我(说|讲|聊)?$|^恭喜|(平安|没事|没大碍)就好|随时[^，,。]{0,6}(问我|咨询|联系|找我|留言|告诉我)|还有(什么|其他|别的)(问题|疑问|需要|想咨询|要咨询|想问|想了解)|还有(哪里|哪儿|哪些地方|什么地方|什么)(没|不)(看|听|弄|搞)?(明白|清楚|懂)|欢迎(随时)?咨询|应该的|应该做的|别客气|不客气|勿客气|免客气|唔使客气|别谢"
-    r"|^((宝妈|家长|阿姨|叔叔|大爷|大妈|奶奶|爷爷|妈妈|爸爸|姐|哥)?(您|你)?(先)?(别|不要|不用|不必)(太|过于)?(着急|急|担心|紧张|慌|害怕|怕)){1,2}$"
+    r"|^(哎呀|哎哟|哎|唉|哦|噢|啊)?((宝妈|家长|阿姨|叔叔|大爷|大妈|奶奶|爷爷|妈妈|爸爸|姐|哥)?(您|你)?(先)?(别|不要|不用|不必)(太|过于)?(着急|急|担心|紧张|慌|害怕|怕)){1,2}$"
     # 还有其他不清楚的地方吗？: whether the explanation was understood (not 还有其他不舒服的地方吗？, a symptom)
     r"|还有(其他|其它|别的)(没|不)(看|听|弄|搞)?(明白|清楚|懂)的(地方|内容)?(吗|么|呢)?$"
     # 在吗？/ 还在线吗？: checking the line; 有什么需要咨询的？/ 不清楚的可以随时问我: the service, not CoQ
-    r"|^(您|你|医生)?(好)?(还)?(在(线)?(吗|么|不)|在不在)$|有什么(需要|要|想)(咨询|问|了解|聊|聊聊|说|说说)的"
+    r"|^(请问)?(您|你|医生)?(好)?(还)?(在(线)?(吗|么|不)|在不在)$|有什么(需要|要|想)(咨询|问|了解|聊|聊聊|说|说说)的"
+    # 那我们下次复诊再聊 / 下次复诊见: a farewell that names the next visit, it plans nothing new
+    r"|下次(复诊|门诊|就诊|来|见面)?(的时候|时)?(再)?(细|慢慢|好好|详细)?(聊|见|谈)(吧|哈|啦)?$"
+    # 有啥情况您随时说: the line kept open
+    r"|随时(跟我|和我|给我)?(说|讲|打电话|发消息)(一声)?(吧|哈)?$"
     r"|(随时|可以)(再次?)?(发起)?(问我|咨询|联系我|找我|留言)"
     # 喂 听得到吗 / 能看到我吗: checking the call's line
     r"|^(喂\s*)*(能|可以)?(听得到|听得见|听到|听见|看得到|看得见|看到)(我)?(说话|声音)?(吗|么|不|没有?)$"
@@ -691,13 +731,17 @@ _SOCIAL = re.compile(
     r"|^(唔|不)好意思$|^(加油[!！~～\s]*)?(你|您)?(也)?一定(可以|能行|行|能|没问题)((挺|熬|撑|扛|闯)(过去|过来|下去)|坚持(下去|住)|好起来)?(的|哒)?[!！~～]*$|^加油[!！~～]*$|坚持就是胜利|莫客气|有(啥|什么)(子)?事(体|情)?(再|就)?(打电话|联系|找我|说|讲)|^有(啥|什么|咩|乜)(子)?事(体|情|嘅)?(吗|么|伐|呀|啊|呢|吖)?$|^谢谢(你|您)(愿意|信任)"
     r"|^(可以|行|好|好的|不行|不可以|对|是的|嗯|嗯嗯)$|(我|之所以)问(你|您)?(这个|这些|这|这么多|这么细)?(问题)?(是)?因为|客气啥|谢啥|客气什么|再说一遍|再说一次|没听清|没看清|没看懂|不用客气|需要我(再)?(详细|具体)?(解释|说明|讲)"
     # 需要我帮您预约吗？: an offer of the service, not a question about the patient
-    r"|^(请问)?(需要|要不要|需不需要)(我|我们)(帮|给|为|替)(您|你)[^，,。]{0,10}(吗|么)?$"
+    r"|^(请问)?(需要|要不要|需不需要)(我|我们)(顺便|再|先)?(帮|给|为|替)(您|你)[^，,。]{0,10}(吗|么)?$"
     # 问题已经收到，医生会尽快回复 / 有我在呢: a service notice or comfort, no medical content
     r"|(已经?|我们)收到|(会|将)尽快(回复|答复|联系|处理)|(本次|此次)?通话(可能)?(会)?(被)?录音"
     # [自动回复] 医生正在门诊中，会在下班后统一回复，请勿重复发送 / 欢迎使用在线复诊服务，…，请稍候: a platform's notice
     r"|^[\[【(（]?自动回复|(会|将)[^，,。]{0,10}(统一|逐一|依次|陆续|及时)(回复|答复|处理)|请勿重复(发送|提交|提问|咨询|留言)"
     r"|欢迎(使用|来到|进入)|^(请)?稍(候|等)(片刻|一下)?$|正在(查看|阅读|看|审核|处理)(您|你)的(资料|病历|信息|问题|咨询|报告)"
     r"|有我在|我(在|陪着(你|您))呢?$"
+    # 晚上八点以后再回复你 / 回复可能会慢一些，请您耐心等待 / 您的问题已转给值班医生，请留意消息提醒: when the doctor
+    # will answer, and who will
+    r"|(晚点|稍后|晚些|等会儿?|待会儿?|[\d一二三四五六七八九十]+点(以后|之后|后)?)(再)?(回复|答复|联系|回)(你|您)"
+    r"|回复(可能)?(会)?(比较|稍|有点)?(慢|晚|延迟)|^(请)?(您)?耐心等(待|候)|(已|已经)(转给|转交|转至|转到|分配给|提交给)|留意(消息|短信|通知|站内信)"
     r"|(?i:^(don'?t|do not) worry\b|\btake care\b|^take your time\b|you'?re welcome|\bthank(s| you)\b|\bhow (can|may) I help\b|\bwhat can I do for you\b|\banything else\b)"
 )
 # 如需进一步解释，请告诉我 / 如需继续咨询请重新发起: the offer of more help closing a reply, not a request for information
@@ -710,6 +754,8 @@ _REPORT_LATER = re.compile(r"(的话|如果|要是|一旦|万一|假如)[^，,�
 # 如果方便，告诉我: asked now, politely)
 _BARE_REPORT = re.compile(r"^(就|请|要|马上|及时|立即|立刻|第一时间)?(告诉|通知|联系)我(一下|吧|哈)?$")
 _ASKS_NOW = re.compile(r"(量|测|称|查|做|拍|数|试)(了|过|完|好)|方便|可以的话|愿意|记得|知道")
+# 每个月同一角度拍张照片对比: photos taken on a schedule to compare, a record the patient keeps, not one sent now
+_KEEP_RECORD = re.compile(r"^(每|定期)[^，,。]{0,8}(拍|录)|(拍|录)[^，,。]{0,10}(对比|比较|留底|留存|存档)$")
 _REPORT_BACK = re.compile(r"告诉我|发给我|发我|报给我|传给我|回复我|发过来|发上来")
 _MEASURING = re.compile(r"测|量|称|压|照|拍|数|摸|按|看|试")
 _OK_TAG = re.compile(r"(?i)[\s,，]+(ok|okay)$")
@@ -742,6 +788,8 @@ _PURPOSE = re.compile(r"^(为了|为)(更|能)?(准确|明确|确定|判断|了�
                       # 您说的甲功复查, 上次让您注意的低盐饮食: what the patient said or was told before, as the topic
                       r"|^(您|你)(刚才|之前|上次)?(说|提到|讲|问)的|^(?:(上次|之前|刚才|前面)(我)?|我)(让|叫|嘱咐|建议|交代)(您|你)[^，,。]{0,12}的")
 _QUALIFIES_REQUEST = re.compile(r"^(最好|尽量|要能|要)(是|在|用|拍|能|把|对着|正对|清楚|清晰|白天|自然光|带上|附上|连同|注明|写上|标上|包括)"
+                                # 把血常规结果发我一下，主要看血红蛋白那一项: what the doctor will read in what is sent
+                                r"|^(我)?(主要|重点|就|只)(是)?看(?!看)"
                                 # 不要开美颜, 别反光, 拍清楚点, 自然光下拍: how to take the photo asked for
                                 r"|^(不要|别|不用)(开|用|加)?(美颜|滤镜|闪光灯|反光|P图|修图)|^(不要|别)(只|光|单)(发|拍|传|截)|^(拍)?(清楚|清晰)(点|一点|些)?$|^(在)?自然光"
                                 # 麻烦提供一下就诊卡号，我帮您查一下预约记录: what the staff will do with it
@@ -788,6 +836,9 @@ def _question_strength(clause: _Clause, advice_level: float, cues: list[str]) ->
     if clause.listed and not clause.terminal_question and not (_REQUEST_INFO.search(text) or _PLEASE_ASK.search(text)):
         cues.append("q-overruled:listed")
         return 0.0, True
+    if _ECHOED.match(text):
+        cues.append("q-overruled:echoed")  # 你问能不能喝中药调理？说实话，…: the patient's question, repeated to answer it
+        return 0.0, True
     if clause.terminal_question:
         cues.append("q:？")
         return _Q_STRONG, False
@@ -798,6 +849,9 @@ def _question_strength(clause: _Clause, advice_level: float, cues: list[str]) ->
     m = _PLEASE_ASK.search(text) or _REQUEST_INFO.search(text)
     if m and m.re is _REQUEST_INFO and _REPORT_LATER.search(text):
         cues.append("q-overruled:report-if")
+        return 0.0, True
+    if m and m.re is _REQUEST_INFO and _KEEP_RECORD.search(text):
+        cues.append("q-overruled:record")
         return 0.0, True
     if m:
         cues.append(f"q:{m.group(0)}")
@@ -829,8 +883,8 @@ def _question_strength(clause: _Clause, advice_level: float, cues: list[str]) ->
             continue  # 比拉了几次更要紧: compared with, not asked
         if any(f.start() <= mm.start() < f.end() for f in _FREE_CHOICE.finditer(text)):
             continue  # 想吃什么就吃什么: whatever, not what
-        if mm.group(0) in ("什么", "啥") and _NEGATED_BEFORE.search(text[: mm.start()]):
-            continue  # 并不代表你有什么问题, 没有什么大碍: "anything", not "what"
+        if mm.group(0) in ("什么", "啥", "咩") and _NEGATED_BEFORE.search(text[: mm.start()]):
+            continue  # 并不代表你有什么问题, 没有什么大碍, Cantonese 唔系咩大病: "anything", not "what"
         if _EMBEDDING.search(text[: mm.start()]) or _SUBJECT_OF.search(text[mm.end():]):
             continue  # "观察是否发热", "有没有效果要看体质": the question is an object or a subject
         # An interrogative at the very end of a clause is the thing asked ("血压控制在多少"); in the
@@ -896,7 +950,10 @@ def _analyse(text: str) -> _Evidence:
         proposal_lead = False  # 要不先把…改到早上吃，看看睡眠会不会好一点？: a proposal, and its trial
         embedded_open = False  # the clause before embedded its question in advice (观察是否发热，…)
         proposed = False  # an earlier clause was advice asked as a question (能不能把…延长到两分钟，…？)
+        social_before = False  # 我下午有手术，晚上八点以后再回复你，可以吗？: consent asked to a service matter
         for n, c in enumerate(sent):
+            if disclaimer and n > 0 and _CONTRAST.match(c.text) and not _DISCLAIMER.search(c.text):
+                disclaimer = False  # 以上建议仅供参考，不过你这种情况确实需要面诊：…: what follows the turn is advice
             # (我只是实习的，不能给您改药，您先按原来的方案吃: what the doctor cannot do, not the advice to the patient)
             if (disclaimer or offer or _LEAD_IN.match(c.text) or (c.heading and _SECTION_NAME.match(c.text))
                     or (first_person_cannot and not _EXPLICIT_ADVICE.search(c.text) and not _ADDRESSED_ADVICE.search(c.text))):
@@ -905,6 +962,7 @@ def _analyse(text: str) -> _Evidence:
                 continue
             if _SOCIAL.search(c.text.rstrip(_TRAILING)):
                 ev.cues.append("social")
+                social_before = True
                 continue
             local: list[str] = []
             if _OK_TAG.search(c.text) and _advice_strength(_OK_TAG.sub("", c.text), []) > 0:
@@ -966,7 +1024,9 @@ def _analyse(text: str) -> _Evidence:
                 local.append("reported")
             third_party |= bool(_THIRD_PARTY_ASKS.search(c.text))
             if (q > 0 and embedded_open and not c.terminal_question
-                    and (_CONTINUES_OBJECT.match(c.text) or (_SHIFOU.search(c.text) and not _SECOND_PERSON.search(c.text)))):
+                    and (_CONTINUES_OBJECT.match(c.text) or (_SHIFOU.search(c.text) and not _SECOND_PERSON.search(c.text))
+                         # 回家观察孩子有没有发热、呕吐，尿量有没有减少: a second sign to watch, asked of no one now
+                         or (_WATCHED_SIGN.search(c.text) and not _SECOND_PERSON.search(c.text) and not _NOW.match(c.text)))):
                 q, overruled = 0.0, True  # 注意观察是否发热，还有伤口周围有没有红肿 / …，体温是否超过38度: the second thing to watch
                 local.append("embedded:continued")
             if q > 0 and sa > 0 and not c.terminal_question and _PURPOSE_LOOK.match(c.text):
@@ -974,13 +1034,18 @@ def _analyse(text: str) -> _Evidence:
                 local.append("embedded:purpose")
             embedded_open = ("q-overruled:embedded/advice" in local or (embedded_open and "embedded:continued" in local)
                              or (q == 0 and a > 0 and bool(_WATCHING.match(c.text))))
-            if q > 0 and not c.terminal_question and n + 1 < len(sent) and _TOPIC_NEXT.match(sent[n + 1].text):
+            if (q > 0 and not c.terminal_question and n + 1 < len(sent) and _TOPIC_NEXT.match(sent[n + 1].text)
+                    and not _REQUEST_INFO.search(c.text)):  # (把血常规结果发我一下，主要看血红蛋白: what the doctor will read in it)
                 q, overruled = 0.0, True
                 local.append("topic-of-next")
             if (q > 0 and (c.terminal_question or n == len(sent) - 1) and _CONSENT.match(c.text.rstrip(_TRAILING))
                     and sa > 0 and not requested):
                 q, overruled = 0.0, True
                 local.append("consent")
+            if (q > 0 and (c.terminal_question or n == len(sent) - 1) and _CONSENT.match(c.text.rstrip(_TRAILING))
+                    and social_before and sa == 0):
+                q, overruled, a = 0.0, True, 0.0
+                local.append("consent:service")
             if q > 0 and sa > 0 and not c.terminal_question and _DAILY_COUNT.match(c.text):
                 q, overruled = 0.0, True  # 试试腹式呼吸：…，每天练习几次: how often to do what was advised
                 local.append("daily-count")
