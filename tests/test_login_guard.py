@@ -245,3 +245,33 @@ def test_no_other_site_may_frame_the_workbench(app):
         assert_hardened(http.get("/config"), "config")
         assert_hardened(http.get("/theme.css"), "asset")
         assert [v for k, v in page.headers.multi_items() if k == "x-frame-options"] == ["SAMEORIGIN"]  # one of each
+
+
+def test_a_request_body_over_the_cap_is_refused_before_gradio_reads_it(app):
+    """Final walk s63: Gradio reads and parses a request's JSON body in the event loop before it checks the login,
+    so anyone who could reach the server stalled every user for 20 s and took a further 1 GB of memory with one
+    300 MB POST to ``/gradio_api/queue/join``, answered only then with 401. A body over the cap now gets 413 at
+    once, whether its length is declared or it comes chunked, on any path but the upload route (which Gradio
+    streams to disk up to ``server.max_upload_mb``): an admin's upload larger than the cap still goes through."""
+    from workbench.web_guard import MAX_REQUEST_BODY
+
+    over = b'{"data": ["' + b"a" * MAX_REQUEST_BODY + b'"], "fn_index": 0, "session_hash": "x"}'
+    json_type = {"content-type": "application/json"}
+
+    def chunked():
+        for i in range(0, len(over), 1 << 20):
+            yield over[i:i + (1 << 20)]
+
+    with httpx.Client(base_url=app.url, timeout=60) as stranger:
+        for path in ("/gradio_api/queue/join", "/gradio_api/call/send", "/gradio_api/call/upload"):
+            r = stranger.post(path, content=over, headers=json_type)
+            assert r.status_code == 413 and r.json()["detail"] == "Request too large", (path, r.text[:200])
+        r = stranger.post("/gradio_api/queue/join", content=chunked(), headers=json_type)
+        assert r.status_code == 413, r.text[:200]
+        assert "content-length" not in r.request.headers  # it was sent chunked
+        # a body under the cap still reaches Gradio, which asks for a login
+        assert stranger.post("/gradio_api/queue/join", content=b"{}", headers=json_type).status_code == 401
+    with _signed_in(app, "boss") as http:
+        big = http.post("/gradio_api/upload", files={"files": ("big.csv", b"x" * (MAX_REQUEST_BODY + 1024))})
+        assert big.status_code == 200, big.text[:200]
+        assert http.get("/gradio_api/user").json() == "boss"

@@ -15,7 +15,8 @@ gets 403 there too. Gradio's sign-out forgets only the ``Secure`` cookie's sessi
 HTTP beyond loopback never stores: :meth:`WorkbenchGuard._logout` forgets the other cookie's session too.
 Gradio's login page also carries the description of every API endpoint, admin ones included, to anyone not signed
 in (``/config`` and ``/gradio_api/info`` answer 401 there): :meth:`WorkbenchGuard._page` leaves it empty.
-Gradio's traffic monitoring (:data:`MONITORING`) is refused to everyone, in both modes.
+Gradio's traffic monitoring (:data:`MONITORING`) is refused to everyone, in both modes. A request body over
+:data:`MAX_REQUEST_BODY` (an upload aside) gets 413 before Gradio reads it, in both modes.
 Every answer carries :data:`SECURITY_HEADERS`: no other site may frame the workbench (behind an HTTPS proxy the
 ``SameSite=None`` cookie is sent to a frame, whose own requests are same-origin: a site could steer a signed-in
 admin's clicks in an invisible frame), and no URL, open mode's ``?token=`` included, leaves as a referrer.
@@ -63,6 +64,8 @@ NO_TOKEN = (("GET", "/gradio_api/startup-events"), ("HEAD", ""))
 #: console, outside the workbench's logins and roles. Nothing here uses it (the store keeps each generation's
 #: latency; bench/ measures speed), so it is refused to everyone, admins included, rather than given a role.
 MONITORING = "/monitoring"
+#: Gradio's upload route, which streams a multipart body to disk and checks ``max_file_size`` as it goes
+UPLOAD = "/gradio_api/upload"
 #: added to every HTTP answer that does not set them itself (see the module docstring)
 SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
     (b"x-frame-options", b"SAMEORIGIN"),
@@ -162,6 +165,13 @@ def _under(path: str, root_path: str, prefix: str) -> bool:
     return path == prefix or path.startswith(prefix + "/")
 
 
+def _is_upload(path: str, root_path: str) -> bool:
+    """Whether ``path`` is Gradio's upload route itself (``/gradio_api/call/upload`` is not: it parses JSON)."""
+    if root_path and path.startswith(root_path + "/"):
+        path = path[len(root_path):]
+    return path.rstrip("/") == UPLOAD
+
+
 def _headers(scope: Scope) -> dict[str, str]:
     out: dict[str, str] = {}
     for k, v in scope.get("headers", []):
@@ -171,6 +181,12 @@ def _headers(scope: Scope) -> dict[str, str]:
 
 #: a sign-in form is a name and a password; anything longer is refused before it is parsed
 MAX_LOGIN_BODY = 64 * 1024
+
+#: any other request but an upload (which Gradio streams to disk, up to ``server.max_upload_mb``): the largest the
+#: page sends is a Rate submit (``rate_payload.MAX_PAYLOAD_CHARS``, a few MB at worst once JSON-escaped). Gradio
+#: reads and parses a body in the event loop *before* it checks the login, so without this cap anyone who can
+#: reach the server stalled every user and took ~3x the body in memory (300 MB: 20 s, +1 GB; final walk s63).
+MAX_REQUEST_BODY = 8 * 1024 * 1024
 
 
 async def _read_body(receive: Receive, limit: int) -> bytes | None:
@@ -296,6 +312,11 @@ class WorkbenchGuard:
         if _under(path, scope.get("root_path", ""), MONITORING):
             await _reply(send, scope, 403, "Forbidden: Gradio's monitoring is off in the workbench")
             return
+        if scope["type"] == "http" and not _is_upload(path, scope.get("root_path", "")):
+            capped = await self._capped(scope, receive, send, headers)
+            if capped is None:
+                return
+            receive = capped
         for prefix, handler in self.routes.items():
             if path.startswith(prefix) and scope["type"] == "http":
                 await handler(scope, receive, self._with_cookie(send, set_cookie))
@@ -315,6 +336,24 @@ class WorkbenchGuard:
             await self.app(scope, receive, self._page(self._with_cookie(send, set_cookie)))
             return
         await self.app(scope, receive, self._with_cookie(send, set_cookie))
+
+    @staticmethod
+    async def _capped(scope: Scope, receive: Receive, send: Send, headers: dict[str, str]) -> Receive | None:
+        """``receive`` for a request whose body is at most :data:`MAX_REQUEST_BODY`; None once a 413 is sent.
+
+        A declared length over the cap is refused before anything is read; a body sent without one (chunked) is
+        read up to the cap and then refused. A GET or HEAD is passed on as it is: nothing reads its body."""
+        declared = headers.get("content-length", "")
+        if declared.strip().isdigit() and int(declared) > MAX_REQUEST_BODY:
+            await _reply(send, scope, 413, "Request too large")
+            return None
+        if scope.get("method") in ("GET", "HEAD"):
+            return receive
+        body = await _read_body(receive, MAX_REQUEST_BODY)
+        if body is None:
+            await _reply(send, scope, 413, "Request too large")
+            return None
+        return _replaying(body, receive)
 
     def _page(self, send: Send) -> Send:
         """A page's HTML as Gradio wrote it, except that every page runs ``page_head_script`` first and the login
