@@ -52,6 +52,16 @@ CASES = {
     "lone surrogate in metadata key": ("sur_meta.jsonl", json.dumps(GOOD_MESSAGES) + "\n"
                                        + json.dumps({**GOOD_MESSAGES, "metadata": {"k\ud83d": 1}}),
                                        ["line 2", "surrogate"]),
+    # Python's json reads NaN and Infinity, which are not JSON: SQLite stored them as they were, PostgreSQL's json
+    # type refuses them (final walk s63: the import said ✓ on SQLite and would fail unexplained on PostgreSQL).
+    "NaN in a BianQue line's extra field": ("nan.jsonl", json.dumps(GOOD_BIANQUE) + "\n"
+                                            + '{"input": "病人：a\\n医生：", "target": "b", "x": [NaN]}',
+                                            ["line 2", "NaN", "not JSON"]),
+    "Infinity in messages metadata": ("inf.jsonl", json.dumps(GOOD_MESSAGES) + "\n"
+                                      + json.dumps(GOOD_MESSAGES)[:-1] + ', "metadata": {"score": -Infinity}}',
+                                      ["line 2", "-Infinity", "not JSON"]),
+    "NaN in a turns file's metadata": ("nan.json", '[{"turns": [{"role": "patient", "text": "你好"}], "metadata": {"a": NaN}}]',
+                                       ["dialogue 1", "NaN"]),
     "NUL escaped in JSON": ("nul.jsonl", _bianque_jsonl("好\x00的"), ["line 2", "NUL"]),
     "NUL byte in CSV": ("nul.csv", _csv("好\x00的"), ["row 2", "NUL"]),
     "NUL in a turns file": ("nul.json", json.dumps([{"turns": [{"role": "patient", "text": "你好"}]},

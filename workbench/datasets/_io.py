@@ -5,6 +5,7 @@ from __future__ import annotations
 import codecs
 import io
 import json
+import math
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -50,7 +51,8 @@ def check_turn(where: str, text: str, errors: list[str], max_chars: int | None =
 
 
 def check_json_value(where: str, value: object, errors: list[str]) -> bool:
-    """Metadata must nest at most MAX_JSON_DEPTH levels and hold only storable strings (keys too)."""
+    """Metadata must nest at most MAX_JSON_DEPTH levels and hold only storable strings (keys too) and finite
+    numbers: Python's json reads NaN and Infinity, which are not JSON (PostgreSQL's json type refuses them)."""
     stack: list[tuple[object, int]] = [(value, 1)]
     while stack:  # iterative: a recursive walk is what fails on deep input
         v, depth = stack.pop()
@@ -65,6 +67,9 @@ def check_json_value(where: str, value: object, errors: list[str]) -> bool:
         elif isinstance(v, list):
             stack.extend((x, depth + 1) for x in v)
         elif isinstance(v, str) and not check_text(f"{where}: metadata", v, errors):
+            return False
+        elif isinstance(v, float) and not math.isfinite(v):
+            errors.append(f"{where}: metadata holds {json.dumps(v)}, which is not JSON")
             return False
     return True
 
