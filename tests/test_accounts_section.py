@@ -86,6 +86,10 @@ def test_an_admin_cannot_lock_themself_out_but_another_admin_can_change_them(svc
     # With a second admin, the form still refuses one's own demotion or disabling ...
     assert "your own admin role" in save_account(svc, boss, "boss", "researcher", "", "", "en")
     assert "your own account" in change_active(svc, boss, "boss", False, "en")
+    # ... in any letter case: Disable finds an account by a name typed so (final walk s63: BOSS disabled boss)
+    for typed in ("BOSS", " Boss "):
+        assert "your own account" in change_active(svc, boss, typed, False, "en")
+        assert "type &#x27;boss&#x27; to change it" in save_account(svc, boss, typed, "researcher", "", "", "en")
     assert roles(svc.store)["boss"] == ("admin", True)
     # ... which the other admin may do.
     assert save_account(svc, second, "boss", "researcher", "", "", "en").startswith(DONE)
@@ -109,6 +113,7 @@ def test_disable_and_enable(svc):
     assert "本来就是停用状态" in change_active(svc, boss, "ann", False, "zh")
     assert change_active(svc, boss, "ann", True, "en").startswith(DONE) and svc.auth.check("ann", "ann-pass-1")
     assert "already enabled" in change_active(svc, boss, "ann", True, "en")
+    assert "already enabled" in change_active(svc, boss, "ANN", True, "en")  # not "enabled 'ann'" once more
     assert "no account" in change_active(svc, boss, "nobody", False, "en")
     assert "type the account" in change_active(svc, boss, " ", True, "en")
 

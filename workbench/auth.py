@@ -215,6 +215,13 @@ def list_accounts(store: Store) -> list[Account]:
                 for u in s.scalars(select(User).order_by(User.id))]
 
 
+def find_account(store: Store, name: str) -> Account | None:
+    """The account ``name`` names as :func:`set_active` reads it (:func:`signs_in_as`: ``BOB`` is bob), or None."""
+    with store.read() as s:
+        u = signs_in_as(s, name, active=False)
+        return None if u is None else Account(u.id, u.username, u.role, u.active, u.created_at)
+
+
 def has_login_accounts(store: Store) -> bool:
     """True when the store holds any active account one can log into: logins are then required."""
     with store.read() as s:

@@ -14,7 +14,7 @@ import gradio as gr
 import pandas as pd
 
 from workbench.access import ROLES, Permission, may, require_role
-from workbench.auth import CurrentUser, list_accounts, role_to_save, set_active, upsert_user
+from workbench.auth import CurrentUser, find_account, list_accounts, role_to_save, set_active, upsert_user
 from workbench.errors import InputError, WorkbenchError
 from workbench.services import Services
 from workbench.ui import i18n
@@ -93,9 +93,11 @@ def change_active(svc: Services, acting: CurrentUser, name: str | None, active: 
     try:
         if not name:
             raise InputError("type the account's username")
-        if not active and name == acting.username:
+        # the account the name signs in as, in any letter case (final walk s63: BOB disabled bob, the acting admin)
+        target = find_account(svc.store, name)
+        if not active and target is not None and target.id == acting.id:
             raise InputError("you cannot disable your own account here: another admin can")
-        before = next((a.active for a in list_accounts(svc.store) if a.username == name), None)
+        before = None if target is None else target.active
         user = set_active(svc.store, name, active)
     except WorkbenchError as e:
         return _error(e, lang)
