@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from workbench.errors import ConfigError
+from workbench.ui import i18n
 from workbench.ui.i18n import (
     BUILD_LANGUAGE,
     LANGUAGES,
@@ -314,3 +315,25 @@ def test_english_messages_written_in_code_say_one_in_the_singular():
 
     with pytest.raises(ModelLoadError, match=r"missing 1 tensor, e\.g\."):
         check_loading_info("m", {"missing_keys": ["w"]})
+
+
+def test_spaces_at_a_translated_fields_edges_follow_what_it_became():
+    """Walk s63: "最低一致性 必须是0 到 1 之间的数": the template's spaces were right for English identifiers, wrong for
+    the Chinese words they were translated to. At a translated field's edge a space now stands only between Han
+    and a Latin letter or digit; an untranslated field (a value, a name) keeps the template's spaces."""
+    cat = i18n.catalogue()
+    assert cat.translate("min agreement must be between 0 and 1, got 2", "zh") == "最低一致性必须是 0 到 1 之间的数，而不是 2"
+    assert (cat.translate("score threshold must be a number of at least 0, got -1", "zh")
+            == "训练目标分数阈值必须是不小于 0 的数，而不是 -1")
+    # a field left in English (nothing translates it) keeps its space before the Chinese
+    assert cat.translate("wobble_x must be between 0 and 1, got 2", "zh") == "wobble_x 必须是 0 到 1 之间的数，而不是 2"
+    assert cat.translate("min agreement must be between 0 and 1, got 2", "en").startswith("min agreement must be")
+
+
+def test_format_spaced_touches_only_the_named_fields_edges():
+    t = "列 {name} 的{what} 超过了{n}"
+    fmt = i18n.format_spaced
+    assert fmt("zh", t, {"name": "扁鹊", "what": "回复", "n": 5}, frozenset({"what"})) == "列 扁鹊 的回复超过了5"
+    assert fmt("zh", t, {"name": "扁鹊", "what": "reply", "n": 5}, frozenset({"what"})) == "列 扁鹊 的 reply 超过了5"
+    assert fmt("en", t, {"name": "x", "what": "回复", "n": 5}, frozenset({"what"})) == "列 x 的回复 超过了5"
+    assert fmt("zh", "{a}{b}", {"a": "", "b": "问"}, frozenset({"a", "b"})) == "问"

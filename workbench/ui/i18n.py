@@ -65,6 +65,57 @@ class _Formatter(string.Formatter):
 
 FORMATTER = _Formatter()
 
+#: languages written without spaces between words, where a space belongs only between a Han character and a Latin
+#: letter or digit
+_UNSPACED_LANGUAGES = frozenset({"zh"})
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_LATIN_OR_DIGIT = re.compile(r"[A-Za-z0-9]")
+
+
+def _gap(left: str, right: str) -> str | None:
+    """The space between two characters that meet at a field's edge: "" between two Han characters, " " between a
+    Han character and a Latin letter or digit, None (as the template has it) otherwise."""
+    if _HAN.fullmatch(left) and _HAN.fullmatch(right):
+        return ""
+    if (_HAN.fullmatch(left) and _LATIN_OR_DIGIT.fullmatch(right)
+            or _LATIN_OR_DIGIT.fullmatch(left) and _HAN.fullmatch(right)):
+        return " "
+    return None
+
+
+def format_spaced(lang: str, template: str, params: dict[str, Any], spaced: frozenset[str]) -> str:
+    """``template`` formatted with ``params``. In a language written without spaces, where a field named in
+    ``spaced`` meets the text around it, the space follows what the field turned out to be: a template cannot know
+    whether a nested message's field will be translated words or stay an English identifier ("最低一致性必须是 0 到 1
+    之间的数", not "最低一致性 必须是0 到 1"). Other fields (a name, a value) keep the template's spaces, which set
+    them apart from the words around them."""
+    if lang not in _UNSPACED_LANGUAGES or not spaced:
+        return FORMATTER.format(template, **params)
+    pieces: list[tuple[str, bool]] = []  # (text, is a spaced field's value)
+    for literal, name, spec, conversion in FORMATTER.parse(template):
+        if literal:
+            pieces.append((literal, False))
+        if name is not None:
+            value, _ = FORMATTER.get_field(name, (), params)
+            text = str(FORMATTER.format_field(FORMATTER.convert_field(value, conversion), spec or ""))
+            if text:
+                pieces.append((text, name in spaced))
+    out, after_field = "", False
+    for text, is_field in pieces:
+        if out and (is_field or after_field):
+            # Only at a field's edge: spaces inside a literal or inside a value stay as written.
+            if not after_field and out.endswith(" ") and len(out) > 1:  # the literal before a field ends in one
+                gap = _gap(out[-2], text[0])
+                out = out[:-1] + gap if gap is not None else out
+            elif not is_field and text.startswith(" ") and len(text) > 1:  # the literal after a field opens with one
+                gap = _gap(out[-1], text[1])
+                text = gap + text[1:] if gap is not None else text
+            elif _gap(out[-1], text[0]) == " ":
+                out += " "
+        out += text
+        after_field = is_field
+    return out
+
 
 def _fields(template: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(template) if name}
@@ -104,8 +155,9 @@ class Catalogue:
         for pattern, fields, entry in _error_patterns(self):
             m = pattern.fullmatch(message)
             if m and lang in entry:
-                return FORMATTER.format(entry[lang], **{f: self._translate_field(m.group(f), lang, _depth)
-                                                        for f in fields})
+                values = {f: self._translate_field(m.group(f), lang, _depth) for f in fields}
+                translated = frozenset(f for f in fields if values[f] != m.group(f))
+                return format_spaced(lang, entry[lang], values, translated)
         if LIST_SEPARATOR in message and _depth < MAX_NESTED_MESSAGES:
             return self._translate_list(message, lang, _depth) or message  # e.g. a hybrid route's reasons
         return message
