@@ -261,7 +261,10 @@ def every_number_span(norm: str) -> list:
             spans.append(Span(m.start(), m.end(), "id_number"))
     for label, rx in privacy._CUED:
         # session 55: a numbered device of the ward or the laboratory is nobody's
-        spans.extend(Span(m.start("v"), m.end("v"), label) for m in rx.finditer(norm)
+        # (session 63: an insurer's 会员号 is an account)
+        spans.extend(Span(m.start("v"), m.end("v"), "account" if label == "other" and "会员" in m.group()
+                          and privacy._INSURER_AROUND.search(norm, max(0, m.start() - 40), m.end() + 40) else label)
+                     for m in rx.finditer(norm)
                      if not (label == "other" and privacy._DEVICE_CUE.search(m.group())
                              and privacy._ward_equipment(norm, m.start())))
     # session 54's Taiwan IDs (not after an order's or a parcel's number), then trial subjects where the text is a
@@ -275,7 +278,8 @@ def every_number_span(norm: str) -> list:
     # session 53's rules, each behind its own gate in privacy: Hong Kong IDs, a local number after 电话, an e-mail
     # address read out
     spans.extend(Span(m.start(), m.end(), "id_number") for m in privacy._HKID_RE.finditer(norm)
-                 if privacy._hkid_ok(m.group("l"), m.group("d"), m.group("c")))
+                 if privacy._hkid_ok(m.group("l"), m.group("d"), m.group("c"))
+                 or privacy._ID_CUE.search(norm, max(0, m.start() - 16), m.start()))  # session 63: after 身份证
     for m in privacy._CARD_RE.finditer(norm):
         digits = m.group().replace(" ", "").replace("-", "")
         if 16 <= len(digits) <= 19 and privacy._luhn_ok(digits):

@@ -201,8 +201,9 @@ _PHONE_RE = re.compile(
 # number's 0 and the digit after it, the spelt-out 一/幺 and second digit): _PHONE_RE itself starts with
 # look-behinds, which leave the regex engine no first character to skip ahead to.
 # 接种门诊电话83296615: a local number without its area code, after the word for telephone
-# (手提6123 8876: a Hong Kong mobile, eight digits, after the Cantonese word for one)
-_CUED_LOCAL_PHONE = re.compile(r"(?:电话|電話|手提|打我|打给我|打俾我|Tel|TEL)(?:号码|号)?(?:是|为|係|系|:|：|\s)*(?P<v>(?<!\d)[2-9]\d{2,3}[ \-]?\d{4})(?![\d.])")
+# (手提6123 8876: a Hong Kong mobile, eight digits, after the Cantonese word for one; 我WhatsApp係5633 9018: the
+# number a chat app is reached at)
+_CUED_LOCAL_PHONE = re.compile(r"(?:电话|電話|手提|打我|打给我|打俾我|Tel|TEL|WhatsApp|whatsapp)(?:号码|号)?(?:是|为|係|系|:|：|\s)*(?P<v>(?<!\d)[2-9]\d{2,3}[ \-]?\d{4})(?![\d.])")
 # A scanned form's number with a space between every digit (联系电话：0 1 0 - 6 2 7 5 3 3 8 1), after the word for
 # telephone: seven to fifteen digits
 _CUED_SPACED_PHONE = re.compile(r"(?:电话|電話|手机|手機|Tel|TEL)(?:号码|号)?(?:是|为|:|：|\s)*"
@@ -254,6 +255,9 @@ _PLATE_RE = re.compile(rf"[{_PROVINCES}][A-Z][·• \-]?[A-HJ-NP-Z0-9]{{5,6}}{_E
 _CUED_PLATE = re.compile(rf"车牌(?:号码|号)?(?:是|为|:|：|\s)*(?P<v>[{_PROVINCES}][A-Za-z][·• \-]?[A-HJ-NP-Za-hj-np-z0-9]{{5,6}}"
                          # a Macau plate (車牌MX-47-21)
                          rf"|M[A-Z]-\d{{2}}-\d{{2}}){_E}")
+# 架車PW 7281泊咗喺咪錶位: a Hong Kong plate, two letters and up to four digits, after the car it is on (架车/部车
+# in Cantonese) or 车牌
+_CUED_HK_PLATE = re.compile(r"(?:车牌|[架部]车)(?:号码|号)?(?:是|为|係|:|：|\s)*(?P<v>(?<![A-Za-z])[A-Z]{2} ?\d{1,4})(?![\dA-Za-z])")
 
 # A cue, optional 号/码/是/:, then the value. One regex per label; the cue itself is never redacted.
 _CUE_GAP = (r"(?:上头|上面|上边)?的?(?:个人)?(?:号码|编号|编码|卡号|号|码|ID|id)?(?:吧|呢)?"
@@ -272,7 +276,9 @@ _CUED: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"|切片|照相|处方|医院(?=编号)|(?<![药名卡])片(?=号)"
         r"|Holter|PACS|CT|MRI|DR|B超|心电图"
         # a maternity booklet's and a chest film's numbers (建册号YC2024-0217, X光号DR240611-0092)
-        r"|建册|X光|X线)"
+        r"|建册|X光|X线"
+        # a maternity record's filing number (产科建档号CK2024-00871)
+        r"|建档)"
         r"(?:病历|卡|单|编)?(?:号|ID|id|编号)|处方笺?\s*(?:No|NO|№)\.?|标本条码|样本条码|(?:就诊|诊疗|病历|医疗)卡(?:\s*[（(]\s*卡号)?|ID号|id号|\bMRN|[Mm]edical record (?:number|no\.?)"
         r"|\b(?:[Ii]npatient|[Oo]utpatient|[Aa]dmission|[Hh]ospital|[Cc]ase)\s*(?:[Nn]o\.?|[Nn]umber|#)"
         # a system log's key (patient_id=ZY20240309112, mrn=…)
@@ -289,8 +295,8 @@ _CUED: tuple[tuple[str, re.Pattern[str]], ...] = (
         # (支付宝（UID 2088…）: an Alipay user id)
         r"(?:微信|weixin|WeChat|wechat|(?<![A-Za-z0-9_])(?:VX|vx|WX|wx)(?![A-Za-z0-9_])|QQ|qq|扣扣|支付宝|\bUID\b|银行卡|储蓄卡"
         r"|信用卡|借记卡|(?<!会员)(?<!登记)(?<!积分)卡号|账号|帐号|账户|帐户|医保卡|社保卡|社保电脑号|电脑号|医保|社保|医疗保险|参保|保单|新农合"
-        # an Australian Medicare number, a travel insurer's policy
-        r"|\bMedicare\s*(?:number|no\.?|#|card)|\b[Pp]olicy\s*(?:number|no\.?|#)"
+        # a travel insurer's policy
+        r"|\b[Pp]olicy\s*(?:number|no\.?|#)"
         # an insurer's member ID (Member ID XKJ884512307), an account like its policy
         r"|\b[Mm]ember\s*(?:ID|[Nn]o\.?|#)"
         # 参合证号: the rural cooperative scheme's card
@@ -308,7 +314,10 @@ _CUED: tuple[tuple[str, re.Pattern[str]], ...] = (
         + r"(?P<v>\d{4}(?:[ \-]\d{1,6}){2,4}|[A-Za-z0-9]+(?:下划线[A-Za-z0-9]+)+|[A-Za-z0-9][A-Za-z0-9_\-]{4,29}|@(?![了过着]|一下)[A-Za-z0-9_\-\u4e00-\u9fff]{2,30})" + _E)),
     ("id_number", re.compile(
         r"(?:护照|通行证|签证|军官证|驾驶证|驾照|回乡证|台胞证|澳[门門](?:居民)?身份[证證]|\bSSN|[Ss]ocial [Ss]ecurity (?:number|no\.?)"
-        r"|\b[Pp]assport(?:\s*(?:[Nn]o\.?|[Nn]umber|#))?|\bNHS\s*(?:[Nn]o\.?|[Nn]umber)|\bNHS(?=\s*(?:号码|编号|号))"
+        r"|\b[Pp]assport(?:\s*(?:[Nn]o\.?|[Nn]umber|#))?|(?<![A-Za-z])NHS\s*(?:[Nn]o\.?|[Nn]umber)|(?<![A-Za-z])NHS(?=\s*(?:号码|编号|号))"
+        # an Australian Medicare and an Ontario health card number, a national health number like the NHS's
+        # (她的NHS号码是…, 外婆的 OHIP 号码5584-486-674-YM: after Chinese, where \b does not part the words)
+        r"|(?<![A-Za-z])(?:Medicare|OHIP)(?:\s*(?:[Nn]umber|[Nn]o\.?|#|[Cc]ard))?\s*"
         # a Singapore NRIC or FIN, a Malaysian MyKad, named as such (a mistyped check letter is still one)
         r"|\bNRIC|\bFIN(?![A-Za-z])|MyKad"
         # 香港身份證號碼：Y547362(8), 身分證字號：F228713546: named as such, a mistyped check character is still one
@@ -318,6 +327,8 @@ _CUED: tuple[tuple[str, re.Pattern[str]], ...] = (
         + r"(?P<v>[A-Z]{1,2}\d{6}\s?[（(][0-9A][)）]|[A-Z][12]\d{8}|[HM]\d{10}|[A-Za-z]{1,3}\d{6,9}[A-Za-z]?|\d{3} \d{3} \d{4}|\d{8,12}|\d{3}-\d{2}-\d{4}|[157]\d{6}\(\d\)"
         # an officer's card (军官证号海字第2107384号), a Russian passport's series and number (75 3846120)
         r"|[\u4e00-\u9fff]字第\d{5,10}号|\d{2} \d{7}"
+        # (Medicare 2123 45670 1, OHIP 5584-486-674-YM)
+        r"|\d{4} \d{5} \d(?: \d)?|\d{4}-\d{3}-\d{3}(?:-[A-Z]{2})?"
         r"|(?=(?:[A-Z]*\d){3})(?=(?:\d*[A-Z]){2})[A-Z0-9]{8,9})" + _E)),
     ("other", re.compile(
         r"(?:工号|工牌号?|胸牌号?|员工号|员工编号|职工号|职工编号|学号|理赔案号|赔案号|报案号|医生编号|医师编号"
@@ -521,14 +532,19 @@ _PLACE_WORD_TAGS = ("ns", "nr", "nz")
 # English street addresses: 1208 Maple Street, Springfield (the house number and the street word decide).
 _EN_STREET = r"(?:Street|St|Road|Rd|Avenue|Ave|Boulevard|Blvd|Lane|Ln|Drive|Way|Court|Ct|Place|Terrace|Highway)"
 _EN_ADDRESS = re.compile(
-    rf"\b\d{{1,5}}(?: [A-Z][a-z]+){{1,3}} {_EN_STREET}\b\.?(?:,? (?:Apt|Unit|Suite|#)\.? ?\w+)?"
-    r"(?:, [A-Z][a-z]+(?: [A-Z][a-z]+)?)?(?:, [A-Z]{2}(?: \d{5})?)?")
+    rf"(?<![0-9A-Za-z])\d{{1,5}}(?: [A-Z][a-z]+){{1,3}} {_EN_STREET}\b\.?(?:,? (?:Apt|Unit|Suite|#)\.? ?\w+)?"
+    # (…, Leeds LS6 2QT, United Kingdom: a British postcode after the town, the country last)
+    r"(?:, [A-Z][a-z]+(?: [A-Z][a-z]+)?)?(?: [A-Z]{1,2}\d[A-Z\d]? \d[A-Z]{2})?(?:, [A-Z]{2}(?: \d{5})?)?"
+    r"(?:, (?:USA|UK|United Kingdom|United States|Canada|Australia|New Zealand))?")
 _EN_ADDRESS_GATE = re.compile(rf" {_EN_STREET}\b")
 # A Malaysian street address (Jalan Burma 88, 10050 George Town, Penang): Jalan/Lorong/Lebuh/Persiaran and the
 # street's name, the house number, then the five-digit postcode with its town and the state where written
 # (Jalan Alor 的夜市, with no number, is a place)
 _MY_ADDRESS = re.compile(
-    r"(?<![A-Za-z])(?:Jalan|Jln\.?|Lorong|Lrg\.?|Lebuh|Persiaran|Lebuhraya)(?: [A-Z0-9][A-Za-z0-9/]*){1,4}? \d{1,4}[A-Za-z]?"
+    # (No. 23, Jalan Ampang Hilir, 55000 Kuala Lumpur: the house number written first)
+    r"(?<![A-Za-z])No\.? ?\d{1,4}[A-Za-z]?, (?:Jalan|Jln\.?|Lorong|Lrg\.?|Lebuh|Persiaran|Lebuhraya)(?: [A-Z][A-Za-z]*){1,4}"
+    r"(?:, \d{5}(?: [A-Z][A-Za-z]*){1,3})?(?:, [A-Z][A-Za-z]*(?: [A-Z][A-Za-z]*){0,2})?"
+    r"|(?<![A-Za-z])(?:Jalan|Jln\.?|Lorong|Lrg\.?|Lebuh|Persiaran|Lebuhraya)(?: [A-Z0-9][A-Za-z0-9/]*){1,4}? \d{1,4}[A-Za-z]?"
     r"(?![\dA-Za-z年月日号点岁])(?:,? \d{5}(?: [A-Z][A-Za-z]*){1,3})?(?:, [A-Z][A-Za-z]*(?: [A-Z][A-Za-z]*){0,2})?")
 
 
@@ -628,6 +644,7 @@ _NOT_A_PERSON_NUMBER = re.compile(r"(?:订单|訂單|运单|運單|快递|快遞
 # 票据号码：0082173645: an invoice's or a receipt's number, shaped like a landline
 _NOT_A_PHONE_BEFORE = re.compile(r"(?:票据|发票|收据|流水)(?:号码|号|代码|编号)\s*[:：]?\s*$")
 # 本科室心电监护仪（设备编号…）, 检验科质控…仪器编号: the ward's or the laboratory's own equipment, nobody's
+_INSURER_AROUND = re.compile(r"保险|惠民保|团体?险|寿险|医疗险|商业险|保单|理赔|投保|参保")
 _WARD_EQUIPMENT = re.compile(r"本科室|科室的|病房的|病区的|库房|检验科|质控|本院的|院内|备用机")
 _PATIENT_DEVICE = re.compile(r"患者|病人|借|租|领用|带回家|家用|出院带")
 _DEVICE_CUE = re.compile(r"序列号|设备|机身|SN|S/N|(?:仪|机|器|泵)编号")
@@ -721,7 +738,10 @@ def _number_spans(norm: str) -> list[Span]:
         for m in rx.finditer(norm):
             if label == "other" and _DEVICE_CUE.search(m.group()) and _ward_equipment(norm, m.start()):
                 continue
-            spans.append(Span(m.start("v"), m.end("v"), label))
+            # 惠民保会员号HMB…, 保险公司会员号AXM-…: an insurer's member number is an account, like its policy (a
+            # gym's or a shop's 会员号 is other)
+            insurer = label == "other" and "会员" in m.group() and _INSURER_AROUND.search(norm, max(0, m.start() - 40), m.end() + 40)
+            spans.append(Span(m.start("v"), m.end("v"), "account" if insurer else label))
     spans.extend(Span(m.start(), m.end(), "id_number") for m in _TW_ID_RE.finditer(norm)
                  if _tw_id_ok(m.group()) and not _NOT_A_PERSON_NUMBER.search(norm, max(0, m.start() - 8), m.start()))
     spans.extend(Span(m.start(), m.end(), "id_number") for m in _NRIC_RE.finditer(norm)
@@ -733,8 +753,10 @@ def _number_spans(norm: str) -> list[Span]:
         spans.extend(Span(m.start(), m.end(), "other") for m in _TRIAL_SUBJECT.finditer(norm)
                      if not _NOT_A_PERSON_NUMBER.search(norm, max(0, m.start() - 8), m.start()))
     if "(" in norm or "（" in norm:
+        # (帶埋身份證（K382915(6)）: after 身份证, a mistyped check character is still one, as with a resident ID)
         spans.extend(Span(m.start(), m.end(), "id_number") for m in _HKID_RE.finditer(norm)
-                     if _hkid_ok(m.group("l"), m.group("d"), m.group("c")))
+                     if _hkid_ok(m.group("l"), m.group("d"), m.group("c"))
+                     or _ID_CUE.search(norm, max(0, m.start() - 16), m.start()))
     if ".c" in norm or ".me" in norm or ".net" in norm:
         spans.extend(Span(m.start(), m.end(), "account") for m in _PROFILE_URL.finditer(norm))
     for m in _CARD_RE.finditer(norm):
@@ -768,7 +790,7 @@ def _number_spans(norm: str) -> list[Span]:
     if _PHONE_GATE.search(norm):
         spans.extend(Span(m.start(), m.end(), "phone") for m in _PHONE_RE.finditer(norm)
                      if not (m.group().startswith("0") and _NOT_A_PHONE_BEFORE.search(norm, max(0, m.start() - 10), m.start())))
-    if "电话" in norm or "Tel" in norm or "TEL" in norm or "電話" in norm or "手提" in norm or "打" in norm:
+    if "电话" in norm or "Tel" in norm or "TEL" in norm or "電話" in norm or "手提" in norm or "打" in norm or "hatsapp" in norm.lower():
         spans.extend(Span(m.start("v"), m.end("v"), "phone") for m in _CUED_LOCAL_PHONE.finditer(norm))
     if "obile" in norm or "ell" in norm or "hone" in norm or "el" in norm:
         spans.extend(Span(m.start("v"), m.end("v"), "phone") for m in _CUED_INTL_PHONE.finditer(norm)
@@ -791,6 +813,8 @@ def _number_spans(norm: str) -> list[Span]:
                      if not _VERSION_BEFORE.search(norm, max(0, m.start() - 8), m.start()))
     if "车牌" in norm:
         spans.extend(Span(m.start("v"), m.end("v"), "plate") for m in _CUED_PLATE.finditer(norm))
+    if "车" in norm:
+        spans.extend(Span(m.start("v"), m.end("v"), "plate") for m in _CUED_HK_PLATE.finditer(norm))
     for m in _PLATE_RE.finditer(norm):
         if m.start() == 0 or not norm[m.start() - 1].isascii() or not norm[m.start() - 1].isalnum():
             spans.append(Span(m.start(), m.end(), "plate"))
@@ -869,7 +893,7 @@ _NAME_ONLY_COMPOUNDS = frozenset(_COMPOUND_SURNAMES) - {
 # text: roles, body and medical words, pronouns, function and time words.
 _NOT_GIVEN = set(
     "的了是在有和与及或不没也都就还又很太更最这那哪什么怎样吗呢吧啊呀嘛哦我你他她它们您几多谁啥其"
-    "医生病患者孕妇护士家属男女岁年日周时分秒今昨前后个次片粒支瓶毫克升"
+    "医生病患者孕妇护士家属男女岁年日周时分秒今昨前后个次片粒颗支瓶毫克升"
     "血压糖热烧痛疼炎症肿咳嗽吐泻药治疗检查术住院诊感冒烧头胸腹腰背腿脚手眼耳鼻喉口牙"
     "肝脾肺肾胃肠脑骨肤科室号床级期型度性感觉得到被把给让从向于对因为所以但而且如果想要需"
     "已经曾才近去来说问答请谢该会能应第叫姓名字龄妈爸爷奶儿母父夫妻亲戚朋事师"
@@ -1616,7 +1640,9 @@ _LATIN_AFTER_ROLE = re.compile(r"(?:(?:呼救|来电|报警|联系|申请|投诉
                                # a team's foreign coach or player, an interpreter (已报主教练Marco Rossi)
                                r"|(?:主|副|助理|体能|守门员)?教练|外教|外援|翻译|经纪人|领队"
                                # a trial's subject and a consent's witness (受试者Mark Henderson于…签署)
-                               r"|受试者|受检者|(?:公正)?见证人|证人)\s*[:：]?\s*"
+                               r"|受试者|受检者|(?:公正)?见证人|证人"
+                               # a visitor, a passenger, a customer (英国访客Oliver Hughes, 乘客Priya Raman)
+                               r"|访客|乘客|旅客|游客|顾客)\s*[:：]?\s*"
                                r"(?=[A-Z][a-z]+ [A-Z][a-z])")
 _AH_NAME = re.compile(r"(?:(?<=[\u4e00-\u9fff])|^)(?:[A-Z][a-z]{1,5} )?Ah (?P<w>[A-Z][a-z]{1,6})(?![A-Za-z])")
 _NOT_AH_WORDS = frozenset("yes no ok okay well so sorry right good great nice thanks thank see ha hah ah oh hmm my god "
@@ -2028,7 +2054,7 @@ _LATIN_GIVEN_FAMILY = re.compile(rf"[{_LATIN_CAP}][{_LATIN_LOW}]+ {_LATIN_WORD}"
 _LATIN_PERSON = re.compile(rf"{_LATIN_WORD}(?: {_LATIN_WORD}){{0,3}}(?![{_LATIN_CAP}{_LATIN_LOW}])")
 # Capitalised words that are no one's name, where a cue below precedes one (Dear Sir, Hi All, To: Dr. …)
 _NOT_LATIN_NAMES = frozenset(
-    "App APP Dr Mr Mrs Ms Miss Prof Sir Madam All Team Doctor Nurse Patient The This That Thank Thanks Please Your My Our His "
+    "App APP Dr Mr Mrs Ms Mdm Miss Prof Sir Madam All Team Doctor Nurse Patient The This That Thank Thanks Please Your My Our His "
     "Her Their Department Hospital Clinic Subject Re From To Cc Dear Hi Hello Good Morning Afternoon Evening Ward Bed "
     "Room Unit Center Centre Pharmacy Insurance Member Blue Cross Emergency Cardiology Surgery Medicine "
     # the cues below and a note's field names, which a name match may start with (Pt Li Na, Patient Nguyễn Thị Lan)
@@ -2094,9 +2120,31 @@ _LATIN_FULL_BEFORE = re.compile(rf"(?<![A-Za-z])(?P<n>{_LATIN_WORD}(?: (?:{_LATI
 _NAME_BEFORE_ADDRESS = re.compile(rf"(?P<n>{_LATIN_WORD}(?: {_LATIN_WORD}){{1,3}})\s*<[^<>@\s]+@[^<>\s]+>")
 
 
+# Given names that Chinese speakers abroad, in Hong Kong or in foreign firms go by, and those of the foreigners
+# Chinese text most often meets (English, Indian, Japanese, Korean, Malay): no cue needed where one stands alone
+# against Chinese (Amy在多伦多, Jenny啊, Linda姐, 我係May，, Grace的 OB); inside English it is left to the English rules
+# (May 3, Grace period, Will you…)
+_LATIN_GIVEN_NAMES = frozenset(
+    "Amy Amanda Andy Angela Angel Anna Annie Alice Alex Alan Albert Alvin Allen Ben Betty Bill Bob Brian Bruce Carol "
+    "Cathy Catherine Charles Charlie Cherry Chris Cindy Coco Crystal Daisy Daniel David Derek Dennis Diana Eddie Edward "
+    "Eileen Elaine Ellen Emily Emma Eric Eva Frank Fiona Gary George Grace Helen Henry Hannah Iris Ivy Jack Jackie "
+    "Jacky James Jane Jason Jeff Jennifer Jenny Jerry Jessica Jessie Jimmy Joe John Johnny Joyce Judy Julia Julie "
+    "Karen Kate Katie Kelly Ken Kenny Kevin Kitty Larry Leo Leon Lily Linda Lisa Louis Lucy Maggie Mandy Mary May "
+    "Michael Michelle Mike Nancy Nick Nicole Olivia Oliver Paul Peggy Peter Phoebe Rachel Raymond Richard Rita Ricky "
+    "Robert Rose Ruby Sam Sammy Sandy Sarah Sally Simon Sophia Sophie Stella Steven Sunny Susan Terry Tiffany Tina Tom "
+    "Tommy Tony Vicky Vincent Vivian Wendy William Winnie Yvonne Zoe Liam Noah Ethan Lucas Mia Chloe Ella "
+    "Priya Rahul Anil Sunil Ravi Deepa Pooja Arjun Neha Yuki Yuko Haruka Kenji Hiroshi Takeshi Aiko Sakura Minji Jisoo "
+    "Siti Aisyah Nurul Ahmad Aziz Farah".split())
+_LATIN_GIVEN_ALONE = re.compile(r"(?:^|(?<=[\u4e00-\u9fff，,。；;：:！!？?、（(【\[\]】“\"\n]))\s?(?P<n>[A-Z][a-z]{1,9})"
+                                r"(?=[\u4e00-\u9fff，,。；;：:！!？?、（(])")
+
+
 def _english_names(text: str) -> list[Span]:
     out = [Span(m.start("n"), m.end("n"), "name", True)
            for m in (*_EN_AND_I.finditer(text), *_LATIN_BEFORE_FAMILY.finditer(text))]
+    if _NAME_CHARS.search(text):
+        out += [Span(m.start("n"), m.end("n"), "name", True) for m in _LATIN_GIVEN_ALONE.finditer(text)
+                if m.group("n") in _LATIN_GIVEN_NAMES]
     out += _cued_latin_names(text)
     out += [Span(m.start("n"), m.end("n"), "name", True) for m in _LATIN_FULL_BEFORE.finditer(text)
             if not _NOT_LATIN_NAMES.intersection(w.rstrip(".") for w in m.group("n").split())]
@@ -2480,11 +2528,13 @@ _SURNAME_ADDRESSED = re.compile(rf"(?:^|(?<=[\n】\]，,。！!？?]))\s*(?P<s>[
 _GIVEN_GREETED = re.compile(r"(?:^|(?<=[\n】\]：:]))\s*(?P<n>(?![嗯哈呵哦噢啊呀哎唉喂嘿好])[\u4e00-\u9fff]{2})(?P<t>小姐|先生|女士)?\s*[，,]?\s*(?:您好|你好)")
 # …，雅雯药师敬上: a letter's signature, a given name and the writer's title before 敬上
 _SIGNED_GIVEN = re.compile(r"(?P<n>[\u4e00-\u9fff]{2})(?:药师|医师|医生|护士|老师|大夫)(?:敬上|谨上|拜上)")
-# 你个仔俊仔嘅…: a Cantonese son or daughter by a pet name ending in 仔
-_CANTONESE_CHILD = re.compile(r"(?:个仔|个女|个孙)\s*(?P<n>[\u4e00-\u9fff]仔)(?=嘅|[，,。！!？?\s]|$)")
+# 你个仔俊仔嘅…: a Cantonese son or daughter by a pet name ending in 仔, or by a given name before 嘅 (你個女嘉欣嘅濕疹:
+# the daughter's, said again later: confident)
+_CANTONESE_CHILD = re.compile(r"(?:个仔|个女|个孙)\s*(?P<n>[\u4e00-\u9fff]仔(?=嘅|[，,。！!？?\s]|$)|(?![你我佢他她])[\u4e00-\u9fff]{2}(?=嘅))")
 # 秀珍奶奶今天…, 护工翠萍已记录…: a care home's resident by given name and an elder's title, a carer by role and
 # given name, where what they do follows
-_GIVEN_THEN_ELDER = re.compile(r"(?:^|(?<=[\n，,。；;：:]))(?P<n>[\u4e00-\u9fff]{2})(?:奶奶|爷爷|阿婆|阿公|婆婆)")
+# (…，志刚舅舅你把化验单…: a relative of the writer's generation above, called by the given name and the kinship word)
+_GIVEN_THEN_ELDER = re.compile(r"(?:^|(?<=[\n，,。；;：:]))(?P<n>[\u4e00-\u9fff]{2})(?:奶奶|爷爷|阿婆|阿公|婆婆|舅舅|姑姑|叔叔|伯伯|姨妈|舅妈|姑妈)")
 _CARER_GIVEN = re.compile(r"(?:护工|护理员|保姆|月嫂|育婴师"
                           # (请白班晓雯继续关注: who is on the next shift)
                           r"|(?<=[请由让])(?:[早中晚夜白]班|大夜班|小夜班))(?P<n>[\u4e00-\u9fff]{2})")
@@ -2524,7 +2574,7 @@ def _regional_names(text: str) -> list[Span]:
                     and not _KIN_WORD_RE.search(n) and n not in _ADDRESS_WORDS and not _TITLES.fullmatch(n)
                     and not _ROLE_CUE.search(n) and (rx is not _GIVEN_GREETED or m.group("t") or _dict_tag(n)[0] in (None, *_NR_TAGS))
                     ) and not _inside_medical_term(text, a, b):
-                out.append(Span(a, b, "name", rx is not _CANTONESE_CHILD))
+                out.append(Span(a, b, "name", rx is not _CANTONESE_CHILD or len(n) == 2 and not n.endswith("仔")))
     for m in _RECORD_OPENING.finditer(text):
         n, (a, b) = m.group("n"), m.span("n")
         surname = _SURNAME_RE.match(n)
@@ -2555,6 +2605,12 @@ def _regional_names(text: str) -> list[Span]:
 _GIVEN_NAME_SPEAKER = re.compile(r"(?:^|(?<=\n))\s*(?P<n>[\u4e00-\u9fff]{2,3})\s*[:：]\s*"
                                  # what a chat line opens with (not a form's field or a heading: 转诊单：, 求问：)
                                  r"(?=我|你|您|俺|咱|@|好的|收到|嗯|哈|谢谢|在吗|大家|刚|今天|明天|昨天|[今明]早|晚上)")
+# [相亲相爱一家人] 建军：妈今天…, [家庭群] Amy：…: after a group chat's name in brackets, who speaks, by a given name
+# (even a word: 建军, 春花), a girl's ranked pet name (二丫) or an English name
+_GROUP_CHAT_SPEAKER = re.compile(r"(?:^|(?<=\n))\s*[\[【][^\[\]【】\n]{1,16}[\]】]\s*(?P<n>[\u4e00-\u9fff]{2,3}|[A-Z][a-z]{1,15})\s*[:：]")
+_SPEAKER_WORD_FREQ = 1000
+# …，春花你明天去药店…, 小宇你周末回来…: a given name, then 你, opening a clause that asks that person to do something
+_NAME_THEN_YOU = re.compile(r"(?:^|(?<=[，,。！!？?；;\n]))\s*(?P<n>[\u4e00-\u9fff]{2})你(?![们的好])")
 _FAMILY_RANK = re.compile(r"^(?:老[大二三四五六七八九幺]|幺[妹儿弟女]|[大二三四五六七八九小]?(?:姐|哥|妹|弟|姨|叔|舅|姑|伯|婶|嫂|爷|奶|妈|爸)+)$")
 
 
@@ -2584,8 +2640,50 @@ def _display_names(text: str) -> list[Span]:
     return out
 
 
+def _group_chat_speakers(text: str) -> list[Span]:
+    out = []
+    for m in _GROUP_CHAT_SPEAKER.finditer(text):
+        n, (a, b) = m.group("n"), m.span("n")
+        if re.match(r"\s*\d", text[m.end() :]):
+            continue  # 【微医】验证码：7391: a notice's field and its value
+        if n.isascii():
+            ok = n not in _NOT_LATIN_NAMES and _NAME_CHARS.match(text, m.end()) is not None
+        elif _RANKED_PET_NAME.fullmatch("女儿" + n):
+            ok = True
+        else:
+            tag, freq = _dict_tag(n)
+            # (a word the dictionary knows well, a role or a kinship word is a chat's field or someone's title:
+            # [系统消息] 内容：, [家庭群] 大姑：)
+            ok = (n not in _DISPLAY_NOT_NAMES and n not in _ADDRESS_WORDS and not _KIN_WORD_RE.search(n)
+                  and not _FAMILY_RANK.match(n) and _SURNAME_RE.match(n) is None and _given_ok(n)
+                  and not _ROLE_CUE.search(n) and not _TITLES.search(n)
+                  and (tag is None or tag in (*_NR_TAGS, "n", "nz", "a", "t") and freq < _SPEAKER_WORD_FREQ and len(n) == 2))
+        if ok and not _inside_medical_term(text, a, b):
+            out.append(Span(a, b, "name", False))
+    return out
+
+
+def _named_then_you(text: str) -> list[Span]:
+    out = []
+    for m in _NAME_THEN_YOU.finditer(text):
+        n, (a, b) = m.group("n"), m.span("n")
+        tag, freq = _dict_tag(n)
+        if n[0] == "小":
+            ok = tag is None and n[1] not in _XIAO_NOT_NAME and _given_ok(n[1])
+        else:
+            ok = (_SURNAME_RE.match(n) is None and _word_named_by_address(n) and tag != "t" and freq < _SPEAKER_WORD_FREQ
+                  or tag is None and _given_ok(n) and _unsurnamed_name(n))
+        if ok and not _inside_medical_term(text, a, b):
+            out.append(Span(a, b, "name", False))
+    return out
+
+
 def _speaker_names(text: str) -> list[Span]:
     out: list[Span] = []
+    if "你" in text:
+        out += _named_then_you(text)
+    if ("[" in text or "【" in text) and ("：" in text or ":" in text):
+        out += _group_chat_speakers(text)
     if "[" in text:
         out += _display_names(text)
     if "：" in text or ":" in text:
@@ -3148,10 +3246,10 @@ _STRONG_LABEL = re.compile(
     r"(?:我叫|名叫|名字是|名字叫|姓名(?:是|为)?\s*[:：]?|联系人\s*[:：]?|(?:免贵|我|本人|[他她]|患者|病人|医生|大夫|医师|主任|护士|老师|师傅|那个|那位|一个|一位)姓(?!名)|(?<=[，,；;])姓(?=(?:" + _SURNAME_RE.pattern + r")(?:[，,。；;]|$))|[Nn]ame\s*(?:is|:|：)"
     # 我的名字拼成了wang xiaoming, 姓名拼音：Zhang Wei
     r"|名字(?:被)?(?:拼|写|打)(?:成|作)了?(?=\s*[A-Za-z])|(?:姓名|名字)拼音(?:是|为)?\s*[:：]?(?=\s*[A-Za-z])"
-    r"|(?:小名|乳名|大名|中文名|英文名|学名|曾用名|原名)(?:字)?(?:叫|是)?\s*[:：]?|(?:收件人|收货人|(?:法定|委托)?代理人|监护人)\s*[:：]?"
+    r"|(?:小名|乳名|大名|中文名|英文名|学名|曾用名|原名)(?:字)?(?:叫|是)?\s*[:：]?|(?:收件人|收货人|(?:法定|委托)?代理人|监护人)\s*[:：]?|顾客\s*[:：]"
     # 我是Maria，菲律宾人: a Latin name that is all the clause says
     r"|我是(?=\s*(?!(?:Doctor|Dr|Nurse|Patient|Student|Teacher|Mom|Dad|Mother|Father)\b)[A-Z][a-z]+(?: [A-Z][a-z]+)?\s*(?:[，,。.；;！!]|$))"
-    r"|(?<![A-Za-z])(?:Dr|Mr|Mrs|Ms|Prof)\.?(?=\s+[A-Z])|(?<![A-Za-z])Miss(?=\s+[A-Z])|\b[Pp]atient\s*[:：]"
+    r"|(?<![A-Za-z])(?:Dr|Mr|Mrs|Ms|Mdm|Prof)\.?(?=\s+[A-Z])|(?<![A-Za-z])Miss(?=\s+[A-Z])|\b[Pp]atient\s*[:：]"
     # 我老公叫国庆, 护士叫文静, 她好像叫赵敏: what a relative, a carer or "she" is called
     rf"|(?:{_KIN_WORDS}|病人|患者|他|她|护士|医生|大夫|主任|老师|老人家?|这位|那位)(?:的名字)?(?:好像|应该|大概|可能|估计|据说)?叫(?:做)?)\s*"
 )
@@ -3395,7 +3493,9 @@ _PERSON_AFTER = re.compile(rf"{_TITLES.pattern}|{_ELDER_TITLES.pattern}|的(?:{_
 # ... and, for a clause's subject, a time word (高山下午下床了)
 _TIME_AFTER_SUBJECT = re.compile(r"[今昨明前]天|[上下中]午|[今昨]晚|晚上|早上|凌晨|夜里|刚才|刚刚"
                                  # (赵海燕…，海燕已按调度员指导…: what the person has done or is doing)
-                                 r"|已经?(?![过了])|正在")
+                                 r"|已经?(?![过了])|正在"
+                                 # (沈国庆…，国庆术后恢复顺利: how the patient has done since the operation)
+                                 r"|术后")
 
 
 # What only a pet is given or has done (a cat's or a dog's combined vaccine, deworming, neutering, its food or litter)
@@ -3476,13 +3576,22 @@ def _confident_names_among(text: str, spans: Iterable[Span]) -> tuple[str, ...]:
     return tuple(name for name in found if len(name) >= 2)
 
 
+_LATIN_RUN_AFTER = re.compile(r"[A-Za-z]| [A-Z][a-z]+ [A-Z]")  # (not Liam O'Brien: the person's full name)
+
+
 def _known_name_spans(text: str, known_names: Iterable[str], found: set[tuple[int, int]] | None = None) -> list[Span]:
     out: list[Span] = []
     for name in known_names:
         if len(name) < 2:
             continue
+        latin = name.isascii()
         start = text.find(name)
         while start != -1:
+            # (Mdm Tan…, Tan Tock Seng 住院: a Latin name opening three capitalised words, a hospital's, is not the person)
+            if latin and (start > 0 and text[start - 1].isascii() and text[start - 1].isalpha()
+                          or _LATIN_RUN_AFTER.match(text, start + len(name))):
+                start = text.find(name, start + len(name))
+                continue
             if (found is None or (start, start + len(name)) not in found) and not _inside_medical_term(text, start, start + len(name)):
                 out.append(Span(start, start + len(name), "name"))
             start = text.find(name, start + len(name))
