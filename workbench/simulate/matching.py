@@ -59,7 +59,7 @@ _CLAUSE_SPLIT = re.compile(r"(?<=[。！？!?；;\n])|(?<=[：:])")
 # phrase closed by 不/没/没有 (抽烟不, 发烧了没, 看过没有), a question word (什么, 怎样, 哪, 几天, 多大, 啥,
 # 咋…, 多快, 屙几道尿), a request to tell (请描述, 说一下, 讲讲, 告诉我), or an A-not-A form (疼不疼, 会不会, 有没有).
 _QUESTION_CUES = re.compile(
-    r"[？?]|吗|呢|(?<![那这怎什多])么|有没有|是不是|是否|有无|(?:不|没有|没)[。！!；;\s]*$"
+    r"[？?]|吗|呢|(?<![那这怎什多])么|有没有|是不是|是否|有无|(?:不|没有|没)[。！!；;\s]*$|(?<=[过了])(?:没有|没)(?=[，,])"
     # 摸着不烫吧, 没吐吧, 没在吃阿司匹林之类的药吧: a guess put to the patient to confirm (not 先别急吧)
     r"|(?<![别先差])(?:没|不)[^，,。不没\s]{1,12}吧[。！!\s]*$"
     # not 这几天 (these days) or 差不多高 (about as high): advice says them too
@@ -121,7 +121,7 @@ _ADVICE_TAG = re.compile(r"(?:(?:[，,]\s*(?:(?:你|您)看)?(?:好|行|可以|�
 # (拍个片子看看卡在哪儿: where the film will show it; not 你再看看他现在有没有憋气: a check to report now)
 # (记下抽了多长时间: what the patient is to note down next time)
 _WATCH_FOR = re.compile(r"(看看|观察|留意|注意|记下|记一下|记好|记录)(?![^，,。？?]*(现在|这会儿|眼下))[^，,。？?]*?"
-                        r"(有没有|是不是|是否|哪|什么|多少|多长时间|多久|几分钟|几次)"
+                        r"(有没有|是不是|是否|哪|什么|多少|多长时间|多久|几分钟|几次|几[片粒个回天])"
                         r"[^，,。？?]*(?=[，,。；;！!]|$)")
 
 
@@ -218,7 +218,7 @@ _TAKES_MEDICINE = re.compile(r"[吃喝喂服](?=[了过的着]?(?:点|些|什么
 # What the segmenter joins to the verb after it (没见 + 红, 没崴 + 过): the keyword still starts a word there
 _ADVERB_PREFIXES = frozenset("没 不 未 别 还 也 都 就 又 再 有 没有 已 已经 曾 刚".split())
 # Words whose last character is a noun suffix, not the morpheme itself (头 in 脚趾头 is no head)
-_SUFFIX_WORDS = frozenset("石头 指头 手指头 脚趾头 脚指头 趾头 骨头 舌头 枕头 拳头 馒头 念头 码头 里头 外头 前头 后头 上头 下头 个头 "
+_SUFFIX_WORDS = frozenset("大舌头 石头 指头 手指头 脚趾头 脚指头 趾头 骨头 舌头 枕头 拳头 馒头 念头 码头 里头 外头 前头 后头 上头 下头 个头 "
                           "年头 两头 苗头 源头 镜头 罐头 木头 砖头 锄头 丫头 块头 奔头 盼头 甜头 苦头 风头 劲头".split())
 # 摔完还能走吗, 抽完以后精神怎么样, 摔之前有没有胸闷, 摔的时候磕着头没有: the event as a time, before what is asked
 _TIME_AFTER_EVENT = re.compile(r"完|了?以后|了?之后|后|之前|前|的时候|那时候|那会儿|那阵")
@@ -309,7 +309,9 @@ _CANTONESE = (("系咪", "是不是"), ("系唔系", "是不是"), ("有冇", "�
               ("好攰", "很累"), ("攰", "累"), ("瞓", "睡"), ("流潺", "流口水"), ("细路", "小孩"), ("嗰度", "那里"),
               ("呢度", "这里"), ("成日", "成天"), ("企直", "站起来"), ("企起身", "站起来"), ("行路", "走路"),
               ("冲凉房", "浴室"), ("冲凉", "洗澡"), ("跣", "滑"), ("揸住", "抓着"), ("揸", "拿"), ("好似", "好像"),
-              ("嘢", "东西"), ("矇", "模糊"), ("冇", "没"), ("唔", "不"),
+              ("嘢", "东西"),
+              # (session 63: 喺度 at it, 捱夜 staying up, 返工 going to work, 谷住 stuffy, 边度 where, 攞 to fetch)
+              ("喺度", "在"), ("捱夜", "熬夜"), ("返工", "上班"), ("谷住", "闷住"), ("边度", "哪里"), ("攞", "拿"), ("矇", "模糊"), ("冇", "没"), ("唔", "不"),
               ("嗰", "那"), ("嘅", "的"), ("佢", "他"), ("咗", "了"), ("喺", "在"), ("啲", "些"), ("痕", "痒"), ("睇", "看"))
 
 
@@ -347,7 +349,9 @@ def fact_is_asked(fact: Fact, question: str) -> bool:
 # facts, only of a fact about others (family history, contacts), whose wording names them too.
 _ABOUT_OTHERS = re.compile(r"(家里|家中|家人)的?(大人|老人)|(家里|家人|家里人|其他人|别人|旁人|同学|同事|工友|伙计们?|哥们儿?|老乡|(?<!小)朋友|同桌|室友|邻居|周围的?人|身边的?人|兄弟姐妹"
                            # 你们家老一辈有没有…: the elder generation (not a child's playmates: a contact fact is about them)
-                           r"|老一辈|上一辈|长辈|(你|您)们)(的?大人们?)?(里|当中|中间)?((是不是|是否)?也|有没有|有谁|有人|中|最近有|没有|没人|怎么样|咋样)"
+                           r"|老一辈|上一辈|长辈|(你|您)们)(的?大人们?)?(里|当中|中间)?(应该|可能|还)?((是不是|是否)?也|有没有|有谁|有人|有别人|有其他人|中|最近有|没有|没人|怎么样|咋样)"
+                           # 同行的人有发烧吗, 一起去的人: those the patient travelled with
+                           r"|同行的?人|一起去的人|同伴|旅伴"
                            # 你妈妈当年…也, 你爱人以前犯过…, 她爸爸是不是也…, 你们队里还有谁…, 您家里人抽烟吗
                            r"|(你|您|他|她)(家里?)?的?(阿妈|阿爸|妈妈|妈|爸爸|爸|母亲|父亲|爱人|老伴|老公|老婆|丈夫|妻子|对象|爹妈|父母|家里人|家人"
                            r"|婆婆|公公|岳母|岳父|婆家|娘家|哥哥|姐姐|弟弟|妹妹|奶奶|爷爷|外婆|外公|姥姥|姥爷"
@@ -479,9 +483,12 @@ def _evidence(fact: Fact, question: str) -> frozenset[str]:
     question = _NOT_LONG.sub("", question)  # 没多大工夫又想去: not long after, no time asked
     if not _is_about_frequency(fact):
         question = _HOW_OFTEN.sub("", question)  # "多久体检一次" is not "since when"
+    # 这几天有没有吃感冒药: these days, not how many; of a fact not about time (6天前回来的, keyed 几天) only where the
+    # clause asks a topic of its own (这几天肚子舒服吗, 最猛的那几天…撑多久; not 说说这几天的情况) and the frame is none of
+    # the fact's keywords (冒泡那头两天 asks the prodrome keyed 头两天)
+    question = _DAYS_FRAME.sub("，", question) if _is_about_time(fact) else _days_framed(fact, question)
     if _is_about_time(fact):
         question = _TAKES.sub("", question)  # "多久才能睡着" is not "since when" either
-        question = _DAYS_FRAME.sub("，", question)  # 这几天有没有吃感冒药: these days, not how many
         # 被子多久没洗了: how long since the washing, not the onset (but 多久没尿了 asks the onset of "尿不出")
         question = _SINCE_NOT.sub(lambda m: m.group(0) if m.group(2) in fact.fact + fact.patient else "", question)
         question = _PER_DAY.sub(r"\1", question)
@@ -534,6 +541,25 @@ def _evidence(fact: Fact, question: str) -> frozenset[str]:
     return frozenset(found | {"tok:" + t for t in shared})
 
 
+def _days_framed(fact: Fact, question: str) -> str:
+    def blank(m: re.Match[str]) -> str:
+        if any(m.group(0) in k or k in m.group(0) for k in fact.keywords if len(k) >= 2 and k not in ("几天",)):
+            return m.group(0)
+        return "，"
+
+    out = []
+    for c in re.split(r"(?<=[，,。？?！!；;])", question):
+        rest = _THESE_DAYS.sub("", c)
+        topic = content_tokens(rest) - _REQUEST_WORDS
+        out.append(_THESE_DAYS.sub(blank, c) if topic else c)
+    return "".join(out)
+
+
+# (these days and those days only: 头两天 and 前几天 name a time a fact may be keyed on, 冒泡那头两天 the prodrome's)
+_THESE_DAYS = re.compile(r"[这那][几两](?:天|日)|这些天|这阵子")
+_REQUEST_WORDS = frozenset("说说 讲讲 说一下 讲一下 介绍 描述".split())
+
+
 def _history_asked(keyword: str, question: str) -> bool:
     """Whether a history keyword (过敏史, 手术史: a word and the quasi-suffix 史) is asked by its word said of the
     past: 以前过敏过吗, 之前做过手术没有 (对什么过敏 asks no history)."""
@@ -553,6 +579,8 @@ def _without_longer_keywords(fact: Fact, others: Iterable[Fact], question: str) 
               if k not in GENERIC_KEYWORDS and k not in own and any(m in k and m != k for m in own)}
     for k in sorted(longer, key=len, reverse=True):
         question = _spoken_forms(k).sub("，", question)
+        if len(k) == 2:  # 换过药: a verb-object keyword (换药) split by 过 or 了 is that keyword too
+            question = re.sub(re.escape(k[0]) + "[过了]" + re.escape(k[1]), "，", question)
     return question
 
 
@@ -868,7 +896,7 @@ def _only_before_another(evidence: frozenset[str], question: str, others: list[f
 
 
 # 大便里见没见血, 痰里头, 干活的屋里: a word as the place of what is asked; 打球的时候, 吃完: an event as its time
-_PLACE_FRAME = re.compile(r"里头|里面|里边|里|中|的?(?:屋子?|地方|车间|房间)(?:里头|里面|里边|里)?")
+_PLACE_FRAME = re.compile(r"(?=带)|那儿|那里|那块儿?|这儿|这里|里头|里面|里边|里|中|的?(?:屋子?|地方|车间|房间)(?:里头|里面|里边|里)?")
 # (a fact that tells what happens at some time: 开车等红灯时差点睡着; not 每次约2小时)
 _TIME_IN_FACT = re.compile(r"(?<!小)时(?!间)|的时候|那会儿|之后|以后")
 # 晚上喝不喝酒: a time of day said before what is asked is that thing's time (a night fact that tells of the drinking is
@@ -932,6 +960,8 @@ def _symptom_at_anothers_place(fact: Fact, evidence: frozenset[str], question: s
     for c in _CLAUSE_OF_QUESTION.findall(question):
         for w in words:
             for m in re.finditer(w, c):
+                if m.start() >= 2 and c[m.start() - 1] in "不没" and c[m.start() - 2] == w:
+                    continue  # the second half of 疼不疼, said where the first is
                 said = True
                 if not any(re.search(re.escape(p) + r"[^，,。？?]{0,3}$", c[: m.start()]) for p in places):
                     return False
