@@ -285,6 +285,20 @@ HELDOUT = ROOT / "tests" / "data" / "classifier_heldout.jsonl"
 # 盐再少放点, 主动告诉医生旅行史, 停螺内酯, 首先要开窗通风, 把人搬离现场 and 要回来换药 advise; a tilde after 哦 ends a
 # clause; 回复可能会慢一些，请您耐心等待 and 已转给…值班医生，请留意消息提醒 are notices; 下次复诊再细聊 is courtesy). No
 # label changed.
+# classifier_s63d: 120 written blind in session 63 after its first round of rules (knee and hip rehabilitation and
+# stroke, a sleep clinic, HPV and infant vaccination, fertility and gynaecology, weight loss and nutrition, men's health,
+# a rehabilitation department's templates and notices; spaced phone chat, markdown, English, emoji); 0.942 (binary
+# 0.983) on first contact (original markers 0.817), 1.000 after its misses were read (停一会儿再猛吸一口 is a pause in
+# breathing, not a drug stopped; 就要马上回来 advises, so 什么时候需要回来复诊呢？ is answered at once; 月经推迟几天和疫苗
+# 关系不大 explains; 蛋白粉不能代替正餐 is advice, not a disclaimer's 不能代替面诊; 午睡控制在20分钟以内 and 要抓紧练
+# advise; 下周复诊见 is a farewell). No label changed.
+# classifier_s63e: 120 more written blind at the same time (fevers and infections, urology and andrology, skin and
+# allergy, cardiology, TCM, TB, malaria after travel, courtesy lines; Northeastern, Sichuanese, Shanghainese and
+# Cantonese speech, an empty reply); 0.925 (binary 0.967) on first contact (original markers 0.808), 1.000 after its
+# misses were read (要不要先把抗过敏药吃上，氯雷他定一天一片？ proposes, a dose with no verb advising; 数一下…多少下，记下来
+# is what to record, not asked; 很多人问…会不会传染，其实不会 answers the quoted question; 要慢慢来，至少三个月, 不太像细菌
+# 感染，抗生素先不用吃, 利伐沙班要开始吃了 and 以肾阳虚为主 advise or explain; Sichuanese 有啥子再找我 and 您还有哪方面想
+# 了解的吗？ offer the service). No label changed.
 LATER_SETS = [ROOT / "tests" / "data" / "classifier_fresh.jsonl", ROOT / "tests" / "data" / "classifier_final.jsonl",
               ROOT / "tests" / "data" / "classifier_s42.jsonl", ROOT / "tests" / "data" / "classifier_s43.jsonl",
               ROOT / "tests" / "data" / "classifier_s44.jsonl", ROOT / "tests" / "data" / "classifier_s50.jsonl",
@@ -305,7 +319,8 @@ LATER_SETS = [ROOT / "tests" / "data" / "classifier_fresh.jsonl", ROOT / "tests"
               ROOT / "tests" / "data" / "classifier_s61c.jsonl", ROOT / "tests" / "data" / "classifier_s62.jsonl",
               ROOT / "tests" / "data" / "classifier_s62b.jsonl", ROOT / "tests" / "data" / "classifier_s62c.jsonl",
               ROOT / "tests" / "data" / "classifier_s63.jsonl", ROOT / "tests" / "data" / "classifier_s63b.jsonl",
-              ROOT / "tests" / "data" / "classifier_s63c.jsonl"]
+              ROOT / "tests" / "data" / "classifier_s63c.jsonl", ROOT / "tests" / "data" / "classifier_s63d.jsonl",
+              ROOT / "tests" / "data" / "classifier_s63e.jsonl"]
 
 
 def _load(path: Path) -> list[dict]:
@@ -924,6 +939,68 @@ CASES_S59 = [
     ("还是建议您尽快就医。", "suggestion"),
     ("是继续吃还是停掉，等复查结果出来再定。", "suggestion"),
 ]
+
+
+# session 63's later sets (classifier_s63d, s63e): what their misses taught, and near variants either way
+CASES_S63DE = [
+    ("打鼾的时候有没有憋气，停一会儿再喘上来", "question"),
+    ("停阿司匹林一周", "suggestion"),
+    ("停一下", "other"),
+    ("什么时候要回来复查？如果伤口渗液、发红，就要马上回来。", "suggestion"),
+    ("我马上回来", "other"),
+    ("您稍等，我去拿一下报告，马上回来。", "other"),
+    ("发烧三天不退要马上回医院", "suggestion"),
+    ("打完疫苗后低烧和疫苗关系不大，一般两天就退。", "suggestion"),
+    ("月经推迟几天了？", "question"),
+    ("月经推迟几天了", "question"),
+    ("鱼油不能代替降脂药，还是要按时吃他汀。", "suggestion"),
+    ("以上仅供参考，不能代替面诊。", "other"),
+    ("线上咨询不能代替医生当面检查。", "other"),
+    ("每天看手机的时间控制在一小时以内", "suggestion"),
+    ("您血压一直控制在130以下吗", "question"),
+    ("你血压平时控制在多少", "question"),
+    ("血糖一直控制在7以下，挺好的", "other"),
+    ("术后三个月是黄金期，要抓紧练。", "suggestion"),
+    ("抓紧练了吗", "question"),
+    ("好的，下周复诊见", "other"),
+    ("明天门诊见哈", "other"),
+    ("下周复诊", "suggestion"),
+    ("下周来复诊，带上报告。", "suggestion"),
+    ("要不要先吃上氯雷他定，一天一片？", "suggestion"),
+    ("你现在氯雷他定一天一片？", "question"),
+    ("氯雷他定一天一片，睡前吃。", "suggestion"),
+    ("你一天几片", "question"),
+    ("量一下体温多少度，记下来，明天复诊带来。", "suggestion"),
+    ("体温多少，我记下来", "question"),
+    ("量一下体温多少度告诉我", "question"),
+    ("现在体温多少？记下来没有？", "question"),
+    ("数一下一分钟脉搏多少下", "question"),
+    ("很多家长问打完疫苗能不能洗澡？当然可以。", "suggestion"),
+    ("有人问能不能吃海鲜，其实可以适量吃。你最近吃了什么？", "mixed"),
+    ("很多人问这个会不会传染，你家里有人也这样吗？", "question"),
+    ("这个要慢慢来，至少三个月。", "suggestion"),
+    ("症状至少三个月了", "other"),
+    ("咳嗽至少三周了吗", "question"),
+    ("不太像细菌感染，抗生素先不用吃。", "suggestion"),
+    ("你是不太像感冒的样子吗", "question"),
+    ("先不用吃药吗", "question"),
+    ("利伐沙班要开始吃了。", "suggestion"),
+    ("利伐沙班已经开始吃了吗", "question"),
+    ("什么时候开始吃的", "question"),
+    ("你这个以湿热为主，少吃辛辣。", "suggestion"),
+    ("平时饮食以什么为主", "question"),
+    ("咳嗽以干咳为主吗", "question"),
+    ("有啥子再找我", "other"),
+    ("有啥症状", "question"),
+    ("还有哪方面想了解的吗", "other"),
+    ("还有哪些症状？", "question"),
+    ("还有哪里不舒服", "question"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), CASES_S63DE, ids=[t[:8] for t, _ in CASES_S63DE])
+def test_session_63de_set_cases(text: str, expected: str) -> None:
+    assert classify(text).turn_type == expected, classify(text).cues
 
 
 CASES_S61 = [
