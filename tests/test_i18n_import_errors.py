@@ -38,6 +38,7 @@ def _broken_files(tmp_path: Path) -> dict[str, str]:
             {"messages": [{"role": "user", "content": long_text}, {"role": "assistant", "content": "好"}]},
             {"messages": [{"role": "user", "content": "头痛"}], "metadata": deep},
             {"messages": []},
+            {"messages": [{"role": "user", "content": "头痛"}], "metadata": {"x": float("nan")}},
         ]) + "\n"),
         "turns_json": _write(tmp_path, "turns.json", json.dumps([
             {"turns": [{"role": "patient", "text": "头痛\u0000"}, {"role": "doctor"}]},
