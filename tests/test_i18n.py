@@ -337,3 +337,17 @@ def test_format_spaced_touches_only_the_named_fields_edges():
     assert fmt("zh", t, {"name": "扁鹊", "what": "reply", "n": 5}, frozenset({"what"})) == "列 扁鹊 的 reply 超过了5"
     assert fmt("en", t, {"name": "x", "what": "回复", "n": 5}, frozenset({"what"})) == "列 x 的回复 超过了5"
     assert fmt("zh", "{a}{b}", {"a": "", "b": "问"}, frozenset({"a", "b"})) == "问"
+
+
+def test_bold_labels_render_and_chinese_ones_need_no_space_after_the_colon():
+    """Walk s63: "我的： 已完成 0": a bold label ending in a full-width colon needed a space before the text, or
+    Markdown would not close the bold (a closing ** after punctuation must be followed by a space or punctuation).
+    The colon now stands outside the bold (**我的**：已完成), and every message's ** still renders as bold."""
+    from markdown_it import MarkdownIt
+
+    md = MarkdownIt("commonmark")
+    cat = i18n.catalogue()
+    bold = [(key, lang, text) for key, entry in cat.messages.items() for lang, text in entry.items() if "**" in text]
+    assert len(bold) > 10
+    assert [(k, lang) for k, lang, text in bold if "**" in md.render(text)] == []
+    assert [(k, lang) for k, lang, text in bold if lang == "zh" and re.search(r"[：:]\*\* ", text)] == []
