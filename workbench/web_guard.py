@@ -187,6 +187,10 @@ MAX_LOGIN_BODY = 64 * 1024
 #: reads and parses a body in the event loop *before* it checks the login, so without this cap anyone who can
 #: reach the server stalled every user and took ~3x the body in memory (300 MB: 20 s, +1 GB; final walk s63).
 MAX_REQUEST_BODY = 8 * 1024 * 1024
+#: what a page's pop-up shows for it (a chat message pasted from a huge file is the likely cause), in both of the
+#: page's languages: it is refused before anything knows which one the page is in
+TOO_LARGE = ("Request too large: over 8 MB, the most one request may carry; nothing was saved · "
+             "请求过大：超过 8 MB（单个请求的上限），未保存任何内容")
 
 
 async def _read_body(receive: Receive, limit: int) -> bytes | None:
@@ -345,13 +349,13 @@ class WorkbenchGuard:
         read up to the cap and then refused. A GET or HEAD is passed on as it is: nothing reads its body."""
         declared = headers.get("content-length", "")
         if declared.strip().isdigit() and int(declared) > MAX_REQUEST_BODY:
-            await _reply(send, scope, 413, "Request too large")
+            await _reply(send, scope, 413, TOO_LARGE)
             return None
         if scope.get("method") in ("GET", "HEAD"):
             return receive
         body = await _read_body(receive, MAX_REQUEST_BODY)
         if body is None:
-            await _reply(send, scope, 413, "Request too large")
+            await _reply(send, scope, 413, TOO_LARGE)
             return None
         return _replaying(body, receive)
 

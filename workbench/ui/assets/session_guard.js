@@ -138,12 +138,16 @@
   const originalFetch = window.fetch.bind(window);
   window.fetch = async (...args) => {
     const response = await originalFetch(...args);
-    if (response.status === 401) {
+    if (response.status === 401 || response.status === 413) {
       const target = args[0];
       const url = String((target && target.url) || target);
       if (url.includes('/gradio_api/')) {
-        signedOut();
-        show();
+        if (response.status === 401) {
+          signedOut();
+          show();
+        }
+        // 413: a pasted message too large for any request (web_guard.MAX_REQUEST_BODY) was refused before the
+        // server read it; Gradio's pop-up says so, and the text goes back into the box rather than being lost.
         restoreUnsent(args[1]);
       }
     }
