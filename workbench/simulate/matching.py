@@ -352,6 +352,8 @@ _ABOUT_OTHERS = re.compile(r"(家里|家中|家人)的?(大人|老人)|(家里|�
                            r"|老一辈|上一辈|长辈|(你|您)们)(的?大人们?)?(里|当中|中间)?(应该|可能|还)?((是不是|是否)?也|有没有|有谁|有人|有别人|有其他人|中|最近有|没有|没人|怎么样|咋样)"
                            # 同行的人有发烧吗, 一起去的人: those the patient travelled with
                            r"|同行的?人|一起去的人|同伴|旅伴"
+                           # 大人早上起来嗓子会不会发紧: the grown-ups of a child's home, said as a clause's subject
+                           r"|(?:^|(?<=[，,。？?！!\s]))大人们?(?!的?药)"
                            # 你妈妈当年…也, 你爱人以前犯过…, 她爸爸是不是也…, 你们队里还有谁…, 您家里人抽烟吗
                            r"|(你|您|他|她)(家里?)?的?(阿妈|阿爸|妈妈|妈|爸爸|爸|母亲|父亲|爱人|老伴|老公|老婆|丈夫|妻子|对象|爹妈|父母|家里人|家人"
                            r"|婆婆|公公|岳母|岳父|婆家|娘家|哥哥|姐姐|弟弟|妹妹|奶奶|爷爷|外婆|外公|姥姥|姥爷"
@@ -463,6 +465,8 @@ _FEARED_PAIN = re.compile(r"(?<=怕)(?:疼|痛)")
 # 那个被砍的项目本来是做什么的: what a thing is for, not the patient's work (您是做什么的 still asks it)
 # 干什么的时候疼, 做啥事的时候: the activity it comes on with, not the patient's work
 _ACTIVITY_WHEN = re.compile(r"(?:干|做)(?:什么|啥)(?:事|活)?(?:的)?(?:时候|时)")
+# 一般几点发作: the time of day of an attack, which tells when it comes (not what time the patient goes to bed)
+_EVENT_AT = re.compile(r"几点(?=钟?(?:会|就|才)?(?:发作|犯病|犯|发病|开始|出现))")
 # 跟同岁的比: the children of the same age, whose age is not asked
 _SAME_AGE = re.compile(r"同岁的?|同龄的?")
 # 晕起来, 疼起来: 起来 completes a symptom's coming on (a keyword 起来 of standing up is not asked there)
@@ -867,8 +871,14 @@ def _part_of_another_clause(evidence: frozenset[str], question: str, others: lis
     # (an event named as a time claims no clause from a keyword: 打球的时候撞到了吧 asks the knock, keyed 撞; but it does
     # from a shared word, 运动的时候会不会发作 asking the exertion, not the attacks)
     # (大便里没带血吧: a word said as the place of what the one-character keyword asks is no topic it yields to)
+    # (nor to a time of day that dates an event, the frame of what is asked: 半夜上厕所的时候有没有磕着 asks the fall,
+    # keyed 摔, not the nights; 半宿里躺床上转个身都费劲不 still asks the nights')
     return bool(said) and all(any(k in c if tokens_only else _said_not_as_time(k, c) and not _said_as_place(k, c)
-                                  for k in whole) for c in said)
+                                  and not (k in _TIMES_OF_DAY and _EVENT_AS_TIME.search(c)) for k in whole)
+                              for c in said)
+
+
+_EVENT_AS_TIME = re.compile(r"的时候|那会儿")
 
 
 def _said_as_place(word: str, text: str) -> bool:
@@ -897,8 +907,8 @@ def _only_before_another(evidence: frozenset[str], question: str, others: list[f
 
 # 大便里见没见血, 痰里头, 干活的屋里: a word as the place of what is asked; 打球的时候, 吃完: an event as its time
 _PLACE_FRAME = re.compile(r"(?=带)|那儿|那里|那块儿?|这儿|这里|里头|里面|里边|里|中|的?(?:屋子?|地方|车间|房间)(?:里头|里面|里边|里)?")
-# (a fact that tells what happens at some time: 开车等红灯时差点睡着; not 每次约2小时)
-_TIME_IN_FACT = re.compile(r"(?<!小)时(?!间)|的时候|那会儿|之后|以后")
+# (a fact that tells what happens at some time: 开车等红灯时差点睡着; not 每次约2小时, nor 有时35天: sometimes)
+_TIME_IN_FACT = re.compile(r"(?<![小有])时(?!间)|的时候|那会儿|之后|以后")
 # 晚上喝不喝酒: a time of day said before what is asked is that thing's time (a night fact that tells of the drinking is
 # still asked: 晚上离不得茶)
 _TIMES_OF_DAY = frozenset("晚上 夜里 夜间 半夜 白天 早上 早晨 上午 下午 中午 傍晚".split())
@@ -982,11 +992,15 @@ def _only_frame_of_another(fact: Fact, evidence: frozenset[str], question: str, 
     # (another fact's keyword, not a word shared with it: 运动的时候会不会发作 asks the exertion, 发作 being only shared)
     asked = {e for ev in others for e in ev if not e.startswith("tok:")} - words
     said = False
-    for c in _CLAUSE_OF_QUESTION.findall(question):
+    clauses = _CLAUSE_OF_QUESTION.findall(question)
+    for n, c in enumerate(clauses):
         for w in words:
             for end in _spoken_ends(w, c):
                 said = True
                 rest = c[end:]
+                # (每回来事儿的时候，那个血是多是少: a clause that is only the time frames the next one)
+                if _TIME_AFTER_EVENT.fullmatch(rest) and n + 1 < len(clauses):
+                    rest += clauses[n + 1]
                 found = [a for a in asked if a in rest or a in with_standard_words(rest)]
                 place = _PLACE_FRAME.match(c, end)
                 time = (_TIME_AFTER_EVENT.match(c, end) and not told_at_a_time
@@ -1025,6 +1039,7 @@ def asked_facts(case: Case, doctor_text: str) -> tuple[str, ...]:
     (燙傷的地方起水泡了嗎) asks what the same turn in simplified ones asks: cases are written in simplified.
 """
     q = _as_the_patient(case, question_part(_mandarin(to_simplified(doctor_text or ""))))
+    q = _EVENT_AT.sub("什么时候", q)  # 一般几点发作: when the attacks come
     evidence = {f.id: _evidence(f, _without_longer_keywords(f, (o for o in case.facts if o is not f), q))
                 for f in case.facts}
     # A fact asked only by what also asks another fact, which the question asks by more (多大 in 您多大年纪了
