@@ -1816,6 +1816,86 @@ def test_session_63_third_rules(case_id, doctor, facts):
     assert asked_facts(_cases_in(S63C)[case_id], doctor) == facts
 
 
+# Written blind in session 63, a fourth set (tests/data/cases_s63d), by writers who never saw the code, after the rules of
+# the three sets above: four cases and 96 questions (an old woman's shoulder after a fall told by her child, a truck
+# driver's insomnia and snoring in northern speech, a child's nosebleeds told by a parent with English words, bloating and weight loss in
+# terse replies). First contact, with the rules of the sets above: 80/96 (0.833; terse 20/20, combined 14/16, negated
+# 12/12, synonyms 11/24, absent 11/12, traps 12/12). Its misses, with those of the fifth set below, gave everyday words
+# (乌印 紫印, 顶得慌, 动筷子, 打盹, 四肢, 湿润, 喷剂, 彩超 筛查, 娘家, 骨量 骨脆, 清涕, 一睁眼, 提神) and patterns (怎么倒下去的
+# 手先着的地, 摸到后脑勺, 跌过跤, 嗓子眼儿里动静, 嗓子冒烟, 啥点儿躺下, 血才不往外冒, 同一边, 亲戚里, 憋半天劲, 完事儿以后裤裆湿,
+# 往肚里灌, 磕着碰着, 下面那个腺体 脖子上那个腺体, 透不透得过来, 脖子勒得慌, 换季打喷嚏, 做哪行, 以前有过吗, 以前…没出过事,
+# 揣了只兔子 咯噔 停一拍, 活儿赶 心里绷, 持续多久, 捂不热, 是多是少 深还是浅, 馋冰箱里的, 没什么劲, 舌边一圈牙印; 鼓起来 said of
+# the lips, eyes or face is a swelling, not a wheal), and the rules tested below: 几点 before an attack (几点发作) asks when it
+# comes, not the bedtime keyed 几点; 有时 (sometimes) in a fact tells no time it happens at; a clause that is only a time
+# (每回来事儿的时候，…) frames the next clause; a time of day that dates an event (半夜上厕所的时候有没有磕着) claims no clause
+# from another fact's one-character keyword; 大人 opening a clause is other people. 95/96 (0.990; terse 20/20, combined
+# 16/16, negated 12/12, synonyms 24/24, absent 11/12, traps 12/12); no label or keyword changed. Left: 吃东西咽得下去吗 asks
+# the appetite, 咽得下 standing for 胃口 since an earlier set (the case tells no swallowing).
+S63D = REPO / "tests" / "data" / "cases_s63d"
+
+
+def test_rule_patient_on_the_session_63_fourth_cases():
+    right, total = _blind_set_score(S63D)
+    assert total == 96 and right / total >= 0.98
+
+
+@pytest.mark.parametrize(("case_id", "doctor", "facts"), [
+    ("shoulder-fall-grandma", "当时是怎么倒下去的，手先着的地还是肩膀先着的地？", ("onset",)),
+    ("shoulder-fall-grandma", "她右手现在能摸到自己的后脑勺吗？", ("lift",)),
+    ("shoulder-fall-grandma", "这一年里她还跌过跤没有？", ("falls-before",)),
+    ("snore-insomnia-trucker", "你睡着以后家里人说过你嗓子眼儿里动静大不大？", ("snoring",)),
+    ("snore-insomnia-trucker", "你一般啥点儿收车，啥点儿躺下？", ("schedule",)),
+    ("child-nosebleed", "每次要过多久血才不往外冒了？", ("stop",)),
+    ("child-nosebleed", "你们屋里冬天湿不湿润，大人早上起来嗓子会不会发紧？", ("dry-room",)),
+    # what the rules above must not take
+    ("shoulder-fall-grandma", "什么时候摔的？", ("onset",)),
+    ("snore-insomnia-trucker", "晚上睡得着吗？", ("waking",)),
+    ("child-nosebleed", "早上起床的时候容易流吗？", ("trigger",)),
+])
+def test_session_63_fourth_rules(case_id, doctor, facts):
+    assert asked_facts(_cases_in(S63D)[case_id], doctor) == facts
+
+
+# Written blind in session 63, a fifth set (tests/data/cases_s63e), by writers who never saw the code: four cases and 96
+# questions (an old man's nocturia told by his northeastern daughter, hives after seafood in terse replies, palpitations and coffee in a
+# chatty young office worker, a TCM-minded woman's cold hands and irregular periods in Cantonese). First contact, with the rules
+# of the sets above: 74/96 (0.771; terse 19/20, combined 15/16, negated 10/12, synonyms 6/24, absent 8/8, traps 16/16).
+# Its misses gave the words and rules of the fourth set above. 94/96 (0.979; terse 20/20, combined 16/16, negated
+# 11/12, synonyms 23/24, absent 8/8, traps 16/16); no label or keyword changed. Left: 单位里活儿是不是特别赶 asks the job
+# (told with the age, keyed 职业 through 活儿) beside the stress; 来月经不会肚子痛吧 asks the cycle beside the pain, the
+# period said before the pain without 的时候 (a rule taking 来月经 + a symptom as a time would risk the cycle's questions).
+S63E = REPO / "tests" / "data" / "cases_s63e"
+
+
+def test_rule_patient_on_the_session_63_fifth_cases():
+    right, total = _blind_set_score(S63E)
+    assert total == 96 and right / total >= 0.97
+
+
+@pytest.mark.parametrize(("case_id", "doctor", "facts"), [
+    ("nocturia-old-man", "老爷子半夜上厕所的时候有没有磕着碰着过？", ("fall",)),
+    ("nocturia-old-man", "老爷子完事儿以后裤裆会不会湿一小块？", ("dribble",)),
+    ("seafood-hives", "嘴巴和眼睛周围有没有鼓起来？", ("swelling",)),
+    ("seafood-hives", "以前有过吗？", ("prior",)),
+    ("coffee-palpitations", "一般几点发作，一次持续多久？", ("onset", "feel")),
+    ("coffee-palpitations", "你娘家那边有谁脖子上那个腺体出过毛病吗", ("family",)),
+    ("tcm-cold-hands", "每回来事儿的时候，那个血是多是少、深还是浅？", ("flow",)),
+    # what the rules above must not take
+    ("coffee-palpitations", "几点睡？", ("sleep",)),
+    ("nocturia-old-man", "晚上起几次夜？", ("nocturia",)),
+    ("seafood-hives", "身上起的疙瘩是鼓起来的吗？", ("wheals",)),
+    ("tcm-cold-hands", "月经准不准？", ("cycle",)),
+])
+def test_session_63_fifth_rules(case_id, doctor, facts):
+    assert asked_facts(_cases_in(S63E)[case_id], doctor) == facts
+
+
+def test_session_63_fourth_and_fifth_rules_raise_an_earlier_case():
+    """鼓起来 said of the mouth is a swelling, not the hives (session 61's third set rose by one)."""
+    case = _cases_in(S61C)["allergy-sesame-wuhan"]
+    assert asked_facts(case, "嘴巴子是不是鼓起来了，眼睛有没有泡起来？") == ("lips",)
+
+
 def test_session_61_dialect_words_are_read_as_mandarin_only_in_a_turn_that_speaks_them():
     """好攰, 瞓 and 揸 mark a Cantonese turn, 里向 and 一记头 a Shanghainese one; a Mandarin turn keeps 行路, 好似, 里厢."""
     from workbench.simulate.matching import _mandarin
