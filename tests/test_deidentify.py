@@ -2195,6 +2195,9 @@ SESSION_60_CLASSES = [
     ("你家糖糖15公斤，每次5ml", "你家[姓名]15公斤，每次5ml"),
     # whom a reply opens by addressing
     ("医生回复：秀英，明天来复查", "医生回复：[姓名]，明天来复查"),
+    # 阿訇 is an imam's title, and a surname before a title is labelled (heldout49's 马阿訇的老伴…): the surname
+    # alone, not 马阿 as a Min given name (this was a session-60 lookalike before heldout49)
+    ("我爸马阿訇说要斋戒", "我爸[姓名]阿訇说要斋戒"),
 ]
 SESSION_60_LOOKALIKES = [
     "我在广州白云区看的病",  # 州 with no county or city after it: a city and a district alone
@@ -2210,7 +2213,6 @@ SESSION_60_LOOKALIKES = [
     "医生回复：建议，先做个血常规",
     "管理员：本群禁止推销药品",
     "宝宝血糖糖化都正常",
-    "我爸马阿訇说要斋戒",
 ]
 
 

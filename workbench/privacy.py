@@ -297,6 +297,8 @@ _CUED: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"|信用卡|借记卡|(?<!会员)(?<!登记)(?<!积分)卡号|账号|帐号|账户|帐户|医保卡|社保卡|社保电脑号|电脑号|医保|社保|医疗保险|参保|保单|新农合"
         # a travel insurer's policy
         r"|\b[Pp]olicy\s*(?:number|no\.?|#)"
+        # mixed Singapore/Malaysia writing: 我的保险policy号码PL-20387716
+        r"|[Pp]olicy(?=\s*(?:号码|号|编号))"
         # an insurer's member ID (Member ID XKJ884512307), an account like its policy
         r"|\b[Mm]ember\s*(?:ID|[Nn]o\.?|#)"
         # 参合证号: the rural cooperative scheme's card
@@ -356,7 +358,8 @@ _CARD_SENTENCE_CUE = re.compile(r"(?:卡|户名|账户|帐户|转账|退款|收�
 # clause after the cue.
 _PLATFORM_NAME = re.compile(
     r"(?:(?:微博|抖音|快手|小红书|B站|b站|知乎|微信|好大夫|丁香医生|平安好医生)(?:上的?)?(?:昵称|名字|用户名|账号|ID|id)?"
-    r"(?:叫|是)|昵称(?:是|叫|为|[:：]))\s*"
+    # (a form's 提交人昵称愤怒的小鸟妈妈，: the field after whose nickname it is, with no colon)
+    r"(?:叫|是)|昵称(?:是|叫|为|[:：])|(?<=人)昵称(?![是叫为:：和与及或、]|什么|啥|可以|随便|不))\s*"
     r"(?:[“\"「『](?P<q>[^”\"」』\n]{1,30})[”\"」』]|(?P<u>[\u4e00-\u9fffA-Za-z0-9_\-]{2,20})(?=[，,。.；;！!？?\s]|$))")
 # 群昵称熊猫血_古丽, 微博用户名心理老师Echo: right after 昵称/用户名/网名, Chinese words joined to Latin letters or
 # by an underscore are a handle (no word and no name is written so; 用户名和密码, 昵称是什么 stay)
@@ -372,7 +375,9 @@ _PLATFORM_WORD = re.compile(r"微博|抖音|快手|小红书|B站|b站|知乎|�
                             # a forum's own words for its members (楼主@糖豆妈妈0612：, 网友@皮皮虾我们走：)
                             r"|楼主|层主|博主|版主|网友|用户|[Uu][Pp]主|论坛|贴吧|帖子|发帖|跟帖|回复\s*@"
                             # a chat group's (群主@透析十年老顾：)
-                            r"|群主|群友|群名片|进群")
+                            r"|群主|群友|群名片|进群|群通知|群公告"
+                            # a crowdfunding post asks to be passed on (转发扩散：阿杰（@追风少年阿杰）…)
+                            r"|转发|扩散")
 _AT_HANDLE = re.compile(r"(?<![A-Za-z0-9._%+\-])@(?![了过着]|一下)(?P<h>[\u4e00-\u9fffA-Za-z0-9_\-]{2,30}?)"
                         # it ends before a greeting, a space or punctuation, or where Chinese follows its digits
                         # (@快乐的小鱼2008因发布…), unless a space soon ends that Chinese too (@碘131勇士 请问…)
@@ -445,6 +450,8 @@ _BORN_SPOKEN = re.compile(r"(?:(?:我|您|他|她|孩子|患者|病人)是|(?<=[
 # 2018年出生的孩子都要…: a bare year before a group of people is a cohort, nobody's birth date.
 _BARE_YEAR = re.compile(r"(?:19|20)?\d{2}年")
 _COHORT = re.compile(r"的?(?:孩子|小孩|宝宝|儿童|婴儿|新生儿|婴幼儿|人群|人们|男性|女性|女生|男生|一代|老人)")
+# 民國78年次, 65年次: how Taiwan says the year one was born in (the ROC calendar's year, then 年次)
+_TW_BIRTH_COHORT = re.compile(r"(?P<v>(?:民[国國])?(?<![\d.])\d{2,3}年)次(?![数])")
 _DOB_AFTER = re.compile(
     # 八五年出生: a two-digit year spelt out
     rf"(?P<v>{_LUNAR_DATE}|{_DATE}|{_OTHER_CALENDAR_YEAR}|(?<!\d)18\d{{2}}年|(?<![{_CN_DIGIT}])[五六七八九〇零][〇零一二三四五六七八九]年|(?<!\d)\d{{2}}年(?:(?:0?[1-9]|1[0-2])月(?:(?:0?[1-9]|[12]\d|3[01])[日号])?)?) ?"
@@ -464,7 +471,7 @@ _NEWBORN_DATE = re.compile(rf"新生儿[^，,。；;\d]{{0,6}}?(?P<v>{_YEAR}\s*�
 # --- addresses -----------------------------------------------------------------------------------------
 
 # Characters that end a place name on the left: verbs and words that introduce an address (住在, 地址是).
-_PLACE_STOP = set("在住是的到了我你他她它们从去来往于为家址位处搬回离刚请问寄送给哪个这那就都也还要想说到里边")
+_PLACE_STOP = set("在住是的到了我你他她它们从去来往于为家址位处搬回离刚请问寄送给哪个这那就都也还要想说到里边由")
 
 
 def _cjk_class(excluded: set[str]) -> str:
@@ -836,6 +843,8 @@ def _number_spans(norm: str) -> list[Span]:
     if ("生" in norm or "出世" in norm) and ("年" in norm or "19" in norm or "20" in norm or "18" in norm or "月" in norm):
         spans.extend(Span(m.start("v"), m.end("v"), "date_of_birth") for m in _DOB_AFTER.finditer(norm)
                      if not (_BARE_YEAR.fullmatch(m.group("v").strip()) and _COHORT.match(norm, m.end())))
+    if "年次" in norm:
+        spans.extend(Span(m.start("v"), m.end("v"), "date_of_birth") for m in _TW_BIRTH_COHORT.finditer(norm))
     if "男" in norm or "女" in norm:
         spans.extend(Span(m.start("v"), m.end("v"), "date_of_birth") for m in _DATE_AFTER_SEX.finditer(norm))
     if "生" in norm or "出世" in norm or "娩出" in norm:
@@ -905,8 +914,8 @@ _TITLES = re.compile(
     r"|班长|园长|校长|教练|指导员|连长|排长|馆长|警官|总"
     # (杨和平老先生的手术…)
     r"|老先生|老太太"
-    # how Hong Kong's wards address a nurse (黃姑娘交更)
-    r"|姑娘)"
+    # how Hong Kong's wards address a nurse (黃姑娘交更); a Hui mosque's imam (马阿訇的老伴…)
+    r"|姑娘|阿訇)"
 )
 # How older people are addressed, after a full name only (刘德福大爷, 周淑芬奶奶): after a surname alone they are
 # as often the end of a word (牛奶 + 奶瓶, 牛奶 + 奶粉).
@@ -954,6 +963,8 @@ _WEAK_CUE = re.compile(r"(?:我是|本人|患者|病人|病患|伤者|产妇|请
                        r"|帮|替|转告|通知|告诉|提醒"
                        # whom a doctor or a relative visits: 随访农桂芝, 探望刘大爷
                        r"|随访|探望|看望|探视|走访|委托"
+                       # a vaccine's recipient (接种人陈一诺，出生日期…)
+                       r"|接种人|受种者|受种人|接种者"
                        # a colleague by their department: 信息科的曹磊, 护理部的王芳
                        r"|(?:科|科室|部|处|中心|病房|病区)的"
                        # a bed in a ward's handover: 3床晏子豪术后…, 5床茹玉珍今晨…
@@ -1035,6 +1046,8 @@ _AFTER_NAME = re.compile(
     rf"|{_KIN_AFTER}"
     # who receives a parcel, at the end of an address: …1688号，刘小芳收
     r"|收(?=\s*(?:[，,。.；;！!]|$))"
+    # a couple, a household visited, whose computer (沈慧、柯文斌夫妇; 随访：农德贵家，…; 赵磊的电脑IP…)
+    r"|夫妇|夫妻(?![关生])|家(?=\s*[，,。；;])|的(?:电脑|工作站|账号)"
     # whose family is called or signs (李建国家属请到护士站, 刘桂兰家属敬上); who calls or is to be called back
     r"|家属|(?:给(?:我|你|您))?(?:回|打|发)了?(?:个|一个)?(?:电话|微信|短信)"
     # whose staff number or card is given in brackets: 医务科钟晴（工号0728）, 甘立新（医保卡号…）
@@ -1259,7 +1272,9 @@ def _words_before(text: str, i: int) -> str:
 
 _CLAUSE_THEN_SEX_AGE = re.compile(r"[，,、]\s*(?:男|女)性?\s*[，,、]\s*\d{1,3}\s*岁"
                                   # a roster's next field, the person's staff or student number (2. 龙德顺，工号KY0612)
-                                  r"|[，,、]\s*(?:工号|职工号|员工号|学号)\s*[:：]?\s*[A-Za-z0-9]")
+                                  r"|[，,、]\s*(?:工号|职工号|员工号|学号)\s*[:：]?\s*[A-Za-z0-9]"
+                                  # a follow-up's subject, then the record number (减重门诊随访：金鑫，门诊号MZ…)
+                                  r"|[，,、]\s*(?:门诊号|住院号|病历号|病案号|就诊卡号)\s*[:：]?\s*[A-Za-z0-9]")
 _TIME_AFTER_YU = re.compile(r"民国|民國|公元|\d|[一二三四五六七八九十〇零]+[年月日]|[今昨前去明上下本]|当[天日年时]|同[日年]|次日|近[日期年]")
 # 於仁伯爵綜合醫院急診部留觀: 于/於 "at" a hospital or clinic named right after it, not a surname
 _AT_INSTITUTION_AFTER_YU = re.compile(r"(?:(?![的在去到带和跟与是说医护])[\u4e00-\u9fff]){1,8}?(?:医院|醫院|卫生院|衛生院|诊所|診所|门诊部|門診部)")
@@ -1391,6 +1406,10 @@ def _name_at(text: str, i: int, surname: str, clause: str, c0: int) -> Span | No
             elif (_FAMILY_AFTER.match(text, i + len(word)) and len(word) - sl in (1, 2) and _given_ok(word[sl:])
                   and tag != "t"):  # (not 周六家属开放日: a day)
                 end, in_dict = i + len(word), True  # 方圆的家属: whose family is called, whatever the word means
+            elif (len(word) == sl + 1 and tag in ("nz", "n") and freq < _COMMON_WORD_FREQ and idx + 1 < len(toks)
+                  and len(toks[idx + 1][1]) == 1 and _given_ok(toks[idx + 1][1]) and _given_ok(word[sl:])
+                  and _AFTER_NAME.match(text, i + len(word) + 1)):
+                end, in_dict = i + len(word) + 1, True  # 柯文 + 斌 + 夫妇: a rare word and one more character, then a name's sequel
             elif not strong and not _TITLES.match(text, i + sl):
                 return None  # an ordinary word starting with a surname character (方便, 高血压)
         else:
@@ -1485,7 +1504,8 @@ def _name_at(text: str, i: int, surname: str, clause: str, c0: int) -> Span | No
     if demographics or (kin or after or companion) and (not ordinary or family_after) or role and in_dict and not ordinary or weak and (boundary_after and not in_dict or tagger_says_name()):
         return Span(i, end, "name", True)
     # (接种单位：李庄镇社区卫生服务中心: a town, a village or a road, not a name, with no cue)
-    if (length - sl == 2 and not in_dict and not _FOREIGN_SOUNDS.intersection(text[i + sl : end])
+    # (not 左卡尼 + 汀: a drug's transliteration goes on after it)
+    if (length - sl == 2 and not in_dict and not _FOREIGN_SOUNDS.intersection(text[i + sl : end + 1])
             and text[end - 1] not in _ADMINISTRATIVE_ENDINGS and _given_ok(text[i + sl : end]) and tagger_says_name()):
         return Span(i, end, "name", False)  # the tagger alone: redacted here, not propagated
     return None
@@ -1564,6 +1584,8 @@ _NICKNAME_CUE = re.compile(r"(?:@|患者|病人|叫我|喊我|叫他|叫她|是|
                            r"|(?:护工|护士|保洁|司机|师傅|阿姨)\s|(?:驾驶员|司机|保安|管教|记录员|调解员)"
                            # 还给小鞠讲了…, 跟老訾说: whom something is given or said to
                            r"|(?<=[还也就都])给|(?:跟|陪)(?:着)?"
+                           # whom the family brought in: 把老韦送到急诊
+                           r"|把"
                            # a roster's shift: 中班 小韩
                            r"|(?:[早中晚夜白]|大夜|小夜)班(?:护士|护工)?\s*[:：]?"
                            # a colleague by their department or workplace: 我们科的小郑, 公司的小王
@@ -1877,6 +1899,8 @@ def _doubled_names(text: str) -> list[Span]:
         opens = not before or not _NAME_CHARS.match(before[-1])
         # ... or opening a clause that is only the name, before sex and age (儿科门诊：豆豆，男，2岁3个月)
         cued = bool(_KIN_CUE.search(before) or _HOME_CUE.search(before) or _PARENT_AFTER.match(text, m.end())
+                    # 带朵朵来看过敏: the child brought to the clinic
+                    or _BROUGHT_BEFORE.search(before) and _BROUGHT_AFTER.match(text, m.end())
                     or opens and _CLAUSE_THEN_SEX_AGE.match(text, m.end()))
         # opening a clause before whose relative it is (冉冉她奶奶), or the message, before a time word or an
         # adverb, as a parent writes of a child (宁宁今天又吐了两次)
@@ -1898,6 +1922,8 @@ def _doubled_names(text: str) -> list[Span]:
 
 # Characters _NOT_GIVEN holds for other words (如果, 血糖) that doubled are children's pet names (果果, 糖糖)
 _PET_DOUBLE_CHARS = frozenset("果糖")
+_BROUGHT_BEFORE = re.compile(r"(?:带|抱|领)着?$")
+_BROUGHT_AFTER = re.compile(r"[来去到](?:看|打|做|查|复|医院|门诊|诊所|这)")
 _SPEAKER_LABEL_BEFORE = re.compile(r"(?:^|\n)\s*[^\s：:，,。]{1,6}[：:]\s*$")
 _CHILD_EARLIER = re.compile(r"宝宝|孩子|儿子|女儿|闺女|娃|小孩|宝贝")
 _PARENT_AFTER = re.compile(r"的?(?:妈妈|爸爸|家长|奶奶|爷爷|外婆|外公|姥姥|姥爷)")
@@ -2198,7 +2224,10 @@ _TIBETAN_SINGLE = re.compile(f"(?:{_TIBETAN_PART})")
 # part, one is a name where a cue, a title, a greeting or sex and age says so (not 乌云, a cloud, nor 呼和浩特)
 _STEPPE_NAMES = ("宝音 巴雅尔 乌云娜 乌日娜 萨日娜 苏日娜 额尔德木图 额尔德尼 额尔敦 朝鲁 苏和 图雅 娜仁 萨仁 其木格 阿拉坦 孟和 那顺 "
                  "吉日嘎拉 特木尔 满都拉 布和 德力格尔 敖登 高娃 哈斯 巴图 "
-                 "买买提江 艾克拜尔 艾尔肯 阿里木 艾合买提 吾买尔 库尔班 托合提 阿迪力 吐尔洪 热合曼 伊力哈木 艾买提 亚森").split()
+                 "买买提江 艾克拜尔 艾尔肯 阿里木 艾合买提 吾买尔 库尔班 托合提 阿迪力 吐尔洪 热合曼 伊力哈木 艾买提 亚森 "
+                 # Kazakh (a herder's family on a village doctor's round: 努尔别克家转场了, 小儿子叶森出麻疹)
+                 "努尔别克 叶尔别克 阿合别克 巴合别克 叶尔兰 叶尔肯 叶森 努尔兰 阿斯哈尔 哈力别克 加娜尔 阿依达娜 沙尔山 "
+                 "达尼亚尔 叶尔波拉提 马合沙提 吾拉孜别克 别克波拉提").split()
 _MINORITY_SINGLE = re.compile("|".join(sorted(set(_TIBETAN_PARTS) | set(_STEPPE_NAMES), key=len, reverse=True)))
 # 患者格桑（…）, 受试者哈斯（…）, 证人…: whom a record is about, right before the name
 _RECORD_SUBJECT_BEFORE = re.compile(r"(?:患者|病人|患儿|就诊人|受试者|证人|见证人)\s*$")
@@ -2299,7 +2328,7 @@ _PARENT_OF_NAMED = re.compile(r"娘|爹|妈妈|妈|爸爸|爸|奶奶|爷爷|姥�
 def _named_child(n: str) -> bool:
     tag, _ = _dict_tag(n)
     return (len(n) == 2 and n[0] not in _NOT_A_NAME_START and not _KIN_WORD_RE.search(n) and n[-1] not in "们的了"
-            and (tag or "")[:1] not in "dtovpcurfs")
+            and (tag or "x")[:1] not in "dtovpcurfs")  # (二狗他妈: a pet name no dictionary has)
 
 
 def _pronoun_subject(clause: str, at: int) -> bool:
@@ -2349,11 +2378,20 @@ _CLASS_BEFORE = re.compile(_SCHOOL_CLASS.pattern + r"\s*$")
 _PUPIL_NEXT = re.compile(r"同学(?!们)")
 _KIN_ONE_NEXT = re.compile(r"\s*[，,]\s*今年\s*[\d一二两三四五六七八九十]")
 _CLAUSE_END = re.compile(r"[，,。；;！!？?]|$")
+_KIN_GIVEN_SAID = re.compile(r"说|讲|的(?![\u4e00-\u9fff]?[的])")
 _KIN_GIVEN_WORD_FREQ = 1000  # a noun this frequent is the relative's body or belongings (我爸身体他…), not a name
+
+
+def _count(text: str, word: str, counts: dict[str, int]) -> int:
+    """How often ``word`` occurs in ``text``, counted once per word."""
+    if word not in counts:
+        counts[word] = text.count(word)
+    return counts[word]
 
 
 def _kin_given_names(text: str) -> list[Span]:
     out: list[Span] = []
+    counts: dict[str, int] = {}  # (each word counted once: a long text of kinship words stays linear)
     for m in itertools.chain(_KIN_WORD_RE.finditer(text), _SCHOOL_CLASS.finditer(text)):
         pupil = m.re is _SCHOOL_CLASS
         i = m.end()
@@ -2367,6 +2405,12 @@ def _kin_given_names(text: str) -> list[Span]:
             ends_clause = (not pupil and n == 2 and _CLAUSE_END.match(text, i + n) is not None
                            and _dict_tag(word)[0] is None and not set(word) & _COUNTING
                            and (i - m.start(), i - m.start() + 2) in _hmm_names(text[m.start() : i + 2]))
+            # 他媳妇金凤说…, 三叔德福的伤口…，德福叔…, 大舅铁柱喝酒…铁柱舅: a word no dictionary calls common, then
+            # what was said or whose it is, or said again elsewhere in the text
+            if not pupil and n == 2 and not ends_clause and (tag2 := _dict_tag(word))[0] in (None, *_NR_TAGS, "ns", "n") and (
+                    tag2[1] < _COMMON_WORD_FREQ) and not set(word) & _COUNTING and (
+                    _count(text, word, counts) >= 2 or tag2[0] != "n" and _KIN_GIVEN_SAID.match(text, i + n)):
+                ends_clause = True
             if len(word) < n or not _given_ok(word) or not (
                     follows.match(text, i + n) or ends_clause or pupil and n == 2 and _PUPIL_NEXT.match(text, i + n)):
                 continue
@@ -2473,6 +2517,8 @@ _FAMOUS_PHYSICIANS = frozenset(["Zhong Nanshan", "Zhang Wenhong", "Li Lanjuan", 
 _BRANDS = re.compile(r"康师傅|老干妈|王老吉|马应龙|张小泉|陈李济|李宁牌?|周黑鸭|周大福|王致和|胡庆余堂|同仁堂|云南白药"
                      # a pharmacy named 某某堂 (康仁堂大药房), and voice assistants spoken to by name (小爱同学，帮我…)
                      r"|[\u4e00-\u9fff]{1,3}堂(?=大?药房|药店|药业|医药|国医馆|中医馆)|小爱同学|天猫精灵|小度小度"
+                     # a pharmacy or a square named after a famous physician (仲景大药房, 华佗广场)
+                     r"|(?:仲景|华佗|扁鹊|时珍|思邈)(?=大?药房|药店|药业|广场|国医馆|中医馆|路|街)"
                      r"|Dr\.? ?Martens|Dr\.? ?Pepper|Dr\.? ?Scholl'?s?|Dr\.? ?Jart")
 _I_AM_NAME = re.compile(r"我(?:是|系)(?P<n>[\u4e00-\u9fff]{2,3}?)(?=[呀啊哈]?(?:[，,。.！!]|$))")  # 我係阿珍呀，
 _ROLE_GIVEN_SISTER = re.compile(r"(?:护工|保姆|阿姨|月嫂|护士|同事|邻居|单位的|科里的|科室的|公司的)(?P<n>[\u4e00-\u9fff]{2})(?=姐|哥|阿姨|大姐)")
@@ -2521,7 +2567,7 @@ def _greeted_names(text: str) -> list[Span]:
 _COMPOUND_THEN_KIN = re.compile("(?P<s>" + "|".join(sorted(_NAME_ONLY_COMPOUNDS)) + ")(?=爷爷|奶奶|爸爸|妈妈|姥姥|姥爷|外婆|外公|阿姨|叔叔|伯伯)")
 # 陳太，…, 梁姑娘，…, 陳媽媽您好: a surname alone with how Cantonese and Taiwanese messages address a married woman, a young
 # woman or a child's parent, opening what is said to them
-_SURNAME_ADDRESSED = re.compile(rf"(?:^|(?<=[\n】\]，,。！!？?]))\s*(?P<s>[{_SINGLE_SURNAMES}])(?:太|姑娘|妈妈|爸爸)\s*(?:[，,！!]|您好|你好"
+_SURNAME_ADDRESSED = re.compile(rf"(?:^|(?<=[\n】\]，,。！!？?])|(?<=我系)|(?<=我是))\s*(?P<s>[{_SINGLE_SURNAMES}])(?:太|姑娘|妈妈|爸爸)\s*(?:[，,！!]|您好|你好"
                                 # a chat's speaker so called (何太：我阿媽…)
                                 r"|[:：])")
 # 佩珊小姐您好, 雨桐你好: a message that opens by greeting someone by given name (and a polite title)
@@ -2530,11 +2576,15 @@ _GIVEN_GREETED = re.compile(r"(?:^|(?<=[\n】\]：:]))\s*(?P<n>(?![嗯哈呵哦�
 _SIGNED_GIVEN = re.compile(r"(?P<n>[\u4e00-\u9fff]{2})(?:药师|医师|医生|护士|老师|大夫)(?:敬上|谨上|拜上)")
 # 你个仔俊仔嘅…: a Cantonese son or daughter by a pet name ending in 仔, or by a given name before 嘅 (你個女嘉欣嘅濕疹:
 # the daughter's, said again later: confident)
-_CANTONESE_CHILD = re.compile(r"(?:个仔|个女|个孙)\s*(?P<n>[\u4e00-\u9fff]仔(?=嘅|[，,。！!？?\s]|$)|(?![你我佢他她])[\u4e00-\u9fff]{2}(?=嘅))")
+_CANTONESE_CHILD = re.compile(r"(?:个仔|个女|个孙)\s*(?P<n>[\u4e00-\u9fff]仔(?=嘅|[，,。！!？?\s]|$)|(?![你我佢他她])[\u4e00-\u9fff]{2}(?=嘅|\s*(?:19|20)\d{2}\s*年))")
 # 秀珍奶奶今天…, 护工翠萍已记录…: a care home's resident by given name and an elder's title, a carer by role and
 # given name, where what they do follows
 # (…，志刚舅舅你把化验单…: a relative of the writer's generation above, called by the given name and the kinship word)
 _GIVEN_THEN_ELDER = re.compile(r"(?:^|(?<=[\n，,。；;：:]))(?P<n>[\u4e00-\u9fff]{2})(?:奶奶|爷爷|阿婆|阿公|婆婆|舅舅|姑姑|叔叔|伯伯|姨妈|舅妈|姑妈)")
+# 德福叔死活不肯…, 秀梅嫂子急得…, 桂芬姨的CT, 建军哥你放心: a given name and a one-character kinship title, as a
+# village or a family calls its elders and peers, opening a clause (see _given_kin_titled)
+_GIVEN_THEN_KIN_TITLE = re.compile(r"(?:^|(?<=[\n，,。；;：:！!？?]))(?P<n>[\u4e00-\u9fff]{2})(?:嫂子|婶子|叔|舅|姨|婶|嫂|哥|姐)"
+                                   r"(?![\u4e00-\u9fff]?(?:[叔舅姨婶嫂哥姐妈爸父母夫们娘公婆]))")
 _CARER_GIVEN = re.compile(r"(?:护工|护理员|保姆|月嫂|育婴师"
                           # (请白班晓雯继续关注: who is on the next shift)
                           r"|(?<=[请由让])(?:[早中晚夜白]班|大夜班|小夜班))(?P<n>[\u4e00-\u9fff]{2})")
@@ -2567,6 +2617,18 @@ def _regional_names(text: str) -> list[Span]:
                     and not _KIN_WORD_RE.search(n) and (rx is _OWNER_OF_DATA or _predicate_starts(text, m.end()))
                     and not _inside_medical_term(text, a, b)):
                 out.append(Span(a, b, "name", True))
+    counts: dict[str, int] = {}
+    for m in _GIVEN_THEN_KIN_TITLE.finditer(text):
+        n, (a, b) = m.group("n"), m.span("n")
+        tag, freq = _dict_tag(n)
+        # (a word only where the text says it again or speaks to the one titled: 建军哥你…; not 保安叔说)
+        if (_given_ok(n) and not set(n) & _COUNTING and n[0] not in _NOT_A_NAME_START and n[-1] not in "阿大小老表堂"
+                and not _KIN_WORD_RE.search(n) and not _ROLE_CUE.search(n) and n not in _ADDRESS_WORDS
+                and (tag in (None, *_NR_TAGS, "ns") and freq < _COMMON_WORD_FREQ
+                     or tag == "n" and freq < _KIN_GIVEN_WORD_FREQ and (text[m.end() : m.end() + 1] in "你您" or _count(text, n, counts) >= 2))
+                and (text[m.end() : m.end() + 1] in "的你您，," or _predicate_starts(text, m.end()))
+                and not _inside_medical_term(text, a, b)):
+            out.append(Span(a, b, "name", True))
     for rx in (_GIVEN_GREETED, _SIGNED_GIVEN, _CANTONESE_CHILD):
         for m in rx.finditer(text):
             n, (a, b) = m.group("n"), m.span("n")
@@ -2588,12 +2650,14 @@ def _regional_names(text: str) -> list[Span]:
     if yi_text or _YI_NAME.search(text):
         for m in _YI_NAME.finditer(text):
             g, end = m.group("g"), m.end()
-            if not yi_text and not (g and _ROLE_CUE.search(text[max(0, m.start() - 8) : m.start()])):
-                continue  # outside a Yi text, only after a role (护士沙马拉且)
+            if not yi_text and not (g and (_ROLE_CUE.search(text[max(0, m.start() - 8) : m.start()])
+                                           or _TITLES.match(text, end) and not _NAME_CHARS.match(text[m.start() - 1 : m.start()] or "x"))):
+                continue  # outside a Yi text, only after a role or before a title (护士沙马拉且, 沙马拉则护士)
             if _inside_medical_term(text, m.start(), end):
                 continue  # (阿尔茨海默病)
             if g and not set(g) & _NOT_YI_GIVEN and (not _NAME_CHARS.match(text[end : end + 1] or "x")
-                                                   or _ACTS_NEXT.match(text, end) or _predicate_starts(text, end)):
+                                                   or _ACTS_NEXT.match(text, end) or _predicate_starts(text, end)
+                                                   or _TITLES.match(text, end)):
                 out.append(Span(m.start(), end, "name", True))
             elif _TITLES.match(text, m.end("s")):
                 out.append(Span(m.start(), m.end("s"), "name", False))
@@ -2886,6 +2950,10 @@ def _minority_names(text: str) -> list[Span]:
                 (m.start() == 0 or not _NAME_CHARS.match(text[m.start() - 1]) or _RECORD_SUBJECT_BEFORE.search(before))
                 and (_GREETING_AFTER.match(text, m.end()) or _SEX_AGE.match(text, m.end()))) or (
                 _TITLES.match(text, m.end())  # 由洛桑医生用藏语沟通
+                # 努尔别克家转场…, 努尔别克电话…: whose home or whose number (a name no word shares)
+                or len(m.group()) >= 4 and re.match(r"家|电话|手机", text[m.end() : m.end() + 2]) is not None
+                # 他小儿子叶森出麻疹: after a kinship word, what happened to the one named
+                or _KIN_CUE.search(before) is not None and _predicate_starts(text, m.end())
                 or _KIN_OF_NAMED.match(text, m.end())  # 洛桑丹增是央金的丈夫: whose relative someone is
                 # 卓玛本周起加…: a sentence that opens with the name, then a time word
                 or (m.start() == 0 or text[m.start() - 1] in "。！？!?\n；;") and _PREDICATE_OPENER.match(text, m.end())):
@@ -2937,6 +3005,11 @@ def _cue_only_names(text: str) -> list[Span]:
 
 
 # 林梓萱（乳名糖宝）, 韩德旺（外号黑子）: the pet name or nickname a note gives in brackets, and the full name before it
+# 平安是我儿子的小名: what the text says is someone's pet name, before it says whose
+_SAID_PET_NAME = re.compile(rf"(?:^|(?<=[\n，,。；;！!？?：:]))(?P<n>[\u4e00-\u9fff]{{2,3}}?)是(?:我|他|她|患者|孩子)?的?(?:{_KIN_WORDS})?的?"
+                            r"(?:小名|乳名|昵称|外号|绰号)")
+# 阿杰（@追风少年阿杰）: a person called 阿 + a character, then their handle in brackets
+_A_NAME_THEN_HANDLE = re.compile(r"(?P<n>阿[\u4e00-\u9fff])(?=\s*[（(]\s*@)")
 _NICKNAME_IN_NOTE = re.compile(r"[（(]\s*(?:乳名|小名|昵称|外号|绰号)(?:叫|是)?\s*[:：]?\s*(?P<n>[\u4e00-\u9fff]{1,3}?)\s*[)）]")
 # 多多大名周一诺: a pet name, then the full name a child goes by (大名, 学名)
 _PET_THEN_FULL_NAME = re.compile(rf"(?P<p>[\u4e00-\u9fff]{{2}})的?(?:大名|学名|本名|全名|真名)(?:叫|是|为)?\s*[:：]?\s*"
@@ -2985,6 +3058,11 @@ def _noted_nicknames_and_roles(text: str) -> list[Span]:
             out.append(Span(m.start("n"), m.end("n"), "name", True))
         if (before := _name_ending_at(text, m.start())) is not None:
             out.append(before)
+    for m in itertools.chain(_SAID_PET_NAME.finditer(text), _A_NAME_THEN_HANDLE.finditer(text)):
+        n = m.group("n")
+        if (n[0] not in _NOT_A_NAME_START and not _KIN_WORD_RE.search(n) and n not in _ADDRESS_WORDS
+                and (n[0] != "阿" or n[1] not in _NOT_AFTER_A) and all(_NAME_CHARS.match(c) for c in n)):
+            out.append(Span(m.start("n"), m.end("n"), "name", True))
     for m in _PET_THEN_FULL_NAME.finditer(text):
         p = m.group("p")
         if _doubled(p) or p[0] in "小阿" or _name_like(p):
@@ -3337,6 +3415,10 @@ _HAS_INVISIBLE = re.compile(f"[{_INVISIBLE}]")
 
 # 楼主控糖小雨2016：…, 2楼 抗癌老兵_阿杰：…: a forum post's author by their user name
 # 楼主糖妈日记2021说…, 博主控糖小雨88: a poster's user name of Chinese words and digits, after whom the post calls them
+# 大众点评用户小熊爱吃糖：…, 网友养生达人老周评价：…: a review site's user by a display name of Chinese words, then
+# what they wrote (four characters or more: 用户反映：, 网友纷纷表示： are no one's name)
+_CN_POSTER = re.compile(r"(?:网友|(?<![终新老])用户)(?P<h>(?!们|纷纷|普遍|都|也|表示|反映|认为|称|说|提问|留言|评价)[\u4e00-\u9fff]{4,12}?)"
+                        r"(?<!表示)(?<!反映)(?<!认为)(?<![说称问])(?:评价|留言|回复|发帖|写道|点评)?[:：]")
 _POSTER_HANDLE = re.compile(r"(?:楼主|层主|博主|网友|[Uu][Pp]主)\s*(?P<h>[\u4e00-\u9fff]{2,10}\d{2,6})(?![\dA-Za-z])")
 _FORUM_POSTER = re.compile(r"(?:楼主|层主|(?<![\d.])\d{1,4}\s*楼)\s*(?P<h>[^\s：:，,。@#]{2,30}?)\s*[：:]")
 
@@ -3389,6 +3471,8 @@ def detect(text: str) -> tuple[Span, ...]:
                      if not re.fullmatch(r"[\u4e00-\u9fff]+", m.group("h")) or _dict_tag(m.group("h"))[1] < _COMMON_WORD_FREQ)
     if "主" in norm or "网友" in norm:
         spans.extend(Span(m.start("h"), m.end("h"), "account") for m in _POSTER_HANDLE.finditer(norm))
+    if "网友" in norm or "用户" in norm:
+        spans.extend(Span(m.start("h"), m.end("h"), "account") for m in _CN_POSTER.finditer(norm))
     spans.extend(_addresses(norm))
     if " " in norm and _EN_ADDRESS_GATE.search(norm):
         spans.extend(Span(m.start(), m.end(), "address") for m in _EN_ADDRESS.finditer(norm))
@@ -3430,6 +3514,33 @@ def detect(text: str) -> tuple[Span, ...]:
         worded |= {g for n in confident if _INTERPUNCT.search(n) and len(g := _INTERPUNCT.split(n)[-1]) >= 2
                    and norm.count(g) > norm.count(n)}
         worded_names |= worded
+    # 营养师王婧…，婧姐帮你看看: a one-character given name of a name found with a cue, before 姐/哥 and opening a
+    # clause, is the person (not 大姐, 表哥: a word)
+    counts: dict[str, int] = {}  # (each word counted once: the text stays linear)
+    one_given = {n[1] for n in confident if len(n) == 2 and n[0] in _SINGLE_SURNAMES and _given_ok(n[1])}
+    if one_given:
+        names += [Span(m.start(), m.start() + 1, "name", False) for m in _GIVEN_BEFORE_SISTER.finditer(norm)
+                  if m.group(1) in one_given and (m.start() == 0 or not _NAME_CHARS.match(norm[m.start() - 1]))
+                  and _dict_tag(norm[m.start() : m.start() + 2])[0] is None and not covered.overlaps(m.start(), m.start() + 1)]
+    # 高老师说晓东在学校…，晓东以前…: two characters no dictionary knows, after a verb of telling and before what
+    # someone did, that the text says again and the tagger reads as a name, are that person at every mention
+    if "说" in norm or "告诉" in norm or "让" in norm:
+        told = {n for m in _TOLD_OF.finditer(norm) if _dict_tag(n := m.group("n"))[0] is None
+                and _given_ok(n) and not set(n) & _COUNTING and n[0] not in _NOT_A_NAME_START
+                and not _KIN_WORD_RE.search(n) and _predicate_starts(norm, m.end())
+                and not covered.overlaps(m.start("n"), m.end("n")) and not _inside_medical_term(norm, m.start("n"), m.end("n"))
+                and _count(norm, n, counts) >= 2 and _hmm_confirms(norm, 0, m.start("n"), m.end("n"))}
+        if told:
+            names += [s for s in _known_name_spans(norm, told, {(s.start, s.end) for s in names})
+                      if not covered.overlaps(s.start, s.end)]
+    # 莫丽娟服前方14剂后…，丽娟自述…: a full name the tagger alone found, whose given name (no dictionary word) the
+    # text says again on its own, is the person there too
+    shown = {g for s in names if not s.confident and s.end - s.start == 3 and norm[s.start] in _SINGLE_SURNAMES
+             and _dict_tag(g := norm[s.start + 1 : s.end])[0] is None and _given_ok(g)
+             and _count(norm, g, counts) > _count(norm, norm[s.start : s.end], counts)}
+    if shown:
+        names += [s for s in _known_name_spans(norm, shown, {(s.start, s.end) for s in names})
+                  if not covered.overlaps(s.start, s.end)]
     if worded_names:
         names += [s for s in _known_name_spans(norm, worded_names) if not covered.overlaps(s.start, s.end)
                   and _person_after(norm, s.start, s.end)]
@@ -3454,6 +3565,10 @@ def detect(text: str) -> tuple[Span, ...]:
     latin = [Span(m.start("v"), m.end("v"), "name", False) for s in names if s.label == "name"
              and (m := _LATIN_NAME_IN_BRACKETS.match(norm, s.end)) and not covered.overlaps(m.start("v"), m.end("v"))]
     return tuple(_resolve(taken + names + births + latin))
+
+
+_GIVEN_BEFORE_SISTER = re.compile("([\u4e00-\u9fff])(?=[姐哥])")
+_TOLD_OF = re.compile(r"(?:说|告诉我?|让)(?P<n>[\u4e00-\u9fff]{2})")
 
 
 # 钱多多（9号，前锋）: a player, then the shirt number and the position in brackets (a doubled given name too)
