@@ -151,3 +151,29 @@ def test_the_error_heading_renders_bold_in_both_languages_with_no_space_after_th
     render = MarkdownIt().render
     assert render(error_heading("zh") + "请先选择文件") == "<p><strong>错误</strong>：请先选择文件</p>\n"
     assert render(error_heading("en") + "choose a file") == "<p><strong>Error:</strong> choose a file</p>\n"
+
+
+def test_an_imported_upload_is_deleted_and_a_refused_one_kept(services, tmp_path):
+    """Walk s63: every uploaded dataset stayed in Gradio's upload folder until the server stopped, where a signed-in
+    user who learnt its path could fetch it. Once its rows are stored the file is deleted; a refused import keeps
+    its file, so Import can be pressed again after a fix."""
+    import uuid
+
+    import gradio.utils
+    from gradio_client import handle_file
+
+    from tests.ui_server import client, running_app
+
+    upload_folder = Path(gradio.utils.get_upload_folder())
+    good = tmp_path / f"good-{uuid.uuid4().hex}.csv"
+    good.write_bytes((DATA / "import_bianque_sample.csv").read_bytes())
+    bad = tmp_path / f"bad-{uuid.uuid4().hex}.csv"
+    bad.write_bytes((DATA / "import_bianque_bad.csv").read_bytes())
+    with running_app(services) as url:
+        api = client(url)
+        refused = api.predict(handle_file(str(bad)), "refused", "auto-detect", False, api_name="/import_dataset")
+        stored = api.predict(handle_file(str(good)), "stored", "auto-detect", False, api_name="/import_dataset")
+    assert not refused[0].startswith("✓") and stored[0].startswith("✓"), (refused[0], stored[0])
+    assert list(upload_folder.rglob(bad.name)), "the refused file is kept for another try"
+    assert not list(upload_folder.rglob(good.name)), "the stored file is deleted"
+    assert good.exists() and bad.exists()  # the caller's own files are never touched

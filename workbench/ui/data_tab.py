@@ -7,11 +7,14 @@ file's content can never become markup.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
+from pathlib import Path
 from typing import Any
 
 import gradio as gr
+import gradio.utils
 import pandas as pd
 
 from workbench.access import Permission, may, require_role
@@ -125,6 +128,27 @@ def import_upload(svc: Services, user_id: int | None, path: str | None, name: st
     return "\n".join(msg), summary.name
 
 
+def forget_upload(path: str | None) -> None:
+    """Delete an uploaded file once its rows are stored. Gradio keeps every upload until the server stops, and any
+    signed-in user who learnt its path could fetch it through ``/gradio_api/file=`` (walk s63): medical data must
+    not linger there. A refused import keeps its file, so Import can be pressed again after a fix. Only a file in
+    Gradio's upload folder is touched (an API caller or a test may pass a file of its own)."""
+    if not path:
+        return
+    folder = Path(gradio.utils.get_upload_folder()).resolve()
+    file = Path(path).resolve()
+    if folder not in file.parents:
+        return
+    try:
+        file.unlink(missing_ok=True)
+    except OSError as e:
+        log.warning("could not delete the imported upload %s: %s", file.name, e)
+        return
+    if file.parent != folder:
+        with contextlib.suppress(OSError):  # Gradio's folder of this one upload, once empty
+            file.parent.rmdir()
+
+
 def import_summary(summary: ImportSummary, lang: str) -> str:
     """What an import stored, in ``lang`` (the command line prints ``summary.describe()``)."""
     key = "data.import.replaced" if summary.replaced else "data.import.imported"
@@ -224,6 +248,7 @@ def build_data_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
         if stored is not None:
             # Stored: the next import starts from an empty box, so a new name never goes to the old file.
             out.update({upload: None, name: "", replace: False})
+            forget_upload(path)
         return out
 
     # One stop event per browser session: Stop ends that session's run between chunks (it resumes later).
