@@ -165,13 +165,6 @@ def _under(path: str, root_path: str, prefix: str) -> bool:
     return path == prefix or path.startswith(prefix + "/")
 
 
-def _is_upload(path: str, root_path: str) -> bool:
-    """Whether ``path`` is Gradio's upload route itself (``/gradio_api/call/upload`` is not: it parses JSON)."""
-    if root_path and path.startswith(root_path + "/"):
-        path = path[len(root_path):]
-    return path.rstrip("/") == UPLOAD
-
-
 def _headers(scope: Scope) -> dict[str, str]:
     out: dict[str, str] = {}
     for k, v in scope.get("headers", []):
@@ -316,7 +309,11 @@ class WorkbenchGuard:
         if _under(path, scope.get("root_path", ""), MONITORING):
             await _reply(send, scope, 403, "Forbidden: Gradio's monitoring is off in the workbench")
             return
-        if scope["type"] == "http" and not _is_upload(path, scope.get("root_path", "")):
+        sign_in = (self.address_throttle is not None and scope["type"] == "http" and scope.get("method") == "POST"
+                   and path.rstrip("/").endswith("/login"))
+        # Every body but an upload's (Gradio's upload route itself: /gradio_api/call/upload parses JSON) and a
+        # sign-in's, which _login reads under its own, smaller cap.
+        if scope["type"] == "http" and not sign_in and not _under(path, scope.get("root_path", ""), UPLOAD):
             capped = await self._capped(scope, receive, send, headers)
             if capped is None:
                 return
@@ -325,8 +322,7 @@ class WorkbenchGuard:
             if path.startswith(prefix) and scope["type"] == "http":
                 await handler(scope, receive, self._with_cookie(send, set_cookie))
                 return
-        if self.address_throttle is not None and scope["type"] == "http" and scope.get("method") == "POST" \
-                and path.rstrip("/").endswith("/login"):
+        if sign_in:
             await self._login(scope, receive, self._with_cookie(send, set_cookie))
             return
         if (self.upload_allowed is not None and scope["type"] == "http" and scope.get("method") == "POST"
