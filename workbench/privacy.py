@@ -105,7 +105,7 @@ _TRADITIONAL_PAIRS = (
     "艷艳齊齐藍蓝鄉乡縣县鎮镇樓楼戶户層层園园滬沪粵粤遼辽贛赣閩闽雲云陝陕寧宁瓊琼臺台灣湾車车帳账銀银郵邮聯联"
     "繫系絡络碼码費费姓姓廳厅鋼钢鐵铁橋桥灣湾館馆廟庙島岛嶺岭嶽岳衝冲壩坝莊庄圓圆號号蓮莲瓏珑倫伦嵐岚綺绮潔洁"
     "慧慧倩倩萊莱瑋玮琳琳鈞钧銘铭錦锦顥颢穎颖豐丰進进達达義义禮礼孝孝薩萨爾尔麥麦買买熱热組组團团隊队區区"
-    "編编嬤嬷"
+    "編编嬤嬷譯译"
 )
 _TRADITIONAL_TABLE = str.maketrans({_TRADITIONAL_PAIRS[i]: _TRADITIONAL_PAIRS[i + 1]
                                     for i in range(0, len(_TRADITIONAL_PAIRS), 2)
@@ -256,8 +256,10 @@ _CUED_PLATE = re.compile(rf"车牌(?:号码|号)?(?:是|为|:|：|\s)*(?P<v>[{_P
                          # a Macau plate (車牌MX-47-21)
                          rf"|M[A-Z]-\d{{2}}-\d{{2}}){_E}")
 # 架車PW 7281泊咗喺咪錶位: a Hong Kong plate, two letters and up to four digits, after the car it is on (架车/部车
-# in Cantonese) or 车牌
-_CUED_HK_PLATE = re.compile(r"(?:车牌|[架部]车)(?:号码|号)?(?:是|为|係|:|：|\s)*(?P<v>(?<![A-Za-z])[A-Z]{2} ?\d{1,4})(?![\dA-Za-z])")
+# in Cantonese) or 车牌; after 车牌 also a Malaysian or Singapore plate, one to three letters, up to four digits and
+# maybe a check letter (车牌WXY 8823, SGX1234A)
+_CUED_HK_PLATE = re.compile(r"(?:车牌|[架部]车)(?:号码|号)?(?:是|为|係|:|：|\s)*(?P<v>(?<![A-Za-z])[A-Z]{2} ?\d{1,4})(?![\dA-Za-z])"
+                            r"|车牌(?:号码|号)?(?:是|为|:|：|\s)*(?P<w>(?<![A-Za-z])[A-Z]{1,3} ?\d{1,4}[A-Z]?)(?![\dA-Za-z])")
 
 # A cue, optional 号/码/是/:, then the value. One regex per label; the cue itself is never redacted.
 _CUE_GAP = (r"(?:上头|上面|上边)?的?(?:个人)?(?:号码|编号|编码|卡号|号|码|ID|id)?(?:吧|呢)?"
@@ -652,7 +654,9 @@ _NOT_A_PERSON_NUMBER = re.compile(r"(?:订单|訂單|运单|運單|快递|快遞
 _NOT_A_PHONE_BEFORE = re.compile(r"(?:票据|发票|收据|流水)(?:号码|号|代码|编号)\s*[:：]?\s*$")
 # 本科室心电监护仪（设备编号…）, 检验科质控…仪器编号: the ward's or the laboratory's own equipment, nobody's
 _INSURER_AROUND = re.compile(r"保险|惠民保|团体?险|寿险|医疗险|商业险|保单|理赔|投保|参保")
-_WARD_EQUIPMENT = re.compile(r"本科室|科室的|病房的|病区的|库房|检验科|质控|本院的|院内|备用机")
+_WARD_EQUIPMENT = re.compile(r"本科室|科室的|病房的|病区的|库房|检验科|质控|本院的|院内|备用机"
+                             # the equipment department's servicing, a maker's recall of a batch (序列号PX-5520至…)
+                             r"|设备科|保养|维修|检修|召回|批次")
 _PATIENT_DEVICE = re.compile(r"患者|病人|借|租|领用|带回家|家用|出院带")
 _DEVICE_CUE = re.compile(r"序列号|设备|机身|SN|S/N|(?:仪|机|器|泵)编号")
 _TRIAL_GATE = re.compile(r"受试者|入组|随访窗口|访视|CRF|SAE|REDCap|筛选号|随机化|临床试验")
@@ -663,6 +667,9 @@ _NRIC_RE = re.compile(r"(?<![A-Za-z0-9])[STFG]\d{7}[A-Z](?![A-Za-z0-9])")
 _NRIC_CHECK = {"S": (0, "JZIHGFEDCBA"), "T": (4, "JZIHGFEDCBA"), "F": (0, "XWUTRQPNMLK"), "G": (4, "XWUTRQPNMLK")}
 # A Malaysian MyKad number (520814-10-5273): the holder's birth date as YYMMDD, a two-digit place of birth and four
 # digits, written with its two dashes (twelve bare digits are as often something else)
+# a Korean resident registration number (주민등록번호): the birth date, a dash, then seven digits whose first says the
+# century and the sex (1–4; 5–8 for a foreign resident)
+_KR_RRN_RE = re.compile(r"(?<![\dA-Za-z\-])\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])-[1-8]\d{6}(?![\dA-Za-z\-])")
 _MYKAD_RE = re.compile(r"(?<![\dA-Za-z\-])\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])-(?:0[1-9]|1[0-6]|[2-9]\d)-\d{4}(?![\dA-Za-z\-])")
 
 
@@ -741,6 +748,9 @@ def _number_spans(norm: str) -> list[Span]:
         if cued or _id_checksum_ok(digits):
             spans.append(Span(m.start(), m.end(), "id_number"))
             spans += _birth_dates_of(norm, digits[6:14], m.span())
+    if "-" in norm:  # (before the cued numbers: a 登记号 cue would call it a record's)
+        spans.extend(Span(m.start(), m.end(), "id_number") for m in _KR_RRN_RE.finditer(norm)
+                     if not _NOT_A_PERSON_NUMBER.search(norm, max(0, m.start() - 8), m.start()))
     for label, rx in _CUED:
         for m in rx.finditer(norm):
             if label == "other" and _DEVICE_CUE.search(m.group()) and _ward_equipment(norm, m.start()):
@@ -821,7 +831,7 @@ def _number_spans(norm: str) -> list[Span]:
     if "车牌" in norm:
         spans.extend(Span(m.start("v"), m.end("v"), "plate") for m in _CUED_PLATE.finditer(norm))
     if "车" in norm:
-        spans.extend(Span(m.start("v"), m.end("v"), "plate") for m in _CUED_HK_PLATE.finditer(norm))
+        spans.extend(Span(m.start(g), m.end(g), "plate") for m in _CUED_HK_PLATE.finditer(norm) for g in ("v", "w") if m.group(g))
     for m in _PLATE_RE.finditer(norm):
         if m.start() == 0 or not norm[m.start() - 1].isascii() or not norm[m.start() - 1].isalnum():
             spans.append(Span(m.start(), m.end(), "plate"))
@@ -851,6 +861,10 @@ def _number_spans(norm: str) -> list[Span]:
         spans.extend(Span(m.start("v"), m.end("v"), "date_of_birth") for m in _DOB_AT_HOUR.finditer(norm))
     if "新生儿" in norm:
         spans.extend(Span(m.start("v"), m.end("v"), "date_of_birth") for m in _NEWBORN_DATE.finditer(norm))
+    for k, born in enumerate(spans):
+        # 民國38年5月2日生: the era's name is part of the date (the year alone reads as 1938 or 2038)
+        if born.label == "date_of_birth" and norm.endswith(("民国", "民國"), 0, born.start) and norm[born.start].isdigit():
+            spans[k] = Span(born.start - 2, born.end, "date_of_birth")
     for born in [s for s in spans if s.label == "date_of_birth"]:
         if same := _SAME_YEAR_AFTER.match(norm, born.end):
             spans.append(Span(same.start("v"), same.end("v"), "date_of_birth"))
@@ -934,6 +948,8 @@ _STRONG_CUE = re.compile(
     r"|用药人|服药人|参合人|收款人|开户人|持卡人|持证人|持照人|来访者"
     # a survey's household head and respondent (户主贺建军, 受访者贺建军对调查无异议)
     r"|户主|受访者|被访者|受调查者"
+    # a judgment's bench and clerk (审判长黄志坚，人民陪审员卢慧、…，书记员谢婷)
+    r"|审判长|审判员|陪审员|书记员|法官助理"
     # a team doctor's log of its players (门将韦小雨自述…)
     r"|门将|前锋|中锋|边锋|后卫|后腰|球员|队员|运动员"
     # a social worker's and a carer's records (被转介人田秋菊, 服务对象郭秀珍), who owns a car, who lives where
@@ -1070,6 +1086,10 @@ _INSTITUTION_AFTER = re.compile(r"(?:医院|卫生院|卫生所|卫生室|诊所
 _COUNTING = set("这那哪每几某一二两三四五六七八九十百半0123456789")
 # Dictionary tags of a two-character word that can be a given name after a cue (海洋, 建国), not of
 # time words, numerals, verbs or function words (夜间, 今年, 出现).
+# Words of any kind that parents give as names (胜利, 平安, 光明): after a kinship word and a surname standing alone
+# (由儿子钟 + 胜利代签) the surname and the word are a name, as 国庆 and 建国 are
+_WORD_GIVEN_NAMES = frozenset("胜利 平安 光明 和平 解放 建设 卫东 向东 爱国 卫国 振华 建华 兴旺 富贵 吉祥 长青 永生 幸福 "
+                              "跃进 前进 红旗 援朝 建新 立新 自强 振兴 发达 团结 胜男 招娣 来娣 亚男 春生 秋生 冬生".split())
 _GIVEN_WORD_TAGS = {"n", "nr", "nrt", "nrfg", "ns", "nz", "a", "ng", "j"}
 # Characters of transliterated drug, germ and brand names (易瑞沙, 柯萨奇, 卢戈液): a three-character
 # word with one of them is not taken as a name on the tagger's word alone.
@@ -1294,6 +1314,8 @@ def _name_at(text: str, i: int, surname: str, clause: str, c0: int) -> Span | No
     before = _words_before(text, i)
     if surname == "方" and i > 0 and text[i - 1] in "审开处配验药偏秘":
         return None  # 审方药师, 开方医生: a prescription (方) reviewed or written, not a Ms Fang
+    if surname == "楼" and before.endswith("号"):
+        return None  # 3号楼独居老人: a building, not a Mr Lou
     if surname == "单" and before.endswith(("签字", "签名")):
         return None  # 家长签字单夹在病历夹里: the signed form, not a Mr Shan
     if surname in ("于", "於") and (_TIME_AFTER_YU.match(text, i + 1) or _AT_INSTITUTION_AFTER_YU.match(text, i + 1)):
@@ -1448,7 +1470,7 @@ def _name_at(text: str, i: int, surname: str, clause: str, c0: int) -> Span | No
                         end, name_word = end + 2, True  # 蒋 + 美玲, 冯 + 志远
                     elif w_tag in _NR_TAGS:
                         end, in_dict = end + 2, True  # 王 + 小宝, but also 毛 + 过敏: only a cue decides
-                    elif (w_tag in _GIVEN_WORD_TAGS or kin and w_freq < _COMMON_WORD_FREQ or weak and surname in _RARE_SURNAMES
+                    elif (w_tag in _GIVEN_WORD_TAGS or kin and w_freq < _COMMON_WORD_FREQ or kin and w in _WORD_GIVEN_NAMES or weak and surname in _RARE_SURNAMES
                           or (kin or weak) and w_tag == "t" and w[-1] not in _RELATIVE_TIME_ENDINGS):
                         # (我父亲邬 + 国庆: a holiday, named after as often as 建国; not 我老公李 + 明天)
                         # 于 + 海洋, 胡 + 建华: a candidate only a cue can confirm (not 猫毛 + 过敏); after a
@@ -1660,12 +1682,12 @@ _PINYIN_NOT_NAMES = frozenset({"hong kong", "xi an", "he is", "he was", "he has"
 # 呼救人Tom Wilson, 联系人Anna Lee, 被保险人John Smith: a record's person by their part in it, then a full name
 _LATIN_AFTER_ROLE = re.compile(r"(?:(?:呼救|来电|报警|联系|申请|投诉|委托|被保险|投保|收款|付款|监护|代理)人|家长|家属"
                                # a team's foreign coach or player, an interpreter (已报主教练Marco Rossi)
-                               r"|(?:主|副|助理|体能|守门员)?教练|外教|外援|翻译|经纪人|领队"
+                               r"|(?:主|副|助理|体能|守门员)?教练|外教|外援|翻译员?|译员|经纪人|领队"
                                # a trial's subject and a consent's witness (受试者Mark Henderson于…签署)
                                r"|受试者|受检者|(?:公正)?见证人|证人"
                                # a visitor, a passenger, a customer (英国访客Oliver Hughes, 乘客Priya Raman)
                                r"|访客|乘客|旅客|游客|顾客)\s*[:：]?\s*"
-                               r"(?=[A-Z][a-z]+ [A-Z][a-z])")
+                               r"(?=[A-Z][a-zà-öø-ÿ])")
 _AH_NAME = re.compile(r"(?:(?<=[\u4e00-\u9fff])|^)(?:[A-Z][a-z]{1,5} )?Ah (?P<w>[A-Z][a-z]{1,6})(?![A-Za-z])")
 _NOT_AH_WORDS = frozenset("yes no ok okay well so sorry right good great nice thanks thank see ha hah ah oh hmm my god "
                           "the that this there here now i you we he she it".split())
@@ -2139,10 +2161,12 @@ def _cued_latin_names(text: str) -> list[Span]:
 
 # 我是Michael Brennan的太太: a Latin full name before whose relative the writer is; Ahmad bin Ismail（马来西亚籍）,
 # Hans Müller，德国籍: a Latin full name before the person's nationality
-_LATIN_CONNECTOR = r"(?:bin|binti|bte|van|von|de|da|al|el|le)"
+_LATIN_CONNECTOR = r"(?:bin|binti|bte|van|von|de|da|do|dos|das|del|di|du|al|el|le)"  # (Maria do Carmo Lei)
 _LATIN_FULL_BEFORE = re.compile(rf"(?<![A-Za-z])(?P<n>{_LATIN_WORD}(?: (?:{_LATIN_CONNECTOR} )?{_LATIN_WORD}){{1,2}})"
                                 r"(?=\s?的(?:太太|妻子|丈夫|先生|老公|老婆|爱人|妈妈|爸爸|母亲|父亲|家属|家长|女儿|儿子)"
-                                r"|\s*[（(]\s*[\u4e00-\u9fff]{1,6}籍\s*[)）]|\s*[，,]\s*[\u4e00-\u9fff]{1,6}籍)")
+                                r"|\s*[（(]\s*[\u4e00-\u9fff]{1,6}籍\s*[)）]|\s*[，,]\s*[\u4e00-\u9fff]{1,6}籍"
+                                # (Maria do Carmo Lei，土生葡人，…: the people the person belongs to, a clause of its own)
+                                r"|\s*[，,]\s*[\u4e00-\u9fff]{1,5}人\s*[，,。；;])")
 _NAME_BEFORE_ADDRESS = re.compile(rf"(?P<n>{_LATIN_WORD}(?: {_LATIN_WORD}){{1,3}})\s*<[^<>@\s]+@[^<>\s]+>")
 
 
@@ -2161,6 +2185,10 @@ _LATIN_GIVEN_NAMES = frozenset(
     "Tommy Tony Vicky Vincent Vivian Wendy William Winnie Yvonne Zoe Liam Noah Ethan Lucas Mia Chloe Ella "
     "Priya Rahul Anil Sunil Ravi Deepa Pooja Arjun Neha Yuki Yuko Haruka Kenji Hiroshi Takeshi Aiko Sakura Minji Jisoo "
     "Siti Aisyah Nurul Ahmad Aziz Farah".split())
+_LATIN_ONE_NAME = re.compile(rf"[{_LATIN_CAP}][{_LATIN_LOW}]{{1,15}}(?=[\u4e00-\u9fff，,。；;（(]|$)")
+_THIRD_SYLLABLE = re.compile(r" [A-Z][a-z]{1,5}(?=[\u4e00-\u9fff，,。；;（(]|$)")
+_CAPS_PINYIN_NAME = re.compile(r"(?<![A-Za-z])[A-Z]{2,6}(?: [A-Z]{2,9}){1,2}(?![A-Za-z])")
+_HYPHENED_SYLLABLE = re.compile(r"-[a-z]{1,6}(?![A-Za-z\-])")
 _LATIN_GIVEN_ALONE = re.compile(r"(?:^|(?<=[\u4e00-\u9fff，,。；;：:！!？?、（(【\[\]】“\"\n]))\s?(?P<n>[A-Z][a-z]{1,9})"
                                 r"(?=[\u4e00-\u9fff，,。；;：:！!？?、（(])")
 
@@ -2189,6 +2217,9 @@ def _english_names(text: str) -> list[Span]:
         n = _LATIN_FULL_NAME.match(text, m.end())
         if n and not _NOT_LATIN_NAMES.intersection(n.group().split()):
             out.append(Span(n.start(), n.end(), "name", True))
+        elif (m.re is _LATIN_AFTER_ROLE and not m.group().rstrip(" :：").endswith("翻译")  # (翻译Google一下: the verb)
+              and (n := _LATIN_ONE_NAME.match(text, m.end())) and n.group() not in _NOT_LATIN_NAMES):
+            out.append(Span(n.start(), n.end(), "name", True))  # 翻譯員Sérgio在場: the role's one name, against Chinese
     # 新加坡的Ah Meng, 我爸Lim Ah Kow: Ah and a one-syllable name (after the surname where written), how Singapore
     # and Malaysia Chinese are called, in Chinese text
     if "Ah " in text:
@@ -2196,11 +2227,25 @@ def _english_names(text: str) -> list[Span]:
                 if m.group("w") not in _NOT_LATIN_NAMES and m.group("w").lower() not in _NOT_AH_WORDS]
     if _NAME_CHARS.search(text):  # in Chinese text only: an English sentence's "Li Ming" reads as English
         for n in _LATIN_FULL_NAME.finditer(text):
-            surname, given = n.group().lower().split()
-            if (surname in _PINYIN_SURNAMES and _PINYIN_WORD.fullmatch(given) and n.group().lower() not in _PINYIN_NOT_NAMES
-                    and (n.start() == 0 or not text[n.start() - 1].isalpha() or _NAME_CHARS.match(text[n.start() - 1]))):
+            first, second = n.group().split()
+            surname, given = first.lower(), second.lower()
+            if not (n.start() == 0 or not text[n.start() - 1].isalpha() or _NAME_CHARS.match(text[n.start() - 1])):
+                continue
+            if surname in _PINYIN_SURNAMES and _PINYIN_WORD.fullmatch(given) and n.group().lower() not in _PINYIN_NOT_NAMES:
                 out.append(Span(n.start(), n.end(), "name", True))
-    return out
+            elif first in _LATIN_GIVEN_NAMES and given in _PINYIN_SURNAMES:
+                out.append(Span(n.start(), n.end(), "name", True))  # Kevin Zhou, Amanda Zhou: an English name and a surname
+        # ZHANG HONGMEI: a pinyin surname and given name in capitals, as a form or a passport writes them
+        for n in _CAPS_PINYIN_NAME.finditer(text):
+            surname, *given = n.group().lower().split()
+            if (surname in _PINYIN_SURNAMES and all(_PINYIN_WORD.fullmatch(g) for g in given)
+                    and n.group().lower() not in _PINYIN_NOT_NAMES):
+                out.append(Span(n.start(), n.end(), "name", True))
+    # Lee Joon-ho, Park Ji-hoon: a Korean given name's syllables joined by a hyphen; Lim Wei Jie: a third syllable
+    # after a surname and a given name, then Chinese or punctuation
+    return [Span(s.start, h.end(), s.label, s.confident) if (h := _HYPHENED_SYLLABLE.match(text, s.end))
+            or text.count(" ", s.start, s.end) == 1 and (h := _THIRD_SYLLABLE.match(text, s.end))
+            and _PINYIN_WORD.fullmatch(h.group()[1:].lower()) else s for s in out]
 
 
 # Tibetan names have no surname: two of a small set of two-character names (扎西卓玛, 次仁央金, 格桑梅朵). Two of
@@ -2378,7 +2423,8 @@ _CLASS_BEFORE = re.compile(_SCHOOL_CLASS.pattern + r"\s*$")
 _PUPIL_NEXT = re.compile(r"同学(?!们)")
 _KIN_ONE_NEXT = re.compile(r"\s*[，,]\s*今年\s*[\d一二两三四五六七八九十]")
 _CLAUSE_END = re.compile(r"[，,。；;！!？?]|$")
-_KIN_GIVEN_SAID = re.compile(r"说|讲|的(?![\u4e00-\u9fff]?[的])")
+# (大女儿招娣哭着说…: how it was said may come between)
+_KIN_GIVEN_SAID = re.compile(r"(?:[哭笑急抢喊嚷]着)?(?:说|讲)|的(?![\u4e00-\u9fff]?[的])")
 _KIN_GIVEN_WORD_FREQ = 1000  # a noun this frequent is the relative's body or belongings (我爸身体他…), not a name
 
 
@@ -2414,8 +2460,12 @@ def _kin_given_names(text: str) -> list[Span]:
             if len(word) < n or not _given_ok(word) or not (
                     follows.match(text, i + n) or ends_clause or pupil and n == 2 and _PUPIL_NEXT.match(text, i + n)):
                 continue
-            if n == 2 and word[0] in "小老":
-                continue  # 我儿子小脸最近…: 小/老 + a character is for the nickname rules (小脸 is a body part)
+            if n == 2 and word[0] in "小老" and not (
+                    word[0] == "小" and follows.match(text, i + n) and _dict_tag(word)[0] is None
+                    and word[1] not in _XIAO_NOT_NAME and not _SURNAME_RE.fullmatch(word[1])):
+                # 我儿子小脸最近…: 小/老 + a character is for the nickname rules (小脸 is a body part); but 女儿小雯在深圳:
+                # 小 and a character no dictionary knows, then where or when the relative is, is what the relative is called
+                continue
             tag, freq = _dict_tag(word)
             # (四年一班高兴同学: a pupil's name that is a word too; not 全体同学, a noun)
             named_pupil = (pupil and n == 2 and _PUPIL_NEXT.match(text, i + n) is not None
@@ -2683,7 +2733,7 @@ def _given_name_speakers(text: str) -> list[Span]:
     return [Span(m.start("n"), m.end("n"), "name", False) for m in _GIVEN_NAME_SPEAKER.finditer(text)
             if not _NOT_GIVEN.intersection(m.group("n")) and _SURNAME_RE.match(m.group("n")) is None
             and _unsurnamed_name(m.group("n")) and not _FAMILY_RANK.match(m.group("n"))
-            and not _KIN_WORD_RE.fullmatch(m.group("n"))]
+            and not _KIN_WORD_RE.fullmatch(m.group("n")) and not _PLATFORM_WORD.fullmatch(m.group("n"))]  # (小红书：a post)
 
 
 def _display_names(text: str) -> list[Span]:
@@ -3050,6 +3100,29 @@ def _name_ending_at(text: str, k: int, lengths: tuple[int, ...] = (4, 3, 2), *, 
     return None
 
 
+# what cannot start or sit inside a name found by its place alone (他们, 的, 和)
+_NOT_IN_UNLISTED_NAME = set("我你您咱这他她它谁每各某哪的了是在和与及或也都就还又说由给把被对向")
+
+
+def _unlisted_name_ending_at(text: str, k: int) -> Span | None:
+    """Two or three characters ending at ``text[k]`` that open the text or a clause, or follow a cue (捐献者, 家属),
+    whatever their first character: the surnames of the Dai (刀, 玉), the Manchu (那) and the Miao (龙阿妹) are
+    not all listed, and what ends here (an ethnic group in brackets) says a person is named."""
+    for length in (3, 2):
+        a = k - length
+        if a < 0:
+            continue
+        cand = text[a:k]
+        if (not all(_NAME_CHARS.match(c) for c in cand) or _NOT_IN_UNLISTED_NAME.intersection(cand) or _KIN_WORD_RE.search(cand)
+                or (tag := _dict_tag(cand))[1] >= _COMMON_WORD_FREQ and tag[0] not in _NR_TAGS):
+            continue  # (not 人口（汉族）: a word)
+        before = _words_before(text, a)
+        if (a == 0 or not _NAME_CHARS.match(text[a - 1]) or _STRONG_CUE.search(before) or _WEAK_CUE.search(before)
+                or _KIN_CUE.search(before) or _ROLE_CUE.search(before)) and not _inside_medical_term(text, a, k):
+            return Span(a, k, "name", True)
+    return None
+
+
 def _noted_nicknames_and_roles(text: str) -> list[Span]:
     """Names that a note, a roster or a role puts beside a person (see the patterns above)."""
     out: list[Span] = []
@@ -3070,7 +3143,7 @@ def _noted_nicknames_and_roles(text: str) -> list[Span]:
         if _given_ok(m.group("f")[1:]):
             out.append(Span(m.start("f"), m.end("f"), "name", True))
     for m in _ETHNIC_GROUP_NOTE.finditer(text):
-        if (before := _name_ending_at(text, m.start())) is not None:
+        if (before := _name_ending_at(text, m.start()) or _unlisted_name_ending_at(text, m.start())) is not None:
             out.append(before)
     out += [Span(m.start("s"), m.end("s"), "name", False) for m in _PARENT_BY_SURNAME.finditer(text)]
     for m in _FULL_NAME_BEFORE_MR.finditer(text):
