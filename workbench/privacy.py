@@ -1600,6 +1600,8 @@ _NICKNAME_CUE = re.compile(r"(?:@|患者|病人|叫我|喊我|叫他|叫她|是|
                            r"|帮|替|(?:我们|我|俺|你们|他们|她们)家"
                            # a task handed to someone: 麻烦老周帮忙看一下, 交给小吴跟进, 有事找小吴
                            r"|麻烦|交给|转给|找"
+                           # who takes a shift over or is in charge (周四换老彭, 由小韩负责)
+                           r"|换成?|由"
                            # a ward's handover: 23床 仇大爷, 6床 蒙奶奶, 十二床那个冉婆婆
                            r"|(?<![\d.])\d{1,3}\s*(?:床|号床)|[一二三四五六七八九十]{1,3}床(?:那个|的)?"
                            # who does a job, named by it: 护工 大刘, 转运护士 小黎
@@ -1765,7 +1767,10 @@ def _nickname_spans(text: str, taken: list[Span]) -> list[Span]:
             before = _words_before(text, i)
             cued = bool(_KIN_CUE.search(before) or _ROLE_CUE.search(before) or _NICKNAME_CUE.search(before)
                          or _KIN_IN_BRACKETS.match(text, j) or _BIRTH_IN_BRACKETS.match(text, j)
-                         or _COMPANION_BEFORE.search(before) and _NAME_CHARS.match(before[-2:-1] or "x") is not None)
+                         # (Leo和老葛都在…: a companion after a Latin name too)
+                         or _COMPANION_BEFORE.search(before) and re.match(r"[\u4e00-\u9fffA-Za-z]", before[-2:-1] or "x") is not None
+                         # 社区随访：老孟，82岁，独居: a nickname before the person's age or sex, as a full name before them
+                         or m.group("pre") in ("老", "小") and _SEX_AGE.match(text, j) is not None)
             subject = _TELLING_AFTER.match(clause, end) or (
                 _dict_tag(clause[end : end + 2])[0] in _SUBJECT_NEXT_TAGS or _SUBJECT_NEXT.match(clause, end)
                 if head else _subject_next(m, clause))
@@ -1787,7 +1792,9 @@ def _nickname_spans(text: str, taken: list[Span]) -> list[Span]:
             if cued or elder or m.start() == 0 and (subject or addressed):
                 # 李 + 奶奶, 唐 + 姐: a title stays, as after 张 + 阿姨 (the title is no one's data)
                 # (阿 + a given-name character after a cue is the person wherever the text says it: 隔壁阿珍…给阿珍测了)
-                take(Span(i, i + 1 if m.group("s2") else j, "name", bool(m.group("a")) and cued))
+                # (老葛 after a cue is the person wherever the text says 老葛, as 阿珍 is: no dictionary word)
+                take(Span(i, i + 1 if m.group("s2") else j, "name", cued and bool(
+                    m.group("a") or m.group("pre") in ("老", "小") and _dict_tag(text[i:j])[0] is None)))
         for m in _XIAO_NAME.finditer(clause):
             i, j = c0 + m.start(), c0 + m.end()
             # 小美姐说…: a nickname with 姐/哥, before a verb of telling, needs no other cue
@@ -2619,7 +2626,15 @@ _COMPOUND_THEN_KIN = re.compile("(?P<s>" + "|".join(sorted(_NAME_ONLY_COMPOUNDS)
 # woman or a child's parent, opening what is said to them
 _SURNAME_ADDRESSED = re.compile(rf"(?:^|(?<=[\n】\]，,。！!？?])|(?<=我系)|(?<=我是))\s*(?P<s>[{_SINGLE_SURNAMES}])(?:太|姑娘|妈妈|爸爸)\s*(?:[，,！!]|您好|你好"
                                 # a chat's speaker so called (何太：我阿媽…)
-                                r"|[:：])")
+                                r"|[:：])"
+                                # 梁生，員工編號…: Cantonese 生 (Mr) after a surname, opening a record or a message (not 花生，
+                                # 卫生，: words, see _surname_addressed)
+                                rf"|(?:^|(?<=[\n】\]，,。！!？?：:]))\s*(?P<m>[{_SINGLE_SURNAMES}])生\s*(?:[，,！!]|您好|你好)")
+# 张工这周…, 请设备科冯工检查: how an engineer is addressed, a surname and 工 (not 施工, 童工, 高工: words; not 王工作,
+# 李工程师, 关工委)
+_SURNAME_ENGINEER = re.compile(rf"(?P<s>[{_SINGLE_SURNAMES}])工(?![作人厂地资程具艺序种业会位龄号伤期时区商科单友装票匠委大党])")
+# 拿督黄的秘书: a Malaysian honorific title, then the surname it is given with
+_MALAY_TITLE_SURNAME = re.compile(rf"(?:拿督斯里|拿督|丹斯里|敦)(?P<s>[{_SINGLE_SURNAMES}])(?=的|[，,。.；;！!？?\s（(]|$)")
 # 佩珊小姐您好, 雨桐你好: a message that opens by greeting someone by given name (and a polite title)
 _GIVEN_GREETED = re.compile(r"(?:^|(?<=[\n】\]：:]))\s*(?P<n>(?![嗯哈呵哦噢啊呀哎唉喂嘿好])[\u4e00-\u9fff]{2})(?P<t>小姐|先生|女士)?\s*[，,]?\s*(?:您好|你好)")
 # …，雅雯药师敬上: a letter's signature, a given name and the writer's title before 敬上
@@ -2654,7 +2669,13 @@ _YI_NAME = re.compile("(?P<s>" + "|".join(_YI_SURNAMES) + ")(?P<g>[\u4e00-\u9fff
 def _regional_names(text: str) -> list[Span]:
     """How regions and peoples name and address people (see the patterns above)."""
     out = [Span(m.start("s"), m.end("s"), "name", False) for m in _COMPOUND_THEN_KIN.finditer(text)]
-    out += [Span(m.start("s"), m.end("s"), "name", False) for m in _SURNAME_ADDRESSED.finditer(text)]
+    out += [Span(m.start(g), m.end(g), "name", False) for m in _SURNAME_ADDRESSED.finditer(text) for g in ("s", "m")
+            if m.group(g) and (g == "s" or _dict_tag(m.group(g) + "生")[0] is None)]
+    if "工" in text:
+        out += [Span(m.start("s"), m.end("s"), "name", False) for m in _SURNAME_ENGINEER.finditer(text)
+                if _dict_tag(m.group("s") + "工")[0] is None and _token_ends_at(text, m.start("s"))]
+    if "拿督" in text or "丹斯里" in text or "敦" in text:
+        out += [Span(m.start("s"), m.end("s"), "name", False) for m in _MALAY_TITLE_SURNAME.finditer(text)]
     for rx in (_GIVEN_THEN_ELDER, _CARER_GIVEN, _OWNER_OF_DATA):
         for m in rx.finditer(text):
             n, (a, b) = m.group("n"), m.span("n")
