@@ -514,6 +514,14 @@ _ADDR_RE = re.compile(
     # (…和乐大马路23号和辉阁7楼C: a named block, as Hong Kong and Macau call one 阁)
     rf"(?:(?<=[号弄])(?P<estate>{_P}{_P_INNER}{{0,5}}?(?:{_ESTATE}|[阁閣])(?!{_ESTATE_WORD}){_HOUSE_NUMBER}))?"
 )
+# After 住址/地址/家住 (or 住 after a comma), everything up to a flat's or a house's number, however the place is
+# written: a Hong Kong estate and block (新界沙田禾輋邨豐和樓1203室), a Macau road named after a person (氹仔孫逸仙博士
+# 大馬路海洋花園第3座12樓B), a Malaysian section road (八打灵再也SS2/24路23号), a hamlet in a village (十八洞村竹子寨5号)
+_CUED_ADDRESS_TO_NUMBER = re.compile(
+    r"(?:住址|地址|家住在?|住在|现住|现居住?|(?<=[，,：:])住(?![院了过着]))(?:是|为|:|：|\s)*"
+    r"(?P<v>(?![院部在于])[^\s，,。；;！!？?、（()）:：]{3,32}?(?:\d+\s*(?:号院|号楼|号|室|楼|栋|幢|座|单元)[A-Z]?|(?<=[楼座])\d+[A-Z]?))"
+    r"(?=[，,。；;！!？?\s（(]|$)")
+_PLACE_IN_ADDRESS = re.compile(r"路|街|道|巷|弄|里|村|寨|屯|邨|苑|园|花园|大厦|楼|座|栋|幢|阁")
 # After 住址/家住/寄到 one place part is enough (家住阳光花园, 现住朝阳区).
 _ADDR_CUE = re.compile(r"(?:住址|地址|家住|住在|现住|现居(?:住)?|(?:[我你他她]们?|老两口|一家人?|全家|俩|都|一直|现在|目前|平时)住|居住在|居住于|寄到|送到|户籍在|老家在)(?:是|为|:|：|\s)*$")
 # 本院（广州市越秀区）: where an institution is, in brackets after it, is nobody's address
@@ -3568,6 +3576,9 @@ def detect(text: str) -> tuple[Span, ...]:
     if "网友" in norm or "用户" in norm:
         spans.extend(Span(m.start("h"), m.end("h"), "account") for m in _CN_POSTER.finditer(norm))
     spans.extend(_addresses(norm))
+    if "住" in norm or "地址" in norm:
+        spans.extend(Span(m.start("v"), m.end("v"), "address") for m in _CUED_ADDRESS_TO_NUMBER.finditer(norm)
+                     if _PLACE_IN_ADDRESS.search(m.group("v")))
     if " " in norm and _EN_ADDRESS_GATE.search(norm):
         spans.extend(Span(m.start(), m.end(), "address") for m in _EN_ADDRESS.finditer(norm))
     if "Jalan" in norm or "Jln" in norm or "Lorong" in norm or "Lrg" in norm or "Lebuh" in norm or "Persiaran" in norm:
