@@ -801,7 +801,10 @@ def _number_spans(norm: str) -> list[Span]:
         # that mixes Chinese and Latin letters (@甲减宝妈Coco): no word and no name is written so
         spans.extend(Span(m.start("h"), m.end("h"), "account") for m in _AT_HANDLE.finditer(norm)
                      if re.fullmatch(r"[A-Za-z][A-Za-z0-9_\-]*[0-9_][A-Za-z0-9_\-]*", m.group("h"))
-                     or re.search(r"[\u4e00-\u9fff]", m.group("h")) and re.search(r"[A-Za-z]{2}", m.group("h")))
+                     or re.search(r"[\u4e00-\u9fff]", m.group("h")) and re.search(r"[A-Za-z]{2}", m.group("h"))
+                     # @不想吃药的鹿鹿 你上次说的…: a reply that opens with the @handle it answers, then 你
+                     or (m.start() == 0 or norm[m.start() - 1] == "\n") and re.match(r"\s+[你您]", norm[m.end() :]) is not None
+                     and m.group("h") not in _MENTION_NOT and not _TITLES.search(m.group("h"), 1))  # (not @柴医生 你…)
     if "昵称" in norm or "用户" in norm or "网名" in norm:
         spans.extend(Span(m.start("h"), m.end("h"), "account") for m in _MIXED_HANDLE.finditer(norm))
     if "@" in norm:
@@ -1047,7 +1050,9 @@ _ROLE_CUE = re.compile(r"(?:医生|医师|大夫|护士|护士长|主任|教授|
                        # a team doctor's log (后卫郝星辰), an interpreter
                        r"|后卫|前锋|中锋|边锋|守门员|门将|队员|球员|运动员|翻译"
                        # a chat group's owner and admins (群主卓玛：…)
-                       r"|群主|群管|管理员)\s*$")
+                       r"|群主|群管|管理员"
+                       # who speaks for the family or the patients (家属代表龚文静)
+                       r"|(?:家属|患者|病人|病友|居民|村民|职工)代表)\s*$")
 # A kinship word after a name: 王李雨桐是我外甥女 (the kinship word ends the clause: not 电话是我老公的), 冉冉她奶奶.
 # 小郑（我同事）, 周建平(我爸): whose relative or colleague, in brackets
 _KIN_IN_BRACKETS = re.compile(rf"\s*[（(]\s*(?:我的?|是我的?|患者的?|病人的?)?(?:{_KIN_WORDS}|妈|爸)\s*[)）]")
@@ -1332,6 +1337,8 @@ def _name_at(text: str, i: int, surname: str, clause: str, c0: int) -> Span | No
                                       for k in (3, 4)):
         return None  # 受保人於深圳就醫: "in", before a place and what was done there (not 于海洋，男)
     strong = bool(_STRONG_CUE.search(before) or _KIN_CALLED.search(before))
+    if strong and (dotted := _INTERPUNCT_NAME.match(text, i)):
+        return Span(i, dotted.end(), "name", True)  # 核对人叶赫那拉·文秀: a Manchu clan name and a given name, whole
     # 其子房建军, 其母文静女士: the relative a record names (其子 + 房 is no word 子房, 文静 before 女士 no adjective)
     relation = bool(_RELATION_CUE.search(before))
     # (三年级二班王子涵: a pupil after the class, as a relative after a kinship word)
@@ -1924,6 +1931,10 @@ def _people_lists(text: str) -> list[Span]:
     return out
 
 
+_CHILD_BEFORE = re.compile(r"(?:新生儿|患儿|婴儿|早产儿)$")
+_WHOSE_CHILD_NOTE = re.compile(r"\s*[（(][^（()）]{1,10}之[子女][)）]")
+
+
 def _doubled_names(text: str) -> list[Span]:
     out: list[Span] = []
     for m in _DOUBLED.finditer(text):
@@ -1938,7 +1949,9 @@ def _doubled_names(text: str) -> list[Span]:
         cued = bool(_KIN_CUE.search(before) or _HOME_CUE.search(before) or _PARENT_AFTER.match(text, m.end())
                     # 带朵朵来看过敏: the child brought to the clinic
                     or _BROUGHT_BEFORE.search(before) and _BROUGHT_AFTER.match(text, m.end())
-                    or opens and _CLAUSE_THEN_SEX_AGE.match(text, m.end()))
+                    or opens and _CLAUSE_THEN_SEX_AGE.match(text, m.end())
+                    # 新生儿豆豆（贺女士之子）: a newborn or a child patient, or a note in brackets saying whose child
+                    or _CHILD_BEFORE.search(before) or _WHOSE_CHILD_NOTE.match(text, m.end()))
         # opening a clause before whose relative it is (冉冉她奶奶), or the message, before a time word or an
         # adverb, as a parent writes of a child (宁宁今天又吐了两次)
         # ... or a later clause's, once the message has spoken of a child (宝宝是…出生的，乐乐现在才7公斤)
@@ -2548,7 +2561,7 @@ _DOUBLED_THEN_KIN = re.compile(r"(?P<n>([\u4e00-\u9fff])\2)(?=妈妈|爸爸|奶�
 _VOCATIVE = re.compile(r"(?:^|(?<=[，,。.！!？?；;]))\s*(?P<n>[\u4e00-\u9fff]{1,2}?)(?:阿姨|大姐|大哥|姐姐|哥哥|姐|哥|叔叔|叔|婶|大爷|奶奶|爷爷)\s*[，,！!]")
 # 蔡雯，明天你跟刘老师上台 / 向阳，你的手续办好了没: whom a message opens by addressing, before 你/您 in the sentence
 # (你/您 soon after the comma, not after 我: 稍等，我看一下你的报告; no interjection: 嗯嗯，理解你的担心)
-_ADDRESSED = re.compile(r"(?:^|(?<=[。.！!？?\n]))\s*(?P<n>(?![嗯哈呵哦噢啊呀哎唉喂嘿好])[\u4e00-\u9fff]{2,3})[，,]"
+_ADDRESSED = re.compile(r"(?:^|(?<=[。.！!？?\n“\"「：:]))\s*(?P<n>(?![嗯哈呵哦噢啊呀哎唉喂嘿好])[\u4e00-\u9fff]{2,3})[，,]"
                         r"(?=\s*(?!我)[^。.！!？?\n，,]{0,10}[你您])")
 _SCHOOL_YEAR = re.compile(r"[大研博][一二三四五]|[初高][一二三]|[一二三四五六]年")
 # 国庆先生，您的…, 芷晴同学，你下周三…: a sentence that opens by addressing someone by given name and 先生/女士/同学,
@@ -3105,7 +3118,9 @@ _OLD_SURNAME_AFTER_ROLE = re.compile(rf"(?:班长|组长|队长|网格员|管理
 _NOT_OLD_SURNAME = set("师公婆家板总是实")  # 老师, 老公, 老家, 老板, 老是, 老实: words, not 老 + a surname
 # 陪同翻译佐藤健次, 佐藤先生: a Japanese surname after an interpreter's role or before a title, in any text
 _JAPANESE_AFTER_INTERPRETER = re.compile(rf"(?:翻译|口译|译员)(?P<n>{_JAPANESE_NAME.pattern}[\u4e00-\u9fff]{{1,2}}?)(?=[，,。.；;！!？?\s]|$)")
-_JAPANESE_TITLED = re.compile(rf"(?P<n>{_JAPANESE_NAME.pattern})(?=先生|女士|小姐|桑|君)")
+_JAPANESE_TITLED = re.compile(rf"(?P<n>{_JAPANESE_NAME.pattern})(?=先生|女士|小姐|桑|君|さん|さま|様|ちゃん|くん)"
+                              # 佐藤さん的丈夫…: kanji opening a clause before a Japanese honorific, whatever the surname
+                              r"|(?:^|(?<=[^\u4e00-\u9fff]))(?P<k>[\u4e00-\u9fff]{1,3})(?=さん|さま|ちゃん|くん)")
 # 何婆婆个仔何家辉电话…: Cantonese 个仔 (her son), 个女 (her daughter), then the full name
 _CANTONESE_CHILD_FULL = re.compile(rf"(?:个仔|个女|个孙)\s*(?P<n>(?:{_SURNAME_RE.pattern})[\u4e00-\u9fff]{{1,2}}?)"
                                    r"(?=电话|手机|嘅|话|讲|[，,。.；;！!？?\s]|$)")
@@ -3183,7 +3198,8 @@ def _noted_nicknames_and_roles(text: str) -> list[Span]:
             if m.group("s") not in _NOT_OLD_SURNAME]
     for rx in (_JAPANESE_AFTER_INTERPRETER, _JAPANESE_TITLED, _CANTONESE_CHILD_FULL, _NICKNAME_NOTED_AS_WHOSE,
                _QUOTED_PET_NAME, _TITLED_THEN_FULL_NAME):
-        out += [Span(m.start("n"), m.end("n"), "name", True) for m in rx.finditer(text)]
+        out += [Span(m.start(g), m.end(g), "name", True) for m in rx.finditer(text) for g in ("n", "k")
+                if g in rx.groupindex and m.group(g)]
     return out
 
 
@@ -3250,7 +3266,7 @@ def _name_spans(text: str) -> list[Span]:
               for g in ("s", "r", "b", "d") if m.group(g)]
     # 夜班 ZXY 签, 姓名缩写 HYL: a person's initials where a record signs or abbreviates a name
     spans += [Span(m.start("n"), m.end("n"), "name", False) for m in _INITIALS.finditer(text)]
-    if "（" in text or "(" in text or "名" in text or "老" in text or "爸" in text or "妈" in text or "个" in text or "桑" in text or "先生" in text or "女士" in text or "小姐" in text or "翻译" in text or "君" in text or "译员" in text:
+    if "（" in text or "(" in text or "名" in text or "老" in text or "爸" in text or "妈" in text or "个" in text or "桑" in text or "先生" in text or "女士" in text or "小姐" in text or "翻译" in text or "君" in text or "译员" in text or "さん" in text or "ちゃん" in text or "くん" in text or "さま" in text:
         spans += _noted_nicknames_and_roles(text)
     if "阿" in text or "仔" in text:
         spans += [Span(m.start(), m.end(), "name", True) for m in _CANTONESE_LATIN.finditer(text)]
@@ -3669,9 +3685,15 @@ def detect(text: str) -> tuple[Span, ...]:
     # 陳志強（CHAN Chi Keung）: the same person's name in Latin letters, in brackets after it
     latin = [Span(m.start("v"), m.end("v"), "name", False) for s in names if s.label == "name"
              and (m := _LATIN_NAME_IN_BRACKETS.match(norm, s.end)) and not covered.overlaps(m.start("v"), m.end("v"))]
+    # Wong Ka Ho（黃家豪）: the same person's name in Chinese, in brackets after the Latin one
+    latin += [Span(m.start("v"), m.end("v"), "name", True) for s in names if s.label == "name" and norm[s.end - 1 : s.end].isascii()
+              and (m := _HAN_NAME_IN_BRACKETS.match(norm, s.end)) and not _TITLES.search(m.group("g"))
+              and not _KIN_WORD_RE.search(m.group("v")) and not _NOT_GIVEN.issuperset(m.group("g"))
+              and not covered.overlaps(m.start("v"), m.end("v"))]
     return tuple(_resolve(taken + names + births + latin))
 
 
+_HAN_NAME_IN_BRACKETS = re.compile(rf"\s*[（(]\s*(?P<v>(?:{_SURNAME_RE.pattern})(?P<g>[\u4e00-\u9fff]{{1,2}}))\s*[)）]")
 _GIVEN_BEFORE_SISTER = re.compile("([\u4e00-\u9fff])(?=[姐哥])")
 _TOLD_OF = re.compile(r"(?:说|告诉我?|让)(?P<n>[\u4e00-\u9fff]{2})")
 
