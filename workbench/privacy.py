@@ -3167,9 +3167,28 @@ def _unlisted_name_ending_at(text: str, k: int) -> Span | None:
     return None
 
 
+# 管理员海燕，QQ…, 患者玉香，1996年3月出生: a given name alone after a role or the patient, then the person's contact,
+# birth date or number (the surname rules need a surname; many names are given names that are also words)
+_GIVEN_THEN_DETAILS = re.compile(r"(?P<n>[\u4e00-\u9fff]{2})(?=\s*[，,]\s*(?:QQ|qq|微信|电话|手机|联系电话|邮箱|身份证|学号|工号"
+                                 r"|(?:19|20)\d{2}\s*年(?:\s*\d{1,2}\s*月)?(?:\s*\d{1,2}\s*[日号])?\s*出?生))")
+
+
+def _given_then_details(text: str) -> list[Span]:
+    out = []
+    for m in _GIVEN_THEN_DETAILS.finditer(text):
+        n, (a, b) = m.group("n"), m.span("n")
+        before = _words_before(text, a)
+        tag, freq = _dict_tag(n)
+        if ((_ROLE_CUE.search(before) or re.search(r"(?:患者|病人|就诊人|服务对象)$", before))
+                and _given_ok(n) and n[0] not in _NOT_A_NAME_START and n[0] not in "之其本" and not _KIN_WORD_RE.search(n)
+                and (tag in (None, *_NR_TAGS) or freq < _COMMON_WORD_FREQ) and not _inside_medical_term(text, a, b)):
+            out.append(Span(a, b, "name", True))
+    return out
+
+
 def _noted_nicknames_and_roles(text: str) -> list[Span]:
     """Names that a note, a roster or a role puts beside a person (see the patterns above)."""
-    out: list[Span] = []
+    out: list[Span] = _given_then_details(text) if "，" in text or "," in text else []
     for m in _NICKNAME_IN_NOTE.finditer(text):
         if m.group("n") not in _ADDRESS_WORDS and not _KIN_WORD_RE.fullmatch(m.group("n")):
             out.append(Span(m.start("n"), m.end("n"), "name", True))
@@ -3266,7 +3285,7 @@ def _name_spans(text: str) -> list[Span]:
               for g in ("s", "r", "b", "d") if m.group(g)]
     # 夜班 ZXY 签, 姓名缩写 HYL: a person's initials where a record signs or abbreviates a name
     spans += [Span(m.start("n"), m.end("n"), "name", False) for m in _INITIALS.finditer(text)]
-    if "（" in text or "(" in text or "名" in text or "老" in text or "爸" in text or "妈" in text or "个" in text or "桑" in text or "先生" in text or "女士" in text or "小姐" in text or "翻译" in text or "君" in text or "译员" in text or "さん" in text or "ちゃん" in text or "くん" in text or "さま" in text:
+    if "，" in text or "," in text or "（" in text or "(" in text or "名" in text or "老" in text or "爸" in text or "妈" in text or "个" in text or "桑" in text or "先生" in text or "女士" in text or "小姐" in text or "翻译" in text or "君" in text or "译员" in text or "さん" in text or "ちゃん" in text or "くん" in text or "さま" in text:
         spans += _noted_nicknames_and_roles(text)
     if "阿" in text or "仔" in text:
         spans += [Span(m.start(), m.end(), "name", True) for m in _CANTONESE_LATIN.finditer(text)]
