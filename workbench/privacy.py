@@ -1086,6 +1086,8 @@ _AFTER_NAME = re.compile(
     rf"|\s*[（(]\s*(?:{_BRACKETED_BIRTH_DATE})\s*[)）]"
     # a record's subject, then when it happened (产妇粘美君于2024-06-08分娩, 患者…于今晨入院)
     r"|于\s*(?:(?:19|20)\d{2}\s*[-年./]|\d{1,2}\s*月\s*\d|今晨|昨晚|昨日|今日|同日|次日|当日)"
+    # a traffic report's driver, before the plate (许建平驾驶苏E·6R25L小型轿车…)
+    rf"|驾驶\s*[{_PROVINCES}][A-Z]"
 )
 # 吴主任 + 惠予: a surname and a title right before the candidate
 _NAMED_BY_TITLE = re.compile(rf"(?:{_SURNAME_RE.pattern})(?:{_TITLES.pattern})$")
@@ -2654,6 +2656,8 @@ _SURNAME_ADDRESSED = re.compile(rf"(?:^|(?<=[\n】\]，,。！!？?])|(?<=我系
 # 张工这周…, 请设备科冯工检查: how an engineer is addressed, a surname and 工 (not 施工, 童工, 高工: words; not 王工作,
 # 李工程师, 关工委)
 _SURNAME_ENGINEER = re.compile(rf"(?P<s>[{_SINGLE_SURNAMES}])工(?![作人厂地资程具艺序种业会位龄号伤期时区商科单友装票匠委大党])")
+# 傷者陳太送院時清醒: Cantonese 太 (Mrs) after a surname, after the word for the injured or the patient (not 太太, 太累)
+_SURNAME_MRS_AFTER_CUE = re.compile(rf"(?:伤者|傷者|患者|病人|事主|当事人|當事人)(?P<s>[{_SINGLE_SURNAMES}])太(?![太阳陽空平极極多少久快慢累晚早大小高低好差重轻輕])")
 # 拿督黄的秘书: a Malaysian honorific title, then the surname it is given with
 _MALAY_TITLE_SURNAME = re.compile(rf"(?:拿督斯里|拿督|丹斯里|敦)(?P<s>[{_SINGLE_SURNAMES}])(?=的|[，,。.；;！!？?\s（(]|$)")
 # 佩珊小姐您好, 雨桐你好: a message that opens by greeting someone by given name (and a polite title)
@@ -2695,6 +2699,8 @@ def _regional_names(text: str) -> list[Span]:
     if "工" in text:
         out += [Span(m.start("s"), m.end("s"), "name", False) for m in _SURNAME_ENGINEER.finditer(text)
                 if _dict_tag(m.group("s") + "工")[0] is None and _token_ends_at(text, m.start("s"))]
+    if "太" in text:
+        out += [Span(m.start("s"), m.end("s"), "name", False) for m in _SURNAME_MRS_AFTER_CUE.finditer(text)]
     if "拿督" in text or "丹斯里" in text or "敦" in text:
         out += [Span(m.start("s"), m.end("s"), "name", False) for m in _MALAY_TITLE_SURNAME.finditer(text)]
     for rx in (_GIVEN_THEN_ELDER, _CARER_GIVEN, _OWNER_OF_DATA):
