@@ -415,7 +415,9 @@ _LUNAR_DATE = (
 # 藏历铁马年.
 _OTHER_CALENDAR_YEAR = (
     r"(?:[甲乙丙丁戊己庚辛壬癸][子丑寅卯辰巳午未申酉戌亥]|民[国國][一二三四五六七八九十\d]{1,4}|藏历[\u4e00-\u9fff]{2,3})年"
-    r"(?:(?:正|十一|十二|冬|腊|[一二三四五六七八九十])月(?:[一二三四五六七八九十廿]{1,3}[日号]|初[一二三四五六七八九十])?)?"
+    r"(?:(?:正|十一|十二|冬|腊|[一二三四五六七八九十])月(?:[一二三四五六七八九十廿]{1,3}[日号]|初[一二三四五六七八九十])?"
+    # (民國65年8月3日: month and day in digits, as Taiwan's forms write them)
+    r"|(?<=\d年)(?:0?[1-9]|1[0-2])月(?:(?:0?[1-9]|[12]\d|3[01])[日号])?)?"
 )
 # The same year in the common calendar right after one (（公历1990年）, ，即1949年): a birth date too.
 _SAME_YEAR_AFTER = re.compile(r"(?:生人|出生|生)?\s*[（(，,]\s*(?:即|公历|阳历|也就是)\s*"
@@ -1103,8 +1105,9 @@ _COUNTING = set("这那哪每几某一二两三四五六七八九十百半012345
 # time words, numerals, verbs or function words (夜间, 今年, 出现).
 # Words of any kind that parents give as names (胜利, 平安, 光明): after a kinship word and a surname standing alone
 # (由儿子钟 + 胜利代签) the surname and the word are a name, as 国庆 and 建国 are
-_WORD_GIVEN_NAMES = frozenset("胜利 平安 光明 和平 解放 建设 卫东 向东 爱国 卫国 振华 建华 兴旺 富贵 吉祥 长青 永生 幸福 "
-                              "跃进 前进 红旗 援朝 建新 立新 自强 振兴 发达 团结 胜男 招娣 来娣 亚男 春生 秋生 冬生".split())
+# (only words _given_ok passes: 和平, 胜男, 春生 hold characters it refuses, 和, 男, 生)
+_WORD_GIVEN_NAMES = frozenset("胜利 平安 光明 解放 建设 卫东 爱国 卫国 振华 建华 兴旺 富贵 吉祥 长青 幸福 "
+                              "跃进 红旗 援朝 建新 立新 自强 振兴 发达 团结 招娣".split())
 _GIVEN_WORD_TAGS = {"n", "nr", "nrt", "nrfg", "ns", "nz", "a", "ng", "j"}
 # Characters of transliterated drug, germ and brand names (易瑞沙, 柯萨奇, 卢戈液): a three-character
 # word with one of them is not taken as a name on the tagger's word alone.
@@ -2477,6 +2480,8 @@ def _kin_given_names(text: str) -> list[Span]:
             i += 1  # 家属（女儿）晓燕: the relationship in brackets, then the name
         for n, follows in ((2, _KIN_GIVEN_NEXT), (1, _KIN_ONE_NEXT)):
             word = text[i : i + n]
+            if word[-1:] in ("着", "了", "过"):
+                continue  # 我妈哭着说…, 我爸笑着说: a verb with its aspect, not a name
             # (常把护工小芬叫成女儿春梅，…: two characters the dictionary does not know, ending the clause)
             ends_clause = (not pupil and n == 2 and _CLAUSE_END.match(text, i + n) is not None
                            and _dict_tag(word)[0] is None and not set(word) & _COUNTING
