@@ -806,7 +806,8 @@ def _number_spans(norm: str) -> list[Span]:
                      or re.search(r"[\u4e00-\u9fff]", m.group("h")) and re.search(r"[A-Za-z]{2}", m.group("h"))
                      # @不想吃药的鹿鹿 你上次说的…: a reply that opens with the @handle it answers, then 你
                      or (m.start() == 0 or norm[m.start() - 1] == "\n") and re.match(r"\s+[你您]", norm[m.end() :]) is not None
-                     and m.group("h") not in _MENTION_NOT and not _TITLES.search(m.group("h"), 1))  # (not @柴医生 你…)
+                     and m.group("h") not in _MENTION_NOT and not _TITLES.search(m.group("h"), 1)
+                     and not re.fullmatch(r"[\u4e00-\u9fff]{2,3}", m.group("h")))  # (not @柴医生 你…, @老周 你…: a person)
     if "昵称" in norm or "用户" in norm or "网名" in norm:
         spans.extend(Span(m.start("h"), m.end("h"), "account") for m in _MIXED_HANDLE.finditer(norm))
     if "@" in norm:
@@ -2270,8 +2271,8 @@ def _english_names(text: str) -> list[Span]:
                 out.append(Span(n.start(), n.end(), "name", True))  # Kevin Zhou, Amanda Zhou: an English name and a surname
         # ZHANG HONGMEI: a pinyin surname and given name in capitals, as a form or a passport writes them
         for n in _CAPS_PINYIN_NAME.finditer(text):
-            surname, *given = n.group().lower().split()
-            if (surname in _PINYIN_SURNAMES and all(_PINYIN_WORD.fullmatch(g) for g in given)
+            caps_surname, *caps_given = n.group().lower().split()
+            if (caps_surname in _PINYIN_SURNAMES and all(_PINYIN_WORD.fullmatch(g) for g in caps_given)
                     and n.group().lower() not in _PINYIN_NOT_NAMES):
                 out.append(Span(n.start(), n.end(), "name", True))
     # Lee Joon-ho, Park Ji-hoon: a Korean given name's syllables joined by a hyphen; Lim Wei Jie: a third syllable
