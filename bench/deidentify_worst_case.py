@@ -95,6 +95,14 @@ SHAPES = {
     "forum_poster": "2楼 抗癌老兵_阿杰：",
     "greeted_parent": "佳怡妈妈您好，",
     "given_alone": "我叫王晓峰，晓峰他",
+    # session 64: an engineer by surname, a name before its ethnic group, a given name before a contact, an address
+    # run to its flat's number, a nickname before an age (then said again), a third Latin syllable
+    "engineer": "张工这周",
+    "ethnic_note": "岩温（傣族）",
+    "given_details": "管理员海燕，QQ12345，",
+    "address_to_number": "，住新界沙田禾輋邨豐和樓1203室",
+    "nickname_age": "老孟，82岁，",
+    "latin_third": "儿子Lim Wei Jie，",
 }
 
 
