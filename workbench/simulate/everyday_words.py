@@ -84,3 +84,11 @@ def with_standard_words(text: str) -> str:
     found = [w for colloquial, standard in words if colloquial in text for w in standard]
     found += [w for pattern, standard in patterns if pattern.search(text) for w in standard]
     return text + ("，" + "，".join(found) if found else "")
+
+
+def sources(text: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """What :func:`with_standard_words` found in ``text``: each everyday word or pattern match, with its standard words."""
+    words, patterns = table()
+    found = [(colloquial, standard) for colloquial, standard in words if colloquial in text]
+    found += [(m.group(0), standard) for pattern, standard in patterns for m in pattern.finditer(text)]
+    return tuple(found)

@@ -9,7 +9,7 @@ not even when a case lists one as a keyword, so "最近怎么样？" does not re
 does not reveal a fact keyed on 以前; loading such a case warns (:func:`workbench.simulate.generic_words.generic_keywords`). "多久…一次" asks how often, not how long: there a
 duration word (多久, 多长时间) counts only for a fact about frequency (one with a keyword such as 几次,
 经常, 频率), so "平时多久体检一次？" does not reveal since when the patient has been ill. A keyword of several characters counts where it is a word
-(not inside 小时候 for 小时), a keyword two facts share asks the one the question names otherwise too, everyday
+(not inside 小时候 for 小时; but a question word at the start of a combination the segmenter built itself, 哪天伤), a keyword two facts share asks the one the question names otherwise too, everyday
 words stand for the standard ones a case lists (拉屎 for 大便, 抽风 for 抽搐, 知觉 for 麻木; the table is
 ``everyday_words.yaml``), and a clause about other people (家里大人, 你爱人, 她爸爸) asks nothing of the patient's
 own facts. A count or a time asked in a clause that
@@ -37,7 +37,9 @@ allergy, 农药 names no medicine, and a keyword 睡觉的药 is about the medic
 没多久 nothing; an animal's age (那只泰迪几岁) is no one's; 干什么的时候 asks the activity, not the work; a count asks the count
 of a topic named beside it (起夜几次); a question put to the patient before a clause about others is still asked (您多大岁数，
 家里老人…); 一天几次 after a dose asks no fact of the illness; and a symptom or a word of where said of a place another fact
-tells of asks that fact (腰疼不疼 asks 腰不疼; 哪边腿麻 the numbness of 左小腿外侧).
+tells of asks that fact (腰疼不疼 asks 腰不疼; 哪边腿麻 the numbness of 左小腿外侧). A question before a clause about
+others that names no one is the patient's (身上有没有淤青，家里有没有人…), and so is a case in traditional characters read
+in simplified ones.
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ from functools import lru_cache
 
 from workbench.annotate.zh_variants import to_simplified
 from workbench.simulate.cases import Case, Fact
+from workbench.simulate.everyday_words import sources as everyday_sources
 from workbench.simulate.everyday_words import table as everyday_table
 from workbench.simulate.everyday_words import with_standard_words
 from workbench.simulate.generic_words import GENERIC_KEYWORDS, GENERIC_TOKENS
@@ -237,12 +240,14 @@ def _word_occurs(keyword: str, question: str) -> bool:
     start = question.find(keyword)
     if start < 0:
         return False
-    spans, pos = [], 0
-    for t in _words_of(question):
+    spans, built, pos = [], set(), 0
+    for t, tag in _words(question):
         at = question.find(t, pos)
         if at < 0:
             continue
         spans.append((at, at + len(t)))
+        if tag is None:
+            built.add((at, at + len(t)))
         pos = at + len(t)
     while start >= 0:
         end = start + len(keyword)
@@ -250,6 +255,10 @@ def _word_occurs(keyword: str, question: str) -> bool:
             start = question.find(keyword, start + 1)
             continue  # it starts inside a word and runs past it (重了 across 粗重 + 了; not 见红 in 没见 + 红)
         inside = next(((a, b) for a, b in spans if a <= start and end <= b and (a, b) != (start, end)), None)
+        # (哪天伤的: a question word that begins a combination the segmenter built from the text itself, not a word of its
+        # dictionary, is said; a name that begins one is part of a longer name: 三金 of 三金片)
+        if inside in built and inside[0] == start and _pos_tags().get(keyword, "").startswith(("r", "m")):
+            return True
         # ... (not where that word is an everyday one for something else: 肚子 in 闹肚子, which means 腹泻)
         # ... or names a medicine for it (避孕 in 避孕药, 感冒 in 感冒药)
         if inside is None or inside[1] == end and not _everyday_for_other(question[inside[0]:end], keyword) or (
@@ -309,6 +318,8 @@ _CANTONESE = (("系咪", "是不是"), ("系唔系", "是不是"), ("有冇", "�
               ("好攰", "很累"), ("攰", "累"), ("瞓", "睡"), ("流潺", "流口水"), ("细路", "小孩"), ("嗰度", "那里"),
               ("呢度", "这里"), ("成日", "成天"), ("企直", "站起来"), ("企起身", "站起来"), ("行路", "走路"),
               ("冲凉房", "浴室"), ("冲凉", "洗澡"), ("跣", "滑"), ("揸住", "抓着"), ("揸", "拿"), ("好似", "好像"),
+              # (session 64: 琴晚 last night, 边种 which kind, 平日 usually, 搞节目 going out for fun)
+              ("琴晚", "昨晚"), ("寻晚", "昨晚"), ("边种", "哪种"), ("边啲", "哪些"), ("平日", "平时"), ("搞节目", "出去玩"),
               ("嘢", "东西"),
               # (session 63: 喺度 at it, 捱夜 staying up, 返工 going to work, 谷住 stuffy, 边度 where, 攞 to fetch)
               ("喺度", "在"), ("捱夜", "熬夜"), ("返工", "上班"), ("谷住", "闷住"), ("边度", "哪里"), ("攞", "拿"), ("矇", "模糊"), ("冇", "没"), ("唔", "不"),
@@ -362,6 +373,11 @@ _ABOUT_OTHERS = re.compile(r"(家里|家中|家人)的?(大人|老人)|(家里|�
                            # 你哥现在多大了: a brother or sister said with one character
                            r"|哥(?!们)|姐(?!们)|弟(?!们)|妹(?!们))"
                            r"|(你们|您们)(队里|班里|单位|公司|宿舍).{0,4}(谁|别人|其他人|有人)"
+                           # 他们队里有没有别的孩子也这样, 他班上那几个感冒的小朋友: others of the patient's team or class
+                           r"|(?:你|您|他|她)们?的?(?:队里|队上|班上|班里|托班里?|幼儿园里?)[^，,。？?]{0,10}"
+                           r"(?:别的|其他|其它|那几个|那些|几个)[^，,。？?]{0,6}(?:孩子|小孩|小朋友|同学|队友|队员|人)"
+                           # 你们两口子或者爷爷奶奶那辈: a child's parents and grandparents, asked about as a family
+                           r"|(?:你们|您们)两口子|(?:爷爷|奶奶|姥姥|姥爷|外公|外婆|父母|爹妈)那一?辈"
                            # 你那工友眼睛也崩着了吗: the one who was with the patient
                            r"|(你|您)(那|那个|那位)(工友|同事|同学|朋友|室友|邻居|师傅|同伴|伙计)"
                            # 你家大宝以前也这样咳过吗: a child's brother or sister
@@ -392,7 +408,9 @@ _CONTACTED_RELATIVE = re.compile(r"(?<=[找叫请喊])([过了]?)(?:你|您)的?
 
 # 布洛芬药店能买到吗？多少钱一盒？ / 社区医院周末开门吗？: where to buy, what it costs, when a place opens ask
 # nothing of the patient's facts (unless the fact is about that: 药太贵没买)
-_ABOUT_SERVICE = re.compile(r"药店|药房|买得到|能买|好买|买到|在哪买|哪里买|哪儿买|哪家医院|哪个医院|多少钱|价格|贵不贵|多贵|报销|开门|营业|挂号|上班时间"
+_ABOUT_SERVICE = re.compile(r"药店|药房|买得到|能买|好买|买到|在哪买|哪里买|哪儿买|哪家医院|哪个医院|多少钱|价格|贵不贵|多贵|报销|开门|营业|上班时间"
+                            # (not 有没有去诊所挂号: a visit, asked of the patient)
+                            r"|(?<!去)(?<!去.)(?<!去..)(?<!去...)挂号"
                             r"|医保|能报|报多少|自费"
                             r"|在哪里?能?打|在哪儿能?打|约个?号|帮(你|您)约|离[^，,。？?]{0,10}(多远|远不远)|有多远")
 _SERVICE_IN_FACT = re.compile(r"钱|贵|买|药店|药房|报销|医保|挂号")
@@ -432,7 +450,9 @@ def _asked_of_the_patient_first(before: str) -> str:
     """What a clause about others asks the patient before naming them, as a question of its own ending in a comma
     (您多大岁数，家里老人有没有心脏病: the age is asked), or nothing."""
     lead = before[: max(before.rfind("，"), before.rfind(","), -1) + 1]
-    if lead and _SECOND_PERSON.match(lead.strip()) and _QUESTION_CUES.search(lead) and not _ABOUT_OTHERS.search(lead):
+    # (身上有没有淤青，家里有没有人…: a lead that names no one at all is asked of the patient too)
+    named = _SECOND_PERSON.match(lead.strip()) or not re.search(r"[他她]|" + _KIN.pattern, lead)
+    if lead and named and _QUESTION_CUES.search(lead) and not _ABOUT_OTHERS.search(lead):
         return lead
     return ""
 
@@ -493,6 +513,7 @@ def _evidence(fact: Fact, question: str) -> frozenset[str]:
     question = _DAYS_FRAME.sub("，", question) if _is_about_time(fact) else _days_framed(fact, question)
     if _is_about_time(fact):
         question = _TAKES.sub("", question)  # "多久才能睡着" is not "since when" either
+        question = _APPLIED_FOR.sub("", question)  # 膏药贴了多久: how long it stayed on, not since when
         # 被子多久没洗了: how long since the washing, not the onset (but 多久没尿了 asks the onset of "尿不出")
         question = _SINCE_NOT.sub(lambda m: m.group(0) if m.group(2) in fact.fact + fact.patient else "", question)
         question = _PER_DAY.sub(r"\1", question)
@@ -651,7 +672,8 @@ _NEXT_WORDS = ("下回", "下次", "下一次", "下一回", "下趟", "下一�
 _NEXT_WHEN = re.compile("((?:" + "|".join(_NEXT_WORDS) + r")[^，,。？?！!]{0,12}?)(?:什么时候|啥时候|几点|哪天|几号|哪年)")
 # 每次喂多久: how long each time, which a fact about each episode is asked by (每回疼多长时间), not one about since when
 _EACH_TIME = re.compile(r"(?<=每次|每回)([^，,。？?！!]{0,12}?)(多久|多长时间|几个?小时)")
-_EPISODES_IN_FACT = re.compile(r"每次|每回|一次|发作|持续|一阵")
+# (not 第一次 or 头一次, nor 第一次发作: the first time is a time, told by a fact about the onset)
+_EPISODES_IN_FACT = re.compile(r"每次|每回|(?<![第头])一次|(?<!第一次)(?<!头一次)(?<!头一回)发作|持续|一阵")
 # 怀孕以前有过手麻吗, 起泡前头…: the event names the time before which something is asked, not the event itself
 # (unless the fact is about what happens before or after something: 经期前后也易发作)
 _BEFORE_EVENT = frozenset("以前 之前 前头 前后 前".split())
@@ -688,6 +710,9 @@ def _before_events_blanked(question: str) -> str:
 
 _WHEN_WORDS = frozenset("什么时候 几点 哪个时候".split())
 _WORST_WHEN = re.compile(r"(什么时候|几点|哪个时候)(?=(最|更|比较|特别)(重|厉害|明显|难受|严重))")
+# 贴了多久, 敷了多长时间, 药吃了多久: how long a remedy was applied or taken
+# (not 不舒服多久了: 服 of 舒服 takes nothing)
+_APPLIED_FOR = re.compile(r"(?:(?<=[贴敷抹涂擦揉戴泡捂吃用])|(?<=服药)|(?<=服))(?<!舒服)[了过着]?(?:多久|多长时间)")
 _TAKES = re.compile(r"(多久|多长时间|几分钟|几个?小时)(?=[^，。？！?!,]{0,6}?(才|就|能|可以))")
 _CLAUSE_OF_QUESTION = re.compile(r"[^，,。！？!?；;、\s]+")
 
@@ -872,9 +897,10 @@ def _part_of_another_clause(evidence: frozenset[str], question: str, others: lis
     # from a shared word, 运动的时候会不会发作 asking the exertion, not the attacks)
     # (大便里没带血吧: a word said as the place of what the one-character keyword asks is no topic it yields to)
     # (nor to a time of day that dates an event, the frame of what is asked: 半夜上厕所的时候有没有磕着 asks the fall,
-    # keyed 摔, not the nights; 半宿里躺床上转个身都费劲不 still asks the nights')
+    # keyed 摔, not the nights; nor to a time of day at all: 晚上有办法好好阖眼吗 asks the sleep, keyed 睡, not a fact keyed
+    # 晚上 for the itch being worse then; 半宿里躺床上转个身都费劲不 asks the nights' fact by its 翻身)
     return bool(said) and all(any(k in c if tokens_only else _said_not_as_time(k, c) and not _said_as_place(k, c)
-                                  and not (k in _TIMES_OF_DAY and _EVENT_AS_TIME.search(c)) for k in whole)
+                                  and k not in _TIMES_OF_DAY for k in whole)
                               for c in said)
 
 
@@ -911,7 +937,8 @@ _PLACE_FRAME = re.compile(r"(?=带)|那儿|那里|那块儿?|这儿|这里|里�
 _TIME_IN_FACT = re.compile(r"(?<![小有])时(?!间)|的时候|那会儿|之后|以后")
 # 晚上喝不喝酒: a time of day said before what is asked is that thing's time (a night fact that tells of the drinking is
 # still asked: 晚上离不得茶)
-_TIMES_OF_DAY = frozenset("晚上 夜里 夜间 半夜 白天 早上 早晨 上午 下午 中午 傍晚".split())
+# (a season too: 冬天屋里靠啥暖和 asks the heating, 这一冬天掉秤没有 the weight, not a fact keyed 冬天 for when it flares)
+_TIMES_OF_DAY = frozenset("晚上 夜里 夜间 半夜 白天 早上 早晨 上午 下午 中午 傍晚 冬天 夏天 春天 秋天 冬季 夏季 春季 秋季".split())
 
 
 def _spoken_ends(word: str, clause: str) -> list[int]:
@@ -1034,11 +1061,31 @@ def _as_the_patient(case: Case, question: str) -> str:
     return re.sub("(?:你|您)(?:家)?的?(?:" + "|".join(sorted(group, key=len, reverse=True)) + ")", "他", question)
 
 
+# Traditional characters the shared table (workbench.annotate.zh_variants) leaves out, met in session 64's blind sets
+# (妳幾歲, 襯衫, 鍵盤, 牽到, 變得像蠟, 烏龍茶, 有辦法闔眼). One character for one, as there.
+_MORE_TRADITIONAL = str.maketrans(dict(zip("妳襯鍵牽變蠟烏龍辦闔擺搖軟彈纏墊擊盤爛燉釦鈕", "你衬键牵变蜡乌龙办阖摆摇软弹缠垫击盘烂炖扣钮",
+                                           strict=True)))
+
+
+def _simplified(text: str) -> str:
+    return to_simplified(text).translate(_MORE_TRADITIONAL)
+
+
+def _in_simplified(case: Case) -> Case:
+    """``case`` with its opening and facts in simplified characters, as the question is read: a case written in
+    traditional ones (keywords 受過傷, 無力) is asked what the same case in simplified ones is."""
+    facts = [f.model_copy(update={"fact": _simplified(f.fact), "patient": _simplified(f.patient),
+                                  "keywords": list(dict.fromkeys(_simplified(k) for k in f.keywords))})
+             for f in case.facts]
+    return case.model_copy(update={"opening": _simplified(case.opening), "facts": facts})
+
+
 def asked_facts(case: Case, doctor_text: str) -> tuple[str, ...]:
     """Ids of the case's facts that the doctor's turn asks about, in case order. A turn in traditional characters
-    (燙傷的地方起水泡了嗎) asks what the same turn in simplified ones asks: cases are written in simplified.
+    (燙傷的地方起水泡了嗎) asks what the same turn in simplified ones asks, and so does a case written in them.
 """
-    q = _as_the_patient(case, question_part(_mandarin(to_simplified(doctor_text or ""))))
+    case = _in_simplified(case)
+    q = _as_the_patient(case, question_part(_mandarin(_simplified(doctor_text or ""))))
     q = _EVENT_AT.sub("什么时候", q)  # 一般几点发作: when the attacks come
     evidence = {f.id: _evidence(f, _without_longer_keywords(f, (o for o in case.facts if o is not f), q))
                 for f in case.facts}
@@ -1049,6 +1096,8 @@ def asked_facts(case: Case, doctor_text: str) -> tuple[str, ...]:
         asked = [f for f in asked if not (_is_about_time(f) and _only_then(evidence[f.id]))]
     canonical = _canonical_question_words(_PLACE_OF_ANOTHER.sub("哪", q))  # (往哪儿窜 is no place asked)
     asked = [f for f in asked if not _topic_of_a_time_question(f, evidence, asked, canonical, case.opening)]
+    asked = [f for f in asked if not _medicine_of_another_time(f, evidence[f.id], canonical,
+                                                               [evidence[g.id] for g in asked if g is not f])]
     asked = [f for f in asked if not _part_of_another_clause(evidence[f.id], canonical,
                                                               [evidence[g.id] for g in asked if g is not f])]
     asked = [f for f in asked if not _only_before_another(evidence[f.id], canonical,
@@ -1060,10 +1109,57 @@ def asked_facts(case: Case, doctor_text: str) -> tuple[str, ...]:
     asked = [f for f in asked if not _only_placed(f, evidence[f.id], canonical, [g for g in asked if g is not f], evidence)]
     asked = [f for f in asked if not _symptom_at_anothers_place(f, evidence[f.id], canonical,
                                                                 [g for g in asked if g is not f], evidence)]
+    asked = [f for f in asked if not _only_standing_for_anothers(evidence[f.id], canonical,
+                                                                 [evidence[g.id] for g in asked if g is not f])]
     return tuple(f.id for f in asked
                  if not _only_measured(f, evidence[f.id], canonical, [evidence[g.id] for g in asked if g is not f])
                  and not _modifies_another(f, evidence[f.id], canonical,
                                            (evidence[g.id] for g in asked if g is not f)))
+
+
+_MEDICINE_WORDS = _TAKING_WORDS | {"什么药", "吃什么", "吃药", "用药", "服药"}
+_AT_THAT_TIME = r"[^，,。？?]{0,3}?(?:那会儿|那时候|那阵子?|的时候|时)"
+
+
+def _medicine_of_another_time(fact: Fact, evidence: frozenset[str], question: str, others: list[frozenset[str]]) -> bool:
+    """Whether ``fact`` is asked only by words of taking a medicine, each said at the time of what another asked fact is
+    keyed on, which ``fact`` does not tell (感冒那会儿吃的什么药 asks the medicine of the cold, not the blood-pressure
+    pills keyed 什么药)."""
+    words = {e.removeprefix("tok:") for e in evidence}
+    if not words or not all(w in _MEDICINE_WORDS or w.endswith("药") for w in words):
+        return False
+    own = fact.fact + fact.patient
+    keys = {k for ev in others for k in ev if not k.startswith("tok:") and len(k) >= 2 and k not in own}
+    if not keys:
+        return False
+    frame = re.compile("(?:" + "|".join(re.escape(k) for k in sorted(keys, key=len, reverse=True)) + ")" + _AT_THAT_TIME)
+    said = False
+    for c in _CLAUSE_OF_QUESTION.findall(question):
+        for w in words:
+            for m in re.finditer(re.escape(w), c):
+                said = True
+                if not frame.search(c[: m.start()]):
+                    return False
+    return said
+
+
+def _only_standing_for_anothers(evidence: frozenset[str], question: str, others: list[frozenset[str]]) -> bool:
+    """Whether a fact is asked only by standard words that everyday words of the question stand for, each such word
+    holding another asked fact's own keyword (脚有没有撞到过: 撞到 stands for 碰 too, but says 撞, the knock's keyword,
+    and asks nothing of the pain keyed 碰 for a touch)."""
+    words = {e.removeprefix("tok:") for e in evidence}
+    if not words or any(w in question for w in words):
+        return False
+    keys = {k for ev in others for k in ev if not k.startswith("tok:") and k in question}
+    if not keys:
+        return False
+    found = everyday_sources(question)
+    for w in words:
+        spans = [said for said, standard in found if w in standard]
+        # (the keyword is most of what is said: 撞 of 撞到, not 药 of 药是不是最近没吃, which stands for a missed dose)
+        if not spans or not all(any(k in said and 2 * len(k) >= len(said) for k in keys) for said in spans):
+            return False
+    return True
 
 
 def _norm(text: str) -> str:
