@@ -942,6 +942,37 @@ CASES_S59 = [
 ]
 
 
+# session 64's sets (classifier_s64, s64b, s64c): what their misses taught, in new sentences, and near variants either way
+CASES_S64 = [
+    # 复诊 before a role names the person, it advises nothing
+    ("您好，我是您的复诊护士，请问伤口还疼吗？", "question"),
+    ("下周记得复诊", "suggestion"),
+    # a routine, a way of eating, a time to keep still, baby care: advice
+    ("能不能每天固定时间吃饭？", "suggestion"),
+    ("你是固定时间吃药吗", "question"),
+    ("早饭晚饭都要按点吃", "suggestion"),
+    ("夹板固定三周", "suggestion"),
+    ("已经固定了两周", "other"),
+    ("血压挺稳，药继续这样吃。", "suggestion"),
+    ("能不能少熬点夜，早点睡？", "suggestion"),
+    ("你最近熬夜多吗", "question"),
+    ("喂完奶竖着抱一会儿，拍拍嗝再放下。", "suggestion"),
+    ("不必特意忌口", "suggestion"),
+    # what a finding shows or does not, how likely and how common: explanation
+    ("这种情况复发的概率很低", "suggestion"),
+    ("说明药量是合适的", "suggestion"),
+    ("请说明一下", "question"),
+    ("偶尔心跳漏一拍并不代表心脏有病", "suggestion"),
+    ("很多孕妇都会有这种腰酸", "suggestion"),
+    ("很多人都会问这个", "other"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), CASES_S64, ids=[t[:8] for t, _ in CASES_S64])
+def test_session_64_set_cases(text: str, expected: str) -> None:
+    assert classify(text).turn_type == expected, classify(text).cues
+
+
 # session 63's later sets (classifier_s63d, s63e): what their misses taught, and near variants either way
 CASES_S63DE = [
     ("打鼾的时候有没有憋气，停一会儿再喘上来", "question"),
