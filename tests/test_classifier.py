@@ -944,6 +944,14 @@ CASES_S59 = [
 
 # session 64's sets (classifier_s64, s64b, s64c): what their misses taught, in new sentences, and near variants either way
 CASES_S64 = [
+    # an emoji between clauses ends one, but the reply is still comma-less chat: its spaces part advice from a question
+    ("血脂降下来了👍 阿托伐他汀继续吃 肌肉酸不酸", "mixed"),
+    # 吃的A还是B: the 是 left out after a nominalising 的
+    ("孩子喝的奶粉还是母乳", "question"),
+    ("最好的办法还是多喝水", "suggestion"),
+    ("吃的药还是比较多", "other"),
+    # (是A，还是B: the second half describes, as the first does)
+    ("头疼是一阵一阵的，还是一直疼、没有缓解的", "question"),
     # 复诊 before a role names the person, it advises nothing
     ("您好，我是您的复诊护士，请问伤口还疼吗？", "question"),
     ("下周记得复诊", "suggestion"),
@@ -965,6 +973,29 @@ CASES_S64 = [
     ("偶尔心跳漏一拍并不代表心脏有病", "suggestion"),
     ("很多孕妇都会有这种腰酸", "suggestion"),
     ("很多人都会问这个", "other"),
+    # a photo, an upload, the answers asked for
+    ("伤口有没有渗液 有的话拍张照", "question"),
+    ("拍个照留底", "suggestion"),
+    ("把血常规结果上传一下", "question"),
+    ("你挑重点回我就行", "question"),
+    ("你用的针头几毫米", "question"),
+    # 喂？ checks the line; 著 read as 着 in 著急
+    ("喂？在吗？", "other"),
+    ("別著急，慢慢說。", "other"),
+    # 要不 with a time before what is proposed, and the rest of the proposal (…，等半小时再躺下？)
+    ("要不睡前先泡个脚，半小时后再上床？", "suggestion"),
+    ("能不能饭后先别躺，等半小时再躺下？", "suggestion"),
+    ("要不先说说你的情况？", "question"),
+    # the criteria a decision depends on, listed: nothing asked
+    ("要不要手术主要看两点：\n1. 有没有反复发作；\n2. 结石是否超过1厘米。\n你的结石才5毫米，先多喝水。", "suggestion"),
+    ("我想了解两点：\n1. 有没有反复发作；\n2. 结石有多大。", "question"),
+    # 再做几次: a few more; 有什么不舒服随时…: anything; 及时告诉我: when it happens
+    ("每天散步半小时，再做几次拉伸", "suggestion"),
+    ("每天散步半小时，做了几次拉伸", "mixed"),
+    ("药先停两天，有啥不舒服随时过来", "suggestion"),
+    ("哪里不舒服就来医院", "suggestion"),
+    ("伤口还疼，哪儿不舒服", "question"),
+    ("有啥不对劲及时告诉我", "suggestion"),
 ]
 
 

@@ -60,7 +60,7 @@ class TurnTypeSuggestion:
 _SENTENCE_END = re.compile(r"([。！？!?；;\n]+|…+|\.{3,}|\.(?=\s|$))")
 # Unpunctuated chat separates clauses with spaces, but also a name or a particle (医生是 欧阳娜娜 吗): a space is
 # a comma only before what opens a new question (这个可以先观察 请问痣最近有没有变大).
-_CLAUSE_SEP = re.compile(r"[，,：:（(]|(?<=\S)[ 　]+(?=请问|另外|顺便问|我?想问|再问)|(?<=[～~])[ 　]+(?=[\u4e00-\u9fff])"
+_CLAUSE_SEP = re.compile(r"[，,：:（(\u2064]|(?<=\S)[ 　]+(?=请问|另外|顺便问|我?想问|再问)|(?<=[～~])[ 　]+(?=[\u4e00-\u9fff])"
                          # 可能是扁桃体发炎了 多喝水: after a clause-final particle
                          r"|(?<=[了吧哈啊呀呢哦嘛啦吗])[ 　]+(?!还是)(?=[\u4e00-\u9fff]{2})"
                          # 口罩一定要戴KN95的哦～你们厂里发的是什么口罩呀: a tilde after a closing particle, with no space (not 您好呢~…,
@@ -79,9 +79,16 @@ _SPOKEN_TURN = re.compile(r"(?=然后(?!才|再|就))|(?<=[\u4e00-\u9fff])(?=(?:
 # Chat replies end their clauses with an emoji as often as with a space (先别慌🙏 孩子…😥 现在醒了吗？).
 _EMOJI = re.compile("[\U0001F000-\U0001FAFF\u2600-\u27BF\uFE0F\u200D]+")
 _EMOJI_BETWEEN = re.compile("(?<=[\u4e00-\u9fff])[\U0001F000-\U0001FAFF\u2600-\u27BF\uFE0F\u200D]+[ 　]*(?=[\u4e00-\u9fff])")
+# (the emoji's clause end is a mark of its own, not a comma: 心率挺好的😊 倍他乐克继续吃 头晕不晕 is still comma-less chat,
+# its spaces end clauses where advice meets a question)
+_EMOJI_COMMA = "\u2064"
+# 著 is left unfolded by zh_variants (显著, 著作); in these words it is 着: 別著急, 著涼, 睡不著, 跟著
+_ZHUO = re.compile("著(?=急|凉|火|迷)|(?<=[睡看听跟接等拿戴忍记穿躺坐站陪抱])著|(?<=睡不)著")
 # 请每天记录：发生了什么事、当时的想法: what follows the colon lists what to record, not questions to answer now
 # (每天写一份情绪日记：几点心情低落、当时在做什么: the diary's columns)
-_LIST_LEAD = re.compile(r"(记录|记下|记一下|记好|写下|写清楚|填写|观察|留意|监测|注意|补充|提供|告知|日记|日志)[^，,。]{0,12}"
+# (是否治疗主要看三点：- 有没有明显症状; - 是否合并…: the criteria of a decision, what it depends on)
+_LIST_LEAD = re.compile(r"(记录|记下|记一下|记好|写下|写清楚|填写|观察|留意|监测|注意|补充|提供|告知|日记|日志"
+                        r"|(主要|关键|就|要|得|还要)看|取决于|(判断|诊断)?标准)[^，,。]{0,12}"
                         r"([，,][^，,。]{0,8}(带来|带上|带过来|拿来|给我看))?$")
 # A line that heads a section of a model's answer (### …, **二、怎么补铁？**, 三、…): a question there titles the
 # answer below it.
@@ -128,9 +135,11 @@ _RHETORICAL = re.compile(r"难道|岂(不|能|是)|何必|何苦|何尝|不就�
 _WHY_NOT = r"(?i:^why (not|don'?t (we|you)) (try|start|take|use|switch|cut|book|add|stop|keep|go|get|give|see|wait|put|have)\b)"
 # "Why not / could you" asked about an action the doctor recommends (为什么不早点来, 能不能少熬夜):
 # a suggestion phrased as a question, when the clause also carries advice.
+# 要不晚饭后先…, 要不睡前先…: a time before what is proposed
+_PROPOSAL_WHEN = r"([\u4e00-\u9fff]{1,3}(后|前|起))?"
 _SUGGESTING = re.compile(r"为什么不|为何不|干嘛不|能不能|可不可以|能否|要不要(先|让|试(试|一下|一试)?|考虑)|不妨"
                          # 要不先滴几天人工泪液看看？ (not 要不然: otherwise)
-                         r"|(?<!需)要不(?![要然是了])(先|就|咱们?|我们|还是|试|去|再|直接)"
+                         r"|(?<!需)要不(?![要然是了])" + _PROPOSAL_WHEN + r"(先|就|咱们?|我们|还是|试|去|再|直接)"
                          # 是不是先别吃辣的比较好: a hedged proposal
                          r"|是不是(?=[^，,。？?]{0,14}(比较好|好一点|好一些|更好|为好|更合适|比较合适|稳妥))"
                          # 是不是该把烟戒了？ (a proposal when the clause advises; not 是不是该来月经了)
@@ -209,7 +218,7 @@ def _unspaced(text: str) -> str:
     if len(runs) < 6 or sum(map(len, runs)) / len(runs) > 2.5 or not re.search(r"[\u4e00-\u9fff] +[\u4e00-\u9fff]", text):
         return text
     text = re.sub(r"(?:^|(?<=\s))(?:嗯+|然后|那个|这个)(?=\s|$)", "，", text)
-    return re.sub(r"(?<=[\u4e00-\u9fff，])[ 　]+(?=[\u4e00-\u9fff，])", "", text)
+    return re.sub(r"(?<=[\u4e00-\u9fff，\u2064])[ 　]+(?=[\u4e00-\u9fff，\u2064])", "", text)
 
 
 # A reply typed in toneless pinyin (xian bie chi la de le, wei teng shi fan qian teng hai shi fan hou teng) is read
@@ -281,7 +290,7 @@ def _clauses(text: str) -> list[_Clause]:
     # 【问题分析】…【建议】…: a template's section names head sentences, they advise or ask nothing themselves
     text = re.sub(r"【[^】\n]{1,10}】", "。", text)
     # (an emoji between two clauses ends the first, as a comma does: …让恒牙长正😊 他怕不怕打麻药呀)
-    text = _EMOJI_BETWEEN.sub("，", _QUOTED.sub("某", _from_pinyin(to_simplified(text))))
+    text = _EMOJI_BETWEEN.sub(_EMOJI_COMMA, _QUOTED.sub("某", _from_pinyin(_ZHUO.sub("着", to_simplified(text)))))
     text = _unspaced(_EMOJI.sub(" ", text).replace("一哈", "一下"))
     if "\n" in text:
         # a title line (### …, **二、怎么补铁？**), not a numbered paragraph (三、有一个情况需要您告诉我：…？)
@@ -381,6 +390,9 @@ _REQUEST_INFO = re.compile(
     r"|(?<![没不别])(告诉我|发给我|发我|报给我|传给我|回复我|发过来)(一下|吧|哈)?$"
     # Cantonese: 有冇报告可以影低畀我睇睇 (a picture given for the doctor to see)
     r"|[畀俾]我(睇|看)"
+    # 有的话拍个照, 把这次的甲功五项上传到报告栏, 您一条一条回我就行: a photo, an upload, the answers asked for (not
+    # 拍个照留底: a record kept; 上传的报告: one sent already)
+    r"|(?<![已没不别我])拍(个|张|一张|几张)照片?$|把[^，,。]{1,24}上传(?![了过的])|(回|回复|答|告诉|发)(给)?我就(行|好|可以)(了|啦|哈)?$"
     # 化验单发过来我看下, B超单子拍过来，NT的报告也一起发: something sent for the doctor, with no 请 or 把
     r"|可以(?i:upload|上传)|(?<![已没不别我])(拍|发|传)(过来|上来)(?![了过的])|(?<![已没不别])(拍|发|传)给我(?![了过的们])|一起(发|传|拍)(过来|给我|一下)?$"
 )
@@ -400,6 +412,8 @@ _TAG_QUESTION = re.compile(r"^(对|是)吧$")
 # (早上起来就这样的还是昨儿个就有点儿: A的还是B, the 是 left out; not 最好的还是…, "the best is still", or 吃西药的还是
 # 比较多, "still")
 _ALTERNATIVE = re.compile(r"是.{0,20}还是|^还是(?![一二三四五六七八九十\d]期|早期|晚期|[很比挺蛮算])|(?<![好键要主根效用全佳])的还是(?![比很挺更多少要得会能可是不没有就在])(?=[\u4e00-\u9fff])"
+                          # 宝宝吃的母乳还是奶粉: what the patient takes, A or B, the 是 left out (not 最好的办法还是多喝水)
+                          r"|(?:^|(?<=\s))[^，,。？?\s]{0,6}(吃|喝|用|打|抹|涂|戴|买|开|做|输)的[^，,。？?还的]{1,6}还是(?![比很挺更多少要得会能可是不没有就在最])[\u4e00-\u9fff]{1,8}$"
                           r"|(?P<alt>[\u4e00-\u9fff])还是(?![要得会能可应该])[\u4e00-\u9fff]{1,4}(?P=alt)$"
                           # 疼的位置在肚脐周围还是右下腹: 在A还是B, a place asked (not 在家休息还是最好的, 建议在家观察还是…: options)
                           r"|^(?![^，,。？?]{0,8}(建议|可以|最好|应该|推荐|考虑))[^，,。？?]{1,8}在[^，,。？?还]{1,10}还是(?![比很挺更多少要得会能可是不没有就在最])(?=[\u4e00-\u9fff])")
@@ -412,7 +426,8 @@ _INTERROGATIVE = re.compile(
     r"|多少(?![有会也都还能要得带])"
     # (搽多几次: "a few more times", said to the patient; not 差不多几点: roughly when)
     r"|(?<![好十这那前后头近过再隔每下])(?<![^不]多)几(?![乎率])[次天岁个点年月周小分斤度片颗回遍号顿口杯支根包类级期型碗瓶两俩楼层]"
-    r"(?!之内|内|以内|后|以后|左右)|(?<=[得做犯发有生住去吃]过)几[次回遍个种]"
+    r"(?!之内|内|以内|后|以后|左右)|(?<![十这那前近])几(毫米|毫升|毫克|厘米|公分|公斤|公里)"
+    r"|(?<=[得做犯发有生住去吃]过)几[次回遍个种]"
     # Sichuanese 好多 is "how many, how much": 一天抽好多根, 血糖测了好多 (not 好多了: much better)
     r"|(?:(?<=[测量抽吃喝]了)|(?<=[测量抽吃喝是有]))好多(?=[根个次回包杯支瓶斤碗顿\s]|$)"
     r"|怎么样|怎么(?![办也都])|为什么|何时|(?<!换)(?<!对)(?<!是)谁(?![^，,。？?]{0,8}[都也]|对谁|是谁)|(?<=主要是)谁(?=在|来|管|带|照顾|陪)"
@@ -439,9 +454,9 @@ _FREE_CHOICE = re.compile(r"(什么|哪里|哪儿|哪个|多少|怎么|谁|啥)[
 _TRIAL = re.compile(r"^(再)?(看看|试试|观察|看一下|试一下|睇下|睇睇|睇吓)|^(就|只|光)(?!是)[\u4e00-\u9fff]"
                     r"|^(再|然后|顺便)(做|练|加|配合|吃|喝|用|泡|敷|贴|涂|抹|按|揉)")
 # 能不能把刷牙时间延长到两分钟，用巴氏刷牙法？: a second thing to do, in the same proposal (not …，吃得下饭？)
-# (能不能先别戴隐形眼镜，改戴框架眼镜？: what to wear instead)
-_PROPOSAL_GOES_ON = re.compile(r"^(再|并|然后|同时|顺便|配合|或者)?(改)?(用|换|吃|喝|涂|抹|做|练|加|戒|停|少|多|早|泡|敷|戴|穿|坚持|每天|睡前|饭后|饭前)(?![得不了过没])")
-_PROPOSAL_LEAD = re.compile(r"(那|那么|咁)?(你|您|咱们?|我们)?(要不(?![要然是了])|(?<![还都也远])不如|要不要(先|试|考虑))")
+# (能不能先别戴隐形眼镜，改戴框架眼镜？: what to wear instead; 要不晚饭后先别躺下，…，过两个钟头再睡？: when to do the rest)
+_PROPOSAL_GOES_ON = re.compile(r"^(过|等|隔)?[^，,。？?]{1,6}?(以后|之后|后)?(再|才)(?!说)|^(再|并|然后|同时|顺便|配合|或者)?(改)?(用|换|吃|喝|涂|抹|做|练|加|戒|停|少|多|早|泡|敷|戴|穿|坚持|每天|睡前|饭后|饭前)(?![得不了过没])")
+_PROPOSAL_LEAD = re.compile(r"(那|那么|咁)?(你|您|咱们?|我们)?(要不(?![要然是了])" + _PROPOSAL_WHEN + r"|(?<![还都也远])不如|要不要(先|试|考虑))")
 # 注意观察是否发热，还有伤口周围有没有红肿: a second object of the same watching
 # …每半年来复查一次，看封闭剂有没有脱落: after advice, 看… says what it is for (not 看东西有没有重影: the patient's sight)
 _PURPOSE_LOOK = re.compile(r"^(再|好)?看(?!东西|书|手机|电视|电脑|屏幕|字|远|近|得|不|了|过)[\u4e00-\u9fff]")
@@ -451,7 +466,11 @@ _WATCHED_SIGN = re.compile(r"有没有|是不是|会不会")
 _NOW = re.compile(r"^(现在|目前|最近|之前|以前|平时|这几天|今天)")
 _CONTINUES_OBJECT = re.compile(r"^(还有|以及|及|和|或者|或是|包括|另外还有|再就是)")
 _DAILY_COUNT = re.compile(r"^(每天|每日|一天)[^你您]{0,6}几(次|组|遍|回)$")
-_WILL_BEFORE = re.compile(r"会[\u4e00-\u9fff]{0,3}$|(过去|过来|进去)$|(就|先|再|多)(停|歇|休息|养|等|观察|坚持|吃|用|涂|抹)$|(稍等|等一下|再等)$")  # 就停几天
+_WILL_BEFORE = re.compile(r"会[\u4e00-\u9fff]{0,3}$|(过去|过来|进去)$|(就|先|再|多)(停|歇|休息|养|等|观察|坚持|吃|用|涂|抹)$|(稍等|等一下|再等)$"
+                          # 再配合几次心理咨询: "a few more", a further step of the advice
+                          r"|^(再|并|同时|另外|还可以|也可以)(配合|做|加|练|上|约|找|去|吃|用|来)$")  # 就停几天
+# 有什么不舒服随时再来: "anything", then what to do about it
+_ANY_THEN = re.compile(r"^[^，,。？?]{0,6}?(随时|及时|马上|立刻|赶紧|就)(再)?(来|回来|过来|找|联系|告诉|跟|说|讲|问|复诊|就医|就诊|去|到|打)")
 _NEGATED_BEFORE = re.compile(r"(不|没|唔|冇|并不|并没|无)(代表|说明|意味着|是|系|有|用|需要|必)?.{0,3}$")
 # After the interrogative, what makes it a topic or a statement ("一般几天就会缓解"), not a question.
 _TOPIC_AFTER = re.compile(r"要看|取决于|因人而异|不一定|不好说|看情况|^.{0,3}(就|会|能|可以|才|左右)")
@@ -650,7 +669,7 @@ _A_ACTION_RE = re.compile(
     r"|(睡前|睡觉前|上床前|吃饭时|尽量|早点|要|得|先|多)(放下|收起|远离|少碰|别碰)(手机|平板|电子产品|屏幕)(?![了过])"
     # 要不先拿热毛巾敷敷肚子？: a proposal opened by 要不先 is something to do, whatever the verb (not 要不就是…: either;
     # nor 要不先说说你的情况？: what the doctor needs to know)
-    r"|(?<!需)要不(先|试试?)(?!(说|讲|告诉|描述|聊|发|拍|传|问|让我))|(热|冷|湿)毛巾"
+    r"|(?<!需)要不" + _PROPOSAL_WHEN + r"(先|试试?)(?!(说|讲|告诉|描述|聊|发|拍|传|问|让我))|(热|冷|湿)毛巾"
     # 每个月同一角度拍张照片对比: photos kept to compare, a record of the patient's own
     r"|(拍|录)[^，,。]{0,10}(对比|比较|留底|留存|存档)$|^(每(天|周|个?月)|定期)[^，,。]{0,8}(拍|录)[^，,。]{0,4}(照|视频)"
     # 先排查饿了、尿了、热了这几样, 一氧化碳中毒首先要开窗通风: what to rule out first, the first step
@@ -752,7 +771,7 @@ _SOCIAL = re.compile(
     r"|随时(跟我|和我|给我)?(说|讲|打电话|发消息)(一声)?(吧|哈)?$"
     r"|(随时|可以)(再次?)?(发起)?(问我|咨询|联系我|找我|留言)"
     # 喂 听得到吗 / 能看到我吗: checking the call's line
-    r"|^(喂\s*)*(能|可以)?(听得到|听得见|听到|听见|看得到|看得见|看到)(我)?(说话|声音)?(吗|么|不|没有?)$"
+    r"|^喂+$|^(喂\s*)*(能|可以)?(听得到|听得见|听到|听见|看得到|看得见|看到)(我)?(说话|声音)?(吗|么|不|没有?)$"
     # (Shanghainese 有啥事体讲好了: "anything, just say", the service offered)
     r"|^(唔|不)好意思$|^(加油[!！~～\s]*)?(你|您)?(也)?一定(可以|能行|行|能|没问题)((挺|熬|撑|扛|闯)(过去|过来|下去)|坚持(下去|住)|好起来)?(的|哒)?[!！~～]*$|^加油[!！~～]*$|坚持就是胜利|莫客气|有(啥|什么)(子)?(事(体|情)?(再|就)?|(再|就|随时))(打电话|联系|找我|说|讲)|^有(啥|什么|咩|乜)(子)?事(体|情|嘅)?(吗|么|伐|呀|啊|呢|吖)?$|^谢谢(你|您)(愿意|信任)"
     r"|^(可以|行|好|好的|不行|不可以|对|是的|嗯|嗯嗯)$|(我|之所以)问(你|您)?(这个|这些|这|这么多|这么细)?(问题)?(是)?因为|客气啥|谢啥|客气什么|再说一遍|再说一次|没听清|没看清|没看懂|不用客气|需要我(再)?(详细|具体)?(解释|说明|讲)"
@@ -775,7 +794,9 @@ _OFFER_MORE = re.compile(r"^(如需|如有|如果(您|你)?(还)?(需要|有)|�
                          r"(告诉我|联系我|问我|咨询|留言|(重新|再次)发起(咨询|问诊)?)(吧)?$")
 # 测完把数值发过来, 再用手指压一下疹子，告诉我…: a measurement made to report its result is part of the request
 # 胃不舒服的话及时告诉我: what to do if it happens, later; an instruction, not a request for what is so now
-_REPORT_LATER = re.compile(r"(的话|如果|要是|一旦|万一|假如)[^，,。]{0,12}(告诉|通知|联系)我(一下|吧|哈)?$|" + _LATER_REPORT)
+_REPORT_LATER = re.compile(r"(的话|如果|要是|一旦|万一|假如)[^，,。]{0,12}(告诉|通知|联系)我(一下|吧|哈)?$"
+                           # 有啥不对劲及时告诉我: when it happens, later
+                           r"|(及时|第一时间)(告诉|通知|联系)我(一下|吧|哈)?$|" + _LATER_REPORT)
 # 如果出现皮疹，马上告诉我: the same, the condition in the clause before (not 如果量了体温，告诉我: done already;
 # 如果方便，告诉我: asked now, politely)
 _BARE_REPORT = re.compile(r"^(就|请|要|马上|及时|立即|立刻|第一时间)?(告诉|通知|联系)我(一下|吧|哈)?$")
@@ -913,6 +934,8 @@ def _question_strength(clause: _Clause, advice_level: float, cues: list[str]) ->
             continue  # 比拉了几次更要紧: compared with, not asked
         if any(f.start() <= mm.start() < f.end() for f in _FREE_CHOICE.finditer(text)):
             continue  # 想吃什么就吃什么: whatever, not what
+        if mm.group(0) in ("什么", "啥", "哪里", "哪儿") and _ANY_THEN.match(text[mm.end():]):
+            continue  # 有什么不舒服随时再来, 哪里不舒服就去医院: "anything", then what to do about it
         if mm.group(0) in ("什么", "啥", "咩") and _NEGATED_BEFORE.search(text[: mm.start()]):
             continue  # 并不代表你有什么问题, 没有什么大碍, Cantonese 唔系咩大病: "anything", not "what"
         if _EMBEDDING.search(text[: mm.start()]) or _SUBJECT_OF.search(text[mm.end():]):
@@ -981,6 +1004,7 @@ def _analyse(text: str) -> _Evidence:
         proposal_lead = False  # 要不先把…改到早上吃，看看睡眠会不会好一点？: a proposal, and its trial
         embedded_open = False  # the clause before embedded its question in advice (观察是否发热，…)
         proposed = False  # an earlier clause was advice asked as a question (能不能把…延长到两分钟，…？)
+        alternative_open = False  # the clause before was the first half of an alternative question (是A，还是B)
         social_before = False  # 我下午有手术，晚上八点以后再回复你，可以吗？: consent asked to a service matter
         for n, c in enumerate(sent):
             if disclaimer and n > 0 and _CONTRAST.match(c.text) and not _DISCLAIMER.search(c.text):
@@ -1004,7 +1028,11 @@ def _analyse(text: str) -> _Evidence:
             alternative = n + 1 < len(sent) and sent[n + 1].text.startswith("还是") and (
                 c.text.startswith("是")
                 or ("是" in c.text and n + 2 == len(sent) and not re.match("还是(要|得|应|需|必)", sent[n + 1].text)))
-            a = 0.0 if _PURPOSE.match(c.text) or alternative else _advice_strength(_AFTER_TIME.sub("", c.text), local)
+            # (…，还是慢慢加重、慢慢缓解的: the second half describes too)
+            second_half = alternative_open and c.text.startswith("还是")
+            alternative_open = alternative
+            a = (0.0 if _PURPOSE.match(c.text) or alternative or second_half
+                 else _advice_strength(_AFTER_TIME.sub("", c.text), local))
             options = _ALTERNATIVE.search(c.text)
             if (a > 0 and options and options.group(0) != "还是" and not re.search(r"\s", options.group(0))
                     and _advice_strength(c.text[: options.start()], []) == 0):
