@@ -414,7 +414,7 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
         # The boxes' reply ids and labels: an autosave of the item on screen needs no other read of the item.
         state = {**state, "item_id": item.item_id if item else None, "shown": len(groups),
                  "boxes": [([r.generation_id for r in g], group_label(g)) for g in groups], "heads": [],
-                 "info_reopened": None}
+                 "info_reopened": None, "draft_refused": {}}
         if item is not None and answers:  # the page now shows every draft written so far
             state["drafts_seen"] = draft_writers.count(user.id, item.item_id)
         out: dict[Any, Any] = {st: state, item_ref: item_reference(state["item_id"], bool(item and item.completed)),
@@ -763,6 +763,7 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
             user = draft_user_or_refusal(request, lang)
             if not isinstance(user, CurrentUser):
                 return user
+            label = None
             try:
                 page = page_answers(payload)
                 if moved_on(state, page):
@@ -796,6 +797,7 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
                 if r is None:
                     return {saved_md: not_saved_note(user, shown or page.item_ref, request, lang)}
                 draft_writers.wrote(user.id, item_id, request.session_hash)
+                state.get("draft_refused", {}).pop(i, None)
                 saved = {saved_md: i18n.t("rate.saved", lang, label=label,
                                           status=status_word(r.status, lang),
                                           time=f"{r.updated_at:%H:%M:%S}", version=r.version)
@@ -810,7 +812,15 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
             except WorkbenchError as e:
                 # An item that is no longer the annotator's refuses every keystroke's save: the saved line says so;
                 # a pop-up for each stacked seven of them (a submit still pops one up).
-                text = error_text(e, lang) if isinstance(e, AuthError) else warn(e, lang)
+                if isinstance(e, AuthError):
+                    return {saved_md: i18n.t("rate.not_saved", lang, error=as_text(error_text(e, lang)))}
+                # A refused answer (a comment over the limit) is refused again by every later key on the same reply
+                # (Y, 4, 0…): one pop-up naming the reply until the refusal changes, not one per key (walk s64).
+                text = error_text(InputError(f"reply {label}: {e}") if label else e, lang)
+                refused = state.setdefault("draft_refused", {})
+                if refused.get(i) != text:
+                    refused[i] = text
+                    gr.Warning(as_toast(text))
                 return {saved_md: i18n.t("rate.not_saved", lang, error=as_text(text))}
         return autosave
 
