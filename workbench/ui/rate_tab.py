@@ -149,6 +149,10 @@ def header_state(status: Any, version: int, lang: str) -> str:
     return f" — *{i18n.t('rate.state_version', lang, status=status_word(status, lang), version=version)}*"
 
 
+#: the flags table's columns: a reason of a few sentences wraps in its own column, the time stays in sight
+FLAG_WIDTHS = ["10%", "15%", "55%", "20%"]
+
+
 def error_text(e: WorkbenchError, lang: str) -> str:
     """An error in ``lang``; ``reply X: …`` (how a whole-item submit names the reply) keeps its prefix, and a
     submit's gaps in several boxes (``reply A=C: missing …; reply B: …``) are each translated."""
@@ -306,7 +310,7 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
                            elem_id="rate-team")
             flags = ui.make(gr.Dataframe, headers=["item", "annotator", "reason", "flagged at (UTC)"],
                             label=K("rate.flags"), show_label=True, datatype=["number", "str", "str", "str"],
-                            interactive=False, elem_id="rate-flags")
+                            interactive=False, wrap=True, column_widths=FLAG_WIDTHS, elem_id="rate-flags")
             with gr.Row():
                 release_user = ui.make(gr.Textbox, label=K("rate.release_user"), scale=3,
                                        elem_id="rate-release-user")
