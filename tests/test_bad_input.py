@@ -83,6 +83,8 @@ BAD_MESSAGES = {
     "spaces": "   ",
     "whitespace mix": " \t\n\r\n\u3000 ",
     "only control characters": "\x00\x01\x07\x1b\x7f",
+    # walk s64: zero-width spaces, a byte-order mark, a word joiner: invisible, yet sent as an empty bubble
+    "only invisible characters": "\u200b\u200b \ufeff\u2060\u200d",
     "100k characters": "咳" * 100_000,
     "limit + 1": "痛" * (MAX_CHARS + 1),
 }
@@ -109,6 +111,9 @@ def test_control_characters_and_surrogates_are_cleaned_not_stored():
         validate_message(["not", "text"], MAX_CHARS)
     with pytest.raises(InputError, match="comment is 101 characters long; the limit is 100"):
         validate_free_text("x" * 101, 100, "comment")
+    assert validate_free_text("\u200b\ufeff ", 100, "comment") is None  # nothing visible: no comment
+    # an emoji joined by zero-width joiners, a zero-width space inside a word: kept as typed
+    assert validate_message("\U0001f468\u200d\u2695\ufe0f 头\u200b痛", MAX_CHARS) == "\U0001f468\u200d\u2695\ufe0f 头\u200b痛"
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from typing import Any
 
 from workbench.errors import InputError
@@ -26,12 +27,18 @@ def clean_text(text: str) -> str:
     return _SURROGATE.sub("\ufffd", text)
 
 
+def blank(text: str) -> bool:
+    """Nothing visible: white space and invisible format characters (zero-width spaces and joiners, a byte-order
+    mark) only. ``str.strip`` keeps the latter, so a message of them was sent as an empty bubble (walk s64)."""
+    return all(c.isspace() or unicodedata.category(c) == "Cf" for c in text)
+
+
 def validate_message(text: object, max_chars: int) -> str:
     """A patient message ready to store, or an :class:`InputError` that says why not."""
     if not isinstance(text, str):
         raise InputError("the message must be text")
     text = clean_text(text).strip()
-    if not text:
+    if blank(text):
         raise InputError("the message is empty: type what the patient says")
     if len(text) > max_chars:
         raise InputError(f"the message is {len(text)} characters long; the limit is {max_chars}")
@@ -47,7 +54,7 @@ def validate_free_text(text: object, max_chars: int, what: str) -> str | None:
     text = clean_text(text).strip()
     if len(text) > max_chars:
         raise InputError(f"the {what} is {len(text)} characters long; the limit is {max_chars}")
-    return text or None
+    return None if blank(text) else text
 
 
 def whole_number(value: Any, name: str, default: int | None = None) -> int:
