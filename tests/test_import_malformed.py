@@ -73,6 +73,10 @@ CASES = {
     "empty reference reply, messages": ("empty.jsonl", json.dumps(GOOD_MESSAGES) + "\n" + json.dumps(
         {"messages": [{"role": "user", "content": "头痛"}, {"role": "assistant", "content": "  "}]}),
         ["line 2", "message 2 (assistant)", "empty turn"]),
+    # walk s64: a reply of zero-width spaces is as empty as one of spaces, however it reads to str.strip
+    "invisible reference reply, messages": ("zw.jsonl", json.dumps(GOOD_MESSAGES) + "\n" + json.dumps(
+        {"messages": [{"role": "user", "content": "头痛"}, {"role": "assistant", "content": "\u200b\ufeff"}]}),
+        ["line 2", "message 2 (assistant)", "empty turn"]),
     "empty turn, turns file": ("empty.json", json.dumps([{"turns": [{"role": "patient", "text": "你好"}]},
                                                          {"turns": [{"role": "patient", "text": ""}]}]),
                                ["dialogue 2", "turn 1", "empty turn"]),

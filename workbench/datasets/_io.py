@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from workbench.errors import DatasetError
+from workbench.validation import blank
 
 MAX_ROW_ERRORS_IN_MESSAGE = 20
 _PROBE = 1 << 16
@@ -44,7 +45,7 @@ def check_text(where: str, text: str, errors: list[str], max_chars: int | None =
 def check_turn(where: str, text: str, errors: list[str], max_chars: int | None = None) -> bool:
     """:func:`check_text` for a patient or doctor turn, which also may not be empty: an empty reference reply
     counted as a reference in Compare, and an empty patient turn became a bare "病人：" in every prompt."""
-    if not text.strip():
+    if blank(text):
         errors.append(f"{where}: empty turn")
         return False
     return check_text(where, text, errors, max_chars)

@@ -54,7 +54,7 @@ from workbench.dialogue import Role, Turn
 from workbench.errors import DatasetError
 from workbench.plural import plural
 from workbench.prompts import unescape_training_text
-from workbench.validation import DEFAULT_MAX_TURN_CHARS
+from workbench.validation import DEFAULT_MAX_TURN_CHARS, blank
 
 ID_COLUMNS = ("dialogue_id", "dialog_id", "conversation_id")
 MAX_ROWS_NAMED = 10  # of the rows a warning is about
@@ -213,7 +213,7 @@ def _check_row(where: str, inp: object, target: object, errors: list[str],
     except ValueError as e:
         errors.append(f"{where}: {e}")
         ok = False
-    if not target.strip():
+    if blank(target):
         errors.append(f"{where}: empty target")
         ok = False
     if not ok:
