@@ -295,3 +295,32 @@ def test_the_csv_cards_recipe_reads_protected_cells_back_as_written(exported, tm
     csv_rows = load_dataset(str(out / "bianque_csv"), "bianque_csv", split="train", cache_dir=cache)
     jsonl_rows = load_dataset(str(out / "bianque_jsonl"), "bianque_jsonl", split="train", cache_dir=cache)
     assert [unprotect(t) for t in csv_rows["target"]] == jsonl_rows["target"]
+
+
+def _card_fields(folder) -> list[str]:
+    """The field names in the card's Fields table, in order."""
+    import re
+
+    text = (folder / "README.md").read_text("utf-8")
+    section = text.split("## Fields", 1)[1].split("\n## ", 1)[0]
+    return re.findall(r"^\| `([^`]+)` \|", section, flags=re.M)
+
+
+def test_the_cards_fields_are_the_fields_the_rows_hold(exported):
+    """Walk s64: the BianQue and SFT cards described a `generation_ids` field that none of their rows holds."""
+    import csv
+    import json
+
+    out, _single, _reports = exported
+    for fmt in ("bianque_jsonl", "bianque_csv"):
+        path = out / fmt / ("train.jsonl" if fmt.endswith("jsonl") else "train.csv")
+        if fmt.endswith("jsonl"):
+            keys = list(json.loads(path.read_text("utf-8").splitlines()[0]))
+        else:
+            keys = next(csv.reader(path.open(encoding="utf-8")))
+        assert _card_fields(out / fmt) == keys, fmt
+    for fmt in ("sft", "kto"):
+        row = json.loads((out / fmt / "train.jsonl").read_text("utf-8").splitlines()[0])
+        text = (out / fmt / "README.md").read_text("utf-8")
+        described = text.split("| `metadata` | object: ", 1)[1].split(" |", 1)[0].split(", ")
+        assert sorted(described) == sorted(row["metadata"]), fmt

@@ -63,7 +63,6 @@ _META_TARGET = {
     "dialogue_id": "the workbench dialogue the row comes from",
     "turn_index": "position of the doctor turn in that dialogue (0-based, patient turns included)",
     "generation_id": "the stored model reply that is the target (null for a corrected reply)",
-    "generation_ids": "every byte-identical reply pooled into this one (same history, same text)",
     "dataset": "the imported dataset (null for live chats)",
     "column": "the workbench column (model or policy) that wrote the reply",
     "model": "hub id or path of the model (`corrected` for an annotator's correction)",
@@ -77,6 +76,10 @@ _META_TARGET = {
     "n_ratings": "number of annotators whose submitted ratings are pooled (one each, identical copies included)",
     "agreement": "per-reply agreement (mean over axes of the item agreement, 0-1; null under two ratings)",
 }
+#: KTO's rows also name every byte-identical reply they pool (BianQue and SFT rows name one reply: the target)
+_META_KTO = {**dict(list(_META_TARGET.items())[:3]),
+             "generation_ids": "every byte-identical reply pooled into this one (same history, same text)",
+             **dict(list(_META_TARGET.items())[3:])}
 FIELDS: dict[str, dict[str, str]] = {
     "bianque_csv": {"input": "the 病人/医生 history ending in `医生：`, escaped (see below)",
                     "target": "the chosen doctor reply, escaped", **_META_TARGET},
@@ -94,7 +97,7 @@ FIELDS: dict[str, dict[str, str]] = {
     "kto": {"prompt": "the conversation before the reply",
             "completion": "one assistant message",
             "label": "true = desirable (pooled mean score >= the KTO threshold and not flagged unsafe)",
-            "metadata": "object: " + ", ".join(_META_TARGET)},
+            "metadata": "object: " + ", ".join(_META_KTO)},
 }
 TABLE_FIELDS = {
     "dialogues": "one row per shared turn: dialogue_id, dataset, source, external_id, title, parent_id, "
