@@ -324,3 +324,16 @@ def test_the_cards_fields_are_the_fields_the_rows_hold(exported):
         text = (out / fmt / "README.md").read_text("utf-8")
         described = text.split("| `metadata` | object: ", 1)[1].split(" |", 1)[0].split(", ")
         assert sorted(described) == sorted(row["metadata"]), fmt
+
+
+def test_the_dpo_and_kto_cards_say_how_corrections_become_rows(exported):
+    """Walk s64: KTO's card said a row is desirable when its mean score passes the threshold, yet every
+    correction is a desirable row with no score; DPO's card never said what a `correction` pair rejects (the
+    corrected reply whatever it scored, and every reply of the turn at or below the DPO low threshold)."""
+    out, _single, _reports = exported
+    kto = (out / "kto" / "README.md").read_text("utf-8")
+    label = kto.split("| `label` | ", 1)[1].split(" |\n", 1)[0]
+    assert "correction" in label and "always" in label
+    dpo = (out / "dpo" / "README.md").read_text("utf-8")
+    rejected = dpo.split("| `rejected` | ", 1)[1].split(" |\n", 1)[0]
+    assert "dpo_low_threshold" in rejected and "corrected" in rejected

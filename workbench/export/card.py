@@ -90,13 +90,18 @@ FIELDS: dict[str, dict[str, str]] = {
             "metadata": "object: " + ", ".join(_META_TARGET)},
     "dpo": {"prompt": "the conversation before the reply (system optional, user/assistant messages)",
             "chosen": "one assistant message: the preferred reply",
-            "rejected": "one assistant message: the other reply",
+            "rejected": "one assistant message: the other reply (a `preference` pair: the reply voted below "
+                        "`chosen`; a `correction` pair, whose `chosen` is an annotator's corrected reply: the "
+                        "reply it corrected, whatever it scored, or another reply of that turn whose overall "
+                        "score is at or below `dpo_low_threshold` under Filters)",
             "metadata": "object: dialogue_id, turn_index, dataset, pair_source (`preference` or `correction`), "
                         "turn_type (of the chosen reply), annotators (votes for), annotators_against, chosen and "
                         "rejected (generation_id, generation_ids, column, model, scores, n_ratings, agreement)"},
     "kto": {"prompt": "the conversation before the reply",
             "completion": "one assistant message",
-            "label": "true = desirable (pooled mean score >= the KTO threshold and not flagged unsafe)",
+            "label": "true = desirable (pooled mean score >= the KTO threshold and not flagged unsafe); an "
+                     "annotator's correction (`target_source` `corrected`, no scores of its own) is always "
+                     "desirable",
             "metadata": "object: " + ", ".join(_META_KTO)},
 }
 TABLE_FIELDS = {
