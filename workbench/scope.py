@@ -67,7 +67,8 @@ class Scope:
         tt = names(turn_types)
         unknown = [t for t in tt or () if t not in set(TurnType)]
         if unknown:
-            raise InputError(f"unknown turn type(s): {', '.join(unknown)}")
+            raise InputError(f"unknown turn type(s): {', '.join(unknown)}; the turn types are: "
+                             f"{', '.join(TurnType)}")
         ds = names(datasets)
         start, stop = parse_when(date_from, date_names[0]), parse_when(date_to, date_names[1])
         check_order(start, stop, date_names)
