@@ -265,6 +265,30 @@ def test_stats_cli_rejects_a_bad_date(store, tmp_path, monkeypatch, capsys):
     assert rc == 2 and "not a date" in capsys.readouterr().err
 
 
+def test_stats_cli_refuses_a_folder_an_earlier_run_filled(store, tmp_path, monkeypatch, capsys):
+    """Walk s64: a filtered run into the folder of an unfiltered one rewrote report.md but left the old run's
+    metrics.csv, aggregated_scores.csv and simulated_*.csv beside it, read as this run's (as export refuses)."""
+    from workbench.cli import main
+
+    populate(store)
+    monkeypatch.setenv("WORKBENCH_DB_URL", store.url)
+    cfg = str(REPO / "configs" / "demo.yaml")
+    out = tmp_path / "r"
+    assert main(["stats", "--config", cfg, "--out", str(out), "--no-metrics", "--n-boot", "50"]) == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    capsys.readouterr()
+    assert main(["stats", "--config", cfg, "--out", str(out), "--no-metrics", "--n-boot", "50",
+                 "--aggregate", "none"]) == 2
+    assert "is not empty" in capsys.readouterr().err
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before  # refused before anything was written
+    (tmp_path / "f").write_text("x")
+    assert main(["stats", "--config", cfg, "--out", str(tmp_path / "f"), "--no-metrics", "--n-boot", "50"]) == 2
+    assert "is a file" in capsys.readouterr().err
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert main(["stats", "--config", cfg, "--out", str(empty), "--no-metrics", "--n-boot", "50"]) == 0
+
+
 def test_stats_cli_writes_the_aggregates_beside_the_plain_scores(store, tmp_path, monkeypatch, capsys):
     from workbench.cli import main
 

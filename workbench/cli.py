@@ -147,6 +147,13 @@ def cmd_stats(args: argparse.Namespace) -> int:
     from workbench.store.scope_names import check_scope_names
 
     scope = stats_scope(args)  # a bad value fails before the store is read
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise InputError(f"--out {out} is a file: name a new folder")
+    if out.is_dir() and any(out.iterdir()):
+        # An earlier run's files (metrics.csv, aggregated_scores.csv, simulated_*.csv) that this run does not
+        # write would stay beside its report and read as its own, as export refuses the same.
+        raise InputError(f"--out {out} is not empty: name a new folder, or empty this one first")
     cfg = _config(args)
     store = _open_store(cfg)
     try:
