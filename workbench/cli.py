@@ -190,7 +190,14 @@ def _simulated_stats(args: argparse.Namespace) -> list:
     paths = []
     if not frame.empty:
         summary = summarize(frame, n_boot=args.n_boot)
-        paths += write_simulated_report(frame, summary, args.out)
+        # Consultations are narrowed by dataset and column only (as in the Compare tab's section): say so when
+        # the run names other filters, which report.md beside this file does follow.
+        ignored = [flag for flag, value in (("--from", args.date_from), ("--to", args.date_to),
+                                            ("--annotator", args.annotator), ("--turn-type", args.turn_type))
+                   if value]
+        note = (f"Every simulated consultation of the datasets and columns chosen: {', '.join(ignored)} do not apply "
+                "here (they filter report.md's tables only)." if ignored else None)
+        paths += write_simulated_report(frame, summary, args.out, note)
         print(paths[-1].read_text(encoding="utf-8"))
     if not agreement.empty:
         out = Path(args.out) / "judge_agreement.csv"

@@ -231,23 +231,26 @@ def wide_table(summary: pd.DataFrame, digits: int = 2) -> pd.DataFrame:
     return wide[order].reindex(list(dict.fromkeys(summary["column"]))).reset_index()
 
 
-def write_simulated_report(frame: pd.DataFrame, summary: pd.DataFrame, folder: str | Path) -> list[Path]:
-    """``simulated_consultations.csv``, ``simulated_measures.csv`` and ``simulated.md`` in ``folder``."""
+def write_simulated_report(frame: pd.DataFrame, summary: pd.DataFrame, folder: str | Path,
+                           note: str | None = None) -> list[Path]:
+    """``simulated_consultations.csv``, ``simulated_measures.csv`` and ``simulated.md`` in ``folder``; ``note``: a
+    line for the Markdown under its heading (which of the run's filters the measures do not follow)."""
     out = Path(folder)
     out.mkdir(parents=True, exist_ok=True)
     paths = [out / "simulated_consultations.csv", out / "simulated_measures.csv", out / "simulated.md"]
     # case ids, categories and dataset names come from files anyone may write
     safe_frame(frame).to_csv(paths[0], index=False)
     safe_frame(summary).to_csv(paths[1], index=False)
-    paths[2].write_text(simulated_markdown(summary), encoding="utf-8")
+    paths[2].write_text(simulated_markdown(summary, note), encoding="utf-8")
     return paths
 
 
-def simulated_markdown(summary: pd.DataFrame) -> str:
+def simulated_markdown(summary: pd.DataFrame, note: str | None = None) -> str:
     from workbench.analysis.report import markdown_table
 
+    head = "## Simulated patients\n\n" + (f"{note}\n\n" if note else "")
     if summary.empty:
-        return "## Simulated patients\n\nNo simulated consultations.\n"
-    return ("## Simulated patients\n\nMean [95% CI] (n consultations): Wilson intervals for the 0/1 shares (finished, "
+        return head + "No simulated consultations.\n"
+    return (head + "Mean [95% CI] (n consultations): Wilson intervals for the 0/1 shares (finished, "
             "advised), bootstrap over consultations for the others; the measures count finished consultations only\n\n"
             + markdown_table(wide_table(summary)) + "\n")
