@@ -337,3 +337,20 @@ def test_the_dpo_and_kto_cards_say_how_corrections_become_rows(exported):
     dpo = (out / "dpo" / "README.md").read_text("utf-8")
     rejected = dpo.split("| `rejected` | ", 1)[1].split(" |\n", 1)[0]
     assert "dpo_low_threshold" in rejected and "corrected" in rejected
+
+
+def test_the_cards_name_the_system_message_every_prompt_opens_with(tmp_path):
+    """Walk s64: `--system-prompt` put a system message in front of every SFT, DPO and KTO prompt, but no card
+    or report said which one (its Filters block lists filters only), so an export could not be reproduced."""
+    store = Store(f"sqlite:///{tmp_path / 'wb.db'}")
+    try:
+        build_world(store)
+        reports = export_from_store(store, ["sft", "dpo", "kto", "bianque_jsonl"], tmp_path / "out",
+                                    system_prompt="你是扁鹊，一位*耐心*的医生")
+    finally:
+        store.dispose()
+    for fmt in ("sft", "dpo", "kto"):
+        card = (tmp_path / "out" / fmt / "README.md").read_text("utf-8")
+        assert "system message: 你是扁鹊，一位\\*耐心\\*的医生" in card, fmt
+    assert "system message" not in (tmp_path / "out" / "bianque_jsonl" / "README.md").read_text("utf-8")
+    assert all(any("system message" in n for n in reports[f].notes) for f in ("sft", "dpo", "kto"))

@@ -67,6 +67,10 @@ NO_ROWS = ("no rows: nothing in scope passed the filters, so its files hold no e
            "(datasets.load_dataset cannot read an empty file)")
 
 
+#: the formats whose prompts carry ``--system-prompt`` (BianQue's input has no system message)
+_SYSTEM_FORMATS = frozenset({"sft", "dpo", "kto"})
+
+
 def write_format(ctx: ExportContext, fmt: str, out_dir: str | Path) -> ExportReport:
     """Write one format from a prepared context, plus README.md and deid_report.json."""
     t0 = time.perf_counter()
@@ -77,6 +81,8 @@ def write_format(ctx: ExportContext, fmt: str, out_dir: str | Path) -> ExportRep
     with paused_gc():
         res = writer(ctx, out)
     notes = [*res.notes, *(f"{what} left out: {n}" for what, n in ctx.excluded.items())]
+    if ctx.system_prompt and fmt in _SYSTEM_FORMATS:  # not a filter: the card's Filters block would not name it
+        notes.append(f"every prompt opens with this system message: {ctx.system_prompt}")
     if res.rows == 0:  # first: an empty file looks like a finished export, and `datasets` cannot read it
         notes.insert(0, NO_ROWS)
     configs = res.configs or [{"config_name": fmt, "path": res.files[0].name, "rows": res.rows}]
