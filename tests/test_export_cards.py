@@ -354,3 +354,10 @@ def test_the_cards_name_the_system_message_every_prompt_opens_with(tmp_path):
         assert "system message: 你是扁鹊，一位\\*耐心\\*的医生" in card, fmt
     assert "system message" not in (tmp_path / "out" / "bianque_jsonl" / "README.md").read_text("utf-8")
     assert all(any("system message" in n for n in reports[f].notes) for f in ("sft", "dpo", "kto"))
+
+
+def test_the_system_message_note_reads_in_chinese_in_the_export_tab():
+    from workbench.ui import i18n
+
+    note = "every prompt opens with this system message: 你是医生: 请耐心"
+    assert i18n.catalogue().translate(note, "zh") == "每个提示都以这条系统消息开头：你是医生: 请耐心"
