@@ -72,3 +72,22 @@ def test_the_reference_pseudo_column_reads_in_the_language_and_model_names_stay(
     zh = display_view(df, "zh")
     assert list(zh.iloc[:, 0]) == ["BianQue-2.0", "参考回复", "scores"]
     assert list(display_view(df, "en").iloc[:, 0]) == ["BianQue-2.0", "reference", "scores"]
+
+
+def test_a_mean_with_no_rating_reads_n_a_in_the_scores_table_as_its_interval_does():
+    # walk s64: a column nobody gave a suggestion score showed an empty mean cell beside "n/a" bounds
+    from workbench.ui.compare_tab import NA_TABLES
+
+    gens = pd.DataFrame({"generation_id": [1, 2], "dialogue_id": [1, 2], "column": ["A", "B"],
+                         "status": "ok", "latency_ms": 1.0, "length_chars": 1})
+    ratings = pd.DataFrame({"rating_id": [1, 2], "generation_id": [1, 2], "annotator": "u", "column": ["A", "B"],
+                            "questioning": [4.0, 2.0], "suggestion": [np.nan, 3.0], "safety_flag": False,
+                            "display_slot": 0})
+    table = column_scores(gens, ratings, n_boot=200)
+    for lang in ("en", "zh"):
+        shown = display_view(data_view(table), lang, missing_is_na="scores" in NA_TABLES)
+        shown = shown.set_index(shown.columns[0])
+        mean = i18n.t("compare.col.suggestion_mean", lang)
+        assert shown.loc["A", mean] == i18n.t("compare.na", lang)
+        assert shown.loc["B", mean] == 3.0
+        assert shown.loc["A", i18n.t("compare.col.questioning_mean", lang)] == 4.0

@@ -15,11 +15,15 @@ from workbench.ui import i18n
 pytestmark = pytest.mark.browser
 
 
-def test_a_long_flag_reason_wraps_inside_the_table(tmp_path):
+# sentences, and one unbroken run (a pasted link), which has no space to wrap at: it breaks inside the cell too
+@pytest.mark.parametrize("reason", [
+    "The reply stops mid-sentence and then repeats the patient's question word for word. " * 6,
+    "The reply stops mid-sentence, see https://example.org/" + "x" * 600,
+], ids=["sentences", "unbroken"])
+def test_a_long_flag_reason_wraps_inside_the_table(tmp_path, reason):
     from playwright.sync_api import sync_playwright
 
     require_chromium()
-    reason = "The reply stops mid-sentence and then repeats the patient's question word for word. " * 6
     with rate_server(tmp_path, users=("ann",), admins=("boss",)) as (svc, url):
         add_item(svc.store, ["回复甲", "回复乙"])
         ann = user_named(svc, "ann")

@@ -56,7 +56,7 @@ LAYOUT: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
     ("aggregated", ("aggregated_scores",), ()),
 )
 #: tables where every missing number reads "n/a" (see tables.display_view)
-NA_TABLES = frozenset({"score_differences"})
+NA_TABLES = frozenset({"scores", "score_differences"})
 #: what the Compare tab shows beside the plain means (see workbench.analysis.aggregation)
 AGGREGATES = ("mean", "dawid-skene", "mace")
 
