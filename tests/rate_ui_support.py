@@ -104,6 +104,27 @@ def take_first_item(page) -> None:
     wait_until(lambda: item_shown(page) == 1, what="the first item")
 
 
+@contextmanager
+def first_item_open(tmp_path: Path):
+    """(services, browser context, page): an annotator's Rate tab on the first of one item, logins on."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser import launch, require_chromium
+
+    require_chromium()
+    with rate_server(tmp_path, blind=True) as (svc, url):
+        add_item(svc.store, ["咳嗽有痰吗？", "多喝水。", "先量体温。"])
+        with sync_playwright() as pw:
+            browser = launch(pw)
+            ctx, page = open_rate_tab(browser, url, "ann", "en")
+            take_first_item(page)
+            try:
+                yield svc, ctx, page
+            finally:
+                ctx.close()
+                browser.close()
+
+
 def answer_every_box(page, boxes: int = 3, keys: tuple[str, ...] = ("y", "4", "0"), preference: str = "a") -> None:
     """Answer each of ``boxes`` reply boxes by keys (accept the suggested turn type, questioning 4, suggestion
     N/A by default), then the preference."""

@@ -6,32 +6,23 @@ until its text changes; the saved line keeps saying it."""
 from __future__ import annotations
 
 import pytest
-from rate_ui_support import add_item, answer_every_box, open_rate_tab, rate_server, take_first_item
+from rate_ui_support import answer_every_box, first_item_open
 
-from tests.browser import launch, require_chromium
 from workbench.annotate.ratings import DEFAULT_COMMENT_CHARS
 
 pytestmark = pytest.mark.browser
 
 
 def test_a_too_long_comment_pops_up_once_naming_its_reply(tmp_path):
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
-    require_chromium()
-    with rate_server(tmp_path, blind=True) as (svc, url):
-        add_item(svc.store, ["咳嗽有痰吗？", "多喝水。", "先量体温。"])
-        with sync_playwright() as pw:
-            browser = launch(pw)
-            ctx, page = open_rate_tab(browser, url, "ann", "en")
-            take_first_item(page)
-            page.get_by_label("Comment").first.fill("长" * (DEFAULT_COMMENT_CHARS + 1))
-            page.locator("#rate-progress").click()  # the focus leaves the box: its draft is saved
-            answer_every_box(page)
-            limit = f"the comment is {DEFAULT_COMMENT_CHARS + 1} characters long"
-            expect(page.locator("#rate-saved")).to_contain_text("Preference draft saved")
-            page.wait_for_timeout(1000)
-            shown = " ".join(page.locator(".toast-body").all_inner_texts())  # Gradio groups alike pop-ups
-            assert shown.count(limit) == 1, shown
-            assert f"Reply A: {limit}" in shown
-            ctx.close()
-            browser.close()
+    with first_item_open(tmp_path) as (_svc, _ctx, page):
+        page.get_by_label("Comment").first.fill("长" * (DEFAULT_COMMENT_CHARS + 1))
+        page.locator("#rate-progress").click()  # the focus leaves the box: its draft is saved
+        answer_every_box(page)
+        limit = f"the comment is {DEFAULT_COMMENT_CHARS + 1} characters long"
+        expect(page.locator("#rate-saved")).to_contain_text("Preference draft saved")
+        page.wait_for_timeout(1000)
+        shown = " ".join(page.locator(".toast-body").all_inner_texts())  # Gradio groups alike pop-ups
+        assert shown.count(limit) == 1, shown
+        assert f"Reply A: {limit}" in shown

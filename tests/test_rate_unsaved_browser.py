@@ -5,13 +5,10 @@ before leaving while typing waits for its save (and not once the save has answer
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-
 import pytest
-from rate_ui_support import add_item, open_rate_tab, rate_server, take_first_item, wait_until
+from rate_ui_support import first_item_open, wait_until
 from sqlalchemy import select
 
-from tests.browser import launch, require_chromium
 from workbench.store.schema import Rating
 
 pytestmark = pytest.mark.browser
@@ -33,27 +30,8 @@ def _type_with_an_input_method(ctx, page, pinyin: str, text: str) -> None:
     cdp.send("Input.insertText", {"text": text})
 
 
-@contextmanager
-def _first_item_open(tmp_path):
-    """(services, browser context, page): an annotator's Rate tab on the first of one item, logins on."""
-    from playwright.sync_api import sync_playwright
-
-    require_chromium()
-    with rate_server(tmp_path, blind=True) as (svc, url):
-        add_item(svc.store, ["咳嗽有痰吗？", "多喝水。", "先量体温。"])
-        with sync_playwright() as pw:
-            browser = launch(pw)
-            ctx, page = open_rate_tab(browser, url, "ann", "en")
-            take_first_item(page)
-            try:
-                yield svc, ctx, page
-            finally:
-                ctx.close()
-                browser.close()
-
-
 def test_a_comment_typed_with_an_input_method_is_saved_while_the_box_keeps_focus(tmp_path):
-    with _first_item_open(tmp_path) as (svc, ctx, page):
+    with first_item_open(tmp_path) as (svc, ctx, page):
         box = page.locator("#rate-comment-0 textarea")
         box.click()
         _type_with_an_input_method(ctx, page, "haiyao", "还要问过敏史")
@@ -67,7 +45,7 @@ def test_a_comment_typed_with_an_input_method_is_saved_while_the_box_keeps_focus
 def test_leaving_with_typing_not_yet_saved_asks_first(tmp_path):
     from playwright.sync_api import Error as PlaywrightError
 
-    with _first_item_open(tmp_path) as (svc, _ctx, page):
+    with first_item_open(tmp_path) as (svc, _ctx, page):
         asked: list[str] = []
 
         def stay(dialog):
@@ -114,7 +92,7 @@ def test_typing_answered_by_saves_within_one_second_does_not_ask(tmp_path):
     keystroke has answered."""
     from playwright.sync_api import Error as PlaywrightError
 
-    with _first_item_open(tmp_path) as (svc, _ctx, page):
+    with first_item_open(tmp_path) as (svc, _ctx, page):
         asked: list[str] = []
 
         def stay(dialog):
