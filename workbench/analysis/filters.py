@@ -15,6 +15,9 @@ What each field of the scope touches (a field given as ``None`` is off):
 - ``turn_types``: generations by ``turn_type_auto``; ratings by their human ``turn_type``, or, where the
   annotator left it empty, by the rated generation's ``turn_type_auto``. References and preferences have
   no turn type and are unchanged.
+
+:func:`narrow_generations` and :func:`narrow_ratings` are the same rules for one frame each, so that tables
+read outside :class:`Frames` (the machine judge's, ``workbench.judge``) mean by a filter what the dashboard does.
 """
 
 from __future__ import annotations
@@ -126,6 +129,45 @@ def apply_filters(
                                      date_to=date_to, columns=listed(columns), turn_types=listed(turn_types)))
 
 
+def _date_bounds(scope: Scope) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
+    start, stop = date_range(scope.date_from, scope.date_to)  # naive UTC, inclusive; a day as ``date_to`` is whole
+    return (pd.Timestamp(start) if start is not None else None, pd.Timestamp(stop) if stop is not None else None)
+
+
+def narrow_generations(gens: pd.DataFrame, scope: Scope, *, by_turn_type: bool = True) -> pd.DataFrame:
+    """Replies (``dataset``, ``column``, ``turn_type_auto``, ``created_at``) within ``scope``: dataset, dates,
+    column and, with ``by_turn_type``, the classifier's turn type. Annotators do not narrow replies."""
+    if scope.datasets is not None:
+        gens = gens[_in(gens["dataset"], scope.datasets)]
+    if scope.has_dates:
+        gens = gens[_date_mask(gens["created_at"], *_date_bounds(scope))]
+    if scope.columns is not None:
+        gens = gens[_in(gens["column"], set(scope.columns))]
+    if by_turn_type and scope.turn_types is not None:
+        gens = gens[_in(gens["turn_type_auto"], scope.turn_types)]
+    return gens
+
+
+def narrow_ratings(rats: pd.DataFrame, scope: Scope, turn_type_auto: pd.Series) -> pd.DataFrame:
+    """Ratings (``generation_id``, ``annotator``, ``dataset``, ``column``, ``turn_type``, ``created_at``) within
+    ``scope``; ``turn_type_auto`` maps a generation id to the classifier's turn type, which stands for the
+    human's where the annotator left it empty."""
+    if scope.annotators is not None:
+        rats = rats[_in(rats["annotator"], scope.annotators)]
+    if scope.datasets is not None:
+        rats = rats[_in(rats["dataset"], scope.datasets)]
+    if scope.has_dates:
+        rats = rats[_date_mask(rats["created_at"], *_date_bounds(scope))]
+    if scope.columns is not None:
+        rats = rats[_in(rats["column"], set(scope.columns))]
+    if scope.turn_types is not None:
+        human = rats["turn_type"]
+        has_label = human.notna() & (human.astype(object) != "")
+        label = human.where(has_label, rats["generation_id"].map(turn_type_auto))
+        rats = rats[_in(label, scope.turn_types)]
+    return rats
+
+
 def apply_scope(frames: Frames, scope: Scope | None) -> Frames:
     """Return new :class:`Frames` narrowed to ``scope`` (semantics in the module docstring)."""
     gens, rats, prefs, refs = frames.generations, frames.ratings, frames.preferences, frames.references
@@ -140,41 +182,19 @@ def apply_scope(frames: Frames, scope: Scope | None) -> Frames:
     )
     validate_frame(refs, "references", ["dataset"])
 
-    greets = frames.greetings
     if scope is None:
         return frames
-    annotators, datasets, columns, turn_types = scope.annotators, scope.datasets, scope.columns, scope.turn_types
-    if annotators is not None:
-        ann = list(annotators)
-        rats = rats[_in(rats["annotator"], ann)]
-        prefs = prefs[_in(prefs["annotator"], ann)]
-    if datasets is not None:
-        ds = list(datasets)
-        gens, rats = gens[_in(gens["dataset"], ds)], rats[_in(rats["dataset"], ds)]
-        greets = greets[_in(greets["dataset"], ds)]
-        prefs, refs = prefs[_in(prefs["dataset"], ds)], refs[_in(refs["dataset"], ds)]
+    # a rating left without a human turn type takes its reply's, from the unfiltered replies
+    auto = frames.generations.drop_duplicates("generation_id").set_index("generation_id")["turn_type_auto"]
+    rats = narrow_ratings(rats, scope, auto)
+    gens = narrow_generations(gens, scope)
+    greets = narrow_generations(frames.greetings, scope, by_turn_type=False)
+    if scope.annotators is not None:
+        prefs = prefs[_in(prefs["annotator"], scope.annotators)]
+    if scope.datasets is not None:
+        prefs, refs = prefs[_in(prefs["dataset"], scope.datasets)], refs[_in(refs["dataset"], scope.datasets)]
     if scope.has_dates:
-        start, stop = date_range(scope.date_from, scope.date_to)  # naive UTC, inclusive; a day as ``date_to`` is whole
-        lo = pd.Timestamp(start) if start is not None else None
-        hi = pd.Timestamp(stop) if stop is not None else None
-        gens = gens[_date_mask(gens["created_at"], lo, hi)]
-        greets = greets[_date_mask(greets["created_at"], lo, hi)]
-        rats = rats[_date_mask(rats["created_at"], lo, hi)]
-        prefs = prefs[_date_mask(prefs["created_at"], lo, hi)]
-    if columns is not None:
-        cols = set(columns)
-        gens = gens[_in(gens["column"], cols)]
-        greets = greets[_in(greets["column"], cols)]
-        rats = rats[_in(rats["column"], cols)]
-        prefs = _project_preferences(prefs, cols)
-    if turn_types is not None:
-        tt = list(turn_types)
-        gens = gens[_in(gens["turn_type_auto"], tt)]
-        auto = frames.generations.drop_duplicates("generation_id").set_index("generation_id")[
-            "turn_type_auto"
-        ]
-        human = rats["turn_type"]
-        has_label = human.notna() & (human.astype(object) != "")
-        label = human.where(has_label, rats["generation_id"].map(auto))
-        rats = rats[_in(label, tt)]
+        prefs = prefs[_date_mask(prefs["created_at"], *_date_bounds(scope))]
+    if scope.columns is not None:
+        prefs = _project_preferences(prefs, set(scope.columns))
     return replace(frames, generations=gens, ratings=rats, preferences=prefs, references=refs, greetings=greets)
