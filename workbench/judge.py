@@ -12,7 +12,8 @@ and is reported.
 
 :func:`judge_agreement` compares the judge with the humans on the same replies, per axis: Krippendorff's
 alpha (interval) between the judge's score and the mean of the submitted human scores, Spearman's rho,
-both with percentile bootstrap CIs over replies, and n.
+both with percentile bootstrap CIs over replies, and n. It and :func:`judge_scores` take the Compare tab's
+:class:`workbench.scope.Scope`, with the dashboard's meaning of each filter (:func:`judge_pairs` says how).
 """
 
 from __future__ import annotations
@@ -26,17 +27,20 @@ from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.orm import aliased
 
 from workbench.analysis.defaults import N_BOOT
+from workbench.analysis.filters import narrow_generations, narrow_ratings
 from workbench.annotate.counted import counted_rating
 from workbench.annotate.rubric import Axis, Rubric, load_rubric, score_number
 from workbench.errors import ConfigError, InputError, WorkbenchError
 from workbench.plural import counted
+from workbench.scope import FILTERS, Scope
 from workbench.simulate.cases import Case
-from workbench.store.schema import Dataset, Dialogue, Generation, Rating, Suggestion
+from workbench.store.schema import Dataset, Dialogue, Generation, Rating, Suggestion, User
 from workbench.store.threads import ThreadRequest, read_threads
-from workbench.vocab import GREETING_ROUTE, GenerationStatus
+from workbench.vocab import GREETING_ROUTE, TURN_TYPE_QUESTION, GenerationStatus
 
 if TYPE_CHECKING:
     from workbench.store.engine import Store
@@ -344,33 +348,90 @@ def _boot(a: np.ndarray, b: np.ndarray, fn: Callable[[np.ndarray, np.ndarray], f
     return float(np.percentile(vals, 2.5)), float(np.percentile(vals, 97.5))
 
 
-def judge_pairs(svc_or_store: object) -> pd.DataFrame:
-    """One row per (judge, axis, reply) that both the judge and at least one human scored."""
-    store = cast("Store", getattr(svc_or_store, "store", svc_or_store))
-    with store.session() as s:
-        judged = s.execute(
-            select(Suggestion.generation_id, Suggestion.agent, Suggestion.question, Suggestion.score)
+#: the scope's filters each table follows (``workbench.scope.FILTERS``): the judge is no annotator, so its scores
+#: alone are not narrowed by one; its agreement is, through the human side
+AGREEMENT_FILTERS = FILTERS
+SCORE_FILTERS = tuple(f for f in FILTERS if f != "annotators")
+
+
+def _turn_type_auto() -> tuple[Any, Any]:
+    """The newest ``turn_type`` suggestion per reply, as a grouped table and the suggestion joined to it (as in
+    ``workbench.analysis.from_store``, so the turn-type filter reads the same classifier answer there and here)."""
+    newest = (select(Suggestion.generation_id.label("generation_id"), func.max(Suggestion.id).label("sid"))
+              .where(Suggestion.question == TURN_TYPE_QUESTION).group_by(Suggestion.generation_id).subquery())
+    return newest, aliased(Suggestion, name="auto")
+
+
+def _judged(store: Store) -> pd.DataFrame:
+    """Every judge score on the rubric's axes, with its reply's dataset, column, date and classifier turn type."""
+    newest, auto = _turn_type_auto()
+    with store.read() as s:
+        rows = s.execute(
+            select(Suggestion.generation_id, Suggestion.agent, Suggestion.question, Suggestion.score, Dataset.name,
+                   Generation.column_name, Generation.created_at, auto.value)
+            .join(Generation, Generation.id == Suggestion.generation_id)
+            .join(Dialogue, Dialogue.id == Generation.dialogue_id)
+            .outerjoin(Dataset, Dataset.id == Dialogue.dataset_id)
+            .outerjoin(newest, newest.c.generation_id == Generation.id)
+            .outerjoin(auto, auto.id == newest.c.sid)
             .where(Suggestion.agent.like(f"{AGENT_PREFIX}%"), Suggestion.score.is_not(None),
                    Suggestion.question.not_in(ADVICE_QUESTIONS))
         ).all()
-        human = s.execute(
-            select(Rating.generation_id, Rating.scores).where(counted_rating())
+    return pd.DataFrame(rows, columns=["generation_id", "judge", "axis", "judge_score", "dataset", "column",
+                                       "created_at", "turn_type_auto"])
+
+
+def _human(store: Store) -> pd.DataFrame:
+    """Every counted rating, with what the scope narrows ratings by (``created_at`` is its last submission, as in
+    the dashboard's ratings)."""
+    newest, auto = _turn_type_auto()
+    with store.read() as s:
+        rows = s.execute(
+            select(Rating.generation_id, User.username, Dataset.name, Generation.column_name, Rating.turn_type,
+                   Rating.updated_at, auto.value, Rating.scores)
+            .join(User, User.id == Rating.user_id)
+            .join(Generation, Generation.id == Rating.generation_id)
+            .join(Dialogue, Dialogue.id == Generation.dialogue_id)
+            .outerjoin(Dataset, Dataset.id == Dialogue.dataset_id)
+            .outerjoin(newest, newest.c.generation_id == Generation.id)
+            .outerjoin(auto, auto.id == newest.c.sid)
+            .where(counted_rating())
         ).all()
+    return pd.DataFrame(rows, columns=["generation_id", "annotator", "dataset", "column", "turn_type", "created_at",
+                                       "turn_type_auto", "scores"])
+
+
+def judge_pairs(svc_or_store: object, scope: Scope | None = None) -> pd.DataFrame:
+    """One row per (judge, axis, reply) that both the judge and at least one human scored, within ``scope``.
+
+    The humans' ratings are narrowed as the dashboard narrows ratings (annotator, dataset, date of the rating,
+    column, the human's turn type or else the classifier's), the judge's scores as it narrows replies (dataset,
+    date of the reply, column, the classifier's turn type): a pair needs both sides in scope
+    (``workbench.analysis.filters``).
+    """
+    store = cast("Store", getattr(svc_or_store, "store", svc_or_store))
+    judged, human = _judged(store), _human(store)
+    if scope is not None:
+        judged = narrow_generations(judged, scope)
+        auto = human.drop_duplicates("generation_id").set_index("generation_id")["turn_type_auto"]
+        human = narrow_ratings(human, scope, auto)
     rows = []
-    for gid, answers in human:
+    for gid, answers in zip(human["generation_id"], human["scores"], strict=True):
         for axis, value in (answers or {}).items():  # every axis the humans answered
             number = score_number(value)
             if number is not None:
                 rows.append((gid, axis, number))
     h = pd.DataFrame(rows, columns=["generation_id", "axis", "human"])
     h = h.groupby(["generation_id", "axis"], as_index=False).agg(human=("human", "mean"), n_humans=("human", "size"))
-    j = pd.DataFrame(judged, columns=["generation_id", "judge", "axis", "judge_score"])
+    j = judged[["generation_id", "judge", "axis", "judge_score"]]
     return j.merge(h, on=["generation_id", "axis"], how="inner")
 
 
-def judge_agreement(svc_or_store: object, n_boot: int = N_BOOT, seed: int = 0) -> pd.DataFrame:
-    """Per judge and axis: alpha and Spearman (judge vs the humans' mean) with bootstrap CIs, and n."""
-    pairs = judge_pairs(svc_or_store)
+def judge_agreement(svc_or_store: object, n_boot: int = N_BOOT, seed: int = 0,
+                    scope: Scope | None = None) -> pd.DataFrame:
+    """Per judge and axis: alpha and Spearman (judge vs the humans' mean) with bootstrap CIs, and n, over the
+    pairs of :func:`judge_pairs` within ``scope``."""
+    pairs = judge_pairs(svc_or_store, scope)
     out = []
     for (judge, axis), g in pairs.groupby(["judge", "axis"], sort=True):
         a = g["judge_score"].to_numpy(dtype=float)
@@ -384,29 +445,28 @@ def judge_agreement(svc_or_store: object, n_boot: int = N_BOOT, seed: int = 0) -
     return pd.DataFrame(out, columns=AGREEMENT_COLUMNS)
 
 
-def judge_scores(svc_or_store: object, n_boot: int = N_BOOT, seed: int = 0) -> pd.DataFrame:
-    """The judge's mean score per column and axis, with a bootstrap CI and n (all judged replies)."""
+def judge_scores(svc_or_store: object, n_boot: int = N_BOOT, seed: int = 0,
+                 scope: Scope | None = None) -> pd.DataFrame:
+    """The judge's mean score per column and axis, with a bootstrap CI and n, over the judged replies within
+    ``scope`` (its :data:`SCORE_FILTERS`: an annotator filter does not apply to the judge)."""
     from workbench.analysis.scores import bootstrap_ci
 
     store = cast("Store", getattr(svc_or_store, "store", svc_or_store))
-    with store.session() as s:
-        rows = s.execute(
-            select(Suggestion.agent, Generation.column_name, Suggestion.question, Suggestion.score)
-            .join(Generation, Generation.id == Suggestion.generation_id)
-            .where(Suggestion.agent.like(f"{AGENT_PREFIX}%"), Suggestion.score.is_not(None),
-                   Suggestion.question.not_in(ADVICE_QUESTIONS))
-        ).all()
-    df = pd.DataFrame(rows, columns=["judge", "column", "axis", "score"])
+    df = _judged(store)
+    if scope is not None:
+        df = narrow_generations(df, scope)
     out = []
     for (judge, col, axis), g in df.groupby(["judge", "column", "axis"], sort=True):
-        mean, lo, hi = bootstrap_ci(g["score"].to_numpy(dtype=float), n_boot=n_boot, seed=seed)
+        mean, lo, hi = bootstrap_ci(g["judge_score"].to_numpy(dtype=float), n_boot=n_boot, seed=seed)
         out.append({"judge": judge, "column": col, "axis": axis, "mean": mean, "ci_low": lo, "ci_high": hi,
                     "n": len(g)})
     return pd.DataFrame(out, columns=["judge", "column", "axis", "mean", "ci_low", "ci_high", "n"])
 
 
-def judge_markdown(agreement: pd.DataFrame) -> str:
+def judge_markdown(agreement: pd.DataFrame, note: str | None = None) -> str:
+    """The agreement table under its heading; ``note``: a line saying which filters it follows."""
     from workbench.analysis.report import markdown_table
 
-    return ("## Machine judge vs humans\n\nKrippendorff's alpha (interval) and Spearman's rho between the judge's "
-            "score and the mean human score, 95% bootstrap CIs over replies\n\n" + markdown_table(agreement) + "\n")
+    return ("## Machine judge vs humans\n\n" + (f"{note}\n\n" if note else "")
+            + "Krippendorff's alpha (interval) and Spearman's rho between the judge's score and the mean human "
+            "score, 95% bootstrap CIs over replies\n\n" + markdown_table(agreement) + "\n")

@@ -22,6 +22,8 @@ from workbench.vocab import TurnType
 
 #: how the dataset filter of the Compare tab names the dialogues that come from no dataset (live chats)
 LIVE_CHATS = "(live chats)"
+#: the filters a scope can set, as tables name what they follow (``dates`` is the from/to range)
+FILTERS = ("annotators", "datasets", "dates", "columns", "turn_types")
 
 
 def _tuple(values: Iterable[Any] | None) -> tuple | None:
@@ -79,6 +81,20 @@ class Scope:
     @property
     def has_dates(self) -> bool:
         return self.date_from is not None or self.date_to is not None
+
+    def filters_set(self) -> tuple[str, ...]:
+        """The :data:`FILTERS` this scope narrows by, in their order."""
+        return tuple(f for f in FILTERS if (self.has_dates if f == "dates" else getattr(self, f) is not None))
+
+    def describe(self) -> str:
+        """The filters set, as ``name=value; …`` (live chats as :data:`LIVE_CHATS`), or ``none``: for a file that
+        must say what it was computed over."""
+        parts = []
+        for name, value in self.to_dict().items():
+            if value is not None:
+                shown = [LIVE_CHATS if v is None else v for v in value] if isinstance(value, list) else [value]
+                parts.append(f"{name}={', '.join(shown)}")
+        return "; ".join(parts) or "none"
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: dates in ISO form, tuples as lists, unset fields as None."""
