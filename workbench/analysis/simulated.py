@@ -20,6 +20,9 @@ says which share of a column's consultations that is.
 When a machine judge scored the advice (``workbench.judge``), ``key_point_coverage_judge`` and
 ``red_flag_handling_judge`` sit beside the keyword versions. Turn types come from the project's
 classifier, recomputed here, so stored consultations are measured by the current classifier.
+
+Of the Compare/``stats`` scope the consultations follow datasets, columns and dates (the consultation's
+creation); :data:`SCOPE_FILTERS` names them, and the callers say when a filter set does not apply.
 """
 
 from __future__ import annotations
@@ -37,6 +40,8 @@ from workbench.analysis.defaults import N_BOOT
 from workbench.analysis.scores import bootstrap_ci, proportion_ci
 from workbench.annotate.classifier import classify
 from workbench.csv_safety import safe_frame
+from workbench.dates import date_range
+from workbench.scope import Scope
 from workbench.simulate.cases import Case
 from workbench.simulate.matching import asked_facts, content_tokens, keyword_hits, question_part
 from workbench.vocab import ADVICE_TURN_TYPES, GenerationStatus
@@ -55,6 +60,9 @@ ADVICE_TYPES = ADVICE_TURN_TYPES
 REPEAT_JACCARD = 0.6
 SUMMARY_COLUMNS = ["column", "measure", "mean", "ci_low", "ci_high", "n"]
 FINISHED_STATUSES = ("advised", "max_turns")
+#: the scope's filters (``workbench.scope.FILTERS``) the measures follow; a consultation has no annotator, and its
+#: replies are of every turn type (the measures are about the whole consultation), so the others cannot apply
+SCOPE_FILTERS = ("datasets", "dates", "columns")
 #: 0/1 measures: a share with a Wilson interval (a bootstrap of 6 of 6 gives [1, 1])
 BINARY_MEASURES = ("finished", "advised")
 
@@ -123,18 +131,30 @@ def consultation_measures(
 
 
 def consultations_frame(svc_or_store: object, datasets: Sequence[str] | None = None,
-                        columns: Sequence[str] | None = None) -> pd.DataFrame:
-    """One row per stored consultation with its measures (and the judge's, where it scored the advice)."""
+                        columns: Sequence[str] | None = None, *, scope: Scope | None = None) -> pd.DataFrame:
+    """One row per stored consultation with its measures (and the judge's, where it scored the advice).
+
+    ``datasets``/``columns`` narrow the consultations (empty: all), and so does ``scope`` by its
+    :data:`SCOPE_FILTERS`: its dates bound the consultation's creation; live chats are never consultations.
+    """
     from workbench.simulate.run import SIMULATED_SOURCE
     from workbench.store.schema import Dataset, Dialogue, Generation, Suggestion
 
     store = cast("Store", getattr(svc_or_store, "store", svc_or_store))
+    scope = scope or Scope()
     rows: list[dict[str, Any]] = []
     with store.session() as s:
         q = (select(Dialogue.id, Dialogue.meta, Dataset.name).join(Dataset, Dataset.id == Dialogue.dataset_id)
              .where(Dialogue.source == SIMULATED_SOURCE))
         if datasets:
             q = q.where(Dataset.name.in_(list(datasets)))
+        if scope.datasets is not None:
+            q = q.where(Dataset.name.in_([d for d in scope.datasets if d is not None]))
+        start, stop = date_range(scope.date_from, scope.date_to)
+        if start is not None:
+            q = q.where(Dialogue.created_at >= start)
+        if stop is not None:
+            q = q.where(Dialogue.created_at <= stop)
         dialogues = s.execute(q.order_by(Dialogue.id)).all()
         ids = [d[0] for d in dialogues]
         gens: dict[int, dict[int, tuple[int, str]]] = {}
@@ -161,7 +181,8 @@ def consultations_frame(svc_or_store: object, datasets: Sequence[str] | None = N
                     continue
     for did, meta, dataset in dialogues:
         meta = meta or {}
-        if not meta.get("case") or (columns and meta.get("column") not in columns):
+        if not meta.get("case") or (columns and meta.get("column") not in columns) \
+                or (scope.columns is not None and meta.get("column") not in scope.columns):
             continue
         case = Case.model_validate(meta["case"])
         per = gens.get(did, {})
