@@ -169,41 +169,60 @@ def cmd_stats(args: argparse.Namespace) -> int:
                           column_order=[c.name for c in cfg.columns])
     paths = write_report(d, args.out)
     print(dashboard_markdown(d))
-    paths += _simulated_stats(args)
+    paths += _simulated_stats(args, scope)
     print(f"wrote {counted(len(paths), 'file')} to {args.out}", file=sys.stderr)
     return 0
 
 
-def _simulated_stats(args: argparse.Namespace) -> list:
-    """The simulated-patient measures and the judge's agreement with the humans, when there are any."""
-    from workbench.analysis.simulated import consultations_frame, summarize, write_simulated_report
+#: each command-line filter of ``stats`` and the scope filter it sets (``workbench.scope.FILTERS``)
+STATS_FLAGS = (("--annotator", "annotators", "annotator"), ("--dataset", "datasets", "dataset"),
+               ("--from", "dates", "date_from"), ("--to", "dates", "date_to"), ("--column", "columns", "column"),
+               ("--turn-type", "turn_types", "turn_type"))
+
+
+def _flags_not_followed(args: argparse.Namespace, followed: tuple[str, ...]) -> list[str]:
+    """The filters the run names that a table does not follow, as the flags typed."""
+    return [flag for flag, name, attr in STATS_FLAGS if getattr(args, attr) and name not in followed]
+
+
+def _simulated_stats(args: argparse.Namespace, scope: Scope) -> list:
+    """The simulated-patient measures and the judge's agreement with the humans, when there are any, within
+    ``scope`` as far as each applies."""
+    from workbench.analysis.simulated import (
+        SCOPE_FILTERS,
+        consultations_frame,
+        summarize,
+        write_simulated_report,
+    )
     from workbench.csv_safety import safe_frame
     from workbench.judge import judge_agreement, judge_markdown
 
     store = _open_store(_config(args))
     try:
-        datasets = [d for d in args.dataset or [] if d not in LIVE_NAMES] or None
-        frame = consultations_frame(store, datasets, args.column)
-        agreement = judge_agreement(store, n_boot=args.n_boot)
+        frame = consultations_frame(store, scope=scope)
+        agreement = judge_agreement(store, n_boot=args.n_boot, scope=scope)
     finally:
         store.dispose()
     paths = []
     if not frame.empty:
         summary = summarize(frame, n_boot=args.n_boot)
-        # Consultations are narrowed by dataset and column only (as in the Compare tab's section): say so when
-        # the run names other filters, which report.md beside this file does follow.
-        ignored = [flag for flag, value in (("--from", args.date_from), ("--to", args.date_to),
-                                            ("--annotator", args.annotator), ("--turn-type", args.turn_type))
-                   if value]
-        note = (f"Every simulated consultation of the datasets and columns chosen: {', '.join(ignored)} do not apply "
-                "here (they filter report.md's tables only)." if ignored else None)
+        # A consultation has no annotator and spans every turn type: say so when the run names those filters,
+        # which report.md beside this file does follow.
+        ignored = _flags_not_followed(args, SCOPE_FILTERS)
+        note = ("Every simulated consultation of the datasets, columns and dates (when the consultation began) "
+                f"chosen: {', '.join(ignored)} do not apply here (they filter report.md's tables only)."
+                if ignored else None)
         paths += write_simulated_report(frame, summary, args.out, note)
         print(paths[-1].read_text(encoding="utf-8"))
     if not agreement.empty:
         out = Path(args.out) / "judge_agreement.csv"
-        safe_frame(agreement).to_csv(out, index=False)
+        # the file says what it was computed over, as report.md's Filters line does
+        safe_frame(agreement.assign(filters=scope.describe())).to_csv(out, index=False)
         paths.append(out)
-        print(judge_markdown(agreement))
+        note = (f"Filters: {scope.describe()}, all applied: the humans' ratings as in report.md's tables, the "
+                "judge's scores by their reply (dataset, date, column, the classifier's turn type)."
+                if scope.filters_set() else None)
+        print(judge_markdown(agreement, note))
     return paths
 
 
