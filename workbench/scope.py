@@ -86,6 +86,12 @@ class Scope:
         """The :data:`FILTERS` this scope narrows by, in their order."""
         return tuple(f for f in FILTERS if (self.has_dates if f == "dates" else getattr(self, f) is not None))
 
+    def only(self, filters: Collection[str]) -> Scope:
+        """This scope with only the given :data:`FILTERS` kept: what a table that follows those applied."""
+        keep = {f: getattr(self, f) for f in ("annotators", "datasets", "columns", "turn_types") if f in filters}
+        dates = {"date_from": self.date_from, "date_to": self.date_to} if "dates" in filters else {}
+        return Scope(**keep, **dates)
+
     def describe(self) -> str:
         """The filters set, as ``name=value; …`` (live chats as :data:`LIVE_CHATS`), or ``none``: for a file that
         must say what it was computed over."""

@@ -208,7 +208,9 @@ def build_compare_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
                                        interactive=False, wrap=True,
                                        max_height=320, elem_id=f"compare-table-{stem}")
 
-    simulated = build_simulated_section(svc, datasets, columns, require_admin, ui)
+    # the section's tables are computed within the same filters as the others (one Scope, made by make_filters)
+    simulated = build_simulated_section(svc, [annotators, datasets, date_from, date_to, columns, turn_types],
+                                        make_filters, require_admin, ui, js=_TYPED_DATES_JS)
     # Each researcher's filters at their last Refresh: a reload (the language switch is one) draws the menus
     # empty, and the next Refresh would silently compute over everything; they come back with the menus.
     last_filters: dict[str, tuple[Any, Any, Any, Any]] = {}
