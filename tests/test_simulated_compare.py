@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import csv
 import html
+import io
+import re
 from pathlib import Path
+from urllib.parse import urljoin
 
+import httpx
+import pytest
 from gradio_clients import Client
+from judge_scope_world import AXIS, JUDGE, build_world
 from ui_server import running_app
 
+from workbench.scope import Scope
 from workbench.simulate.cases import load_cases
 from workbench.simulate.run import run_simulation
-from workbench.ui.simulated_section import compute_simulated_view
+from workbench.ui.simulated_section import compute_simulated_view, scope_note
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -34,7 +42,7 @@ def test_compare_shows_simulated_measures_per_column(services):
 
     with running_app(services) as url:
         client = Client(url, verbose=False, analytics_enabled=False, headers=url.headers)
-        measures, agreement, scores, links, note = client.predict([], [], api_name="/compare_simulated")
+        measures, agreement, scores, links, note = client.predict([], [], None, None, [], [], api_name="/compare_simulated")
     # each table comes as an update (column widths + value) or as its bare value
     measures, agreement, scores = (t.get("value", t) for t in (measures, agreement, scores))
     assert [row[0] for row in measures["data"]] == ["BianQue-1.0", "BianQue-2.0"]
@@ -57,6 +65,62 @@ def test_measures_pooled_over_several_simulated_datasets_say_so(services):
     # and the section keeps the notice above its tables, after the pop-up has gone
     with running_app(services) as url:
         client = Client(url, verbose=False, analytics_enabled=False, headers=url.headers)
-        *_tables, note = client.predict([], [], api_name="/compare_simulated")
+        *_tables, note = client.predict([], [], None, None, [], [], api_name="/compare_simulated")
     shown = html.unescape(note)  # the names are made inert for the page (they are dataset names anyone typed)
     assert "sim_short" in shown and "simulated" in shown and "pool" in shown
+
+
+def test_the_section_follows_the_tabs_filters_and_says_which_do_not_apply(services):
+    """Walk s65: under a one-dataset or one-annotator filter the judge's agreement and scores were computed over
+    the whole store, unmarked. The section now takes the tab's Scope; expected pairs are read off the world's rows
+    (tests/judge_scope_world.py, as in test_judge_scope.py)."""
+    ids = build_world(services.store)
+    view = compute_simulated_view(services, n_boot=50, scope=Scope(annotators=["ann"], datasets=["d1"]))
+    agreement = view.agreement.set_index("axis").loc[AXIS]
+    assert agreement["n"] == 3 and agreement["human_mean"] == pytest.approx((1 + 3 + 2) / 3)  # replies 0, 1, 3
+    assert agreement["judge_mean"] == pytest.approx((1 + 3 + 2) / 3)
+    # the judge's scores follow the dataset, not the annotator: d1's judged replies 0, 1, 8 (A) and 2, 3 (B)
+    scores = view.judge_scores.set_index("column")
+    assert scores.loc["A", "n"] == 3 and scores.loc["A", "mean"] == pytest.approx(3)
+    assert scores.loc["B", "n"] == 2 and scores.loc["B", "mean"] == pytest.approx(3)
+    assert "measures" not in view.computed  # d1 holds no consultation
+    # each CSV names what it followed
+    assert set(view.csv("agreement")["filters"]) == {"annotators=ann; datasets=d1"}
+    assert set(view.csv("judge_scores")["filters"]) == {"datasets=d1"}
+    note = scope_note(view, "en")
+    assert "Not applied to the judge's scores: Annotator (" in note
+    assert "Not applied to the simulated-patient measures: Annotator (" in note
+    assert "Dates" not in note
+    assert scope_note(compute_simulated_view(services, n_boot=20), "en") == ""  # no filter, no note
+
+    # the consultations follow dates (when one began), columns and datasets
+    feb = compute_simulated_view(services, n_boot=50, scope=Scope(date_from="2025-02-01"))
+    assert set(feb.measures_data["datasets"]) == {"sim-feb"} and set(feb.measures_data["column"]) == {"B"}
+    assert set(feb.csv("measures")["filters"]) == {"date_from=2025-02-01"}
+    assert feb.agreement.set_index("axis").loc[AXIS, "n"] == 4  # replies 3, 4, 5, 7
+
+    # the tab's own filter boxes, through the running app (the button reads the same six inputs as Refresh)
+    with running_app(services) as url:
+        client = Client(url, verbose=False, analytics_enabled=False, headers=url.headers)
+        client.predict([], [], None, None, [], [], False, api_name="/compare")  # Refresh fills the filter menus
+        measures, agreement_t, scores_t, links, note = client.predict(
+            [], ["d2", "(live chats)"], None, None, ["A"], ["question"], api_name="/compare_simulated")
+        # the download holds what the table shows, and the filters it followed
+        href = re.search(r'href="([^"]*judge_scores\.csv[^"]*)"', links).group(1)
+        got = httpx.get(urljoin(str(url), html.unescape(href)), headers=url.headers, timeout=30)
+    assert got.status_code == 200, got.text
+    rows = list(csv.DictReader(io.StringIO(got.content.decode("utf-8-sig"))))
+    assert [(r["column"], r["n"], r["filters"]) for r in rows] == [
+        ("A", "2", "datasets=d2, (live chats); columns=A; turn_types=question")]
+    agreement_t, scores_t = (t.get("value", t) for t in (agreement_t, scores_t))
+    # d2 or live, column A, question by both sides: replies 4 (ann only: bob said suggestion) and 9
+    n_at = agreement_t["headers"].index("n")
+    assert [row[n_at] for row in agreement_t["data"]] == [2]
+    assert [row[0] for row in scores_t["data"]] == [JUDGE]  # one column: A, replies 4 and 9
+    assert [row[scores_t["headers"].index("n")] for row in scores_t["data"]] == [2]
+    shown = html.unescape(note)
+    assert "Not applied to the simulated-patient measures: Turn type (" in shown
+    assert "Filters set: Dataset, Column, Turn type." in shown
+    assert "Not applied to the judge's scores" not in shown  # no annotator filter: they follow every one set
+    assert "no simulated consultations" in measures.get("value", measures)["data"][0][0]
+    assert ids  # the world was written

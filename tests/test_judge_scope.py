@@ -1,0 +1,106 @@
+"""The machine judge's tables and the simulated measures within the Compare/``stats`` scope (walk s65: they took
+every rating and judge score in the store whatever the filters, unmarked). Real SQLite store, written row by row
+(``judge_scope_world``); the expected pairs of each filter are listed by hand from that world's rows."""
+
+from __future__ import annotations
+
+import krippendorff
+import pytest
+from judge_scope_world import AXIS, JUDGE, REPLIES, build_world
+from scipy.stats import spearmanr
+
+from workbench.analysis.simulated import consultations_frame
+from workbench.judge import judge_agreement, judge_pairs, judge_scores
+from workbench.scope import Scope
+
+ALL = {0: 1.5, 1: 3, 2: 5, 3: 2, 4: 4.5, 5: 1, 6: 3, 7: 4, 9: 2}
+
+#: scope → the pairs it keeps, as {reply: the mean of the humans' scores kept}
+AGREEMENT_CASES = [
+    (Scope(), ALL),
+    (Scope(annotators=["ann"]), {0: 1, 1: 3, 3: 2, 4: 4, 6: 3, 9: 2}),
+    (Scope(annotators=["bob"]), {0: 2, 2: 5, 4: 5, 5: 1, 7: 4}),
+    (Scope(datasets=["d1"]), {0: 1.5, 1: 3, 2: 5, 3: 2}),
+    (Scope(datasets=["d2", None]), {4: 4.5, 5: 1, 6: 3, 7: 4, 9: 2}),  # None: live chats
+    (Scope(columns=["B"]), {2: 5, 3: 2, 6: 3, 7: 4}),
+    # reply 6 was created in January and rated in February: its rating is in the range, the reply is not
+    (Scope(date_from="2025-02-01"), {3: 2, 4: 4.5, 5: 1, 7: 4}),
+    (Scope(date_to="2025-01-31"), {0: 1.5, 1: 3, 2: 5, 9: 2}),
+    # reply 3: the human says question, the classifier suggestion (out); reply 4: bob's "suggestion" is out
+    (Scope(turn_types=["question"]), {0: 1.5, 2: 5, 4: 4, 6: 3, 9: 2}),
+    (Scope(turn_types=["suggestion"]), {1: 3, 5: 1, 7: 4}),
+    (Scope(annotators=["ann"], datasets=["d1"]), {0: 1, 1: 3, 3: 2}),
+]
+
+#: scope → the replies whose judge scores it keeps
+SCORE_CASES = [
+    (Scope(), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]),
+    (Scope(annotators=["bob"]), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]),  # the judge is not an annotator
+    (Scope(datasets=["d1"]), [0, 1, 2, 3, 8]),
+    (Scope(datasets=[None]), [9]),
+    (Scope(columns=["B"]), [2, 3, 6, 7]),
+    (Scope(date_from="2025-02-01"), [3, 4, 5, 7]),
+    (Scope(date_to="2025-01-31"), [0, 1, 2, 6, 8, 9]),
+    (Scope(turn_types=["question"]), [0, 2, 4, 6, 8, 9]),
+]
+
+
+@pytest.fixture
+def world(store):
+    return store, build_world(store)
+
+
+def expected_row(pairs: dict[int, float]) -> dict[str, float]:
+    judge = [REPLIES[i].judge for i in sorted(pairs)]
+    human = [pairs[i] for i in sorted(pairs)]
+    return {"n": len(pairs), "judge_mean": sum(judge) / len(judge), "human_mean": sum(human) / len(human),
+            "alpha": krippendorff.alpha(reliability_data=[judge, human], level_of_measurement="interval"),
+            "spearman": spearmanr(judge, human).statistic}
+
+
+@pytest.mark.parametrize(("scope", "pairs"), AGREEMENT_CASES)
+def test_judge_agreement_follows_every_filter(world, scope, pairs):
+    store, ids = world
+    got = judge_pairs(store, scope)
+    assert dict(zip(got["generation_id"], got["human"], strict=True)) == {ids[i]: h for i, h in pairs.items()}
+    table = judge_agreement(store, n_boot=50, scope=scope)
+    assert list(table["judge"]) == [JUDGE] and list(table["axis"]) == [AXIS]
+    row = table.iloc[0]
+    want = expected_row(pairs)
+    assert row["n"] == want["n"]
+    for key in ("judge_mean", "human_mean", "alpha", "spearman"):
+        assert row[key] == pytest.approx(want[key]), key
+
+
+def test_no_scope_is_the_whole_store(world):
+    store, _ids = world
+    assert judge_agreement(store, n_boot=0).equals(judge_agreement(store, n_boot=0, scope=Scope()))
+    assert judge_agreement(store, n_boot=0, scope=Scope(annotators=["nobody"])).empty
+
+
+@pytest.mark.parametrize(("scope", "replies"), SCORE_CASES)
+def test_judge_scores_follow_every_filter_but_the_annotator(world, scope, replies):
+    store, _ids = world
+    table = judge_scores(store, n_boot=50, scope=scope).set_index("column")
+    want: dict[str, list[float]] = {}
+    for i in replies:
+        want.setdefault(REPLIES[i].column, []).append(REPLIES[i].judge)
+    assert sorted(table.index) == sorted(want)
+    for column, scores in want.items():
+        assert table.loc[column, "n"] == len(scores)
+        assert table.loc[column, "mean"] == pytest.approx(sum(scores) / len(scores))
+
+
+@pytest.mark.parametrize(("scope", "datasets"), [
+    (Scope(), ["sim-jan", "sim-feb"]),
+    (Scope(date_from="2025-02-01"), ["sim-feb"]),  # when the consultation began
+    (Scope(date_to="2025-01-10"), ["sim-jan"]),  # a day as "to" is the whole day
+    (Scope(columns=["A"]), ["sim-jan"]),
+    (Scope(datasets=["sim-feb", "d1"]), ["sim-feb"]),
+    (Scope(datasets=[None]), []),  # a live chat is never a consultation
+    (Scope(annotators=["ann"], turn_types=["question"]), ["sim-jan", "sim-feb"]),  # do not apply
+])
+def test_simulated_consultations_follow_datasets_columns_and_dates(world, scope, datasets):
+    store, _ids = world
+    frame = consultations_frame(store, scope=scope)
+    assert (list(frame["dataset"]) if len(frame) else []) == datasets
