@@ -4,14 +4,21 @@ every rating and judge score in the store whatever the filters, unmarked). Real 
 
 from __future__ import annotations
 
+import csv
+from pathlib import Path
+
 import krippendorff
 import pytest
 from judge_scope_world import AXIS, JUDGE, REPLIES, build_world
 from scipy.stats import spearmanr
 
 from workbench.analysis.simulated import consultations_frame
+from workbench.cli import main
 from workbench.judge import judge_agreement, judge_pairs, judge_scores
 from workbench.scope import Scope
+from workbench.store.engine import Store
+
+REPO = Path(__file__).resolve().parents[1]
 
 ALL = {0: 1.5, 1: 3, 2: 5, 3: 2, 4: 4.5, 5: 1, 6: 3, 7: 4, 9: 2}
 
@@ -104,3 +111,37 @@ def test_simulated_consultations_follow_datasets_columns_and_dates(world, scope,
     store, _ids = world
     frame = consultations_frame(store, scope=scope)
     assert (list(frame["dataset"]) if len(frame) else []) == datasets
+
+
+def test_stats_computes_the_judge_and_the_measures_within_its_filters(tmp_path, monkeypatch, capsys):
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    store = Store(url)
+    build_world(store)
+    store.dispose()
+    monkeypatch.setenv("WORKBENCH_DB_URL", url)
+    cfg = str(REPO / "configs" / "demo.yaml")
+    out = tmp_path / "stats"
+    assert main(["stats", "--config", cfg, "--out", str(out), "--no-metrics", "--n-boot", "50", "--annotator", "ann",
+                 "--column", "A", "--from", "2025-01-01"]) == 0
+    printed = capsys.readouterr().out
+    # ann's ratings of column A's replies: replies 0, 1, 4 and 9
+    want = expected_row({0: 1, 1: 3, 4: 4, 9: 2})
+    [row] = list(csv.DictReader((out / "judge_agreement.csv").open(encoding="utf-8-sig")))
+    assert int(row["n"]) == want["n"] and float(row["alpha"]) == pytest.approx(want["alpha"])
+    assert float(row["human_mean"]) == pytest.approx(want["human_mean"])
+    assert row["filters"] == "annotators=ann; date_from=2025-01-01; columns=A"
+    assert "Filters: annotators=ann; date_from=2025-01-01; columns=A, all applied" in printed
+    # the measures: column A, begun from January 1 (sim-jan); the annotator filter cannot apply, and says so
+    md = (out / "simulated.md").read_text("utf-8")
+    assert "--annotator does not apply here" in md and "--from" not in md and "--column" not in md
+    consultations = list(csv.DictReader((out / "simulated_consultations.csv").open(encoding="utf-8-sig")))
+    assert [(c["dataset"], c["column"]) for c in consultations] == [("sim-jan", "A")]
+
+    narrow = tmp_path / "d1"
+    assert main(["stats", "--config", cfg, "--out", str(narrow), "--no-metrics", "--n-boot", "50",
+                 "--dataset", "d1"]) == 0
+    capsys.readouterr()
+    [row] = list(csv.DictReader((narrow / "judge_agreement.csv").open(encoding="utf-8-sig")))
+    assert int(row["n"]) == 4 and row["filters"] == "datasets=d1"  # replies 0 to 3
+    assert float(row["human_mean"]) == pytest.approx(expected_row({0: 1.5, 1: 3, 2: 5, 3: 2})["human_mean"])
+    assert not (narrow / "simulated.md").exists()  # d1 holds no consultation

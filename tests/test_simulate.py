@@ -224,7 +224,7 @@ def test_simulate_and_stats_commands(demo_config, tmp_path, monkeypatch, capsys)
     printed = capsys.readouterr().out
     assert "Simulated patients" in printed and "elicitation_recall" in printed
     assert (out / "simulated.md").exists() and (out / "simulated_measures.csv").exists()
-    assert "do not apply" not in (out / "simulated.md").read_text("utf-8")
+    assert "not apply" not in (out / "simulated.md").read_text("utf-8")
     # Walk s64: with a date range that holds no reply, report.md counted nothing while simulated.md, beside it,
     # counted every consultation without a word; it now says which of the run's filters it does not follow.
     dated = tmp_path / "dated"
@@ -233,8 +233,13 @@ def test_simulate_and_stats_commands(demo_config, tmp_path, monkeypatch, capsys)
     capsys.readouterr()
     assert main(["stats", "--config", cfg, "--out", str(dated), "--no-metrics", "--n-boot", "100",
                  "--to", "2000-01-01", "--turn-type", "question"]) == 0
-    md = (dated / "simulated.md").read_text("utf-8")
-    assert "--to, --turn-type do not apply" in md and md in capsys.readouterr().out
+    # the dates bound when a consultation began (none before 2000): only the turn type cannot apply
+    assert not (dated / "simulated.md").exists()
+    capsys.readouterr()
+    assert main(["stats", "--config", cfg, "--out", str(tmp_path / "typed"), "--no-metrics", "--n-boot", "100",
+                 "--from", "2000-01-01", "--turn-type", "question"]) == 0
+    md = (tmp_path / "typed" / "simulated.md").read_text("utf-8")
+    assert "--turn-type does not apply" in md and "--from" not in md and md in capsys.readouterr().out
     bad = tmp_path / "bad"
     bad.mkdir()
     (bad / "x.yaml").write_text("id: x\n", encoding="utf-8")

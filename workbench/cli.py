@@ -210,7 +210,8 @@ def _simulated_stats(args: argparse.Namespace, scope: Scope) -> list:
         # which report.md beside this file does follow.
         ignored = _flags_not_followed(args, SCOPE_FILTERS)
         note = ("Every simulated consultation of the datasets, columns and dates (when the consultation began) "
-                f"chosen: {', '.join(ignored)} do not apply here (they filter report.md's tables only)."
+                f"chosen: {', '.join(ignored)} {'does' if len(ignored) == 1 else 'do'} not apply here (they filter "
+                "report.md's tables only)."
                 if ignored else None)
         paths += write_simulated_report(frame, summary, args.out, note)
         print(paths[-1].read_text(encoding="utf-8"))
