@@ -140,7 +140,8 @@ def test_stats_computes_the_judge_and_the_measures_within_its_filters(tmp_path, 
     narrow = tmp_path / "d1"
     assert main(["stats", "--config", cfg, "--out", str(narrow), "--no-metrics", "--n-boot", "50",
                  "--dataset", "d1"]) == 0
-    capsys.readouterr()
+    # the store's consultations are all outside d1: the run says so rather than staying silent
+    assert "No simulated consultation within the filters (datasets=d1)" in capsys.readouterr().out
     [row] = list(csv.DictReader((narrow / "judge_agreement.csv").open(encoding="utf-8-sig")))
     assert int(row["n"]) == 4 and row["filters"] == "datasets=d1"  # replies 0 to 3
     assert float(row["human_mean"]) == pytest.approx(expected_row({0: 1.5, 1: 3, 2: 5, 3: 2})["human_mean"])

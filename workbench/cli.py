@@ -191,6 +191,7 @@ def _simulated_stats(args: argparse.Namespace, scope: Scope) -> list:
     from workbench.analysis.simulated import (
         SCOPE_FILTERS,
         consultations_frame,
+        stored_consultations,
         summarize,
         write_simulated_report,
     )
@@ -201,9 +202,14 @@ def _simulated_stats(args: argparse.Namespace, scope: Scope) -> list:
     try:
         frame = consultations_frame(store, scope=scope)
         agreement = judge_agreement(store, n_boot=args.n_boot, scope=scope)
+        stored = stored_consultations(store) if frame.empty else 0
     finally:
         store.dispose()
     paths = []
+    if stored:
+        # without this line a filter that leaves no consultation reads like a store without simulations
+        print(f"No simulated consultation within the filters ({scope.describe()}): simulated.md is not written; "
+              f"the store holds {stored} in all.")
     if not frame.empty:
         summary = summarize(frame, n_boot=args.n_boot)
         # A consultation has no annotator and spans every turn type: say so when the run names those filters,

@@ -202,6 +202,19 @@ def consultations_frame(svc_or_store: object, datasets: Sequence[str] | None = N
     return pd.DataFrame(rows)
 
 
+def stored_consultations(svc_or_store: object) -> int:
+    """How many simulated consultations the store holds, whatever a scope says (to tell an empty scope from an
+    empty store)."""
+    from sqlalchemy import func
+
+    from workbench.simulate.run import SIMULATED_SOURCE
+    from workbench.store.schema import Dialogue
+
+    store = cast("Store", getattr(svc_or_store, "store", svc_or_store))
+    with store.session() as s:
+        return int(s.execute(select(func.count(Dialogue.id)).where(Dialogue.source == SIMULATED_SOURCE)).scalar_one())
+
+
 def _interval(measure: str, values: np.ndarray, n_boot: int, seed: int) -> tuple[float, float, float]:
     if measure in BINARY_MEASURES:
         return proportion_ci(int(np.count_nonzero(values)), int(values.size))
