@@ -131,6 +131,12 @@ def test_stats_computes_the_judge_and_the_measures_within_its_filters(tmp_path, 
     assert float(row["human_mean"]) == pytest.approx(want["human_mean"])
     assert row["filters"] == "annotators=ann; date_from=2025-01-01; columns=A"
     assert "Filters: annotators=ann; date_from=2025-01-01; columns=A, all applied" in printed
+    # the judge's scores, as the Compare tab's third table: column A's judged replies, any annotator (the judge is none)
+    [scores] = list(csv.DictReader((out / "judge_scores.csv").open(encoding="utf-8-sig")))
+    column_a = [r.judge for r in REPLIES if r.column == "A"]
+    assert (scores["column"], int(scores["n"])) == ("A", len(column_a))
+    assert float(scores["mean"]) == pytest.approx(sum(column_a) / len(column_a))
+    assert scores["filters"] == "date_from=2025-01-01; columns=A"
     # the measures: column A, begun from January 1 (sim-jan); the annotator filter cannot apply, and says so
     md = (out / "simulated.md").read_text("utf-8")
     assert "--annotator does not apply here" in md and "--from" not in md and "--column" not in md

@@ -196,12 +196,13 @@ def _simulated_stats(args: argparse.Namespace, scope: Scope) -> list:
         write_simulated_report,
     )
     from workbench.csv_safety import safe_frame
-    from workbench.judge import judge_agreement, judge_markdown
+    from workbench.judge import SCORE_FILTERS, judge_agreement, judge_markdown, judge_scores
 
     store = _open_store(_config(args))
     try:
         frame = consultations_frame(store, scope=scope)
         agreement = judge_agreement(store, n_boot=args.n_boot, scope=scope)
+        scores = judge_scores(store, n_boot=args.n_boot, scope=scope)
         stored = stored_consultations(store) if frame.empty else 0
     finally:
         store.dispose()
@@ -230,6 +231,11 @@ def _simulated_stats(args: argparse.Namespace, scope: Scope) -> list:
                 "judge's scores by their reply (dataset, date, column, the classifier's turn type)."
                 if scope.filters_set() else None)
         print(judge_markdown(agreement, note))
+    if not scores.empty:
+        # the Compare tab's third table: without it a researcher had the judge's agreement but not its scores
+        out = Path(args.out) / "judge_scores.csv"
+        safe_frame(scores.assign(filters=scope.only(SCORE_FILTERS).describe())).to_csv(out, index=False)
+        paths.append(out)
     return paths
 
 
