@@ -106,6 +106,8 @@ _TRADITIONAL_PAIRS = (
     "繫系絡络碼码費费姓姓廳厅鋼钢鐵铁橋桥灣湾館馆廟庙島岛嶺岭嶽岳衝冲壩坝莊庄圓圆號号蓮莲瓏珑倫伦嵐岚綺绮潔洁"
     "慧慧倩倩萊莱瑋玮琳琳鈞钧銘铭錦锦顥颢穎颖豐丰進进達达義义禮礼孝孝薩萨爾尔麥麦買买熱热組组團团隊队區区"
     "編编嬤嬷譯译"
+    # a herb's and a certificate's characters (何首烏, 當歸, 醫師證書字號)
+    "烏乌當当書书"
 )
 _TRADITIONAL_TABLE = str.maketrans({_TRADITIONAL_PAIRS[i]: _TRADITIONAL_PAIRS[i + 1]
                                     for i in range(0, len(_TRADITIONAL_PAIRS), 2)
@@ -324,11 +326,14 @@ _CUED: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"|(?<![A-Za-z])(?:Medicare|OHIP)(?:\s*(?:[Nn]umber|[Nn]o\.?|#|[Cc]ard))?\s*"
         # a Singapore NRIC or FIN, a Malaysian MyKad, named as such (a mistyped check letter is still one)
         r"|\bNRIC|\bFIN(?![A-Za-z])|MyKad"
+        # other countries' national ID numbers by their labels: Hong Kong's in English, Indonesia's NIK, Kazakhstan's
+        # ИИН, Thailand's ID card (HKID K463287(1), NIK 3174056203850004, ИИН 850614301257)
+        r"|(?<![A-Za-z])(?:HKID|NIK|KTP|IIN)(?![A-Za-z])|(?<![А-Яа-я])ИИН(?![А-Яа-я])"
         # 香港身份證號碼：Y547362(8), 身分證字號：F228713546: named as such, a mistyped check character is still one
         # (澳門居民…，身份證1357924(6): a Macau ID's shape after 身份证 whatever comes before)
         r"|身[份分]证(?:字号|号码|号)?(?=\s*[:：]?\s*(?:[A-Z]|[157]\d{6}\s?[（(]\d[)）])))" + _CUE_GAP
         # (回鄉證號碼H6083721403: a home-return permit's H or M and eight or ten digits)
-        + r"(?P<v>[A-Z]{1,2}\d{6}\s?[（(][0-9A][)）]|[A-Z][12]\d{8}|[HM]\d{10}|[A-Za-z]{1,3}\d{6,9}[A-Za-z]?|\d{3} \d{3} \d{4}|\d{8,12}|\d{3}-\d{2}-\d{4}|[157]\d{6}\(\d\)"
+        + r"(?P<v>[A-Z]{1,2}\d{6}\s?[（(][0-9A][)）]|[A-Z][12]\d{8}|[HM]\d{10}|[A-Za-z]{1,3}\d{6,9}[A-Za-z]?|\d{3} \d{3} \d{4}|\d{16}|\d{13}|\d{8,12}|\d{3}-\d{2}-\d{4}|[157]\d{6}\(\d\)"
         # an officer's card (军官证号海字第2107384号), a Russian passport's series and number (75 3846120)
         r"|[\u4e00-\u9fff]字第\d{5,10}号|\d{2} \d{7}"
         # (Medicare 2123 45670 1, OHIP 5584-486-674-YM)
@@ -338,7 +343,7 @@ _CUED: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"(?:工号|工牌号?|胸牌号?|员工号|员工编号|职工号|职工编号|学号|理赔案号|赔案号|报案号|医生编号|医师编号"
         # (医生ID：DR0072815 reads 医生 … : once the English field word is blanked)
         r"|(?:医生|医师)(?=\s*[:：]\s*[A-Za-z]{1,4}\d)"
-        r"|捐献者?编号|献血证编号|献血证号|献血编号|献血条码|登记卡号|志愿者编号|供者编号|受者编号|学籍号|会员号|会员卡号|积分卡号?|执业证书?|资格证书?|出生医学证明|出生证明?|工作证号?|学生证号?|车架号|工作许可证?号?|许可证号"
+        r"|捐献者?编号|献血证编号|献血证号|献血编号|献血条码|登记卡号|志愿者编号|供者编号|受者编号|学籍号|会员号|会员卡号|积分卡号?|执业证书?|资格证书?|(?:医师)?证书(?:字号|编码|编号)|出生医学证明|出生证明?|工作证号?|学生证号?|车架号|工作许可证?号?|许可证号"
         r"|\b(?:[Ss]tudent|[Ee]mployee|[Ss]taff)\s*(?:ID|[Nn]o\.?|#|[Nn]umber)"
         # a device's serial number (呼吸机序列号SN7B2C40918): whose device it is
         r"|序列号|设备号|设备编号|机身号|机身编号|SN号|S/N|\bSN(?=\s)|(?:仪|机|器|泵|计)(?:\s*[（(][^）)]{1,6}[)）])?(?:编号|序列号)"
@@ -348,10 +353,13 @@ _CUED: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"|待遇编号|待遇号|儿童编码|儿童编号"
         # a police officer's number, an athlete's registration, a lost birth certificate's number
         r"|警号|注册号|(?:原|出生)证编号"
+        # a platform's number for its rider, courier or driver (骑手编号MT8812047), as an employee's
+        r"|(?:骑手|配送员|快递员|外卖员|司机)(?:编号|工号|ID)"
         # a vaccination certificate's and a death certificate's numbers; an inmate's number after the name
         r"|(?:预防)?接种证(?:编号|号)|死亡(?:医学)?证明(?:书)?(?:编号|号)|监号|囚号"
         r"|(?:在押|服刑)人员[\u4e00-\u9fff·]{2,12}[，,]\s*编号)" + _CUE_GAP
-        + r"(?P<v>\d{4}(?:[ \-]\d{3,6}){2,4}|(?=[A-Za-z\-]{0,8}\d)[A-Za-z0-9][A-Za-z0-9\-]{3,24})" + _E)),
+        # (醫師證書字號醫字第041235號: a certificate's number in words and digits)
+        + r"(?P<v>\d{4}(?:[ \-]\d{3,6}){2,4}|(?=[A-Za-z\-]{0,8}\d)[A-Za-z0-9][A-Za-z0-9\-]{3,24}|[\u4e00-\u9fff]字第\d{4,10}号)" + _E)),
 )
 
 # A sentence about a bank card (退款退到这张卡就行：6222 …): a card-shaped number there is the card's.
@@ -670,7 +678,8 @@ _WARD_EQUIPMENT = re.compile(r"本科室|科室的|病房的|病区的|库房|�
 _PATIENT_DEVICE = re.compile(r"患者|病人|借|租|领用|带回家|家用|出院带")
 _DEVICE_CUE = re.compile(r"序列号|设备|机身|SN|S/N|(?:仪|机|器|泵)编号")
 _TRIAL_GATE = re.compile(r"受试者|入组|随访窗口|访视|CRF|SAE|REDCap|筛选号|随机化|临床试验")
-_TRIAL_SUBJECT = re.compile(r"(?<![A-Za-z0-9\-])(?:S|SUBJ|SUB|P|PT|SCR|R)-\d{2,4}(?![\d\-])")
+# (a site's number before the subject's: S012-0051)
+_TRIAL_SUBJECT = re.compile(r"(?<![A-Za-z0-9\-])(?:(?:S|SUBJ|SUB|P|PT|SCR|R)-\d{2,4}|(?:S|SCR)\d{2,4}-\d{3,4})(?![\d\-])")
 _TW_LETTER_CODES = dict(zip("ABCDEFGHJKLMNPQRSTUVXYWZIO", range(10, 36), strict=True))
 # A Singapore NRIC or FIN (S8823471D): S, T, F or G, seven digits and a check letter, taken when the letter holds
 _NRIC_RE = re.compile(r"(?<![A-Za-z0-9])[STFG]\d{7}[A-Z](?![A-Za-z0-9])")
