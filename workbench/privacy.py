@@ -991,7 +991,7 @@ _STRONG_CUE = re.compile(
     # 主管医生（许婷）, 孟主任（孟祥军）: a role, and the name in brackets
     r"|(?:医生|医师|大夫|护士|主任|教授|护士长)\s*[（(])\s*[:：]?\s*$"
 )
-_WEAK_CUE = re.compile(r"(?:我是|本人|患者|病人|病患|伤者|产妇|请|转给|找|谢谢|感谢|是"
+_WEAK_CUE = re.compile(r"(?:我是|本人|患者|病人|病患|伤者|产妇|孕妇|请|转给|找|谢谢|感谢|是"
                        # a report's people by their part in it (行人廖建平, 受血者江涛, 来电人…), a relative as 其母
                        r"|行人|司机|驾驶员|驾驶人|乘客|骑手|路人|目击者|报警人|来电人|呼救人|受血者|献血者|供血者|捐献者|人员"
                        r"|负责人|法人|法定代表人|同胞|台胞|受者|供者|之(?:子|女|妻|夫|母|父)|见证人|证人"
@@ -1322,7 +1322,12 @@ _CLAUSE_THEN_SEX_AGE = re.compile(r"[，,、]\s*(?:男|女)性?\s*[，,、]\s*\d
                                   # a roster's next field, the person's staff or student number (2. 龙德顺，工号KY0612)
                                   r"|[，,、]\s*(?:工号|职工号|员工号|学号)\s*[:：]?\s*[A-Za-z0-9]"
                                   # a follow-up's subject, then the record number (减重门诊随访：金鑫，门诊号MZ…)
-                                  r"|[，,、]\s*(?:门诊号|住院号|病历号|病案号|就诊卡号)\s*[:：]?\s*[A-Za-z0-9]")
+                                  r"|[，,、]\s*(?:门诊号|住院号|病历号|病案号|就诊卡号)\s*[:：]?\s*[A-Za-z0-9]"
+                                  # a claim's or a work-injury record's subject, then an identity number (医保结算：郑国庆，
+                                  # 社保卡号D17…; 工伤认定：蒋小兵，身份证5101…): the number follows its label at once
+                                  r"|[，,、]\s*(?:身份证|社保卡|医保卡|护照|手机|电话|联系电话)(?:号码|号)?\s*[:：]?\s*[A-Za-z0-9+(]"
+                                  # the subject, then a nationality or an ethnic group as the next field (黄志明，马来西亚籍，)
+                                  r"|[，,、]\s*[\u4e00-\u9fff]{1,5}(?:籍|族)\s*[，,、]")
 _TIME_AFTER_YU = re.compile(r"民国|民國|公元|\d|[一二三四五六七八九十〇零]+[年月日]|[今昨前去明上下本]|当[天日年时]|同[日年]|次日|近[日期年]")
 # 於仁伯爵綜合醫院急診部留觀: 于/於 "at" a hospital or clinic named right after it, not a surname
 _AT_INSTITUTION_AFTER_YU = re.compile(r"(?:(?![的在去到带和跟与是说医护])[\u4e00-\u9fff]){1,8}?(?:医院|醫院|卫生院|衛生院|诊所|診所|门诊部|門診部)")
@@ -1378,7 +1383,7 @@ def _name_at(text: str, i: int, surname: str, clause: str, c0: int) -> Span | No
     # （病案号…）：江河，男，34岁: a clause that is a surname and a given name and nothing more, before sex and age, is
     # whom the record is about, whatever the words also mean
     if i == c0 and (j := _given_end(text, i + sl, True)) - i >= 2 and _CLAUSE_THEN_SEX_AGE.match(text, j) and (
-            not _inside_medical_term(text, i, j)):
+            not _inside_medical_term(text, i, j)) and text[j - 1] not in "族籍":  # (not （蒙古族，身份证号…）
         return Span(i, j, "name", True)
     # 阿嬤陳阿桃今天…, 外婆林阿美: a Min or Cantonese given name of 阿 and one character (not 阿姨, 阿婆), after a
     # kinship word or a role, where a word ends
@@ -3129,6 +3134,8 @@ _PET_THEN_FULL_NAME = re.compile(rf"(?P<p>[\u4e00-\u9fff]{{2}})的?(?:大名|学
                                  rf"(?P<f>(?:{_SURNAME_RE.pattern})[\u4e00-\u9fff]{{1,2}}?)(?=[，,。.；;！!？?\s（(]|$)")
 # 龙春花（苗族）: a person's ethnic group in brackets right after the name
 _ETHNIC_GROUP_NOTE = re.compile(r"\s*[（(]\s*[\u4e00-\u9fff]{1,3}族\s*[)）]")
+# 孕妇阿依努尔，维吾尔族，1990年生: the ethnic group as the next field of a record, after a comma
+_ETHNIC_GROUP_FIELD = re.compile(r"\s*[，,]\s*[\u4e00-\u9fff]{1,3}族\s*[，,]")
 # 通知林爸爸接回: a child's parent called by the child's surname, after a verb of telling or calling
 _PARENT_BY_SURNAME = re.compile(rf"(?:(?:通知|联系|请|让|告知|告诉|转告|打给|交给|叫)(?:家长)?|联系人\s*[:：]?)"
                                 # (已联系家长万爸爸, 理赔联系人马妈妈)
@@ -3136,6 +3143,8 @@ _PARENT_BY_SURNAME = re.compile(rf"(?:(?:通知|联系|请|让|告知|告诉|转
 # 班长老彭, 网格员老付: 老 and a surname right after a workmate's or neighbour's role
 _OLD_SURNAME_AFTER_ROLE = re.compile(rf"(?:班长|组长|队长|网格员|管理员|保安|司机|门卫|工友|同事|邻居|护工|社工|楼长|村长|村医|师傅)"
                                      rf"老(?P<s>[{_SINGLE_SURNAMES}])")
+# 外祖母郑氏（I-2）, 其母王氏: a married woman's surname and 氏 after a kinship word (a pedigree, an old record)
+_KIN_SURNAME_SHI = re.compile(rf"(?:{_KIN_WORDS}|其母|其妻|之母|之妻)(?P<s>[{_SINGLE_SURNAMES}])氏(?![族])")
 _NOT_OLD_SURNAME = set("师公婆家板总是实")  # 老师, 老公, 老家, 老板, 老是, 老实: words, not 老 + a surname
 # 陪同翻译佐藤健次, 佐藤先生: a Japanese surname after an interpreter's role or before a title, in any text
 _JAPANESE_AFTER_INTERPRETER = re.compile(rf"(?:翻译|口译|译员)(?P<n>{_JAPANESE_NAME.pattern}[\u4e00-\u9fff]{{1,2}}?)(?=[，,。.；;！!？?\s]|$)")
@@ -3169,15 +3178,17 @@ def _name_ending_at(text: str, k: int, lengths: tuple[int, ...] = (4, 3, 2), *, 
 _NOT_IN_UNLISTED_NAME = set("我你您咱这他她它谁每各某哪的了是在和与及或也都就还又说由给把被对向")
 
 
-def _unlisted_name_ending_at(text: str, k: int) -> Span | None:
+def _unlisted_name_ending_at(text: str, k: int, lengths: tuple[int, ...] = (3, 2)) -> Span | None:
     """Two or three characters ending at ``text[k]`` that open the text or a clause, or follow a cue (捐献者, 家属),
     whatever their first character: the surnames of the Dai (刀, 玉), the Manchu (那) and the Miao (龙阿妹) are
     not all listed, and what ends here (an ethnic group in brackets) says a person is named."""
-    for length in (3, 2):
+    for length in lengths:
         a = k - length
         if a < 0:
             continue
         cand = text[a:k]
+        if length == 4 and _dict_tag(cand)[0] is not None:
+            continue  # (four characters: a transliteration no dictionary knows, 孕妇阿依努尔，维吾尔族)
         if (not all(_NAME_CHARS.match(c) for c in cand) or _NOT_IN_UNLISTED_NAME.intersection(cand) or _KIN_WORD_RE.search(cand)
                 or (tag := _dict_tag(cand))[1] >= _COMMON_WORD_FREQ and tag[0] not in _NR_TAGS):
             continue  # (not 人口（汉族）: a word)
@@ -3229,6 +3240,10 @@ def _noted_nicknames_and_roles(text: str) -> list[Span]:
     for m in _ETHNIC_GROUP_NOTE.finditer(text):
         if (before := _name_ending_at(text, m.start()) or _unlisted_name_ending_at(text, m.start())) is not None:
             out.append(before)
+    for m in _ETHNIC_GROUP_FIELD.finditer(text):
+        if ((before := _unlisted_name_ending_at(text, m.start(), (4, 3, 2))) is not None
+                and not set(text[before.start : before.end]) & _NOT_A_FOREIGN_NAME):  # (not 患者男，汉族)
+            out.append(before)
     out += [Span(m.start("s"), m.end("s"), "name", False) for m in _PARENT_BY_SURNAME.finditer(text)]
     for m in _FULL_NAME_BEFORE_MR.finditer(text):
         if (full := _name_ending_at(text, m.start(), (4, 3), titled=True)) is not None and not (
@@ -3236,8 +3251,10 @@ def _noted_nicknames_and_roles(text: str) -> list[Span]:
             out.append(full)  # (not 张家 + 陈先生: a word, then a surname and the title)
     out += [Span(m.start("s"), m.end("s"), "name", False) for m in _OLD_SURNAME_AFTER_ROLE.finditer(text)
             if m.group("s") not in _NOT_OLD_SURNAME]
+    if "氏" in text:
+        out += [Span(m.start("s"), m.end("s"), "name", False) for m in _KIN_SURNAME_SHI.finditer(text)]
     for rx in (_JAPANESE_AFTER_INTERPRETER, _JAPANESE_TITLED, _CANTONESE_CHILD_FULL, _NICKNAME_NOTED_AS_WHOSE,
-               _QUOTED_PET_NAME, _TITLED_THEN_FULL_NAME):
+               _QUOTED_PET_NAME, _TITLED_THEN_FULL_NAME, _GIVEN_TITLED_THEN_FULL_NAME):
         out += [Span(m.start(g), m.end(g), "name", True) for m in rx.finditer(text) for g in ("n", "k")
                 if g in rx.groupindex and m.group(g)]
     return out
@@ -3249,6 +3266,10 @@ _NICKNAME_NOTED_AS_WHOSE = re.compile(r"(?:^|(?<=[^\u4e00-\u9fff])|(?<=床))(?P<
 # 新生儿乳名"糯米": a pet name in quotes after 乳名 (not 昵称, a platform's user name, an account)
 _QUOTED_PET_NAME = re.compile(r"(?:乳名|小名|外号|绰号)(?:叫|是|为)?\s*[:：]?\s*[“\"「『](?P<n>(?!什么|啥|这个|那个)[\u4e00-\u9fff]{1,4})[”\"」』]")
 # 302房花奶奶（花玉兰）: someone by surname and title, then in brackets a full name with that surname
+# 12床建国爷爷（刘建国）: a given name and an elder's title, then in brackets the full name ending in that given name
+_GIVEN_TITLED_THEN_FULL_NAME = re.compile(r"(?:^|(?<=[^\u4e00-\u9fff])|(?<=床))(?P<k>(?P<g>[\u4e00-\u9fff]{2})(?=(?:爷爷|奶奶|阿婆|阿公|婆婆|大爷|大妈|老人)"
+                                          rf"\s*[（(]\s*(?:{_SURNAME_RE.pattern})(?P=g)\s*[)）]))"
+                                          rf"(?:爷爷|奶奶|阿婆|阿公|婆婆|大爷|大妈|老人)\s*[（(]\s*(?P<n>(?:{_SURNAME_RE.pattern})(?P=g))")
 _TITLED_THEN_FULL_NAME = re.compile(rf"(?P<s>[{_SINGLE_SURNAMES}])(?:{_TITLES.pattern}|{_ELDER_TITLES.pattern})\s*[（(]\s*"
                                     r"(?P<n>(?P=s)[\u4e00-\u9fff]{1,2})\s*[)）]")
 # 阿May, Ben仔: a Latin given name made familiar the Cantonese way (the 仔 is no part of the name)
