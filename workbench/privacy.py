@@ -1346,7 +1346,10 @@ def _name_at(text: str, i: int, surname: str, clause: str, c0: int) -> Span | No
     """
     before = _words_before(text, i)
     if surname == "方" and i > 0 and text[i - 1] in "审开处配验药偏秘":
-        return None  # 审方药师, 开方医生: a prescription (方) reviewed or written, not a Ms Fang
+        return None
+    if surname == "方" and text[i + 1 : i + 2] in ("用", "取", "选") and any(
+            _inside_medical_term(text, i + 2, i + k) for k in (4, 5)):
+        return None  # 方用何首乌15g, 方取黄芪: the prescription's herbs, not a Ms Fang  # 审方药师, 开方医生: a prescription (方) reviewed or written, not a Ms Fang
     if surname == "楼" and before.endswith("号"):
         return None  # 3号楼独居老人: a building, not a Mr Lou
     if surname == "单" and before.endswith(("签字", "签名")):
@@ -3201,7 +3204,7 @@ def _unlisted_name_ending_at(text: str, k: int, lengths: tuple[int, ...] = (3, 2
 
 # 管理员海燕，QQ…, 患者玉香，1996年3月出生: a given name alone after a role or the patient, then the person's contact,
 # birth date or number (the surname rules need a surname; many names are given names that are also words)
-_GIVEN_THEN_DETAILS = re.compile(r"(?P<n>[\u4e00-\u9fff]{2})(?=\s*[，,]\s*(?:QQ|qq|微信|电话|手机|联系电话|邮箱|身份证|学号|工号"
+_GIVEN_THEN_DETAILS = re.compile(r"(?P<n>[\u4e00-\u9fff]{2})(?=\s*[，,（(]\s*(?:QQ|qq|微信|电话|手机|联系电话|邮箱|身份证|学号|工号"
                                  r"|(?:19|20)\d{2}\s*年(?:\s*\d{1,2}\s*月)?(?:\s*\d{1,2}\s*[日号])?\s*出?生))")
 
 
@@ -3211,7 +3214,8 @@ def _given_then_details(text: str) -> list[Span]:
         n, (a, b) = m.group("n"), m.span("n")
         before = _words_before(text, a)
         tag, freq = _dict_tag(n)
-        if ((_ROLE_CUE.search(before) or re.search(r"(?:患者|病人|就诊人|服务对象)$", before))
+        # (患者之女海燕（手机…）: a relative the record names, as the patient)
+        if ((_ROLE_CUE.search(before) or re.search(r"(?:患者|病人|就诊人|服务对象)$", before) or _RELATION_CUE.search(before))
                 and _given_ok(n) and n[0] not in _NOT_A_NAME_START and n[0] not in "之其本" and not _KIN_WORD_RE.search(n)
                 and (tag in (None, *_NR_TAGS) or freq < _COMMON_WORD_FREQ) and not _inside_medical_term(text, a, b)):
             out.append(Span(a, b, "name", True))
@@ -3220,7 +3224,7 @@ def _given_then_details(text: str) -> list[Span]:
 
 def _noted_nicknames_and_roles(text: str) -> list[Span]:
     """Names that a note, a roster or a role puts beside a person (see the patterns above)."""
-    out: list[Span] = _given_then_details(text) if "，" in text or "," in text else []
+    out: list[Span] = _given_then_details(text) if "，" in text or "," in text or "（" in text or "(" in text else []
     for m in _NICKNAME_IN_NOTE.finditer(text):
         if m.group("n") not in _ADDRESS_WORDS and not _KIN_WORD_RE.fullmatch(m.group("n")):
             out.append(Span(m.start("n"), m.end("n"), "name", True))
@@ -3879,6 +3883,7 @@ def _confident_names_among(text: str, spans: Iterable[Span]) -> tuple[str, ...]:
     return tuple(name for name in found if len(name) >= 2)
 
 
+_DOSE_AFTER = re.compile(r"\s*\d+(?:\.\d+)?\s*(?:g|克|mg|钱|ml|mL)(?![A-Za-z])")
 _LATIN_RUN_AFTER = re.compile(r"[A-Za-z]| [A-Z][a-z]+ [A-Z]")  # (not Liam O'Brien: the person's full name)
 
 
@@ -3895,7 +3900,8 @@ def _known_name_spans(text: str, known_names: Iterable[str], found: set[tuple[in
                           or _LATIN_RUN_AFTER.match(text, start + len(name))):
                 start = text.find(name, start + len(name))
                 continue
-            if (found is None or (start, start + len(name)) not in found) and not _inside_medical_term(text, start, start + len(name)):
+            if ((found is None or (start, start + len(name)) not in found) and not _inside_medical_term(text, start, start + len(name))
+                    and not _DOSE_AFTER.match(text, start + len(name))):  # (周佩兰…，加佩兰10g: the herb, by its dose)
                 out.append(Span(start, start + len(name), "name"))
             start = text.find(name, start + len(name))
     return out
