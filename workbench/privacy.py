@@ -3348,6 +3348,14 @@ def _name_spans(text: str) -> list[Span]:
     spans += _familiar_names(text)
     if "籍" in text:
         spans += _foreign_national_names(text)
+    # Нурлан Абдрахманов: two or three capitalised Cyrillic words in a Chinese text are a person's name
+    if _CYRILLIC_GATE.search(text):
+        spans += [Span(m.start(), m.end(), "name", True) for m in _CYRILLIC_NAME.finditer(text)]
+    # 患者韩老伯，老伴说“老韩”…: 老 or 小 and a surname the text has named someone by is that person again
+    named_surnames = {text[s.start] for s in spans if s.label == "name" and text[s.start] in _SINGLE_SURNAMES}
+    if named_surnames:
+        spans += [Span(m.start("s"), m.end("s"), "name", False) for m in _OLD_OR_YOUNG_SURNAME.finditer(text)
+                  if m.group("s") in named_surnames and m.group("s") not in _NOT_OLD_SURNAME]
     # Names that do not start with a listed surname: after an explicit label (姓名：小明, 我叫Tom).
     covered = _Coverage(len(text), spans)
     labelled: list[Span] = []
@@ -3362,6 +3370,10 @@ def _name_spans(text: str) -> list[Span]:
     return spans + labelled + _written_twice_names(text, labelled)
 
 
+_CYRILLIC_GATE = re.compile("[А-ЯЁ]")
+_CYRILLIC_NAME = re.compile(r"(?<![А-Яа-яЁё])[А-ЯЁ][а-яё]+(?: [А-ЯЁ][а-яё]+){1,2}(?![А-Яа-яЁё])")
+# (standing alone: quoted, or between punctuation; not 老王家, 小张老师 where another rule decides)
+_OLD_OR_YOUNG_SURNAME = re.compile(rf"(?<![\u4e00-\u9fff])[老小](?P<s>[{_SINGLE_SURNAMES}])(?![\u4e00-\u9fff])")
 _A_NAME_TITLED = re.compile(r"阿(?P<x>[\u4e00-\u9fff])(?=师傅|姐(?![妹夫])|哥(?![们])|医生|大夫|老师)")
 _VIETNAM_GATE = re.compile("越南|越籍|Vietnam")
 _VIETNAMESE_NAME = re.compile("(?:阮|黎|陈|范|黄|潘|武|裴|丁|吴|邓|杜|胡|何|吕|郑|林|杨|王|李)氏"
