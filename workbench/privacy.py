@@ -106,8 +106,8 @@ _TRADITIONAL_PAIRS = (
     "繫系絡络碼码費费姓姓廳厅鋼钢鐵铁橋桥灣湾館馆廟庙島岛嶺岭嶽岳衝冲壩坝莊庄圓圆號号蓮莲瓏珑倫伦嵐岚綺绮潔洁"
     "慧慧倩倩萊莱瑋玮琳琳鈞钧銘铭錦锦顥颢穎颖豐丰進进達达義义禮礼孝孝薩萨爾尔麥麦買买熱热組组團团隊队區区"
     "編编嬤嬷譯译"
-    # a herb's and a certificate's characters (何首烏, 當歸, 醫師證書字號)
-    "烏乌當当書书"
+    # a herb's and a certificate's characters, a surname (何首烏, 當歸, 醫師證書字號, 鄺志明)
+    "烏乌當当書书鄺邝"
 )
 _TRADITIONAL_TABLE = str.maketrans({_TRADITIONAL_PAIRS[i]: _TRADITIONAL_PAIRS[i + 1]
                                     for i in range(0, len(_TRADITIONAL_PAIRS), 2)
