@@ -103,6 +103,13 @@ SHAPES = {
     "address_to_number": "，住新界沙田禾輋邨豐和樓1203室",
     "nickname_age": "老孟，82岁，",
     "latin_third": "儿子Lim Wei Jie，",
+    # session 65: a name before an identity number, before an ethnic group as a field, an elder's given name before
+    # the full name, a Cyrillic name, 老 and a surname already named
+    "name_then_id": "结算：郑国庆，社保卡号D1746，",
+    "ethnic_field": "孕妇阿依努尔，维吾尔族，",
+    "elder_full_name": "建国爷爷（刘建国）",
+    "cyrillic": "患者Нурлан Абдрахманов，",
+    "old_named": "韩老伯，说“老韩”",
 }
 
 
