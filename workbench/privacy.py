@@ -186,8 +186,9 @@ _CN_DIGIT = "零〇一二三四五六七八九幺"
 _MOBILE = r"(?:(?:\+|00)?86[ \-]?)?1[ \-]?[3-9](?:[ \-]?\d){9}|1[3-9]\d\.\d{4}\.\d{4}"  # also 159.8765.4321
 _LANDLINE = r"(?:\(0\d{1,3}\)|0\d{2,3})[ \-]?(?:\d{7,8}|\d{3,4}[ \-]\d{4})(?:(?:转|分机|ext\.? ?)\d{1,5}|-\d{3,5})?"  # (…7741-3306: an extension)
 _SERVICE = r"[48]00[ \-]?\d{3}[ \-]?\d{4}"
-# +852 6123 8890, +853 6612 3456, +886 912 345 678: Hong Kong, Macau and Taiwan numbers with their country code
-_HK_MO_TW = r"09\d{2}-\d{3}-\d{3}|0[2-8]-\d{4}-\d{4}|(?:\+|00)85[23][ \-]?\d{4}[ \-]?\d{4}|(?:\+|00)886[ \-]?9\d{2}[ \-]?\d{3}[ \-]?\d{3}"
+# +852 6123 8890, +853 6612 3456, +886 912 345 678: Hong Kong, Macau and Taiwan numbers with their country code;
+# a Taiwan landline by its two-digit area code (06-2583317: no mainland code has two digits)
+_HK_MO_TW = r"09\d{2}-\d{3}-\d{3}|0[2-8]-\d{4}-\d{4}|0[2-8]-(?!(?:19|20)\d{6}(?!\d))[2-9]\d{6,7}|(?:\+|00)85[23][ \-]?\d{4}[ \-]?\d{4}|(?:\+|00)886[ \-]?9\d{2}[ \-]?\d{3}[ \-]?\d{3}"
 # A unit right after the digits makes them a measurement (载量15800000000拷贝/ml), not a phone number.
 _MEASURE_UNIT = r"(?:拷贝|copies|IU/|IU\s*/|iu/|U/|个/|/m[lL]|/L|mg|ml|mL|μg|ng/|pg/|mmol|%)"
 # North American numbers: (415) 555-0132, 415-555-0132, +1 415 555 0132 (separators required: a bare ten-digit
@@ -282,7 +283,9 @@ _CUED: tuple[tuple[str, re.Pattern[str]], ...] = (
         # a maternity booklet's and a chest film's numbers (建册号YC2024-0217, X光号DR240611-0092)
         r"|建册|X光|X线"
         # a maternity record's filing number (产科建档号CK2024-00871)
-        r"|建档)"
+        r"|建档"
+        # a counselling or social-work case (个案编号XL-2024-0419)
+        r"|个案)"
         r"(?:病历|卡|单|编)?(?:号|ID|id|编号)|处方笺?\s*(?:No|NO|№)\.?|标本条码|样本条码|(?:就诊|诊疗|病历|医疗)卡(?:\s*[（(]\s*卡号)?|ID号|id号|\bMRN|[Mm]edical record (?:number|no\.?)"
         r"|\b(?:[Ii]npatient|[Oo]utpatient|[Aa]dmission|[Hh]ospital|[Cc]ase)\s*(?:[Nn]o\.?|[Nn]umber|#)"
         # a system log's key (patient_id=ZY20240309112, mrn=…)
@@ -357,6 +360,8 @@ _CUED: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"|(?:骑手|配送员|快递员|外卖员|司机)(?:编号|工号|ID)"
         # a vaccination certificate's and a death certificate's numbers; an inmate's number after the name
         r"|(?:预防)?接种证(?:编号|号)|死亡(?:医学)?证明(?:书)?(?:编号|号)|监号|囚号"
+        # (《居民死亡医学证明（推断）书》（编号 F4401…）: the certificate's title, then its number in brackets)
+        r"|死亡(?:医学)?证明\s*[（(][\u4e00-\u9fff]{1,4}[)）]\s*书\s*》?\s*[（(]\s*(?:编号|号)"
         r"|(?:在押|服刑)人员[\u4e00-\u9fff·]{2,12}[，,]\s*编号)" + _CUE_GAP
         # (醫師證書字號醫字第041235號: a certificate's number in words and digits)
         + r"(?P<v>\d{4}(?:[ \-]\d{3,6}){2,4}|(?=[A-Za-z\-]{0,8}\d)[A-Za-z0-9][A-Za-z0-9\-]{3,24}|[\u4e00-\u9fff]字第\d{4,10}号)" + _E)),
@@ -367,7 +372,7 @@ _CARD_SENTENCE_CUE = re.compile(r"(?:卡|户名|账户|帐户|转账|退款|收�
 # A name on a platform in Chinese words (我微博叫 不想吃药的小熊猫, 昵称是“晴天小猪”): the quoted words, or the
 # clause after the cue.
 _PLATFORM_NAME = re.compile(
-    r"(?:(?:微博|抖音|快手|小红书|B站|b站|知乎|微信|好大夫|丁香医生|平安好医生)(?:上的?)?(?:昵称|名字|用户名|账号|ID|id)?"
+    r"(?:(?:微博|抖音|快手|小红书|B站|b站|知乎|微信|LINE|Line|好大夫|丁香医生|平安好医生)(?:上的?)?(?:昵称|名字|用户名|账号|ID|id)?"
     # (a form's 提交人昵称愤怒的小鸟妈妈，: the field after whose nickname it is, with no colon)
     r"(?:叫|是)|昵称(?:是|叫|为|[:：])|(?<=人)昵称(?![是叫为:：和与及或、]|什么|啥|可以|随便|不))\s*"
     r"(?:[“\"「『](?P<q>[^”\"」』\n]{1,30})[”\"」』]|(?P<u>[\u4e00-\u9fffA-Za-z0-9_\-]{2,20})(?=[，,。.；;！!？?\s]|$))")
@@ -375,7 +380,9 @@ _PLATFORM_NAME = re.compile(
 # by an underscore are a handle (no word and no name is written so; 用户名和密码, 昵称是什么 stay)
 _MIXED_HANDLE = re.compile(r"(?:昵称|用户名|网名|(?<![终新老])用户)(?:是|为|叫|[:：])?\s*"
                            r"(?P<h>(?![是为叫])[\u4e00-\u9fff]{1,12}(?:_(?:[A-Za-z0-9]+|[\u4e00-\u9fff]+[A-Za-z0-9]*)|[A-Za-z][A-Za-z0-9_]*)"
-                           r"|[A-Za-z0-9]+_[\u4e00-\u9fff][\u4e00-\u9fffA-Za-z0-9_]*)(?![A-Za-z0-9_])")
+                           r"|[A-Za-z0-9]+_[\u4e00-\u9fff][\u4e00-\u9fffA-Za-z0-9_]*"
+                           # (用户名夜航船1990: words and a number joined, after the user name's own cue, not 用户满意度95%)
+                           r"|(?<=名|称)(?<![姓人]名)(?![是为叫])[\u4e00-\u9fff]{2,12}\d{2,8}(?![%％.]))(?![A-Za-z0-9_])")
 # @向日葵爸爸 你家…: a chat's @ before a parent's display name made of a word (向日葵) and 爸爸/妈妈, then a space
 # (where the word is the child's name, @欧阳思琪妈妈, the name is the child's: not an account)
 _AT_DISPLAY_NAME = re.compile(r"(?<![A-Za-z0-9._%+\-])@(?P<h>(?P<w>[\u4e00-\u9fff]{2,6}?)(?:爸爸|妈妈|奶奶|爷爷|宝妈|宝爸))(?=\s)")
