@@ -453,7 +453,7 @@ _DOB_BEFORE = re.compile(
 )
 # 我是1975年的, 她是88年的 (the clause ends there: not 我是2018年的时候开始咳嗽)
 # 我是1975年的, 她是88年的; a transcript's 我八九年的, 我姑娘2016年的 (the year alone, then 的 and a pause)
-_BORN_YEAR = re.compile(r"(?:我|他|她|孩子|患者|病人|姑娘|闺女|女儿|儿子|宝宝|老公|老婆|爱人|我妈|我爸|老人)是?"
+_BORN_YEAR = re.compile(r"(?:我|他|她|自己|孩子|患者|病人|姑娘|闺女|女儿|儿子|宝宝|老公|老婆|爱人|我妈|我爸|老人)是?"
                         r"(?P<v>(?:19|20)\d{2}年|(?<!\d)\d{2}年|(?<![一二三四五六七八九零〇])(?:[一二三四五六七八九零〇]{2}"
                         r"|[一二][九零〇][一二三四五六七八九零〇]{2})年)的(?=[，,。.；;！!？?\s]|$)")
 _YEAR_OF = re.compile(r"是(?P<v>(?:19|20)\d{2}年|(?<!\d)\d{2}年)的(?=[，,。.；;！!？?\s]|$)")
@@ -3287,6 +3287,51 @@ _TITLED_THEN_FULL_NAME = re.compile(rf"(?P<s>[{_SINGLE_SURNAMES}])(?:{_TITLES.pa
 _CANTONESE_LATIN = re.compile(r"(?<![A-Za-z])(?:阿[A-Z][a-z]{1,12}|[A-Z][a-z]{1,12}(?=仔))(?![A-Za-z])")
 
 
+# 工友们都叫他耗子, 同学都叫他“买买”: what others call someone (not 大家都叫她别担心)
+_CALLED_BY_OTHERS = re.compile(r"(?:都|大家|们)叫(?:他|她)(?:做)?\s*[“\"「]?(?P<n>(?!什么|啥)(?![别不没快去来赶先再也要])[\u4e00-\u9fff]{2,3}?)"
+                               r"[”\"」]?(?=[，,。；;！!？?]|$)")
+# 孙子小名阿牯，, 外号叫小四川的那个: a pet name or nickname after its word with no quotes (not 外号很多，, 喊小名会睁眼，)
+_NICKNAME_UNQUOTED = re.compile(r"(?<![喊叫用说])(?:小名|乳名|外号|绰号)(?:叫|是|为)?(?P<n>(?!什么|啥)(?![叫是为很都也还没不有会就能才却])[\u4e00-\u9fff]{2,3}?)"
+                                r"(?=的那|[，,。；;]|$)")
+# 真名杨浩，, 证件名为王文静，: the real or registered name, a surname and a given name
+_REAL_NAME = re.compile(rf"(?:真名|本名|原名|证件名|证件姓名|登记名)(?:是|为|叫)?\s*[:：]?\s*(?P<n>(?:{_SURNAME_RE.pattern})[\u4e00-\u9fff]{{1,2}}?)"
+                        r"(?=[，,。；;（(\s]|$)")
+# 子涵妈妈：…: a chat's speaker, a parent called by the child's given name (a word is left: 新手妈妈：, 宝宝妈妈：)
+_PARENT_SPEAKER = re.compile(r"(?:^|(?<=\n))\s*(?P<n>[\u4e00-\u9fff]{2})(?:妈妈|爸爸|奶奶|爷爷|外婆|外公)\s*[:：]")
+# CHAN Siu-ming, LAM Chi Keung, Park Hye-jin: a Cantonese or Korean romanised name, the surname in capitals and
+# two syllables, or a listed surname and a hyphened given name (not Ho Chi Minh, written without either)
+_ROMAN_SURNAMES = ("CHAN|CHEUNG|CHOW|CHU|CHIU|FUNG|HO|HUI|KWOK|KWAN|LAI|LAM|LAU|LAW|LEE|LEUNG|LI|LO|LUK|MAK|NG|POON|SIU|SO|TAM"
+                   "|TANG|TSANG|TSE|TSUI|WAN|WONG|WU|YEUNG|YIP|YUEN|KIM|PARK|CHOI|JUNG|KANG|CHO|YOON|JANG|LIM|HAN|SHIN|KWON|HWANG"
+                   "|AHN|SONG|HONG|SEO|OH")
+_ROMAN_NAME = re.compile(rf"(?<![A-Za-z\-])(?P<n>(?:{_ROMAN_SURNAMES}) [A-Z][a-z]{{1,5}}(?:-[a-z]{{1,5}}| [A-Z][a-z]{{1,5}})"
+                         rf"|(?:{_ROMAN_SURNAMES.title()}) [A-Z][a-z]{{1,5}}-[a-z]{{1,5}})(?![A-Za-z\-])")
+# 박서연 씨, 이지은 님: a Korean name before its honorific, written apart (not 선생님: one word)
+_HANGUL_NAME = re.compile(r"(?<![가-힣])(?P<n>[김이박최정강조윤장임한오서신권황안송류홍전고문양손배백허유남심노하곽성차주우구민진나지엄채원천방공현함변]"
+                          r"[가-힣]{1,3}) (?:씨|님)(?![가-힣])")
+
+
+def _called_and_romanised_names(text: str) -> list[Span]:
+    """Names by what others call someone, a real name, a parent speaking by the child's name, and Cantonese,
+    Korean and Hangul names (the patterns above)."""
+    out: list[Span] = []
+    if "叫" in text:
+        out += [Span(m.start("n"), m.end("n"), "name", True) for m in _CALLED_BY_OTHERS.finditer(text)
+                if m.group("n") not in _ADDRESS_WORDS and not _KIN_WORD_RE.search(m.group("n"))]
+    if "名" in text or "号" in text:
+        for rx in (_NICKNAME_UNQUOTED, _REAL_NAME):
+            out += [Span(m.start("n"), m.end("n"), "name", True) for m in rx.finditer(text)
+                    if not _KIN_WORD_RE.search(m.group("n")) and not _inside_medical_term(text, m.start("n"), m.end("n"))]
+    if "：" in text or ":" in text:
+        for m in _PARENT_SPEAKER.finditer(text):
+            n, (tag, freq) = m.group("n"), _dict_tag(m.group("n"))
+            if ((tag in (None, *_NR_TAGS) or freq < _COMMON_WORD_FREQ) and _given_ok(n) and not _KIN_WORD_RE.search(n)
+                    and n[0] not in _NOT_A_NAME_START and not _inside_medical_term(text, m.start("n"), m.end("n"))):
+                out.append(Span(m.start("n"), m.end("n"), "name", True))
+    if " " in text:
+        out += [Span(m.start("n"), m.end("n"), "name", True) for rx in (_ROMAN_NAME, _HANGUL_NAME) for m in rx.finditer(text)]
+    return out
+
+
 def _name_spans(text: str) -> list[Span]:
     spans: list[Span] = []
     if _CUE_ONLY_SURNAMES.search(text):
@@ -3340,6 +3385,7 @@ def _name_spans(text: str) -> list[Span]:
     spans += [Span(m.start("n"), m.end("n"), "name", False) for m in _INITIALS.finditer(text)]
     if "，" in text or "," in text or "（" in text or "(" in text or "名" in text or "老" in text or "爸" in text or "妈" in text or "个" in text or "桑" in text or "先生" in text or "女士" in text or "小姐" in text or "翻译" in text or "君" in text or "译员" in text or "さん" in text or "ちゃん" in text or "くん" in text or "さま" in text:
         spans += _noted_nicknames_and_roles(text)
+    spans += _called_and_romanised_names(text)
     if "阿" in text or "仔" in text:
         spans += [Span(m.start(), m.end(), "name", True) for m in _CANTONESE_LATIN.finditer(text)]
     # 阿强师傅, 阿娇姐说: 阿 and a given name before 师傅 or 姐/哥 (not 阿姨, 阿哥, 阿胶, 阿拉: a word)
