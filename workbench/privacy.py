@@ -3320,7 +3320,8 @@ def _called_and_romanised_names(text: str) -> list[Span]:
     if "名" in text or "号" in text:
         for rx in (_NICKNAME_UNQUOTED, _REAL_NAME):
             out += [Span(m.start("n"), m.end("n"), "name", True) for m in rx.finditer(text)
-                    if not _KIN_WORD_RE.search(m.group("n")) and not _inside_medical_term(text, m.start("n"), m.end("n"))]
+                    if not _KIN_WORD_RE.search(m.group("n")) and not _inside_medical_term(text, m.start("n"), m.end("n"))
+                    and ((dt := _dict_tag(m.group("n")))[0] in (None, *_NR_TAGS) or dt[1] < _COMMON_WORD_FREQ)]  # (not 外号大全)
     if "：" in text or ":" in text:
         for m in _PARENT_SPEAKER.finditer(text):
             n, (tag, freq) = m.group("n"), _dict_tag(m.group("n"))
