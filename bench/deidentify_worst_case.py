@@ -110,6 +110,13 @@ SHAPES = {
     "elder_full_name": "建国爷爷（刘建国）",
     "cyrillic": "患者Нурлан Абдрахманов，",
     "old_named": "韩老伯，说“老韩”",
+    # session 65's second round: what others call someone, a nickname with no quotes, a parent speaking by the
+    # child's name, a romanised Cantonese name, a Hangul name before 씨
+    "called_by_others": "工友们都叫他耗子，",
+    "nickname_unquoted": "外号叫小四川的那",
+    "parent_speaker": "\n子涵妈妈：",
+    "roman_cantonese": " CHAN Siu-ming，",
+    "hangul_name": " 박서연 씨，",
 }
 
 
