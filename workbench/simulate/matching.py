@@ -39,7 +39,10 @@ of a topic named beside it (起夜几次); a question put to the patient before 
 家里老人…); 一天几次 after a dose asks no fact of the illness; and a symptom or a word of where said of a place another fact
 tells of asks that fact (腰疼不疼 asks 腰不疼; 哪边腿麻 the numbness of 左小腿外侧). A question before a clause about
 others that names no one is the patient's (身上有没有淤青，家里有没有人…), and so is a case in traditional characters read
-in simplified ones.
+in simplified ones. A body part with 上 is a place (耳朵上没长疱吧 asks the blisters); two one-character keywords said as one
+word ask both (烟酒); a parent named bare (爸爸咳的时候…) and people just named, as 他们, are others; a fact about the speaker's
+relative (我妈妈有甲状腺的问题) is asked only by a turn that asks of someone; 一开始 frames what came first and 要僵多久 how
+long it lasts, neither since when; and what a medicine is for (控血糖那白片片) is no topic it yields to.
 """
 
 from __future__ import annotations
@@ -70,13 +73,14 @@ _QUESTION_CUES = re.compile(
     # (没多大工夫, 没多久又想去: not long, no question)
     r"|(?<!差不)(?<!许)(?<![没])多[久长少大高重远快]"
     # 肿的是里边还是外边: an alternative question (not 还是要…, 你还是去…: advice)
-    r"|(?<=[\u4e00-\u9fff])(?<!要是)(?<!如果)(?<!若是)还是(?!要|得|去|先|建议|应该|尽快|别|多|少|赶紧|最好)"
+    r"|(?<=[\u4e00-\u9fff，,、])(?<!要是)(?<!如果)(?<!若是)还是(?!要|得|去|先|建议|应该|尽快|别|多|少|赶紧|最好)"
     r"|(?<!这)谁(?![都也])|(?<![不没])(?<![不没][\u4e00-\u9fff])啥|咋"
     # 小囡闹伐: Shanghainese 伐 closing a question (not 步伐, 砍伐)
     r"|(?<![步砍采征讨杀])伐(?=[，,。？?！!\s]|$)"
     r"|描述一下|描述下|请描述|介绍一下|补充一下|说明一下|说一下|说说|讲一下|讲讲|告诉我|唠唠|唠一唠"
 )
-_A_NOT_A = re.compile(r"(.)[不没]\1")
+# (一样不一样, 舒服不舒服: a word of two characters asked the same way)
+_A_NOT_A = re.compile(r"(.)[不没]\1|([\u4e00-\u9fff]{2})[不没]\2")
 # An A-not-A after a verb of finding out is an embedded question, advice to watch: "看看皮疹会不会消退".
 _EMBEDDING = re.compile(r"(看看|观察|留意)[^，,]*(.)[不没]\2")
 _PUNCT = re.compile(r"[\s，。！？!?、；;：:,.“”\"'（）()…—-]+")
@@ -358,15 +362,21 @@ def fact_is_asked(fact: Fact, question: str) -> bool:
 
 # A clause asked about other people (家里其他人也闹肚子吗, 同学有没有类似的): it asks nothing of the patient's own
 # facts, only of a fact about others (family history, contacts), whose wording names them too.
+_KIN_PATTERN = r"家(?!长)|亲|父|母|兄|弟|姐|妹|(?<!姨)妈|爸|爹|娘|爷|奶|婆|公(?!司)|舅|姑|叔|婶|伯|(?<!大)姨|哥(?!们)|老伴|丈夫|妻子|媳妇|爱人|对象|遗传|辈"
 _ABOUT_OTHERS = re.compile(r"(家里|家中|家人)的?(大人|老人)|(家里|家人|家里人|其他人|别人|旁人|同学|同事|工友|伙计们?|哥们儿?|老乡|(?<!小)朋友|同桌|室友|邻居|周围的?人|身边的?人|兄弟姐妹"
                            # 你们家老一辈有没有…: the elder generation (not a child's playmates: a contact fact is about them)
                            r"|老一辈|上一辈|长辈|(你|您)们)(的?大人们?)?(里|当中|中间)?(应该|可能|还)?((是不是|是否)?也|有没有|有谁|有人|有别人|有其他人|中|最近有|没有|没人|怎么样|咋样)"
+                           # 那几个老哥们儿，他们血压高不高: the people just named, as 他们
+                           r"|(?:哥们|伙计|朋友|同事|工友|老乡|邻居|同学|室友|队友)儿?们?儿?[，,]\s*(?:他|她)们"
+                           # 爸爸咳的时候有没有发烧: a parent named bare, who is not the patient where no relative asks for the patient
+                           # (not 妈妈，孩子烧几天了 or 妈妈你看: the mother spoken to)
+                           r"|(?:^|(?<=[，,。？?！!\s]))(?:孩子|宝宝)?[他她]?(?:爸爸|妈妈|父亲|母亲)(?![们，,、\s你您])"
                            # 同行的人有发烧吗, 一起去的人: those the patient travelled with
                            r"|同行的?人|一起去的人|同伴|旅伴"
                            # 大人早上起来嗓子会不会发紧: the grown-ups of a child's home, said as a clause's subject
                            r"|(?:^|(?<=[，,。？?！!\s]))大人们?(?!的?药)"
                            # 你妈妈当年…也, 你爱人以前犯过…, 她爸爸是不是也…, 你们队里还有谁…, 您家里人抽烟吗
-                           r"|(你|您|他|她)(家里?)?的?(阿妈|阿爸|妈妈|妈|爸爸|爸|母亲|父亲|爱人|老伴|老公|老婆|丈夫|妻子|对象|爹妈|父母|家里人|家人"
+                           r"|(你|您|他|她)(家里?)?的?(阿妈|阿爸|妈妈|妈|爸爸|爸|母亲|父亲|爱人|老伴|老公|老婆|媳妇|丈夫|妻子|对象|爹妈|父母|家里人|家人"
                            r"|婆婆|公公|岳母|岳父|婆家|娘家|哥哥|姐姐|弟弟|妹妹|奶奶|爷爷|外婆|外公|姥姥|姥爷"
                            # 你表哥当年吃的什么药: a cousin, an aunt or an uncle
                            r"|[表堂](?:哥|姐|弟|妹)|舅舅|舅妈|姑姑|姑妈|叔叔|婶婶|伯伯|大伯|阿姨|姨妈|小姨|小舅|亲戚"
@@ -389,6 +399,8 @@ _ABOUT_OTHERS = re.compile(r"(家里|家中|家人)的?(大人|老人)|(家里|�
                            # 邻居家那只泰迪几岁了: 只, 条 and 头 count animals, not people
                            r"|(那|这)(只|条|头)[^，,。？?你您]{0,6}(几岁|多大|啥品种|什么品种)")
 _SECOND_PERSON = re.compile(r"你|您")
+# A turn that asks of someone (a fact about a relative, 妈妈有甲状腺的问题, is asked only by one that does)
+_NAMES_SOMEONE = re.compile(_KIN_PATTERN + r"|谁|别人|其他人|有人|大人|传染|家族|孩子|宝宝|小孩|儿子|女儿")
 # (你妈妈怀孕的时候有没有痒过 现在宝宝动得多不多: typed without punctuation, a space ends the clause about her)
 # (1. 是不是足月生的 2. 你和孩子他爸都啥血型: a numbered item is a question of its own)
 _OTHERS_CLAUSE_SPLIT = re.compile(_CLAUSE_SPLIT.pattern + r"|(?<=[\u4e00-\u9fff])(?=[ 　]+[\u4e00-\u9fff])"
@@ -397,10 +409,11 @@ _OTHERS_CLAUSE_SPLIT = re.compile(_CLAUSE_SPLIT.pattern + r"|(?<=[\u4e00-\u9fff]
 _DONE_TO_THE_PATIENT = re.compile(r"[^，,。？?]{0,6}?(看到|看见|发现|说|觉得|注意到|帮|替|给)(你|您)")
 # (周围 of people, not of a place: 肛门周围瘙痒 names no one)
 # (工友: 好几个工友都得过疟疾 is about others too)
-_OTHERS_IN_FACT = re.compile(r"家|亲|父|母|兄|弟|姐|妹|别人|其他人|同学|同事|工友|老乡|朋友|周围[^，,。；;]{0,3}人|身边|遗传")
+# (在家量血压: at home, which names no one)
+_OTHERS_IN_FACT = re.compile(r"(?<![在回到离出])家|亲|父|母|兄|弟|姐|妹|别人|其他人|同学|同事|工友|老乡|朋友|周围[^，,。；;]{0,3}人|身边|遗传")
 # Relatives: a clause about one (她姐姐在哪个学校上学) asks nothing of a fact about classmates or colleagues, only of one
 # that names relatives (a classmates' fact's 家长群 names none, nor a period's 大姨妈, a job's 建筑公司, a workmate 哥们儿)
-_KIN = re.compile(r"家(?!长)|亲|父|母|兄|弟|姐|妹|(?<!姨)妈|爸|爹|娘|爷|奶|婆|公(?!司)|舅|姑|叔|婶|伯|(?<!大)姨|哥(?!们)|老伴|丈夫|妻子|爱人|对象|遗传|辈")
+_KIN = re.compile(_KIN_PATTERN)
 # 老师找过你爸妈, 通知你家长: the relatives someone contacted about the patient, which asks nothing of them
 _CONTACTED_RELATIVE = re.compile(r"(?<=[找叫请喊])([过了]?)(?:你|您)的?(?:爸妈|父母|家长|爸爸|妈妈|爸|妈|家里人|家人)"
                                  r"|(?<=通知|告诉|联系)([过了]?)(?:你|您)的?(?:爸妈|父母|家长|爸爸|妈妈|爸|妈|家里人|家人)")
@@ -437,7 +450,7 @@ def _about_the_patient(fact: Fact, question: str) -> str:
         # (not 血压多少？ after 你自己或者家里人有没有血栓？: a topic of its own, asked of the patient)
         follow_up = after_others and (len(_PUNCT.sub("", c)) <= 4 and not _SECOND_PERSON.search(c)
                                       and all(t in _TIME_KEYWORDS for t in content_tokens(c))
-                                      or re.match(r"\s*[他她]们?也", c) is not None)
+                                      or re.match(r"\s*[他她](?:们|们?也)", c) is not None)
         if not (about_others or follow_up or service and _ABOUT_SERVICE.search(c)):
             kept.append(c)
         elif about_others and m is not None:
@@ -457,6 +470,8 @@ def _asked_of_the_patient_first(before: str) -> str:
     return ""
 
 
+# 喝完好一阵才吐: a while after something (咳起来好一阵才停 still tells how long a fit lasts)
+_A_GOOD_WHILE = re.compile(r"(?<=[完后])了?好一阵子?")
 _NOT_LONG = re.compile(r"(?<=[没不])多(?:久|长时间|大工夫|大功夫|大会儿|大一会儿)")
 # 一次吃几片, 吃几粒: a dose asked, beside which 一天几次 asks how often it is taken
 _DOSE_ASKED = re.compile(r"(?:一次|每次|一回)(?:吃|服|用|喝|喂)?[^，,。？?]{0,2}几(?:片|粒|颗|袋|支|毫升|毫克|包|勺|滴)"
@@ -505,6 +520,7 @@ def _evidence(fact: Fact, question: str) -> frozenset[str]:
     if not question:
         return frozenset()
     question = _NOT_LONG.sub("", question)  # 没多大工夫又想去: not long after, no time asked
+    question = _A_GOOD_WHILE.sub("好久", question)  # 喝完好一阵才吐: a while after, no episodes (一阵)
     if not _is_about_frequency(fact):
         question = _HOW_OFTEN.sub("", question)  # "多久体检一次" is not "since when"
     # 这几天有没有吃感冒药: these days, not how many; of a fact not about time (6天前回来的, keyed 几天) only where the
@@ -513,6 +529,8 @@ def _evidence(fact: Fact, question: str) -> frozenset[str]:
     question = _DAYS_FRAME.sub("，", question) if _is_about_time(fact) else _days_framed(fact, question)
     if _is_about_time(fact):
         question = _TAKES.sub("", question)  # "多久才能睡着" is not "since when" either
+        question = _IT_TAKES.sub(r"\1", question)  # 早上手指头要僵多久: how long it lasts each time
+        question = _AT_FIRST.sub("起初", question)  # 一开始有没有流鼻水: what came first, not since when
         question = _APPLIED_FOR.sub("", question)  # 膏药贴了多久: how long it stayed on, not since when
         # 被子多久没洗了: how long since the washing, not the onset (but 多久没尿了 asks the onset of "尿不出")
         question = _SINCE_NOT.sub(lambda m: m.group(0) if m.group(2) in fact.fact + fact.patient else "", question)
@@ -713,6 +731,10 @@ _WORST_WHEN = re.compile(r"(什么时候|几点|哪个时候)(?=(最|更|比较|
 # 贴了多久, 敷了多长时间, 药吃了多久: how long a remedy was applied or taken
 # (not 不舒服多久了: 服 of 舒服 takes nothing)
 _APPLIED_FOR = re.compile(r"(?:(?<=[贴敷抹涂擦揉戴泡捂吃用])|(?<=服药)|(?<=服))(?<!舒服)[了过着]?(?:多久|多长时间)")
+# 要僵多久, 要疼多长时间: how long it lasts when it comes (not 还要多久才能好, which _TAKES reads)
+_IT_TAKES = re.compile(r"(?<=要)([^，,。？?！!才就能]{1,6}?)(多久|多长时间)")
+# 一开始有没有流鼻水, 刚开始的时候: the time of what is asked, at first
+_AT_FIRST = re.compile(r"(?:一|刚)开始(?=的时候|那会儿|那阵|有没有|有|是不是|就|还)")
 _TAKES = re.compile(r"(多久|多长时间|几分钟|几个?小时)(?=[^，。？！?!,]{0,6}?(才|就|能|可以))")
 _CLAUSE_OF_QUESTION = re.compile(r"[^，,。！？!?；;、\s]+")
 
@@ -771,7 +793,8 @@ def _modifies_another(fact: Fact, evidence: frozenset[str], question: str, other
             nxt = tokens[n + 1] if n + 1 < len(tokens) else ""
             # 避孕药: one word, the other's keyword before its head; 药物 + 过敏: the word, then the other's keyword
             # (降糖 + 药: the word before it standing for another's keyword, 血糖)
-            compound = w.endswith(k) and (any(w[: -len(k)].endswith(h) for h in heads)
+            # (烟酒: another's one-character keyword beside it, the two said together, not one modifying the other)
+            compound = w.endswith(k) and not _said_beside(k, w, others) and (any(w[: -len(k)].endswith(h) for h in heads)
                                           or len(w) > len(k) and any(h in with_standard_words(w[: -len(k)]) for h in heads))
             modifier = w.replace(k, "", 1) in ("", *_QUASI_SUFFIXES) and nxt in heads
             located = w.startswith(k) and w[len(k):] in symptoms or w == k and nxt[:1] in symptoms and nxt[1:2] in ("", "不", "没")
@@ -885,6 +908,8 @@ def _part_of_another_clause(evidence: frozenset[str], question: str, others: lis
     if not evidence or not relatives and not all(e.startswith("tok:") or len(e) == 1 for e in evidence):
         return False
     tokens_only = all(e.startswith("tok:") for e in evidence)
+    if any(_said_beside(e, question, others) for e in evidence if len(e) == 1):
+        return False  # 烟酒沾不沾: the drinking, said beside the smoking, is asked too
     # (a one-character keyword yields only to a topic word: 撒了几次尿 asks the urine, not the stool keyed 几次; nor
     # to a word of where: 哪边腿麻 asks the numbness)
     whole = {k for ev in others for k in ev if not k.startswith("tok:")
@@ -899,9 +924,35 @@ def _part_of_another_clause(evidence: frozenset[str], question: str, others: lis
     # (nor to a time of day that dates an event, the frame of what is asked: 半夜上厕所的时候有没有磕着 asks the fall,
     # keyed 摔, not the nights; nor to a time of day at all: 晚上有办法好好阖眼吗 asks the sleep, keyed 睡, not a fact keyed
     # 晚上 for the itch being worse then; 半宿里躺床上转个身都费劲不 asks the nights' fact by its 翻身)
+    # (nor to what a medicine is for: 控血糖那白片片 asks the pill, keyed 药, not the blood sugar)
     return bool(said) and all(any(k in c if tokens_only else _said_not_as_time(k, c) and not _said_as_place(k, c)
-                                  and k not in _TIMES_OF_DAY for k in whole)
+                                  and k not in _TIMES_OF_DAY and not _said_as_purpose(k, c) for k in whole)
                               for c in said)
+
+
+# 控血糖的药, 降血压那个片: what a medicine is for
+_PURPOSE_VERBS = frozenset("控降治管调")
+
+
+def _said_as_purpose(word: str, text: str) -> bool:
+    return all(m.start() > 0 and text[m.start() - 1] in _PURPOSE_VERBS for m in re.finditer(re.escape(word), text))
+
+
+def _said_beside(char: str, question: str, others: Iterable[frozenset[str]]) -> bool:
+    """Whether the one-character keyword ``char`` makes a word of two with another asked fact's one-character keyword
+    (烟酒: the smoking and the drinking, each asked)."""
+    singles = {k for ev in others for k in ev if len(k) == 1}
+    return any(len(w) == 2 and char in w and w.replace(char, "", 1) in singles for w in _words_of(question))
+
+
+def _only_inside(char: str, text: str, longer: set[str]) -> bool:
+    """Whether every ``char`` in ``text`` is part of one of the ``longer`` words said there."""
+    covered = bytearray(len(text))
+    for w in longer:
+        if len(w) > 1:
+            for m in re.finditer(re.escape(w), text):
+                covered[m.start():m.end()] = b"\x01" * (m.end() - m.start())
+    return all(covered[m.start()] for m in re.finditer(re.escape(char), text))
 
 
 _EVENT_AS_TIME = re.compile(r"的时候|那会儿")
@@ -932,7 +983,8 @@ def _only_before_another(evidence: frozenset[str], question: str, others: list[f
 
 
 # 大便里见没见血, 痰里头, 干活的屋里: a word as the place of what is asked; 打球的时候, 吃完: an event as its time
-_PLACE_FRAME = re.compile(r"(?=带)|那儿|那里|那块儿?|这儿|这里|里头|里面|里边|里|中|的?(?:屋子?|地方|车间|房间)(?:里头|里面|里边|里)?")
+# (耳朵上没长疱吧: on the ear, the place of the blisters; not 上来, 上次, 上午, 上班)
+_PLACE_FRAME = re.compile(r"(?=带)|那儿|那里|那块儿?|这儿|这里|里头|里面|里边|里|中|上(?![来去次回个周午班学课面下])|的?(?:屋子?|地方|车间|房间)(?:里头|里面|里边|里)?")
 # (a fact that tells what happens at some time: 开车等红灯时差点睡着; not 每次约2小时, nor 有时35天: sometimes)
 _TIME_IN_FACT = re.compile(r"(?<![小有])时(?!间)|的时候|那会儿|之后|以后")
 # 晚上喝不喝酒: a time of day said before what is asked is that thing's time (a night fact that tells of the drinking is
@@ -1012,6 +1064,8 @@ def _only_frame_of_another(fact: Fact, evidence: frozenset[str], question: str, 
     the drinking, not the nights), the other asked by a keyword of its own. A fact that tells what happens at such a
     time is still asked by its event (开车的时候会不会打瞌睡: 开车等红灯时差点睡着)."""
     words = {e.removeprefix("tok:") for e in evidence}
+    # (耳 of a keyword 耳 beside 耳朵: said only inside 耳朵, which is said as the place)
+    words = {w for w in words if len(w) > 1 or not _only_inside(w, question, words - {w})}
     if not words or any(len(w) < 2 for w in words):
         return False
     own_text = fact.fact + fact.patient
@@ -1058,12 +1112,16 @@ def _as_the_patient(case: Case, question: str) -> str:
         return re.sub(r"(你|您)的?(爸|妈|哥|姐|弟|妹)(?![爸妈哥姐弟妹们])", r"\1\2\2", question)
     group = next(g for g in _RELATIONS if m.group(1) in g)
     question = _SELF_OF_PROXY.sub("", question)
+    # (爸爸最近吃饭怎么样: the relative named bare, who is the patient here)
+    question = re.sub("(?:^|(?<=[，,。？?！!\\s]))(?:" + "|".join(sorted(group, key=len, reverse=True)) + ")(?![们])", "他", question)
     return re.sub("(?:你|您)(?:家)?的?(?:" + "|".join(sorted(group, key=len, reverse=True)) + ")", "他", question)
 
 
 # Traditional characters the shared table (workbench.annotate.zh_variants) leaves out, met in session 64's blind sets
-# (妳幾歲, 襯衫, 鍵盤, 牽到, 變得像蠟, 烏龍茶, 有辦法闔眼). One character for one, as there.
-_MORE_TRADITIONAL = str.maketrans(dict(zip("妳襯鍵牽變蠟烏龍辦闔擺搖軟彈纏墊擊盤爛燉釦鈕", "你衬键牵变蜡乌龙办阖摆摇软弹缠垫击盘烂炖扣钮",
+# (妳幾歲, 襯衫, 鍵盤, 牽到, 變得像蠟, 烏龍茶, 有辦法闔眼), and in session 65's (螞蟻爬, 排便還順嗎, 上課, 當時, 繞圈圈, 睏).
+# One character for one, as there.
+_MORE_TRADITIONAL = str.maketrans(dict(zip("妳襯鍵牽變蠟烏龍辦闔擺搖軟彈纏墊擊盤爛燉釦鈕國園場塊學悶極灣當睏禮稅紮紺緒繞纖職葉螞蟻衝規課蹤連進遺釘離順馬",
+                                           "你衬键牵变蜡乌龙办阖摆摇软弹缠垫击盘烂炖扣钮国园场块学闷极湾当困礼税扎绀绪绕纤职叶蚂蚁冲规课踪连进遗钉离顺马",
                                            strict=True)))
 
 
@@ -1094,6 +1152,9 @@ def asked_facts(case: Case, doctor_text: str) -> tuple[str, ...]:
     asked = [f for f in case.facts if evidence[f.id] and not any(evidence[f.id] < other for other in evidence.values())]
     if any(not _only_then(evidence[f.id]) for f in asked):
         asked = [f for f in asked if not (_is_about_time(f) and _only_then(evidence[f.id]))]
+    if len(asked) > 1 and not _PROXY_OPENING.search(case.opening or "") and not _NAMES_SOMEONE.search(q):
+        # 之前没有验过甲状腺吧: the patient's own thyroid, not the illness of the mother (我妈妈…) keyed 甲状腺 too
+        asked = [f for f in asked if not _of_a_relative(f)]
     canonical = _canonical_question_words(_PLACE_OF_ANOTHER.sub("哪", q))  # (往哪儿窜 is no place asked)
     asked = [f for f in asked if not _topic_of_a_time_question(f, evidence, asked, canonical, case.opening)]
     asked = [f for f in asked if not _medicine_of_another_time(f, evidence[f.id], canonical,
@@ -1115,6 +1176,13 @@ def asked_facts(case: Case, doctor_text: str) -> tuple[str, ...]:
                  if not _only_measured(f, evidence[f.id], canonical, [evidence[g.id] for g in asked if g is not f])
                  and not _modifies_another(f, evidence[f.id], canonical,
                                            (evidence[g.id] for g in asked if g is not f)))
+
+
+def _of_a_relative(fact: Fact) -> bool:
+    """Whether ``fact`` is about a relative of the one who speaks (妈妈有甲状腺的问题: 我妈妈好像有…), not something a relative
+    did for the patient (妈妈给滴过一次双氧水: 我妈给我滴过…)."""
+    m = _PROXY_OPENING.match(fact.patient) if _KIN.match(fact.fact) else None
+    return m is not None and fact.patient[m.end():m.end() + 1] not in "给帮替带陪送喂煮做"
 
 
 _MEDICINE_WORDS = _TAKING_WORDS | {"什么药", "吃什么", "吃药", "用药", "服药"}
@@ -1157,7 +1225,8 @@ def _only_standing_for_anothers(evidence: frozenset[str], question: str, others:
     for w in words:
         spans = [said for said, standard in found if w in standard]
         # (the keyword is most of what is said: 撞 of 撞到, not 药 of 药是不是最近没吃, which stands for a missed dose)
-        if not spans or not all(any(k in said and 2 * len(k) >= len(said) for k in keys) for said in spans):
+        # (or is part of the keyword: 降糖 of 降糖药, which stands for 糖尿病 but asks the medicine)
+        if not spans or not all(any(k in said and 2 * len(k) >= len(said) or said in k for k in keys) for said in spans):
             return False
     return True
 
