@@ -2004,6 +2004,105 @@ def test_session_64_rules_raise_earlier_cases():
     assert asked_facts(case, "半宿里躺床上转个身都费劲不？") == ("sleep",)
 
 
+
+# Written blind in session 65 (tests/data/cases_s65, cases_s65b, cases_s65c), by writers who never saw the code: three sets of
+# four cases and 96 questions. The first: Bell's palsy in a Shandong trucker, a daughter asking for her father's low blood
+# sugar on insulin, a three-month-old's whooping cough told in traditional characters, a student's wisdom tooth. The second:
+# carbon monoxide headaches in a Hebei home heated by a coal stove, a teenager's bee stings told by his father, a Taiwanese
+# woman's underactive thyroid in traditional characters, a Henan farmer's leg cellulitis. The third: a northeastern man's
+# blood pressure headache, a grandmother's screaming grandson, a Shanghainese woman's rheumatoid hands, a Taiwanese teacher's
+# heel pain. First contact, with the rules of the sets above: 73/96 (terse 20/20, combined 13/16, negated 10/12, synonyms
+# 6/20, absent 11/12, traps 13/16), 76/96 (terse 20/20, combined 14/16, negated 11/12, synonyms 3/20, absent 12/12, traps
+# 16/16) and 79/96 (terse 20/20, combined 14/16, negated 12/12, synonyms 8/20, absent 11/12, traps 14/16). Their misses gave
+# everyday words (乳突, 脑瓜门, 滋儿, 菜渣, 怪味 白浆, 老两口, 剌 圪针, 汗脚, 哆嗦 筛糠, 发懵, 恍神, 健检, 上一辈, 脑溢血, 小白片,
+# 绞毛巾, 吃力, 前掌 趾根, 起身, 绕圈, 咽口水, 清醒过来) and patterns (往上提, 塞了点啥甜的, 看过牙, 一串一串 连珠炮, 嘴巴的颜色,
+# 朝夕相处 一个屋檐下, 几片湿的, 喝下去的喷出来, 往上撵, 生着火, 出气的管子, 离开家, 脑袋清亮, 踩棉花, 裤子变紧, 开空调…受不了,
+# 好朋友来, 一坨头发, 体重增加, 黑渣子弄出来, 声音哑, 旋开瓶, 伸不直 才灵活, 往怀里收 脸跟白纸似的, 脚上套什么, 被电到), the
+# traditional 螞蟻 順 課 當 繞 睏 and others added beside the shared table, and the rules tested below: a two-character A-not-A
+# asks (一样不一样); 还是 after a comma asks (…，还是耷拉着脑袋); a body part with 上 is a place (耳朵上没长疱吧 asks the blisters,
+# not the ear's pain); 你媳妇 is another person, as are a parent named bare (爸爸咳的时候…, 妈妈怀孕的时候…; not 妈妈，孩子…, the
+# mother spoken to) and people just named, as 他们 (那几个老哥们儿，他们血压高不高); 一开始有没有… asks what came first, and
+# 要僵多久 how long it lasts, neither since when; 喝完好一阵才吐 tells no episodes; two one-character keywords said as one word ask
+# both (烟酒); an everyday word inside another asked fact's keyword asks nothing more (降糖 of 降糖药); a fact about the speaker's
+# relative (我妈妈有甲状腺的问题) is asked only by a turn that asks of someone (not 之前没有验过甲状腺吧; 我妈给我滴过… is
+# something done for the patient and still asked); 在家量 names no one; what a medicine is for (控血糖那白片片) is no topic it
+# yields to. 94/96, 96/96 and 95/96. Data changed: five generic keywords the writers clearly meant as something specific
+# (以前 之前 of past episodes, 孩子 of the son's headaches), each saying so in its file; no label changed. Sessions 56 and 57b
+# rose by one (上班要对电脑多久, …，还是也冲配方); no other set changed. Left: 住院那次肌酐具体是多少 also tells the dose raised
+# at that discharge (the dose fact is keyed 住院 and tells what happened then, which the rules keep asking); 那颗大牙露出来多少了
+# asks how far the tooth is through, which the case tells only in the fact keyed on where it is; 眼睛和嘴巴会不会觉得特别干
+# tells that there are no mouth ulcers (嘴巴 stands for 口腔, which the writer keyed for the ulcers).
+S65 = REPO / "tests" / "data" / "cases_s65"
+S65B = REPO / "tests" / "data" / "cases_s65b"
+S65C = REPO / "tests" / "data" / "cases_s65c"
+
+
+@pytest.mark.parametrize(("folder", "least"), [(S65, 0.97), (S65B, 0.98), (S65C, 0.98)], ids=["s65", "s65b", "s65c"])
+def test_rule_patient_on_the_session_65_cases(folder, least):
+    right, total = _blind_set_score(folder)
+    assert total == 96 and right / total >= least
+
+
+@pytest.mark.parametrize(("case_id", "doctor", "facts"), [
+    ("bells-palsy-shandong-trucker", "你往上瞅，脑瓜门儿上那几道纹两边一样不一样", ("forehead",)),
+    ("bells-palsy-shandong-trucker", "耳朵上没长疱吧？", ("no-rash",)),
+    ("bells-palsy-shandong-trucker", "脸上没起疱吧？", ("no-rash",)),
+    ("bells-palsy-shandong-trucker", "你媳妇血压高不高？", ()),
+    ("bells-palsy-shandong-trucker", "你老婆血压高不高？", ()),
+    ("infant-paroxysmal-cough-3mo", "爸爸咳的時候有沒有發燒、有沒有痰？", ("dad-cough",)),
+    ("infant-paroxysmal-cough-3mo", "媽媽懷孕的時候有打百日咳疫苗嗎？", ()),
+    ("infant-paroxysmal-cough-3mo", "咳多久了？一開始有沒有流鼻水？", ("onset", "early-cold")),
+    ("infant-paroxysmal-cough-3mo", "刚开始的时候有没有打喷嚏？", ("early-cold",)),
+    ("hypoglycemia-insulin-father", "他现在胰岛素打多少，除了打针还吃别的降糖药吗？", ("insulin", "glimepiride")),
+    # what the rules above must not take
+    ("bells-palsy-shandong-trucker", "耳朵上疼不疼？", ("ear-pain",)),
+    ("bells-palsy-shandong-trucker", "你血压高不高？", ("bp",)),
+    ("infant-paroxysmal-cough-3mo", "妈妈，孩子咳几天了？", ("onset",)),
+    ("infant-paroxysmal-cough-3mo", "什么时候开始咳的？", ("onset",)),
+    ("hypoglycemia-insulin-father", "爸爸最近胰岛素打多少？", ("insulin",)),
+    ("hypoglycemia-insulin-father", "糖尿病多少年了？", ("dm-history",)),
+])
+def test_session_65_rules(case_id, doctor, facts):
+    assert asked_facts(_cases_in(S65)[case_id], doctor) == facts
+
+
+@pytest.mark.parametrize(("case_id", "doctor", "facts"), [
+    ("hypothyroid-taiwan-woman", "之前沒有驗過甲狀腺吧？", ("checkup",)),
+    ("hypothyroid-taiwan-woman", "便秘嗎，甲狀腺有驗過嗎？", ("constipation", "checkup")),
+    ("hypothyroid-taiwan-woman", "體重增加了多少？排便還順嗎？", ("weight", "constipation")),
+    ("leg-cellulitis-henan-farmer", "控血糖那白片片一天吞几回，落下过没有", ("diabetes", "meds")),
+    # what the rules above must not take
+    ("hypothyroid-taiwan-woman", "妳媽媽甲狀腺是什麼問題？", ("family",)),
+    ("hypothyroid-taiwan-woman", "家裡有人甲狀腺有問題嗎？", ("family",)),
+    ("leg-cellulitis-henan-farmer", "血糖控制得怎么样？", ("diabetes",)),
+])
+def test_session_65_second_rules(case_id, doctor, facts):
+    assert asked_facts(_cases_in(S65B)[case_id], doctor) == facts
+
+
+@pytest.mark.parametrize(("case_id", "doctor", "facts"), [
+    ("dongbei-bp-headache", "烟酒沾不沾？", ("alcohol", "smoking")),
+    ("dongbei-bp-headache", "昨晚跟你喝酒那几个老哥们儿，他们血压高不高？", ()),
+    ("dongbei-bp-headache", "那几个同事，他们抽烟吗？", ()),
+    ("ra-shanghai-hands", "早上手指头要僵多久？肿的是哪几个地方？", ("stiffness", "joints")),
+    ("infant-screaming-legs", "不闹那会儿，孩子是跟平常一样欢实，还是耷拉着脑袋、眼皮直打架", ("sleepy",)),
+    ("infant-screaming-legs", "吐的奶是刚喝进去就吐，还是喝完好一阵才吐的？", ("vomit",)),
+    ("teacher-heel-pain", "腳底會不會有螞蟻爬、或是被電到的那種感覺？", ("no-numbness",)),
+    # what the rules above must not take
+    ("ra-shanghai-hands", "早上手指头僵多久了？", ("onset",)),
+])
+def test_session_65_third_rules(case_id, doctor, facts):
+    assert asked_facts(_cases_in(S65C)[case_id], doctor) == facts
+
+
+def test_session_65_rules_keep_and_raise_earlier_cases():
+    """What a relative did for the patient is still asked (我妈给我滴过…); advice with 还是 asks nothing; 上班要对电脑多久 asks
+    the screen time, not since when (session 56 rose by one), and …，还是也冲配方 the feeding (session 57b)."""
+    assert asked_facts(_cases_in(S60C)["swimmer-ear-teen"], "游泳的时候戴不戴耳塞 滴过什么药没有") == ("earplug", "drops")
+    assert question_part("先回去休息，还是去医院查一下吧。") == ""
+    assert asked_facts(_cases_in(S56)["dry-eye-office"], "隐形一天戴几个小时？上班要对电脑多久？") == ("screen", "contacts")
+    assert asked_facts(_cases_in(S57B)["mastitis-emoji-mom"], "宝宝现在全吃你的，还是也冲配方") == ("feeding",)
+
 def test_session_61_dialect_words_are_read_as_mandarin_only_in_a_turn_that_speaks_them():
     """好攰, 瞓 and 揸 mark a Cantonese turn, 里向 and 一记头 a Shanghainese one; a Mandarin turn keeps 行路, 好似, 里厢."""
     from workbench.simulate.matching import _mandarin
