@@ -116,6 +116,10 @@ footer {{ display: none !important; }}
 .timebox > button.calendar {{ flex-shrink: 0; }}
 /* Two to a row on a phone, the field was too narrow for its "YYYY-MM-DD": there each date takes the row. */
 @media (max-width: 640px) {{ #compare-from, #compare-to {{ flex: 1 1 100% !important; }} }}
+/* Gradio's checkbox ignores its min_width (its block gets none): Export's "Include safety-flagged replies" and
+   "De-identify (names, phones…)" shared one row with the turn types at every width, and on a phone the
+   de-identify label ran past the screen's edge, cropped to "De-identif…" (walk s65). At 160 px they wrap. */
+#export-flagged, #export-deid {{ min-width: min(160px, 100%) !important; }}
 @media (max-width: 640px) {{ .picker-container {{ left: 8px !important; }} }}
 """
 
