@@ -1001,6 +1001,77 @@ CASES_S64 = [
 ]
 
 
+# session 65's sets (classifier_s65, s65b, s65c): what their misses taught, in new sentences, and near variants either way
+CASES_S65 = [
+    # 得 before a verb: must (not 得了, 得嘞)
+    ("牙髓发炎了，得做根管治疗", "suggestion"),
+    ("你也得多休息", "suggestion"),
+    ("得了这个病以后一直睡不好", "other"),
+    ("得嘞，那就这么定了", "other"),
+    # 别 ending a noun before a colon (性别, 眼别) forbids nothing
+    ("不适部位：[头/胸/腹]", "other"),
+    ("别熬夜了", "suggestion"),
+    # 小心, 要慢, a Latin name before when to take it, 减半, 减到 a dose, 多加, 先不, 先留 N 天, 换软…
+    ("小心烫伤", "suggestion"),
+    ("下楼要慢一点", "suggestion"),
+    ("Metformin 饭后吃", "suggestion"),
+    ("饭后吃了以后胃不舒服", "other"),
+    ("米饭减半", "suggestion"),
+    ("阿托伐他汀减到10mg", "suggestion"),
+    ("上次加到20mg以后就不疼了", "other"),
+    ("多加一勺醋", "suggestion"),
+    ("我多加了一片", "other"),
+    ("这两天先不吃辣", "suggestion"),
+    ("我先不吃了", "other"),
+    ("伤口引流管先留两天", "suggestion"),
+    ("我留了两天", "other"),
+    ("刷牙换软毛牙刷", "suggestion"),
+    ("我换了新的牙刷", "other"),
+    # 几 before a dose of decoction, a sachet or a spoon asks (再吃几片: a few more)
+    ("中药一天喝几袋", "question"),
+    ("一天冲几勺奶粉", "question"),
+    ("再吃几片看看", "suggestion"),
+    # 有什么不舒服再找我, 有啥不舒服随时在来 (在 typed for 再): anything; 什么时候再来 asks when
+    ("有什么不舒服再找我", "other"),
+    ("药先停两天，有啥不舒服随时在来", "suggestion"),
+    ("你什么时候再来？", "question"),
+    # courtesy: the doctor lets the patient go, puts the talk off, offers the service
+    ("好的，您先忙吧", "other"),
+    ("那等你复查完再说", "other"),
+    ("等你检查完再来复诊", "suggestion"),
+    ("您好，今天想咨询点什么？", "other"),
+    # the doctor's need to ask is no advice; 请如实回答 asks, 一定要如实回答 (to someone later) advises
+    ("这个问题我必须问清楚，请如实回答。", "question"),
+    ("见到医生一定要如实回答", "suggestion"),
+    # a photo of something the patient has, sent for the doctor (拍…留着对比: a record kept)
+    ("方便的话拍一下舌苔给我", "question"),
+    ("拍一下舌苔留着对比", "suggestion"),
+    # 哪有不苦的: no such thing (哪里有不舒服的地方？ asks)
+    ("中药哪有不苦的，加点蜂蜜吧", "suggestion"),
+    ("哪里有不舒服的地方？", "question"),
+    # a side effect or reaction named, in Mandarin or Cantonese; what a small dose will not do
+    ("这个是激素的副作用，不用太担心", "suggestion"),
+    ("呢个系正常反应，唔使担心", "suggestion"),
+    ("这个是副作用吗？", "question"),
+    ("这个药剂量很小，不会上瘾", "suggestion"),
+    # the latest check asked (最近一次复查…是多少), not one advised
+    ("你最近一次复查血糖是多少", "question"),
+    ("下周复查一次血糖", "suggestion"),
+    # the answer to the doctor's own why explains; a question after it still asks
+    ("为什么要空腹抽血？因为吃饭会影响血糖。你今天吃早饭了吗", "mixed"),
+    # a form's item that opens with 是否 asks, whatever habit it names; watching whether is advice
+    ("1）是否按时吃药；2）是否有头晕", "question"),
+    ("注意观察是否按时排便", "suggestion"),
+    # things moved out of the way, questions written down for later
+    ("把地上的杂物挪开", "suggestion"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), CASES_S65, ids=[t[:8] for t, _ in CASES_S65])
+def test_session_65_set_cases(text: str, expected: str) -> None:
+    assert classify(text).turn_type == expected, classify(text).cues
+
+
 @pytest.mark.parametrize(("text", "expected"), CASES_S64, ids=[t[:8] for t, _ in CASES_S64])
 def test_session_64_set_cases(text: str, expected: str) -> None:
     assert classify(text).turn_type == expected, classify(text).cues
