@@ -1179,11 +1179,15 @@ def _analyse(text: str) -> _Evidence:
         asked[idx] = asking + pending
 
     order = sorted(per_sentence)
+    # whether any sentence after each one advises, counted once from the end (a reply of many questions stays linear)
+    advice_after_pos = [False] * (len(order) + 1)
+    for pos in range(len(order) - 1, -1, -1):
+        advice_after_pos[pos] = advice_after_pos[pos + 1] or per_sentence[order[pos]][1] > 0
     for pos, idx in enumerate(order):
         sq, sa = per_sentence[idx]
         if sq > 0:
             sent_text = "".join(c.text for c in sentences[idx])
-            following_advice = any(per_sentence[j][1] > 0 for j in order[pos + 1 :])
+            following_advice = advice_after_pos[pos + 1]
             wtd = _WHAT_TO_DO.search(sent_text)
             nxt = order[pos + 1] if pos + 1 < len(order) else None
             marked = nxt is not None and bool(_MARKED_ANSWER.match(sentences[nxt][0].text))
