@@ -1022,6 +1022,12 @@ def _analyse(text: str) -> _Evidence:
         proposed = False  # an earlier clause was advice asked as a question (能不能把…延长到两分钟，…？)
         alternative_open = False  # the clause before was the first half of an alternative question (是A，还是B)
         social_before = False  # 我下午有手术，晚上八点以后再回复你，可以吗？: consent asked to a service matter
+        # whether a later clause of the sentence says to record (…，记下来), or asks, counted once from the end so that
+        # comma-less chat of many questions stays linear (the second only when first needed)
+        record_after = [False] * (len(sent) + 1)
+        for m in range(len(sent) - 1, -1, -1):
+            record_after[m] = record_after[m + 1] or bool(_RECORD_IT.match(sent[m].text))
+        asks_after: list[bool] = []
         for n, c in enumerate(sent):
             if disclaimer and n > 0 and _CONTRAST.match(c.text) and not _DISCLAIMER.search(c.text):
                 disclaimer = False  # 以上建议仅供参考，不过你这种情况确实需要面诊：…: what follows the turn is advice
@@ -1063,7 +1069,7 @@ def _analyse(text: str) -> _Evidence:
                 q, overruled = 0.0, True
                 local.append("rhetorical:proposal")
             if (q == 0 and a == 0 and not sent[-1].terminal_question and _AFTER_TIME.match(c.text)
-                    and not any(_question_strength(d, 0.0, [])[0] > 0 for d in sent[n + 1 :])):
+                    and not _asks_after(sent, asks_after)[n + 1]):
                 # 停药以后，血压会反弹: nothing asked, the change is the topic (but 吸入激素用完以后您有没有漱口 asks,
                 # with no question mark)
                 a = _advice_strength(c.text, local)
@@ -1127,7 +1133,7 @@ def _analyse(text: str) -> _Evidence:
             if q > 0 and sa > 0 and not c.terminal_question and _DAILY_COUNT.match(c.text):
                 q, overruled = 0.0, True  # 试试腹式呼吸：…，每天练习几次: how often to do what was advised
                 local.append("daily-count")
-            if (q > 0 and not c.terminal_question and any(_RECORD_IT.match(d.text) for d in sent[n + 1 :])
+            if (q > 0 and not c.terminal_question and record_after[n + 1]
                     and not (_REQUEST_INFO.search(c.text) or _PLEASE_ASK.search(c.text))):
                 q, overruled = 0.0, True  # 数一下一分钟脉搏多少下，记下来: the count is what to record, not asked now
                 local.append("to-record")
@@ -1217,6 +1223,15 @@ def _analyse(text: str) -> _Evidence:
     ev.question = _noisy_or(q_strengths)
     ev.advice = _noisy_or(a_strengths)
     return ev
+
+
+def _asks_after(sent: list[_Clause], memo: list[bool]) -> list[bool]:
+    """For each position in ``sent``, whether a clause from there on asks (on its own); computed once into ``memo``."""
+    if not memo:
+        memo.extend([False] * (len(sent) + 1))
+        for m in range(len(sent) - 1, -1, -1):
+            memo[m] = memo[m + 1] or _question_strength(sent[m], 0.0, [])[0] > 0
+    return memo
 
 
 def _gives_count(question: str, following: str) -> bool:
