@@ -1064,6 +1064,17 @@ CASES_S65 = [
     ("注意观察是否按时排便", "suggestion"),
     # things moved out of the way, questions written down for later
     ("把地上的杂物挪开", "suggestion"),
+    # comma-less chat that asks twice, a test's Latin name a word of its own (C3 C4呢, CRP呢)
+    ("B超和CT做了没 CRP呢", "question"),
+    ("ANA查过没有 补体C3 C4呢", "question"),
+    ("多喝水 CRP呢", "mixed"),
+    # 是A，还是要…才B: the second half describes (还是要多喝水 after a diagnosis advises)
+    ("是一阵一阵的，还是要一直吃药才能缓解", "question"),
+    ("这个是病毒感染，还是要多喝水", "suggestion"),
+    # a dose changed before the measurement to report is advice; the measurement alone is what is asked
+    ("你先把二甲双胍减一片，明早再测一次，测完告诉我多少", "mixed"),
+    ("测一下血糖，告诉我多少", "question"),
+    ("先用体温计量一下，量完告诉我多少", "question"),
 ]
 
 

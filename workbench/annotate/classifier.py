@@ -191,7 +191,8 @@ def _space_pieces(body: str) -> list[str]:
     last = ""
     for part in parts:
         kind = _piece_kind(part)
-        if out and not (kind and last and kind != last):
+        # (两个问题: ANA查过没有 补体C3 C4呢 asks twice, each at its own end)
+        if out and not (kind and last and (kind != last or kind == "q")):
             out[-1] += joint + part
         else:
             out.append(part)
@@ -201,7 +202,7 @@ def _space_pieces(body: str) -> list[str]:
 
 def _piece_kind(piece: str) -> str:
     """"q" for a piece that only asks, "a" for one that only advises, "" otherwise."""
-    if len(re.findall(r"[\u4e00-\u9fff]", piece)) < 2:
+    if len(re.findall(r"[\u4e00-\u9fff]|[A-Za-z]+", piece)) < 2:  # (CRP呢: a test's Latin name is a word)
         return ""
     asks = _question_strength(_Clause(piece, 0, False), 0.0, [])[0] > 0
     advises = _advice_strength(piece, []) > 0
@@ -409,7 +410,7 @@ _PERFECT_NOT = re.compile(r"(过|了).{0,10}(没有|没得|没)$|有.{1,10}(没�
 _BARE_NOT = re.compile(r"(?<![还也并都再就])(?<=[\u4e00-\u9fff])([不没]|(?<![我你您佢他她])冇)$")
 # Elliptical "那X呢": a short topic plus 呢 asks "and what about X?"; discourse openers (其实呢) do not.
 # (娃这是出牙呢: a copula explains, as 呢 closes a statement)
-_TOPIC_NE = re.compile(r"^(?!其实|当然|所以|然后|总之|一般|如果|要是|这个|那个|不|别|没|也|就|都|还)(?![^呢]*(这|那|就)是)(那|那么)?[^的了]{1,6}呢$")
+_TOPIC_NE = re.compile(r"^(?!其实|当然|所以|然后|总之|一般|如果|要是|这个|那个|不|别|没|也|就|都|还)(?![^呢]*(这|那|就)是)(那|那么)?(?:[A-Za-z]+\d*\s?|[^的了A-Za-z]){1,6}呢$")  # (补体C3 C4呢: a test's Latin name one word)
 _SHIFOU = re.compile(r"是否(?!定的)|有无|有冇")  # not 答案是否定的 (the answer is no)  # 有无 is the written 有没有 (有无恶心呕吐, 既往有无手术史)
 # A tag that asks the patient to confirm what was just said back to them: "你是说…，对吧".
 _TAG_QUESTION = re.compile(r"^(对|是)吧$")
@@ -819,6 +820,7 @@ _BARE_REPORT = re.compile(r"^(就|请|要|马上|及时|立即|立刻|第一时�
 _ASKS_NOW = re.compile(r"(量|测|称|查|做|拍|数|试)(了|过|完|好)|方便|可以的话|愿意|记得|知道")
 # 每个月同一角度拍张照片对比: photos taken on a schedule to compare, a record the patient keeps, not one sent now
 _KEEP_RECORD = re.compile(r"^(每|定期)[^，,。]{0,8}(拍|录)|(拍|录)[^，,。]{0,10}(对比|比较|留底|留存|存档)$")
+_DOSE_CHANGED = re.compile(r"(加|减|停|换|吃|服|补)[^，,。？?]{0,2}(一|两|半|二|\d)(片|粒|颗|袋|支|针|单位|mg|毫克)")
 _REPORT_BACK = re.compile(r"告诉我|发给我|发我|报给我|传给我|回复我|发过来|发上来")
 _MEASURING = re.compile(r"测|量|称|压|照|拍|数|摸|按|看|试")
 _OK_TAG = re.compile(r"(?i)[\s,，]+(ok|okay)$")
@@ -1049,7 +1051,7 @@ def _analyse(text: str) -> _Evidence:
             # (这次想戒烟是您自己决定的，还是家里人劝的？: 是 inside it, the 还是 clause closing the sentence)
             alternative = n + 1 < len(sent) and sent[n + 1].text.startswith("还是") and (
                 c.text.startswith("是")
-                or ("是" in c.text and n + 2 == len(sent) and not re.match("还是(要|得|应|需|必)", sent[n + 1].text)))
+                or ("是" in c.text and n + 2 == len(sent) and not re.match("还是(要|得|应|需|必)(?![^，,。？?]{0,16}才)", sent[n + 1].text)))
             # (…，还是慢慢加重、慢慢缓解的: the second half describes too)
             second_half = alternative_open and c.text.startswith("还是")
             alternative_open = alternative
@@ -1085,7 +1087,9 @@ def _analyse(text: str) -> _Evidence:
             proposed |= a > 0 and bool(_SUGGESTING.search(c.text))
             if q > 0 and not _CONSENT.match(c.text.rstrip(_TRAILING)):
                 proposing = False
-            if 0 < a < _A_STRONG and q == 0 and n < last_report and _MEASURING.search(c.text):
+            measured = _MEASURING.search(c.text) if 0 < a < _A_STRONG and q == 0 and n < last_report else None
+            # (你先把氨氯地平再加一片，半小时以后再量一次，量完告诉我: the dose changed before the measurement is advice)
+            if measured and not _DOSE_CHANGED.search(c.text[: measured.start()]):
                 a = 0.0
                 local.append("for-report")
             if q == 0 and a > 0 and requested and (_QUALIFIES_REQUEST.match(c.text) or c.listed):
