@@ -1075,6 +1075,10 @@ CASES_S65 = [
     ("你先把二甲双胍减一片，明早再测一次，测完告诉我多少", "mixed"),
     ("测一下血糖，告诉我多少", "question"),
     ("先用体温计量一下，量完告诉我多少", "question"),
+    # 几组 asks how many sets were done (再做几组, 每天练几组 after advice: a few more, how often)
+    ("你做了几组", "question"),
+    ("每天做三组，再做几组拉伸", "suggestion"),
+    ("试试靠墙静蹲，每天练几组", "suggestion"),
 ]
 
 
