@@ -354,26 +354,26 @@ AGREEMENT_FILTERS = FILTERS
 SCORE_FILTERS = tuple(f for f in FILTERS if f != "annotators")
 
 
-def _turn_type_auto() -> tuple[Any, Any]:
-    """The newest ``turn_type`` suggestion per reply, as a grouped table and the suggestion joined to it (as in
-    ``workbench.analysis.from_store``, so the turn-type filter reads the same classifier answer there and here)."""
+def _in_context(query: Any, generation_id: Any, auto: Any) -> Any:
+    """``query`` joined to its reply's column, dialogue, dataset and newest ``turn_type`` suggestion (``auto``, as
+    in ``workbench.analysis.from_store``, so the turn-type filter reads the same classifier answer there and here)."""
     newest = (select(Suggestion.generation_id.label("generation_id"), func.max(Suggestion.id).label("sid"))
               .where(Suggestion.question == TURN_TYPE_QUESTION).group_by(Suggestion.generation_id).subquery())
-    return newest, aliased(Suggestion, name="auto")
+    return (query.join(Generation, Generation.id == generation_id)
+            .join(Dialogue, Dialogue.id == Generation.dialogue_id)
+            .outerjoin(Dataset, Dataset.id == Dialogue.dataset_id)
+            .outerjoin(newest, newest.c.generation_id == Generation.id)
+            .outerjoin(auto, auto.id == newest.c.sid))
 
 
 def _judged(store: Store) -> pd.DataFrame:
     """Every judge score on the rubric's axes, with its reply's dataset, column, date and classifier turn type."""
-    newest, auto = _turn_type_auto()
+    auto = aliased(Suggestion, name="auto")
     with store.read() as s:
         rows = s.execute(
-            select(Suggestion.generation_id, Suggestion.agent, Suggestion.question, Suggestion.score, Dataset.name,
-                   Generation.column_name, Generation.created_at, auto.value)
-            .join(Generation, Generation.id == Suggestion.generation_id)
-            .join(Dialogue, Dialogue.id == Generation.dialogue_id)
-            .outerjoin(Dataset, Dataset.id == Dialogue.dataset_id)
-            .outerjoin(newest, newest.c.generation_id == Generation.id)
-            .outerjoin(auto, auto.id == newest.c.sid)
+            _in_context(select(Suggestion.generation_id, Suggestion.agent, Suggestion.question, Suggestion.score,
+                               Dataset.name, Generation.column_name, Generation.created_at, auto.value),
+                        Suggestion.generation_id, auto)
             .where(Suggestion.agent.like(f"{AGENT_PREFIX}%"), Suggestion.score.is_not(None),
                    Suggestion.question.not_in(ADVICE_QUESTIONS))
         ).all()
@@ -384,17 +384,12 @@ def _judged(store: Store) -> pd.DataFrame:
 def _human(store: Store) -> pd.DataFrame:
     """Every counted rating, with what the scope narrows ratings by (``created_at`` is its last submission, as in
     the dashboard's ratings)."""
-    newest, auto = _turn_type_auto()
+    auto = aliased(Suggestion, name="auto")
     with store.read() as s:
         rows = s.execute(
-            select(Rating.generation_id, User.username, Dataset.name, Generation.column_name, Rating.turn_type,
-                   Rating.updated_at, auto.value, Rating.scores)
-            .join(User, User.id == Rating.user_id)
-            .join(Generation, Generation.id == Rating.generation_id)
-            .join(Dialogue, Dialogue.id == Generation.dialogue_id)
-            .outerjoin(Dataset, Dataset.id == Dialogue.dataset_id)
-            .outerjoin(newest, newest.c.generation_id == Generation.id)
-            .outerjoin(auto, auto.id == newest.c.sid)
+            _in_context(select(Rating.generation_id, User.username, Dataset.name, Generation.column_name,
+                               Rating.turn_type, Rating.updated_at, auto.value, Rating.scores)
+                        .join(User, User.id == Rating.user_id), Rating.generation_id, auto)
             .where(counted_rating())
         ).all()
     return pd.DataFrame(rows, columns=["generation_id", "annotator", "dataset", "column", "turn_type", "created_at",
