@@ -42,7 +42,10 @@ others that names no one is the patient's (身上有没有淤青，家里有没�
 in simplified ones. A body part with 上 is a place (耳朵上没长疱吧 asks the blisters); two one-character keywords said as one
 word ask both (烟酒); a parent named bare (爸爸咳的时候…) and people just named, as 他们, are others; a fact about the speaker's
 relative (我妈妈有甲状腺的问题) is asked only by a turn that asks of someone; 一开始 frames what came first and 要僵多久 how
-long it lasts, neither since when; and what a medicine is for (控血糖那白片片) is no topic it yields to.
+long it lasts, neither since when; and what a medicine is for (控血糖那白片片) is no topic it yields to. A verb with a
+directional complement is headed by the verb (晕过去 asks 晕) and a body part said in full asks its one-character name (眼睛
+asks 眼); 多大一摊 asks an amount, not the age; 你先生 is a husband, another person, as is an uncle or aunt named bare at a
+clause's start (舅舅肝硬化…), and a fact that names a husband is about him.
 """
 
 from __future__ import annotations
@@ -209,7 +212,15 @@ def _morpheme_occurs(char: str, question: str, gloss: str) -> bool:
             return True
         if all(c in gloss for c in w.replace(char, "")):
             return True
+        if w.startswith(char) and w[len(char):] in _DIRECTIONAL_COMPLEMENTS or _FULL_FORMS.get(w) == char:
+            return True  # 晕过去 asks 晕, as 晕了 does; 眼睛 is 眼 said in full
     return False
+
+
+# (晕过去, 吐出来: a verb with a directional complement, one dictionary word, is still headed by the verb)
+_DIRECTIONAL_COMPLEMENTS = frozenset("过去 过来 起来 下去 下来 出来 进去 上来".split())
+# A body part's one-character name said in full (眼睛红过吗 asks a fact keyed 眼)
+_FULL_FORMS = {"眼睛": "眼", "耳朵": "耳", "嘴巴": "嘴", "牙齿": "牙", "眉毛": "眉", "胳膊": "臂"}
 
 
 # Determiners: a one-character keyword inside one names nothing (种 of a farmer's 种地 in 这种反应)
@@ -299,6 +310,8 @@ def _is_about_frequency(fact: Fact) -> bool:
 # (烫哪了 asks 烫哪里了; 啥地方, 什么地方 ask where; 啥辰光 is Shanghainese for 什么时候)
 # (session 62: 多大工夫 and 多大会儿 ask how long, not how old)
 _QUESTION_WORD_FORMS = (("多大工夫", "多长时间"), ("多大功夫", "多长时间"), ("多大会儿", "多长时间"), ("多大一会儿", "多长时间"),
+                        # (session 65: 一回能淌多大一摊, the size of a patch, not the age)
+                        ("多大一摊", "多少"), ("多大一滩", "多少"), ("多大一片", "多少"), ("多大一块", "多少"),
                         ("哪儿", "哪里"), ("哪了", "哪里了"), ("啥地方", "哪里"), ("什么地方", "哪里"), ("啥辰光", "什么时候"),
                         ("辰光", "时候"), ("啥时候", "什么时候"), ("啥子", "什么"), ("啥", "什么"), ("咋样", "怎么样"),
                         ("咋个", "怎么"), ("咋", "怎么"))
@@ -312,7 +325,7 @@ def _canonical_question_words(text: str) -> str:
 
 # Cantonese written as it is spoken (after the traditional characters are made simplified): the Mandarin words
 # the cases are keyed in. Longer forms first.
-_CANTONESE = (("系咪", "是不是"), ("系唔系", "是不是"), ("有冇", "有没有"), ("透唔到", "透不过"), ("边个", "谁"),
+_CANTONESE = (("几多岁", "几岁"), ("系咪", "是不是"), ("系唔系", "是不是"), ("有冇", "有没有"), ("透唔到", "透不过"), ("边个", "谁"),
               ("番枧", "肥皂"), ("番梘", "肥皂"), ("嗰阵", "那时候"), ("乜嘢", "什么"), ("点解", "为什么"),
               ("几时", "什么时候"), ("同屋", "室友"), ("个心", "心"), ("好劲", "很厉害"), ("饮嘢", "喝东西"),
               ("食嘢", "吃东西"), ("睇嘢", "看东西"), ("屋企人", "家里的人"), ("屋企", "家里"), ("依家", "现在"), ("而家", "现在"),
@@ -325,6 +338,10 @@ _CANTONESE = (("系咪", "是不是"), ("系唔系", "是不是"), ("有冇", "�
               # (session 64: 琴晚 last night, 边种 which kind, 平日 usually, 搞节目 going out for fun)
               ("琴晚", "昨晚"), ("寻晚", "昨晚"), ("边种", "哪种"), ("边啲", "哪些"), ("平日", "平时"), ("搞节目", "出去玩"),
               ("嘢", "东西"),
+              # (session 65: 几多岁 how old, 耳仔 the ear, 静晒 all quiet, 投诉 complaining, 校得 turned, 好大声 loud, 上年 last year,
+              # 点讲 what was said, 听手机 on the phone, 入面 inside)
+              ("耳仔", "耳朵"), ("静晒", "安静"), ("投诉", "说"), ("校得", "开得"), ("好大声", "很大声"), ("上年", "去年"),
+              ("点讲", "怎么说"), ("听手机", "听电话"), ("入面", "里面"),
               # (session 63: 喺度 at it, 捱夜 staying up, 返工 going to work, 谷住 stuffy, 边度 where, 攞 to fetch)
               ("喺度", "在"), ("捱夜", "熬夜"), ("返工", "上班"), ("谷住", "闷住"), ("边度", "哪里"), ("攞", "拿"), ("矇", "模糊"), ("冇", "没"), ("唔", "不"),
               ("嗰", "那"), ("嘅", "的"), ("佢", "他"), ("咗", "了"), ("喺", "在"), ("啲", "些"), ("痕", "痒"), ("睇", "看"))
@@ -332,7 +349,7 @@ _CANTONESE = (("系咪", "是不是"), ("系唔系", "是不是"), ("有冇", "�
 
 # Only a turn written in Cantonese is rewritten: these characters and words are not Mandarin, while 痕 (疤痕,
 # 痕迹), 同屋, 几时 or 个心 (做个心电图) are Mandarin too, and a Mandarin turn keeps them.
-_CANTONESE_MARKERS = re.compile(r"[冇唔嗰嘅佢咗喺啲睇㗎嘢乜啩攰瞓跣揸]|系咪|边个|点解|屋企|依家")
+_CANTONESE_MARKERS = re.compile(r"[冇唔嗰嘅佢咗喺啲睇㗎嘢乜啩攰瞓跣揸]|系咪|边个|点解|屋企|依家|几多")
 
 
 # Shanghainese (Wu) written as it is spoken: 侬 (you), 姆妈 (mother), 夜里向 (at night), and 伐 closing a question (小囡闹伐:
@@ -371,12 +388,16 @@ _ABOUT_OTHERS = re.compile(r"(家里|家中|家人)的?(大人|老人)|(家里|�
                            # 爸爸咳的时候有没有发烧: a parent named bare, who is not the patient where no relative asks for the patient
                            # (not 妈妈，孩子烧几天了 or 妈妈你看: the mother spoken to)
                            r"|(?:^|(?<=[，,。？?！!\s]))(?:孩子|宝宝)?[他她]?(?:爸爸|妈妈|父亲|母亲)(?![们，,、\s你您])"
+                           # 舅舅肝硬化是几岁过世的: an uncle or an aunt named bare, at a clause's start (not 伯伯, 叔叔 or
+                           # 爷爷, said to an older patient: 伯伯今年几多岁)
+                           r"|(?:^|(?<=[，,。？?！!\s]))(?:舅舅|舅妈|姑姑|姑妈|婶婶|姨妈|小姨|小舅)(?![们，,、\s你您])"
                            # 同行的人有发烧吗, 一起去的人: those the patient travelled with
                            r"|同行的?人|一起去的人|同伴|旅伴"
                            # 大人早上起来嗓子会不会发紧: the grown-ups of a child's home, said as a clause's subject
                            r"|(?:^|(?<=[，,。？?！!\s]))大人们?(?!的?药)"
                            # 你妈妈当年…也, 你爱人以前犯过…, 她爸爸是不是也…, 你们队里还有谁…, 您家里人抽烟吗
-                           r"|(你|您|他|她)(家里?)?的?(阿妈|阿爸|妈妈|妈|爸爸|爸|母亲|父亲|爱人|老伴|老公|老婆|媳妇|丈夫|妻子|对象|爹妈|父母|家里人|家人"
+                           # (你先生的疫苗, 妳先生晚上会不会被吵醒: a husband; not 先生您好, the doctor's "sir")
+                           r"|(你|您|他|她)(家里?)?的?(阿妈|阿爸|妈妈|妈|爸爸|爸|母亲|父亲|爱人|老伴|老公|老婆|媳妇|丈夫|妻子|对象|爹妈|父母|家里人|家人|先生(?![，,您你])"
                            r"|婆婆|公公|岳母|岳父|婆家|娘家|哥哥|姐姐|弟弟|妹妹|奶奶|爷爷|外婆|外公|姥姥|姥爷"
                            # 你表哥当年吃的什么药: a cousin, an aunt or an uncle
                            r"|[表堂](?:哥|姐|弟|妹)|舅舅|舅妈|姑姑|姑妈|叔叔|婶婶|伯伯|大伯|阿姨|姨妈|小姨|小舅|亲戚"
@@ -410,7 +431,9 @@ _DONE_TO_THE_PATIENT = re.compile(r"[^，,。？?]{0,6}?(看到|看见|发现|�
 # (周围 of people, not of a place: 肛门周围瘙痒 names no one)
 # (工友: 好几个工友都得过疟疾 is about others too)
 # (在家量血压: at home, which names no one)
-_OTHERS_IN_FACT = re.compile(r"(?<![在回到离出])家|亲|父|母|兄|弟|姐|妹|别人|其他人|同学|同事|工友|老乡|朋友|周围[^，,。；;]{0,3}人|身边|遗传")
+# (先生验过，有抗体: the husband, asked by 你先生查过没有)
+_OTHERS_IN_FACT = re.compile(r"(?<![在回到离出])家|亲|父|母|兄|弟|姐|妹|别人|其他人|同学|同事|工友|老乡|朋友|周围[^，,。；;]{0,3}人|身边|遗传"
+                             r"|丈夫|老公|先生|爱人|老伴|媳妇|妻子|老婆")
 # Relatives: a clause about one (她姐姐在哪个学校上学) asks nothing of a fact about classmates or colleagues, only of one
 # that names relatives (a classmates' fact's 家长群 names none, nor a period's 大姨妈, a job's 建筑公司, a workmate 哥们儿)
 _KIN = re.compile(_KIN_PATTERN)
