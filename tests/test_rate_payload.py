@@ -108,3 +108,12 @@ def test_a_draft_of_changed_values_keeps_the_others_as_stored(tmp_path) -> None:
     assert dict(r.form.scores) == {"questioning": 4}
     r = workflow.save_group_draft(store, user, [1], stale, rubric=rubric, blind=True)  # no list: the whole box
     assert r is not None and r.form.comment == "stale" and dict(r.form.scores) == {"questioning": 4, "suggestion": 3}
+
+
+def test_the_page_numbers_its_events():
+    box = [None, None, "5", False, "", ""]
+    assert parse_page_answers(json.dumps({"item": "3", "answer": box, "seq": 7}), N, n_boxes=6).seq == 7
+    assert parse_page_answers(json.dumps({"item": "3", "answer": box}), N, n_boxes=6).seq is None
+    for bad in (0, -1, True, "7", 1.5):
+        with pytest.raises(InputError, match="seq must be a whole number"):
+            parse_page_answers(json.dumps({"item": "3", "answer": box, "seq": bad}), N, n_boxes=6)

@@ -124,12 +124,14 @@ def restore(store: Store, user: CurrentUser, k: int) -> Screen:
 
 
 def submit(store: Store, user: CurrentUser, item_id: int, answers: Answers, *, rubric: Rubric, blind: bool,
-           k: int, gold_rate: float = 0.0, claim: bool = True, report: bool = False) -> Submitted:
+           k: int, gold_rate: float = 0.0, claim: bool = True, report: bool = False,
+           on_stored: Callable[[], None] | None = None) -> Submitted:
     """Submit every answer of an item and claim the next item, in one transaction; then read the next screen.
 
     The claim comes after the submit, in the same transaction (one write lock, one commit): a submit that
     fails claims nothing, and a claim that fails (a :class:`WorkbenchError`) leaves the submit standing.
     ``report``: also read back the stored answers (``Submitted.stored``), as the JSON API acknowledges them.
+    ``on_stored``: called in the write transaction once the answers are stored (a draft's ``superseded`` reads it there).
     """
     next_claim: queue.Claim | None = None
     next_error: WorkbenchError | None = None
@@ -142,6 +144,8 @@ def submit(store: Store, user: CurrentUser, item_id: int, answers: Answers, *, r
         else:
             forms, pform = answers(item)
             done = ratings.submit_item(s, user, item, forms, pform, rubric=rubric, blind=blind)
+            if on_stored is not None:
+                on_stored()
             stored = ratings.get_ratings(s, user, [r.generation_id for r in done.replies]) if report else {}
             if claim:
                 try:
@@ -198,7 +202,8 @@ def _submitted(s: Session, user: CurrentUser, item_id: int | None) -> bool:
 
 def save_group_draft(store: Store, user: CurrentUser, generation_ids: list[int], form: RatingForm, *,
                      rubric: Rubric, blind: bool, unless_submitted: int | None = None,
-                     held_item: int | None = None, changed: frozenset[str] | None = None) -> RatingView | None:
+                     held_item: int | None = None, changed: frozenset[str] | None = None,
+                     superseded: Callable[[], bool] | None = None) -> RatingView | None:
     """Autosave one answer for a group of identical replies (stored for each); returns the last one stored.
 
     ``changed``: the fields (:func:`ratings.merge_changed`) the page changed since its last save; the others keep
@@ -209,13 +214,16 @@ def save_group_draft(store: Store, user: CurrentUser, generation_ids: list[int],
     it is stale (it ran after the submit: events run concurrently) and nothing is saved (None). Checked in the
     write transaction, so that a submit cannot commit between the check and the draft.
     ``held_item``: the item the replies were read from earlier (the Rate tab keeps their ids in the session);
-    the annotator must still hold it (:class:`AuthError` otherwise), checked in the same transaction."""
+    the annotator must still hold it (:class:`AuthError` otherwise), checked in the same transaction.
+    ``superseded``: whether a submit sent after this draft has stored the item's answers; asked in the write
+    transaction, and nothing is saved (None) when it has: an item shown submitted (after Back) takes drafts, but one
+    sent before its re-submit and run after it would make the answer a draft of earlier values again."""
     if not generation_ids:
         raise ValueError("a group has at least one reply")
     with store.session() as s:
         if held_item is not None and queue.user_assignment(s, user, held_item) is None:
             raise queue.not_yours(s, user, held_item)
-        if _submitted(s, user, unless_submitted):
+        if _submitted(s, user, unless_submitted) or (superseded is not None and superseded()):
             return None
         if changed is not None:
             # one answer for the group: the first reply's is the group's
@@ -239,11 +247,13 @@ def nothing_to_save(store: Store, user: CurrentUser, generation_ids: list[int], 
 
 def save_preference_draft(store: Store, user: CurrentUser, item_id: int,
                           form: PreferenceForm | Callable[[ItemView], PreferenceForm], *,
-                          rubric: Rubric, blind: bool, unless_submitted: bool = False) -> PreferenceView | None:
-    """Autosave the preference; ``unless_submitted``: not once the item is submitted (see save_group_draft).
+                          rubric: Rubric, blind: bool, unless_submitted: bool = False,
+                          superseded: Callable[[], bool] | None = None) -> PreferenceView | None:
+    """Autosave the preference; ``unless_submitted``: not once the item is submitted; ``superseded``: not once a
+    submit sent after it stored the item (see save_group_draft).
     ``form``: the preference, or how to make it from the item (opened once, in the write transaction)."""
     with store.session() as s:
-        if unless_submitted and _submitted(s, user, item_id):
+        if (unless_submitted and _submitted(s, user, item_id)) or (superseded is not None and superseded()):
             return None
         return ratings.save_preference(s, user, item_id, form, rubric=rubric, submit=False, blind=blind)
 

@@ -72,3 +72,49 @@ class DraftWriters:
         """Whether a page other than ``session`` wrote a draft after the ``seen``-th."""
         _, last = self._drafts.get(user_id, item_id)
         return any(n > seen for page, n in last.items() if page != session)
+
+
+class SentOrder:
+    """The order in which a page sent its answer events (``seq``, numbered by the page's script), per (user, page).
+
+    Events run concurrently, so an autosave sent just before a submit (or another save) may be answered after it:
+    its "draft saved" line then replaced the submit's "submitted" one, though the store had the item submitted
+    (walk s65). A page's saved line shows an answer only while no answer sent later has shown its own, and no submit
+    sent later has begun (its answer rewrites the line); a draft sent before a submit of the same item that stored
+    its answers is not written at all."""
+
+    def __init__(self) -> None:
+        # per (user, page): (the latest seq whose answer wrote the line, the latest seq of a submit begun)
+        self._lines: RecentPerItem[tuple[int, int]] = RecentPerItem((0, 0))
+        # per (user, "page/item"): the latest seq of a submit that stored the item's answers
+        self._stored: RecentPerItem[int] = RecentPerItem(0)
+
+    def submit_begins(self, user_id: int, page: str | None, seq: int | None) -> None:
+        if seq is not None:
+            self._lines.change(user_id, page, lambda old: (old[0], max(old[1], seq)))
+
+    def submit_stored(self, user_id: int, page: str | None, item_id: Any, seq: int | None) -> None:
+        """Called in the submit's write transaction, once its answers are stored."""
+        if seq is not None:
+            self._stored.change(user_id, f"{page}/{item_id}", lambda old: max(old, seq))
+
+    def draft_superseded(self, user_id: int, page: str | None, item_id: Any, seq: int | None) -> bool:
+        """Whether a submit of the item sent by the page after this draft stored its answers (checked in the draft's
+        write transaction: the draft would turn the submitted answer back into a draft of earlier values)."""
+        return seq is not None and self._stored.get(user_id, f"{page}/{item_id}") > seq
+
+    def may_show(self, user_id: int, page: str | None, seq: int | None) -> bool:
+        """Whether the answer of the event sent as ``seq`` may write the page's saved line (and it is then recorded
+        as the latest that did). Asked last, as the answer is returned: what a handler reads after its write (whether
+        the item is held) may take a while while a submit runs."""
+        if seq is None:
+            return True
+        shown = False
+
+        def show(old: tuple[int, int]) -> tuple[int, int]:
+            nonlocal shown
+            line, submit = old
+            shown = seq > line and seq > submit
+            return (seq, submit) if shown else old
+        self._lines.change(user_id, page, show)
+        return shown

@@ -13,7 +13,9 @@ reference (``#rate-item-id``) as their one input, and the page's script (``asset
 * an autosave of box i sent by the page's script adds ``"changed": [0, 3]``, the indexes (in the box's list) of the
   values changed on the page since its last autosave of that box: only those are saved, the others keep the
   stored answer (another tab of the same annotator may have changed them); without it the whole box is saved;
-* a preference: ``{"item": "12", "preference": "tie", "ranking": ""}``.
+* a preference: ``{"item": "12", "preference": "tie", "ranking": ""}``;
+* the page's script numbers each of these events as it sends them (``"seq": 7``, counting up from 1 per page), so
+  that an answer that comes after a later-sent one's can be told (:class:`workbench.ui.rate_pages.SentOrder`).
 
 A box's list holds the values of :attr:`workbench.ui.rate_tab.ReplyWidgets.form_inputs`: the turn type, one
 score per rubric axis, the safety flag, the comment and the corrected reply. Anything else is refused with an
@@ -55,6 +57,8 @@ class PageAnswers:
     shown_submitted: bool = False
     #: an autosave's changed values (indexes in the box's list), or None: the whole box
     changed: frozenset[int] | None = None
+    #: the number the page gave the event when it sent it, or None (an API client, an older page)
+    seq: int | None = None
 
 
 def _text(value: Any, what: str) -> str | None:
@@ -101,8 +105,14 @@ def _changed(value: Any, n_values: int) -> frozenset[int]:
     return frozenset(value)
 
 
+def _seq(value: Any) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 < value < 2**53:
+        raise InputError("rate answers: seq must be a whole number from 1")
+    return value
+
+
 #: the fields a payload may hold (the module's docstring)
-_KEYS = frozenset({"item", "preference", "ranking", "answers", "answer", "changed"})
+_KEYS = frozenset({"item", "preference", "ranking", "answers", "answer", "changed", "seq"})
 
 
 def parse_page_answers(payload: Any, n_values: int, *, n_boxes: int) -> PageAnswers:
@@ -134,4 +144,5 @@ def parse_page_answers(payload: Any, n_values: int, *, n_boxes: int) -> PageAnsw
                        shown_submitted=shown_submitted,
                        preference=_text(data.get("preference"), "the preference") or None,
                        ranking=_text(data.get("ranking"), "the ranking") or "",
-                       answers=tuple(_box(b, n_values, i) for i, b in enumerate(boxes)), changed=changed)
+                       answers=tuple(_box(b, n_values, i) for i, b in enumerate(boxes)), changed=changed,
+                       seq=_seq(data["seq"]) if "seq" in data else None)

@@ -40,7 +40,7 @@ from workbench.errors import AuthError, InputError, WorkbenchError
 from workbench.services import Services
 from workbench.ui import i18n
 from workbench.ui.i18n import K, Localizer
-from workbench.ui.rate_pages import DraftWriters, RecentSubmitters
+from workbench.ui.rate_pages import DraftWriters, RecentSubmitters, SentOrder
 from workbench.ui.rate_payload import PageAnswers, item_reference, parse_page_answers
 from workbench.ui.rate_shortcuts import shortcuts_help
 from workbench.ui.reply_diff import diff_html
@@ -216,6 +216,9 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
     # Which page wrote each item's drafts: a submit from a page that has not drawn another tab's drafts since is
     # refused (it would replace what that tab saved with what this page never showed).
     draft_writers = DraftWriters()
+    # In which order each page sent its answer events: a draft's answer coming after a later submit's or save's
+    # leaves the saved line alone (walk s65), and a draft sent before a submit that stored the item is not written.
+    sent_order = SentOrder()
     guidelines_path = svc.config.resolve_path(cfg.guidelines)
     try:
         guidelines: str | None = guidelines_path.read_text(encoding="utf-8")
@@ -753,6 +756,10 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
         except AuthError as e:
             return {saved_md: i18n.t(key, lang, error=as_text(error_text(e, lang)))}
 
+    def superseded_draft(user: CurrentUser, request: gr.Request, item_id: Any, page: PageAnswers):
+        """Whether a submit of the item sent after the draft has stored its answers (asked in the draft's transaction)."""
+        return lambda: sent_order.draft_superseded(user.id, request.session_hash, item_id, page.seq)
+
     # the RatingForm field of each value in a box's list (ReplyWidgets.form_inputs' order)
     value_fields = (ratings.TURN_TYPE_FIELD, *map(ratings.score_field, axis_keys), ratings.SAFETY_FIELD,
                     ratings.COMMENT_FIELD, ratings.CORRECTED_FIELD)
@@ -797,7 +804,8 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
                 # one answer, stored for each identical reply
                 r = workflow.save_group_draft(svc.store, user, gids, form, rubric=rubric, blind=blind_for(user, state),
                                               unless_submitted=unless, held_item=held,
-                                              changed=changed_fields(page.changed))
+                                              changed=changed_fields(page.changed),
+                                              superseded=superseded_draft(user, request, item_id, page))
                 if r is None:
                     return {saved_md: not_saved_note(user, shown or page.item_ref, request, lang)}
                 draft_writers.wrote(user.id, item_id, request.session_hash)
@@ -812,6 +820,8 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
                     saved[widgets[i].header] = heads[i] + header_state(r.status, r.version, lang)
                 if held is not None:
                     saved.update(reopened_info(user, state, page, r.status, lang))
+                if not sent_order.may_show(user.id, request.session_hash, page.seq):
+                    return {saved_md: gr.update()}  # a later submit's or save's answer says what the page shows
                 return saved
             except WorkbenchError as e:
                 # An item that is no longer the annotator's refuses every keystroke's save: the saved line says so;
@@ -846,14 +856,18 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
             p = workflow.save_preference_draft(
                 svc.store, user, item_id,
                 lambda item: ratings.preference_from_choice(item, choice, rank_text or ""), rubric=rubric,
-                blind=blind_for(user, state), unless_submitted=not page.shown_submitted)
+                blind=blind_for(user, state), unless_submitted=not page.shown_submitted,
+                superseded=superseded_draft(user, request, item_id, page))
             if p is None:
                 return {saved_md: not_saved_note(user, state.get("item_id") or page.item_ref, request, lang)}
             draft_writers.wrote(user.id, item_id, request.session_hash)
             on_screen = state.get("item_id") == item_id
-            return {saved_md: i18n.t("rate.pref_saved", lang, status=status_word(p.status, lang),
-                                     time=f"{datetime.now(UTC):%H:%M:%S}") + reopened_note(page, p.status, lang)
-                    + held_note(item_id, lang), **(reopened_info(user, state, page, p.status, lang) if on_screen else {})}
+            saved = {saved_md: i18n.t("rate.pref_saved", lang, status=status_word(p.status, lang),
+                                      time=f"{datetime.now(UTC):%H:%M:%S}") + reopened_note(page, p.status, lang)
+                     + held_note(item_id, lang), **(reopened_info(user, state, page, p.status, lang) if on_screen else {})}
+            if not sent_order.may_show(user.id, request.session_hash, page.seq):
+                return {saved_md: gr.update()}  # a later submit's or save's answer says what the page shows
+            return saved
         except WorkbenchError as e:
             return {saved_md: i18n.t("rate.pref_not_saved", lang, error=as_text(error_text(e, lang)))}
 
@@ -898,8 +912,11 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
             # item is claimed and comes in the same answer (one round trip from the key press to the next item).
             submitted_by = submitters.by(user.id, item_id)
             submitters.mark(user.id, item_id, request.session_hash)  # before the commit a draft may see
+            sent_order.submit_begins(user.id, request.session_hash, page.seq)  # the drafts sent before say nothing now
             result = workflow.submit(svc.store, user, item_id, answers, rubric=rubric, blind=blind_for(user, state),
-                                     k=k, gold_rate=cfg.gold_rate)
+                                     k=k, gold_rate=cfg.gold_rate,
+                                     on_stored=lambda: sent_order.submit_stored(user.id, request.session_hash, item_id,
+                                                                                page.seq if page else None))
         except WorkbenchError as e:
             text = warn(e, lang)
             return {**acked, saved_md: i18n.t("rate.not_submitted", lang, error=as_text(text))}
