@@ -55,3 +55,17 @@ def test_stop_counts_only_replies_still_generating(services, tmp_path):
     assert {u.column for u in finals} == {"Broken", "BianQue-2.0"}
     assert control.stop("tab") == 1  # the two that ran are over; the one not started still counts
     assert waiting.stop.is_set() and not any(j.stop.is_set() for j in ran)
+
+
+def test_a_send_from_another_tab_is_told_where_the_replies_come_from():
+    from workbench.ui.chat_tab import RunControl
+
+    control = RunControl()
+    control.claim(7, "send", session="tab-1")
+    with pytest.raises(InputError, match="sent in another tab: yours was not sent; once those replies are stored, "
+                                         "reload the page or reopen the dialogue from My dialogues"):
+        control.claim(7, "send", session="tab-2")
+    with pytest.raises(InputError, match="wait for them, or press Stop"):  # its own tab may stop them
+        control.claim(7, "send", session="tab-1")
+    control.release(7)
+    control.claim(7, "send", session="tab-2")

@@ -64,6 +64,14 @@ class ColumnView:
 
 
 BUSY = "dialogue #{id} is still generating replies: wait for them, or press Stop"
+# Another tab's send: its Stop is there, and this page will not show the new turn by itself (walk s65).
+BUSY_ELSEWHERE = ("dialogue #{id} is generating replies to a message sent in another tab: yours was not sent; once "
+                  "those replies are stored, reload the page or reopen the dialogue from My dialogues to see them, "
+                  "then send again")
+# A page whose dialogue moved on in another tab since it drew it: its message would continue from turns it never
+# showed. Refused; the page then shows the dialogue as stored.
+STALE = ("dialogue #{id} moved on in another tab since this page showed it: your message was not sent; the page now "
+         "shows the dialogue as stored: read the new turns, then send again")
 # How long a message sent while a Regenerate of its dialogue runs waits for the new replies before it is refused
 # (the README promises a message sent during replies goes once they are stored; a send waited only for a send)
 SEND_WAITS_S = 600.0
@@ -109,13 +117,14 @@ class RunControl:
 
     _jobs: dict[str, list[Job]] = field(default_factory=lambda: defaultdict(list))
     _busy: dict[int, str] = field(default_factory=dict)  # dialogue -> what holds it ("send", "regenerate")
+    _pages: dict[int, str] = field(default_factory=dict)  # dialogue -> the browser session that holds it
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _freed: threading.Condition = field(init=False)
 
     def __post_init__(self) -> None:
         self._freed = threading.Condition(self._lock)
 
-    def claim(self, dialogue_id: int, kind: str = "send", wait_s: float = 0.0) -> None:
+    def claim(self, dialogue_id: int, kind: str = "send", wait_s: float = 0.0, session: str = "") -> None:
         """Mark a dialogue as generating; refused while another send or regeneration of it runs. A send waits up to
         ``wait_s`` for a *regeneration* to end (the message goes once the new replies are stored); a send from a
         second tab during a send is refused at once, its text left in that tab's box.
@@ -129,8 +138,11 @@ class RunControl:
             while self._busy.get(dialogue_id) == "regenerate" and (left := end - time.monotonic()) > 0:
                 self._freed.wait(left)
             if dialogue_id in self._busy:
-                raise InputError(BUSY.format(id=dialogue_id))
+                other = self._pages.get(dialogue_id, "")
+                raise InputError((BUSY_ELSEWHERE if session and other and other != session else BUSY)
+                                 .format(id=dialogue_id))
             self._busy[dialogue_id] = kind
+            self._pages[dialogue_id] = session
 
     def holder(self, dialogue_id: int) -> str | None:
         """What generates in the dialogue now ("send", "regenerate"), or None."""
@@ -140,6 +152,7 @@ class RunControl:
     def release(self, dialogue_id: int) -> None:
         with self._lock:
             self._busy.pop(dialogue_id, None)
+            self._pages.pop(dialogue_id, None)
             self._freed.notify_all()
 
     def add(self, session: str, jobs: list[Job]) -> None:
@@ -442,8 +455,11 @@ def build_chat_tab(svc: Services, state: gr.State, ui: Localizer) -> dict[str, A
     def goto(dialogue_id: int | None, lang: str, *, blind: bool, info_text: str | None = None,
              acc: chat_dialogues.DialogueAccess | None = None, st: dict | None = None,
              partial: dict[str, str] | None = None) -> dict:
-        """Show ``dialogue_id`` and remember it, in this session and in the browser (for a reload)."""
-        return {state: {**(st or {}), "dialogue_id": dialogue_id, "settled": True}, remembered: dialogue_id,
+        """Show ``dialogue_id`` and remember it, in this session and in the browser (for a reload), with the position
+        of the reply to its last patient message as shown (a send from a page whose dialogue moved on is refused)."""
+        shown_turn = chat.last_reply_position(svc, dialogue_id) if dialogue_id is not None else None
+        return {state: {**(st or {}), "dialogue_id": dialogue_id, "settled": True, "shown_turn": shown_turn},
+                remembered: dialogue_id,
                 info: info_text or info_md(dialogue_id, lang, acc, blind=blind),
                 **render(dialogue_id, lang, blind=blind, partial=partial)}
 
@@ -495,7 +511,7 @@ def build_chat_tab(svc: Services, state: gr.State, ui: Localizer) -> dict[str, A
             # a blank Enter pressed while this tab's previous message was sent: nothing was committed
             yield {info: gr.update()}
             return
-        waited = False
+        waited = stale = False
         try:
             user = user_of(request)
             current = st.get("dialogue_id")
@@ -510,7 +526,11 @@ def build_chat_tab(svc: Services, state: gr.State, ui: Localizer) -> dict[str, A
                     if len(shown) > WAITING_SHOWN_CHARS:
                         shown = shown[:WAITING_SHOWN_CHARS] + "…"
                     yield {info: i18n.t("chat.info.waiting", lang, id=current, text=as_text(shown))}
-                control.claim(current, "send", wait_s=SEND_WAITS_S)
+                control.claim(current, "send", wait_s=SEND_WAITS_S, session=request.session_hash or "")
+                if "shown_turn" in st and chat.last_reply_position(svc, current) != st["shown_turn"]:
+                    control.release(current)
+                    stale = True
+                    raise InputError(STALE.format(id=current))
             try:
                 did, pos = chat.send(svc, current, message, user_id=user.id)
             except WorkbenchError:
@@ -518,11 +538,14 @@ def build_chat_tab(svc: Services, state: gr.State, ui: Localizer) -> dict[str, A
                     control.release(current)
                 raise
             if current is None:
-                control.claim(did)  # a new dialogue: nobody else can be generating in it
+                control.claim(did, session=request.session_hash or "")  # a new dialogue: nobody else generates in it
         except WorkbenchError as e:
             gr.Warning(as_toast(e))
             # The refused text goes back into the box (blank space is not kept); the waiting note goes.
             back = {returned: message} if (message or "").strip() else {msg: ""}
+            if stale:  # the dialogue as stored, so that the next send continues what the page shows
+                yield {**back, **goto(current, lang, blind=blind_for(user), st=st)}
+                return
             yield {**back, **({info: info_md(current, lang, blind=blind_for(user))} if waited else {})}
             return
         try:
