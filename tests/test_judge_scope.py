@@ -140,6 +140,10 @@ def test_stats_computes_the_judge_and_the_measures_within_its_filters(tmp_path, 
     # the measures: column A, begun from January 1 (sim-jan); the annotator filter cannot apply, and says so
     md = (out / "simulated.md").read_text("utf-8")
     assert "--annotator does not apply here" in md and "--from" not in md and "--column" not in md
+    # read on its own, the file names the filters its figures are within (not the annotator's), as report.md does
+    assert "Filters: date_from=2025-01-01; columns=A." in md and "annotators=ann" not in md
+    measures = list(csv.DictReader((out / "simulated_measures.csv").open(encoding="utf-8-sig")))
+    assert measures and {m["filters"] for m in measures} == {"date_from=2025-01-01; columns=A"}
     consultations = list(csv.DictReader((out / "simulated_consultations.csv").open(encoding="utf-8-sig")))
     assert [(c["dataset"], c["column"]) for c in consultations] == [("sim-jan", "A")]
 
@@ -152,3 +156,15 @@ def test_stats_computes_the_judge_and_the_measures_within_its_filters(tmp_path, 
     assert int(row["n"]) == 4 and row["filters"] == "datasets=d1"  # replies 0 to 3
     assert float(row["human_mean"]) == pytest.approx(expected_row({0: 1.5, 1: 3, 2: 5, 3: 2})["human_mean"])
     assert not (narrow / "simulated.md").exists()  # d1 holds no consultation
+
+    # a run whose filters the measures all follow says so too (before, its simulated.md read as the whole store's)
+    jan = tmp_path / "jan"
+    assert main(["stats", "--config", cfg, "--out", str(jan), "--no-metrics", "--n-boot", "50",
+                 "--from", "2025-01-01"]) == 0
+    md = (jan / "simulated.md").read_text("utf-8")
+    assert "Filters: date_from=2025-01-01." in md and "does not apply" not in md
+    unfiltered = tmp_path / "all"
+    assert main(["stats", "--config", cfg, "--out", str(unfiltered), "--no-metrics", "--n-boot", "50"]) == 0
+    assert "Filters:" not in (unfiltered / "simulated.md").read_text("utf-8")
+    measures = list(csv.DictReader((unfiltered / "simulated_measures.csv").open(encoding="utf-8-sig")))
+    assert {m["filters"] for m in measures} == {"none"}

@@ -216,11 +216,16 @@ def _simulated_stats(args: argparse.Namespace, scope: Scope) -> list:
         # A consultation has no annotator and spans every turn type: say so when the run names those filters,
         # which report.md beside this file does follow.
         ignored = _flags_not_followed(args, SCOPE_FILTERS)
-        note = ("Every simulated consultation of the datasets, columns and dates (when the consultation began) "
-                f"chosen: {', '.join(ignored)} {'does' if len(ignored) == 1 else 'do'} not apply here (they filter "
-                "report.md's tables only)."
-                if ignored else None)
-        paths += write_simulated_report(frame, summary, args.out, note)
+        followed = scope.only(SCOPE_FILTERS)
+        # the file is read on its own too: it names the filters its figures are within, as report.md does (a walk
+        # found simulated.md of a --dataset run indistinguishable from one over every consultation)
+        lines = [f"Filters: {followed.describe()}." if followed.filters_set() else ""]
+        if ignored:
+            lines.append("Every simulated consultation of the datasets, columns and dates (when the consultation "
+                         f"began) chosen: {', '.join(ignored)} {'does' if len(ignored) == 1 else 'do'} not apply "
+                         "here (they filter report.md's tables only).")
+        note = " ".join(x for x in lines if x) or None
+        paths += write_simulated_report(frame, summary, args.out, note, filters=followed.describe())
         print(paths[-1].read_text(encoding="utf-8"))
     if not agreement.empty:
         out = Path(args.out) / "judge_agreement.csv"

@@ -266,15 +266,17 @@ def wide_table(summary: pd.DataFrame, digits: int = 2) -> pd.DataFrame:
 
 
 def write_simulated_report(frame: pd.DataFrame, summary: pd.DataFrame, folder: str | Path,
-                           note: str | None = None) -> list[Path]:
+                           note: str | None = None, filters: str | None = None) -> list[Path]:
     """``simulated_consultations.csv``, ``simulated_measures.csv`` and ``simulated.md`` in ``folder``; ``note``: a
-    line for the Markdown under its heading (which of the run's filters the measures do not follow)."""
+    line for the Markdown under its heading (which filters the measures followed, which not); ``filters``: the
+    filters followed, as ``Scope.describe`` writes them, for the measures CSV's ``filters`` column (as the
+    Compare tab's download has one)."""
     out = Path(folder)
     out.mkdir(parents=True, exist_ok=True)
     paths = [out / "simulated_consultations.csv", out / "simulated_measures.csv", out / "simulated.md"]
     # case ids, categories and dataset names come from files anyone may write
     safe_frame(frame).to_csv(paths[0], index=False)
-    safe_frame(summary).to_csv(paths[1], index=False)
+    safe_frame(summary if filters is None else summary.assign(filters=filters)).to_csv(paths[1], index=False)
     paths[2].write_text(simulated_markdown(summary, note), encoding="utf-8")
     return paths
 
