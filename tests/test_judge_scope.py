@@ -131,6 +131,9 @@ def test_stats_computes_the_judge_and_the_measures_within_its_filters(tmp_path, 
     assert float(row["human_mean"]) == pytest.approx(want["human_mean"])
     assert row["filters"] == "annotators=ann; date_from=2025-01-01; columns=A"
     assert "Filters: annotators=ann; date_from=2025-01-01; columns=A, all applied" in printed
+    # report.md names them as the files beside it do (it wrote Python's tuples: annotators=('ann',), …)
+    report = (out / "report.md").read_text("utf-8")
+    assert "Filters: annotators=ann; date_from=2025-01-01; columns=A\n" in report and "('" not in report
     # the judge's scores, as the Compare tab's third table: column A's judged replies, any annotator (the judge is none)
     [scores] = list(csv.DictReader((out / "judge_scores.csv").open(encoding="utf-8-sig")))
     column_a = [r.judge for r in REPLIES if r.column == "A"]
@@ -166,5 +169,6 @@ def test_stats_computes_the_judge_and_the_measures_within_its_filters(tmp_path, 
     unfiltered = tmp_path / "all"
     assert main(["stats", "--config", cfg, "--out", str(unfiltered), "--no-metrics", "--n-boot", "50"]) == 0
     assert "Filters:" not in (unfiltered / "simulated.md").read_text("utf-8")
+    assert "Filters: none\n" in (unfiltered / "report.md").read_text("utf-8")
     measures = list(csv.DictReader((unfiltered / "simulated_measures.csv").open(encoding="utf-8-sig")))
     assert {m["filters"] for m in measures} == {"none"}

@@ -79,8 +79,8 @@ def markdown_table(df: pd.DataFrame, digits: int = 3, index: bool = False) -> st
 
 
 def _filters_text(d: Dashboard) -> str:
-    parts = [f"{name}={value}" for name, value in vars(d.scope).items() if value is not None]
-    return ", ".join(parts) if parts else "none"
+    # as judge_agreement.csv, judge_scores.csv and simulated.md beside it name them (not Python's tuple reprs)
+    return d.scope.describe()
 
 
 def dashboard_markdown(d: Dashboard, title: str = "BianQue Workbench statistics") -> str:
