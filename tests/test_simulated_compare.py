@@ -124,3 +124,21 @@ def test_the_section_follows_the_tabs_filters_and_says_which_do_not_apply(servic
     assert "Not applied to the judge's scores" not in shown  # no annotator filter: they follow every one set
     assert "no simulated consultations" in measures.get("value", measures)["data"][0][0]
     assert ids  # the world was written
+
+
+def test_an_agreement_that_cannot_be_computed_reads_na_not_blank(services):
+    """Walk s65: with two pairs the judge's Spearman ρ (undefined) showed an empty cell beside "n/a" bounds, which
+    read as a value lost. d1's column B has two pairs (tests/judge_scope_world.py): every undefined cell reads n/a."""
+    build_world(services.store)
+    with running_app(services) as url:
+        client = Client(url, verbose=False, analytics_enabled=False, headers=url.headers)
+        client.predict([], [], None, None, [], [], False, api_name="/compare")  # Refresh fills the filter menus
+        _m, agreement, _s, _links, _note = client.predict(
+            [], ["d1"], None, None, ["B"], [], api_name="/compare_simulated")
+    agreement = agreement.get("value", agreement)
+    [row] = agreement["data"]
+    cells = dict(zip(agreement["headers"], row, strict=True))
+    assert cells["n"] == 2
+    rho = [h for h in agreement["headers"] if h.startswith("Spearman")]
+    assert rho and all(cells[h] == "n/a" for h in rho), cells
+    assert all(v not in ("", None) for v in row), cells

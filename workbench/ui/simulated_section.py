@@ -152,7 +152,8 @@ def build_simulated_section(svc: Services, filters: Sequence[Any], scope_of: Cal
             gr.Info(pooled)
         files = {f"{stem}.csv": partial(csv_bytes, view.csv(name)) for name, stem, _t in TABLES if name in view.computed}
         token = svc.results.put(user.username, Permission.COMPARE, files)
-        out: dict[Any, Any] = {tables[name]: table_update(display_view(getattr(view, name), lang)) if name in view.computed
+        out: dict[Any, Any] = {tables[name]: table_update(display_view(getattr(view, name), lang, missing_is_na=True))
+                               if name in view.computed
                                else getattr(view, name) for name, _s, _t in TABLES}
         # the filters a table does not follow are said beside the tables, so a narrowed figure is never read as
         # a pooled one (a walk found the judge's agreement over every rating, unmarked, under a one-dataset filter)
