@@ -155,6 +155,10 @@ def test_stats_computes_the_judge_and_the_measures_within_its_filters(tmp_path, 
                  "--dataset", "d1"]) == 0
     # the store's consultations are all outside d1: the run says so rather than staying silent
     assert "No simulated consultation within the filters (datasets=d1)" in capsys.readouterr().out
+    # it names the filters that left the consultations out, not the turn type, which a consultation does not follow
+    assert main(["stats", "--config", cfg, "--out", str(tmp_path / "d1q"), "--no-metrics", "--n-boot", "50",
+                 "--dataset", "d1", "--turn-type", "question"]) == 0
+    assert "No simulated consultation within the filters (datasets=d1):" in capsys.readouterr().out
     [row] = list(csv.DictReader((narrow / "judge_agreement.csv").open(encoding="utf-8-sig")))
     assert int(row["n"]) == 4 and row["filters"] == "datasets=d1"  # replies 0 to 3
     assert float(row["human_mean"]) == pytest.approx(expected_row({0: 1.5, 1: 3, 2: 5, 3: 2})["human_mean"])

@@ -209,7 +209,9 @@ def _simulated_stats(args: argparse.Namespace, scope: Scope) -> list:
     paths = []
     if stored:
         # without this line a filter that leaves no consultation reads like a store without simulations
-        print(f"No simulated consultation within the filters ({scope.describe()}): simulated.md is not written; "
+        # only the filters a consultation follows left it out (the annotator and turn type cannot apply to one)
+        print(f"No simulated consultation within the filters ({scope.only(SCOPE_FILTERS).describe()}): "
+              "simulated.md is not written; "
               f"the store holds {stored} in all.")
     if not frame.empty:
         summary = summarize(frame, n_boot=args.n_boot)
