@@ -176,3 +176,28 @@ def test_stats_computes_the_judge_and_the_measures_within_its_filters(tmp_path, 
     assert "Filters: none\n" in (unfiltered / "report.md").read_text("utf-8")
     measures = list(csv.DictReader((unfiltered / "simulated_measures.csv").open(encoding="utf-8-sig")))
     assert {m["filters"] for m in measures} == {"none"}
+
+
+def test_a_judged_greeting_counts_in_no_judge_table(world):
+    """Greetings are counted apart from every metric; the judge skips them, but older or imported rows may hold a
+    judge score on one (walk s65): it joins neither the judge's scores nor its agreement with the humans."""
+    from workbench.store.schema import Dialogue, Generation, Rating, Suggestion, User
+    from workbench.vocab import GREETING_ROUTE
+
+    store, _ids = world
+    before_scores = judge_scores(store, n_boot=20)
+    before_pairs = judge_pairs(store)
+    with store.session() as s:
+        ann = s.query(User).filter_by(username="ann").one()
+        d = Dialogue(source="live")
+        s.add(d)
+        s.flush()
+        g = Generation(dialogue_id=d.id, turn_index=0, column_name="A", backend="t", output="我是扁鹊", status="ok",
+                       route=GREETING_ROUTE)
+        s.add(g)
+        s.flush()
+        s.add(Suggestion(generation_id=g.id, question=AXIS, value="1", score=1, agent=JUDGE))
+        s.add(Rating(generation_id=g.id, user_id=ann.id, status="submitted", scores={AXIS: 5}))
+    after = judge_scores(store, n_boot=20)
+    assert list(after["n"]) == list(before_scores["n"]) and list(after["mean"]) == list(before_scores["mean"])
+    assert judge_pairs(store).equals(before_pairs)

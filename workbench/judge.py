@@ -375,7 +375,9 @@ def _judged(store: Store) -> pd.DataFrame:
                                Dataset.name, Generation.column_name, Generation.created_at, auto.value),
                         Suggestion.generation_id, auto)
             .where(Suggestion.agent.like(f"{AGENT_PREFIX}%"), Suggestion.score.is_not(None),
-                   Suggestion.question.not_in(ADVICE_QUESTIONS))
+                   Suggestion.question.not_in(ADVICE_QUESTIONS),
+                   # greetings are counted apart from every metric; the judge skips them, older or imported rows may not
+                   Generation.route.is_distinct_from(GREETING_ROUTE))
         ).all()
     return pd.DataFrame(rows, columns=["generation_id", "judge", "axis", "judge_score", "dataset", "column",
                                        "created_at", "turn_type_auto"])
