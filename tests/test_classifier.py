@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import io
 import json
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -1763,6 +1764,29 @@ def test_coq_measures() -> None:
     text = "建议先量一下体温。发烧有几天了？"
     assert coq_measures(text) == {"asks_question": True, "question_count": 1, "length_chars": len(text)}
     assert coq_measures("  好的。 ") == {"asks_question": False, "question_count": 0, "length_chars": 3}
+
+
+# Shapes of long text with no sentence end that once cost the square of their length: each question word (or
+# clause, or sentence) read the whole text before or after it. 8,000 repeats took 31 s (哪有不苦), 84 s
+# (有啥不舒服随时在), 6.8 s (疼不疼，), 4.2 s (是否按时点药；) and 4,000 took 35 s (疼不疼 肿不肿).
+WORST_SHAPES = ["哪有不苦", "有啥不舒服随时在", "疼不疼，", "是否按时点药；", "疼不疼 肿不肿 "]
+
+
+def _cpu_seconds(text: str) -> float:
+    t0 = time.process_time()
+    classify(text)
+    return time.process_time() - t0
+
+
+@pytest.mark.parametrize("unit", WORST_SHAPES)
+def test_worst_case_shapes_cost_linear_time(unit: str) -> None:
+    # As in bench/deidentify_worst_case.py: the time at five times the length grows about 5 times where the
+    # cost is linear, 25 where it is quadratic; the bound is generous so that a loaded machine does not fail it.
+    small = (unit * (1_600 // len(unit) + 1))[:1_600]
+    large = (unit * (8_000 // len(unit) + 1))[:8_000]
+    classify(small)  # compile the patterns before any clock starts
+    growth = _cpu_seconds(large) / max(min(_cpu_seconds(small) for _ in range(3)), 1e-6)
+    assert growth < 12, growth
 
 
 @pytest.mark.parametrize("path", [LABELLED, HELDOUT, *LATER_SETS], ids=lambda p: p.name)

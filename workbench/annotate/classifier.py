@@ -477,6 +477,8 @@ _WILL_BEFORE = re.compile(r"会[\u4e00-\u9fff]{0,3}$|(过去|过来|进去)$|(�
 # 有什么不舒服随时再来: "anything", then what to do about it
 # (有什么不舒服再来, 有啥不舒服随时在来: 再 after what is wrong, and 在 typed for 再; not 什么时候再来: when)
 _ANY_THEN = re.compile(r"^(?!时候|时间)[^，,。？?]{0,6}?(随时|及时|马上|立刻|赶紧|就|(?:(?<=不舒服|不对劲)|(?<=不适|异常|问题|情况))再)(再|在)?(来|回来|过来|找|联系|告诉|跟|说|讲|问|复诊|就医|就诊|去|到|打)")
+# How far before and after a question word the checks above read (the longest labelled reach is far shorter)
+_NEAR = 64
 _NEGATED_BEFORE = re.compile(r"(不|没|唔|冇|并不|并没|无)(代表|说明|意味着|是|系|有|用|需要|必)?.{0,3}$")
 # After the interrogative, what makes it a topic or a statement ("一般几天就会缓解"), not a question.
 _TOPIC_AFTER = re.compile(r"要看|取决于|因人而异|不一定|不好说|看情况|^.{0,3}(就|会|能|可以|才|左右)")
@@ -944,19 +946,26 @@ def _question_strength(clause: _Clause, advice_level: float, cues: list[str]) ->
         cues.append("q-overruled:condition/reported")
         return 0.0, True
     best = 0.0
+    free_choices = [(f.start(), f.end()) for f in _FREE_CHOICE.finditer(text)]
     for mm, strength in forms:
+        # What comes before and after a question word is read within _NEAR characters of it, so that a
+        # clause of thousands of question words (哪有不苦 repeated, no comma) stays linear. Before it, the
+        # search keeps the whole text (^, $ and look-behinds read as in text[:start]); after it, a slice.
+        start, end = mm.start(), mm.end()
+        near = max(0, start - _NEAR)
+        after = text[end: end + _NEAR]
         if (mm.group(0).startswith("几") and not clause.terminal_question and not addressed
-                and _WILL_BEFORE.search(text[: mm.start()])):
+                and _WILL_BEFORE.search(text, near, start)):
             continue  # 扭伤后多少会肿几天: "a few days", what will happen, not how many
-        if _COMPARED_WITH.search(text[: mm.start()]) and _COMPARISON.match(text[mm.end():]):
+        if _COMPARED_WITH.search(text, near, start) and _COMPARISON.match(after):
             continue  # 比拉了几次更要紧: compared with, not asked
-        if any(f.start() <= mm.start() < f.end() for f in _FREE_CHOICE.finditer(text)):
+        if any(f_start <= start < f_end for f_start, f_end in free_choices):
             continue  # 想吃什么就吃什么: whatever, not what
-        if mm.group(0) in ("什么", "啥", "哪里", "哪儿") and _ANY_THEN.match(text[mm.end():]):
+        if mm.group(0) in ("什么", "啥", "哪里", "哪儿") and _ANY_THEN.match(after):
             continue  # 有什么不舒服随时再来, 哪里不舒服就去医院: "anything", then what to do about it
-        if mm.group(0) in ("什么", "啥", "咩") and _NEGATED_BEFORE.search(text[: mm.start()]):
+        if mm.group(0) in ("什么", "啥", "咩") and _NEGATED_BEFORE.search(text, near, start):
             continue  # 并不代表你有什么问题, 没有什么大碍, Cantonese 唔系咩大病: "anything", not "what"
-        if _EMBEDDING.search(text[: mm.start()]) or _SUBJECT_OF.search(text[mm.end():]):
+        if _EMBEDDING.search(text, near, start) or _SUBJECT_OF.search(after):
             continue  # "观察是否发热", "有没有效果要看体质": the question is an object or a subject
         # An interrogative at the very end of a clause is the thing asked ("血压控制在多少"); in the
         # middle of a clause with advice it is usually a subject or object ("多久复查要看情况").
@@ -972,7 +981,7 @@ def _question_strength(clause: _Clause, advice_level: float, cues: list[str]) ->
             pass  # 药有没有每天按时吃: asked of a short topic, whatever advice words follow  # 2. 是否与活动有关: a clause that opens with 是否 asks it, whatever explanation words follow
         elif has_advice and not (
             advice_level <= _A_INFO
-            and (addressed or (habitual and habitual.end() <= mm.start() and not _TOPIC_AFTER.search(text[mm.end():])))
+            and (addressed or (habitual and habitual.end() <= mm.start() and not _TOPIC_AFTER.search(after)))
         ):
             continue
         if strength > best:
