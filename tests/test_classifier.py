@@ -324,7 +324,9 @@ LATER_SETS = [ROOT / "tests" / "data" / "classifier_fresh.jsonl", ROOT / "tests"
               ROOT / "tests" / "data" / "classifier_s63e.jsonl", ROOT / "tests" / "data" / "classifier_s64.jsonl",
               ROOT / "tests" / "data" / "classifier_s64b.jsonl", ROOT / "tests" / "data" / "classifier_s64c.jsonl",
               ROOT / "tests" / "data" / "classifier_s65.jsonl", ROOT / "tests" / "data" / "classifier_s65b.jsonl",
-              ROOT / "tests" / "data" / "classifier_s65c.jsonl"]
+              ROOT / "tests" / "data" / "classifier_s65c.jsonl",
+              ROOT / "tests" / "data" / "classifier_s65d.jsonl", ROOT / "tests" / "data" / "classifier_s65e.jsonl",
+              ROOT / "tests" / "data" / "classifier_s65f.jsonl"]
 
 
 def _load(path: Path) -> list[dict]:
