@@ -1082,6 +1082,17 @@ CASES_S65 = [
     ("你做了几组", "question"),
     ("每天做三组，再做几组拉伸", "suggestion"),
     ("试试靠墙静蹲，每天练几组", "suggestion"),
+    # a drug, a week or a plan, then 得 and what to do to it: must (s65d, s65e); 接着吃 continues a drug like 继续吃
+    ("手术前阿司匹林得停五天。", "suggestion"),
+    ("下周得安排做个胃镜。最近胃口怎么样？", "mixed"),
+    ("血压药得换了，明天来开药。", "suggestion"),
+    ("降压药接着吃，每天早上一片。", "suggestion"),
+    # but 得 of another word, or 得 asked, or 接着 asked, is no advice
+    ("你觉得做手术好不好？", "question"),
+    ("这个药是不是得停？", "question"),
+    ("上次的药得停多久？", "question"),
+    ("药还要接着吃吗？", "question"),
+    ("你记得吃过几片吗？", "question"),
 ]
 
 
