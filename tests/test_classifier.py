@@ -1093,6 +1093,23 @@ CASES_S65 = [
     ("上次的药得停多久？", "question"),
     ("药还要接着吃吗？", "question"),
     ("你记得吃过几片吗？", "question"),
+    # 不怎么疼 is "not very", 能走多远算多远 "as far as it goes"; 怎么疼 and 能走多远 still ask
+    ("按压十分钟，明天就不怎么疼了。", "suggestion"),
+    ("现在怎么疼法？", "question"),
+    ("每天坚持散步，能走多远算多远。", "suggestion"),
+    ("你现在一次能走多远", "question"),
+    # a proposal tried for a week, or a proposal that goes on with what to stop (…以后就不喝了)
+    ("要不您先把晚饭提前到六点，试一个礼拜？", "suggestion"),
+    ("能不能把每天的奶茶减到一杯，晚上八点以后就不喝了？", "suggestion"),
+    ("能不能把奶茶减到一杯，晚上还喝得下饭吗？", "mixed"),
+    # 坚持了, 已经坚持, 最后一次加量: what was done, not advised; 坚持吃, 得加量 still advise
+    ("以前戒过几次？最长坚持了多久", "question"),
+    ("最后一次加量是哪天", "question"),
+    ("降压药每天坚持吃，不要停。", "suggestion"),
+    # what the doctor cannot conveniently do here, and the service offered with 啥
+    ("抱歉，我这边线上不方便直接改剂量。", "other"),
+    ("还有啥要问的不？", "other"),
+    ("还有啥地方不舒服吗？", "question"),
 ]
 
 
