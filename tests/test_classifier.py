@@ -1110,6 +1110,17 @@ CASES_S65 = [
     ("抱歉，我这边线上不方便直接改剂量。", "other"),
     ("还有啥要问的不？", "other"),
     ("还有啥地方不舒服吗？", "question"),
+    # 概率其实不高 and 到时还是阴性就彻底放心 explain (单纯安慰 such as 别慌 alone is other); asked, they ask
+    ("别慌，这种情况感染的概率其实不高。", "suggestion"),
+    ("复查还是阴性就可以放心了。", "suggestion"),
+    ("可以放心了吗？", "question"),
+    ("别慌", "other"),
+    # 给你安排输血 plans a treatment; 帮你安排一下时间 is service
+    ("下午给你安排输两个单位红细胞，您看行吗？", "suggestion"),
+    ("我帮你安排一下时间好吗？", "question"),
+    # 拍一下给我瞅瞅 asks for a photo with nothing between 拍 and 给我
+    ("拍一下给我瞅瞅", "question"),
+    ("拍一下方子给我", "question"),
 ]
 
 
