@@ -134,15 +134,22 @@ def _date_bounds(scope: Scope) -> tuple[pd.Timestamp | None, pd.Timestamp | None
     return (pd.Timestamp(start) if start is not None else None, pd.Timestamp(stop) if stop is not None else None)
 
 
+def _by_dataset_date_column(rows: pd.DataFrame, scope: Scope) -> pd.DataFrame:
+    """Rows (``dataset``, ``created_at``, ``column``) within the scope's datasets, dates and columns: what replies and
+    ratings are narrowed by alike."""
+    if scope.datasets is not None:
+        rows = rows[_in(rows["dataset"], scope.datasets)]
+    if scope.has_dates:
+        rows = rows[_date_mask(rows["created_at"], *_date_bounds(scope))]
+    if scope.columns is not None:
+        rows = rows[_in(rows["column"], set(scope.columns))]
+    return rows
+
+
 def narrow_generations(gens: pd.DataFrame, scope: Scope, *, by_turn_type: bool = True) -> pd.DataFrame:
     """Replies (``dataset``, ``column``, ``turn_type_auto``, ``created_at``) within ``scope``: dataset, dates,
     column and, with ``by_turn_type``, the classifier's turn type. Annotators do not narrow replies."""
-    if scope.datasets is not None:
-        gens = gens[_in(gens["dataset"], scope.datasets)]
-    if scope.has_dates:
-        gens = gens[_date_mask(gens["created_at"], *_date_bounds(scope))]
-    if scope.columns is not None:
-        gens = gens[_in(gens["column"], set(scope.columns))]
+    gens = _by_dataset_date_column(gens, scope)
     if by_turn_type and scope.turn_types is not None:
         gens = gens[_in(gens["turn_type_auto"], scope.turn_types)]
     return gens
@@ -154,12 +161,7 @@ def narrow_ratings(rats: pd.DataFrame, scope: Scope, turn_type_auto: pd.Series) 
     human's where the annotator left it empty."""
     if scope.annotators is not None:
         rats = rats[_in(rats["annotator"], scope.annotators)]
-    if scope.datasets is not None:
-        rats = rats[_in(rats["dataset"], scope.datasets)]
-    if scope.has_dates:
-        rats = rats[_date_mask(rats["created_at"], *_date_bounds(scope))]
-    if scope.columns is not None:
-        rats = rats[_in(rats["column"], set(scope.columns))]
+    rats = _by_dataset_date_column(rats, scope)
     if scope.turn_types is not None:
         human = rats["turn_type"]
         has_label = human.notna() & (human.astype(object) != "")
