@@ -11,10 +11,11 @@ import krippendorff
 import pytest
 from judge_scope_world import AXIS, JUDGE, REPLIES, build_world
 from scipy.stats import spearmanr
+from sqlalchemy import event
 
 from workbench.analysis.simulated import consultations_frame
 from workbench.cli import main
-from workbench.judge import judge_agreement, judge_pairs, judge_scores
+from workbench.judge import AGENT_PREFIX, judge_agreement, judge_pairs, judge_scores, judge_tables
 from workbench.scope import Scope
 from workbench.store.engine import Store
 
@@ -96,6 +97,28 @@ def test_judge_scores_follow_every_filter_but_the_annotator(world, scope, replie
     for column, scores in want.items():
         assert table.loc[column, "n"] == len(scores)
         assert table.loc[column, "mean"] == pytest.approx(sum(scores) / len(scores))
+
+
+@pytest.mark.parametrize("scope", [Scope(), Scope(annotators=["bob"]), Scope(datasets=["d1"]),
+                                   Scope(turn_types=["question"], date_from="2025-02-01")])
+def test_both_judge_tables_come_from_one_read_of_the_scores(world, scope):
+    store, _ids = world
+    reads: list[str] = []
+
+    def count(_conn, _cursor, statement, _params, _context, _many):
+        if "suggestions.score" in statement.split("FROM", 1)[0]:  # the judge's scores, not the humans' ratings
+            reads.append(statement)
+
+    event.listen(store.engine, "before_cursor_execute", count)
+    try:
+        agreement, scores = judge_tables(store, n_boot=50, scope=scope)
+    finally:
+        event.remove(store.engine, "before_cursor_execute", count)
+    # the Compare section and stats show both tables on one request: the judge's scores are read once for both
+    assert len(reads) == 1
+    assert agreement.equals(judge_agreement(store, n_boot=50, scope=scope))
+    assert scores.equals(judge_scores(store, n_boot=50, scope=scope))
+    assert len(scores) and all(j.startswith(AGENT_PREFIX) for j in scores["judge"])
 
 
 @pytest.mark.parametrize(("scope", "datasets"), [

@@ -196,13 +196,12 @@ def _simulated_stats(args: argparse.Namespace, scope: Scope) -> list:
         write_simulated_report,
     )
     from workbench.csv_safety import safe_frame
-    from workbench.judge import SCORE_FILTERS, judge_agreement, judge_markdown, judge_scores
+    from workbench.judge import SCORE_FILTERS, judge_markdown, judge_tables
 
     store = _open_store(_config(args))
     try:
         frame = consultations_frame(store, scope=scope)
-        agreement = judge_agreement(store, n_boot=args.n_boot, scope=scope)
-        scores = judge_scores(store, n_boot=args.n_boot, scope=scope)
+        agreement, scores = judge_tables(store, n_boot=args.n_boot, scope=scope)
         stored = stored_consultations(store) if frame.empty else 0
     finally:
         store.dispose()

@@ -407,9 +407,17 @@ def judge_pairs(svc_or_store: object, scope: Scope | None = None) -> pd.DataFram
     (``workbench.analysis.filters``).
     """
     store = cast("Store", getattr(svc_or_store, "store", svc_or_store))
-    judged, human = _judged(store), _human(store)
+    return _pairs(_judged_in(store, scope), _human(store), scope)
+
+
+def _judged_in(store: Store, scope: Scope | None) -> pd.DataFrame:
+    judged = _judged(store)
+    return judged if scope is None else narrow_generations(judged, scope)
+
+
+def _pairs(judged: pd.DataFrame, human: pd.DataFrame, scope: Scope | None) -> pd.DataFrame:
+    """:func:`judge_pairs` over frames already read (``judged`` already narrowed to ``scope``)."""
     if scope is not None:
-        judged = narrow_generations(judged, scope)
         auto = human.drop_duplicates("generation_id").set_index("generation_id")["turn_type_auto"]
         human = narrow_ratings(human, scope, auto)
     rows = []
@@ -428,7 +436,10 @@ def judge_agreement(svc_or_store: object, n_boot: int = N_BOOT, seed: int = 0,
                     scope: Scope | None = None) -> pd.DataFrame:
     """Per judge and axis: alpha and Spearman (judge vs the humans' mean) with bootstrap CIs, and n, over the
     pairs of :func:`judge_pairs` within ``scope``."""
-    pairs = judge_pairs(svc_or_store, scope)
+    return _agreement(judge_pairs(svc_or_store, scope), n_boot, seed)
+
+
+def _agreement(pairs: pd.DataFrame, n_boot: int, seed: int) -> pd.DataFrame:
     out = []
     for (judge, axis), g in pairs.groupby(["judge", "axis"], sort=True):
         a = g["judge_score"].to_numpy(dtype=float)
@@ -446,18 +457,28 @@ def judge_scores(svc_or_store: object, n_boot: int = N_BOOT, seed: int = 0,
                  scope: Scope | None = None) -> pd.DataFrame:
     """The judge's mean score per column and axis, with a bootstrap CI and n, over the judged replies within
     ``scope`` (its :data:`SCORE_FILTERS`: an annotator filter does not apply to the judge)."""
+    store = cast("Store", getattr(svc_or_store, "store", svc_or_store))
+    return _scores(_judged_in(store, scope), n_boot, seed)
+
+
+def _scores(judged: pd.DataFrame, n_boot: int, seed: int) -> pd.DataFrame:
     from workbench.analysis.scores import bootstrap_ci
 
-    store = cast("Store", getattr(svc_or_store, "store", svc_or_store))
-    df = _judged(store)
-    if scope is not None:
-        df = narrow_generations(df, scope)
     out = []
-    for (judge, col, axis), g in df.groupby(["judge", "column", "axis"], sort=True):
+    for (judge, col, axis), g in judged.groupby(["judge", "column", "axis"], sort=True):
         mean, lo, hi = bootstrap_ci(g["judge_score"].to_numpy(dtype=float), n_boot=n_boot, seed=seed)
         out.append({"judge": judge, "column": col, "axis": axis, "mean": mean, "ci_low": lo, "ci_high": hi,
                     "n": len(g)})
     return pd.DataFrame(out, columns=["judge", "column", "axis", "mean", "ci_low", "ci_high", "n"])
+
+
+def judge_tables(svc_or_store: object, n_boot: int = N_BOOT, seed: int = 0,
+                 scope: Scope | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:func:`judge_agreement` and :func:`judge_scores` together, reading the judge's scores once (the Compare
+    section and ``stats`` show both on one request)."""
+    store = cast("Store", getattr(svc_or_store, "store", svc_or_store))
+    judged = _judged_in(store, scope)
+    return _agreement(_pairs(judged, _human(store), scope), n_boot, seed), _scores(judged, n_boot, seed)
 
 
 def judge_markdown(agreement: pd.DataFrame, note: str | None = None) -> str:

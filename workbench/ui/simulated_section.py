@@ -26,7 +26,7 @@ from workbench.access import Permission
 from workbench.analysis.defaults import N_BOOT
 from workbench.analysis.simulated import SCOPE_FILTERS, consultations_frame, summarize, wide_table
 from workbench.errors import WorkbenchError
-from workbench.judge import AGREEMENT_FILTERS, SCORE_FILTERS, judge_agreement, judge_scores
+from workbench.judge import AGREEMENT_FILTERS, SCORE_FILTERS, judge_tables
 from workbench.scope import LIVE_CHATS, Scope
 from workbench.services import Services
 from workbench.ui import i18n
@@ -83,8 +83,7 @@ def compute_simulated_view(svc: Services, datasets: Any = None, columns: Any = N
     frame = consultations_frame(svc.store, scope=scope)
     summary = summarize(frame, n_boot=n_boot) if len(frame) else pd.DataFrame()
     measures = wide_table(summary) if len(frame) else pd.DataFrame()
-    agreement = judge_agreement(svc.store, n_boot=n_boot, scope=scope)
-    scores = judge_scores(svc.store, n_boot=n_boot, scope=scope)
+    agreement, scores = judge_tables(svc.store, n_boot=n_boot, scope=scope)
     computed = frozenset(name for name, df in (("measures", measures), ("agreement", agreement),
                                                ("judge_scores", scores)) if len(df))
     used = tuple(sorted({str(d) for d in frame["dataset"].dropna()})) if len(frame) else ()
