@@ -68,10 +68,18 @@ BUSY = "dialogue #{id} is still generating replies: wait for them, or press Stop
 BUSY_ELSEWHERE = ("dialogue #{id} is generating replies to a message sent in another tab: yours was not sent; once "
                   "those replies are stored, reload the page or reopen the dialogue from My dialogues to see them, "
                   "then send again")
-# A page whose dialogue moved on in another tab since it drew it: its message would continue from turns it never
-# showed. Refused; the page then shows the dialogue as stored.
-STALE = ("dialogue #{id} moved on in another tab since this page showed it: your message was not sent; the page now "
-         "shows the dialogue as stored: read the new turns, then send again")
+# A page whose dialogue changed in another tab since it drew it (a message sent, a reply regenerated or stored): what
+# it would do would start from turns or replies it never showed. Refused; the page then shows the dialogue as stored.
+STALE = ("dialogue #{id} changed in another tab since this page showed it: your message was not sent; the page now "
+         "shows the dialogue as stored: read it, then send again")
+STALE_REGENERATE = ("dialogue #{id} changed in another tab since this page showed it: nothing was regenerated; the "
+                    "page now shows the dialogue as stored: read it, then regenerate again if you still want to")
+STALE_BRANCH = ("dialogue #{id} changed in another tab since this page showed it: no branch was made; the page now "
+                "shows the dialogue as stored: read it, then continue from the reply you want")
+STALE_PREVIEW = ("dialogue #{id} changed in another tab since this page showed it: no preview was made; the page now "
+                 "shows the dialogue as stored: preview again")
+STALE_STOP = ("dialogue #{id} changed in another tab since this page showed it: nothing here was generating, so "
+              "nothing was stopped; the page now shows the dialogue as stored")
 # How long a message sent while a Regenerate of its dialogue runs waits for the new replies before it is refused
 # (the README promises a message sent during replies goes once they are stored; a send waited only for a send)
 SEND_WAITS_S = 600.0
@@ -118,6 +126,9 @@ class RunControl:
     _jobs: dict[str, list[Job]] = field(default_factory=lambda: defaultdict(list))
     _busy: dict[int, str] = field(default_factory=dict)  # dialogue -> what holds it ("send", "regenerate")
     _pages: dict[int, str] = field(default_factory=dict)  # dialogue -> the browser session that holds it
+    # dialogue -> the session whose run last ended in it and the revision it left, which that page drew as it streamed
+    # (an event that began before the run ended holds the page state from before it)
+    _left: dict[int, tuple[str, tuple]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _freed: threading.Condition = field(init=False)
 
@@ -148,6 +159,21 @@ class RunControl:
         """What generates in the dialogue now ("send", "regenerate"), or None."""
         with self._lock:
             return self._busy.get(dialogue_id)
+
+    def page(self, dialogue_id: int) -> str | None:
+        """The browser session whose send or regeneration holds the dialogue now, or None."""
+        with self._lock:
+            return self._pages.get(dialogue_id) if dialogue_id in self._busy else None
+
+    def ended(self, dialogue_id: int, session: str, revision: tuple) -> None:
+        """Record that ``session``'s run ended with the dialogue at ``revision``, as that page shows it now."""
+        with self._lock:
+            self._left[dialogue_id] = (session, tuple(revision))
+
+    def left_by(self, dialogue_id: int) -> tuple[str, tuple] | None:
+        """The session whose run last ended in the dialogue, and the revision it left."""
+        with self._lock:
+            return self._left.get(dialogue_id)
 
     def release(self, dialogue_id: int) -> None:
         with self._lock:
@@ -455,13 +481,43 @@ def build_chat_tab(svc: Services, state: gr.State, ui: Localizer) -> dict[str, A
     def goto(dialogue_id: int | None, lang: str, *, blind: bool, info_text: str | None = None,
              acc: chat_dialogues.DialogueAccess | None = None, st: dict | None = None,
              partial: dict[str, str] | None = None) -> dict:
-        """Show ``dialogue_id`` and remember it, in this session and in the browser (for a reload), with the position
-        of the reply to its last patient message as shown (a send from a page whose dialogue moved on is refused)."""
-        shown_turn = chat.last_reply_position(svc, dialogue_id) if dialogue_id is not None else None
-        return {state: {**(st or {}), "dialogue_id": dialogue_id, "settled": True, "shown_turn": shown_turn},
-                remembered: dialogue_id,
+        """Show ``dialogue_id`` and remember it, in this session and in the browser (for a reload), with the revision
+        drawn (see :func:`moved_on`)."""
+        return {state: drawn(st, dialogue_id), remembered: dialogue_id,
                 info: info_text or info_md(dialogue_id, lang, acc, blind=blind),
                 **render(dialogue_id, lang, blind=blind, partial=partial)}
+
+    def drawn(st: dict | None, dialogue_id: int | None) -> dict:
+        """The page state of a page that now shows ``dialogue_id`` as stored, with the store's revision of it."""
+        shown = tuple(chat.revision(svc, dialogue_id)) if dialogue_id is not None else None
+        return {**(st or {}), "dialogue_id": dialogue_id, "settled": True, "shown": shown}
+
+    def moved_on(st: dict, dialogue_id: int, session: str) -> bool:
+        """Whether the dialogue changed in the store since this page drew it (a message sent or a reply regenerated in
+        another tab, or another tab's reply stored since): an action from it would start from what it never showed.
+        The turn count alone missed a regenerated reply. A run of this page that ended after the event read the page
+        state (a send that waited for its Regenerate) left a revision the page drew."""
+        shown = st.get("shown")
+        if shown is None or st.get("dialogue_id") != dialogue_id:
+            return False  # a page still reopening it, or an API caller's first call
+        now = tuple(chat.revision(svc, dialogue_id))
+        return tuple(shown) != now and control.left_by(dialogue_id) != (session, now)
+
+    def moved_on_elsewhere(st: dict, dialogue_id: int, session: str) -> bool:
+        """:func:`moved_on` for an action that claims nothing: while this page's own send or regeneration runs, the
+        store moves on as the page streams it."""
+        return control.page(dialogue_id) != session and moved_on(st, dialogue_id, session)
+
+    def redrawn(st: dict, dialogue_id: int, lang: str, user: CurrentUser, refusal: str) -> dict:
+        """A refusal said, and the dialogue as stored drawn (the message box left as typed); while a reply of it is
+        still written the page watches the store and draws it once stored."""
+        gr.Warning(as_toast(InputError(refusal.format(id=dialogue_id))))
+        return {**goto(dialogue_id, lang, blind=blind_for(user), st=st), watch: watching(dialogue_id)}
+
+    def watching(dialogue_id: int | None) -> Any:
+        """The store watch, running while a reply of the dialogue is written (here or in another tab)."""
+        return gr.Timer(active=dialogue_id is not None and (control.holder(dialogue_id) is not None
+                                                             or still_generating(dialogue_id)))
 
     def stream_jobs(st: dict, position: int, jobs: list[Job], request: gr.Request, user: CurrentUser):
         did = st["dialogue_id"]
@@ -490,6 +546,10 @@ def build_chat_tab(svc: Services, state: gr.State, ui: Localizer) -> dict[str, A
                     partial[upd.column] = upd.text
                     route = "" if blind else " · " + i18n.t("chat.status.route", lang, route=as_text(route_name(upd.route, lang) or "…"))
                     yield {view.chatbot: to_messages(before[upd.column], upd.text, lang), view.status: streaming + route}
+            # The page now shows every reply as stored: its next action starts from here.
+            after = drawn(st, did)
+            control.ended(did, session, after["shown"])
+            yield {state: after}
         finally:
             control.done(session, jobs)
 
@@ -512,6 +572,7 @@ def build_chat_tab(svc: Services, state: gr.State, ui: Localizer) -> dict[str, A
             yield {info: gr.update()}
             return
         waited = stale = False
+        session = request.session_hash or ""
         try:
             user = user_of(request)
             current = st.get("dialogue_id")
@@ -526,8 +587,8 @@ def build_chat_tab(svc: Services, state: gr.State, ui: Localizer) -> dict[str, A
                     if len(shown) > WAITING_SHOWN_CHARS:
                         shown = shown[:WAITING_SHOWN_CHARS] + "…"
                     yield {info: i18n.t("chat.info.waiting", lang, id=current, text=as_text(shown))}
-                control.claim(current, "send", wait_s=SEND_WAITS_S, session=request.session_hash or "")
-                if "shown_turn" in st and chat.last_reply_position(svc, current) != st["shown_turn"]:
+                control.claim(current, "send", wait_s=SEND_WAITS_S, session=session)
+                if moved_on(st, current, session):
                     control.release(current)
                     stale = True
                     raise InputError(STALE.format(id=current))
@@ -538,13 +599,13 @@ def build_chat_tab(svc: Services, state: gr.State, ui: Localizer) -> dict[str, A
                     control.release(current)
                 raise
             if current is None:
-                control.claim(did, session=request.session_hash or "")  # a new dialogue: nobody else generates in it
+                control.claim(did, session=session)  # a new dialogue: nobody else generates in it
         except WorkbenchError as e:
             gr.Warning(as_toast(e))
             # The refused text goes back into the box (blank space is not kept); the waiting note goes.
             back = {returned: message} if (message or "").strip() else {msg: ""}
             if stale:  # the dialogue as stored, so that the next send continues what the page shows
-                yield {**back, **goto(current, lang, blind=blind_for(user), st=st)}
+                yield {**back, **goto(current, lang, blind=blind_for(user), st=st), watch: watching(current)}
                 return
             yield {**back, **({info: info_md(current, lang, blind=blind_for(user))} if waited else {})}
             return
@@ -566,6 +627,7 @@ def build_chat_tab(svc: Services, state: gr.State, ui: Localizer) -> dict[str, A
         def handler(st: dict, request: gr.Request):
             lang = i18n.language(request)
             did = st.get("dialogue_id")
+            session = request.session_hash or ""
             try:
                 user = user_of(request)
                 if did is not None:
@@ -580,6 +642,9 @@ def build_chat_tab(svc: Services, state: gr.State, ui: Localizer) -> dict[str, A
                 yield unchanged
                 return
             try:
+                if moved_on(st, did, session):
+                    yield redrawn(st, did, lang, user, STALE_REGENERATE)
+                    return
                 pos = chat.last_reply_position(svc, did)
                 if pos is None:
                     gr.Warning(i18n.t("chat.warn.nothing_to_regenerate", lang))
@@ -599,6 +664,8 @@ def build_chat_tab(svc: Services, state: gr.State, ui: Localizer) -> dict[str, A
                 if did is None:
                     raise WorkbenchError("nothing to continue from yet")
                 chat_dialogues.access(svc, user, did)
+                if moved_on_elsewhere(st, did, request.session_hash or ""):
+                    return redrawn(st, did, lang, user, STALE_BRANCH)
                 gid = chat.latest_finished_reply(svc, did, column)
                 blind = blind_for(user)
                 label = column_label(svc.columns.index(column), column, blind, lang)
@@ -612,11 +679,17 @@ def build_chat_tab(svc: Services, state: gr.State, ui: Localizer) -> dict[str, A
                         info_text=i18n.t("chat.info.branched", lang, id=new_id, parent=did, column=as_text(label)))
         return handler
 
-    def on_stop(request: gr.Request):
-        user_of(request)
-        n = control.stop(request.session_hash or "")
+    def on_stop(st: dict, request: gr.Request):
+        user = user_of(request)
+        lang = i18n.language(request)
+        session = request.session_hash or ""
+        n = control.stop(session)
+        did = (st or {}).get("dialogue_id")
+        if not n and did is not None and moved_on_elsewhere(st, did, session):
+            return redrawn(st, did, lang, user, STALE_STOP)
         # Stop with nothing streaming (it had just finished) said nothing, as if the press were lost
-        gr.Info(i18n.t("chat.info.stopping" if n else "chat.info.nothing_to_stop", i18n.language(request), n=n))
+        gr.Info(i18n.t("chat.info.stopping" if n else "chat.info.nothing_to_stop", lang, n=n))
+        return {info: gr.update()}
 
     def on_new(st: dict, request: gr.Request):
         user = user_of(request)
@@ -647,6 +720,8 @@ def build_chat_tab(svc: Services, state: gr.State, ui: Localizer) -> dict[str, A
         try:
             if did is not None:
                 chat_dialogues.access(svc, user, did)
+                if moved_on_elsewhere(st, did, request.session_hash or ""):
+                    return redrawn(st, did, lang, user, STALE_PREVIEW)
             threads = chat.threads(svc, did) if did else {}
         except WorkbenchError as e:
             gr.Warning(as_toast(e))
@@ -697,7 +772,9 @@ def build_chat_tab(svc: Services, state: gr.State, ui: Localizer) -> dict[str, A
         if did is None:
             return {watch: gr.Timer(active=False)}
         user = user_of(request)
-        return {**render(did, i18n.language(request), blind=blind_for(user)), watch: gr.Timer(active=False)}
+        # drawn as stored: the page's next action starts from here
+        return {**render(did, i18n.language(request), blind=blind_for(user)), state: drawn(st, did),
+                watch: gr.Timer(active=False)}
 
     def open_dialogue(st: dict, number: object, request: gr.Request) -> dict:
         lang = i18n.language(request)
@@ -761,15 +838,17 @@ def build_chat_tab(svc: Services, state: gr.State, ui: Localizer) -> dict[str, A
     # goes, instead of being dropped by Gradio's default "once" with the text left unsent.
     # A send, a branch or an example may start a dialogue: My dialogues lists it at once.
     relist = dict(fn=on_relist, inputs=[find_text, find_user], outputs=[table], api_name=False, show_progress="hidden")
-    gr.on([send_btn.click, msg.submit], fn=naming_columns(on_send), inputs=[state, msg, remembered], outputs=[*all_outputs, returned],
+    gr.on([send_btn.click, msg.submit], fn=naming_columns(on_send), inputs=[state, msg, remembered],
+          outputs=[*all_outputs, returned, watch],
           trigger_mode="always_last", api_name="send", show_progress_on=progress_on, js=SEND_TAKES_TEXT_JS,
           **generating).then(
         None, [returned, msg], [msg, returned], js=SEND_RETURNS_TEXT_JS, api_name=False, queue=False,
         show_progress="hidden").then(**relist)
     # Queued, in a group of its own so it never waits behind a generation: Gradio shows a handler's
     # gr.Info only for queued events, and the notice is how the user learns the Stop took.
-    stop_btn.click(on_stop, None, None, api_name="stop", concurrency_id="stop",
-                   concurrency_limit=svc.config.server.concurrency_limit)
+    # A Stop from a page whose dialogue changed in another tab draws it as stored (hence the outputs).
+    stop_btn.click(naming_columns(on_stop), [state], [*all_outputs, watch], api_name="stop", concurrency_id="stop",
+                   concurrency_limit=svc.config.server.concurrency_limit, show_progress="hidden")
     # While a regeneration runs, every Regenerate button is greyed out: a second click on the same button was
     # dropped without a word (Gradio runs one event of a button at a time), one on another column's refused.
     # Restored by .then, which runs however the regeneration ended (done, stopped, refused, failed).
@@ -780,21 +859,23 @@ def build_chat_tab(svc: Services, state: gr.State, ui: Localizer) -> dict[str, A
                     outputs=regenerate_buttons, queue=False, api_name=False, show_progress="hidden")
 
     hold, free = regenerate_usable(False), regenerate_usable(True)
-    regen_all.click(**hold).then(naming_columns(on_regenerate(svc.columns)), [state], all_outputs, api_name="regenerate_all",
+    regen_all.click(**hold).then(naming_columns(on_regenerate(svc.columns)), [state], [*all_outputs, watch],
+                                 api_name="regenerate_all",
                                  show_progress_on=progress_on, **generating).then(**free)
     new_evt = dict(fn=naming_columns(on_new), inputs=[state], outputs=all_outputs, show_progress_on=progress_on)
     new_btn.click(**new_evt, api_name="new_dialogue")
     for v in views:
-        v.regenerate.click(**hold).then(naming_columns(on_regenerate([v.name])), [state], all_outputs, api_name=False,
+        v.regenerate.click(**hold).then(naming_columns(on_regenerate([v.name])), [state], [*all_outputs, watch],
+                                        api_name=False,
                                         show_progress_on=progress_on, **generating).then(**free)
-        v.branch.click(naming_columns(on_branch(v.name)), [state], all_outputs, api_name=False,
+        v.branch.click(naming_columns(on_branch(v.name)), [state], [*all_outputs, watch], api_name=False,
                        show_progress_on=progress_on).then(**relist)
         # The Chatbot's trash icon clears one column's display only: make it mean "new dialogue" for all,
         # so what is shown never parts from what the next Send continues.
         v.chatbot.clear(**new_evt, api_name=False)
     example_btn.click(naming_columns(on_example), [state, example], all_outputs, api_name="load_example",
                       show_progress_on=progress_on).then(**relist)
-    preview_btn.click(naming_columns(on_preview), [state, msg], all_outputs, api_name="preview",
+    preview_btn.click(naming_columns(on_preview), [state, msg], [*all_outputs, watch], api_name="preview",
                       show_progress_on=progress_on)
     refresh.click(on_list, [find_text, find_user], [table], api_name="list_dialogues")
     find_text.submit(on_list, [find_text, find_user], [table], api_name=False)
