@@ -62,10 +62,30 @@ def test_a_send_from_another_tab_is_told_where_the_replies_come_from():
 
     control = RunControl()
     control.claim(7, "send", session="tab-1")
-    with pytest.raises(InputError, match="sent in another tab: yours was not sent; once those replies are stored, "
-                                         "reload the page or reopen the dialogue from My dialogues"):
+    # (the page draws them once stored: session 66; it said to reload before)
+    with pytest.raises(InputError, match="sent in another tab: yours was not sent; this page shows those replies "
+                                         "once they are stored"):
         control.claim(7, "send", session="tab-2")
     with pytest.raises(InputError, match="wait for them, or press Stop"):  # its own tab may stop them
         control.claim(7, "send", session="tab-1")
     control.release(7)
     control.claim(7, "send", session="tab-2")
+
+
+def test_a_regenerate_from_another_tab_is_told_so_and_a_run_records_what_it_left():
+    from workbench.ui.chat_tab import BUSY, BUSY_ELSEWHERE_REGENERATE
+
+    control = RunControl()
+    control.claim(7, "send", session="tab-a")
+    assert control.page(7) == "tab-a"
+    with pytest.raises(InputError) as refused:
+        control.claim(7, "regenerate", session="tab-b")
+    assert str(refused.value) == BUSY_ELSEWHERE_REGENERATE.format(id=7)  # not "press Stop": that tab's Stop
+    with pytest.raises(InputError) as own:
+        control.claim(7, "regenerate", session="tab-a")
+    assert str(own.value) == BUSY.format(id=7)
+    control.ended(7, "tab-a", (3, 9, 0))  # the run's page drew the dialogue at this revision
+    control.release(7)
+    assert control.page(7) is None
+    assert control.left_by(7) == ("tab-a", (3, 9, 0))
+    assert control.left_by(8) is None

@@ -1,7 +1,9 @@
 """The same dialogue in two tabs, once a reply can change in place (walk s66). A reply regenerated in one tab left
 the other showing the old one, and from there it could send, regenerate, branch or preview from a state the store
 no longer had: every such action is now refused with a message that says so, the tab then shows the dialogue as
-stored, and what was typed stays in its box."""
+stored, and what was typed stays in its box. A tab refused while the other tab's replies stream draws them by itself
+once they are stored, and a second and third refusal redraw it as the first did, however often the other tab
+changes the dialogue."""
 
 from __future__ import annotations
 
@@ -25,17 +27,21 @@ from tests.chat_browser_support import (
 from tests.ui_login import BROWSER_TIMEOUT_MS
 from workbench.store.schema import Dialogue, Generation
 from workbench.ui.chat_tab import (
+    BUSY_ELSEWHERE,
+    BUSY_ELSEWHERE_REGENERATE,
     STALE,
     STALE_BRANCH,
     STALE_PREVIEW,
     STALE_REGENERATE,
     STALE_STOP,
+    STOP_ELSEWHERE,
 )
 from workbench.ui.i18n import catalogue
 
 pytestmark = pytest.mark.browser
 LANGS = [("en-US", "en"), ("zh-CN", "zh")]
 TYPED = "晚上咳得厉害"  # typed in the second tab, never sent until its page is current
+SECOND, FOURTH = "还有点发烧", "嗓子也疼"
 
 
 def _count(svc, what) -> int:
@@ -105,3 +111,55 @@ def test_a_tab_showing_a_reply_regenerated_elsewhere_acts_on_nothing_and_is_redr
         assert "第六版" in json.dumps(model.requests[-1]["body"], ensure_ascii=False)
         browser.close()
 
+
+@pytest.mark.parametrize("locale,lang", LANGS)
+def test_a_refused_tab_ends_up_showing_the_stored_dialogue_however_often_it_changes(tmp_path, locale, lang):
+    require_chromium()
+    from playwright.sync_api import expect, sync_playwright
+
+    with (remote_app(tmp_path, ["旧回复。"], delay_s=0.05, users={"res": "researcher"}) as (svc, url, model),
+          sync_playwright() as pw):
+        browser = launch(pw)
+        one, two = _two_tabs(browser, url, locale, lang)
+        did = patient_turns(svc)[0][0]
+        column, box = first_column(two), two.locator("#patient-message textarea")
+        asked = first_column(two).locator('[data-testid="user"]')
+        expect(asked).to_have_count(1)
+
+        # The first tab's replies stream for as long as the second tab needs (sped up below).
+        model.chunks, model.delay_s = [f"第{i}句。" for i in range(400)], 0.25
+        one.locator("#patient-message textarea").fill(SECOND)
+        one.locator("#send").click()
+        expect(one.locator("#column-status-0")).to_contain_text(t("chat.status.streaming", lang))
+        box.fill(TYPED)
+        two.locator("#send").click()
+        _refused(two, BUSY_ELSEWHERE, did, lang)
+        expect(box).to_have_value(TYPED)
+        two.locator("#regenerate-0").click()
+        _refused(two, BUSY_ELSEWHERE_REGENERATE, did, lang)
+        two.locator("#stop").click()
+        _refused(two, STOP_ELSEWHERE, did, lang)  # Stop here stops nothing of the other tab's
+        model.delay_s = 0.0
+        wait_done(one, lang)  # done, not stopped
+        # No action needed: the refused tab draws the stored replies by itself, its box as typed.
+        expect(asked).to_have_count(2)
+        expect(column).to_contain_text(SECOND)
+        expect(column).to_contain_text("第399句")
+        expect(box).to_have_value(TYPED)
+
+        model.chunks, model.delay_s = ["第二版。"], 0.05
+        send_and_wait(one, FOURTH, lang)
+        two.locator("#send").click()  # a second refusal, after a message sent in the other tab
+        _refused(two, STALE, did, lang)
+        expect(asked).to_have_count(3)
+        expect(box).to_have_value(TYPED)
+        _regenerate(one, model, "第三版。", lang)
+        two.locator("#regenerate-all").click()  # a third, after a reply regenerated there
+        _refused(two, STALE_REGENERATE, did, lang)
+        expect(column).to_contain_text("第三版")
+        expect(box).to_have_value(TYPED)
+        assert [text for _d, text in patient_turns(svc)] == [FIRST_MESSAGE, SECOND, FOURTH]
+
+        send_and_wait(two, TYPED, lang)  # current again: it sends
+        assert [text for _d, text in patient_turns(svc)] == [FIRST_MESSAGE, SECOND, FOURTH, TYPED]
+        browser.close()

@@ -64,10 +64,13 @@ class ColumnView:
 
 
 BUSY = "dialogue #{id} is still generating replies: wait for them, or press Stop"
-# Another tab's send: its Stop is there, and this page will not show the new turn by itself (walk s65).
-BUSY_ELSEWHERE = ("dialogue #{id} is generating replies to a message sent in another tab: yours was not sent; once "
-                  "those replies are stored, reload the page or reopen the dialogue from My dialogues to see them, "
-                  "then send again")
+# Another tab's send: its Stop is there. This page watches the store and draws those replies once they are stored.
+BUSY_ELSEWHERE = ("dialogue #{id} is generating replies to a message sent in another tab: yours was not sent; this "
+                  "page shows those replies once they are stored: read them, then send again")
+BUSY_ELSEWHERE_REGENERATE = ("dialogue #{id} is generating replies started in another tab: nothing was regenerated; "
+                             "this page shows those replies once they are stored")
+STOP_ELSEWHERE = ("the replies generating in dialogue #{id} were started in another tab: press Stop there; this page "
+                  "shows them once they are stored")
 # A page whose dialogue changed in another tab since it drew it (a message sent, a reply regenerated or stored): what
 # it would do would start from turns or replies it never showed. Refused; the page then shows the dialogue as stored.
 STALE = ("dialogue #{id} changed in another tab since this page showed it: your message was not sent; the page now "
@@ -150,7 +153,8 @@ class RunControl:
                 self._freed.wait(left)
             if dialogue_id in self._busy:
                 other = self._pages.get(dialogue_id, "")
-                raise InputError((BUSY_ELSEWHERE if session and other and other != session else BUSY)
+                elsewhere = BUSY_ELSEWHERE if kind == "send" else BUSY_ELSEWHERE_REGENERATE
+                raise InputError((elsewhere if session and other and other != session else BUSY)
                                  .format(id=dialogue_id))
             self._busy[dialogue_id] = kind
             self._pages[dialogue_id] = session
@@ -607,7 +611,9 @@ def build_chat_tab(svc: Services, state: gr.State, ui: Localizer) -> dict[str, A
             if stale:  # the dialogue as stored, so that the next send continues what the page shows
                 yield {**back, **goto(current, lang, blind=blind_for(user), st=st), watch: watching(current)}
                 return
-            yield {**back, **({info: info_md(current, lang, blind=blind_for(user))} if waited else {})}
+            # Another tab's replies stream: the page draws them once stored, as the refusal says.
+            yield {**back, **({info: info_md(current, lang, blind=blind_for(user))} if waited else {}),
+                   **({watch: watching(current)} if current is not None else {})}
             return
         try:
             st = {**st, "dialogue_id": did}
@@ -632,10 +638,10 @@ def build_chat_tab(svc: Services, state: gr.State, ui: Localizer) -> dict[str, A
                 user = user_of(request)
                 if did is not None:
                     chat_dialogues.require_continuable(svc, user, did)
-                    control.claim(did, "regenerate")
+                    control.claim(did, "regenerate", session=session)
             except WorkbenchError as e:
                 gr.Warning(as_toast(e))
-                yield unchanged
+                yield {**unchanged, **({watch: watching(did)} if did is not None else {})}
                 return
             if did is None:
                 gr.Warning(i18n.t("chat.warn.nothing_to_regenerate", lang))
@@ -685,8 +691,14 @@ def build_chat_tab(svc: Services, state: gr.State, ui: Localizer) -> dict[str, A
         session = request.session_hash or ""
         n = control.stop(session)
         did = (st or {}).get("dialogue_id")
-        if not n and did is not None and moved_on_elsewhere(st, did, session):
-            return redrawn(st, did, lang, user, STALE_STOP)
+        if not n and did is not None:
+            # Stop stops this page's own replies only: another tab's are stopped there, and are drawn here once stored
+            other = control.page(did)
+            if other is not None and other != session:
+                gr.Warning(as_toast(InputError(STOP_ELSEWHERE.format(id=did))))
+                return {info: gr.update(), watch: watching(did)}
+            if moved_on_elsewhere(st, did, session):
+                return redrawn(st, did, lang, user, STALE_STOP)
         # Stop with nothing streaming (it had just finished) said nothing, as if the press were lost
         gr.Info(i18n.t("chat.info.stopping" if n else "chat.info.nothing_to_stop", lang, n=n))
         return {info: gr.update()}
@@ -767,7 +779,7 @@ def build_chat_tab(svc: Services, state: gr.State, ui: Localizer) -> dict[str, A
     def on_watch(st: dict, request: gr.Request) -> dict:
         """The columns once the replies the page opened while running are stored; nothing while they run."""
         did = (st or {}).get("dialogue_id")
-        if still_generating(did):
+        if did is not None and (control.holder(did) is not None or still_generating(did)):
             return {watch: gr.Timer(active=True)}
         if did is None:
             return {watch: gr.Timer(active=False)}
