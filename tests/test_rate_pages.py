@@ -34,3 +34,32 @@ def test_draft_writers_flag_only_other_pages_drafts_after_the_drawn_count() -> N
     assert w.others_since(1, 5, seen_by_b, "b")  # a wrote after b drew the item
     assert not w.others_since(1, 5, w.count(1, 5), "b")  # after a reload b has seen it
     assert not w.others_since(2, 5, 0, "b")  # another annotator's item is separate
+
+
+def test_a_view_answered_after_a_later_view_began_draws_nothing() -> None:
+    """Walk s66: Back (sent 5th) answered after Next (sent 6th) drew item 1 over the item Next showed."""
+    from workbench.ui.rate_pages import SentOrder
+
+    order = SentOrder()
+    order.view_begins(1, "p", 5)  # Back
+    order.view_begins(1, "p", 6)  # Next
+    assert order.may_draw(1, "p", 6, "2", order.read(), ["rate-header-0"]) == {"rate-header-0"}
+    assert order.may_draw(1, "p", 5, "1", order.read(), ["rate-header-0"]) is None
+    order.view_begins(1, "p", 7)  # a later Back drawn while Next's answer is still on its way: Next draws nothing
+    assert order.may_draw(1, "p", 6, "2", order.read(), []) is None
+    assert order.may_draw(1, "q", 3, "1", order.read(), []) is not None  # another page of the same user
+
+
+def test_an_answer_read_from_another_item_than_the_page_shows_writes_nothing() -> None:
+    """Walk s66: an autosave of item 2 answered after Back drew item 1 wrote item 2's saved line and its
+    "draft · version 1" header into submitted item 1."""
+    from workbench.ui.rate_pages import SentOrder
+
+    order = SentOrder()
+    order.may_draw(1, "p", None, "2", order.read(), ["rate-header-0"])  # page load: item 2
+    order.view_begins(1, "p", 8)  # Back, sent after the autosave (7th)
+    assert order.may_draw(1, "p", 8, "1:submitted", order.read(), ["rate-header-0"]) is not None
+    assert order.may_show(1, "p", 7, "2", order.read(), ["rate-header-0"]) == (False, frozenset())
+    # an edit of item 1 sent after Back writes its line and header; so does an answer of a page not known here
+    assert order.may_show(1, "p", 9, "1:submitted", order.read(), ["rate-header-0"]) == (True, {"rate-header-0"})
+    assert order.may_show(1, "r", 2, "4", order.read(), ["rate-header-1"]) == (True, {"rate-header-1"})

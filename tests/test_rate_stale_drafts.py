@@ -71,7 +71,7 @@ def test_an_edit_sent_before_the_resubmit_and_run_after_it_leaves_the_item_submi
         return workflow.save_group_draft(store, ann, first, form, rubric=RUBRIC, blind=True, unless_submitted=None,
                                          superseded=lambda: order.draft_superseded(ann.id, page, item_id, seq))
 
-    order.submit_begins(ann.id, page, 8)
+    order.view_begins(ann.id, page, 8)
     with store.session() as s:  # the re-submit (sent 8th) with questioning 3 commits first
         resubmitted = RatingForm(turn_type="question", scores={"questioning": 3, "suggestion": NA})
         submit_item(s, ann, item_id, {r.generation_id: resubmitted for r in item.replies},
@@ -94,8 +94,8 @@ def test_a_page_line_shows_only_the_latest_sent_answer():
     from workbench.ui.rate_pages import SentOrder
 
     order = SentOrder()
-    assert order.may_show(1, "p", 2)
-    assert not order.may_show(1, "p", 1)  # sent before the one already shown
-    order.submit_begins(1, "p", 5)
-    assert not order.may_show(1, "p", 4)  # sent before a submit that has begun: its answer rewrites the line
-    assert order.may_show(1, "p", 6) and order.may_show(1, "q", 1) and order.may_show(1, "p", None)
+    assert order.may_show(1, "p", 2)[0]
+    assert not order.may_show(1, "p", 1)[0]  # sent before the one already shown
+    order.view_begins(1, "p", 5)
+    assert not order.may_show(1, "p", 4)[0]  # sent before a view (a submit, Back) that has begun: it rewrites the line
+    assert order.may_show(1, "p", 6)[0] and order.may_show(1, "q", 1)[0] and order.may_show(1, "p", None)[0]

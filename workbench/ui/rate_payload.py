@@ -14,6 +14,7 @@ reference (``#rate-item-id``) as their one input, and the page's script (``asset
   values changed on the page since its last autosave of that box: only those are saved, the others keep the
   stored answer (another tab of the same annotator may have changed them); without it the whole box is saved;
 * a preference: ``{"item": "12", "preference": "tie", "ranking": ""}``;
+* an event that draws an item (Next, Back, Skip, Flag, Open, Reveal): ``{"item": "12"}``, the item it left;
 * the page's script numbers each of these events as it sends them (``"seq": 7``, counting up from 1 per page), so
   that an answer that comes after a later-sent one's can be told (:class:`workbench.ui.rate_pages.SentOrder`).
 
@@ -59,6 +60,11 @@ class PageAnswers:
     changed: frozenset[int] | None = None
     #: the number the page gave the event when it sent it, or None (an API client, an older page)
     seq: int | None = None
+
+    @property
+    def ref(self) -> str | None:
+        """The item reference as the page showed it (:func:`item_reference`), or None."""
+        return None if self.item_ref is None else self.item_ref + (SUBMITTED_MARK if self.shown_submitted else "")
 
 
 def _text(value: Any, what: str) -> str | None:

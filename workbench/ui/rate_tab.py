@@ -216,8 +216,9 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
     # Which page wrote each item's drafts: a submit from a page that has not drawn another tab's drafts since is
     # refused (it would replace what that tab saved with what this page never showed).
     draft_writers = DraftWriters()
-    # In which order each page sent its answer events: a draft's answer coming after a later submit's or save's
-    # leaves the saved line alone (walk s65), and a draft sent before a submit that stored the item is not written.
+    # In which order each page sent its events: an answer reaching the page after a later-sent view's (Next, Back, a
+    # submit…) or save's leaves what that one drew (walks s65, s66), and a draft sent before a submit that stored the
+    # item is not written.
     sent_order = SentOrder()
     guidelines_path = svc.config.resolve_path(cfg.guidelines)
     try:
@@ -337,6 +338,8 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
         item_outputs += [w.box, w.header, w.reply, w.diff, w.own_history, w.suggestion, w.rank, *w.form_inputs]
     #: what the annotator changes on the page (so what this session last sent says nothing of what it shows)
     answer_widgets = {pref, ranking, *(c for w in widgets for c in w.form_inputs)}
+    #: what both a view and a draft's answer write of the item drawn: each shows the latest read of the store
+    item_parts = {info_md, progress_md, *(w.header for w in widgets)}
 
     # ---------------------------------------------------------------------------------------------
     def user_of(request: gr.Request | None, permission: Permission = Permission.RATE) -> CurrentUser:
@@ -589,6 +592,33 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
         gr.Warning(as_toast(text))
         return text
 
+    def view_begins(user: CurrentUser, request: gr.Request, payload: Any) -> tuple[int | None, int]:
+        """A view event (one that draws an item) begins: its number as the page sent it (None: an API client, which
+        sends no item reference) and the read it draws from (taken before its reads of the store)."""
+        seq = page_answers(payload).seq if isinstance(payload, str) and payload.strip() else None
+        sent_order.view_begins(user.id, request.session_hash, seq)
+        return seq, sent_order.read()
+
+    def drawn(user: CurrentUser, request: gr.Request, seq: int | None, read: int, out: dict[Any, Any],
+              dropped: dict[Any, Any] | None = None) -> dict[Any, Any]:
+        """A view's updates as the page may take them now (SentOrder.may_draw): none when a view sent later has
+        begun (``dropped`` then, or nothing), and no item part that a later read of the same item has written."""
+        parts = [c.elem_id for c in out if c in item_parts]
+        kept = sent_order.may_draw(user.id, request.session_hash, seq, str(out.get(item_ref, "")), read, parts)
+        if kept is None:
+            return dropped or {saved_md: gr.update()}  # Gradio refuses an empty dict of updates
+        return {c: v for c, v in out.items() if c not in item_parts or c.elem_id in kept}
+
+    def shown_answer(user: CurrentUser, request: gr.Request, page: PageAnswers, read: int,
+                     saved: dict[Any, Any]) -> dict[Any, Any]:
+        """A draft's updates as the page may take them now (SentOrder.may_show): nothing once the page shows
+        another item; the saved line only if no later-sent answer or view has written it; each item part only if
+        no later read of it has been shown."""
+        parts = [c.elem_id for c in saved if c is not saved_md]
+        line, kept = sent_order.may_show(user.id, request.session_hash, page.seq, page.ref, read, parts)
+        out = {c: v for c, v in saved.items() if (line if c is saved_md else c.elem_id in kept)}
+        return out or {saved_md: gr.update()}  # Gradio refuses an empty dict of updates
+
     # ---------------------------------------------------------------------------------------------
     def on_load(request: gr.Request):
         try:
@@ -613,7 +643,7 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
         out[team_box] = gr.update(visible=user.can(Permission.TEAM))
         out[reveal] = False
         out[diff_toggle] = False
-        return out
+        return drawn(user, request, None, 0, out)
 
     def on_open(request: gr.Request):
         # The tab opened: the progress line counts what was imported or generated since the page loaded (it read
@@ -624,48 +654,52 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
         except WorkbenchError:
             return gr.update()
 
-    def on_next(state: dict, request: gr.Request):
+    def on_next(state: dict, payload: Any, request: gr.Request):
         user = user_of(request)
         lang = i18n.language(request)
         try:
-            return move_on(user, state, lang)
+            seq, read = view_begins(user, request, payload)
+            return drawn(user, request, seq, read, move_on(user, state, lang))
         except WorkbenchError as e:
             warn(e, lang)
             return {saved_md: gr.update()}  # Gradio refuses an empty dict of updates
 
-    def on_skip(state: dict, request: gr.Request):
+    def on_skip(state: dict, payload: Any, request: gr.Request):
         user = user_of(request)
         lang = i18n.language(request)
         try:
+            seq, read = view_begins(user, request, payload)
             item_id = state.get("item_id")
             if item_id is None:
                 raise InputError("no item is open: press Next item")
             skipped = workflow.skip(svc.store, user, item_id)
             # Skip after Back, on a submitted item: nothing to put back; say so rather than move on silently.
             note = i18n.t("rate.skipped" if skipped else "rate.skip_submitted", lang, item=item_id)
-            return move_on(user, state, lang, note)
+            return drawn(user, request, seq, read, move_on(user, state, lang, note))
         except WorkbenchError as e:
             warn(e, lang)
             return {saved_md: gr.update()}
 
-    def on_back(state: dict, request: gr.Request):
+    def on_back(state: dict, payload: Any, request: gr.Request):
         user = user_of(request)
         lang = i18n.language(request)
         try:
+            seq, read = view_begins(user, request, payload)
             previous = workflow.previous_item(svc.store, user, state.get("item_id"))
             if previous is None:
                 gr.Info(i18n.t("rate.no_previous", lang))
                 return {saved_md: i18n.t("rate.no_previous", lang)}
-            return render(user, state, load_screen(user, previous), lang,
-                          i18n.t("rate.back_note", lang, item=previous))
+            return drawn(user, request, seq, read, render(user, state, load_screen(user, previous), lang,
+                                                          i18n.t("rate.back_note", lang, item=previous)))
         except WorkbenchError as e:
             warn(e, lang)
             return {saved_md: gr.update()}
 
-    def on_flag(state: dict, reason: Any, request: gr.Request):
+    def on_flag(state: dict, reason: Any, payload: Any, request: gr.Request):
         user = user_of(request)
         lang = i18n.language(request)
         try:
+            seq, read = view_begins(user, request, payload)
             item_id = state.get("item_id")
             if item_id is None:
                 raise InputError("no item is open: press Next item")
@@ -673,15 +707,16 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
             gr.Info(i18n.t("rate.flagged", lang, item=item_id))
             out = move_on(user, state, lang, i18n.t("rate.flagged", lang, item=item_id))
             out[flag_reason] = ""
-            return out
+            return drawn(user, request, seq, read, out, {flag_reason: ""})
         except WorkbenchError as e:
             warn(e, lang)
             return {saved_md: gr.update()}  # the reason stays in its box
 
-    def on_reopen(state: dict, item_id: Any, request: gr.Request):
+    def on_reopen(state: dict, item_id: Any, payload: Any, request: gr.Request):
         user = user_of(request)
         lang = i18n.language(request)
         try:
+            seq, read = view_begins(user, request, payload)
             screen = load_screen(user, int(item_id) if item_id not in (None, "") else None)
         except (WorkbenchError, ValueError, TypeError) as e:
             gr.Warning(as_toast(error_text(e, lang) if isinstance(e, WorkbenchError)
@@ -690,7 +725,7 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
         if screen.item is None:
             gr.Warning(as_toast(i18n.t("rate.choose_item", lang)))
             return {saved_md: gr.update()}
-        return render(user, state, screen, lang)
+        return drawn(user, request, seq, read, render(user, state, screen, lang))
 
     def on_mine(request: gr.Request):
         user = user_of(request)
@@ -808,6 +843,7 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
                                               superseded=superseded_draft(user, request, item_id, page))
                 if r is None:
                     return {saved_md: not_saved_note(user, shown or page.item_ref, request, lang)}
+                read = sent_order.read()  # after the commit: r is the store as read then
                 draft_writers.wrote(user.id, item_id, request.session_hash)
                 state.get("draft_refused", {}).pop(i, None)
                 saved = {saved_md: i18n.t("rate.saved", lang, label=label,
@@ -820,9 +856,7 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
                     saved[widgets[i].header] = heads[i] + header_state(r.status, r.version, lang)
                 if held is not None:
                     saved.update(reopened_info(user, state, page, r.status, lang))
-                if not sent_order.may_show(user.id, request.session_hash, page.seq):
-                    return {saved_md: gr.update()}  # a later submit's or save's answer says what the page shows
-                return saved
+                return shown_answer(user, request, page, read, saved)
             except WorkbenchError as e:
                 # An item that is no longer the annotator's refuses every keystroke's save: the saved line says so;
                 # a pop-up for each stacked seven of them (a submit still pops one up).
@@ -860,14 +894,13 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
                 superseded=superseded_draft(user, request, item_id, page))
             if p is None:
                 return {saved_md: not_saved_note(user, state.get("item_id") or page.item_ref, request, lang)}
+            read = sent_order.read()  # after the commit
             draft_writers.wrote(user.id, item_id, request.session_hash)
             on_screen = state.get("item_id") == item_id
             saved = {saved_md: i18n.t("rate.pref_saved", lang, status=status_word(p.status, lang),
                                       time=f"{datetime.now(UTC):%H:%M:%S}") + reopened_note(page, p.status, lang)
                      + held_note(item_id, lang), **(reopened_info(user, state, page, p.status, lang) if on_screen else {})}
-            if not sent_order.may_show(user.id, request.session_hash, page.seq):
-                return {saved_md: gr.update()}  # a later submit's or save's answer says what the page shows
-            return saved
+            return shown_answer(user, request, page, read, saved)
         except WorkbenchError as e:
             return {saved_md: i18n.t("rate.pref_not_saved", lang, error=as_text(error_text(e, lang)))}
 
@@ -912,7 +945,8 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
             # item is claimed and comes in the same answer (one round trip from the key press to the next item).
             submitted_by = submitters.by(user.id, item_id)
             submitters.mark(user.id, item_id, request.session_hash)  # before the commit a draft may see
-            sent_order.submit_begins(user.id, request.session_hash, page.seq)  # the drafts sent before say nothing now
+            sent_order.view_begins(user.id, request.session_hash, page.seq)  # the drafts sent before say nothing now
+            read = sent_order.read()
             result = workflow.submit(svc.store, user, item_id, answers, rubric=rubric, blind=blind_for(user, state),
                                      k=k, gold_rate=cfg.gold_rate,
                                      on_stored=lambda: sent_order.submit_stored(user.id, request.session_hash, item_id,
@@ -930,7 +964,7 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
                 gr.Info(done_text(result.next.progress, lang))
             out = render(user, state, result.next, lang, note)
         out[revealed_md] = revealed_text(done, user, state, lang)
-        return {**out, **acked}
+        return drawn(user, request, page.seq, read, {**out, **acked}, {saved_md: note, **acked})
 
     def on_diff(state: dict, on: bool, request: gr.Request):
         user = user_of(request)
@@ -947,16 +981,18 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
             out[w.diff] = diff_update(groups, i, lang, bool(on))
         return changed_only(out, state)
 
-    def on_reveal(state: dict, value: bool, request: gr.Request):
+    def on_reveal(state: dict, value: bool, payload: Any, request: gr.Request):
         user = user_of(request, Permission.SEE_MODELS)
         lang = i18n.language(request)
         state = {**state, "reveal": bool(value)}
         try:
+            seq, read = view_begins(user, request, payload)
             screen = load_screen(user, state.get("item_id"))
         except WorkbenchError as e:
             warn(e, lang)
+            seq, read = None, sent_order.read()
             screen = load_screen(user, None)
-        return render(user, state, screen, lang)
+        return drawn(user, request, seq, read, render(user, state, screen, lang))
 
     def team_rows(user: CurrentUser, lang: str) -> tuple[pd.DataFrame, pd.DataFrame]:
         return team_tables(*workflow.team(svc.store, user), lang)
@@ -1116,12 +1152,18 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
     # status of every progress target of every event it has run, on each status message of any event (a tree
     # search and a snapshot each), so the targets must be few, first in the tree and not drawn.
     quiet: dict[str, Any] = {"show_progress": "hidden", "show_progress_on": [progress_sink]}
-    gr.on([next_btn.click], on_next, [st], item_outputs, api_name="rate_next", trigger_mode="once", **quiet)
-    skip_btn.click(on_skip, [st], item_outputs, api_name="rate_skip", trigger_mode="once", **quiet)
-    back_btn.click(on_back, [st], item_outputs, api_name="rate_back", trigger_mode="once", **quiet)
-    flag_btn.click(on_flag, [st, flag_reason], [*item_outputs, flag_reason], api_name="rate_flag",
-                   trigger_mode="once", **quiet)
-    reopen_btn.click(on_reopen, [st, mine_dd], item_outputs, api_name="rate_reopen", **quiet)
+    # The events that draw an item send the item reference too, numbered by the page's script like the answers: an
+    # answer reaching the page after a later-sent one's leaves what that one drew (rate_pages.SentOrder).
+    gr.on([next_btn.click], on_next, [st, item_ref], item_outputs, api_name="rate_next", trigger_mode="once",
+          js=_VIEW_JS, **quiet)
+    skip_btn.click(on_skip, [st, item_ref], item_outputs, api_name="rate_skip", trigger_mode="once", js=_VIEW_JS,
+                   **quiet)
+    back_btn.click(on_back, [st, item_ref], item_outputs, api_name="rate_back", trigger_mode="once", js=_VIEW_JS,
+                   **quiet)
+    flag_btn.click(on_flag, [st, flag_reason, item_ref], [*item_outputs, flag_reason], api_name="rate_flag",
+                   trigger_mode="once", js=_VIEW_WITH_JS, **quiet)
+    reopen_btn.click(on_reopen, [st, mine_dd, item_ref], item_outputs, api_name="rate_reopen", js=_VIEW_WITH_JS,
+                     **quiet)
     mine_box.expand(on_mine, None, [mine_dd], api_name=False, **quiet)
     # The answer events take the item reference as their one input besides the state, and the page script sends
     # in its place the answers read from the page as JSON (workbench/ui/rate_payload.py says why).
@@ -1146,7 +1188,7 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
     submit_btn.click(on_submit, answers_in, item_outputs, api_name="rate_submit", trigger_mode="once",
                      js="(state, ref) => [state, window.rateForm.all(ref)]", **quiet)
     diff_toggle.input(on_diff, [st, diff_toggle], [st, *(w.diff for w in widgets)], api_name=False, **quiet)
-    reveal.input(on_reveal, [st, reveal], item_outputs, api_name="rate_reveal", **quiet)
+    reveal.input(on_reveal, [st, reveal, item_ref], item_outputs, api_name="rate_reveal", js=_VIEW_WITH_JS, **quiet)
     admin_refresh.click(on_team, None, [team, flags], api_name="rate_team")
     # the name whose release the first press described (the second press for it releases)
     release_pending = gr.State(None)
@@ -1189,6 +1231,10 @@ def _markdown_bold(text: str) -> str:
 
 #: a preference event's input: the preference and the ranking on the page (``window.rateForm``, rate_keys.js)
 _PREFERENCE_JS = "(state, ref) => [state, window.rateForm.preference(ref)]"
+#: a view event's input (Next, Back…): the item reference left, numbered (``window.rateForm.view``)
+_VIEW_JS = "(state, ref) => [state, window.rateForm.view(ref)]"
+#: the same for a view event with one more input (Flag's reason, Open's item, Reveal's box) between them
+_VIEW_WITH_JS = "(state, value, ref) => [state, value, window.rateForm.view(ref)]"
 
 #: appends the clicked reply's label to the ranking (once) and selects "ranking" as the preference
 _RANK_APPEND_JS = """(ranking, label) => {

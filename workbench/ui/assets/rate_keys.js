@@ -89,13 +89,16 @@
     changedOn.delete(key);
     return out;
   };
-  // Each answer event numbered as it is sent: an answer that comes after a later-sent one's (events run
-  // concurrently) must not rewrite the saved line, nor a draft sent before a submit undo it (rate_pages.SentOrder).
+  // Each event numbered as it is sent: an answer that comes after a later-sent one's (events run concurrently) must
+  // not rewrite the saved line or an item Back or Next drew, nor a draft sent before a submit undo it
+  // (rate_pages.SentOrder).
   let sent = 0;
   window.rateForm = {
     box: (i, ref) => JSON.stringify({item: ref, answer: box(i), changed: changedSince(i, ref), seq: ++sent}),
     preference: (ref) => JSON.stringify({item: ref, ...preference(), seq: ++sent}),
     all: (ref) => JSON.stringify({item: ref, ...preference(), answers: boxes(), seq: ++sent}),
+    // Next, Back, Skip, Flag, Open, Reveal: they draw an item, so a later answer must know it was sent before them
+    view: (ref) => JSON.stringify({item: ref, seq: ++sent}),
   };
   const visible = (el) => el && el.offsetParent !== null;
   const axes = () => Array.from(document.querySelectorAll('.rate-axis')).filter(visible);
