@@ -63,3 +63,21 @@ def test_an_answer_read_from_another_item_than_the_page_shows_writes_nothing() -
     # an edit of item 1 sent after Back writes its line and header; so does an answer of a page not known here
     assert order.may_show(1, "p", 9, "1:submitted", order.read(), ["rate-header-0"]) == (True, {"rate-header-0"})
     assert order.may_show(1, "r", 2, "4", order.read(), ["rate-header-1"]) == (True, {"rate-header-1"})
+
+
+def test_a_header_overtaken_by_another_box_save_is_still_written_and_never_over_a_later_read() -> None:
+    """Session 65's note: box A's draft answered after box B's lost its line and, with it, its header (the header
+    kept "submitted · version 1" under a draft, version 2)."""
+    from workbench.ui.rate_pages import SentOrder
+
+    order = SentOrder()
+    order.may_draw(1, "p", 3, "1:submitted", order.read(), ["rate-header-0", "rate-header-1"])  # Back to item 1
+    read_a, read_b = order.read(), order.read()  # A (sent 4th) and B (sent 5th) committed in this order
+    assert order.may_show(1, "p", 5, "1:submitted", read_b, ["rate-header-1"]) == (True, {"rate-header-1"})
+    assert order.may_show(1, "p", 4, "1:submitted", read_a, ["rate-header-0"]) == (False, {"rate-header-0"})
+    # a re-draw of the same item read before a later draft's commit leaves that draft's header
+    stale = order.read()
+    order.view_begins(1, "p", 7)
+    late = order.read()
+    assert order.may_show(1, "p", 6, "1:submitted", late, ["rate-header-0"]) == (False, {"rate-header-0"})
+    assert order.may_draw(1, "p", 7, "1:submitted", stale, ["rate-header-0", "rate-header-1"]) == {"rate-header-1"}
