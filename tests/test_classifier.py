@@ -1006,6 +1006,87 @@ CASES_S64 = [
 ]
 
 
+# session 66's sets (classifier_s66, s66b, s66c): what their misses taught, in new sentences, and near variants either way
+CASES_S66 = [
+    # 建议 and what to choose, ending in 的 (not 医生建议的剂量: the dose named)
+    ("枕头建议选软一点的", "suggestion"),
+    ("医生建议的剂量是多少？", "question"),
+    # 还需要 and a test or a treatment; 还需要什么 asks
+    ("血糖偏高，还需要查一个糖化血红蛋白", "suggestion"),
+    ("还需要什么材料吗？", "question"),
+    # 评估是否需要…: what the doctor will decide, no advice; 是否需要手术，要等…再定 still advises nothing but the wait
+    ("为了评估是否需要住院，请告诉我体温多少", "question"),
+    # when and where to do it: a window, fasting, how long to stay
+    ("胃镜要在下午三点之前做", "suggestion"),
+    ("胃镜要在哪做？", "question"),
+    ("这个药要饭后吃", "suggestion"),
+    ("这个药是要饭后吃吗？", "question"),
+    ("打完针在门口坐满半小时再走", "suggestion"),
+    ("我已经坐满了半小时", "other"),
+    # intervals in weeks or months, a schedule of doses, what a short delay does not harm
+    ("两次之间至少隔两周", "suggestion"),
+    ("第三针在第一针后6个月打", "suggestion"),
+    ("第三针在哪打？", "question"),
+    ("晚两天打不影响效果", "suggestion"),
+    # a log kept going, brought to the next visit
+    ("血压接着记", "suggestion"),
+    ("下次来带上", "suggestion"),
+    ("下次带上了吗？", "question"),
+    # a terse dose and a question, parted by a space (明早空腹多少 asks, not a plan for tomorrow)
+    ("减2个 明早空腹多少", "mixed"),
+    ("明早空腹来抽血", "suggestion"),
+    # a reduplicated care verb; a bowel preparation's steps
+    ("肚子胀就揉一揉", "suggestion"),
+    ("药水一小时内喝完", "suggestion"),
+    ("药水喝完了吗？", "question"),
+    ("喝到拉出清水为止", "suggestion"),
+    ("先歇一会儿", "suggestion"),
+    ("小口慢慢地喝", "suggestion"),
+    ("随身备一瓶速效救心丸", "suggestion"),
+    ("自己捏一捏能止住吗", "question"),
+    ("药先续上，开两周的量", "suggestion"),
+    ("上次开了两周的药", "other"),
+    # a few days later or earlier, not "how many days"
+    ("推迟几天问题不大", "suggestion"),
+    ("推迟几天了？", "question"),
+    # both, or only one, the 是 left out
+    ("两只眼睛都痒还是只有右眼", "question"),
+    # what is not the point of a question word; what the treatment slows
+    ("多少度其实不是关键，关键看持续几天", "suggestion"),
+    ("坚持用反而能延缓近视加深", "suggestion"),
+    ("潜伏期一般7到14天", "suggestion"),
+    ("潜伏期是多久？", "question"),
+    # the patient's documents and boxes sent or photographed for the doctor (胸片拍一下: an X-ray, advice)
+    ("化验单发一下", "question"),
+    ("药盒拍一下", "question"),
+    ("胸片拍一下", "suggestion"),
+    ("pls send the ECG", "question"),
+    # a form's item: 能不能缓解 asks whether it eases, it proposes nothing
+    ("1. 休息以后能不能缓解；2. 晚上会不会痛醒", "question"),
+    ("能不能少喝点咖啡？", "suggestion"),
+    # 预防接种证 is a booklet; 外用药名称 a form's field
+    ("把预防接种证拍给我", "question"),
+    ("请填写：1. 年龄 2. 正在用的外用药名称", "question"),
+    # courtesy in Sichuanese, the service offered, a bare yes, consent in dialect and to a plan
+    ("莫慌，我在看", "other"),
+    ("还有别的要问的没？", "other"),
+    ("可以的", "other"),
+    ("你先吃三天药看看，要得不？", "suggestion"),
+    ("先吃三天药，这样安排行吧？", "suggestion"),
+    ("有啥子不舒服就莫等，直接来", "suggestion"),
+    # a self-answered question about when to go: 哪些情况 as 什么情况
+    ("哪些情况要马上去医院？高烧不退、抽搐，这两种直接去急诊。", "suggestion"),
+    # a tilde between words ends a sentence (not 您好呢~, a greeting drawn out)
+    ("这是正常的～最近睡得好吗？", "mixed"),
+    ("亲，您好呢~这里是在线客服", "other"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), CASES_S66, ids=[t[:8] for t, _ in CASES_S66])
+def test_session_66_set_cases(text: str, expected: str) -> None:
+    assert classify(text).turn_type == expected, classify(text).cues
+
+
 # session 65's sets (classifier_s65, s65b, s65c): what their misses taught, in new sentences, and near variants either way
 CASES_S65 = [
     # 得 before a verb: must (not 得了, 得嘞)
