@@ -1079,6 +1079,14 @@ CASES_S66 = [
     # a tilde between words ends a sentence (not 您好呢~, a greeting drawn out)
     ("这是正常的～最近睡得好吗？", "mixed"),
     ("亲，您好呢~这里是在线客服", "other"),
+    # misses session 65 left: 多就 typed for 多久 at a clause's end; 要不要顺便… proposes; a meeting's opening invites, it
+    # plans nothing, while what the family must prepare for advises
+    ("每次走路要多就", "question"),
+    ("这次要不要顺便把血脂也查一下？", "suggestion"),
+    ("今天请大家过来，主要是想把检查结果跟大家讲一下。", "other"),
+    ("今天过来复查", "suggestion"),
+    ("情况不乐观，家里要有个心理准备", "suggestion"),
+    ("你有心理准备吗？", "question"),
 ]
 
 
