@@ -328,7 +328,9 @@ LATER_SETS = [ROOT / "tests" / "data" / "classifier_fresh.jsonl", ROOT / "tests"
               ROOT / "tests" / "data" / "classifier_s65d.jsonl", ROOT / "tests" / "data" / "classifier_s65e.jsonl",
               ROOT / "tests" / "data" / "classifier_s65f.jsonl",
               ROOT / "tests" / "data" / "classifier_s66.jsonl", ROOT / "tests" / "data" / "classifier_s66b.jsonl",
-              ROOT / "tests" / "data" / "classifier_s66c.jsonl"]
+              ROOT / "tests" / "data" / "classifier_s66c.jsonl",
+              ROOT / "tests" / "data" / "classifier_s66d.jsonl", ROOT / "tests" / "data" / "classifier_s66e.jsonl",
+              ROOT / "tests" / "data" / "classifier_s66f.jsonl"]
 
 
 def _load(path: Path) -> list[dict]:
