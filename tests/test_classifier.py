@@ -1008,6 +1008,68 @@ CASES_S64 = [
 ]
 
 
+# session 66's sets d, e, f (classifier_s66d, s66e, s66f): what their misses taught, in new sentences, and near variants
+CASES_S66DEF = [
+    # where it was done (在急诊拍片子没 asks; 去急诊 advises); noticed (注意过没有 asks); a prophylactic drug named
+    ("当时在急诊拍片子没", "question"),
+    ("胸痛不缓解就去急诊", "suggestion"),
+    ("他咳嗽的时候你们注意过没有", "question"),
+    ("预防药吃了没有", "question"),
+    # come back at once, book ahead, early detection, a window still open, a dose changed, every N hours
+    ("伤口渗血的话今天就回来", "suggestion"),
+    ("他就回来了", "other"),
+    ("CT要预约", "suggestion"),
+    ("约了吗？", "question"),
+    ("早发现早治疗", "suggestion"),
+    ("72小时内都还能吃阻断药", "suggestion"),
+    ("第二针半年后再补上", "suggestion"),
+    ("二甲双胍改为500mg", "suggestion"),
+    ("每8小时一次", "suggestion"),
+    ("血氧低于90就按铃", "suggestion"),
+    ("那就按计划follow up", "suggestion"),
+    ("睡觉一定挂蚊帐", "suggestion"),
+    ("连吃三到五天", "suggestion"),
+    # explanations: compared with, mostly caused by, the main cause
+    ("防晒比美白还重要", "suggestion"),
+    ("头痛很多是颈椎引起的", "suggestion"),
+    ("尘螨是主要的过敏原", "suggestion"),
+    # dialect and slang: Hokkien 莫阁 and 搁来, 有木有, 干嘛 (干嘛不: why not)
+    ("睡前莫閣飲水", "suggestion"),
+    ("有啥物無爽快擱來看", "other"),
+    ("小便有木有泡沫", "question"),
+    ("晚上一般都在干嘛", "question"),
+    ("干嘛不早点来", "suggestion"),
+    # a cleft question asks whatever words sit inside it (诊断, 复查); 是哪里都买得到的 is no question
+    ("糖尿病是哪一年诊断的", "question"),
+    ("上次是什么时候复查的", "question"),
+    # 费用不用担心: no A-not-A; 想先了解一下，…醒过几次 asks
+    ("检查费用不用担心", "other"),
+    ("想先了解一下，最近夜里醒过几次", "question"),
+    ("最近吃了多就了", "question"),
+    # a questionnaire to answer now; a request's readings (早晚各一次) describe it
+    ("做一下这个小问卷：最近一周有几天心情低落？回数字就行", "question"),
+    ("三天后回来再测一次就行", "suggestion"),
+    ("请把血糖记录发过来，早晚各一次，连续三天的，可以吗？", "question"),
+    ("血糖早晚各一次", "suggestion"),
+    # the patient's own plan, A or B (not 您这是…，还是要…)
+    ("您这次出差是住酒店，还是要下工地", "question"),
+    # a question answered at once by what decides it, or quoted as one many ask, before advice
+    ("伤口会不会留疤？这个主要看体质，按时换药就行。", "suggestion"),
+    ("你会不会过敏？这个主要看体质", "mixed"),
+    ("孕妇能不能喝咖啡？这个问题问的人很多。每天一杯以内一般没事，别多喝。", "suggestion"),
+    # quoted questions in a run; a question with no 你 after the answer is asked
+    ("很多人问：会不会上瘾？会不会伤肝？其实按医嘱吃不会成瘾。", "suggestion"),
+    ("有些家长会问发烧会不会烧坏脑子，其实不会。孩子现在精神怎么样？", "mixed"),
+    # 要不 and a longer time before what is proposed, and what it is to hold down
+    ("要不下次月经前三天就开始吃布洛芬，把那次疼压一压？", "suggestion"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), CASES_S66DEF, ids=[t[:8] for t, _ in CASES_S66DEF])
+def test_session_66def_set_cases(text: str, expected: str) -> None:
+    assert classify(text).turn_type == expected, classify(text).cues
+
+
 # session 66's sets (classifier_s66, s66b, s66c): what their misses taught, in new sentences, and near variants either way
 CASES_S66 = [
     # 建议 and what to choose, ending in 的 (not 医生建议的剂量: the dose named)

@@ -140,7 +140,7 @@ _WHY_NOT = r"(?i:^why (not|don'?t (we|you)) (try|start|take|use|switch|cut|book|
 # "Why not / could you" asked about an action the doctor recommends (为什么不早点来, 能不能少熬夜):
 # a suggestion phrased as a question, when the clause also carries advice.
 # 要不晚饭后先…, 要不睡前先…: a time before what is proposed
-_PROPOSAL_WHEN = r"([\u4e00-\u9fff]{1,3}(后|前|起))?"
+_PROPOSAL_WHEN = r"([\u4e00-\u9fff]{1,6}?(后|前|起)([一两二三几\d]+个?(天|周|小时))?)?"
 _SUGGESTING = re.compile(r"为什么不|为何不|干嘛不|能不能(?!缓解|好转|减轻|止住|消退|退烧)|可不可以|能否|要不要(先|顺便|让|试(试|一下|一试)?|考虑)|不妨"
                          # 要不先滴几天人工泪液看看？ (not 要不然: otherwise)
                          r"|(?<!需)要不(?![要然是了])" + _PROPOSAL_WHEN + r"(先|就|咱们?|我们|还是|试|去|再|直接)"
@@ -166,6 +166,9 @@ _MARKED_ANSWER = re.compile(r"^(——|—|－－|--|->|→)")
 # after a number): the doctor's own question, as an FAQ puts it.
 _COUNT_ASKED = re.compile(r"几([次天周月年岁片粒滴颗])(?![了啦])|多(久|长时间)(?![了啦])")  # not 扭到多久了: the history
 _NUMERAL = r"[\d一二两三四五六七八九十半]+(-\d+|到[\d一二两三四五六七八九十]+)?个?"
+# 骨头会不会长不好？这个主要看对位对线，…: what decides it, said at once; 能不能开车？这个问题问的人很多。: a question many ask,
+# the doctor's own device (both with advice after them)
+_ANSWERED_NEXT = re.compile(r"^(这个|这|那)?(主要|关键|就)(还是)?(要|得)?看(?!看|一下|下)|^(这个|这类|这种|这样的)问题(问的人|被问|很多人|好多人|不少人|经常有人|常有人)")
 _EXPLAINS = re.compile(r"^(主要|多半|大多|一般|通常|其实|很简单|答案)(是|就是|来说|而言)|^(是)?因为"
                        r"|^(常见|主要|可能的?)?原因(是|在于|就是|包括|有)")
 
@@ -351,14 +354,14 @@ _A_INFO = 0.65
 _RESIDUAL_NONE = 0.03
 _RESIDUAL_OVERRULED = 0.3
 
-_FINAL_PARTICLE = re.compile(r"(吗|(?<![那这怎什多要])么)[呢吧]?$|(了|过)[^，,。]{0,8}没得$"
+_FINAL_PARTICLE = re.compile(r"(吗|(?<![那这怎什多要])么)[呢吧]?$|(?<![这那])是(哪|什么时候|啥时候|几时|在哪)[^，,。？?都也]{0,10}的$|(了|过)[^，,。]{0,8}没得$"
                              # 发烧应该没超过三天吧, 你平时胃就不太好吧: a guess put to the patient to confirm
                              r"|(?<![别先差])(没|不)[^，,。不没\s]{1,10}吧$"
                              # 叔叔自己能坐起来吃饭了吧, 您这个药是心内科开的吧; Wu 平常头晕伐
                              r"|(?<![就先])(能|会)[^，,。]{1,10}了吧$|^(你|您)[^，,。]{0,6}应该(是|有|没|不)[^，,。]{1,12}吧$|(你|您)[^，,。]{0,12}是[^，,。]{1,12}的吧$|(?<=[\u4e00-\u9fff])伐$|^[^，,。]*(还|有没|有)[^，,。]{0,8}(?<![好棒对])哇$"
                              # 药都按时吃了吧: a guess that the patient did it (not 别去了吧, 就这样了吧, 该停了吧)
                              r"|^(?![^，,。]*(别|不要|不用|还是|就|该|先))[^，,。]*(吃|服|用|打|量|测|做|查|喝)(过|了)吧$")
-_PLEASE_ASK = re.compile(r"请问|请教一下|想问一下|问一下您|问一下你|(^|(?<=\s))(我)?想(了解|问|知道)一下"
+_PLEASE_ASK = re.compile(r"请问|请教一下|想问一下|问一下您|问一下你|(^|(?<=\s))(我)?想(先)?(了解|问|知道)一下"
                          # 不知道您之前有没有做过胃镜: the polite indirect question, aimed at the patient (not
                          # 不知道您有没有注意到…: drawing attention to what the doctor goes on to say)
                          r"|^(我|也)?不知道(您|你)(?!.*(注意|发现|听说|想过|意识))")
@@ -395,6 +398,8 @@ _REQUEST_INFO = re.compile(
     r"|(?<![没不别])(告诉我|发给我|发我|报给我|传给我|回复我|发过来)(一下|吧|哈)?$"
     # Cantonese: 有冇报告可以影低畀我睇睇 (a picture given for the doctor to see)
     r"|[畀俾]我(睇|看)"
+    # 做一下这个小量表: a questionnaire to answer now; 直接回数字就行: how to answer it
+    r"|(做|填)(一下)?(这个|这份|下面的?|以下的?)(小)?(量表|问卷|自测|测试|评估表)|(直接)?(回|回复)(我)?(个|一个)?(数字|序号|编号|字母|选项)就(行|好|可以)(了|啦|哈)?$"
     # 甲功单子发一下, 盒子拍一下: what the patient has, sent or photographed for the doctor (not 胸片拍一下, an X-ray)
     r"|(单子|报告单?|化验单|检查单|截图|病历|处方|方子|盒子|药盒|包装|说明书|照片)(也)?(发|传|拍)(一下|过来|给我)(?![了过])"
     # 请照实说, 方便的话拍一下方子给我: the truth, a photo of what the patient has (not 见到医生一定要如实回答: later)
@@ -405,7 +410,7 @@ _REQUEST_INFO = re.compile(
     # 化验单发过来我看下, B超单子拍过来，NT的报告也一起发: something sent for the doctor, with no 请 or 把
     r"|可以(?i:upload|上传)|(?<![已没不别我])(拍|发|传)(过来|上来)(?![了过的])|(?<![已没不别])(拍|发|传)给我(?![了过的们])|一起(发|传|拍)(过来|给我|一下)?$"
 )
-_A_NOT_A = re.compile(r"(?<![不没说])([\u4e00-\u9fff]{1,2})[不没唔]\1")  # 疼不疼, 厉害不厉害; not 没事没事
+_A_NOT_A = re.compile(r"(?<![不没说费])([\u4e00-\u9fff]{1,2})[不没唔]\1")  # 疼不疼, 厉害不厉害; not 没事没事
 # (nor 这事儿说大不大: "it is not really big", an idiom)
 # 吃药了没, 数过脉搏没有, 还有别的症状没有: a perfective or 有 earlier in the clause, then 没(有) at its end
 _PERFECT_NOT = re.compile(r"(过|了).{0,10}(没有|没得|没)$|有.{1,10}(没有|没得)$")
@@ -415,7 +420,7 @@ _BARE_NOT = re.compile(r"(?<![还也并都再就])(?<=[\u4e00-\u9fff])([不没]|
 # Elliptical "那X呢": a short topic plus 呢 asks "and what about X?"; discourse openers (其实呢) do not.
 # (娃这是出牙呢: a copula explains, as 呢 closes a statement)
 _TOPIC_NE = re.compile(r"^(?!其实|当然|所以|然后|总之|一般|如果|要是|这个|那个|不|别|没|也|就|都|还)(?![^呢]*(这|那|就)是)(那|那么)?(?:[A-Za-z]+\d*\s?|[^的了A-Za-z]){1,6}呢$")  # (补体C3 C4呢: a test's Latin name one word)
-_SHIFOU = re.compile(r"是否(?!定的)|有无|有冇")  # not 答案是否定的 (the answer is no)  # 有无 is the written 有没有 (有无恶心呕吐, 既往有无手术史)
+_SHIFOU = re.compile(r"是否(?!定的)|有无|有冇|有木有")  # not 答案是否定的 (the answer is no)  # 有无 is the written 有没有 (有无恶心呕吐, 既往有无手术史)
 # A tag that asks the patient to confirm what was just said back to them: "你是说…，对吧".
 _TAG_QUESTION = re.compile(r"^(对|是)吧$")
 # (早上起来就这样的还是昨儿个就有点儿: A的还是B, the 是 left out; not 最好的还是…, "the best is still", or 吃西药的还是
@@ -431,18 +436,19 @@ _INTERROGATIVE = re.compile(
     # (什么时候戒都不晚: whenever)
     r"|(?<![为没不])(?<!不是)什么(?![都也的])(?![\u4e00-\u9fff]{1,4}[都也])"  # 比吃什么补药都管用
     r"|哪(?!怕)[里儿个些边种一天位]?"
-    r"|多久|多就$|多长时间|多长|多大|多高|多重|多远"
+    r"|多久|多就了?$|多长时间|多长|多大|多高|多重|多远"
     r"|多少(?![有会也都还能要得带])"
     # (搽多几次: "a few more times", said to the patient; not 差不多几点: roughly when)
     # (稍微推迟几天不影响效果: a few days later or earlier; 月经推迟几天了 still asks)
     r"|(?<![好十这那前后头近过再隔每下])(?<![^不]多)(?:(?<![迟延晚早拖])|(?=几个?[次天周月年小][^，,。？?]{0,2}了))几(?![乎率])[次天岁个点年月周小分斤度片颗回遍号顿口杯支根包类级期型碗瓶两俩楼层付服剂勺袋粒组针]"
     r"(?!之内|内|以内|后|以后|左右)|(?<![十这那前近])几(毫米|毫升|毫克|厘米|公分|公斤|公里)"
-    r"|(?<=[得做犯发有生住去吃]过)几[次回遍个种]"
+    r"|(?<=[得做犯发有生住去吃醒]过)几[次回遍个种]"
     # Sichuanese 好多 is "how many, how much": 一天抽好多根, 血糖测了好多 (not 好多了: much better)
     r"|(?:(?<=[测量抽吃喝]了)|(?<=[测量抽吃喝是有]))好多(?=[根个次回包杯支瓶斤碗顿\s]|$)"
     r"|怎么样|(?<![不没])怎么(?![办也都])|为什么|何时|(?<!换)(?<!对)(?<!是)谁(?![^，,。？?]{0,8}[都也]|对谁|是谁)|(?<=主要是)谁(?=在|来|管|带|照顾|陪)"
     # 吃的啥药, 啥时候开始的, 娃精神咋样, 咋了 (not 啥都, 咋办: what to do)
-    r"|啥(?![都也])|咋(?![办整])|(?<![冇没])咩(?!事|再|就|随时|可以|需要|问题)"
+    # (睡前一般都在干嘛: what, its 嘛 stripped at the end as a closing particle; not 干嘛不…, why not)
+    r"|(?<!不)干(嘛|啥)(?!不)|(?<=[在去要想来都])干$|啥(?![都也])|咋(?![办整])|(?<![冇没])咩(?!事|再|就|随时|可以|需要|问题)"
 )
 # Words that embed a question as an object ("明确是不是感染") or make a clause a condition.
 # (我先说一下飞蚊症是怎么回事: what the doctor goes on to explain)
@@ -459,10 +465,11 @@ _COMPARED_WITH = re.compile(r"比[^，,。比]{1,8}$")
 _COMPARISON = re.compile(r"^[^，,。？?]{0,4}(更|还要|还)(重要|要紧|关键|有用|有意义|能说明|说明问题|危险|严重|可靠|准)")
 # (能戴多久算多久: as long as it goes)
 _FREE_CHOICE = re.compile(r"(什么|哪里|哪儿|哪个|多少|多久|多远|怎么|谁|啥)[^，,。？?]{0,6}?(就|都|算)[^，,。？?]{0,4}?\1")
-# 要不先把…改到早上吃，看看…？ / 咁你不如试下戒咗咖啡先，睇下…？: a proposal, then the trial of it (or what else it
+# 要不先把…改到早上吃，看看…？ / 咁你不如试下戒咗咖啡先，睇下…？: a proposal, then the trial of it
+# (…，连吃五到七天，把经期那次头痛压一压？: or what it is to hold down) (or what else it
 # keeps to: 要不这周先别上场了，就做做上肢力量？)
 # (要不要试试睡前热敷一下腰，再做几组小燕飞？: what else the proposal takes in)
-_TRIAL = re.compile(r"^(再)?(看看|试试|观察|看一下|试一下|睇下|睇睇|睇吓)|^(先)?试[一两三几]?个?(礼拜|星期|周|晚上|晚|段时间|阵子)|^(就|只|光)(?!是)[\u4e00-\u9fff]"
+_TRIAL = re.compile(r"^(再)?(看看|试试|观察|看一下|试一下|睇下|睇睇|睇吓)|^把[^，,。？?]{1,12}(压一压|压下去|压住|控制住|稳住|降下来)|^(先)?试[一两三几]?个?(礼拜|星期|周|晚上|晚|段时间|阵子)|^(就|只|光)(?!是)[\u4e00-\u9fff]"
                     r"|^(再|然后|顺便)(做|练|加|配合|吃|喝|用|泡|敷|贴|涂|抹|按|揉)")
 # 能不能把刷牙时间延长到两分钟，用巴氏刷牙法？: a second thing to do, in the same proposal (not …，吃得下饭？)
 # (能不能先别戴隐形眼镜，改戴框架眼镜？: what to wear instead; 要不晚饭后先别躺下，…，过两个钟头再睡？: when to do the rest)
@@ -482,7 +489,7 @@ _WILL_BEFORE = re.compile(r"会[\u4e00-\u9fff]{0,3}$|(过去|过来|进去)$|(�
                           r"|^(再|并|同时|另外|还可以|也可以)(配合|做|加|练|上|约|找|去|吃|用|来)$")  # 就停几天
 # 有什么不舒服随时再来: "anything", then what to do about it
 # (有什么不舒服再来, 有啥不舒服随时在来: 再 after what is wrong, and 在 typed for 再; not 什么时候再来: when)
-_ANY_THEN = re.compile(r"^(?!时候|时间)[^，,。？?]{0,6}?(随时|及时|马上|立刻|赶紧|就|(?:(?<=不舒服|不对劲)|(?<=不适|异常|问题|情况))再)(再|在)?(来|回来|过来|找|联系|告诉|跟|说|讲|问|复诊|就医|就诊|去|到|打)")
+_ANY_THEN = re.compile(r"^(?!时候|时间)[^，,。？?]{0,6}?(随时|及时|马上|立刻|赶紧|就|(?:(?<=不舒服|不对劲|无爽快)|(?<=不适|异常|问题|情况))(再|搁|擱|阁|閣))(再|在)?(来|回来|过来|找|联系|告诉|跟|说|讲|问|复诊|就医|就诊|去|到|打)")
 # How far before and after a question word the checks above read (the longest labelled reach is far shorter)
 _NEAR = 64
 _NEGATED_BEFORE = re.compile(r"(不|没|唔|冇|并不|并没|无)(代表|说明|意味着|是|系|有|用|需要|必)?.{0,3}$")
@@ -513,16 +520,16 @@ _LATER_REPORT = (r"^[^，,。？?]{0,4}(?<![这近])([一二两三四五六七�
 _A_STRONG_RE = re.compile(
     r"(?<!的)(?<!给出)(?<!给您)(?<!给你)建议(?!(你|您)?[\u4e00-\u9fff]{0,6}的(?!话)(?=[\u4e00-\u9fff])|(你|您)?的|之前|以前)|推荐|应该(?![的是做])|应当"
     r"|我的(意见|建议|看法)(是|呢)|还需要(?=(再|加|进一步)?(做|查|复查|去|住院|手术|吃|用|打|输|治疗))|(?<![还我有])(?<!评估是否)(?<!判断是否)(?<!决定是否)(?<!明确是否)(?<!确定是否)需要(?!了解|知道|问|你|您|补充|我|先了解|先问|先知道|很大的勇气|勇气|向(您|你)|确认|(跟|和)(您|你)(确认|核实|核对|了解))|必须(?!问|了解|知道)|一定要|(?<!不)一定(得|别|记得|放|按|坚持|注意|带|去|来|吃|用|戴|少|多)|最好|务必|切记|千万"
-    r"|注意(?!到)|避免|(?<!要)不要|弗要|覅|(?<!能)不能|(家庭)?作业(是|就是)|(?<![特区分级类性识辨个告鉴差])别(?![人的处家]|$)|勿|禁止|禁用|禁食|禁水|忌|小心(?!翼翼|眼|思)"
+    r"|注意(?!到|过)|避免|(?<!要)不要|弗要|覅|(?<!能)不能|(家庭)?作业(是|就是)|(?<![特区分级类性识辨个告鉴差])别(?![人的处家]|$)|勿|禁止|禁用|禁食|禁水|忌|小心(?!翼翼|眼|思)"
     # (不舒服的话告诉我: to be told if it happens)
     r"|(的话|如果|要是|一旦|万一|假如)[^，,。]{0,12}(告诉|通知|联系)我(一下|吧|哈)?$|" + _LATER_REPORT + r""
     # (就要马上回来, not 我去问问上级医生，马上回来: the doctor; 要抓紧练: the window of rehabilitation)
-    r"|(?<!没能)(?<!未能)(?<!没有)(?<!不能)及时|尽快|尽早|立即|立刻|即刻(去|返|到|来|嚟|睇|打|停|食|送|入院|call|搽|涂|擦|抹|冲|洗|敷)(?![咗了过])|马上(去|到|来|就医|就诊|停|送|打)|(?<=[就要得请])马上回(来|医院|诊)|赶紧|赶快|抓紧(时间)?(去|治|看|吃|做|查|练|锻炼|康复|复查|处理)|(唔|毋)好(?!意思)|就医(?!卡|记录)|就诊(?!卡|号|记录|信息|人|者)|(?<!上次)(?<!上回)(?<!前次)(?<!上一次)(?<!最近一次)复诊(?!已|到现在|以来|情况|结果|医生|大夫|医师|护士)|回诊|(?<!上次)(?<!上回)(?<!前次)(?<!这次)(?<!此次)(?<!本次)(?<!上一次)(?<!最近一次)复查(?!到现在|以来|的(?!时候))|急诊(?!病人|患者|的病人|班|值班|医生|分诊|预检|台)|打120|遵医嘱|医生指导|去医院|到医院|来医院"
+    r"|(?<!没能)(?<!未能)(?<!没有)(?<!不能)及时|尽快|尽早|立即|立刻|即刻(去|返|到|来|嚟|睇|打|停|食|送|入院|call|搽|涂|擦|抹|冲|洗|敷)(?![咗了过])|马上(去|到|来|就医|就诊|停|送|打)|(?<=[就要得请])马上回(来|医院|诊)|赶紧|赶快|抓紧(时间)?(去|治|看|吃|做|查|练|锻炼|康复|复查|处理)|(唔|毋)好(?!意思)|就医(?!卡|记录)|就诊(?!卡|号|记录|信息|人|者)|(?<!上次)(?<!上回)(?<!前次)(?<!上一次)(?<!最近一次)复诊(?!已|到现在|以来|情况|结果|医生|大夫|医师|护士)|回诊|(?<!上次)(?<!上回)(?<!前次)(?<!这次)(?<!此次)(?<!本次)(?<!上一次)(?<!最近一次)复查(?!到现在|以来|的(?!时候))|(?<![在从])急诊(?!病人|患者|的病人|班|值班|医生|分诊|预检|台)|打120|遵医嘱|医生指导|去医院|到医院|来医院"
     # Cantonese 有咩唔舒服就即刻返嚟医院: come back at once (so 咩 there is "anything", not "what")
     r"|返(嚟|来|去)(医院|复诊|覆诊|急症|急诊)"
     # 你要看医生: 要看 alone is what something depends on (要看症状), but not before a doctor
     r"|(?<![不没想])(要|得)去?看(医生|大夫|急诊|门诊)(?![了过吗没])"
-    r"|^这(个|种)?(伤|情况|口子)?(得|要|需要|必须)(?![看多几什啥])(缝|去|马上|赶紧|打|拍|做|查|住院|手术|处理|清创)|去.{0,6}科|到.{0,6}科|不宜|不可以|防止|预防(?!接种(证|本|卡|记录))|警惕|(就|还|必须|先)得"
+    r"|^这(个|种)?(伤|情况|口子)?(得|要|需要|必须)(?![看多几什啥])(缝|去|马上|赶紧|打|拍|做|查|住院|手术|处理|清创)|去.{0,6}科|到.{0,6}科|不宜|不可以|防止|预防(?!接种(证|本|卡|记录)|药)|警惕|(就|还|必须|先)得"
     # 得做根管, 照顾的人也得喘口气: must (not 得了, 得过, 得看情况, 得嘞: caught, depends, agreed; 得用什么药: asked)
     r"|(^|(?<=[也都]))得(?!了|过|的|到|病|看|知|出|分|益|亏|罪|意|当|劲|失|很|太|挺|嘞|咧|勒|啦|嘛)(?=[\u4e00-\u9fff])(?![^，,。？?]{0,12}(什么|啥|哪|多少|几|怎么|吗|么))"
     # 抗组胺药得停一周, 这周得安排输一次血, 方案得调了: a drug, a week or a plan, then must and what to do to it
@@ -588,7 +595,7 @@ _A_ACTION_RE = re.compile(
     r"|每(次|餐|顿)\d|每(次|餐|顿)[一二两三半](?!边|侧)|(要|得|需要)(吃|喝|睡)(够|足|饱)|(一天|每天|每日|一日)[一二两三四\d][两三四五六]?(次|组)|饭[前后](?:(?!还是).){0,6}(吃|服)(?![的了过]|还是)"
     # (not 几个小点点: tiny dots, a sign)
     r"|[高低多少大小松早]点(?![儿点])|吸入(?!剂)|雾化"  # (吸入剂您平时是怎么用的: the inhaler named)
-    r"|(要|应|尽量|平时)(少|多)(?![久少大长远高重]|就$|了解|问|知道)[\u4e00-\u9fff]|莫(要|去|吃|喝|送|让|熬|碰|抓|挠|用|再|搬|提|拎|扛|等|着急|担心|慌|怕|乱|随便|自己|一天到晚|天天|老是|总是|耍|玩|停|断|抽)"
+    r"|(要|应|尽量|平时)(少|多)(?![久少大长远高重]|就了?$|了解|问|知道)[\u4e00-\u9fff]|莫(要|去|吃|喝|送|让|熬|碰|抓|挠|用|再|阁|閣|搁|擱|搬|提|拎|扛|等|着急|担心|慌|怕|乱|随便|自己|一天到晚|天天|老是|总是|耍|玩|停|断|抽)"
     r"|(比较|更为?|最为?)(合适|妥当|稳妥|保险)(?!的)|保守(治疗|观察)|隔离(一|两|几|\d|观察)"
     # 抗生素要吃满疗程, 拐杖要用满六周, 等病理出来再定, 蚊子包不用管它 (Cantonese 唔使开刀), 户外活动每天两小时
     # (Hakka 结核药爱食足半年 / 毋好自家停: 爱 is "must", 毋好 "don't", as Cantonese 唔好)
@@ -614,7 +621,7 @@ _A_ACTION_RE = re.compile(
     # 药可能要调整: a change of treatment to come
     r"|(要|需要|得|应)调整(一下)?(药|剂量|方案|用药)?"
     # code-switched advice: 先 check 一下血常规, 两周后 follow up
-    r"|(?i:\b(re)?check)\s*一下|(后|再|要|需要|记得|按时|定期|回来|来)\s*(?i:follow[ -]?up|re-?check)(?![ -]?(日期|date|时间))|(要|得)跟上"
+    r"|(?i:\b(re)?check)\s*一下|(后|再|要|需要|记得|按时|定期|回来|来|计划|就)\s*(?i:follow[ -]?up|re-?check)(?![ -]?(日期|date|时间))|(要|得)跟上"
     r"|请[^，,。]{1,8}会诊"
     # 阿莫西林 0.5 tid 7天: a prescription's frequency; 每天吃400单位, 一直吃到两岁: a daily dose and how long
     r"|(?i:(?<![A-Za-z])(qd|bid|tid|qid|qn|qod|prn|q\d{1,2}h)(?![A-Za-z])(?!\s*(?:那个|这个|的)))"
@@ -687,7 +694,7 @@ _A_ACTION_RE = re.compile(
     r"|^(今晚|今天晚上|今天|明天|明早|明晚|后天)(上午|下午|晚上|早上)?(?!请(大家|各位|你们|您们|家属))[^，,。？?我您你]{0,5}(打|吃|服|来|过来|抽血|复查|复诊|做|查|停|空腹)(?![了过吗么问的])(?![^，,。？?]{0,6}(多少|几|什么|啥|吗|么))"
     r"(?![^，,。？?]{0,3}(那个|那|的)(地方|部位|位置|针眼|伤口|胳膊|手臂|屁股))"
     r"|^(先)?(给|帮)(您|你)(开|续|预约|安排|换|调整|加|减|挂)|(先|暂时)在家(观察|休息|隔离|养)"
-    r"|(超过|高于|低于|不到)[^，,。]{0,8}就(吃|用|服|去|来|打)|^带上(?=[\u4e00-\u9fff])|(主要|只能|全靠|要|(?<![我你您他她])得|需要)靠(?!谱)"
+    r"|(超过|高于|低于|不到|少于|多于|大于|小于)[^，,。]{0,8}就(吃|用|服|去|来|打|按铃|叫|喊|找)|^带上(?=[\u4e00-\u9fff])|(主要|只能|全靠|要|(?<![我你您他她])得|需要)靠(?!谱)"
     r"|(每年|每天|每月|每周|每次|年年|天天)(都)?(要|得|需要)(打|吃|服|用|查|复查|体检|接种|换|测|量)(?![了过吗么什啥几多])"
     r"|(还|就)?(要|得|需要)再(打|吃|服|用|查|复查|做|来|接种|测|量)(?![了过吗么什啥几多])"
     r"|往(前|后)挪|[\d一二三四五六七八九十]+点(前|以前|之前)(就)?(吃完|睡|上床|吃|喝|放下|关|熄灯|躺下)|(手机|电脑|电视|屏幕)少(看|刷|玩)"
@@ -695,7 +702,7 @@ _A_ACTION_RE = re.compile(
     r"|(睡前|睡觉前|上床前|吃饭时|尽量|早点|要|得|先|多)(放下|收起|远离|少碰|别碰)(手机|平板|电子产品|屏幕)(?![了过])"
     # 要不先拿热毛巾敷敷肚子？: a proposal opened by 要不先 is something to do, whatever the verb (not 要不就是…: either;
     # nor 要不先说说你的情况？: what the doctor needs to know)
-    r"|(?<!需)要不" + _PROPOSAL_WHEN + r"(先|试试?)(?!(说|讲|告诉|描述|聊|发|拍|传|问|让我))|(热|冷|湿)毛巾"
+    r"|(?<!需)要不" + _PROPOSAL_WHEN + r"(先|试试?|就(开始)?(?=吃|用|服|涂|喷|戴|做|练))(?!(说|讲|告诉|描述|聊|发|拍|传|问|让我))|(热|冷|湿)毛巾"
     # 每个月同一角度拍张照片对比: photos kept to compare, a record of the patient's own
     r"|(拍|录)[^，,。]{0,10}(对比|比较|留底|留存|存档)$|^(每(天|周|个?月)|定期)[^，,。]{0,8}(拍|录)[^，,。]{0,4}(照|视频)"
     # 先排查饿了、尿了、热了这几样, 一氧化碳中毒首先要开窗通风: what to rule out first, the first step
@@ -721,6 +728,13 @@ _A_ACTION_RE = re.compile(
     # 停螺内酯。: a ward round's terse order, a drug stopped (not 停了三天, 停经, 停几天; nor 停一会儿再猛吸一口: a pause, in
     # breathing or in pain)
     r"|^(先|立即|马上|暂时)?停(掉)?(?![了过止经电水工课车几多什啥])(?!一会|一下|一阵|下来|顿|住|留|片刻|几秒)[\u4e00-\u9fff]{2,8}(吧)?$"
+    # 石膏太紧的话今天就回来调, MRI要预约, 早发现早调岗, 72小时内都还能吃阻断药, 6到12个月后再补上, 羟考酮改为20mg，每12小时一次
+    # (not 他就回来了, 约了吗)
+    r"|就(回来|过来|来医院|去医院|来门诊)(?![了过吗么没])|(要|得|需要|提前)预约(?![了过吗么没])|早(发现|诊断|治疗|干预|处理|调岗|就医|检查)早"
+    r"|[\d一二两三四五六七八九十]+\s*(小时|天|周)(以)?内(都)?(还)?(能|可以)(吃|用|打|做|服)(?![吗么])|(后|以后)再(补上|补|打|接种)(?![了过吗么没])"
+    r"|(?<!已经)(?<!已)改(为|成)\s*\d+(\.\d+)?\s*(单位|IU|mg|毫克|微克|片|粒|ml|毫升|克)|^每(隔)?\s*[\d一二两三四五六七八九十半]+\s*个?(小时|钟头|天|周)\s*(一|1)次$"
+    # (一定挂蚊帐, 连吃五到七天: what to put up, how long to keep taking it)
+    r"|(一定|记得)(挂|穿|涂|喷)|连(吃|用|服|涂|喷)[一两三四五六七八九十\d]+(到[一两三四五六七八九十\d]+)?个?(天|周|星期|礼拜|月)(?![了啦])"
     # 家里要有个心理准备: what the family must prepare for (an ICU's bad news), advice to them
     r"|(要|得|需要|应该)(有|做好)(个|一个)?(心理|思想)准备"
     # 比索洛尔先续上，这次开四周的量: a medicine renewed, and for how long (not 续上了吗, 开了两周的药: done)
@@ -743,7 +757,7 @@ _A_ACTION_RE = re.compile(
 )
 _A_INFO_RE = re.compile(
     r"可能(是|为|会|有|系)|可能[\u4e00-\u9fff]{1,4}了$|考虑(是|为)|(?<![你您他她])应该是[^，,。？?什么啥哪谁多几吗么呢吧\s]{2,8}(?=\s|$)|属于|提示|诊断|引起|导致|造成|一般|通常|常见|正常|良性"
-    r"|问题不大|大问题|(关系|关联|影响)不(大|太大)|(最|更)(重要|要紧|关键)|比(什么|啥)都(重要|要紧|关键)|有助于|(窗口期|潜伏期|恢复期|病程|半衰期)(一般|通常|大概|大约|约|是|为|在)?[^，,。？?吗么多几]{0,3}[\d一二两三四五六七八九十半]|(并)?不(会)?影响(效果|疗效|药效|使用|哺乳|喂奶|检查|结果)(?![吗么吧])|(?<![不么])(能|可以)(延缓|减缓|减慢)|会自愈|自愈|愈合|缓解|改善|有关|是因为|主要是(?!想|哪|什么|啥|怎么|多|谁|几)|原因|表现|方法(就)?是|办法(就)?是"
+    r"|问题不大|大问题|(关系|关联|影响)不(大|太大)|(最|更)(重要|要紧|关键)|比(什么|啥)都(重要|要紧|关键)|有助于|是主要的?(原因|诱因|病因|过敏原|来源)|比[^，,。？?]{1,8}(还|更)(重要|要紧|关键)|(?<![你您])(很多|多半|大多|大部分|多数)(时候)?(都)?是[^，,。？?吗么]{1,10}(引起|导致|造成|带出来|诱发|闹)的|(窗口期|潜伏期|恢复期|病程|半衰期)(一般|通常|大概|大约|约|是|为|在)?[^，,。？?吗么多几]{0,3}[\d一二两三四五六七八九十半]|(并)?不(会)?影响(效果|疗效|药效|使用|哺乳|喂奶|检查|结果)(?![吗么吧])|(?<![不么])(能|可以)(延缓|减缓|减慢)|会自愈|自愈|愈合|缓解|改善|有关|是因为|主要是(?!想|哪|什么|啥|怎么|多|谁|几)|原因|表现|方法(就)?是|办法(就)?是"
     r"|关键(是|在于)|这(是|属于)[^，,。]{0,8}(作用|反应|现象)|会(让|使|令)(?!我)|(?<=[\u4e00-\u9fff])(?<![不是或还])容易(?![吗么不])[\u4e00-\u9fff]|起效"
     # 孩子这是中耳炎, 这就是过敏性鼻炎: a diagnosis named (not 这是什么病, 这是中耳炎吗)
     r"|(?<![不说])这(次|回)?(就)?是[^，,。？?什么啥哪吗么不]{0,6}(炎|病|症|综合征|感染|过敏|骨折|结石|囊肿|湿疹)(?![吗么呢])"
@@ -888,6 +902,8 @@ _PURPOSE = re.compile(r"^(为了|为)(更|能)?(准确|明确|确定|判断|了�
                       # 您说的甲功复查, 上次让您注意的低盐饮食: what the patient said or was told before, as the topic
                       r"|^(您|你)(刚才|之前|上次)?(说|提到|讲|问)的|^(?:(上次|之前|刚才|前面)(我)?|我)(让|叫|嘱咐|建议|交代)(您|你)[^，,。]{0,12}的")
 _QUALIFIES_REQUEST = re.compile(r"^(最好|尽量|要能|要)(是|在|用|拍|能|把|对着|正对|清楚|清晰|白天|自然光|带上|附上|连同|注明|写上|标上|包括)"
+                                # 请把家里测的血压发过来，早晚各一次，连续三天的: which readings to send
+                                r"|^(早晚|每天|每日|一天)各?[一两二三\d]次(的)?$|^连续[一二两三四五六七\d]+(天|周)的?$"
                                 # 把血常规结果发我一下，主要看血红蛋白那一项: what the doctor will read in what is sent
                                 r"|^(我)?(主要|重点|就|只)(是)?看(?!看)"
                                 # 不要开美颜, 别反光, 拍清楚点, 自然光下拍: how to take the photo asked for
@@ -1039,6 +1055,7 @@ def _analyse(text: str) -> _Evidence:
     # 能把血常规报告拍给我吗? 拍清楚点, 别反光.: a sentence that only says how to do what the one before asked
     asked_before, advised_before = False, False
     quoted_before = False  # the sentence before quoted someone else's question (很多家长问…能不能洗澡？)
+    quoted_question = False  # the sentence before was only a quoted question
     for idx, sent in sentences.items():
         sent_text = texts[idx]
         # (仅供参考，如有不适请及时就医: the stock safety net is part of the boilerplate, not advice beside it)
@@ -1057,6 +1074,7 @@ def _analyse(text: str) -> _Evidence:
         suggesting, advice_after = False, 0.0
         proposing = True  # every clause asked asks consent (你看这样行不行), here to the advice after it
         third_party = False  # 有人问能不能吃鸡肉，是不是发物？: an earlier clause quotes someone else's question
+        quoting = False  # a clause of this sentence was a quoted question going on from the sentence before
         proposal_lead = False  # 要不先把…改到早上吃，看看睡眠会不会好一点？: a proposal, and its trial
         embedded_open = False  # the clause before embedded its question in advice (观察是否发热，…)
         proposed = False  # an earlier clause was advice asked as a question (能不能把…延长到两分钟，…？)
@@ -1089,7 +1107,9 @@ def _analyse(text: str) -> _Evidence:
             # (这次想戒烟是您自己决定的，还是家里人劝的？: 是 inside it, the 还是 clause closing the sentence)
             alternative = n + 1 < len(sent) and sent[n + 1].text.startswith("还是") and (
                 c.text.startswith("是")
-                or ("是" in c.text and n + 2 == len(sent) and not re.match("还是(要|得|应|需|必)(?![^，,。？?]{0,16}才)", sent[n + 1].text)))
+                or ("是" in c.text and n + 2 == len(sent) and not re.match("还是(要|得|应|需|必)(?![^，,。？?]{0,16}才)", sent[n + 1].text))
+                # (您这次去东南亚是住城市酒店，还是要进雨林徒步: what the patient will do, asked; not 您这是…，还是要…)
+                or (n + 2 == len(sent) and bool(re.search(r"(你|您)(?!这是)[^，,。？?]{0,10}(?<!这)是(?!的)", c.text))))
             # (…，还是慢慢加重、慢慢缓解的: the second half describes too)
             second_half = alternative_open and c.text.startswith("还是")
             alternative_open = alternative
@@ -1142,7 +1162,9 @@ def _analyse(text: str) -> _Evidence:
             # (很多家长问打完疫苗能不能洗澡？: the clause itself quotes them)
             third_party |= bool(_THIRD_PARTY_ASKS.match(c.text))
             if q > 0 and (n > 0 and _REPORTS_NEXT.search(sent[n - 1].text)
-                          or (third_party and not _SECOND_PERSON.search(c.text))):
+                          or (third_party and not _SECOND_PERSON.search(c.text))
+                          or (quoted_question and n == 0 and c.terminal_question and not _SECOND_PERSON.search(c.text))):
+                quoting = True
                 q, overruled = 0.0, True
                 local.append("reported")
             if (third_party or quoted_before) and q == 0 and a == 0 and _ANSWERS_QUOTED.match(c.text.rstrip(_TRAILING)):
@@ -1223,6 +1245,9 @@ def _analyse(text: str) -> _Evidence:
         requests[idx] = asked_before
         advised_before = sa > 0
         quoted_before = third_party
+        # (很多家属会问：用吗啡会不会上瘾？会不会让人走得更快？: a sentence that only quotes a question, and the next
+        # question with no 你 in it goes on quoting; not …，其实不会。孩子现在精神怎么样？, asked after the answer)
+        quoted_question = (third_party or quoting) and sq == 0 and sent[-1].terminal_question
         per_sentence[idx] = (sq, sa)
         asked[idx] = asking + pending
 
@@ -1241,6 +1266,7 @@ def _analyse(text: str) -> _Evidence:
             marked = nxt is not None and bool(_MARKED_ANSWER.match(sentences[nxt][0].text))
             explained = nxt is not None and bool(_EXPLAINS.match(sentences[nxt][0].text) and _WHY_HOW.search(sent_text))
             answers = nxt is not None and (_SELF_ANSWER.match(sentences[nxt][0].text)
+                                           or (_ANSWERED_NEXT.match(sentences[nxt][0].text) and not _SECOND_PERSON.search(sent_text))
                                            or (_EXPLAINS.match(sentences[nxt][0].text) and _WHY_HOW.search(sent_text))
                                            or _gives_count(sent_text, "".join(c.text for c in sentences[nxt])))
             if marked or explained or answers and following_advice or sentences[idx][0].heading and following_advice:
