@@ -397,7 +397,7 @@ _ABOUT_OTHERS = re.compile(r"(家里|家中|家人)的?(大人|老人)|(家里|�
                            r"|(?:^|(?<=[，,。？?！!\s]))大人们?(?!的?药)"
                            # 你妈妈当年…也, 你爱人以前犯过…, 她爸爸是不是也…, 你们队里还有谁…, 您家里人抽烟吗
                            # (你先生的疫苗, 妳先生晚上会不会被吵醒: a husband; not 先生您好, the doctor's "sir")
-                           r"|(你|您|他|她)(家里?)?的?(阿妈|阿爸|妈妈|妈|爸爸|爸|母亲|父亲|爱人|老伴|老公|老婆|媳妇|丈夫|妻子|对象|爹妈|父母|家里人|家人|先生(?![，,您你])"
+                           r"|(你|您|他|她)(家里?)?的?(阿妈|阿爸|妈妈|妈|爸爸|爸|母亲|父亲|爱人|老伴|老公|老婆|媳妇|丈夫|妻子|对象|爹妈|父母|家里人|家人|太太|先生(?![，,您你])"
                            r"|婆婆|公公|岳母|岳父|婆家|娘家|哥哥|姐姐|弟弟|妹妹|奶奶|爷爷|外婆|外公|姥姥|姥爷"
                            # 你表哥当年吃的什么药: a cousin, an aunt or an uncle
                            r"|[表堂](?:哥|姐|弟|妹)|舅舅|舅妈|姑姑|姑妈|叔叔|婶婶|伯伯|大伯|阿姨|姨妈|小姨|小舅|亲戚"
@@ -507,6 +507,7 @@ _DOSE = re.compile(r"一次(?=(?:要|得|能)?(?:吃|服|用|喝|打|吸|滴|抹
 # 在哪儿挣钱 asks the work, 疼的时候往哪儿走 where the pain runs: neither asks where it is (哪 is left, for the
 # everyday words: 往哪走 still adds 放射)
 _PLACE_OF_ANOTHER = re.compile(r"(?<=[往朝])哪(?:里|儿|边)(?=[^，,。？?]{0,2}(?:走|窜|串|跑|传|放射|去))"
+
                                r"|哪(?:里|儿)(?=上班|挣钱|赚钱|干活|打工|工作|上学|读书)")
 # 家里养猫狗吗: the home where animals are kept, which asks nothing of who lives there (unless the fact is about pets)
 _HOME_OF_PETS = re.compile(r"(?:家里头|家里|家中|屋里|屋头|家)(?=(?:有没有|有|没|还)?养(?:了|过|着)?(?:什么|啥|些|只|条)?"
@@ -527,6 +528,13 @@ _ACTIVITY_WHEN = re.compile(r"(?:干|做)(?:什么|啥)(?:事|活)?(?:的)?(?:�
 _EVENT_AT = re.compile(r"几点(?=钟?(?:会|就|才)?(?:发作|犯病|犯|发病|开始|出现))")
 # 跟同岁的比: the children of the same age, whose age is not asked
 _SAME_AGE = re.compile(r"同岁的?|同龄的?")
+# 肿到哪了: how far the swelling has gone, not where it is (session 66)
+_HOW_FAR = re.compile(r"(?<=[肿红烂紫青]到)(?:哪里|哪儿|哪|什么地方|啥地方)")
+# 氨氯地平是哪一年开始吃的: when a medicine was started, not the illness (session 66)
+_STARTED_TAKING = re.compile(r"开始(?=[吃服用打喝]的?)")
+# 绝经是多大岁数: the age at that event, which a fact of the age now does not tell (session 66)
+_AGE_AT_EVENT = re.compile(r"(绝经|停经|来月经|月经|初潮|结婚|生孩子|生小孩|生头胎|当兵)([^，,。？?]{0,4}?)"
+                           r"(?:多大(?:岁数|年纪|年龄)?|几岁|多少岁)")
 # 晕起来, 疼起来: 起来 completes a symptom's coming on (a keyword 起来 of standing up is not asked there)
 _INCHOATIVE = re.compile(r"(?<=[晕疼痛痒咳喘抽烧肿麻胀哭闹])起来")
 # 血压量过吗, 去量一下: 量 the verb, to measure (a fact keyed 量 for an amount is not asked)
@@ -534,6 +542,11 @@ _INCHOATIVE = re.compile(r"(?<=[晕疼痛痒咳喘抽烧肿麻胀哭闹])起来"
 _MEASURING = re.compile(r"量(?=[过了着]|一下|一量|没量|不量)|(?<=[去再先没测称])量")
 _MEASURING_IN_FACT = re.compile(r"量[过了一，,。的]|测|血压|体温|体重|身高")
 _THING_FOR = re.compile(r"((?:那|这)(?:个|些|种|台|块|件)[^，,。？?你您他她我]{0,10}?(?:本来|原来|到底)?是)(?:做|干)(?:什么|啥)(?=用?的)")
+
+
+_ONCE = frozenset("一次 一回".split())
+# (session 66: 头一回闹这毛病 and 以前没这么疼过, which stands for 第一次, ask no length of an attack keyed 一次)
+_ONCE_COUNTED = re.compile(r"(?<![第头上下末])一(?:次|回)")
 
 
 def _evidence(fact: Fact, question: str) -> frozenset[str]:
@@ -555,6 +568,8 @@ def _evidence(fact: Fact, question: str) -> frozenset[str]:
         question = _IT_TAKES.sub(r"\1", question)  # 早上手指头要僵多久: how long it lasts each time
         question = _AT_FIRST.sub("起初", question)  # 一开始有没有流鼻水: what came first, not since when
         question = _APPLIED_FOR.sub("", question)  # 膏药贴了多久: how long it stayed on, not since when
+        if not _MEDICINE_IN_FACT.search(fact.fact + fact.patient):
+            question = _STARTED_TAKING.sub("", question)
         # 被子多久没洗了: how long since the washing, not the onset (but 多久没尿了 asks the onset of "尿不出")
         question = _SINCE_NOT.sub(lambda m: m.group(0) if m.group(2) in fact.fact + fact.patient else "", question)
         question = _PER_DAY.sub(r"\1", question)
@@ -581,17 +596,19 @@ def _evidence(fact: Fact, question: str) -> frozenset[str]:
         question = _HOME_OF_PETS.sub("", question)  # 家里养猫狗吗 asks the pets, not the household
     if "避孕" not in gloss:
         question = _CONTRACEPTIVE.sub("避孕", question)  # 在吃避孕药吗 asks contraception, not the medicines taken
-    question = _PLACE_OF_ANOTHER.sub("哪", question)
+    question = _HOW_FAR.sub("范围", _PLACE_OF_ANOTHER.sub("哪", question))
     question = _THING_FOR.sub(r"\1用来", question)
     question = _ACTIVITY_WHEN.sub("什么情况下", question)
     question = _SAME_AGE.sub("同龄", question)
+    question = _AGE_AT_EVENT.sub(lambda m: m.group(0) if m.group(1) in gloss else m.group(1) + m.group(2) + "那时", question)
     if "起来" in fact.keywords:
         question = _INCHOATIVE.sub("", question)  # 晕起来, 疼起来: when it comes on, not getting up
     if "量" in fact.keywords and not _MEASURING_IN_FACT.search(gloss):
         question = _MEASURING.sub("", question)  # 血压量过吗: measured, no amount
     canonical = with_standard_words(_canonical_question_words(question))
     found = {k for k in keywords
-             if (_morpheme_occurs(k, canonical, gloss) if len(k) == 1
+             if not (k in _ONCE and not _ONCE_COUNTED.search(canonical))
+             and (_morpheme_occurs(k, canonical, gloss) if len(k) == 1
                  else _word_occurs(_canonical_question_words(k), canonical))
              or _history_asked(k, canonical)}
     if _WORST_WHEN.search(question):
@@ -1118,33 +1135,59 @@ def _only_frame_of_another(fact: Fact, evidence: frozenset[str], question: str, 
 
 # A relative who asks for the patient (我替我爸问一下, 我妈最近…): the doctor's 你爸 is the patient, and 你自己 the
 # relative, whose own age or work the case does not hold.
-_RELATIONS = (("爸爸", "老爸", "爸", "父亲", "老爷子"), ("妈妈", "老妈", "妈", "母亲", "老太太"),
+_RELATIONS = (("爸爸", "老爸", "爸", "父亲", "老爷子", "老爹", "爹"), ("妈妈", "老妈", "妈", "母亲", "老太太"),
               ("老公", "丈夫", "先生"), ("老婆", "妻子", "媳妇"), ("爱人", "老伴"), ("爷爷",), ("奶奶",), ("外公", "姥爷"),
               ("外婆", "姥姥"))
 # (not 我老公说就是皮肤干: what the relative says of the patient, who writes herself)
 _PROXY_OPENING = re.compile("(?:替|帮|给)?我(?:家)?的?(" + "|".join(sorted({w for g in _RELATIONS for w in g}, key=len,
                                                                        reverse=True)) + ")(?!说|觉得|认为|让|叫|劝|陪|非|总说|吓|拉我|带我|逼)")
+_BOTH_PARENTS = re.compile(r"我(?:爹|爸|爸爸|父亲)和?我?(?:妈|妈妈|娘|母亲)|我(?:父母|爸妈|爹妈)")
 _SELF_OF_PROXY = re.compile(r"[^，,。？?！!；;]*(?:你|您)自己[^，,。？?！!；;]*[，,。？?！!；;]?")
 
 
+def _proxied(opening: str) -> list[tuple[str, ...]]:
+    """The relations a relative asks for (我爸…: the father; 我爹我妈中午吃了…: both parents), in _RELATIONS order."""
+    m = _PROXY_OPENING.search(opening)
+    if not m:
+        return []
+    if _BOTH_PARENTS.search(opening):
+        return list(_RELATIONS[:2])
+    return [next(g for g in _RELATIONS if m.group(1) in g)]
+
+
 def _as_the_patient(case: Case, question: str) -> str:
-    m = _PROXY_OPENING.search(case.opening or "")
+    groups = _proxied(case.opening or "")
     if not question:
         return question
-    if not m:  # 你爸那个病, 你哥也这样疼过吗: the patient's own father or brother, as a case's keywords name him (爸爸, 哥哥)
+    if not groups:  # 你爸那个病, 你哥也这样疼过吗: the patient's own father or brother, as a case's keywords name him (爸爸, 哥哥)
         return re.sub(r"(你|您)的?(爸|妈|哥|姐|弟|妹)(?![爸妈哥姐弟妹们])", r"\1\2\2", question)
-    group = next(g for g in _RELATIONS if m.group(1) in g)
     question = _SELF_OF_PROXY.sub("", question)
-    # (爸爸最近吃饭怎么样: the relative named bare, who is the patient here)
-    question = re.sub("(?:^|(?<=[，,。？?！!\\s]))(?:" + "|".join(sorted(group, key=len, reverse=True)) + ")(?![们])", "他", question)
-    return re.sub("(?:你|您)(?:家)?的?(?:" + "|".join(sorted(group, key=len, reverse=True)) + ")", "他", question)
+    if groups[:2] == list(_RELATIONS[:2]):  # (session 66: 你爹妈多大岁数了, asked of a son for both parents: they are the patients)
+        question = re.sub(r"(?:你|您)(?:家)?的?(?:爹妈|爸妈|父母|爸爸妈妈|老爹老妈)", "他们", question)
+    for group in groups:
+        # (爸爸最近吃饭怎么样: the relative named bare, who is the patient here)
+        words = "|".join(sorted(group, key=len, reverse=True))
+        question = re.sub("(?:^|(?<=[，,。？?！!\\s]))(?:" + words + ")(?![们])", "他", question)
+        question = re.sub("(?:你|您)(?:家)?的?(?:" + words + ")", "他", question)
+    return question
+
+
+def _of_the_other_parent(case: Case, fact: Fact, doctor_text: str) -> bool:
+    """Whether, where a relative asks for both parents, ``fact`` tells of one of them (父亲有高血压) and the turn names only
+    the other (你妈平时有没有糖尿病)."""
+    groups = _proxied(case.opening or "")
+    if groups[:2] != list(_RELATIONS[:2]):
+        return False
+    named = [g for g in _RELATIONS[:2] if re.search("|".join(g), doctor_text)]
+    told = [g for g in _RELATIONS[:2] if re.search("|".join(g), fact.fact)]
+    return len(named) == 1 and len(told) == 1 and named != told
 
 
 # Traditional characters the shared table (workbench.annotate.zh_variants) leaves out, met in session 64's blind sets
-# (妳幾歲, 襯衫, 鍵盤, 牽到, 變得像蠟, 烏龍茶, 有辦法闔眼), and in session 65's (螞蟻爬, 排便還順嗎, 上課, 當時, 繞圈圈, 睏).
+# (妳幾歲, 襯衫, 鍵盤, 牽到, 變得像蠟, 烏龍茶, 有辦法闔眼), and in session 65's (螞蟻爬, 排便還順嗎, 上課, 當時, 繞圈圈, 睏), and in session 66's (丟臉).
 # One character for one, as there.
-_MORE_TRADITIONAL = str.maketrans(dict(zip("妳襯鍵牽變蠟烏龍辦闔擺搖軟彈纏墊擊盤爛燉釦鈕國園場塊學悶極灣當睏禮稅紮紺緒繞纖職葉螞蟻衝規課蹤連進遺釘離順馬",
-                                           "你衬键牵变蜡乌龙办阖摆摇软弹缠垫击盘烂炖扣钮国园场块学闷极湾当困礼税扎绀绪绕纤职叶蚂蚁冲规课踪连进遗钉离顺马",
+_MORE_TRADITIONAL = str.maketrans(dict(zip("妳襯鍵牽變蠟烏龍辦闔擺搖軟彈纏墊擊盤爛燉釦鈕國園場塊學悶極灣當睏禮稅紮紺緒繞纖職葉螞蟻衝規課蹤連進遺釘離順馬丟",
+                                           "你衬键牵变蜡乌龙办阖摆摇软弹缠垫击盘烂炖扣钮国园场块学闷极湾当困礼税扎绀绪绕纤职叶蚂蚁冲规课踪连进遗钉离顺马丢",
                                            strict=True)))
 
 
@@ -1166,19 +1209,21 @@ def asked_facts(case: Case, doctor_text: str) -> tuple[str, ...]:
     (燙傷的地方起水泡了嗎) asks what the same turn in simplified ones asks, and so does a case written in them.
 """
     case = _in_simplified(case)
-    q = _as_the_patient(case, question_part(_mandarin(_simplified(doctor_text or ""))))
+    said = question_part(_mandarin(_simplified(doctor_text or "")))
+    q = _as_the_patient(case, said)
     q = _EVENT_AT.sub("什么时候", q)  # 一般几点发作: when the attacks come
     evidence = {f.id: _evidence(f, _without_longer_keywords(f, (o for o in case.facts if o is not f), q))
                 for f in case.facts}
     # A fact asked only by what also asks another fact, which the question asks by more (多大 in 您多大年纪了
     # asks the age, keyed 多大 and 年纪, not the burn's area, keyed 多大 too): the question is about the other.
     asked = [f for f in case.facts if evidence[f.id] and not any(evidence[f.id] < other for other in evidence.values())]
+    asked = [f for f in asked if not _of_the_other_parent(case, f, said)]
     if any(not _only_then(evidence[f.id]) for f in asked):
         asked = [f for f in asked if not (_is_about_time(f) and _only_then(evidence[f.id]))]
-    if len(asked) > 1 and not _PROXY_OPENING.search(case.opening or "") and not _NAMES_SOMEONE.search(q):
+    if len(asked) > 1 and not _proxied(case.opening or "") and not _NAMES_SOMEONE.search(q):
         # 之前没有验过甲状腺吧: the patient's own thyroid, not the illness of the mother (我妈妈…) keyed 甲状腺 too
         asked = [f for f in asked if not _of_a_relative(f)]
-    canonical = _canonical_question_words(_PLACE_OF_ANOTHER.sub("哪", q))  # (往哪儿窜 is no place asked)
+    canonical = _canonical_question_words(_HOW_FAR.sub("范围", _PLACE_OF_ANOTHER.sub("哪", q)))  # (往哪儿窜 is no place asked)
     asked = [f for f in asked if not _topic_of_a_time_question(f, evidence, asked, canonical, case.opening)]
     asked = [f for f in asked if not _medicine_of_another_time(f, evidence[f.id], canonical,
                                                                [evidence[g.id] for g in asked if g is not f])]
