@@ -426,7 +426,7 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
                  "boxes": [([r.generation_id for r in g], group_label(g)) for g in groups], "heads": [],
                  "info_reopened": None, "draft_refused": {}}
         if item is not None and answers:  # the page now shows every draft written so far
-            state["drafts_seen"] = draft_writers.count(user.id, item.item_id)
+            state["drafts_seen"] = drafts_seen(state, item.item_id, draft_writers.count(user.id, item.item_id))
         out: dict[Any, Any] = {st: state, item_ref: item_reference(state["item_id"], bool(item and item.completed)),
                                progress_md: progress_text(screen.progress, lang),
                                saved_md: note}
@@ -512,6 +512,12 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
             out[w.comment] = (f.comment or "") if f else ""
             out[w.corrected] = (f.corrected_reply or "") if f else ""
         return changed_only(out, state)
+
+    def drafts_seen(state: dict, item_id: int, count: int) -> dict[str, int]:
+        """Per item the page drew lately, the drafts written when it drew it: a submit sent before a Back's or Next's
+        answer acts on the item it showed (``on_submit``), not on the one the session moved to."""
+        seen = {k: v for k, v in dict(state.get("drafts_seen") or {}).items() if k != str(item_id)}
+        return {**dict(list(seen.items())[-3:]), str(item_id): count}
 
     def changed_only(out: dict[Any, Any], state: dict) -> dict[Any, Any]:
         """``out`` less the property updates the page already shows; records in ``state`` (``out[st]``) what
@@ -925,8 +931,8 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
                 # Submitted from another page since this one showed it open: a second submit would replace
                 # that answer with answers given without seeing it (a page's own double submit passes).
                 raise InputError(STALE_SUBMIT.format(item=item.item_id))
-            if draft_writers.others_since(user.id, item.item_id, int(state.get("drafts_seen") or 0),
-                                          request.session_hash):
+            seen = int((state.get("drafts_seen") or {}).get(str(item.item_id), 0))
+            if draft_writers.others_since(user.id, item.item_id, seen, request.session_hash):
                 raise InputError(STALE_DRAFTS.format(item=item.item_id))
             forms = {}
             for i, group in enumerate(item.groups):
@@ -938,9 +944,9 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
 
         try:
             page = page_answers(payload)
-            item_id = state.get("item_id")
-            if item_id is None:
-                raise InputError("no item is open: press Next item")
+            # The item the page showed when the submit was sent: a Back or Next sent before it may have moved the
+            # session to another item first, and that item's answers were replaced by these (walk s66).
+            item_id = shown_item_id(state, page.item_ref)
             # One transaction reads the item, stores every answer and completes it; once committed, the next
             # item is claimed and comes in the same answer (one round trip from the key press to the next item).
             submitted_by = submitters.by(user.id, item_id)
@@ -958,7 +964,9 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
         note = i18n.t("rate.submitted", lang, item=done.item_id)
         if result.next is None:
             warn(result.next_error or InputError("no next item"), lang)
-            out = render(user, state, load_screen(user, done.item_id, answers=False), lang, note, answers=False)
+            # the item stays on the page as it is, unless the session had moved to another item (then it is redrawn)
+            again = done.item_id != state.get("item_id")
+            out = render(user, state, load_screen(user, done.item_id, answers=again), lang, note, answers=again)
         else:
             if result.next.item is None:
                 gr.Info(done_text(result.next.progress, lang))

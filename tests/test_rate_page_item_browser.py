@@ -1,0 +1,83 @@
+"""A submit or an autosave reaching the server after a Back sent before it acts on the item the page showed (walk
+s66, session 66's open note). A submit of item 2 that ran after Back had moved the session to submitted item 1 wrote
+item 2's answers over item 1's; an autosave of item 2 sent after Back's answer had drawn item 1 (deferred behind
+the box's running save) read its changes under item 1 and saved nothing. The events are held (in the browser, or on
+the server) until the Back's answer has drawn item 1."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from rate_ui_support import answer_every_box, item_shown, rate_server, user_named, wait_until
+from sqlalchemy import select
+from test_rate_late_view_answers_browser import SAVES_ANSWERED, _two_items_first_submitted
+
+from workbench.annotate.queue import open_item
+from workbench.store.schema import Rating
+from workbench.ui import i18n
+
+pytestmark = pytest.mark.browser
+
+
+def _rows(store, user, item_id: int) -> list[tuple]:
+    with store.read() as s:
+        gids = [r.generation_id for r in open_item(s, user, item_id).replies]
+        return sorted((r.generation_id, r.status, r.turn_type, r.comment)
+                      for r in s.scalars(select(Rating).where(Rating.generation_id.in_(gids))))
+
+
+def _payload(route) -> str:
+    data = json.loads(route.request.post_data or "{}").get("data") or []
+    return next((d for d in data if isinstance(d, str) and d.startswith("{")), "")
+
+
+def test_a_submit_run_after_a_back_sent_before_it_submits_the_item_the_page_showed(tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser import require_chromium
+
+    require_chromium()
+    with rate_server(tmp_path, blind=True) as (svc, url), sync_playwright() as pw:
+        browser, ctx, page = _two_items_first_submitted(svc, url, pw)
+        user = user_named(svc, "ann")
+        try:
+            first = _rows(svc.store, user, 1)
+            assert first and all(r[1] == "submitted" for r in first)
+            answer_every_box(page)
+            page.locator("#rate-comment-0 textarea").fill("typed on two")
+            page.wait_for_function(SAVES_ANSWERED)
+            held: dict[str, object] = {}
+
+            def hold(route):
+                sent = _payload(route)
+                if '"answers"' in sent:
+                    held["submit"] = route
+                elif set(json.loads(sent or "{}")) == {"item", "seq"} and "back" not in held:
+                    held["back"] = route  # Back's request (a view's payload: the item and the number)
+                else:
+                    route.continue_()
+
+            page.route("**/queue/join*", hold)
+            page.locator("#rate-back").click()
+            page.locator("#rate-submit").click()  # sent while the page still shows item 2
+            wait_until(lambda: "submit" in held and "back" in held, what="Back's and the submit's requests")
+            held["back"].continue_()  # Back runs first and draws item 1
+            back = i18n.t("rate.back_note", "en", item=1)
+            page.locator("#rate-saved", has_text=back).wait_for()
+            assert item_shown(page) == 1
+            ack = page.locator("#rate-ack textarea, #rate-ack input").first.input_value()
+            held["submit"].continue_()  # then the submit of item 2 runs, the session on item 1
+            page.locator("#rate-ack textarea, #rate-ack input").first.evaluate(
+                "(x, before) => new Promise(done => { const poll = () => x.value !== before ? done() : setTimeout(poll, 20);"
+                " poll(); })", ack)
+            assert _rows(svc.store, user, 1) == first, "item 2's answers were written over submitted item 1"
+            submitted = i18n.t("rate.submitted", "en", item=2)
+            page.locator("#rate-saved", has_text=submitted).wait_for()
+            second = _rows(svc.store, user, 2)
+            assert second and all(r[1] == "submitted" for r in second)
+            assert "typed on two" in {r[3] for r in second}
+        finally:
+            ctx.close()
+            browser.close()
+
