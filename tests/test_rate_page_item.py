@@ -62,3 +62,17 @@ def test_a_submit_run_after_a_back_sent_before_it_submits_the_item_the_page_show
         assert _stored(app.store, user, 2) == [("submitted", "two")]
         assert i18n.t("rate.submitted", "en", item=2) in json.dumps(out, ensure_ascii=False)
 
+
+def test_an_autosave_run_after_a_back_sent_before_it_saves_the_item_the_page_showed(tmp_path):
+    """An autosave of item 2 (sent 3rd) that ran after Back (sent 4th) had moved the session to item 1 was dropped:
+    the comment typed on item 2 was lost. It is item 2's draft, and item 1 is left as submitted."""
+    with two_items(tmp_path) as (app, ann, user):
+        ann.predict(json.dumps({"item": "2", "seq": 4}), api_name="/rate_back")
+        ann.predict(json.dumps({"item": "2", "answer": [None, None, None, False, "typed on two", ""], "changed": [4],
+                                "seq": 3}), api_name="/rate_autosave_0")
+        with app.store.read() as s:
+            gid = open_item(s, user, 2).groups[0][0].generation_id
+            row = s.scalars(select(Rating).where(Rating.generation_id == gid)).one_or_none()
+        assert row is not None, "the comment typed on item 2 was not saved"
+        assert (row.status, row.comment) == ("draft", "typed on two")
+        assert _stored(app.store, user, 1) == [("submitted", "one")]

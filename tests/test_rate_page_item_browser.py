@@ -7,12 +7,14 @@ the server) until the Back's answer has drawn item 1."""
 from __future__ import annotations
 
 import json
+import threading
 
 import pytest
 from rate_ui_support import answer_every_box, item_shown, rate_server, user_named, wait_until
 from sqlalchemy import select
-from test_rate_late_view_answers_browser import SAVES_ANSWERED, _two_items_first_submitted
+from test_rate_late_view_answers_browser import SAVES_ANSWERED, _comment_stored, _two_items_first_submitted
 
+from workbench.annotate import workflow
 from workbench.annotate.queue import open_item
 from workbench.store.schema import Rating
 from workbench.ui import i18n
@@ -81,3 +83,49 @@ def test_a_submit_run_after_a_back_sent_before_it_submits_the_item_the_page_show
             ctx.close()
             browser.close()
 
+
+def test_a_save_deferred_past_a_back_saves_what_was_typed_on_the_item_left(tmp_path, monkeypatch):
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser import require_chromium
+
+    require_chromium()
+    armed, entered, release = threading.Event(), threading.Event(), threading.Event()
+    held_for_review = workflow.held_for_review
+
+    def late(store, item_id):
+        # the comment's first autosave, after its commit: the box's next save waits in the page behind it
+        if armed.is_set() and _comment_stored(store, "typed on two"):
+            armed.clear()
+            entered.set()
+            release.wait(120)
+        return held_for_review(store, item_id)
+
+    monkeypatch.setattr(workflow, "held_for_review", late)
+    with rate_server(tmp_path, blind=True) as (svc, url), sync_playwright() as pw:
+        browser, ctx, page = _two_items_first_submitted(svc, url, pw)
+        try:
+            first = _rows(svc.store, user_named(svc, "ann"), 1)
+            armed.set()
+            box = page.locator("#rate-comment-0 textarea")
+            box.fill("typed on two")
+            assert entered.wait(120), "the comment's autosave never ran"
+            box.press_sequentially(", more")  # its save is deferred behind the held one
+            page.locator("#rate-back").click()
+            back = i18n.t("rate.back_note", "en", item=1)
+            page.locator("#rate-saved", has_text=back).wait_for()
+            header = page.locator("#rate-header-0").inner_text().strip()
+            release.set()
+            wait_until(lambda: _comment_stored(svc.store, "typed on two, more"), timeout=30,
+                       what="the comment typed on item 2 saved as its draft")
+            page.wait_for_function(SAVES_ANSWERED)
+            assert item_shown(page) == 1
+            assert page.locator("#rate-header-0").inner_text().strip() == header
+            assert _rows(svc.store, user_named(svc, "ann"), 1) == first
+            page.locator("#rate-next").click()
+            wait_until(lambda: item_shown(page) == 2, what="item 2 again")
+            assert box.input_value() == "typed on two, more"
+        finally:
+            release.set()
+            ctx.close()
+            browser.close()

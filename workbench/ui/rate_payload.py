@@ -16,7 +16,10 @@ reference (``#rate-item-id``) as their one input, and the page's script (``asset
 * a preference: ``{"item": "12", "preference": "tie", "ranking": ""}``;
 * an event that draws an item (Next, Back, Skip, Flag, Open, Reveal): ``{"item": "12"}``, the item it left;
 * the page's script numbers each of these events as it sends them (``"seq": 7``, counting up from 1 per page), so
-  that an answer that comes after a later-sent one's can be told (:class:`workbench.ui.rate_pages.SentOrder`).
+  that an answer that comes after a later-sent one's can be told (:class:`workbench.ui.rate_pages.SentOrder`);
+* an autosave of box i sent by the page's script holds the values as they were last typed, with the item they were
+  typed on (the page may show another item by the time the save is sent), and ``"typed": 6``, how many events
+  the page had sent then: a submit of that item sent later sent these values too.
 
 A box's list holds the values of :attr:`workbench.ui.rate_tab.ReplyWidgets.form_inputs`: the turn type, one
 score per rubric axis, the safety flag, the comment and the corrected reply. Anything else is refused with an
@@ -60,6 +63,8 @@ class PageAnswers:
     changed: frozenset[int] | None = None
     #: the number the page gave the event when it sent it, or None (an API client, an older page)
     seq: int | None = None
+    #: an autosave's: how many events the page had sent when its values were last typed, or None
+    typed: int | None = None
 
     @property
     def ref(self) -> str | None:
@@ -111,14 +116,14 @@ def _changed(value: Any, n_values: int) -> frozenset[int]:
     return frozenset(value)
 
 
-def _seq(value: Any) -> int:
-    if not isinstance(value, int) or isinstance(value, bool) or not 0 < value < 2**53:
-        raise InputError("rate answers: seq must be a whole number from 1")
+def _seq(value: Any, key: str = "seq", least: int = 1) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or not least <= value < 2**53:
+        raise InputError(f"rate answers: {key} must be a whole number from {least}")
     return value
 
 
 #: the fields a payload may hold (the module's docstring)
-_KEYS = frozenset({"item", "preference", "ranking", "answers", "answer", "changed", "seq"})
+_KEYS = frozenset({"item", "preference", "ranking", "answers", "answer", "changed", "seq", "typed"})
 
 
 def parse_page_answers(payload: Any, n_values: int, *, n_boxes: int) -> PageAnswers:
@@ -151,4 +156,5 @@ def parse_page_answers(payload: Any, n_values: int, *, n_boxes: int) -> PageAnsw
                        preference=_text(data.get("preference"), "the preference") or None,
                        ranking=_text(data.get("ranking"), "the ranking") or "",
                        answers=tuple(_box(b, n_values, i) for i, b in enumerate(boxes)), changed=changed,
-                       seq=_seq(data["seq"]) if "seq" in data else None)
+                       seq=_seq(data["seq"]) if "seq" in data else None,
+                       typed=_seq(data["typed"], "typed", 0) if "typed" in data else None)

@@ -750,8 +750,9 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
     def moved_on(state: dict, page: PageAnswers) -> bool:
         """The page was read while it changed items: its item reference is not the item this session shows now.
 
-        A draft read from the page while a submit's answer was being drawn can pair the submitted item with the
-        next one's emptied widgets; saved, it would turn the submitted answer back into an empty draft."""
+        A preference read from the page while a submit's answer was being drawn can pair the submitted item with the
+        next one's emptied choice; saved, it would turn the submitted answer back into an empty draft. (A box's
+        autosave sends the values as they were typed, with the item they were typed on: it is saved for that item.)"""
         shown = state.get("item_id")
         return shown is not None and page.item_ref is not None and page.item_ref != str(shown)
 
@@ -798,8 +799,10 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
             return {saved_md: i18n.t(key, lang, error=as_text(error_text(e, lang)))}
 
     def superseded_draft(user: CurrentUser, request: gr.Request, item_id: Any, page: PageAnswers):
-        """Whether a submit of the item sent after the draft has stored its answers (asked in the draft's transaction)."""
-        return lambda: sent_order.draft_superseded(user.id, request.session_hash, item_id, page.seq)
+        """Whether a submit of the item sent after the draft's values were typed (``typed``, else when the draft was
+        sent) has stored its answers (asked in the draft's transaction): that submit sent them too."""
+        typed = page.typed if page.typed is not None else page.seq
+        return lambda: sent_order.draft_superseded(user.id, request.session_hash, item_id, typed)
 
     # the RatingForm field of each value in a box's list (ReplyWidgets.form_inputs' order)
     value_fields = (ratings.TURN_TYPE_FIELD, *map(ratings.score_field, axis_keys), ratings.SAFETY_FIELD,
@@ -817,9 +820,11 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
                 return user
             label = None
             try:
+                # The item the values were typed on, which the page names: a Back or Next sent before this save may
+                # have moved the session to another item (the typed text was dropped, walk s66). The page sends the
+                # values as they were typed (rate_keys.js), so they belong to that item; it is saved as that item's
+                # draft while the annotator holds it and it was not submitted since (else the saved line says so).
                 page = page_answers(payload)
-                if moved_on(state, page):
-                    return {saved_md: gr.update()}  # Gradio refuses an empty dict of updates
                 form = form_from_values(axis_keys, box_values(page, 0))  # an autosave sends its box alone
                 shown = state.get("item_id")
                 if "boxes" in state and shown is not None and page.item_ref in (None, str(shown)):
@@ -848,7 +853,7 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
                                               changed=changed_fields(page.changed),
                                               superseded=superseded_draft(user, request, item_id, page))
                 if r is None:
-                    return {saved_md: not_saved_note(user, shown or page.item_ref, request, lang)}
+                    return {saved_md: not_saved_note(user, item_id, request, lang)}
                 read = sent_order.read()  # after the commit: r is the store as read then
                 draft_writers.wrote(user.id, item_id, request.session_hash)
                 state.get("draft_refused", {}).pop(i, None)

@@ -53,10 +53,16 @@
   // What the user changed on this page, per item and box, since the box's last autosave: an autosave sends
   // those values' indexes as "changed" and the server saves only them. Another tab of the same annotator may
   // have saved the box's other values since this page drew them: sent whole, they went back (walk s62: a
-  // tab that only moved the focus wrote back the other tab's saved comment). The script runs when the save
-  // is sent (a save deferred behind a running one reads the page then), so clearing the set here loses none.
+  // tab that only moved the focus wrote back the other tab's saved comment).
+  // The box's values are kept as they were typed, with the item they were typed on: a save deferred behind a
+  // running one is sent later, when the page may show another item (a Back or Next answered meanwhile); read
+  // from the page then, the typed changes were looked up under the new item and nothing was saved (walk s66).
   const itemKey = (ref) => String(ref || '').split(':')[0];
-  const changedOn = new Map();  // "item/box" -> Set of value indexes
+  const itemRef = () => {
+    const x = document.querySelector('#rate-item-id textarea, #rate-item-id input');
+    return x ? x.value : '';
+  };
+  const typedOn = new Map();  // "item/box" -> {ref, values, changed: Set of value indexes, typed}
   const valueIndex = (target) => {
     const col = target.closest && target.closest('[id^="rate-col-"]');
     if (!col) return null;
@@ -73,28 +79,36 @@
     }
     return [i, j];
   };
+  let sent = 0;  // events sent (below)
   const noteChange = (ev) => {
     const at = valueIndex(ev.target);
     if (!at) return;
-    const ref = document.querySelector('#rate-item-id textarea, #rate-item-id input');
-    const key = itemKey(ref && ref.value) + '/' + at[0];
-    if (!changedOn.has(key)) changedOn.set(key, new Set());
-    changedOn.get(key).add(at[1]);
+    const ref = itemRef();
+    const key = itemKey(ref) + '/' + at[0];
+    const entry = typedOn.get(key) || {changed: new Set()};
+    entry.changed.add(at[1]);
+    Object.assign(entry, {ref, values: box(at[0]), typed: sent});
+    typedOn.set(key, entry);
   };
   document.addEventListener('input', noteChange, true);
   document.addEventListener('change', noteChange, true);
-  const changedSince = (i, ref) => {
-    const key = itemKey(ref) + '/' + i;
-    const out = Array.from(changedOn.get(key) || []).sort((a, b) => a - b);
-    changedOn.delete(key);
-    return out;
+  // Box i's autosave: what was typed on the item shown, else what was typed on an item the page has left (still to
+  // save: the server saves it as that item's draft), else the box as shown with nothing changed. Another item's
+  // values left over are sent by the box's next save that has none of the item shown (leaving a text box saves).
+  const boxSave = (i, ref) => {
+    let key = itemKey(ref) + '/' + i;
+    if (!typedOn.has(key)) key = Array.from(typedOn.keys()).find(k => k.endsWith('/' + i));
+    const entry = key && typedOn.get(key);
+    if (!entry) return {item: ref, answer: box(i), changed: []};
+    typedOn.delete(key);
+    return {item: entry.ref, answer: entry.values, changed: Array.from(entry.changed).sort((a, b) => a - b),
+            typed: entry.typed};
   };
   // Each event numbered as it is sent: an answer that comes after a later-sent one's (events run concurrently) must
   // not rewrite the saved line or an item Back or Next drew, nor a draft sent before a submit undo it
   // (rate_pages.SentOrder).
-  let sent = 0;
   window.rateForm = {
-    box: (i, ref) => JSON.stringify({item: ref, answer: box(i), changed: changedSince(i, ref), seq: ++sent}),
+    box: (i, ref) => JSON.stringify({...boxSave(i, ref), seq: ++sent}),
     preference: (ref) => JSON.stringify({item: ref, ...preference(), seq: ++sent}),
     all: (ref) => JSON.stringify({item: ref, ...preference(), answers: boxes(), seq: ++sent}),
     // Next, Back, Skip, Flag, Open, Reveal: they draw an item, so a later answer must know it was sent before them
