@@ -253,7 +253,7 @@ _PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕
 _DIGIT_DOT_DIGIT = re.compile(r"\d\.\d")
 # 软件版本 6.1.10.235, version 10.0.19045.1: four numbers of a version, no address
 _VERSION_BEFORE = re.compile(r"(?:版本|版本号|[Vv]ersion|\b[Vv]\.?|[Bb]uild)\s*(?:号)?\s*[:：]?\s*$")  # in every IPv4 address _IP_RE takes (octets are digits)
-_PLATE_RE = re.compile(rf"[{_PROVINCES}][A-Z][·• \-]?[A-HJ-NP-Z0-9]{{5,6}}{_E}")
+_PLATE_RE = re.compile(rf"[{_PROVINCES}][A-Z][·• \-]?(?:[A-HJ-NP-Z0-9]{{5,6}}{_E}|[A-HJ-NP-Z0-9]{{4}}警)")  # (云A·3278警: a police car)
 # After 车牌 a plate typed in lower case (沪a12345) is one too.
 _CUED_PLATE = re.compile(rf"车牌(?:号码|号)?(?:是|为|:|：|\s)*(?P<v>[{_PROVINCES}][A-Za-z][·• \-]?[A-HJ-NP-Za-hj-np-z0-9]{{5,6}}"
                          # a Macau plate (車牌MX-47-21)
@@ -295,13 +295,15 @@ _CUED: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"|\b(?:[Ss]pecimen|[Ss]ample|[Aa]ccession|[Ll]ab)\s*(?:ID|[Nn]o\.?|[Nn]umber|#))"
         + _CUE_GAP
         # 1203 4456, MZ0098712, CT 2024 0511 023 (letters, then digits read out in groups), HN11782345(2)
-        + r"(?P<v>(?:[A-Za-z]{1,4} ?)?\d{3,6}(?: \d{2,6}){1,4}|(?:[A-Za-z]{1,4}-){0,2}[A-Za-z]{0,4}[ \-]?\d[\dA-Za-z\-]{2,24}(?:\(\d\))?"
+        + r"(?P<v>(?:[A-Za-z]{1,4} ?)?\d{3,6}(?: \d{2,6}){1,4}|(?:[A-Za-z]{1,6}-){0,2}[A-Za-z]{0,4}[ \-]?\d[\dA-Za-z\-]{2,24}(?:\(\d\))?"
         # a scanned form's digits with spaces between them (病历号：00 1 2 4 5 8 9 6)
         r"|\d{1,2}(?: \d{1,2}){4,15})" + _E)),
     ("account", re.compile(
         # (支付宝（UID 2088…）: an Alipay user id)
         r"(?:微信|weixin|WeChat|wechat|(?<![A-Za-z0-9_])(?:VX|vx|WX|wx)(?![A-Za-z0-9_])|QQ|qq|扣扣|支付宝|\bUID\b|银行卡|储蓄卡"
-        r"|信用卡|借记卡|(?<!会员)(?<!登记)(?<!积分)卡号|账号|帐号|账户|帐户|医保卡|社保卡|社保电脑号|电脑号|医保|社保|医疗保险|参保|保单|新农合"
+        r"|信用卡|借记卡|(?<!会员)(?<!登记)(?<!积分)卡号|账号|帐号|账户|帐户|医保卡|社保卡|社保电脑号|电脑号|医保|社保|医疗保险|参保|保单|新农合证|新农合"
+        # (新农合证号4527…, 社會保障基金編號0348871265: Macau's social security fund)
+        r"|社[会會]保障(?:基金)?"
         # a travel insurer's policy
         r"|\b[Pp]olicy\s*(?:number|no\.?|#)"
         # mixed Singapore/Malaysia writing: 我的保险policy号码PL-20387716
@@ -360,9 +362,11 @@ _CUED: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"|(?:骑手|配送员|快递员|外卖员|司机)(?:编号|工号|ID)"
         # a vaccination certificate's and a death certificate's numbers; an inmate's number after the name
         r"|(?:预防)?接种证(?:编号|号)|死亡(?:医学)?证明(?:书)?(?:编号|号)|监号|囚号"
+        # (罪犯编号5301062187, 献血者编号4501900637218, 执业药师注册证号4110215230012, 血袋条码: the donation's)
+        r"|(?:罪犯|犯人|服刑人员|在押人员)编号|献血者编号|血袋条码|注册证(?:编号|号)"
         # (《居民死亡医学证明（推断）书》（编号 F4401…）: the certificate's title, then its number in brackets)
         r"|死亡(?:医学)?证明\s*[（(][\u4e00-\u9fff]{1,4}[)）]\s*书\s*》?\s*[（(]\s*(?:编号|号)"
-        r"|(?:在押|服刑)人员[\u4e00-\u9fff·]{2,12}[，,]\s*编号)" + _CUE_GAP
+        r"|(?:在押|服刑)人员[\u4e00-\u9fff·]{2,12}(?:[，,]|[（(])\s*编号)" + _CUE_GAP
         # (醫師證書字號醫字第041235號: a certificate's number in words and digits)
         + r"(?P<v>\d{4}(?:[ \-]\d{3,6}){2,4}|(?=[A-Za-z\-]{0,8}\d)[A-Za-z0-9][A-Za-z0-9\-]{3,24}|[\u4e00-\u9fff]字第\d{4,10}号)" + _E)),
 )
@@ -374,7 +378,9 @@ _CARD_SENTENCE_CUE = re.compile(r"(?:卡|户名|账户|帐户|转账|退款|收�
 _PLATFORM_NAME = re.compile(
     r"(?:(?:微博|抖音|快手|小红书|B站|b站|知乎|微信|LINE|Line|好大夫|丁香医生|平安好医生)(?:上的?)?(?:昵称|名字|用户名|账号|ID|id)?"
     # (a form's 提交人昵称愤怒的小鸟妈妈，: the field after whose nickname it is, with no colon)
-    r"(?:叫|是)|昵称(?:是|叫|为|[:：])|(?<=人)昵称(?![是叫为:：和与及或、]|什么|啥|可以|随便|不))\s*"
+    r"(?:叫|是)|昵称(?:是|叫|为|[:：]|(?=[“\"「『]))"
+    # (在B站发了好几条视频，账号叫琪琪不想长大了: an account's name, said as the account's)
+    r"|(?<![银行卡])账号(?:名字?)?叫(?!什么|啥)|(?<=人)昵称(?![是叫为:：和与及或、]|什么|啥|可以|随便|不))\s*"
     r"(?:[“\"「『](?P<q>[^”\"」』\n]{1,30})[”\"」』]|(?P<u>[\u4e00-\u9fffA-Za-z0-9_\-]{2,20})(?=[，,。.；;！!？?\s]|$))")
 # 群昵称熊猫血_古丽, 微博用户名心理老师Echo: right after 昵称/用户名/网名, Chinese words joined to Latin letters or
 # by an underscore are a handle (no word and no name is written so; 用户名和密码, 昵称是什么 stay)
@@ -407,6 +413,9 @@ _PROFILE_URL = re.compile(
     r"|zhihu\.com/people|space\.bilibili\.com|blog\.sina\.com\.cn|haodf\.com/doctor|haodf\.com/(?:wo|home)"
     r"|facebook\.com|twitter\.com|x\.com|instagram\.com|t\.me|linkedin\.com/in|tiktok\.com/@?)"
     r"/[A-Za-z0-9_@%\-./]*[A-Za-z0-9_%\-]"
+    # a blog on its own subdomain (https://zhaomingyuan.blog.csdn.net): the subdomain is the user's name
+    r"|(?<![A-Za-z0-9.\-/])(?:https?://)?[A-Za-z0-9_\-]{3,30}\.(?:blog\.csdn\.net|blog\.163\.com|lofter\.com|github\.io)"
+    r"(?:/[A-Za-z0-9_@%\-./]*[A-Za-z0-9_%\-])?(?![A-Za-z0-9])"
 )
 
 
@@ -457,6 +466,9 @@ _BORN_YEAR = re.compile(r"(?:我|他|她|自己|孩子|患者|病人|姑娘|闺�
                         r"(?P<v>(?:19|20)\d{2}年|(?<!\d)\d{2}年|(?<![一二三四五六七八九零〇])(?:[一二三四五六七八九零〇]{2}"
                         r"|[一二][九零〇][一二三四五六七八九零〇]{2})年)的(?=[，,。.；;！!？?\s]|$)")
 _YEAR_OF = re.compile(r"是(?P<v>(?:19|20)\d{2}年|(?<!\d)\d{2}年)的(?=[，,。.；;！!？?\s]|$)")
+# 来访者自称阿哲，99年的，: a year of two digits and 的 as a clause of its own, between commas, is when someone was born
+_PERSON_BEFORE_YEAR = re.compile(r"自称|叫|[我他她]|患者|病人|来访者|本人|[男女][，,]")  # (not 药品有效期，23年的，)
+_YEAR_CLAUSE = re.compile(r"(?<=[，,])\s*(?P<v>(?<!\d)\d{2}年)的(?=[，,])")
 _ZODIAC = re.compile(r"\s*[，,]?\s*属[鼠牛虎兔龙蛇马羊猴鸡狗猪]")
 # 我是夏婆婆，四一年的，属蛇: a year said in numerals, then its zodiac sign
 _SPOKEN_YEAR_OF = re.compile(r"(?<![一二三四五六七八九零〇\d])(?P<v>[一二三四五六七八九零〇]{2}年)的(?=\s*[，,]?\s*属[鼠牛虎兔龙蛇马羊猴鸡狗猪])")
@@ -624,6 +636,9 @@ def _addresses(norm: str) -> list[Span]:
             break
         if m.end() == m.start():
             pos = m.end() + 1
+            continue
+        if norm[m.start()] in "本该全我此" and norm[m.start() + 1 : m.start() + 2] in ("省", "市", "区", "县"):
+            pos = m.start() + 2  # 本市有两条长江路: "this city", no place's name
             continue
         places = [g for g in _PLACE_PARTS if m.group(g)]
         # Two place parts (市+区, 区+路 ...) or a street or estate with a house number: an address.
@@ -820,8 +835,9 @@ def _number_spans(norm: str) -> list[Span]:
         spans.extend(Span(m.start("h"), m.end("h"), "account") for m in _AT_HANDLE.finditer(norm)
                      if re.fullmatch(r"[A-Za-z][A-Za-z0-9_\-]*[0-9_][A-Za-z0-9_\-]*", m.group("h"))
                      or re.search(r"[\u4e00-\u9fff]", m.group("h")) and re.search(r"[A-Za-z]{2}", m.group("h"))
-                     # @不想吃药的鹿鹿 你上次说的…: a reply that opens with the @handle it answers, then 你
-                     or (m.start() == 0 or norm[m.start() - 1] == "\n") and re.match(r"\s+[你您]", norm[m.end() :]) is not None
+                     # @不想吃药的鹿鹿 你上次说的…: a reply that opens with the @handle it answers, then 你; a message
+                     # whose speaker is the @handle (@夏目不是友人帐：医生我最近…)
+                     or (m.start() == 0 or norm[m.start() - 1] == "\n") and re.match(r"\s+[你您]|\s*[:：]", norm[m.end() :]) is not None
                      and m.group("h") not in _MENTION_NOT and not _TITLES.search(m.group("h"), 1)
                      and not re.fullmatch(r"[\u4e00-\u9fff]{2,3}", m.group("h")))  # (not @柴医生 你…, @老周 你…: a person)
     if "昵称" in norm or "用户" in norm or "网名" in norm:
@@ -875,6 +891,8 @@ def _number_spans(norm: str) -> list[Span]:
         # 嫂子是1983年的, 赵建国是1979年的，属羊: whose year it is, a relative or the zodiac sign after it
         spans.extend(Span(m.start("v"), m.end("v"), "date_of_birth") for m in _YEAR_OF.finditer(norm)
                      if _KIN_WORD_RE.search(norm, max(0, m.start() - 4), m.start()) or _ZODIAC.match(norm, m.end()))
+        spans.extend(Span(m.start("v"), m.end("v"), "date_of_birth") for m in _YEAR_CLAUSE.finditer(norm)
+                     if _PERSON_BEFORE_YEAR.search(norm, max(0, m.start() - 16), m.start()))
         if "属" in norm:
             spans.extend(Span(m.start("v"), m.end("v"), "date_of_birth") for m in _SPOKEN_YEAR_OF.finditer(norm))
     if "年生" in norm or "年出生" in norm or "生的" in norm:
@@ -956,6 +974,8 @@ _TITLES = re.compile(
     r"(?:老板|护师|科长|处长|局长|所长|组长|站长|队长|厂长|学长|学姐|师兄|师姐|医生|大夫|医师|副?主任|副?教授|护士|护士长|副?院长|主治|主管(?:技师|护师|药师|医师)|助产士|药师|技师|治疗师|营养师|康复师|咨询师|社工|老师|先生|太太|女士|小姐|阿姨|阿婆|阿伯|阿公|叔叔|师傅|小朋友|同学|经理|博士"
     # (邵班长, 戚园长: a squad's, a class's or a kindergarten's head, a coach)
     r"|班长|园长|校长|教练|指导员|连长|排长|馆长|警官|总"
+    # (崔社长带员工…: a Korean firm's head)
+    r"|社长"
     # (杨和平老先生的手术…)
     r"|老先生|老太太"
     # how Hong Kong's wards address a nurse (黃姑娘交更); a Hui mosque's imam (马阿訇的老伴…)
@@ -1089,7 +1109,7 @@ _AFTER_NAME = re.compile(
     # whose contact or record data it is (马超的QQ, 李娜的身份证号), whose birth date (万建华，1958年6月12日出生)
     r"|的(?:手机|电话|微信|QQ|qq|邮箱|身份证|医保卡|社保卡|社保|医保|银行卡|护照|就诊卡|病历号|住院号|门诊号)"
     r"|的[\u4e00-\u9fff]{0,4}(?:检测|检查|化验|检验|病理|活检)?(?:报告|化验单|结果|片子|病历)"
-    r"|\s*[，,]\s*(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*[日号])?\s*(?:出生|生)"
+    r"|\s*[，,]\s*(?:(?:19|20)\d{2}|民[国國]\s*\d{2,3})\s*年\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*[日号])?\s*(?:出生|生)"
     # whose relative they are: 王李雨桐是我外甥女, 冉冉她奶奶 (the kinship word ends the clause or is the subject)
     rf"|{_KIN_AFTER}"
     # who receives a parcel, at the end of an address: …1688号，刘小芳收
@@ -1477,6 +1497,12 @@ def _name_at(text: str, i: int, surname: str, clause: str, c0: int) -> Span | No
                   and len(toks[idx + 1][1]) == 1 and _given_ok(toks[idx + 1][1]) and _given_ok(word[sl:])
                   and _AFTER_NAME.match(text, i + len(word) + 1)):
                 end, in_dict = i + len(word) + 1, True  # 柯文 + 斌 + 夫妇: a rare word and one more character, then a name's sequel
+            elif ((kin or role or weak or i == c0) and len(word) == sl + 1 and tag == "ns" and _given_ok(word[sl:])
+                  and text[i + len(word) : i + len(word) + 1] in ("，", ",", "（", "(", " ", "\u3000")
+                  and _AFTER_NAME.match(text, i + len(word))):
+                # 患者黃山，民國79年…生, 黄山（工号H05588）: a place's name that is a surname and one character, then sex
+                # and age, a birth date, a phone or a staff number, as a name has after it
+                end, in_dict = i + len(word), True
             elif not strong and not _TITLES.match(text, i + sl):
                 return None  # an ordinary word starting with a surname character (方便, 高血压)
         else:
@@ -1643,6 +1669,8 @@ _NICKNAME_CUE = re.compile(r"(?:@|患者|病人|叫我|喊我|叫他|叫她|是|
                            r"|联系|通知|转告|告诉|问问|问了|问过"
                            # an errand for someone, one of the family: 帮李奶奶问一下, 我们家阿强
                            r"|帮|替|(?:我们|我|俺|你们|他们|她们)家"
+                           # one of someone's family (小钟说他爸老钟最近…)
+                           r"|[他她你](?:爸|妈|哥|姐|弟|妹)"
                            # a task handed to someone: 麻烦老周帮忙看一下, 交给小吴跟进, 有事找小吴
                            r"|麻烦|交给|转给|找"
                            # who takes a shift over or is in charge (周四换老彭, 由小韩负责)
@@ -1765,6 +1793,8 @@ def _subject_next(m: re.Match[str], clause: str) -> bool:
         return _dict_tag(m.group("s") or m.group("g"))[0] != "a"
     if m.group("pre") == "老" and m.start() == 0 and (_dict_tag(nxt)[0] or "").startswith("v"):
         return True  # 老胡做完支架了: 老 and a surname, a word of its own, then what the person did
+    if m.group("pre") == "老" and m.start() == 0 and nxt in ("在", "把", "从", "被", "跟", "给"):
+        return True  # 老覃在3号冲床更换模具时…: where the person was, what they did to something
     return _dict_tag(nxt)[0] in _SUBJECT_NEXT_TAGS or bool(_SUBJECT_NEXT.match(clause, m.end()))
 
 
@@ -2043,6 +2073,8 @@ _BEFORE_KIN = re.compile(f"([\u4e00-\u9fff]{{2,4}}?)(?:{_KIN_AFTER})")
 def _predicate_starts(text: str, k: int) -> bool:
     """Whether what starts at ``k`` is what follows a subject: a time word, an adverb or a verb."""
     head = text[k : k + 8]
+    if not head:
+        return False  # the text ends there (宿舍长阿德说小芳: nothing follows the name)
     return (bool(_PREDICATE_OPENER.match(head)) or _dict_tag(_tokens(head)[0][1])[0] in (*_SUBJECT_NEXT_TAGS, "v", "p")
             or bool(_SUBJECT_NEXT.match(head)))
 
@@ -2098,7 +2130,7 @@ def _foreign_names(text: str) -> list[Span]:
 # A pet name the text itself calls one (牛牛（小名）), and a name in a self-introduction: a parent's (我是钱多多妈妈)
 # or one that ends it (我是上周找您看湿疹的胡明明). A given name there may be a doubled character (多多, 明明),
 # which _given_ok refuses elsewhere as an ordinary word.
-_CALLED_A_NAME = re.compile(r"(?:^|(?<=[^\u4e00-\u9fff])|(?<=[叫是]))(?P<n>[\u4e00-\u9fff]{1,3}?)\s*[（(](?:小名|乳名|昵称|外号)[）)]")
+_CALLED_A_NAME = re.compile(r"(?:^|(?<=[^\u4e00-\u9fff])|(?<=[叫是]))(?P<n>[\u4e00-\u9fff]{1,3}?)\s*[（(](?:患儿|孩子|宝宝|患者)?(?:小名|乳名|昵称|外号)[）)]")
 # 患儿石头（大名梁子轩）: the two characters before a bracket that gives the full name are what the child is called,
 # even a word (石头, 豆豆)
 # 来电者自称"小雨", 老人只反复说自己叫"石头": the name someone gives, in quotes, even a word
@@ -2343,7 +2375,8 @@ _MONGOLIAN_GATE = re.compile("其其格|琪琪格|巴特尔|毕力格|格日勒|
 # Japanese names (佐藤健一, 山田美咲) in a text that says the people are Japanese: a common surname of two or three
 # characters (many are also words: 田中, 山口, 中村) and one or two given-name characters, at a word's start or after
 # a cue. Elsewhere they are left to the cues Chinese names have.
-_JAPANESE_GATE = re.compile("日籍|日本|日方|日企|日资|日裔|日语|旅日|在日|日侨")
+# (or kana anywhere: 预约单上写的是やまだ はなこ，汉字山田花子)
+_JAPANESE_GATE = re.compile("日籍|日本|日方|日企|日资|日裔|日语|旅日|在日|日侨|[\u3041-\u3096\u30a1-\u30fa]")
 _JAPANESE_SURNAMES = ("佐藤 铃木 高桥 田中 渡边 伊藤 山本 中村 小林 加藤 吉田 山田 佐佐木 山口 松本 井上 木村 清水 山崎 "
                       "池田 桥本 阿部 石川 山下 中岛 石井 小川 前田 冈田 长谷川 藤田 后藤 近藤 村上 远藤 青木 坂本 斋藤 "
                       "福田 太田 西村 藤井 冈本 松田 中川 中野 原田 小野 田村 竹内 金子 和田 中山 石田 上田 森田 柴田 "
@@ -2351,7 +2384,8 @@ _JAPANESE_SURNAMES = ("佐藤 铃木 高桥 田中 渡边 伊藤 山本 中村 �
                       "杉山 增田 小山 大冢 平野 菅原 久保 松井 千叶 岩崎 樱井 木下 野口 松尾 菊地 野村 新井 渡部 "
                       "鈴木 高橋 渡辺 齋藤 斎藤 佐々木 橋本 中島 岡田 岡本 櫻井").split()
 _JAPANESE_NAME = re.compile("(?:" + "|".join(sorted(_JAPANESE_SURNAMES, key=len, reverse=True)) + ")")
-_JAPANESE_BEFORE = re.compile(r"(?:患者|翻译|陪同|由|和|与|及|同事|先生|女士|医生|日籍|日本籍?|[^\u4e00-\u9fff])\s*$")
+# (他太太小林美咲, 汉字山田花子: a wife or a husband, the name written in kanji)
+_JAPANESE_BEFORE = re.compile(r"(?:患者|翻译|陪同|由|和|与|及|同事|先生|女士|医生|日籍|日本籍?|太太|妻子|丈夫|汉字|漢字|[^\u4e00-\u9fff])\s*$")
 
 
 # Characters _NOT_GIVEN keeps out of Chinese given names that end Japanese ones (健太, 翔太, 惠子, 美智子)
@@ -2688,6 +2722,13 @@ _SURNAME_ADDRESSED = re.compile(rf"(?:^|(?<=[\n】\]，,。！!？?])|(?<=我系
 _SURNAME_ENGINEER = re.compile(rf"(?P<s>[{_SINGLE_SURNAMES}])工(?![作人厂地资程具艺序种业会位龄号伤期时区商科单友装票匠委大党])")
 # 傷者陳太送院時清醒: Cantonese 太 (Mrs) after a surname, after the word for the injured or the patient (not 太太, 太累)
 _SURNAME_MRS_AFTER_CUE = re.compile(rf"(?:伤者|傷者|患者|病人|事主|当事人|當事人)(?P<s>[{_SINGLE_SURNAMES}])太(?![太阳陽空平极極多少久快慢累晚早大小高低好差重轻輕])")
+# 同房陳生成晚嗌痛, 何太擔心佢: in a text written in Cantonese, a common Cantonese surname and 生 (Mr) or 太 (Mrs) with
+# no other cue (not 花生, 卫生, 余生: 生 after a character that starts no Cantonese name or makes a word with it; not
+# 陈生活, 李太多: 生 or 太 that starts a word)
+_CANTONESE_GATE = re.compile("[嘅咗唔佢喺嗌冇啲嘢噉揾嚟睇]")
+_CANTONESE_MR_MRS = re.compile("(?P<s>[陈黄李张梁何林刘吴邓麦黎周谭卢冯叶蔡郭曾罗郑杨胡朱许潘莫区关钟萧袁温邝])[生太]"
+                               "(?![日活病气氣命长長产產物理存育意效前还還死果菜仔人子阳陽空平极極多少久快慢累晚早大小高低好差重轻輕过過贵貴"
+                               "太熱热冻凍远遠近])")
 # 拿督黄的秘书: a Malaysian honorific title, then the surname it is given with
 _MALAY_TITLE_SURNAME = re.compile(rf"(?:拿督斯里|拿督|丹斯里|敦)(?P<s>[{_SINGLE_SURNAMES}])(?=的|[，,。.；;！!？?\s（(]|$)")
 # 佩珊小姐您好, 雨桐你好: a message that opens by greeting someone by given name (and a polite title)
@@ -2733,6 +2774,10 @@ def _regional_names(text: str) -> list[Span]:
         out += [Span(m.start("s"), m.end("s"), "name", False) for m in _SURNAME_MRS_AFTER_CUE.finditer(text)]
     if "拿督" in text or "丹斯里" in text or "敦" in text:
         out += [Span(m.start("s"), m.end("s"), "name", False) for m in _MALAY_TITLE_SURNAME.finditer(text)]
+    if _CANTONESE_GATE.search(text):
+        out += [Span(m.start("s"), m.end("s"), "name", False) for m in _CANTONESE_MR_MRS.finditer(text)
+                if _dict_tag(m.group())[1] < _COMMON_WORD_FREQ and not _inside_medical_term(text, m.start(), m.end())
+                and (m.start() == 0 or _dict_tag(text[m.start() - 1 : m.end() - 1])[0] is None)]
     for rx in (_GIVEN_THEN_ELDER, _CARER_GIVEN, _OWNER_OF_DATA):
         for m in rx.finditer(text):
             n, (a, b) = m.group("n"), m.span("n")
@@ -3275,7 +3320,7 @@ def _noted_nicknames_and_roles(text: str) -> list[Span]:
 _NICKNAME_NOTED_AS_WHOSE = re.compile(r"(?:^|(?<=[^\u4e00-\u9fff])|(?<=床))(?P<n>(?![床号])[\u4e00-\u9fff]{1,3})\s*"
                                       r"[（(][^（()）]{1,12}?的(?:小名|乳名|外号|绰号)\s*[)）]")
 # 新生儿乳名"糯米": a pet name in quotes after 乳名 (not 昵称, a platform's user name, an account)
-_QUOTED_PET_NAME = re.compile(r"(?:乳名|小名|外号|绰号)(?:叫|是|为)?\s*[:：]?\s*[“\"「『](?P<n>(?!什么|啥|这个|那个)[\u4e00-\u9fff]{1,4})[”\"」』]")
+_QUOTED_PET_NAME = re.compile(r"(?:乳名|小名|外号|绰号|手语名|艺名)(?:叫|是|为)?\s*[:：]?\s*[“\"「『](?P<n>(?!什么|啥|这个|那个)[\u4e00-\u9fff]{1,4})[”\"」』]")
 # 302房花奶奶（花玉兰）: someone by surname and title, then in brackets a full name with that surname
 # 12床建国爷爷（刘建国）: a given name and an elder's title, then in brackets the full name ending in that given name
 _GIVEN_TITLED_THEN_FULL_NAME = re.compile(r"(?:^|(?<=[^\u4e00-\u9fff])|(?<=床))(?P<k>(?P<g>[\u4e00-\u9fff]{2})(?=(?:爷爷|奶奶|阿婆|阿公|婆婆|大爷|大妈|老人)"
@@ -3288,7 +3333,7 @@ _CANTONESE_LATIN = re.compile(r"(?<![A-Za-z])(?:阿[A-Z][a-z]{1,12}|[A-Z][a-z]{1
 
 
 # 工友们都叫他耗子, 同学都叫他“买买”: what others call someone (not 大家都叫她别担心)
-_CALLED_BY_OTHERS = re.compile(r"(?:都|大家|们)叫(?:他|她)(?:做)?\s*[“\"「]?(?P<n>(?!什么|啥)(?![别不没快去来赶先再也要])[\u4e00-\u9fff]{2,3}?)"
+_CALLED_BY_OTHERS = re.compile(r"(?:都|大家|们)[叫喊](?:他|她)(?:做)?\s*[“\"「]?(?P<n>(?!什么|啥)(?![别不没快去来赶先再也要])[\u4e00-\u9fff]{2,3}?)"
                                r"[”\"」]?(?=[，,。；;！!？?]|$)")
 # 孙子小名阿牯，, 外号叫小四川的那个: a pet name or nickname after its word with no quotes (not 外号很多，, 喊小名会睁眼，)
 _NICKNAME_UNQUOTED = re.compile(r"(?<![喊叫用说])(?:小名|乳名|外号|绰号)(?:叫|是|为)?(?P<n>(?!什么|啥)(?![叫是为很都也还没不有会就能才却])[\u4e00-\u9fff]{2,3}?)"
@@ -3306,15 +3351,32 @@ _ROMAN_SURNAMES = ("CHAN|CHEUNG|CHOW|CHU|CHIU|FUNG|HO|HUI|KWOK|KWAN|LAI|LAM|LAU|
 _ROMAN_NAME = re.compile(rf"(?<![A-Za-z\-])(?P<n>(?:{_ROMAN_SURNAMES}) [A-Z][a-z]{{1,5}}(?:-[a-z]{{1,5}}| [A-Z][a-z]{{1,5}})"
                          rf"|(?:{_ROMAN_SURNAMES.title()}) [A-Z][a-z]{{1,5}}-[a-z]{{1,5}})(?![A-Za-z\-])")
 # 박서연 씨, 이지은 님: a Korean name before its honorific, written apart (not 선생님: one word)
+# 韩文名김서연（中文名金瑞妍）: a Hangul name after its label
+_LABELLED_HANGUL = re.compile(r"(?:韩文|韩语|韓文|韓語|朝鲜文|朝鲜语)(?:名字?|姓名)(?:叫|是|为|[:：])?\s*(?P<n>[가-힣]{2,4})(?![가-힣])")
+# やまだ はなこ, ヤマダ・ハナコ: a surname and a given name in kana, written apart, in a Chinese text
+_KANA_NAME = re.compile(r"(?<![\u3041-\u30ff])(?P<n>[\u3041-\u3096]{2,5}[ 　][\u3041-\u3096]{2,5}|[\u30a1-\u30fa]{2,6}[ 　・][\u30a1-\u30fa]{2,6})(?![\u3041-\u30ff])")
 _HANGUL_NAME = re.compile(r"(?<![가-힣])(?P<n>[김이박최정강조윤장임한오서신권황안송류홍전고문양손배백허유남심노하곽성차주우구민진나지엄채원천방공현함변]"
                           r"[가-힣]{1,3}) (?:씨|님)(?![가-힣])")
+
+
+# 我是同一条线的阿峰, 来访者自称阿哲, 其妻小萍在场, 宿舍长阿德说: 阿 or 小 and one given-name character after a
+# self-introduction, 自称, whose relative, or a head of a group (…长), where the nickname ends
+_CUED_NICKNAME = re.compile(r"(?:我是[^，,。；;！!？?\n]{0,12}的|自称|自己叫|(?:其|之)(?:妻子?|丈夫|夫|子|女|母|父|兄|弟|姐|妹)"
+                            r"|(?<=[\u4e00-\u9fff])长)(?P<n>[阿小][\u4e00-\u9fff])(?=[，,。；;！!？?\s说讲在是也]|$)")
+
+
+def _cued_nicknames(text: str) -> list[Span]:
+    return [Span(m.start("n"), m.end("n"), "name", False) for m in _CUED_NICKNAME.finditer(text)
+            if (x := m.group("n")[1]) not in _NOT_AFTER_A and x not in _XIAO_NOT_NAME and _given_ok(x)
+            and (tag := _dict_tag(m.group("n")))[0] in (None, *_NR_TAGS) and tag[1] < _NICKNAME_WORD_FREQ
+            and not _inside_medical_term(text, m.start("n"), m.end("n"))]
 
 
 def _called_and_romanised_names(text: str) -> list[Span]:
     """Names by what others call someone, a real name, a parent speaking by the child's name, and Cantonese,
     Korean and Hangul names (the patterns above)."""
     out: list[Span] = []
-    if "叫" in text:
+    if "叫" in text or "喊" in text:
         out += [Span(m.start("n"), m.end("n"), "name", True) for m in _CALLED_BY_OTHERS.finditer(text)
                 if m.group("n") not in _ADDRESS_WORDS and not _KIN_WORD_RE.search(m.group("n"))]
     if "名" in text or "号" in text:
@@ -3329,7 +3391,10 @@ def _called_and_romanised_names(text: str) -> list[Span]:
                     and n[0] not in _NOT_A_NAME_START and not _inside_medical_term(text, m.start("n"), m.end("n"))):
                 out.append(Span(m.start("n"), m.end("n"), "name", True))
     if " " in text:
-        out += [Span(m.start("n"), m.end("n"), "name", True) for rx in (_ROMAN_NAME, _HANGUL_NAME) for m in rx.finditer(text)]
+        out += [Span(m.start("n"), m.end("n"), "name", True) for rx in (_ROMAN_NAME, _HANGUL_NAME, _KANA_NAME)
+                for m in rx.finditer(text)]
+    if "名" in text:
+        out += [Span(m.start("n"), m.end("n"), "name", True) for m in _LABELLED_HANGUL.finditer(text)]
     return out
 
 
@@ -3387,6 +3452,8 @@ def _name_spans(text: str) -> list[Span]:
     if "，" in text or "," in text or "（" in text or "(" in text or "名" in text or "老" in text or "爸" in text or "妈" in text or "个" in text or "桑" in text or "先生" in text or "女士" in text or "小姐" in text or "翻译" in text or "君" in text or "译员" in text or "さん" in text or "ちゃん" in text or "くん" in text or "さま" in text:
         spans += _noted_nicknames_and_roles(text)
     spans += _called_and_romanised_names(text)
+    if "阿" in text or "小" in text:
+        spans += _cued_nicknames(text)
     if "阿" in text or "仔" in text:
         spans += [Span(m.start(), m.end(), "name", True) for m in _CANTONESE_LATIN.finditer(text)]
     # 阿强师傅, 阿娇姐说: 阿 and a given name before 师傅 or 姐/哥 (not 阿姨, 阿哥, 阿胶, 阿拉: a word)
@@ -3436,7 +3503,9 @@ _VIETNAMESE_NAME = re.compile("(?:阮|黎|陈|范|黄|潘|武|裴|丁|吴|邓|�
 
 
 # Sato Emi（佐藤惠美）, 김민수（金敏秀）: a name, then the same name in another script in brackets
-_BRACKETED_AFTER = re.compile(r"\s*[（(]\s*(?P<n>[\u4e00-\u9fff]{2,4}|[A-Z][a-z]+(?: [A-Z][a-z]+){0,2}|[\uac00-\ud7a3]{2,4})\s*[)）]")
+# (结衣（ゆい）: the kana reading of a name after it, too)
+_BRACKETED_AFTER = re.compile(r"\s*[（(]\s*(?P<n>[\u4e00-\u9fff]{2,4}|[A-Z][a-z]+(?: [A-Z][a-z]+){0,2}|[\uac00-\ud7a3]{2,4}"
+                              r"|[\u3041-\u3096]{2,6}|[\u30a1-\u30fa]{2,6})\s*[)）]")
 _HANGUL_BEFORE_NAME = re.compile(r"(?<![\uac00-\ud7a3])(?P<n>[\uac00-\ud7a3]{2,4})(?=\s*[（(])")
 _NOT_A_BRACKETED_NAME = re.compile(rf"^(?:{_KIN_WORDS}|妈|爸|患者|病人|本人|家属|男|女|已故|已婚|未婚|化名|音译|英文名|中文名)$")
 
