@@ -117,6 +117,15 @@ SHAPES = {
     "parent_speaker": "\n子涵妈妈：",
     "roman_cantonese": " CHAN Siu-ming，",
     "hangul_name": " 박서연 씨，",
+    # session 66: Cantonese 生 with no cue, 阿 and a given name after a self-introduction, an @handle speaking, kana,
+    # a place's name before a birth date, a year as a clause of its own, 老 and a surname before 在
+    "cantonese_mr": "同房陳生成晚嗌痛",
+    "cued_nickname": "我是同一条线的阿峰，",
+    "at_speaker": "\n@夏目不是友人帐：",
+    "kana_name": "やまだ はなこ，",
+    "place_as_name": "患者黃山，民國79年2月14日生，",
+    "year_clause": "来访者自称阿哲，99年的，",
+    "old_surname_at": "，老覃在",
 }
 
 
