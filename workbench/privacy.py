@@ -261,7 +261,7 @@ _CUED_PLATE = re.compile(rf"车牌(?:号码|号)?(?:是|为|:|：|\s)*(?P<v>[{_P
 # 架車PW 7281泊咗喺咪錶位: a Hong Kong plate, two letters and up to four digits, after the car it is on (架车/部车
 # in Cantonese) or 车牌; after 车牌 also a Malaysian or Singapore plate, one to three letters, up to four digits and
 # maybe a check letter (车牌WXY 8823, SGX1234A)
-_CUED_HK_PLATE = re.compile(r"(?:车牌|[架部]车)(?:号码|号)?(?:是|为|係|:|：|\s)*(?P<v>(?<![A-Za-z])[A-Z]{2} ?\d{1,4})(?![\dA-Za-z])"
+_CUED_HK_PLATE = re.compile(r"(?:车牌|[架部]车|的车)(?:号码|号)?(?:是|为|係|:|：|\s)*(?P<v>(?<![A-Za-z])(?!SUV|MPV)[A-Z]{2,3} ?\d{1,4})(?![\dA-Za-z])"
                             r"|车牌(?:号码|号)?(?:是|为|:|：|\s)*(?P<w>(?<![A-Za-z])[A-Z]{1,3} ?\d{1,4}[A-Z]?)(?![\dA-Za-z])")
 
 # A cue, optional 号/码/是/:, then the value. One regex per label; the cue itself is never redacted.
@@ -285,7 +285,9 @@ _CUED: tuple[tuple[str, re.Pattern[str]], ...] = (
         # a maternity record's filing number (产科建档号CK2024-00871)
         r"|建档"
         # a counselling or social-work case (个案编号XL-2024-0419)
-        r"|个案)"
+        r"|个案"
+        # a forensic appraisal's number (鉴定编号乌公鉴（临）字〔2024〕0317号)
+        r"|鉴定|鑑定)"
         r"(?:病历|卡|单|编)?(?:号|ID|id|编号)|处方笺?\s*(?:No|NO|№)\.?|标本条码|样本条码|(?:就诊|诊疗|病历|医疗)卡(?:\s*[（(]\s*卡号)?|ID号|id号|\bMRN|[Mm]edical record (?:number|no\.?)"
         r"|\b(?:[Ii]npatient|[Oo]utpatient|[Aa]dmission|[Hh]ospital|[Cc]ase)\s*(?:[Nn]o\.?|[Nn]umber|#)"
         # a system log's key (patient_id=ZY20240309112, mrn=…)
@@ -297,7 +299,9 @@ _CUED: tuple[tuple[str, re.Pattern[str]], ...] = (
         # 1203 4456, MZ0098712, CT 2024 0511 023 (letters, then digits read out in groups), HN11782345(2)
         + r"(?P<v>(?:[A-Za-z]{1,4} ?)?\d{3,6}(?: \d{2,6}){1,4}|(?:[A-Za-z]{1,6}-){0,2}[A-Za-z]{0,4}[ \-]?\d[\dA-Za-z\-]{2,24}(?:\(\d\))?"
         # a scanned form's digits with spaces between them (病历号：00 1 2 4 5 8 9 6)
-        r"|\d{1,2}(?: \d{1,2}){4,15})" + _E)),
+        r"|\d{1,2}(?: \d{1,2}){4,15}"
+        # (乌公鉴（临）字〔2024〕0317号: an office's abbreviation, the year in brackets and the number)
+        r"|[\u4e00-\u9fff]{1,6}(?:[（(][\u4e00-\u9fff]{1,2}[)）])?字?[〔\[［]\d{4}[〕\]］]\d{1,6}号)" + _E)),
     ("account", re.compile(
         # (支付宝（UID 2088…）: an Alipay user id)
         r"(?:微信|weixin|WeChat|wechat|(?<![A-Za-z0-9_])(?:VX|vx|WX|wx)(?![A-Za-z0-9_])|QQ|qq|扣扣|支付宝|\bUID\b|银行卡|储蓄卡"
@@ -316,6 +320,8 @@ _CUED: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"|instagram|Facebook|facebook|Telegram|telegram|WhatsApp|whatsapp|Skype|skype"
         # a user name in a system or an app (用户名是xiaoyu_mama, 用户dr_wang03 登录)
         r"|用户名|登录名|登陆名|昵称|用户(?=\s?[A-Za-z])|个人编号"
+        # (用户ID：fit_20931857: the English field word is blanked before the cues are read)
+        r"|用户\s*(?=[:：]\s*[A-Za-z0-9_\-]*[\d_])"
         # a server log's user (login failed for user wangyf_1984), a LINE ID (LINE ID：lin_mama0722)
         r"|(?i:\buser(?:name)?\b)(?=\s*[:=]?\s*[A-Za-z0-9_\-]*[\d_])|(?<![A-Za-z])(?:LINE|Line)\s*ID(?![A-Za-z])"
         # (聯絡方式LINE：peijung0509: the app's name in capitals is its id's cue alone)
@@ -358,6 +364,8 @@ _CUED: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"|待遇编号|待遇号|儿童编码|儿童编号"
         # a police officer's number, an athlete's registration, a lost birth certificate's number
         r"|警号|注册号|(?:原|出生)证编号"
+        # a police case's number, as a claim's (受案编号A6501025200002024060031)
+        r"|受案编号|立案编号|案件编号"
         # a platform's number for its rider, courier or driver (骑手编号MT8812047), as an employee's
         r"|(?:骑手|配送员|快递员|外卖员|司机)(?:编号|工号|ID)"
         # a vaccination certificate's and a death certificate's numbers; an inmate's number after the name
@@ -368,7 +376,8 @@ _CUED: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"|死亡(?:医学)?证明\s*[（(][\u4e00-\u9fff]{1,4}[)）]\s*书\s*》?\s*[（(]\s*(?:编号|号)"
         r"|(?:在押|服刑)人员[\u4e00-\u9fff·]{2,12}(?:[，,]|[（(])\s*编号)" + _CUE_GAP
         # (醫師證書字號醫字第041235號: a certificate's number in words and digits)
-        + r"(?P<v>\d{4}(?:[ \-]\d{3,6}){2,4}|(?=[A-Za-z\-]{0,8}\d)[A-Za-z0-9][A-Za-z0-9\-]{3,24}|[\u4e00-\u9fff]字第\d{4,10}号)" + _E)),
+        # (会员卡号GD 7720 1135 09: letters, then digits in groups)
+        + r"(?P<v>\d{4}(?:[ \-]\d{3,6}){2,4}|[A-Z]{1,3} \d{4}(?: \d{2,6}){1,3}|(?=[A-Za-z\-]{0,8}\d)[A-Za-z0-9][A-Za-z0-9\-]{3,24}|[\u4e00-\u9fff]字第\d{4,10}号)" + _E)),
 )
 
 # A sentence about a bank card (退款退到这张卡就行：6222 …): a card-shaped number there is the card's.
@@ -454,7 +463,7 @@ _EN_MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
 _EN_MONTH_DATE = rf"(?:0?[1-9]|[12]\d|3[01]) {_EN_MONTH},? (?:19|20)\d{{2}}|{_EN_MONTH} (?:0?[1-9]|[12]\d|3[01]),? (?:19|20)\d{{2}}"
 _DOB_BEFORE = re.compile(
     r"(?:出生日期|出生年月日?|出生年份|出生时间|出生辰光|出生于|出生在|出生|生日|(?<!先)生于|DOB|D\.O\.B\.?|[Dd]ate of [Bb]irth|\b[Bb]orn (?:on|in))"
-    rf"(?:是|为|:|：|\s)*(?P<v>{_LUNAR_DATE}|{_DATE}|{_OTHER_CALENDAR_YEAR}|{_EN_MONTH_DATE}|(?:0?[1-9]|[12]\d|3[01])[/.\-](?:0?[1-9]|[12]\d|3[01])[/.\-](?:19|20)\d{{2}}"
+    rf"(?:是|为|:|：|\s|改为|改成|更正为|应为|應為)*(?P<v>{_LUNAR_DATE}|{_DATE}|{_OTHER_CALENDAR_YEAR}|{_EN_MONTH_DATE}|(?:0?[1-9]|[12]\d|3[01])[/.\-](?:0?[1-9]|[12]\d|3[01])[/.\-](?:19|20)\d{{2}}"
     r"|(?:0?[1-9]|1[0-2])月(?:0?[1-9]|[12]\d|3[01])[日号]"
     r"|(?<!\d)\d{2}年(?:(?:0?[1-9]|1[0-2])月(?:(?:0?[1-9]|[12]\d|3[01])[日号])?)?"
     # a form's bare year (出生年份：1990) and a date with a two-digit year (出生日期：78.4.9)
@@ -769,8 +778,20 @@ def _ward_equipment(norm: str, at: int) -> bool:
     return bool(_WARD_EQUIPMENT.search(sentence)) and not _PATIENT_DEVICE.search(sentence)
 
 
+# An app's or a device's export, key=value (user=tenzin.norbu, device_sn=W3A81C55D0, birth=1994-08-30): the user, the
+# device's serial number and the birth date by their keys
+_LOG_FIELD = re.compile(r"(?<![A-Za-z0-9_])(?P<k>user(?:name)?|login|device_?sn|serial(?:_?no)?|birth(?:day|date|_date)?|dob)"
+                        r"\s*=\s*(?P<v>[A-Za-z0-9][A-Za-z0-9._\-]{2,40}?)(?=[,;&\s]|$)", re.IGNORECASE)
+_LOG_FIELD_LABELS = {"u": "account", "l": "account", "d": "other", "s": "other", "b": "date_of_birth"}
+
+
 def _number_spans(norm: str) -> list[Span]:
     spans: list[Span] = []
+    if "=" in norm:
+        for m in _LOG_FIELD.finditer(norm):
+            label = _LOG_FIELD_LABELS[m.group("k")[0].lower()]
+            if label != "date_of_birth" or re.fullmatch(rf"{_DATE}", m.group("v")):
+                spans.append(Span(m.start("v"), m.end("v"), label))
     if "*" in norm or "＊" in norm:
         spans += [Span(m.start(), m.end(), "phone") for m in _MASKED_PHONE.finditer(norm)]
         spans += [Span(m.start(), m.end(), "id_number") for m in _MASKED_ID.finditer(norm)]
@@ -1057,7 +1078,7 @@ _KIN_WORDS = (
     r"|婆婆|公公|岳父|岳母|丈母娘|老丈人|姨妈|姑妈|舅妈|姑父|姨父|小姨|大姨|干妈|干爹|继父|继母"
     r"|我先生|我太太|我夫人|配偶|家人(?!们|都|也)|家庭成员"
     # dialect: 老汉儿 (a father, Sichuan), 屋头的 (a wife), 婆娘
-    r"|老汉儿|屋头的|婆娘|老豆|老竇|屋企人|老头子|幺爸|阿爸|阿嫲|阿嬷|侄儿|老伴儿|幺儿|幺女|幺妹|阿姐|阿哥|个仔|个女|双胞胎|龙凤胎"
+    r"|老汉儿|屋头的|婆娘|老豆|老竇|屋企人|老头子|幺爸|阿爸|阿妈|阿媽|阿嫲|阿嬷|侄儿|老伴儿|幺儿|幺女|幺妹|阿姐|阿哥|个仔|个女|双胞胎|龙凤胎"
     # a family history's elders, and former partners (舅公柏永福, 外祖父沈德润, 前任Jason)
     r"|外祖父|外祖母|曾祖父|曾祖母|祖父|祖母|舅公|舅婆|姨婆|姑婆|大舅|二舅|三舅|小舅|二姨|大伯|二伯|三叔|四叔"
     r"|前任|前男友|前女友|前妻|前夫"
@@ -1119,7 +1140,9 @@ _AFTER_NAME = re.compile(
     # whose family is called or signs (李建国家属请到护士站, 刘桂兰家属敬上); who calls or is to be called back
     r"|家属|(?:给(?:我|你|您))?(?:回|打|发)了?(?:个|一个)?(?:电话|微信|短信)"
     # whose staff number or card is given in brackets: 医务科钟晴（工号0728）, 甘立新（医保卡号…）
-    r"|\s*[（(]\s*(?:工号|员工号|学号|医保卡号?|社保卡号?|身份证号?|护照号?|病历号|住院号|门诊号|电话|手机)"
+    r"|\s*[（(]\s*(?:工号|员工号|学号|医保卡号?|社保卡号?|身份证号?|护照号?|病历号|住院号|门诊号|电话|手机"
+    # (家长黄建国（微信号…）, 林国庆（设备序列号…）, 李建军（警号…）)
+    r"|微信号?|QQ号?|设备序列号|序列号|警号)"
     r"|\s*[（(]\s*(?:19|20)\d{2}\s*年(?:\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*[日号])?)?\s*(?:出)?生"
     # an app's notice gives a family member's birth date in brackets: 汪淑芬（19520918）
     rf"|\s*[（(]\s*(?:{_BRACKETED_BIRTH_DATE})\s*[)）]"
@@ -1664,7 +1687,7 @@ _NICKNAME_RE = re.compile(f"(?P<pre>[小老阿大])(?P<s>[{_SINGLE_SURNAMES}])|(
                           # 阿强, 阿芳: 阿 and a given-name character (not 阿姨, 阿婆: kin words)
                           "|(?P<a>阿)(?P<g>[\u4e00-\u9fff])")
 _NOT_AFTER_A = set("姨婆公伯叔哥妹爸妈嫂弟姐奶爷嬷嫲舅娘婶仔母父")
-_NICKNAME_CUE = re.compile(r"(?:@|患者|病人|叫我|喊我|叫他|叫她|是|(?:隔壁床?|邻床|对门|同病房|同屋|病友|楼上|楼下|工友|战友)的?|(?:的|个|位)叫"
+_NICKNAME_CUE = re.compile(r"(?:@|患者|病人|叫我|喊我|叫他|叫她|是|[\u4e00-\u9fff]{1,3}(?:员|者)\s*[:：]|(?:隔壁床?|邻床|对门|同病房|同屋|病友|楼上|楼下|工友|战友)的?|(?:的|个|位)叫"
                            # verbs whose object is a person: 联系小周, 通知老李
                            r"|联系|通知|转告|告诉|问问|问了|问过"
                            # an errand for someone, one of the family: 帮李奶奶问一下, 我们家阿强
@@ -1763,6 +1786,16 @@ _LATIN_AFTER_ROLE = re.compile(r"(?:(?:呼救|来电|报警|联系|申请|投诉
                                # a visitor, a passenger, a customer (英国访客Oliver Hughes, 乘客Priya Raman)
                                r"|访客|乘客|旅客|游客|顾客)\s*[:：]?\s*"
                                r"(?=[A-Z][a-zà-öø-ÿ])")
+# Baby of Nguyen Thi Lan, 我係Kelsang Dolma, 兹证明Tenzin Norbu（丹增诺布）, 复核人：Abdulla Tursun, Puan Noraini: a newborn's
+# mother as its register names it, a Cantonese self-introduction, a certificate's holder, a record's checker, a Malay
+# title; then a Latin name of up to four words
+_LATIN_AFTER_CUE = re.compile(r"(?:\bBaby of|\bB/O|我係|我系|兹证明|茲證明|(?:复核|復核|鉴定|鑑定|审核|審核)人\s*[:：]"
+                              r"|(?<![A-Za-z])(?:Puan|Encik|Cik|Tuan|Datin|Dato'?|Auntie|Uncle))\s*(?=[A-Z][a-z])")
+# Noraini binti Hassan, Muthu a/l Raman: a Malay or Indian Malaysian name, joined by bin/binti or a/l and a/p
+_MALAY_NAME = re.compile(r"(?<![A-Za-z])[A-Z][a-z]+(?: [A-Z][a-z]+)? (?:bin|binti|bt|a/l|a/p|s/o|d/o) [A-Z][a-z]+(?: [A-Z][a-z]+)?(?![A-Za-z])")
+# [12/3/24, 9:15 PM] Ah Boy: ok…: a chat export's speaker, after the time stamp in brackets
+# (a Latin name: Chinese speakers' labels are the chat rules' to read, 系统消息： is none)
+_CHAT_EXPORT_SPEAKER = re.compile(r"(?:^|(?<=\n))\[[0-9/.\-, :APMapm]{6,30}\]\s*(?P<n>[A-Z][A-Za-z'\-]*(?: [A-Z][A-Za-z'\-]*){0,3})\s*[:：]")
 _AH_NAME = re.compile(r"(?:(?<=[\u4e00-\u9fff])|^)(?:[A-Z][a-z]{1,5} )?Ah (?P<w>[A-Z][a-z]{1,6})(?![A-Za-z])")
 _NOT_AH_WORDS = frozenset("yes no ok okay well so sorry right good great nice thanks thank see ha hah ah oh hmm my god "
                           "the that this there here now i you we he she it".split())
@@ -2310,6 +2343,14 @@ def _english_names(text: str) -> list[Span]:
         elif (m.re is _LATIN_AFTER_ROLE and not m.group().rstrip(" :：").endswith("翻译")  # (翻译Google一下: the verb)
               and (n := _LATIN_ONE_NAME.match(text, m.end())) and n.group() not in _NOT_LATIN_NAMES):
             out.append(Span(n.start(), n.end(), "name", True))  # 翻譯員Sérgio在場: the role's one name, against Chinese
+    for m in _LATIN_AFTER_CUE.finditer(text):
+        n = _LATIN_PERSON.match(text, m.end())
+        if n and not _NOT_LATIN_NAMES.intersection(n.group().split()):
+            out.append(Span(n.start(), n.end(), "name", True))
+    if " bin" in text or " a/" in text or " bt " in text or " s/o " in text or " d/o " in text:
+        out += [Span(m.start(), m.end(), "name", True) for m in _MALAY_NAME.finditer(text)]
+    if "[" in text:
+        out += [Span(m.start("n"), m.end("n"), "name", True) for m in _CHAT_EXPORT_SPEAKER.finditer(text)]
     # 新加坡的Ah Meng, 我爸Lim Ah Kow: Ah and a one-syllable name (after the surname where written), how Singapore
     # and Malaysia Chinese are called, in Chinese text
     if "Ah " in text:
@@ -2541,6 +2582,8 @@ def _kin_given_names(text: str) -> list[Span]:
             word = text[i : i + n]
             if word[-1:] in ("着", "了", "过"):
                 continue  # 我妈哭着说…, 我爸笑着说: a verb with its aspect, not a name
+            if n == 2 and word[:1] in ("新", "刚", "才") and text[i + n : i + n + 1] == "的":
+                continue  # 哥哥新换的座机: what the relative has just done, not a name
             # (常把护工小芬叫成女儿春梅，…: two characters the dictionary does not know, ending the clause)
             ends_clause = (not pupil and n == 2 and _CLAUSE_END.match(text, i + n) is not None
                            and _dict_tag(word)[0] is None and not set(word) & _COUNTING
@@ -2655,7 +2698,11 @@ _SISTER_TITLE = re.compile(r"[姐哥]$")
 # workbench serves (我是扁鹊，有什么可以帮您): no one's data
 _FAMOUS_PHYSICIANS = frozenset(["Zhong Nanshan", "Zhang Wenhong", "Li Lanjuan", "Tu Youyou", "Li Shizhen", "Hua Tuo", "Fauci"]
                                + "扁鹊 华佗 张仲景 李时珍 孙思邈 皇甫谧 葛洪 王叔和 钱乙 叶天士 吴鞠通 南丁格尔 白求恩 "
-                               "钟南山 张文宏 李兰娟 屠呦呦 林巧稚 吴孟超 梅兰芳".split())
+                               "钟南山 张文宏 李兰娟 屠呦呦 林巧稚 吴孟超 梅兰芳 张孝骞 "
+                               # and others a text holds up as an example: writers, athletes (史铁生, 苏炳添)
+                               "史铁生 余华 鲁迅 莫言 霍金 刘翔 苏炳添 姚明 郎平".split())
+# 母亲越南籍: a nationality, which the dictionary tags as a name (越南籍 nr)
+_NATIONALITY = re.compile(r"[\u4e00-\u9fff]{1,4}籍")
 # Brands made of a surname and a word or a title (康师傅 noodles, 王老吉 tea, 马应龙 ointment, Dr. Martens boots):
 # things bought, nobody's name
 _BRANDS = re.compile(r"康师傅|老干妈|王老吉|马应龙|张小泉|陈李济|李宁牌?|周黑鸭|周大福|王致和|胡庆余堂|同仁堂|云南白药"
@@ -2708,7 +2755,7 @@ def _greeted_names(text: str) -> list[Span]:
 
 
 # 皇甫爷爷的儿子…, 通知宇文爸爸接回: a compound surname that is no word, before an elder's or a parent's title
-_COMPOUND_THEN_KIN = re.compile("(?P<s>" + "|".join(sorted(_NAME_ONLY_COMPOUNDS)) + ")(?=爷爷|奶奶|爸爸|妈妈|姥姥|姥爷|外婆|外公|阿姨|叔叔|伯伯)")
+_COMPOUND_THEN_KIN = re.compile("(?P<s>" + "|".join(sorted(_NAME_ONLY_COMPOUNDS | {"上官"})) + ")(?=爷爷|奶奶|爸爸|妈妈|姥姥|姥爷|外婆|外公|阿姨|叔叔|伯伯)")
 # 陳太，…, 梁姑娘，…, 陳媽媽您好: a surname alone with how Cantonese and Taiwanese messages address a married woman, a young
 # woman or a child's parent, opening what is said to them
 _SURNAME_ADDRESSED = re.compile(rf"(?:^|(?<=[\n】\]，,。！!？?])|(?<=我系)|(?<=我是))\s*(?P<s>[{_SINGLE_SURNAMES}])(?:太|姑娘|妈妈|爸爸)\s*(?:[，,！!]|您好|你好"
@@ -3156,6 +3203,8 @@ def _cue_only_names(text: str) -> list[Span]:
             # 病房护士向敏（工号…）: after a role, a given name (not 护士向医生报告, 医生和护士: "to", "and"; nor 姓名和保单号)
             if m.group() in "和向" and before.endswith(("姓名", "名字", "签名", "签字")) and _FIELD_AFTER_AND.match(text, i + 1):
                 continue
+            if m.group() in "和向" and _KIN_WORD_RE.match(text, i + 1):
+                continue  # 一切为了母亲和孩子: "and" another kinship word, not a given name
             tag, freq = _dict_tag(text[i : i + 2])
             if tag not in _NR_TAGS and freq >= _KIN_GIVEN_WORD_FREQ:
                 continue  # 签字时间3月6日: the surname starts a common word (时间, 管理, 全部), not a name
@@ -3361,8 +3410,59 @@ _HANGUL_NAME = re.compile(r"(?<![가-힣])(?P<n>[김이박최정강조윤장임�
 
 # 我是同一条线的阿峰, 来访者自称阿哲, 其妻小萍在场, 宿舍长阿德说: 阿 or 小 and one given-name character after a
 # self-introduction, 自称, whose relative, or a head of a group (…长), where the nickname ends
-_CUED_NICKNAME = re.compile(r"(?:我是[^，,。；;！!？?\n]{0,12}的|自称|自己叫|(?:其|之)(?:妻子?|丈夫|夫|子|女|母|父|兄|弟|姐|妹)"
+_CUED_NICKNAME = re.compile(r"(?:我是[^，,。；;！!？?\n]{0,12}的|自称|自己叫|(?<![叫])喊|(?:其|之)(?:妻子?|丈夫|夫|子|女|母|父|兄|弟|姐|妹)"
                             r"|(?<=[\u4e00-\u9fff])长)(?P<n>[阿小][\u4e00-\u9fff])(?=[，,。；;！!？?\s说讲在是也]|$)")
+
+
+# 拉姆之子，2024年2月10日出生, 阿依努尔·艾合买提之女，: a birth register's newborn by its mother's name, opening a clause
+_WHOSE_CHILD_OPENING = re.compile(r"(?:^|(?<=[\n：:，,。；;]))\s*(?P<n>[\u4e00-\u9fff·•]{2,12}?)之(?:子|女)(?=[，,（(\s。；;]|$)")
+_NOT_A_MOTHER = re.compile(r"患者|病人|产妇|孕妇|母亲|家属|某|其|[一二三四五六七八九十]")
+# 志愿者帕丽旦·吐尔逊（维吾尔族…）, 、买买提江·肉孜（警号…）: a name of parts joined by ·, after a role or a weak cue or in a
+# list, or before brackets, whose child, sex or what follows a name (not a historical figure named with no such cue)
+_AFTER_DOTTED_NAME = re.compile(r"之[子女]|\s*[（(]")
+
+
+def _dotted_name_bounds(text: str, m: re.Match[str]) -> tuple[int, int] | None:
+    """Where a name joined by · starts and ends in the match: after a cue inside its first part (志愿者|帕丽旦·…), and
+    before a bracket or what follows a name inside its last part (…·吐尔逊|入监体检); None where no cue or sequel says so."""
+    dot = min(k for k in (text.find(c, m.start(), m.end()) for c in "·•・‧") if k >= 0)
+    start = None
+    for k in range(m.start(), dot - 1):
+        before = _words_before(text, k)
+        # (the last cue that ends inside the part: 翻译是|约翰·史密斯, not 翻译|是约翰…)
+        if any(c.end() == len(before) for rx in (_ROLE_CUE, _WEAK_CUE, _KIN_CUE, _STRONG_CUE) for c in rx.finditer(before)):
+            start = k
+    last = max(text.rfind(c, m.start(), m.end()) for c in "·•・‧")
+    end = None
+    for e in range(last + 2, m.end() + 1):
+        if (_TITLES.match(text, e) or _AFTER_DOTTED_NAME.match(text, e) or _AFTER_NAME.match(text, e) or e == len(text)
+                or not _NAME_CHARS.match(text[e])):
+            end = e
+            break
+    # with no cue, the name must open its clause and its first part be short (not 接收方热合曼·…: the match's start
+    # is then no word's)
+    if end is None or start is None and not (
+            (_AFTER_DOTTED_NAME.match(text, end) or _AFTER_NAME.match(text, end))
+            and dot - m.start() <= 4 and not _NAME_CHARS.match(text[m.start() - 1 : m.start()] or "x")):
+        return None
+    return (m.start() if start is None else start), end
+
+
+def _whose_child_and_dotted_names(text: str, taken: list[Span]) -> list[Span]:
+    out: list[Span] = []
+    covered = _Coverage(len(text), taken)
+    if "之子" in text or "之女" in text:
+        out += [Span(m.start("n"), m.end("n"), "name", True) for m in _WHOSE_CHILD_OPENING.finditer(text)
+                if not _NOT_A_MOTHER.search(m.group("n")) and not _KIN_WORD_RE.search(m.group("n"))
+                and not _inside_medical_term(text, m.start("n"), m.end("n"))
+                and (_dict_tag(m.group("n"))[0] in (None, *_NR_TAGS) or "·" in m.group("n"))]
+    for m in _INTERPUNCT_NAME.finditer(text):
+        if (bounds := _dotted_name_bounds(text, m)) is None:
+            continue
+        if covered.overlaps(*bounds) and covered.overlaps(bounds[0], bounds[0] + 1):
+            continue  # (a name another rule found from the same start keeps its bounds)
+        out.append(Span(bounds[0], bounds[1], "name", True))
+    return out
 
 
 def _cued_nicknames(text: str) -> list[Span]:
@@ -3442,7 +3542,7 @@ def _name_spans(text: str) -> list[Span]:
     if any(c.isascii() and c.isalpha() for c in text):  # Latin letters: English cues may apply
         spans += _english_names(text)
     # 刘**, 欧阳**: a surname with its given name masked is still the surname
-    if "*" in text or "＊" in text:
+    if "*" in text or "＊" in text or "XX" in text or "xx" in text or "ＸＸ" in text or "××" in text:
         spans += [Span(m.start(), m.end(), "name", False) for m in _MASKED_NAME.finditer(text)]
     # 签名：莫。: a record signed with a surname alone
     spans += [Span(m.start(g), m.end(g), "name", False) for m in _SIGNED_SURNAME.finditer(text)
@@ -3454,6 +3554,8 @@ def _name_spans(text: str) -> list[Span]:
     spans += _called_and_romanised_names(text)
     if "阿" in text or "小" in text:
         spans += _cued_nicknames(text)
+    if "之" in text or "·" in text or "•" in text:
+        spans += _whose_child_and_dotted_names(text, spans)
     if "阿" in text or "仔" in text:
         spans += [Span(m.start(), m.end(), "name", True) for m in _CANTONESE_LATIN.finditer(text)]
     # 阿强师傅, 阿娇姐说: 阿 and a given name before 师傅 or 姐/哥 (not 阿姨, 阿哥, 阿胶, 阿拉: a word)
@@ -3556,7 +3658,9 @@ _OLD_SURNAME_AFTER = re.compile(rf"(?<=[的个嘅])(?P<n>老(?:{_SURNAME_RE.patt
 # 2床ZXM，男 / 患者LJH，男，56岁 / 会诊医师ZWQ: a person's initials after a bed or a role
 _INITIALS_AFTER_ROLE = re.compile(r"(?:(?<![\d.])\d{1,3}\s*床|患者|病人|医师|医生|护士|药师)\s*(?P<n>[A-Z]{3})(?![A-Za-z])")
 _NOT_INITIALS = frozenset("ICU CCU MRI PET HIV HBV HCV ECG EKG BMI CRP PCR DVT AMI CKD OCT EEG EMG CTA DSA TCT HPV RSV TSH "
-                          "LDL HDL ALT AST BUN INR PSA AFP CEA NSE SCC MRA UGI COVID NIV CPR AED NGT PICC TPN SOB RBC WBC PLT".split())
+                          "LDL HDL ALT AST BUN INR PSA AFP CEA NSE SCC MRA UGI COVID NIV CPR AED NGT PICC TPN SOB RBC WBC PLT"
+                          # diagnoses a bed is handed over by (15床 ALS，本人…)
+                          " ALS SLE GBS MDS AML CML ALL CLL DKA AKI ARF CHF COPD ARDS ACS TIA UTI CAP HAP VAP OSA IPF PAH".split())
 
 
 # 祖母龚王氏: a married woman's old-style name, her husband's surname and her own, then 氏
@@ -3637,12 +3741,13 @@ _SIGNED_SURNAME = re.compile(f"(?:签名|签字|调配|核对|发药|复核)(?:�
                              f"(?P<d>{_SURNAME_RE.pattern})(?=\\s*(?:[。.，,；;]|$))"
                              f"|(?<![\\d.])\\d{{1,3}}\\s*床\\s*(?P<b>{_SURNAME_RE.pattern})(?=\\s*(?:[、，,；;]|$))")
 _INITIALS = re.compile(r"(?:(?:白|夜|早|中|晚)班|大夜|小夜|姓名缩写|缩写|签名|签字)\s*[:：]?\s*(?P<n>[A-Z]{2,4})(?![A-Za-z])")
-_MASKED_NAME = re.compile(f"(?<![*＊])(?:{_SURNAME_RE.pattern})[*＊]{{1,3}}(?![*＊\\d])")
+# (李XX，男: a clerk's mask of Xs after the real surname, too)
+_MASKED_NAME = re.compile(f"(?<![*＊])(?:{_SURNAME_RE.pattern})(?:[*＊]{{1,3}}(?![*＊\\d])|(?:XX|xx|ＸＸ|××)(?![A-Za-z0-9]))")
 _STRONG_LABEL = re.compile(
     r"(?:我叫|名叫|名字是|名字叫|姓名(?:是|为)?\s*[:：]?|联系人\s*[:：]?|(?:免贵|我|本人|[他她]|患者|病人|医生|大夫|医师|主任|护士|老师|师傅|那个|那位|一个|一位)姓(?!名)|(?<=[，,；;])姓(?=(?:" + _SURNAME_RE.pattern + r")(?:[，,。；;]|$))|[Nn]ame\s*(?:is|:|：)"
     # 我的名字拼成了wang xiaoming, 姓名拼音：Zhang Wei
     r"|名字(?:被)?(?:拼|写|打)(?:成|作)了?(?=\s*[A-Za-z])|(?:姓名|名字)拼音(?:是|为)?\s*[:：]?(?=\s*[A-Za-z])"
-    r"|(?:小名|乳名|大名|中文名|英文名|学名|曾用名|原名)(?:字)?(?:叫|是)?\s*[:：]?|(?:收件人|收货人|(?:法定|委托)?代理人|监护人)\s*[:：]?|顾客\s*[:：]"
+    r"|(?:小名|乳名|大名|中文名|英文名|学名|曾用名|原名)(?:字)?(?:叫|是)?\s*[:：]?|(?:护照|英文|拼音)姓名\s*[:：]?(?=\s*[A-Z])|(?:收件人|收货人|(?:法定|委托)?代理人|监护人)\s*[:：]?|顾客\s*[:：]"
     # 我是Maria，菲律宾人: a Latin name that is all the clause says
     r"|我是(?=\s*(?!(?:Doctor|Dr|Nurse|Patient|Student|Teacher|Mom|Dad|Mother|Father)\b)[A-Z][a-z]+(?: [A-Z][a-z]+)?\s*(?:[，,。.；;！!]|$))"
     r"|(?<![A-Za-z])(?:Dr|Mr|Mrs|Ms|Mdm|Prof)\.?(?=\s+[A-Z])|(?<![A-Za-z])Miss(?=\s+[A-Z])|\b[Pp]atient\s*[:：]"
@@ -3660,11 +3765,15 @@ _CJK_RUN = re.compile("[\u4e00-\u9fff]+")
 _KIN_AT_LABEL = re.compile(rf"(?:其|我的?|他的?|她的?|患者的?|病人的?)?(?:{_KIN_WORDS}|妻|夫)")
 
 
+_ALL_CAPS_NAME = re.compile(r"[A-Z]{2,}(?: [A-Z]{2,}){1,3}(?![A-Za-z])")
+
+
 def _take_label_value(text: str, i: int) -> int:
     """After an explicit label any 2-3 CJK given-name characters (or 小X/阿X) or a Latin name."""
     if i < len(text) and (text[i].isascii() or "\u00c0" <= text[i] <= "\u1eff"):
         # LI Xiaohong, Xiaohong LI (a form's capitalised surname), wang xiaoming (pinyin as typed), Tom, María José
-        m = _LATIN_CAPS_NAME.match(text, i)
+        # (护照姓名ABUDUKEREMU ABUDUREHEMAN: a passport's name, every word in capitals)
+        m = _LATIN_CAPS_NAME.match(text, i) or _ALL_CAPS_NAME.match(text, i)
         if m is None and (p := _LATIN_PERSON.match(text, i)):
             words = p.group().split()
             while words and words[-1].rstrip(".") in _NOT_LATIN_NAMES:
@@ -3688,8 +3797,9 @@ def _take_label_value(text: str, i: int) -> int:
         # 小名叫石头，/ 我老公叫国庆。: one word that is all the clause says, even one that also means a thing
         word = run.group()
         tag, _ = _dict_tag(word)
+        # (not 母亲越南籍, 汉族: a nationality or an ethnic group; not 监护人代签: what is done for someone)
         if (_tokens(word)[0][1] == word and tag != "r" and not (tag or "").startswith("v") and word not in _CALLED_FOR
-                and not _inside_medical_term(text, i, run.end())):
+                and word[-1] not in "籍族" and word[0] != "代" and not _inside_medical_term(text, i, run.end())):
             return run.end()
     j = i
     # 和 starts a name only as its surname (我叫和平，…); elsewhere it joins what follows (我叫王芳和我妈…)
@@ -3737,7 +3847,8 @@ _HAS_INVISIBLE = re.compile(f"[{_INVISIBLE}]")
 # what they wrote (four characters or more: 用户反映：, 网友纷纷表示： are no one's name)
 _CN_POSTER = re.compile(r"(?:网友|(?<![终新老])用户)(?P<h>(?!们|纷纷|普遍|都|也|表示|反映|认为|称|说|提问|留言|评价)[\u4e00-\u9fff]{4,12}?)"
                         r"(?<!表示)(?<!反映)(?<!认为)(?<![说称问])(?:评价|留言|回复|发帖|写道|点评)?[:：]")
-_POSTER_HANDLE = re.compile(r"(?:楼主|层主|博主|网友|[Uu][Pp]主)\s*(?P<h>[\u4e00-\u9fff]{2,10}\d{2,6})(?![\dA-Za-z])")
+# (发帖人：糖妈2019: the poster's field, with its colon)
+_POSTER_HANDLE = re.compile(r"(?:楼主|层主|博主|网友|[Uu][Pp]主|发帖人|回帖人)\s*[:：]?\s*(?P<h>[\u4e00-\u9fff]{2,10}\d{2,6})(?![\dA-Za-z])")
 _FORUM_POSTER = re.compile(r"(?:楼主|层主|(?<![\d.])\d{1,4}\s*楼)\s*(?P<h>[^\s：:，,。@#]{2,30}?)\s*[：:]")
 
 
@@ -3787,7 +3898,7 @@ def detect(text: str) -> tuple[Span, ...]:
         # (not 楼主更新：…, a word of the post)
         spans.extend(Span(m.start("h"), m.end("h"), "account") for m in _FORUM_POSTER.finditer(norm)
                      if not re.fullmatch(r"[\u4e00-\u9fff]+", m.group("h")) or _dict_tag(m.group("h"))[1] < _COMMON_WORD_FREQ)
-    if "主" in norm or "网友" in norm:
+    if "主" in norm or "网友" in norm or "帖人" in norm:
         spans.extend(Span(m.start("h"), m.end("h"), "account") for m in _POSTER_HANDLE.finditer(norm))
     if "网友" in norm or "用户" in norm:
         spans.extend(Span(m.start("h"), m.end("h"), "account") for m in _CN_POSTER.finditer(norm))
@@ -3805,6 +3916,7 @@ def detect(text: str) -> tuple[Span, ...]:
     brands = _Coverage(len(norm), [Span(m.start(), m.end(), "brand") for m in _BRANDS.finditer(norm)])
     names = [s for s in _name_spans(norm) + _spaced_names(norm) if not covered.overlaps(s.start, s.end)
              and norm[s.start : s.end] not in _FAMOUS_PHYSICIANS and norm[s.start : s.end] not in _ADDRESS_WORDS
+             and not _NATIONALITY.fullmatch(norm, s.start, s.end)
              and not brands.overlaps(s.start, s.end)]  # (帅哥你好: a way of addressing anyone)
     # A name found with a cue is the same person wherever else the text says it (儿子浩浩…，浩浩晚上发烧), as
     # across a dialogue's texts (names_in); not a frequent word (我老公叫文静，人一点都不文静).
