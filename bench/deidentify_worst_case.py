@@ -126,6 +126,13 @@ SHAPES = {
     "place_as_name": "患者黃山，民國79年2月14日生，",
     "year_clause": "来访者自称阿哲，99年的，",
     "old_surname_at": "，老覃在",
+    # session 66's second round: a name of parts joined by · after a role, a mother's name before 之子, a chat export's
+    # speaker, an export's key=value fields, a Malay name with binti
+    "dotted_after_role": "志愿者帕丽旦·吐尔逊（",
+    "whose_child": "，拉姆之子",
+    "chat_export": "\n[12/3/24, 9:15 PM] Ah Boy: ok",
+    "log_fields": " user=tenzin.norbu, birth=1994-08-30,",
+    "malay_binti": " Noraini binti Hassan ",
 }
 
 
