@@ -3519,7 +3519,7 @@ def test_the_sixty_second_held_out_set():
     Its misses gave: Baby of Nguyen Thi Lan, 我係Kelsang Dolma, 兹证明Tenzin Norbu（丹增诺布）, 复核人：Abdulla Tursun, user=,
     device_sn= and birth= in an export, 出生日期改为…, 受案编号, a forensic appraisal's number (…字〔2024〕0317号), 用户ID：…,
     拉姆之子 and 阿依努尔·艾合买提之女, a name of parts joined by · after a role or before brackets, 林国庆（设备序列号…）,
-    护照姓名 in capitals, 阿妈央金; its false alarms 越南籍 and 和孩子. Then recall 0.908 (name 0.821), precision 1.000. Left:
+    护照姓名 in capitals, 阿妈央金; its false alarms 越南籍 and 和孩子. Then recall 0.916 (name 0.839), precision 1.000. Left:
     应該係1989年10月, 外孙女小雨代, names written apart or with a dot (米日古丽 阿不力米提), 藏语格桑（139…）, 社区干部热依汗古丽,
     被鉴定人艾则孜称, 16床次仁今早, 达瓦，你阿妈…."""
     sc = score(_rows(HELDOUT62))
