@@ -825,6 +825,9 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
                 # values as they were typed (rate_keys.js), so they belong to that item; it is saved as that item's
                 # draft while the annotator holds it and it was not submitted since (else the saved line says so).
                 page = page_answers(payload)
+                if not page.answers or page.answers[0] is None:
+                    # an empty box saved for a payload without one would wipe the stored draft (a forged preference)
+                    raise InputError("rate answers: an autosave sends its reply's answer (reload the page)")
                 form = form_from_values(axis_keys, box_values(page, 0))  # an autosave sends its box alone
                 shown = state.get("item_id")
                 if "boxes" in state and shown is not None and page.item_ref in (None, str(shown)):
