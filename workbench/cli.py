@@ -58,6 +58,14 @@ def cmd_classify(args: argparse.Namespace) -> int:
         raise InputError(f"{args.file}: cannot read: {e}") from None
 
 
+def cmd_train_classifier(args: argparse.Namespace) -> int:
+    """Refit the classifier's learned model on every labelled reply file and write its npz (run after adding a set)."""
+    from workbench.annotate.turn_type_training import train
+
+    print(json.dumps(train(out=Path(args.out)) if args.out else train()))
+    return 0
+
+
 def cmd_build_demo(args: argparse.Namespace) -> int:
     """Build (or reuse) the tiny offline demo models."""
     from workbench.demo import ensure_demo_models
@@ -323,6 +331,11 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--errors", action="store_true",
                     help="with gold turn_type labels: also list every reply classified otherwise")
     sp.set_defaults(func=cmd_classify)
+
+    sp = sub.add_parser("train-classifier", help=cmd_train_classifier.__doc__)
+    sp.add_argument("--out", default=None,
+                    help="npz to write (default: the committed workbench/annotate/turn_type_model.npz)")
+    sp.set_defaults(func=cmd_train_classifier)
 
     sp = sub.add_parser("build-demo", help=cmd_build_demo.__doc__)
     sp.add_argument("--config", default=None)
