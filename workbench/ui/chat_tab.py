@@ -850,8 +850,9 @@ def build_chat_tab(svc: Services, state: gr.State, ui: Localizer) -> dict[str, A
     # goes, instead of being dropped by Gradio's default "once" with the text left unsent.
     # A send, a branch or an example may start a dialogue: My dialogues lists it at once.
     relist = dict(fn=on_relist, inputs=[find_text, find_user], outputs=[table], api_name=False, show_progress="hidden")
+    # The refused text stays the last output (a script reads it there, tests/test_bad_input.py).
     gr.on([send_btn.click, msg.submit], fn=naming_columns(on_send), inputs=[state, msg, remembered],
-          outputs=[*all_outputs, returned, watch],
+          outputs=[*all_outputs, watch, returned],
           trigger_mode="always_last", api_name="send", show_progress_on=progress_on, js=SEND_TAKES_TEXT_JS,
           **generating).then(
         None, [returned, msg], [msg, returned], js=SEND_RETURNS_TEXT_JS, api_name=False, queue=False,
