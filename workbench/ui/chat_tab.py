@@ -641,7 +641,10 @@ def build_chat_tab(svc: Services, state: gr.State, ui: Localizer) -> dict[str, A
                     control.claim(did, "regenerate", session=session)
             except WorkbenchError as e:
                 gr.Warning(as_toast(e))
-                yield {**unchanged, **({watch: watching(did)} if did is not None else {})}
+                # Another tab's replies stream: this page draws them once stored, as the refusal says (its own
+                # send streams into it anyway: nothing on the page changes then).
+                elsewhere = did is not None and control.page(did) not in (None, session)
+                yield {**unchanged, **({watch: watching(did)} if elsewhere else {})}
                 return
             if did is None:
                 gr.Warning(i18n.t("chat.warn.nothing_to_regenerate", lang))
