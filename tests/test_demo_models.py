@@ -369,3 +369,26 @@ def test_a_killed_build_never_leaves_a_half_cache(tmp_path, small_corpus):
     assert demo.read_stamp(done.v2_path)["hash"] == new_v1["hash"]
     # Leftovers of the killed builds are cleaned up by the next build.
     assert sorted(p.name for p in cache.iterdir()) == [".lock", "v1", "v2"]
+
+
+def test_a_build_says_it_is_building_before_it_starts_and_the_registry_logs_it(tmp_path, small_corpus, monkeypatch,
+                                                                                caplog):
+    """walk s66: a first `launch.py --demo` said only "loading models…" for 5 to 14 minutes while the models built."""
+    said: list[str] = []
+    demo.ensure_demo_models(tmp_path / "cache", recipe=TINY, corpus_path=small_corpus, progress=said.append)
+    assert said[0].startswith("building the demo models in ")
+    assert any("built in" in m for m in said[1:])
+
+    import logging
+
+    from workbench.config import ModelSource
+    from workbench.models.registry import ModelPool
+
+    def fake(cache_dir, *, progress=None, **_kw):
+        progress("building the demo models in somewhere")
+        return demo.DemoModels(tmp_path / "v1", tmp_path / "v2")
+
+    monkeypatch.setattr(demo, "ensure_demo_models", fake)
+    with caplog.at_level(logging.INFO, logger="workbench.models.registry"):
+        ModelPool(tmp_path).resolve(ModelSource(path="demo://v1"))
+    assert "building the demo models in somewhere" in caplog.text

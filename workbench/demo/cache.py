@@ -123,6 +123,10 @@ def ensure_demo_models(
         say(f"demo models already built in {cache_dir} (--force builds them again)")
         return DemoModels(v1_dir, v2_dir)
 
+    # Building takes minutes on a small CPU (5 to 14 on 2 shared cores): say so before any wait, so that a first
+    # start (or a command waiting on another process's build) is not a silent "loading models…" (walk s66).
+    say(f"building the demo models in {cache_dir} (first use: several minutes on a small CPU; another process "
+        "building them is waited for)")
     with _build_lock(cache_dir):
         # Another process may have finished the build while we waited for the lock.
         if not force and is_fresh(v1_dir, key) and is_fresh(v2_dir, key):

@@ -46,7 +46,9 @@ class ModelPool:
             if self._demo is None:
                 from workbench.demo import ensure_demo_models
 
-                self._demo = ensure_demo_models(self.cache_dir / "demo-models")
+                # The build's progress goes to the log: launch.py otherwise says only "loading models…" for minutes.
+                self._demo = ensure_demo_models(self.cache_dir / "demo-models",
+                                                progress=lambda m: logging.getLogger(__name__).info("%s", m))
         path = self._demo.v1_path if which == "v1" else self._demo.v2_path
         return source.model_copy(update={"path": str(path)})
 
