@@ -577,6 +577,7 @@ def build_chat_tab(svc: Services, state: gr.State, ui: Localizer) -> dict[str, A
             return
         waited = stale = False
         session = request.session_hash or ""
+        current = None  # read below; a refused login (a disabled account) is answered before it is
         try:
             user = user_of(request)
             current = st.get("dialogue_id")
