@@ -13,6 +13,7 @@ import json
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -73,10 +74,10 @@ def fit(texts: Sequence[str], labels: Sequence[str], *, min_df: int = MIN_DF, c:
             "data_hash": np.array(data_hash), "params": np.array(json.dumps(params, sort_keys=True))}
 
 
-def fit_model(rows: Sequence[tuple[str, str]], **kw: object) -> TurnTypeModel:
+def fit_model(rows: Sequence[tuple[str, str]], **kw: Any) -> TurnTypeModel:
     """Fit in memory and return the numpy model (the held-out bench and tests use this)."""
     buf = io.BytesIO()
-    write_npz(buf, fit([t for t, _ in rows], [y for _, y in rows], **kw))  # type: ignore[arg-type]
+    write_npz(buf, fit([t for t, _ in rows], [y for _, y in rows], **kw))
     buf.seek(0)
     return load_model(buf)
 
