@@ -1385,20 +1385,22 @@ def classify(text: str) -> TurnTypeSuggestion:
     return blend(rules, model.predict_proba(text))
 
 
-def count_questions(text: str) -> int:
+def count_questions(text: str, suggestion: TurnTypeSuggestion | None = None) -> int:
     """Number of clauses the doctor actually asks (rhetorical, quoted and embedded ones excluded), as the rules
     count them; a reply counts as asking exactly when :func:`classify` says question or mixed, so where the
-    model overrules the rules the count is 0 (not asking) or at least 1 (asking)."""
+    model overrules the rules the count is 0 (not asking) or at least 1 (asking). ``suggestion``: :func:`classify`'s
+    answer for ``text`` when the caller has it already (a stored reply is classified once)."""
     if not text or not text.strip(" \t\r\n。…."):
         return 0
-    if classify(text).turn_type not in (TurnType.QUESTION, TurnType.MIXED):
+    if (suggestion or classify(text)).turn_type not in (TurnType.QUESTION, TurnType.MIXED):
         return 0
     return max(_analyse(text).asked, 1)
 
 
-def coq_measures(text: str) -> dict[str, Any]:
-    """The automatic Chain-of-Questioning measures stored with every generation."""
-    n = count_questions(text)
+def coq_measures(text: str, suggestion: TurnTypeSuggestion | None = None) -> dict[str, Any]:
+    """The automatic Chain-of-Questioning measures stored with every generation (``suggestion`` as in
+    :func:`count_questions`)."""
+    n = count_questions(text, suggestion)
     return {"asks_question": n > 0, "question_count": n, "length_chars": len(text.strip())}
 
 

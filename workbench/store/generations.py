@@ -32,9 +32,10 @@ class Reply:
     batch: dict[str, Any] | None = None  # {"size", "wall_ms"} when generated in a padded batch
 
 
-def coq_fields(text: str) -> dict[str, Any]:
-    """The automatic Chain-of-Questioning measures stored with each generation."""
-    m = coq_measures(text)
+def coq_fields(text: str, suggestion: TurnTypeSuggestion | None = None) -> dict[str, Any]:
+    """The automatic Chain-of-Questioning measures stored with each generation (``suggestion``: the classifier's
+    answer for ``text``, when the caller has it)."""
+    m = coq_measures(text, suggestion)
     return {"asks_question": m["asks_question"], "question_count": m["question_count"],
             "length_chars": m["length_chars"]}
 
@@ -60,9 +61,9 @@ def record_generation(s: Session, g: Generation, reply: Reply) -> TurnTypeSugges
     s.add(g)
     if g.status == GenerationStatus.ERROR:
         return None
-    for k, v in coq_fields(reply.text).items():
+    sug = classify(reply.text)  # once: the measures count the asking the suggestion says
+    for k, v in coq_fields(reply.text, sug).items():
         setattr(g, k, v)
-    sug = classify(reply.text)
     # Through the relationship: a batch's new rows get their ids in one flush, suggestions after them.
     s.add(Suggestion(generation=g, question=TURN_TYPE_QUESTION, value=sug.turn_type, score=sug.confidence,
                      agent=sug.agent))
