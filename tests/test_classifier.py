@@ -301,6 +301,14 @@ HELDOUT = ROOT / "tests" / "data" / "classifier_heldout.jsonl"
 # is what to record, not asked; 很多人问…会不会传染，其实不会 answers the quoted question; 要慢慢来，至少三个月, 不太像细菌
 # 感染，抗生素先不用吃, 利伐沙班要开始吃了 and 以肾阳虚为主 advise or explain; Sichuanese 有啥子再找我 and 您还有哪方面想
 # 了解的吗？ offer the service). No label changed.
+# classifier_s67, s67b, s67c, s67d: 480 written blind in session 67 (ophthalmology, stroke rehabilitation,
+# breastfeeding, a dialysis diet, Cantonese; orthodontics, an allergy clinic, travel medicine, polypharmacy, terse
+# telehealth chat; psychiatry, oncology, PrEP and hepatitis B, a TCM doctor in semi-classical style, a triage nurse;
+# cardiology, urology, occupational medicine, an anaesthesia clinic, a school doctor, Northeastern and Shanghainese
+# speech). First contact, neither the rules nor the model having seen them: rules 0.958 / 0.975 / 0.892 / 0.942,
+# the blend that classify runs 1.000 / 0.992 / 0.967 / 1.000 (the model alone 0.958 over the 480). The blend's five
+# misses are classical 否 questions a TCM doctor asks (汝家用何锅煎煮, 经水按期而至否) and 多喝水 多排尿 现在尿是啥颜色.
+# No label changed; the learned model was then retrained with them.
 LATER_SETS = [ROOT / "tests" / "data" / "classifier_fresh.jsonl", ROOT / "tests" / "data" / "classifier_final.jsonl",
               ROOT / "tests" / "data" / "classifier_s42.jsonl", ROOT / "tests" / "data" / "classifier_s43.jsonl",
               ROOT / "tests" / "data" / "classifier_s44.jsonl", ROOT / "tests" / "data" / "classifier_s50.jsonl",
@@ -331,7 +339,9 @@ LATER_SETS = [ROOT / "tests" / "data" / "classifier_fresh.jsonl", ROOT / "tests"
               ROOT / "tests" / "data" / "classifier_s66.jsonl", ROOT / "tests" / "data" / "classifier_s66b.jsonl",
               ROOT / "tests" / "data" / "classifier_s66c.jsonl",
               ROOT / "tests" / "data" / "classifier_s66d.jsonl", ROOT / "tests" / "data" / "classifier_s66e.jsonl",
-              ROOT / "tests" / "data" / "classifier_s66f.jsonl"]
+              ROOT / "tests" / "data" / "classifier_s66f.jsonl",
+              ROOT / "tests" / "data" / "classifier_s67.jsonl", ROOT / "tests" / "data" / "classifier_s67b.jsonl",
+              ROOT / "tests" / "data" / "classifier_s67c.jsonl", ROOT / "tests" / "data" / "classifier_s67d.jsonl"]
 
 
 def _load(path: Path) -> list[dict]:
