@@ -126,7 +126,10 @@ def test_replace_is_refused_while_ratings_exist(store):
     assert counts(store) == before
 
 
-@pytest.mark.parametrize("name", ["", "   ", "x" * 201, "a\n---\nlicense: mit", "tab\there"])
+# A right-to-left override, a zero-width space and a line separator are invisible: two names would look alike, and
+# the override reorders the text of every CSV row the name goes into (walk s67).
+@pytest.mark.parametrize("name", ["", "   ", "x" * 201, "a\n---\nlicense: mit", "tab\there", "small\u202e",
+                                  "zero\u200bwidth", "line\u2028sep"])
 def test_bad_names_are_refused(store, name):
     with pytest.raises(DatasetError, match="name"):
         import_dataset(store, SEED_CSV, name=name)

@@ -66,8 +66,10 @@ def check_name(name: str) -> str:
     problem = text_problem(name)
     if problem is not None:
         raise DatasetError(f"the dataset name {problem}")
-    if any(unicodedata.category(c) == "Cc" for c in name):  # a name is one line: lists, cards, file names
-        raise DatasetError("the dataset name has a line break, tab or other control character")
+    # A name is one visible line (lists, cards, file names, every export row), held to an account name's rule:
+    # a bidi override or zero-width character would make two names look alike or reorder a CSV row's text.
+    if any(unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") or c.isspace() and c != " " for c in name):
+        raise DatasetError("the dataset name has a line break, tab or invisible control character")
     return name
 
 
