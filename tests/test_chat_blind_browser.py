@@ -116,3 +116,14 @@ def test_annotator_preview_and_regenerate_through_the_api(blind_services):
     assert len(wait_stored(svc, 3, 2 * len(svc.columns))) == 2 * len(svc.columns)
     shown = " ".join(str(x) for x in preview)
     assert "病人：" not in shown and "route" not in shown  # no model input, no route
+
+
+def test_the_page_as_served_has_no_preview_button_until_its_load_says_the_user_may_preview(blind_services):
+    """The page is drawn from the served config before its load event has asked who is signed in: a control
+    a blind annotator lacks starts hidden, or it shows until the load runs (walk s67: seconds on a busy
+    server). The load then shows it to whoever may preview (tests/test_chat_workflow_browser.py clicks it)."""
+    from workbench.ui.app import build_app
+
+    config = build_app(blind_services).get_config_file()
+    preview = [c for c in config["components"] if c["props"].get("elem_id") == "preview"]
+    assert len(preview) == 1 and preview[0]["props"].get("visible") is False

@@ -349,7 +349,8 @@ def build_chat_tab(svc: Services, state: gr.State, ui: Localizer) -> dict[str, A
         stop_btn = ui.make(gr.Button, value=K("chat.stop"), size="sm", elem_id="stop")
         regen_all = ui.make(gr.Button, value=K("chat.regenerate_all"), size="sm", elem_id="regenerate-all")
         new_btn = ui.make(gr.Button, value=K("chat.new"), size="sm", elem_id="new-dialogue")
-        preview_btn = ui.make(gr.Button, value=K("chat.preview"), size="sm", elem_id="preview")
+        # hidden until the page load knows who is signed in: a blind annotator never sees it (walk s67)
+        preview_btn = ui.make(gr.Button, value=K("chat.preview"), size="sm", elem_id="preview", visible=False)
         example = ui.make(gr.Dropdown, choices=example_choices("en"), label=K("chat.example"),
                           scale=2)
         example_btn = ui.make(gr.Button, value=K("chat.load_example"), size="sm")
