@@ -357,7 +357,7 @@ _CUED: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"|捐献者?编号|献血证编号|献血证号|献血编号|献血条码|登记卡号|志愿者编号|供者编号|受者编号|学籍号|会员号|会员卡号|积分卡号?|执业证书?|资格证书?|(?:医师)?证书(?:字号|编码|编号)|出生医学证明|出生证明?|工作证号?|学生证号?|车架号|工作许可证?号?|许可证号"
         r"|\b(?:[Ss]tudent|[Ee]mployee|[Ss]taff)\s*(?:ID|[Nn]o\.?|#|[Nn]umber)"
         # a device's serial number (呼吸机序列号SN7B2C40918): whose device it is
-        r"|序列号|设备号|设备编号|机身号|机身编号|SN号|S/N|\bSN(?=\s)|(?:仪|机|器|泵|计)(?:\s*[（(][^）)]{1,6}[)）])?(?:编号|序列号)"
+        r"|序列号|设备号|设备编号|机身号|机身编号|SN号|S/N|\bSN(?=\s)|(?<![A-Za-z])SN(?=\s*[:：])|绑定(?:的)?设备|(?:仪|机|器|泵|计)(?:\s*[（(][^）)]{1,6}[)）])?(?:编号|序列号)"
         # a trial's subject (受试者编号 S-023, 筛选号 SCR-047, 受试者 S-031)
         r"|受试者|筛选号|随机号|入组号"
         # a long-term-care benefit's number (长期护理保险待遇编号), a child's code in the immunisation system (儿童编码)
@@ -389,8 +389,14 @@ _PLATFORM_NAME = re.compile(
     # (a form's 提交人昵称愤怒的小鸟妈妈，: the field after whose nickname it is, with no colon)
     r"(?:叫|是)|昵称(?:是|叫|为|[:：]|(?=[“\"「『]))"
     # (在B站发了好几条视频，账号叫琪琪不想长大了: an account's name, said as the account's)
-    r"|(?<![银行卡])账号(?:名字?)?叫(?!什么|啥)|(?<=人)昵称(?![是叫为:：和与及或、]|什么|啥|可以|随便|不))\s*"
-    r"(?:[“\"「『](?P<q>[^”\"」』\n]{1,30})[”\"」』]|(?P<u>[\u4e00-\u9fffA-Za-z0-9_\-]{2,20})(?=[，,。.；;！!？?\s]|$))")
+    r"|(?<![银行卡])账号(?:名字?)?叫(?!什么|啥)"
+    # (用户“一只胖橘”投诉, 发帖，ID“老吴钓鱼去”: a platform's user, quoted right after 用户 or ID)
+    r"|(?<![A-Za-z])ID(?=[“\"「『])|(?:(?<![终新老])用户|网友|楼主|发帖人)(?=[“\"「『][^”\"」』\n]{2,30}[”\"」』]\s*"
+    r"(?:投诉|发帖|留言|评价|评论|写道|说|反映|称|表示|提问|问|回复|私信|[：:（(]))"
+    # (评价者海燕飞飞（青岛）：, Reviewer Dr_Xiaofan（洛杉矶）: a review site's reviewer, then the city in brackets)
+    r"|(?:评价者|点评者|评论者|\bReviewer)\s*(?=[^\s“\"「『（(，,。]{3,20}[（(])"
+    r"|(?<=人)昵称(?![是叫为:：和与及或、]|什么|啥|可以|随便|不))\s*"
+    r"(?:[“\"「『](?P<q>[^”\"」』\n]{1,30})[”\"」』]|(?P<u>[\u4e00-\u9fffA-Za-z0-9_\-]{2,20})(?=[，,。.；;！!？?\s（(]|$))")
 # 群昵称熊猫血_古丽, 微博用户名心理老师Echo: right after 昵称/用户名/网名, Chinese words joined to Latin letters or
 # by an underscore are a handle (no word and no name is written so; 用户名和密码, 昵称是什么 stay)
 _MIXED_HANDLE = re.compile(r"(?:昵称|用户名|网名|(?<![终新老])用户)(?:是|为|叫|[:：])?\s*"
@@ -866,7 +872,7 @@ def _number_spans(norm: str) -> list[Span]:
     if "@" in norm:
         spans.extend(Span(m.start("h"), m.end("h"), "account") for m in _AT_DISPLAY_NAME.finditer(norm)
                      if (tag := _dict_tag(m.group("w")))[0] not in (None, *_NR_TAGS) and tag[1] >= _COMMON_WORD_FREQ)
-    if "昵称" in norm or "叫" in norm:
+    if "昵称" in norm or "叫" in norm or "ID" in norm or "用户" in norm or "网友" in norm or "楼主" in norm or "发帖人" in norm or "评" in norm or "Reviewer" in norm:
         for m in _PLATFORM_NAME.finditer(norm):
             value = "q" if m.group("q") else "u"
             if not m.group(value).startswith(("什么", "啥", "这个", "那个")):
@@ -1112,7 +1118,10 @@ _ROLE_CUE = re.compile(r"(?:医生|医师|大夫|护士|护士长|主任|教授|
                        # a chat group's owner and admins (群主卓玛：…)
                        r"|群主|群管|管理员"
                        # who speaks for the family or the patients (家属代表龚文静)
-                       r"|(?:家属|患者|病人|病友|居民|村民|职工)代表)\s*$")
+                       r"|(?:家属|患者|病人|病友|居民|村民|职工)代表"
+                       # a ship's passengers and crew, a pedigree's index case, an exchange student, a help desk
+                       # (香港乘客陳家豪, 船员黎志强, 先证者程思远, 台灣交換生黃柏翰, 客服小敏)
+                       r"|乘客|旅客|游客|船员|先证者|交换生|交換生|留学生|客服)\s*$")
 # A kinship word after a name: 王李雨桐是我外甥女 (the kinship word ends the clause: not 电话是我老公的), 冉冉她奶奶.
 # 小郑（我同事）, 周建平(我爸): whose relative or colleague, in brackets
 _KIN_IN_BRACKETS = re.compile(rf"\s*[（(]\s*(?:我的?|是我的?|患者的?|病人的?)?(?:{_KIN_WORDS}|妈|爸)\s*[)）]")
@@ -1761,7 +1770,8 @@ _PINYIN_SYLLABLE = ("(?:zh|ch|sh|[bpmfdtnlgkhjqxrzcsyw])?"
                     "(?:iang|iong|uang|ueng|ang|eng|ing|ong|ian|iao|uai|uan|van|ai|ei|ao|ou|an|en|er|ia|ie|iu|in|"
                     "ua|uo|ui|un|ve|ue|vn|a|o|e|i|u|v)")
 _PINYIN_WORD = re.compile(f"(?:{_PINYIN_SYLLABLE}){{1,3}}", re.IGNORECASE)
-_LATIN_FULL_NAME = re.compile(r"[A-Z][a-z]+ [A-Z][a-z]+(?![A-Za-z])")
+# (Jack O'Brien, Amy McDonald: an Irish or Scottish surname's prefix)
+_LATIN_FULL_NAME = re.compile(r"[A-Z][a-z]+ (?:O'|Mc|Mac)?[A-Z][a-z]+(?![A-Za-z'])")
 # (not a note's next field: Emily Carter DOB: …)
 _LATIN_CAPS_NAME = re.compile(r"(?!(?:DOB|MRN|SSN|NHS|ID|BP|HR|DX|RX|HX)\b)[A-Z]{2,}(?: [A-Z][a-z]+){1,2}(?![A-Za-z])"
                               r"|[A-Z][a-z]+(?: [A-Z][a-z]+)? (?!(?:DOB|MRN|SSN|NHS|ID|BP|HR|DX|RX|HX)\b)[A-Z]{2,}(?![A-Za-z])")
@@ -1784,7 +1794,9 @@ _LATIN_AFTER_ROLE = re.compile(r"(?:(?:呼救|来电|报警|联系|申请|投诉
                                # a trial's subject and a consent's witness (受试者Mark Henderson于…签署)
                                r"|受试者|受检者|(?:公正)?见证人|证人"
                                # a visitor, a passenger, a customer (英国访客Oliver Hughes, 乘客Priya Raman)
-                               r"|访客|乘客|旅客|游客|顾客)\s*[:：]?\s*"
+                               r"|访客|乘客|旅客|游客|顾客"
+                               # a ship's crew, a player's own therapist (船员Rizal Santos, 私人理疗师Tiago)
+                               r"|船员|海员|(?:理疗|治疗|康复|物理治疗)师)\s*[:：]?\s*"
                                r"(?=[A-Z][a-zà-öø-ÿ])")
 # Baby of Nguyen Thi Lan, 我係Kelsang Dolma, 兹证明Tenzin Norbu（丹增诺布）, 复核人：Abdulla Tursun, Puan Noraini: a newborn's
 # mother as its register names it, a Cantonese self-introduction, a certificate's holder, a record's checker, a Malay
@@ -3414,6 +3426,13 @@ _CUED_NICKNAME = re.compile(r"(?:我是[^，,。；;！!？?\n]{0,12}的|自称|
                             r"|(?<=[\u4e00-\u9fff])长)(?P<n>[阿小][\u4e00-\u9fff])(?=[，,。；;！!？?\s说讲在是也]|$)")
 
 
+# 其妹婉君（Ⅱ-3）, 之女丫丫（Ⅲ-7）, 表姐文静（Ⅲ-4）: whose sister, daughter or cousin, then two characters and brackets
+# (a pedigree's code, an age): the relative's given name or pet name, even an everyday word (not 其子女（…）, 其母亲（…）)
+_KIN_GIVEN_BRACKETED = re.compile(r"(?:(?:其|之)(?:妻|夫|子|女|母|父|兄|弟|姐|妹)|(?<![\u4e00-\u9fff])(?:表|堂)(?:姐|妹|哥|弟))"
+                                  r"(?P<n>[\u4e00-\u9fff]{2})(?=\s*[（(])")
+_KIN_CHARS = frozenset("子女儿母亲父妻夫兄弟姐妹哥嫂婿孙们两俩人各都")
+
+
 # 拉姆之子，2024年2月10日出生, 阿依努尔·艾合买提之女，: a birth register's newborn by its mother's name, opening a clause
 _WHOSE_CHILD_OPENING = re.compile(r"(?:^|(?<=[\n：:，,。；;]))\s*(?P<n>[\u4e00-\u9fff·•]{2,12}?)之(?:子|女)(?=[，,（(\s。；;]|$)")
 _NOT_A_MOTHER = re.compile(r"患者|病人|产妇|孕妇|母亲|家属|某|其|[一二三四五六七八九十]")
@@ -3466,10 +3485,15 @@ def _whose_child_and_dotted_names(text: str, taken: list[Span]) -> list[Span]:
 
 
 def _cued_nicknames(text: str) -> list[Span]:
-    return [Span(m.start("n"), m.end("n"), "name", False) for m in _CUED_NICKNAME.finditer(text)
-            if (x := m.group("n")[1]) not in _NOT_AFTER_A and x not in _XIAO_NOT_NAME and _given_ok(x)
-            and (tag := _dict_tag(m.group("n")))[0] in (None, *_NR_TAGS) and tag[1] < _NICKNAME_WORD_FREQ
-            and not _inside_medical_term(text, m.start("n"), m.end("n"))]
+    out = [Span(m.start("n"), m.end("n"), "name", False) for m in _CUED_NICKNAME.finditer(text)
+           if (x := m.group("n")[1]) not in _NOT_AFTER_A and x not in _XIAO_NOT_NAME and _given_ok(x)
+           and (tag := _dict_tag(m.group("n")))[0] in (None, *_NR_TAGS) and tag[1] < _NICKNAME_WORD_FREQ
+           and not _inside_medical_term(text, m.start("n"), m.end("n"))]
+    if "（" in text or "(" in text:
+        out += [Span(m.start("n"), m.end("n"), "name", False) for m in _KIN_GIVEN_BRACKETED.finditer(text)
+                if m.group("n")[0] not in _KIN_CHARS and not _inside_medical_term(text, m.start("n"), m.end("n"))
+                and not (_dict_tag(m.group("n"))[0] or "x").startswith(("v", "d", "p", "c", "u", "m", "q", "r"))]
+    return out
 
 
 def _called_and_romanised_names(text: str) -> list[Span]:
@@ -3552,7 +3576,7 @@ def _name_spans(text: str) -> list[Span]:
     if "，" in text or "," in text or "（" in text or "(" in text or "名" in text or "老" in text or "爸" in text or "妈" in text or "个" in text or "桑" in text or "先生" in text or "女士" in text or "小姐" in text or "翻译" in text or "君" in text or "译员" in text or "さん" in text or "ちゃん" in text or "くん" in text or "さま" in text:
         spans += _noted_nicknames_and_roles(text)
     spans += _called_and_romanised_names(text)
-    if "阿" in text or "小" in text:
+    if "阿" in text or "小" in text or "（" in text or "(" in text:
         spans += _cued_nicknames(text)
     if "之" in text or "·" in text or "•" in text:
         spans += _whose_child_and_dotted_names(text, spans)
