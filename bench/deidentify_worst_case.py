@@ -133,6 +133,12 @@ SHAPES = {
     "chat_export": "\n[12/3/24, 9:15 PM] Ah Boy: ok",
     "log_fields": " user=tenzin.norbu, birth=1994-08-30,",
     "malay_binti": " Noraini binti Hassan ",
+    # session 67: a relative's given name before brackets, a user's quoted name before what the user did, a reviewer
+    # before the city, a passenger's Irish surname
+    "kin_bracketed": "其妹婉君（Ⅱ-3）",
+    "quoted_user": "用户“一只胖橘”投诉：",
+    "reviewer": "评价者海燕飞飞（青岛）",
+    "irish_surname": "乘客Jack O'Brien，",
 }
 
 

@@ -84,6 +84,8 @@ HELDOUT61 = REPO / "annotations" / "deid_heldout61.jsonl"
 HELDOUT62 = REPO / "annotations" / "deid_heldout62.jsonl"
 HELDOUT63 = REPO / "annotations" / "deid_heldout63.jsonl"
 HELDOUT64 = REPO / "annotations" / "deid_heldout64.jsonl"
+HELDOUT65 = REPO / "annotations" / "deid_heldout65.jsonl"
+HELDOUT66 = REPO / "annotations" / "deid_heldout66.jsonl"
 
 # --- medicine is not a name -----------------------------------------------------------------------
 
@@ -3556,3 +3558,65 @@ def test_the_sixty_fourth_held_out_set():
     assert sc.overlap["all"].recall >= 0.91, sc.misses
     assert sc.overlap["all"].precision >= 0.98, sc.false_alarms
     assert len(_rows(HELDOUT64)) >= 55 and sum(not r["spans"] for r in _rows(HELDOUT64)) >= 10
+
+
+# Session 67's first round (from heldout65-66), each with the ordinary text beside it that must stay
+SESSION_67_FOUND = [
+    ("香港乘客陳家豪，香港身份證K708214(2)", "香港乘客[姓名]，香港身份證[证件号]"),
+    ("船员Rizal Santos（菲律宾籍，员工编号CRW-70931）", "船员[姓名]（菲律宾籍，员工编号[编号]）"),
+    ("澳大利亚籍乘客Jack O'Brien，已石膏托固定", "澳大利亚籍乘客[姓名]，已石膏托固定"),
+    ("先证者程思远（Ⅲ-2），男，8岁", "先证者[姓名]（Ⅲ-2），男，8岁"),
+    ("其妹婉君（Ⅱ-3）、其女叶子（Ⅲ-1）均检出", "其妹[姓名]（Ⅱ-3）、其女[姓名]（Ⅲ-1）均检出"),
+    ("表姐文静（Ⅲ-4），20岁", "表姐[姓名]（Ⅲ-4），20岁"),
+    ("用户“一只胖橘”投诉：", "用户“[账号]”投诉："),
+    ("网友“小熊维尼2019”说", "网友“[账号]”说"),
+    ("发帖，ID“老吴钓鱼去”，要求", "发帖，ID“[账号]”，要求"),
+    ("评价者海燕飞飞（青岛）：看了三年", "评价者[账号]（青岛）：看了三年"),
+    ("设备SN：CGM-F3A8-220719-0462｜近14天", "设备SN：[编号]｜近14天"),
+    ("绑定设备SG21B0087731，今日", "绑定设备[编号]，今日"),
+    ("私人理疗师Tiago留了邮箱", "私人理疗师[姓名]留了邮箱"),
+    ("客服小敏（工号KF1093）已远程指导", "客服[姓名]（工号[编号]）已远程指导"),
+]
+SESSION_67_KEPT = [
+    "其女就诊（上周）",
+    "表哥两人（同住）",
+    "其子女（2人）均体健",
+    "评价者认为（见下）",
+    "乘客须知：请系好安全带",
+    "船员餐厅在3楼",
+    "用户“满意”的比例",
+    "用户“非常满意”",
+]
+
+
+@pytest.mark.parametrize("text, expected", SESSION_67_FOUND, ids=[c[0][:8] for c in SESSION_67_FOUND])
+def test_session_67_names_and_numbers(text, expected):
+    assert deidentify(text)[0] == expected
+
+
+@pytest.mark.parametrize("text", SESSION_67_KEPT)
+def test_session_67_look_alikes_are_kept(text):
+    assert deidentify(text)[0] == text
+
+
+def test_the_sixty_fifth_held_out_set():
+    """Written blind in session 67 (a football club's injury log, a cruise ship's medical centre, genetic counselling
+    pedigrees, a doctor-review site with user names). Labels changed: none. First contact (acca1c8): P/R 1.000/0.788.
+    Its misses gave: 乘客/船员/先证者 as cues, Jack O'Brien, 其妹婉君（Ⅱ-3）, 表姐文静（Ⅲ-4）, 用户“…”投诉, ID“…”,
+    评价者X（city）. Then P/R 1.000/0.913."""
+    sc = score(_rows(HELDOUT65))
+    assert sc.overlap["name"].recall >= 0.85, sc.misses
+    assert sc.overlap["all"].recall >= 0.90, sc.misses
+    assert sc.overlap["all"].precision >= 0.98, sc.false_alarms
+    assert len(_rows(HELDOUT65)) >= 55
+
+
+def test_the_sixty_sixth_held_out_set():
+    """Written blind in session 67 (a glucose-monitoring platform's export, premarital check forms, a Qiandongnan
+    midwife's register with Miao and Dong names, an Australian student clinic, speech-to-text with numbers in
+    characters). Labels changed: none. First contact (acca1c8): P/R 0.967/0.789. Its misses gave: 设备SN：…, 绑定设备…,
+    客服小敏（工号…）. Then P/R 0.968/0.817."""
+    sc = score(_rows(HELDOUT66))
+    assert sc.overlap["all"].recall >= 0.80, sc.misses
+    assert sc.overlap["all"].precision >= 0.95, sc.false_alarms
+    assert len(_rows(HELDOUT66)) >= 55
