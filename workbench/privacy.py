@@ -288,7 +288,9 @@ _CUED: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"|个案"
         # a forensic appraisal's number (鉴定编号乌公鉴（临）字〔2024〕0317号)
         r"|鉴定|鑑定)"
-        r"(?:病历|卡|单|编)?(?:号|ID|id|编号)|处方笺?\s*(?:No|NO|№)\.?|标本条码|样本条码|(?:就诊|诊疗|病历|医疗)卡(?:\s*[（(]\s*卡号)?|ID号|id号|\bMRN|[Mm]edical record (?:number|no\.?)"
+        r"(?:病历|卡|单|编)?(?:号|ID|id|编号)|处方笺?\s*(?:No|NO|№)\.?|标本条码|样本条码"
+        # (条码L2405130417: a specimen's barcode, a letter or two and a run of digits; a product's is digits only)
+        r"|(?<![商产货])条码(?=[A-Z]{1,2}\d{8,12}(?![\dA-Za-z]))|(?:就诊|诊疗|病历|医疗)卡(?:\s*[（(]\s*卡号)?|ID号|id号|\bMRN|[Mm]edical record (?:number|no\.?)"
         r"|\b(?:[Ii]npatient|[Oo]utpatient|[Aa]dmission|[Hh]ospital|[Cc]ase)\s*(?:[Nn]o\.?|[Nn]umber|#)"
         # a system log's key (patient_id=ZY20240309112, mrn=…)
         r"|\b(?:patient|case|visit|encounter|admission)_?(?:id|no)\b|\bmrn\b"
@@ -305,7 +307,7 @@ _CUED: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("account", re.compile(
         # (支付宝（UID 2088…）: an Alipay user id)
         r"(?:微信|weixin|WeChat|wechat|(?<![A-Za-z0-9_])(?:VX|vx|WX|wx)(?![A-Za-z0-9_])|QQ|qq|扣扣|支付宝|\bUID\b|银行卡|储蓄卡"
-        r"|信用卡|借记卡|(?<!会员)(?<!登记)(?<!积分)卡号|账号|帐号|账户|帐户|医保卡|社保卡|社保电脑号|电脑号|医保|社保|医疗保险|参保|保单|新农合证|新农合"
+        r"|信用卡|借记卡|(?<!会员)(?<!登记)(?<!积分)(?<!健保)卡号|账号|帐号|账户|帐户|医保卡|社保卡|社保电脑号|电脑号|医保|社保|医疗保险|参保|保单|新农合证|新农合"
         # (新农合证号4527…, 社會保障基金編號0348871265: Macau's social security fund)
         r"|社[会會]保障(?:基金)?"
         # a travel insurer's policy
@@ -337,6 +339,8 @@ _CUED: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"|(?<![A-Za-z])(?:Medicare|OHIP)(?:\s*(?:[Nn]umber|[Nn]o\.?|#|[Cc]ard))?\s*"
         # a Singapore NRIC or FIN, a Malaysian MyKad, named as such (a mistyped check letter is still one)
         r"|\bNRIC|\bFIN(?![A-Za-z])|MyKad"
+        # Taiwan's national health insurance card (健保卡號0000 4127 3385), like the NHS's number
+        r"|健保卡(?:号码|号)?"
         # other countries' national ID numbers by their labels: Hong Kong's in English, Indonesia's NIK, Kazakhstan's
         # ИИН, Thailand's ID card (HKID K463287(1), NIK 3174056203850004, ИИН 850614301257)
         r"|(?<![A-Za-z])(?:HKID|NIK|KTP|IIN)(?![A-Za-z])|(?<![А-Яа-я])ИИН(?![А-Яа-я])"
@@ -348,7 +352,7 @@ _CUED: tuple[tuple[str, re.Pattern[str]], ...] = (
         # an officer's card (军官证号海字第2107384号), a Russian passport's series and number (75 3846120)
         r"|[\u4e00-\u9fff]字第\d{5,10}号|\d{2} \d{7}"
         # (Medicare 2123 45670 1, OHIP 5584-486-674-YM)
-        r"|\d{4} \d{5} \d(?: \d)?|\d{4}-\d{3}-\d{3}(?:-[A-Z]{2})?"
+        r"|\d{4} \d{4} \d{4}|\d{4} \d{5} \d(?: \d)?|\d{4}-\d{3}-\d{3}(?:-[A-Z]{2})?"
         r"|(?=(?:[A-Z]*\d){3})(?=(?:\d*[A-Z]){2})[A-Z0-9]{8,9})" + _E)),
     ("other", re.compile(
         r"(?:工号|工牌号?|胸牌号?|员工号|员工编号|职工号|职工编号|学号|理赔案号|赔案号|报案号|医生编号|医师编号"
@@ -379,6 +383,17 @@ _CUED: tuple[tuple[str, re.Pattern[str]], ...] = (
         # (会员卡号GD 7720 1135 09: letters, then digits in groups)
         + r"(?P<v>\d{4}(?:[ \-]\d{3,6}){2,4}|[A-Z]{1,3} \d{4}(?: \d{2,6}){1,3}|(?=[A-Za-z\-]{0,8}\d)[A-Za-z0-9][A-Za-z0-9\-]{3,24}|[\u4e00-\u9fff]字第\d{4,10}号)" + _E)),
 )
+
+# 手机定位N33°57'51", E107°43'09", 在N33.9412°, E107.6835°附近: a latitude and longitude pair, where someone is (more
+# exact than a street address)
+_GPS_ANGLE = r"\d{1,3}(?:\.\d+)?°(?:\s?\d{1,2}(?:\.\d+)?['′](?:\s?\d{1,2}(?:\.\d+)?[\"″])?)?"
+_GPS_POSITION = re.compile(rf"(?<![A-Za-z])[NS]\s?{_GPS_ANGLE}\s*[,，]?\s*[EW]\s?{_GPS_ANGLE}"
+                           rf"|(?<![\d.])\d{{1,2}}(?:\.\d+)?°\s?[NS]\s*[,，]?\s*\d{{1,3}}(?:\.\d+)?°\s?[EW](?![A-Za-z])")
+# 呼号“秦岭07”: a rescuer's own radio call sign, which names one person like a staff number
+_CALL_SIGN = re.compile(r"呼号\s*[:：]?\s*[“\"「]?(?P<v>[\u4e00-\u9fffA-Za-z]{1,6}-?\d{1,4})(?![\d])")
+# 【评论】向阳花开2023：…, 【直播间评论】养生小达人888（IP属地：广东）：: a comment's author, before the colon
+_COMMENTER = re.compile(r"【[^】\n]{0,8}评论】\s*(?P<u>[^：:\s【】（(“”\"]{2,20}?)(?=\s*(?:[（(]IP[^）)\n]{0,12}[)）])?\s*[:：])")
+
 
 # A sentence about a bank card (退款退到这张卡就行：6222 …): a card-shaped number there is the card's.
 _CARD_SENTENCE_CUE = re.compile(r"(?:卡|户名|账户|帐户|转账|退款|收款|汇款|打款)[^。！？!?\n]*$")
@@ -793,6 +808,12 @@ _LOG_FIELD_LABELS = {"u": "account", "l": "account", "d": "other", "s": "other",
 
 def _number_spans(norm: str) -> list[Span]:
     spans: list[Span] = []
+    if "°" in norm:
+        spans += [Span(m.start(), m.end(), "address") for m in _GPS_POSITION.finditer(norm)]
+    if "呼号" in norm:
+        spans += [Span(m.start("v"), m.end("v"), "other") for m in _CALL_SIGN.finditer(norm)]
+    if "评论】" in norm:
+        spans += [Span(m.start("u"), m.end("u"), "account") for m in _COMMENTER.finditer(norm)]
     if "=" in norm:
         for m in _LOG_FIELD.finditer(norm):
             label = _LOG_FIELD_LABELS[m.group("k")[0].lower()]
@@ -1121,7 +1142,9 @@ _ROLE_CUE = re.compile(r"(?:医生|医师|大夫|护士|护士长|主任|教授|
                        r"|(?:家属|患者|病人|病友|居民|村民|职工)代表"
                        # a ship's passengers and crew, a pedigree's index case, an exchange student, a help desk
                        # (香港乘客陳家豪, 船员黎志强, 先证者程思远, 台灣交換生黃柏翰, 客服小敏)
-                       r"|乘客|旅客|游客|船员|先证者|交换生|交換生|留学生|客服)\s*$")
+                       r"|乘客|旅客|游客|船员|先证者|交换生|交換生|留学生|客服"
+                       # a mountain rescue's missing and trapped (被困者聂川, 第二名失联者孟凡)
+                       r"|被困者|失联者|遇险者|遇难者)\s*$")
 # A kinship word after a name: 王李雨桐是我外甥女 (the kinship word ends the clause: not 电话是我老公的), 冉冉她奶奶.
 # 小郑（我同事）, 周建平(我爸): whose relative or colleague, in brackets
 _KIN_IN_BRACKETS = re.compile(rf"\s*[（(]\s*(?:我的?|是我的?|患者的?|病人的?)?(?:{_KIN_WORDS}|妈|爸)\s*[)）]")
@@ -1796,7 +1819,9 @@ _LATIN_AFTER_ROLE = re.compile(r"(?:(?:呼救|来电|报警|联系|申请|投诉
                                # a visitor, a passenger, a customer (英国访客Oliver Hughes, 乘客Priya Raman)
                                r"|访客|乘客|旅客|游客|顾客"
                                # a ship's crew, a player's own therapist (船员Rizal Santos, 私人理疗师Tiago)
-                               r"|船员|海员|(?:理疗|治疗|康复|物理治疗)师)\s*[:：]?\s*"
+                               r"|船员|海员|(?:理疗|治疗|康复|物理治疗)师"
+                               # a fertility cycle's recipient and donor (受者Amanda Ng)
+                               r"|(?<![\u4e00-\u9fff])受者|(?<![\u4e00-\u9fff])供者)\s*[:：]?\s*"
                                r"(?=[A-Z][a-zà-öø-ÿ])")
 # Baby of Nguyen Thi Lan, 我係Kelsang Dolma, 兹证明Tenzin Norbu（丹增诺布）, 复核人：Abdulla Tursun, Puan Noraini: a newborn's
 # mother as its register names it, a Cantonese self-introduction, a certificate's holder, a record's checker, a Malay
@@ -3572,7 +3597,8 @@ def _name_spans(text: str) -> list[Span]:
     spans += [Span(m.start(g), m.end(g), "name", False) for m in _SIGNED_SURNAME.finditer(text)
               for g in ("s", "r", "b", "d") if m.group(g)]
     # 夜班 ZXY 签, 姓名缩写 HYL: a person's initials where a record signs or abbreviates a name
-    spans += [Span(m.start("n"), m.end("n"), "name", False) for m in _INITIALS.finditer(text)]
+    spans += [Span(m.start("n"), m.end("n"), "name", False) for m in _INITIALS.finditer(text)
+              if m.group("n") not in _NOT_INITIALS]  # (交班：ICU 2床ZXM: the ward, not a nurse)
     if "，" in text or "," in text or "（" in text or "(" in text or "名" in text or "老" in text or "爸" in text or "妈" in text or "个" in text or "桑" in text or "先生" in text or "女士" in text or "小姐" in text or "翻译" in text or "君" in text or "译员" in text or "さん" in text or "ちゃん" in text or "くん" in text or "さま" in text:
         spans += _noted_nicknames_and_roles(text)
     spans += _called_and_romanised_names(text)
@@ -3764,7 +3790,9 @@ _SIGNED_SURNAME = re.compile(f"(?:签名|签字|调配|核对|发药|复核)(?:�
                              f"|(?:随车医生|接收护士|采血护士|值班医生|值班护士|接线员|调度员|接诊医生|责任护士)\\s*[:：]?\\s*"
                              f"(?P<d>{_SURNAME_RE.pattern})(?=\\s*(?:[。.，,；;]|$))"
                              f"|(?<![\\d.])\\d{{1,3}}\\s*床\\s*(?P<b>{_SURNAME_RE.pattern})(?=\\s*(?:[、，,；;]|$))")
-_INITIALS = re.compile(r"(?:(?:白|夜|早|中|晚)班|大夜|小夜|姓名缩写|缩写|签名|签字)\s*[:：]?\s*(?P<n>[A-Z]{2,4})(?![A-Za-z])")
+# (交班LMQ，接班zhx, 操作者WXY, 接收人HJ（工号…）: a handover's and a laboratory log's staff by initials, lower case too)
+_INITIALS = re.compile(r"(?:(?:白|夜|早|中|晚)班|大夜|小夜|姓名缩写|缩写|签名|签字|(?<![\u4e00-\u9fff])(?:交|接)班|操作者|操作员|接收人)\s*[:：]?\s*"
+                       r"(?P<n>[A-Z]{2,4}(?![A-Za-z])|[a-z]{2,3}(?=[，,。；;（(）)\s]|$))")
 # (李XX，男: a clerk's mask of Xs after the real surname, too)
 _MASKED_NAME = re.compile(f"(?<![*＊])(?:{_SURNAME_RE.pattern})(?:[*＊]{{1,3}}(?![*＊\\d])|(?:XX|xx|ＸＸ|××)(?![A-Za-z0-9]))")
 _STRONG_LABEL = re.compile(
