@@ -139,6 +139,10 @@ SHAPES = {
     "quoted_user": "用户“一只胖橘”投诉：",
     "reviewer": "评价者海燕飞飞（青岛）",
     "irish_surname": "乘客Jack O'Brien，",
+    # session 67's second round: GPS positions, a live stream's comment author, initials at a handover
+    "gps": "定位N33°57'51\", E107°43'09\"，",
+    "commenter": "\n【评论】向阳花开2023：",
+    "handover_initials": "交班LMQ，接班zhx，",
 }
 
 

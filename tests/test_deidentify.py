@@ -86,6 +86,8 @@ HELDOUT63 = REPO / "annotations" / "deid_heldout63.jsonl"
 HELDOUT64 = REPO / "annotations" / "deid_heldout64.jsonl"
 HELDOUT65 = REPO / "annotations" / "deid_heldout65.jsonl"
 HELDOUT66 = REPO / "annotations" / "deid_heldout66.jsonl"
+HELDOUT67 = REPO / "annotations" / "deid_heldout67.jsonl"
+HELDOUT68 = REPO / "annotations" / "deid_heldout68.jsonl"
 
 # --- medicine is not a name -----------------------------------------------------------------------
 
@@ -3620,3 +3622,59 @@ def test_the_sixty_sixth_held_out_set():
     assert sc.overlap["all"].recall >= 0.80, sc.misses
     assert sc.overlap["all"].precision >= 0.95, sc.false_alarms
     assert len(_rows(HELDOUT66)) >= 55
+
+
+# Session 67's second round (from heldout67-68), each with the ordinary text beside it that must stay
+SESSION_67_SECOND_FOUND = [
+    ("标本接收：条码L2405130417，患者邝秀英", "标本接收：条码[病历号]，患者[姓名]"),
+    ("冰箱温度记录正常，交班LMQ，接班zhx。", "冰箱温度记录正常，交班[姓名]，接班[姓名]。"),
+    ("通知时间08:31，操作者WXY。", "通知时间08:31，操作者[姓名]。"),
+    ("初診，健保卡號0000 4127 3385，", "初診，健保卡號[证件号]，"),
+    ("受者Amanda Ng，联系邮箱", "受者[姓名]，联系邮箱"),
+    ("第二名失联者孟凡在N33.9412°, E107.6835°附近被发现", "第二名失联者[姓名]在[地址]附近被发现"),
+    ("最后一次手机定位N33°57'51\", E107°43'09\"，海拔约3300米", "最后一次手机定位[地址]，海拔约3300米"),
+    ("呼号“秦岭07”带第一梯队上攀", "呼号“[编号]”带第一梯队上攀"),
+    ("【直播间评论】养生小达人888（IP属地：广东）：医生，", "【直播间评论】[账号]（IP属地：广东）：医生，"),
+    ("【评论】静静：下单的护膝还没发货", "【评论】[账号]：下单的护膝还没发货"),
+]
+SESSION_67_SECOND_KEPT = [
+    "商品条码6901234567892",
+    "交班时间8点，接班后查房",
+    "交班：ICU 2床",
+    "供者信息双盲保密",
+    "北纬30°，气温28°",
+    "打开【评论】区看看",
+    "医保卡号要带",
+]
+
+
+@pytest.mark.parametrize("text, expected", SESSION_67_SECOND_FOUND, ids=[c[0][:8] for c in SESSION_67_SECOND_FOUND])
+def test_session_67_second_round_names_and_numbers(text, expected):
+    assert deidentify(text)[0] == expected
+
+
+@pytest.mark.parametrize("text", SESSION_67_SECOND_KEPT)
+def test_session_67_second_round_look_alikes_are_kept(text):
+    assert deidentify(text)[0] == text
+
+
+def test_the_sixty_seventh_held_out_set():
+    """Written blind in session 67 (an IVF centre's cycle records, a hearing-aid centre, mountain rescue reports with GPS
+    positions and call signs, a charity clinic's lists, a live stream's comments). Labels changed: none. First contact
+    (acca1c8) and held out from the session's first round (b2adae8): P/R 0.974/0.809. Its misses gave: GPS positions as
+    addresses, 呼号“…”, 被困者/失联者, 受者 before a Latin name, a comment's author. Then P/R 0.977/0.904."""
+    sc = score(_rows(HELDOUT67))
+    assert sc.overlap["all"].recall >= 0.88, sc.misses
+    assert sc.overlap["all"].precision >= 0.95, sc.false_alarms
+    assert len(_rows(HELDOUT67)) >= 55
+
+
+def test_the_sixty_eighth_held_out_set():
+    """Written blind in session 67 (a laboratory's specimen tracking log, a hospital switchboard, a Taiwan clinic's
+    records with NHI cards, an elder-care mini program, parking and taxi claims). Labels changed: none. First contact
+    (acca1c8) and held out from the session's first round (b2adae8): P/R 0.986/0.857. Its misses gave: 条码 and a
+    specimen's code, initials after 交班/接班/操作者/接收人 (lower case too), 健保卡號. Then P/R 0.988/0.952."""
+    sc = score(_rows(HELDOUT68))
+    assert sc.overlap["all"].recall >= 0.93, sc.misses
+    assert sc.overlap["all"].precision >= 0.97, sc.false_alarms
+    assert len(_rows(HELDOUT68)) >= 55
