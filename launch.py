@@ -115,7 +115,10 @@ def launch_options(plan: LaunchPlan, svc: Services) -> dict[str, Any]:
     """The keyword arguments for ``Blocks.launch``: exactly what the plan allows."""
     from workbench.ui.app import server_options
 
-    return dict(server_name=plan.host, server_port=plan.port, share=plan.share,
+    # Gradio's own banner is left out: launch.py prints the address to open (with open mode's token, which
+    # Gradio's "Running on local URL" lacks), and its hint "set share=True in launch()" contradicts --share. With
+    # --share it prints the public link, which only it knows.
+    return dict(server_name=plan.host, server_port=plan.port, share=plan.share, quiet=not plan.share,
                 **server_options(svc, open_mode=plan.open_mode))
 
 

@@ -122,7 +122,8 @@ def test_the_running_app_gets_share_false_and_listens_on_loopback_only(tmp_path,
     demo = build_app(svc)
     opts = launch.launch_options(plan, svc)
     assert opts["share"] is False and opts["server_name"] == "127.0.0.1"
-    demo.launch(prevent_thread_lock=True, quiet=True, **opts)
+    assert opts["quiet"] is True  # no Gradio banner telling the user to "set share=True" (walk s67)
+    demo.launch(prevent_thread_lock=True, **opts)
     try:
         assert demo.share is False and demo.share_url is None
         assert _listening_addresses(plan.port) == {"0100007F"}  # 127.0.0.1, nothing else
