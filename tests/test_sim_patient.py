@@ -2295,6 +2295,62 @@ def test_session_66_held_out_everyday_words(folder, case_id, doctor, facts):
     assert asked_facts(_cases_in(folder)[case_id], doctor) == facts
 
 
+# Written blind in session 67 (tests/data/cases_s67, cases_s67b), by writers who never saw the code: two sets of four cases
+# and 96 questions. The first: a toddler who may have swallowed a button battery, a Taiwanese woman's retinal detachment with
+# high myopia in traditional characters, a northern site foreman's new worker with heatstroke, a student's scabies spreading
+# through his dormitory. The second: a Shandong trucker's third kidney stone, a husband asking for his wife's postnatal low
+# mood, a Hakka grandmother's granddaughter limping with knee pain (a slipped epiphysis) in traditional characters, a
+# programmer's numb fingers. First contact (main acca1c8): 76/96 (terse 20/20, combined 16/16, negated 12/12, synonyms 6/20,
+# absent 9/12, traps 13/16) and 75/96 (terse 20/20, combined 14/16, negated 12/12, synonyms 6/20, absent 11/12, traps
+# 12/16). Their misses gave everyday words and patterns (抿两口 a sip of anything, 嘴角…淌, 儿医 路上…多少工夫, 正前方,
+# 上面下面的数字, 脑子还清楚 喊…应, 乱扯 绷直, 来…多长日子, 凑一个铺 擦脸的 不分你我, 皮带那一圈, 铺的盖的, 咬牙挺住 满铺翻腾,
+# 宵夜 扎啤 撸串, 稀罕劲儿 搂着, 拖后腿, 回访, 一高一低 一颠一颠, 脚板…打开向外, 窜得快 裤脚短了, 睏到一半, 外设 手腕…悬着,
+# 大拇哥 塌下去, 手柄 开黑; 干巴巴 is dry skin, no longer 干烫, whose 烫 asked the fever) and the rules tested below: 你爹 and
+# 你那两个室友 are others, as 你爸 and 你那个室友 were, and so are 你们上一辈人，有… and 你母亲身体…; a clause that opens with 她
+# (他) after one about a woman (a man) just named is about her (你母亲身体吃得消吗，她多大岁数了 asks nothing of the wife 她 the
+# husband asks for, whose facts say 妻子); 洗澡 洗头 洗脸 洗手 are washing oneself, not the bedding keyed 洗; a question of
+# what a doctor prescribed (上回碎完石头，医生给你开的啥药) asks no medicine taken on one's own, which names no doctor or
+# hospital; a body part just before a medicine put on it (膝头擦过什么药) is the place of the medicine, not its pain. 90/96
+# and 94/96. Session 67's data changes are listed in the next commit's message.
+S67 = REPO / "tests" / "data" / "cases_s67"
+S67B = REPO / "tests" / "data" / "cases_s67b"
+
+
+@pytest.mark.parametrize(("folder", "least"), [(S67, 0.93), (S67B, 0.97)], ids=["s67", "s67b"])
+def test_rule_patient_on_the_session_67_cases(folder, least):
+    right, total = _blind_set_score(folder)
+    assert total == 96 and right / total >= least
+
+
+@pytest.mark.parametrize(("folder", "case_id", "doctor", "facts"), [
+    (S67B, "kidney-stone-trucker", "你们上一辈人，有腰子里长石头的不？", ("family",)),
+    (S67B, "kidney-stone-trucker", "你爹那个结石后来做手术了没？", ("family",)),
+    (S67B, "kidney-stone-trucker", "你爹的结石是哪年查出来的？", ("family",)),
+    (S67B, "kidney-stone-trucker", "上回碎完石头，医生给你开的啥药？", ("prior-stones",)),
+    (S67B, "postpartum-low-mood", "你母亲身体吃得消吗，她多大岁数了？", ()),
+    (S67B, "postpartum-low-mood", "你妈身体还好吧？她晚上睡得着吗", ()),
+    (S67B, "girl-limp-knee-pain", "膝頭擦過什麼藥冇？", ("treatment",)),
+    (S67B, "girl-limp-knee-pain", "照X光那次，醫生有冇開什麼藥分佢？", ("xray",)),
+    (S67, "dorm-itchy-finger-lines", "你那两个室友抹过药没有？", ("roommates",)),
+    (S67, "dorm-itchy-finger-lines", "你平时洗澡勤不勤？", ()),
+    (S67, "heatstroke-site-worker", "他身上这会儿是水淋淋的还是干巴巴的？", ("skin",)),
+    # what the rules above must not take
+    (S67B, "postpartum-low-mood", "她多大岁数了？", ("age",)),
+    (S67B, "postpartum-low-mood", "你母亲来帮忙了吗？", ("support",)),
+    (S67B, "kidney-stone-trucker", "车上吃了什么药？", ("meds",)),
+    (S67B, "girl-limp-knee-pain", "膝頭痛唔痛？", ("knee-pain",)),
+    (S67B, "girl-limp-knee-pain", "你擦过什么药？", ("treatment",)),
+    (S67, "dorm-itchy-finger-lines", "你抹过药没有？", ("steroid",)),
+    (S67, "dorm-itchy-finger-lines", "被单多久洗一次？", ("sheets",)),
+    (S67, "heatstroke-site-worker", "身上烫不烫？", ("temp",)),
+    (S55C, "heatstroke-squad", "他身上是水淋淋的还是干巴巴的", ("sweating",)),
+    (S55C, "heatstroke-squad", "身上干巴巴的吗", ("sweating",)),
+    (S66, "yunnan-mushroom-family", "你老爹这会儿说不说胡话？", ("father-halluc",)),
+])
+def test_session_67_rules(folder, case_id, doctor, facts):
+    assert asked_facts(_cases_in(folder)[case_id], doctor) == facts
+
+
 def test_session_61_dialect_words_are_read_as_mandarin_only_in_a_turn_that_speaks_them():
     """好攰, 瞓 and 揸 mark a Cantonese turn, 里向 and 一记头 a Shanghainese one; a Mandarin turn keeps 行路, 好似, 里厢."""
     from workbench.simulate.matching import _mandarin

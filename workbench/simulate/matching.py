@@ -176,7 +176,8 @@ _LOCALIZERS = "后前时里上下中内外"
 
 # Verb-object words of a habit or a routine (抽烟, 喝酒, 抽血): their verb is not a keyword's morpheme (抽 of a
 # twitch, 喝 of a swallowed poison)
-_HABIT_WORDS = frozenset("抽烟 吸烟 抽过烟 喝酒 饮酒 喝过酒 喝茶 喝咖啡 喝水 吃饭 抽血".split())
+# (洗澡 洗头 洗脸 洗手: washing oneself, not the bedding keyed 洗)
+_HABIT_WORDS = frozenset("抽烟 吸烟 抽过烟 喝酒 饮酒 喝过酒 喝茶 喝咖啡 喝水 吃饭 抽血 洗澡 洗头 洗脸 洗手".split())
 
 
 def _morpheme_occurs(char: str, question: str, gloss: str) -> bool:
@@ -383,6 +384,8 @@ _KIN_PATTERN = r"家(?!长)|亲|父|母|兄|弟|姐|妹|(?<!姨)妈|爸|爹|娘|
 _ABOUT_OTHERS = re.compile(r"(家里|家中|家人)的?(大人|老人)|(家里|家人|家里人|其他人|别人|旁人|同学|同事|工友|伙计们?|哥们儿?|老乡|(?<!小)朋友|同桌|室友|邻居|周围的?人|身边的?人|兄弟姐妹"
                            # 你们家老一辈有没有…: the elder generation (not a child's playmates: a contact fact is about them)
                            r"|老一辈|上一辈|长辈|(你|您)们)(的?大人们?)?(里|当中|中间)?(应该|可能|还)?((是不是|是否)?也|有没有|有谁|有人|有别人|有其他人|中|最近有|没有|没人|怎么样|咋样)"
+                           # 你们上一辈人，有腰子里长石头的不: the elder generation said with 人 and a pause
+                           r"|(?:老一辈|上一辈|长辈)人?[，,]\s*(?:有没有|有谁|有人|有)"
                            # 那几个老哥们儿，他们血压高不高: the people just named, as 他们
                            r"|(?:哥们|伙计|朋友|同事|工友|老乡|邻居|同学|室友|队友)儿?们?儿?[，,]\s*(?:他|她)们"
                            # 爸爸咳的时候有没有发烧: a parent named bare, who is not the patient where no relative asks for the patient
@@ -391,13 +394,15 @@ _ABOUT_OTHERS = re.compile(r"(家里|家中|家人)的?(大人|老人)|(家里|�
                            # 舅舅肝硬化是几岁过世的: an uncle or an aunt named bare, at a clause's start (not 伯伯, 叔叔 or
                            # 爷爷, said to an older patient: 伯伯今年几多岁)
                            r"|(?:^|(?<=[，,。？?！!\s]))(?:舅舅|舅妈|姑姑|姑妈|婶婶|姨妈|小姨|小舅)(?![们，,、\s你您])"
+                           # 你母亲身体吃得消吗: a relative's own health asked
+                           r"|(?:你|您)的?(?:母亲|父亲|妈妈|爸爸|老妈|老爸|婆婆|公公|岳母|岳父|丈母娘|老丈人)身体"
                            # 同行的人有发烧吗, 一起去的人: those the patient travelled with
                            r"|同行的?人|一起去的人|同伴|旅伴"
                            # 大人早上起来嗓子会不会发紧: the grown-ups of a child's home, said as a clause's subject
                            r"|(?:^|(?<=[，,。？?！!\s]))大人们?(?!的?药)"
                            # 你妈妈当年…也, 你爱人以前犯过…, 她爸爸是不是也…, 你们队里还有谁…, 您家里人抽烟吗
                            # (你先生的疫苗, 妳先生晚上会不会被吵醒: a husband; not 先生您好, the doctor's "sir")
-                           r"|(你|您|他|她)(家里?)?的?(阿妈|阿爸|妈妈|妈|爸爸|爸|母亲|父亲|爱人|老伴|老公|老婆|媳妇|丈夫|妻子|对象|爹妈|父母|家里人|家人|太太|先生(?![，,您你])"
+                           r"|(你|您|他|她)(家里?)?的?(阿妈|阿爸|妈妈|妈|爸爸|爸|母亲|父亲|爱人|老伴|老公|老婆|媳妇|丈夫|妻子|对象|爹妈|老爹|爹|父母|家里人|家人|太太|先生(?![，,您你])"
                            r"|婆婆|公公|岳母|岳父|婆家|娘家|哥哥|姐姐|弟弟|妹妹|奶奶|爷爷|外婆|外公|姥姥|姥爷"
                            # 你表哥当年吃的什么药: a cousin, an aunt or an uncle
                            r"|[表堂](?:哥|姐|弟|妹)|舅舅|舅妈|姑姑|姑妈|叔叔|婶婶|伯伯|大伯|阿姨|姨妈|小姨|小舅|亲戚"
@@ -410,7 +415,7 @@ _ABOUT_OTHERS = re.compile(r"(家里|家中|家人)的?(大人|老人)|(家里|�
                            # 你们两口子或者爷爷奶奶那辈: a child's parents and grandparents, asked about as a family
                            r"|(?:你们|您们)两口子|(?:爷爷|奶奶|姥姥|姥爷|外公|外婆|父母|爹妈)那一?辈"
                            # 你那工友眼睛也崩着了吗: the one who was with the patient
-                           r"|(你|您)(那|那个|那位)(工友|同事|同学|朋友|室友|邻居|师傅|同伴|伙计)"
+                           r"|(你|您)(那|那个|那位|那两个|那几个|那俩)(工友|同事|同学|朋友|室友|邻居|师傅|同伴|伙计)"
                            # 你家大宝以前也这样咳过吗: a child's brother or sister
                            r"|(你|您)家(里)?的?(大宝|二宝|老大|老二|哥哥|姐姐|弟弟|妹妹)"
                            # 孩子爸爸多高多重: the child's parent, not the child
@@ -460,26 +465,47 @@ def _about_the_patient(fact: Fact, question: str) -> str:
     question = _CONTACTED_RELATIVE.sub(lambda m: (m.group(1) or m.group(2) or "") + "，", question)
     text = fact.fact + "".join(fact.keywords)
     named = _ABOUT_OTHERS.search(question)
-    others = named and not (_KIN if _KIN.search(named.group(0)) else _OTHERS_IN_FACT).search(text)
+    # (妻子29岁 names the patient, for whom her husband asks: 你母亲身体吃得消吗 asks nothing of her)
+    kin_told = (_KIN if named and _KIN.search(named.group(0)) else _OTHERS_IN_FACT).search(text)
+    spouse_only = named and _KIN.search(named.group(0)) and not _SPOUSE.search(named.group(0)) and all(
+        _SPOUSE.fullmatch(k.group(0)) or _SPOUSE.search(text[max(0, k.start() - 2):k.end() + 2])
+        for k in _KIN.finditer(text))
+    others = named and not (kin_told and not spouse_only)
     service = _ABOUT_SERVICE.search(question) and not _SERVICE_IN_FACT.search(text)
     if not (others or service):
         return question
-    kept, after_others = [], False
+    kept, after_others, gender = [], False, ""
     for c in _OTHERS_CLAUSE_SPLIT.split(question):
         m = _ABOUT_OTHERS.search(c) if others else None
         # 你老婆看到你抽的时候是什么样子: what the relative saw of the patient (你 again after them) is the patient's
         about_others = m is not None and not _DONE_TO_THE_PATIENT.match(c, m.end())
         # (…同学怎么样了，他也头疼吗？: the one just named, as 他/她)
         # (not 血压多少？ after 你自己或者家里人有没有血栓？: a topic of its own, asked of the patient)
+        # (你母亲身体吃得消吗，她多大岁数了？: 她 of the woman just named, not of the patient)
         follow_up = after_others and (len(_PUNCT.sub("", c)) <= 4 and not _SECOND_PERSON.search(c)
                                       and all(t in _TIME_KEYWORDS for t in content_tokens(c))
-                                      or re.match(r"\s*[他她](?:们|们?也)", c) is not None)
+                                      or re.match(r"\s*[他她](?:们|们?也)", c) is not None
+                                      or re.match(r"\s*" + _PRONOUN_OF.get(gender, "(?!)"), c) is not None)
         if not (about_others or follow_up or service and _ABOUT_SERVICE.search(c)):
             kept.append(c)
         elif about_others and m is not None:
             kept.append(_asked_of_the_patient_first(c[:m.start()]))
         after_others = about_others or follow_up
+        if about_others and m is not None:
+            gender = _gender(m.group(0))
     return "".join(kept)
+
+
+_SPOUSE = re.compile(r"妻子|丈夫|爱人|老伴|媳妇|老公|老婆|对象")
+_FEMALE_KIN = re.compile(r"妈|母|婆|姐|妹|奶|姥|姨|姑|婶|媳妇|妻|太太|老婆|娘")
+_MALE_KIN = re.compile(r"爸|父|爹|公|哥|弟|爷|舅|叔|伯|丈夫|先生")
+_PRONOUN_OF = {"f": "她(?!们)", "m": "他(?!们)"}
+
+
+def _gender(named: str) -> str:
+    """"f" or "m" where the one ``named`` as another person is a woman or a man by the kinship word alone, else ""."""
+    female, male = _FEMALE_KIN.search(named), _MALE_KIN.search(named)
+    return "f" if female and not male else "m" if male and not female else ""
 
 
 def _asked_of_the_patient_first(before: str) -> str:
@@ -1227,6 +1253,9 @@ def asked_facts(case: Case, doctor_text: str) -> tuple[str, ...]:
     asked = [f for f in asked if not _topic_of_a_time_question(f, evidence, asked, canonical, case.opening)]
     asked = [f for f in asked if not _medicine_of_another_time(f, evidence[f.id], canonical,
                                                                [evidence[g.id] for g in asked if g is not f])]
+    asked = [f for f in asked if not _prescribed_not_told(f, evidence[f.id], canonical)]
+    asked = [f for f in asked if not _only_where_treated(evidence[f.id], canonical,
+                                                         [evidence[g.id] for g in asked if g is not f])]
     asked = [f for f in asked if not _part_of_another_clause(evidence[f.id], canonical,
                                                               [evidence[g.id] for g in asked if g is not f])]
     asked = [f for f in asked if not _only_before_another(evidence[f.id], canonical,
@@ -1277,6 +1306,38 @@ def _medicine_of_another_time(fact: Fact, evidence: frozenset[str], question: st
                 if not frame.search(c[: m.start()]):
                     return False
     return said
+
+
+# 膝头擦过什么药冇, 脚上抹过药没有: the place a medicine was put on, not what is asked
+_PUT_ON = re.compile(r"(?:上|那里|那儿|这里|这儿|那块|这块)?(?:擦|涂|抹|贴|敷|搽)(?:过|了|的)?(?:点|些)?(?:什么|啥|哪种)?的?(?:药|膏)")
+
+
+def _only_where_treated(evidence: frozenset[str], question: str, others: list[frozenset[str]]) -> bool:
+    """Whether a fact is asked only by words each said just before a medicine put on there, which another asked fact
+    is asked by (膝头擦过什么药 asks the liniment, not the knee's pain keyed 膝)."""
+    words = {e.removeprefix("tok:") for e in evidence}
+    if not words or not any(others):
+        return False
+    for w in words:
+        ends = [m.end() for m in re.finditer(re.escape(w), question)]
+        if not ends or not all(_PUT_ON.match(question, e + (question[e:e + 1] == "头")) for e in ends):
+            return False
+    return True
+
+
+# 上回碎完石头，医生给你开的啥药: what a doctor prescribed, which a fact of medicine the patient took on his own (车上有布洛芬,
+# 用红花油擦) does not tell
+_PRESCRIBED = re.compile(r"(?:医生|大夫|医院|诊所|卫生院)[^，,。？?]{0,8}开(?:了|过|的)?[^，,。？?]{0,4}药")
+_PRESCRIBER_IN_FACT = re.compile(r"开|医生|大夫|医院|诊所|卫生院|门诊|处方|医嘱")
+
+
+def _prescribed_not_told(fact: Fact, evidence: frozenset[str], question: str) -> bool:
+    """Whether ``fact`` is asked only by words of a medicine where the question asks what a doctor prescribed, and the fact
+    names no doctor, hospital or prescription."""
+    words = {e.removeprefix("tok:") for e in evidence}
+    if not words or not all(w in _MEDICINE_WORDS or w.endswith("药") for w in words):
+        return False
+    return _PRESCRIBED.search(question) is not None and not _PRESCRIBER_IN_FACT.search(fact.fact + fact.patient)
 
 
 def _only_standing_for_anothers(evidence: frozenset[str], question: str, others: list[frozenset[str]]) -> bool:
