@@ -207,7 +207,9 @@ def _morpheme_occurs(char: str, question: str, gloss: str) -> bool:
             continue  # 这种反应, 那种疼: the kind, not 种 (to grow)
         if w == char or tag is None:
             return True
-        suffixed = w[1:] in _QUASI_SUFFIXES or w[1:] in _NOUN_SUFFIXES and not own_tag.startswith(("v", "a"))
+        # (出疹子 asks 疹 as 疹子 does: a noun suffix after the head of a longer word)
+        suffixed = (w[1:] in _QUASI_SUFFIXES or (w[1:] in _NOUN_SUFFIXES or len(w) > 2 and w[-1] in _NOUN_SUFFIXES)
+                    and not own_tag.startswith(("v", "a")))
         base = w[:-1] if len(w) > 2 and w[-1] in _QUASI_SUFFIXES or suffixed else w
         if base.endswith(char) or (w.startswith(char) and own_tag.startswith("v") and tag.startswith("v")):
             return True
@@ -396,6 +398,8 @@ _ABOUT_OTHERS = re.compile(r"(家里|家中|家人)的?(大人|老人)|(家里|�
                            r"|(?:^|(?<=[，,。？?！!\s]))(?:舅舅|舅妈|姑姑|姑妈|婶婶|姨妈|小姨|小舅)(?![们，,、\s你您])"
                            # 你母亲身体吃得消吗: a relative's own health asked
                            r"|(?:你|您)的?(?:母亲|父亲|妈妈|爸爸|老妈|老爸|婆婆|公公|岳母|岳父|丈母娘|老丈人)身体"
+                           # 那个女生几岁: the one the patient met, named at a clause's start
+                           r"|(?:^|(?<=[，,。？?！!\s]))(?:那个|那位)(?:女生|男生|女的|男的|女孩子?|男孩子?|姑娘|小伙子?)"
                            # 同行的人有发烧吗, 一起去的人: those the patient travelled with
                            r"|同行的?人|一起去的人|同伴|旅伴"
                            # 大人早上起来嗓子会不会发紧: the grown-ups of a child's home, said as a clause's subject
