@@ -66,6 +66,18 @@ def cmd_train_classifier(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_train_deid(args: argparse.Namespace) -> int:
+    """Refit de-identification's learned tagger on every labelled set (annotations/deid_*.jsonl) and write its npz
+    (run after adding a set)."""
+    import warnings
+
+    from workbench.privacy_training import train
+
+    warnings.filterwarnings("ignore", message=".*converge")  # lbfgs stops at MAX_ITER on purpose
+    print(json.dumps(train(out=Path(args.out)) if args.out else train()))
+    return 0
+
+
 def cmd_build_demo(args: argparse.Namespace) -> int:
     """Build (or reuse) the tiny offline demo models."""
     from workbench.demo import ensure_demo_models
@@ -336,6 +348,10 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--out", default=None,
                     help="npz to write (default: the committed workbench/annotate/turn_type_model.npz)")
     sp.set_defaults(func=cmd_train_classifier)
+
+    sp = sub.add_parser("train-deid", help=cmd_train_deid.__doc__)
+    sp.add_argument("--out", default=None, help="npz to write (default: the committed workbench/privacy_model.npz)")
+    sp.set_defaults(func=cmd_train_deid)
 
     sp = sub.add_parser("build-demo", help=cmd_build_demo.__doc__)
     sp.add_argument("--config", default=None)

@@ -1,0 +1,160 @@
+"""Training of the learned de-identification tagger (sklearn) and its deterministic npz file.
+
+Only this module imports sklearn; :mod:`workbench.privacy_model` reads what it writes. Every labelled set
+trains it: ``annotations/deid_*.jsonl`` (built from ``annotations/deid/*.txt`` by its ``build.py``). The file
+records a hash of them, so a set added without retraining is noticed (tests/test_privacy_model.py).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import zipfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from workbench.config import REPO_ROOT
+from workbench.privacy_model import (
+    MODEL_PATH,
+    N_TEMPLATES,
+    DeidModel,
+    encode,
+    feature_keys,
+    hashed,
+    load_model,
+    model_view,
+)
+
+TRAIN_COMMAND = "python -m workbench train-deid"
+#: What the tagger tells apart: none, and the labels whose spans differ in shape. The other labels (numbers,
+#: addresses by their digits, e-mail, plate, IP) are learned as ``other``: where the rules missed one, [编号]
+#: hides it as well as its own token would, and five fewer classes make the file and the fit a third.
+CLASSES: tuple[str, ...] = ("O", "name", "address", "date_of_birth", "account", "other")
+MIN_DF = 3
+C = 1.0
+MAX_ITER = 100
+#: The share of probability (1 - P(O)) at which a character is taken, chosen on held-out sets
+#: (bench/deid_heldout.py).
+THRESHOLD = 0.7
+
+#: A labelled line: its text and its (start, end, label) spans.
+Row = tuple[str, list[tuple[int, int, str]]]
+
+
+def training_files(root: Path = REPO_ROOT) -> list[Path]:
+    """Every labelled de-identification set, in a fixed order."""
+    return sorted((root / "annotations").glob("deid_*.jsonl"))
+
+
+def data_hash(files: Sequence[Path], root: Path = REPO_ROOT) -> str:
+    """SHA-256 over each file's path (relative to ``root``) and bytes: changes when a set is added or edited."""
+    h = hashlib.sha256()
+    for f in files:
+        h.update(f.resolve().relative_to(root.resolve()).as_posix().encode() + b"\0")
+        h.update(f.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def read_labelled(files: Sequence[Path]) -> list[Row]:
+    """(text, spans) of every labelled line."""
+    rows: list[Row] = []
+    for f in files:
+        with f.open(encoding="utf-8") as fh:
+            for line in fh:
+                if line.strip():
+                    d = json.loads(line)
+                    rows.append((d["text"], [(s["start"], s["end"], s["label"]) for s in d.get("spans", [])]))
+    return rows
+
+
+def char_matrix(rows: Sequence[Row]) -> tuple[np.ndarray, np.ndarray]:
+    """Feature keys (characters, templates) and class index (``CLASSES``) of every character of ``rows``."""
+    keys, ys = [], []
+    for text, spans in rows:
+        if not text:
+            continue
+        keys.append(feature_keys(*encode(model_view(text))))
+        y = np.zeros(len(text), dtype=np.int64)
+        for s, e, label in spans:
+            y[s:e] = CLASSES.index(label if label in CLASSES else "other")
+        ys.append(y)
+    return np.vstack(keys), np.concatenate(ys)
+
+
+def vocabulary(keys: np.ndarray, min_df: int = MIN_DF) -> np.ndarray:
+    """The sorted :func:`workbench.privacy_model.hashed` keys of the features seen at least ``min_df`` times."""
+    h = hashed(keys)
+    u, n = np.unique(h, return_counts=True)
+    distinct = sum(len(np.unique(keys[:, t])) for t in range(keys.shape[1]))
+    if distinct != len(u):  # two features met in the 64-bit key space: change _MIX
+        raise RuntimeError(f"{distinct - len(u)} feature keys collide")
+    return u[n >= min_df]
+
+
+def design_matrix(keys: np.ndarray, vocab: np.ndarray) -> Any:
+    """The binary (characters, features) CSR matrix sklearn fits: one column per vocabulary key, as
+    :meth:`workbench.privacy_model.DeidModel.columns` looks them up."""
+    from scipy.sparse import csr_matrix
+
+    cols = DeidModel(vocab, np.zeros((1, 1)), np.zeros(1), ("O",), 0.5, "", "").columns(keys)
+    hit = cols < len(vocab)
+    return csr_matrix((np.ones(int(hit.sum())), (np.nonzero(hit)[0], cols[hit])), shape=(len(keys), len(vocab)))
+
+
+def fit(rows: Sequence[Row], *, min_df: int = MIN_DF, c: float = C, threshold: float = THRESHOLD,
+        data_hash: str = "", dtype: type = np.float32) -> dict[str, np.ndarray]:
+    """Fit the tagger and return the arrays :func:`workbench.privacy_model.load_model` reads."""
+    from sklearn.linear_model import LogisticRegression
+
+    keys, y = char_matrix(rows)
+    vocab = vocabulary(keys, min_df)
+    x = design_matrix(keys, vocab)
+    present = sorted(set(y.tolist()))  # sklearn's coefficient rows: the classes seen, in order
+    opts: dict[str, Any] = {"C": c, "max_iter": MAX_ITER}
+    clf = LogisticRegression(**opts).fit(x, y)
+    coef = np.zeros((len(CLASSES), len(vocab)))
+    intercept = np.full(len(CLASSES), -1e4)  # a class no line has is never predicted
+    if len(present) == 2:  # sklearn keeps one row: P(second) = sigmoid(row), i.e. softmax with a zero first row
+        coef[present[1]], intercept[present[1]] = clf.coef_[0], clf.intercept_[0]
+        intercept[present[0]] = 0.0
+    else:
+        coef[present], intercept[present] = clf.coef_, clf.intercept_
+    params = {"templates": N_TEMPLATES, "min_df": min_df, "C": c, "max_iter": MAX_ITER, "n_chars": len(y),
+              "n_lines": len(rows), "n_features": len(vocab)}
+    return {"keys": vocab, "coef": coef.astype(dtype),
+            "intercept": intercept.astype(dtype), "classes": np.array(CLASSES), "threshold": np.array(threshold),
+            "data_hash": np.array(data_hash), "params": np.array(json.dumps(params, sort_keys=True))}
+
+
+def fit_model(rows: Sequence[Row], **kw: Any) -> DeidModel:
+    """Fit in memory and return the numpy model (the held-out bench and tests use this)."""
+    buf = io.BytesIO()
+    write_npz(buf, fit(rows, **kw))
+    buf.seek(0)
+    return load_model(buf)
+
+
+def write_npz(target: Path | io.BytesIO, arrays: dict[str, np.ndarray]) -> None:
+    """An npz numpy can read, byte for byte the same for the same arrays (np.savez stamps the time)."""
+    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as z:
+        for name in sorted(arrays):
+            body = io.BytesIO()
+            np.lib.format.write_array(body, np.asarray(arrays[name], order="C"), allow_pickle=False)
+            z.writestr(zipfile.ZipInfo(name + ".npy", date_time=(1980, 1, 1, 0, 0, 0)), body.getvalue(),
+                       compress_type=zipfile.ZIP_DEFLATED)
+
+
+def train(root: Path = REPO_ROOT, out: Path = MODEL_PATH) -> dict[str, object]:
+    """Fit on every labelled set under ``root`` and write ``out``; returns a summary for the CLI."""
+    files = training_files(root)
+    rows = read_labelled(files)
+    write_npz(out, fit(rows, data_hash=data_hash(files, root)))
+    return {"out": str(out), "files": len(files), "lines": len(rows), "bytes": out.stat().st_size}
+
+
+__all__ = ["CLASSES", "THRESHOLD", "TRAIN_COMMAND", "char_matrix", "data_hash", "design_matrix", "fit", "fit_model", "read_labelled",
+           "train", "training_files", "vocabulary", "write_npz"]
