@@ -153,10 +153,9 @@ def test_decode_trims_and_labels_runs() -> None:
 
 
 # Sentences written for this test (in no labelled set) with personal data the rules miss: a lone given name with
-# no cue, a nickname, a handle in no pattern. The tagger, blended, finds each.
+# no cue, a handle in no pattern, an unusual code. The tagger, blended at its threshold (0.9), finds each.
 LOOK_ALIKES = {
     "嘉怡上周做了胃镜，结果还没出来。": "嘉怡",
-    "雨桐的过敏原检测出来是尘螨。": "雨桐",
     "昨天浩宇和欣妍一起来打的疫苗。": "浩宇",
     "有问题可以加我的号 tangtang_mama2019 私聊。": "tangtang_mama2019",
     "会员编码 VX-88213-KL 请保留。": "VX-88213-KL",
