@@ -1,5 +1,7 @@
 """Leave-one-group-out precision and recall of de-identification: the rules alone, the learned tagger alone,
-and the blend (the rules' spans plus the tagger's where the rules found nothing) at several thresholds.
+and the blend (the rules' spans plus the tagger's where the rules found nothing) at several thresholds, with
+every label of the tagger ("blend") and with its name and account spans only ("blend_na", the
+exports' thorough mode: ``workbench.privacy_model.BLEND_LABELS``).
 
 The labelled sets (``annotations/deid_*.jsonl``) are taken in the order they were written (eval, heldout,
 heldout2, heldout3, ...) and cut into groups of ``--group-size`` files, which roughly follow the sessions that
@@ -38,7 +40,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from workbench.privacy import Span, detect  # noqa: E402
-from workbench.privacy_model import blend_spans, decode, model_view  # noqa: E402
+from workbench.privacy_model import BLEND_LABELS, blend_spans, decode, model_view  # noqa: E402
 from workbench.privacy_training import fit_model, read_labelled, training_files  # noqa: E402
 
 Spans = list[tuple[int, int, str]]
@@ -129,6 +131,7 @@ def main() -> int:
         model = fit_model([r for f in files if f not in held for r in rows[f]])
         gold, rule_pred, model_pred = [], [], []
         blend_pred: dict[float, list[Spans]] = {t: [] for t in args.thresholds}
+        na_pred: dict[float, list[Spans]] = {t: [] for t in args.thresholds}  # the blend of BLEND_LABELS only
         for f in held:
             for (text, spans), rule_spans in zip(rows[f], rules[f], strict=True):
                 gold.append(spans)
@@ -139,12 +142,14 @@ def main() -> int:
                 rs = [s for s in detect(text)]
                 for t in args.thresholds:
                     found = decode(norm, proba, model.classes, t) if len(norm) else []
-                    blend_pred[t].append([(s.start, s.end, s.label) for s in blend_spans(rs, found)])
+                    blend_pred[t].append([(s.start, s.end, s.label) for s in blend_spans(rs, found, None)])
+                    na_pred[t].append([(s.start, s.end, s.label) for s in blend_spans(rs, found)])
         first_contact_scores = None
         if args.first_contact:  # on the group's files whose first contact git can tell
             fc_gold: list[Spans] = []
             first: list[Spans] = []
             fc_blend: dict[float, list[Spans]] = {t: [] for t in args.thresholds}
+            fc_na: dict[float, list[Spans]] = {t: [] for t in args.thresholds}
             fc_files = []
             for f in held:
                 old_spans = first_contact(f, work, memo)
@@ -158,15 +163,18 @@ def main() -> int:
                     proba = model.proba(norm)
                     for t in args.thresholds:
                         found = decode(norm, proba, model.classes, t) if len(norm) else []
-                        fc_blend[t].append([(s.start, s.end, s.label) for s in
-                                            blend_spans([Span(a, b, lab) for a, b, lab in old], found)])
+                        old_rules = [Span(a, b, lab) for a, b, lab in old]
+                        fc_blend[t].append([(s.start, s.end, s.label) for s in blend_spans(old_rules, found, None)])
+                        fc_na[t].append([(s.start, s.end, s.label) for s in blend_spans(old_rules, found)])
             if fc_files:
                 first_contact_scores = {"files": fc_files, "lines": len(fc_gold), "rules": tally(fc_gold, first),
-                                        "blend": {str(t): tally(fc_gold, fc_blend[t]) for t in args.thresholds}}
+                                        "blend": {str(t): tally(fc_gold, fc_blend[t]) for t in args.thresholds},
+                                        "blend_na": {str(t): tally(fc_gold, fc_na[t]) for t in args.thresholds}}
         name = f"{gi}:{held[0].stem.removeprefix('deid_')}..{held[-1].stem.removeprefix('deid_')}"
         r = {"files": [f.name for f in held], "lines": len(gold), "gold": sum(map(len, gold)),
              "rules": tally(gold, rule_pred), "model": tally(gold, model_pred),
-             "blend": {str(t): tally(gold, blend_pred[t]) for t in args.thresholds}, "seconds": round(time.time() - t0, 1)}
+             "blend": {str(t): tally(gold, blend_pred[t]) for t in args.thresholds},
+             "blend_na": {str(t): tally(gold, na_pred[t]) for t in args.thresholds}, "seconds": round(time.time() - t0, 1)}
         if args.first_contact:
             r["first_contact"] = first_contact_scores
         per[name] = r
@@ -186,12 +194,17 @@ def main() -> int:
 
     means = {"rules": mean([r["rules"] for r in per.values()]), "model": mean([r["model"] for r in per.values()]),
              "blend": {str(t): mean([r["blend"][str(t)] for r in per.values()]) for t in args.thresholds},
-             "blend_min_p": {str(t): min(r["blend"][str(t)]["p"] for r in per.values()) for t in args.thresholds}}
+             "blend_min_p": {str(t): min(r["blend"][str(t)]["p"] for r in per.values()) for t in args.thresholds},
+             "blend_na": {str(t): mean([r["blend_na"][str(t)] for r in per.values()]) for t in args.thresholds},
+             "blend_na_min_p": {str(t): min(r["blend_na"][str(t)]["p"] for r in per.values()) for t in args.thresholds}}
     fcs = [r["first_contact"] for r in per.values() if r.get("first_contact")]
     if fcs:
         means["first_contact"] = {"groups": len(fcs), "rules": mean([x["rules"] for x in fcs]),
                                   "blend": {str(t): mean([x["blend"][str(t)] for x in fcs]) for t in args.thresholds},
-                                  "blend_min_p": {str(t): min(x["blend"][str(t)]["p"] for x in fcs) for t in args.thresholds}}
+                                  "blend_min_p": {str(t): min(x["blend"][str(t)]["p"] for x in fcs) for t in args.thresholds},
+                                  "blend_na": {str(t): mean([x["blend_na"][str(t)] for x in fcs]) for t in args.thresholds},
+                                  "blend_na_min_p": {str(t): min(x["blend_na"][str(t)]["p"] for x in fcs)
+                                                     for t in args.thresholds}}
     ok = [t for t in args.thresholds if means["blend_min_p"][str(t)] >= 0.95]
     chosen = min(ok) if ok else None
     ru, mo = means["rules"], means["model"]
@@ -202,8 +215,17 @@ def main() -> int:
                                         for t in args.thresholds))
     print("blend worst group precision: " + "  ".join(f"@{t} {means['blend_min_p'][str(t)]:.3f}" for t in args.thresholds)
           + f"; lowest threshold with every group >= 0.95: {chosen}")
+    labels = "+".join(sorted(BLEND_LABELS))
+    print(f"blend of {labels} only (the exports' thorough mode) P/R/F1/nameR (worst group P): "
+          + "  ".join(f"@{t} {means['blend_na'][str(t)]['p']:.3f}/{means['blend_na'][str(t)]['r']:.3f}/"
+                      f"{means['blend_na'][str(t)]['f1']:.3f}/{means['blend_na'][str(t)]['name_r']:.3f} "
+                      f"({means['blend_na_min_p'][str(t)]:.3f})" for t in args.thresholds))
     if fcs:
         fm = means["first_contact"]
+        print(f"first contact, blend of {labels} only: "
+              + "  ".join(f"@{t} {fm['blend_na'][str(t)]['p']:.3f}/{fm['blend_na'][str(t)]['r']:.3f}/"
+                          f"{fm['blend_na'][str(t)]['f1']:.3f}/{fm['blend_na'][str(t)]['name_r']:.3f} "
+                          f"({fm['blend_na_min_p'][str(t)]:.3f})" for t in args.thresholds))
         print(f"first contact ({len(fcs)} groups): rules {fm['rules']['p']:.3f}/{fm['rules']['r']:.3f}/{fm['rules']['f1']:.3f}"
               f"/{fm['rules']['name_r']:.3f}; blend P/R/F1/nameR (worst group P) "
               + "  ".join(f"@{t} {fm['blend'][str(t)]['p']:.3f}/{fm['blend'][str(t)]['r']:.3f}/{fm['blend'][str(t)]['f1']:.3f}"

@@ -19,7 +19,7 @@ from __future__ import annotations
 import bisect
 import functools
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -45,6 +45,14 @@ _SALT = np.arange(1, N_TEMPLATES + 1, dtype=np.uint64) * np.uint64(0xBF58476D1CE
 # Character classes: 0 padding, 1 Han, 2 digit, 3 upper-case Latin, 4 lower-case Latin, 5 space, 6 ASCII
 # punctuation, 7 anything else (CJK punctuation, other scripts).
 _CHUNK = 2048  # characters scored at once: a long text needs no (chars, templates, classes) array at once
+#: The tagger's labels the blend adds. With all of them at 0.9 precision fell below 0.95 on most held-out groups:
+#: its ``other`` took order, batch and extension numbers, lab values, prices, dates. Name and account alone, on
+#: session 67's four new sets (first contact: neither the rules nor the tagger had seen them), took precision /
+#: recall from the rules' 0.981 / 0.808 (name recall 0.760) to 0.971 / 0.854 (name recall 0.849), every set's
+#: precision >= 0.958 (bench/deid_heldout.py, 2026-12-07).
+BLEND_LABELS: frozenset[str] = frozenset({"name", "account"})
+#: The exports' thorough de-identification, as their reports name it.
+THOROUGH_METHOD = "rules+tagger"
 
 
 class ModelUnavailable(WorkbenchError):
@@ -198,18 +206,21 @@ def model_view(text: str) -> str:
     return simplified_view(normalize(text))
 
 
-def blend(text: str, rules: Sequence[Span], model: DeidModel, threshold: float | None = None) -> tuple[Span, ...]:
-    """The rules' spans, and the tagger's (at ``threshold``, the model's own by default) that overlap none of
-    them: privacy errs toward finding, so the tagger only adds. Its names are not confident (not propagated)."""
-    return blend_spans(rules, model.spans(model_view(text), threshold) if text else [])
+def blend(text: str, rules: Sequence[Span], model: DeidModel, threshold: float | None = None,
+          labels: Collection[str] | None = BLEND_LABELS) -> tuple[Span, ...]:
+    """The rules' spans, and the tagger's (at ``threshold``, the model's own by default; with a label in
+    ``labels``, every label when None) that overlap none of them: privacy errs toward finding, so the tagger
+    only adds. Its names are not confident (not propagated)."""
+    return blend_spans(rules, model.spans(model_view(text), threshold) if text else [], labels)
 
 
-def blend_spans(rules: Sequence[Span], found: Iterable[tuple[int, int, str]]) -> tuple[Span, ...]:
+def blend_spans(rules: Sequence[Span], found: Iterable[tuple[int, int, str]],
+                labels: Collection[str] | None = BLEND_LABELS) -> tuple[Span, ...]:
     """:func:`blend` of the tagger's (start, end, label) spans ``found``, in order of start."""
     ordered = sorted((s.start, s.end) for s in rules)
     starts = [a for a, _ in ordered]
     # the rules' spans do not overlap, so of those starting before b only the last can reach past a
-    added = [Span(a, b, label, False) for a, b, label in found
+    added = [Span(a, b, label, False) for a, b, label in found if labels is None or label in labels
              if not ((i := bisect.bisect_left(starts, b)) and ordered[i - 1][1] > a)]
     return tuple(sorted([*rules, *added], key=lambda s: s.start)) if added else tuple(rules)
 
@@ -226,11 +237,38 @@ def _model() -> DeidModel | None:
 
 def detect_blended(text: str) -> tuple[Span, ...]:
     """:func:`workbench.privacy.detect` (the rules) with the committed tagger's spans added (:func:`blend`), or the
-    rules alone when the tagger's file cannot be read. Not used by exports: see bench/deid_heldout.py."""
+    rules alone when the tagger's file cannot be read. The exports' thorough mode uses :func:`detect_thorough`,
+    which refuses rather than falls back."""
     rules = detect(text)
     model = _model()
     return rules if model is None else blend(text, rules, model)
 
 
-__all__ = ["MODEL_PATH", "N_TEMPLATES", "DeidModel", "ModelUnavailable", "blend", "blend_spans", "decode",
+def require_model() -> DeidModel:
+    """The committed tagger for the thorough mode, or :class:`ModelUnavailable` saying so: a user who asked for
+    more privacy must not silently get the rules alone."""
+    try:
+        return default_model()
+    except ModelUnavailable as e:
+        raise ModelUnavailable(f"thorough de-identification needs the learned tagger, which cannot be used ({e}): "
+                               "run python -m workbench train-deid, or export with the rules alone") from None
+
+
+def thorough_report() -> dict:
+    """What an export's report records of the thorough mode (see :class:`workbench.privacy.DeidReport`); raises
+    as :func:`require_model`."""
+    m = require_model()
+    return {"name": THOROUGH_METHOD, "labels": sorted(BLEND_LABELS), "threshold": m.threshold,
+            "data_hash": m.data_hash}
+
+
+@functools.lru_cache(maxsize=200_000)
+def detect_thorough(text: str) -> tuple[Span, ...]:
+    """The exports' thorough de-identification: :func:`workbench.privacy.detect` with the committed tagger's
+    :data:`BLEND_LABELS` spans added (:func:`blend`). Raises :class:`ModelUnavailable` without the tagger: call
+    :func:`require_model` before an export starts."""
+    return blend(text, detect(text), require_model())
+
+
+__all__ = ["BLEND_LABELS", "MODEL_PATH", "THOROUGH_METHOD", "detect_thorough", "require_model", "thorough_report", "N_TEMPLATES", "DeidModel", "ModelUnavailable", "blend", "blend_spans", "decode",
            "default_model", "detect_blended", "encode", "feature_keys", "hashed", "load_model", "model_view"]
