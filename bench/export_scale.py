@@ -49,6 +49,7 @@ from workbench.dialogue import Turn  # noqa: E402
 from workbench.export import WRITERS, ExportCandidate, ExportContext, ExportFilters, RatingInfo  # noqa: E402
 from workbench.export.api import write_format, write_formats  # noqa: E402
 from workbench.export.registry import get_writer  # noqa: E402
+from workbench.privacy_model import detect_thorough  # noqa: E402
 
 EVAL_SET = Path(__file__).resolve().parents[1] / "annotations" / "deid_eval.jsonl"
 
@@ -115,7 +116,7 @@ def baseline(cands: list[ExportCandidate], path: Path) -> float:
     return time.perf_counter() - t
 
 
-def _timed_export(cands: list[ExportCandidate], no_deid: bool, out: Path, lanes_on: bool) -> dict:
+def _timed_export(cands: list[ExportCandidate], no_deid: bool, out: Path, lanes_on: bool, thorough: bool = False) -> dict:
     """Prepare a context and write every format: with ``lanes_on``, through ``write_formats`` as the app
     does (two processes where it pays: each format's wall time is its own process's, CPU is counted for
     the writers together); else one format after another in this process (the per-format CPU too). CPU
@@ -125,7 +126,7 @@ def _timed_export(cands: list[ExportCandidate], no_deid: bool, out: Path, lanes_
     seconds: dict[str, float] = {}
     cpu: dict[str, float] = {}
     t, c0 = time.perf_counter(), _cpu_with_children()
-    ctx = ExportContext.build(cands, ExportFilters(), deidentify=not no_deid)
+    ctx = ExportContext.build(cands, ExportFilters(), deidentify=not no_deid, thorough=thorough)
     _ = ctx.selected
     seconds["prepare"] = time.perf_counter() - t
     cpu["prepare"] = _cpu_with_children() - c0
@@ -155,7 +156,7 @@ def _cpu_with_children() -> float:
 
 def _clear_deid_caches() -> None:
     for cached in (privacy.detect, privacy._tokens, privacy._hmm_names, privacy._confident_names,
-                   privacy._deidentify_alone):
+                   privacy._deidentify_alone, detect_thorough):
         cached.cache_clear()
 
 
@@ -199,6 +200,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rows", type=int, default=100_000)
     ap.add_argument("--json", action="store_true", help="print a JSON summary as the last line")
     ap.add_argument("--no-deid", action="store_true", help="skip de-identification")
+    ap.add_argument("--thorough", action="store_true",
+                    help="the thorough de-identification (the rules and the learned tagger, --deidentify-with-model)")
     ap.add_argument("--integer-ids", action="store_true",
                     help="number the generations 1, 2, ... as the store does (default: text ids 'g<dialogue>-<turn>-<column>', "
                          "as a caller's own candidates may have)")
@@ -222,8 +225,8 @@ def main(argv: list[str] | None = None) -> int:
         # The export as the app runs it (write_formats: on two cores where it pays), then the same formats one
         # after another in this process (the figure before the two lanes), each from a freshly prepared context
         # with the de-identification caches emptied, so that neither run reuses the other's work.
-        run = _timed_export(cands, args.no_deid, out / "lanes", lanes_on=True)
-        one = _timed_export(cands, args.no_deid, out / "sequential", lanes_on=False)
+        run = _timed_export(cands, args.no_deid, out / "lanes", lanes_on=True, thorough=args.thorough)
+        one = _timed_export(cands, args.no_deid, out / "sequential", lanes_on=False, thorough=args.thorough)
     seconds, total, total_cpu, ctx = run["seconds"], run["total"], run["total_cpu"], run["ctx"]
     print(f"{len(cands)} candidates; baseline json.dumps: {base:.3f} s ({base_cpu:.3f} s CPU), "
           f"{base_size / 1e6:.1f} MB; writer imports (not timed below): {imports[1]:.3f} s CPU")

@@ -28,7 +28,7 @@ import itertools
 import json
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -4206,7 +4206,12 @@ def _known_name_spans(text: str, known_names: Iterable[str], found: set[tuple[in
     return out
 
 
-def deidentify(text: str, known_names: Iterable[str] = ()) -> tuple[str, list[Redaction]]:
+#: What finds the spans: :func:`detect` (the rules), or the rules with the learned tagger
+#: (:func:`workbench.privacy_model.detect_thorough`, the exports' thorough mode).
+Detector = Callable[[str], tuple[Span, ...]]
+
+
+def deidentify(text: str, known_names: Iterable[str] = (), detector: Detector = detect) -> tuple[str, list[Redaction]]:
     """Replace personal data in ``text`` by tokens such as [电话]; return the text and the redactions.
 
     ``known_names`` (names found with high confidence elsewhere in the same dialogue, see
@@ -4214,14 +4219,14 @@ def deidentify(text: str, known_names: Iterable[str] = ()) -> tuple[str, list[Re
     """
     known = [n for n in known_names if len(n) >= 2 and n in text]
     if not known:
-        clean, reds = _deidentify_alone(text)
+        clean, reds = _deidentify_alone(text, detector)
         return clean, list(reds)
-    return _apply(text, _resolve(list(detect(text)) + _known_name_spans(text, known)))
+    return _apply(text, _resolve(list(detector(text)) + _known_name_spans(text, known)))
 
 
 @lru_cache(maxsize=200_000)
-def _deidentify_alone(text: str) -> tuple[str, tuple[Redaction, ...]]:
-    clean, reds = _apply(text, list(detect(text)))
+def _deidentify_alone(text: str, detector: Detector = detect) -> tuple[str, tuple[Redaction, ...]]:
+    clean, reds = _apply(text, list(detector(text)))
     return clean, tuple(reds)
 
 
@@ -4258,6 +4263,9 @@ class DeidReport:
     texts_changed: int = 0
     by_kind: Counter = field(default_factory=Counter)
     by_field: Counter = field(default_factory=Counter)
+    #: what ran: None for the rules alone (the default, whose report reads as before this field), else a
+    #: description of the thorough mode: {"method": ..., "data_hash": ..., "threshold": ..., "labels": [...]}
+    thorough: dict | None = None
 
     def add(self, field_name: str, redactions: Sequence[Redaction], times: int = 1) -> None:
         """Count one text's redactions (``times`` texts with the same redactions: one call for a text
@@ -4281,7 +4289,14 @@ class DeidReport:
             "redactions": self.total,
             "by_kind": dict(sorted(self.by_kind.items())),
             "by_field": dict(sorted(self.by_field.items())),
-        }
+        } | ({"method": self.thorough} if self.thorough else {})
+
+    def method_line(self) -> str:
+        """One sentence naming the thorough mode (the default, the rules alone, says nothing: its card is as before)."""
+        t = self.thorough or {}
+        return (f"Method: **thorough**: the rules, plus the learned tagger's {' and '.join(t.get('labels', ()))} spans "
+                f"where no rule found anything (threshold {t.get('threshold')}, trained on data with SHA-256 "
+                f"`{t.get('data_hash')}`)." if t else "Method: the rules.")
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), ensure_ascii=False, indent=2)
@@ -4292,6 +4307,7 @@ class DeidReport:
         lines = [
             f"De-identification: **on**. {counted(self.total, 'redaction')} in {self.texts_changed} of "
             f"{self.texts_seen} distinct {plural(self.texts_seen, 'text')}.",
+            *([] if not self.thorough else ["", self.method_line()]),
             "",
             "| kind | token | count |",
             "|---|---|---|",
@@ -4306,9 +4322,9 @@ class DeidReport:
 # Tables: the flat export tables (pandas frames), de-identified column by column
 
 
-def deidentify_text(text: str, report: DeidReport, where: str) -> str:
+def deidentify_text(text: str, report: DeidReport, where: str, detector: Detector = detect) -> str:
     """:func:`deidentify` with the redactions counted in ``report`` under ``where``."""
-    new, reds = deidentify(text)
+    new, reds = deidentify(text, (), detector)
     report.add(where, reds)
     return new
 
@@ -4328,11 +4344,11 @@ class TextAnalysis:
     redactions: tuple[Redaction, ...]
 
 
-def analyse_text(text: str) -> TextAnalysis:
+def analyse_text(text: str, detector: Detector = detect) -> TextAnalysis:
     """:class:`TextAnalysis` of ``text``: :func:`_confident_names` and :func:`_deidentify_alone` of one
     :func:`detect` (their own memos hold 200,000 texts: the tables of a large import hold more, and each
     text was analysed twice)."""
-    spans = list(detect(text))
+    spans = list(detector(text))
     clean, reds = _apply(text, spans)
     return TextAnalysis(_confident_names_among(text, spans), clean, tuple(reds))
 
@@ -4357,7 +4373,8 @@ def _free_text_columns(df: pd.DataFrame) -> list:
             and (df[col].dtype == object or str(df[col].dtype).startswith("str"))]
 
 
-def deidentify_table(name: str, df: pd.DataFrame, report: DeidReport, memo: TextMemo | None = None) -> pd.DataFrame:
+def deidentify_table(name: str, df: pd.DataFrame, report: DeidReport, memo: TextMemo | None = None,
+                     detector: Detector = detect) -> pd.DataFrame:
     """A copy of table ``name`` with every free-text column de-identified, each distinct text once
     (ids, categories and ``*_id`` / ``*_at`` columns are left alone); counted in ``report`` as
     ``<table>.<column>``. A text in ``memo`` is not analysed again."""
@@ -4372,7 +4389,7 @@ def deidentify_table(name: str, df: pd.DataFrame, report: DeidReport, memo: Text
                 if v not in cache:
                     known = memo.get(v)
                     if known is None:
-                        cache[v] = deidentify_text(v, report, where)
+                        cache[v] = deidentify_text(v, report, where, detector)
                     else:
                         report.add(where, known.redactions)
                         cache[v] = known.clean
@@ -4383,9 +4400,9 @@ def deidentify_table(name: str, df: pd.DataFrame, report: DeidReport, memo: Text
 
 
 def deidentify_tables(tables: dict[str, pd.DataFrame], report: DeidReport,
-                      memo: TextMemo | None = None) -> dict[str, pd.DataFrame]:
+                      memo: TextMemo | None = None, detector: Detector = detect) -> dict[str, pd.DataFrame]:
     """:func:`deidentify_table` of each table, counted once in ``report``."""
-    return {name: deidentify_table(name, df, report, memo) for name, df in tables.items()}
+    return {name: deidentify_table(name, df, report, memo, detector) for name, df in tables.items()}
 
 
 # Free-text columns of the tables, where a name introduced in one text of a dialogue is looked for in the others.
@@ -4394,7 +4411,7 @@ TABLE_TEXT_COLUMNS = {"dialogues": ("title", "text"), "generations": ("output", 
 
 
 def redact_dialogue_names(tables: dict[str, pd.DataFrame], report: DeidReport,
-                          memo: TextMemo | None = None) -> dict[str, pd.DataFrame]:
+                          memo: TextMemo | None = None, detector: Detector = detect) -> dict[str, pd.DataFrame]:
     """Copies of ``tables`` where every name a cue (我叫…) introduces anywhere in a dialogue is replaced in
     all of that dialogue's texts, as the candidate formats do.
 
@@ -4429,7 +4446,7 @@ def redact_dialogue_names(tables: dict[str, pd.DataFrame], report: DeidReport,
             for i, (did, v) in enumerate(zip(dids, values, strict=True)):
                 known = names.get(did)
                 if known and isinstance(v, str) and any(n in v for n in known):
-                    values[i], reds = deidentify(v, known)
+                    values[i], reds = deidentify(v, known, detector)
                     report.add(f"{name}.{col}", reds)
             df[col] = values
         out[name] = df

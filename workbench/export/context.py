@@ -20,11 +20,21 @@ from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
 from workbench.dialogue import Dialogue, Turn
+from workbench.errors import InputError
 from workbench.export._json import dumpb_kept
 from workbench.export.aggregated import reweight_groups, vote_weights
 from workbench.export.records import ExportCandidate, PreferenceOutcome, copy_with
 from workbench.export.selection import CandidateStats, ExportFilters, Selected, group_turns, select_turns
-from workbench.privacy import DeidReport, Redaction, deidentify, deidentify_tables, deidentify_text, names_in
+from workbench.privacy import (
+    DeidReport,
+    Detector,
+    Redaction,
+    deidentify,
+    deidentify_tables,
+    deidentify_text,
+    detect,
+    names_in,
+)
 from workbench.prompts import DOCTOR, PATIENT, bianque_context, escape_training_text
 
 if TYPE_CHECKING:
@@ -151,8 +161,9 @@ class _Deidentifier:
     only add to the number of texts seen (which is all the report records of them).
     """
 
-    def __init__(self, report: DeidReport) -> None:
+    def __init__(self, report: DeidReport, detector: Detector = detect) -> None:
         self.report = report
+        self.detector = detector
         self.known: set[str] = set()  # texts analysed on their own so far
         self.redacted: dict[str, list[Redaction]] = {}  # text -> its redactions on its own (only non-empty)
         self.changed: dict[str, str] = {}  # text -> its de-identified form on its own (only when it differs)
@@ -164,7 +175,7 @@ class _Deidentifier:
     def learn(self, texts: Iterable[str]) -> None:
         for text in texts:
             self.known.add(text)
-            new, reds = deidentify(text)
+            new, reds = deidentify(text, (), self.detector)
             if reds:
                 self.redacted[text] = reds
                 if new != text:
@@ -193,7 +204,7 @@ class _Deidentifier:
                     key = (text, long_names)
                     got = self.with_names.get(key)
                     if got is None:
-                        got = self.with_names[key] = deidentify(text, names)
+                        got = self.with_names[key] = deidentify(text, names, self.detector)
                     new, reds = got
                     self.report.add(_first_field(text, cands, outputs, comments, fixes), reds)
                     if new != text:
@@ -216,7 +227,7 @@ class _Deidentifier:
 
 
 def _deidentify_candidates(
-    candidates: Sequence[ExportCandidate], report: DeidReport
+    candidates: Sequence[ExportCandidate], report: DeidReport, detector: Detector = detect
 ) -> list[ExportCandidate]:
     """Replace personal data in every text; names found anywhere in a dialogue are removed everywhere in it.
 
@@ -225,7 +236,7 @@ def _deidentify_candidates(
     it occurs in (see :class:`_Deidentifier`). Candidates whose texts do not change stay the same objects.
     """
     by_dialogue, contiguous = _by_dialogue(candidates)
-    deid = _Deidentifier(report)
+    deid = _Deidentifier(report, detector)
     cleaned: dict[int, ExportCandidate] = {}  # id(original) -> cleaned copy, when dialogues were not contiguous
     for cands in by_dialogue.values():
         hist_of = list(map(_HISTORY, cands))
@@ -341,6 +352,7 @@ class ExportContext:
     memo: dict = field(default_factory=dict, repr=False)  # per-export caches shared by writers (e.g. tables)
     excluded: dict[str, int] = field(default_factory=dict)  # what was left out on purpose, counted (greetings)
     provenance: dict = field(default_factory=dict)  # for the dataset card: models, datasets, annotation process
+    detector: Detector = field(default=detect, repr=False)  # what de-identified it (for the tables added later)
     _bq_by_object: dict = field(default_factory=dict, repr=False)
     _bq_by_turn: dict = field(default_factory=dict, repr=False)
     _msg_by_object: dict = field(default_factory=dict, repr=False)
@@ -356,18 +368,31 @@ class ExportContext:
         preferences: Sequence[PreferenceOutcome] | None = None,
         tables: dict[str, pd.DataFrame] | None = None,
         system_prompt: str | None = None,
+        *,
+        thorough: bool = False,
     ) -> ExportContext:
+        """``thorough``: de-identify with the rules and the learned tagger
+        (:func:`workbench.privacy_model.detect_thorough`); refused (:class:`InputError`,
+        :class:`workbench.privacy_model.ModelUnavailable`) without de-identification or without the tagger."""
         report = DeidReport(enabled=deidentify)
+        detector: Detector = detect
+        if thorough:
+            if not deidentify:
+                raise InputError("thorough de-identification needs de-identification on")
+            from workbench.privacy_model import detect_thorough, thorough_report
+
+            report.thorough = thorough_report()  # first: no tagger, no export
+            detector = detect_thorough
         with paused_gc():
-            cands = _deidentify_candidates(candidates, report) if deidentify else list(candidates)
+            cands = _deidentify_candidates(candidates, report, detector) if deidentify else list(candidates)
         if deidentify and system_prompt:
-            system_prompt = deidentify_text(system_prompt, report, "system_prompt")
+            system_prompt = deidentify_text(system_prompt, report, "system_prompt", detector)
         if deidentify and tables is not None:
             # Now, not by the table writers: each of them counted the tables again in the report, and the
             # formats written before them showed a report without the tables.
-            tables = deidentify_tables(tables, report)
+            tables = deidentify_tables(tables, report, None, detector)
         return cls(cands, filters or ExportFilters(), report, list(preferences) if preferences is not None else None,
-                   tables, system_prompt)
+                   tables, system_prompt, detector=detector)
 
     @cached_property
     def preferences_by_turn(self) -> dict[tuple, list[PreferenceOutcome]]:

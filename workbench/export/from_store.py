@@ -429,20 +429,26 @@ def export_from_store(
     deidentify: bool | None = None,
     *,
     system_prompt: str | None = None,
+    thorough: bool = False,
 ) -> dict[str, ExportReport]:
     """Export the store in each of ``formats``: one format into ``out_dir``, several into ``out_dir/<format>/``.
 
-    De-identification is on unless ``deidentify=False``.
+    De-identification is on unless ``deidentify=False``; ``thorough`` adds the learned tagger to the rules
+    (refused without the tagger, before the database is read).
     """
     formats = list(dict.fromkeys(canonical(x) for x in formats))
     if not formats:
         raise InputError("choose at least one export format")
     for x in formats:
         get_writer(x)  # an unknown name fails before the database is read
+    if thorough and deidentify is not False:
+        from workbench.privacy_model import require_model
+
+        require_model()
     check_scope_names(store, filters.scope if filters is not None else None)
     data = load_export(store, filters, with_tables=needs_tables(formats))
     deid = deidentify is not False
-    ctx = ExportContext.build(data.candidates, filters, deid, data.preferences, None, system_prompt)
+    ctx = ExportContext.build(data.candidates, filters, deid, data.preferences, None, system_prompt, thorough=thorough)
     ctx.excluded["greeting replies"] = data.greetings
     if data.retired_answers:  # noted only when some were: an export without retired items reads as before
         ctx.excluded["answers to retired items"] = data.retired_answers
@@ -451,8 +457,9 @@ def export_from_store(
         if deid:
             # Each distinct text analysed once for both passes (a large import's tables hold hundreds of
             # thousands, more than detect's memo keeps, and each was analysed twice)
-            memo = {t: analyse_text(t) for t in table_texts(data.tables)}
-            ctx.tables = deidentify_tables(redact_dialogue_names(data.tables, ctx.deid, memo), ctx.deid, memo)
+            memo = {t: analyse_text(t, ctx.detector) for t in table_texts(data.tables)}
+            ctx.tables = deidentify_tables(redact_dialogue_names(data.tables, ctx.deid, memo, ctx.detector), ctx.deid,
+                                           memo, ctx.detector)
         else:
             ctx.tables = data.tables
     ctx.provenance = read_provenance(store, data.candidates, include_retired=ctx.filters.include_retired,

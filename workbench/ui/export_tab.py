@@ -264,7 +264,7 @@ class ExportActions:
         return found.annotators, found.datasets
 
     def preview(self, request: Any, formats: Sequence[str], filters: ExportFilters, *, deidentify: bool = True,
-                system_prompt: str | None = None, lang: str = "en") -> str:
+                system_prompt: str | None = None, lang: str = "en", thorough: bool = False) -> str:
         """Export into a private scratch folder, show each format's first rows side by side, keep nothing."""
         from workbench.export.from_store import export_from_store
 
@@ -273,7 +273,7 @@ class ExportActions:
         work = self.svc.exports.new_workdir()
         try:
             reports = export_from_store(self.svc.store, fmts, work / "preview", filters, deidentify=deidentify,
-                                        system_prompt=(system_prompt or "").strip() or None)
+                                        system_prompt=(system_prompt or "").strip() or None, thorough=thorough)
             return side_by_side_html(reports, lang)
         finally:
             shutil.rmtree(work, ignore_errors=True)
@@ -289,7 +289,7 @@ class ExportActions:
         return fmts
 
     def run(self, request: Any, formats: Sequence[str], filters: ExportFilters, *, deidentify: bool = True,
-            system_prompt: str | None = None, lang: str = "en") -> ExportRun:
+            system_prompt: str | None = None, lang: str = "en", thorough: bool = False) -> ExportRun:
         """Export into a private scratch folder, zip it into the vault; researchers and admins only."""
         from workbench.export.from_store import export_from_store
 
@@ -300,7 +300,7 @@ class ExportActions:
         folder = work / f"export-{stamp}"
         try:
             reports = export_from_store(self.svc.store, fmts, folder, filters, deidentify=deidentify,
-                                        system_prompt=(system_prompt or "").strip() or None)
+                                        system_prompt=(system_prompt or "").strip() or None, thorough=thorough)
             zip_path = work / f"workbench-export-{stamp}.zip"
             _zip_folder(folder, zip_path)
             preview = preview_frame(next(iter(reports.values())), lang=lang)
@@ -335,6 +335,8 @@ def export_summary(reports: dict[str, ExportReport], lang: str, folder: Path) ->
         if d.enabled:
             lines.append(t("export.sum.deid_on", total=d.total, changed=d.texts_changed, seen=d.texts_seen,
                            kinds=counts(d.by_kind) or t("export.sum.deid_nothing")))
+            if d.thorough:
+                lines.append(t("export.sum.deid_thorough", data_hash=str(d.thorough["data_hash"])[:12]))
         else:
             lines.append(t("export.sum.deid_off"))
     return "\n".join(lines)
@@ -388,6 +390,8 @@ def build_export_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
                                  elem_id="export-turn-types")
             include_flagged = ui.make(gr.Checkbox, value=False, label=K("export.flagged"), elem_id="export-flagged")
             deid = ui.make(gr.Checkbox, value=True, label=K("export.deid"), elem_id="export-deid")
+            thorough = ui.make(gr.Checkbox, value=False, label=K("export.deid_thorough"),
+                               info=K("export.deid_thorough_info"), elem_id="export-deid-thorough")
         with gr.Row():
             annotators = ui.make(gr.Dropdown, choices=[], value=[], multiselect=True, label=K("export.annotators"),
                                  elem_id="export-annotators")
@@ -430,14 +434,14 @@ def build_export_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
         return on_load(request, keep=True)
 
     def on_export(request: gr.Request, fmts, q, s, agree, thr, tts, flagged, anns, dss, d_from, d_to, deid_on,
-                  system, agg="mean"):
+                  system, agg="mean", thorough_on=False):
         # Gradio injects the request only into a positional parameter, hence its place first.
         try:
             actions.admin(request)
             filters = build_filters(q, s, agree, thr, tts, bool(flagged), anns, dss, d_from, d_to, agg,
                                     scale_tops)
             out = actions.run(request, fmts, filters, deidentify=bool(deid_on), system_prompt=system,
-                              lang=i18n.language(request))
+                              lang=i18n.language(request), thorough=bool(thorough_on))
         except AuthError as e:
             raise gr.Error(as_toast(e)) from None
         except WorkbenchError as e:
@@ -453,13 +457,14 @@ def build_export_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
         return gr.update(visible=True), gr.update(visible=True, column_widths=rows_widths(table) or None)
 
     def on_preview(request: gr.Request, fmts, q, s, agree, thr, tts, flagged, anns, dss, d_from, d_to, deid_on,
-                   system, agg="mean"):
+                   system, agg="mean", thorough_on=False):
         lang = i18n.language(request)
         try:
             actions.admin(request)
             filters = build_filters(q, s, agree, thr, tts, bool(flagged), anns, dss, d_from, d_to, agg,
                                     scale_tops)
-            return actions.preview(request, fmts, filters, deidentify=bool(deid_on), system_prompt=system, lang=lang)
+            return actions.preview(request, fmts, filters, deidentify=bool(deid_on), system_prompt=system, lang=lang,
+                                   thorough=bool(thorough_on))
         except AuthError as e:
             raise gr.Error(as_toast(e)) from None
         except WorkbenchError as e:
@@ -467,7 +472,8 @@ def build_export_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
             return ""
 
     preview_btn.click(on_preview, [formats, min_q, min_s, min_agree, threshold, turn_types, include_flagged,
-                                   annotators, datasets, date_from, date_to, deid, system_prompt, aggregate],
+                                   annotators, datasets, date_from, date_to, deid, system_prompt, aggregate,
+                                   thorough],
                       [side_by_side], api_name="export_preview", trigger_mode="once")
     def exporting(request: gr.Request):
         """Both buttons off and a note in the link's place before the export starts: a large one takes minutes,
@@ -485,7 +491,7 @@ def build_export_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
     run_btn.click(exporting, None, [run_btn, preview_btn, download], queue=False, api_visibility="private",
                   trigger_mode="once").then(
         on_export, [formats, min_q, min_s, min_agree, threshold, turn_types, include_flagged, annotators,
-                    datasets, date_from, date_to, deid, system_prompt, aggregate],
+                    datasets, date_from, date_to, deid, system_prompt, aggregate, thorough],
         [summary, preview, download], api_name="export_run").then(
         show_results, [preview], [summary, preview], api_visibility="private").then(
         exported, None, [run_btn, preview_btn], queue=False, api_visibility="private")
