@@ -89,3 +89,23 @@ def test_a_regenerate_from_another_tab_is_told_so_and_a_run_records_what_it_left
     assert control.page(7) is None
     assert control.left_by(7) == ("tab-a", (3, 9, 0))
     assert control.left_by(8) is None
+
+
+def test_a_run_record_is_kept_for_the_latest_ended_runs_only():
+    """The record of what a page's last run left (one per dialogue) is kept for the latest-ended runs, not one per
+    dialogue for the server's life; a dialogue whose run ends again is among the latest."""
+    control = RunControl()
+    kept = RunControl.LEFT_KEPT
+    control.ended(0, "tab-a", (1, 1, 0))
+    for did in range(1, kept):
+        control.ended(did, "tab-b", (did, did, 0))
+    control.ended(0, "tab-a", (2, 5, 0))  # dialogue 0's next run: the newest record
+    control.ended(kept, "tab-b", (3, 3, 0))  # one more than kept: the oldest record (dialogue 1's) goes
+    assert control.left_by(0) == ("tab-a", (2, 5, 0))
+    assert control.left_by(1) is None
+    assert control.left_by(2) == ("tab-b", (2, 2, 0))
+    assert control.left_by(kept) == ("tab-b", (3, 3, 0))
+    for did in range(kept + 1, 5 * kept):
+        control.ended(did, "tab-c", (did, did, 0))
+    assert control.left_by(0) is None and control.left_by(5 * kept - 1) == ("tab-c", (5 * kept - 1,) * 2 + (0,))
+    assert sum(control.left_by(d) is not None for d in range(5 * kept)) == kept

@@ -13,9 +13,9 @@ import inspect
 import logging
 import threading
 import time
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 import gradio as gr
 import pandas as pd
@@ -130,10 +130,16 @@ class RunControl:
     _busy: dict[int, str] = field(default_factory=dict)  # dialogue -> what holds it ("send", "regenerate")
     _pages: dict[int, str] = field(default_factory=dict)  # dialogue -> the browser session that holds it
     # dialogue -> the session whose run last ended in it and the revision it left, which that page drew as it streamed
-    # (an event that began before the run ended holds the page state from before it)
-    _left: dict[int, tuple[str, tuple]] = field(default_factory=dict)
+    # (an event that began before the run ended holds the page state from before it); the LEFT_KEPT most recent
+    _left: OrderedDict[int, tuple[str, tuple]] = field(default_factory=OrderedDict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _freed: threading.Condition = field(init=False)
+
+    #: how many runs' records :meth:`left_by` keeps, the latest ended: a record matters only to an event of its page
+    #: that read the page state before the run's last update reached it (begun meanwhile, or a send that waited for
+    #: the run to end), which asks within moments of the run's end; one more per dialogue for the server's life grew
+    #: without bound. Runs are at most server.concurrency_limit at a time, so a thousand ending in between is far off.
+    LEFT_KEPT: ClassVar[int] = 1_000
 
     def __post_init__(self) -> None:
         self._freed = threading.Condition(self._lock)
@@ -173,6 +179,9 @@ class RunControl:
         """Record that ``session``'s run ended with the dialogue at ``revision``, as that page shows it now."""
         with self._lock:
             self._left[dialogue_id] = (session, tuple(revision))
+            self._left.move_to_end(dialogue_id)
+            while len(self._left) > self.LEFT_KEPT:
+                self._left.popitem(last=False)
 
     def left_by(self, dialogue_id: int) -> tuple[str, tuple] | None:
         """The session whose run last ended in the dialogue, and the revision it left."""
