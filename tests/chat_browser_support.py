@@ -44,8 +44,9 @@ def remote_config(tmp_path: Path, base_url: str, columns: tuple[str, ...] = ("Re
 
 @contextmanager
 def remote_app(tmp_path: Path, chunks: list[str], *, delay_s: float = 0.0, users: dict[str, str] | None = None,
-               columns: tuple[str, ...] = ("Remote",)) -> Iterator[tuple[Any, Any, FakeOpenAI]]:
-    with FakeOpenAI(chunks, delay_s=delay_s) as model:
+               columns: tuple[str, ...] = ("Remote",), hold_after: int | None = None,
+               ) -> Iterator[tuple[Any, Any, FakeOpenAI]]:
+    with FakeOpenAI(chunks, delay_s=delay_s, hold_after=hold_after) as model:
         svc = build_services(remote_config(tmp_path, model.base_url, columns), auth_enabled=bool(users))
         for name, role in (users or {}).items():
             upsert_user(svc.store, name, password_of(name), role)

@@ -15,9 +15,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 class FakeOpenAI:
     """``with FakeOpenAI(chunks, delay) as srv:`` then use ``srv.base_url``."""
 
-    def __init__(self, chunks: list[str], *, delay_s: float = 0.0) -> None:
+    def __init__(self, chunks: list[str], *, delay_s: float = 0.0, hold_after: int | None = None) -> None:
         self.chunks = chunks
         self.delay_s = delay_s
+        # with hold_after, every reply waits after that many chunks until the test calls release(): a reply then
+        # streams for as long as the test needs, however loaded the machine is
+        self.hold_after = hold_after
+        self.gate = threading.Event()
         self.requests: list[dict] = []  # {"headers": {...}, "body": {...}}
         self.chunks_sent = 0
         self._lock = threading.Lock()
@@ -38,7 +42,9 @@ class FakeOpenAI:
                 self.send_header("Content-Type", "text/event-stream")
                 self.end_headers()
                 try:
-                    for piece in fake.chunks:
+                    for n, piece in enumerate(fake.chunks):
+                        if n == fake.hold_after:
+                            fake.gate.wait(timeout=120)
                         data = {"choices": [{"index": 0, "delta": {"content": piece}}]}
                         self.wfile.write(f"data: {json.dumps(data, ensure_ascii=False)}\n\n".encode())
                         self.wfile.flush()
@@ -54,6 +60,10 @@ class FakeOpenAI:
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def release(self) -> None:
+        """Let every reply held at ``hold_after`` go on (and any later one pass the gate)."""
+        self.gate.set()
 
     @property
     def base_url(self) -> str:

@@ -58,33 +58,36 @@ def test_regenerate_while_a_send_streams_is_refused_and_works_after(app, service
 
 def test_a_send_from_a_second_tab_waits_its_turn(tmp_path):
     """Two sessions on one dialogue (one user, two tabs): the second's send while the first's streams is refused,
-    and its message is not stored (it stays in that tab's box). The model streams slowly (an OpenAI-compatible
-    server sending a piece every 0.2 s), so the first send is still running when the second arrives however
-    loaded the machine is (with the tiny demo models it could finish first, and test nothing)."""
+    and its message is not stored (it stays in that tab's box). The model holds every reply after its first piece
+    until the test lets it go (an OpenAI-compatible server on a gate), so the first send is still running when the
+    second arrives however loaded the machine is. (It failed once in four runs under load: the dialogue was read
+    from the replies' rows, which the first update may precede, so the second tab opened nothing and its send
+    started a dialogue of its own, whose replies outlasted the first send's.)"""
     from chat_browser_support import remote_app
 
     from workbench.store.schema import Turn as StoredTurn
 
-    # Gradio's queue now and then starts the second send only once the first has ended (seen on 2 cores at HEAD
-    # too): then nothing was tested, and the scenario runs again on a new dialogue (three tries).
-    for attempt in range(3):
-        with remote_app(tmp_path / str(attempt), ["好"] * 40, delay_s=0.2, columns=("Remote-A", "Remote-B")) as (
-                svc, url, _model):
-            first = _client(url)
-            job = first.submit("头疼三天了", api_name="/send")
+    with remote_app(tmp_path, ["好"] * 4, hold_after=1, columns=("Remote-A", "Remote-B")) as (svc, url, model):
+        first = _client(url)
+        job = first.submit("头疼三天了", api_name="/send")
+        try:
             _first_update(job)
+            # The dialogue of the message just stored: its replies' rows may not be written yet (read from them, the
+            # dialogue was now and then None, and the second tab's send started a dialogue of its own)
             with svc.store.read() as s:
-                did = s.scalar(select(func.max(Generation.dialogue_id)))
+                did = s.scalar(select(StoredTurn.dialogue_id).where(StoredTurn.text == "头疼三天了"))
+            assert did is not None
             second = _client(url)
             second.predict(str(did), api_name="/open_dialogue")
             out = second.predict("还有点发烧", api_name="/send")
-            running = not job.done()
-            job.result()
-            with svc.store.read() as s:
-                texts = s.scalars(select(StoredTurn.text).where(StoredTurn.dialogue_id == did)).all()
-                replies = s.scalar(select(func.count()).select_from(Generation).where(Generation.dialogue_id == did))
-        if running:
-            break
-    assert running, "the first send had finished before the second in three tries: nothing tested"
+            assert not job.done(), "the first send ended while its replies were held"
+        finally:
+            model.release()
+        job.result()
+        with svc.store.read() as s:
+            texts = s.scalars(select(StoredTurn.text).where(StoredTurn.dialogue_id == did)).all()
+            replies = s.scalar(select(func.count()).select_from(Generation).where(Generation.dialogue_id == did))
+            finished = s.scalars(select(Generation.output).where(Generation.dialogue_id == did)).all()
     assert "还有点发烧" not in texts and replies == len(svc.columns), (texts, replies)
+    assert finished == ["好" * 4] * len(svc.columns), finished  # the first send's replies, whole once let go
     assert "还有点发烧" in out  # the refused message stays in the box
