@@ -76,3 +76,21 @@ def test_an_autosave_run_after_a_back_sent_before_it_saves_the_item_the_page_sho
         assert row is not None, "the comment typed on item 2 was not saved"
         assert (row.status, row.comment) == ("draft", "typed on two")
         assert _stored(app.store, user, 1) == [("submitted", "one")]
+
+
+def test_a_preference_run_after_a_back_sent_before_it_saves_the_item_the_page_showed(tmp_path):
+    """A preference chosen on item 2 (sent 3rd) that ran after Back (sent 4th) had moved the session to item 1 was
+    dropped (the old check: the page's item was not the session's). It is item 2's draft, and item 1 keeps its
+    submitted preference; its answer says nothing on the page, which shows item 1 now."""
+    from workbench.store.schema import Preference
+    from workbench.vocab import PreferenceOutcome
+
+    with two_items(tmp_path) as (app, ann, user):
+        ann.predict(json.dumps({"item": "2", "seq": 4}), api_name="/rate_back")
+        out = ann.predict(json.dumps({"item": "2", "preference": "tie", "ranking": "", "seq": 3, "typed": 2}),
+                          api_name="/rate_preference")
+        with app.store.read() as s:
+            rows = sorted((str(p.status), p.outcome) for p in s.scalars(select(Preference).where(
+                Preference.user_id == user.id)))
+        assert rows == [("draft", PreferenceOutcome.TIE), ("submitted", PreferenceOutcome.BEST)], rows
+        assert "draft" not in json.dumps(out, ensure_ascii=False)

@@ -747,15 +747,6 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
         values = page.answers[i] if i < len(page.answers) else None
         return values if values is not None else (*([None] * (n_values - 3)), False, "", "")
 
-    def moved_on(state: dict, page: PageAnswers) -> bool:
-        """The page was read while it changed items: its item reference is not the item this session shows now.
-
-        A preference read from the page while a submit's answer was being drawn can pair the submitted item with the
-        next one's emptied choice; saved, it would turn the submitted answer back into an empty draft. (A box's
-        autosave sends the values as they were typed, with the item they were typed on: it is saved for that item.)"""
-        shown = state.get("item_id")
-        return shown is not None and page.item_ref is not None and page.item_ref != str(shown)
-
     def open_when_read(item: ItemView, page: PageAnswers) -> int | None:
         """The item's id when the page showed it open: a draft read then that reaches the server after the
         item's submit (events run concurrently) must not turn the submitted answer back into a draft of
@@ -892,9 +883,11 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
         if not isinstance(user, CurrentUser):
             return user
         try:
+            # Saved for the item the page names, as a box's autosave: a Back or Next sent after it may have moved the
+            # session to another item first, and the choice was dropped (session 66's note). A choice read while a
+            # submit's answer was drawn (the submitted item with the next one's emptied choice) is refused where it
+            # is written: the item is submitted (unless_submitted) or a submit sent after it stored it (superseded).
             page = page_answers(payload)
-            if moved_on(state, page):
-                return {saved_md: gr.update()}
             choice, rank_text = page.preference, page.ranking
             if choice == PREF_RANKING and not (rank_text or "").strip():
                 return {saved_md: i18n.t("rate.rank_needed", lang)}
@@ -907,7 +900,7 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
                 blind=blind_for(user, state), unless_submitted=not page.shown_submitted,
                 superseded=superseded_draft(user, request, item_id, page))
             if p is None:
-                return {saved_md: not_saved_note(user, state.get("item_id") or page.item_ref, request, lang)}
+                return {saved_md: not_saved_note(user, item_id, request, lang)}
             read = sent_order.read()  # after the commit
             draft_writers.wrote(user.id, item_id, request.session_hash)
             on_screen = state.get("item_id") == item_id
