@@ -129,3 +129,49 @@ def test_a_save_deferred_past_a_back_saves_what_was_typed_on_the_item_left(tmp_p
             release.set()
             ctx.close()
             browser.close()
+
+
+def test_one_box_typed_on_two_items_saves_each_items_values_to_that_item(tmp_path, monkeypatch):
+    """Box 1 typed on item 2 (its save deferred behind a held one), then, after Back, on item 1: the deferred save
+    took item 1's values, and item 2's waited for a save of the box with nothing typed on the item shown (it never
+    came here). Each item's unsent values go, to that item only."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser import require_chromium
+
+    require_chromium()
+    armed, entered, release = threading.Event(), threading.Event(), threading.Event()
+    held_for_review = workflow.held_for_review
+
+    def late(store, item_id):
+        if armed.is_set() and _comment_stored(store, "typed on two"):
+            armed.clear()
+            entered.set()
+            release.wait(120)
+        return held_for_review(store, item_id)
+
+    monkeypatch.setattr(workflow, "held_for_review", late)
+    with rate_server(tmp_path, blind=True) as (svc, url), sync_playwright() as pw:
+        browser, ctx, page = _two_items_first_submitted(svc, url, pw)
+        try:
+            armed.set()
+            box = page.locator("#rate-comment-0 textarea")
+            box.fill("typed on two")
+            assert entered.wait(120), "the comment's autosave never ran"
+            box.press_sequentially(", more")  # its save is deferred behind the held one
+            page.locator("#rate-back").click()
+            page.locator("#rate-saved", has_text=i18n.t("rate.back_note", "en", item=1)).wait_for()
+            box.press_sequentially(" and on one")  # item 1's comment changed too, before the deferred save is sent
+            release.set()
+            wait_until(lambda: _comment_stored(svc.store, "typed on two, more"), timeout=30,
+                       what="the comment typed on item 2 saved as its draft")
+            page.wait_for_function(SAVES_ANSWERED)
+            ann = user_named(svc, "ann")
+            comments = {r[3] or "" for r in _rows(svc.store, ann, 1)}
+            assert any(c.strip().endswith("and on one") for c in comments), comments
+            assert "typed on two, more" in {r[3] for r in _rows(svc.store, ann, 2)}
+            assert not any("typed on two" in c for c in comments), comments
+        finally:
+            release.set()
+            ctx.close()
+            browser.close()

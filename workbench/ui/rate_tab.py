@@ -1179,14 +1179,18 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
     answers_in = [st, item_ref]
     # Typing is answered once a save sent after it has answered (rate_typing.js asks before leaving until then): the
     # saved line alone did not tell, as two saves within one second write the same line and the page saw no change.
-    save_answered_js = "() => { window.__rateSavedUpTo = Math.max(window.__rateSavedUpTo || 0, window.__rateSaveSent || 0); }"
+    def save_answered_js(i: int) -> str:
+        # then what was typed on another item and is still unsent goes (rateForm.more, rate_keys.js)
+        return ("() => { window.__rateSavedUpTo = Math.max(window.__rateSavedUpTo || 0, window.__rateSaveSent || 0); "
+                f"window.rateForm.more({i}); }}")
     for i, w in enumerate(widgets):
         # Leaving a text box saves it again: a keystroke's save can be coalesced away while another runs.
         gr.on([w.turn_type.input, *(radio.input for radio in w.scores.values()), w.safety.input,
                w.comment.input, w.corrected.input, w.comment.blur, w.corrected.blur],
               make_autosave(i), answers_in, [saved_md, w.header, info_md, progress_md], api_name=f"rate_autosave_{i}",
               js=f"(state, ref) => {{ window.__rateSaveSent = Date.now(); return [state, window.rateForm.box({i}, ref)]; }}",
-              trigger_mode="always_last", **quiet).then(None, None, None, js=save_answered_js, api_name=False, queue=False)
+              trigger_mode="always_last", **quiet).then(None, None, None, js=save_answered_js(i), api_name=False,
+                                                        queue=False)
         # Ranking by clicks: appended in the browser (no round trip, so fast clicks keep their order), then saved.
         w.rank.click(None, [ranking, w.rank], [ranking, pref], js=_RANK_APPEND_JS, api_name=False).then(
             on_pref_change, answers_in, [saved_md, info_md, progress_md], api_name=False, js=_PREFERENCE_JS, **quiet)

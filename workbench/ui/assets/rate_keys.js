@@ -113,6 +113,14 @@
     all: (ref) => JSON.stringify({item: ref, ...preference(), answers: boxes(), seq: ++sent}),
     // Next, Back, Skip, Flag, Open, Reveal: they draw an item, so a later answer must know it was sent before them
     view: (ref) => JSON.stringify({item: ref, seq: ++sent}),
+    // Once box i's save is answered: values typed on another item still unsent (a save carries one item's, and the
+    // box's next save took the item shown first) go at once, each to its item, by the box's save on leaving its
+    // comment box; else they waited for a save of the box with nothing typed on the item shown (walk s67).
+    more: (i) => {
+      if (!Array.from(typedOn.keys()).some(k => k.endsWith('/' + i))) return;
+      const x = document.querySelector(`#rate-comment-${i} textarea`);
+      if (x) x.dispatchEvent(new FocusEvent('blur'));
+    },
   };
   const visible = (el) => el && el.offsetParent !== null;
   const axes = () => Array.from(document.querySelectorAll('.rate-axis')).filter(visible);
