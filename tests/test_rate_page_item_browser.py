@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 
 import pytest
 from rate_ui_support import answer_every_box, item_shown, rate_server, user_named, wait_until
@@ -171,6 +172,57 @@ def test_one_box_typed_on_two_items_saves_each_items_values_to_that_item(tmp_pat
             assert any(c.strip().endswith("and on one") for c in comments), comments
             assert "typed on two, more" in {r[3] for r in _rows(svc.store, ann, 2)}
             assert not any("typed on two" in c for c in comments), comments
+        finally:
+            release.set()
+            ctx.close()
+            browser.close()
+
+
+def test_a_preference_deferred_past_a_back_saves_the_choice_made_on_the_item_left(tmp_path, monkeypatch):
+    """B chosen on item 2 while its A's save is held: the page sends the choice once A's answer comes, after a Back
+    has drawn item 1; read from the page then, it was item 1's choice, and B was lost (and item 1's submitted
+    preference saved again as a draft). It is item 2's draft, and item 1 keeps its submitted preference."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser import require_chromium
+    from workbench.store.schema import Preference
+
+    require_chromium()
+    entered, release = threading.Event(), threading.Event()
+    save_preference_draft = workflow.save_preference_draft
+
+    def late(*args, **kwargs):
+        if not entered.is_set():
+            entered.set()
+            release.wait(120)
+        return save_preference_draft(*args, **kwargs)
+
+    def preferences():
+        with svc.store.read() as s:
+            return sorted((str(p.status), str(p.outcome), p.winner_generation_id)
+                          for p in s.scalars(select(Preference)))
+
+    monkeypatch.setattr(workflow, "save_preference_draft", late)
+    with rate_server(tmp_path, blind=True) as (svc, url), sync_playwright() as pw:
+        browser, ctx, page = _two_items_first_submitted(svc, url, pw)
+        try:
+            first = preferences()
+            choices = page.locator("#rate-pref input[type=radio]")
+            choices.nth(0).click()
+            assert entered.wait(120), "the preference's save never ran"
+            choices.nth(1).click()  # its save is deferred behind the held one
+            page.locator("#rate-back").click()
+            page.locator("#rate-saved", has_text=i18n.t("rate.back_note", "en", item=1)).wait_for()
+            release.set()
+            wait_until(lambda: len(preferences()) == len(first) + 1 and page.evaluate(SAVES_ANSWERED), timeout=30,
+                       what="item 2's preference saved")
+            time.sleep(2)  # the deferred save's turn
+            now = preferences()
+            assert [p for p in now if p[0] == "submitted"] == first, now
+            with svc.store.read() as s:
+                second = [r.generation_id for r in open_item(s, user_named(svc, "ann"), 2).groups[1]]
+            drafts = [p for p in now if p[0] == "draft"]
+            assert len(drafts) == 1 and drafts[0][2] in second, (drafts, second)
         finally:
             release.set()
             ctx.close()

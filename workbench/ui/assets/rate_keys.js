@@ -80,7 +80,13 @@
     return [i, j];
   };
   let sent = 0;  // events sent (below)
+  // The preference as chosen, with the item it was chosen on: its save is deferred behind a running one as a box's.
+  const prefOn = new Map();  // item -> {ref, preference, ranking, typed}
   const noteChange = (ev) => {
+    if (ev.target && ev.target.closest && ev.target.closest('#rate-pref')) {
+      prefOn.set(itemKey(itemRef()), {ref: itemRef(), ...preference(), typed: sent});
+      return;
+    }
     const at = valueIndex(ev.target);
     if (!at) return;
     const ref = itemRef();
@@ -109,7 +115,16 @@
   // (rate_pages.SentOrder).
   window.rateForm = {
     box: (i, ref) => JSON.stringify({...boxSave(i, ref), seq: ++sent}),
-    preference: (ref) => JSON.stringify({item: ref, ...preference(), seq: ++sent}),
+    // The item shown: its choice as it is now (a ranking's clicks set it with no input event); else one chosen on an
+    // item the page has left, saved as that item's draft.
+    preference: (ref) => {
+      const other = prefOn.has(itemKey(ref)) ? null : Array.from(prefOn.keys())[0];
+      const entry = other === undefined || other === null ? null : prefOn.get(other);
+      prefOn.delete(entry ? other : itemKey(ref));
+      const chosen = entry ? {item: entry.ref, preference: entry.preference, ranking: entry.ranking, typed: entry.typed}
+        : {item: ref, ...preference()};
+      return JSON.stringify({...chosen, seq: ++sent});
+    },
     all: (ref) => JSON.stringify({item: ref, ...preference(), answers: boxes(), seq: ++sent}),
     // Next, Back, Skip, Flag, Open, Reveal: they draw an item, so a later answer must know it was sent before them
     view: (ref) => JSON.stringify({item: ref, seq: ++sent}),
