@@ -99,7 +99,12 @@ class SentOrder:
       answer sent later has written the line and no view sent later has begun (walk s65).
     * A part shows the latest read of the store (:meth:`read`, taken after a draft's commit, before a view's read):
       a draft's header overtaken by another box's save is still written, and never over a later read.
-    * A draft sent before a submit of the same item that stored its answers is not written at all."""
+    * A draft sent before a submit of the same item that stored its answers is not written at all.
+
+    What is left: the check is the handler's last step, but Gradio still post-processes the returned updates on its
+    event loop (``Blocks.process_api``: ``postprocess_data``) before it queues the answer for the page
+    (``Queue.send_message``). Two answers checked in one order may leave in the other within that moment; a lock
+    cannot span it without wrapping Gradio's queue, as no hook runs once an answer is queued."""
 
     def __init__(self) -> None:
         self._pages: RecentPerItem[_PageOrder] = RecentPerItem(_PageOrder())
