@@ -46,7 +46,7 @@ def test_every_card_has_hub_front_matter(exported):
             assert (folder / c["data_files"][0]["path"]).is_file(), (folder, c)
         text = (folder / "README.md").read_text("utf-8")
         for section in ("## Provenance", "## Annotation process", "## Intended use", "## Medical disclaimer",
-                        "## De-identification", "Limits:"):
+                        "## De-identification", "personal health data"):
             assert section in text, (folder, section)
     # The root card's configs are the JSON Lines formats (datasets reads one file kind per folder); its
     # body names every other config with the call that loads it from its own folder.

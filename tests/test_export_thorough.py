@@ -132,3 +132,41 @@ def test_the_export_tabs_checkbox_reaches_the_export(store_db) -> None:
             dialogues = z.read("dialogues.csv").decode("utf-8")
         assert ("method" in report) is on and (NAME in dialogues) is not on
         assert ("method: thorough" in out[tab["summary"]]) is on
+
+
+@pytest.mark.parametrize("text", ["BianQue-1.0 (T5)", "BianQue-2.0 (ChatGLM-6B) chat(history=None)",
+                                  "Kevin Chat-GPT Lambda-7B", "route v1; fallback v2 (T5 reply not a question)"])
+def test_latin_words_alone_are_never_the_taggers_names(text: str) -> None:
+    """Walk s67: thorough exports wrote [姓名] (T5) for BianQue-1.0 (T5) in the tables' route reasons. The tagger's
+    names hold a CJK character; Latin names are the rules' (after Dr., Mr., My wife …)."""
+    assert not [s for s in privacy_model.detect_thorough(text) if s.label == "name"]
+    both = text + "，" + SENTENCE
+    assert [both[s.start:s.end] for s in privacy_model.detect_thorough(both)] == [NAME]
+
+
+def test_the_store_tables_technical_text_is_the_same_in_both_modes(store_db, tmp_path: Path) -> None:
+    from sqlalchemy import update
+
+    from workbench.store.schema import Generation
+
+    store, _ = store_db
+    with store.session() as s:  # as the app stores a route reason (walk s67)
+        s.execute(update(Generation).values(route_reason="BianQue-2.0 (ChatGLM-6B) chat(history=None)"))
+    export_from_store(store, ["tables_csv"], tmp_path / "rules")
+    export_from_store(store, ["tables_csv"], tmp_path / "thorough", thorough=True)
+    import pandas as pd
+
+    plain = pd.read_csv(tmp_path / "rules" / "generations.csv", dtype=str)
+    deep = pd.read_csv(tmp_path / "thorough" / "generations.csv", dtype=str)
+    assert plain["route_reason"].notna().any()
+    assert plain["route_reason"].tolist() == deep["route_reason"].tolist()
+
+
+def test_the_card_states_the_limits_of_the_method_that_ran(tmp_path: Path) -> None:
+    export(_cands(), "sft", tmp_path / "rules")
+    export(_cands(), "sft", tmp_path / "thorough", thorough=True)
+    rules = (tmp_path / "rules" / "README.md").read_text("utf-8")
+    thorough = (tmp_path / "thorough" / "README.md").read_text("utf-8")
+    assert rules.count("Limits:") == 1 and "rule-based" in rules  # one paragraph (there were two)
+    assert thorough.count("Limits:") == 1 and "learned tagger" in thorough.split("Limits:")[1]
+    assert "rule-based" not in thorough and "personal health data" in thorough

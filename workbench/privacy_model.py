@@ -19,6 +19,7 @@ from __future__ import annotations
 import bisect
 import functools
 import logging
+import re
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -206,12 +207,21 @@ def model_view(text: str) -> str:
     return simplified_view(normalize(text))
 
 
+#: A name the tagger adds holds a Chinese, Japanese or Korean character. Its names in Latin letters alone were
+#: mostly technical words (BianQue-1.0, chat in a stored route reason: walk s67); the rules find Latin names
+#: after their cues (Dr., Mr., My wife …). On session 67's sets this kept the blend's name precision at the
+#: rules' 0.981 (0.964 without it) for a name recall of 0.877 against 0.888.
+_CJK = re.compile("[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+
+
 def blend(text: str, rules: Sequence[Span], model: DeidModel, threshold: float | None = None,
           labels: Collection[str] | None = BLEND_LABELS) -> tuple[Span, ...]:
     """The rules' spans, and the tagger's (at ``threshold``, the model's own by default; with a label in
     ``labels``, every label when None) that overlap none of them: privacy errs toward finding, so the tagger
-    only adds. Its names are not confident (not propagated)."""
-    return blend_spans(rules, model.spans(model_view(text), threshold) if text else [], labels)
+    only adds. Its names are not confident (not propagated), and hold a CJK character (:data:`_CJK`)."""
+    found = model.spans(model_view(text), threshold) if text else []
+    return blend_spans(rules, [(a, b, label) for a, b, label in found
+                               if label != "name" or _CJK.search(text, a, b)], labels)
 
 
 def blend_spans(rules: Sequence[Span], found: Iterable[tuple[int, int, str]],

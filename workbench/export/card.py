@@ -277,11 +277,10 @@ _USE = [
 
 def _deid(deid_markdown: str) -> list[str]:
     return [
+        # the limits of the method that ran are in deid_markdown (DeidReport.to_markdown): one paragraph, not two
         "## De-identification", "", deid_markdown, "",
-        "Limits: de-identification is automatic and rule-based. It finds phone, ID-card and record numbers, "
-        "e-mail addresses and names introduced by cues, and misses what it has no rule for (unusual names, "
-        "free-text addresses, rare identifiers, details that identify a person only in combination). Treat "
-        "the export as personal health data: review it before sharing, and never publish it openly.", "",
+        "Treat the export as personal health data: review it before sharing it beyond the people allowed to see "
+        "the originals, and never publish it openly.", "",
     ]
 
 
