@@ -7,17 +7,17 @@ records a hash of them, so a set added without retraining is noticed (tests/test
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
-import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from workbench import model_files
 from workbench.config import REPO_ROOT
+from workbench.model_files import write_npz
 from workbench.privacy_model import (
     MODEL_PATH,
     N_TEMPLATES,
@@ -52,12 +52,8 @@ def training_files(root: Path = REPO_ROOT) -> list[Path]:
 
 
 def data_hash(files: Sequence[Path], root: Path = REPO_ROOT) -> str:
-    """SHA-256 over each file's path (relative to ``root``) and bytes: changes when a set is added or edited."""
-    h = hashlib.sha256()
-    for f in files:
-        h.update(f.resolve().relative_to(root.resolve()).as_posix().encode() + b"\0")
-        h.update(f.read_bytes() + b"\0")
-    return h.hexdigest()
+    """:func:`workbench.model_files.data_hash` of these files under the repository."""
+    return model_files.data_hash(files, root)
 
 
 def read_labelled(files: Sequence[Path]) -> list[Row]:
@@ -137,16 +133,6 @@ def fit_model(rows: Sequence[Row], **kw: Any) -> DeidModel:
     write_npz(buf, fit(rows, **kw))
     buf.seek(0)
     return load_model(buf)
-
-
-def write_npz(target: Path | io.BytesIO, arrays: dict[str, np.ndarray]) -> None:
-    """An npz numpy can read, byte for byte the same for the same arrays (np.savez stamps the time)."""
-    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as z:
-        for name in sorted(arrays):
-            body = io.BytesIO()
-            np.lib.format.write_array(body, np.asarray(arrays[name], order="C"), allow_pickle=False)
-            z.writestr(zipfile.ZipInfo(name + ".npy", date_time=(1980, 1, 1, 0, 0, 0)), body.getvalue(),
-                       compress_type=zipfile.ZIP_DEFLATED)
 
 
 def train(root: Path = REPO_ROOT, out: Path = MODEL_PATH) -> dict[str, object]:
