@@ -72,16 +72,22 @@ def test_bidirectional_controls_are_shown_not_obeyed():
 
 def test_the_datasets_table_shows_bidirectional_controls(tmp_path):
     from rating_fixtures import test_config
+    from sqlalchemy import update
 
     from workbench.datasets.store_import import import_dataset
     from workbench.services import build_services
+    from workbench.store.schema import Dataset
     from workbench.ui.data_tab import datasets_table
 
     svc = build_services(test_config(tmp_path / "t.db"))
     try:
         src = tmp_path / "d.csv"
         src.write_text("input,target\n病人：头痛\\n医生：,多久了？\n", encoding="utf-8")
-        import_dataset(svc, src, name="hostile\u202eevil")
+        import_dataset(svc, src, name="hostile")
+        # A new name with a bidi control is refused at import now (test_dataset_import_store); a store written
+        # before that rule can still hold one, and it is shown made visible.
+        with svc.store.session() as s:
+            s.execute(update(Dataset).values(name="hostile\u202eevil"))
         assert datasets_table(svc).iloc[0, 0] == "hostile[U+202E]evil"
     finally:
         svc.close()
