@@ -149,6 +149,18 @@ def main(argv: list[str] | None = None) -> int:
         os.umask(old_umask)
 
 
+def tagger_status() -> str:
+    """Build (once per machine, about a minute) or read the thorough exports' tagger now rather than at the
+    first such export; ``ready`` or why it cannot be used (the rules-only exports work either way)."""
+    from workbench.privacy_model import ModelUnavailable, require_model
+
+    try:
+        require_model()
+    except ModelUnavailable as e:
+        return f"NOT READY: {e}"
+    return "ready"
+
+
 def serve(args: argparse.Namespace) -> int:
     """Build and launch; 2 (with the reason on stderr) when the configuration or arguments are refused."""
     from workbench.auth import load_users_file, upsert_user
@@ -170,6 +182,7 @@ def serve(args: argparse.Namespace) -> int:
             print("loading models…")
             for column, err in svc.warm_up().items():
                 print(f"  {column}: {'ready' if err is None else 'NOT READY: ' + err}")
+            print(f"  de-identification tagger (thorough exports): {tagger_status()}")
         private_gradio_cache()
         demo = build_app(svc)
     except WorkbenchError as e:

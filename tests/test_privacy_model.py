@@ -1,10 +1,11 @@
-"""Tests for de-identification's learned tagger: numpy inference equals sklearn, the committed file is current,
-no pickle is read, a missing file falls back to the rules (said once), the blend only adds to the rules, and
-it finds what the rules miss."""
+"""Tests for de-identification's learned tagger: numpy inference equals sklearn, the file is built at first use
+and rebuilt when the labelled sets change, no pickle is read, a missing tagger falls back to the rules (said
+once), the blend only adds to the rules, and it finds what the rules miss."""
 
 from __future__ import annotations
 
 import io
+import json
 import logging
 import warnings
 from pathlib import Path
@@ -17,10 +18,10 @@ from workbench import privacy_model
 from workbench.privacy import detect
 from workbench.privacy_model import (
     BLEND_LABELS,
-    MODEL_PATH,
     ModelUnavailable,
     blend,
     decode,
+    default_model,
     detect_blended,
     encode,
     feature_keys,
@@ -30,12 +31,13 @@ from workbench.privacy_model import (
 from workbench.privacy_training import (
     CLASSES,
     MAX_ITER,
-    TRAIN_COMMAND,
     char_matrix,
     data_hash,
     design_matrix,
+    ensure_built,
     fit,
     read_labelled,
+    train,
     training_files,
     vocabulary,
     write_npz,
@@ -95,16 +97,59 @@ def test_npz_is_deterministic_and_holds_no_objects(tmp_path: Path) -> None:
     write_npz(tmp_path / "a.npz", arrays)
     write_npz(tmp_path / "b.npz", fit(SMALL, min_df=1))
     assert (tmp_path / "a.npz").read_bytes() == (tmp_path / "b.npz").read_bytes()
-    with np.load(MODEL_PATH, allow_pickle=False) as z:
+    default_model()
+    with np.load(privacy_model.model_path(), allow_pickle=False) as z:
         assert all(z[k].dtype != object for k in z.files)
 
 
-def test_committed_model_was_trained_on_the_current_labelled_files() -> None:
-    model = load_model(MODEL_PATH)
-    assert model.data_hash == data_hash(training_files(ROOT), ROOT), (
-        f"the labelled sets changed since {MODEL_PATH.name} was trained: run `{TRAIN_COMMAND}` and commit it")
+def test_this_machines_tagger_is_built_from_the_current_labelled_files() -> None:
+    model = default_model()
+    assert model.data_hash == data_hash(training_files(ROOT), ROOT)
     assert model.classes == CLASSES
-    assert MODEL_PATH.stat().st_size < 6_000_000
+    params = json.loads(model.params)
+    assert params["n_lines"] == len(read_labelled(training_files(ROOT))) > 3000
+    assert privacy_model.model_path().stat().st_size < 8_000_000
+
+
+def _labelled_root(root: Path, rows: list[tuple[str, list[tuple[int, int, str]]]], name: str = "deid_a") -> Path:
+    (root / "annotations").mkdir(parents=True, exist_ok=True)
+    with (root / "annotations" / f"{name}.jsonl").open("w", encoding="utf-8") as f:
+        for text, spans in rows:
+            f.write(json.dumps({"text": text, "spans": [{"start": a, "end": b, "label": lab} for a, b, lab in spans]},
+                               ensure_ascii=False) + "\n")
+    return root
+
+
+def test_the_tagger_is_built_at_first_use_kept_and_rebuilt_when_a_set_changes(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    root = _labelled_root(tmp_path / "repo", SMALL)
+    out = tmp_path / "cache" / "privacy_model.npz"
+    with caplog.at_level(logging.WARNING):
+        first = ensure_built(out, root)
+    assert out.exists() and first.data_hash == data_hash(training_files(root), root)
+    assert any("building de-identification's tagger" in r.getMessage() for r in caplog.records)
+    stamp = out.stat().st_mtime_ns
+    caplog.clear()
+    again = ensure_built(out, root)  # current: read, not fitted again
+    assert out.stat().st_mtime_ns == stamp and again.data_hash == first.data_hash
+    assert not any("building" in r.getMessage() for r in caplog.records)
+    _labelled_root(root, [("请联系张伟，谢谢。", [(3, 5, "name")])] * 3, "deid_b")  # a set is added
+    rebuilt = ensure_built(out, root)
+    assert rebuilt.data_hash == data_hash(training_files(root), root) != first.data_hash
+    assert json.loads(rebuilt.params)["n_lines"] == len(SMALL) + 3
+    out.write_bytes(b"half a file")  # broken: fitted again
+    assert ensure_built(out, root).data_hash == rebuilt.data_hash
+    assert not list(out.parent.glob("*.tmp"))  # written atomically, no leftovers
+
+
+def test_a_tagger_that_cannot_be_built_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(ModelUnavailable, match="no labelled de-identification sets"):
+        ensure_built(tmp_path / "cache" / "m.npz", tmp_path / "empty")
+    root = _labelled_root(tmp_path / "repo", SMALL)
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(ModelUnavailable, match="cannot build the de-identification tagger"):
+        ensure_built(tmp_path / "file" / "m.npz", root)  # its folder cannot be made
+    assert train(root, tmp_path / "m.npz")["lines"] == len(SMALL)
 
 
 def test_broken_model_file_is_a_clear_error(tmp_path: Path) -> None:
@@ -135,7 +180,7 @@ def test_without_the_model_the_blend_is_the_rules_and_says_so_once(
 
 
 def test_blend_keeps_every_rule_span_and_adds_only_where_the_rules_found_nothing() -> None:
-    model = load_model(MODEL_PATH)
+    model = default_model()
     rows = read_labelled([ROOT / "annotations" / "deid_eval.jsonl"])
     for text, _ in rows[:200]:
         rules = detect(text)
@@ -154,7 +199,7 @@ def test_the_blend_adds_names_and_accounts_only() -> None:
     assert BLEND_LABELS == {"name", "account"}
     text = "会员编码 VX-88213-KL 请保留。"
     at = text.index("VX-88213-KL")
-    every = blend(text, detect(text), load_model(MODEL_PATH), labels=None)
+    every = blend(text, detect(text), default_model(), labels=None)
     assert any(s.start <= at < s.end and s.label == "other" for s in every)
     assert detect_blended(text) == detect(text)
 

@@ -68,13 +68,10 @@ def cmd_train_classifier(args: argparse.Namespace) -> int:
 
 def cmd_train_deid(args: argparse.Namespace) -> int:
     """Refit de-identification's learned tagger on every labelled set (annotations/deid_*.jsonl) and write its npz
-    (run after adding a set)."""
-    import warnings
-
+    (this machine's tagger in the cache directory by default, which is otherwise built at first use)."""
     from workbench.privacy_training import train
 
-    warnings.filterwarnings("ignore", message=".*converge")  # lbfgs stops at MAX_ITER on purpose
-    print(json.dumps(train(out=Path(args.out)) if args.out else train()))
+    print(json.dumps(train(out=Path(args.out) if args.out else None)))
     return 0
 
 
@@ -350,7 +347,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp.set_defaults(func=cmd_train_classifier)
 
     sp = sub.add_parser("train-deid", help=cmd_train_deid.__doc__)
-    sp.add_argument("--out", default=None, help="npz to write (default: the committed workbench/privacy_model.npz)")
+    sp.add_argument("--out", default=None,
+                    help="npz to write (default: privacy_model.npz in $WORKBENCH_CACHE_DIR, else .cache)")
     sp.set_defaults(func=cmd_train_deid)
 
     sp = sub.add_parser("build-demo", help=cmd_build_demo.__doc__)

@@ -11,7 +11,9 @@ largest summed probability. :func:`workbench.privacy.detect` adds such spans whe
 Features are int64 keys (up to three 21-bit code points), looked up in each template's sorted vocabulary
 with ``searchsorted``: no Python loop per character, and exactly the columns the training matrix had, so
 the probabilities equal sklearn's ``predict_proba`` (tests/test_privacy_model.py). The model is stored in
-``privacy_model.npz`` as plain arrays, read with ``allow_pickle=False``.
+``privacy_model.npz`` as plain arrays, read with ``allow_pickle=False``. That file (5.8 MB) is not committed: it
+is built from the labelled sets into the cache directory at first use (about a minute on two cores) and rebuilt
+when they change (:func:`workbench.privacy_training.ensure_built`).
 """
 
 from __future__ import annotations
@@ -28,10 +30,11 @@ from typing import BinaryIO
 import numpy as np
 
 from workbench.errors import WorkbenchError
+from workbench.model_files import cache_dir
 from workbench.privacy import Span, detect, normalize, simplified_view
 
 log = logging.getLogger(__name__)
-MODEL_PATH = Path(__file__).with_name("privacy_model.npz")
+MODEL_FILE = "privacy_model.npz"
 FIELDS = ("keys", "coef", "intercept", "classes", "threshold", "data_hash", "params")
 PAD = 3  # the window: three characters each side
 #: The features of a character: every n-gram (n = 1, 2, 3) of code points inside its window (7 + 6 + 5), the
@@ -176,7 +179,7 @@ def decode(norm: str, proba: np.ndarray, classes: Sequence[str], threshold: floa
     return out
 
 
-def load_model(path: Path | BinaryIO = MODEL_PATH) -> DeidModel:
+def load_model(path: Path | BinaryIO) -> DeidModel:
     """Read a stored model; raises :class:`ModelUnavailable` naming the path when it cannot."""
     try:
         with np.load(path, allow_pickle=False) as z:
@@ -195,10 +198,18 @@ def load_model(path: Path | BinaryIO = MODEL_PATH) -> DeidModel:
     return DeidModel(keys, weights, intercept.astype(np.float64), classes, threshold, data_hash, params)
 
 
+def model_path() -> Path:
+    """Where this machine's tagger is built: ``privacy_model.npz`` in the cache directory."""
+    return cache_dir() / MODEL_FILE
+
+
 @functools.cache
 def default_model() -> DeidModel:
-    """The committed model, read once per process (a failure is cached by the caller, not here)."""
-    return load_model(MODEL_PATH)
+    """This machine's tagger, built from the labelled sets at first use (or after they changed) and read once
+    per process (a failure is cached by the caller, not here)."""
+    from workbench.privacy_training import ensure_built  # (it imports sklearn, and this module)
+
+    return ensure_built(model_path())
 
 
 def model_view(text: str) -> str:
@@ -237,7 +248,8 @@ def blend_spans(rules: Sequence[Span], found: Iterable[tuple[int, int, str]],
 
 @functools.cache
 def _model() -> DeidModel | None:
-    """The committed tagger, or None (said once in the log) so that a missing file never stops de-identification."""
+    """The tagger, or None (said once in the log) so that a tagger that cannot be built never stops
+    de-identification."""
     try:
         return default_model()
     except ModelUnavailable as e:
@@ -246,8 +258,8 @@ def _model() -> DeidModel | None:
 
 
 def detect_blended(text: str) -> tuple[Span, ...]:
-    """:func:`workbench.privacy.detect` (the rules) with the committed tagger's spans added (:func:`blend`), or the
-    rules alone when the tagger's file cannot be read. The exports' thorough mode uses :func:`detect_thorough`,
+    """:func:`workbench.privacy.detect` (the rules) with the tagger's spans added (:func:`blend`), or the rules
+    alone when the tagger cannot be built or read. The exports' thorough mode uses :func:`detect_thorough`,
     which refuses rather than falls back."""
     rules = detect(text)
     model = _model()
@@ -255,13 +267,13 @@ def detect_blended(text: str) -> tuple[Span, ...]:
 
 
 def require_model() -> DeidModel:
-    """The committed tagger for the thorough mode, or :class:`ModelUnavailable` saying so: a user who asked for
+    """The tagger for the thorough mode, or :class:`ModelUnavailable` saying so: a user who asked for
     more privacy must not silently get the rules alone."""
     try:
         return default_model()
     except ModelUnavailable as e:
         raise ModelUnavailable(f"thorough de-identification needs the learned tagger, which cannot be used ({e}): "
-                               "run python -m workbench train-deid, or export with the rules alone") from None
+                               "run python -m workbench train-deid to see why, or export with the rules alone") from None
 
 
 def thorough_report() -> dict:
@@ -274,11 +286,11 @@ def thorough_report() -> dict:
 
 @functools.lru_cache(maxsize=200_000)
 def detect_thorough(text: str) -> tuple[Span, ...]:
-    """The exports' thorough de-identification: :func:`workbench.privacy.detect` with the committed tagger's
+    """The exports' thorough de-identification: :func:`workbench.privacy.detect` with the tagger's
     :data:`BLEND_LABELS` spans added (:func:`blend`). Raises :class:`ModelUnavailable` without the tagger: call
     :func:`require_model` before an export starts."""
     return blend(text, detect(text), require_model())
 
 
-__all__ = ["BLEND_LABELS", "MODEL_PATH", "THOROUGH_METHOD", "detect_thorough", "require_model", "thorough_report", "N_TEMPLATES", "DeidModel", "ModelUnavailable", "blend", "blend_spans", "decode",
-           "default_model", "detect_blended", "encode", "feature_keys", "hashed", "load_model", "model_view"]
+__all__ = ["BLEND_LABELS", "MODEL_FILE", "THOROUGH_METHOD", "detect_thorough", "require_model", "thorough_report", "N_TEMPLATES", "DeidModel", "ModelUnavailable", "blend", "blend_spans", "decode",
+           "default_model", "detect_blended", "encode", "feature_keys", "hashed", "load_model", "model_path", "model_view"]

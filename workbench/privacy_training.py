@@ -2,14 +2,19 @@
 
 Only this module imports sklearn; :mod:`workbench.privacy_model` reads what it writes. Every labelled set
 trains it: ``annotations/deid_*.jsonl`` (built from ``annotations/deid/*.txt`` by its ``build.py``). The file
-records a hash of them, so a set added without retraining is noticed (tests/test_privacy_model.py).
+records a hash of them: :func:`ensure_built` fits it at first use and again when a set is added or edited.
 """
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
-from collections.abc import Sequence
+import logging
+import os
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -19,17 +24,19 @@ from workbench import model_files
 from workbench.config import REPO_ROOT
 from workbench.model_files import write_npz
 from workbench.privacy_model import (
-    MODEL_PATH,
     N_TEMPLATES,
     DeidModel,
+    ModelUnavailable,
     encode,
     feature_keys,
     hashed,
     load_model,
+    model_path,
     model_view,
 )
 
-TRAIN_COMMAND = "python -m workbench train-deid"
+log = logging.getLogger(__name__)
+
 #: What the tagger tells apart: none, and the labels whose spans differ in shape. The other labels (numbers,
 #: addresses by their digits, e-mail, plate, IP) are learned as ``other``: where the rules missed one, [编号]
 #: hides it as well as its own token would, and five fewer classes make the file and the fit a third.
@@ -135,13 +142,76 @@ def fit_model(rows: Sequence[Row], **kw: Any) -> DeidModel:
     return load_model(buf)
 
 
-def train(root: Path = REPO_ROOT, out: Path = MODEL_PATH) -> dict[str, object]:
-    """Fit on every labelled set under ``root`` and write ``out``; returns a summary for the CLI."""
+def train(root: Path = REPO_ROOT, out: Path | None = None) -> dict[str, object]:
+    """Fit on every labelled set under ``root`` and write ``out`` (this machine's tagger by default) atomically;
+    returns a summary for the CLI."""
+    import warnings
+
+    out = out or model_path()
     files = training_files(root)
+    if not files:
+        raise ModelUnavailable(f"no labelled de-identification sets (annotations/deid_*.jsonl) under {root}")
     rows = read_labelled(files)
-    write_npz(out, fit(rows, data_hash=data_hash(files, root)))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=out.name, suffix=".tmp", dir=out.parent)
+    try:
+        with os.fdopen(fd, "wb") as f, warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=".*converge")  # lbfgs stops at MAX_ITER on purpose
+            write_npz(f, fit(rows, data_hash=data_hash(files, root)))
+        os.replace(tmp, out)  # a reader never sees half a file
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
     return {"out": str(out), "files": len(files), "lines": len(rows), "bytes": out.stat().st_size}
 
 
-__all__ = ["CLASSES", "THRESHOLD", "TRAIN_COMMAND", "char_matrix", "data_hash", "design_matrix", "fit", "fit_model", "read_labelled",
+def ensure_built(out: Path, root: Path = REPO_ROOT) -> DeidModel:
+    """The tagger at ``out``, fitted first when it is absent, unreadable or trained on other labelled sets than
+    those under ``root`` now. Two processes starting at once fit it once (a lock file beside it). Raises
+    :class:`ModelUnavailable` when it cannot be fitted (no sets, no sklearn, a cache that cannot be written)."""
+    want = data_hash(training_files(root), root)
+
+    def current() -> DeidModel | None:
+        try:
+            model = load_model(out)
+        except ModelUnavailable:
+            return None
+        return model if model.data_hash == want else None
+
+    if (model := current()) is not None:
+        return model
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with _locked(out.with_name(out.name + ".lock")):
+            if (model := current()) is None:  # (another process may have built it meanwhile)
+                log.warning("building de-identification's tagger from the labelled sets into %s "
+                            "(about a minute on two cores; once per machine and after a set changes)", out)
+                started = time.monotonic()
+                summary = train(root, out)
+                log.warning("built the tagger from %s lines in %.0f s", summary["lines"], time.monotonic() - started)
+                model = load_model(out)
+    except ImportError as e:
+        raise ModelUnavailable(f"building the de-identification tagger needs scikit-learn ({e})") from None
+    except OSError as e:
+        raise ModelUnavailable(f"{out}: cannot build the de-identification tagger: {e}") from None
+    return model
+
+
+@contextlib.contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    try:
+        import fcntl
+    except ImportError:  # (Windows: no lock; two fits then write the same file twice, atomically)
+        yield
+        return
+    with path.open("a") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
+__all__ = ["CLASSES", "THRESHOLD", "char_matrix", "data_hash", "design_matrix", "ensure_built", "fit", "fit_model",
+           "read_labelled",
            "train", "training_files", "vocabulary", "write_npz"]

@@ -27,18 +27,13 @@ from typing import Any
 
 import torch
 
+from workbench.model_files import CACHE_DIR_ENV as CACHE_DIR_ENV  # (re-exported: callers set it)
+from workbench.model_files import cache_dir
+
 logger = logging.getLogger(__name__)
 
-CACHE_DIR_ENV = "WORKBENCH_CACHE_DIR"
 FILE_NAME = "cpu-kernels.json"
 _FORMAT = 1
-_DEFAULT_CACHE_DIR = Path(__file__).resolve().parents[2] / ".cache"
-
-
-def cache_dir() -> Path:
-    """The workbench cache directory: ``$WORKBENCH_CACHE_DIR`` or the repository's ``.cache``."""
-    configured = os.environ.get(CACHE_DIR_ENV)
-    return Path(configured) if configured else _DEFAULT_CACHE_DIR
 
 
 def choice_file() -> Path:
