@@ -226,3 +226,24 @@ def test_the_blend_finds_what_the_rules_miss(text: str, value: str) -> None:
     assert not any(s.start < at + len(value) and at < s.end for s in detect(text))
     found = detect_blended(text)
     assert any(s.start < at + len(value) and at < s.end for s in found), [text[s.start:s.end] for s in found]
+
+
+def test_texts_scored_together_score_exactly_as_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    model = default_model()
+    texts = [t for t, _ in read_labelled([ROOT / "annotations" / "deid_eval.jsonl"])][:300]
+    texts += ["", "a", "王芳", "x\0y 李雷的电话13912345678", "  ", "住院号 ZY-2024-0088，王建国", *LOOK_ALIKES]
+    views = [model_view(t) for t in texts]
+    alone = [model.spans(v) for v in views]
+    assert privacy_model.DeidModel.spans_many(model, views) == alone
+    monkeypatch.setattr(privacy_model, "_BATCH_CHARS", 50)  # many batches, a text longer than one alone
+    assert model.spans_many(views) == alone
+    assert model.spans_many(views, 0.3) == [model.spans(v, 0.3) for v in views]
+    assert sum(map(len, alone)) > 50  # (the texts hold spans to compare)
+
+
+def test_the_exports_detector_equals_detect_thorough_primed_or_not() -> None:
+    texts = [t for t, _ in read_labelled([ROOT / "annotations" / "deid_eval.jsonl"])][:200] + list(LOOK_ALIKES)
+    detector = privacy_model.ThoroughDetector()
+    assert [detector(t) for t in texts[:20]] == [privacy_model.detect_thorough(t) for t in texts[:20]]
+    detector.prime(texts)
+    assert [detector(t) for t in texts] == [privacy_model.detect_thorough(t) for t in texts]

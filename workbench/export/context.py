@@ -173,6 +173,10 @@ class _Deidentifier:
         self.seen_alone: Counter[tuple[str, str]] = Counter()  # (text, field) -> dialogues it was counted in
 
     def learn(self, texts: Iterable[str]) -> None:
+        texts = list(texts)
+        prime = getattr(self.detector, "prime", None)
+        if prime is not None:  # the thorough mode's tagger scores a dialogue's new texts in one pass
+            prime(texts)
         for text in texts:
             self.known.add(text)
             new, reds = deidentify(text, (), self.detector)
@@ -372,17 +376,17 @@ class ExportContext:
         thorough: bool = False,
     ) -> ExportContext:
         """``thorough``: de-identify with the rules and the learned tagger
-        (:func:`workbench.privacy_model.detect_thorough`); refused (:class:`InputError`,
+        (:class:`workbench.privacy_model.ThoroughDetector`); refused (:class:`InputError`,
         :class:`workbench.privacy_model.ModelUnavailable`) without de-identification or without the tagger."""
         report = DeidReport(enabled=deidentify)
         detector: Detector = detect
         if thorough:
             if not deidentify:
                 raise InputError("thorough de-identification needs de-identification on")
-            from workbench.privacy_model import detect_thorough, thorough_report
+            from workbench.privacy_model import ThoroughDetector, thorough_report
 
             report.thorough = thorough_report()  # first: no tagger, no export
-            detector = detect_thorough
+            detector = ThoroughDetector()
         with paused_gc():
             cands = _deidentify_candidates(candidates, report, detector) if deidentify else list(candidates)
         if deidentify and system_prompt:

@@ -457,7 +457,11 @@ def export_from_store(
         if deid:
             # Each distinct text analysed once for both passes (a large import's tables hold hundreds of
             # thousands, more than detect's memo keeps, and each was analysed twice)
-            memo = {t: analyse_text(t, ctx.detector) for t in table_texts(data.tables)}
+            texts = list(table_texts(data.tables))
+            prime = getattr(ctx.detector, "prime", None)
+            if prime is not None:  # the thorough mode's tagger: one pass over them all
+                prime(texts)
+            memo = {t: analyse_text(t, ctx.detector) for t in texts}
             ctx.tables = deidentify_tables(redact_dialogue_names(data.tables, ctx.deid, memo, ctx.detector), ctx.deid,
                                            memo, ctx.detector)
         else:
