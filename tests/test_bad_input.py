@@ -34,7 +34,7 @@ from workbench.store.engine import Store
 from workbench.store.schema import Dataset, Generation, Rating
 from workbench.store.schema import Dialogue as DialogueRow
 from workbench.store.schema import Turn as TurnRow
-from workbench.validation import validate_free_text, validate_message
+from workbench.validation import blank, validate_free_text, validate_message
 
 TRIED: list[str] = []  # every bad input tried in this module (printed at the end)
 MAX_CHARS = 4000
@@ -130,15 +130,15 @@ def remote_app(tmp_path, monkeypatch):
 def test_bad_messages_through_the_ui_store_nothing_and_the_next_message_works(remote_app):
     svc, url, model = remote_app
     client = _client(url)
-    for case in ("empty", "whitespace mix", "only control characters", "100k characters"):
+    for case in ("empty", "whitespace mix", "only control characters", "only invisible characters", "100k characters"):
         tried(f"ui message: {case}")
         before = _counts(svc.store)
         out = client.predict(BAD_MESSAGES[case], api_name="/send")
         assert _counts(svc.store) == before, case  # nothing stored, not even an empty dialogue
         # outputs: the dialogue the browser remembers, then the message box, ..., last the refused text, which the
         # page puts back into the box so the user can fix it; blank space is cleared from the box instead (a walk
-        # found spaces left there)
-        if BAD_MESSAGES[case].strip():
+        # found spaces left there, and walk s68 zero-width characters)
+        if not blank(BAD_MESSAGES[case]):
             assert out[-1] == BAD_MESSAGES[case], case
         else:
             unchanged = not isinstance(out[-1], str)  # an update that changes nothing: no text comes back

@@ -33,6 +33,7 @@ from workbench.ui import i18n
 from workbench.ui.i18n import K, Localizer
 from workbench.ui.tables import blank_table, table_update
 from workbench.ui.text import TEXT_CHATBOT, as_text, as_toast, chat_text, plain
+from workbench.validation import blank
 from workbench.vocab import GenerationStatus
 
 log = logging.getLogger(__name__)
@@ -618,7 +619,7 @@ def build_chat_tab(svc: Services, state: gr.State, ui: Localizer) -> dict[str, A
         except WorkbenchError as e:
             gr.Warning(as_toast(e))
             # The refused text goes back into the box (blank space is not kept); the waiting note goes.
-            back = {returned: message} if (message or "").strip() else {msg: ""}
+            back = {returned: message} if not blank(message or "") else {msg: ""}
             if stale:  # the dialogue as stored, so that the next send continues what the page shows
                 yield {**back, **goto(current, lang, blind=blind_for(user), st=st), watch: watching(current)}
                 return
