@@ -9,6 +9,7 @@ import os
 import shutil
 import sys
 import tempfile
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -149,16 +150,28 @@ def main(argv: list[str] | None = None) -> int:
         os.umask(old_umask)
 
 
-def tagger_status() -> str:
-    """Build (once per machine, about a minute) or read the thorough exports' tagger now rather than at the
-    first such export; ``ready`` or why it cannot be used (the rules-only exports work either way)."""
+def start_tagger() -> str:
+    """The thorough exports' tagger: ``ready`` when this machine's is current, else its build is started in the
+    background (about a minute on two cores, once per machine and after a labelled set changes) so that the UI
+    answers meanwhile; a thorough export started before it is done waits for it. Rules-only exports never do."""
+    from workbench.privacy_model import model_path
+    from workbench.privacy_training import current_model
+
+    if current_model(model_path()) is not None:
+        return "ready"
+    threading.Thread(target=_build_tagger, name="deid-tagger", daemon=True).start()
+    return "building in the background (about a minute; a thorough export started meanwhile waits for it)"
+
+
+def _build_tagger() -> None:
     from workbench.privacy_model import ModelUnavailable, require_model
 
     try:
         require_model()
-    except ModelUnavailable as e:
-        return f"NOT READY: {e}"
-    return "ready"
+    except ModelUnavailable as e:  # said again, by the export, to whoever asks for a thorough one
+        logging.getLogger("launch").warning("%s", e)
+    else:
+        logging.getLogger("launch").warning("de-identification tagger (thorough exports): ready")
 
 
 def serve(args: argparse.Namespace) -> int:
@@ -182,7 +195,7 @@ def serve(args: argparse.Namespace) -> int:
             print("loading models…")
             for column, err in svc.warm_up().items():
                 print(f"  {column}: {'ready' if err is None else 'NOT READY: ' + err}")
-            print(f"  de-identification tagger (thorough exports): {tagger_status()}")
+        print(f"de-identification tagger (thorough exports): {start_tagger()}")
         private_gradio_cache()
         demo = build_app(svc)
     except WorkbenchError as e:

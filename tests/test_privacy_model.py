@@ -247,3 +247,25 @@ def test_the_exports_detector_equals_detect_thorough_primed_or_not() -> None:
     assert [detector(t) for t in texts[:20]] == [privacy_model.detect_thorough(t) for t in texts[:20]]
     detector.prime(texts)
     assert [detector(t) for t in texts] == [privacy_model.detect_thorough(t) for t in texts]
+
+
+def test_the_workbench_start_builds_the_tagger_in_the_background(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    import launch
+    from workbench import model_files
+
+    default_model()  # this machine's, current
+    assert launch.start_tagger() == "ready"
+    monkeypatch.setenv(model_files.CACHE_DIR_ENV, str(tmp_path / "cache"))  # a fresh machine: none built
+    privacy_model.default_model.cache_clear()
+    try:
+        said = launch.start_tagger()  # returns at once: the UI answers while it builds
+        assert said.startswith("building in the background"), said
+        builder = next(t for t in threading.enumerate() if t.name == "deid-tagger")
+        assert builder.daemon
+        builder.join(300)
+        assert (tmp_path / "cache" / privacy_model.MODEL_FILE).exists()
+        assert launch.start_tagger() == "ready"
+    finally:
+        privacy_model.default_model.cache_clear()

@@ -165,25 +165,26 @@ def train(root: Path = REPO_ROOT, out: Path | None = None) -> dict[str, object]:
     return {"out": str(out), "files": len(files), "lines": len(rows), "bytes": out.stat().st_size}
 
 
+def current_model(out: Path, root: Path = REPO_ROOT) -> DeidModel | None:
+    """The tagger at ``out`` when it can be read and was fitted on the labelled sets under ``root`` as they are
+    now; else None."""
+    try:
+        model = load_model(out)
+    except ModelUnavailable:
+        return None
+    return model if model.data_hash == data_hash(training_files(root), root) else None
+
+
 def ensure_built(out: Path, root: Path = REPO_ROOT) -> DeidModel:
     """The tagger at ``out``, fitted first when it is absent, unreadable or trained on other labelled sets than
     those under ``root`` now. Two processes starting at once fit it once (a lock file beside it). Raises
     :class:`ModelUnavailable` when it cannot be fitted (no sets, no sklearn, a cache that cannot be written)."""
-    want = data_hash(training_files(root), root)
-
-    def current() -> DeidModel | None:
-        try:
-            model = load_model(out)
-        except ModelUnavailable:
-            return None
-        return model if model.data_hash == want else None
-
-    if (model := current()) is not None:
+    if (model := current_model(out, root)) is not None:
         return model
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         with _locked(out.with_name(out.name + ".lock")):
-            if (model := current()) is None:  # (another process may have built it meanwhile)
+            if (model := current_model(out, root)) is None:  # (another process may have built it meanwhile)
                 log.warning("building de-identification's tagger from the labelled sets into %s "
                             "(about a minute on two cores; once per machine and after a set changes)", out)
                 started = time.monotonic()
@@ -212,6 +213,6 @@ def _locked(path: Path) -> Iterator[None]:
             fcntl.flock(f, fcntl.LOCK_UN)
 
 
-__all__ = ["CLASSES", "THRESHOLD", "char_matrix", "data_hash", "design_matrix", "ensure_built", "fit", "fit_model",
+__all__ = ["CLASSES", "THRESHOLD", "char_matrix", "data_hash", "current_model", "design_matrix", "ensure_built", "fit", "fit_model",
            "read_labelled",
            "train", "training_files", "vocabulary", "write_npz"]
