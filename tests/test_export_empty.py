@@ -77,3 +77,30 @@ def test_the_export_tab_says_it_in_chinese(empty_db, tmp_path):
     zh = export_summary(reports, "zh", tmp_path / "x")
     assert en.count(NO_ROWS) == 2
     assert NO_ROWS not in zh and zh.count("没有数据行") >= 2
+
+
+def test_an_empty_format_beside_others_is_declared_nowhere_as_loadable(tmp_path):
+    """One rated reply: SFT has a row, DPO none (no pair). The root card's front matter declared dpo, and
+    load_dataset(<export>, "dpo") stopped with a bare StopIteration (walk s68); now only what loads is declared,
+    and the cards say why the empty one is not."""
+    import yaml
+    from datasets import load_dataset
+
+    from workbench.dialogue import Turn
+    from workbench.export import ExportCandidate, RatingInfo
+    from workbench.export.api import export_all
+
+    rating = RatingInfo("ann", questioning=5, suggestion=5, turn_type="suggestion")
+    cands = [ExportCandidate("g1", 1, "demo", 1, (Turn("patient", "头痛两天了"),), "c", "m", "多喝水，注意休息。",
+                             ratings=[rating])]
+    reports = export_all(cands, ["sft", "dpo"], tmp_path / "out")
+    assert reports["sft"].rows == 1 and reports["dpo"].rows == 0
+    front = lambda p: yaml.safe_load(p.read_text("utf-8").split("---\n")[1])  # noqa: E731
+    root = front(tmp_path / "out" / "README.md")
+    assert [c["config_name"] for c in root["configs"]] == ["sft"]
+    assert "dpo" not in [d["config_name"] for d in root.get("dataset_info", [])]
+    assert "configs" not in front(tmp_path / "out" / "dpo" / "README.md")
+    assert "an empty file (no rows in scope) cannot be loaded" in (tmp_path / "out" / "README.md").read_text("utf-8")
+    assert "- Load: nothing: no rows in scope" in (tmp_path / "out" / "dpo" / "README.md").read_text("utf-8")
+    rows = load_dataset(str(tmp_path / "out"), split="train", cache_dir=str(tmp_path / "hf"))
+    assert rows.num_rows == 1

@@ -162,12 +162,15 @@ def front_matter(formats: Sequence[str], configs: Sequence[Mapping[str, Any]], r
         "tags": tags,
         "size_categories": [size_category(rows)],
         "pretty_name": pretty_name,
-        "configs": [
+    }
+    # An empty file is no config: datasets.load_dataset stops on it with a bare StopIteration (walk s68).
+    configs = [c for c in configs if int(c.get("rows", 1)) > 0]
+    if configs:
+        meta["configs"] = [
             {"config_name": c["config_name"], "data_files": [{"split": "train", "path": c["path"]}],
              **({"default": True} if i == 0 else {})}
             for i, c in enumerate(configs)
-        ],
-    }
+        ]
     # Declared column types of the JSON Lines and CSV configs (card_features).
     declared = [{"config_name": c["config_name"], "features": c["features"]} for c in configs
                 if c.get("features") is not None]
@@ -297,13 +300,15 @@ def render_card(report: Mapping[str, Any], deid_markdown: str, provenance: Mappi
     prov = provenance or {}
     configs = report.get("configs") or []
     head = front_matter([fmt], configs, int(report["rows"]), f"BianQue Workbench export ({fmt})")
+    loadable = [c for c in configs if int(c.get("rows", 1)) > 0]
     lines = [
         f"# BianQue Workbench export: `{fmt}`", "",
         format_note(fmt), "",
         f"- Created: {report['created_at']}",
         f"- Rows: {report['rows']}",
         "- Files: " + ", ".join(f"`{md(Path(p).name)}` ({counted(size, 'byte')})" for p, size in report["file_sizes"].items()),
-        "- Load: " + ", ".join(f"`datasets.load_dataset(<this folder>, \"{c['config_name']}\")`" for c in configs),
+        "- Load: " + (", ".join(f"`datasets.load_dataset(<this folder>, \"{c['config_name']}\")`" for c in loadable)
+                      or "nothing: no rows in scope, and an empty file cannot be loaded"),
         f"- {_CACHE_NOTE}",
         "",
     ]
@@ -354,7 +359,8 @@ def render_root_card(reports: Mapping[str, Mapping[str, Any]], deid_markdown: st
     lines = ["# BianQue Workbench export", "", f"- Created: {created}", "",
              "| config | file | rows | load with |", "|---|---|---|---|"]
     for c in every:
-        call = (f"`load_dataset(<this folder>, \"{c['config_name']}\")`" if c in top
+        call = ("none: an empty file (no rows in scope) cannot be loaded" if not int(c["rows"])
+                else f"`load_dataset(<this folder>, \"{c['config_name']}\")`" if c in top
                 else f"`load_dataset(<this folder>/{c['format']}, \"{c['local']}\")`")
         lines.append(f"| `{c['config_name']}` | `{c['path']}` | {c['rows']} | {call} |")
     lines += ["", "The `datasets` library reads one kind of file per folder, so the configs above that live in "
