@@ -367,7 +367,7 @@ _CUED: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"(?:工号|工牌号?|胸牌号?|员工号|员工编号|职工号|职工编号|学号|理赔案号|赔案号|报案号|医生编号|医师编号"
         # (医生ID：DR0072815 reads 医生 … : once the English field word is blanked)
         r"|(?:医生|医师)(?=\s*[:：]\s*[A-Za-z]{1,4}\d)"
-        r"|捐献者?编号|献血证编号|献血证号|献血编号|献血条码|登记卡号|志愿者编号|供者编号|受者编号|学籍号|会员号|会员卡号|积分卡号?|执业证书?|资格证书?|(?:医师)?证书(?:字号|编码|编号)|出生医学证明|出生证明?|工作证号?|学生证号?|车架号|工作许可证?号?|许可证号"
+        r"|捐献者?编号|献血证编号|献血证号|献血编号|献血条码|登记卡号|志愿者编号|供者编号|受者编号|学籍号|会员号|会员卡号|会员卡(?=[A-Za-z0-9])|积分卡号?|执业证书?|资格证书?|(?:医师)?证书(?:字号|编码|编号)|出生医学证明|出生证明?|工作证号?|学生证号?|车架号|工作许可证?号?|许可证号"
         r"|\b(?:[Ss]tudent|[Ee]mployee|[Ss]taff)\s*(?:ID|[Nn]o\.?|#|[Nn]umber)"
         # a device's serial number (呼吸机序列号SN7B2C40918): whose device it is
         r"|序列号|设备号|设备编号|机身号|机身编号|SN号|S/N|\bSN(?=\s)|(?<![A-Za-z])SN(?=\s*[:：])|绑定(?:的)?设备|(?:仪|机|器|泵|计)(?:\s*[（(][^）)]{1,6}[)）])?(?:编号|序列号)"
@@ -439,7 +439,9 @@ _PLATFORM_WORD = re.compile(r"微博|抖音|快手|小红书|B站|b站|知乎|�
                             # a chat group's (群主@透析十年老顾：)
                             r"|群主|群友|群名片|进群|群通知|群公告"
                             # a crowdfunding post asks to be passed on (转发扩散：阿杰（@追风少年阿杰）…)
-                            r"|转发|扩散")
+                            r"|转发|扩散"
+                            # a consultation app's uploader or asker (上传者 @小鹿爱吃草莓，)
+                            r"|上传者|上傳者|发布者|發佈者|提问者|提問者")
 _AT_HANDLE = re.compile(r"(?<![A-Za-z0-9._%+\-])@(?![了过着]|一下)(?P<h>[\u4e00-\u9fffA-Za-z0-9_\-]{2,30}?)"
                         # it ends before a greeting, a space or punctuation, or where Chinese follows its digits
                         # (@快乐的小鱼2008因发布…), unless a space soon ends that Chinese too (@碘131勇士 请问…)
@@ -587,7 +589,7 @@ _ADDR_RE = re.compile(
 # 大馬路海洋花園第3座12樓B), a Malaysian section road (八打灵再也SS2/24路23号), a hamlet in a village (十八洞村竹子寨5号)
 _CUED_ADDRESS_TO_NUMBER = re.compile(
     r"(?:住址|地址|家住在?|住在|现住|现居住?|(?<=[，,：:])住(?![院了过着]))(?:是|为|:|：|\s)*"
-    r"(?P<v>(?![院部在于])[^\s，,。；;！!？?、（()）:：]{3,32}?(?:\d+\s*(?:号院|号楼|号|室|楼|栋|幢|座|单元)[A-Z]?|(?<=[楼座])\d+[A-Z]?))"
+    r"(?P<v>(?![院部在于])[^\s，,。；;！!？?、（()）:：]{3,32}?(?:\d+\s*(?:号院|号楼|号|號|室|楼|樓|栋|棟|幢|座|单元|單元)[A-Z]?室?|(?<=[楼座樓])\d+[A-Z]?))"
     r"(?=[，,。；;！!？?\s（(]|$)")
 _PLACE_IN_ADDRESS = re.compile(r"路|街|道|巷|弄|里|村|寨|屯|邨|苑|园|花园|大厦|楼|座|栋|幢|阁")
 # After 住址/家住/寄到 one place part is enough (家住阳光花园, 现住朝阳区).
@@ -1045,7 +1047,7 @@ _ELDER_TITLES = re.compile(r"大爷|大妈|大娘|大伯|大叔|大婶|大姐|�
                            r"|老人(?![家院机斑])")
 # A name is introduced by the words right before it ...
 _STRONG_CUE = re.compile(
-    r"(?:我叫|名叫|叫做|名字是|名字叫|姓名(?:是|为)?|(?:^|(?<=[，,。\s]))叫|联系人|联络人|户名|签名|签字|就诊人|称呼|署名|(?:病人|患者|他|她)叫"
+    r"(?:我叫|名叫|叫做|名字是|名字叫|姓名(?:是|为)?|(?:^|(?<=[，,。\s]))叫|联系人|(?:户口本|户口簿|身份证|证件|户籍|学籍)上(?:的名字)?(?:叫|写的?是?)|联络人|户名|签名|签字|就诊人|称呼|署名|(?:病人|患者|他|她)叫"
     r"|(?:医生|医师|大夫|护士|主任|主治|药师|药剂师|技师|护师|家属|患者|病人|报告人|审核人|操作者|检查者|记录人|家长|患儿|孩子|宝宝"
     r"|收件人|收货人|孕妇|产妇|居民|签约居民|[\u4e00-\u9fff]{1,3}(?<![找寻])人|[\u4e00-\u9fff]{1,3}(?:者|员)"
     # a record about one person, named first (进修医师登记：翁海燕，…; 健康险卡信息：计红，…)
@@ -1094,6 +1096,9 @@ _WEAK_CUE = re.compile(r"(?:我是|本人|患者|病人|病患|伤者|产妇|孕
                        r"|(?<![\d.])\d{1,3}\s*(?:床|号床)|(?<![一二三四五六七八九十])[一二三四五六七八九十]{1,3}\s*(?:床|号床)"
                        # a tourist or a passenger (香港遊客斛家明)
                        r"|游客|遊客|旅客"
+                       # a roster's or a class's number before the person (五（3）班 12号 王梓涵, 14号杨帆; not 3号楼,
+                       # 8号房间: no name follows)
+                       r"|(?<![\d.A-Za-z\-])\d{1,3}\s*号(?![楼床房室线车窗口门诊台])"
                        # an identifier, then the person it belongs to: 工号A10386，蔡明亮，…
                        r"|(?<![\d.])[A-Za-z]{0,3}\d{4,}\s*[，,（(/]|备注\s*[:：]"
                        # a shift on a roster (A班 刘金花、…；N班 杨帆)
@@ -1441,8 +1446,8 @@ def _name_at(text: str, i: int, surname: str, clause: str, c0: int) -> Span | No
     if surname == "方" and text[i + 1 : i + 2] in ("用", "取", "选") and any(
             _inside_medical_term(text, i + 2, i + k) for k in (4, 5)):
         return None  # 方用何首乌15g, 方取黄芪: the prescription's herbs, not a Ms Fang  # 审方药师, 开方医生: a prescription (方) reviewed or written, not a Ms Fang
-    if surname == "楼" and before.endswith("号"):
-        return None  # 3号楼独居老人: a building, not a Mr Lou
+    if surname in ("楼", "房", "门", "车", "台") and before.endswith("号"):
+        return None  # 3号楼独居老人, 8号房间: a building or a room, not a Mr Lou
     if surname == "单" and before.endswith(("签字", "签名")):
         return None  # 家长签字单夹在病历夹里: the signed form, not a Mr Shan
     if surname in ("于", "於") and (_TIME_AFTER_YU.match(text, i + 1) or _AT_INSTITUTION_AFTER_YU.match(text, i + 1)):
@@ -1451,6 +1456,9 @@ def _name_at(text: str, i: int, surname: str, clause: str, c0: int) -> Span | No
                                       for k in (3, 4)):
         return None  # 受保人於深圳就醫: "in", before a place and what was done there (not 于海洋，男)
     strong = bool(_STRONG_CUE.search(before) or _KIN_CALLED.search(before))
+    if (not strong and surname in ("和", "与", "及") and i > 0 and _NAME_CHARS.match(text[i - 1])
+            and _dict_tag(text[i + 1 : i + 3])[1] >= _COMMON_WORD_FREQ):
+        return None  # 班主任和心理老师: "and" between two words (心理 is a frequent word, no given name)
     if strong and (dotted := _INTERPUNCT_NAME.match(text, i)):
         return Span(i, dotted.end(), "name", True)  # 核对人叶赫那拉·文秀: a Manchu clan name and a given name, whole
     # 其子房建军, 其母文静女士: the relative a record names (其子 + 房 is no word 子房, 文静 before 女士 no adjective)
@@ -1826,7 +1834,7 @@ _LATIN_AFTER_ROLE = re.compile(r"(?:(?:呼救|来电|报警|联系|申请|投诉
                                # a trial's subject and a consent's witness (受试者Mark Henderson于…签署)
                                r"|受试者|受检者|(?:公正)?见证人|证人"
                                # a visitor, a passenger, a customer (英国访客Oliver Hughes, 乘客Priya Raman)
-                               r"|访客|乘客|旅客|游客|顾客"
+                               r"|访客|乘客|旅客|游客|顾客|学生|學生"
                                # a ship's crew, a player's own therapist (船员Rizal Santos, 私人理疗师Tiago)
                                r"|船员|海员|(?:理疗|治疗|康复|物理治疗)师"
                                # a fertility cycle's recipient and donor (受者Amanda Ng)
@@ -2362,6 +2370,27 @@ _LATIN_GIVEN_ALONE = re.compile(r"(?:^|(?<=[\u4e00-\u9fff，,。；;：:！!？?
                                 r"(?=[\u4e00-\u9fff，,。；;：:！!？?、（(])")
 
 
+# zhangli_face_01.jpg, liuxinran_neck.jpeg: a photo's or a scan's file name that starts with a person's name in
+# pinyin (a common surname's, then one or two syllables); hand_eczema_before.jpg, IMG_2130.jpg and English words
+# (mole, bone: four letters) stay
+_FILE_NAME_HEAD = re.compile(r"(?<![A-Za-z0-9_\-.])(?P<n>[a-z]{5,16})(?=[_\-.][A-Za-z0-9_\-.]*?\.(?:jpe?g|png|heic|gif|bmp|webp|tiff?|pdf|dcm|mp4|mov)(?![A-Za-z0-9]))")
+_PINYIN_TWO = re.compile(f"(?:{_PINYIN_SYLLABLE}){{1,2}}")
+
+
+def _file_name_names(text: str) -> list[Span]:
+    out = []
+    for m in _FILE_NAME_HEAD.finditer(text):
+        n = m.group("n")
+        if any(n[:k] in _PINYIN_SURNAMES and _PINYIN_TWO.fullmatch(n[k:]) for k in range(1, 7)):
+            out.append(Span(m.start("n"), m.end("n"), "name", True))
+    return out
+
+
+# 护照拼写AYGUL MAMAT, 英文名：ZHANG WEI: a name in capitals, as a passport spells it, after what says so
+_SPELT_CAPS_NAME = re.compile(r"(?:护照拼写|護照拼寫|拼写为?|拼寫|护照姓名|護照姓名|英文名|英文姓名|拼音名?)\s*[:：]?\s*"
+                              r"(?P<n>[A-Z]{2,}(?: [A-Z]{2,}){1,2})(?![A-Za-z])")
+
+
 def _english_names(text: str) -> list[Span]:
     out = [Span(m.start("n"), m.end("n"), "name", True)
            for m in (*_EN_AND_I.finditer(text), *_LATIN_BEFORE_FAMILY.finditer(text))]
@@ -2386,7 +2415,7 @@ def _english_names(text: str) -> list[Span]:
         n = _LATIN_FULL_NAME.match(text, m.end())
         if n and not _NOT_LATIN_NAMES.intersection(n.group().split()):
             out.append(Span(n.start(), n.end(), "name", True))
-        elif (m.re is _LATIN_AFTER_ROLE and not m.group().rstrip(" :：").endswith("翻译")  # (翻译Google一下: the verb)
+        elif (m.re is _LATIN_AFTER_ROLE and not m.group().rstrip(" :：").endswith(("翻译", "学生", "學生"))  # (翻译Google一下: the verb; 学生Excel表格)
               and (n := _LATIN_ONE_NAME.match(text, m.end())) and n.group() not in _NOT_LATIN_NAMES):
             out.append(Span(n.start(), n.end(), "name", True))  # 翻譯員Sérgio在場: the role's one name, against Chinese
     for m in _LATIN_AFTER_CUE.finditer(text):
@@ -2595,11 +2624,16 @@ _KIN_GIVEN_NEXT = re.compile(r"[他她](?!们)|\s*今年\s*[\d一二两三四五
                              r"|\s*(?:电话|手机|联系电话)|\s*[（(]\s*(?:微信|电话|手机)")
 # A pupil by class, as a school nurse's log names them (三年二班江河在操场…, 四年一班高兴同学午饭后…): the class is
 # as good a cue as a kinship word, and 同学 after the name says who it is.
-_SCHOOL_CLASS = re.compile(r"(?<![\d一二三四五六七八九十])(?:[一二三四五六七八九\d]年级?|[初高][一二三](?:年级)?)"
+_SCHOOL_CLASS = re.compile(r"(?<![\d一二三四五六七八九十])(?:[一二三四五六七八九\d]年级?|[初高][一二三](?:年级)?"
+                           # (五（3）班: a primary school's grade, then the class number in brackets)
+                           r"|[一二三四五六](?=\s*[（(]\s*\d{1,2}\s*[)）]\s*班))"
                            # (初二（3）班万思琪: a middle school's grade, the class number in brackets)
                            r"(?:[一二三四五六七八九十\d]{1,2}|\s*[（(]\s*\d{1,2}\s*[)）]\s*)班(?:的)?")
-_CLASS_BEFORE = re.compile(_SCHOOL_CLASS.pattern + r"\s*$")
+# (五（3）班 12号 王梓涵: a pupil's seat number may come between)
+_CLASS_BEFORE = re.compile(_SCHOOL_CLASS.pattern + r"(?:\s*(?:座号)?\s*\d{1,2}\s*号)?\s*$")
 _PUPIL_NEXT = re.compile(r"同学(?!们)")
+# (三年级二班座号07，国庆同学: the pupil's seat number between the class and the name)
+_SEAT_AFTER_CLASS = re.compile(r"\s*(?:座号\s*\d{1,2}|\d{1,2}\s*号)\s*[，,]?\s*")
 _KIN_ONE_NEXT = re.compile(r"\s*[，,]\s*今年\s*[\d一二两三四五六七八九十]")
 _CLAUSE_END = re.compile(r"[，,。；;！!？?]|$")
 # (大女儿招娣哭着说…: how it was said may come between)
@@ -2624,6 +2658,8 @@ def _kin_given_names(text: str) -> list[Span]:
             i += 1  # 我妹 + 妹: the kinship word is 妹妹
         if text[i : i + 1] in ("）", ")"):
             i += 1  # 家属（女儿）晓燕: the relationship in brackets, then the name
+        if pupil and (seat := _SEAT_AFTER_CLASS.match(text, i)):
+            i = seat.end()
         for n, follows in ((2, _KIN_GIVEN_NEXT), (1, _KIN_ONE_NEXT)):
             word = text[i : i + n]
             if word[-1:] in ("着", "了", "过"):
@@ -2652,7 +2688,7 @@ def _kin_given_names(text: str) -> list[Span]:
             tag, freq = _dict_tag(word)
             # (四年一班高兴同学: a pupil's name that is a word too; not 全体同学, a noun)
             named_pupil = (pupil and n == 2 and _PUPIL_NEXT.match(text, i + n) is not None
-                           and tag in (None, *_NR_TAGS, "ns", "a", "b", "i", "nz"))
+                           and tag in (None, *_NR_TAGS, "ns", "a", "b", "i", "nz", "t"))  # (国庆同学: a holiday's name)
             if not named_pupil and (n == 1 and tag not in (None, *_NR_TAGS) or n == 2 and not (
                     tag in (None, *_NR_TAGS, "ns") or tag in ("n", "nz", "j") and freq < _KIN_GIVEN_WORD_FREQ
                     or tag in ("a", "i") and freq < _COMMON_WORD_FREQ)):  # 浩然, 欣怡: a rare adjective or idiom, not 可爱
@@ -2804,7 +2840,9 @@ def _greeted_names(text: str) -> list[Span]:
 _COMPOUND_THEN_KIN = re.compile("(?P<s>" + "|".join(sorted(_NAME_ONLY_COMPOUNDS | {"上官"})) + ")(?=爷爷|奶奶|爸爸|妈妈|姥姥|姥爷|外婆|外公|阿姨|叔叔|伯伯)")
 # 陳太，…, 梁姑娘，…, 陳媽媽您好: a surname alone with how Cantonese and Taiwanese messages address a married woman, a young
 # woman or a child's parent, opening what is said to them
-_SURNAME_ADDRESSED = re.compile(rf"(?:^|(?<=[\n】\]，,。！!？?])|(?<=我系)|(?<=我是))\s*(?P<s>[{_SINGLE_SURNAMES}])(?:太|姑娘|妈妈|爸爸)\s*(?:[，,！!]|您好|你好"
+_SURNAME_ADDRESSED = re.compile(rf"(?:^|(?<=[\n】\]，,。！!？?：:])|(?<=我系)|(?<=我是))\s*(?P<s>[{_SINGLE_SURNAMES}])(?:太|姑娘|妈妈|爸爸)\s*(?:[，,！!]|您好|你好"
+                                # a note's subject, what she says of herself (醫生備註：陳太自稱1958年出世)
+                                r"|自[称稱]"
                                 # a chat's speaker so called (何太：我阿媽…)
                                 r"|[:：])"
                                 # 梁生，員工編號…: Cantonese 生 (Mr) after a surname, opening a record or a message (not 花生，
@@ -3457,7 +3495,18 @@ _HANGUL_NAME = re.compile(r"(?<![가-힣])(?P<n>[김이박최정강조윤장임�
 # 我是同一条线的阿峰, 来访者自称阿哲, 其妻小萍在场, 宿舍长阿德说: 阿 or 小 and one given-name character after a
 # self-introduction, 自称, whose relative, or a head of a group (…长), where the nickname ends
 _CUED_NICKNAME = re.compile(r"(?:我是[^，,。；;！!？?\n]{0,12}的|自称|自己叫|(?<![叫])喊|(?:其|之)(?:妻子?|丈夫|夫|子|女|母|父|兄|弟|姐|妹)"
-                            r"|(?<=[\u4e00-\u9fff])长)(?P<n>[阿小][\u4e00-\u9fff])(?=[，,。；;！!？?\s说讲在是也]|$)")
+                            r"|(?<=[\u4e00-\u9fff])长"
+                            # a relative or a parcel's recipient by a nickname (由女儿小芳代签, 收货人阿强，)
+                            r"|女儿|儿子|闺女|孙子|孙女|外孙女?|老公|老婆|丈夫|妻子|媳妇|收货人|收件人)"
+                            r"(?P<n>[阿小][\u4e00-\u9fff])(?=[，,。；;！!？?\s说讲在是也代陪和跟都]|$)")
+
+
+# 外婆一直喊他大宝, 护士都叫她古丽阿姨, 爸爸叫孩子妈妈“小芳”, 妈妈叫爸爸“老何”: what someone is called, after 喊/叫
+# him or her, or quoted after 叫 and whom (老 and a surname: the surname alone; not 叫他过来, 喊她帅哥, 叫他回家：
+# a verb, an everyday form of address or a frequent word)
+_CALLED_HIM = re.compile(r"(?:喊|叫|称呼)(?:他|她)(?:作|做)?(?P<n>(?![别不没去来回吃喝睡走过快赶起进出们])[\u4e00-\u9fff]{2})"
+                         r"(?=阿姨|叔叔|奶奶|爷爷|[，,。；;！!？?]|$)"
+                         r"|(?:喊|叫)[\u4e00-\u9fff]{0,6}?[“\"「](?:老(?P<s>[\u4e00-\u9fff])|(?P<x>[阿小][\u4e00-\u9fff]))[”\"」]")
 
 
 # 其妹婉君（Ⅱ-3）, 之女丫丫（Ⅲ-7）, 表姐文静（Ⅲ-4）: whose sister, daughter or cousin, then two characters and brackets
@@ -3515,6 +3564,20 @@ def _whose_child_and_dotted_names(text: str, taken: list[Span]) -> list[Span]:
         if covered.overlaps(*bounds) and covered.overlaps(bounds[0], bounds[0] + 1):
             continue  # (a name another rule found from the same start keeps its bounds)
         out.append(Span(bounds[0], bounds[1], "name", True))
+    return out
+
+
+def _called_him(text: str) -> list[Span]:
+    out = []
+    for m in _CALLED_HIM.finditer(text):
+        if (n := m.group("n")) and n not in _ADDRESS_WORDS and n[-1] not in "名号称字" and _dict_tag(n)[1] < _NICKNAME_WORD_FREQ and all(
+                _NAME_CHARS.match(c) for c in n) and not _inside_medical_term(text, m.start("n"), m.end("n")):
+            out.append(Span(m.start("n"), m.end("n"), "name", False))
+        elif (x := m.group("s")) and x in _SINGLE_SURNAMES:
+            out.append(Span(m.start("s"), m.end("s"), "name", False))
+        elif ((x := m.group("x")) and x[1] not in _NOT_AFTER_A and x[1] not in _XIAO_NOT_NAME and _given_ok(x[1])
+              and _dict_tag(x)[1] < _NICKNAME_WORD_FREQ):
+            out.append(Span(m.start("x"), m.end("x"), "name", False))
     return out
 
 
@@ -3599,6 +3662,7 @@ def _name_spans(text: str) -> list[Span]:
         spans += _japanese_names(text)
     if any(c.isascii() and c.isalpha() for c in text):  # Latin letters: English cues may apply
         spans += _english_names(text)
+        spans += [Span(m.start("n"), m.end("n"), "name", True) for m in _SPELT_CAPS_NAME.finditer(text)]
     # 刘**, 欧阳**: a surname with its given name masked is still the surname
     if "*" in text or "＊" in text or "XX" in text or "xx" in text or "ＸＸ" in text or "××" in text:
         spans += [Span(m.start(), m.end(), "name", False) for m in _MASKED_NAME.finditer(text)]
@@ -3613,6 +3677,10 @@ def _name_spans(text: str) -> list[Span]:
     spans += _called_and_romanised_names(text)
     if "阿" in text or "小" in text or "（" in text or "(" in text:
         spans += _cued_nicknames(text)
+    if "叫" in text or "喊" in text:
+        spans += _called_him(text)
+    if "_" in text or "." in text:
+        spans += _file_name_names(text)
     if "之" in text or "·" in text or "•" in text:
         spans += _whose_child_and_dotted_names(text, spans)
     if "阿" in text or "仔" in text:
