@@ -143,6 +143,13 @@ SHAPES = {
     "gps": "定位N33°57'51\", E107°43'09\"，",
     "commenter": "\n【评论】向阳花开2023：",
     "handover_initials": "交班LMQ，接班zhx，",
+    # session 68's first round: a photo's file name, a pupil after a class and a seat number, what someone is
+    # called, a name in capitals as a passport spells it
+    "file_name": "附图 zhangli_face_01.jpg、",
+    "file_name_run": "zhangli_face_",
+    "class_seat": "五（3）班 12号 王梓涵，",
+    "called": "外婆喊他大宝，叫妈妈“小芳”",
+    "spelt_caps": "护照拼写AYGUL MAMAT，",
 }
 
 
