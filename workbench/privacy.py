@@ -360,6 +360,8 @@ _CUED: tuple[tuple[str, re.Pattern[str]], ...] = (
         + r"(?P<v>[A-Z]{1,2}\d{6}\s?[（(][0-9A][)）]|[A-Z][12]\d{8}|[HM]\d{10}|[A-Za-z]{1,3}\d{6,9}[A-Za-z]?|\d{3} \d{3} \d{4}|\d{16}|\d{13}|\d{8,12}|\d{3}-\d{2}-\d{4}|[157]\d{6}\(\d\)"
         # an officer's card (军官证号海字第2107384号), a Russian passport's series and number (75 3846120)
         r"|[\u4e00-\u9fff]字第\d{5,10}号|\d{2} \d{7}"
+        # an Indonesian passport's letter, a space and seven digits (护照号B 3390217)
+        r"|[A-Z] \d{7}"
         # (Medicare 2123 45670 1, OHIP 5584-486-674-YM)
         r"|\d{4} \d{4} \d{4}|\d{4} \d{5} \d(?: \d)?|\d{4}-\d{3}-\d{3}(?:-[A-Z]{2})?"
         r"|(?=(?:[A-Z]*\d){3})(?=(?:\d*[A-Z]){2})[A-Z0-9]{8,9})" + _E)),
@@ -1096,6 +1098,8 @@ _WEAK_CUE = re.compile(r"(?:我是|本人|患者|病人|病患|伤者|产妇|孕
                        r"|(?<![\d.])\d{1,3}\s*(?:床|号床)|(?<![一二三四五六七八九十])[一二三四五六七八九十]{1,3}\s*(?:床|号床)"
                        # a tourist or a passenger (香港遊客斛家明)
                        r"|游客|遊客|旅客"
+                       # a bitten child, a dog's owner, a trial's subject (被咬者7岁男童林子豪, 犬主王秋生说, 受试者麦淑仪的)
+                       r"|男童|女童|男孩|女孩|犬主|狗主人?|受试者"
                        # a roster's or a class's number before the person (五（3）班 12号 王梓涵, 14号杨帆; not 3号楼,
                        # 8号房间: no name follows)
                        r"|(?<![\d.A-Za-z\-])\d{1,3}\s*号(?![楼床房室线车窗口门诊台])"
@@ -1110,7 +1114,7 @@ _WEAK_CUE = re.compile(r"(?:我是|本人|患者|病人|病患|伤者|产妇|孕
 # Kinship, roles and greetings: a word after them is a name even when it is also an ordinary word.
 _KIN_WORDS = (
     # first: they hold other kinship words (孩子他爸老王, 我们家老爷子叫巴特尔, 我兄弟阿强)
-    r"孩子他爸|孩子他妈|孩他爸|孩他妈|孩子爸|孩子妈|老爷子|老太太|兄弟(?!姐妹)"
+    r"那口子|孩子他爸|孩子他妈|孩他爸|孩他妈|孩子爸|孩子妈|老爷子|老太太|兄弟(?!姐妹)"
     r"|儿子|女儿|孩子|宝宝|老公|老婆|爱人|丈夫|妻子|媳妇|妈妈|我妈|爸爸|我爸|母亲|父亲|爷爷|奶奶|外婆|外公|姥姥"
     r"|姥爷|哥哥|姐姐|弟弟|妹妹|闺女|小孩|同事|朋友|邻居|家属|女婿|儿媳妇?|孙子|孙女|舅舅|姑姑|外甥女?|外孙女?|侄子|侄女"
     r"|我妹|我哥|我姐|我弟|老妈|老爸|对象|男朋友|女朋友|男友|女友|闺蜜|发小|同桌|老乡|战友|病友|师兄|师姐|学长|学姐"
@@ -1422,6 +1426,8 @@ _CLAUSE_THEN_SEX_AGE = re.compile(r"[，,、]\s*(?:男|女)性?\s*[，,、]\s*\d
                                   # a claim's or a work-injury record's subject, then an identity number (医保结算：郑国庆，
                                   # 社保卡号D17…; 工伤认定：蒋小兵，身份证5101…): the number follows its label at once
                                   r"|[，,、]\s*(?:身份证|社保卡|医保卡|护照|手机|电话|联系电话)(?:号码|号)?\s*[:：]?\s*[A-Za-z0-9+(]"
+                                  # (身份证（邓家豪，4403061988…）: the identity number itself right after)
+                                  r"|[，,、]\s*\d{17}[\dXx](?!\d)"
                                   # the subject, then a nationality or an ethnic group as the next field (黄志明，马来西亚籍，)
                                   r"|[，,、]\s*[\u4e00-\u9fff]{1,5}(?:籍|族)\s*[，,、]")
 _TIME_AFTER_YU = re.compile(r"民国|民國|公元|\d|[一二三四五六七八九十〇零]+[年月日]|[今昨前去明上下本]|当[天日年时]|同[日年]|次日|近[日期年]")
@@ -1835,6 +1841,9 @@ _LATIN_AFTER_ROLE = re.compile(r"(?:(?:呼救|来电|报警|联系|申请|投诉
                                r"|受试者|受检者|(?:公正)?见证人|证人"
                                # a visitor, a passenger, a customer (英国访客Oliver Hughes, 乘客Priya Raman)
                                r"|访客|乘客|旅客|游客|顾客|学生|學生"
+                               # a medical tourist, an assistant, a worker's workmate (俄罗斯客户Ekaterina Volkova,
+                               # 助理Kevin Lam, 工友Lê Minh)
+                               r"|客户|助理|工友|工人|雇员"
                                # a ship's crew, a player's own therapist (船员Rizal Santos, 私人理疗师Tiago)
                                r"|船员|海员|(?:理疗|治疗|康复|物理治疗)师"
                                # a fertility cycle's recipient and donor (受者Amanda Ng)
@@ -1853,7 +1862,11 @@ _CHAT_EXPORT_SPEAKER = re.compile(r"(?:^|(?<=\n))\[[0-9/.\-, :APMapm]{6,30}\]\s*
 _AH_NAME = re.compile(r"(?:(?<=[\u4e00-\u9fff])|^)(?:[A-Z][a-z]{1,5} )?Ah (?P<w>[A-Z][a-z]{1,6})(?![A-Za-z])")
 _NOT_AH_WORDS = frozenset("yes no ok okay well so sorry right good great nice thanks thank see ha hah ah oh hmm my god "
                           "the that this there here now i you we he she it".split())
-_LATIN_AFTER_FOREIGN = re.compile(r"(?:外籍|外国|老外)[\u4e00-\u9fff]{0,4}\s*(?=[A-Z][a-z]+ [A-Z][a-z])")
+# (印尼籍Agus Setiawan, 越南籍工人Trần Văn Phúc: a nationality, then a full name, letters with diacritics too)
+# (not 户籍地址 Registered Address: after 籍 only a person's word)
+_LATIN_AFTER_FOREIGN = re.compile(r"(?:(?:外籍|外国|老外)[\u4e00-\u9fff]{0,4}|(?<=[\u4e00-\u9fff])(?<![户学党书典古原祖乡军])籍"
+                                  r"(?:的|工人|员工|患者|病人|男子|女子|男性|女性|客户|游客|学生|劳工|保姆|女工|男工|孕妇|产妇)?)\s*"
+                                  r"(?=[A-ZÀ-ÖØ-ÞĀ-ſƠƯẠ-Ỹ][a-zß-öø-ÿā-ſơưạ-ỹ]+ [A-ZÀ-ÖØ-ÞĀ-ſƠƯẠ-Ỹ])")
 
 
 def _token_ends_at(clause: str, rel: int) -> bool:
@@ -2386,6 +2399,12 @@ def _file_name_names(text: str) -> list[Span]:
     return out
 
 
+# MR. O'BRIEN, MRS LEE: a title in capitals, then a surname in capitals (a pick-up sign, a passport's form)
+# (not MR 2+, MS, DR: mitral regurgitation, multiple sclerosis, diabetic retinopathy, written with no period)
+_CAPS_TITLED = re.compile(r"(?<![A-Za-z])(?:(?:MR|MRS|MS|DR)\.|MRS|MISS)\s+(?P<n>[A-Z](?:'?[A-Z]){2,20})(?![A-Za-z])")
+# 受试者S05-021（LYQ）: a subject's code, then the subject's initials in brackets
+# (three or four letters: not （PD）, （SD）, a trial's response)
+_CODE_THEN_INITIALS = re.compile(r"(?:受试者|受检者)\s*[A-Z0-9][A-Z0-9\-]{2,14}\s*[（(](?P<n>[A-Z]{3,4})[)）]")
 # 护照拼写AYGUL MAMAT, 英文名：ZHANG WEI: a name in capitals, as a passport spells it, after what says so
 _SPELT_CAPS_NAME = re.compile(r"(?:护照拼写|護照拼寫|拼写为?|拼寫|护照姓名|護照姓名|英文名|英文姓名|拼音名?)\s*[:：]?\s*"
                               r"(?P<n>[A-Z]{2,}(?: [A-Z]{2,}){1,2})(?![A-Za-z])")
@@ -2413,9 +2432,11 @@ def _english_names(text: str) -> list[Span]:
             out.append(Span(n.start(), n.end(), "name", True))
     for m in (*_LATIN_AFTER_FOREIGN.finditer(text), *_LATIN_AFTER_ROLE.finditer(text)):
         n = _LATIN_FULL_NAME.match(text, m.end())
+        if (p := _LATIN_PERSON.match(text, m.end())) and " " in p.group() and (n is None or p.end() > n.end()):
+            n = p  # (Trần Văn Phúc, Lê Minh, Tran Van Phuc: letters with diacritics, a third word)
         if n and not _NOT_LATIN_NAMES.intersection(n.group().split()):
             out.append(Span(n.start(), n.end(), "name", True))
-        elif (m.re is _LATIN_AFTER_ROLE and not m.group().rstrip(" :：").endswith(("翻译", "学生", "學生"))  # (翻译Google一下: the verb; 学生Excel表格)
+        elif (m.re is _LATIN_AFTER_ROLE and not m.group().rstrip(" :：").endswith(("翻译", "学生", "學生", "客户", "助理", "工友", "工人", "雇员"))  # (翻译Google一下: the verb; 学生Excel表格)
               and (n := _LATIN_ONE_NAME.match(text, m.end())) and n.group() not in _NOT_LATIN_NAMES):
             out.append(Span(n.start(), n.end(), "name", True))  # 翻譯員Sérgio在場: the role's one name, against Chinese
     for m in _LATIN_AFTER_CUE.finditer(text):
@@ -3497,16 +3518,16 @@ _HANGUL_NAME = re.compile(r"(?<![가-힣])(?P<n>[김이박최정강조윤장임�
 _CUED_NICKNAME = re.compile(r"(?:我是[^，,。；;！!？?\n]{0,12}的|自称|自己叫|(?<![叫])喊|(?:其|之)(?:妻子?|丈夫|夫|子|女|母|父|兄|弟|姐|妹)"
                             r"|(?<=[\u4e00-\u9fff])长"
                             # a relative or a parcel's recipient by a nickname (由女儿小芳代签, 收货人阿强，)
-                            r"|女儿|儿子|闺女|孙子|孙女|外孙女?|老公|老婆|丈夫|妻子|媳妇|收货人|收件人)"
-                            r"(?P<n>[阿小][\u4e00-\u9fff])(?=[，,。；;！!？?\s说讲在是也代陪和跟都]|$)")
+                            r"|女儿|儿子|闺女|孙子|孙女|外孙女?|老公|老婆|丈夫|妻子|媳妇|收货人|收件人|翻译|译员)"
+                            r"(?P<n>[阿小][\u4e00-\u9fff])(?=[，,。；;！!？?\s说讲在是也代陪和跟都电]|$)")
 
 
 # 外婆一直喊他大宝, 护士都叫她古丽阿姨, 爸爸叫孩子妈妈“小芳”, 妈妈叫爸爸“老何”: what someone is called, after 喊/叫
 # him or her, or quoted after 叫 and whom (老 and a surname: the surname alone; not 叫他过来, 喊她帅哥, 叫他回家：
 # a verb, an everyday form of address or a frequent word)
-_CALLED_HIM = re.compile(r"(?:喊|叫|称呼)(?:他|她)(?:作|做)?(?P<n>(?![别不没去来回吃喝睡走过快赶起进出们])[\u4e00-\u9fff]{2})"
+_CALLED_HIM = re.compile(r"(?<![狗猫犬它])(?:喊|叫|称呼)(?:他|她)(?:作|做)?(?P<n>(?![别不没去来回吃喝睡走过快赶起进出们])[\u4e00-\u9fff]{2})"
                          r"(?=阿姨|叔叔|奶奶|爷爷|[，,。；;！!？?]|$)"
-                         r"|(?:喊|叫)[\u4e00-\u9fff]{0,6}?[“\"「](?:老(?P<s>[\u4e00-\u9fff])|(?P<x>[阿小][\u4e00-\u9fff]))[”\"」]")
+                         r"|(?<![狗猫犬它])(?:喊|叫)[\u4e00-\u9fff]{0,6}?[“\"「](?:老(?P<s>[\u4e00-\u9fff])|(?P<x>[阿小][\u4e00-\u9fff]))[”\"」]")
 
 
 # 其妹婉君（Ⅱ-3）, 之女丫丫（Ⅲ-7）, 表姐文静（Ⅲ-4）: whose sister, daughter or cousin, then two characters and brackets
@@ -3663,6 +3684,8 @@ def _name_spans(text: str) -> list[Span]:
     if any(c.isascii() and c.isalpha() for c in text):  # Latin letters: English cues may apply
         spans += _english_names(text)
         spans += [Span(m.start("n"), m.end("n"), "name", True) for m in _SPELT_CAPS_NAME.finditer(text)]
+        spans += [Span(m.start("n"), m.end("n"), "name", True) for m in _CAPS_TITLED.finditer(text)]
+        spans += [Span(m.start("n"), m.end("n"), "name", False) for m in _CODE_THEN_INITIALS.finditer(text)]
     # 刘**, 欧阳**: a surname with its given name masked is still the surname
     if "*" in text or "＊" in text or "XX" in text or "xx" in text or "ＸＸ" in text or "××" in text:
         spans += [Span(m.start(), m.end(), "name", False) for m in _MASKED_NAME.finditer(text)]
