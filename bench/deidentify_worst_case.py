@@ -150,6 +150,9 @@ SHAPES = {
     "class_seat": "五（3）班 12号 王梓涵，",
     "called": "外婆喊他大宝，叫妈妈“小芳”",
     "spelt_caps": "护照拼写AYGUL MAMAT，",
+    # session 68's second round: a nationality before a name with diacritics, a subject's code and initials
+    "foreign_diacritics": "越南籍工人Trần Văn Phúc ",
+    "code_initials": "受试者S05-021（LYQ）",
 }
 
 
