@@ -2398,12 +2398,13 @@ def test_session_67_held_out_rules(folder, case_id, doctor, facts):
 # patterns (海豹叫 敲空铁桶, 一下子…的，还是 一点点加上来, 比现在还要命, 扎眼, 下巴…胸口, 断片, 那会儿在干嘛, 以前不怎么,
 # 怕不怕热, 眼前冒火花 隔了层雾, 鞋…紧, 心口, 肚皮…绷, 头是哪里痛, 吐出来的…红, 褥子 枕巾潮, 呛鼻子 满身土, 手…打摆子,
 # 叫得出名, 脑瓜子灵光, 出溜下来, 嘴没歪 说话利索, 被…顶到, 直起腰 不怎么痛了, 老爸老妈, 向上爬, 洗干净, 饮两杯) and
-# Cantonese words (整亲, 点样, 打冷震, 搵, 个仔). 92/96 and 89/96. No data changed.
+# Cantonese words (整亲, 点样, 打冷震, 搵, 个仔), and one rule: 别的老人, 其他病友 (the others where the
+# patient lives or is cared for) are other people. 92/96 and 90/96. No data changed.
 S68 = REPO / "tests" / "data" / "cases_s68"
 S68B = REPO / "tests" / "data" / "cases_s68b"
 
 
-@pytest.mark.parametrize(("folder", "least"), [(S68, 0.94), (S68B, 0.91)], ids=["s68", "s68b"])
+@pytest.mark.parametrize(("folder", "least"), [(S68, 0.94), (S68B, 0.93)], ids=["s68", "s68b"])
 def test_rule_patient_on_the_session_68_cases(folder, least):
     right, total = _blind_set_score(folder)
     assert total == 96 and right / total >= least
@@ -2423,7 +2424,9 @@ def test_rule_patient_on_the_session_68_cases(folder, least):
     (S68B, "torsion-teen-basketball", "现在应该不怎么痛了吧？", ("severity",)),
     (S68B, "cellulitis-fisherman-hainan", "琴晚有冇打冷震？", ("fever",)),
     (S68B, "cellulitis-fisherman-hainan", "红是不是往上爬了？", ("redness",)),
-    # what the words above must not take
+    (S68B, "uti-delirium-carehome", "你们院里其他病友最近有没有发烧的？", ()),
+    # what the words and the rule above must not take
+    (S68B, "uti-delirium-carehome", "他最近有没有发烧？", ("fever",)),
     (S68B, "hyperthyroid-chat-woman", "怕不怕冷？", ()),
     (S58, "sciatica-worker", "咯一声、使劲打个嚏，腰上是不是一下子就炸了？", ("aggravating",)),
     (S53B, "appendicitis-young-man", "拿手压下去再一下子抬起来，会不会更痛？", ("tender",)),
