@@ -402,8 +402,8 @@ _ABOUT_OTHERS = re.compile(r"(家里|家中|家人)的?(大人|老人)|(家里|�
                            r"|(?:你|您)的?(?:母亲|父亲|妈妈|爸爸|老妈|老爸|婆婆|公公|岳母|岳父|丈母娘|老丈人)身体"
                            # 那个女生几岁: the one the patient met, named at a clause's start
                            r"|(?:^|(?<=[，,。？?！!\s]))(?:那个|那位)(?:女生|男生|女的|男的|女孩子?|男孩子?|姑娘|小伙子?)"
-                           # 你们院里别的老人最近有没有发烧的: the others where the patient lives or is cared for
-                           r"|(?:别的|其他|其它|其余)的?(?:老人|老头儿?|老太太|病人|病友|住户)"
+                           # 你们院里别的老人最近有没有发烧的, 家里其他孩子或者大人: the others where the patient lives or is cared for
+                           r"|(?:别的|其他|其它|其余)的?(?:老人|老头儿?|老太太|病人|病友|住户)|(?:家里|家中|屋里)的?(?:别的|其他|其它|其余)"
                            # 同行的人有发烧吗, 一起去的人: those the patient travelled with
                            r"|同行的?人|一起去的人|同伴|旅伴"
                            # 大人早上起来嗓子会不会发紧: the grown-ups of a child's home, said as a clause's subject
