@@ -154,7 +154,7 @@ def front_matter(formats: Sequence[str], configs: Sequence[Mapping[str, Any]], r
     tags = list(TAGS)
     for f in formats:
         tags += [t for t in FORMAT_TAGS.get(f, []) if t not in tags]
-    meta = {
+    meta: dict[str, Any] = {
         "license": "other",
         "license_name": LICENSE_NAME,
         "language": ["zh"],
