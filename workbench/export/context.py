@@ -17,7 +17,7 @@ from functools import cached_property
 from itertools import chain, groupby, islice
 from operator import attrgetter, itemgetter, lt
 from pathlib import Path
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, NamedTuple, cast
 
 from workbench.dialogue import Dialogue, Turn
 from workbench.errors import InputError
@@ -173,10 +173,6 @@ class _Deidentifier:
         self.seen_alone: Counter[tuple[str, str]] = Counter()  # (text, field) -> dialogues it was counted in
 
     def learn(self, texts: Iterable[str]) -> None:
-        texts = list(texts)
-        prime = getattr(self.detector, "prime", None)
-        if prime is not None:  # the thorough mode's tagger scores a dialogue's new texts in one pass
-            prime(texts)
         for text in texts:
             self.known.add(text)
             new, reds = deidentify(text, (), self.detector)
@@ -230,19 +226,20 @@ class _Deidentifier:
         report.texts_seen += self.plain_seen
 
 
-def _deidentify_candidates(
-    candidates: Sequence[ExportCandidate], report: DeidReport, detector: Detector = detect
-) -> list[ExportCandidate]:
-    """Replace personal data in every text; names found anywhere in a dialogue are removed everywhere in it.
+class _DialogueTexts(NamedTuple):
+    """What one dialogue's candidates hold to de-identify."""
 
-    The report counts each distinct text of each dialogue once (as one call per text would). A text in
-    a dialogue without such names is de-identified on its own, so its result is shared by every dialogue
-    it occurs in (see :class:`_Deidentifier`). Candidates whose texts do not change stay the same objects.
-    """
-    by_dialogue, contiguous = _by_dialogue(candidates)
-    deid = _Deidentifier(report, detector)
-    cleaned: dict[int, ExportCandidate] = {}  # id(original) -> cleaned copy, when dialogues were not contiguous
-    for cands in by_dialogue.values():
+    hist_of: list[Sequence[Turn]]
+    histories: dict[int, Sequence[Turn]]
+    turns: list[Turn]
+    outputs: list[str]
+    comments: set[str]
+    fixes: set[str]
+    output_set: set[str]
+    texts: set[str]  # every distinct text of the above
+
+    @classmethod
+    def of(cls, cands: list[ExportCandidate]) -> _DialogueTexts:
         hist_of = list(map(_HISTORY, cands))
         # Keyed by the history object (columns of one turn share it; live columns have their own):
         # hashing the turns themselves cost more than de-identifying them.
@@ -255,7 +252,29 @@ def _deidentify_candidates(
         output_set = set(outputs)
         texts = set(map(_TEXT, turns))
         texts.update(output_set, comments, fixes)
-        clean = deid.dialogue(texts, cands, output_set, comments, fixes)
+        return cls(hist_of, histories, turns, outputs, comments, fixes, output_set, texts)
+
+
+def _deidentify_candidates(
+    candidates: Sequence[ExportCandidate], report: DeidReport, detector: Detector = detect
+) -> list[ExportCandidate]:
+    """Replace personal data in every text; names found anywhere in a dialogue are removed everywhere in it.
+
+    The report counts each distinct text of each dialogue once (as one call per text would). A text in
+    a dialogue without such names is de-identified on its own, so its result is shared by every dialogue
+    it occurs in (see :class:`_Deidentifier`). Candidates whose texts do not change stay the same objects.
+    """
+    by_dialogue, contiguous = _by_dialogue(candidates)
+    deid = _Deidentifier(report, detector)
+    cleaned: dict[int, ExportCandidate] = {}  # id(original) -> cleaned copy, when dialogues were not contiguous
+    groups = list(map(_DialogueTexts.of, by_dialogue.values()))
+    prime = getattr(detector, "prime", None)
+    if prime is not None:  # the thorough mode's tagger scores the export's texts in batches, not one by one
+        prime(set().union(*(g.texts for g in groups)))
+    for cands, g in zip(by_dialogue.values(), groups, strict=True):
+        hist_of, histories, turns, outputs = g.hist_of, g.histories, g.turns, g.outputs
+        comments, fixes = g.comments, g.fixes
+        clean = deid.dialogue(g.texts, cands, g.output_set, comments, fixes)
         if not clean:
             continue
         # A turn object is shared by the histories that contain it: each changed one is made once.
