@@ -44,6 +44,9 @@ def test_an_empty_export_says_each_format_has_no_rows(empty_db, tmp_path, capsys
                      cache_dir=str(tmp_path / "hf"))
     card = (out / "sft" / "README.md").read_text("utf-8")
     assert NO_ROWS in card
+    root = (out / "README.md").read_text("utf-8")
+    assert "Nothing was in scope: every file is empty" in root  # loading the top folder stops without a word
+    assert "\nconfigs:" not in root.split("---\n")[1]
 
 
 def test_an_export_with_rows_has_no_such_note(empty_db, tmp_path, capsys):

@@ -366,6 +366,9 @@ def render_root_card(reports: Mapping[str, Mapping[str, Any]], deid_markdown: st
     lines += ["", "The `datasets` library reads one kind of file per folder, so the configs above that live in "
               "another kind of file load from their format's folder, whose own card lists all of its files. "
               + _CACHE_NOTE, ""]
+    if not any(int(c["rows"]) for c in every):  # (walk s68: load_dataset(<this folder>) stopped without a word)
+        lines[-1:-1] = ["**Nothing was in scope: every file is empty, and `load_dataset(<this folder>)` cannot load "
+                        "an empty file.** Widen the export's filters and export again.", ""]
     for fmt in reports:
         lines += [f"## Fields: `{fmt}`", "", format_note(fmt), ""] + _fields(fmt)
     lines += _provenance(prov) + _annotation(prov) + _USE + _deid(deid_markdown)
