@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from workbench import privacy_model
+from workbench import privacy_model, privacy_tagger
 from workbench.privacy import detect
 from workbench.privacy_model import (
     BLEND_LABELS,
@@ -235,7 +235,7 @@ def test_texts_scored_together_score_exactly_as_alone(monkeypatch: pytest.Monkey
     views = [model_view(t) for t in texts]
     alone = [model.spans(v) for v in views]
     assert privacy_model.DeidModel.spans_many(model, views) == alone
-    monkeypatch.setattr(privacy_model, "_BATCH_CHARS", 50)  # many batches, a text longer than one alone
+    monkeypatch.setattr(privacy_tagger, "_BATCH_CHARS", 50)  # many batches, a text longer than one alone
     assert model.spans_many(views) == alone
     assert model.spans_many(views, 0.3) == [model.spans(v, 0.3) for v in views]
     assert sum(map(len, alone)) > 50  # (the texts hold spans to compare)

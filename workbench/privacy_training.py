@@ -1,6 +1,6 @@
 """Training of the learned de-identification tagger (sklearn) and its deterministic npz file.
 
-Only this module imports sklearn; :mod:`workbench.privacy_model` reads what it writes. Every labelled set
+Only this module imports sklearn; :mod:`workbench.privacy_tagger` reads what it writes. Every labelled set
 trains it: ``annotations/deid_*.jsonl`` (built from ``annotations/deid/*.txt`` by its ``build.py``). The file
 records a hash of them: :func:`ensure_built` fits it at first use and again when a set is added or edited.
 """
@@ -23,7 +23,7 @@ import numpy as np
 from workbench import model_files
 from workbench.config import REPO_ROOT
 from workbench.model_files import write_npz
-from workbench.privacy_model import (
+from workbench.privacy_tagger import (
     N_TEMPLATES,
     DeidModel,
     ModelUnavailable,
@@ -90,7 +90,7 @@ def char_matrix(rows: Sequence[Row]) -> tuple[np.ndarray, np.ndarray]:
 
 
 def vocabulary(keys: np.ndarray, min_df: int = MIN_DF) -> np.ndarray:
-    """The sorted :func:`workbench.privacy_model.hashed` keys of the features seen at least ``min_df`` times."""
+    """The sorted :func:`workbench.privacy_tagger.hashed` keys of the features seen at least ``min_df`` times."""
     h = hashed(keys)
     u, n = np.unique(h, return_counts=True)
     distinct = sum(len(np.unique(keys[:, t])) for t in range(keys.shape[1]))
@@ -101,7 +101,7 @@ def vocabulary(keys: np.ndarray, min_df: int = MIN_DF) -> np.ndarray:
 
 def design_matrix(keys: np.ndarray, vocab: np.ndarray) -> Any:
     """The binary (characters, features) CSR matrix sklearn fits: one column per vocabulary key, as
-    :meth:`workbench.privacy_model.DeidModel.columns` looks them up."""
+    :meth:`workbench.privacy_tagger.DeidModel.columns` looks them up."""
     from scipy.sparse import csr_matrix
 
     cols = DeidModel(vocab, np.zeros((1, 1)), np.zeros(1), ("O",), 0.5, "", "").columns(keys)
@@ -111,7 +111,7 @@ def design_matrix(keys: np.ndarray, vocab: np.ndarray) -> Any:
 
 def fit(rows: Sequence[Row], *, min_df: int = MIN_DF, c: float = C, threshold: float = THRESHOLD,
         data_hash: str = "", dtype: type = np.float32) -> dict[str, np.ndarray]:
-    """Fit the tagger and return the arrays :func:`workbench.privacy_model.load_model` reads."""
+    """Fit the tagger and return the arrays :func:`workbench.privacy_tagger.load_model` reads."""
     from sklearn.linear_model import LogisticRegression
 
     keys, y = char_matrix(rows)
