@@ -3,7 +3,8 @@
 Prints each format's time and file size, and the ratio of its time to a baseline measured in the same
 run: ``json.dumps`` of one flat dict per generation (the same texts), one line each. ``--json`` makes
 the last line ``{"rows": ..., "seconds": {format: ...}, "total_seconds": ..., "deid_chars_per_s": ...}``.
-Goal: <= 5 s in total.
+Goal: <= 5 s in total. De-identification as the exports' default (the rules and the learned tagger);
+``--rules-only`` for the rules alone, ``--no-deid`` for none; ``method`` in the JSON says which ran.
 
 The synthetic data: dialogues of 5 doctor turns, 4 columns per turn, 1-3 annotators per generation,
 some corrections, preferences and safety flags, and personal data in some patient turns so that the
@@ -116,7 +117,8 @@ def baseline(cands: list[ExportCandidate], path: Path) -> float:
     return time.perf_counter() - t
 
 
-def _timed_export(cands: list[ExportCandidate], no_deid: bool, out: Path, lanes_on: bool, thorough: bool = False) -> dict:
+def _timed_export(cands: list[ExportCandidate], no_deid: bool, out: Path, lanes_on: bool,
+                  thorough: bool | None = None) -> dict:
     """Prepare a context and write every format: with ``lanes_on``, through ``write_formats`` as the app
     does (two processes where it pays: each format's wall time is its own process's, CPU is counted for
     the writers together); else one format after another in this process (the per-format CPU too). CPU
@@ -200,8 +202,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rows", type=int, default=100_000)
     ap.add_argument("--json", action="store_true", help="print a JSON summary as the last line")
     ap.add_argument("--no-deid", action="store_true", help="skip de-identification")
-    ap.add_argument("--thorough", action="store_true",
-                    help="the thorough de-identification (the rules and the learned tagger, --deidentify-with-model)")
+    mode = ap.add_mutually_exclusive_group()
+    mode.add_argument("--thorough", action="store_true",
+                      help="the thorough de-identification, the exports' default (the rules and the learned tagger)")
+    mode.add_argument("--rules-only", action="store_true",
+                      help="de-identification with the rules alone (the export's --deidentify-rules-only)")
     ap.add_argument("--integer-ids", action="store_true",
                     help="number the generations 1, 2, ... as the store does (default: text ids 'g<dialogue>-<turn>-<column>', "
                          "as a caller's own candidates may have)")
@@ -225,8 +230,9 @@ def main(argv: list[str] | None = None) -> int:
         # The export as the app runs it (write_formats: on two cores where it pays), then the same formats one
         # after another in this process (the figure before the two lanes), each from a freshly prepared context
         # with the de-identification caches emptied, so that neither run reuses the other's work.
-        run = _timed_export(cands, args.no_deid, out / "lanes", lanes_on=True, thorough=args.thorough)
-        one = _timed_export(cands, args.no_deid, out / "sequential", lanes_on=False, thorough=args.thorough)
+        thorough = False if args.rules_only else None
+        run = _timed_export(cands, args.no_deid, out / "lanes", lanes_on=True, thorough=thorough)
+        one = _timed_export(cands, args.no_deid, out / "sequential", lanes_on=False, thorough=thorough)
     seconds, total, total_cpu, ctx = run["seconds"], run["total"], run["total_cpu"], run["ctx"]
     print(f"{len(cands)} candidates; baseline json.dumps: {base:.3f} s ({base_cpu:.3f} s CPU), "
           f"{base_size / 1e6:.1f} MB; writer imports (not timed below): {imports[1]:.3f} s CPU")
@@ -245,7 +251,9 @@ def main(argv: list[str] | None = None) -> int:
           f"= {deid['chars_per_s']:,.0f} chars/s ({deid['seconds'] / deid['baseline_seconds']:.1f} x one "
           f"str.translate pass); from scratch, every text analysed: {deid['cold_chars_per_s']:,.0f} chars/s")
     if args.json:
-        print(json.dumps({"rows": len(cands), "ids": "integer" if args.integer_ids else "text", "seconds": {k: round(v, 4) for k, v in seconds.items()},
+        print(json.dumps({"rows": len(cands), "ids": "integer" if args.integer_ids else "text",
+                          "method": "none" if args.no_deid else (ctx.deid.thorough or {"name": "rules"})["name"],
+                          "seconds": {k: round(v, 4) for k, v in seconds.items()},
                           "total_seconds": round(total, 4), "baseline_seconds": round(base, 4),
                           "cpu_seconds": round(total_cpu, 4), "cpu": {k: round(v, 4) for k, v in one["cpu"].items()},
                           "baseline_cpu_seconds": round(base_cpu, 4), "total_ratio": round(total / base, 2),

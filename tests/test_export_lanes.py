@@ -43,7 +43,7 @@ def counted_forks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 
 def _context() -> ExportContext:
     cands, prefs = golden_candidates()
-    return ExportContext.build(cands, ExportFilters(), True, prefs)
+    return ExportContext.build(cands, ExportFilters(), True, prefs, thorough=False)  # as the golden digests
 
 
 def _files(root: Path) -> dict[str, bytes]:

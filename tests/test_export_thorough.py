@@ -1,6 +1,8 @@
-"""The exports' thorough de-identification (the rules plus the learned tagger's names and accounts): opt-in from the
-API, the command line and the Export tab; it redacts a name the rules miss, says in the report and the card which
-method ran, and refuses (never falls back to the rules) when the tagger cannot be read. Off, an export is as before."""
+"""The exports' thorough de-identification (the rules plus the learned tagger's names and accounts): the default of
+the API, the command line and the Export tab since session 69, turned off for the rules alone (``thorough=False``,
+``--deidentify-rules-only``, the tab's box unticked). It redacts a name the rules miss, the report and the card say
+which method ran either way, and an export that needs the tagger is refused (never falls back to the rules) when
+the tagger cannot be read."""
 
 from __future__ import annotations
 
@@ -43,17 +45,18 @@ def test_the_rules_miss_the_name_the_tagger_finds() -> None:
     assert not any(s.label == "name" for s in detect(SENTENCE))
 
 
-def test_thorough_export_redacts_the_name_and_says_which_method_ran(tmp_path: Path) -> None:
-    export(_cands(), "sft", tmp_path / "rules")
-    export(_cands(), "sft", tmp_path / "rules-again", thorough=False)
-    report = export(_cands(), "sft", tmp_path / "thorough", thorough=True)
-    rules, thorough = _files(tmp_path / "rules"), _files(tmp_path / "thorough")
+def test_the_default_export_is_thorough_and_says_which_method_ran(tmp_path: Path) -> None:
+    export(_cands(), "sft", tmp_path / "rules", thorough=False)
+    report = export(_cands(), "sft", tmp_path / "default")
+    export(_cands(), "sft", tmp_path / "thorough", thorough=True)
+    rules, thorough = _files(tmp_path / "rules"), _files(tmp_path / "default")
     assert NAME in rules["train.jsonl"].decode() and NAME not in thorough["train.jsonl"].decode()
     assert "[姓名]" in thorough["train.jsonl"].decode()
-    # off: the same files as an export that never heard of the mode (the card's date aside)
+    # asked for or by default: the same files (the card's date aside)
     strip = lambda b: re.sub(rb"20\d\d-\d\d-\d\dT[\d:]+", b"", b)  # noqa: E731
-    assert {k: strip(v) for k, v in rules.items()} == {k: strip(v) for k, v in _files(tmp_path / "rules-again").items()}
-    assert b"method" not in rules["deid_report.json"] and b"thorough" not in rules["README.md"]
+    assert {k: strip(v) for k, v in thorough.items()} == {k: strip(v) for k, v in _files(tmp_path / "thorough").items()}
+    assert json.loads(rules["deid_report.json"])["method"] == {"name": "rules"}
+    assert "**the rules alone**" in rules["README.md"].decode() and b"thorough" not in rules["README.md"]
     method = json.loads(thorough["deid_report.json"])["method"]
     assert method == {"name": "rules+tagger", "labels": sorted(BLEND_LABELS), "threshold": default_model().threshold,
                       "data_hash": default_model().data_hash}
@@ -67,10 +70,13 @@ def test_thorough_mode_refuses_without_the_tagger(tmp_path: Path, monkeypatch: p
         raise ModelUnavailable("privacy_model.npz: cannot read the de-identification model: absent")
 
     monkeypatch.setattr(privacy_model, "default_model", absent)
-    with pytest.raises(ModelUnavailable, match="thorough de-identification needs the learned tagger.*train-deid"):
-        export(_cands(), "sft", tmp_path / "out", thorough=True)
-    assert not (tmp_path / "out").exists()
-    export(_cands(), "sft", tmp_path / "rules")  # the default needs no tagger
+    for asked in (True, None):  # asked for, or the default
+        with pytest.raises(ModelUnavailable, match="thorough de-identification .*needs the learned tagger.*train-deid"
+                                                   ".*--deidentify-rules-only"):
+            export(_cands(), "sft", tmp_path / "out", thorough=asked)
+        assert not (tmp_path / "out").exists()
+    export(_cands(), "sft", tmp_path / "rules", thorough=False)  # the rules alone need no tagger
+    export(_cands(), "sft", tmp_path / "none", deidentify=False)  # nor does an export without de-identification
     with pytest.raises(InputError, match="needs de-identification on"):
         export(_cands(), "sft", tmp_path / "off", deidentify=False, thorough=True)
 
@@ -88,26 +94,41 @@ def store_db(tmp_path_factory: pytest.TempPathFactory):
 
 def test_the_store_exports_tables_thoroughly(store_db, tmp_path: Path) -> None:
     store, _ = store_db
-    plain = export_from_store(store, ["tables_csv"], tmp_path / "rules")["tables_csv"]
-    deep = export_from_store(store, ["tables_csv"], tmp_path / "thorough", thorough=True)["tables_csv"]
+    plain = export_from_store(store, ["tables_csv"], tmp_path / "rules", thorough=False)["tables_csv"]
+    deep = export_from_store(store, ["tables_csv"], tmp_path / "thorough")["tables_csv"]
     assert NAME in (tmp_path / "rules" / "dialogues.csv").read_text("utf-8")
     assert NAME not in (tmp_path / "thorough" / "dialogues.csv").read_text("utf-8")
     assert plain.deid.thorough is None and deep.deid.thorough and deep.deid.by_kind["name"] > plain.deid.by_kind["name"]
 
 
-def test_the_command_line_flag_reaches_the_export(store_db, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+@pytest.mark.parametrize("flags", [[], ["--deidentify-with-model"]])
+def test_the_command_line_exports_thoroughly_by_default(store_db, tmp_path: Path, capsys: pytest.CaptureFixture,
+                                                         flags: list[str]) -> None:
     _, db = store_db
-    url = f"sqlite:///{db}"
-    assert main(["export", "--format", "tables_csv", "--db", url, "--out", str(tmp_path / "t"),
-                 "--deidentify-with-model"]) == 0
+    assert main(["export", "--format", "tables_csv", "--db", f"sqlite:///{db}", "--out", str(tmp_path / "t"),
+                 *flags]) == 0
     assert "de-identification: on (rules+tagger" in capsys.readouterr().out
     assert json.loads((tmp_path / "t" / "deid_report.json").read_text("utf-8"))["method"]["name"] == "rules+tagger"
     assert NAME not in (tmp_path / "t" / "dialogues.csv").read_text("utf-8")
-    assert main(["export", "--format", "tables_csv", "--db", url, "--out", str(tmp_path / "r")]) == 0
-    assert "method" not in json.loads((tmp_path / "r" / "deid_report.json").read_text("utf-8"))
-    assert main(["export", "--format", "sft", "--db", url, "--out", str(tmp_path / "x"), "--no-deidentify",
-                 "--deidentify-with-model"]) == 2
-    assert "contradict" in capsys.readouterr().err
+
+
+def test_the_command_line_exports_with_the_rules_alone_on_request(store_db, tmp_path: Path,
+                                                                  capsys: pytest.CaptureFixture) -> None:
+    _, db = store_db
+    url = f"sqlite:///{db}"
+    assert main(["export", "--format", "tables_csv", "--db", url, "--out", str(tmp_path / "r"),
+                 "--deidentify-rules-only"]) == 0
+    assert "de-identification: on (the rules alone)" in capsys.readouterr().out
+    assert json.loads((tmp_path / "r" / "deid_report.json").read_text("utf-8"))["method"] == {"name": "rules"}
+    assert NAME in (tmp_path / "r" / "dialogues.csv").read_text("utf-8")
+    for pair in (["--no-deidentify", "--deidentify-with-model"], ["--no-deidentify", "--deidentify-rules-only"],
+                 ["--deidentify-with-model", "--deidentify-rules-only"]):
+        assert main(["export", "--format", "sft", "--db", url, "--out", str(tmp_path / "x"), *pair]) == 2
+        assert "contradict" in capsys.readouterr().err
+        assert not (tmp_path / "x").exists()
+    assert main(["export", "--format", "tables_csv", "--db", url, "--out", str(tmp_path / "n"),
+                 "--no-deidentify"]) == 0
+    assert "method" not in json.loads((tmp_path / "n" / "deid_report.json").read_text("utf-8"))
 
 
 def test_the_export_tabs_checkbox_reaches_the_export(store_db) -> None:
@@ -123,6 +144,7 @@ def test_the_export_tabs_checkbox_reaches_the_export(store_db) -> None:
     with gr.Blocks():
         tab = build_export_tab(svc, Localizer())
     admin = SimpleNamespace(username="boss")
+    assert tab["thorough"].value is True  # ticked when the page loads
     values = (["tables_csv"], None, None, None, 4.0, [], False, [], [], "", "", True, "", "mean")
     for on in (False, True):
         out = tab["on_export"](admin, *values, on)
@@ -130,8 +152,16 @@ def test_the_export_tabs_checkbox_reaches_the_export(store_db) -> None:
         with zipfile.ZipFile(svc.exports.find(key, "boss").path) as z:
             report = json.loads(z.read("deid_report.json"))
             dialogues = z.read("dialogues.csv").decode("utf-8")
-        assert ("method" in report) is on and (NAME in dialogues) is not on
+        assert report["method"]["name"] == ("rules+tagger" if on else "rules") and (NAME in dialogues) is not on
         assert ("method: thorough" in out[tab["summary"]]) is on
+        assert ("method: the rules alone" in out[tab["summary"]]) is not on
+    # de-identification unticked with the thorough box still ticked: texts as stored, no contradiction
+    off = (*values[:11], False, "", "mean")
+    out = tab["on_export"](admin, *off, True)
+    key = re.search(r'href="workbench-export/([^"]+)"', out[tab["download"]]).group(1)
+    with zipfile.ZipFile(svc.exports.find(key, "boss").path) as z:
+        assert NAME in z.read("dialogues.csv").decode("utf-8")
+        assert json.loads(z.read("deid_report.json"))["enabled"] is False
 
 
 @pytest.mark.parametrize("text", ["BianQue-1.0 (T5)", "BianQue-2.0 (ChatGLM-6B) chat(history=None)",
@@ -152,8 +182,8 @@ def test_the_store_tables_technical_text_is_the_same_in_both_modes(store_db, tmp
     store, _ = store_db
     with store.session() as s:  # as the app stores a route reason (walk s67)
         s.execute(update(Generation).values(route_reason="BianQue-2.0 (ChatGLM-6B) chat(history=None)"))
-    export_from_store(store, ["tables_csv"], tmp_path / "rules")
-    export_from_store(store, ["tables_csv"], tmp_path / "thorough", thorough=True)
+    export_from_store(store, ["tables_csv"], tmp_path / "rules", thorough=False)
+    export_from_store(store, ["tables_csv"], tmp_path / "thorough")
     import pandas as pd
 
     plain = pd.read_csv(tmp_path / "rules" / "generations.csv", dtype=str)
@@ -163,8 +193,8 @@ def test_the_store_tables_technical_text_is_the_same_in_both_modes(store_db, tmp
 
 
 def test_the_card_states_the_limits_of_the_method_that_ran(tmp_path: Path) -> None:
-    export(_cands(), "sft", tmp_path / "rules")
-    export(_cands(), "sft", tmp_path / "thorough", thorough=True)
+    export(_cands(), "sft", tmp_path / "rules", thorough=False)
+    export(_cands(), "sft", tmp_path / "thorough")
     rules = (tmp_path / "rules" / "README.md").read_text("utf-8")
     thorough = (tmp_path / "thorough" / "README.md").read_text("utf-8")
     assert rules.count("Limits:") == 1 and "rule-based" in rules  # one paragraph (there were two)

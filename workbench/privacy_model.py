@@ -102,13 +102,15 @@ def detect_blended(text: str) -> tuple[Span, ...]:
 
 
 def require_model() -> DeidModel:
-    """The tagger for the thorough mode, or :class:`ModelUnavailable` saying so: a user who asked for
-    more privacy must not silently get the rules alone."""
+    """The tagger for the thorough mode (the exports' default), or :class:`ModelUnavailable` saying so: an
+    export must not silently get less privacy than its card promises."""
     try:
         return default_model()
     except ModelUnavailable as e:
-        raise ModelUnavailable(f"thorough de-identification needs the learned tagger, which cannot be used ({e}): "
-                               "run python -m workbench train-deid to see why, or export with the rules alone") from None
+        raise ModelUnavailable(f"thorough de-identification (the default) needs the learned tagger, which cannot be "
+                               f"used ({e}): run python -m workbench train-deid to see why, or export with the rules "
+                               "alone (--deidentify-rules-only; in the Export tab, untick thorough "
+                               "de-identification)") from None
 
 
 def thorough_report() -> dict:

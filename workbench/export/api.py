@@ -111,14 +111,14 @@ def export(
     preferences: Sequence[PreferenceOutcome] | None = None,
     tables: dict[str, pd.DataFrame] | None = None,
     system_prompt: str | None = None,
-    thorough: bool = False,
+    thorough: bool | None = None,
 ) -> ExportReport:
     """Export ``candidates`` in ``format`` into ``out_dir`` (see :data:`workbench.export.registry.WRITERS`).
 
     ``preferences``: explicit per-annotator rankings for DPO (default: derived from
     ``preferred_by``/``dispreferred_by``). ``tables``: DataFrames for the flat-table formats (default:
     built from the candidates). ``deidentify=None`` means on. ``thorough``: the rules and the learned tagger
-    (see :meth:`ExportContext.build`).
+    (None, the default) or the rules alone (False); see :meth:`ExportContext.build`.
     """
     get_writer(format)  # fail on an unknown name before any work
     ctx = ExportContext.build(candidates, filters, deidentify is not False, preferences, tables, system_prompt,

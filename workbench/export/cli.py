@@ -84,7 +84,8 @@ def describe(reports: dict[str, ExportReport]) -> str:
         d = next(iter(reports.values())).deid
         if d.enabled:
             kinds = ", ".join(f"{k}={v}" for k, v in sorted(d.by_kind.items())) or "nothing found"
-            method = f" ({d.thorough['name']}, tagger data {d.thorough['data_hash'][:12]})" if d.thorough else ""
+            method = (f" ({d.thorough['name']}, tagger data {d.thorough['data_hash'][:12]})" if d.thorough
+                      else " (the rules alone)")
             lines.append(f"de-identification: on{method}; {counted(d.total, 'redaction')} in {d.texts_changed} of "
                          f"{counted(d.texts_seen, 'text')} ({kinds}); see deid_report.json")
         else:
@@ -110,8 +111,12 @@ def cmd_export(args: argparse.Namespace) -> int:
     if out.is_dir() and any(out.iterdir()):
         # An export into an old one would leave the old formats' folders beside a card that no longer names them.
         raise InputError(f"--out {out} is not empty: name a new folder, or empty this one first")
-    if args.no_deidentify and args.deidentify_with_model:
-        raise InputError("--deidentify-with-model and --no-deidentify contradict each other: choose one")
+    for flag, given in (("--deidentify-with-model", args.deidentify_with_model),
+                        ("--deidentify-rules-only", args.deidentify_rules_only)):
+        if given and args.no_deidentify:
+            raise InputError(f"{flag} and --no-deidentify contradict each other: choose one")
+    if args.deidentify_with_model and args.deidentify_rules_only:
+        raise InputError("--deidentify-with-model and --deidentify-rules-only contradict each other: choose one")
     if args.db:
         url = args.db
     else:
@@ -121,7 +126,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     old_umask = os.umask(0o077)
     try:
         reports = export_from_store(store, formats, Path(args.out), filters, deidentify=not args.no_deidentify,
-                                    system_prompt=args.system_prompt or None, thorough=args.deidentify_with_model)
+                                    system_prompt=args.system_prompt or None, thorough=False if args.deidentify_rules_only else None)
         make_private(Path(args.out))
     finally:
         os.umask(old_umask)
@@ -167,9 +172,11 @@ def add_export_parser(subparsers: argparse._SubParsersAction) -> argparse.Argume
     sp.add_argument("--no-deidentify", action="store_true",
                     help="export texts exactly as stored (default: phones, ID numbers, emails, names redacted)")
     sp.add_argument("--deidentify-with-model", action="store_true",
-                    help="thorough de-identification: the rules plus the learned tagger's names and accounts where "
-                         "the rules found nothing (more found, a little more over-redaction; refused if the tagger's "
-                         "file cannot be read)")
+                    help="thorough de-identification, the default: the rules plus the learned tagger's names and "
+                         "accounts where the rules found nothing (more found, a little more over-redaction; the "
+                         "export is refused if the tagger cannot be built or read)")
+    sp.add_argument("--deidentify-rules-only", action="store_true",
+                    help="de-identify with the rules alone, without the learned tagger (fewer names found)")
     sp.add_argument("--system-prompt", default=None, metavar="TEXT", help="system message for SFT/DPO/KTO prompts")
     sp.add_argument("--json", action="store_true", help="print the reports as one JSON line")
     sp.set_defaults(func=cmd_export)

@@ -361,6 +361,15 @@ class SelectedRows:
             res.notes.append(f"{what} left out as duplicates: the same history and the same target as an earlier row")
 
 
+def thorough_wanted(thorough: bool | None, deidentify: bool) -> bool:
+    """Whether an export de-identifies with the learned tagger too: by default (None) whenever it de-identifies
+    (session 68's unseen sets: recall 0.887 against the rules' 0.838, names 0.795 against 0.712, for precision
+    0.975 against 0.988); False: the rules alone. True without de-identification contradicts itself."""
+    if thorough and not deidentify:
+        raise InputError("thorough de-identification needs de-identification on")
+    return deidentify and thorough is not False
+
+
 @dataclass
 class ExportContext:
     """Prepared input of the writers. Create it with :meth:`build`."""
@@ -392,16 +401,15 @@ class ExportContext:
         tables: dict[str, pd.DataFrame] | None = None,
         system_prompt: str | None = None,
         *,
-        thorough: bool = False,
+        thorough: bool | None = None,
     ) -> ExportContext:
         """``thorough``: de-identify with the rules and the learned tagger
-        (:class:`workbench.privacy_model.ThoroughDetector`); refused (:class:`InputError`,
-        :class:`workbench.privacy_model.ModelUnavailable`) without de-identification or without the tagger."""
+        (:class:`workbench.privacy_model.ThoroughDetector`), the default (None) whenever ``deidentify``; False: the
+        rules alone. Refused (:class:`InputError`, :class:`workbench.privacy_model.ModelUnavailable`) without
+        de-identification or without the tagger."""
         report = DeidReport(enabled=deidentify)
         detector: Detector = detect
-        if thorough:
-            if not deidentify:
-                raise InputError("thorough de-identification needs de-identification on")
+        if thorough_wanted(thorough, deidentify):
             from workbench.privacy_model import ThoroughDetector, thorough_report
 
             report.thorough = thorough_report()  # first: no tagger, no export

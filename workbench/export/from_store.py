@@ -51,7 +51,7 @@ from workbench.annotate.rubric import NA, axes_in, score_number
 from workbench.dialogue import Turn
 from workbench.errors import InputError
 from workbench.export.api import ExportReport, write_format, write_formats
-from workbench.export.context import ExportContext
+from workbench.export.context import ExportContext, thorough_wanted
 from workbench.export.records import ExportCandidate, GenId, PreferenceOutcome, RatingInfo
 from workbench.export.registry import canonical, get_writer
 from workbench.export.selection import ExportFilters
@@ -429,19 +429,19 @@ def export_from_store(
     deidentify: bool | None = None,
     *,
     system_prompt: str | None = None,
-    thorough: bool = False,
+    thorough: bool | None = None,
 ) -> dict[str, ExportReport]:
     """Export the store in each of ``formats``: one format into ``out_dir``, several into ``out_dir/<format>/``.
 
-    De-identification is on unless ``deidentify=False``; ``thorough`` adds the learned tagger to the rules
-    (refused without the tagger, before the database is read).
+    De-identification is on unless ``deidentify=False``; it uses the rules and the learned tagger unless
+    ``thorough=False`` (the rules alone), and is refused without the tagger before the database is read.
     """
     formats = list(dict.fromkeys(canonical(x) for x in formats))
     if not formats:
         raise InputError("choose at least one export format")
     for x in formats:
         get_writer(x)  # an unknown name fails before the database is read
-    if thorough and deidentify is not False:
+    if thorough_wanted(thorough, deidentify is not False):
         from workbench.privacy_model import require_model
 
         require_model()

@@ -111,6 +111,12 @@ def build_filters(min_questioning: Any = None, min_suggestion: Any = None, min_a
     return filters
 
 
+def _thorough(ticked: Any) -> bool | None:
+    """The thorough box as the export's ``thorough``: ticked, the default (which de-identification off overrides,
+    though the box stays ticked); unticked, the rules alone."""
+    return None if ticked else False
+
+
 def _cell(v: Any) -> str:
     if v is None or (isinstance(v, float) and pd.isna(v)):
         return ""
@@ -264,7 +270,7 @@ class ExportActions:
         return found.annotators, found.datasets
 
     def preview(self, request: Any, formats: Sequence[str], filters: ExportFilters, *, deidentify: bool = True,
-                system_prompt: str | None = None, lang: str = "en", thorough: bool = False) -> str:
+                system_prompt: str | None = None, lang: str = "en", thorough: bool | None = None) -> str:
         """Export into a private scratch folder, show each format's first rows side by side, keep nothing."""
         from workbench.export.from_store import export_from_store
 
@@ -289,7 +295,7 @@ class ExportActions:
         return fmts
 
     def run(self, request: Any, formats: Sequence[str], filters: ExportFilters, *, deidentify: bool = True,
-            system_prompt: str | None = None, lang: str = "en", thorough: bool = False) -> ExportRun:
+            system_prompt: str | None = None, lang: str = "en", thorough: bool | None = None) -> ExportRun:
         """Export into a private scratch folder, zip it into the vault; researchers and admins only."""
         from workbench.export.from_store import export_from_store
 
@@ -335,8 +341,8 @@ def export_summary(reports: dict[str, ExportReport], lang: str, folder: Path) ->
         if d.enabled:
             lines.append(t("export.sum.deid_on", total=d.total, changed=d.texts_changed, seen=d.texts_seen,
                            kinds=counts(d.by_kind) or t("export.sum.deid_nothing")))
-            if d.thorough:
-                lines.append(t("export.sum.deid_thorough", data_hash=str(d.thorough["data_hash"])[:12]))
+            lines.append(t("export.sum.deid_thorough", data_hash=str(d.thorough["data_hash"])[:12]) if d.thorough
+                         else t("export.sum.deid_rules"))
         else:
             lines.append(t("export.sum.deid_off"))
     return "\n".join(lines)
@@ -390,7 +396,7 @@ def build_export_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
                                  elem_id="export-turn-types")
             include_flagged = ui.make(gr.Checkbox, value=False, label=K("export.flagged"), elem_id="export-flagged")
             deid = ui.make(gr.Checkbox, value=True, label=K("export.deid"), elem_id="export-deid")
-            thorough = ui.make(gr.Checkbox, value=False, label=K("export.deid_thorough"),
+            thorough = ui.make(gr.Checkbox, value=True, label=K("export.deid_thorough"),
                                info=K("export.deid_thorough_info"), elem_id="export-deid-thorough")
         with gr.Row():
             annotators = ui.make(gr.Dropdown, choices=[], value=[], multiselect=True, label=K("export.annotators"),
@@ -434,14 +440,14 @@ def build_export_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
         return on_load(request, keep=True)
 
     def on_export(request: gr.Request, fmts, q, s, agree, thr, tts, flagged, anns, dss, d_from, d_to, deid_on,
-                  system, agg="mean", thorough_on=False):
+                  system, agg="mean", thorough_on=True):
         # Gradio injects the request only into a positional parameter, hence its place first.
         try:
             actions.admin(request)
             filters = build_filters(q, s, agree, thr, tts, bool(flagged), anns, dss, d_from, d_to, agg,
                                     scale_tops)
             out = actions.run(request, fmts, filters, deidentify=bool(deid_on), system_prompt=system,
-                              lang=i18n.language(request), thorough=bool(thorough_on))
+                              lang=i18n.language(request), thorough=_thorough(thorough_on))
         except AuthError as e:
             raise gr.Error(as_toast(e)) from None
         except WorkbenchError as e:
@@ -457,20 +463,22 @@ def build_export_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
         return gr.update(visible=True), gr.update(visible=True, column_widths=rows_widths(table) or None)
 
     def on_preview(request: gr.Request, fmts, q, s, agree, thr, tts, flagged, anns, dss, d_from, d_to, deid_on,
-                   system, agg="mean", thorough_on=False):
+                   system, agg="mean", thorough_on=True):
         lang = i18n.language(request)
         try:
             actions.admin(request)
             filters = build_filters(q, s, agree, thr, tts, bool(flagged), anns, dss, d_from, d_to, agg,
                                     scale_tops)
             return actions.preview(request, fmts, filters, deidentify=bool(deid_on), system_prompt=system, lang=lang,
-                                   thorough=bool(thorough_on))
+                                   thorough=_thorough(thorough_on))
         except AuthError as e:
             raise gr.Error(as_toast(e)) from None
         except WorkbenchError as e:
             gr.Warning(as_toast(e))
             return ""
 
+    # Thorough is a kind of de-identification: greyed out while de-identification is off.
+    deid.change(lambda on: gr.update(interactive=bool(on)), deid, thorough, queue=False, api_visibility="private")
     preview_btn.click(on_preview, [formats, min_q, min_s, min_agree, threshold, turn_types, include_flagged,
                                    annotators, datasets, date_from, date_to, deid, system_prompt, aggregate,
                                    thorough],
@@ -496,7 +504,7 @@ def build_export_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
         show_results, [preview], [summary, preview], api_visibility="private").then(
         exported, None, [run_btn, preview_btn], queue=False, api_visibility="private")
     gr.on(None, on_load, None, [notice, panel, annotators, datasets], api_name="export_load")
-    return {"actions": actions, "notice": notice, "panel": panel, "annotators": annotators, "datasets": datasets,
+    return {"actions": actions, "notice": notice, "panel": panel, "thorough": thorough, "annotators": annotators, "datasets": datasets,
             "summary": summary, "preview": preview, "download": download, "on_load": on_load,
             "fill_choices": fill_choices, "choice_outputs": [notice, panel, annotators, datasets],
             "side_by_side": side_by_side, "on_preview": on_preview,
