@@ -33,6 +33,9 @@ S67_FIRST_CONTACT = {"classifier_s67": 0.958, "classifier_s67b": 0.975, "classif
 # Session 68's four sets, first contact (tests/test_classifier.py's comment): neither the rules nor the model had seen them.
 S68_FIRST_CONTACT = {"classifier_s68": 0.900, "classifier_s68b": 0.942, "classifier_s68c": 0.925,
                      "classifier_s68d": 0.933}
+# Session 69's four sets, first contact (tests/test_classifier.py's comment): neither the rules nor the model had seen them.
+S69_FIRST_CONTACT = {"classifier_s69": 0.892, "classifier_s69b": 0.942, "classifier_s69c": 0.925,
+                     "classifier_s69d": 0.950}
 SMALL = [("咳嗽有痰吗？", "question"), ("建议多喝水，注意休息。", "suggestion"), ("好的，不客气", "other"),
          ("发烧几天了？先吃退烧药。", "mixed"), ("Do you smoke?", "question"), ("Drink more  water.", "suggestion"),
          ("有没有过敏史", "question"), ("先观察两天", "suggestion"), ("谢谢", "other"), ("疼吗？多休息", "mixed"),
@@ -125,8 +128,8 @@ def test_empty_reply_stays_other() -> None:
         assert classify(text).turn_type == "other"
 
 
-@pytest.mark.parametrize("first_contacts", [S66_FIRST_CONTACT, S67_FIRST_CONTACT, S68_FIRST_CONTACT],
-                         ids=["s66", "s67", "s68"])
+@pytest.mark.parametrize("first_contacts", [S66_FIRST_CONTACT, S67_FIRST_CONTACT, S68_FIRST_CONTACT,
+                                            S69_FIRST_CONTACT], ids=["s66", "s67", "s68", "s69"])
 def test_heldout_session_blend_beats_the_rules_first_contact(first_contacts: dict[str, float]) -> None:
     """Refit without one session (about 15 s) and score its sets. The model alone never saw them, nor did
     the rules at first contact; the blend's rules have, so only its mean is compared (with the model's)."""
