@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
 import tempfile
 from pathlib import Path
 
@@ -19,6 +20,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 
 REPO = Path(__file__).resolve().parents[1]
+# The tests' helper modules (gradio_clients) import by their bare names, as pytest puts tests/ on the path.
+sys.path.insert(0, str(REPO / "tests"))
 ASSETS = REPO / "workbench" / "ui" / "assets"
 TIMEOUT_MS = 180_000
 FOLLOW_UPS = ("晚上睡不好，白天没精神", "需要做什么检查吗？")
@@ -51,12 +54,14 @@ def rate_all(url, username: str, password: str, *, leave_open: int) -> None:
             return
         if leave_open and done >= 3:  # keep the rest for the Rate screenshot
             return
-        ratings = {}
+        ratings, by_text = {}, {}
         for j, reply in enumerate(item["replies"]):
             asks = "？" in reply["text"] or "?" in reply["text"]
-            ratings[reply["label"]] = {"turn_type": reply["suggested_turn_type"] or ("question" if asks else "suggestion"),
-                                       "questioning": 3 + (j + done) % 3 if asks else "N/A",
-                                       "suggestion": "N/A" if asks else 2 + (j + done) % 4}
+            # identical replies are one judgement: the API refuses two different answers for them
+            ratings[reply["label"]] = by_text.setdefault(reply["text"], {
+                "turn_type": reply["suggested_turn_type"] or ("question" if asks else "suggestion"),
+                "questioning": 3 + (j + done) % 3 if asks else "N/A",
+                "suggestion": "N/A" if asks else 2 + (j + done) % 4})
         best = item["replies"][done % len(item["replies"])]["label"]
         client.predict(json.dumps({"item_id": item["item_id"], "ratings": ratings, "preference": best}),
                        api_name="/rate_api_submit")
