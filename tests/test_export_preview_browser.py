@@ -184,3 +184,46 @@ def test_a_running_export_says_so_and_refuses_a_second_press(tmp_path, monkeypat
     finally:
         release.set()
         svc.close()
+
+
+def test_a_preview_says_how_it_was_de_identified_and_hides_the_last_exports_results(export_services):
+    """Walk s69: after an export, a preview with other boxes ticked stood under the export's summary
+    ("de-identification: on … the rules alone") and its rows, though the preview's texts were as stored; and the
+    Thorough box, greyed out while De-identify was off, still read as on. Each step now shows only its own result."""
+    with running_app(export_services) as url, sync_playwright() as p:
+        browser = launch(p)
+        try:
+            page = browser.new_context(locale="en-US", viewport={"width": 1400, "height": 1000}).new_page()
+            page.set_default_timeout(BROWSER_TIMEOUT_MS)
+            page.goto(url.page)
+            page.get_by_role("tab", name="Export", exact=True).click()
+            expect(page.locator("#export-panel")).to_be_visible()
+            thorough = page.locator("#export-deid-thorough input")
+            expect(thorough).to_be_checked()
+            expect(thorough).to_be_enabled()
+            page.locator("#export-run").click()
+            expect(page.locator("#export-download-link")).to_be_visible(timeout=BROWSER_TIMEOUT_MS)
+            assert "method: thorough" in page.locator("#export-summary textarea").input_value()
+
+            page.locator("#export-deid input").uncheck()
+            expect(thorough).to_be_disabled()
+            expect(thorough).to_be_checked()  # kept for when de-identification is on again
+            assert float(page.locator("#export-deid-thorough").evaluate("e => getComputedStyle(e).opacity")) < 0.9
+            page.locator("#export-preview-run").click()
+            expect(page.locator("#export-preview-deid")).to_have_text("Not de-identified: texts as stored.",
+                                                                     timeout=BROWSER_TIMEOUT_MS)
+            expect(page.locator("#export-summary")).to_have_count(0)  # hidden: Gradio drops it from the page
+            expect(page.locator("#export-download-link")).to_have_count(0)
+
+            page.locator("#export-deid input").check()
+            expect(thorough).to_be_enabled()
+            thorough.uncheck()
+            page.locator("#export-preview-run").click()
+            expect(page.locator("#export-preview-deid")).to_have_text(
+                "De-identified with the rules alone, as the export will be.", timeout=BROWSER_TIMEOUT_MS)
+            page.locator("#export-run").click()
+            expect(page.locator("#export-download-link")).to_be_visible(timeout=BROWSER_TIMEOUT_MS)
+            assert "method: the rules alone" in page.locator("#export-summary textarea").input_value()
+            expect(page.locator("#export-preview-deid")).to_have_count(0)  # the preview went with the new export
+        finally:
+            browser.close()

@@ -120,7 +120,21 @@ def test_nothing_left_says_the_rest_wait_for_other_annotators(tmp_path):
         first = rate_all("ann")
         assert i18n.t("rate.done_all", "en") in first and waiting in first
         second = rate_all("bob")
-        assert i18n.t("rate.done_all", "en") in second and "wait for other annotators" not in second
+        assert i18n.t("rate.done_all", "en") in second and "for other annotators" not in second
+
+
+def test_nothing_left_says_a_flagged_item_waits_for_an_admin(tmp_path):
+    """Walk s69: after an annotator flagged the only item, the others read that it waited for other annotators
+    ("The other 1 unfinished items"); it waits for an admin to settle the flag."""
+    from workbench.ui import i18n
+
+    with running_app_with_item(tmp_path, "ann", "bob") as (_app, clients):
+        clients["ann"].predict(api_name="/rate_next")
+        flagged = " ".join(str(x) for x in clients["ann"].predict("broken reply", "", api_name="/rate_flag"))
+        assert "flagged as broken" in flagged and i18n.t("rate.done_flag_held", "en", n=1) in flagged
+        out = " ".join(str(x) for x in clients["bob"].predict(api_name="/rate_next"))
+        assert i18n.t("rate.done_all", "en") in out
+        assert i18n.t("rate.done_flag_held", "en", n=1) in out and "for other annotators" not in out
 
 
 def test_my_rated_items_are_named_by_their_turn_and_the_patients_message(store):

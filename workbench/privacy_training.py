@@ -186,7 +186,7 @@ def ensure_built(out: Path, root: Path = REPO_ROOT) -> DeidModel:
         with _locked(out.with_name(out.name + ".lock")):
             if (model := current_model(out, root)) is None:  # (another process may have built it meanwhile)
                 log.warning("building de-identification's tagger from the labelled sets into %s "
-                            "(about a minute on two cores; once per machine and after a set changes)", out)
+                            "(about 30 s on two free cores, minutes on a busy machine; once per machine and after a set changes)", out)
                 started = time.monotonic()
                 summary = train(root, out)
                 log.warning("built the tagger from %s lines in %.0f s", summary["lines"], time.monotonic() - started)

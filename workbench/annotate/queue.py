@@ -136,6 +136,7 @@ class Progress:
     slots_total: int
     items_completed: int  # items whose k slots are all completed
     mine_held: int = 0  # open items of this user paused: another annotator's flag waits for an admin
+    items_held: int = 0  # unfinished items anyone's flag holds until an admin settles it
 
     @property
     def overall_fraction(self) -> float:
@@ -740,9 +741,11 @@ def progress(s: Session, user: CurrentUser, k: int) -> Progress:
         .scalar_subquery(),
         select(func.count()).select_from(per_item).where(per_item.c.done >= k).scalar_subquery(),
         select(func.count(Assignment.id)).where(Assignment.user_id == user.id, counted, *_OPEN, ~free).scalar_subquery(),
+        select(func.count(QueueItem.id)).where(live(QueueItem.id), held(QueueItem.id)).scalar_subquery(),
     )).one()
-    total, mine_done, mine_open, slots_done, available, items_done, mine_held = (int(v or 0) for v in row)
-    return Progress(k, total, mine_done, mine_open, available, slots_done, total * k, items_done, mine_held)
+    total, mine_done, mine_open, slots_done, available, items_done, mine_held, items_held = (int(v or 0) for v in row)
+    return Progress(k, total, mine_done, mine_open, available, slots_done, total * k, items_done, mine_held,
+                    items_held)
 
 
 def release_open(s: Session, admin: CurrentUser, username: str) -> int:

@@ -75,6 +75,9 @@ footer {{ display: none !important; }}
   #app-title {{ flex: 1 1 100% !important; min-width: 100% !important; }}
 }}
 #account {{ white-space: nowrap; }}
+/* Export's Thorough box while de-identification is off: Gradio only lightened the tick square, the label stayed
+   black and read as on (walk s69). The whole field fades. */
+#export-deid-thorough:has(input:disabled) {{ opacity: .5; }}
 /* The two languages side by side: stacked, the switch took two lines beside a one-line title (walk 9). */
 #language-switch .wrap {{ flex-wrap: nowrap !important; }}
 #language-switch label {{ white-space: nowrap; flex-shrink: 0; }}

@@ -35,6 +35,7 @@ from workbench.errors import AuthError, InputError, WorkbenchError
 from workbench.export.api import ExportReport
 from workbench.export.registry import WRITERS
 from workbench.export.selection import OPTION_LABELS, ExportFilters
+from workbench.privacy import TOKENS
 from workbench.scope import Scope
 from workbench.services import Services
 from workbench.store.choices import scope_choices
@@ -222,6 +223,11 @@ def side_by_side_html(reports: dict[str, ExportReport], lang: str, n: int = PREV
     fixed height. Every value is escaped: nothing from the store becomes markup."""
     t = partial(i18n.t, lang=lang)
     parts = []
+    if reports:  # which de-identification the rows went through: the boxes may have changed since the last export
+        d = next(iter(reports.values())).deid
+        key = "export.preview.deid_off" if not d.enabled else (
+            "export.preview.deid_thorough" if d.thorough else "export.preview.deid_rules")
+        parts.append(f'<p id="export-preview-deid">{html.escape(t(key))}</p>')
     for fmt, report in reports.items():
         rows = preview_rows(report, n)
         parts.append(f'<h4 id="export-preview-{html.escape(fmt)}-title">'
@@ -325,6 +331,8 @@ def export_summary(reports: dict[str, ExportReport], lang: str, folder: Path) ->
     """
     t = functools.partial(i18n.t, lang=lang)
     counts = lambda c: ", ".join(f"{k}={v}" for k, v in sorted(c.items()))  # noqa: E731
+    # what was redacted, named as its replacement token names it in Chinese (姓名=12), in English by its label
+    kinds = (lambda c: counts({TOKENS.get(k, k).strip("[]"): v for k, v in c.items()})) if lang == "zh" else counts
     lines: list[str] = []
     for fmt, r in reports.items():
         lines.append(t("export.sum.format", format=fmt, rows=r.rows, seconds=f"{r.seconds:.2f}"))
@@ -340,7 +348,7 @@ def export_summary(reports: dict[str, ExportReport], lang: str, folder: Path) ->
         d = next(iter(reports.values())).deid
         if d.enabled:
             lines.append(t("export.sum.deid_on", total=d.total, changed=d.texts_changed, seen=d.texts_seen,
-                           kinds=counts(d.by_kind) or t("export.sum.deid_nothing")))
+                           kinds=kinds(d.by_kind) or t("export.sum.deid_nothing")))
             lines.append(t("export.sum.deid_thorough", data_hash=str(d.thorough["data_hash"])[:12]) if d.thorough
                          else t("export.sum.deid_rules"))
         else:
@@ -479,24 +487,33 @@ def build_export_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
 
     # Thorough is a kind of de-identification: greyed out while de-identification is off.
     deid.change(lambda on: gr.update(interactive=bool(on)), deid, thorough, queue=False, api_visibility="private")
-    preview_btn.click(on_preview, [formats, min_q, min_s, min_agree, threshold, turn_types, include_flagged,
-                                   annotators, datasets, date_from, date_to, deid, system_prompt, aggregate,
-                                   thorough],
-                      [side_by_side], api_name="export_preview", trigger_mode="once")
     def exporting(request: gr.Request):
         """Both buttons off and a note in the link's place before the export starts: a large one takes minutes,
-        Gradio's own estimate said 0.3 s, and a second press queued the same export again."""
+        Gradio's own estimate said 0.3 s, and a second press queued the same export again. A preview made with
+        other boxes ticked goes: under the new summary it read as this export's rows (walk s69)."""
         lang = i18n.language(request)
         return {run_btn: gr.update(interactive=False, value=i18n.t("export.running", lang)),
-                preview_btn: gr.update(interactive=False),
+                preview_btn: gr.update(interactive=False), side_by_side: "",
                 download: f'<p id="export-running">{html.escape(i18n.t("export.running_note", lang))}</p>'}
+
+    def previewing():
+        """The last export's link, summary and rows go before a preview: with other boxes ticked, its summary
+        ("de-identification: on") stood above a preview of texts as stored (walk s69)."""
+        return {download: "", summary: gr.update(visible=False, value=""),
+                preview: gr.update(visible=False, value=blank_table())}
 
     def exported(request: gr.Request):
         return {run_btn: gr.update(interactive=True, value=i18n.t("export.run", i18n.language(request))),
                 preview_btn: gr.update(interactive=True)}
 
+    preview_btn.click(previewing, None, [download, summary, preview], queue=False, api_visibility="private",
+                      trigger_mode="once").then(
+        on_preview, [formats, min_q, min_s, min_agree, threshold, turn_types, include_flagged, annotators, datasets,
+                     date_from, date_to, deid, system_prompt, aggregate, thorough],
+        [side_by_side], api_name="export_preview")
     # .then runs after a failed step too, so the buttons come back whatever the export did.
-    run_btn.click(exporting, None, [run_btn, preview_btn, download], queue=False, api_visibility="private",
+    run_btn.click(exporting, None, [run_btn, preview_btn, download, side_by_side], queue=False,
+                  api_visibility="private",
                   trigger_mode="once").then(
         on_export, [formats, min_q, min_s, min_agree, threshold, turn_types, include_flagged, annotators,
                     datasets, date_from, date_to, deid, system_prompt, aggregate, thorough],

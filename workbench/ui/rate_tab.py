@@ -365,11 +365,13 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
         """Nothing to open: all done, or some of the annotator's items wait for an admin (not "all done")."""
         if p.mine_held:
             return i18n.t("rate.done_held", lang, held=p.mine_held)
-        waiting = p.total_items - p.items_completed
+        # A flagged item counted with them read as waiting for annotators, when it waits for an admin (walk s69).
+        waiting = p.total_items - p.items_completed - p.items_held
         # "Nothing left" beside "0/6 items complete" read as a stuck queue: the rest need other people (k of them,
         # and nobody rates an item twice or one from a dialogue they chatted in).
-        return i18n.t("rate.done_all", lang) + (" " + i18n.t("rate.done_others", lang, n=waiting, k=p.k)
-                                                  if waiting else "")
+        return " ".join([i18n.t("rate.done_all", lang),
+                         *([i18n.t("rate.done_others", lang, n=waiting, k=p.k)] if waiting > 0 else []),
+                         *([i18n.t("rate.done_flag_held", lang, n=p.items_held)] if p.items_held else [])])
 
     def my_choices(user: CurrentUser, lang: str) -> list[tuple[str, int]]:
         rows = workflow.my_items_described(svc.store, user)
