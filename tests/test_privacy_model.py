@@ -211,6 +211,22 @@ def test_decode_trims_and_labels_runs() -> None:
     assert decode("我王芳，好", p, CLASSES, 0.95) == []
 
 
+def _sure(*personal: float) -> np.ndarray:
+    """Rows of class probabilities whose ``1 - P(O)`` is each of ``personal``, all of it on ``name``."""
+    return np.array([[1 - x, x, 0, 0, 0, 0] for x in personal])
+
+
+def test_decode_widens_a_run_over_the_letters_it_is_fairly_sure_of() -> None:
+    """Walk s69: 昨天张丽华来复诊 exported as 昨天[姓名]华来复诊, the name's last character scored under the threshold."""
+    text = "昨天张丽华来复诊"
+    assert decode(text, _sure(0.1, 0.2, 0.95, 0.93, 0.6, 0.3, 0.1, 0.1), CLASSES, 0.9) == [(2, 5, "name")]
+    assert decode(text, _sure(0.1, 0.2, 0.95, 0.93, 0.4, 0.3, 0.1, 0.1), CLASSES, 0.9) == [(2, 4, "name")]
+    assert decode(text, _sure(0.1, 0.6, 0.95, 0.93, 0.6, 0.3, 0.1, 0.1), CLASSES, 0.9) == [(1, 5, "name")]
+    # not over punctuation, and a lone sure character (left out) is not brought back by its neighbours
+    assert decode("王，丽华", _sure(0.6, 0.7, 0.95, 0.93), CLASSES, 0.9) == [(2, 4, "name")]
+    assert decode("张丽华", _sure(0.6, 0.95, 0.6), CLASSES, 0.9) == []
+
+
 # Sentences written for this test (in no labelled set) with personal data the rules miss: a lone given name with
 # no cue, a handle in no pattern. The tagger, blended at its threshold (0.9), finds each.
 LOOK_ALIKES = {
