@@ -4039,11 +4039,56 @@ def _season_named(norm: str, s: Span) -> bool:
 
 @lru_cache(maxsize=200_000)
 def detect(text: str) -> tuple[Span, ...]:
-    """Every piece of personal data in ``text``, as non-overlapping labelled spans (memoised)."""
+    """Every piece of personal data in ``text``, as non-overlapping labelled spans (memoised), none inside a
+    replacement token already there (:func:`outside_tokens`)."""
+    spans = _detect(text)
+    return outside_tokens(text, spans) if spans and "[" in text else spans
+
+
+#: The replacement tokens (TOKENS' values), longest first.
+_TOKEN_TEXT = re.compile("|".join(map(re.escape, sorted(set(TOKENS.values()), key=len, reverse=True))))
+
+
+def outside_tokens(text: str, spans: Sequence[Span]) -> tuple[Span, ...]:
+    """``spans`` less what lies inside a replacement token in ``text`` (a span reaching into one keeps its other
+    letters): text de-identified once is de-identified again when an export's tables are, after the dialogue's
+    names, and [姓名] became [[姓名]] (walk s69)."""
+    tokens = [m.span() for m in _TOKEN_TEXT.finditer(text)]
+    if not tokens:
+        return tuple(spans)
+    inside = bytearray(len(text))
+    for a, b in tokens:
+        inside[a:b] = b"\1" * (b - a)
+    out: list[Span] = []
+    for s in spans:
+        if not any(inside[s.start : s.end]):
+            out.append(s)
+            continue
+        i = s.start
+        while i < s.end:  # each stretch outside the tokens, less its punctuation, if a letter is left
+            if inside[i]:
+                i += 1
+                continue
+            j = i
+            while j < s.end and not inside[j]:
+                j += 1
+            a, b = i, j
+            while a < b and not text[a].isalnum():
+                a += 1
+            while b > a and not text[b - 1].isalnum():
+                b -= 1
+            if a < b:
+                out.append(Span(a, b, s.label, s.confident))
+            i = j
+    return tuple(out)
+
+
+def _detect(text: str) -> tuple[Span, ...]:
+    """:func:`detect` before the tokens are left out."""
     if _HAS_INVISIBLE.search(text):
         kept = [i for i, c in enumerate(text) if c not in _INVISIBLE]
         visible = "".join(text[i] for i in kept)
-        return tuple(Span(kept[s.start], kept[s.end - 1] + 1, s.label, s.confident) for s in detect(visible))
+        return tuple(Span(kept[s.start], kept[s.end - 1] + 1, s.label, s.confident) for s in _detect(visible))
     norm = _blank_field_labels(simplified_view(normalize(text)))
     spans = _number_spans(numbers_view(norm))
     if "PID|" in norm:

@@ -11,7 +11,7 @@ import logging
 import re
 from collections.abc import Collection, Iterable, Sequence
 
-from workbench.privacy import Span, detect
+from workbench.privacy import Span, detect, outside_tokens
 from workbench.privacy_tagger import (
     FIELDS,
     MODEL_FILE,
@@ -65,9 +65,10 @@ def blend(text: str, rules: Sequence[Span], model: DeidModel, threshold: float |
 
 def _blend_found(text: str, rules: Sequence[Span], found: Iterable[tuple[int, int, str]],
                  labels: Collection[str] | None = BLEND_LABELS) -> tuple[Span, ...]:
-    """:func:`blend` of the tagger's spans ``found`` in ``text``."""
-    return blend_spans(rules, [(a, b, label) for a, b, label in found
-                               if label != "name" or _CJK.search(text, a, b)], labels)
+    """:func:`blend` of the tagger's spans ``found`` in ``text``, none inside a replacement token."""
+    spans = blend_spans(rules, [(a, b, label) for a, b, label in found
+                                if label != "name" or _CJK.search(text, a, b)], labels)
+    return outside_tokens(text, spans) if "[" in text else spans
 
 
 def blend_spans(rules: Sequence[Span], found: Iterable[tuple[int, int, str]],
