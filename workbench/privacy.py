@@ -119,6 +119,8 @@ _TRADITIONAL_PAIRS = (
     "編编嬤嬷譯译"
     # a herb's and a certificate's characters, a surname (何首烏, 當歸, 醫師證書字號, 鄺志明)
     "烏乌當当書书鄺邝"
+    # a licence (醫生執照編號)
+    "執执"
 )
 _TRADITIONAL_TABLE = str.maketrans({_TRADITIONAL_PAIRS[i]: _TRADITIONAL_PAIRS[i + 1]
                                     for i in range(0, len(_TRADITIONAL_PAIRS), 2)
@@ -340,8 +342,12 @@ _CUED: tuple[tuple[str, re.Pattern[str]], ...] = (
         # (聯絡方式LINE：peijung0509: the app's name in capitals is its id's cue alone)
         r"|(?<![A-Za-z])LINE(?![A-Za-z])"
         # a long-term-care insurance number (长期护理保险号GZ-LTC-0045821)
-        r"|保险号)" + _CUE_GAP
-        + r"(?P<v>\d{4}(?:[ \-]\d{1,6}){2,4}|[A-Za-z0-9]+(?:下划线[A-Za-z0-9]+)+|[A-Za-z0-9][A-Za-z0-9_\-]{4,29}|@(?![了过着]|一下)[A-Za-z0-9_\-\u4e00-\u9fff]{2,30})" + _E)),
+        r"|保险号"
+        # a payment record's account holder, masked (账户名*丽华)
+        r"|(?:账户|帐户|收款人|付款人)?户?名(?=[*＊]))" + _CUE_GAP
+        # a masked card or account number (卡号6217 00** **** 4418, 账号139****2207) and a masked holder's name
+        + r"(?P<v>\d{3,6}(?: ?\d{1,4})?(?: ?[*＊]{2,8}){1,4} ?\d{2,4}|[*＊]{1,3}[\u4e00-\u9fff]{1,3}(?=[，,。；;\s]|$)"
+        r"|\d{4}(?:[ \-]\d{1,6}){2,4}|[A-Za-z0-9]+(?:下划线[A-Za-z0-9]+)+|[A-Za-z0-9][A-Za-z0-9_\-]{4,29}|@(?![了过着]|一下)[A-Za-z0-9_\-\u4e00-\u9fff]{2,30})" + _E)),
     ("id_number", re.compile(
         r"(?:护照|通行证|签证|军官证|驾驶证|驾照|回乡证|台胞证|澳[门門](?:居民)?身份[证證]|\bSSN|[Ss]ocial [Ss]ecurity (?:number|no\.?)"
         r"|\b[Pp]assport(?:\s*(?:[Nn]o\.?|[Nn]umber|#))?|(?<![A-Za-z])NHS\s*(?:[Nn]o\.?|[Nn]umber)|(?<![A-Za-z])NHS(?=\s*(?:号码|编号|号))"
@@ -383,6 +389,8 @@ _CUED: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"|警号|注册号|(?:原|出生)证编号"
         # a police case's number, as a claim's (受案编号A6501025200002024060031)
         r"|受案编号|立案编号|案件编号"
+        # a doctor's licence (醫生執照編號M-03127), as a practising certificate's
+        r"|执照(?:编号|号码|号)"
         # a platform's number for its rider, courier or driver (骑手编号MT8812047), as an employee's
         r"|(?:骑手|配送员|快递员|外卖员|司机)(?:编号|工号|ID)"
         # a vaccination certificate's and a death certificate's numbers; an inmate's number after the name
@@ -420,11 +428,13 @@ _PLATFORM_NAME = re.compile(
     r"|(?<![银行卡])账号(?:名字?)?叫(?!什么|啥)"
     # (用户“一只胖橘”投诉, 发帖，ID“老吴钓鱼去”: a platform's user, quoted right after 用户 or ID)
     r"|(?<![A-Za-z])ID(?=[“\"「『])|(?:(?<![终新老])用户|网友|楼主|发帖人)(?=[“\"「『][^”\"」』\n]{2,30}[”\"」』]\s*"
-    r"(?:投诉|发帖|留言|评价|评论|写道|说|反映|称|表示|提问|问|回复|私信|[：:（(]))"
+    r"(?:投诉|发帖|留言|评价|评论|点评|写道|说|反映|称|表示|提问|问|回复|私信|[：:（(]))"
+    # (商家回复“阿珍爱吃榴莲”：您好…: a reply to the quoted user, then what is said)
+    r"|回复(?=[“\"「『][^”\"」』\n]{2,30}[”\"」』]\s*[：:])"
     # (评价者海燕飞飞（青岛）：, Reviewer Dr_Xiaofan（洛杉矶）: a review site's reviewer, then the city in brackets)
     r"|(?:评价者|点评者|评论者|\bReviewer)\s*(?=[^\s“\"「『（(，,。]{3,20}[（(])"
     r"|(?<=人)昵称(?![是叫为:：和与及或、]|什么|啥|可以|随便|不))\s*"
-    r"(?:[“\"「『](?P<q>[^”\"」』\n]{1,30})[”\"」』]|(?P<u>[\u4e00-\u9fffA-Za-z0-9_\-]{2,20})(?=[，,。.；;！!？?\s（(]|$))")
+    r"(?:[“\"「『](?P<q>[^”\"」』\n]{1,30})[”\"」』]|(?P<u>[\u4e00-\u9fffA-Za-z0-9_\-]{2,20}[\U0001F300-\U0001FAFF\u2600-\u27BF]{0,3})(?=[，,。.；;！!？?\s（(]|$))")
 # 群昵称熊猫血_古丽, 微博用户名心理老师Echo: right after 昵称/用户名/网名, Chinese words joined to Latin letters or
 # by an underscore are a handle (no word and no name is written so; 用户名和密码, 昵称是什么 stay)
 _MIXED_HANDLE = re.compile(r"(?:昵称|用户名|网名|(?<![终新老])用户)(?:是|为|叫|[:：])?\s*"
@@ -803,6 +813,7 @@ def _birth_dates_of(norm: str, birth: str, id_span: tuple[int, int]) -> list[Spa
 # A masked value keeps what it does not mask (135****8821, 4401**********031X, 刘**): the rest still points to the
 # person, and a mask's shape says what the value was.
 _MASKED_PHONE = re.compile(r"(?<![\d*＊])1[3-9]\d[*＊]{4}\d{4}(?![\d*＊])")
+_ACCOUNT_BEFORE = re.compile(r"(?:账号|帐号|账户|帐户)\s*[:：]?\s*$")
 _MASKED_ID = re.compile(r"(?<![\d*＊])\d{4,6}[*＊]{6,10}\d{2,3}[\dXx](?![\d*＊])")
 
 
@@ -835,7 +846,9 @@ def _number_spans(norm: str) -> list[Span]:
             if label != "date_of_birth" or re.fullmatch(rf"{_DATE}", m.group("v")):
                 spans.append(Span(m.start("v"), m.end("v"), label))
     if "*" in norm or "＊" in norm:
-        spans += [Span(m.start(), m.end(), "phone") for m in _MASKED_PHONE.finditer(norm)]
+        # (账号139****2207: a payment account that is a masked mobile number is the account)
+        spans += [Span(m.start(), m.end(), "account" if _ACCOUNT_BEFORE.search(norm, max(0, m.start() - 8), m.start()) else "phone")
+                  for m in _MASKED_PHONE.finditer(norm)]
         spans += [Span(m.start(), m.end(), "id_number") for m in _MASKED_ID.finditer(norm)]
     grouped = [m for m in _ID_GROUPED_RE.finditer(norm) if _ID_DIGITS.fullmatch(re.sub(r"[ \-]", "", m.group()))]
     ids = list(_ID_RE.finditer(norm))
@@ -908,7 +921,7 @@ def _number_spans(norm: str) -> list[Span]:
     if "@" in norm:
         spans.extend(Span(m.start("h"), m.end("h"), "account") for m in _AT_DISPLAY_NAME.finditer(norm)
                      if (tag := _dict_tag(m.group("w")))[0] not in (None, *_NR_TAGS) and tag[1] >= _COMMON_WORD_FREQ)
-    if "昵称" in norm or "叫" in norm or "ID" in norm or "用户" in norm or "网友" in norm or "楼主" in norm or "发帖人" in norm or "评" in norm or "Reviewer" in norm:
+    if "昵称" in norm or "叫" in norm or "ID" in norm or "用户" in norm or "网友" in norm or "楼主" in norm or "发帖人" in norm or "评" in norm or "Reviewer" in norm or "回复" in norm:
         for m in _PLATFORM_NAME.finditer(norm):
             value = "q" if m.group("q") else "u"
             if not m.group(value).startswith(("什么", "啥", "这个", "那个")):
@@ -1131,6 +1144,8 @@ _KIN_WORDS = (
     r"|前任|前男友|前女友|前妻|前夫"
     # children by their rank (患者长子甘胜利、次女甘海燕)
     r"|长子|次子|三子|幼子|独子|养子|长女|次女|三女|幼女|独女|养女|大儿子|小儿子|二儿子|大女儿|小女儿|二女儿"
+    # brothers and sisters by their rank (二姐王淑珍, 老三王建军, 小五刘小燕; not 王小五, 张老三: a name or a nickname)
+    rf"|(?<![{_SINGLE_SURNAMES}])(?:老[二三四五六七八九]|小[二三四五六七八九](?![年月日号点时分岁个次])|[大二三四五六七]姐(?!夫)|[大二三四五六七]哥)"
 )
 _KIN_WORD_RE = re.compile(_KIN_WORDS)
 # 汪淑芬（19520918）, 李明(1988-05-12): a birth date in brackets right after a name (the date is the group v)
@@ -1138,6 +1153,17 @@ _BRACKETED_BIRTH_DATE = (r"(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01]
                          r"|(?:19|20)\d{2}[-./](?:0?[1-9]|1[0-2])[-./](?:0?[1-9]|[12]\d|3[01])")
 _LATIN_NAME_IN_BRACKETS = re.compile(r"\s*[（(]\s*(?P<v>[A-Z][A-Za-z'\-]+(?: [A-Z][A-Za-z'\-]+){1,3})\s*[)）]")
 _BIRTH_DATE_IN_BRACKETS = re.compile(rf"\s*[（(]\s*(?P<v>{_BRACKETED_BIRTH_DATE})\s*[)）]")
+# 老马（马德胜，1941-02-17）: how a care home calls someone, then the full name and the birth date in brackets
+_OLD_SURNAME_NAMED = re.compile(rf"[老小](?P<s>[{_SINGLE_SURNAMES}])\s*[（(]\s*(?P<n>(?P=s)[\u4e00-\u9fff]{{1,2}}?)"
+                                rf"\s*(?=[，,)）])")
+# 持卡人签名“黄伟”, 名字写成了“陈建国”，实际应为“陈建华”: a name quoted after what says it is one (and the
+# correction that follows it)
+_QUOTED_AS_NAME = re.compile(rf"(?:名字|姓名|签名|签字|署名)[^。；;！!？?\n“”\"「」]{{0,10}}?[“\"「](?P<n>(?:{_SURNAME_RE.pattern})[\u4e00-\u9fff]{{1,2}}?)[”\"」]")
+_QUOTED_CORRECTION = re.compile(rf"\s*[，,]?\s*(?:实际|其实|正确的?)?(?:应为|应该是|应是|是|改为|改成)[“\"「]"
+                                rf"(?P<n>(?:{_SURNAME_RE.pattern})[\u4e00-\u9fff]{{1,2}}?)[”\"」]")
+# 老孟家三儿子孟庆海: a family by its head's surname, before one of its members (not 老师家的孩子: a word)
+_OLD_SURNAME_HOME = re.compile(rf"老(?P<s>[{_SINGLE_SURNAMES}])家(?=的|[大小二三四五六七八九]?(?:儿子|女儿|媳妇|闺女|孩子|姑娘|小子|老[大二三四五六七八九]))")
+_BIRTH_DATE_AFTER_NAME = re.compile(rf"\s*[，,]\s*(?P<v>{_BRACKETED_BIRTH_DATE})\s*[)）]")
 _RELATION_CUE = re.compile(r"(?:其|之)(?:母亲|父亲|丈夫|妻子|儿子|女儿|母|父|妻|夫|子|女|兄|弟|姐|妹)\s*$")
 _KIN_CUE = re.compile(rf"(?:您好|你好|(?:{_KIN_WORDS})(?:叫|是|名叫)?)\s*$")
 # 我爸叫 / 我女儿名叫: what a relative is called is said as plainly as 我叫.
@@ -1476,7 +1502,8 @@ def _name_at(text: str, i: int, surname: str, clause: str, c0: int) -> Span | No
     role = not kin and bool(_ROLE_CUE.search(before))
     # (a surname that starts no ordinary word is as good as a weak cue: 禚海燕刚打完针, 斛建设下午…)
     weak = kin or role or bool(_WEAK_CUE.search(before)) or surname in _RARE_SURNAMES
-    if not strong and (before and before[-1] in _COUNTING
+    # (老三王建军, 小五刘小燕: a brother's or a sister's rank ends in a numeral, and is a kinship word)
+    if not strong and (before and before[-1] in _COUNTING and not _KIN_CUE.search(before)
                        or _FLOOR_BEFORE.search(before) and _TITLES.match(text, i + len(surname))):  # (2 楼护士站: a floor)
         return None  # 这张卡, 一张纸, 两条: a classifier, not a surname
     if not strong and (named := _NAMED_BY_TITLE.search(before)) and not (
@@ -1846,6 +1873,8 @@ _LATIN_AFTER_ROLE = re.compile(r"(?:(?:呼救|来电|报警|联系|申请|投诉
                                # a medical tourist, an assistant, a worker's workmate (俄罗斯客户Ekaterina Volkova,
                                # 助理Kevin Lam, 工友Lê Minh)
                                r"|客户|助理|工友|工人|雇员"
+                               # a patient's relative, as a record names them (病人…之女Ana Lopes, 其子Daniel Wong)
+                               r"|之(?:子|女|妻|夫|母|父)|其(?:母亲|父亲|丈夫|妻子|儿子|女儿|母|父|妻|夫|子|女)"
                                # a ship's crew, a player's own therapist (船员Rizal Santos, 私人理疗师Tiago)
                                r"|船员|海员|(?:理疗|治疗|康复|物理治疗)师"
                                # a fertility cycle's recipient and donor (受者Amanda Ng)
@@ -1855,7 +1884,13 @@ _LATIN_AFTER_ROLE = re.compile(r"(?:(?:呼救|来电|报警|联系|申请|投诉
 # mother as its register names it, a Cantonese self-introduction, a certificate's holder, a record's checker, a Malay
 # title; then a Latin name of up to four words
 _LATIN_AFTER_CUE = re.compile(r"(?:\bBaby of|\bB/O|我係|我系|兹证明|茲證明|(?:复核|復核|鉴定|鑑定|审核|審核)人\s*[:：]"
+                              # an appointment's or a visit's record opening with whom it is for (預約：Carlos
+                              # Ferreira於…), what the family call someone (家里人叫她Ana)
+                              r"|(?:^|(?<=[\n。；;]))\s*(?:预约|預約|复诊|覆診|覆诊|就诊|就診|随访|隨訪|来访|來訪|陪诊|陪診)\s*[:：]"
+                              r"|(?:叫|喊)[他她]"
                               r"|(?<![A-Za-z])(?:Puan|Encik|Cik|Tuan|Datin|Dato'?|Auntie|Uncle))\s*(?=[A-Z][a-z])")
+# Siti Nur Farhana（家里人叫她Ana）: a Latin name, then in brackets what someone calls the person
+_LATIN_BEFORE_CALLED = re.compile(r"(?<![A-Za-z])(?P<n>[A-Z][a-z]+(?: [A-Z][a-z]+){1,3})\s*[（(][\u4e00-\u9fff]{0,4}(?:叫|喊)[他她]")
 # Noraini binti Hassan, Muthu a/l Raman: a Malay or Indian Malaysian name, joined by bin/binti or a/l and a/p
 _MALAY_NAME = re.compile(r"(?<![A-Za-z])[A-Z][a-z]+(?: [A-Z][a-z]+)? (?:bin|binti|bt|a/l|a/p|s/o|d/o) [A-Z][a-z]+(?: [A-Z][a-z]+)?(?![A-Za-z])")
 # [12/3/24, 9:15 PM] Ah Boy: ok…: a chat export's speaker, after the time stamp in brackets
@@ -2445,6 +2480,9 @@ def _english_names(text: str) -> list[Span]:
         n = _LATIN_PERSON.match(text, m.end())
         if n and not _NOT_LATIN_NAMES.intersection(n.group().split()):
             out.append(Span(n.start(), n.end(), "name", True))
+    if "叫" in text or "喊" in text:
+        out += [Span(m.start("n"), m.end("n"), "name", True) for m in _LATIN_BEFORE_CALLED.finditer(text)
+                if not _NOT_LATIN_NAMES.intersection(m.group("n").split())]
     if " bin" in text or " a/" in text or " bt " in text or " s/o " in text or " d/o " in text:
         out += [Span(m.start(), m.end(), "name", True) for m in _MALAY_NAME.finditer(text)]
     if "[" in text:
@@ -2805,7 +2843,9 @@ _FAMOUS_PHYSICIANS = frozenset(["Zhong Nanshan", "Zhang Wenhong", "Li Lanjuan", 
                                + "扁鹊 华佗 张仲景 李时珍 孙思邈 皇甫谧 葛洪 王叔和 钱乙 叶天士 吴鞠通 南丁格尔 白求恩 "
                                "钟南山 张文宏 李兰娟 屠呦呦 林巧稚 吴孟超 梅兰芳 张孝骞 "
                                # and others a text holds up as an example: writers, athletes (史铁生, 苏炳添)
-                               "史铁生 余华 鲁迅 莫言 霍金 刘翔 苏炳添 姚明 郎平".split())
+                               "史铁生 余华 鲁迅 莫言 霍金 刘翔 苏炳添 姚明 郎平 "
+                               # scientists a report explains with, and a poster's models (孟德尔分离定律, 白求恩和雷锋)
+                               "孟德尔 达尔文 巴甫洛夫 弗洛伊德 希波克拉底 雷锋 焦裕禄".split())
 # 母亲越南籍: a nationality, which the dictionary tags as a name (越南籍 nr)
 _NATIONALITY = re.compile(r"[\u4e00-\u9fff]{1,4}籍")
 # Brands made of a surname and a word or a title (康师傅 noodles, 王老吉 tea, 马应龙 ointment, Dr. Martens boots):
@@ -3898,7 +3938,7 @@ _INITIALS = re.compile(r"(?:(?:白|夜|早|中|晚)班|大夜|小夜|姓名缩�
 # (李XX，男: a clerk's mask of Xs after the real surname, too)
 _MASKED_NAME = re.compile(f"(?<![*＊])(?:{_SURNAME_RE.pattern})(?:[*＊]{{1,3}}(?![*＊\\d])|(?:XX|xx|ＸＸ|××)(?![A-Za-z0-9]))")
 _STRONG_LABEL = re.compile(
-    r"(?:我叫|名叫|名字是|名字叫|姓名(?:是|为)?\s*[:：]?|联系人\s*[:：]?|(?:免贵|我|本人|[他她]|患者|病人|医生|大夫|医师|主任|护士|老师|师傅|那个|那位|一个|一位)姓(?!名)|(?<=[，,；;])姓(?=(?:" + _SURNAME_RE.pattern + r")(?:[，,。；;]|$))|[Nn]ame\s*(?:is|:|：)"
+    r"(?:我叫|名叫|名字是|名字叫|姓名(?:是|为)?\s*[:：]?|联系人\s*[:：]?|(?:免贵|我|本人|[他她]|患者|病人|医生|大夫|医师|主任|护士|老师|师傅|那个|那位|一个|一位|自己|自称)姓(?!名)|(?<=[，,；;])姓(?=(?:" + _SURNAME_RE.pattern + r")(?:[，,。；;]|$))|[Nn]ame\s*(?:is|:|：)"
     # 我的名字拼成了wang xiaoming, 姓名拼音：Zhang Wei
     r"|名字(?:被)?(?:拼|写|打)(?:成|作)了?(?=\s*[A-Za-z])|(?:姓名|名字)拼音(?:是|为)?\s*[:：]?(?=\s*[A-Za-z])"
     r"|(?:小名|乳名|大名|中文名|英文名|学名|曾用名|原名)(?:字)?(?:叫|是)?\s*[:：]?|(?:护照|英文|拼音)姓名\s*[:：]?(?=\s*[A-Z])|(?:收件人|收货人|(?:法定|委托)?代理人|监护人)\s*[:：]?|顾客\s*[:：]"
@@ -4190,9 +4230,24 @@ def _detect(text: str) -> tuple[Span, ...]:
         names += [Span(m.start("n"), m.end("n"), "name", False) for s in taken if s.label == "id_number"
                   and (m := _HOLDER_BEFORE_ID.search(norm, max(0, s.start - 10), s.start))
                   and _looks_like_a_name(m.group("n")) and not covered.overlaps(m.start("n"), m.end("n"))]
+    if "老" in norm and "家" in norm:
+        names += [Span(m.start("s"), m.end("s"), "name", False) for m in _OLD_SURNAME_HOME.finditer(norm)
+                  if _dict_tag(m.group()[:2])[0] is None and not covered.overlaps(m.start("s"), m.end("s"))]
+    if "（" in norm or "(" in norm:
+        names += [Span(m.start(g), m.end(g), "name", g == "n") for m in _OLD_SURNAME_NAMED.finditer(norm)
+                  if _given_ok(m.group("n")[1:]) for g in ("s", "n") if not covered.overlaps(m.start(g), m.end(g))]
+    if "名" in norm or "签" in norm:
+        for m in _QUOTED_AS_NAME.finditer(norm):
+            quoted = [m] + ([c] if (c := _QUOTED_CORRECTION.match(norm, m.end())) else [])
+            names += [Span(q.start("n"), q.end("n"), "name", True) for q in quoted
+                      if _given_ok(q.group("n")[1:]) and not covered.overlaps(q.start("n"), q.end("n"))]
     # 汪淑芬（19520918）: a date in brackets right after a name is that person's birth date
     births = [Span(m.start("v"), m.end("v"), "date_of_birth") for s in names if s.label == "name"
               and (m := _BIRTH_DATE_IN_BRACKETS.match(norm, s.end)) and not covered.overlaps(m.start("v"), m.end("v"))]
+    # (（马德胜，1941-02-17）: the name, then the birth date, in the same brackets)
+    births += [Span(m.start("v"), m.end("v"), "date_of_birth") for s in names if s.label == "name"
+               and norm[s.start - 1 : s.start] in ("（", "(") and (m := _BIRTH_DATE_AFTER_NAME.match(norm, s.end))
+               and not covered.overlaps(m.start("v"), m.end("v"))]
     # 陳志強（CHAN Chi Keung）: the same person's name in Latin letters, in brackets after it
     latin = [Span(m.start("v"), m.end("v"), "name", False) for s in names if s.label == "name"
              and (m := _LATIN_NAME_IN_BRACKETS.match(norm, s.end)) and not covered.overlaps(m.start("v"), m.end("v"))]
