@@ -153,6 +153,13 @@ SHAPES = {
     # session 68's second round: a nationality before a name with diacritics, a subject's code and initials
     "foreign_diacritics": "越南籍工人Trần Văn Phúc ",
     "code_initials": "受试者S05-021（LYQ）",
+    # session 69's first round: a sibling's rank before a name, a care home's 老马（马德胜，…）, a quoted name and
+    # its correction, masked card numbers and holders, a Latin name before what the family call the person
+    "sibling_rank": "老三王建军和小五",
+    "old_surname_named": "老马（马德胜，1941-02-17）",
+    "quoted_correction": "名字写成了“陈建国”，实际应为“陈建华”，",
+    "masked_account": "卡号6217 00** **** 4418，账户名*丽华，",
+    "latin_called": "Siti Nur Farhana（家里人叫她Ana）",
 }
 
 
