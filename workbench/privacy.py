@@ -330,7 +330,7 @@ _CUED: tuple[tuple[str, re.Pattern[str]], ...] = (
         # an insurer's member ID (Member ID XKJ884512307), an account like its policy
         r"|\b[Mm]ember\s*(?:ID|[Nn]o\.?|#)"
         # 参合证号: the rural cooperative scheme's card
-        r"|参合证|合作医疗证|这张卡|加V|加v|V信|v信"
+        r"|(?:合作医疗|新农合)证\s*证号|(?:家庭)?户编号|参合证|合作医疗证|这张卡|加V|加v|V信|v信"
         r"|薇信|威信|抖音|快手|小红书|微博|B站|b站|哔哩哔哩|bilibili|知乎|钉钉|飞书|推特|Twitter|twitter|Instagram"
         r"|instagram|Facebook|facebook|Telegram|telegram|WhatsApp|whatsapp|Skype|skype"
         # a user name in a system or an app (用户名是xiaoyu_mama, 用户dr_wang03 登录)
@@ -389,6 +389,9 @@ _CUED: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"|警号|注册号|(?:原|出生)证编号"
         # a police case's number, as a claim's (受案编号A6501025200002024060031)
         r"|受案编号|立案编号|案件编号"
+        # a Taiwan physician's certificate (醫師證書：醫字第034217號), a UK doctor's GMC number, a death or birth
+        # certificate's number by 证明书 alone (证明书编号K440112024000318)
+        r"|医师证书|(?<![A-Za-z])GMC\s*(?:no\.?|number|#)?|证明书(?:编号|号)"
         # a doctor's licence (醫生執照編號M-03127), as a practising certificate's
         r"|执照(?:编号|号码|号)"
         # a platform's number for its rider, courier or driver (骑手编号MT8812047), as an employee's
@@ -1070,6 +1073,8 @@ _STRONG_CUE = re.compile(
     # a record about one person, named first (进修医师登记：翁海燕，…; 健康险卡信息：计红，…)
     r"|[\u4e00-\u9fff]{0,4}(?:登记|材料|信息|名单|档案|评估|小结)|(?:转诊|会诊|转院|入院|出院|随访|交接)单)\s*[:：|｜]"
     r"|签约居民|参保人|投保人|被保人|受保人|报修人|申请人|经办人|(?:委托|法定)?代理人|监护人|借阅人"
+    # an insurance policy's beneficiary (原受益人梁国庆变更为其女…), a death register's deceased (死者陳淑芬，台胞)
+    r"|受益人|死者|逝者|亡者"
     # who takes the medicine, joins the rural scheme, is paid, is counselled (用药人高文静, 参合人高长生, 来访者和海燕)
     r"|用药人|服药人|参合人|收款人|开户人|持卡人|持证人|持照人|来访者"
     # a survey's household head and respondent (户主贺建军, 受访者贺建军对调查无异议)
@@ -1163,6 +1168,19 @@ _QUOTED_CORRECTION = re.compile(rf"\s*[，,]?\s*(?:实际|其实|正确的?)?(?:
                                 rf"(?P<n>(?:{_SURNAME_RE.pattern})[\u4e00-\u9fff]{{1,2}}?)[”\"」]")
 # 老孟家三儿子孟庆海: a family by its head's surname, before one of its members (not 老师家的孩子: a word)
 _OLD_SURNAME_HOME = re.compile(rf"老(?P<s>[{_SINGLE_SURNAMES}])家(?=的|[大小二三四五六七八九]?(?:儿子|女儿|媳妇|闺女|孩子|姑娘|小子|老[大二三四五六七八九]))")
+# 患者释慧明, 同寺释常静法师, 法号宏愿, 修女若瑟芬, 若望神父: a monk's or a nun's religious name, a sister's or a
+# priest's (not 解释, 稀释, 释放; not 这位神父)
+_RELIGIOUS_NAME = re.compile(r"(?<![解稀注诠阐保开冰消])(?P<a>释(?![放义然怀疑出迦])[\u4e00-\u9fff]{2})(?=法师|师父|[，,。；;（(、\s]|$)"
+                             r"|法号(?:是|为|叫)?\s*(?P<b>[\u4e00-\u9fff]{2})(?=[，,。；;（(、\s]|$)"
+                             r"|(?:修女|神父|修士|牧师|嬷嬷)(?P<c>[\u4e00-\u9fff]{2,4}?)(?=[（(，,。；;、\s]|因|由|陪|为|在|说|来)"
+                             r"|(?:^|(?<=[\n，,。；;：:]))(?P<d>[\u4e00-\u9fff]{2,3}?)(?=神父|修女|牧师)")
+# 米建国（户主，1961年9月）、贾桂兰（配偶，1963年2月）: a household's members, each with their place in it and when they
+# were born, in brackets
+_MEMBER_IN_BRACKETS = re.compile(rf"(?P<n>(?:{_SURNAME_RE.pattern})[\u4e00-\u9fff]{{1,2}}?)\s*[（(]\s*(?:户主|配偶|本人|{_KIN_WORDS})"
+                                 r"\s*(?:[，,]\s*(?P<v>(?:19|20)\d{2}\s*年\s*(?:0?[1-9]|1[0-2])\s*月(?:\s*(?:0?[1-9]|[12]\d|3[01])\s*[日号])?)\s*)?[)）]")
+# 工友杨志强（大伙都叫他强子）: a name, then in brackets what everyone calls the person
+_CALLED_IN_BRACKETS = re.compile(rf"(?P<n>(?:{_SURNAME_RE.pattern})[\u4e00-\u9fff]{{1,2}}?)\s*[（(][\u4e00-\u9fff]{{0,5}}?(?:叫|喊)[他她](?:做)?"
+                                 r"(?P<c>[\u4e00-\u9fff]{2,3}?)\s*[)）]")
 _BIRTH_DATE_AFTER_NAME = re.compile(rf"\s*[，,]\s*(?P<v>{_BRACKETED_BIRTH_DATE})\s*[)）]")
 _RELATION_CUE = re.compile(r"(?:其|之)(?:母亲|父亲|丈夫|妻子|儿子|女儿|母|父|妻|夫|子|女|兄|弟|姐|妹)\s*$")
 _KIN_CUE = re.compile(rf"(?:您好|你好|(?:{_KIN_WORDS})(?:叫|是|名叫)?)\s*$")
@@ -1877,6 +1895,8 @@ _LATIN_AFTER_ROLE = re.compile(r"(?:(?:呼救|来电|报警|联系|申请|投诉
                                r"|之(?:子|女|妻|夫|母|父)|其(?:母亲|父亲|丈夫|妻子|儿子|女儿|母|父|妻|夫|子|女)"
                                # a ship's crew, a player's own therapist (船员Rizal Santos, 私人理疗师Tiago)
                                r"|船员|海员|(?:理疗|治疗|康复|物理治疗)师"
+                               # a firm's foreign adviser or engineer (外方设备顾问Michael Brandt)
+                               r"|顾问|工程师|专家"
                                # a fertility cycle's recipient and donor (受者Amanda Ng)
                                r"|(?<![\u4e00-\u9fff])受者|(?<![\u4e00-\u9fff])供者)\s*[:：]?\s*"
                                r"(?=[A-Z][a-zà-öø-ÿ])")
@@ -1888,9 +1908,18 @@ _LATIN_AFTER_CUE = re.compile(r"(?:\bBaby of|\bB/O|我係|我系|兹证明|茲�
                               # Ferreira於…), what the family call someone (家里人叫她Ana)
                               r"|(?:^|(?<=[\n。；;]))\s*(?:预约|預約|复诊|覆診|覆诊|就诊|就診|随访|隨訪|来访|來訪|陪诊|陪診)\s*[:：]"
                               r"|(?:叫|喊)[他她]"
+                              # (US citizen Megan O'Connell: a nationality's citizen or national)
+                              r"|\b(?:citizen|national|resident)\s+"
                               r"|(?<![A-Za-z])(?:Puan|Encik|Cik|Tuan|Datin|Dato'?|Auntie|Uncle))\s*(?=[A-Z][a-z])")
+# A nationality in English (not a name in brackets after a name: Ingrid Larsen (Norwegian))
+_NATIONALITY_WORDS = ("(?:Norwegian|Swedish|Danish|Finnish|German|French|British|English|Scottish|Irish|Welsh|American|Canadian"
+                      "|Australian|Italian|Spanish|Portuguese|Brazilian|Mexican|Russian|Ukrainian|Polish|Dutch|Belgian|Swiss"
+                      "|Austrian|Greek|Turkish|Japanese|Korean|Chinese|Vietnamese|Thai|Indian|Pakistani|Filipino|Filipina"
+                      "|Indonesian|Malaysian|Singaporean|Nigerian|Kenyan|Egyptian|Israeli|Iranian|New Zealander)")
 # Siti Nur Farhana（家里人叫她Ana）: a Latin name, then in brackets what someone calls the person
-_LATIN_BEFORE_CALLED = re.compile(r"(?<![A-Za-z])(?P<n>[A-Z][a-z]+(?: [A-Z][a-z]+){1,3})\s*[（(][\u4e00-\u9fff]{0,4}(?:叫|喊)[他她]")
+_LATIN_BEFORE_CALLED = re.compile(r"(?<![A-Za-z])(?P<n>[A-Z][a-z]+(?: [A-Z][a-z']+){1,3})\s*[（(](?:[\u4e00-\u9fff]{0,4}(?:叫|喊)[他她]"
+                                  # Ingrid Larsen (Norwegian), Siti Rahayu（印尼籍）: a nationality in brackets
+                                  rf"|(?:{_NATIONALITY_WORDS}|[\u4e00-\u9fff]{{1,4}}籍)(?:[)）]\s*[，,]|[，,]))")
 # Noraini binti Hassan, Muthu a/l Raman: a Malay or Indian Malaysian name, joined by bin/binti or a/l and a/p
 _MALAY_NAME = re.compile(r"(?<![A-Za-z])[A-Z][a-z]+(?: [A-Z][a-z]+)? (?:bin|binti|bt|a/l|a/p|s/o|d/o) [A-Z][a-z]+(?: [A-Z][a-z]+)?(?![A-Za-z])")
 # [12/3/24, 9:15 PM] Ah Boy: ok…: a chat export's speaker, after the time stamp in brackets
@@ -2480,7 +2509,7 @@ def _english_names(text: str) -> list[Span]:
         n = _LATIN_PERSON.match(text, m.end())
         if n and not _NOT_LATIN_NAMES.intersection(n.group().split()):
             out.append(Span(n.start(), n.end(), "name", True))
-    if "叫" in text or "喊" in text:
+    if "(" in text or "（" in text:
         out += [Span(m.start("n"), m.end("n"), "name", True) for m in _LATIN_BEFORE_CALLED.finditer(text)
                 if not _NOT_LATIN_NAMES.intersection(m.group("n").split())]
     if " bin" in text or " a/" in text or " bt " in text or " s/o " in text or " d/o " in text:
@@ -3801,7 +3830,7 @@ _VIETNAMESE_NAME = re.compile("(?:阮|黎|陈|范|黄|潘|武|裴|丁|吴|邓|�
 _BRACKETED_AFTER = re.compile(r"\s*[（(]\s*(?P<n>[\u4e00-\u9fff]{2,4}|[A-Z][a-z]+(?: [A-Z][a-z]+){0,2}|[\uac00-\ud7a3]{2,4}"
                               r"|[\u3041-\u3096]{2,6}|[\u30a1-\u30fa]{2,6})\s*[)）]")
 _HANGUL_BEFORE_NAME = re.compile(r"(?<![\uac00-\ud7a3])(?P<n>[\uac00-\ud7a3]{2,4})(?=\s*[（(])")
-_NOT_A_BRACKETED_NAME = re.compile(rf"^(?:{_KIN_WORDS}|妈|爸|患者|病人|本人|家属|男|女|已故|已婚|未婚|化名|音译|英文名|中文名)$")
+_NOT_A_BRACKETED_NAME = re.compile(rf"^(?:{_KIN_WORDS}|{_NATIONALITY_WORDS}|妈|爸|患者|病人|本人|家属|男|女|已故|已婚|未婚|化名|音译|英文名|中文名)$")
 
 
 def _looks_like_a_name(words: str) -> bool:
@@ -4230,6 +4259,20 @@ def _detect(text: str) -> tuple[Span, ...]:
         names += [Span(m.start("n"), m.end("n"), "name", False) for s in taken if s.label == "id_number"
                   and (m := _HOLDER_BEFORE_ID.search(norm, max(0, s.start - 10), s.start))
                   and _looks_like_a_name(m.group("n")) and not covered.overlaps(m.start("n"), m.end("n"))]
+    if "释" in norm or "法号" in norm or "修女" in norm or "神父" in norm or "修士" in norm or "牧师" in norm or "嬷嬷" in norm:
+        names += [Span(m.start(g), m.end(g), "name", True) for m in _RELIGIOUS_NAME.finditer(norm)
+                  for g in "abcd" if m.group(g) and not covered.overlaps(m.start(g), m.end(g))
+                  and not _KIN_WORD_RE.search(m.group(g)) and (g in "cd" or _dict_tag(m.group(g))[1] < _COMMON_WORD_FREQ)
+                  and not re.match(r"[这那每哪该此一两几各本我你他她们来去为在给说的和与是也都到请会要把被让]", m.group(g))]
+    if "（" in norm or "(" in norm:
+        names += [Span(m.start(g), m.end(g), "name", True) for m in _CALLED_IN_BRACKETS.finditer(norm)
+                  if _looks_like_a_name(m.group("n")) for g in "nc" if not covered.overlaps(m.start(g), m.end(g))]
+        for m in _MEMBER_IN_BRACKETS.finditer(norm):
+            if _looks_like_a_name(m.group("n")):
+                if not covered.overlaps(m.start("n"), m.end("n")):
+                    names.append(Span(m.start("n"), m.end("n"), "name", True))
+                if m.group("v") and not covered.overlaps(m.start("v"), m.end("v")):
+                    names.append(Span(m.start("v"), m.end("v"), "date_of_birth"))
     if "老" in norm and "家" in norm:
         names += [Span(m.start("s"), m.end("s"), "name", False) for m in _OLD_SURNAME_HOME.finditer(norm)
                   if _dict_tag(m.group()[:2])[0] is None and not covered.overlaps(m.start("s"), m.end("s"))]
