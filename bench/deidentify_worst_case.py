@@ -160,6 +160,10 @@ SHAPES = {
     "quoted_correction": "名字写成了“陈建国”，实际应为“陈建华”，",
     "masked_account": "卡号6217 00** **** 4418，账户名*丽华，",
     "latin_called": "Siti Nur Farhana（家里人叫她Ana）",
+    # session 69's second round: religious names, a household's members in brackets, what everyone calls someone
+    "religious": "患者释慧明，修女若瑟芬陪同，若望神父",
+    "household": "米建国（户主，1961年9月）、",
+    "called_in_brackets": "杨志强（大伙都叫他强子）",
 }
 
 

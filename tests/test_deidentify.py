@@ -94,6 +94,8 @@ HELDOUT71 = REPO / "annotations" / "deid_heldout71.jsonl"
 HELDOUT72 = REPO / "annotations" / "deid_heldout72.jsonl"
 HELDOUT73 = REPO / "annotations" / "deid_heldout73.jsonl"
 HELDOUT74 = REPO / "annotations" / "deid_heldout74.jsonl"
+HELDOUT75 = REPO / "annotations" / "deid_heldout75.jsonl"
+HELDOUT76 = REPO / "annotations" / "deid_heldout76.jsonl"
 
 # --- medicine is not a name -----------------------------------------------------------------------
 
@@ -3920,3 +3922,72 @@ def test_the_seventy_fourth_held_out_set():
     assert sc.overlap["all"].recall >= 0.92, sc.misses
     assert sc.overlap["all"].precision >= 0.97, sc.false_alarms
     assert len(_rows(HELDOUT74)) >= 55
+
+
+# Session 69's second round (from heldout75-76), each with the ordinary text beside it that must stay
+SESSION_69_SECOND_FOUND = [
+    ("原受益人梁国庆变更为其女", "原受益人[姓名]变更为其女"),
+    ("死者陳淑芬，台胞", "死者[姓名]，台胞"),
+    ("合作医疗证　证号130627031800426　户主", "合作医疗证　证号[账号]　户主"),
+    ("户编号1306270318004，2024年度参合", "户编号[账号]，2024年度参合"),
+    ("醫師證書：醫字第034217號　本次", "醫師證書：[编号]　本次"),
+    ("Reviewed by Dr Priya Raman (GMC no. 7061234);", "Reviewed by Dr [姓名] (GMC no. [编号]);"),
+    ("证明书编号K440112024000318，直接死因", "证明书编号[编号]，直接死因"),
+    ("外方设备顾问Michael Brandt与翻译", "外方设备顾问[姓名]与翻译"),
+    ("US citizen Megan O'Connell, SSN", "US citizen [姓名], SSN"),
+    ("Ingrid Larsen (Norwegian), passport", "[姓名] (Norwegian), passport"),
+    ("患者释慧明，男，俗名邓国强", "患者[姓名]，男，俗名[姓名]"),
+    ("同寺释常静法师，联系电话", "同寺[姓名]法师，联系电话"),
+    ("知客师法号宏愿，代为签署", "知客师法号[姓名]，代为签署"),
+    ("由修女若瑟芬陪同来诊", "由修女[姓名]陪同来诊"),
+    ("若望神父为患者行病人傅油礼", "[姓名]神父为患者行病人傅油礼"),
+    ("米建国（户主，1961年9月）、贾桂兰（配偶，1963年2月）", "[姓名]（户主，[出生日期]）、[姓名]（配偶，[出生日期]）"),
+    ("工友杨志强（大伙都叫他强子）证实", "工友[姓名]（大伙都叫他[姓名]）证实"),
+]
+SESSION_69_SECOND_KEPT = [
+    "请解释一下，稀释后释放，释放出来",
+    "这位神父说，修女们在，每位牧师来",
+    "病人傅油礼在病房举行",
+    "Made in New York (American) style",
+    "Tan Tock Seng (Hospital), Singapore",
+    "证明书已盖章",
+    "要求術前請神父來祝福",
+]
+
+
+@pytest.mark.parametrize("text, expected", SESSION_69_SECOND_FOUND, ids=[c[0][:8] for c in SESSION_69_SECOND_FOUND])
+def test_session_69_second_round_names_and_numbers(text, expected):
+    assert deidentify(text)[0] == expected
+
+
+@pytest.mark.parametrize("text", SESSION_69_SECOND_KEPT)
+def test_session_69_second_round_look_alikes_are_kept(text):
+    assert deidentify(text)[0] == text
+
+
+def test_the_seventy_fifth_held_out_set():
+    """Written blind in session 69 (medical insurance claim forms, an IVF centre's couple files, a kindergarten's
+    allergy list, a death certificate register, a clinic's English records for foreigners). Labels changed: none.
+    First contact (fb71a00) and held out from the session's first round (1ade113): P/R 1.000/0.825. Its misses gave:
+    受益人 and 死者 as cues, 证明书编号 and a GMC number as other, US citizen before a Latin name, a Latin name before a
+    nationality in brackets (Ingrid Larsen (Norwegian)). Then P/R 1.000/0.893; left: given names alone (子轩自述,
+    雨桐要求, Hoa请于, Megan's), a kindergarten class before a pupil (大二班唐一诺), 阿木（彝族）, 家属潘永年持, 敖科员."""
+    sc = score(_rows(HELDOUT75))
+    assert sc.overlap["all"].recall >= 0.87, sc.misses
+    assert sc.overlap["all"].precision >= 0.97, sc.false_alarms
+    assert len(_rows(HELDOUT75)) >= 55
+
+
+def test_the_seventy_sixth_held_out_set():
+    """Written blind in session 69 (video consultation transcripts with names said aloud and e-mails spelt out, factory
+    injury reports, rural cooperative scheme cards and claims, Taiwan clinic records, monks', nuns' and priests'
+    visits). Labels changed: none. First contact (fb71a00) and held out from the session's first round (1ade113): P/R
+    0.961/0.793. Its misses gave: religious names (释慧明, 法号宏愿, 修女若瑟芬, 若望神父), a household's members with
+    their place and birth month in brackets, 杨志强（大伙都叫他强子）, a rural scheme's card and household numbers,
+    醫師證書, 顾问 before a Latin name, 傅油礼 (a sacrament). Then P/R 0.967/0.957; left: an e-mail spelt out letter by
+    letter (q i h a i y a n 八六 at 163 点 com), 海燕 addressed alone, 长子国庆, 陳阿嬤, 健保卡號 (record_number by the
+    rules, account by its writer), 设备编号 and 长垣市 taken."""
+    sc = score(_rows(HELDOUT76))
+    assert sc.overlap["all"].recall >= 0.93, sc.misses
+    assert sc.overlap["all"].precision >= 0.95, sc.false_alarms
+    assert len(_rows(HELDOUT76)) >= 55
