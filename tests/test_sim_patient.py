@@ -2476,6 +2476,50 @@ def test_session_68_held_out_rules(folder, case_id, doctor, facts):
     assert asked_facts(_cases_in(folder)[case_id], doctor) == facts
 
 
+# Written blind in session 69 (tests/data/cases_s69, cases_s69b), by writers who never saw the code: two sets of four cases
+# and 96 questions. The first: a warehouse worker's cauda equina syndrome, a frightened young woman's ectopic pregnancy, a
+# student's meningitis told by his roommate, a father's baby with pyloric stenosis. The second: a shepherd's brucellosis,
+# a teenage girl's diabetic ketoacidosis told by her mother in Shanghainese, a retired teacher's giant-cell arteritis in
+# traditional characters, a bartender's quinsy. First contact (main fb71a00): 77/96 (terse 20/20, combined 10/16, negated
+# 10/12, synonyms 10/20, absent 12/12, traps 15/16) and 76/96 (terse 20/20, combined 13/16, negated 11/12, synonyms 7/20,
+# absent 10/12, traps 15/16). Their misses gave everyday words and patterns (红疙瘩, 应你 知道你是谁, 手指头脚指头 热乎,
+# 一压 褪掉, 那个没来, 妇科毛病, 疼在哪, 流过产, 拍过片 早先…毛病, 水枪 呲出, 脑门…小窝 塌下去, 嚷着要, 机灵 哭…力气,
+# 烂水果 一股…味, 撑开 嘴…张, 过东西 唾沫, 下颌角, 含着…土豆 听得清, 往年 一年…几回, 枕头…疼, 额角 蚯蚓, 生锈 举过头,
+# 吃不香 人…发虚 (发虚 alone no longer blurred sight), 下面那俩, 下崽 空手, 灌了铅, 打过什么针, 查没查过, 大小便 验孕棒
+# 讲话 唾沫 body check; 遲) and rules: a 他 or 她 that opens a question before others are named is the patient (她多大了，
+# 家里有没有人…); 老婆孩子 and 外公的… are other people; a word that stands for two facts' keywords (大小便) asks both; a
+# fact about neighbours or classmates yields to the patient's own where the question names no one (还没抽血查过布病吧);
+# 最近一次 … 是什么时候 asks no onset across a longer gap. No data changed.
+S69 = REPO / "tests" / "data" / "cases_s69"
+S69B = REPO / "tests" / "data" / "cases_s69b"
+
+
+@pytest.mark.parametrize(("folder", "least"), [(S69, 0.93), (S69B, 0.96)], ids=["s69", "s69b"])
+def test_rule_patient_on_the_session_69_cases(folder, least):
+    right, total = _blind_set_score(folder)
+    assert total == 96 and right / total >= least
+
+
+@pytest.mark.parametrize(("folder", "case_id", "doctor", "facts"), [
+    (S69, "meningitis-roommate", "你喊他名字，他能马上应你吗？", ("mental",)),
+    (S69, "cauda-equina-warehouse", "大小便都咋样", ("urine", "stool")),
+    (S69, "ectopic-scared", "之前没流过产吧", ("no-prior-preg",)),
+    (S69, "pyloric-stenosis-dad", "宝宝脑门上那个小窝是不是塌下去了？", ("fontanelle",)),
+    (S69B, "dka-teen-girl", "她多大了，家里有没有人有糖尿病？", ("age", "family-history")),
+    (S69B, "brucellosis-shepherd", "还没抽血查过布病吧？", ("no-test",)),
+    (S69B, "brucellosis-shepherd", "家里老婆孩子有没有发烧的？", ()),
+    (S69B, "quinsy-bartender", "最近一次 body check 是什么时候？", ()),
+    (S69B, "gca-retired-teacher", "最近人是不是发虚？", ("fatigue-weight",)),
+    # what the words and the rules above must not take
+    (S69B, "brucellosis-shepherd", "邻居家有没有人得过布病？", ("neighbors",)),
+    (S69B, "dka-teen-girl", "她外公多大岁数查出来的糖尿病？", ("family-history",)),
+    (S69B, "gca-retired-teacher", "看东西发不发虚？", ("vision",)),
+    (S69B, "quinsy-bartender", "嗓子疼是什么时候开始的？", ("onset",)),
+])
+def test_session_69_rules(folder, case_id, doctor, facts):
+    assert asked_facts(_cases_in(folder)[case_id], doctor) == facts
+
+
 def test_session_61_dialect_words_are_read_as_mandarin_only_in_a_turn_that_speaks_them():
     """好攰, 瞓 and 揸 mark a Cantonese turn, 里向 and 一记头 a Shanghainese one; a Mandarin turn keeps 行路, 好似, 里厢."""
     from workbench.simulate.matching import _mandarin

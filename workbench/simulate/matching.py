@@ -421,7 +421,10 @@ _ABOUT_OTHERS = re.compile(r"(家里|家中|家人)的?(大人|老人)|(家里|�
                            r"|(?:你|您|他|她)们?的?(?:队里|队上|班上|班里|托班里?|幼儿园里?)[^，,。？?]{0,10}"
                            r"(?:别的|其他|其它|那几个|那些|几个)[^，,。？?]{0,6}(?:孩子|小孩|小朋友|同学|队友|队员|人)"
                            # 你们两口子或者爷爷奶奶那辈: a child's parents and grandparents, asked about as a family
-                           r"|(?:你们|您们)两口子|(?:爷爷|奶奶|姥姥|姥爷|外公|外婆|父母|爹妈)那一?辈"
+                           # 家里老婆孩子有没有发烧的: the patient's wife and children
+                           r"|(?:老婆|媳妇|老公|爱人)(?:和|跟)?(?:孩子|娃娃?|小孩)"
+                           # 外公的血糖现在控制得怎么样: a grandparent's own (not 爷爷 or 奶奶, said to an older patient)
+                           r"|(?:^|(?<=[，,。？?！!\s]))(?:外公|外婆|姥姥|姥爷)的|(?:你们|您们)两口子|(?:爷爷|奶奶|姥姥|姥爷|外公|外婆|父母|爹妈)那一?辈"
                            # 你那工友眼睛也崩着了吗: the one who was with the patient
                            r"|(你|您)(那|那个|那位|那两个|那几个|那俩)(工友|同事|同学|朋友|室友|邻居|师傅|同伴|伙计)"
                            # 你家大宝以前也这样咳过吗: a child's brother or sister
@@ -521,7 +524,9 @@ def _asked_of_the_patient_first(before: str) -> str:
     (您多大岁数，家里老人有没有心脏病: the age is asked), or nothing."""
     lead = before[: max(before.rfind("，"), before.rfind(","), -1) + 1]
     # (身上有没有淤青，家里有没有人…: a lead that names no one at all is asked of the patient too)
-    named = _SECOND_PERSON.match(lead.strip()) or not re.search(r"[他她]|" + _KIN.pattern, lead)
+    # (她多大了，家里有没有人…: a 他 or 她 that opens the question, before anyone else is named, is the patient's)
+    named = (_SECOND_PERSON.match(lead.strip()) or not re.search(r"[他她]|" + _KIN.pattern, lead)
+             or re.match(r"\s*[他她](?!们)", lead) is not None and not _KIN.search(lead))
     if lead and named and _QUESTION_CUES.search(lead) and not _ABOUT_OTHERS.search(lead):
         return lead
     return ""
@@ -758,7 +763,7 @@ _PER_DAY = re.compile(r"(?<=一天|每天|每日)([^，,。？?！!]{0,12}?)(多
 _ONE_TIME = re.compile(r"(?<=一次)([^，,。？?！!]{0,12}?)(多久|多长时间|几个?小时)")
 # 最后一次吃东西是什么时候, 上次打破伤风是哪年: when the last of something was, which that something's fact tells
 _LAST_WORDS = ("最后一次", "上一次", "上次", "末次", "最近一次", "上一顿", "最后一顿")
-_LAST_WHEN = re.compile("((?:" + "|".join(_LAST_WORDS) + r")[^，,。？?！!]{0,12}?)(?:什么时候|啥时候|几点|哪天|哪年)")
+_LAST_WHEN = re.compile("((?:" + "|".join(_LAST_WORDS) + r")[^，,。？?！!]{0,16}?)(?:什么时候|啥时候|几点|哪天|哪年)")
 # 下回打疫苗是啥时候, 下次复查几号: when something is to come, which no fact about the past tells
 _NEXT_WORDS = ("下回", "下次", "下一次", "下一回", "下趟", "下一趟")
 _NEXT_WHEN = re.compile("((?:" + "|".join(_NEXT_WORDS) + r")[^，,。？?！!]{0,12}?)(?:什么时候|啥时候|几点|哪天|几号|哪年)")
@@ -1220,8 +1225,8 @@ def _of_the_other_parent(case: Case, fact: Fact, doctor_text: str) -> bool:
 # Traditional characters the shared table (workbench.annotate.zh_variants) leaves out, met in session 64's blind sets
 # (妳幾歲, 襯衫, 鍵盤, 牽到, 變得像蠟, 烏龍茶, 有辦法闔眼), and in session 65's (螞蟻爬, 排便還順嗎, 上課, 當時, 繞圈圈, 睏), and in session 66's (丟臉).
 # One character for one, as there.
-_MORE_TRADITIONAL = str.maketrans(dict(zip("妳襯鍵牽變蠟烏龍辦闔擺搖軟彈纏墊擊盤爛燉釦鈕國園場塊學悶極灣當睏禮稅紮紺緒繞纖職葉螞蟻衝規課蹤連進遺釘離順馬丟",
-                                           "你衬键牵变蜡乌龙办阖摆摇软弹缠垫击盘烂炖扣钮国园场块学闷极湾当困礼税扎绀绪绕纤职叶蚂蚁冲规课踪连进遗钉离顺马丢",
+_MORE_TRADITIONAL = str.maketrans(dict(zip("妳襯鍵牽變蠟烏龍辦闔擺搖軟彈纏墊擊盤爛燉釦鈕國園場塊學悶極灣當睏禮稅紮紺緒繞纖職葉螞蟻衝規課蹤連進遺釘離順馬丟遲",
+                                           "你衬键牵变蜡乌龙办阖摆摇软弹缠垫击盘烂炖扣钮国园场块学闷极湾当困礼税扎绀绪绕纤职叶蚂蚁冲规课踪连进遗钉离顺马丢迟",
                                            strict=True)))
 
 
@@ -1257,6 +1262,9 @@ def asked_facts(case: Case, doctor_text: str) -> tuple[str, ...]:
     if len(asked) > 1 and not _proxied(case.opening or "") and not _NAMES_SOMEONE.search(q):
         # 之前没有验过甲状腺吧: the patient's own thyroid, not the illness of the mother (我妈妈…) keyed 甲状腺 too
         asked = [f for f in asked if not _of_a_relative(f)]
+    if len(asked) > 1 and not _OTHER_PEOPLE.search(q):
+        # 还没抽血查过布病吧: the patient's own test, not the neighbour's brucellosis keyed 布病 too
+        asked = [f for f in asked if not _OF_NEIGHBOURS.match(f.fact)]
     canonical = _canonical_question_words(_HOW_FAR.sub("范围", _PLACE_OF_ANOTHER.sub("哪", q)))  # (往哪儿窜 is no place asked)
     asked = [f for f in asked if not _topic_of_a_time_question(f, evidence, asked, canonical, case.opening)]
     asked = [f for f in asked if not _medicine_of_another_time(f, evidence[f.id], canonical,
@@ -1281,6 +1289,13 @@ def asked_facts(case: Case, doctor_text: str) -> tuple[str, ...]:
                  if not _only_measured(f, evidence[f.id], canonical, [evidence[g.id] for g in asked if g is not f])
                  and not _modifies_another(f, evidence[f.id], canonical,
                                            (evidence[g.id] for g in asked if g is not f)))
+
+
+# A fact about people around the patient who are no relatives (邻居家也有人得过布病; not 同事说脖子变粗, the patient's
+# own neck that a colleague saw), and the words that name such people
+_PEOPLE_AROUND = r"邻居|同事|同学|室友|工友|老乡|朋友|周围|村里|身边|同村"
+_OF_NEIGHBOURS = re.compile(r"(?:" + _PEOPLE_AROUND + r")[^，,。；;说讲看觉]{0,4}(?:也|都|有人|得过|得了|患)")
+_OTHER_PEOPLE = re.compile(_PEOPLE_AROUND + r"|别人|其他人|有人|有谁|谁|大家|一起")
 
 
 def _of_a_relative(fact: Fact) -> bool:
@@ -1360,10 +1375,12 @@ def _only_standing_for_anothers(evidence: frozenset[str], question: str, others:
         return False
     found = everyday_sources(question)
     for w in words:
-        spans = [said for said, standard in found if w in standard]
+        spans = [(said, standard) for said, standard in found if w in standard]
         # (the keyword is most of what is said: 撞 of 撞到, not 药 of 药是不是最近没吃, which stands for a missed dose)
         # (or is part of the keyword: 降糖 of 降糖药, which stands for 糖尿病 but asks the medicine)
-        if not spans or not all(any(k in said and 2 * len(k) >= len(said) or said in k for k in keys) for said in spans):
+        # (not a word that stands for both: 大小便 asks the stool as well as the urine)
+        if not spans or not all(any((k in said and 2 * len(k) >= len(said) or said in k) and k not in standard
+                                    for k in keys) for said, standard in spans):
             return False
     return True
 
