@@ -2520,6 +2520,42 @@ def test_session_69_rules(folder, case_id, doctor, facts):
     assert asked_facts(_cases_in(folder)[case_id], doctor) == facts
 
 
+# Written blind in session 69 too (tests/data/cases_s69c, cases_s69d), by other writers who never saw the code, and measured
+# before any rule was made from them: the held-out check of the round above. The first: a woman's rhabdomyolysis after a
+# spin class, a Sichuan toddler's measles without vaccines, a diabetic woman's heart attack played down, an old boatman's
+# COPD flare in Chongqing speech. The second: a man's anaphylaxis to peanut sauce at a hotpot, a Shanghainese mother's
+# infant breathing fast, a widower who cannot sleep (and thinks of dying), a Guangxi woman's knee after an injection in
+# Cantonese. Before that round (main fb71a00) and after it (20b1a48) alike: 80/96 (terse 20/20, combined 12/16, negated
+# 12/12, synonyms 9/20, absent 12/12, traps 15/16) and 80/96 (terse 20/20, combined 13/16, negated 11/12, synonyms 10/20,
+# absent 12/12, traps 14/16). Their misses gave everyday words and patterns (踩车 蹬了, 管住嘴 瘦身, 整两杯, 防疫站 那些针,
+# 口里头 颊子 小米粒, 赶场 吃酒席, 腮帮子 耳朵根, 心窝子 石头…坠, 爬…楼 接不上趟, 多少个年头, 咳出来的东西, 带不带血,
+# 上下两片 腊肠 眯成一条缝, 呲的小瓶子, 一吸一瘪, 不在这世上 一走了之, 备下, 奔头, 吃着什么药, 伤害过自己, 家里还有谁,
+# 膝头 掂, 督过嘢, 落床 行两步, 买啲嘢食; 菸 read as 烟) and one rule: a brother, a sister or a grown child named bare at a
+# clause's start and spoken of (哥哥现在好了没有, 闺女在深圳做什么工作) is another person. 93/96 and 91/96. No data changed.
+S69C = REPO / "tests" / "data" / "cases_s69c"
+S69D = REPO / "tests" / "data" / "cases_s69d"
+
+
+@pytest.mark.parametrize(("folder", "least"), [(S69C, 0.96), (S69D, 0.94)], ids=["s69c", "s69d"])
+def test_rule_patient_on_the_session_69_held_out_cases(folder, least):
+    right, total = _blind_set_score(folder)
+    assert total == 96 and right / total >= least
+
+
+@pytest.mark.parametrize(("folder", "case_id", "doctor", "facts"), [
+    (S69C, "rhabdo-spin-class", "那天踩车踩得猛不猛？", ("class",)),
+    (S69C, "mi-diabetic-downplaying", "您自己抽菸嗎？", ("no-smoke",)),
+    (S69C, "copd-flare-boatman", "痰多不多，带不带血？", ("sputum", "no-blood")),
+    (S69D, "widower-cant-sleep", "闺女在深圳做什么工作？", ()),
+    (S69D, "knee-after-injection-guangxi", "你自己有冇去药房买啲嘢食过？", ("self-meds",)),
+    # what the words and the rule above must not take
+    (S69C, "rhabdo-spin-class", "蹬车那会儿中途往肚子里灌了多少？", ("water",)),
+    (S69D, "widower-cant-sleep", "您现在做什么工作？", ("age",)),
+])
+def test_session_69_held_out_rules(folder, case_id, doctor, facts):
+    assert asked_facts(_cases_in(folder)[case_id], doctor) == facts
+
+
 def test_session_61_dialect_words_are_read_as_mandarin_only_in_a_turn_that_speaks_them():
     """好攰, 瞓 and 揸 mark a Cantonese turn, 里向 and 一记头 a Shanghainese one; a Mandarin turn keeps 行路, 好似, 里厢."""
     from workbench.simulate.matching import _mandarin

@@ -398,6 +398,9 @@ _ABOUT_OTHERS = re.compile(r"(家里|家中|家人)的?(大人|老人)|(家里|�
                            # 舅舅肝硬化是几岁过世的: an uncle or an aunt named bare, at a clause's start (not 伯伯, 叔叔 or
                            # 爷爷, said to an older patient: 伯伯今年几多岁)
                            r"|(?:^|(?<=[，,。？?！!\s]))(?:舅舅|舅妈|姑姑|姑妈|婶婶|姨妈|小姨|小舅)(?![们，,、\s你您])"
+                           # 哥哥现在好了没有, 闺女在深圳做什么工作: a brother, a sister or a grown child named bare at a
+                           # clause's start and spoken of (not 哥哥，你… or 闺女你…, the one spoken to)
+                           r"|(?:^|(?<=[，,。？?！!\s]))(?:哥哥|姐姐|弟弟|妹妹|闺女|女儿|儿子)(?=[在现还是的也有])"
                            # 你母亲身体吃得消吗: a relative's own health asked
                            r"|(?:你|您)的?(?:母亲|父亲|妈妈|爸爸|老妈|老爸|婆婆|公公|岳母|岳父|丈母娘|老丈人)身体"
                            # 那个女生几岁: the one the patient met, named at a clause's start
@@ -1225,8 +1228,8 @@ def _of_the_other_parent(case: Case, fact: Fact, doctor_text: str) -> bool:
 # Traditional characters the shared table (workbench.annotate.zh_variants) leaves out, met in session 64's blind sets
 # (妳幾歲, 襯衫, 鍵盤, 牽到, 變得像蠟, 烏龍茶, 有辦法闔眼), and in session 65's (螞蟻爬, 排便還順嗎, 上課, 當時, 繞圈圈, 睏), and in session 66's (丟臉).
 # One character for one, as there.
-_MORE_TRADITIONAL = str.maketrans(dict(zip("妳襯鍵牽變蠟烏龍辦闔擺搖軟彈纏墊擊盤爛燉釦鈕國園場塊學悶極灣當睏禮稅紮紺緒繞纖職葉螞蟻衝規課蹤連進遺釘離順馬丟遲",
-                                           "你衬键牵变蜡乌龙办阖摆摇软弹缠垫击盘烂炖扣钮国园场块学闷极湾当困礼税扎绀绪绕纤职叶蚂蚁冲规课踪连进遗钉离顺马丢迟",
+_MORE_TRADITIONAL = str.maketrans(dict(zip("妳襯鍵牽變蠟烏龍辦闔擺搖軟彈纏墊擊盤爛燉釦鈕國園場塊學悶極灣當睏禮稅紮紺緒繞纖職葉螞蟻衝規課蹤連進遺釘離順馬丟遲菸",
+                                           "你衬键牵变蜡乌龙办阖摆摇软弹缠垫击盘烂炖扣钮国园场块学闷极湾当困礼税扎绀绪绕纤职叶蚂蚁冲规课踪连进遗钉离顺马丢迟烟",
                                            strict=True)))
 
 
