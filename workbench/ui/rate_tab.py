@@ -369,7 +369,8 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
         waiting = p.total_items - p.items_completed - p.items_held
         # "Nothing left" beside "0/6 items complete" read as a stuck queue: the rest need other people (k of them,
         # and nobody rates an item twice or one from a dialogue they chatted in).
-        return " ".join([i18n.t("rate.done_all", lang),
+        # (Chinese sentences end in full-width marks and follow one another with no space)
+        return ("" if lang == "zh" else " ").join([i18n.t("rate.done_all", lang),
                          *([i18n.t("rate.done_others", lang, n=waiting, k=p.k)] if waiting > 0 else []),
                          *([i18n.t("rate.done_flag_held", lang, n=p.items_held)] if p.items_held else [])])
 
