@@ -38,6 +38,16 @@ def export_services(tmp_path_factory):
     svc.close()
 
 
+def open_export_tab(browser, url):
+    """A new English page on the Export tab, its panel shown."""
+    page = browser.new_context(locale="en-US", viewport={"width": 1400, "height": 1000}).new_page()
+    page.set_default_timeout(BROWSER_TIMEOUT_MS)
+    page.goto(url.page)
+    page.get_by_role("tab", name="Export", exact=True).click()
+    expect(page.locator("#export-panel")).to_be_visible()
+    return page
+
+
 @pytest.mark.parametrize("locale", ["zh-CN", "en-US"])
 def test_export_preview_shows_input_beside_target(export_services, locale):
     tab, input_word, target_word, preview_word = WORDS[locale]
@@ -91,11 +101,7 @@ def test_export_with_the_tab_defaults_keeps_the_rows_the_command_line_keeps(expo
     with running_app(export_services) as url, sync_playwright() as p:
         browser = launch(p)
         try:
-            page = browser.new_context(locale="en-US", viewport={"width": 1400, "height": 1000}).new_page()
-            page.set_default_timeout(BROWSER_TIMEOUT_MS)
-            page.goto(url.page)
-            page.get_by_role("tab", name="Export", exact=True).click()
-            expect(page.locator("#export-panel")).to_be_visible()
+            page = open_export_tab(browser, url)
             for box in ("#export-min-q", "#export-min-s", "#export-min-agree"):
                 field = page.locator(f"{box} textarea, {box} input").first
                 assert field.input_value() == ""
@@ -193,11 +199,7 @@ def test_a_preview_says_how_it_was_de_identified_and_hides_the_last_exports_resu
     with running_app(export_services) as url, sync_playwright() as p:
         browser = launch(p)
         try:
-            page = browser.new_context(locale="en-US", viewport={"width": 1400, "height": 1000}).new_page()
-            page.set_default_timeout(BROWSER_TIMEOUT_MS)
-            page.goto(url.page)
-            page.get_by_role("tab", name="Export", exact=True).click()
-            expect(page.locator("#export-panel")).to_be_visible()
+            page = open_export_tab(browser, url)
             thorough = page.locator("#export-deid-thorough input")
             expect(thorough).to_be_checked()
             expect(thorough).to_be_enabled()
