@@ -80,6 +80,15 @@ def open_rate_tab(browser, url: str, name: str, lang: str, *, keyboard_only: boo
     return ctx, page
 
 
+def hold_the_account_check(page) -> None:
+    """The page checks its sign-in every 10 s on its own (session_guard.js), and only while it is visible. A test of
+    what an event's 401 does signs out in another tab and then clicks: a check landing in between showed the notice
+    first and the notice took the click (session 69's CI). Told it is hidden, this page leaves the finding-out to
+    the event under test."""
+    page.evaluate("() => Object.defineProperty(document, 'visibilityState', "
+                  "{configurable: true, get: () => 'hidden'})")
+
+
 def wait_until(predicate, timeout: float = 60.0, what: str = "condition"):
     end = time.monotonic() + timeout
     while time.monotonic() < end:

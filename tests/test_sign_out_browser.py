@@ -4,7 +4,7 @@ this browser; after it, the app asks for a login again, and the other browser of
 from __future__ import annotations
 
 import pytest
-from rate_ui_support import TIMEOUT_MS, open_rate_tab, rate_server, sign_in
+from rate_ui_support import TIMEOUT_MS, hold_the_account_check, open_rate_tab, rate_server, sign_in
 from sqlalchemy import func, select
 
 from tests.browser import launch, require_chromium
@@ -46,6 +46,7 @@ def test_a_page_whose_sign_in_ended_says_so_and_works_again_after_signing_in(tmp
         browser = launch(pw)
         ctx, page = open_rate_tab(browser, url, "ann", "en")
         notice = page.locator("#session-ended")
+        hold_the_account_check(page)
         other = ctx.new_page()  # a second tab of the same browser: the same sign-in cookie
         other.goto(str(url))
         other.locator("#account").get_by_role("link", name="Sign out").click()
@@ -122,6 +123,7 @@ def test_a_chat_message_sent_after_the_sign_in_ended_stays_in_the_box(tmp_path):
         browser = launch(pw)
         ctx, page = sign_in(browser, url, "ann", "en")
         page.wait_for_function("() => window.__toastTitles === true")
+        hold_the_account_check(page)
         other = ctx.new_page()
         other.goto(str(url))
         other.locator("#account").get_by_role("link", name="Sign out").click()
