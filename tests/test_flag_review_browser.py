@@ -60,11 +60,12 @@ def test_an_admin_settles_flags_an_annotator_cannot(tmp_path, lang):
                 admin.locator("#rate-review-pick input").click()
                 admin.get_by_role("option", name=f"#{item_id} · ann").click()
 
-            # Hand the first to bob: he holds it now, in ann's freed slot.
+            # Hand the first to bob: he holds it now, in ann's freed slot. Typed as BOB, the notice names the
+            # account as stored (it echoed what was typed).
             pick(items[0])
-            admin.locator("#rate-review-user input, #rate-review-user textarea").first.fill("bob")
+            admin.locator("#rate-review-user input, #rate-review-user textarea").first.fill("BOB")
             admin.locator("#rate-review-reassigned").click()
-            expect(admin.get_by_text(t("rate.flag_review.done.reassigned", item=items[0], user="bob"))).to_be_visible(
+            expect(admin.get_by_text(t("rate.flag_review.done.reassigned", item=items[0], user="bob"), exact=True)).to_be_visible(
                 timeout=TIMEOUT_MS)
             expect(flags).not_to_contain_text("第0条", timeout=TIMEOUT_MS)
             # An unknown annotator is refused with a message in the session's language, and nothing changes.

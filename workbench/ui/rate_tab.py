@@ -1070,8 +1070,10 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
             except WorkbenchError as e:
                 warn(e, lang)
                 return gr.update(), gr.update(), gr.update(), None
-            gr.Info(as_toast(i18n.t(f"rate.flag_review.done.{action}", lang, item=item_text,
-                                    user=(target or "").strip())))
+            # (the account's own name, as stored: ANN2 for ann2 was echoed as typed, walk 2 of session 69)
+            typed = (target or "").strip()
+            name = (account_name(svc.store, typed) if typed else None) or typed
+            gr.Info(as_toast(i18n.t(f"rate.flag_review.done.{action}", lang, item=item_text, user=name)))
             return (*team_tables(progress_rows, open_flags, lang),
                     gr.update(choices=review_choices(open_flags, lang), value=None), None)
         return handler
