@@ -274,7 +274,7 @@ def test_a_refused_refresh_marks_the_summary_alone(tmp_path):
         tables = page.locator("#tab-compare .table-wrap, #tab-compare table").count()
         upsert_user(svc.store, "res", None, "annotator")
         page.locator("#compare-refresh").click()
-        expect(page.locator(".toast-body")).to_contain_text("only researchers and admins can see the comparison results")
+        expect(page.locator(".toast-body")).to_contain_text("Only researchers and admins can see the comparison results")
         expect(page.locator("#tab-compare .error")).to_have_count(1)
         expect(page.locator("#compare-summary .error")).to_have_count(1)
         assert page.locator("#tab-compare .table-wrap, #tab-compare table").count() == tables

@@ -73,6 +73,18 @@ def test_translate_formats_and_falls_back():
     assert cat.text_or("a.BianQue-2.0", "zh", "BianQue-2.0") == "BianQue-2.0"
 
 
+def test_an_english_error_on_its_own_begins_with_a_capital_but_a_quoted_name_keeps_its_case():
+    cat = i18n.catalogue()
+    assert cat.as_sentence("no user named bob", "en") == "No user named bob"
+    assert cat.as_sentence("no user named bob; choose a turn type", "en") == "No user named bob; choose a turn type"
+    # a template that begins with a value: the account's name as stored, never "Ann2's"
+    assert cat.as_sentence("ann2's account is disabled: enable it under Data → Accounts first", "en") \
+        == "ann2's account is disabled: enable it under Data → Accounts first"
+    assert cat.as_sentence("some text no template knows", "en") == "some text no template knows"
+    assert cat.as_sentence("没有名为 bob 的用户", "zh") == "没有名为 bob 的用户"
+    assert cat.as_sentence("bob may not rate", "zh") == "bob may not rate"  # only English is re-cased
+
+
 @pytest.mark.parametrize(("header", "lang"), [
     ("zh-CN,zh;q=0.9,en;q=0.8", "zh"),
     ("en-US,en;q=0.9,zh-CN;q=0.8", "en"),

@@ -34,13 +34,13 @@ def test_keystrokes_on_a_released_item_say_so_once_on_the_saved_line(tmp_path):
             take_first_item(page)
             assert workflow.release_open(svc.store, user_named(svc, "boss"), "ann") == 1
             answer_every_box(page)
-            expect(page.locator("#rate-saved")).to_contain_text("you do not hold item #1")
+            expect(page.locator("#rate-saved")).to_contain_text("not saved: you do not hold item #1")
             expect(page.locator("#rate-saved")).to_contain_text("press Next item")
             page.wait_for_timeout(500)
             assert page.locator(".toast-body").count() == 0
             page.keyboard.press("Enter")
             expect(page.locator(".toast-body")).to_have_count(1)
-            expect(page.locator(".toast-body")).to_contain_text("you do not hold item #1")
+            expect(page.locator(".toast-body")).to_contain_text("You do not hold item #1")  # on its own, a sentence
             ctx.close()
             browser.close()
 

@@ -162,6 +162,21 @@ class Catalogue:
             return self._translate_list(message, lang, _depth) or message  # e.g. a hybrid route's reasons
         return message
 
+    def as_sentence(self, message: str, lang: str) -> str:
+        """``message`` (an error in ``lang``) begun with a capital letter, as a pop-up shows it.
+
+        Errors are raised in lower case, to be quoted inside other messages; shown on their own they read as
+        sentences (walk 2 of session 69). Only where the message's template begins with its own word: one that
+        begins with a value it quotes (``{name}'s account is disabled``) keeps the account's name as stored.
+        """
+        if lang != BUILD_LANGUAGE or not (message[:1].isascii() and message[:1].islower()):
+            return message
+        for text in dict.fromkeys((message, message.split(LIST_SEPARATOR, 1)[0])):  # one message, or a list's first
+            for pattern, _fields, _entry in _error_patterns(self):
+                if pattern.fullmatch(text):
+                    return message[0].upper() + message[1:] if not pattern.pattern.startswith("(") else message
+        return message
+
     def _translate_field(self, text: str, lang: str, depth: int) -> str:
         if depth >= MAX_NESTED_MESSAGES:
             return text

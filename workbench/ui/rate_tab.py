@@ -597,7 +597,7 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
         return render(user, state, screen, lang, note)
 
     def warn(e: WorkbenchError, lang: str) -> str:
-        text = error_text(e, lang)
+        text = i18n.catalogue().as_sentence(error_text(e, lang), lang)
         gr.Warning(as_toast(text))
         return text
 

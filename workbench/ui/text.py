@@ -59,7 +59,8 @@ def as_toast(value: object) -> str:
     if isinstance(value, BaseException):
         from workbench.ui import i18n  # the catalogue needs Gradio; keep this module importable without it
 
-        text = i18n.catalogue().translate(text, i18n.language())
+        lang = i18n.language()
+        text = i18n.catalogue().as_sentence(i18n.catalogue().translate(text, lang), lang)
     return html.escape(plain(text), quote=False)
 
 
