@@ -329,6 +329,12 @@ HELDOUT = ROOT / "tests" / "data" / "classifier_heldout.jsonl"
 # 往哪窜 到没到大腿根, 一天点几回药水), advice before a question read as question alone (…以前有没有得过抑郁症或者癫痫？
 # 有的话我给您换一种药), voice-to-text replies with fillers, and slang asides (xswl 你这表情包绝了😂). No label changed;
 # the learned model was then retrained with them.
+# classifier_s70, s70b, s70c, s70d: 480 written blind in session 70 (dermatology, sports medicine, an allergy clinic,
+# a cruise-ship doctor, Changsha flavour; endocrinology, well-child care, ENT, a pharmacist, Taiwanese Mandarin;
+# gastroenterology, oncology follow-up, palliative care, a platform's customer-service style, Tianjin flavour;
+# orthopaedics, antenatal care, sexual health, an army camp doctor, Wuhan flavour). First contact, neither the rules
+# nor the model having seen them: rules 0.950 / 0.933 / 0.917 / 0.942, the blend 0.983 / 0.992 / 0.992 / 0.992
+# (0.990; the model alone 0.975). No label changed; the learned model was then retrained with them.
 LATER_SETS = [ROOT / "tests" / "data" / "classifier_fresh.jsonl", ROOT / "tests" / "data" / "classifier_final.jsonl",
               ROOT / "tests" / "data" / "classifier_s42.jsonl", ROOT / "tests" / "data" / "classifier_s43.jsonl",
               ROOT / "tests" / "data" / "classifier_s44.jsonl", ROOT / "tests" / "data" / "classifier_s50.jsonl",
@@ -365,7 +371,9 @@ LATER_SETS = [ROOT / "tests" / "data" / "classifier_fresh.jsonl", ROOT / "tests"
               ROOT / "tests" / "data" / "classifier_s68.jsonl", ROOT / "tests" / "data" / "classifier_s68b.jsonl",
               ROOT / "tests" / "data" / "classifier_s68c.jsonl", ROOT / "tests" / "data" / "classifier_s68d.jsonl",
               ROOT / "tests" / "data" / "classifier_s69.jsonl", ROOT / "tests" / "data" / "classifier_s69b.jsonl",
-              ROOT / "tests" / "data" / "classifier_s69c.jsonl", ROOT / "tests" / "data" / "classifier_s69d.jsonl"]
+              ROOT / "tests" / "data" / "classifier_s69c.jsonl", ROOT / "tests" / "data" / "classifier_s69d.jsonl",
+              ROOT / "tests" / "data" / "classifier_s70.jsonl", ROOT / "tests" / "data" / "classifier_s70b.jsonl",
+              ROOT / "tests" / "data" / "classifier_s70c.jsonl", ROOT / "tests" / "data" / "classifier_s70d.jsonl"]
 
 
 def _load(path: Path) -> list[dict]:
