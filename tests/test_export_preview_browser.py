@@ -121,6 +121,29 @@ def test_export_with_the_tab_defaults_keeps_the_rows_the_command_line_keeps(expo
             browser.close()
 
 
+def test_sfts_metadata_column_is_readable_beside_its_messages(export_services):
+    """SFT's rows are messages and a metadata object: the object's column had 110 px, one word a line (walk 2 of
+    session 69). It now has a quarter of the table, and the messages most of the rest."""
+    with running_app(export_services) as url, sync_playwright() as p:
+        browser = launch(p)
+        try:
+            page = open_export_tab(browser, url)
+            page.locator("#export-formats").get_by_text("bianque_csv", exact=True).click()  # sft alone: first
+            page.locator("#export-formats").get_by_text("sft", exact=True).click()
+            page.locator("#export-run").click()
+            expect(page.locator("#export-download-link")).to_be_visible(timeout=BROWSER_TIMEOUT_MS)
+            heads = page.locator("#export-preview thead th")
+            expect(heads.first).to_be_visible(timeout=BROWSER_TIMEOUT_MS)
+            widths = dict(zip([t.strip() for t in heads.all_inner_texts()],
+                              [heads.nth(i).bounding_box()["width"] for i in range(heads.count())], strict=True))
+            table = page.locator("#export-preview table").first.bounding_box()["width"]
+            assert set(widths) == {"messages", "metadata"}, widths
+            assert 0.2 < widths["metadata"] / table < 0.45, (widths, table)
+            assert widths["messages"] > widths["metadata"], widths
+        finally:
+            browser.close()
+
+
 def test_a_store_table_row_names_its_reply_in_the_input_column(export_services, tmp_path):
     """tables_csv / tables_parquet preview generations.*, which has no input column: the left cell names the
     reply (dialogue, turn, column, model, status) instead of staying empty; the right one is its output."""

@@ -361,11 +361,19 @@ _TEXT_COLUMNS = frozenset({"input", "target", "prompt", "completion", "chosen", 
                            "system"})
 
 
+#: a row's JSON object (SFT's metadata): read at a quarter of the table; at 110 px it ran one word a line (walk 2 of
+#: session 69)
+_OBJECT_COLUMNS = frozenset({"metadata"})
+_OBJECT_SHARE = 25
+
+
 def rows_widths(rows: pd.DataFrame) -> list[str]:
     """Column widths of the exported rows' table: the input column took 942 of 1216 px and cut the target off."""
-    texts = [c for c in rows.columns if str(c) in _TEXT_COLUMNS]
-    share = f"{max(20, 70 // max(1, len(texts)))}%"
-    return [share if str(c) in _TEXT_COLUMNS else "110px" for c in rows.columns]
+    names = [str(c) for c in rows.columns]
+    texts = [c for c in names if c in _TEXT_COLUMNS]
+    objects = [c for c in names if c in _OBJECT_COLUMNS]
+    share = f"{max(20, (70 - _OBJECT_SHARE * len(objects)) // max(1, len(texts)))}%"
+    return [share if c in _TEXT_COLUMNS else f"{_OBJECT_SHARE}%" if c in _OBJECT_COLUMNS else "110px" for c in names]
 
 
 def download_link(run: ExportRun, lang: str = "en") -> str:
