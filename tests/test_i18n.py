@@ -177,13 +177,23 @@ def test_typed_text_survives_the_language_switch(services):
         page.locator("#tab-export-button").click()
         page.locator("#export-min-q textarea").fill("abc")
         page.locator("#export-from textarea").fill("2026-01-01")
+        # ticks too (walk 1 of session 69: De-identify came back ticked, the formats as they load)
+        page.locator("#export-deid input[type=checkbox]").uncheck()
+        page.locator("#export-formats").get_by_text("sft", exact=True).click()
         page.locator("#language-switch").get_by_text("中文").click()
         expect(page.get_by_role("tab", name=cat.t("app.tab.export", "zh"), exact=True)).to_have_attribute(
             "aria-selected", "true", timeout=30_000)  # reloaded in Chinese, on the same tab
         expect(page.locator("#export-min-q textarea")).to_have_value("abc")
         expect(page.locator("#export-from textarea")).to_have_value("2026-01-01")
+        expect(page.locator("#export-deid input[type=checkbox]")).not_to_be_checked(timeout=30_000)
+        expect(page.locator("#export-deid-thorough input[type=checkbox]")).to_be_checked()  # left as it was
+        expect(page.locator("#export-formats").get_by_label("sft", exact=True)).to_be_checked()
+        expect(page.locator("#export-formats").get_by_label("bianque_csv", exact=True)).to_be_checked()
         page.locator("#export-run").click()  # the server gets the restored text, not an empty box
         expect(page.locator("#export-summary textarea")).to_have_value(re.compile("'abc'"), timeout=30_000)
+        page.locator("#export-min-q textarea").fill("")  # the server gets the restored ticks too
+        page.locator("#export-run").click()
+        expect(page.locator("#export-summary textarea")).to_have_value(re.compile(r"^sft[:：]", re.M), timeout=30_000)
         page.locator("#tab-chat-button").click()
         expect(page.locator("#patient-message textarea")).to_have_value(message)
         page.locator("#tab-compare-button").click()

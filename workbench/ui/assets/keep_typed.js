@@ -11,6 +11,11 @@
   const isTextBox = (el) => (el.tagName === 'TEXTAREA' || ['text', 'number'].includes(el.type)) &&
     (el.getAttribute('data-testid') === 'textbox' || el.type === 'number' || el.classList.contains('time')) &&
     !el.disabled && !el.readOnly && !el.closest('#tab-rate');
+  // Ticks go the same way (walk 1 of session 69: De-identify unticked came back ticked, the formats reset): each
+  // block's checkboxes are kept as a list of ticks, in order, and come back by a click where they differ, so
+  // Gradio runs what a click runs (the thorough box greys out again with De-identify).
+  const TICKS = 'workbench-ticked';
+  const boxesOf = (block) => [...block.querySelectorAll('input[type=checkbox]')];
   window.workbenchStashTyped = () => {
     const typed = {};
     for (const el of document.querySelectorAll('[role=tabpanel] textarea, [role=tabpanel] input')) {
@@ -18,6 +23,16 @@
       if (id) typed[id] = el.value;
     }
     sessionStorage.setItem(KEY, JSON.stringify(typed));
+    const ticked = {};
+    for (const block of document.querySelectorAll('[role=tabpanel] .block[id]')) {
+      const boxes = boxesOf(block);
+      // (a box's own block only: a Row or Column holding one is kept by the box's)
+      const holdsBlocks = [...block.querySelectorAll('.block[id]')].some(inner => boxesOf(inner).length);
+      if (boxes.length && !block.closest('#tab-rate') && !holdsBlocks) {
+        ticked[block.id] = boxes.map(b => b.checked);
+      }
+    }
+    sessionStorage.setItem(TICKS, JSON.stringify(ticked));
   };
   // A reload (or a closed-and-reopened tab's history) took the chat message box with it: a half-typed message, or
   // one waiting for the replies before it to be stored, which was never sent (walk 11). The box is kept the same
@@ -33,7 +48,19 @@
   if (!stashed) return;
   sessionStorage.removeItem(KEY);
   const pending = new Map(Object.entries(JSON.parse(stashed)));
+  const ticks = new Map(Object.entries(JSON.parse(sessionStorage.getItem(TICKS) || '{}')));
+  sessionStorage.removeItem(TICKS);
+  const restoreTicks = () => {
+    for (const [id, wanted] of ticks) {
+      const block = document.getElementById(id);
+      const boxes = block ? boxesOf(block) : [];
+      if (boxes.length !== wanted.length) continue;  // not drawn yet (or drawn otherwise: left as drawn)
+      ticks.delete(id);
+      boxes.forEach((b, i) => { if (b.checked !== wanted[i] && !b.disabled) b.click(); });
+    }
+  };
   const restore = () => {
+    restoreTicks();
     for (const [id, value] of pending) {
       const block = document.getElementById(id);
       const el = block && [...block.querySelectorAll('textarea, input')].find(isTextBox);
@@ -44,7 +71,7 @@
       // Gradio reads the box's value on its input event, as if typed (no keypress: no handler runs now).
       el.dispatchEvent(new Event('input', { bubbles: true }));
     }
-    if (pending.size === 0) observer.disconnect();
+    if (pending.size === 0 && ticks.size === 0) observer.disconnect();
   };
   const observer = new MutationObserver(restore);
   observer.observe(document.body, { childList: true, subtree: true });
