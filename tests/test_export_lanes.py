@@ -18,7 +18,7 @@ import psutil
 import pytest
 
 from tests.test_export_golden import FORMATS, assert_golden, digests, golden_candidates, run_golden
-from workbench.export import ExportContext, ExportFilters, dpo, lanes, tables
+from workbench.export import ExportContext, ExportFilters, dpo, lanes, second_process, tables
 from workbench.export.api import write_formats
 
 needs_fork = pytest.mark.skipif(not lanes.can_fork(), reason="no os.fork on this system")
@@ -37,7 +37,7 @@ def counted_forks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
             made.append(pid)
         return pid
 
-    monkeypatch.setattr(lanes.os, "fork", fork)
+    monkeypatch.setattr(os, "fork", fork)
     return made
 
 
@@ -95,7 +95,7 @@ def test_split_gives_the_child_only_fork_safe_formats_and_about_half_the_work() 
 def test_a_failing_child_costs_time_not_files(tmp_path, counted_forks, monkeypatch, caplog, failure: str) -> None:
     parent = os.getpid()
     real = dpo.write
-    monkeypatch.setattr(lanes, "CHILD_GRACE_S", 2.0)
+    monkeypatch.setattr(second_process, "CHILD_GRACE_S", 2.0)
 
     def write(ctx, out_dir):
         if os.getpid() != parent:  # only in the second process
@@ -108,7 +108,7 @@ def test_a_failing_child_costs_time_not_files(tmp_path, counted_forks, monkeypat
 
     monkeypatch.setattr(dpo, "write", write)
     expected = write_formats(_context(), FORMATS, tmp_path / "one", parallel=False)
-    with caplog.at_level(logging.WARNING, logger="workbench.export.lanes"):
+    with caplog.at_level(logging.WARNING, logger="workbench.export.second_process"):
         got = write_formats(_context(), FORMATS, tmp_path / "two", parallel=True)
     assert counted_forks and "dpo" in lanes.split(FORMATS)[1]
     assert "did not finish" in caplog.text
@@ -146,7 +146,7 @@ def test_small_exports_stay_in_one_process(tmp_path, monkeypatch) -> None:
     def fork() -> int:
         raise AssertionError("forked for a small export")
 
-    monkeypatch.setattr(lanes.os, "fork", fork)
+    monkeypatch.setattr(os, "fork", fork)
     ctx = _context()
     assert len(ctx.candidates) < lanes.MIN_CANDIDATES
     assert set(write_formats(ctx, FORMATS, tmp_path)) == set(FORMATS)

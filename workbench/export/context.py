@@ -23,6 +23,7 @@ from workbench.dialogue import Dialogue, Turn
 from workbench.errors import InputError
 from workbench.export._json import dumpb_kept
 from workbench.export.aggregated import reweight_groups, vote_weights
+from workbench.export.detect_in_two import detect_in_two
 from workbench.export.records import ExportCandidate, PreferenceOutcome, copy_with
 from workbench.export.selection import CandidateStats, ExportFilters, Selected, group_turns, select_turns
 from workbench.privacy import (
@@ -256,21 +257,24 @@ class _DialogueTexts(NamedTuple):
 
 
 def _deidentify_candidates(
-    candidates: Sequence[ExportCandidate], report: DeidReport, detector: Detector = detect
+    candidates: Sequence[ExportCandidate], report: DeidReport, detector: Detector = detect,
+    parallel: bool | None = None,
 ) -> list[ExportCandidate]:
     """Replace personal data in every text; names found anywhere in a dialogue are removed everywhere in it.
 
     The report counts each distinct text of each dialogue once (as one call per text would). A text in
     a dialogue without such names is de-identified on its own, so its result is shared by every dialogue
     it occurs in (see :class:`_Deidentifier`). Candidates whose texts do not change stay the same objects.
+    The spans are found on two cores where there is enough text (:func:`detect_in_two`; ``parallel`` as there).
     """
     by_dialogue, contiguous = _by_dialogue(candidates)
-    deid = _Deidentifier(report, detector)
     cleaned: dict[int, ExportCandidate] = {}  # id(original) -> cleaned copy, when dialogues were not contiguous
     groups = list(map(_DialogueTexts.of, by_dialogue.values()))
+    texts = set().union(*(g.texts for g in groups))
     prime = getattr(detector, "prime", None)
     if prime is not None:  # the thorough mode's tagger scores the export's texts in batches, not one by one
-        prime(set().union(*(g.texts for g in groups)))
+        prime(texts)
+    deid = _Deidentifier(report, detect_in_two(texts, detector, parallel=parallel))
     for cands, g in zip(by_dialogue.values(), groups, strict=True):
         hist_of, histories, turns, outputs = g.hist_of, g.histories, g.turns, g.outputs
         comments, fixes = g.comments, g.fixes

@@ -7,27 +7,18 @@ over) while this process writes the rest. The child sees the prepared context as
 (copy-on-write: nothing is serialised), writes its files, and sends its reports back through a pipe.
 Each format's files and report are the ones the sequential path writes (``tests/test_export_lanes.py``).
 
-Anything that goes wrong in the child (an exception, a crash, a hang, a fork the system refuses) costs
-time, never a result: the formats it did not report are written here, one after another, as without a
-second lane (an error a writer raises then reaches the caller as it would have). A child still busy long
-after this process's share is done (:data:`CHILD_GRACE_FACTOR`) is taken to be stuck (a lock another
-thread held at the fork) and stopped.
+Anything that goes wrong in the child costs time, never a result (see
+:mod:`workbench.export.second_process`): the formats it did not report are written here, one after another, as
+without a second lane (an error a writer raises then reaches the caller as it would have).
 """
 
 from __future__ import annotations
 
-import logging
-import os
-import pickle
-import select
-import signal
-import time
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
 from workbench.export.context import ExportContext
-
-logger = logging.getLogger(__name__)
+from workbench.export.second_process import can_fork, run_in_two
 
 _R = TypeVar("_R")
 
@@ -40,10 +31,6 @@ COST = {"dpo": 1.5, "tables_csv": 1.1, "kto": 1.0, "bianque_csv": 0.8, "sft": 0.
 # The context's cached parts each writer reads: the child's are built before the fork (see _build_for_child).
 NEEDS = {"dpo": ("groups",), "kto": ("groups",), "sft": ("selected", "selected_rows"),
          "bianque_csv": ("selected", "selected_rows"), "bianque_jsonl": ("selected", "selected_rows")}
-# How long the child may take after this lane is done: this many times this lane's time, and at least
-# this many seconds (a stuck child is then stopped and its formats are written here).
-CHILD_GRACE_FACTOR = 10
-CHILD_GRACE_S = 120.0
 # Below this many candidates a fork (tens of milliseconds, plus copied pages) costs more than it saves.
 MIN_CANDIDATES = 20_000
 
@@ -63,10 +50,6 @@ def split(formats: Sequence[str]) -> tuple[list[str], list[str]]:
             here.append(f)
             here_cost += COST.get(f, 1.0)
     return [f for f in formats if f in here], [f for f in formats if f in child]
-
-
-def can_fork() -> bool:
-    return hasattr(os, "fork") and hasattr(os, "waitpid")
 
 
 def plan(ctx: ExportContext, formats: Sequence[str], parallel: bool | None = None) -> tuple[list[str], list[str]]:
@@ -89,7 +72,7 @@ def write_in_lanes(ctx: ExportContext, formats: Sequence[str], write: Callable[[
     if not child:
         return {f: write(f) for f in formats}
     _build_for_child(ctx, child)
-    results = _forked(child, write, here)
+    results = run_in_two(here, child, write, what="export")
     return {f: results[f] for f in formats}
 
 
@@ -100,91 +83,3 @@ def _build_for_child(ctx: ExportContext, child: Sequence[str]) -> None:
     for ever."""
     for part in dict.fromkeys(part for f in child for part in NEEDS.get(f, ())):
         getattr(ctx, part)
-
-
-def _forked(child: Sequence[str], write: Callable[[str], _R], here: Sequence[str]) -> dict[str, _R]:
-    read_end, write_end = os.pipe()
-    try:
-        pid = os.fork()
-    except OSError as exc:  # out of memory or processes: one lane
-        os.close(read_end)
-        os.close(write_end)
-        logger.info("export in one process: fork refused (%s)", exc)
-        return {f: write(f) for f in [*here, *child]}
-    if pid == 0:  # pragma: no cover - the child; coverage does not follow it
-        _run_child(read_end, write_end, child, write)
-    os.close(write_end)
-    logger.info("export: %s in a second process (pid %d), %s here", ", ".join(child), pid, ", ".join(here))
-    results: dict[str, _R] = {}
-    status: int | None = None
-    payload: bytes | None = b""
-    try:
-        started = time.monotonic()
-        for f in here:
-            results[f] = write(f)
-        # The child has about as much to do: one that takes far longer is stuck, not slow (see _read).
-        payload = _read(read_end, max(CHILD_GRACE_S, CHILD_GRACE_FACTOR * (time.monotonic() - started)))
-        if payload is not None:
-            _, status = os.waitpid(pid, 0)
-    finally:
-        os.close(read_end)
-        if status is None:  # this lane raised, or the child is stuck: stop it before going on
-            _stop(pid)
-    child_results = _reports(payload) if status == 0 and payload else None
-    missing = [f for f in child if child_results is None or f not in child_results]
-    if missing:
-        logger.warning("export: the second process did not finish (status %s); writing %s here",
-                       "stuck" if payload is None else status, ", ".join(missing))
-    for f in child:
-        results[f] = child_results[f] if child_results is not None and f in child_results else write(f)
-    return results
-
-
-def _read(fd: int, timeout_s: float) -> bytes | None:
-    """Everything written to the pipe until the child closes it (b"" when it died first), or None when
-    ``timeout_s`` passed first."""
-    chunks: list[bytes] = []
-    deadline = time.monotonic() + timeout_s
-    poller = select.poll()  # not select.select: a busy server's descriptors may be numbered past 1024
-    poller.register(fd, select.POLLIN | select.POLLHUP)
-    while True:
-        left = deadline - time.monotonic()
-        if left <= 0 or not poller.poll(left * 1000):
-            return None
-        chunk = os.read(fd, 1 << 16)
-        if not chunk:
-            return b"".join(chunks)
-        chunks.append(chunk)
-
-
-def _run_child(read_end: int, write_end: int, child: Sequence[str], write: Callable[[str], object]) -> None:
-    """Write the child's formats, send their results, and leave at once: ``os._exit`` skips the parent's
-    exit handlers, buffered output and finalisers, which are the parent's to run."""
-    code = 1
-    try:
-        os.close(read_end)
-        payload = pickle.dumps({f: write(f) for f in child}, protocol=pickle.HIGHEST_PROTOCOL)
-        with os.fdopen(write_end, "wb") as pipe:
-            pipe.write(payload)
-        code = 0
-    finally:
-        os._exit(code)
-
-
-def _reports(payload: bytes) -> dict | None:
-    try:
-        got = pickle.loads(payload)  # noqa: S301 - written by this program's own forked child, just above
-    except Exception:  # noqa: BLE001 - a child that died mid-write leaves a cut payload
-        return None
-    return got if isinstance(got, dict) else None
-
-
-def _stop(pid: int) -> None:
-    try:
-        os.kill(pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-    try:
-        os.waitpid(pid, 0)
-    except ChildProcessError:
-        pass
