@@ -669,6 +669,58 @@ def test_export_endpoint_over_http_admins_only(ui):
         assert not list(svc.exports.root.iterdir())
 
 
+def test_an_export_through_the_server_searches_on_two_cores_as_on_one(ui, monkeypatch):
+    """The server forks from the thread that runs the export (workbench.export.detect_in_two, forced on for this
+    small world): the files are those of one process, and no child is left behind."""
+    import io
+    import zipfile
+
+    import httpx
+    import psutil
+    from gradio_clients import Client
+    from ui_server import running_app
+
+    from workbench import privacy
+    from workbench.export import detect_in_two
+
+    forks: list[int] = []
+    real = os.fork
+
+    def fork() -> int:
+        pid = real()
+        if pid:
+            forks.append(pid)
+        return pid
+
+    monkeypatch.setattr(os, "fork", fork)
+    svc, _ = ui
+    args = (["sft", "bianque_jsonl"], None, None, None, 4.0, [], False, [], [], "", "", True, "")
+
+    def export() -> dict[str, bytes]:
+        privacy.detect.cache_clear()
+        privacy._deidentify_alone.cache_clear()
+        admin = Client(url, auth=("boss", "secret-pass-boss"), verbose=False)
+        _summary, _preview, link = admin.predict(*args, api_name="/export_run")
+        href = re.search(r'href="([^"]+)"', link).group(1)
+        with httpx.Client(base_url=url, timeout=30) as http:
+            got = http.get(href, cookies=admin.cookies)
+        assert got.status_code == 200
+        with zipfile.ZipFile(io.BytesIO(got.content)) as z:
+            return {n: z.read(n) for n in z.namelist() if not n.endswith("README.md")}  # a card says when
+
+    with running_app(svc, auth=True) as url:
+        monkeypatch.setattr(detect_in_two, "MIN_CHARS", 0)
+        two = export()
+        assert forks
+        monkeypatch.setattr(detect_in_two, "MIN_CHARS", 10**12)
+        del forks[:]
+        one = export()
+        assert not forks
+    assert two == one
+    assert PHONE not in b"".join(two.values()).decode("utf-8") and NAME not in b"".join(two.values()).decode("utf-8")
+    assert not psutil.Process().children()
+
+
 def test_the_tables_card_names_every_dataset_the_tables_hold_not_only_the_rated_ones(tmp_path):
     # The flat tables export every dialogue and reply in scope, rated or not: a dataset nobody rated is in
     # them, so its licence binds them and the card must name it (it named only the rated replies' sources).
