@@ -356,6 +356,8 @@ _CUED: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"|(?<![A-Za-z])(?:Medicare|OHIP)(?:\s*(?:[Nn]umber|[Nn]o\.?|#|[Cc]ard))?\s*"
         # a Singapore NRIC or FIN, a Malaysian MyKad, named as such (a mistyped check letter is still one)
         r"|\bNRIC|\bFIN(?![A-Za-z])|MyKad"
+        # a residence permit (居留许可E39017752) and Japan's individual number (个人编号（My Number）4827 3391 0652)
+        r"|居留(?:许可|許可|证|證)(?:号码|號碼|号|號)?|(?<![A-Za-z])My ?Number(?:\s*[)）])?|マイナンバー"
         # Taiwan's national health insurance card (健保卡號0000 4127 3385), like the NHS's number
         r"|健保卡(?:号码|号)?"
         # other countries' national ID numbers by their labels: Hong Kong's in English, Indonesia's NIK, Kazakhstan's
@@ -448,6 +450,14 @@ _MIXED_HANDLE = re.compile(r"(?:昵称|用户名|网名|(?<![终新老])用户)(
 # @向日葵爸爸 你家…: a chat's @ before a parent's display name made of a word (向日葵) and 爸爸/妈妈, then a space
 # (where the word is the child's name, @欧阳思琪妈妈, the name is the child's: not an account)
 _AT_DISPLAY_NAME = re.compile(r"(?<![A-Za-z0-9._%+\-])@(?P<h>(?P<w>[\u4e00-\u9fff]{2,6}?)(?:爸爸|妈妈|奶奶|爷爷|宝妈|宝爸))(?=\s)")
+# 【向日葵】：姐妹们…: a group chat's export, each message after its sender's display name in 【】 and a colon. A
+# display name that is no person's name (向日葵, Lily安安, 风雨过后见彩虹) is a user name, and so is the same kind of
+# word after an @ in such a message (@向日葵 恭喜); a sender that is a surname and a given name is a name
+# (【刘淑芬】：). Not a notice's or a service's heading (【系统消息】：, 【客服回复】：, 【体检中心】：).
+_CHAT_SENDER = re.compile(r"(?:^|(?<=\n))【(?P<h>[^】\n\s:：]{2,12})】[:：]")
+_NOT_A_SENDER = re.compile(r"(?:消息|通知|公告|回复|提醒|日志|记录|问诊|处方|摘要|报告|医院|醫院|中心|药房|藥房|口腔|诊所|診所|群"
+                           r"|服务号|客服|系统|助手|机器人|转文字|交班|求助|档案|病歷|病历|成功|速运|快药|健康|保健室|说明|须知|提示)$")
+_CHAT_MENTION = re.compile(r"(?<![A-Za-z0-9._%+\-])@(?P<h>[\u4e00-\u9fff]{2,8})(?=\s)")
 # An @handle where the text names a platform (我在微博上一直关注@小鹿妈妈育儿记): the handle without its @. Not
 # an e-mail address (letters before the @) and not 艾特 as a verb (@了, @一下).
 _PLATFORM_WORD = re.compile(r"微博|抖音|快手|小红书|B站|b站|知乎|推特|[Tt]witter|[Ii]nstagram|[Tt]ik[Tt]ok|[Ww]eibo|视频号|公众号"
@@ -502,6 +512,8 @@ _OTHER_CALENDAR_YEAR = (
     r"|(?<=\d年)(?:0?[1-9]|1[0-2])月(?:(?:0?[1-9]|[12]\d|3[01])[日号])?)?"
 )
 # The same year in the common calendar right after one (（公历1990年）, ，即1949年): a birth date too.
+# 出生日期误录为1975-02-30，已更正为1975-03-02: the birth date a record corrects right after the wrong one
+_CORRECTED_AFTER = re.compile(rf"\s*[，,；;]?\s*(?:已|现|后)?(?:更正|改正|修正|订正|更改|改)为\s*(?P<v>{_DATE}|(?:19|20)\d{{2}}[\-/.]\d{{1,2}}[\-/.]\d{{1,2}})")
 _SAME_YEAR_AFTER = re.compile(r"(?:生人|出生|生)?\s*[（(，,]\s*(?:即|公历|阳历|也就是)\s*"
                               r"(?P<v>(?:19|20)\d{2}\s*年(?:\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*[日号])?)?)")
 # 亓艳霞，女，1992/04/18； a roster's row: a full date right after the sex, and nothing after it in the field
@@ -512,7 +524,7 @@ _EN_MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
 _EN_MONTH_DATE = rf"(?:0?[1-9]|[12]\d|3[01]) {_EN_MONTH},? (?:19|20)\d{{2}}|{_EN_MONTH} (?:0?[1-9]|[12]\d|3[01]),? (?:19|20)\d{{2}}"
 _DOB_BEFORE = re.compile(
     r"(?:出生日期|出生年月日?|出生年份|出生时间|出生辰光|出生于|出生在|出生|生日|(?<!先)生于|DOB|D\.O\.B\.?|[Dd]ate of [Bb]irth|\b[Bb]orn (?:on|in))"
-    rf"(?:是|为|:|：|\s|改为|改成|更正为|应为|應為)*(?P<v>{_LUNAR_DATE}|{_DATE}|{_OTHER_CALENDAR_YEAR}|{_EN_MONTH_DATE}|(?:0?[1-9]|[12]\d|3[01])[/.\-](?:0?[1-9]|[12]\d|3[01])[/.\-](?:19|20)\d{{2}}"
+    rf"(?:是|为|:|：|\s|改为|改成|更正为|应为|應為|(?:误|錯|错)?(?:录|錄|写|寫|登记|填)(?:为|為|成))*(?P<v>{_LUNAR_DATE}|{_DATE}|{_OTHER_CALENDAR_YEAR}|{_EN_MONTH_DATE}|(?:0?[1-9]|[12]\d|3[01])[/.\-](?:0?[1-9]|[12]\d|3[01])[/.\-](?:19|20)\d{{2}}"
     r"|(?:0?[1-9]|1[0-2])月(?:0?[1-9]|[12]\d|3[01])[日号]"
     r"|(?<!\d)\d{2}年(?:(?:0?[1-9]|1[0-2])月(?:(?:0?[1-9]|[12]\d|3[01])[日号])?)?"
     # a form's bare year (出生年份：1990) and a date with a two-digit year (出生日期：78.4.9)
@@ -520,7 +532,7 @@ _DOB_BEFORE = re.compile(
 )
 # 我是1975年的, 她是88年的 (the clause ends there: not 我是2018年的时候开始咳嗽)
 # 我是1975年的, 她是88年的; a transcript's 我八九年的, 我姑娘2016年的 (the year alone, then 的 and a pause)
-_BORN_YEAR = re.compile(r"(?:我|他|她|自己|孩子|患者|病人|姑娘|闺女|女儿|儿子|宝宝|老公|老婆|爱人|我妈|我爸|老人)是?"
+_BORN_YEAR = re.compile(r"(?:我|他|她|自己|孩子|患者|病人|姑娘|闺女|女儿|儿子|宝宝|老公|老婆|爱人|我妈|我爸|老人)(?:也|都)?是?"
                         r"(?P<v>(?:19|20)\d{2}年|(?<!\d)\d{2}年|(?<![一二三四五六七八九零〇])(?:[一二三四五六七八九零〇]{2}"
                         r"|[一二][九零〇][一二三四五六七八九零〇]{2})年)的(?=[，,。.；;！!？?\s]|$)")
 _YEAR_OF = re.compile(r"是(?P<v>(?:19|20)\d{2}年|(?<!\d)\d{2}年)的(?=[，,。.；;！!？?\s]|$)")
@@ -835,6 +847,26 @@ _LOG_FIELD = re.compile(r"(?<![A-Za-z0-9_])(?P<k>user(?:name)?|login|device_?sn|
 _LOG_FIELD_LABELS = {"u": "account", "l": "account", "d": "other", "s": "other", "b": "date_of_birth"}
 
 
+def _chat_sender_spans(norm: str) -> list[Span]:
+    """A group chat's senders (【向日葵】：, 【刘淑芬】：) and the display names its messages @ (@向日葵 恭喜)."""
+    out: list[Span] = []
+    for m in _CHAT_SENDER.finditer(norm):
+        h, (a, b) = m.group("h"), m.span("h")
+        if _NOT_A_SENDER.search(h) or _TITLES.search(h) or _KIN_WORD_RE.search(h):
+            continue  # (【周阿姨】：, 【系统消息】：: a title or a kinship word, which the names' rules read)
+        surname = _SURNAME_RE.match(h)
+        if (surname and 2 <= len(h) - surname.end() + 1 <= 3 and len(h) - surname.end() in (1, 2)
+                and all(_given_ok(c) for c in h[surname.end() :]) and _dict_tag(h)[0] in (None, *_NR_TAGS)):
+            out.append(Span(a, b, "name"))
+        elif not re.fullmatch(r"[\d\W_]+", h):
+            out.append(Span(a, b, "account"))
+    for m in _CHAT_MENTION.finditer(norm):
+        h = m.group("h")
+        if h not in _MENTION_NOT and not _TITLES.search(h) and _dict_tag(h)[0] not in (None, *_NR_TAGS):
+            out.append(Span(m.start("h"), m.end("h"), "account"))
+    return out
+
+
 def _number_spans(norm: str) -> list[Span]:
     spans: list[Span] = []
     if "°" in norm:
@@ -921,6 +953,8 @@ def _number_spans(norm: str) -> list[Span]:
                      and not re.fullmatch(r"[\u4e00-\u9fff]{2,3}", m.group("h")))  # (not @柴医生 你…, @老周 你…: a person)
     if "昵称" in norm or "用户" in norm or "网名" in norm:
         spans.extend(Span(m.start("h"), m.end("h"), "account") for m in _MIXED_HANDLE.finditer(norm))
+    if "】" in norm and (sender := _CHAT_SENDER.search(norm)) and not _NOT_A_SENDER.search(sender.group("h")):
+        spans.extend(_chat_sender_spans(norm))
     if "@" in norm:
         spans.extend(Span(m.start("h"), m.end("h"), "account") for m in _AT_DISPLAY_NAME.finditer(norm)
                      if (tag := _dict_tag(m.group("w")))[0] not in (None, *_NR_TAGS) and tag[1] >= _COMMON_WORD_FREQ)
@@ -995,6 +1029,8 @@ def _number_spans(norm: str) -> list[Span]:
     for born in [s for s in spans if s.label == "date_of_birth"]:
         if same := _SAME_YEAR_AFTER.match(norm, born.end):
             spans.append(Span(same.start("v"), same.end("v"), "date_of_birth"))
+        if fixed := _CORRECTED_AFTER.match(norm, born.end):
+            spans.append(Span(fixed.start("v"), fixed.end("v"), "date_of_birth"))
     return spans
 
 
@@ -1079,6 +1115,8 @@ _STRONG_CUE = re.compile(
     r"|用药人|服药人|参合人|收款人|开户人|持卡人|持证人|持照人|来访者"
     # a survey's household head and respondent (户主贺建军, 受访者贺建军对调查无异议)
     r"|户主|受访者|被访者|受调查者"
+    # a ward's visitor log (探视人彭秋菊（妻）, 访客石磊自称…, 陪护人…)
+    r"|探视人|探访人|陪护人|陪同人|来访人|(?<![英美外])访客(?!登记|须知|较多|通道|区|们)"
     # a judgment's bench and clerk (审判长黄志坚，人民陪审员卢慧、…，书记员谢婷)
     r"|审判长|审判员|陪审员|书记员|法官助理"
     # a team doctor's log of its players (门将韦小雨自述…)
@@ -1431,6 +1469,9 @@ _GIVEN_AFTER_CUE = set("家向有和士克先年生才多")  # 姓名：钱多�
 _RELATIVE_TIME_ENDINGS = set("天年时候前后来去早晚午夜在近才日月期刻间")
 
 
+_SELF_VERB_ENDS = frozenset("称述诉己行认觉")
+
+
 def _given_end(text: str, start: int, strong: bool) -> int:
     """Where one or two given-name characters from ``start`` end (``start`` itself: none); with a ``strong`` cue
     also those of :data:`_GIVEN_AFTER_CUE` in the places it says."""
@@ -1440,6 +1481,8 @@ def _given_end(text: str, start: int, strong: bool) -> int:
     while j < len(text) and j - start < 2:
         c = text[j]
         nxt = text[j + 1] if j + 1 < len(text) else ""
+        if c == "自" and j > start and nxt in _SELF_VERB_ENDS:
+            break  # 户主石磊自称…, 访客石磊自述: the person then 自称 (says of themself), not a third given character
         if _given_ok(c):
             j += 1
         elif strong and c in _GIVEN_AFTER_CUE and (
@@ -1785,7 +1828,7 @@ def _clauses(text: str) -> list[tuple[int, str]]:
 
 # 小王, 老李, 王姐, 李奶奶: what colleagues and neighbours are called. Taken after a cue (护士小刘, 叫我小金, 我和老周)
 # or, at the start of a clause, before a verb of telling (小王说, 王姐介绍).
-_NICKNAME_RE = re.compile(f"(?P<pre>[小老阿大])(?P<s>[{_SINGLE_SURNAMES}])|(?P<s2>[{_SINGLE_SURNAMES}])(?P<post>大姐|大哥|大叔|大婶|[姐哥姨叔嫂]|奶奶|爷爷|大爷|大妈|大娘|婆婆|伯伯|老太太|老太)"
+_NICKNAME_RE = re.compile(f"(?P<pre>[小老阿大])(?P<s>[{_SINGLE_SURNAMES}])|(?P<s2>[{_SINGLE_SURNAMES}])(?P<post>大姐|大哥|大叔|大婶|[姐哥姨叔嫂]|伯(?![伯母父乐爵])|奶奶|爷爷|大爷|大妈|大娘|婆婆|伯伯|老太太|老太)"
                           # 阿强, 阿芳: 阿 and a given-name character (not 阿姨, 阿婆: kin words)
                           "|(?P<a>阿)(?P<g>[\u4e00-\u9fff])")
 _NOT_AFTER_A = set("姨婆公伯叔哥妹爸妈嫂弟姐奶爷嬷嫲舅娘婶仔母父")
@@ -1886,6 +1929,8 @@ _LATIN_AFTER_ROLE = re.compile(r"(?:(?:呼救|来电|报警|联系|申请|投诉
                                r"|(?:主|副|助理|体能|守门员)?教练|外教|外援|翻译员?|译员|经纪人|领队"
                                # a trial's subject and a consent's witness (受试者Mark Henderson于…签署)
                                r"|受试者|受检者|(?:公正)?见证人|证人"
+                               # a trial's monitor and coordinator (监查员Rachel Kim已核对)
+                               r"|监查员|监察员|稽查员|协调员|研究护士|研究医生"
                                # a visitor, a passenger, a customer (英国访客Oliver Hughes, 乘客Priya Raman)
                                r"|访客|乘客|旅客|游客|顾客|学生|學生"
                                # a medical tourist, an assistant, a worker's workmate (俄罗斯客户Ekaterina Volkova,
@@ -2365,12 +2410,16 @@ _NOT_LATIN_NAMES = frozenset(
     "Pt Subscriber Midwife Wife Husband Son Daughter Mom Mum Dad Pharmacist Prescriber Physician Consultant "
     "Attending Signed Called Insured Guardian Carer Caregiver Kind Regards Sincerely Best Name Sex Age Admitted "
     "Discharged Allergies Dx Hx Rx Tel Fax Mobile Email Phone Passport Ward Referred "
+    # a record's English title beside the Chinese one (出院摘要（Discharge Summary）)
+    "Discharge Summary Report Referral Letter Record Records Notes Consent Form "
+    # (pt In Hospital: a preposition after a lower-case pt)
+    "In On At Of For With By "
     # what opens a sentence after a speaker's label (患者：So I need iron tablets?)
     "So But And Yes No Ok Okay Well Sorry What How When Where Why Can Could Should Is Are Do Does Did Will I We "
     "It Then Also Oh Um Uh".split())
 # What says a person's name follows in English notes and letters ...
 _EN_PERSON_CUE = re.compile(
-    r"(?:\b(?:Pt|Patient|Re|From|To|Cc|Dear|Hi|Hello|Hey|[Ss]ubscriber|[Mm]idwife|[Nn]urse|[Ww]ife|[Hh]usband|[Ss]on"
+    r"(?:\b(?:[Pp]t|[Pp]atient|Re|From|To|Cc|Dear|Hi|Hello|Hey|[Ss]ubscriber|[Mm]idwife|[Nn]urse|[Ww]ife|[Hh]usband|[Ss]on"
     r"|[Dd]aughter|[Mm]om|[Mm]um|[Dd]ad|[Pp]harmacist|[Pp]rescriber|[Pp]hysician|[Cc]onsultant|[Aa]ttending|[Ss]igned"
     r"|[Rr]eferred by|[Cc]alled|[Tt]his is|[Ii]nsured|[Gg]uardian|[Cc]arer|[Cc]aregiver|[Rr]egards|Sincerely"
     r"|[Cc]ontact|[Aa]ssistant|[Cc]oordinator|[Ii]nvestigator|[Mm]onitor|CRC|CRA|PI)\b\.?[:,]?\s*"
@@ -2716,11 +2765,14 @@ _KIN_GIVEN_NEXT = re.compile(r"[他她](?!们)|\s*今年\s*[\d一二两三四五
 # as good a cue as a kinship word, and 同学 after the name says who it is.
 _SCHOOL_CLASS = re.compile(r"(?<![\d一二三四五六七八九十])(?:[一二三四五六七八九\d]年级?|[初高][一二三](?:年级)?"
                            # (五（3）班: a primary school's grade, then the class number in brackets)
-                           r"|[一二三四五六](?=\s*[（(]\s*\d{1,2}\s*[)）]\s*班))"
+                           r"|[一二三四五六](?=\s*[（(]\s*\d{1,2}\s*[)）]\s*班)"
+                           # (大二班唐一诺, 中（1）班: a kindergarten's senior, middle or junior class and its number)
+                           r"|(?<![\u4e00-\u9fff])[大中小托](?=[一二三四五六七八九\d]班|\s*[（(]\s*\d{1,2}\s*[)）]\s*班))"
                            # (初二（3）班万思琪: a middle school's grade, the class number in brackets)
                            r"(?:[一二三四五六七八九十\d]{1,2}|\s*[（(]\s*\d{1,2}\s*[)）]\s*)班(?:的)?")
 # (五（3）班 12号 王梓涵: a pupil's seat number may come between)
-_CLASS_BEFORE = re.compile(_SCHOOL_CLASS.pattern + r"(?:\s*(?:座号)?\s*\d{1,2}\s*号)?\s*$")
+# (五年级(1)班座号23 王一诺: the pupil's seat number, with or without 号, between the class and the name)
+_CLASS_BEFORE = re.compile(_SCHOOL_CLASS.pattern + r"(?:\s*(?:座号\s*\d{1,2}(?:\s*号)?|\d{1,2}\s*号)\s*的?)?\s*$")
 _PUPIL_NEXT = re.compile(r"同学(?!们)")
 # (三年级二班座号07，国庆同学: the pupil's seat number between the class and the name)
 _SEAT_AFTER_CLASS = re.compile(r"\s*(?:座号\s*\d{1,2}|\d{1,2}\s*号)\s*[，,]?\s*")
@@ -2964,14 +3016,18 @@ _CANTONESE_CHILD = re.compile(r"(?:个仔|个女|个孙)\s*(?P<n>[\u4e00-\u9fff]
 # 秀珍奶奶今天…, 护工翠萍已记录…: a care home's resident by given name and an elder's title, a carer by role and
 # given name, where what they do follows
 # (…，志刚舅舅你把化验单…: a relative of the writer's generation above, called by the given name and the kinship word)
-_GIVEN_THEN_ELDER = re.compile(r"(?:^|(?<=[\n，,。；;：:]))(?P<n>[\u4e00-\u9fff]{2})(?:奶奶|爷爷|阿婆|阿公|婆婆|舅舅|姑姑|叔叔|伯伯|姨妈|舅妈|姑妈)")
+_GIVEN_THEN_ELDER = re.compile(r"(?:^|(?<=[\n，,。；;：:]))(?P<n>[\u4e00-\u9fff]{2})(?:奶奶|爷爷|阿婆|阿公|婆婆|舅舅|姑姑|叔叔|伯伯|姨妈|舅妈|姑妈|妈妈|爸爸)")
 # 德福叔死活不肯…, 秀梅嫂子急得…, 桂芬姨的CT, 建军哥你放心: a given name and a one-character kinship title, as a
 # village or a family calls its elders and peers, opening a clause (see _given_kin_titled)
 _GIVEN_THEN_KIN_TITLE = re.compile(r"(?:^|(?<=[\n，,。；;：:！!？?]))(?P<n>[\u4e00-\u9fff]{2})(?:嫂子|婶子|叔|舅|姨|婶|嫂|哥|姐)"
                                    r"(?![\u4e00-\u9fff]?(?:[叔舅姨婶嫂哥姐妈爸父母夫们娘公婆]))")
-_CARER_GIVEN = re.compile(r"(?:护工|护理员|保姆|月嫂|育婴师"
+_CARER_GIVEN = re.compile(r"(?:护工|护理员|保姆|月嫂|育婴师|(?<!家属)陪护(?![人椅床证费员并和及与中期的了时着过])"
                           # (请白班晓雯继续关注: who is on the next shift)
                           r"|(?<=[请由让])(?:[早中晚夜白]班|大夜班|小夜班))(?P<n>[\u4e00-\u9fff]{2})")
+# 8床文静由其母曾女士陪护, 23床海燕的爸爸: a bed's patient by a given name, then whose parent or family is meant
+_BED_GIVEN_THEN_FAMILY = re.compile(r"(?<![\d.])\d{1,3}\s*(?:床|号床)\s*(?P<n>[\u4e00-\u9fff]{2})"
+                                    r"(?=的?(?:爸爸|妈妈|父亲|母亲|爷爷|奶奶|外公|外婆|家属|家长|老公|爱人|丈夫|妻子)|由其?[母父妈爸夫妻女子])")
+_BED_GIVEN_NOT = frozenset("宝宝 宝贝 小孩 孩子 老人 病友 新生 大爷 大妈 阿姨 老太 老头 小伙".split())
 # 宜蓁的通讯地址是…: a clause that opens with whose address, phone or ID it gives
 _OWNER_OF_DATA = re.compile(r"(?:^|(?<=[\n，,。；;：:]))(?P<n>[\u4e00-\u9fff]{2})的(?=通[讯訊]地址|家庭住址|住址|地址|联系电话|电话|手机"
                             r"|身份证|护照|学号|病历号|医保卡|出生日期|生日)")
@@ -3011,6 +3067,13 @@ def _regional_names(text: str) -> list[Span]:
             said = rx is _CARER_GIVEN and tag in ("n", "nz") and _SAYING.match(text, m.end()) is not None
             if (_given_ok(n) and (tag in (None, *_NR_TAGS) or said) and freq < _COMMON_WORD_FREQ
                     and not _KIN_WORD_RE.search(n) and (rx is _OWNER_OF_DATA or _predicate_starts(text, m.end()))
+                    and not _inside_medical_term(text, a, b)):
+                out.append(Span(a, b, "name", True))
+    if "床" in text:
+        for m in _BED_GIVEN_THEN_FAMILY.finditer(text):
+            n, (a, b) = m.group("n"), m.span("n")
+            if (_given_ok(n) and n not in _BED_GIVEN_NOT and _dict_tag(n)[1] < _KIN_GIVEN_WORD_FREQ
+                    and not _KIN_WORD_RE.search(n) and not _ROLE_CUE.search(n) and not _TITLES.search(n)
                     and not _inside_medical_term(text, a, b)):
                 out.append(Span(a, b, "name", True))
     counts: dict[str, int] = {}
@@ -3850,6 +3913,11 @@ def _written_twice_names(text: str, spans: list[Span]) -> list[Span]:
         m = _BRACKETED_AFTER.match(text, s.end)
         if m and not _NOT_A_BRACKETED_NAME.match(m.group("n")) and _looks_like_a_name(m.group("n")):
             out.append(Span(m.start("n"), m.end("n"), "name", False))
+        elif (s.end < len(text) and text[s.end].isascii() is False and text[s.end - 1 : s.end].isascii()
+              and (m := _BRACKETED_AFTER.match(text, s.end + 1)) and m.group("n").startswith(text[s.end])
+              and _SURNAME_RE.match(text, s.end) and _looks_like_a_name(m.group("n"))):
+            # Kevin王（王凯文）: an English name and the surname written after it, then the full name in brackets
+            out += [Span(s.start, s.end + 1, "name", False), Span(m.start("n"), m.end("n"), "name", False)]
     for m in _HANGUL_BEFORE_NAME.finditer(text):
         inner = _BRACKETED_AFTER.match(text, m.end())
         if inner and any(s.start == inner.start("n") for s in names):
