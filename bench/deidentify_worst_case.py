@@ -164,6 +164,10 @@ SHAPES = {
     "religious": "患者释慧明，修女若瑟芬陪同，若望神父",
     "household": "米建国（户主，1961年9月）、",
     "called_in_brackets": "杨志强（大伙都叫他强子）",
+    # session 70's first round: a chat's senders and mentions, a bed's patient before the family, a corrected birth date
+    "chat_sender": "【向日葵】：@海燕飞翔 恭喜\n",
+    "bed_given_family": "8床文静由其母曾女士陪护，",
+    "corrected_birth": "出生日期误录为1975-02-30，已更正为1975-03-02，",
 }
 
 
