@@ -253,7 +253,9 @@ _HIDDEN_EMAIL_RE = re.compile(
 # any domain after an e-mail cue (邮箱 …), so "look at this dot com" stays
 _MAIL_PROVIDER = r"(?:qq|163|126|139|gmail|sina|sohu|yeah|hotmail|outlook|foxmail|yahoo|icloud|aliyun|一六三|幺六三|一二六|幺二六|一三九|幺三九)"
 _SPOKEN_EMAIL_RE = re.compile(
-    r"(?<![A-Za-z0-9._%+\-])(?P<local>[A-Za-z0-9._%+\-]{2,40}) ?(?:\bat\b|艾特|圈a|圈A) ?(?P<domain>[A-Za-z0-9\-零〇幺一二三四五六七八九]+)"
+    r"(?<![A-Za-z0-9._%+\-])(?P<local>[A-Za-z0-9._%+\-]{2,40}"
+    # (q i h a i y a n 八六 at 163 点 com: spelt out letter by letter, the digits said in Chinese)
+    r"|[A-Za-z0-9](?: [A-Za-z0-9._\-]| ?[零〇幺一二三四五六七八九]{1,4}){2,40}) ?(?:\bat\b|艾特|圈a|圈A) ?(?P<domain>[A-Za-z0-9\-零〇幺一二三四五六七八九]+)"
     r"(?: ?(?:点|dot|\.) ?[A-Za-z0-9\-]+)*? ?(?:点|dot) ?(?:com|cn|net|org|edu|gov)(?: ?(?:点|dot) ?cn)?(?![A-Za-z0-9])",
     re.IGNORECASE)
 _EMAIL_CUE = re.compile(r"邮箱|邮件|e-?mail|mail", re.IGNORECASE)
@@ -523,7 +525,7 @@ _DATE_AFTER_SEX = re.compile(r"(?<![\u4e00-\u9fff])[男女]\s*[，,、 ]\s*"
 _EN_MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
 _EN_MONTH_DATE = rf"(?:0?[1-9]|[12]\d|3[01]) {_EN_MONTH},? (?:19|20)\d{{2}}|{_EN_MONTH} (?:0?[1-9]|[12]\d|3[01]),? (?:19|20)\d{{2}}"
 _DOB_BEFORE = re.compile(
-    r"(?:出生日期|出生年月日?|出生年份|出生时间|出生辰光|出生于|出生在|出生|生日|(?<!先)生于|DOB|D\.O\.B\.?|[Dd]ate of [Bb]irth|\b[Bb]orn (?:on|in))"
+    r"(?:出生日期|出生年月日?|出生年份|出生时间|出生辰光|出生于|出生在|出生|生日|(?<![先医学卫])生于|DOB|D\.O\.B\.?|[Dd]ate of [Bb]irth|\b[Bb]orn (?:on|in))"
     rf"(?:是|为|:|：|\s|改为|改成|更正为|应为|應為|(?:误|錯|错)?(?:录|錄|写|寫|登记|填)(?:为|為|成))*(?P<v>{_LUNAR_DATE}|{_DATE}|{_OTHER_CALENDAR_YEAR}|{_EN_MONTH_DATE}|(?:0?[1-9]|[12]\d|3[01])[/.\-](?:0?[1-9]|[12]\d|3[01])[/.\-](?:19|20)\d{{2}}"
     r"|(?:0?[1-9]|1[0-2])月(?:0?[1-9]|[12]\d|3[01])[日号]"
     r"|(?<!\d)\d{2}年(?:(?:0?[1-9]|1[0-2])月(?:(?:0?[1-9]|[12]\d|3[01])[日号])?)?"
@@ -829,6 +831,12 @@ def _birth_dates_of(norm: str, birth: str, id_span: tuple[int, int]) -> list[Spa
 # person, and a mask's shape says what the value was.
 _MASKED_PHONE = re.compile(r"(?<![\d*＊])1[3-9]\d[*＊]{4}\d{4}(?![\d*＊])")
 _ACCOUNT_BEFORE = re.compile(r"(?:账号|帐号|账户|帐户)\s*[:：]?\s*$")
+# 付款支付宝账号lily0503@aliyun.com: an Alipay account that is an e-mail address is the account (a login's 账号 alone
+# before an address stays an e-mail)
+_ALIPAY_BEFORE = re.compile(r"支付宝(?:账号|帐号|账户|帐户|用户名)?\s*[:：]?\s*$")
+# 13821904677（短号661677）: a mobile's group short number in brackets after it reaches the same person (a ward's
+# extension or short number alone is no one's)
+_MOBILE_SHORT_NUMBER = re.compile(r"(?<=\d)\s*[（(]\s*(?:集团)?短号\s*[:：]?\s*(?P<v>\d{3,6})\s*[)）]")
 _MASKED_ID = re.compile(r"(?<![\d*＊])\d{4,6}[*＊]{6,10}\d{2,3}[\dXx](?![\d*＊])")
 
 
@@ -975,7 +983,10 @@ def _number_spans(norm: str) -> list[Span]:
         spans.extend(Span(m.start("v"), m.end("v"), "phone") for m in _CUED_SPACED_PHONE.finditer(norm)
                      if len(m.group("v").replace(" ", "").replace("-", "")) >= 7)
     if "@" in norm:
-        spans.extend(Span(m.start(), m.end(), "email") for m in _EMAIL_RE.finditer(norm))
+        spans.extend(Span(m.start(), m.end(), "account" if _ALIPAY_BEFORE.search(norm, max(0, m.start() - 8), m.start())
+                          else "email") for m in _EMAIL_RE.finditer(norm))
+    if "短号" in norm:
+        spans.extend(Span(m.start("v"), m.end("v"), "phone") for m in _MOBILE_SHORT_NUMBER.finditer(norm))
     if "#" in norm or "(at)" in norm or "[at]" in norm or "艾特" in norm:
         spans.extend(Span(m.start(), m.end(), "email") for m in _HIDDEN_EMAIL_RE.finditer(norm))
     if " at " in norm or "艾特" in norm or "圈a" in norm.lower():
@@ -1117,6 +1128,8 @@ _STRONG_CUE = re.compile(
     r"|户主|受访者|被访者|受调查者"
     # a ward's visitor log (探视人彭秋菊（妻）, 访客石磊自称…, 陪护人…)
     r"|探视人|探访人|陪护人|陪同人|来访人|(?<![英美外])访客(?!登记|须知|较多|通道|区|们)"
+    # a complaints register's complainant (投诉人马国庆（手机…）反映)
+    r"|投诉人|举报人|申诉人"
     # a judgment's bench and clerk (审判长黄志坚，人民陪审员卢慧、…，书记员谢婷)
     r"|审判长|审判员|陪审员|书记员|法官助理"
     # a team doctor's log of its players (门将韦小雨自述…)
@@ -1199,6 +1212,9 @@ _BIRTH_DATE_IN_BRACKETS = re.compile(rf"\s*[（(]\s*(?P<v>{_BRACKETED_BIRTH_DATE
 # 老马（马德胜，1941-02-17）: how a care home calls someone, then the full name and the birth date in brackets
 _OLD_SURNAME_NAMED = re.compile(rf"[老小](?P<s>[{_SINGLE_SURNAMES}])\s*[（(]\s*(?P<n>(?P=s)[\u4e00-\u9fff]{{1,2}}?)"
                                 rf"\s*(?=[，,)）])")
+# 阿强（黄志强）: 阿 and the last character of a given name, then the full name in brackets ending in it
+_A_GIVEN_NAMED = re.compile(rf"(?<![\u4e00-\u9fff])(?P<s>阿(?P<g>[\u4e00-\u9fff]))\s*[（(]\s*"
+                            rf"(?P<n>(?:{_SURNAME_RE.pattern})[\u4e00-\u9fff]?(?P=g))\s*(?=[，,)）])")
 # 持卡人签名“黄伟”, 名字写成了“陈建国”，实际应为“陈建华”: a name quoted after what says it is one (and the
 # correction that follows it)
 _QUOTED_AS_NAME = re.compile(rf"(?:名字|姓名|签名|签字|署名)[^。；;！!？?\n“”\"「」]{{0,10}}?[“\"「](?P<n>(?:{_SURNAME_RE.pattern})[\u4e00-\u9fff]{{1,2}}?)[”\"」]")
@@ -1523,7 +1539,11 @@ _TIME_AFTER_YU = re.compile(r"民国|民國|公元|\d|[一二三四五六七八�
 # 於仁伯爵綜合醫院急診部留觀: 于/於 "at" a hospital or clinic named right after it, not a surname
 _AT_INSTITUTION_AFTER_YU = re.compile(r"(?:(?![的在去到带和跟与是说医护])[\u4e00-\u9fff]){1,8}?(?:医院|醫院|卫生院|衛生院|诊所|診所|门诊部|門診部)")
 _DONE_AT_PLACE = re.compile(r"就医|就醫|就诊|就診|住院|治疗|治療|手术|手術|出差|工作|旅游|旅遊|居住|生活|发病|發病|摔伤|摔傷|受伤|受傷|出生|求学|读书")
-_FLOOR_BEFORE = re.compile(r"(?<![A-Za-z_\d\-])\d{1,2}\s+$")
+_FLOOR_BEFORE = re.compile(r"(?<![A-Za-z_\d\-:：])\d{1,2}\s+$")  # (not 9:30 孙女士: a time)
+
+
+_ROOM_BEFORE = re.compile(r"(?<![\d.])\d{2,4}\s*(?:房|室|号房)$")
+_NAME_THEN_SEX = re.compile(r"[\u4e00-\u9fff]{1,2}\s*[，,、]\s*[男女]")
 
 
 def _name_at(text: str, i: int, surname: str, clause: str, c0: int) -> Span | None:
@@ -1543,6 +1563,8 @@ def _name_at(text: str, i: int, surname: str, clause: str, c0: int) -> Span | No
         return None  # 方用何首乌15g, 方取黄芪: the prescription's herbs, not a Ms Fang  # 审方药师, 开方医生: a prescription (方) reviewed or written, not a Ms Fang
     if surname in ("楼", "房", "门", "车", "台") and before.endswith("号"):
         return None  # 3号楼独居老人, 8号房间: a building or a room, not a Mr Lou
+    if surname in ("白", "黄", "蓝", "红", "金", "黑") and text[i + 1 : i + 2] == "色":
+        return None  # 白色大众朗逸: a colour (白色), not a Ms Bai
     if surname == "单" and before.endswith(("签字", "签名")):
         return None  # 家长签字单夹在病历夹里: the signed form, not a Mr Shan
     if surname in ("于", "於") and (_TIME_AFTER_YU.match(text, i + 1) or _AT_INSTITUTION_AFTER_YU.match(text, i + 1)):
@@ -1551,6 +1573,8 @@ def _name_at(text: str, i: int, surname: str, clause: str, c0: int) -> Span | No
                                       for k in (3, 4)):
         return None  # 受保人於深圳就醫: "in", before a place and what was done there (not 于海洋，男)
     strong = bool(_STRONG_CUE.search(before) or _KIN_CALLED.search(before))
+    if not strong and before.endswith(("+", "＋")) and not _NAME_THEN_SEX.match(text, i + len(surname)):
+        return None  # 洗牙+涂氟: one more item of a list of procedures or drugs joined by +, not a Mr Tu (家属+王建国，男: one)
     if (not strong and surname in ("和", "与", "及") and i > 0 and _NAME_CHARS.match(text[i - 1])
             and _dict_tag(text[i + 1 : i + 3])[1] >= _COMMON_WORD_FREQ):
         return None  # 班主任和心理老师: "and" between two words (心理 is a frequent word, no given name)
@@ -1619,7 +1643,8 @@ def _name_at(text: str, i: int, surname: str, clause: str, c0: int) -> Span | No
     toks = _tokens(clause)
     rel = i - c0
     idx = _token_index(clause).get(rel)
-    if idx is None and (kin or role):
+    room = bool(_ROOM_BEFORE.search(before))  # (209房 + 钱秀英: the room's 房 is no part of a word 房钱)
+    if idx is None and (kin or role or room):
         # A kinship or role word ends right here, but the tokenizer joined its last character to the surname
         # (我老|公孙|浩): the cue fixes a word boundary, so segment what follows it on its own (a window: a
         # name is a few characters, and the rest of a long clause would be segmented again per candidate).
@@ -3368,6 +3393,13 @@ def _vocative_names(text: str) -> list[Span]:
 # (患者乌日娜，女，蒙古族: after the word for the patient, and before sex and an ethnic group)
 _BEFORE_SEX_AGE = re.compile(r"(?:^|(?<=[\n，,。；;：:\s]))(?:患者|病人|病患|患儿|伤者|产妇|孕妇)?(?P<n>[\u4e00-\u9fff]{2,5})"
                              r"(?=\s*[，,、 ]\s*(?:男|女)性?\s*[，,、 ]\s*(?:\d{1,3}\s*岁|[\u4e00-\u9fff]{1,4}族))")
+# 儿童康复：帕尔哈提，2019年11月出生: a record's opening field, before when the person was born (not 我叫张建国，弓长张，
+# 1968年…出生: a clause after a comma)
+_OPENING_BEFORE_BIRTH = re.compile(r"(?:^|(?<=[\n：:]))\s*(?P<n>[\u4e00-\u9fff]{2,5})(?=\s*[，,]\s*(?:19|20)\d{2}\s*年"
+                                   r"(?:\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*[日号])?)?\s*(?:出生|生)(?![\u4e00-\u9fff]))")
+# 김민준本人签署…: a Korean name of three syllables in a Chinese record, before 本人, a title or a pause
+_HANGUL_NAME_IN_CHINESE = re.compile(r"(?<![\uac00-\ud7a3])(?P<n>[\uac00-\ud7a3]{3})(?![\uac00-\ud7a3])"
+                                     r"(?=\s*(?:本人|先生|女士|患者|签|的|[，,、（(]))")
 _NEIGHBOUR_TITLED = re.compile(r"(?:隔壁床?|邻床|对门|同病房|同屋|病友)的?(?P<n>[\u4e00-\u9fff]{2,5}?)"
                                r"(?=阿姨|大爷|叔叔|奶奶|爷爷|大妈|大姐|大哥|大叔|大婶)")
 
@@ -3383,9 +3415,26 @@ def _unsurnamed_name(word: str) -> bool:
     return all(len(t) < 2 or (tg := _dict_tag(t))[0] in _NR_TAGS or tg[1] < _COMMON_WORD_FREQ for _, t in _tokens(word))
 
 
+# 投诉人阿依努尔称…, 艾力·吐尔逊的妻子热依拉（电话…）: after a complainant's or a patient's cue or a kinship word,
+# three to six characters all of those that write foreign names (阿依努尔, 热依拉), up to where they end, are a name
+_TRANSLITERATED_AFTER_CUE = re.compile(r"(?:投诉人|举报人|探视人|访客|户主|患者|病人|患儿|家属|的?(?:妻子|丈夫|母亲|父亲|儿子|女儿))"
+                                       r"(?P<n>[\u4e00-\u9fff]{3,6})")
+
+
+_HANGUL = re.compile(r"[\uac00-\ud7a3]")
+
+
 def _unsurnamed_names(text: str) -> list[Span]:
     out = []
-    for m in (*_BEFORE_SEX_AGE.finditer(text), *_NEIGHBOUR_TITLED.finditer(text)):
+    for m in _TRANSLITERATED_AFTER_CUE.finditer(text):
+        n = m.group("n")
+        k = next((i for i, c in enumerate(n) if c not in _TRANSLITERATION), len(n))
+        a = m.start("n")
+        if (3 <= k and text[a + k : a + k + 1] not in _TRANSLITERATION and _SURNAME_RE.match(text, a) is None and _unsurnamed_name(text[a : a + k])
+                and not _inside_medical_term(text, a, a + k)):
+            out.append(Span(a, a + k, "name", True))
+    out += [Span(m.start("n"), m.end("n"), "name", True) for m in _HANGUL_NAME_IN_CHINESE.finditer(text)]
+    for m in (*_BEFORE_SEX_AGE.finditer(text), *_NEIGHBOUR_TITLED.finditer(text), *_OPENING_BEFORE_BIRTH.finditer(text)):
         a, b = m.span("n")
         if _SURNAME_RE.match(text, a) is None and _unsurnamed_name(m.group("n")) and not _inside_medical_term(text, a, b):
             out.append(Span(a, b, "name", True))
@@ -3805,7 +3854,8 @@ def _name_spans(text: str) -> list[Span]:
     if "-" in text or "~" in text or "～" in text or "名" in text or "昵称" in text or "外号" in text:
         spans += _noted_names(text)
     spans += _addressed_names(text)
-    if "岁" in text or "的" in text or "族" in text:
+    if ("岁" in text or "的" in text or "族" in text or "人" in text or "患" in text or "户主" in text or "家属" in text
+            or "生" in text or _HANGUL.search(text)):
         spans += _unsurnamed_names(text)
     if "我是" in text or "名" in text or "号" in text or "叫" in text or "自称" in text:
         spans += _introduced_names(text)
@@ -3892,6 +3942,7 @@ _VIETNAMESE_NAME = re.compile("(?:阮|黎|陈|范|黄|潘|武|裴|丁|吴|邓|�
 # (结衣（ゆい）: the kana reading of a name after it, too)
 _BRACKETED_AFTER = re.compile(r"\s*[（(]\s*(?P<n>[\u4e00-\u9fff]{2,4}|[A-Z][a-z]+(?: [A-Z][a-z]+){0,2}|[\uac00-\ud7a3]{2,4}"
                               r"|[\u3041-\u3096]{2,6}|[\u30a1-\u30fa]{2,6})\s*[)）]")
+_CALLED_THEN_FULL = re.compile(r"(?<![\u4e00-\u9fff])(?P<n>[\u4e00-\u9fff]{2,4})\s*[（(]\s*(?:即|也就是|全名|本名)\s*[:：]?\s*$")
 _HANGUL_BEFORE_NAME = re.compile(r"(?<![\uac00-\ud7a3])(?P<n>[\uac00-\ud7a3]{2,4})(?=\s*[（(])")
 _NOT_A_BRACKETED_NAME = re.compile(rf"^(?:{_KIN_WORDS}|{_NATIONALITY_WORDS}|妈|爸|患者|病人|本人|家属|男|女|已故|已婚|未婚|化名|音译|英文名|中文名)$")
 
@@ -3918,6 +3969,10 @@ def _written_twice_names(text: str, spans: list[Span]) -> list[Span]:
               and _SURNAME_RE.match(text, s.end) and _looks_like_a_name(m.group("n"))):
             # Kevin王（王凯文）: an English name and the surname written after it, then the full name in brackets
             out += [Span(s.start, s.end + 1, "name", False), Span(m.start("n"), m.end("n"), "name", False)]
+        # 娜塔莎（即娜塔莉娅·伊万诺夫娜·库兹涅佐娃）: what someone is called, then 即 and the full name in brackets
+        if (called := _CALLED_THEN_FULL.search(text, max(0, s.start - 10), s.start)) and _looks_like_a_name(called.group("n")) and (
+                _SURNAME_RE.match(called.group("n")) or _unsurnamed_name(called.group("n"))):
+            out.append(Span(called.start("n"), called.end("n"), "name", False))
     for m in _HANGUL_BEFORE_NAME.finditer(text):
         inner = _BRACKETED_AFTER.match(text, m.end())
         if inner and any(s.start == inner.start("n") for s in names):
@@ -4024,7 +4079,9 @@ def _foreign_national_names(text: str) -> list[Span]:
 
 _SIGNED_SURNAME = re.compile(f"(?:签名|签字|调配|核对|发药|复核)(?:员|人|者)?\\s*[:：]?\\s*(?P<s>{_SURNAME_RE.pattern})(?=\\s*(?:[。.，,；;|]|$))"
                              # 医师龚签名, 值班药师杭工号…, 护士江（工号…）, 3床周、5床胡: a surname alone after a role or a bed
-                             f"|(?:医师|医生|药师|护师|护士|技师|大夫)\\s*(?P<r>{_SURNAME_RE.pattern})(?=\\s*(?:签名|签字|[（(]?\\s*工号))"
+                             f"|(?:医师|医生|药师|护师|护士|技师|大夫|治疗师)\\s*(?P<r>{_SURNAME_RE.pattern})(?=\\s*(?:签名|签字|[（(]?\\s*工号"
+                             # (治疗师何已报告…, 当班药师雷已道歉: by surname, then what was already done)
+                             r"|已(?:报告|道歉|告知|通知|处理|核对|更换|联系|签字|签名|转告|上报|解释)))"
                              # 随车医生骆，接线员祁，采血护士：俞。: who was on duty, by surname, at a clause's end
                              f"|(?:随车医生|接收护士|采血护士|值班医生|值班护士|接线员|调度员|接诊医生|责任护士)\\s*[:：]?\\s*"
                              f"(?P<d>{_SURNAME_RE.pattern})(?=\\s*(?:[。.，,；;]|$))"
@@ -4347,6 +4404,9 @@ def _detect(text: str) -> tuple[Span, ...]:
     if "（" in norm or "(" in norm:
         names += [Span(m.start(g), m.end(g), "name", g == "n") for m in _OLD_SURNAME_NAMED.finditer(norm)
                   if _given_ok(m.group("n")[1:]) for g in ("s", "n") if not covered.overlaps(m.start(g), m.end(g))]
+        names += [Span(m.start(g), m.end(g), "name", g == "n") for m in _A_GIVEN_NAMED.finditer(norm)
+                  if _given_ok(m.group("g")) and m.group("g") not in _NOT_AFTER_A
+                  for g in ("s", "n") if not covered.overlaps(m.start(g), m.end(g))]
     if "名" in norm or "签" in norm:
         for m in _QUOTED_AS_NAME.finditer(norm):
             quoted = [m] + ([c] if (c := _QUOTED_CORRECTION.match(norm, m.end())) else [])
