@@ -168,6 +168,10 @@ SHAPES = {
     "chat_sender": "【向日葵】：@海燕飞翔 恭喜\n",
     "bed_given_family": "8床文静由其母曾女士陪护，",
     "corrected_birth": "出生日期误录为1975-02-30，已更正为1975-03-02，",
+    # session 70's second round: an e-mail spelt out, a transliterated name after a cue, a room before a name
+    "spelt_email": "q i h a i y a n 八六 ",
+    "transliterated": "投诉人阿依努尔称",
+    "room_name": "209房钱秀英",
 }
 
 
