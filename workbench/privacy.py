@@ -863,7 +863,7 @@ def _chat_sender_spans(norm: str) -> list[Span]:
         if _NOT_A_SENDER.search(h) or _TITLES.search(h) or _KIN_WORD_RE.search(h):
             continue  # (【周阿姨】：, 【系统消息】：: a title or a kinship word, which the names' rules read)
         surname = _SURNAME_RE.match(h)
-        if (surname and 2 <= len(h) - surname.end() + 1 <= 3 and len(h) - surname.end() in (1, 2)
+        if (surname and len(h) - surname.end() in (1, 2)
                 and all(_given_ok(c) for c in h[surname.end() :]) and _dict_tag(h)[0] in (None, *_NR_TAGS)):
             out.append(Span(a, b, "name"))
         elif not re.fullmatch(r"[\d\W_]+", h):
