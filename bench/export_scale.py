@@ -10,12 +10,13 @@ The synthetic data: dialogues of 5 doctor turns, 4 columns per turn, 1-3 annotat
 some corrections, preferences and safety flags, and personal data in some patient turns so that the
 de-identification does real work. ``total_seconds`` covers preparation (de-identification, scoring)
 plus every writer, written as the app writes several formats (``write_formats``: from 20,000 replies on
-two processes, see workbench/export/lanes.py; ``second_process`` names the formats the child wrote, and
+two processes, see workbench/export/lanes.py, and de-identification's search on two cores, see
+workbench/export/detect_in_two.py; ``second_process`` names the formats the child wrote, and
 ``seconds`` per format is its own process's wall time). ``cpu_seconds`` is the same in CPU time, both
 processes together, the honest figure on a shared machine, where wall time also counts other people's
 work. The same formats are then written again one after another in this process from a freshly prepared
 context: ``one_lane_seconds`` (per step in ``one_lane``, CPU per step in ``cpu``) is the figure before the
-two lanes, and ``lanes_ratio`` = ``total_seconds`` / ``one_lane_seconds``. Before the clock starts, the writer
+two lanes (the search on one core too), and ``lanes_ratio`` = ``total_seconds`` / ``one_lane_seconds``. Before the clock starts, the writer
 modules are imported (pandas and pyarrow: ``import_seconds``, paid once per process, reported apart) and
 the garbage collector is run once, so that the export does not pay for collecting the synthetic input it
 was handed (a running server has long since done both).
@@ -128,7 +129,9 @@ def _timed_export(cands: list[ExportCandidate], no_deid: bool, out: Path, lanes_
     seconds: dict[str, float] = {}
     cpu: dict[str, float] = {}
     t, c0 = time.perf_counter(), _cpu_with_children()
-    ctx = ExportContext.build(cands, ExportFilters(), deidentify=not no_deid, thorough=thorough)
+    # (one lane: the figure before, de-identification's search on one core too)
+    ctx = ExportContext.build(cands, ExportFilters(), deidentify=not no_deid, thorough=thorough,
+                              parallel=None if lanes_on else False)
     _ = ctx.selected
     seconds["prepare"] = time.perf_counter() - t
     cpu["prepare"] = _cpu_with_children() - c0

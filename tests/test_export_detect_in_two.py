@@ -120,3 +120,18 @@ def test_little_text_stays_in_one_process(forks) -> None:
     assert detect_in_two(texts, detect) is detect
     assert detect_in_two(_texts(candidates(0)), detect, parallel=False) is detect
     assert not forks
+
+
+@needs_fork
+def test_an_export_context_built_on_two_cores_is_the_one_built_on_one(forks) -> None:
+    from workbench.export import ExportContext
+
+    cands = candidates(0)
+    _cold()
+    one = ExportContext.build(cands, thorough=False, parallel=False)
+    assert not forks
+    _cold()
+    two = ExportContext.build(cands, thorough=False, parallel=True)
+    assert len(forks) == 1
+    assert [plain(c) for c in two.candidates] == [plain(c) for c in one.candidates]
+    assert two.deid.to_dict() == one.deid.to_dict()

@@ -406,11 +406,13 @@ class ExportContext:
         system_prompt: str | None = None,
         *,
         thorough: bool | None = None,
+        parallel: bool | None = None,
     ) -> ExportContext:
         """``thorough``: de-identify with the rules and the learned tagger
         (:class:`workbench.privacy_model.ThoroughDetector`), the default (None) whenever ``deidentify``; False: the
         rules alone. Refused (:class:`InputError`, :class:`workbench.privacy_model.ModelUnavailable`) without
-        de-identification or without the tagger."""
+        de-identification or without the tagger. ``parallel``: search the texts on two cores (None: where it pays,
+        see :func:`workbench.export.detect_in_two.detect_in_two`)."""
         report = DeidReport(enabled=deidentify)
         detector: Detector = detect
         if thorough_wanted(thorough, deidentify):
@@ -419,7 +421,8 @@ class ExportContext:
             report.thorough = thorough_report()  # first: no tagger, no export
             detector = ThoroughDetector()
         with paused_gc():
-            cands = _deidentify_candidates(candidates, report, detector) if deidentify else list(candidates)
+            cands = (_deidentify_candidates(candidates, report, detector, parallel) if deidentify
+                     else list(candidates))
         if deidentify and system_prompt:
             system_prompt = deidentify_text(system_prompt, report, "system_prompt", detector)
         if deidentify and tables is not None:
