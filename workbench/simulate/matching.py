@@ -235,7 +235,10 @@ _NOT_MEDICINES = frozenset("农药 火药 炸药 弹药 鼠药 老鼠药 耗子�
 # 吃啥药, 喝过什么药, 喂的药: the verb of taking a medicine, which asks no fact about eating or drinking
 # (有没有在吃避孕药, 吃过降压药: the kind of medicine between)
 _TAKES_MEDICINE = re.compile(r"[吃喝喂服](?=[了过的着]?(?:点|些|什么|啥|哪些|哪种|别的|其他|其它)?的?"
-                             r"(?:(?:避孕|降压|降糖|降脂|安眠|感冒|止痛|消炎|退烧|止泻|胃|中|西|激素|抗生素?)?药|避孕))")
+                             r"(?:(?:避孕|降压|降糖|降脂|安眠|感冒|止痛|消炎|退烧|止泻|胃|中|西|激素|抗生素?)?药|避孕))"
+                             r"|[吃喝服](?=[了过的着]?(?:么子|么个|哪样)药)")
+# 止咳糖浆, 止痛片, 退烧药: a medicine named by the symptom it treats, which asks no fact about the symptom
+_SYMPTOM_MEDICINE = re.compile(r"(?:止|镇|退)[咳痛疼泻吐痒喘烧热](?=的?(?:药|糖浆|片|水|膏|贴|冲剂|胶囊|颗粒))")
 # What the segmenter joins to the verb after it (没见 + 红, 没崴 + 过): the keyword still starts a word there
 _ADVERB_PREFIXES = frozenset("没 不 未 别 还 也 都 就 又 再 有 没有 已 已经 曾 刚".split())
 # Words whose last character is a noun suffix, not the morpheme itself (头 in 脚趾头 is no head)
@@ -555,6 +558,12 @@ _PLACE_OF_ANOTHER = re.compile(r"(?<=[往朝])哪(?:里|儿|边)(?=[^，,。？?
 _HOME_OF_PETS = re.compile(r"(?:家里头|家里|家中|屋里|屋头|家)(?=(?:有没有|有|没|还)?养(?:了|过|着)?(?:什么|啥|些|只|条)?"
                            r"(?:猫|狗|宠物|鸟|鸡|鸭|兔|鱼|鸽|仓鼠|鹦鹉))")
 _PETS_IN_FACT = re.compile(r"猫|狗|宠物|鸟|鸡|鸭|兔|鸽|仓鼠|鹦鹉|养")
+# 家里做饭是烧煤还是烧气: the home's cooking or heating, which asks nothing of who lives there (unless the fact tells it)
+_HOME_OF_FUEL = re.compile(r"(?:家里头|家里|家中|屋里|屋头)(?=(?:平时|一般)?(?:做饭|烧饭|煮饭|取暖|烧炕|烧(?:的是|是)?(?:煤|柴|气|炭)"
+                           r"|用(?:的是)?(?:煤|柴|煤气|天然气|炭)))")
+# (烧煤还是烧气: the fuel burnt, no fever keyed 烧)
+_FUEL = re.compile(r"烧(?:的是|是)?(?:煤|柴|气|炭|炕|天然气|煤气|液化气)")
+_FUEL_IN_FACT = re.compile(r"煤|柴|炭|取暖|做饭|油烟|炉|灶")
 _CONTRACEPTIVE = re.compile(r"(?:避孕|避孕的)(?:药|药物|药片|针)")
 _DRUG_ALLERGY = re.compile(r"对?(什么|啥|哪些|哪种|哪个)?(药物|药)过敏|过敏的?(药物|药)")
 
@@ -619,6 +628,9 @@ def _evidence(fact: Fact, question: str) -> frozenset[str]:
             question = _LAST_WHEN.sub(r"\1", question)  # 最后一次吃东西是什么时候: the meal's time, not the onset
     if not any(w in k for k in fact.keywords for w in _NEXT_WORDS):
         question = _NEXT_WHEN.sub(r"\1", question)  # 下回打疫苗是啥时候: a time to come, which no fact tells
+    if not _MEDICINE_IN_FACT.search(fact.fact + fact.patient + "".join(fact.keywords)):
+        # 吃了么子药冇: the medicine taken, not the food eaten (a fact keyed 吃了什么); 止咳糖浆: a medicine, not the cough
+        question = _TAKES_MEDICINE.sub("，", _SYMPTOM_MEDICINE.sub("药", question))
     if not _EPISODES_IN_FACT.search(fact.fact + fact.patient + "".join(fact.keywords)):
         question = _EACH_TIME.sub(r"\1", question)
         if _is_about_time(fact):
@@ -636,6 +648,8 @@ def _evidence(fact: Fact, question: str) -> frozenset[str]:
         question = _DRUG_ALLERGY.sub("过敏", question)  # 对什么药过敏吗 asks allergies, not the medicines taken
     if not _PETS_IN_FACT.search(gloss):
         question = _HOME_OF_PETS.sub("", question)  # 家里养猫狗吗 asks the pets, not the household
+    if not _FUEL_IN_FACT.search(gloss):
+        question = _FUEL.sub("", _HOME_OF_FUEL.sub("", question))  # 家里做饭烧煤吗 asks the fuel, not the household
     if "避孕" not in gloss:
         question = _CONTRACEPTIVE.sub("避孕", question)  # 在吃避孕药吗 asks contraception, not the medicines taken
     question = _HOW_FAR.sub("范围", _PLACE_OF_ANOTHER.sub("哪", question))
@@ -833,8 +847,10 @@ def _only_measured(fact: Fact, evidence: frozenset[str], question: str, others: 
     if not all(e.removeprefix("tok:") in _MEASURE_KEYWORDS | _ATTRIBUTE_KEYWORDS for e in evidence) or (
             _is_about_time(fact) and not _only_counted(evidence)):
         return False
+    # (not a topic the fact's own wording says: 一天尿几次 asks the count of 一天只尿三四次, not the urine's colour)
     topics = {e.removeprefix("tok:") for ev in others for e in ev if e.removeprefix("tok:") not in _TIME_KEYWORDS
-              and (len(e.removeprefix("tok:")) >= 2 or not _is_about_time(fact))}
+              and (len(e.removeprefix("tok:")) >= 2 or not _is_about_time(fact))
+              and e.removeprefix("tok:") not in fact.fact}
     own = [k for k in fact.keywords if k not in _TIME_KEYWORDS | _ATTRIBUTE_KEYWORDS]
     # each clause with the standard words its everyday ones stand for (嘘嘘了几回: 小便, 几次)
     clauses = [with_standard_words(c) for c in _CLAUSE_OF_QUESTION.findall(question)]
@@ -1251,7 +1267,7 @@ def asked_facts(case: Case, doctor_text: str) -> tuple[str, ...]:
     (燙傷的地方起水泡了嗎) asks what the same turn in simplified ones asks, and so does a case written in them.
 """
     case = _in_simplified(case)
-    said = question_part(_mandarin(_simplified(doctor_text or "")))
+    said = _VOCATIVE.sub("", question_part(_mandarin(_simplified(doctor_text or ""))))
     q = _as_the_patient(case, said)
     q = _EVENT_AT.sub("什么时候", q)  # 一般几点发作: when the attacks come
     evidence = {f.id: _evidence(f, _without_longer_keywords(f, (o for o in case.facts if o is not f), q))
@@ -1265,10 +1281,14 @@ def asked_facts(case: Case, doctor_text: str) -> tuple[str, ...]:
     if len(asked) > 1 and not _proxied(case.opening or "") and not _NAMES_SOMEONE.search(q):
         # 之前没有验过甲状腺吧: the patient's own thyroid, not the illness of the mother (我妈妈…) keyed 甲状腺 too
         asked = [f for f in asked if not _of_a_relative(f)]
+    if _YOURSELF.search(q) and not _proxied(case.opening or "") and not _NAMES_SOMEONE.search(q):
+        # 你自己以前得过血栓吗: the patient's own clots, not the aunt's (小姨几年前得过肺栓塞) keyed 血栓 too
+        asked = [f for f in asked if not (_RELATIVE_FIRST.match(f.fact) and _RELATIVE_FIRST.match(f.patient))]
     if len(asked) > 1 and not _OTHER_PEOPLE.search(q):
         # 还没抽血查过布病吧: the patient's own test, not the neighbour's brucellosis keyed 布病 too
         asked = [f for f in asked if not _OF_NEIGHBOURS.match(f.fact)]
     canonical = _canonical_question_words(_HOW_FAR.sub("范围", _PLACE_OF_ANOTHER.sub("哪", q)))  # (往哪儿窜 is no place asked)
+    asked = [f for f in asked if not _within_a_denial(f, evidence, asked, canonical)]
     asked = [f for f in asked if not _topic_of_a_time_question(f, evidence, asked, canonical, case.opening)]
     asked = [f for f in asked if not _medicine_of_another_time(f, evidence[f.id], canonical,
                                                                [evidence[g.id] for g in asked if g is not f])]
@@ -1299,6 +1319,36 @@ def asked_facts(case: Case, doctor_text: str) -> tuple[str, ...]:
 _PEOPLE_AROUND = r"邻居|同事|同学|室友|工友|老乡|朋友|周围|村里|身边|同村"
 _OF_NEIGHBOURS = re.compile(r"(?:" + _PEOPLE_AROUND + r")[^，,。；;说讲看觉]{0,4}(?:也|都|有人|得过|得了|患)")
 _OTHER_PEOPLE = re.compile(_PEOPLE_AROUND + r"|别人|其他人|有人|有谁|谁|大家|一起")
+
+
+# 老哥，您一天得点上多少根儿: the one the doctor speaks to, named at the turn's start, is no relative asked about
+_VOCATIVE = re.compile(r"^(?:老哥|大哥|老弟|大兄弟|大姐|老姐|大嫂|大叔|大爷|大妈|大娘|大婶|阿姨|叔叔|阿叔|阿伯|老伯|大伯|老乡"
+                       r"|师傅|老师傅)[，,、！!\s]+")
+_YOURSELF = re.compile(r"(?:你|您)自己")
+# a fact that begins with a relative, and so does what the patient says of it (小姨几年前得过肺栓塞: 我小姨前几年…; not
+# 爷爷用挖耳勺掏过两次, which a grandfather tells as 我拿挖耳勺给他掏了两回)
+_RELATIVE_FIRST = re.compile(r".{0,2}?(?:" + _KIN_PATTERN + ")")
+
+
+_DENIAL = re.compile(r"没有?|无|不|否认|从没|从来没")
+
+
+def _within_a_denial(fact: Fact, evidence: dict[str, frozenset[str]], asked: list[Fact], question: str) -> bool:
+    """Whether ``fact`` is asked only by words that another asked fact, a denial, says too, each in a clause that the
+    denial is asked in by words ``fact`` does not say (没有大口大口地往外吐血吧 asks 没有大口咯血, whose 大口吐血那没有 says
+    吐血 too, not the streaks of blood keyed 吐血)."""
+    words = {e.removeprefix("tok:") for e in evidence[fact.id]}
+    own = fact.fact + fact.patient
+    clauses = _CLAUSE_OF_QUESTION.findall(question)
+    for other in asked:
+        theirs = other.fact + other.patient
+        if other is fact or not _DENIAL.match(other.fact) or not words or not all(w in theirs for w in words):
+            continue
+        denial = {w for w in (e.removeprefix("tok:") for e in evidence[other.id]) if w not in own}
+        said = [c for c in clauses if any(w in c for w in words)]
+        if said and all(any(w in c for w in denial) for c in said):
+            return True
+    return False
 
 
 def _of_a_relative(fact: Fact) -> bool:
