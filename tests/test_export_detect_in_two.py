@@ -71,8 +71,9 @@ def test_the_second_process_finds_every_other_texts_spans_as_this_one_would(fork
     assert isinstance(found, FoundDetector) and len(forks) == 1
     assert len(found.found) == len(texts) // 2  # its share: every other text
     _cold()
-    assert all(spans == detect(text) for text, spans in found.found.items())
-    assert any(found.found.values())  # personal data among them, not only empty answers
+    assert all(got == (detect(text), tuple(sorted(privacy.names_in((text,))))) for text, got in found.found.items())
+    assert any(spans for spans, _ in found.found.values())  # personal data among them, not only empty answers
+    assert any(names for _, names in found.found.values())
 
 
 @needs_fork

@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import gc
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -23,7 +23,7 @@ from workbench.dialogue import Dialogue, Turn
 from workbench.errors import InputError
 from workbench.export._json import dumpb_kept
 from workbench.export.aggregated import reweight_groups, vote_weights
-from workbench.export.detect_in_two import detect_in_two
+from workbench.export.detect_in_two import FoundDetector, detect_in_two
 from workbench.export.records import ExportCandidate, PreferenceOutcome, copy_with
 from workbench.export.selection import CandidateStats, ExportFilters, Selected, group_turns, select_turns
 from workbench.privacy import (
@@ -165,6 +165,9 @@ class _Deidentifier:
     def __init__(self, report: DeidReport, detector: Detector = detect) -> None:
         self.report = report
         self.detector = detector
+        # (the second process's names where it searched: names_in would search the text again here)
+        self.names_in: Callable[[str], set[str]] = (
+            detector.names_in if isinstance(detector, FoundDetector) else lambda text: names_in((text,)))
         self.known: set[str] = set()  # texts analysed on their own so far
         self.redacted: dict[str, list[Redaction]] = {}  # text -> its redactions on its own (only non-empty)
         self.changed: dict[str, str] = {}  # text -> its de-identified form on its own (only when it differs)
@@ -181,7 +184,7 @@ class _Deidentifier:
                 self.redacted[text] = reds
                 if new != text:
                     self.changed[text] = new
-            found = names_in((text,))
+            found = self.names_in(text)
             if found:
                 self.named[text] = found
 

@@ -13,24 +13,30 @@ from __future__ import annotations
 from collections.abc import Collection
 
 from workbench.export.second_process import can_fork, run_in_two
-from workbench.privacy import Detector, Span
+from workbench.privacy import Detector, Span, names_in
 
 # Below this many characters of distinct text (about half a second of searching) a fork costs more than it saves.
 MIN_CHARS = 20_000
 
 
 class FoundDetector:
-    """``detector``, answering from spans found beforehand (by the second process) where it has them."""
+    """``detector``, answering from spans found beforehand (by the second process) where it has them; and
+    :meth:`names_in`, the names found there with high confidence (:func:`workbench.privacy.names_in`, which
+    would search the text again)."""
 
     __slots__ = ("detector", "found")
 
-    def __init__(self, detector: Detector, found: dict[str, tuple[Span, ...]]) -> None:
+    def __init__(self, detector: Detector, found: dict[str, tuple[tuple[Span, ...], tuple[str, ...]]]) -> None:
         self.detector = detector
         self.found = found
 
     def __call__(self, text: str) -> tuple[Span, ...]:
-        spans = self.found.get(text)
-        return spans if spans is not None else self.detector(text)
+        got = self.found.get(text)
+        return got[0] if got is not None else self.detector(text)
+
+    def names_in(self, text: str) -> set[str]:
+        got = self.found.get(text)
+        return set(got[1]) if got is not None else names_in((text,))
 
 
 def detect_in_two(texts: Collection[str], detector: Detector, *, parallel: bool | None = None) -> Detector:
@@ -44,12 +50,13 @@ def detect_in_two(texts: Collection[str], detector: Detector, *, parallel: bool 
     ordered = list(texts)
     shares = {"here": ordered[0::2], "child": ordered[1::2]}  # alternate texts: about equal in characters
 
-    def search(share: str) -> dict[str, tuple[Span, ...]] | None:
+    def search(share: str) -> dict[str, tuple[tuple[Span, ...], tuple[str, ...]]] | None:
         if share == "here":  # this process's detector keeps what it found in its own caches
             for text in shares[share]:
                 detector(text)
+                names_in((text,))
             return None
-        return {text: detector(text) for text in shares[share]}
+        return {text: (detector(text), tuple(sorted(names_in((text,))))) for text in shares[share]}
 
     found = run_in_two(["here"], ["child"], search, what="de-identification")["child"] or {}
     return FoundDetector(detector, found)
