@@ -311,10 +311,15 @@ def test_the_filters_of_the_last_refresh_come_back_after_the_language_switch(tmp
         page.locator("#compare-refresh").click()
         expect(page.locator("#compare-summary")).to_contain_text("Rows after filtering", timeout=BROWSER_TIMEOUT_MS)
         filtered = page.locator("#compare-summary").inner_text()
+        weighted = page.locator("#compare-aggregates input[type=checkbox]")
+        weighted.check()  # a tick, drawn with the page: it came back unticked (walk of session 70)
         page.locator("#language-switch").get_by_text("中文").click()
         expect(page.get_by_role("tab", name="比较", exact=True)).to_have_attribute("aria-selected", "true",
                                                                                    timeout=BROWSER_TIMEOUT_MS)
         expect(page.locator("#compare-filter-turn-type")).to_contain_text("提问", timeout=BROWSER_TIMEOUT_MS)
+        page.wait_for_timeout(4500)  # past the page's settling, which drew it back as it loaded
+        expect(weighted).to_be_checked()
+        weighted.uncheck()  # and off again, for the Refresh below to stay quick
         page.locator("#compare-refresh").click()
         expect(page.locator("#compare-summary")).not_to_contain_text("Rows after filtering")
         # the same rows as before the switch: the same numbers in the Chinese summary

@@ -50,15 +50,34 @@
   const pending = new Map(Object.entries(JSON.parse(stashed)));
   const ticks = new Map(Object.entries(JSON.parse(sessionStorage.getItem(TICKS) || '{}')));
   sessionStorage.removeItem(TICKS);
+  // A box drawn with the page (Compare's) can be clicked before Gradio listens to it, and is then drawn back as
+  // it loaded (walk of session 70): each restored block is looked at again twice while the page settles.
+  const applied = new Map();
+  const tick = (block, wanted) => boxesOf(block).forEach((b, i) => {
+    if (b.checked !== wanted[i] && !b.disabled) b.click();
+  });
+  const again = () => {
+    for (const [id, wanted] of applied) {
+      const block = document.getElementById(id);
+      if (block && boxesOf(block).length === wanted.length) tick(block, wanted);
+    }
+  };
   const restoreTicks = () => {
     for (const [id, wanted] of ticks) {
       const block = document.getElementById(id);
       const boxes = block ? boxesOf(block) : [];
       if (boxes.length !== wanted.length) continue;  // not drawn yet (or drawn otherwise: left as drawn)
       ticks.delete(id);
-      boxes.forEach((b, i) => { if (b.checked !== wanted[i] && !b.disabled) b.click(); });
+      applied.set(id, wanted);
+      tick(block, wanted);
     }
   };
+  // (a block the user touches meanwhile is theirs again)
+  const touched = (ev) => { const block = ev.target.closest && ev.target.closest('.block[id]'); if (block) applied.delete(block.id); };
+  document.addEventListener('pointerdown', touched, true);
+  document.addEventListener('keydown', touched, true);
+  setTimeout(again, 1500);
+  setTimeout(again, 4000);
   const restore = () => {
     restoreTicks();
     for (const [id, value] of pending) {
