@@ -145,7 +145,7 @@ def test_quality_tab_through_the_api(tmp_path, caplog):
         with pytest.raises(Exception, match="not in the list of choices"):
             boss.predict(gid, "nonsense-type", "", "", 0, api_name="/gold_mark")
         msg, _ = boss.predict(10_000, "question", "", "", 0, api_name="/gold_mark")
-        assert "⚠" in msg and "no reply" in msg
+        assert "⚠" in msg and "No reply" in msg  # (a sentence after the mark)
         msg, _ = boss.predict(gid, "", "9", "", 0, api_name="/gold_mark")
         assert "whole score 1-5" in msg
         table, gold, links = boss.predict("mace", api_name="/quality")
@@ -304,7 +304,7 @@ def test_an_admin_finds_a_replys_generation_id_by_its_dialogue(tmp_path):
         _msg, table = boss.predict(str(did), api_name="/gold_candidates")
         assert [r[4] for r in table["data"]] == ["", "✓ gold", ""][:len(expected)]
         msg, _ = boss.predict("99999", api_name="/gold_candidates")
-        assert msg.startswith("⚠") and "no dialogue 99999" in msg
+        assert msg.startswith("⚠") and "No dialogue 99999" in msg
         msg, _ = boss.predict("abc", api_name="/gold_candidates")
         assert msg.startswith("⚠") and "dialogue id must be a whole number" in msg
         # A regeneration replaces a column's reply: annotators are shown the new one, the list shows only it,

@@ -45,7 +45,7 @@ def test_an_admin_settles_flags_an_annotator_cannot(tmp_path, lang):
             expect(annotator.locator("#rate-team-box")).to_have_count(0)
             actx.close()
             bob_client = client(url, auth=("bob", "secret-pass-bob"))
-            with pytest.raises(Exception, match="only an admin"):
+            with pytest.raises(Exception, match="Only an admin"):
                 bob_client.predict(f"{items[0]}:ann", "bob", api_name="/rate_team_review_reassigned")
 
             ctx, admin = open_rate_tab(browser, url, "boss", lang)

@@ -468,7 +468,7 @@ def build_export_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
             raise gr.Error(as_toast(e)) from None
         except WorkbenchError as e:
             gr.Warning(as_toast(e))
-            return {summary: i18n.t("export.not_exported", i18n.language(request), error=as_toast(e)),
+            return {summary: i18n.t("export.not_exported", i18n.language(request), error=as_toast(e, sentence=False)),
                     preview: pd.DataFrame(), download: ""}
         # plain values: what an API client of /export_run reads (the page shows them in show_results)
         return {summary: out.summary, preview: out.preview, download: download_link(out, i18n.language(request))}

@@ -597,8 +597,8 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
         return render(user, state, screen, lang, note)
 
     def warn(e: WorkbenchError, lang: str) -> str:
-        text = i18n.catalogue().as_sentence(error_text(e, lang), lang)
-        gr.Warning(as_toast(text))
+        text = error_text(e, lang)
+        gr.Warning(as_toast(i18n.catalogue().as_sentence(text, lang)))  # (a sentence on its own; quoted as it is)
         return text
 
     def view_begins(user: CurrentUser, request: gr.Request, payload: Any) -> tuple[int | None, int]:

@@ -49,18 +49,20 @@ def as_text(value: object) -> str:
     return text.translate(_INERT).replace("\n", "<br>")
 
 
-def as_toast(value: object) -> str:
+def as_toast(value: object, *, sentence: bool = True) -> str:
     """``value`` for a pop-up (``gr.Info``/``gr.Warning``/``gr.Error``): HTML there, never Markdown.
 
     Only HTML's characters are escaped, so an API client reading the error gets readable text. An error
-    (raised in English below the UI) is translated into the session's language first.
+    (raised in English below the UI) is translated into the session's language first, and begun as a sentence
+    unless ``sentence`` is False (an error quoted after a colon).
     """
     text = "" if value is None else str(value)
     if isinstance(value, BaseException):
         from workbench.ui import i18n  # the catalogue needs Gradio; keep this module importable without it
 
         lang = i18n.language()
-        text = i18n.catalogue().as_sentence(i18n.catalogue().translate(text, lang), lang)
+        text = i18n.catalogue().translate(text, lang)
+        text = i18n.catalogue().as_sentence(text, lang) if sentence else text
     return html.escape(plain(text), quote=False)
 
 
