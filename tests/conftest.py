@@ -61,6 +61,23 @@ def services(demo_config, tmp_path, monkeypatch):
     svc.close()
 
 
+@pytest.fixture
+def forks(monkeypatch) -> list[int]:
+    """The child pids this process forks while the test runs (the export's second lane and de-identification's
+    second core fork: a test counts them here)."""
+    made: list[int] = []
+    real = os.fork
+
+    def fork() -> int:
+        pid = real()
+        if pid:
+            made.append(pid)
+        return pid
+
+    monkeypatch.setattr(os, "fork", fork)
+    return made
+
+
 def pytest_collection_modifyitems(config, items):
     """Every browser test is also ``slow``: ``-m "not slow"`` gives a quick run, the plain command runs all."""
     for item in items:

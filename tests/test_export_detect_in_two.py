@@ -19,22 +19,6 @@ from workbench.privacy import DeidReport, detect
 needs_fork = pytest.mark.skipif(not can_fork(), reason="no os.fork on this system")
 
 
-@pytest.fixture
-def forks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """The child pids forked while the test runs."""
-    made: list[int] = []
-    real = os.fork
-
-    def fork() -> int:
-        pid = real()
-        if pid:
-            made.append(pid)
-        return pid
-
-    monkeypatch.setattr(os, "fork", fork)
-    return made
-
-
 def _texts(cands) -> set[str]:
     by_dialogue, _ = _by_dialogue(list(cands))
     return set().union(*(_DialogueTexts.of(c).texts for c in by_dialogue.values()))

@@ -25,20 +25,10 @@ needs_fork = pytest.mark.skipif(not lanes.can_fork(), reason="no os.fork on this
 
 
 @pytest.fixture
-def counted_forks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+def counted_forks(monkeypatch: pytest.MonkeyPatch, forks: list[int]) -> list[int]:
     """Forks made by the export (the child's pid each), with the second lane on at any size."""
     monkeypatch.setattr(lanes, "MIN_CANDIDATES", 0)
-    made: list[int] = []
-    real = os.fork
-
-    def fork() -> int:
-        pid = real()
-        if pid:
-            made.append(pid)
-        return pid
-
-    monkeypatch.setattr(os, "fork", fork)
-    return made
+    return forks
 
 
 def _context() -> ExportContext:

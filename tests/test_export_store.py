@@ -669,7 +669,7 @@ def test_export_endpoint_over_http_admins_only(ui):
         assert not list(svc.exports.root.iterdir())
 
 
-def test_an_export_through_the_server_searches_on_two_cores_as_on_one(ui, monkeypatch):
+def test_an_export_through_the_server_searches_on_two_cores_as_on_one(ui, monkeypatch, forks):
     """The server forks from the thread that runs the export (workbench.export.detect_in_two, forced on for this
     small world): the files are those of one process, and no child is left behind."""
     import io
@@ -683,16 +683,6 @@ def test_an_export_through_the_server_searches_on_two_cores_as_on_one(ui, monkey
     from workbench import privacy
     from workbench.export import detect_in_two
 
-    forks: list[int] = []
-    real = os.fork
-
-    def fork() -> int:
-        pid = real()
-        if pid:
-            forks.append(pid)
-        return pid
-
-    monkeypatch.setattr(os, "fork", fork)
     svc, _ = ui
     args = (["sft", "bianque_jsonl"], None, None, None, 4.0, [], False, [], [], "", "", True, "")
 
