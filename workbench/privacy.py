@@ -619,19 +619,23 @@ _ADDR_RE = re.compile(
 # written: a Hong Kong estate and block (新界沙田禾輋邨豐和樓1203室), a Macau road named after a person (氹仔孫逸仙博士
 # 大馬路海洋花園第3座12樓B), a Malaysian section road (八打灵再也SS2/24路23号), a hamlet in a village (十八洞村竹子寨5号)
 _CUED_ADDRESS_TO_NUMBER = re.compile(
-    r"(?:住址|地址|家住在?|住在|现住|现居住?|(?<=[，,：:])住(?![院了过着]))(?:是|为|:|：|\s)*"
+    # (居於新界屯門大興邨興輝樓1512室: a Hong Kong record's 居於, "lives at"; not 定居, 移居, 聚居 + a region)
+    r"(?:住址|地址|家住在?|住在|现住|现居住?|(?<![定移聚迁])居[于於]|(?<=[，,：:])住(?![院了过着]))(?:是|为|:|：|\s)*"
     r"(?P<v>(?![院部在于])[^\s，,。；;！!？?、（()）:：]{3,32}?(?:\d+\s*(?:号院|号楼|号|號|室|楼|樓|栋|棟|幢|座|单元|單元)[A-Z]?室?|(?<=[楼座樓])\d+[A-Z]?))"
     r"(?=[，,。；;！!？?\s（(]|$)")
 _PLACE_IN_ADDRESS = re.compile(r"路|街|道|巷|弄|里|村|寨|屯|邨|苑|园|花园|大厦|楼|座|栋|幢|阁")
 # After 住址/家住/寄到 one place part is enough (家住阳光花园, 现住朝阳区).
-_ADDR_CUE = re.compile(r"(?:住址|地址|家住|住在|现住|现居(?:住)?|(?:[我你他她]们?|老两口|一家人?|全家|俩|都|一直|现在|目前|平时)住|居住在|居住于|寄到|送到|户籍在|老家在)(?:是|为|:|：|\s)*$")
+_ADDR_CUE = re.compile(r"(?:住址|地址|家住|住在|现住|现居(?:住)?|(?:[我你他她]们?|老两口|一家人?|全家|俩|都|一直|现在|目前|平时)住|居住在|居住于|(?<![定移聚迁])居[于於]|寄到|送到|户籍在|老家在)(?:是|为|:|：|\s)*$")
 # 本院（广州市越秀区）: where an institution is, in brackets after it, is nobody's address
 _INSTITUTION_BEFORE = re.compile(r"(?:本院|我院|医院|院区|中心|机构|公司|学校)\s*[（(]\s*$")
 # 佛山市南海区恒达五金制品有限公司: a city and district that open a company's name; 参保地：济南市历下区: where someone
 # is insured or treated, a region, not where they live (neither has a street or a number)
 _ORG_AFTER = re.compile(r"[\u4e00-\u9fff]{1,14}?(?:有限公司|有限责任公司|股份公司|集团|工厂)")
 # 天河区石牌街社区卫生服务中心: the place in a clinic's or an office's name, no one's home
-_CLINIC_AFTER = re.compile(r"卫生服务中心|卫生服务站|卫生院|卫生室|医院|居委会|村委会|派出所|街道办")
+# (送到长垣市人民医院: a city's own hospital, named by the kind it is, as 长垣市 + 医院 is)
+_CLINIC_AFTER = re.compile(r"(?:人民|中医|中西医结合|妇幼保健|儿童|第[一二三四五六七八九十]人民|第[一二三四五六七八九十]|中心|肿瘤|口腔|眼科"
+                           r"|传染病|精神卫生)?(?:卫生服务中心|卫生服务站|卫生院|卫生室|医院)|居委会|村委会|派出所|街道办")
+_VICINITY_AFTER = re.compile(r"附近|一带|周边|旁边|边上|对面")
 _NOT_HOME_BEFORE = re.compile(r"(?:用人单位|参保地区?|就医地|统筹地区|统筹区)\s*[:：]?\s*$")
 _GENERIC_PLACES = {"农村", "乡村", "山村", "城中村", "村里", "城里", "城市", "小区", "社区", "郊区", "市区", "县城",
                    "老城区", "新区", "街道", "马路"}
@@ -722,6 +726,9 @@ def _addresses(norm: str) -> list[Span]:
                 and (_INSTITUTION_BEFORE.search(norm, max(0, start - 8), start) or _ORG_AFTER.match(norm, end)
                      or _NOT_HOME_BEFORE.search(norm, max(0, start - 8), start) or _CLINIC_AFTER.match(norm, end))):
             pos = end
+            continue
+        if places == ["street"] and not m.group("num") and _VICINITY_AFTER.match(norm, end):
+            pos = end  # 住在建国道附近的同事: near a road, with no number, is a neighbourhood, no one's address
             continue
         if len(places) >= 2 or places and (
             cued and m.group() not in _GENERIC_PLACES or places == ["street"] and m.group("num")
@@ -4296,7 +4303,7 @@ def _detect(text: str) -> tuple[Span, ...]:
     if "网友" in norm or "用户" in norm:
         spans.extend(Span(m.start("h"), m.end("h"), "account") for m in _CN_POSTER.finditer(norm))
     spans.extend(_addresses(norm))
-    if "住" in norm or "地址" in norm:
+    if "住" in norm or "地址" in norm or "居" in norm:
         spans.extend(Span(m.start("v"), m.end("v"), "address") for m in _CUED_ADDRESS_TO_NUMBER.finditer(norm)
                      if _PLACE_IN_ADDRESS.search(m.group("v")))
     if " " in norm and _EN_ADDRESS_GATE.search(norm):
