@@ -1324,7 +1324,7 @@ _COUNTING = set("这那哪每几某一二两三四五六七八九十百半012345
 # (由儿子钟 + 胜利代签) the surname and the word are a name, as 国庆 and 建国 are
 # (only words _given_ok passes: 和平, 胜男, 春生 hold characters it refuses, 和, 男, 生)
 _WORD_GIVEN_NAMES = frozenset("胜利 平安 光明 解放 建设 卫东 爱国 卫国 振华 建华 兴旺 富贵 吉祥 长青 幸福 "
-                              "跃进 红旗 援朝 建新 立新 自强 振兴 发达 团结 招娣".split())
+                              "跃进 红旗 援朝 建新 立新 自强 振兴 发达 团结 招娣 建国 国庆 建军".split())
 _GIVEN_WORD_TAGS = {"n", "nr", "nrt", "nrfg", "ns", "nz", "a", "ng", "j"}
 # Characters of transliterated drug, germ and brand names (易瑞沙, 柯萨奇, 卢戈液): a three-character
 # word with one of them is not taken as a name on the tagger's word alone.
@@ -2752,7 +2752,8 @@ _PARENT_OF_NAMED = re.compile(r"娘|爹|妈妈|妈|爸爸|爸|奶奶|爷爷|姥�
 def _named_child(n: str) -> bool:
     tag, _ = _dict_tag(n)
     return (len(n) == 2 and n[0] not in _NOT_A_NAME_START and not _KIN_WORD_RE.search(n) and n[-1] not in "们的了"
-            and (tag or "x")[:1] not in "dtovpcurfs")  # (二狗他妈: a pet name no dictionary has)
+            and ((tag or "x")[:1] not in "dtovpcurfs" or n in _WORD_GIVEN_NAMES))  # (二狗他妈: a pet name no dictionary has;
+    # 国庆他妈: a holiday parents name a child after)
 
 
 def _pronoun_subject(clause: str, at: int) -> bool:
@@ -2807,7 +2808,8 @@ _SCHOOL_CLASS = re.compile(r"(?<![\d一二三四五六七八九十])(?:[一二�
 _CLASS_BEFORE = re.compile(_SCHOOL_CLASS.pattern + r"(?:\s*(?:座号\s*\d{1,2}(?:\s*号)?|\d{1,2}\s*号)\s*的?)?\s*$")
 _PUPIL_NEXT = re.compile(r"同学(?!们)")
 # (三年级二班座号07，国庆同学: the pupil's seat number between the class and the name)
-_SEAT_AFTER_CLASS = re.compile(r"\s*(?:座号\s*\d{1,2}|\d{1,2}\s*号)\s*[，,]?\s*")
+# (三年级(5)班座号9的海燕，…: or 的, then the pupil's given name ending the clause)
+_SEAT_AFTER_CLASS = re.compile(r"\s*(?:座号\s*\d{1,2}|\d{1,2}\s*号)\s*(?:[，,]|(?P<of>的))?\s*")
 _KIN_ONE_NEXT = re.compile(r"\s*[，,]\s*今年\s*[\d一二两三四五六七八九十]")
 _CLAUSE_END = re.compile(r"[，,。；;！!？?]|$")
 # (大女儿招娣哭着说…: how it was said may come between)
@@ -2832,7 +2834,8 @@ def _kin_given_names(text: str) -> list[Span]:
             i += 1  # 我妹 + 妹: the kinship word is 妹妹
         if text[i : i + 1] in ("）", ")"):
             i += 1  # 家属（女儿）晓燕: the relationship in brackets, then the name
-        if pupil and (seat := _SEAT_AFTER_CLASS.match(text, i)):
+        seat = _SEAT_AFTER_CLASS.match(text, i) if pupil else None
+        if seat:
             i = seat.end()
         for n, follows in ((2, _KIN_GIVEN_NEXT), (1, _KIN_ONE_NEXT)):
             word = text[i : i + n]
@@ -2850,8 +2853,13 @@ def _kin_given_names(text: str) -> list[Span]:
                     tag2[1] < _COMMON_WORD_FREQ) and not set(word) & _COUNTING and (
                     _count(text, word, counts) >= 2 or tag2[0] != "n" and _KIN_GIVEN_SAID.match(text, i + n)):
                 ends_clause = True
+            # (a seat number and 的 say a pupil's name follows, as 同学 after it does)
+            # (a word no dictionary knows, or a name: not 12号的书包)
+            seated = (bool(seat and seat.group("of")) and n == 2 and _CLAUSE_END.match(text, i + n) is not None
+                      and _dict_tag(word)[0] in (None, *_NR_TAGS))
             if len(word) < n or not _given_ok(word) or not (
-                    follows.match(text, i + n) or ends_clause or pupil and n == 2 and _PUPIL_NEXT.match(text, i + n)):
+                    follows.match(text, i + n) or ends_clause or seated
+                    or pupil and n == 2 and _PUPIL_NEXT.match(text, i + n)):
                 continue
             if n == 2 and word[0] in "小老" and not (
                     word[0] == "小" and follows.match(text, i + n) and _dict_tag(word)[0] is None
@@ -3048,7 +3056,8 @@ _CANTONESE_CHILD = re.compile(r"(?:个仔|个女|个孙)\s*(?P<n>[\u4e00-\u9fff]
 # 秀珍奶奶今天…, 护工翠萍已记录…: a care home's resident by given name and an elder's title, a carer by role and
 # given name, where what they do follows
 # (…，志刚舅舅你把化验单…: a relative of the writer's generation above, called by the given name and the kinship word)
-_GIVEN_THEN_ELDER = re.compile(r"(?:^|(?<=[\n，,。；;：:]))(?P<n>[\u4e00-\u9fff]{2})(?:奶奶|爷爷|阿婆|阿公|婆婆|舅舅|姑姑|叔叔|伯伯|姨妈|舅妈|姑妈|妈妈|爸爸)")
+# (下午子涵妈妈来医务室取药: a time word may open the clause before the child's name)
+_GIVEN_THEN_ELDER = re.compile(r"(?:^|(?<=[\n，,。；;：:])|(?<=上午|下午|中午|早上|晚上|傍晚|今天|昨天|今早|昨晚|刚才))(?P<n>[\u4e00-\u9fff]{2})(?:奶奶|爷爷|阿婆|阿公|婆婆|舅舅|姑姑|叔叔|伯伯|姨妈|舅妈|姑妈|妈妈|爸爸)")
 # 德福叔死活不肯…, 秀梅嫂子急得…, 桂芬姨的CT, 建军哥你放心: a given name and a one-character kinship title, as a
 # village or a family calls its elders and peers, opening a clause (see _given_kin_titled)
 _GIVEN_THEN_KIN_TITLE = re.compile(r"(?:^|(?<=[\n，,。；;：:！!？?]))(?P<n>[\u4e00-\u9fff]{2})(?:嫂子|婶子|叔|舅|姨|婶|嫂|哥|姐)"
@@ -3115,7 +3124,7 @@ def _regional_names(text: str) -> list[Span]:
         # (a word only where the text says it again or speaks to the one titled: 建军哥你…; not 保安叔说)
         if (_given_ok(n) and not set(n) & _COUNTING and n[0] not in _NOT_A_NAME_START and n[-1] not in "阿大小老表堂"
                 and not _KIN_WORD_RE.search(n) and not _ROLE_CUE.search(n) and n not in _ADDRESS_WORDS
-                and (tag in (None, *_NR_TAGS, "ns") and freq < _COMMON_WORD_FREQ
+                and (tag in (None, *_NR_TAGS, "ns") and freq < _COMMON_WORD_FREQ or n in _WORD_GIVEN_NAMES
                      or tag == "n" and freq < _KIN_GIVEN_WORD_FREQ and (text[m.end() : m.end() + 1] in "你您" or _count(text, n, counts) >= 2))
                 and (text[m.end() : m.end() + 1] in "的你您，," or _predicate_starts(text, m.end()))
                 and not _inside_medical_term(text, a, b)):
