@@ -1083,6 +1083,8 @@ _SINGLE_SURNAMES = (
     "厍鹿"
     # session 61: 护士长甯秀英, 产妇粘美君, 长子曲建华, 花奶奶（花玉兰）, 就诊人车文涛
     "甯粘曲花车"
+    # session 71: 丘 (a Hakka surname); it starts 丘疹 and 丘脑 too, which medical_terms.txt and the tokenizer keep whole
+    "丘"
 )
 _SURNAME_RE = re.compile("|".join(_COMPOUND_SURNAMES) + f"|[{_SINGLE_SURNAMES}]")
 # Surnames that start no ordinary word: after a cue, the two characters after one are a given name even when they
@@ -1628,6 +1630,12 @@ def _name_at(text: str, i: int, surname: str, clause: str, c0: int) -> Span | No
             and (_dict_tag(pair)[1] < _COMMON_WORD_FREQ or _dict_tag(pair)[0] in _NR_TAGS)):
         # 抄送其丈夫周家豪（…）: after a kinship word, a surname and two given-name characters (家 too, as after
         # 我叫) that end the clause are a name, however the tokenizer joined them (周家 + 豪)
+        return Span(i, i + 3, "name", True)
+    if (sl == 1 and text[i + 1 : i + 2] == "家" and _RECORD_SUBJECT_BEFORE.search(before) and _given_ok(text[i + 2 : i + 3])
+            and _dict_tag(text[i + 1 : i + 3])[0] is None and _dict_tag(text[i : i + 3])[0] is None
+            and not _inside_medical_term(text, i, i + 3)):
+        # 受试者董家豪坐位血压…: after a record's subject, a surname, 家 and a character no word joins to 家 is a name (家豪,
+        # 家明), however the tokenizer cut it (董家 + 豪: "the Dong family"); not 患者王家属, 张家里, 李家人
         return Span(i, i + 3, "name", True)
     if strong and _function_word_at(text, i, sl):
         return None
