@@ -3490,7 +3490,43 @@ def _minority_names(text: str) -> list[Span]:
                 # 卓玛本周起加…: a sentence that opens with the name, then a time word
                 or (m.start() == 0 or text[m.start() - 1] in "。！？!?\n；;") and _PREDICATE_OPENER.match(text, m.end())):
             out.append(Span(m.start(), m.end(), "name", True))
+    # 其负责的洛桑、达瓦由张老师代管: two such names listed with 、 are two people, each whole (not 格桑花、…: a word
+    # goes on after the name)
+    for m in _MINORITY_LISTED.finditer(text):
+        if _NAME_CHARS.match(text[m.end() : m.end() + 1] or "x") and not _LIST_END_NEXT.match(text, m.end()):
+            continue
+        for g in ("a", "b"):
+            if not covered.overlaps(m.start(g), m.end(g)):
+                out.append(Span(m.start(g), m.end(g), "name", True))
     return out
+
+
+# 坤颂猜习惯…: Thai 坤 (Khun), the polite title before a given name, then the name in the syllables Thai names are
+# written in (not 乾坤, 坤包, 坤表: a word, or what follows is no Thai name)
+_THAI_SYLLABLES = "颂猜披差帕素乍巴拉蓬他信英塔功讪萨吞汶威集通旺沙攀宋乃娜妮婉卡宫吉蒙育察猜差颂瓦塔南蓬坎"
+_THAI_TITLED = re.compile(f"(?<!乾)坤(?P<n>[{_THAI_SYLLABLES}]{{2}})")
+
+
+def _thai_titled_names(text: str) -> list[Span]:
+    out: list[Span] = []
+    for m in _THAI_TITLED.finditer(text):
+        a, b = m.span("n")
+        before = text[max(0, m.start() - 12) : m.start()]
+        opens = m.start() == 0 or not _NAME_CHARS.match(text[m.start() - 1]) or bool(
+            _ROLE_CUE.search(before) or _STRONG_CUE.search(before) or _WEAK_CUE.search(before))
+        for end in (b + 1, b):  # (a name of three syllables the lazy match cut at two)
+            if end > b and text[b : end] not in _THAI_SYLLABLES:
+                continue
+            if opens and (not _NAME_CHARS.match(text[end : end + 1] or "x") or _predicate_starts(text, end)
+                          or _ACTS_NEXT.match(text, end) or _TITLES.match(text, end)
+                          or _dict_tag(text[a:end])[0] is None and _token_ends_at(text, end)):
+                out.append(Span(a, end, "name", True))
+                break
+    return out
+
+
+_MINORITY_LISTED = re.compile(f"(?P<a>{_MINORITY_SINGLE.pattern})、(?P<b>{_MINORITY_SINGLE.pattern})")
+_LIST_END_NEXT = re.compile(r"[由等和与及两二三俩]|" + _ACTS_NEXT.pattern)
 
 
 # Surnames left out of _SINGLE_SURNAMES because they start so many words (常规, 常常, 经常): one of them starts a
@@ -3871,6 +3907,8 @@ def _name_spans(text: str) -> list[Span]:
     spans += _doubled_names(text)
     if _MINORITY_SINGLE.search(text) or "古丽" in text or _MONGOLIAN_GATE.search(text):
         spans += _minority_names(text)
+    if "坤" in text:
+        spans += _thai_titled_names(text)
     if _KIN_WORD_RE.search(text):
         spans += _kin_named_without_surname(text)
     if _KIN_WORD_RE.search(text) or _SCHOOL_CLASS.search(text):
