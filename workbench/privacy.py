@@ -1040,6 +1040,8 @@ def _number_spans(norm: str) -> list[Span]:
         spans.extend(Span(m.start("v"), m.end("v"), "date_of_birth") for m in _DOB_AT_HOUR.finditer(norm))
     if "新生儿" in norm:
         spans.extend(Span(m.start("v"), m.end("v"), "date_of_birth") for m in _NEWBORN_DATE.finditer(norm))
+    if "|" in norm or "｜" in norm:
+        spans.extend(_row_birth_dates(norm))
     for k, born in enumerate(spans):
         # 民國38年5月2日生: the era's name is part of the date (the year alone reads as 1938 or 2038)
         if born.label == "date_of_birth" and norm.endswith(("民国", "民國"), 0, born.start) and norm[born.start].isdigit():
@@ -1050,6 +1052,30 @@ def _number_spans(norm: str) -> list[Span]:
         if fixed := _CORRECTED_AFTER.match(norm, born.end):
             spans.append(Span(fixed.start("v"), fixed.end("v"), "date_of_birth"))
     return spans
+
+
+# 筛选号S-017｜受试者周雨桐｜1990-04-22｜知情同意签署2024-05-13: a table row's cell that is a date alone, right after
+# the cell naming whom the row is about, and at least _BIRTH_YEARS_BEFORE years before another date of the same row (a
+# visit, a signature) is when that person was born (a row's visit dates are years apart from no other date)
+_ROW_DATE_CELL = re.compile(r"(?<=[|｜])[ \t]*(?P<v>(?:19|20)\d{2}([-/.])(?:0?[1-9]|1[0-2])\2(?:0?[1-9]|[12]\d|3[01]))[ \t]*(?=[|｜])")
+_ROW_PERSON_CELL = re.compile(r"(?:受试者|受检者|受种者|患者|病人|患儿|就诊人|姓名|居民|参保人|被保险人|献血者)[:：]?\s*[\u4e00-\u9fff·]{2,8}\s*$")
+_ROW_YEAR = re.compile(r"(?<!\d)(?:19|20)\d{2}(?=\s*[-/.年])")
+_BIRTH_YEARS_BEFORE = 12
+
+
+def _row_birth_dates(norm: str) -> list[Span]:
+    out: list[Span] = []
+    for m in _ROW_DATE_CELL.finditer(norm):
+        row_start = norm.rfind("\n", 0, m.start()) + 1
+        row_end = len(norm) if (e := norm.find("\n", m.end())) < 0 else e
+        cell_start = max(row_start - 1, norm.rfind("|", row_start, m.start() - 1), norm.rfind("｜", row_start, m.start() - 1)) + 1
+        if not _ROW_PERSON_CELL.search(norm, cell_start, m.start() - 1):
+            continue
+        year = int(m.group("v")[:4])
+        others = [int(y.group()) for y in _ROW_YEAR.finditer(norm, row_start, row_end) if not m.start() <= y.start() < m.end()]
+        if others and max(others) - year >= _BIRTH_YEARS_BEFORE:
+            out.append(Span(m.start("v"), m.end("v"), "date_of_birth"))
+    return out
 
 
 # --- names ---------------------------------------------------------------------------------------------
