@@ -1344,7 +1344,9 @@ _FAMILY_AFTER = re.compile(r"的?家属")
 _COMPANION_BEFORE = re.compile(r"(?:跟|和|与|同|陪|陪着|带着)\s*$")
 _COMPANION_AFTER = re.compile(r"\s*(?:一起|一块)")
 # What ends the name of an institution: a person's name is not followed by one directly.
-_INSTITUTION_AFTER = re.compile(r"(?:医院|卫生院|卫生所|卫生室|诊所|门诊部|政府|学校|小学|中学|大学|公司|街道办|居委会|村委会)")
+_INSTITUTION_AFTER = re.compile(r"(?:医院|卫生院|卫生所|卫生室|诊所|门诊部|政府|学校|小学|中学|大学|公司|街道办|居委会|村委会"
+                                # a public place's name (白鸽巢公园, 何贤绅士大会堂): where someone went, no one
+                                r"|公园|广场|大会堂|纪念馆|博物馆|体育馆|体育场|图书馆|码头|车站|机场)")
 _COUNTING = set("这那哪每几某一二两三四五六七八九十百半0123456789")
 # Dictionary tags of a two-character word that can be a given name after a cue (海洋, 建国), not of
 # time words, numerals, verbs or function words (夜间, 今年, 出现).
