@@ -2887,7 +2887,10 @@ def _kin_given_names(text: str) -> list[Span]:
             # what was said or whose it is, or said again elsewhere in the text
             if not pupil and n == 2 and not ends_clause and (tag2 := _dict_tag(word))[0] in (None, *_NR_TAGS, "ns", "n") and (
                     tag2[1] < _COMMON_WORD_FREQ) and not set(word) & _COUNTING and (
-                    _count(text, word, counts) >= 2 or tag2[0] != "n" and _KIN_GIVEN_SAID.match(text, i + n)):
+                    _count(text, word, counts) >= 2 or tag2[0] != "n" and _KIN_GIVEN_SAID.match(text, i + n)
+                    # 由妻子智妍翻译…: a word no dictionary knows, then what the relative did
+                    or tag2[0] is None and _predicate_starts(text, i + n)
+                    and (i - m.start(), i - m.start() + 2) in _hmm_names(text[m.start() : i + n + 4])):
                 ends_clause = True
             # (a seat number and 的 say a pupil's name follows, as 同学 after it does)
             # (a word no dictionary knows, or a name: not 12号的书包)
