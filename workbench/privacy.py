@@ -1206,6 +1206,8 @@ _WEAK_CUE = re.compile(r"(?:我是|本人|患者|病人|病患|伤者|产妇|孕
                        r"|游客|遊客|旅客"
                        # a bitten child, a dog's owner, a trial's subject (被咬者7岁男童林子豪, 犬主王秋生说, 受试者麦淑仪的)
                        r"|男童|女童|男孩|女孩|犬主|狗主人?|受试者"
+                       # a ward's newly admitted or transferred patient (时段给新入院的陈桂兰)
+                       r"|(?:新|刚)?(?:入院|收治|收入|转入|转来)的"
                        # a roster's or a class's number before the person (五（3）班 12号 王梓涵, 14号杨帆; not 3号楼,
                        # 8号房间: no name follows)
                        r"|(?<![\d.A-Za-z\-])\d{1,3}\s*号(?![楼床房室线车窗口门诊台])"
