@@ -3520,6 +3520,9 @@ def _minority_names(text: str) -> list[Span]:
                 # 他小儿子叶森出麻疹: after a kinship word, what happened to the one named
                 or _KIN_CUE.search(before) is not None and _predicate_starts(text, m.end())
                 or _KIN_OF_NAMED.match(text, m.end())  # 洛桑丹增是央金的丈夫: whose relative someone is
+                # 出院随访：扎西（Tashi）住…: the name, then how it is spelt in Latin letters in brackets
+                # (not the second half of 额尔德尼·巴雅尔（Erdene Bayar）: the dotted name is taken whole)
+                or _ROMANISED_IN_BRACKETS.match(text, m.end()) is not None and not _INTERPUNCT.match(text, m.start() - 1)
                 # 卓玛本周起加…: a sentence that opens with the name, then a time word
                 or (m.start() == 0 or text[m.start() - 1] in "。！？!?\n；;") and _PREDICATE_OPENER.match(text, m.end())):
             out.append(Span(m.start(), m.end(), "name", True))
@@ -3558,6 +3561,7 @@ def _thai_titled_names(text: str) -> list[Span]:
     return out
 
 
+_ROMANISED_IN_BRACKETS = re.compile(r"\s*[（(]\s*[A-Z][a-z]+(?:[ \-][A-Z]?[a-z]+){0,2}\s*[)）]")
 _MINORITY_LISTED = re.compile(f"(?P<a>{_MINORITY_SINGLE.pattern})、(?P<b>{_MINORITY_SINGLE.pattern})")
 _LIST_END_NEXT = re.compile(r"[由等和与及两二三俩]|" + _ACTS_NEXT.pattern)
 
