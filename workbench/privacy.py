@@ -4111,6 +4111,15 @@ _MARRIED_NAME = re.compile(rf"(?:{_SURNAME_RE.pattern})(?:{_SURNAME_RE.pattern})
 # 大学室友“胖丁”, 网友“夜猫子”: a nickname in quotes after whom they are to the speaker
 _QUOTED_NICKNAME = re.compile(r"(?:室友|舍友|网友|同学|朋友|同事|男友|女友|前男友|前女友|前任|老板的儿子|老板的女儿|邻居|上司|学长|学姐)"
                               r"[“\"「『](?P<n>[^”\"」』，,。]{1,6})[”\"」』]")
+def _pet_name_word(n: str) -> bool:
+    """A name the dictionary has (小宝) or a rare noun (妞妞), not a frequent word (小心, 小孩) or a sound (哇哇)."""
+    tag, freq = _dict_tag(n)
+    return tag in (None, *_NR_TAGS) or tag == "n" and freq < _COMMON_WORD_FREQ
+
+
+# 其孙子"小宝"在儿科输液: a child's pet name quoted right after the kinship word (小 or 阿 and a character, or one doubled;
+# not 女儿"哇"地哭了, 儿子"小心"地…: a sound or a word)
+_KIN_QUOTED_PET_NAME = re.compile(r"(?:孙子|孙女|外孙女?|儿子|女儿|闺女|孩子|宝宝|侄子|侄女|外甥女?)[“\"「『](?P<n>[\u4e00-\u9fff]{2})[”\"」』]")
 # 同学T和W, 上司K总: a person's initial after whom they are to the speaker
 _RELATION_INITIALS = re.compile(r"(?:同学|上司|老板|前任|室友|舍友|朋友|同事|领导|学长|学姐|网友)"
                                 r"(?P<a>[A-Z])(?:(?:和|与|、)(?P<b>[A-Z]))?(?![A-Za-z])")
@@ -4124,6 +4133,9 @@ def _familiar_names(text: str) -> list[Span]:
     out: list[Span] = []
     out += [Span(m.start(), m.end(), "name", True) for m in _MARRIED_NAME.finditer(text)]
     out += [Span(m.start("n"), m.end("n"), "name", True) for m in _QUOTED_NICKNAME.finditer(text)]
+    out += [Span(m.start("n"), m.end("n"), "name", True) for m in _KIN_QUOTED_PET_NAME.finditer(text)
+            if _PET_NAME_SHAPE.fullmatch(m.group("n")) and not _KIN_WORD_RE.fullmatch(m.group("n"))
+            and text[m.end() : m.end() + 1] != "地" and _pet_name_word(m.group("n"))]
     out += [Span(m.start(g), m.end(g), "name", False) for m in _RELATION_INITIALS.finditer(text) for g in ("a", "b")
             if m.group(g)]
     for m in _LATIN_SELF.finditer(text):
