@@ -775,7 +775,9 @@ _NOT_A_PHONE_BEFORE = re.compile(r"(?:票据|发票|收据|流水)(?:号码|号|
 _INSURER_AROUND = re.compile(r"保险|惠民保|团体?险|寿险|医疗险|商业险|保单|理赔|投保|参保")
 _WARD_EQUIPMENT = re.compile(r"本科室|科室的|病房的|病区的|库房|检验科|质控|本院的|院内|备用机"
                              # the equipment department's servicing, a maker's recall of a batch (序列号PX-5520至…)
-                             r"|设备科|保养|维修|检修|召回|批次")
+                             r"|设备科|保养|维修|检修|召回|批次"
+                             # a factory's machine in an injury report (冲压车间3号冲床（设备编号YL-315-03）发生挤压事故)
+                             r"|车间|生产线|流水线|厂房|机床")
 _PATIENT_DEVICE = re.compile(r"患者|病人|借|租|领用|带回家|家用|出院带")
 _DEVICE_CUE = re.compile(r"序列号|设备|机身|SN|S/N|(?:仪|机|器|泵)编号")
 _TRIAL_GATE = re.compile(r"受试者|入组|随访窗口|访视|CRF|SAE|REDCap|筛选号|随机化|临床试验")
