@@ -3217,7 +3217,8 @@ _GIVEN_NAME_SPEAKER = re.compile(r"(?:^|(?<=\n))\s*(?P<n>[\u4e00-\u9fff]{2,3})\s
 _GROUP_CHAT_SPEAKER = re.compile(r"(?:^|(?<=\n))\s*[\[【][^\[\]【】\n]{1,16}[\]】]\s*(?P<n>[\u4e00-\u9fff]{2,3}|[A-Z][a-z]{1,15})\s*[:：]")
 _SPEAKER_WORD_FREQ = 1000
 # …，春花你明天去药店…, 小宇你周末回来…: a given name, then 你, opening a clause that asks that person to do something
-_NAME_THEN_YOU = re.compile(r"(?:^|(?<=[，,。！!？?；;\n]))\s*(?P<n>[\u4e00-\u9fff]{2})你(?![们的好])")
+# (【周阿姨】：晓琳你上次讲的…: or a chat message's first words, after the sender and the colon)
+_NAME_THEN_YOU = re.compile(r"(?:^|(?<=[，,。！!？?；;\n])|(?<=[】\]][:：]))\s*(?P<n>[\u4e00-\u9fff]{2})你(?![们的好])")
 _FAMILY_RANK = re.compile(r"^(?:老[大二三四五六七八九幺]|幺[妹儿弟女]|[大二三四五六七八九小]?(?:姐|哥|妹|弟|姨|叔|舅|姑|伯|婶|嫂|爷|奶|妈|爸)+)$")
 
 
