@@ -849,6 +849,11 @@ _MOBILE_SHORT_NUMBER = re.compile(r"(?<=\d)\s*[（(]\s*(?:集团)?短号\s*[:：
 _MASKED_ID = re.compile(r"(?<![\d*＊])\d{4,6}[*＊]{6,10}\d{2,3}[\dXx](?![\d*＊])")
 
 
+# A second user name listed after a cued one (被账号wx_lhm1990和drugbuyer77重复提交): letters with a digit or an underscore,
+# as a user name is written (not 和App, 和PDF: a word)
+_ANOTHER_HANDLE = re.compile(r"\s*(?:和|、|及|与|或|/)\s*(?P<v>(?=[A-Za-z0-9_.\-]*[\d_])[A-Za-z][A-Za-z0-9_.\-]{3,29})(?![A-Za-z0-9_])")
+
+
 def _ward_equipment(norm: str, at: int) -> bool:
     """Whether the device numbered at ``at`` is the ward's or the laboratory's, in its sentence."""
     start = max(norm.rfind(c, 0, at) for c in "。！？!?\n") + 1
@@ -928,6 +933,10 @@ def _number_spans(norm: str) -> list[Span]:
             # gym's or a shop's 会员号 is other)
             insurer = label == "other" and "会员" in m.group() and _INSURER_AROUND.search(norm, max(0, m.start() - 40), m.end() + 40)
             spans.append(Span(m.start("v"), m.end("v"), "account" if insurer else label))
+            at = m.end("v")
+            while label == "account" and (more := _ANOTHER_HANDLE.match(norm, at)):
+                spans.append(Span(more.start("v"), more.end("v"), "account"))  # 账号wx_lhm1990和drugbuyer77: both
+                at = more.end("v")
     spans.extend(Span(m.start(), m.end(), "id_number") for m in _TW_ID_RE.finditer(norm)
                  if _tw_id_ok(m.group()) and not _NOT_A_PERSON_NUMBER.search(norm, max(0, m.start() - 8), m.start()))
     spans.extend(Span(m.start(), m.end(), "id_number") for m in _NRIC_RE.finditer(norm)
