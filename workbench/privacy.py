@@ -2156,7 +2156,9 @@ def _nickname_spans(text: str, taken: list[Span]) -> list[Span]:
             # (also inside a clause, where the tokenizer keeps the surname and the title words of their own: 208房间
             # 吴奶奶, 护理员反映宋爷爷…; not 喝牛奶 + 奶粉)
             elder = len(m.group("post") or "") == 2
-            if cued or elder or m.start() == 0 and (subject or addressed):
+            # 张伯儿子张Leo下午来取, 李姐女儿…: whose relative comes next, as after a full name
+            kin_next = m.group("pre") != "大" and _KIN_WORD_RE.match(text, j) is not None
+            if cued or elder or kin_next or m.start() == 0 and (subject or addressed):
                 # 李 + 奶奶, 唐 + 姐: a title stays, as after 张 + 阿姨 (the title is no one's data)
                 # (阿 + a given-name character after a cue is the person wherever the text says it: 隔壁阿珍…给阿珍测了)
                 # (老葛 after a cue is the person wherever the text says 老葛, as 阿珍 is: no dictionary word)
