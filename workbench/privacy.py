@@ -2156,8 +2156,9 @@ def _nickname_spans(text: str, taken: list[Span]) -> list[Span]:
             # (also inside a clause, where the tokenizer keeps the surname and the title words of their own: 208房间
             # 吴奶奶, 护理员反映宋爷爷…; not 喝牛奶 + 奶粉)
             elder = len(m.group("post") or "") == 2
-            # 张伯儿子张Leo下午来取, 李姐女儿…: whose relative comes next, as after a full name
-            kin_next = m.group("pre") != "大" and _KIN_WORD_RE.match(text, j) is not None
+            # 张伯儿子张Leo下午来取, 李姐女儿…: whose relative comes next, as after a full name (not 小区 + 阿姨: a word)
+            kin_next = (m.group("pre") != "大" and _KIN_WORD_RE.match(text, j) is not None
+                        and _dict_tag(text[i:j])[0] in (None, *_NR_TAGS))
             if cued or elder or kin_next or m.start() == 0 and (subject or addressed):
                 # 李 + 奶奶, 唐 + 姐: a title stays, as after 张 + 阿姨 (the title is no one's data)
                 # (阿 + a given-name character after a cue is the person wherever the text says it: 隔壁阿珍…给阿珍测了)
