@@ -4051,10 +4051,11 @@ def test_the_seventy_seventh_held_out_set():
     contact (cd33210): P/R 1.000/0.806. Its misses gave: 探视人/访客/陪护 as cues, a bed's patient by a given name
     before the family (8床文静由其母), a trial's monitor before a Latin name, a birth date corrected (误录为…，已更正为…),
     我也是88年的, a chat's senders in 【】 (a display name an account, a full name a name) and its @mentions, a residence
-    permit and Japan's My Number."""
+    permit and Japan's My Number. Session 71 (rules from its leftovers): 1.000/1.000 (晓琳你 after a chat sender,
+    受试者董家豪, a birth date in a pipe table)."""
     sc = score(_rows(HELDOUT77))
-    assert sc.overlap["all"].recall >= 0.95, sc.misses
-    assert sc.overlap["all"].precision >= 0.97, sc.false_alarms
+    assert sc.overlap["all"].recall >= 0.98, sc.misses
+    assert sc.overlap["all"].precision >= 0.98, sc.false_alarms
     assert len(_rows(HELDOUT77)) >= 55
 
 
@@ -4063,10 +4064,11 @@ def test_the_seventy_eighth_held_out_set():
     genetics clinic's family history, English nicknames beside Chinese names). Labels changed: none. First contact
     (cd33210): P/R 0.990/0.924. Its misses gave: a seat number between the class and the pupil (座号23 王一诺), an
     English name and its surname before the full name in brackets (Kevin王（王凯文）), 张伯, a lower-case pt before a
-    Latin name; Discharge Summary no name."""
+    Latin name; Discharge Summary no name. Session 71 (rules from its leftovers): 1.000/1.000 (子涵妈妈, 座号9的海燕,
+    居於 + an estate's address, 张伯儿子)."""
     sc = score(_rows(HELDOUT78))
-    assert sc.overlap["all"].recall >= 0.94, sc.misses
-    assert sc.overlap["all"].precision >= 0.97, sc.false_alarms
+    assert sc.overlap["all"].recall >= 0.98, sc.misses
+    assert sc.overlap["all"].precision >= 0.98, sc.false_alarms
     assert len(_rows(HELDOUT78)) >= 55
 
 
@@ -4121,10 +4123,10 @@ def test_the_seventy_ninth_held_out_set():
     out from the session's first round (ec21f62): P/R 0.968/0.920. Its misses gave: a mobile's short number in brackets,
     a Korean name before 本人, 孙女士 after a time (9:30 is no floor), 阿强（黄志强）, 医生于 is no 生于, a colour
     (白色大众) and an item after + (洗牙+涂氟) no names. Left: 国庆他妈, 文静 in an appointment book, 智妍 after 妻子,
-    建国道 taken as an address."""
+    建国道 taken as an address. Session 71: 1.000/0.990; left: 文静 in an appointment book."""
     sc = score(_rows(HELDOUT79))
-    assert sc.overlap["all"].recall >= 0.95, sc.misses
-    assert sc.overlap["all"].precision >= 0.97, sc.false_alarms
+    assert sc.overlap["all"].recall >= 0.97, sc.misses
+    assert sc.overlap["all"].precision >= 0.98, sc.false_alarms
     assert len(_rows(HELDOUT79)) >= 55
 
 
@@ -4134,10 +4136,11 @@ def test_the_eightieth_held_out_set():
     (cd33210) and held out from the session's first round (ec21f62): P/R 0.989/0.862. Its misses gave: 投诉人 as a
     cue, a transliterated name after a cue or a kinship word (阿依努尔, 热依拉), a surname alone after a role then 已
     (治疗师何已报告), a record's opening name before the birth date, 娜塔莎（即…）, an Alipay account that is an e-mail
-    address. Left: 陈桂兰 after 新入院的, 建国叔, 扎西（Tashi）, drugbuyer77 after 和, 坤颂猜, "小宝", 洛桑、达瓦."""
+    address. Left: 陈桂兰 after 新入院的, 建国叔, 扎西（Tashi）, drugbuyer77 after 和, 坤颂猜, "小宝", 洛桑、达瓦.
+    Session 71 (rules from those): 1.000/1.000."""
     sc = score(_rows(HELDOUT80))
-    assert sc.overlap["all"].recall >= 0.91, sc.misses
-    assert sc.overlap["all"].precision >= 0.97, sc.false_alarms
+    assert sc.overlap["all"].recall >= 0.97, sc.misses
+    assert sc.overlap["all"].precision >= 0.98, sc.false_alarms
     assert len(_rows(HELDOUT80)) >= 55
 
 
