@@ -1364,7 +1364,8 @@ _COUNTING = set("这那哪每几某一二两三四五六七八九十百半012345
 # Dictionary tags of a two-character word that can be a given name after a cue (海洋, 建国), not of
 # time words, numerals, verbs or function words (夜间, 今年, 出现).
 # Words of any kind that parents give as names (胜利, 平安, 光明): after a kinship word and a surname standing alone
-# (由儿子钟 + 胜利代签) the surname and the word are a name, as 国庆 and 建国 are
+# (由儿子钟 + 胜利代签) the surname and the word are a name; alone, before a kinship title or 他妈, one is a given name
+# (建国叔今天…, 国庆他妈) where another word would be that word
 # (only words _given_ok passes: 和平, 胜男, 春生 hold characters it refuses, 和, 男, 生)
 _WORD_GIVEN_NAMES = frozenset("胜利 平安 光明 解放 建设 卫东 爱国 卫国 振华 建华 兴旺 富贵 吉祥 长青 幸福 "
                               "跃进 红旗 援朝 建新 立新 自强 振兴 发达 团结 招娣 建国 国庆 建军".split())
