@@ -4208,3 +4208,31 @@ def test_session_71_personal_data_is_found(text, expected):
 @pytest.mark.parametrize("text", SESSION_71_KEPT)
 def test_session_71_look_alikes_are_kept(text):
     assert deidentify(text)[0] == text
+
+
+# Session 71, second round: look-alikes of what heldout81 (a haemodialysis log, home-care notes, an insurance appeal,
+# Mongolian and Kazakh patients, a Hong Kong family's WhatsApp group) missed or took wrongly (rules alone).
+SESSION_71_SECOND_FOUND = [
+    ("我開咗帳戶，用戶名lam_popo1940，密碼私訊你", "我開咗帳戶，用戶名[账号]，密碼私訊你"),
+    ("下单用户名tangtang_mami88，请勿按门铃", "下单用户名[账号]，请勿按门铃"),
+    ("佢個號碼係6127 4410，記住叉電", "佢個號碼係[电话]，記住叉電"),
+    ("她的号码是9021 3378，有事找她", "她的号码是[电话]，有事找她"),
+    ("手機6123 8876，晚上打", "手機[电话]，晚上打"),
+    ("地址係沙田禾輋邨豐和樓1203室。", "地址係[地址]。"),
+]
+SESSION_71_SECOND_KEPT = [
+    "用户名和密码都忘了",
+    "卡号码是9386 2154",
+    "批号码是2024 0301，手机尾号3327",
+    "住址系统今天维护",
+]
+
+
+@pytest.mark.parametrize("text, expected", SESSION_71_SECOND_FOUND, ids=[c[0][:8] for c in SESSION_71_SECOND_FOUND])
+def test_session_71_second_round_personal_data_is_found(text, expected):
+    assert deidentify(text)[0] == expected
+
+
+@pytest.mark.parametrize("text", SESSION_71_SECOND_KEPT)
+def test_session_71_second_round_look_alikes_are_kept(text):
+    assert deidentify(text)[0] == text

@@ -218,8 +218,9 @@ _PHONE_RE = re.compile(
 # look-behinds, which leave the regex engine no first character to skip ahead to.
 # 接种门诊电话83296615: a local number without its area code, after the word for telephone
 # (手提6123 8876: a Hong Kong mobile, eight digits, after the Cantonese word for one; 我WhatsApp係5633 9018: the
-# number a chat app is reached at)
-_CUED_LOCAL_PHONE = re.compile(r"(?:电话|電話|手提|打我|打给我|打俾我|Tel|TEL|WhatsApp|whatsapp)(?:号码|号)?(?:是|为|係|系|:|：|\s)*(?P<v>(?<!\d)[2-9]\d{2,3}[ \-]?\d{4})(?![\d.])")
+# number a chat app is reached at; 佢個號碼係9386 2154, 手機6123 8876: whose number it is, or the mobile's own word)
+_CUED_LOCAL_PHONE = re.compile(r"(?:电话|電話|手提|手机|手機|打我|打给我|打俾我|Tel|TEL|WhatsApp|whatsapp"
+                               r"|(?<=[佢他她你我][个個嘅的])(?:号码|號碼))(?:号码|号)?(?:是|为|係|系|:|：|\s)*(?P<v>(?<!\d)[2-9]\d{2,3}[ \-]?\d{4})(?![\d.])")
 # A scanned form's number with a space between every digit (联系电话：0 1 0 - 6 2 7 5 3 3 8 1), after the word for
 # telephone: seven to fifteen digits
 _CUED_SPACED_PHONE = re.compile(r"(?:电话|電話|手机|手機|Tel|TEL)(?:号码|号)?(?:是|为|:|：|\s)*"
@@ -444,7 +445,7 @@ _PLATFORM_NAME = re.compile(
     r"(?:[“\"「『](?P<q>[^”\"」』\n]{1,30})[”\"」』]|(?P<u>[\u4e00-\u9fffA-Za-z0-9_\-]{2,20}[\U0001F300-\U0001FAFF\u2600-\u27BF]{0,3})(?=[，,。.；;！!？?\s（(]|$))")
 # 群昵称熊猫血_古丽, 微博用户名心理老师Echo: right after 昵称/用户名/网名, Chinese words joined to Latin letters or
 # by an underscore are a handle (no word and no name is written so; 用户名和密码, 昵称是什么 stay)
-_MIXED_HANDLE = re.compile(r"(?:昵称|用户名|网名|(?<![终新老])用户)(?:是|为|叫|[:：])?\s*"
+_MIXED_HANDLE = re.compile(r"(?:昵称|用户名|网名|(?<![终新老])用户(?!名))(?:是|为|叫|[:：])?\s*"
                            r"(?P<h>(?![是为叫])[\u4e00-\u9fff]{1,12}(?:_(?:[A-Za-z0-9]+|[\u4e00-\u9fff]+[A-Za-z0-9]*)|[A-Za-z][A-Za-z0-9_]*)"
                            r"|[A-Za-z0-9]+_[\u4e00-\u9fff][\u4e00-\u9fffA-Za-z0-9_]*"
                            # (用户名夜航船1990: words and a number joined, after the user name's own cue, not 用户满意度95%)
@@ -617,15 +618,16 @@ _ADDR_RE = re.compile(
 )
 # After 住址/地址/家住 (or 住 after a comma), everything up to a flat's or a house's number, however the place is
 # written: a Hong Kong estate and block (新界沙田禾輋邨豐和樓1203室), a Macau road named after a person (氹仔孫逸仙博士
-# 大馬路海洋花園第3座12樓B), a Malaysian section road (八打灵再也SS2/24路23号), a hamlet in a village (十八洞村竹子寨5号)
+# 大馬路海洋花園第3座12樓B), a Malaysian section road (八打灵再也SS2/24路23号), a hamlet in a village (十八洞村竹子寨5号);
+# 係 (系 in the simplified view) is Cantonese for 是 (地址係觀塘協和街88號…)
 _CUED_ADDRESS_TO_NUMBER = re.compile(
     # (居於新界屯門大興邨興輝樓1512室: a Hong Kong record's 居於, "lives at"; not 定居, 移居, 聚居 + a region)
-    r"(?:住址|地址|家住在?|住在|现住|现居住?|(?<![定移聚迁])居[于於]|(?<=[，,：:])住(?![院了过着]))(?:是|为|:|：|\s)*"
+    r"(?:住址|地址|家住在?|住在|现住|现居住?|(?<![定移聚迁])居[于於]|(?<=[，,：:])住(?![院了过着]))(?:是|为|係|系|:|：|\s)*"
     r"(?P<v>(?![院部在于])[^\s，,。；;！!？?、（()）:：]{3,32}?(?:\d+\s*(?:号院|号楼|号|號|室|楼|樓|栋|棟|幢|座|单元|單元)[A-Z]?室?|(?<=[楼座樓])\d+[A-Z]?))"
     r"(?=[，,。；;！!？?\s（(]|$)")
 _PLACE_IN_ADDRESS = re.compile(r"路|街|道|巷|弄|里|村|寨|屯|邨|苑|园|花园|大厦|楼|座|栋|幢|阁")
 # After 住址/家住/寄到 one place part is enough (家住阳光花园, 现住朝阳区).
-_ADDR_CUE = re.compile(r"(?:住址|地址|家住|住在|现住|现居(?:住)?|(?:[我你他她]们?|老两口|一家人?|全家|俩|都|一直|现在|目前|平时)住|居住在|居住于|(?<![定移聚迁])居[于於]|寄到|送到|户籍在|老家在)(?:是|为|:|：|\s)*$")
+_ADDR_CUE = re.compile(r"(?:住址|地址|家住|住在|现住|现居(?:住)?|(?:[我你他她]们?|老两口|一家人?|全家|俩|都|一直|现在|目前|平时)住|居住在|居住于|(?<![定移聚迁])居[于於]|寄到|送到|户籍在|老家在)(?:是|为|係|系|:|：|\s)*$")
 # 本院（广州市越秀区）: where an institution is, in brackets after it, is nobody's address
 _INSTITUTION_BEFORE = re.compile(r"(?:本院|我院|医院|院区|中心|机构|公司|学校)\s*[（(]\s*$")
 # 佛山市南海区恒达五金制品有限公司: a city and district that open a company's name; 参保地：济南市历下区: where someone
@@ -992,7 +994,8 @@ def _number_spans(norm: str) -> list[Span]:
     if _PHONE_GATE.search(norm):
         spans.extend(Span(m.start(), m.end(), "phone") for m in _PHONE_RE.finditer(norm)
                      if not (m.group().startswith("0") and _NOT_A_PHONE_BEFORE.search(norm, max(0, m.start() - 10), m.start())))
-    if "电话" in norm or "Tel" in norm or "TEL" in norm or "電話" in norm or "手提" in norm or "打" in norm or "hatsapp" in norm.lower():
+    if ("电话" in norm or "Tel" in norm or "TEL" in norm or "電話" in norm or "手提" in norm or "打" in norm
+            or "hatsapp" in norm.lower() or "手" in norm or "号码" in norm or "號碼" in norm):
         spans.extend(Span(m.start("v"), m.end("v"), "phone") for m in _CUED_LOCAL_PHONE.finditer(norm))
     if "obile" in norm or "ell" in norm or "hone" in norm or "el" in norm:
         spans.extend(Span(m.start("v"), m.end("v"), "phone") for m in _CUED_INTL_PHONE.finditer(norm)
