@@ -1245,7 +1245,8 @@ _KIN_WORDS = (
     r"|婆婆|公公|岳父|岳母|丈母娘|老丈人|姨妈|姑妈|舅妈|姑父|姨父|小姨|大姨|干妈|干爹|继父|继母"
     r"|我先生|我太太|我夫人|配偶|家人(?!们|都|也)|家庭成员"
     # dialect: 老汉儿 (a father, Sichuan), 屋头的 (a wife), 婆娘
-    r"|老汉儿|屋头的|婆娘|老豆|老竇|屋企人|老头子|幺爸|阿爸|阿妈|阿媽|阿嫲|阿嬷|侄儿|老伴儿|幺儿|幺女|幺妹|阿姐|阿哥|个仔|个女|双胞胎|龙凤胎"
+    # (额吉乌日娜: 额吉, a mother in Mongolian)
+    r"|老汉儿|屋头的|婆娘|老豆|老竇|屋企人|老头子|幺爸|阿爸|阿妈|阿媽|额吉|阿嫲|阿嬷|侄儿|老伴儿|幺儿|幺女|幺妹|阿姐|阿哥|个仔|个女|双胞胎|龙凤胎"
     # a family history's elders, and former partners (舅公柏永福, 外祖父沈德润, 前任Jason)
     r"|外祖父|外祖母|曾祖父|曾祖母|祖父|祖母|舅公|舅婆|姨婆|姑婆|大舅|二舅|三舅|小舅|二姨|大伯|二伯|三叔|四叔"
     r"|前任|前男友|前女友|前妻|前夫"
@@ -2696,11 +2697,14 @@ _TIBETAN_NAME = re.compile(f"(?:{_TIBETAN_PART})(?:{_TIBETAN_PART})|(?:阿依|�
                            "|古丽(?:娜尔|米拉|巴哈尔|扎尔|孜巴|尼沙|努尔|加玛丽|夏提|莎|仙|克孜|比亚)"
                            # Mongolian: 其其格 after its first part (乌云其其格, 萨仁其其格), names no word shares
                            "|(?:乌云|萨仁|斯琴|阿拉坦|娜仁|哈斯|苏日娜|宝音|托娅|图雅|其木格)?(?:其其格|琪琪格)"
-                           "|(?:呼和|额尔敦|阿拉坦|宝音)?巴特尔|毕力格|格日勒图?|乌力吉|宝力高|敖日格勒|那日苏|斯琴高娃")
+                           # (额尔敦毕力格, 那仁高娃: a first part before 毕力格 or 高娃 is the same name's)
+                           "|(?:呼和|额尔敦|阿拉坦|宝音|巴图|特木尔|朝鲁)?(?:巴特尔|毕力格)|格日勒图?|乌力吉|宝力高|敖日格勒|那日苏"
+                           "|(?:斯琴|那仁|娜仁|萨仁|乌云|其木格|阿拉坦|塔娜|额尔敦)高娃")
 _TIBETAN_SINGLE = re.compile(f"(?:{_TIBETAN_PART})")
 # Mongolian and Uyghur names used alone (宝音, 巴雅尔, 乌云娜, 额尔德木图; 买买提江, 艾克拜尔): like a Tibetan name's
-# part, one is a name where a cue, a title, a greeting or sex and age says so (not 乌云, a cloud, nor 呼和浩特)
-_STEPPE_NAMES = ("宝音 巴雅尔 乌云娜 乌日娜 萨日娜 苏日娜 额尔德木图 额尔德尼 额尔敦 朝鲁 苏和 图雅 娜仁 萨仁 其木格 阿拉坦 孟和 那顺 "
+# part, one is a name where a cue, a title, a greeting or sex and age says so (经办人：乌云，工号…, 乌兰，女，22岁;
+# not 乌云, a cloud, nor 乌兰浩特, 呼和浩特)
+_STEPPE_NAMES = ("乌云 乌兰 宝音 巴雅尔 乌云娜 乌日娜 萨日娜 苏日娜 额尔德木图 额尔德尼 额尔敦 朝鲁 苏和 图雅 娜仁 萨仁 其木格 阿拉坦 孟和 那顺 "
                  "吉日嘎拉 特木尔 满都拉 布和 德力格尔 敖登 高娃 哈斯 巴图 "
                  "买买提江 艾克拜尔 艾尔肯 阿里木 艾合买提 吾买尔 库尔班 托合提 阿迪力 吐尔洪 热合曼 伊力哈木 艾买提 亚森 "
                  # Kazakh (a herder's family on a village doctor's round: 努尔别克家转场了, 小儿子叶森出麻疹)
@@ -2712,6 +2716,7 @@ _RECORD_SUBJECT_BEFORE = re.compile(r"(?:患者|病人|患儿|就诊人|受试�
 _GREETING_AFTER = re.compile(r"\s*[，,]?\s*(?:您好|你好)|阿爸|阿妈")
 # 她丈夫格桑问…, 儿子扎西说…: after a kinship word, what the one named does next (not 格桑花, a flower)
 _ACTS_NEXT = re.compile(r"[问说讲告让叫来去在也都就还又才已刚今昨明和跟陪给带]|周末|[本下每]周|每天")  # (女儿央金周末陪他…)
+_COMPANION_WORD = re.compile(r"(?:同伴|伙伴|同行者)\s*$")
 _MONGOLIAN_GATE = re.compile("其其格|琪琪格|巴特尔|毕力格|格日勒|乌力吉|宝力高|敖日格勒|那日苏|斯琴高娃")
 
 
@@ -3537,7 +3542,10 @@ def _minority_names(text: str) -> list[Span]:
                 # 努尔别克家转场…, 努尔别克电话…: whose home or whose number (a name no word shares)
                 or len(m.group()) >= 4 and re.match(r"家|电话|手机", text[m.end() : m.end() + 2]) is not None
                 # 他小儿子叶森出麻疹: after a kinship word, what happened to the one named
+                # (由护士加娜尔翻译, 同伴叶尔波拉提开车送来: after a role or a companion, what the one named does)
                 or _KIN_CUE.search(before) is not None and _predicate_starts(text, m.end())
+                or (_ROLE_CUE.search(before) or _COMPANION_WORD.search(before)) is not None and _predicate_starts(text, m.end())
+                and len(_tokens(text[m.end() : m.end() + 8])[0][1]) >= 2  # (not 护士格桑花开了: 花 is no verb here)
                 or _KIN_OF_NAMED.match(text, m.end())  # 洛桑丹增是央金的丈夫: whose relative someone is
                 # 出院随访：扎西（Tashi）住…: the name, then how it is spelt in Latin letters in brackets
                 # (not the second half of 额尔德尼·巴雅尔（Erdene Bayar）: the dotted name is taken whole)
@@ -4689,6 +4697,12 @@ _DOSE_AFTER = re.compile(r"\s*\d+(?:\.\d+)?\s*(?:g|克|mg|钱|ml|mL)(?![A-Za-z])
 _LATIN_RUN_AFTER = re.compile(r"[A-Za-z]| [A-Z][a-z]+ [A-Z]")  # (not Liam O'Brien: the person's full name)
 
 
+def _opens_place_word(text: str, start: int, end: int) -> bool:
+    """Whether a place name of the dictionary starts at ``start`` and runs past ``end`` (乌兰…，从乌兰浩特市转来: the
+    name said again is the first part of a city's)."""
+    return any(_dict_tag(text[start : end + k])[0] == "ns" for k in range(1, 5) if end + k <= len(text))
+
+
 def _known_name_spans(text: str, known_names: Iterable[str], found: set[tuple[int, int]] | None = None) -> list[Span]:
     out: list[Span] = []
     for name in known_names:
@@ -4703,7 +4717,8 @@ def _known_name_spans(text: str, known_names: Iterable[str], found: set[tuple[in
                 start = text.find(name, start + len(name))
                 continue
             if ((found is None or (start, start + len(name)) not in found) and not _inside_medical_term(text, start, start + len(name))
-                    and not _DOSE_AFTER.match(text, start + len(name))):  # (周佩兰…，加佩兰10g: the herb, by its dose)
+                    and not _DOSE_AFTER.match(text, start + len(name))  # (周佩兰…，加佩兰10g: the herb, by its dose)
+                    and not _opens_place_word(text, start, start + len(name))):
                 out.append(Span(start, start + len(name), "name"))
             start = text.find(name, start + len(name))
     return out
