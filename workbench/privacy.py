@@ -592,8 +592,9 @@ _P = _cjk_class(_PLACE_STOP)
 _P_INNER = _cjk_class(_PLACE_STOP - set("里"))  # 幸福里小区: 里 ends a place on the left (城里), not inside one
 _P_STREET = _cjk_class(_PLACE_STOP - set("边"))  # 海边街, 河边路: 边 ends a place on the left (路边), not inside a street's name
 _CN_NUM = "一二三四五六七八九十百零〇"
-# (屯: a hamlet inside a village, 板池村弄岩屯12号, as Guangxi's and the north-east's addresses have it)
-_ESTATE = "村|社区|小区|花园|公寓|大厦|家园|新村|苑|园|里|城|庄|府|广场|山庄|大院|屯"
+# (屯: a hamlet inside a village, 板池村弄岩屯12号, as Guangxi's and the north-east's addresses have it; 嘎查, Inner
+# Mongolia's village, 洪格尔高勒镇萨如拉图雅嘎查; 世家, an estate's name, 华府世家3号楼1单元502)
+_ESTATE = "村|嘎查|社区|小区|花园|公寓|大厦|家园|新村|苑|园|里|城|庄|府|广场|山庄|大院|屯|世家"
 _ESTATE_WORD = "小区|社区|花园|公寓|大厦|家园|新村|广场|山庄|大院"  # 幸福里 + 小区: one name
 # (a village's production team, 那满村六队, 银光村三队45号; a lane off a road, 新生路112巷5号, as Taiwan numbers them)
 _HOUSE_NUMBER = (rf"(?:[ \-]?附?(?:\d+|[{_CN_NUM}]+|[A-Za-z])(?:号院|号楼|号|弄|巷|栋|幢|座|门|单元|层|楼|室|户|组|队|区|期))+"
@@ -601,13 +602,13 @@ _HOUSE_NUMBER = (rf"(?:[ \-]?附?(?:\d+|[{_CN_NUM}]+|[A-Za-z])(?:号院|号楼|�
                  r"(?:[ \-]?\d{2,4}(?!\d)|(?<=[楼層层])[A-H](?![A-Za-z0-9\u4e00-\u9fff]))?")
 _ADDR_RE = re.compile(
     # Only where a place suffix follows within a few characters: lets the search skip the rest in C.
-    r"(?=[^\s，。；;！!？?、,.:：]{1,14}?[省市区县旗镇乡村苑园里城庄府路街道巷弄厦寓屯])"
+    r"(?=[^\s，。；;！!？?、,.:：]{1,14}?[省市区县旗镇乡村苑园里城庄府路街道巷弄厦寓屯查])"
     rf"(?P<prov>{_P}{{2,3}}(?:省|自治区)|北京|上海|天津|重庆|香港|澳门)?"
     # an autonomous prefecture by its short name, before its city or county (恩施州利川市, 甘孜州泸定县); not 广州 or
     # 杭州 alone, which a 市 or a district follows as often
     rf"(?P<city>(?:{_P}{{1,4}}?市|{_P}{{2,3}}?州(?={_P}{{1,4}}?[市县])(?:{_P}{{1,4}}?市)?){{1,2}}?)?"
     rf"(?P<dist>(?:{_P}{{1,5}}?(?:新区|(?<![小病院诊园])区|县|旗)){{1,2}}?)?"
-    rf"(?P<town>{_P}{{1,5}}?(?:镇|乡|街道))?"
+    rf"(?P<town>{_P}{{1,5}}?(?:镇|乡|街道|苏木))?"  # (苏木: a Mongolian township)
     # Streets and estates in either order: 中关村大街27号院, 幸福小区5栋, 花园路39号.
     rf"(?P<street>(?:[{_CN_NUM}\d]*{_P}{_P_STREET}{{0,7}}?(?:大道|大街|路|街|巷|胡同|道)(?:[{_CN_NUM}\d]+段|村|社区)?"
     rf"|{_P}{_P_INNER}{{0,5}}?(?:{_ESTATE})(?!{_ESTATE_WORD})(?:村)?){{1,2}})?"
