@@ -390,6 +390,8 @@ _CUED: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"|受试者|筛选号|随机号|入组号"
         # a long-term-care benefit's number (长期护理保险待遇编号), a child's code in the immunisation system (儿童编码)
         r"|待遇编号|待遇号|儿童编码|儿童编号"
+        # a care worker's or another trade's certificate by its holder's trade (护理员证号NM-HL-20210376, 上岗证号…)
+        r"|[\u4e00-\u9fff]{1,3}员证(?:号|编号)|上岗证(?:号|编号)"
         # a police officer's number, an athlete's registration, a lost birth certificate's number
         r"|警号|注册号|(?:原|出生)证编号"
         # a police case's number, as a claim's (受案编号A6501025200002024060031)
