@@ -1993,9 +1993,10 @@ _LATIN_BEFORE_FAMILY = re.compile(r"(?<![A-Za-z])(?P<n>[A-Z][a-z]{1,15})(?=\s?(?
 _LATIN_AFTER_KIN = re.compile(rf"(?:{_KIN_WORDS})(?:叫|是|名叫)?\s*(?=[A-Z][a-z])")
 _LATIN_AFTER_PERSON = re.compile(r"(?:患者|病人|病患|伤者|产妇|本人|我是|他是|她是|\bI'm|\bI am|\bThis is)\s*"
                                  r"(?=[A-Z][a-z]+ [A-Z][a-z])")
-_PINYIN_SYLLABLE = ("(?:zh|ch|sh|[bpmfdtnlgkhjqxrzcsyw])?"
-                    "(?:iang|iong|uang|ueng|ang|eng|ing|ong|ian|iao|uai|uan|van|ai|ei|ao|ou|an|en|er|ia|ie|iu|in|"
-                    "ua|uo|ui|un|ve|ue|vn|a|o|e|i|u|v)")
+_PINYIN_INITIAL = "(?:zh|ch|sh|[bpmfdtnlgkhjqxrzcsyw])"
+_PINYIN_FINAL = ("(?:iang|iong|uang|ueng|ang|eng|ing|ong|ian|iao|uai|uan|van|ai|ei|ao|ou|an|en|er|ia|ie|iu|in|"
+                 "ua|uo|ui|un|ve|ue|vn|a|o|e|i|u|v)")
+_PINYIN_SYLLABLE = f"{_PINYIN_INITIAL}?{_PINYIN_FINAL}"
 _PINYIN_WORD = re.compile(f"(?:{_PINYIN_SYLLABLE}){{1,3}}", re.IGNORECASE)
 # (Jack O'Brien, Amy McDonald: an Irish or Scottish surname's prefix)
 _LATIN_FULL_NAME = re.compile(r"[A-Z][a-z]+ (?:O'|Mc|Mac)?[A-Z][a-z]+(?![A-Za-z'])")
@@ -3796,6 +3797,10 @@ _TITLED_THEN_FULL_NAME = re.compile(rf"(?P<s>[{_SINGLE_SURNAMES}])(?:{_TITLES.pa
                                     r"(?P<n>(?P=s)[\u4e00-\u9fff]{1,2})\s*[)）]")
 # 阿May, Ben仔: a Latin given name made familiar the Cantonese way (the 仔 is no part of the name)
 _CANTONESE_LATIN = re.compile(r"(?<![A-Za-z])(?:阿[A-Z][a-z]{1,12}|[A-Z][a-z]{1,12}(?=仔))(?![A-Za-z])")
+# 叫咗Ming哥放工…: a given name in Latin letters before 哥/姐, as a friend or an elder is called; only a known Latin
+# given name or one syllable of pinyin with its initial (not Uber哥, Wifi哥, Apple姐: a brand's or a word's nickname)
+_LATIN_BEFORE_ELDER = re.compile(r"(?<![A-Za-z])[A-Z][a-z]{1,9}(?=[哥姐])")
+_PINYIN_WITH_INITIAL = re.compile(_PINYIN_INITIAL + _PINYIN_FINAL)
 
 
 # 工友们都叫他耗子, 同学都叫他“买买”: what others call someone (not 大家都叫她别担心)
@@ -4023,6 +4028,9 @@ def _name_spans(text: str) -> list[Span]:
         spans += _whose_child_and_dotted_names(text, spans)
     if "阿" in text or "仔" in text:
         spans += [Span(m.start(), m.end(), "name", True) for m in _CANTONESE_LATIN.finditer(text)]
+    if "哥" in text or "姐" in text:
+        spans += [Span(m.start(), m.end(), "name", False) for m in _LATIN_BEFORE_ELDER.finditer(text)
+                  if m.group() in _LATIN_GIVEN_NAMES or _PINYIN_WITH_INITIAL.fullmatch(m.group().lower())]
     # 阿强师傅, 阿娇姐说: 阿 and a given name before 师傅 or 姐/哥 (not 阿姨, 阿哥, 阿胶, 阿拉: a word)
     if "阿" in text:
         spans += [Span(m.start(), m.end(), "name", False) for m in _A_NAME_TITLED.finditer(text)
