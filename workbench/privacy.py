@@ -576,8 +576,9 @@ _NEWBORN_DATE = re.compile(rf"新生儿[^，,。；;\d]{{0,6}}?(?P<v>{_YEAR}\s*�
 
 # --- addresses -----------------------------------------------------------------------------------------
 
-# Characters that end a place name on the left: verbs and words that introduce an address (住在, 地址是).
-_PLACE_STOP = set("在住是的到了我你他她它们从去来往于为家址位处搬回离刚请问寄送给哪个这那就都也还要想说到里边由")
+# Characters that end a place name on the left: verbs and words that introduce an address (住在, 地址是; 地址係,
+# the Cantonese 是, which the simplified view reads as 系).
+_PLACE_STOP = set("在住是的到了我你他她它们从去来往于为家址位处搬回离刚请问寄送给哪个这那就都也还要想说到里边由系")
 
 
 def _cjk_class(excluded: set[str]) -> str:
