@@ -997,6 +997,31 @@ CASES_S59 = [
 ]
 
 
+# session 71's set (classifier_s71; its sibling s71b held out): what the rules' misses taught, in new sentences, and
+# near variants either way
+CASES_S71 = [
+    # 几 as "a few" before what will follow, asserted (…是会…的); 会要命 is the danger (not 会不会要命: asked)
+    ("药停几天血压是会反弹的，一定要按时吃", "suggestion"),
+    ("药停了几天，以后一定要按时吃", "mixed"),
+    ("药停了几天了", "question"),
+    ("停几天会好吗", "question"),
+    ("擅自停透是会要命的", "suggestion"),
+    ("这个病会不会要命", "question"),
+    # an instruction softened by 一点, then the patient turned to in a run-on transcript; 调小一点 and a bare 慢一点 advise
+    ("下次把流速调低一点你上次透析有没有头晕", "mixed"),
+    ("把流速调低一点你看行不行", "suggestion"),
+    ("流速已经调低一点了", "other"),
+    ("流速调低一点了吗", "question"),
+    ("下床的时候慢一点", "suggestion"),
+    ("他恢复得慢一点", "other"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), CASES_S71, ids=[t[:8] for t, _ in CASES_S71])
+def test_session_71_set_cases(text: str, expected: str) -> None:
+    assert classify_rules(text).turn_type == expected, classify_rules(text).cues
+
+
 # session 64's sets (classifier_s64, s64b, s64c): what their misses taught, in new sentences, and near variants either way
 CASES_S64 = [
     # an emoji between clauses ends one, but the reply is still comma-less chat: its spaces part advice from a question

@@ -90,7 +90,9 @@ _SPACE_CLAUSES = re.compile(r"(?<=[\u4e00-\u9fff\w～~])[ 　]+(?=[\u4e00-\u9fff
 # A voice transcript with no punctuation at all (先别吃那个药了然后明天空腹过来抽个血你之前肝功能查过没有): where the
 # speaker turns to the next thing, a clause may end.
 _RUN_ON_CHARS = 10
-_SPOKEN_TURN = re.compile(r"(?=然后(?!才|再|就))|(?<=[\u4e00-\u9fff])(?=(?:你|您)(?:之前|以前|平时|最近|现在|这几天|有没有|是不是))")
+# (…把超滤量调小一点你透析的时候有没有抽筋: an instruction softened by 一点/一下 ends, the patient is turned to)
+_SPOKEN_TURN = re.compile(r"(?=然后(?!才|再|就))|(?<=[\u4e00-\u9fff])(?=(?:你|您)(?:之前|以前|平时|最近|现在|这几天|有没有|是不是))"
+                          r"|(?<=一点|一下|一些|点儿)(?=(?:你|您)(?!们))")
 # Chat replies end their clauses with an emoji as often as with a space (先别慌🙏 孩子…😥 现在醒了吗？).
 _EMOJI = re.compile("[\U0001F000-\U0001FAFF\u2600-\u27BF\uFE0F\u200D]+")
 _EMOJI_BETWEEN = re.compile("(?<=[\u4e00-\u9fff])[\U0001F000-\U0001FAFF\u2600-\u27BF\uFE0F\u200D]+[ 　]*(?=[\u4e00-\u9fff])")
@@ -500,6 +502,8 @@ _DAILY_COUNT = re.compile(r"^(每天|每日|一天)[^你您]{0,6}几(次|组|遍
 _WILL_BEFORE = re.compile(r"会[\u4e00-\u9fff]{0,3}$|(过去|过来|进去)$|(就|先|再|多)(停|歇|休息|养|等|观察|坚持|吃|用|涂|抹)$|(稍等|等一下|再等)$"
                           # 再配合几次心理咨询: "a few more", a further step of the advice
                           r"|^(再|并|同时|另外|还可以|也可以)(配合|做|加|练|上|约|找|去|吃|用|来)$")  # 就停几天
+# 停透几天血钾一高是会要命的: "a few days", then what will follow from them, asserted with 是…的 (not 停几天会好？, asked)
+_WILL_AFTER = re.compile(r"^[^，,。？?]{0,10}(是|都|也|就|肯定|一定)?会[^，,。？?]{1,10}的$")
 # 有什么不舒服随时再来: "anything", then what to do about it
 # (有什么不舒服再来, 有啥不舒服随时在来: 再 after what is wrong, and 在 typed for 再; not 什么时候再来: when)
 _ANY_THEN = re.compile(r"^(?!时候|时间)[^，,。？?]{0,6}?(随时|及时|马上|立刻|赶紧|就|(?:(?<=不舒服|不对劲|无爽快)|(?<=不适|异常|问题|情况))(再|搁|擱|阁|閣))(再|在)?(来|回来|过来|找|联系|告诉|跟|说|讲|问|复诊|就医|就诊|去|到|打)")
@@ -583,7 +587,9 @@ _A_ACTION_RE = re.compile(
     # (Tamsulosin 睡前吃: the medicine named in Latin before it)
     r"|(^([A-Za-z][\w\-]*\s*)?|每天|每晚|每日)(早上|早晨|晚上|睡前|空腹|饭前|饭后|餐前|餐后)(半小时|一小时)?(空腹)?(吃|服)(?![了过的饭]|还是)"
     # 起身要慢, 主食减半, 黄连减到3g, 多加一份绿叶菜, 这周先不化疗: how to move, what to cut or add, what to hold
-    r"|要(慢|轻|缓)(一?点|些)?$|减半(?![了过])|(减|加|调|降|增)(到|至)\s*[\d.一二两三四五六七八九十半]+\s*(g|mg|克|毫克|片|粒|单位|ml|毫升|袋|支)$"
+    r"|要(慢|轻|缓)(一?点|些)?$|减半(?![了过])"
+    # (起身的时候)慢一点, 把超滤量调小一点: how to move, a setting turned down (not 恢复得慢一点, 已经调小一点了)
+    r"|^(慢|轻|缓)(一?点|些)儿?$|(?<![已经])(调|放|降|拧|开|关)(小|低|慢|少|轻|松|大|高|快)(一?点|些)(?![了过吗么])|(减|加|调|降|增)(到|至)\s*[\d.一二两三四五六七八九十半]+\s*(g|mg|克|毫克|片|粒|单位|ml|毫升|袋|支)$"
     r"|(?<![我你您他她])多加(?![了过])|(?<![我你您他她])先不(化疗|吃|用|做|打|手术|处理|输|换|加|减|停|治|查|拔|补|管)"
     r"|(间隔|隔开|至少隔|最少隔|相隔)[^，,几多]{0,6}(小时|分钟|天|周|星期|个月|年)|每(隔|过)[一两三四五六七八九十半\d]+个?(小时|钟头|分钟)[^，,。几多]{0,4}(起来|起身|站|走|活动)"
     # 一次5毫升, 一天不超过4次 (a dose); 避光保存, 随身携带, 开封后半年内用完 (how a medicine is kept)
@@ -806,7 +812,9 @@ _A_INFO_RE = re.compile(
     # 以肾阳虚为主: the pattern a TCM diagnosis names (not 以什么为主: asked)
     r"|以[^，,。？?什么啥哪]{1,6}为主(?![吗么呢])"
     # 惊恐发作本身不会致命，也不会伤到心脏: what the illness will not do, reassurance with content
-    r"|(?<!会)不会(致命|要命|危及生命|有生命危险|伤到|伤害|损伤|癌变|恶变|遗传|传染|留疤|留下后遗症|成瘾|上瘾)|(呢|这|佢)(个|种|次|啲)?(系|是)[^，,。？?咩乜边]{0,8}(作用|反应|现象)(?![吗么呢])"
+    r"|(?<!会)不会(致命|要命|危及生命|有生命危险|伤到|伤害|损伤|癌变|恶变|遗传|传染|留疤|留下后遗症|成瘾|上瘾)"
+    # 血钾一高是会要命的: the danger, why the advice (not 会不会要命, 会要命吗: asked)
+    r"|(?<![不么])会(致命|要命|危及生命|有生命危险)(?![吗么吧])|(呢|这|佢)(个|种|次|啲)?(系|是)[^，,。？?咩乜边]{0,8}(作用|反应|现象)(?![吗么呢])"
     # 可能不耐受; 研究显示…, 指南推荐…; 没有科学依据, 骗局, 误区: what is so, or not so, and why
     r"|可能不|(吃|用|打|喝|涂)了?(也)?没(什么|啥)?用|(?<![有还])(没有|没)(什么|啥)?(用处|用)$|研究(显示|表明|发现)|(指南|共识)(推荐|建议|指出)|可使|(没有|毫无)(任何)?(科学)?(依据|根据)|不科学|谣言|骗局|被揭穿|误区"
 )
@@ -1013,7 +1021,7 @@ def _question_strength(clause: _Clause, advice_level: float, cues: list[str]) ->
         near = max(0, start - _NEAR)
         after = text[end: end + _NEAR]
         if (mm.group(0).startswith("几") and not clause.terminal_question and not addressed
-                and _WILL_BEFORE.search(text, near, start)):
+                and (_WILL_BEFORE.search(text, near, start) or _WILL_AFTER.match(after))):
             continue  # 扭伤后多少会肿几天: "a few days", what will happen, not how many
         if _COMPARED_WITH.search(text, near, start) and _COMPARISON.match(after):
             continue  # 比拉了几次更要紧: compared with, not asked
