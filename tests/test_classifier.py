@@ -1014,6 +1014,15 @@ CASES_S71 = [
     ("流速调低一点了吗", "question"),
     ("下床的时候慢一点", "suggestion"),
     ("他恢复得慢一点", "other"),
+    # a check to keep by touch or ear (摸一摸有没有…, 贴上去听有没有…) is an instruction; 听力有没有… still asks
+    ("每天早晚摸一摸有没有震颤，摸不到了马上回医院", "suggestion"),
+    ("用耳朵贴上去听有没有杂音，听不到就马上来医院", "suggestion"),
+    ("内瘘有没有震颤", "question"),
+    ("你听力有没有下降", "question"),
+    # 有没有 after the time the history is asked of (最近一个月…) asks, whatever advice word it asks about
+    ("最近一个月有没有突然加量", "question"),
+    ("最近一个月有没有突然加量，别一下加太多", "mixed"),
+    ("每天都要按时加量", "suggestion"),
 ]
 
 
