@@ -1023,6 +1023,22 @@ CASES_S71 = [
     ("最近一个月有没有突然加量", "question"),
     ("最近一个月有没有突然加量，别一下加太多", "mixed"),
     ("每天都要按时加量", "suggestion"),
+    # 要配合吃… advises what goes with the treatment (需要配合吃药吗 asks)
+    ("骨质疏松要配合吃钙片，饭后吃效果好。你现在吃的是哪种钙片？", "mixed"),
+    ("需要配合吃药吗", "question"),
+    # the doctor busy with an emergency (处理一个急诊) is an apology's reason, not advice; 就去急诊 advises
+    ("抱歉，刚在处理一个急诊，晚点回你", "other"),
+    ("胸痛加重就去急诊", "suggestion"),
+    # what many ask first (一上来就问…) is quoted, and the 其实… after it answers it
+    ("很多家长一上来就问孩子能不能打疫苗。其实感冒好了就能打。", "suggestion"),
+    ("孩子能不能打疫苗", "question"),
+    # 原理是… explains (原理是什么？ asks)
+    ("这种药原理是抑制尿酸生成", "suggestion"),
+    ("它的原理是什么？", "question"),
+    # 还是按…来: the rule to go by (not the second half of 是A，还是按B来; 那就按刚才说的来 agrees)
+    ("这条不适用，还是按营养师给的食谱来", "suggestion"),
+    ("是每天吃，还是按需要来", "question"),
+    ("OK的，那就按刚才说的来。", "other"),
 ]
 
 
