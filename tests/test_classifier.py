@@ -1053,6 +1053,42 @@ def test_session_71_set_cases(text: str, expected: str) -> None:
     assert classify_rules(text).turn_type == expected, classify_rules(text).cues
 
 
+# the advice that sessions 67-70's mixed replies carried before their question, which the rules missed (read as
+# questions alone), in new sentences and near variants either way
+CASES_S71_ADVICE_BEFORE = [
+    # 两个别…: the 个 of a count, not 个别 ("a few")
+    ("这两个别搞混了", "suggestion"),
+    ("极个别患者会出现皮疹", "other"),
+    ("早晚两个别忘了吃。现在一天吃几次？", "mixed"),
+    # 要特别留意 as 注意 (留意到 is noticed)
+    ("这个副作用要特别留意。你有没有留意到手抖？", "mixed"),
+    ("你有没有留意到手抖", "question"),
+    # a routine, a rest, drops kept up, what to change each time, exercises, one test more, contraception
+    ("要定期抽血查血药浓度", "suggestion"),
+    ("定期复查了吗", "question"),
+    ("今天先回家休息", "suggestion"),
+    ("药继续点", "suggestion"),
+    ("他继续点头", "other"),
+    ("每换一次都要洗手", "suggestion"),
+    ("要练本体感觉", "suggestion"),
+    ("要练多久", "question"),
+    ("还要查肾功能", "suggestion"),
+    ("还要查什么", "question"),
+    ("吃这个药要避孕的，你现在用的什么避孕方法？", "mixed"),
+    ("要避孕吗", "question"),
+    # what a finding shows (就说明), a diagnosis it fits (很符合), a treatment that does not reach the cause
+    ("一周长了150克就说明奶够", "suggestion"),
+    ("这个很符合肠易激", "suggestion"),
+    ("符合报销条件吗", "question"),
+    ("光吃安眠药是治标不治本", "suggestion"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), CASES_S71_ADVICE_BEFORE, ids=[t[:8] for t, _ in CASES_S71_ADVICE_BEFORE])
+def test_session_71_advice_before_a_question(text: str, expected: str) -> None:
+    assert classify_rules(text).turn_type == expected, classify_rules(text).cues
+
+
 # session 64's sets (classifier_s64, s64b, s64c): what their misses taught, in new sentences, and near variants either way
 CASES_S64 = [
     # an emoji between clauses ends one, but the reply is still comma-less chat: its spaces part advice from a question
