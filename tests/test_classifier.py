@@ -1089,6 +1089,49 @@ def test_session_71_advice_before_a_question(text: str, expected: str) -> None:
     assert classify_rules(text).turn_type == expected, classify_rules(text).cues
 
 
+# sessions 65-70's advice that the rules read as nothing (other), in new sentences and near variants either way
+CASES_S71_ADVICE_UNSEEN = [
+    # a dose by the night or the day, units added, taken fasting (已经加了…, …了吗, 是空腹吃的吗: done or asked)
+    ("坦索罗辛每晚睡前一粒", "suggestion"),
+    ("膏药一天一贴", "suggestion"),
+    ("甘精每晚加两个单位", "suggestion"),
+    ("已经加了两个单位", "other"),
+    ("加两个单位了吗", "question"),
+    ("优甲乐早上空腹吃", "suggestion"),
+    ("你是空腹吃的吗", "question"),
+    # what to keep or leave, how fast to build up, a dose made up later, what waits for a result
+    ("不用拆，继续固定", "suggestion"),
+    ("继续固定了吗", "question"),
+    ("步数要慢慢加", "suggestion"),
+    ("第二针半年后补上", "suggestion"),
+    ("补上了吗", "question"),
+    ("病理出来以后再决定怎么治", "suggestion"),
+    # two medicines kept apart, a limit a year, a count at least, weighing at a clinic, the latest day to be vaccinated
+    ("钙片和铁剂错开两小时", "suggestion"),
+    ("一年不超过三四次", "suggestion"),
+    ("润肤霜一天至少两次", "suggestion"),
+    ("每周在社区医院称一次体重", "suggestion"),
+    ("你每周在家称几次体重", "question"),
+    ("至少在入境前10天接种", "suggestion"),
+    # explanations: little effect, enough (Changsha 就够哒), the indication met, what it is and will not become
+    ("对血糖影响都不大", "suggestion"),
+    ("擦薄薄一层就够哒", "suggestion"),
+    ("符合手术指征", "suggestion"),
+    ("符合手术指征吗", "question"),
+    ("就是普通支气管炎", "suggestion"),
+    ("就是支气管炎吗", "question"),
+    ("肠易激不会变成肠癌", "suggestion"),
+    ("会不会变成癌", "question"),
+    ("会慢慢好转的", "suggestion"),
+    ("会好转吗", "question"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), CASES_S71_ADVICE_UNSEEN, ids=[t[:8] for t, _ in CASES_S71_ADVICE_UNSEEN])
+def test_session_71_advice_the_rules_read_as_nothing(text: str, expected: str) -> None:
+    assert classify_rules(text).turn_type == expected, classify_rules(text).cues
+
+
 # session 64's sets (classifier_s64, s64b, s64c): what their misses taught, in new sentences, and near variants either way
 CASES_S64 = [
     # an emoji between clauses ends one, but the reply is still comma-less chat: its spaces part advice from a question
