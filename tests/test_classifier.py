@@ -1124,6 +1124,20 @@ CASES_S71_ADVICE_UNSEEN = [
     ("会不会变成癌", "question"),
     ("会慢慢好转的", "suggestion"),
     ("会好转吗", "question"),
+    # a proposal opened by the occasion (要不这次先…, 要不今晚先…) and its second half; Henan consent 中不
+    ("要不这次先把流感疫苗打了，新冠下个月再打？", "suggestion"),
+    ("要不今晚先在酒店歇一天？你现在头疼几分？", "mixed"),
+    ("咱先把药吃上，下周回来复查，中不？", "suggestion"),
+    # what to do asked in dialect and answered at once (咋整, 怎样才能); asked of the patient's own doing it still asks
+    ("这胃疼咋整？少吃辣的，按时吃饭。", "suggestion"),
+    ("你这是咋整的？", "question"),
+    ("怎样才能睡得好？睡前别看手机。", "suggestion"),
+    ("你平时怎样才能睡着？", "question"),
+    # whatever he wants (想吃什么就…); a diary's columns after 记在本子上：; what many ask first (第一句就问)
+    ("想吃什么就给一点，别勉强", "suggestion"),
+    ("他想吃什么", "question"),
+    ("请每天记在本子上：血压、心率、当时有没有头晕", "suggestion"),
+    ("很多病人第一句就问能不能根治。其实坚持吃药能控制住。", "suggestion"),
 ]
 
 

@@ -104,7 +104,7 @@ _ZHUO = re.compile("著(?=急|凉|火|迷)|(?<=[睡看听跟接等拿戴忍记�
 # 请每天记录：发生了什么事、当时的想法: what follows the colon lists what to record, not questions to answer now
 # (每天写一份情绪日记：几点心情低落、当时在做什么: the diary's columns)
 # (是否治疗主要看三点：- 有没有明显症状; - 是否合并…: the criteria of a decision, what it depends on)
-_LIST_LEAD = re.compile(r"(记录|记下|记一下|记好|写下|写清楚|填写|观察|留意|监测|注意|补充|提供|告知|日记|日志"
+_LIST_LEAD = re.compile(r"(记录|记下|记一下|记好|记在|记到|写下|写清楚|填写|观察|留意|监测|注意|补充|提供|告知|日记|日志"
                         r"|(主要|关键|就|要|得|还要)看|取决于|(判断|诊断)?标准)[^，,。]{0,12}"
                         r"([，,][^，,。]{0,8}(带来|带上|带过来|拿来|给我看))?$")
 # A line that heads a section of a model's answer (### …, **二、怎么补铁？**, 三、…): a question there titles the
@@ -155,7 +155,8 @@ _WHY_NOT = r"(?i:^why (not|don'?t (we|you)) (try|start|take|use|switch|cut|book|
 # "Why not / could you" asked about an action the doctor recommends (为什么不早点来, 能不能少熬夜):
 # a suggestion phrased as a question, when the clause also carries advice.
 # 要不晚饭后先…, 要不睡前先…: a time before what is proposed
-_PROPOSAL_WHEN = r"([\u4e00-\u9fff]{1,6}?(后|前|起)([一两二三几\d]+个?(天|周|小时))?)?"
+# (要不这次先把麻腮风打了, 要不今晚先在林芝歇一天: the occasion named first)
+_PROPOSAL_WHEN = r"([\u4e00-\u9fff]{1,6}?(后|前|起)([一两二三几\d]+个?(天|周|小时))?|这次|这回|今天|今晚|明天|这周|这几天|下次)?"
 _SUGGESTING = re.compile(r"为什么不|为何不|干嘛不|能不能(?!缓解|好转|减轻|止住|消退|退烧)|可不可以|能否|要不要(先|顺便|让|试(试|一下|一试)?|考虑)|不妨"
                          # 要不先滴几天人工泪液看看？ (not 要不然: otherwise)
                          r"|(?<!需)要不(?![要然是了])" + _PROPOSAL_WHEN + r"(先|就|咱们?|我们|还是|试|去|再|直接)"
@@ -481,7 +482,8 @@ _HABITUAL = re.compile(r"一般|通常")
 _COMPARED_WITH = re.compile(r"比[^，,。比]{1,8}$")
 _COMPARISON = re.compile(r"^[^，,。？?]{0,4}(更|还要|还)(重要|要紧|关键|有用|有意义|能说明|说明问题|危险|严重|可靠|准)")
 # (能戴多久算多久: as long as it goes)
-_FREE_CHOICE = re.compile(r"(什么|哪里|哪儿|哪个|多少|多久|多远|怎么|谁|啥)[^，,。？?]{0,6}?(就|都|算)[^，,。？?]{0,4}?\1")
+# (想吃什么就给一点: whatever he wants, then what to do)
+_FREE_CHOICE = re.compile(r"(什么|哪里|哪儿|哪个|多少|多久|多远|怎么|谁|啥)[^，,。？?]{0,6}?(就|都|算)[^，,。？?]{0,4}?\1|想[\u4e00-\u9fff]{1,2}(什么|啥)就[^，,。？?]{0,6}")
 # 要不先把…改到早上吃，看看…？ / 咁你不如试下戒咗咖啡先，睇下…？: a proposal, then the trial of it
 # (…，连吃五到七天，把经期那次头痛压一压？: or what it is to hold down) (or what else it
 # keeps to: 要不这周先别上场了，就做做上肢力量？)
@@ -519,10 +521,11 @@ _CONDITIONAL = re.compile(r"^(如果|假如|要是|若|一旦|不管|无论|不�
 # 你问能不能喝中药调理？: the patient's own question said back (not 你问的是左边还是右边？, 你问过医生吗？)
 _ECHOED = re.compile(r"^(你|您)(刚才|刚刚)?问(我)?(?!的|过|了|一下|问|题)[\u4e00-\u9fff]")
 # (很多病人一上来就问…: the first thing they ask, as in _THIRD_PARTY_ASKS)
-_REPORTED = re.compile(r"(?<!请)问的|会问|常问|有人问|人问|(上来|开口|见面|进门)就问|(家长|患者|病人|网友|妈妈|宝妈|朋友|粉丝)问|问到|所问|问我|(?<![我想])(你|您)(刚才|刚刚|说)?问")
+_REPORTED = re.compile(r"(?<!请)问的|会问|常问|有人问|人问|(上来|开口|见面|进门|第一句话?)就问|(家长|患者|病人|网友|妈妈|宝妈|朋友|粉丝)问|问到|所问|问我|(?<![我想])(你|您)(刚才|刚刚|说)?问")
 # A question about what to do, answered in the next sentence, is a rhetorical device of advice.
 _WHAT_TO_DO = re.compile(
-    r"怎么办|咋办|如何|怎么(做|处理|治|预防|缓解|护理|吃)|该(怎么|如何|吃|用|做|去)|需要(注意|做|吃)?什么"
+    # (这结石咋整？, Wuhan 么样才能让骨头长得快些？: what to do, asked to be answered)
+    r"怎么办|咋办|咋整|怎么整|(怎么样|怎样|么样|咋样)才(能|会|可以)|如何|怎么(做|处理|治|预防|缓解|护理|吃)|该(怎么|如何|吃|用|做|去)|需要(注意|做|吃)?什么"
     r"|(什么时候|何时)(开始)?(需要|应该|该|要|去|吃|用|复查|就医|可以|能|必须|一定要)|(什么|哪些|哪种|哪几种)(情况|症状)(下)?(就)?(得|要|需要|应该|该|必须)|要不要|需不需要|应不应该|效果(最好|更好)|最好"
     r"|(吃|喝|用|做)什么(好|比较好|合适)|什么情况下|有没有必要|有必要吗"
     r"|为什么|何以|为何|怎么(快速|准确|简单|自己|在家|正确)?(判断|区分|分辨)|(多少|什么|哪些|怎样).{0,8}(才)?算|(多少|几|什么|哪)[^，,。]{0,4}(合适|为宜|比较好|最好)"
@@ -916,7 +919,7 @@ _AFTER_TIME = re.compile(r"^[^，,。？?]{1,12}?(以后|之后|的时候)")
 _ADDRESSED_ADVICE = re.compile(r"^(您|你)(先|可以|还是|最好|就|暂时|得)|(比较好|为好|更好|更稳妥)$")
 _FIRST_PERSON_CANNOT = re.compile(r"我.{0,6}(不能|无法|没法|不方便)")
 # 我们先做个胃镜看看，可以吗？: asking consent to what was just advised, not for information
-_CONSENT = re.compile(r"^((您|你)(看|觉得|觉着|认为))?(这样|那)?(可以|好|行|成)(吗|么|吧|不|不好|不行)?$|^(您|你)(看|觉得|觉着|认为)呢$|^(中不中|得不得|行不|好不|要得不|要得么|要得吗|要不要得)$"
+_CONSENT = re.compile(r"^((您|你)(看|觉得|觉着|认为))?(这样|那)?(可以|好|行|成)(吗|么|吧|不|不好|不行)?$|^(您|你)(看|觉得|觉着|认为)呢$|^(中不中|中不|得不得|行不|好不|要得不|要得么|要得吗|要不要得)$"
                       r"|^(?i:ok|okay)(吗|么|不|吧)?$|^(很|挺|也)?(简单|容易|方便)(吧|吗)$"
                       r"|^(你|您)说(是不是|对不对|是吧|对吧)(这个|这么个|那个)?(理|道理|理儿|事儿?)?(呀|啊)?$|^(都)?(明白|清楚|懂|听懂|听明白|听清楚|听着|听见|记住|记下|记着)(了)?(吧|吗|么|没有?)$"
                       r"|^((您|你)(看|觉得|觉着|认为))?(好不好|行不行|可不可以|可以不|怎么样|如何)$"
@@ -929,7 +932,8 @@ _TOPIC_NEXT = re.compile(r"^(这个|这)?((主要|还|就|得|要)?看(?!一下|
 # 拍一张给我，最好在自然光下 / 拍个照片，要能看清楚: how to do what the doctor just asked for, not advice
 # 很多人会问：气虚怎么补？: the question that follows is someone else's, quoted (the doctor answers it)
 _THIRD_PARTY_ASKS = re.compile(r"(有人|(很多|不少|好多|许多|有些|有的|一些)[\u4e00-\u9fff]{0,3}(人|家长|患者|病人|网友|朋友|妈妈|宝妈|老人))"
-                               r"(会|常|总|经常|常常|老是|都|也|一?(上来|开口|见面|进门)就)?问")
+                               r"(会|常|总|经常|常常|老是|都|也|一?(上来|开口|见面|进门)就)?问"
+                               r"|(很多|不少|好多|许多|有些|有的|一些)[\u4e00-\u9fff]{0,3}(人|家长|患者|病人)[^，,。？?]{0,8}第一句话?就问")
 # 很多人问荨麻疹会不会传染，其实不会 / 有人问能不能洗澡？当然可以: the answer to a question quoted just before
 _ANSWERS_QUOTED = re.compile(r"^(其实|答案是|说实话|实际上)|^(当然|一般)?(不|没)?(会|能|可以|用|需要|是|有|行|必要)(的|啦|哦|呢|了)?$")
 # 数一下一分钟脉搏多少下，记下来，下次复诊给我看: a clause that has what went before written down (not 我记下来: the doctor)
