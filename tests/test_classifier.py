@@ -1089,7 +1089,8 @@ def test_session_71_advice_before_a_question(text: str, expected: str) -> None:
     assert classify_rules(text).turn_type == expected, classify_rules(text).cues
 
 
-# sessions 65-70's advice that the rules read as nothing (other), in new sentences and near variants either way
+# sessions 65-70's advice that the rules read as nothing (other), and proposals and what-to-do questions they read as
+# asked, in new sentences and near variants either way
 CASES_S71_ADVICE_UNSEEN = [
     # a dose by the night or the day, units added, taken fasting (已经加了…, …了吗, 是空腹吃的吗: done or asked)
     ("坦索罗辛每晚睡前一粒", "suggestion"),
