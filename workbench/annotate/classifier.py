@@ -937,9 +937,10 @@ _TOPIC_NEXT = re.compile(r"^(这个|这)?((主要|还|就|得|要)?看(?!一下|
                          r"|^等[^，,。]{1,12}再(定|决定|说|商量|考虑)")  # 是继续吃还是停掉，等复查结果出来再定
 # 拍一张给我，最好在自然光下 / 拍个照片，要能看清楚: how to do what the doctor just asked for, not advice
 # 很多人会问：气虚怎么补？: the question that follows is someone else's, quoted (the doctor answers it)
-_THIRD_PARTY_ASKS = re.compile(r"(有人|(很多|不少|好多|许多|有些|有的|一些)[\u4e00-\u9fff]{0,3}(人|家长|患者|病人|网友|朋友|妈妈|宝妈|老人))"
+# (one group as a whole: _REPORTS_NEXT anchors it at the end)
+_THIRD_PARTY_ASKS = re.compile(r"(?:(有人|(很多|不少|好多|许多|有些|有的|一些)[\u4e00-\u9fff]{0,3}(人|家长|患者|病人|网友|朋友|妈妈|宝妈|老人))"
                                r"(会|常|总|经常|常常|老是|都|也|一?(上来|开口|见面|进门)就)?问"
-                               r"|(很多|不少|好多|许多|有些|有的|一些)[\u4e00-\u9fff]{0,3}(人|家长|患者|病人)[^，,。？?]{0,8}第一句话?就问")
+                               r"|(很多|不少|好多|许多|有些|有的|一些)[\u4e00-\u9fff]{0,3}(人|家长|患者|病人)[^，,。？?]{0,8}第一句话?就问)")
 # 很多人问荨麻疹会不会传染，其实不会 / 有人问能不能洗澡？当然可以: the answer to a question quoted just before
 _ANSWERS_QUOTED = re.compile(r"^(其实|答案是|说实话|实际上)|^(当然|一般)?(不|没)?(会|能|可以|用|需要|是|有|行|必要)(的|啦|哦|呢|了)?$")
 # 数一下一分钟脉搏多少下，记下来，下次复诊给我看: a clause that has what went before written down (not 我记下来: the doctor)
