@@ -252,3 +252,57 @@ def test_a_preview_says_how_it_was_de_identified_and_hides_the_last_exports_resu
             expect(page.locator("#export-preview-deid")).to_have_count(0)  # the preview went with the new export
         finally:
             browser.close()
+
+
+def test_the_exported_rows_show_the_first_format_that_has_rows_and_fill_their_card(export_services):
+    """Walk of session 70: with a first format of 0 rows the table said "no rows" though the next format had some,
+    and a table of two texts filled 70% of its card. The table now shows the first format with rows, names it in
+    its label, and fills the card; with no format having rows it says so."""
+    with running_app(export_services) as url, sync_playwright() as p:
+        browser = launch(p)
+        try:
+            page = open_export_tab(browser, url)
+            page.locator("#export-formats").get_by_text("tables_csv", exact=True).click()
+            # a turn type no rated reply has: bianque_csv (first) exports none; the store's table keeps every row
+            other = page.locator("#export-turn-types").get_by_text("Other", exact=True)
+            other.click()
+            page.locator("#export-run").click()
+            expect(page.locator("#export-download-link")).to_be_visible(timeout=BROWSER_TIMEOUT_MS)
+            summary = page.locator("#export-summary textarea").input_value()
+            assert re.search(r"^bianque_csv: 0 rows", summary, re.M), summary
+            table = page.locator("#export-preview")
+            expect(table).to_contain_text("Exported rows (first rows of tables_csv)", timeout=BROWSER_TIMEOUT_MS)
+            heads = [h.strip() for h in table.locator("thead th").all_inner_texts()]
+            assert "dialogue_id" in heads and "No rows" not in table.inner_text()
+
+            page.locator("#export-formats").get_by_text("tables_csv", exact=True).click()  # bianque_csv alone
+            page.locator("#export-run").click()
+            expect(table).to_contain_text("no format has any", timeout=BROWSER_TIMEOUT_MS)
+            expect(table).to_contain_text("None of the chosen formats has rows: loosen the filters.")
+
+            other.click()
+            page.locator("#export-run").click()
+            expect(table).to_contain_text("Exported rows (first rows of bianque_csv)", timeout=BROWSER_TIMEOUT_MS)
+            heads = table.locator("thead th")
+            expect(heads.first).to_have_attribute("title", "input", timeout=BROWSER_TIMEOUT_MS)
+            card = table.bounding_box()["width"]
+            columns = sum(heads.nth(i).bounding_box()["width"] for i in range(heads.count()))
+            assert columns > 0.95 * (card - 40), (columns, card)  # the texts share the card's whole width
+        finally:
+            browser.close()
+
+
+def test_the_rows_preview_picks_the_first_format_with_rows(tmp_path):
+    from types import SimpleNamespace
+
+    from workbench.ui.export_tab import first_with_rows, rows_preview
+
+    def report(fmt: str, rows: int):  # what the choice reads of an ExportReport
+        return SimpleNamespace(format=fmt, out_dir=tmp_path / fmt, files=[], rows=rows)
+
+    reports = {"bianque_csv": report("bianque_csv", 0), "sft": report("sft", 3), "dpo": report("dpo", 2)}
+    assert first_with_rows(reports).format == "sft"
+    none = {"bianque_csv": report("bianque_csv", 0), "sft": report("sft", 0)}
+    assert first_with_rows(none) is None
+    table, shown = rows_preview(none, "zh")
+    assert shown is None and table.iloc[0, 0] == "所选格式都没有数据行：请放宽筛选条件。"

@@ -74,6 +74,8 @@ class ExportRun:
     reports: dict[str, ExportReport]
     summary: str
     preview: pd.DataFrame
+    #: the format whose first rows ``preview`` shows, None when no format has any
+    preview_format: str | None
 
 
 def _number(v: Any, name: str) -> float | None:
@@ -131,6 +133,21 @@ def main_file(report: ExportReport) -> Path:
     if report.format in PREVIEW_FILE:
         return report.out_dir / PREVIEW_FILE[report.format]
     return report.out_dir / report.files[0] if report.files else report.out_dir
+
+
+def first_with_rows(reports: Mapping[str, ExportReport]) -> ExportReport | None:
+    """The first format's report that has rows: the preview shows it (a first format with none showed an empty
+    note while the next had rows, walk of session 70); None when no format has any."""
+    return next((r for r in reports.values() if r.rows > 0), None)
+
+
+def rows_preview(reports: Mapping[str, ExportReport], lang: str = "en") -> tuple[pd.DataFrame, str | None]:
+    """The exported rows' table and the format it shows: the first rows of the first format that has some, else a
+    note that none has any."""
+    shown = first_with_rows(reports)
+    if shown is None:
+        return note_table(i18n.t("export.preview.none_has_rows", lang), lang), None
+    return preview_frame(shown, lang=lang), shown.format
 
 
 def preview_frame(report: ExportReport, n: int = PREVIEW_ROWS, lang: str = "en") -> pd.DataFrame:
@@ -315,13 +332,13 @@ class ExportActions:
                                         system_prompt=(system_prompt or "").strip() or None, thorough=thorough)
             zip_path = work / f"workbench-export-{stamp}.zip"
             _zip_folder(folder, zip_path)
-            preview = preview_frame(next(iter(reports.values())), lang=lang)
+            preview, preview_format = rows_preview(reports, lang)
             summary = export_summary(reports, lang, folder)
             download_id = self.svc.exports.put(zip_path, user.username)
         finally:
             shutil.rmtree(work, ignore_errors=True)  # the vault holds the zip; nothing else is kept
         log.info("export by %s: %s", user.username, ", ".join(f"{k}={r.rows}" for k, r in reports.items()))
-        return ExportRun(download_id, zip_path.name, reports, summary, preview)
+        return ExportRun(download_id, zip_path.name, reports, summary, preview, preview_format)
 
 
 def export_summary(reports: dict[str, ExportReport], lang: str, folder: Path) -> str:
@@ -367,13 +384,23 @@ _OBJECT_COLUMNS = frozenset({"metadata"})
 _OBJECT_SHARE = 25
 
 
+#: a narrow column's share (ids, scores, names): about 110 px of a 1,216 px card. Gradio reads a width in px or % of
+#: the table alone (no calc()), so every share is a percentage and together they fill the card.
+_NARROW_SHARE = 9
+
+
 def rows_widths(rows: pd.DataFrame) -> list[str]:
-    """Column widths of the exported rows' table: the input column took 942 of 1216 px and cut the target off."""
+    """Column widths of the exported rows' table: the input column took 942 of 1216 px and cut the target off.
+
+    The text columns share what the others leave, so the table fills its card: fixed shares of 35% left a bianque
+    table of two texts at 70% of it (walk of session 70). Past 100% (many columns) the table scrolls sideways."""
     names = [str(c) for c in rows.columns]
     texts = [c for c in names if c in _TEXT_COLUMNS]
     objects = [c for c in names if c in _OBJECT_COLUMNS]
-    share = f"{max(20, (70 - _OBJECT_SHARE * len(objects)) // max(1, len(texts)))}%"
-    return [share if c in _TEXT_COLUMNS else f"{_OBJECT_SHARE}%" if c in _OBJECT_COLUMNS else "110px" for c in names]
+    left = 100 - _OBJECT_SHARE * len(objects) - _NARROW_SHARE * (len(names) - len(texts) - len(objects))
+    share = f"{max(20, left // max(1, len(texts)))}%"
+    narrow = f"{_NARROW_SHARE if texts or objects else max(_NARROW_SHARE, 100 // max(1, len(names)))}%"
+    return [share if c in _TEXT_COLUMNS else f"{_OBJECT_SHARE}%" if c in _OBJECT_COLUMNS else narrow for c in names]
 
 
 def download_link(run: ExportRun, lang: str = "en") -> str:
@@ -435,6 +462,7 @@ def build_export_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
         preview = ui.make(gr.Dataframe, value=blank_table(), datatype="str", label=K("export.preview_table"),
                           interactive=False, wrap=True, elem_id="export-preview", max_height=420, visible=False)
         side_by_side = gr.HTML("", elem_id="export-preview-side")
+        preview_of = gr.State(None)  # the format whose rows the table shows, for its label
 
     def on_load(request: gr.Request, keep: bool = False):
         # Every page load asks: a role without exports is told so, not logged as a refused attempt.
@@ -469,14 +497,21 @@ def build_export_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
         except WorkbenchError as e:
             gr.Warning(as_toast(e))
             return {summary: i18n.t("export.not_exported", i18n.language(request), error=as_toast(e, sentence=False)),
-                    preview: pd.DataFrame(), download: ""}
+                    preview: pd.DataFrame(), download: "", preview_of: None}
         # plain values: what an API client of /export_run reads (the page shows them in show_results)
-        return {summary: out.summary, preview: out.preview, download: download_link(out, i18n.language(request))}
+        return {summary: out.summary, preview: out.preview, download: download_link(out, i18n.language(request)),
+                preview_of: out.preview_format}
 
-    def show_results(rows: Any):
-        """The summary and the rows, hidden until an export ran, shown with the rows' texts sharing the width."""
+    def show_results(rows: Any, shown_format: str | None, request: gr.Request):
+        """The summary and the rows, hidden until an export ran, shown with the rows' texts sharing the width and
+        the table's label naming the format it shows."""
         table = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame()
-        return gr.update(visible=True), gr.update(visible=True, column_widths=rows_widths(table) or None)
+        lang = i18n.language(request)
+        key = ("export.preview_table_of" if shown_format else "export.preview_table" if table.empty
+               else "export.preview_table_none")  # (empty: the export failed, and the summary says why)
+        label = i18n.t(key, lang, format=shown_format)
+        return gr.update(visible=True), gr.update(visible=True, label=label,
+                                                  column_widths=rows_widths(table) or None)
 
     def on_preview(request: gr.Request, fmts, q, s, agree, thr, tts, flagged, anns, dss, d_from, d_to, deid_on,
                    system, agg="mean", thorough_on=True):
@@ -525,8 +560,8 @@ def build_export_tab(svc: Services, ui: Localizer) -> dict[str, Any]:
                   trigger_mode="once").then(
         on_export, [formats, min_q, min_s, min_agree, threshold, turn_types, include_flagged, annotators,
                     datasets, date_from, date_to, deid, system_prompt, aggregate, thorough],
-        [summary, preview, download], api_name="export_run").then(
-        show_results, [preview], [summary, preview], api_visibility="private").then(
+        [summary, preview, download, preview_of], api_name="export_run").then(
+        show_results, [preview, preview_of], [summary, preview], api_visibility="private").then(
         exported, None, [run_btn, preview_btn], queue=False, api_visibility="private")
     gr.on(None, on_load, None, [notice, panel, annotators, datasets], api_name="export_load")
     return {"actions": actions, "notice": notice, "panel": panel, "thorough": thorough, "annotators": annotators, "datasets": datasets,
