@@ -108,9 +108,14 @@ def _attempts(svc: Services, dialogue_id: int, position: int, column: str) -> in
         ) or 0
 
 
+def check_message(svc: Services, message: str) -> str:
+    """The patient message as it would be stored, or an :class:`InputError` saying why it cannot be."""
+    return validate_message(message, svc.config.limits.max_message_chars)
+
+
 def send(svc: Services, dialogue_id: int | None, message: str, *, user_id: int | None) -> tuple[int, int]:
     """Validate and store a patient message; returns (dialogue id, reply position)."""
-    text = validate_message(message, svc.config.limits.max_message_chars)
+    text = check_message(svc, message)
     pos = next_position(svc, dialogue_id) if dialogue_id is not None else 0
     # One transaction: a failed write (full or read-only database) leaves no empty dialogue behind.
     with svc.store.session() as s:

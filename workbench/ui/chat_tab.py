@@ -94,7 +94,7 @@ SEND_WAITS_S = 600.0
 # first went: every press the script saw is accounted for, and this send sends nothing, not what was typed since), or
 # the script did not see the press (it runs once the page is ready, after the buttons already work, or it failed to
 # load), and the box as Gradio read it goes: a Send clicked as the page opened went nowhere.
-SEND_TAKES_TEXT_JS = """(st, typed, last) => {
+SEND_TAKES_TEXT_JS = """async (st, typed, last) => {
   const committed = window.__chatCommitted;
   window.__chatCommitted = undefined;
   const presses = window.__chatPressCount;
@@ -109,6 +109,13 @@ SEND_TAKES_TEXT_JS = """(st, typed, last) => {
   }
   // (session_guard.js puts it back if the send is refused for an ended sign-in: it never reached the server)
   window.__chatInFlight = text && text.trim() ? text : null;
+  // The warnings already shown go, and are gone (their 200 ms fade) before this send can be answered: Gradio 6
+  // stacks a new warning under an open one and closes the stack when the first one's time is up, and a stack closed
+  // while it faded came back for the new warning with the old timer, so a refusal of this send came and went with
+  // the last one's (walk of session 70).
+  const shown = document.querySelectorAll('.toast-body.warning [data-testid=toast-close]');
+  shown.forEach((b) => b.click());
+  if (shown.length) await new Promise((done) => setTimeout(done, 400));
   return [st, text, last];
 }"""
 # A refused message comes back into the box, ahead of anything typed since it left (a send that waited for a
@@ -591,6 +598,9 @@ def build_chat_tab(svc: Services, state: gr.State, ui: Localizer) -> dict[str, A
         current = None  # read below; a refused login (a disabled account) is answered before it is
         try:
             user = user_of(request)
+            # Said before anything is waited for: a message too long waited for a regeneration (up to
+            # SEND_WAITS_S) before it was refused (walk of session 70).
+            chat.check_message(svc, message)
             current = st.get("dialogue_id")
             if current is None:
                 current = reopening(st, last_id, user)
