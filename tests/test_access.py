@@ -752,3 +752,39 @@ def test_releasing_an_annotators_items_takes_two_presses(tmp_path):
         assert open_items() == 0
     finally:
         app.close()
+
+
+def test_the_first_release_press_says_the_account_is_disabled(tmp_path, monkeypatch):
+    """Walk of session 70: the first press of Release for a disabled account described its items as for any
+    account; it now says the account is disabled (its items hold their slots until released), and for a disabled
+    account holding nothing it says so rather than "released 0"."""
+    import gradio as gr
+    from rating_fixtures import claim
+    from sqlalchemy import func, select
+
+    from workbench.auth import set_active
+    from workbench.store.schema import Assignment
+
+    said: list[str] = []
+    monkeypatch.setattr(gr, "Warning", lambda message="", *a, **k: said.append(message))
+    monkeypatch.setattr(gr, "Info", lambda message="", *a, **k: said.append(message))
+    app = RunningApp(tmp_path, k=2)
+    try:
+        add_positions(app.store, 2)
+        ann, idle = make_users(app.store, "ann", "idle")
+        make_users(app.store, "boss", role="admin")
+        assert claim(app.store, ann, k=2) is not None
+        set_active(app.store, "ann", False)
+        set_active(app.store, "idle", False)
+        boss = _login(app, "boss")
+        boss.predict("ann", api_name="/rate_release")
+        assert said[-1].startswith("ann's account is disabled and holds 1 open item"), said
+        boss.predict("ann", api_name="/rate_release")
+        with app.store.read() as s:
+            assert s.scalar(select(func.count()).select_from(Assignment).where(Assignment.user_id == ann.id,
+                                                                               Assignment.completed_at.is_(None))) == 0
+        assert said[-1].startswith("Released 1 open item of ann"), said
+        boss.predict("idle", api_name="/rate_release")
+        assert said[-1] == "idle's account is disabled and holds no open items: nothing to release", said
+    finally:
+        app.close()

@@ -1091,9 +1091,13 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
             if name and pending != name:
                 progress = next((r for r in workflow.team(svc.store, user)[0] if r.username == name), None)
                 if progress is not None and progress.open:
-                    key = "rate.release_confirm_active" if progress.active else "rate.release_confirm"
+                    # (a disabled account said nothing of it: its items hold their slots until released, walk s70)
+                    key = "rate.release_confirm_active" if progress.active else "rate.release_confirm_disabled"
                     gr.Warning(as_toast(i18n.t(key, lang, n=progress.open, user=name)))
                     return gr.update(), gr.update(), name
+                if progress is not None and not progress.active:
+                    gr.Info(as_toast(i18n.t("rate.released_none_disabled", lang, user=name)))
+                    return gr.update(), gr.update(), None
             n = workflow.release_open(svc.store, user, name)
             rows, flagged = team_rows(user, lang)
         except AuthError as e:
