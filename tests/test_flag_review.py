@@ -127,3 +127,30 @@ def test_only_admins_review_and_bad_requests_change_nothing(store):
     with store.read() as s:
         assert s.scalars(select(FlagReview)).all() == []
         assert [f.item_id for f in queue.flagged_items(s, boss)] == [item]
+
+
+def test_a_hand_off_offers_and_accepts_only_active_accounts_whose_role_may_rate(store, monkeypatch):
+    """Walk of session 70: who may take a flagged item is who may rate (workbench.access), active, not the one who
+    flagged it; the menu offers them alone and the server refuses the rest. Researchers and admins may rate
+    today, so they are offered; a role without the permission is neither offered nor accepted."""
+    from workbench.access import ROLE_PERMISSIONS, Permission
+
+    ann, _bob, _off = make_users(store, "ann", "bob", "off")
+    (_rita,) = make_users(store, "rita", role="researcher")
+    (boss,) = make_users(store, "boss", role="admin")
+    set_active(store, "off", False)
+    add_item(store, ["回复甲", "回复乙"])
+    item = claim(store, ann)
+    _flag(store, ann, item)
+    assert workflow.hand_off_targets(store, boss) == ["ann", "bob", "boss", "rita"]
+    assert workflow.hand_off_targets(store, boss, "ann") == ["bob", "boss", "rita"]
+    with pytest.raises(AuthError, match="only an admin can review flagged items"):
+        workflow.hand_off_targets(store, ann)
+    # a role that may not rate: not offered, and refused when named anyway
+    monkeypatch.setitem(ROLE_PERMISSIONS, "researcher", ROLE_PERMISSIONS["researcher"] - {Permission.RATE})
+    assert workflow.hand_off_targets(store, boss, "ann") == ["bob", "boss"]
+    with pytest.raises(InputError, match="^rita may not rate$"):
+        workflow.review_flag(store, boss, item, "ann", FlagAction.REASSIGNED, "rita")
+    with pytest.raises(InputError, match="^off's account is disabled"):
+        workflow.review_flag(store, boss, item, "ann", FlagAction.REASSIGNED, "off")
+    assert workflow.review_flag(store, boss, item, "ann", FlagAction.REASSIGNED, "bob") == FlagAction.REASSIGNED

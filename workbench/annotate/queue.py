@@ -19,7 +19,7 @@ from sqlalchemy import ColumnElement, and_, case, exists, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from workbench.access import Permission, require_permission
+from workbench.access import Permission, require_permission, roles_with
 from workbench.annotate import readiness
 from workbench.annotate.blind import counterbalanced_order, slot_label
 from workbench.annotate.classifier import classify
@@ -488,6 +488,17 @@ def _username(username: str | None) -> str:
     if not name:
         raise InputError("type a username")
     return name
+
+
+def hand_off_targets(s: Session, admin: CurrentUser, flagged_by: str | None = None) -> list[str]:
+    """The accounts a flagged item may be handed to, by name: active, and of a role that may rate
+    (:mod:`workbench.access`), the one who flagged it left out; admins only. :func:`_rater` refuses the rest."""
+    from workbench.store.schema import User
+
+    require_permission(admin, Permission.TEAM, "only an admin can review flagged items")
+    names = s.scalars(select(User.username).where(User.active.is_(True), User.role.in_(roles_with(Permission.RATE)))
+                      .order_by(User.username))
+    return [n for n in names if n != flagged_by]
 
 
 def _rater(s: Session, username: str, item_id: int) -> int:

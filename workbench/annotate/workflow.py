@@ -279,6 +279,12 @@ def review_flag(store: Store, admin: CurrentUser, item_id: int, flagged_by: str,
         return queue.review_flag(s, admin, item_id, flagged_by, action, assign_to).action
 
 
+def hand_off_targets(store: Store, admin: CurrentUser, flagged_by: str | None = None) -> list[str]:
+    """Who a flagged item may be handed to (see :func:`queue.hand_off_targets`); admins only."""
+    with store.read() as s:
+        return queue.hand_off_targets(s, admin, flagged_by)
+
+
 def release_open(store: Store, admin: CurrentUser, username: str) -> int:
     """Hand an annotator's open items back to the pool; returns how many."""
     with store.session() as s:

@@ -324,8 +324,11 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
                 # Custom values reach the handler, which checks them itself (and the role first).
                 review_pick = ui.make(gr.Dropdown, choices=[], value=None, label=K("rate.flag_review.pick"),
                                       allow_custom_value=True, elem_id="rate-review-pick", scale=3)
-                review_user = ui.make(gr.Textbox, label=K("rate.flag_review.target"), elem_id="rate-review-user",
-                                      scale=2)
+                # Offers only the accounts that may take it (active, of a role that may rate). A custom value
+                # reaches the handler as the pick's does (Gradio checks a value against the choices the menu was
+                # built with, not those filled in later), and the server refuses anyone else by name.
+                review_user = ui.make(gr.Dropdown, choices=[], value=None, label=K("rate.flag_review.target"),
+                                      allow_custom_value=True, elem_id="rate-review-user", scale=2)
             with gr.Row():
                 review_buttons = {action: ui.make(gr.Button, value=K(f"rate.flag_review.{action}"), size="sm",
                                                   elem_id=f"rate-review-{action}")
@@ -1041,13 +1044,27 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
         # Runs whenever the flag table changes, also when a language switch retitles it on every role's page:
         # asked, not required, so an annotator's switch is no refusal.
         if not may(svc.auth, request, Permission.TEAM):
-            return gr.update()
+            return gr.update(), gr.update()
         user = user_of(request, Permission.TEAM)
         try:
             _rows, flagged = workflow.team(svc.store, user)
+            targets = workflow.hand_off_targets(svc.store, user)
         except AuthError as e:
             raise gr.Error(as_toast(e)) from None
-        return gr.update(choices=review_choices(flagged, i18n.language(request)), value=None)
+        return (gr.update(choices=review_choices(flagged, i18n.language(request)), value=None),
+                gr.update(choices=[(plain(n), n) for n in targets], value=None))
+
+    def on_review_pick(choice: str | None, target: str | None, request: gr.Request):
+        """The accounts the picked item may go to: its flagger never gets it back, so is not offered."""
+        if not may(svc.auth, request, Permission.TEAM):
+            return gr.update()
+        user = user_of(request, Permission.TEAM)
+        flagged_by = (choice or "").partition(":")[2] or None
+        try:
+            targets = workflow.hand_off_targets(svc.store, user, flagged_by)
+        except AuthError as e:
+            raise gr.Error(as_toast(e)) from None
+        return gr.update(choices=[(plain(n), n) for n in targets], value=target if target in targets else None)
 
     def on_review(action: FlagAction):
         def handler(choice: str | None, target: str | None, pending: str | None, request: gr.Request):
@@ -1217,7 +1234,8 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
     release_btn.click(on_release, [release_user, release_pending], [team, flags, release_pending],
                       api_name="rate_release")
     # The choices follow the flags table however it was filled (page load, Refresh, a release, a review).
-    flags.change(on_review_list, None, [review_pick], api_visibility="private", **quiet)
+    flags.change(on_review_list, None, [review_pick, review_user], api_visibility="private", **quiet)
+    review_pick.input(on_review_pick, [review_pick, review_user], [review_user], api_visibility="private", **quiet)
     retire_pending = gr.State(None)  # the flagged item whose retirement the first press described
     for action, button in review_buttons.items():
         button.click(on_review(action), [review_pick, review_user, retire_pending],
