@@ -112,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
                 page.goto(url)
                 page.locator("input[type=text]").first.fill(username)
                 page.locator("input[type=password]").first.fill(password_of(username))
-                page.locator("button").filter(has_text="Login").or_(page.locator("button", has_text="登录")).first.click()
+                page.locator("button", has_text="Sign in").first.click()
                 expect(page.locator("#send")).to_have_text(zh("chat.send"), timeout=TIMEOUT_MS)
                 return page
 

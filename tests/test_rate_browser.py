@@ -41,7 +41,7 @@ def _login(browser, url: str, name: str):
     page.goto(url)
     page.locator("input[type=text]").first.fill(name)
     page.locator("input[type=password]").first.fill("secret-pass-" + name)
-    page.get_by_role("button", name="Login").click()
+    page.get_by_role("button", name="Sign in").click()
     page.get_by_role("tab", name="Rate").click()
     page.locator("#rate-next").wait_for(state="visible")
     # The page-load handler has run once the progress line appears.

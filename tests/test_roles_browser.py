@@ -107,7 +107,7 @@ def login(browser, url: str, username: str, password: str):
     page.goto(url)
     page.locator("input[type=text]").first.fill(username)
     page.locator("input[type=password]").first.fill(password)
-    page.get_by_role("button", name="Login").click()
+    page.get_by_role("button", name="Sign in").click()
     page.locator("#send").wait_for(state="visible")
     return ctx, page
 

@@ -37,7 +37,7 @@ def login(browser, url: str, username: str, *, ready: str = "#send"):
     page.goto(url)
     page.locator("input[type=text]").first.fill(username)
     page.locator("input[type=password]").first.fill(password_of(username))
-    page.get_by_role("button", name="Login").click()
+    page.get_by_role("button", name="Sign in").click()
     page.locator(ready).wait_for(state="visible")
     return page
 

@@ -178,6 +178,8 @@ JS = (f"() => {{ ({SESSION_GUARD_JS.strip()})(); ({RATE_TYPING_JS.strip()})(); (
 #: texts Gradio's own front end asks for and does not ship, per locale (its locale follows the app's language:
 #: see FRONTEND_LOCALE). Its status tracker tells screen readers that an event ended with ``common.complete``;
 #: without a text the key itself was read out.
+#: the sign-in page's own message, in both languages, Chinese first, as the page's other texts (login_reasons.js)
+LOGIN_MESSAGE = "扁鹊健康大模型对比标注台 · BianQue Workbench：请登录 · please sign in"
 FRONTEND_TEXTS: dict[str, dict[str, str]] = {
     "en": {"common.complete": "Done"},
     "zh-CN": {"common.complete": "完成"},
@@ -313,7 +315,7 @@ def server_options(svc: Services, *, open_mode: OpenModeGuard | None) -> dict[st
                        page_head_script=FRONTEND_LOCALE)
     return dict(
         auth=svc.auth.check if svc.auth.enabled else None,
-        auth_message="BianQue Workbench · 扁鹊工作台: sign in · 请登录" if svc.auth.enabled else None,
+        auth_message=LOGIN_MESSAGE if svc.auth.enabled else None,
         app_kwargs={"middleware": [guard]},
         max_file_size=int(svc.config.server.max_upload_mb * 1024 * 1024),
         footer_links=[],

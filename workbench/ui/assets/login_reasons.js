@@ -1,4 +1,31 @@
 (() => {
+  // Gradio's form (its heading, labels, button and "Incorrect Credentials") speaks the browser's language, and an
+  // English browser read "Login", "username", "password" under the page's bilingual message (walk of session 70):
+  // in both languages, Chinese first, like every other text here, and the tab gets a title (it had none). The
+  // login page does not read the app's gr.I18n texts, hence here. Only text nodes change; Gradio keeps its form.
+  const TITLE = '登录 · Sign in — 扁鹊健康大模型对比标注台 · BianQue Workbench';
+  const SIGN_IN = '登录 · Sign in';
+  const WRONG = '用户名或密码不正确 · Incorrect name or password';
+  const write = (el, text) => {
+    if (!el) return;
+    const node = [...el.childNodes].find((n) => n.nodeType === Node.TEXT_NODE && n.nodeValue.trim());
+    if (node && node.nodeValue.trim() !== text) node.nodeValue = text;
+    else if (!node && el.textContent.trim() !== text) el.prepend(document.createTextNode(text));
+  };
+  const label = (input) => input && input.closest('label') && input.closest('label').querySelector('[data-testid=block-info]');
+  const bilingual = () => {
+    const password = document.querySelector('input[type=password]');
+    const panel = password && password.closest('.panel, .column');
+    if (!panel) return;
+    if (document.title !== TITLE) document.title = TITLE;
+    write(panel.querySelector('h2'), SIGN_IN);
+    write(label(panel.querySelector('input[type=text]')), '用户名 · Username');
+    write(label(password), '密码 · Password');
+    write(panel.querySelector('button.primary'), SIGN_IN);
+    write(panel.querySelector('p.creds'), WRONG);
+  };
+  new MutationObserver(bilingual).observe(document.documentElement, {subtree: true, childList: true, characterData: true});
+  bilingual();
   // Gradio's login form says "Incorrect Credentials" to a 400 answer and nothing at all to any other: a disabled
   // account's right password, a locked-out account or address, and a server error all looked like a button that
   // did nothing. The guard answers those with their own status; this says what each means, under the form.
