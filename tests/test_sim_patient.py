@@ -2638,6 +2638,22 @@ def test_session_70_held_out_rules(folder, case_id, doctor, facts):
     assert asked_facts(_cases_in(folder)[case_id], doctor) == facts
 
 
+# Session 71: what session 70's four sets still missed, made into general rules and words, each beside look-alikes that
+# must not take the fact.
+@pytest.mark.parametrize(("folder", "case_id", "doctor", "facts"), [
+    # yellow skin is no yellow eye: a fact keyed 眼睛 for red eyes is not asked
+    (S70D, "jiangxi-flood-farmer-fever", "皮肤没发黄吧？", ("no-jaundice",)),
+    # 当时 is the time of what the clause asks, not the event a fact keys on 当时
+    (S70C, "peanut-aspiration-toddler", "当时咳出来东西没有？后来一直咳吗？", ("expelled", "cough")),
+    # what the rules above must not take
+    (S70D, "jiangxi-flood-farmer-fever", "脸上皮肤黄不黄，眼睛红不红？", ("red-eyes", "no-jaundice")),
+    (S70C, "peanut-aspiration-toddler", "当时他在吃什么？", ("event",)),
+    (S53B, "first-seizure-adult", "当时你在做什么？", ("when",)),
+])
+def test_session_71_rules(folder, case_id, doctor, facts):
+    assert asked_facts(_cases_in(folder)[case_id], doctor) == facts
+
+
 def test_session_61_dialect_words_are_read_as_mandarin_only_in_a_turn_that_speaks_them():
     """好攰, 瞓 and 揸 mark a Cantonese turn, 里向 and 一记头 a Shanghainese one; a Mandarin turn keeps 行路, 好似, 里厢."""
     from workbench.simulate.matching import _mandarin

@@ -1278,6 +1278,7 @@ def asked_facts(case: Case, doctor_text: str) -> tuple[str, ...]:
     asked = [f for f in asked if not _of_the_other_parent(case, f, said)]
     if any(not _only_then(evidence[f.id]) for f in asked):
         asked = [f for f in asked if not (_is_about_time(f) and _only_then(evidence[f.id]))]
+    asked = [f for f in asked if not _then_of_another(evidence[f.id], q, [evidence[g.id] for g in asked if g is not f])]
     if len(asked) > 1 and not _proxied(case.opening or "") and not _NAMES_SOMEONE.search(q):
         # 之前没有验过甲状腺吧: the patient's own thyroid, not the illness of the mother (我妈妈…) keyed 甲状腺 too
         asked = [f for f in asked if not _of_a_relative(f)]
@@ -1328,6 +1329,17 @@ _YOURSELF = re.compile(r"(?:你|您)自己")
 # a fact that begins with a relative, and so does what the patient says of it (小姨几年前得过肺栓塞: 我小姨前几年…; not
 # 爷爷用挖耳勺掏过两次, which a grandfather tells as 我拿挖耳勺给他掏了两回)
 _RELATIVE_FIRST = re.compile(r".{0,2}?(?:" + _KIN_PATTERN + ")")
+
+
+def _then_of_another(evidence: frozenset[str], question: str, others: list[frozenset[str]]) -> bool:
+    """Whether a fact is asked only by words of "then" (当时, 那会儿), each in a clause that asks another fact: the time of
+    what is asked there (当时咳出来东西没有 asks what came up, not the choking keyed 当时; 当时你在做什么 still asks it)."""
+    if not evidence or not _only_then(evidence):
+        return False
+    asked = {e.removeprefix("tok:") for ev in others for e in ev} - _THEN_WORDS
+    said = [with_standard_words(c) for c in _CLAUSE_OF_QUESTION.findall(question)
+            if any(e.removeprefix("tok:") in c for e in evidence)]
+    return bool(said and asked) and all(any(a in c for a in asked) for c in said)
 
 
 _DENIAL = re.compile(r"没有?|无|不|否认|从没|从来没")
