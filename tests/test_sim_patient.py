@@ -2645,8 +2645,14 @@ def test_session_70_held_out_rules(folder, case_id, doctor, facts):
     (S70D, "jiangxi-flood-farmer-fever", "皮肤没发黄吧？", ("no-jaundice",)),
     # 当时 is the time of what the clause asks, not the event a fact keys on 当时
     (S70C, "peanut-aspiration-toddler", "当时咳出来东西没有？后来一直咳吗？", ("expelled", "cough")),
+    # 抽烟, one word of the fact's own keywords 抽 and 烟, is no part of the drinking asked beside it
+    (S70C, "ugib-tianjin-drinker", "平时喝酒抽烟不？", ("binge", "usual-drinking", "smoking")),
+    # 吃了么子药: the noun after a keyword that asks which is what is asked (the medicine), not the food keyed 吃了么子
+    (S70, "navel-to-right-belly-grandpa", "吃了么子药冇？昨天吃了么子东西？", ("watermelon", "meds")),
     # what the rules above must not take
     (S70D, "jiangxi-flood-farmer-fever", "脸上皮肤黄不黄，眼睛红不红？", ("red-eyes", "no-jaundice")),
+    (S63B, "toothache-facial-swelling", "上下牙能分开多宽，塞得进几根手指头", ("trismus",)),
+    (S65D, "shrimp-banquet-swelling", "以前吃虾没出过这种事吧？", ("prior",)),
     (S70C, "peanut-aspiration-toddler", "当时他在吃什么？", ("event",)),
     (S53B, "first-seizure-adult", "当时你在做什么？", ("when",)),
 ])

@@ -1008,6 +1008,13 @@ def _part_of_another_clause(evidence: frozenset[str], question: str, others: lis
     tokens_only = all(e.startswith("tok:") for e in evidence)
     if any(_said_beside(e, question, others) for e in evidence if len(e) == 1):
         return False  # 烟酒沾不沾: the drinking, said beside the smoking, is asked too
+    singles = {e for e in evidence if len(e) == 1}
+    # (session 71: 喝酒抽烟不: 抽烟, a verb-object word made of the fact's own keywords 抽 and 烟, is no part of another's;
+    # 上下牙 names no place of the tooth keyed 上 and 下, a localizer)
+    if any(len(w) >= 2 and set(w) <= singles and tag is not None and tag.startswith(("v", "n"))
+           for w, tag in _words(question)):
+        return False
+    words = {e.removeprefix("tok:") for e in evidence}
     # (a one-character keyword yields only to a topic word: 撒了几次尿 asks the urine, not the stool keyed 几次; nor
     # to a word of where: 哪边腿麻 asks the numbness)
     whole = {k for ev in others for k in ev if not k.startswith("tok:")
@@ -1023,9 +1030,25 @@ def _part_of_another_clause(evidence: frozenset[str], question: str, others: lis
     # keyed 摔, not the nights; nor to a time of day at all: 晚上有办法好好阖眼吗 asks the sleep, keyed 睡, not a fact keyed
     # 晚上 for the itch being worse then; 半宿里躺床上转个身都费劲不 asks the nights' fact by its 翻身)
     # (nor to what a medicine is for: 控血糖那白片片 asks the pill, keyed 药, not the blood sugar)
+    # (nor to a keyword that takes the fact's word as its object: 吃了么子药 asks the medicine, not a food fact keyed 吃了么子)
     return bool(said) and all(any(k in c if tokens_only else _said_not_as_time(k, c) and not _said_as_place(k, c)
-                                  and k not in _TIMES_OF_DAY and not _said_as_purpose(k, c) for k in whole)
+                                  and k not in _TIMES_OF_DAY and not _said_as_purpose(k, c)
+                                  and not _takes_as_object(k, c, words)
+                                  for k in whole)
                               for c in said)
+
+
+_ASKS_WHICH = re.compile(r"什么|么子|么个|啥|哪")
+
+
+def _takes_as_object(word: str, text: str, objects: set[str]) -> bool:
+    """Whether every ``word``, a keyword that asks which (吃了么子), is followed in ``text`` at once by one of ``objects``
+    that is a noun (吃了么子 + 药: which medicine, the noun filling the question word's place)."""
+    if not _ASKS_WHICH.search(word):
+        return False  # (以前吃虾: the shrimp is what 以前吃 is said of, no which-question the fact answers)
+    nouns = {o for o in objects if _pos_tags().get(o, "").startswith("n")}
+    found = list(re.finditer(re.escape(word), text))
+    return bool(found and nouns) and all(any(text.startswith(o, m.end()) for o in nouns) for m in found)
 
 
 # 控血糖的药, 降血压那个片: what a medicine is for
@@ -1110,7 +1133,9 @@ def _only_taking_another(evidence: frozenset[str], question: str, others: list[f
     words = {e.removeprefix("tok:") for e in evidence}
     if not words or not words <= _TAKING_WORDS:
         return False
-    keywords = {e for ev in others for e in ev if not e.startswith("tok:") and len(e) >= 2 and e not in _TAKING_WORDS}
+    # (not a keyword that is itself the taking, 吃了么子 of a food fact: 吃了么子药 asks the medicine)
+    keywords = {e for ev in others for e in ev if not e.startswith("tok:") and len(e) >= 2 and e not in _TAKING_WORDS
+                and e[0] not in "吃喝用服"}
     if not keywords:
         return False
     other = "|".join(re.escape(k) for k in sorted(keywords, key=len, reverse=True))
