@@ -2649,7 +2649,12 @@ def test_session_70_held_out_rules(folder, case_id, doctor, facts):
     (S70C, "ugib-tianjin-drinker", "平时喝酒抽烟不？", ("binge", "usual-drinking", "smoking")),
     # 吃了么子药: the noun after a keyword that asks which is what is asked (the medicine), not the food keyed 吃了么子
     (S70, "navel-to-right-belly-grandpa", "吃了么子药冇？昨天吃了么子东西？", ("watermelon", "meds")),
+    # 哭起来的时候: the verb with a directional complement, then a time word, is the time of what is asked; 那阵 that while
+    (S70D, "fujian-infant-intussusception", "阿嬷，伊哭起来的时候，膝头是不是往胸前那边收？", ("legs",)),
+    (S70D, "fujian-infant-intussusception", "囝仔歇下来那阵，是活跳跳还是软趴趴？", ("between",)),
     # what the rules above must not take
+    (S70D, "fujian-infant-intussusception", "伊哭起来凶不凶？", ("crying-bouts",)),
+    (S70D, "fujian-infant-intussusception", "是不是一阵一阵地哭？", ("crying-bouts",)),
     (S70D, "jiangxi-flood-farmer-fever", "脸上皮肤黄不黄，眼睛红不红？", ("red-eyes", "no-jaundice")),
     (S63B, "toothache-facial-swelling", "上下牙能分开多宽，塞得进几根手指头", ("trismus",)),
     (S65D, "shrimp-banquet-swelling", "以前吃虾没出过这种事吧？", ("prior",)),

@@ -227,7 +227,8 @@ _FULL_FORMS = {"眼睛": "眼", "耳朵": "耳", "嘴巴": "嘴", "牙齿": "牙
 
 
 # Determiners: a one-character keyword inside one names nothing (种 of a farmer's 种地 in 这种反应)
-_DETERMINERS = frozenset("这种 那种 哪种 各种 一种 某种 这样 那样 这个 那个 哪个 这次 那次 这回 那回".split())
+# (session 71: 歇下来那阵, that while: no bout keyed 阵)
+_DETERMINERS = frozenset("这种 那种 哪种 各种 一种 某种 这样 那样 这个 那个 哪个 这次 那次 这回 那回 那阵 这阵 那阵子 这阵子 那阵儿".split())
 # Words headed by 药 that name no medicine
 _NOT_MEDICINES = frozenset("农药 火药 炸药 弹药 鼠药 老鼠药 耗子药 杀虫药 除草药".split())
 
@@ -250,7 +251,12 @@ _TIME_AFTER_EVENT = re.compile(r"完|了?以后|了?之后|后|之前|前|的时
 
 def _morpheme_outside_time_clause(char: str, question: str) -> bool:
     """Whether the one-character verb ``char`` occurs in ``question`` other than as the time of what is asked."""
-    return any(not _TIME_AFTER_EVENT.match(question, m.end()) for m in re.finditer(re.escape(char), question))
+    # (session 71: 哭起来的时候, the verb with a directional complement, is the time of what is asked too)
+    return any(not _TIME_AFTER_EVENT.match(question, m.end() + len(_COMPLEMENT.match(question, m.end()).group(0)))
+               for m in re.finditer(re.escape(char), question))
+
+
+_COMPLEMENT = re.compile(r"(?:起来|上来|下来|过去|过来|出来)?")
 
 
 def _word_occurs(keyword: str, question: str) -> bool:
