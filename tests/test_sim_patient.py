@@ -2652,7 +2652,11 @@ def test_session_70_held_out_rules(folder, case_id, doctor, facts):
     # 哭起来的时候: the verb with a directional complement, then a time word, is the time of what is asked; 那阵 that while
     (S70D, "fujian-infant-intussusception", "阿嬷，伊哭起来的时候，膝头是不是往胸前那边收？", ("legs",)),
     (S70D, "fujian-infant-intussusception", "囝仔歇下来那阵，是活跳跳还是软趴趴？", ("between",)),
+    # 掉 of 掉发, which 梳子 stands for: the hair, not the weight keyed 掉
+    (S70D, "teen-girl-anorexia", "梳子上、枕头上掉的多不多？", ("hair",)),
     # what the rules above must not take
+    (S70D, "teen-girl-anorexia", "体重掉了多少？", ("weight-loss",)),
+    (S69C, "measles-unvaccinated-toddler", "最高烧到好多度，退烧药喂过没得？", ("fever", "meds")),
     (S70D, "fujian-infant-intussusception", "伊哭起来凶不凶？", ("crying-bouts",)),
     (S70D, "fujian-infant-intussusception", "是不是一阵一阵地哭？", ("crying-bouts",)),
     (S70D, "jiangxi-flood-farmer-fever", "脸上皮肤黄不黄，眼睛红不红？", ("red-eyes", "no-jaundice")),

@@ -1340,6 +1340,7 @@ def asked_facts(case: Case, doctor_text: str) -> tuple[str, ...]:
                                                                 [g for g in asked if g is not f], evidence)]
     asked = [f for f in asked if not _only_standing_for_anothers(evidence[f.id], canonical,
                                                                  [evidence[g.id] for g in asked if g is not f])]
+    asked = [f for f in asked if not _morpheme_of_anothers_word(evidence[f.id], q, [evidence[g.id] for g in asked if g is not f])]
     return tuple(f.id for f in asked
                  if not _only_measured(f, evidence[f.id], canonical, [evidence[g.id] for g in asked if g is not f])
                  and not _modifies_another(f, evidence[f.id], canonical,
@@ -1479,6 +1480,18 @@ def _only_standing_for_anothers(evidence: frozenset[str], question: str, others:
                                     for k in keys) for said, standard in spans):
             return False
     return True
+
+
+def _morpheme_of_anothers_word(evidence: frozenset[str], question: str, others: list[frozenset[str]]) -> bool:
+    """Whether a fact is asked only by one-character keywords, each a morpheme of a longer keyword another asked fact is
+    asked by through an everyday word that stands for it (梳子上掉的多不多: 掉 of 掉发, which 梳子 stands for, asks the hair,
+    not the weight keyed 掉). Where the longer keyword is said itself, the morpheme may be said apart (退烧药喂过没得 and
+    最高烧到好多度: 烧 still asks the fever)."""
+    words = [e for e in evidence if not e.startswith("tok:")]
+    if not words or len(words) < len(evidence) or any(len(w) != 1 for w in words):
+        return False
+    longer = {k for ev in others for k in ev if not k.startswith("tok:") and len(k) >= 2 and k not in question}
+    return all(any(w in k for k in longer) for w in words)
 
 
 def _norm(text: str) -> str:
