@@ -2654,7 +2654,16 @@ def test_session_70_held_out_rules(folder, case_id, doctor, facts):
     (S70D, "fujian-infant-intussusception", "囝仔歇下来那阵，是活跳跳还是软趴趴？", ("between",)),
     # 掉 of 掉发, which 梳子 stands for: the hair, not the weight keyed 掉
     (S70D, "teen-girl-anorexia", "梳子上、枕头上掉的多不多？", ("hair",)),
+    # others: the ones named with a demonstrative and a classifier; 在家 names no one, so 你妈 (the patient's wife, for a
+    # daughter asking for her father) is another person still; a device at home asks nothing of who lives there
+    (S70C, "ugib-tianjin-drinker", "跟您一块儿喝的那几位哥们儿吐了没有？", ()),
+    (S70D, "teen-girl-anorexia", "说你腿粗的那个同学叫什么名字？", ("trigger",)),
+    (S70C, "tia-daughter-monday", "你妈血压高不高？", ()),
+    (S70C, "postpartum-pe", "家裡有血氧機嗎？現在血氧多少？", ()),
     # what the rules above must not take
+    (S70C, "ugib-tianjin-drinker", "这个月吐过几回？", ("hematemesis",)),
+    (S70C, "tia-daughter-monday", "你在家给他量过血压没有？", ("bp",)),
+    (S70C, "postpartum-pe", "家里有谁帮你带孩子？", ("support",)),
     (S70D, "teen-girl-anorexia", "体重掉了多少？", ("weight-loss",)),
     (S69C, "measles-unvaccinated-toddler", "最高烧到好多度，退烧药喂过没得？", ("fever", "meds")),
     (S70D, "fujian-infant-intussusception", "伊哭起来凶不凶？", ("crying-bouts",)),

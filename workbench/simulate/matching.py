@@ -393,7 +393,8 @@ def fact_is_asked(fact: Fact, question: str) -> bool:
 
 # A clause asked about other people (家里其他人也闹肚子吗, 同学有没有类似的): it asks nothing of the patient's own
 # facts, only of a fact about others (family history, contacts), whose wording names them too.
-_KIN_PATTERN = r"家(?!长)|亲|父|母|兄|弟|姐|妹|(?<!姨)妈|爸|爹|娘|爷|奶|婆|公(?!司)|舅|姑|叔|婶|伯|(?<!大)姨|哥(?!们)|老伴|丈夫|妻子|媳妇|爱人|对象|遗传|辈"
+# (session 71: 在家测, at home, names no one: 你妈血压高不高 asks nothing of a blood-pressure fact measured 在家)
+_KIN_PATTERN = r"(?<![在回到离出])家(?!长)|亲|父|母|兄|弟|姐|妹|(?<!姨)妈|爸|爹|娘|爷|奶|婆|公(?!司)|舅|姑|叔|婶|伯|(?<!大)姨|哥(?!们)|老伴|丈夫|妻子|媳妇|爱人|对象|遗传|辈"
 _ABOUT_OTHERS = re.compile(r"(家里|家中|家人)的?(大人|老人)|(家里|家人|家里人|其他人|别人|旁人|同学|同事|工友|伙计们?|哥们儿?|老乡|(?<!小)朋友|同桌|室友|邻居|周围的?人|身边的?人|兄弟姐妹"
                            # 你们家老一辈有没有…: the elder generation (not a child's playmates: a contact fact is about them)
                            r"|老一辈|上一辈|长辈|(你|您)们)(的?大人们?)?(里|当中|中间)?(应该|可能|还)?((是不是|是否)?也|有没有|有谁|有人|有别人|有其他人|中|最近有|没有|没人|怎么样|咋样)"
@@ -412,6 +413,8 @@ _ABOUT_OTHERS = re.compile(r"(家里|家中|家人)的?(大人|老人)|(家里|�
                            r"|(?:^|(?<=[，,。？?！!\s]))(?:哥哥|姐姐|弟弟|妹妹|闺女|女儿|儿子)(?=[在现还是的也有])"
                            # 你母亲身体吃得消吗: a relative's own health asked
                            r"|(?:你|您)的?(?:母亲|父亲|妈妈|爸爸|老妈|老爸|婆婆|公公|岳母|岳父|丈母娘|老丈人)身体"
+                           # 那几位哥们儿吐了没有, 那个同学叫什么: the ones named with a demonstrative and a classifier (session 71)
+                           r"|(?:那|这)(?:(?:几|两|三)?(?:位|个)|俩)(?:老)?(?:哥们|朋友|同事|工友|伙计|同学|室友|邻居|老乡|队友|同伴)"
                            # 那个女生几岁: the one the patient met, named at a clause's start
                            r"|(?:^|(?<=[，,。？?！!\s]))(?:那个|那位)(?:女生|男生|女的|男的|女孩子?|男孩子?|姑娘|小伙子?)"
                            # 你们院里别的老人最近有没有发烧的, 家里其他孩子或者大人: the others where the patient lives or is cared for
@@ -563,6 +566,10 @@ _PLACE_OF_ANOTHER = re.compile(r"(?<=[往朝])哪(?:里|儿|边)(?=[^，,。？?
 # 家里养猫狗吗: the home where animals are kept, which asks nothing of who lives there (unless the fact is about pets)
 _HOME_OF_PETS = re.compile(r"(?:家里头|家里|家中|屋里|屋头|家)(?=(?:有没有|有|没|还)?养(?:了|过|着)?(?:什么|啥|些|只|条)?"
                            r"(?:猫|狗|宠物|鸟|鸡|鸭|兔|鱼|鸽|仓鼠|鹦鹉))")
+# 家里有血氧机吗: a device kept at home, which asks nothing of who lives there (unless the fact is about one) (session 71)
+_HOME_OF_DEVICE = re.compile(r"(?:家里头|家里|家中|屋里|屋头)(?=(?:有没有|有|没有|还有)(?:个|台|支)?[^，,。？?！!]{0,4}(?:机|计|仪|器)"
+                             r"(?![^，,。？?！!]*(?:谁|人)))")
+_DEVICE_IN_FACT = re.compile(r"机|计|仪|器")
 _PETS_IN_FACT = re.compile(r"猫|狗|宠物|鸟|鸡|鸭|兔|鸽|仓鼠|鹦鹉|养")
 # 家里做饭是烧煤还是烧气: the home's cooking or heating, which asks nothing of who lives there (unless the fact tells it)
 _HOME_OF_FUEL = re.compile(r"(?:家里头|家里|家中|屋里|屋头)(?=(?:平时|一般)?(?:做饭|烧饭|煮饭|取暖|烧炕|烧(?:的是|是)?(?:煤|柴|气|炭)"
@@ -654,6 +661,8 @@ def _evidence(fact: Fact, question: str) -> frozenset[str]:
         question = _DRUG_ALLERGY.sub("过敏", question)  # 对什么药过敏吗 asks allergies, not the medicines taken
     if not _PETS_IN_FACT.search(gloss):
         question = _HOME_OF_PETS.sub("", question)  # 家里养猫狗吗 asks the pets, not the household
+    if not _DEVICE_IN_FACT.search(gloss):
+        question = _HOME_OF_DEVICE.sub("", question)  # 家里有血氧机吗 asks the device, not the household
     if not _FUEL_IN_FACT.search(gloss):
         question = _FUEL.sub("", _HOME_OF_FUEL.sub("", question))  # 家里做饭烧煤吗 asks the fuel, not the household
     if "避孕" not in gloss:
