@@ -2660,7 +2660,10 @@ def test_session_70_held_out_rules(folder, case_id, doctor, facts):
     (S70D, "teen-girl-anorexia", "说你腿粗的那个同学叫什么名字？", ("trigger",)),
     (S70C, "tia-daughter-monday", "你妈血压高不高？", ()),
     (S70C, "postpartum-pe", "家裡有血氧機嗎？現在血氧多少？", ()),
+    # both sides compared asks how they differ, not which side
+    (S70B, "testicular-torsion-teen", "两边的蛋蛋看起来一样不一样？", ("swelling",)),
     # what the rules above must not take
+    (S70B, "testicular-torsion-teen", "是一边疼还是两边都疼？", ("side",)),
     (S70C, "ugib-tianjin-drinker", "这个月吐过几回？", ("hematemesis",)),
     (S70C, "tia-daughter-monday", "你在家给他量过血压没有？", ("bp",)),
     (S70C, "postpartum-pe", "家里有谁帮你带孩子？", ("support",)),

@@ -570,6 +570,9 @@ _HOME_OF_PETS = re.compile(r"(?:家里头|家里|家中|屋里|屋头|家)(?=(?:
 _HOME_OF_DEVICE = re.compile(r"(?:家里头|家里|家中|屋里|屋头)(?=(?:有没有|有|没有|还有)(?:个|台|支)?[^，,。？?！!]{0,4}(?:机|计|仪|器)"
                              r"(?![^，,。？?！!]*(?:谁|人)))")
 _DEVICE_IN_FACT = re.compile(r"机|计|仪|器")
+# 两边的蛋蛋看起来一样不一样: both sides compared, which asks how they differ, not which side (session 71)
+_SIDES_COMPARED = re.compile(r"(?:两边|两侧|左右)(?=[^，,。？?！!]{0,8}(?:一样不一样|一不一样|一样吗|对称|一般大|差不多大?))")
+_COMPARISON_IN_FACT = re.compile(r"比|一样|对称|差不多")
 _PETS_IN_FACT = re.compile(r"猫|狗|宠物|鸟|鸡|鸭|兔|鸽|仓鼠|鹦鹉|养")
 # 家里做饭是烧煤还是烧气: the home's cooking or heating, which asks nothing of who lives there (unless the fact tells it)
 _HOME_OF_FUEL = re.compile(r"(?:家里头|家里|家中|屋里|屋头)(?=(?:平时|一般)?(?:做饭|烧饭|煮饭|取暖|烧炕|烧(?:的是|是)?(?:煤|柴|气|炭)"
@@ -661,6 +664,8 @@ def _evidence(fact: Fact, question: str) -> frozenset[str]:
         question = _DRUG_ALLERGY.sub("过敏", question)  # 对什么药过敏吗 asks allergies, not the medicines taken
     if not _PETS_IN_FACT.search(gloss):
         question = _HOME_OF_PETS.sub("", question)  # 家里养猫狗吗 asks the pets, not the household
+    if not _COMPARISON_IN_FACT.search(fact.fact + fact.patient):
+        question = _SIDES_COMPARED.sub("", question)  # 两边一样不一样 asks the difference, not which side
     if not _DEVICE_IN_FACT.search(gloss):
         question = _HOME_OF_DEVICE.sub("", question)  # 家里有血氧机吗 asks the device, not the household
     if not _FUEL_IN_FACT.search(gloss):
