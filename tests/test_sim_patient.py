@@ -2662,7 +2662,11 @@ def test_session_70_held_out_rules(folder, case_id, doctor, facts):
     (S70C, "postpartum-pe", "家裡有血氧機嗎？現在血氧多少？", ()),
     # both sides compared asks how they differ, not which side
     (S70B, "testicular-torsion-teen", "两边的蛋蛋看起来一样不一样？", ("swelling",)),
+    # a place said before what another fact is asked by, the place's own pain unsaid, is where that other is felt
+    (S70C, "ugib-tianjin-drinker", "心口这会儿扑通扑通的不？", ("palpitation",)),
     # what the rules above must not take
+    (S70C, "ugib-tianjin-drinker", "心口疼不疼？", ("pain",)),
+    (S70C, "ugib-tianjin-drinker", "心口那块儿难受吗？", ("pain",)),
     (S70B, "testicular-torsion-teen", "是一边疼还是两边都疼？", ("side",)),
     (S70C, "ugib-tianjin-drinker", "这个月吐过几回？", ("hematemesis",)),
     (S70C, "tia-daughter-monday", "你在家给他量过血压没有？", ("bp",)),

@@ -1354,6 +1354,8 @@ def asked_facts(case: Case, doctor_text: str) -> tuple[str, ...]:
                                                                 [g for g in asked if g is not f], evidence)]
     asked = [f for f in asked if not _only_standing_for_anothers(evidence[f.id], canonical,
                                                                  [evidence[g.id] for g in asked if g is not f])]
+    asked = [f for f in asked if not _place_of_anothers_symptom(f, evidence[f.id], canonical,
+                                                                [evidence[g.id] for g in asked if g is not f])]
     asked = [f for f in asked if not _morpheme_of_anothers_word(evidence[f.id], q, [evidence[g.id] for g in asked if g is not f])]
     return tuple(f.id for f in asked
                  if not _only_measured(f, evidence[f.id], canonical, [evidence[g.id] for g in asked if g is not f])
@@ -1494,6 +1496,27 @@ def _only_standing_for_anothers(evidence: frozenset[str], question: str, others:
                                     for k in keys) for said, standard in spans):
             return False
     return True
+
+
+def _place_of_anothers_symptom(fact: Fact, evidence: frozenset[str], question: str, others: list[frozenset[str]]) -> bool:
+    """Whether a fact keyed on a symptom (疼) and its places is asked only by a place, said (itself or as an everyday word
+    that stands for it) before what another asked fact is asked by, the fact's own symptom unsaid: the place where that
+    other is felt (心口这会儿扑通扑通的不 asks the palpitations, not the pain of the 心口, 上腹)."""
+    words = {e.removeprefix("tok:") for e in evidence}
+    own = {k for k in fact.keywords if k in _SYMPTOM_MORPHEMES}
+    if not words or not own or any(set(w) & _SYMPTOM_MORPHEMES for w in words) or any(c in question for c in own | {"疼", "痛"}):
+        return False
+    asked = {e.removeprefix("tok:") for ev in others for e in ev if not e.startswith("tok:")} - words
+    said = False
+    for c in _CLAUSE_OF_QUESTION.findall(question):
+        for w in words:
+            forms = {w} | {said_as for said_as, standard in everyday_sources(c) if w in standard}
+            for end in sorted({m.end() for f in forms for m in re.finditer(re.escape(f), c)}):
+                said = True
+                rest = c[end:]
+                if not any(a in rest or a in with_standard_words(rest) for a in asked):
+                    return False
+    return said
 
 
 def _morpheme_of_anothers_word(evidence: frozenset[str], question: str, others: list[frozenset[str]]) -> bool:
