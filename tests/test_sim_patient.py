@@ -2664,7 +2664,11 @@ def test_session_70_held_out_rules(folder, case_id, doctor, facts):
     (S70B, "testicular-torsion-teen", "两边的蛋蛋看起来一样不一样？", ("swelling",)),
     # a place said before what another fact is asked by, the place's own pain unsaid, is where that other is felt
     (S70C, "ugib-tianjin-drinker", "心口这会儿扑通扑通的不？", ("palpitation",)),
+    # what is taken, said with no one after a clause about another person, is that person's
+    (S70B, "hyperthyroid-chatty-woman", "妳阿姨是甲亢還是甲減？吃的是什麼藥？", ()),
     # what the rules above must not take
+    (S70B, "hyperthyroid-chatty-woman", "吃的是什么药？", ("no-meds",)),
+    (S70B, "hyperthyroid-chatty-woman", "你阿姨是甲亢吗？你自己吃的是什么药？", ("no-meds",)),
     (S70C, "ugib-tianjin-drinker", "心口疼不疼？", ("pain",)),
     (S70C, "ugib-tianjin-drinker", "心口那块儿难受吗？", ("pain",)),
     (S70B, "testicular-torsion-teen", "是一边疼还是两边都疼？", ("side",)),

@@ -252,11 +252,16 @@ _TIME_AFTER_EVENT = re.compile(r"完|了?以后|了?之后|后|之前|前|的时
 def _morpheme_outside_time_clause(char: str, question: str) -> bool:
     """Whether the one-character verb ``char`` occurs in ``question`` other than as the time of what is asked."""
     # (session 71: 哭起来的时候, the verb with a directional complement, is the time of what is asked too)
-    return any(not _TIME_AFTER_EVENT.match(question, m.end() + len(_COMPLEMENT.match(question, m.end()).group(0)))
+    return any(not _TIME_AFTER_EVENT.match(question, m.end() + _complement_length(question, m.end()))
                for m in re.finditer(re.escape(char), question))
 
 
-_COMPLEMENT = re.compile(r"(?:起来|上来|下来|过去|过来|出来)?")
+_COMPLEMENT = re.compile(r"起来|上来|下来|过去|过来|出来")
+
+
+def _complement_length(text: str, at: int) -> int:
+    m = _COMPLEMENT.match(text, at)
+    return len(m.group(0)) if m else 0
 
 
 def _word_occurs(keyword: str, question: str) -> bool:
@@ -511,6 +516,8 @@ def _about_the_patient(fact: Fact, question: str) -> str:
         follow_up = after_others and (len(_PUNCT.sub("", c)) <= 4 and not _SECOND_PERSON.search(c)
                                       and all(t in _TIME_KEYWORDS for t in content_tokens(c))
                                       or re.match(r"\s*[他她](?:们|们?也)", c) is not None
+                                      # (妳阿姨是甲亢還是甲減？吃的是什麼藥: what is taken, said with no one, is hers)
+                                      or re.match(r"\s*(?:吃|用|服|打)的是", c) is not None
                                       or re.match(r"\s*" + _PRONOUN_OF.get(gender, "(?!)"), c) is not None)
         if not (about_others or follow_up or service and _ABOUT_SERVICE.search(c)):
             kept.append(c)
