@@ -45,7 +45,14 @@ relative (我妈妈有甲状腺的问题) is asked only by a turn that asks of s
 long it lasts, neither since when; and what a medicine is for (控血糖那白片片) is no topic it yields to. A verb with a
 directional complement is headed by the verb (晕过去 asks 晕) and a body part said in full asks its one-character name (眼睛
 asks 眼); 多大一摊 asks an amount, not the age; 你先生 is a husband, another person, as is an uncle or aunt named bare at a
-clause's start (舅舅肝硬化…), and a fact that names a husband is about him.
+clause's start (舅舅肝硬化…), and a fact that names a husband is about him. 当时 said in a clause that asks another fact is
+its time (当时咳出来东西没有), and so is a verb with a directional complement before a time word (哭起来的时候); 那阵 is a
+while, no bout; a fact's own one-character keywords said as one word (抽烟) are no part of another's; the noun after a keyword
+that asks which (吃了么子 + 药) is what is asked; a one-character keyword inside a longer one another fact is asked by through
+an everyday word (梳子…掉: 掉发) yields to it, and so does a place said before another fact's symptom, its own pain unsaid
+(心口…扑通扑通); people named with a demonstrative and a classifier (那几位哥们儿) are others, 在家 names no relative, a
+device at home (家里有血氧机吗) asks no household, both sides compared (两边…一样不一样) no side, and 吃的是什么药 after a
+clause about another person is that person's.
 """
 
 from __future__ import annotations
