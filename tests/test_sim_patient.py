@@ -2618,8 +2618,8 @@ S70C = REPO / "tests" / "data" / "cases_s70c"
 S70D = REPO / "tests" / "data" / "cases_s70d"
 
 
-# Session 71's rules below took them to 93/96 and 94/96.
-@pytest.mark.parametrize(("folder", "least"), [(S70C, 0.96), (S70D, 0.97)], ids=["s70c", "s70d"])
+# Session 71's rules below took them to 94/96 and 94/96.
+@pytest.mark.parametrize(("folder", "least"), [(S70C, 0.97), (S70D, 0.97)], ids=["s70c", "s70d"])
 def test_rule_patient_on_the_session_70_held_out_cases(folder, least):
     right, total = _blind_set_score(folder)
     assert total == 96 and right / total >= least
@@ -2641,8 +2641,8 @@ def test_session_70_held_out_rules(folder, case_id, doctor, facts):
 
 
 # Session 71: what session 70's four sets still missed (95, 94, 87 and 89 of 96 at main ca2e86b), made into general rules
-# and one split pattern, each beside look-alikes that must not take the fact: 96, 96, 93 and 94; s57b 111 -> 112, s61b
-# 110 -> 111 and s69d 91 -> 92 of the earlier sets, none lower. No data changed.
+# and one split pattern, each beside look-alikes that must not take the fact: 96, 96, 94 and 94; s57b 111 -> 112, s61b
+# 110 -> 111, s63e 94 -> 95 and s69d 91 -> 92 of the earlier sets, none lower. No data changed.
 @pytest.mark.parametrize(("folder", "case_id", "doctor", "facts"), [
     # yellow skin is no yellow eye: a fact keyed 眼睛 for red eyes is not asked
     (S70D, "jiangxi-flood-farmer-fever", "皮肤没发黄吧？", ("no-jaundice",)),
@@ -2669,7 +2669,11 @@ def test_session_70_held_out_rules(folder, case_id, doctor, facts):
     (S70C, "ugib-tianjin-drinker", "心口这会儿扑通扑通的不？", ("palpitation",)),
     # what is taken, said with no one after a clause about another person, is that person's
     (S70B, "hyperthyroid-chatty-woman", "妳阿姨是甲亢還是甲減？吃的是什麼藥？", ()),
+    # an everyday word that stands for two facts' keywords (零嘴: 吃得 and 吃东西) is the one's also asked by words of its own
+    (S70C, "peanut-aspiration-toddler", "娃是不是嚼着啥零嘴儿，一口气没倒过来？", ("event",)),
     # what the rules above must not take
+    (S70C, "peanut-aspiration-toddler", "平时零嘴吃得多不多？", ("eating",)),
+    (S60, "frozen-shoulder-zibo", "您干什么工作的？现在活儿还能干吗？", ("age", "work-impact")),
     (S70B, "hyperthyroid-chatty-woman", "吃的是什么药？", ("no-meds",)),
     (S70B, "hyperthyroid-chatty-woman", "你阿姨是甲亢吗？你自己吃的是什么药？", ("no-meds",)),
     (S70C, "ugib-tianjin-drinker", "心口疼不疼？", ("pain",)),

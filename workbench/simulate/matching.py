@@ -52,7 +52,8 @@ that asks which (吃了么子 + 药) is what is asked; a one-character keyword i
 an everyday word (梳子…掉: 掉发) yields to it, and so does a place said before another fact's symptom, its own pain unsaid
 (心口…扑通扑通); people named with a demonstrative and a classifier (那几位哥们儿) are others, 在家 names no relative, a
 device at home (家里有血氧机吗) asks no household, both sides compared (两边…一样不一样) no side, and 吃的是什么药 after a
-clause about another person is that person's.
+clause about another person is that person's. An everyday word that stands for two asked facts' keywords (零嘴: 吃得, 吃东西)
+is the one's also asked by words of its own.
 """
 
 from __future__ import annotations
@@ -1370,6 +1371,8 @@ def asked_facts(case: Case, doctor_text: str) -> tuple[str, ...]:
                                                                  [evidence[g.id] for g in asked if g is not f])]
     asked = [f for f in asked if not _place_of_anothers_symptom(f, evidence[f.id], canonical,
                                                                 [evidence[g.id] for g in asked if g is not f])]
+    asked = [f for f in asked if not _only_sharing_an_everyday_word(evidence[f.id], q,
+                                                                    [evidence[g.id] for g in asked if g is not f])]
     asked = [f for f in asked if not _morpheme_of_anothers_word(evidence[f.id], q, [evidence[g.id] for g in asked if g is not f])]
     return tuple(f.id for f in asked
                  if not _only_measured(f, evidence[f.id], canonical, [evidence[g.id] for g in asked if g is not f])
@@ -1531,6 +1534,27 @@ def _place_of_anothers_symptom(fact: Fact, evidence: frozenset[str], question: s
                 if not any(a in rest or a in with_standard_words(rest) for a in asked):
                     return False
     return said
+
+
+def _only_sharing_an_everyday_word(evidence: frozenset[str], question: str, others: list[frozenset[str]]) -> bool:
+    """Whether a fact is asked only by standard words of everyday words that stand for another asked fact's keyword too,
+    that other being asked by words of its own besides (嚼着啥零嘴儿，一口气没倒过来: 零嘴 stands for the appetite's 吃得 and the
+    choking's 吃东西, and the choking is asked by 一口气没倒过来 as well: the snack is the choking's)."""
+    words = {e.removeprefix("tok:") for e in evidence}
+    if not words or any(w in question for w in words):
+        return False
+    found = everyday_sources(question)
+    for w in words:
+        spans = [said for said, standard in found if w in standard]
+        if not spans:
+            return False
+        for said in spans:
+            # (the same words or a longer span around them: 活儿还能, which stands for 干活, is not yielded to 活儿 alone)
+            also = {x for s2, standard in found if said in s2 for x in standard}
+            if not any({e.removeprefix("tok:") for e in ev} & also - words and {e.removeprefix("tok:") for e in ev} - also
+                       for ev in others):
+                return False
+    return True
 
 
 def _morpheme_of_anothers_word(evidence: frozenset[str], question: str, others: list[frozenset[str]]) -> bool:
