@@ -199,6 +199,8 @@ def _morpheme_occurs(char: str, question: str, gloss: str) -> bool:
     血压, 糖尿病, 破伤风, 按时."""
     if char in "吃喝喂服" and "药" not in gloss:
         question = _TAKES_MEDICINE.sub("，", question)  # 吃啥药: the medicine taken, not the eating
+    if char == "哪":
+        question = _WHERE_IT_IS_FELT.sub("哪", question)
     own_tag = _pos_tags().get(char, "")
     if own_tag.startswith("v") and not _morpheme_outside_time_clause(char, question):
         return False
@@ -232,6 +234,8 @@ def _morpheme_occurs(char: str, question: str, gloss: str) -> bool:
 _DIRECTIONAL_COMPLEMENTS = frozenset("过去 过来 起来 下去 下来 出来 进去 上来".split())
 # A body part's one-character name said in full (眼睛红过吗 asks a fact keyed 眼)
 _FULL_FORMS = {"眼睛": "眼", "耳朵": "耳", "嘴巴": "嘴", "牙齿": "牙", "眉毛": "眉", "胳膊": "臂"}
+# 哪里疼, 哪儿不舒服: where a symptom is, which a fact keyed 哪 tells (not 你现在在哪里, where the patient is)
+_WHERE_IT_IS_FELT = re.compile(r"哪(?:里|儿)(?=[^，,。？?！!]{0,3}(?:疼|痛|不舒服|难受|痒|肿|麻|胀|酸))")
 
 
 # Determiners: a one-character keyword inside one names nothing (种 of a farmer's 种地 in 这种反应)
@@ -252,7 +256,7 @@ _SYMPTOM_MEDICINE = re.compile(r"(?:止|镇|退)[咳痛疼泻吐痒喘烧热](?=
 _ADVERB_PREFIXES = frozenset("没 不 未 别 还 也 都 就 又 再 有 没有 已 已经 曾 刚".split())
 # Words whose last character is a noun suffix, not the morpheme itself (头 in 脚趾头 is no head)
 _SUFFIX_WORDS = frozenset("大舌头 石头 指头 手指头 脚趾头 脚指头 趾头 骨头 舌头 枕头 拳头 馒头 念头 码头 里头 外头 前头 后头 上头 下头 个头 "
-                          "年头 两头 苗头 源头 镜头 罐头 木头 砖头 锄头 丫头 块头 奔头 盼头 甜头 苦头 风头 劲头".split())
+                          "年头 两头 苗头 源头 镜头 罐头 木头 砖头 锄头 丫头 块头 奔头 盼头 甜头 苦头 风头 劲头 工头 包工头".split())
 # 摔完还能走吗, 抽完以后精神怎么样, 摔之前有没有胸闷, 摔的时候磕着头没有: the event as a time, before what is asked
 _TIME_AFTER_EVENT = re.compile(r"完|了?以后|了?之后|后|之前|前|的时候|那时候|那会儿|那阵")
 
@@ -272,11 +276,15 @@ def _complement_length(text: str, at: int) -> int:
     return len(m.group(0)) if m else 0
 
 
-def _word_occurs(keyword: str, question: str) -> bool:
+# the last characters of a disease's name (盆腔炎, 心脏病, 前列腺癌)
+_DISEASE_ENDS = "炎病症癌瘤"
+
+
+def _word_occurs(keyword: str, question: str, gloss: str = "") -> bool:
     """A keyword of several characters asks where it is a word of the question, several words, or the head
     (the end) of a longer word (水泡 in 起水泡), or that word with a quasi-suffix (体温 in 体温表). Where it only
     begins or sits inside a longer word, that word names something else: 小时 in 小时候, 免疫 in 免疫力, 前列腺 in
-    前列腺癌."""
+    前列腺癌; unless the longer word is a disease in the fact's own wording ``gloss`` (盆腔炎 of a fact that says it)."""
     start = question.find(keyword)
     if start < 0:
         return False
@@ -301,6 +309,10 @@ def _word_occurs(keyword: str, question: str) -> bool:
             return True
         # ... (not where that word is an everyday one for something else: 肚子 in 闹肚子, which means 腹泻)
         # ... or names a medicine for it (避孕 in 避孕药, 感冒 in 感冒药)
+        # ... or the longer word is a disease the fact's own wording names (盆腔炎 of a fact that says it, keyed 盆腔;
+        # not 三金片, a medicine's name, whose dose asked the fact does not tell)
+        if inside is not None and question[inside[1] - 1] in _DISEASE_ENDS and question[inside[0]:inside[1]] in gloss:
+            return True
         if inside is None or inside[1] == end and not _everyday_for_other(question[inside[0]:end], keyword) or (
                 inside[0] == start and inside[1] == end + 1
                                                     and (question[end] in _QUASI_SUFFIXES or question[end] in _PREDICATES + _LOCALIZERS + "药查测做验")):
@@ -573,11 +585,13 @@ _MEDICINE_IN_FACT = re.compile(r"药|片|粒|胶囊|冲剂")
 _COUNTING_TOKENS = frozenset("几个 几种 几位 几样".split())
 # 一次吃几毫克: a dose, whose 一次 shares nothing with a keyword 多久一次 (多久解一次大便 still asks how often)
 _DOSE = re.compile(r"一次(?=(?:要|得|能)?(?:吃|服|用|喝|打|吸|滴|抹|涂)[^，,。？?]{0,3}(?:几|多少))")
-# 在哪儿挣钱 asks the work, 疼的时候往哪儿走 where the pain runs: neither asks where it is (哪 is left, for the
-# everyday words: 往哪走 still adds 放射)
+# 在哪儿挣钱 asks the work, 疼的时候往哪儿走 where the pain runs, 磕着哪儿 the part hit: none asks where it is (哪
+# is left, for the everyday words: 往哪走 still adds 放射)
 _PLACE_OF_ANOTHER = re.compile(r"(?<=[往朝])哪(?:里|儿|边)(?=[^，,。？?]{0,2}(?:走|窜|串|跑|传|放射|去))"
 
-                               r"|哪(?:里|儿)(?=上班|挣钱|赚钱|干活|打工|工作|上学|读书)")
+                               r"|哪(?:里|儿)(?=上班|挣钱|赚钱|干活|打工|工作|上学|读书)"
+                               # 脑袋碰着哪儿没: the part that was hit, not where the patient is
+                               r"|(?:(?<=[碰磕撞摔伤砸])|(?<=[碰磕撞摔伤砸][着到了]))哪(?:里|儿)")
 # 家里养猫狗吗: the home where animals are kept, which asks nothing of who lives there (unless the fact is about pets)
 _HOME_OF_PETS = re.compile(r"(?:家里头|家里|家中|屋里|屋头|家)(?=(?:有没有|有|没|还)?养(?:了|过|着)?(?:什么|啥|些|只|条)?"
                            r"(?:猫|狗|宠物|鸟|鸡|鸭|兔|鱼|鸽|仓鼠|鹦鹉))")
@@ -659,6 +673,8 @@ def _evidence(fact: Fact, question: str) -> frozenset[str]:
             question = _LAST_WHEN.sub(r"\1", question)  # 最后一次吃东西是什么时候: the meal's time, not the onset
     if not any(w in k for k in fact.keywords for w in _NEXT_WORDS):
         question = _NEXT_WHEN.sub(r"\1", question)  # 下回打疫苗是啥时候: a time to come, which no fact tells
+    if not _ARRIVAL_IN_FACT.search(fact.fact + fact.patient):
+        question = _OTHERS_ARRIVAL.sub("，", question)  # 你男朋友什么时候回来: another's arrival
     if not _MEDICINE_IN_FACT.search(fact.fact + fact.patient + "".join(fact.keywords)):
         # 吃了么子药冇: the medicine taken, not the food eaten (a fact keyed 吃了什么); 止咳糖浆: a medicine, not the cough
         question = _TAKES_MEDICINE.sub("，", _SYMPTOM_MEDICINE.sub("药", question))
@@ -700,7 +716,7 @@ def _evidence(fact: Fact, question: str) -> frozenset[str]:
     found = {k for k in keywords
              if not (k in _ONCE and not _ONCE_COUNTED.search(canonical))
              and (_morpheme_occurs(k, canonical, gloss) if len(k) == 1
-                 else _word_occurs(_canonical_question_words(k), canonical))
+                 else _word_occurs(_canonical_question_words(k), canonical, fact.fact + fact.patient))
              or _history_asked(k, canonical)}
     if _WORST_WHEN.search(question):
         found -= _WHEN_WORDS  # 什么时候最重 asks when it is worst (什么时候重, 加重), not since when
@@ -819,6 +835,12 @@ _LAST_WHEN = re.compile("((?:" + "|".join(_LAST_WORDS) + r")[^，,。？?！!]{0
 # 下回打疫苗是啥时候, 下次复查几号: when something is to come, which no fact about the past tells
 _NEXT_WORDS = ("下回", "下次", "下一次", "下一回", "下趟", "下一趟")
 _NEXT_WHEN = re.compile("((?:" + "|".join(_NEXT_WORDS) + r")[^，,。？?！!]{0,12}?)(?:什么时候|啥时候|几点|哪天|几号|哪年)")
+# 你男朋友什么时候出差回来: when another person comes back, which neither the illness's time nor a fact keyed on
+# that person (his contraception, 男朋友) tells (a fact that tells an arrival, 女儿下班回来, still is)
+_OTHERS_ARRIVAL = re.compile(r"(?:男朋友|女朋友|男友|女友|对象|老公|老婆|爱人|丈夫|妻子|家里人|家人|爸爸|妈妈|儿子|女儿|同事|室友)"
+                             r"[^，,。？?！!]{0,4}?(?:什么时候|啥时候|几点|哪天|几号)[^，,。？?！!]{0,4}?"
+                             r"(?:回来|回家|到家|过来|赶到|赶回|下班)")
+_ARRIVAL_IN_FACT = re.compile(r"回来|回家|到家|过来|赶到|赶回|下班")
 # 每次喂多久: how long each time, which a fact about each episode is asked by (每回疼多长时间), not one about since when
 _EACH_TIME = re.compile(r"(?<=每次|每回)([^，,。？?！!]{0,12}?)(多久|多长时间|几个?小时)")
 # (not 第一次 or 头一次, nor 第一次发作: the first time is a time, told by a fact about the onset)
@@ -989,6 +1011,8 @@ def _topic_of_a_time_question(fact: Fact, evidence: dict[str, frozenset[str]], a
         return False
     own_topic = [e.removeprefix("tok:") for e in evidence[fact.id] if not _is_time_word(e.removeprefix("tok:"))]
     complaint = bool(own_topic) and all(e in with_standard_words(opening) for e in own_topic)
+    if _duration_of_its_own(fact, own_topic, complaint, question):
+        return False
     # (晚上起夜几次: a count asks the topic's count, so the topic, named by a word, is no mere topic of a time; 尿血几次
     # still asks the time fact keyed 几次, 血 being one character)
     # (哪边腿麻: where the numbness is, which the numbness fact tells, 左小腿外侧)
@@ -1014,6 +1038,39 @@ def _topic_of_a_time_question(fact: Fact, evidence: dict[str, frozenset[str]], a
         return False
     return all(any(e in c for c in timed) for e in own) and not any(
         e in c and (len(e) > 1 or _morpheme_outside_time_clause(e, c)) for e in own for c in clauses if c not in timed)
+
+
+# how long a topic lasted, asked (推迟多久, 停了几天), and the span a fact tells (推迟近两周, 停了三天; not 两年前, a time
+# point, nor 7月2日, a date)
+_DURATION_ASKED = re.compile(r"多久|多长时间|多长|几天|几个?(?:月|周|星期|小时|年)")
+_DURATION_IN_FACT = re.compile(r"[\d一二两三四五六七八九十半几多]+(?:个)?(?:分钟|小时|天|周|星期|个月|年)(?![前后以之])")
+
+
+def _duration_of_its_own(fact: Fact, own_topic: list[str], complaint: bool, question: str) -> bool:
+    """Whether a clause asks how long ``fact``'s topic, which is not the complaint, has lasted, and the fact itself
+    tells that span right after the topic's word (月经推迟多久了: how late the period is, which the period fact says,
+    推迟近两周, not since when the pain)."""
+    if complaint:
+        return False
+    # (the span right after the topic: 推迟近两周, not 瘙痒，入睡后一两个小时最明显, a time of the night)
+    told = [w for w in own_topic for said in (fact.fact, fact.patient)
+            if any(_DURATION_IN_FACT.match(said, m.end() + gap) for m in re.finditer(re.escape(w), said) for gap in range(3))]
+    return any(_DURATION_ASKED.search(c) and any(w in c for w in told) for c in _CLAUSE_OF_QUESTION.findall(question))
+
+
+def _span_of_a_topic(fact: Fact, evidence: dict[str, frozenset[str]], asked: list[Fact], question: str,
+                     opening: str) -> bool:
+    """Whether a time fact is asked only by how long, in a clause that asks another fact's own span (月经推迟多久了
+    asks no onset of the pain)."""
+    if not _is_about_time(fact) or not all(_is_time_word(e.removeprefix("tok:")) for e in evidence[fact.id]):
+        return False
+    for g in asked:
+        if g is fact or _is_about_time(g):
+            continue
+        own = [e.removeprefix("tok:") for e in evidence[g.id] if not _is_time_word(e.removeprefix("tok:"))]
+        if _duration_of_its_own(g, own, bool(own) and all(e in with_standard_words(opening) for e in own), question):
+            return True
+    return False
 
 
 def _another_topics_time(fact: Fact, evidence: dict[str, frozenset[str]], asked: list[Fact], clauses: list[str]) -> bool:
@@ -1350,6 +1407,7 @@ def asked_facts(case: Case, doctor_text: str) -> tuple[str, ...]:
         asked = [f for f in asked if not _OF_NEIGHBOURS.match(f.fact)]
     canonical = _canonical_question_words(_HOW_FAR.sub("范围", _PLACE_OF_ANOTHER.sub("哪", q)))  # (往哪儿窜 is no place asked)
     asked = [f for f in asked if not _within_a_denial(f, evidence, asked, canonical)]
+    asked = [f for f in asked if not _span_of_a_topic(f, evidence, asked, canonical, case.opening or "")]
     asked = [f for f in asked if not _topic_of_a_time_question(f, evidence, asked, canonical, case.opening)]
     asked = [f for f in asked if not _medicine_of_another_time(f, evidence[f.id], canonical,
                                                                [evidence[g.id] for g in asked if g is not f])]
