@@ -7,6 +7,7 @@ the session on plain HTTP too, where a browser keeps only Gradio's non-``Secure`
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -275,3 +276,30 @@ def test_a_request_body_over_the_cap_is_refused_before_gradio_reads_it(app):
         big = http.post("/gradio_api/upload", files={"files": ("big.csv", b"x" * (MAX_REQUEST_BODY + 1024))})
         assert big.status_code == 200, big.text[:200]
         assert http.get("/gradio_api/user").json() == "boss"
+
+
+def test_a_file_named_by_a_web_address_is_refused_before_gradio_fetches_it(app):
+    """Walk of session 71: Gradio downloads a file value whose path is an http(s) address into its cache before the
+    event's handler runs, so an annotator's call to an admin's import (refused only in the handler) made the server
+    fetch a URL of the annotator's choosing. A body naming a file by address now gets 400, however JSON writes the
+    address and whatever the role; a file value with a server path, and an address in plain text, still pass."""
+    from workbench.web_guard import REMOTE_FILE
+
+    def call(http: httpx.Client, path: str, file_path: str, *, escaped: bool = False) -> httpx.Response:
+        value = {"path": file_path, "orig_name": "x.csv", "meta": {"_type": "gradio.FileData"}}
+        body = json.dumps({"data": [value], "fn_index": 0, "session_hash": uuid.uuid4().hex})
+        if escaped:  # JSON may escape the slashes and any letter
+            body = body.replace("/", "\\/").replace('"https:', '"\\u0068ttps:')
+        return http.post(path, content=body.encode(), headers={"content-type": "application/json"})
+
+    for name in ("ann", "boss"):
+        with _signed_in(app, name) as http:
+            for path in ("/gradio_api/call/import_dataset", "/gradio_api/queue/join"):
+                for escaped in (False, True):
+                    r = call(http, path, "https://example.invalid/data.csv", escaped=escaped)
+                    assert r.status_code == 400 and r.json()["detail"] == REMOTE_FILE, (name, path, escaped, r.text)
+            # the same call with a server path reaches Gradio, which answers as it does
+            assert call(http, "/gradio_api/call/import_dataset", "/tmp/not-uploaded.csv").status_code != 400
+            # an address as text (a chat message quoting a link) is no file
+            text = {"data": ["see https://example.invalid/a.csv"], "fn_index": 0, "session_hash": uuid.uuid4().hex}
+            assert http.post("/gradio_api/queue/join", json=text).status_code == 200

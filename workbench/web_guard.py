@@ -16,7 +16,10 @@ HTTP beyond loopback never stores: :meth:`WorkbenchGuard._logout` forgets the ot
 Gradio's login page also carries the description of every API endpoint, admin ones included, to anyone not signed
 in (``/config`` and ``/gradio_api/info`` answer 401 there): :meth:`WorkbenchGuard._page` leaves it empty.
 Gradio's traffic monitoring (:data:`MONITORING`) is refused to everyone, in both modes. A request body over
-:data:`MAX_REQUEST_BODY` (an upload aside) gets 413 before Gradio reads it, in both modes.
+:data:`MAX_REQUEST_BODY` (an upload aside) gets 413 before Gradio reads it, in both modes, and one that names a file by
+a web address (:func:`names_a_remote_file`) gets 400: Gradio downloads such a file into its cache before the event's
+handler can check the user's role (walk of session 71: an annotator's call to an admin's import made the server fetch
+a URL), and nothing in the workbench takes a file by address.
 Every answer carries :data:`SECURITY_HEADERS`: no other site may frame the workbench (behind an HTTPS proxy the
 ``SameSite=None`` cookie is sent to a frame, whose own requests are same-origin: a site could steer a signed-in
 admin's clicks in an invisible frame), and no URL, open mode's ``?token=`` included, leaves as a referrer.
@@ -186,6 +189,33 @@ TOO_LARGE = ("Request too large: over 8 MB, the most one request may carry; noth
              "请求过大：超过 8 MB（单个请求的上限），未保存任何内容")
 
 
+#: what a request that names a file by a web address gets (400), in both languages as TOO_LARGE
+REMOTE_FILE = "A file must be uploaded, not named by a web address · 文件须上传，不能以网址指定"
+
+
+def names_a_remote_file(body: bytes) -> bool:
+    """Whether a JSON request body holds a file value (Gradio's ``FileData``: an object with a ``path``, its
+    ``meta`` marking it or not) whose path is an http(s) address.
+
+    The whole body is parsed rather than searched for the words, which JSON may write with escapes
+    (``https:\\/\\/``, ``\\u0068ttps``). A body that is not JSON names no file: Gradio refuses it itself."""
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        return False
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            path = item.get("path")
+            if isinstance(path, str) and path.strip().lower().startswith(("http://", "https://")):
+                return True
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
+
+
 async def _read_body(receive: Receive, limit: int) -> bytes | None:
     """The whole request body, or None once it passes ``limit`` bytes."""
     chunks: list[bytes] = []
@@ -317,7 +347,11 @@ class WorkbenchGuard:
             capped = await self._capped(scope, receive, send, headers)
             if capped is None:
                 return
-            receive = capped
+            receive, body = capped
+            if body and names_a_remote_file(body):
+                log.warning("refused a request to %s that names a file by a web address", path)
+                await _reply(send, scope, 400, REMOTE_FILE)
+                return
         for prefix, handler in self.routes.items():
             if path.startswith(prefix) and scope["type"] == "http":
                 await handler(scope, receive, self._with_cookie(send, set_cookie))
@@ -338,8 +372,10 @@ class WorkbenchGuard:
         await self.app(scope, receive, self._with_cookie(send, set_cookie))
 
     @staticmethod
-    async def _capped(scope: Scope, receive: Receive, send: Send, headers: dict[str, str]) -> Receive | None:
-        """``receive`` for a request whose body is at most :data:`MAX_REQUEST_BODY`; None once a 413 is sent.
+    async def _capped(scope: Scope, receive: Receive, send: Send,
+                      headers: dict[str, str]) -> tuple[Receive, bytes] | None:
+        """``receive`` for a request whose body is at most :data:`MAX_REQUEST_BODY`, with the body read (empty for
+        a GET or HEAD); None once a 413 is sent.
 
         A declared length over the cap is refused before anything is read; a body sent without one (chunked) is
         read up to the cap and then refused. A GET or HEAD is passed on as it is: nothing reads its body."""
@@ -348,12 +384,12 @@ class WorkbenchGuard:
             await _reply(send, scope, 413, TOO_LARGE)
             return None
         if scope.get("method") in ("GET", "HEAD"):
-            return receive
+            return receive, b""
         body = await _read_body(receive, MAX_REQUEST_BODY)
         if body is None:
             await _reply(send, scope, 413, TOO_LARGE)
             return None
-        return _replaying(body, receive)
+        return _replaying(body, receive), body
 
     def _page(self, send: Send) -> Send:
         """A page's HTML as Gradio wrote it, except that every page runs ``page_head_script`` first and the login
