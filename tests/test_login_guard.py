@@ -303,3 +303,15 @@ def test_a_file_named_by_a_web_address_is_refused_before_gradio_fetches_it(app):
             # an address as text (a chat message quoting a link) is no file
             text = {"data": ["see https://example.invalid/a.csv"], "fn_index": 0, "session_hash": uuid.uuid4().hex}
             assert http.post("/gradio_api/queue/join", json=text).status_code == 200
+
+
+def test_fastapis_own_schema_is_not_served_to_anyone(app):
+    """Walk of session 71: FastAPI's /openapi.json answered a visitor who had not signed in with every endpoint's
+    name, the admin ones included; Gradio's own API description asks for a login first and is kept for API users."""
+    with httpx.Client(base_url=app.url, timeout=60) as stranger:
+        for path in ("/openapi.json", "/docs", "/redoc"):
+            assert stranger.get(path).status_code == 404, path
+        assert stranger.get("/gradio_api/openapi.json").status_code == 401
+    with _signed_in(app, "boss") as http:
+        assert http.get("/openapi.json").status_code == 404
+        assert "paths" in http.get("/gradio_api/openapi.json").json()

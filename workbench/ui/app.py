@@ -316,7 +316,9 @@ def server_options(svc: Services, *, open_mode: OpenModeGuard | None) -> dict[st
     return dict(
         auth=svc.auth.check if svc.auth.enabled else None,
         auth_message=LOGIN_MESSAGE if svc.auth.enabled else None,
-        app_kwargs={"middleware": [guard]},
+        # FastAPI's own schema at /openapi.json lists every endpoint, admin ones included, to anyone (walk of
+        # session 71); Gradio's API pages (/gradio_api/openapi.json, /gradio_api/info) ask for a login first.
+        app_kwargs={"middleware": [guard], "openapi_url": None, "docs_url": None, "redoc_url": None},
         max_file_size=int(svc.config.server.max_upload_mb * 1024 * 1024),
         footer_links=[],
         # Gradio's run history copies every event's inputs and outputs (dialogues, ratings) into the browser's
