@@ -735,3 +735,22 @@ def test_the_tables_card_names_every_dataset_the_tables_hold_not_only_the_rated_
         assert "demo-set" in sft_card and "unrated-set" not in sft_card
     finally:
         store.dispose()
+
+
+def test_the_preview_of_a_tables_format_names_its_file_and_columns(world, tmp_path):
+    """Walk of session 71: tables_csv's preview put the generations table under the training formats' column names
+    (Input, Target) and a title counting the rows of all its tables as if they were the rows shown. It now names the
+    file it shows and says which reply each row is and its text; a training format keeps Input and Target."""
+    from workbench.ui.export_tab import side_by_side_html
+
+    reports = export_from_store(world["store"], ["tables_csv", "sft"], tmp_path)
+    tables, sft = reports["tables_csv"], reports["sft"]
+    generations = len(pd.read_csv(tmp_path / "tables_csv" / "generations.csv"))
+    assert 0 < generations < tables.rows  # the format's rows count its other tables too
+    for lang, (which, text, inp, target) in {"en": ("Which reply", "Text", "Input", "Target"),
+                                             "zh": ("哪条回复", "文本", "输入", "目标")}.items():
+        page = side_by_side_html({"tables_csv": tables, "sft": sft}, lang)
+        head_tables, head_sft = page.split('id="export-preview-sft-title"')
+        assert "generations.csv" in head_tables and f"{which}</th>" in head_tables and f"{text}</th>" in head_tables
+        assert f"{inp}</th>" not in head_tables
+        assert f"{inp}</th>" in head_sft and f"{target}</th>" in head_sft and "generations.csv" not in head_sft

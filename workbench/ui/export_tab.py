@@ -188,6 +188,11 @@ def _full(v: Any) -> str:
     return v if isinstance(v, str) else json.dumps(v, ensure_ascii=False, default=str)
 
 
+def is_training_row(row: dict[str, Any]) -> bool:
+    """Whether a row is a training example (an input and what to answer), not a row of a store table."""
+    return ("input" in row and "target" in row) or any(k in row for k in ("messages", "chosen", "completion"))
+
+
 def input_and_target(row: dict[str, Any]) -> tuple[str, str]:
     """What a training row gives the model and what it should answer, as text, for any format's row."""
     if "input" in row and "target" in row:  # bianque_csv / bianque_jsonl
@@ -247,11 +252,20 @@ def side_by_side_html(reports: dict[str, ExportReport], lang: str, n: int = PREV
         parts.append(f'<p id="export-preview-deid">{html.escape(t(key))}</p>')
     for fmt, report in reports.items():
         rows = preview_rows(report, n)
-        parts.append(f'<h4 id="export-preview-{html.escape(fmt)}-title">'
-                     f"{html.escape(t('export.preview.format', format=fmt, shown=len(rows), total=report.rows))}</h4>")
+        # A store-tables format counts the rows of all its tables and shows its generations table: the title
+        # names that file, and the columns say which reply and its text (not a model's input and target).
+        main = main_file(report)
+        data_files = [p for p in report.files if p.suffix == main.suffix]
+        tables = len(data_files) > 1 and bool(rows) and not any(map(is_training_row, rows))
+        title = (t("export.preview.format_tables", format=fmt, shown=len(rows), file=main.name,
+                   total=report.rows, tables=len(data_files)) if tables
+                 else t("export.preview.format", format=fmt, shown=len(rows), total=report.rows))
+        parts.append(f'<h4 id="export-preview-{html.escape(fmt)}-title">{html.escape(title)}</h4>')
         if not rows:
             parts.append(f"<p>{html.escape(t('export.preview.no_rows'))}</p>")
             continue
+        left, right = ("export.preview.which_reply", "export.preview.text") if tables else (
+            "export.preview.input", "export.preview.target")
         body = "".join(
             f'<tr class="export-preview-row"><td style="{_CELL}">{html.escape(plain(i))}</td>'
             f'<td style="{_CELL}">{html.escape(plain(o))}</td></tr>'
@@ -260,8 +274,8 @@ def side_by_side_html(reports: dict[str, ExportReport], lang: str, n: int = PREV
             f'<div class="export-preview-scroll" style="max-height:420px;overflow:auto;border:1px solid #ddd;'
             f'border-radius:6px"><table id="export-preview-{html.escape(fmt)}" style="table-layout:fixed;'
             f'width:100%;border-collapse:collapse"><colgroup><col style="width:50%"><col style="width:50%">'
-            f'</colgroup><thead><tr><th style="{_CELL}">{html.escape(t("export.preview.input"))}</th>'
-            f'<th style="{_CELL}">{html.escape(t("export.preview.target"))}</th></tr></thead>'
+            f'</colgroup><thead><tr><th style="{_CELL}">{html.escape(t(left))}</th>'
+            f'<th style="{_CELL}">{html.escape(t(right))}</th></tr></thead>'
             f"<tbody>{body}</tbody></table></div>")
     return "".join(parts)
 
