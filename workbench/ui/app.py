@@ -175,11 +175,11 @@ JS = (f"() => {{ ({SESSION_GUARD_JS.strip()})(); ({RATE_TYPING_JS.strip()})(); (
       f"({TOAST_TITLES_JS.strip()})({json.dumps(toast_titles(), ensure_ascii=False)}, "
       f"{json.dumps(toast_messages(), ensure_ascii=False)}); }}")
 
+#: the sign-in page's own message, in both languages, Chinese first, as the page's other texts (login_reasons.js)
+LOGIN_MESSAGE = "扁鹊健康大模型对比标注台 · BianQue Workbench：请登录 · please sign in"
 #: texts Gradio's own front end asks for and does not ship, per locale (its locale follows the app's language:
 #: see FRONTEND_LOCALE). Its status tracker tells screen readers that an event ended with ``common.complete``;
 #: without a text the key itself was read out.
-#: the sign-in page's own message, in both languages, Chinese first, as the page's other texts (login_reasons.js)
-LOGIN_MESSAGE = "扁鹊健康大模型对比标注台 · BianQue Workbench：请登录 · please sign in"
 FRONTEND_TEXTS: dict[str, dict[str, str]] = {
     "en": {"common.complete": "Done"},
     "zh-CN": {"common.complete": "完成"},

@@ -203,6 +203,11 @@ STALE_DRAFTS = ("item #{item} was changed in another tab meanwhile: nothing from
                 "reload the page to see the item's latest answers, then submit")
 
 
+def _account_choices(names: Sequence[str]) -> list[tuple[str, str]]:
+    """A menu of account names: each shown as plain text (a name is untrusted), chosen by the name itself."""
+    return [(plain(n), n) for n in names]
+
+
 def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str, Any]:
     """Build the Rate tab inside the current Blocks context; its events track their progress on
     ``progress_sink`` (a hidden component first in the page: :func:`workbench.ui.app.track_load_progress_on`)."""
@@ -1052,7 +1057,7 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
         except AuthError as e:
             raise gr.Error(as_toast(e)) from None
         return (gr.update(choices=review_choices(flagged, i18n.language(request)), value=None),
-                gr.update(choices=[(plain(n), n) for n in targets], value=None))
+                gr.update(choices=_account_choices(targets), value=None))
 
     def on_review_pick(choice: str | None, target: str | None, request: gr.Request):
         """The accounts the picked item may go to: its flagger never gets it back, so is not offered."""
@@ -1064,7 +1069,7 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
             targets = workflow.hand_off_targets(svc.store, user, flagged_by)
         except AuthError as e:
             raise gr.Error(as_toast(e)) from None
-        return gr.update(choices=[(plain(n), n) for n in targets], value=target if target in targets else None)
+        return gr.update(choices=_account_choices(targets), value=target if target in targets else None)
 
     def on_review(action: FlagAction):
         def handler(choice: str | None, target: str | None, pending: str | None, request: gr.Request):
