@@ -1,5 +1,6 @@
 """Gradio's own texts follow the workbench's language, not the browser's: the Data tab's file box said "Drop File
-Here", "- or -", "Click to Upload" on a page switched to Chinese in an English browser (and the reverse)."""
+Here", "- or -", "Click to Upload" on a page switched to Chinese in an English browser (and the reverse), and the
+tab's title read English first in a Chinese page."""
 
 from __future__ import annotations
 
@@ -41,6 +42,7 @@ def test_the_file_boxs_texts_follow_the_language_switch(tmp_path):
                     expect(box).to_contain_text(text)
                 for text in DROP_ZONE[browser_lang]:
                     expect(box).not_to_contain_text(text)
+                expect(page).to_have_title(i18n.t("app.page_title", page_lang))
                 ctx.close()
             browser.close()
     finally:

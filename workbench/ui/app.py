@@ -188,12 +188,14 @@ FRONTEND_TEXTS: dict[str, dict[str, str]] = {
 #: the Gradio locale of each of the app's languages
 FRONTEND_LOCALES = {"zh": "zh-CN", "en": "en"}
 assert set(FRONTEND_LOCALES) == set(i18n.LANGUAGES)
-#: run first in every page (by the HTTP guard: ``launch(head=...)`` runs after Gradio has chosen its language):
-#: Gradio's own texts (the file box's "Drop File Here"…) in the app's language, which Gradio would otherwise take
-#: from the browser whatever the language switch says
-FRONTEND_LOCALE = f"({FRONTEND_LOCALE_JS.strip()})({json.dumps(i18n.COOKIE)}, {json.dumps(FRONTEND_LOCALES)});"
-
 TITLE = "BianQue Workbench · 扁鹊健康大模型对比标注台"
+#: the browser tab's title in each language (Gradio's page has the one TITLE; frontend_locale.js swaps it)
+PAGE_TITLES = {"app": TITLE, **{lang: i18n.t("app.page_title", lang) for lang in i18n.LANGUAGES}}
+#: run first in every page (by the HTTP guard: ``launch(head=...)`` runs after Gradio has chosen its language):
+#: Gradio's own texts (the file box's "Drop File Here"…) and the tab's title in the app's language, which Gradio
+#: would otherwise take from the browser whatever the language switch says
+FRONTEND_LOCALE = (f"({FRONTEND_LOCALE_JS.strip()})({json.dumps(i18n.COOKIE)}, {json.dumps(FRONTEND_LOCALES)}, "
+                   f"{json.dumps(PAGE_TITLES, ensure_ascii=False)});")
 #: tabs every role has: shown from the start; the others appear on page load for the roles allowed
 COMMON_TABS = ("chat", "rate")
 

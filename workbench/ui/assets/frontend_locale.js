@@ -1,4 +1,4 @@
-(cookie, locales) => {
+(cookie, locales, titles) => {
   // Gradio's own texts (the file box's "Drop File Here", "- or -", "Click to Upload", its buttons' labels)
   // follow navigator.language, read as its page starts; the workbench's texts follow the language switch (its
   // cookie), else the browser's first language the workbench has, as the server decides (i18n.language). Run
@@ -10,6 +10,14 @@
   // the browser's own tag where it is of that language (zh-TW keeps Gradio's zh-TW texts)
   const own = (navigator.languages || [navigator.language]).find((tag) => tag.toLowerCase().split('-')[0] === lang);
   const tag = own && own.includes('-') ? own : locales[lang];
+  // The tab's title in the page's language too (it read English first in a Chinese page): Gradio writes the app's
+  // one title into <head> once it starts, so it is rewritten when it appears. Only that title: the sign-in page
+  // names itself (login_reasons.js).
+  // (only when it differs: each write is itself a change the observer sees)
+  const ownTitle = titles[lang] || titles.app;
+  const retitle = () => { if (document.title === titles.app && ownTitle !== titles.app) document.title = ownTitle; };
+  new MutationObserver(retitle).observe(document.documentElement, {subtree: true, childList: true, characterData: true});
+  retitle();
   if (navigator.language === tag) return;
   try {
     Object.defineProperty(Navigator.prototype, 'language', {get: () => tag, configurable: true});
