@@ -107,3 +107,35 @@ def test_an_empty_format_beside_others_is_declared_nowhere_as_loadable(tmp_path)
     assert "- Load: nothing: no rows in scope" in (tmp_path / "out" / "dpo" / "README.md").read_text("utf-8")
     rows = load_dataset(str(tmp_path / "out"), split="train", cache_dir=str(tmp_path / "hf"))
     assert rows.num_rows == 1
+
+
+def test_the_side_by_side_preview_names_empty_formats_once(empty_db, tmp_path):
+    """Walk of session 71: the side-by-side preview gave every empty format a title and "No rows", seven times
+    over for an empty export, while the card said it once. Now one sentence when no format has rows, and one line
+    naming the empty formats beside those that have some."""
+    from workbench.dialogue import Turn
+    from workbench.export import ExportCandidate, ExportFilters, RatingInfo
+    from workbench.export.api import export_all
+    from workbench.export.from_store import export_from_store
+    from workbench.ui import i18n
+    from workbench.ui.export_tab import side_by_side_html
+
+    store = Store(empty_db)
+    try:
+        nothing = export_from_store(store, ["sft", "dpo", "kto"], tmp_path / "x", ExportFilters())
+    finally:
+        store.dispose()
+    rating = RatingInfo("ann", questioning=5, suggestion=5, turn_type="suggestion")
+    cands = [ExportCandidate("g1", 1, "demo", 1, (Turn("patient", "头痛两天了"),), "c", "m", "多喝水，注意休息。",
+                             ratings=[rating])]
+    some = export_all(cands, ["sft", "dpo", "kto"], tmp_path / "out")
+    assert some["sft"].rows == 1 and some["dpo"].rows == 0
+    for lang in ("en", "zh"):
+        page = side_by_side_html(nothing, lang)
+        assert page.count(i18n.t("export.preview.none_has_rows", lang)) == 1
+        assert "-title" not in page and "<table" not in page
+        page = side_by_side_html(some, lang)
+        empty = [fmt for fmt, r in some.items() if r.rows == 0]
+        assert 'id="export-preview-sft"' in page and 'id="export-preview-dpo' not in page
+        assert page.count(i18n.t("export.preview.formats_without_rows", lang, formats=", ".join(empty))) == 1
+        assert i18n.t("export.preview.no_rows", lang) not in page

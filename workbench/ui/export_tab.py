@@ -250,8 +250,16 @@ def side_by_side_html(reports: dict[str, ExportReport], lang: str, n: int = PREV
         key = "export.preview.deid_off" if not d.enabled else (
             "export.preview.deid_thorough" if d.thorough else "export.preview.deid_rules")
         parts.append(f'<p id="export-preview-deid">{html.escape(t(key))}</p>')
+    # Formats without rows are named once, together, as the card says it once (a title and "No rows" for each of
+    # seven empty formats filled a screen with the same sentence).
+    previews = {fmt: preview_rows(report, n) for fmt, report in reports.items()}
+    empty = [fmt for fmt, rows in previews.items() if not rows]
+    if reports and len(empty) == len(reports):
+        return "".join(parts) + f'<p id="export-preview-empty">{html.escape(t("export.preview.none_has_rows"))}</p>'
     for fmt, report in reports.items():
-        rows = preview_rows(report, n)
+        rows = previews[fmt]
+        if not rows:
+            continue
         # A store-tables format counts the rows of all its tables and shows its generations table: the title
         # names that file, and the columns say which reply and its text (not a model's input and target).
         main = main_file(report)
@@ -261,9 +269,6 @@ def side_by_side_html(reports: dict[str, ExportReport], lang: str, n: int = PREV
                    total=report.rows, tables=len(data_files)) if tables
                  else t("export.preview.format", format=fmt, shown=len(rows), total=report.rows))
         parts.append(f'<h4 id="export-preview-{html.escape(fmt)}-title">{html.escape(title)}</h4>')
-        if not rows:
-            parts.append(f"<p>{html.escape(t('export.preview.no_rows'))}</p>")
-            continue
         left, right = ("export.preview.which_reply", "export.preview.text") if tables else (
             "export.preview.input", "export.preview.target")
         body = "".join(
@@ -277,6 +282,9 @@ def side_by_side_html(reports: dict[str, ExportReport], lang: str, n: int = PREV
             f'</colgroup><thead><tr><th style="{_CELL}">{html.escape(t(left))}</th>'
             f'<th style="{_CELL}">{html.escape(t(right))}</th></tr></thead>'
             f"<tbody>{body}</tbody></table></div>")
+    if empty:
+        parts.append(f'<p id="export-preview-empty">'
+                     f'{html.escape(t("export.preview.formats_without_rows", formats=", ".join(empty)))}</p>')
     return "".join(parts)
 
 
