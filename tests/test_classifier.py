@@ -341,6 +341,12 @@ HELDOUT = ROOT / "tests" / "data" / "classifier_heldout.jsonl"
 # contact (main ca2e86b): rules 0.917 (s71b 0.942), the blend 0.975 (s71b 1.000); after the rules' ten misses were read
 # (CASES_S71) and more advice from sessions 65-70's misses (CASES_S71_ADVICE_*): rules 1.000 (s71b 0.950), the blend
 # 0.983 (s71b 1.000), the model not retrained. No label changed.
+# classifier_s72: 120 written blind in session 72 (ophthalmology, ENT, children's vaccines, acne, thyroid); its sibling
+# classifier_s72b (urology, allergy, oncology follow-up, dentistry, adolescent health) is held out, scored by its
+# accuracy alone (test_held_out_session_72_set) and left out of these tests. First contact (main d2fb265): rules 0.958
+# (s72b 0.950), the blend 1.000 (s72b 1.000); after the rules' five misses were read (CASES_S72: advice before a
+# question read as the question alone, and 多少人…就睡不着 read as asked): rules 1.000 (s72b 0.950), the blend 1.000
+# (s72b 1.000), the model not retrained; the other sets' rules 10,249 -> 10,250 of 10,356 right. No label changed.
 LATER_SETS = [ROOT / "tests" / "data" / "classifier_fresh.jsonl", ROOT / "tests" / "data" / "classifier_final.jsonl",
               ROOT / "tests" / "data" / "classifier_s42.jsonl", ROOT / "tests" / "data" / "classifier_s43.jsonl",
               ROOT / "tests" / "data" / "classifier_s44.jsonl", ROOT / "tests" / "data" / "classifier_s50.jsonl",
@@ -380,7 +386,9 @@ LATER_SETS = [ROOT / "tests" / "data" / "classifier_fresh.jsonl", ROOT / "tests"
               ROOT / "tests" / "data" / "classifier_s69c.jsonl", ROOT / "tests" / "data" / "classifier_s69d.jsonl",
               ROOT / "tests" / "data" / "classifier_s70.jsonl", ROOT / "tests" / "data" / "classifier_s70b.jsonl",
               ROOT / "tests" / "data" / "classifier_s70c.jsonl", ROOT / "tests" / "data" / "classifier_s70d.jsonl",
-              ROOT / "tests" / "data" / "classifier_s71.jsonl"]
+              ROOT / "tests" / "data" / "classifier_s71.jsonl", ROOT / "tests" / "data" / "classifier_s72.jsonl"]
+# Held out: only its accuracy is read (test_held_out_session_72_set), never its texts or its misses.
+HELD_OUT_S72B = ROOT / "tests" / "data" / "classifier_s72b.jsonl"
 
 
 def _load(path: Path) -> list[dict]:
@@ -1187,6 +1195,56 @@ CASES_S71_ADVICE_BEFORE_MORE = [
                          ids=[t[:8] for t, _ in CASES_S71_ADVICE_BEFORE_MORE])
 def test_session_71_more_advice_before_a_question(text: str, expected: str) -> None:
     assert classify_rules(text).turn_type == expected, classify_rules(text).cues
+
+
+# session 72's set (classifier_s72; its sibling s72b held out): what the rules' misses taught, in new sentences, and
+# near variants either way
+CASES_S72 = [
+    # a duration to keep, with 够 (戴够8小时, 睡够7个小时); not 已经戴够了 (done) or …睡够7个小时吗 (asked)
+    ("孩子的眼罩晚上戴够8小时", "suggestion"),
+    ("每晚睡够7个小时", "suggestion"),
+    ("已经戴够8小时了", "other"),
+    ("每天能睡够7个小时吗", "question"),
+    ("眼罩晚上戴够8小时。你现在一天戴几个小时？", "mixed"),
+    # the age or month a dose is due (第三针满6个月时打); 第二针几岁打 asks, 第二针是4岁打的 tells what was done
+    ("乙肝疫苗第三针满6个月时打", "suggestion"),
+    ("第二针几岁打", "question"),
+    ("第二针是4岁打的", "other"),
+    ("第二针4岁打了吗", "question"),
+    # which works better (效果更好) and what makes it worse (会加重), said, not asked (哪种…, 会不会…, 什么情况下…, …吗)
+    ("流感疫苗打两针效果更好，孩子去年打了吗", "mixed"),
+    ("哪种效果更好", "question"),
+    ("这两种效果更好吗", "question"),
+    ("抽烟会加重咳嗽，你一天抽几根", "mixed"),
+    ("会不会加重", "question"),
+    ("什么情况下会加重", "question"),
+    ("吃辣会加重吗", "question"),
+    # a diagnosis considered (考虑甲亢, 初步考虑过敏性…), not the patient left to think it over (再考虑一下) or asked
+    ("甲功和B超都支持，考虑甲亢。你最近手抖不抖？", "mixed"),
+    ("初步考虑过敏性结膜炎", "suggestion"),
+    ("你再考虑一下", "other"),
+    ("考虑好了吗", "question"),
+    ("考虑甲亢吗", "question"),
+    # 多少人…就吓得睡不着: "so many people" take fright, an exclamation; 多少人…就做了手术 and 多少人会得… ask, as does a ？
+    ("多少人一听说是结节就吓得睡不着，其实大部分是良性的", "suggestion"),
+    ("多少家长一看孩子发烧就慌了", "other"),
+    ("多少人查出结节就做了手术", "question"),
+    ("多少人会得这个病", "question"),
+    ("多少人一看到结节就慌？", "question"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), CASES_S72, ids=[t[:8] for t, _ in CASES_S72])
+def test_session_72_set_cases(text: str, expected: str) -> None:
+    assert classify_rules(text).turn_type == expected, classify_rules(text).cues
+
+
+def test_held_out_session_72_set() -> None:
+    # (classifier_s72b is held out: its failure gives the counts only, never its texts or misses; rules 0.950 at first
+    # contact and after session 72's rules)
+    records = _load(HELD_OUT_S72B)
+    right = sum(classify_rules(r["text"]).turn_type == r["turn_type"] for r in records)
+    assert len(records) == 120 and right / len(records) >= 0.94, f"{right}/{len(records)}"
 
 
 # session 64's sets (classifier_s64, s64b, s64c): what their misses taught, in new sentences, and near variants either way

@@ -41,6 +41,9 @@ S70_FIRST_CONTACT = {"classifier_s70": 0.950, "classifier_s70b": 0.933, "classif
                      "classifier_s70d": 0.942}
 # Session 71's two sets, first contact on main ca2e86b (docs/evaluation.md): neither the rules nor the model had seen them.
 S71_FIRST_CONTACT = {"classifier_s71": 0.917, "classifier_s71b": 0.942}
+# Session 72's two sets, first contact on main d2fb265 (tests/test_classifier.py's comment): neither the rules nor the
+# model had seen them.
+S72_FIRST_CONTACT = {"classifier_s72": 0.958, "classifier_s72b": 0.950}
 SMALL = [("咳嗽有痰吗？", "question"), ("建议多喝水，注意休息。", "suggestion"), ("好的，不客气", "other"),
          ("发烧几天了？先吃退烧药。", "mixed"), ("Do you smoke?", "question"), ("Drink more  water.", "suggestion"),
          ("有没有过敏史", "question"), ("先观察两天", "suggestion"), ("谢谢", "other"), ("疼吗？多休息", "mixed"),
@@ -134,8 +137,9 @@ def test_empty_reply_stays_other() -> None:
 
 
 @pytest.mark.parametrize("first_contacts", [S66_FIRST_CONTACT, S67_FIRST_CONTACT, S68_FIRST_CONTACT,
-                                            S69_FIRST_CONTACT, S70_FIRST_CONTACT, S71_FIRST_CONTACT],
-                         ids=["s66", "s67", "s68", "s69", "s70", "s71"])
+                                            S69_FIRST_CONTACT, S70_FIRST_CONTACT, S71_FIRST_CONTACT,
+                                            S72_FIRST_CONTACT],
+                         ids=["s66", "s67", "s68", "s69", "s70", "s71", "s72"])
 def test_heldout_session_blend_beats_the_rules_first_contact(first_contacts: dict[str, float]) -> None:
     """Refit without one session (about 15 s) and score its sets. The model alone never saw them, nor did
     the rules at first contact; the blend's rules have, so only its mean is compared (with the model's)."""
