@@ -2759,6 +2759,48 @@ def test_session_71_blind_set_rules(folder, case_id, doctor, facts):
     assert asked_facts(_cases_in(folder)[case_id], doctor) == facts
 
 
+# Written blind in session 72 (tests/data/cases_s72, cases_s72b), by writers who never saw the code: two sets of four cases
+# and 96 questions. The first: a programmer father's toddler who swallowed a button battery, a Northeastern farmer's
+# anaphylaxis after a bee sting, a shy teenager's testicular pain, a Russian student's carbon-monoxide poisoning. First
+# contact (main d2fb265): 80/96 (synonyms 9/20) and 84/96, the second held out. The first set's misses gave everyday
+# patterns (跟一块钱比, 下巴…湿 往下送, 有劲儿折腾 软软地趴着, 一片一片的包 挠起来, 吸到底, 提上去, 放水, 屋里…暖和,
+# 住一块儿, 下楼 离开…屋, 干杯 二锅头, 最后一次进食; 下楼透透气 is going out, not the room's ventilation) and rules,
+# tested below.
+S72 = REPO / "tests" / "data" / "cases_s72"
+
+
+@pytest.mark.parametrize(("case_id", "doctor", "facts"), [
+    # everyday words, each beside a look-alike that must not take the fact
+    ("button-battery-toddler-dad", "那颗电池跟一块钱硬币比，哪个大？", ("battery-type",)),
+    ("button-battery-toddler-dad", "她胸前的围嘴湿了没有？", ("drool",)),
+    ("button-battery-toddler-dad", "她裤子湿了没有？", ()),
+    ("button-battery-toddler-dad", "吃东西往下咽的时候费不费劲？", ("drool",)),
+    ("button-battery-toddler-dad", "孩子现在还有劲儿玩吗？", ("mood",)),
+    ("button-battery-toddler-dad", "她是软绵绵地躺着吗？", ("mood",)),
+    ("button-battery-toddler-dad", "她趴着睡还是躺着睡？", ()),
+    ("button-battery-toddler-dad", "最后一次进食是晚饭吗？", ("last-meal",)),
+    ("bee-sting-anaphylaxis-northeast", "胳膊上起了一片一片的包没有？", ("hives",)),
+    ("bee-sting-anaphylaxis-northeast", "挠个不停吗？", ("hives",)),
+    ("bee-sting-anaphylaxis-northeast", "伤口包扎了没有？", ()),
+    ("bee-sting-anaphylaxis-northeast", "深深吸一口气，吸得进去吗？", ("breath",)),
+    ("button-battery-toddler-dad", "她还吸得进奶吗？", ()),
+    ("testicular-pain-shy-teen", "去厕所放个水，疼不疼？", ("no-urine",)),
+    ("co-poisoning-foreign-student", "你们房间冬天怎么暖和起来？", ("heater",)),
+    ("co-poisoning-foreign-student", "手脚暖和吗？", ()),
+    ("co-poisoning-foreign-student", "你们几个人住一起？", ("roommate",)),
+    ("co-poisoning-foreign-student", "你住几楼？", ()),
+    ("co-poisoning-foreign-student", "出门到外头走一走，头疼有什么不同？", ("headache", "better-outside")),
+    ("co-poisoning-foreign-student", "喝了二锅头没有？", ("alcohol",)),
+    ("co-poisoning-foreign-student", "跟朋友干杯了吗？", ("alcohol",)),
+    # 透透气 after going out is fresh air outdoors; in the room it is still its ventilation
+    ("co-poisoning-foreign-student", "出门透透气的时候，头疼好点没有？", ("headache", "better-outside")),
+    ("co-poisoning-foreign-student", "开窗透透气了吗？", ("heater",)),
+    ("co-poisoning-foreign-student", "屋里透不透气？", ("heater",)),
+])
+def test_session_72_everyday_words(case_id, doctor, facts):
+    assert asked_facts(_cases_in(S72)[case_id], doctor) == facts
+
+
 def test_session_61_dialect_words_are_read_as_mandarin_only_in_a_turn_that_speaks_them():
     """好攰, 瞓 and 揸 mark a Cantonese turn, 里向 and 一记头 a Shanghainese one; a Mandarin turn keeps 行路, 好似, 里厢."""
     from workbench.simulate.matching import _mandarin
