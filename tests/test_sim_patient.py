@@ -2801,6 +2801,30 @@ def test_session_72_everyday_words(case_id, doctor, facts):
     assert asked_facts(_cases_in(S72)[case_id], doctor) == facts
 
 
+@pytest.mark.parametrize(("case_id", "doctor", "facts"), [
+    # a disease named by its symptom (哮喘) asks no fact keyed 喘 that does not name it; the symptom itself still does
+    ("bee-sting-anaphylaxis-northeast", "得过哮喘没有？", ()),
+    ("bee-sting-anaphylaxis-northeast", "现在喘得厉害吗？", ("breath",)),
+    # a visit to the hospital back then asks nothing of where the hospital is now
+    ("bee-sting-anaphylaxis-northeast", "上次去医院打过针没有？", ("prior",)),
+    ("bee-sting-anaphylaxis-northeast", "你现在在哪？离医院远吗？", ("location",)),
+    # where an organ is drawn to (往肚子里抽上去) is no belly's own pain; a pain that spreads there still is
+    ("testicular-pain-shy-teen", "疼的那边是不是往肚子里抽上去了？", ("position",)),
+    ("testicular-pain-shy-teen", "疼得往肚子那边窜吗？", ("belly",)),
+    # when a medicine or food was taken is not when the complaint began, unless the fact tells the taking
+    ("co-poisoning-foreign-student", "药是几点吃的？", ("meds",)),
+    ("co-poisoning-foreign-student", "几点开始疼的？", ("onset",)),
+    ("button-battery-toddler-dad", "蜂蜜是几点喂的？", ("honey",)),
+    ("button-battery-toddler-dad", "晚饭几点吃的？", ("last-meal",)),
+    # earlier bouts (之前犯过这种头疼) are not the present one a fact describes; a fact about earlier ones tells them
+    ("co-poisoning-foreign-student", "之前犯过这种头疼没有？", ()),
+    ("co-poisoning-foreign-student", "头疼是什么样的？", ("headache",)),
+    ("testicular-pain-shy-teen", "以前有过这样的痛吗？", ("prior",)),
+])
+def test_session_72_rules(case_id, doctor, facts):
+    assert asked_facts(_cases_in(S72)[case_id], doctor) == facts
+
+
 def test_session_61_dialect_words_are_read_as_mandarin_only_in_a_turn_that_speaks_them():
     """好攰, 瞓 and 揸 mark a Cantonese turn, 里向 and 一记头 a Shanghainese one; a Mandarin turn keeps 行路, 好似, 里厢."""
     from workbench.simulate.matching import _mandarin

@@ -215,6 +215,8 @@ def _morpheme_occurs(char: str, question: str, gloss: str) -> bool:
             continue  # 农药, 火药: a poison or an explosive, not a medicine
         if w in _DETERMINERS:
             continue  # 这种反应, 那种疼: the kind, not 种 (to grow)
+        if w in _DISEASES_HEADED_BY_SYMPTOM and w not in gloss:
+            continue  # 有没有哮喘: the disease, not the breathlessness of a fact that does not name it
         if w == char or tag is None:
             return True
         # (出疹子 asks 疹 as 疹子 does: a noun suffix after the head of a longer word)
@@ -640,6 +642,23 @@ _MEASURING_IN_FACT = re.compile(r"量[过了一，,。的]|测|血压|体温|体
 _THING_FOR = re.compile(r"((?:那|这)(?:个|些|种|台|块|件)[^，,。？?你您他她我]{0,10}?(?:本来|原来|到底)?是)(?:做|干)(?:什么|啥)(?=用?的)")
 
 
+# (session 72) 扑热息痛是几点吃的: the time a medicine or a meal was taken, not when the complaint began (unless the fact
+# tells the taking: 晚饭6点半吃的)
+_TAKEN_AT = re.compile(r"(?:几点钟?|什么时候|啥时候|哪天)(?=(吃|服|用|喝|喂|打|贴|抹|涂|擦|滴)(?:的|了))")
+# 以前有过这样的头痛吗: earlier bouts of what is asked, which a fact telling only the present one does not answer
+_EARLIER_BOUTS = re.compile(r"((?:以前|之前|过去|从前|以往)(?:有没有|有|也|还|曾经?|没)?(?:有过|得过|犯过|出现过|发生过)"
+                            r"(?:这样|这种|类似|同样|一样)的?)[^，,。？?！!；;\s\d]*")
+_PAST_IN_FACT = re.compile(r"以前|之前|过去|从前|从来|从没|从小|以往|第一次|头一次|头一回|上次|上回|上个月|去年|前年|年前|小时候|曾|"
+                           r"老毛病|[有犯得发疼痛晕吐]过")
+# 去年那回上医院打针了没: a visit to the hospital in the past, not where the hospital is now
+_PAST_VISIT = re.compile(r"((?:去年|前年|那回|那次|上回|上次|以前|之前|当时)[^，,。？?！!]{0,6}?[上去到进住][了过]?)(?:医院|卫生院|诊所)")
+# 往肚子方向提上去: where an organ moves, not that place's own complaint (疼得往肚子那边窜 is a pain that spreads)
+_TOWARD_PLACE = re.compile(r"(?<=[往朝向])(?![上下里外前后左右])[^，,。？?！!往朝向]{2,5}?(?:方向|那边|这边|那头|里)?(?=(?:提|缩|抽|收|移|挪|钻)(?:上去|上来|进去|回去|过去)?)")
+_MOVING_IN_FACT = re.compile(r"[提缩抽收移挪钻]")
+# (a disease's name headed by a symptom: 哮喘 asks no fact keyed 喘 whose wording does not name it)
+_DISEASES_HEADED_BY_SYMPTOM = frozenset("哮喘 哮喘病".split())
+
+
 _ONCE = frozenset("一次 一回".split())
 # (session 66: 头一回闹这毛病 and 以前没这么疼过, which stands for 第一次, ask no length of an attack keyed 一次)
 _ONCE_COUNTED = re.compile(r"(?<![第头上下末])一(?:次|回)")
@@ -701,6 +720,14 @@ def _evidence(fact: Fact, question: str) -> frozenset[str]:
         question = _HOME_OF_DEVICE.sub("", question)  # 家里有血氧机吗 asks the device, not the household
     if not _FUEL_IN_FACT.search(gloss):
         question = _FUEL.sub("", _HOME_OF_FUEL.sub("", question))  # 家里做饭烧煤吗 asks the fuel, not the household
+    told = fact.fact + fact.patient
+    # 扑热息痛是几点吃的: when it was taken, not the onset
+    question = _TAKEN_AT.sub(lambda m: m.group(0) if m.group(1) in told else "", question)
+    if not _PAST_IN_FACT.search(told):
+        question = _EARLIER_BOUTS.sub(r"\1", question)  # 以前有过这样的头痛吗: earlier bouts, not this one
+        question = _PAST_VISIT.sub(r"\1，", question)  # 去年那回上医院了没: a visit then, not where the hospital is
+    if not _MOVING_IN_FACT.search(told):
+        question = _TOWARD_PLACE.sub("", question)  # 往肚子方向提上去: where it moves, not the belly's own pain
     if "避孕" not in gloss:
         question = _CONTRACEPTIVE.sub("避孕", question)  # 在吃避孕药吗 asks contraception, not the medicines taken
     question = _HOW_FAR.sub("范围", _PLACE_OF_ANOTHER.sub("哪", question))
