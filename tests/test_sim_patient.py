@@ -2765,8 +2765,16 @@ def test_session_71_blind_set_rules(folder, case_id, doctor, facts):
 # contact (main d2fb265): 80/96 (synonyms 9/20) and 84/96, the second held out. The first set's misses gave everyday
 # patterns (跟一块钱比, 下巴…湿 往下送, 有劲儿折腾 软软地趴着, 一片一片的包 挠起来, 吸到底, 提上去, 放水, 屋里…暖和,
 # 住一块儿, 下楼 离开…屋, 干杯 二锅头, 最后一次进食; 下楼透透气 is going out, not the room's ventilation) and rules,
-# tested below.
+# tested below: 96/96 (synonyms 20/20); the held-out second after them: 85/96.
 S72 = REPO / "tests" / "data" / "cases_s72"
+S72B = REPO / "tests" / "data" / "cases_s72b"
+
+
+@pytest.mark.parametrize(("folder", "least"), [(S72, 0.98), (S72B, 0.88)], ids=["s72", "s72b"])
+def test_rule_patient_on_the_session_72_cases(folder, least):
+    # (cases_s72b is held out: its failure gives the counts only, never its misses)
+    right, total = _blind_set_score(folder)
+    assert total == 96 and right / total >= least, f"{right}/{total}"
 
 
 @pytest.mark.parametrize(("case_id", "doctor", "facts"), [
