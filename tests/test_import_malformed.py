@@ -177,3 +177,32 @@ def test_archives_and_spreadsheets_are_named_as_such_and_never_unpacked(kind, st
     else:
         assert message == f"{path.name}: a spreadsheet, not a dataset file: save it as CSV (UTF-8) and import that"
     assert _stored(store) == (0, 0, 0)
+
+
+def test_the_count_is_of_bad_rows_not_of_their_problems(store, tmp_path):
+    """Walk of session 72: one row with two problems (an input that does not end the doctor's turn, an empty
+    target) was "2 bad rows"; both problems are still listed."""
+    path = tmp_path / "two_problems.csv"
+    path.write_text("input,target\n病人：头痛\\n医生：,多久了？\n病人：咳嗽,\n", encoding="utf-8")
+    with pytest.raises(DatasetError) as e:
+        import_dataset(store, path, name="bad")
+    assert len(e.value.row_errors) == 2 and all(p.startswith("row 2:") for p in e.value.row_errors), e.value.row_errors
+    assert "two_problems.csv: 1 bad row, nothing imported" in str(e.value)
+    path.write_text("input,target\n病人：咳嗽,\n病人：头痛\\n医生：,\n", encoding="utf-8")
+    with pytest.raises(DatasetError) as e:
+        import_dataset(store, path, name="bad")
+    assert "two_problems.csv: 2 bad rows, nothing imported" in str(e.value), str(e.value)
+    assert _stored(store) == (0, 0, 0)
+
+
+def test_a_dataset_name_with_markup_is_refused_in_both_languages(store, tmp_path):
+    """Walk of session 72: the refusal of a dataset named walk<b> read in English on a Chinese page."""
+    from workbench.ui.i18n import catalogue
+
+    path = tmp_path / "good.csv"
+    path.write_text("input,target\n病人：头痛\\n医生：,多久了？\n", encoding="utf-8")
+    with pytest.raises(DatasetError) as e:
+        import_dataset(store, path, name="walk<b>")
+    zh = catalogue().translate(str(e.value), "zh")
+    assert zh.startswith("数据集名称不能含有") and "markup" not in zh, zh
+    assert _stored(store) == (0, 0, 0)

@@ -198,5 +198,12 @@ def fail(path: str | Path, errors: list[str], what: str = "rows") -> DatasetErro
     """Build the all-or-nothing error that lists every bad row."""
     shown = "; ".join(errors[:MAX_ROW_ERRORS_IN_MESSAGE])
     more = f" (+{len(errors) - MAX_ROW_ERRORS_IN_MESSAGE} more)" if len(errors) > MAX_ROW_ERRORS_IN_MESSAGE else ""
-    unit = what.removesuffix("s") if len(errors) == 1 else what  # "1 bad row", "2 bad rows"
-    return DatasetError(f"{Path(path).name}: {len(errors)} bad {unit}, nothing imported: {shown}{more}", errors)
+    # rows, not problems: one row with an empty target and a bad input was "2 bad rows" (walk of session 72)
+    bad = len({_where(e) for e in errors})
+    unit = what.removesuffix("s") if bad == 1 else what  # "1 bad row", "2 bad rows"
+    return DatasetError(f"{Path(path).name}: {bad} bad {unit}, nothing imported: {shown}{more}", errors)
+
+
+def _where(error: str) -> str:
+    """The row or line a problem names ("row 3" of "row 3, turn 1: …"): each problem begins with it."""
+    return re.split(r"[:,]", error, maxsplit=1)[0]
