@@ -405,6 +405,8 @@ _CUED: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"|(?:骑手|配送员|快递员|外卖员|司机)(?:编号|工号|ID)"
         # a vaccination certificate's and a death certificate's numbers; an inmate's number after the name
         r"|(?:预防)?接种证(?:编号|号)|死亡(?:医学)?证明(?:书)?(?:编号|号)|监号|囚号"
+        # a cremation or burial certificate's number, as a death certificate's (火化证明编号HZ2024-0315)
+        r"|(?:火化|殡葬|安葬|遗体)(?:证明|证)(?:书)?(?:编号|号)"
         # (罪犯编号5301062187, 献血者编号4501900637218, 执业药师注册证号4110215230012, 血袋条码: the donation's)
         r"|(?:罪犯|犯人|服刑人员|在押人员)编号|献血者编号|血袋条码|注册证(?:编号|号)"
         # (《居民死亡医学证明（推断）书》（编号 F4401…）: the certificate's title, then its number in brackets)
@@ -783,7 +785,9 @@ _WARD_EQUIPMENT = re.compile(r"本科室|科室的|病房的|病区的|库房|�
                              # the equipment department's servicing, a maker's recall of a batch (序列号PX-5520至…)
                              r"|设备科|保养|维修|检修|召回|批次"
                              # a factory's machine in an injury report (冲压车间3号冲床（设备编号YL-315-03）发生挤压事故)
-                             r"|车间|生产线|流水线|厂房|机床")
+                             r"|车间|生产线|流水线|厂房|机床"
+                             # a procedure's log of the machine and the consumables it used (分离机序列号…，耗材批号…)
+                             r"|耗材")
 _PATIENT_DEVICE = re.compile(r"患者|病人|借|租|领用|带回家|家用|出院带")
 _DEVICE_CUE = re.compile(r"序列号|设备|机身|SN|S/N|(?:仪|机|器|泵)编号")
 _TRIAL_GATE = re.compile(r"受试者|入组|随访窗口|访视|CRF|SAE|REDCap|筛选号|随机化|临床试验")
@@ -858,6 +862,11 @@ _MASKED_ID = re.compile(r"(?<![\d*＊])\d{4,6}[*＊]{6,10}\d{2,3}[\dXx](?![\d*�
 # A second user name listed after a cued one (被账号wx_lhm1990和drugbuyer77重复提交): letters with a digit or an underscore,
 # as a user name is written (not 和App, 和PDF: a word)
 _ANOTHER_HANDLE = re.compile(r"\s*(?:和|、|及|与|或|/)\s*(?P<v>(?=[A-Za-z0-9_.\-]*[\d_])[A-Za-z][A-Za-z0-9_.\-]{3,29})(?![A-Za-z0-9_])")
+
+
+# A blood unit's ISBT 128 donation number: the collecting facility's code, the year's two digits and a serial of six
+# (W0318 24 118427), read as the bag's (a run of bags is numbered on), not the donor's
+_BLOOD_UNIT_NUMBER = re.compile(r"[A-Z]?\d{4} \d{2} \d{6}(?!\d)")
 
 
 def _ward_equipment(norm: str, at: int) -> bool:
@@ -935,6 +944,8 @@ def _number_spans(norm: str) -> list[Span]:
         for m in rx.finditer(norm):
             if label == "other" and _DEVICE_CUE.search(m.group()) and _ward_equipment(norm, m.start()):
                 continue
+            if label == "other" and "血袋" in m.group() and _BLOOD_UNIT_NUMBER.match(norm, m.start("v")):
+                continue  # (血袋条码=W0318 24 118427: the unit's ISBT number, printed on every bag of a run)
             # 惠民保会员号HMB…, 保险公司会员号AXM-…: an insurer's member number is an account, like its policy (a
             # gym's or a shop's 会员号 is other)
             insurer = label == "other" and "会员" in m.group() and _INSURER_AROUND.search(norm, max(0, m.start() - 40), m.end() + 40)
