@@ -121,6 +121,10 @@ _TRADITIONAL_PAIRS = (
     "烏乌當当書书鄺邝"
     # a licence (醫生執照編號)
     "執执"
+    # a transliterated name's and a domestic helper's characters (瑪麗亞·桑托斯, 菲律賓籍家傭)
+    "瑪玛亞亚賓宾傭佣納纳諾诺歐欧凱凯絲丝"
+    # an address's (廈門市…湖濱南路…國貿大廈)
+    "廈厦貿贸濱滨"
 )
 _TRADITIONAL_TABLE = str.maketrans({_TRADITIONAL_PAIRS[i]: _TRADITIONAL_PAIRS[i + 1]
                                     for i in range(0, len(_TRADITIONAL_PAIRS), 2)
@@ -602,7 +606,9 @@ _CN_NUM = "一二三四五六七八九十百零〇"
 _ESTATE = "村|嘎查|社区|小区|花园|公寓|大厦|家园|新村|苑|园|里|城|庄|府|广场|山庄|大院|屯|世家"
 _ESTATE_WORD = "小区|社区|花园|公寓|大厦|家园|新村|广场|山庄|大院"  # 幸福里 + 小区: one name
 # (a village's production team, 那满村六队, 银光村三队45号; a lane off a road, 新生路112巷5号, as Taiwan numbers them)
-_HOUSE_NUMBER = (rf"(?:[ \-]?附?(?:\d+|[{_CN_NUM}]+|[A-Za-z])(?:号院|号楼|号|弄|巷|栋|幢|座|门|单元|层|楼|室|户|组|队|区|期))+"
+# (…33号之二501房, 12楼之3: a number's sub-number after 之, as Taiwan and Guangdong write it, and a flat called 房)
+_HOUSE_NUMBER = (rf"(?:[ \-]?附?(?:\d+|[{_CN_NUM}]+|[A-Za-z])(?:号院|号楼|号|弄|巷|栋|幢|座|门|单元|层|楼|室|户|组|队|区|期"
+                 r"|(?<=\d\d\d)房(?![间子东屋产型源贷价租]))|(?<=[号楼])之(?:\d{1,2}|[一二三四五六七八九十]{1,2})(?![\u4e00-\u9fff]))+"
                  # (…7楼C: a flat by its letter after the floor, as Hong Kong and Macau write it)
                  r"(?:[ \-]?\d{2,4}(?!\d)|(?<=[楼層层])[A-H](?![A-Za-z0-9\u4e00-\u9fff]))?")
 _ADDR_RE = re.compile(
@@ -709,6 +715,10 @@ def _extend_place(norm: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
+_ORG_AT_BEFORE = re.compile(r"(?:厂|公司|集团|企业|单位|学校|中学|小学|大学|医院|血站|机关|协会|商会|工会|社团|车队)(?:在|于)\s*$")
+_PLACE_FIELD_WORD = re.compile(r"(?:户籍|户口|原籍|籍贯|居住|所在|出生|常住|暂住|现住)(?:所在)?地")
+
+
 def _addresses(norm: str) -> list[Span]:
     out: list[Span] = []
     if not _ADDR_GATE.search(norm):
@@ -728,12 +738,19 @@ def _addresses(norm: str) -> list[Span]:
         # Two place parts (市+区, 区+路 ...) or a street or estate with a house number: an address.
         # One part alone (朝阳区, 尿路, 病区3号楼) is not enough.
         start, end = _extend_place(norm, m.start(), m.end())
+        # (户籍地广州市…: the field's word 户籍地 is no part of the place, though 地 could start one)
+        for c in _PLACE_FIELD_WORD.finditer(norm, max(0, start - 4), min(end, start + 6)):
+            if c.start() <= start < c.end() < end:
+                start = c.end()
         # After an address cue, or right after another address (扬州市 + 江都区), one place part is enough.
         cued = bool(_ADDR_CUE.search(norm, max(0, start - 6), start)) or bool(out and out[-1].end == start)
         if (not m.group("num") and (m.group("street") is None or _CLINIC_AFTER.match(norm, end))
                 and (_INSTITUTION_BEFORE.search(norm, max(0, start - 8), start) or _ORG_AFTER.match(norm, end)
                      or _NOT_HOME_BEFORE.search(norm, max(0, start - 8), start) or _CLINIC_AFTER.match(norm, end))):
             pos = end
+            continue
+        if not m.group("num") and _ORG_AT_BEFORE.search(norm, max(0, start - 8), start):
+            pos = end  # 某电子厂在番禺区市桥街组织献血: where a firm or a school holds an event, with no number, is no home
             continue
         if places == ["street"] and not m.group("num") and _VICINITY_AFTER.match(norm, end):
             pos = end  # 住在建国道附近的同事: near a road, with no number, is a neighbourhood, no one's address
