@@ -1948,7 +1948,11 @@ def _clauses(text: str) -> list[tuple[int, str]]:
 
 # 小王, 老李, 王姐, 李奶奶: what colleagues and neighbours are called. Taken after a cue (护士小刘, 叫我小金, 我和老周)
 # or, at the start of a clause, before a verb of telling (小王说, 王姐介绍).
-_NICKNAME_RE = re.compile(f"(?P<pre>[小老阿大])(?P<s>[{_SINGLE_SURNAMES}])|(?P<s2>[{_SINGLE_SURNAMES}])(?P<post>大姐|大哥|大叔|大婶|[姐哥姨叔嫂]|伯(?![伯母父乐爵])|奶奶|爷爷|大爷|大妈|大娘|婆婆|伯伯|老太太|老太)"
+_NICKNAME_RE = re.compile(f"(?P<pre>[小老阿大])(?P<s>[{_SINGLE_SURNAMES}])|(?P<s2>[{_SINGLE_SURNAMES}])(?P<post>大姐|大哥|大叔|大婶|[姐哥姨叔嫂]|伯(?![伯母父乐爵])|奶奶|爷爷|大爷|大妈|大娘|婆婆|伯伯|老太太|老太"
+                          # 何太, 陳太: Cantonese Mrs, the husband's surname and 太, before what she does or a stop
+                          # (not 太忙, 太多: "too")
+                          r"|太(?![\u4e00-\u9fff])|太(?=[来去说话讲同和跟陪带也都今昨明已再在的等])"
+                          ")"
                           # 阿强, 阿芳: 阿 and a given-name character (not 阿姨, 阿婆: kin words)
                           "|(?P<a>阿)(?P<g>[\u4e00-\u9fff])")
 _NOT_AFTER_A = set("姨婆公伯叔哥妹爸妈嫂弟姐奶爷嬷嫲舅娘婶仔母父")
@@ -2057,6 +2061,8 @@ _LATIN_AFTER_ROLE = re.compile(r"(?:(?:呼救|来电|报警|联系|申请|投诉
                                # a medical tourist, an assistant, a worker's workmate (俄罗斯客户Ekaterina Volkova,
                                # 助理Kevin Lam, 工友Lê Minh)
                                r"|客户|助理|工友|工人|雇员"
+                               # a family's live-in helper (菲律宾籍家佣Maria Santos, 保姆Siti)
+                               r"|家佣|菲佣|印佣|外佣|女佣|佣人|帮佣|保姆|家政员|护工|陪护"
                                # a patient's relative, as a record names them (病人…之女Ana Lopes, 其子Daniel Wong)
                                r"|之(?:子|女|妻|夫|母|父)|其(?:母亲|父亲|丈夫|妻子|儿子|女儿|母|父|妻|夫|子|女)"
                                # a ship's crew, a player's own therapist (船员Rizal Santos, 私人理疗师Tiago)
@@ -2559,6 +2565,10 @@ _CREDENTIALS_AFTER = re.compile(r"\s*,?\s*(?:MD|M\.D\.|PhD|MBBS|RN|DO|FRCP|MSc)\
 _CN_TITLE_AFTER = re.compile(r"\s?(?:先生|女士|小姐|太太|夫人|医生|医师|大夫|教授|博士|护士|老师)")
 
 
+_DOSE_AFTER_BRACKET = re.compile(r"\s*[)）]\s*(?:\d+(?:\.\d+)?\s*(?:mg|g|ml|mL|μg|ug|mcg|IU|U|毫克|克|毫升|微克|单位|片|粒|支|滴)"
+                                 r"(?![A-Za-z])|[口吞]服|外用|静[注滴脉]|肌[注肉]|皮下|每[日天晚晨周]|[qQ]\d*[dhDH]|bid|tid|qd|qn)")
+
+
 def _cued_latin_names(text: str) -> list[Span]:
     out: list[Span] = []
     for m in _LATIN_PERSON.finditer(text):
@@ -2574,7 +2584,9 @@ def _cued_latin_names(text: str) -> list[Span]:
             continue
         before = text[max(0, a - 16) : a]
         titled = bool(re.search(r"\b(?:Dr|Mr|Mrs|Ms|Prof)\.?\s*$", before))
-        bracketed = bool(re.search(r"[\u4e00-\u9fff]{2,4}\s*[（(]\s*$", before) and re.match(r"\s*[)）]", text[b:]))
+        # (氯吡格雷（Plavix）75mg: a drug's brand in brackets, then its dose, is no one's name)
+        bracketed = bool(re.search(r"[\u4e00-\u9fff]{2,4}\s*[（(]\s*$", before) and re.match(r"\s*[)）]", text[b:])
+                         and not _DOSE_AFTER_BRACKET.match(text, b))
         addressed = a == 0 and bool(_EN_ADDRESSED_AFTER.match(text, b))  # Wang Li, your appointment is confirmed
         if (titled or bracketed or addressed or _EN_PERSON_CUE.search(before) or _EN_PERSON_AFTER.match(text, b)
                 or _CREDENTIALS_AFTER.match(text, b) or _CN_TITLE_AFTER.match(text, b)):
@@ -2734,7 +2746,9 @@ _TIBETAN_NAME = re.compile(f"(?:{_TIBETAN_PART})(?:{_TIBETAN_PART})|(?:阿依|�
                            "|(?:乌云|萨仁|斯琴|阿拉坦|娜仁|哈斯|苏日娜|宝音|托娅|图雅|其木格)?(?:其其格|琪琪格)"
                            # (额尔敦毕力格, 那仁高娃: a first part before 毕力格 or 高娃 is the same name's)
                            "|(?:呼和|额尔敦|阿拉坦|宝音|巴图|特木尔|朝鲁)?(?:巴特尔|毕力格)|格日勒图?|乌力吉|宝力高|敖日格勒|那日苏"
-                           "|(?:斯琴|那仁|娜仁|萨仁|乌云|其木格|阿拉坦|塔娜|额尔敦)高娃")
+                           "|(?:斯琴|那仁|娜仁|萨仁|乌云|其木格|阿拉坦|塔娜|额尔敦)高娃"
+                           # (乌云其木格, 萨仁其木格: a first part before 其木格)
+                           "|(?:乌云|萨仁|斯琴|娜仁|阿拉坦|宝音|塔娜|图雅)其木格")
 _TIBETAN_SINGLE = re.compile(f"(?:{_TIBETAN_PART})")
 # Mongolian and Uyghur names used alone (宝音, 巴雅尔, 乌云娜, 额尔德木图; 买买提江, 艾克拜尔): like a Tibetan name's
 # part, one is a name where a cue, a title, a greeting or sex and age says so (经办人：乌云，工号…, 乌兰，女，22岁;
@@ -3840,7 +3854,7 @@ _NICKNAME_UNQUOTED = re.compile(r"(?<![喊叫用说])(?:小名|乳名|外号|绰
                                 r"(?=的那|[，,。；;]|$)")
 # 真名杨浩，, 证件名为王文静，: the real or registered name, a surname and a given name
 _REAL_NAME = re.compile(rf"(?:真名|本名|原名|证件名|证件姓名|登记名)(?:是|为|叫)?\s*[:：]?\s*(?P<n>(?:{_SURNAME_RE.pattern})[\u4e00-\u9fff]{{1,2}}?)"
-                        r"(?=[，,。；;（(\s]|$)")
+                        r"(?=[，,。；;（(）)\s]|$)")
 # 子涵妈妈：…: a chat's speaker, a parent called by the child's given name (a word is left: 新手妈妈：, 宝宝妈妈：)
 _PARENT_SPEAKER = re.compile(r"(?:^|(?<=\n))\s*(?P<n>[\u4e00-\u9fff]{2})(?:妈妈|爸爸|奶奶|爷爷|外婆|外公)\s*[:：]")
 # CHAN Siu-ming, LAM Chi Keung, Park Hye-jin: a Cantonese or Korean romanised name, the surname in capitals and
@@ -3888,7 +3902,8 @@ _WHOSE_CHILD_OPENING = re.compile(r"(?:^|(?<=[\n：:，,。；;]))\s*(?P<n>[\u4e
 _NOT_A_MOTHER = re.compile(r"患者|病人|产妇|孕妇|母亲|家属|某|其|[一二三四五六七八九十]")
 # 志愿者帕丽旦·吐尔逊（维吾尔族…）, 、买买提江·肉孜（警号…）: a name of parts joined by ·, after a role or a weak cue or in a
 # list, or before brackets, whose child, sex or what follows a name (not a historical figure named with no such cue)
-_AFTER_DOTTED_NAME = re.compile(r"之[子女]|\s*[（(]")
+# (…·艾买提第12次捐献: an ordinal after the name, the how-many-th time the person does something)
+_AFTER_DOTTED_NAME = re.compile(r"之[子女]|\s*[（(]|第(?:\d|[一二三四五六七八九十两][次回])")
 
 
 def _dotted_name_bounds(text: str, m: re.Match[str]) -> tuple[int, int] | None:
@@ -4092,7 +4107,26 @@ def _name_spans(text: str) -> list[Span]:
             labelled.append(Span(m.end(), end, "name", end - m.end() >= 2))
             covered.add(labelled[-1])
     # (病人姓名：LEUNG Wing Sze（梁詠詩）: the same name in another script in brackets after a label's name too)
-    return spans + labelled + _written_twice_names(text, labelled)
+    return _married_names(text, spans + labelled + _written_twice_names(text, labelled))
+
+
+# 林陳秀英, 張李美華: a married woman's name with her husband's surname before her own full name (冠夫姓, as Taiwan
+# and Hong Kong records write it); a rule that stopped after the second surname or one given character takes all
+# four where the last two make a given name and a stop or what she does comes next
+_MARRIED_NAME_NEXT = re.compile(r"[^\u4e00-\u9fff]|$|[陪说讲来去和跟与的在是也都已今昨明]")
+
+
+def _married_names(text: str, spans: list[Span]) -> list[Span]:
+    out = []
+    for s in spans:
+        i, j = s.start, s.start + 4
+        if (s.label == "name" and 2 <= s.end - s.start <= 3 and j <= len(text) and text[i] in _SINGLE_SURNAMES
+                and text[i + 1] in _SINGLE_SURNAMES and all(_NAME_CHARS.match(c) for c in text[i + 2 : j])
+                and _given_ok(text[i + 2 : j]) and _MARRIED_NAME_NEXT.match(text, j)
+                and _dict_tag(text[i + 1 : j])[0] in (None, *_NR_TAGS) and _dict_tag(text[i + 2 : j])[1] < _COMMON_WORD_FREQ):
+            s = Span(i, j, "name", s.confident)
+        out.append(s)
+    return out
 
 
 _CYRILLIC_GATE = re.compile("[А-ЯЁ]")
@@ -4110,7 +4144,10 @@ _VIETNAMESE_NAME = re.compile("(?:阮|黎|陈|范|黄|潘|武|裴|丁|吴|邓|�
 # (结衣（ゆい）: the kana reading of a name after it, too)
 _BRACKETED_AFTER = re.compile(r"\s*[（(]\s*(?P<n>[\u4e00-\u9fff]{2,4}|[A-Z][a-z]+(?: [A-Z][a-z]+){0,2}|[\uac00-\ud7a3]{2,4}"
                               r"|[\u3041-\u3096]{2,6}|[\u30a1-\u30fa]{2,6})\s*[)）]")
-_CALLED_THEN_FULL = re.compile(r"(?<![\u4e00-\u9fff])(?P<n>[\u4e00-\u9fff]{2,4})\s*[（(]\s*(?:即|也就是|全名|本名)\s*[:：]?\s*$")
+# (老蔫（村里都这么叫他，本名…）: first a note that people call the person so, then the real name)
+_CALLED_THEN_FULL = re.compile(r"(?<![\u4e00-\u9fff])(?P<n>[\u4e00-\u9fff]{2,4})\s*[（(]\s*"
+                               r"(?P<c>[^（()）\n。]{0,12}?(?:叫|喊|称呼?)[^（()）\n。]{0,6}?[，,、；;]\s*)?"
+                               r"(?:即|也就是|全名|本名|真名|原名)\s*[:：]?\s*$")
 _HANGUL_BEFORE_NAME = re.compile(r"(?<![\uac00-\ud7a3])(?P<n>[\uac00-\ud7a3]{2,4})(?=\s*[（(])")
 _NOT_A_BRACKETED_NAME = re.compile(rf"^(?:{_KIN_WORDS}|{_NATIONALITY_WORDS}|妈|爸|患者|病人|本人|家属|男|女|已故|已婚|未婚|化名|音译|英文名|中文名)$")
 
@@ -4138,8 +4175,9 @@ def _written_twice_names(text: str, spans: list[Span]) -> list[Span]:
             # Kevin王（王凯文）: an English name and the surname written after it, then the full name in brackets
             out += [Span(s.start, s.end + 1, "name", False), Span(m.start("n"), m.end("n"), "name", False)]
         # 娜塔莎（即娜塔莉娅·伊万诺夫娜·库兹涅佐娃）: what someone is called, then 即 and the full name in brackets
-        if (called := _CALLED_THEN_FULL.search(text, max(0, s.start - 10), s.start)) and _looks_like_a_name(called.group("n")) and (
-                _SURNAME_RE.match(called.group("n")) or _unsurnamed_name(called.group("n"))):
+        if (called := _CALLED_THEN_FULL.search(text, max(0, s.start - 28), s.start)) and (called.group("c") and not _KIN_WORD_RE.search(
+                called.group("n")) or _looks_like_a_name(called.group("n")) and (
+                _SURNAME_RE.match(called.group("n")) or _unsurnamed_name(called.group("n")))):
             out.append(Span(called.start("n"), called.end("n"), "name", False))
     for m in _HANGUL_BEFORE_NAME.finditer(text):
         inner = _BRACKETED_AFTER.match(text, m.end())
