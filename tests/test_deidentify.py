@@ -102,6 +102,8 @@ HELDOUT79 = REPO / "annotations" / "deid_heldout79.jsonl"
 HELDOUT80 = REPO / "annotations" / "deid_heldout80.jsonl"
 HELDOUT81 = REPO / "annotations" / "deid_heldout81.jsonl"
 HELDOUT82 = REPO / "annotations" / "deid_heldout82.jsonl"
+HELDOUT83 = REPO / "annotations" / "deid_heldout83.jsonl"
+HELDOUT84 = REPO / "annotations" / "deid_heldout84.jsonl"
 
 # --- medicine is not a name -----------------------------------------------------------------------
 
@@ -4285,3 +4287,80 @@ def test_the_eighty_second_held_out_set():
     assert sc.overlap["all"].recall >= 0.88, f"{len(sc.misses)} misses"
     assert sc.overlap["all"].precision >= 0.93, f"{len(sc.false_alarms)} false alarms"
     assert len(_rows(HELDOUT82)) >= 55
+
+
+# Session 72: look-alikes of what session 72's blind heldout83 (a street blood-donation register, death certificates and
+# the body's hand-over to the funeral home, Macau and Taiwan referral letters in traditional characters) missed or took
+# wrongly (rules alone).
+SESSION_72_FOUND = [
+    ("母亲服用华法林，保姆Siti Rahma每天陪她复诊", "母亲服用华法林，保姆[姓名]每天陪她复诊"),
+    ("印尼籍家佣Dewi Lestari昨天扭伤了脚踝", "印尼籍家佣[姓名]昨天扭伤了脚踝"),
+    ("護工Ana Reyes（安娜·雷耶斯）今晚值班", "護工[姓名]（[姓名]）今晚值班"),
+    ("复诊：萨仁其木格血压145/90，继续服药", "复诊：[姓名]血压145/90，继续服药"),
+    ("老蔫（村里人都这么称呼他，本名刘长顺）来拿降压药", "[姓名]（村里人都这么称呼他，本名[姓名]）来拿降压药"),
+    ("患者老周（原名周国栋）今日复诊", "患者[姓名]（原名[姓名]）今日复诊"),
+    ("今天由表妹黃太陪同來覆診", "今天由表妹[姓名]太陪同來覆診"),
+    ("陳太話佢阿仔發燒三日", "[姓名]太話佢阿仔發燒三日"),
+    ("殡葬证号BZ-2023-00871已核对，家属签字", "殡葬证号[编号]已核对，家属签字"),
+    ("志愿者帕丽旦·吐尔逊第三次来站献血", "志愿者[姓名]第三次来站献血"),
+    ("报告寄往佛山市南海区桂城街道海三路12号之一802房", "报告寄往[地址]"),
+    ("住址：臺北市大安區復興南路一段390號12樓之3", "住址：[地址]"),
+    ("户籍地杭州市西湖区文三路90号，本人到场", "户籍地[地址]，本人到场"),
+    ("暫住福州市鼓樓區湖濱路66號華僑大廈B座1205", "暫住[地址]"),
+    ("其母黄林玉珠陪同就诊（冠夫姓）", "其母[姓名]陪同就诊（冠夫姓）"),
+    ("患者患有高血压，由居民张王桂芝的女儿陪同", "患者患有高血压，由居民[姓名]的女儿陪同"),
+    # (a flat's layout after the number, 2房1厅, and a name before 说明天: not taken in)
+    ("家住天河区体育西路12号2房1厅", "家住[地址]2房1厅"),
+    ("护士陈林说明天换药", "护士[姓名]说明天换药"),
+]
+SESSION_72_KEPT = [
+    "目前服用瑞舒伐他汀（Crestor）10mg每晚一次",
+    "改用恩格列净（Jardiance）10 mg口服",
+    "续用来曲唑（Femara）每日一次，半年后复查",
+    "他太累了，我跟李太熟，太太陪同来",
+    "如何太难了，这件事任太忙的人做不了",
+    "今天使用的血液透析机序列号FX-8000-1187，耗材批号LOT 240515",
+    "血袋条码：W1234 25 000123，A型RhD阳性",
+    "某公司在海淀区中关村大街举办义诊，学校在朝阳区建国路组织体检",
+    "熊猫（大熊猫）是国宝，它爱吃竹子",
+]
+
+
+@pytest.mark.parametrize("text, expected", SESSION_72_FOUND, ids=[c[0][:8] for c in SESSION_72_FOUND])
+def test_session_72_personal_data_is_found(text, expected):
+    assert deidentify(text)[0] == expected
+
+
+@pytest.mark.parametrize("text", SESSION_72_KEPT)
+def test_session_72_look_alikes_are_kept(text):
+    assert deidentify(text)[0] == text
+
+
+def test_the_eighty_third_held_out_set():
+    """Written blind in session 72 (a street blood-donation register, death certificates and the body's hand-over to the
+    funeral home, Macau and Taiwan referral letters in traditional characters). Labels changed: none. First contact
+    (d2fb265): P/R 0.905/0.877, exact 0.810/0.785 (name R 0.767). Its misses gave: a domestic helper (家佣, 保姆) before a
+    Latin name, a transliterated name in traditional characters (瑪麗亞·桑托斯), a Mongolian name of two parts before 其木格,
+    a nickname before brackets saying people call the person so and the real name (…，本名…）), Cantonese 何太/馮太,
+    a cremation certificate's number; false alarms: a drug's brand in brackets before its dose (氯吡格雷（Plavix）75mg),
+    a machine's serial beside its consumables' batch, a blood unit's ISBT number, where a factory holds an event; exact
+    bounds: 33号之二501房, 12樓之3, 户籍地 before the place, 大廈 and 濱 folded, an ordinal after a dotted name, a married
+    woman's two surnames (林陳秀英). Session 72: 1.000/1.000, exact 0.985/0.985 (name R 1.000). Left, labels at odds
+    with earlier sets: 献血证编号 labelled record_number (other in heldout23, 31, 51), 健保卡號 account (as in most
+    sets; id_number in heldout68, which the rule follows)."""
+    sc = score(_rows(HELDOUT83))
+    assert sc.overlap["all"].recall >= 0.99, sc.misses
+    assert sc.overlap["all"].precision >= 0.99, sc.false_alarms
+    assert sc.exact["all"].recall >= 0.97
+    assert len(_rows(HELDOUT83)) >= 30
+
+
+def test_the_eighty_fourth_held_out_set():
+    """Written blind in session 72 beside heldout83 and held out from its round (not read: only its overall figures
+    were printed). First contact (d2fb265) and after session 72's rules from heldout83: P/R 0.940/0.783, exact
+    0.860/0.717 (unchanged)."""
+    sc = score(_rows(HELDOUT84))
+    # (counts only: its misses stay unread while it is held out)
+    assert sc.overlap["all"].recall >= 0.77, f"{len(sc.misses)} misses"
+    assert sc.overlap["all"].precision >= 0.93, f"{len(sc.false_alarms)} false alarms"
+    assert len(_rows(HELDOUT84)) >= 30
