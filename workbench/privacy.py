@@ -121,14 +121,26 @@ _TRADITIONAL_PAIRS = (
     "烏乌當当書书鄺邝"
     # a licence (醫生執照編號)
     "執执"
+)
+_TRADITIONAL_TABLE = str.maketrans({_TRADITIONAL_PAIRS[i]: _TRADITIONAL_PAIRS[i + 1]
+                                    for i in range(0, len(_TRADITIONAL_PAIRS), 2)
+                                    if _TRADITIONAL_PAIRS[i] != _TRADITIONAL_PAIRS[i + 1]} | {"俺": "我"})
+
+
+# Folded for the rules only (see _rules_view), not in the tagger's view: a character added to simplified_view changes
+# what the tagger is trained on, and so every score it gives
+_RULES_ONLY_PAIRS = (
     # a transliterated name's and a domestic helper's characters (瑪麗亞·桑托斯, 菲律賓籍家傭)
     "瑪玛亞亚賓宾傭佣納纳諾诺歐欧凱凯絲丝"
     # an address's (廈門市…湖濱南路…國貿大廈)
     "廈厦貿贸濱滨"
 )
-_TRADITIONAL_TABLE = str.maketrans({_TRADITIONAL_PAIRS[i]: _TRADITIONAL_PAIRS[i + 1]
-                                    for i in range(0, len(_TRADITIONAL_PAIRS), 2)
-                                    if _TRADITIONAL_PAIRS[i] != _TRADITIONAL_PAIRS[i + 1]} | {"俺": "我"})
+_RULES_ONLY_TABLE = str.maketrans({_RULES_ONLY_PAIRS[i]: _RULES_ONLY_PAIRS[i + 1] for i in range(0, len(_RULES_ONLY_PAIRS), 2)})
+
+
+def _rules_view(norm: str) -> str:
+    """:func:`simplified_view` with the rules' own further folds; same length, same offsets."""
+    return simplified_view(norm).translate(_RULES_ONLY_TABLE)
 
 
 def simplified_view(norm: str) -> str:
@@ -4501,7 +4513,7 @@ def _detect(text: str) -> tuple[Span, ...]:
         kept = [i for i, c in enumerate(text) if c not in _INVISIBLE]
         visible = "".join(text[i] for i in kept)
         return tuple(Span(kept[s.start], kept[s.end - 1] + 1, s.label, s.confident) for s in _detect(visible))
-    norm = _blank_field_labels(simplified_view(normalize(text)))
+    norm = _blank_field_labels(_rules_view(normalize(text)))
     spans = _number_spans(numbers_view(norm))
     if "PID|" in norm:
         spans.extend(_hl7_pid_spans(norm))
