@@ -315,3 +315,29 @@ def test_fastapis_own_schema_is_not_served_to_anyone(app):
     with _signed_in(app, "boss") as http:
         assert http.get("/openapi.json").status_code == 404
         assert "paths" in http.get("/gradio_api/openapi.json").json()
+
+
+def test_a_head_of_the_page_gets_the_headers_of_its_get(app):
+    """Walk of session 72: a HEAD of the page, not signed in, said the length of Gradio's login page before the guard
+    took its API description out (661,147 bytes, against the 11,937 a GET is sent). Signed in or not, a HEAD now gets
+    what a GET would, without the body."""
+    with httpx.Client(base_url=app.url, timeout=60) as http:
+        page, head = http.get("/"), http.head("/")
+        assert head.status_code == 200 and head.content == b""
+        assert head.headers["content-length"] == page.headers["content-length"] == str(len(page.content))
+    with _signed_in(app, "ann") as http:
+        page, head = http.get("/"), http.head("/")
+        assert head.status_code == 200 and head.content == b""
+        # the signed-in page is far larger (it describes the API); its length may differ by a timestamp's digits
+        assert abs(int(head.headers["content-length"]) - len(page.content)) < 100 < len(page.content) - 20_000
+
+
+def test_gradios_heartbeat_is_for_a_signed_in_page(app):
+    """Walk of session 72: a visitor who had not signed in could hold Gradio's heartbeat stream open as long as it
+    liked (and its end runs the app's unload events for the session it names). Refused without a sign-in; a signed-in
+    page's heartbeat still streams."""
+    with httpx.Client(base_url=app.url, timeout=60) as http:
+        assert http.get(f"/gradio_api/heartbeat/{uuid.uuid4().hex}").status_code == 401
+    with _signed_in(app, "ann") as http, http.stream("GET", f"/gradio_api/heartbeat/{uuid.uuid4().hex}") as beat:
+        assert beat.status_code == 200 and beat.headers["content-type"].startswith("text/event-stream")
+        assert next(beat.iter_lines()) == "data: ALIVE"

@@ -67,6 +67,10 @@ NO_TOKEN = (("GET", "/gradio_api/startup-events"), ("HEAD", ""))
 #: console, outside the workbench's logins and roles. Nothing here uses it (the store keeps each generation's
 #: latency; bench/ measures speed), so it is refused to everyone, admins included, rather than given a role.
 MONITORING = "/monitoring"
+#: routes Gradio serves to anyone, which only a signed-in page uses: a heartbeat is an event stream held open for as
+#: long as the client likes (walk of session 72: ten minutes of a visitor's curl), whose end runs the app's unload
+#: events for the session it names
+SIGNED_IN_ONLY = ("/gradio_api/heartbeat",)
 #: Gradio's upload route, which streams a multipart body to disk and checks ``max_file_size`` as it goes
 UPLOAD = "/gradio_api/upload"
 #: added to every HTTP answer that does not set them itself (see the module docstring)
@@ -280,7 +284,8 @@ class WorkbenchGuard:
                  routes: dict[str, Callable[[Scope, Receive, Send], Awaitable[None]]] | None = None,
                  origin_hosts: Iterable[str] = (), upload_allowed: Callable[[Scope], bool] | None = None,
                  login_attempt: Callable[[str, str], LoginRefusal | None] | None = None,
-                 login_page_script: str = "", page_head_script: str = "") -> None:
+                 login_page_script: str = "", page_head_script: str = "",
+                 signed_in: Callable[[Scope], bool] | None = None) -> None:
         self.app = app
         self.open_mode = open_mode
         # login mode: host names other than the request's own whose pages may call the workbench
@@ -295,6 +300,9 @@ class WorkbenchGuard:
         self.login_page_script = login_page_script
         # both modes: a script every page runs first, before Gradio's own (which reads the browser's language once)
         self.page_head_script = page_head_script
+        # login mode: whether the request carries a valid sign-in, for the routes Gradio leaves open (SIGNED_IN_ONLY);
+        # read from the request alone (Gradio's tokens), no store
+        self.signed_in = signed_in
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket"):
@@ -352,6 +360,10 @@ class WorkbenchGuard:
                 log.warning("refused a request to %s that names a file by a web address", path)
                 await _reply(send, scope, 400, REMOTE_FILE)
                 return
+        if (self.signed_in is not None and any(_under(path, scope.get("root_path", ""), p) for p in SIGNED_IN_ONLY)
+                and not self.signed_in(scope)):
+            await _reply(send, scope, 401, "Not signed in")
+            return
         for prefix, handler in self.routes.items():
             if path.startswith(prefix) and scope["type"] == "http":
                 await handler(scope, receive, self._with_cookie(send, set_cookie))
@@ -368,6 +380,13 @@ class WorkbenchGuard:
             return
         if scope["type"] == "http" and scope.get("method") == "GET" and "." not in path:
             await self.app(scope, receive, self._page(self._with_cookie(send, set_cookie)))
+            return
+        if scope["type"] == "http" and scope.get("method") == "HEAD" and "." not in path:
+            # Gradio answers a HEAD of the page with the headers of the page as it wrote it: the login page's length
+            # before this guard takes its API description out (walk of session 72: 661,147 bytes said to a visitor
+            # shown 11,937). A HEAD gets a GET's headers, as HTTP says, and no body.
+            await self.app({**scope, "method": "GET"}, receive,
+                           self._page(self._with_cookie(send, set_cookie), headers_only=True))
             return
         await self.app(scope, receive, self._with_cookie(send, set_cookie))
 
@@ -391,10 +410,12 @@ class WorkbenchGuard:
             return None
         return _replaying(body, receive), body
 
-    def _page(self, send: Send) -> Send:
+    def _page(self, send: Send, *, headers_only: bool = False) -> Send:
         """A page's HTML as Gradio wrote it, except that every page runs ``page_head_script`` first and the login
         page (shown to anyone not signed in) describes no API endpoint (their names and parameters are the
-        signed-in user's business) and carries ``login_page_script``. Other answers pass as sent."""
+        signed-in user's business) and carries ``login_page_script``. Other answers pass as sent.
+
+        ``headers_only`` (a HEAD): the same headers, with an empty body."""
         script = f"<script>{self.login_page_script}</script></body>".encode() if self.login_page_script else b""
         first = f"<script>{self.page_head_script}</script>".encode() if self.page_head_script else b""
         start: list[Message] = []
@@ -409,6 +430,8 @@ class WorkbenchGuard:
                 start.append(message)
                 return
             if not start or message["type"] != "http.response.body":
+                if headers_only and message["type"] == "http.response.body":
+                    message = {**message, "body": b""}
                 await send(message)
                 return
             body.append(message.get("body", b""))
@@ -425,7 +448,7 @@ class WorkbenchGuard:
                     html = head + script + tail if end else html + script
             headers = [(k, v) for k, v in start[0].get("headers", []) if k.lower() != b"content-length"]
             await send({**start[0], "headers": [*headers, (b"content-length", str(len(html)).encode())]})
-            await send({"type": "http.response.body", "body": html})
+            await send({"type": "http.response.body", "body": b"" if headers_only else html})
 
         return wrapped
 

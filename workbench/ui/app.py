@@ -22,7 +22,13 @@ from workbench.ui.chat_tab import build_chat_tab
 from workbench.ui.compare_tab import build_compare_tab
 from workbench.ui.data_tab import build_data_tab
 from workbench.ui.downloads import PREFIX as EXPORT_DOWNLOADS
-from workbench.ui.downloads import RESULTS_PREFIX, ExportDownloads, ResultDownloads, may_upload
+from workbench.ui.downloads import (
+    RESULTS_PREFIX,
+    ExportDownloads,
+    ResultDownloads,
+    gradio_username,
+    may_upload,
+)
 from workbench.ui.error_guard import guard_handlers
 from workbench.ui.export_tab import build_export_tab
 from workbench.ui.i18n import LANGUAGE_NAMES, SWITCH_JS, K, Localizer, language
@@ -314,6 +320,7 @@ def server_options(svc: Services, *, open_mode: OpenModeGuard | None) -> dict[st
                        upload_allowed=partial(may_upload, svc) if svc.auth.enabled else None,
                        login_attempt=svc.auth.attempt if svc.auth.enabled else None,
                        login_page_script=LOGIN_PAGE_JS if svc.auth.enabled else "",
+                       signed_in=(lambda scope: gradio_username(scope) is not None) if svc.auth.enabled else None,
                        page_head_script=FRONTEND_LOCALE)
     return dict(
         auth=svc.auth.check if svc.auth.enabled else None,
