@@ -12,6 +12,7 @@ Callers own the session (one per user action, see :meth:`Store.session`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -29,9 +30,11 @@ from workbench.annotate.offer import not_offered_to as not_offered_to  # re-expo
 from workbench.auth import CurrentUser, signs_in_as
 from workbench.errors import AuthError, InputError, WorkbenchError
 from workbench.plural import counted
+from workbench.privacy import deidentify, names_in
 from workbench.store.greetings import not_greeting
 from workbench.store.schema import (
     Assignment,
+    Dialogue,
     FlagReview,
     Generation,
     Preference,
@@ -70,9 +73,11 @@ class ReplyView:
     label: str
     column: str
     generation_id: int
-    output: str
-    history: tuple[tuple[str, str], ...]  # this column's own thread before the position: (role, text)
+    output: str  # as stored: what tells identical replies apart (never shown: see ``text``)
+    history: tuple[tuple[str, str], ...]  # this column's own thread before the position, as shown: (role, text)
     suggestion: MachineSuggestion | None
+    #: the reply as shown: ``output`` de-identified where the dialogue is another user's (see :func:`item_view`)
+    text: str = ""
 
 
 @dataclass(frozen=True)
@@ -635,17 +640,18 @@ def open_item(s: Session, user: CurrentUser, item_id: int) -> ItemView:
     Only reads (a read session will do): four queries for the item, the holder, the replies, the threads
     and the suggestions, whatever the number of columns.
     """
-    row = s.execute(  # held: in the same query, so that a submit reads the item once
-        select(QueueItem, Assignment, held(QueueItem.id)).join(Assignment, Assignment.item_id == QueueItem.id)
+    row = s.execute(  # held and the dialogue's author: in the same query, so that a submit reads the item once
+        select(QueueItem, Assignment, held(QueueItem.id), Dialogue.created_by)
+        .join(Assignment, Assignment.item_id == QueueItem.id).join(Dialogue, Dialogue.id == QueueItem.dialogue_id)
         .where(QueueItem.id == item_id, Assignment.user_id == user.id)
     ).first() if isinstance(item_id, int) else None
     if row is None:
         if isinstance(item_id, int) and s.get(QueueItem, item_id) is not None:
             raise not_yours(s, user, item_id)
         raise InputError(f"no rating item #{item_id}")
-    item, a, is_held_now = row.tuple()
+    item, a, is_held_now, author = row.tuple()
     refuse_flagged(a)
-    return item_view(s, user, item, a, held=bool(is_held_now))
+    return item_view(s, user, item, a, held=bool(is_held_now), own_dialogue=author == user.id)
 
 
 def refuse_flagged(a: Assignment) -> None:
@@ -669,8 +675,10 @@ def held_for_review(item: ItemView) -> InputError | None:
     return InputError(HELD_FOR_REVIEW.format(item=item.item_id)) if item.held else None
 
 
-def item_view(s: Session, user: CurrentUser, item: QueueItem, a: Assignment, *, held: bool = False) -> ItemView:
-    """The view of an item whose rows are already loaded (see :func:`open_item`)."""
+def item_view(s: Session, user: CurrentUser, item: QueueItem, a: Assignment, *, held: bool = False,
+              own_dialogue: bool = False) -> ItemView:
+    """The view of an item whose rows are already loaded (see :func:`open_item`); ``own_dialogue``: ``user`` began
+    the item's dialogue (shown as typed; another's is shown de-identified)."""
     gens = item_generations(s, item, user.id)
     order = [c for c in a.display_order if c in gens] + sorted(c for c in gens if c not in a.display_order)
     shared_request = ThreadRequest(item.dialogue_id, None, item.turn_index)
@@ -685,14 +693,32 @@ def item_view(s: Session, user: CurrentUser, item: QueueItem, a: Assignment, *, 
         history = own_threads[order[0]]
     diverges = len(distinct) > 1
     stored = suggestions_of(s, [g.id for g in gens.values()])
+    shown = _shown_texts(own_dialogue, [t for _r, t in history] + [t for c in own_threads for _r, t in own_threads[c]]
+                         + [g.output or "" for g in gens.values()])
     replies = []
     for pos, column in enumerate(order):
         g = gens[column]
         own = own_threads[column] if diverges else history
         sug = stored.get(g.id) or _classified(g.output or "")
-        replies.append(ReplyView(slot_label(pos), column, g.id, g.output or "", own, sug))
-    return ItemView(item.id, item.dialogue_id, item.turn_index, a.slot, tuple(order), history, diverges,
-                    tuple(replies), a.completed_at is not None, held)
+        replies.append(ReplyView(slot_label(pos), column, g.id, g.output or "", _shown_pairs(own, shown), sug,
+                                 shown(g.output or "")))
+    return ItemView(item.id, item.dialogue_id, item.turn_index, a.slot, tuple(order), _shown_pairs(history, shown),
+                    diverges, tuple(replies), a.completed_at is not None, held)
+
+
+def _shown_texts(own_dialogue: bool, texts: list[str]) -> Callable[[str], str]:
+    """How a text of the item's dialogue (one of ``texts``) is shown in Rate: as stored in a dialogue the rater began,
+    de-identified as the exports are in any other (a patient's name, phone number or ID typed into one annotator's
+    chat was shown verbatim to every annotator rating it: walk of session 72). Names found with confidence in
+    one turn are hidden in every turn of the dialogue."""
+    if own_dialogue:
+        return lambda text: text
+    known = tuple(names_in(texts))
+    return lambda text: deidentify(text, known)[0]
+
+
+def _shown_pairs(pairs: tuple[tuple[str, str], ...], shown: Callable[[str], str]) -> tuple[tuple[str, str], ...]:
+    return tuple((role, shown(text)) for role, text in pairs)
 
 
 def my_items(s: Session, user: CurrentUser) -> list[tuple[int, bool]]:

@@ -190,7 +190,7 @@ def api_item(item: ItemView | None) -> dict[str, Any] | None:
     twins = {r.label: [x.label for x in g if x is not r] for g in item.groups for r in g}
     return {"item_id": item.item_id, "turn_index": item.turn_index, "completed": item.completed,
             "history": [{"role": r, "text": t} for r, t in item.history],
-            "replies": [{"label": r.label, "text": r.output, "identical_to": twins[r.label],
+            "replies": [{"label": r.label, "text": r.text, "identical_to": twins[r.label],
                          "suggested_turn_type": r.suggestion.turn_type if r.suggestion else None}
                         for r in item.replies]}
 
@@ -508,7 +508,7 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
                 continue
             out[w.box] = gr.update(visible=True)
             out[w.rank] = gr.update(visible=len(groups) > 1, value=group_label(g))
-            out[w.reply] = r.output
+            out[w.reply] = r.text
             out[w.diff] = diff_update(groups, i, lang, bool(state.get("diff")))
             out[w.own_history] = text_messages(r.history)
             f = rating.form if rating else None
@@ -567,7 +567,7 @@ def build_rate_tab(svc: Services, ui: Localizer, progress_sink: Any) -> dict[str
         else:
             other = groups[1 if i == 0 else 0]
             caption = as_text(i18n.t("rate.diff_against", lang, label=group_label(other)))
-            body = f"<small>{caption}</small><br>" + diff_html(groups[i][0].output, other[0].output)
+            body = f"<small>{caption}</small><br>" + diff_html(groups[i][0].text, other[0].text)
         return f'<div class="rate-diff-body">{body}</div>'
 
     def load_item(user: CurrentUser, item_id: int | None) -> ItemView | None:
