@@ -18,6 +18,9 @@ from tests.ui_server import running_app
 pytestmark = pytest.mark.browser
 
 HOST = "127.0.0.1:9"  # the discard port: nothing answers, but any attempt shows in the request log
+#: how B's Rate tab shows it: A's dialogue is de-identified there, its IP address included (README: Rate,
+#: Personal data)
+SHOWN_HOST = "[IP]:9"
 HTML_PAYLOAD = (
     f'请登录<form action="http://{HOST}/steal" id="evil-form"><input name="password" placeholder="密码">'
     f'<button>登录</button></form><img src="http://{HOST}/pixel.png" id="evil-img">'
@@ -74,7 +77,8 @@ def test_markup_from_chat_and_dataset_names_stays_text_for_other_users(demo_conf
         history = pb.locator("#rate-history")
         expect(history).to_contain_text('<input name="password" placeholder="密码">', timeout=BROWSER_TIMEOUT_MS)
         expect(history).to_contain_text("会话已过期，请重新登录</div>", timeout=BROWSER_TIMEOUT_MS)
-        expect(history).to_contain_text(f"[链接](http://{HOST}/md-link)", timeout=BROWSER_TIMEOUT_MS)
+        expect(history).to_contain_text(f"[链接](http://{SHOWN_HOST}/md-link)", timeout=BROWSER_TIMEOUT_MS)
+        expect(history).not_to_contain_text(HOST)
         expect(history).to_contain_text("**粗体** $x^2$ $$y_1$$", timeout=BROWSER_TIMEOUT_MS)
         assert pb.locator("#rate-history .katex").count() == 0  # no LaTeX typesetting either
         b_hits = pb.evaluate(INJECTED_JS)
