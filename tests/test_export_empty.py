@@ -137,5 +137,5 @@ def test_the_side_by_side_preview_names_empty_formats_once(empty_db, tmp_path):
         page = side_by_side_html(some, lang)
         empty = [fmt for fmt, r in some.items() if r.rows == 0]
         assert 'id="export-preview-sft"' in page and 'id="export-preview-dpo' not in page
-        assert page.count(i18n.t("export.preview.formats_without_rows", lang, formats=", ".join(empty))) == 1
+        assert page.count(i18n.t("export.preview.formats_without_rows", lang, formats={"en": ", ", "zh": "、"}[lang].join(empty))) == 1
         assert i18n.t("export.preview.no_rows", lang) not in page

@@ -55,3 +55,16 @@ def test_another_users_dialogue_is_shown_de_identified_and_twins_stay_apart(stor
     assert api is not None
     sent = str(api)
     assert not any(secret in sent for secret in SECRETS) and all(not r["identical_to"] for r in api["replies"])
+
+
+def test_the_list_of_ones_items_quotes_another_users_patient_de_identified(store):
+    """Walk of session 72: Rate's "My items" list quoted the patient's message before each item as typed, another
+    annotator's patient's name included, while the item itself was de-identified."""
+    from workbench.annotate.workflow import my_items_described
+
+    alice, carl = rating_fixtures.make_users(store, "alice", "carl")
+    _live_dialogue(store, alice.id, ("头痛是持续的吗？", "建议休息。", "量过血压吗？"))
+    assert rating_fixtures.claim(store, carl, k=2) is not None
+    ((_item, _done, _turn, said),) = my_items_described(store, carl)
+    assert not any(secret in said for secret in SECRETS), said
+    assert "[姓名]" in said and "头痛三天了" in said

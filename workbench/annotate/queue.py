@@ -730,18 +730,28 @@ def my_items(s: Session, user: CurrentUser) -> list[tuple[int, bool]]:
     return [(i, c is not None) for i, c in rows]
 
 
-def item_cues(s: Session, item_ids: list[int]) -> dict[int, tuple[int, str]]:
+def item_cues(s: Session, user: CurrentUser, item_ids: list[int]) -> dict[int, tuple[int, str]]:
     """What tells the items of a list apart: (the doctor turn's index, the patient's message before it). "Item #8 ·
-    submitted" alone did not say which dialogue to open. Only items the caller listed for its own user."""
+    submitted" alone did not say which dialogue to open. Only items the caller listed for ``user``. The message is
+    shown as the item is (:func:`item_view`): de-identified where another user began the dialogue (walk of session
+    72: the list quoted another annotator's patient by name), with the names found anywhere in that dialogue."""
     if not item_ids:
         return {}
     before = (select(func.max(Turn.idx)).where(Turn.dialogue_id == QueueItem.dialogue_id,
                                                 Turn.idx < QueueItem.turn_index, Turn.role == "patient")
               .correlate(QueueItem).scalar_subquery())
-    rows = s.execute(select(QueueItem.id, QueueItem.turn_index, Turn.text)
+    rows = s.execute(select(QueueItem.id, QueueItem.turn_index, Turn.text, QueueItem.dialogue_id, Dialogue.created_by)
+                     .join(Dialogue, Dialogue.id == QueueItem.dialogue_id)
                      .outerjoin(Turn, and_(Turn.dialogue_id == QueueItem.dialogue_id, Turn.idx == before))
                      .where(QueueItem.id.in_(item_ids))).all()
-    return {i: (turn, text or "") for i, turn, text in rows}
+    others = {did for _i, _t, _x, did, author in rows if author != user.id}
+    texts: dict[int, list[str]] = {}
+    if others:
+        for did, text in s.execute(select(Turn.dialogue_id, Turn.text).where(Turn.dialogue_id.in_(others))):
+            texts.setdefault(did, []).append(text or "")
+    known = {did: tuple(names_in(ts)) for did, ts in texts.items()}
+    return {i: (turn, (deidentify(text or "", known.get(did, ()))[0] if did in others else text or ""))
+            for i, turn, text, did, _author in rows}
 
 
 # --------------------------------------------------------------------------------------------------

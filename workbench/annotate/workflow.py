@@ -301,7 +301,7 @@ def my_items_described(store: Store, user: CurrentUser) -> list[tuple[int, bool,
     """:func:`my_items` with what tells them apart: (item id, submitted, doctor turn, the patient's message)."""
     with store.read() as s:
         rows = queue.my_items(s, user)
-        cues = queue.item_cues(s, [i for i, _done in rows])
+        cues = queue.item_cues(s, user, [i for i, _done in rows])
     return [(i, done, *cues.get(i, (0, ""))) for i, done in rows]
 
 

@@ -240,6 +240,11 @@ _CELL = ("vertical-align:top;white-space:pre-wrap;overflow-wrap:anywhere;padding
          "border-top:1px solid #ddd;text-align:left")
 
 
+def list_sep(lang: str) -> str:
+    """What separates the items of a list in ``lang`` (Chinese: the enumeration comma 、)."""
+    return "、" if lang == "zh" else ", "
+
+
 def side_by_side_html(reports: dict[str, ExportReport], lang: str, n: int = PREVIEW_ROWS) -> str:
     """Each format's first rows as a two-column table, input beside target, wrapped, scrolling past a
     fixed height. Every value is escaped: nothing from the store becomes markup."""
@@ -284,7 +289,7 @@ def side_by_side_html(reports: dict[str, ExportReport], lang: str, n: int = PREV
             f"<tbody>{body}</tbody></table></div>")
     if empty:
         parts.append(f'<p id="export-preview-empty">'
-                     f'{html.escape(t("export.preview.formats_without_rows", formats=", ".join(empty)))}</p>')
+                     f'{html.escape(t("export.preview.formats_without_rows", formats=list_sep(lang).join(empty)))}</p>')
     return "".join(parts)
 
 
