@@ -378,15 +378,13 @@ class WorkbenchGuard:
         if self.open_mode is None and scope["type"] == "http" and path.rstrip("/").endswith("/logout"):
             await self._logout(scope, receive, send, headers)
             return
-        if scope["type"] == "http" and scope.get("method") == "GET" and "." not in path:
-            await self.app(scope, receive, self._page(self._with_cookie(send, set_cookie)))
-            return
-        if scope["type"] == "http" and scope.get("method") == "HEAD" and "." not in path:
+        if scope["type"] == "http" and scope.get("method") in ("GET", "HEAD") and "." not in path:
             # Gradio answers a HEAD of the page with the headers of the page as it wrote it: the login page's length
             # before this guard takes its API description out (walk of session 72: 661,147 bytes said to a visitor
-            # shown 11,937). A HEAD gets a GET's headers, as HTTP says, and no body.
-            await self.app({**scope, "method": "GET"}, receive,
-                           self._page(self._with_cookie(send, set_cookie), headers_only=True))
+            # shown 11,937). A HEAD is served as a GET, as HTTP says, less the body.
+            head = scope.get("method") == "HEAD"
+            await self.app({**scope, "method": "GET"} if head else scope, receive,
+                           self._page(self._with_cookie(send, set_cookie), headers_only=head))
             return
         await self.app(scope, receive, self._with_cookie(send, set_cookie))
 

@@ -745,13 +745,12 @@ def item_cues(s: Session, user: CurrentUser, item_ids: list[int]) -> dict[int, t
                      .outerjoin(Turn, and_(Turn.dialogue_id == QueueItem.dialogue_id, Turn.idx == before))
                      .where(QueueItem.id.in_(item_ids))).all()
     others = {did for _i, _t, _x, did, author in rows if author != user.id}
-    texts: dict[int, list[str]] = {}
+    texts: dict[int, list[str]] = {did: [] for did in others}
     if others:
         for did, text in s.execute(select(Turn.dialogue_id, Turn.text).where(Turn.dialogue_id.in_(others))):
-            texts.setdefault(did, []).append(text or "")
-    known = {did: tuple(names_in(ts)) for did, ts in texts.items()}
-    return {i: (turn, (deidentify(text or "", known.get(did, ()))[0] if did in others else text or ""))
-            for i, turn, text, did, _author in rows}
+            texts[did].append(text or "")
+    shown = {did: _shown_texts(did not in others, texts.get(did, [])) for _i, _t, _x, did, _a in rows}
+    return {i: (turn, shown[did](text or "")) for i, turn, text, did, _author in rows}
 
 
 # --------------------------------------------------------------------------------------------------
